@@ -1,0 +1,3 @@
+from highlights.cli.app import main
+
+main()

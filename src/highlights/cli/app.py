@@ -1,0 +1,31 @@
+"""The `highlights` command. Each command group lives in its own module, a thin layer over the library."""
+
+from __future__ import annotations
+
+import typer
+
+from highlights.cli import augment, dataset, demo, evaluate, pipeline, report, synth, train
+
+app = typer.Typer(
+    name="highlights",
+    help="Decide what is happening in amateur sports video and cut the highlights out of it.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(dataset.app, name="dataset", help="Versioned datasets of labelled clips.")
+app.add_typer(augment.app, name="augment", help="Phone-footage augmentation.")
+app.add_typer(synth.app, name="synth", help="Synthetic sports footage for tests and the demo.")
+app.add_typer(report.app, name="report", help="Read, build and compare test reports.")
+app.add_typer(pipeline.app, name="pipeline", help="Evaluate and ablate the highlight pipeline.")
+train.register(app)
+evaluate.register(app)
+pipeline.register(app)
+demo.register(app)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

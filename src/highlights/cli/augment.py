@@ -1,0 +1,7 @@
+"""`highlights augment ...`"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
