@@ -1,0 +1,137 @@
+"""The highlight pipeline's outputs beside `highlights.json`: CSV, CMX3600 EDL, timeline PNG,
+the highlight reel MP4 with per-highlight clips, and a self-contained HTML review page."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.csv_writer import write_csv
+from highlights.pipeline.outputs.edl import format_edl, write_edl
+from highlights.pipeline.outputs.html_page import render_html, write_html
+from highlights.pipeline.outputs.naming import CLIP_GLOB, in_time_order
+from highlights.pipeline.outputs.reel import ReelResult, write_reel
+from highlights.pipeline.outputs.timeline import plot_timeline
+from highlights.video import probe
+
+__all__ = [
+    "OUTPUT_NAMES",
+    "ReelResult",
+    "format_edl",
+    "plot_timeline",
+    "render_html",
+    "write_all",
+    "write_csv",
+    "write_edl",
+    "write_html",
+    "write_reel",
+]
+
+log = logging.getLogger(__name__)
+
+HIGHLIGHTS_JSON = "highlights.json"  # written by the pipeline itself (highlights.pipeline.detect)
+
+# File names inside the output folder (keys are those of write_all's result).
+OUTPUT_NAMES = {
+    "csv": "highlights.csv",
+    "edl": "highlights.edl",
+    "timeline": "timeline.png",
+    "reel": "reel.mp4",
+    "clips": "clips",
+    "html": "highlights.html",
+}
+
+
+def _remove_stale(out_dir: Path, *, reel_made: bool, reel_written: Path | None,
+                  clips_made: bool, clips_written: set[Path]) -> None:
+    # A re-run into the same folder must not leave an older run's reel or clips beside the new
+    # page; only files with this module's own names are touched.
+    reel = out_dir / OUTPUT_NAMES["reel"]
+    if reel_made and reel_written is None and reel.exists():
+        reel.unlink()
+    clips_dir = out_dir / OUTPUT_NAMES["clips"]
+    if clips_made and clips_dir.is_dir():
+        for old in clips_dir.glob(CLIP_GLOB):
+            if old not in clips_written:
+                old.unlink()
+
+
+def write_all(
+    highlights: Iterable[Highlight],
+    video_path: str | Path,
+    out_dir: str | Path,
+    *,
+    config_dict: Mapping[str, Any] | None = None,
+    annotation: Any = None,
+    reel: bool = True,
+    html: bool = True,
+    progress: bool = True,
+) -> dict[str, Path]:
+    """Writes every output of one processed game into `out_dir` and returns their paths.
+
+    Always: `csv`, `edl`, `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
+    inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
+    per-highlight MP4s) and `html` (the review page). Reel, clips and thumbnails come from one
+    pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
+    a ground-truth lane to both timelines; `config_dict` is shown on the page.
+    Raises `VideoError` if the source cannot be read.
+    """
+    video_path = Path(video_path)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ordered = in_time_order(highlights)
+    info = probe(video_path)
+
+    paths: dict[str, Path] = {}
+    paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"])
+    paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=info.fps, source_name=video_path.name)
+    paths["timeline"] = plot_timeline(
+        ordered,
+        out_dir / OUTPUT_NAMES["timeline"],
+        duration_s=info.duration_s,
+        annotation=annotation,
+        title=f"Highlights of {video_path.name}",
+    )
+
+    media: ReelResult | None = None
+    if reel or html:
+        media = write_reel(
+            ordered,
+            video_path,
+            out_dir / OUTPUT_NAMES["reel"] if reel else None,
+            clips_dir=out_dir / OUTPUT_NAMES["clips"] if html else None,
+            thumbnails=html,
+            progress=progress,
+        )
+        if media.reel_path is not None:
+            paths["reel"] = media.reel_path
+        _remove_stale(
+            out_dir,
+            reel_made=reel,
+            reel_written=media.reel_path,
+            clips_made=html,
+            clips_written={p for p in media.clip_paths if p is not None},
+        )
+        if html:
+            paths["clips"] = out_dir / OUTPUT_NAMES["clips"]
+            paths["clips"].mkdir(exist_ok=True)
+
+    if html:
+        links = {"CSV": paths["csv"], "EDL (CMX3600)": paths["edl"], "timeline (PNG)": paths["timeline"]}
+        # The pipeline writes highlights.json into the same folder first; link it when it is there.
+        if (out_dir / HIGHLIGHTS_JSON).is_file():
+            links = {"highlights.json": out_dir / HIGHLIGHTS_JSON, **links}
+        paths["html"] = write_html(
+            ordered,
+            out_dir / OUTPUT_NAMES["html"],
+            source_name=video_path.name,
+            duration_s=info.duration_s,
+            media=media,
+            config_dict=config_dict,
+            annotation=annotation,
+            links=links,
+        )
+    return paths

@@ -1,0 +1,56 @@
+"""`highlights.csv`: one row per highlight, for spreadsheets."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable
+from pathlib import Path
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.atomic import write_text_atomic
+from highlights.pipeline.outputs.naming import in_time_order
+from highlights.pipeline.outputs.timecode import clock_timecode
+
+CSV_COLUMNS = [
+    "index",
+    "start_s",
+    "end_s",
+    "duration_s",
+    "start_tc",
+    "end_tc",
+    "label",
+    "sport",
+    "score",
+    "key_s",
+]
+
+
+def highlight_rows(highlights: Iterable[Highlight]) -> list[dict[str, str]]:
+    """The CSV's rows as strings, in time order, `index` 1-based (matching EDL and HTML)."""
+    rows = []
+    for index, h in enumerate(in_time_order(highlights), start=1):
+        rows.append(
+            {
+                "index": str(index),
+                "start_s": f"{h.start_s:.3f}",
+                "end_s": f"{h.end_s:.3f}",
+                "duration_s": f"{h.duration_s:.3f}",
+                "start_tc": clock_timecode(h.start_s),
+                "end_tc": clock_timecode(h.end_s),
+                "label": h.label,
+                "sport": h.sport,
+                "score": f"{h.score:.4f}",
+                "key_s": "" if h.key_s is None else f"{h.key_s:.3f}",
+            }
+        )
+    return rows
+
+
+def write_csv(highlights: Iterable[Highlight], out_path: str | Path) -> Path:
+    """Writes the highlights as CSV (header only when there are none); returns the path."""
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(highlight_rows(highlights))
+    return write_text_atomic(out_path, buffer.getvalue())

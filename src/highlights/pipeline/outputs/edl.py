@@ -1,0 +1,83 @@
+"""`highlights.edl`: a CMX3600 edit decision list, so an editor opens the cut in their NLE.
+
+Written by hand: CMX3600 is a few fixed-width text lines per event, and the library that writes
+it (OpenTimelineIO) is a heavy dependency for that. The layout follows what PySceneDetect and
+DaVinci Resolve/Premiere exchange:
+
+    TITLE: game
+    FCM: NON-DROP FRAME
+
+    001  AX       V     C        00:00:01:15 00:00:03:00 00:00:00:00 00:00:01:15
+    * FROM CLIP NAME: game.mp4
+    * COMMENT: baseball_swing | baseball | score 0.870
+
+Source in/out are the highlight's frames in the source video; record in/out place the events
+back to back on the edited timeline. Out points are exclusive, as CMX3600 defines them.
+Frame numbers are counted at the video's real rate and written on the integer timecode base
+(29.97 -> 30, non-drop; see `timecode.timecode_base`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.atomic import write_text_atomic
+from highlights.pipeline.outputs.naming import in_time_order
+from highlights.pipeline.outputs.timecode import frame_to_smpte, seconds_to_frame, timecode_base
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _reel_name(name: str) -> str:
+    # CMX3600 reel names are at most 8 characters, letters and digits.
+    cleaned = re.sub(r"[^A-Za-z0-9_]", "", name).upper()[:8]
+    return cleaned or "AX"
+
+
+def format_edl(
+    highlights: Iterable[Highlight],
+    *,
+    fps: float,
+    source_name: str,
+    title: str | None = None,
+    reel_name: str = "AX",
+) -> str:
+    """The EDL text for `highlights` cut from the source file `source_name` at `fps`."""
+    base = timecode_base(fps)
+    reel = _reel_name(reel_name)
+    title = _one_line(title if title is not None else Path(source_name).stem) or "HIGHLIGHTS"
+    lines = [f"TITLE: {title}", "FCM: NON-DROP FRAME", ""]
+    record = 0
+    for number, h in enumerate(in_time_order(highlights), start=1):
+        src_in = seconds_to_frame(h.start_s, fps)
+        src_out = max(src_in + 1, seconds_to_frame(h.end_s, fps))
+        length = src_out - src_in
+        lines.append(
+            f"{number:03d}  {reel:<8} V     C        "
+            f"{frame_to_smpte(src_in, base)} {frame_to_smpte(src_out, base)} "
+            f"{frame_to_smpte(record, base)} {frame_to_smpte(record + length, base)}"
+        )
+        lines.append(f"* FROM CLIP NAME: {_one_line(Path(source_name).name)}")
+        lines.append(f"* COMMENT: {_one_line(h.label)} | {_one_line(h.sport)} | score {h.score:.3f}")
+        lines.append("")
+        record += length
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def write_edl(
+    highlights: Iterable[Highlight],
+    out_path: str | Path,
+    *,
+    fps: float,
+    source_name: str,
+    title: str | None = None,
+    reel_name: str = "AX",
+) -> Path:
+    """Writes the CMX3600 EDL (title and header only when there are no highlights)."""
+    text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name)
+    return write_text_atomic(out_path, text)

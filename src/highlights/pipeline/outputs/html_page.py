@@ -1,0 +1,271 @@
+"""`highlights.html`: one self-contained page to review a game's highlights by looking.
+
+Everything is inline (CSS, the SVG timeline, thumbnails as base64 JPEG data URIs); the only
+links are relative ones to the files written beside it (the reel, `clips/`, CSV, EDL, PNG), so
+the output folder can be zipped and opened anywhere, offline. All text from highlights,
+evidence, annotation and config goes through `html.escape`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import numbers
+import os
+from collections.abc import Iterable, Mapping
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.atomic import write_text_atomic
+from highlights.pipeline.outputs.naming import anchor_id, in_time_order, key_time
+from highlights.pipeline.outputs.reel import ReelResult
+from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
+from highlights.pipeline.outputs.sport_colors import sport_color
+from highlights.pipeline.outputs.timecode import clock_timecode
+from highlights.pipeline.outputs.timeline_svg import timeline_svg
+
+NO_HIGHLIGHTS = "No highlights found."
+
+_CSS = """
+:root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2327; background: #f6f7f9; }
+body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 3rem; }
+h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
+.summary { color: #50575e; } nav a { margin-right: 1rem; }
+.timeline { width: 100%; height: auto; background: #fff; border: 1px solid #dcdcde; border-radius: 6px; }
+.timeline .lane { fill: #f0f0f1; } .timeline .lane-name, .timeline .tick, .timeline .none { font-size: 12px; fill: #50575e; }
+.timeline .axis { stroke: #8c8f94; } .timeline .bar:hover { stroke: #1d2327; stroke-width: 2; }
+.timeline .truth { fill-opacity: .8; }
+.legend span { display: inline-block; margin-right: 1rem; font-size: .9rem; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
+video.reel { width: 100%; max-height: 70vh; background: #000; border-radius: 6px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 1rem; }
+.card { background: #fff; border: 1px solid #dcdcde; border-radius: 6px; padding: .6rem; scroll-margin-top: 1rem; }
+.card:target { outline: 3px solid #2271b1; }
+.card h3 { font-size: 1rem; margin: 0 0 .4rem; } .card video, .card img { width: 100%; border-radius: 4px; background: #000; }
+.card dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .4rem 0 0; font-size: .85rem; }
+.card dt { color: #50575e; } .card dd { margin: 0; }
+.sport { color: #fff; border-radius: 3px; padding: 0 .35rem; font-size: .8rem; }
+table { border-collapse: collapse; width: 100%; background: #fff; font-size: .85rem; }
+th, td { border: 1px solid #dcdcde; padding: .3rem .45rem; text-align: left; vertical-align: top; }
+th { background: #f0f0f1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td img { width: 96px; display: block; }
+.evidence code { display: inline-block; margin: 0 .35rem .15rem 0; background: #f0f0f1; padding: 0 .25rem; border-radius: 3px; }
+.empty { font-size: 1.1rem; padding: 1rem; background: #fff; border: 1px dashed #8c8f94; border-radius: 6px; }
+details pre { background: #fff; border: 1px solid #dcdcde; padding: .6rem; overflow: auto; font-size: .8rem; }
+"""
+
+
+def _compact_value(value: Any) -> str:
+    if hasattr(value, "tolist"):  # numpy scalars and arrays from the stages
+        value = value.tolist()
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(value)
+    if isinstance(value, numbers.Real):
+        return f"{value:.3g}" if math.isfinite(value) else str(value)
+    if isinstance(value, (list, tuple)):
+        shown = ", ".join(_compact_value(v) for v in value[:6])
+        return f"[{shown}{', …' if len(value) > 6 else ''}]"
+    if isinstance(value, Mapping):
+        return json.dumps(value, default=str)[:80]
+    text = str(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def evidence_items(evidence: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    """Flattens nested evidence to `(dotted.key, short value)` pairs: floats to 3 significant
+    digits, long lists and strings cut."""
+    items: list[tuple[str, str]] = []
+    for key, value in evidence.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            items.extend(evidence_items(value, name + "."))
+        else:
+            items.append((name, _compact_value(value)))
+    return items
+
+
+def _href(target: Path, page_dir: Path) -> str:
+    relative = os.path.relpath(Path(target).resolve(), page_dir.resolve())
+    return quote(Path(relative).as_posix())
+
+
+def _data_uri(jpeg: bytes) -> str:
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+
+
+def _sport_chip(sport: str) -> str:
+    return f'<span class="sport" style="background:{sport_color(sport)}">{escape(sport)}</span>'
+
+
+def _card(number: int, h: Highlight, clip_href: str | None, thumb_uri: str | None) -> str:
+    if clip_href is not None:
+        poster = f' poster="{thumb_uri}"' if thumb_uri else ""
+        media = f'<video controls preload="none" src="{escape(clip_href)}"{poster}></video>'
+    elif thumb_uri is not None:
+        media = f'<img src="{thumb_uri}" alt="{escape(h.label)} at {clock_timecode(key_time(h))}">'
+    else:
+        media = ""
+    key = "–" if h.key_s is None else clock_timecode(h.key_s)
+    return (
+        f'<article class="card" id="{anchor_id(number)}">'
+        f"<h3>#{number} {escape(h.label)} {_sport_chip(h.sport)}</h3>{media}<dl>"
+        f"<dt>from</dt><dd>{clock_timecode(h.start_s)}</dd>"
+        f"<dt>to</dt><dd>{clock_timecode(h.end_s)} ({h.duration_s:.2f} s)</dd>"
+        f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd></dl></article>"
+    )
+
+
+def _table_row(number: int, h: Highlight, thumb_uri: str | None) -> str:
+    thumb = f'<img src="{thumb_uri}" alt="thumbnail #{number}">' if thumb_uri else ""
+    evidence = "".join(
+        f"<code>{escape(k)}={escape(v)}</code>" for k, v in evidence_items(h.evidence)
+    )
+    key = "" if h.key_s is None else f"{h.key_s:.3f}"
+    return (
+        f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td><td>{thumb}</td>'
+        f'<td class="num">{h.start_s:.3f}</td><td class="num">{h.end_s:.3f}</td>'
+        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h.sport)}</td>'
+        f'<td class="num">{h.score:.3f}</td><td class="num">{key}</td>'
+        f'<td class="evidence">{evidence}</td></tr>'
+    )
+
+
+def render_html(
+    highlights: Iterable[Highlight],
+    page_dir: str | Path,
+    *,
+    source_name: str = "",
+    duration_s: float | None = None,
+    media: ReelResult | None = None,
+    config_dict: Mapping[str, Any] | None = None,
+    annotation: Any = None,
+    links: Mapping[str, str | Path] | None = None,
+) -> str:
+    """The page's HTML; relative links are computed from `page_dir`, the folder it will sit in."""
+    page_dir = Path(page_dir)
+    ordered = in_time_order(highlights)
+    truth = ground_truth_segments(annotation)
+    end = timeline_end(duration_s, ordered, truth)
+    clips = media.clip_paths if media is not None else []
+    thumbs = media.thumbnails_jpeg if media is not None else []
+
+    title = f"Highlights — {source_name}" if source_name else "Highlights"
+    total = sum(h.duration_s for h in ordered)
+    summary = f"{len(ordered)} highlight(s), {total:.1f} s in all"
+    if duration_s:
+        summary += f", from a {clock_timecode(duration_s)} game ({100 * total / duration_s:.1f}% kept)"
+    if annotation is not None:
+        summary += f"; {len(truth)} annotated event(s)"
+
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{escape(title)}</h1><p class=\"summary\">{escape(summary)}</p>",
+    ]
+    nav = []
+    if media is not None and media.reel_path is not None:
+        nav.append(("highlight reel (MP4)", media.reel_path))
+    nav.extend((links or {}).items())
+    if nav:
+        anchors = [f'<a href="{escape(_href(Path(p), page_dir))}">{escape(name)}</a>' for name, p in nav]
+        out.append("<nav>" + "".join(anchors) + "</nav>")
+    out.append("</header>")
+
+    sports = list(dict.fromkeys([h.sport for h in ordered] + [s.sport for s in truth]))
+    out.append('<section id="timeline"><h2>Timeline</h2>')
+    out.append(timeline_svg(ordered, end, truth=truth if annotation is not None else None))
+    if sports:
+        swatches = [
+            f'<span><i class="swatch" style="background:{sport_color(s)}"></i>{escape(s)}</span>'
+            for s in sports
+        ]
+        out.append('<p class="legend">' + "".join(swatches) + " — click a bar to jump to its highlight.</p>")
+    out.append("</section>")
+
+    if media is not None and media.reel_path is not None:
+        reel_href = escape(_href(media.reel_path, page_dir))
+        out.append(
+            '<section id="reel"><h2>Highlight reel</h2>'
+            f'<video class="reel" controls preload="metadata" src="{reel_href}"></video></section>'
+        )
+
+    out.append('<section id="highlights"><h2>Highlights</h2>')
+    if not ordered:
+        out.append(f'<p class="empty">{NO_HIGHLIGHTS}</p>')
+    else:
+        cards = []
+        for number, h in enumerate(ordered, start=1):
+            clip = clips[number - 1] if number - 1 < len(clips) else None
+            thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
+            cards.append(
+                _card(
+                    number,
+                    h,
+                    None if clip is None else _href(clip, page_dir),
+                    None if thumb is None else _data_uri(thumb),
+                )
+            )
+        out.append('<div class="cards">' + "".join(cards) + "</div>")
+    out.append("</section>")
+
+    out.append('<section id="table"><h2>Table</h2>')
+    if ordered:
+        out.append(
+            "<table><thead><tr><th>#</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
+            "<th>duration (s)</th><th>label</th><th>sport</th><th>score</th><th>key (s)</th>"
+            "<th>evidence</th></tr></thead><tbody>"
+        )
+        for number, h in enumerate(ordered, start=1):
+            thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
+            out.append(_table_row(number, h, None if thumb is None else _data_uri(thumb)))
+        out.append("</tbody></table>")
+    else:
+        out.append(f"<p>{NO_HIGHLIGHTS}</p>")
+    out.append("</section>")
+
+    config_text = (
+        json.dumps(config_dict, indent=2, sort_keys=True, default=str)
+        if config_dict is not None
+        else "(no config given)"
+    )
+    out.append(
+        '<section id="config"><details><summary>Config used</summary>'
+        f"<pre>{escape(config_text)}</pre></details></section>"
+    )
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def write_html(
+    highlights: Iterable[Highlight],
+    out_path: str | Path,
+    *,
+    source_name: str = "",
+    duration_s: float | None = None,
+    media: ReelResult | None = None,
+    config_dict: Mapping[str, Any] | None = None,
+    annotation: Any = None,
+    links: Mapping[str, str | Path] | None = None,
+) -> Path:
+    """Writes the review page atomically. `media` (from `write_reel`) supplies the reel, clips and
+    thumbnails; `links` adds named links to other outputs (paths, made relative to the page)."""
+    out_path = Path(out_path)
+    page = render_html(
+        highlights,
+        out_path.parent,
+        source_name=source_name,
+        duration_s=duration_s,
+        media=media,
+        config_dict=config_dict,
+        annotation=annotation,
+        links=links,
+    )
+    return write_text_atomic(out_path, page)

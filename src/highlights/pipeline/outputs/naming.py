@@ -1,0 +1,42 @@
+"""The one order and the names every output shares, so card #3, CSV row 3, EDL event 003 and
+`clips/hl_003_*.mp4` are the same highlight."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from highlights.pipeline.highlight import Highlight
+
+
+def in_time_order(highlights: Iterable[Highlight]) -> list[Highlight]:
+    """Highlights sorted by (start, end), each checked to be a real interval."""
+    ordered = sorted(highlights, key=lambda h: (h.start_s, h.end_s))
+    for h in ordered:
+        if not (math.isfinite(h.start_s) and math.isfinite(h.end_s)):
+            raise ValueError(f"highlight {h.label!r}: times must be finite, got {h.start_s!r}..{h.end_s!r}")
+        if h.start_s < 0 or h.end_s <= h.start_s:
+            raise ValueError(
+                f"highlight {h.label!r}: needs 0 <= start_s < end_s, got {h.start_s!r}..{h.end_s!r}"
+            )
+    return ordered
+
+
+def key_time(h: Highlight) -> float:
+    """The highlight's key moment (thumbnails are taken there); its midpoint when none is given."""
+    return h.key_s if h.key_s is not None else 0.5 * (h.start_s + h.end_s)
+
+
+def anchor_id(index: int) -> str:
+    """HTML id of the card for 1-based highlight `index`."""
+    return f"hl-{index:03d}"
+
+
+def clip_filename(index: int, h: Highlight) -> str:
+    """File name of a highlight's clip: `hl_003_baseball_swing.mp4` (label made filename-safe)."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", h.label).strip("_")[:40] or "highlight"
+    return f"hl_{index:03d}_{safe}.mp4"
+
+
+CLIP_GLOB = "hl_[0-9][0-9][0-9]*.mp4"

@@ -1,0 +1,59 @@
+"""Ground-truth events, read by duck typing, and the time extent a timeline spans."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from highlights.pipeline.highlight import Highlight
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A ground-truth event as the timelines draw it."""
+
+    start_s: float
+    end_s: float
+    label: str
+    sport: str
+    key_s: float | None = None
+
+
+def _field(event: Any, name: str) -> Any:
+    if isinstance(event, Mapping):
+        return event.get(name)
+    return getattr(event, name, None)
+
+
+def ground_truth_segments(annotation: Any) -> list[Segment]:
+    """Events of a `GameAnnotation` (anything with `.events`), or a plain list of events.
+
+    Events may be objects or dicts with `sport, label, start_s, end_s` (and optionally `key_s`).
+    """
+    if annotation is None:
+        return []
+    events = getattr(annotation, "events", annotation)
+    segments = []
+    for event in events or []:
+        start, end = _field(event, "start_s"), _field(event, "end_s")
+        if start is None or end is None:
+            raise ValueError(f"annotation event without start_s/end_s: {event!r}")
+        key = _field(event, "key_s")
+        segments.append(
+            Segment(
+                start_s=float(start),
+                end_s=float(end),
+                label=str(_field(event, "label") or ""),
+                sport=str(_field(event, "sport") or ""),
+                key_s=None if key is None else float(key),
+            )
+        )
+    return sorted(segments, key=lambda s: (s.start_s, s.end_s))
+
+
+def timeline_end(duration_s: float | None, highlights: Sequence[Highlight], truth: Sequence[Segment]) -> float:
+    """Right edge of a timeline: the game's duration, stretched to cover every drawn interval."""
+    ends = [h.end_s for h in highlights] + [s.end_s for s in truth]
+    candidates = [d for d in [duration_s, *ends] if d is not None and d > 0]
+    return max(candidates) if candidates else 1.0

@@ -1,0 +1,57 @@
+"""Seconds to the timecodes people read (HH:MM:SS.mmm) and editors read (HH:MM:SS:FF)."""
+
+from __future__ import annotations
+
+import math
+
+
+def _round_half_up(x: float) -> int:
+    # Python's round() rounds halves to even; timecodes must not depend on parity.
+    return int(math.floor(x + 0.5))
+
+
+def clock_timecode(seconds: float) -> str:
+    """`HH:MM:SS.mmm`, rounded to the millisecond (93.5 -> "00:01:33.500")."""
+    if not math.isfinite(seconds):
+        raise ValueError(f"time is not finite: {seconds!r}")
+    ms = _round_half_up(max(0.0, seconds) * 1000.0)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    secs, millis = divmod(rest, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
+
+
+def short_clock(seconds: float) -> str:
+    """Axis labels: `M:SS` under an hour, `H:MM:SS` above."""
+    total = _round_half_up(max(0.0, seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def timecode_base(fps: float) -> int:
+    """Frames per timecode second: the rate rounded to an integer.
+
+    Fractional NTSC rates count frames on the next integer base, non-drop: 29.97 -> 30,
+    23.976 -> 24, 59.94 -> 60. Non-drop timecode then runs 0.1% slower than the wall clock (one
+    hour of 29.97 video ends at 00:59:56:12), which is what editors expect of an
+    `FCM: NON-DROP FRAME` list: each timecode names one source frame exactly.
+    """
+    if not (math.isfinite(fps) and fps > 0):
+        raise ValueError(f"frame rate must be positive, got {fps!r}")
+    return max(1, _round_half_up(fps))
+
+
+def seconds_to_frame(seconds: float, fps: float) -> int:
+    """Index of the frame shown at `seconds`, counted at the real rate (1.5 s at 29.97 -> 45)."""
+    return max(0, _round_half_up(seconds * fps))
+
+
+def frame_to_smpte(frame: int, base: int) -> str:
+    """Non-drop SMPTE timecode `HH:MM:SS:FF` of a frame index at an integer timecode base."""
+    if frame < 0:
+        raise ValueError(f"frame index must be >= 0, got {frame}")
+    total_seconds, frames = divmod(frame, base)
+    hours, rest = divmod(total_seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}:{frames:02d}"

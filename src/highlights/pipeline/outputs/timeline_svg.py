@@ -1,0 +1,101 @@
+"""The HTML page's timeline as inline SVG, drawn in code so each bar can link to its card.
+
+Written by hand rather than by matplotlib's SVG backend: the page needs one `<a href="#hl-003">`
+per bar and a `<title>` tooltip per bar, which is a few lines of markup here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.naming import anchor_id
+from highlights.pipeline.outputs.segments import Segment
+from highlights.pipeline.outputs.sport_colors import sport_color
+from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
+
+_NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
+
+
+def tick_step(duration_s: float, max_ticks: int = 12) -> float:
+    """The smallest round step (seconds) that puts at most `max_ticks` ticks on the axis."""
+    for step in _NICE_STEPS_S:
+        if duration_s / step <= max_ticks:
+            return float(step)
+    return float(_NICE_STEPS_S[-1] * (int(duration_s / (_NICE_STEPS_S[-1] * max_ticks)) + 1))
+
+
+def timeline_svg(
+    highlights: Sequence[Highlight],
+    end_s: float,
+    *,
+    truth: Sequence[Segment] | None = None,
+    width: int = 1000,
+) -> str:
+    """SVG markup: an axis from 0 to `end_s`, a lane of highlight bars linking to `#hl-NNN`
+    (highlights given in time order, numbered from 1), and a ground-truth lane when `truth`
+    is not None."""
+    left, right, lane_h, gap, top = 110, 20, 26, 10, 10
+    lanes = 1 + (truth is not None)
+    axis_y = top + lanes * (lane_h + gap)
+    height = axis_y + 34
+    span = max(end_s, 1e-9)
+    plot_w = width - left - right
+
+    def x_of(t: float) -> float:
+        return left + plot_w * min(max(t, 0.0), span) / span
+
+    parts = [
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'role="img" aria-label="timeline of {len(highlights)} highlights">'
+    ]
+
+    def lane(row: int, name: str) -> float:
+        y = top + row * (lane_h + gap)
+        parts.append(f'<rect x="{left}" y="{y}" width="{plot_w}" height="{lane_h}" class="lane"/>')
+        parts.append(
+            f'<text x="{left - 8}" y="{y + lane_h / 2 + 4:.1f}" text-anchor="end" class="lane-name">'
+            f"{escape(name)}</text>"
+        )
+        return y
+
+    y = lane(0, "predicted")
+    for number, h in enumerate(highlights, start=1):
+        x0, x1 = x_of(h.start_s), x_of(h.end_s)
+        span_text = f"{clock_timecode(h.start_s)}-{clock_timecode(h.end_s)}"
+        tip = f"#{number} {h.label} ({h.sport}) {span_text} score {h.score:.3f}"
+        opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
+        parts.append(
+            f'<a href="#{anchor_id(number)}"><rect x="{x0:.2f}" y="{y + 2}" width="{max(x1 - x0, 2.0):.2f}" '
+            f'height="{lane_h - 4}" fill="{sport_color(h.sport)}" fill-opacity="{opacity:.2f}" class="bar">'
+            f"<title>{escape(tip)}</title></rect></a>"
+        )
+    if not highlights:
+        parts.append(
+            f'<text x="{left + plot_w / 2:.1f}" y="{y + lane_h / 2 + 4:.1f}" text-anchor="middle" '
+            'class="none">no highlights found</text>'
+        )
+
+    if truth is not None:
+        y = lane(1, "ground truth")
+        for s in truth:
+            x0, x1 = x_of(s.start_s), x_of(s.end_s)
+            tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
+            parts.append(
+                f'<rect x="{x0:.2f}" y="{y + 2}" width="{max(x1 - x0, 2.0):.2f}" height="{lane_h - 4}" '
+                f'fill="{sport_color(s.sport)}" class="truth"><title>{escape(tip)}</title></rect>'
+            )
+
+    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" class="axis"/>')
+    step = tick_step(span)
+    tick = 0.0
+    while tick <= span + 1e-9:
+        x = x_of(tick)
+        parts.append(f'<line x1="{x:.2f}" y1="{axis_y}" x2="{x:.2f}" y2="{axis_y + 5}" class="axis"/>')
+        parts.append(
+            f'<text x="{x:.2f}" y="{axis_y + 18}" text-anchor="middle" class="tick">{short_clock(tick)}</text>'
+        )
+        tick += step
+    parts.append("</svg>")
+    return "".join(parts)

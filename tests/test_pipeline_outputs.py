@@ -1,0 +1,237 @@
+"""Text outputs of the highlight pipeline: timecodes, CSV, CMX3600 EDL, timeline SVG/PNG, HTML
+rendering. These need no video; the reel/clip/page tests are in test_pipeline_outputs_media.py."""
+
+from __future__ import annotations
+
+import csv
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs import format_edl, plot_timeline, render_html, write_csv, write_edl
+from highlights.pipeline.outputs.html_page import evidence_items
+from highlights.pipeline.outputs.segments import ground_truth_segments
+from highlights.pipeline.outputs.timecode import (
+    clock_timecode,
+    frame_to_smpte,
+    seconds_to_frame,
+    timecode_base,
+)
+from highlights.pipeline.outputs.timeline_svg import tick_step, timeline_svg
+
+NTSC = 30000 / 1001
+
+
+def _highlights() -> list[Highlight]:
+    # Deliberately out of order: every writer must sort by time.
+    return [
+        Highlight(7.25, 8.5, "soccer_shooting", "soccer", 0.75, 8.0, {"candidate": "motion"}),
+        Highlight(1.5, 3.0, "baseball_swing", "baseball", 0.9, 2.0, {"kinematics": {"wrist_speed": 3.14159}}),
+        Highlight(4.0, 5.0, "<script>alert(1)</script>", "basketball", 0.6, None, {}),
+    ]
+
+
+def _edl_events(text: str) -> list[list[str]]:
+    return [line.split() for line in text.splitlines() if line[:3].isdigit()]
+
+
+# --- timecodes -------------------------------------------------------------------------------
+
+
+def test_clock_timecode_rounds_to_milliseconds_and_carries():
+    assert clock_timecode(0) == "00:00:00.000"
+    assert clock_timecode(1.5) == "00:00:01.500"
+    assert clock_timecode(3661.25) == "01:01:01.250"
+    assert clock_timecode(59.9996) == "00:01:00.000"
+
+
+def test_smpte_at_integer_and_ntsc_rates():
+    assert frame_to_smpte(seconds_to_frame(1.5, 30.0), 30) == "00:00:01:15"
+    assert frame_to_smpte(seconds_to_frame(1.5, 25.0), 25) == "00:00:01:13"  # 37.5 rounds up
+    assert [timecode_base(r) for r in (NTSC, 23.976, 59.94, 25.0, 30.0)] == [30, 24, 60, 25, 30]
+    # At 29.97 frames are counted at the real rate and labelled on base 30, non-drop:
+    # 100 s is frame 2997, and one real hour reads 0.1% short of an hour.
+    assert frame_to_smpte(seconds_to_frame(100.0, NTSC), 30) == "00:01:39:27"
+    assert frame_to_smpte(seconds_to_frame(3600.0, NTSC), 30) == "00:59:56:12"
+    with pytest.raises(ValueError):
+        timecode_base(0.0)
+
+
+# --- CSV -------------------------------------------------------------------------------------
+
+
+def test_csv_rows_in_time_order_with_values(tmp_path: Path):
+    path = write_csv(_highlights(), tmp_path / "h.csv")
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == [
+        "index", "start_s", "end_s", "duration_s", "start_tc", "end_tc", "label", "sport", "score", "key_s",
+    ]
+    assert [r["index"] for r in rows] == ["1", "2", "3"]
+    assert [r["label"] for r in rows] == ["baseball_swing", "<script>alert(1)</script>", "soccer_shooting"]
+    first, second, third = rows
+    assert (float(first["start_s"]), float(first["end_s"]), float(first["duration_s"])) == (1.5, 3.0, 1.5)
+    assert (first["start_tc"], first["end_tc"]) == ("00:00:01.500", "00:00:03.000")
+    assert (first["sport"], float(first["score"]), float(first["key_s"])) == ("baseball", 0.9, 2.0)
+    assert second["key_s"] == ""  # no key moment
+    assert (third["start_tc"], float(third["duration_s"])) == ("00:00:07.250", 1.25)
+
+
+def test_csv_of_no_highlights_is_header_only(tmp_path: Path):
+    path = write_csv([], tmp_path / "h.csv")
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("index,start_s")
+
+
+def test_bad_highlight_interval_is_refused_with_its_label(tmp_path: Path):
+    with pytest.raises(ValueError, match="backwards"):
+        write_csv([Highlight(3.0, 2.0, "backwards", "soccer", 0.5)], tmp_path / "h.csv")
+    assert not (tmp_path / "h.csv").exists()
+
+
+# --- EDL -------------------------------------------------------------------------------------
+
+
+def test_edl_header_and_exact_timecodes_at_30fps(tmp_path: Path):
+    path = write_edl(_highlights(), tmp_path / "h.edl", fps=30.0, source_name="games/match 1.mp4")
+    text = path.read_text()
+    lines = text.splitlines()
+    assert lines[0] == "TITLE: match 1"
+    assert lines[1] == "FCM: NON-DROP FRAME"
+    assert _edl_events(text) == [
+        ["001", "AX", "V", "C", "00:00:01:15", "00:00:03:00", "00:00:00:00", "00:00:01:15"],
+        ["002", "AX", "V", "C", "00:00:04:00", "00:00:05:00", "00:00:01:15", "00:00:02:15"],
+        # 7.25 s is frame 217.5 -> 218; 8.5 s is frame 255; 37 frames on the record side.
+        ["003", "AX", "V", "C", "00:00:07:08", "00:00:08:15", "00:00:02:15", "00:00:03:22"],
+    ]
+    assert text.count("* FROM CLIP NAME: match 1.mp4") == 3
+    assert "* COMMENT: soccer_shooting | soccer | score 0.750" in text
+    # Fixed CMX3600 columns: event number, two spaces, 8-character reel name.
+    assert lines[3].startswith("001  AX       V     C        00:00:01:15")
+
+
+def test_edl_at_2997_uses_base_30_non_drop():
+    highlights = [
+        Highlight(1.5, 2.0, "a", "soccer", 0.5),
+        Highlight(100.0, 101.0, "b", "soccer", 0.5),
+    ]
+    text = format_edl(highlights, fps=NTSC, source_name="phone.mov", reel_name="cam-a 01")
+    assert "FCM: NON-DROP FRAME" in text
+    events = _edl_events(text)
+    # 1.5 s -> frame 45 (44.96) -> 00:00:01:15; 2.0 s -> frame 60 (59.94).
+    assert events[0][1:] == ["CAMA01", "V", "C", "00:00:01:15", "00:00:02:00", "00:00:00:00", "00:00:00:15"]
+    # 100 s -> frame 2997 -> 00:01:39:27; 101 s -> frame 3027; record continues at frame 15.
+    assert events[1][4:] == ["00:01:39:27", "00:01:40:27", "00:00:00:15", "00:00:01:15"]
+    assert all(int(tc.split(":")[3]) < 30 for event in events for tc in event[4:])
+
+
+def test_edl_of_no_highlights_has_header_and_no_events(tmp_path: Path):
+    text = write_edl([], tmp_path / "e.edl", fps=25.0, source_name="x.mp4").read_text()
+    assert text.startswith("TITLE: x\nFCM: NON-DROP FRAME\n")
+    assert _edl_events(text) == []
+
+
+def test_edl_text_fields_stay_on_one_line():
+    text = format_edl(
+        [Highlight(0.0, 1.0, "two\nlines", "soccer", 0.5)], fps=25.0, source_name="a.mp4", title="t\r\nx"
+    )
+    assert text.splitlines()[0] == "TITLE: t x"
+    assert "* COMMENT: two lines | soccer | score 0.500" in text.splitlines()
+
+
+# --- timelines -------------------------------------------------------------------------------
+
+
+def test_tick_step_is_round_and_bounded():
+    assert tick_step(10.0) == 1.0
+    assert tick_step(90 * 60) == 600.0
+    assert 5400 / tick_step(5400) <= 12
+
+
+def test_svg_timeline_links_bars_to_cards_and_draws_truth_lane():
+    ordered = sorted(_highlights(), key=lambda h: h.start_s)
+    truth = [SimpleNamespace(start_s=2.0, end_s=2.5, label="x", sport="baseball", key_s=2.2)]
+    svg = timeline_svg(ordered, 10.0, truth=ground_truth_segments(truth))
+    assert svg.count('<a href="#hl-') == 3 and 'href="#hl-002"' in svg
+    assert svg.count('class="truth"') == 1
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    # Bar geometry: the first highlight starts 15% along the 870-pixel plot after a 110 margin.
+    assert 'x="240.50"' in svg
+
+
+def test_timeline_png_with_and_without_ground_truth(tmp_path: Path):
+    annotation = SimpleNamespace(
+        events=[
+            SimpleNamespace(sport="baseball", label="baseball_swing", start_s=1.4, end_s=2.9, key_s=2.0),
+            {"sport": "soccer", "label": "soccer_shooting", "start_s": 7.0, "end_s": 8.0, "key_s": 7.5},
+        ]
+    )
+    one_lane = plot_timeline(_highlights(), tmp_path / "a.png", duration_s=10.0)
+    two_lanes = plot_timeline(_highlights(), tmp_path / "b.png", duration_s=10.0, annotation=annotation)
+    empty = plot_timeline([], tmp_path / "c.png", duration_s=10.0)
+    for path in (one_lane, two_lanes, empty):
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    image_one, image_two = matplotlib.image.imread(one_lane), matplotlib.image.imread(two_lanes)
+    assert image_two.shape[0] > image_one.shape[0]  # the ground-truth lane adds height
+    assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+# --- HTML (no video) -------------------------------------------------------------------------
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_evidence_is_flattened_and_shortened():
+    evidence = {
+        "pose": {"conf": 0.912345, "ok": True},
+        "probs": list(range(10)),
+        "src": "motion",
+        "speed": np.float32(2.71828),
+        "hits": np.int64(3),
+        "traj": np.array([0.5, 0.25]),
+    }
+    assert dict(evidence_items(evidence)) == {
+        "pose.conf": "0.912",
+        "pose.ok": "True",
+        "probs": "[0, 1, 2, 3, 4, 5, …]",
+        "src": "motion",
+        "speed": "2.72",
+        "hits": "3",
+        "traj": "[0.5, 0.25]",
+    }
+
+
+def test_html_without_media_escapes_text_and_shows_config(tmp_path: Path):
+    page = render_html(
+        _highlights(),
+        tmp_path,
+        source_name="<b>game</b>.mp4",
+        duration_s=10.0,
+        config_dict={"merge": {"pad_s": 0.5, "note": "</pre><script>x</script>"}},
+    )
+    parser = _Page()
+    parser.feed(page)
+    tags = [tag for tag, _ in parser.tags]
+    assert "script" not in tags and "b" not in tags
+    text = "".join(parser.text)
+    assert "<script>alert(1)</script>" in text and "</pre><script>x</script>" in text
+    assert "details" in tags and '"pad_s": 0.5' in text
+    ids = {attrs.get("id") for _, attrs in parser.tags}
+    assert {"hl-001", "hl-002", "hl-003"} <= ids
+    assert "kinematics.wrist_speed=3.14" in text

@@ -1,0 +1,297 @@
+"""The reel, per-highlight clips, thumbnails and review page, cut from a real encoded video.
+
+The source video encodes time in colour: frame i's index, written in base 7, gives the red,
+green and blue levels (10 + 36 * digit), so any decoded frame or thumbnail says exactly which
+source frame it came from; H.264's colour error (a few levels) is far below the 36-level step.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+from types import SimpleNamespace
+from urllib.parse import unquote
+
+import cv2
+import numpy as np
+import pytest
+
+import highlights.pipeline.outputs.reel as reel_module
+import highlights.pipeline.outputs.stream_writer as stream_writer
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs import write_all, write_reel
+from highlights.video import VideoError, iter_frames, probe, write_video
+
+FPS = 30.0
+SECONDS = 10
+WIDTH, HEIGHT = 160, 90
+
+
+def _source_frame(i: int) -> np.ndarray:
+    digits = [(i // 7**k) % 7 for k in range(3)]
+    rgb = np.empty((HEIGHT, WIDTH, 3), np.uint8)
+    rgb[:] = [10 + 36 * d for d in digits]
+    return rgb
+
+
+def _frame_index(rgb: np.ndarray) -> int:
+    """Source frame index read back from a frame's colour (centre patch, away from the caption)."""
+    h, w = rgb.shape[:2]
+    levels = rgb[h // 4 : h // 2, w // 3 : 2 * w // 3].reshape(-1, 3).mean(axis=0)
+    digits = [int(round((v - 10) / 36)) for v in levels]
+    return sum(d * 7**k for k, d in enumerate(digits))
+
+
+def _highlights() -> list[Highlight]:
+    return [
+        Highlight(7.25, 8.5, "soccer_shooting", "soccer", 0.75, 8.0, {"candidate": "motion"}),
+        Highlight(1.5, 3.0, "baseball_swing", "baseball", 0.9, 2.0, {"kinematics": {"wrist_speed": 3.14159}}),
+        Highlight(4.0, 5.0, "<script>alert(1)</script>", "basketball", 0.6, None, {"pose": {"ok": True}}),
+    ]
+
+
+def _expected_source_frames(highlights: list[Highlight]) -> list[int]:
+    return [i for i in range(int(SECONDS * FPS)) if any(h.start_s <= i / FPS < h.end_s for h in highlights)]
+
+
+@pytest.fixture(scope="module")
+def source(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("src") / "game.mp4"
+    write_video(path, (_source_frame(i) for i in range(int(SECONDS * FPS))), FPS)
+    return path
+
+
+@pytest.fixture(scope="module")
+def outputs(source: Path, tmp_path_factory) -> tuple[dict[str, Path], list[Highlight]]:
+    annotation = SimpleNamespace(
+        events=[SimpleNamespace(sport="baseball", label="baseball_swing", start_s=1.4, end_s=2.9, key_s=2.0)]
+    )
+    highlights = _highlights()
+    out_dir = tmp_path_factory.mktemp("out")
+    # The pipeline writes highlights.json first; the page links it.
+    (out_dir / "highlights.json").write_text(json.dumps([h.to_dict() for h in highlights]))
+    paths = write_all(
+        highlights,
+        source,
+        out_dir,
+        config_dict={"merge": {"pad_s": 0.5, "min_len_s": 1.0}},
+        annotation=annotation,
+        progress=False,
+    )
+    return paths, highlights
+
+
+def test_source_colour_code_round_trips(source: Path):
+    # The test's own decoder must be right before it judges anything else.
+    assert [_frame_index(f.rgb) for f in iter_frames(source)] == list(range(300))
+
+
+def test_write_all_returns_every_output(outputs):
+    paths, _ = outputs
+    assert set(paths) == {"csv", "edl", "timeline", "reel", "clips", "html"}
+    for key in ("csv", "edl", "timeline", "reel", "html"):
+        assert paths[key].is_file() and paths[key].stat().st_size > 0
+    assert paths["edl"].read_text().splitlines()[0] == "TITLE: game"
+    with paths["csv"].open(newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == 3
+    assert not list(paths["html"].parent.rglob(".*.tmp*"))
+
+
+def test_reel_has_the_highlight_frames_in_order(outputs):
+    paths, highlights = outputs
+    expected = _expected_source_frames(highlights)
+    info = probe(paths["reel"])
+    assert info.fps == pytest.approx(FPS)
+    assert (info.width, info.height) == (WIDTH, HEIGHT)
+    total = sum(h.duration_s for h in highlights)
+    assert abs(info.duration_s - total) <= 2 / FPS
+    got = [_frame_index(f.rgb) for f in iter_frames(paths["reel"])]
+    assert got == expected
+
+
+def test_reel_frames_carry_a_caption(outputs):
+    paths, _ = outputs
+    first = next(iter(iter_frames(paths["reel"])))
+    band = first.rgb[-12:, :60].astype(int)
+    # White text on a black band; the frame itself (source frame 45) is neither grey extreme.
+    dark, light = (band < 40).all(axis=2).mean(), (band > 200).all(axis=2).mean()
+    assert dark > 0.4 and light > 0.03
+    top = first.rgb[:12, :60].astype(int)
+    assert not (top < 40).all(axis=2).any() and not (top > 200).all(axis=2).any()
+
+
+def test_one_clip_per_highlight_cut_at_its_times(outputs):
+    paths, highlights = outputs
+    clips = sorted(paths["clips"].glob("*.mp4"))
+    assert [c.name for c in clips] == [
+        "hl_001_baseball_swing.mp4",
+        "hl_002_script_alert_1_script.mp4",
+        "hl_003_soccer_shooting.mp4",
+    ]
+    for clip, h in zip(clips, sorted(highlights, key=lambda h: h.start_s)):
+        got = [_frame_index(f.rgb) for f in iter_frames(clip)]
+        assert got == _expected_source_frames([h])
+
+
+def test_single_forward_pass_over_the_source(source: Path, tmp_path: Path, monkeypatch):
+    calls = []
+    real = reel_module.iter_frames
+
+    def counting(path, **kwargs):
+        calls.append(kwargs)
+        yield from real(path, **kwargs)
+
+    monkeypatch.setattr(reel_module, "iter_frames", counting)
+    result = write_reel(
+        _highlights(), source, tmp_path / "r.mp4", clips_dir=tmp_path / "c", thumbnails=True, progress=True
+    )
+    assert len(calls) == 1
+    assert result.reel_frames == len(_expected_source_frames(_highlights()))
+    assert all(p is not None and p.is_file() for p in result.clip_paths)
+
+
+class _Page(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    page.close()
+    return page
+
+
+def test_html_page_is_self_contained_and_complete(outputs):
+    paths, highlights = outputs
+    page = _parse(paths["html"])
+    tags = [t for t, _ in page.tags]
+    text = "".join(page.text)
+    assert "script" not in tags  # the label's <script> is text, not markup
+    assert "<script>alert(1)</script>" in text
+    ids = {a.get("id") for _, a in page.tags}
+    assert {"hl-001", "hl-002", "hl-003"} <= ids
+    for h in highlights:
+        assert h.label in text
+    # Every link is in-page, a data URI, or a relative path to a file that exists.
+    links = [a[k] for _, a in page.tags for k in ("href", "src", "poster") if a.get(k)]
+    for link in links:
+        assert not link.startswith(("http:", "https:", "//"))
+        if link.startswith("#"):
+            assert link[1:] in ids
+        elif not link.startswith("data:"):
+            assert (paths["html"].parent / unquote(link)).is_file(), link
+    assert "highlights.json" in links and "highlights.edl" in links and "timeline.png" in links
+    videos = [a["src"] for t, a in page.tags if t == "video"]
+    assert "reel.mp4" in videos and sum(v.startswith("clips/") for v in videos) == 3
+    # Timeline: three bars linking to the cards and a ground-truth lane.
+    assert sum(1 for t, a in page.tags if t == "a" and (a.get("href") or "").startswith("#hl-")) >= 6
+    assert sum(1 for t, a in page.tags if t == "rect" and a.get("class") == "truth") == 1
+    assert "details" in tags and '"min_len_s": 1.0' in text
+    assert "kinematics.wrist_speed=3.14" in text
+
+
+def test_thumbnails_are_jpeg_data_uris_at_the_key_moment(outputs):
+    paths, _ = outputs
+    page = _parse(paths["html"])
+    thumbs = [a["src"] for t, a in page.tags if t == "img"]
+    assert len(thumbs) == 3 and all(s.startswith("data:image/jpeg;base64,") for s in thumbs)
+    frames = []
+    for uri in thumbs:
+        jpeg = base64.b64decode(uri.split(",", 1)[1])
+        assert jpeg[:2] == b"\xff\xd8"
+        bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
+        frames.append(_frame_index(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+    # key 2.0 s -> frame 60; no key -> midpoint 4.5 s -> frame 135; key 8.0 s -> frame 240.
+    assert frames == [60, 135, 240]
+    posters = [a["poster"] for t, a in page.tags if t == "video" and a.get("poster")]
+    assert posters == thumbs
+
+
+def test_no_highlights_still_writes_valid_files(source: Path, tmp_path: Path):
+    paths = write_all([], source, tmp_path, progress=False)
+    assert "reel" not in paths
+    assert paths["csv"].read_text().count("\n") == 1
+    assert "FCM: NON-DROP FRAME" in paths["edl"].read_text()
+    assert paths["timeline"].read_bytes()[:4] == b"\x89PNG"
+    page = _parse(paths["html"])
+    assert "no highlights found" in "".join(page.text).lower()
+    assert not any(t == "video" for t, _ in page.tags)
+    assert list(paths["clips"].iterdir()) == []
+
+
+def test_rerun_removes_stale_clips_and_reel(source: Path, tmp_path: Path):
+    write_all(_highlights()[:2], source, tmp_path, progress=False)
+    assert len(list((tmp_path / "clips").glob("*.mp4"))) == 2
+    paths = write_all(_highlights()[1:2], source, tmp_path, progress=False)
+    assert [p.name for p in (tmp_path / "clips").glob("*.mp4")] == ["hl_001_baseball_swing.mp4"]
+    write_all([], source, tmp_path, progress=False)
+    assert not (tmp_path / "reel.mp4").exists() and paths["csv"].is_file()
+
+
+def test_highlight_past_the_end_gets_no_clip_but_the_rest_do(source: Path, tmp_path: Path):
+    highlights = [Highlight(1.0, 1.5, "a", "soccer", 0.5), Highlight(20.0, 21.0, "b", "soccer", 0.5, 20.5)]
+    result = write_reel(
+        highlights, source, tmp_path / "r.mp4", clips_dir=tmp_path / "c", thumbnails=True, progress=False
+    )
+    assert result.clip_paths[0] is not None and result.clip_paths[1] is None
+    assert result.reel_frames == 15
+    assert all(t is not None for t in result.thumbnails_jpeg)  # past the end: the last frame
+
+
+def test_odd_sized_source_and_ntsc_rate(tmp_path: Path):
+    path = tmp_path / "odd.mp4"
+    write_video(path, (np.full((37, 65, 3), 90, np.uint8) for _ in range(45)), 30000 / 1001)
+    paths = write_all([Highlight(0.5, 1.0, "a", "soccer", 0.5)], path, tmp_path / "out", progress=False)
+    info = probe(paths["reel"])
+    assert info.width % 2 == 0 and info.height % 2 == 0
+    assert info.fps == pytest.approx(30000 / 1001, rel=1e-3)
+    event = [line.split() for line in paths["edl"].read_text().splitlines() if line.startswith("001")][0]
+    assert event[4:6] == ["00:00:00:15", "00:00:01:00"]  # frames 15 (14.99) and 30 (29.97)
+
+
+def test_missing_source_is_a_video_error_naming_the_file(tmp_path: Path):
+    with pytest.raises(VideoError, match="nope.mp4"):
+        write_all(_highlights(), tmp_path / "nope.mp4", tmp_path / "out", progress=False)
+
+
+def test_source_failing_mid_pass_leaves_no_partial_outputs(source: Path, tmp_path: Path, monkeypatch):
+    real = reel_module.iter_frames
+
+    def breaks_after_a_while(path, **kwargs):
+        for n, frame in enumerate(real(path, **kwargs)):
+            if n == 100:
+                raise VideoError(path, "decoding failed: truncated")
+            yield frame
+
+    monkeypatch.setattr(reel_module, "iter_frames", breaks_after_a_while)
+    with pytest.raises(VideoError, match="truncated"):
+        write_reel(_highlights(), source, tmp_path / "r.mp4", clips_dir=tmp_path / "c", progress=False)
+    # The first clip had finished before the failure; the reel and the open clip were abandoned.
+    assert not (tmp_path / "r.mp4").exists()
+    assert [p.name for p in (tmp_path / "c").iterdir()] == ["hl_001_baseball_swing.mp4"]
+    assert not list(tmp_path.rglob(".*tmp*"))
+
+
+def test_encoder_failure_stops_the_pass_with_its_error(source: Path, tmp_path: Path, monkeypatch):
+    def failing_write_video(path, frames, fps, **kwargs):
+        next(iter(frames))
+        raise OSError(f"{path}: disk full")
+
+    monkeypatch.setattr(stream_writer, "write_video", failing_write_video)
+    with pytest.raises(OSError, match="disk full"):
+        write_reel(_highlights(), source, tmp_path / "r.mp4", progress=False)
