@@ -1,7 +1,33 @@
-"""`highlights augment ...`"""
+"""`highlights augment ...`: see what the phone-footage augmentation does to a clip."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 
+from highlights.augment import PhoneAugmentConfig
+from highlights.video import VideoError
+
 app = typer.Typer(no_args_is_help=True)
+
+
+@app.command("preview")
+def preview(
+    clip: Path = typer.Argument(..., help="A video clip"),
+    out: Path = typer.Option(Path("augment_preview.png"), "--out", help="Where to write the PNG grid"),
+    variants: int = typer.Option(4, "--variants", min=1, help="Augmented variants to show (columns)"),
+    frames: int = typer.Option(4, "--frames", min=1, help="Frames of the clip to show (rows)"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sampled parameters"),
+    shake_jitter_px: int = typer.Option(0, "--shake-jitter-px", min=0, help="Per-frame shake, in pixels (0: off)"),
+) -> None:
+    """Write a PNG grid of a few frames of CLIP (rows) and its augmented variants (columns)."""
+    from highlights.augment.preview import write_preview_grid  # matplotlib: only when drawing
+
+    try:
+        path = write_preview_grid(clip, out, variants=variants, frames=frames, seed=seed,
+                                  config=PhoneAugmentConfig(shake_jitter_px=shake_jitter_px))
+    except VideoError as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(code=1)
+    typer.echo(f"wrote {path}")

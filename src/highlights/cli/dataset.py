@@ -1,7 +1,156 @@
-"""`highlights dataset ...`"""
+"""`highlights dataset ...`: create, grow, diff and show versioned datasets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.table import Table
+
+from highlights.augment import PhoneAugmentConfig
+from highlights.datasets import (
+    DatasetError, DatasetVersion, create_version, diff_versions, grow_version, list_versions, load_version,
+    parse_ratios,
+)
+from highlights.datasets.records import SPLITS
 
 app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+ROOT_OPTION = typer.Option(Path("datasets"), "--root", help="Folder holding the versions v1, v2, ...")
+CLASSES_HELP = "Comma-separated class list (default: the labels found, or the parent's classes)"
+SKIP_BAD_HELP = ("Leave out unreadable, unknown-label and duplicate clips (listed in dataset_meta.json) "
+                 "instead of refusing the whole version")
+SKIP_EXISTING_HELP = "Quietly leave out clips already in the parent (when SRC is a folder that grew)"
+VARIANTS_HELP = "Augmented variants to materialise per real training clip (the seed used 2)"
+
+
+def _fail(error: Exception, *, growing: bool = False) -> None:
+    typer.echo(f"error: {error}", err=True)
+    if getattr(error, "skippable", False):
+        typer.echo("(fix these, or rerun with --skip-bad to leave them out and record them in the meta"
+                   + ("; --skip-existing leaves out clips the parent already has)" if growing else ")"), err=True)
+    raise typer.Exit(code=1)
+
+
+def _classes(text: str | None) -> list[str] | None:
+    return [c.strip() for c in text.split(",") if c.strip()] if text else None
+
+
+@app.command("create")
+def create(
+    src: Path = typer.Argument(..., help="A folder per class (DIR/<label>/*.mp4) or a CSV manifest"),
+    root: Path = ROOT_OPTION,
+    classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
+    note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json"),
+    seed: int = typer.Option(0, "--seed", help="Seed of the split (and of the augmented variants)"),
+    split: str = typer.Option("0.7,0.15,0.15", "--split", help="train,val,test proportions"),
+    augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
+) -> None:
+    """Ingest labelled clips as the next version (v1 when ROOT is empty)."""
+    try:
+        version = create_version(src, root, classes=_classes(classes), note=note, seed=seed,
+                                 ratios=parse_ratios(split), augment_variants=augment_variants,
+                                 augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=True)
+    except DatasetError as e:
+        _fail(e)
+    _print_written(version)
+
+
+@app.command("grow")
+def grow(
+    src: Path = typer.Argument(..., help="New clips: a folder per class or a CSV manifest"),
+    root: Path = ROOT_OPTION,
+    parent: str = typer.Option(..., "--parent", help="The version to grow, e.g. v1"),
+    classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
+    note: str | None = typer.Option(None, "--note", help="Free-text note (default: the parent's)"),
+    seed: int | None = typer.Option(None, "--seed", help="Seed for placing new groups (default: the parent's)"),
+    split: str | None = typer.Option(None, "--split", help="train,val,test proportions (default: the parent's)"),
+    augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
+    skip_existing: bool = typer.Option(False, "--skip-existing", help=SKIP_EXISTING_HELP),
+) -> None:
+    """Write the next version: the parent's clips, splits unchanged, plus the new clips."""
+    try:
+        version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
+                               ratios=parse_ratios(split) if split else None,
+                               augment_variants=augment_variants, augment_config=PhoneAugmentConfig(),
+                               skip_bad=skip_bad, skip_existing=skip_existing, show_progress=True)
+    except DatasetError as e:
+        _fail(e, growing=True)
+    _print_written(version)
+
+
+@app.command("diff")
+def diff(
+    old: str = typer.Argument(..., help="The earlier version, e.g. v1"),
+    new: str = typer.Argument(..., help="The later version, e.g. v2"),
+    root: Path = ROOT_OPTION,
+) -> None:
+    """Print the growth table: total clips, then counts per class per split."""
+    try:
+        a, b = load_version(root, old), load_version(root, new)
+    except DatasetError as e:
+        _fail(e)
+    table = Table(title=f"{root}: {a.name} -> {b.name}")
+    table.add_column("")
+    table.add_column(a.name, justify="right")
+    table.add_column(b.name, justify="right")
+    table.add_column("change", justify="right")
+    for row in diff_versions(a, b):
+        table.add_row(row.name, str(row.old), str(row.new), f"{row.change:+d}")
+    console.print(table)
+
+
+@app.command("show")
+def show(
+    version: str = typer.Argument(..., help="The version to describe, e.g. v2"),
+    root: Path = ROOT_OPTION,
+) -> None:
+    """Describe a version: parent, note, split and counts per class per split."""
+    try:
+        v = load_version(root, version)
+    except DatasetError as e:
+        _fail(e)
+    _print_version(v)
+
+
+@app.command("list")
+def list_cmd(root: Path = ROOT_OPTION) -> None:
+    """List the versions under ROOT."""
+    for name in list_versions(root):
+        v = load_version(root, name)
+        console.print(f"{name}  parent={v.parent or '-'}  clips={len(v.real_clips)}"
+                      f"  augmented={len(v.augmented_clips)}  created={v.meta['created']}")
+
+
+def _print_written(v: DatasetVersion) -> None:
+    console.print(f"wrote {v.path}")
+    _print_version(v)
+    if v.meta["added"].get("already_in_parent"):
+        console.print(f"{v.meta['added']['already_in_parent']} clips of SRC were already in {v.parent}")
+    for skipped in v.meta.get("skipped", []):
+        console.print(f"[yellow]skipped[/yellow] {skipped['reason']}", highlight=False, soft_wrap=True)
+
+
+def _print_version(v: DatasetVersion) -> None:
+    meta = v.meta
+    ratios = ",".join(str(meta["split"]["ratios"][s]) for s in SPLITS)
+    console.print(f"[bold]{v.name}[/bold]  parent: {v.parent or '-'}  created: {meta['created']}", highlight=False)
+    console.print(f"note: {v.note}", highlight=False)
+    console.print(f"split: {ratios} (seed {meta['split']['seed']})", highlight=False)
+    table = Table()
+    table.add_column("class")
+    for s in SPLITS:
+        table.add_column(s, justify="right")
+    table.add_column("total", justify="right")
+    table.add_column("augmented (train)", justify="right")
+    real, aug = meta["counts"]["per_class"], meta["augmented_counts"]["per_class"]
+    for cls in v.classes:
+        table.add_row(cls, *(str(real[cls][s]) for s in SPLITS), str(real[cls]["total"]), str(aug[cls]["train"]))
+    per_split = meta["counts"]["per_split"]
+    table.add_row("[bold]all[/bold]", *(str(per_split[s]) for s in SPLITS), str(meta["counts"]["total"]),
+                  str(meta["augmented_counts"]["total"]))
+    console.print(table)

@@ -1,0 +1,290 @@
+"""Writing a new immutable version ``ROOT/vN``: ingest, check, split, copy, augment, commit.
+
+A version is written into a temporary folder inside ROOT and renamed to ``vN`` only once it is
+complete, so an interrupted write leaves the earlier versions as they were and no half version.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
+from highlights.datasets.checks import CheckedClip, KnownClip, check_sources
+from highlights.datasets.errors import DatasetError
+from highlights.datasets.progress import progress
+from highlights.datasets.records import (
+    CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, DatasetVersion,
+)
+from highlights.datasets.sources import SourceClip, discover_sources
+from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
+from highlights.datasets.store import (
+    TEMP_PREFIX, clip_file_name, load_version, next_version_name, remove_stale_temp_dirs,
+)
+from highlights.datasets.variants import make_variants
+
+META_FORMAT = 1
+_READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+def copy_clip(src: Path, dst: Path) -> None:
+    """Copy a new clip into the version (a copy, so later edits to the source cannot reach it)."""
+    shutil.copy2(src, dst)
+
+
+def link_or_copy(src: Path, dst: Path) -> None:
+    """Parent clips are shared by hard link where the filesystem allows: versions stay self-contained."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        copy_clip(src, dst)
+
+
+def create_version(
+    src: str | Path,
+    root: str | Path = "datasets",
+    *,
+    classes: Sequence[str] | None = None,
+    note: str | None = None,
+    seed: int = 0,
+    ratios: Sequence[float] = DEFAULT_RATIOS,
+    augment_variants: int = 0,
+    augment_config: PhoneAugmentConfig | None = None,
+    skip_bad: bool = False,
+    show_progress: bool = False,
+) -> DatasetVersion:
+    """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no parent."""
+    return build_version(src, root, parent=None, classes=classes, note=note, seed=seed, ratios=ratios,
+                         augment_variants=augment_variants, augment_config=augment_config,
+                         skip_bad=skip_bad, skip_existing=False, show_progress=show_progress)
+
+
+def grow_version(
+    src: str | Path,
+    root: str | Path,
+    parent: str | int,
+    *,
+    classes: Sequence[str] | None = None,
+    note: str | None = None,
+    seed: int | None = None,
+    ratios: Sequence[float] | None = None,
+    augment_variants: int = 0,
+    augment_config: PhoneAugmentConfig | None = None,
+    skip_bad: bool = False,
+    skip_existing: bool = False,
+    show_progress: bool = False,
+) -> DatasetVersion:
+    """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
+
+    Seed, split ratios, classes and note default to the parent's. A clip of ``src`` identical to
+    one of the parent is refused as a duplicate, unless ``skip_existing`` (for re-ingesting a
+    folder that grew), which leaves it out and counts it in ``added.already_in_parent``.
+    """
+    return build_version(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
+                         augment_variants=augment_variants, augment_config=augment_config,
+                         skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress)
+
+
+def build_version(
+    src: str | Path,
+    root: str | Path,
+    *,
+    parent: str | int | None,
+    classes: Sequence[str] | None,
+    note: str | None,
+    seed: int | None,
+    ratios: Sequence[float] | None,
+    augment_variants: int,
+    augment_config: PhoneAugmentConfig | None,
+    skip_bad: bool,
+    skip_existing: bool,
+    show_progress: bool,
+) -> DatasetVersion:
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    remove_stale_temp_dirs(root)
+    if augment_variants < 0:
+        raise DatasetError(f"--augment-variants must be 0 or more, got {augment_variants}")
+
+    base = load_version(root, parent) if parent is not None else None
+    split_config = _split_config(base, seed, ratios)
+    sources = discover_sources(src)
+    class_list = _resolve_classes(classes, base, sources)
+    known = {c.sha256: KnownClip(_describe(base, c.clip_id), c.label) for c in base.clips} if base else {}
+
+    outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)
+    checked, rejected = outcome.accepted, outcome.rejected
+    if rejected and not skip_bad:
+        raise DatasetError([r.reason for r in rejected], skippable=True)
+    if not checked:
+        why = " (all were skipped)" if rejected else ""
+        if outcome.already_present:
+            why = " (all are already in the parent)"
+        raise DatasetError(f"{src}: no clips to add{why}")
+
+    base_clips = base.clips if base else []
+    base_real = [c for c in base_clips if not c.is_augmented]
+    splits = assign_splits(
+        [c.label for c in base_real] + [c.source.label for c in checked],
+        [c.group for c in base_real] + [c.source.group for c in checked],
+        split_config,
+        fixed=group_splits([c.group for c in base_clips], [c.split for c in base_clips]),
+    )
+    new_splits = splits[len(base_real):]
+
+    name = next_version_name(root)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{name}-", dir=root))
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a version is as readable as its root
+        (tmp / CLIPS_DIR).mkdir()
+        rows: list[dict] = []
+        clip_meta: dict[str, dict] = {}
+        if base:
+            _link_parent_clips(base, tmp, rows, clip_meta, show_progress)
+        augment = PhoneAugment(augment_config or PhoneAugmentConfig()) if augment_variants else None
+        stored = {r["sha256"] for r in rows}
+        new_variants = 0
+        work = "copying clips" + (" and making variants" if augment else "")
+        for clip, split in progress(list(zip(checked, new_splits)), work, enabled=show_progress):
+            clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta)
+            stored.add(clip.sha256)
+            if augment is not None and split == "train":
+                seeds = [derive_seed(split_config.seed, clip.sha256, k) for k in range(augment_variants)]
+                new_variants += _add_variants(clip_id, seeds, augment, tmp, name, rows, clip_meta, stored)
+
+        meta = {
+            "format": META_FORMAT,
+            "version": name,
+            "parent": base.name if base else None,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+            "note": note if note is not None else (base.note if base else DEFAULT_NOTE),
+            "classes": class_list,
+            "source": str(Path(src).resolve()),
+            "split": split_config.to_dict(),
+            "counts": count_clips(rows, class_list, augmented=False),
+            "augmented_counts": count_clips(rows, class_list, augmented=True),
+            "added": {"real": len(checked), "augmented": new_variants,
+                      "already_in_parent": outcome.already_present},
+            "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict()}
+                        if augment else None),
+            "skipped": [r.to_dict() for r in rejected],
+            "clips": clip_meta,
+        }
+        _write_manifest(tmp / MANIFEST_NAME, rows)
+        (tmp / META_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        _make_read_only(tmp)
+        if (root / name).exists():
+            raise DatasetError(f"{root / name}: appeared while this version was being written")
+        os.rename(tmp, root / name)  # the commit: until here, no vN exists
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return load_version(root, name)
+
+
+def _describe(version: DatasetVersion, clip_id: str) -> str:
+    """How a duplicate names a clip already in the dataset: its stored file and where it came from."""
+    clip = version.meta["clips"][clip_id]
+    return f"{version.path / clip['file']} (clip {clip_id} of {version.name}, from {clip['source']})"
+
+
+def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: dict, show_progress: bool) -> None:
+    for clip in progress(base.clips, f"linking {base.name} clips", enabled=show_progress):
+        rel = clip.path.relative_to(base.path).as_posix()
+        link_or_copy(clip.path, tmp / rel)
+        rows.append(_row(clip.clip_id, rel, clip.label, clip.split, clip.group, clip.sha256,
+                         clip.derived_from, clip.licence, clip.provenance))
+        clip_meta[clip.clip_id] = base.meta["clips"][clip.clip_id]
+
+
+def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Path, version: str,
+                  rows: list, clip_meta: dict, stored: set[str]) -> int:
+    """Materialise the variants of one real clip; they inherit its label, group, split and licence."""
+    source = clip_meta[clip_id]
+    added = 0
+    for v in make_variants(tmp / source["file"], tmp, augment, seeds):
+        if v.sha256 in stored:  # two seeds gave the same file: keep one
+            continue
+        stored.add(v.sha256)
+        added += 1
+        vid = v.sha256[:16]
+        provenance = f"augmented from clip {clip_id} (seed {v.seed})"
+        rows.append(_row(vid, v.file_name, source["label"], source["split"], source["group"], v.sha256,
+                         clip_id, source["licence"], provenance))
+        clip_meta[vid] = {**source, "file": v.file_name, "sha256": v.sha256, "provenance": provenance,
+                          "added_in": version, "derived_from": clip_id,
+                          "augment": {"seed": v.seed, "params": v.params, "jitter_px": v.jitter_px}}
+    return added
+
+
+def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows: list, clip_meta: dict) -> str:
+    src: SourceClip = clip.source
+    clip_id = clip.sha256[:16]
+    rel = clip_file_name(clip.sha256, src.path.suffix)
+    copy_clip(src.path, tmp / rel)
+    rows.append(_row(clip_id, rel, src.label, split, src.group, clip.sha256, None, src.licence, src.provenance))
+    clip_meta[clip_id] = {"file": rel, "label": src.label, "split": split, "group": src.group,
+                          "sha256": clip.sha256, "licence": src.licence, "provenance": src.provenance,
+                          "source": str(src.path.resolve()), "added_in": version, "derived_from": None}
+    return clip_id
+
+
+def count_clips(rows: Sequence[dict], classes: Sequence[str], *, augmented: bool) -> dict:
+    """Counts per class per split, per split and in total, over real clips or augmented variants."""
+    chosen = [r for r in rows if bool(r["derived_from"]) == augmented]
+    tally = Counter((r["label"], r["split"]) for r in chosen)
+    per_class = {c: {**{s: tally[(c, s)] for s in SPLITS}, "total": sum(tally[(c, s)] for s in SPLITS)}
+                 for c in classes}
+    per_split = {s: sum(tally[(c, s)] for c in classes) for s in SPLITS}
+    return {"total": len(chosen), "per_split": per_split, "per_class": per_class}
+
+
+def _row(clip_id, path, label, split, group, sha256, derived_from, licence, provenance) -> dict:
+    return {"clip_id": clip_id, "path": path, "label": label, "split": split, "group": group,
+            "sha256": sha256, "derived_from": derived_from or "", "licence": licence,
+            "provenance": provenance}
+
+
+def _write_manifest(path: Path, rows: Sequence[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(MANIFEST_FIELDS))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _make_read_only(version_dir: Path) -> None:
+    # Versions are immutable; read-only files also keep a hard-linked clip from being edited
+    # through a later version.
+    for path in version_dir.rglob("*"):
+        if path.is_file():
+            path.chmod(_READ_ONLY)
+
+
+def _split_config(base: DatasetVersion | None, seed: int | None, ratios: Sequence[float] | None) -> SplitConfig:
+    inherited = SplitConfig.from_dict(base.meta["split"]) if base else SplitConfig()
+    return SplitConfig(
+        ratios=tuple(float(r) for r in ratios) if ratios is not None else inherited.ratios,
+        seed=int(seed) if seed is not None else inherited.seed,
+    )
+
+
+def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
+                     sources: Sequence[SourceClip]) -> list[str]:
+    if classes:
+        chosen = list(dict.fromkeys(c.strip() for c in classes if c.strip()))
+        if base:
+            dropped = [c for c in base.classes if c not in chosen]
+            if dropped:
+                raise DatasetError(f"--classes drops class(es) of {base.name}: {', '.join(dropped)}")
+        return chosen
+    if base:
+        return base.classes
+    return sorted({s.label for s in sources})

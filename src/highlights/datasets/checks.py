@@ -1,0 +1,116 @@
+"""Validating clips before they enter a version: label, readable video, not a duplicate."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from highlights.datasets.progress import progress
+from highlights.datasets.sources import SourceClip
+from highlights.video import VideoError, iter_frames, probe
+
+
+@dataclass(frozen=True)
+class CheckedClip:
+    source: SourceClip
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    path: str
+    reason: str  # one line, already naming the file
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "reason": self.reason}
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def check_video(path: Path) -> None:
+    """Probe the clip and decode its first frame. Raises ``VideoError``.
+
+    Decoding every frame would also catch damage late in a file, but costs a full decode of the
+    whole dataset on every version; the probe plus one frame catches what is not a video at all.
+    """
+    probe(path)
+    frames = iter_frames(path)
+    try:
+        next(frames)
+    except StopIteration:
+        raise VideoError(path, "no frames could be decoded") from None
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
+@dataclass(frozen=True)
+class KnownClip:
+    """A clip already in the dataset (the parent version): what a duplicate is named after."""
+
+    description: str
+    label: str
+
+
+@dataclass
+class CheckOutcome:
+    accepted: list[CheckedClip]
+    rejected: list[Rejected]
+    already_present: int = 0  # clips identical to one in the parent, left out with skip_existing
+
+
+def check_sources(
+    sources: Sequence[SourceClip],
+    classes: Sequence[str],
+    known: Mapping[str, KnownClip],
+    *,
+    skip_existing: bool = False,
+    show_progress: bool = False,
+) -> CheckOutcome:
+    """Sort ``sources`` into clips fit to ingest and rejected ones, each with a one-line reason.
+
+    ``known`` maps the sha256 of every clip already in the dataset (the parent version), so a
+    duplicate names both files. With ``skip_existing``, a source identical to a parent clip of
+    the same label is not a problem but simply already there (for re-ingesting a folder that
+    grew); one with another label is still refused.
+    """
+    class_set = set(classes)
+    seen: dict[str, str] = {}
+    outcome = CheckOutcome([], [])
+    for clip in progress(sources, "checking clips", enabled=show_progress):
+        path = str(clip.path)
+        if clip.label not in class_set:
+            outcome.rejected.append(Rejected(path, f"{path}: label {clip.label!r} is not one of the classes "
+                                                   f"({', '.join(classes)})"))
+            continue
+        if not clip.path.is_file():
+            outcome.rejected.append(Rejected(path, f"{path}: file not found"))
+            continue
+        sha = file_sha256(clip.path)
+        if sha in known:
+            other = known[sha]
+            if skip_existing and other.label == clip.label:
+                outcome.already_present += 1
+                continue
+            relabelled = f", labelled {other.label!r} there" if other.label != clip.label else ""
+            outcome.rejected.append(Rejected(path, f"{path}: duplicate of {other.description}{relabelled} "
+                                                   f"(same content, sha256 {sha[:12]}...)"))
+            continue
+        if sha in seen:
+            outcome.rejected.append(Rejected(path, f"{path}: duplicate of {seen[sha]} "
+                                                   f"(same content, sha256 {sha[:12]}...)"))
+            continue
+        try:
+            check_video(clip.path)
+        except VideoError as e:
+            outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
+            continue
+        seen[sha] = path
+        outcome.accepted.append(CheckedClip(source=clip, sha256=sha))
+    return outcome

@@ -1,0 +1,21 @@
+"""The error every dataset operation raises for bad input."""
+
+from __future__ import annotations
+
+
+class DatasetError(Exception):
+    """Bad input to a dataset operation: unreadable clips, unknown labels, duplicates, bad options.
+
+    Each problem is one line naming the file (or option) and the cause. ``problems`` lists them
+    all, so one run shows everything that has to be fixed. ``skippable`` marks problems with
+    single clips that ``skip_bad`` would leave out instead.
+    """
+
+    def __init__(self, problems: str | list[str], *, skippable: bool = False):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.skippable = skippable
+        if len(self.problems) == 1:
+            message = self.problems[0]
+        else:
+            message = f"{len(self.problems)} problems:\n" + "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(message)

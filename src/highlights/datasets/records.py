@@ -1,0 +1,88 @@
+"""What a dataset version holds: clip records and the version itself."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+SPLITS: tuple[str, ...] = ("train", "val", "test")
+VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
+MANIFEST_FIELDS: tuple[str, ...] = (
+    "clip_id", "path", "label", "split", "group", "sha256", "derived_from", "licence", "provenance",
+)
+META_NAME = "dataset_meta.json"
+MANIFEST_NAME = "manifest.csv"
+CLIPS_DIR = "clips"
+# The seed's own metadata note, kept visible in every version unless replaced.
+DEFAULT_NOTE = "commercial model = rebuild on user / commercially-usable video"
+
+
+@dataclass(frozen=True)
+class ClipRecord:
+    """One clip of a version. ``path`` is absolute (the manifest stores it relative to the version).
+
+    ``derived_from`` is the ``clip_id`` of the real clip an augmented variant was made from, else None.
+    """
+
+    clip_id: str
+    path: Path
+    label: str
+    split: str
+    group: str
+    sha256: str
+    derived_from: str | None
+    licence: str
+    provenance: str
+
+    @property
+    def is_augmented(self) -> bool:
+        return self.derived_from is not None
+
+
+@dataclass(frozen=True)
+class DatasetVersion:
+    """An immutable version ``ROOT/vN``: its metadata and its clips."""
+
+    root: Path
+    name: str
+    meta: dict
+    clips: list[ClipRecord]
+
+    @property
+    def path(self) -> Path:
+        return self.root / self.name
+
+    @property
+    def classes(self) -> list[str]:
+        return list(self.meta["classes"])
+
+    @property
+    def parent(self) -> str | None:
+        return self.meta.get("parent")
+
+    @property
+    def note(self) -> str:
+        return self.meta.get("note", "")
+
+    @property
+    def real_clips(self) -> list[ClipRecord]:
+        return [c for c in self.clips if not c.is_augmented]
+
+    @property
+    def augmented_clips(self) -> list[ClipRecord]:
+        return [c for c in self.clips if c.is_augmented]
+
+    def split(self, name: str, *, augmented: bool = True) -> list[ClipRecord]:
+        """The clips of one split; ``augmented=False`` leaves out the materialised variants."""
+        if name not in SPLITS:
+            raise ValueError(f"unknown split {name!r}; expected one of {SPLITS}")
+        return [c for c in self.clips if c.split == name and (augmented or not c.is_augmented)]
+
+    def label_index(self, label: str) -> int:
+        return self.classes.index(label)
+
+    def counts(self, *, augmented: bool = False) -> dict[str, dict[str, int]]:
+        """``{class: {split: n}}`` over real clips (or over augmented variants only)."""
+        tally = Counter((c.label, c.split) for c in self.clips if c.is_augmented == augmented)
+        return {cls: {s: tally[(cls, s)] for s in SPLITS} for cls in self.classes}

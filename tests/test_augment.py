@@ -1,0 +1,145 @@
+"""Phone-footage augmentation: one parameter set per clip, the seed's ranges, determinism, preview."""
+
+from __future__ import annotations
+
+import albumentations as A
+import numpy as np
+import pytest
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+from dataset_fixtures import tiny_frames, write_clip
+from highlights.augment import PhoneAugment, PhoneAugmentConfig, build_clip_transform
+from highlights.cli.app import app
+
+ALWAYS = dict(motion_blur_p=1.0, downscale_p=1.0, jpeg_p=1.0, affine_p=1.0, brightness_contrast_p=1.0)
+
+
+def _textured_clip(frames: int = 6, seed: int = 0) -> np.ndarray:
+    """Identical frames with enough texture that blur, downscale and JPEG all change them."""
+    still = np.random.default_rng(seed).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    return np.repeat(still[None], frames, axis=0)
+
+
+def test_keeps_shape_and_dtype_and_changes_the_clip() -> None:
+    clip = tiny_frames(1, frames=8, width=96, height=64)
+    before = clip.copy()
+    out = PhoneAugment(PhoneAugmentConfig(**ALWAYS, shake_jitter_px=2))(clip, seed=0)
+    assert out.shape == clip.shape and out.dtype == np.uint8
+    assert np.array_equal(clip, before)  # the input is left alone
+    assert np.abs(out.astype(int) - clip).mean() > 1.0
+
+
+def test_one_parameter_set_for_every_frame_of_a_clip() -> None:
+    clip = _textured_clip(frames=6)
+    augment = PhoneAugment(PhoneAugmentConfig(**ALWAYS))
+    for seed in range(5):
+        out = augment(clip, seed=seed)
+        assert all(np.array_equal(out[0], out[i]) for i in range(1, len(out))), seed
+
+    # the check can fail: the same transforms sampled per frame give different frames
+    per_frame = build_clip_transform(PhoneAugmentConfig(**ALWAYS))
+    per_frame.set_random_seed(0)
+    frames = [per_frame(image=f)["image"] for f in clip]
+    assert not all(np.array_equal(frames[0], f) for f in frames[1:])
+
+
+def test_shake_jitter_moves_each_frame_by_a_few_pixels_only() -> None:
+    config = PhoneAugmentConfig(shake_jitter_px=3, motion_blur_p=0, downscale_p=0, jpeg_p=0, affine_p=0,
+                                brightness_contrast_p=0)
+    result = PhoneAugment(config).apply(_textured_clip(frames=10), seed=4)
+    assert len(result.jitter_px) == 10
+    assert all(abs(dx) <= 3 and abs(dy) <= 3 for dx, dy in result.jitter_px)
+    assert len(set(result.jitter_px)) > 1
+    assert not all(np.array_equal(result.frames[0], f) for f in result.frames[1:])
+    # a frame shifted by (dx, dy) matches the original away from the reflected border
+    still = _textured_clip(frames=1)[0]
+    for frame, (dx, dy) in zip(result.frames, result.jitter_px):
+        dx, dy = int(dx), int(dy)
+        moved = np.roll(still, (dy, dx), axis=(0, 1))
+        assert np.array_equal(frame[4:-4, 4:-4], moved[4:-4, 4:-4])
+
+
+def test_sampled_parameters_stay_in_the_seed_ranges() -> None:
+    augment = PhoneAugment(PhoneAugmentConfig(**ALWAYS))
+    clip = _textured_clip(frames=2)
+    kernels, scales, qualities = set(), [], []
+    for seed in range(150):
+        params = augment.apply(clip, seed=seed).params
+        assert set(params) == {"MotionBlur", "Downscale", "ImageCompression", "Affine", "RandomBrightnessContrast"}
+        k = params["MotionBlur"]["kernel_size"]
+        assert 3 <= k <= 21 and k % 2 == 1
+        kernels.add(k)
+        scales.append(params["Downscale"]["scale"])
+        qualities.append(params["ImageCompression"]["quality"])
+        assert abs(params["Affine"]["rotate"]) <= 5.0
+        assert 0.9 <= params["Affine"]["scale"] <= 1.1
+        assert all(abs(s) <= 0.05 * 64 + 1 for s in params["Affine"]["shift_px"])
+    assert 0.35 <= min(scales) and max(scales) <= 0.7
+    assert 40 <= min(qualities) and max(qualities) <= 100
+    # the ranges are really explored, not stuck at one end
+    assert max(kernels) >= 17 and min(kernels) <= 7
+    assert min(scales) < 0.42 and max(scales) > 0.63
+    assert min(qualities) < 50 and max(qualities) > 90
+
+
+def test_the_transform_is_configured_with_the_seed_defaults() -> None:
+    config = PhoneAugmentConfig()
+    assert config.motion_blur_kernel == (3, 21)
+    assert config.downscale_range == (0.35, 0.7)
+    assert config.jpeg_quality_range == (40, 100)
+    assert config.variants_per_clip == 2 and config.shake_jitter_px == 0
+    by_type = {type(t): t for t in build_clip_transform(config).transforms}
+    assert tuple(by_type[A.MotionBlur].blur_limit) == (3, 21)
+    assert tuple(by_type[A.Downscale].scale_range) == (0.35, 0.7)
+    assert tuple(by_type[A.ImageCompression].quality_range) == (40, 100)
+    assert A.Affine in by_type and A.ShiftScaleRotate not in by_type
+    assert all(0 < t.p <= 1 for t in by_type.values())
+
+
+def test_the_same_seed_gives_the_same_clip() -> None:
+    clip = tiny_frames(2, frames=6)
+    a = PhoneAugment(PhoneAugmentConfig(shake_jitter_px=2))
+    b = PhoneAugment(PhoneAugmentConfig(shake_jitter_px=2))
+    assert np.array_equal(a(clip, seed=11), b(clip, seed=11))
+    outputs = [a.apply(clip, seed=s) for s in range(6)]
+    assert len({repr(o.params) for o in outputs}) > 1
+    # without per-call seeds, an augmenter seeded once replays the same sequence of clips
+    first, second = PhoneAugment(seed=5), PhoneAugment(seed=5)
+    sequence = [first.apply(clip) for _ in range(3)]
+    assert len({r.seed for r in sequence}) == 3
+    for expected in sequence:
+        again = second.apply(clip)
+        assert again.seed == expected.seed and np.array_equal(again.frames, expected.frames)
+
+
+def test_bad_config_and_bad_input_are_refused() -> None:
+    with pytest.raises(ValidationError):
+        PhoneAugmentConfig(downscale_range=(0.8, 0.3))
+    with pytest.raises(ValidationError):
+        PhoneAugmentConfig(motion_blur_kernel=(3, 20))
+    with pytest.raises(ValidationError):
+        PhoneAugmentConfig(jpeg_p=1.5)
+    config = PhoneAugmentConfig(shake_jitter_px=2)
+    assert PhoneAugmentConfig.from_dict(config.to_dict()) == config
+    augment = PhoneAugment()
+    with pytest.raises(ValueError, match="T, H, W, 3"):
+        augment(np.zeros((48, 64, 3), np.uint8))
+    with pytest.raises(ValueError, match="uint8"):
+        augment(np.zeros((2, 48, 64, 3), np.float32))
+
+
+def test_preview_writes_a_png_grid(tmp_path) -> None:
+    clip = write_clip(tmp_path / "clip.mp4", 3, frames=10, width=96, height=64)
+    out = tmp_path / "grid.png"
+    result = CliRunner().invoke(app, ["augment", "preview", str(clip), "--out", str(out), "--variants", "3",
+                                      "--frames", "2", "--seed", "1"])
+    assert result.exit_code == 0, result.output
+    import matplotlib.image
+
+    image = matplotlib.image.imread(out)
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert image.shape[1] > image.shape[0] > 100  # 4 columns by 2 rows: wider than tall
+
+    missing = CliRunner().invoke(app, ["augment", "preview", str(tmp_path / "nope.mp4"), "--out", str(out)])
+    assert missing.exit_code == 1 and "nope.mp4" in missing.output

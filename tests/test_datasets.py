@@ -1,0 +1,337 @@
+"""Versioned datasets: ingest, meta, splits, grow, duplicates, bad input, atomic writes, diff."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from collections import Counter, defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from highlights.datasets import (
+    DEFAULT_NOTE, SPLITS, DatasetError, SplitConfig, assign_splits, create_version, diff_versions,
+    grow_version, list_versions, load_version,
+)
+from highlights.datasets import build as build_module
+
+CLASSES = {"swing": 6, "layup": 5, "none": 7}
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _group_splits(version) -> dict[str, set[str]]:
+    found = defaultdict(set)
+    for clip in version.clips:
+        found[clip.group].add(clip.split)
+    return found
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    return make_class_tree(tmp_path / "src", layout_of(CLASSES, clips_per_group=2))
+
+
+def test_folder_ingest_writes_a_self_contained_version(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v = create_version(tree, root)
+
+    assert v.name == "v1" and list_versions(root) == ["v1"]
+    assert v.classes == sorted(CLASSES)
+    assert len(v.clips) == sum(CLASSES.values()) and not v.augmented_clips
+    meta = json.loads((root / "v1" / "dataset_meta.json").read_text())
+    assert meta["version"] == "v1" and meta["parent"] is None
+    assert meta["note"] == DEFAULT_NOTE
+    assert datetime.fromisoformat(meta["created"].replace("Z", "+00:00")).tzinfo is not None
+    assert meta["split"]["seed"] == 0 and meta["split"]["ratios"] == {"train": 0.7, "val": 0.15, "test": 0.15}
+    # counts per class per split, per split and in total agree with the clips
+    tally = Counter((c.label, c.split) for c in v.clips)
+    for label, n in CLASSES.items():
+        assert meta["counts"]["per_class"][label]["total"] == n
+        for s in SPLITS:
+            assert meta["counts"]["per_class"][label][s] == tally[(label, s)]
+    assert sum(meta["counts"]["per_split"].values()) == meta["counts"]["total"] == sum(CLASSES.values())
+    assert meta["augmented_counts"]["total"] == 0
+    # clips are copied in, named by content, with their hash recorded in manifest and meta
+    for clip in v.clips:
+        assert clip.path.parent == root / "v1" / "clips"
+        assert clip.path.name == clip.sha256[:16] + ".mp4"
+        assert _sha(clip.path) == clip.sha256 == meta["clips"][clip.clip_id]["sha256"]
+        assert meta["clips"][clip.clip_id]["licence"] == "unknown"
+        assert meta["clips"][clip.clip_id]["source"].startswith(str(tree))
+    # the group of a folder clip without sidecar is its file stem; label from its folder
+    with open(root / "v1" / "manifest.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["clip_id", "path", "label", "split", "group", "sha256", "derived_from",
+                             "licence", "provenance"]
+    assert all(r["path"].startswith("clips/") for r in rows)
+    # the version no longer needs the source folder
+    shutil.rmtree(tree)
+    again = load_version(root, "v1")
+    assert all(c.path.is_file() for c in again.clips)
+
+
+def test_folder_groups_come_from_sidecars_else_the_file_stem(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", {"a": [("a0", "game-1"), ("a1", None)], "b": [("b0", None)]})
+    v = create_version(src, tmp_path / "root")
+    groups = {c.group for c in v.clips}
+    assert groups == {"game-1", "a1", "b0"}
+
+
+def test_manifest_ingest_carries_groups_licence_and_provenance(tmp_path: Path) -> None:
+    clips_dir = tmp_path / "data" / "raw"
+    rows = []
+    for i, label in enumerate(["x", "x", "y", "y", "y"]):
+        write_clip(clips_dir / f"c{i}.avi", 500 + i)
+        rows.append({"path": f"raw/c{i}.avi", "label": label, "group": f"match-{i // 2}",
+                     "licence": "CC-BY-4.0", "provenance": f"camera {i}"})
+    manifest = write_manifest(tmp_path / "data" / "clips.csv", rows)
+    v = create_version(manifest, tmp_path / "root", classes=["x", "y", "z"])
+
+    assert v.classes == ["x", "y", "z"]
+    by_prov = {c.provenance: c for c in v.clips}
+    assert set(by_prov) == {f"camera {i}" for i in range(5)}
+    assert by_prov["camera 3"].group == "match-1" and by_prov["camera 3"].label == "y"
+    assert all(c.licence == "CC-BY-4.0" and c.path.suffix == ".avi" for c in v.clips)
+    assert v.meta["counts"]["per_class"]["z"]["total"] == 0
+    assert v.meta["clips"][by_prov["camera 0"].clip_id]["provenance"] == "camera 0"
+
+
+def test_a_manifest_in_the_folder_is_preferred_to_the_folder_names(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", {"a": [("a0", None), ("a1", None)]})
+    write_manifest(src / "manifest.csv", [
+        {"path": "a/a0.mp4", "label": "a", "group": "shared", "licence": "own", "provenance": "synthetic"},
+        {"path": "a/a1.mp4", "label": "a", "group": "shared", "licence": "own", "provenance": "synthetic"},
+    ])
+    v = create_version(src, tmp_path / "root")
+    assert {c.group for c in v.clips} == {"shared"}
+    assert {c.licence for c in v.clips} == {"own"}
+
+
+def test_split_is_deterministic_for_a_seed(tree: Path, tmp_path: Path) -> None:
+    a = create_version(tree, tmp_path / "r1", seed=3)
+    b = create_version(tree, tmp_path / "r2", seed=3)
+    assert [(c.sha256, c.split) for c in a.clips] == [(c.sha256, c.split) for c in b.clips]
+
+    labels = [f"c{i % 4}" for i in range(200)]
+    groups = [f"g{i // 2}" for i in range(200)]
+    first = assign_splits(labels, groups, SplitConfig(seed=1))
+    assert first == assign_splits(labels, groups, SplitConfig(seed=1))
+    assert first != assign_splits(labels, groups, SplitConfig(seed=2))
+
+
+def test_no_group_is_in_two_splits(tree: Path, tmp_path: Path) -> None:
+    v = create_version(tree, tmp_path / "root", seed=5)
+    assert all(len(splits) == 1 for splits in _group_splits(v).values())
+
+    labels = [f"c{i % 3}" for i in range(300)]
+    groups = [f"g{(i * 7) % 61}" for i in range(300)]  # groups of mixed labels and sizes
+    splits = assign_splits(labels, groups, SplitConfig(seed=0))
+    seen = defaultdict(set)
+    for g, s in zip(groups, splits):
+        seen[g].add(s)
+    assert all(len(s) == 1 for s in seen.values())
+
+
+def test_splits_keep_each_class_near_the_target_proportions() -> None:
+    counts = {"baseball_swing": 120, "basketball_layup": 60, "soccer_shooting": 50, "none": 200}
+    labels, groups = [], []
+    for label, n in counts.items():
+        for i in range(n):
+            labels.append(label)
+            groups.append(f"{label}-video{i // 3}")  # three clips per source video
+    splits = assign_splits(labels, groups, SplitConfig(ratios=(0.7, 0.15, 0.15), seed=0))
+    tally = Counter(zip(labels, splits))
+    for label, n in counts.items():
+        for split, ratio in zip(SPLITS, (0.7, 0.15, 0.15)):
+            # within one source video (3 clips) of the exact target
+            assert abs(tally[(label, split)] - ratio * n) <= 3, (label, split, tally[(label, split)])
+
+
+def test_grow_keeps_parent_splits_and_places_new_groups(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(tree, root, seed=1)
+    v1_manifest = (root / "v1" / "manifest.csv").read_bytes()
+    v1_meta = (root / "v1" / "dataset_meta.json").read_bytes()
+    test_group = next(c.group for c in v1.clips if c.split == "test")
+    test_label = next(c.label for c in v1.clips if c.group == test_group)
+
+    new = make_class_tree(tmp_path / "more", layout_of({"none": 12, "swing": 3}, prefix="new-"), seed=7)
+    write_clip(new / test_label / "extra.mp4", 9999)  # one more clip of a source video already in test
+    (new / test_label / "extra.json").write_text(json.dumps({"group": test_group}))
+    v2 = grow_version(new, root, "v1")
+
+    assert v2.name == "v2" and v2.parent == "v1"
+    assert v2.meta["split"] == v1.meta["split"] and v2.note == v1.note
+    old = {c.clip_id: c for c in v1.clips}
+    kept = [c for c in v2.clips if c.clip_id in old]
+    assert len(kept) == len(v1.clips)
+    assert all(c.split == old[c.clip_id].split for c in kept)
+    assert all(c.path.read_bytes() == old[c.clip_id].path.read_bytes() for c in kept)
+    extra = next(c for c in v2.clips if c.provenance and c.clip_id not in old and c.group == test_group)
+    assert extra.split == "test"
+    assert all(len(s) == 1 for s in _group_splits(v2).values())
+    assert v2.meta["counts"]["total"] == len(v1.clips) + 16
+    assert v2.meta["added"]["real"] == 16
+    # new groups fill every split, not only train
+    new_splits = Counter(c.split for c in v2.clips if c.clip_id not in old and c.group != test_group)
+    assert set(new_splits) == set(SPLITS)
+    # parent clips are shared by hard link and every stored file is read-only
+    for clip in kept:
+        assert clip.path.stat().st_ino == old[clip.clip_id].path.stat().st_ino
+    assert all(p.stat().st_mode & 0o222 == 0 for p in (root / "v2").rglob("*") if p.is_file())
+    # the parent is untouched
+    assert (root / "v1" / "manifest.csv").read_bytes() == v1_manifest
+    assert (root / "v1" / "dataset_meta.json").read_bytes() == v1_meta
+
+
+def test_grow_never_moves_a_test_clip_to_train_even_with_new_ratios(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(tree, root, ratios=(0.4, 0.1, 0.5))
+    new = make_class_tree(tmp_path / "more", layout_of({"layup": 4}, prefix="n-"), seed=3)
+    v2 = grow_version(new, root, "v1", ratios=(0.9, 0.05, 0.05), seed=11)
+    before = {c.clip_id: c.split for c in v1.clips}
+    for clip in v2.clips:
+        if clip.clip_id in before:
+            assert clip.split == before[clip.clip_id]
+    assert sum(1 for c in v2.clips if c.clip_id in before and c.split == "test") == \
+        sum(1 for s in before.values() if s == "test")
+
+
+def test_duplicate_clips_are_refused_naming_both_files(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", {"a": [("a0", None), ("a1", None)], "b": [("b0", None)]})
+    shutil.copy(src / "a" / "a0.mp4", src / "b" / "copy.mp4")
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root")
+    message = str(err.value)
+    assert "duplicate" in message and str(src / "b" / "copy.mp4") in message and str(src / "a" / "a0.mp4") in message
+    assert list_versions(tmp_path / "root") == []
+
+
+def test_a_clip_already_in_the_parent_is_refused_on_grow(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(tree, root)
+    more = tmp_path / "more"
+    (more / "none").mkdir(parents=True)
+    again = next(tree.glob("none/*.mp4"))
+    shutil.copy(again, more / "none" / "again.mp4")
+    write_clip(more / "none" / "fresh.mp4", 4242)
+    with pytest.raises(DatasetError) as err:
+        grow_version(more, root, "v1")
+    parent_copy = next(c for c in v1.clips if c.sha256 == _sha(again))
+    assert str(more / "none" / "again.mp4") in str(err.value) and str(parent_copy.path) in str(err.value)
+    assert list_versions(root) == ["v1"]
+
+    v2 = grow_version(more, root, "v1", skip_bad=True)
+    assert len(v2.clips) == len(v1.clips) + 1
+    assert [s["path"] for s in v2.meta["skipped"]] == [str(more / "none" / "again.mp4")]
+
+
+def test_regrowing_a_grown_folder_skips_what_the_parent_has(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(tree, root)
+    make_class_tree(tree, layout_of({"layup": 2}, prefix="late-"), seed=8)  # the source folder grew
+    v2 = grow_version(tree, root, "v1", skip_existing=True)
+    assert len(v2.clips) == len(v1.clips) + 2
+    assert v2.meta["added"] == {"real": 2, "augmented": 0, "already_in_parent": len(v1.clips)}
+    assert v2.meta["skipped"] == []
+    # the same content under another label is still a conflict, never silently merged
+    shutil.copy(next(tree.glob("swing/*.mp4")), tree / "none" / "relabelled.mp4")
+    with pytest.raises(DatasetError, match=r"relabelled\.mp4: duplicate of .*labelled 'swing' there"):
+        grow_version(tree, root, "v2", skip_existing=True)
+
+
+def test_unknown_label_names_the_file_and_the_label(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root", classes=["swing", "none"])
+    message = str(err.value)
+    assert message.count("\n") == 0
+    assert str(src / "dance" / "d0.mp4") in message and "'dance'" in message
+
+
+def test_bad_videos_are_listed_one_line_each_and_can_be_skipped(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", {"a": [("a0", None), ("a1", None)], "b": [("b0", None)]})
+    (src / "a" / "notes.mp4").write_text("this is not a video")
+    good = (src / "b" / "b0.mp4").read_bytes()
+    (src / "b" / "cut.mp4").write_bytes(good[: len(good) // 3])  # truncated
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root")
+    problems = err.value.problems
+    assert len(problems) == 2
+    assert problems[0].startswith(str(src / "a" / "notes.mp4") + ":")
+    assert problems[1].startswith(str(src / "b" / "cut.mp4") + ":")
+    assert all("\n" not in p for p in problems)
+    assert list_versions(tmp_path / "root") == []
+
+    v = create_version(src, tmp_path / "root", skip_bad=True)
+    assert len(v.clips) == 3
+    assert {s["path"] for s in v.meta["skipped"]} == {str(src / "a" / "notes.mp4"), str(src / "b" / "cut.mp4")}
+
+
+def test_a_missing_manifest_file_is_named(tmp_path: Path) -> None:
+    manifest = write_manifest(tmp_path / "m.csv", [{"path": "gone.mp4", "label": "a", "group": "g"}])
+    with pytest.raises(DatasetError, match=r"gone\.mp4: file not found"):
+        create_version(manifest, tmp_path / "root")
+
+
+def test_an_interrupted_write_leaves_no_half_version(tree: Path, tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(tree, root)
+    v1_files = {p: p.read_bytes() for p in (root / "v1").rglob("*") if p.is_file()}
+    more = make_class_tree(tmp_path / "more", layout_of({"none": 4}, prefix="m-"), seed=5)
+
+    copies = []
+
+    def copy_then_crash(src, dst):
+        if len(copies) == 2:
+            raise OSError("disk full (simulated)")
+        copies.append(dst)
+        shutil.copy2(src, dst)
+
+    monkeypatch.setattr(build_module, "copy_clip", copy_then_crash)
+    with pytest.raises(OSError, match="simulated"):
+        grow_version(more, root, "v1")
+    assert len(copies) == 2  # it did crash half way through writing clips
+    assert sorted(p.name for p in root.iterdir()) == ["v1"]
+    assert {p: p.read_bytes() for p in (root / "v1").rglob("*") if p.is_file()} == v1_files
+    assert len(load_version(root, "v1").clips) == len(v1.clips)
+
+    # the remains of a hard crash (no cleanup ran) are ignored, then cleaned by the next write
+    monkeypatch.undo()
+    stale = root / ".tmp-v2-crashed"
+    (stale / "clips").mkdir(parents=True)
+    (stale / "dataset_meta.json").write_text("{}")
+    assert list_versions(root) == ["v1"]
+    v2 = grow_version(more, root, "v1")
+    assert v2.name == "v2" and not stale.exists()
+    assert sorted(p.name for p in root.iterdir()) == ["v1", "v2"]
+
+
+def test_diff_gives_total_then_per_class_per_split(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(tree, root)
+    more = make_class_tree(tmp_path / "more", layout_of({"none": 9}, prefix="d-"), seed=9)
+    v2 = grow_version(more, root, "v1")
+    rows = diff_versions(load_version(root, "v1"), load_version(root, "v2"))
+
+    assert rows[0].name == "Total clips" and (rows[0].old, rows[0].new, rows[0].change) == (18, 27, 9)
+    by_name = {r.name: r for r in rows}
+    for label in v1.classes:
+        for split in SPLITS:
+            row = by_name[f"{label} ({split})"]
+            assert row.old == sum(1 for c in v1.clips if c.label == label and c.split == split)
+            assert row.new == sum(1 for c in v2.clips if c.label == label and c.split == split)
+    assert sum(by_name[f"none ({s})"].change for s in SPLITS) == 9
+    assert all(by_name[f"swing ({s})"].change == 0 for s in SPLITS)
+
+
+def test_loading_a_missing_version_names_it(tmp_path: Path) -> None:
+    with pytest.raises(DatasetError, match="v3: no such dataset version"):
+        load_version(tmp_path, "v3")

@@ -1,0 +1,63 @@
+"""`highlights dataset create|grow|diff|show` end to end on tiny clips."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from typer.testing import CliRunner
+
+from dataset_fixtures import layout_of, make_class_tree
+from highlights.cli.app import app
+
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_create_grow_diff_show(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 4, "none": 6}))
+    more = make_class_tree(tmp_path / "more", layout_of({"none": 7}, prefix="x-"), seed=3)
+    root = tmp_path / "datasets"
+
+    created = _run("dataset", "create", src, "--root", root, "--classes", "swing,layup,none",
+                   "--note", "prototype data", "--seed", "4", "--split", "0.6,0.2,0.2")
+    assert created.exit_code == 0, created.output
+    meta = json.loads((root / "v1" / "dataset_meta.json").read_text())
+    assert meta["classes"] == ["swing", "layup", "none"] and meta["note"] == "prototype data"
+    assert meta["split"]["seed"] == 4 and meta["split"]["ratios"]["train"] == 0.6
+
+    grown = _run("dataset", "grow", more, "--root", root, "--parent", "v1")
+    assert grown.exit_code == 0, grown.output
+    assert json.loads((root / "v2" / "dataset_meta.json").read_text())["parent"] == "v1"
+
+    diff = _run("dataset", "diff", "v1", "v2", "--root", root)
+    assert diff.exit_code == 0, diff.output
+    lines = diff.output.splitlines()
+    total = next(line for line in lines if "Total clips" in line)
+    assert re.findall(r"[+-]?\d+", total) == ["10", "17", "+7"]
+    none_rows = [line for line in lines if re.search(r"none \((train|val|test)\)", line)]
+    assert len(none_rows) == 3
+    assert sum(int(re.findall(r"[+-]\d+", row)[-1]) for row in none_rows) == 7
+    assert any("layup (test)" in line for line in lines)
+    assert lines.index(total) < lines.index(none_rows[0])
+
+    show = _run("dataset", "show", "v2", "--root", root)
+    assert show.exit_code == 0 and "prototype data" in show.output and "parent: v1" in show.output
+
+
+def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
+    result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")
+    assert result.exit_code == 1
+    assert f"{src / 'dance' / 'd0.mp4'}: label 'dance' is not one of the classes (swing)" in result.output
+    assert "--skip-bad" in result.output
+    assert not (tmp_path / "root" / "v1").exists()
+
+    bad_split = _run("dataset", "create", src, "--root", tmp_path / "root", "--split", "0.7,0.7")
+    assert bad_split.exit_code == 1 and "--split" in bad_split.output
+
+    missing = _run("dataset", "show", "v9", "--root", tmp_path / "root")
+    assert missing.exit_code == 1 and "v9: no such dataset version" in missing.output
