@@ -1,0 +1,472 @@
+"""Reading video with PyAV: probe, stream frames in order, sample a clip by timestamps.
+
+Every failure surfaces as ``VideoError("<path>: <cause>")``. Decoding always walks forward
+through the demuxer until end of file, so it terminates on any input; a stream that keeps
+feeding packets without producing a picture is cut off by ``MAX_PACKETS_WITHOUT_FRAME``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import numpy as np
+
+from highlights.video.errors import VideoError
+from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
+from highlights.video.rotation import clockwise_rotation_of, rotate_upright
+from highlights.video.types import Frame, VideoInfo
+
+log = logging.getLogger(__name__)
+
+# A healthy decoder emits a picture every packet once its pipeline is full (a few dozen
+# packets at most with frame threading); this many in a row without one means a broken stream.
+MAX_PACKETS_WITHOUT_FRAME = 2000
+# When a seek lands past the wanted time, the retry seeks this much earlier.
+SEEK_BACKOFF_S = 5.0
+_AVFMT_NOTIMESTAMPS = 0x0080  # libavformat: the format stores no timestamps (raw streams)
+# Containers whose per-frame timestamps are frame counters that B-frame reordering scrambles.
+_INDEX_TIMED_FORMATS = {"avi"}
+_ATTACHED_PIC = av.stream.Disposition.attached_pic
+_STILL_IMAGE = av.stream.Disposition.still_image
+_FALLBACK_FPS = 25.0  # FFmpeg's own default when a raw stream states no rate
+_EPS = 1e-6
+
+
+@dataclass
+class _Opened:
+    """An open input and what we know about its video stream."""
+
+    path: str
+    container: av.container.InputContainer
+    stream: av.video.stream.VideoStream
+    fps: float
+    time_by_index: bool  # no usable timestamps: frame i is at i / fps
+
+    @property
+    def raw(self) -> bool:
+        return bool(self.container.format.flags & _AVFMT_NOTIMESTAMPS)
+
+
+def _open(path: str | Path) -> _Opened:
+    path_str = str(path)
+    p = Path(path)
+    if not p.exists():
+        raise VideoError(path_str, "file not found")
+    if p.is_dir():
+        raise VideoError(path_str, "is a directory, not a video file")
+    if p.stat().st_size == 0:
+        raise VideoError(path_str, "empty file (0 bytes)")
+    try:
+        container = av.open(path_str, mode="r")
+    except (av.error.FFmpegError, OSError, ValueError) as err:
+        raise VideoError(path_str, _open_failure_cause(p, err)) from err
+    try:
+        # Cover art in an audio file shows up as a one-picture "video" stream: not a video.
+        moving = [s for s in container.streams.video
+                  if not s.disposition & (_ATTACHED_PIC | _STILL_IMAGE)]
+        if not moving:
+            kinds = sorted({s.type for s in container.streams})
+            found = ", ".join(f"{sum(s.type == k for s in container.streams)} {k}" for k in kinds)
+            if container.streams.video:
+                found += "; the video streams are still images (cover art)"
+            raise VideoError(path_str, f"no video stream (streams found: {found or 'none'})")
+        stream = moving[0]
+        if stream.codec_context is None:
+            raise VideoError(path_str, f"no decoder for video codec {stream.codec.name!r}")
+        stream.thread_type = "AUTO"
+        raw = bool(container.format.flags & _AVFMT_NOTIMESTAMPS)
+        fps = _stream_fps(stream, raw)
+        by_index = raw or container.format.name in _INDEX_TIMED_FORMATS
+        return _Opened(path_str, container, stream, fps, by_index)
+    except BaseException:
+        container.close()
+        raise
+
+
+def _stream_fps(stream, raw: bool) -> float:
+    # A raw stream's average_rate is FFmpeg's 25 fps guess; the rate parsed from the
+    # bitstream headers (guessed_rate) is the real one there.
+    rates = (stream.guessed_rate, stream.average_rate) if raw else (
+        stream.average_rate, stream.guessed_rate, stream.base_rate)
+    for rate in rates:
+        if rate and 0 < float(rate) < 1000:
+            return float(rate)
+    return _FALLBACK_FPS
+
+
+def _open_failure_cause(path: Path, err: Exception) -> str:
+    detail = _describe(err)
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(12)
+    except OSError as read_err:
+        return f"cannot read the file ({_describe(read_err)})"
+    if is_iso_media(head):
+        if not _has_top_level_box(path, b"moov"):
+            return ("truncated MP4/MOV: its index ('moov' box) is missing - it is written at the "
+                    "end of the file, so a cut-off recording cannot be read")
+        return f"corrupt MP4/MOV container ({detail})"
+    return f"not a video file, or an unknown or corrupt format ({detail})"
+
+
+def _has_top_level_box(path: Path, kind: bytes) -> bool:
+    with path.open("rb") as fh:
+        return any(k == kind for k, _, _ in iter_file_boxes(fh, path.stat().st_size))
+
+
+def _decoded(opened: _Opened, *, from_start: bool = True) -> Iterator[av.VideoFrame]:
+    """Decode the video stream forward from the current position, tolerating damaged packets.
+
+    Decoding from the start and getting no picture at all raises VideoError with the cause.
+    """
+    path, stream = opened.path, opened.stream
+    since_frame = 0
+    produced = 0
+    packet_count = 0
+    decode_errors = 0
+    first_error: str | None = None
+    packets = opened.container.demux(stream)
+    while True:
+        try:
+            packet = next(packets)
+        except StopIteration:
+            break
+        except av.error.FFmpegError as err:
+            # The demuxer hit damaged or missing data (a truncated file): decode what we have.
+            log.warning("%s: stopped reading early: %s", path, err)
+            frames = _flush(stream)
+            if from_start and produced == 0 and not frames:
+                cause = f"no decodable video frames (reading failed: {_describe(err)})"
+                raise VideoError(path, cause) from err
+            yield from frames
+            return
+        packet_count += packet.size > 0
+        try:
+            frames = stream.decode(packet)
+        except av.error.FFmpegError as err:
+            # A damaged packet: skip it like a player would, and keep going.
+            decode_errors += 1
+            first_error = first_error or _describe(err)
+            frames = []
+        if frames:
+            since_frame = 0
+        elif packet.size:
+            since_frame += 1
+            if since_frame > MAX_PACKETS_WITHOUT_FRAME:
+                cause = f"{since_frame} packets decoded to no picture; the stream is corrupt"
+                if first_error:
+                    cause += f" ({decode_errors} decode errors, first: {first_error})"
+                raise VideoError(path, cause)
+        produced += len(frames)
+        yield from frames
+    if from_start and produced == 0:
+        cause = "no decodable video frames"
+        if decode_errors:
+            cause += (f" ({decode_errors} of {packet_count} packets failed to decode;"
+                      f" first error: {first_error})")
+        elif packet_count == 0:
+            cause += " (the video stream holds no data)"
+        raise VideoError(path, cause)
+    if decode_errors:
+        log.warning("%s: %d damaged packets skipped (first: %s)", path, decode_errors, first_error)
+
+
+def _describe(err: Exception) -> str:
+    # PyAV's str() carries errno and the C function name; the FFmpeg message is the cause.
+    return getattr(err, "strerror", None) or str(err)
+
+
+def _flush(stream) -> list:
+    try:
+        return stream.decode(None)
+    except av.error.FFmpegError:
+        return []
+
+
+@dataclass
+class _Timed:
+    index: int
+    time_s: float
+    frame: av.VideoFrame
+
+
+def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
+                  ) -> Iterator[_Timed]:
+    """Frames with presentation times in [start_s, end_s), seeking to start_s first.
+
+    A keyframe seek that lands after ``start_s`` (some indexes are imprecise) is retried from
+    ``SEEK_BACKOFF_S`` earlier, then from the start: at most three passes, never a loop.
+    """
+    stream = opened.stream
+    tb = float(stream.time_base) if stream.time_base else None
+    origin = stream.start_time or 0
+    step = 1.0 / opened.fps
+    seek_targets: list[float] = []
+    moved = False  # has the demuxer left the start of the file?
+    if start_s and start_s > 0 and not opened.raw and tb:
+        seek_targets = [start_s, start_s - SEEK_BACKOFF_S]
+        if opened.time_by_index:
+            # Frame counters (AVI) may start at 1, not at the stream's start time: take the
+            # first frame's own counter as frame 0 so a landing after the seek is placed right.
+            first = next(_decoded(opened, from_start=True), None)
+            moved = True
+            if first is not None and first.pts is not None:
+                origin = first.pts
+
+    def seek_next() -> bool:
+        """Seek to the next target; False once decoding must start from the beginning."""
+        nonlocal moved
+        while seek_targets:
+            target = seek_targets.pop(0)
+            if target <= 0:
+                break
+            try:
+                opened.container.seek(origin + int(target / tb), stream=stream, backward=True)
+                moved = True
+                return True
+            except av.error.FFmpegError:
+                break  # not seekable: decode from the start and skip forward
+        seek_targets.clear()
+        if moved:
+            try:
+                opened.container.seek(origin, stream=stream, backward=True)
+            except av.error.FFmpegError as err:
+                cause = f"cannot seek back to the start: {_describe(err)}"
+                raise VideoError(opened.path, cause) from err
+        return False
+
+    seeked = seek_next() if seek_targets else False
+    index = 0
+    last_t: float | None = None
+    decoder = _decoded(opened, from_start=not seeked)
+    while True:
+        try:
+            frame = next(decoder)
+        except StopIteration:
+            return
+        if last_t is None and seeked:
+            # Where did the seek land? The keyframe's own timestamp says, even in containers
+            # whose later timestamps we do not trust.
+            landed = None if frame.pts is None else (frame.pts - origin) * tb
+            if landed is None or landed > start_s + _EPS:
+                decoder.close()  # overshot or unplaceable: try earlier
+                seeked = seek_next()
+                decoder = _decoded(opened, from_start=not seeked)
+                continue
+            index = max(0, int(round(landed * opened.fps)))  # after a seek, estimated
+        t = _frame_time(frame, index, opened, tb, origin)
+        if last_t is not None and t <= last_t:
+            t = last_t + step  # damaged or duplicate timestamps: keep time moving forward
+        last_t = t
+        if end_s is not None and t >= end_s - _EPS:
+            decoder.close()
+            return
+        if start_s is None or t >= start_s - _EPS:
+            yield _Timed(index, t, frame)
+        index += 1
+
+
+def _frame_time(frame, index: int, opened: _Opened, tb: float | None, origin: int) -> float:
+    if opened.time_by_index or frame.pts is None or tb is None:
+        return index / opened.fps
+    return (frame.pts - origin) * tb
+
+
+def _to_rgb(frame: av.VideoFrame, rotation: int, max_short_side: int | None) -> np.ndarray:
+    w, h = frame.width, frame.height
+    short = min(w, h)
+    if max_short_side and short > max_short_side:
+        scale = max_short_side / short
+        # Scaling and the YUV->RGB conversion happen in one swscale pass.
+        rgb = frame.to_ndarray(format="rgb24", width=max(2, round(w * scale)),
+                               height=max(2, round(h * scale)))
+    else:
+        rgb = frame.to_ndarray(format="rgb24")
+    return rotate_upright(rgb, rotation)
+
+
+@contextmanager
+def _wrap_decode_errors(path: str):
+    """Turn any PyAV error escaping a decode loop into a VideoError naming the file."""
+    try:
+        yield
+    except (av.error.FFmpegError, OSError) as err:
+        raise VideoError(path, f"decoding failed: {_describe(err)}") from err
+
+
+def _duration_s(opened: _Opened) -> tuple[float, int | None]:
+    """(duration in seconds, exact frame count if known) without decoding pictures."""
+    stream, container = opened.stream, opened.container
+    frames = stream.frames or None
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base), frames
+    if container.duration and not opened.raw:
+        return container.duration / av.time_base, frames
+    # A raw stream: count its packets (one per picture) in a separate pass; demuxing is cheap.
+    count = 0
+    with av.open(opened.path) as counter:
+        try:
+            for packet in counter.demux(counter.streams.video[0]):
+                count += packet.size > 0
+        except av.error.FFmpegError:
+            pass
+    return count / opened.fps, count
+
+
+def probe(path: str | Path) -> VideoInfo:
+    """Open a video, decode its first frame, and describe it (displayed size, rate, length)."""
+    opened = _open(path)
+    try:
+        with _wrap_decode_errors(opened.path):
+            first = next(_decoded(opened), None)
+            if first is None:
+                raise VideoError(opened.path, "no decodable video frames")
+            rotation = clockwise_rotation_of(first)
+            duration, frames = _duration_s(opened)
+        width, height = first.width, first.height
+        if rotation in (90, 270):
+            width, height = height, width
+        num_frames = frames if frames else max(1, int(round(duration * opened.fps)))
+        return VideoInfo(path=opened.path, width=width, height=height, rotation=rotation,
+                         fps=opened.fps, duration_s=duration, num_frames=num_frames,
+                         codec=opened.stream.codec_context.name)
+    finally:
+        opened.container.close()
+
+
+def iter_frames(path: str | Path, *, target_fps: float | None = None,
+                max_short_side: int | None = None, start_s: float | None = None,
+                end_s: float | None = None) -> Iterator[Frame]:
+    """Stream upright RGB frames in presentation order; memory does not depend on length.
+
+    ``target_fps`` keeps, for each point of a regular grid (``start_s`` or 0, then every
+    ``1/target_fps`` s), the frame whose timestamp is nearest - each frame at most once, so a
+    target above the source rate yields every frame. ``max_short_side`` downscales while
+    converting. Frames are those with ``start_s <= time_s < end_s``.
+    """
+    if target_fps is not None and target_fps <= 0:
+        raise ValueError(f"target_fps must be positive, got {target_fps}")
+    if max_short_side is not None and max_short_side < 2:
+        raise ValueError(f"max_short_side must be at least 2, got {max_short_side}")
+    opened = _open(path)
+    try:
+        with _wrap_decode_errors(opened.path):
+            source = _timed_frames(opened, start_s, end_s)
+            if target_fps is not None:
+                grid_origin = start_s if start_s else 0.0
+                source = _on_time_grid(source, grid_origin, 1.0 / target_fps, end_s,
+                                       1.0 / opened.fps)
+            rotation: int | None = None
+            count = 0
+            for item in source:
+                if rotation is None:
+                    rotation = clockwise_rotation_of(item.frame)
+                yield Frame(item.index, item.time_s, _to_rgb(item.frame, rotation, max_short_side))
+                count += 1
+            if count == 0 and start_s is None and end_s is None:
+                raise VideoError(opened.path, "no decodable video frames")
+    finally:
+        opened.container.close()
+
+
+def _on_time_grid(source: Iterator[_Timed], origin: float, step: float, end_s: float | None,
+                  frame_step: float) -> Iterator[_Timed]:
+    """Keep each frame that is the nearest one to at least one grid time.
+
+    Frame i is nearest to the times in [midpoint to previous frame, midpoint to next frame),
+    so one frame of look-ahead decides it while streaming.
+    """
+
+    def grid_point_in(lo: float, hi: float) -> bool:
+        k = 0 if lo <= origin else math.ceil((lo - origin) / step - 1e-9)
+        g = origin + k * step
+        return g < hi and (end_s is None or g < end_s)
+
+    prev: _Timed | None = None
+    lo = -math.inf
+    for cur in source:
+        if prev is not None:
+            hi = (prev.time_s + cur.time_s) / 2
+            if grid_point_in(lo, hi):
+                yield prev
+            lo = hi
+            frame_step = cur.time_s - prev.time_s
+        prev = cur
+    if prev is not None and grid_point_in(lo, prev.time_s + frame_step / 2):
+        yield prev
+
+
+def read_clip(path: str | Path, num_frames: int = 16, *, start_s: float | None = None,
+              end_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Sample ``num_frames`` upright frames spread evenly over [start_s, end_s].
+
+    The span (default: the whole video) is cut into ``num_frames`` equal parts and the frame
+    whose timestamp is nearest each part's centre is taken, in one forward decoding pass over
+    the span. A short span repeats frames. Returns ``(T,H,W,3)`` uint8 frames and their
+    ``(T,)`` presentation times in seconds.
+    """
+    if num_frames < 1:
+        raise ValueError(f"num_frames must be at least 1, got {num_frames}")
+    opened = _open(path)
+    try:
+        with _wrap_decode_errors(opened.path):
+            start = float(start_s) if start_s is not None else 0.0
+            end = float(end_s) if end_s is not None else _duration_s(opened)[0]
+            if not end > start:
+                raise VideoError(opened.path, f"empty time span [{start:.3f}, {end:.3f}] s")
+            seg = (end - start) / num_frames
+            targets = start + (np.arange(num_frames) + 0.5) * seg
+            picks = _nearest_frames(opened, targets, start_s)
+            if not picks:
+                if start_s is None and end_s is None:
+                    raise VideoError(opened.path, "no decodable video frames")
+                raise VideoError(opened.path, f"no frames in [{start:.3f}, {end:.3f}] s")
+            frames = np.stack([rgb for _, rgb in picks])
+            times = np.array([t for t, _ in picks], dtype=np.float64)
+            return frames, times
+    finally:
+        opened.container.close()
+
+
+def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None
+                    ) -> list[tuple[float, np.ndarray]]:
+    """For each sorted target time, (time, upright RGB) of the nearest frame, in one pass.
+
+    A frame is converted to RGB once, when first picked; repeated picks share the array.
+    """
+    picks: list[tuple[float, np.ndarray]] = []
+    rotation: int | None = None
+    converted: tuple[int, float, np.ndarray] | None = None
+
+    def pick(item: _Timed) -> None:
+        nonlocal rotation, converted
+        if converted is None or converted[0] != item.index:
+            if rotation is None:
+                rotation = clockwise_rotation_of(item.frame)
+            converted = (item.index, item.time_s, _to_rgb(item.frame, rotation, None))
+        picks.append(converted[1:])
+
+    prev: _Timed | None = None
+    k = 0
+    source = _timed_frames(opened, start_s, None)
+    for cur in source:
+        while k < len(targets) and targets[k] <= cur.time_s:
+            # A target exactly between two frames takes the earlier one, whatever the rounding.
+            near_prev = (prev is not None
+                         and targets[k] - prev.time_s <= cur.time_s - targets[k] + _EPS)
+            pick(prev if near_prev else cur)
+            k += 1
+        if k == len(targets):
+            source.close()
+            break
+        prev = cur
+    if prev is not None and k < len(targets):
+        for _ in range(len(targets) - k):  # targets past the last frame take the last frame
+            pick(prev)
+    return picks

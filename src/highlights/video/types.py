@@ -1,0 +1,30 @@
+"""The plain data the video layer hands out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What ``probe`` finds out about a video without decoding it all."""
+
+    path: str
+    width: int  # displayed size, after the rotation metadata is applied
+    height: int
+    rotation: int  # degrees clockwise applied to the stored frame to display it (0/90/180/270)
+    fps: float  # average frame rate
+    duration_s: float
+    num_frames: int  # may be an estimate for streams that carry no frame count
+    codec: str
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One decoded frame, upright."""
+
+    index: int  # decode-order index in the stream, 0-based (estimated after a seek)
+    time_s: float  # presentation time in seconds from the stream start
+    rgb: np.ndarray  # HxWx3 uint8, rotation applied

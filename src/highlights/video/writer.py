@@ -1,0 +1,187 @@
+"""Writing video with PyAV: streamed, atomic, in any of the containers and codecs we read."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+from highlights.video.rotation import ROTATIONS, write_mp4_rotation
+
+# suffix -> (FFmpeg muxer, codecs it may carry)
+_CONTAINERS: dict[str, tuple[str, tuple[str, ...]]] = {
+    ".mp4": ("mp4", ("h264", "hevc", "mpeg4", "vp9")),
+    ".mov": ("mov", ("h264", "hevc", "mpeg4")),
+    ".mkv": ("matroska", ("h264", "hevc", "mpeg4", "vp9")),
+    ".avi": ("avi", ("h264", "hevc", "mpeg4")),
+    ".webm": ("webm", ("vp9",)),
+    # A raw MPEG-4 Part 2 elementary stream: no container, no timestamps.
+    ".m4v": ("m4v", ("mpeg4",)),
+}
+_ROTATABLE = {".mp4", ".mov"}  # where phones (and we) put a display matrix
+_CODEC_ALIASES = {"h264": "h264", "avc": "h264", "hevc": "hevc", "h265": "hevc",
+                  "mpeg4": "mpeg4", "vp9": "vp9"}
+_ENCODERS = {"h264": ("libx264", "libopenh264"), "hevc": ("libx265",), "mpeg4": ("mpeg4",),
+             "vp9": ("libvpx-vp9",)}
+# Fine time base used when explicit presentation times are given (variable frame rate).
+_VFR_TIME_BASE = Fraction(1, 90000)
+
+
+def _encoder_for(codec: str) -> str:
+    for name in _ENCODERS[codec]:
+        if name in av.codecs_available:
+            return name
+    raise ValueError(f"no encoder for {codec} in this FFmpeg build (tried {_ENCODERS[codec]})")
+
+
+def _encoder_options(encoder: str, crf: int) -> dict[str, str]:
+    if encoder == "libx264":
+        return {"crf": str(crf), "preset": "veryfast"}
+    if encoder == "libx265":
+        return {"crf": str(crf), "preset": "ultrafast", "x265-params": "log-level=error"}
+    if encoder == "libvpx-vp9":
+        # b=0 with crf is libvpx's constant-quality mode; realtime/cpu-used keep it fast.
+        return {"crf": str(min(crf + 8, 63)), "b": "0", "deadline": "realtime", "cpu-used": "8",
+                "row-mt": "1"}
+    if encoder == "mpeg4":
+        # FF_QP2LAMBDA = 118: ffmpeg's -q:v sets global_quality to q * FF_QP2LAMBDA.
+        return {"global_quality": str(_mpeg4_qscale(crf) * 118)}
+    return {}
+
+
+def _mpeg4_qscale(crf: int) -> int:
+    # mpeg4 has no crf; map x264's 18..51 onto its fixed quantiser 2..31.
+    return int(np.clip(round(2 + (crf - 18) * 29 / 33), 2, 31))
+
+
+def _even(rgb: np.ndarray) -> np.ndarray:
+    # 4:2:0 chroma needs even sizes; drop the odd last row/column (as ffmpeg's trunc(iw/2)*2 does).
+    h, w = rgb.shape[:2]
+    return rgb[: h - h % 2, : w - w % 2]
+
+
+def write_video(
+    path: str | Path,
+    frames: Iterable[np.ndarray],
+    fps: float,
+    *,
+    codec: str = "h264",
+    crf: int = 23,
+    rotation: int = 0,
+    times_s: Sequence[float] | None = None,
+) -> Path:
+    """Encode HxWx3 uint8 RGB frames to ``path`` (atomically) and return the path.
+
+    ``frames`` may be any iterable (a generator streams: nothing is held but the current
+    frame). The container follows the suffix: .mp4 .mov .mkv .avi .webm, or .m4v for a raw
+    MPEG-4 elementary stream. ``codec`` is h264, hevc, mpeg4 or vp9. Frames are stored yuv420p;
+    an odd width or height loses its last column/row. ``rotation`` (0/90/180/270, .mp4/.mov
+    only) stores a phone-style display matrix: readers turn the stored frames that many degrees
+    clockwise, so to make a portrait clip pass landscape frames and ``rotation=90`` (see
+    ``highlights.video.rotation``). ``times_s`` gives each frame's presentation time for
+    variable-frame-rate video; without it frame i is at ``i / fps``.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _CONTAINERS:
+        raise ValueError(f"{path}: unsupported container {suffix!r}; "
+                         f"use one of {sorted(_CONTAINERS)}")
+    muxer, allowed = _CONTAINERS[suffix]
+    codec_key = _CODEC_ALIASES.get(codec.lower())
+    if codec_key is None or codec_key not in allowed:
+        raise ValueError(f"{path}: codec {codec!r} cannot go in {suffix} (allowed: {allowed})")
+    if rotation not in ROTATIONS:
+        raise ValueError(f"{path}: rotation must be one of {ROTATIONS}, got {rotation}")
+    if rotation and suffix not in _ROTATABLE:
+        raise ValueError(f"{path}: rotation metadata is only written to .mp4/.mov, not {suffix}")
+    if not fps or fps <= 0:
+        raise ValueError(f"{path}: fps must be positive, got {fps}")
+    encoder = _encoder_for(codec_key)
+    rate = Fraction(fps).limit_denominator(1001)
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The temp file sits beside the target so os.replace is an atomic rename.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}",
+                                    dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    _chmod_like_new_file(tmp)
+    try:
+        count = _encode(tmp, muxer, encoder, frames, rate, crf, times_s)
+        if count == 0:
+            raise ValueError(f"{path}: no frames to write")
+        if rotation:
+            write_mp4_rotation(tmp, rotation)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _chmod_like_new_file(path: Path) -> None:
+    # mkstemp creates 0600; a finished video is an ordinary readable file. (Reading the umask
+    # means setting it, which is not thread-safe, so use the common default directly.)
+    os.chmod(path, 0o644)
+
+
+def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], rate: Fraction,
+            crf: int, times_s: Sequence[float] | None) -> int:
+    count = 0
+    with av.open(str(tmp), mode="w", format=muxer) as container:
+        stream = None
+        last_pts = -1
+        for rgb in frames:
+            rgb = np.asarray(rgb)
+            if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+                raise ValueError(f"frames must be HxWx3 uint8, got {rgb.shape} {rgb.dtype}")
+            rgb = _even(rgb)
+            if stream is None:
+                stream = _open_stream(container, encoder, rate, crf, rgb.shape[1], rgb.shape[0],
+                                      vfr=times_s is not None)
+                size = rgb.shape[:2]
+            elif rgb.shape[:2] != size:
+                raise ValueError(f"frame {count} is {rgb.shape[1]}x{rgb.shape[0]}, "
+                                 f"the first was {size[1]}x{size[0]}")
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            if times_s is not None:
+                if count >= len(times_s):
+                    raise ValueError(f"more frames than times_s ({len(times_s)})")
+                pts = int(round(float(times_s[count]) / _VFR_TIME_BASE))
+                if pts <= last_pts:
+                    raise ValueError(f"times_s must increase (frame {count} at {times_s[count]})")
+                frame.pts, frame.time_base = pts, _VFR_TIME_BASE
+                last_pts = pts
+            else:
+                frame.pts, frame.time_base = count, 1 / rate
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            count += 1
+        if stream is not None:
+            for packet in stream.encode():
+                container.mux(packet)
+    return count
+
+
+def _open_stream(container, encoder: str, rate: Fraction, crf: int, width: int, height: int,
+                 *, vfr: bool):
+    # AVI stores one timestamp per chunk in decode order, so B-frames leave it with
+    # presentation times off by the reorder delay: write AVI without them.
+    no_b_frames = vfr or container.format.name == "avi"
+    stream = container.add_stream(encoder, rate=rate, options=_encoder_options(encoder, crf))
+    stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+    stream.codec_context.thread_type = "AUTO"
+    # A keyframe every 2 s, as phones record: seeking to a clip then decodes at most 2 s.
+    stream.codec_context.gop_size = max(1, round(2 * float(rate)))
+    stream.codec_context.time_base = _VFR_TIME_BASE if vfr else 1 / rate
+    if no_b_frames:
+        # (For VFR: with reordering, MP4 takes the track duration from decode timestamps,
+        # which for irregular times stop short of the last presentation time.)
+        stream.codec_context.max_b_frames = 0
+    if encoder == "mpeg4":
+        stream.codec_context.qscale = True
+    return stream

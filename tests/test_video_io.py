@@ -1,0 +1,270 @@
+"""Write tiny videos with PyAV, read them back, and check what comes out frame by frame."""
+
+from __future__ import annotations
+
+import gc
+import inspect
+import os
+import weakref
+
+import av
+import numpy as np
+import pytest
+
+import highlights.video.reader as reader
+from highlights.video import Frame, VideoInfo, iter_frames, probe, read_clip, write_video
+from highlights.video.rotation import stored_for_display
+from video_fixtures import (
+    HEIGHT,
+    WIDTH,
+    frame_index,
+    indexed_frame,
+    indexed_frames,
+    orientation_of,
+    upright_marker_image,
+    write_indexed,
+)
+
+CONTAINERS_AND_CODECS = [
+    ("mp4", "h264"), ("mp4", "hevc"), ("mp4", "mpeg4"), ("mov", "h264"), ("mov", "hevc"),
+    ("mkv", "h264"), ("mkv", "vp9"), ("mkv", "hevc"), ("webm", "vp9"), ("avi", "mpeg4"),
+    ("avi", "h264"), ("m4v", "mpeg4"),
+]
+
+
+@pytest.mark.parametrize(("suffix", "codec"), CONTAINERS_AND_CODECS)
+def test_every_container_and_codec_round_trips(tmp_path, suffix, codec):
+    n = 24
+    path = write_indexed(tmp_path / f"clip.{suffix}", n, fps=30, codec=codec)
+
+    info = probe(path)
+    assert isinstance(info, VideoInfo)
+    assert (info.width, info.height, info.rotation) == (WIDTH, HEIGHT, 0)
+    assert info.codec == codec
+    assert info.fps == pytest.approx(30, rel=1e-3)
+    assert info.num_frames == n
+    assert info.duration_s == pytest.approx(n / 30, abs=0.02)
+
+    frames = list(iter_frames(path))
+    assert [f.index for f in frames] == list(range(n))
+    assert [frame_index(f.rgb) for f in frames] == list(range(n))
+    times = np.array([f.time_s for f in frames])
+    assert np.all(np.diff(times) > 0)
+    np.testing.assert_allclose(times, np.arange(n) / 30, atol=2e-3)
+    assert all(f.rgb.shape == (HEIGHT, WIDTH, 3) and f.rgb.dtype == np.uint8 for f in frames)
+
+
+@pytest.mark.parametrize("fps", [24000 / 1001, 60000 / 1001, 12.0, 25.0])
+def test_odd_frame_rates_keep_their_timing(tmp_path, fps):
+    n = 15
+    path = write_indexed(tmp_path / "rate.mp4", n, fps=fps)
+    info = probe(path)
+    assert info.fps == pytest.approx(fps, rel=1e-3)
+    assert info.duration_s == pytest.approx(n / fps, rel=0.02)
+    times = np.array([f.time_s for f in iter_frames(path)])
+    np.testing.assert_allclose(times, np.arange(n) / fps, atol=1e-3)
+
+
+def test_odd_size_is_trimmed_to_even_and_reads_back(tmp_path):
+    frames = [indexed_frame(i, width=63, height=47) for i in range(6)]
+    path = write_video(tmp_path / "odd.mp4", frames, 30)
+    info = probe(path)
+    assert (info.width, info.height) == (62, 46)
+    assert [frame_index(f.rgb) for f in iter_frames(path)] == list(range(6))
+
+
+def test_write_is_atomic_and_leaves_no_temp_file(tmp_path):
+    path = tmp_path / "out.mp4"
+    write_indexed(path, 5)
+    before = path.read_bytes()
+
+    def failing_frames():
+        yield indexed_frame(0)
+        yield indexed_frame(1)
+        raise RuntimeError("camera unplugged")
+
+    with pytest.raises(RuntimeError, match="camera unplugged"):
+        write_video(path, failing_frames(), 30)
+    assert path.read_bytes() == before  # the earlier video is intact
+    assert sorted(os.listdir(tmp_path)) == ["out.mp4"]  # and no half-written temp file
+
+
+def test_write_rejects_what_it_cannot_write(tmp_path):
+    with pytest.raises(ValueError, match="rotation"):
+        write_video(tmp_path / "a.mkv", indexed_frames(2), 30, rotation=90)
+    with pytest.raises(ValueError, match="codec"):
+        write_video(tmp_path / "a.webm", indexed_frames(2), 30, codec="h264")
+    with pytest.raises(ValueError, match="no frames"):
+        write_video(tmp_path / "a.mp4", [], 30)
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize(("suffix", "codec", "rotation"), [
+    ("mp4", "h264", 90), ("mp4", "h264", 180), ("mp4", "h264", 270), ("mov", "hevc", 90),
+    ("mp4", "mpeg4", 270),
+])
+def test_rotation_metadata_reads_back_upright(tmp_path, suffix, codec, rotation):
+    # The picture we mean, portrait for 90/270 like a phone held upright.
+    portrait = rotation in (90, 270)
+    upright = upright_marker_image(48, 64) if portrait else upright_marker_image(64, 48)
+    # What the sensor stores: the upright picture turned back (counter-clockwise) by the rotation.
+    stored = stored_for_display(upright, rotation)
+    assert np.array_equal(stored, np.rot90(upright, k=rotation // 90))
+    path = write_video(tmp_path / f"phone.{suffix}", [stored] * 4, 30, codec=codec,
+                       rotation=rotation, crf=12)
+
+    # Another reader (PyAV itself) sees the display matrix: -rotation counter-clockwise.
+    with av.open(str(path)) as container:
+        raw = next(container.decode(video=0))
+        assert (raw.width, raw.height) == (stored.shape[1], stored.shape[0])
+        assert raw.rotation % 360 == (-rotation) % 360
+
+    info = probe(path)
+    assert info.rotation == rotation
+    assert (info.width, info.height) == (upright.shape[1], upright.shape[0])
+    frame = next(iter_frames(path))
+    assert frame.rgb.shape == upright.shape
+    assert orientation_of(frame.rgb) == (True, True)
+    assert np.abs(frame.rgb.astype(int) - upright).mean() < 6
+    clip, _ = read_clip(path, 2)
+    assert clip.shape == (2, *upright.shape)
+    assert orientation_of(clip[0]) == (True, True)
+    small = next(iter_frames(path, max_short_side=24)).rgb
+    assert min(small.shape[:2]) == 24
+    assert (small.shape[0] > small.shape[1]) == portrait
+    assert orientation_of(small) == (True, True)
+
+
+def test_unrotated_marker_is_upright(tmp_path):
+    # Guards the orientation check itself: without metadata the stored picture is shown as is.
+    upright = upright_marker_image(64, 48)
+    path = write_video(tmp_path / "plain.mp4", [np.rot90(upright, k=1)] * 2, 30)
+    frame = next(iter_frames(path))
+    assert frame.rgb.shape == (64, 48, 3)
+    assert orientation_of(frame.rgb) != (True, True)
+
+
+def test_read_clip_picks_frames_nearest_evenly_spaced_times(tmp_path):
+    n, fps = 40, 20.0
+    path = write_indexed(tmp_path / "cfr.mp4", n, fps=fps)
+    clip, times = read_clip(path, 8)
+    assert clip.shape == (8, HEIGHT, WIDTH, 3) and clip.dtype == np.uint8
+    # The 2 s span in 8 parts: centres at 0.125, 0.375, ... -> nearest frames (ties go earlier).
+    expected = [2, 7, 12, 17, 22, 27, 32, 37]
+    assert [frame_index(f) for f in clip] == expected
+    np.testing.assert_allclose(times, np.array(expected) / fps, atol=1e-3)
+
+    clip, times = read_clip(path, 4, start_s=1.0, end_s=1.4)
+    # Centres 1.05, 1.15, 1.25, 1.35 s fall on frames 21, 23, 25, 27.
+    assert [frame_index(f) for f in clip] == [21, 23, 25, 27]
+    assert np.all((times >= 1.0) & (times <= 1.4))
+
+
+def test_read_clip_of_a_short_video_repeats_frames(tmp_path):
+    path = write_indexed(tmp_path / "short.mp4", 5, fps=10)
+    clip, times = read_clip(path, 16)
+    indices = [frame_index(f) for f in clip]
+    assert len(indices) == 16
+    assert indices == sorted(indices) and set(indices) == set(range(5))
+    assert np.all(np.diff(times) >= 0)
+
+
+def test_variable_frame_rate_is_sampled_by_time_not_index(tmp_path):
+    # Bursts and gaps, as a phone under load records them.
+    times_s = [0.0, 0.04, 0.08, 0.12, 0.16, 0.2, 1.0, 1.04, 1.9, 1.94, 1.98]
+    path = write_video(tmp_path / "vfr.mp4", indexed_frames(len(times_s)), 30, times_s=times_s,
+                       crf=12)
+    frames = list(iter_frames(path))
+    np.testing.assert_allclose([f.time_s for f in frames], times_s, atol=1e-3)
+    assert [frame_index(f.rgb) for f in frames] == list(range(len(times_s)))
+
+    clip, got_times = read_clip(path, 4, start_s=0.0, end_s=2.0)
+    # Targets 0.25, 0.75, 1.25, 1.75 s. By time: 0.2 (idx 5), 1.0 (6), 1.04 (7), 1.9 (8);
+    # spreading over the 11 frames by index would have picked 1, 4, 6, 9 instead.
+    assert [frame_index(f) for f in clip] == [5, 6, 7, 8]
+    np.testing.assert_allclose(got_times, [0.2, 1.0, 1.04, 1.9], atol=1e-3)
+
+    kept = list(iter_frames(path, target_fps=2))  # grid 0, 0.5, 1.0, 1.5
+    assert [frame_index(f.rgb) for f in kept] == [0, 5, 6, 8]
+
+
+def test_iter_frames_subsamples_by_time_and_downscales(tmp_path):
+    path = write_indexed(tmp_path / "cfr.mp4", 30, fps=30)
+    kept = list(iter_frames(path, target_fps=10))
+    assert [f.index for f in kept] == list(range(0, 30, 3))
+    assert [frame_index(f.rgb) for f in kept] == list(range(0, 30, 3))
+
+    every = list(iter_frames(path, target_fps=100))  # above the source rate: each frame once
+    assert [f.index for f in every] == list(range(30))
+
+    small = next(iter_frames(path, max_short_side=24))
+    assert small.rgb.shape == (24, 32, 3)
+    assert frame_index(small.rgb) == 0
+    untouched = next(iter_frames(path, max_short_side=480))
+    assert untouched.rgb.shape == (HEIGHT, WIDTH, 3)
+
+
+@pytest.mark.parametrize(("suffix", "codec"), CONTAINERS_AND_CODECS)
+def test_seeking_lands_on_the_right_frames_in_every_container(tmp_path, suffix, codec):
+    # 70 frames, keyframes every 2 s (frames 0 and 60): 1.5 s is mid-GOP, 2.1 s just after one.
+    path = write_indexed(tmp_path / f"long.{suffix}", 70, fps=30, codec=codec)
+    for start, end, expected in [(1.5, 1.8, range(45, 54)), (2.1, 2.2, range(63, 66))]:
+        window = list(iter_frames(path, start_s=start, end_s=end))
+        assert [f.index for f in window] == list(expected)
+        assert [frame_index(f.rgb) for f in window] == list(expected)
+    clip, times = read_clip(path, 3, start_s=1.5, end_s=1.8)
+    # Centres 1.55, 1.65, 1.75 s each fall exactly between two frames: the earlier is taken.
+    assert [frame_index(f) for f in clip] == [46, 49, 52]
+    np.testing.assert_allclose(times, np.array([46, 49, 52]) / 30, atol=2e-3)
+
+
+def test_iter_frames_seeks_to_start_and_stops_at_end(tmp_path):
+    path = write_indexed(tmp_path / "cfr.mp4", 30, fps=30)
+    window = list(iter_frames(path, start_s=0.5, end_s=0.8))
+    assert [f.index for f in window] == list(range(15, 24))
+    assert [frame_index(f.rgb) for f in window] == list(range(15, 24))
+    assert all(0.5 - 1e-6 <= f.time_s < 0.8 for f in window)
+    gridded = list(iter_frames(path, start_s=0.5, end_s=0.8, target_fps=10))
+    assert [f.index for f in gridded] == [15, 18, 21]
+
+
+class _TrackedFrame:
+    """Stands in for a decoded PyAV frame so the test can see when the reader lets go of it."""
+
+    def __init__(self, frame):
+        self._frame = frame
+
+    def __getattr__(self, name):
+        return getattr(self._frame, name)
+
+
+@pytest.mark.parametrize("target_fps", [None, 10.0])
+def test_iter_frames_streams_without_holding_frames(tmp_path, monkeypatch, target_fps):
+    path = write_indexed(tmp_path / "long.mkv", 300, fps=30, crf=30)
+    decoded = []  # weak references to every decoded frame the reader was handed
+    real_decoded = reader._decoded
+
+    def tracked(*args, **kwargs):
+        for frame in real_decoded(*args, **kwargs):
+            proxy = _TrackedFrame(frame)
+            decoded.append(weakref.ref(proxy))
+            yield proxy
+
+    monkeypatch.setattr(reader, "_decoded", tracked)
+    stream = iter_frames(path, target_fps=target_fps)
+    assert inspect.isgenerator(stream)
+    handed_out = []
+    peak_alive = 0
+    for frame in stream:
+        assert isinstance(frame, Frame)
+        handed_out.append(weakref.ref(frame))
+        del frame
+        if len(handed_out) % 25 == 0:
+            gc.collect()  # nothing here should need it (no cycles), but rule it out
+        peak_alive = max(peak_alive, sum(ref() is not None for ref in decoded))
+        # Frames already handed out are not kept by the reader either.
+        assert sum(ref() is not None for ref in handed_out) == 0
+    assert len(decoded) == 300
+    assert len(handed_out) == (300 if target_fps is None else 100)
+    # The current frame, plus one of look-ahead when keeping frames nearest a time grid.
+    assert peak_alive <= 2
