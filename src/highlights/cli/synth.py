@@ -1,7 +1,74 @@
-"""`highlights synth ...`"""
+"""`highlights synth ...`: synthetic footage for tests and the demo (never a substitute for users' footage)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 app = typer.Typer(no_args_is_help=True)
+console = Console()
+
+
+def _progress() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=console)
+
+
+@app.command("clips")
+def clips(
+    out: Path = typer.Option(..., "--out", help="Output folder: OUT/<label>/NAME.mp4 + NAME.json, OUT/manifest.csv."),
+    per_class: int = typer.Option(..., "--per-class", min=1, help="Clips per class."),
+    classes: list[str] = typer.Option(None, "--classes", help="Classes to make (repeat); default all four."),
+    seconds: float = typer.Option(2.0, "--seconds", min=0.1, help="Clip length."),
+    size: str = typer.Option("640x360", "--size", help="WxH as displayed (taller than wide = portrait phone clip) or 'mixed'."),
+    fps: str = typer.Option("30", "--fps", help="Frame rate, or 'mixed' (24-60)."),
+    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard (see highlights.synth.difficulty)."),
+    seed: int = typer.Option(0, "--seed"),
+    workers: int = typer.Option(2, "--workers", min=1),
+) -> None:
+    """Labelled clips with per-frame ground truth, ready for `highlights dataset create`."""
+    from highlights.synth.clip import LABELS
+    from highlights.synth.clipset import ClipSetConfig, generate_clip_set
+
+    try:
+        cfg = ClipSetConfig(per_class=per_class, classes=tuple(classes) if classes else LABELS,
+                            seconds=seconds, size=size, fps=fps, difficulty=difficulty, seed=seed,
+                            workers=workers)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    with _progress() as progress:
+        task = progress.add_task("rendering clips", total=None)
+        manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    console.print(f"wrote {len(cfg.classes) * per_class} clips and {manifest}")
+
+
+@app.command("game")
+def game(
+    out: Path = typer.Option(..., "--out", help="Output folder for NAME.mp4, NAME.json, NAME.gt.jsonl."),
+    minutes: float = typer.Option(..., "--minutes", min=0.01),
+    sport: str = typer.Option("mixed", "--sport", help="mixed, baseball, basketball or soccer."),
+    size: str = typer.Option("1280x720", "--size", help="WxH."),
+    fps: float = typer.Option(30.0, "--fps", min=1.0),
+    events_per_minute: float = typer.Option(2.0, "--events-per-minute", min=0.0),
+    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0),
+    seed: int = typer.Option(0, "--seed"),
+    name: str = typer.Option(None, "--name", help="File name stem (default game_<sport>_s<seed>)."),
+) -> None:
+    """An untrimmed game with annotated highlight events and per-frame ground truth."""
+    from highlights.synth.clipset import parse_size
+    from highlights.synth.game import GameConfig, generate_game
+
+    try:
+        width, height = parse_size(size)
+        cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,
+                         events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name)
+    except ValueError as err:
+        raise typer.BadParameter(str(err)) from None
+    with _progress() as progress:
+        task = progress.add_task("rendering game", total=None)
+        paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    for kind, path in paths.items():
+        console.print(f"{kind}: {path}")

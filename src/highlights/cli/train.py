@@ -2,8 +2,75 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+
+
+def _setting(*names: str, help: str | None = None):
+    """An option that, left unset, keeps TrainConfig's default (so no default is shown here)."""
+    return typer.Option(None, *names, help=help, show_default=False)
 
 
 def register(root: typer.Typer) -> None:
     """Adds `highlights train` to the root command."""
+    root.command("train")(train)
+
+
+def train(
+    root: Path = typer.Option(..., "--root", help="Dataset root (holds v1, v2, ...)"),
+    version: str = typer.Option(..., "--version", help="Dataset version to train on, e.g. v2"),
+    out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
+    epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
+    batch_size: int | None = _setting("--batch-size"),
+    lr: float | None = _setting("--lr", help="Peak learning rate of AdamW"),
+    width: float | None = _setting(help="Channel width multiplier (1.0 = R(2+1)D-18)"),
+    frames: int | None = _setting(help="Frames per clip (default 16)"),
+    crop: int | None = _setting(help="Crop size (default 112)"),
+    balance: str | None = _setting(help="Class imbalance: loss | sampler | none"),
+    augment: bool | None = _setting("--augment/--no-augment", help="On-the-fly phone augmentation"),
+    patience: int | None = _setting(help="Early-stopping patience in epochs (0 = off)"),
+    seed: int | None = _setting(),
+    workers: int | None = _setting("--workers", help="DataLoader worker processes"),
+    pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
+    cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
+    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out"),
+    quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Train the clip classifier on a dataset version."""
+    from highlights.datasets import DatasetError
+    from highlights.model import CheckpointError
+    from highlights.train import TrainConfig, fit, load_saved_config
+    from highlights.video import VideoError
+
+    overrides = {
+        "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
+        "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
+        "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
+        "cache_dir": str(cache_dir) if cache_dir else None,
+    }
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        if resume:
+            # The saved settings win; only how the run executes may change.
+            config = load_saved_config(out)
+            config = config.replace(**{k: v for k, v in overrides.items() if k in ("num_workers", "cache_dir")})
+            typer.echo(f"resuming the run in {out} with its saved settings")
+        elif quick:
+            config = TrainConfig.quick(str(root), version, str(out), **overrides)
+        else:
+            if "crop_size" in overrides:
+                overrides.setdefault("resize_short_side", round(overrides["crop_size"] * 8 / 7))  # 112 -> 128
+            config = TrainConfig(root=str(root), version=version, out_dir=str(out), **overrides)
+        typer.echo(f"model: {config.describe_model()}")
+        typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
+                   f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
+        result = fit(config, resume=resume, show_progress=progress, log=typer.echo)
+    except (ValueError, FileNotFoundError, FileExistsError, CheckpointError, DatasetError, VideoError) as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(code=1)
+    best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
+    typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
+    typer.echo(f"last: {result.last_checkpoint}")

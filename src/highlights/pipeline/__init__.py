@@ -1,1 +1,11 @@
-"""pipeline"""
+"""The highlight pipeline: stages with one interface, their backends, the streaming run, evaluation, ablation.
+
+Entry points (import from the submodules; this package stays import-light):
+- `highlights.pipeline.config.PipelineConfig`: every switch, backend and threshold.
+- `highlights.pipeline.run.run_pipeline(video, config, ...) -> PipelineResult`.
+- `highlights.pipeline.detect.detect_highlights(video, config, out_dir, ...)`: highlights.json + outputs.
+- `highlights.pipeline.evaluation`: matching, recall/precision, per-stage failure attribution.
+- `highlights.pipeline.eval_report.evaluate_video(...)`: pipeline_eval.json and .md.
+- `highlights.pipeline.ablation.run_ablation(...)`: the one-at-a-time ablation table.
+- `highlights.pipeline.stage`: the `Stage` interface and `register` for new backends.
+"""

@@ -1,1 +1,34 @@
-"""report"""
+"""The scoreboard: metrics (scikit-learn), bootstrap intervals, error analysis, Markdown tables,
+the confusion-matrix PNG, and comparing two reports."""
+
+from highlights.report.compare import compare_reports, format_comparison
+from highlights.report.files import (
+    load_confusion,
+    load_report,
+    write_report_files,
+    write_report_json,
+)
+from highlights.report.markdown import render_markdown, render_table
+from highlights.report.metrics import (
+    REPORT_FILENAME,
+    build_report,
+    error_analysis,
+    report_from_confusion,
+)
+from highlights.report.plot import plot_confusion
+
+__all__ = [
+    "REPORT_FILENAME",
+    "build_report",
+    "compare_reports",
+    "error_analysis",
+    "format_comparison",
+    "load_confusion",
+    "load_report",
+    "plot_confusion",
+    "render_markdown",
+    "render_table",
+    "report_from_confusion",
+    "write_report_files",
+    "write_report_json",
+]

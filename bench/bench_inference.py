@@ -1,0 +1,230 @@
+"""Classifier inference speed on this CPU: eager fp32 against every fast path, in the same run.
+
+    .venv/bin/python bench/bench_inference.py                # default R(2+1)D-18, batch 8, 2 threads
+    .venv/bin/python bench/bench_inference.py --skip-int8
+    .venv/bin/python bench/bench_inference.py --checkpoint runs/x/best.pt --dataset data --version v2
+
+Prints clips/s per path and its ratio to eager, the max |logit diff| against eager and whether
+the argmax agrees, the path ``ClipClassifier(backend="auto")`` picks, and the int8 path's speed
+and agreement. Paths are timed in interleaved rounds (``--repeats``), so load from
+other processes on a shared machine falls on all of them alike; best and median are printed.
+
+Without ``--checkpoint`` the model is the default R(2+1)D-18 with a 4-class head, torchvision's
+initialisation, randomised batch-norm statistics and a head centred on the features of a few
+random clips, so that its predictions depend on the clip (a freshly initialised network, or the
+conformance vector's weights, give every clip the same class, which would make "same argmax"
+say nothing). Clips are random: the int8 figure is then agreement with fp32, not accuracy.
+With a checkpoint and a dataset version, int8 is calibrated on train clips and scored on the
+test split's real clips.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
+from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
+from highlights.model.backends import (AUTO_ORDER, OnnxRuntimeInt8Backend, build_backend,
+                                       compare_logits)
+from highlights.model.runner import ChunkRunner
+
+
+def _timed(run, x: torch.Tensor) -> float:
+    started = time.perf_counter()
+    run(x)
+    return time.perf_counter() - started
+
+
+def _dataset_clips(root: str, version: str, split: str, spec: ClipSpec, classes: list[str],
+                   limit: int | None) -> tuple[torch.Tensor, np.ndarray]:
+    from highlights.datasets import load_version
+    from highlights.video import clip_to_tensor, read_clip
+
+    records = load_version(root, version).split(split, augmented=False)[:limit]
+    clips = [clip_to_tensor(read_clip(r.path, spec.num_frames)[0], spec, train=False) for r in records]
+    labels = np.array([classes.index(r.label) for r in records])
+    return torch.stack(clips), labels
+
+
+def _bench_model(spec: ClipSpec, *, num_classes: int = 4, seed: int = 0) -> tuple[torch.nn.Module, float]:
+    """Default-size model whose argmax varies from clip to clip (see the module docstring), and
+    the size of the clip-dependent part of its features relative to their common part."""
+    torch.manual_seed(seed)
+    model = r2plus1d_18(num_classes)
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm3d):
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.2, 0.2)
+    model.eval()
+    features: list[torch.Tensor] = []
+    hook = model.avgpool.register_forward_hook(lambda m, i, out: features.append(out.flatten(1)))
+    with torch.inference_mode():
+        model(torch.randn(4, 3, spec.num_frames, spec.crop_size, spec.crop_size))
+    hook.remove()
+    feats = features[0]
+    centred = feats - feats.mean(0)
+    weight = torch.randn(num_classes, feats.shape[1])
+    weight *= 2.0 / (centred @ weight.T).std()  # logits spread over a few units, like a trained head
+    with torch.no_grad():
+        model.fc.weight.copy_(weight)
+        model.fc.bias.copy_(-(weight @ feats.mean(0)))
+    signal = float((centred.norm(dim=1) / feats.mean(0).norm()).mean())
+    return model, signal
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--frames", type=int, default=16)
+    parser.add_argument("--size", type=int, default=112)
+    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per path (median)")
+    parser.add_argument("--paths", default=",".join(p for p in AUTO_ORDER if p != "eager"),
+                        help="fast fp32 paths to time, comma-separated")
+    parser.add_argument("--skip-int8", action="store_true")
+    parser.add_argument("--agreement-clips", type=int, default=32,
+                        help="random clips on which int8's argmax is compared with fp32's")
+    parser.add_argument("--checkpoint", help="a trained checkpoint instead of the reference weights")
+    parser.add_argument("--dataset", help="dataset root (with --checkpoint): int8 accuracy on real clips")
+    parser.add_argument("--version", default="v1")
+    parser.add_argument("--test-limit", type=int, default=None)
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    if args.checkpoint:
+        model, meta = load_checkpoint(args.checkpoint)
+        classes, spec = list(meta["classes"]), ClipSpec.from_dict(meta["clip_spec"])
+        source = f"checkpoint {args.checkpoint}"
+    else:
+        spec = ClipSpec(num_frames=args.frames, crop_size=args.size)
+        model, signal = _bench_model(spec)
+        classes = list(DEFAULT_CLASSES)
+        source = (f"r2plus1d_18(4), random weights with a clip-dependent head (on random clips the "
+                  f"clip-dependent part of its features is {signal:.1%} of the common part, so "
+                  f"small numeric errors move its argmax far more than a trained model's)")
+    x = torch.randn(args.batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+    print(f"model: {source}; batch {args.batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
+          f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
+
+    threads = args.threads
+    # How a batch is spread: one call for the whole batch, one call per clip, or one clip per
+    # core on parallel worker threads (see highlights/model/runner.py).
+    layouts = {f"x1 @{args.batch}": ChunkRunner(chunk_size=args.batch),
+               "x1 @1": ChunkRunner(chunk_size=1),
+               f"x{threads} workers @1": ChunkRunner(chunk_size=1, workers=threads)}
+    eager = build_backend("eager", model, x[:1])
+    with torch.inference_mode():
+        reference = torch.cat([eager(x[i:i + 1]) for i in range(x.shape[0])])
+
+    baseline = f"eager x1 @{args.batch}"  # the reference: plain PyTorch, one call for the batch
+    runners: dict[str, object] = {baseline: lambda a: eager(a)}
+    checks: dict[str, dict] = {"eager": {"max_abs_diff": 0.0, "same_argmax": True}}
+
+    built: dict[str, object] = {}
+
+    def add(name: str, make) -> None:
+        started = time.perf_counter()
+        try:
+            # ONNX Runtime sizes its own pool per session: a 1-thread session for the workers.
+            whole, per_worker = make(threads), make(1) if name.startswith("onnx") else None
+            built[name] = whole
+        except Exception as exc:  # report and go on: one broken path must not hide the others
+            print(f"{name}: cannot build ({type(exc).__name__}: {exc})")
+            return
+        check = compare_logits(reference, whole(x))
+        checks[name] = {"max_abs_diff": check.max_abs_diff, "same_argmax": check.same_argmax,
+                        "argmax_agreement": float((reference.argmax(1) == whole(x).argmax(1)).float().mean()),
+                        "build_s": round(time.perf_counter() - started, 2)}
+        for layout, runner in layouts.items():
+            backend = per_worker if (per_worker is not None and runner.workers > 1) else whole
+            runners[f"{name} {layout}"] = (lambda r, b: (lambda a: r(b, a)))(runner, backend)
+
+    for name in [p for p in args.paths.split(",") if p]:
+        add(name, lambda n, name=name: build_backend(name, model, x[:1], num_threads=n))
+    for layout in list(layouts)[1:]:
+        runners[f"eager {layout}"] = (lambda r: (lambda a: r(eager, a)))(layouts[layout])
+
+    started = time.perf_counter()
+    classifier = ClipClassifier(model, classes, spec, backend="auto")
+    picked_s = time.perf_counter() - started
+    picked_check = compare_logits(reference, classifier.predict_logits(x))
+    picked_key = f"auto -> {classifier.backend}"
+    runners[picked_key] = classifier.predict_logits
+    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
+    print(f"auto picked {classifier.backend!r} ({classifier.runner.describe()}) in {picked_s:.1f} s; "
+          f"load-time check: {classifier.backend_report['tried']}")
+
+    int8_verdict = None
+    if not args.skip_int8:
+        if args.checkpoint and args.dataset:
+            calib, _ = _dataset_clips(args.dataset, args.version, "train", spec, classes, 8)
+            test_x, test_y = _dataset_clips(args.dataset, args.version, "test", spec, classes, args.test_limit)
+            int8_verdict = classifier.evaluate_int8(test_x, test_y, calibration=calib)
+        else:
+            calib = torch.randn(2, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+        add("onnxruntime_int8", lambda n: OnnxRuntimeInt8Backend(model, calib, num_threads=n))
+        int8_backend = built.get("onnxruntime_int8")
+
+    # Warm-up (first calls allocate, oneDNN picks kernels), then interleaved timed rounds.
+    with torch.inference_mode():
+        for run in runners.values():
+            _timed(run, x)
+        times: dict[str, list[float]] = {k: [] for k in runners}
+        for round_index in range(args.repeats):
+            for key, run in runners.items():
+                times[key].append(_timed(run, x))
+            print(f"  round {round_index + 1}/{args.repeats} done", file=sys.stderr)
+
+    # Best-of-rounds is the figure least disturbed by other processes on a shared machine; the
+    # median is printed beside it. Ratios compare like with like.
+    best_base = args.batch / min(times[baseline])
+    median_base = args.batch / statistics.median(times[baseline])
+    rows = []
+    print(f"\n{'path, layout (workers @ clips per call)':42s} {'best':>6s} {'x eager':>8s} {'median':>7s} "
+          f"{'x eager':>8s} {'max|dlogit|':>12s} {'argmax':>7s}")
+    for key, samples in times.items():
+        best, median = args.batch / min(samples), args.batch / statistics.median(samples)
+        check = checks.get(key) or checks[key.split(" ")[0]]
+        rows.append({"path": key, "best_clips_per_s": best, "best_ratio_to_eager": best / best_base,
+                     "median_clips_per_s": median, "median_ratio_to_eager": median / median_base,
+                     "seconds": samples, **check})
+        agree = "same" if check["same_argmax"] else f"{check.get('argmax_agreement', 0):.0%}"
+        print(f"{key:42s} {best:6.2f} {best / best_base:7.2f}x {median:7.2f} {median / median_base:7.2f}x "
+              f"{check['max_abs_diff']:12.2e} {agree:>7s}")
+    if int8_verdict:
+        print(f"\nint8 on {int8_verdict['num_clips']} test clips: accuracy fp32 "
+              f"{int8_verdict['fp32_accuracy']:.3f} -> int8 {int8_verdict['int8_accuracy']:.3f} "
+              f"({int8_verdict['accuracy_change_points']:+.1f} points), accepted: {int8_verdict['accepted']}")
+    elif not args.skip_int8 and "onnxruntime_int8" in checks:
+        extra = torch.randn(args.agreement_clips, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+        fp32 = torch.from_numpy(classifier.predict_logits(extra))
+        int8 = ChunkRunner(chunk_size=1)(int8_backend, extra)
+        agreement = float((fp32.argmax(1) == int8.argmax(1)).float().mean())
+        checks["onnxruntime_int8"]["agreement_on_extra_clips"] = agreement
+        print(f"\nint8 vs fp32 ({classifier.backend}) on {args.agreement_clips} more random clips "
+              f"(fp32 predicts {len(set(fp32.argmax(1).tolist()))} different classes on them): "
+              f"same argmax on {agreement:.1%}, max |logit diff| {float((fp32 - int8).abs().max()):.2e}, "
+              f"fp32 logit range {float(fp32.min()):.2f}..{float(fp32.max()):.2f}. Agreement only: "
+              "pass --checkpoint and --dataset for the accuracy change on a test set.")
+    if args.json:
+        args.json.write_text(json.dumps({"rows": rows, "picked": classifier.backend_report,
+                                         "int8": int8_verdict, "threads": args.threads,
+                                         "batch": args.batch, "model": source}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

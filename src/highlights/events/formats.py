@@ -1,0 +1,198 @@
+"""Reading and writing game annotations: ours, SoccerNet `Labels-v2.json`, ActivityNet.
+
+- **highlights** (the generator's `NAME.json`): `{"video", "fps", "width", "height",
+  "duration_s", "sport", "events": [{"id", "sport", "label", "start_s", "end_s", "key_s"}],
+  "shots": [{"start_s", "end_s"}]}`.
+- **SoccerNet** `Labels-v2.json`: `{"UrlLocal", "annotations": [{"gameTime": "1 - 05:12",
+  "label", "position": "312000", "team", "visibility"}]}`. SoccerNet events are spots: `position`
+  (milliseconds, a string) is our `key_s`. When we write one we add `start_s`, `end_s`, `id` and
+  `sport` to each annotation and our video fields at the top level, so our own files round-trip
+  losslessly; a foreign file without them gets the window `key_s + SPOT_WINDOW_S` (clamped at
+  0), sport "soccer", ids in file order, and the game time (half and clock) is kept in `position`
+  only. Times are in milliseconds, so write times that are whole milliseconds to round-trip.
+- **ActivityNet**: `{"database": {video_id: {"duration", "annotations": [{"segment": [s, e],
+  "label"}]}}}`. Segments have no key moment: we add `key_s` (and `id`, `sport`) when writing;
+  a foreign segment's key moment is its midpoint. A file may hold several videos: see
+  `load_annotations`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from highlights.events.model import Event, GameAnnotation, Shot
+
+FORMATS = ("highlights", "soccernet", "activitynet")
+# The window put around a SoccerNet spot that has no start/end: 2 s before to 2 s after.
+SPOT_WINDOW_S = (-2.0, 2.0)
+
+
+class AnnotationError(ValueError):
+    """An annotation file that cannot be read; the message is `<path>: <cause>`, one line."""
+
+    def __init__(self, path: str | Path, cause: str):
+        self.path, self.cause = str(path), " ".join(str(cause).split())
+        super().__init__(f"{self.path}: {self.cause}")
+
+
+def detect_format(data: Any) -> str | None:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("database"), dict):
+        return "activitynet"
+    anns = data.get("annotations")
+    if isinstance(anns, list) and ("UrlLocal" in data or any(
+            isinstance(a, dict) and ("gameTime" in a or "position" in a) for a in anns)):
+        return "soccernet"
+    if isinstance(data.get("events"), list):
+        return "highlights"
+    return None
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return json.load(fh)
+    except FileNotFoundError:
+        raise AnnotationError(path, "no such file") from None
+    except json.JSONDecodeError as err:
+        raise AnnotationError(path, f"not valid JSON ({err})") from None
+    except OSError as err:
+        raise AnnotationError(path, err.strerror or str(err)) from None
+
+
+def load_annotations(path: str | Path) -> list[GameAnnotation]:
+    """Every game annotated in `path` (ActivityNet files may hold several videos)."""
+    path = Path(path)
+    data = _read_json(path)
+    fmt = detect_format(data)
+    try:
+        if fmt == "highlights":
+            return [GameAnnotation.from_dict(data)]
+        if fmt == "soccernet":
+            return [_from_soccernet(data, path)]
+        if fmt == "activitynet":
+            return [_from_activitynet(vid, entry) for vid, entry in data["database"].items()]
+    except (KeyError, TypeError, ValueError) as err:
+        raise AnnotationError(path, f"malformed {fmt} annotation ({type(err).__name__}: {err})") from None
+    raise AnnotationError(path, "not a recognised annotation format (expected the highlights "
+                                "game JSON, a SoccerNet Labels-v2.json or an ActivityNet-style JSON)")
+
+
+def load_annotation(path: str | Path, video: str | None = None) -> GameAnnotation:
+    """The annotation in `path`, whatever its format; `video` picks one from a multi-video file."""
+    anns = load_annotations(path)
+    if video is not None:
+        stem = Path(video).stem
+        for ann in anns:
+            if ann.video == video or Path(ann.video).stem == stem:
+                return ann
+        raise AnnotationError(path, f"no annotation for video {video!r}")
+    if len(anns) != 1:
+        raise AnnotationError(path, f"holds {len(anns)} videos; say which one (video=...)")
+    return anns[0]
+
+
+def save_annotation(ann: GameAnnotation, path: str | Path, fmt: str = "highlights") -> Path:
+    """Write `ann` as `fmt` (highlights, soccernet or activitynet), atomically."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown annotation format {fmt!r}; expected one of {FORMATS}")
+    data = {"highlights": ann.to_dict, "soccernet": lambda: _to_soccernet(ann),
+            "activitynet": lambda: _to_activitynet(ann)}[fmt]()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+# ---------------------------------------------------------------------------- SoccerNet
+
+def game_time(seconds: float, half: int = 1) -> str:
+    """SoccerNet's clock string: "<half> - mm:ss" (minutes may pass 45 in one video)."""
+    total = int(seconds)
+    return f"{half} - {total // 60:02d}:{total % 60:02d}"
+
+
+def _to_soccernet(ann: GameAnnotation) -> dict:
+    anns = []
+    for e in ann.events:
+        anns.append({"gameTime": game_time(e.key_s), "label": e.label,
+                     "position": str(int(round(e.key_s * 1000))), "team": "not applicable",
+                     "visibility": "visible", "id": e.id, "sport": e.sport,
+                     "start_s": e.start_s, "end_s": e.end_s})
+    return {"UrlLocal": ann.video, "UrlYoutube": "", "annotations": anns,
+            "video": ann.video, "fps": ann.fps, "width": ann.width, "height": ann.height,
+            "duration_s": ann.duration_s, "sport": ann.sport,
+            "shots": [s.to_dict() for s in ann.shots]}
+
+
+def _position_s(a: dict) -> float:
+    if "position" in a:
+        return int(str(a["position"]).strip()) / 1000.0
+    # No position: fall back to the game clock (half - mm:ss), counting from the half's start.
+    _, clock = str(a["gameTime"]).split("-", 1)
+    mm, ss = clock.strip().split(":")
+    return int(mm) * 60 + int(ss)
+
+
+def _from_soccernet(data: dict, path: Path) -> GameAnnotation:
+    events = []
+    for i, a in enumerate(data["annotations"]):
+        key = _position_s(a)
+        start = float(a["start_s"]) if "start_s" in a else max(0.0, key + SPOT_WINDOW_S[0])
+        end = float(a["end_s"]) if "end_s" in a else key + SPOT_WINDOW_S[1]
+        events.append(Event(id=str(a.get("id", i)), sport=str(a.get("sport", "soccer")),
+                            label=str(a["label"]), start_s=start, end_s=end, key_s=key))
+    video = data.get("video") or data.get("UrlLocal") or path.parent.name
+    return GameAnnotation(
+        video=str(video), fps=_opt(data.get("fps"), float), duration_s=_opt(data.get("duration_s"), float),
+        width=_opt(data.get("width"), int), height=_opt(data.get("height"), int),
+        sport=str(data.get("sport", "soccer")), events=events,
+        shots=[Shot(float(s["start_s"]), float(s["end_s"])) for s in data.get("shots", [])])
+
+
+# ---------------------------------------------------------------------------- ActivityNet
+
+def _video_id(video: str) -> str:
+    return Path(video).stem or video
+
+
+def _to_activitynet(ann: GameAnnotation) -> dict:
+    entry = {
+        "duration": ann.duration_s, "subset": "testing", "url": "",
+        "annotations": [{"segment": [e.start_s, e.end_s], "label": e.label, "key_s": e.key_s,
+                         "id": e.id, "sport": e.sport} for e in ann.events],
+        "video": ann.video, "fps": ann.fps, "width": ann.width, "height": ann.height,
+        "sport": ann.sport, "shots": [s.to_dict() for s in ann.shots],
+    }
+    return {"version": "highlights", "database": {_video_id(ann.video): entry}}
+
+
+def _from_activitynet(video_id: str, entry: dict) -> GameAnnotation:
+    events = []
+    for i, a in enumerate(entry.get("annotations", [])):
+        s, e = (float(v) for v in a["segment"])
+        events.append(Event(id=str(a.get("id", i)), sport=str(a.get("sport", entry.get("sport", ""))),
+                            label=str(a["label"]), start_s=s, end_s=e,
+                            key_s=float(a["key_s"]) if "key_s" in a else (s + e) / 2))
+    return GameAnnotation(
+        video=str(entry.get("video", video_id)), fps=_opt(entry.get("fps"), float),
+        duration_s=_opt(entry.get("duration"), float), width=_opt(entry.get("width"), int),
+        height=_opt(entry.get("height"), int), sport=str(entry.get("sport", "")), events=events,
+        shots=[Shot(float(x["start_s"]), float(x["end_s"])) for x in entry.get("shots", [])])
+
+
+def _opt(value, kind):
+    return None if value is None else kind(value)

@@ -1,0 +1,85 @@
+"""Highlight events of a game and the annotation that holds them."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Event:
+    """One highlight: `key_s` is its key moment (contact, release), inside [start_s, end_s]."""
+
+    id: str
+    sport: str
+    label: str
+    start_s: float
+    end_s: float
+    key_s: float
+
+    def __post_init__(self) -> None:
+        if not self.end_s >= self.start_s:
+            raise ValueError(f"event {self.id}: end_s {self.end_s} is before start_s {self.start_s}")
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "Event":
+        start, end = float(d["start_s"]), float(d["end_s"])
+        key = d.get("key_s")
+        return cls(id=str(d["id"]), sport=str(d.get("sport", "")), label=str(d["label"]),
+                   start_s=start, end_s=end,
+                   key_s=float(key) if key is not None else (start + end) / 2)
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A stretch between two camera cuts."""
+
+    start_s: float
+    end_s: float
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+@dataclass
+class GameAnnotation:
+    """Everything annotated about one game video. Fields a foreign format does not carry
+    (fps, size, duration) are None when read from it."""
+
+    video: str
+    fps: float | None
+    duration_s: float | None
+    width: int | None
+    height: int | None
+    sport: str
+    events: list[Event] = field(default_factory=list)
+    shots: list[Shot] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"video": self.video, "fps": self.fps, "width": self.width, "height": self.height,
+                "duration_s": self.duration_s, "sport": self.sport,
+                "events": [e.to_dict() for e in self.events],
+                "shots": [s.to_dict() for s in self.shots]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "GameAnnotation":
+        return cls(
+            video=str(d.get("video", "")),
+            fps=None if d.get("fps") is None else float(d["fps"]),
+            duration_s=None if d.get("duration_s") is None else float(d["duration_s"]),
+            width=None if d.get("width") is None else int(d["width"]),
+            height=None if d.get("height") is None else int(d["height"]),
+            sport=str(d.get("sport", "")),
+            events=[Event.from_dict(e) for e in d.get("events", [])],
+            shots=[Shot(float(s["start_s"]), float(s["end_s"])) for s in d.get("shots", [])],
+        )
+
+    def events_of(self, label: str) -> list[Event]:
+        return [e for e in self.events if e.label == label]

@@ -1,0 +1,14 @@
+"""The one error a bad checkpoint or weights file raises."""
+
+from __future__ import annotations
+
+import os
+
+
+class CheckpointError(Exception):
+    """A checkpoint or weights file that cannot be used; ``str(e) == "<path>: <cause>"``."""
+
+    def __init__(self, path: str | os.PathLike, cause: str) -> None:
+        self.path = str(path)
+        self.cause = " ".join(str(cause).split())  # one line, whatever the underlying error said
+        super().__init__(f"{self.path}: {self.cause}")

@@ -1,0 +1,165 @@
+"""One-at-a-time ablation: baseline, each change alone, all changes together, and all but one.
+
+A batch of changes can hide a bad one (the seed's `video_mode`); this table exposes it: a change
+that lowers recall alone, and whose removal from the full batch raises it, is the culprit.
+
+Runs share one cache: detection/pose outputs per frame and classifier probabilities per window
+are keyed by every setting that can change them, so a run recomputes only what its flags touch
+(changing `nms_iou` reuses everything; changing `video_mode` recomputes pose, and then only the
+classifier windows that moved).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from highlights.pipeline.atomic import write_json_atomic, write_text_atomic
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.eval_report import evaluate_result
+from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
+from highlights.pipeline.run import run_pipeline
+
+ABLATION_JSON = "ablation.json"
+ABLATION_MD = "ablation.md"
+
+
+@dataclass
+class AblationRow:
+    name: str
+    kind: str  # baseline | alone | all | all_but
+    changes: dict[str, Any]
+    recall: float | None
+    precision: float | None
+    class_recall: float | None
+    class_precision: float | None
+    delta_recall: float | None = None  # vs baseline
+    delta_recall_vs_all: float | None = None  # all_but rows: what dropping that change from the batch does
+    seconds: float = 0.0
+    reused: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class AblationResult:
+    base_config: PipelineConfig
+    changes: dict[str, Any]
+    tolerance_s: float
+    rows: list[AblationRow] = field(default_factory=list)
+    culprits: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"base_config": self.base_config.to_dict(), "changes": self.changes,
+                "tolerance_s": self.tolerance_s, "culprits": self.culprits,
+                "rows": [r.to_dict() for r in self.rows]}
+
+
+def ablation_plan(changes: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """(name, kind, changed flags) for each row, in table order."""
+    plan = [("baseline", "baseline", {})]
+    plan += [(f"only {k}={_show(v)}", "alone", {k: v}) for k, v in changes.items()]
+    plan.append(("all changes", "all", dict(changes)))
+    if len(changes) > 1:
+        plan += [(f"all but {k}", "all_but", {j: w for j, w in changes.items() if j != k}) for k in changes]
+    return plan
+
+
+def _show(v: Any) -> str:
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _d(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else round(a - b, 4)
+
+
+def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, changes: dict[str, Any] | list[str], *,
+                 tolerance_s: float = PRIMARY_TOLERANCE, cache: dict | None = None, progress: bool = False,
+                 on_row: Callable[[AblationRow], None] | None = None) -> AblationResult:
+    if not isinstance(changes, dict):
+        from highlights.pipeline.config import parse_assignments
+
+        changes = parse_assignments(changes)
+    if not changes:
+        raise ValueError("an ablation needs at least one flag to change (flag=value)")
+    for k, v in changes.items():
+        if getattr(base, k, object()) == v:
+            raise ValueError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
+    configs = [(name, kind, ch, base.with_overrides(ch)) for name, kind, ch in ablation_plan(changes)]
+    cache = {} if cache is None else cache
+    scored: dict[PipelineConfig, dict[str, Any]] = {}
+    result = AblationResult(base_config=base, changes=changes, tolerance_s=tolerance_s)
+    for name, kind, ch, cfg in configs:
+        reused = cfg in scored
+        if not reused:
+            run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
+            report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
+            row = next(r for r in report["by_tolerance"] if r["tolerance_s"] == tolerance_s)
+            scored[cfg] = {**row, "seconds": run.stats["seconds"]}
+        s = scored[cfg]
+        r = AblationRow(name=name, kind=kind, changes=ch, recall=s["recall"], precision=s["precision"],
+                        class_recall=s["class_recall"], class_precision=s["class_precision"],
+                        seconds=0.0 if reused else s["seconds"], reused=reused)
+        result.rows.append(r)
+    baseline = result.rows[0]
+    everything = next(r for r in result.rows if r.kind == "all")
+    for r in result.rows:
+        r.delta_recall = _d(r.recall, baseline.recall)
+        if r.kind == "all_but":
+            r.delta_recall_vs_all = _d(r.recall, everything.recall)
+        if on_row is not None:
+            on_row(r)
+    result.culprits = find_culprits(result.rows)
+    return result
+
+
+def find_culprits(rows: list[AblationRow]) -> list[str]:
+    """Changes that cost recall alone, or whose removal from the full batch gains recall."""
+    out = []
+    alone = {next(iter(r.changes)): r for r in rows if r.kind == "alone"}
+    all_but = {k: r for r in rows if r.kind == "all_but"
+               for k in alone if k not in r.changes}
+    for k, r in alone.items():
+        hurts_alone = (r.delta_recall or 0) < 0
+        removal_helps = k in all_but and (all_but[k].delta_recall_vs_all or 0) > 0
+        if hurts_alone or removal_helps:
+            out.append(k)
+    return out
+
+
+def write_ablation(result: AblationResult, out_dir: str | Path) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    return {"json": write_json_atomic(out_dir / ABLATION_JSON, result.to_dict()),
+            "markdown": write_text_atomic(out_dir / ABLATION_MD, render_markdown(result))}
+
+
+def _f(x: float | None, signed: bool = False) -> str:
+    if x is None:
+        return "-"
+    return f"{x:+.3f}" if signed else f"{x:.3f}"
+
+
+def table_rows(result: AblationResult) -> list[list[str]]:
+    return [[r.name, _f(r.recall), _f(r.precision), _f(r.class_recall), _f(r.delta_recall, True),
+             _f(r.delta_recall_vs_all, True)] for r in result.rows]
+
+
+TABLE_HEADER = ["run", "recall", "precision", "class recall", "Δ recall vs baseline", "Δ recall vs all"]
+
+
+def render_markdown(result: AblationResult) -> str:
+    lines = ["# Pipeline ablation", "",
+             f"Tolerance {result.tolerance_s:g} s on the key moment; one-to-one Hungarian matching. "
+             "Changes: " + ", ".join(f"`{k}={_show(v)}`" for k, v in result.changes.items()) + ".", "",
+             "| " + " | ".join(TABLE_HEADER) + " |", "|" + "---|" * len(TABLE_HEADER)]
+    lines += ["| " + " | ".join(row) + " |" for row in table_rows(result)]
+    lines.append("")
+    if result.culprits:
+        lines.append("Changes that cost recall (alone, or inside the batch): "
+                     + ", ".join(f"`{c}`" for c in result.culprits) + ".")
+    else:
+        lines.append("No change costs recall alone or inside the batch.")
+    lines += ["", "The baseline config is in `ablation.json` under `base_config`.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,149 @@
+"""Candidate windows: where in the game something may be happening.
+
+`motion`: motion energy (the percentage of pixels whose grey level changed by more than
+`_CHANGE_LEVEL` since the previous analysis frame, on a grey image 160 pixels wide) marks frames
+active. A share of changed pixels, not a mean difference, so a small far-away player swinging
+counts as much as a large one in the foreground; active frames closer than `candidate_gap_s` form a
+window, padded by `candidate_pad_s`, split at `candidate_max_s` and never spanning a scene cut
+(histogram distance between consecutive frames). OpenCV does the image work; the windowing is a
+few lines of state that no library offers in streaming form.
+
+`dense`: fixed windows everywhere, every frame active: what "candidates off" means.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import cv2
+import numpy as np
+
+from highlights.pipeline.stage import Candidate, FrameRecord, Stage, register
+
+_MOTION_WIDTH = 160  # pixels: enough to see a limb move, cheap to difference
+_CHANGE_LEVEL = 25  # grey levels: above compression noise
+_SMOOTH_FRAMES = 3  # motion is averaged over this many analysis frames: coding flicker is one frame
+_HIST_BINS = 32
+
+
+def motion_energy(prev_grey: np.ndarray, grey: np.ndarray) -> float:
+    """Percentage (0..100) of pixels that changed by more than `_CHANGE_LEVEL` grey levels."""
+    return 100.0 * float(np.count_nonzero(cv2.absdiff(prev_grey, grey) > _CHANGE_LEVEL)) / grey.size
+
+
+def histogram_distance(prev_hist: np.ndarray, hist: np.ndarray) -> float:
+    """Half the L1 distance of two normalised histograms: 0 (same) .. 1 (disjoint)."""
+    return float(0.5 * np.abs(prev_hist - hist).sum())
+
+
+def _small_grey(rgb: np.ndarray) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    width = min(_MOTION_WIDTH, w)
+    height = max(1, round(h * width / w))
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)
+
+
+@register
+class MotionCandidates(Stage):
+    name = "candidates"
+    backend = "motion"
+    config_fields = ("motion_threshold", "scene_cut_threshold", "candidate_gap_s", "candidate_pad_s",
+                     "candidate_max_s")
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        self._prev_grey: np.ndarray | None = None
+        self._prev_hist: np.ndarray | None = None
+        self._first_active: float | None = None
+        self._last_active: float | None = None
+        self._peak_motion = 0.0
+        self._recent: deque[float] = deque(maxlen=_SMOOTH_FRAMES)
+
+    def on_frame(self, frame: FrameRecord) -> list[Candidate]:
+        if frame.rgb is not None:
+            grey = _small_grey(frame.rgb)
+            hist = np.bincount((grey >> 3).ravel(), minlength=_HIST_BINS).astype(np.float32)
+            hist /= max(1.0, hist.sum())
+            if self._prev_grey is not None and self._prev_grey.shape == grey.shape:
+                frame.cut = histogram_distance(self._prev_hist, hist) > self.config.scene_cut_threshold
+                # A cut changes every pixel; that is not motion.
+                raw = 0.0 if frame.cut else motion_energy(self._prev_grey, grey)
+                if frame.cut:
+                    self._recent.clear()
+                self._recent.append(raw)
+                frame.motion = sum(self._recent) / len(self._recent)
+            self._prev_grey, self._prev_hist = grey, hist
+            frame.active = frame.motion >= self.config.motion_threshold
+        return self._advance(frame)
+
+    def _advance(self, frame: FrameRecord) -> list[Candidate]:
+        """Window state machine, driven by the (possibly cached) motion/cut/active fields."""
+        cfg, t = self.config, frame.time_s
+        out: list[Candidate] = []
+        if self._first_active is not None:
+            quiet = t - self._last_active >= cfg.candidate_gap_s and t - self._last_active >= cfg.candidate_pad_s
+            too_long = t - self._first_active >= cfg.candidate_max_s
+            if frame.cut or quiet or too_long:
+                out.append(self._close(end_limit=t if (frame.cut or too_long) else None))
+        if frame.active:
+            if self._first_active is None:
+                self._first_active = t
+                self._peak_motion = 0.0
+            self._last_active = t
+            self._peak_motion = max(self._peak_motion, frame.motion)
+        return out
+
+    def _close(self, end_limit: float | None) -> Candidate:
+        cfg = self.config
+        start = max(0.0, self._first_active - cfg.candidate_pad_s)
+        end = self._last_active + cfg.candidate_pad_s
+        if end_limit is not None:
+            end = min(end, end_limit)
+        end = min(end, float(self.context.info.duration_s))
+        cand = Candidate(start_s=start, end_s=max(end, start), source="motion",
+                         evidence={"candidates": {"source": "motion", "start_s": round(start, 3),
+                                                  "end_s": round(end, 3),
+                                                  "motion_peak": round(self._peak_motion, 3)}})
+        self._first_active = self._last_active = None
+        self.context.trace.windows.append({"start_s": round(start, 3), "end_s": round(end, 3),
+                                           "source": "motion"})
+        return cand
+
+    def finish(self) -> list[Candidate]:
+        return [self._close(end_limit=None)] if self._first_active is not None else []
+
+
+@register
+class DenseCandidates(Stage):
+    """Back-to-back windows over the whole game: no gating at all."""
+
+    name = "candidates"
+    backend = "dense"
+    config_fields = ("dense_window_s",)
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        self._next_start = 0.0
+        self._last_t = 0.0
+
+    def on_frame(self, frame: FrameRecord) -> list[Candidate]:
+        frame.active = True
+        self._last_t = frame.time_s
+        out = []
+        while frame.time_s >= self._next_start + self.config.dense_window_s:
+            out.append(self._window(self._next_start, self._next_start + self.config.dense_window_s))
+        return out
+
+    def _window(self, start: float, end: float) -> Candidate:
+        self._next_start = end
+        self.context.trace.windows.append({"start_s": round(start, 3), "end_s": round(end, 3),
+                                           "source": "dense"})
+        return Candidate(start_s=start, end_s=end, source="dense",
+                         evidence={"candidates": {"source": "dense"}})
+
+    def finish(self) -> list[Candidate]:
+        end = max(self._last_t, float(self.context.info.duration_s))
+        if end - self._next_start > 1e-6:
+            return [self._window(self._next_start, end)]
+        return []

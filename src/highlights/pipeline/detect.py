@@ -1,0 +1,45 @@
+"""`highlights detect`: run the pipeline over one game and write its results."""
+
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+from typing import Callable
+
+from highlights.pipeline.atomic import write_json_atomic
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.run import PipelineResult, run_pipeline
+
+HIGHLIGHTS_JSON = "highlights.json"
+
+
+def write_highlights_json(result: PipelineResult, out_dir: str | Path) -> Path:
+    return write_json_atomic(Path(out_dir) / HIGHLIGHTS_JSON, result.to_dict())
+
+
+def output_writers() -> Callable | None:
+    """The CSV/EDL/reel/HTML writers, if that part of the package is installed."""
+    try:
+        from highlights.pipeline.outputs import write_all
+    except ImportError:
+        return None
+    return write_all
+
+
+def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
+                      annotation=None, progress: bool = True,
+                      log: Callable[[str], None] = print) -> tuple[PipelineResult, dict[str, Path]]:
+    """Run the pipeline; write DIR/highlights.json, then every other output the writers provide."""
+    out_dir = Path(out_dir)
+    result = run_pipeline(video_path, config, annotation=annotation, progress=progress)
+    written = {"json": write_highlights_json(result, out_dir)}
+    write_all = output_writers()
+    if write_all is None:
+        log("note: the CSV/EDL/reel/HTML writers (highlights.pipeline.outputs) are not available; "
+            "wrote highlights.json only")
+    else:
+        kwargs = {"config_dict": result.config.to_dict(), "annotation": annotation}
+        if "progress" in inspect.signature(write_all).parameters:
+            kwargs["progress"] = progress
+        written.update(write_all(result.highlights, Path(video_path), out_dir, **kwargs))
+    return result, written

@@ -1,0 +1,97 @@
+"""A person detector loaded from a file the user already has (e.g. an exported RF-DETR): no download.
+
+`detector_path` is a TorchScript module (`.pt`, `.ts`, `.torchscript`) or an ONNX model (`.onnx`,
+run with ONNX Runtime). Contract, kept small on purpose: input one RGB image as float32
+`(1, 3, H, W)` in [0, 1] at the analysis size; output either one `(N, 6)` array of
+`[x1, y1, x2, y2, score, class]` or a tuple `(boxes (N, 4), scores (N,), classes (N,))`, boxes in
+input pixels. Detections of `detector_person_class` above `detection_min_score` are people.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from highlights.pipeline.stage import FrameRecord, Person, Stage, register
+
+ONNX_SUFFIXES = (".onnx",)
+
+
+def parse_detections(raw, *, person_class: int, min_score: float) -> np.ndarray:
+    """Either output layout -> (K, 5) person rows [x1, y1, x2, y2, score] in input pixels."""
+    if isinstance(raw, (list, tuple)) and len(raw) == 1:
+        raw = raw[0]
+    if isinstance(raw, (list, tuple)):
+        if len(raw) != 3:
+            raise ValueError(f"detector returned {len(raw)} outputs; expected (boxes, scores, classes)")
+        boxes, scores, classes = (np.asarray(_numpy(x), dtype=np.float32) for x in raw)
+        rows = np.concatenate([boxes.reshape(-1, 4), scores.reshape(-1, 1), classes.reshape(-1, 1)], axis=1)
+    else:
+        rows = np.asarray(_numpy(raw), dtype=np.float32)
+        rows = rows.reshape(-1, rows.shape[-1]) if rows.ndim > 1 else rows.reshape(0, 6)
+        if rows.shape[-1] != 6:
+            raise ValueError(f"detector returned rows of {rows.shape[-1]} values; expected 6 "
+                             "(x1, y1, x2, y2, score, class)")
+    keep = (np.round(rows[:, 5]).astype(int) == person_class) & (rows[:, 4] >= min_score)
+    return rows[keep, :5]
+
+
+def _numpy(x):
+    return x.detach().cpu().numpy() if hasattr(x, "detach") else x
+
+
+class LocalDetector:
+    def __init__(self, path: str | Path | None) -> None:
+        if not path:
+            raise ValueError("detection_backend=local needs detector_path=FILE (a TorchScript or ONNX detector)")
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileNotFoundError(f"{self.path}: detector file not found (detection_backend=local "
+                                    "loads a local TorchScript or ONNX file; nothing is downloaded)")
+        if self.path.suffix.lower() in ONNX_SUFFIXES:
+            import onnxruntime as ort
+
+            self._session = ort.InferenceSession(str(self.path), providers=["CPUExecutionProvider"])
+            self._input = self._session.get_inputs()[0].name
+            self._run = lambda x: self._session.run(None, {self._input: x})
+        else:
+            import torch
+
+            try:
+                module = torch.jit.load(str(self.path), map_location="cpu").eval()
+            except Exception as e:  # noqa: BLE001 - torch raises many types for a bad file
+                raise ValueError(f"{self.path}: not a TorchScript module ({type(e).__name__})") from None
+
+            def run(x: np.ndarray):
+                with torch.inference_mode():
+                    return module(torch.from_numpy(x))
+
+            self._run = run
+
+    def __call__(self, rgb: np.ndarray) -> object:
+        x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None], dtype=np.float32) / 255.0
+        return self._run(x)
+
+
+@register
+class LocalFileDetection(Stage):
+    name = "detection"
+    backend = "local"
+    config_fields = ("detector_path", "detector_person_class", "detection_min_score", "analysis_fps",
+                     "analysis_short_side", "active_frames_only")
+    frame_fields = ("persons",)
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        self._detector = LocalDetector(config.detector_path)
+
+    def on_frame(self, frame: FrameRecord) -> list:
+        rows = parse_detections(self._detector(frame.rgb), person_class=self.config.detector_person_class,
+                                min_score=self.config.detection_min_score)
+        h, w = frame.rgb.shape[:2]
+        sw, sh = self.context.source_size
+        scale = np.array([sw / w, sh / h, sw / w, sh / h], dtype=np.float32)
+        frame.persons = [Person(box=tuple(float(v) for v in r[:4] * scale), score=float(r[4]))
+                         for r in rows]
+        return []

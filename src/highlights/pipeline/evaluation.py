@@ -1,0 +1,197 @@
+"""How good a run was, and where each miss was lost.
+
+Matching is one-to-one and optimal: the Hungarian algorithm (scipy's `linear_sum_assignment`)
+pairs predicted and true key moments so that the number of pairs within the tolerance is as large
+as possible and, among such pairings, their total time error is smallest. A predicted highlight's
+key moment is its `key_s` (its midpoint if it has none). Recall = matched events / events,
+precision = matched highlights / highlights. Class level: a pair counts only when the labels agree.
+
+Attribution walks every event missed at the class level through the stages in order and names
+the first that lost it, reading the run's `StageTrace`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.trace import StageTrace
+
+DEFAULT_TOLERANCES: tuple[float, ...] = (1.0, 2.0, 5.0)
+PRIMARY_TOLERANCE = 2.0
+
+# Attribution causes, in stage order. "pose/kinematics" in the summary groups two of them the
+# way the seed's failure table did.
+CAUSES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier_none",
+                           "classifier_wrong_class", "merge", "matching")
+CAUSE_TEXT = {
+    "candidates": "no candidate window",
+    "detection": "no person detected",
+    "pose": "pose failed",
+    "kinematics": "kinematics did not trigger",
+    "classifier_none": "classifier said none",
+    "classifier_wrong_class": "classifier said the wrong class",
+    "merge": "removed at merge",
+    "matching": "found, but matched to another event",
+}
+STAGE_GROUP = {"candidates": "candidates", "detection": "detection", "pose": "pose/kinematics",
+               "kinematics": "pose/kinematics", "classifier_none": "classifier",
+               "classifier_wrong_class": "classifier", "merge": "merge", "matching": "merge"}
+
+
+def match_key_moments(pred_s: Sequence[float], true_s: Sequence[float], tolerance_s: float, *,
+                      pred_labels: Sequence[str] | None = None,
+                      true_labels: Sequence[str] | None = None) -> list[tuple[int, int]]:
+    """Maximum one-to-one matching of key moments within `tolerance_s` (labels must agree if given)."""
+    if len(pred_s) == 0 or len(true_s) == 0:
+        return []
+    p = np.asarray(pred_s, dtype=np.float64)[:, None]
+    t = np.asarray(true_s, dtype=np.float64)[None, :]
+    dist = np.abs(p - t)
+    allowed = dist <= tolerance_s + 1e-9
+    if pred_labels is not None and true_labels is not None:
+        allowed &= np.asarray(pred_labels, dtype=object)[:, None] == np.asarray(true_labels, dtype=object)[None, :]
+    # A forbidden pair costs more than all allowed pairs together, so the optimum first
+    # maximises the number of allowed pairs, then minimises their time error.
+    big = float(dist[allowed].sum()) + 1.0 if allowed.any() else 1.0
+    cost = np.where(allowed, dist, big)
+    rows, cols = linear_sum_assignment(cost)
+    return [(int(r), int(c)) for r, c in zip(rows, cols) if allowed[r, c]]
+
+
+def _key(h: Highlight) -> float:
+    return float(h.key_s) if h.key_s is not None else 0.5 * (h.start_s + h.end_s)
+
+
+def _ratio(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float) -> dict[str, Any]:
+    keys = [_key(h) for h in highlights]
+    ev_keys = [float(e.key_s) for e in events]
+    any_pairs = match_key_moments(keys, ev_keys, tolerance_s)
+    cls_pairs = match_key_moments(keys, ev_keys, tolerance_s, pred_labels=[h.label for h in highlights],
+                                  true_labels=[e.label for e in events])
+    found = {g for _, g in any_pairs}
+    found_cls = {g for _, g in cls_pairs}
+    per_sport: dict[str, dict[str, Any]] = {}
+    for sport in sorted({e.sport for e in events}):
+        idx = [i for i, e in enumerate(events) if e.sport == sport]
+        per_sport[sport] = {"events": len(idx), "recall": _ratio(sum(i in found for i in idx), len(idx)),
+                            "class_recall": _ratio(sum(i in found_cls for i in idx), len(idx))}
+    per_class = {}
+    for label in sorted({e.label for e in events}):
+        idx = [i for i, e in enumerate(events) if e.label == label]
+        per_class[label] = {"events": len(idx), "recall": _ratio(sum(i in found_cls for i in idx), len(idx))}
+    n_pred, n_true = len(highlights), len(events)
+    return {
+        "tolerance_s": tolerance_s,
+        "events": n_true, "highlights": n_pred,
+        "recall": _ratio(len(any_pairs), n_true), "precision": _ratio(len(any_pairs), n_pred),
+        "class_recall": _ratio(len(cls_pairs), n_true), "class_precision": _ratio(len(cls_pairs), n_pred),
+        "matched": len(any_pairs), "class_matched": len(cls_pairs),
+        "per_sport": per_sport, "per_class": per_class,
+    }
+
+
+def evaluate_highlights(highlights: Sequence[Highlight], annotation, *,
+                        tolerances: Iterable[float] = DEFAULT_TOLERANCES) -> dict[str, Any]:
+    """Recall and precision (event and class level, overall, per sport, per class) at each tolerance."""
+    events = list(annotation.events)
+    return {"matching": "hungarian (scipy.optimize.linear_sum_assignment) on key-moment distance",
+            "by_tolerance": [score_at(highlights, events, float(t)) for t in tolerances]}
+
+
+# -- per-stage failure attribution ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Attribution:
+    event_id: str
+    label: str
+    sport: str
+    key_s: float
+    cause: str
+    detail: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"event_id": self.event_id, "label": self.label, "sport": self.sport,
+                "key_s": round(self.key_s, 3), "cause": self.cause, "stage": STAGE_GROUP[self.cause],
+                "detail": self.detail}
+
+
+def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Highlight],
+                     tolerance_s: float) -> tuple[str, str]:
+    """(cause, detail): the first enabled stage at which this event's evidence disappears."""
+    start, end, key = float(event.start_s), float(event.end_s), float(event.key_s)
+    frames = trace.frames_between(start, end)
+    if config.candidates:
+        windows = [w for w in trace.windows if w["start_s"] <= end and w["end_s"] >= start]
+        if not windows:
+            return "candidates", "no candidate window overlaps the event"
+        if config.active_frames_only and not frames["active"].any():
+            return "candidates", "no active (moving) frame during the event"
+    if config.detection and not (frames["persons"] > 0).any():
+        return "detection", f"no person in {len(frames['time'])} analysis frames of the event"
+    if config.pose and not (frames["pose_ok"] > 0).any():
+        return "pose", "no usable pose during the event"
+    if config.kinematics:
+        if config.pose:
+            fired = [t for t in trace.triggers if t.get("trigger") and abs(t["key_s"] - key) <= tolerance_s]
+            if not fired:
+                return "kinematics", f"no trigger within {tolerance_s:g} s of the key moment"
+    if config.classifier:
+        near = [c for c in trace.classifications if abs(_window_key(c) - key) <= tolerance_s]
+        right = [c for c in near if c["accepted"] and c["label"] == event.label]
+        if not right:
+            wrong = [c for c in near if c["accepted"]]
+            if wrong:
+                best = max(wrong, key=lambda c: c["score"])
+                return "classifier_wrong_class", f"said {best['label']} ({best['score']:.2f})"
+            if not near:
+                return "classifier_none", "no classifier window near the key moment"
+            best = max(near, key=lambda c: c["score"])
+            return "classifier_none", f"best window said {best['label']} ({best['score']:.2f})"
+    survived = [h for h in before_merge if abs(_key(h) - key) <= tolerance_s
+                and (h.label == event.label or not config.classifier)]
+    if survived and config.merge:
+        return "merge", "a correct detection existed before merge"
+    return "matching", "a detection existed but the one-to-one matching gave it to another event"
+
+
+def _window_key(c: dict[str, Any]) -> float:
+    return c["key_s"] if c.get("key_s") is not None else 0.5 * (c["window"][0] + c["window"][1])
+
+
+def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTrace, config,
+                     before_merge: Sequence[Highlight], *, tolerance_s: float = PRIMARY_TOLERANCE
+                     ) -> dict[str, Any]:
+    """Every event missed at the class level, with the stage that lost it, and the summary table."""
+    events = list(annotation.events)
+    pairs = match_key_moments([_key(h) for h in highlights], [e.key_s for e in events], tolerance_s,
+                              pred_labels=[h.label for h in highlights], true_labels=[e.label for e in events])
+    found = {g for _, g in pairs}
+    rows = []
+    for i, e in enumerate(events):
+        if i in found:
+            continue
+        cause, detail = first_lost_stage(e, trace, config, before_merge, tolerance_s)
+        rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), cause, detail))
+    counts = Counter(r.cause for r in rows)
+    groups = Counter(STAGE_GROUP[r.cause] for r in rows)
+    n = len(rows)
+    return {
+        "tolerance_s": tolerance_s,
+        "level": "class (a miss is an event with no highlight of its label within the tolerance)",
+        "events": len(events), "missed": n,
+        "by_cause": {c: {"count": counts.get(c, 0), "share": _ratio(counts.get(c, 0), n), "meaning": CAUSE_TEXT[c]}
+                     for c in CAUSES},
+        "by_stage": {g: {"count": groups.get(g, 0), "share": _ratio(groups.get(g, 0), n)}
+                     for g in dict.fromkeys(STAGE_GROUP.values())},
+        "misses": [r.to_dict() for r in rows],
+    }

@@ -1,0 +1,219 @@
+"""Kinematics: joint speeds and trajectories that trigger candidate events.
+
+- wrist speed peak            -> a swing   (baseball_swing)
+- hip rise + arm extension    -> a layup   (basketball_layup)
+- ankle speed peak            -> a shot    (soccer_shooting)
+
+Speeds are in body heights per second and rises in body heights, so the thresholds hold whatever
+the player's size in the frame. The signal functions are pure (arrays in, arrays out); the stage
+gathers each track's keypoints over a candidate window and turns peaks into keyed candidates.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections import defaultdict
+from copy import deepcopy
+from dataclasses import dataclass
+
+import numpy as np
+
+from highlights.pipeline.labels import sport_of
+from highlights.pipeline.stage import Candidate, FrameRecord, Stage, register
+
+# COCO keypoint indices.
+L_SHOULDER, R_SHOULDER, L_WRIST, R_WRIST = 5, 6, 9, 10
+L_HIP, R_HIP, L_ANKLE, R_ANKLE = 11, 12, 15, 16
+
+TRIGGER_LABEL = {"wrist_speed": "baseball_swing", "hip_rise": "basketball_layup",
+                 "ankle_speed": "soccer_shooting"}
+_MAX_GAP_S = 0.6  # a pose gap longer than this breaks a speed estimate
+_RISE_LOOKBACK_S = 1.0
+_ARM_TOLERANCE_S = 0.5
+
+
+@dataclass(frozen=True)
+class Trigger:
+    kind: str
+    key_s: float
+    value: float
+    threshold: float
+    track: object
+
+    @property
+    def strength(self) -> float:
+        return self.value / self.threshold if self.threshold > 0 else float("inf")
+
+
+def smooth(x: np.ndarray, frames: int) -> np.ndarray:
+    """Centred moving average along axis 0 that ignores NaNs (missing keypoints stay missing)."""
+    if frames <= 1 or len(x) < 2:
+        return x
+    valid = ~np.isnan(x)
+    filled = np.where(valid, x, 0.0)
+    kernel = np.ones(frames)
+    conv = lambda a: np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, a)  # noqa: E731
+    num, den = conv(filled), conv(valid.astype(np.float64))
+    out = np.where(den > 0, num / np.maximum(den, 1e-9), np.nan)
+    return np.where(valid, out, np.nan)
+
+
+def joint_speed(times: np.ndarray, xy: np.ndarray, scale: float) -> np.ndarray:
+    """Speed of one joint, (T,) body heights/s at each step's end; NaN where it cannot be known."""
+    speed = np.full(len(times), np.nan)
+    if len(times) < 2:
+        return speed
+    dt = np.diff(times)
+    dist = np.linalg.norm(np.diff(xy, axis=0), axis=1)
+    ok = (dt > 0) & (dt <= _MAX_GAP_S) & ~np.isnan(dist)
+    speed[1:][ok] = dist[ok] / dt[ok] / scale
+    return speed
+
+
+def hip_rise(times: np.ndarray, hip_y: np.ndarray, scale: float) -> np.ndarray:
+    """How far the hips are above their lowest point of the last second, in body heights (y grows down)."""
+    rise = np.full(len(times), np.nan)
+    for i, t in enumerate(times):
+        if np.isnan(hip_y[i]):
+            continue
+        past = hip_y[(times >= t - _RISE_LOOKBACK_S) & (times <= t)]
+        past = past[~np.isnan(past)]
+        rise[i] = (past.max() - hip_y[i]) / scale
+    return rise
+
+
+def arm_extension(shoulder_y: np.ndarray, wrist_y: np.ndarray, scale: float) -> np.ndarray:
+    """Wrist height above the shoulder in body heights (the larger side); NaN when unseen."""
+    ext = (shoulder_y - wrist_y) / scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmax(ext, axis=1) if ext.ndim == 2 else ext
+
+
+def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, track=None) -> list[Trigger]:
+    """Triggers of one track. `kp`: (T, 17, 3) keypoints with NaN x/y where not visible."""
+    cfg = config
+    xy = smooth(kp[:, :, :2].astype(np.float64), cfg.kinematics_smooth_frames)
+    out: list[Trigger] = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: joints never seen
+        wrist = np.nanmax(np.stack([joint_speed(times, xy[:, j], scale) for j in (L_WRIST, R_WRIST)]), axis=0)
+        ankle = np.nanmax(np.stack([joint_speed(times, xy[:, j], scale) for j in (L_ANKLE, R_ANKLE)]), axis=0)
+        hips = np.nanmean(xy[:, [L_HIP, R_HIP], 1], axis=1)
+        rise = hip_rise(times, hips, scale)
+        arms = arm_extension(xy[:, [L_SHOULDER, R_SHOULDER], 1], xy[:, [L_WRIST, R_WRIST], 1], scale)
+    for kind, signal, thr in (("wrist_speed", wrist, cfg.wrist_speed_threshold),
+                              ("ankle_speed", ankle, cfg.ankle_speed_threshold)):
+        if np.all(np.isnan(signal)):
+            continue
+        i = int(np.nanargmax(signal))
+        if signal[i] >= thr:
+            out.append(Trigger(kind, float(times[i]), float(signal[i]), thr, track))
+    if not np.all(np.isnan(rise)):
+        i = int(np.nanargmax(rise))
+        if rise[i] >= cfg.hip_rise_threshold:
+            near = np.abs(times - times[i]) <= _ARM_TOLERANCE_S
+            arm = arms[near]
+            if np.any(~np.isnan(arm)) and np.nanmax(arm) >= cfg.arm_extension_threshold:
+                out.append(Trigger("hip_rise", float(times[i]), float(rise[i]), cfg.hip_rise_threshold, track))
+    return out
+
+
+def suppress(triggers: list[Trigger], window_s: float) -> list[Trigger]:
+    """Strongest first; drop any trigger within `window_s` of one kept (whatever its kind)."""
+    kept: list[Trigger] = []
+    for trig in sorted(triggers, key=lambda t: -t.strength):
+        if all(abs(trig.key_s - k.key_s) > window_s for k in kept):
+            kept.append(trig)
+    return sorted(kept, key=lambda t: t.key_s)
+
+
+TORSO_SHARE = 0.3  # shoulder-to-hip distance as a share of standing height (adult average)
+
+
+def body_height(kp: np.ndarray, box) -> float:
+    """Standing height in pixels, from the torso when it is seen (arms and legs in motion do not
+    change it, unlike the box), else from the box or the keypoints' extent."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        shoulders = np.nanmean(kp[[L_SHOULDER, R_SHOULDER], :2], axis=0)
+        hips = np.nanmean(kp[[L_HIP, R_HIP], :2], axis=0)
+    torso = float(np.linalg.norm(shoulders - hips))
+    if np.isfinite(torso) and torso > 0:
+        return torso / TORSO_SHARE
+    if box is not None:
+        return float(box[3] - box[1])
+    return float(np.nanmax(kp[:, 1]) - np.nanmin(kp[:, 1]))
+
+
+def tracks_of(records: list[FrameRecord], min_visibility: float) -> dict[object, tuple[np.ndarray, np.ndarray, float]]:
+    """Per track: times (T,), keypoints (T, 17, 3) with NaN where unseen, and the body height in pixels."""
+    by_track: dict[object, list[tuple[float, np.ndarray]]] = defaultdict(list)
+    heights: dict[object, list[float]] = defaultdict(list)
+    for rec in records:
+        for n, person in enumerate(rec.persons or []):
+            if person.keypoints is None:
+                continue
+            track = person.track_id if person.track_id is not None else f"untracked-{n}"
+            kp = person.keypoints.astype(np.float64).copy()
+            unseen = kp[:, 2] < min_visibility
+            kp[unseen, :2] = np.nan
+            if unseen.all():
+                continue
+            by_track[track].append((rec.time_s, kp))
+            heights[track].append(body_height(kp, person.box))
+    out = {}
+    for track, rows in by_track.items():
+        if len(rows) < 3:
+            continue
+        height = float(np.median(heights[track]))
+        if height <= 1:
+            continue
+        out[track] = (np.array([t for t, _ in rows]), np.stack([k for _, k in rows]), height)
+    return out
+
+
+@register
+class JointKinematics(Stage):
+    name = "kinematics"
+    backend = "joints"
+    config_fields = ("wrist_speed_threshold", "ankle_speed_threshold", "hip_rise_threshold",
+                     "arm_extension_threshold", "trigger_nms_s", "kinematics_smooth_frames",
+                     "pose_min_visibility")
+
+    def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for cand in candidates:
+            if not self.config.pose:
+                # Nothing to measure without pose: let the window through unkeyed.
+                cand.evidence["kinematics"] = {"skipped": "pose is off"}
+                out.append(cand)
+                continue
+            out.extend(self._keyed(cand))
+        return out
+
+    def _keyed(self, cand: Candidate) -> list[Candidate]:
+        records = self.context.records_between(cand.start_s, cand.end_s)
+        triggers: list[Trigger] = []
+        tracks = tracks_of(records, self.config.pose_min_visibility)
+        for track, (times, kp, height) in tracks.items():
+            triggers += find_triggers(times, kp, scale=height, config=self.config, track=track)
+        triggers = suppress(triggers, self.config.trigger_nms_s)
+        trace = self.context.trace.triggers
+        if not triggers:
+            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], "trigger": None,
+                          "tracks_with_pose": len(tracks)})
+            return []
+        out = []
+        for trig in triggers:
+            label = TRIGGER_LABEL[trig.kind]
+            ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
+                  "threshold": trig.threshold, "track": str(trig.track)}
+            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
+            half = 0.5 * self.config.classifier_window_s
+            keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
+                              key_s=trig.key_s, label=label, sport=sport_of(label),
+                              score=min(1.0, 0.5 * trig.strength), evidence=deepcopy(cand.evidence))
+            keyed.evidence["kinematics"] = ev
+            out.append(keyed)
+        return out

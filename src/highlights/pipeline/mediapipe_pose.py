@@ -1,0 +1,145 @@
+"""MediaPipe BlazePose backends for person detection and pose, offline.
+
+mediapipe 0.10.21's wheel carries the pose detector and the `full` landmark model, which is
+`model_complexity=1`; complexities 0 and 2 would fetch a model from the internet at first use, so
+they are refused here. `video_mode=True` runs BlazePose's tracking mode (`static_image_mode=False`:
+the detector runs only when tracking is lost), `False` runs detection on every frame.
+
+BlazePose finds one person a frame. Detection and pose share one model per run: the detection
+backend's box is the landmarks' extent, and the pose backend reuses that frame's landmarks.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from highlights.pipeline.stage import FrameRecord, Person, Stage, register
+from highlights.pipeline.ground_truth import box_iou, has_pose
+
+OFFLINE_COMPLEXITY = 1
+
+# BlazePose's 33 landmarks -> the 17 COCO keypoints, in COCO order.
+BLAZEPOSE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+
+
+class BlazePose:
+    """One `mp.solutions.pose.Pose`, run at most once per analysis frame."""
+
+    def __init__(self, *, video_mode: bool, model_complexity: int = OFFLINE_COMPLEXITY,
+                 min_detection_confidence: float = 0.5) -> None:
+        if model_complexity != OFFLINE_COMPLEXITY:
+            raise ValueError(
+                f"mediapipe_model_complexity={model_complexity}: only {OFFLINE_COMPLEXITY} ships inside "
+                "the mediapipe wheel; 0 and 2 download a model at run time, which is not allowed here")
+        # MediaPipe's C++ side logs to stderr through glog; keep it to warnings and errors.
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        try:
+            import mediapipe as mp
+        except ImportError:
+            raise RuntimeError("the mediapipe backend needs the mediapipe package "
+                               "(pip install 'highlights[pose]')") from None
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=not video_mode, model_complexity=model_complexity,
+            smooth_landmarks=video_mode, enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence)
+        self._last: tuple[int, np.ndarray | None] | None = None
+
+    def landmarks(self, index: int, rgb: np.ndarray, source_size: tuple[int, int]) -> np.ndarray | None:
+        """(17, 3) COCO keypoints in source pixels (x, y, visibility), or None when no person."""
+        if self._last is not None and self._last[0] == index:
+            return self._last[1]
+        result = self._pose.process(np.ascontiguousarray(rgb))
+        kp = None
+        if result.pose_landmarks is not None:
+            lm = result.pose_landmarks.landmark
+            w, h = source_size
+            kp = np.array([[lm[i].x * w, lm[i].y * h, lm[i].visibility] for i in BLAZEPOSE_TO_COCO],
+                          dtype=np.float32)
+        self._last = (index, kp)
+        return kp
+
+    def close(self) -> None:
+        self._pose.close()
+
+
+def shared_blazepose(config, context) -> BlazePose:
+    model = context.shared.get("blazepose")
+    if model is None:
+        model = context.shared["blazepose"] = BlazePose(
+            video_mode=config.video_mode, model_complexity=config.mediapipe_model_complexity,
+            min_detection_confidence=config.detection_min_score)
+    return model
+
+
+def keypoints_box(kp: np.ndarray, min_visibility: float) -> tuple[float, float, float, float] | None:
+    seen = kp[kp[:, 2] >= min_visibility]
+    if len(seen) < 2:
+        return None
+    x1, y1 = seen[:, 0].min(), seen[:, 1].min()
+    x2, y2 = seen[:, 0].max(), seen[:, 1].max()
+    # Landmarks sit inside the body; widen a little to a person box.
+    pad_x, pad_y = 0.15 * (x2 - x1), 0.1 * (y2 - y1)
+    return (float(x1 - pad_x), float(y1 - pad_y), float(x2 + pad_x), float(y2 + pad_y))
+
+
+def _release(context) -> None:
+    model = context.shared.pop("blazepose", None)
+    if model is not None:
+        model.close()
+
+
+@register
+class BlazePoseDetection(Stage):
+    name = "detection"
+    backend = "mediapipe"
+    config_fields = ("video_mode", "mediapipe_model_complexity", "detection_min_score", "analysis_fps",
+                     "analysis_short_side", "active_frames_only", "pose_min_visibility")
+    frame_fields = ("persons",)
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        shared_blazepose(config, context)  # fail now, not at the first frame
+
+    def on_frame(self, frame: FrameRecord) -> list:
+        kp = shared_blazepose(self.config, self.context).landmarks(frame.index, frame.rgb,
+                                                                   self.context.source_size)
+        box = None if kp is None else keypoints_box(kp, self.config.pose_min_visibility)
+        frame.persons = [] if box is None else [Person(box=box, score=float(kp[:, 2].mean()), track_id=0)]
+        return []
+
+    def close(self) -> None:
+        _release(self.context)
+
+
+@register
+class BlazePosePose(Stage):
+    name = "pose"
+    backend = "mediapipe"
+    config_fields = BlazePoseDetection.config_fields + ("pose_min_keypoints",)
+    frame_fields = ("persons", "pose_ok")
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        shared_blazepose(config, context)
+
+    def on_frame(self, frame: FrameRecord) -> list:
+        cfg = self.config
+        kp = shared_blazepose(cfg, self.context).landmarks(frame.index, frame.rgb, self.context.source_size)
+        if frame.persons is None:  # detection off
+            box = None if kp is None else keypoints_box(kp, cfg.pose_min_visibility)
+            frame.persons = [] if box is None else [Person(box=box, track_id=0)]
+        elif kp is not None and frame.persons:
+            # The one BlazePose skeleton goes to the detected person it overlaps most.
+            box = keypoints_box(kp, cfg.pose_min_visibility)
+            if box is not None:
+                best = max(frame.persons, key=lambda p: box_iou(p.box, box) if p.box else 0.0)
+                if best.box is not None and box_iou(best.box, box) > 0.1:
+                    best.keypoints = kp
+        frame.pose_ok = any(has_pose(p, cfg.pose_min_visibility, cfg.pose_min_keypoints)
+                            for p in frame.persons)
+        return []
+
+    def close(self) -> None:
+        _release(self.context)

@@ -1,0 +1,89 @@
+"""Merge: temporal non-maximum suppression, padding, and minimum/maximum highlight length.
+
+Pure functions over (start, end, score, key) segments; the stage wraps them. NMS is class-agnostic:
+two different actions do not happen in the same second of one game, so overlapping detections
+are one event told twice.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.labels import UNLABELLED, sport_of
+from highlights.pipeline.stage import Candidate, Stage, register
+
+
+def temporal_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = (a[1] - a[0]) + (b[1] - b[0]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def temporal_nms(segments: list[tuple[float, float]], scores: list[float], iou_threshold: float
+                 ) -> tuple[list[int], dict[int, list[int]]]:
+    """Indices kept (best score first; ties by earlier start) and, per kept index, those it suppressed."""
+    order = sorted(range(len(segments)), key=lambda i: (-scores[i], segments[i][0]))
+    kept: list[int] = []
+    suppressed: dict[int, list[int]] = {}
+    for i in order:
+        by = next((k for k in kept if temporal_iou(segments[i], segments[k]) > iou_threshold), None)
+        if by is None:
+            kept.append(i)
+            suppressed[i] = []
+        else:
+            suppressed[by].append(i)
+    return kept, suppressed
+
+
+def fit_length(start: float, end: float, key: float, *, pad_before: float, pad_after: float,
+               min_len: float, max_len: float, duration: float) -> tuple[float, float]:
+    """Pad a segment, then grow it to `min_len` or cut it to `max_len` around `key`, inside [0, duration]."""
+    start, end = start - pad_before, end + pad_after
+    if end - start < min_len:
+        grow = min_len - (end - start)
+        start, end = start - grow / 2, end + grow / 2
+    if end - start > max_len:
+        # Keep the key moment inside, as central as the segment allows.
+        start = min(max(start, key - max_len / 2), end - max_len)
+        end = start + max_len
+    # Shift back inside the video rather than shorten, where the video is long enough.
+    if start < 0:
+        end, start = min(duration, end - start), 0.0
+    if end > duration:
+        start, end = max(0.0, start - (end - duration)), duration
+    return start, end
+
+
+def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> list[Candidate]:
+    """NMS, then padding and length limits; evidence says how many each survivor suppressed."""
+    segments = [(c.start_s, c.end_s) for c in candidates]
+    kept, suppressed = temporal_nms(segments, [c.score for c in candidates], config.nms_iou)
+    out = []
+    for i in kept:
+        c = candidates[i]
+        start, end = fit_length(c.start_s, c.end_s, c.centre_s, pad_before=config.pad_before_s,
+                                pad_after=config.pad_after_s, min_len=config.min_length_s,
+                                max_len=config.max_length_s, duration=duration_s)
+        ev = deepcopy(c.evidence)
+        ev["merge"] = {"suppressed": len(suppressed[i]), "segment": [round(c.start_s, 3), round(c.end_s, 3)]}
+        out.append(Candidate(start_s=start, end_s=end, source=c.source, key_s=c.centre_s, label=c.label,
+                             sport=c.sport, score=c.score, evidence=ev))
+    return sorted(out, key=lambda c: c.start_s)
+
+
+def to_highlight(c: Candidate) -> Highlight:
+    label = c.label or UNLABELLED
+    return Highlight(start_s=round(c.start_s, 3), end_s=round(c.end_s, 3), label=label,
+                     sport=c.sport or sport_of(c.label), score=round(float(c.score), 4),
+                     key_s=round(c.centre_s, 3), evidence=deepcopy(c.evidence))
+
+
+@register
+class TemporalNmsMerge(Stage):
+    name = "merge"
+    backend = "temporal_nms"
+    config_fields = ("nms_iou", "pad_before_s", "pad_after_s", "min_length_s", "max_length_s")
+
+    def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
+        return merge_candidates(candidates, self.config, float(self.context.info.duration_s))

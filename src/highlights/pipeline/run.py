@@ -1,0 +1,243 @@
+"""The streaming run: read the video once, in order, and pass it through the stages.
+
+One `iter_frames` pass at `analysis_fps` and `analysis_short_side` feeds the cheap frame stages
+(candidates, then detection and pose on active frames); the same frames, shrunk to the
+classifier's size, go into a ring buffer of `buffer_s` seconds from which 16-frame windows are cut
+around candidates. Finished candidates wait in small queues until the stream has passed the last
+frame each window stage needs. Nothing grows with the length of the game except the compact trace
+and the list of highlights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from copy import deepcopy
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from highlights.pipeline.config import STAGES, PipelineConfig
+from highlights.pipeline.context import RunContext, default_gt_path
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.merge import to_highlight
+from highlights.pipeline.ring import TimeRing
+from highlights.pipeline.stage import Candidate, FrameRecord, Stage, stage_class
+from highlights.pipeline.trace import StageTrace
+
+RESULT_FORMAT = "highlights.pipeline/1"
+FRAME_STAGES = ("detection", "pose")
+WINDOW_STAGES = ("kinematics", "classifier")
+
+
+@dataclass
+class PipelineResult:
+    highlights: list[Highlight]
+    config: PipelineConfig
+    video: dict[str, Any]
+    backends: dict[str, str]  # stage -> backend in use, or "off"
+    inference_backend: str
+    trace: StageTrace
+    stats: dict[str, Any] = field(default_factory=dict)
+    before_merge: list[Highlight] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": RESULT_FORMAT,
+            "video": self.video,
+            "config": self.config.to_dict(),
+            "stages": self.backends,
+            "inference_backend": self.inference_backend,
+            "stats": self.stats,
+            "highlights": [h.to_dict() for h in self.highlights],
+        }
+
+
+def build_stages(config: PipelineConfig, context: RunContext) -> dict[str, Stage]:
+    """The stage objects of a run. Candidates off = dense windows (everything is a candidate)."""
+    stages: dict[str, Stage] = {}
+    try:
+        backend = config.candidates_backend if config.candidates else "dense"
+        stages["candidates"] = stage_class("candidates", backend)(config, context)
+        for name in STAGES[1:]:
+            if config.enabled(name):
+                stages[name] = stage_class(name, getattr(config, f"{name}_backend"))(config, context)
+    except BaseException:
+        for stage in stages.values():
+            stage.close()
+        raise
+    return stages
+
+
+def _signatures(config: PipelineConfig, stages: dict[str, Stage], video_path: Path) -> dict[str, tuple]:
+    """Cache keys of the frame stages: their own settings plus everything upstream of them."""
+    sig: tuple = ("stream", str(video_path), config.analysis_fps, config.analysis_short_side)
+    if config.active_frames_only:
+        sig += stages["candidates"].cache_key() + (("candidates", config.candidates),)
+    out = {}
+    for name in FRAME_STAGES:
+        if name in stages:
+            sig = sig + stages[name].cache_key()
+            out[name] = sig
+    return out
+
+
+def _run_frame_stage(stage: Stage, rec: FrameRecord, cache: dict | None, signature: tuple) -> None:
+    if cache is None or not stage.frame_fields:
+        stage.on_frame(rec)
+        return
+    key = ("frame", signature, rec.index)
+    hit = cache.get(key)
+    if hit is not None:
+        for name, value in hit.items():
+            setattr(rec, name, deepcopy(value))
+        return
+    stage.on_frame(rec)
+    cache[key] = {name: deepcopy(getattr(rec, name)) for name in stage.frame_fields}
+
+
+def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
+    h, w = rgb.shape[:2]
+    if min(h, w) <= short_side:
+        return rgb
+    scale = short_side / min(h, w)
+    return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+
+
+def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *,
+                 annotation=None, gt_path: str | Path | None = None, cache: dict | None = None,
+                 progress: bool = True) -> PipelineResult:
+    """Find the highlights of one game. `annotation` (a GameAnnotation) is only read by the oracle
+    classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs."""
+    from highlights.video import iter_frames, probe
+
+    config = config or PipelineConfig()
+    video_path = Path(video_path)
+    info = probe(video_path)
+    if gt_path is None:
+        gt_path = config.gt_path or default_gt_path(video_path)
+    context = RunContext(video_path=video_path, info=info, annotation=annotation,
+                         gt_path=Path(gt_path), cache=cache)
+    started = time.perf_counter()
+    stages = build_stages(config, context)
+    try:
+        classifier = stages.get("classifier")
+        capacity = int(math.ceil(config.buffer_s * config.analysis_fps)) + 2
+        context.records = TimeRing(config.buffer_s, capacity)
+        if classifier is not None and classifier.needs_pixels and config.classifier_frames == "stream":
+            context.frames = TimeRing(config.buffer_s, capacity)
+        signatures = _signatures(config, stages, video_path)
+        window_stages = [stages[n] for n in WINDOW_STAGES if n in stages]
+        queues: list[list[Candidate]] = [[] for _ in window_stages]
+        before_merge: list[Candidate] = []
+        counts = {"analysis_frames": 0, "frames_through_detection_or_pose": 0}
+
+        def advance(now_s: float, final: bool = False) -> None:
+            carry: list[Candidate] = []
+            for i, stage in enumerate(window_stages):
+                queue = queues[i] + carry
+                ready = [c for c in queue if final or stage.needs_frames_until(c) <= now_s + 1e-6]
+                queues[i] = [c for c in queue if not (final or stage.needs_frames_until(c) <= now_s + 1e-6)]
+                carry = stage.on_candidates(ready) if ready else []
+                if final:
+                    carry += stage.finish()  # e.g. the classifier's last, partial batch
+            before_merge.extend(carry)
+
+        with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar:
+            for frame in iter_frames(video_path, target_fps=config.analysis_fps,
+                                     max_short_side=config.analysis_short_side):
+                rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb)
+                counts["analysis_frames"] += 1
+                context.stream_time_s = rec.time_s
+                new = stages["candidates"].on_frame(rec)
+                if rec.active or not config.active_frames_only:
+                    ran = False
+                    for name in FRAME_STAGES:
+                        if name in stages:
+                            _run_frame_stage(stages[name], rec, cache, signatures[name])
+                            ran = True
+                    counts["frames_through_detection_or_pose"] += ran
+                if context.frames is not None:
+                    context.frames.push(rec.time_s, _shrink(frame.rgb, classifier.spec.resize_short_side))
+                rec.rgb = None  # pixels live on only in the classifier's ring
+                context.records.push(rec.time_s, rec)
+                context.trace.add_frame(rec.time_s, rec.motion, rec.active,
+                                        None if rec.persons is None else len(rec.persons), rec.pose_ok)
+                if window_stages:
+                    queues[0].extend(new)
+                else:
+                    before_merge.extend(new)
+                advance(rec.time_s)
+                bar.update(rec.time_s)
+            tail = stages["candidates"].finish()
+            if window_stages:
+                queues[0].extend(tail)
+            else:
+                before_merge.extend(tail)
+            advance(context.stream_time_s, final=True)
+
+        context.trace.before_merge = [_brief(c) for c in before_merge]
+        final = stages["merge"].on_candidates(before_merge) if "merge" in stages else before_merge
+        highlights = sorted((to_highlight(c) for c in final), key=lambda h: h.start_s)
+        elapsed = time.perf_counter() - started
+        stats = {
+            **counts,
+            "classifier_windows": len(context.trace.classifications),
+            "frame_buffer_capacity": context.frames.capacity if context.frames else 0,
+            "frame_buffer_max_frames": context.frames.max_len_seen if context.frames else 0,
+            "classifier_max_waiting_clips": getattr(classifier, "max_waiting_clips", 0),
+            "record_buffer_max": context.records.max_len_seen,
+            "seconds": round(elapsed, 3),
+            "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,
+        }
+        backends = {n: (stages[n].backend if n in stages else "off") for n in STAGES}
+        if not config.candidates:
+            backends["candidates"] = "off (dense)"
+        return PipelineResult(
+            highlights=highlights, config=config, video=asdict(info), backends=backends,
+            inference_backend=getattr(classifier, "inference_backend", "none") if classifier else "none",
+            trace=context.trace, stats=stats,
+            before_merge=[to_highlight(c) for c in before_merge])
+    finally:
+        for stage in stages.values():
+            stage.close()
+
+
+def _brief(c: Candidate) -> dict[str, Any]:
+    return {"start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3), "key_s": round(c.centre_s, 3),
+            "label": c.label, "score": round(float(c.score), 4)}
+
+
+class _Progress:
+    """A rich progress bar over video time, with an ETA; silent when disabled."""
+
+    def __init__(self, *, enabled: bool, total_s: float, label: str) -> None:
+        self.enabled, self.total_s, self.label = enabled, max(total_s, 1e-6), label
+        self._progress = self._task = None
+        self._last = 0.0
+
+    def __enter__(self) -> "_Progress":
+        if self.enabled:
+            from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
+                                      TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"),
+                                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+            self._progress.__enter__()
+            self._task = self._progress.add_task(self.label, total=self.total_s)
+        return self
+
+    def update(self, time_s: float) -> None:
+        if self._progress is not None and time_s - self._last >= 1.0:
+            self._progress.update(self._task, completed=min(time_s, self.total_s))
+            self._last = time_s
+
+    def __exit__(self, *exc) -> None:
+        if self._progress is not None:
+            if exc[0] is None:
+                self._progress.update(self._task, completed=self.total_s)
+            self._progress.__exit__(*exc)

@@ -1,0 +1,66 @@
+"""The change per metric between two reports (say, a model trained on v1 and one on v2)."""
+
+from __future__ import annotations
+
+PER_CLASS_METRICS = ("precision", "recall", "f1", "support")
+
+
+def compare_reports(a: dict, b: dict) -> list[dict]:
+    """Rows `{"metric", "class", "a", "b", "change"}`: overall metrics first, then per class
+    (classes of `a` in order, then classes only `b` has). A class missing from one side has
+    `None` there and no change."""
+    rows = []
+    for metric in ("accuracy", "macro_f1"):
+        row = _row(metric, None, a[metric], b[metric])
+        row["a_interval"] = (a.get("bootstrap") or {}).get(metric)
+        row["b_interval"] = (b.get("bootstrap") or {}).get(metric)
+        rows.append(row)
+    rows.append(_row("num_clips", None, a["num_clips"], b["num_clips"]))
+    labels = list(a["labels"]) + [label for label in b["labels"] if label not in a["labels"]]
+    for label in labels:
+        ma = a["per_class"].get(label)
+        mb = b["per_class"].get(label)
+        for metric in PER_CLASS_METRICS:
+            rows.append(_row(metric, label, ma[metric] if ma else None, mb[metric] if mb else None))
+    return rows
+
+
+def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
+    """The comparison as a Markdown table."""
+    lines = [f"| Metric | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
+    for row in rows:
+        whole = row["metric"] in ("support", "num_clips")
+        lines.append(
+            f"| {row['metric']} | {row['class'] or 'all'} | {_fmt(row['a'], whole, row.get('a_interval'))} | "
+            f"{_fmt(row['b'], whole, row.get('b_interval'))} | {_fmt_change(row['change'], whole)} |"
+        )
+    overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)]
+    if overlap:
+        names = ", ".join(r["metric"] for r in overlap)
+        lines += ["", f"The 95% intervals of {name_a} and {name_b} overlap for {names}: that change may be noise."]
+    return "\n".join(lines)
+
+
+def _row(metric: str, label: str | None, va, vb) -> dict:
+    change = vb - va if va is not None and vb is not None else None
+    return {"metric": metric, "class": label, "a": va, "b": vb, "change": change}
+
+
+def _overlaps(row: dict) -> bool:
+    (a_lo, a_hi), (b_lo, b_hi) = row["a_interval"], row["b_interval"]
+    return a_lo <= b_hi and b_lo <= a_hi
+
+
+def _fmt(value, whole: bool, interval=None) -> str:
+    if value is None:
+        return "-"
+    text = str(int(value)) if whole else f"{value:.3f}"
+    if interval:
+        text += f" [{interval[0]:.3f}, {interval[1]:.3f}]"
+    return text
+
+
+def _fmt_change(value, whole: bool) -> str:
+    if value is None:
+        return "-"
+    return f"{int(value):+d}" if whole else f"{value:+.3f}"

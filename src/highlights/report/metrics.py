@@ -1,0 +1,240 @@
+"""The test report of a clip classifier, built from plain label arrays.
+
+Metrics come from scikit-learn. What scikit-learn does not offer is added here: bootstrap
+confidence intervals over test clips, and an error analysis that separates "confused with none"
+(the action / no-action boundary) from confusions between sports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+
+REPORT_FORMAT = "highlights.testreport/1"
+REPORT_FILENAME = "video_scorer_testreport.json"
+CONFIDENCE = 0.95
+
+
+def sport_of(label: str) -> str:
+    """The sport a class belongs to: the part before the first underscore (`baseball_swing` ->
+    `baseball`). Used to tell cross-sport confusions from confusions within one sport."""
+    return label.split("_", 1)[0]
+
+
+def build_report(
+    y_true: Sequence,
+    y_pred: Sequence,
+    labels: Sequence[str],
+    *,
+    proba: np.ndarray | None = None,
+    clip_ids: Sequence[str] | None = None,
+    meta: Mapping | None = None,
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    none_label: str = "none",
+    sports: Mapping[str, str] | None = None,
+) -> dict:
+    """The full test report as a JSON-ready dict.
+
+    `y_true`/`y_pred` hold class names (or indices into `labels`). `proba` is `(N, len(labels))`
+    in the order of `labels`; with `clip_ids` it lists each misclassified clip with the model's
+    confidence. `meta` (model, checkpoint, dataset version, clip spec, backend, config) is stored
+    as given, so it must be made of plain JSON types. `sports` maps a class to its sport for
+    the error analysis (default: `sport_of`).
+    """
+    labels = [str(x) for x in labels]
+    y_true = _as_names(y_true, labels, "y_true")
+    y_pred = _as_names(y_pred, labels, "y_pred")
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"y_true has {len(y_true)} entries but y_pred has {len(y_pred)}")
+    if len(y_true) == 0:
+        raise ValueError("cannot build a report from zero clips")
+    if proba is not None:
+        proba = np.asarray(proba, dtype=np.float64)
+        if proba.shape != (len(y_true), len(labels)):
+            raise ValueError(f"proba has shape {proba.shape}, expected {(len(y_true), len(labels))}")
+    if clip_ids is not None and len(clip_ids) != len(y_true):
+        raise ValueError(f"clip_ids has {len(clip_ids)} entries but there are {len(y_true)} clips")
+
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, zero_division=0
+    )
+    matrix = confusion_matrix(y_true, y_pred, labels=labels)
+    accuracy = float(accuracy_score(y_true, y_pred))
+    macro_f1 = float(np.mean(f1))
+
+    return {
+        "format": REPORT_FORMAT,
+        "labels": labels,
+        "none_label": none_label,
+        "num_clips": len(y_true),
+        "per_class": {
+            label: {
+                "precision": float(precision[i]),
+                "recall": float(recall[i]),
+                "f1": float(f1[i]),
+                "support": int(support[i]),
+            }
+            for i, label in enumerate(labels)
+        },
+        "accuracy": accuracy,
+        "macro_f1": macro_f1,
+        "confusion_matrix": {
+            "rows": "true",
+            "columns": "predicted",
+            "labels": labels,
+            "matrix": matrix.tolist(),
+        },
+        "bootstrap": bootstrap_intervals(y_true, y_pred, labels, n_bootstrap=n_bootstrap, seed=seed),
+        "errors": error_analysis(
+            y_true, y_pred, labels, proba=proba, clip_ids=clip_ids, none_label=none_label, sports=sports
+        ),
+        "meta": dict(meta or {}),
+    }
+
+
+def report_from_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], **kwargs) -> dict:
+    """The full report from a published confusion matrix (rows true, columns predicted), by
+    expanding it back into one (true, predicted) pair per clip."""
+    labels = [str(x) for x in labels]
+    counts = np.asarray(matrix)
+    if counts.shape != (len(labels), len(labels)):
+        raise ValueError(f"confusion matrix has shape {counts.shape}, expected {len(labels)}x{len(labels)}")
+    if np.any(counts < 0) or not np.all(np.equal(np.mod(counts, 1), 0)):
+        raise ValueError("confusion matrix entries must be non-negative whole counts")
+    counts = counts.astype(np.int64)
+    rows, cols = np.nonzero(counts)
+    repeats = counts[rows, cols]
+    y_true = [labels[i] for i in np.repeat(rows, repeats)]
+    y_pred = [labels[j] for j in np.repeat(cols, repeats)]
+    meta = {"source": "published confusion matrix", **dict(kwargs.pop("meta", None) or {})}
+    return build_report(y_true, y_pred, labels, meta=meta, **kwargs)
+
+
+def bootstrap_intervals(
+    y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str], *, n_bootstrap: int = 1000, seed: int = 0
+) -> dict:
+    """95% percentile-bootstrap intervals for accuracy and macro-F1, resampling test clips."""
+    n = len(y_true)
+    index = {label: i for i, label in enumerate(labels)}
+    t = np.array([index[y] for y in y_true])
+    p = np.array([index[y] for y in y_pred])
+    rng = np.random.default_rng(seed)
+    samples = rng.integers(0, n, size=(n_bootstrap, n))
+    confusions = confusions_of(t[samples], p[samples], len(labels))
+    accuracies = np.trace(confusions, axis1=1, axis2=2) / n
+    macro_f1s = macro_f1_of(confusions)
+    lo, hi = 100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2
+    return {
+        "method": "percentile bootstrap over test clips",
+        "confidence": CONFIDENCE,
+        "n_resamples": int(n_bootstrap),
+        "n_clips": n,
+        "seed": seed,
+        "accuracy": [float(np.percentile(accuracies, lo)), float(np.percentile(accuracies, hi))],
+        "macro_f1": [float(np.percentile(macro_f1s, lo)), float(np.percentile(macro_f1s, hi))],
+        "note": _interval_note(n),
+    }
+
+
+def _interval_note(n: int) -> str:
+    caution = "a difference between two models smaller than the interval is not evidence of a real change."
+    if n < 1000:
+        return f"With only {n} test clips these intervals are wide: {caution}"
+    return f"Intervals from {n} test clips: {caution}"
+
+
+def confusions_of(true_idx: np.ndarray, pred_idx: np.ndarray, num_classes: int) -> np.ndarray:
+    """`(B, K, K)` confusion matrices (rows true) for `B` resamples given as `(B, n)` index arrays.
+
+    Done with one bincount instead of calling scikit-learn per resample: a thousand resamples
+    then cost milliseconds rather than seconds. `macro_f1_of` over these agrees with
+    `sklearn.metrics.f1_score(average="macro", zero_division=0)` (tested).
+    """
+    b = true_idx.shape[0]
+    codes = np.arange(b)[:, None] * num_classes * num_classes + true_idx * num_classes + pred_idx
+    counts = np.bincount(codes.ravel(), minlength=b * num_classes * num_classes)
+    return counts.reshape(b, num_classes, num_classes)
+
+
+def macro_f1_of(confusions: np.ndarray) -> np.ndarray:
+    """Macro-F1 of each `(K, K)` confusion matrix in a `(B, K, K)` stack, zero where undefined."""
+    tp = np.diagonal(confusions, axis1=1, axis2=2).astype(np.float64)
+    predicted = confusions.sum(axis=1)
+    actual = confusions.sum(axis=2)
+    denom = predicted + actual
+    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+    return f1.mean(axis=1)
+
+
+def error_analysis(
+    y_true: Sequence[str],
+    y_pred: Sequence[str],
+    labels: Sequence[str],
+    *,
+    proba: np.ndarray | None = None,
+    clip_ids: Sequence[str] | None = None,
+    none_label: str = "none",
+    sports: Mapping[str, str] | None = None,
+) -> dict:
+    """Where the errors live: on the action / no-action boundary, or between sports."""
+    sport = (lambda label: sports.get(label, sport_of(label))) if sports else sport_of
+    kinds = {"action_called_none": 0, "none_called_action": 0, "cross_sport": 0, "same_sport": 0}
+    pairs: dict[tuple[str, str], int] = {}
+    for t, p in zip(y_true, y_pred):
+        if t == p:
+            continue
+        pairs[(t, p)] = pairs.get((t, p), 0) + 1
+        if p == none_label:
+            kinds["action_called_none"] += 1
+        elif t == none_label:
+            kinds["none_called_action"] += 1
+        elif sport(t) != sport(p):
+            kinds["cross_sport"] += 1
+        else:
+            kinds["same_sport"] += 1
+    total = sum(pairs.values())
+    top = sorted(pairs.items(), key=lambda item: (-item[1], labels.index(item[0][0]), labels.index(item[0][1])))
+
+    misclassified = None
+    if clip_ids is not None:
+        misclassified = []
+        for i, (t, p) in enumerate(zip(y_true, y_pred)):
+            if t == p:
+                continue
+            row = {"clip_id": str(clip_ids[i]), "true": t, "predicted": p, "confidence": None}
+            if proba is not None:
+                row["confidence"] = float(proba[i, labels.index(p)])
+            misclassified.append(row)
+        # Confident mistakes first: they are the ones worth looking at.
+        misclassified.sort(key=lambda r: -(r["confidence"] if r["confidence"] is not None else -1.0))
+
+    return {
+        "total": total,
+        "confused_with_none": kinds["action_called_none"] + kinds["none_called_action"],
+        "action_called_none": kinds["action_called_none"],
+        "none_called_action": kinds["none_called_action"],
+        "cross_sport": kinds["cross_sport"],
+        "same_sport": kinds["same_sport"],
+        "top_confusions": [{"true": t, "predicted": p, "count": c} for (t, p), c in top],
+        "misclassified": misclassified,
+    }
+
+
+def _as_names(values: Sequence, labels: list[str], what: str) -> list[str]:
+    """Class names from names or integer indices; an unknown class is a clear error."""
+    names = []
+    known = set(labels)
+    for v in values:
+        if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+            if not 0 <= int(v) < len(labels):
+                raise ValueError(f"{what}: class index {v} is outside 0..{len(labels) - 1}")
+            names.append(labels[int(v)])
+        else:
+            name = str(v)
+            if name not in known:
+                raise ValueError(f"{what}: unknown class {name!r} (classes: {', '.join(labels)})")
+            names.append(name)
+    return names

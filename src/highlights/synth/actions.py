@@ -1,0 +1,537 @@
+"""The highlight actions and the confusers that resemble them.
+
+Each action is written so that the kinematics the pipeline triggers on are really there in the
+keypoints: a wrist-speed peak at bat-ball contact (`baseball_swing`), a vertical hip rise of a
+jump towards the rim (`basketball_layup`), an ankle-speed peak at ball contact
+(`soccer_shooting`). The confusers (`check_swing`, `take_pitch`, `jump_no_shot`, `slow_pass`)
+share most of their action's movement but lack the defining part, and are labelled `none`.
+
+Every builder takes `pre` and `post` seconds of natural lead-in/lead-out around the action,
+`amp` (how pronounced the movement is, ~0.6-1.1) and `speed` (a time scale, ~0.8-1.25), and
+returns a KeyedMotion whose `action` is (start, key, end) for the real actions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from highlights.synth.background import BASKETBALL, SOCCER_BALL, standing_keys
+from highlights.synth.body import (
+    L_HAND, L_WRIST, R_HAND, R_WRIST, BodyShape, Skeleton, skeleton,
+)
+from highlights.synth.motion import (
+    GRAVITY, JOG, WALK, Ball, Bat, KeyedMotion, Keys, add_gait, clamp_keys, integrate_speed,
+)
+
+BASEBALL = (250, 250, 245)
+RIM_HEIGHT = 3.05
+BAT_LENGTH = 0.86
+HAND_GAP = 0.09
+
+
+# ---------------------------------------------------------------------------- baseball
+
+def _bat_direction(facing: int, elevation: float, sweep: float) -> np.ndarray:
+    """Projected bat direction: the bat turns in 3D (sweep about the vertical, elevation up),
+    and the camera sees its shadow on the image plane, foreshortened as it points at us."""
+    return np.array([facing * np.cos(elevation) * np.cos(sweep), np.sin(elevation)])
+
+
+def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
+                   pre: float = 0.4, post: float = 0.4, amp: float = 1.0, speed: float = 1.0,
+                   mode: str = "swing") -> KeyedMotion:
+    """A batter at the plate (x0 = between the feet).
+
+    mode "swing": stance, load, stride, hip and shoulder rotation, the bat through the zone,
+    follow-through. "check": the same start but the bat stops before the zone and comes back.
+    "take": load and stride, then the hands stay back (no swing at all).
+    """
+    h, f = shape.height, facing
+    hs = shape.standing_hip_height
+    ah = shape.ankle_height
+    keys = Keys()
+    d = np.deg2rad
+    s = 1.0 / speed
+    t_load, t_stride = rng.uniform(0.22, 0.34) * s, rng.uniform(0.16, 0.26) * s
+    t_launch, t_contact = rng.uniform(0.06, 0.09) * s, rng.uniform(0.08, 0.12) * s
+    t_ext, t_follow, t_finish = 0.06 * s, rng.uniform(0.13, 0.19) * s, rng.uniform(0.18, 0.3) * s
+    T0 = pre
+    T1 = T0 + t_load
+    T2 = T1 + t_stride
+    T3 = T2 + t_launch
+    T4 = T3 + t_contact
+    T5 = T4 + t_ext
+    T6 = T5 + t_follow
+    T7 = T6 + t_finish
+    back_x = x0 - f * 0.17 * h
+    front_x = x0 + f * 0.16 * h
+    stride_x = x0 + f * (0.2 + 0.1 * amp) * h
+
+    def key(t, hip_dx, hip_y, lean, ys, yh, hands_fwd, hands_up, elev, sweep, front, lift=0.0,
+            back_heel=0.0):
+        keys.add("hip", t, (x0 + f * hip_dx * h, hs * hip_y))
+        keys.add("torso", t, (lean, ys, yh, max(0.2, ys * 0.5)))
+        keys.add("hands", t, (x0 + f * hands_fwd * h, hands_up * h))
+        keys.add("bat", t, (d(elev), d(sweep)))
+        keys.add("foot_l", t, (front, ah + lift * h))
+        keys.add("foot_r", t, (back_x + f * back_heel * h, ah + back_heel * h))
+
+    # Stance with a waggle of the bat during the lead-in.
+    t = 0.0
+    while t < T0 - 1e-6:
+        w = float(rng.uniform(-1, 1))
+        key(t, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10 + 0.01 * w, 0.80, 68 + 6 * w, 168 - 8 * w, front_x)
+        t += float(rng.uniform(0.22, 0.35))
+    key(T0, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, 0.80, 70, 170, front_x)
+    key(T1, -0.06, 0.92, 0.32, 1.25, 1.0, -0.17, 0.83, 60, 175, x0 + f * 0.13 * h, lift=0.05 * amp)
+    key(T2, 0.01, 0.90, 0.30, 1.2, 0.7, -0.15, 0.80, 45, 180, stride_x)
+    if mode == "swing":
+        key(T3, 0.04, 0.89, 0.28, 0.9, 0.3, -0.05, 0.70, 10, 165, stride_x)
+        key(T4, 0.07, 0.89, 0.25, 0.35, 0.1, 0.08 + 0.12 * amp, 0.60, -5, 0, stride_x)
+        key(T5, 0.08, 0.90, 0.22, 0.2, 0.05, 0.14 + 0.16 * amp, 0.66, 15, -60, stride_x, back_heel=0.02)
+        key(T6, 0.08, 0.92, 0.15, 0.05, 0.05, 0.10, 0.88, 40, -140, stride_x, back_heel=0.04)
+        key(T7, 0.07, 0.93, 0.12, 0.1, 0.1, -0.02, 0.92, 55, -175, stride_x, back_heel=0.04)
+        end_pose = (0.07, 0.97, 0.08, 0.5, 0.4, 0.12, 0.55, -45, 20)
+        action = (T0, T4, T7)
+    elif mode == "check":
+        T4c = T3 + 0.13 * s
+        key(T3, 0.04, 0.89, 0.28, 0.95, 0.4, -0.06, 0.71, 12, 165, stride_x)
+        key(T4c, 0.05, 0.89, 0.27, 0.8, 0.35, 0.02, 0.66, 8, 95, stride_x)
+        key(T4c + 0.12 * s, 0.04, 0.90, 0.28, 0.9, 0.45, 0.0, 0.68, 12, 105, stride_x)
+        T7 = T4c + 0.5 * s
+        key(T7, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, 0.78, 55, 160, stride_x)
+        end_pose = (-0.02, 0.95, 0.2, 0.9, 0.7, -0.02, 0.6, -30, 30)
+        action = None
+    else:  # take the pitch
+        T7 = T2 + 0.45 * s
+        key(T7, -0.01, 0.92, 0.3, 1.1, 0.8, -0.12, 0.79, 60, 172, stride_x)
+        end_pose = (-0.02, 0.95, 0.2, 0.9, 0.7, -0.02, 0.6, -30, 30)
+        action = None
+    duration = T7 + post
+    if post > 0:
+        # Relax: the bat drops and the batter stands up.
+        hip_dx, hip_y, lean, ys, yh, hf, hu, el, sw = end_pose
+        key(T7 + min(post, 0.6 * s), hip_dx, hip_y, lean, ys, yh, hf, hu, el, sw, stride_x)
+        key(duration, hip_dx, hip_y, lean, ys, yh, hf, hu, el, sw, stride_x)
+    tracks = keys.tracks()
+    hand_track = tracks.pop("hands")
+    bat_track = tracks.pop("bat")
+    lead = int(rng.integers(2))   # which hand is lower on the handle
+
+    # The two wrists sit on the handle: lower hand at the hands key, upper hand up the bat.
+    wrist_keys = Keys()
+    for t in hand_track.times:
+        p = hand_track(t)
+        e, sw = bat_track(t)
+        upper = p + HAND_GAP * _bat_direction(f, e, sw)
+        wrist_keys.add("hand_l" if lead == 0 else "hand_r", t, p)
+        wrist_keys.add("hand_r" if lead == 0 else "hand_l", t, upper)
+    tracks.update(wrist_keys.tracks())
+
+    def props(m: KeyedMotion, t: float, skel: Skeleton) -> list:
+        e, sw = m.tracks["bat"](t)
+        direction = _bat_direction(m.facing, e, sw)
+        low = skel.points[L_WRIST if m.data["lead"] == 0 else R_WRIST]
+        knob = low - 0.05 * direction
+        tip = low + BAT_LENGTH * direction
+        out: list = [Bat((float(knob[0]), float(knob[1])), (float(tip[0]), float(tip[1])),
+                         m.data["bat_colour"])]
+        pitch = m.data.get("pitch")
+        if pitch is not None:
+            out.extend(_pitched_ball(m, t, pitch))
+        return out
+
+    tracks["bat"] = bat_track
+    name = {"swing": "baseball_swing", "check": "check_swing", "take": "take_pitch"}[mode]
+    bat_colour = ((196, 150, 90), (170, 170, 180), (40, 40, 40), (150, 100, 60))[int(rng.integers(4))]
+    # The pitch arrives at the contact moment (or where it would have been).
+    contact_t = T4 if mode == "swing" else T3 + 0.1 * s
+    contact = (x0 + f * (0.08 + 0.12 * amp + 0.6) * h * 0.9, 0.62 * h)
+    data = {"lead": lead, "bat_colour": bat_colour,
+            "pitch": {"t": contact_t, "x": contact[0], "y": contact[1], "hit": mode == "swing",
+                      "out": float(rng.uniform(-0.3, 0.5))}}
+    return KeyedMotion(name=name, shape=shape, facing=f, duration=duration, tracks=tracks,
+                       hands_world=True, action=action, prop_fn=props, data=data,
+                       fixtures={"plate": {"x": x0 + f * 0.35 * h}})
+
+
+def _pitched_ball(m: KeyedMotion, t: float, pitch: dict) -> list:
+    """The pitch comes in from the mound (far, to the batter's front) to the contact point;
+    a hit ball flies off the other way and up, a missed one goes on to the catcher."""
+    f, dx = m.facing, m.x_offset
+    dt = t - pitch["t"]
+    r = 0.037 * 2.0  # drawn twice life size so it survives the downscale
+    if -0.45 <= dt <= 0:
+        u = -dt / 0.45
+        return [Ball(pitch["x"] + dx + f * 18.0 * u, pitch["y"] + 0.8 * u, r, BASEBALL, depth=6.0 * u)]
+    if 0 < dt <= 0.5:
+        if pitch["hit"]:
+            return [Ball(pitch["x"] + dx + f * 25.0 * dt, pitch["y"] + (6.0 + 4 * pitch["out"]) * dt,
+                         r, BASEBALL, depth=30.0 * dt)]
+        return [Ball(pitch["x"] + dx - f * 3.0 * dt * 2, pitch["y"] - 0.6 * dt, r, BASEBALL)]
+    return []
+
+
+def check_swing(shape, rng, x0, facing, **kw) -> KeyedMotion:
+    return baseball_swing(shape, rng, x0, facing, mode="check", **kw)
+
+
+def take_pitch(shape, rng, x0, facing, **kw) -> KeyedMotion:
+    return baseball_swing(shape, rng, x0, facing, mode="take", **kw)
+
+
+# ---------------------------------------------------------------------------- basketball
+
+def basketball_layup(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
+                     pre: float = 0.4, post: float = 0.4, amp: float = 1.0,
+                     speed: float = 1.0, shot: bool = True) -> KeyedMotion:
+    """Drive (dribbling), two-step gather, jump towards the rim, one-arm extension, ball released
+    to the rim, landing. x0 is where the motion starts; the rim ends up ahead of the take-off
+    (`fixtures["hoop"]`). With shot=False it is a running jump that keeps the ball (a confuser).
+    """
+    h, f = shape.height, facing
+    hs = shape.standing_hip_height
+    ah = shape.ankle_height
+    s = 1.0 / speed
+    v = float(rng.uniform(3.0, 4.2)) * speed ** 0.5
+    jump = float(rng.uniform(0.42, 0.62)) * amp
+    drive = float(rng.uniform(0.35, 0.5)) * s
+    step1, step2 = float(rng.uniform(0.24, 0.3)) * s, float(rng.uniform(0.2, 0.26)) * s
+    flight = float(np.sqrt(8 * jump / GRAVITY))
+    Tg = pre + drive                    # gather: first step lands, ball in both hands
+    Ts2 = Tg + step1                    # second (take-off) step lands
+    To = Ts2 + step2                    # take-off
+    Tl = To + flight                    # landing
+    Tr = Tl + 0.35                      # recovered
+    release = To + 0.55 * flight
+    duration = Tr + post
+    x_of = integrate_speed([(-2.0, v), (Tg, v), (Ts2, 0.85 * v), (To, 0.75 * v), (Tl, 0.45 * v),
+                            (Tl + 0.3, 0.05), (duration + 2, 0.0)], -2.0, duration + 2.0, 0.0, f)
+    shift = x0 - x_of(0.0)
+
+    def path(t: float) -> float:
+        return x_of(t) + shift
+
+    keys = Keys()
+    jog = JOG
+    shoot = int(rng.integers(2))        # shooting hand; its leg drives the knee up
+    plant_foot = shoot                  # first gather step is the shooting side foot
+    takeoff_foot = 1 - shoot
+    footfalls = add_gait(keys, shape, jog, f, path, -2.0, Tg, anchor=Tg, anchor_foot=plant_foot,
+                         hands=False, hip=True, torso=False)
+    # Drop gait foot keys from the gather on; the steps take over.
+    for ch in ("foot_l", "foot_r"):
+        keys.channels[ch] = [k for k in keys.channels[ch] if k[0] < Tg - 0.02]
+    for ch in ("hip",):
+        keys.channels[ch] = [k for k in keys.channels[ch] if k[0] < Tg - 0.02]
+    last_takeoff_land = max(tl for foot, tl, _ in footfalls if foot == takeoff_foot and tl < Tg)
+    pc = "foot_l" if plant_foot == 0 else "foot_r"
+    tc = "foot_l" if takeoff_foot == 0 else "foot_r"
+    p1 = path(Tg + 0.4 * step1)
+    p2 = path(Ts2 + 0.4 * step2)
+    keys.add(pc, Tg, (p1, ah))
+    keys.add(pc, Ts2 + 0.05, (p1, ah))
+    keys.add(tc, last_takeoff_land + jog.stance / jog.cadence, (keys.channels[tc][-1][1][0], ah))
+    keys.add(tc, 0.5 * (Tg + Ts2), (0.5 * (p2 + keys.channels[tc][-1][1][0]), ah + 0.1 * h))
+    keys.add(tc, Ts2, (p2, ah))
+    keys.add(tc, To, (p2 + f * 0.02, ah + 0.01 * h))
+    # In the air: the knee of the plant-side leg drives up, the take-off leg trails.
+    for u, knee_fwd, knee_up, trail_fwd, trail_up in ((0.25, 0.14, 0.3, -0.06, 0.04),
+                                                     (0.55, 0.16, 0.34, -0.1, 0.06),
+                                                     (0.85, 0.08, 0.12, -0.02, 0.02)):
+        t = To + u * flight
+        y_hip = hs * 0.93 - 0.06 + 4 * jump * u * (1 - u)
+        keys.add(pc, t, (path(t) + f * knee_fwd * h, y_hip - 0.5 * h + knee_up * h))
+        keys.add(tc, t, (path(t) + f * trail_fwd * h, max(ah, y_hip - 0.5 * h + trail_up * h)))
+    for ch, dxl in ((pc, 0.05), (tc, -0.05)):
+        keys.add(ch, Tl, (path(Tl) + f * dxl * h, ah))
+        keys.add(ch, duration, (path(Tl) + f * dxl * h, ah))
+    # Hip: gather dip, take-off crouch, ballistic flight, landing absorb.
+    y_to = hs * 0.93 - 0.06
+    keys.add("hip", Tg, (path(Tg), hs * 0.94))
+    keys.add("hip", Ts2, (path(Ts2), hs * 0.93 - 0.03))
+    for u in np.linspace(0, 1, 9):
+        t = To + u * flight
+        keys.add("hip", t, (path(t), y_to + 4 * jump * u * (1 - u)))
+    keys.add("hip", Tl + 0.12, (path(Tl + 0.12), hs * 0.86))
+    keys.add("hip", Tr, (path(Tr), hs * 0.98))
+    keys.add("hip", duration, (path(duration), hs * 0.98))
+    keys.add("torso", 0.0, (0.2, 0.5, 0.4, 0.3))
+    keys.add("torso", Tg, (0.18, 0.6, 0.5, 0.3))
+    keys.add("torso", To, (0.05, 0.7, 0.6, 0.3))
+    keys.add("torso", release, (-0.05, 0.7, 0.6, 0.2))
+    keys.add("torso", Tr, (0.05, 0.6, 0.5, 0.4))
+    keys.add("torso", duration, (0.05, 0.6, 0.5, 0.4))
+    # Hands: dribble on the drive, ball to the chest at the gather, shooting arm up to release.
+    sc, oc = ("hand_l", "hand_r") if shoot == 0 else ("hand_r", "hand_l")
+    dribble_hand = sc
+    period = 1.0 / jog.cadence
+    t = Tg - period
+    while t > -period:
+        keys.add(dribble_hand, t, (0.22 * h, -0.3 * h))
+        keys.add(dribble_hand, t + 0.5 * period, (0.23 * h, -0.2 * h))
+        keys.add(oc, t, (-0.08 * h, -0.2 * h))
+        keys.add(oc, t + 0.5 * period, (0.12 * h, -0.14 * h))
+        t -= period
+    chest = (0.2 * h, -0.06 * h)
+    keys.add(sc, Tg, chest)
+    keys.add(oc, Tg, (0.18 * h, -0.08 * h))
+    keys.add(sc, To, (0.2 * h, 0.08 * h))
+    keys.add(oc, To, (0.18 * h, 0.04 * h))
+    if shot:
+        keys.add(sc, release, (0.14 * h, 0.37 * h))
+        keys.add(oc, release, (0.12 * h, 0.0 * h))
+    else:
+        keys.add(sc, release, (0.16 * h, 0.22 * h))
+        keys.add(oc, release, (0.14 * h, 0.2 * h))
+    keys.add(sc, Tl, (0.12 * h, -0.1 * h))
+    keys.add(oc, Tl, (0.06 * h, -0.2 * h))
+    keys.add(sc, Tr, (0.04 * h, -0.28 * h) if shot else (0.2 * h, -0.08 * h))
+    keys.add(oc, Tr, (0.0, -0.3 * h) if shot else (0.18 * h, -0.1 * h))
+    keys.add(sc, duration, (0.03 * h, -0.3 * h) if shot else (0.2 * h, -0.09 * h))
+    keys.add(oc, duration, (0.0, -0.31 * h) if shot else (0.18 * h, -0.1 * h))
+    clamp_keys(keys, 0.0, duration)
+    tracks = keys.tracks()
+    motion = KeyedMotion(name="basketball_layup" if shot else "jump_no_shot", shape=shape,
+                         facing=f, duration=duration, tracks=tracks,
+                         action=(pre + drive * 0.3, release, Tl + 0.3) if shot else None)
+    # Where the ball leaves the hand decides where the rim is.
+    sk = skeleton(shape, motion.pose(release))
+    hand_i = L_HAND if shoot == 0 else R_HAND
+    rel = sk.points[hand_i]
+    rim_x = float(rel[0] + f * rng.uniform(0.45, 0.8))
+    r = 0.12
+    motion.data = {"shoot": shoot, "Tg": Tg, "release": release, "period": period,
+                   "rim": (rim_x - motion.x_offset, RIM_HEIGHT), "shot": shot,
+                   "ball_flight": float(rng.uniform(0.3, 0.42)), "radius": r}
+    motion.fixtures = {"hoop": {"x": rim_x, "y": RIM_HEIGHT, "facing": f}}
+    motion.prop_fn = _layup_ball
+    return motion
+
+
+def _layup_ball(m: KeyedMotion, t: float, skel: Skeleton) -> list:
+    d = m.data
+    r = d["radius"]
+    sc_tip = skel.points[L_HAND if d["shoot"] == 0 else R_HAND]
+    oc_tip = skel.points[R_HAND if d["shoot"] == 0 else L_HAND]
+    if t < d["Tg"] - 0.5 * d["period"]:
+        # Dribbling: the ball bounces between the shooting-side hand and the floor.
+        u = ((d["Tg"] - 0.5 * d["period"] - t) / d["period"]) % 1.0
+        y = r + (sc_tip[1] - r - r) * abs(np.cos(np.pi * u))
+        return [Ball(float(sc_tip[0]), float(max(r, y)), r, BASKETBALL)]
+    if t < d["Tg"]:
+        # The last bounce comes up into both hands.
+        u = (d["Tg"] - t) / (0.5 * d["period"])
+        both = 0.5 * (sc_tip + oc_tip)
+        y = r + (both[1] - r) * np.cos(0.5 * np.pi * u)
+        return [Ball(float(both[0]), float(max(r, y)), r, BASKETBALL)]
+    if t <= d["release"] or not d["shot"]:
+        if t < d["release"] - 0.15 or not d["shot"]:
+            p = 0.5 * (sc_tip + oc_tip)
+        else:
+            p = sc_tip
+        return [Ball(float(p[0]), float(p[1] + 0.6 * r), r, BASKETBALL)]
+    # Released: a lob from the hand to the rim, through the net, down to the floor.
+    if "release_point" not in d:
+        sk_rel = m.skeleton(d["release"])
+        tip = sk_rel.points[L_HAND if d["shoot"] == 0 else R_HAND]
+        d["release_point"] = (float(tip[0] - m.x_offset), float(tip[1] + 0.6 * r))
+    x0, y0 = d["release_point"]
+    x0 += m.x_offset
+    rx, ry = d["rim"]
+    rx += m.x_offset
+    tf = d["ball_flight"]
+    dt = t - d["release"]
+    if dt <= tf:
+        u = dt / tf
+        vy = (ry + 0.05 - y0 + 0.5 * GRAVITY * tf * tf) / tf
+        return [Ball(float(x0 + (rx - x0) * u), float(y0 + vy * dt - 0.5 * GRAVITY * dt * dt), r, BASKETBALL)]
+    fall = dt - tf
+    y = ry + 0.05 - 0.5 * GRAVITY * fall * fall - 1.0 * fall
+    if y < r:
+        bounce_t = fall - np.sqrt(max(0.0, 2 * (ry + 0.05 - r) / GRAVITY))
+        y = r + max(0.0, 2.5 * bounce_t - 0.5 * GRAVITY * bounce_t * bounce_t)
+    return [Ball(float(rx), float(max(r, y)), r, BASKETBALL)]
+
+
+def jump_no_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
+                 pre: float = 0.4, post: float = 0.4, amp: float = 1.0,
+                 speed: float = 1.0) -> KeyedMotion:
+    """A jump that is not a shot: a two-foot jump in place (a rebound or warm-up jump) or a
+    running jump that keeps the ball."""
+    if rng.random() < 0.4:
+        return basketball_layup(shape, rng, x0, facing, pre=pre, post=post, amp=amp * 0.9,
+                                speed=speed, shot=False)
+    h, f = shape.height, facing
+    hs = shape.standing_hip_height
+    s = 1.0 / speed
+    jump = float(rng.uniform(0.3, 0.5)) * amp
+    flight = float(np.sqrt(8 * jump / GRAVITY))
+    Tc = pre + rng.uniform(0.25, 0.35) * s    # bottom of the countermovement
+    To = Tc + 0.15 * s
+    Tl = To + flight
+    Tr = Tl + 0.35
+    duration = Tr + post
+    keys = Keys()
+    standing_keys(keys, shape, x0, 0.0)
+    standing_keys(keys, shape, x0, pre)
+    arms_up = rng.random() < 0.7
+    keys.add("hip", Tc, (x0, hs * 0.8))
+    keys.add("torso", Tc, (0.35, 0.8, 0.7, 0.5))
+    keys.add("hand_l", Tc, (-0.12 * h, -0.25 * h))
+    keys.add("hand_r", Tc, (-0.14 * h, -0.25 * h))
+    keys.add("hip", To, (x0, hs * 0.97))
+    for u in np.linspace(0, 1, 7):
+        t = To + u * flight
+        keys.add("hip", t, (x0 + f * 0.05 * u, hs * 0.97 + 4 * jump * u * (1 - u)))
+        for ch, dxf in (("foot_l", 0.04), ("foot_r", -0.04)):
+            keys.add(ch, t, (x0 + f * (dxf * h + 0.05 * u),
+                             max(shape.ankle_height, hs * 0.97 + 4 * jump * u * (1 - u) - 0.5 * h)))
+    up = (0.05 * h, 0.3 * h) if arms_up else (0.15 * h, -0.05 * h)
+    keys.add("hand_l", To + 0.4 * flight, up)
+    keys.add("hand_r", To + 0.4 * flight, (up[0] - 0.02 * h, up[1]))
+    keys.add("torso", To + 0.4 * flight, (0.0, 0.9, 0.8, 0.5))
+    keys.add("hip", Tl + 0.12, (x0 + f * 0.05, hs * 0.84))
+    standing_keys(keys, shape, x0 + f * 0.05, Tr)
+    standing_keys(keys, shape, x0 + f * 0.05, duration)
+    clamp_keys(keys, 0.0, duration)
+    return KeyedMotion(name="jump_no_shot", shape=shape, facing=f, duration=duration,
+                       tracks=keys.tracks())
+
+
+# ---------------------------------------------------------------------------- soccer
+
+def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
+                    pre: float = 0.4, post: float = 0.4, amp: float = 1.0, speed: float = 1.0,
+                    goal: tuple[float, float] | None = None, power: bool = True) -> KeyedMotion:
+    """Approach run, plant foot beside the ball, leg swing, contact, ball towards the goal,
+    follow-through. x0 is where the ball lies; `goal` is (x, depth) of the goal's centre
+    relative to the ball (the goal stands farther from the camera). power=False gives a slow
+    side-foot pass (a confuser): short backswing, slow leg, the ball rolls away.
+    """
+    h, f = shape.height, facing
+    hs = shape.standing_hip_height
+    ah = shape.ankle_height
+    s = 1.0 / speed
+    gait = JOG if power else WALK
+    v = float(rng.uniform(2.4, 3.4)) if power else float(rng.uniform(1.0, 1.5))
+    approach = float(rng.uniform(0.35, 0.55)) * s
+    Tp = pre + approach                                   # plant foot lands beside the ball
+    swing_t = (float(rng.uniform(0.09, 0.12)) if power else float(rng.uniform(0.32, 0.42))) * s
+    Tc = Tp + swing_t                                     # contact
+    Tf = Tc + 0.16 * s                                    # follow-through high point
+    Td = Tf + 0.25 * s                                    # kicking foot down
+    duration = Td + 0.2 + post
+    kick = int(rng.integers(2))
+    support = 1 - kick
+    kc, sc = ("foot_l", "foot_r") if kick == 0 else ("foot_r", "foot_l")
+    plant_x_hip = x0 - f * 0.3 * h                       # hip at plant, behind the ball
+    x_of = integrate_speed([(-2.0, v), (Tp - 0.1, v), (Tp, 0.4 * v), (Tc, 0.5 * v),
+                            (Td, 0.3 * v), (Td + 0.3, 0.0), (duration + 2, 0.0)],
+                           -2.0, duration + 2.0, 0.0, f)
+    shift = plant_x_hip - x_of(Tp)
+
+    def path(t: float) -> float:
+        return x_of(t) + shift
+
+    keys = Keys()
+    footfalls = add_gait(keys, shape, gait, f, path, -2.0, Tp, anchor=Tp, anchor_foot=support,
+                         hands=True, hip=True, torso=False)
+    for ch in ("foot_l", "foot_r", "hip", "hand_l", "hand_r"):
+        keys.channels[ch] = [k for k in keys.channels[ch] if k[0] < Tp - (0.3 if ch == kc else 0.02)]
+    period = 1.0 / gait.cadence
+    last_kick_land = max(tl for foot, tl, _ in footfalls if foot == kick and tl < Tp)
+    kick_plant = [x for foot, tl, x in footfalls if foot == kick and tl == last_kick_land][0]
+    keys.channels[kc] = [k for k in keys.channels[kc] if k[0] <= last_kick_land + 1e-6]
+    # The kicking foot leaves the ground before the backswing (walking stances are long).
+    keys.add(kc, min(last_kick_land + gait.stance * period, Tp - 0.12 * s), (kick_plant, ah))
+    # Support foot plants beside the ball and stays.
+    keys.add(sc, Tp, (x0 - f * 0.06 * h, ah))
+    keys.add(sc, Td + 0.1, (x0 - f * 0.06 * h, ah))
+    keys.add(sc, Td + 0.3, (x0 + f * 0.06 * h, ah))
+    keys.add(sc, duration, (x0 + f * 0.06 * h, ah))
+    back = (0.22 if power else 0.1) * amp
+    high = (0.3 if power else 0.1) * amp
+    keys.add(kc, Tp, (path(Tp) - f * back * h, ah + high * h))
+    keys.add(kc, Tp + 0.55 * swing_t, (path(Tp + 0.55 * swing_t) - f * 0.02 * h, ah + 0.08 * h))
+    contact = (x0 - f * 0.09, ah + 0.02 * h)
+    keys.add(kc, Tc, contact)
+    follow_up = (0.42 if power else 0.1) * amp
+    keys.add(kc, Tf, (path(Tf) + f * (0.3 if power else 0.2) * h, ah + follow_up * h))
+    keys.add(kc, Td, (path(Td) + f * 0.12 * h, ah))
+    keys.add(kc, duration, (path(Td) + f * 0.12 * h, ah))
+    # Hip: drop into the plant, rise through the kick; lean back into the strike.
+    keys.add("hip", Tp, (path(Tp), hs * 0.93))
+    keys.add("hip", Tc, (path(Tc), hs * 0.95))
+    keys.add("hip", Tf, (path(Tf), hs * 0.97))
+    keys.add("hip", Td + 0.3, (path(Td + 0.3), hs * 0.98))
+    keys.add("hip", duration, (path(duration), hs * 0.98))
+    keys.add("torso", 0.0, (0.15, 0.45, 0.35, 0.3))
+    keys.add("torso", Tp - 0.1, (0.12, 0.5, 0.4, 0.3))
+    keys.add("torso", Tp, (-0.12 if power else 0.02, 0.8, 0.4, 0.3))
+    keys.add("torso", Tc, (-0.05 if power else 0.05, 0.5, 0.2, 0.2))
+    keys.add("torso", Tf, (0.1, 0.3, 0.3, 0.2))
+    keys.add("torso", duration, (0.05, 0.6, 0.5, 0.4))
+    # Arms out for balance: the arm opposite the kicking leg swings forward and out.
+    ka, oa = ("hand_l", "hand_r") if kick == 0 else ("hand_r", "hand_l")
+    keys.add(ka, Tp, (0.05 * h, -0.22 * h))
+    keys.add(oa, Tp, (-0.16 * h, -0.15 * h) if power else (-0.05 * h, -0.28 * h))
+    keys.add(ka, Tc, (-0.18 * h, -0.12 * h) if power else (-0.05 * h, -0.28 * h))
+    keys.add(oa, Tc, (0.2 * h, -0.05 * h) if power else (0.05 * h, -0.28 * h))
+    keys.add(ka, Td + 0.2, (0.0, -0.3 * h))
+    keys.add(oa, Td + 0.2, (0.02 * h, -0.3 * h))
+    keys.add(ka, duration, (0.0, -0.31 * h))
+    keys.add(oa, duration, (0.02 * h, -0.31 * h))
+    clamp_keys(keys, 0.0, duration)
+    if goal is None:
+        goal = (f * float(rng.uniform(1.0, 6.0)), float(rng.uniform(9.0, 22.0)))
+    r = 0.11
+    target = (goal[0] + float(rng.uniform(-2.8, 2.8)), float(rng.uniform(0.3, 2.1)))
+    motion = KeyedMotion(name="soccer_shooting" if power else "slow_pass", shape=shape, facing=f,
+                         duration=duration, tracks=keys.tracks(),
+                         action=(pre + 0.2 * approach, Tc, Td) if power else None)
+    flight = float(np.hypot(goal[0], goal[1]) / rng.uniform(14.0, 24.0))
+    motion.data = {"ball": x0, "Tc": Tc, "goal": goal, "target": target, "flight": flight,
+                   "radius": r, "power": power, "roll": float(rng.uniform(2.0, 4.0))}
+    motion.fixtures = {"goal": {"x": x0 + goal[0], "depth": goal[1]}} if power else {}
+    motion.prop_fn = _kicked_ball
+    return motion
+
+
+def _kicked_ball(m: KeyedMotion, t: float, skel: Skeleton) -> list:
+    d = m.data
+    r = d["radius"]
+    bx = d["ball"] + m.x_offset
+    dt = t - d["Tc"]
+    if dt <= 0:
+        return [Ball(bx, r, r, SOCCER_BALL)]
+    if not d["power"]:
+        # A pass rolls away, slowing down.
+        k = 1.2
+        dist = d["roll"] / k * (1 - np.exp(-k * dt))
+        return [Ball(bx + m.facing * dist, r, r, SOCCER_BALL, depth=0.2 * dist)]
+    gx, gz = d["goal"]
+    tx, ty = d["target"]
+    u = min(dt / d["flight"], 1.0)
+    y = r + (ty - r) * u + 1.2 * u * (1 - u) * ty
+    if dt > d["flight"]:   # in the net: drops to the ground
+        fall = dt - d["flight"]
+        y = max(r, ty - 0.5 * GRAVITY * fall * fall)
+    return [Ball(bx + tx * u, float(y), r, SOCCER_BALL, depth=gz * u + 1.5 * (dt > d["flight"]))]
+
+
+def slow_pass(shape, rng, x0, facing, **kw) -> KeyedMotion:
+    return soccer_shooting(shape, rng, x0, facing, power=False, **kw)
+
+
+ACTION_BUILDERS = {
+    "baseball_swing": baseball_swing,
+    "basketball_layup": basketball_layup,
+    "soccer_shooting": soccer_shooting,
+}
+CONFUSER_BUILDERS = {
+    "check_swing": check_swing,
+    "take_pitch": take_pitch,
+    "jump_no_shot": jump_no_shot,
+    "slow_pass": slow_pass,
+}

@@ -1,0 +1,207 @@
+"""A folder of labelled clips: `OUT/<label>/NAME.mp4` + `NAME.json`, and `OUT/manifest.csv`.
+
+Clips are cut from imaginary "source videos" (groups): the clips of a group share the scene,
+the camera height, the frame size, the frame rate and the rotation, like several clips cut from
+one phone video. A group holds one sport's action clips and sometimes `none` clips of the same
+sport, so a grouped split that keeps groups together is the honest one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from highlights.synth.clip import GENERATOR, LABELS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
+
+LICENCE = "synthetic, CC0"
+MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
+# Stored widths are multiples of 128: the encoder path is byte-for-byte repeatable at those
+# widths (at some others, e.g. 320 or 960, two encodes of the same frames were seen to differ).
+LANDSCAPE_SIZES = ((640, 360), (768, 432), (1024, 576), (1280, 720), (1920, 1080))
+LANDSCAPE_WEIGHTS = (0.35, 0.2, 0.15, 0.2, 0.1)
+PORTRAIT_SIZES = ((360, 640), (576, 1024), (720, 1280))
+PORTRAIT_SHARE = 0.2
+MIXED_FPS = (24.0, 25.0, 30.0, 30.0, 30.0, 50.0, 60.0)
+
+
+@dataclass(frozen=True)
+class ClipSetConfig:
+    """What `highlights synth clips` makes. `size` is "WxH" (displayed; taller than wide means a
+    portrait phone clip stored landscape with rotation metadata) or "mixed"; `fps` a number or
+    "mixed" (24-60)."""
+
+    per_class: int
+    classes: tuple[str, ...] = LABELS
+    seconds: float = 2.0
+    size: str = "640x360"
+    fps: str = "30"
+    difficulty: float = 0.5
+    seed: int = 0
+    workers: int = 2
+    crf: int = 23
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.classes if c not in LABELS]
+        if unknown:
+            raise ValueError(f"unknown classes {unknown}; expected some of {LABELS}")
+        if self.per_class < 1:
+            raise ValueError("per_class must be at least 1")
+        if self.size != "mixed":
+            parse_size(self.size)
+        if self.fps != "mixed" and float(self.fps) <= 0:
+            raise ValueError(f"fps must be positive or 'mixed', got {self.fps}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_size(size: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in size.lower().split("x"))
+    except ValueError:
+        raise ValueError(f"size must look like 640x360 or be 'mixed', got {size!r}") from None
+    if w < 16 or h < 16:
+        raise ValueError(f"size {size} is too small")
+    return w, h
+
+
+@dataclass(frozen=True)
+class PlannedClip:
+    relpath: str           # relative to the output folder, e.g. "none/none-s0-0003.mp4"
+    request: ClipRequest
+
+
+def _source_video(rng: np.random.Generator, cfg: ClipSetConfig) -> tuple[int, int, float, int]:
+    """(width, height, fps, rotation) of one source video."""
+    if cfg.size == "mixed":
+        if rng.random() < PORTRAIT_SHARE:
+            w, h = PORTRAIT_SIZES[int(rng.integers(len(PORTRAIT_SIZES)))]
+        else:
+            w, h = LANDSCAPE_SIZES[int(rng.choice(len(LANDSCAPE_SIZES), p=LANDSCAPE_WEIGHTS))]
+    else:
+        w, h = parse_size(cfg.size)
+    rotation = (90 if rng.random() < 0.5 else 270) if h > w else 0
+    fps = float(rng.choice(MIXED_FPS)) if cfg.fps == "mixed" else float(cfg.fps)
+    return w, h, fps, rotation
+
+
+def plan_clip_set(cfg: ClipSetConfig) -> list[PlannedClip]:
+    """Every clip of the set, with its group, deterministic for `cfg.seed`."""
+    rng = np.random.default_rng([cfg.seed, 11])
+    groups: list[dict] = []
+
+    def new_group(sport: str) -> dict:
+        g = {"name": f"synth-s{cfg.seed}-{len(groups):05d}", "sport": sport,
+             "scene_seed": int(rng.integers(2**31)), "video": _source_video(rng, cfg), "left": 0}
+        groups.append(g)
+        return g
+
+    assignments: list[tuple[str, int, dict]] = []
+    for label in cfg.classes:
+        if label == "none":
+            continue
+        i = 0
+        while i < cfg.per_class:
+            g = new_group(SPORT_OF_LABEL[label])
+            size = int(rng.choice([1, 1, 2, 2, 3, 4]))
+            for _ in range(min(size, cfg.per_class - i)):
+                assignments.append((label, i, g))
+                i += 1
+    if "none" in cfg.classes:
+        action_groups = list(groups)
+        i = 0
+        while i < cfg.per_class:
+            if action_groups and rng.random() < 0.5:
+                # Background play cut from the same video as some actions.
+                g = action_groups[int(rng.integers(len(action_groups)))]
+                assignments.append(("none", i, g))
+                i += 1
+                continue
+            g = new_group(str(rng.choice(SPORTS)))
+            for _ in range(min(int(rng.choice([1, 2, 3])), cfg.per_class - i)):
+                assignments.append(("none", i, g))
+                i += 1
+    planned = []
+    for label, i, g in assignments:
+        w, h, fps, rotation = g["video"]
+        seed = int(np.random.default_rng([cfg.seed, LABELS.index(label), i, 13]).integers(2**31))
+        name = f"{label}-s{cfg.seed}-{i:04d}"
+        req = ClipRequest(label=label, seed=seed, scene_seed=g["scene_seed"], group=g["name"],
+                          sport=g["sport"], seconds=cfg.seconds, width=w, height=h, fps=fps,
+                          rotation=rotation, difficulty=cfg.difficulty)
+        planned.append(PlannedClip(f"{label}/{name}.mp4", req))
+    return planned
+
+
+def provenance(cfg: ClipSetConfig, seed: int | None = None) -> str:
+    return f"{GENERATOR} seed={cfg.seed if seed is None else seed} difficulty={cfg.difficulty:g}"
+
+
+def _init_worker() -> None:
+    import cv2
+    cv2.setNumThreads(1)   # one process per core already
+
+
+def _make(args: tuple[str, str, ClipRequest, int]) -> str:
+    out_dir, relpath, req, crf = args
+    write_clip(req, Path(out_dir) / relpath, crf=crf)
+    return relpath
+
+
+def write_manifest(out_dir: Path, rows: list[dict]) -> Path:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
+    writer.writeheader()
+    for row in sorted(rows, key=lambda r: r["path"]):
+        writer.writerow(row)
+    path = out_dir / "manifest.csv"
+    fd, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".tmp", dir=out_dir)
+    with os.fdopen(fd, "w", newline="") as fh:
+        fh.write(buf.getvalue())
+    os.replace(tmp, path)
+    return path
+
+
+def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
+                      on_progress: Callable[[int, int], None] | None = None) -> Path:
+    """Render every planned clip (in `cfg.workers` processes) and write the manifest; returns
+    the manifest's path. Each clip file is written atomically, so an interrupted run leaves
+    only whole clips; the manifest is written last."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    planned = plan_clip_set(cfg)
+    for label in {p.request.label for p in planned}:
+        (out_dir / label).mkdir(exist_ok=True)
+    jobs = [(str(out_dir), p.relpath, p.request, cfg.crf) for p in planned]
+    total = len(jobs)
+    done = 0
+    if on_progress:
+        on_progress(0, total)
+    if cfg.workers <= 1:
+        for job in jobs:
+            _make(job)
+            done += 1
+            if on_progress:
+                on_progress(done, total)
+    else:
+        # fork: workers start instantly and callers need no `if __name__ == "__main__"` guard;
+        # the workers only render and encode (no threads of the parent are used in them).
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        ctx = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(max_workers=cfg.workers, mp_context=ctx, initializer=_init_worker) as pool:
+            for _ in pool.map(_make, jobs, chunksize=1):
+                done += 1
+                if on_progress:
+                    on_progress(done, total)
+    rows = [{"path": p.relpath, "label": p.request.label, "group": p.request.group,
+             "licence": LICENCE, "provenance": provenance(cfg)} for p in planned]
+    return write_manifest(out_dir, rows)

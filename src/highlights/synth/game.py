@@ -1,0 +1,397 @@
+"""A whole untrimmed game: shots separated by camera cuts, background play, highlight events at
+random times, streamed frame by frame into the encoder with per-frame ground truth.
+
+Outputs, for `DIR/NAME`: `NAME.mp4`; `NAME.json` (the event annotation, see
+`highlights.events`); `NAME.gt.jsonl` (one line per encoded frame: `{"frame", "t", "shot",
+"persons": [{"id", "actor", "box", "keypoints"}], "props": [...]}`). In a game, `actor` marks the
+player the camera follows in that shot (the one who performs the shot's events); person ids are
+unique across the game (a cut never reuses an id).
+
+Memory stays flat however long the game: one shot's background panorama and one frame are held
+at a time, and the ground truth is written line by line.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from highlights.events import Event, GameAnnotation, Shot, save_annotation
+from highlights.synth import actions, background
+from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
+from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
+from highlights.synth.clip import CONFUSERS, LABEL_OF_SPORT, NONE_MOTIONS, SPORTS, background_motion
+from highlights.synth.difficulty import DifficultyKnobs, knobs_for
+from highlights.synth.motion import KeyedMotion, Segment, Timeline
+from highlights.synth.render import PersonInFrame, draw_scene_people, to_frame
+from highlights.synth.scene import Projector, SceneSpec, fixture_landmarks, render_panorama, sample_scene
+
+GAME_SPORTS = ("mixed", *SPORTS)
+# How far the followed player roams from the middle of the shot (metres).
+ROAM = 7.0
+
+
+@dataclass(frozen=True)
+class GameConfig:
+    minutes: float
+    sport: str = "mixed"
+    width: int = 1280
+    height: int = 720
+    fps: float = 30.0
+    events_per_minute: float = 2.0
+    difficulty: float = 0.5
+    seed: int = 0
+    crf: int = 23
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.sport not in GAME_SPORTS:
+            raise ValueError(f"sport must be one of {GAME_SPORTS}, got {self.sport!r}")
+        if self.minutes <= 0 or self.fps <= 0 or self.events_per_minute < 0:
+            raise ValueError("minutes and fps must be positive, events_per_minute not negative")
+
+    @property
+    def stem(self) -> str:
+        return self.name or f"game_{self.sport}_s{self.seed}"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PersonTrack:
+    pid: int
+    actor: bool
+    shape: BodyShape
+    depth: float
+    timeline: Timeline
+
+
+@dataclass
+class ShotPlan:
+    index: int
+    start: float
+    end: float
+    sport: str
+    scene: SceneSpec
+    projector: Projector
+    focus: PersonTrack
+    people: list[PersonTrack]
+    style: CameraStyle
+    camera_seed: int
+    events: list[Event] = field(default_factory=list)
+
+
+def _shots(rng: np.random.Generator, duration: float, sport: str) -> list[tuple[float, float, str]]:
+    lo, hi = min(12.0, duration / 2), min(40.0, duration)
+    shots, t, last = [], 0.0, None
+    while t < duration - 1e-6:
+        length = float(rng.uniform(lo, hi))
+        if duration - (t + length) < max(5.0, lo * 0.5):
+            length = duration - t
+        s = sport
+        if sport == "mixed":
+            options = [x for x in SPORTS if x != last] if rng.random() < 0.75 else list(SPORTS)
+            s = str(rng.choice(options))
+        shots.append((t, t + length, s))
+        t, last = t + length, s
+    return shots
+
+
+def _wander(shape, rng, sport: str, x: float, centre: float, duration: float, knobs: DifficultyKnobs,
+            *, allow_confusers: bool) -> KeyedMotion:
+    """One stretch of background play starting at x, tending back towards `centre`."""
+    if allow_confusers and rng.random() < knobs.confuser_prob * 0.35:
+        name = str(rng.choice(CONFUSERS[sport]))
+        builder = actions.CONFUSER_BUILDERS[name]
+        facing = 1 if rng.random() < 0.5 else -1
+        return builder(shape, rng, x, facing, pre=0.3, post=0.4,
+                       amp=float(rng.uniform(*knobs.amp)), speed=float(rng.uniform(*knobs.speed)))
+    name = str(rng.choice(NONE_MOTIONS[sport]))
+    if abs(x - centre) > ROAM * 0.6 and name not in ("walk", "jog"):
+        name = "walk"
+    facing = (1 if centre > x else -1) if abs(x - centre) > 2 or rng.random() < 0.5 else (1 if rng.random() < 0.5 else -1)
+    return background_motion(name, shape, rng, x, facing, duration)
+
+
+def _travel(shape, rng, x_from: float, x_to: float, duration: float) -> KeyedMotion:
+    """Walk or jog from x_from so as to arrive at x_to after `duration`."""
+    dist = abs(x_to - x_from)
+    facing = 1 if x_to >= x_from else -1
+    speed = dist / max(duration, 1e-3)
+    if speed < 0.3:
+        return background.stand(shape, rng, x_from, facing, duration)
+    gait = background.WALK if speed < 1.9 else (background.JOG if speed < 4.0 else background.RUN)
+    return background.locomote(shape, rng, x_from, facing, duration, speed=speed, gait=gait)
+
+
+def _event_motion(sport: str, shape, rng, scene: SceneSpec, x_now: float, knobs: DifficultyKnobs,
+                  pre: float, post: float) -> KeyedMotion:
+    amp, speed = float(rng.uniform(*knobs.amp)), float(rng.uniform(*knobs.speed))
+    fixture = scene.fixtures[0]
+    za = scene.actor_depth
+    if sport == "baseball":
+        return actions.baseball_swing(shape, rng, fixture["x"], fixture["facing"], pre=pre, post=post,
+                                      amp=amp, speed=speed)
+    if sport == "basketball":
+        m = actions.basketball_layup(shape, rng, 0.0, fixture["facing"], pre=pre, post=post,
+                                     amp=amp, speed=speed)
+        return m.shifted(fixture["x"] - m.fixtures["hoop"]["x"])
+    gx, gz = fixture["x"], fixture["depth"]
+    ball_x = float(np.clip(x_now, gx - 12, gx + 12))
+    facing = 1 if gx >= ball_x else -1
+    return actions.soccer_shooting(shape, rng, ball_x, facing, pre=pre, post=post, amp=amp,
+                                   speed=speed, goal=(gx - ball_x, gz - za))
+
+
+def _scene_for(rng, sport: str) -> SceneSpec:
+    scene = sample_scene(rng, sport, actor_depth=float(rng.uniform(9.0, 15.0)))
+    facing = 1 if rng.random() < 0.5 else -1
+    za = scene.actor_depth
+    if sport == "baseball":
+        scene.fixtures = [{"type": "plate", "x": 0.0, "depth": za - 0.7, "facing": facing}]
+    elif sport == "basketball":
+        scene.fixtures = [{"type": "hoop", "x": facing * float(rng.uniform(3.0, 5.0)), "depth": za,
+                           "facing": facing}]
+    else:
+        scene.fixtures = [{"type": "goal", "x": float(rng.uniform(-8, 8)), "depth": za + float(rng.uniform(12, 24))}]
+    return scene
+
+
+def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
+    """Shots, their people and timelines, and the events (absolute seconds); plus frame count."""
+    rng = np.random.default_rng([cfg.seed, 21])
+    knobs = knobs_for(cfg.difficulty)
+    duration = cfg.minutes * 60.0
+    n_frames = max(1, int(round(duration * cfg.fps)))
+    duration = n_frames / cfg.fps
+    shot_spans = _shots(rng, duration, cfg.sport)
+    scenes, focus_shapes, centres = [], [], []
+    for _, _, sport in shot_spans:
+        scene = _scene_for(rng, sport)
+        scenes.append(scene)
+        teams = [KIT_COLOURS[int(i)] for i in rng.choice(len(KIT_COLOURS), size=2, replace=False)]
+        focus_shapes.append((sample_body(rng, team=teams[0]), teams))
+        # Where the followed player plays: around the plate or the hoop, anywhere on a pitch.
+        fixture = scene.fixtures[0]
+        centres.append(float(fixture["x"]) if sport != "soccer" else float(rng.uniform(-4, 4)))
+    # Events: drawn at random times inside shots, whole, apart from each other and from cuts.
+    wanted = int(round(cfg.minutes * cfg.events_per_minute))
+    if cfg.events_per_minute > 0 and wanted == 0 and duration >= 8:
+        wanted = 1
+    slots: list[tuple[int, float, KeyedMotion]] = []   # (shot, start, motion)
+    lengths = np.array([e - s for s, e, _ in shot_spans])
+    for _ in range(wanted):
+        for _attempt in range(60):
+            k = int(rng.choice(len(shot_spans), p=lengths / lengths.sum()))
+            s, e, sport = shot_spans[k]
+            shape = focus_shapes[k][0]
+            motion = _event_motion(sport, shape, rng, scenes[k], centres[k] + float(rng.uniform(-4, 4)),
+                                   knobs, pre=float(rng.uniform(0.6, 1.2)), post=float(rng.uniform(0.5, 1.0)))
+            lo, hi = s + 2.0, e - motion.duration - 1.0
+            if hi <= lo:
+                continue
+            t0 = float(rng.uniform(lo, hi))
+            if all(t0 + motion.duration + 1.5 <= st or t0 >= st + m.duration + 1.5 for _, st, m in slots):
+                slots.append((k, t0, motion))
+                break
+    slots.sort(key=lambda s: s[1])
+    shots: list[ShotPlan] = []
+    events: list[Event] = []
+    next_id = 0
+    for k, (s, e, sport) in enumerate(shot_spans):
+        scene = scenes[k]
+        shape, teams = focus_shapes[k]
+        za = scene.actor_depth
+        centre = centres[k]
+        # The followed player: background play between this shot's events, travelling to where
+        # each event starts.
+        segments: list[Segment] = []
+        t, x = s, centre + float(rng.uniform(-3, 3))
+        shot_events = [(st, m) for kk, st, m in slots if kk == k]
+        for st, m in shot_events:
+            gap = st - t
+            target = m.x_start
+            if gap > 0.05:
+                travel = min(gap, max(1.0, abs(target - x) / 2.5))
+                idle = gap - travel
+                while idle > 0.5:
+                    d = min(idle, float(rng.uniform(1.5, 5.0)))
+                    if idle - d < 0.5:
+                        d = idle
+                    w = _wander(shape, rng, sport, x, centre, d, knobs, allow_confusers=True)
+                    w = _fit(w, d, shape, rng, sport, x)
+                    segments.append(Segment(t, w))
+                    t, x = t + w.duration, w.x_end
+                    idle = st - travel - t
+                travel = st - t
+                if travel > 0.05:
+                    segments.append(Segment(t, _travel(shape, rng, x, target, travel)))
+            segments.append(Segment(st, m))
+            a_s, a_k, a_e = m.action
+            events.append(Event(id=f"e{next_id:03d}", sport=sport, label=LABEL_OF_SPORT[sport],
+                                start_s=round(st + a_s, 3), end_s=round(st + a_e, 3), key_s=round(st + a_k, 3)))
+            next_id += 1
+            t, x = st + m.duration, m.x_end
+        while t < e - 1e-6:
+            d = min(e - t, float(rng.uniform(2.0, 6.0)))
+            w = _wander(shape, rng, sport, x, centre, d + 0.05, knobs, allow_confusers=False)
+            segments.append(Segment(t, w))
+            t, x = t + d, w.x_end
+        pid_base = 100 * k
+        focus = PersonTrack(pid_base, True, shape, za, Timeline(segments))
+        people = [focus] + _extras(rng, sport, scene, teams, s, e, knobs, pid_base, shape)
+        frac = float(rng.uniform(max(0.06, 0.3 - 0.22 * cfg.difficulty), 0.5 - 0.15 * cfg.difficulty))
+        focal = frac * cfg.height * za / shape.height
+        proj = Projector(focal=focal, cam_height=float(rng.uniform(1.3, 3.0)))
+        # Filmed from the sideline: the operator pans after the player and shakes a little, but
+        # holds zoom and roll within a shot (which also makes each frame a crop, see _background).
+        style = CameraStyle(zoom=1.0, follow_lag=float(rng.uniform(0.4, 1.0)),
+                            shake=knobs.shake * 0.6, shake_rotation=0.0, zoom_wobble=0.0,
+                            framing=(0.0, float(rng.uniform(0.0, 0.12))))
+        shots.append(ShotPlan(k, s, e, sport, scene, proj, focus, people, style,
+                              camera_seed=int(rng.integers(2**31)),
+                              events=[ev for ev in events if s <= ev.start_s < e]))
+    return shots, events, n_frames
+
+
+def _fit(motion: KeyedMotion, d: float, shape, rng, sport, x) -> KeyedMotion:
+    """Confusers come with their own length; replace one that would overrun its slot."""
+    if motion.duration <= d + 1e-6:
+        return motion
+    return background.stand(shape, rng, x, motion.facing, d)
+
+
+def _extras(rng, sport: str, scene: SceneSpec, teams, s: float, e: float, knobs: DifficultyKnobs,
+            pid_base: int, focus_shape: BodyShape) -> list[PersonTrack]:
+    """Other players, farther or nearer, doing background play for the whole shot."""
+    za = scene.actor_depth
+    out = []
+    n = int(rng.integers(1, knobs.max_distractors + 2))
+    for i in range(n):
+        depth = za + float(rng.uniform(-3.0, 20.0))
+        depth = max(3.0, depth)
+        shape = sample_body(rng, team=teams[int(rng.integers(2))])
+        centre = float(rng.uniform(-10, 10)) * depth / za
+        segs, t, x = [], s, centre
+        while t < e - 1e-6:
+            d = min(e - t, float(rng.uniform(2.0, 7.0)))
+            w = _wander(shape, rng, sport, x, centre, d + 0.05, knobs, allow_confusers=True)
+            w = _fit(w, d + 0.05, shape, rng, sport, x)
+            segs.append(Segment(t, w))
+            t, x = t + min(d, w.duration), w.x_end
+        out.append(PersonTrack(pid_base + 1 + i, False, shape, depth, Timeline(segs)))
+    if sport == "baseball":
+        fixture = scene.fixtures[0]
+        f = fixture["facing"]
+        catcher = sample_body(rng, team=teams[1])
+        out.append(PersonTrack(pid_base + 50, False, catcher, za + 0.4, Timeline([Segment(
+            s, background.stand(catcher, rng, fixture["x"] - f * 1.1 * focus_shape.height * 0.55, f,
+                                e - s + 0.1, style="crouch"))])))
+    return out
+
+
+def _background(pano: np.ndarray, affine: np.ndarray, offset: np.ndarray,
+                size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """The frame's background and the affine the people must be drawn with.
+
+    A game camera neither rolls nor zooms within a shot, so the affine is a translation: round
+    it to whole pixels and the background is a crop of the panorama (no resampling, ~10x
+    cheaper than warpAffine at 720p); the people are drawn with the same rounded translation.
+    """
+    shifted = affine.copy()
+    shifted[:, 2] += affine[:, :2] @ offset
+    w, h = size
+    if np.allclose(shifted[:, :2], np.eye(2), atol=1e-9):
+        tx, ty = np.round(shifted[:, 2])
+        x0, y0 = int(-tx), int(-ty)
+        if 0 <= x0 and 0 <= y0 and x0 + w <= pano.shape[1] and y0 + h <= pano.shape[0]:
+            snapped = affine.copy()
+            snapped[:, 2] += np.array([tx, ty]) - shifted[:, 2]
+            return pano[y0:y0 + h, x0:x0 + w].copy(), snapped
+    frame = cv2.warpAffine(pano, shifted, size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return frame, affine
+
+
+def _frame_truth(frame: int, t: float, shot: int, persons: list, props: list) -> str:
+    return json.dumps({"frame": frame, "t": round(t, 4), "shot": shot, "persons": persons,
+                       "props": props}, separators=(",", ":"))
+
+
+def render_game_frames(cfg: GameConfig, shots: list[ShotPlan], n_frames: int,
+                       truth_out, on_frame: Callable[[int], None] | None = None) -> Iterator[np.ndarray]:
+    """Frames of the game in order; writes one ground-truth line per frame to `truth_out`."""
+    size = (cfg.width, cfg.height)
+    for shot in shots:
+        first = int(np.ceil(shot.start * cfg.fps - 1e-9))
+        last = min(n_frames, int(np.ceil(shot.end * cfg.fps - 1e-9)))
+        if last <= first:
+            continue
+        camera = Camera(shot.style, size, np.random.default_rng(shot.camera_seed))
+        proj, za = shot.projector, shot.scene.actor_depth
+        affines = []
+        for i in range(first, last):
+            t = i / cfg.fps
+            seg = shot.focus.timeline.segments[shot.focus.timeline.index_at(t)]
+            hip_x = seg.motion.hip_x(min(t - seg.start, seg.motion.duration))
+            target = np.array(proj.to_pano(hip_x, 0.55 * shot.focus.shape.height, za), dtype=float)
+            affines.append(camera.affine(t, target))
+        corners = np.concatenate([frame_corners_in_pano(a, *size) for a in affines])
+        lo, hi = np.floor(corners.min(axis=0)) - 4, np.ceil(corners.max(axis=0)) + 4
+        origin = (int(lo[0]), int(lo[1]))
+        pano = render_panorama(shot.scene, proj, origin, (int(hi[0] - lo[0]), int(hi[1] - lo[1])))
+        landmarks = [(n, p) for fix in shot.scene.fixtures for n, p in fixture_landmarks(fix)]
+        offset = np.array(origin, dtype=float)
+        for j, i in enumerate(range(first, last)):
+            t = i / cfg.fps
+            affine = affines[j]
+            frame, affine = _background(pano, affine, offset, size)
+            people = []
+            for p in shot.people:
+                skel, props, _ = p.timeline.at(t)
+                people.append(PersonInFrame(p.pid, p.actor, p.shape, skel, p.depth, props))
+            persons, props = draw_scene_people(frame, people, proj, affine)
+            for name, (x, y, z) in landmarks:
+                u, v = proj.to_pano(x, y, z)
+                q = to_frame(affine, u, v)
+                props.append({"kind": name, "point": [round(float(q[0]), 1), round(float(q[1]), 1)]})
+            truth_out.write(_frame_truth(i, t, shot.index, persons, props))
+            truth_out.write("\n")
+            if on_frame:
+                on_frame(i)
+            yield frame
+        del pano
+
+
+def generate_game(out_dir: str | Path, cfg: GameConfig,
+                  on_progress: Callable[[int, int], None] | None = None) -> dict[str, Path]:
+    """Write `NAME.mp4`, `NAME.json` and `NAME.gt.jsonl` into `out_dir`; returns their paths."""
+    from highlights.video import write_video
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = cfg.stem
+    shots, events, n_frames = plan_game(cfg)
+    video = out_dir / f"{stem}.mp4"
+    gt = out_dir / f"{stem}.gt.jsonl"
+    fd, tmp = tempfile.mkstemp(prefix=f".{gt.name}.", suffix=".tmp", dir=out_dir)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            progress = (lambda i: on_progress(i + 1, n_frames)) if on_progress else None
+            write_video(video, render_game_frames(cfg, shots, n_frames, fh, progress), cfg.fps, crf=cfg.crf)
+        os.replace(tmp, gt)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    ann = GameAnnotation(video=video.name, fps=float(cfg.fps), duration_s=round(n_frames / cfg.fps, 6),
+                         width=cfg.width, height=cfg.height, sport=cfg.sport, events=events,
+                         shots=[Shot(round(s.start, 3), round(s.end, 3)) for s in shots])
+    annotation = save_annotation(ann, out_dir / f"{stem}.json", fmt="highlights")
+    return {"video": video, "annotation": annotation, "truth": gt}

@@ -1,0 +1,112 @@
+"""Decoded-clip cache: each clip is decoded once, so later epochs never touch video.
+
+On a laptop CPU, decoding is a large part of an epoch's data work; the frames a clip yields
+never change (only the random crop and augmentation do), so they are decoded once into a
+small uint8 array (`num_frames` frames, short side `resize_short_side`) and every epoch reads
+that. A cache file is keyed by the clip's sha256 and the spec fields that shape it, so clips
+shared by several dataset versions or runs are decoded once, and a changed spec never reads
+stale frames.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from highlights.clips.spec import ClipSpec
+from highlights.video import read_clip
+from highlights.video.transforms import resize_short_side
+
+if TYPE_CHECKING:
+    from highlights.datasets import ClipRecord
+
+CACHE_FORMAT = 1
+
+
+class DecodedClipCache:
+    """`cache.path_for(record)` -> the `.npy` file holding the clip's decoded, resized frames."""
+
+    def __init__(self, directory: str | Path, spec: ClipSpec):
+        self.directory = Path(directory)
+        self.spec = spec
+        self.decoded = 0  # clips decoded by this instance (the rest came from disk)
+
+    def key(self, record: ClipRecord) -> str:
+        digest = record.sha256 or _file_sha256(record.path)
+        text = f"{digest}:{self.spec.num_frames}:{self.spec.resize_short_side}:{CACHE_FORMAT}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def path_for(self, record: ClipRecord) -> Path:
+        key = self.key(record)
+        return self.directory / key[:2] / f"{key}.npy"
+
+    def load(self, record: ClipRecord) -> np.ndarray:
+        return np.load(self.path_for(record))
+
+    def ensure(
+        self,
+        records: Sequence[ClipRecord],
+        *,
+        workers: int = 1,
+        on_done: Callable[[ClipRecord], None] | None = None,
+    ) -> list[Path]:
+        """Decodes every clip not cached yet and returns the cache files, in `records` order.
+
+        PyAV releases the GIL while decoding, so a few threads overlap clips usefully.
+        """
+        paths = [self.path_for(r) for r in records]
+        missing = []
+        for record, path in zip(records, paths):
+            if not path.exists():
+                missing.append((record, path))
+            elif on_done is not None:
+                on_done(record)
+
+        def decode(item: tuple[ClipRecord, Path]) -> ClipRecord:
+            record, path = item
+            self._decode_into(record, path)
+            return record
+
+        if workers <= 1:
+            results = map(decode, missing)
+        else:
+            pool = ThreadPoolExecutor(max_workers=workers)
+            results = pool.map(decode, missing)
+        try:
+            for record in results:
+                self.decoded += 1
+                if on_done is not None:
+                    on_done(record)
+        finally:
+            if workers > 1:
+                pool.shutdown(wait=True, cancel_futures=True)
+        return paths
+
+    def _decode_into(self, record: ClipRecord, path: Path) -> None:
+        frames, _ = read_clip(record.path, self.spec.num_frames)
+        frames = resize_short_side(frames, self.spec.resize_short_side)
+        _atomic_save_npy(path, frames.astype(np.uint8, copy=False))
+
+
+def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.save(f, array)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _file_sha256(path: str | Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -1,0 +1,110 @@
+"""The training configuration: typed, and saved in every checkpoint and report it leads to."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+
+from highlights.clips.spec import ClipSpec
+
+BALANCE_CHOICES = ("loss", "sampler", "none")
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides what a training run produces.
+
+    The defaults train the seed's model: R(2+1)D-18 on 16 frames at 112x112 (short side 128,
+    as in torchvision's video references). `quick()` gives a small model for tests and quick runs.
+    """
+
+    root: str
+    version: str
+    out_dir: str
+    # Model. width=1.0 and layers=(2, 2, 2, 2) is R(2+1)D-18 exactly.
+    width: float = 1.0
+    layers: tuple[int, int, int, int] = (2, 2, 2, 2)
+    # Clip spec.
+    num_frames: int = 16
+    crop_size: int = 112
+    resize_short_side: int = 128
+    # Optimisation: AdamW, linear warmup then cosine decay, stepped every batch.
+    epochs: int = 30
+    batch_size: int = 8
+    lr: float = 5e-4
+    weight_decay: float = 0.05
+    warmup_epochs: float = 1.0
+    # Class imbalance: "loss" weights the loss by inverse class frequency, "sampler" draws
+    # training clips with a weighted sampler instead, "none" does neither.
+    balance: str = "loss"
+    # On-the-fly phone augmentation of training clips (on top of any variants in the dataset).
+    augment: bool = True
+    augment_config: dict = field(default_factory=dict)  # PhoneAugmentConfig fields; {} = its defaults
+    hflip: bool = True
+    # Stop when validation macro-F1 has not improved for this many epochs (0 = never stop early).
+    patience: int = 5
+    seed: int = 0
+    num_workers: int = 2
+    # A local torchvision-layout R(2+1)D-18 checkpoint (e.g. Kinetics-400) to fine-tune from.
+    pretrained: str | None = None
+    # Training samples drawn from each clip per epoch, each with its own crop and augmentation.
+    clips_per_video: int = 1
+    # Decoded-clip cache; None = OUT_DIR/cache. Share it between runs on the same data.
+    cache_dir: str | None = None
+    classes: tuple[str, ...] | None = None  # None = the dataset's classes
+    deterministic: bool = True
+
+    def __post_init__(self) -> None:
+        self.layers = tuple(int(n) for n in self.layers)
+        if self.classes is not None:
+            self.classes = tuple(self.classes)
+        if self.balance not in BALANCE_CHOICES:
+            raise ValueError(f"balance must be one of {BALANCE_CHOICES}, got {self.balance!r}")
+        for name in ("epochs", "batch_size", "num_frames", "crop_size", "clips_per_video"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+        if self.resize_short_side < self.crop_size:
+            raise ValueError(
+                f"resize_short_side ({self.resize_short_side}) must be at least crop_size ({self.crop_size})"
+            )
+
+    @classmethod
+    def quick(cls, root: str, version: str, out_dir: str, **overrides) -> "TrainConfig":
+        """A small model on short, small clips: minutes instead of hours on a laptop CPU."""
+        settings = dict(width=0.25, layers=(1, 1, 1, 1), num_frames=8, crop_size=64, resize_short_side=72, epochs=5)
+        settings.update(overrides)
+        return cls(root=root, version=version, out_dir=out_dir, **settings)
+
+    @property
+    def is_seed_model(self) -> bool:
+        return (self.width == 1.0 and self.layers == (2, 2, 2, 2) and self.num_frames == 16
+                and self.crop_size == 112)
+
+    def describe_model(self) -> str:
+        name = "R(2+1)D-18 (the seed's model)" if self.is_seed_model else "reduced R(2+1)D"
+        return (f"{name}: width {self.width}, layers {list(self.layers)}, "
+                f"{self.num_frames}x{self.crop_size}x{self.crop_size}")
+
+    def clip_spec(self) -> ClipSpec:
+        return ClipSpec(num_frames=self.num_frames, crop_size=self.crop_size, resize_short_side=self.resize_short_side)
+
+    def resolved_cache_dir(self) -> Path:
+        return Path(self.cache_dir) if self.cache_dir else Path(self.out_dir) / "cache"
+
+    def to_dict(self) -> dict:
+        """Plain types only, so a checkpoint holding it loads with `weights_only=True`."""
+        data = asdict(self)
+        data["layers"] = list(self.layers)
+        data["classes"] = list(self.classes) if self.classes is not None else None
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "TrainConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        return cls(**data)
+
+    def replace(self, **changes) -> "TrainConfig":
+        return replace(self, **changes)

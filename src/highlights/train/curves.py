@@ -1,0 +1,41 @@
+"""Training curves as a PNG: loss and validation macro-F1 per epoch, redrawn after every epoch."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+
+from highlights.report.files import atomic_write_bytes  # noqa: E402
+
+
+def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: int | None = None) -> Path:
+    epochs = [h["epoch"] for h in history]
+    fig, (ax_loss, ax_f1) = plt.subplots(1, 2, figsize=(9, 3.4))
+    try:
+        ax_loss.plot(epochs, [h["train_loss"] for h in history], marker="o")
+        ax_loss.set_xlabel("epoch")
+        ax_loss.set_ylabel("training loss")
+        scored = [(h["epoch"], h["val_macro_f1"]) for h in history if h.get("val_macro_f1") is not None]
+        if scored:
+            ax_f1.plot(*zip(*scored), marker="o", color="tab:green")
+        if best_epoch:
+            ax_f1.axvline(best_epoch, color="grey", linestyle="--", label=f"best (epoch {best_epoch})")
+            ax_f1.legend(loc="lower right")
+        ax_f1.set_xlabel("epoch")
+        ax_f1.set_ylabel("validation macro-F1")
+        ax_f1.set_ylim(0, 1.02)
+        for ax in (ax_loss, ax_f1):
+            ax.grid(alpha=0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.tight_layout()
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100)
+    finally:
+        plt.close(fig)
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -1,0 +1,130 @@
+"""Training and validation samples read from the decoded-clip cache.
+
+Every random choice for a sample (augmentation, crop, flip) comes from a seed derived from
+(run seed, epoch, sample index), and the sampler's generator is re-seeded from (run seed, epoch)
+at the start of each epoch. So the data of epoch k is the same whether the run went straight
+through or was resumed, however many DataLoader workers there are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampler, WeightedRandomSampler
+
+from highlights.augment import PhoneAugment, PhoneAugmentConfig
+from highlights.clips.spec import ClipSpec
+from highlights.video import clip_to_tensor
+
+
+class CachedClipDataset(Dataset):
+    """`(clip tensor (3,T,crop,crop), class index)` pairs from cached uint8 clips."""
+
+    def __init__(
+        self,
+        cache_files: Sequence[Path],
+        targets: Sequence[int],
+        spec: ClipSpec,
+        *,
+        train: bool,
+        seed: int = 0,
+        augment: PhoneAugment | None = None,
+        hflip: bool = False,
+        clips_per_video: int = 1,
+    ):
+        if len(cache_files) != len(targets):
+            raise ValueError("cache_files and targets differ in length")
+        self.cache_files = [Path(p) for p in cache_files]
+        self.targets = [int(t) for t in targets]
+        self.spec = spec
+        self.train = train
+        self.seed = seed
+        self.augment = augment
+        self.hflip = hflip
+        self.clips_per_video = clips_per_video if train else 1
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        # Read by workers, which DataLoader starts anew for each epoch (persistent_workers=False).
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.cache_files) * self.clips_per_video
+
+    def clip_index(self, index: int) -> int:
+        return index // self.clips_per_video
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
+        k = self.clip_index(index)
+        frames = np.load(self.cache_files[k])
+        if not self.train:
+            return clip_to_tensor(frames, self.spec, train=False), self.targets[k]
+        aug_seed, crop_seed, flip_seed = np.random.SeedSequence([self.seed, self.epoch, index]).generate_state(3)
+        if self.augment is not None:
+            frames = self.augment(frames, seed=int(aug_seed & 0x7FFFFFFF))
+        if self.hflip and np.random.default_rng(flip_seed).random() < 0.5:
+            frames = np.ascontiguousarray(frames[:, :, ::-1])
+        x = clip_to_tensor(frames, self.spec, train=True, rng=np.random.default_rng(crop_seed))
+        return x, self.targets[k]
+
+
+def class_counts(targets: Sequence[int], num_classes: int) -> np.ndarray:
+    return np.bincount(np.asarray(targets, dtype=np.int64), minlength=num_classes)
+
+
+def balanced_class_weights(targets: Sequence[int], num_classes: int) -> torch.Tensor:
+    """Inverse-frequency weights, n / (K * count) as scikit-learn's "balanced"; 0 for an absent class."""
+    counts = class_counts(targets, num_classes).astype(np.float64)
+    weights = np.divide(len(targets), num_classes * counts, out=np.zeros_like(counts), where=counts > 0)
+    return torch.tensor(weights, dtype=torch.float32)
+
+
+def _worker_init(_worker_id: int) -> None:
+    # The model owns the cores; a worker's OpenCV / albumentations calls stay on one thread.
+    cv2.setNumThreads(1)
+
+
+def make_train_loader(
+    dataset: CachedClipDataset,
+    *,
+    batch_size: int,
+    num_workers: int,
+    weighted_sampler: bool,
+    generator: torch.Generator,
+) -> DataLoader:
+    """Shuffled (or class-weighted) training batches. The caller re-seeds `generator` per epoch."""
+    if weighted_sampler:
+        num_classes = max(dataset.targets) + 1
+        per_class = class_counts(dataset.targets, num_classes)
+        sample_weights = [1.0 / per_class[dataset.targets[dataset.clip_index(i)]] for i in range(len(dataset))]
+        sampler = WeightedRandomSampler(sample_weights, num_samples=len(dataset), replacement=True, generator=generator)
+    else:
+        sampler = RandomSampler(dataset, generator=generator)
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=sampler,
+        num_workers=num_workers,
+        worker_init_fn=_worker_init if num_workers > 0 else None,
+        prefetch_factor=4 if num_workers > 0 else None,
+        persistent_workers=False,
+        drop_last=False,
+    )
+
+
+def make_eval_loader(dataset: CachedClipDataset, *, batch_size: int, num_workers: int) -> DataLoader:
+    return DataLoader(
+        dataset,
+        batch_size=batch_size,
+        sampler=SequentialSampler(dataset),
+        num_workers=num_workers,
+        worker_init_fn=_worker_init if num_workers > 0 else None,
+    )
+
+
+def build_augment(enabled: bool, config: dict) -> PhoneAugment | None:
+    return PhoneAugment(PhoneAugmentConfig.from_dict(config)) if enabled else None

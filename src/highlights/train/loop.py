@@ -1,0 +1,340 @@
+"""The training loop, flat like torchvision's references/video_classification/train.py.
+
+Per epoch: train on the (augmented) training split from the decoded-clip cache, score
+macro-F1 on the validation split, write `last.pt` (and `best.pt` when validation improved) and
+the resume state, stop early when validation has not improved for `patience` epochs.
+
+`last.pt` is the resume point: besides the weights and metadata every checkpoint has, it holds
+the optimizer, the schedule and, in `extra`, the epoch, the early-stopping counters, the history
+and the random number generators' states, all written in one atomic file so they always
+describe the same moment. `best.pt` holds weights and metadata only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+from sklearn.metrics import f1_score
+from torch import nn
+
+from highlights.datasets import DatasetVersion, load_version
+from highlights.model import (
+    TrainingState,
+    architecture_kwargs,
+    capture_rng_state,
+    load_pretrained,
+    load_training_state,
+    r2plus1d_18,
+    restore_rng_state,
+    save_checkpoint,
+)
+from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
+from highlights.report.files import atomic_write_text
+from highlights.train.cache import DecodedClipCache
+from highlights.train.config import TrainConfig
+from highlights.train.curves import plot_training_curves
+from highlights.train.data import (
+    CachedClipDataset,
+    balanced_class_weights,
+    build_augment,
+    make_eval_loader,
+    make_train_loader,
+)
+
+LAST_CHECKPOINT = "last.pt"
+BEST_CHECKPOINT = "best.pt"
+HISTORY_FILENAME = "train_history.json"
+CURVES_FILENAME = "train_curves.png"
+# Settings that change how a run executes but not what it computes: free to differ on resume.
+EXECUTION_ONLY = ("num_workers", "cache_dir")
+
+
+@dataclass
+class TrainResult:
+    out_dir: Path
+    last_checkpoint: Path
+    best_checkpoint: Path
+    history: list[dict] = field(default_factory=list)
+    best_epoch: int = 0
+    best_val_macro_f1: float | None = None
+    stopped_early: bool = False
+
+
+def fit(
+    config: TrainConfig,
+    *,
+    dataset: DatasetVersion | None = None,
+    resume: bool = False,
+    show_progress: bool = True,
+    log: Callable[[str], None] | None = None,
+) -> TrainResult:
+    """Trains a classifier as `config` says and returns where its checkpoints are."""
+    log = log or (lambda message: None)
+    out_dir = Path(config.out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    state = _load_resume_point(out_dir) if resume else None
+    if state is not None:
+        _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
+    elif (out_dir / LAST_CHECKPOINT).exists():
+        raise FileExistsError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
+
+    was_deterministic = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
+    try:
+        return _fit(config, dataset, state, out_dir, show_progress, log)
+    finally:
+        torch.use_deterministic_algorithms(was_deterministic)
+
+
+def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingState | None, out_dir: Path,
+         show_progress: bool, log: Callable[[str], None]) -> TrainResult:
+    torch.manual_seed(config.seed)
+    np.random.seed(config.seed)
+    dataset = dataset or load_version(config.root, config.version)
+    classes = list(config.classes or dataset.classes)
+    spec = config.clip_spec()
+    train_records = dataset.split("train")
+    val_records = dataset.split("val", augmented=False)
+    for record in train_records + val_records:
+        if record.label not in classes:
+            raise ValueError(f"{record.path}: label {record.label!r} is not one of the classes {classes}")
+    if not train_records:
+        raise ValueError(f"{dataset.root}/{dataset.name}: the train split is empty")
+
+    # Decode every clip once; epochs read the cache.
+    cache = DecodedClipCache(config.resolved_cache_dir(), spec)
+    with _progress(show_progress) as progress:
+        task = progress.add_task("decoding clips into the cache", total=len(train_records) + len(val_records))
+        train_files = cache.ensure(train_records, workers=max(1, config.num_workers),
+                                   on_done=lambda r: progress.advance(task))
+        val_files = cache.ensure(val_records, workers=max(1, config.num_workers),
+                                 on_done=lambda r: progress.advance(task))
+    log(f"cache: {cache.decoded} clips decoded, {len(train_records) + len(val_records) - cache.decoded} "
+        f"read from {cache.directory}")
+
+    train_targets = [classes.index(r.label) for r in train_records]
+    val_targets = [classes.index(r.label) for r in val_records]
+    train_set = CachedClipDataset(
+        train_files, train_targets, spec, train=True, seed=config.seed,
+        augment=build_augment(config.augment, config.augment_config), hflip=config.hflip,
+        clips_per_video=config.clips_per_video,
+    )
+    val_set = CachedClipDataset(val_files, val_targets, spec, train=False)
+    sampler_generator = torch.Generator()
+    train_loader = make_train_loader(
+        train_set, batch_size=config.batch_size, num_workers=config.num_workers,
+        weighted_sampler=config.balance == "sampler", generator=sampler_generator,
+    )
+    val_loader = make_eval_loader(val_set, batch_size=config.batch_size, num_workers=config.num_workers)
+
+    model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
+    if config.pretrained and state is None:
+        loaded = load_pretrained(model, config.pretrained)
+        head = "its head too" if loaded.head_loaded else f"a new {len(classes)}-class head"
+        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
+    weights = balanced_class_weights(train_targets, len(classes)) if config.balance == "loss" else None
+    criterion = nn.CrossEntropyLoss(weight=weights)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(train_loader))
+
+    meta_base = {
+        "classes": classes,
+        "clip_spec": spec.to_dict(),
+        "model": architecture_kwargs(len(classes), width=config.width, layers=config.layers),
+        "train_config": config.to_dict(),
+        "dataset": {"root": str(dataset.root), "version": dataset.name,
+                    "train_clips": len(train_records), "val_clips": len(val_records)},
+    }
+    result = TrainResult(out_dir=out_dir, last_checkpoint=out_dir / LAST_CHECKPOINT,
+                         best_checkpoint=out_dir / BEST_CHECKPOINT)
+    epochs_without_improvement = 0
+    start_epoch = 0
+    if state is not None:
+        model.load_state_dict(state.model.state_dict())
+        optimizer.load_state_dict(state.optimizer_state)
+        scheduler.load_state_dict(state.scheduler_state)
+        restore_rng_state(state.rng_state)
+        start_epoch = state.epoch + 1
+        result.history = list(state.extra["history"])
+        result.best_epoch = int(state.extra["best_epoch"])
+        result.best_val_macro_f1 = state.best_metric
+        result.stopped_early = bool(state.extra["stopped_early"])
+        epochs_without_improvement = int(state.extra["epochs_without_improvement"])
+        log(f"resuming after epoch {start_epoch} of {config.epochs}")
+        if result.stopped_early or start_epoch >= config.epochs:
+            log("this run had already finished")
+            return result
+
+    for epoch in range(start_epoch, config.epochs):
+        sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
+        train_set.set_epoch(epoch)
+        with _progress(show_progress) as progress:
+            stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
+                                    f"epoch {epoch + 1}/{config.epochs}")
+        val_f1 = None
+        if len(val_set):
+            proba = predict(model, val_loader)
+            val_f1 = float(f1_score(val_targets, proba.argmax(1), labels=list(range(len(classes))),
+                                    average="macro", zero_division=0))
+        improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
+        epoch_record = {"epoch": epoch + 1, **stats, "val_macro_f1": val_f1}
+        result.history.append(epoch_record)
+        meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
+        if improved:
+            result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
+            epochs_without_improvement = 0
+            save_checkpoint(result.best_checkpoint, model, meta)
+        else:
+            epochs_without_improvement += 1
+        result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
+                                    and epoch + 1 < config.epochs)
+        save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler, extra={
+            EXTRA_EPOCH: epoch,  # 0-based index of the epoch just completed
+            EXTRA_BEST_METRIC: result.best_val_macro_f1,
+            EXTRA_RNG_STATE: capture_rng_state(),
+            "history": result.history,
+            "best_epoch": result.best_epoch,
+            "epochs_without_improvement": epochs_without_improvement,
+            "stopped_early": result.stopped_early,
+        })
+        _write_history(out_dir, config, meta_base, result)
+        val_text = "n/a (no validation clips)" if val_f1 is None else f"{val_f1:.3f}"
+        log(f"epoch {epoch + 1}: loss {stats['train_loss']:.4f}, val macro-F1 {val_text}"
+            f"{' (best)' if improved else ''}, {stats['clips_per_s']:.2f} clips/s, "
+            f"data wait {100 * stats['data_wait_share']:.1f}% of step time")
+        if result.stopped_early:
+            log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
+            break
+    return result
+
+
+def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, *, steps_per_epoch: int):
+    """Linear warmup then cosine decay to zero, stepped once per batch (as torchvision's references)."""
+    total = max(1, steps_per_epoch * config.epochs)
+    warmup = min(total - 1, int(round(config.warmup_epochs * steps_per_epoch)))
+    cosine = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total - warmup)
+    if warmup <= 0:
+        return cosine
+    linear = torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=1.0 / (warmup + 1), total_iters=warmup)
+    return torch.optim.lr_scheduler.SequentialLR(optimizer, [linear, cosine], milestones=[warmup])
+
+
+def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Progress, description: str,
+                    *, step_times: list[tuple[float, float]] | None = None) -> dict:
+    """One pass over `loader`. Data wait = time spent in the loader's `next` (decoding, augmenting,
+    waiting on workers); its share of the step time is what the cache and workers must keep small.
+    `step_times`, when given, receives `(data wait, whole step)` seconds for every step."""
+    model.train()
+    task = progress.add_task(description, total=len(loader), loss=float("nan"), wait=0.0)
+    loss_sum, seen, data_wait = 0.0, 0, 0.0
+    start = tick = time.perf_counter()
+    for clips, targets in loader:
+        fetched = time.perf_counter()
+        data_wait += fetched - tick
+        loss = criterion(model(clips), targets)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+        scheduler.step()
+        loss_sum += loss.item() * len(targets)
+        seen += len(targets)
+        now = time.perf_counter()
+        if step_times is not None:
+            step_times.append((fetched - tick, now - tick))
+        tick = now
+        progress.update(task, advance=1, loss=loss_sum / seen, wait=100 * data_wait / (tick - start))
+    elapsed = time.perf_counter() - start
+    return {
+        "train_loss": loss_sum / max(1, seen),
+        "lr": optimizer.param_groups[0]["lr"],
+        "clips": seen,
+        "seconds": elapsed,
+        "clips_per_s": seen / elapsed if elapsed > 0 else math.nan,
+        "data_wait_s": data_wait,
+        "data_wait_share": data_wait / elapsed if elapsed > 0 else 0.0,
+    }
+
+
+@torch.inference_mode()
+def predict(model: nn.Module, loader) -> np.ndarray:
+    """Softmax probabilities `(N, K)` over a loader of `(clips, targets)` batches, in order."""
+    model.eval()
+    out = [torch.softmax(model(clips), dim=1) for clips, _ in loader]
+    return torch.cat(out).numpy() if out else np.zeros((0, 0), dtype=np.float32)
+
+
+def load_saved_config(out_dir: str | Path) -> TrainConfig:
+    """The configuration an interrupted run in `out_dir` was started with."""
+    return TrainConfig.from_dict(_load_resume_point(Path(out_dir)).meta["train_config"])
+
+
+def _load_resume_point(out_dir: Path) -> TrainingState:
+    path = out_dir / LAST_CHECKPOINT
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: nothing to resume (no run was started in {out_dir})")
+    state = load_training_state(path)
+    if state.epoch is None or state.optimizer_state is None or "history" not in state.extra:
+        raise ValueError(f"{path}: not a resumable training checkpoint (no optimizer or epoch state)")
+    return state
+
+
+def _check_same_run(config: TrainConfig, saved: TrainConfig) -> None:
+    now, then = config.to_dict(), saved.to_dict()
+    differ = [k for k in now if k not in EXECUTION_ONLY and now[k] != then[k]]
+    if differ:
+        details = ", ".join(f"{k}: {then[k]!r} -> {now[k]!r}" for k in differ)
+        raise ValueError(f"{config.out_dir}: cannot resume with different settings ({details})")
+
+
+def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: TrainResult) -> None:
+    summary = {
+        "train_config": config.to_dict(),
+        "dataset": meta_base["dataset"],
+        "model": meta_base["model"],
+        "clip_spec": meta_base["clip_spec"],
+        "best_epoch": result.best_epoch,
+        "best_val_macro_f1": result.best_val_macro_f1,
+        "stopped_early": result.stopped_early,
+        "history": result.history,
+    }
+    atomic_write_text(out_dir / HISTORY_FILENAME, json.dumps(summary, indent=2) + "\n")
+    plot_training_curves(result.history, out_dir / CURVES_FILENAME, best_epoch=result.best_epoch)
+
+
+class _StepStats(ProgressColumn):
+    """Running loss and data-wait share, on training bars only."""
+
+    def render(self, task) -> Text:
+        if "loss" not in task.fields:
+            return Text("")
+        return Text(f"loss {task.fields['loss']:.3f} wait {task.fields['wait']:.0f}%")
+
+
+def _progress(show: bool) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        _StepStats(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        disable=not show,
+        transient=False,
+    )

@@ -1,0 +1,88 @@
+"""R(2+1)D-18 against the conformance vector made with torchvision itself."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from highlights.model import build_from_kwargs, r2plus1d_18
+from highlights.model.conformance import fill_reference_weights, load_reference, reference_input
+from highlights.model.r2plus1d import conv2plus1d_midplanes
+
+from model_fixtures import tiny_clips
+
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "r2plus1d_18_reference.json"
+
+pytestmark = pytest.mark.skipif(not REFERENCE.exists(), reason=f"{REFERENCE} not present")
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def reference() -> dict:
+    return load_reference(REFERENCE)
+
+
+def test_state_dict_names_order_and_shapes_equal_torchvision(reference):
+    state = r2plus1d_18().state_dict()
+    shapes = {key: list(tensor.shape) for key, tensor in state.items()}
+    assert list(shapes) == list(reference["state_dict_shapes"])
+    assert shapes == reference["state_dict_shapes"]
+
+
+def test_reference_weights_reproduce_torchvision_logits(reference):
+    model = fill_reference_weights(r2plus1d_18(400)).eval()
+    assert reference["input_rule"].startswith("x = sin(arange(3*16*112*112")
+    x = reference_input((1, 3, 16, 112, 112))
+    with torch.inference_mode():
+        logits = model(x)[0]
+    expected = torch.tensor(reference["expected_logits"], dtype=torch.float32)
+    assert logits.shape == expected.shape == (400,)
+    assert torch.allclose(logits, expected, atol=1e-3, rtol=0)
+    assert int(logits.argmax()) == int(expected.argmax())
+
+
+def test_midplanes_keep_the_parameter_count_of_a_full_3d_conv():
+    # torchvision's numbers for the first block of each stage.
+    assert conv2plus1d_midplanes(64, 64) == 144
+    assert conv2plus1d_midplanes(64, 128) == 230
+    assert conv2plus1d_midplanes(512, 512) == 1152
+
+
+def test_width_and_layers_make_a_small_model_with_the_same_names():
+    tiny = r2plus1d_18(4, width=0.25, layers=(1, 1, 1, 1))
+    full_keys = set(r2plus1d_18(4).state_dict())
+    tiny_keys = set(tiny.state_dict())
+    assert tiny_keys < full_keys  # same naming scheme, fewer blocks
+    assert "layer1.1.conv1.0.0.weight" in full_keys - tiny_keys
+    assert tiny.stem[0].out_channels == 11 and tiny.fc.in_features == 128
+    assert sum(p.numel() for p in tiny.parameters()) < 0.05 * sum(p.numel() for p in r2plus1d_18(4).parameters())
+    with torch.inference_mode():
+        out = tiny.eval()(tiny_clips(2))
+    assert out.shape == (2, 4) and torch.isfinite(out).all()
+
+
+def test_architecture_round_trips_through_its_plain_description():
+    model = r2plus1d_18(7, width=0.5, layers=(1, 2, 1, 1))
+    assert model.arch_kwargs == {"arch": "r2plus1d_18", "num_classes": 7, "width": 0.5, "layers": [1, 2, 1, 1]}
+    rebuilt = build_from_kwargs(model.arch_kwargs)
+    assert {k: v.shape for k, v in rebuilt.state_dict().items()} == {k: v.shape for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("kwargs", [{"layers": (1, 1, 1)}, {"layers": (1, 0, 1, 1)}, {"width": 0.0}])
+def test_bad_architecture_arguments_are_refused(kwargs):
+    with pytest.raises(ValueError):
+        r2plus1d_18(4, **kwargs)
+
+
+def test_unknown_architecture_name_is_refused():
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_from_kwargs({"arch": "mc3_18", "num_classes": 4})

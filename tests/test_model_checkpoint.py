@@ -1,0 +1,171 @@
+"""Checkpoints: plain-typed contents, atomic writes, exact round trips, resume state, clear errors."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from highlights.model import (CheckpointError, capture_rng_state, load_checkpoint,
+                              load_training_state, restore_rng_state, save_checkpoint)
+
+from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def test_round_trip_is_weights_only_readable_and_gives_identical_outputs(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+
+    raw = torch.load(path, weights_only=True)  # no pickled code anywhere in it
+    assert raw["meta"]["classes"] == TINY_CLASSES
+    assert raw["meta"]["model"] == {"arch": "r2plus1d_18", "num_classes": 4, "width": 0.25, "layers": [1, 1, 1, 1]}
+
+    loaded, meta = load_checkpoint(path)
+    assert meta == tiny_meta(model)
+    assert not loaded.training
+    x = tiny_clips(2)
+    with torch.inference_mode():
+        assert torch.equal(loaded(x), model(x))
+
+
+def test_meta_model_is_filled_from_the_model_when_left_out(tmp_path):
+    model = tiny_model()
+    meta = tiny_meta(model)
+    del meta["model"]
+    path = save_checkpoint(tmp_path / "c.pt", model, meta)
+    assert load_checkpoint(path)[1]["model"] == model.arch_kwargs
+
+
+def test_meta_that_does_not_describe_the_model_is_refused(tmp_path):
+    model = tiny_model()
+    meta = tiny_meta(model)
+    meta["model"] = {**meta["model"], "width": 1.0}
+    with pytest.raises(ValueError, match="does not describe the model"):
+        save_checkpoint(tmp_path / "c.pt", model, meta)
+    meta = tiny_meta(model, classes=["a", "b"])
+    with pytest.raises(ValueError, match="2 class names for a 4-class model"):
+        save_checkpoint(tmp_path / "c.pt", model, meta)
+
+
+def test_non_plain_meta_is_refused_and_the_old_file_survives(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    before = path.read_bytes()
+    bad = tiny_meta(model)
+    bad["train_config"] = {"out_dir": tmp_path}  # a Path object, not a plain type
+    with pytest.raises(TypeError, match=r"meta\['train_config'\]\['out_dir'\] is PosixPath"):
+        save_checkpoint(path, model, bad)
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["best.pt"]  # no temp file left behind
+
+
+def test_missing_meta_keys_are_refused(tmp_path):
+    model = tiny_model()
+    meta = tiny_meta(model)
+    del meta["dataset"]
+    with pytest.raises(ValueError, match="meta lacks dataset"):
+        save_checkpoint(tmp_path / "c.pt", model, meta)
+
+
+def test_training_state_resumes_optimizer_scheduler_and_rng(tmp_path):
+    model = tiny_model()
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=10)
+    loss = model(tiny_clips(2)).logsumexp(1).mean()
+    loss.backward()
+    optimizer.step()
+    scheduler.step()
+    np_rng = np.random.default_rng(7)
+    np_rng.random()
+    torch.manual_seed(11), random.seed(12), np.random.seed(13)
+    rng_state = capture_rng_state(np_rng)
+    expected_draws = (torch.rand(3), random.random(), np.random.rand(), np_rng.random())
+
+    path = save_checkpoint(tmp_path / "last.pt", model, tiny_meta(model), optimizer=optimizer,
+                           scheduler=scheduler,
+                           extra={"epoch": 3, "best_metric": 0.75, "rng_state": rng_state,
+                                  "history": [{"epoch": 1, "val_macro_f1": 0.5}]})
+    torch.load(path, weights_only=True)
+
+    state = load_training_state(path)
+    assert state.epoch == 3 and state.best_metric == 0.75
+    assert state.extra["history"] == [{"epoch": 1, "val_macro_f1": 0.5}]
+    assert state.meta["dataset"] == {"root": "/data/clips", "version": "v2"}
+    new_optimizer = torch.optim.AdamW(state.model.parameters(), lr=1e-3)
+    new_optimizer.load_state_dict(state.optimizer_state)
+    new_scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(new_optimizer, T_max=10)
+    new_scheduler.load_state_dict(state.scheduler_state)
+    assert new_scheduler.get_last_lr() == scheduler.get_last_lr()
+    for old, new in zip(optimizer.state.values(), new_optimizer.state.values()):
+        assert torch.equal(old["exp_avg"], new["exp_avg"])
+
+    torch.manual_seed(0), random.seed(0), np.random.seed(0)
+    fresh_rng = np.random.default_rng(0)
+    restore_rng_state(state.rng_state, fresh_rng)
+    draws = (torch.rand(3), random.random(), np.random.rand(), fresh_rng.random())
+    assert torch.equal(draws[0], expected_draws[0])
+    assert draws[1:] == expected_draws[1:]
+
+
+def test_a_checkpoint_without_resume_state_reads_as_none(tmp_path):
+    model = tiny_model()
+    state = load_training_state(save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model)))
+    assert state.optimizer_state is None and state.epoch is None and state.rng_state is None
+
+
+def test_missing_checkpoint_names_the_file(tmp_path):
+    path = tmp_path / "nope.pt"
+    with pytest.raises(CheckpointError, match=r"nope\.pt: no such file"):
+        load_checkpoint(path)
+
+
+def test_truncated_checkpoint_names_the_file(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert str(info.value).startswith(f"{path}: not a readable checkpoint")
+    assert "\n" not in str(info.value)
+
+
+def test_a_bare_state_dict_is_not_a_checkpoint(tmp_path):
+    path = tmp_path / "r2plus1d_18-91a641e6.pth"
+    torch.save(tiny_model().state_dict(), path)
+    with pytest.raises(CheckpointError, match="not a highlights checkpoint.*load_pretrained"):
+        load_checkpoint(path)
+
+
+def test_weights_that_do_not_fit_the_described_architecture_name_the_file(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    payload["meta"]["model"]["width"] = 0.5
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="best.pt: weights do not fit the architecture"):
+        load_checkpoint(path)
+
+
+def test_a_folder_is_not_a_checkpoint(tmp_path):
+    with pytest.raises(CheckpointError, match="not a file"):
+        load_checkpoint(tmp_path)
+
+
+def test_the_clip_spec_survives_the_round_trip(tmp_path):
+    from highlights.clips.spec import ClipSpec
+
+    model = tiny_model()
+    _, meta = load_checkpoint(save_checkpoint(tmp_path / "c.pt", model, tiny_meta(model)))
+    assert ClipSpec.from_dict(meta["clip_spec"]) == TINY_SPEC

@@ -1,0 +1,208 @@
+"""ClipClassifier and its inference paths: every fast path gives eager's predictions."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+import torch
+
+import highlights.model.classifier as classifier_module
+from highlights.model import AUTO_ORDER, CheckpointError, ClipClassifier, fold_batchnorm, save_checkpoint
+from highlights.model.backends import Backend, build_backend, compare_logits
+
+from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
+
+HAS_ORT = importlib.util.find_spec("onnxruntime") is not None
+FAST_PATHS = [p for p in AUTO_ORDER if p != "eager" and (HAS_ORT or not p.startswith("onnx"))]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model(seed=0)
+
+
+@pytest.fixture(scope="module")
+def clips():
+    return tiny_clips(3, seed=2)
+
+
+def _eager(model, x):
+    with torch.inference_mode():
+        return model(x)
+
+
+@pytest.mark.parametrize("name", FAST_PATHS)
+def test_every_fast_path_equals_eager(model, clips, name):
+    reference = _eager(model, clips)
+    backend = build_backend(name, model, clips[:1])
+    logits = torch.as_tensor(backend(clips))
+    assert logits.shape == reference.shape
+    assert torch.equal(logits.argmax(1), reference.argmax(1))
+    assert float((logits - reference).abs().max()) <= 1e-3
+    # The paths work on copies: the model itself is untouched and still eager.
+    assert torch.equal(_eager(model, clips), reference)
+
+
+def test_folding_removes_every_batch_norm_and_keeps_the_outputs(model, clips):
+    folded = fold_batchnorm(model)
+    assert not any(isinstance(m, torch.nn.BatchNorm3d) for m in folded.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm3d) for m in model.modules())
+    assert torch.allclose(_eager(folded, clips), _eager(model, clips), atol=1e-5)
+
+
+def test_auto_picks_the_first_verified_path_and_records_it(model, clips):
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC)
+    assert classifier.backend == FAST_PATHS[0]  # each path verifies on the tiny model
+    report = classifier.backend_report
+    assert report["requested"] == "auto" and report["picked"] == classifier.backend
+    assert report["tried"][-1]["backend"] == classifier.backend and report["tried"][-1]["ok"]
+    assert np.allclose(classifier.predict_logits(clips), _eager(model, clips).numpy(), atol=1e-3)
+
+
+def test_auto_passes_over_a_path_that_disagrees_with_eager(model, monkeypatch):
+    class OffByOne(Backend):
+        name = "broken"
+
+        def __call__(self, x):
+            with torch.inference_mode():
+                return model(x) + 1.0
+
+    real_build = classifier_module.build_backend
+
+    def build(name, *args, **kwargs):
+        return OffByOne() if name == AUTO_ORDER[0] else real_build(name, *args, **kwargs)
+
+    monkeypatch.setattr(classifier_module, "build_backend", build)
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC)
+    first = classifier.backend_report["tried"][0]
+    assert first["backend"] == AUTO_ORDER[0] and first["ok"] is False
+    assert first["max_abs_diff"] == pytest.approx(1.0, abs=1e-5)
+    assert classifier.backend != AUTO_ORDER[0]
+
+    with pytest.raises(RuntimeError, match="disagrees with eager"):
+        ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend=AUTO_ORDER[0])
+
+
+def test_predict_proba_is_a_softmax_over_the_classes(model, clips):
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager")
+    proba = classifier.predict_proba(clips)
+    assert proba.shape == (3, 4) and proba.dtype == np.float32
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    expected = torch.softmax(_eager(model, clips), dim=1).numpy()
+    assert np.allclose(proba, expected, atol=1e-6)
+    assert classifier.predict(clips) == [TINY_CLASSES[i] for i in expected.argmax(1)]
+    assert classifier.predict_proba(clips.numpy()).shape == (3, 4)  # numpy in works too
+    assert classifier.predict_proba(clips[:0]).shape == (0, 4)
+
+
+def test_chunking_does_not_change_the_result(model, clips):
+    one = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="channels_last", chunk_size=1)
+    many = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="channels_last", chunk_size=8)
+    assert np.allclose(one.predict_logits(clips), many.predict_logits(clips), atol=1e-5)
+
+
+def test_from_checkpoint_restores_classes_spec_and_outputs(model, clips, tmp_path):
+    path = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    classifier = ClipClassifier.from_checkpoint(path, backend="folded_channels_last")
+    assert classifier.classes == TINY_CLASSES
+    assert classifier.spec == TINY_SPEC
+    assert classifier.backend == "folded_channels_last"
+    assert classifier.meta["dataset"]["version"] == "v2"
+    assert np.allclose(classifier.predict_logits(clips), _eager(model, clips).numpy(), atol=1e-3)
+
+
+def test_from_checkpoint_with_a_bad_path_names_the_file(tmp_path):
+    with pytest.raises(CheckpointError, match="missing.pt: no such file"):
+        ClipClassifier.from_checkpoint(tmp_path / "missing.pt")
+
+
+def test_bad_inputs_and_names_are_refused(model):
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager")
+    with pytest.raises(ValueError, match=r"\(N, 3, T, H, W\)"):
+        classifier.predict_proba(torch.zeros(3, 4, 32, 32))
+    with pytest.raises(ValueError, match="unknown backend 'tensorrt'"):
+        ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="tensorrt")
+    with pytest.raises(ValueError, match="3 class names for a 4-class model"):
+        ClipClassifier(model, TINY_CLASSES[:3], TINY_SPEC, backend="eager")
+    with pytest.raises(ValueError, match="evaluate_int8"):
+        ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="onnxruntime_int8")
+
+
+def test_compare_logits_flags_shape_nan_and_argmax_changes():
+    a = torch.tensor([[0.0, 1.0], [2.0, 0.0]])
+    assert compare_logits(a, a + 5e-4).ok
+    assert not compare_logits(a, a + 2e-3).ok
+    assert not compare_logits(a, torch.tensor([[1.0, 0.0], [2.0, 0.0]])).same_argmax
+    assert not compare_logits(a, a[:1]).ok
+    assert not compare_logits(a, torch.full_like(a, float("nan"))).ok
+
+
+@pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed")
+def test_int8_is_used_only_after_a_verdict_accepts_it(model):
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager")
+    test_x = tiny_clips(6, seed=5)
+    labels = _eager(model, test_x).argmax(1).numpy()  # labels the fp32 model gets right
+    verdict = classifier.evaluate_int8(test_x, labels, calibration=tiny_clips(4, seed=6))
+    assert classifier.backend == "eager"  # evaluating changes nothing
+    assert verdict["fp32_accuracy"] == 1.0
+    assert verdict["int8_accuracy"] == pytest.approx(verdict["prediction_agreement"])
+    assert verdict["accuracy_change_points"] == pytest.approx(
+        100 * (verdict["int8_accuracy"] - verdict["fp32_accuracy"]))
+    assert 0 < verdict["max_abs_logit_diff"] < 1.0  # int8 is close, but not bit-equal
+    assert verdict["accepted"] == (verdict["accuracy_change_points"] >= -0.5)
+
+    assert classifier.use_int8({**verdict, "accepted": False}) is False
+    assert classifier.backend == "eager"
+    assert classifier.use_int8({**verdict, "accepted": True}) is True
+    assert classifier.backend == "onnxruntime_int8"
+    assert classifier.backend_report["picked"] == "onnxruntime_int8"
+    int8_logits = classifier.predict_logits(test_x)
+    assert np.abs(int8_logits - _eager(model, test_x).numpy()).max() == pytest.approx(verdict["max_abs_logit_diff"], rel=1e-5)
+
+
+def test_int8_needs_an_evaluation_first(model):
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager")
+    with pytest.raises(RuntimeError, match="evaluate_int8"):
+        classifier.use_int8({"accepted": True})
+
+
+def test_worker_threads_give_the_same_logits_and_leave_the_callers_threads_alone(model):
+    from highlights.model.runner import ChunkRunner
+
+    x = tiny_clips(5, seed=8)
+    backend = build_backend("torchscript", model, x[:1])
+    serial = ChunkRunner(chunk_size=5)(backend, x)
+    threads_before = torch.get_num_threads()
+    runner = ChunkRunner(chunk_size=1, workers=2, intra_threads=1)
+    parallel = runner(backend, x)
+    runner.close()
+    assert torch.get_num_threads() == threads_before
+    assert torch.allclose(parallel, serial, atol=1e-5)
+    assert torch.equal(parallel.argmax(1), _eager(model, x).argmax(1))
+
+
+def test_classifier_records_how_it_spreads_a_batch(model):
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager", workers=2, chunk_size=2)
+    report = classifier.backend_report
+    assert report["workers"] == 2 and report["chunk_size"] == 2 and report["threads"] == 1
+    x = tiny_clips(5, seed=9)
+    assert np.allclose(classifier.predict_logits(x), _eager(model, x).numpy(), atol=1e-5)
+
+
+def test_paths_outside_the_python_lock_get_one_worker_per_thread(model):
+    compiled = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="torchscript", num_threads=2)
+    python_level = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="folded_channels_last", num_threads=2)
+    assert compiled.runner.describe() == {"chunk_size": 1, "workers": 2, "intra_threads_per_worker": 1}
+    assert python_level.runner.describe() == {"chunk_size": 1, "workers": 1, "intra_threads_per_worker": 2}
+    x = tiny_clips(3, seed=10)
+    assert np.allclose(compiled.predict_logits(x), python_level.predict_logits(x), atol=1e-4)

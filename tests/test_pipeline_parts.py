@@ -1,0 +1,213 @@
+"""Pipeline parts on hand-made inputs: config, stage registry, merge, matching, kinematics, detectors."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.evaluation import evaluate_highlights, match_key_moments, score_at
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.kinematics import find_triggers, suppress
+from highlights.pipeline.merge import fit_length, merge_candidates, temporal_iou, temporal_nms
+from highlights.pipeline.stage import Candidate, Stage, register, registered_backends, stage_class
+
+
+torch.set_num_threads(1)  # the machine's cores are shared; tests stay small
+
+
+# -- config ----------------------------------------------------------------------------------
+
+def test_config_overrides_are_typed_and_checked():
+    cfg = PipelineConfig().with_overrides(["video_mode=false", "nms_iou=0.5", "checkpoint=none",
+                                           "classifier_batch=4"])
+    assert cfg.video_mode is False and cfg.nms_iou == 0.5 and cfg.checkpoint is None
+    assert cfg.classifier_batch == 4
+    assert PipelineConfig.from_dict(cfg.to_dict()) == cfg
+    with pytest.raises(ValueError, match="unknown pipeline flag 'no_such'"):
+        PipelineConfig().with_overrides(["no_such=1"])
+    with pytest.raises(ValueError, match="video_mode='maybe': expected bool"):
+        PipelineConfig().with_overrides(["video_mode=maybe"])
+    with pytest.raises(ValueError, match="pose_backend='openpose'"):
+        PipelineConfig(pose_backend="openpose")
+    with pytest.raises(ValueError, match="buffer_s"):
+        PipelineConfig(buffer_s=3.0)
+
+
+def test_config_loads_from_a_result_file(tmp_path):
+    path = tmp_path / "highlights.json"
+    path.write_text('{"config": {"merge": false, "pad_before_s": 0.5}, "highlights": []}')
+    cfg = PipelineConfig.load(path)
+    assert cfg.merge is False and cfg.pad_before_s == 0.5
+    with pytest.raises(ValueError, match="config file not found"):
+        PipelineConfig.load(tmp_path / "missing.json")
+
+
+# -- the stage registry: one interface, swappable backends ----------------------------------
+
+def test_every_stage_has_its_backends_registered():
+    # (subset checks: other tests register test backends of their own)
+    assert {"dense", "motion"} <= set(registered_backends("candidates"))
+    assert {"gt", "local", "mediapipe"} <= set(registered_backends("detection"))
+    assert {"gt", "mediapipe"} <= set(registered_backends("pose"))
+    assert {"checkpoint", "oracle", "untrained"} <= set(registered_backends("classifier"))
+    for stage in ("candidates", "detection", "pose", "kinematics", "classifier", "merge"):
+        for backend in registered_backends(stage):
+            assert issubclass(stage_class(stage, backend), Stage)
+    with pytest.raises(ValueError, match="no pose backend named 'nope'"):
+        stage_class("pose", "nope")
+
+
+def test_a_new_backend_plugs_in_by_name():
+    @register
+    class EveryoneIsThere(Stage):
+        name = "detection"
+        backend = "test-everyone"
+
+    assert stage_class("detection", "test-everyone") is EveryoneIsThere
+    assert "test-everyone" in registered_backends("detection")
+
+
+# -- merge --------------------------------------------------------------------------------
+
+def test_temporal_nms_keeps_the_best_of_overlaps():
+    segments = [(0.0, 2.0), (0.5, 2.5), (5.0, 7.0), (1.8, 3.8)]
+    kept, suppressed = temporal_nms(segments, [0.6, 0.9, 0.5, 0.4], iou_threshold=0.3)
+    # (0.5, 2.5) wins over (0, 2) (IoU 0.6); (1.8, 3.8) overlaps it by IoU 0.7/3.3 = 0.21, kept.
+    assert kept == [1, 2, 3]
+    assert suppressed == {1: [0], 2: [], 3: []}
+    assert temporal_iou((0, 2), (1, 3)) == pytest.approx(1 / 3)
+
+
+def test_fit_length_pads_grows_and_trims_around_the_key():
+    # padding only
+    assert fit_length(10, 12, 11, pad_before=1, pad_after=1.5, min_len=3, max_len=12, duration=100) == (9, 13.5)
+    # grown to the minimum, symmetrically
+    assert fit_length(10, 10.5, 10.2, pad_before=0, pad_after=0, min_len=3, max_len=12, duration=100) == (8.75, 11.75)
+    # trimmed to the maximum around the key
+    assert fit_length(0.0, 30.0, 20.0, pad_before=0, pad_after=0, min_len=1, max_len=10, duration=100) == (15.0, 25.0)
+    # shifted inside the video instead of shortened
+    assert fit_length(0.2, 1.0, 0.5, pad_before=1, pad_after=0, min_len=3, max_len=12, duration=100) == (0.0, 3.0)
+    assert fit_length(98.0, 99.5, 99, pad_before=0, pad_after=1.5, min_len=3, max_len=12, duration=100) == (97.0, 100.0)
+
+
+def test_merge_candidates_applies_nms_then_lengths():
+    cfg = PipelineConfig(nms_iou=0.3, pad_before_s=1.0, pad_after_s=1.0, min_length_s=3.0, max_length_s=5.0)
+    cands = [Candidate(4.0, 6.0, "motion", key_s=5.0, label="baseball_swing", score=0.9),
+             Candidate(4.2, 6.2, "motion", key_s=5.2, label="basketball_layup", score=0.7),
+             Candidate(20.0, 30.0, "motion", key_s=29.0, label="soccer_shooting", score=0.8)]
+    out = merge_candidates(cands, cfg, duration_s=40.0)
+    # The long one is padded to (19, 31) and cut to 5 s around its key 29 without leaving (19, 31).
+    assert [(c.label, c.start_s, c.end_s) for c in out] == [
+        ("baseball_swing", 3.0, 7.0), ("soccer_shooting", 26.0, 31.0)]
+    assert out[0].evidence["merge"]["suppressed"] == 1
+
+
+# -- matching and scores -------------------------------------------------------------------
+
+def _events(*rows):
+    return [SimpleNamespace(id=f"e{i}", sport=s, label=lab, start_s=k - 0.5, end_s=k + 0.5, key_s=k)
+            for i, (s, lab, k) in enumerate(rows)]
+
+
+def _hl(key, label="baseball_swing"):
+    return Highlight(start_s=key - 1, end_s=key + 1, label=label, sport=label.split("_")[0], score=0.9, key_s=key)
+
+
+def test_matching_is_one_to_one_and_maximal():
+    # Greedy nearest-first would pair 10.9 with 11.0 (0.1 s) and leave 11.8 and 10.0 unmatched.
+    pairs = match_key_moments([10.9, 11.8], [10.0, 11.0], 1.0)
+    assert sorted(pairs) == [(0, 0), (1, 1)]
+    assert match_key_moments([5.0], [5.0, 5.1], 1.0) == [(0, 0)]
+    assert match_key_moments([5.0], [5.0], 1.0, pred_labels=["a"], true_labels=["b"]) == []
+
+
+def test_recall_precision_at_each_tolerance_exactly():
+    events = _events(("baseball", "baseball_swing", 10.0), ("basketball", "basketball_layup", 20.0),
+                     ("soccer", "soccer_shooting", 30.0), ("soccer", "soccer_shooting", 40.0))
+    preds = [_hl(10.5), _hl(21.5, "basketball_layup"), _hl(33.0, "baseball_swing"), _hl(60.0), _hl(10.8)]
+    by_tol = {r["tolerance_s"]: r for r in
+              evaluate_highlights(preds, SimpleNamespace(events=events), tolerances=(1, 2, 5))["by_tolerance"]}
+    assert (by_tol[1]["recall"], by_tol[1]["precision"]) == (0.25, 0.2)
+    assert (by_tol[2]["recall"], by_tol[2]["precision"]) == (0.5, 0.4)
+    assert (by_tol[5]["recall"], by_tol[5]["precision"]) == (0.75, 0.6)
+    assert by_tol[5]["class_recall"] == 0.5  # the 33.0 "swing" matches a shot only by time
+    assert by_tol[5]["per_sport"]["soccer"] == {"events": 2, "recall": 0.5, "class_recall": 0.0}
+    assert by_tol[5]["per_sport"]["basketball"]["class_recall"] == 1.0
+    assert score_at([], events, 2.0)["precision"] is None
+
+
+# -- kinematics ------------------------------------------------------------------------------
+
+def _still_body(n):
+    """(n, 17, 3) standing keypoints, 100 px tall body (torso 30 px)."""
+    base = np.array([(0, -44), (-2, -46), (2, -46), (-4, -45), (4, -45), (-10, -30), (10, -30), (-13, -15),
+                     (13, -15), (-14, -2), (14, -2), (-6, 0), (6, 0), (-6, 25), (6, 25), (-6, 50), (6, 50)],
+                    dtype=np.float64) + np.array([200, 200])
+    kp = np.repeat(base[None], n, axis=0)
+    return np.concatenate([kp, np.full((n, 17, 1), 2.0)], axis=2)
+
+
+def test_kinematics_names_the_joint_that_moved():
+    cfg = PipelineConfig()
+    times = np.arange(20) / 10.0
+    still = _still_body(20)
+    assert find_triggers(times, still, scale=100.0, config=cfg) == []
+    swing = still.copy()
+    swing[10, 10, :2] += [40, -20]  # right wrist jumps 45 px in 0.1 s: 4.5 body heights/s
+    [trig] = find_triggers(times, swing, scale=100.0, config=cfg)
+    assert (trig.kind, trig.key_s) == ("wrist_speed", 1.0)
+    kick = still.copy()
+    kick[12:, 16, :2] += [35, -10]
+    assert [t.kind for t in find_triggers(times, kick, scale=100.0, config=cfg)] == ["ankle_speed"]
+    jump = still.copy()
+    jump[8:12, :, 1] -= 20  # the whole body 0.2 heights up ...
+    assert all(t.kind != "hip_rise" for t in find_triggers(times, jump, scale=100.0, config=cfg))  # arms down
+    jump[8:12, [9, 10], 1] -= 50  # ... with the wrists 0.22 heights above the shoulders
+    kinds = [t.kind for t in find_triggers(times, jump, scale=100.0, config=cfg)]
+    assert "hip_rise" in kinds
+    # NMS across kinds keeps the strongest near one moment
+    assert len(suppress(find_triggers(times, jump, scale=100.0, config=cfg), 1.5)) == 1
+
+
+def test_missing_keypoints_do_not_trigger():
+    cfg = PipelineConfig()
+    times = np.arange(10) / 10.0
+    kp = _still_body(10)
+    kp[:, :, :2] = np.nan
+    assert find_triggers(times, kp, scale=100.0, config=cfg) == []
+
+
+# -- local-file detector ---------------------------------------------------------------------
+
+def test_local_detector_needs_an_existing_file(tmp_path):
+    from highlights.pipeline.detect_local import LocalDetector
+
+    with pytest.raises(FileNotFoundError, match="detector file not found"):
+        LocalDetector(tmp_path / "rfdetr.onnx")
+    with pytest.raises(ValueError, match="needs detector_path"):
+        LocalDetector(None)
+
+
+def test_local_torchscript_detector_finds_people(tmp_path):
+    import torch
+
+    from highlights.pipeline.detect_local import LocalDetector, parse_detections
+
+    class Fixed(torch.nn.Module):
+        def forward(self, x):
+            h, w = x.shape[2], x.shape[3]
+            return torch.tensor([[0.0, 0.0, w / 2, h / 2, 0.9, 0.0],  # a person
+                                 [1.0, 1.0, 5.0, 5.0, 0.9, 3.0],  # not a person
+                                 [2.0, 2.0, 9.0, 9.0, 0.2, 0.0]])  # too unsure
+
+    path = tmp_path / "det.pt"
+    torch.jit.script(Fixed()).save(str(path))
+    rows = parse_detections(LocalDetector(path)(np.zeros((40, 60, 3), np.uint8)), person_class=0, min_score=0.5)
+    np.testing.assert_allclose(rows, [[0, 0, 30, 20, 0.9]], rtol=1e-6)
+    (tmp_path / "bad.pt").write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="not a TorchScript module"):
+        LocalDetector(tmp_path / "bad.pt")

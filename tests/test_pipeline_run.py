@@ -1,0 +1,207 @@
+"""The pipeline end to end on a tiny hand-made game: stages on and off, attribution, ablation, outputs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from highlights.events import load_annotation
+from highlights.pipeline.ablation import ablation_plan, run_ablation, write_ablation
+from highlights.pipeline.config import STAGES, PipelineConfig
+from highlights.pipeline.detect import detect_highlights
+from highlights.pipeline.eval_report import evaluate_result, evaluate_video
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.classify import ClassifierStage
+from highlights.pipeline.run import run_pipeline
+from highlights.pipeline.stage import register
+from pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+torch.set_num_threads(1)  # the machine's cores are shared; tests stay small
+
+# Ground-truth detection and pose, the oracle classifier: every stage runs, in well under a second.
+FAST = PipelineConfig(detection_backend="gt", pose_backend="gt", classifier_backend="oracle")
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    video = make_game(tmp_path_factory.mktemp("game"))
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+def _run(game, **changes):
+    video, annotation = game
+    return run_pipeline(video, FAST.with_overrides(changes), annotation=annotation, progress=False)
+
+
+def _causes(result, annotation):
+    report = evaluate_result(result, annotation)
+    return [m["cause"] for m in report["attribution"]["misses"]], report
+
+
+def test_all_stages_find_every_event(game):
+    video, annotation = game
+    result = _run(game)
+    assert result.backends == {"candidates": "motion", "detection": "gt", "pose": "gt", "kinematics": "joints",
+                               "classifier": "oracle", "merge": "temporal_nms"}
+    assert [h.label for h in result.highlights] == [e.label for e in DEFAULT_EVENTS]
+    for h, e in zip(result.highlights, DEFAULT_EVENTS):
+        assert abs(h.key_s - e.key_s) <= 0.5
+        assert h.start_s <= e.key_s <= h.end_s
+        assert {"candidates", "kinematics", "classifier", "merge"} <= set(h.evidence)
+    report = evaluate_result(result, annotation)
+    at2 = next(r for r in report["by_tolerance"] if r["tolerance_s"] == 2.0)
+    assert (at2["recall"], at2["precision"], at2["class_recall"]) == (1.0, 1.0, 1.0)
+    assert report["attribution"]["missed"] == 0
+    # The cheap stages ran on the moving frames only.
+    assert result.stats["frames_through_detection_or_pose"] < result.stats["analysis_frames"] / 3
+
+
+def test_each_flag_switches_its_stage_off(game):
+    base = _run(game)
+    for stage in STAGES:
+        result = _run(game, **{stage: False})
+        expected = "off (dense)" if stage == "candidates" else "off"
+        assert result.backends[stage] == expected
+        assert all(b != "off" for s, b in result.backends.items() if s != stage)
+    no_candidates = _run(game, candidates=False)
+    assert {w["source"] for w in no_candidates.trace.windows} == {"dense"}
+    assert no_candidates.stats["frames_through_detection_or_pose"] == no_candidates.stats["analysis_frames"]
+    no_detection = _run(game, detection=False)  # the gt pose finds its own people
+    assert no_detection.trace.frame_persons.count(-1) == base.trace.frame_persons.count(-1)
+    assert len(no_detection.highlights) == 3
+    no_pose = _run(game, pose=False)
+    assert set(no_pose.trace.frame_pose_ok) == {-1}
+    no_kinematics = _run(game, kinematics=False)
+    assert no_kinematics.trace.triggers == []
+    assert len(no_kinematics.trace.classifications) > len(base.trace.classifications)  # windows tiled instead
+    no_classifier = _run(game, classifier=False)
+    assert no_classifier.trace.classifications == []
+    assert [h.label for h in no_classifier.highlights] == [e.label for e in DEFAULT_EVENTS]  # from the triggers
+    assert all("classifier" not in h.evidence for h in no_classifier.highlights)
+    no_merge = _run(game, merge=False)
+    assert all(h.duration_s == pytest.approx(FAST.classifier_window_s) for h in no_merge.highlights)
+    assert all(h.duration_s >= FAST.min_length_s for h in base.highlights)
+
+
+def test_attribution_names_the_stage_that_was_knocked_out(game):
+    _, annotation = game
+    causes, report = _causes(_run(game, gt_pose_dropout=1.0), annotation)
+    assert causes == ["pose"] * 3
+    assert report["attribution"]["by_stage"]["pose/kinematics"] == {"count": 3, "share": 1.0}
+    causes, _ = _causes(_run(game, gt_detection_dropout=1.0), annotation)
+    assert causes == ["detection"] * 3
+    causes, _ = _causes(_run(game, motion_threshold=50.0), annotation)
+    assert causes == ["candidates"] * 3
+    causes, _ = _causes(_run(game, wrist_speed_threshold=100.0), annotation)
+    assert causes == ["kinematics"]  # only the swing needed the wrist
+    causes, _ = _causes(_run(game, oracle_accuracy=0.0), annotation)
+    assert causes == ["classifier_wrong_class"] * 3
+    causes, _ = _causes(_run(game, classifier_min_score=1.01), annotation)
+    assert causes == ["classifier_none"] * 3
+
+
+def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
+    video, annotation = game
+    changes = {"nms_iou": 0.5, "gt_pose_dropout": 1.0, "pad_after_s": 2.0}
+    assert [kind for _, kind, _ in ablation_plan(changes)] == (
+        ["baseline"] + ["alone"] * 3 + ["all"] + ["all_but"] * 3)
+    cache: dict = {}
+    result = run_ablation(video, annotation, FAST, changes, cache=cache)
+    rows = {r.name: r for r in result.rows}
+    assert rows["baseline"].recall == 1.0
+    assert rows["only gt_pose_dropout=1.0"].recall == 0.0
+    assert rows["only nms_iou=0.5"].recall == 1.0
+    assert rows["all changes"].recall == 0.0
+    assert rows["all but gt_pose_dropout"].recall == 1.0
+    assert rows["all but gt_pose_dropout"].delta_recall_vs_all == 1.0
+    assert result.culprits == ["gt_pose_dropout"]
+    written = write_ablation(result, tmp_path)
+    saved = json.loads(written["json"].read_text())
+    assert saved["base_config"] == FAST.to_dict() and len(saved["rows"]) == 8
+    assert "all but gt_pose_dropout" in written["markdown"].read_text()
+    # A merge-only change reuses every cached frame and classifier window.
+    before = len(cache)
+    run_pipeline(video, FAST.with_overrides({"nms_iou": 0.7}), annotation=annotation, cache=cache, progress=False)
+    assert len(cache) == before
+
+
+def test_detect_writes_highlights_json_that_round_trips(game, tmp_path):
+    video, annotation = game
+    result, written = detect_highlights(video, FAST, tmp_path, annotation=annotation, progress=False,
+                                        log=lambda m: None)
+    data = json.loads((tmp_path / "highlights.json").read_text())
+    assert written["json"] == tmp_path / "highlights.json"
+    assert data["config"] == FAST.to_dict()
+    assert data["video"]["width"] == 320 and data["inference_backend"] == "annotation"
+    assert data["stages"]["pose"] == "gt"
+    loaded = [Highlight.from_dict(h) for h in data["highlights"]]
+    assert loaded == result.highlights and len(loaded) == 3
+    assert all(h.evidence["classifier"]["backend"] == "oracle" for h in loaded)
+
+
+def test_the_untrained_model_runs_the_real_classifier_path(game):
+    result = _run(game, classifier_backend="untrained", classifier_min_score=0.0)
+    assert result.inference_backend == "eager-fp32-channels_last_3d"
+    assert len(result.trace.classifications) == 3
+    for c in result.trace.classifications:
+        assert c["label"] in ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
+        assert 0.25 <= c["score"] <= 1.0  # the top of 4 probabilities
+
+
+def test_stream_holds_a_bounded_buffer(game):
+    video, annotation = game
+    cfg = FAST.with_overrides({"classifier_backend": "untrained", "classifier_min_score": 0.0,
+                               "candidate_max_s": 3.0, "buffer_s": 8.0})
+    result = run_pipeline(video, cfg, annotation=annotation, progress=False)
+    cap = math.ceil(cfg.buffer_s * cfg.analysis_fps) + 2
+    assert result.stats["frame_buffer_capacity"] == cap
+    assert 0 < result.stats["frame_buffer_max_frames"] <= cap < result.stats["analysis_frames"] / 2
+    assert result.stats["record_buffer_max"] <= cap
+    assert result.stats["classifier_windows"] == 3
+    assert 0 < result.stats["classifier_max_waiting_clips"] <= cfg.classifier_batch
+
+
+@register
+class RecordingClassifier(ClassifierStage):
+    """Keeps the clips it is given and says none: lets a test look at what the classifier saw."""
+
+    backend = "test-recording"
+    seen: list = []
+
+    def predict(self, clips):
+        RecordingClassifier.seen.extend(clips)
+        probs = np.zeros((len(clips), len(self.classes)), np.float32)
+        probs[:, self.classes.index("none")] = 1.0
+        return probs
+
+
+def test_stream_windows_hold_the_frames_a_seek_would(game):
+    """The ring buffer gives the classifier the same moments as seeking read_clip window by window."""
+    clips = {}
+    for mode in ("stream", "seek"):
+        RecordingClassifier.seen = []
+        _run(game, classifier_backend="test-recording", classifier_frames=mode)
+        clips[mode] = RecordingClassifier.seen
+    assert len(clips["stream"]) == len(clips["seek"]) == 3
+    for a, b in zip(clips["stream"], clips["seek"]):
+        assert a.shape[0] == b.shape[0] == 16
+        small = np.stack([cv2.resize(f, (a.shape[2], a.shape[1]), interpolation=cv2.INTER_AREA) for f in b])
+        # Same frames, scaled differently: a few grey levels apart on average, far less than a
+        # one-frame shift of the moving limbs would make.
+        assert np.abs(a.astype(np.int16) - small.astype(np.int16)).mean() < 3.0
+
+
+def test_evaluate_video_writes_json_and_markdown_with_the_config(game, tmp_path):
+    video, annotation = game
+    report, written = evaluate_video(video, annotation, FAST.with_overrides({"gt_pose_dropout": 1.0}), tmp_path,
+                                     progress=False)
+    saved = json.loads((tmp_path / "pipeline_eval.json").read_text())
+    assert saved["config"]["gt_pose_dropout"] == 1.0
+    assert [r["tolerance_s"] for r in saved["by_tolerance"]] == [1.0, 2.0, 5.0]
+    md = (tmp_path / "pipeline_eval.md").read_text()
+    assert "| pose/kinematics | 3 | 1.000 |" in md

@@ -1,0 +1,215 @@
+"""The test report: seed's table, agreement with scikit-learn, intervals, error analysis, files, compare."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.report import (
+    REPORT_FILENAME,
+    build_report,
+    compare_reports,
+    format_comparison,
+    load_report,
+    render_markdown,
+    render_table,
+    report_from_confusion,
+    write_report_files,
+)
+from highlights.report.metrics import confusions_of, macro_f1_of
+
+# The seed's confusion matrix with its column order corrected (the printed header is misprinted:
+# the columns are baseball, basketball, none, soccer, as the row sums and the table show).
+SEED_LABELS = ["baseball_swing", "basketball_layup", "none", "soccer_shooting"]
+SEED_MATRIX = [[34, 0, 1, 0], [0, 17, 1, 0], [0, 3, 45, 1], [0, 0, 1, 14]]
+
+# Verbatim from the seed's engineering log.
+SEED_TABLE = """\
+| Class | Precision | Recall | F1 | Support |
+|---|---|---|---|---|
+| baseball_swing | 1.000 | 0.971 | 0.986 | 35 |
+| soccer_shooting | 0.933 | 0.933 | 0.933 | 15 |
+| none | 0.938 | 0.918 | 0.928 | 49 |
+| basketball_layup | 0.850 | 0.944 | 0.895 | 18 |
+| Overall accuracy | 0.940 | 117 |"""
+
+
+def _random_predictions(n: int, labels: list[str], seed: int, accuracy: float = 0.7):
+    rng = np.random.default_rng(seed)
+    y_true = rng.choice(labels, size=n)
+    wrong = rng.random(n) > accuracy
+    y_pred = np.where(wrong, rng.choice(labels, size=n), y_true)
+    return list(y_true), list(y_pred)
+
+
+def test_seed_matrix_gives_the_seed_table_exactly():
+    report = report_from_confusion(SEED_LABELS, SEED_MATRIX)
+    assert render_table(report) == SEED_TABLE
+    markdown = render_markdown(report)
+    assert SEED_TABLE in markdown
+    assert "Macro-F1: 0.94 " in markdown
+    assert report["num_clips"] == 117
+
+
+def test_seed_errors_all_sit_on_the_none_boundary():
+    errors = report_from_confusion(SEED_LABELS, SEED_MATRIX)["errors"]
+    assert errors["total"] == 7
+    assert errors["confused_with_none"] == 7
+    assert errors["none_called_action"] == 4
+    assert errors["action_called_none"] == 3
+    assert errors["cross_sport"] == 0
+    assert errors["top_confusions"][0] == {"true": "none", "predicted": "basketball_layup", "count": 3}
+
+
+def test_metrics_agree_with_sklearn_on_random_data():
+    labels = ["a_x", "b_y", "c_z", "none"]
+    y_true, y_pred = _random_predictions(300, labels, seed=1)
+    report = build_report(y_true, y_pred, labels, n_bootstrap=50)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    for i, label in enumerate(labels):
+        m = report["per_class"][label]
+        assert m["precision"] == pytest.approx(p[i])
+        assert m["recall"] == pytest.approx(r[i])
+        assert m["f1"] == pytest.approx(f[i])
+        assert m["support"] == s[i]
+    assert report["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
+    assert report["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+
+
+def test_bootstrap_macro_f1_helper_agrees_with_sklearn_including_absent_classes():
+    rng = np.random.default_rng(3)
+    t = rng.integers(0, 3, size=(20, 15))  # class 3 never true
+    p = rng.integers(0, 4, size=(20, 15))
+    ours = macro_f1_of(confusions_of(t, p, 4))
+    for b in range(20):
+        expected = f1_score(t[b], p[b], labels=[0, 1, 2, 3], average="macro", zero_division=0)
+        assert ours[b] == pytest.approx(expected)
+
+
+def test_confidence_intervals_contain_the_estimate_and_shrink_with_more_clips():
+    labels = ["a_x", "b_y", "none"]
+    widths = []
+    for n in (60, 2000):
+        y_true, y_pred = _random_predictions(n, labels, seed=n)
+        report = build_report(y_true, y_pred, labels, n_bootstrap=400, seed=0)
+        boot = report["bootstrap"]
+        assert boot["n_clips"] == n and boot["confidence"] == 0.95
+        for metric in ("accuracy", "macro_f1"):
+            lo, hi = boot[metric]
+            assert lo <= report[metric] <= hi
+            assert lo < hi
+        widths.append(boot["accuracy"][1] - boot["accuracy"][0])
+    assert widths[1] < widths[0] / 3
+    assert "wide" in build_report(*_random_predictions(117, labels, 0), labels, n_bootstrap=10)["bootstrap"]["note"]
+
+
+def test_bootstrap_is_repeatable_for_a_seed():
+    labels = ["a_x", "b_y", "none"]
+    y_true, y_pred = _random_predictions(80, labels, seed=5)
+    a = build_report(y_true, y_pred, labels, n_bootstrap=200, seed=7)["bootstrap"]
+    b = build_report(y_true, y_pred, labels, n_bootstrap=200, seed=7)["bootstrap"]
+    assert a == b
+
+
+def test_confusion_matrix_axes_and_labels_are_named_in_the_json(tmp_path):
+    labels = ["baseball_swing", "none", "soccer_shooting"]
+    report = build_report(["none", "none", "soccer_shooting"], ["none", "soccer_shooting", "soccer_shooting"], labels)
+    path = write_report_files(report, tmp_path)["json"]
+    assert path.name == REPORT_FILENAME
+    cm = json.loads(path.read_text())["confusion_matrix"]
+    assert cm["rows"] == "true" and cm["columns"] == "predicted"
+    assert cm["labels"] == labels
+    # baseball_swing absent from both sides still gets its row and column.
+    assert cm["matrix"] == [[0, 0, 0], [0, 1, 1], [0, 0, 1]]
+
+
+def test_error_split_on_a_hand_made_example():
+    labels = ["baseball_swing", "baseball_bunt", "basketball_layup", "none"]
+    y_true = ["baseball_swing", "baseball_swing", "basketball_layup", "none", "none", "baseball_bunt", "none"]
+    y_pred = ["none", "basketball_layup", "basketball_layup", "baseball_swing", "none", "baseball_swing", "basketball_layup"]
+    proba = np.full((7, 4), 0.1)
+    for i, p in enumerate(y_pred):
+        proba[i, labels.index(p)] = 0.3 + 0.1 * i
+    ids = [f"clip{i}" for i in range(7)]
+    errors = build_report(y_true, y_pred, labels, proba=proba, clip_ids=ids, n_bootstrap=10)["errors"]
+    assert errors["total"] == 5
+    assert errors["action_called_none"] == 1  # clip0
+    assert errors["none_called_action"] == 2  # clip3, clip6
+    assert errors["confused_with_none"] == 3
+    assert errors["cross_sport"] == 1  # clip1: baseball -> basketball
+    assert errors["same_sport"] == 1  # clip5: bunt -> swing
+    mis = errors["misclassified"]
+    assert [m["clip_id"] for m in mis] == ["clip6", "clip5", "clip3", "clip1", "clip0"]  # most confident first
+    assert mis[0] == {"clip_id": "clip6", "true": "none", "predicted": "basketball_layup", "confidence": pytest.approx(0.9)}
+
+
+def test_none_class_is_configurable():
+    labels = ["background", "soccer_shooting", "basketball_layup"]
+    y_true = ["background", "soccer_shooting", "basketball_layup"]
+    y_pred = ["soccer_shooting", "background", "soccer_shooting"]
+    errors = build_report(y_true, y_pred, labels, none_label="background", n_bootstrap=10)["errors"]
+    assert (errors["confused_with_none"], errors["cross_sport"]) == (2, 1)
+
+
+def test_bad_inputs_are_clear_errors():
+    with pytest.raises(ValueError, match="unknown class 'cat'"):
+        build_report(["cat"], ["none"], ["none"])
+    with pytest.raises(ValueError, match="entries"):
+        build_report(["none"], ["none", "none"], ["none"])
+    with pytest.raises(ValueError, match="shape"):
+        report_from_confusion(["a", "b"], [[1, 2, 3]])
+
+
+def test_report_files_and_markdown_name_the_provenance(tmp_path):
+    meta = {"model": {"arch": "r2plus1d_18"}, "checkpoint": "best.pt", "dataset": {"version": "v2"}, "backend": "eager"}
+    report = report_from_confusion(SEED_LABELS, SEED_MATRIX, meta=meta)
+    paths = write_report_files(report, tmp_path)
+    assert load_report(paths["json"])["meta"]["checkpoint"] == "best.pt"
+    assert SEED_TABLE in paths["markdown"].read_text()
+    assert "| true \\ predicted | baseball_swing | basketball_layup | none | soccer_shooting |" in paths["markdown"].read_text()
+    assert paths["confusion_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_compare_gives_the_change_per_metric_and_class():
+    a = report_from_confusion(SEED_LABELS, SEED_MATRIX)
+    better = [[35, 0, 0, 0], [0, 18, 0, 0], [0, 1, 47, 1], [0, 0, 0, 15]]
+    b = report_from_confusion(SEED_LABELS, better)
+    rows = compare_reports(a, b)
+    by_key = {(r["metric"], r["class"]): r for r in rows}
+    assert by_key[("accuracy", None)]["change"] == pytest.approx(b["accuracy"] - a["accuracy"])
+    assert by_key[("recall", "baseball_swing")]["change"] == pytest.approx(1 - 34 / 35)
+    assert by_key[("support", "none")]["change"] == 0
+    text = format_comparison(rows)
+    assert "| recall | baseball_swing | 0.971 | 1.000 | +0.029 |" in text
+
+
+def test_compare_handles_a_class_only_one_side_has():
+    a = build_report(["none", "soccer_shooting"], ["none", "soccer_shooting"], ["none", "soccer_shooting"], n_bootstrap=10)
+    b = build_report(["none", "golf_swing"], ["none", "none"], ["none", "golf_swing"], n_bootstrap=10)
+    rows = compare_reports(a, b)
+    golf = [r for r in rows if r["class"] == "golf_swing" and r["metric"] == "f1"][0]
+    assert golf["a"] is None and golf["b"] == 0.0 and golf["change"] is None
+
+
+def test_cli_from_confusion_prints_the_seed_table_and_compare_works(tmp_path):
+    cm = tmp_path / "cm.json"
+    cm.write_text(json.dumps({"labels": SEED_LABELS, "matrix": SEED_MATRIX}))
+    runner = CliRunner()
+    result = runner.invoke(app, ["report", "from-confusion", str(cm), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 0, result.output
+    assert SEED_TABLE in result.output
+    report_path = tmp_path / "r" / REPORT_FILENAME
+    assert report_path.exists()
+    result = runner.invoke(app, ["report", "compare", str(report_path), str(report_path)])
+    assert result.exit_code == 0, result.output
+    assert "| accuracy | all | 0.940" in result.output and "+0.000" in result.output
+    result = runner.invoke(app, ["report", "show", str(report_path)])
+    assert result.exit_code == 0 and SEED_TABLE in result.output
+    result = runner.invoke(app, ["report", "show", str(cm)])
+    assert result.exit_code == 1 and "not a test report" in result.output

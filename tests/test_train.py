@@ -1,0 +1,234 @@
+"""Training on tiny colour-coded clips: learning, checkpoints, resume, cache, evaluation, CLI."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+import highlights.train.cache as cache_module
+import highlights.train.loop as loop_module
+from highlights.cli.app import app
+from highlights.model import CheckpointError, load_checkpoint, load_training_state, r2plus1d_18
+from highlights.report import REPORT_FILENAME, load_report
+from highlights.train import TrainConfig, fit
+from highlights.train.data import CachedClipDataset, balanced_class_weights
+
+from train_fixtures import make_colour_dataset, tiny_config
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope="module")
+def colour_data(tmp_path_factory):
+    return make_colour_dataset(tmp_path_factory.mktemp("colour"), per_class=8)
+
+
+@pytest.fixture(scope="module")
+def trained(colour_data, tmp_path_factory):
+    """One short run shared by the tests that only read its outputs."""
+    out = tmp_path_factory.mktemp("run")
+    config = tiny_config(colour_data, out, epochs=8, lr=1e-2, batch_size=4, cache_dir=str(out.parent / "cache-shared"))
+    return config, fit(config, show_progress=False)
+
+
+def test_loss_falls_and_validation_separates_the_colours(trained):
+    _, result = trained
+    losses = [h["train_loss"] for h in result.history]
+    assert len(losses) == 8
+    assert losses[-1] < 0.3 * losses[0]
+    assert result.best_val_macro_f1 == 1.0
+    for h in result.history:
+        assert 0.0 <= h["data_wait_share"] <= 1.0 and h["clips"] == 8
+
+
+def test_checkpoint_carries_the_meta_and_loads_weights_only(trained, colour_data):
+    config, result = trained
+    raw = torch.load(result.best_checkpoint, map_location="cpu", weights_only=True)
+    assert isinstance(raw, dict)
+    model, meta = load_checkpoint(result.best_checkpoint)
+    assert meta["classes"] == colour_data.classes
+    assert meta["clip_spec"]["num_frames"] == 4 and meta["clip_spec"]["crop_size"] == 32
+    assert meta["model"]["width"] == 0.125 and meta["model"]["layers"] == [1, 1, 1, 1]
+    assert meta["train_config"] == config.to_dict()
+    assert meta["dataset"]["version"] == "v1"
+    assert meta["epoch"] == result.best_epoch
+    # The loaded weights are the trained ones, not a fresh model's.
+    _, last_meta = load_checkpoint(result.last_checkpoint)
+    assert last_meta["epoch"] == 8
+    fresh = r2plus1d_18(2, width=0.125, layers=(1, 1, 1, 1))
+    assert not torch.equal(model.fc.weight, fresh.fc.weight)
+    history = json.loads((result.out_dir / "train_history.json").read_text())
+    assert [h["epoch"] for h in history["history"]] == list(range(1, 9))
+
+
+def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data, tmp_path, monkeypatch):
+    shared_cache = str(tmp_path / "cache")
+    straight = fit(tiny_config(colour_data, tmp_path / "straight", augment=True, hflip=True, cache_dir=shared_cache),
+                   show_progress=False)
+
+    config = tiny_config(colour_data, tmp_path / "interrupted", augment=True, hflip=True, cache_dir=shared_cache)
+    real_epoch = loop_module.train_one_epoch
+    calls = []
+
+    def crash_in_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the run dies mid-way through epoch 2
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop_module, "train_one_epoch", crash_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        fit(config, show_progress=False)
+    monkeypatch.setattr(loop_module, "train_one_epoch", real_epoch)
+    _, meta_after_crash = load_checkpoint(config.out_dir + "/last.pt")
+    assert meta_after_crash["epoch"] == 1
+
+    resumed = fit(config, resume=True, show_progress=False)
+    a, _ = load_checkpoint(straight.last_checkpoint)
+    b, _ = load_checkpoint(resumed.last_checkpoint)
+    sa, sb = a.state_dict(), b.state_dict()
+    assert sa.keys() == sb.keys()
+    for key in sa:
+        assert torch.equal(sa[key], sb[key]), key
+    assert [h["train_loss"] for h in straight.history] == [h["train_loss"] for h in resumed.history]
+    state_a = load_training_state(straight.last_checkpoint)
+    state_b = load_training_state(resumed.last_checkpoint)
+    assert state_a.epoch == state_b.epoch == 1
+    assert state_a.scheduler_state["last_epoch"] == state_b.scheduler_state["last_epoch"]
+    assert torch.equal(state_a.rng_state["torch"], state_b.rng_state["torch"])
+    for group_a, group_b in zip(state_a.optimizer_state["state"].values(), state_b.optimizer_state["state"].values()):
+        assert torch.equal(group_a["exp_avg_sq"], group_b["exp_avg_sq"])
+
+
+def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(colour_data, tmp_path):
+    config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
+    fit(config, show_progress=False)
+    with pytest.raises(FileExistsError, match="--resume"):
+        fit(config, show_progress=False)
+    with pytest.raises(ValueError, match="lr"):
+        fit(config.replace(lr=0.5), resume=True, show_progress=False)
+    # A finished run resumes to itself without training again.
+    again = fit(config.replace(num_workers=1), resume=True, show_progress=False)
+    assert len(again.history) == 1
+
+
+def test_each_clip_is_decoded_once_across_epochs_and_runs(colour_data, tmp_path, monkeypatch):
+    calls = []
+    real_read_clip = cache_module.read_clip
+
+    def counting_read_clip(*args, **kwargs):
+        calls.append(args[0])
+        return real_read_clip(*args, **kwargs)
+
+    monkeypatch.setattr(cache_module, "read_clip", counting_read_clip)
+    cache_dir = str(tmp_path / "cache")
+    n_clips = len(colour_data.split("train")) + len(colour_data.split("val", augmented=False))
+    fit(tiny_config(colour_data, tmp_path / "a", epochs=3, cache_dir=cache_dir), show_progress=False)
+    assert len(calls) == n_clips == len(set(calls))
+    fit(tiny_config(colour_data, tmp_path / "b", epochs=2, cache_dir=cache_dir), show_progress=False)
+    assert len(calls) == n_clips  # the second run decoded nothing
+
+
+def test_samples_are_a_function_of_seed_epoch_and_index(colour_data, tmp_path):
+    from highlights.augment import PhoneAugment
+    from highlights.train.cache import DecodedClipCache
+
+    config = tiny_config(colour_data, tmp_path / "run")
+    records = colour_data.split("train")
+    files = DecodedClipCache(tmp_path / "cache", config.clip_spec()).ensure(records)
+    cached = np.load(files[0])
+    assert cached.dtype == np.uint8 and cached.shape == (4, 36, 36, 3)
+
+    def make(seed):
+        return CachedClipDataset(files, [0] * len(files), config.clip_spec(), train=True, seed=seed,
+                                 augment=PhoneAugment(), hflip=True, clips_per_video=2)
+
+    ds = make(0)
+    assert len(ds) == 2 * len(files)
+    x0, _ = ds[3]
+    assert x0.shape == (3, 4, 32, 32)
+    assert torch.equal(x0, make(0)[3][0])
+    ds.set_epoch(1)
+    assert not torch.equal(x0, ds[3][0])
+    assert not torch.equal(x0, make(1)[3][0])
+
+
+def test_class_weights_are_inverse_frequency():
+    weights = balanced_class_weights([0, 0, 0, 1], 3)
+    assert weights.tolist() == pytest.approx([4 / 9, 4 / 3, 0.0])
+
+
+def test_sampler_balance_and_pretrained_backbone(colour_data, tmp_path):
+    donor = r2plus1d_18(7, width=0.125, layers=(1, 1, 1, 1))
+    weights = tmp_path / "donor.pth"
+    torch.save(donor.state_dict(), weights)
+    config = tiny_config(colour_data, tmp_path / "run", epochs=1, balance="sampler", pretrained=str(weights))
+    result = fit(config, show_progress=False)
+    model, _ = load_checkpoint(result.last_checkpoint)
+    assert model.fc.out_features == 2
+    assert not torch.equal(model.stem[0].weight, donor.stem[0].weight)  # trained on from the donor's
+    # The backbone started from the donor's weights: after one epoch it is still far nearer to
+    # them than the run's own random initialisation is.
+    torch.manual_seed(config.seed)
+    own_init = r2plus1d_18(2, width=0.125, layers=(1, 1, 1, 1))
+    moved = (model.stem[0].weight - donor.stem[0].weight).abs().max()
+    assert moved < 0.1 * (own_init.stem[0].weight - donor.stem[0].weight).abs().max()
+    bad = tiny_config(colour_data, tmp_path / "bad", epochs=1, width=0.25, pretrained=str(weights))
+    with pytest.raises(CheckpointError, match="donor.pth"):
+        fit(bad, show_progress=False)
+
+
+def test_config_round_trips_and_the_default_is_the_seed_model():
+    config = TrainConfig(root="r", version="v2", out_dir="o")
+    assert config.is_seed_model and config.clip_spec().num_frames == 16 and config.clip_spec().crop_size == 112
+    assert TrainConfig.from_dict(config.to_dict()) == config
+    assert not TrainConfig.quick("r", "v2", "o").is_seed_model
+    with pytest.raises(ValueError, match="balance"):
+        TrainConfig(root="r", version="v2", out_dir="o", balance="oversample")
+
+
+def test_evaluate_writes_the_report_files(trained, colour_data, tmp_path):
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    _, result = trained
+    report, paths = evaluate_checkpoint(result.best_checkpoint, root=colour_data.root, version="v1",
+                                        out_dir=tmp_path / "report", num_workers=0, n_bootstrap=100,
+                                        show_progress=False)
+    assert paths["json"].name == REPORT_FILENAME
+    assert paths["markdown"].exists() and paths["confusion_png"].read_bytes()[:4] == b"\x89PNG"
+    saved = load_report(paths["json"])
+    assert saved["num_clips"] == len(colour_data.split("test", augmented=False))
+    assert saved["labels"] == colour_data.classes
+    assert saved["meta"]["dataset"]["version"] == "v1"
+    assert saved["meta"]["inference_backend"]
+    assert saved["meta"]["checkpoint"]["epoch"] == result.best_epoch
+
+
+def test_cli_train_then_evaluate(colour_data, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "cli-run"
+    args = ["train", "--root", str(colour_data.root), "--version", "v1", "--out", str(out),
+            "--epochs", "1", "--batch-size", "4", "--width", "0.125", "--frames", "4", "--crop", "32",
+            "--workers", "0", "--no-augment", "--no-progress"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "reduced R(2+1)D" in result.output and "best: epoch 1" in result.output
+    result = runner.invoke(app, ["evaluate", str(out / "best.pt"), "--root", str(colour_data.root),
+                                 "--version", "v1", "--out", str(tmp_path / "eval"), "--workers", "0",
+                                 "--bootstrap", "50", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "| Class | Precision | Recall | F1 | Support |" in result.output
+    assert (tmp_path / "eval" / REPORT_FILENAME).exists()
+    result = runner.invoke(app, ["train", "--root", str(colour_data.root), "--version", "v9", "--out",
+                                 str(tmp_path / "x"), "--quick", "--no-progress"])
+    assert result.exit_code == 1 and "v9" in result.output
