@@ -11,7 +11,7 @@ from __future__ import annotations
 import shlex
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -26,59 +26,172 @@ class DemoSize:
     name: str
     clips_per_class_v1: int
     none_clips_added_v2: int
-    action_clips_added_v2: int
     clip_seconds: float
     train_epochs: int
-    train_width: float
-    train_layers: tuple[int, int, int, int]
-    train_frames: int
-    batch_size: int
     game_minutes: float
     game_size: str
 
 
 SIZES: dict[str, DemoSize] = {
-    "default": DemoSize(
-        name="default",
-        clips_per_class_v1=30,
-        none_clips_added_v2=45,
-        action_clips_added_v2=10,
-        clip_seconds=2.0,
-        train_epochs=8,
-        train_width=0.25,
-        train_layers=(1, 1, 1, 1),
-        train_frames=16,
-        batch_size=8,
-        game_minutes=3.0,
-        game_size="640x360",
-    ),
-    "tiny": DemoSize(
-        name="tiny",
-        clips_per_class_v1=3,
-        none_clips_added_v2=3,
-        action_clips_added_v2=0,
-        clip_seconds=1.0,
-        train_epochs=1,
-        train_width=0.125,
-        train_layers=(1, 1, 1, 1),
-        train_frames=8,
-        batch_size=4,
-        game_minutes=0.4,
-        game_size="320x180",
-    ),
+    "default": DemoSize("default", clips_per_class_v1=30, none_clips_added_v2=45, clip_seconds=2.0,
+                        train_epochs=12, game_minutes=3.0, game_size="640x360"),
+    # The smallest run that still goes through every step; the test suite runs it.
+    "tiny": DemoSize("tiny", clips_per_class_v1=4, none_clips_added_v2=4, clip_seconds=1.0,
+                     train_epochs=1, game_minutes=0.4, game_size="320x180"),
 }
+
+# On synthetic footage, person detection and pose read the generator's ground truth (with a
+# little noise): MediaPipe's BlazePose is the backend for real footage, and it finds no person
+# in drawn figures.
+SYNTHETIC_STAGE_FLAGS = ["detection_backend=gt", "pose_backend=gt", "gt_pose_noise_px=2.0"]
+
+# The one-at-a-time ablation the demo runs: four changes a user might try at once.
+DEMO_ABLATION_CHANGES = ["kinematics_smooth_frames=3", "classifier_min_score=0.3", "nms_iou=0.6", "min_length_s=5"]
+
+MARKER_DIR = ".steps"
 
 
 @dataclass
 class Step:
+    key: str
     title: str
     argv: list[str]
-    done_when: Path | None = None  # the file whose existence shows the step already ran
 
 
-@dataclass
-class DemoPlan:
-    out: Path
-    size: DemoSize
-    steps: list[Step] = field(default_factory=list)
-    outputs: dict[str, Path] = field(default_factory=dict)
+def _sets(flags: list[str]) -> list[str]:
+    return [arg for flag in flags for arg in ("--set", flag)]
+
+
+def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
+    """The demo's command lines, in order, and the files a person opens afterwards."""
+    footage, datasets = out / "footage", out / "datasets"
+    run, report = out / "runs" / "classifier-v2", out / "report"
+    game_dir, detect_dir = out / "game", out / "highlights"
+    game_name = "game"
+    game_video, game_ann = game_dir / f"{game_name}.mp4", game_dir / f"{game_name}.json"
+    checkpoint = run / "best.pt"
+    seconds = str(size.clip_seconds)
+    steps = [
+        Step("synth-v1", "Synthetic labelled clips for dataset v1",
+             ["synth", "clips", "--per-class", str(size.clips_per_class_v1), "--seconds", seconds,
+              "--out", str(footage / "clips-v1"), "--seed", "1"]),
+        Step("dataset-v1", "Dataset v1 from those clips",
+             ["dataset", "create", str(footage / "clips-v1"), "--root", str(datasets)]),
+        Step("synth-v2", "More background (none) clips: the seed's v1 -> v2 growth",
+             ["synth", "clips", "--classes", "none", "--per-class", str(size.none_clips_added_v2),
+              "--seconds", seconds, "--out", str(footage / "clips-v2-none"), "--seed", "2"]),
+        Step("dataset-v2", "Dataset v2 = v1 + the new clips (v1's splits kept)",
+             ["dataset", "grow", str(footage / "clips-v2-none"), "--root", str(datasets), "--parent", "v1"]),
+        Step("dataset-diff", "The growth table", ["dataset", "diff", "v1", "v2", "--root", str(datasets)]),
+        Step("train", "Train the classifier on v2 (reduced budget for a CPU demo)",
+             ["train", "--root", str(datasets), "--version", "v2", "--out", str(run), "--quick",
+              "--epochs", str(size.train_epochs)]),
+        Step("evaluate", "Evaluate on v2's test split: the scoreboard",
+             ["evaluate", str(checkpoint), "--root", str(datasets), "--version", "v2", "--out", str(report)]),
+        Step("synth-game", "A synthetic game with annotated highlights",
+             ["synth", "game", "--minutes", str(size.game_minutes), "--size", size.game_size,
+              "--out", str(game_dir), "--name", game_name, "--seed", "3"]),
+        Step("detect", "Find the highlights in the game",
+             ["detect", str(game_video), "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),
+              "--out", str(detect_dir)]),
+        Step("pipeline-evaluate", "Pipeline recall, per sport, and where each miss was lost",
+             ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
+              "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS), "--out", str(out / "pipeline-eval")]),
+        Step("ablate", "One-at-a-time ablation of four changes",
+             ["pipeline", "ablate", "--video", str(game_video), "--annotations", str(game_ann),
+              "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),
+              *[arg for change in DEMO_ABLATION_CHANGES for arg in ("--change", change)],
+              "--out", str(out / "ablation")]),
+    ]
+    outputs = {
+        "dataset meta (v2)": datasets / "v2" / "dataset_meta.json",
+        "test report": report / "video_scorer_testreport.json",
+        "test report (Markdown)": report / "video_scorer_testreport.md",
+        "confusion matrix": report / "video_scorer_testreport_confusion.png",
+        "training curves": run / "train_curves.png",
+        "highlights": detect_dir / "highlights.json",
+        "highlight reel": detect_dir / "reel.mp4",
+        "review page": detect_dir / "highlights.html",
+        "pipeline evaluation": out / "pipeline-eval" / "pipeline_eval.md",
+        "ablation": out / "ablation" / "ablation.md",
+    }
+    return steps, outputs
+
+
+class DemoError(Exception):
+    """A demo step failed; the message names the step and its command line."""
+
+
+def _is_demo_folder(out: Path) -> bool:
+    return (out / MARKER_DIR).is_dir()
+
+
+def run_demo(out: Path, *, size: str = "default", fresh: bool = False,
+             run_cli: Callable[[list[str]], int] | None = None, console: Console | None = None) -> dict[str, Path]:
+    """Runs every step not already done in `out`; returns the files worth opening."""
+    console = console or Console()
+    if size not in SIZES:
+        raise DemoError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
+    out = Path(out)
+    if fresh and out.exists():
+        if not _is_demo_folder(out) and any(out.iterdir()):
+            raise DemoError(f"{out}: not a demo folder (no {MARKER_DIR}/); refusing to delete it for --fresh")
+        shutil.rmtree(out)
+    if out.exists() and any(out.iterdir()) and not _is_demo_folder(out):
+        raise DemoError(f"{out}: exists and is not a demo folder; choose another --out")
+    (out / MARKER_DIR).mkdir(parents=True, exist_ok=True)
+    run_cli = run_cli or _run_in_process
+    chosen = SIZES[size]
+    steps, outputs = plan(out, chosen)
+    console.print(Rule(f"highlights demo ({chosen.name} size) -> {out}"))
+    console.print("All footage below is synthetic, made by `highlights synth`; the numbers are "
+                  "numbers on synthetic footage, not on yours.")
+    started = time.monotonic()
+    for number, step in enumerate(steps, 1):
+        marker = out / MARKER_DIR / f"{step.key}.done"
+        command = "highlights " + " ".join(shlex.quote(a) for a in step.argv)
+        console.print(Rule(f"[{number}/{len(steps)}] {step.title}"))
+        if marker.exists():
+            console.print(f"already done (remove {marker} or use --fresh to redo): {command}")
+            continue
+        argv = list(step.argv)
+        if step.key == "train" and (out / "runs" / "classifier-v2" / "last.pt").exists():
+            argv.append("--resume")  # an interrupted demo picks its training up where it stopped
+            command += " --resume"
+        if step.key == "train":
+            console.print("[bold]Reduced budget:[/] a small R(2+1)D (width 0.25, 8x64x64 clips) for a few "
+                          "epochs, so the demo fits a laptop CPU. The seed's full model is:\n"
+                          "  highlights train --root DATASETS --version v2 --out runs/full  "
+                          "# R(2+1)D-18, 16x112x112, hours on a CPU")
+        console.print(f"$ {command}")
+        step_started = time.monotonic()
+        code = run_cli(argv)
+        if code != 0:
+            raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
+        marker.write_text(command + "\n")
+        console.print(f"({time.monotonic() - step_started:.0f} s)")
+    console.print(Rule("Done"))
+    console.print(f"Total {time.monotonic() - started:.0f} s. Files written (nothing is opened for you):")
+    for name, path in outputs.items():
+        state = "" if path.exists() else "  (not written)"
+        console.print(f"  {name:24s} {path}{state}")
+    console.print("Numbers above are on synthetic footage. To use your own footage, see the README.")
+    return outputs
+
+
+def _run_in_process(argv: list[str]) -> int:
+    """Runs one `highlights ...` command line through the real CLI; returns its exit code."""
+    import click
+    import typer.main
+
+    from highlights.cli.app import app
+
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="highlights", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
+    except click.ClickException as problem:
+        problem.show()
+        return problem.exit_code
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,60 @@
+"""The main job at its smallest size, end to end, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.demo import DemoError, run_demo
+
+pytestmark = pytest.mark.slow
+
+
+def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
+    out = tmp_path / "demo"
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--size", "tiny"])
+    assert result.exit_code == 0, result.output
+
+    markers = sorted(p.stem for p in (out / ".steps").glob("*.done"))
+    assert markers == sorted(["synth-v1", "dataset-v1", "synth-v2", "dataset-v2", "dataset-diff", "train",
+                              "evaluate", "synth-game", "detect", "pipeline-evaluate", "ablate"])
+
+    v1 = json.loads((out / "datasets" / "v1" / "dataset_meta.json").read_text())
+    v2 = json.loads((out / "datasets" / "v2" / "dataset_meta.json").read_text())
+    assert v2["parent"] == "v1"
+    assert v2["counts"]["total"] > v1["counts"]["total"]
+    assert v2["counts"]["per_class"]["none"]["total"] > v1["counts"]["per_class"]["none"]["total"]
+
+    report = json.loads((out / "report" / "video_scorer_testreport.json").read_text())
+    assert 0.0 <= report["accuracy"] <= 1.0
+    assert (out / "report" / "video_scorer_testreport_confusion.png").stat().st_size > 0
+    highlights = json.loads((out / "highlights" / "highlights.json").read_text())
+    assert "highlights" in highlights
+    assert (out / "highlights" / "highlights.html").exists()
+    assert (out / "pipeline-eval" / "pipeline_eval.json").exists()
+    assert (out / "ablation" / "ablation.json").exists()
+    assert "synthetic" in result.output
+
+    # A second run reuses every finished step and runs nothing.
+    calls: list[list[str]] = []
+    run_demo(out, size="tiny", run_cli=lambda argv: calls.append(argv) or 0)
+    assert calls == []
+
+
+def test_fresh_refuses_to_delete_a_folder_that_is_not_a_demo(tmp_path):
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("mine")
+    with pytest.raises(DemoError, match="not a demo folder"):
+        run_demo(precious, size="tiny", fresh=True, run_cli=lambda argv: 0)
+    assert (precious / "keep.txt").read_text() == "mine"
+
+
+def test_a_failing_step_names_its_command_and_is_not_marked_done(tmp_path):
+    out = tmp_path / "demo"
+    with pytest.raises(DemoError, match=r"step 1 \(synth-v1\) failed .*highlights synth clips"):
+        run_demo(out, size="tiny", run_cli=lambda argv: 3)
+    assert not list((out / ".steps").glob("*.done"))
