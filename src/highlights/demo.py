@@ -33,8 +33,8 @@ class DemoSize:
 
 
 SIZES: dict[str, DemoSize] = {
-    "default": DemoSize("default", clips_per_class_v1=30, none_clips_added_v2=45, clip_seconds=2.0,
-                        train_epochs=12, game_minutes=3.0, game_size="640x360"),
+    "default": DemoSize("default", clips_per_class_v1=60, none_clips_added_v2=90, clip_seconds=2.0,
+                        train_epochs=25, game_minutes=5.0, game_size="640x360"),
     # The smallest run that still goes through every step; the test suite runs it.
     "tiny": DemoSize("tiny", clips_per_class_v1=4, none_clips_added_v2=4, clip_seconds=1.0,
                      train_epochs=1, game_minutes=0.4, game_size="320x180"),

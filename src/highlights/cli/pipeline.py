@@ -105,7 +105,16 @@ def evaluate(
                       f(row["class_recall"]), f(row["class_precision"]))
     console.print(table)
     att = report["attribution"]
-    lost = Table(title=f"Where the {att['missed']} missed events were lost (tolerance {att['tolerance_s']:g} s)")
+    at_tolerance = next((row for row in report["by_tolerance"] if row["tolerance_s"] == att["tolerance_s"]),
+                        report["by_tolerance"][0])
+    sports = Table(title=f"Per sport (tolerance {at_tolerance['tolerance_s']:g} s)")
+    for col in ("sport", "events", "recall", "class recall"):
+        sports.add_column(col, justify="right" if col != "sport" else "left")
+    for sport, row in at_tolerance["per_sport"].items():
+        sports.add_row(sport, str(row["events"]), f(row["recall"]), f(row.get("class_recall")))
+    console.print(sports)
+    lost = Table(title=f"Where the missed events were lost: {att['missed']} missed "
+                       f"(tolerance {att['tolerance_s']:g} s)")
     lost.add_column("stage")
     lost.add_column("misses", justify="right")
     lost.add_column("share", justify="right")
