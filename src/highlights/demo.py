@@ -93,7 +93,7 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
               "--out", str(game_dir), "--name", game_name, "--seed", "3"]),
         Step("detect", "Find the highlights in the game",
              ["detect", str(game_video), "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),
-              "--out", str(detect_dir)]),
+              "--annotations", str(game_ann), "--out", str(detect_dir)]),
         Step("pipeline-evaluate", "Pipeline recall, per sport, and where each miss was lost",
              ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
               "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS), "--out", str(out / "pipeline-eval")]),

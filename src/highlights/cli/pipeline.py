@@ -50,6 +50,8 @@ def detect(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    annotations: Optional[Path] = typer.Option(
+        None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json, plus CSV, EDL, reel and HTML when available."""
@@ -57,7 +59,8 @@ def detect(
 
     try:
         cfg = _config(config, checkpoint, set_)
-        result, written = detect_highlights(video, cfg, out, progress=progress,
+        truth = _annotation(annotations) if annotations is not None else None
+        result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress,
                                             log=lambda m: console.print(f"[yellow]{m}[/]"))
     except _errors() as e:
         _fail(e)
