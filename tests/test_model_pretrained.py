@@ -7,15 +7,7 @@ import torch
 
 from highlights.model import CheckpointError, load_pretrained, r2plus1d_18
 
-from model_fixtures import TINY_ARCH, tiny_clips, tiny_model
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+from model_fixtures import TINY_ARCH, one_torch_thread, tiny_clips, tiny_model  # noqa: F401 (autouse fixture)
 
 
 @pytest.fixture

@@ -17,15 +17,8 @@ from highlights.report import REPORT_FILENAME, load_report
 from highlights.train import TrainConfig, fit
 from highlights.train.data import CachedClipDataset, balanced_class_weights
 
+from model_fixtures import one_torch_thread  # noqa: F401 (autouse fixture)
 from train_fixtures import make_colour_dataset, tiny_config
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")

@@ -89,6 +89,32 @@ def test_write_is_atomic_and_leaves_no_temp_file(tmp_path):
     assert sorted(os.listdir(tmp_path)) == ["out.mp4"]  # and no half-written temp file
 
 
+def test_same_frames_encode_to_the_same_bytes(tmp_path):
+    # 320x180 is one of the sizes at which two encodes of the same frames were seen to differ.
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 256, (180, 320, 3), dtype=np.uint8) for _ in range(8)]
+    first = write_video(tmp_path / "a.mp4", frames, 25).read_bytes()
+    second = write_video(tmp_path / "b.mp4", frames, 25).read_bytes()
+    assert first == second
+
+
+def test_preset_trades_size_for_speed_and_is_checked(tmp_path):
+    rng = np.random.default_rng(6)
+    frames = [rng.integers(0, 256, (64, 96, 3), dtype=np.uint8) for _ in range(6)]
+    default = write_video(tmp_path / "default.mp4", frames, 25)
+    veryfast = write_video(tmp_path / "veryfast.mp4", frames, 25, preset="veryfast")
+    ultrafast = write_video(tmp_path / "ultrafast.mp4", frames, 25, preset="ultrafast")
+    assert default.read_bytes() == veryfast.read_bytes()  # veryfast is the h264 default
+    assert ultrafast.stat().st_size > veryfast.stat().st_size  # no CABAC, weaker prediction
+    assert [frame_index(f.rgb) for f in iter_frames(write_indexed(
+        tmp_path / "fast.mp4", 4, preset="superfast"))] == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="preset"):
+        write_video(tmp_path / "x.mp4", frames, 25, preset="warp")
+    with pytest.raises(ValueError, match="preset"):
+        write_video(tmp_path / "x.avi", frames, 25, codec="mpeg4", preset="fast")
+    assert not (tmp_path / "x.mp4").exists() and not (tmp_path / "x.avi").exists()
+
+
 def test_write_rejects_what_it_cannot_write(tmp_path):
     with pytest.raises(ValueError, match="rotation"):
         write_video(tmp_path / "a.mkv", indexed_frames(2), 30, rotation=90)

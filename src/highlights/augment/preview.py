@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +10,7 @@ import numpy as np
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 
+from highlights.atomic import atomic_path  # noqa: E402
 from highlights.augment.config import PhoneAugmentConfig  # noqa: E402
 from highlights.augment.phone import AugmentResult, PhoneAugment, derive_seed  # noqa: E402
 from highlights.video import read_clip  # noqa: E402
@@ -61,15 +60,11 @@ def write_preview_grid(
     fig.suptitle(f"{Path(clip_path).name}: phone augmentation, seed {seed}", fontsize=9)
     fig.tight_layout()
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=".png", dir=out.parent)
-    os.close(fd)
     try:
-        fig.savefig(tmp, dpi=110, format="png")
-        os.replace(tmp, out)
+        with atomic_path(out) as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
     finally:
         plt.close(fig)
-        Path(tmp).unlink(missing_ok=True)
     return out
 
 

@@ -19,11 +19,10 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from highlights.atomic import atomic_write_json
 from highlights.events.model import Event, GameAnnotation, Shot
 
 FORMATS = ("highlights", "soccernet", "activitynet")
@@ -103,18 +102,7 @@ def save_annotation(ann: GameAnnotation, path: str | Path, fmt: str = "highlight
         raise ValueError(f"unknown annotation format {fmt!r}; expected one of {FORMATS}")
     data = {"highlights": ann.to_dict, "soccernet": lambda: _to_soccernet(ann),
             "activitynet": lambda: _to_activitynet(ann)}[fmt]()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write_json(path, data, indent=2)
 
 
 # ---------------------------------------------------------------------------- SoccerNet

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from highlights.pipeline.atomic import write_json_atomic, write_text_atomic
+from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
 from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
+from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
 
 ABLATION_JSON = "ablation.json"
@@ -131,8 +132,9 @@ def find_culprits(rows: list[AblationRow]) -> list[str]:
 
 def write_ablation(result: AblationResult, out_dir: str | Path) -> dict[str, Path]:
     out_dir = Path(out_dir)
-    return {"json": write_json_atomic(out_dir / ABLATION_JSON, result.to_dict()),
-            "markdown": write_text_atomic(out_dir / ABLATION_MD, render_markdown(result))}
+    return {"json": atomic_write_json(out_dir / ABLATION_JSON, result.to_dict(), indent=2,
+                                      default=json_default),
+            "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
 
 
 def _f(x: float | None, signed: bool = False) -> str:

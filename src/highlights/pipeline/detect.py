@@ -6,15 +6,17 @@ import inspect
 from pathlib import Path
 from typing import Callable
 
-from highlights.pipeline.atomic import write_json_atomic
+from highlights.atomic import atomic_write_json
 from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 
 HIGHLIGHTS_JSON = "highlights.json"
 
 
 def write_highlights_json(result: PipelineResult, out_dir: str | Path) -> Path:
-    return write_json_atomic(Path(out_dir) / HIGHLIGHTS_JSON, result.to_dict())
+    return atomic_write_json(Path(out_dir) / HIGHLIGHTS_JSON, result.to_dict(), indent=2,
+                             default=json_default)
 
 
 def output_writers() -> Callable | None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable
 
-from highlights.pipeline.atomic import write_json_atomic, write_text_atomic
+from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, attribute_misses, evaluate_highlights)
+from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 
 EVAL_JSON = "pipeline_eval.json"
@@ -36,8 +37,8 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
     report = evaluate_result(result, annotation, tolerances=tolerances)
     out_dir = Path(out_dir)
     written = {"highlights": write_highlights_json(result, out_dir),
-               "json": write_json_atomic(out_dir / EVAL_JSON, report),
-               "markdown": write_text_atomic(out_dir / EVAL_MD, render_markdown(report))}
+               "json": atomic_write_json(out_dir / EVAL_JSON, report, indent=2, default=json_default),
+               "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
 
 

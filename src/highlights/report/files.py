@@ -1,38 +1,17 @@
-"""Writing and reading report files. Every write is atomic: a temp file in the same folder,
-then `os.replace`, so an interrupted run never leaves half a report."""
+"""Writing and reading report files. Every write is atomic (``highlights.atomic``), so an
+interrupted run never leaves half a report."""
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
+from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.report.metrics import REPORT_FILENAME, REPORT_FORMAT
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    return atomic_write_bytes(path, text.encode("utf-8"))
-
-
 def write_report_json(report: dict, path: str | Path) -> Path:
-    return atomic_write_text(path, json.dumps(report, indent=2) + "\n")
+    return atomic_write_json(path, report, indent=2)
 
 
 def load_report(path: str | Path) -> dict:

@@ -11,7 +11,7 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from highlights.report.files import atomic_write_bytes  # noqa: E402
+from highlights.atomic import atomic_write_bytes  # noqa: E402
 
 
 def plot_confusion(report: dict, path: str | Path) -> Path:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,6 +10,7 @@ import cv2
 import numpy as np
 
 from highlights import __version__
+from highlights.atomic import atomic_write_json
 from highlights.synth import actions, background
 from highlights.synth.body import BodyShape, KIT_COLOURS, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
@@ -312,18 +310,6 @@ def clip_truth(plan: ClipPlan, frames: list[dict]) -> dict:
     }
 
 
-def write_json_atomic(path: Path, data, *, indent: int | None = None) -> None:
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=indent, separators=(",", ":") if indent is None else None)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> dict:
     """Render, encode and write `video_path` (.mp4) and its ground truth beside it (.json).
 
@@ -338,7 +324,7 @@ def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> di
     stored = (to_stored(f, req.rotation) for f in render_frames(plan, frames_truth))
     write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation)
     truth = clip_truth(plan, frames_truth)
-    write_json_atomic(video_path.with_suffix(".json"), truth)
+    atomic_write_json(video_path.with_suffix(".json"), truth, separators=(",", ":"))
     return truth
 
 

@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
-import os
-import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -20,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.atomic import atomic_write_text
 from highlights.synth.clip import GENERATOR, LABELS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
 
 LICENCE = "synthetic, CC0"
@@ -163,12 +162,7 @@ def write_manifest(out_dir: Path, rows: list[dict]) -> Path:
     writer.writeheader()
     for row in sorted(rows, key=lambda r: r["path"]):
         writer.writerow(row)
-    path = out_dir / "manifest.csv"
-    fd, tmp = tempfile.mkstemp(prefix=".manifest.", suffix=".tmp", dir=out_dir)
-    with os.fdopen(fd, "w", newline="") as fh:
-        fh.write(buf.getvalue())
-    os.replace(tmp, path)
-    return path
+    return atomic_write_text(out_dir / "manifest.csv", buf.getvalue())
 
 
 def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,

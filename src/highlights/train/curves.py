@@ -11,7 +11,7 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from highlights.report.files import atomic_write_bytes  # noqa: E402
+from highlights.atomic import atomic_write_bytes  # noqa: E402
 
 
 def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: int | None = None) -> Path:

@@ -12,7 +12,6 @@ describe the same moment. `best.pt` holds weights and metadata only.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from rich.text import Text
 from sklearn.metrics import f1_score
 from torch import nn
 
+from highlights.atomic import atomic_write_json
 from highlights.datasets import DatasetVersion, load_version
 from highlights.model import (
     TrainingState,
@@ -46,7 +46,6 @@ from highlights.model import (
     save_checkpoint,
 )
 from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
-from highlights.report.files import atomic_write_text
 from highlights.train.cache import DecodedClipCache
 from highlights.train.config import TrainConfig
 from highlights.train.curves import plot_training_curves
@@ -314,7 +313,7 @@ def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: 
         "stopped_early": result.stopped_early,
         "history": result.history,
     }
-    atomic_write_text(out_dir / HISTORY_FILENAME, json.dumps(summary, indent=2) + "\n")
+    atomic_write_json(out_dir / HISTORY_FILENAME, summary, indent=2)
     plot_training_curves(result.history, out_dir / CURVES_FILENAME, best_epoch=result.best_epoch)
 
 

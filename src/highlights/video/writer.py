@@ -28,6 +28,10 @@ _CODEC_ALIASES = {"h264": "h264", "avc": "h264", "hevc": "hevc", "h265": "hevc",
                   "mpeg4": "mpeg4", "vp9": "vp9"}
 _ENCODERS = {"h264": ("libx264", "libopenh264"), "hevc": ("libx265",), "mpeg4": ("mpeg4",),
              "vp9": ("libvpx-vp9",)}
+# x264/x265 speed presets, fastest first; slower ones compress better at the same crf.
+PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+           "veryslow", "placebo")
+_DEFAULT_PRESET = {"libx264": "veryfast", "libx265": "ultrafast"}
 # Fine time base used when explicit presentation times are given (variable frame rate).
 _VFR_TIME_BASE = Fraction(1, 90000)
 
@@ -39,11 +43,12 @@ def _encoder_for(codec: str) -> str:
     raise ValueError(f"no encoder for {codec} in this FFmpeg build (tried {_ENCODERS[codec]})")
 
 
-def _encoder_options(encoder: str, crf: int) -> dict[str, str]:
+def _encoder_options(encoder: str, crf: int, preset: str | None = None) -> dict[str, str]:
     if encoder == "libx264":
-        return {"crf": str(crf), "preset": "veryfast"}
+        return {"crf": str(crf), "preset": preset or _DEFAULT_PRESET[encoder]}
     if encoder == "libx265":
-        return {"crf": str(crf), "preset": "ultrafast", "x265-params": "log-level=error"}
+        return {"crf": str(crf), "preset": preset or _DEFAULT_PRESET[encoder],
+                "x265-params": "log-level=error"}
     if encoder == "libvpx-vp9":
         # b=0 with crf is libvpx's constant-quality mode; realtime/cpu-used keep it fast.
         return {"crf": str(min(crf + 8, 63)), "b": "0", "deadline": "realtime", "cpu-used": "8",
@@ -74,6 +79,7 @@ def write_video(
     crf: int = 23,
     rotation: int = 0,
     times_s: Sequence[float] | None = None,
+    preset: str | None = None,
 ) -> Path:
     """Encode HxWx3 uint8 RGB frames to ``path`` (atomically) and return the path.
 
@@ -84,7 +90,10 @@ def write_video(
     only) stores a phone-style display matrix: readers turn the stored frames that many degrees
     clockwise, so to make a portrait clip pass landscape frames and ``rotation=90`` (see
     ``highlights.video.rotation``). ``times_s`` gives each frame's presentation time for
-    variable-frame-rate video; without it frame i is at ``i / fps``.
+    variable-frame-rate video; without it frame i is at ``i / fps``. ``preset`` is the
+    libx264/libx265 speed preset (one of ``PRESETS``): faster presets encode quicker and give
+    bigger files at the same ``crf``; None keeps the default (veryfast for h264, ultrafast for
+    hevc). Only h264 and hevc have presets.
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -102,6 +111,11 @@ def write_video(
     if not fps or fps <= 0:
         raise ValueError(f"{path}: fps must be positive, got {fps}")
     encoder = _encoder_for(codec_key)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ValueError(f"{path}: unknown preset {preset!r}; use one of {PRESETS}")
+        if encoder not in _DEFAULT_PRESET:
+            raise ValueError(f"{path}: preset applies to libx264/libx265, not {encoder}")
     rate = Fraction(fps).limit_denominator(1001)
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -112,7 +126,7 @@ def write_video(
     tmp = Path(tmp_name)
     _chmod_like_new_file(tmp)
     try:
-        count = _encode(tmp, muxer, encoder, frames, rate, crf, times_s)
+        count = _encode(tmp, muxer, encoder, frames, rate, crf, times_s, preset)
         if count == 0:
             raise ValueError(f"{path}: no frames to write")
         if rotation:
@@ -130,7 +144,7 @@ def _chmod_like_new_file(path: Path) -> None:
 
 
 def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], rate: Fraction,
-            crf: int, times_s: Sequence[float] | None) -> int:
+            crf: int, times_s: Sequence[float] | None, preset: str | None) -> int:
     count = 0
     with av.open(str(tmp), mode="w", format=muxer) as container:
         stream = None
@@ -142,7 +156,7 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
             rgb = _even(rgb)
             if stream is None:
                 stream = _open_stream(container, encoder, rate, crf, rgb.shape[1], rgb.shape[0],
-                                      vfr=times_s is not None)
+                                      vfr=times_s is not None, preset=preset)
                 size = rgb.shape[:2]
             elif rgb.shape[:2] != size:
                 raise ValueError(f"frame {count} is {rgb.shape[1]}x{rgb.shape[0]}, "
@@ -168,11 +182,11 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
 
 
 def _open_stream(container, encoder: str, rate: Fraction, crf: int, width: int, height: int,
-                 *, vfr: bool):
+                 *, vfr: bool, preset: str | None):
     # AVI stores one timestamp per chunk in decode order, so B-frames leave it with
     # presentation times off by the reorder delay: write AVI without them.
     no_b_frames = vfr or container.format.name == "avi"
-    stream = container.add_stream(encoder, rate=rate, options=_encoder_options(encoder, crf))
+    stream = container.add_stream(encoder, rate=rate, options=_encoder_options(encoder, crf, preset))
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.codec_context.thread_type = "AUTO"
     # A keyframe every 2 s, as phones record: seeking to a clip then decodes at most 2 s.

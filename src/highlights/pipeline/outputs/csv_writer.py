@@ -7,8 +7,8 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
+from highlights.atomic import atomic_write_text
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.atomic import write_text_atomic
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.timecode import clock_timecode
 
@@ -53,4 +53,4 @@ def write_csv(highlights: Iterable[Highlight], out_path: str | Path) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(highlight_rows(highlights))
-    return write_text_atomic(out_path, buffer.getvalue())
+    return atomic_write_text(out_path, buffer.getvalue())

@@ -23,8 +23,8 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from highlights.atomic import atomic_write_text
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.atomic import write_text_atomic
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.timecode import frame_to_smpte, seconds_to_frame, timecode_base
 
@@ -80,4 +80,4 @@ def write_edl(
 ) -> Path:
     """Writes the CMX3600 EDL (title and header only when there are no highlights)."""
     text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name)
-    return write_text_atomic(out_path, text)
+    return atomic_write_text(out_path, text)

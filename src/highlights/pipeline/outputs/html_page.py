@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from highlights.atomic import atomic_write_text
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.atomic import write_text_atomic
 from highlights.pipeline.outputs.naming import anchor_id, in_time_order, key_time
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
@@ -268,4 +268,4 @@ def write_html(
         annotation=annotation,
         links=links,
     )
-    return write_text_atomic(out_path, page)
+    return atomic_write_text(out_path, page)

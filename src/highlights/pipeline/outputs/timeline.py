@@ -11,8 +11,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.atomic import write_bytes_atomic
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
 from highlights.pipeline.outputs.sport_colors import sport_color
@@ -73,4 +73,4 @@ def plot_timeline(
         )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
-    return write_bytes_atomic(out_path, buffer.getvalue())
+    return atomic_write_bytes(out_path, buffer.getvalue())

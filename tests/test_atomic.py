@@ -1,0 +1,47 @@
+"""Atomic writes: whole files or the previous ones, never a half file or a stray temp file."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from highlights.atomic import atomic_path, atomic_write_bytes, atomic_write_json, atomic_write_text
+
+
+def test_writes_create_folders_and_ordinary_files(tmp_path):
+    raw = atomic_write_bytes(tmp_path / "a" / "b" / "raw.bin", b"\x00\x01")
+    text = atomic_write_text(tmp_path / "notes.csv", "x,y\r\n1,é\n")
+    data = atomic_write_json(tmp_path / "data.json", {"k": [1, 2]}, indent=2)
+    assert raw.read_bytes() == b"\x00\x01"
+    assert text.read_bytes() == "x,y\r\n1,é\n".encode()  # newlines exactly as given
+    assert data.read_text() == json.dumps({"k": [1, 2]}, indent=2) + "\n"
+    for path in (raw, text, data):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o644
+    assert sorted(os.listdir(tmp_path)) == ["a", "data.json", "notes.csv"]
+
+
+def test_failure_keeps_the_previous_file_and_leaves_no_temp_file(tmp_path):
+    path = atomic_write_text(tmp_path / "report.md", "old\n")
+    with pytest.raises(RuntimeError, match="disk pulled"):
+        with atomic_path(path) as tmp:
+            assert tmp.parent == tmp_path and tmp.name.startswith(".report.md.")
+            tmp.write_text("half a rep")
+            raise RuntimeError("disk pulled")
+    assert path.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["report.md"]
+    with pytest.raises(TypeError):
+        atomic_write_json(path, {"not": object()})
+    assert path.read_text() == "old\n"
+    assert os.listdir(tmp_path) == ["report.md"]
+
+
+def test_atomic_path_replaces_on_success(tmp_path):
+    path = atomic_write_text(tmp_path / "model.pt", "old")
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(b"new")
+        assert path.read_text() == "old"  # not visible until the block ends
+    assert path.read_bytes() == b"new"
+    assert os.listdir(tmp_path) == ["model.pt"]
