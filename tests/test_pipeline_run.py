@@ -205,3 +205,26 @@ def test_evaluate_video_writes_json_and_markdown_with_the_config(game, tmp_path)
     assert [r["tolerance_s"] for r in saved["by_tolerance"]] == [1.0, 2.0, 5.0]
     md = (tmp_path / "pipeline_eval.md").read_text()
     assert "| pose/kinematics | 3 | 1.000 |" in md
+
+
+def test_background_inference_gives_the_same_decisions_as_inline(game):
+    # Batches of 1 so the stream has several batches in flight over the game, not one at the end.
+    video, annotation = game
+    base = {"classifier_backend": "untrained", "classifier_min_score": 0.0, "classifier_batch": 1}
+    inline = _run(game, **base, classifier_overlap=False)
+    overlapped = _run(game, **base, classifier_overlap=True)
+    assert len(inline.trace.classifications) == 3
+    assert overlapped.trace.classifications == inline.trace.classifications
+    assert [h.to_dict() for h in overlapped.highlights] == [h.to_dict() for h in inline.highlights]
+
+
+def test_background_inference_failure_surfaces_in_the_run(game):
+    @register
+    class FailingClassifier(ClassifierStage):
+        backend = "test-failing"
+
+        def predict(self, clips):
+            raise RuntimeError("network exploded")
+
+    with pytest.raises(RuntimeError, match="network exploded"):
+        _run(game, classifier_backend="test-failing")

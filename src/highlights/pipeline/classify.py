@@ -10,11 +10,18 @@ A keyed candidate (from kinematics) is classified on one window centred on its k
 unkeyed one on windows every `classifier_stride_s` across it, each positive window becoming a
 candidate of its own (merge's NMS then keeps the best). Probabilities are cached per window in
 the run's cache, so an ablation that does not change the classifier or its frames reuses them.
+
+With `classifier_overlap` (the default) a network backend runs its batches on one background
+thread while the main thread goes on decoding: PyTorch releases the interpreter lock inside
+its kernels, so inference hides behind decoding instead of adding to it. At most one batch is in
+flight and one waits; a full waiting batch blocks until the one in flight is done, so the clips
+held stay bounded by two batches however slow the network.
 """
 
 from __future__ import annotations
 
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from copy import deepcopy
 
 import numpy as np
@@ -30,10 +37,13 @@ class ClassifierStage(Stage):
 
     name = "classifier"
     config_fields = ("classifier_window_s", "classifier_stride_s", "classifier_min_score",
-                     "classifier_frames", "analysis_fps", "analysis_short_side")
+                     "classifier_frames", "analysis_fps", "analysis_short_side",
+                     "analysis_interpolation")
     classes: tuple[str, ...] = DEFAULT_CLASSES
     spec: ClipSpec = ClipSpec()
     needs_pixels = True
+    # Backends whose predictions cost real compute; the cheap ones (the oracle) run inline.
+    runs_in_background = True
     inference_backend = "none"
 
     # -- what the backend provides
@@ -96,6 +106,13 @@ class ClassifierStage(Stage):
         self._waiting_windows: dict[tuple[float, float], np.ndarray | None] = {}
         self._waiting_candidates: list[tuple[Candidate, list[tuple[float, float]]]] = []
         self.max_waiting_clips = 0
+        # The batch on the background thread: its windows and its (N, C) probabilities to come.
+        self._in_flight: tuple[list[tuple[float, float]], Future] | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    @property
+    def _overlap(self) -> bool:
+        return bool(self.config.classifier_overlap) and self.runs_in_background
 
     def _cache(self) -> dict:
         if self.context.cache is None:
@@ -106,20 +123,33 @@ class ClassifierStage(Stage):
         cache = self._cache()
         for cand in candidates:
             windows = self.windows_for(cand)
+            in_flight = self._in_flight[0] if self._in_flight is not None else ()
             for w in windows:
-                if self._cache_key(w) not in cache and w not in self._waiting_windows:
+                if self._cache_key(w) not in cache and w not in self._waiting_windows and w not in in_flight:
                     self._waiting_windows[w] = self.frames_for(*w) if self.needs_pixels else None
             self._waiting_candidates.append((cand, windows))
         self.max_waiting_clips = max(self.max_waiting_clips, len(self._waiting_windows))
-        if len(self._waiting_windows) >= max(1, self.config.classifier_batch):
+        full = len(self._waiting_windows) >= max(1, self.config.classifier_batch)
+        if self._overlap:
+            self._collect(block=full)
+            if self._in_flight is None and self._waiting_windows:
+                self._submit()  # the background thread is free: keep it busy, full batch or not
+        elif full:
             self._run_batches()
         return self._decided()
 
     def finish(self) -> list[Candidate]:
-        self._run_batches()
+        if self._overlap:
+            self._collect(block=True)
+            while self._waiting_windows:
+                self._submit()
+                self._collect(block=True)
+        else:
+            self._run_batches()
         return self._decided()
 
     def _run_batches(self) -> None:
+        """Classify every waiting window now, on this thread, `classifier_batch` at a time."""
         cache = self._cache()
         todo = sorted(self._waiting_windows)
         batch = max(1, self.config.classifier_batch)
@@ -129,6 +159,33 @@ class ClassifierStage(Stage):
             for w, p in zip(chunk, probs):
                 cache[self._cache_key(w)] = np.asarray(p, dtype=np.float32)
         self._waiting_windows.clear()
+
+    def _submit(self) -> None:
+        """Hand the waiting windows (up to one batch) to the background thread."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(1, thread_name_prefix="highlights-classify")
+        todo = sorted(self._waiting_windows)[:max(1, self.config.classifier_batch)]
+        clips = [self._waiting_windows.pop(w) for w in todo]
+        self._in_flight = (todo, self._pool.submit(self.predict_windows, todo, clips))
+
+    def _collect(self, *, block: bool) -> None:
+        """Store the in-flight batch's probabilities once it is done (waiting for it if `block`)."""
+        if self._in_flight is None:
+            return
+        windows, future = self._in_flight
+        if not block and not future.done():
+            return
+        self._in_flight = None
+        probs = future.result()  # re-raises a failure of the background thread here
+        cache = self._cache()
+        for w, p in zip(windows, probs):
+            cache[self._cache_key(w)] = np.asarray(p, dtype=np.float32)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+        self._in_flight = None
 
     def _decided(self) -> list[Candidate]:
         """Candidates whose every window has probabilities, in arrival order; the rest keep waiting."""
@@ -195,6 +252,10 @@ class CheckpointClassifier(ClassifierStage):
     def predict(self, clips: list[np.ndarray]) -> np.ndarray:
         return np.asarray(self._model.predict_proba(_batch_tensor(clips, self.spec)))
 
+    def close(self) -> None:
+        super().close()
+        self._model.close()
+
 
 @register
 class UntrainedClassifier(ClassifierStage):
@@ -231,6 +292,7 @@ class OracleClassifier(ClassifierStage):
     backend = "oracle"
     config_fields = ClassifierStage.config_fields + ("oracle_accuracy", "gt_seed")
     needs_pixels = False
+    runs_in_background = False
     inference_backend = "annotation"
 
     def __init__(self, config, context) -> None:

@@ -25,6 +25,9 @@ class PipelineConfig:
     # -- the one decoding pass: cheap stages and classifier windows share this stream
     analysis_fps: float = 10.0
     analysis_short_side: int = 180
+    # swscale filter for that downscale: AREA averages what each output pixel covers (no
+    # aliasing) and is ~2x faster than PyAV's default filter at 720p -> 180p on this CPU.
+    analysis_interpolation: str = "AREA"
 
     # -- candidate windows: scene cuts + motion energy
     candidates: bool = True
@@ -78,6 +81,7 @@ class PipelineConfig:
     classifier_stride_s: float = 1.0  # window spacing inside a candidate with no kinematic key
     classifier_min_score: float = 0.5
     classifier_batch: int = 8
+    classifier_overlap: bool = False  # run the network on a background thread while decoding goes on
     classifier_frames: str = "stream"  # stream (ring buffer) | seek (read_clip per window: the slow reference)
     untrained_width: float = 0.25  # untrained backend: 1.0 with depth 2 is the full R(2+1)D-18's cost
     untrained_depth: int = 1
@@ -104,6 +108,11 @@ class PipelineConfig:
                 raise ValueError(f"{stage}_backend={value!r}: choose one of {', '.join(names)}")
         if self.classifier_frames not in ("stream", "seek"):
             raise ValueError(f"classifier_frames={self.classifier_frames!r}: choose stream or seek")
+        from highlights.video.reader import SCALE_FILTERS
+
+        if self.analysis_interpolation not in SCALE_FILTERS:
+            raise ValueError(f"analysis_interpolation={self.analysis_interpolation!r}: choose one of "
+                             f"{', '.join(SCALE_FILTERS)}")
         if self.analysis_fps <= 0 or self.analysis_short_side < 16:
             raise ValueError("analysis_fps must be > 0 and analysis_short_side >= 16")
         if self.min_length_s > self.max_length_s:

@@ -74,7 +74,8 @@ def build_stages(config: PipelineConfig, context: RunContext) -> dict[str, Stage
 
 def _signatures(config: PipelineConfig, stages: dict[str, Stage], video_path: Path) -> dict[str, tuple]:
     """Cache keys of the frame stages: their own settings plus everything upstream of them."""
-    sig: tuple = ("stream", str(video_path), config.analysis_fps, config.analysis_short_side)
+    sig: tuple = ("stream", str(video_path), config.analysis_fps, config.analysis_short_side,
+                  config.analysis_interpolation)
     if config.active_frames_only:
         sig += stages["candidates"].cache_key() + (("candidates", config.candidates),)
     out = {}
@@ -148,7 +149,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
 
         with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar:
             for frame in iter_frames(video_path, target_fps=config.analysis_fps,
-                                     max_short_side=config.analysis_short_side):
+                                     max_short_side=config.analysis_short_side,
+                                     interpolation=config.analysis_interpolation):
                 rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb)
                 counts["analysis_frames"] += 1
                 context.stream_time_s = rec.time_s

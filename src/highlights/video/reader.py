@@ -278,14 +278,19 @@ def _frame_time(frame, index: int, opened: _Opened, tb: float | None, origin: in
     return (frame.pts - origin) * tb
 
 
-def _to_rgb(frame: av.VideoFrame, rotation: int, max_short_side: int | None) -> np.ndarray:
+# swscale filters `iter_frames(interpolation=...)` accepts (PyAV's names).
+SCALE_FILTERS = ("FAST_BILINEAR", "BILINEAR", "BICUBIC", "AREA", "POINT")
+
+
+def _to_rgb(frame: av.VideoFrame, rotation: int, max_short_side: int | None,
+            interpolation: str | None = None) -> np.ndarray:
     w, h = frame.width, frame.height
     short = min(w, h)
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
         # Scaling and the YUV->RGB conversion happen in one swscale pass.
         rgb = frame.to_ndarray(format="rgb24", width=max(2, round(w * scale)),
-                               height=max(2, round(h * scale)))
+                               height=max(2, round(h * scale)), interpolation=interpolation)
     else:
         rgb = frame.to_ndarray(format="rgb24")
     return rotate_upright(rgb, rotation)
@@ -342,18 +347,23 @@ def probe(path: str | Path) -> VideoInfo:
 
 def iter_frames(path: str | Path, *, target_fps: float | None = None,
                 max_short_side: int | None = None, start_s: float | None = None,
-                end_s: float | None = None) -> Iterator[Frame]:
+                end_s: float | None = None, interpolation: str | None = None) -> Iterator[Frame]:
     """Stream upright RGB frames in presentation order; memory does not depend on length.
 
     ``target_fps`` keeps, for each point of a regular grid (``start_s`` or 0, then every
     ``1/target_fps`` s), the frame whose timestamp is nearest - each frame at most once, so a
     target above the source rate yields every frame. ``max_short_side`` downscales while
-    converting. Frames are those with ``start_s <= time_s < end_s``.
+    converting, with swscale's ``interpolation`` filter (one of ``SCALE_FILTERS``; None is
+    PyAV's default): ``"AREA"`` averages the source pixels each output pixel covers, the right
+    filter for a large reduction and about twice as fast as the default at 720p -> 180p.
+    Frames are those with ``start_s <= time_s < end_s``.
     """
     if target_fps is not None and target_fps <= 0:
         raise ValueError(f"target_fps must be positive, got {target_fps}")
     if max_short_side is not None and max_short_side < 2:
         raise ValueError(f"max_short_side must be at least 2, got {max_short_side}")
+    if interpolation is not None and interpolation not in SCALE_FILTERS:
+        raise ValueError(f"interpolation must be one of {SCALE_FILTERS} or None, got {interpolation!r}")
     opened = _open(path)
     try:
         with _wrap_decode_errors(opened.path):
@@ -367,7 +377,7 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
             for item in source:
                 if rotation is None:
                     rotation = clockwise_rotation_of(item.frame)
-                yield Frame(item.index, item.time_s, _to_rgb(item.frame, rotation, max_short_side))
+                yield Frame(item.index, item.time_s, _to_rgb(item.frame, rotation, max_short_side, interpolation))
                 count += 1
             if count == 0 and start_s is None and end_s is None:
                 raise VideoError(opened.path, "no decodable video frames")
