@@ -23,8 +23,11 @@ from highlights.synth.clip import GENERATOR, LABELS, SPORT_OF_LABEL, SPORTS, Cli
 
 LICENCE = "synthetic, CC0"
 MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
-# Stored widths are multiples of 128: the encoder path is byte-for-byte repeatable at those
-# widths (at some others, e.g. 320 or 960, two encodes of the same frames were seen to differ).
+# Stored widths are multiples of 128. The rendered frames are always identical for a seed, and
+# in one process so are the encoded bytes; across processes x264 was seen to emit different
+# bytes at some small widths (160, 192, 320) and never at these. The cause is below PyAV
+# (the YUV frames fed to the encoder were identical), so file-for-file equality across
+# processes is kept by choosing these sizes rather than guaranteed by the writer.
 LANDSCAPE_SIZES = ((640, 360), (768, 432), (1024, 576), (1280, 720), (1920, 1080))
 LANDSCAPE_WEIGHTS = (0.35, 0.2, 0.15, 0.2, 0.1)
 PORTRAIT_SIZES = ((360, 640), (576, 1024), (720, 1280))
