@@ -39,6 +39,7 @@ def evaluate(
     except (ValueError, FileNotFoundError, CheckpointError, DatasetError, VideoError) as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(code=1)
-    typer.echo(render_markdown(report))
+    # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
+    typer.echo(render_markdown(report).split("\n## Provenance")[0].rstrip())
     for path in paths.values():
         typer.echo(f"wrote {path}")
