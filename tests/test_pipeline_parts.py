@@ -11,7 +11,7 @@ import torch
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.kinematics import find_triggers, suppress
+from highlights.pipeline.kinematics import find_triggers, prominent, suppress
 from highlights.pipeline.merge import fit_length, merge_candidates, temporal_iou, temporal_nms
 from highlights.pipeline.stage import Candidate, Stage, register, registered_backends, stage_class
 
@@ -171,6 +171,35 @@ def test_kinematics_names_the_joint_that_moved():
     assert "hip_rise" in kinds
     # NMS across kinds keeps the strongest near one moment
     assert len(suppress(find_triggers(times, jump, scale=100.0, config=cfg), 1.5)) == 1
+
+
+def test_a_pan_or_a_run_is_not_a_swing():
+    """The whole body moving fast in the image (camera pan, player running across) moves every
+    joint alike: limb speeds are measured against the body's centre, so nothing triggers."""
+    cfg = PipelineConfig()
+    times = np.arange(20) / 10.0
+    pan = _still_body(20)
+    pan[:, :, 0] += 60.0 * np.arange(20)[:, None]  # 6 body heights/s sideways
+    assert find_triggers(times, pan, scale=100.0, config=cfg) == []
+    pan[10, 10, :2] += [40, -20]  # ... and a real swing during the pan still shows
+    assert [(t.kind, t.key_s) for t in find_triggers(times, pan, scale=100.0, config=cfg)] == [("wrist_speed", 1.0)]
+
+
+def test_every_peak_in_a_window_triggers_not_only_the_largest():
+    cfg = PipelineConfig()
+    times = np.arange(60) / 10.0
+    kp = _still_body(60)
+    kp[10, 10, :2] += [60, 0]  # a hard swing at 1.0 s ...
+    kp[45, 9, :2] += [30, 0]  # ... and a softer one at 4.5 s, by the same player
+    trigs = find_triggers(times, kp, scale=100.0, config=cfg)
+    assert [(t.kind, t.key_s) for t in trigs] == [("wrist_speed", 1.0), ("wrist_speed", 4.5)]
+    assert trigs[0].value > trigs[1].value
+
+
+def test_prominent_keeps_the_largest_tracks():
+    tracks = {"near": (None, None, 300.0), "far": (None, None, 80.0), "mid": (None, None, 150.0)}
+    assert list(prominent(tracks, 2)) == ["near", "mid"]
+    assert prominent(tracks, 0) == tracks
 
 
 def test_missing_keypoints_do_not_trigger():

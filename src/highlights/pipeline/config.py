@@ -66,12 +66,14 @@ class PipelineConfig:
     # -- kinematics (speeds in body heights per second)
     kinematics: bool = True
     kinematics_backend: str = "joints"
-    wrist_speed_threshold: float = 2.5
-    ankle_speed_threshold: float = 2.5
+    # Limb speeds relative to the body's centre. A jog's ankles peak near 2.5, a shot's far above.
+    wrist_speed_threshold: float = 2.2
+    ankle_speed_threshold: float = 3.0
     hip_rise_threshold: float = 0.12  # body heights
     arm_extension_threshold: float = 0.15  # wrist above shoulder, body heights
-    trigger_nms_s: float = 1.5
+    trigger_nms_s: float = 1.0  # at most half a classifier window: a dropped trigger lies inside a kept one's window
     kinematics_smooth_frames: int = 1  # >1 averages positions; it also flattens fast peaks at low fps
+    kinematics_max_tracks: int = 0  # watch only the N largest people in a window (0: everyone)
 
     # -- clip classification
     classifier: bool = True

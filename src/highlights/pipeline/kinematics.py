@@ -5,8 +5,12 @@
 - ankle speed peak            -> a shot    (soccer_shooting)
 
 Speeds are in body heights per second and rises in body heights, so the thresholds hold whatever
-the player's size in the frame. The signal functions are pure (arrays in, arrays out); the stage
-gathers each track's keypoints over a candidate window and turns peaks into keyed candidates.
+the player's size in the frame. Wrist and ankle speeds are measured relative to the body's centre
+(shoulders and hips): a camera pan, or a player running across the frame, moves every joint in the
+image alike and is no swing or kick. Every local peak above its threshold counts (not only a
+track's largest in the window), so a window holding a jog and then a shot keys on both, and the
+classifier decides. The signal functions are pure (arrays in, arrays out); the stage gathers each
+track's keypoints over a candidate window and turns peaks into keyed candidates.
 """
 
 from __future__ import annotations
@@ -90,33 +94,52 @@ def arm_extension(shoulder_y: np.ndarray, wrist_y: np.ndarray, scale: float) -> 
         return np.nanmax(ext, axis=1) if ext.ndim == 2 else ext
 
 
+def body_centre(xy: np.ndarray) -> np.ndarray:
+    """(T, 2) mean of the seen shoulders and hips: the point limb speeds are measured against."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a frame with no torso joint seen: NaN
+        return np.nanmean(xy[:, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]], axis=1)
+
+
+def peaks_above(times: np.ndarray, signal: np.ndarray, threshold: float, min_gap_s: float) -> list[int]:
+    """Indices of the local maxima of `signal` at or above `threshold`, highest first, none within
+    `min_gap_s` of a higher one. NaNs never peak. scipy's find_peaks finds the maxima; the spacing
+    is in seconds, not samples, because the kept frames need not be evenly spaced."""
+    from scipy.signal import find_peaks
+
+    filled = np.where(np.isnan(signal), -np.inf, signal)
+    # Pad so that a maximum on the first or last sample counts too.
+    idx, _ = find_peaks(np.concatenate([[-np.inf], filled, [-np.inf]]), height=threshold)
+    kept: list[int] = []
+    for i in sorted((int(i) - 1 for i in idx), key=lambda i: -filled[i]):
+        if all(abs(times[i] - times[k]) > min_gap_s for k in kept):
+            kept.append(i)
+    return kept
+
+
 def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, track=None) -> list[Trigger]:
     """Triggers of one track. `kp`: (T, 17, 3) keypoints with NaN x/y where not visible."""
     cfg = config
     xy = smooth(kp[:, :, :2].astype(np.float64), cfg.kinematics_smooth_frames)
+    limbs = xy - body_centre(xy)[:, None, :]
     out: list[Trigger] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: joints never seen
-        wrist = np.nanmax(np.stack([joint_speed(times, xy[:, j], scale) for j in (L_WRIST, R_WRIST)]), axis=0)
-        ankle = np.nanmax(np.stack([joint_speed(times, xy[:, j], scale) for j in (L_ANKLE, R_ANKLE)]), axis=0)
+        wrist = np.nanmax(np.stack([joint_speed(times, limbs[:, j], scale) for j in (L_WRIST, R_WRIST)]), axis=0)
+        ankle = np.nanmax(np.stack([joint_speed(times, limbs[:, j], scale) for j in (L_ANKLE, R_ANKLE)]), axis=0)
         hips = np.nanmean(xy[:, [L_HIP, R_HIP], 1], axis=1)
         rise = hip_rise(times, hips, scale)
         arms = arm_extension(xy[:, [L_SHOULDER, R_SHOULDER], 1], xy[:, [L_WRIST, R_WRIST], 1], scale)
+    gap = cfg.trigger_nms_s
     for kind, signal, thr in (("wrist_speed", wrist, cfg.wrist_speed_threshold),
                               ("ankle_speed", ankle, cfg.ankle_speed_threshold)):
-        if np.all(np.isnan(signal)):
-            continue
-        i = int(np.nanargmax(signal))
-        if signal[i] >= thr:
+        for i in peaks_above(times, signal, thr, gap):
             out.append(Trigger(kind, float(times[i]), float(signal[i]), thr, track))
-    if not np.all(np.isnan(rise)):
-        i = int(np.nanargmax(rise))
-        if rise[i] >= cfg.hip_rise_threshold:
-            near = np.abs(times - times[i]) <= _ARM_TOLERANCE_S
-            arm = arms[near]
-            if np.any(~np.isnan(arm)) and np.nanmax(arm) >= cfg.arm_extension_threshold:
-                out.append(Trigger("hip_rise", float(times[i]), float(rise[i]), cfg.hip_rise_threshold, track))
-    return out
+    for i in peaks_above(times, rise, cfg.hip_rise_threshold, gap):
+        arm = arms[np.abs(times - times[i]) <= _ARM_TOLERANCE_S]
+        if np.any(~np.isnan(arm)) and np.nanmax(arm) >= cfg.arm_extension_threshold:
+            out.append(Trigger("hip_rise", float(times[i]), float(rise[i]), cfg.hip_rise_threshold, track))
+    return sorted(out, key=lambda t: t.key_s)
 
 
 def suppress(triggers: list[Trigger], window_s: float) -> list[Trigger]:
@@ -173,12 +196,23 @@ def tracks_of(records: list[FrameRecord], min_visibility: float) -> dict[object,
     return out
 
 
+def prominent(tracks: dict, max_tracks: int) -> dict:
+    """The `max_tracks` tracks with the largest bodies in the frame (0 keeps all). Phone footage
+    follows its subject, who is filmed larger than the players around; BlazePose, the pose model
+    here, sees one person a frame anyway. Each extra track watched costs a classifier window
+    whenever a bystander jogs."""
+    if max_tracks <= 0 or len(tracks) <= max_tracks:
+        return tracks
+    order = sorted(tracks, key=lambda k: -tracks[k][2])[:max_tracks]
+    return {k: tracks[k] for k in order}
+
+
 @register
 class JointKinematics(Stage):
     name = "kinematics"
     backend = "joints"
     config_fields = ("wrist_speed_threshold", "ankle_speed_threshold", "hip_rise_threshold",
-                     "arm_extension_threshold", "trigger_nms_s", "kinematics_smooth_frames",
+                     "arm_extension_threshold", "trigger_nms_s", "kinematics_smooth_frames", "kinematics_max_tracks",
                      "pose_min_visibility")
 
     def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -196,7 +230,7 @@ class JointKinematics(Stage):
         records = self.context.records_between(cand.start_s, cand.end_s)
         triggers: list[Trigger] = []
         tracks = tracks_of(records, self.config.pose_min_visibility)
-        for track, (times, kp, height) in tracks.items():
+        for track, (times, kp, height) in prominent(tracks, self.config.kinematics_max_tracks).items():
             triggers += find_triggers(times, kp, scale=height, config=self.config, track=track)
         triggers = suppress(triggers, self.config.trigger_nms_s)
         trace = self.context.trace.triggers
