@@ -163,6 +163,58 @@ def test_int8_is_used_only_after_a_verdict_accepts_it(model):
     assert np.abs(int8_logits - _eager(model, test_x).numpy()).max() == pytest.approx(verdict["max_abs_logit_diff"], rel=1e-5)
 
 
+@pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed")
+def test_a_stored_int8_verdict_is_used_only_for_its_own_checkpoint(model, tmp_path):
+    from highlights.model.int8_store import load_int8, save_int8, sidecar_paths
+
+    ckpt = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    assert load_int8(ckpt)[1]["reason"].startswith("never verified")
+    plain = ClipClassifier.from_checkpoint(ckpt)  # nothing stored: the fastest fp32 path
+    assert plain.backend in AUTO_ORDER and plain.backend_report["int8"]["usable"] is False
+
+    test_x = tiny_clips(6, seed=5)
+    verdict = plain.evaluate_int8(test_x, _eager(model, test_x).argmax(1).numpy(), calibration=tiny_clips(4, seed=6))
+    save_int8(ckpt, {**verdict, "accepted": True}, plain.int8_onnx_bytes())
+    model_path, verdict_path = sidecar_paths(ckpt)
+    assert model_path.is_file() and verdict_path.is_file()
+
+    loaded = ClipClassifier.from_checkpoint(ckpt)
+    assert loaded.backend == "onnxruntime_int8"
+    assert loaded.backend_report["picked"] == "onnxruntime_int8" and loaded.backend_report["int8"]["usable"]
+    # The stored model is the one that was measured: the same logits as during the evaluation.
+    assert np.allclose(loaded.predict_logits(test_x), plain.int8_logits(test_x), atol=1e-5)
+    assert ClipClassifier.from_checkpoint(ckpt, int8=False).backend != "onnxruntime_int8"  # opt-out
+    assert ClipClassifier.from_checkpoint(ckpt, backend="eager").backend == "eager"  # a named path wins
+
+    # Another file at the same path (retrained): the verdict no longer applies.
+    save_checkpoint(ckpt, tiny_model(seed=3), tiny_meta(model))
+    stale = ClipClassifier.from_checkpoint(ckpt)
+    assert stale.backend != "onnxruntime_int8" and "sha256" in stale.backend_report["int8"]["reason"]
+
+    # A rejected verdict removes the model it replaces, and is never used.
+    save_int8(ckpt, {**verdict, "accepted": False, "accuracy_change_points": -3.0}, None)
+    assert not model_path.exists()
+    assert ClipClassifier.from_checkpoint(ckpt).backend != "onnxruntime_int8"
+    assert "rejected" in load_int8(ckpt)[1]["reason"]
+
+
+def test_int8_verdict_counts_points_on_the_same_clips():
+    from highlights.model.classifier import int8_verdict
+
+    labels = np.arange(200) % 4
+    fp32 = np.eye(4)[labels] * 5.0
+    int8 = fp32.copy()
+    int8[0] = np.eye(4)[(labels[0] + 1) % 4] * 5.0  # one clip of 200 flips: exactly 0.5 points
+    verdict = int8_verdict(fp32, int8, labels)
+    assert verdict["accuracy_change_points"] == pytest.approx(-0.5)
+    assert verdict["prediction_agreement"] == pytest.approx(0.995)
+    assert verdict["accepted"] is True
+    int8[1] = np.eye(4)[(labels[1] + 1) % 4] * 5.0  # two: 1 point, too many
+    assert int8_verdict(fp32, int8, labels)["accepted"] is False
+    with pytest.raises(ValueError, match="labels"):
+        int8_verdict(fp32, int8[:10], labels)
+
+
 def test_int8_needs_an_evaluation_first(model):
     classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager")
     with pytest.raises(RuntimeError, match="evaluate_int8"):

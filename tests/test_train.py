@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -207,6 +208,30 @@ def test_evaluate_writes_the_report_files(trained, colour_data, tmp_path):
     assert saved["meta"]["checkpoint"]["epoch"] == result.best_epoch
 
 
+def test_evaluate_int8_measures_both_paths_on_the_same_clips_and_stores_an_accepted_model(trained, colour_data, tmp_path):
+    import shutil
+
+    from highlights.model import ClipClassifier
+    from highlights.model.int8_store import sidecar_paths
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    _, result = trained
+    ckpt = Path(shutil.copy(result.best_checkpoint, tmp_path / "best.pt"))
+    report, paths = evaluate_checkpoint(ckpt, root=colour_data.root, version="v1", out_dir=tmp_path / "report",
+                                        num_workers=0, n_bootstrap=50, int8=True, show_progress=False)
+    int8 = load_report(paths["json"])["meta"]["int8"]
+    assert int8["num_clips"] == report["num_clips"] == len(colour_data.split("test", augmented=False))
+    assert int8["fp32_accuracy"] == pytest.approx(report["accuracy"])  # the report's own scores
+    assert int8["calibration"] == {"split": "train", "clips": len(colour_data.split("train", augmented=False))}
+    assert int8["accepted"] == (int8["accuracy_change_points"] >= -0.5)
+    assert "int8 (`onnxruntime_int8`) on the same" in paths["markdown"].read_text()
+    model_path, verdict_path = sidecar_paths(ckpt)
+    assert paths["int8_verdict"] == verdict_path
+    assert model_path.exists() == int8["accepted"]
+    expected = "onnxruntime_int8" if int8["accepted"] else report["meta"]["inference_backend"]
+    assert ClipClassifier.from_checkpoint(ckpt).backend == expected
+
+
 def test_cli_train_then_evaluate(colour_data, tmp_path):
     runner = CliRunner()
     out = tmp_path / "cli-run"
@@ -218,9 +243,10 @@ def test_cli_train_then_evaluate(colour_data, tmp_path):
     assert "reduced R(2+1)D" in result.output and "best: epoch 1" in result.output
     result = runner.invoke(app, ["evaluate", str(out / "best.pt"), "--root", str(colour_data.root),
                                  "--version", "v1", "--out", str(tmp_path / "eval"), "--workers", "0",
-                                 "--bootstrap", "50", "--no-progress"])
+                                 "--bootstrap", "50", "--int8", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert "| Class | Precision | Recall | F1 | Support |" in result.output
+    assert "int8: accuracy" in result.output and "best.pt.int8.json" in result.output
     assert (tmp_path / "eval" / REPORT_FILENAME).exists()
     result = runner.invoke(app, ["train", "--root", str(colour_data.root), "--version", "v9", "--out",
                                  str(tmp_path / "x"), "--quick", "--no-progress"])

@@ -13,8 +13,9 @@ give the eager model's predictions (same argmax, logits within 1e-3). What each 
   + ``torch.jit.optimize_for_inference`` (oneDNN fusions such as conv+ReLU), channels-last.
 - ``onnxruntime``: ONNX export and ONNX Runtime's CPU provider (needs ``onnxruntime``).
 - ``onnxruntime_int8``: ONNX Runtime static int8 quantisation (QDQ, per-channel weights,
-  calibrated on clips the caller gives). Never picked automatically: its accuracy must first be
-  shown on a test set (``ClipClassifier.evaluate_int8``).
+  calibrated on clips the caller gives). Never picked on an unverified model: its accuracy must
+  first be shown on a test set (``ClipClassifier.evaluate_int8``, ``highlights evaluate --int8``);
+  ``ClipClassifier.from_checkpoint`` then uses the stored quantised model (``int8_store``).
 
 ``bench/bench_inference.py`` measures them on this CPU; ``AUTO_ORDER`` is its ranking.
 """
@@ -192,7 +193,16 @@ class OnnxRuntimeInt8Backend(OnnxRuntimeBackend):
                 quantize_static(str(pre), str(int8), _Reader(), quant_format=QuantFormat.QDQ,
                                 per_channel=True, activation_type=QuantType.QUInt8,
                                 weight_type=QuantType.QInt8)
-            self.session = _ort_session(int8.read_bytes(), num_threads or torch.get_num_threads())
+            self.onnx_bytes = int8.read_bytes()  # kept, so a verified model can be stored
+        self.session = _ort_session(self.onnx_bytes, num_threads or torch.get_num_threads())
+
+    @classmethod
+    def from_bytes(cls, onnx_bytes: bytes, *, num_threads: int | None = None) -> "OnnxRuntimeInt8Backend":
+        """A quantised model stored earlier (see ``int8_store``), without re-calibrating."""
+        backend = cls.__new__(cls)
+        backend.onnx_bytes = bytes(onnx_bytes)
+        backend.session = _ort_session(backend.onnx_bytes, num_threads or torch.get_num_threads())
+        return backend
 
 
 def build_backend(name: str, model: nn.Module, example: torch.Tensor, *,

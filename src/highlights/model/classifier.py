@@ -16,6 +16,7 @@ from highlights.model.backends import (AUTO_ORDER, GIL_FREE_BACKENDS, INT8_BACKE
                                        EagerBackend, OnnxRuntimeInt8Backend, build_backend,
                                        compare_logits)
 from highlights.model.checkpoint import load_checkpoint
+from highlights.model.int8_store import load_int8
 from highlights.model.runner import ChunkRunner
 
 # Largest accuracy drop (in percentage points, on a labelled test set) accepted for int8.
@@ -26,7 +27,32 @@ INT8_MAX_ACCURACY_LOSS_POINTS = 0.5
 DEFAULT_CHUNK_SIZE = 1
 
 
-def _softmax(logits: np.ndarray) -> np.ndarray:
+def int8_verdict(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
+    """Is int8 good enough? fp32 and int8 accuracy on the same labelled clips, the change in
+    points, the share of clips where both predict the same class, max |logit diff|, and
+    ``accepted`` (accuracy lost <= ``INT8_MAX_ACCURACY_LOSS_POINTS``)."""
+    fp32_logits, int8_logits = np.asarray(fp32_logits), np.asarray(int8_logits)
+    y = np.asarray(labels, dtype=np.int64)
+    if not (fp32_logits.shape == int8_logits.shape and fp32_logits.shape[:1] == y.shape) or len(y) == 0:
+        raise ValueError(f"int8 verdict: logits {fp32_logits.shape} and {int8_logits.shape} for {y.shape[0]} labels")
+    fp32_acc = float((fp32_logits.argmax(1) == y).mean())
+    int8_acc = float((int8_logits.argmax(1) == y).mean())
+    loss_points = (fp32_acc - int8_acc) * 100.0
+    return {
+        "backend": INT8_BACKEND, "num_clips": int(len(y)),
+        "fp32_accuracy": fp32_acc, "int8_accuracy": int8_acc,
+        "accuracy_change_points": -loss_points,
+        "prediction_agreement": float((fp32_logits.argmax(1) == int8_logits.argmax(1)).mean()),
+        "max_abs_logit_diff": float(np.abs(fp32_logits - int8_logits).max()),
+        "max_loss_points_allowed": INT8_MAX_ACCURACY_LOSS_POINTS,
+        "points_per_clip": 100.0 / len(y),  # below 200 clips, one clip lost is already too many
+        # A hair of float slack: 200 clips with one lost is exactly 0.5 points.
+        "accepted": bool(loss_points <= INT8_MAX_ACCURACY_LOSS_POINTS + 1e-9),
+    }
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax of (N, C) logits, shifted for stability."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     exp = np.exp(shifted)
     return exp / exp.sum(axis=1, keepdims=True)
@@ -70,15 +96,32 @@ class ClipClassifier:
         self._select_backend(backend)
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike, *, backend: str = "auto",
+    def from_checkpoint(cls, path: str | os.PathLike, *, backend: str = "auto", int8: bool = True,
                         num_threads: int | None = None, workers: int | None = None,
                         chunk_size: int = DEFAULT_CHUNK_SIZE) -> "ClipClassifier":
-        """Load a checkpoint written by ``save_checkpoint`` (CheckpointError if unusable)."""
+        """Load a checkpoint written by ``save_checkpoint`` (CheckpointError if unusable).
+
+        With ``backend="auto"`` and ``int8`` (the default), a quantised model verified on a test
+        set for this exact file (``highlights evaluate --int8``, see ``int8_store``) is used in
+        place of the fp32 path; ``backend_report["int8"]`` says whether and why (not).
+        """
         model, meta = load_checkpoint(path)
         spec = ClipSpec.from_dict(meta["clip_spec"]) if meta.get("clip_spec") else ClipSpec()
         classes = meta.get("classes") or [str(i) for i in range(model.fc.out_features)]
-        return cls(model, classes, spec, backend=backend, num_threads=num_threads,
-                   workers=workers, chunk_size=chunk_size, meta=meta)
+        classifier = cls(model, classes, spec, backend=backend, num_threads=num_threads,
+                         workers=workers, chunk_size=chunk_size, meta=meta)
+        if backend == "auto" and int8:
+            classifier._use_stored_int8(path)
+        return classifier
+
+    def _use_stored_int8(self, checkpoint: str | os.PathLike) -> None:
+        onnx_bytes, why = load_int8(checkpoint)
+        self.backend_report["int8"] = why
+        if onnx_bytes is None:
+            return
+        self._backend = OnnxRuntimeInt8Backend.from_bytes(onnx_bytes, num_threads=self._ort_threads(INT8_BACKEND))
+        self.runner = self._runner_for(INT8_BACKEND)
+        self.backend_report.update({"picked": INT8_BACKEND, **self.runner.describe()})
 
     # -- backend selection ---------------------------------------------------------------
 
@@ -168,7 +211,7 @@ class ClipClassifier:
 
     def predict_proba(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
         """``(N, C)`` class probabilities (softmax of the logits); columns follow ``.classes``."""
-        return _softmax(self.predict_logits(x))
+        return softmax(self.predict_logits(x))
 
     def predict(self, x: torch.Tensor | np.ndarray) -> list[str]:
         """The most likely class name per clip."""
@@ -176,16 +219,39 @@ class ClipClassifier:
 
     # -- int8 ----------------------------------------------------------------------------
 
+    def build_int8(self, calibration: torch.Tensor) -> Backend:
+        """Quantise the model to int8, its activation ranges calibrated on ``calibration``
+        (N, 3, T, H, W): clips like the target footage, not the test clips. Nothing changes
+        until ``use_int8`` accepts a verdict."""
+        self._int8_candidate = OnnxRuntimeInt8Backend(self.model, self._as_batch(calibration),
+                                                      num_threads=self._ort_threads(INT8_BACKEND))
+        return self._int8_candidate
+
+    def int8_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
+        """``(N, C)`` logits of the int8 model built by ``build_int8`` (the fp32 path stays in use)."""
+        candidate = getattr(self, "_int8_candidate", None)
+        if candidate is None:
+            raise RuntimeError("call build_int8(...) or evaluate_int8(...) first")
+        x = self._as_batch(x)
+        if x.shape[0] == 0:
+            return np.zeros((0, len(self.classes)), dtype=np.float32)
+        return self._runner_for(INT8_BACKEND)(candidate, x).numpy().astype(np.float32, copy=False)
+
+    def int8_onnx_bytes(self) -> bytes:
+        """The quantised model built by ``build_int8``, as ONNX bytes (for ``int8_store``)."""
+        candidate = getattr(self, "_int8_candidate", None)
+        if candidate is None:
+            raise RuntimeError("call build_int8(...) first")
+        return candidate.onnx_bytes
+
     def evaluate_int8(self, clips: torch.Tensor, labels: Sequence[int] | np.ndarray, *,
                       calibration: torch.Tensor | None = None) -> dict:
         """Build the int8 path and measure it against the fp32 path on a labelled test set.
 
         ``clips`` (N, 3, T, H, W) with integer ``labels`` (indices into ``.classes``);
         ``calibration`` are the clips whose activation ranges set the int8 scales (default: the
-        first up to 8 of ``clips``; give training clips to keep the test set unseen). Returns a
-        plain dict: fp32 and int8 accuracy, the change in points, the share of clips where both
-        predict the same class, max |logit diff|, and ``accepted`` (loss <= 0.5 points). Pass it
-        to ``use_int8`` to switch over; nothing changes until then.
+        first up to 8 of ``clips``; give training clips to keep the test set unseen). Returns
+        ``int8_verdict``'s dict. Pass it to ``use_int8`` to switch over; nothing changes until then.
         """
         x = self._as_batch(clips)
         y = np.asarray(labels, dtype=np.int64)
@@ -194,23 +260,10 @@ class ClipClassifier:
         if x.shape[0] == 0:
             raise ValueError("int8 evaluation needs at least one labelled clip")
         calibration = x[:8] if calibration is None else self._as_batch(calibration)
-        int8 = OnnxRuntimeInt8Backend(self.model, calibration, num_threads=self._ort_threads(INT8_BACKEND))
-        fp32_logits = self._run(self._backend, x)
-        int8_logits = self._runner_for(INT8_BACKEND)(int8, x).numpy()
-        fp32_acc = float((fp32_logits.argmax(1) == y).mean())
-        int8_acc = float((int8_logits.argmax(1) == y).mean())
-        loss_points = (fp32_acc - int8_acc) * 100.0
-        self._int8_candidate = int8
-        return {
-            "backend": INT8_BACKEND, "reference_backend": self.backend, "num_clips": int(x.shape[0]),
-            "num_calibration_clips": int(calibration.shape[0]),
-            "fp32_accuracy": fp32_acc, "int8_accuracy": int8_acc,
-            "accuracy_change_points": -loss_points,
-            "prediction_agreement": float((fp32_logits.argmax(1) == int8_logits.argmax(1)).mean()),
-            "max_abs_logit_diff": float(np.abs(fp32_logits - int8_logits).max()),
-            "max_loss_points_allowed": INT8_MAX_ACCURACY_LOSS_POINTS,
-            "accepted": bool(loss_points <= INT8_MAX_ACCURACY_LOSS_POINTS),
-        }
+        self.build_int8(calibration)
+        verdict = int8_verdict(self._run(self._backend, x), self.int8_logits(x), y)
+        return {"reference_backend": self.backend, "num_calibration_clips": int(calibration.shape[0]),
+                **verdict}
 
     def use_int8(self, verdict: dict) -> bool:
         """Switch to the int8 path built by ``evaluate_int8`` if its verdict accepted it.
@@ -219,7 +272,7 @@ class ClipClassifier:
         """
         candidate = getattr(self, "_int8_candidate", None)
         if candidate is None:
-            raise RuntimeError("call evaluate_int8(...) first: int8 is used only once verified")
+            raise RuntimeError("call evaluate_int8(...) or build_int8(...) first: int8 is used only once verified")
         self.backend_report["int8"] = dict(verdict)
         if not verdict.get("accepted"):
             return False

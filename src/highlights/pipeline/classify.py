@@ -232,7 +232,7 @@ def _batch_tensor(clips: list[np.ndarray], spec: ClipSpec):
 @register
 class CheckpointClassifier(ClassifierStage):
     backend = "checkpoint"
-    config_fields = ClassifierStage.config_fields + ("checkpoint",)
+    config_fields = ClassifierStage.config_fields + ("checkpoint", "classifier_int8")
 
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
@@ -241,7 +241,7 @@ class CheckpointClassifier(ClassifierStage):
                              "or switch the stage off with --set classifier=false")
         from highlights.model import ClipClassifier
 
-        self._model = ClipClassifier.from_checkpoint(config.checkpoint)
+        self._model = ClipClassifier.from_checkpoint(config.checkpoint, int8=config.classifier_int8)
         self.classes = tuple(self._model.classes)
         self.spec = self._model.spec
         self.inference_backend = str(getattr(self._model, "backend", "unknown"))

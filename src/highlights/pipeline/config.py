@@ -83,6 +83,7 @@ class PipelineConfig:
     classifier_stride_s: float = 1.0  # window spacing inside a candidate with no kinematic key
     classifier_min_score: float = 0.5
     classifier_batch: int = 8
+    classifier_int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it
     classifier_overlap: bool = False  # run the network on a background thread while decoding goes on
     classifier_frames: str = "stream"  # stream (ring buffer) | seek (read_clip per window: the slow reference)
     untrained_width: float = 0.25  # untrained backend: 1.0 with depth 2 is the full R(2+1)D-18's cost

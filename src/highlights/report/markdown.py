@@ -78,6 +78,19 @@ def render_markdown(report: dict) -> str:
             lines.append(f"| {row['clip_id']} | {row['true']} | {row['predicted']} | {conf} |")
         lines.append("")
 
-    if report.get("meta"):
+    meta = report.get("meta") or {}
+    if meta.get("inference_backend"):
+        lines += ["## Inference", "", f"Scores above are the `{meta['inference_backend']}` path's (fp32).", ""]
+        int8 = meta.get("int8")
+        if int8:
+            verdict = ("accepted: later runs of this checkpoint use the int8 model" if int8["accepted"] else
+                       f"rejected (more than {int8['max_loss_points_allowed']} points lost): fp32 stays")
+            lines += [
+                f"int8 (`{int8['backend']}`) on the same {int8['num_clips']} clips: accuracy "
+                f"{int8['int8_accuracy']:.3f} vs {int8['fp32_accuracy']:.3f} "
+                f"({int8['accuracy_change_points']:+.2f} points; one clip is {int8['points_per_clip']:.2f}), "
+                f"same prediction on {100 * int8['prediction_agreement']:.1f}% of clips, "
+                f"{int8['speedup_vs_reference']}x the speed; {verdict}.", ""]
+    if meta:
         lines += ["## Provenance", "", "```json", json.dumps(report["meta"], indent=2, sort_keys=True), "```", ""]
     return "\n".join(lines)

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader, Dataset
 
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import ClipRecord, load_version
 from highlights.model import ClipClassifier
+from highlights.model.classifier import int8_verdict, softmax
+from highlights.model.int8_store import save_int8
 from highlights.report import build_report, write_report_files
 from highlights.video import clip_to_tensor, read_clip
 
@@ -43,14 +47,22 @@ def evaluate_checkpoint(
     num_workers: int = 1,
     n_bootstrap: int = 1000,
     backend: str = "auto",
+    int8: bool = False,
+    int8_calibration_clips: int = 16,
     show_progress: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> tuple[dict, dict[str, Path]]:
     """Runs the checkpoint's classifier on every real (not augmented) clip of `split` and writes
-    `video_scorer_testreport.json`, `.md` and `_confusion.png` into `out_dir`."""
+    `video_scorer_testreport.json`, `.md` and `_confusion.png` into `out_dir`.
+
+    The scores are always the fp32 path's. With `int8`, the int8 model (calibrated on up to
+    `int8_calibration_clips` train clips, so the scored clips stay unseen) runs on the same clips;
+    its verdict goes into the report and beside the checkpoint (`int8_store`), and when it is
+    within the allowed loss, later runs of this checkpoint use it."""
     log = log or (lambda message: None)
     checkpoint = Path(checkpoint)
-    classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend)
+    # The fp32 path is the reference the report scores, even where a verified int8 model exists.
+    classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False)
     log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
     dataset = load_version(root, version)
     records = dataset.split(split, augmented=False)
@@ -61,16 +73,30 @@ def evaluate_checkpoint(
         if record.label not in classes:
             raise ValueError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")
 
+    calibration = None
+    if int8:
+        calibration = _calibration_clips(dataset, split, classifier.spec, int8_calibration_clips)
+        log(f"int8: quantising with {len(calibration)} calibration clips ...")
+        classifier.build_int8(calibration)
+
     # Decoding in a worker overlaps with the model's forward passes.
     loader = DataLoader(DecodedClips(records, classifier.spec), batch_size=batch_size, num_workers=num_workers)
-    probabilities = []
+    logits, int8_logits, seconds = [], [], {"fp32": 0.0, "int8": 0.0}
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), disable=not show_progress) as progress:
         task = progress.add_task(f"evaluating on {version}/{split}", total=len(records))
         for clips in loader:
-            probabilities.append(np.asarray(classifier.predict_proba(clips.numpy())))
+            batch = clips.numpy()
+            started = time.perf_counter()
+            logits.append(classifier.predict_logits(batch))
+            seconds["fp32"] += time.perf_counter() - started
+            if int8:
+                started = time.perf_counter()
+                int8_logits.append(classifier.int8_logits(batch))
+                seconds["int8"] += time.perf_counter() - started
             progress.advance(task, len(clips))
-    proba = np.concatenate(probabilities)
+    logits = np.concatenate(logits)
+    proba = softmax(logits)
     y_pred = proba.argmax(axis=1)
 
     checkpoint_meta = classifier.meta
@@ -86,11 +112,48 @@ def evaluate_checkpoint(
         "train_config": checkpoint_meta.get("train_config"),
         "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
     }
+    stored: dict[str, Path] = {}
+    if int8:
+        verdict = {
+            **int8_verdict(logits, np.concatenate(int8_logits), [classes.index(r.label) for r in records]),
+            "reference_backend": classifier.backend,
+            "speedup_vs_reference": round(seconds["fp32"] / seconds["int8"], 2) if seconds["int8"] > 0 else None,
+            "seconds": {k: round(v, 2) for k, v in seconds.items()},
+            "measured_on": {"dataset_root": str(dataset.root), "version": dataset.name, "split": split,
+                            "clips": len(records)},
+            "calibration": {"split": "train" if split != "train" else "val", "clips": len(calibration)},
+        }
+        verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes())
+        meta["int8"] = verdict
+        stored = {"int8_verdict": verdict_path, **({"int8_model": model_path} if model_path else {})}
+        log(f"int8: accuracy {verdict['int8_accuracy']:.4f} vs fp32 {verdict['fp32_accuracy']:.4f} "
+            f"({verdict['accuracy_change_points']:+.2f} points, agreement {verdict['prediction_agreement']:.3f}), "
+            f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend}: "
+            + ("accepted; later runs of this checkpoint use it" if verdict["accepted"] else
+               f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
     report = build_report(
         [r.label for r in records], [classes[i] for i in y_pred], classes,
         proba=proba, clip_ids=[r.clip_id for r in records], meta=meta, n_bootstrap=n_bootstrap,
     )
-    return report, write_report_files(report, out_dir)
+    return report, {**write_report_files(report, out_dir), **stored}
+
+
+def _calibration_clips(dataset, split: str, spec: ClipSpec, limit: int) -> torch.Tensor:
+    """Up to `limit` real clips from another split than the scored one, spread over the classes."""
+    other = "train" if split != "train" else "val"
+    records = dataset.split(other, augmented=False)
+    if not records:
+        raise ValueError(f"{dataset.path}: int8 calibration needs clips in the {other} split")
+    by_class: dict[str, list[ClipRecord]] = {}
+    for record in records:
+        by_class.setdefault(record.label, []).append(record)
+    chosen: list[ClipRecord] = []
+    while len(chosen) < min(limit, len(records)):  # round-robin over the classes
+        for label in sorted(by_class):
+            if by_class[label] and len(chosen) < limit:
+                chosen.append(by_class[label].pop(0))
+    clips = DecodedClips(chosen, spec)
+    return torch.stack([clips[i] for i in range(len(clips))])
 
 
 def _sha256(path: Path) -> str:
