@@ -16,13 +16,15 @@ Each measurement runs in its own subprocess, so its peak RSS (`resource.getrusag
 2. the pipeline's default path on the same file: one 10 fps, 180p pass; ground-truth detection
    and pose (MediaPipe finds no person in drawn figures); the checkpoint classifier on the
    candidate windows, on the decoding thread;
-3. the same with the network on a background thread (`classifier_overlap=true`), for what the
-   overlap is worth;
+3. when the checkpoint carries a verified int8 model (`highlights evaluate --int8`), which the
+   default path then uses, the same with fp32 (`classifier_int8=false`); with --overlap, the
+   network on a background thread (`classifier_overlap=true`);
 4. recall with the oracle classifier, of that path and of the slow path (every frame, no motion
    gating, dense windows, each window read by seeking): recall measures the stages that choose
    windows, not a random network;
-5. memory: the default path on a 5-minute and a --long-minutes game, both at --memory-height
-   (360p by default, so the long run takes minutes, not an hour), peak RSS of each.
+5. memory: the default path on a 5-minute game and on that game repeated to --long-minutes
+   (stream copy with shifted timestamps, ids and events: `make_long_game`), both at
+   --memory-height (360p by default, so the long run takes minutes, not an hour), peak RSS of each.
 """
 
 from __future__ import annotations
@@ -86,6 +88,64 @@ def make_game(workdir: Path, minutes: int, width: int, height: int) -> Path:
     return generate_game(workdir, cfg)["video"]
 
 
+def make_long_game(workdir: Path, base: Path, copies: int) -> Path:
+    """`copies` back-to-back repeats of the game `base`, for the memory run: generating an hour
+    of footage takes an hour on this CPU. The packets are stream-copied with PyAV, their
+    timestamps shifted by each copy's start, and the ground truth and events repeated with the
+    same shift and with person and event ids made unique per copy, so every stage sees a
+    consistent hour-long game (its recall is printed beside the 5-minute one's as a check)."""
+    import av
+
+    from highlights.atomic import atomic_path, atomic_write_text
+
+    name = f"{base.stem}_x{copies}"
+    video = workdir / f"{name}.mp4"
+    if video.exists() and video.with_suffix(".json").exists() and (workdir / f"{name}.gt.jsonl").exists():
+        return video
+    print(f"making a {copies}x repeat of {base.name} (stream copy, shifted timestamps) ...", flush=True)
+    ann = json.loads(base.with_suffix(".json").read_text())
+    duration = float(ann["duration_s"])
+    frames_per_copy = int(round(duration * float(ann["fps"])))
+    with atomic_path(video) as tmp:
+        with av.open(str(tmp), "w", format="mp4") as out:
+            stream = None
+            for k in range(copies):
+                with av.open(str(base)) as inp:
+                    src = inp.streams.video[0]
+                    if stream is None:
+                        stream = out.add_stream_from_template(src)
+                    shift = int(round(k * duration / src.time_base))
+                    for packet in inp.demux(src):
+                        if packet.dts is None:  # the demuxer's end-of-stream flush packet
+                            continue
+                        packet.pts += shift
+                        packet.dts += shift
+                        packet.stream = stream
+                        out.mux(packet)
+    gt_out = workdir / f"{name}.gt.jsonl"
+    with atomic_path(gt_out) as tmp, open(tmp, "w") as fh:
+        for k in range(copies):
+            with open(base.with_suffix("").with_suffix(".gt.jsonl")) as src:
+                for line in src:
+                    row = json.loads(line)
+                    row["frame"] += k * frames_per_copy
+                    row["t"] = round(row["t"] + k * duration, 4)
+                    for person in row.get("persons") or []:
+                        person["id"] = person["id"] + k * 1_000_000
+                    fh.write(json.dumps(row) + "\n")
+    events = []
+    for k in range(copies):
+        for ev in ann["events"]:
+            events.append({**ev, "id": f"{ev['id']}-{k}",
+                           **{key: round(ev[key] + k * duration, 3) for key in ("start_s", "end_s", "key_s")}})
+    shots = [{"start_s": round(sh["start_s"] + k * duration, 3), "end_s": round(sh["end_s"] + k * duration, 3)}
+             for k in range(copies) for sh in ann.get("shots", [])]
+    long_ann = {**ann, "video": video.name, "duration_s": round(copies * duration, 6), "events": events,
+                "shots": shots}
+    atomic_write_text(video.with_suffix(".json"), json.dumps(long_ann, indent=2))
+    return video
+
+
 # -- measurements, one per subprocess ----------------------------------------------------------
 
 def worker(kind: str, video: str, changes: str) -> None:
@@ -138,6 +198,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth")
     ap.add_argument("--checkpoint", type=Path, help="a trained classifier instead of the random full-size one")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--overlap", action="store_true",
+                    help="also time the network on a background thread (classifier_overlap=true)")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
@@ -156,35 +218,50 @@ def main() -> None:
     print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
           f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
           f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
-          f"inference {pipe['inference']}, network on the decoding thread", flush=True)
-    overlap = measure("pipeline", game, {**fast, "classifier_overlap": True})
-    print(f"pipeline, overlap     : {_speed(overlap)} (network on a background thread)", flush=True)
+          f"recall @2 s {pipe['recall']:.3f}", flush=True)
     ratio = decode["seconds"] / pipe["seconds"]
-    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7); with the overlap "
-          f"{decode['seconds'] / overlap['seconds']:.2f}", flush=True)
+    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}", flush=True)
+    summary_extra: dict = {}
+    if "int8" in pipe["inference"]:
+        fp32 = measure("pipeline", game, {**fast, "classifier_int8": False})
+        print(f"pipeline, fp32        : {_speed(fp32)}; inference {fp32['inference']} "
+              f"(the checkpoint's verified int8 model switched off): pipeline / decode "
+              f"{decode['seconds'] / fp32['seconds']:.2f}", flush=True)
+        summary_extra["pipeline_fp32"] = fp32
+    if args.overlap:
+        overlap = measure("pipeline", game, {**fast, "classifier_overlap": True})
+        print(f"pipeline, overlap     : {_speed(overlap)} (network on a background thread): "
+              f"pipeline / decode {decode['seconds'] / overlap['seconds']:.2f}", flush=True)
+        summary_extra["pipeline_overlap"] = overlap
 
     fast_oracle = measure("pipeline", game, {**fast, "classifier_backend": "oracle"})
     slow_oracle = measure("pipeline", game, SLOW)
-    print(f"recall @2 s with the oracle classifier (the checkpoint is untrained, so recall is "
-          f"measured on the stages that choose windows): default path {fast_oracle['recall']:.3f} "
+    why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
+           if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")
+    print(f"recall @2 s with the oracle classifier ({why}): default path {fast_oracle['recall']:.3f} "
           f"(class {fast_oracle['class_recall']:.3f}) vs slow path {slow_oracle['recall']:.3f} "
           f"(class {slow_oracle['class_recall']:.3f}, {slow_oracle['seconds']:.1f} s)", flush=True)
     print(f"pipeline / decode with the network left out (oracle): "
           f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
 
-    summary = {"decode": decode, "pipeline": pipe, "pipeline_overlap": overlap, "ratio": ratio,
+    summary = {"decode": decode, "pipeline": pipe, **summary_extra, "ratio": ratio,
                "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "fast_config": fast,
                "slow_config": SLOW}
     if not args.skip_memory:
         h = args.memory_height
         w = int(round(h * 16 / 9 / 2)) * 2
-        short_mem = measure("pipeline", make_game(args.workdir, args.minutes, w, h), fast)
-        long_mem = measure("pipeline", make_game(args.workdir, args.long_minutes, w, h), fast)
+        short_game = make_game(args.workdir, args.minutes, w, h)
+        copies = max(1, round(args.long_minutes / args.minutes))
+        long_game = make_long_game(args.workdir, short_game, copies)
+        short_mem = measure("pipeline", short_game, fast)
+        long_mem = measure("pipeline", long_game, fast)
         print(f"peak RSS, pipeline at {w}x{h} (a lower resolution than the speed test, so that the "
-              f"{args.long_minutes}-minute run is quick; memory is bounded by buffers sized in "
+              f"{copies * args.minutes}-minute run is quick; memory is bounded by buffers sized in "
               f"seconds, not by the resolution's share): {args.minutes} min game "
-              f"{short_mem['peak_rss_mb']:.0f} MB, {args.long_minutes} min game "
-              f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)})", flush=True)
+              f"{short_mem['peak_rss_mb']:.0f} MB, {copies * args.minutes} min game "
+              f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
+              f"{long_mem['stats']['classifier_windows']} vs {short_mem['stats']['classifier_windows']} "
+              f"classifier windows)", flush=True)
         print(f"peak RSS at 720p, {args.minutes} min: pipeline {pipe['peak_rss_mb']:.0f} MB, "
               f"decode alone {decode['peak_rss_mb']:.0f} MB", flush=True)
         summary.update(memory_short=short_mem, memory_long=long_mem)
