@@ -1,7 +1,7 @@
 """Highlight pipeline speed against the decode floor, recall against the slow path, and memory.
 
     python bench/bench_pipeline.py [--minutes 5] [--long-minutes 60] [--memory-height 360]
-                                   [--workdir DIR] [--checkpoint CKPT]
+                                   [--workdir DIR] [--checkpoint CKPT] [--repeat 3] [--skip-memory]
 
 Makes (once, reused from --workdir) a 720p30 H.264 game with the project's synthetic generator
 (`highlights.synth.generate_game`: shots and camera cuts, background players, highlight events,
@@ -11,14 +11,16 @@ its classes, clip spec, training config and dataset), so the pipeline's `checkpo
 loads it through `ClipClassifier.from_checkpoint` and runs the fastest verified inference path,
 exactly as on a trained one (the compute is the same).
 
-Each measurement runs in its own subprocess, so its peak RSS (`resource.getrusage`) is its own:
+Each measurement runs in its own subprocess, so its peak RSS (`resource.getrusage`) is its own.
+This shared CPU's speed drifts by 10-20% over minutes, so the timed runs go in --repeat
+interleaved rounds and medians are compared:
 1. decode alone: `iter_frames(path)`, every frame to RGB at full size (the floor);
 2. the pipeline's default path on the same file: one 10 fps, 180p pass; ground-truth detection
    and pose (MediaPipe finds no person in drawn figures); the checkpoint classifier on the
-   candidate windows, on the decoding thread;
+   candidate windows;
 3. when the checkpoint carries a verified int8 model (`highlights evaluate --int8`), which the
-   default path then uses, the same with fp32 (`classifier_int8=false`); with --overlap, the
-   network on a background thread (`classifier_overlap=true`);
+   default path then uses, the same with fp32 (`classifier_int8=false`); and each of these with
+   `classifier_overlap` flipped (the network on a background thread, or on the decoding thread);
 4. recall with the oracle classifier, of that path and of the slow path (every frame, no motion
    gating, dense windows, each window read by seeking): recall measures the stages that choose
    windows, not a random network;
@@ -37,6 +39,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from highlights.pipeline.config import PipelineConfig as PipelineConfigDefaults
 
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30.0
@@ -183,6 +187,11 @@ def measure(kind: str, video: Path, changes: dict | None = None) -> dict:
     return json.loads(lines[-1][len("RESULT "):])
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run with the median time (the lower middle one for an even count)."""
+    return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
+
+
 def _speed(run: dict) -> str:
     return f"{run['duration_s'] / run['seconds']:6.2f}x real time ({run['seconds']:.1f} s)"
 
@@ -198,8 +207,8 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth")
     ap.add_argument("--checkpoint", type=Path, help="a trained classifier instead of the random full-size one")
     ap.add_argument("--skip-memory", action="store_true")
-    ap.add_argument("--overlap", action="store_true",
-                    help="also time the network on a background thread (classifier_overlap=true)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="interleaved rounds of decode and each pipeline variant; medians are compared")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
@@ -211,28 +220,45 @@ def main() -> None:
           f"{len(json.loads(game.with_suffix('.json').read_text())['events'])} events); "
           f"classifier: {checkpoint}", flush=True)
 
-    decode = measure("decode", game)
-    print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s",
-          flush=True)
-    pipe = measure("pipeline", game, fast)
+    # This shared CPU's speed drifts by 10-20% over minutes: decode and every pipeline variant
+    # are measured in interleaved rounds and compared by their medians.
+    variants: dict[str, dict] = {"default": fast}
+    probe_run = measure("pipeline", game, fast)
+    int8_default = "int8" in probe_run["inference"]
+    if int8_default:
+        variants["fp32"] = {**fast, "classifier_int8": False}
+    for name, changes in list(variants.items()):
+        flipped = not PipelineConfigDefaults.classifier_overlap
+        variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier_overlap": flipped}
+    runs: dict[str, list[dict]] = {"decode": []}
+    runs.update({name: [] for name in variants})
+    for round_no in range(args.repeat):
+        runs["decode"].append(measure("decode", game))
+        for name, changes in variants.items():
+            runs[name].append(probe_run if (round_no == 0 and name == "default") else measure("pipeline", game, changes))
+        print(f"round {round_no + 1}/{args.repeat}: decode {runs['decode'][-1]['seconds']:.1f} s, "
+              + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in variants), flush=True)
+    decode = _median_run(runs["decode"])
+    print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s "
+          f"(median of {args.repeat})", flush=True)
+    pipe = _median_run(runs["default"])
     print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
           f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
           f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
           f"recall @2 s {pipe['recall']:.3f}", flush=True)
     ratio = decode["seconds"] / pipe["seconds"]
-    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}", flush=True)
-    summary_extra: dict = {}
-    if "int8" in pipe["inference"]:
-        fp32 = measure("pipeline", game, {**fast, "classifier_int8": False})
-        print(f"pipeline, fp32        : {_speed(fp32)}; inference {fp32['inference']} "
-              f"(the checkpoint's verified int8 model switched off): pipeline / decode "
-              f"{decode['seconds'] / fp32['seconds']:.2f}", flush=True)
-        summary_extra["pipeline_fp32"] = fp32
-    if args.overlap:
-        overlap = measure("pipeline", game, {**fast, "classifier_overlap": True})
-        print(f"pipeline, overlap     : {_speed(overlap)} (network on a background thread): "
-              f"pipeline / decode {decode['seconds'] / overlap['seconds']:.2f}", flush=True)
-        summary_extra["pipeline_overlap"] = overlap
+    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
+          f"overlap {'on' if PipelineConfigDefaults.classifier_overlap else 'off'}; per round: "
+          + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
+          flush=True)
+    summary_extra: dict = {"rounds": runs}
+    for name in variants:
+        if name == "default":
+            continue
+        other = _median_run(runs[name])
+        print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / decode "
+              f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
+        summary_extra[f"pipeline_{name}"] = other
 
     fast_oracle = measure("pipeline", game, {**fast, "classifier_backend": "oracle"})
     slow_oracle = measure("pipeline", game, SLOW)

@@ -181,15 +181,28 @@ def test_a_stored_int8_verdict_is_used_only_for_its_own_checkpoint(model, tmp_pa
     loaded = ClipClassifier.from_checkpoint(ckpt)
     assert loaded.backend == "onnxruntime_int8"
     assert loaded.backend_report["picked"] == "onnxruntime_int8" and loaded.backend_report["int8"]["usable"]
+    # No fp32 path was built and checked only to be replaced.
+    assert loaded.backend_report["tried"] == [] and "skipped" in loaded.backend_report["fp32_search"]
+    assert plain.backend_report["tried"]  # whereas without a stored model the search ran
     # The stored model is the one that was measured: the same logits as during the evaluation.
     assert np.allclose(loaded.predict_logits(test_x), plain.int8_logits(test_x), atol=1e-5)
     assert ClipClassifier.from_checkpoint(ckpt, int8=False).backend != "onnxruntime_int8"  # opt-out
     assert ClipClassifier.from_checkpoint(ckpt, backend="eager").backend == "eager"  # a named path wins
 
+    # A stored model this machine cannot run (say onnxruntime is missing): fp32, and says why.
+    def unavailable(*args, **kwargs):
+        raise ImportError("No module named 'onnxruntime'")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(classifier_module.OnnxRuntimeInt8Backend, "from_bytes", unavailable)
+        fallback = ClipClassifier.from_checkpoint(ckpt)
+    assert fallback.backend in AUTO_ORDER and fallback.backend_report["tried"]
+    assert "failed to load" in fallback.backend_report["int8"]["reason"]
+
     # Another file at the same path (retrained): the verdict no longer applies.
     save_checkpoint(ckpt, tiny_model(seed=3), tiny_meta(model))
     stale = ClipClassifier.from_checkpoint(ckpt)
     assert stale.backend != "onnxruntime_int8" and "sha256" in stale.backend_report["int8"]["reason"]
+    assert stale.backend in AUTO_ORDER and stale.backend_report["tried"]  # the fp32 search ran instead
 
     # A rejected verdict removes the model it replaces, and is never used.
     save_int8(ckpt, {**verdict, "accepted": False, "accuracy_change_points": -3.0}, None)
@@ -209,6 +222,12 @@ def test_int8_verdict_counts_points_on_the_same_clips():
     assert verdict["accuracy_change_points"] == pytest.approx(-0.5)
     assert verdict["prediction_agreement"] == pytest.approx(0.995)
     assert verdict["accepted"] is True
+    # The flipped clip's probabilities moved from ~0.98 on one class to ~0.98 on another.
+    assert verdict["max_abs_prob_diff"] == pytest.approx((np.exp(5) - 1) / (np.exp(5) + 3))
+    assert verdict["mean_abs_prob_diff"] == pytest.approx(verdict["max_abs_prob_diff"] / 200)
+    same = int8_verdict(fp32, fp32, labels)
+    assert same["accuracy_change_points"] == 0.0 and str(same["accuracy_change_points"]) == "0.0"
+    assert same["max_abs_prob_diff"] == 0.0
     int8[1] = np.eye(4)[(labels[1] + 1) % 4] * 5.0  # two: 1 point, too many
     assert int8_verdict(fp32, int8, labels)["accepted"] is False
     with pytest.raises(ValueError, match="labels"):

@@ -29,8 +29,10 @@ DEFAULT_CHUNK_SIZE = 1
 
 def int8_verdict(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
     """Is int8 good enough? fp32 and int8 accuracy on the same labelled clips, the change in
-    points, the share of clips where both predict the same class, max |logit diff|, and
-    ``accepted`` (accuracy lost <= ``INT8_MAX_ACCURACY_LOSS_POINTS``)."""
+    points, the share of clips where both predict the same class, max |logit diff|, the max and
+    mean |softmax probability diff| (the pipeline thresholds probabilities, so a shift there
+    matters even where the argmax holds), and ``accepted`` (accuracy lost <=
+    ``INT8_MAX_ACCURACY_LOSS_POINTS``)."""
     fp32_logits, int8_logits = np.asarray(fp32_logits), np.asarray(int8_logits)
     y = np.asarray(labels, dtype=np.int64)
     if not (fp32_logits.shape == int8_logits.shape and fp32_logits.shape[:1] == y.shape) or len(y) == 0:
@@ -38,12 +40,15 @@ def int8_verdict(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: Seque
     fp32_acc = float((fp32_logits.argmax(1) == y).mean())
     int8_acc = float((int8_logits.argmax(1) == y).mean())
     loss_points = (fp32_acc - int8_acc) * 100.0
+    prob_diff = np.abs(softmax(fp32_logits.astype(np.float64)) - softmax(int8_logits.astype(np.float64)))
     return {
         "backend": INT8_BACKEND, "num_clips": int(len(y)),
         "fp32_accuracy": fp32_acc, "int8_accuracy": int8_acc,
-        "accuracy_change_points": -loss_points,
+        "accuracy_change_points": -loss_points + 0.0,  # + 0.0: no "-0.00 points" when nothing changed
         "prediction_agreement": float((fp32_logits.argmax(1) == int8_logits.argmax(1)).mean()),
         "max_abs_logit_diff": float(np.abs(fp32_logits - int8_logits).max()),
+        "max_abs_prob_diff": float(prob_diff.max()),
+        "mean_abs_prob_diff": float(prob_diff.max(axis=1).mean()),
         "max_loss_points_allowed": INT8_MAX_ACCURACY_LOSS_POINTS,
         "points_per_clip": 100.0 / len(y),  # below 200 clips, one clip lost is already too many
         # A hair of float slack: 200 clips with one lost is exactly 0.5 points.
@@ -108,20 +113,33 @@ class ClipClassifier:
         model, meta = load_checkpoint(path)
         spec = ClipSpec.from_dict(meta["clip_spec"]) if meta.get("clip_spec") else ClipSpec()
         classes = meta.get("classes") or [str(i) for i in range(model.fc.out_features)]
-        classifier = cls(model, classes, spec, backend=backend, num_threads=num_threads,
+        stored = load_int8(path) if backend == "auto" and int8 else None
+        # With a verified int8 model at hand, searching the fp32 paths (tracing, exporting and
+        # checking each against eager: seconds on a full model) would be thrown away: start on
+        # eager, which costs nothing to set up, and switch.
+        first = "eager" if stored is not None and stored[0] is not None else backend
+        classifier = cls(model, classes, spec, backend=first, num_threads=num_threads,
                          workers=workers, chunk_size=chunk_size, meta=meta)
-        if backend == "auto" and int8:
-            classifier._use_stored_int8(path)
+        if stored is not None:
+            classifier._use_stored_int8(*stored)
         return classifier
 
-    def _use_stored_int8(self, checkpoint: str | os.PathLike) -> None:
-        onnx_bytes, why = load_int8(checkpoint)
+    def _use_stored_int8(self, onnx_bytes: bytes | None, why: dict) -> None:
+        if onnx_bytes is not None:
+            try:
+                self._backend = OnnxRuntimeInt8Backend.from_bytes(
+                    onnx_bytes, num_threads=self._ort_threads(INT8_BACKEND))
+            except Exception as exc:  # e.g. onnxruntime missing here: fall back to the fp32 search
+                why = {**why, "usable": False,
+                       "reason": f"stored int8 model failed to load: {type(exc).__name__}: {exc}"}
+                self._select_backend("auto")
+            else:
+                self.runner = self._runner_for(INT8_BACKEND)
+                self.backend_report = {
+                    "requested": "auto", "picked": INT8_BACKEND, "threads": self.num_threads,
+                    "tried": [], "fp32_search": "skipped: a verified int8 model is stored for this checkpoint",
+                    **self.runner.describe()}
         self.backend_report["int8"] = why
-        if onnx_bytes is None:
-            return
-        self._backend = OnnxRuntimeInt8Backend.from_bytes(onnx_bytes, num_threads=self._ort_threads(INT8_BACKEND))
-        self.runner = self._runner_for(INT8_BACKEND)
-        self.backend_report.update({"picked": INT8_BACKEND, **self.runner.describe()})
 
     # -- backend selection ---------------------------------------------------------------
 
@@ -142,7 +160,8 @@ class ClipClassifier:
                              "call evaluate_int8(...) and then use_int8(verdict)")
         candidates = list(AUTO_ORDER) if requested == "auto" else [requested]
         example = self._check_input()
-        reference = self._eager(example)
+        # The eager forward that other paths are checked against: only run when one is tried.
+        reference = self._eager(example) if candidates[0] != "eager" else None
         tried: list[dict] = []
         for name in candidates:
             if name == "eager":

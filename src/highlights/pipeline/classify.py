@@ -13,9 +13,10 @@ the run's cache, so an ablation that does not change the classifier or its frame
 
 With `classifier_overlap` (the default) a network backend runs its batches on one background
 thread while the main thread goes on decoding: PyTorch releases the interpreter lock inside
-its kernels, so inference hides behind decoding instead of adding to it. At most one batch is in
-flight and one waits; a full waiting batch blocks until the one in flight is done, so the clips
-held stay bounded by two batches however slow the network.
+its kernels (and ONNX Runtime runs outside it), so inference partly hides behind decoding
+instead of adding to it. At most one batch is in flight and one waits; a full waiting batch
+blocks until the one in flight is done, so the clips held stay bounded by two batches however
+slow the network.
 """
 
 from __future__ import annotations

@@ -101,8 +101,13 @@ def _run_frame_stage(stage: Stage, rec: FrameRecord, cache: dict | None, signatu
 
 
 def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
+    """The frame as kept for classifier windows. The classifier resizes each clip to its short
+    side itself, so a frame is shrunk here only to bound the ring's memory when the analysis
+    stream is much larger than the clips: resizing every analysis frame (10 a second) costs more
+    than resizing the few that end up in a window, and one resize instead of two keeps the
+    pixels exactly those of a clip read from the file at the analysis size."""
     h, w = rgb.shape[:2]
-    if min(h, w) <= short_side:
+    if min(h, w) <= 1.5 * short_side:
         return rgb
     scale = short_side / min(h, w)
     return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)

@@ -89,7 +89,9 @@ def render_markdown(report: dict) -> str:
                 f"int8 (`{int8['backend']}`) on the same {int8['num_clips']} clips: accuracy "
                 f"{int8['int8_accuracy']:.3f} vs {int8['fp32_accuracy']:.3f} "
                 f"({int8['accuracy_change_points']:+.2f} points; one clip is {int8['points_per_clip']:.2f}), "
-                f"same prediction on {100 * int8['prediction_agreement']:.1f}% of clips, "
+                f"same prediction on {100 * int8['prediction_agreement']:.1f}% of clips"
+                + (f" (class probabilities differ by {int8['mean_abs_prob_diff']:.3f} on average, "
+                   f"{int8['max_abs_prob_diff']:.3f} at most), " if "max_abs_prob_diff" in int8 else ", ") +
                 f"{int8['speedup_vs_reference']}x the speed; {verdict}.", ""]
     if meta:
         lines += ["## Provenance", "", "```json", json.dumps(report["meta"], indent=2, sort_keys=True), "```", ""]
