@@ -26,17 +26,20 @@ interleaved rounds and medians are compared:
    windows, not a random network;
 5. memory: the default path on a 5-minute game and on that game repeated to --long-minutes
    (stream copy with shifted timestamps, ids and events: `make_long_game`), both at
-   --memory-height (360p by default, so the long run takes minutes, not an hour), peak RSS of each.
+   --memory-height (360p by default, so the long run takes minutes, not an hour), peak RSS of each
+   and the long run's current RSS at each tenth of it (a leak climbs; a warm-up levels off).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -155,6 +158,17 @@ def make_long_game(workdir: Path, base: Path, copies: int) -> Path:
 def worker(kind: str, video: str, changes: str) -> None:
     from highlights.video import iter_frames, probe
 
+    samples: list[float] = []
+
+    def sample_rss() -> None:  # current (not peak) RSS every 2 s: does memory climb with length?
+        page = os.sysconf("SC_PAGE_SIZE")
+        while True:
+            with open("/proc/self/statm") as fh:
+                samples.append(int(fh.read().split()[1]) * page / 2**20)
+            time.sleep(2.0)
+
+    if Path("/proc/self/statm").exists():
+        threading.Thread(target=sample_rss, daemon=True).start()
     start = time.perf_counter()
     out: dict = {"kind": kind}
     if kind == "decode":
@@ -175,6 +189,7 @@ def worker(kind: str, video: str, changes: str) -> None:
     out["seconds"] = time.perf_counter() - start
     out["duration_s"] = probe(video).duration_s
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    out["rss_samples_mb"] = [round(x, 1) for x in samples]
     print("RESULT " + json.dumps(out))
 
 
@@ -192,6 +207,13 @@ def _median_run(runs: list[dict]) -> dict:
     return sorted(runs, key=lambda r: r["seconds"])[(len(runs) - 1) // 2]
 
 
+def _tenths(samples: list[float]) -> list[float]:
+    """Current RSS at the end of each tenth of a run (from the worker's 2 s samples)."""
+    if len(samples) < 10:
+        return []
+    return [samples[min(len(samples) - 1, round(len(samples) * k / 10) - 1)] for k in range(1, 11)]
+
+
 def _speed(run: dict) -> str:
     return f"{run['duration_s'] / run['seconds']:6.2f}x real time ({run['seconds']:.1f} s)"
 
@@ -207,6 +229,7 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth")
     ap.add_argument("--checkpoint", type=Path, help="a trained classifier instead of the random full-size one")
     ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--repeat", type=int, default=3,
                     help="interleaved rounds of decode and each pipeline variant; medians are compared")
     args = ap.parse_args()
@@ -214,65 +237,67 @@ def main() -> None:
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
     fast = {**FAST, "checkpoint": str(checkpoint)}
 
-    game = make_game(args.workdir, args.minutes, 1280, 720)
-    print(f"game: {game} ({game.stat().st_size / 2**20:.0f} MiB, "
-          f"{game.stat().st_size * 8 / (args.minutes * 60) / 1e6:.1f} Mbit/s, "
-          f"{len(json.loads(game.with_suffix('.json').read_text())['events'])} events); "
-          f"classifier: {checkpoint}", flush=True)
+    summary: dict = {"fast_config": fast}
+    if not args.skip_speed:
+        game = make_game(args.workdir, args.minutes, 1280, 720)
+        print(f"game: {game} ({game.stat().st_size / 2**20:.0f} MiB, "
+              f"{game.stat().st_size * 8 / (args.minutes * 60) / 1e6:.1f} Mbit/s, "
+              f"{len(json.loads(game.with_suffix('.json').read_text())['events'])} events); "
+              f"classifier: {checkpoint}", flush=True)
 
-    # This shared CPU's speed drifts by 10-20% over minutes: decode and every pipeline variant
-    # are measured in interleaved rounds and compared by their medians.
-    variants: dict[str, dict] = {"default": fast}
-    probe_run = measure("pipeline", game, fast)
-    int8_default = "int8" in probe_run["inference"]
-    if int8_default:
-        variants["fp32"] = {**fast, "classifier_int8": False}
-    for name, changes in list(variants.items()):
-        flipped = not PipelineConfigDefaults.classifier_overlap
-        variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier_overlap": flipped}
-    runs: dict[str, list[dict]] = {"decode": []}
-    runs.update({name: [] for name in variants})
-    for round_no in range(args.repeat):
-        runs["decode"].append(measure("decode", game))
-        for name, changes in variants.items():
-            runs[name].append(probe_run if (round_no == 0 and name == "default") else measure("pipeline", game, changes))
-        print(f"round {round_no + 1}/{args.repeat}: decode {runs['decode'][-1]['seconds']:.1f} s, "
-              + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in variants), flush=True)
-    decode = _median_run(runs["decode"])
-    print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s "
-          f"(median of {args.repeat})", flush=True)
-    pipe = _median_run(runs["default"])
-    print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
-          f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
-          f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
-          f"recall @2 s {pipe['recall']:.3f}", flush=True)
-    ratio = decode["seconds"] / pipe["seconds"]
-    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
-          f"overlap {'on' if PipelineConfigDefaults.classifier_overlap else 'off'}; per round: "
-          + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
-          flush=True)
-    summary_extra: dict = {"rounds": runs}
-    for name in variants:
-        if name == "default":
-            continue
-        other = _median_run(runs[name])
-        print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / decode "
-              f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
-        summary_extra[f"pipeline_{name}"] = other
+        # This shared CPU's speed drifts by 10-20% over minutes: decode and every pipeline variant
+        # are measured in interleaved rounds and compared by their medians.
+        variants: dict[str, dict] = {"default": fast}
+        probe_run = measure("pipeline", game, fast)
+        int8_default = "int8" in probe_run["inference"]
+        if int8_default:
+            variants["fp32"] = {**fast, "classifier_int8": False}
+        for name, changes in list(variants.items()):
+            flipped = not PipelineConfigDefaults.classifier_overlap
+            variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier_overlap": flipped}
+        runs: dict[str, list[dict]] = {"decode": []}
+        runs.update({name: [] for name in variants})
+        for round_no in range(args.repeat):
+            runs["decode"].append(measure("decode", game))
+            for name, changes in variants.items():
+                runs[name].append(probe_run if (round_no == 0 and name == "default") else measure("pipeline", game, changes))
+            print(f"round {round_no + 1}/{args.repeat}: decode {runs['decode'][-1]['seconds']:.1f} s, "
+                  + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in variants), flush=True)
+        decode = _median_run(runs["decode"])
+        print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s "
+              f"(median of {args.repeat})", flush=True)
+        pipe = _median_run(runs["default"])
+        print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
+              f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
+              f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
+              f"recall @2 s {pipe['recall']:.3f}", flush=True)
+        ratio = decode["seconds"] / pipe["seconds"]
+        print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
+              f"overlap {'on' if PipelineConfigDefaults.classifier_overlap else 'off'}; per round: "
+              + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
+              flush=True)
+        summary_extra: dict = {"rounds": runs}
+        for name in variants:
+            if name == "default":
+                continue
+            other = _median_run(runs[name])
+            print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / decode "
+                  f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
+            summary_extra[f"pipeline_{name}"] = other
 
-    fast_oracle = measure("pipeline", game, {**fast, "classifier_backend": "oracle"})
-    slow_oracle = measure("pipeline", game, SLOW)
-    why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
-           if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")
-    print(f"recall @2 s with the oracle classifier ({why}): default path {fast_oracle['recall']:.3f} "
-          f"(class {fast_oracle['class_recall']:.3f}) vs slow path {slow_oracle['recall']:.3f} "
-          f"(class {slow_oracle['class_recall']:.3f}, {slow_oracle['seconds']:.1f} s)", flush=True)
-    print(f"pipeline / decode with the network left out (oracle): "
-          f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
+        fast_oracle = measure("pipeline", game, {**fast, "classifier_backend": "oracle"})
+        slow_oracle = measure("pipeline", game, SLOW)
+        why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
+               if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")
+        print(f"recall @2 s with the oracle classifier ({why}): default path {fast_oracle['recall']:.3f} "
+              f"(class {fast_oracle['class_recall']:.3f}) vs slow path {slow_oracle['recall']:.3f} "
+              f"(class {slow_oracle['class_recall']:.3f}, {slow_oracle['seconds']:.1f} s)", flush=True)
+        print(f"pipeline / decode with the network left out (oracle): "
+              f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
 
-    summary = {"decode": decode, "pipeline": pipe, **summary_extra, "ratio": ratio,
-               "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "fast_config": fast,
-               "slow_config": SLOW}
+        summary.update({"decode": decode, "pipeline": pipe, **summary_extra, "ratio": ratio,
+                        "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "fast_config": fast,
+                        "slow_config": SLOW})
     if not args.skip_memory:
         h = args.memory_height
         w = int(round(h * 16 / 9 / 2)) * 2
@@ -288,8 +313,15 @@ def main() -> None:
               f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
               f"{long_mem['stats']['classifier_windows']} vs {short_mem['stats']['classifier_windows']} "
               f"classifier windows)", flush=True)
-        print(f"peak RSS at 720p, {args.minutes} min: pipeline {pipe['peak_rss_mb']:.0f} MB, "
-              f"decode alone {decode['peak_rss_mb']:.0f} MB", flush=True)
+        tenths = _tenths(long_mem["rss_samples_mb"])
+        if tenths:
+            print(f"RSS through the {copies * args.minutes}-minute run, at each tenth of it (MB): "
+                  + ", ".join(f"{x:.0f}" for x in tenths)
+                  + f"; growth over its second half {tenths[-1] - tenths[len(tenths) // 2 - 1]:+.0f} MB",
+                  flush=True)
+        if "pipeline" in summary:
+            print(f"peak RSS at 720p, {args.minutes} min: pipeline {pipe['peak_rss_mb']:.0f} MB, "
+                  f"decode alone {decode['peak_rss_mb']:.0f} MB", flush=True)
         summary.update(memory_short=short_mem, memory_long=long_mem)
     (args.workdir / "bench_pipeline.json").write_text(json.dumps(summary, indent=2))
     print(f"figures: {args.workdir / 'bench_pipeline.json'}")
