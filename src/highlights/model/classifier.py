@@ -29,10 +29,10 @@ DEFAULT_CHUNK_SIZE = 1
 
 def int8_verdict(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
     """Is int8 good enough? fp32 and int8 accuracy on the same labelled clips, the change in
-    points, the share of clips where both predict the same class, max |logit diff|, the max and
-    mean |softmax probability diff| (the pipeline thresholds probabilities, so a shift there
-    matters even where the argmax holds), and ``accepted`` (accuracy lost <=
-    ``INT8_MAX_ACCURACY_LOSS_POINTS``)."""
+    points, the share of clips where both predict the same class, max |logit diff|, the largest
+    class-probability change and the mean over clips of each clip's largest change (the pipeline
+    thresholds probabilities, so a shift there matters even where the argmax holds), and
+    ``accepted`` (accuracy lost <= ``INT8_MAX_ACCURACY_LOSS_POINTS``)."""
     fp32_logits, int8_logits = np.asarray(fp32_logits), np.asarray(int8_logits)
     y = np.asarray(labels, dtype=np.int64)
     if not (fp32_logits.shape == int8_logits.shape and fp32_logits.shape[:1] == y.shape) or len(y) == 0:
