@@ -43,6 +43,7 @@ import threading
 import time
 from pathlib import Path
 
+from highlights.atomic import atomic_write_text
 from highlights.pipeline.config import PipelineConfig as PipelineConfigDefaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -233,6 +234,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3,
                     help="interleaved rounds of decode and each pipeline variant; medians are compared")
     args = ap.parse_args()
+    if args.repeat < 1:
+        ap.error(f"--repeat must be at least 1, got {args.repeat}")
     args.workdir.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
     fast = {**FAST, "checkpoint": str(checkpoint)}
@@ -296,8 +299,7 @@ def main() -> None:
               f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
 
         summary.update({"decode": decode, "pipeline": pipe, **summary_extra, "ratio": ratio,
-                        "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "fast_config": fast,
-                        "slow_config": SLOW})
+                        "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "slow_config": SLOW})
     if not args.skip_memory:
         h = args.memory_height
         w = int(round(h * 16 / 9 / 2)) * 2
@@ -323,8 +325,15 @@ def main() -> None:
             print(f"peak RSS at 720p, {args.minutes} min: pipeline {pipe['peak_rss_mb']:.0f} MB, "
                   f"decode alone {decode['peak_rss_mb']:.0f} MB", flush=True)
         summary.update(memory_short=short_mem, memory_long=long_mem)
-    (args.workdir / "bench_pipeline.json").write_text(json.dumps(summary, indent=2))
-    print(f"figures: {args.workdir / 'bench_pipeline.json'}")
+    # A run with --skip-speed or --skip-memory updates the figures file instead of dropping the
+    # other part's figures from an earlier run.
+    figures = args.workdir / "bench_pipeline.json"
+    try:
+        previous = json.loads(figures.read_text()) if figures.exists() else {}
+    except json.JSONDecodeError:
+        previous = {}
+    atomic_write_text(figures, json.dumps({**previous, **summary}, indent=2))
+    print(f"figures: {figures}")
 
 
 if __name__ == "__main__":
