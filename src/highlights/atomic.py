@@ -11,13 +11,48 @@ where no cleanup ran) ever leaves one.
 
 from __future__ import annotations
 
+import errno
 import json
+import math
 import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+# Out of space, or out of the user's quota on it: the same thing to a user.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+
+
+class DiskFullError(OSError):
+    """A write ran out of space. ``str(e)`` is one line naming the device and the file."""
+
+    def __init__(self, path: str | os.PathLike):
+        super().__init__(errno.ENOSPC, disk_full_message(path))
+        self.path = str(path)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
+def is_disk_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in _DISK_FULL
+
+
+def disk_full_message(path: str | os.PathLike) -> str:
+    return f"no space left on {mount_point(path)} while writing {path}; nothing earlier was changed"
+
+
+def mount_point(path: str | os.PathLike) -> str:
+    """The mount point of the filesystem ``path`` is (or would be) on."""
+    here = Path(os.path.abspath(path))
+    while not here.exists() and here != here.parent:
+        here = here.parent
+    while not os.path.ismount(here) and here != here.parent:
+        here = here.parent
+    return str(here)
+
 
 # What a plain `open(path, "w")` gives under the usual umask. (mkstemp makes 0o600, and reading
 # the umask means setting it, which is not thread-safe, so the common default is used directly.)
@@ -33,8 +68,13 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     removed and ``path`` is left as it was. Parent folders are created.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        if is_disk_full(e):
+            raise DiskFullError(path) from e
+        raise
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -42,6 +82,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        if is_disk_full(e) and not isinstance(e, DiskFullError):
+            raise DiskFullError(path) from e
+        raise
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -61,8 +106,32 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 
 
 def atomic_write_json(path: str | os.PathLike, obj: Any, **json_kwargs: Any) -> Path:
-    """``json.dumps(obj, **json_kwargs)`` plus a final newline, written atomically."""
-    return atomic_write_text(path, json.dumps(obj, **json_kwargs) + "\n")
+    """``json_text(obj, **json_kwargs)`` plus a final newline, written atomically."""
+    return atomic_write_text(path, json_text(obj, **json_kwargs) + "\n")
+
+
+def json_text(obj: Any, **json_kwargs: Any) -> str:
+    """``json.dumps`` that writes standard JSON only: NaN and infinities become ``null``.
+
+    Python's default writes them as the bare words ``NaN``/``Infinity``, which most JSON readers
+    (browsers, jq, other languages) refuse. numpy numbers and arrays become plain values.
+    """
+    return json.dumps(finite_json(obj), allow_nan=False, **json_kwargs)
+
+
+def finite_json(obj: Any) -> Any:
+    """``obj`` with every non-finite float replaced by None (numpy values made plain first)."""
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite_json(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [finite_json(v) for v in obj]
+    if type(obj).__module__ == "numpy":  # numpy scalars and arrays, without importing numpy here
+        to_plain = getattr(obj, "tolist", None)
+        if to_plain is not None:
+            return finite_json(to_plain())
+    return obj
 
 
 def _fsync(path: Path) -> None:

@@ -24,6 +24,8 @@ SKIP_BAD_HELP = ("Leave out unreadable, unknown-label and duplicate clips (liste
                  "instead of refusing the whole version")
 SKIP_EXISTING_HELP = "Quietly leave out clips already in the parent (when SRC is a folder that grew)"
 VARIANTS_HELP = "Augmented variants to materialise per real training clip (the seed used 2)"
+ALLOW_OUTSIDE_HELP = "Let a CSV manifest name clips outside its own folder (refused by default)"
+WAIT_HELP = "If another write to ROOT is in progress, wait for it instead of stopping"
 
 
 def _fail(error: Exception, *, growing: bool = False) -> None:
@@ -48,12 +50,15 @@ def create(
     split: str = typer.Option("0.7,0.15,0.15", "--split", help="train,val,test proportions"),
     augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
+    allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
+    wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
 ) -> None:
     """Ingest labelled clips as the next version (v1 when ROOT is empty)."""
     try:
         version = create_version(src, root, classes=_classes(classes), note=note, seed=seed,
                                  ratios=parse_ratios(split), augment_variants=augment_variants,
-                                 augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=True)
+                                 augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=True,
+                                 allow_outside=allow_outside, wait=wait)
     except DatasetError as e:
         _fail(e)
     _print_written(version)
@@ -71,13 +76,16 @@ def grow(
     augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
     skip_existing: bool = typer.Option(False, "--skip-existing", help=SKIP_EXISTING_HELP),
+    allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
+    wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
 ) -> None:
     """Write the next version: the parent's clips, splits unchanged, plus the new clips."""
     try:
         version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
                                ratios=parse_ratios(split) if split else None,
                                augment_variants=augment_variants, augment_config=PhoneAugmentConfig(),
-                               skip_bad=skip_bad, skip_existing=skip_existing, show_progress=True)
+                               skip_bad=skip_bad, skip_existing=skip_existing, show_progress=True,
+                               allow_outside=allow_outside, wait=wait)
     except DatasetError as e:
         _fail(e, growing=True)
     _print_written(version)
@@ -120,10 +128,15 @@ def show(
 @app.command("list")
 def list_cmd(root: Path = ROOT_OPTION) -> None:
     """List the versions under ROOT."""
+    if root.exists() and not root.is_dir():
+        _fail(DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)"))
     for name in list_versions(root):
-        v = load_version(root, name)
+        try:
+            v = load_version(root, name)
+        except DatasetError as e:
+            _fail(e)
         console.print(f"{name}  parent={v.parent or '-'}  clips={len(v.real_clips)}"
-                      f"  augmented={len(v.augmented_clips)}  created={v.meta['created']}")
+                      f"  augmented={len(v.augmented_clips)}  created={v.meta.get('created', '?')}")
 
 
 def _print_written(v: DatasetVersion) -> None:
@@ -133,6 +146,8 @@ def _print_written(v: DatasetVersion) -> None:
         console.print(f"{v.meta['added']['already_in_parent']} clips of SRC were already in {v.parent}")
     for skipped in v.meta.get("skipped", []):
         console.print(f"[yellow]skipped[/yellow] {skipped['reason']}", highlight=False, soft_wrap=True)
+    for ignored in v.meta.get("ignored", []):
+        console.print(f"[dim]ignored[/dim] {ignored['reason']}", highlight=False, soft_wrap=True)
 
 
 def _print_version(v: DatasetVersion) -> None:

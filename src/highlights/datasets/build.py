@@ -7,7 +7,6 @@ complete, so an interrupted write leaves the earlier versions as they were and n
 from __future__ import annotations
 
 import csv
-import json
 import os
 import shutil
 import stat
@@ -17,6 +16,8 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from highlights.atomic import disk_full_message, is_disk_full, json_text
+from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import CheckedClip, KnownClip, check_sources
 from highlights.datasets.errors import DatasetError
@@ -24,10 +25,11 @@ from highlights.datasets.progress import progress
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, DatasetVersion,
 )
-from highlights.datasets.sources import SourceClip, discover_sources
+from highlights.datasets.sources import SourceClip, find_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
+from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
-    TEMP_PREFIX, clip_file_name, load_version, next_version_name, remove_stale_temp_dirs,
+    clip_file_name, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
 )
 from highlights.datasets.variants import make_variants
 
@@ -60,11 +62,14 @@ def create_version(
     augment_config: PhoneAugmentConfig | None = None,
     skip_bad: bool = False,
     show_progress: bool = False,
+    allow_outside: bool = False,
+    wait: bool = False,
 ) -> DatasetVersion:
     """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no parent."""
     return build_version(src, root, parent=None, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
-                         skip_bad=skip_bad, skip_existing=False, show_progress=show_progress)
+                         skip_bad=skip_bad, skip_existing=False, show_progress=show_progress,
+                         allow_outside=allow_outside, wait=wait)
 
 
 def grow_version(
@@ -81,6 +86,8 @@ def grow_version(
     skip_bad: bool = False,
     skip_existing: bool = False,
     show_progress: bool = False,
+    allow_outside: bool = False,
+    wait: bool = False,
 ) -> DatasetVersion:
     """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
 
@@ -90,7 +97,8 @@ def grow_version(
     """
     return build_version(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
-                         skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress)
+                         skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
+                         allow_outside=allow_outside, wait=wait)
 
 
 def build_version(
@@ -107,21 +115,57 @@ def build_version(
     skip_bad: bool,
     skip_existing: bool,
     show_progress: bool,
+    allow_outside: bool = False,
+    wait: bool = False,
 ) -> DatasetVersion:
+    """Write the next version of ``root`` under its write lock (see ``grow_version``).
+
+    ``allow_outside`` lets a manifest name clips outside its own folder; ``wait`` waits for
+    another writer of ``root`` instead of refusing.
+    """
     root = Path(root)
-    root.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_dirs(root)
     if augment_variants < 0:
         raise DatasetError(f"--augment-variants must be 0 or more, got {augment_variants}")
+    if root.exists() and not root.is_dir():
+        raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DatasetError(f"{root}: cannot create the dataset root ({e.strerror or e})") from e
+    with root_write_lock(root, wait=wait):
+        remove_stale_temp_dirs(root)
+        return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
+                             augment_variants=augment_variants, augment_config=augment_config,
+                             skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
+                             allow_outside=allow_outside)
+
+
+def _build_locked(
+    src: str | Path,
+    root: Path,
+    *,
+    parent: str | int | None,
+    classes: Sequence[str] | None,
+    note: str | None,
+    seed: int | None,
+    ratios: Sequence[float] | None,
+    augment_variants: int,
+    augment_config: PhoneAugmentConfig | None,
+    skip_bad: bool,
+    skip_existing: bool,
+    show_progress: bool,
+    allow_outside: bool,
+) -> DatasetVersion:
 
     base = load_version(root, parent) if parent is not None else None
     split_config = _split_config(base, seed, ratios)
-    sources = discover_sources(src)
+    discovered = find_sources(src, allow_outside=allow_outside)
+    sources = discovered.clips
     class_list = _resolve_classes(classes, base, sources)
     known = {c.sha256: KnownClip(_describe(base, c.clip_id), c.label) for c in base.clips} if base else {}
 
     outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)
-    checked, rejected = outcome.accepted, outcome.rejected
+    checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
     if rejected and not skip_bad:
         raise DatasetError([r.reason for r in rejected], skippable=True)
     if not checked:
@@ -141,7 +185,10 @@ def build_version(
     new_splits = splits[len(base_real):]
 
     name = next_version_name(root)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{name}-", dir=root))
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=temp_dir_prefix(name), dir=root))
+    except OSError as e:
+        raise DatasetError(f"{root}: cannot write a new version there ({e.strerror or e})") from e
     try:
         tmp.chmod(0o755)  # mkdtemp makes it private; a version is as readable as its root
         (tmp / CLIPS_DIR).mkdir()
@@ -176,14 +223,20 @@ def build_version(
             "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict()}
                         if augment else None),
             "skipped": [r.to_dict() for r in rejected],
+            "ignored": [r.to_dict() for r in discovered.ignored],
             "clips": clip_meta,
         }
         _write_manifest(tmp / MANIFEST_NAME, rows)
-        (tmp / META_NAME).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        (tmp / META_NAME).write_text(json_text(meta, indent=2) + "\n", encoding="utf-8")
         _make_read_only(tmp)
         if (root / name).exists():
             raise DatasetError(f"{root / name}: appeared while this version was being written")
         os.rename(tmp, root / name)  # the commit: until here, no vN exists
+    except OSError as e:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if is_disk_full(e):
+            raise DatasetError(disk_full_message(root / name)) from e
+        raise
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -257,7 +310,7 @@ def _write_manifest(path: Path, rows: Sequence[dict]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(MANIFEST_FIELDS))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(csv_row(r) for r in rows)
 
 
 def _make_read_only(version_dir: Path) -> None:

@@ -9,7 +9,9 @@ from pathlib import Path
 
 from highlights.datasets.progress import progress
 from highlights.datasets.sources import SourceClip
-from highlights.video import VideoError, iter_frames, probe
+from highlights.video import VideoError
+from highlights.video.errors import missing_file_cause
+from highlights.video.verify import verify_video
 
 
 @dataclass(frozen=True)
@@ -33,21 +35,12 @@ def file_sha256(path: Path) -> str:
 
 
 def check_video(path: Path) -> None:
-    """Probe the clip and decode its first frame. Raises ``VideoError``.
+    """Decode the whole clip once and compare it with what its container states. Raises ``VideoError``.
 
-    Decoding every frame would also catch damage late in a file, but costs a full decode of the
-    whole dataset on every version; the probe plus one frame catches what is not a video at all.
+    Clips are short, so a full decode is affordable, and only it catches a file cut off after
+    its index, an index with broken timing, or a single picture named like a video.
     """
-    probe(path)
-    frames = iter_frames(path)
-    try:
-        next(frames)
-    except StopIteration:
-        raise VideoError(path, "no frames could be decoded") from None
-    finally:
-        close = getattr(frames, "close", None)
-        if close is not None:
-            close()
+    verify_video(path)
 
 
 @dataclass(frozen=True)
@@ -89,10 +82,15 @@ def check_sources(
             outcome.rejected.append(Rejected(path, f"{path}: label {clip.label!r} is not one of the classes "
                                                    f"({', '.join(classes)})"))
             continue
-        if not clip.path.is_file():
-            outcome.rejected.append(Rejected(path, f"{path}: file not found"))
+        cause = missing_file_cause(clip.path)
+        if cause is not None:
+            outcome.rejected.append(Rejected(path, f"{path}: {cause}"))
             continue
-        sha = file_sha256(clip.path)
+        try:
+            sha = file_sha256(clip.path)
+        except OSError as e:
+            outcome.rejected.append(Rejected(path, f"{path}: cannot read ({e.strerror or e})"))
+            continue
         if sha in known:
             other = known[sha]
             if skip_existing and other.label == clip.label:

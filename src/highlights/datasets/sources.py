@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from highlights.csv_cells import plain_cell
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import VIDEO_SUFFIXES
+from highlights.video.errors import missing_file_cause
 
 SOURCE_MANIFEST_NAME = "manifest.csv"
 UNKNOWN_LICENCE = "unknown"
@@ -25,35 +28,81 @@ class SourceClip:
     provenance: str = ""
 
 
-def discover_sources(src: str | Path) -> list[SourceClip]:
+@dataclass(frozen=True)
+class SkippedEntry:
+    """An entry of a class folder that is not ingested, and why (one line naming it)."""
+
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "reason": self.reason}
+
+
+@dataclass
+class Discovered:
+    """What ``find_sources`` found: clips to check, entries that cannot be clips (a dangling
+    link, a link loop: skippable problems), and entries that are not clips at all (a sub-folder,
+    a text file: left out, recorded)."""
+
+    clips: list[SourceClip] = field(default_factory=list)
+    problems: list[SkippedEntry] = field(default_factory=list)
+    ignored: list[SkippedEntry] = field(default_factory=list)
+
+
+def discover_sources(src: str | Path, *, allow_outside: bool = False) -> list[SourceClip]:
+    """The clips under ``src`` (see ``find_sources``); an entry that cannot be a clip is an error."""
+    found = find_sources(src, allow_outside=allow_outside)
+    if found.problems:
+        raise DatasetError([p.reason for p in found.problems], skippable=True)
+    return found.clips
+
+
+def find_sources(src: str | Path, *, allow_outside: bool = False) -> Discovered:
     """The clips under ``src``.
 
     ``src`` is a CSV manifest (``path,label[,group,licence,provenance]``, paths relative to the
     CSV), or a folder holding such a ``manifest.csv`` (preferred when present: it is what the
     synthetic generator writes), or a folder per class (``src/<label>/*.mp4|avi|mov|mkv|webm|m4v``)
     where a clip's group comes from a ``NAME.json`` sidecar's ``group`` key, else its file stem.
+    A manifest's clips must lie inside the manifest's folder (after following links) unless
+    ``allow_outside``: a manifest from elsewhere must not make the dataset read any file it names.
     """
     src = Path(src)
+    cause = missing_file_cause(src)
+    if cause is not None and cause != "is a directory, not a video file":
+        raise DatasetError(f"{src}: {'no such folder or manifest' if cause == 'file not found' else cause}")
     if src.is_file():
         if src.suffix.lower() != ".csv":
             raise DatasetError(f"{src}: not a folder or a .csv manifest")
-        return read_source_manifest(src)
-    if not src.is_dir():
-        raise DatasetError(f"{src}: no such folder or manifest")
+        return Discovered(clips=read_source_manifest(src, allow_outside=allow_outside))
     if (src / SOURCE_MANIFEST_NAME).is_file():
-        return read_source_manifest(src / SOURCE_MANIFEST_NAME)
+        return Discovered(clips=read_source_manifest(src / SOURCE_MANIFEST_NAME, allow_outside=allow_outside))
     return scan_class_folders(src)
 
 
-def read_source_manifest(csv_path: Path) -> list[SourceClip]:
-    with open(csv_path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        fields = {name.strip() for name in reader.fieldnames or []}
-        missing = {"path", "label"} - fields
-        if missing:
-            raise DatasetError(f"{csv_path}: manifest lacks column(s) {', '.join(sorted(missing))} "
-                               "(expected path,label,group[,licence,provenance])")
-        rows = [{(k or "").strip(): (v or "").strip() for k, v in row.items()} for row in reader]
+def read_source_manifest(csv_path: Path, *, allow_outside: bool = False) -> list[SourceClip]:
+    # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark, which would otherwise
+    # become part of the first column's name.
+    try:
+        with open(csv_path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            fields = {name.strip() for name in reader.fieldnames or []}
+            missing = {"path", "label"} - fields
+            if missing:
+                raise DatasetError(f"{csv_path}: manifest lacks column(s) {', '.join(sorted(missing))} "
+                                   "(expected path,label,group[,licence,provenance])")
+            # Extra columns are allowed and ignored (DictReader files surplus cells under None).
+            rows = [{(k or "").strip(): plain_cell(v).strip() for k, v in row.items()
+                     if k is not None and isinstance(v, str)} for row in reader]
+    except UnicodeDecodeError as e:
+        raise DatasetError(f"{csv_path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset {e.start}); "
+                           "save the manifest as UTF-8") from e
+    except csv.Error as e:
+        raise DatasetError(f"{csv_path}: not a readable CSV ({e})") from e
+    except OSError as e:
+        raise DatasetError(f"{csv_path}: cannot read ({e.strerror or e})") from e
+    folder = csv_path.parent.resolve()
     problems, clips = [], []
     for line, row in enumerate(rows, start=2):
         if not row.get("path"):
@@ -61,6 +110,10 @@ def read_source_manifest(csv_path: Path) -> list[SourceClip]:
             continue
         path = Path(row["path"])
         path = path if path.is_absolute() else csv_path.parent / path
+        if not allow_outside and not _inside(path, folder):
+            problems.append(f"{path}: outside the manifest's folder {folder} (manifest {csv_path.name} "
+                            f"line {line}); pass --allow-outside to ingest clips from anywhere")
+            continue
         if not row.get("label"):
             problems.append(f"{path}: no label (manifest {csv_path.name} line {line})")
             continue
@@ -76,9 +129,22 @@ def read_source_manifest(csv_path: Path) -> list[SourceClip]:
     return clips
 
 
-def scan_class_folders(src: Path) -> list[SourceClip]:
-    problems, clips = [], []
-    for entry in sorted(src.iterdir()):
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):  # a link loop: not inside anything; named later as a loop
+        resolved = Path(os.path.abspath(path))
+    return resolved == folder or resolved.is_relative_to(folder)
+
+
+def scan_class_folders(src: Path) -> Discovered:
+    problems: list[str] = []
+    found = Discovered()
+    try:
+        entries = sorted(src.iterdir())
+    except OSError as e:
+        raise DatasetError(f"{src}: cannot list the folder ({e.strerror or e})") from e
+    for entry in entries:
         if entry.name.startswith("."):
             continue
         if entry.is_file() and entry.suffix.lower() in VIDEO_SUFFIXES:
@@ -86,23 +152,46 @@ def scan_class_folders(src: Path) -> list[SourceClip]:
             continue
         if not entry.is_dir():
             continue
-        for path in sorted(entry.iterdir()):
-            if path.is_file() and not path.name.startswith(".") and path.suffix.lower() in VIDEO_SUFFIXES:
-                try:
-                    sidecar = _read_sidecar(path)
-                except ValueError as e:
-                    problems.append(str(e))
-                    continue
-                clips.append(SourceClip(
-                    path=path,
-                    label=entry.name,
-                    group=str(sidecar.get("group") or path.stem),
-                    licence=str(sidecar.get("licence") or UNKNOWN_LICENCE),
-                    provenance=str(sidecar.get("provenance") or f"folder {src}"),
-                ))
+        try:
+            files = sorted(entry.iterdir())
+        except OSError as e:
+            found.problems.append(SkippedEntry(str(entry), f"{entry}: cannot list the folder ({e.strerror or e})"))
+            continue
+        for path in files:
+            if path.name.startswith("."):
+                continue
+            is_video_name = path.suffix.lower() in VIDEO_SUFFIXES
+            cause = missing_file_cause(path)
+            if cause == "is a directory, not a video file":
+                found.ignored.append(SkippedEntry(str(path), f"{path}: a folder inside class folder "
+                                                             f"{entry.name} (not searched)"))
+                continue
+            if cause is not None:
+                if is_video_name or path.is_symlink():
+                    found.problems.append(SkippedEntry(str(path), f"{path}: {cause}"))
+                else:
+                    found.ignored.append(SkippedEntry(str(path), f"{path}: {cause}"))
+                continue
+            if not is_video_name:
+                if path.suffix.lower() != ".json":  # .json beside a clip is its sidecar
+                    found.ignored.append(SkippedEntry(
+                        str(path), f"{path}: not a video file name (expected {', '.join(VIDEO_SUFFIXES)})"))
+                continue
+            try:
+                sidecar = _read_sidecar(path)
+            except ValueError as e:
+                problems.append(str(e))
+                continue
+            found.clips.append(SourceClip(
+                path=path,
+                label=entry.name,
+                group=str(sidecar.get("group") or path.stem),
+                licence=str(sidecar.get("licence") or UNKNOWN_LICENCE),
+                provenance=str(sidecar.get("provenance") or f"folder {src}"),
+            ))
     if problems:
         raise DatasetError(problems)
-    return clips
+    return found
 
 
 def _read_sidecar(video: Path) -> dict:
@@ -112,6 +201,6 @@ def _read_sidecar(video: Path) -> dict:
         return {}
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
+    except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError
         raise ValueError(f"{sidecar}: unreadable sidecar ({e})") from e
     return data if isinstance(data, dict) else {}

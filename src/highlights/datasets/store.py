@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
+from highlights.csv_cells import plain_row
 from highlights.datasets.errors import DatasetError
+from highlights.datasets.lock import process_alive
 from highlights.datasets.records import (
-    CLIPS_DIR, MANIFEST_NAME, META_NAME, SPLITS, ClipRecord, DatasetVersion,
+    CLIPS_DIR, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, ClipRecord, DatasetVersion,
 )
 
 _VERSION_RE = re.compile(r"^v(\d+)$")
-# A version is first written to ROOT/.tmp-vN-XXXX and renamed when complete; anything left with
-# this prefix is the remains of an interrupted write.
+# A version is first written to ROOT/.tmp-vN-PID-XXXX (PID: its writer) and renamed when complete;
+# anything left with this prefix whose writer is gone is the remains of an interrupted write.
 TEMP_PREFIX = ".tmp-"
+_TEMP_RE = re.compile(r"^\.tmp-v\d+-(\d+)-")
 
 
 def version_name(version: str | int) -> str:
@@ -45,14 +49,27 @@ def next_version_name(root: Path) -> str:
     return f"v{max(numbers, default=0) + 1}"
 
 
+def temp_dir_prefix(name: str) -> str:
+    """The prefix of the temp folder this process writes version ``name`` into."""
+    return f"{TEMP_PREFIX}{name}-{os.getpid()}-"
+
+
 def remove_stale_temp_dirs(root: Path) -> list[Path]:
-    """Delete what interrupted writes left behind. Versions are written by one process at a time."""
+    """Delete what interrupted writes left behind: temp folders whose writer is no longer running.
+
+    Called under the root's write lock; the pid check also spares a live writer's folder should
+    anything ever write without the lock.
+    """
     removed = []
     if root.is_dir():
         for p in root.iterdir():
-            if p.is_dir() and p.name.startswith(TEMP_PREFIX):
-                shutil.rmtree(p, ignore_errors=True)
-                removed.append(p)
+            if not (p.name.startswith(TEMP_PREFIX) and p.is_dir() and not p.is_symlink()):
+                continue
+            m = _TEMP_RE.match(p.name)
+            if m and int(m.group(1)) != os.getpid() and process_alive(int(m.group(1))):
+                continue
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
     return removed
 
 
@@ -67,8 +84,10 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
         raise DatasetError(f"{vdir}: no such dataset version (versions in {root}: {have})")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except ValueError as e:
+    except (OSError, ValueError) as e:
         raise DatasetError(f"{meta_path}: unreadable ({e})") from e
+    if not isinstance(meta, dict) or not isinstance(meta.get("classes"), list):
+        raise DatasetError(f"{meta_path}: not a dataset_meta.json (no class list)")
     clips = read_manifest(manifest_path, vdir)
     return DatasetVersion(root=root, name=name, meta=meta, clips=clips)
 
@@ -76,15 +95,27 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
 def read_manifest(manifest_path: Path, version_dir: Path) -> list[ClipRecord]:
     if not manifest_path.is_file():
         raise DatasetError(f"{manifest_path}: missing")
-    with open(manifest_path, newline="", encoding="utf-8") as f:
-        rows = list(csv.DictReader(f))
+    try:
+        with open(manifest_path, newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            missing = [c for c in MANIFEST_FIELDS if c not in (reader.fieldnames or [])]
+            if missing:
+                raise DatasetError(f"{manifest_path}: lacks column(s) {', '.join(missing)}")
+            rows = [plain_row(row) for row in reader]
+    except (OSError, UnicodeDecodeError, csv.Error) as e:
+        raise DatasetError(f"{manifest_path}: unreadable ({e})") from e
     clips = []
-    for row in rows:
+    for line, row in enumerate(rows, start=2):
+        if any(row.get(c) is None for c in MANIFEST_FIELDS):
+            raise DatasetError(f"{manifest_path}:{line}: too few fields")
         if row["split"] not in SPLITS:
             raise DatasetError(f"{manifest_path}: clip {row['clip_id']} has unknown split {row['split']!r}")
+        rel = Path(row["path"])
+        if rel.is_absolute() or ".." in rel.parts:
+            raise DatasetError(f"{manifest_path}:{line}: clip path {row['path']!r} is outside the version")
         clips.append(ClipRecord(
             clip_id=row["clip_id"],
-            path=version_dir / row["path"],
+            path=version_dir / rel,
             label=row["label"],
             split=row["split"],
             group=row["group"],

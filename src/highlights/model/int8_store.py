@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from highlights.atomic import atomic_write_bytes, atomic_write_text
+from highlights.atomic import atomic_write_bytes, atomic_write_json
 
 VERDICT_FORMAT = "highlights.int8-verdict/1"
 
@@ -46,7 +46,7 @@ def save_int8(checkpoint: str | os.PathLike, verdict: dict[str, Any], onnx_bytes
     else:
         model_path.unlink(missing_ok=True)
     # The verdict last: a reader that finds an accepted verdict finds its model too.
-    atomic_write_text(verdict_path, json.dumps(record, indent=2) + "\n")
+    atomic_write_json(verdict_path, record, indent=2)
     return verdict_path, written_model
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.atomic import atomic_write_text
+from highlights.csv_cells import csv_row
 from highlights.synth.clip import GENERATOR, LABELS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
 
 LICENCE = "synthetic, CC0"
@@ -164,7 +165,7 @@ def write_manifest(out_dir: Path, rows: list[dict]) -> Path:
     writer = csv.DictWriter(buf, fieldnames=MANIFEST_FIELDS, lineterminator="\n")
     writer.writeheader()
     for row in sorted(rows, key=lambda r: r["path"]):
-        writer.writerow(row)
+        writer.writerow(csv_row(row))
     return atomic_write_text(out_dir / "manifest.csv", buf.getvalue())
 
 

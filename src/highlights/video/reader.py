@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.video.errors import VideoError
+from highlights.video.errors import VideoError, missing_file_cause
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.rotation import clockwise_rotation_of, rotate_upright
 from highlights.video.types import Frame, VideoInfo
@@ -56,10 +56,9 @@ class _Opened:
 def _open(path: str | Path) -> _Opened:
     path_str = str(path)
     p = Path(path)
-    if not p.exists():
-        raise VideoError(path_str, "file not found")
-    if p.is_dir():
-        raise VideoError(path_str, "is a directory, not a video file")
+    cause = missing_file_cause(p)
+    if cause is not None:
+        raise VideoError(path_str, cause)
     if p.stat().st_size == 0:
         raise VideoError(path_str, "empty file (0 bytes)")
     try:

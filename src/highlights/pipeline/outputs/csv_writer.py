@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
+from highlights.csv_cells import csv_row
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.timecode import clock_timecode
@@ -52,5 +53,5 @@ def write_csv(highlights: Iterable[Highlight], out_path: str | Path) -> Path:
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(highlight_rows(highlights))
+    writer.writerows(csv_row(r) for r in highlight_rows(highlights))
     return atomic_write_text(out_path, buffer.getvalue())

@@ -1,0 +1,5 @@
+"""`python -m highlights`: the same command as `highlights`."""
+
+from highlights.cli.app import main
+
+main()

@@ -1,0 +1,78 @@
+"""Checking that a file is a whole, playable video clip, by decoding all of it once.
+
+Used before a clip enters a dataset. Opening a file and decoding its first frame accepts too
+much: a PNG renamed ``.mp4`` opens as a one-frame "video", a cut-off recording whose index is at
+the front decodes only its first half (and ``read_clip`` would silently repeat its last frame),
+and an index with a zero timescale or zero frame durations decodes only part of the frames
+it lists. A full decode counted against what the container states catches all of these; clips
+are short, so it costs little beside hashing the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from highlights.video.errors import VideoError
+from highlights.video.reader import _decoded, _duration_s, _open, _wrap_decode_errors
+
+# libavformat demuxers that read one still picture (PNG, JPEG, BMP, WebP, ...) or an image
+# sequence: never a video clip, even when the file is named .mp4.
+_IMAGE_FORMAT_SUFFIX = "_pipe"
+_IMAGE_FORMATS = {"image2", "image2pipe", "apng"}
+# A container's own frame count and duration may differ from what decodes by a frame or two
+# (edit lists, B-frame delay); more than this share missing is damage, not rounding.
+MISSING_SHARE = 0.05
+MIN_FRAMES = 2
+MIN_FPS = 1.0
+
+
+@dataclass(frozen=True)
+class VerifiedVideo:
+    path: str
+    decoded_frames: int
+    listed_frames: int | None  # the container's frame count, when it states one
+    duration_s: float
+    fps: float
+    format: str
+
+
+def verify_video(path: str | Path) -> VerifiedVideo:
+    """Decode every frame of ``path``; raise ``VideoError`` naming what is wrong with it."""
+    opened = _open(path)
+    try:
+        fmt = opened.container.format.name
+        if fmt.endswith(_IMAGE_FORMAT_SUFFIX) or fmt in _IMAGE_FORMATS:
+            kind = fmt.removesuffix(_IMAGE_FORMAT_SUFFIX).upper()
+            raise VideoError(opened.path, f"a single image ({kind}), not a video")
+        stream = opened.stream
+        if not stream.time_base or float(stream.time_base) <= 0:
+            raise VideoError(opened.path, "damaged index: the video track's timescale is 0")
+        with _wrap_decode_errors(opened.path):
+            duration, listed = _duration_s(opened)
+            decoded, stuck = 0, 0
+            last_pts = None
+            for frame in _decoded(opened):
+                decoded += 1
+                if frame.pts is not None:
+                    if last_pts is not None and frame.pts <= last_pts:
+                        stuck += 1
+                    last_pts = frame.pts if last_pts is None else max(last_pts, frame.pts)
+        if not MIN_FPS <= opened.fps:
+            raise VideoError(opened.path, f"implausible frame rate {opened.fps:.4g} fps "
+                                          "(damaged timing in the index)")
+        if decoded < MIN_FRAMES:
+            raise VideoError(opened.path, f"only {decoded} frame decodes: a still image, not a video clip")
+        if listed and decoded < listed * (1 - MISSING_SHARE):
+            raise VideoError(opened.path, f"truncated or damaged: {decoded} of the {listed} frames "
+                                          "its index lists decode")
+        if stuck > max(1, decoded * MISSING_SHARE):
+            raise VideoError(opened.path, f"damaged timing: {stuck} of {decoded} frames do not advance in time "
+                                          "(zero frame durations in the index)")
+        if not listed and duration > 0 and decoded < duration * opened.fps * (1 - MISSING_SHARE) - 1:
+            expected = round(duration * opened.fps)
+            raise VideoError(opened.path, f"truncated or damaged: {decoded} frames decode where "
+                                          f"{duration:.2f} s at {opened.fps:.3g} fps should hold about {expected}")
+        return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, fmt)
+    finally:
+        opened.container.close()
