@@ -7,8 +7,10 @@ Excel, LibreOffice and Google Sheets (OWASP "CSV Injection"): a label or file na
 a single quote in front of such a cell (spreadsheets show the rest as text). The project's own
 readers pass cells back through ``plain_cell``, so the true value comes back unchanged.
 
-A value that itself starts with a quote gets one more, so the round trip is exact for every
-string. Plain numbers such as ``-1.5`` are left as they are: they are not formulas.
+``plain_cell`` removes a leading quote only where ``csv_cell`` could have put it (before a
+formula character or another quote), and a value that itself starts that way gets one more
+quote, so the round trip is exact for every string, and a hand-written cell such as ``'90s``
+reads as written. Plain numbers such as ``-1.5`` are left as they are: they are not formulas.
 """
 
 from __future__ import annotations
@@ -24,16 +26,20 @@ _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 def csv_cell(value: object) -> str:
     """The text to write for ``value``: ``str(value)``, quoted if a spreadsheet would run it."""
     text = "" if value is None else str(value)
-    if text.startswith(QUOTE) or (text.startswith(FORMULA_STARTS) and not _NUMBER.match(text)):
+    if (text.startswith(FORMULA_STARTS) and not _NUMBER.match(text)) or _quoted(text):
         return QUOTE + text
     return text
+
+
+def _quoted(text: str) -> bool:
+    return text.startswith(QUOTE) and text[1:2] != "" and text[1] in (*FORMULA_STARTS, QUOTE)
 
 
 def plain_cell(text: str | None) -> str:
     """The value ``csv_cell`` was given (as text), from the cell it wrote."""
     if text is None:
         return ""
-    return text[1:] if text.startswith(QUOTE) else text
+    return text[1:] if _quoted(text) else text
 
 
 def csv_row(row: Mapping[str, object]) -> dict[str, str]:

@@ -60,6 +60,8 @@ def _read_json(path: Path) -> Any:
         raise AnnotationError(path, "no such file") from None
     except json.JSONDecodeError as err:
         raise AnnotationError(path, f"not valid JSON ({err})") from None
+    except UnicodeDecodeError as err:
+        raise AnnotationError(path, f"not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start})") from None
     except OSError as err:
         raise AnnotationError(path, err.strerror or str(err)) from None
 
@@ -76,7 +78,7 @@ def load_annotations(path: str | Path) -> list[GameAnnotation]:
             return [_from_soccernet(data, path)]
         if fmt == "activitynet":
             return [_from_activitynet(vid, entry) for vid, entry in data["database"].items()]
-    except (KeyError, TypeError, ValueError) as err:
+    except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
         raise AnnotationError(path, f"malformed {fmt} annotation ({type(err).__name__}: {err})") from None
     raise AnnotationError(path, "not a recognised annotation format (expected the highlights "
                                 "game JSON, a SoccerNet Labels-v2.json or an ActivityNet-style JSON)")

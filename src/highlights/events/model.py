@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+# Times written to milliseconds and read back may land a hair outside their window.
+_TIME_EPS = 1e-3
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,13 @@ class Event:
     key_s: float
 
     def __post_init__(self) -> None:
+        for name in ("start_s", "end_s", "key_s"):
+            value = getattr(self, name)
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"event {self.id}: {name} must be a finite time of 0 s or more, got {value}")
+        if not self.start_s - _TIME_EPS <= self.key_s <= self.end_s + _TIME_EPS:
+            raise ValueError(f"event {self.id}: key_s {self.key_s} is outside [start_s, end_s] = "
+                             f"[{self.start_s}, {self.end_s}]")
         if not self.end_s >= self.start_s:
             raise ValueError(f"event {self.id}: end_s {self.end_s} is before start_s {self.start_s}")
 

@@ -7,7 +7,9 @@ import json
 from pathlib import Path
 
 from highlights.atomic import atomic_write_json, atomic_write_text
-from highlights.report.metrics import REPORT_FILENAME, REPORT_FORMAT
+from highlights.report.metrics import (
+    REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
+)
 
 
 def write_report_json(report: dict, path: str | Path) -> Path:
@@ -17,12 +19,7 @@ def write_report_json(report: dict, path: str | Path) -> Path:
 def load_report(path: str | Path) -> dict:
     """Reads a report JSON; a file that is not one is a one-line error naming it."""
     path = Path(path)
-    try:
-        report = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
+    report = _read_json(path)
     if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
         raise ValueError(f"{path}: not a test report (expected format {REPORT_FORMAT!r})")
     return report
@@ -31,15 +28,28 @@ def load_report(path: str | Path) -> dict:
 def load_confusion(path: str | Path) -> tuple[list[str], list[list[int]]]:
     """Reads `{"labels": [...], "matrix": [[...]]}` (rows true, columns predicted)."""
     path = Path(path)
+    data = _read_json(path)
+    if not isinstance(data, dict) or "labels" not in data or "matrix" not in data:
+        raise ValueError(f'{path}: expected {{"labels": [...], "matrix": [[...]]}}')
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        labels = check_confusion_labels(data["labels"])
+        check_confusion_counts(data["matrix"], len(labels))
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    return labels, data["matrix"]
+
+
+def _read_json(path: Path):
+    if path.is_dir():
+        raise ValueError(f"{path}: is a folder, not a JSON file")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{path}: not valid JSON ({e})") from None
-    if not isinstance(data, dict) or "labels" not in data or "matrix" not in data:
-        raise ValueError(f'{path}: expected {{"labels": [...], "matrix": [[...]]}}')
-    return list(data["labels"]), data["matrix"]
+    except (OSError, RecursionError) as e:
+        raise ValueError(f"{path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
 
 
 def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:

@@ -7,6 +7,7 @@ confidence intervals over test clips, and an error analysis that separates "conf
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -61,56 +62,118 @@ def build_report(
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
-    matrix = confusion_matrix(y_true, y_pred, labels=labels)
-    accuracy = float(accuracy_score(y_true, y_pred))
-    macro_f1 = float(np.mean(f1))
+    return _assemble(
+        labels, none_label, len(y_true), precision, recall, f1, support,
+        accuracy=float(accuracy_score(y_true, y_pred)),
+        matrix=confusion_matrix(y_true, y_pred, labels=labels),
+        bootstrap=bootstrap_intervals(y_true, y_pred, labels, n_bootstrap=n_bootstrap, seed=seed),
+        errors=error_analysis(
+            y_true, y_pred, labels, proba=proba, clip_ids=clip_ids, none_label=none_label, sports=sports
+        ),
+        meta=meta,
+    )
 
+
+def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, accuracy, matrix,
+              bootstrap, errors, meta) -> dict:
     return {
         "format": REPORT_FORMAT,
         "labels": labels,
         "none_label": none_label,
-        "num_clips": len(y_true),
+        "num_clips": int(num_clips),
         "per_class": {
             label: {
                 "precision": float(precision[i]),
                 "recall": float(recall[i]),
                 "f1": float(f1[i]),
-                "support": int(support[i]),
+                "support": int(round(support[i])),
             }
             for i, label in enumerate(labels)
         },
-        "accuracy": accuracy,
-        "macro_f1": macro_f1,
+        "accuracy": float(accuracy),
+        "macro_f1": float(np.mean(f1)),
         "confusion_matrix": {
             "rows": "true",
             "columns": "predicted",
             "labels": labels,
-            "matrix": matrix.tolist(),
+            "matrix": np.asarray(matrix).astype(np.int64).tolist(),
         },
-        "bootstrap": bootstrap_intervals(y_true, y_pred, labels, n_bootstrap=n_bootstrap, seed=seed),
-        "errors": error_analysis(
-            y_true, y_pred, labels, proba=proba, clip_ids=clip_ids, none_label=none_label, sports=sports
-        ),
+        "bootstrap": bootstrap,
+        "errors": errors,
         "meta": dict(meta or {}),
     }
 
 
-def report_from_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], **kwargs) -> dict:
-    """The full report from a published confusion matrix (rows true, columns predicted), by
-    expanding it back into one (true, predicted) pair per clip."""
-    labels = [str(x) for x in labels]
-    counts = np.asarray(matrix)
-    if counts.shape != (len(labels), len(labels)):
-        raise ValueError(f"confusion matrix has shape {counts.shape}, expected {len(labels)}x{len(labels)}")
-    if np.any(counts < 0) or not np.all(np.equal(np.mod(counts, 1), 0)):
-        raise ValueError("confusion matrix entries must be non-negative whole counts")
-    counts = counts.astype(np.int64)
+def report_from_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], *,
+                          n_bootstrap: int = 1000, seed: int = 0, none_label: str = "none",
+                          sports: Mapping[str, str] | None = None, meta: Mapping | None = None) -> dict:
+    """The full report from a published confusion matrix (rows true, columns predicted).
+
+    Everything is computed from the counts: each (true, predicted) cell is one weighted
+    sample, and bootstrap resamples are drawn as multinomial counts over the cells (the same
+    distribution as resampling clips with replacement). Memory and time depend on the number
+    of classes, not on the number of clips the matrix totals.
+    """
+    labels = check_confusion_labels(labels)
+    counts = check_confusion_counts(matrix, len(labels))
+    total = int(counts.sum())
     rows, cols = np.nonzero(counts)
-    repeats = counts[rows, cols]
-    y_true = [labels[i] for i in np.repeat(rows, repeats)]
-    y_pred = [labels[j] for j in np.repeat(cols, repeats)]
-    meta = {"source": "published confusion matrix", **dict(kwargs.pop("meta", None) or {})}
-    return build_report(y_true, y_pred, labels, meta=meta, **kwargs)
+    weights = counts[rows, cols]
+    y_true = [labels[i] for i in rows]
+    y_pred = [labels[j] for j in cols]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        y_true, y_pred, labels=labels, sample_weight=weights, zero_division=0
+    )
+    return _assemble(
+        labels, none_label, total, precision, recall, f1, support,
+        accuracy=np.trace(counts) / total,
+        matrix=counts,
+        bootstrap=_bootstrap_from_counts(counts, n_bootstrap=n_bootstrap, seed=seed),
+        errors=error_analysis(y_true, y_pred, labels, none_label=none_label, sports=sports,
+                              weights=[int(w) for w in weights]),
+        meta={"source": "published confusion matrix", **dict(meta or {})},
+    )
+
+
+def check_confusion_labels(labels) -> list[str]:
+    """The class names of a published matrix: non-empty, distinct strings."""
+    if not isinstance(labels, (list, tuple)) or not labels:
+        raise ValueError("labels must be a non-empty list of class names")
+    bad = [x for x in labels if not isinstance(x, str) or not x.strip()]
+    if bad:
+        raise ValueError(f"labels must be non-empty strings, got {bad[0]!r}")
+    repeated = sorted({x for x in labels if labels.count(x) > 1})
+    if repeated:
+        raise ValueError(f"label(s) listed twice: {', '.join(repeated)} (each class must appear once)")
+    return list(labels)
+
+
+def check_confusion_counts(matrix, k: int) -> np.ndarray:
+    """A KxK array of non-negative whole counts with at least one clip, or a ValueError saying why."""
+    if not isinstance(matrix, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in matrix):
+        raise ValueError("matrix must be a list of rows, each a list of counts")
+    shape = (len(matrix), *sorted({len(r) for r in matrix}))
+    if len(matrix) != k or any(len(r) != k for r in matrix):
+        raise ValueError(f"confusion matrix has shape {shape}, expected {k}x{k} (one row and column per label)")
+    for i, row in enumerate(matrix):
+        for j, v in enumerate(row):
+            whole = isinstance(v, int) or (isinstance(v, float) and math.isfinite(v) and v == int(v))
+            if isinstance(v, bool) or not whole or v < 0:
+                raise ValueError(f"confusion matrix entries must be non-negative whole counts; "
+                                 f"row {i + 1} column {j + 1} is {v!r}")
+    counts = np.array([[int(v) for v in row] for row in matrix], dtype=np.int64)
+    if counts.sum() <= 0:
+        raise ValueError("confusion matrix counts no clips (every entry is 0)")
+    return counts
+
+
+def _bootstrap_from_counts(counts: np.ndarray, *, n_bootstrap: int, seed: int) -> dict:
+    n = int(counts.sum())
+    k = counts.shape[0]
+    rng = np.random.default_rng(seed)
+    confusions = rng.multinomial(n, (counts / n).ravel(), size=n_bootstrap).reshape(n_bootstrap, k, k)
+    accuracies = np.trace(confusions, axis1=1, axis2=2) / n
+    return _intervals(accuracies, macro_f1_of(confusions), n, n_bootstrap, seed)
 
 
 def bootstrap_intervals(
@@ -125,7 +188,10 @@ def bootstrap_intervals(
     samples = rng.integers(0, n, size=(n_bootstrap, n))
     confusions = confusions_of(t[samples], p[samples], len(labels))
     accuracies = np.trace(confusions, axis1=1, axis2=2) / n
-    macro_f1s = macro_f1_of(confusions)
+    return _intervals(accuracies, macro_f1_of(confusions), n, n_bootstrap, seed)
+
+
+def _intervals(accuracies: np.ndarray, macro_f1s: np.ndarray, n: int, n_bootstrap: int, seed: int) -> dict:
     lo, hi = 100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2
     return {
         "method": "percentile bootstrap over test clips",
@@ -178,23 +244,28 @@ def error_analysis(
     clip_ids: Sequence[str] | None = None,
     none_label: str = "none",
     sports: Mapping[str, str] | None = None,
+    weights: Sequence[int] | None = None,
 ) -> dict:
-    """Where the errors live: on the action / no-action boundary, or between sports."""
+    """Where the errors live: on the action / no-action boundary, or between sports.
+
+    ``weights`` counts each (true, predicted) pair that many times (a confusion matrix's cells).
+    """
     sport = (lambda label: sports.get(label, sport_of(label))) if sports else sport_of
     kinds = {"action_called_none": 0, "none_called_action": 0, "cross_sport": 0, "same_sport": 0}
     pairs: dict[tuple[str, str], int] = {}
-    for t, p in zip(y_true, y_pred):
+    for k, (t, p) in enumerate(zip(y_true, y_pred)):
         if t == p:
             continue
-        pairs[(t, p)] = pairs.get((t, p), 0) + 1
+        w = 1 if weights is None else int(weights[k])
+        pairs[(t, p)] = pairs.get((t, p), 0) + w
         if p == none_label:
-            kinds["action_called_none"] += 1
+            kinds["action_called_none"] += w
         elif t == none_label:
-            kinds["none_called_action"] += 1
+            kinds["none_called_action"] += w
         elif sport(t) != sport(p):
-            kinds["cross_sport"] += 1
+            kinds["cross_sport"] += w
         else:
-            kinds["same_sport"] += 1
+            kinds["same_sport"] += w
     total = sum(pairs.values())
     top = sorted(pairs.items(), key=lambda item: (-item[1], labels.index(item[0][0]), labels.index(item[0][1])))
 

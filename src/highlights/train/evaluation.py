@@ -18,7 +18,15 @@ from highlights.model import ClipClassifier
 from highlights.model.classifier import int8_verdict, softmax
 from highlights.model.int8_store import save_int8
 from highlights.report import build_report, write_report_files
-from highlights.video import clip_to_tensor, read_clip
+from highlights.video import VideoError, clip_to_tensor, read_clip
+
+
+class ClipReadError(VideoError):
+    """A test clip that could not be read, raised in the main process with the worker's message."""
+
+    def __init__(self, message: str):
+        path, _, cause = message.partition(": ")
+        super().__init__(path, cause)
 
 
 class DecodedClips(Dataset):
@@ -34,6 +42,28 @@ class DecodedClips(Dataset):
     def __getitem__(self, index: int):
         frames, _ = read_clip(self.records[index].path, self.spec.num_frames)
         return clip_to_tensor(frames, self.spec, train=False)
+
+
+class _ReportedErrors(Dataset):
+    """``(tensor, "")`` per clip, or ``(zeros, "<path>: <cause>")`` for an unreadable one.
+
+    A DataLoader worker cannot re-raise ``VideoError`` as itself (it rebuilds exceptions from a
+    traceback text, and falls back to a RuntimeError), so the worker hands the message over and
+    the main process raises it.
+    """
+
+    def __init__(self, clips: DecodedClips):
+        self.clips = clips
+
+    def __len__(self) -> int:
+        return len(self.clips)
+
+    def __getitem__(self, index: int):
+        try:
+            return self.clips[index], ""
+        except VideoError as e:
+            spec = self.clips.spec
+            return torch.zeros(3, spec.num_frames, spec.crop_size, spec.crop_size), str(e)
 
 
 def evaluate_checkpoint(
@@ -80,12 +110,16 @@ def evaluate_checkpoint(
         classifier.build_int8(calibration)
 
     # Decoding in a worker overlaps with the model's forward passes.
-    loader = DataLoader(DecodedClips(records, classifier.spec), batch_size=batch_size, num_workers=num_workers)
+    loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)), batch_size=batch_size,
+                        num_workers=num_workers)
     logits, int8_logits, seconds = [], [], {"fp32": 0.0, "int8": 0.0}
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), TimeRemainingColumn(), disable=not show_progress) as progress:
         task = progress.add_task(f"evaluating on {version}/{split}", total=len(records))
-        for clips in loader:
+        for clips, problems in loader:
+            bad = [p for p in problems if p]
+            if bad:
+                raise ClipReadError(bad[0])
             batch = clips.numpy()
             started = time.perf_counter()
             logits.append(classifier.predict_logits(batch))
