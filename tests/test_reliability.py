@@ -81,8 +81,7 @@ def test_wait_waits_for_the_other_writer(tmp_path: Path) -> None:
 
 
 def test_only_temp_folders_of_gone_writers_are_removed(tmp_path: Path) -> None:
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    dead_pid, live_pid = int(gone.stdout), os.getppid()
+    dead_pid, live_pid = _dead_pid(), os.getppid()
     dead, live, unnamed = (tmp_path / f".tmp-v3-{dead_pid}-x", tmp_path / f".tmp-v3-{live_pid}-y", tmp_path / ".tmp-v3-z")
     for folder in (dead, live, unnamed):
         folder.mkdir()
@@ -281,3 +280,47 @@ def test_a_full_disk_while_growing_leaves_no_version(tmp_path: Path, monkeypatch
     with pytest.raises(DatasetError, match=rf"^no space left on .* while writing {root / 'v1'}; nothing earlier"):
         create_version(src, root)
     assert [p.name for p in root.iterdir()] == [".write.lock"]
+
+
+def _dead_pid() -> int:
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(done.stdout)
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2", "two-renames"])
+def test_a_folder_is_replaced_whole_or_not_at_all(tmp_path: Path, monkeypatch, exchange: bool) -> None:
+    if not exchange:
+        monkeypatch.setattr(atomic, "_exchange", lambda a, b: False)
+    out = tmp_path / "out"
+    with atomic.atomic_folder(out) as stage:
+        (stage / "a.txt").write_text("run 1")
+        (stage / "clips").mkdir()
+        (stage / "clips" / "c1.mp4").write_bytes(b"1")
+    first = _tree(out)
+    assert first == {"a.txt": b"run 1", "clips/c1.mp4": b"1"}
+
+    with pytest.raises(RuntimeError), atomic.atomic_folder(out) as stage:
+        (stage / "a.txt").write_text("run 2, killed half way")
+        raise RuntimeError("killed")
+    assert _tree(out) == first and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+    with atomic.atomic_folder(out) as stage:
+        (stage / "b.txt").write_text("run 3")
+    assert _tree(out) == {"b.txt": b"run 3"} and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_staging_leftovers_of_gone_writers_are_cleaned_and_a_lost_folder_put_back(tmp_path: Path) -> None:
+    dead, live = _dead_pid(), os.getppid()
+    out = tmp_path / "out"
+    (tmp_path / f".out.partial-{dead}-x").mkdir()
+    (tmp_path / f".out.partial-{live}-y").mkdir()
+    previous = tmp_path / f".out.old-{dead}-z" / "previous"
+    previous.mkdir(parents=True)
+    (previous / "highlights.json").write_text("{}")
+    atomic.remove_stale_staging(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f".out.partial-{live}-y", "out"]
+    assert (out / "highlights.json").read_text() == "{}"

@@ -15,6 +15,7 @@ import errno
 import json
 import math
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -140,3 +141,121 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+# ----------------------------------------------------------------------------- whole folders
+
+_PARTIAL, _OLD = "partial", "old"
+
+
+@contextmanager
+def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``path``; on success it takes ``path``'s place whole.
+
+    For outputs that are several files (a run's results): a reader sees the previous folder
+    or the new one, never a mix of the two. The staging folder is ``.NAME.partial-PID-XXXX`` in
+    the same parent (same filesystem, so the swap is a rename). On Linux the swap is one
+    ``renameat2(RENAME_EXCHANGE)`` call; elsewhere two renames, with the previous folder kept as
+    ``.NAME.old-PID-XXXX`` in between and put back by the next run if a crash fell there. If
+    the block raises, the staging folder is removed and ``path`` is left as it was. Leftovers
+    of writers that are gone are removed first.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_staging(path)
+        stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_PARTIAL}-{os.getpid()}-", dir=path.parent))
+    except OSError as e:
+        if is_disk_full(e):
+            raise DiskFullError(path) from e
+        raise
+    try:
+        os.chmod(stage, 0o755)  # mkdtemp makes it private; an output folder is as readable as any
+        yield stage
+        _swap_in(stage, path)
+    except OSError as e:
+        shutil.rmtree(stage, ignore_errors=True)
+        if is_disk_full(e) and not isinstance(e, DiskFullError):
+            raise DiskFullError(path) from e
+        raise
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+
+
+def _swap_in(stage: Path, path: Path) -> None:
+    if not path.exists():
+        os.rename(stage, path)
+        return
+    if _exchange(stage, path):
+        shutil.rmtree(stage, ignore_errors=True)  # it now holds the previous folder
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_OLD}-{os.getpid()}-", dir=path.parent))
+    os.rename(path, old / "previous")
+    os.rename(stage, path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux ``renameat2``); False where the system cannot."""
+    # The standard library has no atomic exchange; libc's renameat2 (glibc 2.28+) does it in
+    # one step, so no moment exists when neither folder is in place.
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # not supported here: fall back to two renames
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def remove_stale_staging(path: str | os.PathLike) -> list[Path]:
+    """Remove the staging and previous-folder leftovers of ``atomic_folder`` writers that are gone.
+
+    A previous folder left by a crash between the two renames of the fallback swap is put back
+    first when ``path`` itself is missing.
+    """
+    path = Path(path)
+    removed = []
+    if not path.parent.is_dir():
+        return removed
+    for entry in sorted(path.parent.iterdir()):
+        kind, pid = _staging_kind(entry.name, path.name)
+        if kind is None or (pid != os.getpid() and process_alive(pid)):
+            continue
+        previous = entry / "previous"
+        if kind == _OLD and previous.is_dir() and not path.exists():
+            os.rename(previous, path)
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _staging_kind(entry_name: str, name: str) -> tuple[str | None, int]:
+    for kind in (_PARTIAL, _OLD):
+        prefix = f".{name}.{kind}-"
+        if entry_name.startswith(prefix):
+            pid = entry_name[len(prefix):].split("-", 1)[0]
+            return kind, int(pid) if pid.isdigit() else -1
+    return None, -1
+
+
+def process_alive(pid: int) -> bool:
+    """Is a process with this pid running on this machine?"""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

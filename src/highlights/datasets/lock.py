@@ -59,16 +59,3 @@ def _holder(fd: int) -> str:
     except OSError:
         text = ""
     return text if text.isdigit() else "unknown"
-
-
-def process_alive(pid: int) -> bool:
-    """Is a process with this pid running (on this machine)?"""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # it exists, owned by someone else
-    return True

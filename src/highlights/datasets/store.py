@@ -9,9 +9,9 @@ import re
 import shutil
 from pathlib import Path
 
+from highlights.atomic import process_alive
 from highlights.csv_cells import plain_row
 from highlights.datasets.errors import DatasetError
-from highlights.datasets.lock import process_alive
 from highlights.datasets.records import (
     CLIPS_DIR, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, ClipRecord, DatasetVersion,
 )

@@ -1,0 +1,233 @@
+"""Every input a hostile new user can hand the CLI gets exit status 1 and one line naming the file
+or field and the cause: no traceback, and nothing written earlier is changed.
+
+Each case builds its tiny input in a fresh folder, runs one command through the CLI and checks
+the outcome; `earlier` names what must stay byte-identical (an earlier version, report, ...).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bad_inputs import half_truncated_faststart, png_named_mp4, zero_delta_mp4, zero_timescale_mp4
+from dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from highlights.cli.app import app
+
+
+@dataclass
+class Case:
+    args: list[str]
+    names: str  # the file or field the one line must name
+    cause: str  # and the words saying what is wrong
+    earlier: list[Path] = field(default_factory=list)  # files and folders that must not change
+    patch: Callable | None = None  # given monkeypatch, to simulate what cannot be made (a full disk)
+
+
+def _snapshot(paths: list[Path]) -> dict[str, bytes | None]:
+    out: dict[str, bytes | None] = {}
+    for top in paths:
+        files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.is_file()) if top.exists() else []
+        out[str(top)] = None if not top.exists() else b""
+        for p in files:
+            out[str(p)] = p.read_bytes()
+    return out
+
+
+def _dataset(tmp: Path) -> tuple[Path, Path]:
+    """A root with v1 (two classes, a few tiny clips) and the folder it came from."""
+    src = make_class_tree(tmp / "src", layout_of({"a": 3, "b": 3}))
+    root = tmp / "datasets"
+    result = CliRunner().invoke(app, ["dataset", "create", str(src), "--root", str(root)])
+    assert result.exit_code == 0, result.output
+    return root, src
+
+
+def _class_folder_with(tmp: Path, make: Callable[[Path], Path]) -> tuple[Path, Path]:
+    src = make_class_tree(tmp / "src", layout_of({"a": 2, "b": 2}))
+    return src, make(src / "a" / "bad.mp4")
+
+
+# ------------------------------------------------------------------------------ the cases
+
+def png_renamed(tmp: Path) -> Case:
+    src, bad = _class_folder_with(tmp, png_named_mp4)
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "a single image (PNG), not a video")
+
+
+def truncated_faststart(tmp: Path) -> Case:
+    src, bad = _class_folder_with(tmp, half_truncated_faststart)
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "truncated or damaged")
+
+
+def zero_timescale(tmp: Path) -> Case:
+    src, bad = _class_folder_with(tmp, zero_timescale_mp4)
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "frame rate")
+
+
+def zero_deltas(tmp: Path) -> Case:
+    src, bad = _class_folder_with(tmp, zero_delta_mp4)
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "truncated or damaged")
+
+
+def symlink_loop(tmp: Path) -> Case:
+    src = make_class_tree(tmp / "src", layout_of({"a": 2, "b": 2}))
+    loop = src / "a" / "loop.mp4"
+    loop.symlink_to(loop)
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(loop), "symbolic link loop")
+
+
+def manifest_latin1(tmp: Path) -> Case:
+    write_clip(tmp / "c" / "x.mp4", 1)
+    manifest = tmp / "c" / "m.csv"
+    manifest.write_bytes("path,label\nx.mp4,caf\xe9\n".encode("latin-1"))
+    return Case(["dataset", "create", manifest, "--root", tmp / "d"], str(manifest), "not UTF-8 text")
+
+
+def manifest_outside(tmp: Path) -> Case:
+    secret = tmp / "private" / "passwd"
+    secret.parent.mkdir()
+    secret.write_text("root:x:0:0\n")
+    manifest = write_manifest(tmp / "c" / "m.csv", [{"path": str(secret), "label": "a"}])
+    return Case(["dataset", "create", manifest, "--root", tmp / "d"], str(secret), "outside the manifest's folder")
+
+
+def root_is_a_file(tmp: Path) -> Case:
+    src = make_class_tree(tmp / "src", layout_of({"a": 2}))
+    root = tmp / "root.txt"
+    root.write_text("not a folder")
+    return Case(["dataset", "create", src, "--root", root], str(root), "not a folder", earlier=[root])
+
+
+def list_without_manifest(tmp: Path) -> Case:
+    root, _ = _dataset(tmp)
+    manifest = root / "v1" / "manifest.csv"
+    manifest.chmod(0o644)
+    manifest.unlink()
+    return Case(["dataset", "list", "--root", root], str(manifest), "missing", earlier=[root])
+
+
+def second_writer(tmp: Path) -> Case:
+    root, _ = _dataset(tmp)
+    more = make_class_tree(tmp / "more", layout_of({"a": 2}, prefix="m-"), seed=4)
+
+    def hold_the_lock(monkeypatch):
+        import fcntl
+
+        fd = os.open(root / ".write.lock", os.O_RDWR)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.ftruncate(fd, 0)
+        os.write(fd, b"4242\n")
+        monkeypatch.setattr(Case, "_held", fd, raising=False)  # closed (released) with the patch
+
+    return Case(["dataset", "grow", more, "--root", root, "--parent", "v1"], str(root),
+                "another write is in progress", earlier=[root / "v1"], patch=hold_the_lock)
+
+
+def disk_full_grow(tmp: Path) -> Case:
+    root, _ = _dataset(tmp)
+    more = make_class_tree(tmp / "more", layout_of({"a": 2}, prefix="m-"), seed=4)
+
+    def no_space(monkeypatch):
+        import highlights.datasets.build as build
+
+        def copy(_src, dst):
+            raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+        monkeypatch.setattr(build, "copy_clip", copy)
+
+    return Case(["dataset", "grow", more, "--root", root, "--parent", "v1"], str(root / "v2"),
+                "no space left on", earlier=[root], patch=no_space)
+
+
+def confusion(tmp: Path, data) -> Path:
+    path = tmp / "cm.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def confusion_duplicate_labels(tmp: Path) -> Case:
+    path = confusion(tmp, {"labels": ["a", "a"], "matrix": [[3, 0], [1, 0]]})
+    return Case(["report", "from-confusion", path], str(path), "listed twice")
+
+
+def confusion_string_entries(tmp: Path) -> Case:
+    path = confusion(tmp, {"labels": ["a", "b"], "matrix": [["3", 0], [1, 0]]})
+    return Case(["report", "from-confusion", path], str(path), "whole counts")
+
+
+def confusion_null_labels(tmp: Path) -> Case:
+    path = confusion(tmp, {"labels": [None, "b"], "matrix": [[3, 0], [1, 0]]})
+    return Case(["report", "from-confusion", path], str(path), "non-empty strings")
+
+
+def confusion_directory(tmp: Path) -> Case:
+    (tmp / "cm").mkdir()
+    return Case(["report", "from-confusion", tmp / "cm"], str(tmp / "cm"), "is a folder")
+
+
+def confusion_into_earlier_report(tmp: Path) -> Case:
+    out = tmp / "report"
+    good = confusion(tmp, {"labels": ["a", "b"], "matrix": [[3, 1], [1, 4]]})
+    assert CliRunner().invoke(app, ["report", "from-confusion", str(good), "--out", str(out)]).exit_code == 0
+    bad = tmp / "bad.json"
+    bad.write_text('{"labels": ["a", "b"], "matrix": [[1, 2], [3, Infinity]]}')
+    return Case(["report", "from-confusion", bad, "--out", out], str(bad), "whole counts", earlier=[out])
+
+
+CASES = [
+    png_renamed, truncated_faststart, zero_timescale, zero_deltas, symlink_loop, manifest_latin1,
+    manifest_outside, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
+    confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
+    confusion_into_earlier_report,
+]
+
+
+def check_one_clear_line(result, case: Case) -> None:
+    assert not isinstance(result.exception, BaseException) or isinstance(result.exception, SystemExit), (
+        f"an exception escaped: {result.exception!r}\n{result.output}")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.output
+    assert case.names in errors[0] and case.cause in errors[0], errors[0]
+
+
+@pytest.mark.parametrize("make_case", CASES, ids=[c.__name__ for c in CASES])
+def test_bad_input_gets_one_clear_line_and_changes_nothing(make_case, tmp_path: Path, monkeypatch) -> None:
+    case = make_case(tmp_path)
+    before = _snapshot(case.earlier)
+    with monkeypatch.context() as patch:
+        if case.patch is not None:
+            case.patch(patch)
+        result = CliRunner().invoke(app, [str(a) for a in case.args])
+        held = getattr(Case, "_held", None)
+        if held is not None:
+            os.close(held)
+    check_one_clear_line(result, case)
+    assert _snapshot(case.earlier) == before
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "highlights", "report", "from-confusion", "/nonexistent.json"],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and done.stderr.strip() == "error: /nonexistent.json: no such file"
+    assert "Traceback" not in done.stderr
+
+
+def test_pickle_is_never_a_confusion_matrix(tmp_path: Path) -> None:
+    path = tmp_path / "cm.json"
+    path.write_bytes(pickle.dumps({"labels": ["a"], "matrix": [[1]]}))
+    result = CliRunner().invoke(app, ["report", "from-confusion", str(path)])
+    check_one_clear_line(result, Case([], str(path), "not valid JSON"))
