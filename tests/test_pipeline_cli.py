@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from highlights.cli import pipeline as pipeline_cli
+from highlights.cli.app import app
 from highlights.pipeline.highlight import Highlight
 from pipeline_fixtures import make_game
 
@@ -17,11 +16,8 @@ GT = ["--set", "detection_backend=gt", "--set", "pose_backend=gt"]
 
 @pytest.fixture(scope="module")
 def cli():
-    root = typer.Typer()
-    root.add_typer(pipeline_cli.app, name="pipeline")
-    pipeline_cli.register(root)
     runner = CliRunner()
-    return lambda *args: runner.invoke(root, [str(a) for a in args])
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from highlights.model import CheckpointError, load_checkpoint, load_training_sta
 from highlights.report import REPORT_FILENAME, load_report
 from highlights.train import TrainConfig, fit
 from highlights.train.data import CachedClipDataset, balanced_class_weights
+from highlights.train.errors import RunFolderError
 
 from model_fixtures import one_torch_thread  # noqa: F401 (autouse fixture)
 from train_fixtures import make_colour_dataset, tiny_config
@@ -107,7 +108,7 @@ def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data
 def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(colour_data, tmp_path):
     config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
     fit(config, show_progress=False)
-    with pytest.raises(FileExistsError, match="--resume"):
+    with pytest.raises(RunFolderError, match="--resume"):
         fit(config, show_progress=False)
     with pytest.raises(ValueError, match="lr"):
         fit(config.replace(lr=0.5), resume=True, show_progress=False)

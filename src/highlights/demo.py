@@ -18,6 +18,8 @@ from typing import Callable
 from rich.console import Console
 from rich.rule import Rule
 
+from highlights.errors import HighlightsError
+
 
 @dataclass(frozen=True)
 class DemoSize:
@@ -119,7 +121,7 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
     return steps, outputs
 
 
-class DemoError(Exception):
+class DemoError(HighlightsError):
     """A demo step failed; the message names the step and its command line."""
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from highlights.cli import augment, dataset, demo, evaluate, pipeline, report, synth, train
+from highlights.cli.boundary import ErrorBoundary
 
 app = typer.Typer(
     name="highlights",
+    cls=ErrorBoundary,
     help="Decide what is happening in amateur sports video and cut the highlights out of it.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -24,7 +26,7 @@ demo.register(app)
 
 
 def main() -> None:
-    app()
+    app(prog_name="highlights")
 
 
 if __name__ == "__main__":

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterator
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from highlights.augment import PhoneAugmentConfig
-from highlights.datasets import (
-    DatasetError, DatasetVersion, create_version, diff_versions, grow_version, list_versions, load_version,
-    parse_ratios,
-)
-from highlights.datasets.records import SPLITS
+from highlights.errors import HighlightsError
+
+if TYPE_CHECKING:
+    from highlights.datasets import DatasetVersion
+
+# The command modules import the library inside each command, so `highlights --help` and a
+# mistyped command answer without loading torch, albumentations or PyAV.
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -28,12 +31,16 @@ ALLOW_OUTSIDE_HELP = "Let a CSV manifest name clips outside its own folder (refu
 WAIT_HELP = "If another write to ROOT is in progress, wait for it instead of stopping"
 
 
-def _fail(error: Exception, *, growing: bool = False) -> None:
-    typer.echo(f"error: {error}", err=True)
-    if getattr(error, "skippable", False):
-        typer.echo("(fix these, or rerun with --skip-bad to leave them out and record them in the meta"
-                   + ("; --skip-existing leaves out clips the parent already has)" if growing else ")"), err=True)
-    raise typer.Exit(code=1)
+@contextmanager
+def _skip_hint(*, growing: bool = False) -> Iterator[None]:
+    """Adds which flags would leave the bad clips out to a dataset error about single clips."""
+    try:
+        yield
+    except HighlightsError as error:
+        if getattr(error, "skippable", False):  # a DatasetError about single clips
+            error.add_note("(fix these, or rerun with --skip-bad to leave them out and record them in the meta"
+                           + ("; --skip-existing leaves out clips the parent already has)" if growing else ")"))
+        raise
 
 
 def _classes(text: str | None) -> list[str] | None:
@@ -54,13 +61,14 @@ def create(
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
 ) -> None:
     """Ingest labelled clips as the next version (v1 when ROOT is empty)."""
-    try:
+    from highlights.augment import PhoneAugmentConfig
+    from highlights.datasets import create_version, parse_ratios
+
+    with _skip_hint():
         version = create_version(src, root, classes=_classes(classes), note=note, seed=seed,
                                  ratios=parse_ratios(split), augment_variants=augment_variants,
                                  augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=True,
                                  allow_outside=allow_outside, wait=wait)
-    except DatasetError as e:
-        _fail(e)
     _print_written(version)
 
 
@@ -80,14 +88,15 @@ def grow(
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
 ) -> None:
     """Write the next version: the parent's clips, splits unchanged, plus the new clips."""
-    try:
+    from highlights.augment import PhoneAugmentConfig
+    from highlights.datasets import grow_version, parse_ratios
+
+    with _skip_hint(growing=True):
         version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
                                ratios=parse_ratios(split) if split else None,
                                augment_variants=augment_variants, augment_config=PhoneAugmentConfig(),
                                skip_bad=skip_bad, skip_existing=skip_existing, show_progress=True,
                                allow_outside=allow_outside, wait=wait)
-    except DatasetError as e:
-        _fail(e, growing=True)
     _print_written(version)
 
 
@@ -98,10 +107,9 @@ def diff(
     root: Path = ROOT_OPTION,
 ) -> None:
     """Print the growth table: total clips, then counts per class per split."""
-    try:
-        a, b = load_version(root, old), load_version(root, new)
-    except DatasetError as e:
-        _fail(e)
+    from highlights.datasets import diff_versions, load_version
+
+    a, b = load_version(root, old), load_version(root, new)
     table = Table(title=f"{root}: {a.name} -> {b.name}")
     table.add_column("")
     table.add_column(a.name, justify="right")
@@ -118,23 +126,21 @@ def show(
     root: Path = ROOT_OPTION,
 ) -> None:
     """Describe a version: parent, note, split and counts per class per split."""
-    try:
-        v = load_version(root, version)
-    except DatasetError as e:
-        _fail(e)
+    from highlights.datasets import load_version
+
+    v = load_version(root, version)
     _print_version(v)
 
 
 @app.command("list")
 def list_cmd(root: Path = ROOT_OPTION) -> None:
     """List the versions under ROOT."""
+    from highlights.datasets import DatasetError, list_versions, load_version
+
     if root.exists() and not root.is_dir():
-        _fail(DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)"))
+        raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
     for name in list_versions(root):
-        try:
-            v = load_version(root, name)
-        except DatasetError as e:
-            _fail(e)
+        v = load_version(root, name)
         console.print(f"{name}  parent={v.parent or '-'}  clips={len(v.real_clips)}"
                       f"  augmented={len(v.augmented_clips)}  created={v.meta.get('created', '?')}")
 
@@ -151,6 +157,8 @@ def _print_written(v: DatasetVersion) -> None:
 
 
 def _print_version(v: DatasetVersion) -> None:
+    from highlights.datasets import SPLITS
+
     meta = v.meta
     ratios = ",".join(str(meta["split"]["ratios"][s]) for s in SPLITS)
     console.print(f"[bold]{v.name}[/bold]  parent: {v.parent or '-'}  created: {meta['created']}", highlight=False)

@@ -18,10 +18,6 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """The whole system on synthetic footage: datasets v1 -> v2, training, the test report,
         the highlight pipeline on a game with its evaluation and an ablation."""
-        from highlights.demo import DemoError, run_demo
+        from highlights.demo import run_demo
 
-        try:
-            run_demo(out, size=size, fresh=fresh)
-        except DemoError as problem:
-            typer.echo(f"error: {problem}", err=True)
-            raise typer.Exit(1)
+        run_demo(out, size=size, fresh=fresh)

@@ -28,21 +28,14 @@ def evaluate(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Score a checkpoint on a dataset split and write the test report."""
-    from highlights.datasets import DatasetError
-    from highlights.model import CheckpointError
     from highlights.report import render_markdown
     from highlights.train.evaluation import evaluate_checkpoint
-    from highlights.video import VideoError
 
-    try:
-        report, paths = evaluate_checkpoint(
-            checkpoint, root=root, version=version, split=split, out_dir=out, batch_size=batch_size,
-            num_workers=workers, n_bootstrap=bootstrap, backend=backend, int8=int8, show_progress=progress,
-            log=typer.echo,
-        )
-    except (ValueError, FileNotFoundError, CheckpointError, DatasetError, VideoError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(code=1)
+    report, paths = evaluate_checkpoint(
+        checkpoint, root=root, version=version, split=split, out_dir=out, batch_size=batch_size,
+        num_workers=workers, n_bootstrap=bootstrap, backend=backend, int8=int8, show_progress=progress,
+        log=typer.echo,
+    )
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
     typer.echo(render_markdown(report).split("\n## Provenance")[0].rstrip())
     for path in paths.values():

@@ -18,11 +18,6 @@ SET_HELP = "Change one config flag, e.g. --set video_mode=false (repeatable)"
 CKPT_HELP = "Trained classifier checkpoint (sets classifier_backend=checkpoint)"
 
 
-def _fail(error: Exception) -> None:
-    typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(1)
-
-
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]]):
     from highlights.pipeline.config import PipelineConfig
 
@@ -38,12 +33,6 @@ def _annotation(path: Path):
     return load_annotation(path)
 
 
-def _errors():
-    from highlights.video import VideoError
-
-    return (ValueError, FileNotFoundError, VideoError, RuntimeError)
-
-
 def detect(
     video: Path = typer.Argument(..., help="The game video"),
     out: Path = typer.Option(..., "--out", help="Output folder"),
@@ -57,13 +46,10 @@ def detect(
     """Find the highlights of a game: DIR/highlights.json, plus CSV, EDL, reel and HTML when available."""
     from highlights.pipeline.detect import detect_highlights
 
-    try:
-        cfg = _config(config, checkpoint, set_)
-        truth = _annotation(annotations) if annotations is not None else None
-        result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress,
-                                            log=lambda m: console.print(f"[yellow]{m}[/]"))
-    except _errors() as e:
-        _fail(e)
+    cfg = _config(config, checkpoint, set_)
+    truth = _annotation(annotations) if annotations is not None else None
+    result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress,
+                                        log=lambda m: console.print(f"[yellow]{m}[/]"))
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")
@@ -93,12 +79,9 @@ def evaluate(
     from highlights.pipeline.eval_report import evaluate_video
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
 
-    try:
-        cfg = _config(config, checkpoint, set_)
-        report, written = evaluate_video(video, _annotation(annotations), cfg, out,
-                                         tolerances=tolerance or DEFAULT_TOLERANCES, progress=progress)
-    except _errors() as e:
-        _fail(e)
+    cfg = _config(config, checkpoint, set_)
+    report, written = evaluate_video(video, _annotation(annotations), cfg, out,
+                                     tolerances=tolerance or DEFAULT_TOLERANCES, progress=progress)
     table = Table(title="Highlight pipeline (one-to-one Hungarian matching on key moments)")
     for col in ("tolerance (s)", "recall", "precision", "class recall", "class precision"):
         table.add_column(col, justify="right")
@@ -143,13 +126,10 @@ def ablate(
     """Baseline, each change alone, all together and all but one: one table of recall and precision."""
     from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation
 
-    try:
-        base = _config(config, checkpoint, set_)
-        result = run_ablation(video, _annotation(annotations), base, change, tolerance_s=tolerance,
-                              progress=progress)
-        written = write_ablation(result, out)
-    except _errors() as e:
-        _fail(e)
+    base = _config(config, checkpoint, set_)
+    result = run_ablation(video, _annotation(annotations), base, change, tolerance_s=tolerance,
+                          progress=progress)
+    written = write_ablation(result, out)
     table = Table(title=f"Ablation (tolerance {tolerance:g} s)")
     for i, col in enumerate(TABLE_HEADER):
         table.add_column(col, justify="left" if i == 0 else "right")
@@ -168,8 +148,5 @@ def show_config(
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
 ) -> None:
     """Print the pipeline config (defaults, or a file, with --set changes) as JSON, ready to edit."""
-    try:
-        cfg = _config(config, None, set_)
-    except (ValueError, FileNotFoundError) as e:
-        _fail(e)
+    cfg = _config(config, None, set_)
     typer.echo(json.dumps(cfg.to_dict(), indent=2))

@@ -33,12 +33,9 @@ def clips(
     from highlights.synth.clip import LABELS
     from highlights.synth.clipset import ClipSetConfig, generate_clip_set
 
-    try:
-        cfg = ClipSetConfig(per_class=per_class, classes=tuple(classes) if classes else LABELS,
-                            seconds=seconds, size=size, fps=fps, difficulty=difficulty, seed=seed,
-                            workers=workers)
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+    cfg = ClipSetConfig(per_class=per_class, classes=tuple(classes) if classes else LABELS,
+                        seconds=seconds, size=size, fps=fps, difficulty=difficulty, seed=seed,
+                        workers=workers)
     with _progress() as progress:
         task = progress.add_task("rendering clips", total=None)
         manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
@@ -61,12 +58,9 @@ def game(
     from highlights.synth.clipset import parse_size
     from highlights.synth.game import GameConfig, generate_game
 
-    try:
-        width, height = parse_size(size)
-        cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,
-                         events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name)
-    except ValueError as err:
-        raise typer.BadParameter(str(err)) from None
+    width, height = parse_size(size)
+    cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,
+                     events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name)
     with _progress() as progress:
         task = progress.add_task("rendering game", total=None)
         paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))

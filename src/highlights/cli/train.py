@@ -40,10 +40,7 @@ def train(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Train the clip classifier on a dataset version."""
-    from highlights.datasets import DatasetError
-    from highlights.model import CheckpointError
     from highlights.train import TrainConfig, fit, load_saved_config
-    from highlights.video import VideoError
 
     overrides = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
@@ -52,25 +49,21 @@ def train(
         "cache_dir": str(cache_dir) if cache_dir else None,
     }
     overrides = {k: v for k, v in overrides.items() if v is not None}
-    try:
-        if resume:
-            # The saved settings win; only how the run executes may change.
-            config = load_saved_config(out)
-            config = config.replace(**{k: v for k, v in overrides.items() if k in ("num_workers", "cache_dir")})
-            typer.echo(f"resuming the run in {out} with its saved settings")
-        elif quick:
-            config = TrainConfig.quick(str(root), version, str(out), **overrides)
-        else:
-            if "crop_size" in overrides:
-                overrides.setdefault("resize_short_side", round(overrides["crop_size"] * 8 / 7))  # 112 -> 128
-            config = TrainConfig(root=str(root), version=version, out_dir=str(out), **overrides)
-        typer.echo(f"model: {config.describe_model()}")
-        typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
-                   f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
-        result = fit(config, resume=resume, show_progress=progress, log=typer.echo)
-    except (ValueError, FileNotFoundError, FileExistsError, CheckpointError, DatasetError, VideoError) as e:
-        typer.echo(f"error: {e}", err=True)
-        raise typer.Exit(code=1)
+    if resume:
+        # The saved settings win; only how the run executes may change.
+        config = load_saved_config(out)
+        config = config.replace(**{k: v for k, v in overrides.items() if k in ("num_workers", "cache_dir")})
+        typer.echo(f"resuming the run in {out} with its saved settings")
+    elif quick:
+        config = TrainConfig.quick(str(root), version, str(out), **overrides)
+    else:
+        if "crop_size" in overrides:
+            overrides.setdefault("resize_short_side", round(overrides["crop_size"] * 8 / 7))  # 112 -> 128
+        config = TrainConfig(root=str(root), version=version, out_dir=str(out), **overrides)
+    typer.echo(f"model: {config.describe_model()}")
+    typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
+               f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
+    result = fit(config, resume=resume, show_progress=progress, log=typer.echo)
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
     typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
     typer.echo(f"last: {result.last_checkpoint}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from highlights.errors import HighlightsError
 
-class DatasetError(Exception):
+
+class DatasetError(HighlightsError):
     """Bad input to a dataset operation: unreadable clips, unknown labels, duplicates, bad options.
 
     Each problem is one line naming the file (or option) and the cause. ``problems`` lists them

@@ -6,6 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from highlights.datasets.errors import DatasetError
+
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 MANIFEST_FIELDS: tuple[str, ...] = (
@@ -76,7 +78,7 @@ class DatasetVersion:
     def split(self, name: str, *, augmented: bool = True) -> list[ClipRecord]:
         """The clips of one split; ``augmented=False`` leaves out the materialised variants."""
         if name not in SPLITS:
-            raise ValueError(f"unknown split {name!r}; expected one of {SPLITS}")
+            raise DatasetError(f"unknown split {name!r}; expected one of {SPLITS}")
         return [c for c in self.clips if c.split == name and (augmented or not c.is_augmented)]
 
     def label_index(self, label: str) -> int:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.atomic import atomic_write_json
+from highlights.errors import HighlightsError
 from highlights.events.model import Event, GameAnnotation, Shot
 
 FORMATS = ("highlights", "soccernet", "activitynet")
@@ -30,7 +31,7 @@ FORMATS = ("highlights", "soccernet", "activitynet")
 SPOT_WINDOW_S = (-2.0, 2.0)
 
 
-class AnnotationError(ValueError):
+class AnnotationError(HighlightsError, ValueError):
     """An annotation file that cannot be read; the message is `<path>: <cause>`, one line."""
 
     def __init__(self, path: str | Path, cause: str):

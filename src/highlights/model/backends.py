@@ -34,6 +34,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from highlights.errors import ConfigError
+
 # Fastest first, as measured by bench/bench_inference.py on the project's 2-core CPU (default
 # R(2+1)D-18, batch 8, 16x112x112, fp32, each in its default layout, median clips/s):
 # torchscript 2.62, folded_channels_last 2.35, channels_last 2.34, onnxruntime 2.25,
@@ -216,8 +218,8 @@ def build_backend(name: str, model: nn.Module, example: torch.Tensor, *,
         "onnxruntime": lambda: OnnxRuntimeBackend(model, example, num_threads=num_threads),
     }
     if name not in builders:
-        raise ValueError(f"unknown backend {name!r}; choose from {', '.join(['auto', *builders])} "
-                         f"(int8 is enabled with ClipClassifier.use_int8 after evaluate_int8)")
+        raise ConfigError(f"unknown backend {name!r}; choose from {', '.join(['auto', *builders])} "
+                          f"(int8 is enabled with ClipClassifier.use_int8 after evaluate_int8)")
     return builders[name]()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 
+from highlights.errors import HighlightsError
 
-class CheckpointError(Exception):
+
+class CheckpointError(HighlightsError):
     """A checkpoint or weights file that cannot be used; ``str(e) == "<path>: <cause>"``."""
 
     def __init__(self, path: str | os.PathLike, cause: str) -> None:

@@ -21,6 +21,7 @@ from highlights.pipeline.eval_report import evaluate_result
 from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
+from highlights.errors import ConfigError
 
 ABLATION_JSON = "ablation.json"
 ABLATION_MD = "ablation.md"
@@ -84,10 +85,10 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
 
         changes = parse_assignments(changes)
     if not changes:
-        raise ValueError("an ablation needs at least one flag to change (flag=value)")
+        raise ConfigError("an ablation needs at least one flag to change (flag=value)")
     for k, v in changes.items():
         if getattr(base, k, object()) == v:
-            raise ValueError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
+            raise ConfigError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
     configs = [(name, kind, ch, base.with_overrides(ch)) for name, kind, ch in ablation_plan(changes)]
     cache = {} if cache is None else cache
     scored: dict[PipelineConfig, dict[str, Any]] = {}

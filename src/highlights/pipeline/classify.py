@@ -31,6 +31,7 @@ from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
 from highlights.pipeline.labels import NONE_LABEL, sport_of
 from highlights.pipeline.ring import window_times
 from highlights.pipeline.stage import Candidate, Stage, register
+from highlights.errors import ConfigError
 
 
 class ClassifierStage(Stage):
@@ -238,8 +239,8 @@ class CheckpointClassifier(ClassifierStage):
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
         if not config.checkpoint:
-            raise ValueError("classifier_backend=checkpoint needs a checkpoint (--checkpoint FILE), "
-                             "or switch the stage off with --set classifier=false")
+            raise ConfigError("classifier_backend=checkpoint needs a checkpoint (--checkpoint FILE), "
+                              "or switch the stage off with --set classifier=false")
         from highlights.model import ClipClassifier
 
         self._model = ClipClassifier.from_checkpoint(config.checkpoint, int8=config.classifier_int8)
@@ -299,7 +300,7 @@ class OracleClassifier(ClassifierStage):
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
         if context.annotation is None:
-            raise ValueError("classifier_backend=oracle needs the game's annotation")
+            raise ConfigError("classifier_backend=oracle needs the game's annotation")
         labels = sorted({e.label for e in context.annotation.events} - set(self.classes))
         self.classes = tuple(c for c in self.classes if c != NONE_LABEL) + tuple(labels) + (NONE_LABEL,)
 

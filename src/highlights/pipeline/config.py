@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from highlights.errors import ConfigError, MissingFileError
+
 # The stages in the order a frame or candidate meets them. Each has an on/off flag of the same name.
 STAGES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier", "merge")
 
@@ -111,20 +113,20 @@ class PipelineConfig:
         for stage in STAGES:
             value, names = getattr(self, f"{stage}_backend"), registered_backends(stage)
             if value not in names:
-                raise ValueError(f"{stage}_backend={value!r}: choose one of {', '.join(names)}")
+                raise ConfigError(f"{stage}_backend={value!r}: choose one of {', '.join(names)}")
         if self.classifier_frames not in ("stream", "seek"):
-            raise ValueError(f"classifier_frames={self.classifier_frames!r}: choose stream or seek")
+            raise ConfigError(f"classifier_frames={self.classifier_frames!r}: choose stream or seek")
         from highlights.video.reader import SCALE_FILTERS
 
         if self.analysis_interpolation not in SCALE_FILTERS:
-            raise ValueError(f"analysis_interpolation={self.analysis_interpolation!r}: choose one of "
+            raise ConfigError(f"analysis_interpolation={self.analysis_interpolation!r}: choose one of "
                              f"{', '.join(SCALE_FILTERS)}")
         if self.analysis_fps <= 0 or self.analysis_short_side < 16:
-            raise ValueError("analysis_fps must be > 0 and analysis_short_side >= 16")
+            raise ConfigError("analysis_fps must be > 0 and analysis_short_side >= 16")
         if self.min_length_s > self.max_length_s:
-            raise ValueError(f"min_length_s={self.min_length_s} > max_length_s={self.max_length_s}")
+            raise ConfigError(f"min_length_s={self.min_length_s} > max_length_s={self.max_length_s}")
         if self.buffer_s < self.longest_window_span_s():
-            raise ValueError(
+            raise ConfigError(
                 f"buffer_s={self.buffer_s} cannot hold a whole candidate window "
                 f"(needs >= {self.longest_window_span_s():g} s)")
 
@@ -145,7 +147,7 @@ class PipelineConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ValueError(f"unknown pipeline config field(s): {', '.join(unknown)}")
+            raise ConfigError(f"unknown pipeline config field(s): {', '.join(unknown)}")
         return cls(**{k: _coerce(k, v) for k, v in data.items()})
 
     @classmethod
@@ -154,9 +156,13 @@ class PipelineConfig:
         try:
             data = json.loads(path.read_text())
         except FileNotFoundError:
-            raise ValueError(f"{path}: config file not found") from None
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path}: not valid JSON ({e.msg} at line {e.lineno})") from None
+            raise MissingFileError(path, "config file not found") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: not valid JSON ({' '.join(str(e).split())})") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path}: is a folder, not a config file") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{path}: expected a JSON object of pipeline settings")
         data = data.get("config", data)  # a result file's embedded config works too
         return cls.from_dict(data)
 
@@ -169,7 +175,7 @@ class PipelineConfig:
         known = {f.name for f in fields(self)}
         for key in overrides:
             if key not in known:
-                raise ValueError(f"unknown pipeline flag {key!r}")
+                raise ConfigError(f"unknown pipeline flag {key!r}")
         return replace(self, **{k: _coerce(k, v) for k, v in overrides.items()})
 
 
@@ -178,7 +184,7 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise ValueError(f"{item!r}: expected flag=value")
+            raise ConfigError(f"{item!r}: expected flag=value")
         key, value = item.split("=", 1)
         out[key.strip()] = _coerce(key.strip(), value.strip())
     return out
@@ -190,14 +196,14 @@ _HINTS = typing.get_type_hints(PipelineConfig)
 def _coerce(name: str, value: Any) -> Any:
     """Turn a JSON or command-line value into the field's declared type, with a clear error."""
     if name not in _HINTS:
-        raise ValueError(f"unknown pipeline flag {name!r}")
+        raise ConfigError(f"unknown pipeline flag {name!r}")
     hint = _HINTS[name]
     optional = type(None) in typing.get_args(hint)
     base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
     if value is None or (optional and isinstance(value, str) and value.lower() in ("none", "null", "")):
         if optional:
             return None
-        raise ValueError(f"{name}: a value is required")
+        raise ConfigError(f"{name}: a value is required")
     try:
         if base is bool:
             if isinstance(value, bool):
@@ -216,4 +222,4 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}={value!r}: expected {base.__name__}") from None
+        raise ConfigError(f"{name}={value!r}: expected {base.__name__}") from None

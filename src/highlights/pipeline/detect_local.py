@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.pipeline.stage import FrameRecord, Person, Stage, register
+from highlights.errors import ConfigError, MissingFileError
 
 ONNX_SUFFIXES = (".onnx",)
 
@@ -44,11 +45,11 @@ def _numpy(x):
 class LocalDetector:
     def __init__(self, path: str | Path | None) -> None:
         if not path:
-            raise ValueError("detection_backend=local needs detector_path=FILE (a TorchScript or ONNX detector)")
+            raise ConfigError("detection_backend=local needs detector_path=FILE (a TorchScript or ONNX detector)")
         self.path = Path(path)
         if not self.path.is_file():
-            raise FileNotFoundError(f"{self.path}: detector file not found (detection_backend=local "
-                                    "loads a local TorchScript or ONNX file; nothing is downloaded)")
+            raise MissingFileError(self.path, "detector file not found (detection_backend=local "
+                                   "loads a local TorchScript or ONNX file; nothing is downloaded)")
         if self.path.suffix.lower() in ONNX_SUFFIXES:
             import onnxruntime as ort
 
@@ -61,7 +62,7 @@ class LocalDetector:
             try:
                 module = torch.jit.load(str(self.path), map_location="cpu").eval()
             except Exception as e:  # noqa: BLE001 - torch raises many types for a bad file
-                raise ValueError(f"{self.path}: not a TorchScript module ({type(e).__name__})") from None
+                raise ConfigError(f"{self.path}: not a TorchScript module ({type(e).__name__})") from None
 
             def run(x: np.ndarray):
                 with torch.inference_mode():

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from highlights.pipeline.stage import FrameRecord, Person, Stage, register
+from highlights.errors import MissingFileError
+from highlights.events.formats import AnnotationError
 
 _DETECTION, _POSE = 1, 2
 
@@ -24,8 +26,8 @@ class GroundTruthReader:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if not self.path.is_file():
-            raise FileNotFoundError(f"{self.path}: ground-truth file not found "
-                                    "(the gt backends need the synthetic game's NAME.gt.jsonl)")
+            raise MissingFileError(self.path, "ground-truth file not found "
+                                   "(the gt backends need the synthetic game's NAME.gt.jsonl)")
         self._fh = self.path.open("r")
         self._line_no = 0
         self._prev: dict[str, Any] | None = None
@@ -44,7 +46,7 @@ class GroundTruthReader:
             row["t"] = float(row["t"])
             return row
         except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            raise ValueError(f"{self.path}: line {self._line_no} is not a ground-truth frame record") from None
+            raise AnnotationError(self.path, f"line {self._line_no} is not a ground-truth frame record") from None
 
     def persons_at(self, time_s: float) -> list[dict[str, Any]]:
         """The persons of the ground-truth frame nearest `time_s` (times must not go backwards)."""
@@ -67,7 +69,7 @@ def shared_reader(context) -> GroundTruthReader:
     reader = context.shared.get("gt_reader")
     if reader is None:
         if context.gt_path is None:
-            raise ValueError(f"{context.video_path}: no ground-truth file for the gt backends")
+            raise MissingFileError(context.video_path, "no ground-truth file (NAME.gt.jsonl) beside it for the gt backends")
         reader = context.shared["gt_reader"] = GroundTruthReader(context.gt_path)
     return reader
 

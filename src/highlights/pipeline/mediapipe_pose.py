@@ -17,6 +17,7 @@ import numpy as np
 
 from highlights.pipeline.stage import FrameRecord, Person, Stage, register
 from highlights.pipeline.ground_truth import box_iou, has_pose
+from highlights.errors import ConfigError
 
 OFFLINE_COMPLEXITY = 1
 
@@ -30,7 +31,7 @@ class BlazePose:
     def __init__(self, *, video_mode: bool, model_complexity: int = OFFLINE_COMPLEXITY,
                  min_detection_confidence: float = 0.5) -> None:
         if model_complexity != OFFLINE_COMPLEXITY:
-            raise ValueError(
+            raise ConfigError(
                 f"mediapipe_model_complexity={model_complexity}: only {OFFLINE_COMPLEXITY} ships inside "
                 "the mediapipe wheel; 0 and 2 download a model at run time, which is not allowed here")
         # MediaPipe's C++ side logs to stderr through glog; keep it to warnings and errors.
@@ -38,8 +39,8 @@ class BlazePose:
         try:
             import mediapipe as mp
         except ImportError:
-            raise RuntimeError("the mediapipe backend needs the mediapipe package "
-                               "(pip install 'highlights[pose]')") from None
+            raise ConfigError("the mediapipe backend needs the mediapipe package "
+                              "(pip install 'highlights[pose]')") from None
         self._pose = mp.solutions.pose.Pose(
             static_image_mode=not video_mode, model_complexity=model_complexity,
             smooth_landmarks=video_mode, enable_segmentation=False,

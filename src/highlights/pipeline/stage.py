@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
+from highlights.errors import ConfigError
+
 if TYPE_CHECKING:
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.context import RunContext
@@ -118,7 +120,7 @@ def stage_class(stage: str, backend: str) -> type[Stage]:
         return _REGISTRY[(stage, backend)]
     except KeyError:
         known = ", ".join(registered_backends(stage)) or "none"
-        raise ValueError(f"no {stage} backend named {backend!r} (known: {known})") from None
+        raise ConfigError(f"no {stage} backend named {backend!r} (known: {known})") from None
 
 
 def _load_builtin_backends() -> None:

@@ -7,9 +7,14 @@ import json
 from pathlib import Path
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.errors import HighlightsError, MissingFileError
 from highlights.report.metrics import (
     REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
 )
+
+
+class ReportFileError(HighlightsError, ValueError):
+    """A report or confusion-matrix file that cannot be read; ``str(e) == "<path>: <cause>"``."""
 
 
 def write_report_json(report: dict, path: str | Path) -> Path:
@@ -21,7 +26,7 @@ def load_report(path: str | Path) -> dict:
     path = Path(path)
     report = _read_json(path)
     if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
-        raise ValueError(f"{path}: not a test report (expected format {REPORT_FORMAT!r})")
+        raise ReportFileError(f"{path}: not a test report (expected format {REPORT_FORMAT!r})")
     return report
 
 
@@ -30,26 +35,26 @@ def load_confusion(path: str | Path) -> tuple[list[str], list[list[int]]]:
     path = Path(path)
     data = _read_json(path)
     if not isinstance(data, dict) or "labels" not in data or "matrix" not in data:
-        raise ValueError(f'{path}: expected {{"labels": [...], "matrix": [[...]]}}')
+        raise ReportFileError(f'{path}: expected {{"labels": [...], "matrix": [[...]]}}')
     try:
         labels = check_confusion_labels(data["labels"])
         check_confusion_counts(data["matrix"], len(labels))
     except ValueError as e:
-        raise ValueError(f"{path}: {e}") from None
+        raise ReportFileError(f"{path}: {e}") from None
     return labels, data["matrix"]
 
 
 def _read_json(path: Path):
     if path.is_dir():
-        raise ValueError(f"{path}: is a folder, not a JSON file")
+        raise ReportFileError(f"{path}: is a folder, not a JSON file")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
+        raise MissingFileError(path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"{path}: not valid JSON ({e})") from None
+        raise ReportFileError(f"{path}: not valid JSON ({e})") from None
     except (OSError, RecursionError) as e:
-        raise ValueError(f"{path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
+        raise ReportFileError(f"{path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
 
 
 def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:

@@ -20,6 +20,7 @@ import numpy as np
 
 from highlights.atomic import atomic_write_text
 from highlights.csv_cells import csv_row
+from highlights.errors import ConfigError
 from highlights.synth.clip import GENERATOR, LABELS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
 
 LICENCE = "synthetic, CC0"
@@ -55,13 +56,13 @@ class ClipSetConfig:
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in LABELS]
         if unknown:
-            raise ValueError(f"unknown classes {unknown}; expected some of {LABELS}")
+            raise ConfigError(f"unknown classes {unknown}; expected some of {LABELS}")
         if self.per_class < 1:
-            raise ValueError("per_class must be at least 1")
+            raise ConfigError("per_class must be at least 1")
         if self.size != "mixed":
             parse_size(self.size)
         if self.fps != "mixed" and float(self.fps) <= 0:
-            raise ValueError(f"fps must be positive or 'mixed', got {self.fps}")
+            raise ConfigError(f"fps must be positive or 'mixed', got {self.fps}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,9 +72,9 @@ def parse_size(size: str) -> tuple[int, int]:
     try:
         w, h = (int(v) for v in size.lower().split("x"))
     except ValueError:
-        raise ValueError(f"size must look like 640x360 or be 'mixed', got {size!r}") from None
+        raise ConfigError(f"size must look like 640x360 or be 'mixed', got {size!r}") from None
     if w < 16 or h < 16:
-        raise ValueError(f"size {size} is too small")
+        raise ConfigError(f"size {size} is too small")
     return w, h
 
 

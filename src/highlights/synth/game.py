@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from highlights.atomic import atomic_path
+from highlights.errors import ConfigError
 from highlights.events import Event, GameAnnotation, Shot, save_annotation
 from highlights.synth import actions, background
 from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
@@ -56,9 +57,9 @@ class GameConfig:
 
     def __post_init__(self) -> None:
         if self.sport not in GAME_SPORTS:
-            raise ValueError(f"sport must be one of {GAME_SPORTS}, got {self.sport!r}")
+            raise ConfigError(f"sport must be one of {GAME_SPORTS}, got {self.sport!r}")
         if self.minutes <= 0 or self.fps <= 0 or self.events_per_minute < 0:
-            raise ValueError("minutes and fps must be positive, events_per_minute not negative")
+            raise ConfigError("minutes and fps must be positive, events_per_minute not negative")
 
     @property
     def stem(self) -> str:

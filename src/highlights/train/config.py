@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 from highlights.clips.spec import ClipSpec
+from highlights.errors import ConfigError
 
 BALANCE_CHOICES = ("loss", "sampler", "none")
 
@@ -59,12 +60,12 @@ class TrainConfig:
         if self.classes is not None:
             self.classes = tuple(self.classes)
         if self.balance not in BALANCE_CHOICES:
-            raise ValueError(f"balance must be one of {BALANCE_CHOICES}, got {self.balance!r}")
+            raise ConfigError(f"balance must be one of {BALANCE_CHOICES}, got {self.balance!r}")
         for name in ("epochs", "batch_size", "num_frames", "crop_size", "clips_per_video"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
         if self.resize_short_side < self.crop_size:
-            raise ValueError(
+            raise ConfigError(
                 f"resize_short_side ({self.resize_short_side}) must be at least crop_size ({self.crop_size})"
             )
 
@@ -103,7 +104,7 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"unknown training settings: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown training settings: {', '.join(sorted(unknown))}")
         return cls(**data)
 
     def replace(self, **changes) -> "TrainConfig":

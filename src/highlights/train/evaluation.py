@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from torch.utils.data import DataLoader, Dataset
 
 from highlights.clips.spec import ClipSpec
-from highlights.datasets import ClipRecord, load_version
+from highlights.datasets import ClipRecord, DatasetError, load_version
 from highlights.model import ClipClassifier
 from highlights.model.classifier import int8_verdict, softmax
 from highlights.model.int8_store import save_int8
@@ -97,11 +97,11 @@ def evaluate_checkpoint(
     dataset = load_version(root, version)
     records = dataset.split(split, augmented=False)
     if not records:
-        raise ValueError(f"{dataset.path}: the {split} split is empty")
+        raise DatasetError(f"{dataset.path}: the {split} split is empty")
     classes = list(classifier.classes)
     for record in records:
         if record.label not in classes:
-            raise ValueError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")
+            raise DatasetError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")
 
     calibration = None
     if int8:
@@ -177,7 +177,7 @@ def _calibration_clips(dataset, split: str, spec: ClipSpec, limit: int) -> torch
     other = "train" if split != "train" else "val"
     records = dataset.split(other, augmented=False)
     if not records:
-        raise ValueError(f"{dataset.path}: int8 calibration needs clips in the {other} split")
+        raise DatasetError(f"{dataset.path}: int8 calibration needs clips in the {other} split")
     by_class: dict[str, list[ClipRecord]] = {}
     for record in records:
         by_class.setdefault(record.label, []).append(record)

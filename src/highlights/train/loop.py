@@ -34,7 +34,7 @@ from sklearn.metrics import f1_score
 from torch import nn
 
 from highlights.atomic import atomic_write_json
-from highlights.datasets import DatasetVersion, load_version
+from highlights.datasets import DatasetError, DatasetVersion, load_version
 from highlights.model import (
     TrainingState,
     architecture_kwargs,
@@ -49,6 +49,7 @@ from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RN
 from highlights.train.cache import DecodedClipCache
 from highlights.train.config import TrainConfig
 from highlights.train.curves import plot_training_curves
+from highlights.train.errors import RunFolderError
 from highlights.train.data import (
     CachedClipDataset,
     balanced_class_weights,
@@ -92,7 +93,7 @@ def fit(
     if state is not None:
         _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
     elif (out_dir / LAST_CHECKPOINT).exists():
-        raise FileExistsError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
+        raise RunFolderError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
 
     was_deterministic = torch.are_deterministic_algorithms_enabled()
     torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
@@ -113,9 +114,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     val_records = dataset.split("val", augmented=False)
     for record in train_records + val_records:
         if record.label not in classes:
-            raise ValueError(f"{record.path}: label {record.label!r} is not one of the classes {classes}")
+            raise DatasetError(f"{record.path}: label {record.label!r} is not one of the classes {classes}")
     if not train_records:
-        raise ValueError(f"{dataset.root}/{dataset.name}: the train split is empty")
+        raise DatasetError(f"{dataset.root}/{dataset.name}: the train split is empty")
 
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
@@ -287,10 +288,10 @@ def load_saved_config(out_dir: str | Path) -> TrainConfig:
 def _load_resume_point(out_dir: Path) -> TrainingState:
     path = out_dir / LAST_CHECKPOINT
     if not path.exists():
-        raise FileNotFoundError(f"{path}: nothing to resume (no run was started in {out_dir})")
+        raise RunFolderError(f"{path}: nothing to resume (no run was started in {out_dir})")
     state = load_training_state(path)
     if state.epoch is None or state.optimizer_state is None or "history" not in state.extra:
-        raise ValueError(f"{path}: not a resumable training checkpoint (no optimizer or epoch state)")
+        raise RunFolderError(f"{path}: not a resumable training checkpoint (no optimizer or epoch state)")
     return state
 
 
@@ -299,7 +300,7 @@ def _check_same_run(config: TrainConfig, saved: TrainConfig) -> None:
     differ = [k for k in now if k not in EXECUTION_ONLY and now[k] != then[k]]
     if differ:
         details = ", ".join(f"{k}: {then[k]!r} -> {now[k]!r}" for k in differ)
-        raise ValueError(f"{config.out_dir}: cannot resume with different settings ({details})")
+        raise RunFolderError(f"{config.out_dir}: cannot resume with different settings ({details})")
 
 
 def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: TrainResult) -> None:

@@ -7,8 +7,10 @@ import os
 import stat
 from pathlib import Path
 
+from highlights.errors import HighlightsError
 
-class VideoError(Exception):
+
+class VideoError(HighlightsError):
     """A video that cannot be read: missing, not a video, no video stream, truncated, corrupt.
 
     The message is always one line: ``<path>: <cause>``.

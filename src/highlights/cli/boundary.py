@@ -1,0 +1,77 @@
+"""The one place the `highlights` command turns a failure into a message.
+
+Every failure a user can cause raises a `HighlightsError` (see `highlights.errors`); bad command
+lines raise click's `UsageError`; the operating system's refusals (disk full, permission denied)
+raise `OSError`. Here, once, each becomes ``error: <one line>`` on stderr and exit status 1.
+Notes a command adds to an exception (`add_note`, e.g. which flag would help) follow on their own
+lines. Any other exception is a bug and keeps its traceback. ``HIGHLIGHTS_DEBUG=1`` re-raises
+everything with its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from highlights.errors import HighlightsError
+
+DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
+
+
+def _debugging() -> bool:
+    return os.environ.get(DEBUG_VARIABLE, "").strip().lower() not in ("", "0", "false", "no")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _fail(message: str, notes: list[str] | tuple[str, ...] = ()) -> None:
+    typer.echo(f"error: {message}", err=True)
+    for note in notes:
+        typer.echo(note, err=True)
+    raise click.exceptions.Exit(1)
+
+
+def _show_help(ctx: click.Context) -> None:
+    """A command group named without a command prints its help (not an error)."""
+    typer.echo(ctx.get_help())
+    raise click.exceptions.Exit(0)
+
+
+def _os_message(error: OSError) -> str:
+    cause = error.strerror or _one_line(str(error)) or type(error).__name__
+    return f"{error.filename}: {cause}" if error.filename else cause
+
+
+class ErrorBoundary(TyperGroup):
+    """The root command group: runs a command line and reports what went wrong, once."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.exceptions.NoArgsIsHelpError:
+            _show_help(ctx)
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError as asked:
+            _show_help(asked.ctx or ctx)
+        except click.UsageError as problem:
+            if _debugging():
+                raise
+            where = problem.ctx.command_path if problem.ctx is not None else ctx.command_path
+            _fail(f"{where}: {_one_line(problem.format_message())} (see {where} --help)")
+        except HighlightsError as problem:
+            if _debugging():
+                raise
+            # A dataset error may list several problems, one per line; everything else is one line.
+            _fail(str(problem), getattr(problem, "__notes__", ()))
+        except OSError as problem:
+            if _debugging():
+                raise
+            _fail(_os_message(problem), getattr(problem, "__notes__", ()))

@@ -1,0 +1,32 @@
+"""The package's one error base class.
+
+Every failure a user can cause (a missing or corrupt file, a flag value that cannot be used, a
+folder that already holds a run) raises a `HighlightsError` subclass whose message is one line
+stating the fact, usually ``<path>: <cause>``. The `highlights` command catches this one class
+where it starts, prints ``error: <message>`` and exits with status 1; any other exception is a
+bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+class HighlightsError(Exception):
+    """A failure the user can fix; ``str(e)`` is the whole message."""
+
+
+class ConfigError(HighlightsError, ValueError):
+    """A setting, flag value or config file that cannot be used."""
+
+
+class MissingFileError(HighlightsError, FileNotFoundError):
+    """A file the user named (or the run needs) does not exist; ``str(e) == "<path>: <cause>"``."""
+
+    def __init__(self, path: str | os.PathLike, cause: str = "no such file") -> None:
+        self.path = str(path)
+        self.cause = " ".join(str(cause).split())
+        super().__init__(f"{self.path}: {self.cause}")
+
+    def __str__(self) -> str:  # FileNotFoundError's own __str__ would show an errno tuple
+        return f"{self.path}: {self.cause}"
