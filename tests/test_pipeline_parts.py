@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 
+from highlights.errors import MissingFileError
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
@@ -42,7 +43,7 @@ def test_config_loads_from_a_result_file(tmp_path):
     path.write_text('{"config": {"merge": false, "pad_before_s": 0.5}, "highlights": []}')
     cfg = PipelineConfig.load(path)
     assert cfg.merge is False and cfg.pad_before_s == 0.5
-    with pytest.raises(ValueError, match="config file not found"):
+    with pytest.raises(MissingFileError, match="missing.json: config file not found"):
         PipelineConfig.load(tmp_path / "missing.json")
 
 

@@ -110,7 +110,7 @@ def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(c
     fit(config, show_progress=False)
     with pytest.raises(RunFolderError, match="--resume"):
         fit(config, show_progress=False)
-    with pytest.raises(ValueError, match="lr"):
+    with pytest.raises(RunFolderError, match="lr"):
         fit(config.replace(lr=0.5), resume=True, show_progress=False)
     # A finished run resumes to itself without training again.
     again = fit(config.replace(num_workers=1), resume=True, show_progress=False)
