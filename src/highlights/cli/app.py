@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from highlights.cli import augment, dataset, demo, evaluate, pipeline, report, synth, train
+from highlights.cli import augment, dataset, demo, evaluate, pipeline, report, review, synth, train
 from highlights.cli.boundary import ErrorBoundary
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ train.register(app)
 evaluate.register(app)
 pipeline.register(app)
 demo.register(app)
+review.register(app)
 
 
 def main() -> None:

@@ -211,7 +211,8 @@ class ClassifierStage(Stage):
         accepted = label != NONE_LABEL and score >= self.config.classifier_min_score
         self.context.trace.classifications.append({
             "window": list(window), "label": label, "score": round(score, 4), "accepted": accepted,
-            "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3)})
+            "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),
+            "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}})
         if not accepted:
             return None
         ev = deepcopy(cand.evidence)

@@ -14,9 +14,22 @@ from highlights.pipeline.run import PipelineResult, run_pipeline
 HIGHLIGHTS_JSON = "highlights.json"
 
 
+def rejected_windows(result: PipelineResult) -> list[dict]:
+    """Every classifier window the run turned down, once each, in time order, with its class
+    probabilities: the pool a reviewer searches for missed events (`highlights review`)."""
+    seen: dict[tuple, dict] = {}
+    for c in result.trace.classifications:
+        if not c.get("accepted"):
+            start, end = c["window"]
+            seen.setdefault((start, end), {"start_s": start, "end_s": end, "key_s": c.get("key_s"),
+                                           "label": c["label"], "score": c["score"],
+                                           "probs": c.get("probs", {})})
+    return [seen[k] for k in sorted(seen)]
+
+
 def write_highlights_json(result: PipelineResult, out_dir: str | Path) -> Path:
-    return atomic_write_json(Path(out_dir) / HIGHLIGHTS_JSON, result.to_dict(), indent=2,
-                             default=json_default)
+    data = {**result.to_dict(), "candidates": rejected_windows(result)}
+    return atomic_write_json(Path(out_dir) / HIGHLIGHTS_JSON, data, indent=2, default=json_default)
 
 
 def output_writers() -> Callable | None:

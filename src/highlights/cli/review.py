@@ -1,0 +1,213 @@
+"""`highlights review DIR...`: check detected highlights in the browser and turn them into training data.
+
+`highlights review DIR...` starts the review app and prints its URL; `highlights review export`
+makes the next dataset version from the decisions; `label-studio-export` / `label-studio-import`
+exchange the review with Label Studio."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+
+console = Console()
+err = Console(stderr=True)
+
+DB_HELP = "The decisions database (SQLite); created if missing"
+DEFAULT_DB = Path("review.sqlite")
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def _fail(error: Exception) -> None:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(1)
+
+
+def _errors():
+    from highlights.datasets import DatasetError
+    from highlights.review.errors import ReviewError
+    from highlights.video import VideoError
+
+    return (ReviewError, DatasetError, VideoError, FileNotFoundError)
+
+
+def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: Optional[str], candidates: int):
+    from highlights.review.games import load_games
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+
+    games = load_games(dirs, videos=videos, candidates_per_game=candidates,
+                       classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None)
+    return ReviewSession(games, DecisionStore(db))
+
+
+def _export_message(result) -> str:
+    parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
+    msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
+    if result.pending:
+        msg += f"; {result.pending} items not reviewed yet were left out"
+    return msg
+
+
+def serve(
+    dirs: list[Path] = typer.Argument(..., help="`highlights detect` output folders"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order "
+                                               "(default: the path recorded in its highlights.json)"),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (anything but loopback "
+                             "lets other machines reach the review: they still need the token)"),
+    port: int = typer.Option(8765, "--port", help="Port (0 picks a free one)"),
+    reviewer: str = typer.Option("", "--reviewer", help="Reviewer name filled in on the page"),
+    classes: Optional[str] = typer.Option(None, "--classes", help="Classes to relabel to, comma-separated "
+                                          "(default: the model's classes)"),
+    candidates: int = typer.Option(30, "--candidates", help="Turned-down windows offered per game, most "
+                                   "uncertain first"),
+    to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="Dataset root the page's Export "
+                                              "button writes the next version to"),
+    parent: Optional[str] = typer.Option(None, "--parent", help="The version that export grows (e.g. v2)"),
+    licence: str = typer.Option("unknown", "--licence", help="Licence recorded for every exported clip"),
+) -> None:
+    """Start the review app over detect output folders and print its URL (it opens nothing)."""
+    import uvicorn
+
+    from highlights.review.server import create_app, new_token
+
+    try:
+        session = _session(dirs, db, video, classes, candidates)
+    except _errors() as e:
+        _fail(e)
+    export = None
+    if to_dataset is not None:
+        def export() -> dict:
+            # Imported on first use: the dataset code pulls in the augmentation stack, which the
+            # review itself never needs, so the server starts quickly.
+            from highlights.review.export import export_review
+
+            result = export_review(session, to_dataset, parent=parent, licence=licence)
+            return {"message": _export_message(result), "version": result.version.name, "clips": result.clips,
+                    "pending": result.pending}
+    token = new_token()
+    app_ = create_app(session, token, reviewer=reviewer, export=export)
+    if host not in LOOPBACK:
+        err.print(f"[yellow]warning: listening on {host}: other machines on the network can reach this "
+                  "review (they still need the token in the URL)[/]")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        _fail(OSError(f"cannot listen on {host}:{port} ({e.strerror or e}); try --port 0"))
+    sock.listen(128)  # connections queue from now on, so the URL below works the moment it is printed
+    bound_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    n_items = sum(len(g.items) for g in session.games)
+    console.print(f"Reviewing {len(session.games)} game(s), {n_items} items; decisions go to {db}")
+    # The URL on a line of its own, flushed, so scripts (and tests) can read it.
+    print(f"http://{shown}:{bound_port}/?token={token}", flush=True)
+    config = uvicorn.Config(app_, log_level="warning", access_log=False)
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        session.store.close()
+
+
+def export_cmd(
+    dirs: list[Path] = typer.Argument(..., help="The reviewed detect output folders"),
+    to_dataset: Path = typer.Option(..., "--to-dataset", help="Dataset root to write the next version to"),
+    parent: Optional[str] = typer.Option(None, "--parent", help="The version to grow (e.g. v2); without it, "
+                                         "the review becomes the root's first version"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help="The review's decisions database"),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
+    licence: str = typer.Option("unknown", "--licence", help="Licence recorded for every clip"),
+    note: Optional[str] = typer.Option(None, "--note", help="The new version's note (default: the parent's)"),
+    annotations: Optional[Path] = typer.Option(None, "--annotations", help="Folder for the reviewed games' "
+                                               "annotations (default: DIR/reviewed/ of each game)"),
+    candidates: int = typer.Option(30, "--candidates", help="As given to `highlights review`"),
+) -> None:
+    """Reviewed items -> clips -> the next dataset version, plus each game's annotation."""
+    from highlights.review.export import export_review
+
+    if not db.is_file():
+        _fail(FileNotFoundError(f"{db}: no review database here (pass --db)"))
+    try:
+        session = _session(dirs, db, video, None, candidates)
+        with console.status("cutting reviewed clips"):
+            result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
+                                   annotations_dir=annotations)
+    except _errors() as e:
+        _fail(e)
+    console.print(_export_message(result))
+    for game, paths in result.annotations.items():
+        console.print(f"  {game}: " + ", ".join(str(p) for p in paths))
+
+
+def ls_export(
+    dirs: list[Path] = typer.Argument(..., help="Detect output folders"),
+    out: Path = typer.Option(..., "--out", help="Folder for tasks.json and labelling_config.xml"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
+    video_url_prefix: Optional[str] = typer.Option(None, "--video-url-prefix", help="Prefix for video URLs in "
+                                                   "the tasks, e.g. /data/local-files/?d=videos/"),
+    candidates: int = typer.Option(30, "--candidates", help="Turned-down windows per game to include"),
+) -> None:
+    """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
+    from highlights.review.labelstudio import export_tasks
+
+    try:
+        session = _session(dirs, db, video, None, candidates)
+        written = export_tasks(session, out, video_url_prefix=video_url_prefix)
+    except _errors() as e:
+        _fail(e)
+    for kind, path in written.items():
+        console.print(f"  {kind}: {path}")
+
+
+def ls_import(
+    export_json: Path = typer.Argument(..., help="A Label Studio JSON export of the review tasks"),
+    dirs: list[Path] = typer.Argument(..., help="The detect output folders the tasks were made from"),
+    db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
+    reviewer: Optional[str] = typer.Option(None, "--reviewer", help="Record decisions under this name "
+                                           "(default: the Label Studio annotator)"),
+    candidates: int = typer.Option(30, "--candidates", help="As given to label-studio-export"),
+) -> None:
+    """Label Studio's labels as review decisions (then export as usual)."""
+    from highlights.review.labelstudio import import_annotations
+
+    try:
+        session = _session(dirs, db, video, None, candidates)
+        counts = import_annotations(session, export_json, reviewer=reviewer)
+    except _errors() as e:
+        _fail(e)
+    console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+class _ReviewGroup(typer.core.TyperGroup):
+    """`highlights review DIR...` starts the app; `highlights review export|label-studio-*` are commands."""
+
+    def resolve_command(self, ctx, args):
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["serve", *args]
+        elif args and args[0].startswith("-") and args[0] not in ("--help", "-h"):
+            args = ["serve", *args]
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(cls=_ReviewGroup, no_args_is_help=True, help=__doc__)
+for _name, _fn in (("serve", serve), ("export", export_cmd), ("label-studio-export", ls_export),
+                   ("label-studio-import", ls_import)):
+    app.command(_name, hidden=_name == "serve")(_fn)
+
+
+def register(root: typer.Typer) -> None:
+    root.add_typer(app, name="review", help="Review detected highlights in the browser (`highlights review DIR...`); "
+                   "export them as training data.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())

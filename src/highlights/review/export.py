@@ -1,0 +1,168 @@
+"""From review decisions to training data: clips, the next dataset version, and annotations.
+
+Every decided item becomes one clip cut from its game's source video over its final segment:
+accepted and relabelled highlights and found misses under their class, rejected items under
+`none` (the hard negatives: moments the model thought were highlights, or nearly did). The
+clips go through the dataset code like any other source (`highlights.datasets`), grouped by
+source game so one game's clips never straddle two splits, each with its provenance: source
+video, segment, decision, reviewer, decision time and the model that proposed it.
+
+Each reviewed game's events (every item decided as an action) are also written as an annotation,
+in the project's format and as SoccerNet `Labels-v2.json`, so `highlights pipeline evaluate` can
+score the next model on the user's own games. Items nobody decided are left out of both; the
+result says how many there were.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from highlights.datasets import DatasetVersion, create_version, grow_version, list_versions
+from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.pipeline.labels import NONE_LABEL, sport_of
+from highlights.review.errors import ReviewError
+from highlights.review.games import Game
+from highlights.review.session import ReviewSession, outcome_of
+from highlights.review.store import Decision
+
+ANNOTATION_NAME = "reviewed.json"
+SOCCERNET_NAME = "Labels-v2.json"
+ANNOTATIONS_DIR = "reviewed"
+
+
+@dataclass
+class ReviewedClip:
+    game: Game
+    item: str
+    kind: str
+    proposed_label: str
+    decision: Decision
+
+    @property
+    def outcome(self):
+        return outcome_of(self.kind, self.proposed_label, self.decision)
+
+    def provenance(self) -> str:
+        """One line of JSON: it travels through the manifest into `dataset_meta.json` unchanged."""
+        return json.dumps({
+            "review": self.outcome.category, "source_video": str(self.game.video),
+            "start_s": round(self.decision.start_s, 3), "end_s": round(self.decision.end_s, 3),
+            "reviewer": self.decision.reviewer, "decided_at": self.decision.decided_at,
+            "proposed_by": self.game.model, "proposed_label": self.proposed_label, "item": self.item,
+            "game": self.game.id, "run": self.decision.run[:16]}, sort_keys=True, separators=(",", ":"))
+
+
+@dataclass
+class ExportResult:
+    version: DatasetVersion | None
+    clips: dict[str, int]  # per outcome category
+    annotations: dict[str, list[Path]] = field(default_factory=dict)  # game -> files
+    pending: int = 0
+
+
+def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
+    """Every decided item of every game, and how many items nobody decided."""
+    out, pending = [], 0
+    for game in session.games:
+        for state in session.states(game.id):
+            d_id = state["state"].get("decision_id")
+            if d_id is None:
+                pending += 1
+                continue
+            out.append(ReviewedClip(game=game, item=state["id"], kind=state["kind"],
+                                    proposed_label=state["label"], decision=session.store.get(d_id)))
+    return out, pending
+
+
+def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -> Path:
+    """The segment re-encoded on its own (H.264): a clip any reader seeks in from its first frame."""
+    from highlights.video import iter_frames, write_video
+
+    frames = (f.rgb for f in iter_frames(video, start_s=start_s, end_s=end_s))
+    try:
+        return write_video(out, frames, fps, crf=18)
+    except ValueError as e:
+        raise ReviewError(f"{video}: cannot cut {start_s:.3f}-{end_s:.3f} s ({e})") from None
+
+
+def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
+    events = []
+    for c in sorted(clips, key=lambda c: c.decision.start_s):
+        label = c.outcome.label
+        if label == NONE_LABEL:
+            continue
+        d = c.decision
+        events.append(Event(id=c.item, sport=sport_of(label), label=label, start_s=round(d.start_s, 3),
+                            end_s=round(d.end_s, 3),
+                            key_s=round(d.key_s if d.key_s is not None else (d.start_s + d.end_s) / 2, 3)))
+    sports = {e.sport for e in events}
+    return GameAnnotation(video=game.video.name, fps=game.fps, duration_s=game.duration_s,
+                          width=game.width or None, height=game.height or None,
+                          sport=sports.pop() if len(sports) == 1 else "mixed", events=events)
+
+
+def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
+                      out_dir: Path | None = None) -> dict[str, list[Path]]:
+    """`reviewed.json` and `Labels-v2.json` per game (in `GAME_FOLDER/reviewed/` by default)."""
+    written: dict[str, list[Path]] = {}
+    for game in session.games:
+        mine = [c for c in clips if c.game is game]
+        if not mine:
+            continue
+        folder = (out_dir / game.id) if out_dir else (game.folder / ANNOTATIONS_DIR)
+        ann = game_annotation(game, mine)
+        written[game.id] = [save_annotation(ann, folder / ANNOTATION_NAME, fmt="highlights"),
+                            save_annotation(ann, folder / SOCCERNET_NAME, fmt="soccernet")]
+    return written
+
+
+def export_review(session: ReviewSession, root: str | Path, *, parent: str | None = None,
+                  licence: str = "unknown", annotations_dir: str | Path | None = None,
+                  note: str | None = None, progress: Callable[[int, int], None] | None = None) -> ExportResult:
+    """Cut every decided item into a clip and make the next dataset version of `root` from them.
+
+    With `parent` the new version is grown from it (its clips and splits kept; a clip already in
+    it is left out, so exporting again after more review adds only the new decisions); without,
+    it is the first version of `root`.
+    """
+    root = Path(root)
+    clips, pending = reviewed_clips(session)
+    if not clips:
+        raise ReviewError("nothing to export: no item of this review has been decided yet")
+    if parent is None and list_versions(root):
+        raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
+                          "say which version the review grows (--parent vN)")
+    annotations = write_annotations(session, clips, Path(annotations_dir) if annotations_dir else None)
+    staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
+    try:
+        rows = []
+        for n, c in enumerate(clips):
+            d = c.decision
+            rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
+            cut_clip(c.game.video, d.start_s, d.end_s, staging / rel, c.game.fps)
+            # Grouped by source game: a game's clips land in one split, never two.
+            rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
+                         "licence": licence, "provenance": c.provenance()})
+            if progress:
+                progress(n + 1, len(clips))
+        with open(staging / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=["path", "label", "group", "licence", "provenance"])
+            writer.writeheader()
+            writer.writerows(rows)
+        if parent is not None:
+            version = grow_version(staging, root, parent, note=note, skip_existing=True)
+        else:
+            classes = sorted({c for g in session.games for c in g.classes} | {NONE_LABEL})
+            version = create_version(staging, root, classes=classes, note=note)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    tally: dict[str, int] = {}
+    for c in clips:
+        tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
+    return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending)

@@ -1,0 +1,247 @@
+"""The games under review: `highlights detect` output folders, their source videos and the items
+a reviewer decides on.
+
+Each game yields three kinds of item:
+- `highlight`: a highlight the pipeline kept (`highlights.json` -> `highlights`);
+- `candidate`: a classifier window the pipeline turned down (`highlights.json` -> `candidates`)
+  that may be a missed event. Only the most uncertain few are offered, at most one per stretch
+  of the game, and never one that lies mostly inside a highlight (that event is already there);
+- `missed`: an event the reviewer marked at the playhead (made by the review itself).
+
+Uncertainty is margin sampling, the standard active-learning measure: one minus the gap
+between the two most probable classes. 1 means the model could not tell them apart; 0 means
+it was certain. The review list is ordered by it, most uncertain first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from highlights.clips.spec import DEFAULT_CLASSES
+from highlights.pipeline.labels import NONE_LABEL, UNLABELLED
+from highlights.review.errors import ReviewError
+
+HIGHLIGHTS_JSON = "highlights.json"
+# How many turned-down windows each game offers for review, at most.
+DEFAULT_CANDIDATES_PER_GAME = 30
+# Two offered candidates overlap by at most this temporal IoU; a candidate lies at most this
+# share inside a highlight.
+_CANDIDATE_IOU = 0.3
+_INSIDE_HIGHLIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to decide on. `label`, `start_s`, `end_s`, `key_s` are what the model proposed."""
+
+    id: str
+    kind: str  # highlight | candidate | missed
+    label: str
+    start_s: float
+    end_s: float
+    key_s: float
+    score: float
+    uncertainty: float
+    probs: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "kind": self.kind, "label": self.label, "start_s": self.start_s,
+                "end_s": self.end_s, "key_s": self.key_s, "score": self.score,
+                "uncertainty": self.uncertainty, "probs": self.probs}
+
+
+@dataclass
+class Game:
+    """One detect output folder under review."""
+
+    id: str
+    folder: Path
+    video: Path
+    duration_s: float
+    fps: float
+    width: int
+    height: int
+    classes: list[str]
+    model: str  # what proposed the items: checkpoint path (and inference path) or backend name
+    fingerprint: str  # sha256 of highlights.json: decisions name the run they were made on
+    items: list[Item]
+    by_id: dict[str, Item] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_id = {i.id: i for i in self.items}
+
+    def summary(self) -> dict[str, Any]:
+        kinds = [i.kind for i in self.items]
+        return {"id": self.id, "video": self.video.name, "folder": self.folder.name,
+                "duration_s": self.duration_s, "fps": self.fps, "classes": self.classes,
+                "model": self.model, "highlights": kinds.count("highlight"),
+                "candidates": kinds.count("candidate")}
+
+
+def margin_uncertainty(probs: dict[str, float], fallback_score: float) -> float:
+    """1 - (p1 - p2) over the class probabilities; from the score alone when there are none."""
+    values = sorted((float(p) for p in probs.values()), reverse=True)
+    if len(values) >= 2:
+        return round(1.0 - (values[0] - values[1]), 4)
+    return round(1.0 - abs(2 * float(fallback_score) - 1), 4)
+
+
+def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = (a[1] - a[0]) + (b[1] - b[0]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _inside(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Share of `a` that lies inside `b`."""
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    return inter / (a[1] - a[0]) if a[1] > a[0] else 0.0
+
+
+def _best_action(probs: dict[str, float], label: str, score: float) -> tuple[str, float]:
+    """The most probable class other than none: what a turned-down window would have been."""
+    actions = {c: float(p) for c, p in probs.items() if c != NONE_LABEL}
+    if actions:
+        best = max(actions, key=actions.get)
+        return best, actions[best]
+    return label, float(score)
+
+
+def _highlight_items(data: dict, path: Path) -> list[Item]:
+    items = []
+    for i, h in enumerate(data.get("highlights", [])):
+        try:
+            start, end, score = float(h["start_s"]), float(h["end_s"]), float(h["score"])
+            label = str(h["label"])
+        except (KeyError, TypeError, ValueError) as e:
+            raise ReviewError(f"{path}: highlight {i} is malformed ({type(e).__name__}: {e})") from None
+        probs = ((h.get("evidence") or {}).get("classifier") or {}).get("probs") or {}
+        key = h.get("key_s")
+        items.append(Item(id=f"h{i}", kind="highlight", label=label, start_s=start, end_s=end,
+                          key_s=float(key) if key is not None else (start + end) / 2, score=score,
+                          uncertainty=margin_uncertainty(probs, score), probs=dict(probs)))
+    return items
+
+
+def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path) -> list[Item]:
+    pool = []
+    for i, c in enumerate(data.get("candidates") or []):
+        try:
+            window = (float(c["start_s"]), float(c["end_s"]))
+            probs = {str(k): float(v) for k, v in (c.get("probs") or {}).items()}
+            label, score = _best_action(probs, str(c["label"]), float(c["score"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ReviewError(f"{path}: candidate {i} is malformed ({type(e).__name__}: {e})") from None
+        if any(_inside(window, (h.start_s, h.end_s)) > _INSIDE_HIGHLIGHT for h in highlights):
+            continue
+        key = c.get("key_s")
+        pool.append(Item(id=f"c{i}", kind="candidate", label=label, start_s=window[0], end_s=window[1],
+                         key_s=float(key) if key is not None else sum(window) / 2, score=round(score, 4),
+                         uncertainty=margin_uncertainty(probs, score), probs=probs))
+    # Most uncertain first; a window overlapping one already offered is the same stretch again.
+    pool.sort(key=lambda it: (-it.uncertainty, it.start_s))
+    chosen: list[Item] = []
+    for item in pool:
+        if len(chosen) >= limit:
+            break
+        if all(_iou((item.start_s, item.end_s), (o.start_s, o.end_s)) <= _CANDIDATE_IOU for o in chosen):
+            chosen.append(item)
+    return chosen
+
+
+def _model_of(data: dict) -> str:
+    config = data.get("config") or {}
+    backend = config.get("classifier_backend") or (data.get("stages") or {}).get("classifier") or "unknown"
+    if backend == "checkpoint" and config.get("checkpoint"):
+        return f"{config['checkpoint']} ({data.get('inference_backend', 'unknown')})"
+    return str(backend)
+
+
+def _find_video(folder: Path, data: dict, override: Path | None) -> Path:
+    if override is not None:
+        if not override.is_file():
+            raise ReviewError(f"{override}: source video not found")
+        return override
+    recorded = Path(str((data.get("video") or {}).get("path") or ""))
+    tried = []
+    for candidate in (recorded, folder / recorded.name, folder.parent / recorded.name):
+        if str(candidate) not in ("", ".") and candidate.name:
+            tried.append(str(candidate))
+            if candidate.is_file():
+                return candidate.resolve()
+    raise ReviewError(f"{folder / HIGHLIGHTS_JSON}: its source video is not at "
+                      f"{' or '.join(dict.fromkeys(tried)) or 'a recorded path'} (pass --video)")
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "game"
+    return slug[:60]
+
+
+def load_game(folder: str | Path, *, video: str | Path | None = None, classes: list[str] | None = None,
+              candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME, game_id: str | None = None) -> Game:
+    """One detect output folder as a game under review."""
+    folder = Path(folder)
+    path = folder / HIGHLIGHTS_JSON
+    if not folder.is_dir():
+        raise ReviewError(f"{folder}: no such folder (expected a `highlights detect` output folder)")
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise ReviewError(f"{path}: missing (is {folder} a `highlights detect` output folder?)") from None
+    except (OSError, ValueError) as e:
+        raise ReviewError(f"{path}: unreadable ({e})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("highlights"), list):
+        raise ReviewError(f"{path}: not a highlights.json written by `highlights detect`")
+    info = data.get("video") or {}
+    highlights = _highlight_items(data, path)
+    found = _candidate_items(data, highlights, candidates_per_game, path)
+    labels = set()
+    for item in highlights + found:
+        labels.update(item.probs)
+        labels.add(item.label)
+    known = list(classes) if classes else [c for c in DEFAULT_CLASSES]
+    known += sorted(labels - set(known) - {UNLABELLED})
+    if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
+        known.remove(NONE_LABEL)
+    return Game(
+        id=game_id or _slug(folder.resolve().name),
+        folder=folder.resolve(),
+        video=_find_video(folder, data, Path(video) if video else None),
+        duration_s=float(info.get("duration_s") or max([i.end_s for i in highlights + found] or [0.0])),
+        fps=float(info.get("fps") or 30.0),
+        width=int(info.get("width") or 0),
+        height=int(info.get("height") or 0),
+        classes=known,
+        model=_model_of(data),
+        fingerprint=hashlib.sha256(raw).hexdigest(),
+        items=highlights + found,
+    )
+
+
+def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = None,
+               classes: list[str] | None = None,
+               candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME) -> list[Game]:
+    """Every folder as a game; ids are the folder names, made unique by a suffix when two clash."""
+    if videos and len(videos) != len(folders):
+        raise ReviewError(f"--video given {len(videos)} times for {len(folders)} folders; give it once "
+                          "per folder, in the same order, or not at all")
+    games: list[Game] = []
+    used: set[str] = set()
+    for i, folder in enumerate(folders):
+        base = _slug(Path(folder).resolve().name)
+        gid, n = base, 2
+        while gid in used:
+            gid, n = f"{base}-{n}", n + 1
+        used.add(gid)
+        games.append(load_game(folder, video=videos[i] if videos else None, classes=classes,
+                               candidates_per_game=candidates_per_game, game_id=gid))
+    if not games:
+        raise ReviewError("no detect output folders given")
+    return games

@@ -1,0 +1,154 @@
+"""Label Studio interop: review tasks for its video timeline labelling, and its exports read back.
+
+Export: one task per game, `{"data": {"video": URL, ...}, "predictions": [...]}`, with each item
+of the review (the model's highlights and the turned-down windows worth a look) as a
+`timelinelabels` region, plus the labelling config (`TimelineLabels` over a `Video`) to paste into
+the project. Label Studio counts timeline ranges in frames, from 1.
+
+Import: a Label Studio JSON export (a list of tasks with `annotations`). Each labelled range
+becomes a decision: it accepts (or relabels, or moves) the review item it overlaps most, or is a
+missed event when it overlaps none; a highlight that no range covers is rejected. Candidate
+windows nobody labelled stay undecided, because Label Studio does not say whether the annotator
+looked at them.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.review.errors import ReviewError
+from highlights.review.games import Game
+from highlights.review.session import ReviewSession
+
+FROM_NAME, TO_NAME = "actions", "video"
+# A labelled range takes over the item it overlaps by at least this temporal IoU.
+MATCH_IOU = 0.3
+
+
+def labelling_config(classes: list[str]) -> str:
+    labels = "\n".join(f'    <Label value="{escape(c, quote=True)}"/>' for c in classes)
+    return (f'<View>\n  <Video name="{TO_NAME}" value="${TO_NAME}" timelineHeight="120"/>\n'
+            f'  <TimelineLabels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n  </TimelineLabels>\n</View>\n')
+
+
+def to_frame(t: float, fps: float) -> int:
+    return int(round(t * fps)) + 1
+
+
+def from_frame(frame: float, fps: float) -> float:
+    return max(0.0, (float(frame) - 1) / fps)
+
+
+def _region(item_id: str, label: str, start_s: float, end_s: float, fps: float) -> dict[str, Any]:
+    return {"id": item_id, "from_name": FROM_NAME, "to_name": TO_NAME, "type": "timelinelabels",
+            "value": {"ranges": [{"start": to_frame(start_s, fps), "end": to_frame(end_s, fps)}],
+                      "timelinelabels": [label]}}
+
+
+def export_tasks(session: ReviewSession, out_dir: str | Path, *, video_url_prefix: str | None = None) -> dict[str, Path]:
+    """`tasks.json` and `labelling_config.xml` in `out_dir`. Videos are referenced by
+    `video_url_prefix` + file name when given (e.g. Label Studio's local-files URL), else by path."""
+    out_dir = Path(out_dir)
+    tasks = []
+    classes: list[str] = []
+    for game in session.games:
+        classes += [c for c in game.classes if c not in classes]
+        url = (video_url_prefix + quote(game.video.name)) if video_url_prefix else str(game.video)
+        regions = []
+        for state in session.states(game.id):
+            s = state["state"]
+            if s["status"] == "rejected":
+                continue
+            regions.append(_region(state["id"], s["label"], s["start_s"], s["end_s"], game.fps))
+        tasks.append({"data": {"video": url, "game": game.id, "fps": game.fps, "video_name": game.video.name},
+                      "predictions": [{"model_version": game.model, "result": regions}]})
+    return {"tasks": atomic_write_json(out_dir / "tasks.json", tasks, indent=2),
+            "config": atomic_write_text(out_dir / "labelling_config.xml", labelling_config(classes))}
+
+
+def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
+    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
+    union = (a[1] - a[0]) + (b[1] - b[0]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _game_of(session: ReviewSession, task: dict) -> Game | None:
+    data = task.get("data") or {}
+    if data.get("game") in {g.id for g in session.games}:
+        return session.game(data["game"])
+    name = Path(str(data.get("video_name") or data.get("video") or "")).name
+    return next((g for g in session.games if g.video.name == name), None)
+
+
+def _ranges(annotation: dict, fps: float, path: Path) -> list[tuple[str, float, float]]:
+    out = []
+    for r in annotation.get("result") or []:
+        if r.get("type") != "timelinelabels":
+            continue
+        value = r.get("value") or {}
+        labels = value.get("timelinelabels") or []
+        if len(labels) != 1:
+            raise ReviewError(f"{path}: a timeline region has {len(labels)} labels; expected one")
+        for span in value.get("ranges") or []:
+            start, end = from_frame(span["start"], fps), from_frame(span["end"], fps)
+            if end <= start:
+                end = start + 1.0 / fps
+            out.append((str(labels[0]), start, end))
+    return out
+
+
+def import_annotations(session: ReviewSession, path: str | Path, *, reviewer: str | None = None) -> dict[str, int]:
+    """Decisions from a Label Studio JSON export; returns counts of what was done."""
+    path = Path(path)
+    try:
+        tasks = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ReviewError(f"{path}: no such file") from None
+    except (OSError, ValueError) as e:
+        raise ReviewError(f"{path}: not a Label Studio JSON export ({e})") from None
+    if not isinstance(tasks, list):
+        raise ReviewError(f"{path}: not a Label Studio JSON export (expected a list of tasks)")
+    counts = {"accepted": 0, "relabelled": 0, "rejected": 0, "missed": 0, "tasks_without_game": 0}
+    for task in tasks:
+        game = _game_of(session, task) if isinstance(task, dict) else None
+        if game is None:
+            counts["tasks_without_game"] += 1
+            continue
+        done = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
+        if not done:
+            continue
+        ann = done[-1]  # the latest annotation of the task is the one that stands
+        who = reviewer or str(ann.get("completed_by_email") or ann.get("completed_by") or "label-studio")
+        states = {s["id"]: s for s in session.states(game.id)}
+        taken: set[str] = set()
+        try:
+            ranges = _ranges(ann, game.fps, path)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ReviewError(f"{path}: malformed timeline region ({type(e).__name__}: {e})") from None
+        for label, start, end in ranges:
+            start, end = max(0.0, start), min(game.duration_s, end)
+            if label not in game.classes:
+                raise ReviewError(f"{path}: label {label!r} is not one of this review's classes "
+                                  f"({', '.join(game.classes)})")
+            best = max((s for s in states.values() if s["id"] not in taken),
+                       key=lambda s: _iou((start, end), (s["start_s"], s["end_s"])), default=None)
+            if best is not None and _iou((start, end), (best["start_s"], best["end_s"])) >= MATCH_IOU:
+                taken.add(best["id"])
+                new = session.decide(game.id, best["id"], status="accepted", label=label, start_s=start,
+                                     end_s=end, reviewer=who, client="label-studio")
+                counts[new["state"]["outcome"]] += 1
+            else:
+                session.mark_missed(game.id, at_s=(start + end) / 2, label=label, reviewer=who,
+                                    client="label-studio", start_s=start, end_s=end)
+                counts["missed"] += 1
+        for s in states.values():
+            if s["kind"] == "highlight" and s["id"] not in taken:
+                session.decide(game.id, s["id"], status="rejected", label=None, start_s=s["state"]["start_s"],
+                               end_s=s["state"]["end_s"], reviewer=who, client="label-studio")
+                counts["rejected"] += 1
+    return counts

@@ -1,0 +1,176 @@
+"""The review web app: one self-contained page and a small JSON API over a `ReviewSession`.
+
+Security: every request needs the review's random token (`?token=` on page and media URLs, the
+`X-Review-Token` header on API calls; state-changing requests accept the header only, so a link
+or a form on another site cannot make a decision). Media are served only from the review's own
+files: each game's source video, and files under its detect folder, resolved and checked
+against that folder. The page fills every name and label in with `textContent`, never as HTML.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from fastapi import Body, FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+
+from highlights.review.errors import ReviewError
+from highlights.review.session import ReviewSession
+from highlights.review.thumbnails import Thumbnails
+
+TOKEN_HEADER = "X-Review-Token"
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def page_html() -> str:
+    return resources.files("highlights.review").joinpath("static/review.html").read_text(encoding="utf-8")
+
+
+def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
+               export: Callable[[], dict[str, Any]] | None = None):
+    """The FastAPI app. `export` (no arguments) runs the configured export for the page's button."""
+    app = FastAPI(title="highlights review", docs_url=None, redoc_url=None, openapi_url=None)
+    thumbs = Thumbnails()
+    export_lock = threading.Lock()
+    html = page_html()
+
+    def _token_ok(request: Request, *, header_only: bool) -> bool:
+        given = request.headers.get(TOKEN_HEADER)
+        if given is None and not header_only:
+            given = request.query_params.get("token")
+        return given is not None and secrets.compare_digest(given.encode(), token.encode())
+
+    @app.middleware("http")
+    async def require_token(request: Request, call_next):
+        changes_state = request.method not in ("GET", "HEAD", "OPTIONS")
+        if not _token_ok(request, header_only=changes_state):
+            return JSONResponse({"error": "forbidden: this review needs its token"}, status_code=403)
+        nonce = secrets.token_urlsafe(16)
+        request.state.nonce = nonce
+        response = await call_next(request)
+        # Only the page's own script runs (by nonce): even a name that slipped past the escaping
+        # could not execute. The page never needs another origin, nor to be framed.
+        response.headers["Content-Security-Policy"] = (
+            f"default-src 'self'; img-src 'self'; media-src 'self'; style-src 'self' 'unsafe-inline'; "
+            f"script-src 'nonce-{nonce}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    @app.exception_handler(ReviewError)
+    async def review_error(request: Request, exc: ReviewError):
+        return JSONResponse({"error": str(exc)}, status_code=400)
+
+    @app.get("/", response_class=HTMLResponse)
+    def index(request: Request) -> HTMLResponse:
+        return HTMLResponse(html.replace("__NONCE__", request.state.nonce), headers={"Cache-Control": "no-store"})
+
+    @app.get("/api/games")
+    def games() -> dict[str, Any]:
+        return {"games": [{**g.summary(), "counts": session.counts(g.id)} for g in session.games],
+                "reviewer": reviewer, "export": export is not None, "last_id": session.store.last_id()}
+
+    @app.get("/api/games/{game_id}/items")
+    def items(game_id: str, offset: int = 0, limit: int = 50, order: str = "uncertainty") -> dict[str, Any]:
+        return {**session.page(game_id, offset=offset, limit=limit, order=order),
+                "counts": session.counts(game_id)}
+
+    @app.get("/api/games/{game_id}/timeline")
+    def timeline(game_id: str) -> dict[str, Any]:
+        # Compact rows for the whole game's timeline: [id, kind, start, end, status, label].
+        rows = [[s["id"], s["kind"], s["state"]["start_s"], s["state"]["end_s"], s["state"]["status"],
+                 s["state"]["label"]] for s in session.states(game_id)]
+        return {"game": game_id, "duration_s": session.game(game_id).duration_s, "rows": rows}
+
+    @app.post("/api/games/{game_id}/items/{item_id}/decision")
+    def decide(game_id: str, item_id: str, body: dict = Body(...)) -> dict[str, Any]:
+        try:
+            return session.decide(game_id, item_id, status=str(body["status"]), label=body.get("label"),
+                                  start_s=float(body["start_s"]), end_s=float(body["end_s"]),
+                                  key_s=body.get("key_s"), reviewer=str(body.get("reviewer") or ""),
+                                  client=str(body.get("client") or ""))
+        except (KeyError, TypeError, ValueError) as e:
+            if isinstance(e, ReviewError):
+                raise
+            raise HTTPException(400, f"bad decision ({type(e).__name__}: {e})") from None
+
+    @app.post("/api/games/{game_id}/missed")
+    def missed(game_id: str, body: dict = Body(...)) -> dict[str, Any]:
+        try:
+            return session.mark_missed(game_id, at_s=float(body["at_s"]), label=str(body["label"]),
+                                       reviewer=str(body.get("reviewer") or ""), client=str(body.get("client") or ""))
+        except (KeyError, TypeError, ValueError) as e:
+            if isinstance(e, ReviewError):
+                raise
+            raise HTTPException(400, f"bad missed event ({type(e).__name__}: {e})") from None
+
+    @app.post("/api/undo")
+    def undo(body: dict = Body(...)) -> dict[str, Any]:
+        try:
+            return session.undo(int(body["decision_id"]), reviewer=str(body.get("reviewer") or ""),
+                                client=str(body.get("client") or ""))
+        except (KeyError, TypeError, ValueError) as e:
+            if isinstance(e, ReviewError):
+                raise
+            raise HTTPException(400, f"bad undo ({type(e).__name__}: {e})") from None
+
+    @app.get("/api/changes")
+    def changes(since: int = 0) -> dict[str, Any]:
+        return session.changes(since)
+
+    @app.post("/api/export")
+    def run_export() -> dict[str, Any]:
+        if export is None:
+            raise HTTPException(400, "this review was started without --to-dataset; export from the command "
+                                     "line with `highlights review export`")
+        if not export_lock.acquire(blocking=False):
+            raise HTTPException(409, "an export is already running")
+        try:
+            return export()
+        finally:
+            export_lock.release()
+
+    @app.get("/media/{game_id}/video")
+    def video(game_id: str) -> FileResponse:
+        game = session.game(game_id)
+        return FileResponse(game.video, media_type="video/mp4" if game.video.suffix.lower() in (".mp4", ".m4v")
+                            else None)
+
+    @app.get("/media/{game_id}/file/{path:path}")
+    def folder_file(game_id: str, path: str) -> FileResponse:
+        game = session.game(game_id)
+        target = safe_path(game.folder, path)
+        if target is None:
+            raise HTTPException(404, "no such file in this review")
+        return FileResponse(target)
+
+    @app.get("/thumb/{game_id}/{item_id}.jpg")
+    def thumbnail(game_id: str, item_id: str) -> Response:
+        state = session.one(game_id, item_id)
+        if "key_s" not in state.get("state", {}):
+            raise HTTPException(404, "no such item")
+        data = thumbs.jpeg(session.game(game_id).video, state["state"]["key_s"] or state["state"]["start_s"])
+        return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
+
+    return app
+
+
+def safe_path(folder: Path, requested: str) -> Path | None:
+    """`requested` inside `folder`, or None: no absolute paths, no `..`, no link leading outside."""
+    if not requested or "\x00" in requested or requested.startswith(("/", "\\")) or ":" in requested:
+        return None
+    parts = Path(requested).parts
+    if any(p in ("..", ".") for p in parts) or "\\" in requested:
+        return None
+    root = folder.resolve()
+    target = (root / requested).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return None
+    return target

@@ -1,0 +1,169 @@
+"""A review: the games, their items and the decisions made on them, joined into item states.
+
+An item's state is what the reviewer last decided (status, label, segment), or `pending` with
+the model's proposal while nobody has. Missed events marked by the reviewer are items of their
+own (`m-...`), which exist while their marking decision stands.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from highlights.review.errors import ReviewError
+from highlights.review.games import Game, Item
+from highlights.review.store import Decision, DecisionStore
+
+ORDERS = ("uncertainty", "time")
+# A missed event marked at the playhead spans this much before and after it until nudged.
+MISSED_HALF_SPAN_S = 1.0
+MISSED_PREFIX = "m-"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an item's decision means for training data."""
+
+    label: str  # the class its clip is filed under (`none` for a rejection)
+    category: str  # accepted | relabelled | rejected | missed
+
+
+def outcome_of(kind: str, proposed_label: str, decision: Decision) -> Outcome:
+    if decision.status == "rejected":
+        return Outcome("none", "rejected")
+    if kind in ("candidate", "missed"):
+        return Outcome(decision.label or proposed_label, "missed")
+    label = decision.label or proposed_label
+    return Outcome(label, "relabelled" if label != proposed_label else "accepted")
+
+
+class ReviewSession:
+    def __init__(self, games: list[Game], store: DecisionStore) -> None:
+        self.games = games
+        self.store = store
+        self._by_id = {g.id: g for g in games}
+
+    def game(self, game_id: str) -> Game:
+        try:
+            return self._by_id[game_id]
+        except KeyError:
+            raise ReviewError(f"no game {game_id!r} in this review") from None
+
+    # -- states
+    def _missed_items(self, game: Game, current: dict[tuple[str, str], Decision]) -> list[Item]:
+        out = []
+        for (gid, item_id), d in current.items():
+            if gid == game.id and item_id.startswith(MISSED_PREFIX):
+                out.append(Item(id=item_id, kind="missed", label=d.label or "", start_s=d.start_s,
+                                end_s=d.end_s, key_s=d.key_s if d.key_s is not None else d.start_s,
+                                score=0.0, uncertainty=1.0))
+        return out
+
+    def item_state(self, game: Game, item: Item, decision: Decision | None) -> dict[str, Any]:
+        out = item.to_dict()
+        if decision is None:
+            out["state"] = {"status": "pending", "label": item.label, "start_s": item.start_s,
+                            "end_s": item.end_s, "key_s": item.key_s}
+        else:
+            out["state"] = {"status": decision.status, "label": decision.label, "start_s": decision.start_s,
+                            "end_s": decision.end_s, "key_s": decision.key_s, "reviewer": decision.reviewer,
+                            "decided_at": decision.decided_at, "decision_id": decision.id,
+                            "client": decision.client,
+                            "outcome": outcome_of(item.kind, item.label, decision).category}
+        out["game"] = game.id
+        return out
+
+    def states(self, game_id: str) -> list[dict[str, Any]]:
+        game = self.game(game_id)
+        current = self.store.current(game.id)
+        items = game.items + self._missed_items(game, current)
+        return [self.item_state(game, it, current.get((game.id, it.id))) for it in items]
+
+    def page(self, game_id: str, *, offset: int = 0, limit: int = 50, order: str = "uncertainty") -> dict[str, Any]:
+        if order not in ORDERS:
+            raise ReviewError(f"unknown order {order!r}; expected one of {', '.join(ORDERS)}")
+        states = self.states(game_id)
+        if order == "uncertainty":
+            # Missed events the reviewer added come first (they are the newest work), then the
+            # model's least certain items.
+            states.sort(key=lambda s: (s["kind"] != "missed", -s["uncertainty"], s["start_s"]))
+        else:
+            states.sort(key=lambda s: (s["state"]["start_s"], s["id"]))
+        offset, limit = max(0, int(offset)), max(1, min(int(limit), 500))
+        return {"game": game_id, "total": len(states), "offset": offset, "order": order,
+                "items": states[offset:offset + limit]}
+
+    def one(self, game_id: str, item_id: str) -> dict[str, Any]:
+        game = self.game(game_id)
+        current = self.store.current(game.id)
+        item = game.by_id.get(item_id)
+        if item is None:
+            item = next((m for m in self._missed_items(game, current) if m.id == item_id), None)
+        if item is None:
+            return {"id": item_id, "game": game_id, "kind": "missed", "state": {"status": "gone"}}
+        return self.item_state(game, item, current.get((game.id, item.id)))
+
+    def counts(self, game_id: str) -> dict[str, int]:
+        states = self.states(game_id)
+        tally = {"pending": 0, "accepted": 0, "relabelled": 0, "rejected": 0, "missed": 0}
+        for s in states:
+            key = s["state"].get("outcome", "pending")
+            tally[key] = tally.get(key, 0) + 1
+        tally["total"] = len(states)
+        return tally
+
+    # -- decisions
+    def _check(self, game: Game, status: str, label: str | None, start_s: float, end_s: float) -> None:
+        if status == "accepted" and label not in game.classes:
+            raise ReviewError(f"unknown class {label!r}; this review's classes are {', '.join(game.classes)}")
+        if not (0.0 <= start_s < end_s <= game.duration_s + 1e-6):
+            raise ReviewError(f"segment {start_s:.3f}-{end_s:.3f} s is not inside the video "
+                              f"(0-{game.duration_s:.3f} s)")
+
+    def decide(self, game_id: str, item_id: str, *, status: str, label: str | None, start_s: float,
+               end_s: float, reviewer: str, client: str = "", key_s: float | None = None) -> dict[str, Any]:
+        game = self.game(game_id)
+        item = game.by_id.get(item_id)
+        if item is None:
+            missed = self.store.current(game.id).get((game.id, item_id))
+            if not item_id.startswith(MISSED_PREFIX) or missed is None:
+                raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
+            proposed_key = missed.key_s
+        else:
+            proposed_key = item.key_s
+        label = label if status == "accepted" else (label or (item.label if item else None))
+        self._check(game, status, label, float(start_s), float(end_s))
+        key = key_s if key_s is not None else proposed_key
+        if key is not None:
+            key = min(max(float(key), float(start_s)), float(end_s))
+        self.store.decide(game.id, item_id, status=status, label=label, start_s=start_s, end_s=end_s,
+                          key_s=key, reviewer=reviewer, client=client, run=game.fingerprint)
+        return self.one(game_id, item_id)
+
+    def mark_missed(self, game_id: str, *, at_s: float, label: str, reviewer: str, client: str = "",
+                    start_s: float | None = None, end_s: float | None = None) -> dict[str, Any]:
+        """A missed event at `at_s` (its segment `start_s`-`end_s`, or a short one around it)."""
+        game = self.game(game_id)
+        at_s = min(max(float(at_s), 0.0), game.duration_s)
+        start = max(0.0, at_s - MISSED_HALF_SPAN_S) if start_s is None else float(start_s)
+        end = min(game.duration_s, at_s + MISSED_HALF_SPAN_S) if end_s is None else float(end_s)
+        self._check(game, "accepted", label, start, end)
+        item_id = MISSED_PREFIX + uuid.uuid4().hex[:10]
+        self.store.decide(game.id, item_id, status="accepted", label=label, start_s=start, end_s=end,
+                          key_s=at_s, reviewer=reviewer, client=client, run=game.fingerprint)
+        return self.one(game_id, item_id)
+
+    def undo(self, decision_id: int, *, reviewer: str, client: str = "") -> dict[str, Any]:
+        row = self.store.undo(decision_id, reviewer=reviewer, client=client)
+        return self.one(row.game, row.item)
+
+    def changes(self, since: int) -> dict[str, Any]:
+        rows = self.store.changes_since(since)
+        seen: dict[tuple[str, str], Decision] = {}
+        for r in rows:
+            if r.game in self._by_id:
+                seen[(r.game, r.item)] = r
+        return {"last_id": rows[-1].id if rows else since,
+                "changes": [{**self.one(g, i), "by": r.reviewer, "by_client": r.client, "row": r.id}
+                            for (g, i), r in seen.items()]}
