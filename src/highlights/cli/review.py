@@ -48,8 +48,13 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
 def _export_message(result) -> str:
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
     msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
+    if result.unchanged:
+        msg += f"; {result.unchanged} already in the parent"
     if result.pending:
         msg += f"; {result.pending} items not reviewed yet were left out"
+    if result.changed:
+        msg += (f"; {len(result.changed)} item(s) were exported before with another decision and now have a "
+                f"clip in both versions: {', '.join(result.changed[:5])}")
     return msg
 
 

@@ -48,6 +48,13 @@ class ReviewedClip:
     def outcome(self):
         return outcome_of(self.kind, self.proposed_label, self.decision)
 
+    def key(self) -> tuple[str, str]:
+        return (str(self.game.video), self.item)
+
+    def fingerprint(self) -> tuple:
+        """What the clip holds: a re-export skips an item whose clip would be the same again."""
+        return (self.outcome.label, round(self.decision.start_s, 3), round(self.decision.end_s, 3))
+
     def provenance(self) -> str:
         """One line of JSON: it travels through the manifest into `dataset_meta.json` unchanged."""
         return json.dumps({
@@ -63,7 +70,11 @@ class ExportResult:
     version: DatasetVersion | None
     clips: dict[str, int]  # per outcome category
     annotations: dict[str, list[Path]] = field(default_factory=dict)  # game -> files
-    pending: int = 0
+    pending: int = 0  # items nobody decided: left out
+    unchanged: int = 0  # decided items the parent already holds exactly so: left out
+    # Items the parent holds from an earlier decision that has since changed: the new clip is
+    # added beside the parent's (versions are immutable; the parent's clip stays in its split).
+    changed: list[str] = field(default_factory=list)
 
 
 def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
@@ -127,9 +138,9 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                   note: str | None = None, progress: Callable[[int, int], None] | None = None) -> ExportResult:
     """Cut every decided item into a clip and make the next dataset version of `root` from them.
 
-    With `parent` the new version is grown from it (its clips and splits kept; a clip already in
-    it is left out, so exporting again after more review adds only the new decisions); without,
-    it is the first version of `root`.
+    With `parent` the new version is grown from it (its clips and splits kept; an item it already
+    holds with the same label and segment is left out, so exporting again after more review adds
+    only the new decisions); without, it is the first version of `root`.
     """
     root = Path(root)
     clips, pending = reviewed_clips(session)
@@ -138,7 +149,13 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     if parent is None and list_versions(root):
         raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
                           "say which version the review grows (--parent vN)")
+    already = _exported_before(root, parent) if parent is not None else {}
+    fresh = [c for c in clips if already.get(c.key()) != c.fingerprint()]
+    changed = [c for c in fresh if c.key() in already]
+    if not fresh:
+        raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     annotations = write_annotations(session, clips, Path(annotations_dir) if annotations_dir else None)
+    clips_all, clips = clips, fresh
     staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
     try:
         rows = []
@@ -165,4 +182,21 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     tally: dict[str, int] = {}
     for c in clips:
         tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
-    return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending)
+    return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
+                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed])
+
+
+def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple]:
+    """(source video, item) -> what was exported for it, for the reviewed clips of `parent`."""
+    from highlights.datasets import load_version
+
+    out = {}
+    for clip in load_version(root, parent).real_clips:
+        try:
+            prov = json.loads(clip.provenance)
+        except ValueError:
+            continue  # not a reviewed clip
+        if isinstance(prov, dict) and "review" in prov and "item" in prov:
+            out[(str(prov.get("source_video")), str(prov["item"]))] = (
+                clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3))
+    return out

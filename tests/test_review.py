@@ -1,0 +1,295 @@
+"""The review: turned-down windows in detect's output, decisions in SQLite, the API's security,
+export to the next dataset version with provenance and annotations, and Label Studio interop."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import warnings
+
+import pytest
+from typer.testing import CliRunner
+
+from highlights.datasets import load_version
+from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.detect import detect_highlights
+from highlights.review.errors import ReviewError
+from highlights.review.export import export_review
+from highlights.review.games import load_games
+from highlights.review.labelstudio import export_tasks, import_annotations, to_frame
+from highlights.review.session import ReviewSession
+from highlights.review.store import DecisionStore
+from pipeline_fixtures import make_game
+from review_fixtures import MODEL, make_detect_folder
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+TOKEN = "test-token"
+
+
+@pytest.fixture(scope="module")
+def detect_folder(tmp_path_factory):
+    return make_detect_folder(tmp_path_factory.mktemp("review"), "game1")
+
+
+@pytest.fixture
+def session(detect_folder, tmp_path):
+    s = ReviewSession(load_games([detect_folder]), DecisionStore(tmp_path / "review.sqlite"))
+    yield s
+    s.store.close()
+
+
+def _truth(detect_folder):
+    data = json.loads((detect_folder / "highlights.json").read_text())
+    return data, load_annotation(data["video"]["path"].replace(".mp4", ".json"))
+
+
+# ---------------------------------------------------------------- detect's turned-down windows
+
+def test_detect_writes_every_turned_down_window_with_its_probabilities(tmp_path):
+    video = make_game(tmp_path / "game", duration_s=14.0)
+    annotation = load_annotation(video.with_suffix(".json"))
+    # Candidates and kinematics off: the classifier tiles the whole game, so most windows are turned down.
+    cfg = PipelineConfig(detection_backend="gt", pose_backend="gt", classifier_backend="oracle", kinematics=False,
+                         candidates=False)
+    result, _ = detect_highlights(video, cfg, tmp_path / "out", annotation=annotation, progress=False,
+                                  log=lambda m: None)
+    data = json.loads((tmp_path / "out" / "highlights.json").read_text())
+    turned_down = {tuple(c["window"]) for c in result.trace.classifications if not c["accepted"]}
+    taken = {tuple(c["window"]) for c in result.trace.classifications if c["accepted"]}
+    assert turned_down and taken
+    windows = [(c["start_s"], c["end_s"]) for c in data["candidates"]]
+    assert set(windows) == turned_down and len(windows) == len(turned_down)
+    assert windows == sorted(windows)
+    for c in data["candidates"]:
+        assert sum(c["probs"].values()) == pytest.approx(1.0, abs=1e-3)
+        assert c["label"] == max(c["probs"], key=c["probs"].get)
+
+
+# ---------------------------------------------------------------- store
+
+def test_the_latest_decision_stands_undo_restores_the_one_before_and_nothing_is_lost(tmp_path):
+    path = tmp_path / "d.sqlite"
+    store = DecisionStore(path)
+    a = store.decide("g", "h0", status="accepted", label="baseball_swing", start_s=1, end_s=2, key_s=1.5,
+                     reviewer="Ada", client="tab1")
+    b = store.decide("g", "h0", status="rejected", label=None, start_s=1, end_s=2, key_s=1.5,
+                     reviewer="Bob", client="tab2")
+    assert store.current()[("g", "h0")].id == b.id
+    store.undo(b.id, reviewer="Bob")
+    assert store.current()[("g", "h0")].id == a.id
+    with pytest.raises(ReviewError, match="already undone"):
+        store.undo(b.id, reviewer="Bob")
+    with pytest.raises(ReviewError, match="reviewer"):
+        store.decide("g", "h1", status="accepted", label="x", start_s=0, end_s=1, key_s=None, reviewer=" ")
+    store.undo(a.id, reviewer="Ada")
+    assert ("g", "h0") not in store.current()
+    # Not closed: as if the process were killed. A second connection sees every row.
+    other = sqlite3.connect(path)
+    assert other.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert other.execute("SELECT COUNT(*) FROM decisions").fetchone()[0] == 4
+    other.close()
+    assert len(DecisionStore(path).history("g")) == 4
+
+
+def test_concurrent_decisions_from_many_tabs_all_land(tmp_path):
+    store = DecisionStore(tmp_path / "d.sqlite")
+
+    def tab(n):
+        for i in range(40):
+            store.decide("g", f"h{i % 5}", status="accepted", label="basketball_layup", start_s=0, end_s=1 + n,
+                         key_s=None, reviewer=f"r{n}", client=f"tab{n}")
+
+    threads = [threading.Thread(target=tab, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    history = store.history("g")
+    assert len(history) == 160 and [d.id for d in history] == sorted(d.id for d in history)
+    current = store.current("g")
+    for i in range(5):  # each item's state is exactly its last row, whole
+        last = max((d for d in history if d.item == f"h{i}"), key=lambda d: d.id)
+        assert current[("g", f"h{i}")] == last and last.end_s == 1 + int(last.client[3:])
+    assert store._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+# ---------------------------------------------------------------- items
+
+def test_items_put_the_least_certain_first_and_offer_turned_down_windows_outside_highlights(session, detect_folder):
+    game = session.games[0]
+    data, _ = _truth(detect_folder)
+    candidates = [i for i in game.items if i.kind == "candidate"]
+    assert len([i for i in game.items if i.kind == "highlight"]) == len(data["highlights"])
+    for c in candidates:
+        for h in data["highlights"]:
+            inside = max(0.0, min(c.end_s, h["end_s"]) - max(c.start_s, h["start_s"])) / (c.end_s - c.start_s)
+            assert inside <= 0.5
+    for i, a in enumerate(candidates):
+        for b in candidates[i + 1:]:
+            inter = max(0.0, min(a.end_s, b.end_s) - max(a.start_s, b.start_s))
+            assert inter / ((a.end_s - a.start_s) + (b.end_s - b.start_s) - inter) <= 0.3
+    page = session.page(game.id, limit=4)
+    assert [s["id"] for s in page["items"]][:4] == ["c18", "h0", "h2", "h1"]  # fixture: 0.86, 0.81, 0.72, 0.18
+    assert page["items"][0]["label"] == "baseball_swing"  # what the window nearly was
+    assert [s["uncertainty"] for s in page["items"]] == sorted((s["uncertainty"] for s in page["items"]), reverse=True)
+    assert session.page(game.id, offset=4, limit=100)["total"] == len(game.items)
+
+
+def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, detect_folder):
+    with pytest.raises(ReviewError, match="highlights.json: missing"):
+        load_games([tmp_path])
+    moved = tmp_path / "copy"
+    moved.mkdir()
+    data = json.loads((detect_folder / "highlights.json").read_text())
+    data["video"]["path"] = "/nowhere/game.mp4"
+    (moved / "highlights.json").write_text(json.dumps(data))
+    with pytest.raises(ReviewError, match="source video is not at .*pass --video"):
+        load_games([moved])
+    assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
+
+
+# ---------------------------------------------------------------- the API and its security
+
+def test_the_api_needs_the_token_and_serves_only_the_reviews_files(session, detect_folder):
+    client = TestClient(__import__("highlights.review.server", fromlist=["create_app"]).create_app(session, TOKEN))
+    gid = session.games[0].id
+    assert client.get("/").status_code == 403
+    assert client.get("/?token=wrong").status_code == 403
+    page = client.get(f"/?token={TOKEN}")
+    assert page.status_code == 200
+    nonce = page.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]
+    assert f'<script nonce="{nonce}">' in page.text and "__NONCE__" not in page.text
+    assert client.get("/api/games").status_code == 403
+    assert client.get("/api/games", headers={"X-Review-Token": TOKEN}).status_code == 200
+    decision = {"status": "rejected", "start_s": 1.0, "end_s": 3.0, "reviewer": "Ada"}
+    # State changes take the token from the header only: a link carrying it cannot decide.
+    assert client.post(f"/api/games/{gid}/items/h0/decision?token={TOKEN}", json=decision).status_code == 403
+    ok = client.post(f"/api/games/{gid}/items/h0/decision", json=decision, headers={"X-Review-Token": TOKEN})
+    assert ok.status_code == 200 and ok.json()["state"]["outcome"] == "rejected"
+    bad = client.post(f"/api/games/{gid}/items/h0/decision", headers={"X-Review-Token": TOKEN},
+                      json={**decision, "status": "accepted", "label": "<b>x</b>"})
+    assert bad.status_code == 400 and "unknown class" in bad.json()["error"]
+    # Media: the source video with range requests (seeking), files under the detect folder only.
+    ranged = client.get(f"/media/{gid}/video?token={TOKEN}", headers={"Range": "bytes=100-199"})
+    video = session.games[0].video.read_bytes()
+    assert ranged.status_code == 206 and ranged.content == video[100:200]
+    assert client.get(f"/media/{gid}/file/highlights.json?token={TOKEN}").status_code == 200
+    secret = detect_folder.parent / "secret.txt"
+    secret.write_text("not for the browser")
+    for attempt in ["../secret.txt", "%2e%2e/secret.txt", "..%2fsecret.txt", "%2E%2E%2Fsecret.txt",
+                    f"{secret}", f"/{secret}", f"%2F{str(secret).lstrip('/')}", "..%5csecret.txt",
+                    "clips/../../secret.txt", "%2e%2e%2f%2e%2e%2f%2e%2e%2fetc%2fpasswd", "/etc/passwd"]:
+        r = client.get(f"/media/{gid}/file/{attempt}?token={TOKEN}")
+        assert r.status_code in (403, 404), attempt
+        assert b"not for the browser" not in r.content and b"root:" not in r.content
+    assert client.get(f"/media/{gid}/file/x?").status_code == 403
+    thumb = client.get(f"/thumb/{gid}/h1.jpg?token={TOKEN}")
+    assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
+
+
+# ---------------------------------------------------------------- export
+
+def _decide_some(session):
+    gid = session.games[0].id
+    items = {s["id"]: s for s in session.states(gid)}
+    for item, status, label in (("h0", "rejected", None), ("h1", "accepted", items["h1"]["label"]),
+                                ("c18", "accepted", "baseball_swing")):
+        s = items[item]
+        session.decide(gid, item, status=status, label=label, start_s=s["start_s"], end_s=s["end_s"], reviewer="Ada")
+    return gid
+
+
+def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, detect_folder, tmp_path):
+    gid = _decide_some(session)
+    root = tmp_path / "datasets"
+    first = export_review(session, root, licence="CC-BY-4.0")
+    assert first.version.name == "v1" and first.clips == {"rejected": 1, "accepted": 1, "missed": 1}
+    assert first.pending == len(session.games[0].items) - 3
+    data, truth = _truth(detect_folder)
+    # The wrongly labelled highlight is relabelled, a missed event is marked, and v2 grows v1.
+    h2 = next(s for s in session.states(gid) if s["id"] == "h2")
+    session.decide(gid, "h2", status="accepted", label=truth.events[1].label, start_s=h2["start_s"] - 0.2,
+                   end_s=h2["end_s"], reviewer="Bob")
+    session.mark_missed(gid, at_s=10.0, label="soccer_shooting", reviewer="Bob")
+    second = export_review(session, root, parent="v1", licence="CC-BY-4.0")
+    assert second.version.name == "v2" and second.unchanged == 3
+    assert second.clips == {"relabelled": 1, "missed": 1}
+    v1, v2 = load_version(root, "v1"), second.version
+    assert {c.sha256 for c in v1.clips} < {c.sha256 for c in v2.clips} and len(v2.clips) == 5
+    assert v2.meta["parent"] == "v1"
+    provs = {json.loads(c.provenance)["item"]: (c, json.loads(c.provenance)) for c in v2.clips}
+    clip, prov = provs["h2"]
+    assert clip.label == truth.events[1].label and prov["review"] == "relabelled" and prov["reviewer"] == "Bob"
+    assert prov["start_s"] == pytest.approx(h2["start_s"] - 0.2, abs=1e-3)
+    assert prov["proposed_label"] == data["highlights"][2]["label"] and prov["proposed_by"].startswith(MODEL)
+    assert provs["h0"][0].label == "none" and provs["c18"][1]["review"] == "missed"
+    assert {c.licence for c in v2.clips} == {"CC-BY-4.0"} and len({c.split for c in v2.clips}) == 1
+    assert all(c.group == "game1" for c in v2.clips)
+    # A clip is the segment: its length matches the decision's.
+    from highlights.video import probe
+    assert probe(clip.path).duration_s == pytest.approx(prov["end_s"] - prov["start_s"], abs=0.15)
+    # The reviewed events as annotations, ours and SoccerNet's, readable by the evaluation.
+    ours = load_annotation(detect_folder / "reviewed" / "reviewed.json")
+    soccernet = load_annotation(detect_folder / "reviewed" / "Labels-v2.json")
+    assert [e.label for e in ours.events] == [e.label for e in soccernet.events]
+    assert sorted(e.label for e in ours.events) == sorted([items_label for items_label in (
+        provs["h1"][0].label, "baseball_swing", truth.events[1].label, "soccer_shooting")])
+    with pytest.raises(ReviewError, match="nothing new to export"):
+        export_review(session, root, parent="v2")
+
+
+def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
+    from highlights.cli.review import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
+                              "--db", str(tmp_path / "none.sqlite")])
+    assert res.exit_code == 1 and "no review database" in res.output
+    DecisionStore(tmp_path / "empty.sqlite").close()
+    res = runner.invoke(app, ["export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
+                              "--db", str(tmp_path / "empty.sqlite")])
+    assert res.exit_code == 1 and "nothing to export" in res.output and "Traceback" not in res.output
+
+
+# ---------------------------------------------------------------- Label Studio
+
+def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session, detect_folder, tmp_path):
+    gid = session.games[0].id
+    game = session.games[0]
+    written = export_tasks(session, tmp_path / "ls", video_url_prefix="/data/local-files/?d=")
+    tasks = json.loads(written["tasks"].read_text())
+    config = written["config"].read_text()
+    assert '<TimelineLabels name="actions" toName="video">' in config and '<Label value="basketball_layup"/>' in config
+    assert len(tasks) == 1 and tasks[0]["data"]["video"] == "/data/local-files/?d=game1.mp4"
+    regions = {r["id"]: r for r in tasks[0]["predictions"][0]["result"]}
+    h1 = game.by_id["h1"]
+    assert regions["h1"]["value"]["ranges"] == [{"start": to_frame(h1.start_s, 15), "end": to_frame(h1.end_s, 15)}]
+    _, truth = _truth(detect_folder)
+    # What an annotator hands back: h1 kept, h2 relabelled, h0 (the false alarm) removed, one new event.
+    h2 = game.by_id["h2"]
+    result = [regions["h1"],
+              {**regions["h2"], "value": {**regions["h2"]["value"], "timelinelabels": [truth.events[1].label]}},
+              {"id": "new", "from_name": "actions", "to_name": "video", "type": "timelinelabels",
+               "value": {"ranges": [{"start": to_frame(9.5, 15), "end": to_frame(11.0, 15)}],
+                         "timelinelabels": ["soccer_shooting"]}}]
+    export = [{"id": 1, "data": tasks[0]["data"],
+               "annotations": [{"id": 7, "completed_by_email": "lee@club.example", "result": result}]}]
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    counts = import_annotations(session, tmp_path / "ls-export.json")
+    assert counts == {"accepted": 1, "relabelled": 1, "rejected": 1, "missed": 1, "tasks_without_game": 0}
+    states = {s["id"]: s["state"] for s in session.states(gid)}
+    assert states["h0"]["outcome"] == "rejected" and states["h2"]["label"] == truth.events[1].label
+    assert states["h2"]["start_s"] == pytest.approx(h2.start_s, abs=1 / 15)
+    # The new event took over the turned-down window it overlaps, or became a missed item of its own.
+    new = [s for s in states.values() if s.get("outcome") == "missed"]
+    assert len(new) == 1 and new[0]["label"] == "soccer_shooting"
+    assert new[0]["start_s"] == pytest.approx(9.5, abs=1 / 15) and new[0]["end_s"] == pytest.approx(11.0, abs=1 / 15)
+    assert {s["reviewer"] for s in states.values() if s["status"] != "pending"} == {"lee@club.example"}
+    (tmp_path / "bad.json").write_text("{")
+    with pytest.raises(ReviewError, match="bad.json: not a Label Studio JSON export"):
+        import_annotations(session, tmp_path / "bad.json")
