@@ -244,14 +244,14 @@ def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, dete
 
 
 def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
-    from highlights.cli.review import app
+    from highlights.cli.app import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
+    res = runner.invoke(app, ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
                               "--db", str(tmp_path / "none.sqlite")])
     assert res.exit_code == 1 and "no review database" in res.output
     DecisionStore(tmp_path / "empty.sqlite").close()
-    res = runner.invoke(app, ["export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
+    res = runner.invoke(app, ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
                               "--db", str(tmp_path / "empty.sqlite")])
     assert res.exit_code == 1 and "nothing to export" in res.output and "Traceback" not in res.output
 

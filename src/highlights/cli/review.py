@@ -22,19 +22,6 @@ DEFAULT_DB = Path("review.sqlite")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
-def _fail(error: Exception) -> None:
-    typer.echo(f"error: {error}", err=True)
-    raise typer.Exit(1)
-
-
-def _errors():
-    from highlights.datasets import DatasetError
-    from highlights.review.errors import ReviewError
-    from highlights.video import VideoError
-
-    return (ReviewError, DatasetError, VideoError, FileNotFoundError)
-
-
 def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: Optional[str], candidates: int):
     from highlights.review.games import load_games
     from highlights.review.session import ReviewSession
@@ -79,12 +66,10 @@ def serve(
     """Start the review app over detect output folders and print its URL (it opens nothing)."""
     import uvicorn
 
+    from highlights.review.errors import ReviewError
     from highlights.review.server import create_app, new_token
 
-    try:
-        session = _session(dirs, db, video, classes, candidates)
-    except _errors() as e:
-        _fail(e)
+    session = _session(dirs, db, video, classes, candidates)
     export = None
     if to_dataset is not None:
         def export() -> dict:
@@ -106,7 +91,7 @@ def serve(
     try:
         sock.bind((host, port))
     except OSError as e:
-        _fail(OSError(f"cannot listen on {host}:{port} ({e.strerror or e}); try --port 0"))
+        raise ReviewError(f"cannot listen on {host}:{port} ({e.strerror or e}); try --port 0") from None
     sock.listen(128)  # connections queue from now on, so the URL below works the moment it is printed
     bound_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
@@ -137,15 +122,14 @@ def export_cmd(
     """Reviewed items -> clips -> the next dataset version, plus each game's annotation."""
     from highlights.review.export import export_review
 
+    from highlights.errors import MissingFileError
+
     if not db.is_file():
-        _fail(FileNotFoundError(f"{db}: no review database here (pass --db)"))
-    try:
-        session = _session(dirs, db, video, None, candidates)
-        with console.status("cutting reviewed clips"):
-            result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
-                                   annotations_dir=annotations)
-    except _errors() as e:
-        _fail(e)
+        raise MissingFileError(db, "no review database here (pass --db)")
+    session = _session(dirs, db, video, None, candidates)
+    with console.status("cutting reviewed clips"):
+        result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
+                               annotations_dir=annotations)
     console.print(_export_message(result))
     for game, paths in result.annotations.items():
         console.print(f"  {game}: " + ", ".join(str(p) for p in paths))
@@ -163,11 +147,8 @@ def ls_export(
     """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
     from highlights.review.labelstudio import export_tasks
 
-    try:
-        session = _session(dirs, db, video, None, candidates)
-        written = export_tasks(session, out, video_url_prefix=video_url_prefix)
-    except _errors() as e:
-        _fail(e)
+    session = _session(dirs, db, video, None, candidates)
+    written = export_tasks(session, out, video_url_prefix=video_url_prefix)
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 
@@ -184,11 +165,8 @@ def ls_import(
     """Label Studio's labels as review decisions (then export as usual)."""
     from highlights.review.labelstudio import import_annotations
 
-    try:
-        session = _session(dirs, db, video, None, candidates)
-        counts = import_annotations(session, export_json, reviewer=reviewer)
-    except _errors() as e:
-        _fail(e)
+    session = _session(dirs, db, video, None, candidates)
+    counts = import_annotations(session, export_json, reviewer=reviewer)
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from highlights.errors import HighlightsError
 
-class ReviewError(ValueError):
+
+class ReviewError(HighlightsError, ValueError):
     """A detect folder, decision database, Label Studio file or export target that cannot be used."""
