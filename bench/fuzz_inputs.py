@@ -186,7 +186,7 @@ def main() -> None:
         print(f"{kind:<10}" + "".join(f"{tally[kind][o]:>15}" for o in outcomes) + f"{sum(tally[kind].values()):>6}")
     print(f"{'all':<10}" + "".join(f"{total[o]:>15}" for o in outcomes) + f"{sum(total.values()):>6}")
     for name, kind, detail in bugs[:10]:
-        print(f"\n--- {name} ({kind})\n{detail.strip()[-1500:]}")
+        print(f"\n--- {name} ({kind})\n{detail.strip()[-800:]}")
 
 
 if __name__ == "__main__":

@@ -79,3 +79,12 @@ def zero_delta_mp4(path: Path, seed: int = 0) -> Path:
         struct.pack_into(">I", data, payload + 8 + 8 * i + 4, 0)
     path.write_bytes(bytes(data))
     return path
+
+
+def unknown_codec_mp4(path: Path, seed: int = 0) -> Path:
+    """An MP4 whose sample description names no codec anyone knows (fourcc zeroed)."""
+    data = bytearray(write_clip(path, seed, frames=8).read_bytes())
+    payload, _ = find_box(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsd"])
+    data[payload + 12:payload + 16] = b"\0\0\0\0"  # version/flags, entry count, entry size, FOURCC
+    path.write_bytes(bytes(data))
+    return path

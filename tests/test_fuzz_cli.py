@@ -18,7 +18,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bad_inputs import half_truncated_faststart, png_named_mp4, zero_delta_mp4, zero_timescale_mp4
+from bad_inputs import (
+    half_truncated_faststart, png_named_mp4, unknown_codec_mp4, zero_delta_mp4, zero_timescale_mp4,
+)
 from dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
 from highlights.cli.app import app
 
@@ -76,6 +78,11 @@ def zero_timescale(tmp: Path) -> Case:
 def zero_deltas(tmp: Path) -> Case:
     src, bad = _class_folder_with(tmp, zero_delta_mp4)
     return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "truncated or damaged")
+
+
+def unknown_codec(tmp: Path) -> Case:
+    src, bad = _class_folder_with(tmp, unknown_codec_mp4)
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "no decoder for its video codec")
 
 
 def symlink_loop(tmp: Path) -> Case:
@@ -183,11 +190,27 @@ def confusion_into_earlier_report(tmp: Path) -> Case:
     return Case(["report", "from-confusion", bad, "--out", out], str(bad), "whole counts", earlier=[out])
 
 
+def unreadable_test_clip_with_workers(tmp: Path) -> Case:
+    from model_fixtures import tiny_meta, tiny_model
+    from train_fixtures import COLOURS, make_colour_dataset
+
+    from highlights.model import save_checkpoint
+
+    version = make_colour_dataset(tmp, per_class=4)
+    checkpoint = save_checkpoint(tmp / "best.pt", tiny_model(len(COLOURS)), tiny_meta(tiny_model(len(COLOURS)),
+                                                                                     list(COLOURS)))
+    broken = version.split("test")[0].path
+    broken.chmod(0o644)
+    broken.write_bytes(broken.read_bytes()[:200])
+    return Case(["evaluate", checkpoint, "--root", version.root, "--version", "v1", "--out", tmp / "report",
+                 "--workers", "1", "--bootstrap", "10", "--no-progress"], str(broken), "MP4", earlier=[version.path])
+
+
 CASES = [
-    png_renamed, truncated_faststart, zero_timescale, zero_deltas, symlink_loop, manifest_latin1,
+    png_renamed, truncated_faststart, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
     manifest_outside, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
-    confusion_into_earlier_report,
+    confusion_into_earlier_report, unreadable_test_clip_with_workers,
 ]
 
 

@@ -77,7 +77,7 @@ def _open(path: str | Path) -> _Opened:
             raise VideoError(path_str, f"no video stream (streams found: {found or 'none'})")
         stream = moving[0]
         if stream.codec_context is None:
-            raise VideoError(path_str, f"no decoder for video codec {stream.codec.name!r}")
+            raise VideoError(path_str, f"no decoder for its video codec ({_codec_name(stream)})")
         stream.thread_type = "AUTO"
         raw = bool(container.format.flags & _AVFMT_NOTIMESTAMPS)
         fps = _stream_fps(stream, raw)
@@ -86,6 +86,15 @@ def _open(path: str | Path) -> _Opened:
     except BaseException:
         container.close()
         raise
+
+
+def _codec_name(stream) -> str:
+    # Without a codec context, PyAV's attribute lookup falls through to None and raises
+    # AttributeError (a damaged codec header); say so rather than fail here.
+    try:
+        return repr(stream.codec.name)
+    except AttributeError:
+        return "unknown or damaged codec header"
 
 
 def _stream_fps(stream, raw: bool) -> float:
