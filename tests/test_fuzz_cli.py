@@ -206,11 +206,18 @@ def unreadable_test_clip_with_workers(tmp: Path) -> Case:
                  "--workers", "1", "--bootstrap", "10", "--no-progress"], str(broken), "MP4", earlier=[version.path])
 
 
+def out_is_a_file(tmp: Path) -> Case:
+    good = confusion(tmp, {"labels": ["a", "b"], "matrix": [[3, 1], [1, 4]]})
+    out = tmp / "report.txt"
+    out.write_text("my notes")
+    return Case(["report", "from-confusion", good, "--out", out], str(out), "is a file", earlier=[out])
+
+
 CASES = [
     png_renamed, truncated_faststart, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
     manifest_outside, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
-    confusion_into_earlier_report, unreadable_test_clip_with_workers,
+    confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,
 ]
 
 

@@ -324,3 +324,29 @@ def test_staging_leftovers_of_gone_writers_are_cleaned_and_a_lost_folder_put_bac
     atomic.remove_stale_staging(out)
     assert sorted(p.name for p in tmp_path.iterdir()) == [f".out.partial-{live}-y", "out"]
     assert (out / "highlights.json").read_text() == "{}"
+
+
+def test_outputs_where_a_file_or_folder_is_in_the_way_are_named(tmp_path: Path) -> None:
+    a_file = tmp_path / "report.txt"
+    a_file.write_text("keep me")
+    with pytest.raises(atomic.OutputPathError, match=rf"^{a_file}: is a file, but .* inside it as a folder"):
+        atomic.atomic_write_text(a_file / "sub" / "x.json", "{}")
+    with pytest.raises(atomic.OutputPathError, match=rf"^{tmp_path}: is a folder, where a file"):
+        atomic.atomic_write_text(tmp_path, "{}")
+    with pytest.raises(atomic.OutputPathError, match=rf"^{a_file}: is a file, where an output folder"):
+        with atomic.atomic_folder(a_file):
+            pass
+    assert a_file.read_text() == "keep me"
+
+
+def test_a_full_disk_while_encoding_video_is_one_line(tmp_path: Path, monkeypatch) -> None:
+    import highlights.video.writer as writer
+    from highlights.video import write_video
+
+    def no_space(tmp, *args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(writer, "_encode", no_space)
+    with pytest.raises(atomic.DiskFullError, match=r"^no space left on .* while writing .*reel\.mp4; nothing earlier"):
+        write_video(tmp_path / "reel.mp4", [np.zeros((8, 8, 3), np.uint8)], 8.0)
+    assert list(tmp_path.iterdir()) == []

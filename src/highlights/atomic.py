@@ -22,11 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from highlights.errors import HighlightsError
+
 # Out of space, or out of the user's quota on it: the same thing to a user.
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
-class DiskFullError(OSError):
+class DiskFullError(HighlightsError, OSError):
     """A write ran out of space. ``str(e)`` is one line naming the device and the file."""
 
     def __init__(self, path: str | os.PathLike):
@@ -37,8 +39,23 @@ class DiskFullError(OSError):
         return self.strerror
 
 
+class OutputPathError(HighlightsError):
+    """An output path that cannot be written as asked: a file where a folder is needed, or the
+    other way round. ``str(e)`` names the path."""
+
+
+def _check_output_parent(path: Path) -> None:
+    """A clear error when ``path``'s folder cannot exist because a file sits in its way."""
+    for ancestor in (path.parent, *path.parent.parents):
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                raise OutputPathError(f"{ancestor}: is a file, but {path} is to be written inside it as a folder")
+            return
+
+
 def is_disk_full(error: BaseException) -> bool:
-    return isinstance(error, OSError) and error.errno in _DISK_FULL
+    """Did ``error`` (an OSError, or PyAV's error carrying the same errno) run out of space?"""
+    return getattr(error, "errno", None) in _DISK_FULL
 
 
 def disk_full_message(path: str | os.PathLike) -> str:
@@ -69,6 +86,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     removed and ``path`` is left as it was. Parent folders are created.
     """
     path = Path(path)
+    _check_output_parent(path)
+    if path.is_dir():
+        raise OutputPathError(f"{path}: is a folder, where a file is to be written")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -161,6 +181,9 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     of writers that are gone are removed first.
     """
     path = Path(path)
+    _check_output_parent(path)
+    if path.exists() and not path.is_dir():
+        raise OutputPathError(f"{path}: is a file, where an output folder is to be written")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(path)

@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from highlights.atomic import DiskFullError, is_disk_full
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 
 # suffix -> (FFmpeg muxer, codecs it may carry)
@@ -132,6 +133,10 @@ def write_video(
         if rotation:
             write_mp4_rotation(tmp, rotation)
         os.replace(tmp, path)
+    except Exception as e:
+        if is_disk_full(e) and not isinstance(e, DiskFullError):
+            raise DiskFullError(path) from e
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return path
