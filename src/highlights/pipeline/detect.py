@@ -9,6 +9,7 @@ from typing import Callable
 from highlights.atomic import atomic_write_json
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.json_values import json_default
+from highlights.pipeline.output_folder import check_replaceable, mark_complete, moved, run_folder
 from highlights.pipeline.run import PipelineResult, run_pipeline
 
 HIGHLIGHTS_JSON = "highlights.json"
@@ -44,17 +45,33 @@ def output_writers() -> Callable | None:
 def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
                       annotation=None, progress: bool = True,
                       log: Callable[[str], None] = print) -> tuple[PipelineResult, dict[str, Path]]:
-    """Run the pipeline; write DIR/highlights.json, then every other output the writers provide."""
-    out_dir = Path(out_dir)
+    """Run the pipeline; write DIR/highlights.json, then every other output the writers provide.
+
+    DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
+    run's DIR as it was. A DIR holding files no run wrote is refused before the run starts.
+    """
+    final_dir = Path(out_dir)
+    known = _output_names()
+    check_replaceable(final_dir, known)
     result = run_pipeline(video_path, config, annotation=annotation, progress=progress)
-    written = {"json": write_highlights_json(result, out_dir)}
-    write_all = output_writers()
-    if write_all is None:
-        log("note: the CSV/EDL/reel/HTML writers (highlights.pipeline.outputs) are not available; "
-            "wrote highlights.json only")
-    else:
-        kwargs = {"config_dict": result.config.to_dict(), "annotation": annotation}
-        if "progress" in inspect.signature(write_all).parameters:
-            kwargs["progress"] = progress
-        written.update(write_all(result.highlights, Path(video_path), out_dir, **kwargs))
-    return result, written
+    with run_folder(final_dir, known) as out_dir:
+        written = {"json": write_highlights_json(result, out_dir)}
+        write_all = output_writers()
+        if write_all is None:
+            log("note: the CSV/EDL/reel/HTML writers (highlights.pipeline.outputs) are not available; "
+                "wrote highlights.json only")
+        else:
+            kwargs = {"config_dict": result.config.to_dict(), "annotation": annotation}
+            if "progress" in inspect.signature(write_all).parameters:
+                kwargs["progress"] = progress
+            written.update(write_all(result.highlights, Path(video_path), out_dir, **kwargs))
+        mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
+    return result, moved(written, out_dir, final_dir)
+
+
+def _output_names() -> set[str]:
+    try:
+        from highlights.pipeline.outputs import OUTPUT_NAMES
+    except ImportError:
+        return {HIGHLIGHTS_JSON}
+    return {HIGHLIGHTS_JSON, *OUTPUT_NAMES.values()}

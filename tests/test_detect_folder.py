@@ -1,0 +1,81 @@
+"""`highlights detect` writes its output folder whole: a failed or killed run leaves the previous
+run's folder exactly as it was, and a folder holding other files is refused, not replaced."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import highlights.pipeline.outputs as outputs
+from highlights.cli.app import app
+from highlights.pipeline.output_folder import RUN_MARKER, is_complete
+from pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+FAST = ["--set", "detection_backend=gt", "--set", "pose_backend=gt", "--set", "classifier=false", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    return make_game(tmp_path_factory.mktemp("folder-game"), duration_s=10.0, events=DEFAULT_EVENTS[:1])
+
+
+def _detect(video: Path, out: Path, *extra: str):
+    return CliRunner().invoke(app, ["detect", str(video), "--out", str(out), *FAST, *extra])
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_run_that_fails_while_writing_leaves_the_previous_folder_whole(video: Path, tmp_path: Path, monkeypatch):
+    out = tmp_path / "out"
+    first = _detect(video, out)
+    assert first.exit_code == 0, first.output
+    assert is_complete(out)
+    marker = json.loads((out / RUN_MARKER).read_text())
+    assert set(marker["files"]) == {k for k in _tree(out) if k != RUN_MARKER}
+    assert {"highlights.json", "highlights.csv", "highlights.html"} <= set(marker["files"])
+    before = _tree(out)
+    # a leftover of some older, killed writer: removed by the next finished run
+    (out / ".reel.abcd1234.tmp.mp4").write_bytes(b"half a video")
+
+    real_write_csv = outputs.write_csv
+
+    def csv_then_disk_full(highlights, path):
+        real_write_csv(highlights, path)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs, "write_csv", csv_then_disk_full)
+    failed = _detect(video, out)
+    assert failed.exit_code == 1
+    assert "no space left on" in failed.output and str(out) in failed.output
+    assert _tree(out) == {**before, ".reel.abcd1234.tmp.mp4": b"half a video"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no staging folder left
+
+    monkeypatch.undo()
+    again = _detect(video, out)
+    assert again.exit_code == 0, again.output
+    assert not (out / ".reel.abcd1234.tmp.mp4").exists() and is_complete(out)
+
+
+def test_a_folder_with_other_files_is_refused_before_the_run(video: Path, tmp_path: Path):
+    out = tmp_path / "footage"
+    out.mkdir()
+    (out / "my-notes.txt").write_text("do not delete")
+    result = _detect(video, out)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {out}: holds my-notes.txt, which no highlights run wrote; a run replaces its --out "
+                      "folder whole, so give it a new or empty folder"]
+    assert _tree(out) == {"my-notes.txt": b"do not delete"}
+
+
+def test_out_is_a_file(video: Path, tmp_path: Path):
+    out = tmp_path / "out.mp4"
+    out.write_bytes(b"not a folder")
+    result = _detect(video, out)
+    assert result.exit_code == 1 and f"error: {out}: is a file" in result.output
+    assert out.read_bytes() == b"not a folder"
