@@ -213,6 +213,100 @@ def out_is_a_file(tmp: Path) -> Case:
     return Case(["report", "from-confusion", good, "--out", out], str(out), "is a file", earlier=[out])
 
 
+# ------------------------------------------------------------------ pipeline cases (need a game)
+
+NO_MODEL = ["--set", "detection_backend=gt", "--set", "pose_backend=gt", "--no-progress"]
+
+
+def checkpoint_text(tmp: Path, game: Path) -> Case:
+    ckpt = tmp / "best.pt"
+    ckpt.write_text("this is not a model")
+    return Case(["detect", game, "--checkpoint", ckpt, "--out", tmp / "out", *NO_MODEL], str(ckpt),
+                "not a checkpoint (not a PyTorch file)")
+
+
+def checkpoint_pickle(tmp: Path, game: Path) -> Case:
+    ckpt = tmp / "best.pt"
+    ckpt.write_bytes(pickle.dumps({"state_dict": {}, "exec": "print"}))
+    return Case(["detect", game, "--checkpoint", ckpt, "--out", tmp / "out", *NO_MODEL], str(ckpt),
+                "never loaded")
+
+
+def checkpoint_missing_in_evaluate(tmp: Path, game: Path) -> Case:
+    ckpt = tmp / "gone.pt"
+    return Case(["pipeline", "evaluate", "--video", game, "--annotations", game.with_suffix(".json"),
+                 "--checkpoint", ckpt, "--out", tmp / "eval"], str(ckpt), "no such file")
+
+
+def config_is_a_list(tmp: Path, game: Path) -> Case:
+    config = tmp / "pipeline.json"
+    config.write_text("[1, 2]")
+    return Case(["detect", game, "--config", config, "--out", tmp / "out", *NO_MODEL], str(config),
+                "expected a JSON object")
+
+
+def config_is_a_folder(tmp: Path, game: Path) -> Case:
+    return Case(["detect", game, "--config", tmp, "--out", tmp / "out", *NO_MODEL], str(tmp), "is a folder")
+
+
+def annotation(tmp: Path, data) -> Path:
+    path = tmp / "labels.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def activitynet_list_for_a_dict(tmp: Path, game: Path) -> Case:
+    path = annotation(tmp, {"database": {"game": [1, 2]}})
+    return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
+                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "malformed activitynet annotation")
+
+
+def annotation_infinite_end(tmp: Path, game: Path) -> Case:
+    data = json.loads(game.with_suffix(".json").read_text())
+    data["events"][0]["end_s"] = 1e309
+    path = tmp / "labels.json"
+    path.write_text(json.dumps(data).replace("Infinity", "1e309"))
+    return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
+                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "end_s must be a finite time")
+
+
+def annotation_key_outside(tmp: Path, game: Path) -> Case:
+    data = json.loads(game.with_suffix(".json").read_text())
+    data["events"][0]["key_s"] = data["events"][0]["end_s"] + 5
+    path = annotation(tmp, data)
+    return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
+                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "is outside [start_s, end_s]")
+
+
+def annotation_latin1(tmp: Path, game: Path) -> Case:
+    path = tmp / "labels.json"
+    path.write_bytes('{"events": [], "video": "caf\xe9.mp4"}'.encode("latin-1"))
+    return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
+                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "not UTF-8 text")
+
+
+GAME_CASES = [
+    checkpoint_text, checkpoint_pickle, checkpoint_missing_in_evaluate, config_is_a_list, config_is_a_folder,
+    activitynet_list_for_a_dict, annotation_infinite_end, annotation_key_outside, annotation_latin1,
+]
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory) -> Path:
+    from pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    return make_game(tmp_path_factory.mktemp("fuzz-game"), duration_s=6.0, events=DEFAULT_EVENTS[:1])
+
+
+@pytest.mark.parametrize("make_case", GAME_CASES, ids=[c.__name__ for c in GAME_CASES])
+def test_bad_pipeline_input_gets_one_clear_line(make_case, tmp_path: Path, game: Path) -> None:
+    case = make_case(tmp_path, game)
+    before = _snapshot([game.parent, *case.earlier])
+    result = CliRunner().invoke(app, [str(a) for a in case.args])
+    check_one_clear_line(result, case)
+    assert _snapshot([game.parent, *case.earlier]) == before
+
+
 CASES = [
     png_renamed, truncated_faststart, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
     manifest_outside, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,

@@ -27,6 +27,7 @@ interrupted save never leaves a half-written checkpoint behind.
 from __future__ import annotations
 
 import os
+import pickle
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -138,7 +139,16 @@ def read_checkpoint_file(path: str | os.PathLike) -> dict:
         raise CheckpointError(path, "not a file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as exc:
+        # weights_only refuses any pickled object that is not plain data: a checkpoint never
+        # holds one, and loading it could run code, so it is refused, never retried.
+        raise CheckpointError(path, "not a highlights checkpoint: it holds pickled Python objects, "
+                                    "which are never loaded (they could run code)") from exc
     except Exception as exc:  # torch raises several unrelated types for a bad file
+        with open(path, "rb") as fh:
+            zipped = fh.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
+        if not zipped:
+            raise CheckpointError(path, "not a checkpoint (not a PyTorch file)") from exc
         raise CheckpointError(path, f"not a readable checkpoint ({type(exc).__name__}: "
                                     f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:
