@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from highlights.csv_cells import csv_row
 from highlights.datasets import DatasetVersion, create_version, grow_version, list_versions
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.pipeline.labels import NONE_LABEL, sport_of
@@ -171,7 +172,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         with open(staging / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=["path", "label", "group", "licence", "provenance"])
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows(csv_row(r) for r in rows)  # read back by the dataset's reader
         if parent is not None:
             version = grow_version(staging, root, parent, note=note, skip_existing=True)
         else:
