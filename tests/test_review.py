@@ -293,3 +293,22 @@ def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ReviewError, match="bad.json: not a Label Studio JSON export"):
         import_annotations(session, tmp_path / "bad.json")
+
+
+def test_listening_beyond_loopback_warns_and_a_taken_port_is_one_line(detect_folder, tmp_path):
+    import socket
+
+    from highlights.cli.app import app
+
+    taken = socket.socket()
+    taken.bind(("0.0.0.0", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    try:
+        res = CliRunner().invoke(app, ["review", str(detect_folder), "--db", str(tmp_path / "r.sqlite"),
+                                       "--host", "0.0.0.0", "--port", str(port)])
+    finally:
+        taken.close()
+    output = " ".join(res.output.split())
+    assert res.exit_code == 1 and "Traceback" not in output
+    assert "warning: listening on 0.0.0.0" in output and f"error: cannot listen on 0.0.0.0:{port}" in output
