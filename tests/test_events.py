@@ -7,8 +7,8 @@ import json
 import pytest
 
 from highlights.events import (
-    SPOT_WINDOW_S, AnnotationError, Event, GameAnnotation, Shot, detect_format, load_annotation,
-    load_annotations, save_annotation,
+    SPOT_WINDOW_S, AnnotationError, Event, GameAnnotation, Shot, detect_format, half_of_video,
+    load_annotation, load_annotations, save_annotation, select_half,
 )
 
 
@@ -107,3 +107,68 @@ def test_generated_game_annotation_reads_in_every_format(tmp_path):
     ann = GameAnnotation("g.mp4", 30.0, n / 30.0, 1280, 720, "soccer", events, [])
     for fmt in ("highlights", "soccernet", "activitynet"):
         assert load_annotation(save_annotation(ann, tmp_path / f"{fmt}.json", fmt=fmt)) == ann
+
+
+def _two_halves() -> GameAnnotation:
+    return GameAnnotation(
+        video="england_epl/2015-2016/match", fps=None, duration_s=None, width=None, height=None,
+        sport="soccer",
+        events=[Event("0", "soccer", "Goal", 310.0, 314.0, 312.0, half=1),
+                Event("1", "soccer", "Foul", 1198.0, 1202.0, 1200.5, half=1),
+                Event("2", "soccer", "Goal", 310.0, 314.0, 312.0, half=2),
+                Event("3", "soccer", "Corner", 40.0, 44.0, 42.25, half=2)])
+
+
+@pytest.mark.parametrize("fmt", ["highlights", "soccernet", "activitynet"])
+def test_halves_round_trip_in_every_format(tmp_path, fmt):
+    ann = _two_halves()
+    back = load_annotation(save_annotation(ann, tmp_path / f"a.{fmt}.json", fmt=fmt))
+    assert back == ann and back.halves == [1, 2]
+
+
+def test_soccernet_writes_the_half_in_game_time(tmp_path):
+    data = json.loads(save_annotation(_two_halves(), tmp_path / "Labels-v2.json", fmt="soccernet").read_text())
+    assert [a["gameTime"] for a in data["annotations"]] == ["1 - 05:12", "1 - 20:00", "2 - 05:12", "2 - 00:42"]
+
+
+def test_foreign_soccernet_keeps_the_half(tmp_path):
+    foreign = {"UrlLocal": "match/", "annotations": [
+        {"gameTime": "1 - 05:12", "label": "Goal", "position": "312000", "visibility": "visible"},
+        {"gameTime": "2 - 05:12", "label": "Goal", "position": "312000", "visibility": "visible"},
+        {"gameTime": "2 - 00:30", "label": "Foul", "visibility": "not shown"}]}
+    path = tmp_path / "Labels-v2.json"
+    path.write_text(json.dumps(foreign))
+    ann = load_annotation(path)
+    assert [(e.half, e.key_s) for e in ann.events] == [(1, 312.0), (2, 312.0), (2, 30.0)]
+    foreign["annotations"][0]["gameTime"] = "3 - 05:12"
+    path.write_text(json.dumps(foreign))
+    with pytest.raises(AnnotationError, match="half 1 or 2"):
+        load_annotation(path)
+
+
+def test_select_half_by_flag_by_video_name_or_refuses(tmp_path):
+    ann = _two_halves()
+    first, half = select_half(ann, half=1)
+    assert half == 1 and [e.id for e in first.events] == ["0", "1"]
+    second, half = select_half(ann, video="data/match/2_224p.mkv")
+    assert half == 2 and [e.id for e in second.events] == ["2", "3"]
+    assert half_of_video("1_720p.mkv") == 1 and half_of_video("game.mp4") is None
+    assert half_of_video("12_224p.mkv") is None
+    with pytest.raises(AnnotationError, match="Labels-v2.json: .*both halves.*--half"):
+        select_half(ann, video="game.mp4", source="Labels-v2.json")
+    with pytest.raises(AnnotationError, match="half must be 1 or 2"):
+        select_half(ann, half=3)
+    one_video = _annotation()
+    assert select_half(one_video, video="game.mp4") == (one_video, None)
+    assert select_half(one_video, half=1)[0].events == one_video.events  # no half: in every half
+
+
+def test_a_perfect_detector_on_one_half_scores_full_recall():
+    from highlights.pipeline.evaluation import evaluate_highlights
+    from highlights.pipeline.highlight import Highlight
+
+    ann = _two_halves()
+    first, _ = select_half(ann, half=1)
+    perfect = [Highlight(e.start_s, e.end_s, e.label, "soccer", 0.9, key_s=e.key_s) for e in first.events]
+    assert evaluate_highlights(perfect, first)["by_tolerance"][0]["recall"] == 1.0
+    assert evaluate_highlights(perfect, ann)["by_tolerance"][0]["recall"] == 0.5  # both halves on one timeline

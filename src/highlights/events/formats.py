@@ -8,17 +8,21 @@
   (milliseconds, a string) is our `key_s`. When we write one we add `start_s`, `end_s`, `id` and
   `sport` to each annotation and our video fields at the top level, so our own files round-trip
   losslessly; a foreign file without them gets the window `key_s + SPOT_WINDOW_S` (clamped at
-  0), sport "soccer", ids in file order, and the game time (half and clock) is kept in `position`
-  only. Times are in milliseconds, so write times that are whole milliseconds to round-trip.
+  0), sport "soccer" and ids in file order. The half (`"2 - 12:34"` is the second half) is kept
+  in `Event.half`: SoccerNet films a match as one video per half (`1_224p.mkv`, `2_224p.mkv`) and
+  `position` counts from that half's start, so the two halves are two timelines (see
+  `select_half`). We write `"half": null` for events of a one-video game so that it reads back
+  as one. Times are in milliseconds, so write times that are whole milliseconds to round-trip.
 - **ActivityNet**: `{"database": {video_id: {"duration", "annotations": [{"segment": [s, e],
   "label"}]}}}`. Segments have no key moment: we add `key_s` (and `id`, `sport`) when writing;
   a foreign segment's key moment is its midpoint. A file may hold several videos: see
-  `load_annotations`.
+  `load_annotations`. An event's half, when it has one, is kept as `"half"`.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +112,40 @@ def save_annotation(ann: GameAnnotation, path: str | Path, fmt: str = "highlight
     return atomic_write_json(path, data, indent=2)
 
 
+# ---------------------------------------------------------------------------- halves
+
+# SoccerNet names a half's video after the half: 1_224p.mkv, 2_720p.mkv, 1_HQ.mkv.
+_HALF_VIDEO = re.compile(r"^([12])_[^/\\]*$")
+
+
+def half_of_video(video: str | Path) -> int | None:
+    """The half a video file holds by SoccerNet's naming (`1_224p.mkv` -> 1), else None."""
+    m = _HALF_VIDEO.match(Path(video).name)
+    return int(m.group(1)) if m else None
+
+
+def select_half(ann: GameAnnotation, *, half: int | None = None, video: str | Path | None = None,
+                source: str | Path = "annotation") -> tuple[GameAnnotation, int | None]:
+    """The part of `ann` that one video shows, and its half.
+
+    The half is `half` if given, else the one `video`'s name says (SoccerNet's `1_224p.mkv`),
+    else the annotation's only half; an annotation with events in both halves and no way to tell
+    which one the video holds is refused (scoring a first-half video against both halves would
+    count every second-half event as missed). `source` names the annotation in that error.
+    """
+    if half is not None and half not in (1, 2):
+        raise AnnotationError(source, f"half must be 1 or 2, got {half!r}")
+    halves = ann.halves
+    if half is None and video is not None:
+        half = half_of_video(video)
+    if half is None:
+        if len(halves) > 1:
+            raise AnnotationError(source, "holds events of both halves of a match; say which half the "
+                                          "video is (--half 1 or --half 2)")
+        return ann, (halves[0] if halves else None)
+    return ann.of_half(half), half
+
+
 # ---------------------------------------------------------------------------- SoccerNet
 
 def game_time(seconds: float, half: int = 1) -> str:
@@ -119,9 +157,9 @@ def game_time(seconds: float, half: int = 1) -> str:
 def _to_soccernet(ann: GameAnnotation) -> dict:
     anns = []
     for e in ann.events:
-        anns.append({"gameTime": game_time(e.key_s), "label": e.label,
+        anns.append({"gameTime": game_time(e.key_s, e.half or 1), "label": e.label,
                      "position": str(int(round(e.key_s * 1000))), "team": "not applicable",
-                     "visibility": "visible", "id": e.id, "sport": e.sport,
+                     "visibility": "visible", "half": e.half, "id": e.id, "sport": e.sport,
                      "start_s": e.start_s, "end_s": e.end_s})
     return {"UrlLocal": ann.video, "UrlYoutube": "", "annotations": anns,
             "video": ann.video, "fps": ann.fps, "width": ann.width, "height": ann.height,
@@ -138,14 +176,24 @@ def _position_s(a: dict) -> float:
     return int(mm) * 60 + int(ss)
 
 
+def _half_of_game_time(a: dict) -> int:
+    half = str(a["gameTime"]).split("-", 1)[0].strip()
+    if half not in ("1", "2"):
+        raise ValueError(f"gameTime {a['gameTime']!r} does not start with half 1 or 2")
+    return int(half)
+
+
 def _from_soccernet(data: dict, path: Path) -> GameAnnotation:
     events = []
     for i, a in enumerate(data["annotations"]):
         key = _position_s(a)
         start = float(a["start_s"]) if "start_s" in a else max(0.0, key + SPOT_WINDOW_S[0])
         end = float(a["end_s"]) if "end_s" in a else key + SPOT_WINDOW_S[1]
+        # Our own files say "half" (null for a one-video game); SoccerNet's say it in gameTime.
+        half = a["half"] if "half" in a else _half_of_game_time(a)
         events.append(Event(id=str(a.get("id", i)), sport=str(a.get("sport", "soccer")),
-                            label=str(a["label"]), start_s=start, end_s=end, key_s=key))
+                            label=str(a["label"]), start_s=start, end_s=end, key_s=key,
+                            half=None if half is None else int(half)))
     video = data.get("video") or data.get("UrlLocal") or path.parent.name
     return GameAnnotation(
         video=str(video), fps=_opt(data.get("fps"), float), duration_s=_opt(data.get("duration_s"), float),
@@ -164,7 +212,8 @@ def _to_activitynet(ann: GameAnnotation) -> dict:
     entry = {
         "duration": ann.duration_s, "subset": "testing", "url": "",
         "annotations": [{"segment": [e.start_s, e.end_s], "label": e.label, "key_s": e.key_s,
-                         "id": e.id, "sport": e.sport} for e in ann.events],
+                         "id": e.id, "sport": e.sport, **({} if e.half is None else {"half": e.half})}
+                        for e in ann.events],
         "video": ann.video, "fps": ann.fps, "width": ann.width, "height": ann.height,
         "sport": ann.sport, "shots": [s.to_dict() for s in ann.shots],
     }
@@ -177,7 +226,8 @@ def _from_activitynet(video_id: str, entry: dict) -> GameAnnotation:
         s, e = (float(v) for v in a["segment"])
         events.append(Event(id=str(a.get("id", i)), sport=str(a.get("sport", entry.get("sport", ""))),
                             label=str(a["label"]), start_s=s, end_s=e,
-                            key_s=float(a["key_s"]) if "key_s" in a else (s + e) / 2))
+                            key_s=float(a["key_s"]) if "key_s" in a else (s + e) / 2,
+                            half=None if a.get("half") is None else int(a["half"])))
     return GameAnnotation(
         video=str(entry.get("video", video_id)), fps=_opt(entry.get("fps"), float),
         duration_s=_opt(entry.get("duration"), float), width=_opt(entry.get("width"), int),

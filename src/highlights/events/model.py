@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 # Times written to milliseconds and read back may land a hair outside their window.
@@ -12,7 +12,12 @@ _TIME_EPS = 1e-3
 
 @dataclass(frozen=True)
 class Event:
-    """One highlight: `key_s` is its key moment (contact, release), inside [start_s, end_s]."""
+    """One highlight: `key_s` is its key moment (contact, release), inside [start_s, end_s].
+
+    `half` is the half of the match the event belongs to when a game is filmed as one video per
+    half (SoccerNet's `1_224p.mkv`, `2_224p.mkv`); its times then count from that half's start.
+    None: the game is one video.
+    """
 
     id: str
     sport: str
@@ -20,6 +25,7 @@ class Event:
     start_s: float
     end_s: float
     key_s: float
+    half: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("start_s", "end_s", "key_s"):
@@ -31,21 +37,28 @@ class Event:
                              f"[{self.start_s}, {self.end_s}]")
         if not self.end_s >= self.start_s:
             raise ValueError(f"event {self.id}: end_s {self.end_s} is before start_s {self.start_s}")
+        if self.half is not None and (isinstance(self.half, bool) or self.half not in (1, 2)):
+            raise ValueError(f"event {self.id}: half must be 1 or 2, got {self.half!r}")
 
     @property
     def duration_s(self) -> float:
         return self.end_s - self.start_s
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        if self.half is None:  # one-video games keep the file layout they always had
+            del d["half"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "Event":
         start, end = float(d["start_s"]), float(d["end_s"])
         key = d.get("key_s")
+        half = d.get("half")
         return cls(id=str(d["id"]), sport=str(d.get("sport", "")), label=str(d["label"]),
                    start_s=start, end_s=end,
-                   key_s=float(key) if key is not None else (start + end) / 2)
+                   key_s=float(key) if key is not None else (start + end) / 2,
+                   half=None if half is None else int(half))
 
 
 @dataclass(frozen=True)
@@ -94,3 +107,14 @@ class GameAnnotation:
 
     def events_of(self, label: str) -> list[Event]:
         return [e for e in self.events if e.label == label]
+
+    @property
+    def halves(self) -> list[int]:
+        """The halves the events are in (empty when the game is one video)."""
+        return sorted({e.half for e in self.events if e.half is not None})
+
+    def of_half(self, half: int) -> "GameAnnotation":
+        """The annotation of one half's video: its events only (events without a half are kept)."""
+        if half not in (1, 2):
+            raise ValueError(f"half must be 1 or 2, got {half!r}")
+        return replace(self, events=[e for e in self.events if e.half in (None, half)])
