@@ -57,7 +57,7 @@ def detect_format(data: Any) -> str | None:
     return None
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
@@ -74,7 +74,7 @@ def _read_json(path: Path) -> Any:
 def load_annotations(path: str | Path) -> list[GameAnnotation]:
     """Every game annotated in `path` (ActivityNet files may hold several videos)."""
     path = Path(path)
-    data = _read_json(path)
+    data = read_json(path)
     fmt = detect_format(data)
     try:
         if fmt == "highlights":

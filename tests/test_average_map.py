@@ -1,0 +1,151 @@
+"""The project's average-mAP equals SoccerNet's official evaluation on the same files.
+
+The official code (`SoccerNet.Evaluation.ActionSpotting.evaluate`, PyPI `SoccerNet`) reads a
+folder of games, each with `Labels-v2.json` and `results_spotting.json`; the files here are written
+with the project's own writers, so the test also checks that the official reader reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.events.average_map import (
+    LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map, greedy_match, interpolated_ap, to_frames)
+from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
+
+
+def _official(root: Path, classes: list[str], metric: str) -> dict:
+    from SoccerNet.Evaluation.ActionSpotting import evaluate  # a test dependency (requirements-dev)
+
+    res = evaluate(SoccerNet_path=str(root / "labels"), Predictions_path=str(root / "preds"),
+                   dataset=None, EVENT_DICTIONARY={c: i for i, c in enumerate(classes)},
+                   version=2, framerate=2, metric=metric)
+    return {"a_mAP": float(res["a_mAP"]), "per_class": [float(x) for x in res["a_mAP_per_class"]]}
+
+
+def _write_games(root: Path, games: dict[str, tuple[list[Event], list[dict]]]) -> None:
+    """Per game: its events (with halves) and its raw prediction dicts (file order kept)."""
+    for game, (events, preds) in games.items():
+        ann = GameAnnotation(game, None, None, None, None, "soccer", events, [])
+        save_annotation(ann, root / "labels" / game / "Labels-v2.json", fmt="soccernet")
+        (root / "preds" / game).mkdir(parents=True)
+        (root / "preds" / game / "results_spotting.json").write_text(
+            json.dumps({"UrlLocal": game, "predictions": preds}))
+
+
+def _ours(games, classes, deltas):
+    tt, tl, tg, pt, pl, ps, pg = [], [], [], [], [], [], []
+    for game, (events, preds) in games.items():
+        for e in events:
+            tt.append(e.key_s), tl.append(e.label), tg.append((game, e.half))
+        for p in preds:
+            pt.append(int(p["position"]) / 1000), pl.append(p["label"]), ps.append(float(p["confidence"]))
+            pg.append((game, int(p["half"])))
+    return average_map(tt, tl, pt, pl, ps, classes=classes, deltas_s=deltas, true_groups=tg, pred_groups=pg)
+
+
+def _assert_same(tmp_path, games, classes):
+    _write_games(tmp_path, games)
+    for metric, deltas in (("tight", TIGHT_DELTAS_S), ("loose", LOOSE_DELTAS_S)):
+        ref = _official(tmp_path, classes, metric)
+        ours = _ours(games, classes, deltas)
+        assert ours.average_map == pytest.approx(ref["a_mAP"], abs=1e-6), metric
+        assert [ours.per_class[c] for c in classes] == pytest.approx(ref["per_class"], abs=1e-6), metric
+    return ours
+
+
+def _pred(label, t, conf, half):
+    return Spot(label, t, conf, half).to_soccernet()
+
+
+def _random_games(rng, classes, n_games=2):
+    games = {}
+    for g in range(n_games):
+        events, preds = [], []
+        for half in (1, 2):
+            for c in classes:
+                for t in rng.uniform(0, 600, rng.integers(0, 6)):
+                    t = round(float(t), 3)
+                    events.append(Event(str(len(events)), "soccer", c, max(0, t - 2), t + 2, t, half=half))
+                    if rng.random() < 0.8:  # a detection near it, sometimes of the wrong class
+                        label = c if rng.random() < 0.8 else classes[rng.integers(len(classes))]
+                        preds.append(_pred(label, max(0.0, t + rng.normal(0, 3)), rng.random(), half))
+            for _ in range(10):  # false alarms
+                preds.append(_pred(classes[rng.integers(len(classes))], rng.uniform(0, 600), rng.random(), half))
+        games[f"league/season/game{g}"] = (events, preds)
+    return games
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_random_games_match_the_official_evaluation(tmp_path, seed):
+    classes = ["baseball_swing", "basketball_layup", "soccer_shooting"]
+    ours = _assert_same(tmp_path, _random_games(np.random.default_rng(seed), classes), classes)
+    assert 0.05 < ours.average_map < 0.95  # a fixture that exercises both hits and misses
+
+
+def test_ties_duplicates_and_competing_events_match(tmp_path):
+    e = lambda i, t, half=1: Event(str(i), "soccer", "goal", max(0, t - 1), t + 1, t, half=half)  # noqa: E731
+    events = [e(0, 10.0), e(1, 11.0), e(2, 30.0), e(3, 30.2), e(4, 100.0, 2)]
+    preds = [
+        _pred("goal", 10.5, 0.5, 1), _pred("goal", 10.5, 0.5, 1),   # the same spot twice
+        _pred("goal", 11.5, 0.5, 1),                                 # tie in confidence, later frame
+        _pred("goal", 30.1, 0.9, 1), _pred("goal", 30.4, 0.3, 1),    # one frame: the later one wins
+        _pred("goal", 100.0, 0.7, 2), _pred("goal", 100.0, 0.7, 1),  # right time, wrong half
+        _pred("goal", 55.0, 0.0, 1), _pred("goal", 56.0, 1.0, 1),    # the extreme confidences
+        _pred("goal", 57.0, 0.2, 1) | {"confidence": "-0.5"},        # below 0: dropped
+    ]
+    _assert_same(tmp_path, {"g/s/tie": (events, preds)}, ["goal"])
+
+
+def test_an_empty_class_and_an_unpredicted_class_match(tmp_path):
+    classes = ["Goal", "Penalty", "Yellow card"]  # custom names, read with dataset=None
+    events = [Event("0", "soccer", "Goal", 0, 14, 12.0, half=1), Event("1", "soccer", "Penalty", 200, 204, 202.0, half=2)]
+    preds = [_pred("Goal", 12.2, 0.8, 1), _pred("Yellow card", 40.0, 0.6, 1),  # Yellow card: no events
+             _pred("Goal", 300.0, 0.9, 2)]                                        # Penalty: no predictions
+    ours = _assert_same(tmp_path, {"g/s/empty": (events, preds)}, classes)
+    assert ours.per_class["Yellow card"] == 0.0 and ours.per_class["Penalty"] == 0.0
+    assert ours.per_class["Goal"] > 0
+
+
+def test_the_project_writer_is_read_by_the_official_evaluation(tmp_path):
+    classes = ["soccer_shooting"]
+    events = [Event("0", "soccer", "soccer_shooting", 4, 8, 6.0, half=1)]
+    spots = [Spot("soccer_shooting", 6.3, 0.8, 1), Spot("soccer_shooting", 6.3, 0.4, 1), Spot("soccer_shooting", 90.0, 0.6, 1)]
+    save_annotation(GameAnnotation("g", None, None, None, None, "soccer", events, []),
+                    tmp_path / "labels" / "g" / "Labels-v2.json", fmt="soccernet")
+    path = write_results_spotting(spots, tmp_path / "preds" / "g" / "results_spotting.json", game="g")
+    back = read_results_spotting(path)
+    assert back == [spots[0], spots[2]]  # the most confident spot per position, read back exactly
+    ref = _official(tmp_path, classes, "tight")
+    ours = average_map([6.0], classes, [s.time_s for s in back], [s.label for s in back],
+                       [s.confidence for s in back], classes=classes)
+    assert ours.average_map == pytest.approx(ref["a_mAP"], abs=1e-6) and ref["a_mAP"] == 1.0
+
+
+def test_conventions_on_small_cases():
+    # 2 frames per second, from the millisecond: 0.4994 s rounds to 499 ms (frame 0), 0.4995 to 500 (frame 1)
+    assert to_frames([0.0, 0.4994, 0.4996, 1.0, 7200.0, 9000.0]).tolist() == [0, 0, 1, 2, 14399, 14399]
+    # greedy: the first event takes the most confident prediction in reach, so the second goes without
+    matched = greedy_match(np.array([10, 12]), np.array([11, 14]), np.array([0.9, 0.5]), delta_frames=2)
+    assert matched.tolist() == [True, False]
+    # 11-point AP: precision 1 up to recall 0.3 fills the levels 0, 0.1, 0.2 and 0.3
+    ap = interpolated_ap(np.array([0.9, 0.8, 0.7]), np.array([True, True, True]), n_true=10)
+    assert ap == pytest.approx(4 / 11)
+    # a false alarm more confident than every hit: the best precision at any recall level is 3/4
+    ap = interpolated_ap(np.array([0.95, 0.9, 0.8, 0.7]), np.array([False, True, True, True]), n_true=3)
+    assert ap == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="not negative"):
+        to_frames([-1.0])
+
+
+def test_the_metric_does_not_import_soccernet():
+    code = ("import sys, highlights.events.average_map, highlights.events.spotting; "
+            "sys.exit(any(m.split('.')[0] == 'SoccerNet' for m in sys.modules))")
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
