@@ -91,8 +91,9 @@ def test_source_colour_code_round_trips(source: Path):
 
 def test_write_all_returns_every_output(outputs):
     paths, _ = outputs
-    assert set(paths) == {"csv", "edl", "timeline", "reel", "clips", "html"}
-    for key in ("csv", "edl", "timeline", "reel", "html"):
+    assert set(paths) == {"csv", "edl", "otio", "fcp_xml", "fcpx_xml", "chapters", "timeline", "reel",
+                          "clips", "html"}
+    for key in ("csv", "edl", "otio", "fcp_xml", "fcpx_xml", "chapters", "timeline", "reel", "html"):
         assert paths[key].is_file() and paths[key].stat().st_size > 0
     assert paths["edl"].read_text().splitlines()[0] == "TITLE: game"
     with paths["csv"].open(newline="") as handle:

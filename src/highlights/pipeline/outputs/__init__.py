@@ -1,5 +1,6 @@
-"""The highlight pipeline's outputs beside `highlights.json`: CSV, CMX3600 EDL, timeline PNG,
-the highlight reel MP4 with per-highlight clips, and a self-contained HTML review page."""
+"""The highlight pipeline's outputs beside `highlights.json`: CSV, CMX3600 EDL, OpenTimelineIO and
+Final Cut Pro (7 and X) XML timelines, YouTube-style chapters, timeline PNG, the highlight reel MP4
+with per-highlight clips, and a self-contained HTML review page."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.chapters import format_chapters, write_chapters
 from highlights.pipeline.outputs.csv_writer import write_csv
 from highlights.pipeline.outputs.edl import format_edl, write_edl
+from highlights.pipeline.outputs.editor_timeline import build_timeline, supports, write_timeline
 from highlights.pipeline.outputs.html_page import render_html, write_html
 from highlights.pipeline.outputs.naming import CLIP_GLOB, in_time_order
 from highlights.pipeline.outputs.reel import ReelResult, write_reel
@@ -20,14 +23,18 @@ from highlights.video import probe
 __all__ = [
     "OUTPUT_NAMES",
     "ReelResult",
+    "build_timeline",
+    "format_chapters",
     "format_edl",
     "plot_timeline",
     "render_html",
     "write_all",
+    "write_chapters",
     "write_csv",
     "write_edl",
     "write_html",
     "write_reel",
+    "write_timeline",
 ]
 
 log = logging.getLogger(__name__)
@@ -38,6 +45,10 @@ HIGHLIGHTS_JSON = "highlights.json"  # written by the pipeline itself (highlight
 OUTPUT_NAMES = {
     "csv": "highlights.csv",
     "edl": "highlights.edl",
+    "otio": "highlights.otio",
+    "fcp_xml": "highlights.fcp.xml",
+    "fcpx_xml": "highlights.fcpxml",
+    "chapters": "chapters.txt",
     "timeline": "timeline.png",
     "reel": "reel.mp4",
     "clips": "clips",
@@ -72,7 +83,7 @@ def write_all(
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
-    Always: `csv`, `edl`, `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
+    Always: `csv`, `edl`, `otio`, `fcp_xml`, `fcpx_xml`, `chapters`, `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
     inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
     per-highlight MP4s) and `html` (the review page). Reel, clips and thumbnails come from one
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
@@ -88,6 +99,13 @@ def write_all(
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"])
     paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=info.fps, source_name=video_path.name)
+    editor = build_timeline(ordered, fps=info.fps, source_path=video_path, duration_s=info.duration_s)
+    for kind in ("otio", "fcp_xml", "fcpx_xml"):
+        if supports(kind, info.fps):  # FCP X knows only the common rates (24, 25, 29.97, ...)
+            paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)
+        else:
+            log.info("no %s: the video's %g fps is not a Final Cut Pro X rate", OUTPUT_NAMES[kind], info.fps)
+    paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"])
     paths["timeline"] = plot_timeline(
         ordered,
         out_dir / OUTPUT_NAMES["timeline"],
@@ -120,7 +138,10 @@ def write_all(
             paths["clips"].mkdir(exist_ok=True)
 
     if html:
-        links = {"CSV": paths["csv"], "EDL (CMX3600)": paths["edl"], "timeline (PNG)": paths["timeline"]}
+        links = {"CSV": paths["csv"], "EDL (CMX3600)": paths["edl"], "OpenTimelineIO": paths["otio"],
+                 "Final Cut Pro 7 XML": paths["fcp_xml"], "Final Cut Pro X XML": paths.get("fcpx_xml"),
+                 "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
+        links = {k: v for k, v in links.items() if v is not None}
         # The pipeline writes highlights.json into the same folder first; link it when it is there.
         if (out_dir / HIGHLIGHTS_JSON).is_file():
             links = {"highlights.json": out_dir / HIGHLIGHTS_JSON, **links}

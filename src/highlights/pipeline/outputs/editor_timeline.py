@@ -1,0 +1,84 @@
+"""Editor timelines of the highlights: OpenTimelineIO (`.otio`), Final Cut Pro 7 XML and Final Cut
+Pro X XML, all made by OpenTimelineIO from one timeline object.
+
+The timeline has one video track: the highlights in time order, back to back, each a clip of the
+source video (its in and out frames counted at the source's rate exactly as the EDL counts them),
+named `001 basketball_layup`, with a marker at its key moment and the label, sport and score in
+its metadata. The Final Cut formats are written by OpenTimelineIO's adapters (`otio-fcp-adapter`,
+`otio-fcpx-xml-adapter`); DaVinci Resolve and Premiere import the FCP 7 XML too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import opentimelineio as otio
+
+from highlights.atomic import atomic_write_text
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.naming import in_time_order, key_time
+from highlights.pipeline.outputs.timecode import seconds_to_frame
+
+# adapter name of each file kind
+ADAPTERS = {"otio": "otio_json", "fcp_xml": "fcp_xml", "fcpx_xml": "fcpx_xml"}
+# The NTSC rates as editors name them; a probed 30000/1001 is written as 29.97.
+_EDITOR_RATES = (23.98, 29.97, 59.94)
+# The rates the FCP X adapter has a frame duration for; at others it writes an unreadable file.
+FCPX_RATES = (23.98, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0)
+
+
+def timeline_rate(fps: float) -> float:
+    """`fps` with the NTSC rates snapped to the names editors use (29.97002997 -> 29.97)."""
+    for rate in _EDITOR_RATES:
+        if abs(fps - rate) < 0.01:
+            return rate
+    return float(fps)
+
+
+def supports(kind: str, fps: float) -> bool:
+    """Whether a `kind` file can be written at `fps`."""
+    return kind != "fcpx_xml" or timeline_rate(fps) in FCPX_RATES
+
+
+def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: str | Path,
+                   duration_s: float, name: str | None = None) -> otio.schema.Timeline:
+    """The OpenTimelineIO timeline of `highlights` cut from `source_path` (a `duration_s` video at `fps`)."""
+    source_path = Path(source_path)
+    fps = timeline_rate(fps)
+    name = name or f"Highlights of {source_path.name}"
+    total = max(1, seconds_to_frame(duration_s, fps))
+    timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
+    track = otio.schema.Track(name="highlights", kind=otio.schema.TrackKind.Video)
+    timeline.tracks.append(track)
+    for number, h in enumerate(in_time_order(highlights), start=1):
+        first = min(seconds_to_frame(h.start_s, fps), total - 1)
+        end = min(max(first + 1, seconds_to_frame(h.end_s, fps)), total)
+        reference = otio.schema.ExternalReference(
+            target_url=source_path.resolve().as_uri(),
+            available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
+                                                    otio.opentime.RationalTime(total, fps)))
+        clip = otio.schema.Clip(
+            name=f"{number:03d} {h.label}", media_reference=reference,
+            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(first, fps),
+                                                 otio.opentime.RationalTime(end - first, fps)),
+            metadata={"highlights": {"label": h.label, "sport": h.sport, "score": float(h.score),
+                                     "start_s": float(h.start_s), "end_s": float(h.end_s),
+                                     "key_s": float(key_time(h))}})
+        key = min(max(seconds_to_frame(key_time(h), fps), first), end - 1)
+        clip.markers.append(otio.schema.Marker(
+            name=h.label, marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(key, fps),
+                                                               otio.opentime.RationalTime(0, fps)),
+            color=otio.schema.MarkerColor.RED))
+        track.append(clip)
+    return timeline
+
+
+def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: str) -> Path:
+    """Write `timeline` as `kind` (`otio`, `fcp_xml` or `fcpx_xml`), atomically."""
+    if kind not in ADAPTERS:
+        raise ValueError(f"unknown timeline kind {kind!r}; expected one of {tuple(ADAPTERS)}")
+    rate = timeline.global_start_time.rate if timeline.global_start_time is not None else 0.0
+    if not supports(kind, rate):
+        raise ValueError(f"{kind} timelines support only the frame rates {FCPX_RATES}, not {rate:g}")
+    return atomic_write_text(out_path, otio.adapters.write_to_string(timeline, ADAPTERS[kind]))

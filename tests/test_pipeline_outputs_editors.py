@@ -1,0 +1,104 @@
+"""Editor timelines and chapters, each read back with its own library: OpenTimelineIO for the
+`.otio`, Final Cut Pro 7 XML and X XML files (and for the CMX3600 EDL, through its cmx_3600
+adapter), the same frames as the EDL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import opentimelineio as otio
+import pytest
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs import (
+    build_timeline, format_chapters, write_chapters, write_edl, write_timeline)
+from highlights.pipeline.outputs.editor_timeline import ADAPTERS, supports, timeline_rate
+from highlights.pipeline.outputs.timecode import seconds_to_frame
+
+NTSC = 30000 / 1001
+
+
+def _highlights() -> list[Highlight]:
+    return [Highlight(65.0, 67.5, "soccer_shooting", "soccer", 0.75, 66.0),
+            Highlight(1.5, 3.0, "baseball_swing", "baseball", 0.9, 2.0),
+            Highlight(3661.2, 3663.0, "basketball  layup", "basketball", 0.6, None)]
+
+
+@pytest.mark.parametrize("kind,fps", [(k, f) for k in ("otio", "fcp_xml") for f in (30.0, NTSC, 25.0)]
+                         + [("fcpx_xml", 30.0), ("fcpx_xml", 25.0)])
+def test_timeline_reads_back_with_the_same_cuts(tmp_path: Path, kind: str, fps: float):
+    source = tmp_path / "game 1.mp4"
+    timeline = build_timeline(_highlights(), fps=fps, source_path=source, duration_s=4000.0)
+    path = write_timeline(timeline, tmp_path / f"h.{kind}", kind)
+    back = otio.adapters.read_from_file(str(path), adapter_name=ADAPTERS[kind])
+    clips = list(back.find_clips())
+    assert [c.name for c in clips] == ["001 baseball_swing", "002 soccer_shooting", "003 basketball  layup"]
+    ordered = sorted(_highlights(), key=lambda h: h.start_s)
+    # 29.97 reads back as exactly 30000/1001: 4 ms apart after an hour, far under a frame.
+    tol = 5e-3
+    rate = timeline_rate(fps)
+    for clip, h in zip(clips, ordered):
+        start = seconds_to_frame(h.start_s, rate) / rate
+        end = seconds_to_frame(h.end_s, rate) / rate
+        assert clip.source_range.start_time.to_seconds() == pytest.approx(start, abs=tol)
+        assert clip.source_range.end_time_exclusive().to_seconds() == pytest.approx(end, abs=tol)
+        assert Path(clip.media_reference.target_url.removeprefix("file://")).name == source.name \
+            or "game%201.mp4" in clip.media_reference.target_url
+    # clips back to back on the record side
+    assert back.duration().to_seconds() == pytest.approx(
+        sum(c.source_range.duration.to_seconds() for c in clips), abs=1e-6)
+    if kind == "otio":
+        assert clips[0].metadata["highlights"]["score"] == 0.9
+        assert [m.name for m in clips[1].markers] == ["soccer_shooting"]
+        assert clips[1].markers[0].marked_range.start_time.to_seconds() == pytest.approx(
+            seconds_to_frame(66.0, rate) / rate)
+
+
+def test_edl_reads_back_with_opentimelineio(tmp_path: Path):
+    path = write_edl(_highlights(), tmp_path / "h.edl", fps=25.0, source_name="game.mp4")
+    back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=25)
+    clips = list(back.find_clips())
+    assert len(clips) == 3
+    ordered = sorted(_highlights(), key=lambda h: h.start_s)
+    for clip, h in zip(clips, ordered):
+        assert clip.source_range.start_time.to_frames() == seconds_to_frame(h.start_s, 25.0)
+        assert clip.source_range.end_time_exclusive().to_frames() == seconds_to_frame(h.end_s, 25.0)
+
+
+def test_empty_timeline_writes_and_reads(tmp_path: Path):
+    for kind in ("otio", "fcp_xml"):
+        path = write_timeline(build_timeline([], fps=30.0, source_path="g.mp4", duration_s=10.0),
+                              tmp_path / f"e.{kind}", kind)
+        assert list(otio.adapters.read_from_file(str(path), adapter_name=ADAPTERS[kind]).find_clips()) == []
+
+
+def test_chapters(tmp_path: Path):
+    text = write_chapters(_highlights(), tmp_path / "chapters.txt").read_text()
+    assert text.splitlines() == ["00:00:00 start", "00:00:01 baseball_swing", "00:01:05 soccer_shooting",
+                                 "01:01:01 basketball layup"]
+    at_zero = [Highlight(0.4, 2.0, "goal", "soccer", 0.5)]
+    assert format_chapters(at_zero).splitlines() == ["00:00:00 goal"]
+    assert format_chapters([]).splitlines() == ["00:00:00 start"]
+
+
+def test_fcpx_only_at_its_rates(tmp_path: Path):
+    assert supports("fcpx_xml", NTSC) and supports("fcpx_xml", 25.0) and not supports("fcpx_xml", 15.0)
+    assert supports("fcp_xml", 15.0) and timeline_rate(NTSC) == 29.97
+    timeline = build_timeline(_highlights()[:1], fps=15.0, source_path="g.mp4", duration_s=100.0)
+    with pytest.raises(ValueError, match="frame rates"):
+        write_timeline(timeline, tmp_path / "x.fcpxml", "fcpx_xml")
+
+
+def test_fcpx_at_ntsc_has_exact_rational_times(tmp_path: Path):
+    # OpenTimelineIO's FCP X reader re-times NTSC clips on int(29.97) = 29 fps, so the file itself
+    # is checked: each clip starts at its first frame counted at 29.97 fps, as the writer puts it.
+    import xml.etree.ElementTree as ET
+    from fractions import Fraction
+
+    path = write_timeline(build_timeline(_highlights(), fps=NTSC, source_path="g.mp4", duration_s=4000.0),
+                          tmp_path / "h.fcpxml", "fcpx_xml")
+    clips = ET.parse(path).getroot().findall(".//spine/clip")
+    ordered = sorted(_highlights(), key=lambda h: h.start_s)
+    assert [c.get("name")[4:] for c in clips] == [h.label for h in ordered]
+    for clip, h in zip(clips, ordered):
+        assert Fraction(clip.get("start").rstrip("s")) == seconds_to_frame(h.start_s, 29.97) / Fraction("29.97")
