@@ -83,7 +83,8 @@ def test_chapters(tmp_path: Path):
 
 def test_fcpx_only_at_its_rates(tmp_path: Path):
     assert supports("fcpx_xml", NTSC) and supports("fcpx_xml", 25.0) and not supports("fcpx_xml", 15.0)
-    assert supports("fcp_xml", 15.0) and timeline_rate(NTSC) == 29.97
+    assert supports("fcp_xml", NTSC) and supports("fcp_xml", 48.0) and not supports("fcp_xml", 10.0)
+    assert supports("otio", 10.0) and timeline_rate(NTSC) == 29.97
     timeline = build_timeline(_highlights()[:1], fps=15.0, source_path="g.mp4", duration_s=100.0)
     with pytest.raises(ValueError, match="frame rates"):
         write_timeline(timeline, tmp_path / "x.fcpxml", "fcpx_xml")

@@ -27,10 +27,19 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
     return cfg.with_overrides(sets or [])
 
 
-def _annotation(path: Path):
-    from highlights.events import load_annotation
+HALF_HELP = ("Which half of a match the video is (1 or 2), as SoccerNet films it (1_224p.mkv, 2_224p.mkv); "
+             "default: from such a file name, else the annotation's only half")
 
-    return load_annotation(path)
+
+def _annotation(path: Path, *, half: Optional[int] = None, video: Optional[Path] = None):
+    """The annotation of what the video shows, and its half (see events.select_half)."""
+    from highlights.events import load_annotation, select_half
+
+    return select_half(load_annotation(path), half=half, video=video, source=path)
+
+
+def _half_option():
+    return typer.Option(None, "--half", min=1, max=2, help=HALF_HELP)
 
 
 def detect(
@@ -41,14 +50,20 @@ def detect(
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     annotations: Optional[Path] = typer.Option(
         None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page"),
+    half: Optional[int] = _half_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Find the highlights of a game: DIR/highlights.json, plus CSV, EDL, reel and HTML when available."""
+    """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
+    CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML."""
+    from highlights.events import half_of_video
     from highlights.pipeline.detect import detect_highlights
 
     cfg = _config(config, checkpoint, set_)
-    truth = _annotation(annotations) if annotations is not None else None
-    result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress,
+    truth = None
+    if annotations is not None:
+        truth, half = _annotation(annotations, half=half, video=video)
+    half = half or half_of_video(video) or 1
+    result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half,
                                         log=lambda m: console.print(f"[yellow]{m}[/]"))
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
@@ -73,15 +88,40 @@ def evaluate(
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     tolerance: Optional[list[float]] = typer.Option(None, "--tolerance",
                                                     help="Key-moment tolerance in s (repeatable; default 1, 2, 5)"),
+    half: Optional[int] = _half_option(),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Recall and precision against annotated events, and the stage that lost each miss."""
+    """Recall and precision against annotated events, SoccerNet's average-mAP, and the stage that lost each miss."""
     from highlights.pipeline.eval_report import evaluate_video
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
 
     cfg = _config(config, checkpoint, set_)
-    report, written = evaluate_video(video, _annotation(annotations), cfg, out,
-                                     tolerances=tolerance or DEFAULT_TOLERANCES, progress=progress)
+    truth, half = _annotation(annotations, half=half, video=video)
+    report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
+                                     progress=progress, half=half)
+    _print_scores(report)
+    att = report["attribution"]
+    lost = Table(title=f"Where the missed events were lost: {att['missed']} missed "
+                       f"(tolerance {att['tolerance_s']:g} s)")
+    lost.add_column("stage")
+    lost.add_column("misses", justify="right")
+    lost.add_column("share", justify="right")
+    for stage, row in att["by_stage"].items():
+        lost.add_row(stage, str(row["count"]), _f(row["share"]))
+    console.print(lost)
+    for kind, path in written.items():
+        console.print(f"  {kind}: {path}")
+
+
+def _f(x) -> str:
+    return "-" if x is None else f"{x:.3f}"
+
+
+def _print_scores(report: dict) -> None:
+    """The recall/precision, average-mAP and per-sport tables of an evaluation report."""
+    from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
+
+    f = _f
     table = Table(title="Highlight pipeline (one-to-one Hungarian matching on key moments)")
     for col in ("tolerance (s)", "recall", "precision", "class recall", "class precision"):
         table.add_column(col, justify="right")
@@ -90,8 +130,22 @@ def evaluate(
         table.add_row(f"{row['tolerance_s']:g}", f(row["recall"]), f(row["precision"]),
                       f(row["class_recall"]), f(row["class_precision"]))
     console.print(table)
-    att = report["attribution"]
-    at_tolerance = next((row for row in report["by_tolerance"] if row["tolerance_s"] == att["tolerance_s"]),
+    amap = report.get("average_map")
+    if amap and amap.get("tight") is not None:
+        classes = amap["classes"]
+        t = Table(title=f"Average-mAP, SoccerNet's action spotting ({amap['spots']} spots: "
+                        f"{amap.get('predictions', 'predictions')}; greedy matching at 2 frames/s)")
+        for col in ("", "average-mAP", *classes):
+            t.add_column(col, justify="left" if col == "" else "right")
+        for name in ("tight", "loose"):
+            row = amap[name]
+            d = row["deltas_s"]
+            t.add_row(f"{name} (delta {d[0]:g}-{d[-1]:g} s)", f(row["average_map"]),
+                      *(f(row["per_class"][c]) for c in classes))
+        console.print(t)
+    att = report.get("attribution")
+    at_s = att["tolerance_s"] if att else PRIMARY_TOLERANCE
+    at_tolerance = next((row for row in report["by_tolerance"] if row["tolerance_s"] == at_s),
                         report["by_tolerance"][0])
     sports = Table(title=f"Per sport (tolerance {at_tolerance['tolerance_s']:g} s)")
     for col in ("sport", "events", "recall", "class recall"):
@@ -99,14 +153,35 @@ def evaluate(
     for sport, row in at_tolerance["per_sport"].items():
         sports.add_row(sport, str(row["events"]), f(row["recall"]), f(row.get("class_recall")))
     console.print(sports)
-    lost = Table(title=f"Where the missed events were lost: {att['missed']} missed "
-                       f"(tolerance {att['tolerance_s']:g} s)")
-    lost.add_column("stage")
-    lost.add_column("misses", justify="right")
-    lost.add_column("share", justify="right")
-    for stage, row in att["by_stage"].items():
-        lost.add_row(stage, str(row["count"]), f(row["share"]))
-    console.print(lost)
+
+
+@app.command("score")
+def score(
+    predictions: Path = typer.Option(..., "--predictions",
+                                     help="The pipeline's highlights.json, or anyone's SoccerNet results_spotting.json"),
+    annotations: Path = typer.Option(..., "--annotations",
+                                     help="GAME.json (generator), Labels-v2.json (SoccerNet) or ActivityNet JSON"),
+    out: Path = typer.Option(..., "--out", help="Output folder"),
+    tolerance: Optional[list[float]] = typer.Option(None, "--tolerance",
+                                                    help="Key-moment tolerance in s (repeatable; default 1, 2, 5)"),
+    half: Optional[int] = typer.Option(None, "--half", min=1, max=2,
+                                       help="Score one half only (default: every half the files hold)"),
+    min_score: float = typer.Option(0.5, "--min-score",
+                                    help="For a results_spotting.json: the confidence a spot needs to count "
+                                         "as a highlight in recall and precision (average-mAP uses every spot)"),
+) -> None:
+    """Score predictions that already exist against annotations, without running the pipeline:
+    recall, precision and SoccerNet's average-mAP into DIR/pipeline_eval.json and .md."""
+    from highlights.events import load_annotation
+    from highlights.pipeline.eval_report import score_file
+    from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
+
+    truth = load_annotation(annotations)
+    if half is not None:
+        truth = truth.of_half(half)
+    report, written = score_file(predictions, truth, out, tolerances=tolerance or DEFAULT_TOLERANCES,
+                                 half=half, min_score=min_score, annotation_source=annotations)
+    _print_scores(report)
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 
@@ -127,7 +202,7 @@ def ablate(
     from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation
 
     base = _config(config, checkpoint, set_)
-    result = run_ablation(video, _annotation(annotations), base, change, tolerance_s=tolerance,
+    result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress)
     written = write_ablation(result, out)
     table = Table(title=f"Ablation (tolerance {tolerance:g} s)")

@@ -212,6 +212,7 @@ class ClassifierStage(Stage):
         self.context.trace.classifications.append({
             "window": list(window), "label": label, "score": round(score, 4), "accepted": accepted,
             "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),
+            # every class's probability: SoccerNet's results_spotting.json and average-mAP use them all
             "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}})
         if not accepted:
             return None

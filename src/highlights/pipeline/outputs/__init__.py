@@ -101,10 +101,10 @@ def write_all(
     paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=info.fps, source_name=video_path.name)
     editor = build_timeline(ordered, fps=info.fps, source_path=video_path, duration_s=info.duration_s)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
-        if supports(kind, info.fps):  # FCP X knows only the common rates (24, 25, 29.97, ...)
+        if supports(kind, info.fps):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
             paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)
         else:
-            log.info("no %s: the video's %g fps is not a Final Cut Pro X rate", OUTPUT_NAMES[kind], info.fps)
+            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], info.fps)
     paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"])
     paths["timeline"] = plot_timeline(
         ordered,
@@ -139,7 +139,7 @@ def write_all(
 
     if html:
         links = {"CSV": paths["csv"], "EDL (CMX3600)": paths["edl"], "OpenTimelineIO": paths["otio"],
-                 "Final Cut Pro 7 XML": paths["fcp_xml"], "Final Cut Pro X XML": paths.get("fcpx_xml"),
+                 "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
                  "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
         links = {k: v for k, v in links.items() if v is not None}
         # The pipeline writes highlights.json into the same folder first; link it when it is there.

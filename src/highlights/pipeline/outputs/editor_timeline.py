@@ -37,8 +37,15 @@ def timeline_rate(fps: float) -> float:
 
 
 def supports(kind: str, fps: float) -> bool:
-    """Whether a `kind` file can be written at `fps`."""
-    return kind != "fcpx_xml" or timeline_rate(fps) in FCPX_RATES
+    """Whether a `kind` file can be written at `fps`: OpenTimelineIO's own format takes any rate,
+    the Final Cut formats only editors' rates (FCP 7 XML writes SMPTE timecodes: 24, 25, 30, 48,
+    50, 60 and the NTSC rates; FCP X the ones in FCPX_RATES)."""
+    rate = timeline_rate(fps)
+    if kind == "fcpx_xml":
+        return rate in FCPX_RATES
+    if kind == "fcp_xml":
+        return rate in _EDITOR_RATES or otio.opentime.RationalTime.is_valid_timecode_rate(rate)
+    return True
 
 
 def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: str | Path,
@@ -80,5 +87,6 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
         raise ValueError(f"unknown timeline kind {kind!r}; expected one of {tuple(ADAPTERS)}")
     rate = timeline.global_start_time.rate if timeline.global_start_time is not None else 0.0
     if not supports(kind, rate):
-        raise ValueError(f"{kind} timelines support only the frame rates {FCPX_RATES}, not {rate:g}")
+        raise ValueError(f"{kind} timelines support only editors' frame rates (24, 25, 29.97, 30, ...), "
+                         f"not {rate:g}")
     return atomic_write_text(out_path, otio.adapters.write_to_string(timeline, ADAPTERS[kind]))

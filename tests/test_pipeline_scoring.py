@@ -1,0 +1,141 @@
+"""SoccerNet results from `detect`, average-mAP in `pipeline evaluate`, and `pipeline score` of files
+that already exist (the pipeline's highlights.json or anyone's results_spotting.json), halves kept."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from highlights.cli import pipeline as pipeline_cli
+from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
+from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
+from pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+GT = ["--set", "detection_backend=gt", "--set", "pose_backend=gt"]
+
+
+@pytest.fixture(scope="module")
+def cli():
+    root = typer.Typer()
+    root.add_typer(pipeline_cli.app, name="pipeline")
+    pipeline_cli.register(root)
+    runner = CliRunner()
+    return lambda *args: runner.invoke(root, [str(a) for a in args])
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    return make_game(tmp_path_factory.mktemp("score-game"), duration_s=14.0, events=DEFAULT_EVENTS[:2])
+
+
+def _match() -> GameAnnotation:
+    """A SoccerNet-style match: events in both halves, times from each half's start."""
+    e = lambda i, label, t, half: Event(str(i), "soccer", label, max(0.0, t - 2), t + 2, t, half=half)  # noqa: E731
+    return GameAnnotation("league/season/match", None, None, None, None, "soccer",
+                          [e(0, "Goal", 312.0, 1), e(1, "Foul", 1200.5, 1), e(2, "Goal", 312.0, 2),
+                           e(3, "Corner", 42.25, 2)])
+
+
+def test_detect_writes_every_scored_window_as_soccernet_results(cli, video, tmp_path):
+    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "classifier_backend=untrained",
+              "--no-progress")
+    assert res.exit_code == 0, res.output
+    spots = read_results_spotting(tmp_path / "results_spotting.json")
+    highlights = json.loads((tmp_path / "highlights.json").read_text())["highlights"]
+    windows = json.loads((tmp_path / "highlights.json").read_text())["stats"]["classifier_windows"]
+    assert spots and all(s.half == 1 and s.label != "none" for s in spots)
+    # every window's every class is there, the ones under the display threshold too
+    assert len({(s.label, s.position_ms) for s in spots}) == len(spots)
+    assert any(s.confidence < 0.5 for s in spots) and len(spots) > len(highlights)
+    assert windows > 0
+    for kind in ("highlights.otio", "chapters.txt"):  # (no Final Cut XML at this 10 fps video's rate)
+        assert (tmp_path / kind).is_file()
+
+
+def test_detect_keeps_the_half_of_the_video(cli, video, tmp_path):
+    second = video.with_name("2_224p.mp4")
+    second.write_bytes(video.read_bytes())
+    (video.parent / "2_224p.gt.jsonl").write_bytes(video.with_suffix(".gt.jsonl").read_bytes())
+    res = cli("detect", second, "--out", tmp_path, *GT, "--set", "classifier_backend=untrained",
+              "--no-progress")
+    assert res.exit_code == 0, res.output
+    assert {s.half for s in read_results_spotting(tmp_path / "results_spotting.json")} == {2}
+
+
+def test_evaluate_reports_average_map_beside_recall(cli, video, tmp_path):
+    ann = video.with_suffix(".json")
+    res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path,
+              *GT, "--set", "classifier_backend=oracle", "--no-progress")
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "pipeline_eval.json").read_text())
+    amap = report["average_map"]
+    assert amap["classes"] == ["baseball_swing", "basketball_layup"]
+    # the oracle names each event's class at its key moment: both average-mAPs are high
+    assert amap["tight"]["average_map"] > 0.8 and amap["loose"]["average_map"] > 0.8
+    assert amap["tight"]["deltas_s"] == list(TIGHT_DELTAS_S)
+    assert "Average-mAP" in res.output and "tight (delta 1-5 s)" in res.output
+    md = (tmp_path / "pipeline_eval.md").read_text()
+    assert "## Average-mAP (SoccerNet action spotting)" in md and "greedy" in md and "Hungarian" in md
+
+
+def test_score_results_spotting_of_both_halves(cli, tmp_path):
+    ann_path = save_annotation(_match(), tmp_path / "Labels-v2.json", fmt="soccernet")
+    spots = [Spot("Goal", 312.2, 0.9, 1), Spot("Foul", 1200.0, 0.4, 1),   # the first half, found
+             Spot("Goal", 312.0, 0.3, 1),                                  # a duplicate, weaker
+             Spot("Corner", 500.0, 0.8, 2)]                                # the second half, wrong time
+    pred = write_results_spotting(spots, tmp_path / "results_spotting.json", game="match")
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann_path, "--out", tmp_path / "all")
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "all" / "pipeline_eval.json").read_text())
+    written = read_results_spotting(pred)
+    m = _match()
+    for name, deltas in (("tight", TIGHT_DELTAS_S), ("loose", LOOSE_DELTAS_S)):
+        expected = average_map([e.key_s for e in m.events], [e.label for e in m.events],
+                               [s.time_s for s in written], [s.label for s in written],
+                               [s.confidence for s in written], classes=["Corner", "Foul", "Goal"],
+                               deltas_s=deltas, true_groups=[e.half for e in m.events],
+                               pred_groups=[s.half for s in written])
+        assert report["average_map"][name]["average_map"] == pytest.approx(expected.average_map)
+    # recall/precision at confidence >= 0.5: only the first-half goal; the halves never cross
+    at2 = next(r for r in report["by_tolerance"] if r["tolerance_s"] == 2.0)
+    assert (at2["highlights"], at2["class_matched"], at2["events"]) == (2, 1, 4)
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann_path, "--out", tmp_path / "h1",
+              "--half", "1", "--min-score", "0.3")
+    report = json.loads((tmp_path / "h1" / "pipeline_eval.json").read_text())
+    at2 = next(r for r in report["by_tolerance"] if r["tolerance_s"] == 2.0)
+    assert (at2["events"], at2["class_recall"]) == (2, 1.0)
+    assert report["average_map"]["classes"] == ["Foul", "Goal"]
+    assert "scored without running the pipeline" in (tmp_path / "h1" / "pipeline_eval.md").read_text()
+
+
+def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
+    ann = video.with_suffix(".json")
+    res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",
+              *GT, "--set", "classifier_backend=oracle", "--no-progress")
+    assert res.exit_code == 0, res.output
+    res = cli("pipeline", "score", "--predictions", tmp_path / "eval" / "highlights.json",
+              "--annotations", ann, "--out", tmp_path / "score")
+    assert res.exit_code == 0, res.output
+    evaluated = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
+    scored = json.loads((tmp_path / "score" / "pipeline_eval.json").read_text())
+    assert scored["by_tolerance"] == evaluated["by_tolerance"]
+    assert scored["predictions"]["kind"] == "highlights"
+
+
+def test_score_refuses_bad_files_in_one_line(cli, tmp_path):
+    ann_path = save_annotation(_match(), tmp_path / "Labels-v2.json", fmt="soccernet")
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"predictions": [{"label": "Goal", "position": "soon", "half": "1",
+                                                "confidence": "0.5"}]}))
+    res = cli("pipeline", "score", "--predictions", bad, "--annotations", ann_path, "--out", tmp_path / "o")
+    assert res.exit_code == 1 and "bad.json: prediction 0 is malformed" in res.output
+    other = tmp_path / "other.json"
+    other.write_text("{}")
+    res = cli("pipeline", "score", "--predictions", other, "--annotations", ann_path, "--out", tmp_path / "o")
+    assert res.exit_code == 1 and "not a predictions file" in res.output
+    res = cli("pipeline", "evaluate", "--video", tmp_path / "x.mp4", "--annotations", ann_path, "--out", tmp_path)
+    assert res.exit_code == 1 and "both halves" in res.output
