@@ -97,7 +97,7 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
         Step("detect", "Find the highlights in the game",
              ["detect", str(game_video), "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),
               "--annotations", str(game_ann), "--out", str(detect_dir)]),
-        Step("pipeline-evaluate", "Pipeline recall, per sport, and where each miss was lost",
+        Step("pipeline-evaluate", "Pipeline recall, precision, average-mAP, per sport, and where each miss was lost",
              ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
               "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS), "--out", str(out / "pipeline-eval")]),
         Step("ablate", "One-at-a-time ablation of four changes",
