@@ -34,7 +34,10 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
     highlights = json.loads((out / "highlights" / "highlights.json").read_text())
     assert "highlights" in highlights
     assert (out / "highlights" / "highlights.html").exists()
-    assert (out / "pipeline-eval" / "pipeline_eval.json").exists()
+    pipeline_eval = json.loads((out / "pipeline-eval" / "pipeline_eval.json").read_text())
+    assert 0.0 <= pipeline_eval["average_map"]["tight"]["average_map"] <= 1.0
+    assert "Average-mAP" in result.output  # printed beside recall and precision
+    assert (out / "highlights" / "results_spotting.json").exists()
     assert (out / "ablation" / "ablation.json").exists()
     assert "synthetic" in result.output
 
