@@ -13,6 +13,7 @@ average-mAP (`events.average_map`, where its conventions are written out).
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -97,12 +98,14 @@ def spotting_report(spots: Sequence[Spot], annotation, *, half: int | None = Non
     return report
 
 
+@dataclass
 class Predictions:
-    """Predictions read from a file: `highlights.json` (the pipeline's) or `results_spotting.json`."""
+    """Predictions read from a file: the pipeline's `highlights.json` or a `results_spotting.json`."""
 
-    def __init__(self, kind: str, spots: list[Spot], highlights: list[Highlight] | None,
-                 data: dict[str, Any]):
-        self.kind, self.spots, self.highlights, self.data = kind, spots, highlights, data
+    kind: str                            # "highlights" or "results_spotting"
+    spots: list[Spot]
+    highlights: list[Highlight] | None   # None for a results_spotting.json
+    data: dict[str, Any]                 # the file as parsed
 
 
 def load_predictions(path: str | Path, *, half: int | None = None) -> Predictions:
