@@ -6,10 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from highlights.cli import pipeline as pipeline_cli
+from highlights.cli.app import app
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
 from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
@@ -20,11 +19,8 @@ GT = ["--set", "detection_backend=gt", "--set", "pose_backend=gt"]
 
 @pytest.fixture(scope="module")
 def cli():
-    root = typer.Typer()
-    root.add_typer(pipeline_cli.app, name="pipeline")
-    pipeline_cli.register(root)
     runner = CliRunner()
-    return lambda *args: runner.invoke(root, [str(a) for a in args])
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
