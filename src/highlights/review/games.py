@@ -155,10 +155,15 @@ def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path)
 
 
 def _model_of(data: dict) -> str:
+    """What proposed the items: the checkpoint (and inference path), else the classifier backend.
+    Reads both config layouts: a `classifier` section, or the older flat keys."""
     config = data.get("config") or {}
-    backend = config.get("classifier_backend") or (data.get("stages") or {}).get("classifier") or "unknown"
-    if backend == "checkpoint" and config.get("checkpoint"):
-        return f"{config['checkpoint']} ({data.get('inference_backend', 'unknown')})"
+    section = config.get("classifier") if isinstance(config.get("classifier"), dict) else {}
+    backend = (section.get("backend") or config.get("classifier_backend")
+               or (data.get("stages") or {}).get("classifier") or "unknown")
+    checkpoint = section.get("checkpoint") or config.get("checkpoint")
+    if backend == "checkpoint" and checkpoint:
+        return f"{checkpoint} ({data.get('inference_backend', 'unknown')})"
     return str(backend)
 
 
