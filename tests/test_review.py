@@ -312,3 +312,14 @@ def test_listening_beyond_loopback_warns_and_a_taken_port_is_one_line(detect_fol
     output = " ".join(res.output.split())
     assert res.exit_code == 1 and "Traceback" not in output
     assert "warning: listening on 0.0.0.0" in output and f"error: cannot listen on 0.0.0.0:{port}" in output
+
+
+def test_the_proposing_model_is_read_from_either_config_layout():
+    from highlights.review.games import _model_of
+
+    nested = {"config": {"classifier": {"backend": "checkpoint", "checkpoint": "runs/v2/best.pt"}},
+              "inference_backend": "torchscript"}
+    flat = {"config": {"classifier": True, "classifier_backend": "checkpoint", "checkpoint": "runs/v2/best.pt"},
+            "inference_backend": "torchscript"}
+    assert _model_of(nested) == _model_of(flat) == "runs/v2/best.pt (torchscript)"
+    assert _model_of({"config": {"classifier": {"backend": "oracle"}}}) == "oracle"
