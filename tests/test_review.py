@@ -156,7 +156,10 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
 # ---------------------------------------------------------------- the API and its security
 
 def test_the_api_needs_the_token_and_serves_only_the_reviews_files(session, detect_folder):
-    client = TestClient(__import__("highlights.review.server", fromlist=["create_app"]).create_app(session, TOKEN))
+    from highlights.review.server import create_app
+
+    missing_parent = lambda: export_review(session, detect_folder.parent / "no-datasets", parent="v9")  # noqa: E731
+    client = TestClient(create_app(session, TOKEN, export=missing_parent))
     gid = session.games[0].id
     assert client.get("/").status_code == 403
     assert client.get("/?token=wrong").status_code == 403
@@ -188,6 +191,10 @@ def test_the_api_needs_the_token_and_serves_only_the_reviews_files(session, dete
         assert r.status_code in (403, 404), attempt
         assert b"not for the browser" not in r.content and b"root:" not in r.content
     assert client.get(f"/media/{gid}/file/x?").status_code == 403
+    # The Export button: a refusal of the dataset code comes back as its one line.
+    assert client.post("/api/export").status_code == 403
+    refused = client.post("/api/export", headers={"X-Review-Token": TOKEN})
+    assert refused.status_code == 400 and "no such dataset version" in refused.json()["error"]
     thumb = client.get(f"/thumb/{gid}/h1.jpg?token={TOKEN}")
     assert thumb.status_code == 200 and thumb.content[:2] == b"\xff\xd8"
 

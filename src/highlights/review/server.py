@@ -18,6 +18,7 @@ from typing import Any, Callable
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
+from highlights.errors import HighlightsError
 from highlights.review.errors import ReviewError
 from highlights.review.session import ReviewSession
 from highlights.review.thumbnails import Thumbnails
@@ -64,9 +65,11 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    @app.exception_handler(ReviewError)
-    async def review_error(request: Request, exc: ReviewError):
-        return JSONResponse({"error": str(exc)}, status_code=400)
+    @app.exception_handler(HighlightsError)
+    async def user_error(request: Request, exc: HighlightsError):
+        # A bad decision, or an export the dataset code refuses (a label the parent lacks, a
+        # version that is not there): the page shows the one line.
+        return JSONResponse({"error": " ".join(str(exc).split())}, status_code=400)
 
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
