@@ -153,6 +153,21 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
     assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
 
 
+def test_decisions_made_on_an_earlier_detect_run_are_flagged(detect_folder, tmp_path):
+    import shutil
+
+    copy = tmp_path / "game1-highlights"
+    shutil.copytree(detect_folder, copy)
+    store = DecisionStore(tmp_path / "r.sqlite")
+    session = ReviewSession(load_games([copy]), store)
+    session.decide(session.games[0].id, "h0", status="rejected", label=None, start_s=1.0, end_s=3.0, reviewer="Ada")
+    assert session.stale_decisions() == {}
+    data = json.loads((copy / "highlights.json").read_text())
+    data["highlights"] = data["highlights"][1:]  # detect run again: another list
+    (copy / "highlights.json").write_text(json.dumps(data))
+    assert ReviewSession(load_games([copy]), store).stale_decisions() == {session.games[0].id: 1}
+
+
 # ---------------------------------------------------------------- the API and its security
 
 def test_the_api_needs_the_token_and_serves_only_the_reviews_files(session, detect_folder):

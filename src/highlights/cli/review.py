@@ -29,7 +29,11 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
 
     games = load_games(dirs, videos=videos, candidates_per_game=candidates,
                        classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None)
-    return ReviewSession(games, DecisionStore(db))
+    session = ReviewSession(games, DecisionStore(db))
+    for game, n in session.stale_decisions().items():
+        err.print(f"[yellow]warning: {n} decision(s) on {game} were made on an earlier detect run of it "
+                  "(its highlights.json has changed since); check them before exporting[/]")
+    return session
 
 
 def _export_message(result) -> str:

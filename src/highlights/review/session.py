@@ -50,6 +50,16 @@ class ReviewSession:
         except KeyError:
             raise ReviewError(f"no game {game_id!r} in this review") from None
 
+    def stale_decisions(self) -> dict[str, int]:
+        """Per game, standing decisions made on another detect run of it (its highlights.json has
+        changed since): their item ids may now name other items."""
+        out: dict[str, int] = {}
+        for (gid, item), d in self.store.current().items():
+            game = self._by_id.get(gid)
+            if game is not None and d.run and d.run != game.fingerprint and not item.startswith(MISSED_PREFIX):
+                out[gid] = out.get(gid, 0) + 1
+        return out
+
     # -- states
     def _missed_items(self, game: Game, current: dict[tuple[str, str], Decision]) -> list[Item]:
         out = []
