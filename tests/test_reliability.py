@@ -350,3 +350,15 @@ def test_a_full_disk_while_encoding_video_is_one_line(tmp_path: Path, monkeypatc
     with pytest.raises(atomic.DiskFullError, match=r"^no space left on .* while writing .*reel\.mp4; nothing earlier"):
         write_video(tmp_path / "reel.mp4", [np.zeros((8, 8, 3), np.uint8)], 8.0)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_writer_that_words_a_full_disk_its_own_way_is_still_named(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(atomic, "no_space_left", lambda folder: True)
+    with pytest.raises(atomic.DiskFullError, match=r"while writing .*best\.pt; nothing earlier was changed"):
+        with atomic.atomic_path(tmp_path / "best.pt"):
+            raise RuntimeError("PytorchStreamWriter failed writing file data/0: file write failed")
+    monkeypatch.setattr(atomic, "no_space_left", lambda folder: False)
+    with pytest.raises(RuntimeError, match="a real bug"):
+        with atomic.atomic_path(tmp_path / "best.pt"):
+            raise RuntimeError("a real bug")
+    assert list(tmp_path.iterdir()) == []

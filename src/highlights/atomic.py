@@ -58,6 +58,14 @@ def is_disk_full(error: BaseException) -> bool:
     return getattr(error, "errno", None) in _DISK_FULL
 
 
+def no_space_left(folder: str | os.PathLike) -> bool:
+    """Is the filesystem holding ``folder`` out of space (for this user)?"""
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
 def disk_full_message(path: str | os.PathLike) -> str:
     return f"no space left on {mount_point(path)} while writing {path}; nothing earlier was changed"
 
@@ -106,6 +114,14 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as e:
         tmp.unlink(missing_ok=True)
         if is_disk_full(e) and not isinstance(e, DiskFullError):
+            raise DiskFullError(path) from e
+        raise
+    except Exception as e:
+        # Some writers report a full disk in their own words (torch.save: "PytorchStreamWriter
+        # failed writing file"); the filesystem itself says whether that is what happened.
+        full = not isinstance(e, HighlightsError) and no_space_left(tmp.parent)
+        tmp.unlink(missing_ok=True)
+        if full:
             raise DiskFullError(path) from e
         raise
     except BaseException:
@@ -199,6 +215,12 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as e:
         shutil.rmtree(stage, ignore_errors=True)
         if is_disk_full(e) and not isinstance(e, DiskFullError):
+            raise DiskFullError(path) from e
+        raise
+    except Exception as e:
+        full = not isinstance(e, HighlightsError) and no_space_left(stage)
+        shutil.rmtree(stage, ignore_errors=True)
+        if full:
             raise DiskFullError(path) from e
         raise
     except BaseException:

@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.atomic import DiskFullError, is_disk_full
+from highlights.atomic import DiskFullError, is_disk_full, no_space_left
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 
 # suffix -> (FFmpeg muxer, codecs it may carry)
@@ -134,7 +134,7 @@ def write_video(
             write_mp4_rotation(tmp, rotation)
         os.replace(tmp, path)
     except Exception as e:
-        if is_disk_full(e) and not isinstance(e, DiskFullError):
+        if not isinstance(e, DiskFullError) and (is_disk_full(e) or no_space_left(path.parent)):
             raise DiskFullError(path) from e
         raise
     finally:
