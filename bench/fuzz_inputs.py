@@ -139,7 +139,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="Copy mutants that gave tracebacks or hung here")
     args = parser.parse_args()
 
-    import highlights.cli.app  # noqa: F401 - imported once here, inherited by every forked worker
+    # Imported once here and inherited by every forked worker (the CLI imports commands lazily).
+    import highlights.cli.app  # noqa: F401
+    import highlights.cli.dataset  # noqa: F401
+    import highlights.datasets  # noqa: F401
 
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="highlights-fuzz-"))
