@@ -43,21 +43,43 @@ def _half_option():
 
 
 def detect(
-    video: Path = typer.Argument(..., help="The game video"),
-    out: Path = typer.Option(..., "--out", help="Output folder"),
+    inputs: list[Path] = typer.Argument(
+        ..., help="A game video; or several, folders of videos (searched recursively) or CSV manifests "
+                  "(path[,game_id,sport,annotations]): a batch, one output folder per game plus an index"),
+    out: Path = typer.Option(..., "--out", help="Output folder (a batch: the folder of all games)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     annotations: Optional[Path] = typer.Option(
         None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page"),
     half: Optional[int] = _half_option(),
+    workers: Optional[int] = typer.Option(
+        None, "--workers", help="Batch: games at once (default: half the cores, two threads each)"),
+    threads: Optional[int] = typer.Option(
+        None, "--threads-per-worker", help="Batch: torch/OpenCV threads per game (default: cores / workers)"),
+    engine: str = typer.Option("local", "--engine", help="Batch: local (worker processes) or ray"),
+    address: Optional[str] = typer.Option(
+        None, "--address", help="Batch on Ray: the cluster to join (e.g. auto); default a local Ray instance"),
+    fresh: bool = typer.Option(False, "--fresh", help="Batch: rerun games that are already complete"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
-    CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML."""
+    CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos, a
+    folder or a manifest: a batch, one such folder per game plus an index."""
+    from highlights.batch import BatchError, collect_games, is_batch_request
+
+    if is_batch_request(inputs) or engine != "local" or workers is not None:
+        if annotations is not None or half is not None:
+            raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
+                             "manifest column (the half comes from each video's name)")
+        cfg = _config(config, checkpoint, set_)
+        _detect_batch(collect_games(inputs), out, cfg, workers=workers, threads=threads, engine=engine,
+                      address=address, fresh=fresh, progress=progress)
+        return
     from highlights.events import half_of_video
     from highlights.pipeline.detect import detect_highlights
 
+    video = inputs[0]
     cfg = _config(config, checkpoint, set_)
     truth = None
     if annotations is not None:
@@ -70,6 +92,22 @@ def detect(
                   f"{result.inference_backend})")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
+
+
+def _detect_batch(games, out: Path, cfg, **options) -> None:
+    from highlights.batch import run_batch
+
+    result = run_batch(games, out, cfg, log=lambda m: console.print(f"[yellow]{m}[/]"), **options)
+    s = result.summary
+    per_hour = s["video_hours_per_hour"]
+    console.print(f"{s['games']} games: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
+                  f"{s['highlights']} highlights in {s['video_hours_total']:.2f} video-hours"
+                  + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
+    for kind, path in result.written.items():
+        console.print(f"  {kind}: {path}")
+    if s["failed"]:
+        console.print(f"[red]{s['failed']} game(s) failed; their errors are in the index. "
+                      f"A second run retries them and skips the rest.[/]")
 
 
 def register(root: typer.Typer) -> None:

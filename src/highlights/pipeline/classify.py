@@ -243,9 +243,10 @@ class CheckpointClassifier(ClassifierStage):
         if not config.checkpoint:
             raise ConfigError("classifier_backend=checkpoint needs a checkpoint (--checkpoint FILE), "
                               "or switch the stage off with --set classifier=false")
-        from highlights.model import ClipClassifier
+        from highlights.model.process_cache import classifier_for
 
-        self._model = ClipClassifier.from_checkpoint(config.checkpoint, int8=config.classifier_int8)
+        # A batch worker keeps one loaded classifier for all its games (process_cache).
+        self._model, self._owns_model = classifier_for(config.checkpoint, int8=config.classifier_int8)
         self.classes = tuple(self._model.classes)
         self.spec = self._model.spec
         self.inference_backend = str(getattr(self._model, "backend", "unknown"))
@@ -258,7 +259,8 @@ class CheckpointClassifier(ClassifierStage):
 
     def close(self) -> None:
         super().close()
-        self._model.close()
+        if self._owns_model:
+            self._model.close()
 
 
 @register

@@ -1,0 +1,184 @@
+"""The per-game function every engine runs, and what makes a game's output folder complete.
+
+A game is processed into a hidden folder `OUT/.partial/<id>.<token>/`; its last file,
+`game.json` (status, fingerprint, figures), is written there before the folder is renamed to
+`OUT/<id>/`. So a folder named after a game exists only once it is whole, and it counts as
+done only if its `game.json` carries the fingerprint of the current request (config, model
+hash, video). A kill at any moment leaves either the previous complete folder, or no folder
+and a hidden partial one that the next batch removes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from highlights.atomic import atomic_write_json
+
+GAME_FORMAT = "highlights.batch-game/1"
+GAME_RECORD = "game.json"
+PARTIAL_DIR = ".partial"
+# Config fields that say where things are, not what is computed: the model's hash stands for
+# the checkpoint, so moving a checkpoint or ground-truth file does not rerun a season.
+_LOCATION_FIELDS = ("checkpoint", "gt_path")
+
+
+@dataclass(frozen=True)
+class GameJob:
+    """Everything a worker needs for one game: plain data, so it pickles to any process or node."""
+
+    game_id: str
+    video: str
+    out_root: str
+    config: dict[str, Any]
+    fingerprint: str
+    model_sha256: str | None = None
+    sport: str | None = None
+    annotations: str | None = None
+    duration_s: float | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def file_identity(path: str | os.PathLike | None) -> dict[str, Any] | None:
+    """Size and modification time: enough to notice a replaced upload without reading it."""
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return {"path": str(path), "missing": True}
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def fingerprint(config: dict[str, Any], model_sha256: str | None, video: str | os.PathLike,
+                annotations: str | os.PathLike | None) -> str:
+    """What a complete game folder must have been made from to be reused."""
+    what = {
+        "format": GAME_FORMAT,
+        "config": {k: v for k, v in config.items() if k not in _LOCATION_FIELDS},
+        "model_sha256": model_sha256,
+        "video": file_identity(video),
+        "annotations": file_identity(annotations),
+    }
+    return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def read_complete(out_root: str | os.PathLike, game_id: str) -> dict[str, Any] | None:
+    """The record of a complete game folder, or None (absent, unreadable, or not one of ours)."""
+    path = Path(out_root) / game_id / GAME_RECORD
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("format") != GAME_FORMAT or record.get("status") != "done":
+        return None
+    return record
+
+
+def one_line(error: BaseException) -> str:
+    """The error as the index shows it: the project's own errors as they are, others (bugs, or a
+    library's failure) with their type."""
+    from highlights.errors import HighlightsError
+
+    text = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, HighlightsError):
+        return text
+    return f"{type(error).__name__}: {text}"
+
+
+def run_game(job: GameJob) -> dict[str, Any]:
+    """Process one game into OUT/<id>/ and return its index record. Never raises for a bad game:
+    a failure comes back as a record with `status: failed` and a one-line `error`."""
+    from highlights.events import half_of_video, load_annotation, select_half
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.detect import detect_highlights
+
+    started = time.perf_counter()
+    out_root = Path(job.out_root)
+    partial = out_root / PARTIAL_DIR / f"{job.game_id}.{uuid.uuid4().hex[:12]}"
+    base = {"format": GAME_FORMAT, "game_id": job.game_id, "video": job.video, "sport": job.sport,
+            "fingerprint": job.fingerprint, "model_sha256": job.model_sha256,
+            "worker": f"{os.uname().nodename}:{os.getpid()}"}
+    try:
+        partial.mkdir(parents=True)
+        config = PipelineConfig.from_dict(job.config)
+        half = half_of_video(Path(job.video))  # SoccerNet's 1_224p.mkv / 2_224p.mkv, else None
+        annotation = None
+        if job.annotations:
+            annotation, half = select_half(load_annotation(job.annotations), half=half, video=Path(job.video),
+                                           source=Path(job.annotations))
+        result, written = detect_highlights(job.video, config, partial, annotation=annotation,
+                                            progress=False, half=half or 1, log=lambda message: None)
+        labels: dict[str, int] = {}
+        for h in result.highlights:
+            labels[h.label] = labels.get(h.label, 0) + 1
+        seconds = time.perf_counter() - started
+        duration = float(result.video.get("duration_s") or 0.0)
+        record = {**base, "status": "done", "error": None,
+                  "duration_s": round(duration, 3),
+                  "highlights": len(result.highlights), "by_label": labels,
+                  "seconds": round(seconds, 3),
+                  "speed_x_realtime": round(duration / seconds, 2) if seconds > 0 else None,
+                  "inference_backend": result.inference_backend,
+                  "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
+                            if _inside(Path(p), partial)},
+                  "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
+        _swap_in(partial, out_root / job.game_id)
+        return record
+    except Exception as error:  # a bad game is recorded; the batch goes on
+        shutil.rmtree(partial, ignore_errors=True)
+        return {**failed_record(job, one_line(error), seconds=time.perf_counter() - started),
+                "worker": base["worker"]}
+
+
+def failed_record(job: GameJob, error: str, *, seconds: float | None = None) -> dict[str, Any]:
+    """The index record of a game that could not be processed; `error` is one line."""
+    return {"format": GAME_FORMAT, "game_id": job.game_id, "video": job.video, "sport": job.sport,
+            "fingerprint": job.fingerprint, "model_sha256": job.model_sha256, "worker": None,
+            "status": "failed", "error": error, "duration_s": job.duration_s, "highlights": None,
+            "by_label": {}, "seconds": None if seconds is None else round(seconds, 3),
+            "speed_x_realtime": None, "inference_backend": None, "files": {},
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _swap_in(partial: Path, final: Path) -> None:
+    """Put a whole folder in place of `final`. The old folder is first moved aside into the
+    hidden partial area (a rename, so a kill between the two steps leaves no game folder at
+    all, which the next batch reruns), then the new one is renamed in."""
+    if final.exists():
+        aside = partial.with_name(partial.name + ".old")
+        os.replace(final, aside)
+        os.replace(partial, final)
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        os.replace(partial, final)
+
+
+def remove_partials(out_root: str | os.PathLike) -> int:
+    """Remove what killed runs left behind (only inside the hidden partial area)."""
+    area = Path(out_root) / PARTIAL_DIR
+    if not area.is_dir():
+        return 0
+    removed = 0
+    for entry in area.iterdir():
+        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
+        removed += 1
+    return removed

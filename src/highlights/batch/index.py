@@ -1,0 +1,127 @@
+"""The batch's index: `index.json` (everything), `index.csv` (one row a game) and `index.html`
+(a page linking every game's own page, with counts, durations, speed and status)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html import escape
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from highlights.atomic import atomic_write_json, atomic_write_text
+
+INDEX_FORMAT = "highlights.batch-index/1"
+INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
+CSV_COLUMNS = ("game_id", "status", "reused", "video", "sport", "duration_s", "highlights", "by_label",
+               "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def game_page(record: dict[str, Any]) -> str | None:
+    """The game's own page (or its highlights.json), relative to the index."""
+    files = record.get("files") or {}
+    name = files.get("html") or files.get("json")
+    return None if name is None or record.get("status") != "done" else f"{record['game_id']}/{name}"
+
+
+def summarise(records: list[dict[str, Any]], *, wall_s: float) -> dict[str, Any]:
+    done = [r for r in records if r["status"] == "done"]
+    ran = [r for r in done if not r.get("reused")]
+    video_s = sum(float(r.get("duration_s") or 0.0) for r in ran)
+    return {
+        "games": len(records),
+        "done": len(done),
+        "reused": len(done) - len(ran),
+        "failed": sum(r["status"] == "failed" for r in records),
+        "not_run": sum(r["status"] == "pending" for r in records),
+        "highlights": sum(int(r.get("highlights") or 0) for r in done),
+        "video_hours_total": round(sum(float(r.get("duration_s") or 0.0) for r in done) / 3600, 4),
+        "video_hours_processed": round(video_s / 3600, 4),
+        "wall_s": round(wall_s, 2),
+        # Throughput of this run: hours of video processed per hour of wall time.
+        "video_hours_per_hour": round(video_s / wall_s, 3) if wall_s > 0 and ran else None,
+    }
+
+
+def write_index(out_root: str | Path, records: list[dict[str, Any]], summary: dict[str, Any],
+                request: dict[str, Any]) -> dict[str, Path]:
+    out_root = Path(out_root)
+    data = {"format": INDEX_FORMAT, "summary": summary, "request": request, "games": records}
+    written = {"json": atomic_write_json(out_root / INDEX_NAMES["json"], data, indent=2, default=str)}
+    written["csv"] = atomic_write_text(out_root / INDEX_NAMES["csv"], render_csv(records))
+    written["html"] = atomic_write_text(out_root / INDEX_NAMES["html"], render_html(records, summary, request))
+    return written
+
+
+def _cell(value: Any) -> str:
+    # A cell starting like a formula is run by spreadsheets (CSV injection); a leading
+    # apostrophe makes it text. Video names and error messages come from users' files.
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _row(record: dict[str, Any]) -> list[str]:
+    values = dict(record)
+    values["by_label"] = ";".join(f"{k}:{v}" for k, v in sorted((record.get("by_label") or {}).items()))
+    values["page"] = game_page(record)
+    values["reused"] = bool(record.get("reused"))
+    return [_cell(values.get(c)) for c in CSV_COLUMNS]
+
+
+def render_csv(records: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for record in records:
+        writer.writerow(_row(record))
+    return buffer.getvalue()
+
+
+def _clock(seconds: Any) -> str:
+    if seconds is None:
+        return "-"
+    s = int(round(float(seconds)))
+    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
+
+
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}
+td.n{text-align:right}.failed{color:#b00}.pending{color:#888}.summary span{margin-right:1.5em}"""
+
+
+def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request: dict[str, Any]) -> str:
+    rows = []
+    for r in records:
+        page = game_page(r)
+        name = escape(r["game_id"])
+        link = f'<a href="{escape(quote(page))}">{name}</a>' if page else name
+        status = r["status"] + (" (earlier run)" if r.get("reused") else "")
+        labels = ", ".join(f"{escape(k)} {v}" for k, v in sorted((r.get("by_label") or {}).items()))
+        speed = r.get("speed_x_realtime")
+        rows.append(
+            f'<tr class="{escape(r["status"])}"><td>{link}</td><td>{escape(status)}</td>'
+            f'<td class="n">{_clock(r.get("duration_s"))}</td>'
+            f'<td class="n">{"-" if r.get("highlights") is None else r["highlights"]}</td>'
+            f"<td>{labels}</td>"
+            f'<td class="n">{"-" if speed is None else f"{speed:g}x"}</td>'
+            f'<td>{escape(r.get("error") or "")}</td><td>{escape(str(r.get("video", "")))}</td></tr>')
+    per_hour = summary.get("video_hours_per_hour")
+    facts = [f"{summary['games']} games", f"{summary['done']} done ({summary['reused']} from earlier runs)",
+             f"{summary['failed']} failed", f"{summary['highlights']} highlights",
+             f"{summary['video_hours_total']:.2f} video-hours",
+             f"engine {escape(str(request.get('engine')))}, {request.get('workers')} worker(s)"]
+    if per_hour is not None:
+        facts.append(f"{per_hour:g} video-hours per hour this run")
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Highlights: {summary['games']} games</title>
+<style>{_STYLE}</style></head><body>
+<h1>Highlights of {summary['games']} games</h1>
+<p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
+<table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
+<th>speed</th><th>error</th><th>video</th></tr></thead>
+<tbody>
+{chr(10).join(rows)}
+</tbody></table></body></html>
+"""

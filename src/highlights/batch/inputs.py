@@ -1,0 +1,134 @@
+"""What a batch runs over: videos, folders of videos (searched recursively) and CSV manifests.
+
+A manifest has a `path` column (relative to the manifest's folder, or absolute) and optional
+`game_id`, `sport` and `annotations` columns. Every game gets an id that names its output
+folder: the manifest's `game_id`, else the file's stem; stems that collide take their folder
+path as well, so two `game1.mp4` in two folders never share an output folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from highlights.batch.errors import BatchError
+
+VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mts", ".m2ts", ".ts",
+                              ".mpg", ".mpeg", ".wmv", ".flv", ".3gp"})
+MANIFEST_COLUMNS = ("path", "game_id", "sport", "annotations")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class GameInput:
+    """One game to process. `game_id` is unique within the batch and safe as a folder name."""
+
+    game_id: str
+    video: Path
+    sport: str | None = None
+    annotations: Path | None = None
+
+
+def is_manifest(path: Path) -> bool:
+    return path.suffix.lower() == ".csv"
+
+
+def is_batch_request(paths: list[Path]) -> bool:
+    """Several inputs, a folder or a manifest: a batch. One video: a single `detect`."""
+    return len(paths) != 1 or paths[0].is_dir() or is_manifest(paths[0])
+
+
+def collect_games(paths: list[Path]) -> list[GameInput]:
+    """Expand the command line's inputs into games, in a stable order, each video once."""
+    if not paths:
+        raise BatchError("no input: give videos, folders or a CSV manifest")
+    found: list[tuple[Path, str | None, str | None, Path | None, Path]] = []  # video, id, sport, ann, root
+    for path in paths:
+        if path.is_dir():
+            videos = sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file()
+                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            if not videos:
+                raise BatchError(f"{path}: no video files in this folder "
+                                 f"(looked for {', '.join(sorted(VIDEO_EXTENSIONS))})")
+            found += [(v, None, None, None, path) for v in videos]
+        elif is_manifest(path):
+            found += [(*row, path.parent) for row in read_manifest(path)]
+        elif path.exists():
+            found.append((path, None, None, None, path.parent))
+        else:
+            raise BatchError(f"{path}: file not found")
+    seen: set[Path] = set()
+    unique = []
+    for item in found:
+        key = item[0].resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(item)
+    ids = _game_ids([(video, gid, root) for video, gid, _, _, root in unique])
+    return [GameInput(game_id=gid, video=video, sport=sport, annotations=ann)
+            for gid, (video, _, sport, ann, _) in zip(ids, unique)]
+
+
+def read_manifest(path: Path) -> list[tuple[Path, str | None, str | None, Path | None]]:
+    """(video, game_id, sport, annotations) per row; a clear one-line error for a bad manifest."""
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            columns = [c.strip() for c in (reader.fieldnames or [])]
+            if "path" not in columns:
+                raise BatchError(f"{path}: a batch manifest needs a 'path' column "
+                                 f"(optional: {', '.join(MANIFEST_COLUMNS[1:])})")
+            rows = []
+            for line, row in enumerate(reader, start=2):
+                row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+                if not row.get("path"):
+                    raise BatchError(f"{path}: line {line}: empty path")
+                video = _relative_to(path.parent, row["path"])
+                if not video.is_file():
+                    raise BatchError(f"{path}: line {line}: {row['path']}: file not found")
+                ann = _relative_to(path.parent, row["annotations"]) if row.get("annotations") else None
+                if ann is not None and not ann.is_file():
+                    raise BatchError(f"{path}: line {line}: annotations {row['annotations']}: file not found")
+                rows.append((video, row.get("game_id") or None, row.get("sport") or None, ann))
+    except UnicodeDecodeError:
+        raise BatchError(f"{path}: not UTF-8 text; save the manifest as UTF-8 CSV") from None
+    except OSError as e:
+        raise BatchError(f"{path}: cannot read ({e.strerror})") from None
+    if not rows:
+        raise BatchError(f"{path}: the manifest lists no games")
+    return rows
+
+
+def _relative_to(folder: Path, value: str) -> Path:
+    p = Path(value)
+    return p if p.is_absolute() else folder / p
+
+
+def _safe(name: str) -> str:
+    return _UNSAFE.sub("_", name).strip("._") or "game"
+
+
+def _game_ids(items: list[tuple[Path, str | None, Path]]) -> list[str]:
+    """Given ids as they are (if unique); else stems, widened to their folder path on collision."""
+    ids = [_safe(gid) if gid else _safe(video.stem) for video, gid, _ in items]
+    given = [gid for _, gid, _ in items if gid]
+    dupes = {g for g in given if given.count(g) > 1}
+    if dupes:
+        raise BatchError(f"game_id used twice in the manifest: {', '.join(sorted(dupes))}")
+    for i, (video, gid, root) in enumerate(items):
+        if gid or ids.count(ids[i]) == 1:
+            continue
+        try:
+            rel = video.resolve().relative_to(root.resolve())
+        except ValueError:
+            rel = video.resolve()
+        ids[i] = _safe("__".join(rel.with_suffix("").parts[-4:]))
+    # Still equal (say two roots with the same layout): number them, in input order.
+    out, counts = [], {}
+    for gid in ids:
+        n = counts.get(gid, 0)
+        counts[gid] = n + 1
+        out.append(gid if n == 0 else f"{gid}-{n + 1}")
+    return out

@@ -1,0 +1,88 @@
+"""Games on this machine: in this process (one worker) or in a pool of worker processes.
+
+Each worker process is set up once (thread budget, classifiers kept loaded) and then runs one
+game at a time, so peak memory grows with the number of workers, never with the number of
+games. At most one game per worker is handed out at a time, so the games in flight are exactly
+the ones a crash or a kill can lose.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from highlights.batch.game import GameJob, failed_record, run_game
+from highlights.batch.worker import prepare_worker
+
+OnRecord = Callable[[dict[str, Any]], None]
+WORKER_DIED = "the worker process died while processing this game (out of memory, or killed)"
+
+
+def _pool_worker(threads: int) -> None:
+    prepare_worker(threads, die_with_parent=True)
+
+
+class LocalEngine:
+    name = "local"
+
+    def __init__(self, workers: int, threads: int) -> None:
+        self.workers, self.threads = int(workers), int(threads)
+
+    def describe(self) -> dict[str, Any]:
+        return {"engine": self.name, "workers": self.workers, "threads_per_worker": self.threads}
+
+    def run(self, jobs: Iterable[GameJob], on_record: OnRecord) -> None:
+        jobs = list(jobs)
+        if self.workers == 1:
+            prepare_worker(self.threads)
+            for job in jobs:
+                on_record(run_game(job))
+            return
+        self._run_pool(jobs, on_record)
+
+    def _pool(self) -> ProcessPoolExecutor:
+        # spawn, not fork: a forked child inherits the parent's torch/OpenMP thread state,
+        # which can deadlock; a fresh interpreter sets its own thread budget before any work.
+        return ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_pool_worker, initargs=(self.threads,))
+
+    def _run_pool(self, jobs: list[GameJob], on_record: OnRecord) -> None:
+        queue = list(reversed(jobs))
+        attempts: dict[str, int] = {}
+        pool = self._pool()
+        running: dict[Future, GameJob] = {}
+        try:
+            while queue or running:
+                while queue and len(running) < self.workers:
+                    job = queue.pop()
+                    attempts[job.game_id] = attempts.get(job.game_id, 0) + 1
+                    running[pool.submit(run_game, job)] = job
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                broken = False
+                for future in done:
+                    job = running.pop(future)
+                    try:
+                        on_record(future.result())
+                    except BrokenProcessPool:
+                        broken = True
+                        self._retry_or_fail(job, attempts, queue, on_record)
+                if broken:
+                    # One dead worker breaks the whole pool: the other games in flight go back
+                    # in the queue (a second death of the same game records it as failed).
+                    for job in running.values():
+                        self._retry_or_fail(job, attempts, queue, on_record)
+                    running.clear()
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = self._pool()
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    @staticmethod
+    def _retry_or_fail(job: GameJob, attempts: dict[str, int], queue: list[GameJob], on_record: OnRecord) -> None:
+        if attempts[job.game_id] < 2:
+            queue.append(job)
+            return
+        on_record(failed_record(job, WORKER_DIED))

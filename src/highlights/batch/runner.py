@@ -1,0 +1,169 @@
+"""A batch: plan the games, skip the ones already complete, run the rest on an engine, keep the index.
+
+The index is rewritten (atomically) as games finish, so a killed batch leaves an index of
+everything finished before the kill; the next run rebuilds it from the game folders anyway,
+since a complete folder carries its own record (`game.json`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from highlights.batch.errors import BatchError
+from highlights.batch.game import GameJob, fingerprint, read_complete, remove_partials
+from highlights.batch.index import summarise, write_index
+from highlights.batch.inputs import GameInput
+from highlights.batch.progress import BatchProgress
+from highlights.batch.worker import available_cores, plan_workers
+
+LOCK_NAME = ".batch.lock"
+INDEX_EVERY_S = 2.0  # rewrite the index at most this often while games finish (and once at the end)
+
+
+@dataclass
+class BatchResult:
+    records: list[dict[str, Any]]
+    summary: dict[str, Any]
+    written: dict[str, Path]
+
+
+def model_sha256(config) -> str | None:
+    """The hash of the model files a run would load, or None when it loads none."""
+    if not (config.classifier and config.classifier_backend == "checkpoint" and config.checkpoint):
+        return None
+    from highlights.model.int8_store import file_sha256, sidecar_paths
+
+    path = Path(config.checkpoint)
+    if not path.is_file():
+        raise BatchError(f"{path}: checkpoint not found")
+    digest = hashlib.sha256(file_sha256(path).encode())
+    if config.classifier_int8:
+        for sidecar in sidecar_paths(path):  # a verified int8 model changes the predictions
+            if sidecar.is_file():
+                digest.update(file_sha256(sidecar).encode())
+    return digest.hexdigest()
+
+
+def _duration(video: Path) -> float | None:
+    from highlights.video import VideoError, probe
+
+    try:
+        return float(probe(video).duration_s)
+    except (VideoError, OSError, ValueError):
+        return None  # the game itself will fail and say why
+
+
+def make_engine(engine: str, *, workers: int | None, threads: int | None, address: str | None):
+    if engine == "local":
+        from highlights.batch.local_engine import LocalEngine
+
+        n, t = plan_workers(workers)
+        return LocalEngine(n, threads or t)
+    if engine == "ray":
+        from highlights.batch.ray_engine import RayEngine
+
+        # On a cluster each task asks for `threads` CPUs and Ray fills every node; --workers
+        # only sizes the local instance started when no --address is given.
+        t = threads or (plan_workers(workers)[1] if workers else 2)
+        local_cpus = None if address else (workers * t if workers else available_cores())
+        return RayEngine(t, address=address, local_cpus=local_cpus)
+    raise BatchError(f"--engine {engine!r}: choose local or ray")
+
+
+class _OutputLock:
+    """One batch at a time writes an output folder (a second would delete the first's partial games)."""
+
+    def __init__(self, out_root: Path) -> None:
+        self.path = out_root / LOCK_NAME
+        self._file = None
+
+    def __enter__(self) -> "_OutputLock":
+        self._file = open(self.path, "a+")
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._file.seek(0)
+            holder = self._file.read().strip() or "unknown"
+            self._file.close()
+            raise BatchError(f"{self.path.parent}: another batch is writing this folder (pid {holder})") from None
+        self._file.truncate(0)
+        self._file.write(str(os.getpid()))
+        self._file.flush()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        fcntl.flock(self._file, fcntl.LOCK_UN)
+        self._file.close()
+
+
+def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: str = "local",
+              workers: int | None = None, threads: int | None = None, address: str | None = None,
+              fresh: bool = False, progress: bool = True,
+              log: Callable[[str], None] = print) -> BatchResult:
+    """Process every game into OUT/<game_id>/ and write OUT/index.{json,csv,html}."""
+    # Absolute paths: a worker on another node, or with another working folder, finds the same files.
+    out_root = Path(out_root).absolute()
+    if out_root.exists() and not out_root.is_dir():
+        raise BatchError(f"{out_root}: --out must be a folder for a batch, and this is a file")
+    out_root.mkdir(parents=True, exist_ok=True)
+    runner = make_engine(engine, workers=workers, threads=threads, address=address)
+    config_dict = config.to_dict()
+    model_hash = model_sha256(config)
+    with _OutputLock(out_root):
+        removed = remove_partials(out_root)
+        if removed:
+            log(f"removed {removed} partial game folder(s) left by an interrupted batch")
+        records: dict[str, dict[str, Any]] = {}
+        jobs: list[GameJob] = []
+        for game in games:
+            ann = str(game.annotations.absolute()) if game.annotations else None
+            job = GameJob(game_id=game.game_id, video=str(game.video.absolute()), out_root=str(out_root),
+                          config=config_dict, fingerprint=fingerprint(config_dict, model_hash, game.video, ann),
+                          model_sha256=model_hash, sport=game.sport, annotations=ann,
+                          duration_s=_duration(game.video))
+            earlier = None if fresh else read_complete(out_root, game.game_id)
+            if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
+                records[game.game_id] = {**earlier, "reused": True}
+            else:
+                records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
+                                         "status": "pending", "duration_s": job.duration_s}
+                jobs.append(job)
+        request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash}
+        if len(jobs) < len(games):
+            log(f"{len(games) - len(jobs)} of {len(games)} games are complete from an earlier run "
+                f"with the same config and model: skipped")
+        started = time.perf_counter()
+        last_write = [0.0]
+
+        def ordered() -> list[dict[str, Any]]:
+            return [records[g.game_id] for g in games]
+
+        def write(final: bool = False) -> dict[str, Path]:
+            now = time.perf_counter()
+            if not final and now - last_write[0] < INDEX_EVERY_S:
+                return {}
+            last_write[0] = now
+            rows = ordered()
+            return write_index(out_root, rows, summarise(rows, wall_s=now - started), request)
+
+        write(final=True)
+        with BatchProgress(jobs, enabled=progress) as bar:
+            def on_record(record: dict[str, Any]) -> None:
+                records[record["game_id"]] = {**record, "reused": False}
+                bar.finished(record)
+                if record["status"] == "failed":
+                    log(f"{record['game_id']}: failed: {record['error']}")
+                write()
+
+            runner.run(jobs, on_record)
+        written = write(final=True)
+        rows = ordered()
+        return BatchResult(records=rows, summary=summarise(rows, wall_s=time.perf_counter() - started),
+                           written=written)

@@ -1,0 +1,71 @@
+"""Setting up a process that runs games one after another: its thread budget and its model cache."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+_ready_with: int | None = None
+
+
+def available_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def plan_workers(workers: int | None, cores: int | None = None) -> tuple[int, int]:
+    """(workers, threads per worker) so that workers x threads fits the cores.
+
+    By default two threads per worker (decoding and the network's background thread keep two
+    busy), so half as many workers as cores; an explicit --workers N shares the cores among N."""
+    cores = cores or available_cores()
+    if workers is None:
+        workers = max(1, cores // 2)
+    if workers < 1:
+        from highlights.errors import ConfigError
+
+        raise ConfigError(f"--workers must be at least 1, got {workers}")
+    return workers, max(1, cores // workers)
+
+
+def prepare_worker(threads: int, *, die_with_parent: bool = False) -> None:
+    """Once per process: torch, OpenCV and ONNX Runtime get `threads` threads, and loaded
+    classifiers are kept for the next game (the model is loaded once per worker)."""
+    global _ready_with
+    if _ready_with == threads:
+        return
+    for var in _THREAD_VARS:
+        os.environ[var] = str(threads)
+    import cv2
+    import torch
+
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
+    from highlights.model.process_cache import keep_classifiers_loaded
+
+    keep_classifiers_loaded(True)
+    if die_with_parent:
+        _die_with_parent()
+    _ready_with = threads
+
+
+def _die_with_parent() -> None:
+    """A worker whose batch was killed (kill -9 included) dies too, instead of finishing its
+    game unseen and racing the next batch. Linux's PR_SET_PDEATHSIG does exactly this; there
+    is no portable equivalent, so elsewhere workers exit when their task queue closes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:
+        return
+    if os.getppid() == 1:  # the parent was already gone before prctl took effect
+        os._exit(1)

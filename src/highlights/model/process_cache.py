@@ -1,0 +1,49 @@
+"""Classifiers kept loaded for the life of a process, for processes that run many games.
+
+Loading a checkpoint also picks its inference path (tracing, exporting and checking each
+candidate against eager), which costs seconds on a full model; a batch worker that runs one
+game after another should pay it once, not once per game. A single `detect` does not turn
+this on: its classifier is closed with its run.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from highlights.model.classifier import ClipClassifier
+
+_enabled = False
+_loaded: dict[tuple, "ClipClassifier"] = {}
+
+
+def keep_classifiers_loaded(enabled: bool = True) -> None:
+    """From now on, `classifier_for` hands out one classifier per checkpoint file and keeps it."""
+    global _enabled
+    _enabled = bool(enabled)
+    if not _enabled:
+        for classifier in _loaded.values():
+            classifier.close()
+        _loaded.clear()
+
+
+def classifier_for(path: str | os.PathLike, *, int8: bool = True) -> tuple["ClipClassifier", bool]:
+    """(classifier, owned): `owned` is True when the caller must close it (no process cache)."""
+    from highlights.model.classifier import ClipClassifier
+
+    if not _enabled:
+        return ClipClassifier.from_checkpoint(path, int8=int8), True
+    resolved = Path(path).resolve()
+    stat = resolved.stat() if resolved.exists() else None
+    # A checkpoint rewritten in place (same path, new content) gets a fresh load.
+    key = (str(resolved), None if stat is None else (stat.st_size, stat.st_mtime_ns), bool(int8))
+    if key not in _loaded:
+        _loaded[key] = ClipClassifier.from_checkpoint(path, int8=int8)
+    return _loaded[key], False
+
+
+def loaded_count() -> int:
+    """How many classifiers this process holds (what a test of the once-per-worker rule reads)."""
+    return len(_loaded)
