@@ -37,15 +37,15 @@ def is_manifest(path: Path) -> bool:
 
 def is_batch_request(paths: list[Path]) -> bool:
     """Several inputs, a folder or a manifest: a batch. One video: a single `detect`."""
-    return len(paths) != 1 or paths[0].is_dir() or is_manifest(paths[0])
+    return len(paths) != 1 or Path(paths[0]).is_dir() or is_manifest(Path(paths[0]))
 
 
-def collect_games(paths: list[Path]) -> list[GameInput]:
+def collect_games(paths: list[Path | str]) -> list[GameInput]:
     """Expand the command line's inputs into games, in a stable order, each video once."""
     if not paths:
         raise BatchError("no input: give videos, folders or a CSV manifest")
     found: list[tuple[Path, str | None, str | None, Path | None, Path]] = []  # video, id, sport, ann, root
-    for path in paths:
+    for path in map(Path, paths):
         if path.is_dir():
             videos = sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file()
                             and not any(part.startswith(".") for part in p.relative_to(path).parts))

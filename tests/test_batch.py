@@ -1,0 +1,252 @@
+"""Batch detect: inputs, a folder per game made whole, resume, failures recorded, engines agree."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from highlights.batch import BatchError, collect_games, is_batch_request, run_batch
+from highlights.batch.game import GAME_RECORD, PARTIAL_DIR
+from highlights.batch.worker import plan_workers
+from highlights.pipeline.config import PipelineConfig
+from pipeline_fixtures import FixtureEvent, make_game
+
+# Ground-truth detection and pose, the oracle classifier (reads each game's annotation from the
+# manifest): every stage runs, in about a second a game.
+FAST = PipelineConfig(detection_backend="gt", pose_backend="gt", classifier_backend="oracle")
+EVENTS = {"alpha": (FixtureEvent("baseball_swing", 3.0, "baseball"),),
+          "bravo": (FixtureEvent("basketball_layup", 4.0, "basketball"),),
+          "charlie": (FixtureEvent("soccer_shooting", 3.5, "soccer"), FixtureEvent("baseball_swing", 6.5, "baseball"))}
+STABLE = ("game_id", "status", "error", "highlights", "by_label", "duration_s", "video", "fingerprint")
+
+
+@pytest.fixture(scope="module")
+def season(tmp_path_factory) -> Path:
+    """Three tiny games in two folders, one corrupt upload, and a manifest listing all four."""
+    root = tmp_path_factory.mktemp("season")
+    rows = ["path,game_id,sport,annotations"]
+    for i, (name, events) in enumerate(EVENTS.items()):
+        video = make_game(root / f"week{i % 2}", name, duration_s=8.0, events=events)
+        rows.append(f"{video.relative_to(root)},,{events[0].sport},{video.with_suffix('.json').relative_to(root)}")
+    (root / "week1" / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 this upload was cut short")
+    rows.append("week1/corrupt.mp4,corrupt,soccer,")
+    (root / "games.csv").write_text("\n".join(rows) + "\n")
+    return root
+
+
+def _index(out: Path) -> dict:
+    return json.loads((out / "index.json").read_text())
+
+
+def _stable(out: Path) -> list[dict]:
+    return [{k: row.get(k) for k in STABLE} for row in _index(out)["games"]]
+
+
+def _highlights(out: Path, game_id: str) -> list[dict]:
+    return json.loads((out / game_id / "highlights.json").read_text())["highlights"]
+
+
+def test_inputs_from_folders_videos_and_manifests(season, tmp_path):
+    from_folder = collect_games([season])
+    assert [g.game_id for g in from_folder] == ["alpha", "charlie", "bravo", "corrupt"]  # sorted paths
+    from_manifest = collect_games([season / "games.csv"])
+    assert [(g.game_id, g.sport) for g in from_manifest] == [
+        ("alpha", "baseball"), ("bravo", "basketball"), ("charlie", "soccer"), ("corrupt", "soccer")]
+    assert from_manifest[0].annotations == season / "week0" / "alpha.json"
+    # The same video twice is one game; two files with one stem get their folder in the id.
+    twice = collect_games([season / "week0" / "alpha.mp4", season / "week0"])
+    assert [g.game_id for g in twice] == ["alpha", "charlie"]
+    other = tmp_path / "cup" / "alpha.mp4"
+    other.parent.mkdir()
+    other.write_bytes(b"x")
+    ids = [g.game_id for g in collect_games([season / "week0" / "alpha.mp4", other])]
+    assert len(set(ids)) == 2 and all("alpha" in i for i in ids)
+    assert is_batch_request([season]) and is_batch_request([other, other]) and not is_batch_request([other])
+
+
+@pytest.mark.parametrize("text, message", [
+    ("video,sport\nx.mp4,soccer\n", "needs a 'path' column"),
+    ("path\nmissing.mp4\n", "line 2: missing.mp4: file not found"),
+    ("path\n", "lists no games"),
+])
+def test_bad_manifests_are_one_line_errors(tmp_path, text, message):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(text)
+    with pytest.raises(BatchError, match=message) as info:
+        collect_games([manifest])
+    assert str(manifest) in str(info.value) and "\n" not in str(info.value)
+    with pytest.raises(BatchError, match="no video files"):
+        collect_games([tmp_path])
+
+
+def test_workers_times_threads_fits_the_cores():
+    assert plan_workers(None, 16) == (8, 2)
+    assert plan_workers(None, 2) == (1, 2)
+    assert plan_workers(3, 16) == (3, 5)
+    assert plan_workers(4, 2) == (4, 1)
+    with pytest.raises(ValueError):
+        plan_workers(0, 4)
+
+
+@pytest.fixture
+def restore_threads():
+    import torch
+
+    from highlights.model.process_cache import keep_classifiers_loaded
+
+    threads = torch.get_num_threads()
+    yield
+    keep_classifiers_loaded(False)
+    torch.set_num_threads(threads)
+
+
+def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, tmp_path, restore_threads):
+    out = tmp_path / "out"
+    games = collect_games([season / "games.csv"])
+    first = run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
+    rows = {r["game_id"]: r for r in first.records}
+    assert [r["status"] for r in first.records] == ["done", "done", "done", "failed"]
+    assert rows["corrupt"]["error"].startswith(str(season / "week1" / "corrupt.mp4"))
+    assert "\n" not in rows["corrupt"]["error"] and not (out / "corrupt").exists()
+    for name, events in EVENTS.items():
+        found = [(h["label"], h["key_s"]) for h in _highlights(out, name)]
+        assert [label for label, _ in found] == [e.label for e in events]
+        assert all(abs(k - e.key_s) < 1.0 for (_, k), e in zip(found, events))
+        assert rows[name]["by_label"] == {e.label: 1 for e in events}
+        assert (out / name / GAME_RECORD).is_file() and (out / name / "highlights.html").is_file()
+    # The index: every game once, in input order, with a working link to each game's page.
+    with open(out / "index.csv", newline="") as f:
+        table = list(csv.DictReader(f))
+    assert [r["game_id"] for r in table] == ["alpha", "bravo", "charlie", "corrupt"]
+    assert [r["status"] for r in table] == ["done", "done", "done", "failed"]
+    page = (out / "index.html").read_text()
+    for name in EVENTS:
+        assert f'href="{name}/highlights.html"' in page
+    from html import escape
+
+    assert escape(rows["corrupt"]["error"]) in page and first.summary["failed"] == 1 and first.summary["highlights"] == 4
+
+    stamps = {n: (out / n / GAME_RECORD).stat().st_mtime_ns for n in EVENTS}
+    second = run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
+    assert [r.get("reused") for r in second.records] == [True, True, True, False]
+    assert second.records[3]["status"] == "failed"  # a failed game is tried again
+    assert {n: (out / n / GAME_RECORD).stat().st_mtime_ns for n in EVENTS} == stamps
+
+    changed = FAST.with_overrides({"pad_after_s": 2.5})
+    third = run_batch(games[:1], out, changed, workers=1, progress=False, log=lambda m: None)
+    assert third.records[0]["reused"] is False
+    h = _highlights(out, "alpha")[0]
+    assert json.loads((out / "alpha" / "highlights.json").read_text())["config"]["pad_after_s"] == 2.5
+    assert h["end_s"] - h["key_s"] >= 2.5 - 1e-6 or h["end_s"] == pytest.approx(8.0, abs=0.1)
+
+
+def test_half_written_games_are_never_taken_for_complete(season, tmp_path, restore_threads):
+    out = tmp_path / "out"
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
+    # What a kill leaves: a partial folder in the hidden area, and a game folder without its
+    # record (say, written by a single `detect` earlier).
+    (out / PARTIAL_DIR / "alpha.0123").mkdir(parents=True)
+    (out / PARTIAL_DIR / "alpha.0123" / "highlights.json").write_text("{}")
+    (out / "bravo").mkdir()
+    (out / "bravo" / "highlights.json").write_text('{"highlights": []}')
+    result = run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
+    assert [r["reused"] for r in result.records] == [False, False]
+    assert list((out / PARTIAL_DIR).iterdir()) == []
+    assert len(_highlights(out, "bravo")) == 1
+
+
+@pytest.mark.slow
+def test_kill_9_loses_only_the_game_in_flight(season, tmp_path):
+    out = tmp_path / "out"
+    manifest = season / "games.csv"
+    code = ("import sys; from highlights.batch import collect_games, run_batch; "
+            "from highlights.pipeline.config import PipelineConfig; "
+            "cfg = PipelineConfig(detection_backend='gt', pose_backend='gt', classifier_backend='oracle'); "
+            "run_batch(collect_games([sys.argv[1]]), sys.argv[2], cfg, workers=1, progress=False)")
+    proc = subprocess.Popen([sys.executable, "-c", code, str(manifest), str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (out / "alpha" / GAME_RECORD).exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    if proc.poll() is not None:
+        pytest.fail(f"the batch ended before it could be killed: {proc.stderr.read()[-2000:]}")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # Every game folder that exists is whole; nothing half-written sits under a game's name.
+    for folder in out.iterdir():
+        if folder.is_dir() and folder.name != PARTIAL_DIR:
+            record = json.loads((folder / GAME_RECORD).read_text())
+            assert record["status"] == "done" and (folder / "highlights.json").is_file()
+    assert (out / "alpha" / GAME_RECORD).is_file()
+    result = run_batch(collect_games([manifest]), out, FAST, workers=1, progress=False, log=lambda m: None)
+    assert result.records[0]["reused"] is True
+    assert [r["status"] for r in result.records] == ["done", "done", "done", "failed"]
+    assert list((out / PARTIAL_DIR).iterdir()) == []
+
+
+def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):
+    import torch
+
+    from highlights.model import save_checkpoint
+    from highlights.model.process_cache import loaded_count
+    from model_fixtures import tiny_meta, tiny_model
+
+    model = tiny_model()
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
+    cfg = FAST.with_overrides({"classifier_backend": "checkpoint", "checkpoint": str(checkpoint),
+                               "classifier_min_score": 0.0})
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id != "corrupt"]
+    result = run_batch(games, tmp_path / "out", cfg, workers=1, threads=1, progress=False, log=lambda m: None)
+    assert [r["status"] for r in result.records] == ["done"] * 3
+    assert loaded_count() == 1 and torch.get_num_threads() == 1
+    assert len({r["model_sha256"] for r in result.records}) == 1 and result.records[0]["model_sha256"]
+
+
+def test_local_processes_and_ray_give_the_same_outputs(season, tmp_path):
+    ray = pytest.importorskip("ray")
+    games = collect_games([season / "games.csv"])
+    local = run_batch(games, tmp_path / "local", FAST, workers=2, progress=False, log=lambda m: None)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = run_batch(games, tmp_path / "ray", FAST, engine="ray", threads=1, progress=False,
+                           log=lambda m: None)
+    finally:
+        ray.shutdown()
+    assert local.summary["done"] == remote.summary["done"] == 3
+    assert _stable(tmp_path / "local") == _stable(tmp_path / "ray")
+    assert {r["worker"].split(":")[1] for r in local.records if r["worker"]} - {str(os.getpid())}
+    for name in EVENTS:
+        assert _highlights(tmp_path / "local", name) == _highlights(tmp_path / "ray", name)
+        for file in ("highlights.csv", "highlights.edl"):
+            assert (tmp_path / "local" / name / file).read_bytes() == (tmp_path / "ray" / name / file).read_bytes()
+    # Resume works across engines: the local engine's folders are complete for the Ray run's request.
+    again = run_batch(games, tmp_path / "ray", FAST, workers=1, progress=False, log=lambda m: None)
+    assert [r.get("reused") for r in again.records] == [True, True, True, False]
+
+
+def test_detect_command_runs_a_batch(season, tmp_path, restore_threads):
+    import typer
+    from typer.testing import CliRunner
+
+    from highlights.cli import pipeline as pipeline_cli
+
+    root = typer.Typer()
+    pipeline_cli.register(root)
+    root.command("noop")(lambda: None)  # typer needs two commands to keep `detect` as a subcommand
+    args = ["detect", str(season / "week0"), str(season / "week1" / "bravo.mp4"), "--out", str(tmp_path),
+            "--set", "detection_backend=gt", "--set", "pose_backend=gt", "--set", "classifier=false",
+            "--workers", "1", "--no-progress"]
+    res = CliRunner().invoke(root, args)
+    assert res.exit_code == 0, res.output
+    assert [r["game_id"] for r in _index(tmp_path)["games"]] == ["alpha", "charlie", "bravo"]
+    assert "3 games: 3 done" in " ".join(res.output.split())
+    res = CliRunner().invoke(root, ["detect", str(season), "--out", str(tmp_path), "--engine", "spark"])
+    assert res.exit_code == 1 and "--engine 'spark': choose local or ray" in res.output
