@@ -160,7 +160,10 @@ def _inside(path: Path, folder: Path) -> bool:
 
 
 def _swap_in(partial: Path, final: Path) -> None:
-    """Put a whole folder in place of `final`. The old folder is first moved aside into the
+    """Put a whole folder in place of `final`. (Not `atomic.atomic_folder`: its clean-up judges
+    a staging folder abandoned when its writer's pid is not running on this machine, and on a
+    shared filesystem the writer may be a Ray worker on another node. Here only the batch's
+    coordinator cleans, under its lock, before any worker starts.) The old folder is first moved aside into the
     hidden partial area (a rename, so a kill between the two steps leaves no game folder at
     all, which the next batch reruns), then the new one is renamed in."""
     if final.exists():

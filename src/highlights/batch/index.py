@@ -11,12 +11,12 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.csv_cells import csv_cell
 
 INDEX_FORMAT = "highlights.batch-index/1"
 INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
 CSV_COLUMNS = ("game_id", "status", "reused", "video", "sport", "duration_s", "highlights", "by_label",
                "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def game_page(record: dict[str, Any]) -> str | None:
@@ -55,19 +55,12 @@ def write_index(out_root: str | Path, records: list[dict[str, Any]], summary: di
     return written
 
 
-def _cell(value: Any) -> str:
-    # A cell starting like a formula is run by spreadsheets (CSV injection); a leading
-    # apostrophe makes it text. Video names and error messages come from users' files.
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _row(record: dict[str, Any]) -> list[str]:
     values = dict(record)
     values["by_label"] = ";".join(f"{k}:{v}" for k, v in sorted((record.get("by_label") or {}).items()))
     values["page"] = game_page(record)
     values["reused"] = bool(record.get("reused"))
-    return [_cell(values.get(c)) for c in CSV_COLUMNS]
+    return [csv_cell(values.get(c)) for c in CSV_COLUMNS]  # video names come from users
 
 
 def render_csv(records: list[dict[str, Any]]) -> str:
