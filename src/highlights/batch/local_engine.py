@@ -54,6 +54,7 @@ class LocalEngine:
         attempts: dict[str, int] = {}
         pool = self._pool()
         running: dict[Future, GameJob] = {}
+        finished = False
         try:
             while queue or running:
                 while queue and len(running) < self.workers:
@@ -77,8 +78,11 @@ class LocalEngine:
                     running.clear()
                     pool.shutdown(wait=False, cancel_futures=True)
                     pool = self._pool()
+            finished = True
         finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            # Interrupted (Ctrl-C): do not wait for the games in flight; their partial folders
+            # are removed by the next batch.
+            pool.shutdown(wait=finished, cancel_futures=True)
 
     @staticmethod
     def _retry_or_fail(job: GameJob, attempts: dict[str, int], queue: list[GameJob], on_record: OnRecord) -> None:

@@ -162,8 +162,10 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
                     log(f"{record['game_id']}: failed: {record['error']}")
                 write()
 
-            runner.run(jobs, on_record)
-        written = write(final=True)
+            try:
+                runner.run(jobs, on_record)
+            finally:
+                written = write(final=True)  # an interrupted batch still lists what finished
         rows = ordered()
         return BatchResult(records=rows, summary=summarise(rows, wall_s=time.perf_counter() - started),
                            written=written)
