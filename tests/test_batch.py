@@ -274,20 +274,18 @@ def test_local_and_ray_engines_give_the_same_outputs(season, local_out, tmp_path
 
 
 def test_detect_command_runs_a_batch(season, tmp_path, restore_threads):
-    import typer
     from typer.testing import CliRunner
 
-    from highlights.cli import pipeline as pipeline_cli
+    from highlights.cli.app import app
 
-    root = typer.Typer()
-    pipeline_cli.register(root)
-    root.command("noop")(lambda: None)  # typer needs two commands to keep `detect` as a subcommand
     args = ["detect", str(season / "week0"), str(season / "week1" / "bravo.mp4"), "--out", str(tmp_path),
             "--set", "detection_backend=gt", "--set", "pose_backend=gt", "--set", "classifier=false",
             "--workers", "1", "--no-progress"]
-    res = CliRunner().invoke(root, args)
+    res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
     assert [r["game_id"] for r in _index(tmp_path)["games"]] == ["alpha", "charlie", "bravo"]
     assert "3 games: 3 done" in " ".join(res.output.split())
-    res = CliRunner().invoke(root, ["detect", str(season), "--out", str(tmp_path), "--engine", "spark"])
-    assert res.exit_code == 1 and "--engine 'spark': choose local or ray" in res.output
+    for bad, message in ((["--engine", "spark"], "--engine 'spark': choose local or ray"),
+                         (["--workers", "0"], "--workers must be at least 1")):
+        res = CliRunner().invoke(app, ["detect", str(season), "--out", str(tmp_path), *bad])
+        assert res.exit_code == 1 and message in res.output and "Traceback" not in res.output
