@@ -13,8 +13,10 @@ create` in a worker process, and the outcome is sorted:
 - traceback: an exception escaped (a bug);
 - hang: no answer within --timeout seconds (a bug).
 
-Prints the counts per mutation kind and in total, and the first lines of each traceback
-(with the mutant kept under --keep, when given, to reproduce it). Not part of the tests.
+Prints the counts per mutation kind and in total, and the end of each traceback (with the
+mutant kept under --keep, when given, to reproduce it). First, every clip of the real footage
+folder (--real, when present) must pass the same check: a refused real clip is a false alarm.
+Not part of the tests.
 """
 
 from __future__ import annotations
@@ -131,13 +133,34 @@ def run_case(path: str, root: str, conn) -> None:
         conn.send(("traceback", traceback.format_exc()))
 
 
+def check_real(folder: Path) -> None:
+    """The other side of the count: undamaged real footage must all pass the ingestion check."""
+    from highlights.video import VideoError
+    from highlights.video.verify import verify_video
+
+    clips = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".avi"))
+    refused = []
+    for clip in clips:
+        try:
+            verify_video(clip)
+        except VideoError as e:
+            refused.append(str(e))
+    print(f"real clips under {folder}: {len(clips) - len(refused)} of n={len(clips)} pass the ingestion check")
+    for line in refused:
+        print(f"  refused: {line}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timeout", type=float, default=30.0)
     parser.add_argument("--keep", type=Path, default=None, help="Copy mutants that gave tracebacks or hung here")
+    parser.add_argument("--real", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
+                        help="Also check that every real clip under this folder passes (skipped when absent)")
     args = parser.parse_args()
+    if args.real.is_dir():
+        check_real(args.real)
 
     # Imported once here and inherited by every forked worker (the CLI imports commands lazily).
     import highlights.cli.app  # noqa: F401

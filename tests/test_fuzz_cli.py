@@ -77,7 +77,7 @@ def zero_timescale(tmp: Path) -> Case:
 
 def zero_deltas(tmp: Path) -> Case:
     src, bad = _class_folder_with(tmp, zero_delta_mp4)
-    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "truncated or damaged")
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "damaged timing")
 
 
 def unknown_codec(tmp: Path) -> Case:

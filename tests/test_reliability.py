@@ -130,7 +130,7 @@ def test_formula_labels_are_neutralised_in_every_csv_and_read_back_whole(tmp_pat
     (png_named_mp4, "a single image (PNG), not a video"),
     (half_truncated_faststart, "truncated or damaged"),
     (zero_timescale_mp4, "frame rate"),
-    (zero_delta_mp4, "truncated or damaged"),
+    (zero_delta_mp4, "damaged timing"),
 ])
 def test_broken_clips_are_refused_with_their_cause(tmp_path: Path, make, cause: str) -> None:
     path = make(tmp_path / "clip.mp4")
@@ -362,3 +362,33 @@ def test_a_writer_that_words_a_full_disk_its_own_way_is_still_named(tmp_path: Pa
         with atomic.atomic_path(tmp_path / "best.pt"):
             raise RuntimeError("a real bug")
     assert list(tmp_path.iterdir()) == []
+
+
+REAL_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev"
+
+
+def _lists_skipped_samples(path: Path) -> bool:
+    """Does the index list clearly more samples than its duration plays (an edit list trims it)?"""
+    import av
+
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        if not (stream.frames and stream.duration and stream.time_base and stream.average_rate):
+            return False
+        plays = float(stream.duration * stream.time_base) * float(stream.average_rate)
+        return stream.frames > plays * 1.05 + 1
+
+
+@pytest.mark.skipif(not REAL_DEV.is_dir(), reason="real footage not present")
+def test_real_trimmed_clips_pass_the_ingestion_check() -> None:
+    # Clips trimmed on a phone or in an editor keep samples their edit list skips: fewer frames
+    # decode than the index lists, and they must not read as truncated.
+    clips = sorted(p for p in REAL_DEV.rglob("*") if p.suffix.lower() in (".mp4", ".mov"))
+    trimmed = [p for p in clips if _lists_skipped_samples(p)]
+    refused = []
+    for clip in trimmed:
+        try:
+            verify_video(clip)
+        except VideoError as e:
+            refused.append(str(e))
+    assert trimmed and refused == [], f"{len(refused)} of n={len(trimmed)} trimmed real clips refused: {refused}"

@@ -20,8 +20,8 @@ from highlights.video.reader import _decoded, _duration_s, _open, _wrap_decode_e
 # sequence: never a video clip, even when the file is named .mp4.
 _IMAGE_FORMAT_SUFFIX = "_pipe"
 _IMAGE_FORMATS = {"image2", "image2pipe", "apng"}
-# A container's own frame count and duration may differ from what decodes by a frame or two
-# (edit lists, B-frame delay); more than this share missing is damage, not rounding.
+# What decodes may fall short of the index's duration by a frame or two (B-frame delay,
+# rounding); more than this share missing is damage.
 MISSING_SHARE = 0.05
 MIN_FRAMES = 2
 MIN_FPS = 1.0
@@ -63,16 +63,18 @@ def verify_video(path: str | Path) -> VerifiedVideo:
                                           "(damaged timing in the index)")
         if decoded < MIN_FRAMES:
             raise VideoError(opened.path, f"only {decoded} frame decodes: a still image, not a video clip")
-        if listed and decoded < listed * (1 - MISSING_SHARE):
-            raise VideoError(opened.path, f"truncated or damaged: {decoded} of the {listed} frames "
-                                          "its index lists decode")
         if stuck > max(1, decoded * MISSING_SHARE):
             raise VideoError(opened.path, f"damaged timing: {stuck} of {decoded} frames do not advance in time "
                                           "(zero frame durations in the index)")
-        if not listed and duration > 0 and decoded < duration * opened.fps * (1 - MISSING_SHARE) - 1:
-            expected = round(duration * opened.fps)
-            raise VideoError(opened.path, f"truncated or damaged: {decoded} frames decode where "
-                                          f"{duration:.2f} s at {opened.fps:.3g} fps should hold about {expected}")
+        # The index's duration, not its sample count: an edit list (a clip trimmed in an editor
+        # or on the phone) keeps samples it tells players to skip, so fewer frames decode than
+        # the index lists, while the duration is what plays.
+        expected = duration * opened.fps if duration > 0 else float(listed or 0)
+        if decoded < expected * (1 - MISSING_SHARE) - 1:
+            promised = (f"promises {duration:.2f} s at {opened.fps:.3g} fps (about {round(expected)} frames)"
+                        if duration > 0 else f"lists {listed} frames")
+            raise VideoError(opened.path, f"truncated or damaged: only {decoded} frames decode where its index "
+                                          + promised)
         return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, fmt)
     finally:
         opened.container.close()
