@@ -19,8 +19,8 @@ interleaved rounds and medians are compared:
    and pose (MediaPipe finds no person in drawn figures); the checkpoint classifier on the
    candidate windows;
 3. when the checkpoint carries a verified int8 model (`highlights evaluate --int8`), which the
-   default path then uses, the same with fp32 (`classifier_int8=false`); and each of these with
-   `classifier_overlap` flipped (the network on a background thread, or on the decoding thread);
+   default path then uses, the same with fp32 (`classifier.int8=false`); and each of these with
+   `classifier.overlap` flipped (the network on a background thread, or on the decoding thread);
 4. recall with the oracle classifier, of that path and of the slow path (every frame, no motion
    gating, dense windows, each window read by seeking): recall measures the stages that choose
    windows, not a random network;
@@ -49,11 +49,11 @@ from highlights.pipeline.config import PipelineConfig as PipelineConfigDefaults
 ROOT = Path(__file__).resolve().parents[1]
 FPS = 30.0
 
-FAST = {"detection_backend": "gt", "pose_backend": "gt", "classifier_backend": "checkpoint",
-        "classifier_min_score": 0.0}
-SLOW = {"detection_backend": "gt", "pose_backend": "gt", "classifier_backend": "oracle",
-        "analysis_fps": 30.0, "candidates": False, "active_frames_only": False, "kinematics": False,
-        "classifier_frames": "seek"}
+FAST = {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "checkpoint",
+        "classifier.min_score": 0.0}
+SLOW = {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle",
+        "analysis.fps": 30.0, "candidates.enabled": False, "candidates.active_frames_only": False,
+        "kinematics.enabled": False, "classifier.frames": "seek"}
 
 
 # -- making the games and the checkpoint ------------------------------------------------------
@@ -238,7 +238,7 @@ def main() -> None:
         ap.error(f"--repeat must be at least 1, got {args.repeat}")
     args.workdir.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
-    fast = {**FAST, "checkpoint": str(checkpoint)}
+    fast = {**FAST, "classifier.checkpoint": str(checkpoint)}
 
     summary: dict = {"fast_config": fast}
     if not args.skip_speed:
@@ -254,10 +254,10 @@ def main() -> None:
         probe_run = measure("pipeline", game, fast)
         int8_default = "int8" in probe_run["inference"]
         if int8_default:
-            variants["fp32"] = {**fast, "classifier_int8": False}
+            variants["fp32"] = {**fast, "classifier.int8": False}
         for name, changes in list(variants.items()):
-            flipped = not PipelineConfigDefaults.classifier_overlap
-            variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier_overlap": flipped}
+            flipped = not PipelineConfigDefaults().classifier.overlap
+            variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier.overlap": flipped}
         runs: dict[str, list[dict]] = {"decode": []}
         runs.update({name: [] for name in variants})
         for round_no in range(args.repeat):
@@ -276,7 +276,7 @@ def main() -> None:
               f"recall @2 s {pipe['recall']:.3f}", flush=True)
         ratio = decode["seconds"] / pipe["seconds"]
         print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
-              f"overlap {'on' if PipelineConfigDefaults.classifier_overlap else 'off'}; per round: "
+              f"overlap {'on' if PipelineConfigDefaults().classifier.overlap else 'off'}; per round: "
               + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
               flush=True)
         summary_extra: dict = {"rounds": runs}
@@ -288,7 +288,7 @@ def main() -> None:
                   f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
             summary_extra[f"pipeline_{name}"] = other
 
-        fast_oracle = measure("pipeline", game, {**fast, "classifier_backend": "oracle"})
+        fast_oracle = measure("pipeline", game, {**fast, "classifier.backend": "oracle"})
         slow_oracle = measure("pipeline", game, SLOW)
         why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
                if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")

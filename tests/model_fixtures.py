@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 import torch
 
 from highlights.clips.spec import ClipSpec
@@ -11,17 +10,6 @@ from highlights.model import r2plus1d_18
 TINY_ARCH = {"width": 0.25, "layers": (1, 1, 1, 1)}
 TINY_SPEC = ClipSpec(num_frames=4, crop_size=32, resize_short_side=36)
 TINY_CLASSES = ["baseball_swing", "basketball_layup", "soccer_shooting", "none"]
-
-
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Torch on one thread for each test (the machine's cores are shared), restored after.
-
-    Autouse: importing it into a test module turns it on for every test there."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
 
 
 def tiny_model(num_classes: int = 4, *, seed: int = 0) -> torch.nn.Module:

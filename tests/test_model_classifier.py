@@ -12,8 +12,7 @@ import highlights.model.classifier as classifier_module
 from highlights.model import AUTO_ORDER, CheckpointError, ClipClassifier, fold_batchnorm, save_checkpoint
 from highlights.model.backends import Backend, build_backend, compare_logits
 
-from model_fixtures import (  # noqa: F401 (one_torch_thread: autouse fixture)
-    TINY_CLASSES, TINY_SPEC, one_torch_thread, tiny_clips, tiny_meta, tiny_model)
+from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
 HAS_ORT = importlib.util.find_spec("onnxruntime") is not None
 FAST_PATHS = [p for p in AUTO_ORDER if p != "eager" and (HAS_ORT or not p.startswith("onnx"))]

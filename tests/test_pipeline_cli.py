@@ -11,7 +11,7 @@ from highlights.cli.app import app
 from highlights.pipeline.highlight import Highlight
 from pipeline_fixtures import make_game
 
-GT = ["--set", "detection_backend=gt", "--set", "pose_backend=gt"]
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
 
 
 @pytest.fixture(scope="module")
@@ -27,47 +27,47 @@ def video(tmp_path_factory):
 
 
 def test_detect_writes_highlights_json(cli, video, tmp_path):
-    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "classifier=false", "--no-progress")
+    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "classifier.enabled=false", "--no-progress")
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "highlights.json").read_text())
     hl = [Highlight.from_dict(h) for h in data["highlights"]]
     assert [h.label for h in hl] == ["baseball_swing", "basketball_layup"]
-    assert data["config"]["classifier"] is False and data["stages"]["classifier"] == "off"
+    assert data["config"]["classifier"]["enabled"] is False and data["stages"]["classifier"] == "off"
 
 
 def test_detect_errors_are_one_line(cli, video, tmp_path):
     res = cli("detect", video, "--out", tmp_path, *GT, "--no-progress")  # no checkpoint
     assert res.exit_code == 1 and "needs a checkpoint" in res.output
-    res = cli("detect", tmp_path / "missing.mp4", "--out", tmp_path, "--set", "classifier=false")
+    res = cli("detect", tmp_path / "missing.mp4", "--out", tmp_path, "--set", "classifier.enabled=false")
     assert res.exit_code == 1 and "missing.mp4" in res.output
-    res = cli("detect", video, "--out", tmp_path, "--set", "video_mode=perhaps")
-    assert res.exit_code == 1 and "video_mode='perhaps': expected bool" in res.output
-    res = cli("detect", video, "--out", tmp_path, "--set", "mediapipe_model_complexity=2",
-              "--set", "classifier=false", "--no-progress")
+    res = cli("detect", video, "--out", tmp_path, "--set", "pose.video_mode=perhaps")
+    assert res.exit_code == 1 and "pose.video_mode='perhaps': expected bool" in res.output
+    res = cli("detect", video, "--out", tmp_path, "--set", "pose.mediapipe_model_complexity=2",
+              "--set", "classifier.enabled=false", "--no-progress")
     assert res.exit_code == 1 and "download" in res.output
 
 
 def test_evaluate_and_ablate(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",
-              *GT, "--set", "classifier_backend=oracle", "--set", "gt_pose_dropout=1.0", "--no-progress")
+              *GT, "--set", "classifier.backend=oracle", "--set", "pose.gt_dropout=1.0", "--no-progress")
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
     assert report["attribution"]["by_cause"]["pose"]["count"] == 2
     res = cli("pipeline", "ablate", "--video", video, "--annotations", ann, "--out", tmp_path / "abl",
-              *GT, "--set", "classifier_backend=oracle", "--change", "gt_pose_dropout=1.0",
-              "--change", "nms_iou=0.5", "--no-progress")
+              *GT, "--set", "classifier.backend=oracle", "--change", "pose.gt_dropout=1.0",
+              "--change", "merge.nms_iou=0.5", "--no-progress")
     assert res.exit_code == 0, res.output
-    assert "changes that cost recall: gt_pose_dropout" in res.output
+    assert "changes that cost recall: pose.gt_dropout" in res.output
     saved = json.loads((tmp_path / "abl" / "ablation.json").read_text())
-    assert saved["culprits"] == ["gt_pose_dropout"]
+    assert saved["culprits"] == ["pose.gt_dropout"]
     assert [r["kind"] for r in saved["rows"]] == ["baseline", "alone", "alone", "all", "all_but", "all_but"]
 
 
 def test_config_prints_editable_json(cli, tmp_path):
-    res = cli("pipeline", "config", "--set", "video_mode=false")
+    res = cli("pipeline", "config", "--set", "pose.video_mode=false")
     assert res.exit_code == 0
     path = tmp_path / "pipeline.json"
     path.write_text(res.output)
     res = cli("pipeline", "config", "--config", path)
-    assert json.loads(res.output)["video_mode"] is False
+    assert json.loads(res.output)["pose"]["video_mode"] is False

@@ -11,7 +11,7 @@ import pytest
 pytestmark = pytest.mark.mediapipe
 pytest.importorskip("mediapipe")
 
-from highlights.pipeline.mediapipe_pose import BLAZEPOSE_TO_COCO, BlazePose  # noqa: E402
+from highlights.pipeline.blazepose import BLAZEPOSE_TO_COCO, BlazePose  # noqa: E402
 
 
 @pytest.fixture

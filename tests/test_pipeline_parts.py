@@ -4,45 +4,72 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import json
+
 import numpy as np
 import pytest
-import torch
 
-from highlights.errors import MissingFileError
+from highlights.errors import ConfigError, MissingFileError
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kinematics import find_triggers, prominent, suppress
 from highlights.pipeline.merge import fit_length, merge_candidates, temporal_iou, temporal_nms
-from highlights.pipeline.stage import Candidate, Stage, register, registered_backends, stage_class
-
-
-torch.set_num_threads(1)  # the machine's cores are shared; tests stay small
+from highlights.pipeline.records import Candidate
+from highlights.pipeline.registry import registered, registered_backends, stage_class
+from highlights.pipeline.roles import ROLE_OF_STAGE, FrameStage
 
 
 # -- config ----------------------------------------------------------------------------------
 
-def test_config_overrides_are_typed_and_checked():
-    cfg = PipelineConfig().with_overrides(["video_mode=false", "nms_iou=0.5", "checkpoint=none",
-                                           "classifier_batch=4"])
-    assert cfg.video_mode is False and cfg.nms_iou == 0.5 and cfg.checkpoint is None
-    assert cfg.classifier_batch == 4
+def test_config_overrides_are_dotted_typed_and_checked():
+    cfg = PipelineConfig().with_overrides(["pose.video_mode=false", "merge.nms_iou=0.5",
+                                           "classifier.checkpoint=none", "classifier.batch=4"])
+    assert cfg.pose.video_mode is False and cfg.merge.nms_iou == 0.5 and cfg.classifier.checkpoint is None
+    assert cfg.classifier.batch == 4 and cfg.get("classifier.batch") == 4
+    assert cfg.merge.pad_before_s == PipelineConfig().merge.pad_before_s  # the rest of the section kept
     assert PipelineConfig.from_dict(cfg.to_dict()) == cfg
-    with pytest.raises(ValueError, match="unknown pipeline flag 'no_such'"):
+    with pytest.raises(ConfigError, match="unknown pipeline setting 'no_such'"):
         PipelineConfig().with_overrides(["no_such=1"])
-    with pytest.raises(ValueError, match="video_mode='maybe': expected bool"):
-        PipelineConfig().with_overrides(["video_mode=maybe"])
-    with pytest.raises(ValueError, match="pose_backend='openpose'"):
-        PipelineConfig(pose_backend="openpose")
-    with pytest.raises(ValueError, match="buffer_s"):
-        PipelineConfig(buffer_s=3.0)
+    with pytest.raises(ConfigError, match="the merge section has: enabled, backend, nms_iou"):
+        PipelineConfig().with_overrides(["merge.iou=0.5"])
+    with pytest.raises(ConfigError, match="pose.video_mode='maybe': expected bool"):
+        PipelineConfig().with_overrides(["pose.video_mode=maybe"])
+    with pytest.raises(ConfigError, match="pose.backend='openpose'"):
+        PipelineConfig().with_overrides({"pose.backend": "openpose"})
+    with pytest.raises(ConfigError, match="buffer_s"):
+        PipelineConfig().with_overrides({"analysis.buffer_s": 3.0})
+
+
+def test_sections_are_frozen_and_building_a_config_loads_no_model_library():
+    import subprocess
+    import sys
+
+    with pytest.raises(AttributeError):
+        PipelineConfig().merge.nms_iou = 0.9  # type: ignore[misc]
+    code = ("import sys; from highlights.pipeline.config import PipelineConfig; PipelineConfig(); "
+            "print(sorted(m for m in ('cv2', 'mediapipe', 'torch', 'onnxruntime') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_old_flat_keys_still_load_with_a_deprecation_line(tmp_path, capsys):
+    path = tmp_path / "highlights.json"
+    path.write_text('{"config": {"merge": false, "pad_before_s": 0.5, "classifier_min_score": 0.3, '
+                    '"gt_seed": 7}, "highlights": []}')
+    cfg = PipelineConfig.load(path)
+    assert cfg.merge.enabled is False and cfg.merge.pad_before_s == 0.5 and cfg.classifier.min_score == 0.3
+    assert cfg.detection.gt_seed == cfg.pose.gt_seed == cfg.classifier.oracle_seed == 7
+    err = capsys.readouterr().err
+    assert err.count("deprecated") == 1 and "pad_before_s -> merge.pad_before_s" in err
 
 
 def test_config_loads_from_a_result_file(tmp_path):
     path = tmp_path / "highlights.json"
-    path.write_text('{"config": {"merge": false, "pad_before_s": 0.5}, "highlights": []}')
+    written = PipelineConfig().with_overrides({"merge.enabled": False, "merge.pad_before_s": 0.5})
+    path.write_text(json.dumps({"config": written.to_dict(), "highlights": []}))
     cfg = PipelineConfig.load(path)
-    assert cfg.merge is False and cfg.pad_before_s == 0.5
+    assert cfg == written and cfg.merge.enabled is False and cfg.merge.pad_before_s == 0.5
     with pytest.raises(MissingFileError, match="missing.json: config file not found"):
         PipelineConfig.load(tmp_path / "missing.json")
 
@@ -57,19 +84,32 @@ def test_every_stage_has_its_backends_registered():
     assert {"checkpoint", "oracle", "untrained"} <= set(registered_backends("classifier"))
     for stage in ("candidates", "detection", "pose", "kinematics", "classifier", "merge"):
         for backend in registered_backends(stage):
-            assert issubclass(stage_class(stage, backend), Stage)
-    with pytest.raises(ValueError, match="no pose backend named 'nope'"):
+            assert issubclass(stage_class(stage, backend), ROLE_OF_STAGE[stage])
+    with pytest.raises(ConfigError, match="no pose backend named 'nope'"):
         stage_class("pose", "nope")
 
 
-def test_a_new_backend_plugs_in_by_name():
-    @register
-    class EveryoneIsThere(Stage):
+def test_a_new_backend_plugs_in_by_name_and_is_checked_for_its_role():
+    class EveryoneIsThere(FrameStage):
         name = "detection"
         backend = "test-everyone"
 
-    assert stage_class("detection", "test-everyone") is EveryoneIsThere
-    assert "test-everyone" in registered_backends("detection")
+        def on_frame(self, frame):
+            frame.persons = []
+
+    with registered(EveryoneIsThere):
+        assert stage_class("detection", "test-everyone") is EveryoneIsThere
+        cfg = PipelineConfig().with_overrides({"detection.backend": "test-everyone"})
+        assert cfg.detection.backend == "test-everyone"
+    assert "test-everyone" not in registered_backends("detection")
+
+    class NotAFrameStage(ROLE_OF_STAGE["merge"]):
+        name = "detection"
+        backend = "test-wrong-role"
+
+    with pytest.raises(TypeError, match="must be a FrameStage"):
+        with registered(NotAFrameStage):
+            pass
 
 
 # -- merge --------------------------------------------------------------------------------
@@ -96,7 +136,8 @@ def test_fit_length_pads_grows_and_trims_around_the_key():
 
 
 def test_merge_candidates_applies_nms_then_lengths():
-    cfg = PipelineConfig(nms_iou=0.3, pad_before_s=1.0, pad_after_s=1.0, min_length_s=3.0, max_length_s=5.0)
+    cfg = PipelineConfig().with_overrides({"merge.nms_iou": 0.3, "merge.pad_before_s": 1.0, "merge.pad_after_s": 1.0,
+                                           "merge.min_length_s": 3.0, "merge.max_length_s": 5.0}).merge
     cands = [Candidate(4.0, 6.0, "motion", key_s=5.0, label="baseball_swing", score=0.9),
              Candidate(4.2, 6.2, "motion", key_s=5.2, label="basketball_layup", score=0.7),
              Candidate(20.0, 30.0, "motion", key_s=29.0, label="soccer_shooting", score=0.8)]
@@ -153,7 +194,7 @@ def _still_body(n):
 
 
 def test_kinematics_names_the_joint_that_moved():
-    cfg = PipelineConfig()
+    cfg = PipelineConfig().kinematics
     times = np.arange(20) / 10.0
     still = _still_body(20)
     assert find_triggers(times, still, scale=100.0, config=cfg) == []
@@ -177,7 +218,7 @@ def test_kinematics_names_the_joint_that_moved():
 def test_a_pan_or_a_run_is_not_a_swing():
     """The whole body moving fast in the image (camera pan, player running across) moves every
     joint alike: limb speeds are measured against the body's centre, so nothing triggers."""
-    cfg = PipelineConfig()
+    cfg = PipelineConfig().kinematics
     times = np.arange(20) / 10.0
     pan = _still_body(20)
     pan[:, :, 0] += 60.0 * np.arange(20)[:, None]  # 6 body heights/s sideways
@@ -187,7 +228,7 @@ def test_a_pan_or_a_run_is_not_a_swing():
 
 
 def test_every_peak_in_a_window_triggers_not_only_the_largest():
-    cfg = PipelineConfig()
+    cfg = PipelineConfig().kinematics
     times = np.arange(60) / 10.0
     kp = _still_body(60)
     kp[10, 10, :2] += [60, 0]  # a hard swing at 1.0 s ...
@@ -204,7 +245,7 @@ def test_prominent_keeps_the_largest_tracks():
 
 
 def test_missing_keypoints_do_not_trigger():
-    cfg = PipelineConfig()
+    cfg = PipelineConfig().kinematics
     times = np.arange(10) / 10.0
     kp = _still_body(10)
     kp[:, :, :2] = np.nan
@@ -214,18 +255,18 @@ def test_missing_keypoints_do_not_trigger():
 # -- local-file detector ---------------------------------------------------------------------
 
 def test_local_detector_needs_an_existing_file(tmp_path):
-    from highlights.pipeline.detect_local import LocalDetector
+    from highlights.pipeline.stages.local_detection import LocalDetector
 
-    with pytest.raises(FileNotFoundError, match="detector file not found"):
+    with pytest.raises(MissingFileError, match="detector file not found"):
         LocalDetector(tmp_path / "rfdetr.onnx")
-    with pytest.raises(ValueError, match="needs detector_path"):
+    with pytest.raises(ConfigError, match="needs detection.detector_path"):
         LocalDetector(None)
 
 
 def test_local_torchscript_detector_finds_people(tmp_path):
     import torch
 
-    from highlights.pipeline.detect_local import LocalDetector, parse_detections
+    from highlights.pipeline.stages.local_detection import LocalDetector, parse_detections
 
     class Fixed(torch.nn.Module):
         def forward(self, x):

@@ -21,13 +21,13 @@ import pytest
 REFERENCE = Path(__file__).parent / "data" / "pipeline_reference.json"
 GAME = {"minutes": 0.5, "width": 320, "height": 180, "seed": 3, "events_per_minute": 8.0, "name": "game"}
 # The demo's stage flags for synthetic games, with the oracle in place of a trained checkpoint.
-BASE = {"detection_backend": "gt", "pose_backend": "gt", "gt_pose_noise_px": 2.0, "classifier_backend": "oracle"}
+BASE = {"detection.backend": "gt", "pose.backend": "gt", "pose.gt_noise_px": 2.0, "classifier.backend": "oracle"}
 RUNS = {
     "demo": {},
-    "oracle wrong on some events": {"oracle_accuracy": 0.6},
-    "candidates off (dense windows)": {"candidates": False},
-    "classifier off (kinematic scores)": {"classifier": False},
-    "kinematics off, looser merge": {"kinematics": False, "nms_iou": 0.6, "min_length_s": 5.0},
+    "oracle wrong on some events": {"classifier.oracle_accuracy": 0.6},
+    "candidates off (dense windows)": {"candidates.enabled": False},
+    "classifier off (kinematic scores)": {"classifier.enabled": False},
+    "kinematics off, looser merge": {"kinematics.enabled": False, "merge.nms_iou": 0.6, "merge.min_length_s": 5.0},
 }
 
 

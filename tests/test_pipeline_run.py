@@ -8,7 +8,6 @@ import math
 import cv2
 import numpy as np
 import pytest
-import torch
 
 from highlights.events import load_annotation
 from highlights.pipeline.ablation import ablation_plan, run_ablation, write_ablation
@@ -16,15 +15,13 @@ from highlights.pipeline.config import STAGES, PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from highlights.pipeline.eval_report import evaluate_result, evaluate_video
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.classify import ClassifierStage
+from highlights.pipeline.registry import registered
 from highlights.pipeline.run import run_pipeline
-from highlights.pipeline.stage import register
+from highlights.pipeline.window_classifier import ClassifierStage
 from pipeline_fixtures import DEFAULT_EVENTS, make_game
 
-torch.set_num_threads(1)  # the machine's cores are shared; tests stay small
-
 # Ground-truth detection and pose, the oracle classifier: every stage runs, in well under a second.
-FAST = PipelineConfig(detection_backend="gt", pose_backend="gt", classifier_backend="oracle")
+FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +30,7 @@ def game(tmp_path_factory):
     return video, load_annotation(video.with_suffix(".json"))
 
 
-def _run(game, **changes):
+def _run(game, changes: dict | None = None):
     video, annotation = game
     return run_pipeline(video, FAST.with_overrides(changes), annotation=annotation, progress=False)
 
@@ -64,69 +61,69 @@ def test_all_stages_find_every_event(game):
 def test_each_flag_switches_its_stage_off(game):
     base = _run(game)
     for stage in STAGES:
-        result = _run(game, **{stage: False})
+        result = _run(game, {f"{stage}.enabled": False})
         expected = "off (dense)" if stage == "candidates" else "off"
         assert result.backends[stage] == expected
         assert all(b != "off" for s, b in result.backends.items() if s != stage)
-    no_candidates = _run(game, candidates=False)
+    no_candidates = _run(game, {"candidates.enabled": False})
     assert {w["source"] for w in no_candidates.trace.windows} == {"dense"}
     assert no_candidates.stats["frames_through_detection_or_pose"] == no_candidates.stats["analysis_frames"]
-    no_detection = _run(game, detection=False)  # the gt pose finds its own people
+    no_detection = _run(game, {"detection.enabled": False})  # the gt pose finds its own people
     assert no_detection.trace.frame_persons.count(-1) == base.trace.frame_persons.count(-1)
     assert len(no_detection.highlights) == 3
-    no_pose = _run(game, pose=False)
+    no_pose = _run(game, {"pose.enabled": False})
     assert set(no_pose.trace.frame_pose_ok) == {-1}
-    no_kinematics = _run(game, kinematics=False)
+    no_kinematics = _run(game, {"kinematics.enabled": False})
     assert no_kinematics.trace.triggers == []
     assert len(no_kinematics.trace.classifications) > len(base.trace.classifications)  # windows tiled instead
-    no_classifier = _run(game, classifier=False)
+    no_classifier = _run(game, {"classifier.enabled": False})
     assert no_classifier.trace.classifications == []
     assert [h.label for h in no_classifier.highlights] == [e.label for e in DEFAULT_EVENTS]  # from the triggers
     assert all("classifier" not in h.evidence for h in no_classifier.highlights)
-    no_merge = _run(game, merge=False)
-    assert all(h.duration_s == pytest.approx(FAST.classifier_window_s) for h in no_merge.highlights)
-    assert all(h.duration_s >= FAST.min_length_s for h in base.highlights)
+    no_merge = _run(game, {"merge.enabled": False})
+    assert all(h.duration_s == pytest.approx(FAST.classifier.window_s) for h in no_merge.highlights)
+    assert all(h.duration_s >= FAST.merge.min_length_s for h in base.highlights)
 
 
 def test_attribution_names_the_stage_that_was_knocked_out(game):
     _, annotation = game
-    causes, report = _causes(_run(game, gt_pose_dropout=1.0), annotation)
+    causes, report = _causes(_run(game, {"pose.gt_dropout": 1.0}), annotation)
     assert causes == ["pose"] * 3
     assert report["attribution"]["by_stage"]["pose/kinematics"] == {"count": 3, "share": 1.0}
-    causes, _ = _causes(_run(game, gt_detection_dropout=1.0), annotation)
+    causes, _ = _causes(_run(game, {"detection.gt_dropout": 1.0}), annotation)
     assert causes == ["detection"] * 3
-    causes, _ = _causes(_run(game, motion_threshold=50.0), annotation)
+    causes, _ = _causes(_run(game, {"candidates.motion_threshold": 50.0}), annotation)
     assert causes == ["candidates"] * 3
-    causes, _ = _causes(_run(game, wrist_speed_threshold=100.0), annotation)
+    causes, _ = _causes(_run(game, {"kinematics.wrist_speed_threshold": 100.0}), annotation)
     assert causes == ["kinematics"]  # only the swing needed the wrist
-    causes, _ = _causes(_run(game, oracle_accuracy=0.0), annotation)
+    causes, _ = _causes(_run(game, {"classifier.oracle_accuracy": 0.0}), annotation)
     assert causes == ["classifier_wrong_class"] * 3
-    causes, _ = _causes(_run(game, classifier_min_score=1.01), annotation)
+    causes, _ = _causes(_run(game, {"classifier.min_score": 1.01}), annotation)
     assert causes == ["classifier_none"] * 3
 
 
 def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     video, annotation = game
-    changes = {"nms_iou": 0.5, "gt_pose_dropout": 1.0, "pad_after_s": 2.0}
+    changes = {"merge.nms_iou": 0.5, "pose.gt_dropout": 1.0, "merge.pad_after_s": 2.0}
     assert [kind for _, kind, _ in ablation_plan(changes)] == (
         ["baseline"] + ["alone"] * 3 + ["all"] + ["all_but"] * 3)
     cache: dict = {}
     result = run_ablation(video, annotation, FAST, changes, cache=cache)
     rows = {r.name: r for r in result.rows}
     assert rows["baseline"].recall == 1.0
-    assert rows["only gt_pose_dropout=1.0"].recall == 0.0
-    assert rows["only nms_iou=0.5"].recall == 1.0
+    assert rows["only pose.gt_dropout=1.0"].recall == 0.0
+    assert rows["only merge.nms_iou=0.5"].recall == 1.0
     assert rows["all changes"].recall == 0.0
-    assert rows["all but gt_pose_dropout"].recall == 1.0
-    assert rows["all but gt_pose_dropout"].delta_recall_vs_all == 1.0
-    assert result.culprits == ["gt_pose_dropout"]
+    assert rows["all but pose.gt_dropout"].recall == 1.0
+    assert rows["all but pose.gt_dropout"].delta_recall_vs_all == 1.0
+    assert result.culprits == ["pose.gt_dropout"]
     written = write_ablation(result, tmp_path)
     saved = json.loads(written["json"].read_text())
     assert saved["base_config"] == FAST.to_dict() and len(saved["rows"]) == 8
-    assert "all but gt_pose_dropout" in written["markdown"].read_text()
+    assert "all but pose.gt_dropout" in written["markdown"].read_text()
     # A merge-only change reuses every cached frame and classifier window.
     before = len(cache)
-    run_pipeline(video, FAST.with_overrides({"nms_iou": 0.7}), annotation=annotation, cache=cache, progress=False)
+    run_pipeline(video, FAST.with_overrides({"merge.nms_iou": 0.7}), annotation=annotation, cache=cache, progress=False)
     assert len(cache) == before
 
 
@@ -145,7 +142,7 @@ def test_detect_writes_highlights_json_that_round_trips(game, tmp_path):
 
 
 def test_the_untrained_model_runs_the_real_classifier_path(game):
-    result = _run(game, classifier_backend="untrained", classifier_min_score=0.0)
+    result = _run(game, {"classifier.backend": "untrained", "classifier.min_score": 0.0})
     assert result.inference_backend == "eager-fp32-channels_last_3d"
     assert len(result.trace.classifications) == 3
     for c in result.trace.classifications:
@@ -155,18 +152,17 @@ def test_the_untrained_model_runs_the_real_classifier_path(game):
 
 def test_stream_holds_a_bounded_buffer(game):
     video, annotation = game
-    cfg = FAST.with_overrides({"classifier_backend": "untrained", "classifier_min_score": 0.0,
-                               "candidate_max_s": 3.0, "buffer_s": 8.0})
+    cfg = FAST.with_overrides({"classifier.backend": "untrained", "classifier.min_score": 0.0,
+                               "candidates.max_s": 3.0, "analysis.buffer_s": 8.0})
     result = run_pipeline(video, cfg, annotation=annotation, progress=False)
-    cap = math.ceil(cfg.buffer_s * cfg.analysis_fps) + 2
+    cap = math.ceil(cfg.analysis.buffer_s * cfg.analysis.fps) + 2
     assert result.stats["frame_buffer_capacity"] == cap
     assert 0 < result.stats["frame_buffer_max_frames"] <= cap < result.stats["analysis_frames"] / 2
     assert result.stats["record_buffer_max"] <= cap
     assert result.stats["classifier_windows"] == 3
-    assert 0 < result.stats["classifier_max_waiting_clips"] <= cfg.classifier_batch
+    assert 0 < result.stats["classifier_max_waiting_clips"] <= cfg.classifier.batch
 
 
-@register
 class RecordingClassifier(ClassifierStage):
     """Keeps the clips it is given and says none: lets a test look at what the classifier saw."""
 
@@ -185,7 +181,8 @@ def test_stream_windows_hold_the_frames_a_seek_would(game):
     clips = {}
     for mode in ("stream", "seek"):
         RecordingClassifier.seen = []
-        _run(game, classifier_backend="test-recording", classifier_frames=mode)
+        with registered(RecordingClassifier):
+            _run(game, {"classifier.backend": "test-recording", "classifier.frames": mode})
         clips[mode] = RecordingClassifier.seen
     assert len(clips["stream"]) == len(clips["seek"]) == 3
     for a, b in zip(clips["stream"], clips["seek"]):
@@ -198,10 +195,10 @@ def test_stream_windows_hold_the_frames_a_seek_would(game):
 
 def test_evaluate_video_writes_json_and_markdown_with_the_config(game, tmp_path):
     video, annotation = game
-    report, written = evaluate_video(video, annotation, FAST.with_overrides({"gt_pose_dropout": 1.0}), tmp_path,
+    report, written = evaluate_video(video, annotation, FAST.with_overrides({"pose.gt_dropout": 1.0}), tmp_path,
                                      progress=False)
     saved = json.loads((tmp_path / "pipeline_eval.json").read_text())
-    assert saved["config"]["gt_pose_dropout"] == 1.0
+    assert saved["config"]["pose"]["gt_dropout"] == 1.0
     assert [r["tolerance_s"] for r in saved["by_tolerance"]] == [1.0, 2.0, 5.0]
     md = (tmp_path / "pipeline_eval.md").read_text()
     assert "| pose/kinematics | 3 | 1.000 |" in md
@@ -210,21 +207,20 @@ def test_evaluate_video_writes_json_and_markdown_with_the_config(game, tmp_path)
 def test_background_inference_gives_the_same_decisions_as_inline(game):
     # Batches of 1 so the stream has several batches in flight over the game, not one at the end.
     video, annotation = game
-    base = {"classifier_backend": "untrained", "classifier_min_score": 0.0, "classifier_batch": 1}
-    inline = _run(game, **base, classifier_overlap=False)
-    overlapped = _run(game, **base, classifier_overlap=True)
+    base = {"classifier.backend": "untrained", "classifier.min_score": 0.0, "classifier.batch": 1}
+    inline = _run(game, {**base, "classifier.overlap": False})
+    overlapped = _run(game, {**base, "classifier.overlap": True})
     assert len(inline.trace.classifications) == 3
     assert overlapped.trace.classifications == inline.trace.classifications
     assert [h.to_dict() for h in overlapped.highlights] == [h.to_dict() for h in inline.highlights]
 
 
 def test_background_inference_failure_surfaces_in_the_run(game):
-    @register
     class FailingClassifier(ClassifierStage):
         backend = "test-failing"
 
         def predict(self, clips):
             raise RuntimeError("network exploded")
 
-    with pytest.raises(RuntimeError, match="network exploded"):
-        _run(game, classifier_backend="test-failing")
+    with registered(FailingClassifier), pytest.raises(RuntimeError, match="network exploded"):
+        _run(game, {"classifier.backend": "test-failing"})

@@ -19,7 +19,6 @@ from highlights.train import TrainConfig, fit
 from highlights.train.data import CachedClipDataset, balanced_class_weights
 from highlights.train.errors import RunFolderError
 
-from model_fixtures import one_torch_thread  # noqa: F401 (autouse fixture)
 from train_fixtures import make_colour_dataset, tiny_config
 
 

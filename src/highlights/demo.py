@@ -45,10 +45,11 @@ SIZES: dict[str, DemoSize] = {
 # On synthetic footage, person detection and pose read the generator's ground truth (with a
 # little noise): MediaPipe's BlazePose is the backend for real footage, and it finds no person
 # in drawn figures.
-SYNTHETIC_STAGE_FLAGS = ["detection_backend=gt", "pose_backend=gt", "gt_pose_noise_px=2.0"]
+SYNTHETIC_STAGE_FLAGS = ["detection.backend=gt", "pose.backend=gt", "pose.gt_noise_px=2.0"]
 
 # The one-at-a-time ablation the demo runs: four changes a user might try at once.
-DEMO_ABLATION_CHANGES = ["kinematics_smooth_frames=3", "classifier_min_score=0.3", "nms_iou=0.6", "min_length_s=5"]
+DEMO_ABLATION_CHANGES = ["kinematics.smooth_frames=3", "classifier.min_score=0.3", "merge.nms_iou=0.6",
+                         "merge.min_length_s=5"]
 
 MARKER_DIR = ".steps"
 
@@ -129,9 +130,10 @@ def _is_demo_folder(out: Path) -> bool:
     return (out / MARKER_DIR).is_dir()
 
 
-def run_demo(out: Path, *, size: str = "default", fresh: bool = False,
-             run_cli: Callable[[list[str]], int] | None = None, console: Console | None = None) -> dict[str, Path]:
-    """Runs every step not already done in `out`; returns the files worth opening."""
+def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "default", fresh: bool = False,
+             console: Console | None = None) -> dict[str, Path]:
+    """Runs every step not already done in `out` through `run_cli` (one `highlights ...` command
+    line in, its exit status out: the CLI passes itself); returns the files worth opening."""
     console = console or Console()
     if size not in SIZES:
         raise DemoError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
@@ -143,7 +145,6 @@ def run_demo(out: Path, *, size: str = "default", fresh: bool = False,
     if out.exists() and any(out.iterdir()) and not _is_demo_folder(out):
         raise DemoError(f"{out}: exists and is not a demo folder; choose another --out")
     (out / MARKER_DIR).mkdir(parents=True, exist_ok=True)
-    run_cli = run_cli or _run_in_process
     chosen = SIZES[size]
     steps, outputs = plan(out, chosen)
     console.print(Rule(f"highlights demo ({chosen.name} size) -> {out}"))
@@ -180,21 +181,3 @@ def run_demo(out: Path, *, size: str = "default", fresh: bool = False,
         console.print(f"  {name:24s} {path}{state}")
     console.print("Numbers above are on synthetic footage. To use your own footage, see the README.")
     return outputs
-
-
-def _run_in_process(argv: list[str]) -> int:
-    """Runs one `highlights ...` command line through the real CLI; returns its exit code."""
-    import click
-    import typer.main
-
-    from highlights.cli.app import app
-
-    command = typer.main.get_command(app)
-    try:
-        result = command.main(args=argv, prog_name="highlights", standalone_mode=False)
-    except click.exceptions.Exit as stop:
-        return stop.exit_code
-    except click.ClickException as problem:
-        problem.show()
-        return problem.exit_code
-    return result if isinstance(result, int) else 0

@@ -8,7 +8,7 @@ import typer
 
 
 def register(root: typer.Typer) -> None:
-    """Adds `highlights demo` to the root command."""
+    """Adds `highlights demo` to the root command; the demo runs its steps through that command."""
 
     @root.command("demo")
     def demo(
@@ -20,4 +20,20 @@ def register(root: typer.Typer) -> None:
         the highlight pipeline on a game with its evaluation and an ablation."""
         from highlights.demo import run_demo
 
-        run_demo(out, size=size, fresh=fresh)
+        run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv))
+
+
+def _run_in_process(root: typer.Typer, argv: list[str]) -> int:
+    """Runs one `highlights ...` command line through the real CLI; returns its exit code."""
+    import click
+    import typer.main
+
+    command = typer.main.get_command(root)
+    try:
+        result = command.main(args=argv, prog_name="highlights", standalone_mode=False)
+    except click.exceptions.Exit as stop:
+        return stop.exit_code
+    except click.ClickException as problem:
+        problem.show()
+        return problem.exit_code
+    return result if isinstance(result, int) else 0

@@ -14,8 +14,9 @@ app = typer.Typer(no_args_is_help=True)
 console = Console()
 
 CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside)"
-SET_HELP = "Change one config flag, e.g. --set video_mode=false (repeatable)"
-CKPT_HELP = "Trained classifier checkpoint (sets classifier_backend=checkpoint)"
+SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
+            "--set classifier.enabled=false (repeatable; `highlights pipeline config` lists them)")
+CKPT_HELP = "Trained classifier checkpoint (sets classifier.backend=checkpoint)"
 
 
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]]):
@@ -23,7 +24,7 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
 
     cfg = PipelineConfig.load(config_path) if config_path else PipelineConfig()
     if checkpoint is not None:
-        cfg = cfg.with_overrides({"checkpoint": str(checkpoint), "classifier_backend": "checkpoint"})
+        cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
     return cfg.with_overrides(sets or [])
 
 
@@ -229,7 +230,7 @@ def ablate(
     video: Path = typer.Option(..., "--video", help="The game video"),
     annotations: Path = typer.Option(..., "--annotations", help="The game's annotation"),
     out: Path = typer.Option(..., "--out", help="Output folder"),
-    change: list[str] = typer.Option(..., "--change", help="A flag change to test, flag=value (repeatable)"),
+    change: list[str] = typer.Option(..., "--change", help="A change to test, section.field=value (repeatable)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help="The baseline config (" + CONFIG_HELP + ")"),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Change the baseline: " + SET_HELP),

@@ -85,9 +85,9 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
 
         changes = parse_assignments(changes)
     if not changes:
-        raise ConfigError("an ablation needs at least one flag to change (flag=value)")
+        raise ConfigError("an ablation needs at least one setting to change (section.field=value)")
     for k, v in changes.items():
-        if getattr(base, k, object()) == v:
+        if base.with_overrides({k: v}) == base:
             raise ConfigError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
     configs = [(name, kind, ch, base.with_overrides(ch)) for name, kind, ch in ablation_plan(changes)]
     cache = {} if cache is None else cache

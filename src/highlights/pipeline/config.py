@@ -1,154 +1,197 @@
-"""The pipeline's configuration: one typed record of every stage switch, backend and threshold.
+"""The pipeline's configuration: one frozen section per stage, each backend reading its stage's section.
 
 Every result file (highlights.json, pipeline_eval.json, ablation.json) carries `to_dict()` of the
-config that made it, and any field can be changed by name (`--set video_mode=false`), which is
-what the one-at-a-time ablation flips.
+config that made it. Any field is changed by its dotted name (`--set kinematics.smooth_frames=3`,
+`--set classifier.enabled=false`), which is also what the one-at-a-time ablation flips. Files
+written before the sections existed use flat names (`kinematics_smooth_frames`, `classifier`);
+they still load, with one deprecation line naming the new keys.
+
+Building a config imports no backend: the backend names are checked against the registry (which
+loads the backend modules, which import their heavy libraries only when a stage is built).
 """
 
 from __future__ import annotations
 
 import json
+import sys
 import typing
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import highlights.pipeline.stages  # noqa: F401 (registers the backends whose names are checked here)
 from highlights.errors import ConfigError, MissingFileError
 
-# The stages in the order a frame or candidate meets them. Each has an on/off flag of the same name.
+# The stages in the order a frame or candidate meets them; each is a section with `enabled` and `backend`.
 STAGES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier", "merge")
-
+SECTIONS: tuple[str, ...] = ("analysis", *STAGES)
 
 
 @dataclass(frozen=True)
-class PipelineConfig:
-    """All pipeline settings. A stage switched off passes its input through unchanged."""
+class AnalysisConfig:
+    """The one decoding pass: the cheap stages and the classifier windows share this stream."""
 
-    # -- the one decoding pass: cheap stages and classifier windows share this stream
-    analysis_fps: float = 10.0
-    analysis_short_side: int = 180
-    # swscale filter for that downscale: AREA averages what each output pixel covers (no
-    # aliasing) and is ~2x faster than PyAV's default filter at 720p -> 180p on this CPU.
-    analysis_interpolation: str = "AREA"
+    fps: float = 10.0
+    short_side: int = 180
+    # swscale filter for that downscale: AREA averages what each output pixel covers (no aliasing);
+    # bench/bench_decode.py measures it against the others.
+    interpolation: str = "AREA"
+    buffer_s: float = 16.0  # frames kept for classifier windows; bounds memory
+    gt_path: str | None = None  # ground truth for the gt backends; default NAME.gt.jsonl beside NAME.mp4
 
-    # -- candidate windows: scene cuts + motion energy
-    candidates: bool = True
-    candidates_backend: str = "motion"  # motion | dense (fixed windows everywhere)
+
+@dataclass(frozen=True)
+class CandidatesConfig:
+    """Candidate windows: scene cuts + motion energy (`motion`), or fixed windows everywhere (`dense`)."""
+
+    enabled: bool = True  # off = dense windows: everything is a candidate
+    backend: str = "motion"
     motion_threshold: float = 0.3  # % of pixels changed since the last analysis frame to be "active"
     scene_cut_threshold: float = 0.5  # histogram distance (0..1) above which a frame starts a new shot
-    candidate_gap_s: float = 1.0  # quiet time that closes a candidate window
-    candidate_pad_s: float = 1.0  # context kept on each side of the active span
-    candidate_max_s: float = 10.0  # longer activity is split, so memory and latency stay bounded
-    dense_window_s: float = 4.0  # window length when candidates_backend=dense or candidates=false
+    gap_s: float = 1.0  # quiet time that closes a candidate window
+    pad_s: float = 1.0  # context kept on each side of the active span
+    max_s: float = 10.0  # longer activity is split, so memory and latency stay bounded
+    dense_window_s: float = 4.0  # window length of the dense backend (and of candidates off)
     active_frames_only: bool = True  # run detection/pose only on frames inside motion activity
 
-    # -- person detection
-    detection: bool = True
-    detection_backend: str = "mediapipe"  # mediapipe | gt | local
-    detector_path: str | None = None  # TorchScript (.pt/.ts) or ONNX (.onnx) file for backend=local
-    detector_person_class: int = 0
-    detection_min_score: float = 0.5
 
-    # -- pose estimation
-    pose: bool = True
-    pose_backend: str = "mediapipe"  # mediapipe | gt
-    video_mode: bool = True  # MediaPipe tracking across frames (VIDEO) vs per-frame (IMAGE)
-    mediapipe_model_complexity: int = 1  # only 1 ships inside the wheel
-    pose_min_visibility: float = 0.5
-    pose_min_keypoints: int = 8  # visible keypoints for a pose to count
-
-    # -- ground-truth backends (synthetic games: NAME.gt.jsonl)
-    gt_path: str | None = None  # default: NAME.gt.jsonl beside NAME.mp4
-    gt_detection_dropout: float = 0.0
-    gt_detection_noise: float = 0.0  # box jitter, fraction of box size
-    gt_pose_dropout: float = 0.0
-    gt_pose_noise_px: float = 0.0
+@dataclass(frozen=True)
+class DetectionConfig:
+    enabled: bool = True
+    backend: str = "mediapipe"  # mediapipe | gt | local
+    min_score: float = 0.5
+    detector_path: str | None = None  # local: a TorchScript (.pt/.ts) or ONNX (.onnx) file
+    person_class: int = 0  # local: the detector's class index of a person
+    gt_dropout: float = 0.0  # gt: share of persons missed
+    gt_noise: float = 0.0  # gt: box jitter, fraction of box size
     gt_seed: int = 0
 
-    # -- kinematics (speeds in body heights per second)
-    kinematics: bool = True
-    kinematics_backend: str = "joints"
-    # Limb speeds relative to the body's centre. A jog's ankles peak near 2.5, a shot's far above.
+
+@dataclass(frozen=True)
+class PoseConfig:
+    enabled: bool = True
+    backend: str = "mediapipe"  # mediapipe | gt
+    video_mode: bool = True  # mediapipe: tracking across frames (VIDEO) vs per-frame (IMAGE)
+    mediapipe_model_complexity: int = 1  # only 1 ships inside the wheel
+    min_visibility: float = 0.5
+    min_keypoints: int = 8  # visible keypoints for a pose to count
+    gt_dropout: float = 0.0  # gt: share of poses missed
+    gt_noise_px: float = 0.0  # gt: keypoint jitter in pixels
+    gt_seed: int = 0
+
+
+@dataclass(frozen=True)
+class KinematicsConfig:
+    """Speeds in body heights per second, measured relative to the body's centre."""
+
+    enabled: bool = True
+    backend: str = "joints"
+    # A jog's ankles peak near 2.5, a shot's far above.
     wrist_speed_threshold: float = 2.2
     ankle_speed_threshold: float = 3.0
     hip_rise_threshold: float = 0.12  # body heights
     arm_extension_threshold: float = 0.15  # wrist above shoulder, body heights
     trigger_nms_s: float = 1.0  # at most half a classifier window: a dropped trigger lies inside a kept one's window
-    kinematics_smooth_frames: int = 1  # >1 averages positions; it also flattens fast peaks at low fps
-    kinematics_max_tracks: int = 0  # watch only the N largest people in a window (0: everyone)
+    smooth_frames: int = 1  # >1 averages positions; it also flattens fast peaks at low fps
+    max_tracks: int = 0  # watch only the N largest people in a window (0: everyone)
 
-    # -- clip classification
-    classifier: bool = True
-    classifier_backend: str = "checkpoint"  # checkpoint | untrained | oracle
+
+@dataclass(frozen=True)
+class ClassifierConfig:
+    enabled: bool = True
+    backend: str = "checkpoint"  # checkpoint | untrained | oracle
     checkpoint: str | None = None
-    classifier_window_s: float = 2.0
-    classifier_stride_s: float = 1.0  # window spacing inside a candidate with no kinematic key
-    classifier_min_score: float = 0.5
-    classifier_batch: int = 8
-    classifier_int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it
-    # Run the network on a background thread while decoding goes on. On 2 cores it wins, if
-    # narrowly (bench/bench_pipeline.py: median 25.3 vs 26.6 s int8, 45.7 vs 49.6 s fp32 on a
-    # 5-minute 720p game); the decisions are the same either way.
-    classifier_overlap: bool = True
-    classifier_frames: str = "stream"  # stream (ring buffer) | seek (read_clip per window: the slow reference)
-    untrained_width: float = 0.25  # untrained backend: 1.0 with depth 2 is the full R(2+1)D-18's cost
+    window_s: float = 2.0
+    stride_s: float = 1.0  # window spacing inside a candidate with no kinematic key
+    min_score: float = 0.5
+    batch: int = 8
+    int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it
+    # Run the network on a background thread while decoding goes on; bench/bench_pipeline.py
+    # measures both ways. The decisions are the same either way.
+    overlap: bool = True
+    frames: str = "stream"  # stream (ring buffer) | seek (read_clip per window: the slow reference)
+    untrained_width: float = 0.25  # untrained: 1.0 with depth 2 is the full R(2+1)D-18's cost
     untrained_depth: int = 1
-    oracle_accuracy: float = 1.0  # oracle backend: share of events it labels right
+    oracle_accuracy: float = 1.0  # oracle: share of events it labels right
+    oracle_seed: int = 0  # oracle: which events it gets wrong
 
-    # -- merge: temporal NMS, padding, length limits
-    merge: bool = True
-    merge_backend: str = "temporal_nms"
+
+@dataclass(frozen=True)
+class MergeConfig:
+    """Temporal NMS, padding and length limits."""
+
+    enabled: bool = True
+    backend: str = "temporal_nms"
     nms_iou: float = 0.3
     pad_before_s: float = 1.0
     pad_after_s: float = 1.5
     min_length_s: float = 3.0
     max_length_s: float = 12.0
 
-    # -- streaming
-    buffer_s: float = 16.0  # frames kept for classifier windows; bounds memory
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    """All pipeline settings, a section per stage. A stage switched off passes its input through."""
+
+    analysis: AnalysisConfig = field(default_factory=AnalysisConfig)
+    candidates: CandidatesConfig = field(default_factory=CandidatesConfig)
+    detection: DetectionConfig = field(default_factory=DetectionConfig)
+    pose: PoseConfig = field(default_factory=PoseConfig)
+    kinematics: KinematicsConfig = field(default_factory=KinematicsConfig)
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+    merge: MergeConfig = field(default_factory=MergeConfig)
 
     def __post_init__(self) -> None:
-        from highlights.pipeline.stage import registered_backends
-
-        for stage in STAGES:
-            value, names = getattr(self, f"{stage}_backend"), registered_backends(stage)
-            if value not in names:
-                raise ConfigError(f"{stage}_backend={value!r}: choose one of {', '.join(names)}")
-        if self.classifier_frames not in ("stream", "seek"):
-            raise ConfigError(f"classifier_frames={self.classifier_frames!r}: choose stream or seek")
+        from highlights.pipeline.registry import registered_backends
         from highlights.video.reader import SCALE_FILTERS
 
-        if self.analysis_interpolation not in SCALE_FILTERS:
-            raise ConfigError(f"analysis_interpolation={self.analysis_interpolation!r}: choose one of "
-                             f"{', '.join(SCALE_FILTERS)}")
-        if self.analysis_fps <= 0 or self.analysis_short_side < 16:
-            raise ConfigError("analysis_fps must be > 0 and analysis_short_side >= 16")
-        if self.min_length_s > self.max_length_s:
-            raise ConfigError(f"min_length_s={self.min_length_s} > max_length_s={self.max_length_s}")
-        if self.buffer_s < self.longest_window_span_s():
+        for stage in STAGES:
+            value, names = self.section(stage).backend, registered_backends(stage)
+            if value not in names:
+                raise ConfigError(f"{stage}.backend={value!r}: choose one of {', '.join(names)}")
+        if self.classifier.frames not in ("stream", "seek"):
+            raise ConfigError(f"classifier.frames={self.classifier.frames!r}: choose stream or seek")
+        if self.analysis.interpolation not in SCALE_FILTERS:
+            raise ConfigError(f"analysis.interpolation={self.analysis.interpolation!r}: choose one of "
+                              f"{', '.join(SCALE_FILTERS)}")
+        if self.analysis.fps <= 0 or self.analysis.short_side < 16:
+            raise ConfigError("analysis.fps must be > 0 and analysis.short_side >= 16")
+        if self.merge.min_length_s > self.merge.max_length_s:
+            raise ConfigError(f"merge.min_length_s={self.merge.min_length_s} > "
+                              f"merge.max_length_s={self.merge.max_length_s}")
+        if self.analysis.buffer_s < self.longest_window_span_s():
             raise ConfigError(
-                f"buffer_s={self.buffer_s} cannot hold a whole candidate window "
+                f"analysis.buffer_s={self.analysis.buffer_s} cannot hold a whole candidate window "
                 f"(needs >= {self.longest_window_span_s():g} s)")
+
+    def section(self, name: str):
+        if name not in SECTIONS:
+            raise ConfigError(f"unknown pipeline config section {name!r} (sections: {', '.join(SECTIONS)})")
+        return getattr(self, name)
 
     def longest_window_span_s(self) -> float:
         """The longest stretch of frames a candidate can need at once: its span plus a
         classifier window on each side, plus one frame of slack."""
-        span = max(self.candidate_max_s + 2 * self.candidate_pad_s, self.dense_window_s)
-        return span + self.classifier_window_s + 2.0 / self.analysis_fps
+        span = max(self.candidates.max_s + 2 * self.candidates.pad_s, self.candidates.dense_window_s)
+        return span + self.classifier.window_s + 2.0 / self.analysis.fps
 
     def enabled(self, stage: str) -> bool:
-        return bool(getattr(self, stage))
+        return bool(self.section(stage).enabled)
+
+    def get(self, key: str) -> Any:
+        """A value by its dotted name, e.g. `get("merge.nms_iou")`."""
+        section, name = _split_key(key)
+        return getattr(self.section(section), name)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "PipelineConfig":
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ConfigError(f"unknown pipeline config field(s): {', '.join(unknown)}")
-        return cls(**{k: _coerce(k, v) for k, v in data.items()})
+    def from_dict(cls, data: dict[str, Any], *, source: str = "config") -> "PipelineConfig":
+        """From `to_dict()` output; a flat dict of the old field names loads too (with a deprecation line)."""
+        if not isinstance(data, dict):
+            raise ConfigError(f"{source}: expected a JSON object of pipeline settings")
+        return cls().with_overrides(flatten(data, source=source))
 
     @classmethod
     def load(cls, path: str | Path) -> "PipelineConfig":
@@ -164,46 +207,126 @@ class PipelineConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a JSON object of pipeline settings")
         data = data.get("config", data)  # a result file's embedded config works too
-        return cls.from_dict(data)
+        return cls.from_dict(data, source=str(path))
 
     def with_overrides(self, overrides: dict[str, Any] | list[str] | None) -> "PipelineConfig":
-        """A copy with fields changed: a dict, or `flag=value` strings as typed on the command line."""
+        """A copy with fields changed: a dict of dotted keys, or `section.field=value` strings as
+        typed on the command line."""
         if not overrides:
             return self
         if not isinstance(overrides, dict):
             overrides = parse_assignments(overrides)
-        known = {f.name for f in fields(self)}
-        for key in overrides:
-            if key not in known:
-                raise ConfigError(f"unknown pipeline flag {key!r}")
-        return replace(self, **{k: _coerce(k, v) for k, v in overrides.items()})
+        changes: dict[str, dict[str, Any]] = {}
+        for key, value in _modernise(overrides).items():
+            section, name = _split_key(key)
+            changes.setdefault(section, {})[name] = _coerce(key, value)
+        return replace(self, **{s: replace(self.section(s), **c) for s, c in changes.items()})
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
-    """`["video_mode=false", "nms_iou=0.5"]` -> typed dict (types from the dataclass fields)."""
+    """`["merge.enabled=false", "merge.nms_iou=0.5"]` -> dict (typed later, by the field's type)."""
     out: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
-            raise ConfigError(f"{item!r}: expected flag=value")
+            raise ConfigError(f"{item!r}: expected section.field=value")
         key, value = item.split("=", 1)
-        out[key.strip()] = _coerce(key.strip(), value.strip())
+        out[key.strip()] = value.strip()
     return out
 
 
-_HINTS = typing.get_type_hints(PipelineConfig)
+def flatten(data: dict[str, Any], *, source: str = "config") -> dict[str, Any]:
+    """`{"merge": {"nms_iou": 0.3}}` -> `{"merge.nms_iou": 0.3}`; flat (old) keys pass through."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in SECTIONS and isinstance(value, dict):
+            out.update({f"{key}.{name}": v for name, v in value.items()})
+        else:
+            out[key] = value
+    return out
 
 
-def _coerce(name: str, value: Any) -> Any:
+_SECTION_TYPES: dict[str, type] = {f.name: typing.get_type_hints(PipelineConfig)[f.name] for f in fields(PipelineConfig)}
+_HINTS: dict[str, Any] = {f"{s}.{name}": hint for s, cls in _SECTION_TYPES.items()
+                          for name, hint in typing.get_type_hints(cls).items()}
+
+# The flat field names of the configs written before the sections: old name -> new dotted name(s).
+LEGACY_KEYS: dict[str, tuple[str, ...]] = {
+    "analysis_fps": ("analysis.fps",), "analysis_short_side": ("analysis.short_side",),
+    "analysis_interpolation": ("analysis.interpolation",), "buffer_s": ("analysis.buffer_s",),
+    "gt_path": ("analysis.gt_path",),
+    "candidates": ("candidates.enabled",), "candidates_backend": ("candidates.backend",),
+    "motion_threshold": ("candidates.motion_threshold",),
+    "scene_cut_threshold": ("candidates.scene_cut_threshold",), "candidate_gap_s": ("candidates.gap_s",),
+    "candidate_pad_s": ("candidates.pad_s",), "candidate_max_s": ("candidates.max_s",),
+    "dense_window_s": ("candidates.dense_window_s",), "active_frames_only": ("candidates.active_frames_only",),
+    "detection": ("detection.enabled",), "detection_backend": ("detection.backend",),
+    "detector_path": ("detection.detector_path",), "detector_person_class": ("detection.person_class",),
+    "detection_min_score": ("detection.min_score",), "gt_detection_dropout": ("detection.gt_dropout",),
+    "gt_detection_noise": ("detection.gt_noise",),
+    "pose": ("pose.enabled",), "pose_backend": ("pose.backend",), "video_mode": ("pose.video_mode",),
+    "mediapipe_model_complexity": ("pose.mediapipe_model_complexity",),
+    "pose_min_visibility": ("pose.min_visibility",), "pose_min_keypoints": ("pose.min_keypoints",),
+    "gt_pose_dropout": ("pose.gt_dropout",), "gt_pose_noise_px": ("pose.gt_noise_px",),
+    "gt_seed": ("detection.gt_seed", "pose.gt_seed", "classifier.oracle_seed"),
+    "kinematics": ("kinematics.enabled",), "kinematics_backend": ("kinematics.backend",),
+    "wrist_speed_threshold": ("kinematics.wrist_speed_threshold",),
+    "ankle_speed_threshold": ("kinematics.ankle_speed_threshold",),
+    "hip_rise_threshold": ("kinematics.hip_rise_threshold",),
+    "arm_extension_threshold": ("kinematics.arm_extension_threshold",),
+    "trigger_nms_s": ("kinematics.trigger_nms_s",), "kinematics_smooth_frames": ("kinematics.smooth_frames",),
+    "kinematics_max_tracks": ("kinematics.max_tracks",),
+    "classifier": ("classifier.enabled",), "classifier_backend": ("classifier.backend",),
+    "checkpoint": ("classifier.checkpoint",), "classifier_window_s": ("classifier.window_s",),
+    "classifier_stride_s": ("classifier.stride_s",), "classifier_min_score": ("classifier.min_score",),
+    "classifier_batch": ("classifier.batch",), "classifier_int8": ("classifier.int8",),
+    "classifier_overlap": ("classifier.overlap",), "classifier_frames": ("classifier.frames",),
+    "untrained_width": ("classifier.untrained_width",), "untrained_depth": ("classifier.untrained_depth",),
+    "oracle_accuracy": ("classifier.oracle_accuracy",),
+    "merge": ("merge.enabled",), "merge_backend": ("merge.backend",), "nms_iou": ("merge.nms_iou",),
+    "pad_before_s": ("merge.pad_before_s",), "pad_after_s": ("merge.pad_after_s",),
+    "min_length_s": ("merge.min_length_s",), "max_length_s": ("merge.max_length_s",),
+}
+
+
+def _modernise(overrides: dict[str, Any]) -> dict[str, Any]:
+    """Dotted keys as they are; old flat keys renamed, with one deprecation line for the lot."""
+    out: dict[str, Any] = {}
+    renamed: list[str] = []
+    for key, value in overrides.items():
+        key = str(key).strip()
+        if "." not in key and key in LEGACY_KEYS:
+            new = LEGACY_KEYS[key]
+            renamed.append(f"{key} -> {', '.join(new)}")
+            out.update({n: value for n in new})
+        else:
+            out[key] = value
+    if renamed:
+        print(f"deprecated: flat pipeline config keys; use the dotted names ({'; '.join(renamed)})",
+              file=sys.stderr)
+    return out
+
+
+def _split_key(key: str) -> tuple[str, str]:
+    if key not in _HINTS:
+        section = key.split(".", 1)[0]
+        if "." in key and section in SECTIONS:
+            known = ", ".join(f.name for f in fields(_SECTION_TYPES[section]))
+            raise ConfigError(f"unknown pipeline setting {key!r} (the {section} section has: {known})")
+        raise ConfigError(f"unknown pipeline setting {key!r} (settings are section.field, sections: "
+                          f"{', '.join(SECTIONS)}; `highlights pipeline config` lists them all)")
+    section, name = key.split(".", 1)
+    return section, name
+
+
+def _coerce(key: str, value: Any) -> Any:
     """Turn a JSON or command-line value into the field's declared type, with a clear error."""
-    if name not in _HINTS:
-        raise ConfigError(f"unknown pipeline flag {name!r}")
-    hint = _HINTS[name]
+    hint = _HINTS[key]
     optional = type(None) in typing.get_args(hint)
     base = next((a for a in typing.get_args(hint) if a is not type(None)), hint)
     if value is None or (optional and isinstance(value, str) and value.lower() in ("none", "null", "")):
         if optional:
             return None
-        raise ConfigError(f"{name}: a value is required")
+        raise ConfigError(f"{key}: a value is required")
     try:
         if base is bool:
             if isinstance(value, bool):
@@ -222,4 +345,4 @@ def _coerce(name: str, value: Any) -> Any:
             return float(value)
         return str(value)
     except (TypeError, ValueError):
-        raise ConfigError(f"{name}={value!r}: expected {base.__name__}") from None
+        raise ConfigError(f"{key}={value!r}: expected {base.__name__}") from None

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from highlights.pipeline.ring import TimeRing
-from highlights.pipeline.stage import FrameRecord
+from highlights.pipeline.records import FrameRecord
 from highlights.pipeline.trace import StageTrace
 
 if TYPE_CHECKING:

@@ -130,22 +130,22 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
     """(cause, detail): the first enabled stage at which this event's evidence disappears."""
     start, end, key = float(event.start_s), float(event.end_s), float(event.key_s)
     frames = trace.frames_between(start, end)
-    if config.candidates:
+    if config.candidates.enabled:
         windows = [w for w in trace.windows if w["start_s"] <= end and w["end_s"] >= start]
         if not windows:
             return "candidates", "no candidate window overlaps the event"
-        if config.active_frames_only and not frames["active"].any():
+        if config.candidates.active_frames_only and not frames["active"].any():
             return "candidates", "no active (moving) frame during the event"
-    if config.detection and not (frames["persons"] > 0).any():
+    if config.detection.enabled and not (frames["persons"] > 0).any():
         return "detection", f"no person in {len(frames['time'])} analysis frames of the event"
-    if config.pose and not (frames["pose_ok"] > 0).any():
+    if config.pose.enabled and not (frames["pose_ok"] > 0).any():
         return "pose", "no usable pose during the event"
-    if config.kinematics:
-        if config.pose:
+    if config.kinematics.enabled:
+        if config.pose.enabled:
             fired = [t for t in trace.triggers if t.get("trigger") and abs(t["key_s"] - key) <= tolerance_s]
             if not fired:
                 return "kinematics", f"no trigger within {tolerance_s:g} s of the key moment"
-    if config.classifier:
+    if config.classifier.enabled:
         near = [c for c in trace.classifications if abs(_window_key(c) - key) <= tolerance_s]
         right = [c for c in near if c["accepted"] and c["label"] == event.label]
         if not right:
@@ -158,8 +158,8 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
             best = max(near, key=lambda c: c["score"])
             return "classifier_none", f"best window said {best['label']} ({best['score']:.2f})"
     survived = [h for h in before_merge if abs(_key(h) - key) <= tolerance_s
-                and (h.label == event.label or not config.classifier)]
-    if survived and config.merge:
+                and (h.label == event.label or not config.classifier.enabled)]
+    if survived and config.merge.enabled:
         return "merge", "a correct detection existed before merge"
     return "matching", "a detection existed but the one-to-one matching gave it to another event"
 

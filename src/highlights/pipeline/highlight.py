@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+from highlights.pipeline.labels import UNLABELLED, sport_of
+from highlights.pipeline.records import Candidate
 
 
 @dataclass
@@ -29,6 +33,14 @@ class Highlight:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_candidate(cls, c: Candidate) -> "Highlight":
+        """The highlight a finished candidate becomes: times to the millisecond, an unlabelled
+        candidate called a generic highlight."""
+        return cls(start_s=round(c.start_s, 3), end_s=round(c.end_s, 3), label=c.label or UNLABELLED,
+                   sport=c.sport or sport_of(c.label), score=round(float(c.score), 4),
+                   key_s=round(c.centre_s, 3), evidence=deepcopy(c.evidence))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Highlight":

@@ -9,21 +9,20 @@ the player's size in the frame. Wrist and ankle speeds are measured relative to 
 (shoulders and hips): a camera pan, or a player running across the frame, moves every joint in the
 image alike and is no swing or kick. Every local peak above its threshold counts (not only a
 track's largest in the window), so a window holding a jog and then a shot keys on both, and the
-classifier decides. The signal functions are pure (arrays in, arrays out); the stage gathers each
-track's keypoints over a candidate window and turns peaks into keyed candidates.
+classifier decides. The signal functions here are pure (arrays in, arrays out); the `joints`
+backend (`stages/joint_kinematics.py`) gathers each track's keypoints over a candidate window and
+turns peaks into keyed candidates.
 """
 
 from __future__ import annotations
 
 import warnings
 from collections import defaultdict
-from copy import deepcopy
 from dataclasses import dataclass
 
 import numpy as np
 
-from highlights.pipeline.labels import sport_of
-from highlights.pipeline.stage import Candidate, FrameRecord, Stage, register
+from highlights.pipeline.records import FrameRecord
 
 # COCO keypoint indices.
 L_SHOULDER, R_SHOULDER, L_WRIST, R_WRIST = 5, 6, 9, 10
@@ -118,9 +117,10 @@ def peaks_above(times: np.ndarray, signal: np.ndarray, threshold: float, min_gap
 
 
 def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, track=None) -> list[Trigger]:
-    """Triggers of one track. `kp`: (T, 17, 3) keypoints with NaN x/y where not visible."""
+    """Triggers of one track. `kp`: (T, 17, 3) keypoints with NaN x/y where not visible;
+    `config`: the kinematics section (thresholds, `smooth_frames`, `trigger_nms_s`)."""
     cfg = config
-    xy = smooth(kp[:, :, :2].astype(np.float64), cfg.kinematics_smooth_frames)
+    xy = smooth(kp[:, :, :2].astype(np.float64), cfg.smooth_frames)
     limbs = xy - body_centre(xy)[:, None, :]
     out: list[Trigger] = []
     with warnings.catch_warnings():
@@ -205,49 +205,3 @@ def prominent(tracks: dict, max_tracks: int) -> dict:
         return tracks
     order = sorted(tracks, key=lambda k: -tracks[k][2])[:max_tracks]
     return {k: tracks[k] for k in order}
-
-
-@register
-class JointKinematics(Stage):
-    name = "kinematics"
-    backend = "joints"
-    config_fields = ("wrist_speed_threshold", "ankle_speed_threshold", "hip_rise_threshold",
-                     "arm_extension_threshold", "trigger_nms_s", "kinematics_smooth_frames", "kinematics_max_tracks",
-                     "pose_min_visibility")
-
-    def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
-        out: list[Candidate] = []
-        for cand in candidates:
-            if not self.config.pose:
-                # Nothing to measure without pose: let the window through unkeyed.
-                cand.evidence["kinematics"] = {"skipped": "pose is off"}
-                out.append(cand)
-                continue
-            out.extend(self._keyed(cand))
-        return out
-
-    def _keyed(self, cand: Candidate) -> list[Candidate]:
-        records = self.context.records_between(cand.start_s, cand.end_s)
-        triggers: list[Trigger] = []
-        tracks = tracks_of(records, self.config.pose_min_visibility)
-        for track, (times, kp, height) in prominent(tracks, self.config.kinematics_max_tracks).items():
-            triggers += find_triggers(times, kp, scale=height, config=self.config, track=track)
-        triggers = suppress(triggers, self.config.trigger_nms_s)
-        trace = self.context.trace.triggers
-        if not triggers:
-            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], "trigger": None,
-                          "tracks_with_pose": len(tracks)})
-            return []
-        out = []
-        for trig in triggers:
-            label = TRIGGER_LABEL[trig.kind]
-            ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
-                  "threshold": trig.threshold, "track": str(trig.track)}
-            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
-            half = 0.5 * self.config.classifier_window_s
-            keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
-                              key_s=trig.key_s, label=label, sport=sport_of(label),
-                              score=min(1.0, 0.5 * trig.strength), evidence=deepcopy(cand.evidence))
-            keyed.evidence["kinematics"] = ev
-            out.append(keyed)
-        return out

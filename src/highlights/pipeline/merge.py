@@ -1,6 +1,7 @@
 """Merge: temporal non-maximum suppression, padding, and minimum/maximum highlight length.
 
-Pure functions over (start, end, score, key) segments; the stage wraps them. NMS is class-agnostic:
+Pure functions over (start, end, score, key) segments; the `temporal_nms` backend
+(`stages/temporal_nms.py`) wraps them. NMS is class-agnostic:
 two different actions do not happen in the same second of one game, so overlapping detections
 are one event told twice.
 """
@@ -9,9 +10,7 @@ from __future__ import annotations
 
 from copy import deepcopy
 
-from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.labels import UNLABELLED, sport_of
-from highlights.pipeline.stage import Candidate, Stage, register
+from highlights.pipeline.records import Candidate
 
 
 def temporal_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -56,7 +55,8 @@ def fit_length(start: float, end: float, key: float, *, pad_before: float, pad_a
 
 
 def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> list[Candidate]:
-    """NMS, then padding and length limits; evidence says how many each survivor suppressed."""
+    """NMS, then padding and length limits; evidence says how many each survivor suppressed.
+    `config`: the merge section."""
     segments = [(c.start_s, c.end_s) for c in candidates]
     kept, suppressed = temporal_nms(segments, [c.score for c in candidates], config.nms_iou)
     out = []
@@ -70,20 +70,3 @@ def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> 
         out.append(Candidate(start_s=start, end_s=end, source=c.source, key_s=c.centre_s, label=c.label,
                              sport=c.sport, score=c.score, evidence=ev))
     return sorted(out, key=lambda c: c.start_s)
-
-
-def to_highlight(c: Candidate) -> Highlight:
-    label = c.label or UNLABELLED
-    return Highlight(start_s=round(c.start_s, 3), end_s=round(c.end_s, 3), label=label,
-                     sport=c.sport or sport_of(c.label), score=round(float(c.score), 4),
-                     key_s=round(c.centre_s, 3), evidence=deepcopy(c.evidence))
-
-
-@register
-class TemporalNmsMerge(Stage):
-    name = "merge"
-    backend = "temporal_nms"
-    config_fields = ("nms_iou", "pad_before_s", "pad_after_s", "min_length_s", "max_length_s")
-
-    def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
-        return merge_candidates(candidates, self.config, float(self.context.info.duration_s))

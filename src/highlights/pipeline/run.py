@@ -1,9 +1,9 @@
 """The streaming run: read the video once, in order, and pass it through the stages.
 
-One `iter_frames` pass at `analysis_fps` and `analysis_short_side` feeds the cheap frame stages
-(candidates, then detection and pose on active frames); the same frames, shrunk to the
-classifier's size, go into a ring buffer of `buffer_s` seconds from which 16-frame windows are cut
-around candidates. Finished candidates wait in small queues until the stream has passed the last
+One `iter_frames` pass at `analysis.fps` and `analysis.short_side` feeds the candidate source and
+the frame stages (detection and pose, on active frames); the same frames, shrunk to the
+classifier's size, go into a ring buffer of `analysis.buffer_s` seconds from which classifier
+windows are cut around candidates. Finished candidates wait in small queues until the stream has passed the last
 frame each window stage needs. Nothing grows with the length of the game except the compact trace
 and the list of highlights.
 """
@@ -17,15 +17,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import cv2
 import numpy as np
 
 from highlights.pipeline.config import STAGES, PipelineConfig
 from highlights.pipeline.context import RunContext, default_gt_path
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.merge import to_highlight
+from highlights.pipeline.records import Candidate, FrameRecord
+from highlights.pipeline.registry import stage_class
 from highlights.pipeline.ring import TimeRing
-from highlights.pipeline.stage import Candidate, FrameRecord, Stage, stage_class
+from highlights.pipeline.roles import CandidateSource, FrameStage, Merger, Stage, WindowStage
 from highlights.pipeline.trace import StageTrace
 
 RESULT_FORMAT = "highlights.pipeline/1"
@@ -60,11 +60,11 @@ def build_stages(config: PipelineConfig, context: RunContext) -> dict[str, Stage
     """The stage objects of a run. Candidates off = dense windows (everything is a candidate)."""
     stages: dict[str, Stage] = {}
     try:
-        backend = config.candidates_backend if config.candidates else "dense"
+        backend = config.candidates.backend if config.candidates.enabled else "dense"
         stages["candidates"] = stage_class("candidates", backend)(config, context)
         for name in STAGES[1:]:
             if config.enabled(name):
-                stages[name] = stage_class(name, getattr(config, f"{name}_backend"))(config, context)
+                stages[name] = stage_class(name, config.section(name).backend)(config, context)
     except BaseException:
         for stage in stages.values():
             stage.close()
@@ -74,10 +74,10 @@ def build_stages(config: PipelineConfig, context: RunContext) -> dict[str, Stage
 
 def _signatures(config: PipelineConfig, stages: dict[str, Stage], video_path: Path) -> dict[str, tuple]:
     """Cache keys of the frame stages: their own settings plus everything upstream of them."""
-    sig: tuple = ("stream", str(video_path), config.analysis_fps, config.analysis_short_side,
-                  config.analysis_interpolation)
-    if config.active_frames_only:
-        sig += stages["candidates"].cache_key() + (("candidates", config.candidates),)
+    analysis = config.analysis
+    sig: tuple = ("stream", str(video_path), analysis.fps, analysis.short_side, analysis.interpolation)
+    if config.candidates.active_frames_only:
+        sig += stages["candidates"].cache_key() + (("candidates", config.candidates.enabled),)
     out = {}
     for name in FRAME_STAGES:
         if name in stages:
@@ -86,7 +86,7 @@ def _signatures(config: PipelineConfig, stages: dict[str, Stage], video_path: Pa
     return out
 
 
-def _run_frame_stage(stage: Stage, rec: FrameRecord, cache: dict | None, signature: tuple) -> None:
+def _run_frame_stage(stage: FrameStage, rec: FrameRecord, cache: dict | None, signature: tuple) -> None:
     if cache is None or not stage.frame_fields:
         stage.on_frame(rec)
         return
@@ -109,6 +109,8 @@ def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
     h, w = rgb.shape[:2]
     if min(h, w) <= 1.5 * short_side:
         return rgb
+    import cv2
+
     scale = short_side / min(h, w)
     return cv2.resize(rgb, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
 
@@ -124,19 +126,25 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     video_path = Path(video_path)
     info = probe(video_path)
     if gt_path is None:
-        gt_path = config.gt_path or default_gt_path(video_path)
+        gt_path = config.analysis.gt_path or default_gt_path(video_path)
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
                          gt_path=Path(gt_path), cache=cache)
     started = time.perf_counter()
     stages = build_stages(config, context)
     try:
-        classifier = stages.get("classifier")
-        capacity = int(math.ceil(config.buffer_s * config.analysis_fps)) + 2
-        context.records = TimeRing(config.buffer_s, capacity)
-        if classifier is not None and classifier.needs_pixels and config.classifier_frames == "stream":
-            context.frames = TimeRing(config.buffer_s, capacity)
+        source: CandidateSource = stages["candidates"]
+        frame_stages: list[FrameStage] = [stages[n] for n in FRAME_STAGES if n in stages]
+        window_stages: list[WindowStage] = [stages[n] for n in WINDOW_STAGES if n in stages]
+        merger: Merger | None = stages.get("merge")
+        buffer_s = config.analysis.buffer_s
+        capacity = int(math.ceil(buffer_s * config.analysis.fps)) + 2
+        context.records = TimeRing(buffer_s, capacity)
+        # The smallest short side any window stage cuts clips at: frames are kept at that size.
+        pixel_sides = [s for s in (stage.pixels_short_side() for stage in window_stages) if s is not None]
+        keep_side = min(pixel_sides) if pixel_sides else None
+        if keep_side is not None:
+            context.frames = TimeRing(buffer_s, capacity)
         signatures = _signatures(config, stages, video_path)
-        window_stages = [stages[n] for n in WINDOW_STAGES if n in stages]
         queues: list[list[Candidate]] = [[] for _ in window_stages]
         before_merge: list[Candidate] = []
         counts = {"analysis_frames": 0, "frames_through_detection_or_pose": 0}
@@ -153,22 +161,19 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             before_merge.extend(carry)
 
         with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar:
-            for frame in iter_frames(video_path, target_fps=config.analysis_fps,
-                                     max_short_side=config.analysis_short_side,
-                                     interpolation=config.analysis_interpolation):
+            for frame in iter_frames(video_path, target_fps=config.analysis.fps,
+                                     max_short_side=config.analysis.short_side,
+                                     interpolation=config.analysis.interpolation):
                 rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb)
                 counts["analysis_frames"] += 1
                 context.stream_time_s = rec.time_s
-                new = stages["candidates"].on_frame(rec)
-                if rec.active or not config.active_frames_only:
-                    ran = False
-                    for name in FRAME_STAGES:
-                        if name in stages:
-                            _run_frame_stage(stages[name], rec, cache, signatures[name])
-                            ran = True
-                    counts["frames_through_detection_or_pose"] += ran
+                new = source.on_frame(rec)
+                if frame_stages and (rec.active or not config.candidates.active_frames_only):
+                    for stage in frame_stages:
+                        _run_frame_stage(stage, rec, cache, signatures[stage.name])
+                    counts["frames_through_detection_or_pose"] += 1
                 if context.frames is not None:
-                    context.frames.push(rec.time_s, _shrink(frame.rgb, classifier.spec.resize_short_side))
+                    context.frames.push(rec.time_s, _shrink(frame.rgb, keep_side))
                 rec.rgb = None  # pixels live on only in the classifier's ring
                 context.records.push(rec.time_s, rec)
                 context.trace.add_frame(rec.time_s, rec.motion, rec.active,
@@ -179,7 +184,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                     before_merge.extend(new)
                 advance(rec.time_s)
                 bar.update(rec.time_s)
-            tail = stages["candidates"].finish()
+            tail = source.finish()
             if window_stages:
                 queues[0].extend(tail)
             else:
@@ -187,27 +192,29 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             advance(context.stream_time_s, final=True)
 
         context.trace.before_merge = [_brief(c) for c in before_merge]
-        final = stages["merge"].on_candidates(before_merge) if "merge" in stages else before_merge
-        highlights = sorted((to_highlight(c) for c in final), key=lambda h: h.start_s)
+        final = merger.merge(before_merge) if merger is not None else before_merge
+        highlights = sorted((Highlight.from_candidate(c) for c in final), key=lambda h: h.start_s)
+        reports = {name: stage.report() for name, stage in stages.items()}
+        classifier_report = reports.get("classifier", {})
         elapsed = time.perf_counter() - started
         stats = {
             **counts,
             "classifier_windows": len(context.trace.classifications),
             "frame_buffer_capacity": context.frames.capacity if context.frames else 0,
             "frame_buffer_max_frames": context.frames.max_len_seen if context.frames else 0,
-            "classifier_max_waiting_clips": getattr(classifier, "max_waiting_clips", 0),
+            "classifier_max_waiting_clips": classifier_report.get("max_waiting_clips", 0),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
             "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,
         }
         backends = {n: (stages[n].backend if n in stages else "off") for n in STAGES}
-        if not config.candidates:
+        if not config.candidates.enabled:
             backends["candidates"] = "off (dense)"
         return PipelineResult(
             highlights=highlights, config=config, video=asdict(info), backends=backends,
-            inference_backend=getattr(classifier, "inference_backend", "none") if classifier else "none",
+            inference_backend=classifier_report.get("inference_backend", "none"),
             trace=context.trace, stats=stats,
-            before_merge=[to_highlight(c) for c in before_merge])
+            before_merge=[Highlight.from_candidate(c) for c in before_merge])
     finally:
         for stage in stages.values():
             stage.close()

@@ -5,9 +5,20 @@
 
 from highlights.video.errors import VideoError
 from highlights.video.reader import iter_frames, probe, read_clip
-from highlights.video.transforms import clip_to_tensor
 from highlights.video.types import Frame, VideoInfo
 from highlights.video.writer import write_video
+
+
+
+def __getattr__(name: str):
+    # clip_to_tensor needs OpenCV; loaded on first use, so reading video (and building a
+    # pipeline config, which checks the scaling filter's name) does not import cv2.
+    if name == "clip_to_tensor":
+        from highlights.video.transforms import clip_to_tensor
+
+        return clip_to_tensor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Frame",

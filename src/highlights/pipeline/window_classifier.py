@@ -1,17 +1,17 @@
-"""Clip classification of candidate windows: 16 frames spread over a window, at the classifier's size.
+"""Clip classification of candidate windows: what every classifier backend shares.
 
-Backends:
+The backends (`highlights.pipeline.stages`) supply `classes` and `predict`:
 - `checkpoint`: the trained `highlights.model.ClipClassifier` (the real one).
 - `untrained`: a tiny randomly initialised R(2+1)D, for mechanics tests without a checkpoint.
 - `oracle`: reads the annotation's events and answers what a perfect classifier would
   (`oracle_accuracy` < 1 makes it wrong on a fixed share of events); for attribution tests.
 
-A keyed candidate (from kinematics) is classified on one window centred on its key moment; an
+Frames: `spec.num_frames` spread over a window, at the classifier's size. A keyed candidate (from kinematics) is classified on one window centred on its key moment; an
 unkeyed one on windows every `classifier_stride_s` across it, each positive window becoming a
 candidate of its own (merge's NMS then keeps the best). Probabilities are cached per window in
-the run's cache, so an ablation that does not change the classifier or its frames reuses them.
+the run's cache, so an ablation that does not change the classifier's section or the analysis stream reuses them.
 
-With `classifier_overlap` (the default) a network backend runs its batches on one background
+With `classifier.overlap` (the default) a network backend runs its batches on one background
 thread while the main thread goes on decoding: PyTorch releases the interpreter lock inside
 its kernels (and ONNX Runtime runs outside it), so inference partly hides behind decoding
 instead of adding to it. At most one batch is in flight and one waits; a full waiting batch
@@ -24,23 +24,22 @@ from __future__ import annotations
 import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from copy import deepcopy
+from dataclasses import replace
 
 import numpy as np
 
 from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
 from highlights.pipeline.labels import NONE_LABEL, sport_of
+from highlights.pipeline.records import Candidate
 from highlights.pipeline.ring import window_times
-from highlights.pipeline.stage import Candidate, Stage, register
-from highlights.errors import ConfigError
+from highlights.pipeline.roles import WindowStage
 
 
-class ClassifierStage(Stage):
+class ClassifierStage(WindowStage):
     """Shared windowing, batching, caching and decisions; backends supply `classes` and `predict`."""
 
     name = "classifier"
-    config_fields = ("classifier_window_s", "classifier_stride_s", "classifier_min_score",
-                     "classifier_frames", "analysis_fps", "analysis_short_side",
-                     "analysis_interpolation")
+    reads = ("analysis",)  # the frames a window is cut from
     classes: tuple[str, ...] = DEFAULT_CLASSES
     spec: ClipSpec = ClipSpec()
     needs_pixels = True
@@ -59,14 +58,14 @@ class ClassifierStage(Stage):
 
     # -- windows
     def windows_for(self, cand: Candidate) -> list[tuple[float, float]]:
-        w = self.config.classifier_window_s
+        w = self.settings.window_s
         duration = float(self.context.info.duration_s)
         if cand.key_s is not None:
             starts = [cand.key_s - w / 2]
         else:
-            # Windows at most `classifier_stride_s` apart, the first at the start, the last at the end.
+            # Windows at most `stride_s` apart, the first at the start, the last at the end.
             span = max(cand.end_s - cand.start_s - w, 0.0)
-            n = int(np.ceil(span / self.config.classifier_stride_s - 1e-9)) + 1
+            n = int(np.ceil(span / self.settings.stride_s - 1e-9)) + 1
             starts = list(np.linspace(cand.start_s, cand.start_s + span, n)) if n > 1 else [cand.start_s]
         out = []
         for s in starts:
@@ -79,23 +78,37 @@ class ClassifierStage(Stage):
 
     def frames_for(self, start_s: float, end_s: float) -> np.ndarray:
         n = self.spec.num_frames
-        if self.config.classifier_frames == "seek":
+        if self.settings.frames == "seek":
             from highlights.video import read_clip
 
             return read_clip(self.context.video_path, n, start_s=start_s, end_s=end_s)[0]
         ring = self.context.frames
         oldest = ring.oldest_s
-        if oldest is not None and start_s < oldest - 1.5 / self.config.analysis_fps:
-            # The config check on buffer_s makes this unreachable; fail loudly rather than
-            # classify the wrong frames if it ever is not.
+        if oldest is not None and start_s < oldest - 1.5 / self.config.analysis.fps:
+            # The config check on analysis.buffer_s makes this unreachable; fail loudly rather
+            # than classify the wrong frames if it ever is not.
             raise RuntimeError(f"classifier window [{start_s:.2f}, {end_s:.2f}] s is older than the "
-                               f"frame buffer (oldest {oldest:.2f} s); raise buffer_s")
+                               f"frame buffer (oldest {oldest:.2f} s); raise analysis.buffer_s")
         return np.stack(ring.nearest(window_times(start_s, end_s, n)))
 
     # -- the stage
     def _cache_key(self, window: tuple[float, float]) -> tuple:
         return ("classifier-window", str(self.context.video_path), self.cache_key(), self.backend_identity(),
                 window)
+
+    def cache_key(self) -> tuple:
+        # A window's probabilities do not depend on how they are batched or scheduled, nor on the
+        # score a decision needs; an ablation of those reuses them.
+        settings = replace(self.settings, enabled=True, min_score=0.0, batch=1, overlap=False)
+        return (self.name, self.backend, settings) + tuple(self.config.section(s) for s in self.reads)
+
+    def pixels_short_side(self) -> int | None:
+        if not self.needs_pixels or self.settings.frames != "stream":
+            return None
+        return self.spec.resize_short_side
+
+    def report(self) -> dict:
+        return {"inference_backend": self.inference_backend, "max_waiting_clips": self.max_waiting_clips}
 
     def backend_identity(self) -> tuple:
         return (self.backend,)
@@ -114,7 +127,7 @@ class ClassifierStage(Stage):
 
     @property
     def _overlap(self) -> bool:
-        return bool(self.config.classifier_overlap) and self.runs_in_background
+        return bool(self.settings.overlap) and self.runs_in_background
 
     def _cache(self) -> dict:
         if self.context.cache is None:
@@ -131,7 +144,7 @@ class ClassifierStage(Stage):
                     self._waiting_windows[w] = self.frames_for(*w) if self.needs_pixels else None
             self._waiting_candidates.append((cand, windows))
         self.max_waiting_clips = max(self.max_waiting_clips, len(self._waiting_windows))
-        full = len(self._waiting_windows) >= max(1, self.config.classifier_batch)
+        full = len(self._waiting_windows) >= max(1, self.settings.batch)
         if self._overlap:
             self._collect(block=full)
             if self._in_flight is None and self._waiting_windows:
@@ -154,7 +167,7 @@ class ClassifierStage(Stage):
         """Classify every waiting window now, on this thread, `classifier_batch` at a time."""
         cache = self._cache()
         todo = sorted(self._waiting_windows)
-        batch = max(1, self.config.classifier_batch)
+        batch = max(1, self.settings.batch)
         for i in range(0, len(todo), batch):
             chunk = todo[i:i + batch]
             probs = self.predict_windows(chunk, [self._waiting_windows[w] for w in chunk])
@@ -166,7 +179,7 @@ class ClassifierStage(Stage):
         """Hand the waiting windows (up to one batch) to the background thread."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="highlights-classify")
-        todo = sorted(self._waiting_windows)[:max(1, self.config.classifier_batch)]
+        todo = sorted(self._waiting_windows)[:max(1, self.settings.batch)]
         clips = [self._waiting_windows.pop(w) for w in todo]
         self._in_flight = (todo, self._pool.submit(self.predict_windows, todo, clips))
 
@@ -208,7 +221,7 @@ class ClassifierStage(Stage):
     def _decide(self, cand: Candidate, window: tuple[float, float], probs: np.ndarray) -> Candidate | None:
         i = int(np.argmax(probs))
         label, score = self.classes[i], float(probs[i])
-        accepted = label != NONE_LABEL and score >= self.config.classifier_min_score
+        accepted = label != NONE_LABEL and score >= self.settings.min_score
         self.context.trace.classifications.append({
             "window": list(window), "label": label, "score": round(score, 4), "accepted": accepted,
             "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),
@@ -225,105 +238,9 @@ class ClassifierStage(Stage):
                          label=label, sport=sport_of(label), score=score, evidence=ev)
 
 
-def _batch_tensor(clips: list[np.ndarray], spec: ClipSpec):
+def batch_tensor(clips: list[np.ndarray], spec: ClipSpec):
     import torch
 
     from highlights.video import clip_to_tensor
 
     return torch.stack([clip_to_tensor(c, spec, train=False) for c in clips])
-
-
-@register
-class CheckpointClassifier(ClassifierStage):
-    backend = "checkpoint"
-    config_fields = ClassifierStage.config_fields + ("checkpoint", "classifier_int8")
-
-    def __init__(self, config, context) -> None:
-        super().__init__(config, context)
-        if not config.checkpoint:
-            raise ConfigError("classifier_backend=checkpoint needs a checkpoint (--checkpoint FILE), "
-                              "or switch the stage off with --set classifier=false")
-        from highlights.model.process_cache import classifier_for
-
-        # A batch worker keeps one loaded classifier for all its games (process_cache).
-        self._model, self._owns_model = classifier_for(config.checkpoint, int8=config.classifier_int8)
-        self.classes = tuple(self._model.classes)
-        self.spec = self._model.spec
-        self.inference_backend = str(getattr(self._model, "backend", "unknown"))
-
-    def backend_identity(self) -> tuple:
-        return (self.backend, self.inference_backend)
-
-    def predict(self, clips: list[np.ndarray]) -> np.ndarray:
-        return np.asarray(self._model.predict_proba(_batch_tensor(clips, self.spec)))
-
-    def close(self) -> None:
-        super().close()
-        if self._owns_model:
-            self._model.close()
-
-
-@register
-class UntrainedClassifier(ClassifierStage):
-    """A tiny R(2+1)D with fixed random weights: exercises every step of the real path, fast."""
-
-    backend = "untrained"
-    config_fields = ClassifierStage.config_fields + ("untrained_width", "untrained_depth")
-    # channels_last_3d: the same arithmetic in a memory layout oneDNN runs ~1.5x faster on this CPU.
-    inference_backend = "eager-fp32-channels_last_3d"
-
-    def __init__(self, config, context) -> None:
-        super().__init__(config, context)
-        import torch
-
-        from highlights.model.r2plus1d import r2plus1d_18
-
-        torch.manual_seed(0)
-        depth = int(config.untrained_depth)
-        self._model = r2plus1d_18(len(self.classes), width=config.untrained_width, layers=(depth,) * 4).eval()
-        self._model = self._model.to(memory_format=torch.channels_last_3d)
-
-    def predict(self, clips: list[np.ndarray]) -> np.ndarray:
-        import torch
-
-        x = _batch_tensor(clips, self.spec).contiguous(memory_format=torch.channels_last_3d)
-        with torch.inference_mode():
-            return torch.softmax(self._model(x), dim=1).numpy()
-
-
-@register
-class OracleClassifier(ClassifierStage):
-    """Answers from the annotation: the event whose key moment lies in the window, else none."""
-
-    backend = "oracle"
-    config_fields = ClassifierStage.config_fields + ("oracle_accuracy", "gt_seed")
-    needs_pixels = False
-    runs_in_background = False
-    inference_backend = "annotation"
-
-    def __init__(self, config, context) -> None:
-        super().__init__(config, context)
-        if context.annotation is None:
-            raise ConfigError("classifier_backend=oracle needs the game's annotation")
-        labels = sorted({e.label for e in context.annotation.events} - set(self.classes))
-        self.classes = tuple(c for c in self.classes if c != NONE_LABEL) + tuple(labels) + (NONE_LABEL,)
-
-    def predict_windows(self, windows: list[tuple[float, float]], clips) -> np.ndarray:
-        events = self.context.annotation.events
-        out = np.zeros((len(windows), len(self.classes)), dtype=np.float32)
-        for row, (s, e) in enumerate(windows):
-            inside = [ev for ev in events if s <= ev.key_s <= e]
-            if not inside:
-                out[row, self.classes.index(NONE_LABEL)] = 1.0
-                continue
-            event = min(inside, key=lambda ev: abs(ev.key_s - 0.5 * (s + e)))
-            label = event.label
-            if self._wrong(event):
-                label = next(c for c in self.classes if c not in (label, NONE_LABEL))
-            out[row, self.classes.index(label)] = 1.0
-        return out
-
-    def _wrong(self, event) -> bool:
-        # Fixed per event (not per window), so the same event is always right or always wrong.
-        u = zlib.crc32(f"{self.config.gt_seed}:{event.id}".encode()) / 2**32
-        return u >= self.config.oracle_accuracy

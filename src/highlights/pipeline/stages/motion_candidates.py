@@ -1,24 +1,23 @@
-"""Candidate windows: where in the game something may be happening.
+"""Candidate windows from motion energy and scene cuts (`candidates.backend=motion`).
 
-`motion`: motion energy (the percentage of pixels whose grey level changed by more than
-`_CHANGE_LEVEL` since the previous analysis frame, on a grey image 160 pixels wide) marks frames
-active. A share of changed pixels, not a mean difference, so a small far-away player swinging
-counts as much as a large one in the foreground; active frames closer than `candidate_gap_s` form a
-window, padded by `candidate_pad_s`, split at `candidate_max_s` and never spanning a scene cut
-(histogram distance between consecutive frames). OpenCV does the image work; the windowing is a
-few lines of state that no library offers in streaming form.
-
-`dense`: fixed windows everywhere, every frame active: what "candidates off" means.
+Motion energy is the percentage of pixels whose grey level changed by more than `_CHANGE_LEVEL`
+since the previous analysis frame, on a grey image 160 pixels wide. A share of changed pixels, not
+a mean difference, so a small far-away player swinging counts as much as a large one in the
+foreground. Frames at or above `motion_threshold` are active; active frames closer than `gap_s`
+form a window, padded by `pad_s`, split at `max_s` and never spanning a scene cut (histogram
+distance between consecutive frames). OpenCV does the image work; the windowing is a few lines of
+state that no library offers in streaming form.
 """
 
 from __future__ import annotations
 
 from collections import deque
 
-import cv2
 import numpy as np
 
-from highlights.pipeline.stage import Candidate, FrameRecord, Stage, register
+from highlights.pipeline.records import Candidate, FrameRecord
+from highlights.pipeline.registry import register
+from highlights.pipeline.roles import CandidateSource
 
 _MOTION_WIDTH = 160  # pixels: enough to see a limb move, cheap to difference
 _CHANGE_LEVEL = 25  # grey levels: above compression noise
@@ -28,6 +27,8 @@ _HIST_BINS = 32
 
 def motion_energy(prev_grey: np.ndarray, grey: np.ndarray) -> float:
     """Percentage (0..100) of pixels that changed by more than `_CHANGE_LEVEL` grey levels."""
+    import cv2
+
     return 100.0 * float(np.count_nonzero(cv2.absdiff(prev_grey, grey) > _CHANGE_LEVEL)) / grey.size
 
 
@@ -37,6 +38,8 @@ def histogram_distance(prev_hist: np.ndarray, hist: np.ndarray) -> float:
 
 
 def _small_grey(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
     h, w = rgb.shape[:2]
     width = min(_MOTION_WIDTH, w)
     height = max(1, round(h * width / w))
@@ -45,11 +48,9 @@ def _small_grey(rgb: np.ndarray) -> np.ndarray:
 
 
 @register
-class MotionCandidates(Stage):
+class MotionCandidates(CandidateSource):
     name = "candidates"
     backend = "motion"
-    config_fields = ("motion_threshold", "scene_cut_threshold", "candidate_gap_s", "candidate_pad_s",
-                     "candidate_max_s")
 
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
@@ -66,7 +67,7 @@ class MotionCandidates(Stage):
             hist = np.bincount((grey >> 3).ravel(), minlength=_HIST_BINS).astype(np.float32)
             hist /= max(1.0, hist.sum())
             if self._prev_grey is not None and self._prev_grey.shape == grey.shape:
-                frame.cut = histogram_distance(self._prev_hist, hist) > self.config.scene_cut_threshold
+                frame.cut = histogram_distance(self._prev_hist, hist) > self.settings.scene_cut_threshold
                 # A cut changes every pixel; that is not motion.
                 raw = 0.0 if frame.cut else motion_energy(self._prev_grey, grey)
                 if frame.cut:
@@ -74,16 +75,16 @@ class MotionCandidates(Stage):
                 self._recent.append(raw)
                 frame.motion = sum(self._recent) / len(self._recent)
             self._prev_grey, self._prev_hist = grey, hist
-            frame.active = frame.motion >= self.config.motion_threshold
+            frame.active = frame.motion >= self.settings.motion_threshold
         return self._advance(frame)
 
     def _advance(self, frame: FrameRecord) -> list[Candidate]:
         """Window state machine, driven by the (possibly cached) motion/cut/active fields."""
-        cfg, t = self.config, frame.time_s
+        cfg, t = self.settings, frame.time_s
         out: list[Candidate] = []
         if self._first_active is not None:
-            quiet = t - self._last_active >= cfg.candidate_gap_s and t - self._last_active >= cfg.candidate_pad_s
-            too_long = t - self._first_active >= cfg.candidate_max_s
+            quiet = t - self._last_active >= cfg.gap_s and t - self._last_active >= cfg.pad_s
+            too_long = t - self._first_active >= cfg.max_s
             if frame.cut or quiet or too_long:
                 out.append(self._close(end_limit=t if (frame.cut or too_long) else None))
         if frame.active:
@@ -95,9 +96,9 @@ class MotionCandidates(Stage):
         return out
 
     def _close(self, end_limit: float | None) -> Candidate:
-        cfg = self.config
-        start = max(0.0, self._first_active - cfg.candidate_pad_s)
-        end = self._last_active + cfg.candidate_pad_s
+        cfg = self.settings
+        start = max(0.0, self._first_active - cfg.pad_s)
+        end = self._last_active + cfg.pad_s
         if end_limit is not None:
             end = min(end, end_limit)
         end = min(end, float(self.context.info.duration_s))
@@ -112,38 +113,3 @@ class MotionCandidates(Stage):
 
     def finish(self) -> list[Candidate]:
         return [self._close(end_limit=None)] if self._first_active is not None else []
-
-
-@register
-class DenseCandidates(Stage):
-    """Back-to-back windows over the whole game: no gating at all."""
-
-    name = "candidates"
-    backend = "dense"
-    config_fields = ("dense_window_s",)
-
-    def __init__(self, config, context) -> None:
-        super().__init__(config, context)
-        self._next_start = 0.0
-        self._last_t = 0.0
-
-    def on_frame(self, frame: FrameRecord) -> list[Candidate]:
-        frame.active = True
-        self._last_t = frame.time_s
-        out = []
-        while frame.time_s >= self._next_start + self.config.dense_window_s:
-            out.append(self._window(self._next_start, self._next_start + self.config.dense_window_s))
-        return out
-
-    def _window(self, start: float, end: float) -> Candidate:
-        self._next_start = end
-        self.context.trace.windows.append({"start_s": round(start, 3), "end_s": round(end, 3),
-                                           "source": "dense"})
-        return Candidate(start_s=start, end_s=end, source="dense",
-                         evidence={"candidates": {"source": "dense"}})
-
-    def finish(self) -> list[Candidate]:
-        end = max(self._last_t, float(self.context.info.duration_s))
-        if end - self._next_start > 1e-6:
-            return [self._window(self._next_start, end)]
-        return []

@@ -1,4 +1,4 @@
-"""MediaPipe BlazePose backends for person detection and pose, offline.
+"""MediaPipe BlazePose, offline, shared by the `mediapipe` detection and pose backends.
 
 mediapipe 0.10.21's wheel carries the pose detector and the `full` landmark model, which is
 `model_complexity=1`; complexities 0 and 2 would fetch a model from the internet at first use, so
@@ -15,8 +15,6 @@ import os
 
 import numpy as np
 
-from highlights.pipeline.stage import FrameRecord, Person, Stage, register
-from highlights.pipeline.ground_truth import box_iou, has_pose
 from highlights.errors import ConfigError
 
 OFFLINE_COMPLEXITY = 1
@@ -32,7 +30,7 @@ class BlazePose:
                  min_detection_confidence: float = 0.5) -> None:
         if model_complexity != OFFLINE_COMPLEXITY:
             raise ConfigError(
-                f"mediapipe_model_complexity={model_complexity}: only {OFFLINE_COMPLEXITY} ships inside "
+                f"pose.mediapipe_model_complexity={model_complexity}: only {OFFLINE_COMPLEXITY} ships inside "
                 "the mediapipe wheel; 0 and 2 download a model at run time, which is not allowed here")
         # MediaPipe's C++ side logs to stderr through glog; keep it to warnings and errors.
         os.environ.setdefault("GLOG_minloglevel", "2")
@@ -66,11 +64,12 @@ class BlazePose:
 
 
 def shared_blazepose(config, context) -> BlazePose:
+    """One model per run, shared by the detection and pose backends (it runs once a frame)."""
     model = context.shared.get("blazepose")
     if model is None:
         model = context.shared["blazepose"] = BlazePose(
-            video_mode=config.video_mode, model_complexity=config.mediapipe_model_complexity,
-            min_detection_confidence=config.detection_min_score)
+            video_mode=config.pose.video_mode, model_complexity=config.pose.mediapipe_model_complexity,
+            min_detection_confidence=config.detection.min_score)
     return model
 
 
@@ -85,62 +84,7 @@ def keypoints_box(kp: np.ndarray, min_visibility: float) -> tuple[float, float, 
     return (float(x1 - pad_x), float(y1 - pad_y), float(x2 + pad_x), float(y2 + pad_y))
 
 
-def _release(context) -> None:
+def release_blazepose(context) -> None:
     model = context.shared.pop("blazepose", None)
     if model is not None:
         model.close()
-
-
-@register
-class BlazePoseDetection(Stage):
-    name = "detection"
-    backend = "mediapipe"
-    config_fields = ("video_mode", "mediapipe_model_complexity", "detection_min_score", "analysis_fps",
-                     "analysis_short_side", "active_frames_only", "pose_min_visibility")
-    frame_fields = ("persons",)
-
-    def __init__(self, config, context) -> None:
-        super().__init__(config, context)
-        shared_blazepose(config, context)  # fail now, not at the first frame
-
-    def on_frame(self, frame: FrameRecord) -> list:
-        kp = shared_blazepose(self.config, self.context).landmarks(frame.index, frame.rgb,
-                                                                   self.context.source_size)
-        box = None if kp is None else keypoints_box(kp, self.config.pose_min_visibility)
-        frame.persons = [] if box is None else [Person(box=box, score=float(kp[:, 2].mean()), track_id=0)]
-        return []
-
-    def close(self) -> None:
-        _release(self.context)
-
-
-@register
-class BlazePosePose(Stage):
-    name = "pose"
-    backend = "mediapipe"
-    config_fields = BlazePoseDetection.config_fields + ("pose_min_keypoints",)
-    frame_fields = ("persons", "pose_ok")
-
-    def __init__(self, config, context) -> None:
-        super().__init__(config, context)
-        shared_blazepose(config, context)
-
-    def on_frame(self, frame: FrameRecord) -> list:
-        cfg = self.config
-        kp = shared_blazepose(cfg, self.context).landmarks(frame.index, frame.rgb, self.context.source_size)
-        if frame.persons is None:  # detection off
-            box = None if kp is None else keypoints_box(kp, cfg.pose_min_visibility)
-            frame.persons = [] if box is None else [Person(box=box, track_id=0)]
-        elif kp is not None and frame.persons:
-            # The one BlazePose skeleton goes to the detected person it overlaps most.
-            box = keypoints_box(kp, cfg.pose_min_visibility)
-            if box is not None:
-                best = max(frame.persons, key=lambda p: box_iou(p.box, box) if p.box else 0.0)
-                if best.box is not None and box_iou(best.box, box) > 0.1:
-                    best.keypoints = kp
-        frame.pose_ok = any(has_pose(p, cfg.pose_min_visibility, cfg.pose_min_keypoints)
-                            for p in frame.persons)
-        return []
-
-    def close(self) -> None:
-        _release(self.context)

@@ -1,10 +1,11 @@
 """A person detector loaded from a file the user already has (e.g. an exported RF-DETR): no download.
 
-`detector_path` is a TorchScript module (`.pt`, `.ts`, `.torchscript`) or an ONNX model (`.onnx`,
+`detection.detector_path` is a TorchScript module (`.pt`, `.ts`, `.torchscript`) or an ONNX model (`.onnx`,
 run with ONNX Runtime). Contract, kept small on purpose: input one RGB image as float32
 `(1, 3, H, W)` in [0, 1] at the analysis size; output either one `(N, 6)` array of
 `[x1, y1, x2, y2, score, class]` or a tuple `(boxes (N, 4), scores (N,), classes (N,))`, boxes in
-input pixels. Detections of `detector_person_class` above `detection_min_score` are people.
+input pixels. Detections of `detection.person_class` at or above `detection.min_score` are people
+(`detection.backend=local`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.pipeline.stage import FrameRecord, Person, Stage, register
 from highlights.errors import ConfigError, MissingFileError
+from highlights.pipeline.records import FrameRecord, Person
+from highlights.pipeline.registry import register
+from highlights.pipeline.roles import FrameStage
 
 ONNX_SUFFIXES = (".onnx",)
 
@@ -45,10 +48,10 @@ def _numpy(x):
 class LocalDetector:
     def __init__(self, path: str | Path | None) -> None:
         if not path:
-            raise ConfigError("detection_backend=local needs detector_path=FILE (a TorchScript or ONNX detector)")
+            raise ConfigError("detection.backend=local needs detection.detector_path=FILE (a TorchScript or ONNX detector)")
         self.path = Path(path)
         if not self.path.is_file():
-            raise MissingFileError(self.path, "detector file not found (detection_backend=local "
+            raise MissingFileError(self.path, "detector file not found (detection.backend=local "
                                    "loads a local TorchScript or ONNX file; nothing is downloaded)")
         if self.path.suffix.lower() in ONNX_SUFFIXES:
             import onnxruntime as ort
@@ -76,23 +79,21 @@ class LocalDetector:
 
 
 @register
-class LocalFileDetection(Stage):
+class LocalFileDetection(FrameStage):
     name = "detection"
     backend = "local"
-    config_fields = ("detector_path", "detector_person_class", "detection_min_score", "analysis_fps",
-                     "analysis_short_side", "active_frames_only")
+    reads = ("analysis", "candidates")
     frame_fields = ("persons",)
 
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
-        self._detector = LocalDetector(config.detector_path)
+        self._detector = LocalDetector(self.settings.detector_path)
 
-    def on_frame(self, frame: FrameRecord) -> list:
-        rows = parse_detections(self._detector(frame.rgb), person_class=self.config.detector_person_class,
-                                min_score=self.config.detection_min_score)
+    def on_frame(self, frame: FrameRecord) -> None:
+        rows = parse_detections(self._detector(frame.rgb), person_class=self.settings.person_class,
+                                min_score=self.settings.min_score)
         h, w = frame.rgb.shape[:2]
         sw, sh = self.context.source_size
         scale = np.array([sw / w, sh / h, sw / w, sh / h], dtype=np.float32)
         frame.persons = [Person(box=tuple(float(v) for v in r[:4] * scale), score=float(r[4]))
                          for r in rows]
-        return []

@@ -1,0 +1,68 @@
+"""What the pipeline's stages hand each other: a person in a frame, a frame's record, a candidate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class Person:
+    """One person in one frame, in source-video pixels (upright frame)."""
+
+    box: tuple[float, float, float, float] | None
+    score: float = 1.0
+    keypoints: np.ndarray | None = None  # (17, 3) COCO order: x, y, visibility
+    track_id: int | None = None
+
+    def has_pose(self, min_visibility: float, min_keypoints: int) -> bool:
+        """At least `min_keypoints` keypoints seen with visibility `min_visibility` or more."""
+        return has_pose(self, min_visibility, min_keypoints)
+
+
+def has_pose(person: Person, min_visibility: float, min_keypoints: int) -> bool:
+    kp = person.keypoints
+    return kp is not None and int((kp[:, 2] >= min_visibility).sum()) >= min_keypoints
+
+
+def box_iou(a, b) -> float:
+    """Intersection over union of two (x1, y1, x2, y2) boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass
+class FrameRecord:
+    """What the frame stages learnt about one analysis frame. `rgb` is dropped once they have run."""
+
+    index: int  # analysis-frame counter (0, 1, 2 ... of the subsampled stream)
+    time_s: float
+    rgb: np.ndarray | None = None  # analysis-size frame
+    motion: float = 0.0
+    cut: bool = False
+    active: bool = True
+    persons: list[Person] | None = None  # None: detection did not run on this frame
+    pose_ok: bool | None = None  # None: pose did not run on this frame
+
+
+@dataclass
+class Candidate:
+    """A stretch of the game that may hold a highlight, refined stage by stage."""
+
+    start_s: float
+    end_s: float
+    source: str
+    key_s: float | None = None
+    label: str | None = None
+    sport: str | None = None
+    score: float = 0.0
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def centre_s(self) -> float:
+        return self.key_s if self.key_s is not None else 0.5 * (self.start_s + self.end_s)

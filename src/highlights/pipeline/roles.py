@@ -1,0 +1,115 @@
+"""The roles a pipeline stage plays, as small abstract interfaces.
+
+A run reads the video once, in order. Each analysis frame meets the candidate source, then the
+frame stages (detection, pose); candidates the source closes meet the window stages (kinematics,
+classifier) once the stream has passed the frames they need; merge takes what is left at the end.
+
+| role | stages | what it implements |
+|---|---|---|
+| `CandidateSource` | candidates | `on_frame(frame) -> closed candidates`, `finish()` |
+| `FrameStage` | detection, pose | `on_frame(frame)`: fills the frame's record |
+| `WindowStage` | kinematics, classifier | `on_candidates(candidates) -> candidates`, `needs_frames_until`, `finish()` |
+| `Merger` | merge | `merge(candidates) -> highlights' candidates` |
+
+A backend subclasses one role, names its stage and backend, and is registered with
+`highlights.pipeline.registry.register`; its settings are its stage's config section
+(`self.settings`), and `reads` names any other sections its output depends on.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from highlights.pipeline.records import Candidate, FrameRecord
+
+if TYPE_CHECKING:
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.context import RunContext
+
+
+class Stage(ABC):
+    """What every backend has: its place, its settings, its cache key, and a way to free itself."""
+
+    name: ClassVar[str]  # the stage it fills: one of config.STAGES (also its config section)
+    backend: ClassVar[str]
+    # Other config sections this backend's output depends on (its own section always counts).
+    reads: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, config: "PipelineConfig", context: "RunContext") -> None:
+        self.config = config
+        self.context = context
+
+    @property
+    def settings(self):
+        """This stage's config section."""
+        return self.config.section(self.name)
+
+    def cache_key(self) -> tuple:
+        """What the stage's output depends on besides its input: (stage, backend, sections)."""
+        return (self.name, self.backend, self.settings) + tuple(self.config.section(s) for s in self.reads)
+
+    def report(self) -> dict[str, Any]:
+        """What the backend chose or saw while running (e.g. its inference path), for the result."""
+        return {}
+
+    def close(self) -> None:
+        """Free models and files."""
+
+
+class CandidateSource(Stage):
+    """Sees every analysis frame first; hands back the candidate windows it has just closed."""
+
+    @abstractmethod
+    def on_frame(self, frame: FrameRecord) -> list[Candidate]:
+        """Mark the frame (motion, cut, active) and return the windows this frame closed."""
+
+    def finish(self) -> list[Candidate]:
+        """End of the stream: hand back whatever is still open."""
+        return []
+
+
+class FrameStage(Stage):
+    """Fills one field or more of each active frame's record (persons, keypoints)."""
+
+    # The record fields this stage writes; the ablation's cache restores them instead of
+    # running the model again.
+    frame_fields: ClassVar[tuple[str, ...]] = ()
+
+    @abstractmethod
+    def on_frame(self, frame: FrameRecord) -> None:
+        """Annotate the frame's record in place."""
+
+
+class WindowStage(Stage):
+    """Refines candidates, each once the stream has passed the frames it needs."""
+
+    @abstractmethod
+    def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
+        """Annotate, split or drop candidates; may hold some back until `finish`."""
+
+    def needs_frames_until(self, candidate: Candidate) -> float:
+        """Stream time that must have been read before `on_candidates` can take this candidate."""
+        return candidate.end_s
+
+    def pixels_short_side(self) -> int | None:
+        """The short side of the frames this stage cuts from the recent past (None: no pixels)."""
+        return None
+
+    def finish(self) -> list[Candidate]:
+        """End of the stream: hand back whatever is still held."""
+        return []
+
+
+class Merger(Stage):
+    """Turns every surviving candidate into the final, non-overlapping set."""
+
+    @abstractmethod
+    def merge(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates that become highlights."""
+
+
+ROLE_OF_STAGE: dict[str, type[Stage]] = {
+    "candidates": CandidateSource, "detection": FrameStage, "pose": FrameStage,
+    "kinematics": WindowStage, "classifier": WindowStage, "merge": Merger,
+}

@@ -1,0 +1,61 @@
+"""Kinematic triggers from joint speeds and trajectories (`kinematics.backend=joints`).
+
+Each candidate window's tracks with pose are measured (`highlights.pipeline.kinematics`); every
+trigger becomes a candidate keyed on its moment, one classifier window long, labelled with the
+action the trigger suggests. A window with no trigger is dropped.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+
+from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
+from highlights.pipeline.labels import sport_of
+from highlights.pipeline.records import Candidate
+from highlights.pipeline.registry import register
+from highlights.pipeline.roles import WindowStage
+
+
+@register
+class JointKinematics(WindowStage):
+    name = "kinematics"
+    backend = "joints"
+    reads = ("pose", "classifier")  # pose: on/off and min_visibility; classifier: window_s
+
+    def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
+        out: list[Candidate] = []
+        for cand in candidates:
+            if not self.config.pose.enabled:
+                # Nothing to measure without pose: let the window through unkeyed.
+                cand.evidence["kinematics"] = {"skipped": "pose is off"}
+                out.append(cand)
+                continue
+            out.extend(self._keyed(cand))
+        return out
+
+    def _keyed(self, cand: Candidate) -> list[Candidate]:
+        cfg = self.settings
+        records = self.context.records_between(cand.start_s, cand.end_s)
+        triggers: list[Trigger] = []
+        tracks = tracks_of(records, self.config.pose.min_visibility)
+        for track, (times, kp, height) in prominent(tracks, cfg.max_tracks).items():
+            triggers += find_triggers(times, kp, scale=height, config=cfg, track=track)
+        triggers = suppress(triggers, cfg.trigger_nms_s)
+        trace = self.context.trace.triggers
+        if not triggers:
+            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], "trigger": None,
+                          "tracks_with_pose": len(tracks)})
+            return []
+        out = []
+        for trig in triggers:
+            label = TRIGGER_LABEL[trig.kind]
+            ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
+                  "threshold": trig.threshold, "track": str(trig.track)}
+            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
+            half = 0.5 * self.config.classifier.window_s
+            keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
+                              key_s=trig.key_s, label=label, sport=sport_of(label),
+                              score=min(1.0, 0.5 * trig.strength), evidence=deepcopy(cand.evidence))
+            keyed.evidence["kinematics"] = ev
+            out.append(keyed)
+        return out

@@ -1,0 +1,21 @@
+"""Fixtures every test module shares.
+
+Helper functions that build test data (tiny clips, games, models) live in the `*_fixtures.py`
+modules beside this file and are imported by name; fixtures live here, so none is switched on by
+importing a module.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """Torch on one thread in every test (the machine's cores are shared), restored after."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)

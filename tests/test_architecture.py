@@ -1,0 +1,134 @@
+"""The package's import structure: no import cycle, no upward import, backends only in `stages/`.
+
+Imports are read from the source (every `import` statement, at module level or inside a function,
+except those under `if TYPE_CHECKING:`), so a cycle hidden in a lazy import counts too.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import highlights
+
+SRC = Path(highlights.__file__).parent
+
+# Lower layers never import higher ones; a layer may import within itself and below.
+LAYERS: list[set[str]] = [
+    {"errors", "atomic", "csv_cells", "clips", "__init__"},
+    {"video", "events"},
+    {"augment", "synth", "model", "report"},
+    {"datasets"},
+    {"train", "pipeline"},
+    {"demo"},
+    {"cli", "__main__"},
+]
+LAYER_OF = {name: rank for rank, names in enumerate(LAYERS) for name in names}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in SRC.rglob("*.py"):
+        parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
+    return out
+
+
+def _imports(path: Path, modules: dict[str, Path]) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {id(n) for node in ast.walk(tree)
+                 if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+                 for n in ast.walk(node)}
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.split(".")[0] == "highlights"}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "highlights":
+            for alias in node.names:
+                full = f"{node.module}.{alias.name}"
+                out.add(full if full in modules else node.module)
+    return {m for m in out if m in modules}
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = _modules()
+    return {name: _imports(path, modules) - {name} for name, path in modules.items()}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _top(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "__init__"
+
+
+def test_no_import_cycle():
+    assert _cycles(_graph()) == []
+
+
+def test_no_upward_import():
+    graph = _graph()
+    unknown = sorted({_top(m) for m in graph} - set(LAYER_OF))
+    assert unknown == [], f"place these in LAYERS: {unknown}"
+    upward = [(m, d) for m, deps in graph.items() for d in deps if LAYER_OF[_top(d)] > LAYER_OF[_top(m)]]
+    assert upward == []
+
+
+def test_pipeline_core_knows_no_backend():
+    """Only the catalogue (`stages/__init__`) and the config that checks backend names against it
+    import the backends; the registry, the roles and the run import none."""
+    graph = _graph()
+    for module, deps in graph.items():
+        if not module.startswith("highlights.pipeline.") or module.startswith("highlights.pipeline.stages"):
+            continue
+        backends = sorted(d for d in deps if d.startswith("highlights.pipeline.stages"))
+        assert backends == ([] if module != "highlights.pipeline.config" else ["highlights.pipeline.stages"]), module
+
+
+def test_every_backend_module_is_in_the_catalogue():
+    import highlights.pipeline.stages  # noqa: F401 (registers the backends)
+    from highlights.pipeline.registry import _REGISTRY
+
+    files = {p.stem for p in (SRC / "pipeline" / "stages").glob("*.py") if p.stem != "__init__"}
+    catalogued = {d.rsplit(".", 1)[1] for d in _graph()["highlights.pipeline.stages"]}
+    assert files == catalogued
+    defined_in = {cls.__module__.rsplit(".", 1)[1] for cls in _REGISTRY.values()
+                  if cls.__module__.startswith("highlights.pipeline.stages.")}
+    assert defined_in == files  # each module registers at least one backend
