@@ -6,15 +6,9 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
-
-
-def _progress() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=console)
 
 
 @app.command("clips")
@@ -36,7 +30,9 @@ def clips(
     cfg = ClipSetConfig(per_class=per_class, classes=tuple(classes) if classes else LABELS,
                         seconds=seconds, size=size, fps=fps, difficulty=difficulty, seed=seed,
                         workers=workers)
-    with _progress() as progress:
+    from highlights.progress import progress_bar
+
+    with progress_bar() as progress:
         task = progress.add_task("rendering clips", total=None)
         manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     console.print(f"wrote {len(cfg.classes) * per_class} clips and {manifest}")
@@ -61,7 +57,9 @@ def game(
     width, height = parse_size(size)
     cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,
                      events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name)
-    with _progress() as progress:
+    from highlights.progress import progress_bar
+
+    with progress_bar() as progress:
         task = progress.add_task("rendering game", total=None)
         paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     for kind, path in paths.items():

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from highlights.vocabulary import CLASSES
+
 # The seed's four classes. The class list is configurable everywhere; this is only the default.
-DEFAULT_CLASSES: tuple[str, ...] = ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
+DEFAULT_CLASSES: tuple[str, ...] = CLASSES
 
 # Kinetics-400 statistics, the ones torchvision's video models were trained with.
 KINETICS_MEAN: tuple[float, float, float] = (0.43216, 0.394666, 0.37645)

@@ -21,7 +21,6 @@ from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import CheckedClip, KnownClip, check_sources
 from highlights.datasets.errors import DatasetError
-from highlights.datasets.progress import progress
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, DatasetVersion,
 )
@@ -32,6 +31,7 @@ from highlights.datasets.store import (
     clip_file_name, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
 )
 from highlights.datasets.variants import make_variants
+from highlights.progress import track
 
 META_FORMAT = 1
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -200,7 +200,7 @@ def _build_locked(
         stored = {r["sha256"] for r in rows}
         new_variants = 0
         work = "copying clips" + (" and making variants" if augment else "")
-        for clip, split in progress(list(zip(checked, new_splits)), work, enabled=show_progress):
+        for clip, split in track(list(zip(checked, new_splits)), work, enabled=show_progress):
             clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta)
             stored.add(clip.sha256)
             if augment is not None and split == "train":
@@ -250,7 +250,7 @@ def _describe(version: DatasetVersion, clip_id: str) -> str:
 
 
 def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: dict, show_progress: bool) -> None:
-    for clip in progress(base.clips, f"linking {base.name} clips", enabled=show_progress):
+    for clip in track(base.clips, f"linking {base.name} clips", enabled=show_progress):
         rel = clip.path.relative_to(base.path).as_posix()
         link_or_copy(clip.path, tmp / rel)
         rows.append(_row(clip.clip_id, rel, clip.label, clip.split, clip.group, clip.sha256,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.datasets.progress import progress
 from highlights.datasets.sources import SourceClip
+from highlights.file_hash import file_sha256
+from highlights.progress import track
 from highlights.video import VideoError
 from highlights.video.errors import missing_file_cause
 from highlights.video.verify import verify_video
@@ -28,10 +28,6 @@ class Rejected:
     def to_dict(self) -> dict:
         return {"path": self.path, "reason": self.reason}
 
-
-def file_sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def check_video(path: Path) -> None:
@@ -76,7 +72,7 @@ def check_sources(
     class_set = set(classes)
     seen: dict[str, str] = {}
     outcome = CheckOutcome([], [])
-    for clip in progress(sources, "checking clips", enabled=show_progress):
+    for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
         if clip.label not in class_set:
             outcome.rejected.append(Rejected(path, f"{path}: label {clip.label!r} is not one of the classes "

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 
 from highlights.augment import PhoneAugment, derive_seed
-from highlights.datasets.checks import file_sha256
 from highlights.datasets.store import clip_file_name
+from highlights.file_hash import file_sha256
 from highlights.video import iter_frames, probe, write_video
 
 VARIANT_SUFFIX = ".mp4"

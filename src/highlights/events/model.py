@@ -6,12 +6,14 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from highlights.events.interval import Interval
+
 # Times written to milliseconds and read back may land a hair outside their window.
 _TIME_EPS = 1e-3
 
 
 @dataclass(frozen=True)
-class Event:
+class Event(Interval):
     """One highlight: `key_s` is its key moment (contact, release), inside [start_s, end_s].
 
     `half` is the half of the match the event belongs to when a game is filmed as one video per
@@ -39,10 +41,6 @@ class Event:
             raise ValueError(f"event {self.id}: end_s {self.end_s} is before start_s {self.start_s}")
         if self.half is not None and (isinstance(self.half, bool) or self.half not in (1, 2)):
             raise ValueError(f"event {self.id}: half must be 1 or 2, got {self.half!r}")
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -10,13 +10,13 @@ or a retrained checkpoint at the same path, falls back to the fastest fp32 path.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from highlights.atomic import atomic_write_bytes, atomic_write_json
+from highlights.file_hash import file_sha256
 
 VERDICT_FORMAT = "highlights.int8-verdict/1"
 
@@ -27,10 +27,6 @@ def sidecar_paths(checkpoint: str | os.PathLike) -> tuple[Path, Path]:
     return (checkpoint.with_name(checkpoint.name + ".int8.onnx"),
             checkpoint.with_name(checkpoint.name + ".int8.json"))
 
-
-def file_sha256(path: str | os.PathLike) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def save_int8(checkpoint: str | os.PathLike, verdict: dict[str, Any], onnx_bytes: bytes | None) -> tuple[Path, Path | None]:

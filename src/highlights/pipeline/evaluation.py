@@ -19,6 +19,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from highlights.events.interval import key_moment
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.trace import StageTrace
 
@@ -65,7 +66,7 @@ def match_key_moments(pred_s: Sequence[float], true_s: Sequence[float], toleranc
 
 
 def _key(h: Highlight) -> float:
-    return float(h.key_s) if h.key_s is not None else 0.5 * (h.start_s + h.end_s)
+    return h.moment_s
 
 
 def _ratio(num: int, den: int) -> float | None:
@@ -165,7 +166,7 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
 
 
 def _window_key(c: dict[str, Any]) -> float:
-    return c["key_s"] if c.get("key_s") is not None else 0.5 * (c["window"][0] + c["window"][1])
+    return key_moment(c["window"][0], c["window"][1], c.get("key_s"))
 
 
 def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTrace, config,

@@ -6,12 +6,13 @@ from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from highlights.pipeline.labels import UNLABELLED, sport_of
+from highlights.vocabulary import UNLABELLED, sport_of
+from highlights.events.interval import Interval
 from highlights.pipeline.records import Candidate
 
 
 @dataclass
-class Highlight:
+class Highlight(Interval):
     """One highlight segment of a game.
 
     `evidence` holds what each stage contributed (candidate source, detection and pose
@@ -27,10 +28,6 @@ class Highlight:
     key_s: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
-
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -40,7 +37,7 @@ class Highlight:
         candidate called a generic highlight."""
         return cls(start_s=round(c.start_s, 3), end_s=round(c.end_s, 3), label=c.label or UNLABELLED,
                    sport=c.sport or sport_of(c.label), score=round(float(c.score), 4),
-                   key_s=round(c.centre_s, 3), evidence=deepcopy(c.evidence))
+                   key_s=round(c.moment_s, 3), evidence=deepcopy(c.evidence))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Highlight":

@@ -62,11 +62,11 @@ def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> 
     out = []
     for i in kept:
         c = candidates[i]
-        start, end = fit_length(c.start_s, c.end_s, c.centre_s, pad_before=config.pad_before_s,
+        start, end = fit_length(c.start_s, c.end_s, c.moment_s, pad_before=config.pad_before_s,
                                 pad_after=config.pad_after_s, min_len=config.min_length_s,
                                 max_len=config.max_length_s, duration=duration_s)
         ev = deepcopy(c.evidence)
         ev["merge"] = {"suppressed": len(suppressed[i]), "segment": [round(c.start_s, 3), round(c.end_s, 3)]}
-        out.append(Candidate(start_s=start, end_s=end, source=c.source, key_s=c.centre_s, label=c.label,
+        out.append(Candidate(start_s=start, end_s=end, source=c.source, key_s=c.moment_s, label=c.label,
                              sport=c.sport, score=c.score, evidence=ev))
     return sorted(out, key=lambda c: c.start_s)

@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from highlights.events.interval import Interval
+
 
 @dataclass
 class Person:
@@ -51,7 +53,7 @@ class FrameRecord:
 
 
 @dataclass
-class Candidate:
+class Candidate(Interval):
     """A stretch of the game that may hold a highlight, refined stage by stage."""
 
     start_s: float
@@ -62,7 +64,3 @@ class Candidate:
     sport: str | None = None
     score: float = 0.0
     evidence: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def centre_s(self) -> float:
-        return self.key_s if self.key_s is not None else 0.5 * (self.start_s + self.end_s)

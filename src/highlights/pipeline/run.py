@@ -221,7 +221,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
 
 
 def _brief(c: Candidate) -> dict[str, Any]:
-    return {"start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3), "key_s": round(c.centre_s, 3),
+    return {"start_s": round(c.start_s, 3), "end_s": round(c.end_s, 3), "key_s": round(c.moment_s, 3),
             "label": c.label, "score": round(float(c.score), 4)}
 
 
@@ -235,12 +235,11 @@ class _Progress:
 
     def __enter__(self) -> "_Progress":
         if self.enabled:
-            from rich.progress import (BarColumn, Progress, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import TextColumn
 
-            self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(),
-                                      TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"),
-                                      TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn())
+            from highlights.progress import progress_bar
+
+            self._progress = progress_bar(amount=TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"))
             self._progress.__enter__()
             self._task = self._progress.add_task(self.label, total=self.total_s)
         return self

@@ -29,7 +29,8 @@ from dataclasses import replace
 import numpy as np
 
 from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
-from highlights.pipeline.labels import NONE_LABEL, sport_of
+from highlights.vocabulary import NONE_LABEL, sport_of
+from highlights.events.interval import key_moment
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.ring import window_times
 from highlights.pipeline.roles import WindowStage
@@ -234,7 +235,7 @@ class ClassifierStage(WindowStage):
                             "window": list(window),
                             "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}}
         return Candidate(start_s=window[0], end_s=window[1], source=cand.source,
-                         key_s=cand.key_s if cand.key_s is not None else 0.5 * (window[0] + window[1]),
+                         key_s=key_moment(window[0], window[1], cand.key_s),
                          label=label, sport=sport_of(label), score=score, evidence=ev)
 
 

@@ -13,15 +13,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
+from highlights.vocabulary import sport_of
+
 REPORT_FORMAT = "highlights.testreport/1"
 REPORT_FILENAME = "video_scorer_testreport.json"
 CONFIDENCE = 0.95
-
-
-def sport_of(label: str) -> str:
-    """The sport a class belongs to: the part before the first underscore (`baseball_swing` ->
-    `baseball`). Used to tell cross-sport confusions from confusions within one sport."""
-    return label.split("_", 1)[0]
 
 
 def build_report(

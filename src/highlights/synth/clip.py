@@ -18,13 +18,9 @@ from highlights.synth.difficulty import DifficultyKnobs, knobs_for
 from highlights.synth.motion import KeyedMotion
 from highlights.synth.render import Occluder, PersonInFrame, draw_scene_people, to_frame
 from highlights.synth.scene import Projector, SceneSpec, render_panorama, sample_scene, fixture_landmarks
+from highlights.vocabulary import CLASSES, LABEL_OF_SPORT, SPORT_OF_LABEL, SPORTS  # noqa: F401 (the generator's names)
 
-LABELS: tuple[str, ...] = ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
-SPORT_OF_LABEL: dict[str, str] = {
-    "baseball_swing": "baseball", "basketball_layup": "basketball", "soccer_shooting": "soccer",
-}
-LABEL_OF_SPORT: dict[str, str] = {v: k for k, v in SPORT_OF_LABEL.items()}
-SPORTS: tuple[str, ...] = ("baseball", "basketball", "soccer")
+LABELS = CLASSES  # the generator makes every class the project knows
 GENERATOR = f"highlights synth v{__version__}"
 
 # Background play per sport for `none`, and the confusers that resemble each sport's action.

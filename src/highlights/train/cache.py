@@ -20,6 +20,7 @@ import numpy as np
 
 from highlights.atomic import atomic_path
 from highlights.clips.spec import ClipSpec
+from highlights.file_hash import file_sha256
 from highlights.video import read_clip
 from highlights.video.transforms import resize_short_side
 
@@ -38,7 +39,7 @@ class DecodedClipCache:
         self.decoded = 0  # clips decoded by this instance (the rest came from disk)
 
     def key(self, record: ClipRecord) -> str:
-        digest = record.sha256 or _file_sha256(record.path)
+        digest = record.sha256 or file_sha256(record.path)
         text = f"{digest}:{self.spec.num_frames}:{self.spec.resize_short_side}:{CACHE_FORMAT}"
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -99,7 +100,3 @@ def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
     with atomic_path(path) as tmp, open(tmp, "wb") as f:
         np.save(f, array)
 
-
-def _file_sha256(path: str | Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()

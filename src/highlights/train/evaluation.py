@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 import torch
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from torch.utils.data import DataLoader, Dataset
 
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import ClipRecord, DatasetError, load_version
+from highlights.file_hash import file_sha256
 from highlights.model import ClipClassifier
 from highlights.model.classifier import int8_verdict, softmax
 from highlights.model.int8_store import save_int8
+from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
 from highlights.video import VideoError, clip_to_tensor, read_clip
 
@@ -113,8 +113,7 @@ def evaluate_checkpoint(
     loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)), batch_size=batch_size,
                         num_workers=num_workers)
     logits, int8_logits, seconds = [], [], {"fp32": 0.0, "int8": 0.0}
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), TimeRemainingColumn(), disable=not show_progress) as progress:
+    with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task(f"evaluating on {version}/{split}", total=len(records))
         for clips, problems in loader:
             bad = [p for p in problems if p]
@@ -136,7 +135,7 @@ def evaluate_checkpoint(
     checkpoint_meta = classifier.meta
     meta = {
         "model": checkpoint_meta.get("model"),
-        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": _sha256(checkpoint),
+        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "epoch": checkpoint_meta.get("epoch"), "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
         "dataset": {"root": str(dataset.root), "version": dataset.name, "split": split,
                     "clips": len(records), "trained_on": checkpoint_meta.get("dataset")},
@@ -189,7 +188,3 @@ def _calibration_clips(dataset, split: str, spec: ClipSpec, limit: int) -> torch
     clips = DecodedClips(chosen, spec)
     return torch.stack([clips[i] for i in range(len(clips))])
 
-
-def _sha256(path: Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -20,15 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress, ProgressColumn
 from rich.text import Text
 from sklearn.metrics import f1_score
 from torch import nn
@@ -46,6 +38,7 @@ from highlights.model import (
     save_checkpoint,
 )
 from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
+from highlights.progress import progress_bar
 from highlights.train.cache import DecodedClipCache
 from highlights.train.config import TrainConfig
 from highlights.train.curves import plot_training_curves
@@ -328,13 +321,4 @@ class _StepStats(ProgressColumn):
 
 
 def _progress(show: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        _StepStats(),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        disable=not show,
-        transient=False,
-    )
+    return progress_bar(enabled=show, extra=[_StepStats()])

@@ -25,7 +25,7 @@ def in_time_order(highlights: Iterable[Highlight]) -> list[Highlight]:
 
 def key_time(h: Highlight) -> float:
     """The highlight's key moment (thumbnails are taken there); its midpoint when none is given."""
-    return h.key_s if h.key_s is not None else 0.5 * (h.start_s + h.end_s)
+    return h.moment_s
 
 
 def anchor_id(index: int) -> str:

@@ -19,20 +19,13 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import Progress
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import clip_filename, in_time_order, key_time
 from highlights.pipeline.outputs.stream_writer import BackgroundVideoWriter
 from highlights.pipeline.outputs.timecode import clock_timecode
+from highlights.progress import progress_bar
 from highlights.video import VideoError, iter_frames, probe
 
 log = logging.getLogger(__name__)
@@ -98,17 +91,7 @@ def thumbnail_jpeg(rgb: np.ndarray, width: int = 320, quality: int = 82) -> byte
 
 
 def _progress(enabled: bool) -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        disable=not enabled,
-        transient=False,
-    )
+    return progress_bar(enabled=enabled)
 
 
 def write_reel(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
-from highlights.pipeline.labels import sport_of
+from highlights.vocabulary import sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import WindowStage

@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 
 from highlights.errors import ConfigError
-from highlights.pipeline.labels import NONE_LABEL
+from highlights.vocabulary import NONE_LABEL
 from highlights.pipeline.registry import register
 from highlights.pipeline.window_classifier import ClassifierStage
 

@@ -1,0 +1,33 @@
+"""The one progress bar every long job shows (rich): what it is doing, a bar, how far, elapsed time
+and an ETA, on stderr so it never mixes with a command's output."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
+)
+
+T = TypeVar("T")
+_STDERR = Console(stderr=True)
+
+
+def progress_bar(*, enabled: bool = True, amount: ProgressColumn | None = None,
+                 extra: Iterable[ProgressColumn] = ()) -> Progress:
+    """A `rich.progress.Progress`; `amount` replaces the done/total count (e.g. seconds of video),
+    `extra` columns go before the times. Disabled, it draws nothing."""
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), amount or MofNCompleteColumn(), *extra,
+                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                    console=_STDERR, disable=not enabled, transient=False)
+
+
+def track(items: Iterable[T], description: str, *, enabled: bool, total: int | None = None) -> Iterator[T]:
+    """`items`, with a progress bar while they are consumed."""
+    if not enabled:
+        yield from items
+        return
+    with progress_bar() as bar:
+        yield from bar.track(items, total=total, description=description)
