@@ -184,8 +184,9 @@ def worker(kind: str, video: str, changes: str) -> None:
         cfg = PipelineConfig().with_overrides(json.loads(changes))
         result = run_pipeline(video, cfg, annotation=ann, progress=False)
         report = evaluate_result(result, ann, tolerances=[2.0])
-        row = report["by_tolerance"][0]
-        out.update(recall=row["recall"], class_recall=row["class_recall"], precision=row["precision"],
+        row = report.scores.at(2.0)
+        out.update(recall=row.recall.rounded(4), class_recall=row.class_recall.rounded(4),
+                   precision=row.precision.rounded(4),
                    stats=result.stats, inference=result.inference_backend)
     out["seconds"] = time.perf_counter() - start
     out["duration_s"] = probe(video).duration_s

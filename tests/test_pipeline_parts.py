@@ -11,7 +11,7 @@ import pytest
 
 from highlights.errors import ConfigError, MissingFileError
 from highlights.pipeline.config import PipelineConfig
-from highlights.pipeline.evaluation import evaluate_highlights, match_key_moments, score_at
+from highlights.pipeline.evaluation import Rate, evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kinematics import find_triggers, prominent, suppress
 from highlights.pipeline.merge import fit_length, merge_candidates, temporal_iou, temporal_nms
@@ -171,15 +171,25 @@ def test_recall_precision_at_each_tolerance_exactly():
     events = _events(("baseball", "baseball_swing", 10.0), ("basketball", "basketball_layup", 20.0),
                      ("soccer", "soccer_shooting", 30.0), ("soccer", "soccer_shooting", 40.0))
     preds = [_hl(10.5), _hl(21.5, "basketball_layup"), _hl(33.0, "baseball_swing"), _hl(60.0), _hl(10.8)]
-    by_tol = {r["tolerance_s"]: r for r in
-              evaluate_highlights(preds, SimpleNamespace(events=events), tolerances=(1, 2, 5))["by_tolerance"]}
+    result = evaluate_highlights(preds, SimpleNamespace(events=events), tolerances=(1, 2, 5))
+    by_tol = {r["tolerance_s"]: r for r in result.to_dict()["by_tolerance"]}
     assert (by_tol[1]["recall"], by_tol[1]["precision"]) == (0.25, 0.2)
     assert (by_tol[2]["recall"], by_tol[2]["precision"]) == (0.5, 0.4)
     assert (by_tol[5]["recall"], by_tol[5]["precision"]) == (0.75, 0.6)
     assert by_tol[5]["class_recall"] == 0.5  # the 33.0 "swing" matches a shot only by time
     assert by_tol[5]["per_sport"]["soccer"] == {"events": 2, "recall": 0.5, "class_recall": 0.0}
     assert by_tol[5]["per_sport"]["basketball"]["class_recall"] == 1.0
-    assert score_at([], events, 2.0)["precision"] is None
+    at5 = result.at(5)
+    assert (at5.matched, at5.events, at5.highlights) == (3, 4, 5) and at5.recall.text() == "0.750"
+    with pytest.raises(KeyError, match="no score at tolerance 3 s"):
+        result.at(3)
+    assert score_at([], events, 2.0).precision.value is None and score_at([], events, 2.0).precision.text() == "-"
+
+
+def test_figures_round_once_from_the_exact_fraction():
+    assert Rate(4, 19).text() == "0.211"  # 0.2105263...; rounding 0.2105 again would print 0.210
+    assert Rate(4, 19).rounded(4) == 0.2105
+    assert Rate(1, 8).text() == "0.125" and Rate(0, 0).text() == "-"
 
 
 # -- kinematics ------------------------------------------------------------------------------

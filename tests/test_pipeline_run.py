@@ -37,7 +37,7 @@ def _run(game, changes: dict | None = None):
 
 def _causes(result, annotation):
     report = evaluate_result(result, annotation)
-    return [m["cause"] for m in report["attribution"]["misses"]], report
+    return [m["cause"] for m in report.attribution["misses"]], report
 
 
 def test_all_stages_find_every_event(game):
@@ -51,9 +51,9 @@ def test_all_stages_find_every_event(game):
         assert h.start_s <= e.key_s <= h.end_s
         assert {"candidates", "kinematics", "classifier", "merge"} <= set(h.evidence)
     report = evaluate_result(result, annotation)
-    at2 = next(r for r in report["by_tolerance"] if r["tolerance_s"] == 2.0)
-    assert (at2["recall"], at2["precision"], at2["class_recall"]) == (1.0, 1.0, 1.0)
-    assert report["attribution"]["missed"] == 0
+    at2 = report.scores.at(2.0)
+    assert (at2.recall.value, at2.precision.value, at2.class_recall.value) == (1.0, 1.0, 1.0)
+    assert report.attribution["missed"] == 0
     # The cheap stages ran on the moving frames only.
     assert result.stats["frames_through_detection_or_pose"] < result.stats["analysis_frames"] / 3
 
@@ -89,7 +89,7 @@ def test_attribution_names_the_stage_that_was_knocked_out(game):
     _, annotation = game
     causes, report = _causes(_run(game, {"pose.gt_dropout": 1.0}), annotation)
     assert causes == ["pose"] * 3
-    assert report["attribution"]["by_stage"]["pose/kinematics"] == {"count": 3, "share": 1.0}
+    assert report.attribution["by_stage"]["pose/kinematics"] == {"count": 3, "share": 1.0}
     causes, _ = _causes(_run(game, {"detection.gt_dropout": 1.0}), annotation)
     assert causes == ["detection"] * 3
     causes, _ = _causes(_run(game, {"candidates.motion_threshold": 50.0}), annotation)

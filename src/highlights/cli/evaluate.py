@@ -37,6 +37,6 @@ def evaluate(
         log=typer.echo,
     )
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
-    typer.echo(render_markdown(report).split("\n## Provenance")[0].rstrip())
+    typer.echo(render_markdown(report, provenance=False).rstrip())
     for path in paths.values():
         typer.echo(f"wrote {path}")

@@ -132,44 +132,41 @@ def evaluate(
 ) -> None:
     """Recall and precision against annotated events, SoccerNet's average-mAP, and the stage that lost each miss."""
     from highlights.pipeline.eval_report import evaluate_video
-    from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
+    from highlights.pipeline.evaluation import DEFAULT_TOLERANCES, Rate
 
     cfg = _config(config, checkpoint, set_)
     truth, half = _annotation(annotations, half=half, video=video)
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)
     _print_scores(report)
-    att = report["attribution"]
+    att = report.attribution
     lost = Table(title=f"Where the missed events were lost: {att['missed']} missed "
                        f"(tolerance {att['tolerance_s']:g} s)")
     lost.add_column("stage")
     lost.add_column("misses", justify="right")
     lost.add_column("share", justify="right")
     for stage, row in att["by_stage"].items():
-        lost.add_row(stage, str(row["count"]), _f(row["share"]))
+        lost.add_row(stage, str(row["count"]), Rate(row["count"], att["missed"]).text())
     console.print(lost)
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 
 
 def _f(x) -> str:
+    """A float computed elsewhere (average-mAP), to three places."""
     return "-" if x is None else f"{x:.3f}"
 
 
-def _print_scores(report: dict) -> None:
-    """The recall/precision, average-mAP and per-sport tables of an evaluation report."""
-    from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
-
-    f = _f
+def _print_scores(report) -> None:
+    """The recall/precision, average-mAP and per-sport tables of a `PipelineEvaluation`."""
     table = Table(title="Highlight pipeline (one-to-one Hungarian matching on key moments)")
     for col in ("tolerance (s)", "recall", "precision", "class recall", "class precision"):
         table.add_column(col, justify="right")
-    f = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
-    for row in report["by_tolerance"]:
-        table.add_row(f"{row['tolerance_s']:g}", f(row["recall"]), f(row["precision"]),
-                      f(row["class_recall"]), f(row["class_precision"]))
+    for s in report.scores.scores:
+        table.add_row(f"{s.tolerance_s:g}", s.recall.text(), s.precision.text(), s.class_recall.text(),
+                      s.class_precision.text())
     console.print(table)
-    amap = report.get("average_map")
+    amap = report.average_map
     if amap and amap.get("tight") is not None:
         classes = amap["classes"]
         t = Table(title=f"Average-mAP, SoccerNet's action spotting ({amap['spots']} spots: "
@@ -179,18 +176,15 @@ def _print_scores(report: dict) -> None:
         for name in ("tight", "loose"):
             row = amap[name]
             d = row["deltas_s"]
-            t.add_row(f"{name} (delta {d[0]:g}-{d[-1]:g} s)", f(row["average_map"]),
-                      *(f(row["per_class"][c]) for c in classes))
+            t.add_row(f"{name} (delta {d[0]:g}-{d[-1]:g} s)", _f(row["average_map"]),
+                      *(_f(row["per_class"][c]) for c in classes))
         console.print(t)
-    att = report.get("attribution")
-    at_s = att["tolerance_s"] if att else PRIMARY_TOLERANCE
-    at_tolerance = next((row for row in report["by_tolerance"] if row["tolerance_s"] == at_s),
-                        report["by_tolerance"][0])
-    sports = Table(title=f"Per sport (tolerance {at_tolerance['tolerance_s']:g} s)")
+    primary = report.primary
+    sports = Table(title=f"Per sport (tolerance {primary.tolerance_s:g} s)")
     for col in ("sport", "events", "recall", "class recall"):
         sports.add_column(col, justify="right" if col != "sport" else "left")
-    for sport, row in at_tolerance["per_sport"].items():
-        sports.add_row(sport, str(row["events"]), f(row["recall"]), f(row.get("class_recall")))
+    for sport, g in primary.per_sport.items():
+        sports.add_row(sport, str(g.events), g.recall.text(), g.class_recall.text())
     console.print(sports)
 
 

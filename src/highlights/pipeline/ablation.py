@@ -12,16 +12,18 @@ classifier windows that moved).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.errors import ConfigError
+from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
-from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
+from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
-from highlights.errors import ConfigError
 
 ABLATION_JSON = "ablation.json"
 ABLATION_MD = "ablation.md"
@@ -40,9 +42,10 @@ class AblationRow:
     delta_recall_vs_all: float | None = None  # all_but rows: what dropping that change from the batch does
     seconds: float = 0.0
     reused: bool = False
+    score: ToleranceScore | None = field(default=None, repr=False, compare=False)  # the exact counts
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "score"}
 
 
 @dataclass
@@ -73,8 +76,15 @@ def _show(v: Any) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _d(a: float | None, b: float | None) -> float | None:
-    return None if a is None or b is None else round(a - b, 4)
+def _recall_change(a: AblationRow, b: AblationRow) -> Fraction | None:
+    """Exact change in recall from row `b` to row `a` (None where either has no events)."""
+    if a.score is None or b.score is None or not a.score.events or not b.score.events:
+        return None
+    return Fraction(a.score.matched, a.score.events) - Fraction(b.score.matched, b.score.events)
+
+
+def _stored(x: Fraction | None) -> float | None:
+    return None if x is None else float(round(x, STORED_DIGITS))
 
 
 def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, changes: dict[str, Any] | list[str], *,
@@ -91,26 +101,27 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
             raise ConfigError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
     configs = [(name, kind, ch, base.with_overrides(ch)) for name, kind, ch in ablation_plan(changes)]
     cache = {} if cache is None else cache
-    scored: dict[PipelineConfig, dict[str, Any]] = {}
+    scored: dict[PipelineConfig, tuple[ToleranceScore, float]] = {}
     result = AblationResult(base_config=base, changes=changes, tolerance_s=tolerance_s)
     for name, kind, ch, cfg in configs:
         reused = cfg in scored
         if not reused:
             run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
             report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
-            row = next(r for r in report["by_tolerance"] if r["tolerance_s"] == tolerance_s)
-            scored[cfg] = {**row, "seconds": run.stats["seconds"]}
-        s = scored[cfg]
-        r = AblationRow(name=name, kind=kind, changes=ch, recall=s["recall"], precision=s["precision"],
-                        class_recall=s["class_recall"], class_precision=s["class_precision"],
-                        seconds=0.0 if reused else s["seconds"], reused=reused)
+            scored[cfg] = (report.scores.at(tolerance_s), run.stats["seconds"])
+        score, seconds = scored[cfg]
+        r = AblationRow(name=name, kind=kind, changes=ch, recall=score.recall.rounded(STORED_DIGITS),
+                        precision=score.precision.rounded(STORED_DIGITS),
+                        class_recall=score.class_recall.rounded(STORED_DIGITS),
+                        class_precision=score.class_precision.rounded(STORED_DIGITS),
+                        seconds=0.0 if reused else seconds, reused=reused, score=score)
         result.rows.append(r)
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")
     for r in result.rows:
-        r.delta_recall = _d(r.recall, baseline.recall)
+        r.delta_recall = _stored(_recall_change(r, baseline))
         if r.kind == "all_but":
-            r.delta_recall_vs_all = _d(r.recall, everything.recall)
+            r.delta_recall_vs_all = _stored(_recall_change(r, everything))
         if on_row is not None:
             on_row(r)
     result.culprits = find_culprits(result.rows)
@@ -138,15 +149,17 @@ def write_ablation(result: AblationResult, out_dir: str | Path) -> dict[str, Pat
             "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
 
 
-def _f(x: float | None, signed: bool = False) -> str:
-    if x is None:
-        return "-"
-    return f"{x:+.3f}" if signed else f"{x:.3f}"
+def _signed(x: Fraction | None) -> str:
+    return "-" if x is None else f"{float(round(x, 3)):+.3f}"
 
 
 def table_rows(result: AblationResult) -> list[list[str]]:
-    return [[r.name, _f(r.recall), _f(r.precision), _f(r.class_recall), _f(r.delta_recall, True),
-             _f(r.delta_recall_vs_all, True)] for r in result.rows]
+    """The printed table: every figure rounded once, from its exact fraction."""
+    baseline = result.rows[0]
+    everything = next(r for r in result.rows if r.kind == "all")
+    return [[r.name, r.score.recall.text(), r.score.precision.text(), r.score.class_recall.text(),
+             _signed(_recall_change(r, baseline)),
+             _signed(_recall_change(r, everything)) if r.kind == "all_but" else "-"] for r in result.rows]
 
 
 TABLE_HEADER = ["run", "recall", "precision", "class recall", "Δ recall vs baseline", "Δ recall vs all"]
@@ -156,9 +169,7 @@ def render_markdown(result: AblationResult) -> str:
     lines = ["# Pipeline ablation", "",
              f"Tolerance {result.tolerance_s:g} s on the key moment; one-to-one Hungarian matching. "
              "Changes: " + ", ".join(f"`{k}={_show(v)}`" for k, v in result.changes.items()) + ".", "",
-             "| " + " | ".join(TABLE_HEADER) + " |", "|" + "---|" * len(TABLE_HEADER)]
-    lines += ["| " + " | ".join(row) + " |" for row in table_rows(result)]
-    lines.append("")
+             markdown_table(TABLE_HEADER, table_rows(result)), ""]
     if result.culprits:
         lines.append("Changes that cost recall (alone, or inside the batch): "
                      + ", ".join(f"`{c}`" for c in result.culprits) + ".")

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
 from highlights.pipeline.evaluation import (
-    CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, attribute_misses, evaluate_highlights)
+    CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ToleranceScore, attribute_misses,
+    evaluate_highlights)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import (
@@ -21,30 +23,58 @@ EVAL_JSON = "pipeline_eval.json"
 EVAL_MD = "pipeline_eval.md"
 
 
+@dataclass(frozen=True)
+class PipelineEvaluation:
+    """Scores at each tolerance, SoccerNet's average-mAP, where a run's misses were lost (None when
+    predictions were scored without a run), and what made them (`about`: config, stages, video ...)."""
+
+    scores: Evaluation
+    average_map: dict[str, Any] | None = None
+    attribution: dict[str, Any] | None = None
+    about: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def primary(self) -> ToleranceScore:
+        """The scores at the attribution's tolerance (else the primary one, else the first)."""
+        wanted = self.attribution["tolerance_s"] if self.attribution else PRIMARY_TOLERANCE
+        try:
+            return self.scores.at(wanted)
+        except KeyError:
+            return self.scores.scores[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = self.scores.to_dict()
+        if self.average_map is not None:
+            out["average_map"] = self.average_map
+        if self.attribution is not None:
+            out["attribution"] = self.attribution
+        return {**out, **self.about}
+
+
 def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[float] = DEFAULT_TOLERANCES,
-                    attribution_tolerance_s: float = PRIMARY_TOLERANCE, half: int | None = None) -> dict[str, Any]:
+                    attribution_tolerance_s: float = PRIMARY_TOLERANCE, half: int | None = None) -> PipelineEvaluation:
     tolerances = sorted({float(t) for t in tolerances} | {float(attribution_tolerance_s)})
-    report = evaluate_highlights(result.highlights, annotation, tolerances=tolerances)
-    report["average_map"] = spotting_report(window_spots(result.trace.classifications, half=half or 1),
-                                            annotation, half=half)
-    report["average_map"]["predictions"] = "every scored classifier window (each class's probability)"
-    report["attribution"] = attribute_misses(result.highlights, annotation, result.trace, result.config,
-                                             result.before_merge, tolerance_s=attribution_tolerance_s)
-    report.update({"config": result.config.to_dict(), "stages": result.backends,
-                   "inference_backend": result.inference_backend, "video": result.video,
-                   "stats": result.stats, "annotation": {"video": getattr(annotation, "video", None),
-                                                         "events": len(annotation.events)}})
-    return report
+    amap = spotting_report(window_spots(result.trace.classifications, half=half or 1), annotation, half=half)
+    amap["predictions"] = "every scored classifier window (each class's probability)"
+    return PipelineEvaluation(
+        scores=evaluate_highlights(result.highlights, annotation, tolerances=tolerances),
+        average_map=amap,
+        attribution=attribute_misses(result.highlights, annotation, result.trace, result.config,
+                                     result.before_merge, tolerance_s=attribution_tolerance_s),
+        about={"config": result.config.to_dict(), "stages": result.backends,
+               "inference_backend": result.inference_backend, "video": result.video,
+               "stats": result.stats, "annotation": {"video": getattr(annotation, "video", None),
+                                                     "events": len(annotation.events)}})
 
 
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
                    tolerances: Iterable[float] = DEFAULT_TOLERANCES, progress: bool = True,
-                   cache: dict | None = None, half: int | None = None) -> tuple[dict[str, Any], dict[str, Path]]:
+                   cache: dict | None = None, half: int | None = None) -> tuple[PipelineEvaluation, dict[str, Path]]:
     result = run_pipeline(video_path, config, annotation=annotation, cache=cache, progress=progress)
     report = evaluate_result(result, annotation, tolerances=tolerances, half=half)
     out_dir = Path(out_dir)
     written = {"highlights": write_highlights_json(result, out_dir),
-               "json": atomic_write_json(out_dir / EVAL_JSON, report, indent=2, default=json_default),
+               "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
                "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
 
@@ -62,7 +92,7 @@ def _on_one_timeline(items: list, halves: list[int | None], keys: list[str]) -> 
 
 def score_predictions(predictions: Predictions, annotation, out_dir: str | Path, *,
                       tolerances: Iterable[float] = DEFAULT_TOLERANCES, half: int | None = None,
-                      min_score: float = 0.5, source: str = "") -> tuple[dict[str, Any], dict[str, Path]]:
+                      min_score: float = 0.5, source: str = "") -> tuple[PipelineEvaluation, dict[str, Path]]:
     """Score predictions that already exist: recall and precision of the highlights (a
     `results_spotting.json`'s spots with confidence >= `min_score`), average-mAP of every spot.
     Writes the same pipeline_eval.json and .md as `evaluate`, without the attribution (no run)."""
@@ -80,25 +110,28 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
         highlights = _on_one_timeline(highlights, h_halves, ["start_s", "end_s", "key_s"])
         matched_against = replace(annotation, events=_on_one_timeline(
             events, [e.half for e in events], ["start_s", "end_s", "key_s"]))
-    report = evaluate_highlights(highlights, matched_against, tolerances=sorted({float(t) for t in tolerances}))
-    report["average_map"] = spotting_report(spots, annotation, half=half)
+    amap = spotting_report(spots, annotation, half=half)
+    about: dict[str, Any] = {}
     if predictions.highlights is not None:
-        report["average_map"]["predictions"] = "the highlights (one spot each, at its key moment)"
+        amap["predictions"] = "the highlights (one spot each, at its key moment)"
     else:
-        report["average_map"]["predictions"] = "every spot in the file"
-        report["highlights_from_spots"] = f"spots with confidence >= {min_score:g}"
-    report.update({"predictions": {"path": source, "kind": predictions.kind, "spots": len(spots),
-                                   "highlights": len(highlights)},
-                   "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
-                                  "half": half}})
+        amap["predictions"] = "every spot in the file"
+        about["highlights_from_spots"] = f"spots with confidence >= {min_score:g}"
+    about.update({"predictions": {"path": source, "kind": predictions.kind, "spots": len(spots),
+                                  "highlights": len(highlights)},
+                  "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
+                                 "half": half}})
+    report = PipelineEvaluation(
+        scores=evaluate_highlights(highlights, matched_against, tolerances=sorted({float(t) for t in tolerances})),
+        average_map=amap, about=about)
     out_dir = Path(out_dir)
-    written = {"json": atomic_write_json(out_dir / EVAL_JSON, report, indent=2, default=json_default),
+    written = {"json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
                "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
 
 
 def score_file(predictions_path: str | Path, annotation, out_dir: str | Path, *, half: int | None = None,
-               annotation_source: str | Path = "annotation", **kwargs) -> tuple[dict, dict]:
+               annotation_source: str | Path = "annotation", **kwargs) -> tuple[PipelineEvaluation, dict]:
     """`score_predictions` of a file. A highlights.json is one video: its half is `half`, else the
     one its video's name says (`2_224p.mkv`), else the annotation's only half."""
     from highlights.events.formats import half_of_video, select_half
@@ -119,15 +152,13 @@ def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     lines = ["", "## Average-mAP (SoccerNet action spotting)", ""]
     if amap.get("tight") is None:
         return lines + ["No annotated class to score.", ""]
+    classes = amap["classes"]
+    rows = [[f"{name} (delta {amap[name]['deltas_s'][0]:g}-{amap[name]['deltas_s'][-1]:g} s)",
+             _fmt(amap[name]["average_map"]), *(_fmt(amap[name]["per_class"][c]) for c in classes)]
+            for name in ("tight", "loose")]
+    rows.append(["events", "", *(amap["tight"]["events"][c] for c in classes)])
     lines += [f"Predictions scored: {amap.get('predictions', 'spots')} ({amap['spots']} spots).", "",
-              "| | average-mAP | " + " | ".join(amap["classes"]) + " |",
-              "|---|---|" + "---|" * len(amap["classes"])]
-    for name in ("tight", "loose"):
-        row = amap[name]
-        d = row["deltas_s"]
-        lines.append(f"| {name} (delta {d[0]:g}-{d[-1]:g} s) | {_fmt(row['average_map'])} | "
-                     + " | ".join(_fmt(row["per_class"][c]) for c in amap["classes"]) + " |")
-    lines.append("| events | | " + " | ".join(str(amap["tight"]["events"][c]) for c in amap["classes"]) + " |")
+              markdown_table(["", "average-mAP", *classes], rows)]
     if amap.get("unscored_labels"):
         lines += ["", "Predicted labels with no annotated event (not in the mean): "
                   + ", ".join(amap["unscored_labels"]) + "."]
@@ -135,46 +166,47 @@ def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     return lines
 
 
-def render_markdown(report: dict[str, Any]) -> str:
+def render_markdown(report: PipelineEvaluation) -> str:
+    about = report.about
     lines = ["# Highlight pipeline evaluation", ""]
-    video = report.get("video")
+    video = about.get("video")
     if video is not None:
         lines += [f"Video: `{video.get('path', '?')}` ({video.get('duration_s', 0):.1f} s). "
-                  f"Stages: " + ", ".join(f"{k}={v}" for k, v in report.get("stages", {}).items())
-                  + f". Classifier inference: {report.get('inference_backend')}.", ""]
-    preds = report.get("predictions")
+                  f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
+                  + f". Classifier inference: {about.get('inference_backend')}.", ""]
+    preds = about.get("predictions")
     if isinstance(preds, dict):
         lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
-                  + (f", {report['highlights_from_spots']}" if report.get("highlights_from_spots") else "")
+                  + (f", {about['highlights_from_spots']}" if about.get("highlights_from_spots") else "")
                   + "), scored without running the pipeline.", ""]
-    lines += [f"Matching: {report['matching']}.", "",
-              "| tolerance (s) | events | highlights | recall | precision | class recall | class precision |",
-              "|---|---|---|---|---|---|---|"]
-    for row in report["by_tolerance"]:
-        lines.append(f"| {row['tolerance_s']:g} | {row['events']} | {row['highlights']} | {_fmt(row['recall'])} | "
-                     f"{_fmt(row['precision'])} | {_fmt(row['class_recall'])} | {_fmt(row['class_precision'])} |")
-    if report.get("average_map") is not None:
-        lines += average_map_markdown(report["average_map"])
-    att = report.get("attribution")
-    at_s = att["tolerance_s"] if att else PRIMARY_TOLERANCE
-    primary = next((r for r in report["by_tolerance"] if r["tolerance_s"] == at_s), report["by_tolerance"][0])
-    lines += ["", f"## Per sport (tolerance {primary['tolerance_s']:g} s)", "",
-              "| sport | events | recall | class recall |", "|---|---|---|---|"]
-    for sport, row in primary["per_sport"].items():
-        lines.append(f"| {sport} | {row['events']} | {_fmt(row['recall'])} | {_fmt(row['class_recall'])} |")
+    lines += [f"Matching: {report.scores.matching}.", "",
+              markdown_table(["tolerance (s)", "events", "highlights", "recall", "precision", "class recall",
+                              "class precision"],
+                             ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.text(), s.precision.text(),
+                               s.class_recall.text(), s.class_precision.text()] for s in report.scores.scores))]
+    if report.average_map is not None:
+        lines += average_map_markdown(report.average_map)
+    primary = report.primary
+    lines += ["", f"## Per sport (tolerance {primary.tolerance_s:g} s)", "",
+              markdown_table(["sport", "events", "recall", "class recall"],
+                             ([sport, g.events, g.recall.text(), g.class_recall.text()]
+                              for sport, g in primary.per_sport.items()))]
+    att = report.attribution
     if att is None:
         return "\n".join(lines + [""])
-    lines += ["", f"## Where the misses were lost ({att['missed']} of {att['events']} events missed, "
+    missed = att["missed"]
+    lines += ["", f"## Where the misses were lost ({missed} of {att['events']} events missed, "
               f"tolerance {att['tolerance_s']:g} s, class level)", "",
-              "| stage | misses | share |", "|---|---|---|"]
-    for stage, row in att["by_stage"].items():
-        lines.append(f"| {stage} | {row['count']} | {_fmt(row['share'])} |")
-    lines += ["", "| cause | misses | share |", "|---|---|---|"]
-    for cause, row in att["by_cause"].items():
-        lines.append(f"| {CAUSE_TEXT[cause]} | {row['count']} | {_fmt(row['share'])} |")
+              markdown_table(["stage", "misses", "share"],
+                             ([stage, row["count"], Rate(row["count"], missed).text()]
+                              for stage, row in att["by_stage"].items())),
+              "",
+              markdown_table(["cause", "misses", "share"],
+                             ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).text()]
+                              for cause, row in att["by_cause"].items()))]
     if att["misses"]:
-        lines += ["", "| event | label | key (s) | lost at | detail |", "|---|---|---|---|---|"]
-        for m in att["misses"]:
-            lines.append(f"| {m['event_id']} | {m['label']} | {m['key_s']:.2f} | {m['cause']} | {m['detail']} |")
+        lines += ["", markdown_table(["event", "label", "key (s)", "lost at", "detail"],
+                                     ([m["event_id"], m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"]]
+                                      for m in att["misses"]))]
     lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`.", ""]
     return "\n".join(lines)

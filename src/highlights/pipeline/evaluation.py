@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -69,11 +70,106 @@ def _key(h: Highlight) -> float:
     return h.moment_s
 
 
-def _ratio(num: int, den: int) -> float | None:
-    return round(num / den, 4) if den else None
+@dataclass(frozen=True)
+class Rate:
+    """`hits` of `total`, kept exact: printed and stored figures are rounded once, from the
+    fraction itself (4/19 is 0.211 to three places, not 0.2105 rounded again to 0.210)."""
+
+    hits: int
+    total: int
+
+    @property
+    def value(self) -> float | None:
+        return self.hits / self.total if self.total else None
+
+    def rounded(self, digits: int) -> float | None:
+        return float(round(Fraction(self.hits, self.total), digits)) if self.total else None
+
+    def text(self, digits: int = 3) -> str:
+        """The figure as printed: `digits` places, `-` when there is nothing to divide by."""
+        value = self.rounded(digits)
+        return "-" if value is None else f"{value:.{digits}f}"
 
 
-def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float) -> dict[str, Any]:
+STORED_DIGITS = 4  # places kept in the JSON reports
+
+
+@dataclass(frozen=True)
+class GroupScore:
+    """Recall over the events of one sport or one class."""
+
+    events: int
+    recall: Rate
+    class_recall: Rate
+
+
+@dataclass(frozen=True)
+class ToleranceScore:
+    """Matching at one key-moment tolerance: event level (any label) and class level."""
+
+    tolerance_s: float
+    events: int
+    highlights: int
+    matched: int
+    class_matched: int
+    per_sport: dict[str, GroupScore]
+    per_class: dict[str, GroupScore]
+
+    @property
+    def recall(self) -> Rate:
+        return Rate(self.matched, self.events)
+
+    @property
+    def precision(self) -> Rate:
+        return Rate(self.matched, self.highlights)
+
+    @property
+    def class_recall(self) -> Rate:
+        return Rate(self.class_matched, self.events)
+
+    @property
+    def class_precision(self) -> Rate:
+        return Rate(self.class_matched, self.highlights)
+
+    def to_dict(self) -> dict[str, Any]:
+        r = lambda rate: rate.rounded(STORED_DIGITS)  # noqa: E731
+        return {
+            "tolerance_s": self.tolerance_s,
+            "events": self.events, "highlights": self.highlights,
+            "recall": r(self.recall), "precision": r(self.precision),
+            "class_recall": r(self.class_recall), "class_precision": r(self.class_precision),
+            "matched": self.matched, "class_matched": self.class_matched,
+            "per_sport": {s: {"events": g.events, "recall": r(g.recall), "class_recall": r(g.class_recall)}
+                          for s, g in self.per_sport.items()},
+            "per_class": {c: {"events": g.events, "recall": r(g.class_recall)} for c, g in self.per_class.items()},
+        }
+
+
+MATCHING = "hungarian (scipy.optimize.linear_sum_assignment) on key-moment distance"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Scores at each tolerance; `at(t)` picks one."""
+
+    scores: tuple[ToleranceScore, ...]
+    matching: str = MATCHING
+
+    @property
+    def tolerances(self) -> list[float]:
+        return [s.tolerance_s for s in self.scores]
+
+    def at(self, tolerance_s: float) -> ToleranceScore:
+        for score in self.scores:
+            if abs(score.tolerance_s - float(tolerance_s)) < 1e-9:
+                return score
+        raise KeyError(f"no score at tolerance {tolerance_s:g} s (have {', '.join(f'{t:g}' for t in self.tolerances)})")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"matching": self.matching, "by_tolerance": [s.to_dict() for s in self.scores]}
+
+
+def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float) -> ToleranceScore:
     keys = [_key(h) for h in highlights]
     ev_keys = [float(e.key_s) for e in events]
     any_pairs = match_key_moments(keys, ev_keys, tolerance_s)
@@ -81,32 +177,24 @@ def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s
                                   true_labels=[e.label for e in events])
     found = {g for _, g in any_pairs}
     found_cls = {g for _, g in cls_pairs}
-    per_sport: dict[str, dict[str, Any]] = {}
-    for sport in sorted({e.sport for e in events}):
-        idx = [i for i, e in enumerate(events) if e.sport == sport]
-        per_sport[sport] = {"events": len(idx), "recall": _ratio(sum(i in found for i in idx), len(idx)),
-                            "class_recall": _ratio(sum(i in found_cls for i in idx), len(idx))}
-    per_class = {}
-    for label in sorted({e.label for e in events}):
-        idx = [i for i, e in enumerate(events) if e.label == label]
-        per_class[label] = {"events": len(idx), "recall": _ratio(sum(i in found_cls for i in idx), len(idx))}
-    n_pred, n_true = len(highlights), len(events)
-    return {
-        "tolerance_s": tolerance_s,
-        "events": n_true, "highlights": n_pred,
-        "recall": _ratio(len(any_pairs), n_true), "precision": _ratio(len(any_pairs), n_pred),
-        "class_recall": _ratio(len(cls_pairs), n_true), "class_precision": _ratio(len(cls_pairs), n_pred),
-        "matched": len(any_pairs), "class_matched": len(cls_pairs),
-        "per_sport": per_sport, "per_class": per_class,
-    }
+
+    def group(idx: list[int]) -> GroupScore:
+        return GroupScore(len(idx), Rate(sum(i in found for i in idx), len(idx)),
+                          Rate(sum(i in found_cls for i in idx), len(idx)))
+
+    return ToleranceScore(
+        tolerance_s=tolerance_s, events=len(events), highlights=len(highlights),
+        matched=len(any_pairs), class_matched=len(cls_pairs),
+        per_sport={s: group([i for i, e in enumerate(events) if e.sport == s]) for s in sorted({e.sport for e in events})},
+        per_class={c: group([i for i, e in enumerate(events) if e.label == c]) for c in sorted({e.label for e in events})},
+    )
 
 
 def evaluate_highlights(highlights: Sequence[Highlight], annotation, *,
-                        tolerances: Iterable[float] = DEFAULT_TOLERANCES) -> dict[str, Any]:
+                        tolerances: Iterable[float] = DEFAULT_TOLERANCES) -> Evaluation:
     """Recall and precision (event and class level, overall, per sport, per class) at each tolerance."""
     events = list(annotation.events)
-    return {"matching": "hungarian (scipy.optimize.linear_sum_assignment) on key-moment distance",
-            "by_tolerance": [score_at(highlights, events, float(t)) for t in tolerances]}
+    return Evaluation(tuple(score_at(highlights, events, float(t)) for t in tolerances))
 
 
 # -- per-stage failure attribution ---------------------------------------------------------------
@@ -190,9 +278,9 @@ def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTr
         "tolerance_s": tolerance_s,
         "level": "class (a miss is an event with no highlight of its label within the tolerance)",
         "events": len(events), "missed": n,
-        "by_cause": {c: {"count": counts.get(c, 0), "share": _ratio(counts.get(c, 0), n), "meaning": CAUSE_TEXT[c]}
-                     for c in CAUSES},
-        "by_stage": {g: {"count": groups.get(g, 0), "share": _ratio(groups.get(g, 0), n)}
+        "by_cause": {c: {"count": counts.get(c, 0), "share": Rate(counts.get(c, 0), n).rounded(STORED_DIGITS),
+                         "meaning": CAUSE_TEXT[c]} for c in CAUSES},
+        "by_stage": {g: {"count": groups.get(g, 0), "share": Rate(groups.get(g, 0), n).rounded(STORED_DIGITS)}
                      for g in dict.fromkeys(STAGE_GROUP.values())},
         "misses": [r.to_dict() for r in rows],
     }

@@ -22,7 +22,7 @@ from highlights.events.average_map import (
 from highlights.events.formats import AnnotationError, read_json
 from highlights.events.spotting import Spot, is_results_spotting, spots_from_results, strongest_per_position
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.labels import NONE_LABEL, sport_of
+from highlights.vocabulary import NONE_LABEL, sport_of
 
 # Both halves of a match on one timeline for the one-to-one matching: the second half starts this
 # far after the first, longer than any half and any tolerance.

@@ -26,7 +26,7 @@ from typing import Callable
 from highlights.csv_cells import csv_row
 from highlights.datasets import DatasetVersion, create_version, grow_version, list_versions
 from highlights.events import Event, GameAnnotation, save_annotation
-from highlights.pipeline.labels import NONE_LABEL, sport_of
+from highlights.vocabulary import NONE_LABEL, sport_of
 from highlights.review.errors import ReviewError
 from highlights.review.games import Game
 from highlights.review.session import ReviewSession, outcome_of

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.clips.spec import DEFAULT_CLASSES
-from highlights.pipeline.labels import NONE_LABEL, UNLABELLED
+from highlights.vocabulary import NONE_LABEL, UNLABELLED
 from highlights.review.errors import ReviewError
 
 HIGHLIGHTS_JSON = "highlights.json"
