@@ -129,8 +129,7 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
 
 def test_detect_writes_highlights_json_that_round_trips(game, tmp_path):
     video, annotation = game
-    result, written = detect_highlights(video, FAST, tmp_path, annotation=annotation, progress=False,
-                                        log=lambda m: None)
+    result, written = detect_highlights(video, FAST, tmp_path, annotation=annotation, progress=False)
     data = json.loads((tmp_path / "highlights.json").read_text())
     assert written["json"] == tmp_path / "highlights.json"
     assert data["config"] == FAST.to_dict()

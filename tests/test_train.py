@@ -184,9 +184,9 @@ def test_sampler_balance_and_pretrained_backbone(colour_data, tmp_path):
 
 def test_config_round_trips_and_the_default_is_the_seed_model():
     config = TrainConfig(root="r", version="v2", out_dir="o")
-    assert config.is_seed_model and config.clip_spec().num_frames == 16 and config.clip_spec().crop_size == 112
+    assert config.is_full_model and config.clip_spec().num_frames == 16 and config.clip_spec().crop_size == 112
     assert TrainConfig.from_dict(config.to_dict()) == config
-    assert not TrainConfig.quick("r", "v2", "o").is_seed_model
+    assert not TrainConfig.quick("r", "v2", "o").is_full_model
     with pytest.raises(ValueError, match="balance"):
         TrainConfig(root="r", version="v2", out_dir="o", balance="oversample")
 

@@ -80,7 +80,7 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
               "--out", str(footage / "clips-v1"), "--seed", "1"]),
         Step("dataset-v1", "Dataset v1 from those clips",
              ["dataset", "create", str(footage / "clips-v1"), "--root", str(datasets)]),
-        Step("synth-v2", "More background (none) clips: the seed's v1 -> v2 growth",
+        Step("synth-v2", "More background (none) clips: v1 grows into v2",
              ["synth", "clips", "--classes", "none", "--per-class", str(size.none_clips_added_v2),
               "--seconds", seconds, "--out", str(footage / "clips-v2-none"), "--seed", "2"]),
         Step("dataset-v2", "Dataset v2 = v1 + the new clips (v1's splits kept)",
@@ -164,7 +164,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
             command += " --resume"
         if step.key == "train":
             console.print("[bold]Reduced budget:[/] a small R(2+1)D (width 0.25, 8x64x64 clips) for a few "
-                          "epochs, so the demo fits a laptop CPU. The seed's full model is:\n"
+                          "epochs, so the demo fits a laptop CPU. The full model is:\n"
                           "  highlights train --root DATASETS --version v2 --out runs/full  "
                           "# R(2+1)D-18, 16x112x112, hours on a CPU")
         console.print(f"$ {command}")

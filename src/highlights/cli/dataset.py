@@ -26,7 +26,7 @@ CLASSES_HELP = "Comma-separated class list (default: the labels found, or the pa
 SKIP_BAD_HELP = ("Leave out unreadable, unknown-label and duplicate clips (listed in dataset_meta.json) "
                  "instead of refusing the whole version")
 SKIP_EXISTING_HELP = "Quietly leave out clips already in the parent (when SRC is a folder that grew)"
-VARIANTS_HELP = "Augmented variants to materialise per real training clip (the seed used 2)"
+VARIANTS_HELP = "Augmented variants to materialise per real training clip (e.g. 2)"
 ALLOW_OUTSIDE_HELP = "Let a CSV manifest name clips outside its own folder (refused by default)"
 WAIT_HELP = "If another write to ROOT is in progress, wait for it instead of stopping"
 

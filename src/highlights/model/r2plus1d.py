@@ -5,7 +5,7 @@ torchvision's Kinetics-400 checkpoint (``r2plus1d_18-91a641e6.pth``). So the net
 out here with the same module nesting as ``torchvision.models.video.r2plus1d_18`` (``stem.0``,
 ``layer1.0.conv1.0.0``, ``layer2.0.downsample.1``, ``fc`` ...): the state-dict keys and shapes are
 then identical and a torchvision checkpoint loads with a plain ``load_state_dict``. The reference
-vector in ``shared/reference`` checks names, shapes and the forward pass.
+vector in ``tests/data/r2plus1d_18_reference.json`` (from torchvision) checks names, shapes and the forward pass.
 
 ``width`` and ``layers`` only exist to build small models for tests and quick runs; at
 ``width=1.0`` and ``layers=(2, 2, 2, 2)`` the model is exactly torchvision's.

@@ -116,9 +116,9 @@ class ClassifierStage(WindowStage):
 
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
-        # Windows waiting for a full batch (a batch of 8 runs ~2x faster per clip than one at a
-        # time on this CPU): their frames are copied out of the ring buffer now, so the wait
-        # costs at most `classifier_batch` clips of memory, never a longer buffer.
+        # Windows waiting for a full batch (a batch costs less per clip than one at a time): their
+        # frames are copied out of the ring buffer now, so the wait costs at most `classifier.batch`
+        # clips of memory, never a longer buffer.
         self._waiting_windows: dict[tuple[float, float], np.ndarray | None] = {}
         self._waiting_candidates: list[tuple[Candidate, list[tuple[float, float]]]] = []
         self.max_waiting_clips = 0
@@ -165,7 +165,7 @@ class ClassifierStage(WindowStage):
         return self._decided()
 
     def _run_batches(self) -> None:
-        """Classify every waiting window now, on this thread, `classifier_batch` at a time."""
+        """Classify every waiting window now, on this thread, `classifier.batch` at a time."""
         cache = self._cache()
         todo = sorted(self._waiting_windows)
         batch = max(1, self.settings.batch)

@@ -49,9 +49,8 @@ class GameConfig:
     difficulty: float = 0.5
     seed: int = 0
     crf: int = 23
-    # libx264 preset for the game video. superfast encoded 450 frames of 720p ~30% faster than
-    # veryfast (~6.5 s vs ~9 s, beside ~9 s of rendering) for twice the file size; ultrafast was
-    # faster still (~3.7 s, 3x the size) but drops CABAC and deblocking, unlike phone footage.
+    # libx264 preset for the game video: superfast encodes faster than veryfast for about twice the
+    # file size; ultrafast is faster still but drops CABAC and deblocking, unlike phone footage.
     preset: str = "superfast"
     name: str | None = None
 

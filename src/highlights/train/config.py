@@ -15,7 +15,7 @@ BALANCE_CHOICES = ("loss", "sampler", "none")
 class TrainConfig:
     """Everything that decides what a training run produces.
 
-    The defaults train the seed's model: R(2+1)D-18 on 16 frames at 112x112 (short side 128,
+    The defaults train the full model: R(2+1)D-18 on 16 frames at 112x112 (short side 128,
     as in torchvision's video references). `quick()` gives a small model for tests and quick runs.
     """
 
@@ -77,12 +77,12 @@ class TrainConfig:
         return cls(root=root, version=version, out_dir=out_dir, **settings)
 
     @property
-    def is_seed_model(self) -> bool:
+    def is_full_model(self) -> bool:
         return (self.width == 1.0 and self.layers == (2, 2, 2, 2) and self.num_frames == 16
                 and self.crop_size == 112)
 
     def describe_model(self) -> str:
-        name = "R(2+1)D-18 (the seed's model)" if self.is_seed_model else "reduced R(2+1)D"
+        name = "R(2+1)D-18 (the full model)" if self.is_full_model else "reduced R(2+1)D"
         return (f"{name}: width {self.width}, layers {list(self.layers)}, "
                 f"{self.num_frames}x{self.crop_size}x{self.crop_size}")
 
