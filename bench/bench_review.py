@@ -66,7 +66,7 @@ def make_season(root: Path, games: int, highlights: int, candidates_per_game: in
         folder.mkdir()
         (folder / "highlights.json").write_text(json.dumps({
             "video": {"path": str(video), "duration_s": 60.0, "fps": 15.0, "width": 320, "height": 180},
-            "config": {"classifier_backend": "checkpoint", "checkpoint": "runs/v2/best.pt"},
+            "config": {"classifier": {"backend": "checkpoint", "checkpoint": "runs/v2/best.pt"}},
             "inference_backend": "torchscript", "highlights": hl, "candidates": cands}))
         folders.append(folder)
     return folders

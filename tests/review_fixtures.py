@@ -63,7 +63,7 @@ def make_detect_folder(root: Path, name: str = "game1", *, seed: int = 3, minute
         "format": "highlights.pipeline/1",
         "video": {"path": str(files["video"].resolve()), "width": 320, "height": 180, "fps": 15.0,
                   "duration_s": duration, "rotation": 0, "codec": "h264", "num_frames": int(duration * 15)},
-        "config": {"classifier_backend": "checkpoint", "checkpoint": MODEL},
+        "config": {"classifier": {"backend": "checkpoint", "checkpoint": MODEL}},
         "stages": {"classifier": "checkpoint"},
         "inference_backend": "torchscript",
         "stats": {},

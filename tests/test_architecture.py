@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"video", "events"},
     {"augment", "synth", "model", "report"},
     {"datasets"},
-    {"train", "pipeline"},
+    {"train", "pipeline", "review"},
     {"demo"},
     {"cli", "__main__"},
 ]

@@ -14,7 +14,7 @@ from highlights.cli.app import app
 from highlights.pipeline.output_folder import RUN_MARKER, is_complete
 from pipeline_fixtures import DEFAULT_EVENTS, make_game
 
-FAST = ["--set", "detection_backend=gt", "--set", "pose_backend=gt", "--set", "classifier=false", "--no-progress"]
+FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
 
 
 @pytest.fixture(scope="module")

@@ -215,7 +215,7 @@ def out_is_a_file(tmp: Path) -> Case:
 
 # ------------------------------------------------------------------ pipeline cases (need a game)
 
-NO_MODEL = ["--set", "detection_backend=gt", "--set", "pose_backend=gt", "--no-progress"]
+NO_MODEL = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--no-progress"]
 
 
 def checkpoint_text(tmp: Path, game: Path) -> Case:
@@ -258,7 +258,7 @@ def annotation(tmp: Path, data) -> Path:
 def activitynet_list_for_a_dict(tmp: Path, game: Path) -> Case:
     path = annotation(tmp, {"database": {"game": [1, 2]}})
     return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
-                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "malformed activitynet annotation")
+                 "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "malformed activitynet annotation")
 
 
 def annotation_infinite_end(tmp: Path, game: Path) -> Case:
@@ -267,7 +267,7 @@ def annotation_infinite_end(tmp: Path, game: Path) -> Case:
     path = tmp / "labels.json"
     path.write_text(json.dumps(data).replace("Infinity", "1e309"))
     return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
-                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "end_s must be a finite time")
+                 "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "end_s must be a finite time")
 
 
 def annotation_key_outside(tmp: Path, game: Path) -> Case:
@@ -275,14 +275,14 @@ def annotation_key_outside(tmp: Path, game: Path) -> Case:
     data["events"][0]["key_s"] = data["events"][0]["end_s"] + 5
     path = annotation(tmp, data)
     return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
-                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "is outside [start_s, end_s]")
+                 "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "is outside [start_s, end_s]")
 
 
 def annotation_latin1(tmp: Path, game: Path) -> Case:
     path = tmp / "labels.json"
     path.write_bytes('{"events": [], "video": "caf\xe9.mp4"}'.encode("latin-1"))
     return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
-                 "--set", "classifier=false", *NO_MODEL[:-1]], str(path), "not UTF-8 text")
+                 "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "not UTF-8 text")
 
 
 GAME_CASES = [

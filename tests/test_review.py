@@ -54,10 +54,10 @@ def test_detect_writes_every_turned_down_window_with_its_probabilities(tmp_path)
     video = make_game(tmp_path / "game", duration_s=14.0)
     annotation = load_annotation(video.with_suffix(".json"))
     # Candidates and kinematics off: the classifier tiles the whole game, so most windows are turned down.
-    cfg = PipelineConfig(detection_backend="gt", pose_backend="gt", classifier_backend="oracle", kinematics=False,
-                         candidates=False)
-    result, _ = detect_highlights(video, cfg, tmp_path / "out", annotation=annotation, progress=False,
-                                  log=lambda m: None)
+    cfg = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                           "classifier.backend": "oracle", "kinematics.enabled": False,
+                                           "candidates.enabled": False})
+    result, _ = detect_highlights(video, cfg, tmp_path / "out", annotation=annotation, progress=False)
     data = json.loads((tmp_path / "out" / "highlights.json").read_text())
     turned_down = {tuple(c["window"]) for c in result.trace.classifications if not c["accepted"]}
     taken = {tuple(c["window"]) for c in result.trace.classifications if c["accepted"]}
