@@ -71,8 +71,9 @@ def outputs(source: Path, tmp_path_factory) -> tuple[dict[str, Path], list[Highl
     )
     highlights = _highlights()
     out_dir = tmp_path_factory.mktemp("out")
-    # The pipeline writes highlights.json first; the page links it.
-    (out_dir / "highlights.json").write_text(json.dumps([h.to_dict() for h in highlights]))
+    # The pipeline writes highlights.json first and hands its path on; the page links it.
+    result_file = out_dir / "highlights.json"
+    result_file.write_text(json.dumps([h.to_dict() for h in highlights]))
     paths = write_all(
         highlights,
         source,
@@ -80,6 +81,7 @@ def outputs(source: Path, tmp_path_factory) -> tuple[dict[str, Path], list[Highl
         config_dict={"merge": {"pad_s": 0.5, "min_len_s": 1.0}},
         annotation=annotation,
         progress=False,
+        highlights_json=result_file,
     )
     return paths, highlights
 

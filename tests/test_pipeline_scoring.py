@@ -14,7 +14,7 @@ from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, averag
 from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
 from pipeline_fixtures import DEFAULT_EVENTS, make_game
 
-GT = ["--set", "detection_backend=gt", "--set", "pose_backend=gt"]
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +37,7 @@ def _match() -> GameAnnotation:
 
 
 def test_detect_writes_every_scored_window_as_soccernet_results(cli, video, tmp_path):
-    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "classifier_backend=untrained",
+    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "classifier.backend=untrained",
               "--no-progress")
     assert res.exit_code == 0, res.output
     spots = read_results_spotting(tmp_path / "results_spotting.json")
@@ -56,7 +56,7 @@ def test_detect_keeps_the_half_of_the_video(cli, video, tmp_path):
     second = video.with_name("2_224p.mp4")
     second.write_bytes(video.read_bytes())
     (video.parent / "2_224p.gt.jsonl").write_bytes(video.with_suffix(".gt.jsonl").read_bytes())
-    res = cli("detect", second, "--out", tmp_path, *GT, "--set", "classifier_backend=untrained",
+    res = cli("detect", second, "--out", tmp_path, *GT, "--set", "classifier.backend=untrained",
               "--no-progress")
     assert res.exit_code == 0, res.output
     assert {s.half for s in read_results_spotting(tmp_path / "results_spotting.json")} == {2}
@@ -65,7 +65,7 @@ def test_detect_keeps_the_half_of_the_video(cli, video, tmp_path):
 def test_evaluate_reports_average_map_beside_recall(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path,
-              *GT, "--set", "classifier_backend=oracle", "--no-progress")
+              *GT, "--set", "classifier.backend=oracle", "--no-progress")
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "pipeline_eval.json").read_text())
     amap = report["average_map"]
@@ -111,7 +111,7 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
 def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",
-              *GT, "--set", "classifier_backend=oracle", "--no-progress")
+              *GT, "--set", "classifier.backend=oracle", "--no-progress")
     assert res.exit_code == 0, res.output
     res = cli("pipeline", "score", "--predictions", tmp_path / "eval" / "highlights.json",
               "--annotations", ann, "--out", tmp_path / "score")

@@ -86,8 +86,7 @@ def detect(
     if annotations is not None:
         truth, half = _annotation(annotations, half=half, video=video)
     half = half or half_of_video(video) or 1
-    result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half,
-                                        log=lambda m: console.print(f"[yellow]{m}[/]"))
+    result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half)
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
-from typing import Callable
 
 from highlights.atomic import atomic_write_json
 from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spotting
@@ -43,47 +41,25 @@ def write_spotting_results(result: PipelineResult, out_dir: str | Path, *, half:
                                   game=Path(str(result.video.get("path", ""))).name)
 
 
-def output_writers() -> Callable | None:
-    """The CSV/EDL/reel/HTML writers, if that part of the package is installed."""
-    try:
-        from highlights.pipeline.outputs import write_all
-    except ImportError:
-        return None
-    return write_all
-
-
 def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
-                      annotation=None, progress: bool = True, half: int = 1,
-                      log: Callable[[str], None] = print) -> tuple[PipelineResult, dict[str, Path]]:
+                      annotation=None, progress: bool = True, half: int = 1) -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
-    then every other output the writers provide.
+    then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page.
 
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
     run's DIR as it was. A DIR holding files no run wrote is refused before the run starts.
     """
+    from highlights.pipeline.outputs import OUTPUT_NAMES, write_all  # matplotlib, encoders: only here
+
     final_dir = Path(out_dir)
-    known = _output_names()
+    known = {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}
     check_replaceable(final_dir, known)
     result = run_pipeline(video_path, config, annotation=annotation, progress=progress)
     with run_folder(final_dir, known) as out_dir:
-        written = {"json": write_highlights_json(result, out_dir),
+        highlights_json = write_highlights_json(result, out_dir)
+        written = {"json": highlights_json,
                    "results_spotting": write_spotting_results(result, out_dir, half=half)}
-        write_all = output_writers()
-        if write_all is None:
-            log("note: the CSV/EDL/reel/HTML writers (highlights.pipeline.outputs) are not available; "
-                "wrote highlights.json only")
-        else:
-            kwargs = {"config_dict": result.config.to_dict(), "annotation": annotation}
-            if "progress" in inspect.signature(write_all).parameters:
-                kwargs["progress"] = progress
-            written.update(write_all(result.highlights, Path(video_path), out_dir, **kwargs))
+        written.update(write_all(result.highlights, Path(video_path), out_dir, config_dict=result.config.to_dict(),
+                                 annotation=annotation, progress=progress, highlights_json=highlights_json))
         mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
     return result, moved(written, out_dir, final_dir)
-
-
-def _output_names() -> set[str]:
-    try:
-        from highlights.pipeline.outputs import OUTPUT_NAMES
-    except ImportError:
-        return {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON}
-    return {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}

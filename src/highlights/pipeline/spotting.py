@@ -2,7 +2,7 @@
 
 A run's spots are **every scored classifier window**, not only the highlights: for each window,
 each class's probability (classes other than `none`) at the window's key moment. Average-mAP
-sweeps the confidence from 0 to 1, so a threshold such as `classifier_min_score` would cut its
+sweeps the confidence from 0 to 1, so a threshold such as `classifier.min_score` would cut its
 curve short; the highlights, the reel and recall/precision stay thresholded. Spots of one class
 at one millisecond keep the most confident (`events.spotting.strongest_per_position`).
 

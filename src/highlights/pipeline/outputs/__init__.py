@@ -39,7 +39,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-HIGHLIGHTS_JSON = "highlights.json"  # written by the pipeline itself (highlights.pipeline.detect)
 
 # File names inside the output folder (keys are those of write_all's result).
 OUTPUT_NAMES = {
@@ -80,6 +79,7 @@ def write_all(
     reel: bool = True,
     html: bool = True,
     progress: bool = True,
+    highlights_json: str | Path | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -87,7 +87,8 @@ def write_all(
     inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
     per-highlight MP4s) and `html` (the review page). Reel, clips and thumbnails come from one
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
-    a ground-truth lane to both timelines; `config_dict` is shown on the page.
+    a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
+    pipeline's own result file, is linked from it.
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -142,9 +143,8 @@ def write_all(
                  "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
                  "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
         links = {k: v for k, v in links.items() if v is not None}
-        # The pipeline writes highlights.json into the same folder first; link it when it is there.
-        if (out_dir / HIGHLIGHTS_JSON).is_file():
-            links = {"highlights.json": out_dir / HIGHLIGHTS_JSON, **links}
+        if highlights_json is not None:
+            links = {Path(highlights_json).name: Path(highlights_json), **links}
         paths["html"] = write_html(
             ordered,
             out_dir / OUTPUT_NAMES["html"],
