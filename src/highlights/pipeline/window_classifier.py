@@ -4,12 +4,14 @@ The backends (`highlights.pipeline.stages`) supply `classes` and `predict`:
 - `checkpoint`: the trained `highlights.model.ClipClassifier` (the real one).
 - `untrained`: a tiny randomly initialised R(2+1)D, for mechanics tests without a checkpoint.
 - `oracle`: reads the annotation's events and answers what a perfect classifier would
-  (`oracle_accuracy` < 1 makes it wrong on a fixed share of events); for attribution tests.
+  (`classifier.oracle_accuracy` < 1 makes it wrong on a fixed share of events); for attribution tests.
 
-Frames: `spec.num_frames` spread over a window, at the classifier's size. A keyed candidate (from kinematics) is classified on one window centred on its key moment; an
-unkeyed one on windows every `classifier_stride_s` across it, each positive window becoming a
-candidate of its own (merge's NMS then keeps the best). Probabilities are cached per window in
-the run's cache, so an ablation that does not change the classifier's section or the analysis stream reuses them.
+Frames: `spec.num_frames` spread over a window, at the classifier's size. A keyed candidate (from
+kinematics) is classified on one window centred on its key moment; an unkeyed one on windows every
+`classifier.stride_s` across it, each positive window becoming a candidate of its own (merge's NMS
+then keeps the best). Probabilities are cached per window in the run's cache, so an ablation that
+changes neither what the probabilities depend on in the classifier's section nor the analysis
+stream reuses them.
 
 With `classifier.overlap` (the default) a network backend runs its batches on one background
 thread while the main thread goes on decoding: PyTorch releases the interpreter lock inside
