@@ -42,24 +42,18 @@ def train(
     """Train the clip classifier on a dataset version."""
     from highlights.train import TrainConfig, fit, load_saved_config
 
-    overrides = {
+    given = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
         "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
         "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
         "cache_dir": str(cache_dir) if cache_dir else None,
     }
-    overrides = {k: v for k, v in overrides.items() if v is not None}
     if resume:
         # The saved settings win; only how the run executes may change.
-        config = load_saved_config(out)
-        config = config.replace(**{k: v for k, v in overrides.items() if k in ("num_workers", "cache_dir")})
+        config = load_saved_config(out).resumed_with(**given)
         typer.echo(f"resuming the run in {out} with its saved settings")
-    elif quick:
-        config = TrainConfig.quick(str(root), version, str(out), **overrides)
     else:
-        if "crop_size" in overrides:
-            overrides.setdefault("resize_short_side", round(overrides["crop_size"] * 8 / 7))  # 112 -> 128
-        config = TrainConfig(root=str(root), version=version, out_dir=str(out), **overrides)
+        config = TrainConfig.from_options(str(root), version, str(out), quick=quick, **given)
     typer.echo(f"model: {config.describe_model()}")
     typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
                f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
+from typing import Any, ClassVar
 
 from highlights.clips.spec import ClipSpec
 from highlights.errors import ConfigError
@@ -68,6 +69,25 @@ class TrainConfig:
             raise ConfigError(
                 f"resize_short_side ({self.resize_short_side}) must be at least crop_size ({self.crop_size})"
             )
+
+    # How a run executes, not what it learns: the only settings a resumed run may change.
+    EXECUTION_ONLY: ClassVar[tuple[str, ...]] = ("num_workers", "cache_dir")
+
+    @classmethod
+    def from_options(cls, root: str, version: str, out_dir: str, *, quick: bool = False,
+                     **given: Any) -> "TrainConfig":
+        """The config for the options a user gave (None: not given) over the defaults or the quick
+        preset. A crop given without a short side keeps the defaults' 8:7 ratio (112 -> 128)."""
+        given = {k: v for k, v in given.items() if v is not None}
+        if quick:
+            return cls.quick(root, version, out_dir, **given)
+        if "crop_size" in given:
+            given.setdefault("resize_short_side", round(given["crop_size"] * 8 / 7))
+        return cls(root=root, version=version, out_dir=out_dir, **given)
+
+    def resumed_with(self, **given: Any) -> "TrainConfig":
+        """This (saved) config, with only the execution settings among `given` changed."""
+        return self.replace(**{k: v for k, v in given.items() if k in self.EXECUTION_ONLY and v is not None})
 
     @classmethod
     def quick(cls, root: str, version: str, out_dir: str, **overrides) -> "TrainConfig":

@@ -56,7 +56,6 @@ BEST_CHECKPOINT = "best.pt"
 HISTORY_FILENAME = "train_history.json"
 CURVES_FILENAME = "train_curves.png"
 # Settings that change how a run executes but not what it computes: free to differ on resume.
-EXECUTION_ONLY = ("num_workers", "cache_dir")
 
 
 @dataclass
@@ -290,7 +289,7 @@ def _load_resume_point(out_dir: Path) -> TrainingState:
 
 def _check_same_run(config: TrainConfig, saved: TrainConfig) -> None:
     now, then = config.to_dict(), saved.to_dict()
-    differ = [k for k in now if k not in EXECUTION_ONLY and now[k] != then[k]]
+    differ = [k for k in now if k not in TrainConfig.EXECUTION_ONLY and now[k] != then[k]]
     if differ:
         details = ", ".join(f"{k}: {then[k]!r} -> {now[k]!r}" for k in differ)
         raise RunFolderError(f"{config.out_dir}: cannot resume with different settings ({details})")
