@@ -38,7 +38,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 from bench_pipeline import make_checkpoint  # noqa: E402  (a full-size random checkpoint, shared)
 
-GT = ["--set", "detection_backend=gt", "--set", "pose_backend=gt", "--set", "classifier_min_score=0.0"]
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.min_score=0.0"]
 
 
 def _one_game(args: tuple[str, float, int, int, int]) -> str:

@@ -20,7 +20,7 @@ LAYERS: list[set[str]] = [
     {"augment", "synth", "model", "report"},
     {"datasets"},
     {"train", "pipeline", "review"},
-    {"demo"},
+    {"demo", "batch"},
     {"cli", "__main__"},
 ]
 LAYER_OF = {name: rank for rank, names in enumerate(LAYERS) for name in names}

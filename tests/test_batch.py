@@ -21,7 +21,7 @@ from pipeline_fixtures import FixtureEvent, make_game
 
 # Ground-truth detection and pose, the oracle classifier (reads each game's annotation from the
 # manifest): every stage runs, in about a second a game.
-FAST = PipelineConfig(detection_backend="gt", pose_backend="gt", classifier_backend="oracle")
+FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 EVENTS = {"alpha": (FixtureEvent("baseball_swing", 3.0, "baseball"),),
           "bravo": (FixtureEvent("basketball_layup", 4.0, "basketball"),),
           "charlie": (FixtureEvent("soccer_shooting", 3.5, "soccer"), FixtureEvent("baseball_swing", 6.5, "baseball"))}
@@ -190,7 +190,7 @@ def test_kill_9_loses_only_the_game_in_flight(season, tmp_path):
     manifest = season / "games.csv"
     code = ("import sys; from highlights.batch import collect_games, run_batch; "
             "from highlights.pipeline.config import PipelineConfig; "
-            "cfg = PipelineConfig(detection_backend='gt', pose_backend='gt', classifier_backend='oracle'); "
+            "cfg = PipelineConfig().with_overrides({'detection.backend': 'gt', 'pose.backend': 'gt', 'classifier.backend': 'oracle'}); "
             "run_batch(collect_games([sys.argv[1]]), sys.argv[2], cfg, workers=2, progress=False)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(manifest), str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -243,8 +243,8 @@ def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):
 
     model = tiny_model()
     checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
-    cfg = FAST.with_overrides({"classifier_backend": "checkpoint", "checkpoint": str(checkpoint),
-                               "classifier_min_score": 0.0})
+    cfg = FAST.with_overrides({"classifier.backend": "checkpoint", "classifier.checkpoint": str(checkpoint),
+                               "classifier.min_score": 0.0})
     games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
     result = run_batch(games, tmp_path / "out", cfg, workers=1, threads=1, progress=False, log=lambda m: None)
     assert [r["status"] for r in result.records] == ["done"] * 2
@@ -279,7 +279,7 @@ def test_detect_command_runs_a_batch(season, tmp_path, restore_threads):
     from highlights.cli.app import app
 
     args = ["detect", str(season / "week0"), str(season / "week1" / "bravo.mp4"), "--out", str(tmp_path),
-            "--set", "detection_backend=gt", "--set", "pose_backend=gt", "--set", "classifier=false",
+            "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false",
             "--workers", "1", "--no-progress"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output

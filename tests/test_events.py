@@ -170,5 +170,5 @@ def test_a_perfect_detector_on_one_half_scores_full_recall():
     ann = _two_halves()
     first, _ = select_half(ann, half=1)
     perfect = [Highlight(e.start_s, e.end_s, e.label, "soccer", 0.9, key_s=e.key_s) for e in first.events]
-    assert evaluate_highlights(perfect, first)["by_tolerance"][0]["recall"] == 1.0
-    assert evaluate_highlights(perfect, ann)["by_tolerance"][0]["recall"] == 0.5  # both halves on one timeline
+    assert evaluate_highlights(perfect, first).scores[0].recall.value == 1.0
+    assert evaluate_highlights(perfect, ann).scores[0].recall.value == 0.5  # both halves on one timeline

@@ -27,7 +27,8 @@ GAME_RECORD = "game.json"
 PARTIAL_DIR = ".partial"
 # Config fields that say where things are, not what is computed: the model's hash stands for
 # the checkpoint, so moving a checkpoint or ground-truth file does not rerun a season.
-_LOCATION_FIELDS = ("checkpoint", "gt_path")
+# Where files are, not what the run does: (section, field) left out of the fingerprint.
+_LOCATION_FIELDS = (("classifier", "checkpoint"), ("analysis", "gt_path"))
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def fingerprint(config: dict[str, Any], model_sha256: str | None, video: str | o
     """What a complete game folder must have been made from to be reused."""
     what = {
         "format": GAME_FORMAT,
-        "config": {k: v for k, v in config.items() if k not in _LOCATION_FIELDS},
+        "config": {section: {k: v for k, v in fields.items() if (section, k) not in _LOCATION_FIELDS}
+                   if isinstance(fields, dict) else fields for section, fields in config.items()},
         "model_sha256": model_sha256,
         "video": file_identity(video),
         "annotations": file_identity(annotations),
@@ -117,7 +119,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
             annotation, half = select_half(load_annotation(job.annotations), half=half, video=Path(job.video),
                                            source=Path(job.annotations))
         result, written = detect_highlights(job.video, config, partial, annotation=annotation,
-                                            progress=False, half=half or 1, log=lambda message: None)
+                                            progress=False, half=half or 1)
         labels: dict[str, int] = {}
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1

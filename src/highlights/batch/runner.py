@@ -36,15 +36,17 @@ class BatchResult:
 
 def model_sha256(config) -> str | None:
     """The hash of the model files a run would load, or None when it loads none."""
-    if not (config.classifier and config.classifier_backend == "checkpoint" and config.checkpoint):
+    classifier = config.classifier
+    if not (classifier.enabled and classifier.backend == "checkpoint" and classifier.checkpoint):
         return None
-    from highlights.model.int8_store import file_sha256, sidecar_paths
+    from highlights.file_hash import file_sha256
+    from highlights.model.int8_store import sidecar_paths
 
-    path = Path(config.checkpoint)
+    path = Path(classifier.checkpoint)
     if not path.is_file():
         raise BatchError(f"{path}: checkpoint not found")
     digest = hashlib.sha256(file_sha256(path).encode())
-    if config.classifier_int8:
+    if classifier.int8:
         for sidecar in sidecar_paths(path):  # a verified int8 model changes the predictions
             if sidecar.is_file():
                 digest.update(file_sha256(sidecar).encode())
