@@ -161,11 +161,11 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     assert second.records[3]["status"] == "failed"  # a failed game is tried again
     assert {n: (out / n / GAME_RECORD).stat().st_mtime_ns for n in EVENTS} == stamps
 
-    changed = FAST.with_overrides({"pad_after_s": 2.5})
+    changed = FAST.with_overrides({"merge.pad_after_s": 2.5})
     third = run_batch(games[:1], out, changed, workers=1, progress=False, log=lambda m: None)
     assert third.records[0]["reused"] is False
     h = _highlights(out, "alpha")[0]
-    assert json.loads((out / "alpha" / "highlights.json").read_text())["config"]["pad_after_s"] == 2.5
+    assert json.loads((out / "alpha" / "highlights.json").read_text())["config"]["merge"]["pad_after_s"] == 2.5
     assert h["end_s"] - h["key_s"] >= 2.5 - 1e-6 or h["end_s"] == pytest.approx(8.0, abs=0.1)
 
 

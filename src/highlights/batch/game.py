@@ -27,7 +27,7 @@ GAME_RECORD = "game.json"
 PARTIAL_DIR = ".partial"
 # Config fields that say where things are, not what is computed: the model's hash stands for
 # the checkpoint, so moving a checkpoint or ground-truth file does not rerun a season.
-# Where files are, not what the run does: (section, field) left out of the fingerprint.
+# (section, field) of the pipeline config.
 _LOCATION_FIELDS = (("classifier", "checkpoint"), ("analysis", "gt_path"))
 
 
