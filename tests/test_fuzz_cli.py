@@ -355,3 +355,49 @@ def test_pickle_is_never_a_confusion_matrix(tmp_path: Path) -> None:
     path.write_bytes(pickle.dumps({"labels": ["a"], "matrix": [[1]]}))
     result = CliRunner().invoke(app, ["report", "from-confusion", str(path)])
     check_one_clear_line(result, Case([], str(path), "not valid JSON"))
+
+
+# ------------------------------------------------------------------ config values out of range
+
+def _set(value: str):
+    def make(tmp: Path, game: Path) -> Case:
+        key = value.split("=", 1)[0]
+        return Case(["detect", game, "--out", tmp / "out", "--set", value, *NO_MODEL], key, "")
+    make.__name__ = "set_" + value.replace(".", "_").replace("=", "_").replace("-", "minus")
+    return make
+
+
+RANGE_CASES = [
+    (_set("classifier.batch=0"), "out of range; allowed: at least 1 and at most 4096"),
+    (_set("classifier.window_s=0"), "out of range; allowed: more than 0 and at most 600"),
+    (_set("merge.nms_iou=-5"), "out of range; allowed: at least 0 and at most 1"),
+    (_set("classifier.min_score=7"), "out of range; allowed: at least 0 and at most 1"),
+    (_set("analysis.fps=nan"), "must be a finite number"),
+    (_set("merge.pad_after_s=inf"), "must be a finite number"),
+]
+
+
+def config_fps_1e309(tmp: Path, game: Path) -> Case:
+    config = tmp / "pipeline.json"
+    config.write_text('{"analysis": {"fps": 1e309}}')
+    return Case(["detect", game, "--config", config, "--out", tmp / "out", *NO_MODEL], "analysis.fps",
+                "must be a finite number")
+
+
+@pytest.mark.parametrize("make_case, cause", [*RANGE_CASES, (config_fps_1e309, "must be a finite number")],
+                         ids=[c.__name__ for c, _ in RANGE_CASES] + ["config_fps_1e309"])
+def test_out_of_range_settings_name_the_field_and_its_range(make_case, cause: str, tmp_path: Path, game: Path) -> None:
+    case = make_case(tmp_path, game)
+    case.cause = cause
+    result = CliRunner().invoke(app, [str(a) for a in case.args])
+    check_one_clear_line(result, case)
+    assert not (tmp_path / "out").exists()
+
+
+def test_every_range_names_a_setting_and_the_defaults_are_inside() -> None:
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.config_ranges import RANGES
+
+    defaults = PipelineConfig()
+    for key, allowed in RANGES.items():
+        assert allowed.holds(defaults.get(key)), key

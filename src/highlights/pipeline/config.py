@@ -21,6 +21,7 @@ from typing import Any
 
 import highlights.pipeline.stages  # noqa: F401 (registers the backends whose names are checked here)
 from highlights.errors import ConfigError, MissingFileError
+from highlights.pipeline.config_ranges import check_ranges
 
 # The stages in the order a frame or candidate meets them; each is a section with `enabled` and `backend`.
 STAGES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier", "merge")
@@ -145,6 +146,7 @@ class PipelineConfig:
         from highlights.pipeline.registry import registered_backends
         from highlights.video.reader import SCALE_FILTERS
 
+        check_ranges(self, SECTIONS)  # numbers first: the checks below compare them
         for stage in STAGES:
             value, names = self.section(stage).backend, registered_backends(stage)
             if value not in names:
