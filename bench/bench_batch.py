@@ -88,6 +88,10 @@ def run(name: str, manifest: Path, out: Path, checkpoint: Path, extra: list[str]
            "inference_backend": sorted({g["inference_backend"] for g in games if g.get("inference_backend")})}
     print(f"  {row['games_done']} games, {row['failed']} failed, {wall:.1f} s wall: "
           f"{row['video_hours_per_hour']:.2f} video-hours per hour", flush=True)
+    if summary["failed"]:
+        # A throughput of failed games compares nothing: stop with the first game's error.
+        first = next(g for g in games if g["status"] == "failed")
+        raise SystemExit(f"{name}: {summary['failed']} game(s) failed, e.g. {first['game_id']}: {first['error']}")
     return row
 
 
