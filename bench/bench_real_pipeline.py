@@ -1,0 +1,169 @@
+"""The highlight pipeline on real footage: recall and precision at 2 s on the annotated real-dev
+clips, and its speed with multi-person pose on against decoding alone.
+
+    python bench/bench_real_pipeline.py [--real-dev ../shared/real-dev] [--set FLAG=VALUE ...]
+                                        [--speed-clip py0922__basketball.mp4] [--speed-seconds 60]
+                                        [--skip-accuracy] [--skip-speed]
+
+Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
+pipeline (MoveNet MultiPose detection, pose and tracks) plus the `--set` flags; the classifier
+is off unless a flag names one (`--set classifier=true --set classifier_backend=...`), so the
+kinematic triggers' labels stand. Highlights are matched one-to-one to annotated key moments
+within 2 s; recall and precision are printed per clip and pooled, each with its n and a Wilson
+95% interval. The annotations are read by eye (about +-0.5 s) and there are few: read the
+figures as what breaks, not as a score to tune.
+
+Speed: a 720p clip is repeated by stream copy to at least `--speed-seconds` of video (its
+timestamps shifted, no re-encoding), then decoded alone (every frame to RGB at full size, the
+floor) and run through the pipeline, in this one process, one after the other. Both are printed
+as multiples of real time. Nothing is written outside a temporary folder; no frame is kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import tempfile
+import time
+from pathlib import Path
+
+DEFAULT_REAL_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev"
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float] | None:
+    if n == 0:
+        return None
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _fmt(k: int, n: int) -> str:
+    if n == 0:
+        return "   -   (n=0)"
+    lo, hi = wilson(k, n)
+    return f"{k / n:.2f} [{lo:.2f}, {hi:.2f}] ({k}/{n})"
+
+
+def base_config(sets: list[str]):
+    from highlights.pipeline.config import PipelineConfig, parse_assignments
+
+    changes = {"classifier": False}
+    changes.update(parse_assignments(sets))
+    return PipelineConfig().with_overrides(changes)
+
+
+def accuracy(real_dev: Path, sets: list[str]) -> None:
+    from highlights.events import load_annotation
+    from highlights.pipeline.evaluation import score_at
+    from highlights.pipeline.run import run_pipeline
+
+    cfg = base_config(sets)
+    print(f"pipeline stages: detection={cfg.detection_backend if cfg.detection else 'off'}, "
+          f"pose={cfg.pose_backend if cfg.pose else 'off'}, candidates={cfg.candidates_backend}, "
+          f"classifier={cfg.classifier_backend if cfg.classifier else 'off'}, merge={cfg.merge_backend}")
+    totals = {"events": 0, "highlights": 0, "matched": 0, "class_matched": 0}
+    print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} {'class rec.':>10} "
+          f"{'x real time':>11}")
+    for ann_path in sorted((real_dev / "annotations").glob("*.json")):
+        ann = load_annotation(ann_path)
+        found = sorted(real_dev.rglob(Path(ann.video).name))
+        videos = [v for v in found if v.suffix.lower() != ".json"]
+        if not videos:
+            print(f"{ann_path.name}: video {ann.video} not found, skipped")
+            continue
+        start = time.perf_counter()
+        result = run_pipeline(videos[0], cfg, annotation=ann, progress=False)
+        wall = time.perf_counter() - start
+        row = score_at(result.highlights, list(ann.events), 2.0)
+        for key in totals:
+            totals[key] += row[key]
+        rec = f"{row['matched']}/{row['events']}"
+        prec = f"{row['matched']}/{row['highlights']}"
+        print(f"{videos[0].stem:<34} {row['events']:>6} {row['highlights']:>6} {rec:>10} {prec:>13} "
+              f"{str(row['class_matched']) + '/' + str(row['events']):>10} {result.video['duration_s'] / wall:>10.1f}x")
+    print(f"pooled recall @2 s    : {_fmt(totals['matched'], totals['events'])}")
+    print(f"pooled precision @2 s : {_fmt(totals['matched'], totals['highlights'])}")
+    print(f"pooled class recall   : {_fmt(totals['class_matched'], totals['events'])}")
+
+
+def looped(clip: Path, seconds: float, workdir: Path) -> Path:
+    """The clip repeated back to back (stream copy, shifted timestamps) to at least `seconds`."""
+    import av
+
+    from highlights.video import probe
+
+    duration = float(probe(clip).duration_s)
+    copies = max(1, math.ceil(seconds / duration))
+    out_path = workdir / f"{clip.stem}_x{copies}.mp4"
+    with av.open(str(out_path), "w", format="mp4") as out:
+        stream = None
+        for k in range(copies):
+            with av.open(str(clip)) as inp:
+                src = inp.streams.video[0]
+                if stream is None:
+                    stream = out.add_stream_from_template(src)
+                shift = int(round(k * duration / src.time_base))
+                for packet in inp.demux(src):
+                    if packet.dts is None:
+                        continue
+                    packet.pts += shift
+                    packet.dts += shift
+                    packet.stream = stream
+                    out.mux(packet)
+    return out_path
+
+
+def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str]) -> None:
+    from highlights.pipeline.run import run_pipeline
+    from highlights.video import iter_frames, probe
+
+    found = sorted(real_dev.rglob(clip_name))
+    if not found:
+        print(f"speed: {clip_name} not found under {real_dev}, skipped")
+        return
+    cfg = base_config(sets)
+    with tempfile.TemporaryDirectory() as tmp:
+        video = looped(found[0], seconds, Path(tmp))
+        info = probe(video)
+        print(f"speed on {found[0].name} looped to {info.duration_s:.1f} s ({info.width}x{info.height}, "
+              f"{info.fps:.2f} fps)")
+        start = time.perf_counter()
+        frames = sum(1 for _ in iter_frames(video))
+        decode_s = time.perf_counter() - start
+        start = time.perf_counter()
+        result = run_pipeline(video, cfg, progress=False)
+        pipe_s = time.perf_counter() - start
+    print(f"decode alone (every frame to RGB) : {info.duration_s / decode_s:.1f}x real time ({frames} frames, "
+          f"{decode_s:.1f} s)")
+    print(f"pipeline with pose on             : {info.duration_s / pipe_s:.1f}x real time ({pipe_s:.1f} s; "
+          f"pose ran on {result.stats['frames_through_detection_or_pose']} of "
+          f"{result.stats['analysis_frames']} analysis frames; detection={result.backends['detection']}, "
+          f"pose={result.backends['pose']}, classifier={result.backends['classifier']})")
+    print(f"pipeline / decode                 : {decode_s / pipe_s:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--real-dev", type=Path, default=DEFAULT_REAL_DEV)
+    parser.add_argument("--set", dest="sets", action="append", default=[], help="pipeline flag=value")
+    parser.add_argument("--speed-clip", default="py0922__basketball.mp4")
+    parser.add_argument("--speed-seconds", type=float, default=60.0)
+    parser.add_argument("--skip-accuracy", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true")
+    args = parser.parse_args()
+    if not args.real_dev.is_dir():
+        raise SystemExit(f"{args.real_dev}: real-dev folder not found")
+    import os
+
+    print(f"{os.cpu_count()} CPUs visible; figures on a shared machine drift; n is printed beside each")
+    if not args.skip_accuracy:
+        accuracy(args.real_dev, args.sets)
+    if not args.skip_speed:
+        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets)
+
+
+if __name__ == "__main__":
+    main()

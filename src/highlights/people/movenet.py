@@ -1,0 +1,171 @@
+"""MoveNet MultiPose Lightning run by LiteRT (`ai-edge-litert`): up to 6 people a pass, each with
+a box and the 17 COCO keypoints.
+
+The network takes any input whose sides are multiples of 32, so a frame is resized to keep its
+aspect ratio (long side `input_long_side`) and padded only up to the next multiple of 32, rather
+than letterboxed into a square: a 16:9 frame costs 256x160 instead of 256x256. One interpreter is
+kept per input shape (a resize re-plans the graph).
+
+Far players are small: with `tiles` > 1 the frame is also cut into that many overlapping
+vertical strips side by side, each run at the same input size (so a player is seen at up to
+`tiles` times the pixels), and the people found in strips are merged with those of the full
+frame by box overlap. Measure the gain against the cost with `bench/bench_people.py`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from highlights.people.model_file import ModelFileError, movenet_model_bytes
+
+MAX_PEOPLE = 6  # the network's fixed output rows
+STRIDE = 32
+_TILE_OVERLAP = 0.25  # share of a strip's width shared with its neighbour, so nobody is cut in two
+
+
+@dataclass
+class PoseDetection:
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in the input frame's pixels
+    keypoints: np.ndarray  # (17, 3): x, y in the input frame's pixels, score 0..1
+    score: float  # the network's person score
+
+
+def input_shape(width: int, height: int, long_side: int) -> tuple[int, int, float]:
+    """(input width, input height, scale): aspect kept, sides rounded up to multiples of 32."""
+    scale = long_side / max(width, height)
+    w = max(STRIDE, int(np.ceil(width * scale / STRIDE)) * STRIDE)
+    h = max(STRIDE, int(np.ceil(height * scale / STRIDE)) * STRIDE)
+    return w, h, scale
+
+
+def decode_rows(raw: np.ndarray, *, in_w: int, in_h: int, scale: float, offset: tuple[float, float],
+                min_score: float) -> list[PoseDetection]:
+    """The network's (6, 56) rows -> detections in frame pixels. A row is 17 x (y, x, score)
+    normalised to the padded input, then the box (ymin, xmin, ymax, xmax) and the person score."""
+    out = []
+    ox, oy = offset
+    for row in np.asarray(raw, dtype=np.float32).reshape(-1, 56):
+        score = float(row[55])
+        if score < min_score:
+            continue
+        yxs = row[:51].reshape(17, 3)
+        kp = np.empty((17, 3), dtype=np.float32)
+        kp[:, 0] = yxs[:, 1] * in_w / scale + ox
+        kp[:, 1] = yxs[:, 0] * in_h / scale + oy
+        kp[:, 2] = yxs[:, 2]
+        y1, x1, y2, x2 = (float(v) for v in row[51:55])
+        box = (x1 * in_w / scale + ox, y1 * in_h / scale + oy, x2 * in_w / scale + ox, y2 * in_h / scale + oy)
+        if box[2] <= box[0] or box[3] <= box[1]:
+            continue
+        out.append(PoseDetection(box=box, keypoints=kp, score=score))
+    return out
+
+
+def box_iou(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _containment(a, b) -> float:
+    """Share of the smaller box that lies inside the other."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / small if small > 0 else 0.0
+
+
+def merge_detections(groups: list[list[PoseDetection]], overlap: float = 0.5) -> list[PoseDetection]:
+    """One detection per person across passes: best score first, a later one dropped when its box
+    overlaps a kept one (IoU, or mostly inside it: a strip may see only part of a person)."""
+    flat = sorted((d for g in groups for d in g), key=lambda d: -d.score)
+    kept: list[PoseDetection] = []
+    for d in flat:
+        if all(box_iou(d.box, k.box) < overlap and _containment(d.box, k.box) < 0.8 for k in kept):
+            kept.append(d)
+    return kept
+
+
+def tile_boxes(width: int, height: int, tiles: int) -> list[tuple[int, int, int, int]]:
+    """`tiles` overlapping strips across the frame's long side (x1, y1, x2, y2)."""
+    if tiles <= 1:
+        return []
+    horizontal = width >= height
+    length = width if horizontal else height
+    size = length / (tiles - (tiles - 1) * _TILE_OVERLAP)
+    step = size * (1 - _TILE_OVERLAP)
+    out = []
+    for i in range(tiles):
+        a, b = int(round(i * step)), int(round(min(length, i * step + size)))
+        out.append((a, 0, b, height) if horizontal else (0, a, width, b))
+    return out
+
+
+class MoveNetMultiPose:
+    """Every person of an RGB frame: `estimator(rgb) -> list[PoseDetection]` in frame pixels."""
+
+    def __init__(self, *, input_long_side: int = 256, tiles: int = 1, min_score: float = 0.2,
+                 threads: int | None = None, model_path: str | None = None) -> None:
+        from highlights.errors import ConfigError
+
+        if input_long_side % STRIDE or input_long_side < STRIDE:
+            raise ConfigError(f"movenet input_long_side={input_long_side}: must be a positive multiple of {STRIDE}")
+        if tiles < 1:
+            raise ConfigError(f"movenet tiles={tiles}: must be >= 1")
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:
+            raise ModelFileError("ai_edge_litert: the MoveNet backend needs the ai-edge-litert package "
+                                 "(run `bash scripts/setup.sh`)") from None
+        self._model = movenet_model_bytes(model_path, check_sha256=model_path is None)
+        self._interpreter_class = Interpreter
+        self.input_long_side = int(input_long_side)
+        self.tiles = int(tiles)
+        self.min_score = float(min_score)
+        self.threads = int(threads or min(2, os.cpu_count() or 1))
+        self._interpreters: dict[tuple[int, int], object] = {}
+        self._interpreter(self.input_long_side, self.input_long_side)  # a corrupt model fails here, not mid-run
+
+    def _interpreter(self, w: int, h: int):
+        it = self._interpreters.get((w, h))
+        if it is None:
+            try:
+                it = self._interpreter_class(model_content=self._model, num_threads=self.threads)
+                it.resize_tensor_input(it.get_input_details()[0]["index"], (1, h, w, 3))
+                it.allocate_tensors()
+            except (ValueError, RuntimeError) as e:
+                raise ModelFileError(f"MoveNet model: LiteRT cannot load it ({e})".splitlines()[0]) from None
+            self._interpreters[(w, h)] = it
+        return it
+
+    def run_once(self, rgb: np.ndarray, offset: tuple[float, float] = (0.0, 0.0)) -> list[PoseDetection]:
+        """One pass of the network over `rgb` (a whole frame or a crop placed at `offset`)."""
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise ValueError(f"MoveNet expects an HxWx3 uint8 RGB image, got {rgb.shape} {rgb.dtype}")
+        h, w = rgb.shape[:2]
+        in_w, in_h, scale = input_shape(w, h, self.input_long_side)
+        rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
+        canvas = np.zeros((in_h, in_w, 3), dtype=np.uint8)
+        canvas[:rh, :rw] = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+        it = self._interpreter(in_w, in_h)
+        it.set_tensor(it.get_input_details()[0]["index"], canvas[None])
+        it.invoke()
+        raw = it.get_tensor(it.get_output_details()[0]["index"])[0]
+        # Coordinates are normalised to the padded input; scale maps input pixels back to `rgb`.
+        return decode_rows(raw, in_w=in_w, in_h=in_h, scale=scale, offset=offset, min_score=self.min_score)
+
+    def __call__(self, rgb: np.ndarray) -> list[PoseDetection]:
+        groups = [self.run_once(rgb)]
+        h, w = rgb.shape[:2]
+        for x1, y1, x2, y2 in tile_boxes(w, h, self.tiles):
+            groups.append(self.run_once(np.ascontiguousarray(rgb[y1:y2, x1:x2]), offset=(x1, y1)))
+        return merge_detections(groups) if len(groups) > 1 else groups[0]
+
+    def close(self) -> None:
+        self._interpreters.clear()

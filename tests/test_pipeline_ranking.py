@@ -1,0 +1,111 @@
+"""Few and right highlights: one action -> one highlight, calibrated scores, ranking and caps."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from highlights.errors import HighlightsError
+from highlights.pipeline.ranking import (Calibration, fit_calibration, group_actions, merge_action,
+                                         rank_and_cap, raw_score, reliability)
+from highlights.pipeline.records import Candidate
+
+
+def cand(key, score, label="soccer_shooting", half=1.0, strength=None):
+    ev = {}
+    if strength is not None:
+        ev["kinematics"] = {"value": strength * 3.0, "threshold": 3.0}
+    return Candidate(start_s=key - half, end_s=key + half, source="motion", key_s=key, label=label,
+                     sport=label.split("_")[0], score=score, evidence=ev)
+
+
+def test_detections_of_one_action_become_one_highlight_and_two_actions_stay_two():
+    # One kick seen by two tracks and two classifier windows (keys within 1.2 s), another 4 s later.
+    cands = [cand(10.0, 0.7), cand(10.6, 0.9), cand(11.2, 0.6, label="baseball_swing"), cand(9.5, 0.55),
+             cand(15.0, 0.8)]
+    groups = group_actions(cands, gap_s=1.5)
+    assert len(groups) == 2
+    merged = [merge_action(best, members) for best, members in groups]
+    first = min(merged, key=lambda c: c.key_s)
+    assert first.key_s == 10.6 and first.label == "soccer_shooting" and first.score == 0.9
+    assert (first.start_s, first.end_s) == (8.5, 12.2)  # the span of every member
+    assert first.evidence["merge"]["support"] == 4
+    assert first.evidence["merge"]["labels_seen"] == ["baseball_swing", "soccer_shooting"]
+
+
+def test_actions_two_seconds_apart_are_not_merged_at_the_default_gap():
+    # Real shooting drills put shots 2 s apart (real-dev py0922: 1, 3, 6, 9 s).
+    groups = group_actions([cand(1.0, 0.8), cand(3.0, 0.8), cand(6.0, 0.8), cand(9.0, 0.8)], gap_s=1.5)
+    assert len(groups) == 4
+
+
+def test_rank_and_cap_orders_best_first_and_applies_each_cap():
+    cands = [cand(5, 0.4), cand(20, 0.9, half=2.0), cand(40, 0.7, half=3.0), cand(60, 0.8, half=1.0)]
+    kept, dropped = rank_and_cap(cands)
+    assert [c.score for c in kept] == [0.9, 0.8, 0.7, 0.4]
+    kept, dropped = rank_and_cap(cands, min_score=0.5)
+    assert [c.score for c in kept] == [0.9, 0.8, 0.7] and dropped["below_min_score"] == 1
+    kept, dropped = rank_and_cap(cands, max_highlights=2)
+    assert [c.score for c in kept] == [0.9, 0.8] and dropped["over_max_highlights"] == 2
+    # 4 s + 2 s fit in 7 s; the 6 s one does not, the 2 s one at 0.4 still does.
+    kept, dropped = rank_and_cap(cands, reel_seconds=7.0)
+    assert [c.score for c in kept] == [0.9, 0.8] and dropped["over_reel_seconds"] == 2
+    kept, _ = rank_and_cap(cands, reel_seconds=8.0)
+    assert [c.score for c in kept] == [0.9, 0.8, 0.4]
+
+
+def test_identity_calibration_returns_the_classifier_probability():
+    c = cand(3.0, 0.73, strength=2.0)
+    cal = Calibration()
+    assert cal.is_identity and cal.score(c) == pytest.approx(0.73)
+    out = cal.apply(c)
+    assert out.score == pytest.approx(0.73) and out.evidence["score"]["calibration"] == "identity"
+    assert raw_score(out) == pytest.approx(0.73) and c.evidence.get("score") is None
+
+
+def test_fitted_calibration_learns_that_strong_triggers_are_right_and_is_calibrated():
+    rng = np.random.default_rng(0)
+    cands, correct = [], []
+    for i in range(400):
+        strength = float(rng.uniform(1.0, 4.0))
+        p = float(rng.uniform(0.5, 1.0))
+        # The truth here: whether a detection is real depends on its trigger, not on p.
+        is_real = rng.random() < 1 / (1 + np.exp(-4 * (np.log(strength) - np.log(2.0))))
+        cands.append(cand(i * 10.0, p, strength=strength))
+        correct.append(bool(is_real))
+    cal = fit_calibration(cands, correct, fitted_on={"video": "synthetic"})
+    assert cal.coef[1] > 1.0 and abs(cal.coef[0]) < cal.coef[1]
+    scores = [cal.score(c) for c in cands]
+    rel = reliability(scores, correct)
+    assert rel["n"] == 400 and rel["ece"] < 0.08
+    raw = reliability([c.score for c in cands], correct)
+    assert raw["ece"] > 2 * rel["ece"]  # the raw probability was far from calibrated
+    assert sum(b["n"] for b in rel["bins"]) == 400
+
+
+def test_calibration_with_one_outcome_fits_the_rate_only(tmp_path):
+    cal = fit_calibration([cand(1, 0.6), cand(5, 0.9)], [True, True])
+    assert cal.coef == (0.0, 0.0, 0.0) and cal.score(cand(9, 0.1)) == pytest.approx(0.98)
+
+
+def test_calibration_round_trips_and_bad_files_are_named(tmp_path):
+    cal = fit_calibration([cand(i, 0.5 + 0.04 * i, strength=1 + i / 5) for i in range(12)], [i % 3 > 0 for i in range(12)])
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps(cal.to_dict()))
+    again = Calibration.load(path)
+    assert again == cal
+    with pytest.raises(HighlightsError, match="missing.json: score calibration file not found"):
+        Calibration.load(tmp_path / "missing.json")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{\"format\": \"other\"}")
+    with pytest.raises(HighlightsError, match="bad.json: not a score calibration file"):
+        Calibration.load(bad)
+
+
+def test_a_run_of_equally_scored_windows_is_one_action():
+    # Windows every 0.5 s whose key moments span 2 s around one event, all scored alike.
+    cands = [cand(10.0 + d, 1.0) for d in (-1.0, -0.5, 0.0, 0.5, 1.0)]
+    groups = group_actions(cands, gap_s=1.5)
+    assert len(groups) == 1 and abs(groups[0][0].key_s - 10.0) <= 0.5 and len(groups[0][1]) == 5
