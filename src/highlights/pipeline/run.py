@@ -194,6 +194,11 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         context.trace.before_merge = [_brief(c) for c in before_merge]
         final = merger.merge(before_merge) if merger is not None else before_merge
         highlights = sorted((Highlight.from_candidate(c) for c in final), key=lambda h: h.start_s)
+        looked = counts["frames_through_detection_or_pose"] > 0
+        no_person = looked and not any(n > 0 for n in context.trace.frame_persons)
+        if no_person:
+            # Whatever motion or a pixel classifier saw, a highlight is a person's action.
+            highlights = []
         reports = {name: stage.report() for name, stage in stages.items()}
         classifier_report = reports.get("classifier", {})
         elapsed = time.perf_counter() - started
@@ -206,6 +211,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
             "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,
+            "no_person_found": no_person,
         }
         backends = {n: (stages[n].backend if n in stages else "off") for n in STAGES}
         if not config.candidates.enabled:

@@ -7,6 +7,7 @@ catalogue (which building a `PipelineConfig` does, to check backend names) stays
 """
 
 from highlights.pipeline.stages import (  # noqa: F401 (imported to register)
+    action_merge,
     checkpoint_classifier,
     dense_candidates,
     gt_detection,
@@ -16,6 +17,8 @@ from highlights.pipeline.stages import (  # noqa: F401 (imported to register)
     mediapipe_detection,
     mediapipe_pose,
     motion_candidates,
+    movenet_detection,
+    movenet_pose,
     oracle_classifier,
     temporal_nms,
     untrained_classifier,

