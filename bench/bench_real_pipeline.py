@@ -7,7 +7,7 @@ clips, and its speed with multi-person pose on against decoding alone.
 
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
 pipeline (MoveNet MultiPose detection, pose and tracks) plus the `--set` flags; the classifier
-is off unless a flag names one (`--set classifier=true --set classifier_backend=...`), so the
+is off unless a flag names one (`--set classifier.enabled=true --set classifier.backend=...`), so the
 kinematic triggers' labels stand. Highlights are matched one-to-one to annotated key moments
 within 2 s; recall and precision are printed per clip and pooled, each with its n and a Wilson
 95% interval. The annotations are read by eye (about +-0.5 s) and there are few: read the
@@ -50,7 +50,7 @@ def _fmt(k: int, n: int) -> str:
 def base_config(sets: list[str]):
     from highlights.pipeline.config import PipelineConfig, parse_assignments
 
-    changes = {"classifier": False}
+    changes = {"classifier.enabled": False}
     changes.update(parse_assignments(sets))
     return PipelineConfig().with_overrides(changes)
 
@@ -61,9 +61,9 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
     from highlights.pipeline.run import run_pipeline
 
     cfg = base_config(sets)
-    print(f"pipeline stages: detection={cfg.detection_backend if cfg.detection else 'off'}, "
-          f"pose={cfg.pose_backend if cfg.pose else 'off'}, candidates={cfg.candidates_backend}, "
-          f"classifier={cfg.classifier_backend if cfg.classifier else 'off'}, merge={cfg.merge_backend}")
+    print("pipeline stages: " + ", ".join(
+        f"{name}={getattr(cfg, name).backend if getattr(cfg, name).enabled else 'off'}"
+        for name in ("candidates", "detection", "pose", "classifier", "merge")))
     totals = {"events": 0, "highlights": 0, "matched": 0, "class_matched": 0}
     print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} {'class rec.':>10} "
           f"{'x real time':>11}")
@@ -77,7 +77,9 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
         start = time.perf_counter()
         result = run_pipeline(videos[0], cfg, annotation=ann, progress=False)
         wall = time.perf_counter() - start
-        row = score_at(result.highlights, list(ann.events), 2.0)
+        sc = score_at(result.highlights, list(ann.events), 2.0)
+        row = {"events": sc.events, "highlights": sc.highlights, "matched": sc.matched,
+               "class_matched": sc.class_matched}
         for key in totals:
             totals[key] += row[key]
         rec = f"{row['matched']}/{row['events']}"
