@@ -48,8 +48,9 @@ def test_detect_writes_every_scored_window_as_soccernet_results(cli, video, tmp_
     assert len({(s.label, s.position_ms) for s in spots}) == len(spots)
     assert any(s.confidence < 0.5 for s in spots) and len(spots) > len(highlights)
     assert windows > 0
-    for kind in ("highlights.otio", "chapters.txt"):  # (no Final Cut XML at this 10 fps video's rate)
+    for kind in ("highlights.otio", "chapters.txt"):  # (no Final Cut XML at this 20 fps video's rate)
         assert (tmp_path / kind).is_file()
+    assert 'href="results_spotting.json"' in (tmp_path / "highlights.html").read_text()
 
 
 def test_detect_keeps_the_half_of_the_video(cli, video, tmp_path):

@@ -80,15 +80,17 @@ def write_all(
     html: bool = True,
     progress: bool = True,
     highlights_json: str | Path | None = None,
+    results_spotting: str | Path | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
-    Always: `csv`, `edl`, `otio`, `fcp_xml`, `fcpx_xml`, `chapters`, `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
+    Always: `csv`, `edl`, `otio`, `fcp_xml` and `fcpx_xml` (at editors' frame rates), `chapters`,
+    `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
     inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
     per-highlight MP4s) and `html` (the review page). Reel, clips and thumbnails come from one
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
     a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
-    pipeline's own result file, is linked from it.
+    pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it.
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -143,6 +145,8 @@ def write_all(
                  "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
                  "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
         links = {k: v for k, v in links.items() if v is not None}
+        if results_spotting is not None:
+            links = {"SoccerNet results": Path(results_spotting), **links}
         if highlights_json is not None:
             links = {Path(highlights_json).name: Path(highlights_json), **links}
         paths["html"] = write_html(
