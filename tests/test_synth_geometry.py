@@ -10,7 +10,7 @@ from highlights.synth.render import Occluder, PersonInFrame, draw_scene_people
 from highlights.synth.scene import Projector
 from synth_fixtures import WRISTS, ANKLES, actor_track, keypoints, rendered
 
-CASES = [("baseball_swing", 1), ("basketball_layup", 2), ("soccer_shooting", 3),
+CASES = [("baseball_swing", 1), ("basketball_layup", 5), ("soccer_shooting", 3),
          ("none", 4, "basketball", "dribble_basketball"), ("none", 5, "baseball", "check_swing")]
 
 

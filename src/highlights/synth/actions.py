@@ -76,21 +76,25 @@ def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing
         keys.add("foot_l", t, (front, ah + lift * h))
         keys.add("foot_r", t, (back_x + f * back_heel * h, ah + back_heel * h))
 
-    # Stance with a waggle of the bat during the lead-in.
+    # Stance: real batters hold the hands about shoulder height (some higher), waggling the bat.
+    hu0 = 0.80 - float(rng.uniform(0.0, 0.1))
+    # Follow-through: hands finish anywhere from the chest to above the head.
+    fu = float(rng.uniform(0.74, 0.92))
+    one_handed = mode == "swing" and rng.random() < 0.5
     t = 0.0
     while t < T0 - 1e-6:
         w = float(rng.uniform(-1, 1))
-        key(t, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10 + 0.01 * w, 0.80, 68 + 6 * w, 168 - 8 * w, front_x)
+        key(t, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10 + 0.01 * w, hu0, 68 + 6 * w, 168 - 8 * w, front_x)
         t += float(rng.uniform(0.22, 0.35))
-    key(T0, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, 0.80, 70, 170, front_x)
-    key(T1, -0.06, 0.92, 0.32, 1.25, 1.0, -0.17, 0.83, 60, 175, x0 + f * 0.13 * h, lift=0.05 * amp)
-    key(T2, 0.01, 0.90, 0.30, 1.2, 0.7, -0.15, 0.80, 45, 180, stride_x)
+    key(T0, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, hu0, 70, 170, front_x)
+    key(T1, -0.06, 0.92, 0.32, 1.25, 1.0, -0.17, hu0 + 0.03, 60, 175, x0 + f * 0.13 * h, lift=0.05 * amp)
+    key(T2, 0.01, 0.90, 0.30, 1.2, 0.7, -0.15, hu0, 45, 180, stride_x)
     if mode == "swing":
         key(T3, 0.04, 0.89, 0.28, 0.9, 0.3, -0.05, 0.70, 10, 165, stride_x)
         key(T4, 0.07, 0.89, 0.25, 0.35, 0.1, 0.08 + 0.12 * amp, 0.60, -5, 0, stride_x)
         key(T5, 0.08, 0.90, 0.22, 0.2, 0.05, 0.14 + 0.16 * amp, 0.66, 15, -60, stride_x, back_heel=0.02)
-        key(T6, 0.08, 0.92, 0.15, 0.05, 0.05, 0.10, 0.88, 40, -140, stride_x, back_heel=0.04)
-        key(T7, 0.07, 0.93, 0.12, 0.1, 0.1, -0.02, 0.92, 55, -175, stride_x, back_heel=0.04)
+        key(T6, 0.08, 0.92, 0.15, 0.05, 0.05, 0.10, fu - 0.04, 40, -140, stride_x, back_heel=0.04)
+        key(T7, 0.07, 0.93, 0.12, 0.1, 0.1, -0.02, fu, 55, -175, stride_x, back_heel=0.04)
         end_pose = (0.07, 0.97, 0.08, 0.5, 0.4, 0.12, 0.55, -45, 20)
         action = (T0, T4, T7)
     elif mode == "check":
@@ -120,10 +124,14 @@ def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing
 
     # The two wrists sit on the handle: lower hand at the hands key, upper hand up the bat.
     wrist_keys = Keys()
+    # A one-handed follow-through: the top hand lets go after contact and drops in front.
+    free_hand = np.array([x0 + f * float(rng.uniform(-0.05, 0.15)) * h, float(rng.uniform(0.45, 0.65)) * h])
     for t in hand_track.times:
         p = hand_track(t)
         e, sw = bat_track(t)
         upper = p + HAND_GAP * _bat_direction(f, e, sw)
+        if one_handed and t > T5 + 1e-6:
+            upper = free_hand
         wrist_keys.add("hand_l" if lead == 0 else "hand_r", t, p)
         wrist_keys.add("hand_r" if lead == 0 else "hand_l", t, upper)
     tracks.update(wrist_keys.tracks())
@@ -403,12 +411,17 @@ def jump_no_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: 
 
 def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
                     pre: float = 0.4, post: float = 0.4, amp: float = 1.0, speed: float = 1.0,
-                    goal: tuple[float, float] | None = None, power: bool = True) -> KeyedMotion:
+                    goal: tuple[float, float] | None = None, power: bool = True,
+                    kind: str = "shot") -> KeyedMotion:
     """Approach run, plant foot beside the ball, leg swing, contact, ball towards the goal,
     follow-through. x0 is where the ball lies; `goal` is (x, depth) of the goal's centre
     relative to the ball (the goal stands farther from the camera). power=False gives a slow
-    side-foot pass (a confuser): short backswing, slow leg, the ball rolls away.
+    side-foot pass (a confuser): short backswing, slow leg, the ball rolls away. kind="cross"
+    is a lofted cross (a shot's swing, leaning back, the foot wrapping across, no goal) and
+    kind="pass" a firm ground pass; both are background play (`action` None).
     """
+    if kind not in ("shot", "cross", "pass"):
+        raise ValueError(f"unknown kick kind {kind!r}")
     h, f = shape.height, facing
     hs = shape.standing_hip_height
     ah = shape.ankle_height
@@ -418,6 +431,8 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
     approach = float(rng.uniform(0.35, 0.55)) * s
     Tp = pre + approach                                   # plant foot lands beside the ball
     swing_t = (float(rng.uniform(0.09, 0.12)) if power else float(rng.uniform(0.32, 0.42))) * s
+    if kind == "pass":
+        swing_t = float(rng.uniform(0.15, 0.22)) * s
     Tc = Tp + swing_t                                     # contact
     Tf = Tc + 0.16 * s                                    # follow-through high point
     Td = Tf + 0.25 * s                                    # kicking foot down
@@ -451,13 +466,20 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
     keys.add(sc, Td + 0.3, (x0 + f * 0.06 * h, ah))
     keys.add(sc, duration, (x0 + f * 0.06 * h, ah))
     back = (0.22 if power else 0.1) * amp
-    high = (0.3 if power else 0.1) * amp
+    high = (float(rng.uniform(0.2, 0.3)) if power else 0.1) * amp
+    if kind == "pass":
+        back, high = 0.14 * amp, 0.14 * amp
     keys.add(kc, Tp, (path(Tp) - f * back * h, ah + high * h))
     keys.add(kc, Tp + 0.55 * swing_t, (path(Tp + 0.55 * swing_t) - f * 0.02 * h, ah + 0.08 * h))
     contact = (x0 - f * 0.09, ah + 0.02 * h)
     keys.add(kc, Tc, contact)
-    follow_up = (0.42 if power else 0.1) * amp
-    keys.add(kc, Tf, (path(Tf) + f * (0.3 if power else 0.2) * h, ah + follow_up * h))
+    follow_up = (float(rng.uniform(0.22, 0.42)) if power else 0.1) * amp
+    follow_fwd = 0.3 if power else 0.2
+    if kind == "cross":       # the foot wraps across the body instead of driving through
+        follow_up, follow_fwd = 0.2 * amp, 0.12
+    elif kind == "pass":
+        follow_up, follow_fwd = 0.12 * amp, 0.22
+    keys.add(kc, Tf, (path(Tf) + f * follow_fwd * h, ah + follow_up * h))
     keys.add(kc, Td, (path(Td) + f * 0.12 * h, ah))
     keys.add(kc, duration, (path(Td) + f * 0.12 * h, ah))
     # Hip: drop into the plant, rise through the kick; lean back into the strike.
@@ -468,16 +490,22 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
     keys.add("hip", duration, (path(duration), hs * 0.98))
     keys.add("torso", 0.0, (0.15, 0.45, 0.35, 0.3))
     keys.add("torso", Tp - 0.1, (0.12, 0.5, 0.4, 0.3))
-    keys.add("torso", Tp, (-0.12 if power else 0.02, 0.8, 0.4, 0.3))
-    keys.add("torso", Tc, (-0.05 if power else 0.05, 0.5, 0.2, 0.2))
+    lean_back = -0.3 if kind == "cross" else 0.0
+    keys.add("torso", Tp, ((-0.12 if power else 0.02) + lean_back, 0.8, 0.4, 0.3))
+    keys.add("torso", Tc, ((-0.05 if power else 0.05) + lean_back, 0.5, 0.2, 0.2))
     keys.add("torso", Tf, (0.1, 0.3, 0.3, 0.2))
     keys.add("torso", duration, (0.05, 0.6, 0.5, 0.4))
-    # Arms out for balance: the arm opposite the kicking leg swings forward and out.
+    # Arms out for balance: the arm opposite the kicking leg swings forward, out and up (often
+    # above the shoulder at contact in real kicks), the kicking side's arm goes back.
     ka, oa = ("hand_l", "hand_r") if kick == 0 else ("hand_r", "hand_l")
+    strong = power or kind == "pass"
+    balance_up = float(rng.uniform(-0.05, 0.14)) * h
     keys.add(ka, Tp, (0.05 * h, -0.22 * h))
-    keys.add(oa, Tp, (-0.16 * h, -0.15 * h) if power else (-0.05 * h, -0.28 * h))
-    keys.add(ka, Tc, (-0.18 * h, -0.12 * h) if power else (-0.05 * h, -0.28 * h))
-    keys.add(oa, Tc, (0.2 * h, -0.05 * h) if power else (0.05 * h, -0.28 * h))
+    keys.add(oa, Tp, (-0.16 * h, -0.05 * h) if strong else (-0.05 * h, -0.28 * h))
+    keys.add(ka, Tc, (-0.2 * h, -0.1 * h) if strong else (-0.05 * h, -0.28 * h))
+    keys.add(oa, Tc, (float(rng.uniform(0.1, 0.25)) * h, balance_up) if strong else (0.05 * h, -0.28 * h))
+    if strong:
+        keys.add(oa, Tf, (0.15 * h, balance_up - 0.06 * h))
     keys.add(ka, Td + 0.2, (0.0, -0.3 * h))
     keys.add(oa, Td + 0.2, (0.02 * h, -0.3 * h))
     keys.add(ka, duration, (0.0, -0.31 * h))
@@ -487,13 +515,18 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
         goal = (f * float(rng.uniform(1.0, 6.0)), float(rng.uniform(9.0, 22.0)))
     r = 0.11
     target = (goal[0] + float(rng.uniform(-2.8, 2.8)), float(rng.uniform(0.3, 2.1)))
-    motion = KeyedMotion(name="soccer_shooting" if power else "slow_pass", shape=shape, facing=f,
+    is_shot = power and kind == "shot"
+    name = {"cross": "cross", "pass": "ground_pass"}.get(kind, "soccer_shooting" if power else "slow_pass")
+    motion = KeyedMotion(name=name, shape=shape, facing=f,
                          duration=duration, tracks=keys.tracks(),
-                         action=(pre + 0.2 * approach, Tc, Td) if power else None)
+                         action=(pre + 0.2 * approach, Tc, Td) if is_shot else None)
     flight = float(np.hypot(goal[0], goal[1]) / rng.uniform(14.0, 24.0))
     motion.data = {"ball": x0, "Tc": Tc, "goal": goal, "target": target, "flight": flight,
-                   "radius": r, "power": power, "roll": float(rng.uniform(2.0, 4.0))}
-    motion.fixtures = {"goal": {"x": x0 + goal[0], "depth": goal[1]}} if power else {}
+                   "radius": r, "power": power and kind != "pass", "roll": float(rng.uniform(2.0, 4.0))}
+    if kind == "cross":        # lofted across the field, not at the goal
+        motion.data["goal"] = (f * float(rng.uniform(8.0, 20.0)), float(rng.uniform(2.0, 10.0)))
+        motion.data["target"] = (motion.data["goal"][0], float(rng.uniform(1.5, 4.0)))
+    motion.fixtures = {"goal": {"x": x0 + goal[0], "depth": goal[1]}} if is_shot else {}
     motion.prop_fn = _kicked_ball
     return motion
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from highlights import __version__
 from highlights.atomic import atomic_write_json
-from highlights.synth import actions, background
+from highlights.synth import actions, active_play, background, jump_shots
 from highlights.synth.body import BodyShape, KIT_COLOURS, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
 from highlights.synth.difficulty import DifficultyKnobs, knobs_for
@@ -34,6 +34,17 @@ CONFUSERS: dict[str, tuple[str, ...]] = {
     "basketball": ("jump_no_shot",),
     "soccer": ("slow_pass",),
 }
+# Active background play (`synth.active_play`, sprints): part of a `none` clip's choices, as in
+# real footage between highlights.
+ACTIVE_NONE_MOTIONS: dict[str, tuple[str, ...]] = {
+    "baseball": ("pitch", "run"),
+    "basketball": ("chest_pass", "run"),
+    "soccer": ("run", "cross", "ground_pass", "keeper_dive", "juggle"),
+}
+ACTIVE_NONE_SHARE = 0.4
+# The basketball class is a shot at the rim: layups, jump shots and free throws.
+BASKETBALL_SHOTS: tuple[tuple[str, float], ...] = (
+    ("layup", 0.4), ("jump_shot", 0.45), ("free_throw", 0.15))
 
 
 @dataclass(frozen=True)
@@ -124,10 +135,54 @@ def background_motion(name: str, shape, rng, x0, facing, seconds) -> KeyedMotion
     return builders[name](shape, rng, x0, facing, seconds)
 
 
-def _choose_none_motion(rng, sport: str, knobs: DifficultyKnobs) -> str:
+def _choose_none_motion(rng, sport: str, knobs: DifficultyKnobs, seed: int) -> str:
     if rng.random() < knobs.confuser_prob:
         return str(rng.choice(CONFUSERS[sport]))
-    return str(rng.choice(NONE_MOTIONS[sport]))
+    name = str(rng.choice(NONE_MOTIONS[sport]))
+    # Drawn from its own stream so the rest of the clip's plan does not depend on it.
+    active = np.random.default_rng([seed, 6])
+    if active.random() < ACTIVE_NONE_SHARE:
+        name = str(active.choice(ACTIVE_NONE_MOTIONS[sport]))
+    return name
+
+
+def action_builder(label: str, seed: int):
+    """The builder of a `label` clip's action; basketball shots vary (layup, jump shot, free throw)."""
+    if label != "basketball_layup":
+        return actions.ACTION_BUILDERS[label]
+    names = [n for n, _ in BASKETBALL_SHOTS]
+    weights = np.array([w for _, w in BASKETBALL_SHOTS])
+    kind = names[int(np.random.default_rng([seed, 5]).choice(len(names), p=weights / weights.sum()))]
+    return {"layup": actions.basketball_layup, "jump_shot": jump_shots.jump_shot,
+            "free_throw": jump_shots.free_throw}[kind]
+
+
+TIMED_NONE_BUILDERS = {**actions.CONFUSER_BUILDERS, **active_play.ACTIVE_BUILDERS}
+
+
+def plan_actor(req: ClipRequest, rng: np.random.Generator, knobs: DifficultyKnobs, *,
+               team=None) -> tuple[int, BodyShape, KeyedMotion, str]:
+    """The clip's actor: facing, body, motion over the clip and the motion's name. Also the
+    pose classifier's training data (its keypoints, without rendering a frame)."""
+    facing = 1 if rng.random() < 0.5 else -1
+    shape = sample_body(rng, team=team)
+    amp = float(rng.uniform(*knobs.amp))
+    speed = float(rng.uniform(*knobs.speed))
+    seconds = req.seconds
+    action_seed = [req.seed, 3]
+    if req.label != "none":
+        builder = action_builder(req.label, req.seed)
+        motion = _build_action(builder, shape, action_seed, 0.0, facing, seconds, amp, speed)
+        motion_name = req.label if motion.name == req.label else f"{req.label}:{motion.name}"
+    else:
+        motion_name = req.motion or _choose_none_motion(rng, req.sport, knobs, req.seed)
+        if motion_name in TIMED_NONE_BUILDERS:
+            motion = _build_action(TIMED_NONE_BUILDERS[motion_name], shape, action_seed, 0.0,
+                                   facing, seconds, amp, speed)
+        else:
+            motion = background_motion(motion_name, shape, np.random.default_rng(action_seed), 0.0,
+                                        facing, seconds)
+    return facing, shape, motion, motion_name
 
 
 def plan_clip(req: ClipRequest) -> ClipPlan:
@@ -138,27 +193,9 @@ def plan_clip(req: ClipRequest) -> ClipPlan:
     cam_height = float(srng.uniform(1.2, 2.4))
     teams = [KIT_COLOURS[int(i)] for i in srng.choice(len(KIT_COLOURS), size=2, replace=False)]
     za = scene.actor_depth
-    facing = 1 if rng.random() < 0.5 else -1
-    shape = sample_body(rng, team=teams[0])
-    amp = float(rng.uniform(*knobs.amp))
-    speed = float(rng.uniform(*knobs.speed))
+    facing, shape, motion, motion_name = plan_actor(req, rng, knobs, team=teams[0])
     seconds = req.seconds
-    action_seed = [req.seed, 3]
-    batting = False
-    if req.label != "none":
-        builder = actions.ACTION_BUILDERS[req.label]
-        motion = _build_action(builder, shape, action_seed, 0.0, facing, seconds, amp, speed)
-        motion_name = req.label
-        batting = req.label == "baseball_swing"
-    else:
-        motion_name = req.motion or _choose_none_motion(rng, req.sport, knobs)
-        if motion_name in actions.CONFUSER_BUILDERS:
-            motion = _build_action(actions.CONFUSER_BUILDERS[motion_name], shape, action_seed, 0.0,
-                                   facing, seconds, amp, speed)
-            batting = motion_name in ("check_swing", "take_pitch")
-        else:
-            motion = background_motion(motion_name, shape, np.random.default_rng(action_seed), 0.0,
-                                        facing, seconds)
+    batting = motion.name in ("baseball_swing", "check_swing", "take_pitch")
     people = [Actor(0, True, shape, motion, za)]
 
     # Fixtures: what the action needs, else what the sport's ground has somewhere near.
