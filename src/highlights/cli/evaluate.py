@@ -13,10 +13,14 @@ def register(root: typer.Typer) -> None:
 
 
 def evaluate(
-    checkpoint: Path = typer.Argument(..., help="A checkpoint written by `highlights train` (best.pt)"),
-    root: Path = typer.Option(..., "--root", help="Dataset root"),
-    version: str = typer.Option(..., "--version", help="Dataset version, e.g. v2"),
+    checkpoint: Path | None = typer.Argument(None, help=(
+        "A checkpoint written by `highlights train` (best.pt): R(2+1)D or pose model. "
+        "Without one, the pose classifier that ships with highlights")),
+    root: Path | None = typer.Option(None, "--root", help="Dataset root"),
+    version: str | None = typer.Option(None, "--version", help="Dataset version, e.g. v2"),
     split: str = typer.Option("test", "--split", help="train | val | test"),
+    clips: Path | None = typer.Option(None, "--clips", help=(
+        "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a dataset version")),
     out: Path = typer.Option(..., "--out", help="Folder for video_scorer_testreport.json/.md/_confusion.png"),
     batch_size: int = typer.Option(8, "--batch-size"),
     workers: int = typer.Option(1, "--workers", help="Decoding worker processes"),
@@ -25,18 +29,56 @@ def evaluate(
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
         "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs use it")),
+    pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
+        "Where estimated poses of real clips are cached (default ~/.cache/highlights/poses)")),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Score a checkpoint on a dataset split and write the test report."""
+    """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
+    from highlights.errors import ConfigError
     from highlights.report import render_markdown
-    from highlights.train.evaluation import evaluate_checkpoint
 
-    report, paths = evaluate_checkpoint(
-        checkpoint, root=root, version=version, split=split, out_dir=out, batch_size=batch_size,
-        num_workers=workers, n_bootstrap=bootstrap, backend=backend, int8=int8, show_progress=progress,
-        log=typer.echo,
-    )
+    if clips is None and (root is None or version is None):
+        raise ConfigError("give --clips FOLDER, or --root and --version of a dataset")
+    if clips is not None and (root is not None or version is not None):
+        raise ConfigError("--clips scores a folder; leave out --root/--version")
+    if fuse_pose:
+        if checkpoint is None or clips is not None:
+            raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version (the weight is chosen on val)")
+        from highlights.pose_classifier.fusion_eval import evaluate_fusion
+
+        report, paths = evaluate_fusion(checkpoint, root=root, version=version, out_dir=out, pose_model=pose_model,
+                                        split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)
+    else:
+        report, paths = _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap,
+                             backend, int8, pose_cache, progress)
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
     typer.echo(render_markdown(report, provenance=False).rstrip())
     for path in paths.values():
         typer.echo(f"wrote {path}")
+
+
+def _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap, backend, int8,
+         pose_cache, progress):
+    from highlights.pose_classifier.default import DEFAULT_MODEL, is_pose_checkpoint
+
+    if checkpoint is None:
+        checkpoint = DEFAULT_MODEL
+        typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained on "
+                   "synthetic poses only)")
+    if is_pose_checkpoint(checkpoint):
+        if int8:
+            from highlights.errors import ConfigError
+
+            raise ConfigError("--int8 applies to the R(2+1)D clip classifier, not to a pose model")
+        from highlights.pose_classifier.evaluation import evaluate_pose
+
+        return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,
+                             out_dir=out, cache_dir=pose_cache, n_bootstrap=bootstrap,
+                             show_progress=progress, log=typer.echo)
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    return evaluate_checkpoint(
+        checkpoint, root=root, version=version, split=split, clips_root=clips, out_dir=out,
+        batch_size=batch_size, num_workers=workers, n_bootstrap=bootstrap, backend=backend, int8=int8,
+        show_progress=progress, log=typer.echo,
+    )

@@ -19,9 +19,15 @@ def register(root: typer.Typer) -> None:
 
 
 def train(
-    root: Path = typer.Option(..., "--root", help="Dataset root (holds v1, v2, ...)"),
-    version: str = typer.Option(..., "--version", help="Dataset version to train on, e.g. v2"),
+    root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...); R(2+1)D only"),
+    version: str | None = typer.Option(None, "--version", help="Dataset version to train on, e.g. v2; R(2+1)D only"),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
+    model: str = typer.Option("r2plus1d", "--model", help=(
+        "r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
+        "on the synthetic generator's keypoints; needs no dataset)")),
+    pose_family: str = typer.Option("features_linear", "--pose-family",
+                                    help="Pose model: features_linear | features_mlp | tcn"),
+    synth_windows: int = typer.Option(3000, "--synth-windows", help="Synthetic pose windows to train on (pose)"),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
     batch_size: int | None = _setting("--batch-size"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW"),
@@ -39,7 +45,16 @@ def train(
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
-    """Train the clip classifier on a dataset version."""
+    """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints."""
+    from highlights.errors import ConfigError
+
+    if model == "pose":
+        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress)
+        return
+    if model != "r2plus1d":
+        raise ConfigError(f"--model {model!r}: expected r2plus1d or pose")
+    if root is None or version is None:
+        raise ConfigError("--root and --version are required to train the R(2+1)D clip classifier")
     from highlights.train import TrainConfig, fit, load_saved_config
 
     given = {
@@ -61,3 +76,17 @@ def train(
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
     typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
     typer.echo(f"last: {result.last_checkpoint}")
+
+
+def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
+                seed: int | None, progress: bool) -> None:
+    from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
+
+    overrides = {"epochs": epochs, "lr": lr, "seed": seed}
+    config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
+                             val_windows=max(100, synth_windows // 5),
+                             **{k: v for k, v in overrides.items() if v is not None})
+    typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
+               f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows, seed {config.seed}")
+    _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
+    typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

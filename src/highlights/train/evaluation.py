@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader, Dataset
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import ClipRecord, DatasetError, load_version
 from highlights.file_hash import file_sha256
+from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
 from highlights.model.classifier import int8_verdict, softmax
 from highlights.model.int8_store import save_int8
@@ -69,9 +70,10 @@ class _ReportedErrors(Dataset):
 def evaluate_checkpoint(
     checkpoint: str | Path,
     *,
-    root: str | Path,
-    version: str,
+    root: str | Path | None,
+    version: str | None,
     out_dir: str | Path,
+    clips_root: str | Path | None = None,
     split: str = "test",
     batch_size: int = 8,
     num_workers: int = 1,
@@ -94,11 +96,25 @@ def evaluate_checkpoint(
     # The fp32 path is the reference the report scores, even where a verified int8 model exists.
     classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False)
     log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
-    dataset = load_version(root, version)
-    records = dataset.split(split, augmented=False)
-    if not records:
-        raise DatasetError(f"{dataset.path}: the {split} split is empty")
     classes = list(classifier.classes)
+    if clips_root is not None:
+        # A plain folder per class: every clip is test, listed by its file name.
+        from highlights.pose_classifier.clips import clip_tree
+
+        if int8:
+            raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
+        tree, skipped = clip_tree(clips_root, classes)
+        for name in skipped:
+            log(f"skipped folder {name}/: not a class of {checkpoint.name} ({classes})")
+        dataset = None
+        records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
+                              sha256="", derived_from=None, licence="", provenance="") for c in tree]
+        split = "all"
+    else:
+        dataset = load_version(root, version)
+        records = dataset.split(split, augmented=False)
+        if not records:
+            raise DatasetError(f"{dataset.path}: the {split} split is empty")
     for record in records:
         if record.label not in classes:
             raise DatasetError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")
@@ -114,7 +130,7 @@ def evaluate_checkpoint(
                         num_workers=num_workers)
     logits, int8_logits, seconds = [], [], {"fp32": 0.0, "int8": 0.0}
     with progress_bar(enabled=show_progress) as progress:
-        task = progress.add_task(f"evaluating on {version}/{split}", total=len(records))
+        task = progress.add_task(f"evaluating on {version or clips_root}/{split}", total=len(records))
         for clips, problems in loader:
             bad = [p for p in problems if p]
             if bad:
@@ -137,8 +153,10 @@ def evaluate_checkpoint(
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "epoch": checkpoint_meta.get("epoch"), "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
-        "dataset": {"root": str(dataset.root), "version": dataset.name, "split": split,
-                    "clips": len(records), "trained_on": checkpoint_meta.get("dataset")},
+        "dataset": ({"root": str(dataset.root), "version": dataset.name, "split": split,
+                     "clips": len(records), "trained_on": checkpoint_meta.get("dataset")} if dataset is not None else
+                    {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                     "clips": len(records), "trained_on": checkpoint_meta.get("dataset")}),
         "clip_spec": classifier.spec.to_dict(),
         "inference_backend": classifier.backend,
         "inference_backend_selection": classifier.backend_report,

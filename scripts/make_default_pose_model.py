@@ -1,0 +1,45 @@
+"""Trains the pose classifier that ships inside the package, from synthetic keypoints only.
+
+    .venv/bin/python scripts/make_default_pose_model.py
+
+Writes `src/highlights/pose_classifier/default/pose_default.pt` and `pose_default.json` (the
+command, seeds, generator version, data size, synthetic validation scores, sha256). The family
+and settings below were chosen by measurement on real clips (bench/bench_pose_classifier.py
+--families ...); no real clip is used for training. Takes several minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from highlights.pose_classifier.default import DEFAULT_MODEL  # noqa: E402
+from highlights.pose_classifier.model import file_sha256  # noqa: E402
+from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier  # noqa: E402
+
+CONFIG = dict(family="features_linear", synth_windows=3000, val_windows=600, synth_seed=0, seed=0,
+              epochs=40, copies=3)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        config = PoseTrainConfig(out_dir=tmp, **CONFIG)
+        _, path = train_pose_classifier(config, show_progress=True, log=print,
+                                        command="python scripts/make_default_pose_model.py")
+        DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, DEFAULT_MODEL)
+        provenance = json.loads(path.with_suffix(".json").read_text())
+        provenance.update({"file": DEFAULT_MODEL.name, "sha256": file_sha256(DEFAULT_MODEL)})
+        DEFAULT_MODEL.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n")
+    print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size} bytes) and {DEFAULT_MODEL.with_suffix('.json')}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,105 @@
+"""Augmentation that makes ground-truth poses look like a real pose estimator's output.
+
+A real estimator (BlazePose here) jitters, lags behind fast limbs (its smoothing), loses joints
+and whole frames, reports low visibility, swaps left and right, sees only part of a body at the
+frame's edge, and runs on a camera that pans after the player. The person also differs: size,
+lean of the camera, tempo. Each is one step below with its own probability; hand-written because
+no augmentation library works on keypoint sequences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from highlights.pose_classifier.skeleton import FLIP, L_HIP, R_HIP
+
+
+@dataclass(frozen=True)
+class PoseAugmentConfig:
+    mirror: float = 0.5
+    camera_follow: float = 0.6          # chance the camera pans with the player
+    rotation_deg: float = 12.0
+    squash: tuple[float, float] = (0.6, 1.15)   # horizontal scale vs vertical (turned bodies)
+    speed: tuple[float, float] = (0.75, 1.35)
+    jitter: tuple[float, float] = (0.0, 0.06)   # noise, fraction of the body's height
+    lag: float = 0.5                    # chance of estimator smoothing
+    drop_joint: tuple[float, float] = (0.0, 0.15)
+    drop_frame: tuple[float, float] = (0.0, 0.12)
+    swap_frames: float = 0.04           # share of frames with left and right swapped
+    partial_body: float = 0.12          # legs out of the frame
+    glitch: float = 0.02                # share of joints thrown somewhere wrong
+    limb_bend: float = 0.25             # random smooth change of arm angles
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _time_warp(w: np.ndarray, factor: float) -> np.ndarray:
+    """Play the window `factor` times faster, centred (frames beyond the ends repeat)."""
+    T = len(w)
+    src = (np.arange(T) - (T - 1) / 2) * factor + (T - 1) / 2
+    src = np.clip(src, 0, T - 1)
+    lo = np.floor(src).astype(int)
+    hi = np.minimum(lo + 1, T - 1)
+    a = (src - lo)[:, None, None]
+    out = (1 - a) * w[lo] + a * w[hi]
+    out[:, :, 2] = np.minimum(w[lo, :, 2], w[hi, :, 2])
+    return out
+
+
+def augment_window(w: np.ndarray, rng: np.random.Generator, cfg: PoseAugmentConfig = PoseAugmentConfig()) -> np.ndarray:
+    """(T,17,3) pixel-like window (x right, y down, visibility) -> an estimator-like copy."""
+    w = w.astype(np.float32).copy()
+    T = len(w)
+    xy = w[:, :, :2]
+    height = float(np.ptp(xy[..., 1])) or 1.0
+    if rng.random() < cfg.camera_follow:
+        hip = 0.5 * (xy[:, L_HIP] + xy[:, R_HIP])
+        follow = float(rng.uniform(0.5, 1.0))
+        alpha = float(rng.uniform(0.3, 1.0))  # camera lag as exponential smoothing
+        cam = np.zeros_like(hip)
+        cam[0] = hip[0]
+        for t in range(1, T):
+            cam[t] = cam[t - 1] + alpha * (hip[t] - cam[t - 1])
+        xy -= follow * (cam - cam[0])[:, None, :] * np.array([1.0, float(rng.uniform(0.0, 1.0))])
+    if rng.random() < cfg.limb_bend:
+        # Turn each forearm and lower leg about its elbow/knee by a slowly changing angle.
+        for joint, parent in ((9, 7), (10, 8), (15, 13), (16, 14)):
+            ang = np.deg2rad(rng.uniform(-25, 25)) + np.deg2rad(rng.uniform(-10, 10)) * np.linspace(-1, 1, T)
+            d = xy[:, joint] - xy[:, parent]
+            c, s = np.cos(ang), np.sin(ang)
+            xy[:, joint] = xy[:, parent] + np.stack([c * d[:, 0] - s * d[:, 1], s * d[:, 0] + c * d[:, 1]], 1)
+    centre = xy.reshape(-1, 2).mean(axis=0)
+    a = np.deg2rad(rng.uniform(-cfg.rotation_deg, cfg.rotation_deg))
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]], np.float32)
+    scale = np.array([rng.uniform(*cfg.squash), 1.0], np.float32)
+    xy[:] = ((xy - centre) @ rot.T) * scale + centre
+    if rng.random() < cfg.mirror:
+        w = w[:, list(FLIP)]
+        w[:, :, 0] = 2 * centre[0] - w[:, :, 0]
+        xy = w[:, :, :2]
+    w = _time_warp(w, float(rng.uniform(*cfg.speed)))
+    xy = w[:, :, :2]
+    sigma = float(rng.uniform(*cfg.jitter)) * height
+    xy += rng.normal(0.0, sigma, xy.shape).astype(np.float32)
+    xy += rng.normal(0.0, 0.3 * sigma, (1, 17, 2)).astype(np.float32)   # a steady offset per joint
+    if rng.random() < cfg.lag:
+        k = float(rng.uniform(0.4, 0.8))
+        for t in range(1, T):
+            xy[t] = k * xy[t] + (1 - k) * xy[t - 1]
+    n_glitch = rng.random((T, 17)) < cfg.glitch
+    if n_glitch.any():
+        xy[n_glitch] += rng.normal(0.0, 0.3 * height, (int(n_glitch.sum()), 2)).astype(np.float32)
+    swap = rng.random(T) < cfg.swap_frames
+    if swap.any():
+        w[swap] = w[swap][:, list(FLIP)]
+    vis = rng.uniform(0.35, 1.0, (T, 17)).astype(np.float32)
+    vis[rng.random((T, 17)) < rng.uniform(*cfg.drop_joint)] = 0.0
+    vis[rng.random(T) < rng.uniform(*cfg.drop_frame)] = 0.0
+    if rng.random() < cfg.partial_body:
+        legs = [13, 14, 15, 16] if rng.random() < 0.7 else [15, 16]
+        vis[:, legs] = 0.0
+    w[:, :, 2] = np.minimum(w[:, :, 2], vis)
+    return w

@@ -1,0 +1,69 @@
+"""Labelled clips as pose sequences: a folder-per-class tree read for the pose classifier.
+
+A clip the synthetic generator wrote carries its ground-truth keypoints in `NAME.json`; the
+actor's are used (so synthetic clips need no pose model). Any other clip gets BlazePose once,
+cached by the file's content (`real_poses`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from highlights.pose_classifier.real_poses import PoseEstimateSettings, estimate_clip_poses
+
+
+@dataclass
+class LabelledClip:
+    path: Path
+    label: str
+    name: str          # path relative to the tree, as reports list it
+
+
+def clip_tree(root: str | Path, classes: list[str]) -> tuple[list[LabelledClip], list[str]]:
+    """The clips of a folder-per-class tree whose folder is one of `classes`, and the folders
+    skipped because they are not."""
+    from highlights.datasets.sources import scan_class_folders
+
+    root = Path(root)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder")
+    found = scan_class_folders(root)
+    clips = [LabelledClip(c.path, c.label, str(c.path.relative_to(root))) for c in found if c.label in classes]
+    skipped = sorted({c.label for c in found if c.label not in classes})
+    if not clips:
+        raise ValueError(f"{root}: no clips in folders named after the classes {classes}")
+    return clips, skipped
+
+
+def synthetic_truth_poses(video: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """The actor's keypoints from a generator's `NAME.json` beside the clip, if there is one."""
+    sidecar = video.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        truth = json.loads(sidecar.read_text(encoding="utf-8"))
+        frames = truth["frames"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    kps, times = [], []
+    for fr in frames:
+        actor = next((p for p in fr.get("persons", []) if p.get("actor")), None)
+        kp = np.zeros((17, 3), np.float32)
+        if actor is not None:
+            kp = np.asarray(actor["keypoints"], np.float32).reshape(17, 3)
+            kp[:, 2] = np.minimum(kp[:, 2], 1.0)   # COCO's 2 = visible
+        kps.append(kp)
+        times.append(float(fr["t"]))
+    return np.asarray(kps, np.float32).reshape(-1, 17, 3), np.asarray(times)
+
+
+def clip_poses(video: Path, *, fps: float, cache_dir: str | Path | None = None) -> tuple[np.ndarray, np.ndarray]:
+    truth = synthetic_truth_poses(video)
+    if truth is not None:
+        return truth
+    poses = estimate_clip_poses(video, PoseEstimateSettings(fps=fps), cache_dir=cache_dir)
+    return poses.keypoints, poses.times

@@ -1,0 +1,41 @@
+"""The pose classifier that ships inside the package, used when no checkpoint is given.
+
+It was trained on the synthetic generator's keypoints only, by `scripts/make_default_pose_model.py`;
+`pose_default.json` beside it records the command, seeds, generator version, data size and
+validation scores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from highlights.model.errors import CheckpointError
+
+DEFAULT_MODEL = Path(__file__).parent / "default" / "pose_default.pt"
+DEFAULT_PROVENANCE = DEFAULT_MODEL.with_suffix(".json")
+
+
+def load_default_pose_model():
+    """The packaged model; a missing or damaged file is a CheckpointError naming it."""
+    from highlights.pose_classifier.model import PoseClassifier
+
+    if not DEFAULT_MODEL.is_file():
+        raise CheckpointError(DEFAULT_MODEL, "the default pose model is missing from the installation "
+                                             "(reinstall highlights, or pass a checkpoint)")
+    return PoseClassifier.load(DEFAULT_MODEL)
+
+
+def is_pose_checkpoint(path: str | Path) -> bool:
+    """Whether `path` holds a pose model (False for an R(2+1)D checkpoint); unreadable files
+    raise CheckpointError."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(path, "no such file")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        arch = payload["meta"]["model"]["arch"]
+    except Exception as e:
+        raise CheckpointError(path, f"not a readable checkpoint ({type(e).__name__}: {e})") from None
+    return str(arch).startswith("pose_")

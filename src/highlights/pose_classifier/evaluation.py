@@ -1,0 +1,77 @@
+"""Scoring a pose model on a folder-per-class tree: every clip is test, the usual test report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from highlights.pose_classifier.clips import LabelledClip, clip_poses, clip_tree
+from highlights.pose_classifier.model import PoseClassifier, file_sha256
+from highlights.report import build_report, write_report_files
+
+
+def predict_clips(clf: PoseClassifier, clips, *, cache_dir=None, show_progress: bool = False):
+    """(N, classes) clip probabilities and whether a person was found in each clip. A clip with
+    nobody in it gets probability 1 for `none` (if the model has it)."""
+    proba, found = [], []
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), disable=not show_progress) as progress:
+        task = progress.add_task("pose classifier on clips", total=len(clips))
+        for clip in clips:
+            kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
+            p = clf.track_proba(kp, times)
+            found.append(p is not None)
+            if p is None:
+                p = np.zeros(len(clf.classes))
+                p[clf.none_index if clf.none_index is not None else 0] = 1.0
+            proba.append(p)
+            progress.advance(task)
+    return np.asarray(proba), np.asarray(found)
+
+
+def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: str | Path | None = None,
+                  root: str | Path | None = None, version: str | None = None, split: str = "test",
+                  cache_dir=None, n_bootstrap: int = 1000, show_progress: bool = True,
+                  log: Callable[[str], None] = lambda m: None) -> tuple[dict, dict[str, Path]]:
+    """The test report of a pose model on a folder-per-class tree (every clip is test) or on a
+    dataset version's split."""
+    checkpoint = Path(checkpoint)
+    clf = PoseClassifier.load(checkpoint)
+    if clips_root is not None:
+        clips, skipped = clip_tree(clips_root, clf.classes)
+        for name in skipped:
+            log(f"skipped folder {name}/: not a class of the model ({clf.classes})")
+        data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                     "clips": len(clips), "skipped_folders": skipped}
+    else:
+        from highlights.datasets import load_version
+
+        dataset = load_version(root, version)
+        records = dataset.split(split, augmented=False)
+        if not records:
+            raise ValueError(f"{dataset.path}: the {split} split is empty")
+        clips = [LabelledClip(r.path, r.label, r.path.name) for r in records]
+        data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
+    for clip in clips:
+        if clip.label not in clf.classes:
+            raise ValueError(f"{clip.path}: label {clip.label!r} is not a class of {checkpoint.name} ({clf.classes})")
+    log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
+    proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
+    pred = [clf.classes[clf.decide(p)] for p in proba]
+    meta = {
+        "model": clf.meta.get("model"),
+        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
+                       "provenance": clf.meta.get("provenance")},
+        "dataset": {**data_meta, "trained_on": clf.meta.get("dataset")},
+        "pose_window": clf.spec.to_dict(),
+        "action_threshold": clf.action_threshold,
+        "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
+        "train_config": clf.meta.get("train_config"),
+        "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": "most action-like window, mirror-averaged"},
+    }
+    report = build_report([c.label for c in clips], pred, clf.classes, proba=proba,
+                          clip_ids=[c.name for c in clips], meta=meta, n_bootstrap=n_bootstrap)
+    return report, write_report_files(report, out_dir)

@@ -1,0 +1,136 @@
+"""Hand-made features of a normalised pose window: what a coach would look at.
+
+Joint speeds and their peaks, how high the hands go against the shoulders and the head, how far
+apart the hands are, how high a foot or knee rises, whether the hips rise (a jump) or travel (a
+run), the trunk's lean. Left and right enter as the larger and the smaller of the two, so the
+features do not change in a mirror. Measured here (see bench/bench_pose_classifier.py): such
+features, trained on synthetic poses, transfer to real poses better than learned sequence models,
+which learn the generator's own motion.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from highlights.pose_classifier.skeleton import (
+    L_ANKLE, L_ELBOW, L_HIP, L_KNEE, L_SHOULDER, L_WRIST, NOSE, R_ANKLE, R_ELBOW, R_HIP, R_KNEE,
+    R_SHOULDER, R_WRIST,
+)
+
+_NAMES: list[str] = []
+
+
+def _stat(name: str, values: np.ndarray, mask: np.ndarray, kinds=("max", "mean")) -> list[tuple[str, float]]:
+    v = values[mask] if mask.any() else np.zeros(1)
+    out = []
+    for k in kinds:
+        if k == "max":
+            out.append((f"{name}_max", float(np.max(v))))
+        elif k == "min":
+            out.append((f"{name}_min", float(np.min(v))))
+        elif k == "mean":
+            out.append((f"{name}_mean", float(np.mean(v))))
+        elif k == "p90":
+            out.append((f"{name}_p90", float(np.percentile(v, 90))))
+        elif k == "frac":
+            out.append((f"{name}_frac", float(np.mean(v > 0))))
+    return out
+
+
+def _speed(norm: np.ndarray, j: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    seen = norm[:, j, 2] > 0
+    both = seen[1:] & seen[:-1]
+    sp = np.linalg.norm(norm[1:, j, :2] - norm[:-1, j, :2], axis=1) * fps
+    return sp, both
+
+
+def _pair(norm, a, b, fn):
+    """fn for joint a and joint b; returns (larger, smaller) per frame, with the joint masks."""
+    va, ma = fn(norm, a)
+    vb, mb = fn(norm, b)
+    va = np.where(ma, va, -np.inf)
+    vb = np.where(mb, vb, -np.inf)
+    hi, lo = np.maximum(va, vb), np.minimum(va, vb)
+    return hi, ma | mb, lo, ma & mb
+
+
+def window_features(norm: np.ndarray, fps: float) -> tuple[np.ndarray, list[str]]:
+    """(T,17,3) normalised window -> (F,) float32 features and their names."""
+    seen = norm[:, :, 2] > 0
+    feats: list[tuple[str, float]] = []
+
+    def speed_of(n, j):
+        sp, ok = _speed(n, j, fps)
+        return np.concatenate([[0.0], sp]), np.concatenate([[False], ok])
+
+    for name, (a, b) in {"wrist": (L_WRIST, R_WRIST), "ankle": (L_ANKLE, R_ANKLE),
+                         "knee": (L_KNEE, R_KNEE), "elbow": (L_ELBOW, R_ELBOW)}.items():
+        hi, mhi, lo, mlo = _pair(norm, a, b, speed_of)
+        feats += _stat(f"{name}_speed_hi", hi, mhi & np.isfinite(hi), ("max", "mean", "p90"))
+        feats += _stat(f"{name}_speed_lo", lo, mlo & np.isfinite(lo), ("max", "mean"))
+    # Centre of the hips: travel and vertical motion (jumps) in the window's own frame.
+    hip_ok = seen[:, L_HIP] & seen[:, R_HIP]
+    hip = 0.5 * (norm[:, L_HIP, :2] + norm[:, R_HIP, :2])
+    if hip_ok.sum() >= 2:
+        hy = hip[hip_ok, 1]
+        hx = hip[hip_ok, 0]
+        feats += [("hip_rise", float(hy.max() - np.median(hy))), ("hip_dip", float(np.median(hy) - hy.min())),
+                  ("hip_travel", float(hx.max() - hx.min())),
+                  ("hip_vy_max", float(np.max(np.abs(np.diff(hy))) * fps))]
+    else:
+        feats += [("hip_rise", 0.0), ("hip_dip", 0.0), ("hip_travel", 0.0), ("hip_vy_max", 0.0)]
+    sho_ok = seen[:, L_SHOULDER] & seen[:, R_SHOULDER]
+    sho = 0.5 * (norm[:, L_SHOULDER, :2] + norm[:, R_SHOULDER, :2])
+
+    def rel_height(n, j):
+        ok = seen[:, j] & sho_ok
+        return n[:, j, 1] - sho[:, 1], ok
+
+    hi, mhi, lo, mlo = _pair(norm, L_WRIST, R_WRIST, rel_height)
+    feats += _stat("wrist_above_shoulder_hi", hi, mhi & np.isfinite(hi), ("max", "mean", "min"))
+    feats += _stat("wrist_above_shoulder_lo", lo, mlo & np.isfinite(lo), ("max", "mean"))
+    ok = mhi & np.isfinite(hi)
+    feats.append(("wrist_over_shoulder_frac", float(np.mean(hi[ok] > 0)) if ok.any() else 0.0))
+    ok2 = mlo & np.isfinite(lo)
+    feats.append(("both_wrists_over_shoulder_frac", float(np.mean(lo[ok2] > 0)) if ok2.any() else 0.0))
+    nose_ok = seen[:, NOSE]
+    wr_top = np.where(seen[:, L_WRIST], norm[:, L_WRIST, 1], -np.inf)
+    wr_top = np.maximum(wr_top, np.where(seen[:, R_WRIST], norm[:, R_WRIST, 1], -np.inf))
+    okn = nose_ok & np.isfinite(wr_top)
+    feats.append(("wrist_over_head_frac", float(np.mean(wr_top[okn] > norm[okn, NOSE, 1])) if okn.any() else 0.0))
+    both_w = seen[:, L_WRIST] & seen[:, R_WRIST]
+    wd = np.linalg.norm(norm[:, L_WRIST, :2] - norm[:, R_WRIST, :2], axis=1)
+    feats += _stat("wrist_gap", wd, both_w, ("max", "mean", "min"))
+    # Wrists forward of the body (reach) and arm extension.
+    reach = np.abs(np.stack([norm[:, L_WRIST, 0], norm[:, R_WRIST, 0]], 1) - sho[:, :1])
+    rm = np.stack([seen[:, L_WRIST], seen[:, R_WRIST]], 1) & sho_ok[:, None]
+    feats += _stat("wrist_reach", reach.max(axis=1), rm.any(axis=1), ("max", "mean"))
+
+    def foot_height(n, j):
+        return n[:, j, 1] - hip[:, 1], seen[:, j] & hip_ok
+
+    hi, mhi, lo, mlo = _pair(norm, L_ANKLE, R_ANKLE, foot_height)
+    feats += _stat("ankle_above_hip_hi", hi, mhi & np.isfinite(hi), ("max", "mean"))
+    hi, mhi, lo, mlo = _pair(norm, L_KNEE, R_KNEE, foot_height)
+    feats += _stat("knee_above_hip_hi", hi, mhi & np.isfinite(hi), ("max", "mean"))
+    ank_both = seen[:, L_ANKLE] & seen[:, R_ANKLE]
+    stride = np.abs(norm[:, L_ANKLE, 0] - norm[:, R_ANKLE, 0])
+    feats += _stat("feet_apart", stride, ank_both, ("max", "mean"))
+    # Trunk lean from vertical (radians, either way) and its range.
+    trunk = sho - hip
+    tok = hip_ok & sho_ok
+    lean = np.abs(np.arctan2(trunk[:, 0], np.maximum(trunk[:, 1], 1e-3)))
+    feats += _stat("lean", lean, tok, ("max", "mean", "min"))
+    feats.append(("visible_frac", float(seen.mean())))
+    feats.append(("legs_visible_frac", float(seen[:, [L_KNEE, R_KNEE, L_ANKLE, R_ANKLE]].mean())))
+    names = [n for n, _ in feats]
+    values = np.array([v for _, v in feats], dtype=np.float32)
+    values[~np.isfinite(values)] = 0.0
+    return values, names
+
+
+def feature_names() -> list[str]:
+    if not _NAMES:
+        dummy = np.zeros((4, 17, 3), np.float32)
+        _NAMES.extend(window_features(dummy, 10.0)[1])
+    return list(_NAMES)

@@ -1,0 +1,52 @@
+"""Fusing the pose classifier with a user's R(2+1)D clip classifier.
+
+The rule: a weighted mean of the two class-probability vectors,
+`p = w * p_r2plus1d + (1 - w) * p_pose`, then the usual decision (argmax). `w` is chosen on the
+validation split (the R(2+1)D's own data, never the test split) as the value in 0, 0.1, ..., 1
+with the best macro-F1; ties go to the smaller `w`, keeping more of the pose model, which was not
+fitted to these clips. `w = 1` is the R(2+1)D alone and `w = 0` the pose model alone, so the
+ablation switches either off with one number.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.metrics import f1_score
+
+WEIGHTS = tuple(round(x, 1) for x in np.linspace(0.0, 1.0, 11))
+
+
+class ClassListMismatch(ValueError):
+    pass
+
+
+def align_classes(r2_classes: Sequence[str], pose_classes: Sequence[str]) -> list[int]:
+    """Indices that put pose-model columns into the R(2+1)D's class order. Class lists that are
+    not the same set are refused, naming both."""
+    if sorted(r2_classes) != sorted(pose_classes):
+        raise ClassListMismatch(
+            f"cannot fuse: the R(2+1)D checkpoint's classes {list(r2_classes)} differ from the pose "
+            f"model's classes {list(pose_classes)}")
+    return [list(pose_classes).index(c) for c in r2_classes]
+
+
+def fuse(r2_proba: np.ndarray, pose_proba: np.ndarray, weight: float) -> np.ndarray:
+    """Both (N, C) in the same class order."""
+    if not 0.0 <= weight <= 1.0:
+        raise ValueError(f"fusion weight must be in [0, 1], got {weight}")
+    return weight * np.asarray(r2_proba) + (1.0 - weight) * np.asarray(pose_proba)
+
+
+def choose_weight(r2_proba: np.ndarray, pose_proba: np.ndarray, y: Sequence[int],
+                  weights: Sequence[float] = WEIGHTS) -> tuple[float, dict[float, float]]:
+    """The weight with the best macro-F1 on validation clips (smallest on ties), and every
+    weight's score."""
+    scores = {}
+    labels = list(range(np.asarray(r2_proba).shape[1]))
+    for w in weights:
+        pred = fuse(r2_proba, pose_proba, w).argmax(axis=1)
+        scores[float(w)] = float(f1_score(y, pred, average="macro", labels=labels, zero_division=0))
+    best = max(scores.values())
+    return min(w for w, s in scores.items() if s >= best - 1e-12), scores

@@ -1,0 +1,219 @@
+"""The pose classifier's networks, its checkpoint file, and window/clip prediction.
+
+Three families, all plain torch so a checkpoint is weights plus plain settings
+(`torch.load(weights_only=True)` reads it; it cannot run code):
+
+- `features_linear`: multinomial logistic regression on the hand-made window features;
+- `features_mlp`: a one-hidden-layer perceptron on the same features;
+- `tcn`: a small temporal convolution network on the normalised sequence with velocities.
+
+A clip (or a pipeline window of any length) is scored by sliding the model's window over it; the
+clip's class probabilities are those of the window most likely to hold an action (1 - P(none)),
+averaged with its mirror image. `action_threshold` turns "some action" into a decision: below it
+the answer is `none` whatever the sport scores say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from highlights.atomic import atomic_path
+from highlights.model.errors import CheckpointError
+from highlights.pose_classifier.features import feature_names, window_features
+from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
+
+FORMAT_NAME = "highlights.checkpoint"
+FAMILIES = ("features_linear", "features_mlp", "tcn")
+ARCH_PREFIX = "pose_"
+
+
+@dataclass(frozen=True)
+class PoseWindowSpec:
+    fps: float = 10.0
+    window_frames: int = 20
+    stride_frames: int = 5
+
+    @property
+    def window_s(self) -> float:
+        return self.window_frames / self.fps
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class FeatureNet(nn.Module):
+    def __init__(self, num_features: int, num_classes: int, hidden: int = 0, dropout: float = 0.2):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(num_features))
+        self.register_buffer("std", torch.ones(num_features))
+        if hidden > 0:
+            self.net = nn.Sequential(nn.Linear(num_features, hidden), nn.ReLU(), nn.Dropout(dropout),
+                                     nn.Linear(hidden, num_classes))
+        else:
+            self.net = nn.Sequential(nn.Dropout(0.0), nn.Linear(num_features, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net((x - self.mean) / self.std)
+
+
+class PoseTCN(nn.Module):
+    """(N, 17*5, T) -> logits. Dilated 1D convolutions over time, then max and mean pooling."""
+
+    def __init__(self, num_classes: int, channels: int = 64, in_channels: int = 17 * 5, dropout: float = 0.3):
+        super().__init__()
+        c = channels
+        self.body = nn.Sequential(
+            nn.Conv1d(in_channels, c, 3, padding=1), nn.BatchNorm1d(c), nn.ReLU(),
+            nn.Conv1d(c, c, 3, padding=2, dilation=2), nn.BatchNorm1d(c), nn.ReLU(),
+            nn.Conv1d(c, c, 3, padding=4, dilation=4), nn.BatchNorm1d(c), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(2 * c, num_classes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h = self.body(x)
+        return self.head(torch.cat([h.amax(dim=2), h.mean(dim=2)], dim=1))
+
+
+def build_network(family: str, num_classes: int, **kw) -> nn.Module:
+    if family == "features_linear":
+        return FeatureNet(len(feature_names()), num_classes, hidden=0)
+    if family == "features_mlp":
+        return FeatureNet(len(feature_names()), num_classes, hidden=int(kw.get("hidden", 64)))
+    if family == "tcn":
+        return PoseTCN(num_classes, channels=int(kw.get("channels", 64)))
+    raise ValueError(f"unknown pose model family {family!r}; expected one of {FAMILIES}")
+
+
+def model_inputs(family: str, norm_windows: list[np.ndarray], fps: float) -> torch.Tensor:
+    """Normalised (T,17,3) windows -> the network's input batch."""
+    if family.startswith("features"):
+        return torch.from_numpy(np.stack([window_features(w, fps)[0] for w in norm_windows]))
+    seq = np.stack([with_velocity(w, fps) for w in norm_windows])          # (N,T,17,5)
+    seq = np.clip(seq, -20.0, 20.0)
+    n, t = seq.shape[:2]
+    return torch.from_numpy(seq.reshape(n, t, -1).transpose(0, 2, 1).copy())
+
+
+class PoseClassifier:
+    """A trained pose model: `.classes`, `.spec`, `.family`, `.meta`, and predictions."""
+
+    def __init__(self, network: nn.Module, classes: list[str], spec: PoseWindowSpec, family: str,
+                 meta: dict, action_threshold: float = 0.5):
+        self.network = network.eval()
+        self.classes = list(classes)
+        self.spec = spec
+        self.family = family
+        self.meta = meta
+        self.action_threshold = float(action_threshold)
+        self.none_index = self.classes.index("none") if "none" in self.classes else None
+
+    # ----------------------------------------------------------------- files
+    def save(self, path: str | Path, extra_meta: dict | None = None) -> Path:
+        meta = {**self.meta, **(extra_meta or {})}
+        meta.update({"classes": self.classes, "pose_window": self.spec.to_dict(),
+                     "model": {"arch": ARCH_PREFIX + self.family, **meta.get("model", {}),
+                               "family": self.family},
+                     "action_threshold": self.action_threshold})
+        self.meta = meta
+        payload = {"format": FORMAT_NAME, "format_version": 1, "meta": meta,
+                   "state_dict": {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}}
+        with atomic_path(path) as tmp:
+            torch.save(payload, tmp)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "PoseClassifier":
+        path = Path(path)
+        if not path.is_file():
+            raise CheckpointError(path, "no such file")
+        try:
+            payload = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # any unreadable file: one line naming it
+            raise CheckpointError(path, f"not a readable pose model ({type(e).__name__}: {e})") from None
+        try:
+            meta = payload["meta"]
+            arch = meta["model"]["arch"]
+            if not str(arch).startswith(ARCH_PREFIX):
+                raise CheckpointError(path, f"not a pose model (architecture {arch!r})")
+            family = meta["model"]["family"]
+            net = build_network(family, len(meta["classes"]), **meta["model"])
+            net.load_state_dict(payload["state_dict"])
+            spec = PoseWindowSpec(**meta["pose_window"])
+        except CheckpointError:
+            raise
+        except Exception as e:
+            raise CheckpointError(path, f"not a valid pose model ({type(e).__name__}: {e})") from None
+        return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5))
+
+    # ----------------------------------------------------------------- prediction
+    @torch.no_grad()
+    def window_proba(self, norm_windows: list[np.ndarray], *, tta_mirror: bool = True) -> np.ndarray:
+        """(N, classes) for normalised (T,17,3) windows (mirror-averaged)."""
+        if not norm_windows:
+            return np.zeros((0, len(self.classes)), np.float32)
+        x = model_inputs(self.family, norm_windows, self.spec.fps)
+        p = torch.softmax(self.network(x), dim=1)
+        if tta_mirror:
+            xm = model_inputs(self.family, [mirror(w) for w in norm_windows], self.spec.fps)
+            p = 0.5 * (p + torch.softmax(self.network(xm), dim=1))
+        return p.numpy()
+
+    def track_proba(self, keypoints: np.ndarray, times: np.ndarray) -> np.ndarray | None:
+        """Class probabilities for one person's (T,17,3) pixel keypoints at `times` (any rate,
+        any length): sliding windows, the most action-like one wins. None if no window had a
+        usable body."""
+        windows = self.windows(keypoints, times)
+        if not windows:
+            return None
+        return self.aggregate(self.window_proba(windows))
+
+    def windows(self, keypoints: np.ndarray, times: np.ndarray) -> list[np.ndarray]:
+        spec = self.spec
+        times = np.asarray(times, np.float64)
+        if len(times) == 0:
+            return []
+        t0, t1 = float(times[0]), float(times[-1])
+        span = max(t1 - t0, 0.0)
+        starts = [t0] if span <= spec.window_s else list(
+            np.arange(t0, t1 - spec.window_s + 1e-6, spec.stride_frames / spec.fps)) + [t1 - spec.window_s + 1.0 / spec.fps]
+        out = []
+        for s in starts:
+            grid = s + np.arange(spec.window_frames) / spec.fps
+            if span <= spec.window_s:  # a short clip: centre it in the window
+                grid = grid - 0.5 * (spec.window_s - span)
+            w = resample(keypoints, times, grid)
+            # Windows with the body in fewer than a quarter of frames say nothing.
+            if (w[:, :, 2].max(axis=1) > 0).mean() < 0.25:
+                continue
+            norm = normalise(w)
+            if norm is not None:
+                out.append(norm)
+        return out
+
+    def aggregate(self, proba: np.ndarray) -> np.ndarray:
+        if self.none_index is None:
+            return proba.mean(axis=0)
+        action = 1.0 - proba[:, self.none_index]
+        return proba[int(np.argmax(action))]
+
+    def decide(self, proba: np.ndarray) -> int:
+        """Class index: `none` when the action probability is below the threshold, else the most
+        probable action class."""
+        if self.none_index is None:
+            return int(np.argmax(proba))
+        if 1.0 - proba[self.none_index] < self.action_threshold:
+            return self.none_index
+        p = proba.copy()
+        p[self.none_index] = -1.0
+        return int(np.argmax(p))
+
+
+def file_sha256(path: str | Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

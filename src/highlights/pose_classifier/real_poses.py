@@ -1,0 +1,93 @@
+"""Estimating one person's pose over a whole real clip, once, cached on disk by file content.
+
+Poses come from the project's MediaPipe BlazePose wrapper (`pipeline.mediapipe_pose`), mapped to
+COCO-17. The cache is one `.npz` per (file sha256, settings): arrays only, read with
+`allow_pickle=False`, so a cache file can never run code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from highlights.atomic import atomic_path
+
+POSE_CACHE_ENV = "HIGHLIGHTS_POSE_CACHE"
+
+
+@dataclass(frozen=True)
+class PoseEstimateSettings:
+    fps: float = 10.0            # the pose classifier's frame rate (the pipeline's analysis rate)
+    short_side: int = 360        # BlazePose finds more people at 360 than at the pipeline's 180
+    video_mode: bool = True      # BlazePose tracking across frames
+
+    def key(self) -> str:
+        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+
+
+@dataclass
+class ClipPoses:
+    """One person's keypoints through a clip: `keypoints` (T,17,3) in displayed-frame pixels
+    (x, y, visibility; a frame with nobody is all zeros), `times` (T,) seconds."""
+
+    keypoints: np.ndarray
+    times: np.ndarray
+    width: int
+    height: int
+
+    @property
+    def found(self) -> np.ndarray:
+        return self.keypoints[:, :, 2].max(axis=1) > 0
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get(POSE_CACHE_ENV)
+    if env:
+        return Path(env)
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "highlights" / "poses"
+
+
+def file_sha256(path: str | Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseEstimateSettings(),
+                        *, cache_dir: str | Path | None = None) -> ClipPoses:
+    """BlazePose on every frame of `path` at `settings.fps`; reads the cache when it has the clip."""
+    from highlights.video import iter_frames, probe
+
+    path = Path(path)
+    cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    entry = cache / f"{file_sha256(path)}-{settings.key()}.npz"
+    if entry.exists():
+        try:
+            with np.load(entry, allow_pickle=False) as z:
+                return ClipPoses(z["keypoints"], z["times"], int(z["size"][0]), int(z["size"][1]))
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache entry is recomputed
+    from highlights.pipeline.mediapipe_pose import BlazePose
+
+    info = probe(path)
+    model = BlazePose(video_mode=settings.video_mode)
+    kps, times = [], []
+    try:
+        for frame in iter_frames(path, target_fps=settings.fps, max_short_side=settings.short_side):
+            kp = model.landmarks(frame.index, frame.rgb, (info.width, info.height))
+            kps.append(np.zeros((17, 3), np.float32) if kp is None else kp)
+            times.append(frame.time_s)
+    finally:
+        model.close()
+    poses = ClipPoses(np.asarray(kps, np.float32).reshape(-1, 17, 3), np.asarray(times, np.float64),
+                      info.width, info.height)
+    cache.mkdir(parents=True, exist_ok=True)
+    with atomic_path(entry) as tmp:
+        with open(tmp, "wb") as f:
+            np.savez(f, keypoints=poses.keypoints, times=poses.times,
+                     size=np.array([poses.width, poses.height]))
+    return poses

@@ -1,0 +1,185 @@
+"""Training the pose classifier on synthetic keypoints (and a user's labelled clips, if given).
+
+Features families see `copies` estimator-like augmented copies of every synthetic window (drawn
+once); the sequence network sees a fresh augmented copy every epoch. Validation is on held-out
+synthetic windows (another seed) augmented the same way: it says the model learnt the
+generator's classes, not that it works on real footage; that is what the real-clip report and
+`bench/bench_pose_classifier.py` measure.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from rich.progress import Progress
+from sklearn.metrics import accuracy_score, f1_score
+from torch import nn
+
+from highlights.atomic import atomic_write_json
+from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
+from highlights.pose_classifier.model import (
+    FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
+)
+from highlights.pose_classifier.skeleton import normalise
+from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+from highlights.synth.clip import GENERATOR, LABELS
+
+
+@dataclass(frozen=True)
+class PoseTrainConfig:
+    out_dir: str
+    family: str = "features_mlp"
+    classes: tuple[str, ...] = LABELS
+    synth_windows: int = 4000
+    val_windows: int = 800
+    synth_seed: int = 0
+    seed: int = 0
+    epochs: int = 60
+    lr: float = 3e-3
+    weight_decay: float = 1e-3
+    batch_size: int = 128
+    copies: int = 3                 # augmented copies per window (features families)
+    hidden: int = 64                # features_mlp
+    channels: int = 48              # tcn
+    action_threshold: float = 0.5
+    augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
+    window: PoseWindowSpec = field(default_factory=PoseWindowSpec)
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
+        if "none" not in self.classes:
+            raise ValueError("the pose classifier's classes must include 'none'")
+        unknown = [c for c in self.classes if c not in LABELS]
+        if unknown:
+            raise ValueError(f"the synthetic generator has no class {unknown[0]!r} (it makes {list(LABELS)})")
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["classes"] = list(self.classes)
+        return d
+
+
+def _normalised(windows: np.ndarray, labels: np.ndarray, rng: np.random.Generator | None,
+                aug: PoseAugmentConfig) -> tuple[list[np.ndarray], np.ndarray]:
+    out, keep = [], []
+    for w, y in zip(windows, labels):
+        n = normalise(augment_window(w, rng, aug) if rng is not None else w)
+        if n is not None:
+            out.append(n)
+            keep.append(y)
+    return out, np.asarray(keep, np.int64)
+
+
+def _class_weights(labels: np.ndarray, n: int) -> torch.Tensor:
+    counts = np.bincount(labels, minlength=n).astype(np.float64)
+    return torch.tensor(counts.sum() / np.maximum(counts, 1) / n, dtype=torch.float32)
+
+
+def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray,
+                log: Callable[[str], None] = lambda m: None, show_progress: bool = False) -> nn.Module:
+    """Train `config.family` on pixel-like windows (augmented here)."""
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng([config.seed, 5])
+    C = len(config.classes)
+    net = build_network(config.family, C, hidden=config.hidden, channels=config.channels)
+    fps = config.window.fps
+    weights = _class_weights(labels, C)
+    opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.epochs)
+    loss_fn = nn.CrossEntropyLoss(weight=weights)
+    if config.family.startswith("features"):
+        xs, ys = [], []
+        with Progress(disable=not show_progress) as progress:
+            task = progress.add_task("augmenting + features", total=config.copies)
+            for _ in range(config.copies):
+                norm, y = _normalised(windows, labels, rng, config.augment)
+                xs.append(model_inputs(config.family, norm, fps))
+                ys.append(torch.from_numpy(y))
+                progress.advance(task)
+        x, y = torch.cat(xs), torch.cat(ys)
+        net.mean.copy_(x.mean(0))
+        net.std.copy_(x.std(0).clamp_min(1e-3))
+    with Progress(disable=not show_progress) as progress:
+        task = progress.add_task(f"training {config.family}", total=config.epochs)
+        for epoch in range(config.epochs):
+            net.train()
+            if not config.family.startswith("features"):
+                norm, yy = _normalised(windows, labels, rng, config.augment)
+                x, y = model_inputs(config.family, norm, fps), torch.from_numpy(yy)
+            order = torch.randperm(len(y))
+            total = 0.0
+            for i in range(0, len(y), config.batch_size):
+                idx = order[i:i + config.batch_size]
+                if len(idx) < 2:
+                    continue
+                loss = loss_fn(net(x[idx]), y[idx])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * len(idx)
+            sched.step()
+            progress.advance(task)
+            if epoch % 10 == 9 or epoch == config.epochs - 1:
+                log(f"epoch {epoch + 1}/{config.epochs}: train loss {total / len(y):.3f}")
+    return net.eval()
+
+
+def window_scores(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarray) -> dict:
+    proba = clf.window_proba(norm)
+    pred = proba.argmax(axis=1)
+    return {"windows": int(len(labels)), "accuracy": round(float(accuracy_score(labels, pred)), 4),
+            "macro_f1": round(float(f1_score(labels, pred, average="macro", labels=range(len(clf.classes)),
+                                             zero_division=0)), 4)}
+
+
+def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True,
+                          log: Callable[[str], None] = lambda m: None,
+                          command: str | None = None) -> tuple[PoseClassifier, Path]:
+    """Synthesise, train, validate, and write `OUT/best.pt` (+ `OUT/best.json` provenance)."""
+    started = time.time()
+    out = Path(config.out_dir)
+    spec = config.window
+    train_spec = SynthWindowSpec(count=config.synth_windows, seed=config.synth_seed, fps=spec.fps,
+                                 window_frames=spec.window_frames)
+    val_spec = replace(train_spec, count=config.val_windows, seed=config.synth_seed + 10_000)
+    log(f"synthesising {train_spec.count} training and {val_spec.count} validation pose windows "
+        f"({GENERATOR})")
+    windows, labels, names = synth_windows(train_spec, show_progress=show_progress, classes=config.classes)
+    vwindows, vlabels, _ = synth_windows(val_spec, show_progress=show_progress, classes=config.classes)
+    net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
+    clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold)
+    vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
+    cnorm, cy = _normalised(vwindows, vlabels, None, config.augment)
+    val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
+    log(f"synthetic validation (augmented): accuracy {val['augmented']['accuracy']:.3f}, "
+        f"macro-F1 {val['augmented']['macro_f1']:.3f} over {val['augmented']['windows']} windows")
+    motions: dict[str, int] = {}
+    for n in names:
+        motions[n] = motions.get(n, 0) + 1
+    provenance = {
+        "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
+        "seed": config.seed, "synth_seed": config.synth_seed, "generator": GENERATOR,
+        "training_data": {"source": "synthetic ground-truth keypoints only (no real footage)",
+                          "windows": int(len(labels)), "validation_windows": int(len(vlabels)),
+                          "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)},
+                          "motions": dict(sorted(motions.items()))},
+        "validation": val,
+        "train_seconds": round(time.time() - started, 1),
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    meta = {"train_config": config.to_dict(), "provenance": provenance,
+            "model": {"hidden": config.hidden, "channels": config.channels},
+            "dataset": {"kind": "synthetic", "generator": GENERATOR}}
+    path = clf.save(out / "best.pt", meta)
+    atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
+                                          "family": config.family, "classes": list(config.classes),
+                                          "bytes": path.stat().st_size}, indent=2)
+    return clf, path
