@@ -31,7 +31,7 @@ def clip_tree(root: str | Path, classes: list[str]) -> tuple[list[LabelledClip],
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: no such folder")
-    found = scan_class_folders(root)
+    found = scan_class_folders(root).clips
     clips = [LabelledClip(c.path, c.label, str(c.path.relative_to(root))) for c in found if c.label in classes]
     skipped = sorted({c.label for c in found if c.label not in classes})
     if not clips:
