@@ -142,7 +142,8 @@ class PoseClassifier:
             if not str(arch).startswith(ARCH_PREFIX):
                 raise CheckpointError(path, f"not a pose model (architecture {arch!r})")
             family = meta["model"]["family"]
-            net = build_network(family, len(meta["classes"]), **meta["model"])
+            sizes = {k: meta["model"][k] for k in ("hidden", "channels") if k in meta["model"]}
+            net = build_network(family, len(meta["classes"]), **sizes)
             net.load_state_dict(payload["state_dict"])
             spec = PoseWindowSpec(**meta["pose_window"])
         except CheckpointError:

@@ -1,0 +1,78 @@
+"""Choosing the fusion weight on the validation split and scoring the fused classifier on test.
+
+`highlights evaluate CHECKPOINT --root R --version V --fuse-pose` runs the R(2+1)D and the pose
+model on the version's validation and test clips, picks the weight on validation
+(`fusion.choose_weight`), and writes the test report of the fused classifier with the weight, the
+score of every weight on validation, and both models in its provenance. The weight goes to the
+pipeline as `--set classifier.fusion_weight=W` with `classifier.backend=fusion`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from highlights.pose_classifier.clips import LabelledClip
+from highlights.pose_classifier.evaluation import predict_clips
+from highlights.pose_classifier.fusion import align_classes, choose_weight, fuse
+from highlights.pose_classifier.model import PoseClassifier, file_sha256
+
+
+def _r2_proba(classifier, records) -> np.ndarray:
+    from highlights.video import clip_to_tensor, read_clip
+
+    out = []
+    for r in records:
+        frames, _ = read_clip(r.path, classifier.spec.num_frames)
+        out.append(classifier.predict_proba(clip_to_tensor(frames, classifier.spec, train=False)[None].numpy())[0])
+    return np.asarray(out)
+
+
+def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose_model: str | Path | None = None,
+                    split: str = "test", cache_dir=None, n_bootstrap: int = 1000,
+                    log: Callable[[str], None] = lambda m: None) -> tuple[dict, dict[str, Path]]:
+    from highlights.datasets import load_version
+    from highlights.model import ClipClassifier
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+    from highlights.report import build_report, write_report_files
+
+    checkpoint = Path(checkpoint)
+    pose_path = Path(pose_model) if pose_model else DEFAULT_MODEL
+    pose = PoseClassifier.load(pose_path)
+    r2 = ClipClassifier.from_checkpoint(checkpoint)
+    order = align_classes(r2.classes, pose.classes)
+    classes = list(r2.classes)
+    dataset = load_version(root, version)
+    val = dataset.split("val", augmented=False)
+    test = dataset.split(split, augmented=False)
+    if not val or not test:
+        raise ValueError(f"{dataset.path}: fusion needs clips in the val and {split} splits")
+
+    def both(records):
+        pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],
+                                  cache_dir=cache_dir)
+        return _r2_proba(r2, records), pose_p[:, order]
+
+    log(f"fusion: R(2+1)D {checkpoint.name} + pose model {pose_path.name}; choosing the weight on "
+        f"{len(val)} validation clips")
+    r2_val, pose_val = both(val)
+    weight, scores = choose_weight(r2_val, pose_val, [classes.index(r.label) for r in val])
+    log(f"fusion weight {weight:g} (R(2+1)D share; validation macro-F1 by weight: "
+        + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()) + ")")
+    r2_test, pose_test = both(test)
+    proba = fuse(r2_test, pose_test, weight)
+    meta = {
+        "model": {"arch": "fusion", "rule": "w * p_r2plus1d + (1 - w) * p_pose, argmax",
+                  "weight": weight, "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
+                  "validation_clips": len(val)},
+        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint)},
+        "pose_model": {"path": str(pose_path.resolve()), "sha256": file_sha256(pose_path),
+                       "provenance": pose.meta.get("provenance")},
+        "dataset": {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(test)},
+        "eval_config": {"n_bootstrap": n_bootstrap},
+    }
+    report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
+                          proba=proba, clip_ids=[r.path.name for r in test], meta=meta, n_bootstrap=n_bootstrap)
+    return report, write_report_files(report, out_dir)

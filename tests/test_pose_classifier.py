@@ -1,0 +1,178 @@
+"""The pose-sequence classifier: normalisation, augmentation, synthetic training windows, training,
+checkpoints read with weights_only, `highlights evaluate --clips`, the packaged default model and
+fusion with an R(2+1)D."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.pose_classifier import default as default_model
+from highlights.pose_classifier.augment import augment_window
+from highlights.pose_classifier.fusion import ClassListMismatch, align_classes, choose_weight, fuse
+from highlights.pose_classifier.model import PoseClassifier
+from highlights.pose_classifier.skeleton import FLIP, mirror, normalise, resample
+from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+from highlights.synth.clip import LABELS, ClipRequest, SPORT_OF_LABEL, write_clip
+
+
+@pytest.fixture(scope="module")
+def windows():
+    return synth_windows(SynthWindowSpec(count=120, seed=3))
+
+
+def test_normalised_windows_forget_where_and_how_big_the_person_was(windows):
+    w = windows[0][0]
+    moved = w.copy()
+    moved[:, :, :2] = moved[:, :, :2] * 2.5 + np.array([300.0, -40.0])
+    a, b = normalise(w), normalise(moved)
+    np.testing.assert_allclose(a, b, atol=1e-4)
+    # y points up: the nose is above the hips.
+    assert a[:, 0, 1].mean() > 0.5
+
+
+def test_mirror_swaps_sides_and_twice_is_identity(windows):
+    n = normalise(windows[0][1])
+    m = mirror(n)
+    np.testing.assert_allclose(m[:, 9, 0], -n[:, 10, 0])      # left wrist <- right wrist, x negated
+    np.testing.assert_allclose(mirror(m), n)
+    assert FLIP[5] == 6 and FLIP[0] == 0
+
+
+def test_resample_leaves_long_gaps_unseen():
+    kp = np.ones((3, 17, 3), np.float32)
+    out = resample(kp, np.array([0.0, 0.1, 1.0]), np.arange(0.0, 1.05, 0.1))
+    seen = out[:, 0, 2] > 0
+    assert seen[0] and seen[1] and seen[-1] and not seen[5]
+
+
+def test_synthetic_windows_cover_every_class_and_the_varied_motions(windows):
+    w, y, names = windows
+    assert w.shape == (120, 20, 17, 3) and np.isfinite(w).all()
+    assert set(y.tolist()) == set(range(len(LABELS)))
+    assert any(":" in n for n in names)                        # jump shots / free throws
+    assert len({n for n, label in zip(names, y) if LABELS[label] == "none"}) >= 6
+
+
+def test_augmentation_looks_like_an_estimator(windows):
+    w = windows[0][5]
+    rng = np.random.default_rng(0)
+    out = [augment_window(w, rng) for _ in range(30)]
+    assert all(o.shape == w.shape and np.isfinite(o).all() for o in out)
+    vis = np.stack([o[:, :, 2] for o in out])
+    assert (vis == 0).mean() > 0.02 and vis.max() <= 1.0       # dropped joints, low visibility
+    assert not np.allclose(out[0][:, :, :2], w[:, :, :2])
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pose-run")
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--pose-family", "features_linear",
+                                      "--synth-windows", "400", "--epochs", "25", "--out", str(out),
+                                      "--no-progress"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_train_writes_a_weights_only_checkpoint_with_provenance(trained):
+    payload = torch.load(trained / "best.pt", weights_only=True)
+    assert payload["meta"]["model"]["arch"] == "pose_features_linear"
+    provenance = json.loads((trained / "best.json").read_text())
+    assert provenance["training_data"]["source"].startswith("synthetic")
+    assert provenance["training_data"]["windows"] == 400
+    assert provenance["generator"].startswith("highlights synth")
+    # It learnt the generator's classes: well above chance (0.25) on held-out synthetic windows.
+    assert provenance["validation"]["clean"]["accuracy"] > 0.5
+
+
+@pytest.fixture(scope="module")
+def clip_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("tree")
+    for i, label in enumerate(LABELS):
+        sport = SPORT_OF_LABEL.get(label, "soccer")
+        req = ClipRequest(label=label, seed=40 + i, scene_seed=40 + i, group="g", sport=sport,
+                          seconds=2.5, width=160, height=96, fps=10.0, difficulty=0.1)
+        write_clip(req, root / label / f"clip_{label}.mp4")
+    (root / "untrimmed").mkdir()
+    return root
+
+
+def test_evaluate_scores_a_plain_folder_and_names_misclassified_clips_by_file(trained, clip_tree, tmp_path):
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["evaluate", str(trained / "best.pt"), "--clips", str(clip_tree),
+                                      "--out", str(out), "--no-progress", "--bootstrap", "100"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "video_scorer_testreport.json").read_text())
+    assert report["num_clips"] == 4
+    assert (out / "video_scorer_testreport_confusion.png").stat().st_size > 0
+    wrong = report["errors"]["misclassified"]
+    correct = sum(report["confusion_matrix"]["matrix"][i][i] for i in range(4))
+    assert len(wrong) == 4 - correct
+    for row in wrong:
+        assert row["clip_id"] == f"{row['true']}/clip_{row['true']}.mp4"
+
+
+def test_default_model_ships_small_safe_and_documented():
+    path = default_model.DEFAULT_MODEL
+    assert path.stat().st_size <= 5 * 1024 * 1024
+    payload = torch.load(path, weights_only=True)
+    assert payload["meta"]["model"]["arch"].startswith("pose_")
+    provenance = json.loads(default_model.DEFAULT_PROVENANCE.read_text())
+    for key in ("command", "seed", "generator", "training_data", "validation", "sha256"):
+        assert key in provenance
+    assert provenance["training_data"]["source"].startswith("synthetic")
+    clf = default_model.load_default_pose_model()
+    assert clf.classes == list(LABELS)
+
+
+def test_default_model_on_synthetic_clips_with_no_checkpoint(clip_tree, tmp_path):
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(clip_tree), "--out", str(tmp_path / "r"),
+                                      "--no-progress", "--bootstrap", "50"])
+    assert result.exit_code == 0, result.output
+    assert "default pose classifier" in result.output
+
+
+@pytest.mark.parametrize("damage", ["missing", "corrupt"])
+def test_a_missing_or_corrupt_default_model_is_one_line_naming_it(damage, clip_tree, tmp_path, monkeypatch):
+    fake = tmp_path / "pose_default.pt"
+    if damage == "corrupt":
+        fake.write_bytes(b"not a model")
+    monkeypatch.setattr(default_model, "DEFAULT_MODEL", fake)
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(clip_tree), "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1
+    last = result.output.strip().splitlines()[-1]
+    assert str(fake) in last and "Traceback" not in result.output
+
+
+def test_fusion_refuses_other_classes_naming_both_lists():
+    with pytest.raises(ClassListMismatch) as e:
+        align_classes(["a", "b", "none"], ["a", "c", "none"])
+    assert "['a', 'b', 'none']" in str(e.value) and "['a', 'c', 'none']" in str(e.value)
+    assert align_classes(["b", "a"], ["a", "b"]) == [1, 0]
+
+
+def test_fusion_weight_follows_the_better_model_on_validation():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, 60)
+    good = np.eye(3)[y] * 0.8 + 0.1
+    noise = rng.dirichlet(np.ones(3), 60)
+    w, scores = choose_weight(good, noise, y)
+    assert w > 0.5 and scores[1.0] == 1.0
+    w, _ = choose_weight(noise, good, y)
+    assert w < 0.5
+    np.testing.assert_allclose(fuse(good, noise, 0.0), noise)
+
+
+def test_track_proba_uses_the_most_action_like_window(trained, windows):
+    clf = PoseClassifier.load(trained / "best.pt")
+    w, y, _ = windows
+    # Three windows back to back at 10 fps: one track longer than the model's window.
+    track = np.concatenate([w[i] for i in range(3)])
+    p = clf.track_proba(track, np.arange(len(track)) / 10.0)
+    assert p.shape == (4,) and abs(p.sum() - 1) < 1e-4
+    assert clf.track_proba(np.zeros((30, 17, 3), np.float32), np.arange(30) / 10.0) is None
