@@ -31,6 +31,10 @@ def evaluate(
         "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs use it")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Where estimated poses of real clips are cached (default ~/.cache/highlights/poses)")),
+    fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
+        "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
+        "on the val split, and report the fused classifier on --split")),
+    pose_model: Path | None = typer.Option(None, "--pose-model", help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""

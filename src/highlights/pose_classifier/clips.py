@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.datasets.errors import DatasetError
+from highlights.errors import MissingFileError
 from highlights.pose_classifier.real_poses import PoseEstimateSettings, estimate_clip_poses
 
 
@@ -30,12 +32,12 @@ def clip_tree(root: str | Path, classes: list[str]) -> tuple[list[LabelledClip],
 
     root = Path(root)
     if not root.is_dir():
-        raise FileNotFoundError(f"{root}: no such folder")
+        raise MissingFileError(root, "no such folder")
     found = scan_class_folders(root).clips
     clips = [LabelledClip(c.path, c.label, str(c.path.relative_to(root))) for c in found if c.label in classes]
     skipped = sorted({c.label for c in found if c.label not in classes})
     if not clips:
-        raise ValueError(f"{root}: no clips in folders named after the classes {classes}")
+        raise DatasetError(f"{root}: no clips in folders named after the classes {classes}")
     return clips, skipped
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from highlights.datasets.errors import DatasetError
 from highlights.pose_classifier.clips import LabelledClip, clip_poses, clip_tree
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 from highlights.report import build_report, write_report_files
@@ -52,12 +53,12 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         dataset = load_version(root, version)
         records = dataset.split(split, augmented=False)
         if not records:
-            raise ValueError(f"{dataset.path}: the {split} split is empty")
+            raise DatasetError(f"{dataset.path}: the {split} split is empty")
         clips = [LabelledClip(r.path, r.label, r.path.name) for r in records]
         data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
     for clip in clips:
         if clip.label not in clf.classes:
-            raise ValueError(f"{clip.path}: label {clip.label!r} is not a class of {checkpoint.name} ({clf.classes})")
+            raise DatasetError(f"{clip.path}: label {clip.label!r} is not a class of {checkpoint.name} ({clf.classes})")
     log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
     proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
     pred = [clf.classes[clf.decide(p)] for p in proba]

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import f1_score
 
+from highlights.errors import ConfigError
+
 WEIGHTS = tuple(round(x, 1) for x in np.linspace(0.0, 1.0, 11))
 
 
-class ClassListMismatch(ValueError):
+class ClassListMismatch(ConfigError):
     pass
 
 
@@ -35,7 +37,7 @@ def align_classes(r2_classes: Sequence[str], pose_classes: Sequence[str]) -> lis
 def fuse(r2_proba: np.ndarray, pose_proba: np.ndarray, weight: float) -> np.ndarray:
     """Both (N, C) in the same class order."""
     if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"fusion weight must be in [0, 1], got {weight}")
+        raise ConfigError(f"fusion weight must be in [0, 1], got {weight}")
     return weight * np.asarray(r2_proba) + (1.0 - weight) * np.asarray(pose_proba)
 
 

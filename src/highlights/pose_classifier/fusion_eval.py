@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.datasets.errors import DatasetError
 from highlights.pose_classifier.clips import LabelledClip
 from highlights.pose_classifier.evaluation import predict_clips
 from highlights.pose_classifier.fusion import align_classes, choose_weight, fuse
@@ -48,7 +49,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     val = dataset.split("val", augmented=False)
     test = dataset.split(split, augmented=False)
     if not val or not test:
-        raise ValueError(f"{dataset.path}: fusion needs clips in the val and {split} splits")
+        raise DatasetError(f"{dataset.path}: fusion needs clips in the val and {split} splits")
 
     def both(records):
         pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],

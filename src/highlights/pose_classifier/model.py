@@ -24,6 +24,7 @@ import torch
 from torch import nn
 
 from highlights.atomic import atomic_path
+from highlights.errors import ConfigError
 from highlights.model.errors import CheckpointError
 from highlights.pose_classifier.features import feature_names, window_features
 from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
@@ -87,7 +88,7 @@ def build_network(family: str, num_classes: int, **kw) -> nn.Module:
         return FeatureNet(len(feature_names()), num_classes, hidden=int(kw.get("hidden", 64)))
     if family == "tcn":
         return PoseTCN(num_classes, channels=int(kw.get("channels", 64)))
-    raise ValueError(f"unknown pose model family {family!r}; expected one of {FAMILIES}")
+    raise ConfigError(f"unknown pose model family {family!r}; expected one of {FAMILIES}")
 
 
 def model_inputs(family: str, norm_windows: list[np.ndarray], fps: float) -> torch.Tensor:

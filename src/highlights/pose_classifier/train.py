@@ -23,6 +23,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 
 from highlights.atomic import atomic_write_json
+from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.model import (
     FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
@@ -54,12 +55,12 @@ class PoseTrainConfig:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
-            raise ValueError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
+            raise ConfigError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
         if "none" not in self.classes:
-            raise ValueError("the pose classifier's classes must include 'none'")
+            raise ConfigError("the pose classifier's classes must include 'none'")
         unknown = [c for c in self.classes if c not in LABELS]
         if unknown:
-            raise ValueError(f"the synthetic generator has no class {unknown[0]!r} (it makes {list(LABELS)})")
+            raise ConfigError(f"the synthetic generator has no class {unknown[0]!r} (it makes {list(LABELS)})")
 
     def to_dict(self) -> dict:
         d = asdict(self)
