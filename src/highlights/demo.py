@@ -92,6 +92,9 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
         Step("evaluate", "Evaluate on v2's test split: the scoreboard (and whether int8 may replace fp32)",
              ["evaluate", str(checkpoint), "--root", str(datasets), "--version", "v2", "--out", str(report),
               "--int8"]),
+        Step("evaluate-pose", "The packaged pose classifier (trained on synthetic poses only, no checkpoint "
+                              "needed) on the v1 clips, beside the R(2+1)D's scoreboard",
+             ["evaluate", "--clips", str(footage / "clips-v1"), "--out", str(out / "report-pose")]),
         Step("synth-game", "A synthetic game with annotated highlights",
              ["synth", "game", "--minutes", str(size.game_minutes), "--size", size.game_size,
               "--out", str(game_dir), "--name", game_name, "--seed", "3"]),
@@ -113,6 +116,7 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
         "test report (Markdown)": report / "video_scorer_testreport.md",
         "confusion matrix": report / "video_scorer_testreport_confusion.png",
         "training curves": run / "train_curves.png",
+        "pose classifier report": out / "report-pose" / "video_scorer_testreport.md",
         "highlights": detect_dir / "highlights.json",
         "highlight reel": detect_dir / "reel.mp4",
         "review page": detect_dir / "highlights.html",
