@@ -19,7 +19,7 @@ LAYERS: list[set[str]] = [
     {"video", "events"},
     {"augment", "synth", "model", "report", "people"},
     {"datasets"},
-    {"train", "pipeline", "review"},
+    {"train", "pipeline", "review", "pose_classifier"},
     {"demo", "batch"},
     {"cli", "__main__"},
 ]

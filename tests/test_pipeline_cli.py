@@ -35,8 +35,16 @@ def test_detect_writes_highlights_json(cli, video, tmp_path):
     assert data["config"]["classifier"]["enabled"] is False and data["stages"]["classifier"] == "off"
 
 
+def test_detect_needs_no_checkpoint(cli, video, tmp_path):
+    res = cli("detect", video, "--out", tmp_path, *GT, "--no-progress")
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "highlights.json").read_text())
+    assert data["config"]["classifier"]["backend"] == "pose" and data["stages"]["classifier"] == "pose"
+
+
 def test_detect_errors_are_one_line(cli, video, tmp_path):
-    res = cli("detect", video, "--out", tmp_path, *GT, "--no-progress")  # no checkpoint
+    # With no checkpoint the packaged pose classifier runs; the R(2+1)D backend needs one.
+    res = cli("detect", video, "--out", tmp_path, *GT, "--set", "classifier.backend=checkpoint", "--no-progress")
     assert res.exit_code == 1 and "needs a checkpoint" in res.output
     res = cli("detect", tmp_path / "missing.mp4", "--out", tmp_path, "--set", "classifier.enabled=false")
     assert res.exit_code == 1 and "missing.mp4" in res.output

@@ -113,8 +113,13 @@ class KinematicsConfig:
 @dataclass(frozen=True)
 class ClassifierConfig:
     enabled: bool = True
-    backend: str = "checkpoint"  # checkpoint | untrained | oracle
+    # pose: the pose-sequence classifier (the packaged model unless pose_model is set; needs no
+    # checkpoint) | checkpoint: the R(2+1)D in `checkpoint` | fusion: both, mixed by fusion_weight
+    # | untrained | oracle
+    backend: str = "pose"
     checkpoint: str | None = None
+    pose_model: str | None = None  # a pose checkpoint from `highlights train --model pose`
+    fusion_weight: float = 0.5  # fusion: the R(2+1)D's share; `evaluate --fuse-pose` chooses it on val
     window_s: float = 2.0
     stride_s: float = 1.0  # window spacing inside a candidate with no kinematic key
     min_score: float = 0.5

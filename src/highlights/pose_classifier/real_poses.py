@@ -71,7 +71,7 @@ def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseE
                 return ClipPoses(z["keypoints"], z["times"], int(z["size"][0]), int(z["size"][1]))
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache entry is recomputed
-    from highlights.pipeline.mediapipe_pose import BlazePose
+    from highlights.pipeline.blazepose import BlazePose
 
     info = probe(path)
     model = BlazePose(video_mode=settings.video_mode)

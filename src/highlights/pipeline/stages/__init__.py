@@ -20,6 +20,7 @@ from highlights.pipeline.stages import (  # noqa: F401 (imported to register)
     movenet_detection,
     movenet_pose,
     oracle_classifier,
+    pose_classifier,
     temporal_nms,
     untrained_classifier,
 )

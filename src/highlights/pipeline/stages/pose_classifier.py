@@ -1,0 +1,106 @@
+"""The pose-sequence classifier (`classifier.backend=pose`, the default): each tracked person's
+COCO-17 keypoints over the window, through `highlights.pose_classifier`; the window gets the
+probabilities of its most action-like track. `classifier.pose_model` names a pose checkpoint; unset, the model that ships
+inside the package (trained on synthetic poses only). A window where nobody has a pose is `none`.
+
+`classifier.backend=fusion` adds the R(2+1)D checkpoint (`classifier.checkpoint`): the two
+probability vectors are mixed as `w * p_r2plus1d + (1 - w) * p_pose` with `w` =
+`classifier.fusion_weight` (choose it on your validation split: `highlights evaluate CHECKPOINT
+--root R --version V --fuse-pose` prints the best weight). Class lists that differ are refused,
+naming both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from highlights.errors import ConfigError
+from highlights.pipeline.kinematics import tracks_of
+from highlights.vocabulary import NONE_LABEL
+from highlights.pipeline.registry import register
+from highlights.pipeline.window_classifier import ClassifierStage, batch_tensor
+
+
+def _load_pose_model(path: str | None):
+    from highlights.pose_classifier.default import load_default_pose_model
+    from highlights.pose_classifier.model import PoseClassifier
+
+    return PoseClassifier.load(path) if path else load_default_pose_model()
+
+
+class _PoseWindows:
+    """Pose probabilities of pipeline windows from the run's recent frame records."""
+
+    def __init__(self, stage: ClassifierStage, model) -> None:
+        self.stage, self.model = stage, model
+
+    def proba(self, window: tuple[float, float]) -> np.ndarray:
+        stage, model = self.stage, self.model
+        records = stage.context.records_between(*window)
+        tracks = tracks_of(records, stage.config.pose.min_visibility)
+        out = np.zeros(len(model.classes), np.float32)
+        best, best_action = None, -1.0
+        for track, (times, kp, _height) in tracks.items():
+            kp = np.nan_to_num(kp, nan=0.0).astype(np.float32)
+            p = model.track_proba(kp, times)
+            if p is None:
+                continue
+            action = 1.0 - p[model.none_index] if model.none_index is not None else float(p.max())
+            if action > best_action:
+                best, best_action = p, action
+        if best is None:
+            out[model.classes.index(NONE_LABEL)] = 1.0
+            return out
+        return best.astype(np.float32)
+
+
+@register
+class PoseSequenceClassifier(ClassifierStage):
+    backend = "pose"
+    needs_pixels = False
+    runs_in_background = False
+    reads = ("pose",)
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        self._model = _load_pose_model(self.settings.pose_model)
+        self.classes = tuple(self._model.classes)
+        self.inference_backend = f"pose-{self._model.family}"
+        self._windows = _PoseWindows(self, self._model)
+
+    def predict_windows(self, windows, clips) -> np.ndarray:
+        return np.stack([self._windows.proba(w) for w in windows])
+
+
+@register
+class FusionClassifier(ClassifierStage):
+    backend = "fusion"
+    reads = ("pose",)
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        if not 0.0 <= float(self.settings.fusion_weight) <= 1.0:
+            raise ConfigError(f"classifier.fusion_weight={self.settings.fusion_weight}: must be in [0, 1]")
+        if not self.settings.checkpoint:
+            raise ConfigError("classifier.backend=fusion needs the R(2+1)D checkpoint (--checkpoint FILE)")
+        from highlights.model import ClipClassifier
+        from highlights.pose_classifier.fusion import align_classes
+
+        self._pose = _load_pose_model(self.settings.pose_model)
+        self._model = ClipClassifier.from_checkpoint(self.settings.checkpoint, int8=self.settings.int8)
+        self._order = align_classes(self._model.classes, self._pose.classes)
+        self.classes = tuple(self._model.classes)
+        self.spec = self._model.spec
+        self.inference_backend = f"{self._model.backend}+pose-{self._pose.family}"
+        self._windows = _PoseWindows(self, self._pose)
+
+    def predict_windows(self, windows, clips) -> np.ndarray:
+        from highlights.pose_classifier.fusion import fuse
+
+        r2 = np.asarray(self._model.predict_proba(batch_tensor(clips, self.spec)))
+        pose = np.stack([self._windows.proba(w) for w in windows])[:, self._order]
+        return fuse(r2, pose, float(self.settings.fusion_weight)).astype(np.float32)
+
+    def close(self) -> None:
+        super().close()
+        self._model.close()

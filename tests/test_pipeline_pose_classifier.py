@@ -1,0 +1,54 @@
+"""The pose-sequence classifier as the pipeline's classifier backend: no checkpoint needed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.run import run_pipeline
+from pipeline_fixtures import make_game
+
+GT = {"detection.backend": "gt", "pose.backend": "gt"}
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    video = make_game(tmp_path_factory.mktemp("game"))
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+def test_the_default_classifier_is_the_packaged_pose_model():
+    assert PipelineConfig().classifier.backend == "pose"
+
+
+def test_pose_backend_classifies_each_window_from_its_tracks(game):
+    video, annotation = game
+    result = run_pipeline(video, PipelineConfig().with_overrides(GT), annotation=annotation, progress=False)
+    assert result.backends["classifier"] == "pose"
+    assert result.trace.classifications, "the classifier saw no window"
+    for row in result.trace.classifications:
+        assert row["label"] in ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
+    for h in result.highlights:
+        probs = h.evidence["classifier"]["probs"]
+        assert abs(sum(probs.values()) - 1.0) < 1e-3
+        assert h.evidence["classifier"]["backend"] == "pose"
+
+
+def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path):
+    from highlights.errors import HighlightsError
+    from highlights.model import save_checkpoint
+    from highlights.model.r2plus1d import r2plus1d_18
+
+    ckpt = tmp_path / "other.pt"
+    model = r2plus1d_18(3, width=0.25, layers=(1, 1, 1, 1))
+    from highlights.clips.spec import ClipSpec
+    save_checkpoint(ckpt, model, {"classes": ["a", "b", "none"], "clip_spec": ClipSpec(num_frames=4, crop_size=32, resize_short_side=36).to_dict(),
+                                  "model": {"arch": "r2plus1d_18", "num_classes": 3, "width": 0.25, "layers": [1, 1, 1, 1]},
+                                  "train_config": {}, "dataset": {}})
+    video, annotation = game
+    cfg = PipelineConfig().with_overrides({**GT, "classifier.backend": "fusion", "classifier.checkpoint": str(ckpt)})
+    with pytest.raises(HighlightsError) as e:
+        run_pipeline(video, cfg, annotation=annotation, progress=False)
+    assert "['a', 'b', 'none']" in str(e.value) and "baseball_swing" in str(e.value)
