@@ -20,7 +20,8 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
 
     markers = sorted(p.stem for p in (out / ".steps").glob("*.done"))
     assert markers == sorted(["synth-v1", "dataset-v1", "synth-v2", "dataset-v2", "dataset-diff", "train",
-                              "evaluate", "evaluate-pose", "synth-game", "detect", "pipeline-evaluate", "ablate"])
+                              "evaluate", "evaluate-pose", "synth-game", "detect", "pipeline-evaluate",
+                              "pipeline-evaluate-pose", "ablate"])
 
     v1 = json.loads((out / "datasets" / "v1" / "dataset_meta.json").read_text())
     v2 = json.loads((out / "datasets" / "v2" / "dataset_meta.json").read_text())
@@ -31,6 +32,8 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
     report = json.loads((out / "report" / "video_scorer_testreport.json").read_text())
     assert 0.0 <= report["accuracy"] <= 1.0
     assert (out / "report" / "video_scorer_testreport_confusion.png").stat().st_size > 0
+    pose_eval = json.loads((out / "pipeline-eval-pose" / "pipeline_eval.json").read_text())
+    assert pose_eval["config"]["classifier"]["backend"] == "pose"
     pose_report = json.loads((out / "report-pose" / "video_scorer_testreport.json").read_text())
     assert pose_report["num_clips"] == 16   # every v1 clip, scored by the packaged pose model
     highlights = json.loads((out / "highlights" / "highlights.json").read_text())

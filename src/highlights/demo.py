@@ -104,6 +104,10 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
         Step("pipeline-evaluate", "Pipeline recall, precision, average-mAP, per sport, and where each miss was lost",
              ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
               "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS), "--out", str(out / "pipeline-eval")]),
+        Step("pipeline-evaluate-pose", "The same game with the packaged pose classifier instead of the "
+                                       "R(2+1)D (no checkpoint): recall and precision side by side",
+             ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
+              *_sets(SYNTHETIC_STAGE_FLAGS), "--set", "classifier.backend=pose", "--out", str(out / "pipeline-eval-pose")]),
         Step("ablate", "One-at-a-time ablation of four changes",
              ["pipeline", "ablate", "--video", str(game_video), "--annotations", str(game_ann),
               "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),
@@ -121,6 +125,7 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
         "highlight reel": detect_dir / "reel.mp4",
         "review page": detect_dir / "highlights.html",
         "pipeline evaluation": out / "pipeline-eval" / "pipeline_eval.md",
+        "pipeline evaluation, pose classifier": out / "pipeline-eval-pose" / "pipeline_eval.md",
         "ablation": out / "ablation" / "ablation.md",
     }
     return steps, outputs
