@@ -176,3 +176,37 @@ def test_track_proba_uses_the_most_action_like_window(trained, windows):
     p = clf.track_proba(track, np.arange(len(track)) / 10.0)
     assert p.shape == (4,) and abs(p.sum() - 1) < 1e-4
     assert clf.track_proba(np.zeros((30, 17, 3), np.float32), np.arange(30) / 10.0) is None
+
+
+def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path):
+    from highlights.model import save_checkpoint
+    from model_fixtures import tiny_meta, tiny_model
+    from train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    model = tiny_model()
+    ckpt = save_checkpoint(tmp_path / "r2.pt", model, tiny_meta(model))
+    out = tmp_path / "fused"
+    result = CliRunner().invoke(app, ["evaluate", str(ckpt), "--root", str(dataset.root), "--version", dataset.name,
+                                      "--fuse-pose", "--out", str(out), "--pose-cache", str(tmp_path / "poses"),
+                                      "--bootstrap", "50"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "video_scorer_testreport.json").read_text())
+    fusion = report["meta"]["model"]
+    assert fusion["arch"] == "fusion" and 0.0 <= fusion["weight"] <= 1.0
+    assert len(fusion["validation_macro_f1_by_weight"]) == 11
+    assert report["num_clips"] == len(dataset.split("test", augmented=False))
+
+
+def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
+    from highlights.model import save_checkpoint
+    from model_fixtures import tiny_meta, tiny_model
+    from train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    model = tiny_model(2)
+    ckpt = save_checkpoint(tmp_path / "r2.pt", model, tiny_meta(model, ["baseball_swing", "none"]))
+    result = CliRunner().invoke(app, ["evaluate", str(ckpt), "--root", str(dataset.root), "--version", dataset.name,
+                                      "--fuse-pose", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert "['baseball_swing', 'none']" in result.output and "basketball_layup" in result.output
