@@ -210,3 +210,12 @@ def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
                                       "--fuse-pose", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "['baseball_swing', 'none']" in result.output and "basketball_layup" in result.output
+
+
+def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--synth-windows", "100", "--epochs", "3",
+                                      "--clips", str(clip_tree), "--out", str(tmp_path / "run"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    provenance = json.loads((tmp_path / "run" / "best.json").read_text())
+    assert provenance["training_data"]["labelled_clips"]["clips"] == 4
+    assert provenance["training_data"]["windows"] == 100 + provenance["training_data"]["labelled_clips"]["windows"]

@@ -28,6 +28,8 @@ def train(
     pose_family: str = typer.Option("features_linear", "--pose-family",
                                     help="Pose model: features_linear | features_mlp | tcn"),
     synth_windows: int = typer.Option(3000, "--synth-windows", help="Synthetic pose windows to train on (pose)"),
+    clips: Path | None = typer.Option(None, "--clips", help=(
+        "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones")),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
     batch_size: int | None = _setting("--batch-size"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW"),
@@ -49,7 +51,7 @@ def train(
     from highlights.errors import ConfigError
 
     if model == "pose":
-        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress)
+        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress, clips)
         return
     if model != "r2plus1d":
         raise ConfigError(f"--model {model!r}: expected r2plus1d or pose")
@@ -79,12 +81,12 @@ def train(
 
 
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
-                seed: int | None, progress: bool) -> None:
+                seed: int | None, progress: bool, clips: Path | None = None) -> None:
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
     overrides = {"epochs": epochs, "lr": lr, "seed": seed}
     config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
-                             val_windows=max(100, synth_windows // 5),
+                             val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
                              **{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
                f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows, seed {config.seed}")

@@ -101,6 +101,28 @@ def model_inputs(family: str, norm_windows: list[np.ndarray], fps: float) -> tor
     return torch.from_numpy(seq.reshape(n, t, -1).transpose(0, 2, 1).copy())
 
 
+def pixel_windows(keypoints: np.ndarray, times: np.ndarray, spec: PoseWindowSpec) -> list[np.ndarray]:
+    """(T,17,3) pixel keypoints at any times -> windows at the model's rate every
+    `stride_frames`, the last one flush with the end; a track shorter than a window is centred in
+    one. Windows with the body in fewer than a quarter of their frames are left out."""
+    times = np.asarray(times, np.float64)
+    if len(times) == 0:
+        return []
+    t0, t1 = float(times[0]), float(times[-1])
+    span = max(t1 - t0, 0.0)
+    starts = [t0] if span <= spec.window_s else list(
+        np.arange(t0, t1 - spec.window_s + 1e-6, spec.stride_frames / spec.fps)) + [t1 - spec.window_s + 1.0 / spec.fps]
+    out = []
+    for s in starts:
+        grid = s + np.arange(spec.window_frames) / spec.fps
+        if span <= spec.window_s:  # a short clip: centre it in the window
+            grid = grid - 0.5 * (spec.window_s - span)
+        w = resample(keypoints, times, grid)
+        if (w[:, :, 2].max(axis=1) > 0).mean() >= 0.25:
+            out.append(w)
+    return out
+
+
 class PoseClassifier:
     """A trained pose model: `.classes`, `.spec`, `.family`, `.meta`, and predictions."""
 
@@ -176,23 +198,9 @@ class PoseClassifier:
         return self.aggregate(self.window_proba(windows))
 
     def windows(self, keypoints: np.ndarray, times: np.ndarray) -> list[np.ndarray]:
-        spec = self.spec
-        times = np.asarray(times, np.float64)
-        if len(times) == 0:
-            return []
-        t0, t1 = float(times[0]), float(times[-1])
-        span = max(t1 - t0, 0.0)
-        starts = [t0] if span <= spec.window_s else list(
-            np.arange(t0, t1 - spec.window_s + 1e-6, spec.stride_frames / spec.fps)) + [t1 - spec.window_s + 1.0 / spec.fps]
+        """The track's sliding windows, normalised (those without a usable body left out)."""
         out = []
-        for s in starts:
-            grid = s + np.arange(spec.window_frames) / spec.fps
-            if span <= spec.window_s:  # a short clip: centre it in the window
-                grid = grid - 0.5 * (spec.window_s - span)
-            w = resample(keypoints, times, grid)
-            # Windows with the body in fewer than a quarter of frames say nothing.
-            if (w[:, :, 2].max(axis=1) > 0).mean() < 0.25:
-                continue
+        for w in pixel_windows(keypoints, times, self.spec):
             norm = normalise(w)
             if norm is not None:
                 out.append(norm)

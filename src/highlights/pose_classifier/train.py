@@ -50,6 +50,7 @@ class PoseTrainConfig:
     hidden: int = 64                # features_mlp
     channels: int = 48              # tcn
     action_threshold: float = 0.5
+    clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
     window: PoseWindowSpec = field(default_factory=PoseWindowSpec)
 
@@ -141,6 +142,28 @@ def window_scores(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarra
                                              zero_division=0)), 4)}
 
 
+def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None):
+    """Every window of every clip in `config.clips_root` (poses estimated once and cached),
+    labelled with its clip's class: a weak label (an action clip's lead-in is labelled as the
+    action too), which the synthetic windows' exact labels outweigh."""
+    from highlights.pose_classifier.clips import clip_poses, clip_tree
+    from highlights.pose_classifier.model import pixel_windows
+
+    clips, skipped = clip_tree(config.clips_root, list(config.classes))
+    for name in skipped:
+        log(f"skipped folder {name}/: not one of the classes {list(config.classes)}")
+    out, labels = [], []
+    for clip in clips:
+        kp, times = clip_poses(clip.path, fps=config.window.fps)
+        for w in pixel_windows(kp, times, config.window):
+            out.append(w)
+            labels.append(config.classes.index(clip.label))
+    log(f"labelled clips: {len(out)} windows from {len(clips)} clips in {config.clips_root}")
+    shape = (0, config.window.window_frames, 17, 3)
+    return (np.asarray(out, np.float32).reshape(-1, *shape[1:]), np.asarray(labels, np.int64),
+            {"clips": len(clips), "windows": len(out), "root": str(config.clips_root)})
+
+
 def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True,
                           log: Callable[[str], None] = lambda m: None,
                           command: str | None = None) -> tuple[PoseClassifier, Path]:
@@ -155,6 +178,10 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         f"({GENERATOR})")
     windows, labels, names = synth_windows(train_spec, show_progress=show_progress, classes=config.classes)
     vwindows, vlabels, _ = synth_windows(val_spec, show_progress=show_progress, classes=config.classes)
+    real = {"clips": 0, "windows": 0}
+    if config.clips_root:
+        rw, rl, real = labelled_clip_windows(config, log=log)
+        windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
     clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold)
     vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
@@ -168,7 +195,9 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     provenance = {
         "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
         "seed": config.seed, "synth_seed": config.synth_seed, "generator": GENERATOR,
-        "training_data": {"source": "synthetic ground-truth keypoints only (no real footage)",
+        "training_data": {"source": ("synthetic ground-truth keypoints only (no real footage)" if not real["clips"]
+                                     else f"synthetic ground-truth keypoints + poses of {real['clips']} labelled clips"),
+                          "labelled_clips": real,
                           "windows": int(len(labels)), "validation_windows": int(len(vlabels)),
                           "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)},
                           "motions": dict(sorted(motions.items()))},
