@@ -71,6 +71,7 @@ RANGES: dict[str, Range] = {
     "classifier.untrained_width": Range(0.0, 4.0, low_open=True),
     "classifier.untrained_depth": Range(1, 4),
     "classifier.oracle_accuracy": UNIT,
+    "classifier.fusion_weight": UNIT,
     "merge.nms_iou": UNIT,
     "merge.pad_before_s": NON_NEGATIVE_S,
     "merge.pad_after_s": NON_NEGATIVE_S,
