@@ -7,6 +7,8 @@ importing a module.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -19,3 +21,16 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(previous)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def inference_path_cache(tmp_path_factory):
+    """Measured inference-path choices go to a folder of this test session, never the user's cache
+    (subprocesses inherit it through the environment)."""
+    previous = os.environ.get("HIGHLIGHTS_CACHE_DIR")
+    os.environ["HIGHLIGHTS_CACHE_DIR"] = str(tmp_path_factory.mktemp("highlights-cache"))
+    yield
+    if previous is None:
+        os.environ.pop("HIGHLIGHTS_CACHE_DIR", None)
+    else:
+        os.environ["HIGHLIGHTS_CACHE_DIR"] = previous

@@ -11,6 +11,8 @@ import torch
 import highlights.model.classifier as classifier_module
 from highlights.model import AUTO_ORDER, CheckpointError, ClipClassifier, fold_batchnorm, save_checkpoint
 from highlights.model.backends import Backend, build_backend, compare_logits
+from highlights.model.cpu_features import this_cpu
+from highlights.model.path_choice import PathCache
 
 from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
@@ -52,16 +54,28 @@ def test_folding_removes_every_batch_norm_and_keeps_the_outputs(model, clips):
     assert torch.allclose(_eager(folded, clips), _eager(model, clips), atol=1e-5)
 
 
-def test_auto_picks_the_first_verified_path_and_records_it(model, clips):
-    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC)
-    assert classifier.backend == FAST_PATHS[0]  # each path verifies on the tiny model
+def test_auto_times_every_verified_path_and_keeps_the_fastest(model, clips, tmp_path):
+    # Fake timings: the choice logic is under test here, not this machine's speed.
+    def fake(layout, run):
+        return (0.5 if layout.backend == "channels_last" else 1.0) * (0.8 if layout.workers == 2 else 1.0)
+
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, num_threads=2,
+                                path_cache=PathCache(tmp_path / "paths.json"), path_timer=fake)
+    assert classifier.backend == "channels_last"
+    assert classifier.runner.describe() == {"chunk_size": 1, "workers": 2, "intra_threads_per_worker": 1}
     report = classifier.backend_report
-    assert report["requested"] == "auto" and report["picked"] == classifier.backend
-    assert report["tried"][-1]["backend"] == classifier.backend and report["tried"][-1]["ok"]
+    assert report["requested"] == "auto" and report["choice"] == "measured"
+    assert report["picked"] == classifier.backend
+    assert {t["backend"] for t in report["tried"]} == set(FAST_PATHS) | {"eager"}
+    # Every layout of every path was timed: 3 layouts each on 2 threads.
+    assert len(report["measured_clips_per_s"]) == 3 * (len(FAST_PATHS) + 1)
+    best = max(report["measured_clips_per_s"].values())
+    assert report["measured_clips_per_s"][report["layout"]] == best
     assert np.allclose(classifier.predict_logits(clips), _eager(model, clips).numpy(), atol=1e-3)
+    classifier.close()
 
 
-def test_auto_passes_over_a_path_that_disagrees_with_eager(model, monkeypatch):
+def test_auto_passes_over_a_path_that_disagrees_with_eager(model, monkeypatch, tmp_path):
     class OffByOne(Backend):
         name = "broken"
 
@@ -75,11 +89,17 @@ def test_auto_passes_over_a_path_that_disagrees_with_eager(model, monkeypatch):
         return OffByOne() if name == AUTO_ORDER[0] else real_build(name, *args, **kwargs)
 
     monkeypatch.setattr(classifier_module, "build_backend", build)
-    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC)
+    timed: set[str] = set()
+
+    def timer(layout, run):
+        timed.add(layout.backend)
+        return 0.1 if layout.backend == AUTO_ORDER[0] else 1.0  # the broken path would win if timed
+
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_cache=False, path_timer=timer)
     first = classifier.backend_report["tried"][0]
     assert first["backend"] == AUTO_ORDER[0] and first["ok"] is False
     assert first["max_abs_diff"] == pytest.approx(1.0, abs=1e-5)
-    assert classifier.backend != AUTO_ORDER[0]
+    assert AUTO_ORDER[0] not in timed and classifier.backend != AUTO_ORDER[0]
 
     with pytest.raises(RuntimeError, match="disagrees with eager"):
         ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend=AUTO_ORDER[0])
@@ -162,13 +182,20 @@ def test_int8_is_used_only_after_a_verdict_accepts_it(model):
     assert np.abs(int8_logits - _eager(model, test_x).numpy()).max() == pytest.approx(verdict["max_abs_logit_diff"], rel=1e-5)
 
 
+def _int8_fastest(layout, run):
+    return 0.1 if layout.backend == "onnxruntime_int8" else 1.0
+
+
+QUICK = {"path_cache": False, "fp32_paths": ("eager", "channels_last")}  # cheap to build: tests of the logic
+
+
 @pytest.mark.skipif(not HAS_ORT, reason="onnxruntime not installed")
 def test_a_stored_int8_verdict_is_used_only_for_its_own_checkpoint(model, tmp_path):
     from highlights.model.int8_store import load_int8, save_int8, sidecar_paths
 
     ckpt = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
     assert load_int8(ckpt)[1]["reason"].startswith("never verified")
-    plain = ClipClassifier.from_checkpoint(ckpt)  # nothing stored: the fastest fp32 path
+    plain = ClipClassifier.from_checkpoint(ckpt, **QUICK)  # nothing stored: the fastest fp32 path
     assert plain.backend in AUTO_ORDER and plain.backend_report["int8"]["usable"] is False
 
     test_x = tiny_clips(6, seed=5)
@@ -177,36 +204,50 @@ def test_a_stored_int8_verdict_is_used_only_for_its_own_checkpoint(model, tmp_pa
     model_path, verdict_path = sidecar_paths(ckpt)
     assert model_path.is_file() and verdict_path.is_file()
 
-    loaded = ClipClassifier.from_checkpoint(ckpt)
+    # Offered to the measured choice beside the fp32 paths: picked when it is the fastest ...
+    loaded = ClipClassifier.from_checkpoint(ckpt, **QUICK, path_timer=_int8_fastest)
     assert loaded.backend == "onnxruntime_int8"
     assert loaded.backend_report["picked"] == "onnxruntime_int8" and loaded.backend_report["int8"]["usable"]
-    # No fp32 path was built and checked only to be replaced.
-    assert loaded.backend_report["tried"] == [] and "skipped" in loaded.backend_report["fp32_search"]
-    assert plain.backend_report["tried"]  # whereas without a stored model the search ran
+    assert loaded.backend_report["int8"]["picked"] is True
     # The stored model is the one that was measured: the same logits as during the evaluation.
     assert np.allclose(loaded.predict_logits(test_x), plain.int8_logits(test_x), atol=1e-5)
-    assert ClipClassifier.from_checkpoint(ckpt, int8=False).backend != "onnxruntime_int8"  # opt-out
+    # ... and left aside when an fp32 path is faster.
+    slower = ClipClassifier.from_checkpoint(ckpt, **QUICK,
+                                            path_timer=lambda layout, run: 2.0 if "int8" in layout.backend else 1.0)
+    assert slower.backend in AUTO_ORDER
+    assert slower.backend_report["int8"]["usable"] and slower.backend_report["int8"]["picked"] is False
+    assert any("onnxruntime_int8" in label for label in slower.backend_report["measured_clips_per_s"])
+    assert ClipClassifier.from_checkpoint(ckpt, int8=False, path_cache=False,
+                                          path_timer=_int8_fastest).backend != "onnxruntime_int8"  # opt-out
     assert ClipClassifier.from_checkpoint(ckpt, backend="eager").backend == "eager"  # a named path wins
+
+    # Verified with VNNI, loaded on a CPU without (or the other way round): the int8 sums differ.
+    from highlights.model.cpu_features import CpuInfo
+    other_kind = CpuInfo("other", frozenset() if this_cpu().int8_dot_product else frozenset({"avx512_vnni"}))
+    elsewhere = ClipClassifier.from_checkpoint(ckpt, cpu=other_kind, **QUICK, path_timer=_int8_fastest)
+    assert elsewhere.backend != "onnxruntime_int8"
+    assert "re-run evaluate --int8 here" in elsewhere.backend_report["int8"]["reason"]
 
     # A stored model this machine cannot run (say onnxruntime is missing): fp32, and says why.
     def unavailable(*args, **kwargs):
         raise ImportError("No module named 'onnxruntime'")
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(classifier_module.OnnxRuntimeInt8Backend, "from_bytes", unavailable)
-        fallback = ClipClassifier.from_checkpoint(ckpt)
+        fallback = ClipClassifier.from_checkpoint(ckpt, **QUICK, path_timer=_int8_fastest)
     assert fallback.backend in AUTO_ORDER and fallback.backend_report["tried"]
     assert "failed to load" in fallback.backend_report["int8"]["reason"]
 
     # Another file at the same path (retrained): the verdict no longer applies.
     save_checkpoint(ckpt, tiny_model(seed=3), tiny_meta(model))
-    stale = ClipClassifier.from_checkpoint(ckpt)
+    stale = ClipClassifier.from_checkpoint(ckpt, **QUICK, path_timer=_int8_fastest)
     assert stale.backend != "onnxruntime_int8" and "sha256" in stale.backend_report["int8"]["reason"]
-    assert stale.backend in AUTO_ORDER and stale.backend_report["tried"]  # the fp32 search ran instead
+    assert stale.backend in AUTO_ORDER
 
     # A rejected verdict removes the model it replaces, and is never used.
     save_int8(ckpt, {**verdict, "accepted": False, "accuracy_change_points": -3.0}, None)
     assert not model_path.exists()
-    assert ClipClassifier.from_checkpoint(ckpt).backend != "onnxruntime_int8"
+    assert ClipClassifier.from_checkpoint(ckpt, **QUICK,
+                                          path_timer=_int8_fastest).backend != "onnxruntime_int8"
     assert "rejected" in load_int8(ckpt)[1]["reason"]
 
 

@@ -28,13 +28,16 @@ def evaluate(
     backend: str = typer.Option("auto", "--backend", help="Inference path: auto (fastest verified) or a name"),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
-        "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs use it")),
+        "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs may use it")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Where estimated poses of real clips are cached (default ~/.cache/highlights/poses)")),
     fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
         "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
         "on the val split, and report the fused classifier on --split")),
     pose_model: Path | None = typer.Option(None, "--pose-model", help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
+    bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
+        "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
+        "0.5 accuracy points, store the verdict (CHECKPOINT.bf16.json) so later runs may use it")),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
@@ -54,7 +57,7 @@ def evaluate(
                                         split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)
     else:
         report, paths = _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap,
-                             backend, int8, pose_cache, progress)
+                             backend, int8, pose_cache, progress, bf16)
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
     typer.echo(render_markdown(report, provenance=False).rstrip())
     for path in paths.values():
@@ -62,7 +65,7 @@ def evaluate(
 
 
 def _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap, backend, int8,
-         pose_cache, progress):
+         pose_cache, progress, bf16=False):
     from highlights.pose_classifier.default import DEFAULT_MODEL, is_pose_checkpoint
 
     if checkpoint is None:
@@ -70,10 +73,10 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
         typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained on "
                    "synthetic poses only)")
     if is_pose_checkpoint(checkpoint):
-        if int8:
+        if int8 or bf16:
             from highlights.errors import ConfigError
 
-            raise ConfigError("--int8 applies to the R(2+1)D clip classifier, not to a pose model")
+            raise ConfigError("--int8 and --bf16 apply to the R(2+1)D clip classifier, not to a pose model")
         from highlights.pose_classifier.evaluation import evaluate_pose
 
         return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,
@@ -84,5 +87,5 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
     return evaluate_checkpoint(
         checkpoint, root=root, version=version, split=split, clips_root=clips, out_dir=out,
         batch_size=batch_size, num_workers=workers, n_bootstrap=bootstrap, backend=backend, int8=int8,
-        show_progress=progress, log=typer.echo,
+        bf16=bf16, show_progress=progress, log=typer.echo,
     )

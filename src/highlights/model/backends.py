@@ -15,9 +15,15 @@ give the eager model's predictions (same argmax, logits within 1e-3). What each 
 - ``onnxruntime_int8``: ONNX Runtime static int8 quantisation (QDQ, per-channel weights,
   calibrated on clips the caller gives). Never picked on an unverified model: its accuracy must
   first be shown on a test set (``ClipClassifier.evaluate_int8``, ``highlights evaluate --int8``);
-  ``ClipClassifier.from_checkpoint`` then uses the stored quantised model (``int8_store``).
+  ``ClipClassifier.from_checkpoint`` then offers the stored quantised model (``int8_store``).
+- ``bf16_autocast``: the batch-norm-folded, channels-last model under ``torch.autocast`` in
+  bfloat16. Offered only on a CPU with native bf16 (``cpu_features``): elsewhere bf16 is
+  emulated and several times slower than fp32. Its logits differ from fp32 by more than the
+  1e-3 the fp32 paths must meet, so, like int8, it is used only once a verdict on a labelled
+  test set accepts it (``evaluate_bf16``, ``highlights evaluate --bf16``).
 
-``bench/bench_inference.py`` measures them on this CPU; ``AUTO_ORDER`` is its ranking.
+Which path, and in which layout, is fastest is measured on the machine (``path_choice``);
+``bench/bench_inference.py`` prints every path's speed beside the automatic choice.
 """
 
 from __future__ import annotations
@@ -35,14 +41,15 @@ import torch
 from torch import nn
 
 from highlights.errors import ConfigError
+from highlights.model.cpu_features import CpuInfo, this_cpu
 
-# Fastest first, as measured by bench/bench_inference.py on the project's 2-core CPU (default
-# R(2+1)D-18, batch 8, 16x112x112, fp32, each in its default layout, median clips/s):
-# torchscript 2.62, folded_channels_last 2.35, channels_last 2.34, onnxruntime 2.25,
-# eager 1.43 (one batch-8 call; 1.77 one clip per call).
+# The fp32 paths the automatic choice times (path_choice), each checked against eager first.
 AUTO_ORDER: tuple[str, ...] = ("torchscript", "folded_channels_last", "channels_last",
                                "onnxruntime", "eager")
 INT8_BACKEND = "onnxruntime_int8"
+BF16_BACKEND = "bf16_autocast"
+# Paths whose logits differ from fp32 by design: used only once a verdict on a test set accepts them.
+VERDICT_BACKENDS = (INT8_BACKEND, BF16_BACKEND)
 
 # Paths whose whole forward runs outside the Python interpreter lock: these gain from one clip
 # per core on parallel threads; the others (Python-level modules) lose, and run one call at a time.
@@ -153,7 +160,17 @@ class OnnxRuntimeBackend(Backend):
     def __init__(self, model: nn.Module, example: torch.Tensor, *, num_threads: int | None = None) -> None:
         buffer = io.BytesIO()
         export_onnx(model, example, buffer)
-        self.session = _ort_session(buffer.getvalue(), num_threads or torch.get_num_threads())
+        self.onnx_bytes = buffer.getvalue()
+        self.num_threads = num_threads or torch.get_num_threads()
+        self.session = _ort_session(self.onnx_bytes, self.num_threads)
+
+    def with_threads(self, num_threads: int) -> "OnnxRuntimeBackend":
+        """The same model in a session of its own with ``num_threads`` intra-op threads (ONNX
+        Runtime sizes its pool per session: one per worker layout)."""
+        other = copy.copy(self)
+        other.num_threads = int(num_threads)
+        other.session = _ort_session(self.onnx_bytes, other.num_threads)
+        return other
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
         x = x.detach().to(torch.float32).contiguous().numpy()
@@ -162,16 +179,24 @@ class OnnxRuntimeBackend(Backend):
 
 class OnnxRuntimeInt8Backend(OnnxRuntimeBackend):
     """ONNX Runtime static int8: QDQ format, per-channel int8 weights, uint8 activations whose
-    ranges are calibrated on ``calibration`` (a few real clips of the target footage)."""
+    ranges are calibrated on ``calibration`` (a few real clips of the target footage).
+
+    ONNX Runtime runs u8*s8 convolutions with VNNI dot products where the CPU has them (exact
+    int32 sums). Without VNNI it uses VPMADDUBSW, whose pairwise 16-bit sums can saturate; ONNX
+    Runtime's documented remedy is ``reduce_range`` (7-bit weights), which is used there. Which
+    of the two a model was built for is kept (``int8_kind``) so that a verdict measured on one
+    kind of CPU is not applied on the other."""
 
     name = INT8_BACKEND
 
     def __init__(self, model: nn.Module, calibration: torch.Tensor, *,
-                 num_threads: int | None = None) -> None:
+                 num_threads: int | None = None, cpu: CpuInfo | None = None) -> None:
         from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,
                                               quantize_static)
         from onnxruntime.quantization.shape_inference import quant_pre_process
 
+        self.int8_kind = (cpu or this_cpu()).int8_kind
+        self.reduce_range = self.int8_kind != "vnni"
         calibration = torch.as_tensor(calibration, dtype=torch.float32)
         if calibration.dim() != 5 or calibration.shape[0] == 0:
             raise ValueError("int8 calibration needs a (N, 3, T, H, W) batch of at least one clip")
@@ -194,17 +219,47 @@ class OnnxRuntimeInt8Backend(OnnxRuntimeBackend):
                 quant_pre_process(str(fp32), str(pre), skip_symbolic_shape=True)
                 quantize_static(str(pre), str(int8), _Reader(), quant_format=QuantFormat.QDQ,
                                 per_channel=True, activation_type=QuantType.QUInt8,
-                                weight_type=QuantType.QInt8)
+                                weight_type=QuantType.QInt8, reduce_range=self.reduce_range)
             self.onnx_bytes = int8.read_bytes()  # kept, so a verified model can be stored
-        self.session = _ort_session(self.onnx_bytes, num_threads or torch.get_num_threads())
+        self.num_threads = num_threads or torch.get_num_threads()
+        self.session = _ort_session(self.onnx_bytes, self.num_threads)
 
     @classmethod
     def from_bytes(cls, onnx_bytes: bytes, *, num_threads: int | None = None) -> "OnnxRuntimeInt8Backend":
         """A quantised model stored earlier (see ``int8_store``), without re-calibrating."""
         backend = cls.__new__(cls)
         backend.onnx_bytes = bytes(onnx_bytes)
-        backend.session = _ort_session(backend.onnx_bytes, num_threads or torch.get_num_threads())
+        backend.num_threads = num_threads or torch.get_num_threads()
+        backend.session = _ort_session(backend.onnx_bytes, backend.num_threads)
         return backend
+
+
+class Bf16Unavailable(ConfigError):
+    """bf16 was asked for on a CPU that would only emulate it."""
+
+
+class Bf16AutocastBackend(Backend):
+    """The batch-norm-folded, channels-last model under ``torch.autocast("cpu", bfloat16)``:
+    convolutions and the head in bf16 with fp32 accumulation (oneDNN), logits returned as fp32.
+
+    Refused (``Bf16Unavailable``) where the CPU has no native bf16 unless ``allow_emulated``
+    (tests of the arithmetic, benches that show the cost)."""
+
+    name = BF16_BACKEND
+
+    def __init__(self, model: nn.Module, *, cpu: CpuInfo | None = None, allow_emulated: bool = False) -> None:
+        cpu = cpu or this_cpu()
+        if not cpu.native_bf16 and not allow_emulated:
+            raise Bf16Unavailable(
+                f"bf16 needs a CPU with native bf16 (AVX512_BF16 or AMX); {cpu.model} has none "
+                f"(flags: {' '.join(cpu.relevant_flags()) or 'none of the relevant'}), where bf16 "
+                "is emulated and slower than fp32")
+        self.model = fold_batchnorm(model).to(memory_format=torch.channels_last_3d)
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16):
+            out = self.model(x.contiguous(memory_format=torch.channels_last_3d))
+        return out.float()
 
 
 def build_backend(name: str, model: nn.Module, example: torch.Tensor, *,
@@ -219,7 +274,8 @@ def build_backend(name: str, model: nn.Module, example: torch.Tensor, *,
     }
     if name not in builders:
         raise ConfigError(f"unknown backend {name!r}; choose from {', '.join(['auto', *builders])} "
-                          f"(int8 is enabled with ClipClassifier.use_int8 after evaluate_int8)")
+                          f"(int8 and bf16 are used once a test-set verdict accepts them: "
+                          f"highlights evaluate --int8 / --bf16)")
     return builders[name]()
 
 

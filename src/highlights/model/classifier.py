@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -12,48 +12,75 @@ import torch
 from torch import nn
 
 from highlights.clips.spec import ClipSpec
-from highlights.model.backends import (AUTO_ORDER, GIL_FREE_BACKENDS, INT8_BACKEND, Backend,
-                                       EagerBackend, OnnxRuntimeInt8Backend, build_backend,
-                                       compare_logits)
+from highlights.errors import ConfigError
+from highlights.model.backends import (AUTO_ORDER, BF16_BACKEND, GIL_FREE_BACKENDS, INT8_BACKEND,
+                                       VERDICT_BACKENDS, Backend, Bf16AutocastBackend, EagerBackend,
+                                       OnnxRuntimeInt8Backend, build_backend, compare_logits)
 from highlights.model.checkpoint import load_checkpoint
-from highlights.model.int8_store import load_int8
+from highlights.model.cpu_features import CpuInfo, this_cpu
+from highlights.model.int8_store import load_bf16, load_int8
+from highlights.model.path_choice import (DEFAULT_ROUNDS, PathCache, PathChoice, PathLayout,
+                                          cache_key_fields, candidate_layouts, choose,
+                                          measure_interleaved, model_signature)
 from highlights.model.runner import ChunkRunner
 
-# Largest accuracy drop (in percentage points, on a labelled test set) accepted for int8.
+# Largest accuracy drop (in percentage points, on a labelled test set) accepted for a
+# reduced-precision path (int8, bf16).
 INT8_MAX_ACCURACY_LOSS_POINTS = 0.5
+MAX_ACCURACY_LOSS_POINTS = INT8_MAX_ACCURACY_LOSS_POINTS
 
-# Clips per forward call inside predict_*: one clip per call, one call per core at a time (see
-# runner.py for the measurement). It also keeps peak memory flat whatever batch is passed.
+# Clips per forward call inside predict_* for a named path (the automatic choice measures it):
+# one clip per call keeps peak memory flat whatever batch is passed.
 DEFAULT_CHUNK_SIZE = 1
+
+# ``path_timer(layout, run)`` -> seconds: how the automatic choice times one candidate (``run()``
+# runs it once on the measuring batch). The default is the wall clock; tests inject fake timings.
+PathTimer = Callable[[PathLayout, Callable[[], Any]], float]
+PRECISION_BACKENDS = {"int8": INT8_BACKEND, "bf16": BF16_BACKEND}
+# A verified reduced-precision path offered to the choice: intra-op threads -> a built backend.
+VerifiedFactory = Callable[[int], Backend]
+
+
+def precision_verdict(fp32_logits: np.ndarray, candidate_logits: np.ndarray,
+                      labels: Sequence[int] | np.ndarray, *, precision: str, backend: str) -> dict:
+    """Is a reduced-precision path (``precision`` "int8" or "bf16") good enough? fp32 and
+    candidate accuracy on the same labelled clips (``fp32_accuracy``, ``{precision}_accuracy``),
+    the change in points, the share of clips where both predict the same class, max |logit
+    diff|, the largest class-probability change and the mean over clips of each clip's largest
+    change (the pipeline thresholds probabilities, so a shift there matters even where the
+    argmax holds), and ``accepted`` (accuracy lost <= ``MAX_ACCURACY_LOSS_POINTS``)."""
+    fp32_logits, candidate_logits = np.asarray(fp32_logits), np.asarray(candidate_logits)
+    y = np.asarray(labels, dtype=np.int64)
+    if not (fp32_logits.shape == candidate_logits.shape and fp32_logits.shape[:1] == y.shape) or len(y) == 0:
+        raise ValueError(f"{precision} verdict: logits {fp32_logits.shape} and {candidate_logits.shape} "
+                         f"for {y.shape[0]} labels")
+    fp32_acc = float((fp32_logits.argmax(1) == y).mean())
+    candidate_acc = float((candidate_logits.argmax(1) == y).mean())
+    loss_points = (fp32_acc - candidate_acc) * 100.0
+    prob_diff = np.abs(softmax(fp32_logits.astype(np.float64)) - softmax(candidate_logits.astype(np.float64)))
+    return {
+        "backend": backend, "precision": precision, "num_clips": int(len(y)),
+        "fp32_accuracy": fp32_acc, f"{precision}_accuracy": candidate_acc,
+        "accuracy_change_points": -loss_points + 0.0,  # + 0.0: no "-0.00 points" when nothing changed
+        "prediction_agreement": float((fp32_logits.argmax(1) == candidate_logits.argmax(1)).mean()),
+        "max_abs_logit_diff": float(np.abs(fp32_logits - candidate_logits).max()),
+        "max_abs_prob_diff": float(prob_diff.max()),
+        "mean_abs_prob_diff": float(prob_diff.max(axis=1).mean()),
+        "max_loss_points_allowed": MAX_ACCURACY_LOSS_POINTS,
+        "points_per_clip": 100.0 / len(y),  # below 200 clips, one clip lost is already too many
+        # A hair of float slack: 200 clips with one lost is exactly 0.5 points.
+        "accepted": bool(loss_points <= MAX_ACCURACY_LOSS_POINTS + 1e-9),
+    }
 
 
 def int8_verdict(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
-    """Is int8 good enough? fp32 and int8 accuracy on the same labelled clips, the change in
-    points, the share of clips where both predict the same class, max |logit diff|, the largest
-    class-probability change and the mean over clips of each clip's largest change (the pipeline
-    thresholds probabilities, so a shift there matters even where the argmax holds), and
-    ``accepted`` (accuracy lost <= ``INT8_MAX_ACCURACY_LOSS_POINTS``)."""
-    fp32_logits, int8_logits = np.asarray(fp32_logits), np.asarray(int8_logits)
-    y = np.asarray(labels, dtype=np.int64)
-    if not (fp32_logits.shape == int8_logits.shape and fp32_logits.shape[:1] == y.shape) or len(y) == 0:
-        raise ValueError(f"int8 verdict: logits {fp32_logits.shape} and {int8_logits.shape} for {y.shape[0]} labels")
-    fp32_acc = float((fp32_logits.argmax(1) == y).mean())
-    int8_acc = float((int8_logits.argmax(1) == y).mean())
-    loss_points = (fp32_acc - int8_acc) * 100.0
-    prob_diff = np.abs(softmax(fp32_logits.astype(np.float64)) - softmax(int8_logits.astype(np.float64)))
-    return {
-        "backend": INT8_BACKEND, "num_clips": int(len(y)),
-        "fp32_accuracy": fp32_acc, "int8_accuracy": int8_acc,
-        "accuracy_change_points": -loss_points + 0.0,  # + 0.0: no "-0.00 points" when nothing changed
-        "prediction_agreement": float((fp32_logits.argmax(1) == int8_logits.argmax(1)).mean()),
-        "max_abs_logit_diff": float(np.abs(fp32_logits - int8_logits).max()),
-        "max_abs_prob_diff": float(prob_diff.max()),
-        "mean_abs_prob_diff": float(prob_diff.max(axis=1).mean()),
-        "max_loss_points_allowed": INT8_MAX_ACCURACY_LOSS_POINTS,
-        "points_per_clip": 100.0 / len(y),  # below 200 clips, one clip lost is already too many
-        # A hair of float slack: 200 clips with one lost is exactly 0.5 points.
-        "accepted": bool(loss_points <= INT8_MAX_ACCURACY_LOSS_POINTS + 1e-9),
-    }
+    """``precision_verdict`` for the int8 path."""
+    return precision_verdict(fp32_logits, int8_logits, labels, precision="int8", backend=INT8_BACKEND)
+
+
+def bf16_verdict(fp32_logits: np.ndarray, bf16_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
+    """``precision_verdict`` for the bf16 path."""
+    return precision_verdict(fp32_logits, bf16_logits, labels, precision="bf16", backend=BF16_BACKEND)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -63,23 +90,48 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=1, keepdims=True)
 
 
+def _wall_clock(layout: PathLayout, run: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def _with_threads(backend: Backend, threads: int) -> Backend:
+    """``backend`` with ``threads`` intra-op threads: ONNX Runtime sessions size their pool when
+    built; torch paths take the count of the thread that calls them (set by ``ChunkRunner``)."""
+    rebuild = getattr(backend, "with_threads", None)
+    if rebuild is None or getattr(backend, "num_threads", threads) == threads:
+        return backend
+    return rebuild(threads)
+
+
 class ClipClassifier:
     """Classifies ``(N, 3, T, H, W)`` normalised clip batches (see ``video.clip_to_tensor``).
 
-    ``backend`` is ``"auto"`` (try ``AUTO_ORDER``, fastest first, and keep the first path whose
-    logits on a random clip match eager's: same argmax, within 1e-3) or one path's name. The path
-    in use is ``.backend``; ``.backend_report`` records what was tried and why each was kept or
-    passed over, for reports to quote. ``num_threads`` sets torch's (process-wide) thread count
-    and ONNX Runtime's; left as None, both use torch's current setting. A batch runs
-    ``chunk_size`` clips per call on ``workers`` threads at once, each with
-    ``num_threads // workers`` intra-op threads. By default paths that run outside the Python
-    lock (TorchScript, ONNX Runtime) get one worker per thread, the others a single caller
-    thread: the faster layout for each on the project's CPU (bench/bench_inference.py).
+    ``backend`` is ``"auto"`` or one path's name. ``auto`` builds every fp32 path of
+    ``AUTO_ORDER`` and keeps those whose logits on a random clip match eager's (same argmax,
+    within 1e-3), adds the reduced-precision paths a test-set verdict accepted (int8, bf16: see
+    ``from_checkpoint``), times every path in every layout (workers, clips per call, intra-op
+    threads) in interleaved rounds and takes the one with the lowest median time
+    (``path_choice``); ``fp32_paths`` narrows the fp32 paths offered. The choice is cached per CPU model, torch version, thread count and model
+    shape (``path_cache``; ``remeasure=True`` measures again), so a later run only builds and
+    checks the chosen path. ``workers``/``chunk_size``, when given, restrict the layouts to
+    theirs. The path in use is ``.backend``; ``.backend_report`` records what was tried, how it
+    was chosen and every layout's measured speed, for reports to quote. ``num_threads`` sets
+    torch's (process-wide) thread count and ONNX Runtime's; left as None, both use torch's
+    current setting.
+
+    A named path skips the measurement: it runs ``chunk_size`` (default 1) clips per call on
+    ``workers`` threads (default: one per thread for paths outside the Python lock, else one).
     """
 
     def __init__(self, model: nn.Module, classes: Sequence[str], spec: ClipSpec, *,
                  backend: str = "auto", num_threads: int | None = None, workers: int | None = None,
-                 chunk_size: int = DEFAULT_CHUNK_SIZE, meta: dict | None = None) -> None:
+                 chunk_size: int | None = None, meta: dict | None = None,
+                 cpu: CpuInfo | None = None, path_cache: PathCache | None | bool = True,
+                 remeasure: bool = False, measure_rounds: int = DEFAULT_ROUNDS,
+                 path_timer: PathTimer | None = None, fp32_paths: Sequence[str] = AUTO_ORDER,
+                 verified_paths: dict[str, VerifiedFactory] | None = None) -> None:
         self.classes = [str(c) for c in classes]
         out_features = getattr(getattr(model, "fc", None), "out_features", None)
         if out_features is not None and out_features != len(self.classes):
@@ -89,8 +141,19 @@ class ClipClassifier:
         self.num_threads = torch.get_num_threads()
         if workers is not None and int(workers) < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
+        if chunk_size is not None and int(chunk_size) < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size}")
         self._workers_requested = None if workers is None else int(workers)
-        self._chunk_size = int(chunk_size)
+        self._chunk_requested = None if chunk_size is None else int(chunk_size)
+        self.cpu = cpu or this_cpu()
+        self._path_cache = (PathCache() if path_cache is True else path_cache) or None
+        self._remeasure = bool(remeasure)
+        self._rounds = int(measure_rounds)
+        self._timer: PathTimer = path_timer or _wall_clock
+        unknown = [p for p in fp32_paths if p not in AUTO_ORDER]
+        if unknown or not fp32_paths:
+            raise ConfigError(f"fp32_paths: {unknown or 'none given'}; choose from {', '.join(AUTO_ORDER)}")
+        self._fp32_paths = tuple(fp32_paths)
         self.runner = self._runner_for("eager")
         self.spec = spec
         self.meta = dict(meta or {})
@@ -98,48 +161,45 @@ class ClipClassifier:
         self._eager = EagerBackend(self.model)
         self._backend: Backend = self._eager
         self.backend_report: dict[str, Any] = {}
-        self._select_backend(backend)
+        self._select_backend(backend, dict(verified_paths or {}))
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, *, backend: str = "auto", int8: bool = True,
-                        num_threads: int | None = None, workers: int | None = None,
-                        chunk_size: int = DEFAULT_CHUNK_SIZE) -> "ClipClassifier":
+                        bf16: bool = True, **kwargs: Any) -> "ClipClassifier":
         """Load a checkpoint written by ``save_checkpoint`` (CheckpointError if unusable).
 
-        With ``backend="auto"`` and ``int8`` (the default), a quantised model verified on a test
-        set for this exact file (``highlights evaluate --int8``, see ``int8_store``) is used in
-        place of the fp32 path; ``backend_report["int8"]`` says whether and why (not).
+        With ``backend="auto"``, the reduced-precision paths verified on a test set for this
+        exact file and this kind of CPU (``highlights evaluate --int8`` / ``--bf16``, see
+        ``int8_store``) join the measured choice when ``int8`` / ``bf16`` allow;
+        ``backend_report["int8"]`` and ``["bf16"]`` say whether each was offered and why (not).
+        Other keyword arguments are the constructor's.
         """
         model, meta = load_checkpoint(path)
         spec = ClipSpec.from_dict(meta["clip_spec"]) if meta.get("clip_spec") else ClipSpec()
         classes = meta.get("classes") or [str(i) for i in range(model.fc.out_features)]
-        stored = load_int8(path) if backend == "auto" and int8 else None
-        # With a verified int8 model at hand, searching the fp32 paths (tracing, exporting and
-        # checking each against eager: seconds on a full model) would be thrown away: start on
-        # eager, which costs nothing to set up, and switch.
-        first = "eager" if stored is not None and stored[0] is not None else backend
-        classifier = cls(model, classes, spec, backend=first, num_threads=num_threads,
-                         workers=workers, chunk_size=chunk_size, meta=meta)
-        if stored is not None:
-            classifier._use_stored_int8(*stored)
+        cpu = kwargs.pop("cpu", None) or this_cpu()
+        verified: dict[str, VerifiedFactory] = {}
+        why: dict[str, dict] = {}
+        if backend == "auto" and int8:
+            onnx_bytes, why["int8"] = load_int8(path, cpu=cpu)
+            if onnx_bytes is not None:
+                verified[INT8_BACKEND] = lambda n, b=onnx_bytes: OnnxRuntimeInt8Backend.from_bytes(b, num_threads=n)
+        if backend == "auto" and bf16:
+            why["bf16"] = load_bf16(path, cpu=cpu)
+            if why["bf16"]["usable"]:
+                verified[BF16_BACKEND] = lambda n: Bf16AutocastBackend(model, cpu=cpu)
+        classifier = cls(model, classes, spec, backend=backend, meta=meta, cpu=cpu,
+                         verified_paths=verified, **kwargs)
+        for precision, reason in why.items():
+            name = PRECISION_BACKENDS[precision]
+            entry = next((t for t in classifier.backend_report.get("tried", []) if t["backend"] == name), None)
+            if entry is not None and not entry.get("ok"):
+                reason = {**reason, "usable": False,
+                          "reason": f"stored {precision} path failed to load: {entry.get('reason')}"}
+            elif reason.get("usable"):
+                reason = {**reason, "picked": classifier.backend == name}
+            classifier.backend_report[precision] = reason
         return classifier
-
-    def _use_stored_int8(self, onnx_bytes: bytes | None, why: dict) -> None:
-        if onnx_bytes is not None:
-            try:
-                self._backend = OnnxRuntimeInt8Backend.from_bytes(
-                    onnx_bytes, num_threads=self._ort_threads(INT8_BACKEND))
-            except Exception as exc:  # e.g. onnxruntime missing here: fall back to the fp32 search
-                why = {**why, "usable": False,
-                       "reason": f"stored int8 model failed to load: {type(exc).__name__}: {exc}"}
-                self._select_backend("auto")
-            else:
-                self.runner = self._runner_for(INT8_BACKEND)
-                self.backend_report = {
-                    "requested": "auto", "picked": INT8_BACKEND, "threads": self.num_threads,
-                    "tried": [], "fp32_search": "skipped: a verified int8 model is stored for this checkpoint",
-                    **self.runner.describe()}
-        self.backend_report["int8"] = why
 
     # -- backend selection ---------------------------------------------------------------
 
@@ -154,48 +214,140 @@ class ClipClassifier:
         return torch.randn(1, 3, self.spec.num_frames, self.spec.crop_size, self.spec.crop_size,
                            generator=generator)
 
-    def _select_backend(self, requested: str) -> None:
-        if requested == INT8_BACKEND:
-            raise ValueError("the int8 path needs calibration clips and a verified accuracy: "
-                             "call evaluate_int8(...) and then use_int8(verdict)")
-        candidates = list(AUTO_ORDER) if requested == "auto" else [requested]
+    def _build_checked(self, name: str, example: torch.Tensor, reference: torch.Tensor | None,
+                       threads: int) -> tuple[Backend | None, dict]:
+        """Build the fp32 path ``name`` and check it against eager; (backend or None, report entry)."""
+        if name == "eager":
+            return self._eager, {"backend": name, "ok": True, "max_abs_diff": 0.0}
+        started = time.perf_counter()
+        try:
+            candidate = build_backend(name, self.model, example, num_threads=threads)
+            check = compare_logits(reference, candidate(example))
+        except ImportError as exc:
+            return None, {"backend": name, "ok": False, "reason": f"not installed: {exc}"}
+        except Exception as exc:  # a path that fails to build on this machine is skipped
+            return None, {"backend": name, "ok": False,
+                          "reason": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
+        entry = {"backend": name, "ok": check.ok, "max_abs_diff": check.max_abs_diff,
+                 "same_argmax": check.same_argmax, "build_and_check_s": round(time.perf_counter() - started, 3)}
+        return (candidate if check.ok else None), entry
+
+    def _select_backend(self, requested: str, verified: dict[str, VerifiedFactory] | None = None) -> None:
+        if requested in VERDICT_BACKENDS:
+            raise ConfigError(f"the {requested} path is used only once a test-set verdict accepts it: "
+                             f"call evaluate_{'int8' if requested == INT8_BACKEND else 'bf16'}(...) and then "
+                             f"use_{'int8' if requested == INT8_BACKEND else 'bf16'}(verdict), or run "
+                             "highlights evaluate with --int8 / --bf16 on the checkpoint")
+        if requested == "auto":
+            self._choose_by_measurement(verified or {})
+            return
         example = self._check_input()
-        # The eager forward that other paths are checked against: only run when one is tried.
-        reference = self._eager(example) if candidates[0] != "eager" else None
+        reference = self._eager(example) if requested != "eager" else None
+        if requested not in AUTO_ORDER:
+            build_backend(requested, self.model, example)  # raises the unknown-name error
+        candidate, entry = self._build_checked(requested, example, reference, self._ort_threads(requested))
+        if candidate is None:
+            if "reason" in entry:
+                raise RuntimeError(f"backend {requested!r} cannot run here: {entry['reason']}")
+            raise RuntimeError(f"backend {requested!r} disagrees with eager (max |logit diff| "
+                               f"{entry['max_abs_diff']:.2e}, same argmax {entry['same_argmax']})")
+        self._backend = candidate
+        self.runner = self._runner_for(candidate.name)
+        self.backend_report = {"requested": requested, "picked": candidate.name, "tried": [entry],
+                               "choice": "named", "threads": self.num_threads, **self.runner.describe()}
+
+    def _measure_batch(self) -> int:
+        # Enough clips for every worker to get several, as the pipeline's batches do.
+        return max(4, 2 * self.num_threads)
+
+    def _choose_by_measurement(self, verified: dict[str, VerifiedFactory]) -> None:
+        example = self._check_input()
+        batch = self._measure_batch()
+        offered = [*self._fp32_paths, *verified]
+        fields = cache_key_fields(self.cpu, model_signature(self.model, example.shape[1:]),
+                                  threads=self.num_threads, offered=offered, batch=batch)
+        fields["layout_request"] = [self._workers_requested, self._chunk_requested]
+        reference = self._eager(example)
+        cached = None if (self._remeasure or self._path_cache is None) else self._path_cache.get(fields)
+        if cached is not None:
+            layout = cached.layout
+            backend, entry = self._build_for_layout(layout, verified, example, reference)
+            if backend is not None:
+                self._use(backend, layout, tried=[entry], how="cached", choice=cached)
+                return
+            # The cached path no longer builds or agrees here: measure again.
+
         tried: list[dict] = []
-        for name in candidates:
-            if name == "eager":
-                self._backend = self._eager
-                tried.append({"backend": name, "ok": True, "max_abs_diff": 0.0})
-                break
+        built: dict[str, Backend] = {}
+        for name in self._fp32_paths:
+            backend, entry = self._build_checked(name, example, reference, self.num_threads)
+            tried.append(entry)
+            if backend is not None:
+                built[name] = backend
+        for name, factory in verified.items():
             started = time.perf_counter()
             try:
-                candidate = build_backend(name, self.model, example, num_threads=self._ort_threads(name))
-                check = compare_logits(reference, candidate(example))
-            except ImportError as exc:
-                if requested != "auto":
-                    raise
-                tried.append({"backend": name, "ok": False, "reason": f"not installed: {exc}"})
-                continue
-            except Exception as exc:  # a path that fails to build on this machine is skipped
-                if requested != "auto":
-                    raise
-                tried.append({"backend": name, "ok": False,
-                              "reason": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"})
-                continue
-            entry = {"backend": name, "ok": check.ok, "max_abs_diff": check.max_abs_diff,
-                     "same_argmax": check.same_argmax,
-                     "build_and_check_s": round(time.perf_counter() - started, 3)}
-            tried.append(entry)
-            if check.ok:
-                self._backend = candidate
-                break
-            if requested != "auto":
-                raise RuntimeError(f"backend {name!r} disagrees with eager (max |logit diff| "
-                                   f"{check.max_abs_diff:.2e}, same argmax {check.same_argmax})")
-        self.runner = self._runner_for(self._backend.name)
-        self.backend_report = {"requested": requested, "picked": self._backend.name, "tried": tried,
-                               "threads": self.num_threads, **self.runner.describe()}
+                built[name] = factory(self.num_threads)
+            except Exception as exc:  # e.g. onnxruntime missing here: the fp32 paths remain
+                tried.append({"backend": name, "ok": False, "reason": f"{type(exc).__name__}: {exc}"})
+            else:
+                tried.append({"backend": name, "ok": True, "verified_by": "test-set verdict",
+                              "build_s": round(time.perf_counter() - started, 3)})
+        layouts = candidate_layouts(list(built), threads=self.num_threads, batch=batch,
+                                    workers=self._workers_requested, chunk_size=self._chunk_requested)
+        x = torch.randn(batch, *example.shape[1:], generator=torch.Generator().manual_seed(1))
+        instances: dict[tuple[str, int], Backend] = {}
+        runners: dict[PathLayout, ChunkRunner] = {}
+
+        def instance(layout: PathLayout) -> Backend:
+            key = (layout.backend, layout.intra_threads)
+            if key not in instances:
+                instances[key] = _with_threads(built[layout.backend], layout.intra_threads)
+            return instances[key]
+
+        def run(layout: PathLayout) -> None:
+            if layout not in runners:
+                runners[layout] = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
+                                              intra_threads=layout.intra_threads)
+            with torch.inference_mode():
+                runners[layout](instance(layout), x)
+
+        try:
+            samples = measure_interleaved(layouts, lambda layout: self._timer(layout, lambda: run(layout)),
+                                          rounds=self._rounds)
+        finally:
+            for runner in runners.values():
+                runner.close()
+        choice = choose(samples, batch=batch)
+        if self._path_cache is not None:
+            self._path_cache.put(fields, choice)
+        self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice)
+
+    def _build_for_layout(self, layout: PathLayout, verified: dict[str, VerifiedFactory],
+                          example: torch.Tensor, reference: torch.Tensor) -> tuple[Backend | None, dict]:
+        if layout.backend in verified:
+            try:
+                return verified[layout.backend](layout.intra_threads), {
+                    "backend": layout.backend, "ok": True, "verified_by": "test-set verdict"}
+            except Exception as exc:
+                return None, {"backend": layout.backend, "ok": False, "reason": f"{type(exc).__name__}: {exc}"}
+        if layout.backend not in self._fp32_paths:
+            return None, {"backend": layout.backend, "ok": False, "reason": "not offered"}
+        return self._build_checked(layout.backend, example, reference, layout.intra_threads)
+
+    def _use(self, backend: Backend, layout: PathLayout, *, tried: list[dict], how: str,
+             choice: PathChoice) -> None:
+        self._backend = backend
+        self.runner.close()
+        self.runner = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
+                                  intra_threads=layout.intra_threads)
+        self.backend_report = {
+            "requested": "auto", "picked": backend.name, "choice": how, "layout": layout.label,
+            "tried": tried, "threads": self.num_threads, "cpu": self.cpu.to_dict(),
+            "measured_clips_per_s": {k: round(v, 3) for k, v in choice.clips_per_s.items()},
+            "measure_batch": choice.batch, "measure_rounds": choice.rounds,
+            **({"cache": str(self._path_cache.path)} if self._path_cache is not None else {}),
+            **self.runner.describe()}
 
     def _workers_for(self, name: str) -> int:
         if self._workers_requested is not None:
@@ -204,7 +356,7 @@ class ClipClassifier:
 
     def _runner_for(self, name: str) -> ChunkRunner:
         workers = self._workers_for(name)
-        return ChunkRunner(chunk_size=self._chunk_size, workers=workers,
+        return ChunkRunner(chunk_size=self._chunk_requested or DEFAULT_CHUNK_SIZE, workers=workers,
                            intra_threads=max(1, self.num_threads // workers))
 
     def _ort_threads(self, name: str) -> int:
@@ -236,32 +388,67 @@ class ClipClassifier:
         """The most likely class name per clip."""
         return [self.classes[i] for i in self.predict_logits(x).argmax(axis=1)]
 
-    # -- int8 ----------------------------------------------------------------------------
+    # -- reduced precision: int8 and bf16, through one verdict ----------------------------
 
     def build_int8(self, calibration: torch.Tensor) -> Backend:
         """Quantise the model to int8, its activation ranges calibrated on ``calibration``
         (N, 3, T, H, W): clips like the target footage, not the test clips. Nothing changes
         until ``use_int8`` accepts a verdict."""
-        self._int8_candidate = OnnxRuntimeInt8Backend(self.model, self._as_batch(calibration),
-                                                      num_threads=self._ort_threads(INT8_BACKEND))
-        return self._int8_candidate
+        self._candidates()["int8"] = OnnxRuntimeInt8Backend(
+            self.model, self._as_batch(calibration), num_threads=self._ort_threads(INT8_BACKEND), cpu=self.cpu)
+        return self._candidates()["int8"]
 
-    def int8_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
-        """``(N, C)`` logits of the int8 model built by ``build_int8`` (the fp32 path stays in use)."""
-        candidate = getattr(self, "_int8_candidate", None)
+    def build_bf16(self, *, allow_emulated: bool = False) -> Backend:
+        """Build the bf16 path (``Bf16Unavailable`` on a CPU without native bf16 unless
+        ``allow_emulated``). Nothing changes until ``use_bf16`` accepts a verdict."""
+        self._candidates()["bf16"] = Bf16AutocastBackend(self.model, cpu=self.cpu, allow_emulated=allow_emulated)
+        return self._candidates()["bf16"]
+
+    def _candidates(self) -> dict[str, Backend]:
+        if not hasattr(self, "_reduced"):
+            self._reduced: dict[str, Backend] = {}
+        return self._reduced
+
+    def reduced_backend(self, precision: str) -> Backend:
+        """The int8 or bf16 path built by ``build_int8``/``build_bf16`` (RuntimeError before)."""
+        candidate = self._candidates().get(precision)
         if candidate is None:
-            raise RuntimeError("call build_int8(...) or evaluate_int8(...) first")
+            raise RuntimeError(f"call build_{precision}(...) or evaluate_{precision}(...) first: "
+                               f"{precision} is used only once verified")
+        return candidate
+
+    def reduced_logits(self, precision: str, x: torch.Tensor | np.ndarray) -> np.ndarray:
+        """``(N, C)`` logits of the ``precision`` path built by ``build_int8``/``build_bf16``
+        (the fp32 path stays in use)."""
+        candidate = self.reduced_backend(precision)
         x = self._as_batch(x)
         if x.shape[0] == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return self._runner_for(INT8_BACKEND)(candidate, x).numpy().astype(np.float32, copy=False)
+        return self._runner_for(candidate.name)(candidate, x).numpy().astype(np.float32, copy=False)
+
+    def int8_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
+        """``(N, C)`` logits of the int8 model built by ``build_int8`` (the fp32 path stays in use)."""
+        return self.reduced_logits("int8", x)
+
+    def bf16_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
+        """``(N, C)`` logits of the bf16 path built by ``build_bf16`` (the fp32 path stays in use)."""
+        return self.reduced_logits("bf16", x)
 
     def int8_onnx_bytes(self) -> bytes:
         """The quantised model built by ``build_int8``, as ONNX bytes (for ``int8_store``)."""
-        candidate = getattr(self, "_int8_candidate", None)
-        if candidate is None:
-            raise RuntimeError("call build_int8(...) first")
-        return candidate.onnx_bytes
+        return self.reduced_backend("int8").onnx_bytes
+
+    def _evaluate(self, precision: str, clips, labels, build: Callable[[torch.Tensor], Any]) -> dict:
+        x = self._as_batch(clips)
+        y = np.asarray(labels, dtype=np.int64)
+        if y.shape != (x.shape[0],):
+            raise ValueError(f"{y.shape[0] if y.ndim else 0} labels for {x.shape[0]} clips")
+        if x.shape[0] == 0:
+            raise ValueError(f"{precision} evaluation needs at least one labelled clip")
+        extra = build(x)
+        verdict = precision_verdict(self._run(self._backend, x), self.reduced_logits(precision, x), y,
+                                    precision=precision, backend=PRECISION_BACKENDS[precision])
+        return {"reference_backend": self.backend, "cpu": self.cpu.to_dict(), **extra, **verdict}
 
     def evaluate_int8(self, clips: torch.Tensor, labels: Sequence[int] | np.ndarray, *,
                       calibration: torch.Tensor | None = None) -> dict:
@@ -272,33 +459,43 @@ class ClipClassifier:
         first up to 8 of ``clips``; give training clips to keep the test set unseen). Returns
         ``int8_verdict``'s dict. Pass it to ``use_int8`` to switch over; nothing changes until then.
         """
-        x = self._as_batch(clips)
-        y = np.asarray(labels, dtype=np.int64)
-        if y.shape != (x.shape[0],):
-            raise ValueError(f"{y.shape[0] if y.ndim else 0} labels for {x.shape[0]} clips")
-        if x.shape[0] == 0:
-            raise ValueError("int8 evaluation needs at least one labelled clip")
-        calibration = x[:8] if calibration is None else self._as_batch(calibration)
-        self.build_int8(calibration)
-        verdict = int8_verdict(self._run(self._backend, x), self.int8_logits(x), y)
-        return {"reference_backend": self.backend, "num_calibration_clips": int(calibration.shape[0]),
-                **verdict}
+        def build(x: torch.Tensor) -> dict:
+            calib = x[:8] if calibration is None else self._as_batch(calibration)
+            backend = self.build_int8(calib)
+            return {"num_calibration_clips": int(calib.shape[0]), "int8_kind": backend.int8_kind,
+                    "reduce_range": backend.reduce_range}
+        return self._evaluate("int8", clips, labels, build)
+
+    def evaluate_bf16(self, clips: torch.Tensor, labels: Sequence[int] | np.ndarray, *,
+                      allow_emulated: bool = False) -> dict:
+        """Build the bf16 path and measure it against the fp32 path on a labelled test set: the
+        same verdict as int8 (``bf16_verdict``). Pass it to ``use_bf16`` to switch over."""
+        def build(x: torch.Tensor) -> dict:
+            self.build_bf16(allow_emulated=allow_emulated)
+            return {}
+        return self._evaluate("bf16", clips, labels, build)
+
+    def _use_verified(self, precision: str, verdict: dict) -> bool:
+        candidate = self.reduced_backend(precision)
+        self.backend_report[precision] = dict(verdict)
+        if not verdict.get("accepted"):
+            return False
+        self._backend = candidate
+        self.runner.close()
+        self.runner = self._runner_for(candidate.name)
+        self.backend_report.update({"picked": candidate.name, **self.runner.describe()})
+        return True
 
     def use_int8(self, verdict: dict) -> bool:
         """Switch to the int8 path built by ``evaluate_int8`` if its verdict accepted it.
 
         Returns whether the switch happened; the verdict is kept in ``backend_report``.
         """
-        candidate = getattr(self, "_int8_candidate", None)
-        if candidate is None:
-            raise RuntimeError("call evaluate_int8(...) or build_int8(...) first: int8 is used only once verified")
-        self.backend_report["int8"] = dict(verdict)
-        if not verdict.get("accepted"):
-            return False
-        self._backend = candidate
-        self.runner = self._runner_for(candidate.name)
-        self.backend_report.update({"picked": candidate.name, **self.runner.describe()})
-        return True
+        return self._use_verified("int8", verdict)
+
+    def use_bf16(self, verdict: dict) -> bool:
+        """Switch to the bf16 path built by ``evaluate_bf16`` if its verdict accepted it."""
+        return self._use_verified("bf16", verdict)
 
     def close(self) -> None:
         """Stop the worker threads (they also stop when the process exits)."""

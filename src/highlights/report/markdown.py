@@ -79,18 +79,28 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     meta = report.get("meta") or {}
     if meta.get("inference_backend"):
         lines += ["## Inference", "", f"Scores above are the `{meta['inference_backend']}` path's (fp32).", ""]
-        int8 = meta.get("int8")
-        if int8:
-            verdict = ("accepted: later runs of this checkpoint use the int8 model" if int8["accepted"] else
-                       f"rejected (more than {int8['max_loss_points_allowed']} points lost): fp32 stays")
+        selection = meta.get("inference_backend_selection") or {}
+        if selection.get("layout"):
+            how = {"measured": "measured on this CPU", "cached": "measured earlier on this CPU (cached)"}
+            lines += [f"Path and layout: `{selection['layout']}`, "
+                      f"{how.get(selection.get('choice'), selection.get('choice', ''))}"
+                      + (f" ({selection['cpu']['model']}; native bf16: {selection['cpu']['native_bf16']}, "
+                         f"int8: {selection['cpu']['int8_kind']})" if selection.get("cpu") else "") + ".", ""]
+        for precision in ("int8", "bf16"):
+            verdict = meta.get(precision)
+            if not verdict:
+                continue
+            outcome = (f"accepted: later runs of this checkpoint on this kind of CPU may use the {precision} "
+                       "path where it is measured faster" if verdict["accepted"] else
+                       f"rejected (more than {verdict['max_loss_points_allowed']} points lost): fp32 stays")
             lines += [
-                f"int8 (`{int8['backend']}`) on the same {int8['num_clips']} clips: accuracy "
-                f"{int8['int8_accuracy']:.3f} vs {int8['fp32_accuracy']:.3f} "
-                f"({int8['accuracy_change_points']:+.2f} points; one clip is {int8['points_per_clip']:.2f}), "
-                f"same prediction on {100 * int8['prediction_agreement']:.1f}% of clips"
-                + (f" (class probabilities differ by {int8['mean_abs_prob_diff']:.3f} on average, "
-                   f"{int8['max_abs_prob_diff']:.3f} at most), " if "max_abs_prob_diff" in int8 else ", ") +
-                f"{int8['speedup_vs_reference']}x the speed; {verdict}.", ""]
+                f"{precision} (`{verdict['backend']}`) on the same {verdict['num_clips']} clips: accuracy "
+                f"{verdict[f'{precision}_accuracy']:.3f} vs {verdict['fp32_accuracy']:.3f} "
+                f"({verdict['accuracy_change_points']:+.2f} points; one clip is {verdict['points_per_clip']:.2f}), "
+                f"same prediction on {100 * verdict['prediction_agreement']:.1f}% of clips"
+                + (f" (class probabilities differ by {verdict['mean_abs_prob_diff']:.3f} on average, "
+                   f"{verdict['max_abs_prob_diff']:.3f} at most), " if "max_abs_prob_diff" in verdict else ", ") +
+                f"{verdict['speedup_vs_reference']}x the speed; {outcome}.", ""]
     if meta and provenance:
         lines += ["## Provenance", "", "```json", json.dumps(report["meta"], indent=2, sort_keys=True), "```", ""]
     return "\n".join(lines)

@@ -15,8 +15,9 @@ from highlights.datasets import ClipRecord, DatasetError, load_version
 from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
-from highlights.model.classifier import int8_verdict, softmax
-from highlights.model.int8_store import save_int8
+from highlights.model.backends import Bf16Unavailable
+from highlights.model.classifier import bf16_verdict, int8_verdict, softmax
+from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
 from highlights.video import VideoError, clip_to_tensor, read_clip
@@ -81,6 +82,7 @@ def evaluate_checkpoint(
     backend: str = "auto",
     int8: bool = False,
     int8_calibration_clips: int = 16,
+    bf16: bool = False,
     show_progress: bool = True,
     log: Callable[[str], None] | None = None,
 ) -> tuple[dict, dict[str, Path]]:
@@ -90,11 +92,12 @@ def evaluate_checkpoint(
     The scores are always the fp32 path's. With `int8`, the int8 model (calibrated on up to
     `int8_calibration_clips` train clips, so the scored clips stay unseen) runs on the same clips;
     its verdict goes into the report and beside the checkpoint (`int8_store`), and when it is
-    within the allowed loss, later runs of this checkpoint use it."""
+    within the allowed loss, later runs of this checkpoint may use it. `bf16` does the same for the
+    bf16 path, through the same verdict, on a CPU with native bf16 only (ValueError elsewhere)."""
     log = log or (lambda message: None)
     checkpoint = Path(checkpoint)
-    # The fp32 path is the reference the report scores, even where a verified int8 model exists.
-    classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False)
+    # The fp32 path is the reference the report scores, even where a verified int8/bf16 path exists.
+    classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
     log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
     classes = list(classifier.classes)
     if clips_root is not None:
@@ -119,6 +122,11 @@ def evaluate_checkpoint(
         if record.label not in classes:
             raise DatasetError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")
 
+    if bf16:
+        try:
+            classifier.build_bf16()
+        except Bf16Unavailable as exc:
+            raise Bf16Unavailable(f"--bf16: {exc}") from None
     calibration = None
     if int8:
         calibration = _calibration_clips(dataset, split, classifier.spec, int8_calibration_clips)
@@ -128,7 +136,9 @@ def evaluate_checkpoint(
     # Decoding in a worker overlaps with the model's forward passes.
     loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)), batch_size=batch_size,
                         num_workers=num_workers)
-    logits, int8_logits, seconds = [], [], {"fp32": 0.0, "int8": 0.0}
+    reduced = [p for p, on in (("int8", int8), ("bf16", bf16)) if on]
+    logits, seconds = [], {"fp32": 0.0, **{p: 0.0 for p in reduced}}
+    reduced_logits: dict[str, list[np.ndarray]] = {p: [] for p in reduced}
     with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task(f"evaluating on {version or clips_root}/{split}", total=len(records))
         for clips, problems in loader:
@@ -139,10 +149,10 @@ def evaluate_checkpoint(
             started = time.perf_counter()
             logits.append(classifier.predict_logits(batch))
             seconds["fp32"] += time.perf_counter() - started
-            if int8:
+            for precision in reduced:
                 started = time.perf_counter()
-                int8_logits.append(classifier.int8_logits(batch))
-                seconds["int8"] += time.perf_counter() - started
+                reduced_logits[precision].append(classifier.reduced_logits(precision, batch))
+                seconds[precision] += time.perf_counter() - started
             progress.advance(task, len(clips))
     logits = np.concatenate(logits)
     proba = softmax(logits)
@@ -164,23 +174,35 @@ def evaluate_checkpoint(
         "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
     }
     stored: dict[str, Path] = {}
-    if int8:
+    labels = [classes.index(r.label) for r in records]
+    for precision in reduced:
+        judge = int8_verdict if precision == "int8" else bf16_verdict
         verdict = {
-            **int8_verdict(logits, np.concatenate(int8_logits), [classes.index(r.label) for r in records]),
+            **judge(logits, np.concatenate(reduced_logits[precision]), labels),
             "reference_backend": classifier.backend,
-            "speedup_vs_reference": round(seconds["fp32"] / seconds["int8"], 2) if seconds["int8"] > 0 else None,
-            "seconds": {k: round(v, 2) for k, v in seconds.items()},
+            "cpu": classifier.cpu.to_dict(),
+            "speedup_vs_reference": (round(seconds["fp32"] / seconds[precision], 2)
+                                     if seconds[precision] > 0 else None),
+            "seconds": {k: round(seconds[k], 2) for k in ("fp32", precision)},
             "measured_on": {"dataset_root": str(dataset.root), "version": dataset.name, "split": split,
                             "clips": len(records)},
-            "calibration": {"split": "train" if split != "train" else "val", "clips": len(calibration)},
         }
-        verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes())
-        meta["int8"] = verdict
-        stored = {"int8_verdict": verdict_path, **({"int8_model": model_path} if model_path else {})}
-        log(f"int8: accuracy {verdict['int8_accuracy']:.4f} vs fp32 {verdict['fp32_accuracy']:.4f} "
+        if precision == "int8":
+            backend = classifier.reduced_backend("int8")
+            verdict.update({"calibration": {"split": "train" if split != "train" else "val", "clips": len(calibration)},
+                            "int8_kind": backend.int8_kind, "reduce_range": backend.reduce_range})
+            verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes(), cpu=classifier.cpu)
+        else:
+            verdict_path, model_path = save_bf16(checkpoint, verdict, cpu=classifier.cpu)
+        meta[precision] = verdict
+        stored[f"{precision}_verdict"] = verdict_path
+        if model_path:
+            stored[f"{precision}_model"] = model_path
+        log(f"{precision}: accuracy {verdict[f'{precision}_accuracy']:.4f} vs fp32 {verdict['fp32_accuracy']:.4f} "
             f"({verdict['accuracy_change_points']:+.2f} points, agreement {verdict['prediction_agreement']:.3f}), "
-            f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend}: "
-            + ("accepted; later runs of this checkpoint use it" if verdict["accepted"] else
+            f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend} in this evaluation: "
+            + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
+               if verdict["accepted"] else
                f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
     report = build_report(
         [r.label for r in records], [classes[i] for i in y_pred], classes,

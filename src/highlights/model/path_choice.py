@@ -1,0 +1,228 @@
+"""Choosing the inference path by measurement on the machine it runs on, and remembering the choice.
+
+A path is a backend (``backends``) and a layout: how many worker threads, how many clips per
+call, how many intra-op threads each. Which one is fastest depends on the CPU (AVX2 or AVX-512,
+native bf16, VNNI), its core count and the model's size, and the differences are large (a
+fixed order picked a layout a quarter slower than the best on one machine), so the choice is
+measured: every candidate is timed in interleaved rounds (load from other processes falls on all
+of them alike), the one with the lowest median wins, and the choice is cached per CPU model,
+torch version, thread count, model shape and set of paths offered. ``ClipClassifier`` uses the
+cache; ``highlights bench-paths`` (or ``remeasure=True``) measures again.
+
+Timing is injected (``time_one``): the tests drive the choice with fake timings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from highlights.atomic import atomic_write_json
+from highlights.model.cpu_features import CpuInfo
+
+CACHE_FORMAT = "highlights.inference-paths/1"
+CACHE_FILENAME = "inference-paths.json"
+DEFAULT_ROUNDS = 3
+
+
+@dataclass(frozen=True)
+class PathLayout:
+    """One candidate: ``backend`` run ``chunk_size`` clips per call on ``workers`` threads at once,
+    each with ``intra_threads`` intra-op threads."""
+
+    backend: str
+    workers: int = 1
+    chunk_size: int = 1
+    intra_threads: int = 1
+
+    @property
+    def label(self) -> str:
+        return (f"{self.backend} x{self.workers} worker{'s' if self.workers > 1 else ''} "
+                f"@{self.chunk_size} ({self.intra_threads} thread{'s' if self.intra_threads > 1 else ''} each)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PathLayout":
+        return cls(backend=str(data["backend"]), workers=int(data["workers"]),
+                   chunk_size=int(data["chunk_size"]), intra_threads=int(data["intra_threads"]))
+
+
+def candidate_layouts(backends: Sequence[str], *, threads: int, batch: int,
+                      workers: int | None = None, chunk_size: int | None = None) -> list[PathLayout]:
+    """Every layout worth timing for each backend on ``threads`` threads and ``batch`` clips:
+    one call for the whole batch on every thread, one clip per call on every thread, and one
+    clip per worker with a worker per thread. ``workers``/``chunk_size`` given by the user
+    restrict the layouts to theirs."""
+    threads, batch = max(1, int(threads)), max(1, int(batch))
+    shapes = {(1, batch), (1, 1)}
+    if threads > 1:
+        shapes.add((threads, 1))
+    if workers is not None or chunk_size is not None:
+        w = int(workers) if workers is not None else 1
+        shapes = {(w, int(chunk_size))} if chunk_size is not None else {(w, c) for c in (1, batch)}
+    layouts = []
+    for backend in backends:
+        for w, c in sorted(shapes):
+            layouts.append(PathLayout(backend, workers=w, chunk_size=c, intra_threads=max(1, threads // w)))
+    return layouts
+
+
+def measure_interleaved(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float], *,
+                        rounds: int = DEFAULT_ROUNDS, warmup: int = 1,
+                        on_round: Callable[[int, int], None] | None = None) -> dict[PathLayout, list[float]]:
+    """Seconds per round for every layout. Each round times every layout once, in an order that
+    rotates from round to round, so a burst of load from another process, or a layout that
+    warms the cache for the next, does not always favour the same one. ``warmup`` untimed
+    rounds come first (first calls allocate; oneDNN picks its kernels)."""
+    if rounds < 1:
+        raise ValueError(f"rounds must be >= 1, got {rounds}")
+    layouts = list(layouts)
+    for _ in range(warmup):
+        for layout in layouts:
+            time_one(layout)
+    samples: dict[PathLayout, list[float]] = {layout: [] for layout in layouts}
+    for r in range(rounds):
+        shift = r % max(1, len(layouts))
+        for layout in layouts[shift:] + layouts[:shift]:
+            samples[layout].append(float(time_one(layout)))
+        if on_round is not None:
+            on_round(r + 1, rounds)
+    return samples
+
+
+@dataclass(frozen=True)
+class PathChoice:
+    """The layout with the lowest median time, and every layout's median clips/s."""
+
+    layout: PathLayout
+    clips_per_s: dict[str, float]  # layout label -> median clips/s
+    batch: int
+    rounds: int
+
+    @property
+    def best_clips_per_s(self) -> float:
+        return self.clips_per_s[self.layout.label]
+
+    def to_dict(self) -> dict:
+        return {"layout": self.layout.to_dict(), "clips_per_s": self.clips_per_s, "batch": self.batch,
+                "rounds": self.rounds}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PathChoice":
+        return cls(layout=PathLayout.from_dict(data["layout"]),
+                   clips_per_s={str(k): float(v) for k, v in data["clips_per_s"].items()},
+                   batch=int(data["batch"]), rounds=int(data["rounds"]))
+
+
+def choose(samples: dict[PathLayout, list[float]], *, batch: int) -> PathChoice:
+    """The fastest layout by median time (the median, not the best round: one lucky round on a
+    busy machine must not decide)."""
+    timed = {layout: s for layout, s in samples.items() if s}
+    if not timed:
+        raise ValueError("no timed layout to choose from")
+    medians = {layout: statistics.median(s) for layout, s in timed.items()}
+    best = min(medians, key=lambda layout: medians[layout])
+    rates = {layout.label: (batch / m if m > 0 else float("inf")) for layout, m in medians.items()}
+    return PathChoice(layout=best, clips_per_s=rates, batch=batch,
+                      rounds=min(len(s) for s in timed.values()))
+
+
+def wall_clock_timer(run: Callable[[PathLayout], Any]) -> Callable[[PathLayout], float]:
+    """``time_one`` for ``measure_interleaved``: the wall-clock seconds of ``run(layout)``."""
+    def time_one(layout: PathLayout) -> float:
+        started = time.perf_counter()
+        run(layout)
+        return time.perf_counter() - started
+    return time_one
+
+
+# -- the cache ---------------------------------------------------------------------------------
+
+def model_signature(model: nn.Module, input_shape: Sequence[int]) -> str:
+    """What the speed of a path depends on in the model: its class, every parameter's and
+    buffer's name and shape, and the input clip's shape. Not the weights: a retrained model of
+    the same shape runs at the same speed."""
+    shapes = [(name, tuple(t.shape), str(t.dtype)) for name, t in model.state_dict().items()]
+    text = json.dumps([type(model).__name__, shapes, list(input_shape)])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def cache_key_fields(cpu: CpuInfo, signature: str, *, threads: int, offered: Sequence[str],
+                     batch: int) -> dict:
+    try:
+        import onnxruntime
+        ort_version = onnxruntime.__version__
+    except ImportError:
+        ort_version = None
+    return {"cpu_model": cpu.model, "cpu_flags": cpu.relevant_flags(), "torch": torch.__version__,
+            "onnxruntime": ort_version, "threads": int(threads), "model": signature,
+            "offered": sorted(offered), "batch": int(batch)}
+
+
+def default_cache_dir() -> Path:
+    """``$HIGHLIGHTS_CACHE_DIR``, else ``$XDG_CACHE_HOME/highlights``, else ``~/.cache/highlights``."""
+    if os.environ.get("HIGHLIGHTS_CACHE_DIR"):
+        return Path(os.environ["HIGHLIGHTS_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "highlights"
+
+
+class PathCache:
+    """Measured choices in one JSON file, keyed by a hash of ``cache_key_fields``.
+
+    A key that differs in anything (another CPU, torch upgraded, another model shape or thread
+    count, int8 or bf16 newly verified) misses and is measured afresh. An unreadable file is
+    treated as empty and rewritten (a cache never stops a run)."""
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = Path(path) if path is not None else default_cache_dir() / CACHE_FILENAME
+
+    @staticmethod
+    def key(fields: dict) -> str:
+        return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:24]
+
+    def _read(self) -> dict:
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, json.JSONDecodeError):
+            return {}
+        if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
+            return {}
+        return data.get("choices", {}) if isinstance(data.get("choices"), dict) else {}
+
+    def get(self, fields: dict) -> PathChoice | None:
+        entry = self._read().get(self.key(fields))
+        if not entry or entry.get("fields") != json.loads(json.dumps(fields)):
+            return None
+        try:
+            return PathChoice.from_dict(entry["choice"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    def put(self, fields: dict, choice: PathChoice) -> None:
+        choices = self._read()
+        choices[self.key(fields)] = {"fields": fields, "choice": choice.to_dict(),
+                                     "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        try:
+            atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
+        except OSError:  # a read-only home: measure again next time rather than fail the run
+            pass
+
+    def forget(self, fields: dict) -> bool:
+        choices = self._read()
+        if choices.pop(self.key(fields), None) is None:
+            return False
+        atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
+        return True

@@ -1,0 +1,209 @@
+"""The inference path chosen by measurement: interleaved timing, the choice, its cache, and bf16
+offered only where the CPU has it. Timings are fake (injected): these test the logic, the
+benches measure the machine."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import highlights.model.classifier as classifier_module
+from highlights.model import ClipClassifier, save_checkpoint
+from highlights.model.backends import Backend, Bf16AutocastBackend, Bf16Unavailable
+from highlights.model.cpu_features import CpuInfo, parse_cpuinfo
+from highlights.model.int8_store import load_bf16, save_bf16, sidecar_paths
+from highlights.model.path_choice import (PathCache, PathLayout, candidate_layouts, choose,
+                                          measure_interleaved)
+
+from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
+
+AVX2_ONLY = CpuInfo("Test CPU without bf16", frozenset({"avx2", "fma"}))
+NATIVE_BF16 = CpuInfo("Test CPU with bf16", frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni"}))
+CHEAP = ("eager", "channels_last")  # fp32 paths that build in milliseconds
+
+
+@pytest.fixture(scope="module")
+def model():
+    return tiny_model(seed=0)
+
+
+def test_cpuinfo_flags_decide_bf16_and_vnni():
+    text = ("processor\t: 0\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni\n\n"
+            "processor\t: 1\nmodel name\t: AMD EPYC 9R14\nflags\t\t: fpu avx2\n")
+    cpu = parse_cpuinfo(text)
+    assert cpu.model == "AMD EPYC 9R14" and cpu.native_bf16 and cpu.int8_kind == "vnni"
+    assert cpu.relevant_flags() == ["avx2", "avx512f", "avx512_vnni", "avx512_bf16"]
+    old = parse_cpuinfo("model name : Some Xeon\nflags : sse4_2 avx avx2 fma avx512f avx512bw\n")
+    assert not old.native_bf16 and old.int8_kind == "no-vnni"  # AVX-512 alone is not bf16
+    arm = parse_cpuinfo("Features\t: fp asimd asimddp bf16 i8mm\nCPU part\t: 0xd4f\n")
+    assert arm.native_bf16 and arm.int8_dot_product
+    assert "bf16: emulated" in AVX2_ONLY.describe() and "no VNNI" in AVX2_ONLY.describe()
+
+
+def test_layouts_cover_workers_clips_per_call_and_threads():
+    two = candidate_layouts(["torchscript", "eager"], threads=2, batch=4)
+    assert {(l.workers, l.chunk_size, l.intra_threads) for l in two if l.backend == "eager"} == {
+        (1, 1, 2), (1, 4, 2), (2, 1, 1)}
+    assert len(two) == 6
+    one = candidate_layouts(["eager"], threads=1, batch=4)
+    assert {(l.workers, l.chunk_size) for l in one} == {(1, 1), (1, 4)}
+    # A layout the user fixed is the only one timed.
+    assert candidate_layouts(["eager"], threads=4, batch=8, workers=2, chunk_size=3) == [
+        PathLayout("eager", workers=2, chunk_size=3, intra_threads=2)]
+
+
+def test_rounds_interleave_in_rotating_order_and_warm_up_is_not_counted():
+    layouts = [PathLayout(name) for name in "abc"]
+    calls: list[str] = []
+
+    def time_one(layout):
+        calls.append(layout.backend)
+        return 1.0
+
+    samples = measure_interleaved(layouts, time_one, rounds=3, warmup=1)
+    assert calls == list("abc") + list("abc") + list("bca") + list("cab")
+    assert all(len(s) == 3 for s in samples.values())
+
+
+def test_the_median_decides_not_one_lucky_round():
+    steady, lucky = PathLayout("steady"), PathLayout("lucky")
+    # "lucky" has the single best round but is slower in most rounds (a burst of load elsewhere).
+    choice = choose({steady: [1.0, 1.02, 0.98], lucky: [0.5, 1.3, 1.4]}, batch=4)
+    assert choice.layout == steady
+    assert choice.clips_per_s[steady.label] == pytest.approx(4 / 1.0)
+    assert choice.best_clips_per_s == max(choice.clips_per_s.values())
+    with pytest.raises(ValueError):
+        choose({}, batch=4)
+
+
+def _timer(fast: str, calls: list | None = None):
+    def timer(layout, run):
+        if calls is not None:
+            calls.append(layout)
+        return 0.2 if layout.backend == fast else 1.0
+    return timer
+
+
+def test_the_choice_is_cached_per_cpu_torch_version_and_model_shape(model, tmp_path, monkeypatch):
+    cache = PathCache(tmp_path / "paths.json")
+    calls: list = []
+    kwargs = dict(path_cache=cache, fp32_paths=CHEAP, cpu=AVX2_ONLY)
+    first = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_timer=_timer("channels_last", calls), **kwargs)
+    assert first.backend == "channels_last" and first.backend_report["choice"] == "measured"
+    measured_calls = len(calls)
+    assert measured_calls > 0 and cache.path.is_file()
+
+    # Same CPU, torch and model shape (other weights): the cached choice, nothing timed, and the
+    # cached path is still checked against eager before it is used.
+    again = ClipClassifier(tiny_model(seed=4), TINY_CLASSES, TINY_SPEC,
+                           path_timer=_timer("eager", calls), **kwargs)
+    assert len(calls) == measured_calls
+    assert again.backend == "channels_last" and again.backend_report["choice"] == "cached"
+    assert again.backend_report["tried"][0]["ok"] and again.backend_report["tried"][0]["backend"] == "channels_last"
+
+    def measured_again(**changes) -> bool:
+        before = len(calls)
+        settings = {**kwargs, **changes}
+        m = settings.pop("model", model)
+        ClipClassifier(m, TINY_CLASSES, TINY_SPEC, path_timer=_timer("eager", calls), **settings)
+        return len(calls) > before
+
+    assert measured_again(cpu=CpuInfo("Another CPU", AVX2_ONLY.flags))
+    with monkeypatch.context() as m:
+        m.setattr(torch, "__version__", "99.0.0")
+        assert measured_again()
+    assert measured_again(remeasure=True)  # re-measured on request ...
+    after = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_timer=_timer("channels_last", calls), **kwargs)
+    assert after.backend == "eager" and after.backend_report["choice"] == "cached"  # ... and the cache updated
+
+    cache.path.write_text("{not json")  # an unreadable cache is measured afresh, never an error
+    assert measured_again()
+    assert json.loads(cache.path.read_text())["format"].startswith("highlights.inference-paths")
+
+
+def test_another_model_shape_is_measured_afresh(tmp_path):
+    from highlights.model import r2plus1d_18
+
+    cache = PathCache(tmp_path / "paths.json")
+    calls: list = []
+    small = tiny_model(seed=0)
+    ClipClassifier(small, TINY_CLASSES, TINY_SPEC, path_cache=cache, fp32_paths=CHEAP, cpu=AVX2_ONLY,
+                   path_timer=_timer("eager", calls))
+    before = len(calls)
+    torch.manual_seed(0)
+    wider = r2plus1d_18(4, width=0.5, layers=(1, 1, 1, 1)).eval()
+    ClipClassifier(wider, TINY_CLASSES, TINY_SPEC, path_cache=cache, fp32_paths=CHEAP, cpu=AVX2_ONLY,
+                   path_timer=_timer("eager", calls))
+    assert len(calls) > before
+    assert len(json.loads(cache.path.read_text())["choices"]) == 2
+
+
+def test_a_cached_path_that_no_longer_agrees_is_measured_again(model, tmp_path, monkeypatch):
+    cache = PathCache(tmp_path / "paths.json")
+    kwargs = dict(path_cache=cache, fp32_paths=CHEAP, cpu=AVX2_ONLY)
+    ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_timer=_timer("channels_last"), **kwargs)
+
+    class OffByOne(Backend):
+        name = "channels_last"
+
+        def __call__(self, x):
+            with torch.inference_mode():
+                return model(x) + 1.0
+
+    real_build = classifier_module.build_backend
+    monkeypatch.setattr(classifier_module, "build_backend",
+                        lambda name, *a, **k: OffByOne() if name == "channels_last" else real_build(name, *a, **k))
+    calls: list = []
+    now = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_timer=_timer("channels_last", calls), **kwargs)
+    assert now.backend == "eager" and now.backend_report["choice"] == "measured" and calls
+
+
+def test_bf16_is_refused_on_a_cpu_without_native_bf16(model):
+    with pytest.raises(Bf16Unavailable, match="no native bf16|has none"):
+        Bf16AutocastBackend(model, cpu=AVX2_ONLY)
+    with pytest.raises(ValueError, match="verdict"):
+        ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="bf16_autocast")
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager", cpu=AVX2_ONLY)
+    x = tiny_clips(4, seed=5)
+    with pytest.raises(Bf16Unavailable):
+        classifier.evaluate_bf16(x, np.zeros(4, dtype=int))
+    assert load_bf16("/nonexistent.pt", cpu=AVX2_ONLY)["reason"].endswith("has no native bf16")
+
+
+def test_bf16_goes_through_the_same_verdict_as_int8_and_joins_the_choice(model, tmp_path):
+    # The arithmetic runs here either way (emulated on a CPU without bf16); the fake CPU says
+    # "native" so that the offering logic is what is tested.
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager", cpu=NATIVE_BF16)
+    x = tiny_clips(8, seed=5)
+    with torch.inference_mode():
+        labels = model(x).argmax(1).numpy()
+    verdict = classifier.evaluate_bf16(x, labels)
+    assert verdict["backend"] == "bf16_autocast" and verdict["precision"] == "bf16"
+    assert verdict["fp32_accuracy"] == 1.0 and verdict["bf16_accuracy"] == pytest.approx(verdict["prediction_agreement"])
+    assert 0 < verdict["max_abs_logit_diff"] < 0.5  # close to fp32, not equal
+    for key in ("accuracy_change_points", "mean_abs_prob_diff", "max_abs_prob_diff", "points_per_clip", "accepted"):
+        assert key in verdict
+    assert classifier.backend == "eager"  # evaluating changes nothing
+    assert classifier.use_bf16({**verdict, "accepted": True}) and classifier.backend == "bf16_autocast"
+    assert np.abs(classifier.predict_logits(x) - classifier.bf16_logits(x)).max() == 0.0
+
+    ckpt = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    save_bf16(ckpt, {**verdict, "accepted": True}, cpu=NATIVE_BF16)
+    assert not sidecar_paths(ckpt, "bf16")[0].exists() and sidecar_paths(ckpt, "bf16")[1].is_file()
+    common = dict(path_cache=False, fp32_paths=CHEAP, int8=False, path_timer=_timer("bf16_autocast"))
+    offered = ClipClassifier.from_checkpoint(ckpt, cpu=NATIVE_BF16, **common)
+    assert offered.backend == "bf16_autocast" and offered.backend_report["bf16"]["usable"]
+    assert offered.backend_report["bf16"]["picked"] is True
+    # The same files on a CPU without native bf16: never offered, and the report says why.
+    plain = ClipClassifier.from_checkpoint(ckpt, cpu=AVX2_ONLY, **common)
+    assert plain.backend in CHEAP and "no native bf16" in plain.backend_report["bf16"]["reason"]
+    assert not any("bf16" in label for label in plain.backend_report["measured_clips_per_s"])
+    # Rejected, or for another checkpoint file: not offered either.
+    save_bf16(ckpt, {**verdict, "accepted": False}, cpu=NATIVE_BF16)
+    assert ClipClassifier.from_checkpoint(ckpt, cpu=NATIVE_BF16, **common).backend != "bf16_autocast"
+    save_bf16(ckpt, {**verdict, "accepted": True}, cpu=NATIVE_BF16)
+    save_checkpoint(ckpt, tiny_model(seed=3), tiny_meta(model))
+    assert "sha256" in load_bf16(ckpt, cpu=NATIVE_BF16)["reason"]
