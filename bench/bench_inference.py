@@ -4,10 +4,14 @@
     .venv/bin/python bench/bench_inference.py --skip-int8
     .venv/bin/python bench/bench_inference.py --checkpoint runs/x/best.pt --dataset data --version v2
 
-Prints clips/s per path and its ratio to eager, the max |logit diff| against eager and whether
-the argmax agrees, the path ``ClipClassifier(backend="auto")`` picks, and the int8 path's speed
-and agreement. Paths are timed in interleaved rounds (``--repeats``), so load from
-other processes on a shared machine falls on all of them alike; best and median are printed.
+Prints this CPU's relevant flags (AVX-512, VNNI, native bf16, AMX), clips/s per path and layout
+and its ratio to eager, the max |logit diff| against eager and whether the argmax agrees, the
+path and layout ``ClipClassifier(backend="auto")`` picks by its own measurement, and whether that
+pick is within 5% of the best row of this run (its own row is timed in the same interleaved
+rounds as the others). Paths are timed in interleaved rounds (``--repeats``), so load from other
+processes on a shared machine falls on all of them alike; best and median are printed, and the
+comparison uses medians. The bf16 path is timed where the CPU has native bf16 (``--bf16 force``
+times it anyway, to show what emulated bf16 costs); the int8 path's speed and agreement too.
 
 Without ``--checkpoint`` the model is the default R(2+1)D-18 with a 4-class head, torchvision's
 initialisation, randomised batch-norm statistics and a head centred on the features of a few
@@ -32,9 +36,13 @@ import torch
 
 from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
 from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
-from highlights.model.backends import (AUTO_ORDER, OnnxRuntimeInt8Backend, build_backend,
-                                       compare_logits)
+from highlights.model.backends import (AUTO_ORDER, Bf16AutocastBackend, OnnxRuntimeInt8Backend,
+                                       build_backend, compare_logits)
+from highlights.model.cpu_features import this_cpu
 from highlights.model.runner import ChunkRunner
+
+# The automatic choice must come within this share of the best path measured in the same run.
+AUTO_TOLERANCE = 0.05
 
 
 def _timed(run, x: torch.Tensor) -> float:
@@ -93,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--paths", default=",".join(p for p in AUTO_ORDER if p != "eager"),
                         help="fast fp32 paths to time, comma-separated")
     parser.add_argument("--skip-int8", action="store_true")
+    parser.add_argument("--bf16", choices=("auto", "skip", "force"), default="auto",
+                        help="time the bf16 path: where the CPU has native bf16 (auto), never, or always")
+    parser.add_argument("--auto-rounds", type=int, default=3,
+                        help="rounds of the automatic choice's own measurement")
     parser.add_argument("--agreement-clips", type=int, default=32,
                         help="random clips on which int8's argmax is compared with fp32's")
     parser.add_argument("--checkpoint", help="a trained checkpoint instead of the reference weights")
@@ -116,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"clip-dependent part of its features is {signal:.1%} of the common part, so "
                   f"small numeric errors move its argmax far more than a trained model's)")
     x = torch.randn(args.batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+    cpu = this_cpu()
+    print(f"CPU: {cpu.describe()}")
     print(f"model: {source}; batch {args.batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
           f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
 
@@ -157,15 +171,23 @@ def main(argv: list[str] | None = None) -> int:
     for layout in list(layouts)[1:]:
         runners[f"eager {layout}"] = (lambda r: (lambda a: r(eager, a)))(layouts[layout])
 
+    if args.bf16 == "force" or (args.bf16 == "auto" and cpu.native_bf16):
+        add("bf16_autocast", lambda n: Bf16AutocastBackend(model, cpu=cpu, allow_emulated=args.bf16 == "force"))
+    elif args.bf16 == "auto":
+        print("bf16: not timed (no native bf16 on this CPU; --bf16 force times the emulated path)")
+
     started = time.perf_counter()
-    classifier = ClipClassifier(model, classes, spec, backend="auto")
+    # Measured afresh (no cache): the choice this run makes, on this machine, now.
+    classifier = ClipClassifier(model, classes, spec, backend="auto", path_cache=False,
+                                measure_rounds=args.auto_rounds)
     picked_s = time.perf_counter() - started
     picked_check = compare_logits(reference, classifier.predict_logits(x))
-    picked_key = f"auto -> {classifier.backend}"
+    picked_key = f"auto -> {classifier.backend_report['layout']}"
     runners[picked_key] = classifier.predict_logits
     checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
-    print(f"auto picked {classifier.backend!r} ({classifier.runner.describe()}) in {picked_s:.1f} s; "
-          f"load-time check: {classifier.backend_report['tried']}")
+    print(f"auto picked {classifier.backend_report['layout']} in {picked_s:.1f} s "
+          f"(its own measurement: batch {classifier.backend_report['measure_batch']}, "
+          f"{classifier.backend_report['measure_rounds']} rounds)")
 
     int8_verdict = None
     if not args.skip_int8:
@@ -204,6 +226,13 @@ def main(argv: list[str] | None = None) -> int:
         agree = "same" if check["same_argmax"] else f"{check.get('argmax_agreement', 0):.0%}"
         print(f"{key:42s} {best:6.2f} {best / best_base:7.2f}x {median:7.2f} {median / median_base:7.2f}x "
               f"{check['max_abs_diff']:12.2e} {agree:>7s}")
+    best_row = max((r for r in rows if r["path"] != picked_key), key=lambda r: r["median_clips_per_s"])
+    auto_row = next(r for r in rows if r["path"] == picked_key)
+    auto_share = auto_row["median_clips_per_s"] / best_row["median_clips_per_s"]
+    print(f"\nauto ({picked_key}) median {auto_row['median_clips_per_s']:.2f} clips/s = {auto_share:.1%} of "
+          f"the best row ({best_row['path']}, {best_row['median_clips_per_s']:.2f}): "
+          f"{'within' if auto_share >= 1 - AUTO_TOLERANCE else 'NOT within'} {AUTO_TOLERANCE:.0%} "
+          f"(medians of {args.repeats} interleaved rounds)")
     if int8_verdict:
         print(f"\nint8 on {int8_verdict['num_clips']} test clips: accuracy fp32 "
               f"{int8_verdict['fp32_accuracy']:.3f} -> int8 {int8_verdict['int8_accuracy']:.3f} "
@@ -220,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
               f"fp32 logit range {float(fp32.min()):.2f}..{float(fp32.max()):.2f}. Agreement only: "
               "pass --checkpoint and --dataset for the accuracy change on a test set.")
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "picked": classifier.backend_report,
+        args.json.write_text(json.dumps({"rows": rows, "picked": classifier.backend_report, "cpu": cpu.to_dict(),
+                                         "auto_share_of_best": auto_share,
                                          "int8": int8_verdict, "threads": args.threads,
                                          "batch": args.batch, "model": source}, indent=2))
     return 0

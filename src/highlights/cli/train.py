@@ -43,6 +43,8 @@ def train(
     workers: int | None = _setting("--workers", help="DataLoader worker processes"),
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
+    precision: str | None = _setting("--precision", help=(
+        "fp32 (default) | bf16: bf16 autocast training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out"),
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
@@ -63,7 +65,7 @@ def train(
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
         "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
         "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
-        "cache_dir": str(cache_dir) if cache_dir else None,
+        "cache_dir": str(cache_dir) if cache_dir else None, "precision": precision,
     }
     if resume:
         # The saved settings win; only how the run executes may change.

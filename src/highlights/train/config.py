@@ -10,6 +10,7 @@ from highlights.clips.spec import ClipSpec
 from highlights.errors import ConfigError
 
 BALANCE_CHOICES = ("loss", "sampler", "none")
+PRECISION_CHOICES = ("fp32", "bf16")
 
 
 @dataclass
@@ -55,11 +56,17 @@ class TrainConfig:
     cache_dir: str | None = None
     classes: tuple[str, ...] | None = None  # None = the dataset's classes
     deterministic: bool = True
+    # "bf16": forward pass and loss under bf16 autocast (weights, gradients and the optimizer stay
+    # fp32), on CPUs with native bf16 only (see `check_precision`). fp32 stays the default until
+    # bench/bench_train.py --compare-curves shows bf16's validation curve matching fp32's.
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         self.layers = tuple(int(n) for n in self.layers)
         if self.classes is not None:
             self.classes = tuple(self.classes)
+        if self.precision not in PRECISION_CHOICES:
+            raise ValueError(f"precision must be one of {PRECISION_CHOICES}, got {self.precision!r}")
         if self.balance not in BALANCE_CHOICES:
             raise ConfigError(f"balance must be one of {BALANCE_CHOICES}, got {self.balance!r}")
         for name in ("epochs", "batch_size", "num_frames", "crop_size", "clips_per_video"):
@@ -129,3 +136,17 @@ class TrainConfig:
 
     def replace(self, **changes) -> "TrainConfig":
         return replace(self, **changes)
+
+
+def check_precision(precision: str, cpu=None) -> None:
+    """Refuse bf16 training on a CPU without native bf16, where it is emulated and several
+    times slower than fp32 (ValueError naming the CPU and its flags)."""
+    if precision != "bf16":
+        return
+    from highlights.model.cpu_features import this_cpu
+
+    cpu = cpu or this_cpu()
+    if not cpu.native_bf16:
+        raise ValueError(f"precision bf16 needs a CPU with native bf16 (AVX512_BF16 or AMX); {cpu.model} "
+                         f"has none (flags: {' '.join(cpu.relevant_flags()) or 'none of the relevant'}): "
+                         "train in fp32")

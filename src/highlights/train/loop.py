@@ -40,7 +40,7 @@ from highlights.model import (
 from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
 from highlights.progress import progress_bar
 from highlights.train.cache import DecodedClipCache
-from highlights.train.config import TrainConfig
+from highlights.train.config import TrainConfig, check_precision
 from highlights.train.curves import plot_training_curves
 from highlights.train.errors import RunFolderError
 from highlights.train.data import (
@@ -79,6 +79,7 @@ def fit(
 ) -> TrainResult:
     """Trains a classifier as `config` says and returns where its checkpoints are."""
     log = log or (lambda message: None)
+    check_precision(config.precision)
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     state = _load_resume_point(out_dir) if resume else None
@@ -179,7 +180,7 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         train_set.set_epoch(epoch)
         with _progress(show_progress) as progress:
             stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
-                                    f"epoch {epoch + 1}/{config.epochs}")
+                                    f"epoch {epoch + 1}/{config.epochs}", precision=config.precision)
         val_f1 = None
         if len(val_set):
             proba = predict(model, val_loader)
@@ -229,10 +230,12 @@ def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, *, ste
 
 
 def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Progress, description: str,
-                    *, step_times: list[tuple[float, float]] | None = None) -> dict:
+                    *, step_times: list[tuple[float, float]] | None = None, precision: str = "fp32") -> dict:
     """One pass over `loader`. Data wait = time spent in the loader's `next` (decoding, augmenting,
     waiting on workers); its share of the step time is what the cache and workers must keep small.
-    `step_times`, when given, receives `(data wait, whole step)` seconds for every step."""
+    `step_times`, when given, receives `(data wait, whole step)` seconds for every step.
+    `precision` "bf16" runs the forward pass and the loss under bf16 autocast; the backward pass
+    follows autocast's casts and the weights, gradients and optimizer state stay fp32."""
     model.train()
     task = progress.add_task(description, total=len(loader), loss=float("nan"), wait=0.0)
     loss_sum, seen, data_wait = 0.0, 0, 0.0
@@ -240,7 +243,8 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
     for clips, targets in loader:
         fetched = time.perf_counter()
         data_wait += fetched - tick
-        loss = criterion(model(clips), targets)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            loss = criterion(model(clips), targets)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
