@@ -66,7 +66,7 @@ class TrainConfig:
         if self.classes is not None:
             self.classes = tuple(self.classes)
         if self.precision not in PRECISION_CHOICES:
-            raise ValueError(f"precision must be one of {PRECISION_CHOICES}, got {self.precision!r}")
+            raise ConfigError(f"precision must be one of {PRECISION_CHOICES}, got {self.precision!r}")
         if self.balance not in BALANCE_CHOICES:
             raise ConfigError(f"balance must be one of {BALANCE_CHOICES}, got {self.balance!r}")
         for name in ("epochs", "batch_size", "num_frames", "crop_size", "clips_per_video"):
@@ -140,13 +140,13 @@ class TrainConfig:
 
 def check_precision(precision: str, cpu=None) -> None:
     """Refuse bf16 training on a CPU without native bf16, where it is emulated and several
-    times slower than fp32 (ValueError naming the CPU and its flags)."""
+    times slower than fp32 (ConfigError naming the CPU and its flags)."""
     if precision != "bf16":
         return
     from highlights.model.cpu_features import this_cpu
 
     cpu = cpu or this_cpu()
     if not cpu.native_bf16:
-        raise ValueError(f"precision bf16 needs a CPU with native bf16 (AVX512_BF16 or AMX); {cpu.model} "
+        raise ConfigError(f"precision bf16 needs a CPU with native bf16 (AVX512_BF16 or AMX); {cpu.model} "
                          f"has none (flags: {' '.join(cpu.relevant_flags()) or 'none of the relevant'}): "
                          "train in fp32")
