@@ -1,12 +1,22 @@
-"""Training speed on this CPU: clips/s of a training step and the share of it spent waiting for data.
+"""Training speed on this CPU: clips/s of a training step, fp32 and bf16, and the share of each step
+spent waiting for data.
 
-Target (issue 7): the data wait is at most 10% of a training step, with the decoded-clip cache and
-DataLoader workers. Makes its own synthetic clips (moving blobs encoded with PyAV), so it runs
-standalone:
+Target: the data wait is at most 10% of a training step, with the decoded-clip cache and
+DataLoader workers. bf16 (autocast) is timed beside fp32 where the CPU has native bf16
+(AVX512_BF16, AMX); elsewhere it is emulated and far slower, and is timed only with
+``--precision fp32,bf16 --allow-emulated-bf16``. Makes its own synthetic clips (moving blobs
+encoded with PyAV), so it runs standalone:
 
     .venv/bin/python bench/bench_train.py               # the default model, batch 8, 6 steps
     .venv/bin/python bench/bench_train.py --steps 3     # shorter
     .venv/bin/python bench/bench_train.py --width 0.25 --layers 1 1 1 1 --steps 10   # quick look
+    .venv/bin/python bench/bench_train.py --width 0.25 --layers 1 1 1 1 --compare-curves 4
+
+``--compare-curves N`` trains N epochs three times on a train/val split of the synthetic clips:
+fp32 with seeds 0 and 1 (their difference is the noise) and bf16 with seed 0, and prints the
+validation loss and accuracy per epoch with the verdict: bf16's curve is within noise when its
+distance from fp32 seed 0 is no larger than seed 1's (plus 0.02 of slack). bf16 training may
+become the default only where this shows it.
 
 It also times the decode-per-step baseline (no cache: every sample decodes its video) on one
 batch, to show what the cache removes from each step.
@@ -29,8 +39,9 @@ from highlights.clips.spec import ClipSpec
 from highlights.datasets import create_version
 from highlights.model import r2plus1d_18
 from highlights.train.cache import DecodedClipCache
-from highlights.train.config import TrainConfig
-from highlights.train.data import CachedClipDataset, build_augment, make_train_loader
+from highlights.model.cpu_features import this_cpu
+from highlights.train.config import TrainConfig, check_precision
+from highlights.train.data import CachedClipDataset, build_augment, make_eval_loader, make_train_loader
 from highlights.train.loop import make_scheduler, train_one_epoch
 from highlights.video import clip_to_tensor, read_clip, write_video
 
@@ -55,6 +66,51 @@ def synthetic_clips(src: Path, n: int, *, width: int, height: int, frames: int, 
     return src
 
 
+def _train_steps(args, config, train_set, classes, precision: str, seed: int = 0) -> tuple[dict, list]:
+    """One epoch over the training set at ``precision``: its stats and (data wait, step) times."""
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    loader = make_train_loader(train_set, batch_size=args.batch_size, num_workers=args.workers,
+                               weighted_sampler=False, generator=generator)
+    model = r2plus1d_18(len(classes), width=args.width, layers=tuple(args.layers))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(loader))
+    steps: list[tuple[float, float]] = []
+    with Progress() as progress:
+        stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, progress,
+                                f"training steps ({precision})", step_times=steps, precision=precision)
+    return stats, steps
+
+
+def _curve(args, config, train_set, val_set, classes, precision: str, seed: int, epochs: int) -> list[dict]:
+    """Validation loss and accuracy (fp32 evaluation) after each of ``epochs`` epochs."""
+    torch.manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
+    loader = make_train_loader(train_set, batch_size=args.batch_size, num_workers=args.workers,
+                               weighted_sampler=False, generator=generator)
+    val_loader = make_eval_loader(val_set, batch_size=args.batch_size, num_workers=0)
+    model = r2plus1d_18(len(classes), width=args.width, layers=tuple(args.layers))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    curve_config = config.replace(epochs=epochs)
+    scheduler = make_scheduler(optimizer, curve_config, steps_per_epoch=len(loader))
+    points = []
+    for epoch in range(epochs):
+        train_set.set_epoch(epoch)
+        with Progress() as progress:
+            train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, progress,
+                            f"{precision} seed {seed} epoch {epoch + 1}/{epochs}", precision=precision)
+        model.eval()
+        losses, correct, seen = 0.0, 0, 0
+        with torch.inference_mode():
+            for clips, targets in val_loader:
+                logits = model(clips)
+                losses += float(nn.functional.cross_entropy(logits, targets, reduction="sum"))
+                correct += int((logits.argmax(1) == targets).sum())
+                seen += len(targets)
+        points.append({"epoch": epoch + 1, "val_loss": losses / seen, "val_accuracy": correct / seen})
+    return points
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=6, help="training steps to time (first is warm-up)")
@@ -65,19 +121,37 @@ def main() -> None:
     parser.add_argument("--layers", type=int, nargs=4, default=(2, 2, 2, 2))
     parser.add_argument("--no-augment", action="store_true")
     parser.add_argument("--video", default="640x360", help="synthetic clip size WxH (phone footage, downscaled)")
+    parser.add_argument("--precision", default=None,
+                        help="comma-separated: fp32,bf16 (default: fp32, and bf16 where the CPU has native bf16)")
+    parser.add_argument("--allow-emulated-bf16", action="store_true",
+                        help="time bf16 even without native bf16 (to show what emulation costs)")
+    parser.add_argument("--compare-curves", type=int, default=0, metavar="EPOCHS",
+                        help="also compare fp32 and bf16 validation curves over this many epochs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    cpu = this_cpu()
+    print(f"CPU: {cpu.describe()}")
+    precisions = (args.precision.split(",") if args.precision
+                  else ["fp32", "bf16"] if cpu.native_bf16 else ["fp32"])
+    if "bf16" in precisions and not cpu.native_bf16 and not args.allow_emulated_bf16:
+        check_precision("bf16", cpu)  # the one-line refusal
+    if "bf16" not in precisions:
+        print("bf16: not timed (no native bf16 on this CPU; --precision fp32,bf16 --allow-emulated-bf16 times it)")
     vw, vh = (int(v) for v in args.video.split("x"))
-    n_clips = args.steps * args.batch_size
+    n_train = args.steps * args.batch_size
+    n_clips = n_train + (n_train // 2 if args.compare_curves else 0)
 
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
         src = synthetic_clips(tmp / "src", n_clips, width=vw, height=vh, frames=60, fps=30.0)
-        dataset = create_version(src, tmp / "data", ratios=(1.0, 0.0, 0.0))
+        ratios = (2 / 3, 1 / 3, 0.0) if args.compare_curves else (1.0, 0.0, 0.0)
+        dataset = create_version(src, tmp / "data", ratios=ratios)
         records = dataset.split("train")
-        print(f"made {len(records)} synthetic {vw}x{vh} clips of 2 s in {time.perf_counter() - t0:.1f} s")
+        val_records = dataset.split("val", augmented=False)
+        print(f"made {n_clips} synthetic {vw}x{vh} clips of 2 s in {time.perf_counter() - t0:.1f} s "
+              f"({len(records)} train, {len(val_records)} val)")
 
         config = TrainConfig(root=str(dataset.root), version=dataset.name, out_dir=str(tmp / "run"),
                              width=args.width, layers=tuple(args.layers), batch_size=args.batch_size,
@@ -95,38 +169,64 @@ def main() -> None:
         t0 = time.perf_counter()
         cache = DecodedClipCache(tmp / "cache", spec)
         files = cache.ensure(records, workers=max(1, args.workers))
+        val_files = cache.ensure(val_records, workers=max(1, args.workers)) if val_records else []
         fill_s = time.perf_counter() - t0
-        print(f"cache fill: {len(files)} clips decoded once in {fill_s:.1f} s ({len(files) / fill_s:.1f} clips/s)")
+        print(f"cache fill: {len(files) + len(val_files)} clips decoded once in {fill_s:.1f} s")
 
         train_set = CachedClipDataset(files, [dataset.classes.index(r.label) for r in records], spec, train=True,
                                       seed=0, augment=build_augment(config.augment, {}), hflip=True)
-        generator = torch.Generator().manual_seed(0)
-        loader = make_train_loader(train_set, batch_size=args.batch_size, num_workers=args.workers,
-                                   weighted_sampler=False, generator=generator)
-        model = r2plus1d_18(len(dataset.classes), width=args.width, layers=tuple(args.layers))
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-        scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(loader))
-        steps: list[tuple[float, float]] = []
-        with Progress() as progress:
-            stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, progress,
-                                    "training steps", step_times=steps)
+        results = {p: _train_steps(args, config, train_set, dataset.classes, p) for p in precisions}
+        curves = {}
+        if args.compare_curves and val_records:
+            val_set = CachedClipDataset(val_files, [dataset.classes.index(r.label) for r in val_records], spec,
+                                        train=False)
+            for name, precision, seed in (("fp32 seed 0", "fp32", 0), ("fp32 seed 1", "fp32", 1),
+                                          ("bf16 seed 0", "bf16", 0)):
+                if precision == "bf16" and "bf16" not in precisions:
+                    continue
+                curves[name] = _curve(args, config, train_set, val_set, dataset.classes, precision, seed,
+                                      args.compare_curves)
 
-    waits = [w for w, _ in steps]
-    totals = [s for _, s in steps]
-    steady = steps[1:] if len(steps) > 1 else steps  # the first step also pays for starting workers
-    steady_share = sum(w for w, _ in steady) / sum(s for _, s in steady)
-    median_step = statistics.median(s for _, s in steady)
     print()
-    print(f"steps timed:                     {len(steps)} of batch {args.batch_size}")
-    print(f"training clips/s (all steps):    {stats['clips_per_s']:.3f}")
-    print(f"training clips/s (after step 1): {args.batch_size * len(steady) / sum(s for _, s in steady):.3f}")
-    print(f"median step:                     {median_step:.2f} s")
-    print(f"first step data wait:            {waits[0]:.3f} s of {totals[0]:.2f} s (includes worker start-up)")
-    print(f"data wait share, all steps:      {100 * stats['data_wait_share']:.2f}%")
-    print(f"data wait share, after step 1:   {100 * steady_share:.2f}%  (target <= 10%)"
-          f"  {'OK' if steady_share <= 0.10 else 'OVER TARGET'}")
+    print(f"{'':34s}" + "".join(f"{p:>12s}" for p in precisions))
+    rows = []
+    for precision in precisions:
+        stats, steps = results[precision]
+        steady = steps[1:] if len(steps) > 1 else steps  # the first step also pays for starting workers
+        rows.append({
+            "steps timed": f"{len(steps)}",
+            "training clips/s (all steps)": f"{stats['clips_per_s']:.3f}",
+            "training clips/s (after step 1)": f"{args.batch_size * len(steady) / sum(s for _, s in steady):.3f}",
+            "median step (s)": f"{statistics.median(s for _, s in steady):.2f}",
+            "data wait share, all steps": f"{100 * stats['data_wait_share']:.2f}%",
+            "data wait share, after step 1": f"{100 * sum(w for w, _ in steady) / sum(s for _, s in steady):.2f}%",
+        })
+    for key in rows[0]:
+        print(f"{key:34s}" + "".join(f"{row[key]:>12s}" for row in rows))
+    if "bf16" in results and "fp32" in results:
+        ratio = results["bf16"][0]["clips_per_s"] / results["fp32"][0]["clips_per_s"]
+        print(f"bf16 / fp32 training speed: {ratio:.2f}x")
+    for precision in precisions:
+        stats, steps = results[precision]
+        steady = steps[1:] if len(steps) > 1 else steps
+        share = sum(w for w, _ in steady) / sum(s for _, s in steady)
+        print(f"{precision}: data wait after step 1 {100 * share:.2f}% (target <= 10%) "
+              f"{'OK' if share <= 0.10 else 'OVER TARGET'}")
+    median_step = statistics.median(s for _, s in (results["fp32"][1] if "fp32" in results else results[precisions[0]][1]))
     print(f"uncached baseline: decoding one batch takes {decode_batch_s:.2f} s, "
           f"{100 * decode_batch_s / (decode_batch_s + median_step):.1f}% of a step if done in line")
+    if curves:
+        print(f"\nvalidation curves ({len(val_records)} val clips, evaluated in fp32):")
+        print("epoch " + "".join(f"{name + ' loss':>18s}{'acc':>6s}" for name in curves))
+        for e in range(args.compare_curves):
+            print(f"{e + 1:5d} " + "".join(f"{c[e]['val_loss']:18.4f}{c[e]['val_accuracy']:6.2f}" for c in curves.values()))
+        if "bf16 seed 0" in curves:
+            def distance(a, b):
+                return max(abs(x["val_loss"] - y["val_loss"]) for x, y in zip(a, b))
+            noise = distance(curves["fp32 seed 0"], curves["fp32 seed 1"])
+            gap = distance(curves["fp32 seed 0"], curves["bf16 seed 0"])
+            print(f"largest val-loss gap: bf16 vs fp32 {gap:.4f}; fp32 seed 1 vs seed 0 (noise) {noise:.4f}: "
+                  f"bf16 {'within' if gap <= noise + 0.02 else 'NOT within'} noise")
 
 
 if __name__ == "__main__":

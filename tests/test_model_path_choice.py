@@ -207,3 +207,25 @@ def test_bf16_goes_through_the_same_verdict_as_int8_and_joins_the_choice(model, 
     save_bf16(ckpt, {**verdict, "accepted": True}, cpu=NATIVE_BF16)
     save_checkpoint(ckpt, tiny_model(seed=3), tiny_meta(model))
     assert "sha256" in load_bf16(ckpt, cpu=NATIVE_BF16)["reason"]
+
+
+def test_bench_paths_measures_again_and_stores_the_choice(model, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
+    ckpt = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    result = CliRunner().invoke(app, ["bench-paths", str(ckpt), "--threads", "1", "--rounds", "1"])
+    assert result.exit_code == 0, result.output
+    assert "CPU: " in result.output and "chosen: " in result.output and "eager x1 worker @1" in result.output
+    cache = json.loads((tmp_path / "cache" / "inference-paths.json").read_text())
+    (entry,) = cache["choices"].values()
+    assert entry["fields"]["threads"] == 1 and entry["choice"]["rounds"] == 1
+    # A later load reads the choice instead of measuring.
+    later = ClipClassifier.from_checkpoint(ckpt, num_threads=1, path_timer=_timer("never timed"))
+    assert later.backend_report["choice"] == "cached"
+    assert later.backend_report["layout"] == PathLayout.from_dict(entry["choice"]["layout"]).label
+
+    missing = CliRunner().invoke(app, ["bench-paths", str(tmp_path / "nope.pt")])
+    assert missing.exit_code == 1 and "nope.pt" in missing.output

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from highlights.cli import augment, dataset, demo, evaluate, pipeline, report, review, synth, train
+from highlights.cli import augment, bench_paths, dataset, demo, evaluate, pipeline, report, review, synth, train
 from highlights.cli.boundary import ErrorBoundary
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ evaluate.register(app)
 pipeline.register(app)
 demo.register(app)
 review.register(app)
+bench_paths.register(app)
 
 
 def main() -> None:

@@ -119,7 +119,7 @@ class ClipClassifier:
     theirs. The path in use is ``.backend``; ``.backend_report`` records what was tried, how it
     was chosen and every layout's measured speed, for reports to quote. ``num_threads`` sets
     torch's (process-wide) thread count and ONNX Runtime's; left as None, both use torch's
-    current setting.
+    current setting. ``progress`` receives a line per step of a measurement.
 
     A named path skips the measurement: it runs ``chunk_size`` (default 1) clips per call on
     ``workers`` threads (default: one per thread for paths outside the Python lock, else one).
@@ -131,7 +131,8 @@ class ClipClassifier:
                  cpu: CpuInfo | None = None, path_cache: PathCache | None | bool = True,
                  remeasure: bool = False, measure_rounds: int = DEFAULT_ROUNDS,
                  path_timer: PathTimer | None = None, fp32_paths: Sequence[str] = AUTO_ORDER,
-                 verified_paths: dict[str, VerifiedFactory] | None = None) -> None:
+                 verified_paths: dict[str, VerifiedFactory] | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
         self.classes = [str(c) for c in classes]
         out_features = getattr(getattr(model, "fc", None), "out_features", None)
         if out_features is not None and out_features != len(self.classes):
@@ -154,6 +155,7 @@ class ClipClassifier:
         if unknown or not fp32_paths:
             raise ConfigError(f"fp32_paths: {unknown or 'none given'}; choose from {', '.join(AUTO_ORDER)}")
         self._fp32_paths = tuple(fp32_paths)
+        self._progress = progress or (lambda message: None)
         self.runner = self._runner_for("eager")
         self.spec = spec
         self.meta = dict(meta or {})
@@ -280,6 +282,7 @@ class ClipClassifier:
         tried: list[dict] = []
         built: dict[str, Backend] = {}
         for name in self._fp32_paths:
+            self._progress(f"building and checking the {name} path against eager")
             backend, entry = self._build_checked(name, example, reference, self.num_threads)
             tried.append(entry)
             if backend is not None:
@@ -313,8 +316,10 @@ class ClipClassifier:
                 runners[layout](instance(layout), x)
 
         try:
-            samples = measure_interleaved(layouts, lambda layout: self._timer(layout, lambda: run(layout)),
-                                          rounds=self._rounds)
+            self._progress(f"timing {len(layouts)} path layouts on {batch} clips, {self._rounds} rounds after a warm-up")
+            samples = measure_interleaved(
+                layouts, lambda layout: self._timer(layout, lambda: run(layout)), rounds=self._rounds,
+                on_round=lambda r, total: self._progress(f"timed round {r}/{total}"))
         finally:
             for runner in runners.values():
                 runner.close()
