@@ -55,40 +55,92 @@ def base_config(sets: list[str]):
     return PipelineConfig().with_overrides(changes)
 
 
+# -- accuracy ------------------------------------------------------------------------------------
+
+TOLERANCE_S = 2.0
+
+
+def accuracy_configs(sets: list[str]):
+    """(name, config) pairs: the default pipeline (classifier on) plus the `--set` flags, and the
+    same with the classifier off (kinematic triggers' labels stand), which shows what the
+    classifier adds or loses. The second run reuses the first's detection and pose (one cache)."""
+    from highlights.pipeline.config import PipelineConfig, parse_assignments
+
+    default = PipelineConfig().with_overrides(parse_assignments(sets))
+    out = [("default", default)]
+    if default.classifier.enabled:
+        out.append(("classifier off", default.with_overrides({"classifier.enabled": False})))
+    return out
+
+
+def event_miss_stage(event, result, cfg) -> tuple[str, str]:
+    """The first stage that lost an event missed at the event level (no highlight of any label
+    within the tolerance): the project's class-level attribution, except that a classifier
+    window that accepted the event under another label did find it (it was lost later)."""
+    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage
+
+    cause, detail = first_lost_stage(event, result.trace, cfg, result.before_merge, TOLERANCE_S)
+    if cause == "classifier_wrong_class":
+        near = [h for h in result.before_merge if abs(h.moment_s - float(event.key_s)) <= TOLERANCE_S]
+        cause = "merge" if near and cfg.merge.enabled else "matching"
+        detail = "found before merge (as another class)" if near else detail
+    return STAGE_GROUP[cause], f"{cause}: {detail}"
+
+
 def accuracy(real_dev: Path, sets: list[str]) -> None:
+    from collections import Counter
+
     from highlights.events import load_annotation
-    from highlights.pipeline.evaluation import score_at
+    from highlights.pipeline.evaluation import match_key_moments, score_at
     from highlights.pipeline.run import run_pipeline
 
-    cfg = base_config(sets)
-    print("pipeline stages: " + ", ".join(
-        f"{name}={getattr(cfg, name).backend if getattr(cfg, name).enabled else 'off'}"
-        for name in ("candidates", "detection", "pose", "classifier", "merge")))
-    totals = {"events": 0, "highlights": 0, "matched": 0, "class_matched": 0}
-    print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} {'class rec.':>10} "
-          f"{'x real time':>11}")
+    annotated = []
     for ann_path in sorted((real_dev / "annotations").glob("*.json")):
         ann = load_annotation(ann_path)
-        found = sorted(real_dev.rglob(Path(ann.video).name))
-        videos = [v for v in found if v.suffix.lower() != ".json"]
+        videos = [v for v in sorted(real_dev.rglob(Path(ann.video).name)) if v.suffix.lower() != ".json"]
         if not videos:
             print(f"{ann_path.name}: video {ann.video} not found, skipped")
             continue
-        start = time.perf_counter()
-        result = run_pipeline(videos[0], cfg, annotation=ann, progress=False)
-        wall = time.perf_counter() - start
-        sc = score_at(result.highlights, list(ann.events), 2.0)
-        row = {"events": sc.events, "highlights": sc.highlights, "matched": sc.matched,
-               "class_matched": sc.class_matched}
-        for key in totals:
-            totals[key] += row[key]
-        rec = f"{row['matched']}/{row['events']}"
-        prec = f"{row['matched']}/{row['highlights']}"
-        print(f"{videos[0].stem:<34} {row['events']:>6} {row['highlights']:>6} {rec:>10} {prec:>13} "
-              f"{str(row['class_matched']) + '/' + str(row['events']):>10} {result.video['duration_s'] / wall:>10.1f}x")
-    print(f"pooled recall @2 s    : {_fmt(totals['matched'], totals['events'])}")
-    print(f"pooled precision @2 s : {_fmt(totals['matched'], totals['highlights'])}")
-    print(f"pooled class recall   : {_fmt(totals['class_matched'], totals['events'])}")
+        annotated.append((ann, videos[0]))
+    caches = {video: {} for _, video in annotated}  # detection and pose computed once per clip
+    for name, cfg in accuracy_configs(sets):
+        print(f"\n== accuracy, {name}: " + ", ".join(
+            f"{s}={getattr(cfg, s).backend if getattr(cfg, s).enabled else 'off'}"
+            for s in ("candidates", "detection", "pose", "kinematics", "classifier", "merge")))
+        totals = Counter()
+        lost = Counter()
+        print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} "
+              f"{'class rec.':>10} {'x real time':>11}")
+        misses = []
+        for ann, video in annotated:
+            start = time.perf_counter()
+            result = run_pipeline(video, cfg, annotation=ann, cache=caches[video], progress=False)
+            wall = time.perf_counter() - start
+            events = list(ann.events)
+            sc = score_at(result.highlights, events, TOLERANCE_S)
+            totals.update(events=sc.events, highlights=sc.highlights, matched=sc.matched,
+                          class_matched=sc.class_matched)
+            pairs = match_key_moments([h.moment_s for h in result.highlights], [e.key_s for e in events],
+                                      TOLERANCE_S)
+            found = {g for _, g in pairs}
+            for i, e in enumerate(events):
+                if i not in found:
+                    stage, detail = event_miss_stage(e, result, cfg)
+                    lost[stage] += 1
+                    misses.append(f"  {video.stem} event at {float(e.key_s):.2f} s ({e.label}): lost at "
+                                  f"{stage} ({detail})")
+            print(f"{video.stem:<34} {sc.events:>6} {sc.highlights:>6} {f'{sc.matched}/{sc.events}':>10} "
+                  f"{f'{sc.matched}/{sc.highlights}':>13} {f'{sc.class_matched}/{sc.events}':>10} "
+                  f"{result.video['duration_s'] / wall:>10.1f}x")
+        print(f"pooled recall @2 s          : {_fmt(totals['matched'], totals['events'])}")
+        print(f"pooled precision @2 s       : {_fmt(totals['matched'], totals['highlights'])}")
+        print(f"pooled class recall @2 s    : {_fmt(totals['class_matched'], totals['events'])}")
+        print(f"pooled class precision @2 s : {_fmt(totals['class_matched'], totals['highlights'])}")
+        n_missed = sum(lost.values())
+        print(f"events missed (any label within 2 s): {n_missed} of {totals['events']}; stage that lost each: "
+              + (", ".join(f"{stage} {k}" for stage, k in lost.most_common()) or "none"))
+        for line in misses:
+            print(line)
 
 
 def looped(clip: Path, seconds: float, workdir: Path) -> Path:
