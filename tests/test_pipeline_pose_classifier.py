@@ -52,3 +52,19 @@ def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path):
     with pytest.raises(HighlightsError) as e:
         run_pipeline(video, cfg, annotation=annotation, progress=False)
     assert "['a', 'b', 'none']" in str(e.value) and "baseball_swing" in str(e.value)
+
+
+def test_a_window_waiting_for_its_batch_keeps_its_poses(game):
+    """Windows wait for a full batch (here until the end of the 24 s game, longer than the
+    record buffer): each must be classified on the poses of its own seconds, taken when it was
+    queued, exactly as when every window is classified at once."""
+    video, annotation = game
+    probs = {}
+    for batch in (1, 64):
+        cfg = PipelineConfig().with_overrides({**GT, "classifier.batch": batch, "analysis.buffer_s": 15.0})
+        result = run_pipeline(video, cfg, annotation=annotation, progress=False)
+        probs[batch] = {tuple(c["window"]): c["probs"] for c in result.trace.classifications}
+    assert probs[1] and probs[1] == probs[64]
+    first = min(probs[64])
+    assert first[1] < 24.0 - 15.0, "the first window must lie outside the buffer by the end"
+    assert probs[64][first]["none"] < 1.0, "the first window was classified with no pose at all"

@@ -55,9 +55,16 @@ class ClassifierStage(WindowStage):
         """(N, C) probabilities for N uint8 (T,H,W,3) clips."""
         raise NotImplementedError
 
-    def predict_windows(self, windows: list[tuple[float, float]], clips: list[np.ndarray | None]) -> np.ndarray:
-        """(N, C) probabilities for N windows; `clips` holds their frames (None when not needed)."""
+    def predict_windows(self, windows: list[tuple[float, float]], clips: list) -> np.ndarray:
+        """(N, C) probabilities for N windows; `clips` holds what `window_input` copied of each."""
         return self.predict(clips)
+
+    def window_input(self, start_s: float, end_s: float):
+        """What the backend reads of a window, taken when the window is queued: a window waits
+        for a full batch (or the end of the video) while the stream, and the run's buffers of
+        frames and records with it, move on, so anything read later may be gone. Default: its
+        frames when the backend needs pixels, else nothing."""
+        return self.frames_for(start_s, end_s) if self.needs_pixels else None
 
     # -- windows
     def windows_for(self, cand: Candidate) -> list[tuple[float, float]]:
@@ -144,7 +151,7 @@ class ClassifierStage(WindowStage):
             in_flight = self._in_flight[0] if self._in_flight is not None else ()
             for w in windows:
                 if self._cache_key(w) not in cache and w not in self._waiting_windows and w not in in_flight:
-                    self._waiting_windows[w] = self.frames_for(*w) if self.needs_pixels else None
+                    self._waiting_windows[w] = self.window_input(*w)
             self._waiting_candidates.append((cand, windows))
         self.max_waiting_clips = max(self.max_waiting_clips, len(self._waiting_windows))
         full = len(self._waiting_windows) >= max(1, self.settings.batch)

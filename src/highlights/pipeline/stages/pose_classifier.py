@@ -34,10 +34,13 @@ class _PoseWindows:
     def __init__(self, stage: ClassifierStage, model) -> None:
         self.stage, self.model = stage, model
 
-    def proba(self, window: tuple[float, float]) -> np.ndarray:
-        stage, model = self.stage, self.model
-        records = stage.context.records_between(*window)
-        tracks = tracks_of(records, stage.config.pose.min_visibility)
+    def tracks(self, window: tuple[float, float]) -> dict:
+        """The window's tracks with pose, read from the run's recent records now (they are
+        gone once the stream is `analysis.buffer_s` past the window)."""
+        return tracks_of(self.stage.context.records_between(*window), self.stage.config.pose.min_visibility)
+
+    def proba(self, tracks: dict) -> np.ndarray:
+        model = self.model
         out = np.zeros(len(model.classes), np.float32)
         best, best_action = None, -1.0
         for track, (times, kp, _height) in tracks.items():
@@ -68,8 +71,11 @@ class PoseSequenceClassifier(ClassifierStage):
         self.inference_backend = f"pose-{self._model.family}"
         self._windows = _PoseWindows(self, self._model)
 
+    def window_input(self, start_s: float, end_s: float) -> dict:
+        return self._windows.tracks((start_s, end_s))
+
     def predict_windows(self, windows, clips) -> np.ndarray:
-        return np.stack([self._windows.proba(w) for w in windows])
+        return np.stack([self._windows.proba(tracks) for tracks in clips])
 
 
 @register
@@ -94,11 +100,14 @@ class FusionClassifier(ClassifierStage):
         self.inference_backend = f"{self._model.backend}+pose-{self._pose.family}"
         self._windows = _PoseWindows(self, self._pose)
 
+    def window_input(self, start_s: float, end_s: float) -> tuple:
+        return self.frames_for(start_s, end_s), self._windows.tracks((start_s, end_s))
+
     def predict_windows(self, windows, clips) -> np.ndarray:
         from highlights.pose_classifier.fusion import fuse
 
-        r2 = np.asarray(self._model.predict_proba(batch_tensor(clips, self.spec)))
-        pose = np.stack([self._windows.proba(w) for w in windows])[:, self._order]
+        r2 = np.asarray(self._model.predict_proba(batch_tensor([frames for frames, _ in clips], self.spec)))
+        pose = np.stack([self._windows.proba(tracks) for _, tracks in clips])[:, self._order]
         return fuse(r2, pose, float(self.settings.fusion_weight)).astype(np.float32)
 
     def close(self) -> None:
