@@ -175,7 +175,7 @@ def _render_in_a_subprocess(tmp_path):
 def test_movenet_finds_the_synthetic_player_and_his_joints(tmp_path):
     """The generator's drawn figures are far from real people, yet MoveNet finds this one."""
     from highlights.people import MoveNetMultiPose
-    from highlights.people.movenet import box_iou
+    from highlights.people.boxes import box_iou
 
     frames, truth = _render_in_a_subprocess(tmp_path)
     est = MoveNetMultiPose(input_long_side=256, threads=1)
@@ -193,3 +193,31 @@ def test_movenet_finds_the_synthetic_player_and_his_joints(tmp_path):
         errors.append(np.median(np.linalg.norm(match[0].keypoints[seen, :2] - kp_true[seen, :2], axis=1)) / height)
     assert found >= 3
     assert np.median(errors) < 0.2  # joints within a fifth of the body height
+
+
+def test_one_box_geometry_agrees_with_itself():
+    """The scalar IoU (matching), the matrix IoU (tracking) and containment (strip merging) are
+    one module's; they agree on random boxes and on the edge cases."""
+    import numpy as np
+
+    from highlights.people.boxes import box_containment, box_iou, iou_matrix
+
+    assert box_iou((0, 0, 2, 2), (1, 1, 3, 3)) == pytest.approx(1 / 7)
+    assert box_iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0.0
+    assert box_iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
+    assert box_containment((0, 0, 10, 10), (2, 2, 4, 4)) == 1.0
+    rng = np.random.default_rng(0)
+    xy = rng.uniform(0, 100, (12, 2))
+    boxes = np.concatenate([xy, xy + rng.uniform(1, 40, (12, 2))], axis=1)
+    matrix = iou_matrix(boxes[:5], boxes[5:])
+    for i in range(5):
+        for j in range(7):
+            assert matrix[i, j] == pytest.approx(box_iou(boxes[i], boxes[5 + j]), abs=1e-12)
+
+
+def test_box_iou_has_one_definition():
+    from pathlib import Path
+
+    src = Path(__file__).resolve().parents[1] / "src" / "highlights"
+    defined = [p for p in src.rglob("*.py") if "def box_iou(" in p.read_text(encoding="utf-8")]
+    assert [p.relative_to(src).as_posix() for p in defined] == ["people/boxes.py"]

@@ -2,11 +2,31 @@
 
 Library parts with no knowledge of the pipeline: `MoveNetMultiPose` finds every person of an RGB
 frame with a box and COCO-17 keypoints; `IouTracker` gives each person a track id that stays the
-same from frame to frame. The pipeline's detection and pose backends wrap them.
+same from frame to frame; `boxes` holds the box geometry they share. The pipeline's detection and
+pose backends wrap them.
+
+The names below are imported on first use: `people.boxes` is read while a pipeline config is
+built, and that must not load OpenCV or LiteRT.
 """
 
-from highlights.people.model_file import ModelFileError, movenet_model_bytes
-from highlights.people.movenet import MoveNetMultiPose, PoseDetection
-from highlights.people.tracking import IouTracker
+from __future__ import annotations
 
-__all__ = ["ModelFileError", "MoveNetMultiPose", "PoseDetection", "IouTracker", "movenet_model_bytes"]
+import importlib
+
+_EXPORTS = {
+    "ModelFileError": "highlights.people.model_file",
+    "movenet_model_bytes": "highlights.people.model_file",
+    "MoveNetMultiPose": "highlights.people.movenet",
+    "PoseDetection": "highlights.people.movenet",
+    "IouTracker": "highlights.people.tracking",
+    "box_iou": "highlights.people.boxes",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'highlights.people' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from highlights.people.boxes import box_containment, box_iou
 from highlights.people.model_file import ModelFileError, movenet_model_bytes
 
 MAX_PEOPLE = 6  # the network's fixed output rows
@@ -65,29 +66,13 @@ def decode_rows(raw: np.ndarray, *, in_w: int, in_h: int, scale: float, offset: 
     return out
 
 
-def box_iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
-def _containment(a, b) -> float:
-    """Share of the smaller box that lies inside the other."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    small = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return ix * iy / small if small > 0 else 0.0
-
-
 def merge_detections(groups: list[list[PoseDetection]], overlap: float = 0.5) -> list[PoseDetection]:
     """One detection per person across passes: best score first, a later one dropped when its box
     overlaps a kept one (IoU, or mostly inside it: a strip may see only part of a person)."""
     flat = sorted((d for g in groups for d in g), key=lambda d: -d.score)
     kept: list[PoseDetection] = []
     for d in flat:
-        if all(box_iou(d.box, k.box) < overlap and _containment(d.box, k.box) < 0.8 for k in kept):
+        if all(box_iou(d.box, k.box) < overlap and box_containment(d.box, k.box) < 0.8 for k in kept):
             kept.append(d)
     return kept
 

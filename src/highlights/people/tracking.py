@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from highlights.people.boxes import box_centres, iou_matrix
+
 
 @dataclass
 class _Track:
@@ -25,23 +27,10 @@ class _Track:
     hits: int = 1
 
 
-def _iou_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = ix * iy
-    area = lambda x: (x[:, 2] - x[:, 0]) * (x[:, 3] - x[:, 1])  # noqa: E731
-    union = area(a)[:, None] + area(b)[None, :] - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
-
-
-def _centre(boxes: np.ndarray) -> np.ndarray:
-    return 0.5 * (boxes[:, :2] + boxes[:, 2:])
-
-
 def similarity(track_boxes: np.ndarray, det_boxes: np.ndarray, reach: float) -> np.ndarray:
     """(T, D) in 0..1: max(IoU, 1 - centre distance / (reach x mean box height))."""
-    iou = _iou_matrix(track_boxes, det_boxes)
-    dist = np.linalg.norm(_centre(track_boxes)[:, None] - _centre(det_boxes)[None], axis=2)
+    iou = iou_matrix(track_boxes, det_boxes)
+    dist = np.linalg.norm(box_centres(track_boxes)[:, None] - box_centres(det_boxes)[None], axis=2)
     th = (track_boxes[:, 3] - track_boxes[:, 1])[:, None]
     dh = (det_boxes[:, 3] - det_boxes[:, 1])[None]
     near = 1.0 - dist / np.maximum(reach * 0.5 * (th + dh), 1e-9)
@@ -87,7 +76,7 @@ class IouTracker:
                 track = self._tracks[r]
                 dt = time_s - track.time_s
                 if dt > 0:
-                    step = (_centre(dets[c:c + 1])[0] - _centre(track.box[None])[0]) / dt
+                    step = (box_centres(dets[c:c + 1])[0] - box_centres(track.box[None])[0]) / dt
                     # Smoothed, so one jittery box does not fling the prediction.
                     track.velocity = 0.5 * track.velocity + 0.5 * step if track.hits > 1 else step
                 track.box, track.time_s = dets[c].copy(), time_s

@@ -29,15 +29,6 @@ def has_pose(person: Person, min_visibility: float, min_keypoints: int) -> bool:
     return kp is not None and int((kp[:, 2] >= min_visibility).sum()) >= min_keypoints
 
 
-def box_iou(a, b) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 @dataclass
 class FrameRecord:
     """What the frame stages learnt about one analysis frame. `rgb` is dropped once they have run."""

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from highlights.pipeline.ground_truth import POSE_STREAM, frame_rng, gt_box, release_reader, shared_reader
-from highlights.pipeline.records import FrameRecord, Person, box_iou
+from highlights.people.boxes import box_iou
+from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import FrameStage
 

@@ -4,7 +4,8 @@ detected person it overlaps most (or becomes the frame's person when detection i
 from __future__ import annotations
 
 from highlights.pipeline.blazepose import keypoints_box, release_blazepose, shared_blazepose
-from highlights.pipeline.records import FrameRecord, Person, box_iou
+from highlights.people.boxes import box_iou
+from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import FrameStage
 

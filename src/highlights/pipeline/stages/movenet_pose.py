@@ -4,7 +4,8 @@ each tracked person, from the same pass as the movenet detection (or its own, de
 from __future__ import annotations
 
 from highlights.pipeline.movenet_people import release_movenet, shared_movenet
-from highlights.pipeline.records import FrameRecord, Person, box_iou
+from highlights.people.boxes import box_iou
+from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import FrameStage
 
