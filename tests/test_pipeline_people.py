@@ -101,3 +101,32 @@ def test_actions_merge_gives_one_ranked_highlight_per_action_and_caps(game, cli,
     assert len(data["highlights"]) == 1 and data["config"]["merge"]["backend"] == "actions"
     res = cli("detect", video, "--out", tmp_path / "b", *GT, "--reel-seconds", "-1", "--no-progress")
     assert res.exit_code == 1 and "--reel-seconds" in res.output
+
+
+def test_decoding_ahead_changes_no_result_and_every_stage_is_timed(game):
+    video, annotation = game
+    ahead = run_pipeline(video, FAST, annotation=annotation, progress=False)
+    inline = run_pipeline(video, FAST.with_overrides({"analysis.decode_ahead": 0}), annotation=annotation,
+                          progress=False)
+    assert [h.to_dict() for h in ahead.highlights] == [h.to_dict() for h in inline.highlights]
+    assert ahead.trace.frame_persons == inline.trace.frame_persons
+    seconds = ahead.stats["stage_seconds"]
+    for stage in ("setup", "candidates", "detection", "pose", "kinematics", "classifier", "decode_wait",
+                  "decode_thread", "other"):
+        assert seconds[stage] >= 0.0, stage
+    main_thread = sum(s for name, s in seconds.items() if "." not in name and name != "decode_thread")
+    assert main_thread == pytest.approx(ahead.stats["seconds"], rel=0.05, abs=0.05)
+    assert "decode_thread" not in inline.stats["stage_seconds"]
+
+
+@needs_movenet
+def test_movenet_path_is_measured_once_and_named_in_the_stats(tmp_path):
+    video = make_game(tmp_path, duration_s=3.0, events=DEFAULT_EVENTS[:1])
+    cfg = PipelineConfig().with_overrides({"classifier.enabled": False, "candidates.active_frames_only": False})
+    first = run_pipeline(video, cfg, progress=False)
+    path = first.stats["movenet_path"]
+    assert path["path"].startswith("litert xnnpack") and path["source"] in ("measured", "cache")
+    assert first.stats["stage_seconds"]["movenet.network"] > 0
+    again = run_pipeline(video, cfg, progress=False)
+    assert again.stats["movenet_path"] == {**path, "source": "cache"}
+    assert [h.to_dict() for h in again.highlights] == [h.to_dict() for h in first.highlights]

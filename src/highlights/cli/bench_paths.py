@@ -13,22 +13,74 @@ def register(root: typer.Typer) -> None:
 
 
 def bench_paths(
-    checkpoint: Path = typer.Argument(..., help="A checkpoint written by `highlights train` (best.pt)"),
+    checkpoint: Path | None = typer.Argument(None, help="A checkpoint written by `highlights train` (best.pt)"),
+    movenet: bool = typer.Option(False, "--movenet", help="Also measure MoveNet's paths (person detection and "
+                                 "pose) for the default analysis frames"),
+    video: Path | None = typer.Option(None, "--video", help="With --movenet: take the frame size from this video "
+                                      "(default: 16:9 footage)"),
     threads: int | None = typer.Option(None, "--threads", help="Torch threads (default: torch's setting)"),
     rounds: int = typer.Option(3, "--rounds", min=1, help="Timed rounds per layout (the median decides)"),
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
 ) -> None:
-    """Time every inference path and layout for CHECKPOINT on this CPU, pick the fastest, and
-    store the choice in the cache later runs read (they measure only when it is missing)."""
+    """Time every inference path and layout for CHECKPOINT (and, with --movenet, for the person
+    detector and pose model) on this CPU, pick the fastest, and store the choice in the cache
+    later runs read (they measure only when it is missing)."""
     from rich.console import Console
+
+    from highlights.errors import ConfigError
+    from highlights.model.cpu_features import this_cpu
+
+    if checkpoint is None and not movenet:
+        raise ConfigError("bench-paths: give a CHECKPOINT, --movenet, or both")
+    console = Console()
+    console.print(f"CPU: {this_cpu().describe()}")
+    if movenet:
+        _bench_movenet(console, video, rounds)
+    if checkpoint is not None:
+        _bench_checkpoint(console, checkpoint, threads, rounds, int8, bf16)
+
+
+def _bench_movenet(console, video: Path | None, rounds: int) -> None:
+    from rich.table import Table
+
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.movenet_people import analysis_size, choose_movenet_path, movenet_estimator
+
+    config = PipelineConfig()
+    source = (1280, 720)
+    if video is not None:
+        from highlights.video import probe
+
+        info = probe(video)
+        source = (int(info.width), int(info.height))
+    size = analysis_size(source, config.analysis.short_side)
+    estimator = movenet_estimator(config.detection)
+    with console.status("measuring MoveNet paths ...") as status:
+        path, report = choose_movenet_path(estimator, size, config.detection.movenet_tiles, remeasure=True,
+                                           rounds=rounds, progress=lambda line: status.update(
+                                               f"measuring MoveNet paths: {line}"))
+    estimator.close()
+    table = Table(title=f"MoveNet on {size[0]}x{size[1]} frames: {report['batch']} frames per round, median of "
+                        f"{report['rounds']} interleaved rounds")
+    table.add_column("LiteRT path")
+    table.add_column("frames/s", justify="right")
+    table.add_column("of the best", justify="right")
+    rates = report["clips_per_s"]
+    best = max(rates.values())
+    for label, rate in sorted(rates.items(), key=lambda item: -item[1]):
+        table.add_row(("* " if label == path.label else "  ") + label, f"{rate:.2f}", f"{rate / best:.0%}")
+    console.print(table)
+    for label in report.get("disagreeing", []):
+        console.print(f"not timed: {label} (its output differs from the one-thread path)")
+    console.print(f"chosen: {path.label}; stored in {report['cache']}")
+
+
+def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: int, int8: bool, bf16: bool) -> None:
     from rich.table import Table
 
     from highlights.model import ClipClassifier
-    from highlights.model.cpu_features import this_cpu
 
-    console = Console()
-    console.print(f"CPU: {this_cpu().describe()}")
     with console.status("measuring inference paths ...") as status:
         classifier = ClipClassifier.from_checkpoint(
             checkpoint, int8=int8, bf16=bf16, num_threads=threads, remeasure=True, measure_rounds=rounds,

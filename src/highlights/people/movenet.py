@@ -93,11 +93,17 @@ def tile_boxes(width: int, height: int, tiles: int) -> list[tuple[int, int, int,
 
 
 class MoveNetMultiPose:
-    """Every person of an RGB frame: `estimator(rgb) -> list[PoseDetection]` in frame pixels."""
+    """Every person of an RGB frame: `estimator(rgb) -> list[PoseDetection]` in frame pixels.
+
+    `path` says how LiteRT runs it (``movenet_paths.MoveNetPath``: runtime options, threads per
+    interpreter, interpreters at once for the passes of one frame); every path gives the same
+    numbers. Without one, one interpreter with `threads` threads (default min(2, cores))."""
 
     def __init__(self, *, input_long_side: int = 256, tiles: int = 1, min_score: float = 0.2,
-                 threads: int | None = None, model_path: str | None = None) -> None:
+                 threads: int | None = None, model_path: str | None = None, path=None,
+                 model_bytes: bytes | None = None) -> None:
         from highlights.errors import ConfigError
+        from highlights.people.movenet_paths import MoveNetPath
 
         if input_long_side % STRIDE or input_long_side < STRIDE:
             raise ConfigError(f"movenet input_long_side={input_long_side}: must be a positive multiple of {STRIDE}")
@@ -108,29 +114,37 @@ class MoveNetMultiPose:
         except ImportError:
             raise ModelFileError("ai_edge_litert: the MoveNet backend needs the ai-edge-litert package "
                                  "(run `bash scripts/setup.sh`)") from None
-        self._model = movenet_model_bytes(model_path, check_sha256=model_path is None)
+        self._model = model_bytes if model_bytes is not None else movenet_model_bytes(
+            model_path, check_sha256=model_path is None)
         self._interpreter_class = Interpreter
         self.input_long_side = int(input_long_side)
         self.tiles = int(tiles)
         self.min_score = float(min_score)
-        self.threads = int(threads or min(2, os.cpu_count() or 1))
-        self._interpreters: dict[tuple[int, int], object] = {}
+        self.path = path or MoveNetPath(threads=int(threads or min(2, os.cpu_count() or 1)))
+        self.threads = self.path.threads
+        # One set of interpreters per worker (an interpreter is not thread-safe), one per input
+        # shape in each (a resize re-plans the graph).
+        self._interpreters: list[dict[tuple[int, int], object]] = [{} for _ in range(max(1, self.path.workers))]
+        self._pool = None
         self._interpreter(self.input_long_side, self.input_long_side)  # a corrupt model fails here, not mid-run
 
-    def _interpreter(self, w: int, h: int):
-        it = self._interpreters.get((w, h))
+    @property
+    def model_bytes(self) -> bytes:
+        return self._model
+
+    def _interpreter(self, w: int, h: int, lane: int = 0):
+        it = self._interpreters[lane].get((w, h))
         if it is None:
             try:
-                it = self._interpreter_class(model_content=self._model, num_threads=self.threads)
+                it = self._interpreter_class(model_content=self._model, **self.path.interpreter_options())
                 it.resize_tensor_input(it.get_input_details()[0]["index"], (1, h, w, 3))
                 it.allocate_tensors()
             except (ValueError, RuntimeError) as e:
                 raise ModelFileError(f"MoveNet model: LiteRT cannot load it ({e})".splitlines()[0]) from None
-            self._interpreters[(w, h)] = it
+            self._interpreters[lane][(w, h)] = it
         return it
 
-    def run_once(self, rgb: np.ndarray, offset: tuple[float, float] = (0.0, 0.0)) -> list[PoseDetection]:
-        """One pass of the network over `rgb` (a whole frame or a crop placed at `offset`)."""
+    def _raw_once(self, rgb: np.ndarray, lane: int = 0) -> tuple[np.ndarray, int, int, float]:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"MoveNet expects an HxWx3 uint8 RGB image, got {rgb.shape} {rgb.dtype}")
         h, w = rgb.shape[:2]
@@ -138,19 +152,55 @@ class MoveNetMultiPose:
         rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
         canvas = np.zeros((in_h, in_w, 3), dtype=np.uint8)
         canvas[:rh, :rw] = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        it = self._interpreter(in_w, in_h)
+        it = self._interpreter(in_w, in_h, lane)
         it.set_tensor(it.get_input_details()[0]["index"], canvas[None])
         it.invoke()
-        raw = it.get_tensor(it.get_output_details()[0]["index"])[0]
+        raw = it.get_tensor(it.get_output_details()[0]["index"])[0].copy()
+        return raw, in_w, in_h, scale
+
+    def run_once(self, rgb: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), lane: int = 0) -> list[PoseDetection]:
+        """One pass of the network over `rgb` (a whole frame or a crop placed at `offset`)."""
+        raw, in_w, in_h, scale = self._raw_once(rgb, lane)
         # Coordinates are normalised to the padded input; scale maps input pixels back to `rgb`.
         return decode_rows(raw, in_w=in_w, in_h=in_h, scale=scale, offset=offset, min_score=self.min_score)
 
-    def __call__(self, rgb: np.ndarray) -> list[PoseDetection]:
-        groups = [self.run_once(rgb)]
+    def _passes(self, rgb: np.ndarray) -> list[tuple[np.ndarray, tuple[float, float]]]:
         h, w = rgb.shape[:2]
+        out = [(rgb, (0.0, 0.0))]
         for x1, y1, x2, y2 in tile_boxes(w, h, self.tiles):
-            groups.append(self.run_once(np.ascontiguousarray(rgb[y1:y2, x1:x2]), offset=(x1, y1)))
+            out.append((np.ascontiguousarray(rgb[y1:y2, x1:x2]), (float(x1), float(y1))))
+        return out
+
+    def _map_passes(self, passes, run):
+        """`run(image, offset, lane)` for every pass, in order; with several workers the passes
+        are dealt out to them and run side by side."""
+        lanes = len(self._interpreters)
+        if lanes == 1 or len(passes) == 1:
+            return [run(image, offset, 0) for image, offset in passes]
+        if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="movenet")
+        dealt = [list(range(lane, len(passes), lanes)) for lane in range(lanes)]
+        futures = [self._pool.submit(lambda idx, lane: [run(*passes[i], lane) for i in idx], idx, lane)
+                   for lane, idx in enumerate(dealt) if idx]
+        results: list = [None] * len(passes)
+        for idx, future in zip([d for d in dealt if d], futures):
+            for i, value in zip(idx, future.result()):
+                results[i] = value
+        return results
+
+    def raw(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's raw output rows of every pass over `rgb`, stacked (what paths must agree on)."""
+        return np.stack(self._map_passes(self._passes(rgb), lambda image, offset, lane: self._raw_once(image, lane)[0]))
+
+    def __call__(self, rgb: np.ndarray) -> list[PoseDetection]:
+        groups = self._map_passes(self._passes(rgb), self.run_once)
         return merge_detections(groups) if len(groups) > 1 else groups[0]
 
     def close(self) -> None:
-        self._interpreters.clear()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+        for lane in self._interpreters:
+            lane.clear()

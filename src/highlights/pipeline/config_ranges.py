@@ -42,6 +42,7 @@ RANGES: dict[str, Range] = {
     "analysis.fps": Range(0.0, 1000.0, low_open=True),
     "analysis.short_side": Range(16, 4320),
     "analysis.buffer_s": POSITIVE_S,
+    "analysis.decode_ahead": Range(0, 64),
     "candidates.motion_threshold": Range(0.0, 100.0),
     "candidates.scene_cut_threshold": UNIT,
     "candidates.gap_s": NON_NEGATIVE_S,

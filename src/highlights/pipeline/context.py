@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from highlights.pipeline.clock import StageClock
 from highlights.pipeline.ring import TimeRing
 from highlights.pipeline.records import FrameRecord
 from highlights.pipeline.trace import StageTrace
@@ -35,6 +36,7 @@ class RunContext:
     cache: dict[Any, Any] | None = None  # shared across runs by the ablation
     shared: dict[str, Any] = field(default_factory=dict)  # e.g. one MediaPipe model for detection+pose
     stream_time_s: float = 0.0  # time of the newest frame read so far
+    clock: StageClock = field(default_factory=StageClock)  # seconds per stage
 
     def records_between(self, start_s: float, end_s: float) -> list[FrameRecord]:
         if self.records is None:

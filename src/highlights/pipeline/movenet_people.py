@@ -9,6 +9,10 @@ visibility is MoveNet's keypoint score.
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
+
 from highlights.pipeline.records import FrameRecord, Person
 
 SHARED_KEY = "movenet"
@@ -17,13 +21,23 @@ SHARED_KEY = "movenet"
 class MoveNetPeople:
     """One MoveNet estimator and one tracker per run; the people of a frame computed once."""
 
-    def __init__(self, settings) -> None:
-        from highlights.people import IouTracker, MoveNetMultiPose
+    def __init__(self, settings, context=None, analysis_short_side: int | None = None) -> None:
+        from highlights.people import IouTracker
+        from highlights.people.movenet_paths import MoveNetPath
 
-        self.estimator = MoveNetMultiPose(
-            input_long_side=settings.movenet_input_long_side, tiles=settings.movenet_tiles,
-            min_score=settings.movenet_min_score, threads=settings.movenet_threads or None,
-            model_path=settings.movenet_model_path)
+        self.clock = context.clock if context is not None else None
+        make = lambda path, model_bytes=None: movenet_estimator(settings, path, model_bytes)  # noqa: E731
+        if settings.movenet_threads > 0:  # the user's own setting: nothing to measure
+            self.estimator = make(MoveNetPath(threads=settings.movenet_threads))
+            self.path_report = {"path": self.estimator.path.label, "source": "detection.movenet_threads"}
+        else:
+            first = make(MoveNetPath(threads=1))  # checks the model file before anything is timed
+            size = analysis_size(context.source_size, analysis_short_side) if context is not None else (320, 180)
+            path, report = choose_movenet_path(first, size, settings.movenet_tiles,
+                                               remeasure=settings.movenet_remeasure)
+            first.close()
+            self.estimator = make(path, first.model_bytes)
+            self.path_report = {"path": path.label, **{k: v for k, v in report.items() if k in ("source", "cache")}}
         self.tracker = IouTracker(max_age_s=settings.track_max_age_s, min_similarity=settings.track_min_similarity)
         self._last: tuple[int, list[Person]] | None = None
 
@@ -34,8 +48,13 @@ class MoveNetPeople:
             self.tracker.reset()
         h, w = frame.rgb.shape[:2]
         sx, sy = source_size[0] / w, source_size[1] / h
+        started = time.perf_counter()
         found = self.estimator(frame.rgb)
+        network_done = time.perf_counter()
         ids = self.tracker.update(frame.time_s, [d.box for d in found])
+        if self.clock is not None:
+            self.clock.add("movenet.network", network_done - started)
+            self.clock.add("movenet.tracking", time.perf_counter() - network_done)
         persons = []
         for d, track in zip(found, ids):
             kp = d.keypoints.copy()
@@ -55,8 +74,55 @@ def shared_movenet(config, context) -> MoveNetPeople:
     """One model and tracker per run (settings in the `detection` section)."""
     model = context.shared.get(SHARED_KEY)
     if model is None:
-        model = context.shared[SHARED_KEY] = MoveNetPeople(config.detection)
+        model = context.shared[SHARED_KEY] = MoveNetPeople(config.detection, context, config.analysis.short_side)
     return model
+
+
+def movenet_estimator(settings, path=None, model_bytes: bytes | None = None):
+    """A MoveNet estimator with the `detection` section's settings (one thread unless `path`)."""
+    from highlights.people import MoveNetMultiPose
+    from highlights.people.movenet_paths import MoveNetPath
+
+    return MoveNetMultiPose(input_long_side=settings.movenet_input_long_side, tiles=settings.movenet_tiles,
+                            min_score=settings.movenet_min_score, model_path=settings.movenet_model_path,
+                            path=path or MoveNetPath(threads=1), model_bytes=model_bytes)
+
+
+def analysis_size(source_size: tuple[int, int], short_side: int | None) -> tuple[int, int]:
+    """The (width, height) of the analysis frames MoveNet will see (as `iter_frames` scales)."""
+    w, h = source_size
+    if short_side and min(w, h) > short_side:
+        scale = short_side / min(w, h)
+        w, h = max(2, round(w * scale)), max(2, round(h * scale))
+    return int(w), int(h)
+
+
+def timing_frame(size: tuple[int, int]) -> np.ndarray:
+    """A fixed, textured RGB frame of `size`: what MoveNet finds does not change what a pass
+    costs, and the same pixels let every path's output be compared number for number."""
+    w, h = size
+    rng = np.random.default_rng(0)
+    coarse = rng.integers(0, 256, (max(1, h // 8), max(1, w // 8), 3), dtype=np.uint8)
+    return np.ascontiguousarray(np.repeat(np.repeat(coarse, 8, axis=0), 8, axis=1)[:h, :w]
+                                if h >= 8 and w >= 8 else rng.integers(0, 256, (h, w, 3), dtype=np.uint8))
+
+
+def choose_movenet_path(estimator, size: tuple[int, int], tiles: int, *, remeasure: bool = False,
+                        rounds: int = 3, progress=None):
+    """The MoveNet path for frames of `size` on this CPU: cached, or timed now (a few seconds)."""
+    from highlights.people import MoveNetMultiPose
+    from highlights.people.movenet import input_shape
+    from highlights.people.movenet_paths import choose_path
+
+    frame = timing_frame(size)
+    in_w, in_h, _ = input_shape(size[0], size[1], estimator.input_long_side)
+
+    def factory(path):
+        return MoveNetMultiPose(input_long_side=estimator.input_long_side, tiles=tiles,
+                                min_score=estimator.min_score, path=path, model_bytes=estimator.model_bytes)
+
+    return choose_path(factory, frame, tiles=tiles, input_size=(in_w, in_h), remeasure=remeasure,
+                       rounds=rounds, raw_of=lambda est: est.raw(frame), progress=progress)
 
 
 def release_movenet(context) -> None:

