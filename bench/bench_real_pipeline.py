@@ -3,7 +3,7 @@ clips, and its speed with multi-person pose on against decoding alone.
 
     python bench/bench_real_pipeline.py [--real-dev ../shared/real-dev] [--set FLAG=VALUE ...]
                                         [--speed-clip py0922__basketball.mp4] [--speed-seconds 60]
-                                        [--skip-accuracy] [--skip-speed]
+                                        [--speed-rounds 2] [--skip-accuracy] [--skip-speed]
 
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
 pipeline (MoveNet MultiPose detection, pose and tracks) plus the `--set` flags; the classifier
@@ -14,9 +14,14 @@ within 2 s; recall and precision are printed per clip and pooled, each with its 
 figures as what breaks, not as a score to tune.
 
 Speed: a 720p clip is repeated by stream copy to at least `--speed-seconds` of video (its
-timestamps shifted, no re-encoding), then decoded alone (every frame to RGB at full size, the
-floor) and run through the pipeline, in this one process, one after the other. Both are printed
-as multiples of real time. Nothing is written outside a temporary folder; no frame is kept.
+timestamps shifted, no re-encoding). In each of `--speed-rounds` rounds the same file is decoded
+alone (every frame to RGB at full size; and as the pipeline reads it: analysis rate and size)
+and then run through the default pipeline (MoveNet detection and pose, the default classifier,
+plus the `--set` flags), in this one process. Each is printed as a multiple of real time, the
+pipeline with and without its setup (loading models), with the CPU time it used, each stage's
+share of its time (`stats.stage_seconds`), and the 1-minute load average before and after: on a
+busy machine the figures are not speed figures. MoveNet's path is chosen (or read from the cache)
+before the clock starts. Nothing is written outside a temporary folder; no frame is kept.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -45,14 +52,6 @@ def _fmt(k: int, n: int) -> str:
         return "   -   (n=0)"
     lo, hi = wilson(k, n)
     return f"{k / n:.2f} [{lo:.2f}, {hi:.2f}] ({k}/{n})"
-
-
-def base_config(sets: list[str]):
-    from highlights.pipeline.config import PipelineConfig, parse_assignments
-
-    changes = {"classifier.enabled": False}
-    changes.update(parse_assignments(sets))
-    return PipelineConfig().with_overrides(changes)
 
 
 # -- accuracy ------------------------------------------------------------------------------------
@@ -170,33 +169,97 @@ def looped(clip: Path, seconds: float, workdir: Path) -> Path:
     return out_path
 
 
-def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str]) -> None:
+STAGE_ORDER = ("setup", "decode_wait", "candidates", "detection", "pose", "buffers", "kinematics", "classifier",
+               "merge", "other")
+
+
+def speed_config(sets: list[str]):
+    """The default pipeline (MoveNet detection and pose, the default classifier) plus `--set` flags."""
+    from highlights.pipeline.config import PipelineConfig, parse_assignments
+
+    return PipelineConfig().with_overrides(parse_assignments(sets))
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.2f}"
+
+
+def _stage_table(stats: dict, wall_s: float) -> None:
+    seconds = dict(stats["stage_seconds"])
+    print(f"  {'stage (main thread)':<24} {'seconds':>8} {'share':>7}")
+    for name in STAGE_ORDER + tuple(sorted(k for k in seconds if k not in STAGE_ORDER and "." not in k
+                                          and k != "decode_thread")):
+        if name in seconds:
+            print(f"  {name:<24} {seconds[name]:>8.2f} {seconds[name] / wall_s:>7.1%}")
+            for part in sorted(k for k in seconds if k.startswith(("movenet.",)) and name in ("detection",)):
+                print(f"    {part:<22} {seconds[part]:>8.2f} {seconds[part] / wall_s:>7.1%}")
+    if "decode_thread" in seconds:
+        print(f"  {'decode (own thread)':<24} {seconds['decode_thread']:>8.2f} {seconds['decode_thread'] / wall_s:>7.1%}"
+              "  (overlaps the stages above)")
+
+
+def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], rounds: int) -> None:
+    """Decode-only and the whole pipeline on the same looped file, `rounds` times each, alternating."""
+    from highlights.pipeline.movenet_people import analysis_size, choose_movenet_path, movenet_estimator
     from highlights.pipeline.run import run_pipeline
     from highlights.video import iter_frames, probe
 
-    found = sorted(real_dev.rglob(clip_name))
+    found = sorted(p for p in real_dev.rglob(clip_name) if p.suffix.lower() != ".json")
     if not found:
         print(f"speed: {clip_name} not found under {real_dev}, skipped")
         return
-    cfg = base_config(sets)
+    cfg = speed_config(sets)
+    stages = ", ".join(f"{name}={cfg.section(name).backend if cfg.enabled(name) else 'off'}"
+                       for name in ("candidates", "detection", "pose", "kinematics", "classifier", "merge"))
     with tempfile.TemporaryDirectory() as tmp:
         video = looped(found[0], seconds, Path(tmp))
         info = probe(video)
-        print(f"speed on {found[0].name} looped to {info.duration_s:.1f} s ({info.width}x{info.height}, "
-              f"{info.fps:.2f} fps)")
-        start = time.perf_counter()
-        frames = sum(1 for _ in iter_frames(video))
-        decode_s = time.perf_counter() - start
-        start = time.perf_counter()
-        result = run_pipeline(video, cfg, progress=False)
-        pipe_s = time.perf_counter() - start
-    print(f"decode alone (every frame to RGB) : {info.duration_s / decode_s:.1f}x real time ({frames} frames, "
-          f"{decode_s:.1f} s)")
-    print(f"pipeline with pose on             : {info.duration_s / pipe_s:.1f}x real time ({pipe_s:.1f} s; "
-          f"pose ran on {result.stats['frames_through_detection_or_pose']} of "
-          f"{result.stats['analysis_frames']} analysis frames; detection={result.backends['detection']}, "
-          f"pose={result.backends['pose']}, classifier={result.backends['classifier']})")
-    print(f"pipeline / decode                 : {decode_s / pipe_s:.2f}")
+        duration = float(info.duration_s)
+        print(f"\nspeed on {found[0].name} looped to {duration:.1f} s ({info.width}x{info.height}, {info.fps:.2f} fps); "
+              f"{os.cpu_count()} CPUs; 1-min load average {_load()} before")
+        print(f"pipeline: {stages}; analysis {cfg.analysis.fps:g} fps at short side {cfg.analysis.short_side}")
+        if cfg.detection.backend == "movenet" and cfg.detection.enabled and cfg.detection.movenet_threads == 0:
+            # The first run on a machine times MoveNet's paths; do it (or read the cache) before the clock starts.
+            estimator = movenet_estimator(cfg.detection)
+            path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height), cfg.analysis.short_side),
+                                               cfg.detection.movenet_tiles)
+            estimator.close()
+            print(f"MoveNet path: {path.label} ({report['source']}; {report['cache']})")
+        rows = []
+        for r in range(rounds):
+            start = time.perf_counter()
+            full = sum(1 for _ in iter_frames(video))
+            full_s = time.perf_counter() - start
+            start = time.perf_counter()
+            kept = sum(1 for _ in iter_frames(video, target_fps=cfg.analysis.fps, max_short_side=cfg.analysis.short_side,
+                                              interpolation=cfg.analysis.interpolation))
+            analysis_s = time.perf_counter() - start
+            load_before = _load()
+            cpu_before = os.times()
+            start = time.perf_counter()
+            result = run_pipeline(video, cfg, progress=False)
+            pipe_s = time.perf_counter() - start
+            cpu = sum(getattr(os.times(), k) - getattr(cpu_before, k) for k in ("user", "system"))
+            setup_s = result.stats["stage_seconds"].get("setup", 0.0)
+            rows.append((full_s, analysis_s, pipe_s, setup_s))
+            print(f"round {r + 1}/{rounds} (1-min load average {load_before} before, {_load()} after):")
+            print(f"  decode alone, every frame to RGB at full size : {duration / full_s:5.1f}x real time "
+                  f"({full} frames, {full_s:.1f} s)")
+            print(f"  decode alone, as the pipeline reads it        : {duration / analysis_s:5.1f}x real time "
+                  f"({kept} frames at {cfg.analysis.fps:g} fps, short side {cfg.analysis.short_side}, {analysis_s:.1f} s)")
+            print(f"  pipeline, whole run                           : {duration / pipe_s:5.1f}x real time "
+                  f"({pipe_s:.1f} s, CPU {cpu:.1f} s = {cpu / pipe_s:.2f} cores busy)")
+            print(f"  pipeline, without setup ({setup_s:4.1f} s loading models) : "
+                  f"{duration / max(1e-9, pipe_s - setup_s):5.1f}x real time")
+            print(f"  pose ran on {result.stats['frames_through_detection_or_pose']} of "
+                  f"{result.stats['analysis_frames']} analysis frames; {len(result.highlights)} highlights; "
+                  f"MoveNet path {result.stats.get('movenet_path', {}).get('path', '-')}")
+            _stage_table(result.stats, pipe_s)
+    med = [statistics.median(col) for col in zip(*rows)]
+    print(f"median of {rounds} round{'s' if rounds > 1 else ''} on {duration:.1f} s of video: decode alone "
+          f"{duration / med[0]:.1f}x (full size) / {duration / med[1]:.1f}x (as the pipeline reads it); "
+          f"pipeline {duration / med[2]:.1f}x whole run, {duration / max(1e-9, med[2] - med[3]):.1f}x without setup; "
+          f"1-min load average {_load()} at the end")
 
 
 def main() -> None:
@@ -205,18 +268,18 @@ def main() -> None:
     parser.add_argument("--set", dest="sets", action="append", default=[], help="pipeline flag=value")
     parser.add_argument("--speed-clip", default="py0922__basketball.mp4")
     parser.add_argument("--speed-seconds", type=float, default=60.0)
+    parser.add_argument("--speed-rounds", type=int, default=2, help="decode-only and pipeline runs, alternating")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
     if not args.real_dev.is_dir():
-        raise SystemExit(f"{args.real_dev}: real-dev folder not found")
-    import os
-
+        print(f"{args.real_dev}: real-dev folder not found; nothing to measure, skipped")
+        return
     print(f"{os.cpu_count()} CPUs visible; figures on a shared machine drift; n is printed beside each")
     if not args.skip_accuracy:
         accuracy(args.real_dev, args.sets)
     if not args.skip_speed:
-        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets)
+        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets, max(1, args.speed_rounds))
 
 
 if __name__ == "__main__":
