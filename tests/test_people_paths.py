@@ -19,8 +19,9 @@ needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_
 
 def test_candidates_cover_threads_runtimes_and_workers_for_strips():
     one_pass = candidate_paths(cpus=2, passes=1)
-    assert {(p.threads, p.workers) for p in one_pass} == {(1, 1), (2, 1)}
-    assert {p.runtime for p in one_pass} == {"xnnpack", "xnnpack-latest"} and len(one_pass) == 4
+    # One thread, both cores inside one interpreter, or consecutive frames side by side.
+    assert {(p.threads, p.workers) for p in one_pass} == {(1, 1), (2, 1), (1, 2)}
+    assert {p.runtime for p in one_pass} == {"xnnpack", "xnnpack-latest"} and len(one_pass) == 6
     strips = candidate_paths(cpus=4, passes=3)
     assert MoveNetPath("xnnpack", 1, 3) in strips and MoveNetPath("xnnpack", 4, 1) in strips
     assert candidate_paths(cpus=1, passes=3) == [MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack-latest", 1, 1)]
@@ -40,7 +41,8 @@ class _FakeEstimator:
 
 FAST = MoveNetPath("xnnpack-latest", 2, 1)
 SPEEDS = {MoveNetPath("xnnpack", 1, 1): 0.30, MoveNetPath("xnnpack", 2, 1): 0.21,
-          MoveNetPath("xnnpack-latest", 1, 1): 0.29, FAST: 0.20}
+          MoveNetPath("xnnpack-latest", 1, 1): 0.29, FAST: 0.20,
+          MoveNetPath("xnnpack", 1, 2): 0.24, MoveNetPath("xnnpack-latest", 1, 2): 0.25}
 
 
 def _choose(cache, built, *, timings=SPEEDS, noisy=False, disagree=(), **kw):
@@ -67,7 +69,7 @@ def test_fastest_median_wins_and_is_cached(tmp_path):
     path, report, calls = _choose(cache, built, noisy=True)
     assert path == FAST and report["source"] == "measured"
     # Interleaved: every round times every path once (plus one warm-up round).
-    assert len(calls) == 4 * 4 and set(calls[:4]) == set(SPEEDS)
+    assert len(calls) == 6 * 4 and set(calls[:6]) == set(SPEEDS)
     assert report["clips_per_s"][FAST.label] == pytest.approx(6 / 0.20)
     # The second run reads the cache: nothing is built or timed.
     built.clear()
@@ -107,14 +109,21 @@ def test_every_real_path_gives_the_same_numbers():
 
     frame = timing_frame((320, 180))
     outputs = {}
-    for path in (MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack-latest", 2, 1), MoveNetPath("xnnpack", 1, 2)):
-        estimator = MoveNetMultiPose(tiles=3, path=path)
-        outputs[path] = estimator.raw(frame)
-        estimator.close()
-    reference = outputs[MoveNetPath("xnnpack", 1, 1)]
-    assert reference.shape == (4, 6, 56)
-    for raw in outputs.values():
-        assert np.array_equal(raw, reference)
+    for tiles in (1, 3):
+        for path in (MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack-latest", 2, 1), MoveNetPath("xnnpack", 1, 2)):
+            estimator = MoveNetMultiPose(tiles=tiles, path=path)
+            outputs[tiles, path] = estimator.raw(frame)
+            if tiles == 1:  # frames side by side: every worker's detections are the one-thread ones
+                found = estimator.detect_many([frame] * 3)
+                outputs[tiles, path, "boxes"] = [[d.box for d in f] for f in found]
+            estimator.close()
+        reference = outputs[tiles, MoveNetPath("xnnpack", 1, 1)]
+        assert reference.shape == (1 + (tiles if tiles > 1 else 0), 6, 56)
+        for key, value in outputs.items():
+            if key[0] == tiles and "boxes" not in key:
+                assert np.array_equal(value, reference)
+    boxes = [v for k, v in outputs.items() if "boxes" in k]
+    assert all(b == boxes[0] for b in boxes)
 
 
 def test_read_ahead_keeps_order_and_raises_where_the_source_did():

@@ -130,3 +130,24 @@ def test_movenet_path_is_measured_once_and_named_in_the_stats(tmp_path):
     again = run_pipeline(video, cfg, progress=False)
     assert again.stats["movenet_path"] == {**path, "source": "cache"}
     assert [h.to_dict() for h in again.highlights] == [h.to_dict() for h in first.highlights]
+
+
+@needs_movenet
+def test_frames_side_by_side_give_the_same_run(tmp_path, monkeypatch):
+    """With two workers, MoveNet starts on the next frames while the current one is processed;
+    a guess that turns out wrong (an inactive frame) is thrown away, and nothing else changes."""
+    import highlights.pipeline.movenet_people as movenet_people
+    from highlights.people.movenet_paths import MoveNetPath
+
+    video = make_game(tmp_path, duration_s=6.0, events=DEFAULT_EVENTS[:1])
+    cfg = PipelineConfig().with_overrides({"classifier.backend": "oracle"})
+    annotation = load_annotation(video.with_suffix(".json"))
+    runs = {}
+    for path in (MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack", 1, 2)):
+        monkeypatch.setattr(movenet_people, "choose_movenet_path",
+                            lambda *args, path=path, **kwargs: (path, {"source": "test", "cache": "-"}))
+        result = run_pipeline(video, cfg, annotation=annotation, progress=False)
+        assert result.stats["movenet_path"]["path"] == path.label
+        runs[path.workers] = ([h.to_dict() for h in result.highlights], result.trace.frame_persons,
+                              result.trace.frame_pose_ok, result.trace.triggers)
+    assert runs[1] == runs[2]

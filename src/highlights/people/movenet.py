@@ -125,7 +125,8 @@ class MoveNetMultiPose:
         # One set of interpreters per worker (an interpreter is not thread-safe), one per input
         # shape in each (a resize re-plans the graph).
         self._interpreters: list[dict[tuple[int, int], object]] = [{} for _ in range(max(1, self.path.workers))]
-        self._pool = None
+        self._pools = None
+        self._next_lane = 0
         self._interpreter(self.input_long_side, self.input_long_side)  # a corrupt model fails here, not mid-run
 
     @property
@@ -171,36 +172,74 @@ class MoveNetMultiPose:
             out.append((np.ascontiguousarray(rgb[y1:y2, x1:x2]), (float(x1), float(y1))))
         return out
 
-    def _map_passes(self, passes, run):
-        """`run(image, offset, lane)` for every pass, in order; with several workers the passes
-        are dealt out to them and run side by side."""
-        lanes = len(self._interpreters)
-        if lanes == 1 or len(passes) == 1:
-            return [run(image, offset, 0) for image, offset in passes]
-        if self._pool is None:
+    def _lane_pool(self, lane: int):
+        """One thread per lane, so a lane's interpreters (not thread-safe) are used by one thread."""
+        if self._pools is None:
             from concurrent.futures import ThreadPoolExecutor
 
-            self._pool = ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="movenet")
-        dealt = [list(range(lane, len(passes), lanes)) for lane in range(lanes)]
-        futures = [self._pool.submit(lambda idx, lane: [run(*passes[i], lane) for i in idx], idx, lane)
-                   for lane, idx in enumerate(dealt) if idx]
+            self._pools = [ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"movenet-{i}")
+                           for i in range(len(self._interpreters))]
+        return self._pools[lane]
+
+    def _map_passes(self, passes, run, lane: int | None = None):
+        """`run(image, offset, lane)` for every pass, in order. On one frame's lane (`lane` given,
+        frames side by side) or with one worker, one after the other; else the passes are dealt
+        out to the workers and run side by side."""
+        lanes = len(self._interpreters)
+        if lane is not None or lanes == 1 or len(passes) == 1:
+            return [run(image, offset, lane or 0) for image, offset in passes]
+        dealt = [idx for idx in (list(range(k, len(passes), lanes)) for k in range(lanes)) if idx]
+        futures = [self._lane_pool(k).submit(lambda idx, k: [run(*passes[i], k) for i in idx], idx, k)
+                   for k, idx in enumerate(dealt)]
         results: list = [None] * len(passes)
-        for idx, future in zip([d for d in dealt if d], futures):
+        for idx, future in zip(dealt, futures):
             for i, value in zip(idx, future.result()):
                 results[i] = value
         return results
 
-    def raw(self, rgb: np.ndarray) -> np.ndarray:
-        """The network's raw output rows of every pass over `rgb`, stacked (what paths must agree on)."""
-        return np.stack(self._map_passes(self._passes(rgb), lambda image, offset, lane: self._raw_once(image, lane)[0]))
+    @property
+    def frames_side_by_side(self) -> bool:
+        """Whether this path runs whole frames on its workers at once (one pass a frame)."""
+        return len(self._interpreters) > 1 and self.tiles == 1
 
-    def __call__(self, rgb: np.ndarray) -> list[PoseDetection]:
-        groups = self._map_passes(self._passes(rgb), self.run_once)
+    def submit(self, rgb: np.ndarray):
+        """`estimator(rgb)` started on the next worker; a Future of its detections. Only worth it
+        when `frames_side_by_side`; with one worker it runs on that worker's thread all the same."""
+        lane = self._next_lane
+        self._next_lane = (self._next_lane + 1) % len(self._interpreters)
+        return self._lane_pool(lane).submit(self._detect, rgb, lane)
+
+    def detect_many(self, frames) -> list[list[PoseDetection]]:
+        """Every frame's detections, in order: side by side on the workers when the path says so."""
+        if self.frames_side_by_side:
+            return [future.result() for future in [self.submit(rgb) for rgb in frames]]
+        return [self(rgb) for rgb in frames]
+
+    def raw(self, rgb: np.ndarray) -> np.ndarray:
+        """The network's raw output rows of every pass over `rgb`, stacked (what paths must agree
+        on), from every worker when frames run side by side."""
+        raw_on = lambda lane: np.stack(self._map_passes(  # noqa: E731
+            self._passes(rgb), lambda image, offset, k: self._raw_once(image, k)[0], lane))
+        if not self.frames_side_by_side:
+            return raw_on(None)
+        outputs = [self._lane_pool(lane).submit(raw_on, lane).result() for lane in range(len(self._interpreters))]
+        if any(not np.array_equal(out, outputs[0]) for out in outputs[1:]):
+            return np.full_like(outputs[0], np.nan)  # workers that disagree: never the same as the reference
+        return outputs[0]
+
+    def _detect(self, rgb: np.ndarray, lane: int | None = None) -> list[PoseDetection]:
+        groups = self._map_passes(self._passes(rgb), self.run_once, lane)
         return merge_detections(groups) if len(groups) > 1 else groups[0]
 
+    def __call__(self, rgb: np.ndarray) -> list[PoseDetection]:
+        if self.frames_side_by_side:
+            return self.submit(rgb).result()  # lanes belong to their threads
+        return self._detect(rgb)
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        if self._pools is not None:
+            for pool in self._pools:
+                pool.shutdown(wait=True)
+            self._pools = None
         for lane in self._interpreters:
             lane.clear()

@@ -2,9 +2,10 @@
 
 A path is a LiteRT setting and a layout: the XNNPACK delegate with its default or its latest
 features (`runtime`), the intra-op threads of each interpreter (`threads`), and how many
-interpreters run the passes of one frame at once (`workers`: with strips for far players a frame
-is several passes, which can run side by side; the network itself takes one image a call, its
-batch size is fixed at 1). Which one is fastest depends on the CPU, its core count and the input
+interpreters run at once (`workers`: the network takes one image a call, its batch size is fixed
+at 1, so a batch is images side by side on workers: the strips of one frame when there are
+strips for far players, else consecutive frames, which the pipeline hands over a few frames
+ahead). Which one is fastest depends on the CPU, its core count and the input
 shape, so every candidate is timed in interleaved rounds (``model.path_choice``), the lowest
 median wins, and the choice is cached per CPU, LiteRT version, input shape, strips and threads
 offered. A path whose output differs from the one-thread default in any number is not offered:
@@ -55,13 +56,14 @@ class MoveNetPath:
 
 def candidate_paths(*, cpus: int, passes: int) -> list[MoveNetPath]:
     """Every path worth timing on `cpus` cores for frames of `passes` network passes (1 + strips):
-    each runtime on one thread and on every core, and, with several passes a frame, a worker
-    per core with one thread each."""
+    each runtime on one thread, on every core, and as a worker per core with one thread each."""
     cpus = max(1, int(cpus))
     thread_counts = sorted({1, cpus})
     out = [MoveNetPath(runtime, threads, 1) for runtime in RUNTIMES for threads in thread_counts]
-    if passes > 1 and cpus > 1:
-        out += [MoveNetPath(runtime, 1, min(cpus, passes)) for runtime in RUNTIMES]
+    if cpus > 1:
+        # A worker per core, one thread each: the strips of a frame side by side, or, with one
+        # pass a frame, consecutive frames side by side.
+        out += [MoveNetPath(runtime, 1, cpus if passes == 1 else min(cpus, passes)) for runtime in RUNTIMES]
     return out
 
 
@@ -153,8 +155,7 @@ def choose_path(estimator_factory: Callable[[MoveNetPath], Callable[[np.ndarray]
             import time
 
             started = time.perf_counter()
-            for _ in range(FRAMES_PER_ROUND):
-                estimators[p](frame)
+            estimators[p].detect_many([frame] * FRAMES_PER_ROUND)
             return time.perf_counter() - started
     try:
         choice = measure_paths(list(estimators), time_one, rounds=rounds,

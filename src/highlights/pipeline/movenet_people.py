@@ -40,6 +40,15 @@ class MoveNetPeople:
             self.path_report = {"path": path.label, **{k: v for k, v in report.items() if k in ("source", "cache")}}
         self.tracker = IouTracker(max_age_s=settings.track_max_age_s, min_similarity=settings.track_min_similarity)
         self._last: tuple[int, list[Person]] | None = None
+        self._ahead: dict[int, object] = {}  # frame index -> Future of its detections
+
+    def lookahead(self) -> int:
+        """Frames to start ahead: as many as there are workers beyond this frame's."""
+        return len(self.estimator._interpreters) - 1 if self.estimator.frames_side_by_side else 0
+
+    def prefetch(self, index: int, rgb) -> None:
+        if self.lookahead() and index not in self._ahead and (self._last is None or index > self._last[0]):
+            self._ahead[index] = self.estimator.submit(rgb)
 
     def people(self, frame: FrameRecord, source_size: tuple[int, int]) -> list[Person]:
         if self._last is not None and self._last[0] == frame.index:
@@ -49,7 +58,11 @@ class MoveNetPeople:
         h, w = frame.rgb.shape[:2]
         sx, sy = source_size[0] / w, source_size[1] / h
         started = time.perf_counter()
-        found = self.estimator(frame.rgb)
+        # Work started ahead for frames that then turned out inactive is dropped.
+        for index in [i for i in self._ahead if i < frame.index]:
+            self._ahead.pop(index).cancel()
+        future = self._ahead.pop(frame.index, None)
+        found = future.result() if future is not None else self.estimator(frame.rgb)
         network_done = time.perf_counter()
         ids = self.tracker.update(frame.time_s, [d.box for d in found])
         if self.clock is not None:
@@ -67,6 +80,9 @@ class MoveNetPeople:
         return persons
 
     def close(self) -> None:
+        for future in self._ahead.values():
+            future.cancel()
+        self._ahead.clear()
         self.estimator.close()
 
 

@@ -80,6 +80,15 @@ class FrameStage(Stage):
     def on_frame(self, frame: FrameRecord) -> None:
         """Annotate the frame's record in place."""
 
+    def lookahead(self) -> int:
+        """How many decoded frames beyond the current one `prefetch` would like to see (0: none)."""
+        return 0
+
+    def prefetch(self, index: int, rgb) -> None:
+        """Frame `index` (analysis-frame counter) is coming and will likely be active: start work on
+        it in the background. A guess: `on_frame` must give the same result whether or not it was
+        made, and work for a frame that turns out inactive is thrown away."""
+
 
 class WindowStage(Stage):
     """Refines candidates, each once the stream has passed the frames it needs."""

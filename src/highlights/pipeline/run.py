@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import deque
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
@@ -171,13 +172,27 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
         with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar, \
                 _closing(frames):
-            for frame in frames:
+            # Frame stages that run models on a pool of workers see the next few decoded frames
+            # while the current one is active (the next ones most likely are too) and start on them.
+            depth = max((stage.lookahead() for stage in frame_stages), default=0) if cache is None else 0
+            upcoming: deque = deque()
+            stream = iter(frames)
+            while True:
+                frame = upcoming.popleft() if upcoming else next(stream, None)
+                if frame is None:
+                    break
                 rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb)
                 counts["analysis_frames"] += 1
                 context.stream_time_s = rec.time_s
                 with clock.time("candidates"):
                     new = source.on_frame(rec)
                 if frame_stages and (rec.active or not config.candidates.active_frames_only):
+                    if depth:
+                        while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
+                            upcoming.append(ahead)  # waiting for it counts as decode_wait
+                        for k, ahead in enumerate(upcoming):
+                            for stage in frame_stages:
+                                stage.prefetch(rec.index + 1 + k, ahead.rgb)
                     for stage in frame_stages:
                         with clock.time(stage.name):
                             _run_frame_stage(stage, rec, cache, signatures[stage.name])

@@ -26,6 +26,12 @@ class MoveNetDetection(FrameStage):
         # Boxes and ids only: the keypoints are the pose stage's to attach (or not, when it is off).
         frame.persons = [Person(box=p.box, score=p.score, track_id=p.track_id) for p in people]
 
+    def lookahead(self) -> int:
+        return shared_movenet(self.config, self.context).lookahead()
+
+    def prefetch(self, index: int, rgb) -> None:
+        shared_movenet(self.config, self.context).prefetch(index, rgb)
+
     def report(self) -> dict:
         return {"movenet_path": shared_movenet(self.config, self.context).path_report}
 

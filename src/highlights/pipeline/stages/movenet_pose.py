@@ -41,6 +41,12 @@ class MoveNetPose(FrameStage):
                         person.track_id = match.track_id
         frame.pose_ok = any(p.has_pose(cfg.min_visibility, cfg.min_keypoints) for p in frame.persons)
 
+    def lookahead(self) -> int:
+        return shared_movenet(self.config, self.context).lookahead()
+
+    def prefetch(self, index: int, rgb) -> None:
+        shared_movenet(self.config, self.context).prefetch(index, rgb)
+
     def report(self) -> dict:
         return {"movenet_path": shared_movenet(self.config, self.context).path_report}
 
