@@ -87,7 +87,7 @@ def test_fitted_calibration_learns_that_strong_triggers_are_right_and_is_calibra
 
 def test_calibration_with_one_outcome_fits_the_rate_only(tmp_path):
     cal = fit_calibration([cand(1, 0.6), cand(5, 0.9)], [True, True])
-    assert cal.coef == (0.0, 0.0, 0.0) and cal.score(cand(9, 0.1)) == pytest.approx(0.98)
+    assert set(cal.coef) == {0.0} and cal.score(cand(9, 0.1)) == pytest.approx(0.98)
 
 
 def test_calibration_round_trips_and_bad_files_are_named(tmp_path):
@@ -109,3 +109,18 @@ def test_a_run_of_equally_scored_windows_is_one_action():
     cands = [cand(10.0 + d, 1.0) for d in (-1.0, -0.5, 0.0, 0.5, 1.0)]
     groups = group_actions(cands, gap_s=1.5)
     assert len(groups) == 1 and abs(groups[0][0].key_s - 10.0) <= 0.5 and len(groups[0][1]) == 5
+
+
+def test_shot_sport_shares_split_at_cuts():
+    from highlights.pipeline.ranking import shot_sport_shares
+
+    def window(t, probs):
+        return {"window": [t - 1, t + 1], "probs": probs}
+
+    classified = [window(5, {"baseball_swing": 0.6, "soccer_shooting": 0.1, "none": 0.3}),
+                  window(8, {"baseball_swing": 0.2, "soccer_shooting": 0.2, "none": 0.6}),
+                  window(25, {"soccer_shooting": 0.9, "baseball_swing": 0.0, "none": 0.1})]
+    first, second = shot_sport_shares(classified, cuts=[20.0], times_s=[6.0, 30.0])
+    assert first["baseball"] == pytest.approx(0.8 / 1.1) and first["soccer"] == pytest.approx(0.3 / 1.1)
+    assert second == {"soccer": pytest.approx(1.0), "baseball": 0.0}
+    assert shot_sport_shares([], cuts=[], times_s=[3.0]) == [{}]

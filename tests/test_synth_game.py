@@ -88,3 +88,18 @@ def test_same_seed_same_game_plan():
     _, a, _ = plan_game(cfg)
     _, b, _ = plan_game(cfg)
     assert a == b and len(a) >= 3
+
+
+def test_background_play_is_active_and_basketball_shots_vary():
+    """Between events, players pitch, pass, cross, juggle, dive and sprint, as in real games,
+    so a pipeline that fires on any fast motion loses precision on a synthetic game too."""
+    from highlights.synth.clip import ACTIVE_NONE_MOTIONS
+
+    shots, events, _ = plan_game(GameConfig(minutes=4.0, sport="mixed", seed=5, events_per_minute=3.0))
+    names = [seg.motion.name for s in shots for p in s.people for seg in p.timeline.segments]
+    active = {n for motions in ACTIVE_NONE_MOTIONS.values() for n in motions}
+    assert sum(n in active for n in names) >= 0.1 * len(names)
+    assert len({n for n in names if n in active} - {"run"}) >= 3
+    shot_kinds = {seg.motion.name for s in shots if s.sport == "basketball" for seg in s.focus.timeline.segments
+                  if seg.motion.name in ("basketball_layup", "jump_shot", "free_throw")}
+    assert len(shot_kinds) >= 2

@@ -161,8 +161,41 @@ def evaluate(
     for stage, row in att["by_stage"].items():
         lost.add_row(stage, str(row["count"]), Rate(row["count"], att["missed"]).text())
     console.print(lost)
+    rel = report.about.get("score_reliability") or {}
+    if rel.get("n"):
+        calibration = report.about.get("score_calibration")
+        console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, class level): expected calibration "
+                      f"error {rel['ece']:.3f} over n={rel['n']} highlights; scores "
+                      + ("are the classifier's probability (no calibration file)" if calibration is None
+                         else f"calibrated by {calibration}"))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
+
+
+@app.command("calibrate")
+def calibrate(
+    video: Path = typer.Option(..., "--video", help="An annotated game (not the one you will evaluate on)"),
+    annotations: Path = typer.Option(..., "--annotations", help="Its annotation"),
+    out: Path = typer.Option(..., "--out", help="The calibration JSON to write"),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s for 'right'"),
+    progress: bool = typer.Option(True, "--progress/--no-progress"),
+) -> None:
+    """Fit the highlight score's calibration on an annotated game; use it on other games with
+    --set merge.score_calibration=FILE."""
+    from highlights.atomic import atomic_write_json
+    from highlights.pipeline.calibrate import calibrate_on_game
+
+    cfg = _config(config, checkpoint, set_)
+    truth, _ = _annotation(annotations, video=video)
+    calibration, info = calibrate_on_game(video, truth, cfg, tolerance_s=tolerance, progress=progress)
+    path = atomic_write_json(out, calibration.to_dict(), indent=2)
+    raw, fitted = info["reliability_raw"], info["reliability_fitted_in_sample"]
+    console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
+                  f"calibration error {raw['ece']} raw, {fitted['ece']} fitted (measured on the game it was fitted on)")
+    console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
 
 
 def _f(x) -> str:

@@ -56,6 +56,8 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
     tolerances = sorted({float(t) for t in tolerances} | {float(attribution_tolerance_s)})
     amap = spotting_report(window_spots(result.trace.classifications, half=half or 1), annotation, half=half)
     amap["predictions"] = "every scored classifier window (each class's probability)"
+    from highlights.pipeline.calibrate import score_reliability
+
     return PipelineEvaluation(
         scores=evaluate_highlights(result.highlights, annotation, tolerances=tolerances),
         average_map=amap,
@@ -64,7 +66,9 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
         about={"config": result.config.to_dict(), "stages": result.backends,
                "inference_backend": result.inference_backend, "video": result.video,
                "stats": result.stats, "annotation": {"video": getattr(annotation, "video", None),
-                                                     "events": len(annotation.events)}})
+                                                     "events": len(annotation.events)},
+               "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
+               "score_calibration": result.config.merge.score_calibration})
 
 
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
@@ -208,5 +212,15 @@ def render_markdown(report: PipelineEvaluation) -> str:
         lines += ["", markdown_table(["event", "label", "key (s)", "lost at", "detail"],
                                      ([m["event_id"], m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"]]
                                       for m in att["misses"]))]
+    rel = report.about.get("score_reliability") or {}
+    if rel.get("n"):
+        calibration = report.about.get("score_calibration")
+        lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, class level, n={rel['n']} highlights)",
+                  "", f"Expected calibration error {rel['ece']:.3f}; scores "
+                  + ("are the classifier's probability (no calibration file)." if calibration is None
+                     else f"calibrated by `{calibration}`."), "",
+                  markdown_table(["score bin", "highlights", "mean score", "share right"],
+                                 ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",
+                                   f"{b['correct_rate']:.2f}"] for b in rel["bins"]))]
     lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`.", ""]
     return "\n".join(lines)

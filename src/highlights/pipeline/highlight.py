@@ -27,6 +27,7 @@ class Highlight(Interval):
     score: float
     key_s: float | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
+    rank: int | None = None  # 1 = the best-scored highlight of the game (ties: the earlier first)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,4 +50,13 @@ class Highlight(Interval):
             score=float(data["score"]),
             key_s=None if data.get("key_s") is None else float(data["key_s"]),
             evidence=dict(data.get("evidence") or {}),
+            rank=None if data.get("rank") is None else int(data["rank"]),
         )
+
+
+def ranked(highlights: list[Highlight]) -> list[Highlight]:
+    """The highlights in time order, each with its `rank` by score (best 1, ties by time)."""
+    by_score = sorted(highlights, key=lambda h: (-h.score, h.start_s))
+    for i, h in enumerate(by_score, 1):
+        h.rank = i
+    return sorted(highlights, key=lambda h: h.start_s)

@@ -8,7 +8,8 @@ Pure functions over `Candidate`s (the merge stage calls them):
   `action_gap_s` of its own, and the highlight covers them all. Class-agnostic: two different
   actions do not share one second of a game.
 - `Calibration`: a logistic map from a highlight's evidence (classifier probability, kinematic
-  trigger strength, how many detections agreed) to the chance it is a real action, fitted on an
+  trigger strength, how many detections agreed, how central and near its player is, whether its
+  sport is the one the rest of its shot looks like) to the chance it is a real action, fitted on an
   annotated game (`fit_calibration`, scikit-learn's LogisticRegression) and saved as JSON. The
   identity map (score = classifier probability) is what runs before any fit, and says so.
 - `rank_and_cap`: best first, then the score floor, `max_highlights` and `reel_seconds`.
@@ -29,7 +30,8 @@ import numpy as np
 from highlights.errors import ConfigError, MissingFileError
 from highlights.pipeline.records import Candidate
 
-FEATURES = ("logit_probability", "log_trigger_strength", "log_support")
+FEATURES = ("logit_probability", "log_trigger_strength", "log_support", "centrality", "relative_size",
+            "shot_sport_share")
 _EPS = 1e-4
 
 
@@ -45,11 +47,18 @@ def _sigmoid(x: float) -> float:
 def evidence_features(raw_score: float, evidence: dict[str, Any]) -> list[float]:
     """The numbers a highlight's score is computed from: `raw_score` is the classifier's
     probability for its label (the kinematic score when the classifier is off), then the
-    kinematic trigger's strength and how many detections the action merged."""
+    kinematic trigger's strength, how many detections the action merged, the prominence of the
+    track that acted (`ClassifierStage.prominence`) and the share of its shot's action
+    probability that falls on its sport (`shot_sport_shares`). Evidence a run did not produce
+    counts as neutral (1.0)."""
     kin = evidence.get("kinematics") or {}
     strength = float(kin["value"]) / float(kin["threshold"]) if kin.get("threshold") else 1.0
     support = int((evidence.get("merge") or {}).get("support", 1))
-    return [_logit(raw_score), math.log(max(strength, _EPS)), math.log(max(support, 1))]
+    prominence = (evidence.get("classifier") or {}).get("prominence") or {}
+    share = (evidence.get("shot") or {}).get("sport_share")
+    return [_logit(raw_score), math.log(max(strength, _EPS)), math.log(max(support, 1)),
+            float(prominence.get("centrality", 1.0)), float(prominence.get("relative_size", 1.0)),
+            1.0 if share is None else float(share)]
 
 
 def raw_score(c) -> float:
@@ -59,11 +68,11 @@ def raw_score(c) -> float:
 
 @dataclass(frozen=True)
 class Calibration:
-    """score = sigmoid(intercept + coef . features). The identity (0; 1, 0, 0) returns the
+    """score = sigmoid(intercept + coef . features). The identity (0; 1, 0, ...) returns the
     classifier probability unchanged."""
 
     intercept: float = 0.0
-    coef: tuple[float, ...] = (1.0, 0.0, 0.0)
+    coef: tuple[float, ...] = (1.0,) + (0.0,) * (len(FEATURES) - 1)
     features: tuple[str, ...] = FEATURES
     fitted_on: dict[str, Any] = field(default_factory=dict)  # video, events, samples, tolerance
 
@@ -120,7 +129,7 @@ def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
     info = {**(fitted_on or {}), "samples": int(len(y)), "positives": int(y.sum())}
     if y.min() == y.max():
         rate = min(max(y.mean(), 0.02), 0.98)
-        return Calibration(intercept=_logit(rate), coef=(0.0, 0.0, 0.0), fitted_on=info)
+        return Calibration(intercept=_logit(rate), coef=(0.0,) * len(FEATURES), fitted_on=info)
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=regularisation).fit(X, y)
@@ -201,3 +210,28 @@ def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5)
         rows.append({"bin": [round(float(edges[k]), 2), round(float(edges[k + 1]), 2)], "n": n,
                      "mean_score": round(mean_s, 3), "correct_rate": round(rate, 3)})
     return {"n": int(len(s)), "ece": round(ece, 4) if len(s) else None, "bins": rows}
+
+
+def shot_sport_shares(classifications: Sequence[dict[str, Any]], cuts: Sequence[float],
+                      times_s: Sequence[float]) -> list[dict[str, float]]:
+    """For each time, the share of each sport in the action probability of every classifier
+    window of its shot (the stretch between two scene cuts). One shot films one sport, so a
+    soccer 'shot' among windows that all look like baseball is more likely a confusion than a
+    goal attempt; the share says how much the rest of the shot agrees."""
+    from highlights.vocabulary import NONE_LABEL, sport_of
+
+    edges = np.array(sorted(cuts), dtype=np.float64)
+    shot_of = lambda t: int(np.searchsorted(edges, t, side="right"))  # noqa: E731
+    mass: dict[int, dict[str, float]] = {}
+    for c in classifications:
+        shot = mass.setdefault(shot_of(0.5 * (c["window"][0] + c["window"][1])), {})
+        for label, p in (c.get("probs") or {}).items():
+            if label != NONE_LABEL:
+                sport = sport_of(label)
+                shot[sport] = shot.get(sport, 0.0) + float(p)
+    out = []
+    for t in times_s:
+        shot = mass.get(shot_of(t), {})
+        total = sum(shot.values())
+        out.append({s: v / total for s, v in shot.items()} if total > 0 else {})
+    return out

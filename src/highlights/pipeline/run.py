@@ -23,7 +23,7 @@ import numpy as np
 
 from highlights.pipeline.config import STAGES, PipelineConfig
 from highlights.pipeline.context import RunContext, default_gt_path
-from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.highlight import Highlight, ranked
 from highlights.pipeline.records import Candidate, FrameRecord
 from highlights.pipeline.registry import stage_class
 from highlights.pipeline.ring import TimeRing
@@ -203,7 +203,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                     rec.rgb = None  # pixels live on only in the classifier's ring
                     context.records.push(rec.time_s, rec)
                     context.trace.add_frame(rec.time_s, rec.motion, rec.active,
-                                            None if rec.persons is None else len(rec.persons), rec.pose_ok)
+                                            None if rec.persons is None else len(rec.persons), rec.pose_ok,
+                                            cut=rec.cut)
                 if window_stages:
                     queues[0].extend(new)
                 else:
@@ -221,7 +222,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         context.trace.before_merge = [_brief(c) for c in before_merge]
         with clock.time("merge"):
             final = merger.merge(before_merge) if merger is not None else before_merge
-        highlights = sorted((Highlight.from_candidate(c) for c in final), key=lambda h: h.start_s)
+        highlights = ranked([Highlight.from_candidate(c) for c in final])
         looked = counts["frames_through_detection_or_pose"] > 0
         no_person = looked and not any(n > 0 for n in context.trace.frame_persons)
         if no_person:

@@ -26,9 +26,12 @@ class StageTrace:
     triggers: list[dict[str, Any]] = field(default_factory=list)  # kinematic triggers (and misses)
     classifications: list[dict[str, Any]] = field(default_factory=list)  # one per classifier window
     before_merge: list[dict[str, Any]] = field(default_factory=list)  # what merge was given
+    cuts: list[float] = field(default_factory=list)  # times of the scene cuts seen
 
     def add_frame(self, time_s: float, motion: float, active: bool, persons: int | None,
-                  pose_ok: bool | None) -> None:
+                  pose_ok: bool | None, cut: bool = False) -> None:
+        if cut:
+            self.cuts.append(round(float(time_s), 3))
         self.frame_time.append(time_s)
         self.frame_motion.append(motion)
         self.frame_active.append(1 if active else 0)

@@ -7,7 +7,9 @@ The backends (`highlights.pipeline.stages`) supply `classes` and `predict`:
   (`classifier.oracle_accuracy` < 1 makes it wrong on a fixed share of events); for attribution tests.
 
 Frames: `spec.num_frames` spread over a window, at the classifier's size. A keyed candidate (from
-kinematics) is classified on one window centred on its key moment; an unkeyed one on windows every
+kinematics) is classified on one window centred on its key moment; a backend that reads one
+person's pose (`per_track`) classifies that window on the track whose motion triggered it, not
+on whoever else moves in the frame (a window is keyed by its times and that track); an unkeyed one on windows every
 `classifier.stride_s` across it, each positive window becoming a candidate of its own (merge's NMS
 then keeps the best). Probabilities are cached per window in the run's cache, so an ablation that
 changes neither what the probabilities depend on in the classifier's section nor the analysis
@@ -49,22 +51,19 @@ class ClassifierStage(WindowStage):
     # Backends whose predictions cost real compute; the cheap ones (the oracle) run inline.
     runs_in_background = True
     inference_backend = "none"
+    # Backends that classify one person's keypoints: a kinematic candidate's window is classified
+    # on the track that triggered it.
+    per_track = False
 
     # -- what the backend provides
     def predict(self, clips: list[np.ndarray]) -> np.ndarray:
         """(N, C) probabilities for N uint8 (T,H,W,3) clips."""
         raise NotImplementedError
 
-    def predict_windows(self, windows: list[tuple[float, float]], clips: list) -> np.ndarray:
-        """(N, C) probabilities for N windows; `clips` holds what `window_input` copied of each."""
+    def predict_windows(self, windows: list[tuple], clips: list[np.ndarray | None]) -> np.ndarray:
+        """(N, C) probabilities for N windows `(start_s, end_s, track)` (track None: whoever is
+        there); `clips` holds what `window_input` took of each."""
         return self.predict(clips)
-
-    def window_input(self, start_s: float, end_s: float):
-        """What the backend reads of a window, taken when the window is queued: a window waits
-        for a full batch (or the end of the video) while the stream, and the run's buffers of
-        frames and records with it, move on, so anything read later may be gone. Default: its
-        frames when the backend needs pixels, else nothing."""
-        return self.frames_for(start_s, end_s) if self.needs_pixels else None
 
     # -- windows
     def windows_for(self, cand: Candidate) -> list[tuple[float, float]]:
@@ -82,6 +81,43 @@ class ClassifierStage(WindowStage):
             s = min(max(0.0, s), max(0.0, duration - w))  # keep the whole window inside the video
             out.append((round(s, 3), round(min(s + w, duration), 3)))
         return out
+
+    def window_keys(self, cand: Candidate) -> list[tuple]:
+        """`(start_s, end_s, track)` per window: the triggering track for a per-track backend, else None."""
+        track = None
+        if self.per_track:
+            track = (cand.evidence.get("kinematics") or {}).get("track")
+        return [(s, e, track) for s, e in self.windows_for(cand)]
+
+    def window_input(self, key: tuple):
+        """What the backend reads of a window `(start_s, end_s, track)`, taken when the window is
+        queued: a window waits for a full batch (or the end of the video) while the stream, and
+        the run's buffers of frames and records with it, move on, so anything read later may be
+        gone. Default: its frames when the backend needs pixels, else nothing."""
+        return self.frames_for(key[0], key[1]) if self.needs_pixels else None
+
+    def prominence(self, key: tuple) -> dict | None:
+        """How much the window's track is the one the camera films: `centrality` (1 at the frame's
+        horizontal middle, 0 at its edge) and `relative_size` (its box height over the tallest
+        person's in the same frame), averaged over the window's frames. A camera operator keeps
+        the player they follow central and near; bystanders' passes and sprints happen at the
+        edges and behind. Read from the frame records while they still hold the window."""
+        width = float(self.context.info.width or 0)
+        if width <= 0:
+            return None
+        central, size = [], []
+        for rec in self.context.records_between(key[0], key[1]):
+            people = [p for p in rec.persons or [] if p.box is not None]
+            mine = [p for p in people if str(p.track_id) == str(key[2])]
+            if not mine:
+                continue
+            x1, y1, x2, y2 = mine[0].box
+            tallest = max(p.box[3] - p.box[1] for p in people)
+            central.append(max(0.0, 1.0 - abs(0.5 * (x1 + x2) - 0.5 * width) / (0.5 * width)))
+            size.append((y2 - y1) / tallest if tallest > 0 else 1.0)
+        if not central:
+            return None
+        return {"centrality": round(float(np.mean(central)), 3), "relative_size": round(float(np.mean(size)), 3)}
 
     def needs_frames_until(self, candidate: Candidate) -> float:
         return max(e for _, e in self.windows_for(candidate))
@@ -102,7 +138,7 @@ class ClassifierStage(WindowStage):
         return np.stack(ring.nearest(window_times(start_s, end_s, n)))
 
     # -- the stage
-    def _cache_key(self, window: tuple[float, float]) -> tuple:
+    def _cache_key(self, window: tuple) -> tuple:
         return ("classifier-window", str(self.context.video_path), self.cache_key(), self.backend_identity(),
                 window)
 
@@ -128,12 +164,13 @@ class ClassifierStage(WindowStage):
         # Windows waiting for a full batch (a batch costs less per clip than one at a time): their
         # frames are copied out of the ring buffer now, so the wait costs at most `classifier.batch`
         # clips of memory, never a longer buffer.
-        self._waiting_windows: dict[tuple[float, float], np.ndarray | None] = {}
-        self._waiting_candidates: list[tuple[Candidate, list[tuple[float, float]]]] = []
+        self._waiting_windows: dict[tuple, np.ndarray | None] = {}
+        self._waiting_candidates: list[tuple[Candidate, list[tuple]]] = []
         self.max_waiting_clips = 0
         # The batch on the background thread: its windows and its (N, C) probabilities to come.
-        self._in_flight: tuple[list[tuple[float, float]], Future] | None = None
+        self._in_flight: tuple[list[tuple], Future] | None = None
         self._pool: ThreadPoolExecutor | None = None
+        self._prominence: dict[tuple, dict] = {}
 
     @property
     def _overlap(self) -> bool:
@@ -147,11 +184,15 @@ class ClassifierStage(WindowStage):
     def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
         cache = self._cache()
         for cand in candidates:
-            windows = self.windows_for(cand)
+            windows = self.window_keys(cand)
             in_flight = self._in_flight[0] if self._in_flight is not None else ()
             for w in windows:
                 if self._cache_key(w) not in cache and w not in self._waiting_windows and w not in in_flight:
-                    self._waiting_windows[w] = self.window_input(*w)
+                    self._waiting_windows[w] = self.window_input(w)
+            if self.per_track:
+                for w in windows:
+                    if w[2] is not None and w not in self._prominence:
+                        self._prominence[w] = self.prominence(w)
             self._waiting_candidates.append((cand, windows))
         self.max_waiting_clips = max(self.max_waiting_clips, len(self._waiting_windows))
         full = len(self._waiting_windows) >= max(1, self.settings.batch)
@@ -176,7 +217,7 @@ class ClassifierStage(WindowStage):
     def _run_batches(self) -> None:
         """Classify every waiting window now, on this thread, `classifier.batch` at a time."""
         cache = self._cache()
-        todo = sorted(self._waiting_windows)
+        todo = sorted(self._waiting_windows, key=_order)
         batch = max(1, self.settings.batch)
         for i in range(0, len(todo), batch):
             chunk = todo[i:i + batch]
@@ -189,7 +230,7 @@ class ClassifierStage(WindowStage):
         """Hand the waiting windows (up to one batch) to the background thread."""
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="highlights-classify")
-        todo = sorted(self._waiting_windows)[:max(1, self.settings.batch)]
+        todo = sorted(self._waiting_windows, key=_order)[:max(1, self.settings.batch)]
         clips = [self._waiting_windows.pop(w) for w in todo]
         self._in_flight = (todo, self._pool.submit(self.predict_windows, todo, clips))
 
@@ -216,7 +257,7 @@ class ClassifierStage(WindowStage):
         """Candidates whose every window has probabilities, in arrival order; the rest keep waiting."""
         cache = self._cache()
         out: list[Candidate] = []
-        still: list[tuple[Candidate, list[tuple[float, float]]]] = []
+        still: list[tuple[Candidate, list[tuple]]] = []
         for cand, windows in self._waiting_candidates:
             if any(self._cache_key(w) not in cache for w in windows):
                 still.append((cand, windows))
@@ -228,12 +269,13 @@ class ClassifierStage(WindowStage):
         self._waiting_candidates = still
         return out
 
-    def _decide(self, cand: Candidate, window: tuple[float, float], probs: np.ndarray) -> Candidate | None:
+    def _decide(self, cand: Candidate, key: tuple, probs: np.ndarray) -> Candidate | None:
+        window, track = key[:2], key[2]
         i = int(np.argmax(probs))
         label, score = self.classes[i], float(probs[i])
         accepted = label != NONE_LABEL and score >= self.settings.min_score
         self.context.trace.classifications.append({
-            "window": list(window), "label": label, "score": round(score, 4), "accepted": accepted,
+            "window": list(window), "track": track, "label": label, "score": round(score, 4), "accepted": accepted,
             "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),
             # every class's probability: SoccerNet's results_spotting.json and average-mAP use them all
             "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}})
@@ -241,11 +283,17 @@ class ClassifierStage(WindowStage):
             return None
         ev = deepcopy(cand.evidence)
         ev["classifier"] = {"backend": self.backend, "inference": self.inference_backend,
-                            "window": list(window),
+                            "window": list(window), "track": track,
+                            "prominence": self._prominence.get(key),
                             "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}}
         return Candidate(start_s=window[0], end_s=window[1], source=cand.source,
                          key_s=key_moment(window[0], window[1], cand.key_s),
                          label=label, sport=sport_of(label), score=score, evidence=ev)
+
+
+def _order(key: tuple) -> tuple:
+    """Windows in time order (a track id may be a number, a string or None)."""
+    return key[0], key[1], str(key[2])
 
 
 def batch_tensor(clips: list[np.ndarray], spec: ClipSpec):

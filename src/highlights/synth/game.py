@@ -24,10 +24,11 @@ import numpy as np
 from highlights.atomic import atomic_path
 from highlights.errors import ConfigError
 from highlights.events import Event, GameAnnotation, Shot, save_annotation
-from highlights.synth import actions, background
+from highlights.synth import actions, background, jump_shots
 from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
-from highlights.synth.clip import CONFUSERS, LABEL_OF_SPORT, NONE_MOTIONS, SPORTS, background_motion
+from highlights.synth.clip import (ACTIVE_NONE_MOTIONS, ACTIVE_NONE_SHARE, BASKETBALL_SHOTS, CONFUSERS,
+                                   LABEL_OF_SPORT, NONE_MOTIONS, SPORTS, TIMED_NONE_BUILDERS, background_motion)
 from highlights.synth.difficulty import DifficultyKnobs, knobs_for
 from highlights.synth.motion import KeyedMotion, Segment, Timeline
 from highlights.synth.render import PersonInFrame, draw_scene_people, to_frame
@@ -110,18 +111,39 @@ def _shots(rng: np.random.Generator, duration: float, sport: str) -> list[tuple[
 
 def _wander(shape, rng, sport: str, x: float, centre: float, duration: float, knobs: DifficultyKnobs,
             *, allow_confusers: bool) -> KeyedMotion:
-    """One stretch of background play starting at x, tending back towards `centre`."""
+    """One stretch of background play starting at x, tending back towards `centre`: a confuser
+    now and then, active play (sprints, passes, pitching, juggling, keeper dives) as often as in a
+    `none` clip, else calm play (standing, walking, jogging, dribbling, stretching). Active play
+    is what makes a game's precision a real test: a pipeline that keys on "somebody moved fast"
+    fires on it."""
     if allow_confusers and rng.random() < knobs.confuser_prob * 0.35:
         name = str(rng.choice(CONFUSERS[sport]))
         builder = actions.CONFUSER_BUILDERS[name]
         facing = 1 if rng.random() < 0.5 else -1
         return builder(shape, rng, x, facing, pre=0.3, post=0.4,
                        amp=float(rng.uniform(*knobs.amp)), speed=float(rng.uniform(*knobs.speed)))
-    name = str(rng.choice(NONE_MOTIONS[sport]))
+    active = rng.random() < ACTIVE_NONE_SHARE
+    name = str(rng.choice(ACTIVE_NONE_MOTIONS[sport] if active else NONE_MOTIONS[sport]))
     if abs(x - centre) > ROAM * 0.6 and name not in ("walk", "jog"):
         name = "walk"
     facing = (1 if centre > x else -1) if abs(x - centre) > 2 or rng.random() < 0.5 else (1 if rng.random() < 0.5 else -1)
+    if name in TIMED_NONE_BUILDERS:
+        return _timed_play(TIMED_NONE_BUILDERS[name], shape, rng, x, facing, duration, knobs)
     return background_motion(name, shape, rng, x, facing, duration)
+
+
+def _timed_play(builder, shape, rng, x: float, facing: int, duration: float, knobs: DifficultyKnobs) -> KeyedMotion:
+    """A timed motion (a pass, a pitch) padded with stillness to fill `duration`; one that does
+    not fit even unpadded gives way to standing (the caller's slot is fixed)."""
+    amp, speed = float(rng.uniform(*knobs.amp)), float(rng.uniform(*knobs.speed))
+    seed = int(rng.integers(2**31))
+    core = builder(shape, np.random.default_rng(seed), x, facing, pre=0.0, post=0.0, amp=amp, speed=speed).duration
+    slack = duration - core
+    if slack < 0:
+        return background.stand(shape, rng, x, facing, duration)
+    pre = slack * float(rng.uniform(0.2, 0.8))
+    return builder(shape, np.random.default_rng(seed), x, facing, pre=pre, post=slack - pre,
+                   amp=amp, speed=speed)
 
 
 def _travel(shape, rng, x_from: float, x_to: float, duration: float) -> KeyedMotion:
@@ -144,8 +166,12 @@ def _event_motion(sport: str, shape, rng, scene: SceneSpec, x_now: float, knobs:
         return actions.baseball_swing(shape, rng, fixture["x"], fixture["facing"], pre=pre, post=post,
                                       amp=amp, speed=speed)
     if sport == "basketball":
-        m = actions.basketball_layup(shape, rng, 0.0, fixture["facing"], pre=pre, post=post,
-                                     amp=amp, speed=speed)
+        # A shot at the rim, varied as in clips: layups, jump shots and free throws.
+        weights = np.array([w for _, w in BASKETBALL_SHOTS])
+        kind = BASKETBALL_SHOTS[int(rng.choice(len(weights), p=weights / weights.sum()))][0]
+        builder = {"layup": actions.basketball_layup, "jump_shot": jump_shots.jump_shot,
+                   "free_throw": jump_shots.free_throw}[kind]
+        m = builder(shape, rng, 0.0, fixture["facing"], pre=pre, post=post, amp=amp, speed=speed)
         return m.shifted(fixture["x"] - m.fixtures["hoop"]["x"])
     gx, gz = fixture["x"], fixture["depth"]
     ball_x = float(np.clip(x_now, gx - 12, gx + 12))

@@ -25,13 +25,19 @@ class ActionMerge(Merger):
         self.calibration = Calibration.load(path) if path else Calibration()
 
     def merge(self, candidates: list[Candidate]) -> list[Candidate]:
-        from highlights.pipeline.ranking import group_actions, merge_action, rank_and_cap
+        from highlights.pipeline.ranking import group_actions, merge_action, rank_and_cap, shot_sport_shares
 
         cfg = self.settings
         duration = float(self.context.info.duration_s)
         scored = []
-        for best, members in group_actions(candidates, cfg.action_gap_s):
-            c = self.calibration.apply(merge_action(best, members))
+        groups = group_actions(candidates, cfg.action_gap_s)
+        trace = self.context.trace
+        shares = shot_sport_shares(trace.classifications, trace.cuts, [best.moment_s for best, _ in groups])
+        for (best, members), share in zip(groups, shares):
+            merged = merge_action(best, members)
+            if share and merged.sport:
+                merged.evidence["shot"] = {"sport_share": round(share.get(merged.sport, 0.0), 4)}
+            c = self.calibration.apply(merged)
             c.start_s, c.end_s = fit_length(c.start_s, c.end_s, c.moment_s, pad_before=cfg.pad_before_s,
                                             pad_after=cfg.pad_after_s, min_len=cfg.min_length_s,
                                             max_len=cfg.max_length_s, duration=duration)

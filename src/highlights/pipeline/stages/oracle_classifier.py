@@ -28,10 +28,10 @@ class OracleClassifier(ClassifierStage):
         labels = sorted({e.label for e in context.annotation.events} - set(self.classes))
         self.classes = tuple(c for c in self.classes if c != NONE_LABEL) + tuple(labels) + (NONE_LABEL,)
 
-    def predict_windows(self, windows: list[tuple[float, float]], clips) -> np.ndarray:
+    def predict_windows(self, windows: list[tuple], clips) -> np.ndarray:
         events = self.context.annotation.events
         out = np.zeros((len(windows), len(self.classes)), dtype=np.float32)
-        for row, (s, e) in enumerate(windows):
+        for row, (s, e, _track) in enumerate(windows):
             inside = [ev for ev in events if s <= ev.key_s <= e]
             if not inside:
                 out[row, self.classes.index(NONE_LABEL)] = 1.0

@@ -1,6 +1,8 @@
 """The pose-sequence classifier (`classifier.backend=pose`, the default): each tracked person's
-COCO-17 keypoints over the window, through `highlights.pose_classifier`; the window gets the
-probabilities of its most action-like track. `classifier.pose_model` names a pose checkpoint; unset, the model that ships
+COCO-17 keypoints over the window, through `highlights.pose_classifier`. A window keyed on a
+kinematic trigger is classified on the track that triggered it (someone else's sprint in the
+same seconds must not turn a jog into a shot); any other window gets the probabilities of its
+most action-like track. `classifier.pose_model` names a pose checkpoint; unset, the model that ships
 inside the package (trained on synthetic poses only). A window where nobody has a pose is `none`.
 
 `classifier.backend=fusion` adds the R(2+1)D checkpoint (`classifier.checkpoint`): the two
@@ -34,12 +36,24 @@ class _PoseWindows:
     def __init__(self, stage: ClassifierStage, model) -> None:
         self.stage, self.model = stage, model
 
-    def tracks(self, window: tuple[float, float]) -> dict:
-        """The window's tracks with pose, read from the run's recent records now (they are
-        gone once the stream is `analysis.buffer_s` past the window)."""
-        return tracks_of(self.stage.context.records_between(*window), self.stage.config.pose.min_visibility)
+    def tracks(self, window: tuple) -> dict:
+        """The keypoints of a window `(start_s, end_s, track)`: that track's, or everyone's when
+        the track is None. Taken from the run's recent frame records, so call it while they
+        still hold the window."""
+        stage = self.stage
+        start, end, wanted = window
+        tracks = tracks_of(stage.context.records_between(start, end), stage.config.pose.min_visibility)
+        if wanted is not None:
+            # Trigger evidence names the track as text; the tracker's ids may be numbers.
+            tracks = {t: v for t, v in tracks.items() if str(t) == str(wanted)}
+        return tracks
 
-    def proba(self, tracks: dict) -> np.ndarray:
+    def proba(self, window: tuple) -> np.ndarray:
+        """Probabilities of a window `(start_s, end_s, track)`."""
+        return self.proba_of(self.tracks(window))
+
+    def proba_of(self, tracks: dict) -> np.ndarray:
+        """Probabilities of the most action-like of `tracks`; `none` when no track has a usable body."""
         model = self.model
         out = np.zeros(len(model.classes), np.float32)
         best, best_action = None, -1.0
@@ -62,6 +76,7 @@ class PoseSequenceClassifier(ClassifierStage):
     backend = "pose"
     needs_pixels = False
     runs_in_background = False
+    per_track = True
     reads = ("pose",)
 
     def __init__(self, config, context) -> None:
@@ -71,16 +86,17 @@ class PoseSequenceClassifier(ClassifierStage):
         self.inference_backend = f"pose-{self._model.family}"
         self._windows = _PoseWindows(self, self._model)
 
-    def window_input(self, start_s: float, end_s: float) -> dict:
-        return self._windows.tracks((start_s, end_s))
+    def window_input(self, key: tuple):
+        return self._windows.tracks(key)
 
-    def predict_windows(self, windows, clips) -> np.ndarray:
-        return np.stack([self._windows.proba(tracks) for tracks in clips])
+    def predict_windows(self, windows, tracks) -> np.ndarray:
+        return np.stack([self._windows.proba_of(t) for t in tracks])
 
 
 @register
 class FusionClassifier(ClassifierStage):
     backend = "fusion"
+    per_track = True
     reads = ("pose",)
 
     def __init__(self, config, context) -> None:
@@ -100,14 +116,14 @@ class FusionClassifier(ClassifierStage):
         self.inference_backend = f"{self._model.backend}+pose-{self._pose.family}"
         self._windows = _PoseWindows(self, self._pose)
 
-    def window_input(self, start_s: float, end_s: float) -> tuple:
-        return self.frames_for(start_s, end_s), self._windows.tracks((start_s, end_s))
+    def window_input(self, key: tuple):
+        return super().window_input(key), self._windows.tracks(key)
 
-    def predict_windows(self, windows, clips) -> np.ndarray:
+    def predict_windows(self, windows, inputs) -> np.ndarray:
         from highlights.pose_classifier.fusion import fuse
 
-        r2 = np.asarray(self._model.predict_proba(batch_tensor([frames for frames, _ in clips], self.spec)))
-        pose = np.stack([self._windows.proba(tracks) for _, tracks in clips])[:, self._order]
+        r2 = np.asarray(self._model.predict_proba(batch_tensor([clip for clip, _ in inputs], self.spec)))
+        pose = np.stack([self._windows.proba_of(tracks) for _, tracks in inputs])[:, self._order]
         return fuse(r2, pose, float(self.settings.fusion_weight)).astype(np.float32)
 
     def close(self) -> None:

@@ -1,0 +1,58 @@
+"""`highlights pipeline calibrate`: fit the highlight score's calibration on an annotated game.
+
+The pipeline runs with no score floor and no caps, so every action it finds is kept with its raw
+evidence; each highlight is then marked right or wrong by the evaluation's one-to-one matching
+(its label and key moment within the tolerance of an annotated event), and a logistic map from
+its evidence to "right" is fitted (`ranking.fit_calibration`). Fit on one game and use the file on
+others (`--set merge.score_calibration=FILE`); scores measured on the game it was fitted on flatter it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, match_key_moments
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.ranking import Calibration, fit_calibration, reliability
+
+
+def correct_flags(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float) -> list[bool]:
+    """Whether each highlight is matched (same label, key moment within tolerance) one-to-one."""
+    keys = [h.moment_s for h in highlights]
+    pairs = match_key_moments(keys, [e.key_s for e in events], tolerance_s,
+                              pred_labels=[h.label for h in highlights], true_labels=[e.label for e in events])
+    matched = {p for p, _ in pairs}
+    return [i in matched for i in range(len(highlights))]
+
+
+def score_reliability(highlights: Sequence[Highlight], annotation, tolerance_s: float = PRIMARY_TOLERANCE) -> dict:
+    """Does a highlight scored s turn out right s of the time on this game? (n is one game's.)"""
+    flags = correct_flags(highlights, list(annotation.events), tolerance_s)
+    return {"tolerance_s": tolerance_s, **reliability([h.score for h in highlights], flags)}
+
+
+def calibrate_on_game(video_path: str | Path, annotation, config, *, tolerance_s: float = PRIMARY_TOLERANCE,
+                      progress: bool = True, cache: dict | None = None) -> tuple[Calibration, dict[str, Any]]:
+    """Run the pipeline uncapped on an annotated game and fit the calibration to what it found.
+    The file records what it was fitted on (video, its sha256, events, tolerance, the stages and
+    the pose model), so a score can be traced to the game behind it."""
+    from highlights import __version__
+    from highlights.file_hash import file_sha256
+    from highlights.pipeline.run import run_pipeline
+
+    open_config = config.with_overrides({"merge.enabled": True, "merge.backend": "actions",
+                                         "merge.score_calibration": None, "merge.highlight_min_score": 0.0,
+                                         "merge.max_highlights": 0, "merge.reel_seconds": 0.0})
+    result = run_pipeline(video_path, open_config, annotation=annotation, progress=progress, cache=cache)
+    flags = correct_flags(result.highlights, list(annotation.events), tolerance_s)
+    calibration = fit_calibration(result.highlights, flags, fitted_on={
+        "video": Path(video_path).name, "video_sha256": file_sha256(video_path),
+        "events": len(annotation.events), "tolerance_s": tolerance_s, "stages": result.backends,
+        "classifier_inference": result.inference_backend, "pose_model": open_config.classifier.pose_model,
+        "highlights_version": __version__})
+    before = reliability([h.score for h in result.highlights], flags)
+    after = reliability([calibration.score(h) for h in result.highlights], flags)
+    return calibration, {"highlights": len(result.highlights), "right": int(sum(flags)),
+                         "reliability_raw": before, "reliability_fitted_in_sample": after,
+                         "config": open_config.to_dict()}

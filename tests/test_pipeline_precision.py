@@ -1,0 +1,117 @@
+"""Few and right highlights through the pipeline: per-track classification, ranks, the fitted
+score calibration and its reliability in `pipeline evaluate`."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.records import FrameRecord, Person
+from highlights.pipeline.run import run_pipeline
+from pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+GT = {"detection.backend": "gt", "pose.backend": "gt"}
+GT_FLAGS = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    video = make_game(tmp_path_factory.mktemp("precision-game"), duration_s=16.0, events=DEFAULT_EVENTS[:2])
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+@pytest.fixture(scope="module")
+def cli():
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+def _records(gt_path) -> list[FrameRecord]:
+    out = []
+    for i, line in enumerate(gt_path.read_text().splitlines()):
+        row = json.loads(line)
+        persons = [Person(box=tuple(p["box"]), keypoints=np.asarray(p["keypoints"], np.float32), track_id=p["id"])
+                   for p in row["persons"]]
+        out.append(FrameRecord(index=i, time_s=float(row["t"]), persons=persons))
+    return out
+
+
+def test_a_triggered_window_is_classified_on_the_track_that_moved(game):
+    from highlights.pipeline.stages.pose_classifier import _PoseWindows, _load_pose_model
+
+    video, annotation = game
+    result = run_pipeline(video, PipelineConfig().with_overrides(GT), annotation=annotation, progress=False)
+    keyed = [r for r in result.trace.classifications if r["key_s"] is not None]
+    # The actor (id 0) makes every trigger; the bystander (id 1) stands still.
+    assert keyed and all(r["track"] == "0" for r in keyed)
+    for h in result.highlights:
+        assert h.evidence["classifier"]["track"] == h.evidence["kinematics"]["track"] == "0"
+
+    records = _records(video.with_suffix(".gt.jsonl"))
+    stage = SimpleNamespace(config=PipelineConfig(), context=SimpleNamespace(
+        records_between=lambda s, e: [r for r in records if s <= r.time_s <= e]))
+    model = _load_pose_model(None)
+    windows = _PoseWindows(stage, model)
+    none = model.classes.index("none")
+    for event in annotation.events:
+        s, e = event.key_s - 1.0, event.key_s + 1.0
+        actor, bystander, anyone = (windows.proba((s, e, t)) for t in ("0", "1", None))
+        # The window on the one who acted is more action-like than the same seconds on the
+        # one who stood; with no track named, the most action-like track speaks.
+        assert 1 - actor[none] > 1 - bystander[none] + 0.1
+        assert np.allclose(anyone, actor)
+    # A track that is not in the window: nobody with a pose, so `none`.
+    assert windows.proba((1.0, 3.0, "no-such-track"))[none] == 1.0
+
+
+def test_highlights_carry_a_rank_by_score(game, tmp_path):
+    from highlights.pipeline.detect import detect_highlights
+
+    video, annotation = game
+    cfg = PipelineConfig().with_overrides({**GT, "classifier.backend": "oracle", "merge.backend": "actions"})
+    result, written = detect_highlights(video, cfg, tmp_path / "d", annotation=annotation, progress=False)
+    assert len(result.highlights) == len(annotation.events)
+    ranks = sorted(h.rank for h in result.highlights)
+    assert ranks == list(range(1, len(ranks) + 1))
+    by_rank = sorted(result.highlights, key=lambda h: h.rank)
+    assert all(a.score >= b.score for a, b in zip(by_rank, by_rank[1:]))
+    saved = json.loads(written["json"].read_text())["highlights"]
+    assert [h["rank"] for h in saved] == [h.rank for h in result.highlights]
+
+
+def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
+    video, annotation = game
+    ann = video.with_suffix(".json")
+    cal = tmp_path / "cal.json"
+    res = cli("pipeline", "calibrate", "--video", video, "--annotations", ann, "--out", cal, *GT_FLAGS,
+              "--set", "classifier.backend=oracle", "--no-progress")
+    assert res.exit_code == 0, res.output
+    saved = json.loads(cal.read_text())
+    assert saved["format"] == "highlights.score-calibration/1"
+    fitted_on = saved["fitted_on"]
+    assert fitted_on["video"] == video.name and len(fitted_on["video_sha256"]) == 64
+    assert fitted_on["samples"] == len(annotation.events) and fitted_on["stages"]["merge"] == "actions"
+    res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval", *GT_FLAGS,
+              "--set", "classifier.backend=oracle", "--set", "merge.backend=actions",
+              "--set", f"merge.score_calibration={cal}", "--no-progress")
+    assert res.exit_code == 0, res.output
+    assert "expected calibration error" in res.output
+    report = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
+    rel = report["score_reliability"]
+    at2 = next(s for s in report["by_tolerance"] if s["tolerance_s"] == 2.0)
+    assert rel["n"] == at2["highlights"] and sum(b["n"] for b in rel["bins"]) == rel["n"]
+    # Every oracle highlight is right, and a calibration fitted on all-right highlights says so.
+    assert all(b["correct_rate"] == 1.0 for b in rel["bins"]) and rel["ece"] < 0.05
+    assert "Score reliability" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
+    highlights = json.loads((tmp_path / "eval" / "highlights.json").read_text())["highlights"]
+    assert highlights and all(h["evidence"]["score"]["calibration"] == "fitted" for h in highlights)
+    res = cli("detect", video, "--out", tmp_path / "d", *GT_FLAGS, "--set", "merge.backend=actions",
+              "--set", f"merge.score_calibration={tmp_path / 'no.json'}", "--no-progress")
+    assert res.exit_code == 1 and "no.json: score calibration file not found" in res.output
