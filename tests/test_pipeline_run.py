@@ -54,8 +54,8 @@ def test_all_stages_find_every_event(game):
     at2 = report.scores.at(2.0)
     assert (at2.recall.value, at2.precision.value, at2.class_recall.value) == (1.0, 1.0, 1.0)
     assert report.attribution["missed"] == 0
-    # The cheap stages ran on the moving frames only.
-    assert result.stats["frames_through_detection_or_pose"] < result.stats["analysis_frames"] / 3
+    # The cheap stages ran on the moving frames only (and half a second of follow-through after each).
+    assert result.stats["frames_through_detection_or_pose"] < result.stats["analysis_frames"] / 2
 
 
 def test_each_flag_switches_its_stage_off(game):
@@ -92,7 +92,8 @@ def test_attribution_names_the_stage_that_was_knocked_out(game):
     assert report.attribution["by_stage"]["pose/kinematics"] == {"count": 3, "share": 1.0}
     causes, _ = _causes(_run(game, {"detection.gt_dropout": 1.0}), annotation)
     assert causes == ["detection"] * 3
-    causes, _ = _causes(_run(game, {"candidates.motion_threshold": 50.0}), annotation)
+    causes, _ = _causes(_run(game, {"candidates.motion_threshold": 50.0,
+                                    "candidates.motion_cell_threshold": 100.0}), annotation)
     assert causes == ["candidates"] * 3
     causes, _ = _causes(_run(game, {"kinematics.wrist_speed_threshold": 100.0}), annotation)
     assert causes == ["kinematics"]  # only the swing needed the wrist

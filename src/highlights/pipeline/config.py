@@ -49,6 +49,11 @@ class CandidatesConfig:
     enabled: bool = True  # off = dense windows: everything is a candidate
     backend: str = "motion"
     motion_threshold: float = 0.3  # % of pixels changed since the last analysis frame to be "active"
+    # ... or % of the pixels of one cell of an 8x4 grid (where a far, small player moves); 0: off.
+    # Chosen on synthetic footage, above what a standing, swaying player drawn on a 320x180 pitch
+    # reaches: a swing or layup of a player a sixth of the frame's height tall passes it, a kick
+    # of his (or any action of a player a tenth of the height) may not.
+    motion_cell_threshold: float = 3.0
     scene_cut_threshold: float = 0.5  # histogram distance (0..1) above which a frame starts a new shot
     gap_s: float = 1.0  # quiet time that closes a candidate window
     pad_s: float = 1.0  # context kept on each side of the active span

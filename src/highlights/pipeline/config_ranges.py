@@ -44,6 +44,7 @@ RANGES: dict[str, Range] = {
     "analysis.buffer_s": POSITIVE_S,
     "analysis.decode_ahead": Range(0, 64),
     "candidates.motion_threshold": Range(0.0, 100.0),
+    "candidates.motion_cell_threshold": Range(0.0, 100.0),
     "candidates.scene_cut_threshold": UNIT,
     "candidates.gap_s": NON_NEGATIVE_S,
     "candidates.pad_s": NON_NEGATIVE_S,

@@ -68,5 +68,5 @@ def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> 
         ev = deepcopy(c.evidence)
         ev["merge"] = {"suppressed": len(suppressed[i]), "segment": [round(c.start_s, 3), round(c.end_s, 3)]}
         out.append(Candidate(start_s=start, end_s=end, source=c.source, key_s=c.moment_s, label=c.label,
-                             sport=c.sport, score=c.score, evidence=ev))
+                             sport=c.sport, score=c.score, evidence=ev, track_id=c.track_id))
     return sorted(out, key=lambda c: c.start_s)

@@ -55,3 +55,4 @@ class Candidate(Interval):
     sport: str | None = None
     score: float = 0.0
     evidence: dict[str, Any] = field(default_factory=dict)
+    track_id: int | None = None  # the tracked person whose motion keyed it (kinematics), when known

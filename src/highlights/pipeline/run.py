@@ -34,6 +34,7 @@ from highlights.video.read_ahead import ReadAhead
 RESULT_FORMAT = "highlights.pipeline/1"
 FRAME_STAGES = ("detection", "pose")
 WINDOW_STAGES = ("kinematics", "classifier")
+FOLLOW_THROUGH_S = 0.5  # seconds of pose after the last moving frame
 
 
 @dataclass
@@ -153,6 +154,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         queues: list[list[Candidate]] = [[] for _ in window_stages]
         before_merge: list[Candidate] = []
         counts = {"analysis_frames": 0, "frames_through_detection_or_pose": 0}
+        last_active_s = -math.inf
 
         def advance(now_s: float, final: bool = False) -> None:
             carry: list[Candidate] = []
@@ -186,7 +188,13 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                 context.stream_time_s = rec.time_s
                 with clock.time("candidates"):
                     new = source.on_frame(rec)
-                if frame_stages and (rec.active or not config.candidates.active_frames_only):
+                if rec.active:
+                    last_active_s = rec.time_s
+                # Pose also runs for a moment after motion stops: a brief action (a far player's
+                # swing is active for a frame or two) needs its follow-through measured for
+                # kinematics to see a speed peak.
+                after_motion = rec.time_s - last_active_s <= FOLLOW_THROUGH_S
+                if frame_stages and (rec.active or after_motion or not config.candidates.active_frames_only):
                     if depth:
                         while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
                             upcoming.append(ahead)  # waiting for it counts as decode_wait

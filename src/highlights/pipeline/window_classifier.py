@@ -288,7 +288,7 @@ class ClassifierStage(WindowStage):
                             "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}}
         return Candidate(start_s=window[0], end_s=window[1], source=cand.source,
                          key_s=key_moment(window[0], window[1], cand.key_s),
-                         label=label, sport=sport_of(label), score=score, evidence=ev)
+                         label=label, sport=sport_of(label), score=score, evidence=ev, track_id=cand.track_id)
 
 
 def _order(key: tuple) -> tuple:

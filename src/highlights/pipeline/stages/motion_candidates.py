@@ -1,12 +1,14 @@
 """Candidate windows from motion energy and scene cuts (`candidates.backend=motion`).
 
 Motion energy is the percentage of pixels whose grey level changed by more than `_CHANGE_LEVEL`
-since the previous analysis frame, on a grey image 160 pixels wide. A share of changed pixels, not
-a mean difference, so a small far-away player swinging counts as much as a large one in the
-foreground. Frames at or above `motion_threshold` are active; active frames closer than `gap_s`
-form a window, padded by `pad_s`, split at `max_s` and never spanning a scene cut (histogram
-distance between consecutive frames). OpenCV does the image work; the windowing is a few lines of
-state that no library offers in streaming form.
+since the previous analysis frame, on a grey image 160 pixels wide. Frames at or above
+`motion_threshold` are active. A far, small player's swing changes a few pixels of the whole frame
+(below that threshold) but many of the patch he stands in, so a frame is also active when one cell
+of a `_CELL_COLS` x `_CELL_ROWS` grid over the grey image has at least `motion_cell_threshold`
+percent of its own pixels changed. Active frames closer than `gap_s` form a window, padded by
+`pad_s`, split at `max_s` and never spanning a scene cut (histogram distance between consecutive
+frames). OpenCV does the image work; the windowing is a few lines of state that no library offers
+in streaming form.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ _MOTION_WIDTH = 160  # pixels: enough to see a limb move, cheap to difference
 _CHANGE_LEVEL = 25  # grey levels: above compression noise
 _SMOOTH_FRAMES = 3  # motion is averaged over this many analysis frames: coding flicker is one frame
 _HIST_BINS = 32
+# The local motion grid: a cell of the 160x90 grey image of 16:9 footage is 20x22 pixels, about
+# the size of a player a quarter of the frame's height tall; a far player fills less of it.
+_CELL_COLS, _CELL_ROWS = 8, 4
 
 
 def motion_energy(prev_grey: np.ndarray, grey: np.ndarray) -> float:
@@ -30,6 +35,21 @@ def motion_energy(prev_grey: np.ndarray, grey: np.ndarray) -> float:
     import cv2
 
     return 100.0 * float(np.count_nonzero(cv2.absdiff(prev_grey, grey) > _CHANGE_LEVEL)) / grey.size
+
+
+def cell_motion_energy(prev_grey: np.ndarray, grey: np.ndarray, cols: int = _CELL_COLS,
+                       rows: int = _CELL_ROWS) -> float:
+    """The largest percentage (0..100) of changed pixels in any cell of a `cols` x `rows` grid."""
+    import cv2
+
+    changed = (cv2.absdiff(prev_grey, grey) > _CHANGE_LEVEL).astype(np.float32)
+    h, w = changed.shape
+    if h < rows or w < cols:
+        return 100.0 * float(changed.mean())
+    # INTER_AREA to exactly cols x rows averages each cell's pixels (cells of unequal size where
+    # the image does not divide evenly, weighted by the share of each pixel they cover).
+    cells = cv2.resize(changed, (cols, rows), interpolation=cv2.INTER_AREA)
+    return 100.0 * float(cells.max())
 
 
 def histogram_distance(prev_hist: np.ndarray, hist: np.ndarray) -> float:
@@ -60,6 +80,9 @@ class MotionCandidates(CandidateSource):
         self._last_active: float | None = None
         self._peak_motion = 0.0
         self._recent: deque[float] = deque(maxlen=_SMOOTH_FRAMES)
+        self._recent_cell: deque[float] = deque(maxlen=_SMOOTH_FRAMES)
+        self._cell_motion = 0.0  # smoothed like frame.motion
+        self._peak_cell_motion = 0.0
 
     def on_frame(self, frame: FrameRecord) -> list[Candidate]:
         if frame.rgb is not None:
@@ -70,12 +93,19 @@ class MotionCandidates(CandidateSource):
                 frame.cut = histogram_distance(self._prev_hist, hist) > self.settings.scene_cut_threshold
                 # A cut changes every pixel; that is not motion.
                 raw = 0.0 if frame.cut else motion_energy(self._prev_grey, grey)
+                cells_on = self.settings.motion_cell_threshold > 0
+                cell = cell_motion_energy(self._prev_grey, grey) if cells_on and not frame.cut else 0.0
                 if frame.cut:
                     self._recent.clear()
+                    self._recent_cell.clear()
                 self._recent.append(raw)
+                self._recent_cell.append(cell)
                 frame.motion = sum(self._recent) / len(self._recent)
+                self._cell_motion = sum(self._recent_cell) / len(self._recent_cell)
             self._prev_grey, self._prev_hist = grey, hist
-            frame.active = frame.motion >= self.settings.motion_threshold
+            cell_threshold = self.settings.motion_cell_threshold
+            frame.active = frame.motion >= self.settings.motion_threshold or (
+                cell_threshold > 0 and self._cell_motion >= cell_threshold)
         return self._advance(frame)
 
     def _advance(self, frame: FrameRecord) -> list[Candidate]:
@@ -90,9 +120,10 @@ class MotionCandidates(CandidateSource):
         if frame.active:
             if self._first_active is None:
                 self._first_active = t
-                self._peak_motion = 0.0
+                self._peak_motion = self._peak_cell_motion = 0.0
             self._last_active = t
             self._peak_motion = max(self._peak_motion, frame.motion)
+            self._peak_cell_motion = max(self._peak_cell_motion, self._cell_motion)
         return out
 
     def _close(self, end_limit: float | None) -> Candidate:
@@ -105,7 +136,8 @@ class MotionCandidates(CandidateSource):
         cand = Candidate(start_s=start, end_s=max(end, start), source="motion",
                          evidence={"candidates": {"source": "motion", "start_s": round(start, 3),
                                                   "end_s": round(end, 3),
-                                                  "motion_peak": round(self._peak_motion, 3)}})
+                                                  "motion_peak": round(self._peak_motion, 3),
+                                                  "cell_motion_peak": round(self._peak_cell_motion, 3)}})
         self._first_active = self._last_active = None
         self.context.trace.windows.append({"start_s": round(start, 3), "end_s": round(end, 3),
                                            "source": "motion"})
