@@ -6,12 +6,13 @@ clips, and its speed with multi-person pose on against decoding alone.
                                         [--speed-rounds 2] [--skip-accuracy] [--skip-speed]
 
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
-pipeline (MoveNet MultiPose detection, pose and tracks) plus the `--set` flags; the classifier
-is off unless a flag names one (`--set classifier.enabled=true --set classifier.backend=...`), so the
-kinematic triggers' labels stand. Highlights are matched one-to-one to annotated key moments
-within 2 s; recall and precision are printed per clip and pooled, each with its n and a Wilson
-95% interval. The annotations are read by eye (about +-0.5 s) and there are few: read the
-figures as what breaks, not as a score to tune.
+pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classifier) plus the
+`--set` flags, and again with the classifier off (the kinematic triggers' labels stand; detection
+and pose are reused). Highlights are matched one-to-one to annotated key moments within 2 s;
+recall and precision (any label, and class level) are printed per clip and pooled, each with its
+n and a Wilson 95% interval, and every missed event with the first stage that lost it
+(candidates, detection, pose/kinematics, classifier, merge). The annotations are read by eye
+(about +-0.5 s) and there are few: read the figures as what breaks, not as a score to tune.
 
 Speed: a 720p clip is repeated by stream copy to at least `--speed-seconds` of video (its
 timestamps shifted, no re-encoding). In each of `--speed-rounds` rounds the same file is decoded
