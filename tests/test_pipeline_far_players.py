@@ -67,7 +67,7 @@ def test_the_cell_threshold_is_range_checked():
 
 def test_keyed_candidates_carry_the_track_of_the_person_who_moved(far_game):
     """The far actor (track 0, the smaller of two people) swings and jumps; the candidates keyed
-    on those actions name him, and the evidence says how small he is beside the bystander."""
+    on those actions name him, not the bystander."""
     from highlights.pipeline.registry import registered
     from highlights.pipeline.roles import Merger
 
@@ -90,8 +90,4 @@ def test_keyed_candidates_carry_the_track_of_the_person_who_moved(far_game):
         near = [c for c in seen if abs(c.key_s - event.key_s) <= 1.0]
         assert near, f"no keyed candidate near the {event.label} at {event.key_s} s"
         assert {c.track_id for c in near} == {0}
-        for c in near:
-            kin = c.evidence["kinematics"]
-            assert kin["track"] == "0"
-            assert 0.3 < kin["height_share"] < 0.7  # 28 px tall beside a 60 px bystander
-            assert 0.0 <= kin["centre_offset"] <= 0.5
+        assert all(c.evidence["kinematics"]["track"] == "0" for c in near)

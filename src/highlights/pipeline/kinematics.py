@@ -151,24 +151,6 @@ def suppress(triggers: list[Trigger], window_s: float) -> list[Trigger]:
     return sorted(kept, key=lambda t: t.key_s)
 
 
-def track_standing(tracks: dict, frame_width: int) -> dict[object, dict[str, float]]:
-    """How much each track stands out in its window: its body height as a share of the tallest
-    track's, and how far its body centre stays from the frame's vertical centre line (share of
-    the width). A phone follows its subject, filmed large and central; a score calibration may
-    weigh these (they say nothing about which action it is)."""
-    if not tracks:
-        return {}
-    tallest = max(h for _, _, h in tracks.values())
-    out = {}
-    for track, (_, kp, height) in tracks.items():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # a track whose torso is never seen
-            x = float(np.nanmedian(body_centre(kp[:, :, :2].astype(np.float64))[:, 0]))
-        offset = abs(x - frame_width / 2) / frame_width if np.isfinite(x) and frame_width > 0 else 0.5
-        out[track] = {"height_share": round(height / tallest, 3), "centre_offset": round(offset, 3)}
-    return out
-
-
 TORSO_SHARE = 0.3  # shoulder-to-hip distance as a share of standing height (adult average)
 
 

@@ -3,17 +3,15 @@
 Each candidate window's tracks with pose are measured (`highlights.pipeline.kinematics`); every
 trigger becomes a candidate keyed on its moment, one classifier window long, labelled with the
 action the trigger suggests, carrying the track id of the person who moved (`track_id`, and
-`track` in its evidence with how much that person stands out: body height as a share of the
-tallest person's, distance of the body centre from the frame's centre line). A window with no
-trigger is dropped.
+`track` in its evidence; the classifier reads that person and how prominent he is). A window with
+no trigger is dropped.
 """
 
 from __future__ import annotations
 
 from copy import deepcopy
 
-from highlights.pipeline.kinematics import (TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, track_standing,
-                                            tracks_of)
+from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
 from highlights.vocabulary import sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
@@ -45,7 +43,6 @@ class JointKinematics(WindowStage):
         for track, (times, kp, height) in prominent(tracks, cfg.max_tracks).items():
             triggers += find_triggers(times, kp, scale=height, config=cfg, track=track)
         triggers = suppress(triggers, cfg.trigger_nms_s)
-        standing = track_standing(tracks, self.context.source_size[0])
         trace = self.context.trace.triggers
         if not triggers:
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], "trigger": None,
@@ -55,7 +52,7 @@ class JointKinematics(WindowStage):
         for trig in triggers:
             label = TRIGGER_LABEL[trig.kind]
             ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
-                  "threshold": trig.threshold, "track": str(trig.track), **standing.get(trig.track, {})}
+                  "threshold": trig.threshold, "track": str(trig.track)}
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
             half = 0.5 * self.config.classifier.window_s
             keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
