@@ -112,6 +112,11 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     assert "Score reliability" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
     highlights = json.loads((tmp_path / "eval" / "highlights.json").read_text())["highlights"]
     assert highlights and all(h["evidence"]["score"]["calibration"] == "fitted" for h in highlights)
+    res = cli("detect", video, "--out", tmp_path / "ok", *GT_FLAGS, "--set", "classifier.backend=oracle",
+              "--annotations", ann, "--no-progress")
+    assert res.exit_code == 0, res.output
+    n = len(annotation.events)
+    assert f"recall 1.000 ({n}/{n}), precision 1.000 ({n}/{n})" in " ".join(res.output.split())
     res = cli("detect", video, "--out", tmp_path / "d", *GT_FLAGS, "--set", "merge.backend=actions",
               "--set", f"merge.score_calibration={tmp_path / 'no.json'}", "--no-progress")
     assert res.exit_code == 1 and "no.json: score calibration file not found" in res.output
