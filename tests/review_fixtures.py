@@ -26,13 +26,40 @@ def _probs(top: str, p: float, second: str = "none") -> dict[str, float]:
     return out
 
 
+def _nearly_window(duration: float) -> tuple[float, float]:
+    """The turned-down window the model nearly took: the first one starting 4 s or less before the end."""
+    t = 0.0
+    while t + 1.6 <= duration:
+        if t >= duration - 4.0:
+            return round(t, 3), round(t + 1.6, 3)
+        t += 0.8
+    raise AssertionError("the fixture's game is too short")
+
+
+def _layout_fits(ann) -> bool:
+    """Two events or more, the false alarm (1-3 s) before the first, the nearly-taken window on no highlight."""
+    if len(ann.events) < 2 or ann.events[0].start_s - 0.3 < 3.0:
+        return False
+    window = _nearly_window(ann.duration_s)
+    for e in ann.events[:2]:
+        if max(0.0, min(window[1], e.end_s + 0.3) - max(window[0], e.start_s - 0.3)) > 0.0:
+            return False
+    return True
+
+
 def make_detect_folder(root: Path, name: str = "game1", *, seed: int = 3, minutes: float = 0.3) -> Path:
     """`root/name-highlights/highlights.json` over `root/name.mp4`; returns the detect folder."""
-    files = generate_game(root, GameConfig(minutes=minutes, width=320, height=180, fps=15, events_per_minute=12,
-                                           seed=seed, name=name))
-    ann = load_annotation(files["annotation"])
+    # The generator decides where events fall; take the first seed from `seed` on whose game has the
+    # layout the tests rely on, so a change in the generator's composition does not break them.
+    for tried in range(seed, seed + 20):
+        files = generate_game(root, GameConfig(minutes=minutes, width=320, height=180, fps=15,
+                                               events_per_minute=12, seed=tried, name=name))
+        ann = load_annotation(files["annotation"])
+        if _layout_fits(ann):
+            break
+    else:
+        raise AssertionError(f"no seed in {seed}..{seed + 19} gives the review fixture's layout")
     duration = ann.duration_s
-    assert len(ann.events) >= 2, "the fixture needs two events"
     first, second = ann.events[0], ann.events[1]
     wrong = next(c for c in CLASSES[:3] if c != second.label)
 
@@ -52,7 +79,7 @@ def make_detect_folder(root: Path, name: str = "game1", *, seed: int = 3, minute
     t = 0.0
     while t + 1.6 <= duration:
         window = (round(t, 3), round(t + 1.6, 3))
-        nearly = abs(window[0] - (duration - 4.0)) < 0.5  # the window the model nearly took
+        nearly = window == _nearly_window(duration)
         p = _probs("none", 0.52, "baseball_swing") if nearly else _probs("none", 0.97, "soccer_shooting")
         candidates.append({"start_s": window[0], "end_s": window[1], "key_s": round(t + 0.8, 3),
                            "label": "none", "score": p["none"], "probs": p})
