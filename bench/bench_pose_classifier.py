@@ -15,8 +15,8 @@ accuracy and macro-F1 with 95% percentile-bootstrap intervals and n, beside alwa
 - their fusion (`pose_classifier.fusion`), where both are there: the fusion weight is a scalar
   chosen on these clips, so its figure is leave-one-out cross-validated (the weight chosen on the
   other clips decides each clip), never the in-sample best.
-The action-vs-`none` threshold is reported the same way: the model's own setting, and the
-leave-one-out cross-validated choice over a small grid.
+The window aggregation (max or mean) and the action-vs-`none` threshold are reported the same way:
+the model's own settings, and the leave-one-out cross-validated choice over a small grid.
 
 With --families, each model family is first trained on --synth-windows synthetic windows per
 seed (synthetic keypoints only) and scored the same way: the measurement that picks the family
@@ -62,18 +62,65 @@ def decide_all(proba: np.ndarray, none_index: int, threshold: float) -> np.ndarr
     return np.array(out)
 
 
-def loo_threshold(proba, y, none_index, labels) -> np.ndarray:
-    """Each clip decided with the threshold that scores best (macro-F1) on the other clips."""
+def clip_window_proba(clf, clips, cache) -> list:
+    """Each clip's window probabilities (None where no window had a usable body)."""
+    from highlights.pose_classifier.clips import clip_poses
+
+    out = []
+    for c in clips:
+        kp, times = clip_poses(c.path, fps=clf.spec.fps, cache_dir=cache)
+        windows = clf.windows(kp, times)
+        out.append(clf.window_proba(windows) if windows else None)
+    return out
+
+
+def aggregated(clf, window_proba, aggregation: str) -> np.ndarray:
+    """(clips, classes): a clip without a usable body is `none` with certainty."""
+    out = []
+    for p in window_proba:
+        if p is None:
+            q = np.zeros(len(clf.classes))
+            q[clf.none_index] = 1.0
+            out.append(q)
+        else:
+            out.append(clf.aggregate(p, aggregation))
+    return np.asarray(out)
+
+
+def loo_settings(clf, window_proba, y, labels) -> tuple[np.ndarray, dict]:
+    """Each clip decided with the (aggregation, action threshold) that scores best (macro-F1) on
+    the other clips; ties keep the model's own aggregation and the threshold nearest 0.5. Returns
+    the predictions and how often each setting was chosen."""
     from sklearn.metrics import f1_score
 
-    pred = np.zeros(len(y), int)
+    from highlights.pose_classifier.model import AGGREGATIONS
+
+    ni = labels.index("none")
+    proba = {a: aggregated(clf, window_proba, a) for a in AGGREGATIONS}
+    settings = [(a, t) for a in AGGREGATIONS for t in THRESHOLDS]
+    pred, chosen = np.zeros(len(y), int), {}
     for i in range(len(y)):
         rest = np.arange(len(y)) != i
-        best = max(THRESHOLDS, key=lambda t: (f1_score(y[rest], decide_all(proba[rest], none_index, t),
-                                                      average="macro", labels=range(len(labels)),
-                                                      zero_division=0), -abs(t - 0.5)))
-        pred[i] = decide_all(proba[i:i + 1], none_index, best)[0]
-    return pred
+
+        def score(s):
+            a, t = s
+            f1 = f1_score(y[rest], decide_all(proba[a][rest], ni, t), average="macro",
+                          labels=range(len(labels)), zero_division=0)
+            return (round(f1, 9), a == clf.aggregation, -abs(t - 0.5))
+
+        best = max(settings, key=score)
+        chosen[best] = chosen.get(best, 0) + 1
+        pred[i] = decide_all(proba[best[0]][i:i + 1], ni, best[1])[0]
+    return pred, chosen
+
+
+def confusion(y, pred, labels) -> str:
+    width = max(len(c) for c in labels)
+    head = "true / predicted"
+    rows = [f"{head:>{width}}  " + " ".join(f"{c[:10]:>10}" for c in labels)]
+    for i, c in enumerate(labels):
+        rows.append(f"{c:>{width}}  " + " ".join(f"{int(((y == i) & (pred == j)).sum()):>10}" for j in range(len(labels))))
+    return "\n".join(" " * 35 + r for r in rows)
 
 
 def loo_fusion(r2, pose, y) -> np.ndarray:
@@ -88,20 +135,34 @@ def loo_fusion(r2, pose, y) -> np.ndarray:
 
 
 def report_pose(name, clf, clips, labels, y, cache, verbose=True):
-    from highlights.pose_classifier.evaluation import predict_clips
-
     started = time.time()
-    proba, found = predict_clips(clf, clips, cache_dir=cache)
-    ni = labels.index("none")
+    window_proba = clip_window_proba(clf, clips, cache)
+    proba = aggregated(clf, window_proba, clf.aggregation)
+    found = sum(p is not None for p in window_proba)
     pred = np.array([clf.decide(p) for p in proba])
-    print(f"{name:<34} {scores(y, pred, labels)}  (threshold {clf.action_threshold:g}; "
-          f"person found in {int(found.sum())}/{len(found)} clips; {time.time() - started:.0f} s)")
-    print(f"{'':<34} {scores(y, loo_threshold(proba, y, ni, labels), labels)}  "
-          f"(action threshold chosen leave-one-out from {THRESHOLDS})")
+    print(f"{name:<34} {scores(y, pred, labels)}  (its own settings: {clf.aggregation} over windows, "
+          f"threshold {clf.action_threshold:g}; a usable body in {found}/{len(clips)} clips; "
+          f"{time.time() - started:.0f} s)")
+    loo, chosen = loo_settings(clf, window_proba, y, labels)
+    picks = ", ".join(f"{a}/{t:g} x{n}" for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
+    print(f"{'':<34} {scores(y, loo, labels)}  (aggregation and action threshold chosen leave-one-out "
+          f"from {{max, mean}} x {THRESHOLDS}; chosen: {picks})")
     if verbose:
+        print(confusion(y, pred, labels))
         wrong = [f"{c.name}->{labels[p]}" for c, p, t in zip(clips, pred, y) if p != t]
         print(f"{'':<34} misclassified: {', '.join(wrong)}")
     return proba
+
+
+def describe_r2plus1d(path: Path, meta: dict) -> str:
+    """What the R(2+1)D checkpoint is: size, input, training data and its own validation score."""
+    model, tc, spec, ds = meta.get("model", {}), meta.get("train_config", {}), meta.get("clip_spec", {}), meta.get("dataset", {})
+    val = meta.get("val_macro_f1")
+    return (f"R(2+1)D checkpoint {path}: {model.get('arch')} width {model.get('width')} layers {model.get('layers')}, "
+            f"{spec.get('num_frames')} frames at {spec.get('crop_size')} px, trained {tc.get('epochs')} epochs "
+            f"(best epoch {meta.get('epoch')}) on {ds.get('train_clips')} clips of dataset "
+            f"{ds.get('version')} at {ds.get('root')}, validation macro-F1 "
+            f"{'-' if val is None else f'{val:.2f}'} on its {ds.get('val_clips')} validation clips")
 
 
 def main() -> int:
@@ -152,7 +213,8 @@ def main() -> int:
         from highlights.pose_classifier.fusion import align_classes
         from highlights.video import clip_to_tensor, read_clip
 
-        r2 = ClipClassifier.from_checkpoint(args.r2plus1d)
+        r2 = ClipClassifier.from_checkpoint(args.r2plus1d, backend="eager")
+        print(describe_r2plus1d(args.r2plus1d, r2.meta))
         order = align_classes(r2.classes, pose.classes)
         r2_proba = []
         for c in clips:

@@ -13,7 +13,10 @@ from typer.testing import CliRunner
 
 from highlights.cli.app import app
 from highlights.pose_classifier import default as default_model
-from highlights.pose_classifier.augment import augment_window
+from dataclasses import replace
+
+from highlights.errors import ConfigError
+from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.fusion import ClassListMismatch, align_classes, choose_weight, fuse
 from highlights.pose_classifier.model import PoseClassifier
 from highlights.pose_classifier.skeleton import FLIP, mirror, normalise, resample
@@ -67,6 +70,40 @@ def test_augmentation_looks_like_an_estimator(windows):
     vis = np.stack([o[:, :, 2] for o in out])
     assert (vis == 0).mean() > 0.02 and vis.max() <= 1.0       # dropped joints, low visibility
     assert not np.allclose(out[0][:, :, :2], w[:, :, :2])
+
+
+def _only(**steps) -> PoseAugmentConfig:
+    """An augmentation with every random step off but `steps`."""
+    off = PoseAugmentConfig(mirror=0.0, camera_follow=0.0, rotation_deg=0.0, squash=(1.0, 1.0),
+                            speed=(1.0, 1.0), jitter=(0.0, 0.0), lag=0.0, drop_joint=(0.0, 0.0),
+                            drop_frame=(0.0, 0.0), swap_frames=0.0, partial_body=0.0, glitch=0.0,
+                            limb_bend=0.0, extremity_jitter=1.0, proportions=0.0, wrong_person=0.0)
+    return replace(off, **steps)
+
+
+def _span(w, a, b):
+    return float(np.median(np.linalg.norm(w[:, a, :2] - w[:, b, :2], axis=1)))
+
+
+def test_reproportioning_widens_the_body_and_shortens_the_limbs_against_the_torso(windows):
+    w = windows[0][7]
+    assert np.allclose(augment_window(w, np.random.default_rng(0), _only())[:, :, :2], w[:, :, :2], atol=1e-3)
+    out = augment_window(w, np.random.default_rng(0), _only(proportions=1.0))
+
+    def torso(x):
+        return float(np.median(np.linalg.norm((x[:, 5, :2] + x[:, 6, :2]) / 2 - (x[:, 11, :2] + x[:, 12, :2]) / 2, axis=1)))
+
+    assert _span(out, 5, 6) / torso(out) > 1.1 * _span(w, 5, 6) / torso(w)        # shoulders
+    assert _span(out, 11, 12) / torso(out) > 1.05 * _span(w, 11, 12) / torso(w)    # hips
+    for a, b in ((7, 9), (13, 15)):                                                  # forearm, shin
+        assert _span(out, a, b) / torso(out) < 0.97 * _span(w, a, b) / torso(w)
+
+
+def test_following_someone_else_moves_part_of_the_window_only(windows):
+    w = windows[0][2]
+    out = augment_window(w, np.random.default_rng(1), _only(wrong_person=1.0))
+    moved = np.abs(out[:, :, :2] - w[:, :, :2]).max(axis=(1, 2)) > 1e-3
+    assert 0 < moved.sum() < len(w)
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +162,7 @@ def test_default_model_ships_small_safe_and_documented():
     provenance = json.loads(default_model.DEFAULT_PROVENANCE.read_text())
     for key in ("command", "seed", "generator", "training_data", "validation", "sha256"):
         assert key in provenance
+    assert payload["meta"].get("aggregation", "max") == clf.aggregation
     assert provenance["training_data"]["source"].startswith("synthetic")
     clf = default_model.load_default_pose_model()
     assert clf.classes == list(LABELS)
@@ -168,7 +206,20 @@ def test_fusion_weight_follows_the_better_model_on_validation():
     np.testing.assert_allclose(fuse(good, noise, 0.0), noise)
 
 
-def test_track_proba_uses_the_most_action_like_window(trained, windows):
+def test_window_aggregation_is_saved_with_the_model_and_changes_the_clip_score(trained, windows, tmp_path):
+    clf = PoseClassifier.load(trained / "best.pt")
+    proba = np.array([[0.1, 0.1, 0.1, 0.7], [0.6, 0.1, 0.1, 0.2], [0.0, 0.0, 0.0, 1.0]])
+    np.testing.assert_allclose(clf.aggregate(proba, "max"), proba[1])
+    np.testing.assert_allclose(clf.aggregate(proba, "mean"), proba.mean(axis=0))
+    mean = PoseClassifier(clf.network, clf.classes, clf.spec, clf.family, clf.meta, clf.action_threshold, "mean")
+    again = PoseClassifier.load(mean.save(tmp_path / "mean.pt"))
+    assert again.aggregation == "mean"
+    np.testing.assert_allclose(again.aggregate(proba), proba.mean(axis=0))
+    with pytest.raises(ConfigError):
+        PoseClassifier(clf.network, clf.classes, clf.spec, clf.family, {}, 0.5, "median")
+
+
+def test_track_proba_scores_a_track_longer_than_a_window(trained, windows):
     clf = PoseClassifier.load(trained / "best.pt")
     w, y, _ = windows
     # Three windows back to back at 10 fps: one track longer than the model's window.

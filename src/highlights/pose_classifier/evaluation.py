@@ -71,7 +71,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         "action_threshold": clf.action_threshold,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
         "train_config": clf.meta.get("train_config"),
-        "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": "most action-like window, mirror-averaged"},
+        "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": f"{clf.aggregation} over windows, mirror-averaged"},
     }
     report = build_report([c.label for c in clips], pred, clf.classes, proba=proba,
                           clip_ids=[c.name for c in clips], meta=meta, n_bootstrap=n_bootstrap)

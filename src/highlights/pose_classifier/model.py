@@ -7,9 +7,11 @@ Three families, all plain torch so a checkpoint is weights plus plain settings
 - `features_mlp`: a one-hidden-layer perceptron on the same features;
 - `tcn`: a small temporal convolution network on the normalised sequence with velocities.
 
-A clip (or a pipeline window of any length) is scored by sliding the model's window over it; the
-clip's class probabilities are those of the window most likely to hold an action (1 - P(none)),
-averaged with its mirror image. `action_threshold` turns "some action" into a decision: below it
+A clip (or a pipeline window of any length) is scored by sliding the model's window over it,
+each window averaged with its mirror image; `aggregation` says how the windows make the clip's
+class probabilities: `max`, those of the window most likely to hold an action (1 - P(none)), or
+`mean`, the mean over the windows (with `max`, one kick-like moment of background play can decide
+a long clip). bench/bench_pose_classifier.py measures both on real clips. `action_threshold` turns "some action" into a decision: below it
 the answer is `none` whatever the sport scores say.
 """
 
@@ -31,6 +33,7 @@ from highlights.pose_classifier.skeleton import mirror, normalise, resample, wit
 
 FORMAT_NAME = "highlights.checkpoint"
 FAMILIES = ("features_linear", "features_mlp", "tcn")
+AGGREGATIONS = ("max", "mean")
 ARCH_PREFIX = "pose_"
 
 
@@ -127,7 +130,10 @@ class PoseClassifier:
     """A trained pose model: `.classes`, `.spec`, `.family`, `.meta`, and predictions."""
 
     def __init__(self, network: nn.Module, classes: list[str], spec: PoseWindowSpec, family: str,
-                 meta: dict, action_threshold: float = 0.5):
+                 meta: dict, action_threshold: float = 0.5, aggregation: str = "max"):
+        if aggregation not in AGGREGATIONS:
+            raise ConfigError(f"unknown window aggregation {aggregation!r}; expected one of {AGGREGATIONS}")
+        self.aggregation = aggregation
         self.network = network.eval()
         self.classes = list(classes)
         self.spec = spec
@@ -142,7 +148,7 @@ class PoseClassifier:
         meta.update({"classes": self.classes, "pose_window": self.spec.to_dict(),
                      "model": {"arch": ARCH_PREFIX + self.family, **meta.get("model", {}),
                                "family": self.family},
-                     "action_threshold": self.action_threshold})
+                     "action_threshold": self.action_threshold, "aggregation": self.aggregation})
         self.meta = meta
         payload = {"format": FORMAT_NAME, "format_version": 1, "meta": meta,
                    "state_dict": {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}}
@@ -173,7 +179,10 @@ class PoseClassifier:
             raise
         except Exception as e:
             raise CheckpointError(path, f"not a valid pose model ({type(e).__name__}: {e})") from None
-        return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5))
+        aggregation = meta.get("aggregation", "max")   # models written before the setting existed
+        if aggregation not in AGGREGATIONS:
+            raise CheckpointError(path, f"unknown window aggregation {aggregation!r}")
+        return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5), aggregation)
 
     # ----------------------------------------------------------------- prediction
     @torch.no_grad()
@@ -190,7 +199,7 @@ class PoseClassifier:
 
     def track_proba(self, keypoints: np.ndarray, times: np.ndarray) -> np.ndarray | None:
         """Class probabilities for one person's (T,17,3) pixel keypoints at `times` (any rate,
-        any length): sliding windows, the most action-like one wins. None if no window had a
+        any length): sliding windows, combined by the model's `aggregation`. None if no window had a
         usable body."""
         windows = self.windows(keypoints, times)
         if not windows:
@@ -206,8 +215,10 @@ class PoseClassifier:
                 out.append(norm)
         return out
 
-    def aggregate(self, proba: np.ndarray) -> np.ndarray:
-        if self.none_index is None:
+    def aggregate(self, proba: np.ndarray, aggregation: str | None = None) -> np.ndarray:
+        """A clip's class probabilities from its windows' (N, classes), by `aggregation`
+        (the model's own unless given)."""
+        if (aggregation or self.aggregation) == "mean" or self.none_index is None:
             return proba.mean(axis=0)
         action = 1.0 - proba[:, self.none_index]
         return proba[int(np.argmax(action))]

@@ -26,7 +26,7 @@ from highlights.atomic import atomic_write_json
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.model import (
-    FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
+    AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
 )
 from highlights.pose_classifier.skeleton import normalise
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
@@ -50,6 +50,7 @@ class PoseTrainConfig:
     hidden: int = 64                # features_mlp
     channels: int = 48              # tcn
     action_threshold: float = 0.5
+    aggregation: str = "max"        # how a clip's windows combine: "max" or "mean" (model.py)
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
     window: PoseWindowSpec = field(default_factory=PoseWindowSpec)
@@ -59,6 +60,8 @@ class PoseTrainConfig:
             raise ConfigError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
         if "none" not in self.classes:
             raise ConfigError("the pose classifier's classes must include 'none'")
+        if self.aggregation not in AGGREGATIONS:
+            raise ConfigError(f"unknown window aggregation {self.aggregation!r}; expected one of {AGGREGATIONS}")
         unknown = [c for c in self.classes if c not in LABELS]
         if unknown:
             raise ConfigError(f"the synthetic generator has no class {unknown[0]!r} (it makes {list(LABELS)})")
@@ -183,7 +186,8 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         rw, rl, real = labelled_clip_windows(config, log=log)
         windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
-    clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold)
+    clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold,
+                        config.aggregation)
     vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
     cnorm, cy = _normalised(vwindows, vlabels, None, config.augment)
     val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
@@ -211,5 +215,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     path = clf.save(out / "best.pt", meta)
     atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
                                           "family": config.family, "classes": list(config.classes),
+                                          "aggregation": config.aggregation,
+                                          "action_threshold": config.action_threshold,
                                           "bytes": path.stat().st_size}, indent=2)
     return clf, path
