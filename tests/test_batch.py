@@ -252,6 +252,45 @@ def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):
     assert len({r["model_sha256"] for r in result.records}) == 1 and result.records[0]["model_sha256"]
 
 
+def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, tmp_path, restore_threads):
+    import shutil
+
+    import torch
+
+    from highlights.batch.model_files import model_files, model_sha256
+    from highlights.pose_classifier.default import DEFAULT_MODEL, load_default_pose_model
+
+    pose_model = tmp_path / "models" / "pose.pt"
+    pose_model.parent.mkdir()
+    shutil.copy(DEFAULT_MODEL, pose_model)
+    cfg = FAST.with_overrides({"classifier.backend": "pose", "classifier.pose_model": str(pose_model)})
+    # The packaged model counts when no pose checkpoint is configured; the MoveNet file when it runs.
+    packaged = dict(model_files(FAST.with_overrides({"classifier.backend": "pose"})))
+    assert packaged == {"packaged pose classifier": DEFAULT_MODEL}
+    roles = [role for role, _ in model_files(PipelineConfig())]
+    assert roles == ["packaged pose classifier", "MoveNet model (installed bundle)"]
+
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id == "alpha"]
+    out = tmp_path / "out"
+    first = run_batch(games, out, cfg, workers=1, progress=False, log=lambda m: None)
+    assert first.records[0]["status"] == "done"
+    assert first.records[0]["model_sha256"] == model_sha256(cfg) != model_sha256(FAST)
+
+    moved = tmp_path / "elsewhere.pt"
+    shutil.copy(pose_model, moved)  # the same model at another path: nothing to redo
+    again = run_batch(games, out, cfg.with_overrides({"classifier.pose_model": str(moved)}), workers=1,
+                      progress=False, log=lambda m: None)
+    assert again.records[0]["reused"] is True
+
+    retrained = load_default_pose_model()  # a model of the same shape with other weights, same path
+    with torch.no_grad():
+        next(retrained.network.parameters()).add_(0.01)
+    retrained.save(pose_model)
+    third = run_batch(games, out, cfg, workers=1, progress=False, log=lambda m: None)
+    assert third.records[0]["reused"] is False and third.records[0]["status"] == "done"
+    assert third.records[0]["model_sha256"] != first.records[0]["model_sha256"]
+
+
 def test_local_and_ray_engines_give_the_same_outputs(season, local_out, tmp_path, restore_threads):
     ray = pytest.importorskip("ray")
     games = collect_games([season / "games.csv"])

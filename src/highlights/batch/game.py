@@ -25,10 +25,11 @@ from highlights.atomic import atomic_write_json
 GAME_FORMAT = "highlights.batch-game/1"
 GAME_RECORD = "game.json"
 PARTIAL_DIR = ".partial"
-# Config fields that say where things are, not what is computed: the model's hash stands for
-# the checkpoint, so moving a checkpoint or ground-truth file does not rerun a season.
-# (section, field) of the pipeline config.
-_LOCATION_FIELDS = (("classifier", "checkpoint"), ("analysis", "gt_path"))
+# Config fields that say where things are, not what is computed: the model hash stands for the
+# model files (`model_files`), so moving a checkpoint, a model file or a ground-truth file does
+# not rerun a season. (section, field) of the pipeline config.
+_LOCATION_FIELDS = (("classifier", "checkpoint"), ("classifier", "pose_model"), ("analysis", "gt_path"),
+                    ("detection", "movenet_model_path"), ("detection", "detector_path"))
 
 
 @dataclass(frozen=True)

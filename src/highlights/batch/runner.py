@@ -8,7 +8,6 @@ since a complete folder carries its own record (`game.json`).
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from typing import Any
 from highlights.batch.errors import BatchError
 from highlights.batch.game import GameJob, fingerprint, read_complete, remove_partials
 from highlights.batch.index import summarise, write_index
+from highlights.batch.model_files import model_files, model_sha256
 from highlights.batch.inputs import GameInput
 from highlights.batch.progress import BatchProgress
 from highlights.batch.worker import available_cores, plan_workers
@@ -32,25 +32,6 @@ class BatchResult:
     records: list[dict[str, Any]]
     summary: dict[str, Any]
     written: dict[str, Path]
-
-
-def model_sha256(config) -> str | None:
-    """The hash of the model files a run would load, or None when it loads none."""
-    classifier = config.classifier
-    if not (classifier.enabled and classifier.backend == "checkpoint" and classifier.checkpoint):
-        return None
-    from highlights.file_hash import file_sha256
-    from highlights.model.int8_store import sidecar_paths
-
-    path = Path(classifier.checkpoint)
-    if not path.is_file():
-        raise BatchError(f"{path}: checkpoint not found")
-    digest = hashlib.sha256(file_sha256(path).encode())
-    if classifier.int8:
-        for sidecar in sidecar_paths(path):  # a verified int8 model changes the predictions
-            if sidecar.is_file():
-                digest.update(file_sha256(sidecar).encode())
-    return digest.hexdigest()
 
 
 def _duration(video: Path) -> float | None:
@@ -137,7 +118,8 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
                 records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
                                          "status": "pending", "duration_s": job.duration_s}
                 jobs.append(job)
-        request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash}
+        request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash,
+                   "model_files": {role: str(path) for role, path in model_files(config)}}
         if len(jobs) < len(games):
             log(f"{len(games) - len(jobs)} of {len(games)} games are complete from an earlier run "
                 f"with the same config and model: skipped")
