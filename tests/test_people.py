@@ -156,28 +156,14 @@ def test_movenet_on_a_frame_returns_people_in_frame_pixels():
 
 
 @needs_bundle
-def _render_in_a_subprocess(tmp_path):
-    """The generator's clip, rendered in a child process: rendering here would start OpenCV's
-    thread pool in the test process, and a later test that forks workers (the clip-set
-    generator) would then hang in its children."""
-    import json
-    import subprocess
-    import sys
-
-    code = ("import json, numpy as np; from highlights.synth.clip import ClipRequest, render_clip; "
-            "f, t = render_clip(ClipRequest(label='basketball_layup', seed=3, scene_seed=3, group='g', "
-            "sport='basketball', seconds=1.0, fps=10)); "
-            f"np.save(r'{tmp_path / 'frames.npy'}', f); open(r'{tmp_path / 'truth.json'}', 'w').write(json.dumps(t))")
-    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
-    return np.load(tmp_path / "frames.npy"), json.loads((tmp_path / "truth.json").read_text())
-
-
-def test_movenet_finds_the_synthetic_player_and_his_joints(tmp_path):
+def test_movenet_finds_the_synthetic_player_and_his_joints():
     """The generator's drawn figures are far from real people, yet MoveNet finds this one."""
     from highlights.people import MoveNetMultiPose
     from highlights.people.boxes import box_iou
+    from highlights.synth.clip import ClipRequest, render_clip
 
-    frames, truth = _render_in_a_subprocess(tmp_path)
+    frames, truth = render_clip(ClipRequest(label="basketball_layup", seed=3, scene_seed=3, group="g",
+                                            sport="basketball", seconds=1.0, fps=10))
     est = MoveNetMultiPose(input_long_side=256, threads=1)
     found, errors = 0, []
     for rgb, tr in zip(frames[::3], truth["frames"][::3]):

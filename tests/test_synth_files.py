@@ -94,6 +94,12 @@ def test_clip_set_plan_groups_clips_like_source_videos():
 
 
 def test_clip_set_folder_and_manifest(tmp_path):
+    # OpenCV's thread pool busy in this process first: worker processes forked after that could
+    # hang on their first OpenCV call; the generator's workers are fresh interpreters.
+    import cv2
+
+    cv2.setNumThreads(2)
+    cv2.GaussianBlur(np.zeros((720, 1280, 3), np.uint8), (21, 21), 0)
     cfg = ClipSetConfig(per_class=1, seconds=0.3, size="256x144", seed=5, workers=2)
     seen = []
     manifest = generate_clip_set(tmp_path, cfg, on_progress=lambda d, t: seen.append((d, t)))

@@ -172,7 +172,7 @@ def write_manifest(out_dir: Path, rows: list[dict]) -> Path:
 
 def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
                       on_progress: Callable[[int, int], None] | None = None) -> Path:
-    """Render every planned clip (in `cfg.workers` processes) and write the manifest; returns
+    """Render every planned clip (in `cfg.workers` fresh worker processes) and write the manifest; returns
     the manifest's path. Each clip file is written atomically, so an interrupted run leaves
     only whole clips; the manifest is written last."""
     out_dir = Path(out_dir)
@@ -192,10 +192,10 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
             if on_progress:
                 on_progress(done, total)
     else:
-        # fork: workers start instantly and callers need no `if __name__ == "__main__"` guard;
-        # the workers only render and encode (no threads of the parent are used in them).
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        ctx = multiprocessing.get_context(method)
+        # spawn, not fork: a child forked after the parent has used OpenCV's (or torch's) thread
+        # pool inherits that pool's locks without its threads and can hang on its first call.
+        # A fresh interpreter costs a second or two of imports per worker.
+        ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=cfg.workers, mp_context=ctx, initializer=_init_worker) as pool:
             for _ in pool.map(_make, jobs, chunksize=1):
                 done += 1
