@@ -9,7 +9,7 @@ import av
 import cv2
 import numpy as np
 
-from dataset_fixtures import tiny_frames, write_clip
+from tests.dataset_fixtures import tiny_frames, write_clip
 from highlights.video.mp4boxes import iter_boxes
 
 FPS = 30

@@ -1,8 +1,8 @@
 """Fixtures every test module shares.
 
 Helper functions that build test data (tiny clips, games, models) live in the `*_fixtures.py`
-modules beside this file and are imported by name; fixtures live here, so none is switched on by
-importing a module.
+modules of this package and are imported by their qualified name (`from tests.pipeline_fixtures
+import make_game`); fixtures live here, so none is switched on by importing a module.
 """
 
 from __future__ import annotations

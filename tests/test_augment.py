@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dataset_fixtures import tiny_frames, write_clip
+from tests.dataset_fixtures import tiny_frames, write_clip
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, build_clip_transform
 from highlights.cli.app import app
 from highlights.errors import ConfigError

@@ -17,7 +17,7 @@ from highlights.batch import BatchError, collect_games, is_batch_request, run_ba
 from highlights.batch.game import GAME_RECORD, PARTIAL_DIR
 from highlights.batch.worker import plan_workers
 from highlights.pipeline.config import PipelineConfig
-from pipeline_fixtures import FixtureEvent, make_game
+from tests.pipeline_fixtures import FixtureEvent, make_game
 
 # Ground-truth detection and pose, the oracle classifier (reads each game's annotation from the
 # manifest): every stage runs, in about a second a game.
@@ -239,7 +239,7 @@ def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):
 
     from highlights.model import save_checkpoint
     from highlights.model.process_cache import loaded_count
-    from model_fixtures import tiny_meta, tiny_model
+    from tests.model_fixtures import tiny_meta, tiny_model
 
     model = tiny_model()
     checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))

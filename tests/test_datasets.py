@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
 from highlights.datasets import (
     DEFAULT_NOTE, SPLITS, DatasetError, SplitConfig, assign_splits, create_version, diff_versions,
     grow_version, list_versions, load_version,

@@ -7,7 +7,7 @@ import re
 
 from typer.testing import CliRunner
 
-from dataset_fixtures import layout_of, make_class_tree
+from tests.dataset_fixtures import layout_of, make_class_tree
 from highlights.cli.app import app
 
 runner = CliRunner()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dataset_fixtures import FPS, layout_of, make_class_tree
+from tests.dataset_fixtures import FPS, layout_of, make_class_tree
 from highlights.augment import PhoneAugmentConfig
 from highlights.datasets import SPLITS, create_version, grow_version
 from highlights.video import probe, read_clip

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 import highlights.pipeline.outputs as outputs
 from highlights.cli.app import app
 from highlights.pipeline.output_folder import RUN_MARKER, is_complete
-from pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
 

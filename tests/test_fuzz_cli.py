@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bad_inputs import (
+from tests.bad_inputs import (
     half_truncated_faststart, png_named_mp4, unknown_codec_mp4, zero_delta_mp4, zero_timescale_mp4,
 )
-from dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
 from highlights.cli.app import app
 
 
@@ -191,8 +191,8 @@ def confusion_into_earlier_report(tmp: Path) -> Case:
 
 
 def unreadable_test_clip_with_workers(tmp: Path) -> Case:
-    from model_fixtures import tiny_meta, tiny_model
-    from train_fixtures import COLOURS, make_colour_dataset
+    from tests.model_fixtures import tiny_meta, tiny_model
+    from tests.train_fixtures import COLOURS, make_colour_dataset
 
     from highlights.model import save_checkpoint
 
@@ -293,7 +293,7 @@ GAME_CASES = [
 
 @pytest.fixture(scope="module")
 def game(tmp_path_factory) -> Path:
-    from pipeline_fixtures import DEFAULT_EVENTS, make_game
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
     return make_game(tmp_path_factory.mktemp("fuzz-game"), duration_s=6.0, events=DEFAULT_EVENTS[:1])
 

@@ -11,7 +11,7 @@ from highlights.model import build_from_kwargs, r2plus1d_18
 from highlights.model.conformance import fill_reference_weights, load_reference, reference_input
 from highlights.model.r2plus1d import conv2plus1d_midplanes
 
-from model_fixtures import tiny_clips
+from tests.model_fixtures import tiny_clips
 
 # A copy of the conformance vector made with torchvision 0.29.1 itself (see its "source" field).
 REFERENCE = Path(__file__).resolve().parent / "data" / "r2plus1d_18_reference.json"

@@ -11,7 +11,7 @@ import torch
 from highlights.model import (CheckpointError, capture_rng_state, load_checkpoint,
                               load_training_state, restore_rng_state, save_checkpoint)
 
-from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
+from tests.model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
 
 def test_round_trip_is_weights_only_readable_and_gives_identical_outputs(tmp_path):

@@ -14,7 +14,7 @@ from highlights.model.backends import Backend, build_backend, compare_logits
 from highlights.model.cpu_features import this_cpu
 from highlights.model.path_choice import PathCache
 
-from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
+from tests.model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
 HAS_ORT = importlib.util.find_spec("onnxruntime") is not None
 FAST_PATHS = [p for p in AUTO_ORDER if p != "eager" and (HAS_ORT or not p.startswith("onnx"))]

@@ -18,7 +18,7 @@ from highlights.model.int8_store import load_bf16, save_bf16, sidecar_paths
 from highlights.model.path_choice import (PathCache, PathLayout, candidate_layouts, choose,
                                           measure_interleaved)
 
-from model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
+from tests.model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
 AVX2_ONLY = CpuInfo("Test CPU without bf16", frozenset({"avx2", "fma"}))
 NATIVE_BF16 = CpuInfo("Test CPU with bf16", frozenset({"avx2", "avx512f", "avx512_bf16", "avx512_vnni"}))

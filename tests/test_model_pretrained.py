@@ -7,7 +7,7 @@ import torch
 
 from highlights.model import CheckpointError, load_pretrained, r2plus1d_18
 
-from model_fixtures import TINY_ARCH, tiny_clips, tiny_model
+from tests.model_fixtures import TINY_ARCH, tiny_clips, tiny_model
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from highlights.cli.app import app
 from highlights.pipeline.highlight import Highlight
-from pipeline_fixtures import make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
 
@@ -23,7 +23,7 @@ def cli():
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
     return make_game(tmp_path_factory.mktemp("cli-game"), duration_s=14.0,
-                     events=__import__("pipeline_fixtures").DEFAULT_EVENTS[:2])
+                     events=DEFAULT_EVENTS[:2])
 
 
 def test_detect_writes_highlights_json(cli, video, tmp_path):

@@ -14,7 +14,7 @@ from highlights.events import load_annotation
 from highlights.people.model_file import default_bundle_path
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.run import run_pipeline
-from pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
                                         "classifier.backend": "oracle"})

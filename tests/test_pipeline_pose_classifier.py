@@ -8,7 +8,7 @@ import pytest
 from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.run import run_pipeline
-from pipeline_fixtures import make_game
+from tests.pipeline_fixtures import make_game
 
 GT = {"detection.backend": "gt", "pose.backend": "gt"}
 

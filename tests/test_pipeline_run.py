@@ -18,7 +18,7 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.registry import registered
 from highlights.pipeline.run import run_pipeline
 from highlights.pipeline.window_classifier import ClassifierStage
-from pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 # Ground-truth detection and pose, the oracle classifier: every stage runs, in well under a second.
 FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})

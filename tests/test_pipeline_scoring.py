@@ -12,7 +12,7 @@ from highlights.cli.app import app
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
 from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
-from pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
 

@@ -231,8 +231,8 @@ def test_track_proba_scores_a_track_longer_than_a_window(trained, windows):
 
 def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path):
     from highlights.model import save_checkpoint
-    from model_fixtures import tiny_meta, tiny_model
-    from train_fixtures import make_colour_dataset
+    from tests.model_fixtures import tiny_meta, tiny_model
+    from tests.train_fixtures import make_colour_dataset
 
     dataset = make_colour_dataset(tmp_path)
     model = tiny_model()
@@ -251,8 +251,8 @@ def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path)
 
 def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
     from highlights.model import save_checkpoint
-    from model_fixtures import tiny_meta, tiny_model
-    from train_fixtures import make_colour_dataset
+    from tests.model_fixtures import tiny_meta, tiny_model
+    from tests.train_fixtures import make_colour_dataset
 
     dataset = make_colour_dataset(tmp_path)
     model = tiny_model(2)

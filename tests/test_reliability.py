@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import highlights.atomic as atomic
-from bad_inputs import half_truncated_faststart, png_named_mp4, zero_delta_mp4, zero_timescale_mp4
-from dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from tests.bad_inputs import half_truncated_faststart, png_named_mp4, zero_delta_mp4, zero_timescale_mp4
+from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
 from highlights.csv_cells import csv_cell, plain_cell
 from highlights.datasets import DatasetError, create_version, grow_version, list_versions, load_version
 from highlights.datasets.sources import read_source_manifest
@@ -140,7 +140,7 @@ def test_broken_clips_are_refused_with_their_cause(tmp_path: Path, make, cause: 
 
 
 def test_a_whole_faststart_clip_is_accepted(tmp_path: Path) -> None:
-    from bad_inputs import faststart_mp4
+    from tests.bad_inputs import faststart_mp4
     assert verify_video(faststart_mp4(tmp_path / "ok.mp4")).decoded_frames == 90
 
 

@@ -21,8 +21,8 @@ from highlights.review.games import load_games
 from highlights.review.labelstudio import export_tasks, import_annotations, to_frame
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from pipeline_fixtures import make_game
-from review_fixtures import MODEL, make_detect_folder
+from tests.pipeline_fixtures import make_game
+from tests.review_fixtures import MODEL, make_detect_folder
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)

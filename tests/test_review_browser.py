@@ -17,8 +17,8 @@ import pytest
 
 from highlights.datasets import load_version
 from highlights.events import load_annotation
-from review_browser import ReviewServer, browser  # noqa: F401 - the fixture
-from review_fixtures import MODEL, make_detect_folder
+from tests.review_browser import ReviewServer, browser  # noqa: F401 - the fixture
+from tests.review_fixtures import MODEL, make_detect_folder
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from highlights.cli.app import app
 from highlights.synth import ClipSetConfig, generate_clip_set, plan_clip_set, render_clip, write_clip
 from highlights.video import probe, read_clip
-from synth_fixtures import request
+from tests.synth_fixtures import request
 
 # Stored widths that are multiples of 128 (see highlights.synth.clipset.LANDSCAPE_SIZES).
 LANDSCAPE = (256, 144)

@@ -8,7 +8,7 @@ import pytest
 from highlights.synth.body import BodyShape, Pose, sample_body, skeleton
 from highlights.synth.render import Occluder, PersonInFrame, draw_scene_people
 from highlights.synth.scene import Projector
-from synth_fixtures import WRISTS, ANKLES, actor_track, keypoints, rendered
+from tests.synth_fixtures import WRISTS, ANKLES, actor_track, keypoints, rendered
 
 CASES = [("baseball_swing", 1), ("basketball_layup", 5), ("soccer_shooting", 3),
          ("none", 4, "basketball", "dribble_basketball"), ("none", 5, "baseball", "check_swing")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synth_fixtures import ANKLES, HIPS, WRISTS, keypoints, relative_speed, rendered
+from tests.synth_fixtures import ANKLES, HIPS, WRISTS, keypoints, relative_speed, rendered
 
 SEEDS = (11, 12, 13)
 

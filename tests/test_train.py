@@ -19,7 +19,7 @@ from highlights.train import TrainConfig, fit
 from highlights.train.data import CachedClipDataset, balanced_class_weights
 from highlights.train.errors import RunFolderError
 
-from train_fixtures import make_colour_dataset, tiny_config
+from tests.train_fixtures import make_colour_dataset, tiny_config
 
 
 @pytest.fixture(scope="module")

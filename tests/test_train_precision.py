@@ -12,7 +12,7 @@ from highlights.model.cpu_features import CpuInfo
 from highlights.train.config import TrainConfig, check_precision
 from highlights.train.loop import make_scheduler, train_one_epoch
 
-from model_fixtures import tiny_clips
+from tests.model_fixtures import tiny_clips
 
 AVX2_ONLY = CpuInfo("Test CPU without bf16", frozenset({"avx2", "fma"}))
 NATIVE_BF16 = CpuInfo("Test CPU with AMX", frozenset({"avx2", "amx_bf16", "amx_tile"}))

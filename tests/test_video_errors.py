@@ -10,7 +10,7 @@ import pytest
 
 import highlights.video.reader as reader
 from highlights.video import VideoError, iter_frames, probe, read_clip
-from video_fixtures import frame_index, indexed_frames, write_indexed
+from tests.video_fixtures import frame_index, indexed_frames, write_indexed
 
 READERS = {
     "probe": probe,

@@ -14,7 +14,7 @@ import pytest
 import highlights.video.reader as reader
 from highlights.video import Frame, VideoInfo, iter_frames, probe, read_clip, write_video
 from highlights.video.rotation import stored_for_display
-from video_fixtures import (
+from tests.video_fixtures import (
     HEIGHT,
     WIDTH,
     frame_index,

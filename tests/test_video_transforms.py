@@ -8,7 +8,7 @@ import torch
 
 from highlights.clips.spec import ClipSpec
 from highlights.video import clip_to_tensor, read_clip
-from video_fixtures import write_indexed
+from tests.video_fixtures import write_indexed
 
 SPEC = ClipSpec()
 
