@@ -16,7 +16,7 @@ from highlights.model.backends import Backend, Bf16AutocastBackend, Bf16Unavaila
 from highlights.model.cpu_features import CpuInfo, parse_cpuinfo
 from highlights.model.int8_store import load_bf16, save_bf16, sidecar_paths
 from highlights.model.path_choice import (PathCache, PathLayout, candidate_layouts, choose,
-                                          measure_interleaved)
+                                          fit_to_budget, measure_interleaved)
 
 from tests.model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
@@ -229,3 +229,73 @@ def test_bench_paths_measures_again_and_stores_the_choice(model, tmp_path, monke
 
     missing = CliRunner().invoke(app, ["bench-paths", str(tmp_path / "nope.pt")])
     assert missing.exit_code == 1 and "nope.pt" in missing.output
+
+
+def test_a_short_budget_drops_slow_layouts_then_rounds_and_keeps_the_fastest():
+    fast, medium, slow = PathLayout("fast"), PathLayout("medium"), PathLayout("slow")
+    first = {fast: 1.0, medium: 1.5, slow: 5.0}
+    everything = fit_to_budget(first, rounds=3, budget_s=100.0)
+    assert everything.layouts == [fast, medium, slow] and everything.rounds == 3 and not everything.skipped
+    assert fit_to_budget(first, rounds=3, budget_s=None).rounds == 3
+    # 3 rounds of all three cost 22.5 s: the slow one goes first (5x the fastest), then rounds.
+    plan = fit_to_budget(first, rounds=3, budget_s=5.0)
+    assert plan.layouts == [fast, medium] and plan.rounds == 2 and plan.skipped == [slow.label]
+    tight = fit_to_budget(first, rounds=3, budget_s=1.2)
+    assert tight.layouts == [fast] and tight.rounds == 1 and tight.skipped == [medium.label, slow.label]
+    assert fit_to_budget(first, rounds=3, budget_s=0.0).layouts == [fast]  # never nothing
+
+
+def test_a_big_model_is_measured_within_its_budget_and_says_what_it_skipped(model, tmp_path):
+    lines: list[str] = []
+    calls: list = []
+
+    def timer(layout, run):  # channels_last is 10x slower per call than eager
+        calls.append(layout)
+        return 1.0 if layout.backend == "eager" else 10.0
+
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_cache=PathCache(tmp_path / "p.json"),
+                                fp32_paths=("eager", "channels_last"), cpu=AVX2_ONLY, path_timer=timer,
+                                measure_budget_s=25.0, progress=lines.append)
+    report = classifier.backend_report
+    assert classifier.backend == "eager" and report["choice"] == "measured"
+    skipped = report["measure_skipped"]
+    assert skipped["layouts"] and all(label.startswith("channels_last") for label in skipped["layouts"])
+    # Warm-ups take 22 of the 25 s: channels_last (10x eager's time) is dropped, one round is left.
+    assert skipped["budget_s"] == 25.0 and skipped["rounds"] == {"requested": 3, "timed": 1}
+    assert not any(label.startswith("channels_last") for label in report["measured_clips_per_s"])
+    assert sum(10.0 if l.backend != "eager" else 1.0 for l in calls) <= 25.0
+    assert any(line.startswith("warm-up 1/") for line in lines)
+    assert any("left out to keep the measurement short" in line and "bench-paths" in line for line in lines)
+
+
+def test_processes_that_miss_the_cache_together_measure_once(model, tmp_path):
+    """A batch's workers: the second waits for the first's choice instead of measuring too."""
+    import threading
+
+    cache_path = tmp_path / "paths.json"
+    waiting = threading.Event()
+    first_calls: list = []
+    second_calls: list = []
+
+    def slow_first(layout, run):
+        first_calls.append(layout)
+        waiting.wait(timeout=30)  # hold the measurement until the second one is waiting
+        return 0.2 if layout.backend == "channels_last" else 1.0
+
+    def second_progress(line: str) -> None:
+        if "another process is measuring" in line:
+            waiting.set()
+
+    common = dict(fp32_paths=CHEAP, cpu=AVX2_ONLY, measure_rounds=1)
+    results: dict[str, ClipClassifier] = {}
+    first = threading.Thread(target=lambda: results.setdefault("first", ClipClassifier(
+        model, TINY_CLASSES, TINY_SPEC, path_cache=PathCache(cache_path), path_timer=slow_first, **common)))
+    first.start()
+    while not first_calls:
+        first.join(timeout=0.05)
+    second = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_cache=PathCache(cache_path),
+                            path_timer=_timer("eager", second_calls), progress=second_progress, **common)
+    first.join(timeout=60)
+    assert waiting.is_set() and not second_calls
+    assert results["first"].backend_report["choice"] == "measured"
+    assert second.backend_report["choice"] == "cached" and second.backend == "channels_last"

@@ -227,3 +227,28 @@ def test_background_inference_failure_surfaces_in_the_run(game):
 
     with registered(FailingClassifier), pytest.raises(RuntimeError, match="network exploded"):
         _run(game, {"classifier.backend": "test-failing"})
+
+
+def test_the_inference_path_is_a_config_switch_recorded_in_the_output(game, tmp_path):
+    from highlights.errors import ConfigError
+    from highlights.model import AUTO_ORDER, save_checkpoint
+    from highlights.pipeline.config import INFERENCE_PATHS
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    assert INFERENCE_PATHS == ("auto", *AUTO_ORDER)
+    model = tiny_model()
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
+    base = {"classifier.backend": "checkpoint", "classifier.checkpoint": str(checkpoint), "classifier.min_score": 0.0}
+    named = _run(game, {**base, "classifier.inference_path": "channels_last", "classifier.bf16": False})
+    path = named.stats["inference_path"]
+    assert (path["requested"], path["picked"], path["choice"]) == ("channels_last", "channels_last", "named")
+    written = named.to_dict()
+    assert written["stats"]["inference_path"] == path
+    assert written["config"]["classifier"]["inference_path"] == "channels_last"
+    assert written["config"]["classifier"]["bf16"] is False
+
+    auto = _run(game, base).stats["inference_path"]
+    assert auto["requested"] == "auto" and auto["choice"] in ("measured", "cached") and auto["layout"]
+    assert auto["bf16"]["offered"] is False and auto["int8"]["offered"] is False  # nothing verified
+    with pytest.raises(ConfigError, match=r"classifier.inference_path='fastest'.*auto, torchscript"):
+        FAST.with_overrides({"classifier.inference_path": "fastest"})

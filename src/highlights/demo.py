@@ -8,6 +8,8 @@ unless `fresh` is set.
 
 from __future__ import annotations
 
+import os
+import resource
 import shlex
 import shutil
 import time
@@ -131,6 +133,34 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
     return steps, outputs
 
 
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and its finished children (worker processes): on a
+    loaded machine wall time says little about a step's own cost, CPU time does."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+@dataclass(frozen=True)
+class StepTime:
+    key: str
+    wall_s: float
+    cpu_s: float
+
+
+def _print_times(console: Console, times: list[StepTime], total_wall: float) -> None:
+    from rich.table import Table
+
+    table = Table(title="Time per step (CPU = this process and its workers; load = 1-minute average)")
+    for column in ("step", "wall s", "CPU s"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    for t in times:
+        table.add_row(t.key, f"{t.wall_s:.0f}", f"{t.cpu_s:.0f}")
+    table.add_row("total", f"{sum(t.wall_s for t in times):.0f}", f"{sum(t.cpu_s for t in times):.0f}")
+    console.print(table)
+    console.print(f"Total {total_wall:.0f} s wall on {os.cpu_count()} logical CPUs, "
+                  f"load average now {os.getloadavg()[0]:.1f}.")
+
+
 class DemoError(HighlightsError):
     """A demo step failed; the message names the step and its command line."""
 
@@ -160,6 +190,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     console.print("All footage below is synthetic, made by `highlights synth`; the numbers are "
                   "numbers on synthetic footage, not on yours.")
     started = time.monotonic()
+    times: list[StepTime] = []
     for number, step in enumerate(steps, 1):
         marker = out / MARKER_DIR / f"{step.key}.done"
         command = "highlights " + " ".join(shlex.quote(a) for a in step.argv)
@@ -177,14 +208,18 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
                           "  highlights train --root DATASETS --version v2 --out runs/full  "
                           "# R(2+1)D-18, 16x112x112, hours on a CPU")
         console.print(f"$ {command}")
-        step_started = time.monotonic()
+        step_started, cpu_started = time.monotonic(), _cpu_seconds()
         code = run_cli(argv)
         if code != 0:
             raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
         marker.write_text(command + "\n")
-        console.print(f"({time.monotonic() - step_started:.0f} s)")
+        times.append(StepTime(step.key, time.monotonic() - step_started, _cpu_seconds() - cpu_started))
+        console.print(f"(step {number}: {times[-1].wall_s:.0f} s wall, {times[-1].cpu_s:.0f} s CPU, "
+                      f"load average {os.getloadavg()[0]:.1f})")
     console.print(Rule("Done"))
-    console.print(f"Total {time.monotonic() - started:.0f} s. Files written (nothing is opened for you):")
+    if times:
+        _print_times(console, times, time.monotonic() - started)
+    console.print("Files written (nothing is opened for you):")
     for name, path in outputs.items():
         state = "" if path.exists() else "  (not written)"
         console.print(f"  {name:24s} {path}{state}")

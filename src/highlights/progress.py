@@ -3,7 +3,8 @@ and an ETA, on stderr so it never mixes with a command's output."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
@@ -31,3 +32,14 @@ def track(items: Iterable[T], description: str, *, enabled: bool, total: int | N
         return
     with progress_bar() as bar:
         yield from bar.track(items, total=total, description=description)
+
+
+@contextmanager
+def status_line(description: str, *, enabled: bool = True) -> Iterator[Callable[[str], None]]:
+    """A rich spinner on stderr while a step of unknown length runs; yields `show(line)`, which
+    puts the step's current line beside the description. Disabled, it draws nothing."""
+    if not enabled:
+        yield lambda line: None
+        return
+    with _STDERR.status(description) as status:
+        yield lambda line: status.update(f"{description}: {line}")

@@ -20,6 +20,9 @@ def bench_paths(
                                       "(default: 16:9 footage)"),
     threads: int | None = typer.Option(None, "--threads", help="Torch threads (default: torch's setting)"),
     rounds: int = typer.Option(3, "--rounds", min=1, help="Timed rounds per layout (the median decides)"),
+    budget: float = typer.Option(0.0, "--budget-s", min=0.0,
+                                 help="Bound the measurement to about this many seconds, cutting slow layouts "
+                                      "and rounds (0: time everything; a first run without this command uses 60)"),
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
 ) -> None:
@@ -84,6 +87,7 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
     with console.status("measuring inference paths ...") as status:
         classifier = ClipClassifier.from_checkpoint(
             checkpoint, int8=int8, bf16=bf16, num_threads=threads, remeasure=True, measure_rounds=rounds,
+            measure_budget_s=budget or None,
             progress=lambda line: status.update(f"measuring inference paths: {line}"))
     report = classifier.backend_report
     classifier.close()
@@ -105,4 +109,9 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
         if why is not None:
             console.print(f"{precision}: " + ("offered (verified on a test set)" if why.get("usable")
                                               else f"not offered: {why.get('reason')}"))
+    skipped = report.get("measure_skipped") or {}
+    if skipped:
+        console.print(f"left out to fit {skipped.get('budget_s'):.0f} s: paths {skipped.get('paths', [])}, "
+                      f"layouts {skipped.get('layouts', [])}, rounds {skipped.get('rounds', 'all')}")
+    console.print(f"measured in {report.get('measure_seconds', 0):.0f} s")
     console.print(f"chosen: {report['layout']}; stored in {report.get('cache', '(no cache)')}")

@@ -19,9 +19,9 @@ from highlights.model.backends import (AUTO_ORDER, BF16_BACKEND, GIL_FREE_BACKEN
 from highlights.model.checkpoint import load_checkpoint
 from highlights.model.cpu_features import CpuInfo, this_cpu
 from highlights.model.int8_store import load_bf16, load_int8
-from highlights.model.path_choice import (DEFAULT_ROUNDS, PathCache, PathChoice, PathLayout,
-                                          cache_key_fields, candidate_layouts, choose,
-                                          measure_interleaved, model_signature)
+from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, PathCache, PathChoice,
+                                          PathLayout, cache_key_fields, candidate_layouts, choose,
+                                          fit_to_budget, measure_interleaved, model_signature)
 from highlights.model.runner import ChunkRunner
 
 # Largest accuracy drop (in percentage points, on a labelled test set) accepted for a
@@ -105,6 +105,17 @@ def _with_threads(backend: Backend, threads: int) -> Backend:
     return rebuild(threads)
 
 
+def _describe_skipped(skipped: dict) -> str:
+    parts = []
+    if skipped.get("paths"):
+        parts.append("paths " + ", ".join(skipped["paths"]))
+    if skipped.get("layouts"):
+        parts.append(f"{len(skipped['layouts'])} layouts ({'; '.join(skipped['layouts'])})")
+    if skipped.get("rounds"):
+        parts.append(f"rounds {skipped['rounds']['requested']} -> {skipped['rounds']['timed']}")
+    return ", ".join(parts)
+
+
 class ClipClassifier:
     """Classifies ``(N, 3, T, H, W)`` normalised clip batches (see ``video.clip_to_tensor``).
 
@@ -120,6 +131,9 @@ class ClipClassifier:
     was chosen and every layout's measured speed, for reports to quote. ``num_threads`` sets
     torch's (process-wide) thread count and ONNX Runtime's; left as None, both use torch's
     current setting. ``progress`` receives a line per step of a measurement.
+    ``measure_budget_s`` bounds the measurement (None: no bound): paths not yet built when half
+    of it is spent are not offered, and layouts and rounds are cut to fit the rest
+    (``path_choice.fit_to_budget``); ``backend_report["measure_skipped"]`` says what was left out.
 
     A named path skips the measurement: it runs ``chunk_size`` (default 1) clips per call on
     ``workers`` threads (default: one per thread for paths outside the Python lock, else one).
@@ -130,6 +144,7 @@ class ClipClassifier:
                  chunk_size: int | None = None, meta: dict | None = None,
                  cpu: CpuInfo | None = None, path_cache: PathCache | None | bool = True,
                  remeasure: bool = False, measure_rounds: int = DEFAULT_ROUNDS,
+                 measure_budget_s: float | None = DEFAULT_BUDGET_S,
                  path_timer: PathTimer | None = None, fp32_paths: Sequence[str] = AUTO_ORDER,
                  verified_paths: dict[str, VerifiedFactory] | None = None,
                  progress: Callable[[str], None] | None = None) -> None:
@@ -150,6 +165,7 @@ class ClipClassifier:
         self._path_cache = (PathCache() if path_cache is True else path_cache) or None
         self._remeasure = bool(remeasure)
         self._rounds = int(measure_rounds)
+        self._budget_s = None if measure_budget_s is None else float(measure_budget_s)
         self._timer: PathTimer = path_timer or _wall_clock
         unknown = [p for p in fp32_paths if p not in AUTO_ORDER]
         if unknown or not fp32_paths:
@@ -270,34 +286,63 @@ class ClipClassifier:
                                   threads=self.num_threads, offered=offered, batch=batch)
         fields["layout_request"] = [self._workers_requested, self._chunk_requested]
         reference = self._eager(example)
-        cached = None if (self._remeasure or self._path_cache is None) else self._path_cache.get(fields)
-        if cached is not None:
-            layout = cached.layout
-            backend, entry = self._build_for_layout(layout, verified, example, reference)
-            if backend is not None:
-                self._use(backend, layout, tried=[entry], how="cached", choice=cached)
-                return
-            # The cached path no longer builds or agrees here: measure again.
+        if self._use_cached(fields, verified, example, reference):
+            return
+        if self._path_cache is None:
+            self._measure(fields, verified, example, reference, batch)
+            return
+        # One process measures at a time; one that waited finds the choice it needs stored.
+        with self._path_cache.measuring(on_wait=lambda: self._progress(
+                "another process is measuring the inference paths on this machine: waiting for its choice")):
+            if not self._use_cached(fields, verified, example, reference):
+                self._measure(fields, verified, example, reference, batch)
 
+    def _use_cached(self, fields: dict, verified: dict[str, VerifiedFactory], example: torch.Tensor,
+                    reference: torch.Tensor) -> bool:
+        cached = None if (self._remeasure or self._path_cache is None) else self._path_cache.get(fields)
+        if cached is None:
+            return False
+        backend, entry = self._build_for_layout(cached.layout, verified, example, reference)
+        if backend is None:
+            return False  # the cached path no longer builds or agrees here: measure again
+        self._use(backend, cached.layout, tried=[entry], how="cached", choice=cached)
+        return True
+
+    def _measure(self, fields: dict, verified: dict[str, VerifiedFactory], example: torch.Tensor,
+                 reference: torch.Tensor, batch: int) -> None:
+        started = time.perf_counter()
+        budget = self._budget_s
+        skipped: dict[str, Any] = {}
+        self._progress("choosing the inference path on this CPU (first run for this model shape; "
+                       "the choice is cached)")
         tried: list[dict] = []
         built: dict[str, Backend] = {}
-        for name in self._fp32_paths:
-            self._progress(f"building and checking the {name} path against eager")
+        for number, name in enumerate(self._fp32_paths, 1):
+            spent = time.perf_counter() - started
+            if name != "eager" and budget is not None and spent > budget / 2:
+                skipped.setdefault("paths", []).append(name)
+                tried.append({"backend": name, "ok": False,
+                              "reason": f"not built: {spent:.0f} s of the {budget:.0f} s measuring budget spent"})
+                continue
+            self._progress(f"path {number}/{len(self._fp32_paths)}: building {name} and checking it against eager")
             backend, entry = self._build_checked(name, example, reference, self.num_threads)
             tried.append(entry)
             if backend is not None:
                 built[name] = backend
         for name, factory in verified.items():
-            started = time.perf_counter()
+            t0 = time.perf_counter()
             try:
                 built[name] = factory(self.num_threads)
             except Exception as exc:  # e.g. onnxruntime missing here: the fp32 paths remain
                 tried.append({"backend": name, "ok": False, "reason": f"{type(exc).__name__}: {exc}"})
             else:
                 tried.append({"backend": name, "ok": True, "verified_by": "test-set verdict",
-                              "build_s": round(time.perf_counter() - started, 3)})
+                              "build_s": round(time.perf_counter() - t0, 3)})
         layouts = candidate_layouts(list(built), threads=self.num_threads, batch=batch,
                                     workers=self._workers_requested, chunk_size=self._chunk_requested)
+        # Seconds spent so far: building (wall clock) plus what the timer reports for each call
+        # (the wall clock too, except in tests, whose timers are fake).
+        build_s = time.perf_counter() - started
         x = torch.randn(batch, *example.shape[1:], generator=torch.Generator().manual_seed(1))
         instances: dict[tuple[str, int], Backend] = {}
         runners: dict[PathLayout, ChunkRunner] = {}
@@ -315,10 +360,34 @@ class ClipClassifier:
             with torch.inference_mode():
                 runners[layout](instance(layout), x)
 
+        def time_one(layout: PathLayout) -> float:
+            return float(self._timer(layout, lambda: run(layout)))
+
         try:
-            self._progress(f"timing {len(layouts)} path layouts on {batch} clips, {self._rounds} rounds after a warm-up")
+            # Warm-up: each layout's first call (allocation, kernel choice) is not counted, but
+            # its time says how long a round will take.
+            first: dict[PathLayout, float] = {}
+            warm_spent = 0.0
+            for number, layout in enumerate(layouts, 1):
+                if budget is not None and first and build_s + warm_spent > budget:
+                    skipped.setdefault("layouts", []).append(layout.label)
+                    continue
+                self._progress(f"warm-up {number}/{len(layouts)}: {layout.label}")
+                first[layout] = time_one(layout)
+                warm_spent += first[layout]
+            spent = build_s + warm_spent
+            plan = fit_to_budget(first, rounds=self._rounds,
+                                 budget_s=None if budget is None else max(0.0, budget - spent))
+            if plan.skipped:
+                skipped.setdefault("layouts", []).extend(plan.skipped)
+            if plan.rounds < self._rounds:
+                skipped["rounds"] = {"requested": self._rounds, "timed": plan.rounds}
+            self._progress(f"timing {len(plan.layouts)} path layouts on {batch} clips, {plan.rounds} "
+                           f"round{'s' if plan.rounds > 1 else ''}"
+                           + (f" ({len(skipped.get('layouts', []))} slower layouts skipped to fit "
+                              f"{budget:.0f} s)" if skipped.get("layouts") and budget is not None else ""))
             samples = measure_interleaved(
-                layouts, lambda layout: self._timer(layout, lambda: run(layout)), rounds=self._rounds,
+                plan.layouts, time_one, rounds=plan.rounds, warmup=0,
                 on_round=lambda r, total: self._progress(f"timed round {r}/{total}"))
         finally:
             for runner in runners.values():
@@ -326,7 +395,12 @@ class ClipClassifier:
         choice = choose(samples, batch=batch)
         if self._path_cache is not None:
             self._path_cache.put(fields, choice)
-        self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice)
+        if skipped:
+            skipped["budget_s"] = budget
+            self._progress("left out to keep the measurement short: " + _describe_skipped(skipped)
+                           + " (`highlights bench-paths CHECKPOINT` measures everything)")
+        self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice,
+                  skipped=skipped, seconds=build_s + warm_spent + sum(map(sum, samples.values())))
 
     def _build_for_layout(self, layout: PathLayout, verified: dict[str, VerifiedFactory],
                           example: torch.Tensor, reference: torch.Tensor) -> tuple[Backend | None, dict]:
@@ -341,7 +415,7 @@ class ClipClassifier:
         return self._build_checked(layout.backend, example, reference, layout.intra_threads)
 
     def _use(self, backend: Backend, layout: PathLayout, *, tried: list[dict], how: str,
-             choice: PathChoice) -> None:
+             choice: PathChoice, skipped: dict | None = None, seconds: float | None = None) -> None:
         self._backend = backend
         self.runner.close()
         self.runner = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
@@ -351,6 +425,7 @@ class ClipClassifier:
             "tried": tried, "threads": self.num_threads, "cpu": self.cpu.to_dict(),
             "measured_clips_per_s": {k: round(v, 3) for k, v in choice.clips_per_s.items()},
             "measure_batch": choice.batch, "measure_rounds": choice.rounds,
+            **({"measure_seconds": round(seconds, 2), "measure_skipped": skipped or {}} if how == "measured" else {}),
             **({"cache": str(self._path_cache.path)} if self._path_cache is not None else {}),
             **self.runner.describe()}
 

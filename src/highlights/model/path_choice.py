@@ -9,18 +9,26 @@ of them alike), the one with the lowest median wins, and the choice is cached pe
 torch version, thread count, model shape and set of paths offered. ``ClipClassifier`` uses the
 cache; ``highlights bench-paths`` (or ``remeasure=True``) measures again.
 
+The measurement is bounded in time (``DEFAULT_BUDGET_S``): on a big model one round of every
+layout can take minutes on a small CPU, so each layout's first (warm-up) call is timed first,
+layouts far slower than the best are dropped and rounds cut until the rest fits (``fit_to_budget``);
+what was skipped is reported beside the choice. Processes on one machine measure one at a time
+(``PathCache.measuring``): a batch's workers wait for the first to store the choice and read it.
+
 Timing is injected (``time_one``): the tests drive the choice with fake timings.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +41,13 @@ from highlights.model.cpu_features import CpuInfo
 CACHE_FORMAT = "highlights.inference-paths/1"
 CACHE_FILENAME = "inference-paths.json"
 DEFAULT_ROUNDS = 3
+# Seconds a first run may spend choosing its path (building and checking every path, then
+# timing): beyond it layouts and rounds are cut (``fit_to_budget``). `highlights bench-paths`
+# takes a larger budget on request.
+DEFAULT_BUDGET_S = 60.0
+# A layout whose warm-up call took this many times the fastest one's is not timed further when
+# the budget is short: first calls cost more than later ones, but not this much more.
+SLOW_FACTOR = 2.0
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,44 @@ def measure_interleaved(layouts: Sequence[PathLayout], time_one: Callable[[PathL
         if on_round is not None:
             on_round(r + 1, rounds)
     return samples
+
+
+@dataclass(frozen=True)
+class MeasurePlan:
+    """What ``fit_to_budget`` keeps: the layouts to time, the rounds, and what it left out."""
+
+    layouts: list[PathLayout]
+    rounds: int
+    skipped: list[str] = field(default_factory=list)  # labels of layouts not timed further
+
+    def to_dict(self) -> dict:
+        return {"layouts": [layout.label for layout in self.layouts], "rounds": self.rounds,
+                "skipped_layouts": list(self.skipped)}
+
+
+def fit_to_budget(first_s: dict[PathLayout, float], *, rounds: int, budget_s: float | None) -> MeasurePlan:
+    """The layouts and rounds whose timing fits in ``budget_s`` seconds, judged by each layout's
+    warm-up time ``first_s`` (an upper bound on a later call's). Everything, when it fits.
+    Otherwise, in this order: layouts slower than ``SLOW_FACTOR`` times the fastest warm-up are
+    dropped; rounds are cut down to one; the slowest remaining layouts are dropped until one
+    round fits (the fastest is always kept). ``budget_s`` None: no bound."""
+    order = sorted(first_s, key=lambda layout: first_s[layout])
+    if not order:
+        return MeasurePlan([], rounds)
+
+    def cost(kept: list[PathLayout], r: int) -> float:
+        return r * sum(first_s[layout] for layout in kept)
+
+    kept, r = list(order), max(1, int(rounds))
+    if budget_s is not None and cost(kept, r) > budget_s:
+        fastest = first_s[order[0]]
+        kept = [layout for layout in order if first_s[layout] <= SLOW_FACTOR * fastest]
+        while r > 1 and cost(kept, r) > budget_s:
+            r -= 1
+        while len(kept) > 1 and cost(kept, r) > budget_s:
+            kept.pop()
+    skipped = [layout.label for layout in order if layout not in kept]
+    return MeasurePlan([layout for layout in first_s if layout in kept], r, skipped)
 
 
 @dataclass(frozen=True)
@@ -219,6 +272,30 @@ class PathCache:
             atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
         except OSError:  # a read-only home: measure again next time rather than fail the run
             pass
+
+    @contextlib.contextmanager
+    def measuring(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Held while this process measures: another process (a batch's other worker) that
+        misses the cache at the same time waits here, then finds the choice stored. A lock
+        that cannot be made (read-only cache folder) is skipped: each process measures."""
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            lock_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(lock_path, "a+")
+        except OSError:
+            yield
+            return
+        with handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait is not None:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def forget(self, fields: dict) -> bool:
         choices = self._read()

@@ -29,18 +29,24 @@ def keep_classifiers_loaded(enabled: bool = True) -> None:
         _loaded.clear()
 
 
-def classifier_for(path: str | os.PathLike, *, int8: bool = True) -> tuple["ClipClassifier", bool]:
-    """(classifier, owned): `owned` is True when the caller must close it (no process cache)."""
+def classifier_for(path: str | os.PathLike, *, int8: bool = True, bf16: bool = True,
+                   backend: str = "auto", progress=None) -> tuple["ClipClassifier", bool]:
+    """(classifier, owned): `owned` is True when the caller must close it (no process cache).
+    `backend` is "auto" (the measured choice) or a path's name; `progress` receives a line per
+    step of a first-run measurement."""
     from highlights.model.classifier import ClipClassifier
 
+    def load() -> "ClipClassifier":
+        return ClipClassifier.from_checkpoint(path, backend=backend, int8=int8, bf16=bf16, progress=progress)
+
     if not _enabled:
-        return ClipClassifier.from_checkpoint(path, int8=int8), True
+        return load(), True
     resolved = Path(path).resolve()
     stat = resolved.stat() if resolved.exists() else None
     # A checkpoint rewritten in place (same path, new content) gets a fresh load.
-    key = (str(resolved), None if stat is None else (stat.st_size, stat.st_mtime_ns), bool(int8))
+    key = (str(resolved), None if stat is None else (stat.st_size, stat.st_mtime_ns), bool(int8), bool(bf16), backend)
     if key not in _loaded:
-        _loaded[key] = ClipClassifier.from_checkpoint(path, int8=int8)
+        _loaded[key] = load()
     return _loaded[key], False
 
 

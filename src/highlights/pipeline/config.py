@@ -23,6 +23,11 @@ import highlights.pipeline.stages  # noqa: F401 (registers the backends whose na
 from highlights.errors import ConfigError, MissingFileError
 from highlights.pipeline.config_ranges import check_ranges
 
+# `classifier.inference_path`: auto, or the fp32 paths of `highlights.model.backends.AUTO_ORDER`
+# (named here so that building a config imports no torch; a test keeps the two lists equal).
+INFERENCE_PATHS: tuple[str, ...] = ("auto", "torchscript", "folded_channels_last", "channels_last",
+                                    "onnxruntime", "eager")
+
 # The stages in the order a frame or candidate meets them; each is a section with `enabled` and `backend`.
 STAGES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier", "merge")
 SECTIONS: tuple[str, ...] = ("analysis", *STAGES)
@@ -133,6 +138,10 @@ class ClassifierConfig:
     min_score: float = 0.5
     batch: int = 8
     int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it
+    bf16: bool = True  # use the bf16 path where `evaluate --bf16` verified it (native-bf16 CPUs only)
+    # The R(2+1)D's inference path: auto (measured on this CPU, cached) or one fp32 path by name:
+    # torchscript | folded_channels_last | channels_last | onnxruntime | eager.
+    inference_path: str = "auto"
     # Run the network on a background thread while decoding goes on; bench/bench_pipeline.py
     # measures both ways. The decisions are the same either way.
     overlap: bool = True
@@ -186,6 +195,10 @@ class PipelineConfig:
                 raise ConfigError(f"{stage}.backend={value!r}: choose one of {', '.join(names)}")
         if self.classifier.frames not in ("stream", "seek"):
             raise ConfigError(f"classifier.frames={self.classifier.frames!r}: choose stream or seek")
+        if self.classifier.inference_path not in INFERENCE_PATHS:
+            raise ConfigError(f"classifier.inference_path={self.classifier.inference_path!r}: choose one of "
+                              f"{', '.join(INFERENCE_PATHS)} (int8 and bf16 are used where a verdict accepted "
+                              "them: classifier.int8, classifier.bf16)")
         if self.analysis.interpolation not in SCALE_FILTERS:
             raise ConfigError(f"analysis.interpolation={self.analysis.interpolation!r}: choose one of "
                               f"{', '.join(SCALE_FILTERS)}")

@@ -37,6 +37,7 @@ class RunContext:
     shared: dict[str, Any] = field(default_factory=dict)  # e.g. one MediaPipe model for detection+pose
     stream_time_s: float = 0.0  # time of the newest frame read so far
     clock: StageClock = field(default_factory=StageClock)  # seconds per stage
+    progress: bool = True  # whether the run shows progress (a batch worker's does not)
 
     def records_between(self, start_s: float, end_s: float) -> list[FrameRecord]:
         if self.records is None:

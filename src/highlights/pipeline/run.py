@@ -132,7 +132,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     if gt_path is None:
         gt_path = config.analysis.gt_path or default_gt_path(video_path)
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
-                         gt_path=Path(gt_path), cache=cache)
+                         gt_path=Path(gt_path), cache=cache, progress=progress)
     started = time.perf_counter()
     clock = context.clock
     with clock.time("setup"):
@@ -246,6 +246,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             "frame_buffer_capacity": context.frames.capacity if context.frames else 0,
             "frame_buffer_max_frames": context.frames.max_len_seen if context.frames else 0,
             "classifier_max_waiting_clips": classifier_report.get("max_waiting_clips", 0),
+            **({"inference_path": classifier_report["inference_path"]} if "inference_path" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
             "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,

@@ -105,11 +105,11 @@ class FusionClassifier(ClassifierStage):
             raise ConfigError(f"classifier.fusion_weight={self.settings.fusion_weight}: must be in [0, 1]")
         if not self.settings.checkpoint:
             raise ConfigError("classifier.backend=fusion needs the R(2+1)D checkpoint (--checkpoint FILE)")
-        from highlights.model import ClipClassifier
+        from highlights.pipeline.stages.checkpoint_classifier import load_clip_classifier
         from highlights.pose_classifier.fusion import align_classes
 
         self._pose = _load_pose_model(self.settings.pose_model)
-        self._model = ClipClassifier.from_checkpoint(self.settings.checkpoint, int8=self.settings.int8)
+        self._model, self._owns_model = load_clip_classifier(self.settings, context)
         self._order = align_classes(self._model.classes, self._pose.classes)
         self.classes = tuple(self._model.classes)
         self.spec = self._model.spec
@@ -126,6 +126,12 @@ class FusionClassifier(ClassifierStage):
         pose = np.stack([self._windows.proba_of(tracks) for _, tracks in inputs])[:, self._order]
         return fuse(r2, pose, float(self.settings.fusion_weight)).astype(np.float32)
 
+    def report(self) -> dict:
+        from highlights.pipeline.stages.checkpoint_classifier import inference_path_summary
+
+        return {**super().report(), "inference_path": inference_path_summary(self._model)}
+
     def close(self) -> None:
         super().close()
-        self._model.close()
+        if self._owns_model:
+            self._model.close()
