@@ -41,7 +41,7 @@ def bench_paths(
     if movenet:
         _bench_movenet(console, video, rounds)
     if checkpoint is not None:
-        _bench_checkpoint(console, checkpoint, threads, rounds, int8, bf16)
+        _bench_checkpoint(console, checkpoint, threads, rounds, int8, bf16, budget)
 
 
 def _bench_movenet(console, video: Path | None, rounds: int) -> None:
@@ -79,7 +79,8 @@ def _bench_movenet(console, video: Path | None, rounds: int) -> None:
     console.print(f"chosen: {path.label}; stored in {report['cache']}")
 
 
-def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: int, int8: bool, bf16: bool) -> None:
+def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: int, int8: bool, bf16: bool,
+                      budget: float) -> None:
     from rich.table import Table
 
     from highlights.model import ClipClassifier
