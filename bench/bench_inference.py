@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -39,6 +40,7 @@ from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
 from highlights.model.backends import (AUTO_ORDER, Bf16AutocastBackend, OnnxRuntimeInt8Backend,
                                        build_backend, compare_logits)
 from highlights.model.cpu_features import this_cpu
+from highlights.model.path_choice import DEFAULT_BUDGET_S
 from highlights.model.runner import ChunkRunner
 
 # The automatic choice must come within this share of the best path measured in the same run.
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="time the bf16 path: where the CPU has native bf16 (auto), never, or always")
     parser.add_argument("--auto-rounds", type=int, default=3,
                         help="rounds of the automatic choice's own measurement")
+    parser.add_argument("--auto-budget-s", type=float, default=DEFAULT_BUDGET_S,
+                        help="the automatic choice's measuring budget (default: a first run's; 0: no bound)")
     parser.add_argument("--agreement-clips", type=int, default=32,
                         help="random clips on which int8's argmax is compared with fp32's")
     parser.add_argument("--checkpoint", help="a trained checkpoint instead of the reference weights")
@@ -130,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     x = torch.randn(args.batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
     cpu = this_cpu()
     print(f"CPU: {cpu.describe()}")
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
+          "(figures taken under load are not speed figures)")
     print(f"model: {source}; batch {args.batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
           f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
 
@@ -179,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     # Measured afresh (no cache): the choice this run makes, on this machine, now.
     classifier = ClipClassifier(model, classes, spec, backend="auto", path_cache=False,
-                                measure_rounds=args.auto_rounds)
+                                measure_rounds=args.auto_rounds, measure_budget_s=args.auto_budget_s or None,
+                                progress=lambda line: print(f"  auto: {line}", file=sys.stderr))
     picked_s = time.perf_counter() - started
     picked_check = compare_logits(reference, classifier.predict_logits(x))
     picked_key = f"auto -> {classifier.backend_report['layout']}"
@@ -187,7 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
     print(f"auto picked {classifier.backend_report['layout']} in {picked_s:.1f} s "
           f"(its own measurement: batch {classifier.backend_report['measure_batch']}, "
-          f"{classifier.backend_report['measure_rounds']} rounds)")
+          f"{classifier.backend_report['measure_rounds']} rounds, load average {os.getloadavg()[0]:.2f})")
+    auto_skipped = classifier.backend_report.get("measure_skipped") or {}
+    if auto_skipped:
+        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: "
+              f"paths {auto_skipped.get('paths', [])}, layouts {auto_skipped.get('layouts', [])}, "
+              f"rounds {auto_skipped.get('rounds', 'all')}")
 
     int8_verdict = None
     if not args.skip_int8:
@@ -208,14 +220,17 @@ def main(argv: list[str] | None = None) -> int:
         for round_index in range(args.repeats):
             for key, run in runners.items():
                 times[key].append(_timed(run, x))
-            print(f"  round {round_index + 1}/{args.repeats} done", file=sys.stderr)
+            print(f"  round {round_index + 1}/{args.repeats} done (load average {os.getloadavg()[0]:.2f})",
+                  file=sys.stderr)
+    load_after = os.getloadavg()[0]
 
     # Best-of-rounds is the figure least disturbed by other processes on a shared machine; the
     # median is printed beside it. Ratios compare like with like.
     best_base = args.batch / min(times[baseline])
     median_base = args.batch / statistics.median(times[baseline])
     rows = []
-    print(f"\n{'path, layout (workers @ clips per call)':42s} {'best':>6s} {'x eager':>8s} {'median':>7s} "
+    print(f"\nclips/s, {args.repeats} interleaved rounds; load average (1 min) after them: {load_after:.2f}")
+    print(f"{'path, layout (workers @ clips per call)':42s} {'best':>6s} {'x eager':>8s} {'median':>7s} "
           f"{'x eager':>8s} {'max|dlogit|':>12s} {'argmax':>7s}")
     for key, samples in times.items():
         best, median = args.batch / min(samples), args.batch / statistics.median(samples)
@@ -232,7 +247,16 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nauto ({picked_key}) median {auto_row['median_clips_per_s']:.2f} clips/s = {auto_share:.1%} of "
           f"the best row ({best_row['path']}, {best_row['median_clips_per_s']:.2f}): "
           f"{'within' if auto_share >= 1 - AUTO_TOLERANCE else 'NOT within'} {AUTO_TOLERANCE:.0%} "
-          f"(medians of {args.repeats} interleaved rounds)")
+          f"(medians of {args.repeats} interleaved rounds, load average {load_after:.2f})")
+    bf16_rows = [r for r in rows if r["path"].startswith("bf16_autocast ")]
+    for row in bf16_rows:  # bf16 is the folded channels-last model under autocast: same layout, fp32
+        layout = row["path"][len("bf16_autocast "):]
+        fp32_row = next((r for r in rows if r["path"] == f"folded_channels_last {layout}"), None)
+        if fp32_row is not None:
+            print(f"bf16 vs fp32 (folded channels-last, {layout}): {row['median_clips_per_s']:.2f} vs "
+                  f"{fp32_row['median_clips_per_s']:.2f} clips/s = "
+                  f"{row['median_clips_per_s'] / fp32_row['median_clips_per_s']:.2f}x, max |dlogit| "
+                  f"{row['max_abs_diff']:.2e}, same argmax: {row['same_argmax']}")
     if int8_verdict:
         print(f"\nint8 on {int8_verdict['num_clips']} test clips: accuracy fp32 "
               f"{int8_verdict['fp32_accuracy']:.3f} -> int8 {int8_verdict['int8_accuracy']:.3f} "
@@ -252,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         args.json.write_text(json.dumps({"rows": rows, "picked": classifier.backend_report, "cpu": cpu.to_dict(),
                                          "auto_share_of_best": auto_share,
                                          "int8": int8_verdict, "threads": args.threads,
+                                         "load_average_1min": load_after,
                                          "batch": args.batch, "model": source}, indent=2))
     return 0
 

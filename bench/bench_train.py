@@ -25,6 +25,7 @@ batch, to show what the cache removes from each step.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import tempfile
 import time
@@ -132,6 +133,8 @@ def main() -> None:
     torch.manual_seed(0)
     cpu = this_cpu()
     print(f"CPU: {cpu.describe()}")
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
+          "(figures taken under load are not speed figures)")
     precisions = (args.precision.split(",") if args.precision
                   else ["fp32", "bf16"] if cpu.native_bf16 else ["fp32"])
     if "bf16" in precisions and not cpu.native_bf16 and not args.allow_emulated_bf16:
@@ -176,6 +179,7 @@ def main() -> None:
         train_set = CachedClipDataset(files, [dataset.classes.index(r.label) for r in records], spec, train=True,
                                       seed=0, augment=build_augment(config.augment, {}), hflip=True)
         results = {p: _train_steps(args, config, train_set, dataset.classes, p) for p in precisions}
+        load_after_steps = os.getloadavg()[0]
         curves = {}
         if args.compare_curves and val_records:
             val_set = CachedClipDataset(val_files, [dataset.classes.index(r.label) for r in val_records], spec,
@@ -188,6 +192,7 @@ def main() -> None:
                                       args.compare_curves)
 
     print()
+    print(f"training steps timed with load average (1 min) {load_after_steps:.2f} at their end")
     print(f"{'':34s}" + "".join(f"{p:>12s}" for p in precisions))
     rows = []
     for precision in precisions:
@@ -216,7 +221,8 @@ def main() -> None:
     print(f"uncached baseline: decoding one batch takes {decode_batch_s:.2f} s, "
           f"{100 * decode_batch_s / (decode_batch_s + median_step):.1f}% of a step if done in line")
     if curves:
-        print(f"\nvalidation curves ({len(val_records)} val clips, evaluated in fp32):")
+        print(f"\nvalidation curves ({len(val_records)} val clips, evaluated in fp32; load average now "
+              f"{os.getloadavg()[0]:.2f}):")
         print("epoch " + "".join(f"{name + ' loss':>18s}{'acc':>6s}" for name in curves))
         for e in range(args.compare_curves):
             print(f"{e + 1:5d} " + "".join(f"{c[e]['val_loss']:18.4f}{c[e]['val_accuracy']:6.2f}" for c in curves.values()))

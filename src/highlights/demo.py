@@ -34,6 +34,10 @@ class DemoSize:
     train_epochs: int
     game_minutes: float
     game_size: str
+    # The labelled clips are scaled down to the classifier's 72-pixel short side in training, so
+    # they are rendered small (a width that is a multiple of 128, see synth.clipset): rendering
+    # and encoding cost grows with the pixels, and the training clips would see none of them.
+    clip_size: str = "384x216"
 
 
 SIZES: dict[str, DemoSize] = {
@@ -41,7 +45,7 @@ SIZES: dict[str, DemoSize] = {
                         train_epochs=25, game_minutes=5.0, game_size="640x360"),
     # The smallest run that still goes through every step; the test suite runs it.
     "tiny": DemoSize("tiny", clips_per_class_v1=4, none_clips_added_v2=4, clip_seconds=1.0,
-                     train_epochs=1, game_minutes=0.4, game_size="320x180"),
+                     train_epochs=1, game_minutes=0.4, game_size="320x180", clip_size="256x144"),
 }
 
 # On synthetic footage, person detection and pose read the generator's ground truth (with a
@@ -79,12 +83,13 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
     steps = [
         Step("synth-v1", "Synthetic labelled clips for dataset v1",
              ["synth", "clips", "--per-class", str(size.clips_per_class_v1), "--seconds", seconds,
-              "--out", str(footage / "clips-v1"), "--seed", "1"]),
+              "--size", size.clip_size, "--out", str(footage / "clips-v1"), "--seed", "1"]),
         Step("dataset-v1", "Dataset v1 from those clips",
              ["dataset", "create", str(footage / "clips-v1"), "--root", str(datasets)]),
         Step("synth-v2", "More background (none) clips: v1 grows into v2",
              ["synth", "clips", "--classes", "none", "--per-class", str(size.none_clips_added_v2),
-              "--seconds", seconds, "--out", str(footage / "clips-v2-none"), "--seed", "2"]),
+              "--seconds", seconds, "--size", size.clip_size, "--out", str(footage / "clips-v2-none"),
+              "--seed", "2"]),
         Step("dataset-v2", "Dataset v2 = v1 + the new clips (v1's splits kept)",
              ["dataset", "grow", str(footage / "clips-v2-none"), "--root", str(datasets), "--parent", "v1"]),
         Step("dataset-diff", "The growth table", ["dataset", "diff", "v1", "v2", "--root", str(datasets)]),

@@ -368,6 +368,11 @@ class ClipClassifier:
             # its time says how long a round will take.
             first: dict[PathLayout, float] = {}
             warm_spent = 0.0
+            # Every path's first layout before any path's second: a budget spent early still
+            # leaves every path built represented (eager, the reference, among them).
+            rank = {layout: sum(1 for other in layouts[:i] if other.backend == layout.backend)
+                    for i, layout in enumerate(layouts)}
+            layouts = sorted(layouts, key=lambda layout: rank[layout])
             for number, layout in enumerate(layouts, 1):
                 if budget is not None and first and build_s + warm_spent > budget:
                     skipped.setdefault("layouts", []).append(layout.label)
