@@ -8,6 +8,7 @@ through or was resumed, however many DataLoader workers there are.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -83,6 +84,19 @@ def balanced_class_weights(targets: Sequence[int], num_classes: int) -> torch.Te
     return torch.tensor(weights, dtype=torch.float32)
 
 
+def worker_context():
+    """How DataLoader workers start: forked from a fork server, never from this process. A child
+    forked from a process whose OpenCV (or torch) thread pool has run inherits that pool's locks
+    without its threads and can hang on its first OpenCV call; the fork server is a fresh
+    interpreter that has imported this module (torch, OpenCV) but run nothing in parallel, so
+    its children start in milliseconds and safely. Where there is no fork server: spawn."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])  # only until the server has started, which is enough
+    return context
+
+
 def _worker_init(_worker_id: int) -> None:
     # The model owns the cores; a worker's OpenCV / albumentations calls stay on one thread.
     cv2.setNumThreads(1)
@@ -110,6 +124,7 @@ def make_train_loader(
         sampler=sampler,
         num_workers=num_workers,
         worker_init_fn=_worker_init if num_workers > 0 else None,
+        multiprocessing_context=worker_context() if num_workers > 0 else None,
         prefetch_factor=4 if num_workers > 0 else None,
         persistent_workers=False,
         drop_last=False,
@@ -123,6 +138,7 @@ def make_eval_loader(dataset: CachedClipDataset, *, batch_size: int, num_workers
         sampler=SequentialSampler(dataset),
         num_workers=num_workers,
         worker_init_fn=_worker_init if num_workers > 0 else None,
+        multiprocessing_context=worker_context() if num_workers > 0 else None,
     )
 
 
