@@ -10,7 +10,7 @@ from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.run import run_pipeline
 from highlights.pipeline.stages.motion_candidates import cell_motion_energy, motion_energy
-from pipeline_fixtures import FixtureEvent, make_game
+from tests.pipeline_fixtures import FixtureEvent, make_game
 
 CANDIDATES_ONLY = {"detection.enabled": False, "pose.enabled": False, "kinematics.enabled": False,
                    "classifier.enabled": False, "merge.enabled": False}

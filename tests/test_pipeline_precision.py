@@ -15,7 +15,7 @@ from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.run import run_pipeline
-from pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = {"detection.backend": "gt", "pose.backend": "gt"}
 GT_FLAGS = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
