@@ -59,7 +59,8 @@ def test_auto_times_every_verified_path_and_keeps_the_fastest(model, clips, tmp_
     def fake(layout, run):
         return (0.5 if layout.backend == "channels_last" else 1.0) * (0.8 if layout.workers == 2 else 1.0)
 
-    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, num_threads=2,
+    # No time budget: the fake seconds would otherwise cut layouts (tested in test_model_path_choice).
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, num_threads=2, measure_budget_s=None,
                                 path_cache=PathCache(tmp_path / "paths.json"), path_timer=fake)
     assert classifier.backend == "channels_last"
     assert classifier.runner.describe() == {"chunk_size": 1, "workers": 2, "intra_threads_per_worker": 1}
