@@ -145,3 +145,20 @@ def release_movenet(context) -> None:
     model = context.shared.pop(SHARED_KEY, None)
     if model is not None:
         model.close()
+
+
+class SharedMoveNetHooks:
+    """What the movenet detection and pose stages both answer the runner: they share one MoveNet
+    pass a frame, so lookahead, prefetch, the path report and release all go to that one pass."""
+
+    def lookahead(self) -> int:
+        return shared_movenet(self.config, self.context).lookahead()
+
+    def prefetch(self, index: int, rgb) -> None:
+        shared_movenet(self.config, self.context).prefetch(index, rgb)
+
+    def report(self) -> dict:
+        return {"movenet_path": shared_movenet(self.config, self.context).path_report}
+
+    def close(self) -> None:
+        release_movenet(self.context)

@@ -4,14 +4,14 @@ the frame's one pass for the keypoints."""
 
 from __future__ import annotations
 
-from highlights.pipeline.movenet_people import release_movenet, shared_movenet
+from highlights.pipeline.movenet_people import SharedMoveNetHooks, shared_movenet
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import FrameStage
 
 
 @register
-class MoveNetDetection(FrameStage):
+class MoveNetDetection(SharedMoveNetHooks, FrameStage):
     name = "detection"
     backend = "movenet"
     reads = ("analysis", "candidates")
@@ -25,15 +25,3 @@ class MoveNetDetection(FrameStage):
         people = shared_movenet(self.config, self.context).people(frame, self.context.source_size)
         # Boxes and ids only: the keypoints are the pose stage's to attach (or not, when it is off).
         frame.persons = [Person(box=p.box, score=p.score, track_id=p.track_id) for p in people]
-
-    def lookahead(self) -> int:
-        return shared_movenet(self.config, self.context).lookahead()
-
-    def prefetch(self, index: int, rgb) -> None:
-        shared_movenet(self.config, self.context).prefetch(index, rgb)
-
-    def report(self) -> dict:
-        return {"movenet_path": shared_movenet(self.config, self.context).path_report}
-
-    def close(self) -> None:
-        release_movenet(self.context)

@@ -3,7 +3,7 @@ each tracked person, from the same pass as the movenet detection (or its own, de
 
 from __future__ import annotations
 
-from highlights.pipeline.movenet_people import release_movenet, shared_movenet
+from highlights.pipeline.movenet_people import SharedMoveNetHooks, shared_movenet
 from highlights.people.boxes import box_iou
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.registry import register
@@ -11,7 +11,7 @@ from highlights.pipeline.roles import FrameStage
 
 
 @register
-class MoveNetPose(FrameStage):
+class MoveNetPose(SharedMoveNetHooks, FrameStage):
     name = "pose"
     backend = "movenet"
     reads = ("analysis", "candidates", "detection")
@@ -40,15 +40,3 @@ class MoveNetPose(FrameStage):
                     if person.track_id is None:
                         person.track_id = match.track_id
         frame.pose_ok = any(p.has_pose(cfg.min_visibility, cfg.min_keypoints) for p in frame.persons)
-
-    def lookahead(self) -> int:
-        return shared_movenet(self.config, self.context).lookahead()
-
-    def prefetch(self, index: int, rgb) -> None:
-        shared_movenet(self.config, self.context).prefetch(index, rgb)
-
-    def report(self) -> dict:
-        return {"movenet_path": shared_movenet(self.config, self.context).path_report}
-
-    def close(self) -> None:
-        release_movenet(self.context)
