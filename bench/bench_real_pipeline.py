@@ -3,7 +3,8 @@ clips, and its speed with multi-person pose on against decoding alone.
 
     python bench/bench_real_pipeline.py [--real-dev ../shared/real-dev] [--set FLAG=VALUE ...]
                                         [--speed-clip py0922__basketball.mp4] [--speed-seconds 60]
-                                        [--speed-rounds 2] [--skip-accuracy] [--skip-speed]
+                                        [--speed-rounds 2] [--compare 'FLAG=VALUE ...' ...]
+                                        [--cached-movenet-path] [--skip-accuracy] [--skip-speed]
 
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
 pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classifier) plus the
@@ -21,8 +22,14 @@ and then run through the default pipeline (MoveNet detection and pose, the defau
 plus the `--set` flags), in this one process. Each is printed as a multiple of real time, the
 pipeline with and without its setup (loading models), with the CPU time it used, each stage's
 share of its time (`stats.stage_seconds`), and the 1-minute load average before and after: on a
-busy machine the figures are not speed figures. MoveNet's path is chosen (or read from the cache)
-before the clock starts. Nothing is written outside a temporary folder; no frame is kept.
+busy machine the figures are not speed figures. `--compare 'FLAG=VALUE ...'` (repeatable) adds
+configurations timed in the same rounds, in an order rotated every round, with each one's speed
+as a ratio to the first configuration's in the same round: on a loaded machine, compare ways
+by that ratio, not by separate runs. MoveNet's path is chosen before the
+clock starts: measured again on this machine now (a choice cached while the machine was busy can
+be far from the best on a quiet one), or read from the cache with `--cached-movenet-path`.
+Nothing is written outside a temporary folder but that choice (in the path cache); no frame is
+kept.
 """
 
 from __future__ import annotations
@@ -199,10 +206,58 @@ def _stage_table(stats: dict, wall_s: float) -> None:
               "  (overlaps the stages above)")
 
 
-def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], rounds: int) -> None:
-    """Decode-only and the whole pipeline on the same looped file, `rounds` times each, alternating."""
+def _choose_path_before_clock(cfg, info, remeasure: bool) -> None:
+    """The first run on a machine times MoveNet's paths; do it before the clock starts. A choice
+    cached while the machine was busy can be far from the best on a quiet one, so it is measured
+    again here (and the cache updated) unless `remeasure` is off."""
     from highlights.pipeline.movenet_people import analysis_size, choose_movenet_path, movenet_estimator
+
+    if cfg.detection.backend == "movenet" and cfg.detection.enabled and cfg.detection.movenet_threads == 0:
+        estimator = movenet_estimator(cfg.detection)
+        path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height), cfg.analysis.short_side),
+                                           cfg.detection.movenet_tiles, remeasure=remeasure)
+        estimator.close()
+        rates = report.get("clips_per_s") or {}
+        if rates:
+            print("  MoveNet frames/s per path: " + "; ".join(f"{label} {rate:.1f}" for label, rate in
+                                                        sorted(rates.items(), key=lambda kv: -kv[1])))
+        print(f"MoveNet path at input long side {cfg.detection.movenet_input_long_side}: {path.label} "
+              f"({report['source']}; {report['cache']})")
+
+
+def _run_timed(video: Path, cfg, duration: float) -> dict:
     from highlights.pipeline.run import run_pipeline
+
+    load_before = _load()
+    cpu_before = os.times()
+    start = time.perf_counter()
+    result = run_pipeline(video, cfg, progress=False)
+    pipe_s = time.perf_counter() - start
+    cpu = sum(getattr(os.times(), k) - getattr(cpu_before, k) for k in ("user", "system"))
+    return {"result": result, "seconds": pipe_s, "cpu": cpu, "setup": result.stats["stage_seconds"].get("setup", 0.0),
+            "load": f"{load_before} before, {_load()} after"}
+
+
+def _print_run(name: str, run: dict, duration: float) -> None:
+    result, pipe_s, setup_s, cpu = run["result"], run["seconds"], run["setup"], run["cpu"]
+    print(f"  pipeline [{name}] (1-min load average {run['load']}):")
+    print(f"    whole run                                   : {duration / pipe_s:5.1f}x real time "
+          f"({pipe_s:.1f} s, CPU {cpu:.1f} s = {cpu / pipe_s:.2f} cores busy)")
+    print(f"    without setup ({setup_s:4.1f} s loading models)     : "
+          f"{duration / max(1e-9, pipe_s - setup_s):5.1f}x real time")
+    print(f"    pose ran on {result.stats['frames_through_detection_or_pose']} of "
+          f"{result.stats['analysis_frames']} analysis frames; {len(result.highlights)} highlights; "
+          f"MoveNet path {result.stats.get('movenet_path', {}).get('path', '-')}")
+    _stage_table(result.stats, pipe_s)
+
+
+def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], rounds: int,
+          compare: list[str] | None = None, remeasure_path: bool = True) -> None:
+    """Decode-only and the whole pipeline on the same looped file, `rounds` times each, alternating.
+    With `compare`, each round also runs the pipeline with each of those flags on top (A/B in this
+    one process, the order rotated every round so that a drift of the machine's load falls on
+    every variant alike), and the paired ratio to the first configuration is printed per round."""
+    from highlights.pipeline.config import parse_assignments
     from highlights.video import iter_frames, probe
 
     found = sorted(p for p in real_dev.rglob(clip_name) if p.suffix.lower() != ".json")
@@ -210,6 +265,9 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
         print(f"speed: {clip_name} not found under {real_dev}, skipped")
         return
     cfg = speed_config(sets)
+    variants = [("default" + (" + " + " ".join(sets) if sets else ""), cfg)]
+    for flags in compare or []:
+        variants.append((flags, cfg.with_overrides(parse_assignments(flags.split()))))
     stages = ", ".join(f"{name}={cfg.section(name).backend if cfg.enabled(name) else 'off'}"
                        for name in ("candidates", "detection", "pose", "kinematics", "classifier", "merge"))
     with tempfile.TemporaryDirectory() as tmp:
@@ -219,14 +277,12 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
         print(f"\nspeed on {found[0].name} looped to {duration:.1f} s ({info.width}x{info.height}, {info.fps:.2f} fps); "
               f"{os.cpu_count()} CPUs; 1-min load average {_load()} before")
         print(f"pipeline: {stages}; analysis {cfg.analysis.fps:g} fps at short side {cfg.analysis.short_side}")
-        if cfg.detection.backend == "movenet" and cfg.detection.enabled and cfg.detection.movenet_threads == 0:
-            # The first run on a machine times MoveNet's paths; do it (or read the cache) before the clock starts.
-            estimator = movenet_estimator(cfg.detection)
-            path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height), cfg.analysis.short_side),
-                                               cfg.detection.movenet_tiles)
-            estimator.close()
-            print(f"MoveNet path: {path.label} ({report['source']}; {report['cache']})")
-        rows = []
+        for _, variant in variants:
+            _choose_path_before_clock(variant, info, remeasure_path)
+            remeasure_path = False  # once: variants of the same input size share the measurement
+        decode_rows = []
+        pipe_rows: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
+        ratios: dict[str, list[float]] = {name: [] for name, _ in variants[1:]}
         for r in range(rounds):
             start = time.perf_counter()
             full = sum(1 for _ in iter_frames(video))
@@ -235,32 +291,33 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
             kept = sum(1 for _ in iter_frames(video, target_fps=cfg.analysis.fps, max_short_side=cfg.analysis.short_side,
                                               interpolation=cfg.analysis.interpolation))
             analysis_s = time.perf_counter() - start
-            load_before = _load()
-            cpu_before = os.times()
-            start = time.perf_counter()
-            result = run_pipeline(video, cfg, progress=False)
-            pipe_s = time.perf_counter() - start
-            cpu = sum(getattr(os.times(), k) - getattr(cpu_before, k) for k in ("user", "system"))
-            setup_s = result.stats["stage_seconds"].get("setup", 0.0)
-            rows.append((full_s, analysis_s, pipe_s, setup_s))
-            print(f"round {r + 1}/{rounds} (1-min load average {load_before} before, {_load()} after):")
+            decode_rows.append((full_s, analysis_s))
+            print(f"round {r + 1}/{rounds} (1-min load average {_load()}):")
             print(f"  decode alone, every frame to RGB at full size : {duration / full_s:5.1f}x real time "
                   f"({full} frames, {full_s:.1f} s)")
             print(f"  decode alone, as the pipeline reads it        : {duration / analysis_s:5.1f}x real time "
                   f"({kept} frames at {cfg.analysis.fps:g} fps, short side {cfg.analysis.short_side}, {analysis_s:.1f} s)")
-            print(f"  pipeline, whole run                           : {duration / pipe_s:5.1f}x real time "
-                  f"({pipe_s:.1f} s, CPU {cpu:.1f} s = {cpu / pipe_s:.2f} cores busy)")
-            print(f"  pipeline, without setup ({setup_s:4.1f} s loading models) : "
-                  f"{duration / max(1e-9, pipe_s - setup_s):5.1f}x real time")
-            print(f"  pose ran on {result.stats['frames_through_detection_or_pose']} of "
-                  f"{result.stats['analysis_frames']} analysis frames; {len(result.highlights)} highlights; "
-                  f"MoveNet path {result.stats.get('movenet_path', {}).get('path', '-')}")
-            _stage_table(result.stats, pipe_s)
-    med = [statistics.median(col) for col in zip(*rows)]
-    print(f"median of {rounds} round{'s' if rounds > 1 else ''} on {duration:.1f} s of video: decode alone "
-          f"{duration / med[0]:.1f}x (full size) / {duration / med[1]:.1f}x (as the pipeline reads it); "
-          f"pipeline {duration / med[2]:.1f}x whole run, {duration / max(1e-9, med[2] - med[3]):.1f}x without setup; "
-          f"1-min load average {_load()} at the end")
+            order = variants[r % len(variants):] + variants[:r % len(variants)]
+            runs = {}
+            for name, variant in order:
+                runs[name] = _run_timed(video, variant, duration)
+                _print_run(name, runs[name], duration)
+                pipe_rows[name].append((runs[name]["seconds"], runs[name]["setup"]))
+            base = variants[0][0]
+            for name in ratios:
+                ratios[name].append(runs[base]["seconds"] / runs[name]["seconds"])
+                print(f"  [{name}] is {ratios[name][-1]:.2f}x the speed of [{base}] in this round")
+    dec = [statistics.median(col) for col in zip(*decode_rows)]
+    print(f"\nmedian of {rounds} round{'s' if rounds > 1 else ''} on {duration:.1f} s of video "
+          f"(1-min load average {_load()} at the end): decode alone {duration / dec[0]:.1f}x (full size) / "
+          f"{duration / dec[1]:.1f}x (as the pipeline reads it)")
+    for name, rows in pipe_rows.items():
+        med = [statistics.median(col) for col in zip(*rows)]
+        line = (f"  pipeline [{name}]: {duration / med[0]:.1f}x real time whole run, "
+                f"{duration / max(1e-9, med[0] - med[1]):.1f}x without setup (n={len(rows)} runs)")
+        if name in ratios:
+            line += f"; {statistics.median(ratios[name]):.2f}x the first configuration's speed (median of paired rounds)"
+        print(line)
 
 
 def main() -> None:
@@ -270,6 +327,11 @@ def main() -> None:
     parser.add_argument("--speed-clip", default="py0922__basketball.mp4")
     parser.add_argument("--speed-seconds", type=float, default=60.0)
     parser.add_argument("--speed-rounds", type=int, default=2, help="decode-only and pipeline runs, alternating")
+    parser.add_argument("--compare", action="append", default=[], metavar="'FLAG=VALUE ...'",
+                        help="also time the pipeline with these flags on top, interleaved with the first "
+                             "configuration in every round (repeatable)")
+    parser.add_argument("--cached-movenet-path", action="store_true",
+                        help="use MoveNet's cached path choice instead of measuring it again before the clock")
     parser.add_argument("--skip-accuracy", action="store_true")
     parser.add_argument("--skip-speed", action="store_true")
     args = parser.parse_args()
@@ -280,7 +342,8 @@ def main() -> None:
     if not args.skip_accuracy:
         accuracy(args.real_dev, args.sets)
     if not args.skip_speed:
-        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets, max(1, args.speed_rounds))
+        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets, max(1, args.speed_rounds), args.compare,
+              not args.cached_movenet_path)
 
 
 if __name__ == "__main__":

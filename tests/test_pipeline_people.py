@@ -134,8 +134,9 @@ def test_movenet_path_is_measured_once_and_named_in_the_stats(tmp_path):
 
 @needs_movenet
 def test_frames_side_by_side_give_the_same_run(tmp_path, monkeypatch):
-    """With two workers, MoveNet starts on the next frames while the current one is processed;
-    a guess that turns out wrong (an inactive frame) is thrown away, and nothing else changes."""
+    """With frames queued on MoveNet's workers (one or two workers, one or more frames each),
+    MoveNet starts on the next frames while the current one is processed; a guess that turns out
+    wrong (an inactive frame) is thrown away, and nothing else changes."""
     import highlights.pipeline.movenet_people as movenet_people
     from highlights.people.movenet_paths import MoveNetPath
 
@@ -143,11 +144,14 @@ def test_frames_side_by_side_give_the_same_run(tmp_path, monkeypatch):
     cfg = PipelineConfig().with_overrides({"classifier.backend": "oracle"})
     annotation = load_annotation(video.with_suffix(".json"))
     runs = {}
-    for path in (MoveNetPath("xnnpack", 1, 1), MoveNetPath("xnnpack", 1, 2)):
+    for workers, per_worker in ((1, 1), (2, 1), (1, 2), (2, 3)):
+        path = MoveNetPath("xnnpack", 1, workers)
         monkeypatch.setattr(movenet_people, "choose_movenet_path",
                             lambda *args, path=path, **kwargs: (path, {"source": "test", "cache": "-"}))
-        result = run_pipeline(video, cfg, annotation=annotation, progress=False)
+        result = run_pipeline(video, cfg.with_overrides({"detection.movenet_frames_per_worker": per_worker}),
+                              annotation=annotation, progress=False)
         assert result.stats["movenet_path"]["path"] == path.label
-        runs[path.workers] = ([h.to_dict() for h in result.highlights], result.trace.frame_persons,
-                              result.trace.frame_pose_ok, result.trace.triggers)
-    assert runs[1] == runs[2]
+        assert result.stats["analysis_frames"] > result.stats["frames_through_detection_or_pose"] > 0
+        runs[workers, per_worker] = ([h.to_dict() for h in result.highlights], result.trace.frame_persons,
+                                     result.trace.frame_pose_ok, result.trace.triggers)
+    assert runs[1, 1] == runs[2, 1] == runs[1, 2] == runs[2, 3]

@@ -80,7 +80,11 @@ class DetectionConfig:
     movenet_tiles: int = 1
     movenet_min_score: float = 0.2
     movenet_threads: int = 0
+    movenet_workers: int = 1  # with movenet_threads > 0: interpreters at once (frames side by side)
     movenet_remeasure: bool = False  # time MoveNet's paths again (threads 0 only) and store the choice
+    # movenet: whole frames queued on each of MoveNet's workers ahead of the frame the main thread
+    # waits for (tiles 1); 1 with one worker runs the network on the main thread. Never changes a result.
+    movenet_frames_per_worker: int = 2
     movenet_model_path: str | None = None
     # movenet: a track survives this long unseen; similarity is the larger of box IoU and centre
     # closeness in body heights.

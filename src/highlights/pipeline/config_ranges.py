@@ -52,6 +52,8 @@ RANGES: dict[str, Range] = {
     "candidates.dense_window_s": POSITIVE_S,
     "detection.min_score": UNIT,
     "detection.person_class": Range(0, 10_000),
+    "detection.movenet_frames_per_worker": Range(1, 16),
+    "detection.movenet_workers": Range(1, 64),
     "detection.gt_dropout": UNIT,
     "detection.gt_noise": Range(0.0, 10.0),
     "pose.mediapipe_model_complexity": Range(0, 2),

@@ -28,8 +28,10 @@ class MoveNetPeople:
         self.clock = context.clock if context is not None else None
         make = lambda path, model_bytes=None: movenet_estimator(settings, path, model_bytes)  # noqa: E731
         if settings.movenet_threads > 0:  # the user's own setting: nothing to measure
-            self.estimator = make(MoveNetPath(threads=settings.movenet_threads))
-            self.path_report = {"path": self.estimator.path.label, "source": "detection.movenet_threads"}
+            self.estimator = make(MoveNetPath(threads=settings.movenet_threads,
+                                              workers=max(1, settings.movenet_workers)))
+            self.path_report = {"path": self.estimator.path.label,
+                                "source": "detection.movenet_threads, detection.movenet_workers"}
         else:
             first = make(MoveNetPath(threads=1))  # checks the model file before anything is timed
             size = analysis_size(context.source_size, analysis_short_side) if context is not None else (320, 180)
@@ -39,12 +41,18 @@ class MoveNetPeople:
             self.estimator = make(path, first.model_bytes)
             self.path_report = {"path": path.label, **{k: v for k, v in report.items() if k in ("source", "cache")}}
         self.tracker = IouTracker(max_age_s=settings.track_max_age_s, min_similarity=settings.track_min_similarity)
+        self.frames_per_worker = int(settings.movenet_frames_per_worker)
         self._last: tuple[int, list[Person]] | None = None
         self._ahead: dict[int, object] = {}  # frame index -> Future of its detections
 
     def lookahead(self) -> int:
-        """Frames to start ahead: as many as there are workers beyond this frame's."""
-        return len(self.estimator._interpreters) - 1 if self.estimator.frames_side_by_side else 0
+        """Frames to start ahead of this one on MoveNet's workers: `frames_per_worker` queued on each.
+        With one frame a worker, a worker sits idle while the main thread tracks, buffers and
+        classifies the frame it just finished; a second one queued keeps it busy meanwhile. With
+        strips (tiles > 1) the workers share the passes of one frame instead."""
+        if self.estimator.tiles > 1:
+            return 0
+        return max(0, self.frames_per_worker * len(self.estimator._interpreters) - 1)
 
     def prefetch(self, index: int, rgb) -> None:
         if self.lookahead() and index not in self._ahead and (self._last is None or index > self._last[0]):
@@ -62,6 +70,9 @@ class MoveNetPeople:
         for index in [i for i in self._ahead if i < frame.index]:
             self._ahead.pop(index).cancel()
         future = self._ahead.pop(frame.index, None)
+        if future is None:
+            # Once frames run on the workers, this one must too: a worker's interpreters are its own.
+            future = self.estimator.submit(frame.rgb) if self.lookahead() else None
         found = future.result() if future is not None else self.estimator(frame.rgb)
         network_done = time.perf_counter()
         ids = self.tracker.update(frame.time_s, [d.box for d in found])
