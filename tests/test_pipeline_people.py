@@ -155,3 +155,30 @@ def test_frames_side_by_side_give_the_same_run(tmp_path, monkeypatch):
         runs[workers, per_worker] = ([h.to_dict() for h in result.highlights], result.trace.frame_persons,
                                      result.trace.frame_pose_ok, result.trace.triggers)
     assert runs[1, 1] == runs[2, 1] == runs[1, 2] == runs[2, 3]
+
+
+@needs_movenet
+def test_interpolated_frames_do_not_depend_on_the_layout(tmp_path, monkeypatch):
+    """With `detection.movenet_interpolate_below`, which frames are drawn between their
+    neighbours depends on the poses only, never on how many workers ran or how far ahead: every
+    layout that queues frames gives the same run; with nothing queued, every frame is measured."""
+    import highlights.pipeline.movenet_people as movenet_people
+    from highlights.people.movenet_paths import MoveNetPath
+
+    video = make_game(tmp_path, duration_s=6.0, events=DEFAULT_EVENTS[:1])
+    annotation = load_annotation(video.with_suffix(".json"))
+    cfg = PipelineConfig().with_overrides({"classifier.backend": "oracle", "candidates.active_frames_only": False,
+                                           "detection.movenet_interpolate_below": 1.1})
+    runs = {}
+    for workers, per_worker in ((1, 1), (1, 2), (2, 2)):
+        path = MoveNetPath("xnnpack", 1, workers)
+        monkeypatch.setattr(movenet_people, "choose_movenet_path",
+                            lambda *args, path=path, **kwargs: (path, {"source": "test", "cache": "-"}))
+        result = run_pipeline(video, cfg.with_overrides({"detection.movenet_frames_per_worker": per_worker}),
+                              annotation=annotation, progress=False)
+        runs[workers, per_worker] = (result.stats["movenet_path"]["interpolated_frames"],
+                                     [h.to_dict() for h in result.highlights], result.trace.frame_persons)
+    assert runs[1, 1][0] == 0  # nothing queued ahead: no next frame to draw from
+    drawn = runs[1, 2][0]
+    assert 0 < drawn <= len(runs[1, 2][2]) // 2  # odd frames only, each between two measured ones
+    assert runs[1, 2] == runs[2, 2]

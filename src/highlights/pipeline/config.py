@@ -85,6 +85,10 @@ class DetectionConfig:
     # movenet: whole frames queued on each of MoveNet's workers ahead of the frame the main thread
     # waits for (tiles 1); 1 with one worker runs the network on the main thread. Never changes a result.
     movenet_frames_per_worker: int = 2
+    # movenet: a frame between two measured frames takes its people from them (interpolated) when
+    # the same people are in both and no wrist or ankle moved this fast relative to the body (body
+    # heights/s; kinematics' triggers start at 2.2); needs frames queued ahead. 0: every frame measured.
+    movenet_interpolate_below: float = 0.0
     movenet_model_path: str | None = None
     # movenet: a track survives this long unseen; similarity is the larger of box IoU and centre
     # closeness in body heights.

@@ -54,6 +54,7 @@ RANGES: dict[str, Range] = {
     "detection.person_class": Range(0, 10_000),
     "detection.movenet_frames_per_worker": Range(1, 16),
     "detection.movenet_workers": Range(1, 64),
+    "detection.movenet_interpolate_below": Range(0.0, 100.0),
     "detection.gt_dropout": UNIT,
     "detection.gt_noise": Range(0.0, 10.0),
     "pose.mediapipe_model_complexity": Range(0, 2),

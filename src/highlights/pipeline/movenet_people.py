@@ -42,6 +42,9 @@ class MoveNetPeople:
             self.path_report = {"path": path.label, **{k: v for k, v in report.items() if k in ("source", "cache")}}
         self.tracker = IouTracker(max_age_s=settings.track_max_age_s, min_similarity=settings.track_min_similarity)
         self.frames_per_worker = int(settings.movenet_frames_per_worker)
+        self.interpolate_below = float(settings.movenet_interpolate_below)
+        self.interpolated_frames = 0
+        self._measured: tuple[int, float, list] | None = None  # the last frame the network ran on
         self._last: tuple[int, list[Person]] | None = None
         self._ahead: dict[int, object] = {}  # frame index -> Future of its detections
 
@@ -55,6 +58,8 @@ class MoveNetPeople:
         return max(0, self.frames_per_worker * len(self.estimator._interpreters) - 1)
 
     def prefetch(self, index: int, rgb) -> None:
+        if self.interpolate_below > 0 and index % 2:
+            return  # may be drawn from its neighbours: started only once they say it must be measured
         if self.lookahead() and index not in self._ahead and (self._last is None or index > self._last[0]):
             self._ahead[index] = self.estimator.submit(rgb)
 
@@ -70,10 +75,17 @@ class MoveNetPeople:
         for index in [i for i in self._ahead if i < frame.index]:
             self._ahead.pop(index).cancel()
         future = self._ahead.pop(frame.index, None)
-        if future is None:
-            # Once frames run on the workers, this one must too: a worker's interpreters are its own.
-            future = self.estimator.submit(frame.rgb) if self.lookahead() else None
-        found = future.result() if future is not None else self.estimator(frame.rgb)
+        found = None if frame.cut else self._interpolated(frame)
+        if found is not None:
+            if future is not None:
+                future.cancel()
+            self.interpolated_frames += 1
+        else:
+            if future is None:
+                # Once frames run on the workers, this one must too: a worker's interpreters are its own.
+                future = self.estimator.submit(frame.rgb) if self.lookahead() else None
+            found = future.result() if future is not None else self.estimator(frame.rgb)
+            self._measured = (frame.index, frame.time_s, found)
         network_done = time.perf_counter()
         ids = self.tracker.update(frame.time_s, [d.box for d in found])
         if self.clock is not None:
@@ -89,6 +101,24 @@ class MoveNetPeople:
                                   track_id=int(track)))
         self._last = (frame.index, persons)
         return persons
+
+    def _interpolated(self, frame: FrameRecord):
+        """This frame's detections drawn between the last measured frame (just before it) and the
+        next frame (already started on a worker), or None: see `people.interpolation`. Only
+        odd-numbered frames are drawn, so each drawn one sits between two measured ones; they
+        are not started ahead (that would spend the pass this saves)."""
+        if (self.interpolate_below <= 0 or frame.index % 2 == 0 or self._measured is None
+                or self._measured[0] != frame.index - 1):
+            return None
+        following = self._ahead.get(frame.index + 1)
+        if following is None:
+            return None
+        from highlights.people.interpolation import between
+
+        # Analysis frames lie on a regular grid: the next one is as far ahead as the last was behind.
+        step = frame.time_s - self._measured[1]
+        return between(self._measured[2], following.result(), 0.5, dt_s=2 * step,
+                       slow_below=self.interpolate_below)
 
     def close(self) -> None:
         for future in self._ahead.values():
@@ -169,7 +199,9 @@ class SharedMoveNetHooks:
         shared_movenet(self.config, self.context).prefetch(index, rgb)
 
     def report(self) -> dict:
-        return {"movenet_path": shared_movenet(self.config, self.context).path_report}
+        model = shared_movenet(self.config, self.context)
+        extra = {"interpolated_frames": model.interpolated_frames} if model.interpolate_below > 0 else {}
+        return {"movenet_path": {**model.path_report, **extra}}
 
     def close(self) -> None:
         release_movenet(self.context)

@@ -175,8 +175,9 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar, \
                 _closing(frames):
             # Frame stages that run models on a pool of workers see the next few decoded frames
-            # while the current one is active (the next ones most likely are too) and start on them.
-            depth = max((stage.lookahead() for stage in frame_stages), default=0) if cache is None else 0
+            # while the current one is active (the next ones most likely are too) and start on them
+            # (not when a cache already holds this frame's results: the next ones are likely cached too).
+            depth = max((stage.lookahead() for stage in frame_stages), default=0)
             upcoming: deque = deque()
             stream = iter(frames)
             while True:
@@ -195,7 +196,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                 # kinematics to see a speed peak.
                 after_motion = rec.time_s - last_active_s <= FOLLOW_THROUGH_S
                 if frame_stages and (rec.active or after_motion or not config.candidates.active_frames_only):
-                    if depth:
+                    if depth and (cache is None or any(("frame", signatures[stage.name], rec.index) not in cache
+                                                       for stage in frame_stages if stage.frame_fields)):
                         while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
                             upcoming.append(ahead)  # waiting for it counts as decode_wait
                         for k, ahead in enumerate(upcoming):
