@@ -89,7 +89,9 @@ def fit_floor(video: Path, annotation, overrides: dict, calibration_path: Path, 
 
 
 def row(name: str, result, score, seconds: float) -> list[str]:
-    reel = sum(h.end_s - h.start_s for h in result.highlights)
+    from highlights.events.interval import covered_seconds
+
+    reel = covered_seconds((h.start_s, h.end_s) for h in result.highlights)
     return [name, str(score.events), str(score.highlights), f"{score.recall.text()} ({score.recall.hits}/{score.recall.total})",
             f"{score.precision.text()} ({score.precision.hits}/{score.precision.total})",
             f"{score.class_recall.text()}", f"{score.class_precision.text()}",

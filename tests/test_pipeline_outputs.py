@@ -235,3 +235,14 @@ def test_html_without_media_escapes_text_and_shows_config(tmp_path: Path):
     ids = {attrs.get("id") for _, attrs in parser.tags}
     assert {"hl-001", "hl-002", "hl-003"} <= ids
     assert "kinematics.wrist_speed=3.14" in text
+
+
+def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):
+    # 0-4 s and 2-6 s: the reel plays 6 s, not 8, and never more than the game.
+    overlapping = [Highlight(0.0, 4.0, "soccer_shooting", "soccer", 0.8, 2.0, {}),
+                   Highlight(2.0, 6.0, "soccer_shooting", "soccer", 0.7, 4.0, {})]
+    page = render_html(overlapping, tmp_path, source_name="game.mp4", duration_s=6.0)
+    parser = _Page()
+    parser.feed(page)
+    text = "".join(parser.text)
+    assert "2 highlight(s), 6.0 s of reel" in text and "(100.0% kept)" in text

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from highlights.errors import HighlightsError
+from highlights.events.interval import covered_seconds
 from highlights.pipeline.ranking import (Calibration, fit_calibration, group_actions, merge_action,
                                          rank_and_cap, raw_score, reliability)
 from highlights.pipeline.records import Candidate
@@ -124,3 +125,19 @@ def test_shot_sport_shares_split_at_cuts():
     assert first["baseball"] == pytest.approx(0.8 / 1.1) and first["soccer"] == pytest.approx(0.3 / 1.1)
     assert second == {"soccer": pytest.approx(1.0), "baseball": 0.0}
     assert shot_sport_shares([], cuts=[], times_s=[3.0]) == [{}]
+
+
+def test_covered_seconds_counts_shared_footage_once():
+    assert covered_seconds([]) == 0.0
+    assert covered_seconds([(0.0, 4.0), (2.0, 6.0), (10.0, 11.0)]) == pytest.approx(7.0)
+    assert covered_seconds([(3.0, 5.0), (0.0, 10.0)]) == pytest.approx(10.0)  # one inside another
+    assert covered_seconds([(0.0, 1.0), (1.0, 2.0)]) == pytest.approx(2.0)  # touching
+
+
+def test_reel_cap_charges_only_new_footage():
+    # Two overlapping 4 s highlights make a 6 s reel: both fit a 6 s cap; a third, apart, does not.
+    cands = [cand(2.0, 0.9, half=2.0), cand(4.0, 0.8, half=2.0), cand(11.0, 0.7, half=1.0)]
+    kept, dropped = rank_and_cap(cands, reel_seconds=6.0)
+    assert [c.score for c in kept] == [0.9, 0.8] and dropped["over_reel_seconds"] == 1
+    kept, _ = rank_and_cap(cands, reel_seconds=8.0)
+    assert len(kept) == 3

@@ -105,13 +105,14 @@ def detect(
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")
     if truth is not None:
+        from highlights.events.interval import covered_seconds
         from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights
 
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
         console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s): recall "
                       f"{at.recall.text()} ({at.recall.hits}/{at.recall.total}), precision {at.precision.text()} "
                       f"({at.precision.hits}/{at.precision.total}); reel "
-                      f"{sum(h.end_s - h.start_s for h in result.highlights):.0f} s")
+                      f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 

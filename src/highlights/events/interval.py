@@ -3,10 +3,24 @@ game with an optional key moment, and the one rule for where that moment is."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 def key_moment(start_s: float, end_s: float, key_s: float | None) -> float:
     """The key moment (contact, release) where one is known, else the middle of the stretch."""
     return float(key_s) if key_s is not None else 0.5 * (start_s + end_s)
+
+
+def covered_seconds(spans: Iterable[tuple[float, float]]) -> float:
+    """Seconds of the game inside at least one `(start_s, end_s)` span. This is a reel's length:
+    the reel plays each source frame once, so footage two highlights share counts once."""
+    total, reach = 0.0, float("-inf")
+    for start, end in sorted((float(a), float(b)) for a, b in spans):
+        if end <= reach:
+            continue
+        total += end - max(start, reach)
+        reach = end
+    return total
 
 
 class Interval:

@@ -27,6 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from highlights.events.interval import covered_seconds
 from highlights.errors import ConfigError, MissingFileError
 from highlights.pipeline.records import Candidate
 
@@ -173,22 +174,21 @@ def rank_and_cap(candidates: Sequence[Candidate], *, min_score: float = 0.0, max
                  reel_seconds: float = 0.0) -> tuple[list[Candidate], dict[str, int]]:
     """Best first; drop those under `min_score`; keep at most `max_highlights` (0: no cap) and as
     many as fit in `reel_seconds` of reel (0: no cap; a highlight that does not fit is skipped
-    and a shorter, lower-ranked one may still fit). Returns the kept ones, best first, and counts
-    of what each rule dropped."""
+    and a shorter, lower-ranked one may still fit; footage it shares with a kept highlight is
+    already in the reel and costs nothing). Returns the kept ones, best first, and counts of what
+    each rule dropped."""
     ranked = sorted(candidates, key=lambda c: (-c.score, c.start_s))
     dropped = {"below_min_score": 0, "over_max_highlights": 0, "over_reel_seconds": 0}
     kept: list[Candidate] = []
-    total = 0.0
     for c in ranked:
         if c.score < min_score:
             dropped["below_min_score"] += 1
         elif max_highlights > 0 and len(kept) >= max_highlights:
             dropped["over_max_highlights"] += 1
-        elif reel_seconds > 0 and total + (c.end_s - c.start_s) > reel_seconds + 1e-6:
+        elif reel_seconds > 0 and covered_seconds([(k.start_s, k.end_s) for k in (*kept, c)]) > reel_seconds + 1e-6:
             dropped["over_reel_seconds"] += 1
         else:
             kept.append(c)
-            total += c.end_s - c.start_s
     return kept, dropped
 
 

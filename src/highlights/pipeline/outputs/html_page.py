@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_text
+from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import anchor_id, in_time_order, key_time
 from highlights.pipeline.outputs.reel import ReelResult
@@ -156,8 +157,8 @@ def render_html(
     thumbs = media.thumbnails_jpeg if media is not None else []
 
     title = f"Highlights — {source_name}" if source_name else "Highlights"
-    total = sum(h.duration_s for h in ordered)
-    summary = f"{len(ordered)} highlight(s), {total:.1f} s in all"
+    total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
+    summary = f"{len(ordered)} highlight(s), {total:.1f} s of reel"
     if duration_s:
         summary += f", from a {clock_timecode(duration_s)} game ({100 * total / duration_s:.1f}% kept)"
     if annotation is not None:
