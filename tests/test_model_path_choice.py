@@ -16,7 +16,7 @@ from highlights.model.backends import Backend, Bf16AutocastBackend, Bf16Unavaila
 from highlights.model.cpu_features import CpuInfo, parse_cpuinfo
 from highlights.model.int8_store import load_bf16, save_bf16, sidecar_paths
 from highlights.model.path_choice import (PathCache, PathLayout, candidate_layouts, choose,
-                                          fit_to_budget, measure_interleaved)
+                                          measure_interleaved, race)
 
 from tests.model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
@@ -231,21 +231,83 @@ def test_bench_paths_measures_again_and_stores_the_choice(model, tmp_path, monke
     assert missing.exit_code == 1 and "nope.pt" in missing.output
 
 
-def test_a_short_budget_drops_slow_layouts_then_rounds_and_keeps_the_fastest():
-    fast, medium, slow = PathLayout("fast"), PathLayout("medium"), PathLayout("slow")
-    first = {fast: 1.0, medium: 1.5, slow: 5.0}
-    everything = fit_to_budget(first, rounds=3, budget_s=100.0)
-    assert everything.layouts == [fast, medium, slow] and everything.rounds == 3 and not everything.skipped
-    assert fit_to_budget(first, rounds=3, budget_s=None).rounds == 3
-    # 3 rounds of all three cost 22.5 s: the slow one goes first (5x the fastest), then rounds.
-    plan = fit_to_budget(first, rounds=3, budget_s=5.0)
-    assert plan.layouts == [fast, medium] and plan.rounds == 2 and plan.skipped == [slow.label]
-    tight = fit_to_budget(first, rounds=3, budget_s=1.2)
-    assert tight.layouts == [fast] and tight.rounds == 1 and tight.skipped == [medium.label, slow.label]
-    assert fit_to_budget(first, rounds=3, budget_s=0.0).layouts == [fast]  # never nothing
+def _layouts(*seconds: float) -> dict[PathLayout, float]:
+    return {PathLayout(f"path{i}", workers=1 + i % 2): t for i, t in enumerate(seconds)}
 
 
-def test_a_big_model_is_measured_within_its_budget_and_says_what_it_skipped(model, tmp_path):
+def test_the_race_times_every_layout_then_keeps_the_faster_half_until_two_finalists():
+    true = _layouts(1.0, 1.1, 1.2, 0.9, 2.0, 1.05)
+    calls: list[PathLayout] = []
+
+    def time_one(layout):
+        calls.append(layout)
+        return true[layout]
+
+    result = race(list(true), time_one, rounds=3, budget_s=1000.0)
+    names = [layout.backend for layout in calls]
+    # Round 1: all six; round 2: the faster half (0.9, 1.0, 1.05), in rotated order; round 3: the
+    # two finalists, again rotated. Then each finalist has its 3 rounds.
+    assert names[:6] == ["path0", "path1", "path2", "path3", "path4", "path5"]
+    assert names[6:9] == ["path3", "path5", "path0"] and names[9:] == ["path0", "path3"]
+    assert result.rounds_run == 3 and [l.backend for l in result.finalists] == ["path3", "path0"]
+    assert {l.backend: r for l, r in result.cut_after.items()} == {"path1": 1, "path2": 1, "path4": 1, "path5": 2}
+    assert not result.cut_by_budget
+    choice = choose(result.samples, batch=4, among=result.finalists)
+    assert choice.layout.backend == "path3" and choice.rounds == 3
+    assert len(choice.clips_per_s) == 6  # every layout's rate is reported, the cut ones too
+    # No budget: every layout in every round, nothing cut.
+    full = race(list(true), lambda layout: true[layout], rounds=3, budget_s=None)
+    assert all(len(s) == 3 for s in full.samples.values()) and not full.cut_after
+
+
+def test_a_layout_cut_after_one_round_cannot_win_on_that_round():
+    leader, finalist, cut = PathLayout("a"), PathLayout("b"), PathLayout("c")
+    samples = {leader: [1.0, 1.0, 1.0], finalist: [1.1, 1.1, 1.1], cut: [0.5]}
+    assert choose(samples, batch=4).layout == cut
+    assert choose(samples, batch=4, among=[leader, finalist]).layout == leader
+
+
+def test_the_same_timings_give_the_same_choice_and_noise_keeps_it_near_the_best():
+    """Fake noisy timings: each call is its layout's true time, times up to 10% of jitter, and
+    now and then a burst of load from another process (2x). The race must give the same result
+    for the same timings, and land within 5% of the fastest layout."""
+    import random
+
+    true = _layouts(2.0, 1.30, 1.0, 1.6, 1.03, 2.5, 1.2, 1.45, 3.0, 1.1, 1.8, 1.04, 2.2, 1.5, 1.25)
+    best = min(true.values())
+    for seed in range(40):
+        def noisy(seed=seed):
+            rng = random.Random(seed)
+            return lambda layout: true[layout] * rng.uniform(1.0, 1.1) * (2.0 if rng.random() < 0.1 else 1.0)
+
+        def warm(seed=seed):
+            rng = random.Random(1000 + seed)
+            return lambda layout: (true[layout], true[layout] * rng.uniform(1.0, 1.3))
+
+        first = race(list(true), noisy(), warm_up=warm(), rounds=3, budget_s=100.0)
+        again = race(list(true), noisy(), warm_up=warm(), rounds=3, budget_s=100.0)
+        assert first == again
+        picked = choose(first.samples, batch=4, among=first.finalists).layout
+        assert true[picked] <= 1.05 * best, (seed, picked, first.to_dict())
+        assert len(first.samples) == len(true)  # every layout timed
+
+
+def test_a_short_budget_cuts_the_race_sooner_but_times_every_layout_once():
+    true = _layouts(1.0, 1.5, 5.0, 1.2)
+    warm = lambda layout: (true[layout], true[layout])  # noqa: E731
+    # Warm-ups (8.7 s) and round 1 (8.7 s) spend 17.4 of 20 s: round 2 can keep only the fastest
+    # two whose medians (1.0 + 1.2) fit in what is left.
+    result = race(list(true), lambda layout: true[layout], warm_up=warm, rounds=3, budget_s=20.0)
+    assert all(len(s) >= 1 for s in result.samples.values()) and len(result.samples) == 4
+    assert result.seconds <= 20.0 + 1e-9 and result.cut_by_budget
+    assert [l.backend for l in result.finalists] == ["path0", "path3"]
+    # Nothing left after round 1: every layout was still timed once, and the two leaders decide.
+    broke = race(list(true), lambda layout: true[layout], warm_up=warm, rounds=3, budget_s=0.0)
+    assert len(broke.samples) == 4 and broke.rounds_run == 1 and broke.cut_by_budget
+    assert [l.backend for l in broke.finalists] == ["path0", "path3"]
+
+
+def test_a_big_model_is_raced_within_its_budget_and_says_what_was_cut(model, tmp_path):
     lines: list[str] = []
     calls: list = []
 
@@ -255,17 +317,28 @@ def test_a_big_model_is_measured_within_its_budget_and_says_what_it_skipped(mode
 
     classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_cache=PathCache(tmp_path / "p.json"),
                                 fp32_paths=("eager", "channels_last"), cpu=AVX2_ONLY, path_timer=timer,
-                                measure_budget_s=25.0, progress=lines.append)
+                                num_threads=2, measure_budget_s=100.0, progress=lines.append)
     report = classifier.backend_report
     assert classifier.backend == "eager" and report["choice"] == "measured"
-    skipped = report["measure_skipped"]
-    assert skipped["layouts"] and all(label.startswith("channels_last") for label in skipped["layouts"])
-    # Warm-ups take 22 of the 25 s: channels_last (10x eager's time) is dropped, one round is left.
-    assert skipped["budget_s"] == 25.0 and skipped["rounds"] == {"requested": 3, "timed": 1}
-    assert not any(label.startswith("channels_last") for label in report["measured_clips_per_s"])
-    assert sum(10.0 if l.backend != "eager" else 1.0 for l in calls) <= 25.0
+    race_report = report["measure_race"]
+    # Every layout of both paths was timed at least once; the slow path was cut after round 1.
+    assert len(report["measured_clips_per_s"]) == 6 == len(race_report["samples"])
+    assert all(race_report["cut_after_round"].get(label) == 1 for label in report["measured_clips_per_s"]
+               if label.startswith("channels_last"))
+    assert all(label.startswith("eager") for label in race_report["finalists"])
+    assert report["measure_rounds"] == 3 and not report["measure_skipped"]
+    # Warm-ups 33 s, round 1 33 s, then 3 + 2 s for the eager layouts' next rounds.
+    assert sum(10.0 if l.backend != "eager" else 1.0 for l in calls) == 71.0
     assert any(line.startswith("warm-up 1/") for line in lines)
-    assert any("left out to keep the measurement short" in line and "bench-paths" in line for line in lines)
+    assert any("cut after round 1" in line and "bench-paths" in line for line in lines)
+    # A budget that warm-ups and round 1 use up: the two leaders decide on their one round each,
+    # and the report says so.
+    short = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, path_cache=False, fp32_paths=("eager", "channels_last"),
+                           cpu=AVX2_ONLY, path_timer=timer, num_threads=2, measure_budget_s=67.0)
+    skipped = short.backend_report["measure_skipped"]
+    assert short.backend == "eager" and skipped["budget_s"] == 67.0
+    assert len(short.backend_report["measured_clips_per_s"]) == 6
+    assert skipped["rounds"]["requested"] == 3 and skipped["rounds"]["timed"] < 3
 
 
 def test_processes_that_miss_the_cache_together_measure_once(model, tmp_path):

@@ -21,8 +21,9 @@ def bench_paths(
     threads: int | None = typer.Option(None, "--threads", help="Torch threads (default: torch's setting)"),
     rounds: int = typer.Option(3, "--rounds", min=1, help="Timed rounds per layout (the median decides)"),
     budget: float = typer.Option(0.0, "--budget-s", min=0.0,
-                                 help="Bound the measurement to about this many seconds, cutting slow layouts "
-                                      "and rounds (0: time everything; a first run without this command uses 60)"),
+                                 help="Bound the measurement to about this many seconds: a race that times every layout "
+                                      "once, then keeps the faster half round after round (0: every layout in every "
+                                      "round; a first run without this command uses a budget of 150 s)"),
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
 ) -> None:
@@ -92,15 +93,20 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
             progress=lambda line: status.update(f"measuring inference paths: {line}"))
     report = classifier.backend_report
     classifier.close()
-    table = Table(title=f"{report['measure_batch']} clips per round, median of {report['measure_rounds']} "
-                        f"interleaved rounds, {report['threads']} threads")
+    race = report.get("measure_race") or {}
+    samples, cut = race.get("samples", {}), race.get("cut_after_round", {})
+    table = Table(title=f"{report['measure_batch']} clips per call, median of each layout's interleaved rounds "
+                        f"(the chosen one: {report['measure_rounds']}), {report['threads']} threads")
     table.add_column("path and layout")
     table.add_column("clips/s", justify="right")
     table.add_column("of the best", justify="right")
+    table.add_column("rounds", justify="right")
+    table.add_column("race", justify="left")
     rates = report["measured_clips_per_s"]
     best = max(rates.values())
     for label, rate in sorted(rates.items(), key=lambda item: -item[1]):
-        table.add_row(("* " if label == report["layout"] else "  ") + label, f"{rate:.2f}", f"{rate / best:.0%}")
+        table.add_row(("* " if label == report["layout"] else "  ") + label, f"{rate:.2f}", f"{rate / best:.0%}",
+                      str(samples.get(label, "")), f"cut after round {cut[label]}" if label in cut else "finalist")
     console.print(table)
     for entry in report["tried"]:
         if not entry.get("ok"):
@@ -112,7 +118,7 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
                                               else f"not offered: {why.get('reason')}"))
     skipped = report.get("measure_skipped") or {}
     if skipped:
-        console.print(f"left out to fit {skipped.get('budget_s'):.0f} s: paths {skipped.get('paths', [])}, "
-                      f"layouts {skipped.get('layouts', [])}, rounds {skipped.get('rounds', 'all')}")
+        console.print(f"left out to fit {skipped.get('budget_s'):.0f} s: paths not built {skipped.get('paths', [])}, "
+                      f"finalists' rounds {skipped.get('rounds', 'all')}")
     console.print(f"measured in {report.get('measure_seconds', 0):.0f} s")
     console.print(f"chosen: {report['layout']}; stored in {report.get('cache', '(no cache)')}")

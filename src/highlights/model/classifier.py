@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -20,8 +21,8 @@ from highlights.model.checkpoint import load_checkpoint
 from highlights.model.cpu_features import CpuInfo, this_cpu
 from highlights.model.int8_store import load_bf16, load_int8
 from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, PathCache, PathChoice,
-                                          PathLayout, cache_key_fields, candidate_layouts, choose,
-                                          fit_to_budget, measure_interleaved, model_signature)
+                                          PathLayout, RaceResult, cache_key_fields, candidate_layouts,
+                                          choose, model_signature, race)
 from highlights.model.runner import ChunkRunner
 
 # Largest accuracy drop (in percentage points, on a labelled test set) accepted for a
@@ -108,12 +109,17 @@ def _with_threads(backend: Backend, threads: int) -> Backend:
 def _describe_skipped(skipped: dict) -> str:
     parts = []
     if skipped.get("paths"):
-        parts.append("paths " + ", ".join(skipped["paths"]))
-    if skipped.get("layouts"):
-        parts.append(f"{len(skipped['layouts'])} layouts ({'; '.join(skipped['layouts'])})")
+        parts.append("paths not built: " + ", ".join(skipped["paths"]))
     if skipped.get("rounds"):
-        parts.append(f"rounds {skipped['rounds']['requested']} -> {skipped['rounds']['timed']}")
+        parts.append(f"the finalists were timed {skipped['rounds']['timed']} of {skipped['rounds']['requested']} rounds")
     return ", ".join(parts)
+
+
+def _describe_cuts(result: RaceResult) -> str:
+    by_round: dict[int, int] = {}
+    for r in result.cut_after.values():
+        by_round[r] = by_round.get(r, 0) + 1
+    return "; ".join(f"{n} cut after round {r}" for r, n in sorted(by_round.items()))
 
 
 class ClipClassifier:
@@ -353,59 +359,46 @@ class ClipClassifier:
                 instances[key] = _with_threads(built[layout.backend], layout.intra_threads)
             return instances[key]
 
-        def run(layout: PathLayout) -> None:
+        def run(layout: PathLayout, clips: torch.Tensor) -> None:
             if layout not in runners:
                 runners[layout] = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
                                               intra_threads=layout.intra_threads)
             with torch.inference_mode():
-                runners[layout](instance(layout), x)
+                runners[layout](instance(layout), clips)
 
         def time_one(layout: PathLayout) -> float:
-            return float(self._timer(layout, lambda: run(layout)))
+            return float(self._timer(layout, lambda: run(layout, x)))
+
+        def warm_up(layout: PathLayout) -> tuple[float, float]:
+            # One call per worker at the layout's own shape (allocation, oneDNN's kernel choice,
+            # ONNX Runtime's first run): what a first timed call would otherwise pay. Scaled to
+            # the whole batch it is a (pessimistic) estimate of a timed call.
+            wave = min(batch, layout.workers * layout.chunk_size)
+            took = float(self._timer(layout, lambda: run(layout, x[:wave])))
+            return took, took * math.ceil(batch / wave)
 
         try:
-            # Warm-up: each layout's first call (allocation, kernel choice) is not counted, but
-            # its time says how long a round will take.
-            first: dict[PathLayout, float] = {}
-            warm_spent = 0.0
-            # Every path's first layout before any path's second: a budget spent early still
-            # leaves every path built represented (eager, the reference, among them).
-            rank = {layout: sum(1 for other in layouts[:i] if other.backend == layout.backend)
-                    for i, layout in enumerate(layouts)}
-            layouts = sorted(layouts, key=lambda layout: rank[layout])
-            for number, layout in enumerate(layouts, 1):
-                if budget is not None and first and build_s + warm_spent > budget:
-                    skipped.setdefault("layouts", []).append(layout.label)
-                    continue
-                self._progress(f"warm-up {number}/{len(layouts)}: {layout.label}")
-                first[layout] = time_one(layout)
-                warm_spent += first[layout]
-            spent = build_s + warm_spent
-            plan = fit_to_budget(first, rounds=self._rounds,
-                                 budget_s=None if budget is None else max(0.0, budget - spent))
-            if plan.skipped:
-                skipped.setdefault("layouts", []).extend(plan.skipped)
-            if plan.rounds < self._rounds:
-                skipped["rounds"] = {"requested": self._rounds, "timed": plan.rounds}
-            self._progress(f"timing {len(plan.layouts)} path layouts on {batch} clips, {plan.rounds} "
-                           f"round{'s' if plan.rounds > 1 else ''}"
-                           + (f" ({len(skipped.get('layouts', []))} slower layouts skipped to fit "
-                              f"{budget:.0f} s)" if skipped.get("layouts") and budget is not None else ""))
-            samples = measure_interleaved(
-                plan.layouts, time_one, rounds=plan.rounds, warmup=0,
-                on_round=lambda r, total: self._progress(f"timed round {r}/{total}"))
+            result = race(layouts, time_one, warm_up=warm_up, rounds=self._rounds,
+                          budget_s=None if budget is None else max(0.0, budget - build_s),
+                          on_step=self._progress)
         finally:
             for runner in runners.values():
                 runner.close()
-        choice = choose(samples, batch=batch)
+        choice = choose(result.samples, batch=batch, among=result.finalists)
         if self._path_cache is not None:
             self._path_cache.put(fields, choice)
+        if choice.rounds < self._rounds:
+            skipped["rounds"] = {"requested": self._rounds, "timed": choice.rounds}
         if skipped:
             skipped["budget_s"] = budget
-            self._progress("left out to keep the measurement short: " + _describe_skipped(skipped)
-                           + " (`highlights bench-paths CHECKPOINT` measures everything)")
+        self._progress(f"timed {len(result.samples)} layouts in {result.rounds_run} rounds"
+                       + (f" ({_describe_cuts(result)})" if result.cut_after else "")
+                       + (f"; left out to fit {budget:.0f} s: {_describe_skipped(skipped)}" if skipped else "")
+                       + f"; chose {choice.layout.label}"
+                       + (" (`highlights bench-paths CHECKPOINT --budget-s 0` times every layout in every "
+                          "round)" if skipped or result.cut_after else ""))
         self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice,
-                  skipped=skipped, seconds=build_s + warm_spent + sum(map(sum, samples.values())))
+                  skipped=skipped, seconds=build_s + result.seconds, race_result=result)
 
     def _build_for_layout(self, layout: PathLayout, verified: dict[str, VerifiedFactory],
                           example: torch.Tensor, reference: torch.Tensor) -> tuple[Backend | None, dict]:
@@ -420,7 +413,8 @@ class ClipClassifier:
         return self._build_checked(layout.backend, example, reference, layout.intra_threads)
 
     def _use(self, backend: Backend, layout: PathLayout, *, tried: list[dict], how: str,
-             choice: PathChoice, skipped: dict | None = None, seconds: float | None = None) -> None:
+             choice: PathChoice, skipped: dict | None = None, seconds: float | None = None,
+             race_result: RaceResult | None = None) -> None:
         self._backend = backend
         self.runner.close()
         self.runner = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
@@ -431,6 +425,7 @@ class ClipClassifier:
             "measured_clips_per_s": {k: round(v, 3) for k, v in choice.clips_per_s.items()},
             "measure_batch": choice.batch, "measure_rounds": choice.rounds,
             **({"measure_seconds": round(seconds, 2), "measure_skipped": skipped or {}} if how == "measured" else {}),
+            **({"measure_race": race_result.to_dict()} if race_result is not None else {}),
             **({"cache": str(self._path_cache.path)} if self._path_cache is not None else {}),
             **self.runner.describe()}
 

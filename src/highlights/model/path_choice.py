@@ -9,11 +9,16 @@ of them alike), the one with the lowest median wins, and the choice is cached pe
 torch version, thread count, model shape and set of paths offered. ``ClipClassifier`` uses the
 cache; ``highlights bench-paths`` (or ``remeasure=True``) measures again.
 
-The measurement is bounded in time (``DEFAULT_BUDGET_S``): on a big model one round of every
-layout can take minutes on a small CPU, so each layout's first (warm-up) call is timed first,
-layouts far slower than the best are dropped and rounds cut until the rest fits (``fit_to_budget``);
-what was skipped is reported beside the choice. Processes on one machine measure one at a time
-(``PathCache.measuring``): a batch's workers wait for the first to store the choice and read it.
+The measurement is bounded in time (``DEFAULT_BUDGET_S``) and is a race (``race``): every
+layout is warmed up and timed once, interleaved; then the slower half is cut and the rest timed
+again, interleaved, until two finalists remain, which are timed until each has ``rounds``
+samples. What the budget cannot pay for is cut earlier (the fastest are kept); every layout is
+timed at least once, and what was cut, after which round, is reported beside the choice. On a big
+model one interleaved round of every layout takes about as long as building the paths, so timing
+every layout in every round would either blow the budget or leave layouts untimed. The winner is
+the finalist with the lowest median: the same timings always give the same choice. Processes on
+one machine measure one at a time (``PathCache.measuring``): a batch's workers wait for the first
+to store the choice and read it.
 
 Timing is injected (``time_one``): the tests drive the choice with fake timings.
 """
@@ -24,11 +29,12 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import math
 import os
 import statistics
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +47,15 @@ from highlights.model.cpu_features import CpuInfo
 CACHE_FORMAT = "highlights.inference-paths/1"
 CACHE_FILENAME = "inference-paths.json"
 DEFAULT_ROUNDS = 3
-# Seconds a first run may spend choosing its path (building and checking every path, then
-# timing): beyond it layouts and rounds are cut (``fit_to_budget``). `highlights bench-paths`
-# takes a larger budget on request.
-DEFAULT_BUDGET_S = 60.0
-# A layout whose warm-up call took this many times the fastest one's is not timed further when
-# the budget is short: first calls cost more than later ones, but not this much more.
-SLOW_FACTOR = 2.0
+# Seconds a first run may spend choosing its path (building and checking every path, then the
+# race): beyond it the race cuts layouts sooner (``race``). Sized for the full R(2+1)D-18 on a
+# small CPU, where building the paths and one round of every layout each take a large part of
+# it; `highlights bench-paths` takes another budget on request.
+DEFAULT_BUDGET_S = 150.0
+# The race keeps this share of the layouts after each round (the fastest by median so far) ...
+RACE_KEEP = 0.5
+# ... until this many finalists remain.
+RACE_FINALISTS = 2
 
 
 @dataclass(frozen=True)
@@ -118,41 +126,109 @@ def measure_interleaved(layouts: Sequence[PathLayout], time_one: Callable[[PathL
 
 
 @dataclass(frozen=True)
-class MeasurePlan:
-    """What ``fit_to_budget`` keeps: the layouts to time, the rounds, and what it left out."""
+class RaceResult:
+    """What ``race`` timed: every layout's samples (seconds per call on the measuring batch), the
+    round after which each cut layout was dropped, the finalists, and the rounds run."""
 
-    layouts: list[PathLayout]
-    rounds: int
-    skipped: list[str] = field(default_factory=list)  # labels of layouts not timed further
+    samples: dict[PathLayout, list[float]]
+    cut_after: dict[PathLayout, int]
+    finalists: list[PathLayout]
+    rounds_run: int
+    seconds: float  # what the timer reported for warm-ups and rounds together
+    cut_by_budget: bool = False  # the budget cut more than the halving would have
 
     def to_dict(self) -> dict:
-        return {"layouts": [layout.label for layout in self.layouts], "rounds": self.rounds,
-                "skipped_layouts": list(self.skipped)}
+        return {"rounds_run": self.rounds_run, "finalists": [layout.label for layout in self.finalists],
+                "cut_after_round": {layout.label: r for layout, r in self.cut_after.items()},
+                "samples": {layout.label: len(s) for layout, s in self.samples.items()},
+                "seconds": round(self.seconds, 3), "cut_by_budget": self.cut_by_budget}
 
 
-def fit_to_budget(first_s: dict[PathLayout, float], *, rounds: int, budget_s: float | None) -> MeasurePlan:
-    """The layouts and rounds whose timing fits in ``budget_s`` seconds, judged by each layout's
-    warm-up time ``first_s`` (an upper bound on a later call's). Everything, when it fits.
-    Otherwise, in this order: layouts slower than ``SLOW_FACTOR`` times the fastest warm-up are
-    dropped; rounds are cut down to one; the slowest remaining layouts are dropped until one
-    round fits (the fastest is always kept). ``budget_s`` None: no bound."""
-    order = sorted(first_s, key=lambda layout: first_s[layout])
-    if not order:
-        return MeasurePlan([], rounds)
+def _ranked(score: Callable[[PathLayout], float], alive: Sequence[PathLayout],
+            order: dict[PathLayout, int]) -> list[PathLayout]:
+    # Equal scores keep the order the layouts were offered in.
+    return sorted(alive, key=lambda layout: (score(layout), order[layout]))
 
-    def cost(kept: list[PathLayout], r: int) -> float:
-        return r * sum(first_s[layout] for layout in kept)
 
-    kept, r = list(order), max(1, int(rounds))
-    if budget_s is not None and cost(kept, r) > budget_s:
-        fastest = first_s[order[0]]
-        kept = [layout for layout in order if first_s[layout] <= SLOW_FACTOR * fastest]
-        while r > 1 and cost(kept, r) > budget_s:
-            r -= 1
-        while len(kept) > 1 and cost(kept, r) > budget_s:
-            kept.pop()
-    skipped = [layout.label for layout in order if layout not in kept]
-    return MeasurePlan([layout for layout in first_s if layout in kept], r, skipped)
+def race(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float], *,
+         warm_up: Callable[[PathLayout], tuple[float, float]] | None = None, rounds: int = DEFAULT_ROUNDS,
+         budget_s: float | None = None, keep: float = RACE_KEEP, finalists: int = RACE_FINALISTS,
+         on_step: Callable[[str], None] | None = None) -> RaceResult:
+    """Successive halving over ``layouts``. Each is warmed up (``warm_up(layout)`` returns the
+    seconds it took and its estimate of one timed call's seconds) and timed once, in one
+    interleaved round; after each round the ``keep`` share with the best time so far goes on (at
+    least ``finalists``), the rest are cut; once ``finalists`` remain they are timed until each
+    has ``rounds`` samples. Every round after the first interleaves the kept layouts in an order
+    that rotates. The winner is the finalist with the lowest median (``choose(..., among=)``).
+
+    Cuts rank layouts by their best time so far, the warm-up's estimate included: load from
+    other processes and first calls only ever slow a call down, so a layout hit by a burst of
+    load in its one timed call is not cut for it. The final choice uses the median.
+
+    ``budget_s`` (seconds of the timer's, for warm-ups and rounds; None: no bound and no cuts:
+    every layout gets every round) bounds the rounds after the first: a round whose cost (each
+    kept layout's median so far) would not fit keeps fewer layouts, the fastest, or is not run.
+    The first round is never cut: every layout is timed once. Deterministic: the same timings
+    give the same result."""
+    layouts = list(dict.fromkeys(layouts))
+    order = {layout: i for i, layout in enumerate(layouts)}
+    say = on_step or (lambda message: None)
+    spent = 0.0
+    estimates: dict[PathLayout, float] = {}
+    if warm_up is not None:
+        for number, layout in enumerate(layouts, 1):
+            say(f"warm-up {number}/{len(layouts)}: {layout.label}")
+            took, estimate = warm_up(layout)
+            spent += float(took)
+            estimates[layout] = float(estimate)
+    samples: dict[PathLayout, list[float]] = {layout: [] for layout in layouts}
+
+    def best_so_far(layout: PathLayout) -> float:
+        return min([*samples[layout], estimates.get(layout, math.inf)])
+
+    def median(layout: PathLayout) -> float:
+        return statistics.median(samples[layout])
+
+    cut_after: dict[PathLayout, int] = {}
+    alive = list(layouts)
+    round_number = 0
+    short = False
+    while alive:
+        if round_number > 0:
+            if budget_s is None:
+                if round_number >= rounds:
+                    break
+            else:
+                ranked = _ranked(best_so_far, alive, order)
+                want = len(ranked) if len(ranked) <= finalists else max(finalists, math.ceil(len(ranked) * keep))
+                if len(ranked) <= finalists and min(len(samples[layout]) for layout in ranked) >= rounds:
+                    break
+                kept = ranked[:want]
+                left = budget_s - spent
+                while kept and sum(median(layout) for layout in kept) > left:
+                    kept.pop()
+                if len(kept) < want:
+                    short = True
+                if len(kept) <= 1 < len(ranked) or not kept:
+                    # One layout timed alone decides nothing: the race ends here, between the
+                    # leaders (each timed in every round so far), by median.
+                    for layout in ranked[finalists:]:
+                        cut_after[layout] = round_number
+                    alive = ranked[:finalists]
+                    break
+                for layout in ranked[len(kept):]:
+                    cut_after[layout] = round_number
+                alive = [layout for layout in layouts if layout in kept]
+        shift = round_number % len(alive)
+        say(f"round {round_number + 1}: timing {len(alive)} layout{'s' if len(alive) > 1 else ''}")
+        for layout in alive[shift:] + alive[:shift]:
+            seconds = float(time_one(layout))
+            samples[layout].append(seconds)
+            spent += seconds
+        round_number += 1
+    final = _ranked(median, alive, order)
+    return RaceResult(samples={layout: s for layout, s in samples.items() if s}, cut_after=cut_after,
+                      finalists=final, rounds_run=round_number, seconds=spent, cut_by_budget=short)
 
 
 @dataclass(frozen=True)
@@ -179,17 +255,22 @@ class PathChoice:
                    batch=int(data["batch"]), rounds=int(data["rounds"]))
 
 
-def choose(samples: dict[PathLayout, list[float]], *, batch: int) -> PathChoice:
+def choose(samples: dict[PathLayout, list[float]], *, batch: int,
+           among: Sequence[PathLayout] | None = None) -> PathChoice:
     """The fastest layout by median time (the median, not the best round: one lucky round on a
-    busy machine must not decide)."""
+    busy machine must not decide), among ``among`` when given (a race's finalists: a layout cut
+    after one round must not win on that single sample); equal medians go to the earlier layout.
+    Every timed layout's median rate is kept for reports."""
     timed = {layout: s for layout, s in samples.items() if s}
     if not timed:
         raise ValueError("no timed layout to choose from")
     medians = {layout: statistics.median(s) for layout, s in timed.items()}
-    best = min(medians, key=lambda layout: medians[layout])
+    contenders = [layout for layout in (among if among is not None else timed) if layout in medians]
+    if not contenders:
+        raise ValueError("none of the layouts to choose among was timed")
+    best = min(contenders, key=lambda layout: medians[layout])
     rates = {layout.label: (batch / m if m > 0 else float("inf")) for layout, m in medians.items()}
-    return PathChoice(layout=best, clips_per_s=rates, batch=batch,
-                      rounds=min(len(s) for s in timed.values()))
+    return PathChoice(layout=best, clips_per_s=rates, batch=batch, rounds=len(timed[best]))
 
 
 def wall_clock_timer(run: Callable[[PathLayout], Any]) -> Callable[[PathLayout], float]:
