@@ -1,17 +1,21 @@
-"""Classifier inference speed on this CPU: eager fp32 against every fast path, in the same run.
+"""Classifier inference speed on this CPU: every path and layout, and the automatic choice, in the same run.
 
-    .venv/bin/python bench/bench_inference.py                # default R(2+1)D-18, batch 8, 2 threads
-    .venv/bin/python bench/bench_inference.py --skip-int8
+    .venv/bin/python bench/bench_inference.py --skip-int8    # default R(2+1)D-18, 2 threads
+    .venv/bin/python bench/bench_inference.py
     .venv/bin/python bench/bench_inference.py --checkpoint runs/x/best.pt --dataset data --version v2
 
-Prints this CPU's relevant flags (AVX-512, VNNI, native bf16, AMX), clips/s per path and layout
-and its ratio to eager, the max |logit diff| against eager and whether the argmax agrees, the
-path and layout ``ClipClassifier(backend="auto")`` picks by its own measurement, and whether that
-pick is within 5% of the best row of this run (its own row is timed in the same interleaved
-rounds as the others). Paths are timed in interleaved rounds (``--repeats``), so load from other
-processes on a shared machine falls on all of them alike; best and median are printed, and the
-comparison uses medians. The bf16 path is timed where the CPU has native bf16 (``--bf16 force``
-times it anyway, to show what emulated bf16 costs); the int8 path's speed and agreement too.
+Prints this CPU's relevant flags (AVX-512, VNNI, native bf16, AMX); then runs the automatic
+choice exactly as a user's first run does (``ClipClassifier(backend="auto")`` with an empty path
+cache, its default budget and rounds: it builds the paths and races their layouts) and prints
+what it picked, what its race cut and how long it took; then times every path in every layout
+the choice considers (workers, clips per call, threads each; the same batch it measures on)
+plus the automatic choice's own row, in interleaved rounds (``--repeats``), so load from other
+processes on a shared machine falls on all of them alike; and prints each row's median clips/s
+(best beside it), its ratio to eager, the max |logit diff| against eager and whether the argmax
+agrees, and how far the automatic choice is from the best row of this run (within 5% or not).
+The load average is printed beside the figures: taken under load they are not speed figures.
+The bf16 path is timed where the CPU has native bf16 (``--bf16 force`` times it anyway, to show
+what emulated bf16 costs); the int8 path's speed and agreement too.
 
 Without ``--checkpoint`` the model is the default R(2+1)D-18 with a 4-class head, torchvision's
 initialisation, randomised batch-norm statistics and a head centred on the features of a few
@@ -29,7 +33,9 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +46,8 @@ from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
 from highlights.model.backends import (AUTO_ORDER, Bf16AutocastBackend, OnnxRuntimeInt8Backend,
                                        build_backend, compare_logits)
 from highlights.model.cpu_features import this_cpu
-from highlights.model.path_choice import DEFAULT_BUDGET_S
+from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, PathCache, PathLayout,
+                                          candidate_layouts)
 from highlights.model.runner import ChunkRunner
 
 # The automatic choice must come within this share of the best path measured in the same run.
@@ -95,18 +102,19 @@ def _bench_model(spec: ClipSpec, *, num_classes: int = 4, seed: int = 0) -> tupl
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--batch", type=int, default=None,
+                        help="clips per timed call (default: the automatic choice's own measuring batch)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--frames", type=int, default=16)
     parser.add_argument("--size", type=int, default=112)
-    parser.add_argument("--repeats", type=int, default=3, help="timed rounds per path (median)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved timed rounds per row (median)")
     parser.add_argument("--paths", default=",".join(p for p in AUTO_ORDER if p != "eager"),
                         help="fast fp32 paths to time, comma-separated")
     parser.add_argument("--skip-int8", action="store_true")
     parser.add_argument("--bf16", choices=("auto", "skip", "force"), default="auto",
                         help="time the bf16 path: where the CPU has native bf16 (auto), never, or always")
-    parser.add_argument("--auto-rounds", type=int, default=3,
-                        help="rounds of the automatic choice's own measurement")
+    parser.add_argument("--auto-rounds", type=int, default=DEFAULT_ROUNDS,
+                        help="rounds of the automatic choice's own measurement (default: a first run's)")
     parser.add_argument("--auto-budget-s", type=float, default=DEFAULT_BUDGET_S,
                         help="the automatic choice's measuring budget (default: a first run's; 0: no bound)")
     parser.add_argument("--agreement-clips", type=int, default=32,
@@ -118,6 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
+    bench_started = time.perf_counter()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     if args.checkpoint:
@@ -131,75 +140,61 @@ def main(argv: list[str] | None = None) -> int:
         source = (f"r2plus1d_18(4), random weights with a clip-dependent head (on random clips the "
                   f"clip-dependent part of its features is {signal:.1%} of the common part, so "
                   f"small numeric errors move its argmax far more than a trained model's)")
-    x = torch.randn(args.batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
     cpu = this_cpu()
     print(f"CPU: {cpu.describe()}")
     print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
           "(figures taken under load are not speed figures)")
-    print(f"model: {source}; batch {args.batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
-          f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
 
-    threads = args.threads
-    # How a batch is spread: one call for the whole batch, one call per clip, or one clip per
-    # core on parallel worker threads (see highlights/model/runner.py).
-    layouts = {f"x1 @{args.batch}": ChunkRunner(chunk_size=args.batch),
-               "x1 @1": ChunkRunner(chunk_size=1),
-               f"x{threads} workers @1": ChunkRunner(chunk_size=1, workers=threads)}
+    # The automatic choice first, as a user's first run makes it: nothing cached, default budget.
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="highlights-bench-paths-") as cache_dir:
+        classifier = ClipClassifier(model, classes, spec, backend="auto", cpu=cpu,
+                                    path_cache=PathCache(Path(cache_dir) / "inference-paths.json"),
+                                    measure_rounds=args.auto_rounds, measure_budget_s=args.auto_budget_s or None,
+                                    progress=lambda line: print(f"  auto: {line}", file=sys.stderr, flush=True))
+    picked_s = time.perf_counter() - started
+    report = classifier.backend_report
+    batch = args.batch or int(report["measure_batch"])
+    x = torch.randn(batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+    print(f"model: {source}; batch {batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
+          f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    race_report = report.get("measure_race") or {}
+    cuts = race_report.get("cut_after_round", {})
+    print(f"auto picked {report['layout']} in {picked_s:.1f} s (a first run's measurement: budget "
+          f"{args.auto_budget_s:.0f} s, batch {report['measure_batch']}; {len(report['measured_clips_per_s'])} "
+          f"layouts timed, {len(cuts)} cut by its race "
+          f"({', '.join(f'{n} after round {r}' for r, n in sorted(Counter(cuts.values()).items())) or 'none'}), "
+          f"the pick timed {report['measure_rounds']} rounds; load average {os.getloadavg()[0]:.2f})")
+    auto_skipped = report.get("measure_skipped") or {}
+    if auto_skipped:
+        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: "
+              f"paths not built {auto_skipped.get('paths', [])}, finalists' rounds {auto_skipped.get('rounds', 'all')}")
+
     eager = build_backend("eager", model, x[:1])
     with torch.inference_mode():
         reference = torch.cat([eager(x[i:i + 1]) for i in range(x.shape[0])])
-
-    baseline = f"eager x1 @{args.batch}"  # the reference: plain PyTorch, one call for the batch
-    runners: dict[str, object] = {baseline: lambda a: eager(a)}
     checks: dict[str, dict] = {"eager": {"max_abs_diff": 0.0, "same_argmax": True}}
-
-    built: dict[str, object] = {}
+    built: dict[str, object] = {"eager": eager}
 
     def add(name: str, make) -> None:
         started = time.perf_counter()
         try:
-            # ONNX Runtime sizes its own pool per session: a 1-thread session for the workers.
-            whole, per_worker = make(threads), make(1) if name.startswith("onnx") else None
-            built[name] = whole
+            built[name] = make(args.threads)
         except Exception as exc:  # report and go on: one broken path must not hide the others
             print(f"{name}: cannot build ({type(exc).__name__}: {exc})")
             return
-        check = compare_logits(reference, whole(x))
+        logits = built[name](x)
+        check = compare_logits(reference, logits)
         checks[name] = {"max_abs_diff": check.max_abs_diff, "same_argmax": check.same_argmax,
-                        "argmax_agreement": float((reference.argmax(1) == whole(x).argmax(1)).float().mean()),
+                        "argmax_agreement": float((reference.argmax(1) == logits.argmax(1)).float().mean()),
                         "build_s": round(time.perf_counter() - started, 2)}
-        for layout, runner in layouts.items():
-            backend = per_worker if (per_worker is not None and runner.workers > 1) else whole
-            runners[f"{name} {layout}"] = (lambda r, b: (lambda a: r(b, a)))(runner, backend)
 
     for name in [p for p in args.paths.split(",") if p]:
         add(name, lambda n, name=name: build_backend(name, model, x[:1], num_threads=n))
-    for layout in list(layouts)[1:]:
-        runners[f"eager {layout}"] = (lambda r: (lambda a: r(eager, a)))(layouts[layout])
-
     if args.bf16 == "force" or (args.bf16 == "auto" and cpu.native_bf16):
         add("bf16_autocast", lambda n: Bf16AutocastBackend(model, cpu=cpu, allow_emulated=args.bf16 == "force"))
     elif args.bf16 == "auto":
         print("bf16: not timed (no native bf16 on this CPU; --bf16 force times the emulated path)")
-
-    started = time.perf_counter()
-    # Measured afresh (no cache): the choice this run makes, on this machine, now.
-    classifier = ClipClassifier(model, classes, spec, backend="auto", path_cache=False,
-                                measure_rounds=args.auto_rounds, measure_budget_s=args.auto_budget_s or None,
-                                progress=lambda line: print(f"  auto: {line}", file=sys.stderr))
-    picked_s = time.perf_counter() - started
-    picked_check = compare_logits(reference, classifier.predict_logits(x))
-    picked_key = f"auto -> {classifier.backend_report['layout']}"
-    runners[picked_key] = classifier.predict_logits
-    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
-    print(f"auto picked {classifier.backend_report['layout']} in {picked_s:.1f} s "
-          f"(its own measurement: batch {classifier.backend_report['measure_batch']}, "
-          f"{classifier.backend_report['measure_rounds']} rounds, load average {os.getloadavg()[0]:.2f})")
-    auto_skipped = classifier.backend_report.get("measure_skipped") or {}
-    if auto_skipped:
-        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: "
-              f"paths {auto_skipped.get('paths', [])}, layouts {auto_skipped.get('layouts', [])}, "
-              f"rounds {auto_skipped.get('rounds', 'all')}")
 
     int8_verdict = None
     if not args.skip_int8:
@@ -210,46 +205,73 @@ def main(argv: list[str] | None = None) -> int:
         else:
             calib = torch.randn(2, 3, spec.num_frames, spec.crop_size, spec.crop_size)
         add("onnxruntime_int8", lambda n: OnnxRuntimeInt8Backend(model, calib, num_threads=n))
-        int8_backend = built.get("onnxruntime_int8")
 
-    # Warm-up (first calls allocate, oneDNN picks kernels), then interleaved timed rounds.
+    # Every layout the automatic choice considers, for every path built here, on the same batch.
+    runners: dict[str, object] = {}
+    pools: list[ChunkRunner] = []
+    for layout in candidate_layouts(list(built), threads=args.threads, batch=batch):
+        backend = built[layout.backend]
+        with_threads = getattr(backend, "with_threads", None)
+        if with_threads is not None and getattr(backend, "num_threads", layout.intra_threads) != layout.intra_threads:
+            backend = with_threads(layout.intra_threads)  # ONNX Runtime sizes its pool per session
+        pool = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers, intra_threads=layout.intra_threads)
+        pools.append(pool)
+        runners[layout.label] = (lambda r, b: (lambda a: r(b, a)))(pool, backend)
+    # The reference row: plain PyTorch, one call for the whole batch on every thread.
+    baseline = PathLayout("eager", workers=1, chunk_size=batch, intra_threads=max(1, args.threads)).label
+    picked_key = f"auto -> {report['layout']}"
+    runners[picked_key] = classifier.predict_logits
+    picked_check = compare_logits(reference, torch.as_tensor(classifier.predict_logits(x)))
+    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
+
+    # Warm-up (first calls allocate, oneDNN picks kernels), then interleaved timed rounds whose
+    # order rotates, so no row always follows the same neighbour.
+    keys = list(runners)
+    print(f"timing {len(keys)} rows: 1 warm-up and {args.repeats} interleaved rounds", file=sys.stderr)
     with torch.inference_mode():
         for run in runners.values():
             _timed(run, x)
         times: dict[str, list[float]] = {k: [] for k in runners}
         for round_index in range(args.repeats):
-            for key, run in runners.items():
-                times[key].append(_timed(run, x))
+            shift = round_index % len(keys)
+            for key in keys[shift:] + keys[:shift]:
+                times[key].append(_timed(runners[key], x))
             print(f"  round {round_index + 1}/{args.repeats} done (load average {os.getloadavg()[0]:.2f})",
-                  file=sys.stderr)
+                  file=sys.stderr, flush=True)
+    for pool in pools:
+        pool.close()
     load_after = os.getloadavg()[0]
 
-    # Best-of-rounds is the figure least disturbed by other processes on a shared machine; the
-    # median is printed beside it. Ratios compare like with like.
-    best_base = args.batch / min(times[baseline])
-    median_base = args.batch / statistics.median(times[baseline])
+    median_base = batch / statistics.median(times[baseline])
     rows = []
-    print(f"\nclips/s, {args.repeats} interleaved rounds; load average (1 min) after them: {load_after:.2f}")
-    print(f"{'path, layout (workers @ clips per call)':42s} {'best':>6s} {'x eager':>8s} {'median':>7s} "
-          f"{'x eager':>8s} {'max|dlogit|':>12s} {'argmax':>7s}")
-    for key, samples in times.items():
-        best, median = args.batch / min(samples), args.batch / statistics.median(samples)
+    print(f"\nclips/s on batch {batch}, median of {args.repeats} interleaved rounds (best beside it); "
+          f"load average (1 min) after them: {load_after:.2f}; x eager: against {baseline}")
+    print(f"{'path, layout':50s} {'median':>7s} {'x eager':>8s} {'best':>6s} {'max|dlogit|':>12s} {'argmax':>7s}")
+    for key, samples in sorted(times.items(), key=lambda item: statistics.median(item[1])):
+        best, median = batch / min(samples), batch / statistics.median(samples)
         check = checks.get(key) or checks[key.split(" ")[0]]
-        rows.append({"path": key, "best_clips_per_s": best, "best_ratio_to_eager": best / best_base,
-                     "median_clips_per_s": median, "median_ratio_to_eager": median / median_base,
-                     "seconds": samples, **check})
+        rows.append({"path": key, "best_clips_per_s": best, "median_clips_per_s": median,
+                     "median_ratio_to_eager": median / median_base, "seconds": samples, **check})
         agree = "same" if check["same_argmax"] else f"{check.get('argmax_agreement', 0):.0%}"
-        print(f"{key:42s} {best:6.2f} {best / best_base:7.2f}x {median:7.2f} {median / median_base:7.2f}x "
+        print(f"{key:50s} {median:7.2f} {median / median_base:7.2f}x {best:6.2f} "
               f"{check['max_abs_diff']:12.2e} {agree:>7s}")
     best_row = max((r for r in rows if r["path"] != picked_key), key=lambda r: r["median_clips_per_s"])
     auto_row = next(r for r in rows if r["path"] == picked_key)
+    own_row = next((r for r in rows if r["path"] == report["layout"]), None)
     auto_share = auto_row["median_clips_per_s"] / best_row["median_clips_per_s"]
-    print(f"\nauto ({picked_key}) median {auto_row['median_clips_per_s']:.2f} clips/s = {auto_share:.1%} of "
-          f"the best row ({best_row['path']}, {best_row['median_clips_per_s']:.2f}): "
-          f"{'within' if auto_share >= 1 - AUTO_TOLERANCE else 'NOT within'} {AUTO_TOLERANCE:.0%} "
-          f"(medians of {args.repeats} interleaved rounds, load average {load_after:.2f})")
-    bf16_rows = [r for r in rows if r["path"].startswith("bf16_autocast ")]
-    for row in bf16_rows:  # bf16 is the folded channels-last model under autocast: same layout, fp32
+    verdict = "within" if auto_share >= 1 - AUTO_TOLERANCE else "NOT within"
+    print(f"\nauto ({report['layout']}) median {auto_row['median_clips_per_s']:.2f} clips/s = {auto_share:.1%} of "
+          f"the best row ({best_row['path']}, {best_row['median_clips_per_s']:.2f}): {verdict} "
+          f"{AUTO_TOLERANCE:.0%} (medians of {args.repeats} interleaved rounds on batch {batch}, "
+          f"load average {load_after:.2f})")
+    if own_row is not None:
+        rank = 1 + sorted((r["median_clips_per_s"] for r in rows if r["path"] != picked_key), reverse=True).index(
+            own_row["median_clips_per_s"])
+        print(f"the picked layout's own row: {own_row['median_clips_per_s']:.2f} clips/s = "
+              f"{own_row['median_clips_per_s'] / best_row['median_clips_per_s']:.1%} of the best, "
+              f"rank {rank} of {len(rows) - 1}")
+    for row in [r for r in rows if r["path"].startswith("bf16_autocast ")]:
+        # bf16 is the folded channels-last model under autocast: compare with the same in fp32.
         layout = row["path"][len("bf16_autocast "):]
         fp32_row = next((r for r in rows if r["path"] == f"folded_channels_last {layout}"), None)
         if fp32_row is not None:
@@ -261,10 +283,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nint8 on {int8_verdict['num_clips']} test clips: accuracy fp32 "
               f"{int8_verdict['fp32_accuracy']:.3f} -> int8 {int8_verdict['int8_accuracy']:.3f} "
               f"({int8_verdict['accuracy_change_points']:+.1f} points), accepted: {int8_verdict['accepted']}")
-    elif not args.skip_int8 and "onnxruntime_int8" in checks:
+    elif not args.skip_int8 and "onnxruntime_int8" in built:
         extra = torch.randn(args.agreement_clips, 3, spec.num_frames, spec.crop_size, spec.crop_size)
         fp32 = torch.from_numpy(classifier.predict_logits(extra))
-        int8 = ChunkRunner(chunk_size=1)(int8_backend, extra)
+        int8 = ChunkRunner(chunk_size=1)(built["onnxruntime_int8"], extra)
         agreement = float((fp32.argmax(1) == int8.argmax(1)).float().mean())
         checks["onnxruntime_int8"]["agreement_on_extra_clips"] = agreement
         print(f"\nint8 vs fp32 ({classifier.backend}) on {args.agreement_clips} more random clips "
@@ -272,12 +294,15 @@ def main(argv: list[str] | None = None) -> int:
               f"same argmax on {agreement:.1%}, max |logit diff| {float((fp32 - int8).abs().max()):.2e}, "
               f"fp32 logit range {float(fp32.min()):.2f}..{float(fp32.max()):.2f}. Agreement only: "
               "pass --checkpoint and --dataset for the accuracy change on a test set.")
+    classifier.close()
+    total_s = time.perf_counter() - bench_started
+    print(f"\nbench wall time {total_s / 60:.1f} min (auto's first-run measurement {picked_s:.0f} s of it)")
     if args.json:
-        args.json.write_text(json.dumps({"rows": rows, "picked": classifier.backend_report, "cpu": cpu.to_dict(),
-                                         "auto_share_of_best": auto_share,
+        args.json.write_text(json.dumps({"rows": rows, "picked": report, "cpu": cpu.to_dict(),
+                                         "auto_share_of_best": auto_share, "auto_seconds": picked_s,
                                          "int8": int8_verdict, "threads": args.threads,
-                                         "load_average_1min": load_after,
-                                         "batch": args.batch, "model": source}, indent=2))
+                                         "load_average_1min": load_after, "wall_s": total_s,
+                                         "batch": batch, "model": source}, indent=2))
     return 0
 
 

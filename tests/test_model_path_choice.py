@@ -372,3 +372,17 @@ def test_processes_that_miss_the_cache_together_measure_once(model, tmp_path):
     assert waiting.is_set() and not second_calls
     assert results["first"].backend_report["choice"] == "measured"
     assert second.backend_report["choice"] == "cached" and second.backend == "channels_last"
+
+
+def test_a_short_first_round_counts_what_it_took_and_ranks_by_its_estimate():
+    true = _layouts(1.0, 0.8, 1.5)
+    # A short call costs a quarter of a full one; its estimate is of a full call (plus noise).
+    short = {layout: (t / 4, t * 1.1) for layout, t in true.items()}
+    result = race(list(true), lambda layout: true[layout], first_round=lambda layout: short[layout],
+                  rounds=2, budget_s=100.0)
+    assert [result.samples[layout][0] for layout in true] == [pytest.approx(t * 1.1) for t in true.values()]
+    # Round 1 took 0.825 s; round 2 times the two finalists in full (1.8 s), which gives each its
+    # 2 rounds.
+    assert result.seconds == pytest.approx(sum(true.values()) / 4 + 1.8) and result.rounds_run == 2
+    assert [l.backend for l in result.finalists] == ["path1", "path0"] and result.cut_after == {
+        PathLayout("path2", workers=1): 1}

@@ -369,16 +369,19 @@ class ClipClassifier:
         def time_one(layout: PathLayout) -> float:
             return float(self._timer(layout, lambda: run(layout, x)))
 
-        def warm_up(layout: PathLayout) -> tuple[float, float]:
-            # One call per worker at the layout's own shape (allocation, oneDNN's kernel choice,
-            # ONNX Runtime's first run): what a first timed call would otherwise pay. Scaled to
-            # the whole batch it is a (pessimistic) estimate of a timed call.
+        def one_wave(layout: PathLayout) -> tuple[float, float]:
+            # One call per worker at the layout's own shape: (seconds, scaled to the whole batch).
+            # As the warm-up it pays what a first timed call would otherwise pay (allocation,
+            # oneDNN's kernel choice, ONNX Runtime's first run); as the race's short first round
+            # it tells the slow half at a fraction of a full round's cost.
             wave = min(batch, layout.workers * layout.chunk_size)
             took = float(self._timer(layout, lambda: run(layout, x[:wave])))
             return took, took * math.ceil(batch / wave)
 
         try:
-            result = race(layouts, time_one, warm_up=warm_up, rounds=self._rounds,
+            # Without a budget every layout is timed in full in every round.
+            result = race(layouts, time_one, warm_up=one_wave, rounds=self._rounds,
+                          first_round=None if budget is None else one_wave,
                           budget_s=None if budget is None else max(0.0, budget - build_s),
                           on_step=self._progress)
         finally:

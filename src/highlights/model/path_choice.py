@@ -52,7 +52,7 @@ DEFAULT_ROUNDS = 3
 # small CPU, where building the paths and one round of every layout each take a large part of
 # it; `highlights bench-paths` takes another budget on request.
 DEFAULT_BUDGET_S = 150.0
-# The race keeps this share of the layouts after each round (the fastest by median so far) ...
+# The race keeps this share of the layouts after each round (the fastest by best time so far) ...
 RACE_KEEP = 0.5
 # ... until this many finalists remain.
 RACE_FINALISTS = 2
@@ -151,7 +151,8 @@ def _ranked(score: Callable[[PathLayout], float], alive: Sequence[PathLayout],
 
 
 def race(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float], *,
-         warm_up: Callable[[PathLayout], tuple[float, float]] | None = None, rounds: int = DEFAULT_ROUNDS,
+         warm_up: Callable[[PathLayout], tuple[float, float]] | None = None,
+         first_round: Callable[[PathLayout], tuple[float, float]] | None = None, rounds: int = DEFAULT_ROUNDS,
          budget_s: float | None = None, keep: float = RACE_KEEP, finalists: int = RACE_FINALISTS,
          on_step: Callable[[str], None] | None = None) -> RaceResult:
     """Successive halving over ``layouts``. Each is warmed up (``warm_up(layout)`` returns the
@@ -160,6 +161,9 @@ def race(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float],
     least ``finalists``), the rest are cut; once ``finalists`` remain they are timed until each
     has ``rounds`` samples. Every round after the first interleaves the kept layouts in an order
     that rotates. The winner is the finalist with the lowest median (``choose(..., among=)``).
+    ``first_round``, when given, times round 1 short (like ``warm_up``, it returns the seconds it
+    took and its estimate of one call's, which is the layout's first sample): a round of every
+    layout is the race's largest cost, and a short timing is enough to tell the slow half.
 
     Cuts rank layouts by their best time so far, the warm-up's estimate included: load from
     other processes and first calls only ever slow a call down, so a layout hit by a burst of
@@ -222,9 +226,14 @@ def race(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float],
         shift = round_number % len(alive)
         say(f"round {round_number + 1}: timing {len(alive)} layout{'s' if len(alive) > 1 else ''}")
         for layout in alive[shift:] + alive[:shift]:
-            seconds = float(time_one(layout))
-            samples[layout].append(seconds)
-            spent += seconds
+            if round_number == 0 and first_round is not None:
+                took, estimate = first_round(layout)
+                samples[layout].append(float(estimate))
+                spent += float(took)
+            else:
+                seconds = float(time_one(layout))
+                samples[layout].append(seconds)
+                spent += seconds
         round_number += 1
     final = _ranked(median, alive, order)
     return RaceResult(samples={layout: s for layout, s in samples.items() if s}, cut_after=cut_after,
