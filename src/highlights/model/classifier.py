@@ -129,17 +129,19 @@ class ClipClassifier:
     ``AUTO_ORDER`` and keeps those whose logits on a random clip match eager's (same argmax,
     within 1e-3), adds the reduced-precision paths a test-set verdict accepted (int8, bf16: see
     ``from_checkpoint``), times every path in every layout (workers, clips per call, intra-op
-    threads) in interleaved rounds and takes the one with the lowest median time
-    (``path_choice``); ``fp32_paths`` narrows the fp32 paths offered. The choice is cached per CPU model, torch version, thread count and model
-    shape (``path_cache``; ``remeasure=True`` measures again), so a later run only builds and
+    threads) in a race of interleaved rounds and takes the finalist with the lowest median time
+    (``path_choice.race``); ``fp32_paths`` narrows the fp32 paths offered. The choice is cached
+    per CPU model, torch version, thread count and model shape (``path_cache``; ``remeasure=True`` measures again), so a later run only builds and
     checks the chosen path. ``workers``/``chunk_size``, when given, restrict the layouts to
     theirs. The path in use is ``.backend``; ``.backend_report`` records what was tried, how it
     was chosen and every layout's measured speed, for reports to quote. ``num_threads`` sets
     torch's (process-wide) thread count and ONNX Runtime's; left as None, both use torch's
     current setting. ``progress`` receives a line per step of a measurement.
-    ``measure_budget_s`` bounds the measurement (None: no bound): paths not yet built when half
-    of it is spent are not offered, and layouts and rounds are cut to fit the rest
-    (``path_choice.fit_to_budget``); ``backend_report["measure_skipped"]`` says what was left out.
+    ``measure_budget_s`` bounds the measurement (None: no bound, every layout timed in full in
+    every round): paths not yet built when half of it is spent are not offered, and the race
+    cuts layouts sooner to fit the rest, though every layout is timed at least once;
+    ``backend_report["measure_race"]`` says what was cut after which round and
+    ``["measure_skipped"]`` what the budget left out.
 
     A named path skips the measurement: it runs ``chunk_size`` (default 1) clips per call on
     ``workers`` threads (default: one per thread for paths outside the Python lock, else one).
