@@ -206,23 +206,27 @@ def _stage_table(stats: dict, wall_s: float) -> None:
               "  (overlaps the stages above)")
 
 
-def _choose_path_before_clock(cfg, info, remeasure: bool) -> None:
+def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
     """The first run on a machine times MoveNet's paths; do it before the clock starts. A choice
     cached while the machine was busy can be far from the best on a quiet one, so it is measured
-    again here (and the cache updated) unless `remeasure` is off."""
+    again here (and the cache updated) unless `remeasure` is off. Printed once per input size."""
     from highlights.pipeline.movenet_people import analysis_size, choose_movenet_path, movenet_estimator
 
-    if cfg.detection.backend == "movenet" and cfg.detection.enabled and cfg.detection.movenet_threads == 0:
-        estimator = movenet_estimator(cfg.detection)
-        path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height), cfg.analysis.short_side),
-                                           cfg.detection.movenet_tiles, remeasure=remeasure)
-        estimator.close()
-        rates = report.get("clips_per_s") or {}
-        if rates:
-            print("  MoveNet frames/s per path: " + "; ".join(f"{label} {rate:.1f}" for label, rate in
-                                                        sorted(rates.items(), key=lambda kv: -kv[1])))
-        print(f"MoveNet path at input long side {cfg.detection.movenet_input_long_side}: {path.label} "
-              f"({report['source']}; {report['cache']})")
+    detection = cfg.detection
+    key = (detection.movenet_input_long_side, detection.movenet_tiles)
+    if detection.backend != "movenet" or not detection.enabled or detection.movenet_threads != 0 or key in seen:
+        return
+    seen.add(key)
+    estimator = movenet_estimator(detection)
+    path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height), cfg.analysis.short_side),
+                                       detection.movenet_tiles, remeasure=remeasure)
+    estimator.close()
+    print(f"MoveNet path at input long side {detection.movenet_input_long_side}, {detection.movenet_tiles} "
+          f"tile(s): {path.label} ({report['source']}; {report['cache']})")
+    rates = report.get("clips_per_s") or {}
+    if rates:
+        print("  its frames/s per path: " + "; ".join(f"{label} {rate:.1f}" for label, rate in
+                                                    sorted(rates.items(), key=lambda kv: -kv[1])))
 
 
 def _run_timed(video: Path, cfg, duration: float) -> dict:
@@ -277,9 +281,9 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
         print(f"\nspeed on {found[0].name} looped to {duration:.1f} s ({info.width}x{info.height}, {info.fps:.2f} fps); "
               f"{os.cpu_count()} CPUs; 1-min load average {_load()} before")
         print(f"pipeline: {stages}; analysis {cfg.analysis.fps:g} fps at short side {cfg.analysis.short_side}")
+        seen: set = set()
         for _, variant in variants:
-            _choose_path_before_clock(variant, info, remeasure_path)
-            remeasure_path = False  # once: variants of the same input size share the measurement
+            _choose_path_before_clock(variant, info, remeasure_path, seen)
         decode_rows = []
         pipe_rows: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
         ratios: dict[str, list[float]] = {name: [] for name, _ in variants[1:]}
