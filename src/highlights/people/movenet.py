@@ -15,6 +15,7 @@ frame by box overlap. Measure the gain against the cost with `bench/bench_people
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 
 import cv2
@@ -127,6 +128,8 @@ class MoveNetMultiPose:
         self._interpreters: list[dict[tuple[int, int], object]] = [{} for _ in range(max(1, self.path.workers))]
         self._pools = None
         self._next_lane = 0
+        self._queued = [0] * len(self._interpreters)  # frames submitted and not finished, per worker
+        self._queued_lock = threading.Lock()  # workers count down, the caller counts up
         self._interpreter(self.input_long_side, self.input_long_side)  # a corrupt model fails here, not mid-run
 
     @property
@@ -205,9 +208,21 @@ class MoveNetMultiPose:
     def submit(self, rgb: np.ndarray):
         """`estimator(rgb)` started on the next worker; a Future of its detections. Only worth it
         when `frames_side_by_side`; with one worker it runs on that worker's thread all the same."""
-        lane = self._next_lane
-        self._next_lane = (self._next_lane + 1) % len(self._interpreters)
-        return self._lane_pool(lane).submit(self._detect, rgb, lane)
+        # The worker with the fewest frames waiting (the next in turn among equals): a frame
+        # submitted late, after others were queued ahead of it, goes where it waits least.
+        lanes = len(self._interpreters)
+        order = [(self._next_lane + k) % lanes for k in range(lanes)]
+        with self._queued_lock:
+            lane = min(order, key=lambda k: self._queued[k])
+            self._queued[lane] += 1
+        self._next_lane = (lane + 1) % lanes
+        future = self._lane_pool(lane).submit(self._detect, rgb, lane)
+        future.add_done_callback(lambda _, lane=lane: self._finished(lane))
+        return future
+
+    def _finished(self, lane: int) -> None:
+        with self._queued_lock:
+            self._queued[lane] -= 1
 
     def detect_many(self, frames) -> list[list[PoseDetection]]:
         """Every frame's detections, in order: side by side on the workers when the path says so."""
