@@ -3,6 +3,7 @@
     python bench/bench_pose_classifier.py [--real-dev ../shared/real-dev] [--pose CKPT]
                                           [--r2plus1d CKPT] [--families features_linear,features_mlp,tcn]
                                           [--synth-windows 3000] [--seeds 0,1] [--pose-cache DIR]
+                                          [--windows FILE] [--skip-pipeline-gate]
 
 Scores every classifier available on the real-dev clips (a folder per class, labelled by eye;
 folders that are not a class, such as `untrimmed/`, are skipped) and prints, for each, clip
@@ -17,6 +18,15 @@ accuracy and macro-F1 with 95% percentile-bootstrap intervals and n, beside alwa
   other clips decides each clip), never the in-sample best.
 The window aggregation (max or mean) and the action-vs-`none` threshold are reported the same way:
 the model's own settings, and the leave-one-out cross-validated choice over a small grid.
+
+The pipeline's gate: the packaged model's action threshold was chosen on these clips, on the
+windows the pipeline itself scores (`scripts/choose_action_threshold.py`). The bench runs the
+default pipeline on every clip (a few minutes; --windows FILE keeps the window probabilities and
+reuses them), decides each clip as the pipeline would (`none` without a window at the threshold,
+else the action class of the most action-like window), and prints macro-F1 with its 95% interval
+with the stored threshold (in-sample: it was chosen here), leave-one-out cross-validated (the
+whole choice rerun without each clip: the figure to quote), and with the previous rule (argmax
+and `classifier.min_score` 0.5). --skip-pipeline-gate leaves this out.
 
 With --families, each model family is first trained on --synth-windows synthetic windows per
 seed (synthetic keypoints only) and scored the same way: the measurement that picks the family
@@ -154,6 +164,37 @@ def report_pose(name, clf, clips, labels, y, cache, verbose=True):
     return proba
 
 
+def report_pipeline_gate(pose, clips, labels, y, real_dev: Path, windows_file: Path | None) -> None:
+    """The pipeline's action gate on the clips: stored threshold, cross-validated, previous rule."""
+    sys.path.insert(0, str(REPO / "scripts"))
+    from choose_action_threshold import collect
+
+    from highlights.pose_classifier.action_gate import clip_decisions, leave_one_out
+
+    classes, gate_clips, windows, y_gate = collect(real_dev, windows_file)
+    ni = classes.index("none")
+    with_windows = sum(len(w) > 0 for w in windows)
+    print(f"\n== the pipeline's gate on real-dev clips: the default pipeline's own windows "
+          f"({sum(len(w) for w in windows)} windows; a window in {with_windows}/{len(windows)} clips)")
+    stored = clip_decisions(windows, ni, pose.action_threshold)
+    print(f"{'stored threshold ' + format(pose.action_threshold, 'g'):<34} {scores(y_gate, stored, classes)}  "
+          "(in-sample: chosen on these clips)")
+    loo, chosen = leave_one_out(windows, y_gate, ni, len(classes))
+    picks = ", ".join(f"{t:g} x{chosen.count(t)}" for t in sorted(set(chosen)))
+    print(f"{'cross-validated':<34} {scores(y_gate, loo, classes)}  (leave-one-out, the one-standard-error "
+          f"choice rerun without each clip; chosen: {picks})")
+    previous = []
+    for w in windows:
+        if len(w) == 0:
+            previous.append(ni)
+            continue
+        best = w[int(np.argmax(1.0 - w[:, ni]))]
+        i = int(np.argmax(best))
+        previous.append(i if i != ni and best[i] >= 0.5 else ni)
+    print(f"{'previous rule (argmax, min 0.5)':<34} {scores(y_gate, np.array(previous), classes)}")
+    print(confusion(y_gate, stored, classes))
+
+
 def describe_r2plus1d(path: Path, meta: dict) -> str:
     """What the R(2+1)D checkpoint is: size, input, training data and its own validation score."""
     model, tc, spec, ds = meta.get("model", {}), meta.get("train_config", {}), meta.get("clip_spec", {}), meta.get("dataset", {})
@@ -174,6 +215,9 @@ def main() -> int:
     ap.add_argument("--synth-windows", type=int, default=3000)
     ap.add_argument("--seeds", default="0")
     ap.add_argument("--pose-cache", type=Path, default=None)
+    ap.add_argument("--windows", type=Path, default=None,
+                    help="keep (and reuse) the pipeline's window probabilities of the clips in this file")
+    ap.add_argument("--skip-pipeline-gate", action="store_true")
     args = ap.parse_args()
     if not args.real_dev.is_dir():
         print(f"skipped: {args.real_dev} is absent (the real clips are not part of the repository)")
@@ -207,6 +251,9 @@ def main() -> int:
     pose_path = args.pose or DEFAULT_MODEL
     pose = PoseClassifier.load(pose_path)
     pose_proba = report_pose(f"pose classifier ({pose.family})", pose, clips, labels, y, args.pose_cache)
+
+    if not args.skip_pipeline_gate:
+        report_pipeline_gate(pose, clips, labels, y, args.real_dev, args.windows)
 
     if args.r2plus1d is not None:
         from highlights.model import ClipClassifier

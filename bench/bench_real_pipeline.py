@@ -80,6 +80,23 @@ def accuracy_configs(sets: list[str]):
     return out
 
 
+def gate_description(cfg) -> str:
+    """The action-vs-`none` rule the run's classifier uses, and where its threshold came from."""
+    if cfg.classifier.action_threshold is not None:
+        return f"a window is an action when 1 - P(none) >= {cfg.classifier.action_threshold:g} (set)"
+    if cfg.classifier.backend != "pose":
+        return f"argmax, accepted at probability >= {cfg.classifier.min_score:g}"
+    from highlights.pose_classifier.model import PoseClassifier
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+
+    model = PoseClassifier.load(cfg.classifier.pose_model or DEFAULT_MODEL)
+    how = (model.meta.get("action_threshold_choice") or {}).get("choice", {}).get("rule", "the model's own")
+    return (f"a window is an action when 1 - P(none) >= {model.action_threshold:g}, the pose model's "
+            f"threshold ({how.split(':')[0]}, chosen on real-dev clip labels, not on these events' times)"
+            if "action_threshold_choice" in model.meta else
+            f"a window is an action when 1 - P(none) >= {model.action_threshold:g}, the pose model's own")
+
+
 def event_miss_stage(event, result, cfg) -> tuple[str, str]:
     """The first stage that lost an event missed at the event level (no highlight of any label
     within the tolerance): the project's class-level attribution, except that a classifier
@@ -114,6 +131,8 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
         print(f"\n== accuracy, {name}: " + ", ".join(
             f"{s}={getattr(cfg, s).backend if getattr(cfg, s).enabled else 'off'}"
             for s in ("candidates", "detection", "pose", "kinematics", "classifier", "merge")))
+        if cfg.classifier.enabled:
+            print("classifier gate: " + gate_description(cfg))
         totals = Counter()
         lost = Counter()
         print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} "

@@ -6,6 +6,8 @@ Writes `src/highlights/pose_classifier/default/pose_default.pt` and `pose_defaul
 command, seeds, generator version, data size, synthetic validation scores, sha256). The family
 and settings below were chosen by measurement on real clips (bench/bench_pose_classifier.py
 --families ...); no real clip is used for training. Takes several minutes on 2 cores.
+Then `scripts/choose_action_threshold.py` chooses the model's action-vs-`none` threshold on real
+clips (its one scalar chosen on real footage) and writes it into both files.
 """
 
 from __future__ import annotations

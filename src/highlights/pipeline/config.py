@@ -143,7 +143,12 @@ class ClassifierConfig:
     fusion_weight: float = 0.5  # fusion: the R(2+1)D's share; `evaluate --fuse-pose` chooses it on val
     window_s: float = 2.0
     stride_s: float = 1.0  # window spacing inside a candidate with no kinematic key
-    min_score: float = 0.5
+    min_score: float = 0.5  # the argmax rule's floor (backends without an action threshold)
+    # The action-vs-`none` gate: a window is an action when 1 - P(none) reaches this, labelled by
+    # its best action class. None: the model's own (the packaged pose model's was chosen on real
+    # clips, see its provenance JSON); backends without one (checkpoint, fusion, oracle) use argmax
+    # and min_score unless this is set.
+    action_threshold: float | None = None
     batch: int = 8
     int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it
     bf16: bool = True  # use the bf16 path where `evaluate --bf16` verified it (native-bf16 CPUs only)

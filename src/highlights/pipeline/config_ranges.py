@@ -72,6 +72,7 @@ RANGES: dict[str, Range] = {
     "classifier.window_s": Range(0.0, 600.0, low_open=True),
     "classifier.stride_s": Range(0.0, 600.0, low_open=True),
     "classifier.min_score": UNIT,
+    "classifier.action_threshold": UNIT,
     "classifier.batch": Range(1, 4096),
     "classifier.untrained_width": Range(0.0, 4.0, low_open=True),
     "classifier.untrained_depth": Range(1, 4),

@@ -145,7 +145,8 @@ class ClassifierStage(WindowStage):
     def cache_key(self) -> tuple:
         # A window's probabilities do not depend on how they are batched or scheduled, nor on the
         # score a decision needs; an ablation of those reuses them.
-        settings = replace(self.settings, enabled=True, min_score=0.0, batch=1, overlap=False)
+        settings = replace(self.settings, enabled=True, min_score=0.0, action_threshold=None, batch=1,
+                           overlap=False)
         return (self.name, self.backend, settings) + tuple(self.config.section(s) for s in self.reads)
 
     def pixels_short_side(self) -> int | None:
@@ -269,11 +270,36 @@ class ClassifierStage(WindowStage):
         self._waiting_candidates = still
         return out
 
-    def _decide(self, cand: Candidate, key: tuple, probs: np.ndarray) -> Candidate | None:
-        window, track = key[:2], key[2]
+    def action_threshold(self) -> float | None:
+        """The action-vs-`none` gate's threshold: `classifier.action_threshold` when set, else
+        the backend's own (the pose model's, chosen on real clips); None: the argmax rule."""
+        if self.settings.action_threshold is not None:
+            return float(self.settings.action_threshold)
+        return self.model_action_threshold
+
+    # A backend whose model carries a chosen gate sets this (see `action_threshold`).
+    model_action_threshold: float | None = None
+
+    def decision(self, probs: np.ndarray) -> tuple[str, float, bool]:
+        """(label, score, accepted) of one window. With an action threshold and a `none` class:
+        an action when 1 - P(none) reaches the threshold, labelled by its best action class,
+        scored by that action probability (`pose_classifier.action_gate`); `classifier.min_score`
+        is not used. Otherwise the argmax class, accepted when it is not `none` and its
+        probability reaches `classifier.min_score`."""
+        threshold = self.action_threshold()
+        if threshold is not None and NONE_LABEL in self.classes:
+            from highlights.pose_classifier.action_gate import decide
+
+            i, score = decide(probs, self.classes.index(NONE_LABEL), threshold)
+            label = self.classes[i]
+            return label, score, label != NONE_LABEL
         i = int(np.argmax(probs))
         label, score = self.classes[i], float(probs[i])
-        accepted = label != NONE_LABEL and score >= self.settings.min_score
+        return label, score, label != NONE_LABEL and score >= self.settings.min_score
+
+    def _decide(self, cand: Candidate, key: tuple, probs: np.ndarray) -> Candidate | None:
+        window, track = key[:2], key[2]
+        label, score, accepted = self.decision(probs)
         self.context.trace.classifications.append({
             "window": list(window), "track": track, "label": label, "score": round(score, 4), "accepted": accepted,
             "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),

@@ -228,11 +228,9 @@ class PoseClassifier:
         probable action class."""
         if self.none_index is None:
             return int(np.argmax(proba))
-        if 1.0 - proba[self.none_index] < self.action_threshold:
-            return self.none_index
-        p = proba.copy()
-        p[self.none_index] = -1.0
-        return int(np.argmax(p))
+        from highlights.pose_classifier.action_gate import decide
+
+        return decide(proba, self.none_index, self.action_threshold)[0]
 
 
 def file_sha256(path: str | Path) -> str:

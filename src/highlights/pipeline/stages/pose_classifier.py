@@ -4,12 +4,16 @@ kinematic trigger is classified on the track that triggered it (someone else's s
 same seconds must not turn a jog into a shot); any other window gets the probabilities of its
 most action-like track. `classifier.pose_model` names a pose checkpoint; unset, the model that ships
 inside the package (trained on synthetic poses only). A window where nobody has a pose is `none`.
+A window is an action when 1 - P(none) reaches the model's action threshold (the packaged model's
+was chosen on real clips; `classifier.action_threshold` overrides it), labelled by its best
+action class (`pose_classifier.action_gate`).
 
 `classifier.backend=fusion` adds the R(2+1)D checkpoint (`classifier.checkpoint`): the two
 probability vectors are mixed as `w * p_r2plus1d + (1 - w) * p_pose` with `w` =
 `classifier.fusion_weight` (choose it on your validation split: `highlights evaluate CHECKPOINT
---root R --version V --fuse-pose` prints the best weight). Class lists that differ are refused,
-naming both.
+--root R --version V --fuse-pose` prints the best weight), then decided by argmax and
+`classifier.min_score` (the pose model's threshold was chosen for its own probabilities, not for a
+mix) unless `classifier.action_threshold` is set. Class lists that differ are refused, naming both.
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ class PoseSequenceClassifier(ClassifierStage):
         self.classes = tuple(self._model.classes)
         self.inference_backend = f"pose-{self._model.family}"
         self._windows = _PoseWindows(self, self._model)
+        if self._model.none_index is not None:
+            self.model_action_threshold = self._model.action_threshold
 
     def window_input(self, key: tuple):
         return self._windows.tracks(key)
