@@ -68,3 +68,43 @@ def test_a_window_waiting_for_its_batch_keeps_its_poses(game):
     first = min(probs[64])
     assert first[1] < 24.0 - 15.0, "the first window must lie outside the buffer by the end"
     assert probs[64][first]["none"] < 1.0, "the first window was classified with no pose at all"
+
+
+def test_windows_pass_the_gate_by_their_action_probability_and_one_flag_moves_it(game):
+    """The pose backend decides by the packaged model's action threshold (1 - P(none)), labels by
+    the best action class, and `classifier.action_threshold` replaces the threshold without
+    recomputing a window's probabilities."""
+    from highlights.pose_classifier.default import load_default_pose_model
+
+    video, annotation = game
+    model_threshold = load_default_pose_model().action_threshold
+    cache: dict = {}
+    rows = {}
+    for threshold in (None, 0.9):
+        cfg = PipelineConfig().with_overrides({**GT, "classifier.action_threshold": threshold})
+        result = run_pipeline(video, cfg, annotation=annotation, cache=cache, progress=False)
+        used = model_threshold if threshold is None else threshold
+        rows[threshold] = result.trace.classifications
+        for row in result.trace.classifications:
+            probs = row["probs"]
+            action = 1.0 - probs["none"]
+            assert row["accepted"] == (action >= used - 1e-4), row
+            if row["accepted"]:
+                best_action = max((c for c in probs if c != "none"), key=probs.get)
+                assert row["label"] == best_action and row["score"] == pytest.approx(action, abs=1e-3)
+            else:
+                assert row["label"] == "none"
+        for h in result.highlights:
+            assert h.label != "none"
+    assert [r["probs"] for r in rows[None]] == [r["probs"] for r in rows[0.9]]
+    accepted = {t: sum(r["accepted"] for r in rows[t]) for t in rows}
+    assert accepted[0.9] < accepted[None], accepted
+
+
+def test_an_action_threshold_outside_zero_to_one_is_refused(game):
+    from highlights.errors import HighlightsError
+
+    video, annotation = game
+    with pytest.raises(HighlightsError, match="classifier.action_threshold"):
+        run_pipeline(video, PipelineConfig().with_overrides({**GT, "classifier.action_threshold": 1.5}),
+                     annotation=annotation, progress=False)
