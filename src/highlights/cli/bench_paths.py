@@ -23,7 +23,7 @@ def bench_paths(
     budget: float = typer.Option(0.0, "--budget-s", min=0.0,
                                  help="Bound the measurement to about this many seconds: a race that times every layout "
                                       "once, then keeps the faster half round after round (0: every layout in every "
-                                      "round; a first run without this command uses a budget of 150 s)"),
+                                      "round; a first run without this command races under a bounded default budget and says what it cut)"),
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
 ) -> None:
