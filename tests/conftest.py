@@ -34,3 +34,15 @@ def inference_path_cache(tmp_path_factory):
         os.environ.pop("HIGHLIGHTS_CACHE_DIR", None)
     else:
         os.environ["HIGHLIGHTS_CACHE_DIR"] = previous
+
+
+@pytest.fixture(scope="session")
+def cli():
+    """`cli("detect", path, "--out", dir)`: runs the `highlights` command in-process (arguments
+    may be paths or numbers) and returns typer's result (exit_code, output)."""
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, [str(a) for a in args])

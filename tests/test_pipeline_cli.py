@@ -5,19 +5,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from highlights.cli.app import app
 from highlights.pipeline.highlight import Highlight
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
-
-
-@pytest.fixture(scope="module")
-def cli():
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from highlights.cli.app import app
 from highlights.events import load_annotation
 from highlights.people.model_file import default_bundle_path
 from highlights.pipeline.config import PipelineConfig
@@ -27,12 +25,6 @@ needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_
 def game(tmp_path_factory):
     video = make_game(tmp_path_factory.mktemp("people-game"), duration_s=14.0, events=DEFAULT_EVENTS[:2])
     return video, load_annotation(video.with_suffix(".json"))
-
-
-@pytest.fixture(scope="module")
-def cli():
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def test_movenet_is_the_default_for_every_player():

@@ -8,9 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from highlights.cli.app import app
 from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.records import FrameRecord, Person
@@ -25,12 +23,6 @@ GT_FLAGS = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
 def game(tmp_path_factory):
     video = make_game(tmp_path_factory.mktemp("precision-game"), duration_s=16.0, events=DEFAULT_EVENTS[:2])
     return video, load_annotation(video.with_suffix(".json"))
-
-
-@pytest.fixture(scope="module")
-def cli():
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 def _records(gt_path) -> list[FrameRecord]:

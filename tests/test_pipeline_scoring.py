@@ -6,21 +6,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from typer.testing import CliRunner
 
-from highlights.cli.app import app
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
 from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
-
-
-@pytest.fixture(scope="module")
-def cli():
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
