@@ -271,6 +271,10 @@ def _print_run(name: str, run: dict, duration: float) -> None:
     print(f"    pose ran on {result.stats['frames_through_detection_or_pose']} of "
           f"{result.stats['analysis_frames']} analysis frames; {len(result.highlights)} highlights; "
           f"MoveNet path {result.stats.get('movenet_path', {}).get('path', '-')}")
+    movenet = result.stats.get("movenet_path", {})
+    if "zoomed_frames" in movenet:
+        print(f"    zoomed in on small players on {movenet['zoomed_frames']} frames; whole-frame passes "
+              f"{movenet['whole_frame_passes']}")
     _stage_table(result.stats, pipe_s)
 
 

@@ -207,3 +207,142 @@ def test_box_iou_has_one_definition():
     src = Path(__file__).resolve().parents[1] / "src" / "highlights"
     defined = [p for p in src.rglob("*.py") if "def box_iou(" in p.read_text(encoding="utf-8")]
     assert [p.relative_to(src).as_posix() for p in defined] == ["people/boxes.py"]
+
+
+# -- zooming in on small players ------------------------------------------------------------------
+
+def test_zoom_region_holds_everyone_and_costs_no_more_than_the_whole_frame():
+    from highlights.people.movenet import input_shape
+    from highlights.people.zoom import MARGIN_X, MARGIN_Y, zoom_region
+
+    boxes = [(100, 80, 110, 110), (150, 70, 162, 104)]  # two players about 30 px tall in 320x180
+    region = zoom_region((320, 180), boxes, input_long_side=256, target_px=64, max_zoom=2.0)
+    x1, y1, x2, y2 = region
+    assert 0 <= x1 < x2 <= 320 and 0 <= y1 < y2 <= 180
+    assert 320 / (x2 - x1) == pytest.approx(2.0, rel=0.02)  # as far as allowed: they are tiny
+    for bx1, by1, bx2, by2 in boxes:
+        h = by2 - by1
+        assert x1 <= bx1 - MARGIN_X * h and bx2 + MARGIN_X * h <= x2
+        assert y1 <= by1 - MARGIN_Y * h and by2 + MARGIN_Y * h <= y2
+    # The band they stand in: the network's input is 256 wide and less tall than the whole
+    # frame's (256x160), with no padding beyond the last stride.
+    in_w, in_h, scale = input_shape(x2 - x1, y2 - y1, 256)
+    whole_w, whole_h, _ = input_shape(320, 180, 256)
+    assert in_w == whole_w and in_h < whole_h
+    assert in_h - (y2 - y1) * scale < 32 and in_h - (y2 - y1) * scale >= 0
+
+
+def test_zoom_region_grows_to_hold_people_far_apart_and_gives_up_when_it_gains_little():
+    from highlights.people.zoom import zoom_region
+
+    near = zoom_region((320, 180), [(60, 80, 70, 110), (230, 80, 240, 110)], input_long_side=256,
+                       target_px=64, max_zoom=2.0)
+    assert near is not None and 1.2 <= 320 / (near[2] - near[0]) < 2.0
+    apart = [(5, 80, 15, 110), (300, 80, 310, 110)]  # both edges of the frame: nothing to gain
+    assert zoom_region((320, 180), apart, input_long_side=256, target_px=64, max_zoom=2.0) is None
+    # A near player beside a far one: a region holding both is no cheaper than the whole frame.
+    mixed = [(40, 10, 90, 170), (200, 80, 208, 100)]
+    assert zoom_region((320, 180), mixed, input_long_side=256, target_px=64, max_zoom=2.0) is None
+    big = [(100, 20, 160, 170)]  # a near player: already large in the network's input
+    assert zoom_region((320, 180), big, input_long_side=256, target_px=64, max_zoom=2.0) is None
+    assert zoom_region((320, 180), [], input_long_side=256, target_px=64, max_zoom=2.0) is None
+    assert zoom_region((320, 180), [(100, 80, 110, 110)], input_long_side=256, target_px=64, max_zoom=1.0) is None
+
+
+@pytest.mark.parametrize("size", [(320, 180), (180, 320), (240, 180)])
+def test_a_zoomed_pass_never_costs_more_than_the_whole_frame_and_holds_everyone(size):
+    from highlights.people.movenet import input_shape
+    from highlights.people.zoom import MARGIN_X, MARGIN_Y, zoom_region
+
+    rng = np.random.default_rng(0)
+    w, h = size
+    whole_w, whole_h, _ = input_shape(w, h, 256)
+    zoomed = 0
+    for _ in range(300):
+        boxes = []
+        for _ in range(int(rng.integers(1, 5))):
+            bh = float(rng.uniform(8, 0.9 * h))
+            x, y = float(rng.uniform(0, w - bh / 3)), float(rng.uniform(0, h - bh))
+            boxes.append((x, y, x + bh / 3, y + bh))
+        region = zoom_region((w, h), boxes, input_long_side=256, target_px=64, max_zoom=2.0)
+        if region is None:
+            continue
+        zoomed += 1
+        x1, y1, x2, y2 = region
+        assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
+        in_w, in_h, _ = input_shape(x2 - x1, y2 - y1, 256)
+        assert in_w * in_h <= whole_w * whole_h
+        for bx1, by1, bx2, by2 in boxes:
+            m = by2 - by1
+            assert x1 <= max(0, bx1 - MARGIN_X * m) + 1 and min(w, bx2 + MARGIN_X * m) - 1 <= x2
+            assert y1 <= max(0, by1 - MARGIN_Y * m) + 1 and min(h, by2 + MARGIN_Y * m) - 1 <= y2
+    assert zoomed > 10  # the property is checked on enough regions
+
+
+def test_zoom_region_stays_inside_a_portrait_frame():
+    from highlights.people.movenet import input_shape
+    from highlights.people.zoom import zoom_region
+
+    region = zoom_region((180, 320), [(2, 290, 14, 318)], input_long_side=256, target_px=64, max_zoom=2.0)
+    x1, y1, x2, y2 = region
+    assert (x1, y2) == (0, 320) and x2 <= 180 and y1 >= 0  # pushed back inside at the corner
+    assert 320 / (y2 - y1) == pytest.approx(2.0, rel=0.02)  # the long side is the frame's height
+    in_w, in_h, _ = input_shape(x2 - x1, y2 - y1, 256)
+    assert in_h == 256 and in_w % 32 == 0
+
+
+def test_merge_zoomed_prefers_the_larger_view_unless_the_region_cut_the_person():
+    from highlights.people.movenet import merge_zoomed
+
+    def det(box, score):
+        return PoseDetection(box=box, keypoints=np.zeros((17, 3), np.float32), score=score)
+
+    region = (100, 50, 260, 140)
+    zoomed = [det((120, 60, 140, 110), 0.5), det((250, 60, 260, 110), 0.6), det((200, 70, 210, 100), 0.3)]
+    whole = [det((121, 61, 141, 111), 0.9),  # the same player, seen smaller: the zoomed one stays
+             det((245, 60, 275, 112), 0.7),  # reaches out of the region: the whole-frame one replaces it
+             det((10, 60, 30, 110), 0.4)]  # outside the region: only the whole frame saw him
+    kept = merge_zoomed(zoomed, whole, region)
+    assert [d.box for d in kept] == [(245, 60, 275, 112), (120, 60, 140, 110), (10, 60, 30, 110),
+                                     (200, 70, 210, 100)]
+
+
+@needs_bundle
+def test_zooming_finds_a_small_synthetic_player_the_whole_frame_misses():
+    """The generator's player filmed from afar (the frame shrunk to a third, on a blurred copy of
+    the scene): at MoveNet's input size he is about 30 px tall, too small to be found; the zoomed
+    pass sees him twice as large and finds him and his joints."""
+    import cv2
+
+    from highlights.people import MoveNetMultiPose
+    from highlights.people.boxes import box_iou
+    from highlights.people.zoom import zoom_region
+    from highlights.synth.clip import ClipRequest, render_clip
+
+    frames, truth = render_clip(ClipRequest(label="basketball_layup", seed=3, scene_seed=3, group="g",
+                                            sport="basketball", seconds=1.0, fps=10))
+    est = MoveNetMultiPose(input_long_side=256, threads=1)
+    h, w = frames[0].shape[:2]
+    shrink = 0.35
+    found = {"whole": 0, "zoomed": 0}
+    errors = []
+    for rgb, tr in zip(frames, truth["frames"]):
+        small = cv2.resize(rgb, (round(w * shrink), round(h * shrink)), interpolation=cv2.INTER_AREA)
+        canvas = cv2.GaussianBlur(rgb, (31, 31), 0)
+        ox, oy = (w - small.shape[1]) // 2, h - small.shape[0]
+        canvas[oy:oy + small.shape[0], ox:ox + small.shape[1]] = small
+        person = tr["persons"][0]
+        box = np.asarray(person["box"]) * shrink + [ox, oy, ox, oy]
+        kp = np.asarray(person["keypoints"], np.float32)
+        kp = np.column_stack([kp[:, 0] * shrink + ox, kp[:, 1] * shrink + oy, kp[:, 2]])
+        region = zoom_region((w, h), [box], input_long_side=256, target_px=64, max_zoom=2.0)
+        assert region is not None
+        for name, people in (("whole", est(canvas)), ("zoomed", est(canvas, region, whole=False))):
+            match = [d for d in people if box_iou(d.box, box) > 0.3]
+            found[name] += bool(match)
+            if match and name == "zoomed":
+                seen = kp[:, 2] > 0
+                errors.append(np.median(np.linalg.norm(match[0].keypoints[seen, :2] - kp[seen, :2], axis=1))
+                              / (box[3] - box[1]))
+    assert found["zoomed"] >= 8 and found["whole"] <= 3, found
+    assert np.median(errors) < 0.15

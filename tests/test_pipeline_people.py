@@ -174,3 +174,56 @@ def test_interpolated_frames_do_not_depend_on_the_layout(tmp_path, monkeypatch):
     drawn = runs[1, 2][0]
     assert 0 < drawn <= len(runs[1, 2][2]) // 2  # odd frames only, each between two measured ones
     assert runs[1, 2] == runs[2, 2]
+
+
+def _far_player_video(folder, shrink: float = 0.5):
+    """A generator clip (a layup, 3 s) filmed from afar: each frame shrunk to `shrink` and set
+    low on a blurred copy of the scene, so the player is small in a frame of the usual size."""
+    import cv2
+
+    from highlights.synth.clip import ClipRequest, render_clip
+    from highlights.video import write_video
+
+    frames, _ = render_clip(ClipRequest(label="basketball_layup", seed=3, scene_seed=3, group="g",
+                                        sport="basketball", seconds=3.0, fps=10))
+    out = []
+    for rgb in frames:
+        h, w = rgb.shape[:2]
+        small = cv2.resize(rgb, (round(w * shrink), round(h * shrink)), interpolation=cv2.INTER_AREA)
+        canvas = cv2.GaussianBlur(rgb, (31, 31), 0)
+        ox, oy = (w - small.shape[1]) // 2, h - small.shape[0]
+        canvas[oy:oy + small.shape[0], ox:ox + small.shape[1]] = small
+        out.append(canvas)
+    return write_video(folder / "far.mp4", out, 10.0, crf=18)
+
+
+@needs_movenet
+def test_zooming_on_far_players_sees_more_pose_and_does_not_depend_on_the_layout(tmp_path, monkeypatch):
+    """A far, small player: with `detection.movenet_zoom` the frames after the first few are read
+    zoomed in on him (the whole frame too every `movenet_whole_every`-th one), his pose is usable
+    on more frames than with the whole frame alone, and every MoveNet layout gives the same run
+    (a region is placed from frames no worker is still running)."""
+    import highlights.pipeline.movenet_people as movenet_people
+    from highlights.people.movenet_paths import MoveNetPath
+
+    video = _far_player_video(tmp_path)
+    base = PipelineConfig().with_overrides({"classifier.enabled": False, "candidates.active_frames_only": False})
+    runs = {}
+    for zoom, workers, per_worker in ((1.0, 1, 1), (2.0, 1, 1), (2.0, 2, 1), (2.0, 2, 3), (2.0, 1, 2)):
+        path = MoveNetPath("xnnpack", 1, workers)
+        monkeypatch.setattr(movenet_people, "choose_movenet_path",
+                            lambda *args, path=path, **kwargs: (path, {"source": "test", "cache": "-"}))
+        cfg = base.with_overrides({"detection.movenet_zoom": zoom, "detection.movenet_frames_per_worker": per_worker})
+        result = run_pipeline(video, cfg, progress=False)
+        runs[zoom, workers, per_worker] = (result.stats["movenet_path"], list(result.trace.frame_persons),
+                                           list(result.trace.frame_pose_ok), result.trace.triggers)
+    stats = runs[2.0, 1, 1][0]
+    frames = len(runs[2.0, 1, 1][1])
+    assert stats["zoomed_frames"] >= frames // 2
+    # The whole frame: the first frames (no people placed yet) and every fifth frame zoomed.
+    assert stats["whole_frame_passes"] <= frames - stats["zoomed_frames"] + stats["zoomed_frames"] // 5 + 1
+    assert "zoomed_frames" not in runs[1.0, 1, 1][0]
+    assert sum(runs[2.0, 1, 1][2]) > sum(runs[1.0, 1, 1][2])  # usable pose on more frames
+    same = [value[1:] for key, value in runs.items() if key[0] == 2.0]
+    assert all(run == same[0] for run in same[1:])
+    assert all(value[0]["zoomed_frames"] == stats["zoomed_frames"] for key, value in runs.items() if key[0] == 2.0)

@@ -10,6 +10,10 @@ Far players are small: with `tiles` > 1 the frame is also cut into that many ove
 vertical strips side by side, each run at the same input size (so a player is seen at up to
 `tiles` times the pixels), and the people found in strips are merged with those of the full
 frame by box overlap. Measure the gain against the cost with `bench/bench_people.py`.
+
+With a `region` (see `people.zoom`), the pass runs over that part of the frame instead, seen
+larger at the same input size; `whole` adds the whole-frame pass, and `merge_zoomed` keeps one
+detection per person.
 """
 
 from __future__ import annotations
@@ -76,6 +80,22 @@ def merge_detections(groups: list[list[PoseDetection]], overlap: float = 0.5) ->
         if all(box_iou(d.box, k.box) < overlap and box_containment(d.box, k.box) < 0.8 for k in kept):
             kept.append(d)
     return kept
+
+
+def merge_zoomed(zoomed: list[PoseDetection], whole: list[PoseDetection],
+                 region: tuple[float, float, float, float]) -> list[PoseDetection]:
+    """The people of a zoomed pass and of a whole-frame pass of the same frame, one each: the
+    zoomed detection where both saw a person (it saw him larger), the whole-frame one where he
+    reaches out of the region (the zoomed pass saw only the part inside), and everyone seen by
+    one pass only. Highest score first."""
+    kept = list(zoomed)
+    for d in whole:
+        same = [k for k in kept if box_iou(d.box, k.box) >= 0.5 or box_containment(d.box, k.box) >= 0.8]
+        if not same:
+            kept.append(d)
+        elif box_containment(d.box, region) < 0.9:
+            kept = [k for k in kept if all(k is not s for s in same)] + [d]
+    return sorted(kept, key=lambda d: -d.score)
 
 
 def tile_boxes(width: int, height: int, tiles: int) -> list[tuple[int, int, int, int]]:
@@ -205,9 +225,10 @@ class MoveNetMultiPose:
         """Whether this path runs whole frames on its workers at once (one pass a frame)."""
         return len(self._interpreters) > 1 and self.tiles == 1
 
-    def submit(self, rgb: np.ndarray):
-        """`estimator(rgb)` started on the next worker; a Future of its detections. Only worth it
-        when `frames_side_by_side`; with one worker it runs on that worker's thread all the same."""
+    def submit(self, rgb: np.ndarray, region=None, whole: bool = True):
+        """`estimator(rgb, region, whole)` started on the next worker; a Future of its detections.
+        Only worth it when `frames_side_by_side`; with one worker it runs on that worker's thread
+        all the same."""
         # The worker with the fewest frames waiting (the next in turn among equals): a frame
         # submitted late, after others were queued ahead of it, goes where it waits least.
         lanes = len(self._interpreters)
@@ -216,7 +237,7 @@ class MoveNetMultiPose:
             lane = min(order, key=lambda k: self._queued[k])
             self._queued[lane] += 1
         self._next_lane = (lane + 1) % lanes
-        future = self._lane_pool(lane).submit(self._detect, rgb, lane)
+        future = self._lane_pool(lane).submit(self._detect, rgb, lane, region, whole)
         future.add_done_callback(lambda _, lane=lane: self._finished(lane))
         return future
 
@@ -242,14 +263,23 @@ class MoveNetMultiPose:
             return np.full_like(outputs[0], np.nan)  # workers that disagree: never the same as the reference
         return outputs[0]
 
-    def _detect(self, rgb: np.ndarray, lane: int | None = None) -> list[PoseDetection]:
+    def _detect(self, rgb: np.ndarray, lane: int | None = None, region=None,
+                whole: bool = True) -> list[PoseDetection]:
+        if region is not None:
+            if self.tiles > 1:
+                raise ValueError("a zoomed pass is for one pass a frame (tiles 1)")
+            x1, y1, x2, y2 = (int(v) for v in region)
+            zoomed = self.run_once(np.ascontiguousarray(rgb[y1:y2, x1:x2]), (float(x1), float(y1)), lane or 0)
+            return merge_zoomed(zoomed, self._detect(rgb, lane), region) if whole else zoomed
         groups = self._map_passes(self._passes(rgb), self.run_once, lane)
         return merge_detections(groups) if len(groups) > 1 else groups[0]
 
-    def __call__(self, rgb: np.ndarray) -> list[PoseDetection]:
+    def __call__(self, rgb: np.ndarray, region=None, whole: bool = True) -> list[PoseDetection]:
+        """Every person of `rgb`: over the whole frame, or over `region` (x1, y1, x2, y2) seen
+        at the network's input size, with (`whole`) or without the whole-frame pass too."""
         if self.frames_side_by_side:
-            return self.submit(rgb).result()  # lanes belong to their threads
-        return self._detect(rgb)
+            return self.submit(rgb, region, whole).result()  # lanes belong to their threads
+        return self._detect(rgb, None, region, whole)
 
     def close(self) -> None:
         if self._pools is not None:

@@ -89,6 +89,12 @@ class DetectionConfig:
     # the same people are in both and no wrist or ankle moved this fast relative to the body (body
     # heights/s; kinematics' triggers start at 2.2); needs frames queued ahead. 0: every frame measured.
     movenet_interpolate_below: float = 0.0
+    # movenet, far players: where the people are under movenet_zoom_target_px tall in the network's
+    # input, the pass runs over a region holding them all, seen up to movenet_zoom times larger at
+    # no more cost (1: off), with the whole frame searched too every movenet_whole_every-th frame.
+    movenet_zoom: float = 2.0
+    movenet_zoom_target_px: float = 64.0
+    movenet_whole_every: int = 5
     movenet_model_path: str | None = None
     # movenet: a track survives this long unseen; similarity is the larger of box IoU and centre
     # closeness in body heights.

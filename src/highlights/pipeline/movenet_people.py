@@ -5,6 +5,14 @@ One network pass per analysis frame finds every person (up to 6 a pass; `detecti
 COCO keypoints. `IouTracker` gives each a `track_id` that stays the same while the person stays in
 view; a scene cut ends every track. Keypoints are in source-video pixels of the upright frame;
 visibility is MoveNet's keypoint score.
+
+Small players (`detection.movenet_zoom` > 1): where the people seen a few frames earlier are
+small for the network (under `movenet_zoom_target_px` tall in its input), the pass runs over a
+region of the frame that holds them all (`people.zoom`), seen up to `movenet_zoom` times larger
+at no more cost; every `movenet_whole_every`-th frame the whole frame is searched as well, so
+people outside the region are found. The region of frame n is placed from the people of a frame
+at least `ZOOM_LAG` frames earlier, never from frames still running on the workers: what a frame
+sees does not depend on how many frames run ahead, so every path gives the same people.
 """
 
 from __future__ import annotations
@@ -16,6 +24,13 @@ import numpy as np
 from highlights.pipeline.records import FrameRecord, Person
 
 SHARED_KEY = "movenet"
+# Frames between the one whose people place a zoom region and the frame zoomed; the workers are
+# never given more frames ahead than this less one (at 10 analysis frames a second, 0.4 s: the
+# region's margins cover a sprinter's run meanwhile).
+ZOOM_LAG = 4
+# A region is placed only from people seen at most this many frames before the lag (else the
+# whole frame is searched): after a pause in the motion, the people may be anywhere.
+ZOOM_STALE = 3
 
 
 class MoveNetPeople:
@@ -44,9 +59,17 @@ class MoveNetPeople:
         self.frames_per_worker = int(settings.movenet_frames_per_worker)
         self.interpolate_below = float(settings.movenet_interpolate_below)
         self.interpolated_frames = 0
+        self.zoom = float(settings.movenet_zoom) if self.estimator.tiles == 1 else 1.0
+        self.zoom_target_px = float(settings.movenet_zoom_target_px)
+        self.whole_every = max(1, int(settings.movenet_whole_every))
+        self.zoomed_frames = 0
+        self.whole_passes = 0
+        self._placed: dict[int, list] = {}  # frame index -> boxes found (analysis pixels), recent frames
+        self._last_cut = -1
         self._measured: tuple[int, float, list] | None = None  # the last frame the network ran on
         self._last: tuple[int, list[Person]] | None = None
         self._ahead: dict[int, object] = {}  # frame index -> Future of its detections
+        self._ahead_plan: dict[int, tuple] = {}  # frame index -> the plan it was started with
 
     def lookahead(self) -> int:
         """Frames to start ahead of this one on MoveNet's workers: `frames_per_worker` queued on each.
@@ -55,26 +78,49 @@ class MoveNetPeople:
         strips (tiles > 1) the workers share the passes of one frame instead."""
         if self.estimator.tiles > 1:
             return 0
-        return max(0, self.frames_per_worker * len(self.estimator._interpreters) - 1)
+        ahead = max(0, self.frames_per_worker * len(self.estimator._interpreters) - 1)
+        return min(ahead, ZOOM_LAG - 1) if self.zoom > 1 else ahead
+
+    def plan(self, index: int, size: tuple[int, int]) -> tuple[tuple[int, int, int, int] | None, bool]:
+        """(zoom region or None, whether the whole frame is searched) for frame `index` of `size`
+        (width, height), from the people of the last frame measured at least `ZOOM_LAG` before it."""
+        if self.zoom <= 1:
+            return None, True
+        ref = max((i for i in self._placed if i <= index - ZOOM_LAG), default=None)
+        if ref is None or index - ref > ZOOM_LAG + ZOOM_STALE or ref <= self._last_cut:
+            return None, True
+        from highlights.people.zoom import zoom_region
+
+        region = zoom_region(size, self._placed[ref], input_long_side=self.estimator.input_long_side,
+                             target_px=self.zoom_target_px, max_zoom=self.zoom)
+        return region, region is None or index % self.whole_every == 0
 
     def prefetch(self, index: int, rgb) -> None:
         if self.interpolate_below > 0 and index % 2:
             return  # may be drawn from its neighbours: started only once they say it must be measured
         if self.lookahead() and index not in self._ahead and (self._last is None or index > self._last[0]):
-            self._ahead[index] = self.estimator.submit(rgb)
+            plan = self.plan(index, (rgb.shape[1], rgb.shape[0]))
+            self._ahead[index] = self.estimator.submit(rgb, *plan)
+            self._ahead_plan[index] = plan
 
     def people(self, frame: FrameRecord, source_size: tuple[int, int]) -> list[Person]:
         if self._last is not None and self._last[0] == frame.index:
             return self._last[1]
         if frame.cut:
             self.tracker.reset()
+            self._last_cut = frame.index
         h, w = frame.rgb.shape[:2]
         sx, sy = source_size[0] / w, source_size[1] / h
         started = time.perf_counter()
         # Work started ahead for frames that then turned out inactive is dropped.
         for index in [i for i in self._ahead if i < frame.index]:
             self._ahead.pop(index).cancel()
+            self._ahead_plan.pop(index, None)
         future = self._ahead.pop(frame.index, None)
+        plan = self.plan(frame.index, (w, h))
+        if future is not None and self._ahead_plan.pop(frame.index, None) != plan:
+            future.cancel()  # started before a scene cut it did not know of
+            future = None
         found = None if frame.cut else self._interpolated(frame)
         if found is not None:
             if future is not None:
@@ -83,9 +129,14 @@ class MoveNetPeople:
         else:
             if future is None:
                 # Once frames run on the workers, this one must too: a worker's interpreters are its own.
-                future = self.estimator.submit(frame.rgb) if self.lookahead() else None
-            found = future.result() if future is not None else self.estimator(frame.rgb)
+                future = self.estimator.submit(frame.rgb, *plan) if self.lookahead() else None
+            found = future.result() if future is not None else self.estimator(frame.rgb, *plan)
             self._measured = (frame.index, frame.time_s, found)
+            self.zoomed_frames += plan[0] is not None
+            self.whole_passes += plan[1]
+        self._placed[frame.index] = [d.box for d in found]
+        for index in [i for i in self._placed if i < frame.index - ZOOM_LAG - ZOOM_STALE]:
+            del self._placed[index]
         network_done = time.perf_counter()
         ids = self.tracker.update(frame.time_s, [d.box for d in found])
         if self.clock is not None:
@@ -124,6 +175,7 @@ class MoveNetPeople:
         for future in self._ahead.values():
             future.cancel()
         self._ahead.clear()
+        self._ahead_plan.clear()
         self.estimator.close()
 
 
@@ -201,6 +253,8 @@ class SharedMoveNetHooks:
     def report(self) -> dict:
         model = shared_movenet(self.config, self.context)
         extra = {"interpolated_frames": model.interpolated_frames} if model.interpolate_below > 0 else {}
+        if model.zoom > 1:
+            extra.update(zoomed_frames=model.zoomed_frames, whole_frame_passes=model.whole_passes)
         return {"movenet_path": {**model.path_report, **extra}}
 
     def close(self) -> None:
