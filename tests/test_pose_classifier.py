@@ -270,3 +270,42 @@ def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
     provenance = json.loads((tmp_path / "run" / "best.json").read_text())
     assert provenance["training_data"]["labelled_clips"]["clips"] == 4
     assert provenance["training_data"]["windows"] == 100 + provenance["training_data"]["labelled_clips"]["windows"]
+
+
+def test_features_are_clamped_to_their_training_range(windows, tmp_path):
+    from highlights.pose_classifier.model import model_inputs
+    from highlights.pose_classifier.train import PoseTrainConfig, fit_network
+
+    w, y, _ = windows
+    cfg = PoseTrainConfig(out_dir=str(tmp_path), family="features_linear", epochs=3, copies=1,
+                          feature_range_quantile=0.05)
+    net = fit_network(cfg, w, y)
+    lo, hi = net.lo.clone(), net.hi.clone()
+    assert torch.isfinite(lo).all() and torch.isfinite(hi).all() and (lo <= hi).all()
+    x = model_inputs("features_linear", [normalise(w[0])], 10.0)
+    assert ((x < lo) | (x > hi)).sum() < x.shape[1]   # most of a training window's features are inside
+    # A feature far beyond anything seen in training counts as the edge of the range, no more.
+    far, edge = x.clone(), x.clone()
+    far[0, 0], edge[0, 0] = hi[0] + 1000.0, hi[0]
+    with torch.no_grad():
+        torch.testing.assert_close(net(far), net(edge))
+        assert not torch.allclose(net(far), net(x)) or x[0, 0] >= hi[0]
+    unbounded = fit_network(replace(cfg, feature_range_quantile=0.0), w, y)
+    assert torch.isinf(unbounded.lo).all() and torch.isinf(unbounded.hi).all()
+    with pytest.raises(ConfigError):
+        PoseTrainConfig(out_dir="-", feature_range_quantile=0.5)
+
+
+def test_a_pose_model_written_before_clamping_loads_with_unbounded_features(trained, windows, tmp_path):
+    clf = PoseClassifier.load(trained / "best.pt")
+    payload = torch.load(trained / "best.pt", weights_only=True)
+    for key in ("lo", "hi"):
+        payload["state_dict"].pop(key)
+    torch.save(payload, tmp_path / "old.pt")
+    old = PoseClassifier.load(tmp_path / "old.pt")
+    assert torch.isinf(old.network.lo).all() and torch.isinf(old.network.hi).all()
+    w, _, _ = windows
+    norm = [normalise(x) for x in w[:8]]
+    clf.network.lo.fill_(-torch.inf)
+    clf.network.hi.fill_(torch.inf)
+    np.testing.assert_allclose(old.window_proba(norm), clf.window_proba(norm), rtol=1e-5)

@@ -52,10 +52,17 @@ class PoseWindowSpec:
 
 
 class FeatureNet(nn.Module):
+    """Features are clamped to the range they took in training (`lo`, `hi`) before the model
+    sees them: a real estimator's pose can put a feature far outside anything the generator made
+    (real shoulders and hands are wider apart than synthetic ones), and a linear model would
+    extrapolate that one feature into a confident, wrong class."""
+
     def __init__(self, num_features: int, num_classes: int, hidden: int = 0, dropout: float = 0.2):
         super().__init__()
         self.register_buffer("mean", torch.zeros(num_features))
         self.register_buffer("std", torch.ones(num_features))
+        self.register_buffer("lo", torch.full((num_features,), -torch.inf))
+        self.register_buffer("hi", torch.full((num_features,), torch.inf))
         if hidden > 0:
             self.net = nn.Sequential(nn.Linear(num_features, hidden), nn.ReLU(), nn.Dropout(dropout),
                                      nn.Linear(hidden, num_classes))
@@ -63,7 +70,7 @@ class FeatureNet(nn.Module):
             self.net = nn.Sequential(nn.Dropout(0.0), nn.Linear(num_features, num_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net((x - self.mean) / self.std)
+        return self.net((torch.clamp(x, self.lo, self.hi) - self.mean) / self.std)
 
 
 class PoseTCN(nn.Module):
@@ -173,7 +180,11 @@ class PoseClassifier:
             family = meta["model"]["family"]
             sizes = {k: meta["model"][k] for k in ("hidden", "channels") if k in meta["model"]}
             net = build_network(family, len(meta["classes"]), **sizes)
-            net.load_state_dict(payload["state_dict"])
+            state = payload["state_dict"]
+            if isinstance(net, FeatureNet):
+                # Models written before features were clamped have no range: unbounded.
+                state = {"lo": net.lo, "hi": net.hi, **state}
+            net.load_state_dict(state)
             spec = PoseWindowSpec(**meta["pose_window"])
         except CheckpointError:
             raise

@@ -50,6 +50,9 @@ class PoseTrainConfig:
     hidden: int = 64                # features_mlp
     channels: int = 48              # tcn
     action_threshold: float = 0.5
+    # Features are clamped to their [q, 1 - q] quantiles over the training windows (features
+    # families; 0 keeps them unbounded): see model.FeatureNet.
+    feature_range_quantile: float = 0.0
     aggregation: str = "max"        # how a clip's windows combine: "max" or "mean" (model.py)
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
@@ -60,6 +63,8 @@ class PoseTrainConfig:
             raise ConfigError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
         if "none" not in self.classes:
             raise ConfigError("the pose classifier's classes must include 'none'")
+        if not 0.0 <= self.feature_range_quantile < 0.5:
+            raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
         if self.aggregation not in AGGREGATIONS:
             raise ConfigError(f"unknown window aggregation {self.aggregation!r}; expected one of {AGGREGATIONS}")
         unknown = [c for c in self.classes if c not in LABELS]
@@ -110,8 +115,13 @@ def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray
                 ys.append(torch.from_numpy(y))
                 progress.advance(task)
         x, y = torch.cat(xs), torch.cat(ys)
-        net.mean.copy_(x.mean(0))
-        net.std.copy_(x.std(0).clamp_min(1e-3))
+        q = config.feature_range_quantile
+        if q > 0:
+            net.lo.copy_(torch.quantile(x, q, dim=0))
+            net.hi.copy_(torch.quantile(x, 1.0 - q, dim=0))
+        clamped = torch.clamp(x, net.lo, net.hi)
+        net.mean.copy_(clamped.mean(0))
+        net.std.copy_(clamped.std(0).clamp_min(1e-3))
     with Progress(disable=not show_progress) as progress:
         task = progress.add_task(f"training {config.family}", total=config.epochs)
         for epoch in range(config.epochs):
