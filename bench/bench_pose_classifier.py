@@ -16,6 +16,8 @@ accuracy and macro-F1 with 95% percentile-bootstrap intervals and n, beside alwa
 - their fusion (`pose_classifier.fusion`), where both are there: the fusion weight is a scalar
   chosen on these clips, so its figure is leave-one-out cross-validated (the weight chosen on the
   other clips decides each clip), never the in-sample best.
+A features model whose features are clamped to their training range (`model.FeatureNet`) is also
+scored with the same weights unbounded: what the clamp does on real poses.
 The window aggregation (max or mean) and the action-vs-`none` threshold are reported the same way:
 the model's own settings, and the leave-one-out cross-validated choice over a small grid.
 
@@ -251,6 +253,14 @@ def main() -> int:
     pose_path = args.pose or DEFAULT_MODEL
     pose = PoseClassifier.load(pose_path)
     pose_proba = report_pose(f"pose classifier ({pose.family})", pose, clips, labels, y, args.pose_cache)
+    if pose.family.startswith("features") and bool(np.isfinite(pose.network.lo.numpy()).any()):
+        # What clamping features to their training range does on real poses: the same weights unbounded.
+        import copy
+
+        unbounded = copy.deepcopy(pose)
+        unbounded.network.lo.fill_(-np.inf)
+        unbounded.network.hi.fill_(np.inf)
+        report_pose("  the same, features unbounded", unbounded, clips, labels, y, args.pose_cache, verbose=False)
 
     if not args.skip_pipeline_gate:
         report_pipeline_gate(pose, clips, labels, y, args.real_dev, args.windows)

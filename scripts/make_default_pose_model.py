@@ -5,7 +5,8 @@
 Writes `src/highlights/pose_classifier/default/pose_default.pt` and `pose_default.json` (the
 command, seeds, generator version, data size, synthetic validation scores, sha256). The family
 and settings below were chosen by measurement on real clips (bench/bench_pose_classifier.py
---families ...); no real clip is used for training. Takes several minutes on 2 cores.
+--families ...); no real clip is used for training. Features are clamped to their 1-99% range
+over the training windows (`feature_range_quantile`): a fixed setting, not tuned on real clips. Takes several minutes on 2 cores.
 Then `scripts/choose_action_threshold.py` chooses the model's action-vs-`none` threshold on real
 clips (its one scalar chosen on real footage) and writes it into both files.
 """
@@ -26,7 +27,7 @@ from highlights.pose_classifier.model import file_sha256  # noqa: E402
 from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier  # noqa: E402
 
 CONFIG = dict(family="features_linear", synth_windows=3000, val_windows=600, synth_seed=0, seed=0,
-              epochs=40, copies=3)
+              epochs=40, copies=3, feature_range_quantile=0.01)
 
 
 def main() -> int:

@@ -166,6 +166,9 @@ def test_default_model_ships_small_safe_and_documented():
     clf = default_model.load_default_pose_model()
     assert clf.classes == list(LABELS)
     assert clf.aggregation == payload["meta"].get("aggregation", "max")
+    # Its features are clamped to the range they took in training.
+    q = payload["meta"]["train_config"]["feature_range_quantile"]
+    assert q > 0 and torch.isfinite(clf.network.lo).all() and torch.isfinite(clf.network.hi).all()
 
 
 def test_default_model_on_synthetic_clips_with_no_checkpoint(clip_tree, tmp_path):

@@ -52,7 +52,7 @@ class PoseTrainConfig:
     action_threshold: float = 0.5
     # Features are clamped to their [q, 1 - q] quantiles over the training windows (features
     # families; 0 keeps them unbounded): see model.FeatureNet.
-    feature_range_quantile: float = 0.0
+    feature_range_quantile: float = 0.01
     aggregation: str = "max"        # how a clip's windows combine: "max" or "mean" (model.py)
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
