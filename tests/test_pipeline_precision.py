@@ -47,6 +47,16 @@ def test_a_triggered_window_is_classified_on_the_track_that_moved(game):
         assert h.evidence["classifier"]["track"] == h.evidence["kinematics"]["track"] == "0"
 
     records = _records(video.with_suffix(".gt.jsonl"))
+    # The box of the person the classifier read is kept (the synthetic-game bench finds who acted
+    # by it): the actor's own box at the time it was taken, inside the window.
+    assert result.highlights
+    for h in result.highlights:
+        prominence = h.evidence["classifier"]["prominence"]
+        s, e = h.evidence["classifier"]["window"]
+        assert s <= prominence["box_s"] <= e
+        at = min(records, key=lambda r: abs(r.time_s - prominence["box_s"]))
+        actor = next(p for p in at.persons if p.track_id == 0)
+        assert np.allclose(prominence["box"], actor.box, atol=0.1)
     stage = SimpleNamespace(config=PipelineConfig(), context=SimpleNamespace(
         records_between=lambda s, e: [r for r in records if s <= r.time_s <= e]))
     model = _load_pose_model(None)

@@ -173,11 +173,16 @@ class ClassifierConfig:
 
 @dataclass(frozen=True)
 class MergeConfig:
-    """Temporal NMS, padding and length limits."""
+    """One highlight per action (`actions`: grouping, score, rank, caps) or temporal NMS
+    (`temporal_nms`), then padding and length limits."""
 
     enabled: bool = True
-    backend: str = "temporal_nms"
-    nms_iou: float = 0.3
+    # actions: detections of one action (overlapping windows, two tracks of one player, a
+    # bystander's echo) become one highlight; on the synthetic-game bench it gave the same recall
+    # with fewer false highlights than temporal_nms, which keeps two windows of one action when
+    # their 2 s windows overlap by less than nms_iou.
+    backend: str = "actions"
+    nms_iou: float = 0.3  # temporal_nms only
     pad_before_s: float = 1.0
     pad_after_s: float = 1.5
     min_length_s: float = 3.0

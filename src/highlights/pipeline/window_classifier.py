@@ -105,7 +105,8 @@ class ClassifierStage(WindowStage):
         width = float(self.context.info.width or 0)
         if width <= 0:
             return None
-        central, size = [], []
+        central, size, boxes = [], [], []
+        middle = 0.5 * (key[0] + key[1])
         for rec in self.context.records_between(key[0], key[1]):
             people = [p for p in rec.persons or [] if p.box is not None]
             mine = [p for p in people if str(p.track_id) == str(key[2])]
@@ -115,9 +116,14 @@ class ClassifierStage(WindowStage):
             tallest = max(p.box[3] - p.box[1] for p in people)
             central.append(max(0.0, 1.0 - abs(0.5 * (x1 + x2) - 0.5 * width) / (0.5 * width)))
             size.append((y2 - y1) / tallest if tallest > 0 else 1.0)
+            boxes.append((abs(rec.time_s - middle), rec.time_s, mine[0].box))
         if not central:
             return None
-        return {"centrality": round(float(np.mean(central)), 3), "relative_size": round(float(np.mean(size)), 3)}
+        # The track's box nearest the window's middle: where a reviewer (or an evaluation against
+        # per-frame truth) finds the person who acted.
+        _, box_t, box = min(boxes, key=lambda b: b[0])
+        return {"centrality": round(float(np.mean(central)), 3), "relative_size": round(float(np.mean(size)), 3),
+                "box": [round(float(v), 1) for v in box], "box_s": round(float(box_t), 3)}
 
     def needs_frames_until(self, candidate: Candidate) -> float:
         return max(e for _, e in self.windows_for(candidate))
