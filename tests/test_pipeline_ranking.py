@@ -42,6 +42,20 @@ def test_actions_two_seconds_apart_are_not_merged_at_the_default_gap():
     assert len(groups) == 4
 
 
+def test_a_window_pushed_back_inside_the_video_joins_the_window_it_overlaps():
+    # A trigger 0.1 s before the end of a 5.6 s clip: its 2 s window is pushed back to end with the
+    # video, so it shares most of its footage with the window keyed 1.7 s earlier.
+    early = cand(3.8, 0.95)
+    late = Candidate(start_s=3.6, end_s=5.6, source="motion", key_s=5.5, label="soccer_shooting",
+                     sport="soccer", score=0.8, evidence={})
+    assert len(group_actions([early, late], gap_s=1.5)) == 2  # key moments alone: two actions
+    groups = group_actions([early, late], gap_s=1.5, overlap_iou=0.3)
+    assert len(groups) == 1 and groups[0][0] is early and len(groups[0][1]) == 2
+    # Two shots 2 s apart keep their own windows (overlap 0 s): still two actions.
+    drill = [cand(1.0, 0.8), cand(3.0, 0.8), cand(6.0, 0.8), cand(9.0, 0.8)]
+    assert len(group_actions(drill, gap_s=1.5, overlap_iou=0.3)) == 4
+
+
 def test_rank_and_cap_orders_best_first_and_applies_each_cap():
     cands = [cand(5, 0.4), cand(20, 0.9, half=2.0), cand(40, 0.7, half=3.0), cand(60, 0.8, half=1.0)]
     kept, dropped = rank_and_cap(cands)

@@ -182,7 +182,7 @@ class MergeConfig:
     # with fewer false highlights than temporal_nms, which keeps two windows of one action when
     # their 2 s windows overlap by less than nms_iou.
     backend: str = "actions"
-    nms_iou: float = 0.3  # temporal_nms only
+    nms_iou: float = 0.3  # windows overlapping more than this (temporal IoU) are one action, in either merge
     pad_before_s: float = 1.0
     pad_after_s: float = 1.5
     min_length_s: float = 3.0

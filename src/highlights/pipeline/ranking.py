@@ -5,7 +5,8 @@ Pure functions over `Candidate`s (the merge stage calls them):
 
 - `group_actions`: detections of one action arrive several times (two tracks, two triggers, the
   classifier's overlapping windows); the best one takes every other whose key moment lies within
-  `action_gap_s` of its own, and the highlight covers them all. Class-agnostic: two different
+  `action_gap_s` of its own or whose window overlaps its own by more than `nms_iou`, and the
+  highlight covers them all. Class-agnostic: two different
   actions do not share one second of a game.
 - `Calibration`: a logistic map from a highlight's evidence (classifier probability, kinematic
   trigger strength, how many detections agreed, how central and near its player is, whether its
@@ -138,11 +139,22 @@ def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
                        fitted_on=info)
 
 
-def group_actions(candidates: Sequence[Candidate], gap_s: float) -> list[tuple[Candidate, list[Candidate]]]:
+def group_actions(candidates: Sequence[Candidate], gap_s: float,
+                  overlap_iou: float = 0.0) -> list[tuple[Candidate, list[Candidate]]]:
     """(best, members) per action: best score first, each takes the not-yet-taken candidates whose
-    key moments lie within `gap_s` of its own key moment. Among equal scores the one with the most
+    key moments lie within `gap_s` of its own key moment, or (with `overlap_iou` > 0) whose
+    window overlaps its own by more than that temporal IoU: a window pushed back inside the video
+    at its end shares most of its footage with its neighbour whatever its key moment says, and
+    temporal NMS counted such a pair as one action too. Among equal scores the one with the most
     neighbours goes first: the middle of a run of overlapping windows, not its edge, which would
     leave the run's far end to make a second highlight of the same action."""
+    from highlights.pipeline.merge import temporal_iou
+
+    def same_action(best: Candidate, other: Candidate) -> bool:
+        if abs(other.moment_s - best.moment_s) <= gap_s:
+            return True
+        return overlap_iou > 0 and temporal_iou((best.start_s, best.end_s), (other.start_s, other.end_s)) > overlap_iou
+
     keys = np.array([c.moment_s for c in candidates], dtype=np.float64)
     neighbours = [int((np.abs(keys - k) <= gap_s).sum()) for k in keys]
     order = sorted(range(len(candidates)),
@@ -153,7 +165,7 @@ def group_actions(candidates: Sequence[Candidate], gap_s: float) -> list[tuple[C
         if i in taken:
             continue
         best = candidates[i]
-        members = [j for j in order if j not in taken and abs(candidates[j].moment_s - best.moment_s) <= gap_s]
+        members = [j for j in order if j not in taken and same_action(best, candidates[j])]
         taken.update(members)
         groups.append((best, [candidates[j] for j in members]))
     return groups

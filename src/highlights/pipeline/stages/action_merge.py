@@ -1,5 +1,6 @@
-"""One action -> one highlight (`merge.backend=actions`): detections whose key moments lie within
-`merge.action_gap_s` of the best one become one highlight covering them all; each gets a score
+"""One action -> one highlight (`merge.backend=actions`, the default): detections whose key moments
+lie within `merge.action_gap_s` of the best one, or whose windows overlap its window by more than
+`merge.nms_iou`, become one highlight covering them all; each gets a score
 (the classifier's probability, or a fitted calibration from `merge.score_calibration`), padding
 and length limits, a rank, and the caps `merge.highlight_min_score`, `merge.max_highlights` and
 `merge.reel_seconds`. The functions are in `highlights.pipeline.ranking`."""
@@ -30,7 +31,7 @@ class ActionMerge(Merger):
         cfg = self.settings
         duration = float(self.context.info.duration_s)
         scored = []
-        groups = group_actions(candidates, cfg.action_gap_s)
+        groups = group_actions(candidates, cfg.action_gap_s, cfg.nms_iou)
         trace = self.context.trace
         shares = shot_sport_shares(trace.classifications, trace.cuts, [best.moment_s for best, _ in groups])
         for (best, members), share in zip(groups, shares):
