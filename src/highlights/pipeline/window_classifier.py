@@ -10,7 +10,7 @@ Frames: `spec.num_frames` spread over a window, at the classifier's size. A keye
 kinematics) is classified on one window centred on its key moment; a backend that reads one
 person's pose (`per_track`) classifies that window on the track whose motion triggered it, not
 on whoever else moves in the frame (a window is keyed by its times and that track); an unkeyed one on windows every
-`classifier.stride_s` across it, each positive window becoming a candidate of its own (merge's NMS
+`classifier.stride_s` across it, each positive window becoming a candidate of its own (merge
 then keeps the best). Probabilities are cached per window in the run's cache, so an ablation that
 changes neither what the probabilities depend on in the classifier's section nor the analysis
 stream reuses them.
