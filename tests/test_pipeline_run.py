@@ -44,7 +44,7 @@ def test_all_stages_find_every_event(game):
     video, annotation = game
     result = _run(game)
     assert result.backends == {"candidates": "motion", "detection": "gt", "pose": "gt", "kinematics": "joints",
-                               "classifier": "oracle", "merge": "actions"}
+                               "classifier": "oracle", "merge": "temporal_nms"}
     assert [h.label for h in result.highlights] == [e.label for e in DEFAULT_EVENTS]
     for h, e in zip(result.highlights, DEFAULT_EVENTS):
         assert abs(h.key_s - e.key_s) <= 0.5

@@ -1,4 +1,4 @@
-"""One action -> one highlight (`merge.backend=actions`, the default): detections whose key moments
+"""One action -> one highlight (`merge.backend=actions`): detections whose key moments
 lie within `merge.action_gap_s` of the best one, or whose windows overlap its window by more than
 `merge.nms_iou`, become one highlight covering them all; each gets a score
 (the classifier's probability, or a fitted calibration from `merge.score_calibration`), padding
