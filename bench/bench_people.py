@@ -4,8 +4,10 @@
 
 Samples `--per-clip` frames evenly from every clip under the real-dev folder (nothing is written
 or kept), shrinks them to `--short-side` as the pipeline's analysis stream does, and runs:
-MoveNet MultiPose at several input sizes, with and without strips for far players, and the
-one-person BlazePose for reference. Prints, per setting: frames, people per frame (mean),
+MoveNet MultiPose at several input sizes, with and without strips for far players, zoomed in on
+small people (`people.zoom`: the region is placed from the whole-frame pass's people of the same
+frame, where the pipeline places it from a frame a few earlier; ms is the zoomed pass alone, as
+the pipeline pays it on most frames), and the one-person BlazePose for reference. Prints, per setting: frames, people per frame (mean),
 share of frames with at least one person, people with >= 8 keypoints above 0.3, median ms/frame.
 There is no per-person ground truth here; more people at a similar false-positive rate is the
 aim, so look at the picture it writes (`--grid out.png`, never commit it) before trusting a count.
@@ -57,6 +59,22 @@ def run_setting(name: str, estimate, frames) -> dict:
             "ms_per_frame": 1000 * float(np.median(times))}
 
 
+def zoom_setting(est, frames, max_zoom: float = 2.0, target_px: float = 64.0) -> dict:
+    """The zoomed pass on each frame (whole frame where nobody small was found), region placed from
+    the whole-frame pass of the same frame; the time is that of the pass the pipeline runs."""
+    from highlights.people.zoom import zoom_region
+
+    regions = []
+    for _, rgb in frames:
+        h, w = rgb.shape[:2]
+        regions.append(zoom_region((w, h), [d.box for d in est(rgb)], input_long_side=est.input_long_side,
+                                   target_px=target_px, max_zoom=max_zoom))
+    zoomed = iter(regions * 2)  # run_setting goes over the frames twice (warm-up, then timed)
+    row = run_setting(f"movenet long256 zoom{max_zoom:g}", lambda rgb: est(rgb, next(zoomed), whole=False), frames)
+    row["setting"] += f" ({sum(r is not None for r in regions)}/{len(frames)} zoomed)"
+    return row
+
+
 def blazepose():
     import mediapipe as mp
 
@@ -94,11 +112,12 @@ def main() -> None:
     for name, long_side, tiles in settings:
         est = MoveNetMultiPose(input_long_side=long_side, tiles=tiles, threads=args.threads)
         rows.append(run_setting(name, est, frames))
+    rows.append(zoom_setting(MoveNetMultiPose(input_long_side=256, threads=args.threads), frames))
     if not args.skip_blazepose:
         rows.append(run_setting("blazepose (one person)", blazepose(), frames))
-    print(f"{'setting':<26} {'n':>4} {'people/frame':>12} {'with person':>11} {'8+ kps/frame':>12} {'ms/frame':>9}")
+    print(f"{'setting':<40} {'n':>4} {'people/frame':>12} {'with person':>11} {'8+ kps/frame':>12} {'ms/frame':>9}")
     for r in rows:
-        print(f"{r['setting']:<26} {r['frames']:>4} {r['people_per_frame']:>12.2f} {r['frames_with_person']:>11.2f} "
+        print(f"{r['setting']:<40} {r['frames']:>4} {r['people_per_frame']:>12.2f} {r['frames_with_person']:>11.2f} "
               f"{r['good_people_per_frame']:>12.2f} {r['ms_per_frame']:>9.1f}")
 
 

@@ -162,8 +162,9 @@ class MoveNetPeople:
                 or self._measured[0] != frame.index - 1):
             return None
         following = self._ahead.get(frame.index + 1)
-        if following is None:
-            return None
+        size = (frame.rgb.shape[1], frame.rgb.shape[0])
+        if following is None or self._ahead_plan.get(frame.index + 1) != self.plan(frame.index + 1, size):
+            return None  # not started, or started before a scene cut it did not know of
         from highlights.people.interpolation import between
 
         # Analysis frames lie on a regular grid: the next one is as far ahead as the last was behind.
