@@ -28,6 +28,9 @@ def train(
     pose_family: str = typer.Option("features_linear", "--pose-family",
                                     help="Pose model: features_linear | features_mlp | tcn"),
     synth_windows: int = typer.Option(3000, "--synth-windows", help="Synthetic pose windows to train on (pose)"),
+    synth_games: int = typer.Option(0, "--synth-games", help=(
+        "Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
+        "(the packaged model's command uses 30)")),
     clips: Path | None = typer.Option(None, "--clips", help=(
         "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones")),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
@@ -53,7 +56,7 @@ def train(
     from highlights.errors import ConfigError
 
     if model == "pose":
-        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress, clips)
+        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress, clips, synth_games)
         return
     if model != "r2plus1d":
         raise ConfigError(f"--model {model!r}: expected r2plus1d or pose")
@@ -83,14 +86,17 @@ def train(
 
 
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
-                seed: int | None, progress: bool, clips: Path | None = None) -> None:
+                seed: int | None, progress: bool, clips: Path | None = None, games: int = 0) -> None:
+    from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
     overrides = {"epochs": epochs, "lr": lr, "seed": seed}
     config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
                              val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
+                             game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
                              **{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
-               f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows, seed {config.seed}")
+               f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
+               f"{f' and windows of {games} synthetic games' if games else ''}, seed {config.seed}")
     _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

@@ -25,12 +25,15 @@ from torch import nn
 from highlights.atomic import atomic_write_json
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
+from highlights.pose_classifier.game_data import GameWindowSpec, game_windows
 from highlights.pose_classifier.model import (
     AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
 )
 from highlights.pose_classifier.skeleton import normalise
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
 from highlights.synth.clip import GENERATOR, LABELS
+
+VAL_GAME_SEED_OFFSET = 50   # validation games: another range of game seeds than the training games'
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,10 @@ class PoseTrainConfig:
     feature_range_quantile: float = 0.01
     aggregation: str = "max"        # how a clip's windows combine: "max" or "mean" (model.py)
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
+    # Windows cut from whole synthetic games as the pipeline cuts them (`game_data`); games=0: none.
+    # Validation then also scores `val_games` games of another seed range.
+    game: GameWindowSpec = field(default_factory=GameWindowSpec)
+    val_games: int = 0
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
     window: PoseWindowSpec = field(default_factory=PoseWindowSpec)
 
@@ -155,6 +162,18 @@ def window_scores(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarra
                                              zero_division=0)), 4)}
 
 
+def action_ranking(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarray) -> dict:
+    """How well 1 - P(none) ranks action windows above `none` ones (ROC AUC): what a threshold on
+    it can separate, whichever threshold is chosen later."""
+    from sklearn.metrics import roc_auc_score
+
+    proba = clf.window_proba(norm)
+    action = 1.0 - proba[:, clf.none_index]
+    is_action = labels != clf.none_index
+    auc = float(roc_auc_score(is_action, action)) if 0 < is_action.sum() < len(labels) else float("nan")
+    return {"action_auc": round(auc, 4)}
+
+
 def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None):
     """Every window of every clip in `config.clips_root` (poses estimated once and cached),
     labelled with its clip's class: a weak label (an action clip's lead-in is labelled as the
@@ -177,6 +196,13 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
             {"clips": len(clips), "windows": len(out), "root": str(config.clips_root)})
 
 
+def _source(games: dict, real: dict) -> str:
+    synthetic = ("synthetic ground-truth keypoints" + (" of clips and of whole games" if games["games"] else ""))
+    if real["clips"]:
+        return f"{synthetic} + poses of {real['clips']} labelled clips"
+    return f"{synthetic} only (no real footage)"
+
+
 def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True,
                           log: Callable[[str], None] = lambda m: None,
                           command: str | None = None) -> tuple[PoseClassifier, Path]:
@@ -191,6 +217,14 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         f"({GENERATOR})")
     windows, labels, names = synth_windows(train_spec, show_progress=show_progress, classes=config.classes)
     vwindows, vlabels, _ = synth_windows(val_spec, show_progress=show_progress, classes=config.classes)
+    games = {"games": 0, "windows": 0}
+    if config.game.games:
+        game = replace(config.game, fps=spec.fps, window_frames=spec.window_frames)
+        log(f"cutting pipeline-like windows from {game.games} synthetic games of {game.minutes:g} min")
+        gw, gl, gn = game_windows(game, show_progress=show_progress, classes=config.classes)
+        windows, labels, names = np.concatenate([windows, gw]), np.concatenate([labels, gl]), names + gn
+        games = {"games": game.games, "windows": int(len(gl)), "spec": game.to_dict(),
+                 "per_class": {c: int((gl == i).sum()) for i, c in enumerate(config.classes)}}
     real = {"clips": 0, "windows": 0}
     if config.clips_root:
         rw, rl, real = labelled_clip_windows(config, log=log)
@@ -201,6 +235,15 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
     cnorm, cy = _normalised(vwindows, vlabels, None, config.augment)
     val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
+    if config.val_games:
+        vgame = replace(config.game, games=config.val_games, seed=config.game.seed + VAL_GAME_SEED_OFFSET,
+                        fps=spec.fps, window_frames=spec.window_frames)
+        gw, gl, _ = game_windows(vgame, show_progress=show_progress, classes=config.classes)
+        gnorm, gy = _normalised(gw, gl, np.random.default_rng([config.seed, 11]), config.augment)
+        val["games"] = {**window_scores(clf, gnorm, gy), **action_ranking(clf, gnorm, gy),
+                        "games": config.val_games, "game_seed_range": vgame.seed}
+        log(f"synthetic game windows (augmented): macro-F1 {val['games']['macro_f1']:.3f}, action-vs-none AUC "
+            f"{val['games']['action_auc']:.3f} over {val['games']['windows']} windows")
     log(f"synthetic validation (augmented): accuracy {val['augmented']['accuracy']:.3f}, "
         f"macro-F1 {val['augmented']['macro_f1']:.3f} over {val['augmented']['windows']} windows")
     motions: dict[str, int] = {}
@@ -209,9 +252,9 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     provenance = {
         "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
         "seed": config.seed, "synth_seed": config.synth_seed, "generator": GENERATOR,
-        "training_data": {"source": ("synthetic ground-truth keypoints only (no real footage)" if not real["clips"]
-                                     else f"synthetic ground-truth keypoints + poses of {real['clips']} labelled clips"),
+        "training_data": {"source": _source(games, real),
                           "labelled_clips": real,
+                          "synthetic_games": games,
                           "windows": int(len(labels)), "validation_windows": int(len(vlabels)),
                           "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)},
                           "motions": dict(sorted(motions.items()))},
