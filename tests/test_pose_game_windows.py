@@ -16,6 +16,7 @@ from highlights.errors import ConfigError
 from highlights.pose_classifier.game_data import (
     HELD_OUT_GAME_SEEDS, GameWindowSpec, game_config, game_seed, game_tracks, game_windows, window_label,
 )
+from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 from highlights.synth import GameConfig, generate_game, plan_game
 from highlights.synth.clip import LABELS
 
@@ -90,9 +91,9 @@ def test_the_games_the_project_measures_on_are_never_training_games():
 
 
 def test_training_takes_game_windows_and_validates_on_other_games(tmp_path):
-    result = CliRunner().invoke(app, ["train", "--model", "pose", "--synth-windows", "200", "--epochs", "3",
-                                      "--synth-games", "1", "--out", str(tmp_path), "--no-progress"])
-    assert result.exit_code == 0, result.output
+    cfg = PoseTrainConfig(out_dir=str(tmp_path), family="features_linear", synth_windows=200, val_windows=80,
+                          epochs=3, copies=1, game=GameWindowSpec(games=1, minutes=0.5), val_games=1)
+    train_pose_classifier(cfg, show_progress=False)
     provenance = json.loads((tmp_path / "best.json").read_text())
     games = provenance["training_data"]["synthetic_games"]
     assert games["games"] == 1 and games["windows"] > 0
@@ -103,3 +104,10 @@ def test_training_takes_game_windows_and_validates_on_other_games(tmp_path):
     val = provenance["validation"]["games"]
     assert val["windows"] > 0 and 0.0 <= val["action_auc"] <= 1.0
     assert val["game_seed_range"] != games["spec"]["seed"]
+
+
+def test_train_cli_passes_the_number_of_games_on(tmp_path):
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--synth-windows", "100", "--synth-games", "-1",
+                                      "--out", str(tmp_path), "--no-progress"])
+    assert result.exit_code != 0
+    assert "games must be >= 0" in result.output and "Traceback" not in result.output
