@@ -8,7 +8,8 @@ import pytest
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
-from highlights.demo import DemoError, run_demo
+from highlights.demo import SIZES, DemoError, plan, run_demo
+from highlights.model.cpu_features import this_cpu
 
 pytestmark = pytest.mark.slow
 
@@ -31,6 +32,9 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
 
     report = json.loads((out / "report" / "video_scorer_testreport.json").read_text())
     assert 0.0 <= report["accuracy"] <= 1.0
+    assert "accepted" in report["meta"]["int8"]
+    # bf16 is scored beside fp32 only where the CPU has it natively (emulated, it is far slower).
+    assert ("bf16" in report["meta"]) == this_cpu().native_bf16
     assert (out / "report" / "video_scorer_testreport_confusion.png").stat().st_size > 0
     pose_eval = json.loads((out / "pipeline-eval-pose" / "pipeline_eval.json").read_text())
     assert pose_eval["config"]["classifier"]["backend"] == "pose"
@@ -50,6 +54,15 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
     calls: list[list[str]] = []
     run_demo(out, size="tiny", run_cli=lambda argv: calls.append(argv) or 0)
     assert calls == []
+
+
+@pytest.mark.parametrize("native_bf16", [True, False])
+def test_the_evaluate_step_scores_bf16_only_on_a_cpu_with_native_bf16(tmp_path, native_bf16):
+    steps, _ = plan(tmp_path, SIZES["tiny"], native_bf16=native_bf16)
+    evaluate = next(step for step in steps if step.key == "evaluate")
+    assert "--int8" in evaluate.argv
+    assert ("--bf16" in evaluate.argv) == native_bf16
+    assert ("bf16" in evaluate.title) == native_bf16
 
 
 def test_fresh_refuses_to_delete_a_folder_that_is_not_a_demo(tmp_path):

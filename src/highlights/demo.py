@@ -76,8 +76,15 @@ def _sets(flags: list[str]) -> list[str]:
     return [arg for flag in flags for arg in ("--set", flag)]
 
 
-def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
-    """The demo's command lines, in order, and the files a person opens afterwards."""
+def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple[list[Step], dict[str, Path]]:
+    """The demo's command lines, in order, and the files a person opens afterwards.
+
+    Where the CPU has native bf16 (`native_bf16`, default: this machine's), the evaluate step also
+    scores the bf16 path beside fp32 (`--bf16`); elsewhere bf16 is emulated and is not offered."""
+    if native_bf16 is None:
+        from highlights.model.cpu_features import this_cpu
+
+        native_bf16 = this_cpu().native_bf16
     footage, datasets = out / "footage", out / "datasets"
     run, report = out / "runs" / "classifier-v2", out / "report"
     game_dir, detect_dir = out / "game", out / "highlights"
@@ -101,9 +108,10 @@ def plan(out: Path, size: DemoSize) -> tuple[list[Step], dict[str, Path]]:
         Step("train", "Train the classifier on v2 (reduced budget for a CPU demo)",
              ["train", "--root", str(datasets), "--version", "v2", "--out", str(run), "--quick",
               "--epochs", str(size.train_epochs)]),
-        Step("evaluate", "Evaluate on v2's test split: the scoreboard (and whether int8 may replace fp32)",
+        Step("evaluate", "Evaluate on v2's test split: the scoreboard (and whether int8"
+                         + (" or bf16" if native_bf16 else "") + " may replace fp32)",
              ["evaluate", str(checkpoint), "--root", str(datasets), "--version", "v2", "--out", str(report),
-              "--int8"]),
+              "--int8", *(["--bf16"] if native_bf16 else [])]),
         Step("evaluate-pose", "The packaged pose classifier (trained on synthetic poses only, no checkpoint "
                               "needed) on the v1 clips, beside the R(2+1)D's scoreboard",
              ["evaluate", "--clips", str(footage / "clips-v1"), "--out", str(out / "report-pose")]),
