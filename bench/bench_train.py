@@ -10,13 +10,16 @@ encoded with PyAV), so it runs standalone:
     .venv/bin/python bench/bench_train.py               # the default model, batch 8, 6 steps
     .venv/bin/python bench/bench_train.py --steps 3     # shorter
     .venv/bin/python bench/bench_train.py --width 0.25 --layers 1 1 1 1 --steps 10   # quick look
-    .venv/bin/python bench/bench_train.py --width 0.25 --layers 1 1 1 1 --compare-curves 4
+    .venv/bin/python bench/bench_train.py --steps 3 --compare-curves 8   # + bf16 vs fp32 learning curves
 
-``--compare-curves N`` trains N epochs three times on a train/val split of the synthetic clips:
-fp32 with seeds 0 and 1 (their difference is the noise) and bf16 with seed 0, and prints the
-validation loss and accuracy per epoch with the verdict: bf16's curve is within noise when its
-distance from fp32 seed 0 is no larger than seed 1's (plus 0.02 of slack). bf16 training may
-become the default only where this shows it.
+``--compare-curves N`` trains the quick model (``highlights train --quick``: the demo's) N
+epochs three times on a task it can learn: the project's synthetic generator's four classes
+(``--curve-clips`` per class, split by source video). fp32 with seeds 0 and 1 (their difference is
+the noise) and bf16 with seed 0 (same data order and initial weights as fp32 seed 0); it prints the
+validation loss and accuracy per epoch, each run's seconds, and the verdict: bf16's curve is within
+noise when its largest validation-loss gap from fp32 seed 0 is no larger than seed 1's (plus 0.02 of
+slack). bf16 training is the default (``precision auto``) only on CPUs with native bf16, where this
+shows it.
 
 It also times the decode-per-step baseline (no cache: every sample decodes its video) on one
 batch, to show what the cache removes from each step.
@@ -41,6 +44,7 @@ from highlights.datasets import create_version
 from highlights.model import r2plus1d_18
 from highlights.train.cache import DecodedClipCache
 from highlights.model.cpu_features import this_cpu
+from highlights.synth.clipset import ClipSetConfig, generate_clip_set
 from highlights.train.config import TrainConfig, check_precision
 from highlights.train.data import CachedClipDataset, build_augment, make_eval_loader, make_train_loader
 from highlights.train.loop import make_scheduler, train_one_epoch
@@ -84,17 +88,18 @@ def _train_steps(args, config, train_set, classes, precision: str, seed: int = 0
 
 
 def _curve(args, config, train_set, val_set, classes, precision: str, seed: int, epochs: int) -> list[dict]:
-    """Validation loss and accuracy (fp32 evaluation) after each of ``epochs`` epochs."""
+    """Validation loss and accuracy (fp32 evaluation) after each of ``epochs`` epochs of ``config``'s model."""
     torch.manual_seed(seed)
     generator = torch.Generator().manual_seed(seed)
-    loader = make_train_loader(train_set, batch_size=args.batch_size, num_workers=args.workers,
+    loader = make_train_loader(train_set, batch_size=config.batch_size, num_workers=args.workers,
                                weighted_sampler=False, generator=generator)
-    val_loader = make_eval_loader(val_set, batch_size=args.batch_size, num_workers=0)
-    model = r2plus1d_18(len(classes), width=args.width, layers=tuple(args.layers))
+    val_loader = make_eval_loader(val_set, batch_size=config.batch_size, num_workers=0)
+    model = r2plus1d_18(len(classes), width=config.width, layers=tuple(config.layers))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     curve_config = config.replace(epochs=epochs)
     scheduler = make_scheduler(optimizer, curve_config, steps_per_epoch=len(loader))
     points = []
+    started = time.perf_counter()
     for epoch in range(epochs):
         train_set.set_epoch(epoch)
         with Progress() as progress:
@@ -108,8 +113,31 @@ def _curve(args, config, train_set, val_set, classes, precision: str, seed: int,
                 losses += float(nn.functional.cross_entropy(logits, targets, reduction="sum"))
                 correct += int((logits.argmax(1) == targets).sum())
                 seen += len(targets)
-        points.append({"epoch": epoch + 1, "val_loss": losses / seen, "val_accuracy": correct / seen})
+        model.train()
+        points.append({"epoch": epoch + 1, "val_loss": losses / seen, "val_accuracy": correct / seen,
+                       "seconds": time.perf_counter() - started})
     return points
+
+
+def learnable_curve_sets(args, tmp: Path):
+    """The quick model's config and its train/val sets on the generator's four classes."""
+    t0 = time.perf_counter()
+    generate_clip_set(tmp / "curve-src", ClipSetConfig(per_class=args.curve_clips, seconds=2.0, size="384x216",
+                                                       seed=7, workers=max(1, args.workers)))
+    dataset = create_version(tmp / "curve-src", tmp / "curve-data", ratios=(2 / 3, 1 / 3, 0.0))
+    records, val_records = dataset.split("train"), dataset.split("val", augmented=False)
+    config = TrainConfig.quick(str(dataset.root), dataset.name, str(tmp / "curve-run"), num_workers=args.workers)
+    cache = DecodedClipCache(tmp / "curve-cache", config.clip_spec())
+    files = cache.ensure(records, workers=max(1, args.workers))
+    val_files = cache.ensure(val_records, workers=max(1, args.workers))
+    print(f"learning-curve task: {len(records)} train and {len(val_records)} val clips of the synthetic generator's "
+          f"{len(dataset.classes)} classes, made in {time.perf_counter() - t0:.1f} s; {config.describe_model()}, "
+          f"batch {config.batch_size}")
+    train_set = CachedClipDataset(files, [dataset.classes.index(r.label) for r in records], config.clip_spec(),
+                                  train=True, seed=0, augment=build_augment(config.augment, {}), hflip=True)
+    val_set = CachedClipDataset(val_files, [dataset.classes.index(r.label) for r in val_records],
+                                config.clip_spec(), train=False)
+    return config, train_set, val_set, dataset.classes
 
 
 def main() -> None:
@@ -127,7 +155,9 @@ def main() -> None:
     parser.add_argument("--allow-emulated-bf16", action="store_true",
                         help="time bf16 even without native bf16 (to show what emulation costs)")
     parser.add_argument("--compare-curves", type=int, default=0, metavar="EPOCHS",
-                        help="also compare fp32 and bf16 validation curves over this many epochs")
+                        help="also compare fp32 and bf16 validation curves of the quick model over this many epochs")
+    parser.add_argument("--curve-clips", type=int, default=30,
+                        help="synthetic clips per class for --compare-curves (two thirds train, one third val)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
@@ -143,18 +173,15 @@ def main() -> None:
         print("bf16: not timed (no native bf16 on this CPU; --precision fp32,bf16 --allow-emulated-bf16 times it)")
     vw, vh = (int(v) for v in args.video.split("x"))
     n_train = args.steps * args.batch_size
-    n_clips = n_train + (n_train // 2 if args.compare_curves else 0)
+    n_clips = n_train
 
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         tmp = Path(tmp)
         t0 = time.perf_counter()
         src = synthetic_clips(tmp / "src", n_clips, width=vw, height=vh, frames=60, fps=30.0)
-        ratios = (2 / 3, 1 / 3, 0.0) if args.compare_curves else (1.0, 0.0, 0.0)
-        dataset = create_version(src, tmp / "data", ratios=ratios)
+        dataset = create_version(src, tmp / "data", ratios=(1.0, 0.0, 0.0))
         records = dataset.split("train")
-        val_records = dataset.split("val", augmented=False)
-        print(f"made {n_clips} synthetic {vw}x{vh} clips of 2 s in {time.perf_counter() - t0:.1f} s "
-              f"({len(records)} train, {len(val_records)} val)")
+        print(f"made {n_clips} synthetic {vw}x{vh} clips of 2 s in {time.perf_counter() - t0:.1f} s")
 
         config = TrainConfig(root=str(dataset.root), version=dataset.name, out_dir=str(tmp / "run"),
                              width=args.width, layers=tuple(args.layers), batch_size=args.batch_size,
@@ -172,23 +199,22 @@ def main() -> None:
         t0 = time.perf_counter()
         cache = DecodedClipCache(tmp / "cache", spec)
         files = cache.ensure(records, workers=max(1, args.workers))
-        val_files = cache.ensure(val_records, workers=max(1, args.workers)) if val_records else []
         fill_s = time.perf_counter() - t0
-        print(f"cache fill: {len(files) + len(val_files)} clips decoded once in {fill_s:.1f} s")
+        print(f"cache fill: {len(files)} clips decoded once in {fill_s:.1f} s")
 
         train_set = CachedClipDataset(files, [dataset.classes.index(r.label) for r in records], spec, train=True,
                                       seed=0, augment=build_augment(config.augment, {}), hflip=True)
         results = {p: _train_steps(args, config, train_set, dataset.classes, p) for p in precisions}
         load_after_steps = os.getloadavg()[0]
         curves = {}
-        if args.compare_curves and val_records:
-            val_set = CachedClipDataset(val_files, [dataset.classes.index(r.label) for r in val_records], spec,
-                                        train=False)
+        if args.compare_curves:
+            curve_config, curve_train, curve_val, curve_classes = learnable_curve_sets(args, tmp)
+            n_val = len(curve_val)
             for name, precision, seed in (("fp32 seed 0", "fp32", 0), ("fp32 seed 1", "fp32", 1),
                                           ("bf16 seed 0", "bf16", 0)):
                 if precision == "bf16" and "bf16" not in precisions:
                     continue
-                curves[name] = _curve(args, config, train_set, val_set, dataset.classes, precision, seed,
+                curves[name] = _curve(args, curve_config, curve_train, curve_val, curve_classes, precision, seed,
                                       args.compare_curves)
 
     print()
@@ -221,7 +247,7 @@ def main() -> None:
     print(f"uncached baseline: decoding one batch takes {decode_batch_s:.2f} s, "
           f"{100 * decode_batch_s / (decode_batch_s + median_step):.1f}% of a step if done in line")
     if curves:
-        print(f"\nvalidation curves ({len(val_records)} val clips, evaluated in fp32; load average now "
+        print(f"\nvalidation curves of the quick model ({n_val} val clips, evaluated in fp32; load average now "
               f"{os.getloadavg()[0]:.2f}):")
         print("epoch " + "".join(f"{name + ' loss':>18s}{'acc':>6s}" for name in curves))
         for e in range(args.compare_curves):
@@ -231,6 +257,7 @@ def main() -> None:
                 return max(abs(x["val_loss"] - y["val_loss"]) for x, y in zip(a, b))
             noise = distance(curves["fp32 seed 0"], curves["fp32 seed 1"])
             gap = distance(curves["fp32 seed 0"], curves["bf16 seed 0"])
+            print("seconds for all epochs: " + ", ".join(f"{name} {c[-1]['seconds']:.0f}" for name, c in curves.items()))
             print(f"largest val-loss gap: bf16 vs fp32 {gap:.4f}; fp32 seed 1 vs seed 0 (noise) {noise:.4f}: "
                   f"bf16 {'within' if gap <= noise + 0.02 else 'NOT within'} noise")
 
