@@ -15,7 +15,9 @@ import highlights.train.loop as loop_module
 from highlights.cli.app import app
 from highlights.model import CheckpointError, load_checkpoint, load_training_state, r2plus1d_18
 from highlights.report import REPORT_FILENAME, load_report
+from highlights.model.cpu_features import this_cpu
 from highlights.train import TrainConfig, fit
+from highlights.train.config import resolve_precision
 from highlights.train.data import CachedClipDataset, balanced_class_weights
 from highlights.train.errors import RunFolderError
 
@@ -53,7 +55,9 @@ def test_checkpoint_carries_the_meta_and_loads_weights_only(trained, colour_data
     assert meta["classes"] == colour_data.classes
     assert meta["clip_spec"]["num_frames"] == 4 and meta["clip_spec"]["crop_size"] == 32
     assert meta["model"]["width"] == 0.125 and meta["model"]["layers"] == [1, 1, 1, 1]
-    assert meta["train_config"] == config.to_dict()
+    # The saved config is the one that ran: precision "auto" resolved for this CPU.
+    assert meta["train_config"] == config.replace(precision=resolve_precision("auto")).to_dict()
+    assert meta["train_config"]["precision"] == ("bf16" if this_cpu().native_bf16 else "fp32")
     assert meta["dataset"]["version"] == "v1"
     assert meta["epoch"] == result.best_epoch
     # The loaded weights are the trained ones, not a fresh model's.

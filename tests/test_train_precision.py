@@ -9,7 +9,7 @@ from torch import nn
 
 from highlights.model import r2plus1d_18
 from highlights.model.cpu_features import CpuInfo
-from highlights.train.config import TrainConfig, check_precision
+from highlights.train.config import TrainConfig, check_precision, resolve_precision
 from highlights.train.loop import make_scheduler, train_one_epoch
 
 from tests.model_fixtures import tiny_clips
@@ -25,8 +25,16 @@ def test_bf16_training_is_refused_without_native_bf16():
     check_precision("fp32", AVX2_ONLY)
     with pytest.raises(ValueError, match="precision"):
         TrainConfig(root="r", version="v1", out_dir="o", precision="fp16")
-    assert TrainConfig(root="r", version="v1", out_dir="o").precision == "fp32"
+    assert TrainConfig(root="r", version="v1", out_dir="o").precision == "auto"
     assert TrainConfig.from_dict(TrainConfig(root="r", version="v1", out_dir="o", precision="bf16").to_dict()).precision == "bf16"
+
+
+def test_auto_precision_is_bf16_only_where_the_cpu_has_it_natively():
+    assert resolve_precision("auto", NATIVE_BF16) == "bf16"
+    assert resolve_precision("auto", AVX2_ONLY) == "fp32"
+    # An explicit choice is kept as given (bf16 on an AVX2 CPU is then refused by check_precision).
+    assert resolve_precision("fp32", NATIVE_BF16) == "fp32"
+    assert resolve_precision("bf16", AVX2_ONLY) == "bf16"
 
 
 def test_a_bf16_step_trains_fp32_weights_under_autocast():

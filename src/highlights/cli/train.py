@@ -47,7 +47,8 @@ def train(
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
     precision: str | None = _setting("--precision", help=(
-        "fp32 (default) | bf16: bf16 autocast training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
+        "auto (default: bf16 where the CPU has native bf16, else fp32) | fp32 | bf16: bf16 autocast "
+        "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
     resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out"),
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),

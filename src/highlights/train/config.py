@@ -10,7 +10,7 @@ from highlights.clips.spec import ClipSpec
 from highlights.errors import ConfigError
 
 BALANCE_CHOICES = ("loss", "sampler", "none")
-PRECISION_CHOICES = ("fp32", "bf16")
+PRECISION_CHOICES = ("auto", "fp32", "bf16")
 
 
 @dataclass
@@ -57,9 +57,10 @@ class TrainConfig:
     classes: tuple[str, ...] | None = None  # None = the dataset's classes
     deterministic: bool = True
     # "bf16": forward pass and loss under bf16 autocast (weights, gradients and the optimizer stay
-    # fp32), on CPUs with native bf16 only (see `check_precision`). fp32 stays the default until
-    # bench/bench_train.py --compare-curves shows bf16's validation curve matching fp32's.
-    precision: str = "fp32"
+    # fp32), on CPUs with native bf16 only (see `check_precision`). "auto" is bf16 on such a CPU and
+    # fp32 elsewhere (emulated bf16 is several times slower than fp32); `fit` saves the resolved one.
+    # bench/bench_train.py --compare-curves shows bf16's validation curve within fp32's seed noise.
+    precision: str = "auto"
 
     def __post_init__(self) -> None:
         self.layers = tuple(int(n) for n in self.layers)
@@ -136,6 +137,15 @@ class TrainConfig:
 
     def replace(self, **changes) -> "TrainConfig":
         return replace(self, **changes)
+
+
+def resolve_precision(precision: str, cpu=None) -> str:
+    """"auto" -> "bf16" where the CPU has native bf16 (AVX512_BF16 or AMX), else "fp32"; others as given."""
+    if precision != "auto":
+        return precision
+    from highlights.model.cpu_features import this_cpu
+
+    return "bf16" if (cpu or this_cpu()).native_bf16 else "fp32"
 
 
 def check_precision(precision: str, cpu=None) -> None:

@@ -40,7 +40,7 @@ from highlights.model import (
 from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
 from highlights.progress import progress_bar
 from highlights.train.cache import DecodedClipCache
-from highlights.train.config import TrainConfig, check_precision
+from highlights.train.config import TrainConfig, check_precision, resolve_precision
 from highlights.train.curves import plot_training_curves
 from highlights.train.errors import RunFolderError
 from highlights.train.data import (
@@ -79,6 +79,10 @@ def fit(
 ) -> TrainResult:
     """Trains a classifier as `config` says and returns where its checkpoints are."""
     log = log or (lambda message: None)
+    if config.precision == "auto":
+        config = config.replace(precision=resolve_precision(config.precision))
+        log(f"precision auto: training in {config.precision}"
+            + (" (bf16 autocast: this CPU has native bf16)" if config.precision == "bf16" else ""))
     check_precision(config.precision)
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
