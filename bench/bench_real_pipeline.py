@@ -12,7 +12,10 @@ pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classi
 and pose are reused). Highlights are matched one-to-one to annotated key moments within 2 s;
 recall and precision (any label, and class level) are printed per clip and pooled, each with its
 n and a Wilson 95% interval, and every missed event with the first stage that lost it
-(candidates, detection, pose/kinematics, classifier, merge). The annotations are read by eye
+(candidates, detection, pose/kinematics, classifier, merge). Then how the highlights' scores
+rank them, pooled: the area under the ROC curve (a right highlight outscores a false one) and the
+expected calibration error, for the highlight score (the packaged calibration by default) and
+the raw classifier probability it was calibrated from, with n. The annotations are read by eye
 (about +-0.5 s) and there are few: read the figures as what breaks, not as a score to tune.
 
 Speed: a 720p clip is repeated by stream copy to at least `--speed-seconds` of video (its
@@ -111,6 +114,28 @@ def event_miss_stage(event, result, cfg) -> tuple[str, str]:
     return STAGE_GROUP[cause], f"{cause}: {detail}"
 
 
+def auc(right: list[float], false: list[float]) -> float | None:
+    """The chance a right highlight outscores a false one (ties half)."""
+    if not right or not false:
+        return None
+    wins = sum((r > f) + 0.5 * (r == f) for r in right for f in false)
+    return wins / (len(right) * len(false))
+
+
+def print_score_ranking(scored: list[tuple[object, bool]]) -> None:
+    """AUC and ECE of the highlight score and of the raw probability over (highlight, right) pairs."""
+    from highlights.pipeline.ranking import raw_score, reliability
+
+    flags = [ok for _, ok in scored]
+    kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none")) for h, _ in scored})
+    print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, {sum(flags)} right:")
+    for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
+        values = [key(h) for h, _ in scored]
+        area = auc([v for v, ok in zip(values, flags) if ok], [v for v, ok in zip(values, flags) if not ok])
+        print(f"  {name:<16} AUC {'-' if area is None else f'{area:.2f}'}, "
+              f"ECE {reliability(values, flags)['ece'] if values else '-'}")
+
+
 def accuracy(real_dev: Path, sets: list[str]) -> None:
     from collections import Counter
 
@@ -138,6 +163,7 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
         print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} "
               f"{'class rec.':>10} {'x real time':>11}")
         misses = []
+        scored = []
         for ann, video in annotated:
             start = time.perf_counter()
             result = run_pipeline(video, cfg, annotation=ann, cache=caches[video], progress=False)
@@ -149,6 +175,8 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
             pairs = match_key_moments([h.moment_s for h in result.highlights], [e.key_s for e in events],
                                       TOLERANCE_S)
             found = {g for _, g in pairs}
+            matched_h = {h for h, _ in pairs}
+            scored += [(h, i in matched_h) for i, h in enumerate(result.highlights)]
             for i, e in enumerate(events):
                 if i not in found:
                     stage, detail = event_miss_stage(e, result, cfg)
@@ -167,6 +195,8 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
               + (", ".join(f"{stage} {k}" for stage, k in lost.most_common()) or "none"))
         for line in misses:
             print(line)
+        if cfg.classifier.enabled:
+            print_score_ranking(scored)
 
 
 def looped(clip: Path, seconds: float, workdir: Path) -> Path:

@@ -3,7 +3,7 @@ where the false highlights come from.
 
     python bench/bench_synthetic_game.py [--minutes 5] [--size 640x360] [--test-seeds 202,203,204]
                                          [--fit-seed 101] [--workdir DIR] [--skip-movenet]
-                                         [--set FLAG=VALUE ...]
+                                         [--keep-frames] [--set FLAG=VALUE ...]
 
 Makes (once, reused from --workdir) games with the project's generator
 (`highlights.synth.generate_game`: shots and camera cuts, several players, active background play
@@ -16,13 +16,16 @@ Runs on the test games, each printed per game and pooled, with recall and precis
 (one-to-one matching of key moments, event level and class level), the number of highlights, the
 reel length and the pipeline's seconds beside the 1-minute load average:
 1. the DEFAULT config, exactly as `highlights detect` runs it (MoveNet detection and pose, the
-   packaged pose classifier, the default merge), plus the `--set` flags;
+   packaged pose classifier, the default merge, the packaged score calibration, which was fitted
+   on games of other seeds by scripts/make_default_calibration.py), plus the `--set` flags;
 2. the same with ground-truth detection and pose (the generator's boxes and keypoints): what the
    classifier and merge do given perfect pose;
 3. (2) with the other merge (`temporal_nms` or `actions`, whichever is not the default);
 4. (2) with the `actions` merge, a score calibration and a score floor fitted on the FIT game
    (`pipeline calibrate`; the floor is the highest whose recall on the FIT game stays >= 0.90).
---skip-movenet leaves out (1) where a quick figure is wanted.
+--skip-movenet leaves out (1) where a quick figure is wanted; --keep-frames keeps (1)'s detection
+and pose outputs in --workdir and reads them back on the next run (its pipeline time is then not
+a speed figure).
 
 For (1) and (2) it then prints where the false highlights come from, pooled over the test games:
 each highlight that matched no event is put in the first of these that holds (the person is found
@@ -34,9 +37,11 @@ in the generator's per-frame truth by the box of the track the classifier read):
 - `background player`: another player on the pitch;
 - `no such person`: a track the truth has no person for; `no track`: no box to look up.
 It prints them per class, the score distribution of true and false highlights (quantiles and the
-area under the ROC curve: do scores rank right highlights first?), the best precision any score
-floor reaches at recall >= 0.90 (what a cut by score could do), and what merge did (classifier
-windows accepted -> actions -> highlights).
+area under the ROC curve: do scores rank right highlights first?), and for the highlight score
+and the raw classifier probability it was calibrated from: the AUC, the expected calibration
+error (is a score of s right s of the time?) and the best precision any floor on it reaches at
+recall >= 0.90 (what a cut by score could do), beside the precision as run; then what merge did
+(classifier windows accepted -> actions -> highlights).
 """
 
 from __future__ import annotations
@@ -194,17 +199,17 @@ def auc(true_scores: list[float], false_scores: list[float]) -> float | None:
     return float(((t > f).sum() + 0.5 * (t == f).sum()) / (t.size * f.size))
 
 
-def best_floor(games) -> tuple[float, int, int, int, int] | None:
-    """Over every score floor applied to all games at once: the best precision whose pooled recall
-    stays >= TARGET_RECALL, as (floor, matched, events, matched highlights, highlights)."""
+def best_floor(games, score=lambda h: h.score) -> tuple[float, int, int, int, int] | None:
+    """Over every floor on `score` applied to all games at once: the best precision whose pooled
+    recall stays >= TARGET_RECALL, as (floor, matched, events, matched highlights, highlights)."""
     from highlights.pipeline.evaluation import score_at
 
-    floors = sorted({h.score for highlights, _ in games for h in highlights})
+    floors = sorted({score(h) for highlights, _ in games for h in highlights})
     best = None
     for floor in floors:
         matched = events = kept_right = kept = 0
         for highlights, evs in games:
-            kept_h = [h for h in highlights if h.score >= floor]
+            kept_h = [h for h in highlights if score(h) >= floor]
             sc = score_at(kept_h, evs, TOLERANCE_S)
             matched, events, kept_right, kept = (matched + sc.matched, events + sc.events,
                                                  kept_right + sc.matched, kept + sc.highlights)
@@ -212,6 +217,33 @@ def best_floor(games) -> tuple[float, int, int, int, int] | None:
             if best is None or kept_right / kept > best[3] / best[4]:
                 best = (floor, matched, events, kept_right, kept)
     return best
+
+
+def print_scores(scores: dict, games) -> None:
+    """The highlight score against the raw classifier probability it was calibrated from: do they
+    rank right highlights first (AUC), is a score of s right s of the time (expected calibration
+    error, 5 bins), the precision of the run as it stands, and the best precision a floor on each
+    reaches at pooled recall >= TARGET_RECALL."""
+    from highlights.pipeline.ranking import raw_score, reliability
+
+    calibrations = Counter((h.evidence.get("score") or {}).get("calibration", "none")
+                           for highlights, _ in games for h in highlights)
+    n_right, n_false = len(scores[True]), len(scores[False])
+    print(f"  scores ({', '.join(f'{k}: {v}' for k, v in sorted(calibrations.items()))}; precision as run "
+          f"{n_right}/{n_right + n_false} = {n_right / max(1, n_right + n_false):.3f}, no floor):")
+    flags = [True] * n_right + [False] * n_false
+    for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
+        right, false = [], []
+        for (highlights, _), oks in zip(games, scores["flags"]):
+            for h, ok in zip(highlights, oks):
+                (right if ok else false).append(key(h))
+        area = auc(right, false)
+        rel = reliability(right + false, flags)
+        floor = best_floor(games, key)
+        best = ("no floor keeps recall >= {:.2f}".format(TARGET_RECALL) if floor is None else
+                f"best floor {floor[0]:.3f}: recall {floor[1]}/{floor[2]}, precision {floor[3]}/{floor[4]} "
+                f"({floor[3] / floor[4]:.3f})")
+        print(f"    {name:<16} AUC {'-' if area is None else f'{area:.3f}'}, ECE {rel['ece']}, {best}")
 
 
 def _quantiles(values: list[float]) -> str:
@@ -225,7 +257,7 @@ def print_breakdown(name: str, per_game: list) -> None:
     """`per_game`: (result, annotation, truth) of each test game under one configuration."""
     from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, match_key_moments
 
-    causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: []}
+    causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: [], "flags": []}
     merge, lost = Counter(), Counter()
     games = []
     for result, ann, truth in per_game:
@@ -239,6 +271,7 @@ def print_breakdown(name: str, per_game: list) -> None:
                 # A window that accepted the event under another label did find it.
                 lost[STAGE_GROUP["merge" if cause == "classifier_wrong_class" else cause]] += 1
         right, why = classify_highlights(result.highlights, events, truth)
+        scores["flags"].append(right)
         for h, ok, cause in zip(result.highlights, right, why):
             scores[ok].append(float(h.score))
             by_class[h.label]["right" if ok else "false"] += 1
@@ -258,15 +291,8 @@ def print_breakdown(name: str, per_game: list) -> None:
                                      for label, c in sorted(by_class.items())))
     print(f"  score quantiles 10/25/50/75/90%: right {_quantiles(scores[True])} (n={len(scores[True])}); "
           f"false {_quantiles(scores[False])} (n={len(scores[False])})")
-    area = auc(scores[True], scores[False])
-    print(f"  AUC (a right highlight outscores a false one): {'-' if area is None else f'{area:.2f}'}")
-    floor = best_floor(games)
-    if floor is None:
-        print(f"  no score floor keeps recall >= {TARGET_RECALL:.2f}")
-    else:
-        f, m, e, r, k = floor
-        print(f"  best score floor with pooled recall >= {TARGET_RECALL:.2f}: {f:.3f} -> recall {m}/{e}, "
-              f"precision {r}/{k} ({r / k:.2f}) (chosen on these games: an upper bound, not a result)")
+    print_scores(scores, games)
+    print("    (a best floor is chosen on these games: an upper bound, not a result)")
     print(f"  events missed (no highlight of any label within {TOLERANCE_S:g} s): {sum(lost.values())}"
           + ("; stage that lost each: " + ", ".join(f"{stage} {k}" for stage, k in lost.most_common())
              if lost else ""))
@@ -304,6 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit-seed", type=int, default=101)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game")
     parser.add_argument("--skip-movenet", action="store_true")
+    parser.add_argument("--keep-frames", action="store_true",
+                        help="keep the default config's detection and pose outputs in --workdir and reuse them")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
                         help="a setting added to every run (repeatable)")
     args = parser.parse_args(argv)
@@ -351,8 +379,25 @@ def main(argv: list[str] | None = None) -> int:
         if explain:
             breakdowns.append((name, [(r, ann, truths[seed]) for (r, _, _), (seed, _, ann) in zip(runs, tests)]))
 
+    def kept_frames(seed: int) -> dict:
+        import pickle
+
+        path = args.workdir / f"test{seed}.frames.pkl"
+        return pickle.loads(path.read_bytes()) if path.is_file() else {}
+
+    def keep_frames(caches_used: dict) -> None:
+        import pickle
+
+        from highlights.atomic import atomic_write_bytes
+
+        for seed, cache in caches_used.items():
+            atomic_write_bytes(args.workdir / f"test{seed}.frames.pkl", pickle.dumps(cache))
+
     if not args.skip_movenet:
-        configuration("default config", extra, cache_of=lambda seed: {}, explain=True)
+        movenet_caches = {seed: kept_frames(seed) if args.keep_frames else {} for seed in seeds}
+        configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed], explain=True)
+        if args.keep_frames:
+            keep_frames(movenet_caches)
     configuration("ground-truth detection and pose", {**extra, **GT}, explain=True)
     other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
     configuration(f"  ... with merge.backend={other_merge}", {**extra, **GT, "merge.backend": other_merge})

@@ -258,6 +258,7 @@ def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, 
     import torch
 
     from highlights.batch.model_files import model_files, model_sha256
+    from highlights.pipeline.ranking import DEFAULT_CALIBRATION
     from highlights.pose_classifier.default import DEFAULT_MODEL, load_default_pose_model
 
     pose_model = tmp_path / "models" / "pose.pt"
@@ -266,9 +267,11 @@ def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, 
     cfg = FAST.with_overrides({"classifier.backend": "pose", "classifier.pose_model": str(pose_model)})
     # The packaged model counts when no pose checkpoint is configured; the MoveNet file when it runs.
     packaged = dict(model_files(FAST.with_overrides({"classifier.backend": "pose"})))
-    assert packaged == {"packaged pose classifier": DEFAULT_MODEL}
+    assert packaged == {"packaged pose classifier": DEFAULT_MODEL, "packaged score calibration": DEFAULT_CALIBRATION}
     roles = [role for role, _ in model_files(PipelineConfig())]
-    assert roles == ["packaged pose classifier", "MoveNet model (installed bundle)"]
+    assert roles == ["packaged pose classifier", "MoveNet model (installed bundle)", "packaged score calibration"]
+    # A pose checkpoint of your own keeps its probabilities: the packaged calibration does not apply.
+    assert "packaged score calibration" not in dict(model_files(cfg))
 
     games = [g for g in collect_games([season / "games.csv"]) if g.game_id == "alpha"]
     out = tmp_path / "out"

@@ -90,7 +90,9 @@ def test_actions_merge_gives_one_ranked_highlight_per_action_and_caps(game, cli,
               "--max-highlights", "1", "--no-progress")
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "a" / "highlights.json").read_text())
-    assert len(data["highlights"]) == 1 and data["config"]["merge"]["backend"] == "actions"
+    # The caps apply in the default merge too (they no longer switch the merge).
+    assert len(data["highlights"]) == 1 and data["config"]["merge"]["backend"] == PipelineConfig().merge.backend
+    assert data["highlights"][0]["evidence"]["rank"] == {"rank": 1, "of": 1}
     res = cli("detect", video, "--out", tmp_path / "b", *GT, "--reel-seconds", "-1", "--no-progress")
     assert res.exit_code == 1 and "--reel-seconds" in res.output
 

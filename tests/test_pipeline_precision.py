@@ -88,6 +88,28 @@ def test_highlights_carry_a_rank_by_score(game, tmp_path):
     assert [h["rank"] for h in saved] == [h.rank for h in result.highlights]
 
 
+@pytest.mark.parametrize("merge", ["temporal_nms", "actions"])
+def test_default_scores_are_calibrated_and_change_ranks_not_highlights(game, merge):
+    from highlights.pipeline.ranking import DEFAULT_CALIBRATION, Calibration
+
+    video, annotation = game
+    cache: dict = {}
+    runs = {}
+    for calibration in ("default", "none"):
+        cfg = PipelineConfig().with_overrides({**GT, "merge.backend": merge, "merge.score_calibration": calibration})
+        runs[calibration] = run_pipeline(video, cfg, annotation=annotation, cache=cache, progress=False).highlights
+    calibrated, raw = runs["default"], runs["none"]
+    assert calibrated and [(h.start_s, h.end_s, h.label) for h in calibrated] == \
+        [(h.start_s, h.end_s, h.label) for h in raw]
+    packaged = Calibration.load(DEFAULT_CALIBRATION)
+    for h, r in zip(calibrated, raw):
+        assert h.evidence["score"]["calibration"] == "default" and r.evidence["score"]["calibration"] == "identity"
+        assert h.evidence["score"]["raw"] == pytest.approx(r.score, abs=1e-4)
+        assert h.score == pytest.approx(packaged.score(h), abs=2e-3)
+    by_rank = sorted(calibrated, key=lambda h: h.rank)
+    assert all(a.score >= b.score for a, b in zip(by_rank, by_rank[1:]))
+
+
 def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     video, annotation = game
     ann = video.with_suffix(".json")
@@ -99,7 +121,9 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     assert saved["format"] == "highlights.score-calibration/1"
     fitted_on = saved["fitted_on"]
     assert fitted_on["video"] == video.name and len(fitted_on["video_sha256"]) == 64
-    assert fitted_on["samples"] == len(annotation.events) and fitted_on["stages"]["merge"] == "actions"
+    # Fitted on the merge the config runs (the default), with the classifier's own probability.
+    assert fitted_on["samples"] == len(annotation.events)
+    assert fitted_on["stages"]["merge"] == PipelineConfig().merge.backend
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval", *GT_FLAGS,
               "--set", "classifier.backend=oracle", "--set", "merge.backend=actions",
               "--set", f"merge.score_calibration={cal}", "--no-progress")

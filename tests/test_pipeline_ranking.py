@@ -155,3 +155,113 @@ def test_reel_cap_charges_only_new_footage():
     assert [c.score for c in kept] == [0.9, 0.8] and dropped["over_reel_seconds"] == 1
     kept, _ = rank_and_cap(cands, reel_seconds=8.0)
     assert len(kept) == 3
+
+
+def test_temporal_nms_survivors_count_what_they_suppressed_as_support():
+    from highlights.pipeline.ranking import evidence_values
+
+    one = cand(5.0, 0.6)
+    one.evidence["merge"] = {"suppressed": 3, "segment": [4.0, 6.0]}
+    assert evidence_values(0.6, one.evidence, one.label)["log_support"] == pytest.approx(np.log(4))
+    one.evidence["merge"] = {"support": 2}
+    assert evidence_values(0.6, one.evidence, one.label)["log_support"] == pytest.approx(np.log(2))
+
+
+def test_a_calibration_may_use_the_label_and_trigger_kind(tmp_path):
+    # The truth here: soccer highlights are mostly false, the others mostly right, whatever p says.
+    rng = np.random.default_rng(1)
+    cands, correct = [], []
+    for i in range(300):
+        label = ("soccer_shooting", "baseball_swing", "basketball_layup")[i % 3]
+        c = cand(i * 10.0, float(rng.uniform(0.3, 0.9)), label=label)
+        c.evidence["kinematics"] = {"trigger": "ankle_speed" if label == "soccer_shooting" else "wrist_speed",
+                                    "value": 4.0, "threshold": 3.0}
+        cands.append(c)
+        correct.append(bool(rng.random() < (0.1 if label == "soccer_shooting" else 0.8)))
+    features = ("logit_probability", "sport_baseball", "sport_basketball")
+    cal = fit_calibration(cands, correct, features=features, fitted_on={"video": "synthetic"})
+    assert cal.features == features and len(cal.coef) == 3
+    assert cal.coef[1] > 1.0 and cal.coef[2] > 1.0  # against soccer, the base
+    soccer = [cal.score(c) for c in cands if c.label == "soccer_shooting"]
+    assert np.mean(soccer) < 0.2 < 0.7 < np.mean([cal.score(c) for c in cands if c.label != "soccer_shooting"])
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps(cal.to_dict()))
+    assert Calibration.load(path) == cal
+    with pytest.raises(ValueError, match="unknown calibration features"):
+        fit_calibration(cands, correct, features=("logit_probability", "shoe_size"))
+    for bad, why in (({**cal.to_dict(), "features": ["shoe_size"], "coef": [1.0]}, "not among"),
+                     ({**cal.to_dict(), "coef": [1.0]}, "1 coefficients for 3 features")):
+        path.write_text(json.dumps(bad))
+        with pytest.raises(HighlightsError, match=f"cal.json: not a score calibration file.*{why}"):
+            Calibration.load(path)
+
+
+def test_the_default_calibration_is_for_the_packaged_pose_model_only(monkeypatch, tmp_path):
+    from highlights.pipeline import ranking
+    from highlights.pipeline.config import PipelineConfig
+
+    packaged = ranking.resolve_calibration(PipelineConfig())
+    assert not packaged.is_identity and packaged.name == "default"
+    assert packaged == Calibration.load(ranking.DEFAULT_CALIBRATION, name="default")
+    for overrides in ({"merge.score_calibration": "none"}, {"merge.score_calibration": None},
+                      {"classifier.backend": "oracle"}, {"classifier.pose_model": str(tmp_path / "mine.pt")},
+                      {"classifier.enabled": False}):
+        assert ranking.resolve_calibration(PipelineConfig().with_overrides(overrides)).is_identity, overrides
+    own = fit_calibration([cand(i, 0.3 + 0.05 * i) for i in range(10)], [i % 2 == 0 for i in range(10)])
+    path = tmp_path / "own.json"
+    path.write_text(json.dumps(own.to_dict()))
+    assert ranking.resolve_calibration(PipelineConfig().with_overrides({"merge.score_calibration": str(path)})) == own
+    monkeypatch.setattr(ranking, "DEFAULT_CALIBRATION", tmp_path / "gone" / "score_calibration.json")
+    with pytest.raises(HighlightsError, match="score_calibration.json: the default score calibration is missing"):
+        ranking.resolve_calibration(PipelineConfig())
+
+
+def test_the_packaged_calibration_says_how_it_was_made_and_was_not_fitted_on_test_games():
+    from highlights.pipeline.ranking import DEFAULT_CALIBRATION, KNOWN_FEATURES
+
+    data = json.loads(DEFAULT_CALIBRATION.read_text())
+    cal = Calibration.from_dict(data)
+    made = cal.fitted_on
+    assert made["command"].startswith("python scripts/make_default_calibration.py")
+    repo = DEFAULT_CALIBRATION.parents[4]
+    if (repo / "scripts").is_dir():  # a source checkout, not an installed wheel
+        assert (repo / "scripts" / "make_default_calibration.py").is_file()
+    seeds = made["games"]["seeds"]
+    assert seeds and not set(seeds) & {202, 203, 204, 3}  # the bench's test games and the demo's game
+    assert made["samples"] > made["positives"] > 0 and made["events"] >= 10 * len(seeds)
+    cv = made["cross_validated_leave_one_game_out"]
+    assert cv["highlights"] == made["samples"] and 0.0 <= cv["calibrated"]["auc"] <= 1.0
+    assert set(cal.features) <= set(KNOWN_FEATURES) and len(made["pose_model_sha256"]) == 64
+
+
+def test_the_calibration_script_refuses_the_games_it_is_judged_on():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "make_default_calibration.py"
+    for seed, why in (("203", "the synthetic-game bench's test game"), ("3", "the demo's game")):
+        res = subprocess.run([sys.executable, str(script), "--seeds", f"101,{seed}", "--dry-run"],
+                             capture_output=True, text=True)
+        assert res.returncode == 2 and f"seed {seed} ({why})" in res.stderr
+
+
+def test_scoring_marks_who_is_best_in_its_neighbourhood_and_keeps_the_raw_score():
+    from types import SimpleNamespace
+
+    from highlights.pipeline.ranking import NEIGHBOURHOOD_S, evidence_values, score_highlights
+
+    # A run-up 3 s before the shot it leads to, and a lone highlight far away.
+    run_up, shot, lone = cand(10.0, 0.5), cand(13.0, 0.8), cand(13.0 + 2 * NEIGHBOURHOOD_S, 0.2)
+    trace = SimpleNamespace(classifications=[], cuts=[])
+    cal = Calibration(intercept=0.0, coef=(1.0, -2.0), features=("logit_probability", "local_best"),
+                      fitted_on={"games": "synthetic"})
+    out = score_highlights([run_up, shot, lone], cal, trace)
+    assert [c.evidence["neighbourhood"]["best"] for c in out] == [False, True, True]
+    assert [c.evidence["neighbourhood"]["others"] for c in out] == [1, 1, 0]
+    values = [evidence_values(raw_score(c), c.evidence, c.label) for c in out]
+    assert [v["local_best"] for v in values] == [0.0, 1.0, 1.0]
+    assert values[0]["log_neighbours"] == pytest.approx(np.log(2)) and values[2]["log_neighbours"] == 0.0
+    assert [raw_score(c) for c in out] == [0.5, 0.8, 0.2] and run_up.evidence == {}  # inputs untouched
+    assert out[0].score == pytest.approx(0.5)  # sigmoid(logit 0.5 - 0)
+    assert out[1].score == pytest.approx(1 / (1 + np.exp(-(np.log(4) - 2.0))))

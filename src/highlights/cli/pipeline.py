@@ -63,9 +63,9 @@ def detect(
         None, "--address", help="Batch on Ray: the cluster to join (e.g. auto); default a local Ray instance"),
     fresh: bool = typer.Option(False, "--fresh", help="Batch: rerun games that are already complete"),
     max_highlights: Optional[int] = typer.Option(
-        None, "--max-highlights", help="Keep the N best-scored highlights, one per action (merge.backend=actions)"),
+        None, "--max-highlights", help="Keep the N best-scored highlights"),
     reel_seconds: Optional[float] = typer.Option(
-        None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel (merge.backend=actions)"),
+        None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
@@ -79,8 +79,6 @@ def detect(
         from highlights.errors import ConfigError
 
         raise ConfigError("--max-highlights and --reel-seconds must be >= 0 (0: no cap)")
-    if caps:
-        caps["merge.backend"] = "actions"
     if is_batch_request(inputs) or engine != "local" or workers is not None:
         if annotations is not None or half is not None:
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
@@ -173,10 +171,8 @@ def evaluate(
     rel = report.about.get("score_reliability") or {}
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
-        console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, class level): expected calibration "
-                      f"error {rel['ece']:.3f} over n={rel['n']} highlights; scores "
-                      + ("are the classifier's probability (no calibration file)" if calibration is None
-                         else f"calibrated by {calibration}"))
+        console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
+                      f"error {rel['ece']:.3f} over n={rel['n']} highlights; scores are {calibration}")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 

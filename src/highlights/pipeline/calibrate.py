@@ -1,10 +1,13 @@
 """`highlights pipeline calibrate`: fit the highlight score's calibration on an annotated game.
 
-The pipeline runs with no score floor and no caps, so every action it finds is kept with its raw
-evidence; each highlight is then marked right or wrong by the evaluation's one-to-one matching
-(its label and key moment within the tolerance of an annotated event), and a logistic map from
-its evidence to "right" is fitted (`ranking.fit_calibration`). Fit on one game and use the file on
-others (`--set merge.score_calibration=FILE`); scores measured on the game it was fitted on flatter it.
+The pipeline runs with no score floor, no caps and no calibration, so every action it finds is
+kept with its raw evidence; each highlight is then marked right or wrong by the evaluation's
+one-to-one matching (its key moment within the tolerance of an annotated event, whatever its
+label: a score says "a real action is here", the label's own accuracy is class recall's
+business), and a logistic map from its evidence to "right" is fitted (`ranking.fit_calibration`).
+Fit on one game and use the file on others (`--set merge.score_calibration=FILE`); scores
+measured on the game it was fitted on flatter it. The packaged calibration is fitted the same way
+on several synthetic games (`scripts/make_default_calibration.py`).
 """
 
 from __future__ import annotations
@@ -17,11 +20,14 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.ranking import Calibration, fit_calibration, reliability
 
 
-def correct_flags(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float) -> list[bool]:
-    """Whether each highlight is matched (same label, key moment within tolerance) one-to-one."""
+def correct_flags(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float, *,
+                  by_label: bool = False) -> list[bool]:
+    """Whether each highlight is matched one-to-one to an event (key moment within tolerance;
+    with `by_label`, the same label too)."""
     keys = [h.moment_s for h in highlights]
-    pairs = match_key_moments(keys, [e.key_s for e in events], tolerance_s,
-                              pred_labels=[h.label for h in highlights], true_labels=[e.label for e in events])
+    labels = {"pred_labels": [h.label for h in highlights], "true_labels": [e.label for e in events]} \
+        if by_label else {}
+    pairs = match_key_moments(keys, [e.key_s for e in events], tolerance_s, **labels)
     matched = {p for p, _ in pairs}
     return [i in matched for i in range(len(highlights))]
 
@@ -34,15 +40,16 @@ def score_reliability(highlights: Sequence[Highlight], annotation, tolerance_s: 
 
 def calibrate_on_game(video_path: str | Path, annotation, config, *, tolerance_s: float = PRIMARY_TOLERANCE,
                       progress: bool = True, cache: dict | None = None) -> tuple[Calibration, dict[str, Any]]:
-    """Run the pipeline uncapped on an annotated game and fit the calibration to what it found.
+    """Run the pipeline uncapped and uncalibrated on an annotated game (with the config's own
+    merge) and fit the calibration to what it found.
     The file records what it was fitted on (video, its sha256, events, tolerance, the stages and
     the pose model), so a score can be traced to the game behind it."""
     from highlights import __version__
     from highlights.file_hash import file_sha256
     from highlights.pipeline.run import run_pipeline
 
-    open_config = config.with_overrides({"merge.enabled": True, "merge.backend": "actions",
-                                         "merge.score_calibration": None, "merge.highlight_min_score": 0.0,
+    open_config = config.with_overrides({"merge.enabled": True,
+                                         "merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
                                          "merge.max_highlights": 0, "merge.reel_seconds": 0.0})
     result = run_pipeline(video_path, open_config, annotation=annotation, progress=progress, cache=cache)
     flags = correct_flags(result.highlights, list(annotation.events), tolerance_s)

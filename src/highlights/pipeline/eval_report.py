@@ -57,6 +57,7 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
     amap = spotting_report(window_spots(result.trace.classifications, half=half or 1), annotation, half=half)
     amap["predictions"] = "every scored classifier window (each class's probability)"
     from highlights.pipeline.calibrate import score_reliability
+    from highlights.pipeline.ranking import describe_calibration
 
     return PipelineEvaluation(
         scores=evaluate_highlights(result.highlights, annotation, tolerances=tolerances),
@@ -68,7 +69,7 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
                "stats": result.stats, "annotation": {"video": getattr(annotation, "video", None),
                                                      "events": len(annotation.events)},
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
-               "score_calibration": result.config.merge.score_calibration})
+               "score_calibration": describe_calibration(result.config)})
 
 
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
@@ -215,10 +216,8 @@ def render_markdown(report: PipelineEvaluation) -> str:
     rel = report.about.get("score_reliability") or {}
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
-        lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, class level, n={rel['n']} highlights)",
-                  "", f"Expected calibration error {rel['ece']:.3f}; scores "
-                  + ("are the classifier's probability (no calibration file)." if calibration is None
-                     else f"calibrated by `{calibration}`."), "",
+        lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
+                  "", f"Expected calibration error {rel['ece']:.3f}; scores are {calibration}.", "",
                   markdown_table(["score bin", "highlights", "mean score", "share right"],
                                  ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",
                                    f"{b['correct_rate']:.2f}"] for b in rel["bins"]))]

@@ -9,10 +9,15 @@ Pure functions over `Candidate`s (the merge stage calls them):
   highlight covers them all. Class-agnostic: two different
   actions do not share one second of a game.
 - `Calibration`: a logistic map from a highlight's evidence (classifier probability, kinematic
-  trigger strength, how many detections agreed, how central and near its player is, whether its
-  sport is the one the rest of its shot looks like) to the chance it is a real action, fitted on an
-  annotated game (`fit_calibration`, scikit-learn's LogisticRegression) and saved as JSON. The
-  identity map (score = classifier probability) is what runs before any fit, and says so.
+  trigger strength and kind, how many detections agreed, how central and near its player is, its
+  sport, whether its sport is the one the rest of its shot looks like, whether a more probable
+  highlight lies near it) to the chance it is a real action, fitted on annotated games
+  (`fit_calibration`, scikit-learn's LogisticRegression) and saved as JSON naming its features.
+  The package ships one fitted on synthetic games (`DEFAULT_CALIBRATION`,
+  `scripts/make_default_calibration.py`), used for the packaged pose model
+  (`resolve_calibration`); the identity map (score = classifier probability) runs otherwise, and
+  says so. `score_highlights` adds the neighbourhood and shot evidence and applies it; both merges
+  call it.
 - `rank_and_cap`: best first, then the score floor, `max_highlights` and `reel_seconds`.
 - `reliability`: the calibration check (expected calibration error and a table per score bin).
 """
@@ -34,6 +39,19 @@ from highlights.pipeline.records import Candidate
 
 FEATURES = ("logit_probability", "log_trigger_strength", "log_support", "centrality", "relative_size",
             "shot_sport_share")
+# Evidence a calibration may also use (a calibration file names the features it uses).
+EXTRA_FEATURES = ("sport_baseball", "sport_basketball", "trigger_wrist", "trigger_ankle", "trigger_hip_rise",
+                  "label_share", "trigger_fits_label", "local_best", "log_neighbours")
+# The trigger kinds each sport's action makes: a kick moves the ankle, a swing the wrists, a layup
+# or jump shot lifts the hips (arms up) or flicks the wrist.
+SPORT_TRIGGERS = {"soccer": ("ankle_speed",), "baseball": ("wrist_speed",), "basketball": ("hip_rise", "wrist_speed")}
+# A highlight is its neighbourhood's best when no other one within this many seconds of its key
+# moment has a higher classifier probability (a run-up before a shot is seldom the best).
+NEIGHBOURHOOD_S = 5.0
+KNOWN_FEATURES = FEATURES + EXTRA_FEATURES
+CALIBRATION_FORMAT = "highlights.score-calibration/1"
+# Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how.
+DEFAULT_CALIBRATION = Path(__file__).parent / "default" / "score_calibration.json"
 _EPS = 1e-4
 
 
@@ -46,21 +64,49 @@ def _sigmoid(x: float) -> float:
     return 1.0 / (1.0 + math.exp(-x)) if x >= 0 else math.exp(x) / (1.0 + math.exp(x))
 
 
-def evidence_features(raw_score: float, evidence: dict[str, Any]) -> list[float]:
-    """The numbers a highlight's score is computed from: `raw_score` is the classifier's
-    probability for its label (the kinematic score when the classifier is off), then the
-    kinematic trigger's strength, how many detections the action merged, the prominence of the
-    track that acted (`ClassifierStage.prominence`) and the share of its shot's action
-    probability that falls on its sport (`shot_sport_shares`). Evidence a run did not produce
-    counts as neutral (1.0)."""
+def evidence_values(raw_score: float, evidence: dict[str, Any], label: str | None = None) -> dict[str, float]:
+    """Every number a highlight's score may be computed from (`KNOWN_FEATURES`): `raw_score` is
+    the classifier's probability for its label (the kinematic score when the classifier is off),
+    then the kinematic trigger's strength, how many detections the action merged (temporal NMS:
+    the survivor and those it suppressed), the prominence of the track that acted
+    (`ClassifierStage.prominence`), the share of its shot's action probability that falls on
+    its sport (`shot_sport_shares`), its sport and the kind of trigger as 0/1, the share of the
+    window's action probability on its label (how sure the classifier is of the sport), whether
+    the trigger is one its sport's action makes (`SPORT_TRIGGERS`), and
+    whether it is the best of its neighbourhood and how many others it has (`score_highlights`).
+    Evidence a run did not produce counts as neutral (1.0 for ratios, shares and being the best,
+    0 for the kinds and the neighbours)."""
+    from highlights.vocabulary import NONE_LABEL, sport_of
+
     kin = evidence.get("kinematics") or {}
     strength = float(kin["value"]) / float(kin["threshold"]) if kin.get("threshold") else 1.0
-    support = int((evidence.get("merge") or {}).get("support", 1))
-    prominence = (evidence.get("classifier") or {}).get("prominence") or {}
+    merge = evidence.get("merge") or {}
+    support = int(merge["support"]) if "support" in merge else 1 + int(merge.get("suppressed", 0))
+    classifier = evidence.get("classifier") or {}
+    prominence = classifier.get("prominence") or {}
     share = (evidence.get("shot") or {}).get("sport_share")
-    return [_logit(raw_score), math.log(max(strength, _EPS)), math.log(max(support, 1)),
-            float(prominence.get("centrality", 1.0)), float(prominence.get("relative_size", 1.0)),
-            1.0 if share is None else float(share)]
+    probs = classifier.get("probs") or {}
+    action_mass = sum(float(p) for name, p in probs.items() if name != NONE_LABEL)
+    label_share = float(probs[label]) / action_mass if label in probs and action_mass > 0 else 1.0
+    sport = sport_of(label) if label else None
+    trigger = kin.get("trigger")
+    return {"logit_probability": _logit(raw_score), "log_trigger_strength": math.log(max(strength, _EPS)),
+            "log_support": math.log(max(support, 1)), "centrality": float(prominence.get("centrality", 1.0)),
+            "relative_size": float(prominence.get("relative_size", 1.0)),
+            "shot_sport_share": 1.0 if share is None else float(share),
+            "sport_baseball": float(sport == "baseball"), "sport_basketball": float(sport == "basketball"),
+            "trigger_wrist": float(trigger == "wrist_speed"), "trigger_ankle": float(trigger == "ankle_speed"),
+            "trigger_hip_rise": float(trigger == "hip_rise"), "label_share": label_share,
+            "trigger_fits_label": float(trigger in SPORT_TRIGGERS.get(sport, ())),
+            "local_best": float((evidence.get("neighbourhood") or {}).get("best", True)),
+            "log_neighbours": math.log(1 + int((evidence.get("neighbourhood") or {}).get("others", 0)))}
+
+
+def evidence_features(raw_score: float, evidence: dict[str, Any], label: str | None = None,
+                      features: Sequence[str] = FEATURES) -> list[float]:
+    """The values of `features` (names from `KNOWN_FEATURES`, in that order) for one highlight."""
+    values = evidence_values(raw_score, evidence, label)
+    return [values[name] for name in features]
 
 
 def raw_score(c) -> float:
@@ -76,7 +122,8 @@ class Calibration:
     intercept: float = 0.0
     coef: tuple[float, ...] = (1.0,) + (0.0,) * (len(FEATURES) - 1)
     features: tuple[str, ...] = FEATURES
-    fitted_on: dict[str, Any] = field(default_factory=dict)  # video, events, samples, tolerance
+    fitted_on: dict[str, Any] = field(default_factory=dict)  # video or games, events, samples, tolerance
+    name: str = "fitted"  # what a highlight's evidence calls it: fitted, default, identity
 
     @property
     def is_identity(self) -> bool:
@@ -84,7 +131,7 @@ class Calibration:
 
     def score(self, c) -> float:
         """The calibrated score of a candidate or highlight."""
-        x = evidence_features(raw_score(c), c.evidence)
+        x = evidence_features(raw_score(c), c.evidence, c.label, self.features)
         return _sigmoid(self.intercept + sum(w * v for w, v in zip(self.coef, x)))
 
     def apply(self, c: Candidate) -> Candidate:
@@ -93,26 +140,33 @@ class Calibration:
         raw = raw_score(c)
         out.score = self.score(c)
         out.evidence["score"] = {"raw": round(raw, 4), "calibrated": round(out.score, 4),
-                                 "calibration": "identity" if self.is_identity else "fitted"}
+                                 "calibration": "identity" if self.is_identity else self.name}
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        return {"format": "highlights.score-calibration/1", **asdict(self)}
+        data = asdict(self)
+        data.pop("name")
+        return {"format": CALIBRATION_FORMAT, **data}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Calibration":
-        if data.get("format") != "highlights.score-calibration/1":
-            raise ValueError("not a score calibration file (format highlights.score-calibration/1)")
-        if tuple(data.get("features", ())) != FEATURES:
-            raise ValueError(f"calibration features {data.get('features')} differ from {list(FEATURES)}")
-        return cls(intercept=float(data["intercept"]), coef=tuple(float(v) for v in data["coef"]),
-                   features=FEATURES, fitted_on=dict(data.get("fitted_on") or {}))
+    def from_dict(cls, data: dict[str, Any], name: str = "fitted") -> "Calibration":
+        if data.get("format") != CALIBRATION_FORMAT:
+            raise ValueError(f"not a score calibration file (format {CALIBRATION_FORMAT})")
+        features = tuple(data.get("features", ()))
+        unknown = [f for f in features if f not in KNOWN_FEATURES]
+        if not features or unknown:
+            raise ValueError(f"calibration features {unknown or 'none'}: not among {list(KNOWN_FEATURES)}")
+        coef = tuple(float(v) for v in data["coef"])
+        if len(coef) != len(features):
+            raise ValueError(f"{len(coef)} coefficients for {len(features)} features")
+        return cls(intercept=float(data["intercept"]), coef=coef, features=features,
+                   fitted_on=dict(data.get("fitted_on") or {}), name=name)
 
     @classmethod
-    def load(cls, path: str | Path) -> "Calibration":
+    def load(cls, path: str | Path, name: str = "fitted") -> "Calibration":
         path = Path(path)
         try:
-            return cls.from_dict(json.loads(path.read_text()))
+            return cls.from_dict(json.loads(path.read_text()), name=name)
         except FileNotFoundError:
             raise MissingFileError(path, "score calibration file not found") from None
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, IsADirectoryError) as e:
@@ -120,23 +174,85 @@ class Calibration:
 
 
 def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
-                    fitted_on: dict[str, Any] | None = None, regularisation: float = 1.0) -> Calibration:
-    """Logistic regression of 'this highlight matched a real event' on its evidence features.
+                    fitted_on: dict[str, Any] | None = None, regularisation: float = 1.0,
+                    features: Sequence[str] = FEATURES) -> Calibration:
+    """Logistic regression of 'this highlight matched a real event' on its evidence `features`.
     With only one outcome present there is nothing to separate: the intercept alone is fitted
     (the observed rate), so the map stays honest."""
+    features = tuple(features)
+    unknown = [f for f in features if f not in KNOWN_FEATURES]
+    if unknown:
+        raise ValueError(f"unknown calibration features {unknown}: choose among {list(KNOWN_FEATURES)}")
     y = np.asarray(correct, dtype=int)
     if len(y) == 0:
         raise ValueError("no highlights to calibrate on")
-    X = np.array([evidence_features(raw_score(c), c.evidence) for c in candidates], dtype=np.float64)
+    X = np.array([evidence_features(raw_score(c), c.evidence, c.label, features) for c in candidates],
+                 dtype=np.float64)
     info = {**(fitted_on or {}), "samples": int(len(y)), "positives": int(y.sum())}
     if y.min() == y.max():
         rate = min(max(y.mean(), 0.02), 0.98)
-        return Calibration(intercept=_logit(rate), coef=(0.0,) * len(FEATURES), fitted_on=info)
+        return Calibration(intercept=_logit(rate), coef=(0.0,) * len(features), features=features, fitted_on=info)
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=regularisation).fit(X, y)
     return Calibration(intercept=float(model.intercept_[0]), coef=tuple(float(v) for v in model.coef_[0]),
-                       fitted_on=info)
+                       features=features, fitted_on=info)
+
+
+def uses_packaged_pose_model(config) -> bool:
+    """Whether a run's highlight probabilities come from the packaged pose model, the one the
+    default calibration was fitted to (another model's probabilities mean something else)."""
+    cls = config.classifier
+    return bool(config.enabled("classifier") and cls.backend == "pose" and not cls.pose_model)
+
+
+def resolve_calibration(config) -> Calibration:
+    """The calibration `merge.score_calibration` names: `default` (the packaged one, for the
+    packaged pose model; any other classifier keeps its own probability), `none` (the
+    classifier's probability) or a file from `highlights pipeline calibrate`."""
+    value = config.merge.score_calibration
+    if value is None or str(value).lower() == "none":
+        return Calibration()
+    if str(value).lower() == "default":
+        if not uses_packaged_pose_model(config):
+            return Calibration()
+        if not DEFAULT_CALIBRATION.is_file():
+            raise MissingFileError(DEFAULT_CALIBRATION, "the default score calibration is missing from the "
+                                                        "installation (reinstall highlights, or set "
+                                                        "merge.score_calibration=none)")
+        return Calibration.load(DEFAULT_CALIBRATION, name="default")
+    return Calibration.load(value)
+
+
+def describe_calibration(config) -> str:
+    """What a run's highlight scores are, in words (for reports)."""
+    value = config.merge.score_calibration
+    if value is not None and str(value).lower() == "default":
+        return ("calibrated by the packaged calibration (fitted on synthetic games)" if uses_packaged_pose_model(config)
+                else "the classifier's probability (the packaged calibration is for the packaged pose model)")
+    if value is None or str(value).lower() == "none":
+        return "the classifier's probability (no calibration)"
+    return f"calibrated by {value}"
+
+
+def score_highlights(candidates: Sequence[Candidate], calibration: Calibration, trace) -> list[Candidate]:
+    """Each merged candidate with its shot's sport share and whether it is the best of its
+    neighbourhood (no other within `NEIGHBOURHOOD_S` with a higher raw score) added to its
+    evidence, and its score calibrated (copies; the raw score stays in evidence["score"])."""
+    shares = shot_sport_shares(trace.classifications, trace.cuts, [c.moment_s for c in candidates])
+    keys = np.array([c.moment_s for c in candidates], dtype=np.float64)
+    raws = np.array([raw_score(c) for c in candidates], dtype=np.float64)
+    out = []
+    for i, (c, share) in enumerate(zip(candidates, shares)):
+        c = deepcopy(c)
+        if share and c.sport:
+            c.evidence["shot"] = {"sport_share": round(share.get(c.sport, 0.0), 4)}
+        near = np.abs(keys - keys[i]) <= NEIGHBOURHOOD_S
+        near[i] = False
+        c.evidence["neighbourhood"] = {"within_s": NEIGHBOURHOOD_S, "others": int(near.sum()),
+                                       "best": bool(not (raws[near] > raws[i]).any())}
+        out.append(calibration.apply(c))
+    return out
 
 
 def group_actions(candidates: Sequence[Candidate], gap_s: float,

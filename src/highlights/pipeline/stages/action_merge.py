@@ -1,7 +1,7 @@
 """One action -> one highlight (`merge.backend=actions`): detections whose key moments
 lie within `merge.action_gap_s` of the best one, or whose windows overlap its window by more than
 `merge.nms_iou`, become one highlight covering them all; each gets a score
-(the classifier's probability, or a fitted calibration from `merge.score_calibration`), padding
+(calibrated by `merge.score_calibration`: the packaged calibration by default), padding
 and length limits, a rank, and the caps `merge.highlight_min_score`, `merge.max_highlights` and
 `merge.reel_seconds`. The functions are in `highlights.pipeline.ranking`."""
 
@@ -20,29 +20,22 @@ class ActionMerge(Merger):
 
     def __init__(self, config, context) -> None:
         super().__init__(config, context)
-        from highlights.pipeline.ranking import Calibration
+        from highlights.pipeline.ranking import resolve_calibration
 
-        path = self.settings.score_calibration
-        self.calibration = Calibration.load(path) if path else Calibration()
+        self.calibration = resolve_calibration(config)
 
     def merge(self, candidates: list[Candidate]) -> list[Candidate]:
-        from highlights.pipeline.ranking import group_actions, merge_action, rank_and_cap, shot_sport_shares
+        from highlights.pipeline.ranking import group_actions, merge_action, rank_and_cap, score_highlights
 
         cfg = self.settings
         duration = float(self.context.info.duration_s)
-        scored = []
         groups = group_actions(candidates, cfg.action_gap_s, cfg.nms_iou)
-        trace = self.context.trace
-        shares = shot_sport_shares(trace.classifications, trace.cuts, [best.moment_s for best, _ in groups])
-        for (best, members), share in zip(groups, shares):
-            merged = merge_action(best, members)
-            if share and merged.sport:
-                merged.evidence["shot"] = {"sport_share": round(share.get(merged.sport, 0.0), 4)}
-            c = self.calibration.apply(merged)
+        scored = score_highlights([merge_action(best, members) for best, members in groups], self.calibration,
+                                  self.context.trace)
+        for c in scored:
             c.start_s, c.end_s = fit_length(c.start_s, c.end_s, c.moment_s, pad_before=cfg.pad_before_s,
                                             pad_after=cfg.pad_after_s, min_len=cfg.min_length_s,
                                             max_len=cfg.max_length_s, duration=duration)
-            scored.append(c)
         kept, dropped = rank_and_cap(scored, min_score=cfg.highlight_min_score, max_highlights=cfg.max_highlights,
                                      reel_seconds=cfg.reel_seconds)
         for i, c in enumerate(kept, 1):

@@ -1,5 +1,9 @@
 """Merge by temporal non-maximum suppression, then padding and length limits
-(`merge.backend=temporal_nms`; the functions are in `highlights.pipeline.merge`)."""
+(`merge.backend=temporal_nms`; the functions are in `highlights.pipeline.merge`). The survivors
+are scored as the `actions` merge scores its highlights (`merge.score_calibration`: the packaged
+calibration by default) and ranked; the caps `merge.highlight_min_score`, `merge.max_highlights`
+and `merge.reel_seconds` apply as there. Suppression itself runs on the classifier's
+probabilities, so the calibration changes scores and ranks, never which highlights survive."""
 
 from __future__ import annotations
 
@@ -14,5 +18,22 @@ class TemporalNmsMerge(Merger):
     name = "merge"
     backend = "temporal_nms"
 
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        from highlights.pipeline.ranking import resolve_calibration
+
+        self.calibration = resolve_calibration(config)
+
     def merge(self, candidates: list[Candidate]) -> list[Candidate]:
-        return merge_candidates(candidates, self.settings, float(self.context.info.duration_s))
+        from highlights.pipeline.ranking import rank_and_cap, score_highlights
+
+        cfg = self.settings
+        merged = merge_candidates(candidates, cfg, float(self.context.info.duration_s))
+        scored = score_highlights(merged, self.calibration, self.context.trace)
+        kept, dropped = rank_and_cap(scored, min_score=cfg.highlight_min_score, max_highlights=cfg.max_highlights,
+                                     reel_seconds=cfg.reel_seconds)
+        for i, c in enumerate(kept, 1):
+            c.evidence["rank"] = {"rank": i, "of": len(kept)}
+        self.context.shared["merge_summary"] = {"detections": len(candidates), "actions": len(merged),
+                                                "kept": len(kept), **dropped}
+        return sorted(kept, key=lambda c: c.start_s)
