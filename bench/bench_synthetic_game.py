@@ -3,7 +3,7 @@ where the false highlights come from.
 
     python bench/bench_synthetic_game.py [--minutes 5] [--size 640x360] [--test-seeds 202,203,204]
                                          [--fit-seed 101] [--workdir DIR] [--skip-movenet]
-                                         [--keep-frames] [--set FLAG=VALUE ...]
+                                         [--keep-frames] [--skip-gt] [--set FLAG=VALUE ...]
 
 Makes (once, reused from --workdir) games with the project's generator
 (`highlights.synth.generate_game`: shots and camera cuts, several players, active background play
@@ -23,7 +23,8 @@ reel length and the pipeline's seconds beside the 1-minute load average:
 3. (2) with the other merge (`temporal_nms` or `actions`, whichever is not the default);
 4. (2) with the `actions` merge, a score calibration and a score floor fitted on the FIT game
    (`pipeline calibrate`; the floor is the highest whose recall on the FIT game stays >= 0.90).
---skip-movenet leaves out (1) where a quick figure is wanted; --keep-frames keeps (1)'s detection
+--skip-movenet leaves out (1) where a quick figure is wanted, --skip-gt leaves out (2)-(4);
+--keep-frames keeps (1)'s detection
 and pose outputs in --workdir and reads them back on the next run (its pipeline time is then not
 a speed figure).
 
@@ -330,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit-seed", type=int, default=101)
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game")
     parser.add_argument("--skip-movenet", action="store_true")
+    parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs")
     parser.add_argument("--keep-frames", action="store_true",
                         help="keep the default config's detection and pose outputs in --workdir and reuse them")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
@@ -398,19 +400,22 @@ def main(argv: list[str] | None = None) -> int:
         configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed], explain=True)
         if args.keep_frames:
             keep_frames(movenet_caches)
-    configuration("ground-truth detection and pose", {**extra, **GT}, explain=True)
-    other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
-    configuration(f"  ... with merge.backend={other_merge}", {**extra, **GT, "merge.backend": other_merge})
+    info = None
+    if not args.skip_gt:
+        configuration("ground-truth detection and pose", {**extra, **GT}, explain=True)
+        other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
+        configuration(f"  ... with merge.backend={other_merge}", {**extra, **GT, "merge.backend": other_merge})
 
-    gt_actions = {**extra, **GT, "merge.backend": "actions"}
-    fit_cache: dict = {}
-    calibration, info = calibrate_on_game(fit_video, fit_ann, PipelineConfig().with_overrides(gt_actions),
-                                          tolerance_s=TOLERANCE_S, progress=False, cache=fit_cache)
-    calibration_path = atomic_write_json(args.workdir / "calibration_fit_game.json", calibration.to_dict(), indent=2)
-    floor = fit_floor(fit_video, fit_ann, gt_actions, calibration_path, fit_cache)
-    fitted = {**gt_actions, "merge.score_calibration": str(calibration_path), "merge.highlight_min_score": floor}
-    configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted on seed {args.fit_seed})",
-                  fitted)
+        gt_actions = {**extra, **GT, "merge.backend": "actions"}
+        fit_cache: dict = {}
+        calibration, info = calibrate_on_game(fit_video, fit_ann, PipelineConfig().with_overrides(gt_actions),
+                                              tolerance_s=TOLERANCE_S, progress=False, cache=fit_cache)
+        calibration_path = atomic_write_json(args.workdir / "calibration_fit_game.json", calibration.to_dict(),
+                                             indent=2)
+        floor = fit_floor(fit_video, fit_ann, gt_actions, calibration_path, fit_cache)
+        fitted = {**gt_actions, "merge.score_calibration": str(calibration_path), "merge.highlight_min_score": floor}
+        configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted on seed "
+                      f"{args.fit_seed})", fitted)
 
     for name, per_game in breakdowns:
         print_breakdown(name, per_game)
@@ -418,8 +423,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(markdown_table(["run", "events", "highlights", "recall @2 s", "precision @2 s", "class recall",
                           "class precision", "reel", "pipeline time", "load (1 min)"], rows))
-    print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "
-          f"ECE raw {info['reliability_raw']['ece']}, fitted {info['reliability_fitted_in_sample']['ece']} (in sample)")
+    if info is not None:
+        print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "
+              f"ECE raw {info['reliability_raw']['ece']}, fitted {info['reliability_fitted_in_sample']['ece']} "
+              "(in sample)")
     print(f"target: precision >= 0.70 at recall >= 0.90 at {TOLERANCE_S:g} s with the default config, "
           f"pooled over the test games")
     return 0

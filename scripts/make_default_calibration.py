@@ -10,9 +10,11 @@ which are where the calibration is judged. Runs the default pipeline on each (Mo
 and pose, the packaged pose model, the default merge) with the score left uncalibrated, marks each
 highlight right when its key moment matches an annotated event within 2 s (one-to-one, any label:
 the score says "a real action is here"), and fits `ranking.fit_calibration` (a logistic map from
-the highlight's evidence) on all games together. Before that it cross-validates the same fit
-leave-one-game-out: each game scored by the map fitted on the others, against the raw
-probability (AUC, expected calibration error, log loss), and records those figures.
+the highlight's evidence) on all games together. Which evidence: each of a few feature sets
+(`CANDIDATES`, from the classifier probability alone to every feature) is cross-validated
+leave-one-game-out (each game scored by the map fitted on the others: AUC, expected calibration
+error, log loss, against the raw probability), and the set with the lowest log loss is used
+(--features names one instead). Every set's figures are recorded.
 
 Writes `src/highlights/pipeline/default/score_calibration.json` (its `fitted_on` holds the
 command, seeds, counts, the pose model's sha256, the stages and the cross-validated figures).
@@ -35,16 +37,26 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from highlights.atomic import atomic_write_json, atomic_write_bytes  # noqa: E402
-from highlights.pipeline.ranking import (DEFAULT_CALIBRATION, FEATURES, fit_calibration,  # noqa: E402
-                                         raw_score, reliability)
+from highlights.pipeline.ranking import (DEFAULT_CALIBRATION, FEATURES, KNOWN_FEATURES,  # noqa: E402
+                                         fit_calibration, raw_score, reliability)
 
 COMMAND = "python scripts/make_default_calibration.py"
 RESERVED_SEEDS = {202: "the synthetic-game bench's test game", 203: "the synthetic-game bench's test game",
                   204: "the synthetic-game bench's test game", 3: "the demo's game"}
 TOLERANCE_S = 2.0
 DEFAULT_SEEDS = "101,102,103,104"
-# Chosen leave-one-game-out on the training games (scripts/make_default_calibration.py prints it).
-DEFAULT_FEATURES = ",".join(FEATURES)
+# The feature sets compared (declared before any was measured); `auto` takes the one with the
+# lowest leave-one-game-out log loss on the training games.
+CANDIDATES = {
+    "probability": ("logit_probability",),
+    "evidence": FEATURES,
+    "evidence + sport": FEATURES + ("sport_baseball", "sport_basketball"),
+    "evidence + sport + trigger kind": FEATURES + ("sport_baseball", "sport_basketball", "trigger_wrist", "trigger_ankle",
+                                                   "trigger_hip_rise", "trigger_fits_label"),
+    "evidence + neighbourhood": FEATURES + ("local_best", "log_neighbours"),
+    "all": KNOWN_FEATURES,
+}
+DEFAULT_FEATURES = "auto"
 
 
 def make_game(folder: Path, minutes: float, size: str, seed: int) -> tuple[Path, Path]:
@@ -129,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", default="640x360")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/highlights-calibration-games"))
     parser.add_argument("--features", default=DEFAULT_FEATURES,
-                        help="comma-separated evidence features (ranking.KNOWN_FEATURES)")
+                        help="auto (the candidate set with the lowest leave-one-game-out log loss) or "
+                             "comma-separated evidence features (ranking.KNOWN_FEATURES)")
     parser.add_argument("--out", type=Path, default=DEFAULT_CALIBRATION)
     parser.add_argument("--dry-run", action="store_true")
     args = parser.parse_args(argv)
@@ -143,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     reserved = [f"{s} ({RESERVED_SEEDS[s]})" for s in seeds if s in RESERVED_SEEDS]
     if reserved:
         parser.error(f"seed {', '.join(reserved)}: the calibration is judged there, it may not be fitted there")
-    features = tuple(f.strip() for f in args.features.split(",") if f.strip())
+    if len(seeds) < 2:
+        parser.error("at least two games are needed (the fit is cross-validated leave-one-game-out)")
     overrides = {"merge.score_calibration": "none", "merge.highlight_min_score": 0.0, "merge.max_highlights": 0,
                  "merge.reel_seconds": 0.0}
     config = PipelineConfig().with_overrides(overrides)
@@ -156,8 +170,18 @@ def main(argv: list[str] | None = None) -> int:
         games.append((seed, highlights, flags))
         events += n_events
 
+    compared = {}
+    for name, candidate in CANDIDATES.items():
+        compared[name] = {"features": list(candidate), **leave_one_game_out(games, candidate)}
+        print(f"  {name:<32} leave one game out: {compared[name]['calibrated']}", flush=True)
+    if args.features == "auto":
+        chosen = min(compared, key=lambda name: compared[name]["calibrated"]["log_loss"])
+        features = tuple(compared[chosen]["features"])
+    else:
+        features = tuple(f.strip() for f in args.features.split(",") if f.strip())
+        chosen = "given"
     cv = leave_one_game_out(games, features)
-    print(f"leave one game out ({cv['highlights']} highlights, {cv['right']} right): "
+    print(f"{chosen}: leave one game out ({cv['highlights']} highlights, {cv['right']} right): "
           f"calibrated {cv['calibrated']}; raw probability {cv['raw_probability']}")
     all_h = [h for _, hs, _ in games for h in hs]
     all_f = [f for _, _, fs in games for f in fs]
@@ -171,7 +195,9 @@ def main(argv: list[str] | None = None) -> int:
                   "size": args.size},
         "events": events, "tolerance_s": TOLERANCE_S, "matching": "key moment within tolerance, any label",
         "stages": stages, "config": overrides, "pose_model_sha256": pose_model,
-        "cross_validated_leave_one_game_out": cv, "highlights_version": __version__})
+        "cross_validated_leave_one_game_out": cv, "feature_sets_compared": compared,
+        "feature_choice": "lowest leave-one-game-out log loss" if chosen != "given" else "given",
+        "highlights_version": __version__})
     in_sample = figures([calibration.score(h) for h in all_h], all_f)
     calibration.fitted_on["in_sample"] = in_sample
     print("fitted on all games: " + ", ".join(f"{n} {w:+.3f}" for n, w in zip(features, calibration.coef))
