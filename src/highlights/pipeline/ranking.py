@@ -139,7 +139,9 @@ class Calibration:
         out = deepcopy(c)
         raw = raw_score(c)
         out.score = self.score(c)
-        out.evidence["score"] = {"raw": round(raw, 4), "calibrated": round(out.score, 4),
+        # Six places: the score can be recomputed from the saved evidence even near 1, where the
+        # logit is steep.
+        out.evidence["score"] = {"raw": round(raw, 6), "calibrated": round(out.score, 4),
                                  "calibration": "identity" if self.is_identity else self.name}
         return out
 
