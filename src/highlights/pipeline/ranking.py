@@ -130,7 +130,10 @@ class Calibration:
         return not self.fitted_on
 
     def score(self, c) -> float:
-        """The calibrated score of a candidate or highlight."""
+        """The calibrated score of a candidate or highlight (the identity returns the raw score as
+        it is, a certain 1.0 included)."""
+        if self.is_identity:
+            return raw_score(c)
         x = evidence_features(raw_score(c), c.evidence, c.label, self.features)
         return _sigmoid(self.intercept + sum(w * v for w, v in zip(self.coef, x)))
 
