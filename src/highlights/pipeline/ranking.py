@@ -325,6 +325,18 @@ def rank_and_cap(candidates: Sequence[Candidate], *, min_score: float = 0.0, max
     return kept, dropped
 
 
+def keep_ranked(scored: Sequence[Candidate], settings, detections: int) -> tuple[list[Candidate], dict[str, int]]:
+    """What every merge backend ends with: `rank_and_cap` under the merge settings' caps, each
+    kept highlight's rank in its evidence. Returns the kept ones in time order and the merge
+    summary (detections in, actions scored, kept, and what each cap dropped)."""
+    kept, dropped = rank_and_cap(scored, min_score=settings.highlight_min_score,
+                                 max_highlights=settings.max_highlights, reel_seconds=settings.reel_seconds)
+    for i, c in enumerate(kept, 1):
+        c.evidence["rank"] = {"rank": i, "of": len(kept)}
+    summary = {"detections": detections, "actions": len(scored), "kept": len(kept), **dropped}
+    return sorted(kept, key=lambda c: c.start_s), summary
+
+
 def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) -> dict[str, Any]:
     """Is a score of 0.8 right 8 times in 10? Equal-width bins; ECE = sum of |mean score - hit
     rate| weighted by the bin's share. n is small on one game: read it with its counts."""

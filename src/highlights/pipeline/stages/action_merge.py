@@ -25,7 +25,7 @@ class ActionMerge(Merger):
         self.calibration = resolve_calibration(config)
 
     def merge(self, candidates: list[Candidate]) -> list[Candidate]:
-        from highlights.pipeline.ranking import group_actions, merge_action, rank_and_cap, score_highlights
+        from highlights.pipeline.ranking import group_actions, keep_ranked, merge_action, score_highlights
 
         cfg = self.settings
         duration = float(self.context.info.duration_s)
@@ -36,10 +36,5 @@ class ActionMerge(Merger):
             c.start_s, c.end_s = fit_length(c.start_s, c.end_s, c.moment_s, pad_before=cfg.pad_before_s,
                                             pad_after=cfg.pad_after_s, min_len=cfg.min_length_s,
                                             max_len=cfg.max_length_s, duration=duration)
-        kept, dropped = rank_and_cap(scored, min_score=cfg.highlight_min_score, max_highlights=cfg.max_highlights,
-                                     reel_seconds=cfg.reel_seconds)
-        for i, c in enumerate(kept, 1):
-            c.evidence["rank"] = {"rank": i, "of": len(kept)}
-        self.context.shared["merge_summary"] = {"detections": len(candidates), "actions": len(scored),
-                                                "kept": len(kept), **dropped}
-        return sorted(kept, key=lambda c: c.start_s)
+        kept, self.context.shared["merge_summary"] = keep_ranked(scored, cfg, len(candidates))
+        return kept

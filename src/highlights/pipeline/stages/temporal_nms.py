@@ -25,15 +25,9 @@ class TemporalNmsMerge(Merger):
         self.calibration = resolve_calibration(config)
 
     def merge(self, candidates: list[Candidate]) -> list[Candidate]:
-        from highlights.pipeline.ranking import rank_and_cap, score_highlights
+        from highlights.pipeline.ranking import keep_ranked, score_highlights
 
-        cfg = self.settings
-        merged = merge_candidates(candidates, cfg, float(self.context.info.duration_s))
+        merged = merge_candidates(candidates, self.settings, float(self.context.info.duration_s))
         scored = score_highlights(merged, self.calibration, self.context.trace)
-        kept, dropped = rank_and_cap(scored, min_score=cfg.highlight_min_score, max_highlights=cfg.max_highlights,
-                                     reel_seconds=cfg.reel_seconds)
-        for i, c in enumerate(kept, 1):
-            c.evidence["rank"] = {"rank": i, "of": len(kept)}
-        self.context.shared["merge_summary"] = {"detections": len(candidates), "actions": len(merged),
-                                                "kept": len(kept), **dropped}
-        return sorted(kept, key=lambda c: c.start_s)
+        kept, self.context.shared["merge_summary"] = keep_ranked(scored, self.settings, len(candidates))
+        return kept
