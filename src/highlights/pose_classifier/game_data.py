@@ -29,8 +29,7 @@ import numpy as np
 from rich.progress import Progress
 
 from highlights.errors import ConfigError
-from highlights.synth.camera import Camera
-from highlights.synth.game import GameConfig, plan_game
+from highlights.synth.game import GameConfig, plan_game, shot_camera_path, shot_frames
 from highlights.synth.render import to_frame
 
 # bench/bench_synthetic_game.py's test games (202-204) and fit game (101), the demo's game (3).
@@ -86,20 +85,6 @@ def _track_points(shot, person, times: np.ndarray, affines: np.ndarray, size: tu
     return out
 
 
-def _camera_path(shot, cfg: GameConfig, first: int, last: int) -> np.ndarray:
-    """The shot camera's affine at every video frame, as the renderer computes it."""
-    camera = Camera(shot.style, (cfg.width, cfg.height), np.random.default_rng(shot.camera_seed))
-    za = shot.scene.actor_depth
-    out = []
-    for i in range(first, last):
-        t = i / cfg.fps
-        seg = shot.focus.timeline.segments[shot.focus.timeline.index_at(t)]
-        hip_x = seg.motion.hip_x(min(t - seg.start, seg.motion.duration))
-        target = np.array(shot.projector.to_pano(hip_x, 0.55 * shot.focus.shape.height, za), dtype=float)
-        out.append(camera.affine(t, target))
-    return np.asarray(out)
-
-
 def _centres(times: np.ndarray, kp: np.ndarray, rng: np.random.Generator,
              spec: GameWindowSpec, kinematics) -> list[tuple[float, str]]:
     """Window centres on one track: its kinematic triggers, found as the pipeline finds them (joints
@@ -132,12 +117,11 @@ def game_tracks(cfg: GameConfig, fps: float) -> Iterator[tuple[object, object, n
     shots, _, n_frames = plan_game(cfg)
     step = max(1, int(round(cfg.fps / fps)))
     for shot in shots:
-        first = int(np.ceil(shot.start * cfg.fps - 1e-9))
-        last = min(n_frames, int(np.ceil(shot.end * cfg.fps - 1e-9)))
-        if last <= first:
+        frames = shot_frames(shot, cfg, n_frames)[::step]
+        if not frames:
             continue
-        affines = _camera_path(shot, cfg, first, last)[::step]
-        times = np.arange(first, last, step) / cfg.fps
+        affines = shot_camera_path(shot, cfg, frames)
+        times = np.asarray(frames, dtype=np.float64) / cfg.fps
         for person in shot.people:
             yield shot, person, times, _track_points(shot, person, times, affines, (cfg.width, cfg.height))
 

@@ -354,33 +354,44 @@ def _frame_truth(frame: int, t: float, shot: int, persons: list, props: list) ->
                        "props": props}, separators=(",", ":"))
 
 
+def shot_frames(shot: ShotPlan, cfg: GameConfig, n_frames: int) -> range:
+    """The video frames a shot covers (empty for a shot shorter than one frame)."""
+    first = int(np.ceil(shot.start * cfg.fps - 1e-9))
+    return range(first, min(n_frames, int(np.ceil(shot.end * cfg.fps - 1e-9))))
+
+
+def shot_camera_path(shot: ShotPlan, cfg: GameConfig, frames: range) -> list[np.ndarray]:
+    """The shot camera's affine at each of `frames`: it follows the focus player's hips."""
+    camera = Camera(shot.style, (cfg.width, cfg.height), np.random.default_rng(shot.camera_seed))
+    proj, za = shot.projector, shot.scene.actor_depth
+    affines = []
+    for i in frames:
+        t = i / cfg.fps
+        seg = shot.focus.timeline.segments[shot.focus.timeline.index_at(t)]
+        hip_x = seg.motion.hip_x(min(t - seg.start, seg.motion.duration))
+        target = np.array(proj.to_pano(hip_x, 0.55 * shot.focus.shape.height, za), dtype=float)
+        affines.append(camera.affine(t, target))
+    return affines
+
+
 def render_game_frames(cfg: GameConfig, shots: list[ShotPlan], n_frames: int,
                        truth_out, on_frame: Callable[[int], None] | None = None) -> Iterator[np.ndarray]:
     """Frames of the game in order; writes one ground-truth line per frame to `truth_out`."""
     size = (cfg.width, cfg.height)
     for shot in shots:
-        first = int(np.ceil(shot.start * cfg.fps - 1e-9))
-        last = min(n_frames, int(np.ceil(shot.end * cfg.fps - 1e-9)))
-        if last <= first:
+        frames = shot_frames(shot, cfg, n_frames)
+        if not frames:
             continue
-        camera = Camera(shot.style, size, np.random.default_rng(shot.camera_seed))
-        proj, za = shot.projector, shot.scene.actor_depth
-        affines = []
-        for i in range(first, last):
-            t = i / cfg.fps
-            seg = shot.focus.timeline.segments[shot.focus.timeline.index_at(t)]
-            hip_x = seg.motion.hip_x(min(t - seg.start, seg.motion.duration))
-            target = np.array(proj.to_pano(hip_x, 0.55 * shot.focus.shape.height, za), dtype=float)
-            affines.append(camera.affine(t, target))
+        proj = shot.projector
+        affines = shot_camera_path(shot, cfg, frames)
         corners = np.concatenate([frame_corners_in_pano(a, *size) for a in affines])
         lo, hi = np.floor(corners.min(axis=0)) - 4, np.ceil(corners.max(axis=0)) + 4
         origin = (int(lo[0]), int(lo[1]))
         pano = render_panorama(shot.scene, proj, origin, (int(hi[0] - lo[0]), int(hi[1] - lo[1])))
         landmarks = [(n, p) for fix in shot.scene.fixtures for n, p in fixture_landmarks(fix)]
         offset = np.array(origin, dtype=float)
-        for j, i in enumerate(range(first, last)):
+        for i, affine in zip(frames, affines):
             t = i / cfg.fps
-            affine = affines[j]
             frame, affine = _background(pano, affine, offset, size)
             people = []
             for p in shot.people:
