@@ -24,13 +24,15 @@ alone (every frame to RGB at full size; and as the pipeline reads it: analysis r
 and then run through the default pipeline (MoveNet detection and pose, the default classifier,
 plus the `--set` flags), in this one process. Each is printed as a multiple of real time, the
 pipeline with and without its setup (loading models), with the CPU time it used, each stage's
-share of its time (`stats.stage_seconds`), and the 1-minute load average before and after: on a
-busy machine the figures are not speed figures. `--compare 'FLAG=VALUE ...'` (repeatable) adds
-configurations timed in the same rounds, in an order rotated every round, with each one's speed
-as a ratio to the first configuration's in the same round: on a loaded machine, compare ways
-by that ratio, not by separate runs. MoveNet's path is chosen before the
-clock starts: measured again on this machine now (a choice cached while the machine was busy can
-be far from the best on a quiet one), or read from the cache with `--cached-movenet-path`.
+share of its time (`stats.stage_seconds`), the 1-minute load average before and after, and the
+cores other processes kept busy during the run (from the system's CPU counters; the load average
+lags by a minute): on a busy machine the figures are not speed figures. `--compare 'FLAG=VALUE
+...'` (repeatable) adds configurations timed in the same rounds, in an order rotated every round,
+with each one's speed as a ratio to the first configuration's in the same round: on a loaded
+machine, compare ways by that ratio, not by separate runs. MoveNet's path is chosen before the
+clock starts: measured again on this machine now (a choice measured while the machine was busy
+can be far from the best on a quiet one: it is not stored, the line says how busy, and it is
+measured again), or read from the cache with `--cached-movenet-path`.
 Nothing is written outside a temporary folder but that choice (in the path cache); no frame is
 kept.
 """
@@ -226,6 +228,7 @@ def looped(clip: Path, seconds: float, workdir: Path) -> Path:
     return out_path
 
 
+PATH_TRIES = 3  # MoveNet path measurements before the clock while other processes keep the machine busy
 STAGE_ORDER = ("setup", "decode_wait", "candidates", "detection", "pose", "buffers", "kinematics", "classifier",
                "merge", "other")
 
@@ -258,7 +261,9 @@ def _stage_table(stats: dict, wall_s: float) -> None:
 def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
     """The first run on a machine times MoveNet's paths; do it before the clock starts. A choice
     cached while the machine was busy can be far from the best on a quiet one, so it is measured
-    again here (and the cache updated) unless `remeasure` is off. Printed once per input size."""
+    again here (and the cache updated) unless `remeasure` is off, up to `PATH_TRIES` times while
+    other processes keep the machine busy (such a choice is not stored; the timed runs then use
+    the stored one, if any). Printed once per input size."""
     from highlights.pipeline.movenet_people import analysis_size, choose_movenet_path, movenet_estimator
 
     detection = cfg.detection
@@ -267,11 +272,18 @@ def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
         return
     seen.add(key)
     estimator = movenet_estimator(detection)
-    path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height), cfg.analysis.short_side),
-                                       detection.movenet_tiles, remeasure=remeasure)
+    for _ in range(PATH_TRIES if remeasure else 1):
+        path, report = choose_movenet_path(estimator, analysis_size((info.width, info.height),
+                                                                    cfg.analysis.short_side),
+                                           detection.movenet_tiles, remeasure=remeasure)
+        others = report.get("others_busy_cores")
+        busy = (f"; other processes kept {others:.2f} cores busy meanwhile"
+                + ("" if report.get("stored", True) else ", so it was not stored") if others is not None else "")
+        print(f"MoveNet path at input long side {detection.movenet_input_long_side}, {detection.movenet_tiles} "
+              f"tile(s): {path.label} ({report['source']}; {report['cache']}{busy})")
+        if report.get("stored", True):
+            break
     estimator.close()
-    print(f"MoveNet path at input long side {detection.movenet_input_long_side}, {detection.movenet_tiles} "
-          f"tile(s): {path.label} ({report['source']}; {report['cache']})")
     rates = report.get("clips_per_s") or {}
     if rates:
         print("  its frames/s per path: " + "; ".join(f"{label} {rate:.1f}" for label, rate in
@@ -279,16 +291,20 @@ def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
 
 
 def _run_timed(video: Path, cfg, duration: float) -> dict:
+    from highlights.people.movenet_paths import cpu_seconds, others_busy_cores
     from highlights.pipeline.run import run_pipeline
 
     load_before = _load()
     cpu_before = os.times()
+    counters = cpu_seconds()
     start = time.perf_counter()
     result = run_pipeline(video, cfg, progress=False)
     pipe_s = time.perf_counter() - start
     cpu = sum(getattr(os.times(), k) - getattr(cpu_before, k) for k in ("user", "system"))
+    others = others_busy_cores(counters, cpu_seconds())
     return {"result": result, "seconds": pipe_s, "cpu": cpu, "setup": result.stats["stage_seconds"].get("setup", 0.0),
-            "load": f"{load_before} before, {_load()} after"}
+            "load": f"{load_before} before, {_load()} after"
+                    + ("" if others is None else f"; other processes kept {others:.2f} cores busy meanwhile")}
 
 
 def _print_run(name: str, run: dict, duration: float) -> None:

@@ -10,7 +10,13 @@ import pytest
 
 from highlights.model.path_choice import PathCache
 from highlights.people.model_file import default_bundle_path
-from highlights.people.movenet_paths import MoveNetPath, candidate_paths, choose_path
+from highlights.people.movenet_paths import (
+    MoveNetPath,
+    candidate_paths,
+    choose_path,
+    cpu_seconds,
+    others_busy_cores,
+)
 from highlights.video.read_ahead import ReadAhead
 
 needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
@@ -91,6 +97,46 @@ def test_cache_is_per_input_shape_and_cpu_count(tmp_path):
     choose_path(lambda p: _FakeEstimator(p, built), frame, tiles=1, input_size=(160, 96), cpus=2, cache=cache,
                 time_one=lambda p: SPEEDS[p])
     assert built, "another input shape is measured afresh"
+
+
+def _load(others_cores: float):
+    """Fake CPU counters: each reading 2 s after the last, others keeping `others_cores` busy
+    beside this process's one core."""
+    readings = iter(range(100))
+
+    def probe():
+        k = next(readings)
+        return 2.0 * k, 2.0 * k * (1.0 + others_cores), 2.0 * k
+
+    return probe
+
+
+def test_a_choice_measured_on_a_busy_machine_serves_this_process_but_is_not_stored(tmp_path):
+    cache = PathCache(tmp_path / "movenet-paths.json")
+    built: list = []
+    path, report, calls = _choose(cache, built, load_probe=_load(1.0))
+    assert path == FAST and report["others_busy_cores"] == pytest.approx(1.0) and report["stored"] is False
+    assert not cache.path.exists()
+    # The next run in this process takes it without timing anything; another process would not find it.
+    again, report2, calls2 = _choose(cache, [], load_probe=_load(1.0))
+    assert again == FAST and calls2 == [] and "busy" in report2["source"]
+    assert _choose(PathCache(tmp_path / "other.json"), [], load_probe=_load(1.0))[2], "another cache file measures"
+    # Measured again on a quiet machine, the choice is stored.
+    _, report3, _ = _choose(cache, [], load_probe=_load(0.05), remeasure=True)
+    assert report3["stored"] is True and report3["others_busy_cores"] == pytest.approx(0.05)
+    assert _choose(cache, [], load_probe=_load(1.0))[1]["source"] == "cache"
+
+
+def test_the_load_of_other_processes_is_read_from_the_system():
+    before = cpu_seconds()
+    if before is None:
+        pytest.skip("no /proc/stat on this system")
+    assert others_busy_cores(before, before) is None, "too short an interval says nothing"
+    spent = sum(i * i for i in range(200_000))  # this process's own work is not counted as others'
+    after = cpu_seconds()
+    assert spent > 0 and after[2] >= before[2] and after[1] >= before[1]
+    later = (before[0] + 10.0, before[1] + 25.0, before[2] + 5.0)
+    assert others_busy_cores(before, later) == pytest.approx(2.0)
 
 
 def test_a_path_whose_output_differs_is_never_chosen(tmp_path):

@@ -77,7 +77,11 @@ def _bench_movenet(console, video: Path | None, rounds: int) -> None:
     console.print(table)
     for label in report.get("disagreeing", []):
         console.print(f"not timed: {label} (its output differs from the one-thread path)")
-    console.print(f"chosen: {path.label}; stored in {report['cache']}")
+    if report.get("stored", True):
+        console.print(f"chosen: {path.label}; stored in {report['cache']}")
+    else:
+        console.print(f"chosen: {path.label}; NOT stored: other processes kept {report['others_busy_cores']:.2f} "
+                      "cores busy meanwhile, which favours one worker; measure again on a quiet machine")
 
 
 def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: int, int8: bool, bf16: bool,
