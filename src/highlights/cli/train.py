@@ -30,7 +30,12 @@ def train(
     synth_windows: int = typer.Option(3000, "--synth-windows", help="Synthetic pose windows to train on (pose)"),
     synth_games: int = typer.Option(0, "--synth-games", help=(
         "Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
-        "(the packaged model's command uses 30)")),
+        "(the packaged model uses none)")),
+    rendered_games: int = typer.Option(0, "--rendered-games", help=(
+        "Pose: also windows of this many rendered 5-minute synthetic games, with the poses the "
+        "pipeline's MoveNet estimates from their pixels (minutes a game on 2 cores; kept in --render-dir)")),
+    render_dir: Path | None = typer.Option(None, "--render-dir", help=(
+        "Pose: where rendered games and their estimated poses are kept and reused (default OUT/rendered_games)")),
     clips: Path | None = typer.Option(None, "--clips", help=(
         "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones")),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
@@ -57,7 +62,8 @@ def train(
     from highlights.errors import ConfigError
 
     if model == "pose":
-        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress, clips, synth_games)
+        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress, clips, synth_games,
+                    rendered_games, render_dir)
         return
     if model != "r2plus1d":
         raise ConfigError(f"--model {model!r}: expected r2plus1d or pose")
@@ -87,7 +93,8 @@ def train(
 
 
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
-                seed: int | None, progress: bool, clips: Path | None = None, games: int = 0) -> None:
+                seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
+                rendered_games: int = 0, render_dir: Path | None = None) -> None:
     from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
@@ -95,9 +102,12 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
     config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
                              val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
                              game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
+                             rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
+                             render_dir=str(render_dir) if render_dir else None,
                              **{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
                f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
-               f"{f' and windows of {games} synthetic games' if games else ''}, seed {config.seed}")
+               f"{f' and windows of {games} synthetic games' if games else ''}"
+               f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}, seed {config.seed}")
     _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

@@ -62,6 +62,12 @@ class PoseTrainConfig:
     # Validation then also scores `val_games` games of another seed range.
     game: GameWindowSpec = field(default_factory=GameWindowSpec)
     val_games: int = 0
+    # Windows of RENDERED training games with the pipeline's own MoveNet poses (`rendered_games`;
+    # games=0: none), rendered at 10 fps (the pipeline's analysis rate), kept in `render_dir`
+    # (default OUT/rendered_games), counted `rendered_copies` times.
+    rendered: GameWindowSpec = field(default_factory=lambda: GameWindowSpec(video_fps=10.0))
+    render_dir: str | None = None
+    rendered_copies: int = 1
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
     window: PoseWindowSpec = field(default_factory=PoseWindowSpec)
 
@@ -72,6 +78,8 @@ class PoseTrainConfig:
             raise ConfigError("the pose classifier's classes must include 'none'")
         if not 0.0 <= self.feature_range_quantile < 0.5:
             raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
+        if self.rendered_copies < 1:
+            raise ConfigError(f"rendered_copies must be >= 1, got {self.rendered_copies}")
         if self.aggregation not in AGGREGATIONS:
             raise ConfigError(f"unknown window aggregation {self.aggregation!r}; expected one of {AGGREGATIONS}")
         unknown = [c for c in self.classes if c not in LABELS]
@@ -196,8 +204,10 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
             {"clips": len(clips), "windows": len(out), "root": str(config.clips_root)})
 
 
-def _source(games: dict, real: dict) -> str:
+def _source(games: dict, real: dict, rendered: dict | None = None) -> str:
     synthetic = ("synthetic ground-truth keypoints" + (" of clips and of whole games" if games["games"] else ""))
+    if rendered and rendered["games"]:
+        synthetic += f" + MoveNet poses of {rendered['games']} rendered synthetic games"
     if real["clips"]:
         return f"{synthetic} + poses of {real['clips']} labelled clips"
     return f"{synthetic} only (no real footage)"
@@ -225,6 +235,21 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         windows, labels, names = np.concatenate([windows, gw]), np.concatenate([labels, gl]), names + gn
         games = {"games": game.games, "windows": int(len(gl)), "spec": game.to_dict(),
                  "per_class": {c: int((gl == i).sum()) for i, c in enumerate(config.classes)}}
+    rendered = {"games": 0, "windows": 0}
+    if config.rendered.games:
+        from highlights.pose_classifier.rendered_games import rendered_windows
+
+        spec_r = replace(config.rendered, fps=spec.fps, window_frames=spec.window_frames)
+        folder = Path(config.render_dir) if config.render_dir else out / "rendered_games"
+        log(f"rendering {spec_r.games} synthetic games of {spec_r.minutes:g} min and estimating their poses with "
+            f"the pipeline's MoveNet (kept in {folder})")
+        rw, rl, rn = rendered_windows(spec_r, folder, show_progress=show_progress, classes=config.classes)
+        k = config.rendered_copies
+        windows = np.concatenate([windows] + [rw] * k)
+        labels = np.concatenate([labels] + [rl] * k)
+        names = names + rn * k
+        rendered = {"games": spec_r.games, "windows": int(len(rl)), "copies": k, "spec": spec_r.to_dict(),
+                    "per_class": {c: int((rl == i).sum()) for i, c in enumerate(config.classes)}}
     real = {"clips": 0, "windows": 0}
     if config.clips_root:
         rw, rl, real = labelled_clip_windows(config, log=log)
@@ -252,9 +277,10 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     provenance = {
         "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
         "seed": config.seed, "synth_seed": config.synth_seed, "generator": GENERATOR,
-        "training_data": {"source": _source(games, real),
+        "training_data": {"source": _source(games, real, rendered),
                           "labelled_clips": real,
                           "synthetic_games": games,
+                          "rendered_games": rendered,
                           "windows": int(len(labels)), "validation_windows": int(len(vlabels)),
                           "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)},
                           "motions": dict(sorted(motions.items()))},
