@@ -16,6 +16,8 @@ accuracy and macro-F1 with 95% percentile-bootstrap intervals and n, beside alwa
 - their fusion (`pose_classifier.fusion`), where both are there: the fusion weight is a scalar
   chosen on these clips, so its figure is leave-one-out cross-validated (the weight chosen on the
   other clips decides each clip), never the in-sample best.
+For a linear features model, each misclassified clip is listed with the features that pulled it
+to its predicted class (their share of the logit difference in the window that decided it).
 A features model whose features are clamped to their training range (`model.FeatureNet`) is also
 scored with the same weights unbounded: what the clamp does on real poses.
 The window aggregation (max or mean) and the action-vs-`none` threshold are reported the same way:
@@ -146,6 +148,43 @@ def loo_fusion(r2, pose, y) -> np.ndarray:
     return pred
 
 
+def wrong_class_pull(clf, clips, y, pred, labels, cache, top: int = 3) -> list[str]:
+    """For a linear features model, what moved each misclassified clip: in the window that
+    decided the clip (the most action-like one), each feature's share of logit(predicted) -
+    logit(true), (w_pred - w_true) * the feature standardised as in training (clamped first). A
+    feature far outside the synthetic range that carries a large weight shows up here first: the
+    place to look for where the generator's motion and real footage differ. Lines per clip, then
+    which features led how often."""
+    from collections import Counter
+
+    from highlights.pose_classifier.clips import clip_poses
+    from highlights.pose_classifier.features import feature_names, window_features
+
+    net = clf.network
+    weight = net.net[-1].weight.detach().numpy()
+    lo, hi, mean, std = (getattr(net, k).numpy() for k in ("lo", "hi", "mean", "std"))
+    names = feature_names()
+    lines, leaders = [], Counter()
+    for c, t, p in zip(clips, y, pred):
+        if t == p:
+            continue
+        kp, times = clip_poses(c.path, fps=clf.spec.fps, cache_dir=cache)
+        windows = clf.windows(kp, times)
+        if not windows:
+            continue
+        proba = clf.window_proba(windows)
+        w = windows[int(np.argmax(1.0 - proba[:, clf.none_index]))]
+        z = (np.clip(window_features(w, clf.spec.fps)[0], lo, hi) - mean) / std
+        pull = (weight[p] - weight[t]) * z
+        order = np.argsort(-pull)[:top]
+        leaders[names[order[0]]] += 1
+        lines.append(f"{c.name} -> {labels[p]}: " + ", ".join(f"{names[k]} {pull[k]:+.1f} (z {z[k]:+.1f})" for k in order)
+                     + f"; all features {pull.sum():+.1f}")
+    if leaders:
+        lines.append("leading feature: " + ", ".join(f"{n} x{k}" for n, k in leaders.most_common()))
+    return lines
+
+
 def report_pose(name, clf, clips, labels, y, cache, verbose=True):
     started = time.time()
     window_proba = clip_window_proba(clf, clips, cache)
@@ -163,6 +202,11 @@ def report_pose(name, clf, clips, labels, y, cache, verbose=True):
         print(confusion(y, pred, labels))
         wrong = [f"{c.name}->{labels[p]}" for c, p, t in zip(clips, pred, y) if p != t]
         print(f"{'':<34} misclassified: {', '.join(wrong)}")
+        if clf.family == "features_linear":
+            print(f"{'':<34} what pulled each misclassified clip to its predicted class (feature: its share of "
+                  "logit(predicted) - logit(true) in the deciding window):")
+            for line in wrong_class_pull(clf, clips, y, pred, labels, cache):
+                print(f"{'':<36}{line}")
     return proba
 
 
