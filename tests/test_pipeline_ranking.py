@@ -216,6 +216,28 @@ def test_the_default_calibration_is_for_the_packaged_pose_model_only(monkeypatch
         ranking.resolve_calibration(PipelineConfig())
 
 
+def test_the_resolver_the_report_and_the_batch_hash_read_score_calibration_alike(tmp_path):
+    from highlights.batch.model_files import model_files
+    from highlights.pipeline import ranking
+    from highlights.pipeline.config import PipelineConfig
+
+    own = tmp_path / "own.json"
+    own.write_text(json.dumps(fit_calibration([cand(i, 0.3 + 0.05 * i) for i in range(10)],
+                                              [i % 2 == 0 for i in range(10)]).to_dict()))
+    cases = [({}, "default"), ({"merge.score_calibration": "NONE"}, "none"),
+             ({"merge.score_calibration": None}, "none"), ({"classifier.backend": "oracle"}, "none"),
+             ({"merge.score_calibration": str(own)}, "file"),
+             ({"merge.score_calibration": str(own), "classifier.backend": "oracle"}, "file")]
+    for overrides, kind in cases:
+        config = PipelineConfig().with_overrides(overrides)
+        assert ranking.calibration_source(config)[0] == kind, overrides
+        assert ranking.resolve_calibration(config).is_identity == (kind == "none"), overrides
+        described = ranking.describe_calibration(config)
+        assert described.startswith("calibrated by") == (kind != "none"), (overrides, described)
+        hashed = [path for role, path in model_files(config) if "calibration" in role]
+        assert hashed == ([] if kind == "none" else [ranking.calibration_source(config)[1]]), overrides
+
+
 def test_the_packaged_calibration_says_how_it_was_made_and_was_not_fitted_on_test_games():
     from highlights.pipeline.ranking import DEFAULT_CALIBRATION, KNOWN_FEATURES
 

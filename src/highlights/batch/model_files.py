@@ -52,14 +52,12 @@ def model_files(config) -> list[tuple[str, Path]]:
             files.append(("MoveNet model (installed bundle)", bundle))
     if detection.enabled and detection.backend == "local" and detection.detector_path:
         files.append(("person detector", Path(detection.detector_path)))
-    calibration = config.merge.score_calibration if config.merge.enabled else None
-    if calibration is not None and str(calibration).lower() != "none":
-        from highlights.pipeline.ranking import DEFAULT_CALIBRATION, uses_packaged_pose_model
+    if config.merge.enabled:
+        from highlights.pipeline.ranking import calibration_source
 
-        if str(calibration).lower() != "default":
-            files.append(("score calibration", Path(calibration)))
-        elif uses_packaged_pose_model(config):
-            files.append(("packaged score calibration", DEFAULT_CALIBRATION))
+        kind, path = calibration_source(config)
+        if kind != "none":
+            files.append(("packaged score calibration" if kind == "default" else "score calibration", path))
     return files
 
 

@@ -211,33 +211,46 @@ def uses_packaged_pose_model(config) -> bool:
     return bool(config.enabled("classifier") and cls.backend == "pose" and not cls.pose_model)
 
 
-def resolve_calibration(config) -> Calibration:
-    """The calibration `merge.score_calibration` names: `default` (the packaged one, for the
-    packaged pose model; any other classifier keeps its own probability), `none` (the
-    classifier's probability) or a file from `highlights pipeline calibrate`."""
+def calibration_source(config) -> tuple[str, Path | None]:
+    """What `merge.score_calibration` means for this run, parsed in one place: ("none", None) for
+    the classifier's own probability, ("default", path) for the packaged calibration, or ("file",
+    path) for a file from `highlights pipeline calibrate`. `default` with any classifier other
+    than the packaged pose model is "none": the packaged calibration was fitted to that model's
+    probabilities, and another model's probabilities mean something else."""
     value = config.merge.score_calibration
-    if value is None or str(value).lower() == "none":
+    text = "none" if value is None else str(value)
+    if text.lower() == "none":
+        return "none", None
+    if text.lower() == "default":
+        return ("default", DEFAULT_CALIBRATION) if uses_packaged_pose_model(config) else ("none", None)
+    return "file", Path(text)
+
+
+def resolve_calibration(config) -> Calibration:
+    """The calibration `merge.score_calibration` names (see `calibration_source`)."""
+    kind, path = calibration_source(config)
+    if kind == "none":
         return Calibration()
-    if str(value).lower() == "default":
-        if not uses_packaged_pose_model(config):
-            return Calibration()
-        if not DEFAULT_CALIBRATION.is_file():
-            raise MissingFileError(DEFAULT_CALIBRATION, "the default score calibration is missing from the "
-                                                        "installation (reinstall highlights, or set "
-                                                        "merge.score_calibration=none)")
-        return Calibration.load(DEFAULT_CALIBRATION, name="default")
-    return Calibration.load(value)
+    if kind == "default":
+        if not path.is_file():
+            raise MissingFileError(path, "the default score calibration is missing from the "
+                                         "installation (reinstall highlights, or set "
+                                         "merge.score_calibration=none)")
+        return Calibration.load(path, name="default")
+    return Calibration.load(path)
 
 
 def describe_calibration(config) -> str:
     """What a run's highlight scores are, in words (for reports)."""
+    kind, path = calibration_source(config)
+    if kind == "default":
+        return "calibrated by the packaged calibration (fitted on synthetic games)"
+    if kind == "file":
+        return f"calibrated by {path}"
     value = config.merge.score_calibration
     if value is not None and str(value).lower() == "default":
-        return ("calibrated by the packaged calibration (fitted on synthetic games)" if uses_packaged_pose_model(config)
-                else "the classifier's probability (the packaged calibration is for the packaged pose model)")
-    if value is None or str(value).lower() == "none":
-        return "the classifier's probability (no calibration)"
-    return f"calibrated by {value}"
+        return "the classifier's probability (the packaged calibration is for the packaged pose model)"
+    return "the classifier's probability (no calibration)"
 
 
 def score_highlights(candidates: Sequence[Candidate], calibration: Calibration, trace) -> list[Candidate]:
