@@ -291,7 +291,7 @@ def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
 
 
 def _run_timed(video: Path, cfg, duration: float) -> dict:
-    from highlights.people.movenet_paths import cpu_seconds, others_busy_cores
+    from highlights.machine_load import cpu_seconds, others_busy_cores
     from highlights.pipeline.run import run_pipeline
 
     load_before = _load()

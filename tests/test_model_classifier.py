@@ -76,6 +76,35 @@ def test_auto_times_every_verified_path_and_keeps_the_fastest(model, clips, tmp_
     classifier.close()
 
 
+def test_a_choice_measured_on_a_busy_machine_serves_its_run_but_is_not_cached(model, tmp_path):
+    # Fake timings and fake CPU counters: (clock, every process's CPU seconds, this process's).
+    def fake(layout, run):
+        return 0.5 if layout.backend == "channels_last" else 1.0
+
+    def probe_of(*readings):
+        it = iter(readings)
+        return lambda: next(it)
+
+    cache = PathCache(tmp_path / "paths.json")
+    make = lambda probe: ClipClassifier(model, TINY_CLASSES, TINY_SPEC, num_threads=2, measure_budget_s=None,
+                                        fp32_paths=("eager", "channels_last"), path_cache=cache,
+                                        path_timer=fake, load_probe=probe)
+    busy = make(probe_of((0.0, 0.0, 0.0), (10.0, 12.0, 2.0)))  # others: 10 CPU s in 10 s = 1 core
+    assert busy.backend == "channels_last" and busy.backend_report["choice"] == "measured"
+    assert busy.backend_report["stored"] is False and busy.backend_report["others_busy_cores"] == pytest.approx(1.0)
+    assert cache._read() == {}, "a busy machine's choice was cached"
+    from highlights.pipeline.stages.checkpoint_classifier import inference_path_summary
+
+    assert inference_path_summary(busy)["stored"] is False  # what a run's stats.inference_path says
+    busy.close()
+    quiet = make(probe_of((0.0, 0.0, 0.0), (10.0, 2.5, 2.0)))  # others: 0.05 of a core
+    assert quiet.backend_report["stored"] is True and quiet.backend_report["others_busy_cores"] == pytest.approx(0.05)
+    quiet.close()
+    again = make(probe_of())  # a cached choice measures nothing, so it reads no counters
+    assert again.backend_report["choice"] == "cached" and again.backend == "channels_last"
+    again.close()
+
+
 def test_auto_passes_over_a_path_that_disagrees_with_eager(model, monkeypatch, tmp_path):
     class OffByOne(Backend):
         name = "broken"

@@ -19,6 +19,7 @@ from highlights.model.backends import (AUTO_ORDER, BF16_BACKEND, GIL_FREE_BACKEN
                                        OnnxRuntimeInt8Backend, build_backend, compare_logits)
 from highlights.model.checkpoint import load_checkpoint
 from highlights.model.cpu_features import CpuInfo, this_cpu
+from highlights.machine_load import BUSY_OTHERS_CORES, cpu_seconds, others_busy_cores
 from highlights.model.int8_store import load_bf16, load_int8
 from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, PathCache, PathChoice,
                                           PathLayout, RaceResult, cache_key_fields, candidate_layouts,
@@ -155,7 +156,8 @@ class ClipClassifier:
                  measure_budget_s: float | None = DEFAULT_BUDGET_S,
                  path_timer: PathTimer | None = None, fp32_paths: Sequence[str] = AUTO_ORDER,
                  verified_paths: dict[str, VerifiedFactory] | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None,
+                 load_probe: Callable[[], tuple[float, float, float] | None] | None = None) -> None:
         self.classes = [str(c) for c in classes]
         out_features = getattr(getattr(model, "fc", None), "out_features", None)
         if out_features is not None and out_features != len(self.classes):
@@ -175,6 +177,9 @@ class ClipClassifier:
         self._rounds = int(measure_rounds)
         self._budget_s = None if measure_budget_s is None else float(measure_budget_s)
         self._timer: PathTimer = path_timer or _wall_clock
+        # Real timings are only the machine's when nothing else keeps it busy (`machine_load`);
+        # fake timings (tests) do not depend on the load, so they need no probe unless given one.
+        self._load_probe = load_probe if load_probe is not None else (cpu_seconds if path_timer is None else None)
         unknown = [p for p in fp32_paths if p not in AUTO_ORDER]
         if unknown or not fp32_paths:
             raise ConfigError(f"fp32_paths: {unknown or 'none given'}; choose from {', '.join(AUTO_ORDER)}")
@@ -319,6 +324,7 @@ class ClipClassifier:
     def _measure(self, fields: dict, verified: dict[str, VerifiedFactory], example: torch.Tensor,
                  reference: torch.Tensor, batch: int) -> None:
         started = time.perf_counter()
+        load_before = self._load_probe() if self._load_probe is not None else None
         budget = self._budget_s
         skipped: dict[str, Any] = {}
         self._progress("choosing the inference path on this CPU (first run for this model shape; "
@@ -390,7 +396,9 @@ class ClipClassifier:
             for runner in runners.values():
                 runner.close()
         choice = choose(result.samples, batch=batch, among=result.finalists)
-        if self._path_cache is not None:
+        others = others_busy_cores(load_before, self._load_probe()) if self._load_probe is not None else None
+        stored = others is None or others <= BUSY_OTHERS_CORES
+        if self._path_cache is not None and stored:
             self._path_cache.put(fields, choice)
         if choice.rounds < self._rounds:
             skipped["rounds"] = {"requested": self._rounds, "timed": choice.rounds}
@@ -400,10 +408,13 @@ class ClipClassifier:
                        + (f" ({_describe_cuts(result)})" if result.cut_after else "")
                        + (f"; left out to fit {budget:.0f} s: {_describe_skipped(skipped)}" if skipped else "")
                        + f"; chose {choice.layout.label}"
+                       + ("" if stored else f" (not cached: other processes kept {others:.2f} cores busy "
+                                            "while it was measured; the next run measures again)")
                        + (" (`highlights bench-paths CHECKPOINT --budget-s 0` times every layout in every "
                           "round)" if skipped or result.cut_after else ""))
         self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice,
-                  skipped=skipped, seconds=build_s + result.seconds, race_result=result)
+                  skipped=skipped, seconds=build_s + result.seconds, race_result=result,
+                  load={"others_busy_cores": None if others is None else round(others, 2), "stored": stored})
 
     def _build_for_layout(self, layout: PathLayout, verified: dict[str, VerifiedFactory],
                           example: torch.Tensor, reference: torch.Tensor) -> tuple[Backend | None, dict]:
@@ -419,7 +430,7 @@ class ClipClassifier:
 
     def _use(self, backend: Backend, layout: PathLayout, *, tried: list[dict], how: str,
              choice: PathChoice, skipped: dict | None = None, seconds: float | None = None,
-             race_result: RaceResult | None = None) -> None:
+             race_result: RaceResult | None = None, load: dict | None = None) -> None:
         self._backend = backend
         self.runner.close()
         self.runner = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
@@ -431,6 +442,7 @@ class ClipClassifier:
             "measure_batch": choice.batch, "measure_rounds": choice.rounds,
             **({"measure_seconds": round(seconds, 2), "measure_skipped": skipped or {}} if how == "measured" else {}),
             **({"measure_race": race_result.to_dict()} if race_result is not None else {}),
+            **(load or {}),
             **({"cache": str(self._path_cache.path)} if self._path_cache is not None else {}),
             **self.runner.describe()}
 

@@ -33,11 +33,9 @@ from importlib import metadata
 
 import numpy as np
 
+from highlights.machine_load import BUSY_OTHERS_CORES, MIN_LOAD_WALL_S, cpu_seconds, others_busy_cores  # noqa: F401
+
 CACHE_FILENAME = "movenet-paths.json"
-# Cores (on average over the measurement) that other processes may keep busy before a choice is
-# not stored: an idle machine's own services stay far below it.
-BUSY_OTHERS_CORES = 0.25
-MIN_LOAD_WALL_S = 1.0
 # Choices measured on a busy machine, by cache file and key: they serve this process's later runs (each
 # run builds its own estimator), never a later process.
 _UNSTORED: dict = {}
@@ -131,33 +129,6 @@ def measure_paths(paths: Sequence[MoveNetPath], time_one: Callable[[MoveNetPath]
     rates = {by_layout[layout].label: choice.clips_per_s[layout.label] for layout in by_layout
              if layout.label in choice.clips_per_s}
     return replace(choice, clips_per_s=rates)
-
-
-def cpu_seconds() -> tuple[float, float, float] | None:
-    """(a monotonic clock, CPU seconds every process on the machine has used since boot, those of
-    this process), all in seconds, or None where the system does not say (not Linux)."""
-    try:
-        with open("/proc/stat", encoding="ascii") as fh:
-            fields = [int(v) for v in fh.readline().split()[1:]]
-        ticks = os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError):
-        return None
-    if len(fields) < 4 or ticks <= 0:
-        return None
-    # user nice system idle iowait irq softirq steal (guest time is inside user and nice already);
-    # steal is time a virtual machine's host gave another guest: a busy core all the same.
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
-    mine = os.times()
-    return time.monotonic(), (sum(fields[:8]) - idle) / ticks, mine.user + mine.system
-
-
-def others_busy_cores(before: tuple[float, float, float] | None,
-                      after: tuple[float, float, float] | None) -> float | None:
-    """Cores other processes kept busy, on average, between two `cpu_seconds` readings (None when
-    unknown, or over less than `MIN_LOAD_WALL_S`, where the counters' ticks are too coarse)."""
-    if before is None or after is None or after[0] - before[0] < MIN_LOAD_WALL_S:
-        return None
-    return max(0.0, ((after[1] - before[1]) - (after[2] - before[2])) / (after[0] - before[0]))
 
 
 def path_of(choice) -> MoveNetPath:

@@ -28,9 +28,11 @@ def load_clip_classifier(settings, context):
 
 def inference_path_summary(classifier) -> dict:
     """What a run's stats record about the path: requested, picked, how chosen, the layout, and
-    what a bounded measurement skipped."""
+    what a bounded measurement skipped, and whether a measured choice was cached (not when other
+    processes kept the machine busy meanwhile)."""
     report = classifier.backend_report
-    keys = ("requested", "picked", "choice", "layout", "threads", "measure_seconds", "measure_skipped")
+    keys = ("requested", "picked", "choice", "layout", "threads", "measure_seconds", "measure_skipped",
+            "others_busy_cores", "stored")
     summary = {k: report[k] for k in keys if k in report}
     for precision in ("int8", "bf16"):
         if precision in report:
