@@ -157,12 +157,13 @@ def wrong_class_pull(clf, clips, y, pred, labels, cache, top: int = 3) -> list[s
     which features led how often."""
     from collections import Counter
 
+    import torch
+
     from highlights.pose_classifier.clips import clip_poses
     from highlights.pose_classifier.features import feature_names, window_features
 
     net = clf.network
     weight = net.net[-1].weight.detach().numpy()
-    lo, hi, mean, std = (getattr(net, k).numpy() for k in ("lo", "hi", "mean", "std"))
     names = feature_names()
     lines, leaders = [], Counter()
     for c, t, p in zip(clips, y, pred):
@@ -174,7 +175,8 @@ def wrong_class_pull(clf, clips, y, pred, labels, cache, top: int = 3) -> list[s
             continue
         proba = clf.window_proba(windows)
         w = windows[int(np.argmax(1.0 - proba[:, clf.none_index]))]
-        z = (np.clip(window_features(w, clf.spec.fps)[0], lo, hi) - mean) / std
+        with torch.no_grad():
+            z = net.standardise(torch.as_tensor(window_features(w, clf.spec.fps)[0], dtype=torch.float32)).numpy()
         pull = (weight[p] - weight[t]) * z
         order = np.argsort(-pull)[:top]
         leaders[names[order[0]]] += 1

@@ -10,13 +10,8 @@ import pytest
 
 from highlights.model.path_choice import PathCache
 from highlights.people.model_file import default_bundle_path
-from highlights.people.movenet_paths import (
-    MoveNetPath,
-    candidate_paths,
-    choose_path,
-    cpu_seconds,
-    others_busy_cores,
-)
+from highlights.machine_load import cpu_seconds, others_busy_cores
+from highlights.people.movenet_paths import MoveNetPath, candidate_paths, choose_path
 from highlights.video.read_ahead import ReadAhead
 
 needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),

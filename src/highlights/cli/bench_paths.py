@@ -125,4 +125,8 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
         console.print(f"left out to fit {skipped.get('budget_s'):.0f} s: paths not built {skipped.get('paths', [])}, "
                       f"finalists' rounds {skipped.get('rounds', 'all')}")
     console.print(f"measured in {report.get('measure_seconds', 0):.0f} s")
-    console.print(f"chosen: {report['layout']}; stored in {report.get('cache', '(no cache)')}")
+    if report.get("stored", True):
+        console.print(f"chosen: {report['layout']}; stored in {report.get('cache', '(no cache)')}")
+    else:
+        console.print(f"chosen: {report['layout']}; NOT stored: other processes kept {report['others_busy_cores']:.2f} "
+                      "cores busy meanwhile; measure again on a quiet machine")

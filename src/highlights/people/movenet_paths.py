@@ -33,7 +33,7 @@ from importlib import metadata
 
 import numpy as np
 
-from highlights.machine_load import BUSY_OTHERS_CORES, MIN_LOAD_WALL_S, cpu_seconds, others_busy_cores  # noqa: F401
+from highlights.machine_load import BUSY_OTHERS_CORES, cpu_seconds, others_busy_cores
 
 CACHE_FILENAME = "movenet-paths.json"
 # Choices measured on a busy machine, by cache file and key: they serve this process's later runs (each

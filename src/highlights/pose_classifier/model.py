@@ -69,8 +69,12 @@ class FeatureNet(nn.Module):
         else:
             self.net = nn.Sequential(nn.Dropout(0.0), nn.Linear(num_features, num_classes))
 
+    def standardise(self, x: torch.Tensor) -> torch.Tensor:
+        """Features as the layers read them: clamped to the training range, then standardised."""
+        return (torch.clamp(x, self.lo, self.hi) - self.mean) / self.std
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net((torch.clamp(x, self.lo, self.hi) - self.mean) / self.std)
+        return self.net(self.standardise(x))
 
 
 class PoseTCN(nn.Module):

@@ -29,24 +29,20 @@ Seeds as `game_data.game_seed`: never a game the project measures on.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from rich.progress import Progress
 
+from highlights.atomic import atomic_path, atomic_write_text
+from highlights.people.boxes import iou_matrix
+from highlights.pipeline.ground_truth import GroundTruthReader
 from highlights.pose_classifier.game_data import GameWindowSpec, game_config, window_label
 
 MIN_IOU = 0.3
 MIN_SEEN_SHARE = 0.5   # a window needs the track's body in at least this share of its frames
-
-
-def _box_iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
-    ix = np.clip(np.minimum(box[2], boxes[:, 2]) - np.maximum(box[0], boxes[:, 0]), 0, None)
-    iy = np.clip(np.minimum(box[3], boxes[:, 3]) - np.maximum(box[1], boxes[:, 1]), 0, None)
-    inter = ix * iy
-    union = (box[2] - box[0]) * (box[3] - box[1]) + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter
-    return np.where(union > 0, inter / np.maximum(union, 1e-9), 0.0)
 
 
 def _stamp(cfg, pipeline_config) -> str:
@@ -69,21 +65,8 @@ def render(spec: GameWindowSpec, i: int, folder: Path) -> tuple[object, Path]:
     video = folder / f"{cfg.stem}.mp4"
     if not (video.is_file() and stamp.is_file() and stamp.read_text() == wanted):
         generate_game(folder, cfg)
-        stamp.write_text(wanted)
+        atomic_write_text(stamp, wanted)
     return cfg, video
-
-
-def _truth(gt_path: Path) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, np.ndarray]]]:
-    """Per rendered frame: its time and its persons as (ids, actor flags, boxes (P, 4))."""
-    times, persons = [], []
-    with open(gt_path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            ps = row.get("persons", [])
-            times.append(float(row["t"]))
-            persons.append((np.array([p["id"] for p in ps], np.int64), np.array([bool(p.get("actor")) for p in ps]),
-                            np.array([p["box"] for p in ps], np.float64).reshape(-1, 4)))
-    return np.asarray(times), persons
 
 
 def estimate_tracks(video: Path, pipeline_config=None) -> dict:
@@ -118,20 +101,20 @@ def estimate_tracks(video: Path, pipeline_config=None) -> dict:
             "trigger_track": np.asarray([b for _, b in triggers], np.int64)}
 
 
-def identify(rows: dict, truth) -> tuple[np.ndarray, np.ndarray]:
-    """Per person row: the truth person id its box fits (-1: none) and whether that is the followed player."""
-    times, persons = truth
+def identify(rows: dict, persons_at: Callable[[float], list[dict]]) -> tuple[np.ndarray, np.ndarray]:
+    """Per person row (in time order): the truth person id its box fits (-1: none) and whether that
+    is the followed player. `persons_at(t)` gives the truth's persons of the frame at `t` (the
+    game's `GroundTruthReader.persons_at`: dicts with `id`, `box` and `actor`)."""
     pid = np.full(len(rows["t"]), -1, np.int64)
     actor = np.zeros(len(rows["t"]), bool)
-    idx = np.clip(np.searchsorted(times, rows["t"] - 1e-6), 0, len(times) - 1)
-    for r, i in enumerate(idx):
-        ids, actors, boxes = persons[i]
-        if not len(ids):
+    for r, t in enumerate(rows["t"]):
+        persons = persons_at(float(t))
+        if not persons:
             continue
-        iou = _box_iou(rows["box"][r], boxes)
+        iou = iou_matrix(rows["box"][r][None], np.array([p["box"] for p in persons], np.float64).reshape(-1, 4))[0]
         best = int(np.argmax(iou))
         if iou[best] >= MIN_IOU:
-            pid[r], actor[r] = ids[best], actors[best]
+            pid[r], actor[r] = int(persons[best]["id"]), bool(persons[best].get("actor"))
     return pid, actor
 
 
@@ -150,10 +133,13 @@ def game_tracks(spec: GameWindowSpec, i: int, folder: Path, pipeline_config=None
             if str(z["stamp"]) == wanted:
                 return cfg, {k: z[k] for k in z.files if k != "stamp"}
     rows = estimate_tracks(video, config)
-    rows["pid"], rows["actor"] = identify(rows, _truth(folder / f"{cfg.stem}.gt.jsonl"))
-    tmp = path.with_suffix(".tmp.npz")
-    np.savez_compressed(tmp, stamp=np.array(wanted), **rows)
-    tmp.replace(path)
+    truth = GroundTruthReader(folder / f"{cfg.stem}.gt.jsonl")
+    try:
+        rows["pid"], rows["actor"] = identify(rows, truth.persons_at)
+    finally:
+        truth.close()
+    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
+        np.savez_compressed(fh, stamp=np.array(wanted), **rows)
     return cfg, rows
 
 
