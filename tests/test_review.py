@@ -153,6 +153,29 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
     assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
 
 
+def test_a_highlight_that_ends_with_the_video_can_be_decided(detect_folder, tmp_path):
+    # detect clamps a highlight to the video's end and stores its times to the millisecond: a
+    # video of 17.9996 s gets a highlight ending at "18.0", which is the video's end all the same.
+    import shutil
+
+    copy = tmp_path / "game1-highlights"
+    shutil.copytree(detect_folder, copy)
+    data = json.loads((copy / "highlights.json").read_text())
+    last = max(data["highlights"], key=lambda h: h["end_s"])
+    duration = last["end_s"] - 0.0004
+    data["video"]["duration_s"] = duration
+    (copy / "highlights.json").write_text(json.dumps(data))
+    session = ReviewSession(load_games([copy]), DecisionStore(tmp_path / "r.sqlite"))
+    game = session.games[0]
+    item = next(i for i in game.items if i.kind == "highlight" and i.end_s == last["end_s"])
+    state = session.decide(game.id, item.id, status="rejected", label=None, start_s=item.start_s,
+                           end_s=item.end_s, reviewer="Ada")["state"]
+    assert state["status"] == "rejected" and state["end_s"] == pytest.approx(duration)
+    with pytest.raises(ReviewError, match="not inside the video"):
+        session.decide(game.id, item.id, status="rejected", label=None, start_s=item.start_s,
+                       end_s=duration + 0.01, reviewer="Ada")
+
+
 def test_decisions_made_on_an_earlier_detect_run_are_flagged(detect_folder, tmp_path):
     import shutil
 

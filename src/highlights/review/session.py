@@ -19,6 +19,9 @@ ORDERS = ("uncertainty", "time")
 # A missed event marked at the playhead spans this much before and after it until nudged.
 MISSED_HALF_SPAN_S = 1.0
 MISSED_PREFIX = "m-"
+# `highlights.json` stores times to the millisecond, so a highlight that ends with the video can
+# end up to half a millisecond after the duration the same file states.
+STORED_TIME_PRECISION_S = 0.0005
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class ReviewSession:
     def _check(self, game: Game, status: str, label: str | None, start_s: float, end_s: float) -> None:
         if status == "accepted" and label not in game.classes:
             raise ReviewError(f"unknown class {label!r}; this review's classes are {', '.join(game.classes)}")
-        if not (0.0 <= start_s < end_s <= game.duration_s + 1e-6):
+        if not (0.0 <= start_s < end_s <= game.duration_s + STORED_TIME_PRECISION_S + 1e-9):
             raise ReviewError(f"segment {start_s:.3f}-{end_s:.3f} s is not inside the video "
                               f"(0-{game.duration_s:.3f} s)")
 
@@ -144,6 +147,7 @@ class ReviewSession:
             proposed_key = item.key_s
         label = label if status == "accepted" else (label or (item.label if item else None))
         self._check(game, status, label, float(start_s), float(end_s))
+        end_s = min(float(end_s), game.duration_s)
         key = key_s if key_s is not None else proposed_key
         if key is not None:
             key = min(max(float(key), float(start_s)), float(end_s))
