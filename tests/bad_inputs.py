@@ -60,6 +60,25 @@ def half_truncated_faststart(path: Path, seed: int = 0) -> Path:
     return path
 
 
+def truncated_faststart_copy(source: Path, path: Path, keep: float = 0.5) -> Path:
+    """``source`` remuxed with its index at the front, then cut off after ``keep`` of its bytes: an
+    upload that stopped part way, which still opens and decodes its first part."""
+    full = path.with_name(f"full-{path.name}")
+    with av.open(str(source)) as src, av.open(str(full), "w", options={"movflags": "faststart"}) as out:
+        video = src.streams.video[0]
+        stream = out.add_stream_from_template(video)
+        for packet in src.demux(video):
+            if packet.dts is None:
+                continue
+            packet.stream = stream
+            out.mux(packet)
+    data = full.read_bytes()
+    full.unlink()
+    assert data.find(b"moov") < data.find(b"mdat")
+    path.write_bytes(data[: int(len(data) * keep)])
+    return path
+
+
 def zero_timescale_mp4(path: Path, seed: int = 0) -> Path:
     """An MP4 whose video track header (mdhd) says its timescale is 0."""
     data = bytearray(write_clip(path, seed, frames=24).read_bytes())

@@ -19,7 +19,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.bad_inputs import (
-    half_truncated_faststart, png_named_mp4, unknown_codec_mp4, zero_delta_mp4, zero_timescale_mp4,
+    half_truncated_faststart, png_named_mp4, truncated_faststart_copy, unknown_codec_mp4, zero_delta_mp4,
+    zero_timescale_mp4,
 )
 from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
 from highlights.cli.app import app
@@ -68,6 +69,14 @@ def png_renamed(tmp: Path) -> Case:
 def truncated_faststart(tmp: Path) -> Case:
     src, bad = _class_folder_with(tmp, half_truncated_faststart)
     return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "truncated or damaged")
+
+
+def evaluate_clips_truncated(tmp: Path) -> Case:
+    # Scored on its first half as if it were the whole clip, it would count in the report unseen.
+    src = make_class_tree(tmp / "clips", layout_of({"soccer_shooting": 1}))
+    bad = half_truncated_faststart(src / "none" / "cut.mp4")
+    return Case(["evaluate", "--clips", src, "--out", tmp / "report", "--pose-cache", tmp / "poses"], str(bad),
+                "truncated or damaged", earlier=[tmp / "report"])
 
 
 def zero_timescale(tmp: Path) -> Case:
@@ -285,8 +294,18 @@ def annotation_latin1(tmp: Path, game: Path) -> Case:
                  "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "not UTF-8 text")
 
 
+def detect_truncated_upload(tmp: Path, game: Path) -> Case:
+    # Its index is at the front, so it opens and its first half decodes: without the check its
+    # first half's highlights would be reported as the whole game's.
+    cut = truncated_faststart_copy(game, tmp / "upload.mp4")
+    stages_off = ["--set", "detection.enabled=false", "--set", "pose.enabled=false",
+                  "--set", "classifier.enabled=false", "--no-progress"]
+    return Case(["detect", cut, "--out", tmp / "out", *stages_off], str(cut), "truncated or damaged",
+                earlier=[tmp / "out"])
+
+
 GAME_CASES = [
-    checkpoint_text, checkpoint_pickle, checkpoint_missing_in_evaluate, config_is_a_list, config_is_a_folder,
+    detect_truncated_upload, checkpoint_text, checkpoint_pickle, checkpoint_missing_in_evaluate, config_is_a_list, config_is_a_folder,
     activitynet_list_for_a_dict, annotation_infinite_end, annotation_key_outside, annotation_latin1,
 ]
 
@@ -308,7 +327,7 @@ def test_bad_pipeline_input_gets_one_clear_line(make_case, tmp_path: Path, game:
 
 
 CASES = [
-    png_renamed, truncated_faststart, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
+    png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
     manifest_outside, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,

@@ -124,7 +124,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                  progress: bool = True) -> PipelineResult:
     """Find the highlights of one game. `annotation` (a GameAnnotation) is only read by the oracle
     classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs."""
-    from highlights.video import iter_frames, probe
+    from highlights.video import check_frames_reach_end, iter_frames, probe
 
     config = config or PipelineConfig()
     video_path = Path(video_path)
@@ -221,6 +221,11 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                     before_merge.extend(new)
                 advance(rec.time_s)
                 bar.update(rec.time_s)
+            # An upload cut off after its index decodes only its first part; highlights of that
+            # part reported as the whole game's would be wrong about the rest of it.
+            check_frames_reach_end(video_path, float(info.duration_s),
+                                   context.stream_time_s if counts["analysis_frames"] else None,
+                                   1.0 / config.analysis.fps + (1.0 / info.fps if info.fps else 0.0))
             with clock.time("candidates"):
                 tail = source.finish()
             if window_stages:

@@ -59,21 +59,28 @@ def file_sha256(path: str | Path) -> str:
 
 def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseEstimateSettings(),
                         *, cache_dir: str | Path | None = None) -> ClipPoses:
-    """BlazePose on every frame of `path` at `settings.fps`; reads the cache when it has the clip."""
-    from highlights.video import iter_frames, probe
+    """BlazePose on every frame of `path` at `settings.fps`; reads the cache when it has the clip.
+    A clip cut off after its index (only its first part decodes) raises `VideoError`."""
+    from highlights.video import check_frames_reach_end, iter_frames, probe
 
     path = Path(path)
+    info = probe(path)
+    # The clip's last pose may lie a sampling step and a frame before its end.
+    slack_s = 1.0 / settings.fps + (1.0 / info.fps if info.fps else 0.0)
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     entry = cache / f"{file_sha256(path)}-{settings.key()}.npz"
     if entry.exists():
         try:
             with np.load(entry, allow_pickle=False) as z:
-                return ClipPoses(z["keypoints"], z["times"], int(z["size"][0]), int(z["size"][1]))
+                cached = ClipPoses(z["keypoints"], z["times"], int(z["size"][0]), int(z["size"][1]))
         except (OSError, ValueError, KeyError):
-            pass  # a damaged cache entry is recomputed
+            cached = None  # a damaged cache entry is recomputed
+        if cached is not None:
+            check_frames_reach_end(path, info.duration_s, float(cached.times[-1]) if len(cached.times) else None,
+                                   slack_s)
+            return cached
     from highlights.pipeline.blazepose import BlazePose
 
-    info = probe(path)
     model = BlazePose(video_mode=settings.video_mode)
     kps, times = [], []
     try:
@@ -85,6 +92,7 @@ def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseE
         model.close()
     poses = ClipPoses(np.asarray(kps, np.float32).reshape(-1, 17, 3), np.asarray(times, np.float64),
                       info.width, info.height)
+    check_frames_reach_end(path, info.duration_s, times[-1] if times else None, slack_s)
     cache.mkdir(parents=True, exist_ok=True)
     with atomic_path(entry) as tmp:
         with open(tmp, "wb") as f:

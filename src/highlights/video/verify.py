@@ -78,3 +78,20 @@ def verify_video(path: str | Path) -> VerifiedVideo:
         return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, fmt)
     finally:
         opened.container.close()
+
+
+def check_frames_reach_end(path: str | Path, duration_s: float, last_frame_s: float | None,
+                           slack_s: float) -> None:
+    """Raise ``VideoError`` when a whole-file read stopped well before the duration the index states.
+
+    The reader yields what a cut-off file still holds (a recording or an upload that stopped
+    part way, its index at the front), so a consumer that read to the end checks here that it got
+    the whole video rather than report on its first part as if it were all of it. ``slack_s``
+    is how far before the end the last frame it kept may lie (a frame step, a sampling step).
+    """
+    if not duration_s or duration_s <= 0 or last_frame_s is None:
+        return
+    reached = last_frame_s + slack_s
+    if reached < duration_s * (1 - MISSING_SHARE):
+        raise VideoError(str(path), f"truncated or damaged: its frames end at {last_frame_s:.2f} s where "
+                                    f"its index promises {duration_s:.2f} s (a cut-off recording or copy)")
