@@ -84,6 +84,18 @@ def test_folder_groups_come_from_sidecars_else_the_file_stem(tmp_path: Path) -> 
     assert groups == {"game-1", "a1", "b0"}
 
 
+def test_a_clip_is_traced_to_the_file_or_the_reviewed_segment_it_came_from(tmp_path: Path) -> None:
+    # Clips are stored under content hashes; reports name them by what their owner knows.
+    src = make_class_tree(tmp_path / "src", layout_of({"a": 1, "b": 1}))
+    v = create_version(src, tmp_path / "root")
+    assert sorted(v.origin(c.clip_id) for c in v.clips) == sorted(p.name for p in src.rglob("*.mp4"))
+    clip = v.clips[0]
+    cut = {"source_video": "/games/game2.mp4", "start_s": 12.25, "end_s": 16.75, "review": "rejected"}
+    v.meta["clips"][clip.clip_id]["provenance"] = json.dumps(cut)
+    assert v.origin(clip.clip_id) == "game2.mp4 12.2-16.8 s"
+    assert v.origin("not-a-clip") is None
+
+
 def test_manifest_ingest_carries_groups_licence_and_provenance(tmp_path: Path) -> None:
     clips_dir = tmp_path / "data" / "raw"
     rows = []

@@ -5,6 +5,7 @@ fusion with an R(2+1)D."""
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -152,6 +153,29 @@ def test_evaluate_scores_a_plain_folder_and_names_misclassified_clips_by_file(tr
     assert len(wrong) == 4 - correct
     for row in wrong:
         assert row["clip_id"] == f"{row['true']}/clip_{row['true']}.mp4"
+
+
+def test_a_clip_with_nobody_in_it_is_not_listed_as_a_confident_error(trained, clip_tree, tmp_path):
+    # Called `none` for want of a pose, it would otherwise head the "most confident" list at 1.000.
+    tree = tmp_path / "tree"
+    (tree / "soccer_shooting").mkdir(parents=True)
+    source = clip_tree / "soccer_shooting" / "clip_soccer_shooting.mp4"
+    shutil.copy(source, tree / "soccer_shooting" / "empty_pitch.mp4")
+    truth = json.loads(source.with_suffix(".json").read_text())
+    for frame in truth["frames"]:
+        frame["persons"] = [p for p in frame.get("persons", []) if not p.get("actor")]
+    (tree / "soccer_shooting" / "empty_pitch.json").write_text(json.dumps(truth))
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["evaluate", str(trained / "best.pt"), "--clips", str(tree),
+                                      "--out", str(out), "--no-progress", "--bootstrap", "10"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "video_scorer_testreport.json").read_text())
+    assert report["meta"]["clips_without_a_person"] == ["soccer_shooting/empty_pitch.mp4"]
+    assert report["errors"]["misclassified"] == [{"clip_id": "soccer_shooting/empty_pitch.mp4",
+                                                  "true": "soccer_shooting", "predicted": "none",
+                                                  "confidence": None, "note": "no person found"}]
+    assert "| soccer_shooting/empty_pitch.mp4 | soccer_shooting | none | - | no person found |" in (
+        out / "video_scorer_testreport.md").read_text()
 
 
 def test_default_model_ships_small_safe_and_documented():

@@ -148,6 +148,22 @@ def test_error_split_on_a_hand_made_example():
     assert mis[0] == {"clip_id": "clip6", "true": "none", "predicted": "basketball_layup", "confidence": pytest.approx(0.9)}
 
 
+def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
+    labels = ["baseball_swing", "none"]
+    proba = np.array([[0.2, 0.8], [np.nan, np.nan], [0.9, 0.1]])
+    report = build_report(["baseball_swing", "baseball_swing", "none"], ["none", "none", "baseball_swing"], labels,
+                          proba=proba, clip_ids=["a", "b", "c"], clip_notes=["from a.mp4", "no person found", None],
+                          n_bootstrap=10)
+    mis = report["errors"]["misclassified"]
+    assert [(m["clip_id"], m["confidence"], m.get("note")) for m in mis] == [
+        ("c", pytest.approx(0.9), None), ("a", pytest.approx(0.8), "from a.mp4"), ("b", None, "no person found")]
+    text = render_markdown(report)
+    assert "| Clip | True | Predicted | Confidence | Note |" in text
+    assert "| b | baseball_swing | none | - | no person found |" in text
+    with pytest.raises(ValueError, match="clip_notes has 1 entries"):
+        build_report(["none"] * 3, ["none"] * 3, labels, clip_ids=["a", "b", "c"], clip_notes=["x"], n_bootstrap=10)
+
+
 def test_none_class_is_configurable():
     labels = ["background", "soccer_shooting", "basketball_layup"]
     y_true = ["background", "soccer_shooting", "basketball_layup"]

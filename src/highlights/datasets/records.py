@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from highlights.datasets.errors import DatasetError
 
@@ -83,6 +84,21 @@ class DatasetVersion:
 
     def label_index(self, label: str) -> int:
         return self.classes.index(label)
+
+    def origin(self, clip_id: str) -> str | None:
+        """Where a clip came from, as its owner would recognise it (its files are renamed to
+        content hashes): the file it was added from, or the video and segment a review cut it from."""
+        entry = (self.meta.get("clips") or {}).get(clip_id) or {}
+        provenance = entry.get("provenance")
+        if isinstance(provenance, str) and provenance.startswith("{"):
+            try:
+                cut = json.loads(provenance)
+                video = PurePath(str(cut["source_video"])).name
+                return f"{video} {float(cut['start_s']):.1f}-{float(cut['end_s']):.1f} s"
+            except (ValueError, KeyError, TypeError):
+                pass
+        source = entry.get("source")
+        return PurePath(str(source)).name if source else None
 
     def counts(self, *, augmented: bool = False) -> dict[str, dict[str, int]]:
         """``{class: {split: n}}`` over real clips (or over augmented variants only)."""

@@ -73,6 +73,11 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         "train_config": clf.meta.get("train_config"),
         "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": f"{clf.aggregation} over windows, mirror-averaged"},
     }
-    report = build_report([c.label for c in clips], pred, clf.classes, proba=proba,
-                          clip_ids=[c.name for c in clips], meta=meta, n_bootstrap=n_bootstrap)
+    # A clip with nobody in it is called `none` for want of a pose, not because the model was sure:
+    # its error is listed without a confidence, so it does not head the "most confident" list.
+    shown = np.where(found[:, None], proba, np.nan)
+    report = build_report([c.label for c in clips], pred, clf.classes, proba=shown,
+                          clip_ids=[c.name for c in clips],
+                          clip_notes=[None if f else "no person found" for f in found],
+                          meta=meta, n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)

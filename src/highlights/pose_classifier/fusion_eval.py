@@ -75,5 +75,6 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         "eval_config": {"n_bootstrap": n_bootstrap},
     }
     report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
-                          proba=proba, clip_ids=[r.path.name for r in test], meta=meta, n_bootstrap=n_bootstrap)
+                          proba=proba, clip_ids=[r.path.name for r in test],
+                          clip_notes=[dataset.origin(r.clip_id) for r in test], meta=meta, n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)

@@ -70,11 +70,14 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
             ["True", "Predicted", "Count"],
             ([row["true"], row["predicted"], row["count"]] for row in errors["top_confusions"][:TOP_CONFUSIONS_SHOWN])), ""]
     if errors.get("misclassified"):
+        rows = errors["misclassified"]
+        noted = any(row.get("note") for row in rows)
         lines += ["Misclassified clips (most confident first):", ""]
         lines += [markdown_table(
-            ["Clip", "True", "Predicted", "Confidence"],
+            ["Clip", "True", "Predicted", "Confidence", *(["Note"] if noted else [])],
             ([row["clip_id"], row["true"], row["predicted"],
-              "" if row["confidence"] is None else f"{row['confidence']:.3f}"] for row in errors["misclassified"])), ""]
+              "-" if row["confidence"] is None else f"{row['confidence']:.3f}",
+              *([row.get("note") or ""] if noted else [])] for row in rows)), ""]
 
     meta = report.get("meta") or {}
     if meta.get("inference_backend"):

@@ -27,6 +27,7 @@ def build_report(
     *,
     proba: np.ndarray | None = None,
     clip_ids: Sequence[str] | None = None,
+    clip_notes: Sequence[str | None] | None = None,
     meta: Mapping | None = None,
     n_bootstrap: int = 1000,
     seed: int = 0,
@@ -37,7 +38,8 @@ def build_report(
 
     `y_true`/`y_pred` hold class names (or indices into `labels`). `proba` is `(N, len(labels))`
     in the order of `labels`; with `clip_ids` it lists each misclassified clip with the model's
-    confidence. `meta` (model, checkpoint, dataset version, clip spec, backend, config) is stored
+    confidence (none for a clip whose `proba` row is NaN: the model saw nothing to decide on) and
+    its entry of `clip_notes` (where the clip came from, why it has no confidence). `meta` (model, checkpoint, dataset version, clip spec, backend, config) is stored
     as given, so it must be made of plain JSON types. `sports` maps a class to its sport for
     the error analysis (default: `sport_of`).
     """
@@ -54,6 +56,8 @@ def build_report(
             raise ValueError(f"proba has shape {proba.shape}, expected {(len(y_true), len(labels))}")
     if clip_ids is not None and len(clip_ids) != len(y_true):
         raise ValueError(f"clip_ids has {len(clip_ids)} entries but there are {len(y_true)} clips")
+    if clip_notes is not None and len(clip_notes) != len(y_true):
+        raise ValueError(f"clip_notes has {len(clip_notes)} entries but there are {len(y_true)} clips")
 
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
@@ -64,7 +68,8 @@ def build_report(
         matrix=confusion_matrix(y_true, y_pred, labels=labels),
         bootstrap=bootstrap_intervals(y_true, y_pred, labels, n_bootstrap=n_bootstrap, seed=seed),
         errors=error_analysis(
-            y_true, y_pred, labels, proba=proba, clip_ids=clip_ids, none_label=none_label, sports=sports
+            y_true, y_pred, labels, proba=proba, clip_ids=clip_ids, clip_notes=clip_notes,
+            none_label=none_label, sports=sports
         ),
         meta=meta,
     )
@@ -238,6 +243,7 @@ def error_analysis(
     *,
     proba: np.ndarray | None = None,
     clip_ids: Sequence[str] | None = None,
+    clip_notes: Sequence[str | None] | None = None,
     none_label: str = "none",
     sports: Mapping[str, str] | None = None,
     weights: Sequence[int] | None = None,
@@ -272,8 +278,10 @@ def error_analysis(
             if t == p:
                 continue
             row = {"clip_id": str(clip_ids[i]), "true": t, "predicted": p, "confidence": None}
-            if proba is not None:
+            if proba is not None and np.isfinite(proba[i, labels.index(p)]):
                 row["confidence"] = float(proba[i, labels.index(p)])
+            if clip_notes is not None and clip_notes[i]:
+                row["note"] = str(clip_notes[i])
             misclassified.append(row)
         # Confident mistakes first: they are the ones worth looking at.
         misclassified.sort(key=lambda r: -(r["confidence"] if r["confidence"] is not None else -1.0))

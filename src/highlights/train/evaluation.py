@@ -206,7 +206,9 @@ def evaluate_checkpoint(
                f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
     report = build_report(
         [r.label for r in records], [classes[i] for i in y_pred], classes,
-        proba=proba, clip_ids=[r.clip_id for r in records], meta=meta, n_bootstrap=n_bootstrap,
+        proba=proba, clip_ids=[r.clip_id for r in records],
+        clip_notes=[dataset.origin(r.clip_id) for r in records] if dataset is not None else None,
+        meta=meta, n_bootstrap=n_bootstrap,
     )
     return report, {**write_report_files(report, out_dir), **stored}
 
