@@ -16,6 +16,7 @@ from highlights.report import (
     compare_reports,
     format_comparison,
     load_report,
+    mixed_test_sets_note,
     render_markdown,
     render_table,
     report_from_confusion,
@@ -211,6 +212,26 @@ def test_compare_handles_a_class_only_one_side_has():
     rows = compare_reports(a, b)
     golf = [r for r in rows if r["class"] == "golf_swing" and r["metric"] == "f1"][0]
     assert golf["a"] is None and golf["b"] == 0.0 and golf["change"] is None
+
+
+def test_compare_says_when_the_two_reports_were_scored_on_different_clips(tmp_path):
+    def scored(dataset, n):
+        return build_report(["none"] * n, ["none"] * n, ["none", "soccer_shooting"], n_bootstrap=10,
+                            meta={"dataset": dataset})
+
+    v2_test = {"root": "/data", "version": "v2", "split": "test", "clips": 4}
+    same = mixed_test_sets_note(scored(v2_test, 4), scored(dict(v2_test), 4))
+    assert same is None
+    note = mixed_test_sets_note(scored({"clips_root": "/clips", "split": "all", "clips": 37}, 37), scored(v2_test, 4))
+    assert "different test clips" in note and "every clip of /clips, 37 clips" in note
+    assert "/data v2 test split, 4 clips" in note
+    assert mixed_test_sets_note(scored({**v2_test, "version": "v3", "clips": 6}, 6), scored(v2_test, 4)) is not None
+    assert mixed_test_sets_note(report_from_confusion(SEED_LABELS, SEED_MATRIX), scored(v2_test, 4)) is None  # unknown
+    paths = []
+    for name, report in (("a", scored(v2_test, 4)), ("b", scored({**v2_test, "version": "v3", "clips": 6}, 6))):
+        paths.append(write_report_files(report, tmp_path / name)["json"])
+    result = CliRunner().invoke(app, ["report", "compare", *map(str, paths)])
+    assert result.exit_code == 0 and "were scored on different test clips" in result.output
 
 
 def test_cli_from_confusion_prints_the_seed_table_and_compare_works(tmp_path):

@@ -1,7 +1,7 @@
 """The scoreboard: metrics (scikit-learn), bootstrap intervals, error analysis, Markdown tables,
 the confusion-matrix PNG, and comparing two reports."""
 
-from highlights.report.compare import compare_reports, format_comparison
+from highlights.report.compare import compare_reports, format_comparison, mixed_test_sets_note
 from highlights.report.files import (
     load_confusion,
     load_report,
@@ -25,6 +25,7 @@ __all__ = [
     "format_comparison",
     "load_confusion",
     "load_report",
+    "mixed_test_sets_note",
     "plot_confusion",
     "render_markdown",
     "render_table",

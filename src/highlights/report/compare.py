@@ -25,6 +25,28 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
     return rows
 
 
+def scored_on(report: dict) -> str | None:
+    """The clips a report was scored on, in words (None when its meta does not say)."""
+    data = (report.get("meta") or {}).get("dataset") or {}
+    clips = data.get("clips", report.get("num_clips"))
+    if data.get("version"):
+        return f"{data.get('root', '?')} {data['version']} {data.get('split', 'test')} split, {clips} clips"
+    if data.get("clips_root"):
+        return f"every clip of {data['clips_root']}, {clips} clips"
+    return None
+
+
+def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
+    """A warning when the two reports were not scored on the same clips: their change then mixes
+    the two models' difference with the two test sets' (a model on v1's test split against one
+    on v2's, or on your own clips)."""
+    set_a, set_b = scored_on(a), scored_on(b)
+    if set_a is None or set_b is None or (set_a == set_b and a["num_clips"] == b["num_clips"]):
+        return None
+    return (f"{name_a} and {name_b} were scored on different test clips ({name_a}: {set_a}; {name_b}: {set_b}): "
+            "the change is not the models' alone. Evaluate both checkpoints on the same split to compare them.")
+
+
 def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
     """The comparison as a Markdown table."""
     lines = [f"| Metric | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
