@@ -267,6 +267,29 @@ def test_odd_sized_source_and_ntsc_rate(tmp_path: Path):
     assert event[4:6] == ["00:00:00:15", "00:00:01:00"]  # frames 15 (14.99) and 30 (29.97)
 
 
+def test_variable_frame_rate_source_keeps_its_pace_in_the_reel_and_clips(tmp_path: Path):
+    # A phone's variable rate: 30 frames a second for 5 s, then 10 a second. The file's nominal
+    # rate (about 20 fps) is right for neither half; one output frame per source frame would play
+    # the first half's highlight 1.5 times too slow and the second half's twice too fast.
+    times = [i / 30 for i in range(150)] + [5 + i / 10 for i in range(50)]
+    path = tmp_path / "vfr.mp4"
+    write_video(path, (_source_frame(i) for i in range(len(times))), 20.0, times_s=times)
+    nominal = probe(path).fps
+    highlights = [Highlight(1.0, 3.0, "a", "soccer", 0.5, 2.0), Highlight(6.0, 8.0, "b", "soccer", 0.5, 7.0)]
+    result = write_reel(highlights, path, tmp_path / "reel.mp4", clips_dir=tmp_path / "clips", progress=False)
+    reel = probe(result.reel_path)
+    assert reel.fps == pytest.approx(nominal, rel=1e-3)
+    assert abs(reel.duration_s - 4.0) <= 1.5 / nominal
+    for clip in result.clip_paths:
+        assert abs(probe(clip).duration_s - 2.0) <= 1.5 / nominal
+    shown = [times[_frame_index(f.rgb)] for f in iter_frames(result.reel_path)]
+    assert shown == sorted(shown)
+    assert all(1.0 <= t < 3.0 or 6.0 <= t < 8.0 for t in shown)
+    # Each output frame shows the source frame on screen at its moment of the highlight.
+    first = [t for t in shown if t < 5]
+    assert all(abs(t - (1.0 + k / nominal)) <= 1 / 30 + 1e-6 for k, t in enumerate(first))
+
+
 def test_missing_source_is_a_video_error_naming_the_file(tmp_path: Path):
     with pytest.raises(VideoError, match="nope.mp4"):
         write_all(_highlights(), tmp_path / "nope.mp4", tmp_path / "out", progress=False)

@@ -90,6 +90,54 @@ def thumbnail_jpeg(rgb: np.ndarray, width: int = 320, quality: int = 82) -> byte
     return data.tobytes()
 
 
+class _ConstantRateFeed:
+    """Frames at their source times -> one MP4 at a constant `fps`, keeping the source's pace.
+
+    Phone video often has a variable frame rate, and some files' indexes list more frames than
+    decode: their frames lie closer together or further apart than 1/fps of the nominal rate, so
+    one output frame per source frame would play a highlight faster or slower than it happened
+    (a 4.5 s highlight lasting 4.8 s). Each frame is instead shown until the next one's time,
+    rounded to whole output frames; on constant-rate footage that is exactly one each. The
+    writer starts with the first output frame.
+    """
+
+    def __init__(self, path: Path, fps: float, crf: int):
+        self.path, self.fps, self.crf = path, fps, crf
+        self.writer: BackgroundVideoWriter | None = None
+        self.frames_put = 0
+        self._held: tuple[np.ndarray, float] | None = None
+        self._shown_s = 0.0
+
+    def put(self, rgb: np.ndarray, time_s: float) -> None:
+        if self._held is not None:
+            self._show_held(time_s)
+        self._held = (rgb, time_s)
+
+    def cut(self, until_s: float) -> None:
+        """The run of consecutive frames ends: the held frame is shown until `until_s`."""
+        if self._held is not None:
+            self._show_held(until_s)
+            self._held = None
+
+    def close(self, until_s: float) -> Path | None:
+        self.cut(until_s)
+        return self.writer.close() if self.writer is not None else None
+
+    def abort(self) -> None:
+        if self.writer is not None:
+            self.writer.abort()
+
+    def _show_held(self, until_s: float) -> None:
+        rgb, since_s = self._held
+        self._shown_s += max(0.0, until_s - since_s)
+        due = round(self._shown_s * self.fps) - self.frames_put
+        if due > 0 and self.writer is None:
+            self.writer = BackgroundVideoWriter(self.path, self.fps, crf=self.crf)
+        for _ in range(due):
+            self.writer.put(rgb)
+        self.frames_put += max(0, due)
+
+
 def _progress(enabled: bool) -> Progress:
     return progress_bar(enabled=enabled)
 
@@ -111,7 +159,9 @@ def write_reel(
     """Cuts the highlights out of `video_path` in one forward pass.
 
     Writes the reel to `reel_path` (skipped when None): every source frame inside any highlight,
-    in time order, each once (overlapping highlights are not repeated), at the source frame rate.
+    in time order (overlapping highlights are not repeated), at the source's nominal frame rate,
+    each frame shown as long as the source shows it (`_ConstantRateFeed`), so the reel and clips
+    last as long as their highlights even on variable-frame-rate footage.
     With `clips_dir`, also writes one small clip per highlight there (`hl_001_<label>.mp4`);
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
     midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s.
@@ -143,9 +193,10 @@ def write_reel(
 
     next_to_open = 0
     active: list[int] = []
-    clip_writers: dict[int, BackgroundVideoWriter] = {}
-    reel_writer: BackgroundVideoWriter | None = None
+    clip_writers: dict[int, _ConstantRateFeed] = {}
+    reel_writer = _ConstantRateFeed(Path(reel_path), fps, crf) if reel_path is not None else None
     previous = None
+    step = 1.0 / fps  # the last gap between two source frames
     decoded = 0
     expected = max(1, round((min(pass_end, info.duration_s or pass_end) - pass_start) * fps))
 
@@ -157,6 +208,8 @@ def write_reel(
             )
             for frame in frames:
                 t = frame.time_s
+                if previous is not None and t > previous.time_s:
+                    step = t - previous.time_s
                 while pending_thumbs and t >= keys[pending_thumbs[0]]:
                     i = pending_thumbs.popleft()
                     nearest = frame
@@ -171,20 +224,18 @@ def write_reel(
                 for i in active:
                     if t >= ordered[i].end_s - eps:
                         if i in clip_writers:
-                            result.clip_paths[i] = clip_writers.pop(i).close()
+                            result.clip_paths[i] = clip_writers.pop(i).close(t)
                     else:
                         still_active.append(i)
                 active = still_active
 
                 if active:
                     shown = ordered[active[0]]
-                    if reel_path is not None:
+                    if reel_writer is not None:
                         reel_frame = _even_crop(frame.rgb).copy()
                         if caption:
                             draw_caption(reel_frame, caption_text(shown, t))
-                        if reel_writer is None:
-                            reel_writer = BackgroundVideoWriter(reel_path, fps, crf=crf)
-                        reel_writer.put(reel_frame)
+                        reel_writer.put(reel_frame, t)
                     if clips_dir is not None:
                         small = cv2.resize(frame.rgb, (clip_w, clip_h), interpolation=cv2.INTER_AREA)
                         for i in active:
@@ -192,10 +243,12 @@ def write_reel(
                             if caption:
                                 draw_caption(clip_frame, caption_text(ordered[i], t))
                             if i not in clip_writers:
-                                clip_writers[i] = BackgroundVideoWriter(
-                                    clips_dir / clip_filename(i + 1, ordered[i]), fps, crf=clip_crf
+                                clip_writers[i] = _ConstantRateFeed(
+                                    clips_dir / clip_filename(i + 1, ordered[i]), fps, clip_crf
                                 )
-                            clip_writers[i].put(clip_frame)
+                            clip_writers[i].put(clip_frame, t)
+                elif reel_writer is not None:
+                    reel_writer.cut(t)  # between highlights: the reel's last frame lasted until now
 
                 previous = frame
                 decoded += 1
@@ -207,11 +260,13 @@ def write_reel(
         if previous is not None:
             for i in pending_thumbs:  # key moments past the last frame: take the last frame
                 result.thumbnails_jpeg[i] = thumbnail_jpeg(previous.rgb, thumbnail_width)
+        # Past the last frame read, its frame lasted as long as the ones before it.
+        end_s = previous.time_s + step if previous is not None else 0.0
         for i in sorted(clip_writers):
-            result.clip_paths[i] = clip_writers.pop(i).close()
+            result.clip_paths[i] = clip_writers.pop(i).close(end_s)
         if reel_writer is not None:
+            result.reel_path = reel_writer.close(end_s)
             result.reel_frames = reel_writer.frames_put
-            result.reel_path = reel_writer.close()
             reel_writer = None
     except BaseException:
         for writer in [*clip_writers.values(), *([reel_writer] if reel_writer else [])]:
