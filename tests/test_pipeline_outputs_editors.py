@@ -73,12 +73,25 @@ def test_empty_timeline_writes_and_reads(tmp_path: Path):
 
 
 def test_chapters(tmp_path: Path):
+    # YouTube shows chapters only when the first is at 00:00:00 and each lasts 10 s or more: the
+    # highlight 1.5 s in is the first chapter itself rather than a 1 s `start` chapter before it.
     text = write_chapters(_highlights(), tmp_path / "chapters.txt").read_text()
-    assert text.splitlines() == ["00:00:00 start", "00:00:01 baseball_swing", "00:01:05 soccer_shooting",
-                                 "01:01:01 basketball layup"]
+    assert text.splitlines() == ["00:00:00 baseball_swing", "00:01:05 soccer_shooting", "01:01:01 basketball layup"]
     at_zero = [Highlight(0.4, 2.0, "goal", "soccer", 0.5)]
     assert format_chapters(at_zero).splitlines() == ["00:00:00 goal"]
     assert format_chapters([]).splitlines() == ["00:00:00 start"]
+
+
+def test_chapters_are_never_shorter_than_youtube_allows():
+    # An amateur game: highlights a few seconds apart, one near the end of the video.
+    starts = [(12.2, "basketball_layup"), (14.9, "soccer_shooting"), (19.5, "basketball_layup"),
+              (40.0, "basketball_layup"), (95.1, "baseball_swing")]
+    highlights = [Highlight(s, s + 4.5, label, label.split("_")[0], 0.5) for s, label in starts]
+    lines = format_chapters(highlights, duration_s=100.0).splitlines()
+    assert lines == ["00:00:00 start", "00:00:12 basketball_layup, soccer_shooting",
+                     "00:00:40 basketball_layup, baseball_swing"]
+    seconds = [int(line[:2]) * 3600 + int(line[3:5]) * 60 + int(line[6:8]) for line in lines] + [100]
+    assert all(b - a >= 10 for a, b in zip(seconds, seconds[1:]))
 
 
 def test_fcpx_only_at_its_rates(tmp_path: Path):
@@ -88,6 +101,26 @@ def test_fcpx_only_at_its_rates(tmp_path: Path):
     timeline = build_timeline(_highlights()[:1], fps=15.0, source_path="g.mp4", duration_s=100.0)
     with pytest.raises(ValueError, match="frame rates"):
         write_timeline(timeline, tmp_path / "x.fcpxml", "fcpx_xml")
+
+
+@pytest.mark.parametrize("fps,left_out", [(29.0, "highlights.fcp.xml or highlights.fcpxml"), (NTSC, None)])
+def test_a_phone_rate_without_final_cut_files_is_said_in_one_line(tmp_path: Path, fps: float, left_out):
+    # Phones record at rates such as 29 fps, where the Final Cut files are left out: the terminal
+    # says so rather than leave a user to look for files the README lists.
+    import numpy as np
+
+    from highlights.pipeline.outputs import final_cut_left_out, write_all
+    from highlights.video import write_video
+
+    source = write_video(tmp_path / "phone.mp4", (np.full((48, 64, 3), 90, np.uint8) for _ in range(60)), fps)
+    paths = write_all([Highlight(0.5, 1.0, "a", "soccer", 0.5)], source, tmp_path / "out", reel=False,
+                      html=False, progress=False)
+    note = final_cut_left_out(paths, fps)
+    if left_out is None:
+        assert note is None and {"fcp_xml", "fcpx_xml"} <= set(paths)
+    else:
+        assert note.startswith(f"no {left_out}: the video's 29 fps is not a Final Cut Pro frame rate")
+        assert "\n" not in note and not {"fcp_xml", "fcpx_xml"} & set(paths)
 
 
 def test_fcpx_at_ntsc_has_exact_rational_times(tmp_path: Path):

@@ -113,6 +113,11 @@ def detect(
                       f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
+    from highlights.pipeline.outputs import final_cut_left_out
+
+    note = final_cut_left_out(written, float(result.video["fps"]))
+    if note:
+        console.print(f"  ({note})")
 
 
 def _detect_batch(games, out: Path, cfg, **options) -> None:

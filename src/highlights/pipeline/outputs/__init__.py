@@ -24,6 +24,7 @@ __all__ = [
     "OUTPUT_NAMES",
     "ReelResult",
     "build_timeline",
+    "final_cut_left_out",
     "format_chapters",
     "format_edl",
     "plot_timeline",
@@ -53,6 +54,16 @@ OUTPUT_NAMES = {
     "clips": "clips",
     "html": "highlights.html",
 }
+
+
+def final_cut_left_out(paths: Mapping[str, Path], fps: float) -> str | None:
+    """One line for the user when `write_all` wrote no Final Cut file for the video's frame rate
+    (phones often record at rates such as 29 or 29.89 fps, which Final Cut has no timecode for)."""
+    missing = [OUTPUT_NAMES[kind] for kind in ("fcp_xml", "fcpx_xml") if kind not in paths]
+    if not missing or "edl" not in paths:
+        return None
+    return (f"no {' or '.join(missing)}: the video's {fps:g} fps is not a Final Cut Pro frame rate "
+            "(24, 25, 29.97, 30, 50, 60, ...); the EDL and OpenTimelineIO files keep its timing")
 
 
 def _remove_stale(out_dir: Path, *, reel_made: bool, reel_written: Path | None,
@@ -108,7 +119,7 @@ def write_all(
             paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)
         else:
             log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], info.fps)
-    paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"])
+    paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"], info.duration_s)
     paths["timeline"] = plot_timeline(
         ordered,
         out_dir / OUTPUT_NAMES["timeline"],
