@@ -48,6 +48,22 @@ def test_create_grow_diff_show(tmp_path) -> None:
     assert show.exit_code == 0 and "prototype data" in show.output and "parent: v1" in show.output
 
 
+def test_an_empty_split_is_said_when_the_version_is_written(tmp_path) -> None:
+    # Four source videos a class: 15% of four rounds to none, so nothing is left to test on.
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 4, "none": 4}))
+    created = _run("dataset", "create", src, "--root", tmp_path / "d")
+    assert created.exit_code == 0, created.output
+    meta = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())
+    empty = [split for split, n in meta["counts"]["per_split"].items() if n == 0]
+    assert "test" in empty
+    for split in empty:
+        assert f"v1's {split} split is empty" in " ".join(created.output.split())
+    more = make_class_tree(tmp_path / "more", layout_of({"swing": 6, "none": 6}, prefix="x-"), seed=3)
+    grown = _run("dataset", "grow", more, "--root", tmp_path / "d", "--parent", "v1")
+    assert grown.exit_code == 0, grown.output
+    assert "split is empty" not in grown.output
+
+
 def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")

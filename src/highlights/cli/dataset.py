@@ -154,6 +154,14 @@ def _print_written(v: DatasetVersion) -> None:
         console.print(f"[yellow]skipped[/yellow] {skipped['reason']}", highlight=False, soft_wrap=True)
     for ignored in v.meta.get("ignored", []):
         console.print(f"[dim]ignored[/dim] {ignored['reason']}", highlight=False, soft_wrap=True)
+    # A few source videos per class round a 15% share down to none: say so now, not when
+    # `highlights train` or `evaluate` finds the split empty.
+    per_split = v.meta["counts"]["per_split"]
+    for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
+        if not per_split.get(split):
+            console.print(f"[yellow]warning[/yellow] {v.name}'s {split} split is empty ({needed_by} needs it): "
+                          "clips of one source video share a split, so add clips from more source videos",
+                          highlight=False, soft_wrap=True)
 
 
 def _print_version(v: DatasetVersion) -> None:
