@@ -290,6 +290,53 @@ def test_variable_frame_rate_source_keeps_its_pace_in_the_reel_and_clips(tmp_pat
     assert all(abs(t - (1.0 + k / nominal)) <= 1 / 30 + 1e-6 for k, t in enumerate(first))
 
 
+def _game_with_sound(path: Path, rate: int = 16000) -> Path:
+    """SECONDS of colour-coded pictures with a 440 Hz tone whose loudness says the time: 0.05 + 0.05 t."""
+    import av
+
+    with av.open(str(path), "w") as out:
+        video = out.add_stream("libx264", rate=int(FPS))
+        video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
+        sound = out.add_stream("aac", rate=rate, layout="mono")
+        for i in range(int(SECONDS * FPS)):
+            for packet in video.encode(av.VideoFrame.from_ndarray(_source_frame(i), format="rgb24")):
+                out.mux(packet)
+        t = np.arange(SECONDS * rate) / rate
+        tone = ((0.05 + 0.05 * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            frame = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
+            frame.sample_rate, frame.pts = rate, start
+            for packet in sound.encode(frame):
+                out.mux(packet)
+        for stream in (video, sound):
+            for packet in stream.encode():
+                out.mux(packet)
+    return path
+
+
+def test_the_reel_carries_the_sound_of_the_moments_it_shows(tmp_path: Path):
+    import av
+
+    source = _game_with_sound(tmp_path / "loud.mp4")
+    result = write_reel(_highlights(), source, tmp_path / "reel.mp4", clips_dir=tmp_path / "clips", progress=False)
+    with av.open(str(result.reel_path)) as reel:
+        assert [s.type for s in reel.streams] == ["video", "audio"]
+        rate = reel.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray()[0] for f in reel.decode(audio=0)])
+    pictures = len(list(iter_frames(result.reel_path)))
+    assert pictures == len(_expected_source_frames(_highlights()))
+    assert abs(len(sound) / rate - pictures / FPS) < 0.1
+    # The reel shows 1.5-3.0 s, 4.0-5.0 s and 7.25-8.5 s of the game: its sound at reel time r is the
+    # game's at that moment, so the tone is as loud as there (RMS of a sine: amplitude / sqrt 2).
+    for reel_s, game_s in ((0.5, 2.0), (2.0, 4.5), (3.2, 7.95)):
+        window = sound[int((reel_s - 0.1) * rate):int((reel_s + 0.1) * rate)]
+        rms = float(np.sqrt(np.mean(window ** 2)))
+        assert rms == pytest.approx((0.05 + 0.05 * game_s) / np.sqrt(2), rel=0.1)
+    for clip in result.clip_paths:  # the page's small clips stay silent
+        with av.open(str(clip)) as c:
+            assert [s.type for s in c.streams] == ["video"]
+
+
 def test_missing_source_is_a_video_error_naming_the_file(tmp_path: Path):
     with pytest.raises(VideoError, match="nope.mp4"):
         write_all(_highlights(), tmp_path / "nope.mp4", tmp_path / "out", progress=False)

@@ -23,6 +23,7 @@ from rich.progress import Progress
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import clip_filename, in_time_order, key_time
+from highlights.pipeline.outputs.reel_sound import add_source_sound
 from highlights.pipeline.outputs.stream_writer import BackgroundVideoWriter
 from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.progress import progress_bar
@@ -105,12 +106,15 @@ class _ConstantRateFeed:
         self.path, self.fps, self.crf = path, fps, crf
         self.writer: BackgroundVideoWriter | None = None
         self.frames_put = 0
+        self.spans: list[tuple[float, float]] = []  # the source seconds shown, in order
         self._held: tuple[np.ndarray, float] | None = None
         self._shown_s = 0.0
 
     def put(self, rgb: np.ndarray, time_s: float) -> None:
         if self._held is not None:
             self._show_held(time_s)
+        else:
+            self.spans.append((time_s, time_s))
         self._held = (rgb, time_s)
 
     def cut(self, until_s: float) -> None:
@@ -118,6 +122,7 @@ class _ConstantRateFeed:
         if self._held is not None:
             self._show_held(until_s)
             self._held = None
+            self.spans[-1] = (self.spans[-1][0], max(self.spans[-1][0], until_s))
 
     def close(self, until_s: float) -> Path | None:
         self.cut(until_s)
@@ -154,6 +159,7 @@ def write_reel(
     thumbnail_width: int = 320,
     crf: int = 23,
     clip_crf: int = 28,
+    sound: bool = True,
     progress: bool = True,
 ) -> ReelResult:
     """Cuts the highlights out of `video_path` in one forward pass.
@@ -161,7 +167,8 @@ def write_reel(
     Writes the reel to `reel_path` (skipped when None): every source frame inside any highlight,
     in time order (overlapping highlights are not repeated), at the source's nominal frame rate,
     each frame shown as long as the source shows it (`_ConstantRateFeed`), so the reel and clips
-    last as long as their highlights even on variable-frame-rate footage.
+    last as long as their highlights even on variable-frame-rate footage. With `sound`, the reel
+    also carries the source's sound of the same moments (`reel_sound`; the clips stay silent).
     With `clips_dir`, also writes one small clip per highlight there (`hl_001_<label>.mp4`);
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
     midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s.
@@ -267,7 +274,9 @@ def write_reel(
         if reel_writer is not None:
             result.reel_path = reel_writer.close(end_s)
             result.reel_frames = reel_writer.frames_put
-            reel_writer = None
+            spans, reel_writer = reel_writer.spans, None
+            if result.reel_path is not None and sound:
+                add_source_sound(result.reel_path, Path(video_path), spans)
     except BaseException:
         for writer in [*clip_writers.values(), *([reel_writer] if reel_writer else [])]:
             writer.abort()

@@ -1,0 +1,110 @@
+"""The source's sound under the reel: the same spans of the game, in the same order.
+
+The reel's pictures are written frame by frame as the source is decoded; its sound is added after,
+in a second, cheap pass over the source's audio stream only (no pictures decoded): the samples of
+each span the reel shows, back to back, encoded as AAC and muxed beside the reel's video packets
+(copied, not re-encoded). A source without sound leaves the reel as it is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
+    """(samples as float32 (channels, n), rate, layout) of `spans` (source seconds, timed like the
+    video frames: from the video stream's start), or None when the source has no sound."""
+    with av.open(str(source)) as container:
+        if not container.streams.audio or not container.streams.video:
+            return None
+        audio, video = container.streams.audio[0], container.streams.video[0]
+        video_start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
+        rate = audio.rate
+        layout = audio.layout.name
+        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+        pieces: list[list[np.ndarray]] = [[] for _ in spans]
+        first = [None] * len(spans)  # sample index (on the source's audio clock) each span starts at
+        want = [(round((a + video_start) * rate), round((b + video_start) * rate)) for a, b in spans]
+        last_needed = max(b for _, b in want) if want else 0
+        position = None  # sample index of the next decoded sample
+        for frame in container.decode(audio):
+            if frame.pts is not None and frame.time_base is not None:
+                start = round(float(frame.pts * frame.time_base) * rate)
+                position = start if position is None or abs(start - position) > 1 else position
+            elif position is None:
+                position = 0
+            for out in resampler.resample(frame):
+                data = out.to_ndarray().astype(np.float32, copy=False)
+                n = data.shape[1]
+                for k, (lo, hi) in enumerate(want):
+                    a, b = max(lo, position), min(hi, position + n)
+                    if a < b:
+                        pieces[k].append(data[:, a - position:b - position])
+                position += n
+            if position is not None and position >= last_needed:
+                break
+        channels = len(audio.layout.channels)
+        out_spans = []
+        for (lo, hi), piece in zip(want, pieces):
+            got = np.concatenate(piece, axis=1) if piece else np.zeros((channels, 0), np.float32)
+            # Sound missing inside a span (a gap in the recording) is silence, so the spans after
+            # it stay under their pictures.
+            if got.shape[1] < hi - lo:
+                got = np.concatenate([got, np.zeros((got.shape[0], hi - lo - got.shape[1]), np.float32)], axis=1)
+            out_spans.append(got)
+        return np.concatenate(out_spans, axis=1), rate, layout
+
+
+def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, float]]) -> bool:
+    """Rewrites `reel` (atomically) with the source's sound of `spans`; False when it has none.
+
+    Sound that cannot be decoded or encoded leaves the reel as it was, silent, with a warning:
+    the pictures are what a reel is for."""
+    try:
+        found = _samples_in_spans(source, spans)
+    except (av.error.FFmpegError, ValueError) as err:
+        log.warning("%s: its sound could not be read (%s); the reel has none", source, err)
+        return False
+    if found is None or found[0].shape[1] == 0:
+        return False
+    samples, rate, layout = found
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{reel.stem}.", suffix=".sound.mp4", dir=reel.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with av.open(str(reel)) as pictures, av.open(str(tmp), "w") as out:
+            video_in = pictures.streams.video[0]
+            video_out = out.add_stream_from_template(video_in)
+            sound = out.add_stream("aac", rate=rate, layout=layout)
+            for packet in pictures.demux(video_in):
+                if packet.dts is None:
+                    continue
+                packet.stream = video_out
+                out.mux(packet)
+            size = sound.codec_context.frame_size or 1024
+            for start in range(0, samples.shape[1], size):
+                chunk = np.ascontiguousarray(samples[:, start:start + size])
+                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+                frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+                for packet in sound.encode(frame):
+                    out.mux(packet)
+            for packet in sound.encode():
+                out.mux(packet)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, reel)
+    except (av.error.FFmpegError, ValueError) as err:
+        log.warning("%s: its sound could not be encoded (%s); the reel has none", source, err)
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+    return True
