@@ -85,9 +85,13 @@ def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data
         return real_epoch(*args, **kwargs)
 
     monkeypatch.setattr(loop_module, "train_one_epoch", crash_in_second_epoch)
+    said = []
     with pytest.raises(KeyboardInterrupt):
-        fit(config, show_progress=False)
+        fit(config, show_progress=False, log=said.append)
     monkeypatch.setattr(loop_module, "train_one_epoch", real_epoch)
+    # Ctrl-C says what is kept and how to go on.
+    assert said[-1] == (f"interrupted: {config.out_dir}/last.pt holds epoch 1 of {config.epochs}; "
+                        "run the same command with --resume to go on")
     _, meta_after_crash = load_checkpoint(config.out_dir + "/last.pt")
     assert meta_after_crash["epoch"] == 1
 
@@ -106,6 +110,14 @@ def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data
     assert torch.equal(state_a.rng_state["torch"], state_b.rng_state["torch"])
     for group_a, group_b in zip(state_a.optimizer_state["state"].values(), state_b.optimizer_state["state"].values()):
         assert torch.equal(group_a["exp_avg_sq"], group_b["exp_avg_sq"])
+
+
+def test_the_progress_bar_shows_no_loss_before_the_first_step():
+    from types import SimpleNamespace
+
+    column = loop_module._StepStats()
+    assert column.render(SimpleNamespace(fields={"loss": float("nan"), "wait": 0.0})).plain == "loss - wait 0%"
+    assert column.render(SimpleNamespace(fields={"loss": 1.3974, "wait": 37.2})).plain == "loss 1.397 wait 37%"
 
 
 def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(colour_data, tmp_path):

@@ -179,46 +179,54 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             log("this run had already finished")
             return result
 
-    for epoch in range(start_epoch, config.epochs):
-        sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
-        train_set.set_epoch(epoch)
-        with _progress(show_progress) as progress:
-            stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
-                                    f"epoch {epoch + 1}/{config.epochs}", precision=config.precision)
-        val_f1 = None
-        if len(val_set):
-            proba = predict(model, val_loader)
-            val_f1 = float(f1_score(val_targets, proba.argmax(1), labels=list(range(len(classes))),
-                                    average="macro", zero_division=0))
-        improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
-        epoch_record = {"epoch": epoch + 1, **stats, "val_macro_f1": val_f1}
-        result.history.append(epoch_record)
-        meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
-        if improved:
-            result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
-            epochs_without_improvement = 0
-            save_checkpoint(result.best_checkpoint, model, meta)
-        else:
-            epochs_without_improvement += 1
-        result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
-                                    and epoch + 1 < config.epochs)
-        save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler, extra={
-            EXTRA_EPOCH: epoch,  # 0-based index of the epoch just completed
-            EXTRA_BEST_METRIC: result.best_val_macro_f1,
-            EXTRA_RNG_STATE: capture_rng_state(),
-            "history": result.history,
-            "best_epoch": result.best_epoch,
-            "epochs_without_improvement": epochs_without_improvement,
-            "stopped_early": result.stopped_early,
-        })
-        _write_history(out_dir, config, meta_base, result)
-        val_text = "n/a (no validation clips)" if val_f1 is None else f"{val_f1:.3f}"
-        log(f"epoch {epoch + 1}: loss {stats['train_loss']:.4f}, val macro-F1 {val_text}"
-            f"{' (best)' if improved else ''}, {stats['clips_per_s']:.2f} clips/s, "
-            f"data wait {100 * stats['data_wait_share']:.1f}% of step time")
-        if result.stopped_early:
-            log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
-            break
+    saved = start_epoch  # epochs that last.pt holds
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
+            train_set.set_epoch(epoch)
+            with _progress(show_progress) as progress:
+                stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
+                                        f"epoch {epoch + 1}/{config.epochs}", precision=config.precision)
+            val_f1 = None
+            if len(val_set):
+                proba = predict(model, val_loader)
+                val_f1 = float(f1_score(val_targets, proba.argmax(1), labels=list(range(len(classes))),
+                                        average="macro", zero_division=0))
+            improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
+            epoch_record = {"epoch": epoch + 1, **stats, "val_macro_f1": val_f1}
+            result.history.append(epoch_record)
+            meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
+            if improved:
+                result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
+                epochs_without_improvement = 0
+                save_checkpoint(result.best_checkpoint, model, meta)
+            else:
+                epochs_without_improvement += 1
+            result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
+                                        and epoch + 1 < config.epochs)
+            save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler, extra={
+                EXTRA_EPOCH: epoch,  # 0-based index of the epoch just completed
+                EXTRA_BEST_METRIC: result.best_val_macro_f1,
+                EXTRA_RNG_STATE: capture_rng_state(),
+                "history": result.history,
+                "best_epoch": result.best_epoch,
+                "epochs_without_improvement": epochs_without_improvement,
+                "stopped_early": result.stopped_early,
+            })
+            saved = epoch + 1
+            _write_history(out_dir, config, meta_base, result)
+            val_text = "n/a (no validation clips)" if val_f1 is None else f"{val_f1:.3f}"
+            log(f"epoch {epoch + 1}: loss {stats['train_loss']:.4f}, val macro-F1 {val_text}"
+                f"{' (best)' if improved else ''}, {stats['clips_per_s']:.2f} clips/s, "
+                f"data wait {100 * stats['data_wait_share']:.1f}% of step time")
+            if result.stopped_early:
+                log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
+                break
+    except KeyboardInterrupt:
+        # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
+        log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; run the same command "
+            "with --resume to go on" if saved else "interrupted before the first epoch ended: run the same command again")
+        raise
     return result
 
 
@@ -324,7 +332,9 @@ class _StepStats(ProgressColumn):
     def render(self, task) -> Text:
         if "loss" not in task.fields:
             return Text("")
-        return Text(f"loss {task.fields['loss']:.3f} wait {task.fields['wait']:.0f}%")
+        loss = task.fields["loss"]
+        # Before an epoch's first step there is no running loss yet (NaN): a dash, not "nan".
+        return Text(f"loss {'-' if math.isnan(loss) else f'{loss:.3f}'} wait {task.fields['wait']:.0f}%")
 
 
 def _progress(show: bool) -> Progress:
