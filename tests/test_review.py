@@ -255,6 +255,10 @@ def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, dete
     first = export_review(session, root, licence="CC-BY-4.0")
     assert first.version.name == "v1" and first.clips == {"rejected": 1, "accepted": 1, "missed": 1}
     assert first.pending == len(session.games[0].items) - 3
+    # Where the clips came from names the review, not the staging folder the export cut them into.
+    assert first.version.meta["source"] == f"review of {detect_folder}"
+    assert all(entry["source"].startswith(f"review of {detect_folder}: ")
+               for entry in first.version.meta["clips"].values())
     data, truth = _truth(detect_folder)
     # The wrongly labelled highlight is relabelled, a missed event is marked, and v2 grows v1.
     h2 = next(s for s in session.states(gid) if s["id"] == "h2")

@@ -64,12 +64,15 @@ def create_version(
     show_progress: bool = False,
     allow_outside: bool = False,
     wait: bool = False,
+    source_name: str | None = None,
 ) -> DatasetVersion:
-    """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no parent."""
+    """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no parent.
+    ``source_name`` is recorded as where the clips came from instead of ``src``'s path (for a
+    staging folder that is gone once the version is written)."""
     return build_version(src, root, parent=None, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
                          skip_bad=skip_bad, skip_existing=False, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait)
+                         allow_outside=allow_outside, wait=wait, source_name=source_name)
 
 
 def grow_version(
@@ -88,6 +91,7 @@ def grow_version(
     show_progress: bool = False,
     allow_outside: bool = False,
     wait: bool = False,
+    source_name: str | None = None,
 ) -> DatasetVersion:
     """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
 
@@ -98,7 +102,7 @@ def grow_version(
     return build_version(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
                          skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait)
+                         allow_outside=allow_outside, wait=wait, source_name=source_name)
 
 
 def build_version(
@@ -117,6 +121,7 @@ def build_version(
     show_progress: bool,
     allow_outside: bool = False,
     wait: bool = False,
+    source_name: str | None = None,
 ) -> DatasetVersion:
     """Write the next version of ``root`` under its write lock (see ``grow_version``).
 
@@ -137,7 +142,7 @@ def build_version(
         return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                              augment_variants=augment_variants, augment_config=augment_config,
                              skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                             allow_outside=allow_outside)
+                             allow_outside=allow_outside, source_name=source_name)
 
 
 def _build_locked(
@@ -155,6 +160,7 @@ def _build_locked(
     skip_existing: bool,
     show_progress: bool,
     allow_outside: bool,
+    source_name: str | None = None,
 ) -> DatasetVersion:
 
     base = load_version(root, parent) if parent is not None else None
@@ -201,7 +207,8 @@ def _build_locked(
         new_variants = 0
         work = "copying clips" + (" and making variants" if augment else "")
         for clip, split in track(list(zip(checked, new_splits)), work, enabled=show_progress):
-            clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta)
+            clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta,
+                                     source=f"{source_name}: {clip.source.path.name}" if source_name else None)
             stored.add(clip.sha256)
             if augment is not None and split == "train":
                 seeds = [derive_seed(split_config.seed, clip.sha256, k) for k in range(augment_variants)]
@@ -214,7 +221,7 @@ def _build_locked(
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
             "note": note if note is not None else (base.note if base else DEFAULT_NOTE),
             "classes": class_list,
-            "source": str(Path(src).resolve()),
+            "source": source_name or str(Path(src).resolve()),
             "split": split_config.to_dict(),
             "counts": count_clips(rows, class_list, augmented=False),
             "augmented_counts": count_clips(rows, class_list, augmented=True),
@@ -278,7 +285,8 @@ def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Pa
     return added
 
 
-def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows: list, clip_meta: dict) -> str:
+def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows: list, clip_meta: dict,
+                   source: str | None = None) -> str:
     src: SourceClip = clip.source
     clip_id = clip.sha256[:16]
     rel = clip_file_name(clip.sha256, src.path.suffix)
@@ -286,7 +294,7 @@ def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows:
     rows.append(_row(clip_id, rel, src.label, split, src.group, clip.sha256, None, src.licence, src.provenance))
     clip_meta[clip_id] = {"file": rel, "label": src.label, "split": split, "group": src.group,
                           "sha256": clip.sha256, "licence": src.licence, "provenance": src.provenance,
-                          "source": str(src.path.resolve()), "added_in": version, "derived_from": None}
+                          "source": source or str(src.path.resolve()), "added_in": version, "derived_from": None}
     return clip_id
 
 

@@ -173,11 +173,13 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
             writer = csv.DictWriter(fh, fieldnames=["path", "label", "group", "licence", "provenance"])
             writer.writeheader()
             writer.writerows(csv_row(r) for r in rows)  # read back by the dataset's reader
+        # The staging folder is gone once the version is written: record the review instead.
+        source_name = "review of " + ", ".join(sorted({str(c.game.folder) for c in clips}))
         if parent is not None:
-            version = grow_version(staging, root, parent, note=note, skip_existing=True)
+            version = grow_version(staging, root, parent, note=note, skip_existing=True, source_name=source_name)
         else:
             classes = sorted({c for g in session.games for c in g.classes} | {NONE_LABEL})
-            version = create_version(staging, root, classes=classes, note=note)
+            version = create_version(staging, root, classes=classes, note=note, source_name=source_name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     tally: dict[str, int] = {}
