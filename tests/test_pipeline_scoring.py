@@ -128,3 +128,21 @@ def test_score_refuses_bad_files_in_one_line(cli, tmp_path):
     assert res.exit_code == 1 and "not a predictions file" in res.output
     res = cli("pipeline", "evaluate", "--video", tmp_path / "x.mp4", "--annotations", ann_path, "--out", tmp_path)
     assert res.exit_code == 1 and "both halves" in res.output
+
+
+def test_one_window_of_one_track_is_one_prediction():
+    """Two triggers whose windows clamp to the same window (near a video's end) are one prediction;
+    the same window of another track, or another window, stays a prediction of its own."""
+    from highlights.pipeline.spotting import window_spots
+
+    probs = {"baseball_swing": 0.1, "basketball_layup": 0.7, "soccer_shooting": 0.1, "none": 0.1}
+    records = [
+        {"window": [8.31, 10.31], "track": 1, "key_s": 10.11, "label": "basketball_layup", "score": 0.7, "probs": probs},
+        {"window": [8.31, 10.31], "track": 1, "key_s": 10.31, "label": "basketball_layup", "score": 0.7, "probs": probs},
+        {"window": [8.31, 10.31], "track": 2, "key_s": 10.21, "label": "basketball_layup", "score": 0.7, "probs": probs},
+        {"window": [4.0, 6.0], "track": 1, "key_s": 5.0, "label": "basketball_layup", "score": 0.7, "probs": probs},
+    ]
+    spots = window_spots(records)
+    layups = sorted(s.time_s for s in spots if s.label == "basketball_layup")
+    assert layups == [5.0, 10.11, 10.21]
+    assert len(spots) == 3 * 3          # three predictions, each with its three action classes

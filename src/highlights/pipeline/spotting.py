@@ -48,9 +48,17 @@ def window_spots(classifications: Iterable[dict[str, Any]], *, half: int = 1) ->
     """Every scored window as spots: each class's probability at the window's key moment.
 
     A window record without probabilities (older result files) gives its top label and score.
+    One window of one track is one prediction: triggers a moment apart near a video's end can
+    clamp to the same window, and their records differ only in the trigger's time; average-mAP
+    would count the same probabilities twice, so the first (earliest trigger) is kept.
     """
-    spots = []
+    spots, seen = [], set()
     for c in classifications:
+        if c.get("window") is not None:
+            window = (round(float(c["window"][0]), 3), round(float(c["window"][1]), 3), str(c.get("track")))
+            if window in seen:
+                continue
+            seen.add(window)
         key = c["key_s"] if c.get("key_s") is not None else 0.5 * (c["window"][0] + c["window"][1])
         probs = c.get("probs") or {c["label"]: c["score"]}
         for label, p in probs.items():
