@@ -335,6 +335,8 @@ def test_the_reel_carries_the_sound_of_the_moments_it_shows(tmp_path: Path):
     for clip in result.clip_paths:  # the page's small clips stay silent
         with av.open(str(clip)) as c:
             assert [s.type for s in c.streams] == ["video"]
+    # the reel was rewritten in place: no temp file of the rewrite is left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clips", "loud.mp4", "reel.mp4"]
 
 
 def test_missing_source_is_a_video_error_naming_the_file(tmp_path: Path):

@@ -9,14 +9,14 @@ each span the reel shows, back to back, encoded as AAC and muxed beside the reel
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
+
+from highlights.atomic import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
 
 
 def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, float]]) -> bool:
-    """Rewrites `reel` (atomically) with the source's sound of `spans`; False when it has none.
+    """Rewrites `reel` (atomically: `atomic_path`) with the source's sound of `spans`; False when it has none.
 
     Sound that cannot be decoded or encoded leaves the reel as it was, silent, with a warning:
     the pictures are what a reel is for."""
@@ -78,11 +78,9 @@ def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, floa
     if found is None or found[0].shape[1] == 0:
         return False
     samples, rate, layout = found
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{reel.stem}.", suffix=".sound.mp4", dir=reel.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
-        with av.open(str(reel)) as pictures, av.open(str(tmp), "w") as out:
+        with atomic_path(reel) as tmp, av.open(str(reel)) as pictures, \
+                av.open(str(tmp), "w", format="mp4") as out:
             video_in = pictures.streams.video[0]
             video_out = out.add_stream_from_template(video_in)
             sound = out.add_stream("aac", rate=rate, layout=layout)
@@ -100,11 +98,7 @@ def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, floa
                     out.mux(packet)
             for packet in sound.encode():
                 out.mux(packet)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, reel)
     except (av.error.FFmpegError, ValueError) as err:
         log.warning("%s: its sound could not be encoded (%s); the reel has none", source, err)
         return False
-    finally:
-        tmp.unlink(missing_ok=True)
     return True
