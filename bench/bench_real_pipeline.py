@@ -8,8 +8,9 @@ clips, and its speed with multi-person pose on against decoding alone.
 
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
 pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classifier) plus the
-`--set` flags, and again with the classifier off (the kinematic triggers' labels stand; detection
-and pose are reused). Highlights are matched one-to-one to annotated key moments within 2 s;
+`--set` flags, again with the classifier off (the kinematic triggers' labels stand; detection
+and pose are reused), and again told each clip's sport (`--sport`, from its annotation).
+Highlights are matched one-to-one to annotated key moments within 2 s;
 recall and precision (any label, and class level) are printed per clip and pooled, each with its
 n and a Wilson 95% interval, and every missed event with the first stage that lost it
 (candidates, detection, pose/kinematics, classifier, merge). Then how the highlights' scores
@@ -82,7 +83,14 @@ def accuracy_configs(sets: list[str]):
     out = [("default", default)]
     if default.classifier.enabled:
         out.append(("classifier off", default.with_overrides({"classifier.enabled": False})))
+        if not default.classifier.sport:
+            out.append((SPORT_GIVEN, default))
     return out
+
+
+# The default run told each clip's sport (`detect --sport`, from the clip's annotation), as a
+# coach filming one sport would: the labels change, which windows are actions does not.
+SPORT_GIVEN = "sport given"
 
 
 def gate_description(cfg) -> str:
@@ -168,7 +176,8 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
         scored = []
         for ann, video in annotated:
             start = time.perf_counter()
-            result = run_pipeline(video, cfg, annotation=ann, cache=caches[video], progress=False)
+            run_cfg = cfg.with_overrides({"classifier.sport": ann.sport}) if name == SPORT_GIVEN else cfg
+            result = run_pipeline(video, run_cfg, annotation=ann, cache=caches[video], progress=False)
             wall = time.perf_counter() - start
             events = list(ann.events)
             sc = score_at(result.highlights, events, TOLERANCE_S)

@@ -35,7 +35,9 @@ def season(tmp_path_factory) -> Path:
     rows = ["path,game_id,sport,annotations"]
     for i, (name, events) in enumerate(EVENTS.items()):
         video = make_game(root / f"week{i % 2}", name, duration_s=8.0, events=events)
-        rows.append(f"{video.relative_to(root)},,{events[0].sport},{video.with_suffix('.json').relative_to(root)}")
+        sports = {e.sport for e in events}
+        sport = sports.pop() if len(sports) == 1 else ""  # a game of several sports names none
+        rows.append(f"{video.relative_to(root)},,{sport},{video.with_suffix('.json').relative_to(root)}")
     (root / "week1" / "corrupt.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 this upload was cut short")
     rows.append("week1/corrupt.mp4,corrupt,soccer,")
     (root / "games.csv").write_text("\n".join(rows) + "\n")
@@ -76,7 +78,7 @@ def test_inputs_from_folders_videos_and_manifests(season, tmp_path):
     assert [g.game_id for g in from_folder] == ["alpha", "charlie", "bravo", "corrupt"]  # sorted paths
     from_manifest = collect_games([season / "games.csv"])
     assert [(g.game_id, g.sport) for g in from_manifest] == [
-        ("alpha", "baseball"), ("bravo", "basketball"), ("charlie", "soccer"), ("corrupt", "soccer")]
+        ("alpha", "baseball"), ("bravo", "basketball"), ("charlie", None), ("corrupt", "soccer")]
     assert from_manifest[0].annotations == season / "week0" / "alpha.json"
     # The same video twice is one game; two files with one stem get their folder in the id.
     twice = collect_games([season / "week0" / "alpha.mp4", season / "week0"])
@@ -331,3 +333,22 @@ def test_detect_command_runs_a_batch(season, tmp_path, restore_threads):
                          (["--workers", "0"], "--workers must be at least 1")):
         res = CliRunner().invoke(app, ["detect", str(season), "--out", str(tmp_path), *bad])
         assert res.exit_code == 1 and message in res.output and "Traceback" not in res.output
+
+
+def test_a_manifest_sport_limits_that_games_labels(season, tmp_path, restore_threads):
+    """The sport column is the sport a game holds: its highlights carry that sport's labels only; a
+    sport the model has no class of fails that game alone, in one line naming the classes."""
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,game_id,sport,annotations\n"
+                        f"{season / 'week1' / 'bravo.mp4'},bravo,Baseball,{season / 'week1' / 'bravo.json'}\n"
+                        f"{season / 'week0' / 'charlie.mp4'},charlie,,{season / 'week0' / 'charlie.json'}\n"
+                        f"{season / 'week0' / 'alpha.mp4'},alpha,cricket,{season / 'week0' / 'alpha.json'}\n")
+    out = tmp_path / "out"
+    run_batch(collect_games([manifest]), out, FAST, workers=1, progress=False, log=lambda m: None)
+    rows = {r["game_id"]: r for r in _index(out)["games"]}
+    assert [h["label"] for h in _highlights(out, "bravo")] == ["baseball_swing"]
+    assert [h["label"] for h in _highlights(out, "charlie")] == [e.label for e in EVENTS["charlie"]]
+    saved = json.loads((out / "bravo" / "highlights.json").read_text())["config"]["classifier"]["sport"]
+    assert saved == "Baseball"
+    assert rows["alpha"]["status"] == "failed" and "classifier.sport='cricket'" in rows["alpha"]["error"]
+    assert "baseball_swing" in rows["alpha"]["error"] and "\n" not in rows["alpha"]["error"]

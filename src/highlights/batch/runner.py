@@ -107,8 +107,11 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
         jobs: list[GameJob] = []
         for game in games:
             ann = str(game.annotations.absolute()) if game.annotations else None
+            # A manifest's sport column is the sport that game holds: its labels are limited to it.
+            game_config = config.with_overrides({"classifier.sport": game.sport}).to_dict() if game.sport \
+                else config_dict
             job = GameJob(game_id=game.game_id, video=str(game.video.absolute()), out_root=str(out_root),
-                          config=config_dict, fingerprint=fingerprint(config_dict, model_hash, game.video, ann),
+                          config=game_config, fingerprint=fingerprint(game_config, model_hash, game.video, ann),
                           model_sha256=model_hash, sport=game.sport, annotations=ann,
                           duration_s=_duration(game.video))
             earlier = None if fresh else read_complete(out_root, game.game_id)

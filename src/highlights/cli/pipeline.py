@@ -17,15 +17,23 @@ CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside
 SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
             "--set classifier.enabled=false (repeatable; `highlights pipeline config` lists them)")
 CKPT_HELP = "Trained classifier checkpoint (sets classifier.backend=checkpoint)"
+SPORT_HELP = ("The one sport the footage holds (e.g. basketball): the classifier labels highlights with that "
+              "sport's classes only (sets classifier.sport; a batch manifest's sport column sets it per game)")
 
 
-def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]]):
+def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]],
+            sport: Optional[str] = None):
     from highlights.pipeline.config import PipelineConfig
 
     cfg = PipelineConfig.load(config_path) if config_path else PipelineConfig()
     if checkpoint is not None:
         cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
-    return cfg.with_overrides(sets or [])
+    cfg = cfg.with_overrides(sets or [])
+    return cfg.with_overrides({"classifier.sport": sport}) if sport else cfg
+
+
+def _sport_option():
+    return typer.Option(None, "--sport", help=SPORT_HELP)
 
 
 HALF_HELP = ("Which half of a match the video is (1 or 2), as SoccerNet films it (1_224p.mkv, 2_224p.mkv); "
@@ -51,6 +59,7 @@ def detect(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    sport: Optional[str] = _sport_option(),
     annotations: Optional[Path] = typer.Option(
         None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page"),
     half: Optional[int] = _half_option(),
@@ -83,7 +92,7 @@ def detect(
         if annotations is not None or half is not None:
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
                              "manifest column (the half comes from each video's name)")
-        cfg = _config(config, checkpoint, set_).with_overrides(caps)
+        cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
         _detect_batch(collect_games(inputs), out, cfg, workers=workers, threads=threads, engine=engine,
                       address=address, fresh=fresh, progress=progress)
         return
@@ -91,7 +100,7 @@ def detect(
     from highlights.pipeline.detect import detect_highlights
 
     video = inputs[0]
-    cfg = _config(config, checkpoint, set_).with_overrides(caps)
+    cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
     truth = None
     if annotations is not None:
         truth, half = _annotation(annotations, half=half, video=video)
@@ -150,6 +159,7 @@ def evaluate(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    sport: Optional[str] = _sport_option(),
     tolerance: Optional[list[float]] = typer.Option(None, "--tolerance",
                                                     help="Key-moment tolerance in s (repeatable; default 1, 2, 5)"),
     half: Optional[int] = _half_option(),
@@ -159,7 +169,7 @@ def evaluate(
     from highlights.pipeline.eval_report import evaluate_video
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES, Rate
 
-    cfg = _config(config, checkpoint, set_)
+    cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)

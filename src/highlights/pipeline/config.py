@@ -155,6 +155,11 @@ class ClassifierConfig:
     # clips, see its provenance JSON); backends without one (checkpoint, fusion, oracle) use argmax
     # and min_score unless this is set.
     action_threshold: float | None = None
+    # The one sport the footage holds (a class's sport is the part of its name before the first
+    # underscore: basketball for basketball_layup). None: any. The other sports' action
+    # probability goes to this sport's best class (`pipeline.sport_filter`), so a highlight is
+    # never labelled with a sport the footage does not hold.
+    sport: str | None = None
     batch: int = 8
     int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it
     bf16: bool = True  # use the bf16 path where `evaluate --bf16` verified it (native-bf16 CPUs only)

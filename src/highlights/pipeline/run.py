@@ -69,6 +69,8 @@ def build_stages(config: PipelineConfig, context: RunContext) -> dict[str, Stage
         for name in STAGES[1:]:
             if config.enabled(name):
                 stages[name] = stage_class(name, config.section(name).backend)(config, context)
+        if "classifier" in stages:
+            stages["classifier"].check_sport()  # a sport the model has no class of: refused before decoding
     except BaseException:
         for stage in stages.values():
             stage.close()

@@ -150,9 +150,9 @@ class ClassifierStage(WindowStage):
 
     def cache_key(self) -> tuple:
         # A window's probabilities do not depend on how they are batched or scheduled, nor on the
-        # score a decision needs; an ablation of those reuses them.
-        settings = replace(self.settings, enabled=True, min_score=0.0, action_threshold=None, batch=1,
-                           overlap=False)
+        # score a decision needs or the sport it is limited to; an ablation of those reuses them.
+        settings = replace(self.settings, enabled=True, min_score=0.0, action_threshold=None, sport=None,
+                           batch=1, overlap=False)
         return (self.name, self.backend, settings) + tuple(self.config.section(s) for s in self.reads)
 
     def pixels_short_side(self) -> int | None:
@@ -178,6 +178,7 @@ class ClassifierStage(WindowStage):
         self._in_flight: tuple[list[tuple], Future] | None = None
         self._pool: ThreadPoolExecutor | None = None
         self._prominence: dict[tuple, dict] = {}
+        self._sport_allowed: tuple[int, ...] | None = None
 
     @property
     def _overlap(self) -> bool:
@@ -286,6 +287,27 @@ class ClassifierStage(WindowStage):
     # A backend whose model carries a chosen gate sets this (see `action_threshold`).
     model_action_threshold: float | None = None
 
+    def check_sport(self) -> tuple[int, ...] | None:
+        """The class indices `classifier.sport` allows (None: every class); a one-line error when
+        the model has no class of that sport. Called once the backend knows its classes."""
+        if not self.settings.sport:
+            return None
+        if self._sport_allowed is None:
+            from highlights.pipeline.sport_filter import sport_classes
+
+            self._sport_allowed = sport_classes(self.classes, self.settings.sport)
+        return self._sport_allowed
+
+    def window_probs(self, probs: np.ndarray) -> np.ndarray:
+        """A window's probabilities as decided and recorded: limited to `classifier.sport`."""
+        allowed = self.check_sport()
+        if allowed is None:
+            return probs
+        from highlights.pipeline.sport_filter import restrict_to_sport
+
+        none_index = self.classes.index(NONE_LABEL) if NONE_LABEL in self.classes else None
+        return restrict_to_sport(probs, allowed, none_index)
+
     def decision(self, probs: np.ndarray) -> tuple[str, float, bool]:
         """(label, score, accepted) of one window. With an action threshold and a `none` class:
         an action when 1 - P(none) reaches the threshold, labelled by its best action class,
@@ -305,6 +327,7 @@ class ClassifierStage(WindowStage):
 
     def _decide(self, cand: Candidate, key: tuple, probs: np.ndarray) -> Candidate | None:
         window, track = key[:2], key[2]
+        probs = self.window_probs(probs)
         label, score, accepted = self.decision(probs)
         self.context.trace.classifications.append({
             "window": list(window), "track": track, "label": label, "score": round(score, 4), "accepted": accepted,

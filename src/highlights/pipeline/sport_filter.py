@@ -1,0 +1,47 @@
+"""Footage of one known sport: each window's label is limited to that sport's classes.
+
+A coach films one sport at a time and knows which. A classifier trained on several sports still
+names the wrong sport now and then on real footage (the sport of a pose is decided from the pose
+alone: a real jump shot can look like a kick's wind-up), and a basketball session's highlight
+labelled `soccer_shooting` is plainly wrong. When the user says which sport the footage holds
+(`classifier.sport`, `highlights detect --sport`, a batch manifest's `sport` column), the other
+sports' action classes cannot be right, so their probability goes to the sport's most probable
+action class: how much of an action the window is (1 - P(none)) is unchanged, and its label is
+the sport's. Renormalising over the sport's classes and `none` instead would let the model's doubt
+about the sport turn a real action into `none`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from highlights.errors import ConfigError
+from highlights.vocabulary import NONE_LABEL, sport_of
+
+
+def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
+    """Indices of `sport`'s action classes in `classes` (a class's sport: `vocabulary.sport_of`);
+    a one-line error naming the classes when there are none."""
+    wanted = sport.strip().lower()
+    found = tuple(i for i, c in enumerate(classes) if c != NONE_LABEL and sport_of(c) == wanted)
+    if not found:
+        sports = sorted({sport_of(c) for c in classes if c != NONE_LABEL})
+        raise ConfigError(f"classifier.sport={sport!r}: the model's classes ({', '.join(classes)}) hold no "
+                          f"{wanted} class (its sports: {', '.join(sports) or 'none'})")
+    return found
+
+
+def restrict_to_sport(probs: np.ndarray, allowed: Sequence[int], none_index: int | None) -> np.ndarray:
+    """`probs` (one window's, over the classes) with every action class outside `allowed` set to 0
+    and its probability added to the most probable allowed class; `none` keeps its own."""
+    probs = np.asarray(probs, np.float64).copy()
+    allowed = list(allowed)
+    others = [i for i in range(len(probs)) if i not in allowed and i != none_index]
+    if not others:
+        return probs
+    best = max(allowed, key=lambda i: probs[i])
+    probs[best] += probs[others].sum()
+    probs[others] = 0.0
+    return probs

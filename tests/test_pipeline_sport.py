@@ -1,0 +1,93 @@
+"""Footage of one known sport (`classifier.sport`, `detect --sport`): labels limited to its classes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from highlights.errors import ConfigError
+from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.run import run_pipeline
+from highlights.pipeline.sport_filter import restrict_to_sport, sport_classes
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+CLASSES = ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
+
+
+def test_the_other_sports_mass_goes_to_the_sports_best_class_and_none_keeps_its_own():
+    probs = np.array([0.10, 0.30, 0.35, 0.25])
+    out = restrict_to_sport(probs, sport_classes(CLASSES, "basketball"), none_index=3)
+    assert out == pytest.approx([0.0, 0.75, 0.0, 0.25])
+    # A sport of two classes: the more probable one takes the rest; the input is left as it was.
+    classes = ("tennis_serve", "tennis_smash", "golf_swing", "none")
+    allowed = sport_classes(classes, "Tennis")
+    assert allowed == (0, 1)
+    out = restrict_to_sport(np.array([0.2, 0.1, 0.5, 0.2]), allowed, none_index=3)
+    assert out == pytest.approx([0.7, 0.1, 0.0, 0.2]) and out.sum() == pytest.approx(1.0)
+    assert restrict_to_sport(probs, (0, 1, 2), none_index=3) == pytest.approx(probs)
+
+
+def test_a_sport_the_model_has_no_class_of_is_one_line_naming_the_classes():
+    with pytest.raises(ConfigError) as info:
+        sport_classes(CLASSES, "tennis")
+    message = str(info.value)
+    assert "tennis" in message and "baseball_swing, basketball_layup, soccer_shooting, none" in message
+    assert "baseball, basketball, soccer" in message and "\n" not in message
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    video = make_game(tmp_path_factory.mktemp("game"))
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+def test_a_sport_relabels_every_highlight_and_keeps_which_moments_are_found(game):
+    video, annotation = game
+    cache: dict = {}
+    free = run_pipeline(video, FAST, annotation=annotation, cache=cache, progress=False)
+    assert [h.label for h in free.highlights] == [e.label for e in DEFAULT_EVENTS]
+    windows = sum(1 for k in cache if k[0] == "classifier-window")
+    one = run_pipeline(video, FAST.with_overrides({"classifier.sport": "basketball"}), annotation=annotation,
+                       cache=cache, progress=False)
+    assert [h.label for h in one.highlights] == ["basketball_layup"] * len(DEFAULT_EVENTS)
+    assert {h.sport for h in one.highlights} == {"basketball"}
+    assert [h.key_s for h in one.highlights] == [h.key_s for h in free.highlights]
+    # The restriction is applied to cached probabilities: no window was classified again.
+    assert sum(1 for k in cache if k[0] == "classifier-window") == windows
+    for c in one.trace.classifications:
+        assert c["probs"]["baseball_swing"] == 0 and c["probs"]["soccer_shooting"] == 0
+        assert sum(c["probs"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert one.config.classifier.sport == "basketball"
+
+
+def test_a_sport_without_a_class_is_refused_before_any_frame_is_read(game, monkeypatch):
+    video, annotation = game
+    import highlights.pipeline.run as run_module
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("frames were read before the sport was checked")
+
+    monkeypatch.setattr(run_module, "_signatures", no_decoding)
+    with pytest.raises(ConfigError, match="classifier.sport='tennis'"):
+        run_pipeline(video, FAST.with_overrides({"classifier.sport": "tennis"}), annotation=annotation, progress=False)
+
+
+def test_detect_sport_option(game, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    video, _ = game
+    args = ["detect", str(video), "--out", str(tmp_path / "out"), "--set", "detection.backend=gt",
+            "--set", "pose.backend=gt", "--set", "classifier.backend=oracle", "--annotations",
+            str(video.with_suffix(".json")), "--no-progress"]
+    res = CliRunner().invoke(app, [*args, "--sport", "soccer"])
+    assert res.exit_code == 0, res.output
+    labels = [h["label"] for h in json.loads((tmp_path / "out" / "highlights.json").read_text())["highlights"]]
+    assert labels == ["soccer_shooting"] * len(DEFAULT_EVENTS)
+    res = CliRunner().invoke(app, [*args, "--sport", "cricket"])
+    assert res.exit_code == 1 and "classifier.sport='cricket'" in res.output and "Traceback" not in res.output
