@@ -7,8 +7,11 @@ labelled `soccer_shooting` is plainly wrong. When the user says which sport the 
 (`classifier.sport`, `highlights detect --sport`, a batch manifest's `sport` column), the other
 sports' action classes cannot be right, so their probability goes to the sport's most probable
 action class: how much of an action the window is (1 - P(none)) is unchanged, and its label is
-the sport's. Renormalising over the sport's classes and `none` instead would let the model's doubt
-about the sport turn a real action into `none`.
+the sport's. Under the action gate (the pose model's) that leaves which windows are actions as it
+was; under the argmax rule (a checkpoint without an action threshold) the sport's class can now
+beat `none` where the sports had split an action's probability between them. Renormalising over
+the sport's classes and `none` instead would let the model's doubt about the sport turn a real
+action into `none`.
 """
 
 from __future__ import annotations
