@@ -91,3 +91,14 @@ def test_detect_sport_option(game, tmp_path):
     assert labels == ["soccer_shooting"] * len(DEFAULT_EVENTS)
     res = CliRunner().invoke(app, [*args, "--sport", "cricket"])
     assert res.exit_code == 1 and "classifier.sport='cricket'" in res.output and "Traceback" not in res.output
+
+
+def test_with_the_classifier_off_the_triggers_take_the_sports_label(game):
+    video, annotation = game
+    off = FAST.with_overrides({"classifier.enabled": False})
+    free = run_pipeline(video, off, annotation=annotation, progress=False)
+    assert len({h.label for h in free.highlights}) > 1  # the triggers name several sports
+    one = run_pipeline(video, off.with_overrides({"classifier.sport": "baseball"}), annotation=annotation,
+                       progress=False)
+    assert [h.label for h in one.highlights] == ["baseball_swing"] * len(free.highlights)
+    assert [h.key_s for h in one.highlights] == [h.key_s for h in free.highlights]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
-from highlights.vocabulary import sport_of
+from highlights.vocabulary import LABEL_OF_SPORT, sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import WindowStage
@@ -22,7 +22,7 @@ from highlights.pipeline.roles import WindowStage
 class JointKinematics(WindowStage):
     name = "kinematics"
     backend = "joints"
-    reads = ("pose", "classifier")  # pose: on/off and min_visibility; classifier: window_s
+    reads = ("pose", "classifier")  # pose: on/off and min_visibility; classifier: window_s, sport
 
     def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
         out: list[Candidate] = []
@@ -49,8 +49,11 @@ class JointKinematics(WindowStage):
                           "tracks_with_pose": len(tracks)})
             return []
         out = []
+        # Footage of one known sport (classifier.sport): a trigger's label is that sport's, which
+        # stands where the classifier is switched off.
+        sport = (self.config.classifier.sport or "").strip().lower()
         for trig in triggers:
-            label = TRIGGER_LABEL[trig.kind]
+            label = LABEL_OF_SPORT.get(sport, TRIGGER_LABEL[trig.kind])
             ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
                   "threshold": trig.threshold, "track": str(trig.track)}
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
