@@ -17,8 +17,8 @@ CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside
 SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
             "--set classifier.enabled=false (repeatable; `highlights pipeline config` lists them)")
 CKPT_HELP = "Trained classifier checkpoint (sets classifier.backend=checkpoint)"
-SPORT_HELP = ("The one sport the footage holds (e.g. basketball): the classifier labels highlights with that "
-              "sport's classes only (sets classifier.sport; a batch manifest's sport column sets it per game)")
+SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
+              "classes only (sets classifier.sport; a batch manifest's sport column sets it per game)")
 
 
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]],
