@@ -10,14 +10,16 @@ class DatasetError(HighlightsError):
 
     Each problem is one line naming the file (or option) and the cause. ``problems`` lists them
     all, so one run shows everything that has to be fixed. ``skippable`` marks problems with
-    single clips that ``skip_bad`` would leave out instead.
+    single clips that ``skip_bad`` would leave out instead. ``headline`` replaces "N problems"
+    above a list of several.
     """
 
-    def __init__(self, problems: str | list[str], *, skippable: bool = False):
+    def __init__(self, problems: str | list[str], *, skippable: bool = False, headline: str | None = None):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.skippable = skippable
         if len(self.problems) == 1:
             message = self.problems[0]
         else:
-            message = f"{len(self.problems)} problems:\n" + "\n".join(f"  {p}" for p in self.problems)
+            message = (f"{headline or f'{len(self.problems)} problems'}:\n"
+                       + "\n".join(f"  {p}" for p in self.problems))
         super().__init__(message)

@@ -25,19 +25,35 @@ class LabelledClip:
     name: str          # path relative to the tree, as reports list it
 
 
-def clip_tree(root: str | Path, classes: list[str]) -> tuple[list[LabelledClip], list[str]]:
+def clip_tree(root: str | Path, classes: list[str], *,
+              show_progress: bool = False) -> tuple[list[LabelledClip], list[str]]:
     """The clips of a folder-per-class tree whose folder is one of `classes`, and the folders
-    skipped because they are not."""
+    skipped because they are not.
+
+    Every clip is checked first as `dataset create` checks it (decoded whole, no duplicates), and
+    all the bad ones are refused together, so one run lists everything to fix rather than
+    stopping at the first unreadable clip half way through scoring.
+    """
+    from highlights.datasets.checks import check_sources
     from highlights.datasets.sources import scan_class_folders
 
     root = Path(root)
     if not root.is_dir():
         raise MissingFileError(root, "no such folder")
-    found = scan_class_folders(root).clips
-    clips = [LabelledClip(c.path, c.label, str(c.path.relative_to(root))) for c in found if c.label in classes]
-    skipped = sorted({c.label for c in found if c.label not in classes})
-    if not clips:
+    found = scan_class_folders(root)
+    chosen = [c for c in found.clips if c.label in classes]
+    skipped = sorted({c.label for c in found.clips if c.label not in classes})
+    # Entries that cannot be clips (a dangling link), in the class folders only.
+    problems = [p.reason for p in found.problems if Path(p.path).relative_to(root).parts[0] in classes]
+    if not chosen and not problems:
         raise DatasetError(f"{root}: no clips in folders named after the classes {classes}")
+    outcome = check_sources(chosen, classes, {}, show_progress=show_progress)
+    bad = problems + [r.reason for r in outcome.rejected]
+    if bad:
+        total = len(chosen) + len(problems)
+        raise DatasetError(bad, headline=f"{root}: {len(bad)} of {total} clips cannot be used")
+    clips = [LabelledClip(c.source.path, c.source.label, str(c.source.path.relative_to(root)))
+             for c in outcome.accepted]
     return clips, skipped
 
 

@@ -42,7 +42,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     checkpoint = Path(checkpoint)
     clf = PoseClassifier.load(checkpoint)
     if clips_root is not None:
-        clips, skipped = clip_tree(clips_root, clf.classes)
+        clips, skipped = clip_tree(clips_root, clf.classes, show_progress=show_progress)
         for name in skipped:
             log(f"skipped folder {name}/: not a class of the model ({clf.classes})")
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",

@@ -106,7 +106,7 @@ def evaluate_checkpoint(
 
         if int8:
             raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
-        tree, skipped = clip_tree(clips_root, classes)
+        tree, skipped = clip_tree(clips_root, classes, show_progress=show_progress)
         for name in skipped:
             log(f"skipped folder {name}/: not a class of {checkpoint.name} ({classes})")
         dataset = None

@@ -1,0 +1,90 @@
+"""`highlights evaluate --clips TREE`: every clip is checked before any is scored, with the
+dataset's checker, and all the bad ones are refused in one error (not the first one found)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.model import save_checkpoint
+from tests.bad_inputs import half_truncated_faststart, png_named_mp4
+from tests.dataset_fixtures import write_clip
+from tests.model_fixtures import tiny_meta, tiny_model
+
+CLASSES = ["baseball_swing", "basketball_layup", "soccer_shooting", "none"]
+
+
+def _tree_with_bad_clips(root: Path) -> tuple[Path, dict[Path, str]]:
+    """Two good clips a class, and four bad ones spread over the folders (each with the words
+    its line must say)."""
+    for c, label in enumerate(CLASSES):
+        for i in range(2):
+            write_clip(root / label / f"ok{i}.mp4", 10 * c + i, frames=16)
+    bad = {
+        png_named_mp4(root / "baseball_swing" / "picture.mp4"): "a single image",
+        half_truncated_faststart(root / "soccer_shooting" / "cut.mp4"): "truncated or damaged",
+        root / "none" / "empty.mp4": "empty file",
+        # The same clip under two classes: labels that contradict each other.
+        root / "none" / "again.mp4": "duplicate of",
+    }
+    (root / "none" / "empty.mp4").write_bytes(b"")
+    shutil.copy(root / "basketball_layup" / "ok0.mp4", root / "none" / "again.mp4")
+    (root / "notes").mkdir()  # not a class: skipped, as before
+    return root, bad
+
+
+def _check_all_named(result, tree: Path, bad: dict[Path, str], out: Path) -> None:
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {tree}: 4 of 12 clips cannot be used:"], result.output
+    lines = result.output.splitlines()
+    for path, cause in bad.items():
+        assert any(str(path) in line and cause in line for line in lines), (path, result.output)
+    assert not any("ok0.mp4:" in line or "ok1.mp4:" in line for line in lines if "again.mp4" not in line)
+    assert not (out / "video_scorer_testreport.json").exists()
+
+
+def test_the_pose_model_refuses_every_bad_clip_at_once(tmp_path):
+    tree, bad = _tree_with_bad_clips(tmp_path / "clips")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(tree), "--out", str(out), "--no-progress",
+                                      "--pose-cache", str(tmp_path / "poses")])
+    _check_all_named(result, tree, bad, out)
+
+
+def test_the_clip_model_refuses_every_bad_clip_at_once(tmp_path):
+    tree, bad = _tree_with_bad_clips(tmp_path / "clips")
+    model = tiny_model(len(CLASSES))
+    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out", str(out),
+                                      "--no-progress", "--bootstrap", "10"])
+    _check_all_named(result, tree, bad, out)
+
+
+def test_a_tree_of_good_clips_is_scored_whole(tmp_path):
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    model = tiny_model(len(CLASSES))
+    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out",
+                                      str(tmp_path / "report"), "--no-progress", "--bootstrap", "10"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "report" / "video_scorer_testreport.json").is_file()
+
+
+def test_a_single_bad_clip_is_one_line_naming_it(tmp_path):
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    cut = half_truncated_faststart(tree / "none" / "cut.mp4")
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(tree), "--out", str(tmp_path / "r"),
+                                      "--no-progress", "--pose-cache", str(tmp_path / "poses")])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(cut) in errors[0] and "truncated or damaged" in errors[0], result.output
