@@ -372,3 +372,57 @@ def test_the_proposing_model_is_read_from_either_config_layout():
             "inference_backend": "torchscript"}
     assert _model_of(nested) == _model_of(flat) == "runs/v2/best.pt (torchscript)"
     assert _model_of({"config": {"classifier": {"backend": "oracle"}}}) == "oracle"
+
+
+def test_a_rejected_items_none_clip_never_holds_an_accepted_action(session, tmp_path):
+    from highlights.cli.review import _export_message
+    from highlights.video import probe
+
+    gid = session.games[0].id
+    items = {s["id"]: s for s in session.states(gid)}
+    h1 = items["h1"]
+    a, b = h1["start_s"], h1["end_s"]
+    session.decide(gid, "h1", status="accepted", label=h1["label"], start_s=a, end_s=b, reviewer="Ada")
+    # The false alarm before it, rejected over a segment that runs into the action: trimmed.
+    session.decide(gid, "h0", status="rejected", label=None, start_s=1.0, end_s=a + 0.5, reviewer="Ada")
+    # A turned-down window rejected over a segment wholly inside the action: nothing is left.
+    inside = next(i for i, s in items.items() if s["kind"] == "candidate")
+    session.decide(gid, inside, status="rejected", label=None, start_s=a + 0.2, end_s=b - 0.2, reviewer="Ada")
+    # Beside the action, a rejected segment that only touches it is left as it is.
+    after = next(i for i, s in items.items() if s["kind"] == "candidate" and i != inside)
+    session.decide(gid, after, status="rejected", label=None, start_s=b, end_s=b + 1.5, reviewer="Ada")
+
+    root = tmp_path / "datasets"
+    result = export_review(session, root)
+    assert result.clips == {"accepted": 1, "rejected": 2}
+    assert result.trimmed == [f"{gid}/h0 (decided 1.00-{a + 0.5:.2f} s, cut 1.00-{a:.2f} s)"]
+    assert result.dropped == [f"{gid}/{inside} ({a + 0.2:.2f}-{b - 0.2:.2f} s)"]
+    cut = {json.loads(c.provenance)["item"]: (c, json.loads(c.provenance)) for c in result.version.clips}
+    assert set(cut) == {"h0", "h1", after}
+    clip, prov = cut["h0"]
+    assert clip.label == "none" and (prov["start_s"], prov["end_s"]) == (1.0, round(a, 3))
+    assert prov["decided_s"] == [1.0, round(a + 0.5, 3)]
+    assert probe(clip.path).duration_s == pytest.approx(a - 1.0, abs=0.15)
+    assert (cut[after][1]["start_s"], cut[after][1]["end_s"]) == (round(b, 3), round(b + 1.5, 3))
+    assert "decided_s" not in cut[after][1]
+    actions = [p for c, p in cut.values() if c.label != "none"]
+    for c, p in cut.values():
+        if c.label == "none":
+            assert all(p["end_s"] <= q["start_s"] or p["start_s"] >= q["end_s"] for q in actions), p
+    message = _export_message(result)
+    assert "1 none clip(s) trimmed" in message and f"{gid}/h0" in message
+    assert "1 none clip(s) left out" in message and f"{gid}/{inside}" in message
+    # The trimmed clip is what the parent holds: exporting again finds nothing new.
+    with pytest.raises(ReviewError, match="nothing new to export"):
+        export_review(session, root, parent="v1")
+
+
+def test_the_part_of_a_segment_clear_of_actions():
+    from highlights.review.export import clear_of
+
+    assert clear_of(0.0, 10.0, [], min_s=1.0) == (0.0, 10.0)
+    assert clear_of(0.0, 10.0, [(2.0, 4.0), (5.0, 6.0)], min_s=1.0) == (6.0, 10.0)
+    assert clear_of(0.0, 10.0, [(-1.0, 3.0), (3.5, 11.0)], min_s=1.0) is None
+    assert clear_of(0.0, 10.0, [(-1.0, 3.0), (3.5, 11.0)], min_s=0.5) == (3.0, 3.5)
+    assert clear_of(0.0, 10.0, [(10.0, 12.0), (-2.0, 0.0)], min_s=1.0) == (0.0, 10.0)
+    assert clear_of(0.0, 10.0, [(1.0, 9.5)], min_s=1.0) == (0.0, 1.0)

@@ -46,6 +46,12 @@ def _export_message(result) -> str:
     if result.changed:
         msg += (f"; {len(result.changed)} item(s) were exported before with another decision and now have a "
                 f"clip in both versions: {', '.join(result.changed[:5])}")
+    if result.trimmed:
+        msg += (f"; {len(result.trimmed)} none clip(s) trimmed to leave out an action decided in the same "
+                f"video: {', '.join(result.trimmed[:5])}")
+    if result.dropped:
+        msg += (f"; {len(result.dropped)} none clip(s) left out, too short once an action decided in the same "
+                f"video is left out: {', '.join(result.dropped[:5])}")
     return msg
 
 

@@ -2,8 +2,10 @@
 
 Every decided item becomes one clip cut from its game's source video over its final segment:
 accepted and relabelled highlights and found misses under their class, rejected items under
-`none` (the hard negatives: moments the model thought were highlights, or nearly did). The
-clips go through the dataset code like any other source (`highlights.datasets`), grouped by
+`none` (the hard negatives: moments the model thought were highlights, or nearly did). A `none`
+clip never holds an action decided in the same video: where its segment overlaps one, it is
+trimmed to its longest part clear of every action, or left out when no part of it is long enough
+for a clip. The clips go through the dataset code like any other source (`highlights.datasets`), grouped by
 source game so one game's clips never straddle two splits, each with its provenance: source
 video, segment, decision, reviewer, decision time and the model that proposed it.
 
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.datasets import DatasetVersion, create_version, grow_version, list_versions
 from highlights.events import Event, GameAnnotation, save_annotation
@@ -44,26 +47,45 @@ class ReviewedClip:
     kind: str
     proposed_label: str
     decision: Decision
+    # The segment cut, when it is not the decision's: a `none` clip trimmed clear of an action.
+    span: tuple[float, float] | None = None
 
     @property
     def outcome(self):
         return outcome_of(self.kind, self.proposed_label, self.decision)
+
+    @property
+    def start_s(self) -> float:
+        return self.span[0] if self.span else self.decision.start_s
+
+    @property
+    def end_s(self) -> float:
+        return self.span[1] if self.span else self.decision.end_s
 
     def key(self) -> tuple[str, str]:
         return (str(self.game.video), self.item)
 
     def fingerprint(self) -> tuple:
         """What the clip holds: a re-export skips an item whose clip would be the same again."""
-        return (self.outcome.label, round(self.decision.start_s, 3), round(self.decision.end_s, 3))
+        return (self.outcome.label, round(self.start_s, 3), round(self.end_s, 3))
 
     def provenance(self) -> str:
         """One line of JSON: it travels through the manifest into `dataset_meta.json` unchanged."""
-        return json.dumps({
+        data = {
             "review": self.outcome.category, "source_video": str(self.game.video),
-            "start_s": round(self.decision.start_s, 3), "end_s": round(self.decision.end_s, 3),
+            "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
             "reviewer": self.decision.reviewer, "decided_at": self.decision.decided_at,
             "proposed_by": self.game.model, "proposed_label": self.proposed_label, "item": self.item,
-            "game": self.game.id, "run": self.decision.run[:16]}, sort_keys=True, separators=(",", ":"))
+            "game": self.game.id, "run": self.decision.run[:16]}
+        if self.span:
+            data["decided_s"] = [round(self.decision.start_s, 3), round(self.decision.end_s, 3)]
+        return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+    def describe(self) -> str:
+        if self.span:
+            d = self.decision
+            return f"{self.game.id}/{self.item} (decided {d.start_s:.2f}-{d.end_s:.2f} s, cut {self.start_s:.2f}-{self.end_s:.2f} s)"
+        return f"{self.game.id}/{self.item}"
 
 
 @dataclass
@@ -76,6 +98,11 @@ class ExportResult:
     # Items the parent holds from an earlier decision that has since changed: the new clip is
     # added beside the parent's (versions are immutable; the parent's clip stays in its split).
     changed: list[str] = field(default_factory=list)
+    # `none` clips whose segment overlapped an action decided in the same video: "game/item
+    # (decided A-B s, cut C-D s)" for those trimmed clear of it, "game/item (A-B s)" for those
+    # left out because no part of them clear of actions is long enough for a clip.
+    trimmed: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
 
 
 def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
@@ -90,6 +117,54 @@ def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
             out.append(ReviewedClip(game=game, item=state["id"], kind=state["kind"],
                                     proposed_label=state["label"], decision=session.store.get(d_id)))
     return out, pending
+
+
+def clear_of(start_s: float, end_s: float, spans: list[tuple[float, float]],
+             min_s: float) -> tuple[float, float] | None:
+    """The longest part of ``start_s``-``end_s`` that overlaps none of ``spans``, or None when
+    that part is shorter than ``min_s``. Touching a span's end is not overlapping it."""
+    pieces, at = [], start_s
+    for a, b in sorted(spans):
+        if b <= at or a >= end_s:
+            continue
+        if a > at:
+            pieces.append((at, a))
+        at = max(at, b)
+    if at < end_s:
+        pieces.append((at, end_s))
+    if not pieces:
+        return None
+    best = max(pieces, key=lambda p: p[1] - p[0])
+    return best if best[1] - best[0] >= min_s else None
+
+
+def keep_actions_out_of_none(clips: list[ReviewedClip]) -> tuple[list[ReviewedClip], list[str]]:
+    """``clips`` with every `none` clip clear of the actions decided in its video (a trimmed one
+    gets its ``span``), and the ones dropped (see ``ExportResult``).
+
+    A rejected highlight often overlaps an accepted one (the run-up, the same action found twice):
+    cut whole, the `none` clip would teach the model that the action is not one. Shorter than
+    the frames one classifier clip holds, a remaining part would be mostly repeated frames.
+    """
+    actions: dict[str, list[tuple[float, float]]] = {}
+    for c in clips:
+        if c.outcome.label != NONE_LABEL:
+            actions.setdefault(str(c.game.video), []).append((c.decision.start_s, c.decision.end_s))
+    kept, dropped = [], []
+    frames = ClipSpec().num_frames
+    for c in clips:
+        spans = actions.get(str(c.game.video), [])
+        d = c.decision
+        if c.outcome.label != NONE_LABEL or not any(a < d.end_s and b > d.start_s for a, b in spans):
+            kept.append(c)
+            continue
+        part = clear_of(d.start_s, d.end_s, spans, min_s=frames / c.game.fps if c.game.fps > 0 else 1.0)
+        if part is None:
+            dropped.append(f"{c.describe()} ({d.start_s:.2f}-{d.end_s:.2f} s)")
+            continue
+        c.span = part
+        kept.append(c)
+    return kept, dropped
 
 
 def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -> Path:
@@ -150,20 +225,24 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     if parent is None and list_versions(root):
         raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
                           "say which version the review grows (--parent vN)")
+    annotated = clips
+    clips, dropped = keep_actions_out_of_none(clips)
+    if not clips:
+        raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
+                          f"accepted action ({', '.join(dropped[:5])})")
     already = _exported_before(root, parent) if parent is not None else {}
     fresh = [c for c in clips if already.get(c.key()) != c.fingerprint()]
     changed = [c for c in fresh if c.key() in already]
     if not fresh:
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
-    annotations = write_annotations(session, clips, Path(annotations_dir) if annotations_dir else None)
+    annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     clips_all, clips = clips, fresh
     staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
     try:
         rows = []
         for n, c in enumerate(clips):
-            d = c.decision
             rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
-            cut_clip(c.game.video, d.start_s, d.end_s, staging / rel, c.game.fps)
+            cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)
             # Grouped by source game: a game's clips land in one split, never two.
             rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
                          "licence": licence, "provenance": c.provenance()})
@@ -186,7 +265,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     for c in clips:
         tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
-                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed])
+                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
+                        trimmed=[c.describe() for c in clips if c.span], dropped=dropped)
 
 
 def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple]:
