@@ -223,7 +223,15 @@ def test_duplicate_clips_are_refused_naming_both_files(tmp_path: Path) -> None:
         create_version(src, tmp_path / "root")
     message = str(err.value)
     assert "duplicate" in message and str(src / "b" / "copy.mp4") in message and str(src / "a" / "a0.mp4") in message
+    # The copy sits under another class: the line says the two labels contradict each other.
+    assert "labelled 'a' there" in message
     assert list_versions(tmp_path / "root") == []
+    # A copy under the same class is a plain duplicate.
+    (src / "b" / "copy.mp4").unlink()
+    shutil.copy(src / "a" / "a0.mp4", src / "a" / "copy.mp4")
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root")
+    assert "duplicate of" in str(err.value) and "labelled" not in str(err.value)
 
 
 def test_a_clip_already_in_the_parent_is_refused_on_grow(tree: Path, tmp_path: Path) -> None:
@@ -347,3 +355,4 @@ def test_diff_gives_total_then_per_class_per_split(tree: Path, tmp_path: Path) -
 def test_loading_a_missing_version_names_it(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="v3: no such dataset version"):
         load_version(tmp_path, "v3")
+

@@ -70,7 +70,7 @@ def check_sources(
     grew); one with another label is still refused.
     """
     class_set = set(classes)
-    seen: dict[str, str] = {}
+    seen: dict[str, tuple[str, str]] = {}  # sha256 -> the first clip with it, and its label
     outcome = CheckOutcome([], [])
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
@@ -97,7 +97,9 @@ def check_sources(
                                                    f"(same content, sha256 {sha[:12]}...)"))
             continue
         if sha in seen:
-            outcome.rejected.append(Rejected(path, f"{path}: duplicate of {seen[sha]} "
+            first, first_label = seen[sha]
+            relabelled = f", labelled {first_label!r} there" if first_label != clip.label else ""
+            outcome.rejected.append(Rejected(path, f"{path}: duplicate of {first}{relabelled} "
                                                    f"(same content, sha256 {sha[:12]}...)"))
             continue
         try:
@@ -105,6 +107,6 @@ def check_sources(
         except VideoError as e:
             outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
             continue
-        seen[sha] = path
+        seen[sha] = (path, clip.label)
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha))
     return outcome
