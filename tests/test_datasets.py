@@ -356,3 +356,34 @@ def test_loading_a_missing_version_names_it(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="v3: no such dataset version"):
         load_version(tmp_path, "v3")
 
+
+def test_a_class_folder_one_slip_from_another_is_refused(tmp_path: Path) -> None:
+    # `basketbal_layup` beside `basketball_layup` would become a fifth class of one clip.
+    src = make_class_tree(tmp_path / "src", layout_of({"basketball_layup": 3, "none": 3}))
+    write_clip(src / "basketbal_layup" / "late.mp4", 777)
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root")
+    assert str(err.value) == (f"{src / 'basketbal_layup'}: class 'basketbal_layup' is one slip from "
+                              "'basketball_layup' (1 clip(s)); rename it, or pass --classes listing both to keep both")
+    assert list_versions(tmp_path / "root") == []
+    # Named on purpose, both stay.
+    v = create_version(src, tmp_path / "root", classes=["basketball_layup", "basketbal_layup", "none"])
+    assert v.classes == ["basketball_layup", "basketbal_layup", "none"]
+
+
+def test_a_slip_for_a_class_highlights_knows_is_refused_alone(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"Soccer-shooting": 2, "none": 2}))
+    with pytest.raises(DatasetError, match=r"class 'Soccer-shooting' is one slip from 'soccer_shooting'"):
+        create_version(src, tmp_path / "root")
+
+
+@pytest.mark.parametrize("a, b, slip", [
+    ("basketball_layup", "basketbal_layup", True), ("soccer_shooting", "soccer_shotoing", True),
+    ("none", "None", True), ("baseball swing", "baseball_swing", True), ("swing", "swings", True),
+    ("shot_2pt", "shot_3pt", False), ("swing", "layup", False), ("a", "ab", False),
+])
+def test_what_counts_as_a_slip(a: str, b: str, slip: bool) -> None:
+    from highlights.datasets.build import one_slip_apart
+
+    assert one_slip_apart(a, b) is slip and one_slip_apart(b, a) is slip
+

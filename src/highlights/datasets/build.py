@@ -348,4 +348,56 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
         return chosen
     if base:
         return base.classes
-    return sorted({s.label for s in sources})
+    found = sorted({s.label for s in sources})
+    typos = _typo_labels(sources)
+    if typos:
+        raise DatasetError(typos)
+    return found
+
+
+def one_slip_apart(a: str, b: str) -> bool:
+    """Whether two class names differ by a slip of the keyboard: case, `-`/space for `_`, one
+    letter left out or added, or two neighbours swapped. One letter replaced is not counted:
+    `shot_2pt` and `shot_3pt` are two classes."""
+    def norm(x: str) -> str:
+        return x.strip().lower().replace("-", "_").replace(" ", "_")
+
+    a, b = norm(a), norm(b)
+    if min(len(a), len(b)) < 4:  # short names (`a`, `ab`) are too close to tell a slip
+        return a == b
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) == 1:
+        short, long = sorted((a, b), key=len)
+        return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+    return False
+
+
+def _typo_labels(sources: Sequence[SourceClip]) -> list[str]:
+    """One line per label that looks like a slip for another label found, or for one of the
+    classes highlights knows, when the classes come from the folders (no --classes): a folder
+    `basketbal_layup` beside `basketball_layup` would otherwise become a fifth class of one clip."""
+    from highlights.vocabulary import CLASSES as KNOWN
+
+    clips_of: dict[str, list[SourceClip]] = {}
+    for clip in sources:
+        clips_of.setdefault(clip.label, []).append(clip)
+    labels = sorted(clips_of)
+    problems = []
+    for label in labels:
+        if label in KNOWN:
+            continue
+        # The likelier slip is the rarer name, or the one highlights does not know.
+        rivals = [other for other in labels if other != label and one_slip_apart(label, other)
+                  and (other in KNOWN or len(clips_of[other]) > len(clips_of[label])
+                       or (len(clips_of[other]) == len(clips_of[label]) and other < label))]
+        rivals += [k for k in KNOWN if k not in clips_of and one_slip_apart(label, k)]
+        if rivals:
+            where = clips_of[label][0].path
+            where = where.parent if where.parent.name == label else where
+            problems.append(f"{where}: class {label!r} is one slip from {rivals[0]!r} ({len(clips_of[label])} "
+                            f"clip(s)); rename it, or pass --classes listing both to keep both")
+    return problems
