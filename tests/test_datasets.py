@@ -387,3 +387,14 @@ def test_what_counts_as_a_slip(a: str, b: str, slip: bool) -> None:
 
     assert one_slip_apart(a, b) is slip and one_slip_apart(b, a) is slip
 
+
+def test_create_into_a_root_that_holds_a_version_is_refused(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    create_version(tree, root)
+    before = sorted(p.name for p in root.iterdir())
+    with pytest.raises(DatasetError) as err:
+        create_version(tree, root)  # the same folder again: it would be an unrelated v2
+    assert str(err.value).startswith(f"{root}: already holds v1;") and "--parent v1" in str(err.value)
+    assert sorted(p.name for p in root.iterdir()) == before
+    assert grow_version(make_class_tree(tmp_path / "more", layout_of({"none": 1}, prefix="m-"), seed=9),
+                        root, "v1").name == "v2"

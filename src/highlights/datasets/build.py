@@ -28,7 +28,7 @@ from highlights.datasets.sources import SourceClip, find_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
 from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
-    clip_file_name, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
+    clip_file_name, list_versions, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
 )
 from highlights.datasets.variants import make_variants
 from highlights.progress import track
@@ -163,6 +163,13 @@ def _build_locked(
     source_name: str | None = None,
 ) -> DatasetVersion:
 
+    if parent is None and list_versions(root):
+        # A second unrelated version beside the first (often the same folder ingested again)
+        # shares no splits with it: models trained on the two could not be compared.
+        have = list_versions(root)
+        raise DatasetError(f"{root}: already holds {', '.join(have)}; `dataset create` makes a root's first "
+                           f"version: `dataset grow SRC --root {root} --parent {have[-1]}` adds clips to it "
+                           "(or choose another --root)")
     base = load_version(root, parent) if parent is not None else None
     split_config = _split_config(base, seed, ratios)
     discovered = find_sources(src, allow_outside=allow_outside)
