@@ -112,6 +112,53 @@ def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data
         assert torch.equal(group_a["exp_avg_sq"], group_b["exp_avg_sq"])
 
 
+def _stopped_in_second_epoch(config, monkeypatch) -> None:
+    real_epoch = loop_module.train_one_epoch
+    calls = []
+
+    def die_in_second_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real_epoch(*args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(loop_module, "train_one_epoch", die_in_second_epoch)
+        with pytest.raises(KeyboardInterrupt):
+            fit(config, show_progress=False)
+
+
+def test_a_run_killed_while_saving_resumes_and_leaves_nothing_half_written(colour_data, tmp_path, monkeypatch):
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    _stopped_in_second_epoch(config, monkeypatch)
+    out = Path(config.out_dir)
+    # What `kill -9` part way through writing last.pt leaves: its temp file, half of it.
+    half = out / ".last.pt.k9x2q7ab.tmp"
+    half.write_bytes((out / "last.pt").read_bytes()[:4096])
+    said = []
+    resumed = fit(config, resume=True, show_progress=False, log=said.append)
+    assert "removed 1 file(s) a killed run left half-written: .last.pt.k9x2q7ab.tmp" in said
+    assert not list(out.glob(".*.tmp")) and len(resumed.history) == 2
+
+
+def test_a_second_training_in_the_same_folder_is_refused_naming_the_first(colour_data, tmp_path):
+    import fcntl
+    import os
+
+    config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
+    out = Path(config.out_dir)
+    out.mkdir()
+    fd = os.open(out / ".train.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        os.write(fd, b"4242\n")
+        with pytest.raises(RunFolderError, match=r"another training is running in .*run \(pid 4242\)"):
+            fit(config, show_progress=False)
+    finally:
+        os.close(fd)
+    assert len(fit(config, show_progress=False).history) == 1
+
+
 def test_the_progress_bar_shows_no_loss_before_the_first_step():
     from types import SimpleNamespace
 

@@ -1,4 +1,5 @@
-"""One writer at a time per dataset root: an exclusive lock on ``ROOT/.write.lock``.
+"""One writer at a time per dataset root: an exclusive lock on ``ROOT/.write.lock`` (and the
+same kind of lock for other folders one process at a time may write, a training run's).
 
 ``fcntl.flock`` is used directly (the standard library has it on every system the project runs
 on): the kernel drops the lock when its holder dies, however it dies, so a crashed writer never
@@ -11,11 +12,12 @@ import errno
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from highlights.datasets.errors import DatasetError
+from highlights.errors import HighlightsError
 
 LOCK_NAME = ".write.lock"
 POLL_S = 0.2
@@ -28,11 +30,27 @@ def root_write_lock(root: Path, *, wait: bool = False) -> Iterator[None]:
     Another process holding it is a ``DatasetError`` naming the root and that process's pid,
     unless ``wait``, which blocks until it is released.
     """
-    path = root / LOCK_NAME
+    with exclusive_lock(
+        root / LOCK_NAME, wait=wait,
+        busy=lambda pid: DatasetError(f"another write is in progress on {root} (pid {pid}); "
+                                      "wait for it to finish, or pass --wait"),
+        failed=lambda cause: DatasetError(f"{root}: cannot take the write lock ({cause})"),
+    ):
+        yield
+
+
+@contextmanager
+def exclusive_lock(path: Path, *, wait: bool, busy: Callable[[str], HighlightsError],
+                   failed: Callable[[str], HighlightsError]) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if missing) for the ``with`` block.
+
+    Held elsewhere: ``busy(pid of the holder)`` is raised, unless ``wait``, which blocks until it
+    is released. ``failed(cause)`` is raised when the lock cannot be taken at all.
+    """
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
-        raise DatasetError(f"{root}: cannot take the write lock ({e.strerror or e})") from e
+        raise failed(e.strerror or str(e)) from e
     try:
         while True:
             try:
@@ -40,11 +58,9 @@ def root_write_lock(root: Path, *, wait: bool = False) -> Iterator[None]:
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
-                    raise DatasetError(f"{root}: cannot take the write lock ({e.strerror or e})") from e
+                    raise failed(e.strerror or str(e)) from e
                 if not wait:
-                    holder = _holder(fd)
-                    raise DatasetError(f"another write is in progress on {root} (pid {holder}); "
-                                       "wait for it to finish, or pass --wait") from None
+                    raise busy(_holder(fd)) from None
                 time.sleep(POLL_S)
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)

@@ -27,6 +27,7 @@ from torch import nn
 
 from highlights.atomic import atomic_write_json
 from highlights.datasets import DatasetError, DatasetVersion, load_version
+from highlights.datasets.lock import exclusive_lock
 from highlights.model import (
     TrainingState,
     architecture_kwargs,
@@ -54,6 +55,7 @@ from highlights.train.data import (
 LAST_CHECKPOINT = "last.pt"
 BEST_CHECKPOINT = "best.pt"
 HISTORY_FILENAME = "train_history.json"
+RUN_LOCK_NAME = ".train.lock"  # one training process per run folder
 CURVES_FILENAME = "train_curves.png"
 # Settings that change how a run executes but not what it computes: free to differ on resume.
 
@@ -86,18 +88,41 @@ def fit(
     check_precision(config.precision)
     out_dir = Path(config.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    state = _load_resume_point(out_dir) if resume else None
-    if state is not None:
-        _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
-    elif (out_dir / LAST_CHECKPOINT).exists():
-        raise RunFolderError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
+    with exclusive_lock(
+        out_dir / RUN_LOCK_NAME, wait=False,
+        busy=lambda pid: RunFolderError(f"another training is running in {out_dir} (pid {pid}); "
+                                        "wait for it to finish, or pick another --out"),
+        failed=lambda cause: RunFolderError(f"{out_dir}: cannot lock the run folder ({cause})"),
+    ):
+        left = remove_unfinished_writes(out_dir)
+        if left:
+            log(f"removed {len(left)} file(s) a killed run left half-written: {', '.join(p.name for p in left)}")
+        state = _load_resume_point(out_dir) if resume else None
+        if state is not None:
+            _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
+        elif (out_dir / LAST_CHECKPOINT).exists():
+            raise RunFolderError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
 
-    was_deterministic = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
-    try:
-        return _fit(config, dataset, state, out_dir, show_progress, log)
-    finally:
-        torch.use_deterministic_algorithms(was_deterministic)
+        was_deterministic = torch.are_deterministic_algorithms_enabled()
+        torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
+        try:
+            return _fit(config, dataset, state, out_dir, show_progress, log)
+        finally:
+            torch.use_deterministic_algorithms(was_deterministic)
+
+
+def remove_unfinished_writes(out_dir: Path) -> list[Path]:
+    """Delete the temp files of the run's checkpoint, history and curves writes that a killed
+    run left beside them (each write goes to a temp file renamed into place once complete; a
+    `kill -9` part way leaves the temp file, as large as a checkpoint). Called under the run
+    folder's lock, so no live run is writing them."""
+    removed = []
+    for name in (LAST_CHECKPOINT, BEST_CHECKPOINT, HISTORY_FILENAME, CURVES_FILENAME):
+        for tmp in sorted(out_dir.glob(f".{name}.*.tmp")):
+            if tmp.is_file() and not tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+                removed.append(tmp)
+    return removed
 
 
 def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingState | None, out_dir: Path,
