@@ -141,6 +141,22 @@ def test_a_run_killed_while_saving_resumes_and_leaves_nothing_half_written(colou
     assert not list(out.glob(".*.tmp")) and len(resumed.history) == 2
 
 
+def test_resume_after_a_kill_before_the_first_epoch_was_saved_says_to_start_again(colour_data, tmp_path):
+    config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
+    fit(config, show_progress=False)
+    out = Path(config.out_dir)
+    # Killed while writing the first last.pt: best.pt and the temp file are there, last.pt is not.
+    (out / ".last.pt.k9x2q7ab.tmp").write_bytes((out / "last.pt").read_bytes()[:4096])
+    (out / "last.pt").unlink()
+    result = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1",
+                                      "--out", str(out), "--resume"])
+    assert result.exit_code == 1
+    assert "stopped before it had saved a whole epoch" in result.output
+    assert "without --resume to start it again" in result.output and "Traceback" not in result.output
+    again = fit(config, show_progress=False)
+    assert len(again.history) == 1 and not list(out.glob(".*.tmp"))
+
+
 def test_a_second_training_in_the_same_folder_is_refused_naming_the_first(colour_data, tmp_path):
     import fcntl
     import os

@@ -321,6 +321,11 @@ def load_saved_config(out_dir: str | Path) -> TrainConfig:
 def _load_resume_point(out_dir: Path) -> TrainingState:
     path = out_dir / LAST_CHECKPOINT
     if not path.exists():
+        started = [p.name for p in (out_dir / BEST_CHECKPOINT, *out_dir.glob(f".{LAST_CHECKPOINT}.*.tmp")) if p.exists()]
+        if started:
+            raise RunFolderError(f"{path}: nothing to resume: the run in {out_dir} stopped before it had saved "
+                                 f"a whole epoch ({' and '.join(started)} found, no {LAST_CHECKPOINT}); run the "
+                                 "same command without --resume to start it again")
         raise RunFolderError(f"{path}: nothing to resume (no run was started in {out_dir})")
     state = load_training_state(path)
     if state.epoch is None or state.optimizer_state is None or "history" not in state.extra:
