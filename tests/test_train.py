@@ -175,6 +175,27 @@ def test_a_second_training_in_the_same_folder_is_refused_naming_the_first(colour
     assert len(fit(config, show_progress=False).history) == 1
 
 
+def test_the_report_of_an_interrupted_runs_checkpoint_says_it_is_unfinished(colour_data, tmp_path, monkeypatch):
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    config = tiny_config(colour_data, tmp_path / "run", epochs=3, cache_dir=str(tmp_path / "cache"))
+    _stopped_in_second_epoch(config, monkeypatch)
+    best = Path(config.out_dir) / "best.pt"
+    said = []
+    report, paths = evaluate_checkpoint(best, root=colour_data.root, version="v1", out_dir=tmp_path / "report",
+                                        num_workers=0, n_bootstrap=10, show_progress=False, log=said.append)
+    note = ("best.pt comes from a training run that stopped after epoch 1 of 3 (interrupted; "
+            "`highlights train --resume` goes on): these are not the finished model's scores")
+    assert report["meta"]["unfinished_run"] == {"epochs_done": 1, "epochs_planned": 3, "note": note}
+    assert f"note: {note}" in said
+    assert paths["markdown"].read_text().startswith(f"# Test report\n\n**Note:** {note}.\n")
+    # Finished, the same run's checkpoint carries no note.
+    fit(config, resume=True, show_progress=False)
+    report, _ = evaluate_checkpoint(best, root=colour_data.root, version="v1", out_dir=tmp_path / "report2",
+                                    num_workers=0, n_bootstrap=10, show_progress=False)
+    assert "unfinished_run" not in report["meta"]
+
+
 def test_the_progress_bar_shows_no_loss_before_the_first_step():
     from types import SimpleNamespace
 

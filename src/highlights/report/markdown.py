@@ -31,7 +31,11 @@ def render_confusion_table(report: dict) -> str:
 def render_markdown(report: dict, *, provenance: bool = True) -> str:
     """The report as Markdown; `provenance=False` leaves out the section listing every setting
     (the terminal shows the scoreboard; the files keep everything)."""
-    lines = ["# Test report", "", render_table(report), ""]
+    lines = ["# Test report", ""]
+    unfinished = (report.get("meta") or {}).get("unfinished_run")
+    if unfinished:
+        lines += [f"**Note:** {unfinished['note']}.", ""]
+    lines += [render_table(report), ""]
     lines.append(f"Macro-F1: {report['macro_f1']:.2f} ({report['macro_f1']:.3f})")
     lines.append("")
 

@@ -159,6 +159,9 @@ def evaluate_checkpoint(
     y_pred = proba.argmax(axis=1)
 
     checkpoint_meta = classifier.meta
+    unfinished = unfinished_run(checkpoint, checkpoint_meta)
+    if unfinished:
+        log(f"note: {unfinished['note']}")
     meta = {
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
@@ -172,6 +175,7 @@ def evaluate_checkpoint(
         "inference_backend_selection": classifier.backend_report,
         "train_config": checkpoint_meta.get("train_config"),
         "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
+        **({"unfinished_run": unfinished} if unfinished else {}),
     }
     stored: dict[str, Path] = {}
     labels = [classes.index(r.label) for r in records]
@@ -211,6 +215,34 @@ def evaluate_checkpoint(
         meta=meta, n_bootstrap=n_bootstrap,
     )
     return report, {**write_report_files(report, out_dir), **stored}
+
+
+def unfinished_run(checkpoint: Path, checkpoint_meta: dict) -> dict | None:
+    """Whether ``checkpoint`` comes from a training run that stopped before its last epoch
+    (interrupted, not stopped early), read from the run's ``train_history.json`` beside it:
+    ``{"epochs_done", "epochs_planned", "note"}``, or None when it finished or there is no
+    history of its run there (a checkpoint copied elsewhere)."""
+    import json
+
+    from highlights.train.config import TrainConfig
+    from highlights.train.loop import HISTORY_FILENAME
+
+    saved = checkpoint_meta.get("train_config") or {}
+    planned = saved.get("epochs")
+    try:
+        history = json.loads((checkpoint.parent / HISTORY_FILENAME).read_text(encoding="utf-8"))
+        ran = history["train_config"]
+        done = len(history["history"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # Only the history of this checkpoint's run counts (settings equal but for how it executed).
+    same_run = isinstance(ran, dict) and all(ran.get(k) == v for k, v in saved.items()
+                                             if k not in TrainConfig.EXECUTION_ONLY)
+    if not same_run or not isinstance(planned, int) or history.get("stopped_early") or done >= planned:
+        return None
+    return {"epochs_done": done, "epochs_planned": planned,
+            "note": f"{checkpoint.name} comes from a training run that stopped after epoch {done} of {planned} "
+                    "(interrupted; `highlights train --resume` goes on): these are not the finished model's scores"}
 
 
 def _calibration_clips(dataset, split: str, spec: ClipSpec, limit: int) -> torch.Tensor:
