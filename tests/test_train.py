@@ -175,6 +175,15 @@ def test_a_second_training_in_the_same_folder_is_refused_naming_the_first(colour
     assert len(fit(config, show_progress=False).history) == 1
 
 
+def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    _stopped_in_second_epoch(config, monkeypatch)
+    result = CliRunner().invoke(app, ["train", "--out", config.out_dir, "--resume", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"data: {colour_data.root} v1" in result.output and "resuming after epoch 1 of 2" in result.output
+    assert load_training_state(Path(config.out_dir) / "last.pt").epoch == 1  # 0-based: both epochs done
+
+
 def test_the_report_of_an_interrupted_runs_checkpoint_says_it_is_unfinished(colour_data, tmp_path, monkeypatch):
     from highlights.train.evaluation import evaluate_checkpoint
 

@@ -54,7 +54,8 @@ def train(
     precision: str | None = _setting("--precision", help=(
         "auto (default: bf16 where the CPU has native bf16, else fp32) | fp32 | bf16: bf16 autocast "
         "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
-    resume: bool = typer.Option(False, "--resume", help="Continue the interrupted run in --out"),
+    resume: bool = typer.Option(False, "--resume", help=(
+        "Continue the interrupted run in --out (its dataset and settings are read from it)")),
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
@@ -67,7 +68,7 @@ def train(
         return
     if model != "r2plus1d":
         raise ConfigError(f"--model {model!r}: expected r2plus1d or pose")
-    if root is None or version is None:
+    if not resume and (root is None or version is None):  # a resumed run reads them from its folder
         raise ConfigError("--root and --version are required to train the R(2+1)D clip classifier")
     from highlights.train import TrainConfig, fit, load_saved_config
 
