@@ -398,3 +398,33 @@ def test_create_into_a_root_that_holds_a_version_is_refused(tree: Path, tmp_path
     assert sorted(p.name for p in root.iterdir()) == before
     assert grow_version(make_class_tree(tmp_path / "more", layout_of({"none": 1}, prefix="m-"), seed=9),
                         root, "v1").name == "v2"
+
+
+def _reencoded(src: Path, dst: Path) -> Path:
+    """Another encoding of the same pictures (lower quality), as a re-shared copy would be."""
+    from highlights.video import iter_frames, write_video
+
+    return write_video(dst, [f.rgb for f in iter_frames(src)], 8.0, crf=35)
+
+
+def test_a_re_encoded_copy_under_another_class_is_refused(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3}))
+    copy = _reencoded(src / "swing" / "swing-1.mp4", src / "none" / "shared.mp4")
+    assert _sha(copy) != _sha(src / "swing" / "swing-1.mp4")
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root")
+    # Folders are read in order, so the one in `swing/` is found second; either way both are named.
+    assert str(err.value) == (f"{src / 'swing' / 'swing-1.mp4'}: the same pictures as {copy} (a re-encoded copy?), "
+                              "labelled 'none' there")
+
+
+def test_a_re_encoded_copy_under_its_own_class_shares_its_split(tmp_path: Path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 6, "none": 6}))
+    original = src / "swing" / "swing-2.mp4"
+    copy = _reencoded(original, src / "swing" / "zz-copy.mp4")
+    v = create_version(src, tmp_path / "root")
+    assert v.meta["near_duplicates"] == [{"path": str(copy), "of": str(original), "group": "swing-g2"}]
+    by_source = {Path(c["source"]).name: c for c in v.meta["clips"].values()}
+    assert by_source["zz-copy.mp4"]["group"] == by_source["swing-2.mp4"]["group"] == "swing-g2"
+    assert by_source["zz-copy.mp4"]["split"] == by_source["swing-2.mp4"]["split"]
+    assert len(v.real_clips) == 13

@@ -152,6 +152,9 @@ def _print_written(v: DatasetVersion) -> None:
         console.print(f"{v.meta['added']['already_in_parent']} clips of SRC were already in {v.parent}")
     for skipped in v.meta.get("skipped", []):
         console.print(f"[yellow]skipped[/yellow] {skipped['reason']}", highlight=False, soft_wrap=True)
+    for twin in v.meta.get("near_duplicates", []):
+        console.print(f"[yellow]note[/yellow] {twin['path']}: the same pictures as {twin['of']} (a re-encoded "
+                      "copy?): kept, in the same split as it", highlight=False, soft_wrap=True)
     for ignored in v.meta.get("ignored", []):
         console.print(f"[dim]ignored[/dim] {ignored['reason']}", highlight=False, soft_wrap=True)
     # A few source videos per class round a 15% share down to none: say so now, not when

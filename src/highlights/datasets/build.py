@@ -237,6 +237,7 @@ def _build_locked(
             "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict()}
                         if augment else None),
             "skipped": [r.to_dict() for r in rejected],
+            "near_duplicates": [d.to_dict() for d in outcome.near_duplicates],
             "ignored": [r.to_dict() for r in discovered.ignored],
             "clips": clip_meta,
         }

@@ -10,8 +10,11 @@ are short, so it costs little beside hashing the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import av
 
 from highlights.video.errors import VideoError
 from highlights.video.reader import _decoded, _duration_s, _open, _wrap_decode_errors
@@ -37,8 +40,9 @@ class VerifiedVideo:
     format: str
 
 
-def verify_video(path: str | Path) -> VerifiedVideo:
-    """Decode every frame of ``path``; raise ``VideoError`` naming what is wrong with it."""
+def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | None = None) -> VerifiedVideo:
+    """Decode every frame of ``path``; raise ``VideoError`` naming what is wrong with it.
+    ``on_frame`` sees each decoded frame (for what else one pass over the pictures can gather)."""
     opened = _open(path)
     try:
         fmt = opened.container.format.name
@@ -54,6 +58,8 @@ def verify_video(path: str | Path) -> VerifiedVideo:
             last_pts = None
             for frame in _decoded(opened):
                 decoded += 1
+                if on_frame is not None:
+                    on_frame(frame)
                 if frame.pts is not None:
                     if last_pts is not None and frame.pts <= last_pts:
                         stuck += 1
