@@ -428,3 +428,17 @@ def test_a_re_encoded_copy_under_its_own_class_shares_its_split(tmp_path: Path) 
     assert by_source["zz-copy.mp4"]["group"] == by_source["swing-2.mp4"]["group"] == "swing-g2"
     assert by_source["zz-copy.mp4"]["split"] == by_source["swing-2.mp4"]["split"]
     assert len(v.real_clips) == 13
+
+
+def test_a_clip_added_beside_a_folders_manifest_is_not_left_out_unsaid(tmp_path: Path) -> None:
+    # The generator writes manifest.csv; a clip the user then drops into a class folder is not in it.
+    src = make_class_tree(tmp_path / "src", {"a": [("a0", None), ("a1", None)], "b": [("b0", None)]})
+    write_manifest(src / "manifest.csv", [{"path": f"{c}/{n}.mp4", "label": c}
+                                          for c, n in (("a", "a0"), ("a", "a1"), ("b", "b0"))])
+    added = write_clip(src / "b" / "mine.mp4", 99)
+    with pytest.raises(DatasetError) as err:
+        create_version(src, tmp_path / "root")
+    assert str(err.value) == (f"{added}: not listed in {src / 'manifest.csv'}, which names the clips to take "
+                              f"from {src} (add it there, or remove the manifest to read the class folders)")
+    v = create_version(src, tmp_path / "root", skip_bad=True)
+    assert len(v.clips) == 3 and [s["path"] for s in v.meta["skipped"]] == [str(added)]

@@ -77,8 +77,29 @@ def find_sources(src: str | Path, *, allow_outside: bool = False) -> Discovered:
             raise DatasetError(f"{src}: not a folder or a .csv manifest")
         return Discovered(clips=read_source_manifest(src, allow_outside=allow_outside))
     if (src / SOURCE_MANIFEST_NAME).is_file():
-        return Discovered(clips=read_source_manifest(src / SOURCE_MANIFEST_NAME, allow_outside=allow_outside))
+        manifest = src / SOURCE_MANIFEST_NAME
+        clips = read_source_manifest(manifest, allow_outside=allow_outside)
+        return Discovered(clips=clips, problems=_unlisted_clips(src, manifest, clips))
     return scan_class_folders(src)
+
+
+def _unlisted_clips(src: Path, manifest: Path, clips: list[SourceClip]) -> list[SkippedEntry]:
+    """Videos in ``src`` or its folders that its manifest does not name: a clip added to a class
+    folder of the generator's output (which writes a manifest) would otherwise be left out unsaid."""
+    listed = {os.path.abspath(c.path) for c in clips}
+    out = []
+    for folder in [src, *sorted(p for p in src.iterdir() if p.is_dir() and not p.name.startswith("."))]:
+        try:
+            files = sorted(folder.iterdir())
+        except OSError:
+            continue
+        for path in files:
+            if (path.suffix.lower() in VIDEO_SUFFIXES and not path.name.startswith(".")
+                    and os.path.abspath(path) not in listed):
+                out.append(SkippedEntry(str(path), f"{path}: not listed in {manifest}, which names the clips "
+                                                   f"to take from {src} (add it there, or remove the manifest "
+                                                   "to read the class folders)"))
+    return out
 
 
 def read_source_manifest(csv_path: Path, *, allow_outside: bool = False) -> list[SourceClip]:
