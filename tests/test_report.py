@@ -250,3 +250,16 @@ def test_cli_from_confusion_prints_the_seed_table_and_compare_works(tmp_path):
     assert result.exit_code == 0 and SEED_TABLE in result.output
     result = runner.invoke(app, ["report", "show", str(cm)])
     assert result.exit_code == 1 and "not a test report" in result.output
+
+
+def test_a_class_with_no_test_clip_is_named_beside_macro_f1():
+    # A small test split without any layup: macro-F1 averages in its 0, and says so.
+    labels = ["baseball_swing", "basketball_layup", "none"]
+    report = build_report(["baseball_swing", "none", "none"], ["baseball_swing", "none", "baseball_swing"],
+                          labels, n_bootstrap=10)
+    assert report["per_class"]["basketball_layup"]["support"] == 0
+    assert report["macro_f1"] == pytest.approx((2 / 3 + 0 + 2 / 3) / 3)
+    markdown = render_markdown(report)
+    assert ("No test clip of basketball_layup: macro-F1 counts its F1 as 0. "
+            "Over the 2 classes with test clips it is 0.667.") in markdown
+    assert "No test clip" not in render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX))

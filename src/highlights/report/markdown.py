@@ -28,6 +28,18 @@ def render_confusion_table(report: dict) -> str:
                           ([label, *row] for label, row in zip(labels, cm["matrix"])))
 
 
+def _classes_without_clips_note(report: dict) -> str | None:
+    """A small test set often lacks a class: macro-F1 then averages in an F1 of 0 for it, which
+    says nothing about the model; the note names those classes and the mean over the others."""
+    per_class = report["per_class"]
+    absent = [label for label in report["labels"] if per_class[label]["support"] == 0]
+    present = [per_class[label]["f1"] for label in report["labels"] if per_class[label]["support"] > 0]
+    if not absent or not present:
+        return None
+    return (f"No test clip of {', '.join(absent)}: macro-F1 counts {'its' if len(absent) == 1 else 'their'} F1 "
+            f"as 0. Over the {len(present)} classes with test clips it is {sum(present) / len(present):.3f}.")
+
+
 def render_markdown(report: dict, *, provenance: bool = True) -> str:
     """The report as Markdown; `provenance=False` leaves out the section listing every setting
     (the terminal shows the scoreboard; the files keep everything)."""
@@ -38,6 +50,9 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     lines += [render_table(report), ""]
     lines.append(f"Macro-F1: {report['macro_f1']:.2f} ({report['macro_f1']:.3f})")
     lines.append("")
+    absent_note = _classes_without_clips_note(report)
+    if absent_note:
+        lines += [absent_note, ""]
 
     boot = report.get("bootstrap")
     if boot:
