@@ -159,10 +159,13 @@ class MoveNetMultiPose:
     def _interpreter(self, w: int, h: int, lane: int = 0):
         it = self._interpreters[lane].get((w, h))
         if it is None:
+            from highlights.people.native_log import native_noise_filtered
+
             try:
-                it = self._interpreter_class(model_content=self._model, **self.path.interpreter_options())
-                it.resize_tensor_input(it.get_input_details()[0]["index"], (1, h, w, 3))
-                it.allocate_tensors()
+                with native_noise_filtered():
+                    it = self._interpreter_class(model_content=self._model, **self.path.interpreter_options())
+                    it.resize_tensor_input(it.get_input_details()[0]["index"], (1, h, w, 3))
+                    it.allocate_tensors()
             except (ValueError, RuntimeError) as e:
                 raise ModelFileError(f"MoveNet model: LiteRT cannot load it ({e})".splitlines()[0]) from None
             self._interpreters[lane][(w, h)] = it

@@ -1,0 +1,35 @@
+"""LiteRT's native INFO/deprecation lines stay off the terminal; everything else printed still shows."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from highlights.people.native_log import NOISE, native_noise_filtered
+
+
+def test_the_noise_is_dropped_and_other_lines_are_written_back(capfd):
+    with native_noise_filtered():
+        os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n")
+        os.write(2, b"a real problem from native code\n")
+        os.write(2, f"ERROR: Subgraph reshaping is enabled by default, {NOISE[1]} and will be removed\n".encode())
+    os.write(2, b"after\n")
+    err = capfd.readouterr().err
+    assert err == "a real problem from native code\nafter\n"
+
+
+def test_making_the_movenet_interpreters_prints_nothing():
+    """In a fresh process (LiteRT prints its delegate line once per process), with the path that
+    turns on the XNNPACK delegate's latest features, which adds the deprecation ERROR line."""
+    code = ("import numpy as np\n"
+            "from highlights.people.movenet import MoveNetMultiPose\n"
+            "from highlights.people.movenet_paths import MoveNetPath, RUNTIMES\n"
+            "for runtime in RUNTIMES:\n"
+            "    m = MoveNetMultiPose(path=MoveNetPath(runtime=runtime, threads=1, workers=1))\n"
+            "    m.run_once(np.zeros((200, 300, 3), np.uint8))\n"
+            "print('ran', len(RUNTIMES))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("ran ")
+    assert "XNNPACK" not in out.stderr and "ERROR" not in out.stderr, out.stderr
