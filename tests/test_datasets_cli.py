@@ -77,3 +77,18 @@ def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
 
     missing = _run("dataset", "show", "v9", "--root", tmp_path / "root")
     assert missing.exit_code == 1 and "v9: no such dataset version" in missing.output
+
+
+def test_clips_shorter_than_a_classifier_clip_are_noted(tmp_path) -> None:
+    from tests.dataset_fixtures import write_clip
+
+    src = tmp_path / "src"
+    for i, label in enumerate(("swing", "swing", "none", "none")):
+        write_clip(src / label / f"{label}{i}.mp4", i, frames=16)
+    short = write_clip(src / "none" / "blink.mp4", 9, frames=5)
+    created = _run("dataset", "create", src, "--root", tmp_path / "d")
+    assert created.exit_code == 0, created.output
+    meta = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())
+    assert meta["short_clips"] == [{"path": str(short), "frames": 5}]
+    assert ("note 1 clip(s) have fewer frames than the 16 the classifier reads from a clip, so some of their "
+            f"frames are shown twice: {short} (5)") in " ".join(created.output.split())

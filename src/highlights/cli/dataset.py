@@ -155,6 +155,14 @@ def _print_written(v: DatasetVersion) -> None:
     for twin in v.meta.get("near_duplicates", []):
         console.print(f"[yellow]note[/yellow] {twin['path']}: the same pictures as {twin['of']} (a re-encoded "
                       "copy?): kept, in the same split as it", highlight=False, soft_wrap=True)
+    short = v.meta.get("short_clips", [])
+    if short:
+        from highlights.clips.spec import ClipSpec
+
+        listed = ", ".join(f"{c['path']} ({c['frames']})" for c in short[:5]) + (", ..." if len(short) > 5 else "")
+        console.print(f"[yellow]note[/yellow] {len(short)} clip(s) have fewer frames than the {ClipSpec().num_frames} "
+                      f"the classifier reads from a clip, so some of their frames are shown twice: {listed}",
+                      highlight=False, soft_wrap=True)
     for ignored in v.meta.get("ignored", []):
         console.print(f"[dim]ignored[/dim] {ignored['reason']}", highlight=False, soft_wrap=True)
     # A few source videos per class round a 15% share down to none: say so now, not when

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from highlights.atomic import disk_full_message, is_disk_full, json_text
+from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import CheckedClip, KnownClip, check_sources
@@ -238,6 +239,10 @@ def _build_locked(
                         if augment else None),
             "skipped": [r.to_dict() for r in rejected],
             "near_duplicates": [d.to_dict() for d in outcome.near_duplicates],
+            # Training and evaluation read a fixed number of frames a clip (16 by default) spread
+            # over its length; a shorter clip gives them by showing some frames twice.
+            "short_clips": [{"path": str(c.source.path), "frames": c.frames} for c in checked
+                            if 0 < c.frames < ClipSpec().num_frames],
             "ignored": [r.to_dict() for r in discovered.ignored],
             "clips": clip_meta,
         }

@@ -20,6 +20,7 @@ from highlights.video.verify import verify_video
 class CheckedClip:
     source: SourceClip
     sha256: str
+    frames: int = 0  # frames that decode
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def check_video(path: Path) -> "Likeness":
     """
     likeness = _LikenessBuilder()
     verified = verify_video(path, on_frame=likeness.add)
-    return likeness.build(verified.duration_s)
+    return likeness.build(verified.duration_s, verified.decoded_frames)
 
 
 # A re-encoded copy of a clip (another bitrate, size, frame rate or container) shows the same
@@ -63,6 +64,7 @@ class Likeness:
     pictures: np.ndarray
     duration_s: float
     colour: np.ndarray  # the average colour, (3,)
+    frames: int  # frames that decode
 
     def same_pictures(self, other: "Likeness") -> bool:
         a, b = self.duration_s, other.duration_s
@@ -88,10 +90,10 @@ class _LikenessBuilder:
                 self.pictures, self.stride = self.pictures[::2], self.stride * 2
         self.seen += 1
 
-    def build(self, duration_s: float) -> Likeness:
+    def build(self, duration_s: float, frames: int) -> Likeness:
         picks = np.linspace(0, len(self.pictures) - 1, LIKENESS_MOMENTS).round().astype(int)
         pictures = np.stack([self.pictures[i] for i in picks])
-        return Likeness(pictures, float(duration_s or 0.0), pictures.reshape(-1, 3).mean(axis=0))
+        return Likeness(pictures, float(duration_s or 0.0), pictures.reshape(-1, 3).mean(axis=0), int(frames))
 
 
 @dataclass(frozen=True)
@@ -189,5 +191,5 @@ def check_sources(
             clip = replace(clip, group=twin.group)
         seen[sha] = (path, clip.label)
         looks.append((clip, likeness))
-        outcome.accepted.append(CheckedClip(source=clip, sha256=sha))
+        outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames))
     return outcome
