@@ -184,6 +184,15 @@ def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
     assert load_training_state(Path(config.out_dir) / "last.pt").epoch == 1  # 0-based: both epochs done
 
 
+def test_an_out_that_is_a_file_is_one_line(colour_data, tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    result = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1",
+                                      "--out", str(taken), "--quick", "--epochs", "1", "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"error: {taken}: is a file, not a folder" in result.output and taken.read_text() == "mine"
+
+
 def test_the_report_of_an_interrupted_runs_checkpoint_says_it_is_unfinished(colour_data, tmp_path, monkeypatch):
     from highlights.train.evaluation import evaluate_checkpoint
 

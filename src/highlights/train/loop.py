@@ -87,6 +87,8 @@ def fit(
             + (" (bf16 autocast: this CPU has native bf16)" if config.precision == "bf16" else ""))
     check_precision(config.precision)
     out_dir = Path(config.out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RunFolderError(f"{out_dir}: is a file, not a folder (--out is the folder a run keeps its checkpoints in)")
     out_dir.mkdir(parents=True, exist_ok=True)
     with exclusive_lock(
         out_dir / RUN_LOCK_NAME, wait=False,
