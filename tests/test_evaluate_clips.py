@@ -88,3 +88,20 @@ def test_a_single_bad_clip_is_one_line_naming_it(tmp_path):
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and str(cut) in errors[0] and "truncated or damaged" in errors[0], result.output
+
+
+def test_a_run_folder_means_its_best_checkpoint(tmp_path):
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    model = tiny_model(len(CLASSES))
+    run = tmp_path / "run"
+    save_checkpoint(run / "best.pt", model, tiny_meta(model, CLASSES))
+    result = CliRunner().invoke(app, ["evaluate", str(run), "--clips", str(tree), "--out", str(tmp_path / "r"),
+                                      "--no-progress", "--bootstrap", "10"])
+    assert result.exit_code == 0, result.output
+    assert f"checkpoint: {run / 'best.pt'}" in result.output
+    empty = tmp_path / "empty-run"
+    empty.mkdir()
+    result = CliRunner().invoke(app, ["evaluate", str(empty), "--clips", str(tree), "--out", str(tmp_path / "r2")])
+    assert result.exit_code == 1 and f"error: {empty}: a folder without best.pt" in result.output

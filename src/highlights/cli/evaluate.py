@@ -14,7 +14,7 @@ def register(root: typer.Typer) -> None:
 
 def evaluate(
     checkpoint: Path | None = typer.Argument(None, help=(
-        "A checkpoint written by `highlights train` (best.pt): R(2+1)D or pose model. "
+        "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): R(2+1)D or pose model. "
         "Without one, the pose classifier that ships with highlights")),
     root: Path | None = typer.Option(None, "--root", help="Dataset root"),
     version: str | None = typer.Option(None, "--version", help="Dataset version, e.g. v2"),
@@ -44,6 +44,13 @@ def evaluate(
     from highlights.errors import ConfigError
     from highlights.report import render_markdown
 
+    if checkpoint is not None and checkpoint.is_dir():
+        # The run folder `highlights train --out` wrote: its best checkpoint is meant.
+        if not (checkpoint / "best.pt").is_file():
+            raise ConfigError(f"{checkpoint}: a folder without best.pt; give a checkpoint file "
+                              "(best.pt or last.pt of a `highlights train` run)")
+        checkpoint = checkpoint / "best.pt"
+        typer.echo(f"checkpoint: {checkpoint}")
     if clips is None and (root is None or version is None):
         raise ConfigError("give --clips FOLDER, or --root and --version of a dataset")
     if clips is not None and (root is not None or version is not None):
