@@ -20,6 +20,7 @@ from highlights.train import TrainConfig, fit
 from highlights.train.config import resolve_precision
 from highlights.train.data import CachedClipDataset, balanced_class_weights
 from highlights.train.errors import RunFolderError
+from highlights.datasets import DatasetError
 
 from tests.train_fixtures import make_colour_dataset, tiny_config
 
@@ -182,6 +183,20 @@ def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     assert f"data: {colour_data.root} v1" in result.output and "resuming after epoch 1 of 2" in result.output
     assert load_training_state(Path(config.out_dir) / "last.pt").epoch == 1  # 0-based: both epochs done
+
+
+def test_a_version_of_one_class_is_refused_before_training(tmp_path):
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    src = write_colour_clips(tmp_path / "src", per_class=4)
+    for clip in (src / "baseball_swing").iterdir():
+        clip.unlink()
+    (src / "baseball_swing").rmdir()
+    version = create_version(src, tmp_path / "data", ratios=(0.5, 0.25, 0.25))
+    with pytest.raises(DatasetError, match=r"one class \(none\); a classifier needs two or more"):
+        fit(tiny_config(version, tmp_path / "run"), show_progress=False)
+    assert not (tmp_path / "run" / "last.pt").exists()
 
 
 def test_an_out_that_is_a_file_is_one_line(colour_data, tmp_path):

@@ -141,6 +141,11 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             raise DatasetError(f"{record.path}: label {record.label!r} is not one of the classes {classes}")
     if not train_records:
         raise DatasetError(f"{dataset.root}/{dataset.name}: the train split is empty")
+    # One class to tell apart is nothing to learn: the model would be right by construction and
+    # its validation score a perfect 1.0.
+    if len(classes) < 2:
+        raise DatasetError(f"{dataset.root}/{dataset.name}: one class ({', '.join(classes)}); a classifier needs "
+                           "two or more: grow the version with clips of another class (dataset grow --classes)")
 
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
