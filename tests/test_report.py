@@ -263,3 +263,18 @@ def test_a_class_with_no_test_clip_is_named_beside_macro_f1():
     assert ("No test clip of basketball_layup: macro-F1 counts its F1 as 0. "
             "Over the 2 classes with test clips it is 0.667.") in markdown
     assert "No test clip" not in render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX))
+
+
+def test_compare_says_which_side_scored_an_unfinished_run(tmp_path):
+    def scored(meta):
+        return build_report(["none"] * 3, ["none"] * 3, ["none", "soccer_shooting"], n_bootstrap=10, meta=meta)
+
+    unfinished = {"unfinished_run": {"epochs_done": 2, "epochs_planned": 30, "note": "best.pt comes from ..."}}
+    paths = [write_report_files(report, tmp_path / name)["json"]
+             for name, report in (("a", scored({})), ("b", scored(unfinished)))]
+    result = CliRunner().invoke(app, ["report", "compare", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    assert ("B's checkpoint comes from a training run that stopped after epoch 2 of 30: that side of the "
+            "change is not a finished model's.") in result.output
+    result = CliRunner().invoke(app, ["report", "compare", str(paths[0]), str(paths[0])])
+    assert "not a finished model's" not in result.output

@@ -24,14 +24,16 @@ def compare(
     b: Path = typer.Argument(..., help="The later report (e.g. trained on v2)"),
 ) -> None:
     """Print the change per metric and per class from report A to report B."""
-    from highlights.report import compare_reports, format_comparison, load_report, mixed_test_sets_note
+    from highlights.report import (
+        compare_reports, format_comparison, load_report, mixed_test_sets_note, unfinished_runs_note,
+    )
 
     report_a, report_b = load_report(a), load_report(b)
     typer.echo(f"A: {a}\nB: {b}\n")
     typer.echo(format_comparison(compare_reports(report_a, report_b)))
-    note = mixed_test_sets_note(report_a, report_b)
-    if note:
-        typer.echo(f"\n{note}")
+    for note in (mixed_test_sets_note(report_a, report_b), unfinished_runs_note(report_a, report_b)):
+        if note:
+            typer.echo(f"\n{note}")
 
 
 @app.command("from-confusion")

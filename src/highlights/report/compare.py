@@ -47,6 +47,20 @@ def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
             "the change is not the models' alone. Evaluate both checkpoints on the same split to compare them.")
 
 
+def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
+    """Which of the two reports scored a checkpoint of a training run that had not finished:
+    its side of the change is not the finished model's."""
+    parts = []
+    for name, report in ((name_a, a), (name_b, b)):
+        run = (report.get("meta") or {}).get("unfinished_run")
+        if run:
+            parts.append(f"{name}'s checkpoint comes from a training run that stopped after epoch "
+                         f"{run['epochs_done']} of {run['epochs_planned']}")
+    if not parts:
+        return None
+    return "; ".join(parts) + ": that side of the change is not a finished model's."
+
+
 def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
     """The comparison as a Markdown table."""
     lines = [f"| Metric | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
