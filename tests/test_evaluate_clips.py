@@ -105,3 +105,15 @@ def test_a_run_folder_means_its_best_checkpoint(tmp_path):
     empty.mkdir()
     result = CliRunner().invoke(app, ["evaluate", str(empty), "--clips", str(tree), "--out", str(tmp_path / "r2")])
     assert result.exit_code == 1 and f"error: {empty}: a folder without best.pt" in result.output
+
+
+def test_a_class_folder_one_slip_from_a_class_is_not_skipped_unseen(tmp_path):
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    write_clip(tree / "basketbal_layup" / "late.mp4", 9, frames=16)
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(tree), "--out", str(tmp_path / "r"),
+                                      "--no-progress", "--pose-cache", str(tmp_path / "poses")])
+    assert result.exit_code == 1
+    assert (f"error: {tree / 'basketbal_layup'}: folder 'basketbal_layup' is one slip from the class "
+            "'basketball_layup'; rename it (or move its clips) to score them") in result.output

@@ -43,6 +43,14 @@ def clip_tree(root: str | Path, classes: list[str], *,
     found = scan_class_folders(root)
     chosen = [c for c in found.clips if c.label in classes]
     skipped = sorted({c.label for c in found.clips if c.label not in classes})
+    # A folder one keyboard slip from a class (`basketbal_layup`) holds that class's clips:
+    # skipped as "not a class", they would be left out of the score unseen.
+    from highlights.datasets.build import one_slip_apart
+
+    slips = [f"{root / name}: folder {name!r} is one slip from the class {cls!r}; rename it (or move its clips) "
+             "to score them" for name in skipped for cls in classes if one_slip_apart(name, cls)]
+    if slips:
+        raise DatasetError(slips)
     # Entries that cannot be clips (a dangling link), in the class folders only.
     problems = [p.reason for p in found.problems if Path(p.path).relative_to(root).parts[0] in classes]
     if not chosen and not problems:
