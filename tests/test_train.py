@@ -142,6 +142,22 @@ def test_a_run_killed_while_saving_resumes_and_leaves_nothing_half_written(colou
     assert not list(out.glob(".*.tmp")) and len(resumed.history) == 2
 
 
+def test_a_run_killed_while_filling_its_cache_leaves_no_half_written_clip(colour_data, tmp_path):
+    config = tiny_config(colour_data, tmp_path / "run", epochs=1)  # the cache in the run folder
+    shared = tiny_config(colour_data, tmp_path / "run2", epochs=1, cache_dir=str(tmp_path / "shared"))
+    for c in (config, shared):
+        half = Path(c.resolved_cache_dir()) / "ab" / ".ab12.npy.k9x2q7ab.tmp"
+        half.parent.mkdir(parents=True)
+        half.write_bytes(b"\x93NUMPY" + b"\0" * 100)
+    said = []
+    fit(config, show_progress=False, log=said.append)
+    assert "removed 1 file(s) a killed run left half-written: .ab12.npy.k9x2q7ab.tmp" in said
+    assert not list(Path(config.resolved_cache_dir()).rglob("*.tmp"))
+    # A cache outside the run folder may be another run's, writing now: left alone.
+    fit(shared, show_progress=False)
+    assert len(list(Path(shared.resolved_cache_dir()).rglob("*.tmp"))) == 1
+
+
 def test_resume_after_a_kill_before_the_first_epoch_was_saved_says_to_start_again(colour_data, tmp_path):
     config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
     fit(config, show_progress=False)

@@ -96,7 +96,7 @@ def fit(
                                         "wait for it to finish, or pick another --out"),
         failed=lambda cause: RunFolderError(f"{out_dir}: cannot lock the run folder ({cause})"),
     ):
-        left = remove_unfinished_writes(out_dir)
+        left = remove_unfinished_writes(out_dir, config.resolved_cache_dir())
         if left:
             log(f"removed {len(left)} file(s) a killed run left half-written: {', '.join(p.name for p in left)}")
         state = _load_resume_point(out_dir) if resume else None
@@ -113,17 +113,21 @@ def fit(
             torch.use_deterministic_algorithms(was_deterministic)
 
 
-def remove_unfinished_writes(out_dir: Path) -> list[Path]:
+def remove_unfinished_writes(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:
     """Delete the temp files of the run's checkpoint, history and curves writes that a killed
     run left beside them (each write goes to a temp file renamed into place once complete; a
-    `kill -9` part way leaves the temp file, as large as a checkpoint). Called under the run
-    folder's lock, so no live run is writing them."""
+    `kill -9` part way leaves the temp file, as large as a checkpoint), and of its decoded-clip
+    cache when that lies inside the run folder (a cache elsewhere may be another run's, live).
+    Called under the run folder's lock, so no live run is writing them."""
+    found = [tmp for name in (LAST_CHECKPOINT, BEST_CHECKPOINT, HISTORY_FILENAME, CURVES_FILENAME)
+             for tmp in sorted(out_dir.glob(f".{name}.*.tmp"))]
+    if cache_dir is not None and cache_dir.resolve().is_relative_to(out_dir.resolve()) and cache_dir.is_dir():
+        found += sorted(cache_dir.glob("*/.*.npy.*.tmp"))
     removed = []
-    for name in (LAST_CHECKPOINT, BEST_CHECKPOINT, HISTORY_FILENAME, CURVES_FILENAME):
-        for tmp in sorted(out_dir.glob(f".{name}.*.tmp")):
-            if tmp.is_file() and not tmp.is_symlink():
-                tmp.unlink(missing_ok=True)
-                removed.append(tmp)
+    for tmp in found:
+        if tmp.is_file() and not tmp.is_symlink():
+            tmp.unlink(missing_ok=True)
+            removed.append(tmp)
     return removed
 
 
