@@ -17,6 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from highlights.video.colour import to_rgb
 from highlights.video.errors import VideoError, missing_file_cause
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.rotation import clockwise_rotation_of, rotate_upright
@@ -297,10 +298,10 @@ def _to_rgb(frame: av.VideoFrame, rotation: int, max_short_side: int | None,
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
         # Scaling and the YUV->RGB conversion happen in one swscale pass.
-        rgb = frame.to_ndarray(format="rgb24", width=max(2, round(w * scale)),
-                               height=max(2, round(h * scale)), interpolation=interpolation)
+        rgb = to_rgb(frame, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
+                     interpolation=interpolation)
     else:
-        rgb = frame.to_ndarray(format="rgb24")
+        rgb = to_rgb(frame)
     return rotate_upright(rgb, rotation)
 
 
