@@ -1,4 +1,4 @@
-"""Colours as a player shows them: tagged matrices and full range.
+"""Colours as a player shows them: tagged matrices, full range and HDR (HLG/PQ).
 
 Each clip is a few 64x64 frames of flat colour patches made here with PyAV, so the colour a
 player would show is known exactly.
@@ -84,3 +84,60 @@ def test_a_full_range_hevc_clip_keeps_its_blacks_and_whites(tmp_path):
     frames, _ = read_clip(path, 1)
     # read as limited range, 16 would become 0 and 235 would become 255
     np.testing.assert_allclose(_band_means(frames[0]), PATCHES, atol=3)
+
+
+# --- HDR: the clip a phone records from the same scene, BT.2020 primaries, 10 bits ---
+
+_BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
+
+
+def _hdr_signal(rgb: np.ndarray, transfer: str) -> np.ndarray:
+    """SDR sRGB -> BT.2020 R'G'B' with SDR white at the HDR reference white (BT.2408)."""
+    x = rgb.astype(np.float64) / 255.0
+    linear = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4) @ _BT709_TO_BT2020.T
+    if transfer == "pq":
+        m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875
+        lm = np.power(np.clip(linear * 203 / 10000, 0, 1), m1)
+        return np.power((c1 + c2 * lm) / (1 + c3 * lm), m2)
+    # HLG: 203 cd/m2 on the 1000 cd/m2 reference display (OOTF gamma 1.2) is scene light 0.2649
+    scene = np.power(linear * 203 / 1000, 1 / 1.2)
+    a, b, c = 0.17883277, 0.28466892, 0.55991073
+    return np.where(scene <= 1 / 12, np.sqrt(3 * scene), a * np.log(np.maximum(12 * scene - b, 1e-9)) + c)
+
+
+def _hdr_frame(rgb: np.ndarray, transfer: str) -> av.VideoFrame:
+    e = _hdr_signal(rgb, transfer)
+    y = 0.2627 * e[..., 0] + 0.6780 * e[..., 1] + 0.0593 * e[..., 2]
+    cb, cr = (e[..., 2] - y) / 1.8814, (e[..., 0] - y) / 1.4746
+    h, w = y.shape
+
+    def sub(c):
+        return c.reshape(h // 2, 2, w // 2, 2).mean(axis=(1, 3))
+
+    planes = [np.round(64 + 876 * y), np.round(512 + 896 * sub(cb)), np.round(512 + 896 * sub(cr))]
+    frame = av.VideoFrame(w, h, "yuv420p10le")
+    for plane, values in zip(frame.planes, planes):
+        rows = np.zeros((values.shape[0], plane.line_size // 2), np.uint16)
+        rows[:, :values.shape[1]] = values
+        plane.update(rows.tobytes())
+    frame.colorspace, frame.color_range = 9, 1
+    return frame
+
+
+@pytest.mark.skipif("libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")
+@pytest.mark.parametrize("transfer, trc", [("hlg", 18), ("pq", 16)])
+def test_an_hdr_clip_is_tone_mapped_to_the_colours_it_was_filmed_in(tmp_path, transfer, trc):
+    rgb = _patch_image()
+    path = tmp_path / f"{transfer}.mov"
+    x265 = ("lossless=1:log-level=error:colorprim=bt2020:colormatrix=bt2020nc:transfer="
+            + ("smpte2084" if transfer == "pq" else "arib-std-b67"))
+    _encode(path, [_hdr_frame(rgb, transfer) for _ in range(3)], encoder="libx265", pix_fmt="yuv420p10le",
+            tags={"colorspace": 9, "color_primaries": 9, "color_trc": trc, "color_range": 1},
+            options={"x265-params": x265, "preset": "ultrafast"})
+    got = _band_means(next(iter_frames(path)).rgb)
+    # SDR white lands a little under 255 (highlights above it are rolled off), the rest where it was;
+    # read as SDR signal values the HLG white is 191 and the PQ white 148, the colours washed out
+    np.testing.assert_allclose(got, PATCHES.astype(float), atol=12)
+    assert np.abs(got - PATCHES).mean() < 5
+    small = next(iter_frames(path, max_short_side=32)).rgb  # the pipeline's downscaled path
+    np.testing.assert_allclose(small[16, 2], PATCHES[0], atol=16)

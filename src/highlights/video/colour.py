@@ -1,12 +1,20 @@
-"""Decoded pictures to RGB as a player shows them: the matrix and range the stream states.
+"""Decoded pictures to RGB as a player shows them: the matrix, range and transfer the stream states.
 
 swscale converts YUV to RGB with the BT.601 matrix and limited range unless told otherwise, and
-PyAV tells it nothing: a phone's BT.709 clip comes out with greens and reds shifted, and a
-full-range HEVC clip (common on Android) with its blacks and whites clipped. Here the frame's own
-tags choose the matrix and range. Untagged video keeps FFmpeg's own default (BT.601, limited range).
+PyAV tells it nothing: a phone's BT.709 clip comes out with greens and reds shifted, a full-range
+HEVC clip (common on Android) with its blacks and whites clipped, and an HDR clip (iPhone's
+default: 10-bit BT.2020 with the HLG transfer, or PQ) flat and washed out, because its signal
+values are read as if they were SDR ones. Here the frame's own tags choose the matrix and range,
+and HDR pictures are tone-mapped to SDR BT.709: linear light relative to the HDR reference white
+(203 cd/m2, ITU-R BT.2408), BT.2020 to BT.709 primaries, a soft knee for highlights above SDR
+white, then the sRGB curve. Untagged video keeps FFmpeg's own default (BT.601, limited range).
+Writing (`writer`) tags what it stores, so the reel plays with the colours it was given.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
 
 import av
 import numpy as np
@@ -16,6 +24,37 @@ _MATRICES = {1, 4, 5, 6, 7, 9, 10}
 _BT601 = 5  # FFmpeg's assumption for untagged video
 _BT709 = 1
 _RANGE_LIMITED, _RANGE_FULL = 1, 2  # AVColorRange: MPEG (limited), JPEG (full)
+# AVColorTransferCharacteristic values of HDR video.
+TRC_PQ, TRC_HLG = 16, 18
+HDR_TRANSFERS = {TRC_PQ: "PQ", TRC_HLG: "HLG"}
+
+REFERENCE_WHITE_NITS = 203.0  # ITU-R BT.2408: HDR reference (graphics) white = SDR white
+_HLG_PEAK_NITS = 1000.0  # the nominal HLG display of ITU-R BT.2100 (system gamma 1.2)
+_KNEE = 0.8  # linear SDR level above which HDR highlights are compressed towards white
+_LUT_MAX = 16.0  # linear level (x SDR white) mapped to white at the top of the output table
+_LUT_SIZE = 8192
+# Linear-light BT.2020 RGB -> BT.709 RGB (ITU-R BT.2087).
+_BT2020_TO_BT709 = np.array([[1.6605, -0.5876, -0.0728],
+                             [-0.1246, 1.1329, -0.0083],
+                             [-0.0182, -0.1006, 1.1187]], dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Colour:
+    """How one stream's pictures become RGB: its transfer (`color_trc`), read once from the stream."""
+
+    transfer: int = 0
+
+    @property
+    def hdr(self) -> str | None:
+        return HDR_TRANSFERS.get(self.transfer)
+
+    @classmethod
+    def of_stream(cls, stream) -> "Colour":
+        try:
+            return cls(int(stream.codec_context.color_trc or 0))
+        except (AttributeError, TypeError, ValueError):
+            return cls()
 
 
 def _is_yuv(frame: av.VideoFrame) -> bool:
@@ -36,8 +75,54 @@ def _conversion(frame: av.VideoFrame) -> dict:
             "src_color_range": _RANGE_FULL if full else _RANGE_LIMITED, "dst_color_range": _RANGE_FULL}
 
 
-def to_rgb(frame: av.VideoFrame, *, width: int | None = None, height: int | None = None,
-           interpolation: str | None = None) -> np.ndarray:
+def to_rgb(frame: av.VideoFrame, colour: Colour = Colour(), *, width: int | None = None,
+           height: int | None = None, interpolation: str | None = None) -> np.ndarray:
     """The frame as HxWx3 uint8 RGB (scaled to width x height in the same swscale pass)."""
-    return frame.to_ndarray(format="rgb24", width=width, height=height, interpolation=interpolation,
-                            **_conversion(frame))
+    size = {"width": width, "height": height, "interpolation": interpolation}
+    if colour.hdr is None or not _is_yuv(frame):
+        return frame.to_ndarray(format="rgb24", **size, **_conversion(frame))
+    # (planar: swscale's packed 48-bit RGB output drops the chroma of 10-bit input when it is
+    # given the matrix)
+    signal = frame.to_ndarray(format="gbrp16le", **size, **_conversion(frame))
+    return tone_map(signal, colour.transfer)
+
+
+def _pq_to_nits(e: np.ndarray) -> np.ndarray:
+    m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875
+    p = np.power(e, 1.0 / m2)
+    return 10000.0 * np.power(np.maximum(p - c1, 0.0) / (c2 - c3 * p), 1.0 / m1)
+
+
+def _hlg_to_nits(e: np.ndarray) -> np.ndarray:
+    a, b, c = 0.17883277, 0.28466892, 0.55991073
+    scene = np.where(e <= 0.5, e * e / 3.0, (np.exp((e - c) / a) + b) / 12.0)
+    # The OOTF applied per channel (an approximation of BT.2100's luminance-based one).
+    return _HLG_PEAK_NITS * np.power(scene, 1.2)
+
+
+@lru_cache(maxsize=None)
+def _signal_table(transfer: int) -> np.ndarray:
+    """16-bit signal -> linear light relative to SDR white."""
+    e = np.arange(65536, dtype=np.float64) / 65535.0
+    nits = _pq_to_nits(e) if transfer == TRC_PQ else _hlg_to_nits(e)
+    return (nits / REFERENCE_WHITE_NITS).astype(np.float32)
+
+
+@lru_cache(maxsize=1)
+def _output_table() -> np.ndarray:
+    """sqrt-spaced linear level in [0, _LUT_MAX] -> 8-bit sRGB, highlights rolled off above the knee."""
+    x = (np.linspace(0.0, 1.0, _LUT_SIZE) ** 2) * _LUT_MAX
+    over = np.maximum(x - _KNEE, 0.0)
+    y = np.minimum(x, _KNEE) + (1.0 - _KNEE) * np.tanh(over / (1.0 - _KNEE))
+    srgb = np.where(y <= 0.0031308, 12.92 * y, 1.055 * np.power(y, 1 / 2.4) - 0.055)
+    return np.clip(np.round(srgb * 255.0), 0, 255).astype(np.uint8)
+
+
+def tone_map(signal: np.ndarray, transfer: int) -> np.ndarray:
+    """HxWx3 uint16 BT.2020 R'G'B' (PQ or HLG) -> HxWx3 uint8 SDR BT.709 RGB."""
+    linear = _signal_table(transfer)[signal]
+    linear = linear @ _BT2020_TO_BT709.T
+    np.clip(linear, 0.0, _LUT_MAX, out=linear)
+    np.sqrt(linear * (1.0 / _LUT_MAX), out=linear)
+    index = (linear * (_LUT_SIZE - 1) + 0.5).astype(np.int32)
+    return _output_table()[index]

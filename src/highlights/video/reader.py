@@ -17,7 +17,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.video.colour import to_rgb
+from highlights.video.colour import Colour, to_rgb
 from highlights.video.errors import VideoError, missing_file_cause
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.rotation import clockwise_rotation_of, rotate_upright
@@ -48,6 +48,7 @@ class _Opened:
     stream: av.video.stream.VideoStream
     fps: float
     time_by_index: bool  # no usable timestamps: frame i is at i / fps
+    colour: Colour = Colour()  # how its pictures become RGB (HDR transfers are tone-mapped)
 
     @property
     def raw(self) -> bool:
@@ -83,7 +84,7 @@ def _open(path: str | Path) -> _Opened:
         raw = bool(container.format.flags & _AVFMT_NOTIMESTAMPS)
         fps = _stream_fps(stream, raw)
         by_index = raw or container.format.name in _INDEX_TIMED_FORMATS
-        return _Opened(path_str, container, stream, fps, by_index)
+        return _Opened(path_str, container, stream, fps, by_index, Colour.of_stream(stream))
     except BaseException:
         container.close()
         raise
@@ -292,16 +293,16 @@ SCALE_FILTERS = ("FAST_BILINEAR", "BILINEAR", "BICUBIC", "AREA", "POINT")
 
 
 def _to_rgb(frame: av.VideoFrame, rotation: int, max_short_side: int | None,
-            interpolation: str | None = None) -> np.ndarray:
+            interpolation: str | None = None, colour: Colour = Colour()) -> np.ndarray:
     w, h = frame.width, frame.height
     short = min(w, h)
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
         # Scaling and the YUV->RGB conversion happen in one swscale pass.
-        rgb = to_rgb(frame, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
+        rgb = to_rgb(frame, colour, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
                      interpolation=interpolation)
     else:
-        rgb = to_rgb(frame)
+        rgb = to_rgb(frame, colour)
     return rotate_upright(rgb, rotation)
 
 
@@ -386,7 +387,8 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
             for item in source:
                 if rotation is None:
                     rotation = clockwise_rotation_of(item.frame)
-                yield Frame(item.index, item.time_s, _to_rgb(item.frame, rotation, max_short_side, interpolation))
+                yield Frame(item.index, item.time_s,
+                            _to_rgb(item.frame, rotation, max_short_side, interpolation, opened.colour))
                 count += 1
             if count == 0 and start_s is None and end_s is None:
                 raise VideoError(opened.path, "no decodable video frames")
@@ -468,7 +470,7 @@ def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None
         if converted is None or converted[0] != item.index:
             if rotation is None:
                 rotation = clockwise_rotation_of(item.frame)
-            converted = (item.index, item.time_s, _to_rgb(item.frame, rotation, None))
+            converted = (item.index, item.time_s, _to_rgb(item.frame, rotation, None, None, opened.colour))
         picks.append(converted[1:])
 
     prev: _Timed | None = None
