@@ -1,4 +1,4 @@
-"""Colours as a player shows them: tagged matrices, full range and HDR (HLG/PQ).
+"""Colours as a player shows them: tagged matrices, full range, HDR (HLG/PQ) and what the writer states.
 
 Each clip is a few 64x64 frames of flat colour patches made here with PyAV, so the colour a
 player would show is known exactly.
@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from highlights.video import iter_frames, read_clip
+from highlights.video import iter_frames, read_clip, write_video
 
 PATCHES = np.array([[200, 30, 60], [20, 180, 40], [40, 60, 210], [235, 235, 235],
                     [128, 128, 128], [16, 16, 16], [230, 190, 150], [90, 200, 220]], np.uint8)
@@ -141,3 +141,28 @@ def test_an_hdr_clip_is_tone_mapped_to_the_colours_it_was_filmed_in(tmp_path, tr
     assert np.abs(got - PATCHES).mean() < 5
     small = next(iter_frames(path, max_short_side=32)).rgb  # the pipeline's downscaled path
     np.testing.assert_allclose(small[16, 2], PATCHES[0], atol=16)
+
+
+def test_written_video_states_the_matrix_it_was_converted_with(tmp_path):
+    """A player takes untagged HD video as BT.709: what we write says which matrix it used."""
+    rgb = np.repeat(np.repeat(_patch_image(64), 12, axis=0), 20, axis=1)[:720, :1280]
+    path = write_video(tmp_path / "reel.mp4", [rgb] * 2, 25)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        frame = next(container.decode(stream))
+        ctx = stream.codec_context
+        stated = ctx.colorspace if ctx.colorspace in (1, 5, 6) else 1  # unstated HD: BT.709
+        limited = ctx.color_range != 2
+        y = np.frombuffer(frame.planes[0], np.uint8).reshape(720, -1)[:, :1280].astype(float)
+        u = np.frombuffer(frame.planes[1], np.uint8).reshape(360, -1)[:, :640].astype(float)
+        v = np.frombuffer(frame.planes[2], np.uint8).reshape(360, -1)[:, :640].astype(float)
+    # what a player shows: the stated matrix, by hand
+    kr, kb = (0.2126, 0.0722) if stated == 1 else (0.299, 0.114)
+    ys, cs, yo = (219, 224, 16) if limited else (255, 255, 0)
+    yy = (y[::2, ::2] - yo) / ys
+    cb, cr = (u - 128) / cs, (v - 128) / cs
+    r = yy + 2 * (1 - kr) * cr
+    b = yy + 2 * (1 - kb) * cb
+    g = (yy - kr * r - kb * b) / (1 - kr - kb)
+    shown = np.clip(np.stack([r, g, b], -1) * 255, 0, 255)
+    np.testing.assert_allclose(_band_means(shown[:, :]), _band_means(rgb[::2, ::2]), atol=4)

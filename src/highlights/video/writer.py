@@ -86,8 +86,10 @@ def write_video(
 
     ``frames`` may be any iterable (a generator streams: nothing is held but the current
     frame). The container follows the suffix: .mp4 .mov .mkv .avi .webm, or .m4v for a raw
-    MPEG-4 elementary stream. ``codec`` is h264, hevc, mpeg4 or vp9. Frames are stored yuv420p;
-    an odd width or height loses its last column/row. ``rotation`` (0/90/180/270, .mp4/.mov
+    MPEG-4 elementary stream. ``codec`` is h264, hevc, mpeg4 or vp9. Frames are stored yuv420p,
+    converted with the BT.709 matrix and tagged BT.709 (an MPEG-4 Part 2 stream in .avi or .m4v,
+    which has nowhere to say so, with BT.601, what readers assume there); an odd width or height
+    loses its last column/row. ``rotation`` (0/90/180/270, .mp4/.mov
     only) stores a phone-style display matrix: readers turn the stored frames that many degrees
     clockwise, so to make a portrait clip pass landscape frames and ``rotation=90`` (see
     ``highlights.video.rotation``). ``times_s`` gives each frame's presentation time for
@@ -151,6 +153,8 @@ def _chmod_like_new_file(path: Path) -> None:
 def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], rate: Fraction,
             crf: int, times_s: Sequence[float] | None, preset: str | None) -> int:
     count = 0
+    tagged = _states_colour(muxer, encoder)
+    matrix = _BT709 if tagged else _BT601
     with av.open(str(tmp), mode="w", format=muxer) as container:
         stream = None
         last_pts = -1
@@ -161,12 +165,12 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
             rgb = _even(rgb)
             if stream is None:
                 stream = _open_stream(container, encoder, rate, crf, rgb.shape[1], rgb.shape[0],
-                                      vfr=times_s is not None, preset=preset)
+                                      vfr=times_s is not None, preset=preset, tagged=tagged)
                 size = rgb.shape[:2]
             elif rgb.shape[:2] != size:
                 raise ValueError(f"frame {count} is {rgb.shape[1]}x{rgb.shape[0]}, "
                                  f"the first was {size[1]}x{size[0]}")
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+            frame = _to_yuv(av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24"), matrix)
             if times_s is not None:
                 if count >= len(times_s):
                     raise ValueError(f"more frames than times_s ({len(times_s)})")
@@ -186,14 +190,39 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
     return count
 
 
+# AVColorSpace/Primaries/Transfer BT.709 and AVColorRange MPEG (limited), as HD video is stored.
+_BT709, _LIMITED, _FULL, _BT601 = 1, 1, 2, 5
+# Where the colour tags go when the codec's own headers have no room for them (MPEG-4 Part 2's,
+# as FFmpeg writes them): without it readers (FFmpeg's, ours) take the video as BT.601.
+_COLOUR_BOX_MUXERS = {"mp4", "mov", "matroska", "webm"}
+
+
+def _states_colour(muxer: str, encoder: str) -> bool:
+    return encoder != "mpeg4" or muxer in _COLOUR_BOX_MUXERS
+
+
+def _to_yuv(frame: av.VideoFrame, matrix: int) -> av.VideoFrame:
+    # PyAV converts with swscale's default (BT.601) unless told otherwise, while players show
+    # untagged HD video as BT.709: convert with the matrix the stream states (`_open_stream`).
+    # The source matrix is unused for RGB input, but it must differ for PyAV to pass them on.
+    yuv = frame.reformat(format="yuv420p", src_colorspace=_BT709 if matrix != _BT709 else _BT601,
+                         dst_colorspace=matrix, src_color_range=_FULL, dst_color_range=_LIMITED)
+    yuv.colorspace, yuv.color_range = matrix, _LIMITED
+    return yuv
+
+
 def _open_stream(container, encoder: str, rate: Fraction, crf: int, width: int, height: int,
-                 *, vfr: bool, preset: str | None):
+                 *, vfr: bool, preset: str | None, tagged: bool):
     # AVI stores one timestamp per chunk in decode order, so B-frames leave it with
     # presentation times off by the reorder delay: write AVI without them.
     no_b_frames = vfr or container.format.name == "avi"
     stream = container.add_stream(encoder, rate=rate, options=_encoder_options(encoder, crf, preset))
     stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
     stream.codec_context.thread_type = "AUTO"
+    if tagged:
+        cc = stream.codec_context
+        cc.colorspace = cc.color_primaries = cc.color_trc = _BT709
+        cc.color_range = _LIMITED
     # A keyframe every 2 s, as phones record: seeking to a clip then decodes at most 2 s.
     stream.codec_context.gop_size = max(1, round(2 * float(rate)))
     stream.codec_context.time_base = _VFR_TIME_BASE if vfr else 1 / rate
