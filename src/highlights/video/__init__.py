@@ -4,7 +4,7 @@
 """
 
 from highlights.video.errors import VideoError
-from highlights.video.reader import iter_frames, probe, read_clip
+from highlights.video.reader import iter_frames, main_video_stream, probe, read_clip
 from highlights.video.types import Frame, VideoInfo
 from highlights.video.verify import check_frames_reach_end
 from highlights.video.writer import write_video
@@ -28,6 +28,7 @@ __all__ = [
     "check_frames_reach_end",
     "clip_to_tensor",
     "iter_frames",
+    "main_video_stream",
     "probe",
     "read_clip",
     "write_video",

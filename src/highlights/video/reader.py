@@ -68,16 +68,13 @@ def _open(path: str | Path) -> _Opened:
     except (av.error.FFmpegError, OSError, ValueError) as err:
         raise VideoError(path_str, _open_failure_cause(p, err)) from err
     try:
-        # Cover art in an audio file shows up as a one-picture "video" stream: not a video.
-        moving = [s for s in container.streams.video
-                  if not s.disposition & (_ATTACHED_PIC | _STILL_IMAGE)]
-        if not moving:
+        stream = main_video_stream(container)
+        if stream is None:
             kinds = sorted({s.type for s in container.streams})
             found = ", ".join(f"{sum(s.type == k for s in container.streams)} {k}" for k in kinds)
             if container.streams.video:
                 found += "; the video streams are still images (cover art)"
             raise VideoError(path_str, f"no video stream (streams found: {found or 'none'})")
-        stream = moving[0]
         if stream.codec_context is None:
             raise VideoError(path_str, f"no decoder for its video codec ({_codec_name(stream)})")
         stream.thread_type = "AUTO"
@@ -88,6 +85,21 @@ def _open(path: str | Path) -> _Opened:
     except BaseException:
         container.close()
         raise
+
+
+def main_video_stream(container) -> "av.video.stream.VideoStream | None":
+    """The video stream a player shows: the largest moving picture (the first of equals).
+
+    Cover art in an audio file shows up as a one-picture "video" stream: not a video. A phone or
+    camera .mov may carry a small preview or depth track beside the main one, in either order.
+    """
+    moving = [s for s in container.streams.video if not s.disposition & (_ATTACHED_PIC | _STILL_IMAGE)]
+    return max(moving, key=_picture_area, default=None)
+
+
+def _picture_area(stream) -> int:
+    ctx = stream.codec_context
+    return (ctx.width or 0) * (ctx.height or 0) if ctx is not None else 0
 
 
 def _codec_name(stream) -> str:

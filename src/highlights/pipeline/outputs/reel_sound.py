@@ -17,6 +17,7 @@ import av
 import numpy as np
 
 from highlights.atomic import atomic_path
+from highlights.video import main_video_stream
 
 log = logging.getLogger(__name__)
 
@@ -25,9 +26,10 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
     """(samples as float32 (channels, n), rate, layout) of `spans` (source seconds, timed like the
     video frames: from the video stream's start), or None when the source has no sound."""
     with av.open(str(source)) as container:
-        if not container.streams.audio or not container.streams.video:
+        video = main_video_stream(container)  # the stream whose frame times the spans are in
+        if not container.streams.audio or video is None:
             return None
-        audio, video = container.streams.audio[0], container.streams.video[0]
+        audio = container.streams.audio[0]
         video_start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
         rate = audio.rate
         layout = audio.layout.name
