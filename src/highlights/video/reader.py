@@ -249,15 +249,21 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
             if target <= 0:
                 break
             try:
+                moved = True  # a seek that fails may still have moved the demuxer (MP4 does)
                 opened.container.seek(origin + int(target / tb), stream=stream, backward=True)
-                moved = True
                 return True
             except av.error.FFmpegError:
                 break  # not seekable: decode from the start and skip forward
         seek_targets.clear()
         if moved:
             try:
-                opened.container.seek(origin, stream=stream, backward=True)
+                try:
+                    opened.container.seek(origin, stream=stream, backward=True)
+                except av.error.FFmpegError:
+                    # A file cut at the start has no keyframe at or before its first packet, so
+                    # a seek for one fails: go to that packet (the decoder skips to the first
+                    # picture it can decode).
+                    opened.container.seek(origin, stream=stream, backward=True, any_frame=True)
             except av.error.FFmpegError as err:
                 cause = f"cannot seek back to the start: {_describe(err)}"
                 raise VideoError(opened.path, cause) from err
