@@ -339,6 +339,58 @@ def test_the_reel_carries_the_sound_of_the_moments_it_shows(tmp_path: Path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clips", "loud.mp4", "reel.mp4"]
 
 
+def test_the_reel_carries_surround_sound_of_eight_channels(tmp_path: Path):
+    """7.1 sound (a camera's or an editor's export): the reel keeps its eight channels, where the
+    cutting of planar samples crashed the interpreter (PyAV, more than 7 planes)."""
+    import subprocess
+    import sys
+    from fractions import Fraction
+
+    import av
+
+    source = tmp_path / "surround.mp4"
+    rate, n = 16000, 2 * 16000
+    with av.open(str(source), "w") as out:
+        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream("aac", rate=rate, layout="7.1")
+        for i in range(50):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 4, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 25)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        t = np.arange(n) / rate
+        # channel c plays a 440 Hz tone at loudness 0.02 (c + 1)
+        tone = np.stack([0.02 * (c + 1) * np.sin(2 * np.pi * 440 * t) for c in range(8)]).astype(np.float32)
+        for start in range(0, n, 1024):
+            chunk = np.ascontiguousarray(tone[:, start:start + 1024].T).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout="7.1")
+            frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
+            for packet in sound.encode(frame):
+                out.mux(packet)
+        for packet in sound.encode():
+            out.mux(packet)
+    reel = tmp_path / "reel.mp4"
+    # in a child process: before, the interpreter died (segmentation fault) and took pytest with it
+    code = ("import sys; from highlights.pipeline.highlight import Highlight; "
+            "from highlights.pipeline.outputs import write_reel; "
+            "write_reel([Highlight(0.4, 1.6, 'x', 'y', 0.5)], sys.argv[1], sys.argv[2], progress=False)")
+    run = subprocess.run([sys.executable, "-c", code, str(source), str(reel)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr[-2000:]
+    with av.open(str(reel)) as got:
+        audio = got.streams.audio[0]
+        assert len(audio.layout.channels) == 8
+        packed = av.AudioResampler(format="flt", layout="7.1", rate=rate)  # (planar 7.1 crashes PyAV)
+        samples = np.concatenate([out.to_ndarray().reshape(-1, 8).T for f in got.decode(audio)
+                                  for out in packed.resample(f)], axis=1)
+    middle = samples[:, rate // 4: 3 * rate // 4]
+    loudness = np.sqrt((middle ** 2).mean(axis=1)) * np.sqrt(2)
+    full_range = [0, 1, 2, 4, 5, 6, 7]  # not the LFE channel (3): AAC keeps only its low end
+    np.testing.assert_allclose(loudness[full_range], 0.02 * (np.array(full_range) + 1), rtol=0.15)
+
+
 def test_missing_source_is_a_video_error_naming_the_file(tmp_path: Path):
     with pytest.raises(VideoError, match="nope.mp4"):
         write_all(_highlights(), tmp_path / "nope.mp4", tmp_path / "out", progress=False)

@@ -33,9 +33,11 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
         video_start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
         rate = audio.rate
         layout = audio.layout.name
-        resampler = av.AudioResampler(format="fltp", layout=layout, rate=rate)
+        channels = len(audio.layout.channels)
+        # Packed samples (one plane): PyAV crashes the interpreter on planar audio of more than
+        # 8 planes' worth of pointers (7.1 sound, 8 planes, already), packed has one.
+        resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
         pieces: list[list[np.ndarray]] = [[] for _ in spans]
-        first = [None] * len(spans)  # sample index (on the source's audio clock) each span starts at
         want = [(round((a + video_start) * rate), round((b + video_start) * rate)) for a, b in spans]
         last_needed = max(b for _, b in want) if want else 0
         position = None  # sample index of the next decoded sample
@@ -46,7 +48,7 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
             elif position is None:
                 position = 0
             for out in resampler.resample(frame):
-                data = out.to_ndarray().astype(np.float32, copy=False)
+                data = out.to_ndarray().astype(np.float32, copy=False).reshape(-1, channels).T
                 n = data.shape[1]
                 for k, (lo, hi) in enumerate(want):
                     a, b = max(lo, position), min(hi, position + n)
@@ -55,7 +57,6 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
                 position += n
             if position is not None and position >= last_needed:
                 break
-        channels = len(audio.layout.channels)
         out_spans = []
         for (lo, hi), piece in zip(want, pieces):
             got = np.concatenate(piece, axis=1) if piece else np.zeros((channels, 0), np.float32)
@@ -93,8 +94,8 @@ def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, floa
                 out.mux(packet)
             size = sound.codec_context.frame_size or 1024
             for start in range(0, samples.shape[1], size):
-                chunk = np.ascontiguousarray(samples[:, start:start + size])
-                frame = av.AudioFrame.from_ndarray(chunk, format="fltp", layout=layout)
+                chunk = np.ascontiguousarray(samples[:, start:start + size].T).reshape(1, -1)
+                frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout=layout)
                 frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
                 for packet in sound.encode(frame):
                     out.mux(packet)
