@@ -391,6 +391,47 @@ def test_the_reel_carries_surround_sound_of_eight_channels(tmp_path: Path):
     np.testing.assert_allclose(loudness[full_range], 0.02 * (np.array(full_range) + 1), rtol=0.15)
 
 
+def test_the_reel_has_the_sound_of_a_stream_whose_sound_starts_late(tmp_path: Path):
+    """A transport stream whose sound starts after more picture data than FFmpeg probes (a
+    recording cut at the start, a broadcast capture) opens with its sound stream described as
+    '0 channels'; the reel takes the layout from the first decoded sound instead of going silent."""
+    from fractions import Fraction
+
+    import av
+
+    source, rate = tmp_path / "late.ts", 16000
+    noise = np.random.default_rng(0)
+    with av.open(str(source), "w", format="mpegts") as out:
+        # incompressible pictures: 6 s of them outweigh the probe's 5 MB before the sound begins
+        video = out.add_stream("libx264", rate=10, options={"preset": "ultrafast", "qp": "0"})
+        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        sound = out.add_stream("aac", rate=rate, layout="mono")
+        tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
+        done = 0
+        for i in range(70):
+            frame = av.VideoFrame.from_ndarray(noise.integers(0, 255, (240, 320, 3), dtype=np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, 10)
+            for packet in video.encode(frame):
+                out.mux(packet)
+            while i >= 60 and done < len(tone) and 6 + done / rate <= i / 10:  # sound from 6 s to 7 s
+                chunk = av.AudioFrame.from_ndarray(tone[None, done:done + 1024].copy(), format="fltp", layout="mono")
+                chunk.sample_rate, chunk.pts, chunk.time_base = rate, 6 * rate + done, Fraction(1, rate)
+                for packet in sound.encode(chunk):
+                    out.mux(packet)
+                done += 1024
+        for stream in (video, sound):
+            for packet in stream.encode():
+                out.mux(packet)
+    with av.open(str(source)) as probe_only:
+        assert len(probe_only.streams.audio[0].layout.channels) == 0  # what the sound pass is given
+    result = write_reel([Highlight(6.2, 6.8, "x", "y", 0.5)], source, tmp_path / "reel.mp4", progress=False)
+    with av.open(str(result.reel_path)) as reel:
+        assert [s.type for s in reel.streams] == ["video", "audio"]
+        sound_out = np.concatenate([f.to_ndarray()[0] for f in reel.decode(audio=0)])
+    middle = sound_out[len(sound_out) // 4: 3 * len(sound_out) // 4]
+    assert float(np.sqrt((middle ** 2).mean())) == pytest.approx(0.3 / np.sqrt(2), rel=0.15)
+
+
 def test_missing_source_is_a_video_error_naming_the_file(tmp_path: Path):
     with pytest.raises(VideoError, match="nope.mp4"):
         write_all(_highlights(), tmp_path / "nope.mp4", tmp_path / "out", progress=False)

@@ -277,6 +277,12 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
         try:
             frame = next(decoder)
         except StopIteration:
+            if last_t is None and seeked:
+                # The seek landed past every frame (a transport stream's timestamp search can
+                # end at the end of the file): try earlier, as for an overshoot.
+                seeked = seek_next()
+                decoder = _decoded(opened, from_start=not seeked)
+                continue
             return
         if last_t is None and seeked:
             # Where did the seek land? The keyframe's own timestamp says, even in containers

@@ -31,17 +31,21 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
             return None
         audio = container.streams.audio[0]
         video_start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
-        rate = audio.rate
-        layout = audio.layout.name
-        channels = len(audio.layout.channels)
-        # Packed samples (one plane): PyAV crashes the interpreter on planar audio of more than
-        # 8 planes' worth of pointers (7.1 sound, 8 planes, already), packed has one.
-        resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
+        rate, layout, channels = audio.rate, audio.layout.name, len(audio.layout.channels)
+        resampler = None
         pieces: list[list[np.ndarray]] = [[] for _ in spans]
-        want = [(round((a + video_start) * rate), round((b + video_start) * rate)) for a, b in spans]
-        last_needed = max(b for _, b in want) if want else 0
         position = None  # sample index of the next decoded sample
         for frame in container.decode(audio):
+            if resampler is None:
+                if not (rate and channels):
+                    # A stream whose sound starts late (a transport stream cut at the start)
+                    # is described only once its first frame is decoded.
+                    rate, layout, channels = frame.sample_rate, frame.layout.name, len(frame.layout.channels)
+                # Packed samples (one plane): PyAV crashes the interpreter on planar audio of more
+                # than 8 planes' worth of pointers (7.1 sound, 8 planes, already), packed has one.
+                resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
+                want = [(round((a + video_start) * rate), round((b + video_start) * rate)) for a, b in spans]
+                last_needed = max(b for _, b in want) if want else 0
             if frame.pts is not None and frame.time_base is not None:
                 start = round(float(frame.pts * frame.time_base) * rate)
                 position = start if position is None or abs(start - position) > 1 else position
@@ -57,6 +61,8 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
                 position += n
             if position is not None and position >= last_needed:
                 break
+        if resampler is None:
+            return None  # no sound decodes
         out_spans = []
         for (lo, hi), piece in zip(want, pieces):
             got = np.concatenate(piece, axis=1) if piece else np.zeros((channels, 0), np.float32)
