@@ -11,7 +11,7 @@ import pytest
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import (
-    build_timeline, format_chapters, write_chapters, write_edl, write_timeline)
+    build_timeline, format_chapters, format_edl, write_chapters, write_edl, write_timeline)
 from highlights.pipeline.outputs.editor_timeline import ADAPTERS, supports, timeline_rate
 from highlights.pipeline.outputs.timecode import seconds_to_frame
 
@@ -101,6 +101,26 @@ def test_fcpx_only_at_its_rates(tmp_path: Path):
     timeline = build_timeline(_highlights()[:1], fps=15.0, source_path="g.mp4", duration_s=100.0)
     with pytest.raises(ValueError, match="frame rates"):
         write_timeline(timeline, tmp_path / "x.fcpxml", "fcpx_xml")
+
+
+def test_slow_motion_gets_no_edl_whose_timecodes_would_not_parse(tmp_path: Path):
+    # At 240 fps a CMX3600 timecode's frames took three digits (00:00:04:120), which no editor
+    # reads; the EDL is left out like the Final Cut files, and the terminal says so.
+    import numpy as np
+
+    from highlights.pipeline.outputs import final_cut_left_out, write_all
+    from highlights.video import write_video
+
+    source = write_video(tmp_path / "slomo.mp4", (np.full((48, 64, 3), 90, np.uint8) for _ in range(240)), 240.0)
+    paths = write_all([Highlight(0.25, 0.75, "a", "soccer", 0.5)], source, tmp_path / "out", reel=False,
+                      html=True, progress=False)
+    assert "otio" in paths and not {"edl", "fcp_xml", "fcpx_xml"} & set(paths)
+    assert not (tmp_path / "out" / "highlights.edl").exists()
+    note = final_cut_left_out(paths, 240.0)
+    assert note.startswith("no highlights.edl, highlights.fcp.xml or highlights.fcpxml: the video's 240 fps")
+    assert "\n" not in note
+    with pytest.raises(ValueError, match="99 frames a second"):
+        format_edl([Highlight(0.25, 0.75, "a", "soccer", 0.5)], fps=240.0, source_name="slomo.mp4")
 
 
 @pytest.mark.parametrize("fps,left_out", [(29.0, "highlights.fcp.xml or highlights.fcpxml"), (NTSC, None)])

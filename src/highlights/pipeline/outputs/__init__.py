@@ -13,6 +13,7 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.chapters import format_chapters, write_chapters
 from highlights.pipeline.outputs.csv_writer import write_csv
 from highlights.pipeline.outputs.edl import format_edl, write_edl
+from highlights.pipeline.outputs.edl import supports as edl_supports
 from highlights.pipeline.outputs.editor_timeline import build_timeline, supports, write_timeline
 from highlights.pipeline.outputs.html_page import render_html, write_html
 from highlights.pipeline.outputs.naming import CLIP_GLOB, in_time_order
@@ -60,8 +61,12 @@ def final_cut_left_out(paths: Mapping[str, Path], fps: float) -> str | None:
     """One line for the user when `write_all` wrote no Final Cut file for the video's frame rate
     (phones often record at rates such as 29 or 29.89 fps, which Final Cut has no timecode for)."""
     missing = [OUTPUT_NAMES[kind] for kind in ("fcp_xml", "fcpx_xml") if kind not in paths]
-    if not missing or "edl" not in paths:
+    if not missing or "otio" not in paths:
         return None
+    if "edl" not in paths:  # slow motion: 120, 240 fps
+        return (f"no {OUTPUT_NAMES['edl']}, {' or '.join(missing)}: the video's {fps:g} fps is above what "
+                "an EDL's timecodes count (99 frames a second) and not a Final Cut Pro frame rate; the "
+                "OpenTimelineIO file keeps its timing")
     return (f"no {' or '.join(missing)}: the video's {fps:g} fps is not a Final Cut Pro frame rate "
             "(24, 25, 29.97, 30, 50, 60, ...); the EDL and OpenTimelineIO files keep its timing")
 
@@ -95,7 +100,7 @@ def write_all(
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
-    Always: `csv`, `edl`, `otio`, `fcp_xml` and `fcpx_xml` (at editors' frame rates), `chapters`,
+    Always: `csv`, `edl` (up to 99 fps), `otio`, `fcp_xml` and `fcpx_xml` (at editors' frame rates), `chapters`,
     `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
     inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
     per-highlight MP4s) and `html` (the review page). Reel, clips and thumbnails come from one
@@ -112,7 +117,10 @@ def write_all(
 
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"])
-    paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=info.fps, source_name=video_path.name)
+    if edl_supports(info.fps):
+        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=info.fps, source_name=video_path.name)
+    else:
+        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], info.fps)
     editor = build_timeline(ordered, fps=info.fps, source_path=video_path, duration_s=info.duration_s)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
         if supports(kind, info.fps):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
@@ -152,7 +160,7 @@ def write_all(
             paths["clips"].mkdir(exist_ok=True)
 
     if html:
-        links = {"CSV": paths["csv"], "EDL (CMX3600)": paths["edl"], "OpenTimelineIO": paths["otio"],
+        links = {"CSV": paths["csv"], "EDL (CMX3600)": paths.get("edl"), "OpenTimelineIO": paths["otio"],
                  "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
                  "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
         links = {k: v for k, v in links.items() if v is not None}

@@ -29,6 +29,16 @@ from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.timecode import frame_to_smpte, seconds_to_frame, timecode_base
 
 
+# CMX3600 writes a timecode's frames in two digits: a video above 99 fps (a phone's 120 or 240 fps
+# slow motion) has no EDL that an editor could read.
+MAX_TIMECODE_BASE = 99
+
+
+def supports(fps: float) -> bool:
+    """Whether an EDL can be written at `fps` (its timecode frames fit in two digits)."""
+    return timecode_base(fps) <= MAX_TIMECODE_BASE
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
@@ -47,7 +57,9 @@ def format_edl(
     title: str | None = None,
     reel_name: str = "AX",
 ) -> str:
-    """The EDL text for `highlights` cut from the source file `source_name` at `fps`."""
+    """The EDL text for `highlights` cut from the source file `source_name` at `fps` (`supports`)."""
+    if not supports(fps):
+        raise ValueError(f"a CMX3600 EDL counts at most {MAX_TIMECODE_BASE} frames a second, not {fps:g}")
     base = timecode_base(fps)
     reel = _reel_name(reel_name)
     title = _one_line(title if title is not None else Path(source_name).stem) or "HIGHLIGHTS"
