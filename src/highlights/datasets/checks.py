@@ -13,6 +13,7 @@ from highlights.file_hash import file_sha256
 from highlights.progress import track
 from highlights.video import VideoError
 from highlights.video.errors import missing_file_cause
+from highlights.video.colour import to_rgb
 from highlights.video.verify import verify_video
 
 
@@ -84,8 +85,9 @@ class _LikenessBuilder:
 
     def add(self, frame) -> None:
         if self.seen % self.stride == 0:
-            self.pictures.append(frame.reformat(width=LIKENESS_SIZE, height=LIKENESS_SIZE,
-                                                format="rgb24").to_ndarray())
+            # In the colours the frame states (`video.colour`), as every reader here converts:
+            # a copy re-encoded in full range or another matrix still shows the same pictures.
+            self.pictures.append(to_rgb(frame, width=LIKENESS_SIZE, height=LIKENESS_SIZE))
             if len(self.pictures) >= _KEEP_AT_MOST:
                 self.pictures, self.stride = self.pictures[::2], self.stride * 2
         self.seen += 1

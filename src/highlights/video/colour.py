@@ -8,6 +8,8 @@ values are read as if they were SDR ones. Here the frame's own tags choose the m
 and HDR pictures are tone-mapped to SDR BT.709: linear light relative to the HDR reference white
 (203 cd/m2, ITU-R BT.2408), BT.2020 to BT.709 primaries, a soft knee for highlights above SDR
 white, then the sRGB curve. Untagged video keeps FFmpeg's own default (BT.601, limited range).
+The tone mapping is written here because FFmpeg's `tonemap` filter needs linear light from its
+`zscale` filter (libzimg), which the FFmpeg inside PyAV's wheels is built without.
 Writing (`writer`) tags what it stores, so the reel plays with the colours it was given.
 """
 
