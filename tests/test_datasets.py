@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
@@ -428,6 +429,51 @@ def test_a_re_encoded_copy_under_its_own_class_shares_its_split(tmp_path: Path) 
     assert by_source["zz-copy.mp4"]["group"] == by_source["swing-2.mp4"]["group"] == "swing-g2"
     assert by_source["zz-copy.mp4"]["split"] == by_source["swing-2.mp4"]["split"]
     assert len(v.real_clips) == 13
+
+
+@pytest.mark.parametrize("stored", [True, False], ids=["likeness-stored", "parent-decoded-again"])
+def test_grow_finds_re_encoded_copies_of_the_parents_clips(tmp_path: Path, stored: bool) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 6, "none": 6})), root)
+    if not stored:  # a version written before versions kept their clips' likeness
+        (v1.path / "likeness.npz").unlink()
+    original = next(c for c in v1.real_clips if c.label == "swing" and c.split != "train")
+    more = make_class_tree(tmp_path / "more", layout_of({"swing": 2}, prefix="m-"), seed=5)
+    copy = _reencoded(original.path, more / "none" / "shared.mp4")
+    with pytest.raises(DatasetError) as err:
+        grow_version(more, root, "v1")
+    assert str(err.value) == (f"{copy}: the same pictures as {original.path} (clip {original.clip_id} of v1, "
+                              f"from {v1.meta['clips'][original.clip_id]['source']}) (a re-encoded copy?), "
+                              "labelled 'swing' there")
+    assert list_versions(root) == ["v1"]
+
+    # Under its own label it is kept, in its original's split: the held-out split never holds a
+    # copy of a clip that another split trains or scores on.
+    copy.rename(more / "swing" / "shared.mp4")
+    v2 = grow_version(more, root, "v1")
+    added = next(c for c in v2.real_clips if v2.meta["clips"][c.clip_id]["source"].endswith("shared.mp4"))
+    assert (added.group, added.split) == (original.group, original.split)
+    assert [d["path"] for d in v2.meta["near_duplicates"]] == [str(more / "swing" / "shared.mp4")]
+    assert len(v2.real_clips) == len(v1.real_clips) + 3
+    # v2 stores the likeness of all its real clips, the parent's included
+    with np.load(v2.path / "likeness.npz") as data:
+        assert sorted(data["clip_ids"]) == sorted(c.clip_id for c in v2.real_clips)
+
+
+def test_grow_names_a_parent_clip_damaged_since_it_was_written(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3})), root)
+    (v1.path / "likeness.npz").unlink()  # written before versions kept it: the parent is decoded
+    damaged = v1.real_clips[0].path
+    damaged.chmod(0o644)
+    damaged.write_bytes(damaged.read_bytes()[:200])
+    more = make_class_tree(tmp_path / "more", layout_of({"swing": 1}, prefix="m-"), seed=5)
+    with pytest.raises(DatasetError) as err:
+        grow_version(more, root, "v1")
+    message = str(err.value)
+    assert message.startswith(f"{damaged} (clip {v1.real_clips[0].clip_id} of v1, from ") and "\n" not in message
+    assert "cannot be read any more (truncated" in message and message.endswith("restore the file")
+    assert list_versions(root) == ["v1"]
 
 
 def test_a_clip_added_beside_a_folders_manifest_is_not_left_out_unsaid(tmp_path: Path) -> None:

@@ -10,12 +10,15 @@ Layout of a version (never changed once written; files are read-only)::
     ROOT/vN/manifest.csv        clip_id,path,label,split,group,sha256,derived_from,licence,provenance
     ROOT/vN/clips/              the clip files, named by the first 16 hex digits of their sha256;
                                 a parent's clips are hard-linked (copied where links fail)
+    ROOT/vN/likeness.npz        each real clip's pictures in brief (8 moments, 32 px), so that
+                                growing the version finds re-encoded copies of its clips
 
 Ingest: a folder per class (``SRC/<label>/*.mp4|avi|mov|mkv|webm|m4v``, group from a
 ``NAME.json`` sidecar's ``group`` or the file stem), or a CSV manifest
 ``path,label[,group,licence,provenance]`` (a ``manifest.csv`` inside SRC is preferred to its
-folder names). Every clip is checked: its label is one of the classes, it probes and decodes, and
-its content hash is new to this version and its parent.
+folder names). Every clip is checked: its label is one of the classes, it probes and decodes, its
+content hash is new to this version and its parent, and it is not a re-encoded copy of one of
+theirs under another label (one under the same label joins its original's group and split).
 
 Bad clips: by default one bad clip refuses the whole version, and the error lists every problem
 found, one line each naming the file and the cause, so one run shows all there is to fix.

@@ -20,7 +20,9 @@ from highlights.atomic import disk_full_message, is_disk_full, json_text
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
-from highlights.datasets.checks import CheckedClip, KnownClip, check_sources
+from highlights.datasets.checks import (
+    LIKENESS_FILE, CheckedClip, KnownClip, Likeness, check_sources, check_video, load_likenesses, save_likenesses,
+)
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, DatasetVersion,
@@ -33,6 +35,7 @@ from highlights.datasets.store import (
 )
 from highlights.datasets.variants import make_variants
 from highlights.progress import track
+from highlights.video import VideoError
 
 META_FORMAT = 1
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -176,7 +179,9 @@ def _build_locked(
     discovered = find_sources(src, allow_outside=allow_outside)
     sources = discovered.clips
     class_list = _resolve_classes(classes, base, sources)
-    known = {c.sha256: KnownClip(_describe(base, c.clip_id), c.label) for c in base.clips} if base else {}
+    base_looks = _parent_likenesses(base, show_progress) if base else {}
+    known = {c.sha256: KnownClip(_describe(base, c.clip_id), c.label, c.group, base_looks.get(c.clip_id))
+             for c in base.clips} if base else {}
 
     outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)
     checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
@@ -247,6 +252,8 @@ def _build_locked(
             "clips": clip_meta,
         }
         _write_manifest(tmp / MANIFEST_NAME, rows)
+        save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{c.sha256[:16]: c.likeness for c in checked
+                                                               if c.likeness is not None}})
         (tmp / META_NAME).write_text(json_text(meta, indent=2) + "\n", encoding="utf-8")
         _make_read_only(tmp)
         if (root / name).exists():
@@ -267,6 +274,23 @@ def _describe(version: DatasetVersion, clip_id: str) -> str:
     """How a duplicate names a clip already in the dataset: its stored file and where it came from."""
     clip = version.meta["clips"][clip_id]
     return f"{version.path / clip['file']} (clip {clip_id} of {version.name}, from {clip['source']})"
+
+
+def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, Likeness]:
+    """The pictures in brief of every real clip of ``base``, as stored with it; a version written
+    before they were stored has its clips decoded once here (the new version stores them)."""
+    stored = load_likenesses(base.path / LIKENESS_FILE)
+    missing = [c for c in base.real_clips if c.clip_id not in stored]
+    problems = []
+    for clip in track(missing, f"reading {base.name} clips to find re-encoded copies", enabled=show_progress):
+        try:
+            stored[clip.clip_id] = check_video(clip.path)
+        except VideoError as e:
+            problems.append(f"{_describe(base, clip.clip_id)}: cannot be read any more ({e.cause or e}); "
+                            f"{base.name}'s clips were all readable when it was written: restore the file")
+    if problems:
+        raise DatasetError(problems, headline=f"{base.path}: {len(problems)} of its clips are damaged")
+    return {c.clip_id: stored[c.clip_id] for c in base.real_clips}
 
 
 def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: dict, show_progress: bool) -> None:

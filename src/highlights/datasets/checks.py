@@ -22,6 +22,7 @@ class CheckedClip:
     source: SourceClip
     sha256: str
     frames: int = 0  # frames that decode
+    likeness: "Likeness | None" = None  # its pictures in brief, stored with the version
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,58 @@ class _LikenessBuilder:
         return Likeness(pictures, float(duration_s or 0.0), pictures.reshape(-1, 3).mean(axis=0), int(frames))
 
 
+# Where a version keeps the likeness of each of its real clips, so that growing it compares new
+# clips with the parent's without decoding the parent again.
+LIKENESS_FILE = "likeness.npz"
+
+
+def save_likenesses(path: Path, likenesses: Mapping[str, Likeness]) -> None:
+    """Write ``{clip_id: Likeness}`` to ``path`` (a compressed ``.npz``)."""
+    ids = sorted(likenesses)
+    shape = (0, LIKENESS_MOMENTS, LIKENESS_SIZE, LIKENESS_SIZE, 3)
+    with open(path, "wb") as f:  # a file object: given a path, numpy would append its own suffix
+        np.savez_compressed(
+            f, clip_ids=np.array(ids, dtype=str),
+            pictures=np.stack([likenesses[i].pictures for i in ids]) if ids else np.zeros(shape, np.uint8),
+            duration_s=np.array([likenesses[i].duration_s for i in ids], np.float64),
+            frames=np.array([likenesses[i].frames for i in ids], np.int64))
+
+
+def load_likenesses(path: Path) -> dict[str, Likeness]:
+    """What ``save_likenesses`` wrote; empty when the file is missing, unreadable or holds
+    pictures of another size than this code compares (the caller decodes those clips again)."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            ids, pictures = data["clip_ids"], data["pictures"]
+            durations, frames = data["duration_s"], data["frames"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    if pictures.shape[1:] != (LIKENESS_MOMENTS, LIKENESS_SIZE, LIKENESS_SIZE, 3) or not (
+            len(ids) == len(pictures) == len(durations) == len(frames)):
+        return {}
+    return {str(i): Likeness(p, float(d), p.reshape(-1, 3).mean(axis=0), int(n))
+            for i, p, d, n in zip(ids, pictures, durations, frames)}
+
+
 @dataclass(frozen=True)
 class KnownClip:
-    """A clip already in the dataset (the parent version): what a duplicate is named after."""
+    """A clip already in the dataset (the parent version): what a duplicate is named after, and
+    (for a real clip) its pictures in brief and its group, to find re-encoded copies of it."""
 
     description: str
     label: str
+    group: str = ""
+    likeness: Likeness | None = None
+
+
+@dataclass(frozen=True)
+class _Seen:
+    """A clip a new one is compared with: one of the parent's or one accepted earlier."""
+
+    name: str
+    label: str
+    group: str
+    likeness: Likeness
 
 
 @dataclass(frozen=True)
@@ -138,13 +185,15 @@ def check_sources(
     """Sort ``sources`` into clips fit to ingest and rejected ones, each with a one-line reason.
 
     ``known`` maps the sha256 of every clip already in the dataset (the parent version), so a
-    duplicate names both files. With ``skip_existing``, a source identical to a parent clip of
+    duplicate names both files; those with a likeness are also compared with every new clip,
+    so a re-encoded copy of a parent clip is found as one of a new clip is. With ``skip_existing``, a source identical to a parent clip of
     the same label is not a problem but simply already there (for re-ingesting a folder that
     grew); one with another label is still refused.
     """
     class_set = set(classes)
     seen: dict[str, tuple[str, str]] = {}  # sha256 -> the first clip with it, and its label
-    looks: list[tuple[SourceClip, Likeness]] = []
+    # The parent's clips first: a copy of one of them is named after it.
+    looks = [_Seen(k.description, k.label, k.group, k.likeness) for k in known.values() if k.likeness is not None]
     outcome = CheckOutcome([], [])
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
@@ -181,17 +230,16 @@ def check_sources(
         except VideoError as e:
             outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
             continue
-        twin = next((c for c, other in looks if other.same_pictures(likeness)), None)
+        twin = next((other for other in looks if other.likeness.same_pictures(likeness)), None)
         if twin is not None:
-            first = str(twin.path)
             if twin.label != clip.label:
-                outcome.rejected.append(Rejected(path, f"{path}: the same pictures as {first} (a re-encoded copy?), "
-                                                       f"labelled {twin.label!r} there"))
+                outcome.rejected.append(Rejected(path, f"{path}: the same pictures as {twin.name} (a re-encoded "
+                                                       f"copy?), labelled {twin.label!r} there"))
                 continue
             # Kept, but never in another split than its original: the test set would see it.
-            outcome.near_duplicates.append(NearDuplicate(path, first, twin.group))
+            outcome.near_duplicates.append(NearDuplicate(path, twin.name, twin.group))
             clip = replace(clip, group=twin.group)
         seen[sha] = (path, clip.label)
-        looks.append((clip, likeness))
-        outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames))
+        looks.append(_Seen(path, clip.label, clip.group, likeness))
+        outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
     return outcome
