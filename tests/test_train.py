@@ -215,6 +215,60 @@ def test_a_version_of_one_class_is_refused_before_training(tmp_path):
     assert not (tmp_path / "run" / "last.pt").exists()
 
 
+def _grown_into_a_held_out_split(tmp_path: Path, *, classes: list[str], new_label: str):
+    """v1 of ``classes`` without ``new_label``'s clips, then v2 adding them as more clips of a
+    source video v1 put in its test split: they all land in test, none in train."""
+    import json
+
+    from highlights.datasets import create_version, grow_version
+    from tests.dataset_fixtures import write_clip
+    from tests.train_fixtures import write_colour_clips
+
+    src = write_colour_clips(tmp_path / "src", per_class=4)
+    if new_label in ("baseball_swing", "none"):
+        for clip in (src / new_label).iterdir():
+            clip.unlink()
+        (src / new_label).rmdir()
+    v1 = create_version(src, tmp_path / "data", classes=classes, ratios=(0.5, 0.25, 0.25))
+    test_group = next(c.group for c in v1.real_clips if c.split == "test")
+    more = tmp_path / "more" / new_label
+    for i in range(3):
+        write_clip(more / f"late-{i}.mp4", 500 + i)
+        (more / f"late-{i}.json").write_text(json.dumps({"group": test_group}))
+    return grow_version(more.parent, tmp_path / "data", "v1")
+
+
+@pytest.mark.parametrize("classes, new_label, what", [
+    (["baseball_swing", "none"], "baseball_swing", "one class (none)"),
+    (["baseball_swing", "layup", "none"], "layup", "no clip of layup"),
+])
+def test_a_train_split_that_lacks_a_class_is_refused_with_its_counts(tmp_path, classes, new_label, what):
+    version = _grown_into_a_held_out_split(tmp_path, classes=classes, new_label=new_label)
+    train = version.counts()
+    assert [c for c in classes if train[c]["train"] == 0] == [new_label]  # the case this test is about
+    with pytest.raises(DatasetError) as err:
+        fit(tiny_config(version, tmp_path / "run"), show_progress=False)
+    counts = ", ".join(f"{c} {train[c]['train']}" for c in classes)
+    assert str(err.value) == (
+        f"{version.root}/v2: the train split holds {what} (train: {counts}; {new_label}: val 0, test 3): a "
+        "classifier cannot learn a class it never sees; grow the version with clips of it from other source "
+        "videos (new ones go where a class is short)")
+    assert not (tmp_path / "run" / "last.pt").exists()
+
+
+def test_a_version_with_no_val_clip_trains_and_says_what_that_means(tmp_path):
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    version = create_version(write_colour_clips(tmp_path / "src", per_class=3), tmp_path / "data",
+                             ratios=(0.6, 0.0, 0.4))
+    said: list[str] = []
+    result = fit(tiny_config(version, tmp_path / "run", epochs=1), show_progress=False, log=said.append)
+    assert "note: the val split of v1 is empty: no validation score, so best.pt is the last epoch and the run " \
+           "does not stop early" in said
+    assert result.best_val_macro_f1 is None and result.best_checkpoint.exists()
+
+
 def test_an_out_that_is_a_file_is_one_line(colour_data, tmp_path):
     taken = tmp_path / "notes.txt"
     taken.write_text("mine")

@@ -28,6 +28,7 @@ from torch import nn
 from highlights.atomic import atomic_write_json
 from highlights.datasets import DatasetError, DatasetVersion, load_version
 from highlights.datasets.lock import exclusive_lock
+from highlights.datasets.records import ClipRecord
 from highlights.model import (
     TrainingState,
     architecture_kwargs,
@@ -150,6 +151,7 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     if len(classes) < 2:
         raise DatasetError(f"{dataset.root}/{dataset.name}: one class ({', '.join(classes)}); a classifier needs "
                            "two or more: grow the version with clips of another class (dataset grow --classes)")
+    check_splits(dataset, classes, train_records, val_records, log)
 
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
@@ -264,6 +266,34 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             "with --resume to go on" if saved else "interrupted before the first epoch ended: run the same command again")
         raise
     return result
+
+
+def check_splits(dataset: DatasetVersion, classes: list[str], train_records: list[ClipRecord],
+                 val_records: list[ClipRecord], log: Callable[[str], None]) -> None:
+    """Refuse a version whose train split lacks a class (the model could never predict it, and a
+    train split of one class teaches nothing); say where validation cannot do its work."""
+    train = {c: sum(1 for r in train_records if r.label == c and not r.is_augmented) for c in classes}
+    missing = [c for c in classes if not train[c]]
+    if missing:
+        present = [c for c in classes if train[c]]
+        what = f"one class ({present[0]})" if len(present) == 1 else f"no clip of {', '.join(missing)}"
+        counts = dataset.counts()
+        elsewhere = "; ".join(f"{c}: val {counts.get(c, {}).get('val', 0)}, test {counts.get(c, {}).get('test', 0)}"
+                              for c in missing)
+        raise DatasetError(
+            f"{dataset.root}/{dataset.name}: the train split holds {what} (train: "
+            f"{', '.join(f'{c} {n}' for c, n in train.items())}; {elsewhere}): a classifier cannot learn a class "
+            "it never sees; grow the version with clips of it from other source videos (new ones go where a class "
+            "is short)")
+    if not val_records:
+        log(f"note: the val split of {dataset.name} is empty: no validation score, so best.pt is the last epoch "
+            "and the run does not stop early")
+        return
+    unseen = [c for c in classes if not any(r.label == c for r in val_records)]
+    if unseen:
+        log(f"note: no val clip of {', '.join(unseen)}: val macro-F1 counts the F1 of "
+            f"{'that class' if len(unseen) == 1 else 'those classes'} as 0 (epochs rank the same; "
+            "the figure is lower)")
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, config: TrainConfig, *, steps_per_epoch: int):
