@@ -269,6 +269,75 @@ def test_a_version_with_no_val_clip_trains_and_says_what_that_means(tmp_path):
     assert result.best_val_macro_f1 is None and result.best_checkpoint.exists()
 
 
+def _damage(version, *, truncated: int, removed: int) -> list:
+    """Cut short ``truncated`` train clips and delete ``removed`` more; returns the clips hit."""
+    hit = [c for c in version.real_clips if c.split == "train"][:truncated + removed]
+    for clip in hit[:truncated]:
+        clip.path.chmod(0o644)
+        clip.path.write_bytes(clip.path.read_bytes()[:300])
+    for clip in hit[truncated:]:
+        clip.path.unlink()
+    return hit
+
+
+def test_clips_damaged_after_the_version_was_written_are_all_named_before_training(tmp_path):
+    from tests.train_fixtures import make_colour_dataset
+
+    version = make_colour_dataset(tmp_path, per_class=6)
+    config = tiny_config(version, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
+    fit(config, show_progress=False)  # every clip decoded into the cache
+    hit = _damage(version, truncated=2, removed=1)
+    read = version.split("train") + version.split("val", augmented=False)
+    with pytest.raises(DatasetError) as err:
+        # a new run on the same cache: it would have trained on the frames cached before
+        fit(config.replace(out_dir=str(tmp_path / "run2")), show_progress=False)
+    lines = str(err.value).splitlines()
+    assert lines[0] == (f"{version.path}: 3 of {len(read)} clips are missing or damaged; a version's clips never "
+                        "change: restore each from the source named:")
+    for line, clip in zip(lines[1:], hit):
+        assert line.strip().startswith(f"{version.describe(clip.clip_id)}: ")
+    assert "changed since v1 was written (sha256 " in lines[1] and lines[3].strip().endswith(": file not found")
+    assert len(lines) == 4 and not (tmp_path / "run2" / "last.pt").exists()
+
+
+def test_evaluate_names_every_damaged_test_clip_before_scoring(trained, tmp_path):
+    from highlights.train.evaluation import evaluate_checkpoint
+    from tests.train_fixtures import make_colour_dataset
+
+    version = make_colour_dataset(tmp_path, per_class=8)
+    test = version.split("test", augmented=False)
+    for clip in test[:2]:
+        clip.path.chmod(0o644)
+        clip.path.write_bytes(b"not a video any more")
+    with pytest.raises(DatasetError) as err:
+        evaluate_checkpoint(trained[1].best_checkpoint, root=version.root, version="v1", out_dir=tmp_path / "r",
+                            num_workers=0, n_bootstrap=10, show_progress=False)
+    lines = str(err.value).splitlines()
+    assert lines[0].startswith(f"{version.path}: 2 of {len(test)} clips are missing or damaged")
+    assert [line.strip().split(" (clip ")[0] for line in lines[1:]] == [str(c.path) for c in test[:2]]
+
+
+def test_the_cache_names_every_clip_that_does_not_decode(tmp_path):
+    from highlights.clips.spec import ClipSpec
+    from highlights.datasets import ClipRecord
+    from highlights.train.cache import DecodedClipCache
+    from tests.dataset_fixtures import write_clip
+
+    records = []
+    for i, content in enumerate((None, b"garbage", None, b"\x00" * 64)):
+        path = tmp_path / f"c{i}.mp4"
+        if content is None:
+            write_clip(path, i)
+        else:
+            path.write_bytes(content)
+        records.append(ClipRecord(f"c{i}", path, "x", "train", f"g{i}", f"{i:064x}", None, "", ""))
+    with pytest.raises(DatasetError) as err:
+        DecodedClipCache(tmp_path / "cache", ClipSpec(num_frames=4)).ensure(records, workers=2)
+    lines = str(err.value).splitlines()
+    assert lines[0] == "2 of 4 clips do not decode:"
+    assert [line.strip().split(": ")[0] for line in lines[1:]] == [str(records[1].path), str(records[3].path)]
+
+
 def test_an_out_that_is_a_file_is_one_line(colour_data, tmp_path):
     taken = tmp_path / "notes.txt"
     taken.write_text("mine")

@@ -180,7 +180,7 @@ def _build_locked(
     sources = discovered.clips
     class_list = _resolve_classes(classes, base, sources)
     base_looks = _parent_likenesses(base, show_progress) if base else {}
-    known = {c.sha256: KnownClip(_describe(base, c.clip_id), c.label, c.group, base_looks.get(c.clip_id))
+    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id))
              for c in base.clips} if base else {}
 
     outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)
@@ -270,12 +270,6 @@ def _build_locked(
     return load_version(root, name)
 
 
-def _describe(version: DatasetVersion, clip_id: str) -> str:
-    """How a duplicate names a clip already in the dataset: its stored file and where it came from."""
-    clip = version.meta["clips"][clip_id]
-    return f"{version.path / clip['file']} (clip {clip_id} of {version.name}, from {clip['source']})"
-
-
 def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, Likeness]:
     """The pictures in brief of every real clip of ``base``, as stored with it; a version written
     before they were stored has its clips decoded once here (the new version stores them)."""
@@ -286,7 +280,7 @@ def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, L
         try:
             stored[clip.clip_id] = check_video(clip.path)
         except VideoError as e:
-            problems.append(f"{_describe(base, clip.clip_id)}: cannot be read any more ({e.cause or e}); "
+            problems.append(f"{base.describe(clip.clip_id)}: cannot be read any more ({e.cause or e}); "
                             f"{base.name}'s clips were all readable when it was written: restore the file")
     if problems:
         raise DatasetError(problems, headline=f"{base.path}: {len(problems)} of its clips are damaged")

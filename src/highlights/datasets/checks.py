@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.datasets.errors import DatasetError
+from highlights.datasets.records import ClipRecord, DatasetVersion
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
 from highlights.progress import track
@@ -243,3 +245,32 @@ def check_sources(
         looks.append(_Seen(path, clip.label, clip.group, likeness))
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
     return outcome
+
+
+def check_stored_clips(version: DatasetVersion, records: Sequence[ClipRecord], *, show_progress: bool = False) -> None:
+    """Refuse, listing every one, the clips of ``records`` that are missing or whose content is no
+    longer what ``version`` recorded (its sha256), in one ``DatasetError``.
+
+    A version's clips were decoded whole when it was written and are never changed, so a clip
+    whose content hash still matches is as good as it was; one that does not was damaged or
+    replaced since. Checked before a long run reads them, so the run does not stop at the
+    first damaged clip part way through, and never trains on a decoded copy cached before.
+    """
+    problems = []
+    for record in track(records, f"checking {version.name} clips", enabled=show_progress):
+        cause = missing_file_cause(record.path)
+        if cause is None:
+            try:
+                now = file_sha256(record.path)
+            except OSError as e:
+                cause = f"cannot read ({e.strerror or e})"
+            else:
+                if now != record.sha256:
+                    cause = (f"changed since {version.name} was written (sha256 {now[:12]}..., "
+                             f"written as {record.sha256[:12]}...)")
+        if cause is not None:
+            problems.append(f"{version.describe(record.clip_id)}: {cause}")
+    if problems:
+        raise DatasetError(problems, headline=(
+            f"{version.path}: {len(problems)} of {len(records)} clips are missing or damaged; a version's "
+            "clips never change: restore each from the source named"))

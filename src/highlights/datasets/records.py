@@ -85,6 +85,11 @@ class DatasetVersion:
     def label_index(self, label: str) -> int:
         return self.classes.index(label)
 
+    def describe(self, clip_id: str) -> str:
+        """How a message names one of its clips: its stored file and where it came from."""
+        clip = self.meta["clips"][clip_id]
+        return f"{self.path / clip['file']} (clip {clip_id} of {self.name}, from {clip['source']})"
+
     def origin(self, clip_id: str) -> str | None:
         """Where a clip came from, as its owner would recognise it (its files are renamed to
         content hashes): the file it was added from, or the video and segment a review cut it from."""

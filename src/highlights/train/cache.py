@@ -20,8 +20,9 @@ import numpy as np
 
 from highlights.atomic import atomic_path
 from highlights.clips.spec import ClipSpec
+from highlights.datasets.errors import DatasetError
 from highlights.file_hash import file_sha256
-from highlights.video import read_clip
+from highlights.video import VideoError, read_clip
 from highlights.video.transforms import resize_short_side
 
 if TYPE_CHECKING:
@@ -69,24 +70,33 @@ class DecodedClipCache:
             elif on_done is not None:
                 on_done(record)
 
-        def decode(item: tuple[ClipRecord, Path]) -> ClipRecord:
+        def decode(item: tuple[ClipRecord, Path]) -> tuple[ClipRecord, VideoError | None]:
             record, path = item
-            self._decode_into(record, path)
-            return record
+            try:
+                self._decode_into(record, path)
+            except VideoError as e:  # gathered, so one run names every clip that does not decode
+                return record, e
+            return record, None
 
         if workers <= 1:
             results = map(decode, missing)
         else:
             pool = ThreadPoolExecutor(max_workers=workers)
             results = pool.map(decode, missing)
+        failed: list[str] = []
         try:
-            for record in results:
+            for record, error in results:
+                if error is not None:
+                    failed.append(str(error))
+                    continue
                 self.decoded += 1
                 if on_done is not None:
                     on_done(record)
         finally:
             if workers > 1:
                 pool.shutdown(wait=True, cancel_futures=True)
+        if failed:
+            raise DatasetError(failed, headline=f"{len(failed)} of {len(records)} clips do not decode")
         return paths
 
     def _decode_into(self, record: ClipRecord, path: Path) -> None:

@@ -12,6 +12,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import ClipRecord, DatasetError, load_version
+from highlights.datasets.checks import check_stored_clips
 from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
@@ -118,6 +119,7 @@ def evaluate_checkpoint(
         records = dataset.split(split, augmented=False)
         if not records:
             raise DatasetError(f"{dataset.path}: the {split} split is empty")
+        check_stored_clips(dataset, records, show_progress=show_progress)
     for record in records:
         if record.label not in classes:
             raise DatasetError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")

@@ -27,6 +27,7 @@ from torch import nn
 
 from highlights.atomic import atomic_write_json
 from highlights.datasets import DatasetError, DatasetVersion, load_version
+from highlights.datasets.checks import check_stored_clips
 from highlights.datasets.lock import exclusive_lock
 from highlights.datasets.records import ClipRecord
 from highlights.model import (
@@ -152,6 +153,7 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         raise DatasetError(f"{dataset.root}/{dataset.name}: one class ({', '.join(classes)}); a classifier needs "
                            "two or more: grow the version with clips of another class (dataset grow --classes)")
     check_splits(dataset, classes, train_records, val_records, log)
+    check_stored_clips(dataset, train_records + val_records, show_progress=show_progress)
 
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
