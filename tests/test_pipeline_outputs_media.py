@@ -24,6 +24,7 @@ import highlights.pipeline.outputs.stream_writer as stream_writer
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import write_all, write_reel
 from highlights.video import VideoError, iter_frames, probe, write_video
+from tests.video_fixtures import mux_frames, video_stream
 
 FPS = 30.0
 SECONDS = 10
@@ -351,16 +352,9 @@ def test_the_reel_carries_surround_sound_of_eight_channels(tmp_path: Path):
     source = tmp_path / "surround.mp4"
     rate, n = 16000, 2 * 16000
     with av.open(str(source), "w") as out:
-        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video = video_stream(out, 64, 48)
         sound = out.add_stream("aac", rate=rate, layout="7.1")
-        for i in range(50):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 4, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, 25)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
+        mux_frames(out, video, (np.full((48, 64, 3), i * 4, np.uint8) for i in range(50)))
         t = np.arange(n) / rate
         # channel c plays a 440 Hz tone at loudness 0.02 (c + 1)
         tone = np.stack([0.02 * (c + 1) * np.sin(2 * np.pi * 440 * t) for c in range(8)]).astype(np.float32)
@@ -403,8 +397,7 @@ def test_the_reel_has_the_sound_of_a_stream_whose_sound_starts_late(tmp_path: Pa
     noise = np.random.default_rng(0)
     with av.open(str(source), "w", format="mpegts") as out:
         # incompressible pictures: 6 s of them outweigh the probe's 5 MB before the sound begins
-        video = out.add_stream("libx264", rate=10, options={"preset": "ultrafast", "qp": "0"})
-        video.width, video.height, video.pix_fmt = 320, 240, "yuv420p"
+        video = video_stream(out, 320, 240, rate=10, options={"preset": "ultrafast", "qp": "0"})
         sound = out.add_stream("aac", rate=rate, layout="mono")
         tone = (0.3 * np.sin(2 * np.pi * 440 * np.arange(rate) / rate)).astype(np.float32)
         done = 0

@@ -6,13 +6,13 @@ player would show is known exactly.
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 import av
 import numpy as np
 import pytest
 
 from highlights.video import iter_frames, read_clip, write_video
+from tests.video_fixtures import mux_frames, video_stream
 
 PATCHES = np.array([[200, 30, 60], [20, 180, 40], [40, 60, 210], [235, 235, 235],
                     [128, 128, 128], [16, 16, 16], [230, 190, 150], [90, 200, 220]], np.uint8)
@@ -36,16 +36,8 @@ def _band_means(rgb: np.ndarray) -> np.ndarray:
 
 def _encode(path, frames, *, encoder: str, pix_fmt: str, tags: dict, options: dict | None = None) -> None:
     with av.open(str(path), "w") as out:
-        stream = out.add_stream(encoder, rate=25, options=options or {})
-        stream.width, stream.height, stream.pix_fmt = 64, 64, pix_fmt
-        for key, value in tags.items():
-            setattr(stream.codec_context, key, value)
-        for i, frame in enumerate(frames):
-            frame.pts, frame.time_base = i, Fraction(1, 25)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        mux_frames(out, video_stream(out, 64, 64, encoder=encoder, pix_fmt=pix_fmt, options=options or {}, tags=tags),
+                   frames)
 
 
 def _yuv(rgb: np.ndarray, matrix: int, full: bool) -> av.VideoFrame:
@@ -63,27 +55,20 @@ def _lossless(encoder: str) -> dict:
         "x265-params": "lossless=1:log-level=error", "preset": "ultrafast"}
 
 
-def test_a_bt709_clip_reads_with_the_bt709_matrix(tmp_path):
-    rgb = _patch_image()
-    path = tmp_path / "bt709.mp4"
-    _encode(path, [_yuv(rgb, 1, full=False) for _ in range(3)], encoder="libx264", pix_fmt="yuv420p",
-            tags={"colorspace": 1, "color_primaries": 1, "color_trc": 1, "color_range": 1},
-            options=_lossless("libx264"))
-    got = _band_means(next(iter_frames(path)).rgb)
+@pytest.mark.parametrize("encoder, full, reader", [
     # read with BT.601 (swscale's default) the red patch loses 16 of its 200 and green gains 19
-    np.testing.assert_allclose(got, PATCHES, atol=3)
-
-
-@pytest.mark.skipif("libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")
-def test_a_full_range_hevc_clip_keeps_its_blacks_and_whites(tmp_path):
-    rgb = _patch_image()
-    path = tmp_path / "full.mp4"
-    _encode(path, [_yuv(rgb, 1, full=True) for _ in range(3)], encoder="libx265", pix_fmt="yuv420p",
-            tags={"colorspace": 1, "color_primaries": 1, "color_trc": 1, "color_range": 2},
-            options=_lossless("libx265"))
-    frames, _ = read_clip(path, 1)
+    pytest.param("libx264", False, "iter_frames", id="bt709"),
     # read as limited range, 16 would become 0 and 235 would become 255
-    np.testing.assert_allclose(_band_means(frames[0]), PATCHES, atol=3)
+    pytest.param("libx265", True, "read_clip", id="full-range-hevc", marks=pytest.mark.skipif(
+        "libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")),
+])
+def test_a_bt709_clip_reads_in_its_matrix_and_range(tmp_path, encoder, full, reader):
+    path = tmp_path / f"{encoder}.mp4"
+    _encode(path, [_yuv(_patch_image(), 1, full=full) for _ in range(3)], encoder=encoder, pix_fmt="yuv420p",
+            tags={"colorspace": 1, "color_primaries": 1, "color_trc": 1, "color_range": 2 if full else 1},
+            options=_lossless(encoder))
+    got = next(iter_frames(path)).rgb if reader == "iter_frames" else read_clip(path, 1)[0][0]
+    np.testing.assert_allclose(_band_means(got), PATCHES, atol=3)
 
 
 # --- HDR: the clip a phone records from the same scene, BT.2020 primaries, 10 bits ---

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from highlights.video import iter_frames, probe
+from tests.video_fixtures import mux_frames, video_stream
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
 
@@ -43,16 +44,8 @@ def _cut_at_the_start(path, dropped: int = 4):
     left of a recording or copy that lost its start. Each frame's grey level is its index * 5."""
     whole = path.with_name("whole.mp4")
     with av.open(str(whole), "w") as out:
-        stream = out.add_stream("libx264", rate=24, options={"preset": "ultrafast", "bf": "0"})
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        stream.codec_context.gop_size = 12
-        for i in range(48):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), i * 5, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, 24)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-        for packet in stream.encode():
-            out.mux(packet)
+        stream = video_stream(out, 64, 48, rate=24, options={"preset": "ultrafast", "bf": "0"}, gop=12)
+        mux_frames(out, stream, (np.full((48, 64, 3), i * 5, np.uint8) for i in range(48)))
     with av.open(str(whole)) as src, av.open(str(path), "w") as out:
         copy = out.add_stream_from_template(src.streams.video[0])
         for n, packet in enumerate(p for p in src.demux(video=0) if p.dts is not None):

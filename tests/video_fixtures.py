@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 
 from highlights.video import write_video
@@ -69,3 +72,33 @@ def orientation_of(rgb: np.ndarray) -> tuple[bool, bool]:
     red_top = top[0] > 180 and top[2] < 80
     blue_left = left[2] > 180 and left[0] < 80
     return bool(red_top), bool(blue_left)
+
+
+def video_stream(out: av.container.OutputContainer, width: int, height: int, *, rate: int = 25,
+                 encoder: str = "libx264", pix_fmt: str = "yuv420p", options: dict | None = None,
+                 gop: int | None = None, tags: dict | None = None) -> av.VideoStream:
+    """A video track of ``out`` with the stream options a test needs (x264's fastest preset
+    unless ``options`` say otherwise; ``tags`` set on the codec context, e.g. ``colorspace``)."""
+    stream = out.add_stream(encoder, rate=rate, options={"preset": "ultrafast"} if options is None else options)
+    stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
+    if gop is not None:
+        stream.codec_context.gop_size = gop
+    for key, value in (tags or {}).items():
+        setattr(stream.codec_context, key, value)
+    return stream
+
+
+def mux_frames(out: av.container.OutputContainer, stream: av.VideoStream,
+               frames: Iterable[np.ndarray | av.VideoFrame]) -> None:
+    """Encode ``frames`` (RGB arrays or ready ``av.VideoFrame``s) into ``stream``, frame i at
+    i / rate, then flush the encoder."""
+    rate = Fraction(stream.average_rate)
+    for i, frame in enumerate(frames):
+        if isinstance(frame, np.ndarray):
+            frame = av.VideoFrame.from_ndarray(frame, format="rgb24")
+        frame.pts, frame.time_base = i, 1 / rate
+        for packet in stream.encode(frame):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
+
