@@ -476,6 +476,16 @@ def test_grow_names_a_parent_clip_damaged_since_it_was_written(tmp_path: Path) -
     assert list_versions(root) == ["v1"]
 
 
+@pytest.mark.parametrize("inside", ["v1", "v1/manifest.csv", "v1/clips"])
+def test_grow_from_a_version_of_the_same_root_is_one_line(tree: Path, tmp_path: Path, inside: str) -> None:
+    root = tmp_path / "root"
+    create_version(tree, root)
+    with pytest.raises(DatasetError) as err:  # it listed every clip as a duplicate of itself
+        grow_version(root / inside, root, "v1")
+    assert str(err.value) == (f"{root / inside}: lies in {root}'s version v1, not in a folder of new clips (a grown "
+                              "version keeps its parent's clips anyway); give a folder or CSV manifest of new clips")
+
+
 def test_a_clip_added_beside_a_folders_manifest_is_not_left_out_unsaid(tmp_path: Path) -> None:
     # The generator writes manifest.csv; a clip the user then drops into a class folder is not in it.
     src = make_class_tree(tmp_path / "src", {"a": [("a0", None), ("a1", None)], "b": [("b0", None)]})

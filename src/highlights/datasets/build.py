@@ -174,6 +174,11 @@ def _build_locked(
         raise DatasetError(f"{root}: already holds {', '.join(have)}; `dataset create` makes a root's first "
                            f"version: `dataset grow SRC --root {root} --parent {have[-1]}` adds clips to it "
                            "(or choose another --root)")
+    inside = _version_holding(root, Path(src))
+    if inside is not None:
+        # Its manifest reads like any other, and every clip would be refused as a duplicate of itself.
+        raise DatasetError(f"{src}: lies in {root}'s version {inside.name}, not in a folder of new clips (a grown "
+                           "version keeps its parent's clips anyway); give a folder or CSV manifest of new clips")
     base = load_version(root, parent) if parent is not None else None
     split_config = _split_config(base, seed, ratios)
     discovered = find_sources(src, allow_outside=allow_outside)
@@ -270,13 +275,23 @@ def _build_locked(
     return load_version(root, name)
 
 
+def _version_holding(root: Path, src: Path) -> Path | None:
+    """The version folder of ``root`` that ``src`` lies in, if it does."""
+    try:
+        rel = src.resolve().relative_to(root.resolve())
+    except ValueError:
+        return None
+    return root / rel.parts[0] if rel.parts and rel.parts[0] in list_versions(root) else None
+
+
 def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, Likeness]:
     """The pictures in brief of every real clip of ``base``, as stored with it; a version written
     before they were stored has its clips decoded once here (the new version stores them)."""
     stored = load_likenesses(base.path / LIKENESS_FILE)
     missing = [c for c in base.real_clips if c.clip_id not in stored]
     problems = []
-    for clip in track(missing, f"reading {base.name} clips to find re-encoded copies", enabled=show_progress):
+    for clip in track(missing, f"reading {base.name} clips to find re-encoded copies",
+                      enabled=show_progress and bool(missing)):
         try:
             stored[clip.clip_id] = check_video(clip.path)
         except VideoError as e:
