@@ -269,14 +269,14 @@ def test_a_version_with_no_val_clip_trains_and_says_what_that_means(tmp_path):
     assert result.best_val_macro_f1 is None and result.best_checkpoint.exists()
 
 
-def _damage(version, *, truncated: int, removed: int) -> list:
-    """Cut short ``truncated`` train clips and delete ``removed`` more; returns the clips hit."""
-    hit = [c for c in version.real_clips if c.split == "train"][:truncated + removed]
-    for clip in hit[:truncated]:
+def _damage(version) -> list:
+    """Of the train clips: cut one short, replace one by another clip, delete one; the clips hit."""
+    hit = [c for c in version.real_clips if c.split == "train"][:3]
+    for clip in hit[:2]:
         clip.path.chmod(0o644)
-        clip.path.write_bytes(clip.path.read_bytes()[:300])
-    for clip in hit[truncated:]:
-        clip.path.unlink()
+    hit[0].path.write_bytes(hit[0].path.read_bytes()[:300])
+    hit[1].path.write_bytes(next(c for c in version.real_clips if c not in hit).path.read_bytes())
+    hit[2].path.unlink()
     return hit
 
 
@@ -286,18 +286,19 @@ def test_clips_damaged_after_the_version_was_written_are_all_named_before_traini
     version = make_colour_dataset(tmp_path, per_class=6)
     config = tiny_config(version, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
     fit(config, show_progress=False)  # every clip decoded into the cache
-    hit = _damage(version, truncated=2, removed=1)
+    hit = _damage(version)
     read = version.split("train") + version.split("val", augmented=False)
     with pytest.raises(DatasetError) as err:
         # a new run on the same cache: it would have trained on the frames cached before
         fit(config.replace(out_dir=str(tmp_path / "run2")), show_progress=False)
-    lines = str(err.value).splitlines()
-    assert lines[0] == (f"{version.path}: 3 of {len(read)} clips are missing or damaged; a version's clips never "
+    lines = [line.strip() for line in str(err.value).splitlines()]
+    assert lines[0] == (f"{version.path}: 3 of {len(read)} clips are missing or changed; a version's clips never "
                         "change: restore each from the source named:")
-    for line, clip in zip(lines[1:], hit):
-        assert line.strip().startswith(f"{version.describe(clip.clip_id)}: ")
-    assert "changed since v1 was written (sha256 " in lines[1] and lines[3].strip().endswith(": file not found")
-    assert len(lines) == 4 and not (tmp_path / "run2" / "last.pt").exists()
+    assert lines[1:] == [f"{version.describe(clip.clip_id)}: {cause}" for clip, cause in zip(hit, (
+        lines[1].split(": ", 1)[1], lines[2].split(": ", 1)[1], "file not found"))]
+    assert lines[1].endswith(")") and ": damaged since v1 was written (truncated" in lines[1]
+    assert ": changed since v1 was written (sha256 " in lines[2] and lines[2].endswith("still decodes: replaced or edited")
+    assert not (tmp_path / "run2" / "last.pt").exists()
 
 
 def test_evaluate_names_every_damaged_test_clip_before_scoring(trained, tmp_path):
@@ -313,7 +314,8 @@ def test_evaluate_names_every_damaged_test_clip_before_scoring(trained, tmp_path
         evaluate_checkpoint(trained[1].best_checkpoint, root=version.root, version="v1", out_dir=tmp_path / "r",
                             num_workers=0, n_bootstrap=10, show_progress=False)
     lines = str(err.value).splitlines()
-    assert lines[0].startswith(f"{version.path}: 2 of {len(test)} clips are missing or damaged")
+    assert lines[0].startswith(f"{version.path}: 2 of {len(test)} clips are missing or changed")
+    assert all(": damaged since v1 was written (" in line for line in lines[1:])
     assert [line.strip().split(" (clip ")[0] for line in lines[1:]] == [str(c.path) for c in test[:2]]
 
 

@@ -266,11 +266,21 @@ def check_stored_clips(version: DatasetVersion, records: Sequence[ClipRecord], *
                 cause = f"cannot read ({e.strerror or e})"
             else:
                 if now != record.sha256:
-                    cause = (f"changed since {version.name} was written (sha256 {now[:12]}..., "
-                             f"written as {record.sha256[:12]}...)")
+                    cause = _changed_cause(record.path, version.name, now, record.sha256)
         if cause is not None:
             problems.append(f"{version.describe(record.clip_id)}: {cause}")
     if problems:
         raise DatasetError(problems, headline=(
-            f"{version.path}: {len(problems)} of {len(records)} clips are missing or damaged; a version's "
+            f"{version.path}: {len(problems)} of {len(records)} clips are missing or changed; a version's "
             "clips never change: restore each from the source named"))
+
+
+def _changed_cause(path: Path, version: str, now: str, written: str) -> str:
+    """Why a clip's content differs from what its version recorded: damaged (it no longer
+    decodes, and the decoder says why), or replaced or edited (it still decodes)."""
+    try:
+        check_video(path)
+    except VideoError as e:
+        return f"damaged since {version} was written ({e.cause})"
+    return (f"changed since {version} was written (sha256 {now[:12]}..., written as {written[:12]}...); it still "
+            "decodes: replaced or edited")
