@@ -4,7 +4,7 @@
 """
 
 from highlights.video.errors import VideoError
-from highlights.video.reader import iter_frames, main_video_stream, probe, read_clip
+from highlights.video.reader import iter_frames, main_video_stream, probe, read_clip, timeline_origin_s
 from highlights.video.types import Frame, VideoInfo
 from highlights.video.verify import check_frames_reach_end
 from highlights.video.writer import write_video
@@ -31,5 +31,6 @@ __all__ = [
     "main_video_stream",
     "probe",
     "read_clip",
+    "timeline_origin_s",
     "write_video",
 ]

@@ -37,6 +37,12 @@ _ATTACHED_PIC = av.stream.Disposition.attached_pic
 _STILL_IMAGE = av.stream.Disposition.still_image
 _FALLBACK_FPS = 25.0  # FFmpeg's own default when a raw stream states no rate
 _EPS = 1e-6
+# Containers whose timestamps are one presentation timeline that starts at 0: MP4/MOV's movie
+# time (after its edit lists) and Matroska/WebM's. Players show each frame at its own timestamp
+# there, so a track that starts late (a stream-copied trim whose pictures begin after its sound)
+# is shown late. Elsewhere (MPEG-TS/PS, FLV, ...) timestamps run on from an arbitrary clock and
+# players count from the file's first timestamp of any stream.
+_TIMELINE_FROM_ZERO = {"mov", "mp4", "matroska", "webm"}
 
 
 @dataclass
@@ -49,6 +55,14 @@ class _Opened:
     fps: float
     time_by_index: bool  # no usable timestamps: frame i is at i / fps
     colour: Colour = Colour()  # how its pictures become RGB (HDR transfers are tone-mapped)
+    origin_s: float = 0.0  # the moment, on the stream's clock, that players show as 0:00
+
+    @property
+    def start_s(self) -> float:
+        """Where the video stream's first timestamp lies on the player's timeline."""
+        if self.time_by_index or self.stream.start_time is None or not self.stream.time_base:
+            return 0.0
+        return max(0.0, float(self.stream.start_time * self.stream.time_base) - self.origin_s)
 
     @property
     def raw(self) -> bool:
@@ -81,7 +95,8 @@ def _open(path: str | Path) -> _Opened:
         raw = bool(container.format.flags & _AVFMT_NOTIMESTAMPS)
         fps = _stream_fps(stream, raw)
         by_index = raw or container.format.name in _INDEX_TIMED_FORMATS
-        return _Opened(path_str, container, stream, fps, by_index, Colour.of_stream(stream))
+        return _Opened(path_str, container, stream, fps, by_index, Colour.of_stream(stream),
+                       timeline_origin_s(container, stream))
     except BaseException:
         container.close()
         raise
@@ -95,6 +110,26 @@ def main_video_stream(container) -> "av.video.stream.VideoStream | None":
     """
     moving = [s for s in container.streams.video if not s.disposition & (_ATTACHED_PIC | _STILL_IMAGE)]
     return max(moving, key=_picture_area, default=None)
+
+
+def timeline_origin_s(container, stream) -> float:
+    """The time on `stream`'s clock (seconds) that players (browsers, VLC, ffplay) show as 0:00.
+
+    Every time this project reports or cuts at is on that timeline, so that highlights.json, the
+    EDL, the chapters and a seek in a player all land on the same picture. It is 0 for MP4/MOV and
+    Matroska/WebM, the file's first timestamp of any stream elsewhere, and never after the
+    stream's own start (a track that starts before 0, by its decoder delay, counts from its first
+    frame, which players show at 0:00).
+    """
+    tb = stream.time_base
+    start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
+    if set(container.format.name.split(",")) & _TIMELINE_FROM_ZERO:
+        origin = 0.0
+    elif container.start_time is not None:
+        origin = container.start_time / av.time_base
+    else:
+        origin = start
+    return min(origin, start)
 
 
 def _picture_area(stream) -> int:
@@ -227,7 +262,10 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
     """
     stream = opened.stream
     tb = float(stream.time_base) if stream.time_base else None
-    origin = stream.start_time or 0
+    # `origin`: the timestamp of time 0 (the player's 0:00); `first`: the stream's own first one,
+    # where a seek back to the beginning goes.
+    first_pts = stream.start_time or 0
+    origin = round(opened.origin_s / tb) if tb else 0
     step = 1.0 / opened.fps
     seek_targets: list[float] = []
     moved = False  # has the demuxer left the start of the file?
@@ -239,7 +277,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
             first = next(_decoded(opened, from_start=True), None)
             moved = True
             if first is not None and first.pts is not None:
-                origin = first.pts
+                origin = first_pts = first.pts
 
     def seek_next() -> bool:
         """Seek to the next target; False once decoding must start from the beginning."""
@@ -258,12 +296,12 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
         if moved:
             try:
                 try:
-                    opened.container.seek(origin, stream=stream, backward=True)
+                    opened.container.seek(first_pts, stream=stream, backward=True)
                 except av.error.FFmpegError:
                     # A file cut at the start has no keyframe at or before its first packet, so
                     # a seek for one fails: go to that packet (the decoder skips to the first
                     # picture it can decode).
-                    opened.container.seek(origin, stream=stream, backward=True, any_frame=True)
+                    opened.container.seek(first_pts, stream=stream, backward=True, any_frame=True)
             except av.error.FFmpegError as err:
                 cause = f"cannot seek back to the start: {_describe(err)}"
                 raise VideoError(opened.path, cause) from err
@@ -293,7 +331,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
                 seeked = seek_next()
                 decoder = _decoded(opened, from_start=not seeked)
                 continue
-            index = max(0, int(round(landed * opened.fps)))  # after a seek, estimated
+            index = max(0, int(round((landed - opened.start_s) * opened.fps)))  # after a seek, estimated
         t = _frame_time(frame, index, opened, tb, origin)
         if last_t is not None and t <= last_t:
             t = last_t + step  # damaged or duplicate timestamps: keep time moving forward
@@ -340,13 +378,16 @@ def _wrap_decode_errors(path: str):
 
 
 def _duration_s(opened: _Opened) -> tuple[float, int | None]:
-    """(duration in seconds, exact frame count if known) without decoding pictures."""
+    """(the video's length in seconds, exact frame count if known) without decoding pictures."""
     stream, container = opened.stream, opened.container
     frames = stream.frames or None
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base), frames
     if container.duration and not opened.raw:
-        return container.duration / av.time_base, frames
+        # The container's duration runs from its first timestamp of any stream to its last.
+        begin = container.start_time / av.time_base if container.start_time is not None else opened.origin_s
+        end = begin + container.duration / av.time_base - opened.origin_s
+        return max(0.0, end - opened.start_s), frames
     # A raw stream: count its packets (one per picture) in a separate pass; demuxing is cheap.
     count = 0
     with av.open(opened.path) as counter:
@@ -372,9 +413,10 @@ def probe(path: str | Path) -> VideoInfo:
         if rotation in (90, 270):
             width, height = height, width
         num_frames = frames if frames else max(1, int(round(duration * opened.fps)))
+        start = opened.start_s
         return VideoInfo(path=opened.path, width=width, height=height, rotation=rotation,
-                         fps=opened.fps, duration_s=duration, num_frames=num_frames,
-                         codec=opened.stream.codec_context.name)
+                         fps=opened.fps, duration_s=start + duration, num_frames=num_frames,
+                         codec=opened.stream.codec_context.name, start_s=start)
     finally:
         opened.container.close()
 
@@ -461,8 +503,11 @@ def read_clip(path: str | Path, num_frames: int = 16, *, start_s: float | None =
     opened = _open(path)
     try:
         with _wrap_decode_errors(opened.path):
-            start = float(start_s) if start_s is not None else 0.0
-            end = float(end_s) if end_s is not None else _duration_s(opened)[0]
+            # The whole video: from its first frame's time, which is past 0 in a file whose
+            # pictures start after its sound.
+            first_s = opened.start_s
+            start = float(start_s) if start_s is not None else first_s
+            end = float(end_s) if end_s is not None else first_s + _duration_s(opened)[0]
             if not end > start:
                 raise VideoError(opened.path, f"empty time span [{start:.3f}, {end:.3f}] s")
             seg = (end - start) / num_frames

@@ -16,9 +16,11 @@ class VideoInfo:
     height: int
     rotation: int  # degrees clockwise applied to the stored frame to display it (0/90/180/270)
     fps: float  # average frame rate
-    duration_s: float
+    duration_s: float  # where the video ends on the player's timeline (its length when start_s is 0)
     num_frames: int  # may be an estimate for streams that carry no frame count
     codec: str
+    start_s: float = 0.0  # where its first frame lies on the player's timeline (after 0:00 when
+    # its pictures start after its sound)
 
 
 @dataclass(frozen=True)
@@ -26,5 +28,5 @@ class Frame:
     """One decoded frame, upright."""
 
     index: int  # decode-order index in the stream, 0-based (estimated after a seek)
-    time_s: float  # presentation time in seconds from the stream start
+    time_s: float  # presentation time in seconds on the player's timeline (`reader.timeline_origin_s`)
     rgb: np.ndarray  # HxWx3 uint8, rotation applied

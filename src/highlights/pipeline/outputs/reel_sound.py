@@ -17,20 +17,20 @@ import av
 import numpy as np
 
 from highlights.atomic import atomic_path
-from highlights.video import main_video_stream
+from highlights.video import main_video_stream, timeline_origin_s
 
 log = logging.getLogger(__name__)
 
 
 def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
     """(samples as float32 (channels, n), rate, layout) of `spans` (source seconds, timed like the
-    video frames: from the video stream's start), or None when the source has no sound."""
+    video frames: on the player's timeline), or None when the source has no sound."""
     with av.open(str(source)) as container:
         video = main_video_stream(container)  # the stream whose frame times the spans are in
         if not container.streams.audio or video is None:
             return None
         audio = container.streams.audio[0]
-        video_start = float(video.start_time * video.time_base) if video.start_time is not None else 0.0
+        origin = timeline_origin_s(container, video)
         rate, layout, channels = audio.rate, audio.layout.name, len(audio.layout.channels)
         resampler = None
         pieces: list[list[np.ndarray]] = [[] for _ in spans]
@@ -44,7 +44,7 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
                 # Packed samples (one plane): PyAV crashes the interpreter on planar audio of more
                 # than 8 planes' worth of pointers (7.1 sound, 8 planes, already), packed has one.
                 resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
-                want = [(round((a + video_start) * rate), round((b + video_start) * rate)) for a, b in spans]
+                want = [(round((a + origin) * rate), round((b + origin) * rate)) for a, b in spans]
                 last_needed = max(b for _, b in want) if want else 0
             if frame.pts is not None and frame.time_base is not None:
                 start = round(float(frame.pts * frame.time_base) * rate)

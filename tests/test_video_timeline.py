@@ -1,0 +1,93 @@
+"""Times on the player's timeline: a file whose pictures start after its sound (a stream-copied
+trim, a capture that began with sound) shows its first picture late, and every time the project
+reports or cuts at must be where a player shows that picture. Files made here with PyAV."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs import write_reel
+from highlights.video import iter_frames, probe, read_clip
+
+FPS, FRAMES, RATE, SECONDS = 24, 48, 16000, 3.0
+LATE_S = 0.5  # the pictures start this long after the sound
+
+
+def _late_pictures(path: Path, fmt: str | None = None) -> Path:
+    """Sound from 0 s (a 440 Hz tone whose loudness says the time: 0.05 + 0.05 t), pictures from
+    0.5 s: picture i is grey level 5 i."""
+    with av.open(str(path), "w", format=fmt) as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "bf": "0"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(FRAMES):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 5 * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = round(LATE_S * FPS) + i, Fraction(1, FPS)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        t = np.arange(int(SECONDS * RATE)) / RATE
+        tone = ((0.05 + 0.05 * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
+            chunk.sample_rate, chunk.pts, chunk.time_base = RATE, start, Fraction(1, RATE)
+            for packet in sound.encode(chunk):
+                out.mux(packet)
+        for packet in sound.encode():
+            out.mux(packet)
+    return path
+
+
+def _picture(rgb: np.ndarray) -> int:
+    return round(float(rgb.mean()) / 5)
+
+
+def _pictures_start_s(path: Path) -> float:
+    """Where a player shows the first picture: MP4 and Matroska count from 0, a transport
+    stream from its first timestamp of any stream (its muxer moves the pictures a little)."""
+    with av.open(str(path)) as c:
+        video = c.streams.video[0]
+        if c.format.name == "mpegts":
+            return float(video.start_time * video.time_base) - c.start_time / av.time_base
+        return LATE_S
+
+
+@pytest.mark.parametrize("name, fmt", [("late.mp4", None), ("late.mkv", None), ("late.ts", "mpegts")])
+def test_frame_times_are_where_a_player_shows_each_picture(tmp_path, name, fmt):
+    path = _late_pictures(tmp_path / name, fmt)
+    first = _pictures_start_s(path)
+    frames = list(iter_frames(path))
+    assert [_picture(f.rgb) for f in frames] == list(range(FRAMES))
+    np.testing.assert_allclose([f.time_s for f in frames], first + np.arange(FRAMES) / FPS, atol=2e-3)
+    # a seek to 1.5 s starts at the picture shown at 1.5 s
+    later = list(iter_frames(path, start_s=1.5, end_s=1.6))
+    assert _picture(later[0].rgb) == int(np.ceil((1.5 - first) * FPS - 1e-3))
+    info = probe(path)
+    assert info.start_s == pytest.approx(first, abs=2e-3)
+    # a whole-clip sample spreads over the pictures, not over the silence before them
+    _, times = read_clip(path, 4)
+    assert times[0] >= first - 1e-3
+
+
+def test_the_reel_shows_and_sounds_the_moments_a_player_shows_at_the_highlights_times(tmp_path):
+    """The reel's cut points are the highlight's times on the player's timeline: a highlight at
+    1.0-2.0 s holds pictures 12-35 (shown from 0.5 s on), with the sound of 1.0-2.0 s."""
+    source = _late_pictures(tmp_path / "late.mp4")
+    result = write_reel([Highlight(1.0, 2.0, "basketball_layup", "classifier", 0.9)], source,
+                        tmp_path / "reel.mp4", caption=False, progress=False)
+    shown = [_picture(f.rgb) for f in iter_frames(result.reel_path)]
+    assert shown == list(range(12, 36))
+    with av.open(str(result.reel_path)) as reel:
+        rate = reel.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray()[0] for f in reel.decode(audio=0)])
+    for reel_s in (0.25, 0.75):
+        window = sound[int((reel_s - 0.1) * rate):int((reel_s + 0.1) * rate)]
+        rms = float(np.sqrt(np.mean(window ** 2)))
+        assert rms == pytest.approx((0.05 + 0.05 * (1.0 + reel_s)) / np.sqrt(2), rel=0.1)
