@@ -7,7 +7,8 @@ default: 10-bit BT.2020 with the HLG transfer, or PQ) flat and washed out, becau
 values are read as if they were SDR ones. Here the frame's own tags choose the matrix and range,
 and HDR pictures are tone-mapped to SDR BT.709: linear light relative to the HDR reference white
 (203 cd/m2, ITU-R BT.2408), BT.2020 to BT.709 primaries, a soft knee for highlights above SDR
-white, then the sRGB curve. Untagged video keeps FFmpeg's own default (BT.601, limited range).
+white, then the sRGB curve. Untagged video is read as players read it (mpv, VLC, browsers): HD
+(`untagged_matrix`) as BT.709, SD as BT.601 (FFmpeg's own default for all sizes), limited range.
 The tone mapping is written here because FFmpeg's `tonemap` filter needs linear light from its
 `zscale` filter (libzimg), which the FFmpeg inside PyAV's wheels is built without.
 Writing (`writer`) tags what it stores, so the reel plays with the colours it was given.
@@ -23,8 +24,10 @@ import numpy as np
 
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
 _MATRICES = {1, 4, 5, 6, 7, 9, 10}
-_BT601 = 5  # FFmpeg's assumption for untagged video
+_BT601 = 5
 _BT709 = 1
+# Untagged video this wide or taller than SD is HD, stored BT.709 (mpv's rule; VLC and browsers agree).
+_HD_MIN_WIDTH, _SD_MAX_HEIGHT = 1280, 576
 _RANGE_LIMITED, _RANGE_FULL = 1, 2  # AVColorRange: MPEG (limited), JPEG (full)
 # AVColorTransferCharacteristic values of HDR video.
 TRC_PQ, TRC_HLG = 16, 18
@@ -64,6 +67,11 @@ def _is_yuv(frame: av.VideoFrame) -> bool:
     return not fmt.is_rgb and not fmt.name.startswith(("gray", "pal", "bayer", "ya", "mono"))
 
 
+def untagged_matrix(width: int, height: int) -> int:
+    """The AVColorSpace players assume for untagged YUV of this stored size: BT.709 for HD, BT.601 for SD."""
+    return _BT709 if width >= _HD_MIN_WIDTH or height > _SD_MAX_HEIGHT else _BT601
+
+
 def _conversion(frame: av.VideoFrame) -> dict:
     """swscale settings naming the frame's matrix and range. PyAV passes them on only when source
     and destination differ, and the destination matrix is unused for RGB output: so the
@@ -71,8 +79,10 @@ def _conversion(frame: av.VideoFrame) -> dict:
     if not _is_yuv(frame):
         return {}
     space = int(frame.colorspace)
-    space = space if space in _MATRICES else _BT601
-    full = int(frame.color_range) == _RANGE_FULL or frame.format.name.startswith("yuvj")
+    jpeg = frame.format.name.startswith("yuvj")  # (M)JPEG pictures are BT.601 whatever their size
+    if space not in _MATRICES:
+        space = _BT601 if jpeg else untagged_matrix(frame.width, frame.height)
+    full = int(frame.color_range) == _RANGE_FULL or jpeg
     return {"src_colorspace": space, "dst_colorspace": _BT709 if space != _BT709 else _BT601,
             "src_color_range": _RANGE_FULL if full else _RANGE_LIMITED, "dst_color_range": _RANGE_FULL}
 

@@ -12,6 +12,7 @@ import av
 import numpy as np
 
 from highlights.atomic import DiskFullError, is_disk_full, no_space_left
+from highlights.video.colour import untagged_matrix
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 
 # suffix -> (FFmpeg muxer, codecs it may carry)
@@ -88,7 +89,8 @@ def write_video(
     frame). The container follows the suffix: .mp4 .mov .mkv .avi .webm, or .m4v for a raw
     MPEG-4 elementary stream. ``codec`` is h264, hevc, mpeg4 or vp9. Frames are stored yuv420p,
     converted with the BT.709 matrix and tagged BT.709 (an MPEG-4 Part 2 stream in .avi or .m4v,
-    which has nowhere to say so, with BT.601, what readers assume there); an odd width or height
+    which has nowhere to say so, with what readers assume there: BT.709 for HD, BT.601 for SD,
+    ``colour.untagged_matrix``); an odd width or height
     loses its last column/row. ``rotation`` (0/90/180/270, .mp4/.mov
     only) stores a phone-style display matrix: readers turn the stored frames that many degrees
     clockwise, so to make a portrait clip pass landscape frames and ``rotation=90`` (see
@@ -154,7 +156,7 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
             crf: int, times_s: Sequence[float] | None, preset: str | None) -> int:
     count = 0
     tagged = _states_colour(muxer, encoder)
-    matrix = _BT709 if tagged else _BT601
+    matrix = _BT709
     with av.open(str(tmp), mode="w", format=muxer) as container:
         stream = None
         last_pts = -1
@@ -167,6 +169,8 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
                 stream = _open_stream(container, encoder, rate, crf, rgb.shape[1], rgb.shape[0],
                                       vfr=times_s is not None, preset=preset, tagged=tagged)
                 size = rgb.shape[:2]
+                if not tagged:  # convert as readers will read it: by its size
+                    matrix = untagged_matrix(rgb.shape[1], rgb.shape[0])
             elif rgb.shape[:2] != size:
                 raise ValueError(f"frame {count} is {rgb.shape[1]}x{rgb.shape[0]}, "
                                  f"the first was {size[1]}x{size[0]}")
@@ -193,7 +197,7 @@ def _encode(tmp: Path, muxer: str, encoder: str, frames: Iterable[np.ndarray], r
 # AVColorSpace/Primaries/Transfer BT.709 and AVColorRange MPEG (limited), as HD video is stored.
 _BT709, _LIMITED, _FULL, _BT601 = 1, 1, 2, 5
 # Where the colour tags go when the codec's own headers have no room for them (MPEG-4 Part 2's,
-# as FFmpeg writes them): without it readers (FFmpeg's, ours) take the video as BT.601.
+# as FFmpeg writes them): without it readers take the matrix from the picture's size.
 _COLOUR_BOX_MUXERS = {"mp4", "mov", "matroska", "webm"}
 
 
