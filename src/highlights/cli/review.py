@@ -36,6 +36,22 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
     return session
 
 
+def _playback(session, *, always_copy: bool) -> dict:
+    """What each game's player plays: its source, or a browser copy made now (`review.playback`)."""
+    from highlights.review.errors import ReviewError
+    from highlights.review.playback import playback_for
+
+    chosen = {}
+    for game in session.games:
+        try:
+            chosen[game.id] = playback_for(game.video, game.folder, always_copy=always_copy,
+                                           say=lambda line: err.print(line))
+        except OSError as e:
+            raise ReviewError(f"{game.folder}: cannot write the browser copy of {game.video.name} there "
+                              f"({e.strerror or e})") from None
+    return chosen
+
+
 def _export_message(result) -> str:
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
     msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
@@ -72,6 +88,8 @@ def serve(
                                               "button writes the next version to"),
     parent: Optional[str] = typer.Option(None, "--parent", help="The version that export grows (e.g. v2)"),
     licence: str = typer.Option("unknown", "--licence", help="Licence recorded for every exported clip"),
+    copy_video: bool = typer.Option(False, "--copy-video", help="Play an H.264 copy of every game (made once, "
+                                    "beside its detect output), also where the source looks playable"),
 ) -> None:
     """Start the review app over detect output folders and print its URL (it opens nothing)."""
     import uvicorn
@@ -80,6 +98,7 @@ def serve(
     from highlights.review.server import create_app, new_token
 
     session = _session(dirs, db, video, classes, candidates)
+    playback = _playback(session, always_copy=copy_video)
     export = None
     if to_dataset is not None:
         def export() -> dict:
@@ -91,7 +110,7 @@ def serve(
             return {"message": _export_message(result), "version": result.version.name, "clips": result.clips,
                     "pending": result.pending}
     token = new_token()
-    app_ = create_app(session, token, reviewer=reviewer, export=export)
+    app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback)
     if host not in LOOPBACK:
         err.print(f"[yellow]warning: listening on {host}: other machines on the network can reach this "
                   "review (they still need the token in the URL)[/]")

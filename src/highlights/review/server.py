@@ -3,8 +3,9 @@
 Security: every request needs the review's random token (`?token=` on page and media URLs, the
 `X-Review-Token` header on API calls; state-changing requests accept the header only, so a link
 or a form on another site cannot make a decision). Media are served only from the review's own
-files: each game's source video, and files under its detect folder, resolved and checked
-against that folder. The page fills every name and label in with `textContent`, never as HTML.
+files: each game's source video (or its browser copy, `playback`), and files under its detect
+folder, resolved and checked against that folder. The page fills every name and label in with
+`textContent`, never as HTML.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ import secrets
 import threading
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 from fastapi import Body, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from highlights.errors import HighlightsError
 from highlights.review.errors import ReviewError
+from highlights.review.playback import Playback
 from highlights.review.session import ReviewSession
 from highlights.review.thumbnails import Thumbnails
 
@@ -35,8 +37,11 @@ def page_html() -> str:
 
 
 def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
-               export: Callable[[], dict[str, Any]] | None = None):
-    """The FastAPI app. `export` (no arguments) runs the configured export for the page's button."""
+               export: Callable[[], dict[str, Any]] | None = None,
+               playback: Mapping[str, Playback] | None = None):
+    """The FastAPI app. `export` (no arguments) runs the configured export for the page's button;
+    `playback` names, per game id, the file its player plays (`review.playback`; default: the source)."""
+    playback = dict(playback or {})
     app = FastAPI(title="highlights review", docs_url=None, redoc_url=None, openapi_url=None)
     thumbs = Thumbnails()
     export_lock = threading.Lock()
@@ -77,7 +82,9 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
 
     @app.get("/api/games")
     def games() -> dict[str, Any]:
-        return {"games": [{**g.summary(), "counts": session.counts(g.id)} for g in session.games],
+        return {"games": [{**g.summary(), "counts": session.counts(g.id),
+                           "video_note": playback[g.id].note if g.id in playback else ""}
+                          for g in session.games],
                 "reviewer": reviewer, "export": export is not None, "last_id": session.store.last_id()}
 
     @app.get("/api/games/{game_id}/items")
@@ -143,6 +150,8 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     @app.get("/media/{game_id}/video")
     def video(game_id: str) -> FileResponse:
         game = session.game(game_id)
+        if game_id in playback:
+            return FileResponse(playback[game_id].path, media_type=playback[game_id].media_type)
         return FileResponse(game.video, media_type="video/mp4" if game.video.suffix.lower() in (".mp4", ".m4v")
                             else None)
 

@@ -1,0 +1,172 @@
+"""The review page's player gets a file browsers play: the source when they can, else an H.264
+copy on the source's own timeline, made once. Sources made here with PyAV."""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from highlights.review.games import load_games
+from highlights.review.playback import COPY_NAME, playback_for, unplayable_because
+from highlights.review.session import ReviewSession
+from highlights.review.store import DecisionStore
+from highlights.video import iter_frames
+from tests.review_browser import ReviewServer, browser  # noqa: F401 - the fixture
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from fastapi.testclient import TestClient
+
+FPS, FRAMES, RATE = 25, 40, 16000
+LATE_S = 0.4  # pictures start this long after the sound, as in a stream-copied trim
+needs_hevc = pytest.mark.skipif("libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")
+
+
+def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", fmt: str | None = None) -> Path:
+    """Picture i is grey level 30 + 5 i, from 0.4 s on; a 440 Hz tone from 0 s whose loudness says the time
+    (0.05 + 0.1 t)."""
+    with av.open(str(path), "w", format=fmt) as out:
+        options = {"preset": "ultrafast", "qp": "0"}  # lossless: the grey levels stay exact
+        if encoder == "libx265":
+            options = {"preset": "ultrafast", "x265-params": "lossless=1:log-level=error"}
+        video = out.add_stream(encoder, rate=FPS, options=options)
+        video.width, video.height, video.pix_fmt = 96, 64, pix_fmt
+        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(FRAMES):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 96, 3), 30 + 5 * i, np.uint8), format="rgb24")
+            frame = frame.reformat(format=pix_fmt)
+            frame.pts, frame.time_base = round(LATE_S * FPS) + i, Fraction(1, FPS)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        t = np.arange(int((LATE_S + FRAMES / FPS) * RATE)) / RATE
+        tone = ((0.05 + 0.1 * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+        for start in range(0, len(tone), 1024):
+            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
+            chunk.sample_rate, chunk.pts, chunk.time_base = RATE, start, Fraction(1, RATE)
+            for packet in sound.encode(chunk):
+                out.mux(packet)
+        for packet in sound.encode():
+            out.mux(packet)
+    return path
+
+
+def _pictures(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(time, grey level) of every picture."""
+    frames = list(iter_frames(path))
+    return np.array([f.time_s for f in frames]), np.array([float(f.rgb.mean()) for f in frames])
+
+
+@needs_hevc
+def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timeline(tmp_path):
+    source = _source(tmp_path / "IMG_0001.mov")
+    said = []
+    playback = playback_for(source, tmp_path, progress=False, say=said.append)
+    assert playback.path == tmp_path / COPY_NAME and playback.media_type == "video/mp4"
+    assert "HEVC" in playback.note and "10-bit" in said[0]
+    with av.open(str(playback.path)) as copy:
+        video = copy.streams.video[0]
+        assert (video.codec_context.name, video.codec_context.pix_fmt) == ("h264", "yuv420p")
+        rate = copy.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray()[0] for f in copy.decode(audio=0)])
+    # every picture at the time the source shows it (from 0.4 s on), so a seek lands on it
+    (got_t, got_grey), (want_t, want_grey) = _pictures(playback.path), _pictures(source)
+    assert len(got_t) == len(want_t) == FRAMES
+    np.testing.assert_allclose(got_grey, want_grey, atol=2.5)  # pictures 5 levels apart: none moved
+    np.testing.assert_allclose(got_t, want_t, atol=2e-3)
+    assert got_t[0] == pytest.approx(LATE_S, abs=2e-3)
+    # the sound stays where it was: at 1.0 s as loud as the source's at 1.0 s
+    for at in (0.2, 1.0):
+        window = sound[int((at - 0.1) * rate):int((at + 0.1) * rate)]
+        assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * at) / np.sqrt(2), rel=0.1)
+    # made once: the next review plays the same copy; a changed source makes it again
+    made = playback.path.stat().st_mtime_ns
+    said.clear()
+    assert playback_for(source, tmp_path, progress=False, say=said.append).path.stat().st_mtime_ns == made
+    assert "plays its H.264 copy" in said[0]
+    os.utime(source, ns=(made + 10**9, made + 10**9))
+    playback_for(source, tmp_path, progress=False, say=said.append)
+    assert "making" in said[-1]
+
+
+def test_what_browsers_play_is_served_as_it_is_and_the_rest_is_named(tmp_path):
+    plain = _source(tmp_path / "plain.mp4", "libx264", "yuv420p")
+    assert unplayable_because(plain) is None
+    assert playback_for(plain, tmp_path, progress=False).path == plain
+    assert not (tmp_path / COPY_NAME).exists()
+    assert "10-bit" in unplayable_because(_source(tmp_path / "deep.mp4", "libx264", "yuv420p10le"))
+    assert unplayable_because(_source(tmp_path / "cut.ts", "libx264", "yuv420p", "mpegts")) == "a TS file"
+
+
+def _detect_folder(tmp_path: Path, source: Path) -> Path:
+    folder = tmp_path / "game-highlights"
+    folder.mkdir()
+    (folder / "highlights.json").write_text(json.dumps({
+        "video": {"path": str(source), "duration_s": LATE_S + FRAMES / FPS, "fps": FPS},
+        "highlights": [{"start_s": 0.5, "end_s": 1.5, "label": "basketball_layup", "score": 0.8, "key_s": 1.0}]}))
+    return folder
+
+
+def test_the_page_plays_the_copy_and_says_why(tmp_path):
+    from highlights.review.server import create_app
+
+    source = _source(tmp_path / "game.ts", "libx264", "yuv420p", "mpegts")
+    folder = _detect_folder(tmp_path, source)
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        game = session.games[0]
+        playback = {game.id: playback_for(game.video, game.folder, progress=False)}
+        client = TestClient(create_app(session, "t", playback=playback))
+        listed = client.get("/api/games", headers={"X-Review-Token": "t"}).json()["games"][0]
+        assert "TS file" in listed["video_note"]
+        served = client.get(f"/media/{game.id}/video?token=t")
+        assert served.status_code == 200 and served.headers["content-type"] == "video/mp4"
+        assert served.content == (folder / COPY_NAME).read_bytes()
+    finally:
+        session.store.close()
+
+
+_SEEK_AND_LOOK = """(t) => new Promise((done) => {
+  const v = document.getElementById("player");
+  v.addEventListener("seeked", () => {
+    const c = document.createElement("canvas");
+    c.width = v.videoWidth; c.height = v.videoHeight;
+    const g = c.getContext("2d");
+    g.drawImage(v, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += d[i];
+    done(sum / (d.length / 4));
+  }, { once: true });
+  v.currentTime = t;
+})"""
+
+
+@needs_hevc
+def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_time(browser, tmp_path):
+    """Chromium plays an HEVC file's sound and no picture (0x0, no error); `highlights review`
+    gives the page its H.264 copy, where a seek to 1.0 s shows the source's picture at 1.0 s."""
+    source = _source(tmp_path / "IMG_0002.mov")
+    folder = _detect_folder(tmp_path, source)
+    server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])
+    page = browser.new_page()
+    try:
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        page.wait_for_function("() => document.getElementById('player').readyState >= 2", timeout=15000)
+        assert page.evaluate("() => document.getElementById('player').videoWidth") == 96
+        assert "H.264 copy" in page.inner_text("#videoNote") and "HEVC" in page.inner_text("#videoNote")
+        times, greys = _pictures(source)
+        shown = page.evaluate(_SEEK_AND_LOOK, 1.0)
+        assert shown == pytest.approx(greys[np.searchsorted(times, 1.0 + 1e-6) - 1], abs=2.5)
+    finally:
+        page.close()
+        server.kill()
