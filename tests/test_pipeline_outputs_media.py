@@ -269,13 +269,14 @@ def test_odd_sized_source_and_ntsc_rate(tmp_path: Path):
 
 
 def test_variable_frame_rate_source_keeps_its_pace_in_the_reel_and_clips(tmp_path: Path):
-    # A phone's variable rate: 30 frames a second for 5 s, then 10 a second. The file's nominal
+    # A phone's variable rate: 30 frames a second for 5 s, then 10 a second. The file's average
     # rate (about 20 fps) is right for neither half; one output frame per source frame would play
-    # the first half's highlight 1.5 times too slow and the second half's twice too fast.
+    # the first half's highlight 1.5 times too slow and the second half's twice too fast. The
+    # reel is written at the rate the frames are laid on (30), showing each frame its time.
     times = [i / 30 for i in range(150)] + [5 + i / 10 for i in range(50)]
     path = tmp_path / "vfr.mp4"
     write_video(path, (_source_frame(i) for i in range(len(times))), 20.0, times_s=times)
-    nominal = probe(path).fps
+    nominal = probe(path).steady_fps
     highlights = [Highlight(1.0, 3.0, "a", "soccer", 0.5, 2.0), Highlight(6.0, 8.0, "b", "soccer", 0.5, 7.0)]
     result = write_reel(highlights, path, tmp_path / "reel.mp4", clips_dir=tmp_path / "clips", progress=False)
     reel = probe(result.reel_path)

@@ -21,6 +21,13 @@ class VideoInfo:
     codec: str
     start_s: float = 0.0  # where its first frame lies on the player's timeline (after 0:00 when
     # its pictures start after its sound)
+    frame_rate: float = 0.0  # the rate its frames are laid on (`reader.frame_rate_of`): above `fps`
+    # for variable-rate video (a phone's 30 fps with slower stretches in low light); 0: `fps`
+
+    @property
+    def steady_fps(self) -> float:
+        """The rate that shows every frame of it without dropping any: `frame_rate`, else `fps`."""
+        return self.frame_rate or self.fps
 
 
 @dataclass(frozen=True)

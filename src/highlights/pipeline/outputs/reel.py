@@ -165,7 +165,7 @@ def write_reel(
     """Cuts the highlights out of `video_path` in one forward pass.
 
     Writes the reel to `reel_path` (skipped when None): every source frame inside any highlight,
-    in time order (overlapping highlights are not repeated), at the source's nominal frame rate,
+    in time order (overlapping highlights are not repeated), at the rate the source's frames are laid on (`VideoInfo.steady_fps`),
     each frame shown as long as the source shows it (`_ConstantRateFeed`), so the reel and clips
     last as long as their highlights even on variable-frame-rate footage. With `sound`, the reel
     also carries the source's sound of the same moments (`reel_sound`; the clips stay silent).
@@ -176,7 +176,10 @@ def write_reel(
     """
     ordered = in_time_order(highlights)
     info = probe(video_path)
-    fps = float(info.fps)
+    # A variable-rate recording's reel at its average rate would drop frames where it ran faster
+    # (a sixth of them in a phone's 30 fps stretches averaging 25): write at the rate its frames
+    # are laid on, where each frame is shown at least once (and slower stretches repeat frames).
+    fps = float(info.steady_fps)
     if not (math.isfinite(fps) and fps > 0):
         raise VideoError(video_path, f"no usable frame rate ({info.fps!r})")
     result = ReelResult(
