@@ -7,7 +7,7 @@ HEVC at all). A message alone would leave the reviewer with nothing to review, s
 gets an H.264 copy made once, the way video sites make their playback copies: the pictures the
 pipeline analysed (upright, in the colours the stream states, HDR tone-mapped to SDR), on the same
 timeline (each frame at its own time, so every highlight time and seek lands on the same picture),
-at most 720 px on the short side, with the source's sound copied where browsers play its codec.
+at most 540 px on the short side, with the source's sound copied where browsers play its codec.
 It is kept beside the detect output (`review-video.mp4`) and made again only when the source
 changes.
 """
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 COPY_NAME = "review-video.mp4"
 _COPY_RECORD = "review-video.json"
 _COPY_FORMAT = 1  # bump when the copy is made differently, so old copies are made again
-COPY_SHORT_SIDE = 720
+COPY_SHORT_SIDE = 540  # the page shows the player about this size; encoding costs grow with it
 _COPY_CRF = 23
 _ISO = {"mov", "mp4"}
 _WEBM = {"webm"}
