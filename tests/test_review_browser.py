@@ -5,6 +5,8 @@ moved), a missed event marked at the playhead, the server killed and restarted (
 two tabs on one item (the later decision wins and the other tab says so), then the Export
 button, and the dataset version it made. A screenshot of each step is written to
 `$HIGHLIGHTS_TEST_ARTIFACTS/review/` (default: the test's tmp folder) for a person to look at.
+Then a phone's HEVC clip, which Chromium plays as sound over a 0x0 picture, shown from its H.264
+copy, at the right picture for a time.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from highlights.datasets import load_version
 from highlights.events import load_annotation
 from tests.review_browser import ReviewServer, browser  # noqa: F401 - the fixture
 from tests.review_fixtures import MODEL, make_detect_folder
+from tests.test_review_playback import _detect_folder, _pictures, _source, needs_hevc
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
@@ -153,3 +157,41 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
     reviewed = load_annotation(detect_folder / "reviewed" / "reviewed.json")
     assert sorted(e.label for e in reviewed.events) == sorted(["baseball_swing", right, truth.events[0].label,
                                                                 "soccer_shooting"])
+
+
+_SEEK_AND_LOOK = """(t) => new Promise((done) => {
+  const v = document.getElementById("player");
+  v.addEventListener("seeked", () => {
+    const c = document.createElement("canvas");
+    c.width = v.videoWidth; c.height = v.videoHeight;
+    const g = c.getContext("2d");
+    g.drawImage(v, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    let sum = 0;
+    for (let i = 0; i < d.length; i += 4) sum += d[i];
+    done(sum / (d.length / 4));
+  }, { once: true });
+  v.currentTime = t;
+})"""
+
+
+@needs_hevc
+def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_time(browser, tmp_path):
+    """Chromium plays an HEVC file's sound and no picture (0x0, no error); `highlights review`
+    gives the page its H.264 copy, where a seek to 1.0 s shows the source's picture at 1.0 s."""
+    source = _source(tmp_path / "IMG_0002.mov")
+    folder = _detect_folder(tmp_path, source)
+    server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])
+    page = browser.new_page()
+    try:
+        page.goto(server.url)
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        page.wait_for_function("() => document.getElementById('player').readyState >= 2", timeout=15000)
+        assert page.evaluate("() => document.getElementById('player').videoWidth") == 96
+        assert "H.264 copy" in page.inner_text("#videoNote") and "HEVC" in page.inner_text("#videoNote")
+        times, greys = _pictures(source)
+        shown = page.evaluate(_SEEK_AND_LOOK, 1.0)
+        assert shown == pytest.approx(greys[np.searchsorted(times, 1.0 + 1e-6) - 1], abs=2.5)
+    finally:
+        page.close()
+        server.kill()

@@ -18,7 +18,6 @@ from highlights.review.playback import COPY_NAME, playback_for, unplayable_becau
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
 from highlights.video import iter_frames
-from tests.review_browser import ReviewServer, browser  # noqa: F401 - the fixture
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -133,40 +132,3 @@ def test_the_page_plays_the_copy_and_says_why(tmp_path):
     finally:
         session.store.close()
 
-
-_SEEK_AND_LOOK = """(t) => new Promise((done) => {
-  const v = document.getElementById("player");
-  v.addEventListener("seeked", () => {
-    const c = document.createElement("canvas");
-    c.width = v.videoWidth; c.height = v.videoHeight;
-    const g = c.getContext("2d");
-    g.drawImage(v, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    let sum = 0;
-    for (let i = 0; i < d.length; i += 4) sum += d[i];
-    done(sum / (d.length / 4));
-  }, { once: true });
-  v.currentTime = t;
-})"""
-
-
-@needs_hevc
-def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_time(browser, tmp_path):
-    """Chromium plays an HEVC file's sound and no picture (0x0, no error); `highlights review`
-    gives the page its H.264 copy, where a seek to 1.0 s shows the source's picture at 1.0 s."""
-    source = _source(tmp_path / "IMG_0002.mov")
-    folder = _detect_folder(tmp_path, source)
-    server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])
-    page = browser.new_page()
-    try:
-        page.goto(server.url)
-        page.wait_for_selector("body[data-ready='1']", timeout=15000)
-        page.wait_for_function("() => document.getElementById('player').readyState >= 2", timeout=15000)
-        assert page.evaluate("() => document.getElementById('player').videoWidth") == 96
-        assert "H.264 copy" in page.inner_text("#videoNote") and "HEVC" in page.inner_text("#videoNote")
-        times, greys = _pictures(source)
-        shown = page.evaluate(_SEEK_AND_LOOK, 1.0)
-        assert shown == pytest.approx(greys[np.searchsorted(times, 1.0 + 1e-6) - 1], abs=2.5)
-    finally:
-        page.close()
-        server.kill()
