@@ -64,6 +64,20 @@ def test_an_empty_split_is_said_when_the_version_is_written(tmp_path) -> None:
     assert "split is empty" not in grown.output
 
 
+def test_a_class_with_no_train_clip_is_said_when_the_version_is_written(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 6, "none": 6}))
+    root = tmp_path / "d"
+    assert _run("dataset", "create", src, "--root", root, "--classes", "swing,layup,none").exit_code == 0
+    meta = json.loads((root / "v1" / "dataset_meta.json").read_text())
+    test_group = next(c["group"] for c in meta["clips"].values() if c["split"] == "test")
+    # more clips of a source video v1 tests on: they join its split, so layup has no train clip
+    more = make_class_tree(tmp_path / "more", {"layup": [(f"l{i}", test_group) for i in range(2)]}, seed=3)
+    grown = _run("dataset", "grow", more, "--root", root, "--parent", "v1")
+    assert grown.exit_code == 0, grown.output
+    assert ("warning v2's train split has no clip of layup (layup: val 0, test 2): `highlights train` refuses "
+            "it; grow it with clips of that class from other source videos") in " ".join(grown.output.split())
+
+
 def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")

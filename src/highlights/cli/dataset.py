@@ -167,6 +167,14 @@ def _print_written(v: DatasetVersion) -> None:
         console.print(f"[dim]ignored[/dim] {ignored['reason']}", highlight=False, soft_wrap=True)
     # A few source videos per class round a 15% share down to none: say so now, not when
     # `highlights train` or `evaluate` finds the split empty.
+    per_class = v.meta["counts"]["per_class"]
+    untrained = [c for c in v.classes if not per_class[c]["train"]]
+    if untrained and len(untrained) < len(v.classes):
+        where = "; ".join(f"{c}: val {per_class[c]['val']}, test {per_class[c]['test']}" for c in untrained)
+        console.print(f"[yellow]warning[/yellow] {v.name}'s train split has no clip of {', '.join(untrained)} "
+                      f"({where}): `highlights train` refuses it; grow it with clips of "
+                      f"{'that class' if len(untrained) == 1 else 'those classes'} from other source videos",
+                      highlight=False, soft_wrap=True)
     per_split = v.meta["counts"]["per_split"]
     for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
         if not per_split.get(split):
