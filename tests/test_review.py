@@ -292,6 +292,32 @@ def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, dete
         export_review(session, root, parent="v2")
 
 
+def test_a_decision_changed_after_its_export_replaces_its_clip_in_the_next_version(session, tmp_path):
+    gid = session.games[0].id
+    items = {s["id"]: s for s in session.states(gid)}
+    for item in ("h0", "h1"):
+        s = items[item]
+        session.decide(gid, item, status="accepted", label=s["label"], start_s=s["start_s"], end_s=s["end_s"],
+                       reviewer="Ada")
+    root = tmp_path / "datasets"
+    v1 = export_review(session, root).version
+    old = next(c for c in v1.real_clips if json.loads(c.provenance)["item"] == "h1")
+    # On a second look h1 is no action: the same segment, now `none` (the same pictures under
+    # another label, which the dataset refused as a duplicate, and the export with it).
+    s = items["h1"]
+    session.decide(gid, "h1", status="rejected", label=None, start_s=s["start_s"], end_s=s["end_s"], reviewer="Ada")
+    second = export_review(session, root, parent="v1")
+    v2 = second.version
+    assert second.changed == [f"{gid}/h1"] and second.clips == {"rejected": 1}
+    h1 = [c for c in v2.real_clips if json.loads(c.provenance)["item"] == "h1"]
+    assert [(c.label, c.split) for c in h1] == [("none", old.split)]
+    assert len(v2.real_clips) == len(v1.real_clips)  # one clip an item (ids are content hashes: h1's may recur)
+    assert v2.meta["replaced"] == [{"clip_id": old.clip_id, "label": old.label, "split": old.split,
+                                    "reason": f"review decision on {gid}/h1 changed to none "
+                                              f"{s['start_s']:.2f}-{s['end_s']:.2f} s"}]
+    assert old.clip_id in {c.clip_id for c in load_version(root, "v1").clips}  # the parent keeps it
+
+
 def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
     from highlights.cli.app import app
 

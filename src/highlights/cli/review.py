@@ -60,8 +60,8 @@ def _export_message(result) -> str:
     if result.pending:
         msg += f"; {result.pending} items not reviewed yet were left out"
     if result.changed:
-        msg += (f"; {len(result.changed)} item(s) were exported before with another decision and now have a "
-                f"clip in both versions: {', '.join(result.changed[:5])}")
+        msg += (f"; {len(result.changed)} item(s) were exported before with another decision: the new version "
+                f"holds the new decision's clip in place of the parent's: {', '.join(result.changed[:5])}")
     if result.trimmed:
         msg += (f"; {len(result.trimmed)} none clip(s) trimmed to leave out an action decided in the same "
                 f"video: {', '.join(result.trimmed[:5])}")

@@ -12,7 +12,8 @@ import shutil
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -96,17 +97,21 @@ def grow_version(
     allow_outside: bool = False,
     wait: bool = False,
     source_name: str | None = None,
+    replaces: Mapping[str, str] | None = None,
 ) -> DatasetVersion:
     """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
 
     Seed, split ratios, classes and note default to the parent's. A clip of ``src`` identical to
     one of the parent is refused as a duplicate, unless ``skip_existing`` (for re-ingesting a
     folder that grew), which leaves it out and counts it in ``added.already_in_parent``.
+    ``replaces`` maps parent clip ids to why a new clip takes their place (a review decision
+    changed since they were exported): they and their variants are left out of the new version
+    (listed under ``replaced`` in its meta), the parent keeping them; their groups keep their split.
     """
     return build_version(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
                          skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait, source_name=source_name)
+                         allow_outside=allow_outside, wait=wait, source_name=source_name, replaces=replaces)
 
 
 def build_version(
@@ -126,6 +131,7 @@ def build_version(
     allow_outside: bool = False,
     wait: bool = False,
     source_name: str | None = None,
+    replaces: Mapping[str, str] | None = None,
 ) -> DatasetVersion:
     """Write the next version of ``root`` under its write lock (see ``grow_version``).
 
@@ -146,7 +152,7 @@ def build_version(
         return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                              augment_variants=augment_variants, augment_config=augment_config,
                              skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                             allow_outside=allow_outside, source_name=source_name)
+                             allow_outside=allow_outside, source_name=source_name, replaces=replaces)
 
 
 def _build_locked(
@@ -165,6 +171,7 @@ def _build_locked(
     show_progress: bool,
     allow_outside: bool,
     source_name: str | None = None,
+    replaces: Mapping[str, str] | None = None,
 ) -> DatasetVersion:
 
     if parent is None and list_versions(root):
@@ -180,6 +187,12 @@ def _build_locked(
         raise DatasetError(f"{src}: lies in {root}'s version {inside.name}, not in a folder of new clips (a grown "
                            "version keeps its parent's clips anyway); give a folder or CSV manifest of new clips")
     base = load_version(root, parent) if parent is not None else None
+    # Splits of the groups as the parent placed them, replaced clips included: a replacement in
+    # the same group lands where the clip it replaces was.
+    fixed = group_splits([c.group for c in base.clips], [c.split for c in base.clips]) if base else {}
+    replaced = []
+    if replaces and base is not None:
+        base, replaced = _without_replaced(base, replaces)
     split_config = _split_config(base, seed, ratios)
     discovered = find_sources(src, allow_outside=allow_outside)
     sources = discovered.clips
@@ -204,7 +217,7 @@ def _build_locked(
         [c.label for c in base_real] + [c.source.label for c in checked],
         [c.group for c in base_real] + [c.source.group for c in checked],
         split_config,
-        fixed=group_splits([c.group for c in base_clips], [c.split for c in base_clips]),
+        fixed=fixed,
     )
     new_splits = splits[len(base_real):]
 
@@ -249,6 +262,7 @@ def _build_locked(
                         if augment else None),
             "skipped": [r.to_dict() for r in rejected],
             "near_duplicates": [d.to_dict() for d in outcome.near_duplicates],
+            "replaced": replaced,
             # Training and evaluation read a fixed number of frames a clip (16 by default) spread
             # over its length; a shorter clip gives them by showing some frames twice.
             "short_clips": [{"path": str(c.source.path), "frames": c.frames} for c in checked
@@ -273,6 +287,18 @@ def _build_locked(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return load_version(root, name)
+
+
+def _without_replaced(base: DatasetVersion, replaces: Mapping[str, str]) -> tuple[DatasetVersion, list[dict]]:
+    """``base`` as the new version inherits it: without the clips ``replaces`` names and their
+    variants; and the meta's record of each replaced clip."""
+    unknown = sorted(set(replaces) - {c.clip_id for c in base.real_clips})
+    if unknown:
+        raise DatasetError(f"{base.path}: holds no clip {', '.join(unknown)} to replace")
+    kept = [c for c in base.clips if c.clip_id not in replaces and c.derived_from not in replaces]
+    replaced = [{"clip_id": c.clip_id, "label": c.label, "split": c.split, "reason": replaces[c.clip_id]}
+                for c in base.real_clips if c.clip_id in replaces]
+    return replace(base, clips=kept), replaced
 
 
 def _version_holding(root: Path, src: Path) -> Path | None:

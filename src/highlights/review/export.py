@@ -95,8 +95,8 @@ class ExportResult:
     annotations: dict[str, list[Path]] = field(default_factory=dict)  # game -> files
     pending: int = 0  # items nobody decided: left out
     unchanged: int = 0  # decided items the parent already holds exactly so: left out
-    # Items the parent holds from an earlier decision that has since changed: the new clip is
-    # added beside the parent's (versions are immutable; the parent's clip stays in its split).
+    # Items the parent holds from an earlier decision that has since changed: the new version
+    # holds the new decision's clip in place of the parent's (the parent, immutable, keeps its own).
     changed: list[str] = field(default_factory=list)
     # `none` clips whose segment overlapped an action decided in the same video: "game/item
     # (decided A-B s, cut C-D s)" for those trimmed clear of it, "game/item (A-B s)" for those
@@ -231,8 +231,12 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
                           f"accepted action ({', '.join(dropped[:5])})")
     already = _exported_before(root, parent) if parent is not None else {}
-    fresh = [c for c in clips if already.get(c.key()) != c.fingerprint()]
+    fresh = [c for c in clips if already.get(c.key(), (None,))[0] != c.fingerprint()]
     changed = [c for c in fresh if c.key() in already]
+    # The earlier decision's clip would contradict the new one (another label) or hold another
+    # cut of the same moment: the new version has the new one only.
+    replaces = {already[c.key()][1]: f"review decision on {c.game.id}/{c.item} changed to {c.outcome.label} "
+                f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
     if not fresh:
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
@@ -255,7 +259,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         # The staging folder is gone once the version is written: record the review instead.
         source_name = "review of " + ", ".join(sorted({str(c.game.folder) for c in clips}))
         if parent is not None:
-            version = grow_version(staging, root, parent, note=note, skip_existing=True, source_name=source_name)
+            version = grow_version(staging, root, parent, note=note, skip_existing=True, source_name=source_name,
+                                   replaces=replaces)
         else:
             classes = sorted({c for g in session.games for c in g.classes} | {NONE_LABEL})
             version = create_version(staging, root, classes=classes, note=note, source_name=source_name)
@@ -269,8 +274,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped)
 
 
-def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple]:
-    """(source video, item) -> what was exported for it, for the reviewed clips of `parent`."""
+def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple[tuple, str]]:
+    """(source video, item) -> what was exported for it and the clip id, for the reviewed clips of `parent`."""
     from highlights.datasets import load_version
 
     out = {}
@@ -281,5 +286,5 @@ def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple]:
             continue  # not a reviewed clip
         if isinstance(prov, dict) and "review" in prov and "item" in prov:
             out[(str(prov.get("source_video")), str(prov["item"]))] = (
-                clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3))
+                (clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3)), clip.clip_id)
     return out
