@@ -201,6 +201,22 @@ def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
     assert load_training_state(Path(config.out_dir) / "last.pt").epoch == 1  # 0-based: both epochs done
 
 
+def test_resume_refuses_other_data_or_settings_rather_than_dropping_them(colour_data, tmp_path, monkeypatch):
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    _stopped_in_second_epoch(config, monkeypatch)
+    base = ["train", "--out", config.out_dir, "--resume", "--no-progress"]
+    refused = CliRunner().invoke(app, [*base, "--root", str(colour_data.root), "--version", "v2", "--epochs", "5"])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert " ".join(refused.output.split()) == (
+        f"error: {config.out_dir}: --resume goes on with the run's own settings; given otherwise: --version v2 "
+        "(the run's: v1); --epochs 5 (the run's: 2) (leave them out, or train a new run with another --out)")
+    # the same data named another way, settings equal to the run's, and execution settings: go on
+    same = CliRunner().invoke(app, [*base, "--root", f"{colour_data.root}/", "--version", "1", "--epochs", "2",
+                                    "--precision", "auto", "--workers", "0"])
+    assert same.exit_code == 0, same.output
+    assert "resuming after epoch 1 of 2" in same.output
+
+
 def test_a_version_of_one_class_is_refused_before_training(tmp_path):
     from highlights.datasets import create_version
     from tests.train_fixtures import write_colour_clips

@@ -80,7 +80,7 @@ def train(
     }
     if resume:
         # The saved settings win; only how the run executes may change.
-        config = load_saved_config(out).resumed_with(**given)
+        config = load_saved_config(out).resumed_with(root=str(root) if root else None, version=version, **given)
         typer.echo(f"resuming the run in {out} with its saved settings")
     else:
         config = TrainConfig.from_options(str(root), version, str(out), quick=quick, **given)

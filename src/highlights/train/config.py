@@ -10,6 +10,8 @@ from highlights.clips.spec import ClipSpec
 from highlights.errors import ConfigError
 
 BALANCE_CHOICES = ("loss", "sampler", "none")
+# `highlights train`'s option for each setting whose name differs from the setting's.
+_OPTION_NAMES = {"num_frames": "--frames", "crop_size": "--crop", "augment": "--augment/--no-augment"}
 PRECISION_CHOICES = ("auto", "fp32", "bf16")
 
 
@@ -93,8 +95,27 @@ class TrainConfig:
             given.setdefault("resize_short_side", round(given["crop_size"] * 8 / 7))
         return cls(root=root, version=version, out_dir=out_dir, **given)
 
-    def resumed_with(self, **given: Any) -> "TrainConfig":
-        """This (saved) config, with only the execution settings among `given` changed."""
+    def resumed_with(self, *, root: str | None = None, version: str | None = None, **given: Any) -> "TrainConfig":
+        """This (saved) config, with only the execution settings among `given` changed. A setting
+        given (not None) that differs from the saved one is refused (ConfigError), where it was
+        dropped without a word: `--resume --epochs 10` or `--version v2` would have gone on with
+        the run's own."""
+        from highlights.datasets.store import version_name
+
+        differ = []
+        if root is not None and Path(root).resolve() != Path(self.root).resolve():
+            differ.append(f"--root {root} (the run's: {self.root})")
+        if version is not None and version_name(version) != version_name(self.version):
+            differ.append(f"--version {version} (the run's: {self.version})")
+        saved = self.to_dict()
+        for key, value in given.items():
+            if value is None or key in self.EXECUTION_ONLY or (key == "precision" and value == "auto"):
+                continue  # a run saves the precision "auto" resolved to
+            if (list(value) if isinstance(value, tuple) else value) != saved[key]:
+                differ.append(f"{_OPTION_NAMES.get(key, '--' + key.replace('_', '-'))} {value} (the run's: {saved[key]})")
+        if differ:
+            raise ConfigError(f"{self.out_dir}: --resume goes on with the run's own settings; given otherwise: "
+                              f"{'; '.join(differ)} (leave them out, or train a new run with another --out)")
         return self.replace(**{k: v for k, v in given.items() if k in self.EXECUTION_ONLY and v is not None})
 
     @classmethod
