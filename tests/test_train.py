@@ -215,6 +215,10 @@ def test_resume_refuses_other_data_or_settings_rather_than_dropping_them(colour_
                                     "--precision", "auto", "--workers", "0"])
     assert same.exit_code == 0, same.output
     assert "resuming after epoch 1 of 2" in same.output
+    checkpoint = Path(config.out_dir) / "best.pt"
+    wrong = CliRunner().invoke(app, ["train", "--out", str(checkpoint), "--resume"])
+    assert wrong.exit_code == 1 and f"error: {checkpoint}: a file; --out is the run's folder ({config.out_dir})" \
+        in " ".join(wrong.output.split())
 
 
 def test_a_version_of_one_class_is_refused_before_training(tmp_path):

@@ -362,6 +362,8 @@ def load_saved_config(out_dir: str | Path) -> TrainConfig:
 
 
 def _load_resume_point(out_dir: Path) -> TrainingState:
+    if out_dir.is_file():  # `--out runs/v2/best.pt`: the run's folder is meant
+        raise RunFolderError(f"{out_dir}: a file; --out is the run's folder ({out_dir.parent})")
     path = out_dir / LAST_CHECKPOINT
     if not path.exists():
         started = [p.name for p in (out_dir / BEST_CHECKPOINT, *out_dir.glob(f".{LAST_CHECKPOINT}.*.tmp")) if p.exists()]
