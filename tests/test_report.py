@@ -234,6 +234,28 @@ def test_compare_says_when_the_two_reports_were_scored_on_different_clips(tmp_pa
     assert result.exit_code == 0 and "were scored on different test clips" in result.output
 
 
+def test_compare_reads_evaluates_folders_and_says_when_the_classes_differ(tmp_path):
+    two = build_report(["none", "soccer_shooting"], ["none", "soccer_shooting"], ["none", "soccer_shooting"],
+                       n_bootstrap=10)
+    three = build_report(["none", "golf_swing", "tennis_serve"], ["none", "none", "tennis_serve"],
+                         ["none", "golf_swing", "tennis_serve"], n_bootstrap=10)
+    write_report_files(two, tmp_path / "report-a")  # the folders `highlights evaluate --out` writes
+    write_report_files(three, tmp_path / "report-b")
+    result = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "report-a"), str(tmp_path / "report-b")])
+    assert result.exit_code == 0, result.output
+    assert ("A and B do not score the same classes (only A has soccer_shooting; only B has golf_swing, "
+            "tennis_serve): their macro-F1 averages over different classes; compare the rows of the classes "
+            "both have.") in " ".join(result.output.split())
+    same = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "report-a"), str(tmp_path / "report-a")])
+    assert same.exit_code == 0 and "same classes" not in same.output
+    shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "report-b")])
+    assert shown.exit_code == 0 and "tennis_serve" in shown.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert f"error: {empty}: is a folder, not a JSON file" in CliRunner().invoke(
+        app, ["report", "show", str(empty)]).output
+
+
 def test_cli_from_confusion_prints_the_seed_table_and_compare_works(tmp_path):
     cm = tmp_path / "cm.json"
     cm.write_text(json.dumps({"labels": SEED_LABELS, "matrix": SEED_MATRIX}))

@@ -10,7 +10,8 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("show")
-def show(report_path: Path = typer.Argument(..., help="A video_scorer_testreport.json")) -> None:
+def show(report_path: Path = typer.Argument(..., help=(
+        "A video_scorer_testreport.json, or the folder `highlights evaluate --out` wrote it in"))) -> None:
     """Print a test report as Markdown."""
     from highlights.report import load_report, render_markdown
 
@@ -20,18 +21,19 @@ def show(report_path: Path = typer.Argument(..., help="A video_scorer_testreport
 
 @app.command("compare")
 def compare(
-    a: Path = typer.Argument(..., help="The earlier report (e.g. trained on v1)"),
-    b: Path = typer.Argument(..., help="The later report (e.g. trained on v2)"),
+    a: Path = typer.Argument(..., help="The earlier report (e.g. trained on v1), or its `evaluate --out` folder"),
+    b: Path = typer.Argument(..., help="The later report (e.g. trained on v2), or its `evaluate --out` folder"),
 ) -> None:
     """Print the change per metric and per class from report A to report B."""
     from highlights.report import (
-        compare_reports, format_comparison, load_report, mixed_test_sets_note, unfinished_runs_note,
+        classes_note, compare_reports, format_comparison, load_report, mixed_test_sets_note, unfinished_runs_note,
     )
 
     report_a, report_b = load_report(a), load_report(b)
     typer.echo(f"A: {a}\nB: {b}\n")
     typer.echo(format_comparison(compare_reports(report_a, report_b)))
-    for note in (mixed_test_sets_note(report_a, report_b), unfinished_runs_note(report_a, report_b)):
+    for note in (mixed_test_sets_note(report_a, report_b), classes_note(report_a, report_b),
+                 unfinished_runs_note(report_a, report_b)):
         if note:
             typer.echo(f"\n{note}")
 

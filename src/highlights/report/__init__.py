@@ -1,7 +1,9 @@
 """The scoreboard: metrics (scikit-learn), bootstrap intervals, error analysis, Markdown tables,
 the confusion-matrix PNG, and comparing two reports."""
 
-from highlights.report.compare import compare_reports, format_comparison, mixed_test_sets_note, unfinished_runs_note
+from highlights.report.compare import (
+    classes_note, compare_reports, format_comparison, mixed_test_sets_note, unfinished_runs_note,
+)
 from highlights.report.files import (
     load_confusion,
     load_report,
@@ -26,6 +28,7 @@ __all__ = [
     "load_confusion",
     "load_report",
     "mixed_test_sets_note",
+    "classes_note",
     "unfinished_runs_note",
     "plot_confusion",
     "render_markdown",

@@ -47,6 +47,18 @@ def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
             "the change is not the models' alone. Evaluate both checkpoints on the same split to compare them.")
 
 
+def classes_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
+    """A warning when the two reports' class lists differ: their macro-F1 is a mean over other
+    classes, so its change is not a like-for-like one."""
+    only_a = [c for c in a["labels"] if c not in b["labels"]]
+    only_b = [c for c in b["labels"] if c not in a["labels"]]
+    if not only_a and not only_b:
+        return None
+    sides = "; ".join(f"only {name} has {', '.join(cls)}" for name, cls in ((name_a, only_a), (name_b, only_b)) if cls)
+    return (f"{name_a} and {name_b} do not score the same classes ({sides}): their macro-F1 averages over "
+            "different classes; compare the rows of the classes both have.")
+
+
 def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
     """Which of the two reports scored a checkpoint of a training run that had not finished:
     its side of the change is not the finished model's."""
