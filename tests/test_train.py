@@ -339,6 +339,23 @@ def test_evaluate_names_every_damaged_test_clip_before_scoring(trained, tmp_path
     assert [line.strip().split(" (clip ")[0] for line in lines[1:]] == [str(c.path) for c in test[:2]]
 
 
+@pytest.mark.parametrize("version, split, says", [
+    ("v7", "test", r"v7: no such dataset version \(versions in"),
+    ("v1", "validation", "unknown split 'validation'"),
+])
+def test_evaluate_says_a_wrong_version_or_split_before_loading_the_model(colour_data, tmp_path, monkeypatch,
+                                                                         version, split, says):
+    import highlights.train.evaluation as evaluation
+
+    loaded = []
+    monkeypatch.setattr(evaluation.ClipClassifier, "from_checkpoint",
+                        classmethod(lambda cls, *a, **k: loaded.append(a)))  # may measure paths for minutes
+    with pytest.raises(DatasetError, match=says):
+        evaluation.evaluate_checkpoint(tmp_path / "best.pt", root=colour_data.root, version=version, split=split,
+                                       out_dir=tmp_path / "r", show_progress=False)
+    assert loaded == []
+
+
 def test_the_cache_names_every_clip_that_does_not_decode(tmp_path):
     from highlights.clips.spec import ClipSpec
     from highlights.datasets import ClipRecord

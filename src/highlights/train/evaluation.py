@@ -97,6 +97,14 @@ def evaluate_checkpoint(
     bf16 path, through the same verdict, on a CPU with native bf16 only (ValueError elsewhere)."""
     log = log or (lambda message: None)
     checkpoint = Path(checkpoint)
+    if clips_root is None:
+        # Before the classifier, whose inference path may be measured first: a wrong --version,
+        # --split or a damaged clip is said at once.
+        dataset = load_version(root, version)
+        records = dataset.split(split, augmented=False)
+        if not records:
+            raise DatasetError(f"{dataset.path}: the {split} split is empty")
+        check_stored_clips(dataset, records, show_progress=show_progress)
     # The fp32 path is the reference the report scores, even where a verified int8/bf16 path exists.
     classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
     log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
@@ -114,12 +122,6 @@ def evaluate_checkpoint(
         records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
                               sha256="", derived_from=None, licence="", provenance="") for c in tree]
         split = "all"
-    else:
-        dataset = load_version(root, version)
-        records = dataset.split(split, augmented=False)
-        if not records:
-            raise DatasetError(f"{dataset.path}: the {split} split is empty")
-        check_stored_clips(dataset, records, show_progress=show_progress)
     for record in records:
         if record.label not in classes:
             raise DatasetError(f"{record.path}: label {record.label!r} is not a class of {checkpoint.name} ({classes})")
