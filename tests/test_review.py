@@ -11,7 +11,7 @@ import warnings
 import pytest
 from typer.testing import CliRunner
 
-from highlights.datasets import load_version
+from highlights.datasets import DatasetError, load_version
 from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
@@ -316,6 +316,43 @@ def test_a_decision_changed_after_its_export_replaces_its_clip_in_the_next_versi
                                     "reason": f"review decision on {gid}/h1 changed to none "
                                               f"{s['start_s']:.2f}-{s['end_s']:.2f} s"}]
     assert old.clip_id in {c.clip_id for c in load_version(root, "v1").clips}  # the parent keeps it
+
+
+def test_export_adds_the_reviews_classes_to_a_parent_without_them(session, tmp_path):
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    root = tmp_path / "datasets"
+    create_version(write_colour_clips(tmp_path / "mine", per_class=4), root)  # baseball_swing, none
+    gid = session.games[0].id
+    decided = session.states(gid)[:3]
+    for s in decided:
+        session.decide(gid, s["id"], status="accepted", label=s["label"], start_s=s["start_s"], end_s=s["end_s"],
+                       reviewer="Ada")
+    v2 = export_review(session, root, parent="v1").version  # refused before: labels not among the classes
+    new = sorted({s["label"] for s in decided} - {"baseball_swing", "none"})
+    assert new and v2.classes == ["baseball_swing", "none", *new]
+    assert sorted(c.label for c in v2.real_clips if c.provenance.startswith("{")) == sorted(s["label"] for s in decided)
+
+
+def test_an_export_refusal_names_the_reviewed_item_not_a_staged_file(session, tmp_path):
+    gid = session.games[0].id
+    h1 = next(s for s in session.states(gid) if s["id"] == "h1")
+    other = next(c for c in ("soccer_shooting", "basketball_layup") if c != h1["label"])
+    # the same segment decided twice with two labels: two copies of one clip that contradict
+    session.decide(gid, "h1", status="accepted", label=h1["label"], start_s=h1["start_s"], end_s=h1["end_s"],
+                   reviewer="Ada")
+    session.decide(gid, "c18", status="accepted", label=other, start_s=h1["start_s"], end_s=h1["end_s"],
+                   reviewer="Ada")
+    with pytest.raises(DatasetError) as err:
+        export_review(session, tmp_path / "datasets")
+    video, span = session.games[0].video, f"{h1['start_s']:.2f}-{h1['end_s']:.2f} s"
+    message = str(err.value)
+    assert "\n" not in message and "highlights-review-export-" not in message
+    for item, label in (("h1", h1["label"]), ("c18", other)):
+        assert f"the clip of {video} {span} ({gid}/{item}, {label})" in message
+    # a duplicate, or a re-encoded copy where the two encodes differ by a byte
+    assert f"labelled {h1['label']!r} there" in message or f"labelled {other!r} there" in message
 
 
 def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):

@@ -17,6 +17,7 @@ class DatasetError(HighlightsError):
     def __init__(self, problems: str | list[str], *, skippable: bool = False, headline: str | None = None):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.skippable = skippable
+        self.headline = headline
         if len(self.problems) == 1:
             message = self.problems[0]
         else:

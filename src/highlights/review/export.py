@@ -27,7 +27,9 @@ from typing import Callable
 
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
-from highlights.datasets import DatasetVersion, create_version, grow_version, list_versions
+from highlights.datasets import (
+    DatasetError, DatasetVersion, create_version, grow_version, list_versions, load_version,
+)
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.vocabulary import NONE_LABEL, sport_of
 from highlights.review.errors import ReviewError
@@ -242,10 +244,13 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     clips_all, clips = clips, fresh
     staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
+    cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     try:
         rows = []
         for n, c in enumerate(clips):
             rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
+            cut_from[str(staging / rel)] = (f"{c.game.video} {c.start_s:.2f}-{c.end_s:.2f} s "
+                                            f"({c.game.id}/{c.item}, {c.outcome.label})")
             cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)
             # Grouped by source game: a game's clips land in one split, never two.
             rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
@@ -258,12 +263,21 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
             writer.writerows(csv_row(r) for r in rows)  # read back by the dataset's reader
         # The staging folder is gone once the version is written: record the review instead.
         source_name = "review of " + ", ".join(sorted({str(c.game.folder) for c in clips}))
-        if parent is not None:
-            version = grow_version(staging, root, parent, note=note, skip_existing=True, source_name=source_name,
-                                   replaces=replaces)
-        else:
-            classes = sorted({c for g in session.games for c in g.classes} | {NONE_LABEL})
-            version = create_version(staging, root, classes=classes, note=note, source_name=source_name)
+        try:
+            if parent is not None:
+                # Classes the reviewer labelled with that the parent lacks are added (grow keeps the
+                # parent's): refused, the review's work could not be exported at all.
+                have = load_version(root, parent).classes
+                classes = have + sorted({c.outcome.label for c in clips} - set(have))
+                version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
+                                       source_name=source_name, replaces=replaces)
+            else:
+                classes = sorted({c for g in session.games for c in g.classes} | {NONE_LABEL})
+                version = create_version(staging, root, classes=classes, note=note, source_name=source_name)
+        except DatasetError as e:
+            # The staged files are gone when the user reads this: name what each was cut from.
+            raise DatasetError([_named(problem, cut_from) for problem in e.problems],
+                               skippable=e.skippable, headline=e.headline) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     tally: dict[str, int] = {}
@@ -274,10 +288,15 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped)
 
 
+def _named(problem: str, cut_from: dict[str, str]) -> str:
+    """A dataset problem line with each staged clip's path replaced by what it was cut from."""
+    for staged, origin in cut_from.items():
+        problem = problem.replace(staged, f"the clip of {origin}")
+    return problem
+
+
 def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple[tuple, str]]:
     """(source video, item) -> what was exported for it and the clip id, for the reviewed clips of `parent`."""
-    from highlights.datasets import load_version
-
     out = {}
     for clip in load_version(root, parent).real_clips:
         try:
