@@ -329,9 +329,9 @@ def test_export_adds_the_reviews_classes_to_a_parent_without_them(session, tmp_p
     for s in decided:
         session.decide(gid, s["id"], status="accepted", label=s["label"], start_s=s["start_s"], end_s=s["end_s"],
                        reviewer="Ada")
-    v2 = export_review(session, root, parent="v1").version  # refused before: labels not among the classes
-    new = sorted({s["label"] for s in decided} - {"baseball_swing", "none"})
-    assert new and v2.classes == ["baseball_swing", "none", *new]
+    result = export_review(session, root, parent="v1")  # refused before: labels not among the classes
+    v2, new = result.version, sorted({s["label"] for s in decided} - {"baseball_swing", "none"})
+    assert new and v2.classes == ["baseball_swing", "none", *new] and result.added_classes == new
     assert sorted(c.label for c in v2.real_clips if c.provenance.startswith("{")) == sorted(s["label"] for s in decided)
 
 

@@ -57,6 +57,8 @@ def _export_message(result) -> str:
     msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
     if result.unchanged:
         msg += f"; {result.unchanged} already in the parent"
+    if result.added_classes:
+        msg += f"; new class(es) added to the parent's: {', '.join(result.added_classes)}"
     if result.pending:
         msg += f"; {result.pending} items not reviewed yet were left out"
     if result.changed:

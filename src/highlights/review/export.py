@@ -105,6 +105,7 @@ class ExportResult:
     # left out because no part of them clear of actions is long enough for a clip.
     trimmed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
+    added_classes: list[str] = field(default_factory=list)  # classes the parent did not have
 
 
 def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
@@ -243,6 +244,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     clips_all, clips = clips, fresh
+    added_classes: list[str] = []
     staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     try:
@@ -268,7 +270,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                 # Classes the reviewer labelled with that the parent lacks are added (grow keeps the
                 # parent's): refused, the review's work could not be exported at all.
                 have = load_version(root, parent).classes
-                classes = have + sorted({c.outcome.label for c in clips} - set(have))
+                added_classes = sorted({c.outcome.label for c in clips} - set(have))
+                classes = have + added_classes
                 version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
                                        source_name=source_name, replaces=replaces)
             else:
@@ -285,7 +288,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
-                        trimmed=[c.describe() for c in clips if c.span], dropped=dropped)
+                        trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
+                        added_classes=added_classes)
 
 
 def _named(problem: str, cut_from: dict[str, str]) -> str:
