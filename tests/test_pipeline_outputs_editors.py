@@ -103,6 +103,14 @@ def test_fcpx_only_at_its_rates(tmp_path: Path):
         write_timeline(timeline, tmp_path / "x.fcpxml", "fcpx_xml")
 
 
+def test_a_whole_rate_measured_a_hair_off_is_that_rate_for_editors():
+    # A copied trim of a 30 fps HEVC phone clip, its pictures moved 1 s later, averages 30.0000018
+    # fps over the duration its edit list rounds: still 30 for an editor. A phone's 29.89 is not.
+    assert timeline_rate(30.0000017751) == 30.0 and supports("fcpx_xml", 30.0000017751)
+    assert supports("fcp_xml", 25.0004)
+    assert timeline_rate(29.89) == 29.89 and not supports("fcpx_xml", 29.89)
+
+
 def test_slow_motion_gets_no_edl_whose_timecodes_would_not_parse(tmp_path: Path):
     # At 240 fps a CMX3600 timecode's frames took three digits (00:00:04:120), which no editor
     # reads; the EDL is left out like the Final Cut files, and the terminal says so.

@@ -29,10 +29,14 @@ FCPX_RATES = (23.98, 24.0, 25.0, 29.97, 30.0, 50.0, 59.94, 60.0)
 
 
 def timeline_rate(fps: float) -> float:
-    """`fps` with the NTSC rates snapped to the names editors use (29.97002997 -> 29.97)."""
+    """`fps` with the NTSC rates snapped to the names editors use (29.97002997 -> 29.97), and a
+    whole rate measured a hair off (30.0000018: a trim's average over a duration its edit list
+    rounds) to that rate; a phone's 29.89 stays what it is."""
     for rate in _EDITOR_RATES:
         if abs(fps - rate) < 0.01:
             return rate
+    if abs(fps - round(fps)) < 1e-3:
+        return float(round(fps))
     return float(fps)
 
 
