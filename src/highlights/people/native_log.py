@@ -1,4 +1,4 @@
-"""LiteRT's own log lines, kept off the user's terminal.
+"""LiteRT's and MediaPipe's own log lines, kept off the user's terminal.
 
 Creating a LiteRT interpreter prints, from native code straight to the process's stderr, "INFO:
 Created TensorFlow Lite XNNPACK delegate for CPU." and, with the XNNPACK delegate's latest
@@ -8,6 +8,13 @@ coach reading "ERROR" beside a run that worked thinks it failed. LiteRT's Python
 switch for its native log (TF_CPP_MIN_LOG_LEVEL does not reach it), so file descriptor 2 is
 pointed at a temporary file while an interpreter is made, and every line that is not one of
 those two is written back to stderr: nothing else printed meanwhile is lost.
+
+MediaPipe's BlazePose does the same through absl logging, which GLOG_minloglevel no longer
+reaches: making a graph and running its first frame print the delegate line, "WARNING: All log
+messages before absl::InitializeLog() is called are written to STDERR", "Feedback manager
+requires a model with a single signature inference" twice, and "Using NORM_RECT without
+IMAGE_DIMENSIONS is only supported for the square ROI" (the legacy solution API's own graph; the
+landmarks it returns are normalised to the image either way), once per clip in `evaluate --clips`.
 """
 
 from __future__ import annotations
@@ -21,6 +28,13 @@ from contextlib import contextmanager
 NOISE: tuple[str, ...] = (
     "Created TensorFlow Lite XNNPACK delegate for CPU",
     "TFLITE_XNNPACK_DELEGATE_FLAG_ENABLE_SUBGRAPH_RESHAPING is deprecated",
+)
+
+MEDIAPIPE_NOISE: tuple[str, ...] = (
+    "Created TensorFlow Lite XNNPACK delegate for CPU",
+    "All log messages before absl::InitializeLog() is called are written to STDERR",
+    "Feedback manager requires a model with a single signature inference",
+    "Using NORM_RECT without IMAGE_DIMENSIONS is only supported for the square ROI",
 )
 
 

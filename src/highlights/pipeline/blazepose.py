@@ -16,6 +16,7 @@ import os
 import numpy as np
 
 from highlights.errors import ConfigError
+from highlights.people.native_log import MEDIAPIPE_NOISE, native_noise_filtered
 
 OFFLINE_COMPLEXITY = 1
 
@@ -32,24 +33,33 @@ class BlazePose:
             raise ConfigError(
                 f"pose.mediapipe_model_complexity={model_complexity}: only {OFFLINE_COMPLEXITY} ships inside "
                 "the mediapipe wheel; 0 and 2 download a model at run time, which is not allowed here")
-        # MediaPipe's C++ side logs to stderr through glog; keep it to warnings and errors.
+        # MediaPipe's C++ side logs to stderr through glog (older builds) or absl (0.10's): glog is
+        # kept to warnings and errors here, absl's known lines are filtered (`native_log`).
         os.environ.setdefault("GLOG_minloglevel", "2")
         try:
             import mediapipe as mp
         except ImportError:
             raise ConfigError("the mediapipe backend needs the mediapipe package "
                               "(pip install 'highlights[pose]')") from None
-        self._pose = mp.solutions.pose.Pose(
-            static_image_mode=not video_mode, model_complexity=model_complexity,
-            smooth_landmarks=video_mode, enable_segmentation=False,
-            min_detection_confidence=min_detection_confidence)
+        with native_noise_filtered(MEDIAPIPE_NOISE):
+            self._pose = mp.solutions.pose.Pose(
+                static_image_mode=not video_mode, model_complexity=model_complexity,
+                smooth_landmarks=video_mode, enable_segmentation=False,
+                min_detection_confidence=min_detection_confidence)
         self._last: tuple[int, np.ndarray | None] | None = None
+        # The graph logs its warnings on its first frame and on the first it finds a person in.
+        self._quiet = False
 
     def landmarks(self, index: int, rgb: np.ndarray, source_size: tuple[int, int]) -> np.ndarray | None:
         """(17, 3) COCO keypoints in source pixels (x, y, visibility), or None when no person."""
         if self._last is not None and self._last[0] == index:
             return self._last[1]
-        result = self._pose.process(np.ascontiguousarray(rgb))
+        if self._quiet:
+            result = self._pose.process(np.ascontiguousarray(rgb))
+        else:
+            with native_noise_filtered(MEDIAPIPE_NOISE):
+                result = self._pose.process(np.ascontiguousarray(rgb))
+            self._quiet = result.pose_landmarks is not None
         kp = None
         if result.pose_landmarks is not None:
             lm = result.pose_landmarks.landmark

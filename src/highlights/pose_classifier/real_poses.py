@@ -1,6 +1,6 @@
 """Estimating one person's pose over a whole real clip, once, cached on disk by file content.
 
-Poses come from the project's MediaPipe BlazePose wrapper (`pipeline.mediapipe_pose`), mapped to
+Poses come from the project's MediaPipe BlazePose wrapper (`pipeline.blazepose`), mapped to
 COCO-17. The cache is one `.npz` per (file sha256, settings): arrays only, read with
 `allow_pickle=False`, so a cache file can never run code.
 """
