@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -85,8 +87,16 @@ def test_detect_sport_option(game, tmp_path):
     args = ["detect", str(video), "--out", str(tmp_path / "out"), "--set", "detection.backend=gt",
             "--set", "pose.backend=gt", "--set", "classifier.backend=oracle", "--annotations",
             str(video.with_suffix(".json")), "--no-progress"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    counts = Counter(h["label"].split("_")[0] for h in json.loads((tmp_path / "out" / "highlights.json").read_text())["highlights"])
+    assert len(counts) > 1  # the events are of several sports
+    said = " ".join(res.output.split())
+    assert f"the highlights name {len(counts)} sports" in said and "--sport" in said
+    assert all(f"{sport} {n}" in said for sport, n in counts.items())
     res = CliRunner().invoke(app, [*args, "--sport", "soccer"])
     assert res.exit_code == 0, res.output
+    assert "sports (" not in " ".join(res.output.split())
     labels = [h["label"] for h in json.loads((tmp_path / "out" / "highlights.json").read_text())["highlights"]]
     assert labels == ["soccer_shooting"] * len(DEFAULT_EVENTS)
     res = CliRunner().invoke(app, [*args, "--sport", "cricket"])

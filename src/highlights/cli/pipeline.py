@@ -111,6 +111,12 @@ def detect(
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")
+    if not cfg.classifier.sport:
+        from highlights.pipeline.sport_filter import mixed_sports_hint
+
+        hint = mixed_sports_hint([h.label for h in result.highlights])
+        if hint:
+            console.print(hint)
     if truth is not None:
         from highlights.events.interval import covered_seconds
         from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights

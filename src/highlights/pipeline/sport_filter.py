@@ -48,3 +48,20 @@ def restrict_to_sport(probs: np.ndarray, allowed: Sequence[int], none_index: int
     probs[best] += probs[others].sum()
     probs[others] = 0.0
     return probs
+
+
+def mixed_sports_hint(labels: Sequence[str]) -> str | None:
+    """One line for a run whose highlights name several sports, pointing to `--sport`: on footage
+    of one sport some of those labels are wrong, and the user, not the model, knows which sport it
+    is. None when the labels name one sport or none."""
+    counts: dict[str, int] = {}
+    for label in labels:
+        if label != NONE_LABEL:
+            counts[sport_of(label)] = counts.get(sport_of(label), 0) + 1
+    if len(counts) < 2:
+        return None
+    named = ", ".join(f"{sport} {n}" for sport, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    # No sport is suggested: the most frequent label's sport is the model's guess, which is what
+    # may be wrong.
+    return (f"the highlights name {len(counts)} sports ({named}): for a video of one sport, "
+            "--sport SPORT keeps every label to that sport")
