@@ -53,6 +53,24 @@ def _check_output_parent(path: Path) -> None:
             return
 
 
+def check_writable(path: str | os.PathLike) -> None:
+    """Before a long run: a one-line error now, naming ``path``, if it could not be written at
+    the end (a file in the way, a read-only or special filesystem, no permission). A folder is
+    made and removed in the nearest existing folder on the way to ``path``; nothing is left."""
+    path = Path(path)
+    _check_output_parent(path)
+    ancestor = next((a for a in (path.parent, *path.parent.parents) if a.exists()), None)
+    if ancestor is None:
+        return
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=ancestor))
+    except OSError as e:
+        if is_disk_full(e):
+            raise DiskFullError(path) from e
+        raise OutputPathError(f"{path}: cannot be written: nothing can be made in {ancestor} "
+                              f"({e.strerror or e})") from e
+
+
 def is_disk_full(error: BaseException) -> bool:
     """Did ``error`` (an OSError, or PyAV's error carrying the same errno) run out of space?"""
     return getattr(error, "errno", None) in _DISK_FULL

@@ -55,6 +55,9 @@ def evaluate(
         raise ConfigError("give --clips FOLDER, or --root and --version of a dataset")
     if clips is not None and (root is not None or version is not None):
         raise ConfigError("--clips scores a folder; leave out --root/--version")
+    from highlights.atomic import check_writable
+
+    check_writable(out)  # now, not after scoring every clip
     if fuse_pose:
         if checkpoint is None or clips is not None:
             raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version (the weight is chosen on val)")

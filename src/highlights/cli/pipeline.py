@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from highlights.atomic import check_writable
+
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 
@@ -177,6 +179,7 @@ def evaluate(
 
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
+    check_writable(out)  # now, not after the run
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)
     _print_scores(report)
@@ -216,6 +219,7 @@ def calibrate(
 
     cfg = _config(config, checkpoint, set_)
     truth, _ = _annotation(annotations, video=video)
+    check_writable(out)
     calibration, info = calibrate_on_game(video, truth, cfg, tolerance_s=tolerance, progress=progress)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = info["reliability_raw"], info["reliability_fitted_in_sample"]
@@ -307,6 +311,7 @@ def ablate(
     from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation
 
     base = _config(config, checkpoint, set_)
+    check_writable(out)
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress)
     written = write_ablation(result, out)

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from highlights.atomic import OutputPathError, atomic_folder, atomic_write_json
+from highlights.atomic import OutputPathError, atomic_folder, atomic_write_json, check_writable
 
 RUN_MARKER = ".highlights-run.json"
 MARKER_FORMAT = "highlights.run/1"
@@ -50,6 +50,7 @@ def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset()) 
     file names the writers use (for folders of runs made before the marker existed).
     """
     out_dir = Path(out_dir)
+    check_writable(out_dir)
     if not out_dir.exists():
         return
     if not out_dir.is_dir():

@@ -1,0 +1,75 @@
+"""An output that cannot be written is said at once, in one line naming it, not after a long run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from highlights.atomic import OutputPathError, check_writable
+from highlights.cli.app import app
+from tests.pipeline_fixtures import make_game
+
+# Nothing can be made inside /proc, for root or anyone else: an output place no permission change
+# can mend, on every Linux machine.
+UNWRITABLE = Path("/proc/highlights-out")
+needs_proc = pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+
+
+@needs_proc
+def test_an_unwritable_place_is_one_line_naming_it():
+    with pytest.raises(OutputPathError) as info:
+        check_writable(UNWRITABLE / "report")
+    message = str(info.value)
+    assert message.startswith(f"{UNWRITABLE / 'report'}: cannot be written") and "/proc" in message
+    assert "\n" not in message
+
+
+def test_a_writable_place_is_accepted_and_nothing_is_left_behind(tmp_path):
+    check_writable(tmp_path / "a" / "b" / "out")
+    (tmp_path / "c").mkdir()
+    check_writable(tmp_path / "c")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"] and not any((tmp_path / "c").iterdir())
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(OutputPathError, match="is a file"):
+        check_writable(tmp_path / "file" / "out")
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    return make_game(tmp_path_factory.mktemp("game"), duration_s=6.0)
+
+
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
+
+
+@needs_proc
+@pytest.mark.parametrize("command, target", [
+    ("detect", "highlights.pipeline.detect.run_pipeline"),
+    ("evaluate", "highlights.pipeline.eval_report.evaluate_video"),
+    ("ablate", "highlights.pipeline.ablation.run_ablation"),
+    ("calibrate", "highlights.pipeline.calibrate.calibrate_on_game"),
+    ("evaluate --clips", "highlights.cli.evaluate._run"),
+])
+def test_each_long_command_refuses_an_unwritable_out_before_it_runs(command, target, game, tmp_path, monkeypatch):
+    def ran(*args, **kwargs):
+        raise AssertionError(f"{command} ran before its --out was checked")
+
+    module, name = target.rsplit(".", 1)
+    monkeypatch.setattr(__import__(module, fromlist=[name]), name, ran)
+    video, annotation = str(game), str(game.with_suffix(".json"))
+    out = str(UNWRITABLE / "out")
+    args = {
+        "detect": ["detect", video, "--out", out, *GT, "--no-progress"],
+        "evaluate": ["pipeline", "evaluate", "--video", video, "--annotations", annotation, "--out", out, *GT],
+        "ablate": ["pipeline", "ablate", "--video", video, "--annotations", annotation, "--out", out,
+                   "--change", "classifier.enabled=false", *GT],
+        "calibrate": ["pipeline", "calibrate", "--video", video, "--annotations", annotation, "--out", out + ".json",
+                      *GT],
+        "evaluate --clips": ["evaluate", "--clips", str(tmp_path), "--out", out],
+    }[command]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"{UNWRITABLE}" in lines[0] and "cannot be written" in lines[0], res.output
