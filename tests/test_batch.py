@@ -89,21 +89,29 @@ def test_inputs_from_folders_videos_and_manifests(season, tmp_path):
     ids = [g.game_id for g in collect_games([season / "week0" / "alpha.mp4", other])]
     assert len(set(ids)) == 2 and all("alpha" in i for i in ids)
     assert is_batch_request([season]) and is_batch_request([other, other]) and not is_batch_request([other])
+    # Named by a folder and by a manifest row, in either order: the row's settings are kept.
+    for order in ([season / "week0", season / "games.csv"], [season / "games.csv", season / "week0"]):
+        alpha = next(g for g in collect_games(order) if g.video.name == "alpha.mp4")
+        assert (alpha.sport, alpha.annotations) == ("baseball", season / "week0" / "alpha.json")
 
 
 @pytest.mark.parametrize("text, message", [
     ("video,sport\nx.mp4,soccer\n", "needs a 'path' column"),
     ("path\nmissing.mp4\n", "line 2: missing.mp4: file not found"),
     ("path\n", "lists no games"),
+    ("path,sport\nv/g.mp4,basketball\n./v/g.mp4,soccer\n", "line 3: ./v/g.mp4 is already on line 2"),
 ])
 def test_bad_manifests_are_one_line_errors(tmp_path, text, message):
+    (tmp_path / "v").mkdir()
+    (tmp_path / "v" / "g.mp4").write_bytes(b"x")
     manifest = tmp_path / "m.csv"
     manifest.write_text(text)
     with pytest.raises(BatchError, match=message) as info:
         collect_games([manifest])
     assert str(manifest) in str(info.value) and "\n" not in str(info.value)
+    (tmp_path / "empty").mkdir()
     with pytest.raises(BatchError, match="no video files"):
-        collect_games([tmp_path])
+        collect_games([tmp_path / "empty"])
 
 
 def test_workers_times_threads_fits_the_cores():

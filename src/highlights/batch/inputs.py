@@ -59,13 +59,17 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
             found.append((path, None, None, None, path.parent))
         else:
             raise BatchError(f"{path}: file not found")
-    seen: set[Path] = set()
-    unique = []
+    # A video named twice (a folder and a file inside it) is one game. Where only one of the two
+    # came from a manifest row, its settings (game id, sport, annotations) are the ones kept.
+    first: dict[Path, int] = {}
+    unique: list[tuple[Path, str | None, str | None, Path | None, Path]] = []
     for item in found:
         key = item[0].resolve()
-        if key not in seen:
-            seen.add(key)
+        if key not in first:
+            first[key] = len(unique)
             unique.append(item)
+        elif not any(unique[first[key]][1:4]) and any(item[1:4]):
+            unique[first[key]] = item
     ids = _game_ids([(video, gid, root) for video, gid, _, _, root in unique])
     return [GameInput(game_id=gid, video=video, sport=sport, annotations=ann)
             for gid, (video, _, sport, ann, _) in zip(ids, unique)]
@@ -81,6 +85,7 @@ def read_manifest(path: Path) -> list[tuple[Path, str | None, str | None, Path |
                 raise BatchError(f"{path}: a batch manifest needs a 'path' column "
                                  f"(optional: {', '.join(MANIFEST_COLUMNS[1:])})")
             rows = []
+            listed: dict[Path, int] = {}
             for line, row in enumerate(reader, start=2):
                 row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
                 if not row.get("path"):
@@ -88,6 +93,10 @@ def read_manifest(path: Path) -> list[tuple[Path, str | None, str | None, Path |
                 video = _relative_to(path.parent, row["path"])
                 if not video.is_file():
                     raise BatchError(f"{path}: line {line}: {row['path']}: file not found")
+                if video.resolve() in listed:
+                    raise BatchError(f"{path}: line {line}: {row['path']} is already on line "
+                                     f"{listed[video.resolve()]}; list each video once (one video, one game)")
+                listed[video.resolve()] = line
                 ann = _relative_to(path.parent, row["annotations"]) if row.get("annotations") else None
                 if ann is not None and not ann.is_file():
                     raise BatchError(f"{path}: line {line}: annotations {row['annotations']}: file not found")
