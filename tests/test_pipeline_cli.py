@@ -72,3 +72,22 @@ def test_config_prints_editable_json(cli, tmp_path):
     path.write_text(res.output)
     res = cli("pipeline", "config", "--config", path)
     assert json.loads(res.output)["pose"]["video_mode"] is False
+
+
+def test_another_videos_annotation_is_refused_before_the_run(cli, video, tmp_path):
+    """A 14 s video scored against the annotation of a 24 s game whose last shot is at 19 s."""
+    longer = make_game(tmp_path / "longer", duration_s=24.0)
+    res = cli("pipeline", "evaluate", "--video", video, "--annotations", longer.with_suffix(".json"),
+              "--out", tmp_path / "eval", *GT, "--no-progress")
+    assert res.exit_code == 1, res.output
+    said = " ".join(res.output.split())
+    assert said.startswith(f"error: {longer.with_suffix('.json')}: 1 of 3 key moments are after the end of "
+                           f"{video.name} (14.0 s; the last at 19.0 s)"), said
+    assert not (tmp_path / "eval").exists()
+    res = cli("detect", video, "--annotations", longer.with_suffix(".json"), "--out", tmp_path / "d", *GT,
+              "--no-progress")
+    assert res.exit_code == 1 and "after the end of" in res.output and not (tmp_path / "d").exists()
+    # Its own annotation, and one whose events all lie inside, are taken.
+    res = cli("pipeline", "evaluate", "--video", longer, "--annotations", video.with_suffix(".json"),
+              "--out", tmp_path / "eval", *GT, "--set", "classifier.backend=oracle", "--no-progress")
+    assert res.exit_code == 0, res.output
