@@ -178,8 +178,10 @@ def test_bad_inputs_are_clear_errors():
         build_report(["cat"], ["none"], ["none"])
     with pytest.raises(ValueError, match="entries"):
         build_report(["none"], ["none", "none"], ["none"])
-    with pytest.raises(ValueError, match="shape"):
+    with pytest.raises(ValueError, match="has 1 rows, expected 2"):
         report_from_confusion(["a", "b"], [[1, 2, 3]])
+    with pytest.raises(ValueError, match="row 2 has 1 entries, expected 2"):  # a ragged matrix, told by row
+        report_from_confusion(["a", "b"], [[1, 2], [3]])
 
 
 def test_report_files_and_markdown_name_the_provenance(tmp_path):

@@ -153,9 +153,12 @@ def check_confusion_counts(matrix, k: int) -> np.ndarray:
     """A KxK array of non-negative whole counts with at least one clip, or a ValueError saying why."""
     if not isinstance(matrix, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in matrix):
         raise ValueError("matrix must be a list of rows, each a list of counts")
-    shape = (len(matrix), *sorted({len(r) for r in matrix}))
-    if len(matrix) != k or any(len(r) != k for r in matrix):
-        raise ValueError(f"confusion matrix has shape {shape}, expected {k}x{k} (one row and column per label)")
+    if len(matrix) != k:
+        raise ValueError(f"confusion matrix has {len(matrix)} rows, expected {k} (one row and column per label)")
+    short = next((i for i, r in enumerate(matrix) if len(r) != k), None)
+    if short is not None:
+        raise ValueError(f"confusion matrix row {short + 1} has {len(matrix[short])} entries, expected {k} "
+                         "(one row and column per label)")
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
             whole = isinstance(v, int) or (isinstance(v, float) and math.isfinite(v) and v == int(v))
