@@ -14,7 +14,7 @@ import pytest
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import format_edl, plot_timeline, render_html, write_csv, write_edl
-from highlights.pipeline.outputs.html_page import evidence_items
+from highlights.pipeline.outputs.html_page import evidence_items, why_line
 from highlights.pipeline.outputs.segments import ground_truth_segments
 from highlights.pipeline.outputs.timecode import (
     clock_timecode,
@@ -235,6 +235,25 @@ def test_html_without_media_escapes_text_and_shows_config(tmp_path: Path):
     ids = {attrs.get("id") for _, attrs in parser.tags}
     assert {"hl-001", "hl-002", "hl-003"} <= ids
     assert "kinematics.wrist_speed=3.14" in text
+
+
+def test_each_highlight_says_why_in_one_line_and_keeps_the_rest_one_click_away(tmp_path: Path):
+    evidence = {"kinematics": {"trigger": "ankle_speed", "value": 4.78123, "threshold": 3.0, "track": "2"},
+                "classifier": {"probs": {"baseball_swing": 0.01, "soccer_shooting": 0.88, "none": 0.04,
+                                         "basketball_layup": 0.07}},
+                "rank": {"rank": 2, "of": 8}, "candidates": {"source": "motion"}}
+    assert why_line(evidence) == ("rank 2 of 8 · trigger ankle_speed 4.78 (threshold 3) · "
+                                  "action 0.96 (most likely soccer_shooting 0.88)")
+    assert why_line({"classifier": {"probs": {"a": 0.3, "b": 0.7}}}) == "b 0.70"  # no `none` class
+    assert why_line({"candidates": {"source": "motion"}}) == ""
+    h = Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.5, 2.0, evidence)
+    parser = _Page()
+    parser.feed(render_html([h, *_highlights()], tmp_path, duration_s=10.0))
+    text = " ".join("".join(parser.text).split())
+    # On the card and in the table; every evidence item still on the page, under a summary.
+    assert text.count("rank 2 of 8 · trigger ankle_speed 4.78") == 2
+    assert "all evidence (11)" in text and "candidates.source=motion" in text and "kinematics.track=2" in text
+    assert [tag for tag, _ in parser.tags].count("summary") == 1 + 3  # the config's, and one per row with evidence
 
 
 def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):

@@ -54,6 +54,7 @@ table { border-collapse: collapse; width: 100%; background: #fff; font-size: .85
 th, td { border: 1px solid #dcdcde; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td img { width: 96px; display: block; }
+.evidence .why { margin-bottom: .2rem; } .evidence summary { cursor: pointer; color: #2271b1; }
 .evidence code { display: inline-block; margin: 0 .35rem .15rem 0; background: #f0f0f1; padding: 0 .25rem; border-radius: 3px; }
 .empty { font-size: 1.1rem; padding: 1rem; background: #fff; border: 1px dashed #8c8f94; border-radius: 6px; }
 details pre { background: #fff; border: 1px solid #dcdcde; padding: .6rem; overflow: auto; font-size: .8rem; }
@@ -91,6 +92,34 @@ def evidence_items(evidence: Mapping[str, Any], prefix: str = "") -> list[tuple[
     return items
 
 
+def why_line(evidence: Mapping[str, Any]) -> str:
+    """The few facts a reader checks first, from a highlight's evidence: its rank, the motion that
+    triggered it (against its threshold) and what the classifier said. The rest of the evidence
+    stays one click away on the page: dozens of dotted keys per row are read by few."""
+    parts = []
+    rank = evidence.get("rank") or {}
+    if rank.get("rank") is not None and rank.get("of") is not None:
+        parts.append(f"rank {rank['rank']} of {rank['of']}")
+    trigger = evidence.get("kinematics") or {}
+    if trigger.get("trigger") is not None:
+        text = f"trigger {trigger['trigger']}"
+        if trigger.get("value") is not None:
+            text += f" {_compact_value(trigger['value'])}"
+            if trigger.get("threshold") is not None:
+                text += f" (threshold {_compact_value(trigger['threshold'])})"
+        parts.append(text)
+    probs = (evidence.get("classifier") or {}).get("probs") or {}
+    if probs:
+        actions = {k: float(v) for k, v in probs.items() if k != "none"}
+        if "none" in probs and actions:
+            best = max(actions, key=actions.get)
+            parts.append(f"action {1.0 - float(probs['none']):.2f} (most likely {best} {actions[best]:.2f})")
+        elif actions:
+            best = max(actions, key=actions.get)
+            parts.append(f"{best} {actions[best]:.2f}")
+    return " · ".join(parts)
+
+
 def _href(target: Path, page_dir: Path) -> str:
     relative = os.path.relpath(Path(target).resolve(), page_dir.resolve())
     return quote(Path(relative).as_posix())
@@ -113,20 +142,26 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_uri: str | Non
     else:
         media = ""
     key = "–" if h.key_s is None else clock_timecode(h.key_s)
+    why = why_line(h.evidence)
     return (
         f'<article class="card" id="{anchor_id(number)}">'
         f"<h3>#{number} {escape(h.label)} {_sport_chip(h.sport)}</h3>{media}<dl>"
         f"<dt>from</dt><dd>{clock_timecode(h.start_s)}</dd>"
         f"<dt>to</dt><dd>{clock_timecode(h.end_s)} ({h.duration_s:.2f} s)</dd>"
-        f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd></dl></article>"
+        f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd>"
+        + (f"<dt>why</dt><dd>{escape(why)}</dd>" if why else "")
+        + "</dl></article>"
     )
 
 
 def _table_row(number: int, h: Highlight, thumb_uri: str | None) -> str:
     thumb = f'<img src="{thumb_uri}" alt="thumbnail #{number}">' if thumb_uri else ""
-    evidence = "".join(
-        f"<code>{escape(k)}={escape(v)}</code>" for k, v in evidence_items(h.evidence)
-    )
+    items = evidence_items(h.evidence)
+    why = why_line(h.evidence)
+    evidence = (f'<div class="why">{escape(why)}</div>' if why else "") + (
+        f"<details><summary>all evidence ({len(items)})</summary>"
+        + "".join(f"<code>{escape(k)}={escape(v)}</code>" for k, v in items)
+        + "</details>" if items else "")
     key = "" if h.key_s is None else f"{h.key_s:.3f}"
     return (
         f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td><td>{thumb}</td>'
