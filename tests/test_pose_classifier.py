@@ -336,3 +336,31 @@ def test_a_pose_model_written_before_clamping_loads_with_unbounded_features(trai
     clf.network.lo.fill_(-torch.inf)
     clf.network.hi.fill_(torch.inf)
     np.testing.assert_allclose(old.window_proba(norm), clf.window_proba(norm), rtol=1e-5)
+
+
+def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differently(tmp_path, monkeypatch):
+    """A clip without the generator's keypoints gets BlazePose once, cached by content; a reader
+    whose pictures differ (`video.PICTURES_VERSION`) never serves the old poses."""
+    import highlights.video
+    from highlights.pose_classifier import real_poses
+
+    req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.5,
+                      width=320, height=240, fps=10.0, difficulty=0.1)
+    clip = tmp_path / "kick.mp4"
+    write_clip(req, clip)
+    calls = []
+    from highlights.pipeline import blazepose
+
+    class Counting(blazepose.BlazePose):
+        def __init__(self, **kw):
+            calls.append(1)
+            super().__init__(**kw)
+
+    monkeypatch.setattr(blazepose, "BlazePose", Counting)
+    cache = tmp_path / "poses"
+    first = real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    again = real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    assert len(calls) == 1 and np.array_equal(first.keypoints, again.keypoints) and len(list(cache.iterdir())) == 1
+    monkeypatch.setattr(highlights.video, "PICTURES_VERSION", highlights.video.PICTURES_VERSION + 1)
+    real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    assert len(calls) == 2 and len(list(cache.iterdir())) == 2

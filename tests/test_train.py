@@ -442,6 +442,10 @@ def test_each_clip_is_decoded_once_across_epochs_and_runs(colour_data, tmp_path,
     assert len(calls) == n_clips == len(set(calls))
     fit(tiny_config(colour_data, tmp_path / "b", epochs=2, cache_dir=cache_dir), show_progress=False)
     assert len(calls) == n_clips  # the second run decoded nothing
+    # A reader that decodes pictures differently never trains on the old pictures.
+    monkeypatch.setattr(cache_module, "PICTURES_VERSION", cache_module.PICTURES_VERSION + 1)
+    fit(tiny_config(colour_data, tmp_path / "c", epochs=1, cache_dir=cache_dir), show_progress=False)
+    assert len(calls) == 2 * n_clips
 
 
 def test_samples_are_a_function_of_seed_epoch_and_index(colour_data, tmp_path):

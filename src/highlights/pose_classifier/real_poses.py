@@ -27,7 +27,12 @@ class PoseEstimateSettings:
     video_mode: bool = True      # BlazePose tracking across frames
 
     def key(self) -> str:
-        return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:12]
+        """The cache name's settings part; it carries the reader's `PICTURES_VERSION` too, since
+        poses estimated on differently decoded pictures are other poses."""
+        from highlights.video import PICTURES_VERSION
+
+        return hashlib.sha256(json.dumps({**asdict(self), "pictures": PICTURES_VERSION},
+                                         sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass

@@ -50,7 +50,10 @@ def _stamp(cfg, pipeline_config) -> str:
 
     sections = {name: pipeline_config.section(name) for name in ("analysis", "candidates", "detection", "pose",
                                                                   "kinematics")}
-    return json.dumps({"game": cfg.to_dict(), "version": __version__, "pipeline": repr(sections)}, sort_keys=True)
+    from highlights.video import PICTURES_VERSION
+
+    return json.dumps({"game": cfg.to_dict(), "version": __version__, "pictures": PICTURES_VERSION,
+                       "pipeline": repr(sections)}, sort_keys=True)
 
 
 def render(spec: GameWindowSpec, i: int, folder: Path) -> tuple[object, Path]:

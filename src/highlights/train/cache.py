@@ -4,8 +4,9 @@ On a laptop CPU, decoding is a large part of an epoch's data work; the frames a 
 never change (only the random crop and augmentation do), so they are decoded once into a
 small uint8 array (`num_frames` frames, short side `resize_short_side`) and every epoch reads
 that. A cache file is keyed by the clip's sha256 and the spec fields that shape it, so clips
-shared by several dataset versions or runs are decoded once, and a changed spec never reads
-stale frames.
+shared by several dataset versions or runs are decoded once, and a changed spec, or a version
+of the reader that decodes pictures differently (`video.PICTURES_VERSION`), never reads stale
+frames.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from highlights.atomic import atomic_path
 from highlights.clips.spec import ClipSpec
 from highlights.datasets.errors import DatasetError
 from highlights.file_hash import file_sha256
-from highlights.video import VideoError, read_clip
+from highlights.video import PICTURES_VERSION, VideoError, read_clip
 from highlights.video.transforms import resize_short_side
 
 if TYPE_CHECKING:
@@ -41,7 +42,8 @@ class DecodedClipCache:
 
     def key(self, record: ClipRecord) -> str:
         digest = record.sha256 or file_sha256(record.path)
-        text = f"{digest}:{self.spec.num_frames}:{self.spec.resize_short_side}:{CACHE_FORMAT}"
+        text = (f"{digest}:{self.spec.num_frames}:{self.spec.resize_short_side}:{CACHE_FORMAT}"
+                f":pictures{PICTURES_VERSION}")
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def path_for(self, record: ClipRecord) -> Path:

@@ -3,6 +3,7 @@
 ``VideoError`` is the one error every unreadable video raises.
 """
 
+from highlights.video.colour import PICTURES_VERSION
 from highlights.video.errors import VideoError
 from highlights.video.reader import iter_frames, main_video_stream, probe, read_clip, timeline_origin_s
 from highlights.video.types import Frame, VideoInfo
@@ -22,6 +23,7 @@ def __getattr__(name: str):
 
 
 __all__ = [
+    "PICTURES_VERSION",
     "Frame",
     "VideoError",
     "VideoInfo",

@@ -22,6 +22,14 @@ from functools import lru_cache
 import av
 import numpy as np
 
+# What a file's pictures decode to, as a number that changes whenever that changes (the colour
+# conversion, tone mapping or scaling of `to_rgb` and the readers). Everything kept on disk that was
+# computed from decoded pixels (poses of labelled clips, decoded training clips, tracks of rendered
+# games) carries it in its key, so an upgrade that reads pictures differently never serves figures
+# computed from the old pictures. 1: BT.601 limited range for every stream (swscale's default);
+# 2: the stream's stated matrix and range, HDR tone-mapped.
+PICTURES_VERSION = 2
+
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
 _MATRICES = {1, 4, 5, 6, 7, 9, 10}
 _BT601 = 5
