@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from highlights.atomic import OutputPathError, check_writable
 from highlights.cli.app import app
-from tests.pipeline_fixtures import make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 # Nothing can be made inside /proc, for root or anyone else: an output place no permission change
 # can mend, on every Linux machine.
@@ -38,7 +38,7 @@ def test_a_writable_place_is_accepted_and_nothing_is_left_behind(tmp_path):
 
 @pytest.fixture(scope="module")
 def game(tmp_path_factory):
-    return make_game(tmp_path_factory.mktemp("game"), duration_s=6.0)
+    return make_game(tmp_path_factory.mktemp("game"), duration_s=8.0, events=DEFAULT_EVENTS[:1])
 
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
