@@ -27,8 +27,8 @@ import numpy as np
 # computed from decoded pixels (poses of labelled clips, decoded training clips, tracks of rendered
 # games) carries it in its key, so an upgrade that reads pictures differently never serves figures
 # computed from the old pictures. 1: BT.601 limited range for every stream (swscale's default);
-# 2: the stream's stated matrix and range, HDR tone-mapped.
-PICTURES_VERSION = 2
+# 2: the stream's stated matrix and range, HDR tone-mapped; 3: untagged HD read as BT.709.
+PICTURES_VERSION = 3
 
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
 _MATRICES = {1, 4, 5, 6, 7, 9, 10}
