@@ -19,6 +19,13 @@ def test_the_noise_is_dropped_and_other_lines_are_written_back(capfd):
     assert err == "a real problem from native code\nafter\n"
 
 
+def _run_fresh(code: str) -> subprocess.CompletedProcess:
+    """`code` in a new Python process (native libraries print some lines once per process)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr
+    return out
+
+
 def test_making_the_movenet_interpreters_prints_nothing():
     """In a fresh process (LiteRT prints its delegate line once per process), with the path that
     turns on the XNNPACK delegate's latest features, which adds the deprecation ERROR line."""
@@ -29,8 +36,7 @@ def test_making_the_movenet_interpreters_prints_nothing():
             "    m = MoveNetMultiPose(path=MoveNetPath(runtime=runtime, threads=1, workers=1))\n"
             "    m.run_once(np.zeros((200, 300, 3), np.uint8))\n"
             "print('ran', len(RUNTIMES))\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(code)
     assert out.stdout.startswith("ran ")
     assert "XNNPACK" not in out.stderr and "ERROR" not in out.stderr, out.stderr
 
@@ -49,7 +55,6 @@ def test_blazepose_on_a_clip_prints_nothing():
             "    found += sum(model.landmarks(i, f, (320, 240)) is not None for i, f in enumerate(frames[:20]))\n"
             "    model.close()\n"
             "print('found', found)\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
-    assert out.returncode == 0, out.stderr
+    out = _run_fresh(code)
     assert int(out.stdout.split()[-1]) > 0  # a person was found, so the landmark warning had its chance
     assert out.stderr == "", out.stderr
