@@ -18,6 +18,7 @@ from highlights.review.playback import COPY_NAME, playback_for, unplayable_becau
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
 from highlights.video import iter_frames
+from tests.video_fixtures import mux_tone
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -46,15 +47,7 @@ def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", 
                 out.mux(packet)
         for packet in video.encode():
             out.mux(packet)
-        t = np.arange(int((LATE_S + FRAMES / FPS) * RATE)) / RATE
-        tone = ((0.05 + 0.1 * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-        for start in range(0, len(tone), 1024):
-            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
-            chunk.sample_rate, chunk.pts, chunk.time_base = RATE, start, Fraction(1, RATE)
-            for packet in sound.encode(chunk):
-                out.mux(packet)
-        for packet in sound.encode():
-            out.mux(packet)
+        mux_tone(out, sound, LATE_S + FRAMES / FPS, slope=0.1)
     return path
 
 

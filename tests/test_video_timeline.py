@@ -14,6 +14,7 @@ import pytest
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import write_reel
 from highlights.video import iter_frames, probe, read_clip
+from tests.video_fixtures import mux_tone
 
 FPS, FRAMES, RATE, SECONDS = 24, 48, 16000, 3.0
 LATE_S = 0.5  # the pictures start this long after the sound
@@ -33,15 +34,7 @@ def _late_pictures(path: Path, fmt: str | None = None) -> Path:
                 out.mux(packet)
         for packet in video.encode():
             out.mux(packet)
-        t = np.arange(int(SECONDS * RATE)) / RATE
-        tone = ((0.05 + 0.05 * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-        for start in range(0, len(tone), 1024):
-            chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
-            chunk.sample_rate, chunk.pts, chunk.time_base = RATE, start, Fraction(1, RATE)
-            for packet in sound.encode(chunk):
-                out.mux(packet)
-        for packet in sound.encode():
-            out.mux(packet)
+        mux_tone(out, sound, SECONDS)
     return path
 
 

@@ -102,3 +102,19 @@ def mux_frames(out: av.container.OutputContainer, stream: av.VideoStream,
     for packet in stream.encode():
         out.mux(packet)
 
+
+
+def mux_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds: float, *,
+             slope: float = 0.05, base: float = 0.05) -> None:
+    """A mono 440 Hz tone from 0 s for ``seconds`` into ``stream`` (``out``'s sound track), its
+    loudness ``base + slope * t`` saying the time, then flush the encoder."""
+    rate = stream.rate
+    t = np.arange(int(seconds * rate)) / rate
+    tone = ((base + slope * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    for start in range(0, len(tone), 1024):
+        chunk = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
+        chunk.sample_rate, chunk.pts, chunk.time_base = rate, start, Fraction(1, rate)
+        for packet in stream.encode(chunk):
+            out.mux(packet)
+    for packet in stream.encode():
+        out.mux(packet)
