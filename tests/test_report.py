@@ -252,6 +252,11 @@ def test_compare_reads_evaluates_folders_and_says_when_the_classes_differ(tmp_pa
     assert same.exit_code == 0 and "same classes" not in same.output
     shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "report-b")])
     assert shown.exit_code == 0 and "tennis_serve" in shown.output
+    markdown = tmp_path / "report-b" / "video_scorer_testreport.md"  # the copy `evaluate` prints last
+    assert load_report(markdown) == load_report(tmp_path / "report-b")
+    (tmp_path / "notes.md").write_text("# mine")
+    with pytest.raises(ValueError, match="notes.md: not valid JSON"):
+        load_report(tmp_path / "notes.md")
     empty = tmp_path / "empty"
     empty.mkdir()
     assert f"error: {empty}: is a folder, not a JSON file" in CliRunner().invoke(

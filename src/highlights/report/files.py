@@ -22,11 +22,13 @@ def write_report_json(report: dict, path: str | Path) -> Path:
 
 
 def load_report(path: str | Path) -> dict:
-    """Reads a report JSON, or the one in a folder `highlights evaluate --out` wrote; a file that
-    is not one is a one-line error naming it."""
+    """Reads a report JSON, or the one in a folder `highlights evaluate --out` wrote or beside its
+    Markdown copy; a file that is not one is a one-line error naming it."""
     path = Path(path)
     if path.is_dir() and (path / REPORT_FILENAME).is_file():
         path = path / REPORT_FILENAME
+    elif path.suffix.lower() == ".md" and path.with_suffix(".json").is_file():
+        path = path.with_suffix(".json")  # the Markdown copy `evaluate` writes beside the report
     report = _read_json(path)
     if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
         raise ReportFileError(f"{path}: not a test report (expected format {REPORT_FORMAT!r})")
