@@ -461,14 +461,15 @@ def test_grow_finds_re_encoded_copies_of_the_parents_clips(tmp_path: Path, store
 
 
 def test_a_likeness_stored_by_another_picture_reader_is_computed_again(tmp_path: Path) -> None:
-    from highlights.datasets.checks import LIKENESS_FORMAT, load_likenesses
+    from highlights.datasets.checks import load_likenesses
+    from highlights.video import PICTURES_VERSION
 
     root = tmp_path / "root"
     v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 2, "none": 2})), root)
     stored = v1.path / "likeness.npz"
     assert sorted(load_likenesses(stored)) == sorted(c.clip_id for c in v1.real_clips)
     with np.load(stored) as data:
-        older = {k: data[k] for k in data.files} | {"format": np.array(LIKENESS_FORMAT - 1)}
+        older = {k: data[k] for k in data.files} | {"pictures_version": np.array(PICTURES_VERSION - 1)}
     stored.unlink()
     np.savez_compressed(stored, **older)
     assert load_likenesses(stored) == {}  # its pictures were read in other colours: decoded again

@@ -13,7 +13,7 @@ from highlights.datasets.records import ClipRecord, DatasetVersion
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
 from highlights.progress import track
-from highlights.video import VideoError
+from highlights.video import PICTURES_VERSION, VideoError
 from highlights.video.errors import missing_file_cause
 from highlights.video.colour import to_rgb
 from highlights.video.verify import verify_video
@@ -104,10 +104,8 @@ class _LikenessBuilder:
 # Where a version keeps the likeness of each of its real clips, so that growing it compares new
 # clips with the parent's without decoding the parent again.
 LIKENESS_FILE = "likeness.npz"
-# Raised whenever pictures are read in other colours than before, so that a stored likeness is
-# computed again rather than compared with pictures read differently. 2: untagged HD read as
-# BT.709 (it had been read as BT.601).
-LIKENESS_FORMAT = 2
+# A stored likeness carries the picture reader's PICTURES_VERSION: one from a reader that read
+# pictures in other colours is computed again rather than compared with pictures read differently.
 
 
 def save_likenesses(path: Path, likenesses: Mapping[str, Likeness]) -> None:
@@ -116,19 +114,19 @@ def save_likenesses(path: Path, likenesses: Mapping[str, Likeness]) -> None:
     shape = (0, LIKENESS_MOMENTS, LIKENESS_SIZE, LIKENESS_SIZE, 3)
     with open(path, "wb") as f:  # a file object: given a path, numpy would append its own suffix
         np.savez_compressed(
-            f, format=np.array(LIKENESS_FORMAT), clip_ids=np.array(ids, dtype=str),
+            f, pictures_version=np.array(PICTURES_VERSION), clip_ids=np.array(ids, dtype=str),
             pictures=np.stack([likenesses[i].pictures for i in ids]) if ids else np.zeros(shape, np.uint8),
             duration_s=np.array([likenesses[i].duration_s for i in ids], np.float64),
             frames=np.array([likenesses[i].frames for i in ids], np.int64))
 
 
 def load_likenesses(path: Path) -> dict[str, Likeness]:
-    """What ``save_likenesses`` wrote; empty when the file is missing, unreadable, of another
-    ``LIKENESS_FORMAT`` or holds pictures of another size than this code compares (the caller
-    decodes those clips again)."""
+    """What ``save_likenesses`` wrote; empty when the file is missing, unreadable, from a reader
+    of another ``PICTURES_VERSION`` or holds pictures of another size than this code compares
+    (the caller decodes those clips again)."""
     try:
         with np.load(path, allow_pickle=False) as data:
-            if "format" not in data.files or int(data["format"]) != LIKENESS_FORMAT:
+            if "pictures_version" not in data.files or int(data["pictures_version"]) != PICTURES_VERSION:
                 return {}
             ids, pictures = data["clip_ids"], data["pictures"]
             durations, frames = data["duration_s"], data["frames"]
