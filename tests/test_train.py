@@ -492,9 +492,11 @@ def test_sampler_balance_and_pretrained_backbone(colour_data, tmp_path):
     own_init = r2plus1d_18(2, width=0.125, layers=(1, 1, 1, 1))
     moved = (model.stem[0].weight - donor.stem[0].weight).abs().max()
     assert moved < 0.1 * (own_init.stem[0].weight - donor.stem[0].weight).abs().max()
-    bad = tiny_config(colour_data, tmp_path / "bad", epochs=1, width=0.25, pretrained=str(weights))
+    bad = tiny_config(colour_data, tmp_path / "bad", epochs=1, width=0.25, pretrained=str(weights),
+                      cache_dir=str(tmp_path / "bad-cache"))
     with pytest.raises(CheckpointError, match="donor.pth"):
         fit(bad, show_progress=False)
+    assert not list((tmp_path / "bad-cache").rglob("*.npy"))  # refused before any clip was decoded
 
 
 def test_config_round_trips_and_the_default_is_the_seed_model():

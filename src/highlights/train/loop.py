@@ -155,6 +155,13 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     check_splits(dataset, classes, train_records, val_records, log)
     check_stored_clips(dataset, train_records + val_records, show_progress=show_progress)
 
+    # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
+    model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
+    if config.pretrained and state is None:
+        loaded = load_pretrained(model, config.pretrained)
+        head = "its head too" if loaded.head_loaded else f"a new {len(classes)}-class head"
+        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
+
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
     with _progress(show_progress) as progress:
@@ -181,11 +188,6 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     )
     val_loader = make_eval_loader(val_set, batch_size=config.batch_size, num_workers=config.num_workers)
 
-    model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
-    if config.pretrained and state is None:
-        loaded = load_pretrained(model, config.pretrained)
-        head = "its head too" if loaded.head_loaded else f"a new {len(classes)}-class head"
-        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
     weights = balanced_class_weights(train_targets, len(classes)) if config.balance == "loss" else None
     criterion = nn.CrossEntropyLoss(weight=weights)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
