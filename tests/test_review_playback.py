@@ -29,7 +29,8 @@ LATE_S = 0.4  # pictures start this long after the sound, as in a stream-copied 
 needs_hevc = pytest.mark.skipif("libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")
 
 
-def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", fmt: str | None = None) -> Path:
+def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", fmt: str | None = None,
+            sound_codec: str = "aac") -> Path:
     """Picture i is grey level 30 + 5 i, from 0.4 s on; a 440 Hz tone from 0 s whose loudness says the time
     (0.05 + 0.1 t)."""
     with av.open(str(path), "w", format=fmt) as out:
@@ -38,7 +39,7 @@ def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", 
             options = {"preset": "ultrafast", "x265-params": "lossless=1:log-level=error"}
         video = out.add_stream(encoder, rate=FPS, options=options)
         video.width, video.height, video.pix_fmt = 96, 64, pix_fmt
-        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        sound = out.add_stream(sound_codec, rate=RATE, layout="mono")
         for i in range(FRAMES):
             frame = av.VideoFrame.from_ndarray(np.full((64, 96, 3), 30 + 5 * i, np.uint8), format="rgb24")
             frame = frame.reformat(format=pix_fmt)
@@ -49,6 +50,17 @@ def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", 
             out.mux(packet)
         mux_tone(out, sound, LATE_S + FRAMES / FPS, slope=0.1)
     return path
+
+
+def _assert_the_tone_stays_where_it_was(copy_path: Path) -> None:
+    """The copy's sound is AAC and where the source's was: at 1.0 s as loud as the source's at 1.0 s."""
+    with av.open(str(copy_path)) as copy:
+        assert copy.streams.audio[0].codec_context.name == "aac"
+        rate = copy.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray()[0] for f in copy.decode(audio=0)])
+    for at in (0.2, 1.0):
+        window = sound[int((at - 0.1) * rate):int((at + 0.1) * rate)]
+        assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * at) / np.sqrt(2), rel=0.1)
 
 
 def _pictures(path: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -67,18 +79,13 @@ def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timelin
     with av.open(str(playback.path)) as copy:
         video = copy.streams.video[0]
         assert (video.codec_context.name, video.codec_context.pix_fmt) == ("h264", "yuv420p")
-        rate = copy.streams.audio[0].rate
-        sound = np.concatenate([f.to_ndarray()[0] for f in copy.decode(audio=0)])
+    _assert_the_tone_stays_where_it_was(playback.path)
     # every picture at the time the source shows it (from 0.4 s on), so a seek lands on it
     (got_t, got_grey), (want_t, want_grey) = _pictures(playback.path), _pictures(source)
     assert len(got_t) == len(want_t) == FRAMES
     np.testing.assert_allclose(got_grey, want_grey, atol=2.5)  # pictures 5 levels apart: none moved
     np.testing.assert_allclose(got_t, want_t, atol=2e-3)
     assert got_t[0] == pytest.approx(LATE_S, abs=2e-3)
-    # the sound stays where it was: at 1.0 s as loud as the source's at 1.0 s
-    for at in (0.2, 1.0):
-        window = sound[int((at - 0.1) * rate):int((at + 0.1) * rate)]
-        assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * at) / np.sqrt(2), rel=0.1)
     # made once: the next review plays the same copy; a changed source makes it again
     made = playback.path.stat().st_mtime_ns
     said.clear()
@@ -87,6 +94,17 @@ def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timelin
     os.utime(source, ns=(made + 10**9, made + 10**9))
     playback_for(source, tmp_path, progress=False, say=said.append)
     assert "making" in said[-1]
+
+
+def test_a_copy_made_for_its_sound_has_that_sound_as_aac(tmp_path):
+    """H.264 pictures with PCM sound in a .mov: browsers play no PCM, so a copy is made for the sound,
+    and it must carry it (encoded as AAC), on the same timeline as the pictures."""
+    source = _source(tmp_path / "camera.mov", "libx264", "yuv420p", sound_codec="pcm_s16le")
+    assert unplayable_because(source) == "pcm_s16le sound"
+    playback = playback_for(source, tmp_path, progress=False)
+    assert playback.path == tmp_path / COPY_NAME
+    _assert_the_tone_stays_where_it_was(playback.path)
+    assert _pictures(playback.path)[0][0] == pytest.approx(LATE_S, abs=2e-3)
 
 
 def test_what_browsers_play_is_served_as_it_is_and_the_rest_is_named(tmp_path):

@@ -7,7 +7,7 @@ HEVC at all). A message alone would leave the reviewer with nothing to review, s
 gets an H.264 copy made once, the way video sites make their playback copies: the pictures the
 pipeline analysed (upright, in the colours the stream states, HDR tone-mapped to SDR), on the same
 timeline (each frame at its own time, so every highlight time and seek lands on the same picture),
-at most 540 px on the short side, with the source's sound copied where browsers play its codec.
+at most 540 px on the short side, with the source's sound (copied where browsers play its codec, else encoded as AAC).
 It is kept beside the detect output (`review-video.mp4`) and made again only when the source
 changes.
 """
@@ -18,6 +18,7 @@ import heapq
 import json
 import logging
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -125,7 +126,7 @@ def playback_for(source: Path, folder: Path, *, always_copy: bool = False, progr
 
 def write_browser_copy(source: Path, out: Path, *, progress: bool = True) -> Path:
     """H.264 8-bit MP4 of `source` at most `COPY_SHORT_SIDE` px on its short side, every frame at its
-    own time on the player's timeline, with the source's sound when its codec plays in an MP4."""
+    own time on the player's timeline, with the source's sound (as AAC where browsers do not play its codec)."""
     info = probe(source)
     times: list[float] = []
 
@@ -149,33 +150,58 @@ def write_browser_copy(source: Path, out: Path, *, progress: bool = True) -> Pat
 
 
 def _copy_sound(source: Path, copy: Path) -> bool:
-    """Muxes the source's first sound stream, packets copied and moved onto the player's timeline,
-    beside the copy's pictures (rewriting `copy` atomically). False when there is none to copy."""
+    """Muxes the source's first sound stream beside the copy's pictures, moved onto the player's
+    timeline (rewriting `copy` atomically): packets copied where browsers play its codec in an MP4
+    (AAC, MP3), else decoded and encoded as AAC on the way, so that a copy made because of its
+    sound (PCM, Opus, AC-3 in a .mov) has sound. False when there is none."""
     with av.open(str(source)) as src:
         video = main_video_stream(src)
-        sounds = [s for s in src.streams.audio if s.codec_context is not None
-                  and s.codec_context.name in _ISO_SOUND]
+        sounds = [s for s in src.streams.audio if s.codec_context is not None]
         if not sounds or video is None:
             return False
         sound = sounds[0]
-        shift = round(timeline_origin_s(src, video) / sound.time_base) if sound.time_base else 0
+        origin_s = timeline_origin_s(src, video)
         with atomic_path(copy) as tmp, av.open(str(copy)) as pictures, \
                 av.open(str(tmp), "w", format="mp4") as out:
             video_in = pictures.streams.video[0]
             video_out = out.add_stream_from_template(video_in)
-            sound_out = out.add_stream_from_template(sound)
-
-            def timed(packets, stream_out, offset):
-                for packet in packets:
-                    if packet.dts is None:
-                        continue
-                    packet.pts = None if packet.pts is None else packet.pts - offset
-                    packet.dts -= offset
-                    packet.stream = stream_out
-                    yield float(packet.dts * packet.time_base), id(packet), packet
-
+            if sound.codec_context.name in _ISO_SOUND:
+                sound_out = out.add_stream_from_template(sound)
+                shift = round(origin_s / sound.time_base) if sound.time_base else 0
+                sound_packets = _timed(src.demux(sound), sound_out, shift)
+            else:
+                sound_out = out.add_stream("aac", rate=sound.rate, layout=sound.layout.name)
+                sound_packets = _timed(_as_aac(src, sound, sound_out, origin_s), None, 0)
             # Interleaved by time, as players read an MP4 best.
-            for _, _, packet in heapq.merge(timed(pictures.demux(video_in), video_out, 0),
-                                            timed(src.demux(sound), sound_out, shift)):
+            for _, _, packet in heapq.merge(_timed(pictures.demux(video_in), video_out, 0), sound_packets):
                 out.mux(packet)
     return True
+
+
+def _timed(packets, stream_out, offset):
+    """(time s, tie-break, packet) of each timed packet, moved `offset` earlier (in its time base)
+    and onto `stream_out` (None: already the output stream's)."""
+    for packet in packets:
+        if packet.dts is None:
+            continue
+        packet.pts = None if packet.pts is None else packet.pts - offset
+        packet.dts -= offset
+        if stream_out is not None:
+            packet.stream = stream_out
+        yield float(packet.dts * packet.time_base), id(packet), packet
+
+
+def _as_aac(src, sound, sound_out, origin_s: float):
+    """`sound`'s samples encoded by `sound_out` (AAC), streamed, timed on the player's timeline.
+    Resampled to packed floats first, as the reel's sound is (PyAV fails on planar 7.1)."""
+    rate = sound.rate
+    resampler = av.AudioResampler(format="flt", layout=sound.layout.name, rate=rate)
+    start = None
+    for frame in src.decode(sound):
+        if start is None:
+            start = round((float(frame.pts * frame.time_base) - origin_s) * rate) if frame.pts is not None else 0
+        for out in resampler.resample(frame):
+            out.pts, out.time_base = start, Fraction(1, rate)
+            start += out.samples
+            yield from sound_out.encode(out)
+    yield from sound_out.encode()
