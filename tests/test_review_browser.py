@@ -178,7 +178,8 @@ _SEEK_AND_LOOK = """(t) => new Promise((done) => {
 @needs_hevc
 def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_time(browser, tmp_path):
     """Chromium plays an HEVC file's sound and no picture (0x0, no error); `highlights review`
-    gives the page its H.264 copy, where a seek to 1.0 s shows the source's picture at 1.0 s."""
+    opens at once, makes its H.264 copy in the background and switches the page's player to it,
+    where a seek to 1.0 s shows the source's picture at 1.0 s."""
     source = _source(tmp_path / "IMG_0002.mov")
     folder = _detect_folder(tmp_path, source)
     server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])
@@ -186,8 +187,8 @@ def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_
     try:
         page.goto(server.url)
         page.wait_for_selector("body[data-ready='1']", timeout=15000)
-        page.wait_for_function("() => document.getElementById('player').readyState >= 2", timeout=15000)
-        assert page.evaluate("() => document.getElementById('player').videoWidth") == 96
+        page.wait_for_function("() => { const p = document.getElementById('player'); "
+                               "return p.readyState >= 2 && p.videoWidth === 96; }", timeout=60000)
         assert "H.264 copy" in page.inner_text("#videoNote") and "HEVC" in page.inner_text("#videoNote")
         times, greys = _pictures(source)
         shown = page.evaluate(_SEEK_AND_LOOK, 1.0)

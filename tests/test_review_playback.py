@@ -143,3 +143,81 @@ def test_the_page_plays_the_copy_and_says_why(tmp_path):
     finally:
         session.store.close()
 
+
+
+def _two_games(tmp_path: Path) -> list[Path]:
+    """Two detect folders of HEVC phone clips, listed in this order."""
+    folders = []
+    for name in ("first", "second"):
+        (tmp_path / name).mkdir()
+        folders.append(_detect_folder(tmp_path / name, _source(tmp_path / f"{name}.mov")))
+    return folders
+
+
+@needs_hevc
+def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_whole(tmp_path, monkeypatch):
+    """`highlights review` of two HEVC games: the page is served at once (the sources, and a note saying
+    how far each copy is) and decisions can be made; the copies are made one at a time, in the games'
+    order; one cut short (Ctrl-C) is never served and is made again by the next review."""
+    import highlights.review.playback as playback_module
+    from highlights.review.playback import BrowserCopies
+    from highlights.review.server import create_app
+
+    folders = _two_games(tmp_path)
+    session = ReviewSession(load_games(folders), DecisionStore(tmp_path / "review.sqlite"))
+    head = {"X-Review-Token": "t"}
+    try:
+        said: list[str] = []
+        copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False,
+                               say=said.append)
+        client = TestClient(create_app(session, "t", playback=copies))
+        first, second = session.games
+        # Open before any copy is made: each game's source is served, and the page says why and what next.
+        listed = client.get("/api/games", headers=head).json()["games"]
+        assert [g["video_state"] for g in listed] == ["waiting", "waiting"]
+        assert "HEVC" in listed[0]["video_note"] and "being made" in listed[0]["video_note"]
+        assert "after 1 other game" in listed[1]["video_note"]
+        assert client.get(f"/media/{first.id}/video?token=t").content == first.video.read_bytes()
+        decided = client.post(f"/api/games/{first.id}/items/h0/decision", headers=head,
+                              json={"status": "rejected", "start_s": 0.5, "end_s": 1.5, "reviewer": "Ada"})
+        assert decided.status_code == 200
+
+        # Ctrl-C while the first copy is half made: nothing of it is left to be served.
+        real_iter_frames = playback_module.iter_frames
+
+        def interrupted(*args, **kwargs):
+            for n, frame in enumerate(real_iter_frames(*args, **kwargs)):
+                if n == FRAMES // 2:
+                    copies.stop(timeout=0)
+                yield frame
+
+        monkeypatch.setattr(playback_module, "iter_frames", interrupted)
+        copies.start()
+        assert copies.wait(timeout=60)
+        assert client.get("/api/playback", headers=head).json()["games"][first.id]["video_state"] == "making", said
+        assert client.get(f"/media/{first.id}/video?token=t").content == first.video.read_bytes()
+        for folder in folders:
+            assert sorted(p.name for p in folder.iterdir()) == ["highlights.json"]  # no copy, record or temp file
+        monkeypatch.setattr(playback_module, "iter_frames", real_iter_frames)
+
+        # The next review makes both, first then second, and the page is switched to each copy.
+        said.clear()
+        copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False,
+                               say=said.append)
+        assert len(copies.to_make) == 2
+        client = TestClient(create_app(session, "t", playback=copies))
+        copies.start()
+        assert copies.wait(timeout=120)
+        assert [(line.split(":")[0], "made;" in line) for line in said] == [
+            ("first.mov", False), ("first.mov", True), ("second.mov", False), ("second.mov", True)]
+        states = client.get("/api/playback", headers=head).json()["games"]
+        for game in (first, second):
+            assert states[game.id]["video_state"] == "copy" and "playing an H.264 copy" in states[game.id]["video_note"]
+            served = client.get(f"/media/{game.id}/video?token=t")
+            assert served.headers["content-type"] == "video/mp4"
+            assert served.content == (game.folder / COPY_NAME).read_bytes()
+        _assert_the_tone_stays_where_it_was(first.folder / COPY_NAME)
+        # made once: a third review has nothing to make
+        assert BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False).to_make == []
+    finally:
+        session.store.close()

@@ -36,20 +36,24 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
     return session
 
 
-def _playback(session, *, always_copy: bool) -> dict:
-    """What each game's player plays: its source, or a browser copy made now (`review.playback`)."""
+def _playback(session, *, always_copy: bool):
+    """What each game's player plays: its source, or a browser copy, made in the background once the
+    review is up (`review.playback.BrowserCopies`)."""
+    from highlights.atomic import check_writable
+    from highlights.errors import HighlightsError
     from highlights.review.errors import ReviewError
-    from highlights.review.playback import playback_for
+    from highlights.review.playback import BrowserCopies
 
-    chosen = {}
-    for game in session.games:
+    copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], always_copy=always_copy,
+                           say=lambda line: err.print(line, highlight=False))
+    for need in copies.to_make:
+        # Refused now rather than after the page is up, when the copy would fail in the background.
         try:
-            chosen[game.id] = playback_for(game.video, game.folder, always_copy=always_copy,
-                                           say=lambda line: err.print(line))
-        except OSError as e:
-            raise ReviewError(f"{game.folder}: cannot write the browser copy of {game.video.name} there "
-                              f"({e.strerror or e})") from None
-    return chosen
+            check_writable(need.copy)
+        except HighlightsError as e:
+            raise ReviewError(f"{need.folder}: cannot write the browser copy of {need.source.name} there "
+                              f"({e})") from None
+    return copies
 
 
 def _export_message(result) -> str:
@@ -131,9 +135,12 @@ def serve(
     # The URL on a line of its own, flushed, so scripts (and tests) can read it.
     print(f"http://{shown}:{bound_port}/?token={token}", flush=True)
     config = uvicorn.Config(app_, log_level="warning", access_log=False)
+    playback.start()
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
+        # Ctrl-C: the copy being made stops and leaves nothing behind; the next review makes it again.
+        playback.stop()
         session.store.close()
 
 

@@ -9,7 +9,8 @@ pipeline analysed (upright, in the colours the stream states, HDR tone-mapped to
 timeline (each frame at its own time, so every highlight time and seek lands on the same picture),
 at most 540 px on the short side, with the source's sound (copied where browsers play its codec, else encoded as AAC).
 It is kept beside the detect output (`review-video.mp4`) and made again only when the source
-changes.
+changes. `highlights review` makes the copies in the background (`BrowserCopies`), so the review
+opens at once and the page switches to a copy when it is whole.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import os
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -49,11 +52,25 @@ _CODEC_NAMES = {"hevc": "HEVC (H.265)", "h264": "H.264", "mpeg4": "MPEG-4 Part 2
 
 @dataclass(frozen=True)
 class Playback:
-    """What the page plays for one game, and the note it shows about it ('' when the source plays)."""
+    """What the page plays for one game now, and the note it shows about it ('' when the source plays).
+
+    `state`: `source` (the source plays as it is), `copy` (its browser copy plays), `waiting` or
+    `making` (a copy is needed and not made yet: the source is served meanwhile; `done` is the
+    share of its pictures made), `failed` (no copy could be made: the source is served)."""
 
     path: Path
     media_type: str | None
     note: str = ""
+    state: str = "source"
+    done: float = 0.0
+
+
+class CopyStopped(Exception):
+    """A browser copy stopped before it was whole (the review is closing); nothing of it is left."""
+
+
+def _media_type(path: Path) -> str | None:
+    return "video/mp4" if path.suffix.lower() in (".mp4", ".m4v", ".mov") else None
 
 
 def unplayable_because(path: str | Path) -> str | None:
@@ -92,68 +109,230 @@ def _record(source: Path) -> dict:
             "format": _COPY_FORMAT, "short_side": COPY_SHORT_SIDE}
 
 
+@dataclass(frozen=True)
+class NeededCopy:
+    """A source that needs a browser copy, and why (`unplayable_because`, or asked for)."""
+
+    source: Path
+    folder: Path
+    why: str
+
+    @property
+    def copy(self) -> Path:
+        return self.folder / COPY_NAME
+
+    def fresh(self) -> bool:
+        """Is the copy in `folder` whole and made from the source as it is now?"""
+        try:
+            recorded = json.loads((self.folder / _COPY_RECORD).read_text(encoding="utf-8"))
+            return self.copy.is_file() and recorded == _record(self.source)
+        except (OSError, ValueError):
+            return False
+
+    def make(self, *, progress: bool = True, stop: threading.Event | None = None, on_progress=None,
+             label: str = "") -> Playback:
+        """Makes the copy (raises `CopyStopped` when `stop` is set first: the old record is gone,
+        so a copy cut short is never taken for a whole one and is made again next time)."""
+        (self.folder / _COPY_RECORD).unlink(missing_ok=True)
+        wanted = _record(self.source)
+        write_browser_copy(self.source, self.copy, progress=progress, stop=stop, on_progress=on_progress,
+                           label=label)
+        with atomic_path(self.folder / _COPY_RECORD) as tmp:
+            tmp.write_text(json.dumps(wanted), encoding="utf-8")
+        return self.playback()
+
+    def playback(self) -> Playback:
+        return Playback(self.copy, "video/mp4", f"playing an H.264 copy: the source is {self.why}, "
+                        "which browsers do not play", state="copy")
+
+    def pending(self, state: str, done: float = 0.0, ahead: int = 0) -> Playback:
+        """The source, served while the copy is `waiting` (behind `ahead` other games' copies) or `making`."""
+        if state == "making":
+            how_far = f"{done:.0%} made"
+        else:
+            how_far = ("it is made next" if not ahead else "it is made after 1 other game's copy" if ahead == 1
+                       else f"it is made after {ahead} other games' copies")
+        return Playback(self.source, _media_type(self.source),
+                        f"the source is {self.why}, which browsers do not play: an H.264 copy is being made "
+                        f"({how_far}); the player switches to it when it is done. Decisions can be made "
+                        "meanwhile.", state=state, done=done)
+
+
+def needed_copy(source: Path, folder: Path, *, always_copy: bool = False) -> NeededCopy | None:
+    """The browser copy `source` needs (made in `folder`), or None when browsers play it."""
+    source = Path(source)
+    reason = unplayable_because(source)
+    if reason is None and not always_copy:
+        return None
+    return NeededCopy(source, Path(folder), reason or "asked for (--copy-video)")
+
+
 def playback_for(source: Path, folder: Path, *, always_copy: bool = False, progress: bool = True,
                  say=None) -> Playback:
-    """The file the page plays for `source`, making its browser copy in `folder` when one is needed.
+    """The file the page plays for `source`, making its browser copy in `folder` now when one is
+    needed (`BrowserCopies` makes them in the background).
 
     `say(line)` is told, once, why a copy is made (or that an earlier one is reused).
     Raises `VideoError` when the source cannot be read."""
     source = Path(source)
-    reason = unplayable_because(source)
-    if reason is None and not always_copy:
-        iso = source.suffix.lower() in (".mp4", ".m4v", ".mov")
-        return Playback(source, "video/mp4" if iso else None)
-    why = reason or "asked for (--copy-video)"
-    copy, record = folder / COPY_NAME, folder / _COPY_RECORD
-    wanted = _record(source)
-    try:
-        fresh = copy.is_file() and json.loads(record.read_text(encoding="utf-8")) == wanted
-    except (OSError, ValueError):
-        fresh = False
-    if fresh:
+    need = needed_copy(source, folder, always_copy=always_copy)
+    if need is None:
+        return Playback(source, _media_type(source))
+    if need.fresh():
         if say:
-            say(f"{source.name}: {why}, which browsers do not play: the page plays its H.264 copy {copy}")
-    else:
-        if say:
-            say(f"{source.name}: {why}, which browsers do not play: making an H.264 copy for the page "
-                f"once ({copy})")
-        record.unlink(missing_ok=True)
-        write_browser_copy(source, copy, progress=progress)
-        with atomic_path(record) as tmp:
-            tmp.write_text(json.dumps(wanted), encoding="utf-8")
-    return Playback(copy, "video/mp4", f"playing an H.264 copy: the source is {why}, which browsers do not play")
+            say(f"{source.name}: {need.why}, which browsers do not play: the page plays its H.264 copy {need.copy}")
+        return need.playback()
+    if say:
+        say(f"{source.name}: {need.why}, which browsers do not play: making an H.264 copy for the page "
+            f"once ({need.copy})")
+    return need.make(progress=progress)
 
 
-def write_browser_copy(source: Path, out: Path, *, progress: bool = True) -> Path:
+class BrowserCopies:
+    """What each game's player plays while a review runs, its browser copy made in the background.
+
+    A copy is made at about real time (an hour's HEVC game takes about an hour on two cores), so the
+    review opens at once: until a game's copy is whole the page is given the source (a browser that
+    can play it does; the page says how far the copy is) and every decision can be made meanwhile.
+    Copies are made one at a time, in the order the games are listed (the page's order), each
+    with a progress bar on the command line. A copy cut short (`stop`, Ctrl-C) leaves nothing half
+    written to be served: it is written to a temp file and renamed when whole, and its record
+    last, so the next review makes it again. A copy made before from the same source is reused.
+    """
+
+    def __init__(self, games, *, always_copy: bool = False, progress: bool = True, say=None) -> None:
+        """`games`: (game id, source video, detect folder) in the page's order."""
+        self._say = say or (lambda line: None)
+        self._progress = progress
+        self._now: dict[str, Playback] = {}
+        self._todo: list[tuple[str, NeededCopy]] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        for game_id, source, folder in games:
+            need = needed_copy(source, folder, always_copy=always_copy)
+            if need is None:
+                self._now[game_id] = Playback(Path(source), _media_type(Path(source)))
+            elif need.fresh():
+                self._now[game_id] = need.playback()
+                self._say(f"{need.source.name}: {need.why}, which browsers do not play: the page plays its "
+                          f"H.264 copy {need.copy}")
+            else:
+                self._now[game_id] = need.pending("waiting", ahead=len(self._todo))
+                self._todo.append((game_id, need))
+
+    @property
+    def to_make(self) -> list[NeededCopy]:
+        return [need for _, need in self._todo]
+
+    def current(self, game_id: str) -> Playback | None:
+        return self._now.get(game_id)
+
+    def __contains__(self, game_id: str) -> bool:
+        return game_id in self._now
+
+    def start(self) -> None:
+        """Starts making the copies that are needed, in the background (nothing when none is)."""
+        if self._todo and self._thread is None:
+            self._thread = threading.Thread(target=self._make_all, name="browser-copies", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float | None = 60.0) -> None:
+        """Stops the copy being made (its temp file removed) and waits for that."""
+        self._stop.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Waits until every copy is made (or has failed); True when none is left to make."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+            return not self._thread.is_alive()
+        return True
+
+    def _make_all(self) -> None:
+        total = len(self._todo)
+        for n, (game_id, need) in enumerate(self._todo):
+            if self._stop.is_set():
+                return
+            self._now[game_id] = need.pending("making")
+            self._say(f"{need.source.name}: {need.why}, which browsers do not play: making an H.264 copy for the "
+                      f"page in the background ({need.copy}); the page plays the source until it is done")
+
+            def made(done_frames: int, total_frames: int, game_id=game_id, need=need) -> None:
+                self._now[game_id] = need.pending("making", min(1.0, done_frames / max(1, total_frames)))
+
+            try:
+                self._now[game_id] = need.make(progress=self._progress, stop=self._stop, on_progress=made,
+                                               label=f" ({n + 1} of {total})" if total > 1 else "")
+            except CopyStopped:
+                return
+            except Exception as err:  # noqa: BLE001 - the review goes on without this copy; say why
+                cause = " ".join(str(err).split()) or type(err).__name__
+                self._now[game_id] = Playback(need.source, _media_type(need.source),
+                                              f"its H.264 copy could not be made ({cause}): the player shows "
+                                              "the source, which browsers may not play", state="failed")
+                self._say(f"{need.source.name}: its H.264 copy could not be made ({cause}); the page plays the "
+                          "source")
+                log.debug("browser copy of %s failed", need.source, exc_info=True)
+                continue
+            self._say(f"{need.source.name}: its H.264 copy is made; the page plays it from now on ({need.copy})")
+            for later, (other_id, other) in enumerate(self._todo[n + 1:]):
+                self._now[other_id] = other.pending("waiting", ahead=later)
+
+
+def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: threading.Event | None = None,
+                       on_progress=None, label: str = "") -> Path:
     """H.264 8-bit MP4 of `source` at most `COPY_SHORT_SIDE` px on its short side, every frame at its
-    own time on the player's timeline, with the source's sound (as AAC where browsers do not play its codec)."""
+    own time on the player's timeline, with the source's sound (as AAC where browsers do not play its codec).
+
+    `on_progress(frames done, frames in all)` is called as it goes; when `stop` is set it raises
+    `CopyStopped` and leaves `out` as it was."""
     info = probe(source)
     times: list[float] = []
 
     def frames():
         with progress_bar(enabled=progress) as bar:
-            task = bar.add_task(f"browser copy of {source.name}", total=max(1, info.num_frames))
+            task = bar.add_task(f"browser copy of {source.name}{label}", total=max(1, info.num_frames))
             for frame in iter_frames(source, max_short_side=COPY_SHORT_SIDE, interpolation="AREA"):
+                if stop is not None and stop.is_set():
+                    raise CopyStopped(source)
                 # write_video reads frame k's time when it encodes frame k: appended just before
                 times.append(frame.time_s)
                 bar.advance(task)
+                if on_progress is not None:
+                    on_progress(len(times), max(len(times), info.num_frames))
                 yield frame.rgb
             bar.update(task, total=len(times), completed=len(times))
 
-    write_video(out, frames(), info.fps, crf=_COPY_CRF, times_s=times)
-    try:
-        _copy_sound(source, out)
-    except (av.error.FFmpegError, ValueError, OSError) as err:
-        log.warning("%s: its sound could not be copied into the page's copy (%s); the copy is silent",
-                    source, err)
+    # Written beside `out` and renamed onto it only with its sound, so that `out` is never a
+    # silent or partial copy, even for a moment.
+    with atomic_path(out) as whole:
+        pictures = whole.with_name(whole.stem + ".pictures.mp4")
+        try:
+            write_video(pictures, frames(), info.fps, crf=_COPY_CRF, times_s=times)
+            _with_sound(source, pictures, whole, stop)
+        finally:
+            pictures.unlink(missing_ok=True)
     return out
 
 
-def _copy_sound(source: Path, copy: Path) -> bool:
-    """Muxes the source's first sound stream beside the copy's pictures, moved onto the player's
-    timeline (rewriting `copy` atomically): packets copied where browsers play its codec in an MP4
+def _with_sound(source: Path, pictures: Path, out: Path, stop: threading.Event | None) -> None:
+    """`pictures` with the source's sound as `out` (pictures alone when the sound cannot be copied)."""
+    try:
+        if _copy_sound(source, pictures, out, stop):
+            return
+    except (av.error.FFmpegError, ValueError, OSError) as err:
+        log.warning("%s: its sound could not be copied into the page's copy (%s); the copy is silent",
+                    source, err)
+    os.replace(pictures, out)
+
+
+def _copy_sound(source: Path, copy: Path, into: Path, stop: threading.Event | None = None) -> bool:
+    """Writes the copy's pictures with the source's first sound stream, moved onto the player's
+    timeline, as `into` (an MP4): packets copied where browsers play its codec in an MP4
     (AAC, MP3), else decoded and encoded as AAC on the way, so that a copy made because of its
-    sound (PCM, Opus, AC-3 in a .mov) has sound. False when there is none."""
+    sound (PCM, Opus, AC-3 in a .mov) has sound. False (nothing written) when there is none.
+    Raises `CopyStopped` when `stop` is set."""
     with av.open(str(source)) as src:
         video = main_video_stream(src)
         sounds = [s for s in src.streams.audio if s.codec_context is not None]
@@ -161,8 +340,7 @@ def _copy_sound(source: Path, copy: Path) -> bool:
             return False
         sound = sounds[0]
         origin_s = timeline_origin_s(src, video)
-        with atomic_path(copy) as tmp, av.open(str(copy)) as pictures, \
-                av.open(str(tmp), "w", format="mp4") as out:
+        with av.open(str(copy)) as pictures, av.open(str(into), "w", format="mp4") as out:
             video_in = pictures.streams.video[0]
             video_out = out.add_stream_from_template(video_in)
             if sound.codec_context.name in _ISO_SOUND:
@@ -174,6 +352,8 @@ def _copy_sound(source: Path, copy: Path) -> bool:
                 sound_packets = _timed(_as_aac(src, sound, sound_out, origin_s), None, 0)
             # Interleaved by time, as players read an MP4 best.
             for _, _, packet in heapq.merge(_timed(pictures.demux(video_in), video_out, 0), sound_packets):
+                if stop is not None and stop.is_set():
+                    raise CopyStopped(source)
                 out.mux(packet)
     return True
 

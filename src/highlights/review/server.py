@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from highlights.errors import HighlightsError
 from highlights.review.errors import ReviewError
-from highlights.review.playback import Playback
+from highlights.review.playback import BrowserCopies, Playback
 from highlights.review.session import ReviewSession
 from highlights.review.thumbnails import Thumbnails
 
@@ -38,10 +38,18 @@ def page_html() -> str:
 
 def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
                export: Callable[[], dict[str, Any]] | None = None,
-               playback: Mapping[str, Playback] | None = None):
+               playback: Mapping[str, Playback] | BrowserCopies | None = None):
     """The FastAPI app. `export` (no arguments) runs the configured export for the page's button;
-    `playback` names, per game id, the file its player plays (`review.playback`; default: the source)."""
-    playback = dict(playback or {})
+    `playback` says, per game id, what its player plays (`review.playback`: fixed `Playback`s, or
+    `BrowserCopies`, whose copies become ready while the review runs; default: the source)."""
+    if isinstance(playback, BrowserCopies):
+        copies = playback
+
+        def playing(game_id: str) -> Playback | None:
+            return copies.current(game_id)
+    else:
+        fixed = dict(playback or {})
+        playing = fixed.get
     app = FastAPI(title="highlights review", docs_url=None, redoc_url=None, openapi_url=None)
     thumbs = Thumbnails()
     export_lock = threading.Lock()
@@ -80,12 +88,23 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     def index(request: Request) -> HTMLResponse:
         return HTMLResponse(html.replace("__NONCE__", request.state.nonce), headers={"Cache-Control": "no-store"})
 
+    def video_state(game_id: str) -> dict[str, Any]:
+        now = playing(game_id)
+        if now is None:
+            return {"video_note": "", "video_state": "source", "video_done": 0.0}
+        return {"video_note": now.note, "video_state": now.state, "video_done": round(now.done, 3)}
+
     @app.get("/api/games")
     def games() -> dict[str, Any]:
-        return {"games": [{**g.summary(), "counts": session.counts(g.id),
-                           "video_note": playback[g.id].note if g.id in playback else ""}
+        return {"games": [{**g.summary(), "counts": session.counts(g.id), **video_state(g.id)}
                           for g in session.games],
                 "reviewer": reviewer, "export": export is not None, "last_id": session.store.last_id()}
+
+    @app.get("/api/playback")
+    def playback_states() -> dict[str, Any]:
+        # Polled by the page while a browser copy is being made, to say how far it is and to
+        # switch the player to the copy when it is whole.
+        return {"games": {g.id: video_state(g.id) for g in session.games}}
 
     @app.get("/api/games/{game_id}/items")
     def items(game_id: str, offset: int = 0, limit: int = 50, order: str = "uncertainty") -> dict[str, Any]:
@@ -150,8 +169,9 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     @app.get("/media/{game_id}/video")
     def video(game_id: str) -> FileResponse:
         game = session.game(game_id)
-        if game_id in playback:
-            return FileResponse(playback[game_id].path, media_type=playback[game_id].media_type)
+        now = playing(game_id)
+        if now is not None:
+            return FileResponse(now.path, media_type=now.media_type)
         return FileResponse(game.video, media_type="video/mp4" if game.video.suffix.lower() in (".mp4", ".m4v")
                             else None)
 
