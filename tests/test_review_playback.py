@@ -221,3 +221,40 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
         assert BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False).to_make == []
     finally:
         session.store.close()
+
+
+@needs_hevc
+def test_label_studio_tasks_point_at_the_copy_browsers_play_on_the_sources_frame_rate(tmp_path):
+    """Label Studio plays a task's video in the browser: an HEVC source's task points at its H.264 copy
+    (made once), and the config counts frames at the task's fps, not Label Studio's default 24."""
+    from highlights.review.labelstudio import export_tasks, from_frame, import_annotations
+
+    source = _source(tmp_path / "IMG_0003.mov")
+    folder = _detect_folder(tmp_path, source)
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        said: list[str] = []
+        written = export_tasks(session, tmp_path / "ls", progress=False, say=said.append)
+        task = json.loads(written["tasks"].read_text())[0]
+        assert task["data"]["video"] == str(folder / COPY_NAME) and task["data"]["video_name"] == source.name
+        assert "making" in said[0] and "points at its H.264 copy" in said[1]
+        assert 'frameRate="$fps"' in written["config"].read_text() and task["data"]["fps"] == FPS
+        # the copy plays the source's pictures at the times the task's frames say
+        region = task["predictions"][0]["result"][0]["value"]["ranges"][0]
+        times, greys = _pictures(folder / COPY_NAME)
+        start_s = from_frame(region["start"], task["data"]["fps"])
+        assert start_s == pytest.approx(0.5, abs=1 / FPS)
+        source_times, source_greys = _pictures(source)
+        assert greys[np.searchsorted(times, start_s + 1e-6) - 1] == pytest.approx(
+            source_greys[np.searchsorted(source_times, start_s + 1e-6) - 1], abs=2.5)
+        # made once; under a URL prefix, the copy is named by its detect folder
+        made = (folder / COPY_NAME).stat().st_mtime_ns
+        again = export_tasks(session, tmp_path / "ls2", video_url_prefix="/data/local-files/?d=", progress=False)
+        task = json.loads(again["tasks"].read_text())[0]
+        assert task["data"]["video"] == "/data/local-files/?d=game-highlights/review-video.mp4"
+        assert (folder / COPY_NAME).stat().st_mtime_ns == made
+        # and its annotations come back to the game
+        (tmp_path / "export.json").write_text(json.dumps([{**task, "annotations": [{"result": []}]}]))
+        assert import_annotations(session, tmp_path / "export.json")["tasks_without_game"] == 0
+    finally:
+        session.store.close()

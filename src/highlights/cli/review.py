@@ -179,14 +179,16 @@ def ls_export(
     db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
     video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
     video_url_prefix: Optional[str] = typer.Option(None, "--video-url-prefix", help="Prefix for video URLs in "
-                                                   "the tasks, e.g. /data/local-files/?d=videos/"),
+                                                   "the tasks, e.g. /data/local-files/?d=videos/ (a browser copy: "
+                                                   "the prefix, its detect folder's name, /review-video.mp4)"),
     candidates: int = typer.Option(30, "--candidates", help="Turned-down windows per game to include"),
 ) -> None:
     """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
     from highlights.review.labelstudio import export_tasks
 
     session = _session(dirs, db, video, None, candidates)
-    written = export_tasks(session, out, video_url_prefix=video_url_prefix)
+    written = export_tasks(session, out, video_url_prefix=video_url_prefix,
+                           say=lambda line: err.print(line, highlight=False))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 

@@ -3,7 +3,11 @@
 Export: one task per game, `{"data": {"video": URL, ...}, "predictions": [...]}`, with each item
 of the review (the model's highlights and the turned-down windows worth a look) as a
 `timelinelabels` region, plus the labelling config (`TimelineLabels` over a `Video`) to paste into
-the project. Label Studio counts timeline ranges in frames, from 1.
+the project. Label Studio counts timeline ranges in frames, from 1, at the `Video` tag's
+`frameRate` (24 unless told): the config reads it from each task's `fps`. Label Studio plays the
+video in the browser, so a source browsers do not play (HEVC, 10-bit, MKV, ...) is given as the
+same browser copy the review page plays (`review.playback`, made now if it is not there yet),
+which keeps the source's timeline.
 
 Import: a Label Studio JSON export (a list of tasks with `annotations`). Each labelled range
 becomes a decision: it accepts (or relabels, or moves) the review item it overlaps most, or is a
@@ -23,6 +27,7 @@ from urllib.parse import quote
 from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.review.errors import ReviewError
 from highlights.review.games import Game
+from highlights.review.playback import needed_copy
 from highlights.review.session import ReviewSession
 
 FROM_NAME, TO_NAME = "actions", "video"
@@ -32,7 +37,7 @@ MATCH_IOU = 0.3
 
 def labelling_config(classes: list[str]) -> str:
     labels = "\n".join(f'    <Label value="{escape(c, quote=True)}"/>' for c in classes)
-    return (f'<View>\n  <Video name="{TO_NAME}" value="${TO_NAME}" timelineHeight="120"/>\n'
+    return (f'<View>\n  <Video name="{TO_NAME}" value="${TO_NAME}" frameRate="$fps" timelineHeight="120"/>\n'
             f'  <TimelineLabels name="{FROM_NAME}" toName="{TO_NAME}">\n{labels}\n  </TimelineLabels>\n</View>\n')
 
 
@@ -50,15 +55,35 @@ def _region(item_id: str, label: str, start_s: float, end_s: float, fps: float) 
                       "timelinelabels": [label]}}
 
 
-def export_tasks(session: ReviewSession, out_dir: str | Path, *, video_url_prefix: str | None = None) -> dict[str, Path]:
+def task_video(game: Game, *, progress: bool = True, say=None) -> tuple[Path, str]:
+    """The file a task of `game` points at, and its path under a URL prefix: the source, or its
+    browser copy where browsers do not play the source (made now, once, if it is not there)."""
+    need = needed_copy(game.video, game.folder)
+    if need is None:
+        return game.video, game.video.name
+    if not need.fresh():
+        if say:
+            say(f"{game.video.name}: {need.why}, which browsers (and so Label Studio) do not play: making an "
+                f"H.264 copy once ({need.copy})")
+        need.make(progress=progress)
+    if say:
+        say(f"{game.video.name}: its task points at its H.264 copy {need.copy} ({need.why} does not play in "
+            "browsers)")
+    return need.copy, f"{game.folder.name}/{need.copy.name}"
+
+
+def export_tasks(session: ReviewSession, out_dir: str | Path, *, video_url_prefix: str | None = None,
+                 progress: bool = True, say=None) -> dict[str, Path]:
     """`tasks.json` and `labelling_config.xml` in `out_dir`. Videos are referenced by
-    `video_url_prefix` + file name when given (e.g. Label Studio's local-files URL), else by path."""
+    `video_url_prefix` + file name when given (e.g. Label Studio's local-files URL), else by path;
+    a browser copy (`task_video`) by `video_url_prefix` + its detect folder's name + `/review-video.mp4`."""
     out_dir = Path(out_dir)
     tasks = []
     classes: list[str] = []
     for game in session.games:
         classes += [c for c in game.classes if c not in classes]
-        url = (video_url_prefix + quote(game.video.name)) if video_url_prefix else str(game.video)
+        video, relative = task_video(game, progress=progress, say=say)
+        url = (video_url_prefix + quote(relative)) if video_url_prefix else str(video)
         regions = []
         for state in session.states(game.id):
             s = state["state"]
