@@ -84,3 +84,29 @@ def test_the_reel_shows_and_sounds_the_moments_a_player_shows_at_the_highlights_
         window = sound[int((reel_s - 0.1) * rate):int((reel_s + 0.1) * rate)]
         rms = float(np.sqrt(np.mean(window ** 2)))
         assert rms == pytest.approx((0.05 + 0.05 * (1.0 + reel_s)) / np.sqrt(2), rel=0.1)
+
+
+@pytest.mark.parametrize("name, pictures, sound", [("long-sound.mkv", "libx264", "aac"),
+                                                   ("long-sound.webm", "libvpx-vp9", "libopus")])
+def test_a_matroska_file_whose_sound_runs_on_ends_where_its_pictures_end(tmp_path, name, pictures, sound):
+    """Matroska states no duration per track in its headers, and its file duration runs to the end of
+    the sound: 2 s of pictures with 4 s of sound is a 2 s video, not a 4 s one that looks cut off."""
+    from highlights.video import check_frames_reach_end
+    from highlights.video.verify import verify_video
+    from tests.video_fixtures import indexed_frames, mux_frames, video_stream
+
+    path = tmp_path / name
+    with av.open(str(path), "w") as out:
+        video = video_stream(out, 64, 48, rate=25, encoder=pictures, options={} if pictures != "libx264" else None)
+        tone = out.add_stream(sound, rate=48000, layout="mono")
+        mux_frames(out, video, indexed_frames(50))
+        mux_tone(out, tone, 4.0)
+    with av.open(str(path)) as c:
+        assert c.duration / av.time_base == pytest.approx(4.0, abs=0.1)  # the file runs to the sound's end
+    info = probe(path)
+    assert info.duration_s == pytest.approx(2.0, abs=1e-3) and info.num_frames == 50
+    frames = list(iter_frames(path))
+    # what detect and dataset checks do with it: the pictures reach the end, nothing is cut off
+    check_frames_reach_end(path, info.duration_s, frames[-1].time_s, slack_s=1 / 25)
+    verified = verify_video(path)
+    assert verified.decoded_frames == 50 and verified.duration_s == pytest.approx(2.0, abs=1e-3)

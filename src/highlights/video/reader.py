@@ -399,10 +399,14 @@ def _duration_s(opened: _Opened) -> tuple[float, int | None]:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base), frames
     if container.duration and not opened.raw:
-        # The container's duration runs from its first timestamp of any stream to its last.
-        begin = container.start_time / av.time_base if container.start_time is not None else opened.origin_s
-        end = begin + container.duration / av.time_base - opened.origin_s
-        return max(0.0, end - opened.start_s), frames
+        # The container's duration runs from its first timestamp of any stream to its last: past
+        # the last picture where the sound runs on (a Matroska file states no duration per track
+        # in its headers), so the pictures' own end is used where it can be found.
+        end = _pictures_end_s(opened)
+        if end is None:
+            begin = container.start_time / av.time_base if container.start_time is not None else opened.origin_s
+            end = begin + container.duration / av.time_base
+        return max(0.0, end - opened.origin_s - opened.start_s), frames
     # A raw stream: count its packets (one per picture) in a separate pass; demuxing is cheap.
     count = 0
     with av.open(opened.path) as counter:
@@ -412,6 +416,49 @@ def _duration_s(opened: _Opened) -> tuple[float, int | None]:
         except av.error.FFmpegError:
             pass
     return count / opened.fps, count
+
+
+def _pictures_end_s(opened: _Opened) -> float | None:
+    """Where the video stream's last picture ends, on its own clock: its `DURATION` tag (what
+    FFmpeg and mkvmerge write per Matroska track), else the end of its last packets, demuxed from
+    a seek near the file's end. None when it is the only stream (the container's end is its own)
+    or nothing is found."""
+    stream, container = opened.stream, opened.container
+    if len(container.streams) < 2:
+        return None
+    tagged = _clock_s(stream.metadata.get("DURATION") or stream.metadata.get("duration") or "")
+    if tagged is not None:
+        return tagged
+    tb = stream.time_base
+    if not tb or container.duration is None:
+        return None
+    begin = container.start_time / av.time_base if container.start_time is not None else 0.0
+    near_end = begin + container.duration / av.time_base - SEEK_BACKOFF_S
+    end = None
+    try:
+        with av.open(opened.path) as tail:
+            video = next(s for s in tail.streams if s.index == stream.index)
+            if near_end > begin:
+                tail.seek(int(near_end / tb), stream=video, backward=True)
+            for packet in tail.demux(video):
+                if packet.pts is not None:
+                    packet_end = float((packet.pts + (packet.duration or 0)) * tb)
+                    end = packet_end if end is None else max(end, packet_end)
+    except av.error.FFmpegError:
+        return end
+    return end
+
+
+def _clock_s(text: str) -> float | None:
+    """Seconds of an `HH:MM:SS.fraction` time, or None."""
+    parts = str(text).strip().split(":")
+    if len(parts) != 3:
+        return None
+    try:
+        hours, minutes, seconds = int(parts[0]), int(parts[1]), float(parts[2])
+    except ValueError:
+        return None
+    return hours * 3600 + minutes * 60 + seconds
 
 
 def probe(path: str | Path) -> VideoInfo:
