@@ -44,3 +44,36 @@ def test_a_variable_rate_reel_shows_every_frame_of_its_highlight_at_its_pace(tmp
     reel_times = np.arange(len(shown)) / reel.fps + 1.0
     source_times = np.array([TIMES[i] for i in shown])
     assert np.all(np.abs(reel_times - source_times) <= 1 / 15 + 1e-6)  # at its pace: never ahead or behind
+
+
+def test_editor_files_of_a_variable_rate_video_name_the_frame_shown_at_each_highlights_time(tmp_path):
+    """A phone's 30 fps that slowed to 15 for a second (27.5 fps on average): the EDL, OpenTimelineIO
+    and Final Cut files count frames at 30 fps, where every frame's time is a whole frame, so an in
+    point names the very frame shown at the highlight's start; at the average they fell between
+    frames, and the Final Cut files were left out (27.5 is no Final Cut rate). Each file says so."""
+    import opentimelineio as otio
+
+    from highlights.pipeline.outputs import final_cut_left_out, write_all
+    from highlights.pipeline.outputs.editor_timeline import ADAPTERS
+
+    times = [i / 30 for i in range(60)] + [2 + i / 15 for i in range(15)] + [3 + i / 30 for i in range(90)]
+    source = write_video(tmp_path / "phone.mp4", (_coded(i) for i in range(len(times))), 30, times_s=times, crf=12)
+    info = probe(source)
+    assert info.fps == pytest.approx(27.5, abs=0.05) and info.frame_rate == pytest.approx(30.0)
+    highlights = [Highlight(1.1, 1.5, "baseball_swing", "baseball", 0.7),
+                  Highlight(4.5, 5.2, "soccer_shooting", "soccer", 0.8)]
+    paths = write_all(highlights, source, tmp_path / "out", reel=False, html=False, progress=False)
+    assert {"edl", "otio", "fcp_xml", "fcpx_xml"} <= set(paths) and final_cut_left_out(paths, 30.0) is None
+    read = {kind: otio.adapters.read_from_file(str(paths[kind]), adapter_name=ADAPTERS[kind])
+            for kind in ("otio", "fcp_xml", "fcpx_xml")}
+    read["edl"] = otio.adapters.read_from_file(str(paths["edl"]), adapter_name="cmx_3600", rate=30)
+    for kind, timeline in read.items():
+        clips = list(timeline.find_clips())
+        for clip, h in zip(clips, highlights):
+            start = clip.source_range.start_time
+            assert start.rate == pytest.approx(30.0), kind
+            # the in point is the time of the source frame shown at the highlight's start
+            assert start.to_seconds() == pytest.approx(h.start_s, abs=1e-3), kind
+            assert min(abs(t - start.to_seconds()) for t in times) < 1e-3, kind
+    assert "30 fps" in read["otio"].metadata["highlights"]["note"]
+    assert "variable-frame-rate" in paths["edl"].read_text().splitlines()[6]

@@ -147,7 +147,8 @@ def detect(
         console.print(f"  {kind}: {path}")
     from highlights.pipeline.outputs import final_cut_left_out
 
-    note = final_cut_left_out(written, float(result.video["fps"]))
+    # The editor files' rate: a variable-rate video's steady rate, else its average (`editor_rate`).
+    note = final_cut_left_out(written, float(result.video.get("frame_rate") or result.video["fps"]))
     if note:
         console.print(f"  ({note})")
 

@@ -57,6 +57,21 @@ OUTPUT_NAMES = {
 }
 
 
+def editor_rate(info) -> tuple[float, str | None]:
+    """The rate the editor files count frames at, and the line they carry saying so (None for
+    constant-rate video). A variable-rate recording (a phone's 30 fps that slows to 15 in low
+    light) is counted at the rate its frames are laid on (`VideoInfo.steady_fps`), not at its
+    average: every frame's time is a whole number of frames at that rate, so each in point names
+    the frame shown at the highlight's time, and the reel is made at the same rate. Editors
+    conform such a clip to a constant rate; one that does so at this rate, by the frames' times,
+    puts each highlight where it happened."""
+    if not info.frame_rate:
+        return info.fps, None
+    return info.steady_fps, (f"frames counted at {info.steady_fps:g} fps, the rate this variable-frame-rate "
+                             f"video's frames lie on ({info.fps:.4g} fps on average): conform it to "
+                             f"{info.steady_fps:g} fps by its frames' times")
+
+
 def final_cut_left_out(paths: Mapping[str, Path], fps: float) -> str | None:
     """One line for the user when `write_all` wrote no Final Cut file for the video's frame rate
     (phones often record at rates such as 29 or 29.89 fps, which Final Cut has no timecode for)."""
@@ -117,16 +132,18 @@ def write_all(
 
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"])
-    if edl_supports(info.fps):
-        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=info.fps, source_name=video_path.name)
+    rate, note = editor_rate(info)
+    if edl_supports(rate):
+        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,
+                                 note=note)
     else:
-        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], info.fps)
-    editor = build_timeline(ordered, fps=info.fps, source_path=video_path, duration_s=info.duration_s)
+        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
+    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
-        if supports(kind, info.fps):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
+        if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
             paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)
         else:
-            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], info.fps)
+            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], rate)
     paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"], info.duration_s)
     paths["timeline"] = plot_timeline(
         ordered,

@@ -53,13 +53,16 @@ def supports(kind: str, fps: float) -> bool:
 
 
 def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: str | Path,
-                   duration_s: float, name: str | None = None) -> otio.schema.Timeline:
-    """The OpenTimelineIO timeline of `highlights` cut from `source_path` (a `duration_s` video at `fps`)."""
+                   duration_s: float, name: str | None = None, note: str | None = None) -> otio.schema.Timeline:
+    """The OpenTimelineIO timeline of `highlights` cut from `source_path` (a `duration_s` video at `fps`).
+    `note` (how the frames are counted) goes in the timeline's metadata."""
     source_path = Path(source_path)
     fps = timeline_rate(fps)
     name = name or f"Highlights of {source_path.name}"
     total = max(1, seconds_to_frame(duration_s, fps))
     timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
+    if note:
+        timeline.metadata["highlights"] = {"frame_rate": fps, "note": note}
     track = otio.schema.Track(name="highlights", kind=otio.schema.TrackKind.Video)
     timeline.tracks.append(track)
     for number, h in enumerate(in_time_order(highlights), start=1):

@@ -56,8 +56,11 @@ def format_edl(
     source_name: str,
     title: str | None = None,
     reel_name: str = "AX",
+    note: str | None = None,
 ) -> str:
-    """The EDL text for `highlights` cut from the source file `source_name` at `fps` (`supports`)."""
+    """The EDL text for `highlights` cut from the source file `source_name` at `fps` (`supports`).
+    `note` (how the frames are counted) is a comment of the first event: CMX3600 readers take
+    comments only inside events."""
     if not supports(fps):
         raise ValueError(f"a CMX3600 EDL counts at most {MAX_TIMECODE_BASE} frames a second, not {fps:g}")
     base = timecode_base(fps)
@@ -76,6 +79,8 @@ def format_edl(
         )
         lines.append(f"* FROM CLIP NAME: {_one_line(Path(source_name).name)}")
         lines.append(f"* COMMENT: {_one_line(h.label)} | {_one_line(h.sport)} | score {h.score:.3f}")
+        if note and number == 1:
+            lines.append(f"* {_one_line(note)}")
         lines.append("")
         record += length
     return "\n".join(lines).rstrip("\n") + "\n"
@@ -89,7 +94,8 @@ def write_edl(
     source_name: str,
     title: str | None = None,
     reel_name: str = "AX",
+    note: str | None = None,
 ) -> Path:
     """Writes the CMX3600 EDL (title and header only when there are no highlights)."""
-    text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name)
+    text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name, note=note)
     return atomic_write_text(out_path, text)
