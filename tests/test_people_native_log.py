@@ -44,17 +44,35 @@ def test_making_the_movenet_interpreters_prints_nothing():
 def test_blazepose_on_a_clip_prints_nothing():
     """MediaPipe's absl lines (the delegate, "before absl::InitializeLog()", the feedback manager,
     NORM_RECT on the first frame with a person) stay off stderr, for a second model too, in a
-    fresh process since absl prints some of them once per process."""
-    code = ("from highlights.synth.clip import ClipRequest, render_clip\n"
+    fresh process since absl prints some of them once per process, also when the first frame
+    comes a while after the model was made."""
+    code = ("import time\n"
+            "from highlights.synth.clip import ClipRequest, render_clip\n"
             "from highlights.pipeline.blazepose import BlazePose\n"
             "found = 0\n"
             "for label in ('baseball_swing', 'soccer_shooting'):\n"
             "    frames, _ = render_clip(ClipRequest(label=label, seed=3, scene_seed=3, group='g',\n"
             "                                        sport=label.split('_')[0], width=320, height=240))\n"
             "    model = BlazePose(video_mode=True)\n"
+            # Its first frame comes a moment later, as when a clip's video is opened after the
+            # model is made: the graph prints its delegate line from its own thread meanwhile.
+            "    time.sleep(0.5)\n"
             "    found += sum(model.landmarks(i, f, (320, 240)) is not None for i, f in enumerate(frames[:20]))\n"
             "    model.close()\n"
             "print('found', found)\n")
     out = _run_fresh(code)
     assert int(out.stdout.split()[-1]) > 0  # a person was found, so the landmark warning had its chance
     assert out.stderr == "", out.stderr
+
+
+def test_an_error_after_blazepose_is_made_still_reaches_the_terminal():
+    """A model made and never given a frame (the run failed first, nothing closed it) keeps its
+    filter on fd 2 only until it is collected or the process ends: the error line is written out."""
+    code = ("import sys\n"
+            "from highlights.pipeline.blazepose import BlazePose\n"
+            "model = BlazePose(video_mode=True)\n"
+            "sys.stderr.write('error: game.mp4: the run failed\\n')\n"
+            "raise SystemExit(1)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=180)
+    assert out.returncode == 1
+    assert out.stderr == "error: game.mp4: the run failed\n", out.stderr

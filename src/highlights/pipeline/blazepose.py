@@ -12,6 +12,8 @@ backend's box is the landmarks' extent, and the pose backend reuses that frame's
 from __future__ import annotations
 
 import os
+import weakref
+from contextlib import ExitStack
 
 import numpy as np
 
@@ -41,11 +43,23 @@ class BlazePose:
         except ImportError:
             raise ConfigError("the mediapipe backend needs the mediapipe package "
                               "(pip install 'highlights[pose]')") from None
-        with native_noise_filtered(MEDIAPIPE_NOISE):
+        # The graph's threads print its delegate line after the constructor has returned, while the
+        # caller opens its video: the filter stays on until the first frame has been through the
+        # graph (its start-up is over by then) or the model is closed; whatever else was printed
+        # meanwhile (an error line included) is written out then.
+        self._held = ExitStack()
+        self._held.enter_context(native_noise_filtered(MEDIAPIPE_NOISE))
+        try:
             self._pose = mp.solutions.pose.Pose(
                 static_image_mode=not video_mode, model_complexity=model_complexity,
                 smooth_landmarks=video_mode, enable_segmentation=False,
                 min_detection_confidence=min_detection_confidence)
+        except BaseException:
+            self._held.close()
+            raise
+        # A graph never fed a frame prints its start-up lines when it is closed: it is closed
+        # inside the filter, once, by `close()`, when collected or when the process ends.
+        self._closer = weakref.finalize(self, _close_inside_filter, self._pose, self._held)
         self._last: tuple[int, np.ndarray | None] | None = None
         # The graph logs its warnings on its first frame and on the first it finds a person in.
         self._quiet = False
@@ -60,6 +74,7 @@ class BlazePose:
             with native_noise_filtered(MEDIAPIPE_NOISE):
                 result = self._pose.process(np.ascontiguousarray(rgb))
             self._quiet = result.pose_landmarks is not None
+        self._held.close()
         kp = None
         if result.pose_landmarks is not None:
             lm = result.pose_landmarks.landmark
@@ -70,7 +85,14 @@ class BlazePose:
         return kp
 
     def close(self) -> None:
-        self._pose.close()
+        self._closer()
+
+
+def _close_inside_filter(pose, held: ExitStack) -> None:
+    try:
+        pose.close()
+    finally:
+        held.close()
 
 
 def shared_blazepose(config, context) -> BlazePose:
