@@ -1,0 +1,155 @@
+"""What labelling your own clips buys: the pose classifier trained with real labelled clips, scored
+on real clips from other sources (grouped cross-validation on real-dev).
+
+    python bench/bench_own_clips.py [--real-dev ../shared/real-dev] [--folds 5] [--pose-cache DIR]
+                                    [--synth-windows 3000] [--workdir DIR]
+
+A user who has labelled some clips of their own footage trains with them (`highlights train
+--model pose --clips TREE`: the clips' poses are added to the synthetic windows). This bench
+measures what that does on footage the model has not seen: real-dev's clips are split into
+`--folds` folds by source repository (a repository's clips, often one camera and one player, are
+never on both sides), and each fold is scored by models trained without it:
+
+1. synthetic only: the packaged model's recipe (`scripts/make_default_pose_model.py`: the
+   `features_linear` family on the same synthetic windows), the same for every fold;
+2. synthetic + the other folds' clips, exactly as `train --clips` adds them
+   (`pose_classifier.train.labelled_clip_windows`, given a folder of the training clips);
+3. the other folds' clips alone (no synthetic windows).
+
+Each is printed with clip accuracy and macro-F1 with 95% bootstrap intervals and n, decided two
+ways: argmax of the clip's mean window probabilities (no setting), and with the window aggregation
+and action threshold chosen leave-one-out over the out-of-fold predictions, as
+`bench/bench_pose_classifier.py` does. The folds hold about 30 training clips each: what a user
+labels in an afternoon. Poses are estimated once per clip with BlazePose and cached
+(`--pose-cache`, by file content). Training takes a few minutes per fold on 2 cores.
+
+Skips cleanly (exit 0, one line) when the real-dev folder is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "bench"))
+
+
+def source_groups(real_dev: Path, clips) -> list[str]:
+    """Each clip's source repository (clips.tsv), or its file name's part before `__`."""
+    repo_of = {}
+    table = real_dev / "clips.tsv"
+    if table.is_file():
+        with open(table, newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t"):
+                repo_of[row["file"]] = row["source_repo"]
+    return [repo_of.get(c.name, c.path.name.split("__")[0]) for c in clips]
+
+
+def fold_tree(clips, root: Path) -> Path:
+    """A folder per class of links to `clips`: what a user hands to `train --clips`."""
+    for c in clips:
+        (root / c.label).mkdir(parents=True, exist_ok=True)
+        link = root / c.label / c.path.name
+        if not link.exists():
+            link.symlink_to(c.path.resolve())
+    return root
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev")
+    ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--synth-windows", type=int, default=3000)
+    ap.add_argument("--pose-cache", type=Path, default=None)
+    ap.add_argument("--workdir", type=Path, default=None, help="keeps the synthetic windows for the next run")
+    args = ap.parse_args()
+    if not args.real_dev.is_dir():
+        print(f"skipped: {args.real_dev} is absent (the real clips are not part of the repository)")
+        return 0
+    if args.pose_cache is not None:
+        # `train --clips` reads poses from the default pose cache: point it at the bench's.
+        os.environ["HIGHLIGHTS_POSE_CACHE"] = str(args.pose_cache)
+    from dataclasses import replace
+
+    from sklearn.model_selection import GroupKFold
+
+    from bench_pose_classifier import aggregated, loo_settings, scores
+    from highlights.pose_classifier.clips import clip_poses, clip_tree
+    from highlights.pose_classifier.model import PoseClassifier
+    from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+    from highlights.pose_classifier.train import PoseTrainConfig, fit_network, labelled_clip_windows
+    from highlights.synth.clip import LABELS
+
+    sys.path.insert(0, str(REPO / "scripts"))
+    from make_default_pose_model import CONFIG
+
+    labels = list(LABELS)
+    clips, _ = clip_tree(args.real_dev, labels)
+    y = np.array([labels.index(c.label) for c in clips])
+    groups = source_groups(args.real_dev, clips)
+    print(f"real-dev: {len(clips)} clips from {len(set(groups))} sources "
+          f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); {args.folds} folds by source")
+
+    spec = SynthWindowSpec(count=args.synth_windows, seed=CONFIG["synth_seed"])
+    kept = args.workdir / f"synth_windows_{spec.count}_{spec.seed}.npz" if args.workdir else None
+    if kept is not None and kept.is_file():
+        with np.load(kept) as z:
+            sw, sl = z["windows"], z["labels"]
+    else:
+        started = time.time()
+        sw, sl, _ = synth_windows(spec, show_progress=True)
+        print(f"synthesised {len(sl)} windows in {time.time() - started:.0f} s")
+        if kept is not None:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(kept, windows=sw, labels=sl)
+    config = PoseTrainConfig(out_dir="-", **{k: v for k, v in CONFIG.items() if k not in ("synth_windows",)})
+
+    variants = ("synthetic only", "synthetic + your clips", "your clips only")
+    window_proba = {v: [None] * len(clips) for v in variants}
+    trained_on = {v: [] for v in variants}
+    synthetic_model = None
+    folds = GroupKFold(n_splits=args.folds).split(np.zeros(len(y)), y, groups)
+    for k, (train_idx, test_idx) in enumerate(folds, 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = fold_tree([clips[i] for i in train_idx], Path(tmp) / "clips")
+            rw, rl, real = labelled_clip_windows(replace(config, clips_root=str(tree)))
+        models = {}
+        started = time.time()
+        if synthetic_model is None:
+            synthetic_model = fit_network(config, sw, sl)
+        models["synthetic only"] = synthetic_model
+        models["synthetic + your clips"] = fit_network(config, np.concatenate([sw, rw]), np.concatenate([sl, rl]))
+        models["your clips only"] = fit_network(config, rw, rl)
+        print(f"fold {k}: trained on {real['clips']} clips ({real['windows']} windows) of "
+              f"{len({groups[i] for i in train_idx})} sources, scored on {len(test_idx)} clips of "
+              f"{len({groups[i] for i in test_idx})} others ({time.time() - started:.0f} s)")
+        for name, net in models.items():
+            clf = PoseClassifier(net, labels, config.window, config.family, {})
+            trained_on[name].append(len(train_idx) if name != "synthetic only" else 0)
+            for i in test_idx:
+                kp, times = clip_poses(clips[i].path, fps=clf.spec.fps, cache_dir=args.pose_cache)
+                windows = clf.windows(kp, times)
+                window_proba[name][i] = clf.window_proba(windows) if windows else None
+
+    print()
+    for name in variants:
+        clf = PoseClassifier(synthetic_model, labels, config.window, config.family, {})
+        plain = aggregated(clf, window_proba[name], "mean").argmax(axis=1)
+        loo, chosen = loo_settings(clf, window_proba[name], y, labels)
+        picks = ", ".join(f"{a}/{t:g} x{n}" for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
+        print(f"{name:<24} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
+        print(f"{'':<24} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: {picks})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
