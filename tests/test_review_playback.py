@@ -158,7 +158,8 @@ def _two_games(tmp_path: Path) -> list[Path]:
 def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_whole(tmp_path, monkeypatch):
     """`highlights review` of two HEVC games: the page is served at once (the sources, and a note saying
     how far each copy is) and decisions can be made; the copies are made one at a time, in the games'
-    order; one cut short (Ctrl-C) is never served and is made again by the next review."""
+    order; one cut short (Ctrl-C) is never served, and the next review goes on from its last whole part."""
+    PART = 0.5  # parts of 0.5 s: the clip's pictures run from 0.4 to 2.0 s
     import highlights.review.playback as playback_module
     from highlights.review.playback import BrowserCopies
     from highlights.review.server import create_app
@@ -169,7 +170,7 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
     try:
         said: list[str] = []
         copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False,
-                               say=said.append)
+                               say=said.append, part_s=PART)
         client = TestClient(create_app(session, "t", playback=copies))
         first, second = session.games
         # Open before any copy is made: each game's source is served, and the page says why and what next.
@@ -182,12 +183,14 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
                               json={"status": "rejected", "start_s": 0.5, "end_s": 1.5, "reviewer": "Ada"})
         assert decided.status_code == 200
 
-        # Ctrl-C while the first copy is half made: nothing of it is left to be served.
+        # Ctrl-C while the first copy is half made: nothing of it is served; its whole parts are kept.
         real_iter_frames = playback_module.iter_frames
+        decoded: list[float] = []
 
         def interrupted(*args, **kwargs):
-            for n, frame in enumerate(real_iter_frames(*args, **kwargs)):
-                if n == FRAMES // 2:
+            for frame in real_iter_frames(*args, **kwargs):
+                decoded.append(frame.time_s)
+                if len(decoded) == FRAMES // 2:
                     copies.stop(timeout=0)
                 yield frame
 
@@ -196,18 +199,29 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
         assert copies.wait(timeout=60)
         assert client.get("/api/playback", headers=head).json()["games"][first.id]["video_state"] == "making", said
         assert client.get(f"/media/{first.id}/video?token=t").content == first.video.read_bytes()
-        for folder in folders:
-            assert sorted(p.name for p in folder.iterdir()) == ["highlights.json"]  # no copy, record or temp file
-        monkeypatch.setattr(playback_module, "iter_frames", real_iter_frames)
+        assert sorted(p.name for p in first.folder.iterdir()) == [".review-video.mp4.parts", "highlights.json"]
+        assert sorted(p.name for p in (first.folder / ".review-video.mp4.parts").iterdir()) == [
+            "00000.mp4", "00001.mp4", "source.json"]  # 0.4-1.0 s, whole; 1.0-1.2 s was not
+        assert sorted(p.name for p in second.folder.iterdir()) == ["highlights.json"]
 
-        # The next review makes both, first then second, and the page is switched to each copy.
+        # The next review goes on from 1.0 s, then makes the second game's; the page switches to each.
         said.clear()
+        decoded.clear()
+
+        def counted(*args, **kwargs):
+            for frame in real_iter_frames(*args, **kwargs):
+                decoded.append(frame.time_s)
+                yield frame
+
+        monkeypatch.setattr(playback_module, "iter_frames", counted)
         copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False,
-                               say=said.append)
+                               say=said.append, part_s=PART)
         assert len(copies.to_make) == 2
         client = TestClient(create_app(session, "t", playback=copies))
         copies.start()
         assert copies.wait(timeout=120)
+        first_again = decoded[:len(decoded) - FRAMES]  # then the second game's 40
+        assert len(first_again) == FRAMES - 15 and min(first_again) >= 1.0 - 1e-6  # 0.4-1.0 s was kept
         assert [(line.split(":")[0], "made;" in line) for line in said] == [
             ("first.mov", False), ("first.mov", True), ("second.mov", False), ("second.mov", True)]
         states = client.get("/api/playback", headers=head).json()["games"]
@@ -216,6 +230,12 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
             served = client.get(f"/media/{game.id}/video?token=t")
             assert served.headers["content-type"] == "video/mp4"
             assert served.content == (game.folder / COPY_NAME).read_bytes()
+            assert sorted(p.name for p in game.folder.iterdir()) == ["highlights.json", "review-video.json", COPY_NAME]
+            # every picture, joined from its parts, at the time the source shows it
+            (got_t, got_grey), (want_t, want_grey) = _pictures(game.folder / COPY_NAME), _pictures(game.video)
+            assert len(got_t) == FRAMES
+            np.testing.assert_allclose(got_t, want_t, atol=2e-3)
+            np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
         _assert_the_tone_stays_where_it_was(first.folder / COPY_NAME)
         # made once: a third review has nothing to make
         assert BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False).to_make == []

@@ -139,7 +139,7 @@ def serve(
     try:
         uvicorn.Server(config).run(sockets=[sock])
     finally:
-        # Ctrl-C: the copy being made stops and leaves nothing behind; the next review makes it again.
+        # Ctrl-C: the copy being made stops, its unfinished part removed; the next review goes on from there.
         playback.stop()
         session.store.close()
 

@@ -18,7 +18,9 @@ from __future__ import annotations
 import heapq
 import json
 import logging
+import math
 import os
+import shutil
 import threading
 from dataclasses import dataclass
 from fractions import Fraction
@@ -38,6 +40,9 @@ _COPY_RECORD = "review-video.json"
 _COPY_FORMAT = 1  # bump when the copy is made differently, so old copies are made again
 COPY_SHORT_SIDE = 540  # the page shows the player about this size; encoding costs grow with it
 _COPY_CRF = 23
+# The copy is encoded in parts of this many seconds, so that one cut short goes on from its last
+# whole part (an hour's game loses at most a minute's work).
+PART_S = 60.0
 _ISO = {"mov", "mp4"}
 _WEBM = {"webm"}
 _ISO_VIDEO = {"h264"}
@@ -116,6 +121,7 @@ class NeededCopy:
     source: Path
     folder: Path
     why: str
+    part_s: float = PART_S  # the copy is made this many seconds at a time (`write_browser_copy`)
 
     @property
     def copy(self) -> Path:
@@ -132,11 +138,11 @@ class NeededCopy:
     def make(self, *, progress: bool = True, stop: threading.Event | None = None, on_progress=None,
              label: str = "") -> Playback:
         """Makes the copy (raises `CopyStopped` when `stop` is set first: the old record is gone,
-        so a copy cut short is never taken for a whole one and is made again next time)."""
+        so a copy cut short is never taken for a whole one; the next `make` goes on from its last whole part)."""
         (self.folder / _COPY_RECORD).unlink(missing_ok=True)
         wanted = _record(self.source)
         write_browser_copy(self.source, self.copy, progress=progress, stop=stop, on_progress=on_progress,
-                           label=label)
+                           label=label, part_s=self.part_s)
         with atomic_path(self.folder / _COPY_RECORD) as tmp:
             tmp.write_text(json.dumps(wanted), encoding="utf-8")
         return self.playback()
@@ -158,13 +164,13 @@ class NeededCopy:
                         "meanwhile.", state=state, done=done)
 
 
-def needed_copy(source: Path, folder: Path, *, always_copy: bool = False) -> NeededCopy | None:
+def needed_copy(source: Path, folder: Path, *, always_copy: bool = False, part_s: float = PART_S) -> NeededCopy | None:
     """The browser copy `source` needs (made in `folder`), or None when browsers play it."""
     source = Path(source)
     reason = unplayable_because(source)
     if reason is None and not always_copy:
         return None
-    return NeededCopy(source, Path(folder), reason or "asked for (--copy-video)")
+    return NeededCopy(source, Path(folder), reason or "asked for (--copy-video)", part_s)
 
 
 def playback_for(source: Path, folder: Path, *, always_copy: bool = False, progress: bool = True,
@@ -197,11 +203,14 @@ class BrowserCopies:
     Copies are made one at a time, in the order the games are listed (the page's order), each
     with a progress bar on the command line. A copy cut short (`stop`, Ctrl-C) leaves nothing half
     written to be served: it is written to a temp file and renamed when whole, and its record
-    last, so the next review makes it again. A copy made before from the same source is reused.
+    last; the next review goes on from its last whole part (`write_browser_copy`). A copy made
+    before from the same source is reused.
     """
 
-    def __init__(self, games, *, always_copy: bool = False, progress: bool = True, say=None) -> None:
-        """`games`: (game id, source video, detect folder) in the page's order."""
+    def __init__(self, games, *, always_copy: bool = False, progress: bool = True, say=None,
+                 part_s: float = PART_S) -> None:
+        """`games`: (game id, source video, detect folder) in the page's order; `part_s`: see
+        `write_browser_copy`."""
         self._say = say or (lambda line: None)
         self._progress = progress
         self._now: dict[str, Playback] = {}
@@ -209,7 +218,7 @@ class BrowserCopies:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         for game_id, source, folder in games:
-            need = needed_copy(source, folder, always_copy=always_copy)
+            need = needed_copy(source, folder, always_copy=always_copy, part_s=part_s)
             if need is None:
                 self._now[game_id] = Playback(Path(source), _media_type(Path(source)))
             elif need.fresh():
@@ -281,39 +290,126 @@ class BrowserCopies:
 
 
 def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: threading.Event | None = None,
-                       on_progress=None, label: str = "") -> Path:
+                       on_progress=None, label: str = "", part_s: float = PART_S) -> Path:
     """H.264 8-bit MP4 of `source` at most `COPY_SHORT_SIDE` px on its short side, every frame at its
     own time on the player's timeline, with the source's sound (as AAC where browsers do not play its codec).
 
-    `on_progress(frames done, frames in all)` is called as it goes; when `stop` is set it raises
-    `CopyStopped` and leaves `out` as it was."""
+    The pictures are encoded `part_s` seconds at a time, each part kept whole in a hidden folder
+    beside `out` until the copy is done, so that a copy cut short (`stop`, Ctrl-C, a crash) goes
+    on from its last whole part next time rather than from the start; parts of another source
+    (or of the same file changed since) are thrown away. `on_progress(frames done, frames in all)`
+    is called as it goes; when `stop` is set it raises `CopyStopped` and leaves `out` as it was."""
     info = probe(source)
-    times: list[float] = []
+    parts = _Parts(out, source, part_s)
+    count = max(1, math.ceil(info.duration_s / part_s))
+    done = sum(parts.frames_in(k) for k in range(count) if parts.whole(k))
+    total = max(1, info.num_frames)
+    with progress_bar(enabled=progress) as bar:
+        task = bar.add_task(f"browser copy of {source.name}{label}", total=total, completed=done)
+        for k in range(count):
+            if parts.whole(k):
+                continue
+            times: list[float] = []
 
-    def frames():
-        with progress_bar(enabled=progress) as bar:
-            task = bar.add_task(f"browser copy of {source.name}{label}", total=max(1, info.num_frames))
-            for frame in iter_frames(source, max_short_side=COPY_SHORT_SIDE, interpolation="AREA"):
-                if stop is not None and stop.is_set():
-                    raise CopyStopped(source)
-                # write_video reads frame k's time when it encodes frame k: appended just before
-                times.append(frame.time_s)
-                bar.advance(task)
-                if on_progress is not None:
-                    on_progress(len(times), max(len(times), info.num_frames))
-                yield frame.rgb
-            bar.update(task, total=len(times), completed=len(times))
+            def frames(k=k, times=times):
+                nonlocal done
+                last = k == count - 1
+                for frame in iter_frames(source, max_short_side=COPY_SHORT_SIDE, interpolation="AREA",
+                                         start_s=k * part_s if k else None, end_s=None if last else (k + 1) * part_s):
+                    if stop is not None and stop.is_set():
+                        raise CopyStopped(source)
+                    # write_video reads frame k's time when it encodes frame k: appended just before
+                    times.append(frame.time_s)
+                    done += 1
+                    bar.update(task, completed=done, total=max(total, done))
+                    if on_progress is not None:
+                        on_progress(done, max(total, done))
+                    yield frame.rgb
 
+            parts.write(k, frames(), info.fps, times)
+        bar.update(task, completed=done, total=done)
     # Written beside `out` and renamed onto it only with its sound, so that `out` is never a
     # silent or partial copy, even for a moment.
     with atomic_path(out) as whole:
         pictures = whole.with_name(whole.stem + ".pictures.mp4")
         try:
-            write_video(pictures, frames(), info.fps, crf=_COPY_CRF, times_s=times)
+            parts.join(count, pictures, stop)
             _with_sound(source, pictures, whole, stop)
         finally:
             pictures.unlink(missing_ok=True)
+    parts.remove()
     return out
+
+
+class _Parts:
+    """The parts of one browser copy being made: `.review-video.mp4.parts/00003.mp4` (the pictures
+    from 3 x `part_s` s on), each written whole or not at all, and the record of the source they were
+    made from."""
+
+    def __init__(self, out: Path, source: Path, part_s: float) -> None:
+        self.folder = out.with_name(f".{out.name}.parts")
+        wanted = {**_record(source), "part_s": part_s}
+        record = self.folder / "source.json"
+        try:
+            same = json.loads(record.read_text(encoding="utf-8")) == wanted
+        except (OSError, ValueError):
+            same = False
+        if not same:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with atomic_path(record) as tmp:
+                tmp.write_text(json.dumps(wanted), encoding="utf-8")
+
+    def _path(self, k: int) -> Path:
+        return self.folder / f"{k:05d}.mp4"
+
+    def _empty(self, k: int) -> Path:
+        return self.folder / f"{k:05d}.none"  # a stretch with no picture (a gap in a recording)
+
+    def whole(self, k: int) -> bool:
+        return self._path(k).is_file() or self._empty(k).is_file()
+
+    def frames_in(self, k: int) -> int:
+        if not self._path(k).is_file():
+            return 0
+        with av.open(str(self._path(k))) as part:
+            return int(part.streams.video[0].frames or 0)
+
+    def write(self, k: int, frames, fps: float, times: list[float]) -> None:
+        try:
+            write_video(self._path(k), frames, fps, crf=_COPY_CRF, times_s=times)
+        except ValueError:
+            if times:
+                raise
+            self._empty(k).touch()
+
+    def join(self, count: int, pictures: Path, stop: threading.Event | None) -> None:
+        """The parts' packets, in order, as one MP4 (each part starts on a keyframe, and every part
+        is encoded with the same settings, so their H.264 headers are the same)."""
+        with av.open(str(pictures), "w", format="mp4") as out:
+            video_out, headers = None, None
+            for k in range(count):
+                if not self._path(k).is_file():
+                    continue
+                with av.open(str(self._path(k))) as part:
+                    video_in = part.streams.video[0]
+                    if video_out is None:
+                        video_out = out.add_stream_from_template(video_in)
+                        headers = video_in.codec_context.extradata
+                    elif video_in.codec_context.extradata != headers:
+                        raise ValueError(f"{self._path(k)}: encoded with other H.264 headers than the parts before it")
+                    for packet in part.demux(video_in):
+                        if stop is not None and stop.is_set():
+                            raise CopyStopped(pictures)
+                        if packet.dts is None:
+                            continue
+                        packet.stream = video_out
+                        out.mux(packet)
+            if video_out is None:
+                raise ValueError("no frames to write")
+
+    def remove(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _with_sound(source: Path, pictures: Path, out: Path, stop: threading.Event | None) -> None:
