@@ -201,6 +201,9 @@ def test_the_api_needs_the_token_and_serves_only_the_reviews_files(session, dete
     gid = session.games[0].id
     assert client.get("/").status_code == 403
     assert client.get("/?token=wrong").status_code == 403
+    # The icon a browser asks for by itself, without the token: nothing, and no error.
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 204 and icon.content == b""
     page = client.get(f"/?token={TOKEN}")
     assert page.status_code == 200
     nonce = page.headers["content-security-policy"].split("'nonce-")[1].split("'")[0]

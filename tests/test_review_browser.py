@@ -59,10 +59,16 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
     try:
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        console_errors = []
+        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
         # Without the token: refused.
         assert page.goto(server.url.split("?")[0]).status == 403
+        console_errors.clear()
         _open(page, server.url)
         page.screenshot(path=shots / "1-opened.png")
+        # Opened with its token, the page loads everything it asks for (the browser's own icon
+        # request included) without an error in its console.
+        assert console_errors == []
         # The markup-like file name is shown as text, never run.
         assert XSS_NAME + ".mp4" in page.inner_text("#game")
         assert page.locator("img[src='x']").count() == 0

@@ -63,6 +63,10 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
 
     @app.middleware("http")
     async def require_token(request: Request, call_next):
+        if request.url.path == "/favicon.ico" and request.method in ("GET", "HEAD"):
+            # Browsers ask for it on their own, without the token: "no icon", not a 403 that the
+            # page's console reports as an error.
+            return Response(status_code=204)
         changes_state = request.method not in ("GET", "HEAD", "OPTIONS")
         if not _token_ok(request, header_only=changes_state):
             return JSONResponse({"error": "forbidden: this review needs its token"}, status_code=403)
