@@ -513,3 +513,36 @@ def test_a_clip_added_beside_a_folders_manifest_is_not_left_out_unsaid(tmp_path:
                               f"from {src} (add it there, or remove the manifest to read the class folders)")
     v = create_version(src, tmp_path / "root", skip_bad=True)
     assert len(v.clips) == 3 and [s["path"] for s in v.meta["skipped"]] == [str(added)]
+
+
+def test_a_lock_that_removes_its_file_still_lets_one_holder_at_a_time(tmp_path):
+    import threading
+    import time
+
+    from highlights.datasets.lock import exclusive_lock
+    from highlights.errors import HighlightsError
+
+    path = tmp_path / ".train.lock"
+
+    def refuse(what):
+        return lambda cause: HighlightsError(f"{what} {cause}")
+
+    holding, release, waiter_has_it = threading.Event(), threading.Event(), threading.Event()
+
+    def waiter():
+        with exclusive_lock(path, wait=True, busy=refuse("busy"), failed=refuse("failed"), remove=True):
+            waiter_has_it.set()
+            release.wait(10)
+
+    with exclusive_lock(path, wait=False, busy=refuse("busy"), failed=refuse("failed"), remove=True):
+        thread = threading.Thread(target=waiter)
+        thread.start()
+        time.sleep(0.5)  # the waiter has opened the file the first holder is about to remove
+    assert waiter_has_it.wait(10)
+    # The waiter holds the lock on the path's file, not on the one removed under it.
+    with pytest.raises(HighlightsError, match="busy"):
+        with exclusive_lock(path, wait=False, busy=refuse("busy"), failed=refuse("failed")):
+            pass
+    release.set()
+    thread.join(10)
+    assert not path.exists()

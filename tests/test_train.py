@@ -192,6 +192,23 @@ def test_a_second_training_in_the_same_folder_is_refused_naming_the_first(colour
     assert len(fit(config, show_progress=False).history) == 1
 
 
+def test_a_train_that_fails_before_its_first_epoch_leaves_nothing_and_the_next_one_runs(colour_data, tmp_path):
+    out = tmp_path / "runs" / "x"
+    wrong = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v7",
+                                     "--out", str(out), "--quick", "--no-progress"])
+    assert wrong.exit_code == 1 and "v7: no such dataset version" in wrong.output
+    assert not out.exists() and (tmp_path / "runs").is_dir()  # only the folder it made itself goes
+    # Into a folder that was there: it stays, without the run's lock file.
+    out.mkdir()
+    config = tiny_config(colour_data, out, epochs=1, pretrained=str(tmp_path / "runs"))
+    with pytest.raises(CheckpointError, match="not a file"):
+        fit(config, show_progress=False)
+    assert out.is_dir() and list(out.iterdir()) == []
+    result = fit(config.replace(pretrained=None), show_progress=False)
+    assert len(result.history) == 1 and not (out / ".train.lock").exists()
+    assert (out / "last.pt").is_file()
+
+
 def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
     config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
     _stopped_in_second_epoch(config, monkeypatch)

@@ -41,12 +41,40 @@ def root_write_lock(root: Path, *, wait: bool = False) -> Iterator[None]:
 
 @contextmanager
 def exclusive_lock(path: Path, *, wait: bool, busy: Callable[[str], HighlightsError],
-                   failed: Callable[[str], HighlightsError]) -> Iterator[None]:
+                   failed: Callable[[str], HighlightsError], remove: bool = False) -> Iterator[None]:
     """Hold an exclusive lock on the file ``path`` (created if missing) for the ``with`` block.
 
     Held elsewhere: ``busy(pid of the holder)`` is raised, unless ``wait``, which blocks until it
-    is released. ``failed(cause)`` is raised when the lock cannot be taken at all.
+    is released. ``failed(cause)`` is raised when the lock cannot be taken at all. ``remove``
+    deletes the lock file when the block ends, so a folder is left as the block left it.
     """
+    while True:
+        fd = _locked(path, wait=wait, busy=busy, failed=failed)
+        # A holder that removes its file at the end may do so between our open and our lock: the
+        # lock we then got is on a file nobody else will open, so take the path's file again.
+        try:
+            same = os.fstat(fd).st_ino == os.stat(path).st_ino
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        if remove:
+            try:
+                os.unlink(path)  # still held: whoever opened it meanwhile finds it gone once locked
+            except OSError:
+                pass
+        os.close(fd)  # closing releases the lock
+
+
+def _locked(path: Path, *, wait: bool, busy: Callable[[str], HighlightsError],
+            failed: Callable[[str], HighlightsError]) -> int:
+    """A descriptor of ``path`` (created if missing) holding its exclusive lock."""
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
@@ -55,18 +83,16 @@ def exclusive_lock(path: Path, *, wait: bool, busy: Callable[[str], HighlightsEr
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
+                return fd
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
                     raise failed(e.strerror or str(e)) from e
                 if not wait:
                     raise busy(_holder(fd)) from None
                 time.sleep(POLL_S)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def _holder(fd: int) -> str:

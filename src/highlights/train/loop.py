@@ -91,9 +91,36 @@ def fit(
     out_dir = Path(config.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise RunFolderError(f"{out_dir}: is a file, not a folder (--out is the folder a run keeps its checkpoints in)")
+    created = not out_dir.exists()
     out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        return _fit_locked(config, dataset, resume, out_dir, show_progress, log)
+    finally:
+        if created:
+            # A run that failed before writing anything (a wrong --version, unfit weights) leaves
+            # no folder behind; one that decoded clips into its cache keeps them for the next try.
+            _remove_if_empty(out_dir)
+
+
+def _remove_if_empty(folder: Path) -> None:
+    """Remove ``folder`` if it holds nothing but empty folders."""
+    for sub in sorted((p for p in folder.rglob("*") if p.is_dir() and not p.is_symlink()),
+                      key=lambda p: len(p.parts), reverse=True):
+        try:
+            sub.rmdir()
+        except OSError:
+            pass  # not empty
+    try:
+        folder.rmdir()
+    except OSError:
+        pass
+
+
+def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: bool, out_dir: Path,
+                show_progress: bool, log: Callable[[str], None]) -> TrainResult:
+    # The lock file goes with the run: a folder a run has left holds only what the run wrote.
     with exclusive_lock(
-        out_dir / RUN_LOCK_NAME, wait=False,
+        out_dir / RUN_LOCK_NAME, wait=False, remove=True,
         busy=lambda pid: RunFolderError(f"another training is running in {out_dir} (pid {pid}); "
                                         "wait for it to finish, or pick another --out"),
         failed=lambda cause: RunFolderError(f"{out_dir}: cannot lock the run folder ({cause})"),
