@@ -364,3 +364,43 @@ def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differe
     monkeypatch.setattr(highlights.video, "PICTURES_VERSION", highlights.video.PICTURES_VERSION + 1)
     real_poses.estimate_clip_poses(clip, cache_dir=cache)
     assert len(calls) == 2 and len(list(cache.iterdir())) == 2
+
+
+@pytest.mark.parametrize("fused", [False, True])
+def test_a_pose_evaluation_on_a_version_checks_its_clips_as_the_r2plus1d_one_does(tmp_path, fused):
+    from highlights.model import save_checkpoint
+    from tests.model_fixtures import tiny_meta, tiny_model
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    args = ["evaluate", "--root", str(dataset.root), "--version", dataset.name, "--out", str(tmp_path / "r"),
+            "--pose-cache", str(tmp_path / "poses"), "--bootstrap", "20", "--no-progress"]
+    if fused:
+        model = tiny_model()
+        args += [str(save_checkpoint(tmp_path / "r2.pt", model, tiny_meta(model))), "--fuse-pose"]
+    damaged = dataset.split("test", augmented=False)[0]
+    damaged.path.chmod(0o644)
+    damaged.path.write_bytes(damaged.path.read_bytes()[:300])
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"error: {damaged.path} (clip {damaged.clip_id} of v1, from " in result.output
+    assert "damaged since v1 was written" in result.output
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_pose_report_on_a_version_names_each_wrong_clip_by_the_file_it_was_added_from(tmp_path):
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)  # coloured noise: nobody in any clip
+    out = tmp_path / "r"
+    result = CliRunner().invoke(app, ["evaluate", "--root", str(dataset.root), "--version", dataset.name,
+                                      "--out", str(out), "--pose-cache", str(tmp_path / "poses"),
+                                      "--bootstrap", "20", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "video_scorer_testreport.json").read_text())
+    test = {r.clip_id: r for r in dataset.split("test", augmented=False)}
+    wrong = report["errors"]["misclassified"]
+    assert wrong and all(row["true"] != "none" for row in wrong)
+    for row in wrong:
+        assert row["note"] == f"{dataset.origin(row['clip_id'])}; no person found"
+        assert row["note"].startswith(f"{test[row['clip_id']].label}_")

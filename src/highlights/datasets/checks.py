@@ -252,6 +252,25 @@ def check_sources(
     return outcome
 
 
+def load_checked_splits(root: str | Path | None, version: str | None, splits: Sequence[str], *,
+                        show_progress: bool = False) -> tuple[DatasetVersion, list[list[ClipRecord]]]:
+    """The real (not augmented) clips of each of ``splits`` of a dataset version, for a model to be
+    scored on: refused when a split is empty or any of their clips is missing or changed since
+    the version was written (``check_stored_clips``). Every evaluation of a version reads its
+    clips through this, whichever model it scores."""
+    from highlights.datasets.store import load_version
+
+    dataset = load_version(root, version)
+    chosen = []
+    for split in splits:
+        records = dataset.split(split, augmented=False)
+        if not records:
+            raise DatasetError(f"{dataset.path}: the {split} split is empty")
+        chosen.append(records)
+    check_stored_clips(dataset, [r for records in chosen for r in records], show_progress=show_progress)
+    return dataset, chosen
+
+
 def check_stored_clips(version: DatasetVersion, records: Sequence[ClipRecord], *, show_progress: bool = False) -> None:
     """Refuse, listing every one, the clips of ``records`` that are missing or whose content is no
     longer what ``version`` recorded (its sha256), in one ``DatasetError``.

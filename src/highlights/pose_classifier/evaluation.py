@@ -47,14 +47,14 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
             log(f"skipped folder {name}/: not a class of the model ({clf.classes})")
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
                      "clips": len(clips), "skipped_folders": skipped}
+        origins = [None] * len(clips)
     else:
-        from highlights.datasets import load_version
+        from highlights.datasets.checks import load_checked_splits
 
-        dataset = load_version(root, version)
-        records = dataset.split(split, augmented=False)
-        if not records:
-            raise DatasetError(f"{dataset.path}: the {split} split is empty")
-        clips = [LabelledClip(r.path, r.label, r.path.name) for r in records]
+        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress)
+        # Listed as the R(2+1)D's report lists them: by clip id, with the file each was added from.
+        clips = [LabelledClip(r.path, r.label, r.clip_id) for r in records]
+        origins = [dataset.origin(r.clip_id) for r in records]
         data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
     for clip in clips:
         if clip.label not in clf.classes:
@@ -78,6 +78,12 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     shown = np.where(found[:, None], proba, np.nan)
     report = build_report([c.label for c in clips], pred, clf.classes, proba=shown,
                           clip_ids=[c.name for c in clips],
-                          clip_notes=[None if f else "no person found" for f in found],
+                          clip_notes=[_note(origin, f) for origin, f in zip(origins, found)],
                           meta=meta, n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)
+
+
+def _note(origin: str | None, person_found: bool) -> str | None:
+    """A misclassified clip's note: where it came from, and why it has no confidence."""
+    parts = [p for p in (origin, None if person_found else "no person found") if p]
+    return "; ".join(parts) or None

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.datasets.errors import DatasetError
 from highlights.pose_classifier.clips import LabelledClip
 from highlights.pose_classifier.evaluation import predict_clips
 from highlights.pose_classifier.fusion import align_classes, choose_weight, fuse
@@ -34,7 +33,7 @@ def _r2_proba(classifier, records) -> np.ndarray:
 def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose_model: str | Path | None = None,
                     split: str = "test", cache_dir=None, n_bootstrap: int = 1000,
                     log: Callable[[str], None] = lambda m: None) -> tuple[dict, dict[str, Path]]:
-    from highlights.datasets import load_version
+    from highlights.datasets.checks import load_checked_splits
     from highlights.model import ClipClassifier
     from highlights.pose_classifier.default import DEFAULT_MODEL
     from highlights.report import build_report, write_report_files
@@ -42,14 +41,12 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     checkpoint = Path(checkpoint)
     pose_path = Path(pose_model) if pose_model else DEFAULT_MODEL
     pose = PoseClassifier.load(pose_path)
+    # The version first: a wrong --version, an empty split or a damaged clip is said before the
+    # R(2+1)D's inference path is measured.
+    dataset, (val, test) = load_checked_splits(root, version, ["val", split])
     r2 = ClipClassifier.from_checkpoint(checkpoint)
     order = align_classes(r2.classes, pose.classes)
     classes = list(r2.classes)
-    dataset = load_version(root, version)
-    val = dataset.split("val", augmented=False)
-    test = dataset.split(split, augmented=False)
-    if not val or not test:
-        raise DatasetError(f"{dataset.path}: fusion needs clips in the val and {split} splits")
 
     def both(records):
         pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],

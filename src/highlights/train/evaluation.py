@@ -11,8 +11,8 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from highlights.clips.spec import ClipSpec
-from highlights.datasets import ClipRecord, DatasetError, load_version
-from highlights.datasets.checks import check_stored_clips
+from highlights.datasets import ClipRecord, DatasetError
+from highlights.datasets.checks import load_checked_splits
 from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
@@ -100,11 +100,7 @@ def evaluate_checkpoint(
     if clips_root is None:
         # Before the classifier, whose inference path may be measured first: a wrong --version,
         # --split or a damaged clip is said at once.
-        dataset = load_version(root, version)
-        records = dataset.split(split, augmented=False)
-        if not records:
-            raise DatasetError(f"{dataset.path}: the {split} split is empty")
-        check_stored_clips(dataset, records, show_progress=show_progress)
+        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress)
     # The fp32 path is the reference the report scores, even where a verified int8/bf16 path exists.
     classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
     log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
