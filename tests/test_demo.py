@@ -49,6 +49,8 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
     assert (out / "highlights" / "results_spotting.json").exists()
     assert (out / "ablation" / "ablation.json").exists()
     assert "synthetic" in result.output
+    # Its game holds several sports by design, and its annotation says so: no --sport advice.
+    assert "keeps every label to that sport" not in " ".join(result.output.split())
 
     # A second run reuses every finished step and runs nothing.
     calls: list[list[str]] = []

@@ -91,6 +91,15 @@ def test_detect_sport_option(game, tmp_path):
     assert res.exit_code == 0, res.output
     counts = Counter(h["label"].split("_")[0] for h in json.loads((tmp_path / "out" / "highlights.json").read_text())["highlights"])
     assert len(counts) > 1  # the events are of several sports
+    # Its annotation says so too: the video is not of one sport, so --sport is not advised.
+    assert "sports (" not in " ".join(res.output.split()) and "--sport" not in res.output
+    # Without it (the oracle needs it: the kinematic triggers label instead), the run is advised.
+    unannotated = ["detect", str(video), "--out", str(tmp_path / "out2"), "--set", "detection.backend=gt",
+                   "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
+    res = CliRunner().invoke(app, unannotated)
+    assert res.exit_code == 0, res.output
+    counts = Counter(h["label"].split("_")[0] for h in json.loads((tmp_path / "out2" / "highlights.json").read_text())["highlights"])
+    assert len(counts) > 1
     said = " ".join(res.output.split())
     assert f"the highlights name {len(counts)} sports" in said and "--sport" in said
     assert all(f"{sport} {n}" in said for sport, n in counts.items())

@@ -131,7 +131,8 @@ def detect(
     if not cfg.classifier.sport:
         from highlights.pipeline.sport_filter import mixed_sports_hint
 
-        hint = mixed_sports_hint([h.label for h in result.highlights])
+        hint = mixed_sports_hint([h.label for h in result.highlights],
+                                 [e.label for e in truth.events] if truth is not None else ())
         if hint:
             console.print(hint)
     if truth is not None:

@@ -50,15 +50,22 @@ def restrict_to_sport(probs: np.ndarray, allowed: Sequence[int], none_index: int
     return probs
 
 
-def mixed_sports_hint(labels: Sequence[str]) -> str | None:
-    """One line for a run whose highlights name several sports, pointing to `--sport`: on footage
-    of one sport some of those labels are wrong, and the user, not the model, knows which sport it
-    is. None when the labels name one sport or none."""
+def _sport_counts(labels: Sequence[str]) -> dict[str, int]:
     counts: dict[str, int] = {}
     for label in labels:
         if label != NONE_LABEL:
             counts[sport_of(label)] = counts.get(sport_of(label), 0) + 1
-    if len(counts) < 2:
+    return counts
+
+
+def mixed_sports_hint(labels: Sequence[str], annotated: Sequence[str] = ()) -> str | None:
+    """One line for a run whose highlights name several sports, pointing to `--sport`: on footage
+    of one sport some of those labels are wrong, and the user, not the model, knows which sport it
+    is. None when the labels name one sport or none, or when the video's annotation (the labels
+    of its events, `annotated`) names several sports: the video is not of one sport, and the
+    advice would be wrong."""
+    counts = _sport_counts(labels)
+    if len(counts) < 2 or len(_sport_counts(annotated)) >= 2:
         return None
     named = ", ".join(f"{sport} {n}" for sport, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
     # No sport is suggested: the most frequent label's sport is the model's guess, which is what
