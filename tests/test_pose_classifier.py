@@ -404,3 +404,92 @@ def test_a_pose_report_on_a_version_names_each_wrong_clip_by_the_file_it_was_add
     for row in wrong:
         assert row["note"] == f"{dataset.origin(row['clip_id'])}; no person found"
         assert row["note"].startswith(f"{test[row['clip_id']].label}_")
+
+
+def _a_person_in_every_clip(monkeypatch, windows):
+    """Poses for clips the generator did not write (a dataset renames its clips): the generator's
+    actor in every frame, so the test does not hang on what BlazePose makes of coloured noise."""
+    import highlights.pose_classifier.clips as clips_module
+
+    person = windows[0][0]
+    monkeypatch.setattr(clips_module, "clip_poses",
+                        lambda path, *, fps, cache_dir=None: (person, np.arange(len(person)) / fps))
+
+
+def test_train_pose_on_a_dataset_version_adds_the_poses_of_its_train_clips(tmp_path, monkeypatch, windows):
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    _a_person_in_every_clip(monkeypatch, windows)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
+                                      "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    train = dataset.split("train", augmented=False)
+    assert f"from {len(train)} clips in {dataset.root} v1 (train split)" in " ".join(result.output.split())
+    provenance = json.loads((out / "best.json").read_text())
+    used = provenance["training_data"]["labelled_clips"]
+    assert (used["clips"], used["version"], used["split"]) == (len(train), "v1", "train")
+    assert used["windows"] == len(train)  # one 2 s window each
+    assert provenance["training_data"]["source"].endswith(f"+ poses of {len(train)} labelled clips")
+    meta = torch.load(out / "best.pt", weights_only=True)["meta"]["dataset"]
+    assert (meta["version"], meta["train_clips"]) == ("v1", len(train))
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--model", "pose", "--resume"], "--resume goes on with an interrupted R(2+1)D run"),
+    (["--model", "pose", "--quick", "--batch-size", "4"],
+     "--batch-size, --quick: R(2+1)D settings; the pose classifier does not use them"),
+    (["--root", "ROOT", "--version", "v1", "--clips", "ROOT"],
+     "--clips: a pose classifier setting; add --model pose to train the pose classifier"),
+    (["--model", "pose", "--root", "ROOT"], "a dataset version needs both --root and --version"),
+])
+def test_train_refuses_the_other_models_options_rather_than_dropping_them(tmp_path, args, says):
+    args = [str(tmp_path) if a == "ROOT" else a for a in args]
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", *args, "--out", str(out), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert says in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_train_pose_into_a_folder_holding_a_model_leaves_it_alone(trained):
+    before = (trained / "best.pt").read_bytes()
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--out", str(trained), "--no-progress"])
+    assert result.exit_code == 1
+    assert f"{trained}: holds a trained model already (best.pt)" in " ".join(result.output.split())
+    assert (trained / "best.pt").read_bytes() == before
+
+
+def _without_the_actor(source, target):
+    shutil.copy(source, target)
+    truth = json.loads(source.with_suffix(".json").read_text())
+    for frame in truth["frames"]:
+        frame["persons"] = [p for p in frame.get("persons", []) if not p.get("actor")]
+    target.with_suffix(".json").write_text(json.dumps(truth))
+
+
+def test_train_pose_names_the_labelled_clips_it_found_nobody_in(clip_tree, tmp_path):
+    tree = tmp_path / "tree"
+    (tree / "none").mkdir(parents=True)
+    (tree / "baseball_swing").mkdir()
+    source = clip_tree / "baseball_swing" / "clip_baseball_swing.mp4"
+    shutil.copy(source, tree / "baseball_swing" / source.name)
+    shutil.copy(source.with_suffix(".json"), tree / "baseball_swing" / source.with_suffix(".json").name)
+    _without_the_actor(clip_tree / "none" / "clip_none.mp4", tree / "none" / "empty.mp4")
+    args = ["train", "--model", "pose", "--synth-windows", "100", "--epochs", "2", "--clips", str(tree), "--no-progress"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"from 1 of 2 clips in {tree}" in said
+    assert "no person found in 1 labelled clip, left out: none/empty.mp4" in said
+    provenance = json.loads((tmp_path / "run" / "best.json").read_text())
+    assert provenance["training_data"]["source"].endswith("+ poses of 1 labelled clips")
+    assert provenance["training_data"]["labelled_clips"]["clips_without_a_person"] == ["none/empty.mp4"]
+    # Nobody in any of them: refused, not trained as if they had been used.
+    (tree / "baseball_swing" / source.name).unlink()
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run2")])
+    assert result.exit_code == 1
+    assert f"{tree}: no person found in any of its 1 labelled clips" in " ".join(result.output.split())
+    assert not (tmp_path / "run2" / "best.pt").exists()
+

@@ -19,15 +19,16 @@ def register(root: typer.Typer) -> None:
 
 
 def train(
-    root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...); R(2+1)D only"),
-    version: str | None = typer.Option(None, "--version", help="Dataset version to train on, e.g. v2; R(2+1)D only"),
+    root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...)"),
+    version: str | None = typer.Option(None, "--version", help=(
+        "Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones)")),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
     model: str = typer.Option("r2plus1d", "--model", help=(
         "r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
         "on the synthetic generator's keypoints; needs no dataset)")),
-    pose_family: str = typer.Option("features_linear", "--pose-family",
-                                    help="Pose model: features_linear | features_mlp | tcn"),
-    synth_windows: int = typer.Option(3000, "--synth-windows", help="Synthetic pose windows to train on (pose)"),
+    pose_family: str | None = _setting("--pose-family",
+                                       help="Pose model: features_linear (default) | features_mlp | tcn"),
+    synth_windows: int | None = _setting("--synth-windows", help="Synthetic pose windows to train on (pose; default 3000)"),
     synth_games: int = typer.Option(0, "--synth-games", help=(
         "Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
         "(the packaged model uses none)")),
@@ -62,14 +63,36 @@ def train(
     """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints."""
     from highlights.errors import ConfigError
 
-    if model == "pose":
-        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress, clips, synth_games,
-                    rendered_games, render_dir)
-        return
-    if model != "r2plus1d":
+    if model not in ("r2plus1d", "pose"):
         raise ConfigError(f"--model {model!r}: expected r2plus1d or pose")
+    # Options of the other model are refused, not dropped unsaid.
+    clip_only = {"--batch-size": batch_size, "--width": width, "--frames": frames, "--crop": crop,
+                 "--balance": balance, "--augment/--no-augment": augment, "--patience": patience,
+                 "--workers": workers, "--pretrained": pretrained, "--cache-dir": cache_dir,
+                 "--precision": precision, "--resume": resume or None, "--quick": quick or None}
+    pose_only = {"--pose-family": pose_family, "--synth-windows": synth_windows, "--clips": clips,
+                 "--synth-games": synth_games or None, "--rendered-games": rendered_games or None,
+                 "--render-dir": render_dir}
+    if model == "pose":
+        if resume:
+            raise ConfigError("--resume goes on with an interrupted R(2+1)D run; the pose classifier trains in one "
+                              "go (minutes): run the command again with a new --out")
+        unused = [name for name, value in clip_only.items() if value is not None]
+        if unused:
+            raise ConfigError(f"{', '.join(unused)}: {'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}"
+                              f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
+        _train_pose(out, pose_family or "features_linear", synth_windows or 3000, epochs, lr, seed, progress,
+                    clips, synth_games, rendered_games, render_dir, root=root, version=version)
+        return
+    unused = [name for name, value in pose_only.items() if value is not None]
+    if unused:
+        raise ConfigError(f"{', '.join(unused)}: {'a pose classifier setting' if len(unused) == 1 else 'pose classifier settings'}"
+                          "; add --model pose to train the pose classifier")
     if not resume and (root is None or version is None):  # a resumed run reads them from its folder
         raise ConfigError("--root and --version are required to train the R(2+1)D clip classifier")
+    if pretrained is not None and _is_pose_model(pretrained):
+        raise ConfigError(f"--pretrained {pretrained}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 "
+                          "weights (torchvision's layout)")
     from highlights.train import TrainConfig, fit, load_saved_config
 
     given = {
@@ -93,15 +116,33 @@ def train(
     typer.echo(f"last: {result.last_checkpoint}")
 
 
+def _is_pose_model(path: Path) -> bool:
+    """Whether ``path`` is a checkpoint `train --model pose` wrote; anything else (torchvision's
+    weights, a file that is no checkpoint) is left to the weights loader to judge."""
+    from highlights.model.errors import CheckpointError
+    from highlights.pose_classifier.default import is_pose_checkpoint
+
+    try:
+        return is_pose_checkpoint(path)
+    except CheckpointError:
+        return False
+
+
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
                 seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
-                rendered_games: int = 0, render_dir: Path | None = None) -> None:
+                rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
+                version: str | None = None) -> None:
+    from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
+    if (out / "best.pt").exists():
+        raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
+                          "to train again there")
     overrides = {"epochs": epochs, "lr": lr, "seed": seed}
     config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
                              val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
+                             dataset_root=str(root) if root else None, dataset_version=version,
                              game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
                              rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
                              render_dir=str(render_dir) if render_dir else None,
@@ -109,6 +150,7 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
     typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
                f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
                f"{f' and windows of {games} synthetic games' if games else ''}"
-               f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}, seed {config.seed}")
+               f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
+               f"{f' and the poses of {version} train clips' if version else ''}, seed {config.seed}")
     _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")

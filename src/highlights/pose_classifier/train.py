@@ -58,6 +58,9 @@ class PoseTrainConfig:
     feature_range_quantile: float = 0.01
     aggregation: str = "max"        # how a clip's windows combine: "max" or "mean" (model.py)
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
+    # Or the train split of a dataset version (`dataset create`), added the same way.
+    dataset_root: str | None = None
+    dataset_version: str | None = None
     # Windows cut from whole synthetic games as the pipeline cuts them (`game_data`); games=0: none.
     # Validation then also scores `val_games` games of another seed range.
     game: GameWindowSpec = field(default_factory=GameWindowSpec)
@@ -82,6 +85,10 @@ class PoseTrainConfig:
             raise ConfigError(f"rendered_copies must be >= 1, got {self.rendered_copies}")
         if self.aggregation not in AGGREGATIONS:
             raise ConfigError(f"unknown window aggregation {self.aggregation!r}; expected one of {AGGREGATIONS}")
+        if self.clips_root and (self.dataset_root or self.dataset_version):
+            raise ConfigError("labelled clips come from --clips or from --root/--version, not both")
+        if bool(self.dataset_root) != bool(self.dataset_version):
+            raise ConfigError("a dataset version needs both --root and --version")
         unknown = [c for c in self.classes if c not in LABELS]
         if unknown:
             raise ConfigError(f"the synthetic generator has no class {unknown[0]!r} (it makes {list(LABELS)})")
@@ -182,26 +189,65 @@ def action_ranking(clf: PoseClassifier, norm: list[np.ndarray], labels: np.ndarr
     return {"action_auc": round(auc, 4)}
 
 
+def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tuple[list, dict]:
+    """The user's labelled clips (a folder per class, or a version's train split) and where they
+    came from, for the provenance."""
+    from highlights.pose_classifier.clips import LabelledClip, clip_tree
+
+    if config.clips_root:
+        clips, skipped = clip_tree(config.clips_root, list(config.classes))
+        for name in skipped:
+            log(f"skipped folder {name}/: not one of the classes {list(config.classes)}")
+        return clips, {"root": str(config.clips_root)}
+    from highlights.datasets.checks import load_checked_splits
+
+    dataset, (records,) = load_checked_splits(config.dataset_root, config.dataset_version, ["train"])
+    other = sorted({r.label for r in records} - set(config.classes))
+    if other:
+        log(f"left out the {dataset.name} train clips of {', '.join(other)}: the pose classifier learns the "
+            f"synthetic generator's classes ({', '.join(config.classes)})")
+    clips = [LabelledClip(r.path, r.label, dataset.origin(r.clip_id) or r.clip_id)
+             for r in records if r.label in config.classes]
+    if not clips:
+        from highlights.datasets.errors import DatasetError
+
+        raise DatasetError(f"{dataset.path}: no train clip of the classes {list(config.classes)}")
+    return clips, {"root": str(dataset.root), "version": dataset.name, "split": "train"}
+
+
 def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None):
-    """Every window of every clip in `config.clips_root` (poses estimated once and cached),
-    labelled with its clip's class: a weak label (an action clip's lead-in is labelled as the
-    action too), which the synthetic windows' exact labels outweigh."""
-    from highlights.pose_classifier.clips import clip_poses, clip_tree
+    """Every window of every labelled clip (`config.clips_root`, or the train split of
+    `config.dataset_version`; poses estimated once and cached), labelled with its clip's class: a
+    weak label (an action clip's lead-in is labelled as the action too), which the synthetic
+    windows' exact labels outweigh."""
+    from highlights.pose_classifier.clips import clip_poses
     from highlights.pose_classifier.model import pixel_windows
 
-    clips, skipped = clip_tree(config.clips_root, list(config.classes))
-    for name in skipped:
-        log(f"skipped folder {name}/: not one of the classes {list(config.classes)}")
-    out, labels = [], []
+    clips, source = _labelled_clips(config, log)
+    out, labels, nobody = [], [], []
     for clip in clips:
         kp, times = clip_poses(clip.path, fps=config.window.fps)
-        for w in pixel_windows(kp, times, config.window):
+        windows = pixel_windows(kp, times, config.window)
+        if not windows:
+            nobody.append(clip.name)
+        for w in windows:
             out.append(w)
             labels.append(config.classes.index(clip.label))
-    log(f"labelled clips: {len(out)} windows from {len(clips)} clips in {config.clips_root}")
+    where = f"{source['root']} {source['version']} (train split)" if "version" in source else source["root"]
+    used = f"{len(clips)} clips" if not nobody else f"{len(clips) - len(nobody)} of {len(clips)} clips"
+    log(f"labelled clips: {len(out)} windows from {used} in {where}")
+    if clips and len(nobody) == len(clips):
+        from highlights.datasets.errors import DatasetError
+
+        raise DatasetError(f"{where}: no person found in any of its {len(clips)} labelled clips, so they add nothing "
+                           "to train on (a clip needs a person in a quarter of a 2 s window)")
+    if nobody:
+        # A clip the pose model finds nobody in teaches nothing: said, so a class is not thinner than it looks.
+        shown = ", ".join(nobody[:10]) + (f" and {len(nobody) - 10} more" if len(nobody) > 10 else "")
+        log(f"no person found in {len(nobody)} labelled clip{'s' if len(nobody) > 1 else ''}, left out: {shown}")
     shape = (0, config.window.window_frames, 17, 3)
     return (np.asarray(out, np.float32).reshape(-1, *shape[1:]), np.asarray(labels, np.int64),
-            {"clips": len(clips), "windows": len(out), "root": str(config.clips_root)})
+            {"clips": len(clips), "windows": len(out), "clips_without_a_person": nobody, **source})
 
 
 def _source(games: dict, real: dict, rendered: dict | None = None) -> str:
@@ -209,7 +255,7 @@ def _source(games: dict, real: dict, rendered: dict | None = None) -> str:
     if rendered and rendered["games"]:
         synthetic += f" + MoveNet poses of {rendered['games']} rendered synthetic games"
     if real["clips"]:
-        return f"{synthetic} + poses of {real['clips']} labelled clips"
+        return f"{synthetic} + poses of {real['clips'] - len(real.get('clips_without_a_person', []))} labelled clips"
     return f"{synthetic} only (no real footage)"
 
 
@@ -251,7 +297,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         rendered = {"games": spec_r.games, "windows": int(len(rl)), "copies": k, "spec": spec_r.to_dict(),
                     "per_class": {c: int((rl == i).sum()) for i, c in enumerate(config.classes)}}
     real = {"clips": 0, "windows": 0}
-    if config.clips_root:
+    if config.clips_root or config.dataset_version:
         rw, rl, real = labelled_clip_windows(config, log=log)
         windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
@@ -290,7 +336,9 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     }
     meta = {"train_config": config.to_dict(), "provenance": provenance,
             "model": {"hidden": config.hidden, "channels": config.channels},
-            "dataset": {"kind": "synthetic", "generator": GENERATOR}}
+            "dataset": {"kind": "synthetic" + (" + labelled clips" if real["clips"] else ""), "generator": GENERATOR,
+                        **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
+                           if "version" in real else {})}}
     path = clf.save(out / "best.pt", meta)
     atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
                                           "family": config.family, "classes": list(config.classes),
