@@ -493,3 +493,32 @@ def test_train_pose_names_the_labelled_clips_it_found_nobody_in(clip_tree, tmp_p
     assert f"{tree}: no person found in any of its 1 labelled clips" in " ".join(result.output.split())
     assert not (tmp_path / "run2" / "best.pt").exists()
 
+
+def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it_does_not(trained, tmp_path):
+    from highlights.cli.pipeline import _config
+    from highlights.model import ClipClassifier, CheckpointError, save_checkpoint
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    pose = trained / "best.pt"
+    model = tiny_model()
+    r2 = save_checkpoint(tmp_path / "r2" / "best.pt", model, tiny_meta(model))
+    # detect / pipeline --checkpoint: a pose model runs on the pose backend; a run folder means its best.pt.
+    for given in (pose, trained):
+        cfg = _config(None, given, None)
+        assert (cfg.classifier.backend, cfg.classifier.pose_model) == ("pose", str(pose))
+    cfg = _config(None, r2.parent, None)
+    assert (cfg.classifier.backend, cfg.classifier.checkpoint) == ("checkpoint", str(r2))
+    with pytest.raises(CheckpointError, match="a pose classifier checkpoint, where an R\\(2\\+1\\)D clip classifier"):
+        ClipClassifier.from_checkpoint(pose)
+    with pytest.raises(CheckpointError, match="an R\\(2\\+1\\)D clip classifier, which goes in as --checkpoint"):
+        PoseClassifier.load(r2)
+    fused = CliRunner().invoke(app, ["evaluate", str(pose), "--root", str(tmp_path), "--version", "v1",
+                                     "--fuse-pose", "--out", str(tmp_path / "o")])
+    assert fused.exit_code == 1
+    assert f"--fuse-pose fuses an R(2+1)D checkpoint (the argument) with a pose model: give this one as --pose-model {pose}" in (
+        " ".join(fused.output.split()))
+    warm = CliRunner().invoke(app, ["train", "--root", str(tmp_path), "--version", "v1", "--out", str(tmp_path / "run"),
+                                    "--pretrained", str(pose)])
+    assert warm.exit_code == 1
+    assert f"--pretrained {pose}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 weights" in (
+        " ".join(warm.output.split()))

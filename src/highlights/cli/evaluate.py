@@ -61,6 +61,11 @@ def evaluate(
     if fuse_pose:
         if checkpoint is None or clips is not None:
             raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version (the weight is chosen on val)")
+        from highlights.pose_classifier.default import holds_pose_model
+
+        if holds_pose_model(checkpoint):
+            raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (the argument) "
+                              f"with a pose model: give this one as --pose-model {checkpoint}")
         from highlights.pose_classifier.fusion_eval import evaluate_fusion
 
         report, paths = evaluate_fusion(checkpoint, root=root, version=version, out_dir=out, pose_model=pose_model,

@@ -18,7 +18,8 @@ console = Console()
 CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside)"
 SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
             "--set classifier.enabled=false (repeatable; `highlights pipeline config` lists them)")
-CKPT_HELP = "Trained classifier checkpoint (sets classifier.backend=checkpoint)"
+CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.pt: an R(2+1)D one sets "
+             "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose")
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
               "classes only (sets classifier.sport; a batch manifest's sport column sets it per game)")
 
@@ -29,7 +30,15 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
 
     cfg = PipelineConfig.load(config_path) if config_path else PipelineConfig()
     if checkpoint is not None:
-        cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
+        from highlights.pose_classifier.default import holds_pose_model
+
+        if checkpoint.is_dir() and (checkpoint / "best.pt").is_file():
+            checkpoint = checkpoint / "best.pt"  # a `highlights train` run folder: its best checkpoint
+        if holds_pose_model(checkpoint):
+            # `highlights train --model pose` wrote it: the pose backend runs it.
+            cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint), "classifier.backend": "pose"})
+        else:
+            cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
     cfg = cfg.with_overrides(sets or [])
     return cfg.with_overrides({"classifier.sport": sport}) if sport else cfg
 

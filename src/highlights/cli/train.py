@@ -90,7 +90,9 @@ def train(
                           "; add --model pose to train the pose classifier")
     if not resume and (root is None or version is None):  # a resumed run reads them from its folder
         raise ConfigError("--root and --version are required to train the R(2+1)D clip classifier")
-    if pretrained is not None and _is_pose_model(pretrained):
+    from highlights.pose_classifier.default import holds_pose_model
+
+    if pretrained is not None and holds_pose_model(pretrained):
         raise ConfigError(f"--pretrained {pretrained}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 "
                           "weights (torchvision's layout)")
     from highlights.train import TrainConfig, fit, load_saved_config
@@ -114,18 +116,6 @@ def train(
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
     typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
     typer.echo(f"last: {result.last_checkpoint}")
-
-
-def _is_pose_model(path: Path) -> bool:
-    """Whether ``path`` is a checkpoint `train --model pose` wrote; anything else (torchvision's
-    weights, a file that is no checkpoint) is left to the weights loader to judge."""
-    from highlights.model.errors import CheckpointError
-    from highlights.pose_classifier.default import is_pose_checkpoint
-
-    try:
-        return is_pose_checkpoint(path)
-    except CheckpointError:
-        return False
 
 
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,

@@ -168,6 +168,10 @@ def _model_from_payload(path: Path, payload: dict) -> nn.Module:
     meta = payload["meta"]
     if not isinstance(meta.get("model"), dict):
         raise CheckpointError(path, "meta has no 'model' architecture description")
+    if str(meta["model"].get("arch", "")).startswith("pose_"):
+        # `highlights train --model pose` wrote it: said in words, not as an unknown architecture.
+        raise CheckpointError(path, "a pose classifier checkpoint, where an R(2+1)D clip classifier's is needed "
+                                    "(a pose model goes in as classifier.pose_model, or --pose-model to fuse)")
     try:
         model = build_from_kwargs(meta["model"])
     except (KeyError, TypeError, ValueError) as exc:

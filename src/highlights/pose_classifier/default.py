@@ -39,3 +39,13 @@ def is_pose_checkpoint(path: str | Path) -> bool:
     except Exception as e:
         raise CheckpointError(path, f"not a readable checkpoint ({type(e).__name__}: {e})") from None
     return str(arch).startswith("pose_")
+
+
+def holds_pose_model(path: str | Path) -> bool:
+    """Whether `path` is a checkpoint `highlights train --model pose` wrote. Anything else,
+    unreadable files included, is False: whoever loads it as an R(2+1)D checkpoint (or as
+    torchvision's weights) says what is wrong with it in its own terms."""
+    try:
+        return is_pose_checkpoint(path)
+    except CheckpointError:
+        return False

@@ -180,7 +180,9 @@ class PoseClassifier:
             meta = payload["meta"]
             arch = meta["model"]["arch"]
             if not str(arch).startswith(ARCH_PREFIX):
-                raise CheckpointError(path, f"not a pose model (architecture {arch!r})")
+                raise CheckpointError(path, f"not a pose model (architecture {arch!r}: "
+                                            + ("an R(2+1)D clip classifier, which goes in as --checkpoint)"
+                                               if str(arch).startswith("r2plus1d") else "from elsewhere)"))
             family = meta["model"]["family"]
             sizes = {k: meta["model"][k] for k in ("hidden", "channels") if k in meta["model"]}
             net = build_network(family, len(meta["classes"]), **sizes)
