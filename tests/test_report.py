@@ -307,3 +307,20 @@ def test_compare_says_which_side_scored_an_unfinished_run(tmp_path):
             "change is not a finished model's.") in result.output
     result = CliRunner().invoke(app, ["report", "compare", str(paths[0]), str(paths[0])])
     assert "not a finished model's" not in result.output
+
+
+def test_compare_names_the_model_each_side_scored(tmp_path):
+    def scored(model, checkpoint):
+        return build_report(["none"], ["none"], ["none", "soccer_shooting"], n_bootstrap=10,
+                            meta={"model": model, "checkpoint": {"path": checkpoint, "sha256": "ab"}})
+
+    pose = scored({"arch": "pose_features_linear", "family": "features_linear"}, "/runs/pose/best.pt")
+    clip = scored({"arch": "r2plus1d_18", "num_classes": 2, "width": 0.25, "layers": [1, 1, 1, 1]}, "/runs/v2/best.pt")
+    paths = [write_report_files(r, tmp_path / name)["json"] for name, r in (("a", pose), ("b", clip))]
+    result = CliRunner().invoke(app, ["report", "compare", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    assert f"A: {paths[0]} (pose classifier features_linear; checkpoint /runs/pose/best.pt)" in result.output
+    assert f"B: {paths[1]} (R(2+1)D, width 0.25; checkpoint /runs/v2/best.pt)" in result.output
+    unknown = write_report_files(report_from_confusion(SEED_LABELS, SEED_MATRIX), tmp_path / "c")["json"]
+    result = CliRunner().invoke(app, ["report", "compare", str(unknown), str(unknown)])
+    assert result.exit_code == 0 and f"A: {unknown}\n" in result.output

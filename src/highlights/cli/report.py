@@ -26,11 +26,15 @@ def compare(
 ) -> None:
     """Print the change per metric and per class from report A to report B."""
     from highlights.report import (
-        classes_note, compare_reports, format_comparison, load_report, mixed_test_sets_note, unfinished_runs_note,
+        classes_note, compare_reports, format_comparison, load_report, mixed_test_sets_note, scored_by,
+        unfinished_runs_note,
     )
 
     report_a, report_b = load_report(a), load_report(b)
-    typer.echo(f"A: {a}\nB: {b}\n")
+    for name, path, report in (("A", a, report_a), ("B", b, report_b)):
+        model = scored_by(report)
+        typer.echo(f"{name}: {path}" + (f" ({model})" if model else ""))
+    typer.echo("")
     typer.echo(format_comparison(compare_reports(report_a, report_b)))
     for note in (mixed_test_sets_note(report_a, report_b), classes_note(report_a, report_b),
                  unfinished_runs_note(report_a, report_b)):

@@ -2,7 +2,7 @@
 the confusion-matrix PNG, and comparing two reports."""
 
 from highlights.report.compare import (
-    classes_note, compare_reports, format_comparison, mixed_test_sets_note, unfinished_runs_note,
+    classes_note, compare_reports, format_comparison, mixed_test_sets_note, scored_by, unfinished_runs_note,
 )
 from highlights.report.files import (
     load_confusion,
@@ -30,6 +30,7 @@ __all__ = [
     "mixed_test_sets_note",
     "classes_note",
     "unfinished_runs_note",
+    "scored_by",
     "plot_confusion",
     "render_markdown",
     "render_table",

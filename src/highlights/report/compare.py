@@ -36,6 +36,28 @@ def scored_on(report: dict) -> str | None:
     return None
 
 
+def scored_by(report: dict) -> str | None:
+    """The model a report scored, in words, with its checkpoint (None when its meta does not say):
+    a comparison of a pose model with an R(2+1)D says which side is which."""
+    meta = report.get("meta") or {}
+    model = meta.get("model") if isinstance(meta.get("model"), dict) else {}
+    arch = str(model.get("arch", ""))
+    if arch.startswith("pose_"):
+        what = f"pose classifier {model.get('family', arch[len('pose_'):])}"
+    elif arch.startswith("r2plus1d"):
+        width = model.get("width", 1.0)
+        what = "R(2+1)D-18" if width == 1.0 else f"R(2+1)D, width {width:g}"
+    elif arch == "fusion":
+        what = f"fusion of an R(2+1)D and a pose classifier (R(2+1)D weight {model.get('weight', '?')})"
+    elif arch:
+        what = arch
+    else:
+        return None
+    checkpoint = meta.get("checkpoint")
+    path = checkpoint.get("path") if isinstance(checkpoint, dict) else checkpoint
+    return f"{what}; checkpoint {path}" if path else what
+
+
 def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
     """A warning when the two reports were not scored on the same clips: their change then mixes
     the two models' difference with the two test sets' (a model on v1's test split against one
