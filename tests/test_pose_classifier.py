@@ -443,6 +443,8 @@ def test_train_pose_on_a_dataset_version_adds_the_poses_of_its_train_clips(tmp_p
     (["--root", "ROOT", "--version", "v1", "--clips", "ROOT"],
      "--clips: a pose classifier setting; add --model pose to train the pose classifier"),
     (["--model", "pose", "--root", "ROOT"], "a dataset version needs both --root and --version"),
+    (["--model", "pose", "--synth-windows", "0"], "--synth-windows 0: at least 1"),
+    (["--model", "pose", "--epochs", "0"], "--epochs 0: at least 1"),
 ])
 def test_train_refuses_the_other_models_options_rather_than_dropping_them(tmp_path, args, says):
     args = [str(tmp_path) if a == "ROOT" else a for a in args]
@@ -453,7 +455,12 @@ def test_train_refuses_the_other_models_options_rather_than_dropping_them(tmp_pa
     assert not out.exists()
 
 
-def test_train_pose_into_a_folder_holding_a_model_leaves_it_alone(trained):
+def test_train_pose_into_a_folder_holding_a_model_leaves_it_alone(trained, tmp_path):
+    taken = tmp_path / "notes.txt"
+    taken.write_text("mine")
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--out", str(taken), "--no-progress"])
+    assert result.exit_code == 1 and f"{taken}: is a file, not a folder" in result.output
+    assert taken.read_text() == "mine"
     before = (trained / "best.pt").read_bytes()
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--out", str(trained), "--no-progress"])
     assert result.exit_code == 1

@@ -81,7 +81,8 @@ def train(
         if unused:
             raise ConfigError(f"{', '.join(unused)}: {'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}"
                               f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
-        _train_pose(out, pose_family or "features_linear", synth_windows or 3000, epochs, lr, seed, progress,
+        _train_pose(out, pose_family or "features_linear", 3000 if synth_windows is None else synth_windows,
+                    epochs, lr, seed, progress,
                     clips, synth_games, rendered_games, render_dir, root=root, version=version)
         return
     unused = [name for name, value in pose_only.items() if value is not None]
@@ -126,10 +127,17 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
     from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"{out}: is a file, not a folder (--out is the folder the model is written in)")
     if (out / "best.pt").exists():
         raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
                           "to train again there")
     overrides = {"epochs": epochs, "lr": lr, "seed": seed}
+    if synth_windows < 1:
+        raise ConfigError(f"--synth-windows {synth_windows}: at least 1 (the synthetic windows are the model's "
+                          "training data; labelled clips are added to them)")
+    if epochs is not None and epochs < 1:
+        raise ConfigError(f"--epochs {epochs}: at least 1")
     config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
                              val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
                              dataset_root=str(root) if root else None, dataset_version=version,
