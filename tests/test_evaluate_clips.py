@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
@@ -117,3 +118,16 @@ def test_a_class_folder_one_slip_from_a_class_is_not_skipped_unseen(tmp_path):
     assert result.exit_code == 1
     assert (f"error: {tree / 'basketbal_layup'}: folder 'basketbal_layup' is one slip from the class "
             "'basketball_layup'; rename it (or move its clips) to score them") in result.output
+
+
+@pytest.mark.parametrize("extra, says", [
+    (["--clips", "TREE", "--split", "val"], "--split val: --clips scores every clip of the folder"),
+    (["--root", "TREE", "--version", "v1", "--pose-model", "TREE/p.pt"],
+     "--pose-model is the pose model --fuse-pose fuses with"),
+])
+def test_evaluate_refuses_an_option_it_would_drop(tmp_path, extra, says):
+    extra = [a.replace("TREE", str(tmp_path)) for a in extra]
+    result = CliRunner().invoke(app, ["evaluate", *extra, "--out", str(tmp_path / "r")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert says in " ".join(result.output.split())
+    assert not (tmp_path / "r").exists()

@@ -55,6 +55,12 @@ def evaluate(
         raise ConfigError("give --clips FOLDER, or --root and --version of a dataset")
     if clips is not None and (root is not None or version is not None):
         raise ConfigError("--clips scores a folder; leave out --root/--version")
+    if clips is not None and split != "test":
+        raise ConfigError(f"--split {split}: --clips scores every clip of the folder; --split chooses a dataset "
+                          "version's split")
+    if pose_model is not None and not fuse_pose:
+        raise ConfigError("--pose-model is the pose model --fuse-pose fuses with; to score a pose model alone, "
+                          "give it as the checkpoint")
     from highlights.atomic import check_writable
 
     check_writable(out)  # now, not after scoring every clip
