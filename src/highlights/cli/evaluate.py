@@ -72,7 +72,10 @@ def evaluate(
         if holds_pose_model(checkpoint):
             raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (the argument) "
                               f"with a pose model: give this one as --pose-model {checkpoint}")
+        from highlights.pose_classifier.default import checkpoint_file
         from highlights.pose_classifier.fusion_eval import evaluate_fusion
+
+        pose_model = checkpoint_file(pose_model) if pose_model is not None else None
 
         report, paths = evaluate_fusion(checkpoint, root=root, version=version, out_dir=out, pose_model=pose_model,
                                         split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)

@@ -29,17 +29,18 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
     from highlights.pipeline.config import PipelineConfig
 
     cfg = PipelineConfig.load(config_path) if config_path else PipelineConfig()
-    if checkpoint is not None:
-        from highlights.pose_classifier.default import holds_pose_model
+    from highlights.pose_classifier.default import checkpoint_file, holds_pose_model
 
-        if checkpoint.is_dir() and (checkpoint / "best.pt").is_file():
-            checkpoint = checkpoint / "best.pt"  # a `highlights train` run folder: its best checkpoint
+    if checkpoint is not None:
+        checkpoint = checkpoint_file(checkpoint)  # a `highlights train` run folder: its best checkpoint
         if holds_pose_model(checkpoint):
             # `highlights train --model pose` wrote it: the pose backend runs it.
             cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint), "classifier.backend": "pose"})
         else:
             cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
     cfg = cfg.with_overrides(sets or [])
+    if cfg.classifier.pose_model and checkpoint_file(cfg.classifier.pose_model) != Path(cfg.classifier.pose_model):
+        cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint_file(cfg.classifier.pose_model))})
     return cfg.with_overrides({"classifier.sport": sport}) if sport else cfg
 
 

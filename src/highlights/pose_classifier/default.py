@@ -49,3 +49,10 @@ def holds_pose_model(path: str | Path) -> bool:
         return is_pose_checkpoint(path)
     except CheckpointError:
         return False
+
+
+def checkpoint_file(path: str | Path) -> Path:
+    """A checkpoint named by its file, or by the run folder `highlights train --out` wrote (its
+    best.pt, as `evaluate RUN` reads it); other paths come back as given, for their loader to judge."""
+    path = Path(path)
+    return path / "best.pt" if path.is_dir() and (path / "best.pt").is_file() else path
