@@ -517,6 +517,8 @@ def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it
     assert (cfg.classifier.backend, cfg.classifier.checkpoint) == ("checkpoint", str(r2))
     cfg = _config(None, None, [f"classifier.pose_model={trained}"])  # was "no such file"
     assert cfg.classifier.pose_model == str(pose)
+    with pytest.raises(ConfigError, match=f"--checkpoint {pose}: a pose model; classifier.backend=fusion fuses"):
+        _config(None, pose, ["classifier.backend=fusion"])  # was: "needs the R(2+1)D checkpoint (--checkpoint FILE)"
     with pytest.raises(CheckpointError, match="a pose classifier checkpoint, where an R\\(2\\+1\\)D clip classifier"):
         ClipClassifier.from_checkpoint(pose)
     with pytest.raises(CheckpointError, match="an R\\(2\\+1\\)D clip classifier, which goes in as --checkpoint"):

@@ -39,6 +39,12 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
         else:
             cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
     cfg = cfg.with_overrides(sets or [])
+    if checkpoint is not None and cfg.classifier.backend == "fusion" and not cfg.classifier.checkpoint:
+        from highlights.errors import ConfigError
+
+        raise ConfigError(f"--checkpoint {checkpoint}: a pose model; classifier.backend=fusion fuses a pose model with "
+                          "an R(2+1)D checkpoint: give the R(2+1)D one as --checkpoint and this one as "
+                          f"--set classifier.pose_model={checkpoint}")
     if cfg.classifier.pose_model and checkpoint_file(cfg.classifier.pose_model) != Path(cfg.classifier.pose_model):
         cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint_file(cfg.classifier.pose_model))})
     return cfg.with_overrides({"classifier.sport": sport}) if sport else cfg
