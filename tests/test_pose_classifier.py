@@ -436,6 +436,39 @@ def test_train_pose_on_a_dataset_version_adds_the_poses_of_its_train_clips(tmp_p
     assert (meta["version"], meta["train_clips"]) == ("v1", len(train))
 
 
+def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(tmp_path, monkeypatch, windows):
+    """The val split decides the action-vs-`none` gate as real-dev decided the packaged model's: here
+    the `none` clips show nobody and the action clips the generator's actor, so every threshold up
+    to the actor's action probability tells them apart and the rule takes the lowest; the
+    configured 0.5 stays only where the val split cannot choose."""
+    import highlights.pose_classifier.clips as clips_module
+    from highlights.pose_classifier.action_gate import THRESHOLDS
+    from highlights.pose_classifier.model import PoseClassifier
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
+    person = windows[0][0]
+
+    def poses(path, *, fps, cache_dir=None):
+        kp = np.zeros_like(person) if label_of.get(str(path)) == "none" else person
+        return kp, np.arange(len(kp)) / fps
+
+    monkeypatch.setattr(clips_module, "clip_poses", poses)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
+                                      "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    val = dataset.split("val", augmented=False)
+    chosen = json.loads((out / "best.json").read_text())["validation"]["action_threshold"]
+    assert chosen["chosen"] and chosen["clips"] == len(val)
+    assert chosen["threshold"] == THRESHOLDS[0] < 0.5
+    assert PoseClassifier.load(out / "best.pt").action_threshold == chosen["threshold"]
+    assert json.loads((out / "best.json").read_text())["action_threshold"] == chosen["threshold"]
+    said = " ".join(result.output.split())
+    assert f"action threshold {THRESHOLDS[0]:g}, chosen on the {len(val)} val clips of v1" in said
+
+
 @pytest.mark.parametrize("args, says", [
     (["--model", "pose", "--resume"], "--resume goes on with an interrupted R(2+1)D run"),
     (["--model", "pose", "--quick", "--batch-size", "4"],

@@ -250,6 +250,62 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
             {"clips": len(clips), "windows": len(out), "clips_without_a_person": nobody, **source})
 
 
+def version_val_clips(config: PoseTrainConfig) -> list:
+    """The val clips of `config.dataset_version` of the model's classes, checked as every
+    evaluation checks them (`load_checked_splits`); [] when the version has none."""
+    from highlights.datasets.checks import load_checked_splits
+    from highlights.datasets.store import load_version
+    from highlights.pose_classifier.clips import LabelledClip
+
+    if not load_version(config.dataset_root, config.dataset_version).split("val", augmented=False):
+        return []
+    dataset, (records,) = load_checked_splits(config.dataset_root, config.dataset_version, ["val"])
+    return [LabelledClip(r.path, r.label, dataset.origin(r.clip_id) or r.clip_id)
+            for r in records if r.label in config.classes]
+
+
+def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
+                            log: Callable[[str], None] = lambda m: None) -> dict:
+    """The action-vs-`none` threshold of a model trained on a version, chosen on its val clips by
+    the rule that chose the packaged model's (`action_gate.choose_threshold`: decided per clip as
+    the pipeline does, one-standard-error rule), and set on `clf`. Left at the configured value,
+    with the reason, when the val split cannot choose it. The packaged model's threshold was chosen
+    on real clips because a model trained on synthetic motion puts much of a real action's
+    probability on `none`; a user's model meets the same footage, so it gets the same treatment
+    rather than a default that on real clips drops most actions."""
+    from highlights.pose_classifier.action_gate import choose_threshold
+    from highlights.pose_classifier.clips import clip_poses
+
+    ni = clf.none_index
+    y = np.array([clf.classes.index(c.label) for c in clips], int)
+    kept = {"clips": len(clips), "threshold": clf.action_threshold}
+    if clf.aggregation != "max":
+        why = f"the gate's rule decides a clip by its most action-like window; this model aggregates by {clf.aggregation}"
+    elif not (y == ni).any() or not (y != ni).any():
+        why = "its val split needs a `none` clip and an action clip to choose it on"
+    else:
+        why = None
+    if why is not None:
+        log(f"action threshold {clf.action_threshold:g} (not chosen on {version}'s val clips: {why})")
+        return {**kept, "chosen": False, "why": why}
+    windows = []
+    for clip in clips:
+        kp, times = clip_poses(clip.path, fps=clf.spec.fps)
+        found = clf.windows(kp, times)
+        windows.append(clf.window_proba(found) if found else np.zeros((0, len(clf.classes))))
+    choice = choose_threshold(windows, y, ni, len(clf.classes))
+    clf.action_threshold = choice.threshold
+    f1 = choice.scores[choice.threshold]
+    log(f"action threshold {choice.threshold:g}, chosen on the {len(clips)} val clips of {version} "
+        f"(their macro-F1 at it {f1:.3f}; the best {choice.scores[choice.best]:.3f} at {choice.best:g}, "
+        f"standard error {choice.standard_error:.3f}): a figure on the clips it was chosen on, the test "
+        "split's report is the one to quote")
+    return {"clips": len(clips), "per_class": {c: int((y == i).sum()) for i, c in enumerate(clf.classes)},
+            "chosen": True, "threshold": choice.threshold, "macro_f1": f1, "best": choice.best,
+            "standard_error": choice.standard_error, "scores": choice.scores,
+            "rule": "pose_classifier.action_gate.choose_threshold (one-standard-error rule)"}
+
+
 def _source(games: dict, real: dict, rendered: dict | None = None) -> str:
     synthetic = ("synthetic ground-truth keypoints" + (" of clips and of whole games" if games["games"] else ""))
     if rendered and rendered["games"]:
@@ -300,12 +356,19 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     if config.clips_root or config.dataset_version:
         rw, rl, real = labelled_clip_windows(config, log=log)
         windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
+    val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
     clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold,
                         config.aggregation)
     vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
     cnorm, cy = _normalised(vwindows, vlabels, None, config.augment)
     val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
+    if config.dataset_version:
+        if val_clips:
+            val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log)
+        else:
+            log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
+                "of the model's classes)")
     if config.val_games:
         vgame = replace(config.game, games=config.val_games, seed=config.game.seed + VAL_GAME_SEED_OFFSET,
                         fps=spec.fps, window_frames=spec.window_frames)
@@ -343,6 +406,6 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
                                           "family": config.family, "classes": list(config.classes),
                                           "aggregation": config.aggregation,
-                                          "action_threshold": config.action_threshold,
+                                          "action_threshold": clf.action_threshold,
                                           "bytes": path.stat().st_size}, indent=2)
     return clf, path
