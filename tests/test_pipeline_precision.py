@@ -4,6 +4,7 @@ score calibration and its reliability in `pipeline evaluate`."""
 from __future__ import annotations
 
 import json
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -117,6 +118,9 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     res = cli("pipeline", "calibrate", "--video", video, "--annotations", ann, "--out", cal, *GT_FLAGS,
               "--set", "classifier.backend=oracle", "--no-progress")
     assert res.exit_code == 0, res.output
+    # Both calibration errors printed at one rounding, whatever their stored places.
+    said = re.search(r"calibration error (\S+) raw, (\S+) fitted", " ".join(res.output.split()))
+    assert said and all(re.fullmatch(r"\d\.\d{3}", v) for v in said.groups()), res.output
     saved = json.loads(cal.read_text())
     assert saved["format"] == "highlights.score-calibration/1"
     fitted_on = saved["fitted_on"]

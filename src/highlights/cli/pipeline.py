@@ -255,9 +255,9 @@ def calibrate(
     check_writable(out)
     calibration, info = calibrate_on_game(video, truth, cfg, tolerance_s=tolerance, progress=progress)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
-    raw, fitted = info["reliability_raw"], info["reliability_fitted_in_sample"]
+    raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
-                  f"calibration error {raw['ece']} raw, {fitted['ece']} fitted (measured on the game it was fitted on)")
+                  f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on)")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
 
 
@@ -368,3 +368,8 @@ def show_config(
     """Print the pipeline config (defaults, or a file, with --set changes) as JSON, ready to edit."""
     cfg = _config(config, None, set_)
     typer.echo(json.dumps(cfg.to_dict(), indent=2))
+
+
+def _ece(reliability: dict) -> str:
+    """Both calibration errors at one rounding (the stored figures keep four places)."""
+    return "n/a" if reliability.get("ece") is None else f"{reliability['ece']:.3f}"
