@@ -256,6 +256,20 @@ def test_track_proba_scores_a_track_longer_than_a_window(trained, windows):
     assert clf.track_proba(np.zeros((30, 17, 3), np.float32), np.arange(30) / 10.0) is None
 
 
+@pytest.mark.parametrize("options, named", [
+    (["--batch-size", "4"], "--batch-size"),
+    (["--workers", "2", "--backend", "eager"], "--workers and --backend"),
+    (["--int8"], "--int8"),
+])
+def test_evaluate_refuses_the_r2plus1d_inference_settings_with_a_pose_model(clip_tree, tmp_path, options, named):
+    out = tmp_path / "r"
+    result = CliRunner().invoke(app, ["evaluate", "--clips", str(clip_tree), "--out", str(out), *options])
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert f"{named}: the R(2+1)D clip classifier's inference settings" in said and "pose model" in said
+    assert not out.exists()
+
+
 def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path):
     from highlights.model import save_checkpoint
     from tests.model_fixtures import tiny_meta, tiny_model

@@ -97,10 +97,14 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
         typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained on "
                    "synthetic poses only)")
     if is_pose_checkpoint(checkpoint):
-        if int8 or bf16:
+        # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not dropped.
+        unused = [name for name, given in (("--int8", int8), ("--bf16", bf16), ("--batch-size", batch_size != 8),
+                                           ("--workers", workers != 1), ("--backend", backend != "auto")) if given]
+        if unused:
             from highlights.errors import ConfigError
 
-            raise ConfigError("--int8 and --bf16 apply to the R(2+1)D clip classifier, not to a pose model")
+            raise ConfigError(f"{' and '.join(unused)}: the R(2+1)D clip classifier's inference settings; "
+                              f"{checkpoint.name} is a pose model, which has none")
         from highlights.pose_classifier.evaluation import evaluate_pose
 
         return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,
