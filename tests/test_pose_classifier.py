@@ -481,6 +481,8 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     assert json.loads((out / "best.json").read_text())["action_threshold"] == chosen["threshold"]
     said = " ".join(result.output.split())
     assert f"action threshold {THRESHOLDS[0]:g}, chosen on the {len(val)} val clips of v1" in said
+    # --no-progress into a pipe or a log: one line per message, no empty lines from the hidden bars.
+    assert "\n\n" not in result.output, result.output
 
 
 @pytest.mark.parametrize("args, says", [

@@ -16,13 +16,21 @@ T = TypeVar("T")
 _STDERR = Console(stderr=True)
 
 
+class _Progress(Progress):
+    def stop(self) -> None:
+        # rich ends a bar with an empty line when its output is not a terminal (a log file, a
+        # pipe), also a disabled bar that drew nothing: `--no-progress` runs would print blank lines.
+        if not self.disable:
+            super().stop()
+
+
 def progress_bar(*, enabled: bool = True, amount: ProgressColumn | None = None,
                  extra: Iterable[ProgressColumn] = ()) -> Progress:
     """A `rich.progress.Progress`; `amount` replaces the done/total count (e.g. seconds of video),
-    `extra` columns go before the times. Disabled, it draws nothing."""
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), amount or MofNCompleteColumn(), *extra,
-                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                    console=_STDERR, disable=not enabled, transient=False)
+    `extra` columns go before the times. Disabled, it draws nothing, not even an empty line."""
+    return _Progress(TextColumn("[bold]{task.description}"), BarColumn(), amount or MofNCompleteColumn(), *extra,
+                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                     console=_STDERR, disable=not enabled, transient=False)
 
 
 def track(items: Iterable[T], description: str, *, enabled: bool, total: int | None = None) -> Iterator[T]:

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from highlights.datasets.errors import DatasetError
 from highlights.pose_classifier.clips import LabelledClip, clip_poses, clip_tree
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
+from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
 
 
@@ -18,8 +18,7 @@ def predict_clips(clf: PoseClassifier, clips, *, cache_dir=None, show_progress: 
     """(N, classes) clip probabilities and whether a person was found in each clip. A clip with
     nobody in it gets probability 1 for `none` (if the model has it)."""
     proba, found = [], []
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), disable=not show_progress) as progress:
+    with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task("pose classifier on clips", total=len(clips))
         for clip in clips:
             kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)

@@ -26,9 +26,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from rich.progress import Progress
 
 from highlights.errors import ConfigError
+from highlights.progress import progress_bar
 from highlights.synth.game import GameConfig, plan_game, shot_camera_path, shot_frames
 from highlights.synth.render import to_frame
 
@@ -154,7 +154,7 @@ def game_windows(spec: GameWindowSpec, *, show_progress: bool = False,
     windows: list[np.ndarray] = []
     labels: list[int] = []
     names: list[str] = []
-    with Progress(disable=not show_progress) as progress:
+    with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task("game pose windows", total=spec.games)
         for g in range(spec.games):
             cfg = game_config(spec, g)

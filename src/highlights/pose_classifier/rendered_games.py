@@ -34,12 +34,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from rich.progress import Progress
 
 from highlights.atomic import atomic_path, atomic_write_text
 from highlights.people.boxes import iou_matrix
 from highlights.pipeline.ground_truth import GroundTruthReader
 from highlights.pose_classifier.game_data import GameWindowSpec, game_config, window_label
+from highlights.progress import progress_bar
 
 MIN_IOU = 0.3
 MIN_SEEN_SHARE = 0.5   # a window needs the track's body in at least this share of its frames
@@ -209,7 +209,7 @@ def rendered_windows(spec: GameWindowSpec, folder: str | Path, *, show_progress:
     config = pipeline_config or PipelineConfig()
     folder = Path(folder)
     windows, labels, names = [], [], []
-    with Progress(disable=not show_progress) as progress:
+    with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task("rendered games: MoveNet poses", total=spec.games)
         for g in range(spec.games):
             cfg, rows = game_tracks(spec, g, folder, config)

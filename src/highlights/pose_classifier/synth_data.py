@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from rich.progress import Progress
 
+from highlights.progress import progress_bar
 from highlights.synth.clip import (
     ACTIVE_NONE_MOTIONS, CONFUSERS, LABELS, NONE_MOTIONS, SPORT_OF_LABEL, SPORTS, ClipRequest, plan_actor,
 )
@@ -52,7 +52,7 @@ def synth_windows(spec: SynthWindowSpec, *, show_progress: bool = False,
     windows = np.zeros((spec.count, T, 17, 3), np.float32)
     labels = np.zeros(spec.count, np.int64)
     names: list[str] = []
-    with Progress(disable=not show_progress) as progress:
+    with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task("synthetic pose windows", total=spec.count)
         for i in range(spec.count):
             seed = int(spec.seed) * 1_000_003 + i

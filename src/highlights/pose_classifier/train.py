@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from rich.progress import Progress
 from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 
@@ -31,6 +30,7 @@ from highlights.pose_classifier.model import (
 )
 from highlights.pose_classifier.skeleton import normalise
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+from highlights.progress import progress_bar
 from highlights.synth.clip import GENERATOR, LABELS
 
 VAL_GAME_SEED_OFFSET = 50   # validation games: another range of game seeds than the training games'
@@ -129,7 +129,7 @@ def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray
     loss_fn = nn.CrossEntropyLoss(weight=weights)
     if config.family.startswith("features"):
         xs, ys = [], []
-        with Progress(disable=not show_progress) as progress:
+        with progress_bar(enabled=show_progress) as progress:
             task = progress.add_task("augmenting + features", total=config.copies)
             for _ in range(config.copies):
                 norm, y = _normalised(windows, labels, rng, config.augment)
@@ -144,7 +144,7 @@ def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray
         clamped = torch.clamp(x, net.lo, net.hi)
         net.mean.copy_(clamped.mean(0))
         net.std.copy_(clamped.std(0).clamp_min(1e-3))
-    with Progress(disable=not show_progress) as progress:
+    with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task(f"training {config.family}", total=config.epochs)
         for epoch in range(config.epochs):
             net.train()
