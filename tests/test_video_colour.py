@@ -11,7 +11,7 @@ import av
 import numpy as np
 import pytest
 
-from highlights.video import iter_frames, read_clip, write_video
+from highlights.video import colour, iter_frames, read_clip, write_video
 from tests.video_fixtures import mux_frames, video_stream
 
 PATCHES = np.array([[200, 30, 60], [20, 180, 40], [40, 60, 210], [235, 235, 235],
@@ -151,3 +151,38 @@ def test_written_video_states_the_matrix_it_was_converted_with(tmp_path):
     g = (yy - kr * r - kb * b) / (1 - kr - kb)
     shown = np.clip(np.stack([r, g, b], -1) * 255, 0, 255)
     np.testing.assert_allclose(_band_means(shown[:, :]), _band_means(rgb[::2, ::2]), atol=4)
+
+
+def _whole_frame_tone_map(signal: np.ndarray, transfer: int) -> np.ndarray:
+    """tone_map as written first, in whole-frame numpy: the reference the sliced version keeps to."""
+    linear = colour._signal_table(transfer)[signal]
+    linear = linear @ colour._BT2020_TO_BT709.T
+    np.clip(linear, 0.0, colour._LUT_MAX, out=linear)
+    np.sqrt(linear * (1.0 / colour._LUT_MAX), out=linear)
+    index = (linear * (colour._LUT_SIZE - 1) + 0.5).astype(np.int32)
+    return colour._output_table()[index]
+
+
+@pytest.mark.parametrize("transfer", [colour.TRC_HLG, colour.TRC_PQ], ids=["hlg", "pq"])
+@pytest.mark.parametrize("width", [250, 20000], ids=["slices-of-rows", "row-wider-than-a-slice"])
+def test_tone_map_keeps_to_the_whole_frame_version_within_one_level(transfer, width):
+    rng = np.random.default_rng(transfer)
+    ramp = np.arange(65536, dtype=np.uint16)
+    # every grey code; each primary and secondary ramped with the other channels at black and at
+    # mid level (saturated colours go negative in BT.709 and are clipped); noise of all codes
+    rows = [np.repeat(ramp[:, None], 3, 1)]
+    for mask in ([1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0], [0, 1, 1], [1, 0, 1]):
+        for floor in (0, 30000):
+            on = np.array(mask, bool)
+            rows.append(np.where(on, ramp[:, None], np.uint16(floor)).astype(np.uint16))
+    rows.append(rng.integers(0, 65536, (65536, 3)).astype(np.uint16))
+    pixels = np.concatenate(rows)
+    # 250 wide: the last slice of rows is a part one; 20000 wide: a slice is one row
+    signal = pixels[: pixels.shape[0] // width * width].reshape(-1, width, 3)
+    got = colour.tone_map(signal, transfer)
+    want = _whole_frame_tone_map(signal, transfer)
+    assert got.shape == want.shape and got.dtype == np.uint8
+    diff = np.abs(got.astype(int) - want)
+    assert diff.max() <= 1
+    assert (diff > 0).mean() < 1e-3  # only indices on the edge between two table entries
+    assert np.ptp(want) == 255  # the inputs span black to white

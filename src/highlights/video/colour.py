@@ -138,11 +138,57 @@ def _output_table() -> np.ndarray:
     return np.clip(np.round(srgb * 255.0), 0, 255).astype(np.uint8)
 
 
+# The output table is read at twice its resolution so that truncating a float index (what the
+# conversion to integers does) picks the nearest entry: entry m of the doubled table is entry
+# (m + 1) // 2 of the output table, i.e. floor(2v) -> round(v). The factor (2 (_LUT_SIZE - 1))^2 / _LUT_MAX
+# is folded into the colour matrix, so after the matrix a square root gives the index directly.
+_INDEX_SCALE = (2.0 * (_LUT_SIZE - 1)) ** 2 / _LUT_MAX
+_INDEX_MATRIX = (_BT2020_TO_BT709.astype(np.float64) * _INDEX_SCALE).astype(np.float32)
+_INDEX_MAX = _LUT_MAX * _INDEX_SCALE
+# Pixels per slice: a slice's intermediate arrays (signal, linear light, index) stay in the CPU's
+# cache between the steps, where whole-frame arrays go to memory and back at every step.
+_SLICE_PIXELS = 16384
+
+
+@lru_cache(maxsize=1)
+def _doubled_output_table() -> np.ndarray:
+    table = _output_table()
+    return table[(np.arange(2 * (_LUT_SIZE - 1) + 1) + 1) // 2]
+
+
 def tone_map(signal: np.ndarray, transfer: int) -> np.ndarray:
-    """HxWx3 uint16 BT.2020 R'G'B' (PQ or HLG) -> HxWx3 uint8 SDR BT.709 RGB."""
-    linear = _signal_table(transfer)[signal]
-    linear = linear @ _BT2020_TO_BT709.T
-    np.clip(linear, 0.0, _LUT_MAX, out=linear)
-    np.sqrt(linear * (1.0 / _LUT_MAX), out=linear)
-    index = (linear * (_LUT_SIZE - 1) + 0.5).astype(np.int32)
-    return _output_table()[index]
+    """HxWx3 uint16 BT.2020 R'G'B' (PQ or HLG) -> HxWx3 uint8 SDR BT.709 RGB.
+
+    The steps are: 16-bit signal -> linear light (a 65536-entry table), BT.2020 -> BT.709 (3x3
+    matrix), clip to [0, _LUT_MAX], square root, output table. Done on slices of rows with
+    OpenCV's vectorised matrix, threshold and square root (numpy's matmul, clip and sqrt make
+    temporaries and go through memory at each step) and np.take into preallocated arrays for
+    the two tables (numpy's fancy indexing first copies the index to 64-bit integers): the
+    output of the whole-frame numpy version to within float rounding (an index on the edge
+    between two table entries may pick the other one: at most 1 level, on a few pixels in a
+    million). bench/bench_tone_map.py compares the two.
+    """
+    import cv2  # here, not at the top: the config imports this module and must load no image library
+
+    signal = np.ascontiguousarray(signal)
+    height, width = signal.shape[:2]
+    out = np.empty((height, width, 3), np.uint8)
+    if out.size == 0:
+        return out
+    linear_table, output_table = _signal_table(transfer), _doubled_output_table()
+    rows = max(1, _SLICE_PIXELS // max(width, 1))
+    signal_linear = np.empty((rows, width, 3), np.float32)
+    linear = np.empty((rows, width, 3), np.float32)
+    index = np.empty((rows, width, 3), np.uint16)
+    for top in range(0, height, rows):
+        part = signal[top:top + rows]
+        n = part.shape[0]
+        lin, idx = linear[:n], index[:n]
+        np.take(linear_table, part, out=signal_linear[:n], mode="clip")  # (clip: no bounds check, no buffer)
+        cv2.transform(signal_linear[:n], _INDEX_MATRIX, dst=lin)
+        cv2.threshold(lin, _INDEX_MAX, 0.0, cv2.THRESH_TRUNC, dst=lin)
+        cv2.threshold(lin, 0.0, 0.0, cv2.THRESH_TOZERO, dst=lin)
+        cv2.sqrt(lin, dst=lin)
+        idx[...] = lin  # truncation: see _doubled_output_table
+        np.take(output_table, idx, out=out[top:top + n], mode="clip")
+    return out
