@@ -12,6 +12,10 @@ def register(root: typer.Typer) -> None:
     root.command("evaluate")(evaluate)
 
 
+# Defaults of the R(2+1)D's inference settings: with a pose model, any other value is refused (`_run`).
+_BATCH_SIZE, _WORKERS, _BACKEND = 8, 1, "auto"
+
+
 def evaluate(
     checkpoint: Path | None = typer.Argument(None, help=(
         "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): R(2+1)D or pose model. "
@@ -22,10 +26,10 @@ def evaluate(
     clips: Path | None = typer.Option(None, "--clips", help=(
         "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a dataset version")),
     out: Path = typer.Option(..., "--out", help="Folder for video_scorer_testreport.json/.md/_confusion.png"),
-    batch_size: int = typer.Option(8, "--batch-size"),
-    workers: int = typer.Option(1, "--workers", help="Decoding worker processes"),
+    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size"),
+    workers: int = typer.Option(_WORKERS, "--workers", help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the 95% intervals"),
-    backend: str = typer.Option("auto", "--backend", help="Inference path: auto (fastest verified) or a name"),
+    backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
         "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs may use it")),
@@ -98,8 +102,8 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
                    "synthetic poses only)")
     if is_pose_checkpoint(checkpoint):
         # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not dropped.
-        unused = [name for name, given in (("--int8", int8), ("--bf16", bf16), ("--batch-size", batch_size != 8),
-                                           ("--workers", workers != 1), ("--backend", backend != "auto")) if given]
+        unused = [name for name, given in (("--int8", int8), ("--bf16", bf16), ("--batch-size", batch_size != _BATCH_SIZE),
+                                           ("--workers", workers != _WORKERS), ("--backend", backend != _BACKEND)) if given]
         if unused:
             from highlights.errors import ConfigError
 
