@@ -278,3 +278,73 @@ def test_label_studio_tasks_point_at_the_copy_browsers_play_on_the_sources_frame
         assert import_annotations(session, tmp_path / "export.json")["tasks_without_game"] == 0
     finally:
         session.store.close()
+
+
+def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
+    """Three games whose copies are made in the background: while the first one's is being made, the page
+    opens the third. The first's current part is finished and set aside, the third's copy is made whole,
+    then the first's goes on from its whole parts (none made again), then the second's."""
+    PART = 0.5  # the clip's pictures run from 0.4 to 2.0 s: parts 0.4-0.5, 0.5-1.0, ...
+    import threading
+
+    import highlights.review.playback as playback_module
+    from highlights.review.playback import BrowserCopies
+    from highlights.review.server import create_app
+
+    folders = []
+    for name in ("first", "second", "third"):  # transport streams: browsers do not play them
+        (tmp_path / name).mkdir()
+        folders.append(_detect_folder(tmp_path / name, _source(tmp_path / f"{name}.ts", "libx264", "yuv420p",
+                                                               "mpegts")))
+    session = ReviewSession(load_games(folders), DecisionStore(tmp_path / "review.sqlite"))
+    head = {"X-Review-Token": "t"}
+    real_iter_frames = playback_module.iter_frames
+    decoded: list[tuple[str, float]] = []
+    making_first, page_opened = threading.Event(), threading.Event()
+
+    def watched(source, *args, **kwargs):
+        for frame in real_iter_frames(source, *args, **kwargs):
+            decoded.append((Path(source).stem, frame.time_s))
+            if Path(source).stem == "first" and not making_first.is_set():
+                making_first.set()
+                assert page_opened.wait(60)  # the page opens the third game now
+            yield frame
+
+    monkeypatch.setattr(playback_module, "iter_frames", watched)
+    said: list[str] = []
+    copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False,
+                           say=said.append, part_s=PART)
+    try:
+        client = TestClient(create_app(session, "t", playback=copies))
+        first, second, third = session.games
+        copies.start()
+        assert making_first.wait(60)
+        assert client.get(f"/media/{third.id}/video?token=t").content == third.video.read_bytes()
+        states = client.get("/api/playback", headers=head).json()["games"]
+        assert "it is made next" in states[third.id]["video_note"]
+        assert "after 2 other games' copies" in states[second.id]["video_note"]
+        page_opened.set()
+        assert copies.wait(timeout=120)
+
+        order = [name for i, (name, _) in enumerate(decoded) if i == 0 or decoded[i - 1][0] != name]
+        assert order == ["first", "third", "first", "second"], said
+        boundary = next(i for i in range(len(decoded)) if decoded[i][0] == "third")
+        before = [t for n, t in decoded[:boundary] if n == "first"]
+        after = [t for n, t in decoded[boundary:] if n == "first"]
+        assert max(before) < PART <= min(after)  # its first part was finished, kept, and not made again
+        assert len(before) + len(after) == FRAMES
+        assert [line.split(":")[0] for line in said] == ["first.ts", "first.ts", "third.ts", "third.ts",
+                                                         "first.ts", "first.ts", "second.ts", "second.ts"]
+        assert "set aside" in said[1] and "third.ts" in said[1] and "going on" in said[4]
+        states = client.get("/api/playback", headers=head).json()["games"]
+        for game in (first, second, third):
+            assert states[game.id]["video_state"] == "copy"
+            got_t, got_grey = _pictures(game.folder / COPY_NAME)
+            want_t, want_grey = _pictures(game.video)
+            assert len(got_t) == FRAMES
+            np.testing.assert_allclose(got_t, want_t, atol=2e-3)
+            np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
+    finally:
+        page_opened.set()
+        copies.stop()
+        session.store.close()

@@ -10,7 +10,8 @@ timeline (each frame at its own time, so every highlight time and seek lands on 
 at most 540 px on the short side, with the source's sound (copied where browsers play its codec, else encoded as AAC).
 It is kept beside the detect output (`review-video.mp4`) and made again only when the source
 changes. `highlights review` makes the copies in the background (`BrowserCopies`), so the review
-opens at once and the page switches to a copy when it is whole.
+opens at once and the page switches to a copy when it is whole; the game the page opens has its
+copy made first.
 """
 
 from __future__ import annotations
@@ -72,6 +73,11 @@ class Playback:
 
 class CopyStopped(Exception):
     """A browser copy stopped before it was whole (the review is closing); nothing of it is left."""
+
+
+class CopyPaused(Exception):
+    """A browser copy set aside between two of its parts (another game's copy is wanted first); its
+    whole parts are kept, and the next `make` goes on from them."""
 
 
 def _media_type(path: Path) -> str | None:
@@ -136,13 +142,14 @@ class NeededCopy:
             return False
 
     def make(self, *, progress: bool = True, stop: threading.Event | None = None, on_progress=None,
-             label: str = "") -> Playback:
+             label: str = "", pause=None) -> Playback:
         """Makes the copy (raises `CopyStopped` when `stop` is set first: the old record is gone,
-        so a copy cut short is never taken for a whole one; the next `make` goes on from its last whole part)."""
+        so a copy cut short is never taken for a whole one; the next `make` goes on from its last whole
+        part). `pause`: see `write_browser_copy`."""
         (self.folder / _COPY_RECORD).unlink(missing_ok=True)
         wanted = _record(self.source)
         write_browser_copy(self.source, self.copy, progress=progress, stop=stop, on_progress=on_progress,
-                           label=label, part_s=self.part_s)
+                           label=label, part_s=self.part_s, pause=pause)
         with atomic_path(self.folder / _COPY_RECORD) as tmp:
             tmp.write_text(json.dumps(wanted), encoding="utf-8")
         return self.playback()
@@ -201,10 +208,11 @@ class BrowserCopies:
     review opens at once: until a game's copy is whole the page is given the source (a browser that
     can play it does; the page says how far the copy is) and every decision can be made meanwhile.
     Copies are made one at a time, in the order the games are listed (the page's order), each
-    with a progress bar on the command line. A copy cut short (`stop`, Ctrl-C) leaves nothing half
-    written to be served: it is written to a temp file and renamed when whole, and its record
-    last; the next review goes on from its last whole part (`write_browser_copy`). A copy made
-    before from the same source is reused.
+    with a progress bar on the command line, except that the game the page last opened (`want`)
+    goes first: the copy being made is set aside once its current part is whole and goes on from
+    there later. A copy cut short (`stop`, Ctrl-C) leaves nothing half written to be served: it is
+    written to a temp file and renamed when whole, and its record last; the next review goes on
+    from its last whole part (`write_browser_copy`). A copy made before from the same source is reused.
     """
 
     def __init__(self, games, *, always_copy: bool = False, progress: bool = True, say=None,
@@ -217,6 +225,12 @@ class BrowserCopies:
         self._todo: list[tuple[str, NeededCopy]] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        # The queue, guarded by `_lock`: copies not made yet (page order), the one being made, the
+        # one the page opened last.
+        self._lock = threading.Lock()
+        self._left: dict[str, NeededCopy] = {}
+        self._making: str | None = None
+        self._wanted: str | None = None
         for game_id, source, folder in games:
             need = needed_copy(source, folder, always_copy=always_copy, part_s=part_s)
             if need is None:
@@ -226,8 +240,9 @@ class BrowserCopies:
                 self._say(f"{need.source.name}: {need.why}, which browsers do not play: the page plays its "
                           f"H.264 copy {need.copy}")
             else:
-                self._now[game_id] = need.pending("waiting", ahead=len(self._todo))
                 self._todo.append((game_id, need))
+                self._left[game_id] = need
+        self._say_waiting()
 
     @property
     def to_make(self) -> list[NeededCopy]:
@@ -238,6 +253,15 @@ class BrowserCopies:
 
     def __contains__(self, game_id: str) -> bool:
         return game_id in self._now
+
+    def want(self, game_id: str) -> None:
+        """The page has opened `game_id`: its copy, when not made yet, is made next (the one being
+        made is set aside at the end of its current part)."""
+        with self._lock:
+            if game_id not in self._left or game_id == self._wanted:
+                return
+            self._wanted = game_id
+            self._say_waiting()
 
     def start(self) -> None:
         """Starts making the copies that are needed, in the background (nothing when none is)."""
@@ -258,39 +282,81 @@ class BrowserCopies:
             return not self._thread.is_alive()
         return True
 
-    def _make_all(self) -> None:
-        total = len(self._todo)
-        for n, (game_id, need) in enumerate(self._todo):
-            if self._stop.is_set():
-                return
-            self._now[game_id] = need.pending("making")
-            self._say(f"{need.source.name}: {need.why}, which browsers do not play: making an H.264 copy for the "
-                      f"page in the background ({need.copy}); the page plays the source until it is done")
+    def _queue(self) -> list[str]:
+        """The copies left to make, in the order they are made: the one the page wants, then the page's order."""
+        order = list(self._left)
+        if self._wanted in self._left:
+            order.remove(self._wanted)
+            order.insert(0, self._wanted)
+        return order
 
-            def made(done_frames: int, total_frames: int, game_id=game_id, need=need) -> None:
+    def _say_waiting(self) -> None:
+        """Each waiting game's note: how many copies are made before its own (`_lock` held)."""
+        waiting = [g for g in self._queue() if g != self._making]
+        for place, game_id in enumerate(waiting):
+            first = place == 0 and game_id == self._wanted  # next, once the current part is whole
+            ahead = 0 if first else place + (self._making is not None)
+            self._now[game_id] = self._left[game_id].pending("waiting", ahead=ahead)
+
+    def _set_aside(self, game_id: str) -> bool:
+        """Is another game's copy wanted before `game_id`'s goes on?"""
+        with self._lock:
+            return self._wanted in self._left and self._wanted != game_id
+
+    def _make_all(self) -> None:
+        total, made, begun = len(self._todo), 0, set()
+        while not self._stop.is_set():
+            with self._lock:
+                if not self._left:
+                    return
+                game_id = self._queue()[0]
+                need = self._left[game_id]
+                self._making = game_id
+                self._now[game_id] = need.pending("making")
+            if game_id in begun:
+                self._say(f"{need.source.name}: going on with its H.264 copy ({need.copy})")
+            else:
+                self._say(f"{need.source.name}: {need.why}, which browsers do not play: making an H.264 copy for "
+                          f"the page in the background ({need.copy}); the page plays the source until it is done")
+            begun.add(game_id)
+
+            def progressed(done_frames: int, total_frames: int, game_id=game_id, need=need) -> None:
                 self._now[game_id] = need.pending("making", min(1.0, done_frames / max(1, total_frames)))
 
             try:
-                self._now[game_id] = need.make(progress=self._progress, stop=self._stop, on_progress=made,
-                                               label=f" ({n + 1} of {total})" if total > 1 else "")
+                playback = need.make(progress=self._progress, stop=self._stop, on_progress=progressed,
+                                     label=f" ({made + 1} of {total})" if total > 1 else "",
+                                     pause=lambda game_id=game_id: self._set_aside(game_id))
             except CopyStopped:
                 return
+            except CopyPaused:
+                with self._lock:
+                    self._making = None
+                    wanted = self._left[self._wanted].source.name if self._wanted in self._left else "another game"
+                    self._say_waiting()
+                self._say(f"{need.source.name}: its H.264 copy is set aside (its whole parts kept) to make "
+                          f"{wanted}'s first, which the page has opened")
+                continue
             except Exception as err:  # noqa: BLE001 - the review goes on without this copy; say why
                 cause = " ".join(str(err).split()) or type(err).__name__
-                self._now[game_id] = Playback(need.source, _media_type(need.source),
-                                              f"its H.264 copy could not be made ({cause}): the player shows "
-                                              "the source, which browsers may not play", state="failed")
+                playback = Playback(need.source, _media_type(need.source),
+                                    f"its H.264 copy could not be made ({cause}): the player shows "
+                                    "the source, which browsers may not play", state="failed")
                 self._say(f"{need.source.name}: its H.264 copy could not be made ({cause}); the page plays the "
                           "source")
                 log.debug("browser copy of %s failed", need.source, exc_info=True)
-                continue
-            self._say(f"{need.source.name}: its H.264 copy is made; the page plays it from now on ({need.copy})")
-            for later, (other_id, other) in enumerate(self._todo[n + 1:]):
-                self._now[other_id] = other.pending("waiting", ahead=later)
+            else:
+                self._say(f"{need.source.name}: its H.264 copy is made; the page plays it from now on ({need.copy})")
+            made += 1
+            with self._lock:
+                self._now[game_id] = playback
+                del self._left[game_id]
+                self._making = None
+                self._say_waiting()
 
 
 def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: threading.Event | None = None,
-                       on_progress=None, label: str = "", part_s: float = PART_S) -> Path:
+                       on_progress=None, label: str = "", part_s: float = PART_S, pause=None) -> Path:
     """H.264 8-bit MP4 of `source` at most `COPY_SHORT_SIDE` px on its short side, every frame at its
     own time on the player's timeline, with the source's sound (as AAC where browsers do not play its codec).
 
@@ -298,7 +364,9 @@ def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: 
     beside `out` until the copy is done, so that a copy cut short (`stop`, Ctrl-C, a crash) goes
     on from its last whole part next time rather than from the start; parts of another source
     (or of the same file changed since) are thrown away. `on_progress(frames done, frames in all)`
-    is called as it goes; when `stop` is set it raises `CopyStopped` and leaves `out` as it was."""
+    is called as it goes; when `stop` is set it raises `CopyStopped` and leaves `out` as it was.
+    `pause()` is asked before each part is begun: when it is true, `CopyPaused` is raised, the parts
+    made so far kept."""
     info = probe(source)
     parts = _Parts(out, source, part_s)
     count = max(1, math.ceil(info.duration_s / part_s))
@@ -309,6 +377,8 @@ def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: 
         for k in range(count):
             if parts.whole(k):
                 continue
+            if pause is not None and pause():
+                raise CopyPaused(source)
             times: list[float] = []
 
             def frames(k=k, times=times):

@@ -41,15 +41,14 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
                playback: Mapping[str, Playback] | BrowserCopies | None = None):
     """The FastAPI app. `export` (no arguments) runs the configured export for the page's button;
     `playback` says, per game id, what its player plays (`review.playback`: fixed `Playback`s, or
-    `BrowserCopies`, whose copies become ready while the review runs; default: the source)."""
+    `BrowserCopies`, whose copies become ready while the review runs, the copy of the game whose
+    video the page asks for first; default: the source)."""
     if isinstance(playback, BrowserCopies):
         copies = playback
-
-        def playing(game_id: str) -> Playback | None:
-            return copies.current(game_id)
+        playing, opened = copies.current, copies.want
     else:
         fixed = dict(playback or {})
-        playing = fixed.get
+        playing, opened = fixed.get, (lambda game_id: None)
     app = FastAPI(title="highlights review", docs_url=None, redoc_url=None, openapi_url=None)
     thumbs = Thumbnails()
     export_lock = threading.Lock()
@@ -173,6 +172,7 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     @app.get("/media/{game_id}/video")
     def video(game_id: str) -> FileResponse:
         game = session.game(game_id)
+        opened(game_id)  # the page shows this game: its copy, if not made yet, is made next
         now = playing(game_id)
         if now is not None:
             return FileResponse(now.path, media_type=now.media_type)
