@@ -348,3 +348,30 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
         page_opened.set()
         copies.stop()
         session.store.close()
+
+
+@pytest.mark.parametrize("sound_codec", ["aac", "libopus"])  # copied as it is; encoded as AAC
+def test_a_matroska_files_copy_ends_its_sound_where_its_pictures_end(tmp_path, sound_codec):
+    """2 s of pictures with 4 s of sound in an MKV is a 2 s video (`probe`): its copy's sound stops with
+    its pictures, rather than playing on for 2 s over the last picture, and is kept up to there."""
+    from tests.video_fixtures import indexed_frames, mux_frames, video_stream
+
+    source = tmp_path / "long-sound.mkv"
+    with av.open(str(source), "w") as out:
+        video = video_stream(out, 64, 48, rate=25)
+        tone = out.add_stream(sound_codec, rate=48000, layout="mono")
+        mux_frames(out, video, indexed_frames(50))
+        mux_tone(out, tone, 4.0, slope=0.1)
+    playback = playback_for(source, tmp_path, progress=False)
+    assert playback.path == tmp_path / COPY_NAME
+    with av.open(str(playback.path)) as copy:
+        sound = copy.streams.audio[0]
+        packets = [p for p in copy.demux(sound) if p.pts is not None]
+        sound_end_s = max(float((p.pts + p.duration) * p.time_base) for p in packets)
+        rate = sound.rate
+    with av.open(str(playback.path)) as copy:
+        samples = np.concatenate([f.to_ndarray()[0] for f in copy.decode(audio=0)])
+    assert 2.0 <= sound_end_s <= 2.0 + 1024 / rate + 1e-3  # the packet that holds the pictures' end, no more
+    window = samples[int(1.8 * rate):int(1.95 * rate)]  # and the sound up to there, where it was
+    assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * 1.875) / np.sqrt(2), rel=0.1)
+    assert len(_pictures(playback.path)[0]) == 50

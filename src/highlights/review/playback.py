@@ -17,6 +17,7 @@ copy made first.
 from __future__ import annotations
 
 import heapq
+import itertools
 import json
 import logging
 import math
@@ -404,7 +405,7 @@ def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: 
         pictures = whole.with_name(whole.stem + ".pictures.mp4")
         try:
             parts.join(count, pictures, stop)
-            _with_sound(source, pictures, whole, stop)
+            _with_sound(source, pictures, whole, stop, info.duration_s)
         finally:
             pictures.unlink(missing_ok=True)
     parts.remove()
@@ -482,10 +483,10 @@ class _Parts:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def _with_sound(source: Path, pictures: Path, out: Path, stop: threading.Event | None) -> None:
-    """`pictures` with the source's sound as `out` (pictures alone when the sound cannot be copied)."""
+def _with_sound(source: Path, pictures: Path, out: Path, stop: threading.Event | None, end_s: float) -> None:
+    """`pictures` with the source's sound up to `end_s` as `out` (pictures alone when the sound cannot be copied)."""
     try:
-        if _copy_sound(source, pictures, out, stop):
+        if _copy_sound(source, pictures, out, stop, end_s):
             return
     except (av.error.FFmpegError, ValueError, OSError) as err:
         log.warning("%s: its sound could not be copied into the page's copy (%s); the copy is silent",
@@ -493,12 +494,15 @@ def _with_sound(source: Path, pictures: Path, out: Path, stop: threading.Event |
     os.replace(pictures, out)
 
 
-def _copy_sound(source: Path, copy: Path, into: Path, stop: threading.Event | None = None) -> bool:
+def _copy_sound(source: Path, copy: Path, into: Path, stop: threading.Event | None = None,
+                end_s: float | None = None) -> bool:
     """Writes the copy's pictures with the source's first sound stream, moved onto the player's
     timeline, as `into` (an MP4): packets copied where browsers play its codec in an MP4
     (AAC, MP3), else decoded and encoded as AAC on the way, so that a copy made because of its
-    sound (PCM, Opus, AC-3 in a .mov) has sound. False (nothing written) when there is none.
-    Raises `CopyStopped` when `stop` is set."""
+    sound (PCM, Opus, AC-3 in a .mov) has sound. The sound stops with the packet that holds
+    `end_s` (the pictures' end, where `probe` ends the video): a Matroska file's sound can run on
+    past its pictures, and the copy would otherwise play it over a still last picture.
+    False (nothing written) when there is none. Raises `CopyStopped` when `stop` is set."""
     with av.open(str(source)) as src:
         video = main_video_stream(src)
         sounds = [s for s in src.streams.audio if s.codec_context is not None]
@@ -516,6 +520,8 @@ def _copy_sound(source: Path, copy: Path, into: Path, stop: threading.Event | No
             else:
                 sound_out = out.add_stream("aac", rate=sound.rate, layout=sound.layout.name)
                 sound_packets = _timed(_as_aac(src, sound, sound_out, origin_s), None, 0)
+            if end_s is not None:
+                sound_packets = itertools.takewhile(lambda timed: timed[0] < end_s, sound_packets)
             # Interleaved by time, as players read an MP4 best.
             for _, _, packet in heapq.merge(_timed(pictures.demux(video_in), video_out, 0), sound_packets):
                 if stop is not None and stop.is_set():
