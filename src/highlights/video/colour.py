@@ -28,6 +28,10 @@ import numpy as np
 # games) carries it in its key, so an upgrade that reads pictures differently never serves figures
 # computed from the old pictures. 1: BT.601 limited range for every stream (swscale's default);
 # 2: the stream's stated matrix and range, HDR tone-mapped; 3: untagged HD read as BT.709.
+# A change within rounding keeps the number: `tone_map` done in slices moved HDR (HLG, PQ) pictures
+# only, by at most 1 level on a few values in a million (bench/bench_tone_map.py), far less than a
+# lossy re-encode of the same clip moves them; a new number would have every cache, SDR ones too,
+# computed again.
 PICTURES_VERSION = 3
 
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
