@@ -58,7 +58,7 @@ def test_checkpoint_carries_the_meta_and_loads_weights_only(trained, colour_data
     assert meta["model"]["width"] == 0.125 and meta["model"]["layers"] == [1, 1, 1, 1]
     # The saved config is the one that ran: precision "auto" resolved for this CPU.
     assert meta["train_config"] == config.replace(precision=resolve_precision("auto")).to_dict()
-    assert meta["train_config"]["precision"] == ("bf16" if this_cpu().native_bf16 else "fp32")
+    assert meta["train_config"]["precision"] == ("bf16" if this_cpu().amx_bf16 else "fp32")
     assert meta["dataset"]["version"] == "v1"
     assert meta["epoch"] == result.best_epoch
     # The loaded weights are the trained ones, not a fresh model's.

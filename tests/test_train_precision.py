@@ -16,6 +16,7 @@ from tests.model_fixtures import tiny_clips
 
 AVX2_ONLY = CpuInfo("Test CPU without bf16", frozenset({"avx2", "fma"}))
 NATIVE_BF16 = CpuInfo("Test CPU with AMX", frozenset({"avx2", "amx_bf16", "amx_tile"}))
+AVX512_BF16_ONLY = CpuInfo("Test CPU with AVX512_BF16, no AMX", frozenset({"avx2", "avx512f", "avx512_bf16"}))
 
 
 def test_bf16_training_is_refused_without_native_bf16():
@@ -29,9 +30,12 @@ def test_bf16_training_is_refused_without_native_bf16():
     assert TrainConfig.from_dict(TrainConfig(root="r", version="v1", out_dir="o", precision="bf16").to_dict()).precision == "bf16"
 
 
-def test_auto_precision_is_bf16_only_where_the_cpu_has_it_natively():
+def test_auto_precision_is_bf16_only_where_the_cpu_has_amx():
     assert resolve_precision("auto", NATIVE_BF16) == "bf16"
     assert resolve_precision("auto", AVX2_ONLY) == "fp32"
+    # AVX512_BF16 without AMX: bf16 may be asked for, but is not the default.
+    assert resolve_precision("auto", AVX512_BF16_ONLY) == "fp32"
+    check_precision("bf16", AVX512_BF16_ONLY)
     # An explicit choice is kept as given (bf16 on an AVX2 CPU is then refused by check_precision).
     assert resolve_precision("fp32", NATIVE_BF16) == "fp32"
     assert resolve_precision("bf16", AVX2_ONLY) == "bf16"
@@ -53,7 +57,109 @@ def test_a_bf16_step_trains_fp32_weights_under_autocast():
         stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, progress, "bf16",
                                 precision="bf16")
     hook.remove()
-    assert seen_dtypes == [torch.bfloat16]  # the forward ran in bf16 ...
+    # The forward ran in bf16 (then once more in fp32 if this CPU's bf16 gave a non-finite gradient) ...
+    assert seen_dtypes[0] == torch.bfloat16
+    assert seen_dtypes[1:] == ([torch.float32] if stats["precision"] == "fp32" else [])
     assert model.fc.weight.dtype == torch.float32  # ... the weights stay fp32 ...
     assert not torch.equal(model.fc.weight, before)  # ... and were updated
     assert stats["clips"] == 4 and torch.isfinite(torch.tensor(stats["train_loss"]))
+
+
+class _NanGradientUnderAutocast(torch.autograd.Function):
+    """Identity forward; under bf16 autocast its backward hands back NaN, as oneDNN's bf16 Conv3d
+    weight gradient did at random on one CPU, while the loss stays finite."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.autocast = torch.is_autocast_enabled("cpu")
+        return x.view_as(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * float("nan") if ctx.autocast else grad
+
+
+class _TinyNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.first = nn.Linear(6, 8)
+        self.fc = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.fc(_NanGradientUnderAutocast.apply(torch.relu(self.first(x))))
+
+
+def test_a_bf16_step_with_non_finite_gradients_is_redone_in_fp32_and_the_epoch_stays_in_fp32():
+    torch.manual_seed(0)
+    model = _TinyNet()
+    batches = [(torch.randn(4, 6), torch.tensor([0, 1, 0, 1])) for _ in range(3)]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    config = TrainConfig(root="r", version="v1", out_dir="o", epochs=1, warmup_epochs=0)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=3)
+    before = model.first.weight.detach().clone()
+    seen_dtypes = []
+    hook = model.fc.register_forward_hook(lambda m, i, out: seen_dtypes.append(out.dtype))
+    with Progress(disable=True) as progress:
+        stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, progress, "bf16",
+                                precision="bf16")
+    hook.remove()
+    assert all(torch.isfinite(p).all() for p in model.parameters())  # no NaN reached the weights
+    assert not torch.equal(model.first.weight, before)  # the fp32 redo trained them
+    assert stats["precision"] == "fp32" and stats["bf16_fallback_step"] == 1
+    # step 1 in bf16 then again in fp32; steps 2 and 3 straight in fp32
+    assert seen_dtypes == [torch.bfloat16, torch.float32, torch.float32, torch.float32]
+    assert torch.isfinite(torch.tensor(stats["train_loss"]))
+
+
+def test_an_epoch_without_trouble_stays_in_bf16():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    config = TrainConfig(root="r", version="v1", out_dir="o", epochs=1, warmup_epochs=0)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=2)
+    with Progress(disable=True) as progress:
+        stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler,
+                                [(torch.randn(4, 6), torch.tensor([0, 1, 0, 1]))] * 2, progress, "bf16",
+                                precision="bf16")
+    assert stats["precision"] == "bf16" and stats["bf16_fallback_step"] is None
+
+
+def test_a_run_that_falls_back_to_fp32_says_so_and_stays_in_fp32_after_a_resume(tmp_path, monkeypatch):
+    import highlights.train.loop as loop_module
+    from highlights.train import fit
+
+    from tests.train_fixtures import make_colour_dataset, tiny_config
+
+    data = make_colour_dataset(tmp_path / "colour", per_class=4)
+    monkeypatch.setattr(loop_module, "check_precision", lambda precision: None)  # bf16 on any CPU
+    checks = []
+
+    def non_finite_once(loss, model):  # the second bf16 step of the run meets a NaN gradient
+        checks.append(1)
+        return len(checks) != 2
+
+    monkeypatch.setattr(loop_module, "_finite_step", non_finite_once)
+    real_epoch = loop_module.train_one_epoch
+    epoch_precisions = []
+
+    def epoch(*args, **kwargs):  # Ctrl-C as the third epoch starts
+        if len(epoch_precisions) == 2:
+            raise KeyboardInterrupt
+        epoch_precisions.append(kwargs["precision"])
+        return real_epoch(*args, **kwargs)
+
+    monkeypatch.setattr(loop_module, "train_one_epoch", epoch)
+    config = tiny_config(data, tmp_path / "run", epochs=3, precision="bf16")
+    messages = []
+    with pytest.raises(KeyboardInterrupt):
+        fit(config, show_progress=False, log=messages.append)
+    assert epoch_precisions == ["bf16", "fp32"]
+    assert any("epoch 1, step 2: bf16 gave non-finite gradients" in m and "goes on in fp32" in m for m in messages)
+
+    epoch_precisions.clear()
+    monkeypatch.setattr(loop_module, "train_one_epoch",
+                        lambda *a, **k: epoch_precisions.append(k["precision"]) or real_epoch(*a, **k))
+    result = fit(config, resume=True, show_progress=False, log=messages.append)
+    assert epoch_precisions == ["fp32"]  # the resumed run goes on in fp32
+    assert [h["precision"] for h in result.history] == ["fp32", "fp32", "fp32"]
+    assert len(checks) == 2  # no bf16 step after the switch

@@ -53,7 +53,7 @@ def train(
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
     precision: str | None = _setting("--precision", help=(
-        "auto (default: bf16 where the CPU has native bf16, else fp32) | fp32 | bf16: bf16 autocast "
+        "auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 autocast "
         "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
     resume: bool = typer.Option(False, "--resume", help=(
         "Continue the interrupted run in --out (its dataset and settings are read from it)")),

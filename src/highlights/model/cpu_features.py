@@ -38,6 +38,11 @@ class CpuInfo:
         return any(flag in self.flags for flag in BF16_FLAGS)
 
     @property
+    def amx_bf16(self) -> bool:
+        """Whether the CPU has AMX's bf16 tiles (where bf16 training is the default)."""
+        return "amx_bf16" in self.flags
+
+    @property
     def int8_dot_product(self) -> bool:
         """Whether int8 dot products run in one instruction without saturating (VNNI or like)."""
         return any(flag in self.flags for flag in INT8_DOT_FLAGS)

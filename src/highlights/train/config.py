@@ -59,8 +59,9 @@ class TrainConfig:
     classes: tuple[str, ...] | None = None  # None = the dataset's classes
     deterministic: bool = True
     # "bf16": forward pass and loss under bf16 autocast (weights, gradients and the optimizer stay
-    # fp32), on CPUs with native bf16 only (see `check_precision`). "auto" is bf16 on such a CPU and
-    # fp32 elsewhere (emulated bf16 is several times slower than fp32); `fit` saves the resolved one.
+    # fp32), on CPUs with native bf16 only (see `check_precision`). "auto" is bf16 on a CPU with AMX
+    # and fp32 elsewhere (emulated bf16 is several times slower than fp32; see `resolve_precision`);
+    # `fit` saves the resolved one.
     # bench/bench_train.py --compare-curves shows bf16's validation curve within fp32's seed noise.
     precision: str = "auto"
 
@@ -161,12 +162,17 @@ class TrainConfig:
 
 
 def resolve_precision(precision: str, cpu=None) -> str:
-    """"auto" -> "bf16" where the CPU has native bf16 (AVX512_BF16 or AMX), else "fp32"; others as given."""
+    """"auto" -> "bf16" where the CPU has AMX (native bf16 tiles), else "fp32"; others as given.
+
+    AVX512_BF16 without AMX is native bf16 too, and `--precision bf16` is allowed there, but it is
+    not the default: on such a CPU (an AMD EPYC) oneDNN's bf16 Conv3d weight gradient came back NaN
+    at random on finite inputs, which ruins a run's weights. `train_one_epoch` guards every bf16
+    run against that either way (a step with non-finite gradients is redone in fp32)."""
     if precision != "auto":
         return precision
     from highlights.model.cpu_features import this_cpu
 
-    return "bf16" if (cpu or this_cpu()).native_bf16 else "fp32"
+    return "bf16" if (cpu or this_cpu()).amx_bf16 else "fp32"
 
 
 def check_precision(precision: str, cpu=None) -> None:

@@ -249,13 +249,20 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             return result
 
     saved = start_epoch  # epochs that last.pt holds
+    # A bf16 run that once met non-finite gradients goes on in fp32, after a resume too.
+    precision = "fp32" if result.history and result.history[-1].get("precision") == "fp32" else config.precision
     try:
         for epoch in range(start_epoch, config.epochs):
             sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
             train_set.set_epoch(epoch)
             with _progress(show_progress) as progress:
                 stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
-                                        f"epoch {epoch + 1}/{config.epochs}", precision=config.precision)
+                                        f"epoch {epoch + 1}/{config.epochs}", precision=precision)
+            if stats["bf16_fallback_step"] is not None:
+                precision = stats["precision"]
+                log(f"epoch {epoch + 1}, step {stats['bf16_fallback_step']}: bf16 gave non-finite gradients on "
+                    "this CPU; the step was redone in fp32 and the run goes on in fp32 (--precision fp32 "
+                    "from the start avoids the switch)")
             val_f1 = None
             if len(val_set):
                 proba = predict(model, val_loader)
@@ -344,18 +351,24 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
     waiting on workers); its share of the step time is what the cache and workers must keep small.
     `step_times`, when given, receives `(data wait, whole step)` seconds for every step.
     `precision` "bf16" runs the forward pass and the loss under bf16 autocast; the backward pass
-    follows autocast's casts and the weights, gradients and optimizer state stay fp32."""
+    follows autocast's casts and the weights, gradients and optimizer state stay fp32.
+
+    A bf16 step whose loss or gradients are not finite is redone in fp32 before the optimizer sees
+    it, and the rest of the epoch runs in fp32: the returned `precision` says which one the epoch
+    ended in, `bf16_fallback_step` at which step (1-based) it changed. A whole run in bf16 is
+    only worth its speed if no step ever writes NaN into the weights."""
     model.train()
     task = progress.add_task(description, total=len(loader), loss=float("nan"), wait=0.0)
     loss_sum, seen, data_wait = 0.0, 0, 0.0
+    fallback_step = None
     start = tick = time.perf_counter()
-    for clips, targets in loader:
+    for step, (clips, targets) in enumerate(loader, start=1):
         fetched = time.perf_counter()
         data_wait += fetched - tick
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            loss = criterion(model(clips), targets)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        loss = _backward(model, criterion, optimizer, clips, targets, bf16=precision == "bf16")
+        if precision == "bf16" and not _finite_step(loss, model):
+            precision, fallback_step = "fp32", step
+            loss = _backward(model, criterion, optimizer, clips, targets, bf16=False)
         optimizer.step()
         scheduler.step()
         loss_sum += loss.item() * len(targets)
@@ -374,7 +387,26 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
         "clips_per_s": seen / elapsed if elapsed > 0 else math.nan,
         "data_wait_s": data_wait,
         "data_wait_share": data_wait / elapsed if elapsed > 0 else 0.0,
+        "precision": precision,
+        "bf16_fallback_step": fallback_step,
     }
+
+
+def _backward(model, criterion, optimizer, clips, targets, *, bf16: bool) -> torch.Tensor:
+    """The step's loss, its gradients left in the parameters' `.grad`."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        loss = criterion(model(clips), targets)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    return loss
+
+
+def _finite_step(loss: torch.Tensor, model: nn.Module) -> bool:
+    """Whether the loss and every gradient are finite (one sum per parameter: a NaN or an infinity
+    anywhere makes the total non-finite)."""
+    grads = [p.grad.detach().sum() for p in model.parameters() if p.grad is not None]
+    total = loss.detach().float() + (torch.stack(grads).float().sum() if grads else 0.0)
+    return bool(torch.isfinite(total))
 
 
 @torch.inference_mode()
