@@ -371,7 +371,8 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
             full_s = time.perf_counter() - start
             start = time.perf_counter()
             kept = sum(1 for _ in iter_frames(video, target_fps=cfg.analysis.fps, max_short_side=cfg.analysis.short_side,
-                                              interpolation=cfg.analysis.interpolation))
+                                              interpolation=cfg.analysis.interpolation,
+                                              threads=cfg.analysis.decode_threads))
             analysis_s = time.perf_counter() - start
             decode_rows.append((full_s, analysis_s))
             print(f"round {r + 1}/{rounds} (1-min load average {_load()}):")

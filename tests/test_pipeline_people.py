@@ -97,11 +97,11 @@ def test_actions_merge_gives_one_ranked_highlight_per_action_and_caps(game, cli,
     assert res.exit_code == 1 and "--reel-seconds" in res.output
 
 
-def test_decoding_ahead_changes_no_result_and_every_stage_is_timed(game):
+def test_decoding_ahead_or_on_one_thread_changes_no_result_and_every_stage_is_timed(game):
     video, annotation = game
     ahead = run_pipeline(video, FAST, annotation=annotation, progress=False)
-    inline = run_pipeline(video, FAST.with_overrides({"analysis.decode_ahead": 0}), annotation=annotation,
-                          progress=False)
+    inline = run_pipeline(video, FAST.with_overrides({"analysis.decode_ahead": 0, "analysis.decode_threads": 1}),
+                          annotation=annotation, progress=False)
     assert [h.to_dict() for h in ahead.highlights] == [h.to_dict() for h in inline.highlights]
     assert ahead.trace.frame_persons == inline.trace.frame_persons
     seconds = ahead.stats["stage_seconds"]

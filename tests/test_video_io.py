@@ -254,6 +254,27 @@ def test_iter_frames_seeks_to_start_and_stops_at_end(tmp_path):
     assert [f.index for f in gridded] == [15, 18, 21]
 
 
+def test_one_decoder_thread_reads_the_same_frames(tmp_path):
+    """`threads=1` (the pipeline's `analysis.decode_threads`) decodes on one thread, not FFmpeg's
+    frame threads, and hands over the very same pixels at the same times."""
+    path = write_indexed(tmp_path / "cfr.mp4", 30, fps=30, textured=True)
+    one = reader._open(path, threads=1)
+    auto = reader._open(path)
+    try:
+        assert one.stream.codec_context.thread_count == 1
+        assert auto.stream.thread_type.name == "AUTO"
+    finally:
+        one.container.close()
+        auto.container.close()
+    for kwargs in ({}, {"target_fps": 10, "max_short_side": 24, "interpolation": "AREA"}):
+        default = list(iter_frames(path, **kwargs))
+        single = list(iter_frames(path, threads=1, **kwargs))
+        assert [(f.index, f.time_s) for f in single] == [(f.index, f.time_s) for f in default]
+        assert all(np.array_equal(a.rgb, b.rgb) for a, b in zip(single, default))
+    with pytest.raises(ValueError, match="threads"):
+        list(iter_frames(path, threads=-1))
+
+
 class _TrackedFrame:
     """Stands in for a decoded PyAV frame so the test can see when the reader lets go of it."""
 

@@ -44,6 +44,9 @@ class AnalysisConfig:
     interpolation: str = "AREA"
     buffer_s: float = 16.0  # frames kept for classifier windows; bounds memory
     decode_ahead: int = 4  # frames decoded ahead on a second thread (0: decode on the main thread)
+    # Decoder threads (0: FFmpeg's frame threads, a few per core). The frames are the same either
+    # way; beside MoveNet's workers, one thread spends less CPU a frame than several.
+    decode_threads: int = 0
     gt_path: str | None = None  # ground truth for the gt backends; default NAME.gt.jsonl beside NAME.mp4
 
 

@@ -43,6 +43,7 @@ RANGES: dict[str, Range] = {
     "analysis.short_side": Range(16, 4320),
     "analysis.buffer_s": POSITIVE_S,
     "analysis.decode_ahead": Range(0, 64),
+    "analysis.decode_threads": Range(0, 64),
     "candidates.motion_threshold": Range(0.0, 100.0),
     "candidates.motion_cell_threshold": Range(0.0, 100.0),
     "candidates.scene_cut_threshold": UNIT,

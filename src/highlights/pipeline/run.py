@@ -171,7 +171,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             before_merge.extend(carry)
 
         decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
-                              interpolation=config.analysis.interpolation)
+                              interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
         ahead = config.analysis.decode_ahead
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
         with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar, \
