@@ -1,13 +1,15 @@
 """People found and milliseconds per frame, per multi-person pose setting, on real footage.
 
     python bench/bench_people.py [--real-dev ../shared/real-dev] [--per-clip 3] [--short-side 360]
+                                 [--long-sides 256,384,512] [--skip-strips] [--whole-long-sides 256,192]
 
 Samples `--per-clip` frames evenly from every clip under the real-dev folder (nothing is written
 or kept), shrinks them to `--short-side` as the pipeline's analysis stream does, and runs:
 MoveNet MultiPose at several input sizes, with and without strips for far players, zoomed in on
 small people (`people.zoom`: the region is placed from the whole-frame pass's people of the same
 frame, where the pipeline places it from a frame a few earlier; ms is the zoomed pass alone, as
-the pipeline pays it on most frames), and the one-person BlazePose for reference. Prints, per setting: frames, people per frame (mean),
+the pipeline pays it on most frames), the zoomed pass with the whole-frame pass the pipeline adds
+every few frames at `--whole-long-sides`, and the one-person BlazePose for reference. Prints, per setting: frames, people per frame (mean),
 share of frames with at least one person, people with >= 8 keypoints above 0.3, median ms/frame.
 There is no per-person ground truth here; more people at a similar false-positive rate is the
 aim, so look at the picture it writes (`--grid out.png`, never commit it) before trusting a count.
@@ -75,6 +77,27 @@ def zoom_setting(est, frames, max_zoom: float = 2.0, target_px: float = 64.0) ->
     return row
 
 
+def zoom_and_whole_setting(frames, whole_long_side: int, threads: int, max_zoom: float = 2.0,
+                           target_px: float = 64.0) -> dict:
+    """The zoomed pass plus the whole-frame pass the pipeline adds every few frames, that one at
+    input long side `whole_long_side` (`detection.movenet_whole_long_side`); the region placed
+    as in `zoom_setting`. Where nobody small is found, the whole frame alone at 256, as the
+    pipeline runs it."""
+    from highlights.people.zoom import zoom_region
+
+    est = MoveNetMultiPose(input_long_side=256, threads=threads, whole_long_side=whole_long_side)
+    regions = []
+    for _, rgb in frames:
+        h, w = rgb.shape[:2]
+        regions.append(zoom_region((w, h), [d.box for d in est(rgb)], input_long_side=256,
+                                   target_px=target_px, max_zoom=max_zoom))
+    zoomed = iter(regions * 2)
+    row = run_setting(f"movenet long256 zoom{max_zoom:g} + whole {whole_long_side}",
+                      lambda rgb: est(rgb, next(zoomed), whole=True), frames)
+    row["setting"] += f" ({sum(r is not None for r in regions)}/{len(frames)} zoomed)"
+    return row
+
+
 def blazepose():
     import mediapipe as mp
 
@@ -99,6 +122,11 @@ def main() -> None:
     parser.add_argument("--short-side", type=int, default=360)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--skip-blazepose", action="store_true")
+    parser.add_argument("--long-sides", default="256,384,512", help="comma-separated MoveNet input long sides")
+    parser.add_argument("--skip-strips", action="store_true", help="no rows with strips for far players")
+    parser.add_argument("--whole-long-sides", default="",
+                        help="comma-separated input long sides of the whole-frame pass added to the zoomed "
+                             "one (e.g. 256,192): a row each")
     args = parser.parse_args()
     if not args.real_dev.is_dir():
         raise SystemExit(f"{args.real_dev}: real-dev folder not found")
@@ -106,13 +134,16 @@ def main() -> None:
     clips = len({n for n, _ in frames})
     print(f"{len(frames)} frames from {clips} real-dev clips, short side {args.short_side}, "
           f"{args.threads} threads")
+    sides = [int(v) for v in args.long_sides.split(",") if v.strip()]
     settings = [(f"movenet long{ls} tiles{t}", ls, t) for ls, t in
-                ((256, 1), (384, 1), (512, 1), (256, 2), (256, 3))]
+                [(ls, 1) for ls in sides] + ([] if args.skip_strips else [(256, 2), (256, 3)])]
     rows = []
     for name, long_side, tiles in settings:
         est = MoveNetMultiPose(input_long_side=long_side, tiles=tiles, threads=args.threads)
         rows.append(run_setting(name, est, frames))
     rows.append(zoom_setting(MoveNetMultiPose(input_long_side=256, threads=args.threads), frames))
+    for side in (int(v) for v in args.whole_long_sides.split(",") if v.strip()):
+        rows.append(zoom_and_whole_setting(frames, side, args.threads))
     if not args.skip_blazepose:
         rows.append(run_setting("blazepose (one person)", blazepose(), frames))
     print(f"{'setting':<40} {'n':>4} {'people/frame':>12} {'with person':>11} {'8+ kps/frame':>12} {'ms/frame':>9}")

@@ -346,3 +346,33 @@ def test_zooming_finds_a_small_synthetic_player_the_whole_frame_misses():
                               / (box[3] - box[1]))
     assert found["zoomed"] >= 8 and found["whole"] <= 3, found
     assert np.median(errors) < 0.15
+
+
+@needs_bundle
+def test_the_whole_frame_pass_beside_a_zoomed_one_runs_at_its_own_input_size(monkeypatch):
+    """`whole_long_side` (`detection.movenet_whole_long_side`) sets the input of the whole-frame
+    pass added to a zoomed one, and of that pass only: the zoomed pass and a frame searched
+    whole without a region keep `input_long_side`."""
+    from highlights.errors import ConfigError
+    from highlights.people import MoveNetMultiPose
+
+    frame = np.random.default_rng(0).integers(0, 255, (180, 320, 3), dtype=np.uint8)
+    region = (80, 45, 240, 135)  # 160x90: seen at 256x160 as the zoomed pass
+    shapes = {}
+    for whole_long_side in (None, 160):
+        est = MoveNetMultiPose(input_long_side=256, threads=1, whole_long_side=whole_long_side)
+        seen = []
+
+        def recorded(rgb, lane=0, long_side=None, raw_once=est._raw_once, seen=seen):
+            out = raw_once(rgb, lane, long_side)
+            seen.append(out[1:3])  # the network's input (width, height)
+            return out
+
+        monkeypatch.setattr(est, "_raw_once", recorded)
+        est(frame, region, whole=True)
+        est(frame)
+        shapes[whole_long_side] = seen
+    assert shapes[None] == [(256, 160), (256, 160), (256, 160)]
+    assert shapes[160] == [(256, 160), (160, 96), (256, 160)]
+    with pytest.raises(ConfigError, match="whole_long_side=100"):
+        MoveNetMultiPose(input_long_side=256, threads=1, whole_long_side=100)

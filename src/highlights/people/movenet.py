@@ -122,7 +122,7 @@ class MoveNetMultiPose:
 
     def __init__(self, *, input_long_side: int = 256, tiles: int = 1, min_score: float = 0.2,
                  threads: int | None = None, model_path: str | None = None, path=None,
-                 model_bytes: bytes | None = None) -> None:
+                 model_bytes: bytes | None = None, whole_long_side: int | None = None) -> None:
         from highlights.errors import ConfigError
         from highlights.people.movenet_paths import MoveNetPath
 
@@ -130,6 +130,8 @@ class MoveNetMultiPose:
             raise ConfigError(f"movenet input_long_side={input_long_side}: must be a positive multiple of {STRIDE}")
         if tiles < 1:
             raise ConfigError(f"movenet tiles={tiles}: must be >= 1")
+        if whole_long_side and (whole_long_side % STRIDE or whole_long_side < STRIDE):
+            raise ConfigError(f"movenet whole_long_side={whole_long_side}: must be a positive multiple of {STRIDE}")
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:
@@ -139,6 +141,8 @@ class MoveNetMultiPose:
             model_path, check_sha256=model_path is None)
         self._interpreter_class = Interpreter
         self.input_long_side = int(input_long_side)
+        # The input long side of the whole-frame pass added to a zoomed one (see `_detect`).
+        self.whole_long_side = int(whole_long_side or input_long_side)
         self.tiles = int(tiles)
         self.min_score = float(min_score)
         self.path = path or MoveNetPath(threads=int(threads or min(2, os.cpu_count() or 1)))
@@ -171,11 +175,12 @@ class MoveNetMultiPose:
             self._interpreters[lane][(w, h)] = it
         return it
 
-    def _raw_once(self, rgb: np.ndarray, lane: int = 0) -> tuple[np.ndarray, int, int, float]:
+    def _raw_once(self, rgb: np.ndarray, lane: int = 0,
+                  long_side: int | None = None) -> tuple[np.ndarray, int, int, float]:
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise ValueError(f"MoveNet expects an HxWx3 uint8 RGB image, got {rgb.shape} {rgb.dtype}")
         h, w = rgb.shape[:2]
-        in_w, in_h, scale = input_shape(w, h, self.input_long_side)
+        in_w, in_h, scale = input_shape(w, h, long_side or self.input_long_side)
         rw, rh = max(1, round(w * scale)), max(1, round(h * scale))
         canvas = np.zeros((in_h, in_w, 3), dtype=np.uint8)
         canvas[:rh, :rw] = cv2.resize(rgb, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
@@ -185,9 +190,11 @@ class MoveNetMultiPose:
         raw = it.get_tensor(it.get_output_details()[0]["index"])[0].copy()
         return raw, in_w, in_h, scale
 
-    def run_once(self, rgb: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), lane: int = 0) -> list[PoseDetection]:
-        """One pass of the network over `rgb` (a whole frame or a crop placed at `offset`)."""
-        raw, in_w, in_h, scale = self._raw_once(rgb, lane)
+    def run_once(self, rgb: np.ndarray, offset: tuple[float, float] = (0.0, 0.0), lane: int = 0,
+                 long_side: int | None = None) -> list[PoseDetection]:
+        """One pass of the network over `rgb` (a whole frame or a crop placed at `offset`), at
+        input long side `long_side` (default `input_long_side`)."""
+        raw, in_w, in_h, scale = self._raw_once(rgb, lane, long_side)
         # Coordinates are normalised to the padded input; scale maps input pixels back to `rgb`.
         return decode_rows(raw, in_w=in_w, in_h=in_h, scale=scale, offset=offset, min_score=self.min_score)
 
@@ -273,7 +280,10 @@ class MoveNetMultiPose:
                 raise ValueError("a zoomed pass is for one pass a frame (tiles 1)")
             x1, y1, x2, y2 = (int(v) for v in region)
             zoomed = self.run_once(np.ascontiguousarray(rgb[y1:y2, x1:x2]), (float(x1), float(y1)), lane or 0)
-            return merge_zoomed(zoomed, self._detect(rgb, lane), region) if whole else zoomed
+            if not whole:
+                return zoomed
+            # This pass looks for people outside the region; it may run at a smaller input.
+            return merge_zoomed(zoomed, self.run_once(rgb, (0.0, 0.0), lane or 0, self.whole_long_side), region)
         groups = self._map_passes(self._passes(rgb), self.run_once, lane)
         return merge_detections(groups) if len(groups) > 1 else groups[0]
 

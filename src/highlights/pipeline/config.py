@@ -98,6 +98,9 @@ class DetectionConfig:
     movenet_zoom: float = 2.0
     movenet_zoom_target_px: float = 64.0
     movenet_whole_every: int = 5
+    # movenet: the input long side of that extra whole-frame pass on a zoomed frame (it looks for
+    # people outside the region); 0: movenet_input_long_side. Passes without a region keep that.
+    movenet_whole_long_side: int = 0
     movenet_model_path: str | None = None
     # movenet: a track survives this long unseen; similarity is the larger of box IoU and centre
     # closeness in body heights.

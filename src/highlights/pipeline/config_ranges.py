@@ -59,6 +59,7 @@ RANGES: dict[str, Range] = {
     "detection.movenet_zoom": Range(1.0, 8.0),
     "detection.movenet_zoom_target_px": Range(1.0, 1024.0),
     "detection.movenet_whole_every": Range(1, 1000),
+    "detection.movenet_whole_long_side": Range(0, 4096),
     "detection.gt_dropout": UNIT,
     "detection.gt_noise": Range(0.0, 10.0),
     "pose.mediapipe_model_complexity": Range(0, 2),

@@ -196,7 +196,8 @@ def movenet_estimator(settings, path=None, model_bytes: bytes | None = None):
 
     return MoveNetMultiPose(input_long_side=settings.movenet_input_long_side, tiles=settings.movenet_tiles,
                             min_score=settings.movenet_min_score, model_path=settings.movenet_model_path,
-                            path=path or MoveNetPath(threads=1), model_bytes=model_bytes)
+                            path=path or MoveNetPath(threads=1), model_bytes=model_bytes,
+                            whole_long_side=settings.movenet_whole_long_side or None)
 
 
 def analysis_size(source_size: tuple[int, int], short_side: int | None) -> tuple[int, int]:
