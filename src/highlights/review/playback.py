@@ -39,7 +39,11 @@ log = logging.getLogger(__name__)
 
 COPY_NAME = "review-video.mp4"
 _COPY_RECORD = "review-video.json"
-_COPY_FORMAT = 1  # bump when the copy is made differently, so old copies are made again
+# Bump when the copy is made differently, so old copies are made again. Ending the sound at the
+# last picture kept 1: it changes only copies of sources whose sound runs on past their pictures
+# (an MKV's can), by the sound after the video's end, and a new number would make every copy
+# again, at about the game's length each.
+_COPY_FORMAT = 1
 COPY_SHORT_SIDE = 540  # the page shows the player about this size; encoding costs grow with it
 _COPY_CRF = 23
 # The copy is encoded in parts of this many seconds, so that one cut short goes on from its last
