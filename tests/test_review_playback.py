@@ -302,12 +302,16 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
     decoded: list[tuple[str, float]] = []
     making_first, page_opened = threading.Event(), threading.Event()
 
+    notes_while_third_is_made: list[str] = []
+
     def watched(source, *args, **kwargs):
         for frame in real_iter_frames(source, *args, **kwargs):
             decoded.append((Path(source).stem, frame.time_s))
             if Path(source).stem == "first" and not making_first.is_set():
                 making_first.set()
                 assert page_opened.wait(60)  # the page opens the third game now
+            if Path(source).stem == "third" and not notes_while_third_is_made:
+                notes_while_third_is_made.append(copies.current(session.games[0].id).note)
             yield frame
 
     monkeypatch.setattr(playback_module, "iter_frames", watched)
@@ -336,6 +340,9 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
         assert [line.split(":")[0] for line in said] == ["first.ts", "first.ts", "third.ts", "third.ts",
                                                          "first.ts", "first.ts", "second.ts", "second.ts"]
         assert "set aside" in said[1] and "third.ts" in said[1] and "going on" in said[4]
+        # while the third's copy is made, the page says how far the first's got and that it goes on next
+        assert (f"{len(before) / FRAMES:.0%} made, set aside for the game opened since: it is finished after 1 other "
+                "game's copy") in notes_while_third_is_made[0]
         states = client.get("/api/playback", headers=head).json()["games"]
         for game in (first, second, third):
             assert states[game.id]["video_state"] == "copy"

@@ -164,12 +164,15 @@ class NeededCopy:
                         "which browsers do not play", state="copy")
 
     def pending(self, state: str, done: float = 0.0, ahead: int = 0) -> Playback:
-        """The source, served while the copy is `waiting` (behind `ahead` other games' copies) or `making`."""
+        """The source, served while the copy is `waiting` (behind `ahead` other games' copies; `done` of it
+        made before it was set aside) or `making`."""
         if state == "making":
             how_far = f"{done:.0%} made"
         else:
             how_far = ("it is made next" if not ahead else "it is made after 1 other game's copy" if ahead == 1
                        else f"it is made after {ahead} other games' copies")
+            if done > 0:
+                how_far = f"{done:.0%} made, set aside for the game opened since: {how_far.replace('made', 'finished')}"
         return Playback(self.source, _media_type(self.source),
                         f"the source is {self.why}, which browsers do not play: an H.264 copy is being made "
                         f"({how_far}); the player switches to it when it is done. Decisions can be made "
@@ -236,6 +239,7 @@ class BrowserCopies:
         self._left: dict[str, NeededCopy] = {}
         self._making: str | None = None
         self._wanted: str | None = None
+        self._done: dict[str, float] = {}  # the share made of each copy set aside
         for game_id, source, folder in games:
             need = needed_copy(source, folder, always_copy=always_copy, part_s=part_s)
             if need is None:
@@ -301,7 +305,7 @@ class BrowserCopies:
         for place, game_id in enumerate(waiting):
             first = place == 0 and game_id == self._wanted  # next, once the current part is whole
             ahead = 0 if first else place + (self._making is not None)
-            self._now[game_id] = self._left[game_id].pending("waiting", ahead=ahead)
+            self._now[game_id] = self._left[game_id].pending("waiting", self._done.get(game_id, 0.0), ahead)
 
     def _set_aside(self, game_id: str) -> bool:
         """Is another game's copy wanted before `game_id`'s goes on?"""
@@ -337,6 +341,7 @@ class BrowserCopies:
             except CopyPaused:
                 with self._lock:
                     self._making = None
+                    self._done[game_id] = self._now[game_id].done
                     wanted = self._left[self._wanted].source.name if self._wanted in self._left else "another game"
                     self._say_waiting()
                 self._say(f"{need.source.name}: its H.264 copy is set aside (its whole parts kept) to make "
