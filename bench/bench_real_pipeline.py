@@ -29,8 +29,9 @@ share of its time (`stats.stage_seconds`), the 1-minute load average before and 
 cores other processes kept busy during the run (from the system's CPU counters; the load average
 lags by a minute): on a busy machine the figures are not speed figures. `--compare 'FLAG=VALUE
 ...'` (repeatable) adds configurations timed in the same rounds, in an order rotated every round,
-with each one's speed as a ratio to the first configuration's in the same round: on a loaded
-machine, compare ways by that ratio, not by separate runs. MoveNet's path is chosen before the
+with each one's speed and CPU time as ratios to the first configuration's in the same round: on
+a loaded machine, compare ways by those ratios, not by separate runs (the CPU time ratio drifts
+less with the load; the speed ratio also counts the share of the cores a way's threads get). MoveNet's path is chosen before the
 clock starts: measured again on this machine now (a choice measured while the machine was busy
 can be far from the best on a quiet one: it is not stored, the line says how busy, and it is
 measured again), or read from the cache with `--cached-movenet-path`.
@@ -365,6 +366,7 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
         decode_rows = []
         pipe_rows: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
         ratios: dict[str, list[float]] = {name: [] for name, _ in variants[1:]}
+        cpu_ratios: dict[str, list[float]] = {name: [] for name, _ in variants[1:]}
         for r in range(rounds):
             start = time.perf_counter()
             full = sum(1 for _ in iter_frames(video))
@@ -389,7 +391,9 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
             base = variants[0][0]
             for name in ratios:
                 ratios[name].append(runs[base]["seconds"] / runs[name]["seconds"])
-                print(f"  [{name}] is {ratios[name][-1]:.2f}x the speed of [{base}] in this round")
+                cpu_ratios[name].append(runs[name]["cpu"] / runs[base]["cpu"])
+                print(f"  [{name}] is {ratios[name][-1]:.2f}x the speed of [{base}] in this round, "
+                      f"using {cpu_ratios[name][-1]:.2f}x its CPU time")
     dec = [statistics.median(col) for col in zip(*decode_rows)]
     print(f"\nmedian of {rounds} round{'s' if rounds > 1 else ''} on {duration:.1f} s of video "
           f"(1-min load average {_load()} at the end): decode alone {duration / dec[0]:.1f}x (full size) / "
@@ -399,7 +403,8 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
         line = (f"  pipeline [{name}]: {duration / med[0]:.1f}x real time whole run, "
                 f"{duration / max(1e-9, med[0] - med[1]):.1f}x without setup (n={len(rows)} runs)")
         if name in ratios:
-            line += f"; {statistics.median(ratios[name]):.2f}x the first configuration's speed (median of paired rounds)"
+            line += (f"; {statistics.median(ratios[name]):.2f}x the first configuration's speed and "
+                     f"{statistics.median(cpu_ratios[name]):.2f}x its CPU time (medians of paired rounds)")
         print(line)
 
 
