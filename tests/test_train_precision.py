@@ -46,17 +46,9 @@ def test_a_bf16_step_trains_fp32_weights_under_autocast():
     torch.manual_seed(0)
     model = r2plus1d_18(2, width=0.125, layers=(1, 1, 1, 1))
     x = tiny_clips(4, seed=3)
-    loader = [(x, torch.tensor([0, 1, 0, 1]))]
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-2)
-    config = TrainConfig(root="r", version="v1", out_dir="o", epochs=1, warmup_epochs=0)
-    scheduler = make_scheduler(optimizer, config, steps_per_epoch=1)
     before = model.fc.weight.detach().clone()
-    seen_dtypes = []
-    hook = model.fc.register_forward_hook(lambda m, i, out: seen_dtypes.append(out.dtype))
-    with Progress(disable=True) as progress:
-        stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, progress, "bf16",
-                                precision="bf16")
-    hook.remove()
+    stats, seen_dtypes = _bf16_epoch(model, [(x, torch.tensor([0, 1, 0, 1]))],
+                                     torch.optim.AdamW(model.parameters(), lr=1e-2))
     # The forward ran in bf16 (then once more in fp32 if this CPU's bf16 gave a non-finite gradient) ...
     assert seen_dtypes[0] == torch.bfloat16
     assert seen_dtypes[1:] == ([torch.float32] if stats["precision"] == "fp32" else [])
@@ -80,29 +72,36 @@ class _NanGradientUnderAutocast(torch.autograd.Function):
 
 
 class _TinyNet(nn.Module):
-    def __init__(self):
+    def __init__(self, nan_under_autocast: bool = True):
         super().__init__()
         self.first = nn.Linear(6, 8)
         self.fc = nn.Linear(8, 2)
+        self.nan_under_autocast = nan_under_autocast
 
     def forward(self, x):
-        return self.fc(_NanGradientUnderAutocast.apply(torch.relu(self.first(x))))
+        hidden = torch.relu(self.first(x))
+        return self.fc(_NanGradientUnderAutocast.apply(hidden) if self.nan_under_autocast else hidden)
 
 
-def test_a_bf16_step_with_non_finite_gradients_is_redone_in_fp32_and_the_epoch_stays_in_fp32():
-    torch.manual_seed(0)
-    model = _TinyNet()
-    batches = [(torch.randn(4, 6), torch.tensor([0, 1, 0, 1])) for _ in range(3)]
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+def _bf16_epoch(model: nn.Module, batches, optimizer) -> tuple[dict, list[torch.dtype]]:
+    """One `train_one_epoch` in bf16 over `batches`: its stats, and the dtype of every `model.fc` output."""
     config = TrainConfig(root="r", version="v1", out_dir="o", epochs=1, warmup_epochs=0)
-    scheduler = make_scheduler(optimizer, config, steps_per_epoch=3)
-    before = model.first.weight.detach().clone()
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(batches))
     seen_dtypes = []
     hook = model.fc.register_forward_hook(lambda m, i, out: seen_dtypes.append(out.dtype))
     with Progress(disable=True) as progress:
         stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, progress, "bf16",
                                 precision="bf16")
     hook.remove()
+    return stats, seen_dtypes
+
+
+def test_a_bf16_step_with_non_finite_gradients_is_redone_in_fp32_and_the_epoch_stays_in_fp32():
+    torch.manual_seed(0)
+    model = _TinyNet()
+    batches = [(torch.randn(4, 6), torch.tensor([0, 1, 0, 1])) for _ in range(3)]
+    before = model.first.weight.detach().clone()
+    stats, seen_dtypes = _bf16_epoch(model, batches, torch.optim.SGD(model.parameters(), lr=0.1))
     assert all(torch.isfinite(p).all() for p in model.parameters())  # no NaN reached the weights
     assert not torch.equal(model.first.weight, before)  # the fp32 redo trained them
     assert stats["precision"] == "fp32" and stats["bf16_fallback_step"] == 1
@@ -113,14 +112,9 @@ def test_a_bf16_step_with_non_finite_gradients_is_redone_in_fp32_and_the_epoch_s
 
 def test_an_epoch_without_trouble_stays_in_bf16():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 2))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    config = TrainConfig(root="r", version="v1", out_dir="o", epochs=1, warmup_epochs=0)
-    scheduler = make_scheduler(optimizer, config, steps_per_epoch=2)
-    with Progress(disable=True) as progress:
-        stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler,
-                                [(torch.randn(4, 6), torch.tensor([0, 1, 0, 1]))] * 2, progress, "bf16",
-                                precision="bf16")
+    model = _TinyNet(nan_under_autocast=False)
+    stats, _ = _bf16_epoch(model, [(torch.randn(4, 6), torch.tensor([0, 1, 0, 1]))] * 2,
+                           torch.optim.SGD(model.parameters(), lr=0.1))
     assert stats["precision"] == "bf16" and stats["bf16_fallback_step"] is None
 
 
