@@ -21,6 +21,10 @@ noise when its largest validation-loss gap from fp32 seed 0 is no larger than se
 slack). bf16 training is the default (``precision auto``) only on CPUs with native bf16, where this
 shows it.
 
+``--busy-cores N`` keeps N cores busy with spinning processes while the training steps are timed,
+as another program on the machine would: run it with ``--threads 1`` and ``--threads 2`` to see
+which thread count trains faster beside such a program.
+
 It also times the decode-per-step baseline (no cache: every sample decodes its video) on one
 batch, to show what the cache removes from each step.
 """
@@ -28,6 +32,8 @@ batch, to show what the cache removes from each step.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import multiprocessing
 import os
 import statistics
 import tempfile
@@ -140,12 +146,34 @@ def learnable_curve_sets(args, tmp: Path):
     return config, train_set, val_set, dataset.classes
 
 
+def _spin(stop) -> None:
+    while not stop.is_set():
+        pass
+
+
+@contextlib.contextmanager
+def busy_cores(n: int):
+    """`n` processes that each keep a core busy until the block ends (another program's load)."""
+    stop = multiprocessing.Event()
+    spinners = [multiprocessing.Process(target=_spin, args=(stop,), daemon=True) for _ in range(n)]
+    for spinner in spinners:
+        spinner.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for spinner in spinners:
+            spinner.join()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=6, help="training steps to time (first is warm-up)")
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--busy-cores", type=int, default=0,
+                        help="cores kept busy by spinning processes while the training steps are timed")
     parser.add_argument("--width", type=float, default=1.0)
     parser.add_argument("--layers", type=int, nargs=4, default=(2, 2, 2, 2))
     parser.add_argument("--no-augment", action="store_true")
@@ -210,7 +238,10 @@ def main() -> None:
 
         train_set = CachedClipDataset(files, [dataset.classes.index(r.label) for r in records], spec, train=True,
                                       seed=0, augment=build_augment(config.augment, {}), hflip=True)
-        results = {p: _train_steps(args, config, train_set, dataset.classes, p) for p in precisions}
+        if args.busy_cores:
+            print(f"{args.busy_cores} core(s) kept busy by spinning processes while the steps are timed")
+        with busy_cores(args.busy_cores):
+            results = {p: _train_steps(args, config, train_set, dataset.classes, p) for p in precisions}
         load_after_steps = os.getloadavg()[0]
         curves = {}
         if args.compare_curves:
