@@ -169,10 +169,11 @@ class NeededCopy:
         if state == "making":
             how_far = f"{done:.0%} made"
         else:
-            how_far = ("it is made next" if not ahead else "it is made after 1 other game's copy" if ahead == 1
-                       else f"it is made after {ahead} other games' copies")
+            verb = "finished" if done > 0 else "made"
+            how_far = (f"it is {verb} next" if not ahead else f"it is {verb} after 1 other game's copy" if ahead == 1
+                       else f"it is {verb} after {ahead} other games' copies")
             if done > 0:
-                how_far = f"{done:.0%} made, set aside for the game opened since: {how_far.replace('made', 'finished')}"
+                how_far = f"{done:.0%} made, set aside for the game opened since: {how_far}"
         return Playback(self.source, _media_type(self.source),
                         f"the source is {self.why}, which browsers do not play: an H.264 copy is being made "
                         f"({how_far}); the player switches to it when it is done. Decisions can be made "
