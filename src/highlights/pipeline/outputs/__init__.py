@@ -67,8 +67,8 @@ def editor_rate(info) -> tuple[float, str | None]:
     puts each highlight where it happened."""
     if not info.frame_rate:
         return info.fps, None
-    return info.steady_fps, (f"frames counted at {info.steady_fps:g} fps, the rate this variable-frame-rate "
-                             f"video's frames lie on ({info.fps:.4g} fps on average): conform it to "
+    return info.steady_fps, (f"frames counted at {info.steady_fps:g} fps, the rate that fits this variable-frame-rate "
+                             f"video's frame times ({info.fps:.4g} fps on average): conform it to "
                              f"{info.steady_fps:g} fps by its frames' times")
 
 
