@@ -133,17 +133,36 @@ def auc(right: list[float], false: list[float]) -> float | None:
     return wins / (len(right) * len(false))
 
 
-def print_score_ranking(scored: list[tuple[object, bool]]) -> None:
-    """AUC and ECE of the highlight score and of the raw probability over (highlight, right) pairs."""
+def within_video_auc(values: list[float], flags: list[bool], videos: list[str]) -> tuple[float | None, int]:
+    """The chance a right highlight outscores a false one of the same video (ties half), and the
+    number of such pairs. `--max-highlights` and `--reel-seconds` rank one video's highlights
+    against each other, so this is the ranking they rely on; the pooled AUC also compares videos
+    whose scores sit at different levels."""
+    wins = pairs = 0.0
+    for video in set(videos):
+        mine = [(v, ok) for v, ok, w in zip(values, flags, videos) if w == video]
+        for r, _ in (m for m in mine if m[1]):
+            for f, _ in (m for m in mine if not m[1]):
+                wins += (r > f) + 0.5 * (r == f)
+                pairs += 1
+    return (wins / pairs if pairs else None), int(pairs)
+
+
+def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:
+    """AUC (pooled, and within each video) and ECE of the highlight score and of the raw
+    probability over (highlight, right, video) triples."""
     from highlights.pipeline.ranking import raw_score, reliability
 
-    flags = [ok for _, ok in scored]
-    kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none")) for h, _ in scored})
+    flags = [ok for _, ok, _ in scored]
+    videos = [v for _, _, v in scored]
+    kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none")) for h, _, _ in scored})
     print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, {sum(flags)} right:")
     for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
-        values = [key(h) for h, _ in scored]
+        values = [key(h) for h, _, _ in scored]
         area = auc([v for v, ok in zip(values, flags) if ok], [v for v, ok in zip(values, flags) if not ok])
-        print(f"  {name:<16} AUC {'-' if area is None else f'{area:.2f}'}, "
+        inside, pairs = within_video_auc(values, flags, videos)
+        print(f"  {name:<16} AUC {'-' if area is None else f'{area:.2f}'} "
+              f"(within a video {'-' if inside is None else f'{inside:.2f}'}, {pairs} pairs), "
               f"ECE {reliability(values, flags)['ece'] if values else '-'}")
 
 
@@ -188,7 +207,7 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
                                       TOLERANCE_S)
             found = {g for _, g in pairs}
             matched_h = {h for h, _ in pairs}
-            scored += [(h, i in matched_h) for i, h in enumerate(result.highlights)]
+            scored += [(h, i in matched_h, video.stem) for i, h in enumerate(result.highlights)]
             for i, e in enumerate(events):
                 if i not in found:
                     stage, detail = event_miss_stage(e, result, cfg)
