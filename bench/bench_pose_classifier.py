@@ -244,11 +244,22 @@ def report_pipeline_gate(pose, clips, labels, y, real_dev: Path, windows_file: P
 
 
 def describe_r2plus1d(path: Path, meta: dict) -> str:
-    """What the R(2+1)D checkpoint is: size, input, training data and its own validation score."""
+    """What the R(2+1)D checkpoint is: size, input, training data and its own validation score.
+    How many epochs ran is in the run's `train_history.json` beside it (a run that stopped early
+    ran fewer than its configured epochs); without that file only the configured number is known."""
+    import json
+
+    from highlights.train.loop import HISTORY_FILENAME
+
     model, tc, spec, ds = meta.get("model", {}), meta.get("train_config", {}), meta.get("clip_spec", {}), meta.get("dataset", {})
     val = meta.get("val_macro_f1")
+    try:
+        ran = len(json.loads((path.parent / HISTORY_FILENAME).read_text())["history"])
+        epochs = f"trained {ran} of {tc.get('epochs')} epochs"
+    except (OSError, ValueError, KeyError, TypeError):
+        epochs = f"trained up to {tc.get('epochs')} epochs"
     return (f"R(2+1)D checkpoint {path}: {model.get('arch')} width {model.get('width')} layers {model.get('layers')}, "
-            f"{spec.get('num_frames')} frames at {spec.get('crop_size')} px, trained {tc.get('epochs')} epochs "
+            f"{spec.get('num_frames')} frames at {spec.get('crop_size')} px, {epochs} "
             f"(best epoch {meta.get('epoch')}) on {ds.get('train_clips')} clips of dataset "
             f"{ds.get('version')} at {ds.get('root')}, validation macro-F1 "
             f"{'-' if val is None else f'{val:.2f}'} on its {ds.get('val_clips')} validation clips")
