@@ -59,7 +59,6 @@ BEST_CHECKPOINT = "best.pt"
 HISTORY_FILENAME = "train_history.json"
 RUN_LOCK_NAME = ".train.lock"  # one training process per run folder
 CURVES_FILENAME = "train_curves.png"
-# Settings that change how a run executes but not what it computes: free to differ on resume.
 
 
 @dataclass
