@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 
 from highlights.people.native_log import NOISE, native_noise_filtered
 
@@ -17,6 +18,37 @@ def test_the_noise_is_dropped_and_other_lines_are_written_back(capfd):
     os.write(2, b"after\n")
     err = capfd.readouterr().err
     assert err == "a real problem from native code\nafter\n"
+
+
+def test_two_threads_that_overlap_leave_stderr_where_it_was(capfd):
+    """MoveNet's workers make their interpreters at once, each in its own thread, and fd 2 is the
+    process's: one thread entering while another is inside, and leaving after it, must not
+    leave fd 2 on a held temporary file (every later line, an error included, would be lost)."""
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with native_noise_filtered():
+            first_in.set()
+            second_in.wait(10)
+            os.write(2, b"from the first thread\n")
+        first_out.set()
+
+    def second():
+        first_in.wait(10)
+        with native_noise_filtered():
+            second_in.set()
+            first_out.wait(10)
+            os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n")
+            os.write(2, b"from the second thread\n")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    os.write(2, b"error: game.mp4: after both\n")
+    err = capfd.readouterr().err
+    assert err.splitlines() == ["from the first thread", "from the second thread", "error: game.mp4: after both"]
 
 
 def _run_fresh(code: str) -> subprocess.CompletedProcess:
