@@ -73,3 +73,37 @@ def test_each_long_command_refuses_an_unwritable_out_before_it_runs(command, tar
     assert res.exit_code == 1, res.output
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and f"{UNWRITABLE}" in lines[0] and "cannot be written" in lines[0], res.output
+
+
+@pytest.mark.parametrize("command, target", [
+    ("evaluate", "highlights.pipeline.eval_report.evaluate_video"),
+    ("ablate", "highlights.pipeline.ablation.run_ablation"),
+    ("calibrate", "highlights.pipeline.calibrate.calibrate_on_game"),
+    ("evaluate --clips", "highlights.cli.evaluate._run"),
+])
+def test_an_out_of_the_wrong_kind_is_refused_before_the_run(command, target, game, tmp_path, monkeypatch):
+    """A file given where the command writes a folder (or a folder where it writes one file) is
+    said at once, not after the run has been paid for."""
+    def ran(*args, **kwargs):
+        raise AssertionError(f"{command} ran before its --out was checked")
+
+    module, name = target.rsplit(".", 1)
+    monkeypatch.setattr(__import__(module, fromlist=[name]), name, ran)
+    video, annotation = str(game), str(game.with_suffix(".json"))
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    a_folder = tmp_path / "folder"
+    a_folder.mkdir()
+    out = str(a_folder if command == "calibrate" else a_file)
+    args = {
+        "evaluate": ["pipeline", "evaluate", "--video", video, "--annotations", annotation, "--out", out, *GT],
+        "ablate": ["pipeline", "ablate", "--video", video, "--annotations", annotation, "--out", out,
+                   "--change", "classifier.enabled=false", *GT],
+        "calibrate": ["pipeline", "calibrate", "--video", video, "--annotations", annotation, "--out", out, *GT],
+        "evaluate --clips": ["evaluate", "--clips", str(tmp_path), "--out", out],
+    }[command]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    kind = "is a folder" if command == "calibrate" else "is a file"
+    assert len(lines) == 1 and lines[0].startswith(f"error: {out}: {kind}"), res.output

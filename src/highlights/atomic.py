@@ -71,6 +71,20 @@ def check_writable(path: str | os.PathLike) -> None:
                               f"({e.strerror or e})") from e
 
 
+def check_writable_folder(path: str | os.PathLike) -> None:
+    """`check_writable` for an --out that names the folder a command writes its files into."""
+    if Path(path).exists() and not Path(path).is_dir():
+        raise OutputPathError(f"{path}: is a file; --out names the folder the outputs go into")
+    check_writable(path)
+
+
+def check_writable_file(path: str | os.PathLike) -> None:
+    """`check_writable` for an --out that names the one file a command writes."""
+    if Path(path).is_dir():
+        raise OutputPathError(f"{path}: is a folder; --out names the file to write")
+    check_writable(path)
+
+
 def is_disk_full(error: BaseException) -> bool:
     """Did ``error`` (an OSError, or PyAV's error carrying the same errno) run out of space?"""
     return getattr(error, "errno", None) in _DISK_FULL

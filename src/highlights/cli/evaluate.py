@@ -65,9 +65,9 @@ def evaluate(
     if pose_model is not None and not fuse_pose:
         raise ConfigError("--pose-model is the pose model --fuse-pose fuses with; to score a pose model alone, "
                           "give it as the checkpoint")
-    from highlights.atomic import check_writable
+    from highlights.atomic import check_writable_folder
 
-    check_writable(out)  # now, not after scoring every clip
+    check_writable_folder(out)  # now, not after scoring every clip
     if fuse_pose:
         if checkpoint is None or clips is not None:
             raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version (the weight is chosen on val)")

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from highlights.atomic import check_writable
+from highlights.atomic import check_writable_file, check_writable_folder
 
 app = typer.Typer(no_args_is_help=True)
 console = Console()
@@ -212,7 +212,7 @@ def evaluate(
 
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
-    check_writable(out)  # now, not after the run
+    check_writable_folder(out)  # now, not after the run
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)
     _print_scores(report)
@@ -252,7 +252,7 @@ def calibrate(
 
     cfg = _config(config, checkpoint, set_)
     truth, _ = _annotation(annotations, video=video)
-    check_writable(out)
+    check_writable_file(out)
     calibration, info = calibrate_on_game(video, truth, cfg, tolerance_s=tolerance, progress=progress)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
@@ -344,7 +344,7 @@ def ablate(
     from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation
 
     base = _config(config, checkpoint, set_)
-    check_writable(out)
+    check_writable_folder(out)
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress)
     written = write_ablation(result, out)
