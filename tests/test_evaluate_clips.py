@@ -131,3 +131,13 @@ def test_evaluate_refuses_an_option_it_would_drop(tmp_path, extra, says):
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert says in " ".join(result.output.split())
     assert not (tmp_path / "r").exists()
+
+
+def test_clips_naming_a_file_says_it_is_a_file(tmp_path):
+    """`--clips game.mp4` (one video, not a folder per class) says what it is, not that it is missing."""
+    video = tmp_path / "game.mp4"
+    video.write_bytes(b"\x00" * 64)
+    res = CliRunner().invoke(app, ["evaluate", "--clips", str(video), "--out", str(tmp_path / "report")])
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.startswith("error:")]
+    assert lines == [f"error: {video}: is a file; --clips names a folder holding a folder per class"], res.output

@@ -38,6 +38,8 @@ def clip_tree(root: str | Path, classes: list[str], *,
     from highlights.datasets.sources import scan_class_folders
 
     root = Path(root)
+    if root.is_file():
+        raise DatasetError(f"{root}: is a file; --clips names a folder holding a folder per class")
     if not root.is_dir():
         raise MissingFileError(root, "no such folder")
     found = scan_class_folders(root)
