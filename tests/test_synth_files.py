@@ -128,3 +128,14 @@ def test_cli_makes_clips_and_a_game(tmp_path):
     assert {p.name for p in (tmp_path / "game").iterdir()} >= {"g.mp4", "g.json", "g.gt.jsonl"}
     bad = runner.invoke(app, ["synth", "clips", "--per-class", "1", "--classes", "curling", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0
+
+
+def test_cli_out_that_is_a_file_is_one_line_saying_so(tmp_path):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    for args in (["synth", "clips", "--per-class", "1", "--classes", "none", "--seconds", "0.3"],
+                 ["synth", "game", "--minutes", "0.05", "--size", "256x144", "--fps", "10"]):
+        res = CliRunner().invoke(app, [*args, "--out", str(a_file)])
+        assert res.exit_code == 1, res.output
+        errors = [line for line in res.output.splitlines() if line.startswith("error:")]
+        assert errors == [f"error: {a_file}: is a file; --out names the folder the outputs go into"], res.output

@@ -24,8 +24,11 @@ def clips(
     workers: int = typer.Option(2, "--workers", min=1),
 ) -> None:
     """Labelled clips with per-frame ground truth, ready for `highlights dataset create`."""
+    from highlights.atomic import check_writable_folder
     from highlights.synth.clip import LABELS
     from highlights.synth.clipset import ClipSetConfig, generate_clip_set
+
+    check_writable_folder(out)
 
     cfg = ClipSetConfig(per_class=per_class, classes=tuple(classes) if classes else LABELS,
                         seconds=seconds, size=size, fps=fps, difficulty=difficulty, seed=seed,
@@ -51,8 +54,11 @@ def game(
     name: str = typer.Option(None, "--name", help="File name stem (default game_<sport>_s<seed>)."),
 ) -> None:
     """An untrimmed game with annotated highlight events and per-frame ground truth."""
+    from highlights.atomic import check_writable_folder
     from highlights.synth.clipset import parse_size
     from highlights.synth.game import GameConfig, generate_game
+
+    check_writable_folder(out)
 
     width, height = parse_size(size)
     cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,
