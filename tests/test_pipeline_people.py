@@ -97,6 +97,15 @@ def test_actions_merge_gives_one_ranked_highlight_per_action_and_caps(game, cli,
     assert res.exit_code == 1 and "--reel-seconds" in res.output
 
 
+@pytest.mark.parametrize("flag", ["--max-highlights", "--reel-seconds"])
+def test_a_cap_of_zero_is_refused_not_read_as_no_cap(flag, cli, tmp_path):
+    """`--max-highlights 0` asks for no highlight; keeping them all instead would be a surprise."""
+    res = cli("detect", tmp_path / "game.mp4", "--out", tmp_path / "out", flag, "0", "--no-progress")
+    assert res.exit_code == 1, res.output
+    errors = [line for line in res.output.splitlines() if line.strip()]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {flag} 0: ") and "leave it out" in errors[0], res.output
+
+
 def test_decoding_ahead_or_on_one_thread_changes_no_result_and_every_stage_is_timed(game):
     video, annotation = game
     ahead = run_pipeline(video, FAST, annotation=annotation, progress=False)

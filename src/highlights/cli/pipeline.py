@@ -105,9 +105,9 @@ def detect(
         None, "--address", help="Batch on Ray: the cluster to join (e.g. auto); default a local Ray instance"),
     fresh: bool = typer.Option(False, "--fresh", help="Batch: rerun games that are already complete"),
     max_highlights: Optional[int] = typer.Option(
-        None, "--max-highlights", help="Keep the N best-scored highlights"),
+        None, "--max-highlights", help="Keep the N best-scored highlights (N >= 1; default: all)"),
     reel_seconds: Optional[float] = typer.Option(
-        None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel"),
+        None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel (default: no cap)"),
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
@@ -117,10 +117,11 @@ def detect(
 
     caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds))
             if v is not None}
-    if any(v < 0 for v in caps.values()):
-        from highlights.errors import ConfigError
+    for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
+        if value is not None and value <= 0:
+            from highlights.errors import ConfigError
 
-        raise ConfigError("--max-highlights and --reel-seconds must be >= 0 (0: no cap)")
+            raise ConfigError(f"{flag} {value:g}: a cap must be above 0; leave it out to keep every highlight")
     if is_batch_request(inputs) or engine != "local" or workers is not None:
         if annotations is not None or half is not None:
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
