@@ -55,6 +55,8 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
     assert report["attribution"]["by_cause"]["pose"]["count"] == 2
+    # The terminal counts misses as the Markdown does: at class level, out of the events.
+    assert "2 of 2 events missed (tolerance 2 s, class level)" in " ".join(res.output.split())
     res = cli("pipeline", "ablate", "--video", video, "--annotations", ann, "--out", tmp_path / "abl",
               *GT, "--set", "classifier.backend=oracle", "--change", "pose.gt_dropout=1.0",
               "--change", "merge.nms_iou=0.5", "--no-progress")

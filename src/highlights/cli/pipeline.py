@@ -218,8 +218,8 @@ def evaluate(
                                      progress=progress, half=half)
     _print_scores(report)
     att = report.attribution
-    lost = Table(title=f"Where the missed events were lost: {att['missed']} missed "
-                       f"(tolerance {att['tolerance_s']:g} s)")
+    lost = Table(title=f"Where the misses were lost: {att['missed']} of {att['events']} events missed "
+                       f"(tolerance {att['tolerance_s']:g} s, class level)")
     lost.add_column("stage")
     lost.add_column("misses", justify="right")
     lost.add_column("share", justify="right")
