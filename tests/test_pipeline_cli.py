@@ -48,6 +48,18 @@ def test_detect_errors_are_one_line(cli, video, tmp_path):
     assert res.exit_code == 1 and "download" in res.output
 
 
+def test_a_checkpoint_folder_without_best_pt_is_named_as_such(cli, video, tmp_path):
+    """A run folder is read as its best.pt; a folder without one says so, as `evaluate` does."""
+    empty = tmp_path / "runs" / "v2"
+    empty.mkdir(parents=True)
+    for args in (["detect", video, "--out", tmp_path / "out", "--checkpoint", empty],
+                 ["detect", video, "--out", tmp_path / "out", "--set", f"classifier.pose_model={empty}"]):
+        res = cli(*args, *GT, "--no-progress")
+        assert res.exit_code == 1, res.output
+        lines = [line for line in res.output.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith(f"error: {empty}: a folder without best.pt"), res.output
+
+
 def test_evaluate_and_ablate(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",

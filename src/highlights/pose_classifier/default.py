@@ -53,6 +53,12 @@ def holds_pose_model(path: str | Path) -> bool:
 
 def checkpoint_file(path: str | Path) -> Path:
     """A checkpoint named by its file, or by the run folder `highlights train --out` wrote (its
-    best.pt, as `evaluate RUN` reads it); other paths come back as given, for their loader to judge."""
+    best.pt, as `evaluate RUN` reads it); a folder without one is refused here, by name; other paths
+    come back as given, for their loader to judge."""
     path = Path(path)
-    return path / "best.pt" if path.is_dir() and (path / "best.pt").is_file() else path
+    if path.is_dir():
+        if not (path / "best.pt").is_file():
+            raise CheckpointError(path, "a folder without best.pt; give a checkpoint file "
+                                        "(best.pt or last.pt of a `highlights train` run)")
+        return path / "best.pt"
+    return path
