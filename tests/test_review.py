@@ -492,3 +492,15 @@ def test_the_part_of_a_segment_clear_of_actions():
     assert clear_of(0.0, 10.0, [(-1.0, 3.0), (3.5, 11.0)], min_s=0.5) == (3.0, 3.5)
     assert clear_of(0.0, 10.0, [(10.0, 12.0), (-2.0, 0.0)], min_s=1.0) == (0.0, 10.0)
     assert clear_of(0.0, 10.0, [(1.0, 9.5)], min_s=1.0) == (0.0, 1.0)
+
+
+def test_review_help_lists_the_command_that_serves_the_page():
+    """`highlights review --help` is where a user looks for --reviewer, --port and --db: it names
+    the command whose help lists them."""
+    from highlights.cli.app import app
+
+    listing = CliRunner().invoke(app, ["review", "--help"], terminal_width=200)
+    assert listing.exit_code == 0, listing.output
+    assert any(line.strip("│ ").startswith("serve ") for line in listing.output.splitlines()), listing.output
+    serve = CliRunner().invoke(app, ["review", "serve", "--help"], terminal_width=200)
+    assert serve.exit_code == 0 and "--reviewer" in serve.output and "--port" in serve.output

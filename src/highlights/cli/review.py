@@ -97,7 +97,8 @@ def serve(
     copy_video: bool = typer.Option(False, "--copy-video", help="Play an H.264 copy of every game (made once, "
                                     "beside its detect output), also where the source looks playable"),
 ) -> None:
-    """Start the review app over detect output folders and print its URL (it opens nothing)."""
+    """Start the review app over detect output folders and print its URL (it opens nothing);
+    `highlights review DIR...` is the same command."""
     import uvicorn
 
     from highlights.review.errors import ReviewError
@@ -224,7 +225,7 @@ class _ReviewGroup(typer.core.TyperGroup):
 app = typer.Typer(cls=_ReviewGroup, no_args_is_help=True, help=__doc__)
 for _name, _fn in (("serve", serve), ("export", export_cmd), ("label-studio-export", ls_export),
                    ("label-studio-import", ls_import)):
-    app.command(_name, hidden=_name == "serve")(_fn)
+    app.command(_name)(_fn)
 
 
 def register(root: typer.Typer) -> None:
