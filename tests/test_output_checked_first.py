@@ -107,3 +107,24 @@ def test_an_out_of_the_wrong_kind_is_refused_before_the_run(command, target, gam
     lines = [line for line in res.output.splitlines() if line.strip()]
     kind = "is a folder" if command == "calibrate" else "is a file"
     assert len(lines) == 1 and lines[0].startswith(f"error: {out}: {kind}"), res.output
+
+
+@needs_proc
+@pytest.mark.parametrize("model, target", [
+    ("pose", "highlights.pose_classifier.train.train_pose_classifier"),
+    ("r2plus1d", "highlights.train.fit"),
+])
+def test_train_refuses_an_unwritable_out_before_it_trains(model, target, tmp_path, monkeypatch):
+    def ran(*args, **kwargs):
+        raise AssertionError(f"train --model {model} ran before its --out was checked")
+
+    module, name = target.rsplit(".", 1)
+    monkeypatch.setattr(__import__(module, fromlist=[name]), name, ran)
+    out = UNWRITABLE / "run"
+    args = ["train", "--model", model, "--out", str(out), "--no-progress"]
+    if model == "r2plus1d":
+        args += ["--root", str(tmp_path), "--version", "v1"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {out}: cannot be written"), res.output

@@ -61,6 +61,7 @@ def train(
     progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints."""
+    from highlights.atomic import check_writable
     from highlights.errors import ConfigError
 
     if model not in ("r2plus1d", "pose"):
@@ -98,6 +99,8 @@ def train(
                           "weights (torchvision's layout)")
     from highlights.train import TrainConfig, fit, load_saved_config
 
+    check_writable(out)  # a clear line now, not the operating system's when the run folder is made
+
     given = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
         "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
@@ -123,12 +126,14 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                 seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
                 rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
                 version: str | None = None) -> None:
+    from highlights.atomic import check_writable
     from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: is a file, not a folder (--out is the folder the model is written in)")
+    check_writable(out)  # now, not after training
     if (out / "best.pt").exists():
         raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
                           "to train again there")
