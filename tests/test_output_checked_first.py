@@ -128,3 +128,20 @@ def test_train_refuses_an_unwritable_out_before_it_trains(model, target, tmp_pat
     assert res.exit_code == 1, res.output
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith(f"error: {out}: cannot be written"), res.output
+
+
+@needs_proc
+def test_a_file_that_cannot_be_made_is_named_not_its_temporary_twin(tmp_path):
+    """Every file is written to a temporary name beside it first; when nothing can be made there,
+    the error names the file asked for (`augment preview --out`), not the temporary name."""
+    from highlights.atomic import atomic_write_text
+    from tests.dataset_fixtures import write_clip
+
+    with pytest.raises(OutputPathError) as info:
+        atomic_write_text(UNWRITABLE / "notes.txt", "x")
+    assert str(info.value).startswith(f"{UNWRITABLE / 'notes.txt'}: cannot be written")
+    clip = write_clip(tmp_path / "clip.mp4", 3, frames=10, width=96, height=64)
+    res = CliRunner().invoke(app, ["augment", "preview", str(clip), "--out", str(UNWRITABLE / "grid.png")])
+    assert res.exit_code == 1, res.output
+    lines = [line for line in res.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"error: {UNWRITABLE / 'grid.png'}: cannot be written"), res.output

@@ -44,6 +44,19 @@ class OutputPathError(HighlightsError):
     other way round. ``str(e)`` names the path."""
 
 
+class UnwritablePathError(OutputPathError, OSError):
+    """Nothing can be made where a file is to be written (no permission, a read-only or special
+    filesystem). Still an OSError, with the system's errno, for callers that treat a failed write
+    as a skipped one; ``str(e)`` names the file asked for, not the temporary one beside it."""
+
+    def __init__(self, path: str | os.PathLike, error: OSError):
+        super().__init__(error.errno, f"{path}: cannot be written ({error.strerror or error})")
+        self.path = str(path)
+
+    def __str__(self) -> str:
+        return self.strerror
+
+
 def _check_output_parent(path: Path) -> None:
     """A clear error when ``path``'s folder cannot exist because a file sits in its way."""
     for ancestor in (path.parent, *path.parent.parents):
@@ -135,7 +148,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as e:
         if is_disk_full(e):
             raise DiskFullError(path) from e
-        raise
+        raise UnwritablePathError(path, e) from e
     os.close(fd)
     tmp = Path(tmp_name)
     try:
