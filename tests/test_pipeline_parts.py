@@ -292,3 +292,23 @@ def test_local_torchscript_detector_finds_people(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not a TorchScript module"):
         LocalDetector(tmp_path / "bad.pt")
+
+
+def test_a_wrong_class_miss_gives_the_class_probability_beside_the_action_score():
+    """Under the action gate a window's score is its action probability, 1 - P(none): the miss
+    table must not print it as if it were the wrong class's probability."""
+    from highlights.pipeline.evaluation import first_lost_stage
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "detection.enabled": False,
+                                              "pose.enabled": False, "kinematics.enabled": False})
+    event = SimpleNamespace(start_s=41.5, end_s=42.9, key_s=42.3, label="basketball_layup")
+    probs = {"baseball_swing": 0.0046, "basketball_layup": 0.336, "soccer_shooting": 0.593, "none": 0.0669}
+    trace = StageTrace()
+    trace.classifications.append({"window": [41.2, 43.2], "key_s": 42.2, "track": 7, "label": "soccer_shooting",
+                                  "score": 0.9331, "accepted": True, "probs": probs})
+    cause, detail = first_lost_stage(event, trace, config, [], tolerance_s=2.0)
+    assert cause == "classifier_wrong_class"
+    assert detail == "said soccer_shooting (action 0.93; soccer_shooting 0.59)"
+    trace.classifications[0]["score"] = 0.593  # the argmax rule: the score is the class's probability
+    assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1] == "said soccer_shooting (0.59)"

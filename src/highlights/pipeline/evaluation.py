@@ -241,7 +241,7 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
             wrong = [c for c in near if c["accepted"]]
             if wrong:
                 best = max(wrong, key=lambda c: c["score"])
-                return "classifier_wrong_class", f"said {best['label']} ({best['score']:.2f})"
+                return "classifier_wrong_class", f"said {best['label']} ({_score_text(best)})"
             if not near:
                 return "classifier_none", "no classifier window near the key moment"
             best = max(near, key=lambda c: c["score"])
@@ -251,6 +251,15 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
     if survived and config.merge.enabled:
         return "merge", "a correct detection existed before merge"
     return "matching", "a detection existed but the one-to-one matching gave it to another event"
+
+
+def _score_text(c: dict[str, Any]) -> str:
+    """A window's score, and beside it its class's probability where they differ: under the
+    action gate the score is the action probability, 1 - P(none), not the class's."""
+    p = (c.get("probs") or {}).get(c["label"])
+    if p is None or abs(p - c["score"]) < 0.005:
+        return f"{c['score']:.2f}"
+    return f"action {c['score']:.2f}; {c['label']} {p:.2f}"
 
 
 def _window_key(c: dict[str, Any]) -> float:
