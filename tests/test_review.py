@@ -321,6 +321,34 @@ def test_a_decision_changed_after_its_export_replaces_its_clip_in_the_next_versi
     assert old.clip_id in {c.clip_id for c in load_version(root, "v1").clips}  # the parent keeps it
 
 
+def test_an_item_of_another_detect_run_of_the_same_video_is_a_new_clip_not_a_changed_decision(
+        session, detect_folder, tmp_path):
+    _decide_some(session)  # h0 (the false alarm) rejected, among others
+    root = tmp_path / "datasets"
+    v1 = export_review(session, root).version
+    # The same video detected again into another folder (another model): its item ids start from
+    # h0 again, and its h0 is another moment of the game.
+    rerun = tmp_path / "game1-rerun"
+    rerun.mkdir()
+    data = json.loads((detect_folder / "highlights.json").read_text())
+    end = round(data["video"]["duration_s"] - 0.5, 3)
+    data["highlights"][0].update(start_s=end - 2.0, end_s=end, key_s=end - 1.0)
+    (rerun / "highlights.json").write_text(json.dumps(data), encoding="utf-8")
+    store = DecisionStore(tmp_path / "rerun.sqlite")
+    try:
+        again = ReviewSession(load_games([rerun]), store)
+        gid = again.games[0].id
+        again.decide(gid, "h0", status="rejected", label=None, start_s=end - 2.0, end_s=end, reviewer="Bob")
+        result = export_review(again, root, parent="v1")
+    finally:
+        store.close()
+    # Both decisions stand: the first review's h0 clip is kept beside the second's.
+    assert result.changed == [] and result.clips == {"rejected": 1}
+    v2 = result.version
+    assert v2.meta["replaced"] == [] and len(v2.real_clips) == len(v1.real_clips) + 1
+    assert {c.clip_id for c in v1.real_clips} < {c.clip_id for c in v2.real_clips}
+
+
 def test_export_adds_the_reviews_classes_to_a_parent_without_them(session, tmp_path):
     from highlights.datasets import create_version
     from tests.train_fixtures import write_colour_clips

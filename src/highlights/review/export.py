@@ -64,8 +64,10 @@ class ReviewedClip:
     def end_s(self) -> float:
         return self.span[1] if self.span else self.decision.end_s
 
-    def key(self) -> tuple[str, str]:
-        return (str(self.game.video), self.item)
+    def key(self) -> tuple[str, str, str]:
+        """The item across exports: its video, the detect run that proposed it and its id. Two
+        detect runs of one video (another model, another folder) both number their items from h0."""
+        return (str(self.game.video), self.decision.run[:16], self.item)
 
     def fingerprint(self) -> tuple:
         """What the clip holds: a re-export skips an item whose clip would be the same again."""
@@ -299,8 +301,9 @@ def _named(problem: str, cut_from: dict[str, str]) -> str:
     return problem
 
 
-def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple[tuple, str]]:
-    """(source video, item) -> what was exported for it and the clip id, for the reviewed clips of `parent`."""
+def _exported_before(root: Path, parent: str) -> dict[tuple[str, str, str], tuple[tuple, str]]:
+    """(source video, detect run, item) (`ReviewedClip.key`) -> what was exported for it and the
+    clip id, for the reviewed clips of `parent`."""
     out = {}
     for clip in load_version(root, parent).real_clips:
         try:
@@ -308,6 +311,6 @@ def _exported_before(root: Path, parent: str) -> dict[tuple[str, str], tuple[tup
         except ValueError:
             continue  # not a reviewed clip
         if isinstance(prov, dict) and "review" in prov and "item" in prov:
-            out[(str(prov.get("source_video")), str(prov["item"]))] = (
+            out[(str(prov.get("source_video")), str(prov.get("run") or ""), str(prov["item"]))] = (
                 (clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3)), clip.clip_id)
     return out
