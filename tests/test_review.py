@@ -349,6 +349,28 @@ def test_an_item_of_another_detect_run_of_the_same_video_is_a_new_clip_not_a_cha
     assert {c.clip_id for c in v1.real_clips} < {c.clip_id for c in v2.real_clips}
 
 
+def test_items_decided_over_one_segment_as_one_class_are_one_clip(session, tmp_path):
+    from highlights.cli.review import _export_message
+
+    gid = session.games[0].id
+    h0 = next(s for s in session.states(gid) if s["id"] == "h0")
+    # A missed event marked twice at the same playhead (a key pressed twice), and a turned-down
+    # window rejected over the same segment as the false alarm: the same clip twice each.
+    session.mark_missed(gid, at_s=10.0, label="soccer_shooting", reviewer="Ada")
+    session.mark_missed(gid, at_s=10.0, label="soccer_shooting", reviewer="Ada")
+    session.decide(gid, "h0", status="rejected", label=None, start_s=h0["start_s"], end_s=h0["end_s"],
+                   reviewer="Ada")
+    session.decide(gid, "c18", status="rejected", label=None, start_s=h0["start_s"], end_s=h0["end_s"],
+                   reviewer="Ada")
+    root = tmp_path / "datasets"
+    result = export_review(session, root)  # refused before: a duplicate clip
+    assert result.clips == {"missed": 1, "rejected": 1} and len(result.version.real_clips) == 2
+    assert len(result.repeated) == 2 and f"{gid}/c18 (as {gid}/h0)" in result.repeated
+    assert f"2 item(s) left out, the same clip as another item's" in _export_message(result)
+    with pytest.raises(ReviewError, match="nothing new to export"):
+        export_review(session, root, parent="v1")
+
+
 def test_export_adds_the_reviews_classes_to_a_parent_without_them(session, tmp_path):
     from highlights.datasets import create_version
     from tests.train_fixtures import write_colour_clips

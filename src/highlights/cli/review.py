@@ -71,6 +71,9 @@ def _export_message(result) -> str:
     if result.trimmed:
         msg += (f"; {len(result.trimmed)} none clip(s) trimmed to leave out an action decided in the same "
                 f"video: {', '.join(result.trimmed[:5])}")
+    if result.repeated:
+        msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
+                f"and segment): {', '.join(result.repeated[:5])}")
     if result.dropped:
         msg += (f"; {len(result.dropped)} none clip(s) left out, too short once an action decided in the same "
                 f"video is left out: {', '.join(result.dropped[:5])}")

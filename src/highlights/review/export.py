@@ -108,6 +108,9 @@ class ExportResult:
     trimmed: list[str] = field(default_factory=list)
     dropped: list[str] = field(default_factory=list)
     added_classes: list[str] = field(default_factory=list)  # classes the parent did not have
+    # Items left out because another item of the same video was decided as the same class over the
+    # same segment (its clip would be the same clip twice): "game/item (as game/other)".
+    repeated: list[str] = field(default_factory=list)
 
 
 def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
@@ -170,6 +173,26 @@ def keep_actions_out_of_none(clips: list[ReviewedClip]) -> tuple[list[ReviewedCl
         c.span = part
         kept.append(c)
     return kept, dropped
+
+
+def one_clip_per_segment(clips: list[ReviewedClip]) -> tuple[list[ReviewedClip], list[str]]:
+    """``clips`` with one clip for each segment of a video decided as one class, and the items left
+    out as repeats of one kept (see ``ExportResult.repeated``).
+
+    Two items come to the same clip when detect proposes two highlights over one padded segment
+    (two key moments near the video's end), when a missed event is marked twice at one playhead,
+    or when two runs of one video are reviewed together: twice the same clip would weigh it
+    double in training, or be refused by the dataset as a duplicate, and the export with it.
+    """
+    first: dict[tuple, ReviewedClip] = {}
+    kept, repeated = [], []
+    for c in clips:
+        twin = first.setdefault((str(c.game.video), *c.fingerprint()), c)
+        if twin is c:
+            kept.append(c)
+        else:
+            repeated.append(f"{c.game.id}/{c.item} (as {twin.game.id}/{twin.item})")
+    return kept, repeated
 
 
 def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -> Path:
@@ -235,6 +258,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     if not clips:
         raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
                           f"accepted action ({', '.join(dropped[:5])})")
+    clips, repeated = one_clip_per_segment(clips)
     already = _exported_before(root, parent) if parent is not None else {}
     fresh = [c for c in clips if already.get(c.key(), (None,))[0] != c.fingerprint()]
     changed = [c for c in fresh if c.key() in already]
@@ -291,7 +315,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
-                        added_classes=added_classes)
+                        added_classes=added_classes, repeated=repeated)
 
 
 def _named(problem: str, cut_from: dict[str, str]) -> str:
