@@ -153,6 +153,20 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
     assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
 
 
+def test_a_folder_of_detect_outputs_is_refused_naming_its_games(tmp_path, detect_folder):
+    # `highlights detect a.mp4 b.mp4 --out season` writes one detect folder per game under season/.
+    season = tmp_path / "season"
+    for game in ("g2", "g1"):
+        (season / game).mkdir(parents=True)
+        (season / game / "highlights.json").write_text((detect_folder / "highlights.json").read_text())
+    (season / ".partial").mkdir()
+    (season / "index.json").write_text("{}")
+    with pytest.raises(ReviewError) as err:
+        load_games([season])
+    assert str(err.value) == (f"{season}/highlights.json: missing ({season} holds the detect output folders "
+                              f"of 2 game(s): g1, g2; review those, e.g. `highlights review {season}/*/`)")
+
+
 def test_a_highlight_that_ends_with_the_video_can_be_decided(detect_folder, tmp_path):
     # detect clamps a highlight to the video's end and stores its times to the millisecond: a
     # video of 17.9996 s gets a highlight ending at "18.0", which is the video's end all the same.

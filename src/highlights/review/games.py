@@ -188,6 +188,18 @@ def _slug(name: str) -> str:
     return slug[:60]
 
 
+def _what_folder_holds(folder: Path) -> str:
+    """Why a folder without highlights.json is no game, for its one-line error: a batch's output
+    (`highlights detect` of several videos) or any folder of detect outputs holds one per game."""
+    games = sorted(p.name for p in folder.iterdir()
+                   if p.is_dir() and not p.name.startswith(".") and (p / HIGHLIGHTS_JSON).is_file())
+    if not games:
+        return f"is {folder} a `highlights detect` output folder?"
+    shown = ", ".join(games[:5]) + (", ..." if len(games) > 5 else "")
+    return (f"{folder} holds the detect output folders of {len(games)} game(s): {shown}; review those, "
+            f"e.g. `highlights review {folder}/*/`")
+
+
 def load_game(folder: str | Path, *, video: str | Path | None = None, classes: list[str] | None = None,
               candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME, game_id: str | None = None) -> Game:
     """One detect output folder as a game under review."""
@@ -199,7 +211,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         raw = path.read_bytes()
         data = json.loads(raw)
     except FileNotFoundError:
-        raise ReviewError(f"{path}: missing (is {folder} a `highlights detect` output folder?)") from None
+        raise ReviewError(f"{path}: missing ({_what_folder_holds(folder)})") from None
     except (OSError, ValueError) as e:
         raise ReviewError(f"{path}: unreadable ({e})") from None
     if not isinstance(data, dict) or not isinstance(data.get("highlights"), list):
