@@ -385,6 +385,28 @@ def test_items_decided_over_one_segment_as_one_class_are_one_clip(session, tmp_p
         export_review(session, root, parent="v1")
 
 
+def test_a_window_decided_in_a_review_offering_more_candidates_is_exported_by_one_offering_fewer(
+        detect_folder, tmp_path):
+    store = DecisionStore(tmp_path / "review.sqlite")
+    try:
+        wide = ReviewSession(load_games([detect_folder], candidates_per_game=30), store)
+        gid = wide.games[0].id
+        last = wide.page(gid)["items"][-1]  # the least uncertain window offered
+        assert last["kind"] == "candidate"
+        wide.decide(gid, last["id"], status="rejected", label=None, start_s=last["start_s"], end_s=last["end_s"],
+                    reviewer="Ada")
+        # `highlights review export` with its default --candidates, or fewer: the window is not
+        # offered, and its decision still stands.
+        narrow = ReviewSession(load_games([detect_folder], candidates_per_game=1), store)
+        assert last["id"] not in narrow.games[0].by_id
+        assert narrow.counts(gid)["rejected"] == 1 and narrow.one(gid, last["id"])["state"]["status"] == "rejected"
+        result = export_review(narrow, tmp_path / "datasets")
+    finally:
+        store.close()
+    assert result.clips == {"rejected": 1}
+    assert [json.loads(c.provenance)["item"] for c in result.version.real_clips] == [last["id"]]
+
+
 def test_export_adds_the_reviews_classes_to_a_parent_without_them(session, tmp_path):
     from highlights.datasets import create_version
     from tests.train_fixtures import write_colour_clips

@@ -159,7 +159,8 @@ def export_cmd(
     note: Optional[str] = typer.Option(None, "--note", help="The new version's note (default: the parent's)"),
     annotations: Optional[Path] = typer.Option(None, "--annotations", help="Folder for the reviewed games' "
                                                "annotations (default: DIR/reviewed/ of each game)"),
-    candidates: int = typer.Option(30, "--candidates", help="As given to `highlights review`"),
+    candidates: int = typer.Option(30, "--candidates", help="As given to `highlights review`: the windows "
+                                   "counted as not reviewed yet (every decided one is exported)"),
 ) -> None:
     """Reviewed items -> clips -> the next dataset version, plus each game's annotation."""
     from highlights.review.export import export_review

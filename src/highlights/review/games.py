@@ -71,6 +71,9 @@ class Game:
     fingerprint: str  # sha256 of highlights.json: decisions name the run they were made on
     items: list[Item]
     by_id: dict[str, Item] = field(default_factory=dict)
+    # Turned-down windows this review does not offer (beyond its --candidates): a review that
+    # offered more may have decided some, and those decisions stand (`ReviewSession.states`).
+    unoffered: dict[str, Item] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -128,7 +131,8 @@ def _highlight_items(data: dict, path: Path) -> list[Item]:
     return items
 
 
-def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path) -> list[Item]:
+def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path) -> tuple[list[Item], list[Item]]:
+    """The windows offered (at most `limit`), and every window that could be (the rest of the pool)."""
     pool = []
     for i, c in enumerate(data.get("candidates") or []):
         try:
@@ -151,7 +155,7 @@ def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path)
             break
         if all(_iou((item.start_s, item.end_s), (o.start_s, o.end_s)) <= _CANDIDATE_IOU for o in chosen):
             chosen.append(item)
-    return chosen
+    return chosen, [item for item in pool if item not in chosen]
 
 
 def _model_of(data: dict) -> str:
@@ -218,7 +222,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         raise ReviewError(f"{path}: not a highlights.json written by `highlights detect`")
     info = data.get("video") or {}
     highlights = _highlight_items(data, path)
-    found = _candidate_items(data, highlights, candidates_per_game, path)
+    found, unoffered = _candidate_items(data, highlights, candidates_per_game, path)
     labels = set()
     for item in highlights + found:
         labels.update(item.probs)
@@ -239,6 +243,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         model=_model_of(data),
         fingerprint=hashlib.sha256(raw).hexdigest(),
         items=highlights + found,
+        unoffered={item.id: item for item in unoffered},
     )
 
 

@@ -90,7 +90,10 @@ class ReviewSession:
     def states(self, game_id: str) -> list[dict[str, Any]]:
         game = self.game(game_id)
         current = self.store.current(game.id)
-        items = game.items + self._missed_items(game, current)
+        # Windows this review does not offer that a review offering more candidates decided: their
+        # decisions stand (and are exported) whatever --candidates this one was given.
+        beyond = [game.unoffered[item] for (_, item) in current if item in game.unoffered]
+        items = game.items + beyond + self._missed_items(game, current)
         return [self.item_state(game, it, current.get((game.id, it.id))) for it in items]
 
     def page(self, game_id: str, *, offset: int = 0, limit: int = 50, order: str = "uncertainty") -> dict[str, Any]:
@@ -110,7 +113,7 @@ class ReviewSession:
     def one(self, game_id: str, item_id: str) -> dict[str, Any]:
         game = self.game(game_id)
         current = self.store.current(game.id)
-        item = game.by_id.get(item_id)
+        item = game.by_id.get(item_id) or game.unoffered.get(item_id)
         if item is None:
             item = next((m for m in self._missed_items(game, current) if m.id == item_id), None)
         if item is None:
@@ -137,7 +140,7 @@ class ReviewSession:
     def decide(self, game_id: str, item_id: str, *, status: str, label: str | None, start_s: float,
                end_s: float, reviewer: str, client: str = "", key_s: float | None = None) -> dict[str, Any]:
         game = self.game(game_id)
-        item = game.by_id.get(item_id)
+        item = game.by_id.get(item_id) or game.unoffered.get(item_id)
         if item is None:
             missed = self.store.current(game.id).get((game.id, item_id))
             if not item_id.startswith(MISSED_PREFIX) or missed is None:
