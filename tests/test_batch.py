@@ -95,6 +95,25 @@ def test_inputs_from_folders_videos_and_manifests(season, tmp_path):
         assert (alpha.sport, alpha.annotations) == ("baseball", season / "week0" / "alpha.json")
 
 
+def test_a_folder_search_leaves_out_what_highlights_wrote(tmp_path):
+    """`detect uploads/ --out uploads/season`, run twice: the second search must not take the
+    first run's reels and highlight clips (or a review's copy) for new games."""
+    from highlights.pipeline.output_folder import RUN_MARKER
+
+    uploads = tmp_path / "uploads"
+    (uploads / "week1").mkdir(parents=True)
+    (uploads / "week1" / "game1.mp4").write_bytes(b"x")
+    for written in (uploads / "season" / "game1", uploads / "week1" / "game1-highlights"):
+        (written / "clips").mkdir(parents=True)
+        (written / RUN_MARKER).write_text("{}")
+        for video in ("reel.mp4", "review-video.mp4", "clips/hl_001_baseball_swing.mp4"):
+            (written / video).write_bytes(b"x")
+    assert [g.video for g in collect_games([uploads])] == [uploads / "week1" / "game1.mp4"]
+    # Named on its own, such a file is still a game: only the search leaves them out.
+    reel = uploads / "season" / "game1" / "reel.mp4"
+    assert [g.video for g in collect_games([reel])] == [reel]
+
+
 @pytest.mark.parametrize("text, message", [
     ("video,sport\nx.mp4,soccer\n", "needs a 'path' column"),
     ("path\nmissing.mp4\n", "line 2: missing.mp4: file not found"),

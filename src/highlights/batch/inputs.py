@@ -9,6 +9,7 @@ path as well, so two `game1.mp4` in two folders never share an output folder.
 from __future__ import annotations
 
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,8 +48,7 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
     found: list[tuple[Path, str | None, str | None, Path | None, Path]] = []  # video, id, sport, ann, root
     for path in map(Path, paths):
         if path.is_dir():
-            videos = sorted(p for p in path.rglob("*") if p.suffix.lower() in VIDEO_EXTENSIONS and p.is_file()
-                            and not any(part.startswith(".") for part in p.relative_to(path).parts))
+            videos = _videos_in(path)
             if not videos:
                 raise BatchError(f"{path}: no video files in this folder "
                                  f"(looked for {', '.join(sorted(VIDEO_EXTENSIONS))})")
@@ -73,6 +73,24 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
     ids = _game_ids([(video, gid, root) for video, gid, _, _, root in unique])
     return [GameInput(game_id=gid, video=video, sport=sport, annotations=ann)
             for gid, (video, _, sport, ann, _) in zip(ids, unique)]
+
+
+def _videos_in(folder: Path) -> list[Path]:
+    """The videos under ``folder``, searched recursively, in sorted order; hidden entries and the
+    folders highlights wrote (a game's output, marked by its run file, with its reel, highlight
+    clips and review copy) are left out, so an --out inside the searched folder, or a single
+    detect's output beside the uploads, is not read as new games on the next run."""
+    from highlights.pipeline.output_folder import RUN_MARKER
+
+    videos = []
+    for here, dirs, files in os.walk(folder):
+        if (Path(here) / RUN_MARKER).is_file():
+            dirs[:] = []
+            continue
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        videos += [Path(here) / f for f in files if not f.startswith(".")
+                   and Path(f).suffix.lower() in VIDEO_EXTENSIONS and (Path(here) / f).is_file()]
+    return sorted(videos)
 
 
 def read_manifest(path: Path) -> list[tuple[Path, str | None, str | None, Path | None]]:
