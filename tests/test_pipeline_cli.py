@@ -60,6 +60,17 @@ def test_a_checkpoint_folder_without_best_pt_is_named_as_such(cli, video, tmp_pa
         assert len(lines) == 1 and lines[0].startswith(f"error: {empty}: a folder without best.pt"), res.output
 
 
+def test_detect_against_annotations_says_how_many_got_the_right_class(cli, video, tmp_path):
+    """Recall counts a highlight near an event whatever its label: the line says how many of the
+    events were also given their class, so a run that finds every shot but names each one wrong
+    does not read as perfect."""
+    res = cli("detect", video, "--annotations", video.with_suffix(".json"), "--out", tmp_path / "d", *GT,
+              "--set", "classifier.backend=oracle", "--set", "classifier.oracle_accuracy=0.0", "--no-progress")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "recall 1.000 (2/2)" in text and "right class 0/2" in text, res.output
+
+
 def test_evaluate_and_ablate(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",

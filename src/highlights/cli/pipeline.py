@@ -159,7 +159,8 @@ def detect(
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
         console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s): recall "
                       f"{at.recall.text()} ({at.recall.hits}/{at.recall.total}), precision {at.precision.text()} "
-                      f"({at.precision.hits}/{at.precision.total}); reel "
+                      f"({at.precision.hits}/{at.precision.total}), right class "
+                      f"{at.class_recall.hits}/{at.class_recall.total}; reel "
                       f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
