@@ -312,3 +312,17 @@ def test_a_wrong_class_miss_gives_the_class_probability_beside_the_action_score(
     assert detail == "said soccer_shooting (action 0.93; soccer_shooting 0.59)"
     trace.classifications[0]["score"] = 0.593  # the argmax rule: the score is the class's probability
     assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1] == "said soccer_shooting (0.59)"
+
+
+def test_a_config_file_with_a_wrong_setting_is_named_in_the_error(tmp_path):
+    """`--config game.json` given the annotation by mistake: the line names the file, not only
+    the first key it could not place."""
+    wrong = tmp_path / "game.json"
+    wrong.write_text(json.dumps({"video": "game.mp4", "fps": 30.0, "events": []}))
+    with pytest.raises(ConfigError) as info:
+        PipelineConfig.load(wrong)
+    assert str(info.value).startswith(f"{wrong}: unknown pipeline setting 'video'")
+    typo = tmp_path / "pipeline.json"
+    typo.write_text(json.dumps({"pose": {"video_mode": "perhaps"}}))
+    with pytest.raises(ConfigError, match=f"^{typo}: pose.video_mode='perhaps': expected bool"):
+        PipelineConfig.load(typo)

@@ -278,7 +278,13 @@ class PipelineConfig:
         """From `to_dict()` output; a flat dict of the old field names loads too (with a deprecation line)."""
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: expected a JSON object of pipeline settings")
-        return cls().with_overrides(flatten(data, source=source))
+        flat = flatten(data, source=source)
+        try:
+            return cls().with_overrides(flat)
+        except ConfigError as e:
+            if source == "config" or str(e).startswith(f"{source}:"):
+                raise
+            raise ConfigError(f"{source}: {e}") from None  # which file holds the bad setting
 
     @classmethod
     def load(cls, path: str | Path) -> "PipelineConfig":
