@@ -82,6 +82,9 @@ def test_foreign_activitynet_segments_key_at_the_middle_and_several_videos(tmp_p
 def test_bad_files_give_one_line_errors(tmp_path):
     with pytest.raises(AnnotationError, match="missing.json: no such file"):
         load_annotation(tmp_path / "missing.json")
+    (tmp_path / "game-highlights").mkdir()
+    with pytest.raises(AnnotationError, match="game-highlights: is a folder, not an annotation file"):
+        load_annotation(tmp_path / "game-highlights")
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(AnnotationError, match="bad.json: not valid JSON"):
         load_annotation(tmp_path / "bad.json")

@@ -63,6 +63,8 @@ def read_json(path: Path) -> Any:
             return json.load(fh)
     except FileNotFoundError:
         raise AnnotationError(path, "no such file") from None
+    except IsADirectoryError:
+        raise AnnotationError(path, "is a folder, not an annotation file") from None
     except json.JSONDecodeError as err:
         raise AnnotationError(path, f"not valid JSON ({err})") from None
     except UnicodeDecodeError as err:
