@@ -496,6 +496,39 @@ def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session
         import_annotations(session, tmp_path / "bad.json")
 
 
+def test_a_label_studio_region_of_a_prediction_decides_that_item_where_another_overlaps_it_more(
+        detect_folder, tmp_path):
+    # Two highlights of one action, the second 1 s after the first (temporal NMS keeps both):
+    # the annotator keeps the second's region and moves it 0.5 s earlier and 1.5 s shorter, onto
+    # the action, where it now overlaps the first highlight more than its own.
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    data = json.loads((detect_folder / "highlights.json").read_text())
+    first = data["highlights"][1]
+    a, b = first["start_s"], first["end_s"]
+    data["highlights"].insert(1, {**first, "start_s": round(a - 1.0, 3), "end_s": round(b - 1.0, 3),
+                                  "key_s": round(first["key_s"] - 1.0, 3)})
+    (twin / "highlights.json").write_text(json.dumps(data), encoding="utf-8")
+    store = DecisionStore(tmp_path / "review.sqlite")
+    try:
+        session = ReviewSession(load_games([twin]), store)
+        gid = session.games[0].id
+        tasks = json.loads(export_tasks(session, tmp_path / "ls")["tasks"].read_text())
+        region = next(r for r in tasks[0]["predictions"][0]["result"] if r["id"] == "h2")
+        trimmed = {**region, "value": {**region["value"],
+                                       "ranges": [{"start": to_frame(a - 0.5, 15), "end": to_frame(b - 1.0, 15)}]}}
+        export = [{"id": 1, "data": tasks[0]["data"],
+                   "annotations": [{"id": 7, "completed_by": 3, "result": [trimmed]}]}]
+        (tmp_path / "ls-export.json").write_text(json.dumps(export))
+        import_annotations(session, tmp_path / "ls-export.json")
+        states = {s["id"]: s["state"] for s in session.states(gid)}
+    finally:
+        store.close()
+    # Label Studio keeps a prediction's region id in the annotation: the region is h2's, moved.
+    assert states["h2"]["status"] == "accepted" and states["h2"]["start_s"] == pytest.approx(a - 0.5, abs=1 / 15)
+    assert states["h1"]["status"] == "rejected"
+
+
 def test_listening_beyond_loopback_warns_and_a_taken_port_is_one_line(detect_folder, tmp_path):
     import socket
 

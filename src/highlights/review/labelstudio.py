@@ -10,8 +10,9 @@ same browser copy the review page plays (`review.playback`, made now if it is no
 which keeps the source's timeline.
 
 Import: a Label Studio JSON export (a list of tasks with `annotations`). Each labelled range
-becomes a decision: it accepts (or relabels, or moves) the review item it overlaps most, or is a
-missed event when it overlaps none; a highlight that no range covers is rejected. Candidate
+becomes a decision: it accepts (or relabels, or moves) the review item whose prediction it was made
+from (Label Studio keeps a prediction's region id, which is the item's), else the item it overlaps
+most, or is a missed event when it overlaps none; a highlight that no range covers is rejected. Candidate
 windows nobody labelled stay undecided, because Label Studio does not say whether the annotator
 looked at them.
 """
@@ -110,7 +111,8 @@ def _game_of(session: ReviewSession, task: dict) -> Game | None:
     return next((g for g in session.games if g.video.name == name), None)
 
 
-def _ranges(annotation: dict, fps: float, path: Path) -> list[tuple[str, float, float]]:
+def _ranges(annotation: dict, fps: float, path: Path) -> list[tuple[str, str, float, float]]:
+    """(region id, label, start s, end s) of every labelled timeline range."""
     out = []
     for r in annotation.get("result") or []:
         if r.get("type") != "timelinelabels":
@@ -123,7 +125,7 @@ def _ranges(annotation: dict, fps: float, path: Path) -> list[tuple[str, float, 
             start, end = from_frame(span["start"], fps), from_frame(span["end"], fps)
             if end <= start:
                 end = start + 1.0 / fps
-            out.append((str(labels[0]), start, end))
+            out.append((str(r.get("id") or ""), str(labels[0]), start, end))
     return out
 
 
@@ -155,14 +157,20 @@ def import_annotations(session: ReviewSession, path: str | Path, *, reviewer: st
             ranges = _ranges(ann, game.fps, path)
         except (KeyError, TypeError, ValueError) as e:
             raise ReviewError(f"{path}: malformed timeline region ({type(e).__name__}: {e})") from None
-        for label, start, end in ranges:
+        for region, label, start, end in ranges:
             start, end = max(0.0, start), min(game.duration_s, end)
             if label not in game.classes:
                 raise ReviewError(f"{path}: label {label!r} is not one of this review's classes "
                                   f"({', '.join(game.classes)})")
-            best = max((s for s in states.values() if s["id"] not in taken),
-                       key=lambda s: _iou((start, end), (s["start_s"], s["end_s"])), default=None)
-            if best is not None and _iou((start, end), (best["start_s"], best["end_s"])) >= MATCH_IOU:
+            # A region made from a prediction keeps its id, the item's: kept, relabelled or moved,
+            # it is that item's, though another item may overlap the moved range as much or more.
+            best = states.get(region) if region not in taken else None
+            if best is None:
+                best = max((s for s in states.values() if s["id"] not in taken),
+                           key=lambda s: _iou((start, end), (s["start_s"], s["end_s"])), default=None)
+                if best is not None and _iou((start, end), (best["start_s"], best["end_s"])) < MATCH_IOU:
+                    best = None
+            if best is not None:
                 taken.add(best["id"])
                 new = session.decide(game.id, best["id"], status="accepted", label=label, start_s=start,
                                      end_s=end, reviewer=who, client="label-studio")
