@@ -111,6 +111,18 @@ def test_default_scores_are_calibrated_and_change_ranks_not_highlights(game, mer
     assert all(a.score >= b.score for a, b in zip(by_rank, by_rank[1:]))
 
 
+def test_calibrating_on_a_game_where_nothing_is_found_is_one_line(game, cli, tmp_path):
+    video, _ = game
+    cal = tmp_path / "cal.json"
+    res = cli("pipeline", "calibrate", "--video", video, "--annotations", video.with_suffix(".json"), "--out", cal,
+              *GT_FLAGS, "--set", "detection.gt_dropout=1.0", "--set", "classifier.enabled=false", "--no-progress")
+    assert res.exit_code == 1 and isinstance(res.exception, SystemExit), res.exception  # no traceback
+    assert " ".join(res.output.split()) == (
+        f"error: {video}: the pipeline found no highlight in it, so there is nothing to fit the score to; "
+        "calibrate on an annotated game where it finds some")
+    assert not cal.exists()
+
+
 def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     video, annotation = game
     ann = video.with_suffix(".json")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
+from highlights.errors import HighlightsError
 from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, match_key_moments
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.ranking import Calibration, fit_calibration, reliability
@@ -52,6 +53,9 @@ def calibrate_on_game(video_path: str | Path, annotation, config, *, tolerance_s
                                          "merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
                                          "merge.max_highlights": 0, "merge.reel_seconds": 0.0})
     result = run_pipeline(video_path, open_config, annotation=annotation, progress=progress, cache=cache)
+    if not result.highlights:
+        raise HighlightsError(f"{video_path}: the pipeline found no highlight in it, so there is nothing to fit "
+                              "the score to; calibrate on an annotated game where it finds some")
     flags = correct_flags(result.highlights, list(annotation.events), tolerance_s)
     calibration = fit_calibration(result.highlights, flags, fitted_on={
         "video": Path(video_path).name, "video_sha256": file_sha256(video_path),
