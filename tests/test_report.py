@@ -195,6 +195,18 @@ def test_report_files_and_markdown_name_the_provenance(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_a_report_of_another_split_than_test_says_so_at_its_top():
+    from highlights.report import render_markdown
+
+    meta = {"dataset": {"root": "datasets", "version": "v2", "split": "train", "clips": 115}}
+    text = render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX, meta=meta))
+    assert text.startswith("# Test report\n\n**Not a test:** scored on the train split of datasets v2 (115 clips), "
+                           "the clips the model was trained on: ")
+    for split in ("test", None):
+        meta = {"dataset": {"root": "datasets", "version": "v2", **({"split": split} if split else {})}}
+        assert "Not a test" not in render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX, meta=meta))
+
+
 def test_compare_gives_the_change_per_metric_and_class():
     a = report_from_confusion(SEED_LABELS, SEED_MATRIX)
     better = [[35, 0, 0, 0], [0, 18, 0, 0], [0, 1, 47, 1], [0, 0, 0, 15]]

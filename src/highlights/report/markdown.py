@@ -40,10 +40,30 @@ def _classes_without_clips_note(report: dict) -> str | None:
             f"as 0. Over the {len(present)} classes with test clips it is {sum(present) / len(present):.3f}.")
 
 
+# What a model has seen of each split other than test (`evaluate --split`).
+SEEN_SPLITS = {"train": "the clips the model was trained on",
+               "val": "the clips its best epoch (or its action threshold) was chosen on"}
+
+
+def _not_a_test_note(report: dict) -> str | None:
+    """A report of the train or val split reads as a test report everywhere else (its title, "test
+    clips"): its top says which clips it scored, and that the model has seen them."""
+    data = (report.get("meta") or {}).get("dataset") or {}
+    split = data.get("split")
+    if split not in SEEN_SPLITS:
+        return None
+    return (f"**Not a test:** scored on the {split} split of {data.get('root', '?')} {data.get('version', '?')} "
+            f"({data.get('clips', report['num_clips'])} clips), {SEEN_SPLITS[split]}: a figure on clips it has "
+            "seen, not how it does on new ones.")
+
+
 def render_markdown(report: dict, *, provenance: bool = True) -> str:
     """The report as Markdown; `provenance=False` leaves out the section listing every setting
     (the terminal shows the scoreboard; the files keep everything)."""
     lines = ["# Test report", ""]
+    not_a_test = _not_a_test_note(report)
+    if not_a_test:
+        lines += [not_a_test, ""]
     unfinished = (report.get("meta") or {}).get("unfinished_run")
     if unfinished:
         lines += [f"**Note:** {unfinished['note']}.", ""]
