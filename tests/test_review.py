@@ -207,6 +207,61 @@ def test_decisions_made_on_an_earlier_detect_run_are_flagged(detect_folder, tmp_
 
 # ---------------------------------------------------------------- the API and its security
 
+def test_decisions_on_another_video_under_the_same_game_id_are_left_out(detect_folder, tmp_path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    import highlights.cli.review as cli_review
+
+    db = tmp_path / "review.sqlite"
+    store = DecisionStore(db)
+    try:
+        first = ReviewSession(load_games([detect_folder]), store)
+        gid, video = first.games[0].id, first.games[0].video
+        h0 = first.one(gid, "h0")
+        first.decide(gid, "h0", status="rejected", label=None, start_s=h0["start_s"], end_s=h0["end_s"],
+                     reviewer="Ada")
+        first.mark_missed(gid, at_s=5.0, label="soccer_shooting", reviewer="Ada")
+        # Next week's game, detected into a folder of the same name elsewhere and reviewed with the
+        # same default --db: the same game id, another video.
+        other = make_detect_folder(tmp_path / "week2", "game1", seed=11)
+        second = ReviewSession(load_games([other]), store)
+        assert second.games[0].id == gid and second.games[0].video != video
+        assert second.foreign_decisions() == {gid: (2, str(video))} and second.stale_decisions() == {}
+        assert second.one(gid, "h0")["state"]["status"] == "pending"
+        assert second.counts(gid)["total"] == len(second.games[0].items)  # not the other video's missed event
+        with pytest.raises(ReviewError, match="nothing to export"):
+            export_review(second, tmp_path / "datasets")
+        # The same folder detected again, or its video moved: its decisions stand, as before.
+        again = ReviewSession(load_games([detect_folder]), store)
+        assert again.one(gid, "h0")["state"]["status"] == "rejected" and again.foreign_decisions() == {}
+    finally:
+        store.close()
+    said = io.StringIO()
+    monkeypatch.setattr(cli_review, "err", Console(file=said, width=400))
+    cli_review._session([other], db, None, None, 30).store.close()
+    assert (f"warning: 2 decision(s) under game id {gid} in {db} were made on another video ({video}), not "
+            f"{second.games[0].video}: left out of this review (give each set of games its own --db)") in said.getvalue()
+
+
+def test_a_review_database_from_before_decisions_named_their_video_still_opens(tmp_path):
+    db = tmp_path / "old.sqlite"
+    with sqlite3.connect(db) as con:
+        con.executescript("""
+            CREATE TABLE decisions (id INTEGER PRIMARY KEY AUTOINCREMENT, game TEXT NOT NULL, item TEXT NOT NULL,
+                status TEXT, label TEXT, start_s REAL, end_s REAL, key_s REAL, reviewer TEXT NOT NULL,
+                decided_at TEXT NOT NULL, client TEXT NOT NULL DEFAULT '', undoes INTEGER REFERENCES decisions(id),
+                run TEXT NOT NULL DEFAULT '');
+            INSERT INTO decisions (game, item, status, label, start_s, end_s, key_s, reviewer, decided_at)
+                VALUES ('game1', 'h0', 'rejected', NULL, 1.0, 3.0, 2.0, 'Ada', '2026-01-01T00:00:00Z');""")
+    with DecisionStore(db) as store:
+        (d,) = store.current("game1").values()
+        assert (d.item, d.status, d.video) == ("h0", "rejected", "")
+        assert store.decide("game1", "h1", status="accepted", label="x", start_s=0.0, end_s=1.0, key_s=None,
+                            reviewer="Ada", video="12:/v/game1.mp4").video == "12:/v/game1.mp4"
+
+
 def test_the_api_needs_the_token_and_serves_only_the_reviews_files(session, detect_folder):
     from highlights.review.server import create_app
 

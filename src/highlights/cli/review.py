@@ -30,6 +30,10 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
     games = load_games(dirs, videos=videos, candidates_per_game=candidates,
                        classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None)
     session = ReviewSession(games, DecisionStore(db))
+    for game, (n, video) in session.foreign_decisions().items():
+        err.print(f"[yellow]warning: {n} decision(s) under game id {game} in {db} were made on another video "
+                  f"({video}), not {session.game(game).video}: left out of this review (give each set of "
+                  "games its own --db)[/]", highlight=False)
     for game, n in session.stale_decisions().items():
         err.print(f"[yellow]warning: {n} decision(s) on {game} were made on an earlier detect run of it "
                   "(its highlights.json has changed since); check them before exporting[/]")

@@ -19,6 +19,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -78,12 +79,29 @@ class Game:
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
 
+    @cached_property
+    def video_identity(self) -> str:
+        return video_identity(self.video)
+
     def summary(self) -> dict[str, Any]:
         kinds = [i.kind for i in self.items]
         return {"id": self.id, "video": self.video.name, "folder": self.folder.name,
                 "duration_s": self.duration_s, "fps": self.fps, "classes": self.classes,
                 "model": self.model, "highlights": kinds.count("highlight"),
                 "candidates": kinds.count("candidate")}
+
+
+def video_identity(video: Path) -> str:
+    """What a decision records of its game's video ("SIZE:PATH"): a game id is its detect folder's
+    name, which another game's folder may share (next week's `game1-highlights`, one database)."""
+    return f"{video.stat().st_size}:{video}"
+
+
+def same_video(a: str, b: str) -> bool:
+    """Whether two `video_identity`s are one video: the same name and size (moved, it is still one)."""
+    size_a, _, path_a = a.partition(":")
+    size_b, _, path_b = b.partition(":")
+    return size_a == size_b and Path(path_a).name == Path(path_b).name
 
 
 def margin_uncertainty(probs: dict[str, float], fallback_score: float) -> float:

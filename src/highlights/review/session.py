@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from highlights.review.errors import ReviewError
-from highlights.review.games import Game, Item
+from highlights.review.games import Game, Item, same_video
 from highlights.review.store import Decision, DecisionStore
 
 ORDERS = ("uncertainty", "time")
@@ -53,13 +53,31 @@ class ReviewSession:
         except KeyError:
             raise ReviewError(f"no game {game_id!r} in this review") from None
 
+    def _current(self, game: Game) -> dict[tuple[str, str], Decision]:
+        """The decisions standing for `game`'s items: those made on its video (or before decisions
+        named theirs). One made on another video under the same game id is not this game's."""
+        return {key: d for key, d in self.store.current(game.id).items()
+                if not d.video or same_video(d.video, game.video_identity)}
+
+    def foreign_decisions(self) -> dict[str, tuple[int, str]]:
+        """Per game, how many standing decisions under its id were made on another video, and that
+        video's path: left out of this review (`_current`)."""
+        out: dict[str, tuple[int, str]] = {}
+        for (gid, _), d in self.store.current().items():
+            game = self._by_id.get(gid)
+            if game is not None and d.video and not same_video(d.video, game.video_identity):
+                n, _ = out.get(gid, (0, ""))
+                out[gid] = (n + 1, d.video.partition(":")[2])
+        return out
+
     def stale_decisions(self) -> dict[str, int]:
         """Per game, standing decisions made on another detect run of it (its highlights.json has
         changed since): their item ids may now name other items."""
         out: dict[str, int] = {}
         for (gid, item), d in self.store.current().items():
             game = self._by_id.get(gid)
-            if game is not None and d.run and d.run != game.fingerprint and not item.startswith(MISSED_PREFIX):
+            if (game is not None and d.run and d.run != game.fingerprint and not item.startswith(MISSED_PREFIX)
+                    and (not d.video or same_video(d.video, game.video_identity))):
                 out[gid] = out.get(gid, 0) + 1
         return out
 
@@ -89,7 +107,7 @@ class ReviewSession:
 
     def states(self, game_id: str) -> list[dict[str, Any]]:
         game = self.game(game_id)
-        current = self.store.current(game.id)
+        current = self._current(game)
         # Windows this review does not offer that a review offering more candidates decided: their
         # decisions stand (and are exported) whatever --candidates this one was given.
         beyond = [game.unoffered[item] for (_, item) in current if item in game.unoffered]
@@ -112,7 +130,7 @@ class ReviewSession:
 
     def one(self, game_id: str, item_id: str) -> dict[str, Any]:
         game = self.game(game_id)
-        current = self.store.current(game.id)
+        current = self._current(game)
         item = game.by_id.get(item_id) or game.unoffered.get(item_id)
         if item is None:
             item = next((m for m in self._missed_items(game, current) if m.id == item_id), None)
@@ -142,7 +160,7 @@ class ReviewSession:
         game = self.game(game_id)
         item = game.by_id.get(item_id) or game.unoffered.get(item_id)
         if item is None:
-            missed = self.store.current(game.id).get((game.id, item_id))
+            missed = self._current(game).get((game.id, item_id))
             if not item_id.startswith(MISSED_PREFIX) or missed is None:
                 raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
             proposed_key = missed.key_s
@@ -155,7 +173,8 @@ class ReviewSession:
         if key is not None:
             key = min(max(float(key), float(start_s)), float(end_s))
         self.store.decide(game.id, item_id, status=status, label=label, start_s=start_s, end_s=end_s,
-                          key_s=key, reviewer=reviewer, client=client, run=game.fingerprint)
+                          key_s=key, reviewer=reviewer, client=client, run=game.fingerprint,
+                          video=game.video_identity)
         return self.one(game_id, item_id)
 
     def mark_missed(self, game_id: str, *, at_s: float, label: str, reviewer: str, client: str = "",
@@ -168,7 +187,8 @@ class ReviewSession:
         self._check(game, "accepted", label, start, end)
         item_id = MISSED_PREFIX + uuid.uuid4().hex[:10]
         self.store.decide(game.id, item_id, status="accepted", label=label, start_s=start, end_s=end,
-                          key_s=at_s, reviewer=reviewer, client=client, run=game.fingerprint)
+                          key_s=at_s, reviewer=reviewer, client=client, run=game.fingerprint,
+                          video=game.video_identity)
         return self.one(game_id, item_id)
 
     def undo(self, decision_id: int, *, reviewer: str, client: str = "") -> dict[str, Any]:

@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     decided_at TEXT NOT NULL,
     client TEXT NOT NULL DEFAULT '',
     undoes INTEGER REFERENCES decisions(id),
-    run TEXT NOT NULL DEFAULT ''   -- sha256 of the highlights.json the item came from
+    run TEXT NOT NULL DEFAULT '',  -- sha256 of the highlights.json the item came from
+    video TEXT NOT NULL DEFAULT '' -- the game's video: "SIZE:PATH" (`games.video_identity`)
 );
 CREATE INDEX IF NOT EXISTS decisions_by_game ON decisions (game, id);
 CREATE INDEX IF NOT EXISTS decisions_undoes ON decisions (undoes);
@@ -58,6 +59,7 @@ class Decision:
     client: str
     undoes: int | None
     run: str
+    video: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -80,6 +82,9 @@ class DecisionStore:
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute("PRAGMA busy_timeout=5000")
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}
+            if "video" not in columns:  # a review database made before decisions named their video
+                self._db.execute("ALTER TABLE decisions ADD COLUMN video TEXT NOT NULL DEFAULT ''")
         except sqlite3.DatabaseError as e:
             raise ReviewError(f"{self.path}: not a review database ({e})") from None
 
@@ -96,7 +101,7 @@ class DecisionStore:
     # -- writing
     def decide(self, game: str, item: str, *, status: str, label: str | None, start_s: float,
                end_s: float, key_s: float | None, reviewer: str, client: str = "", run: str = "",
-               decided_at: str | None = None) -> Decision:
+               decided_at: str | None = None, video: str = "") -> Decision:
         if status not in STATUSES:
             raise ReviewError(f"unknown decision {status!r}; expected one of {', '.join(STATUSES)}")
         reviewer = (reviewer or "").strip()
@@ -106,7 +111,7 @@ class DecisionStore:
             raise ReviewError(f"item {item}: end {end_s} s is not after start {start_s} s")
         return self._insert(game, item, status, label, float(start_s), float(end_s),
                             None if key_s is None else float(key_s), reviewer, client, None, run,
-                            decided_at or utc_now())
+                            decided_at or utc_now(), video)
 
     def undo(self, decision_id: int, *, reviewer: str, client: str = "") -> Decision:
         """Take back one decision; the item returns to its latest decision still standing."""
@@ -117,13 +122,13 @@ class DecisionStore:
             raise ReviewError(f"decision {decision_id}: already undone")
         return self._insert(target.game, target.item, None, None, None, None, None,
                             (reviewer or "").strip() or target.reviewer, client, decision_id, target.run,
-                            utc_now())
+                            utc_now(), target.video)
 
     def _insert(self, *values) -> Decision:
         with self._lock:
             cur = self._db.execute(
                 "INSERT INTO decisions (game, item, status, label, start_s, end_s, key_s, reviewer,"
-                " client, undoes, run, decided_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", values)
+                " client, undoes, run, decided_at, video) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
             row = self._db.execute("SELECT * FROM decisions WHERE id = ?", (cur.lastrowid,)).fetchone()
         return Decision(*row)
 
