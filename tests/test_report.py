@@ -271,8 +271,11 @@ def test_compare_reads_evaluates_folders_and_says_when_the_classes_differ(tmp_pa
         load_report(tmp_path / "notes.md")
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert f"error: {empty}: is a folder, not a JSON file" in CliRunner().invoke(
-        app, ["report", "show", str(empty)]).output
+    assert f"error: {empty}: holds no video_scorer_testreport.json (the folder `highlights evaluate --out` " \
+           "writes)" in " ".join(CliRunner().invoke(app, ["report", "show", str(empty)]).output.split())
+    (empty / "pipeline_eval.json").write_text("{}")
+    said = " ".join(CliRunner().invoke(app, ["report", "compare", str(empty), str(tmp_path / "report-a")]).output.split())
+    assert said.endswith("; it is a `pipeline evaluate` folder, whose scores are in pipeline_eval.md"), said
 
 
 def test_cli_from_confusion_prints_the_seed_table_and_compare_works(tmp_path):

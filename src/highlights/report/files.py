@@ -27,6 +27,12 @@ def load_report(path: str | Path) -> dict:
     path = Path(path)
     if path.is_dir() and (path / REPORT_FILENAME).is_file():
         path = path / REPORT_FILENAME
+    elif path.is_dir():
+        # Folders are taken, so "not a JSON file" would be false: say which folder is meant.
+        pipeline = (path / "pipeline_eval.json").is_file()
+        raise ReportFileError(f"{path}: holds no {REPORT_FILENAME} (the folder `highlights evaluate --out` writes)"
+                              + ("; it is a `pipeline evaluate` folder, whose scores are in pipeline_eval.md"
+                                 if pipeline else ""))
     elif path.suffix.lower() == ".md" and path.with_suffix(".json").is_file():
         path = path.with_suffix(".json")  # the Markdown copy `evaluate` writes beside the report
     report = _read_json(path)
