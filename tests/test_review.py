@@ -549,6 +549,19 @@ def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session
     (tmp_path / "bad.json").write_text("{")
     with pytest.raises(ReviewError, match="bad.json: not a Label Studio JSON export"):
         import_annotations(session, tmp_path / "bad.json")
+    # The command says what it did, in words, and where a task's game is not among the folders given.
+    from highlights.cli.app import app
+
+    export.append({"id": 2, "data": {"video": "/elsewhere/week2.mp4", "game": "week2-highlights"},
+                   "annotations": [{"id": 8, "result": []}]})
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    res = CliRunner().invoke(app, ["review", "label-studio-import", str(tmp_path / "ls-export.json"),
+                                   str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    assert res.exit_code == 0, res.output
+    assert " ".join(res.output.split()) == (
+        f"{tmp_path / 'ls-export.json'}: 1 accepted, 1 relabelled, 1 rejected, 1 missed; recorded in "
+        f"{tmp_path / 'review.sqlite'}; 1 task(s) name no game of this review ({gid}), left out: give the "
+        "detect folders the tasks were made from")
 
 
 def test_a_label_studio_region_of_a_prediction_decides_that_item_where_another_overlaps_it_more(

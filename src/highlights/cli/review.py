@@ -216,7 +216,14 @@ def ls_import(
 
     session = _session(dirs, db, video, None, candidates)
     counts = import_annotations(session, export_json, reviewer=reviewer)
-    console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
+    decided = ", ".join(f"{counts[k]} {k}" for k in ("accepted", "relabelled", "rejected", "missed"))
+    line = f"{export_json}: {decided}; recorded in {db}"
+    if counts["tasks_without_game"]:
+        # Named, not only counted: the export was likely made from other folders than those given.
+        games = ", ".join(g.id for g in session.games)
+        line += (f"; {counts['tasks_without_game']} task(s) name no game of this review ({games}), "
+                 "left out: give the detect folders the tasks were made from")
+    console.print(line, highlight=False)
 
 
 class _ReviewGroup(typer.core.TyperGroup):
