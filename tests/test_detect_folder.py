@@ -73,6 +73,25 @@ def test_a_folder_with_other_files_is_refused_before_the_run(video: Path, tmp_pa
     assert _tree(out) == {"my-notes.txt": b"do not delete"}
 
 
+def test_a_batchs_folder_is_refused_as_one_not_as_files_no_run_wrote(video: Path, tmp_path: Path):
+    import shutil
+
+    uploads, season = tmp_path / "uploads", tmp_path / "season"
+    uploads.mkdir()
+    shutil.copy(video, uploads / video.name)
+    batch = CliRunner().invoke(app, ["detect", str(uploads), "--out", str(season), "--workers", "1", *FAST])
+    assert batch.exit_code == 0, batch.output
+    before = _tree(season)
+    result = _detect(video, season)
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert " ".join(result.output.split()) == (
+        f"error: {season}: holds a batch's output (index.json and a folder per game), which a run of one video "
+        "would replace whole: give it a new or empty --out, or add the video to the batch (`highlights detect` "
+        f"of all its videos with --out {season})"), errors
+    assert _tree(season) == before
+
+
 def test_out_is_a_file(video: Path, tmp_path: Path):
     out = tmp_path / "out.mp4"
     out.write_bytes(b"not a folder")

@@ -25,6 +25,8 @@ RUN_MARKER = ".highlights-run.json"
 MARKER_FORMAT = "highlights.run/1"
 # What a run of an earlier version (before the marker existed) may have left in OUT.
 LEGACY_NAMES = {"highlights.json", "results_spotting.json"}
+# A batch's index (`highlights.batch.index`; not imported: the batch imports the pipeline).
+BATCH_INDEX, BATCH_INDEX_FORMAT = "index.json", "highlights.batch-index/"
 
 
 def outputs_of(folder: Path) -> set[str] | None:
@@ -55,6 +57,10 @@ def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset()) 
         return
     if not out_dir.is_dir():
         raise OutputPathError(f"{out_dir}: is a file; --out names the folder the run's outputs go into")
+    if _is_batch_output(out_dir):
+        raise OutputPathError(f"{out_dir}: holds a batch's output (index.json and a folder per game), which a run "
+                              "of one video would replace whole: give it a new or empty --out, or add the video to "
+                              f"the batch (`highlights detect` of all its videos with --out {out_dir})")
     allowed = outputs_of(out_dir)
     if allowed is None:
         allowed = LEGACY_NAMES | set(known_names)
@@ -64,6 +70,15 @@ def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset()) 
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise OutputPathError(f"{out_dir}: holds {foreign[0]}{more}, which no highlights run wrote; a run replaces "
                               "its --out folder whole, so give it a new or empty folder")
+
+
+def _is_batch_output(folder: Path) -> bool:
+    """Whether `folder` is a batch's (`highlights.batch`: its index.json names its format)."""
+    try:
+        index = json.loads((folder / BATCH_INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(index, dict) and str(index.get("format", "")).startswith(BATCH_INDEX_FORMAT)
 
 
 def _temp_name(name: str) -> bool:
