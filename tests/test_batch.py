@@ -191,8 +191,11 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     assert {n: (out / n / GAME_RECORD).stat().st_mtime_ns for n in EVENTS} == stamps
 
     changed = FAST.with_overrides({"merge.pad_after_s": 2.5})
-    third = run_batch(games[:1], out, changed, workers=1, progress=False, log=lambda m: None)
+    said = []
+    third = run_batch(games[:1], out, changed, workers=1, progress=False, log=said.append)
     assert third.records[0]["reused"] is False
+    assert said == ["1 of 1 games complete from an earlier run are run again, their outputs replaced as each is "
+                    "done: 1 with another config, video or annotations"]
     h = _highlights(out, "alpha")[0]
     assert json.loads((out / "alpha" / "highlights.json").read_text())["config"]["merge"]["pad_after_s"] == 2.5
     assert h["end_s"] - h["key_s"] >= 2.5 - 1e-6 or h["end_s"] == pytest.approx(8.0, abs=0.1)
@@ -318,8 +321,11 @@ def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, 
     with torch.no_grad():
         next(retrained.network.parameters()).add_(0.01)
     retrained.save(pose_model)
-    third = run_batch(games, out, cfg, workers=1, progress=False, log=lambda m: None)
+    said = []
+    third = run_batch(games, out, cfg, workers=1, progress=False, log=said.append)
     assert third.records[0]["reused"] is False and third.records[0]["status"] == "done"
+    assert said == ["1 of 1 games complete from an earlier run are run again, their outputs replaced as each is "
+                    "done: 1 with another model (a model file's sha256 changed)"]
     assert third.records[0]["model_sha256"] != first.records[0]["model_sha256"]
 
 

@@ -105,6 +105,8 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
             log(f"removed {removed} partial game folder(s) left by an interrupted batch")
         records: dict[str, dict[str, Any]] = {}
         jobs: list[GameJob] = []
+        # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
+        rerun = {"model": 0, "other": 0}
         for game in games:
             ann = str(game.annotations.absolute()) if game.annotations else None
             # A manifest's sport column is the sport that game holds: its labels are limited to it.
@@ -118,6 +120,8 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
             if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
                 records[game.game_id] = {**earlier, "reused": True}
             else:
+                if earlier is not None:
+                    rerun["model" if earlier.get("model_sha256") != model_hash else "other"] += 1
                 records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
                                          "status": "pending", "duration_s": job.duration_s}
                 jobs.append(job)
@@ -126,6 +130,12 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
         if len(jobs) < len(games):
             log(f"{len(games) - len(jobs)} of {len(games)} games are complete from an earlier run "
                 f"with the same config and model: skipped")
+        if sum(rerun.values()):
+            why = [f"{n} {text}" for n, text in ((rerun["model"], "with another model (a model file's sha256 changed)"),
+                                                 (rerun["other"], "with another config, video or annotations"))
+                   if n]
+            log(f"{sum(rerun.values())} of {len(games)} games complete from an earlier run are run again, their "
+                "outputs replaced as each is done: " + "; ".join(why))
         started = time.perf_counter()
         last_write = [0.0]
 
