@@ -284,6 +284,26 @@ def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):
     assert len({r["model_sha256"] for r in result.records}) == 1 and result.records[0]["model_sha256"]
 
 
+def test_an_interrupted_batch_says_where_it_stands(season, tmp_path, monkeypatch):
+    import highlights.batch.runner as runner
+
+    class Interrupted:
+        def describe(self):
+            return {"engine": "local", "workers": 1, "threads_per_worker": 1}
+
+        def run(self, jobs, on_record):
+            raise KeyboardInterrupt  # Ctrl-C while the first game runs
+
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: Interrupted())
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
+    said = []
+    with pytest.raises(KeyboardInterrupt):
+        run_batch(games, tmp_path / "out", FAST, workers=1, progress=False, log=said.append)
+    assert said == [f"interrupted: 0 of 2 games done ({tmp_path / 'out' / 'index.json'} lists them); run the "
+                    "command again (without --fresh) to go on from there, starting the games in flight again"]
+    assert [r["status"] for r in _index(tmp_path / "out")["games"]] == ["pending", "pending"]
+
+
 def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, tmp_path, restore_threads):
     import shutil
 

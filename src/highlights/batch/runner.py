@@ -17,7 +17,7 @@ from typing import Any
 
 from highlights.batch.errors import BatchError
 from highlights.batch.game import GameJob, fingerprint, read_complete, remove_partials
-from highlights.batch.index import summarise, write_index
+from highlights.batch.index import INDEX_NAMES, summarise, write_index
 from highlights.batch.model_files import model_files, model_sha256
 from highlights.batch.inputs import GameInput
 from highlights.batch.progress import BatchProgress
@@ -161,6 +161,12 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
 
             try:
                 runner.run(jobs, on_record)
+            except KeyboardInterrupt:
+                # Ctrl-C: the run stops without a word from the command line; say where it stands.
+                done = sum(1 for r in records.values() if r.get("status") == "done")
+                log(f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
+                    "run the command again (without --fresh) to go on from there, starting the games in flight again")
+                raise
             finally:
                 written = write(final=True)  # an interrupted batch still lists what finished
         rows = ordered()
