@@ -390,6 +390,16 @@ def test_a_decision_changed_after_its_export_replaces_its_clip_in_the_next_versi
     assert old.clip_id in {c.clip_id for c in load_version(root, "v1").clips}  # the parent keeps it
 
 
+def test_the_meta_of_an_exported_version_names_no_staged_file(session, detect_folder, tmp_path):
+    gid = session.games[0].id
+    # A segment shorter than a classifier clip (7 frames at 15 fps): the meta lists it as short.
+    session.decide(gid, "h0", status="rejected", label=None, start_s=1.0, end_s=1.5, reviewer="Ada")
+    meta = export_review(session, tmp_path / "datasets").version.meta
+    assert [c["frames"] for c in meta["short_clips"]] == [pytest.approx(7, abs=1)]
+    assert meta["short_clips"][0]["path"] == f"review of {detect_folder}: {gid}_h0.mp4"
+    assert "highlights-review-export-" not in json.dumps(meta)
+
+
 def test_an_item_of_another_detect_run_of_the_same_video_is_a_new_clip_not_a_changed_decision(
         session, detect_folder, tmp_path):
     _decide_some(session)  # h0 (the false alarm) rejected, among others

@@ -221,6 +221,14 @@ def _build_locked(
     )
     new_splits = splits[len(base_real):]
 
+    def recorded(path) -> str:
+        """A source clip's path as the meta records it: under ``source_name`` (the way each clip's
+        own entry names it) when one is given, since ``src`` may be a staging folder gone by then."""
+        path = Path(path)
+        if source_name and path.resolve().is_relative_to(Path(src).resolve()):
+            return f"{source_name}: {path.name}"
+        return str(path)
+
     name = next_version_name(root)
     try:
         tmp = Path(tempfile.mkdtemp(prefix=temp_dir_prefix(name), dir=root))
@@ -261,11 +269,12 @@ def _build_locked(
             "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict()}
                         if augment else None),
             "skipped": [r.to_dict() for r in rejected],
-            "near_duplicates": [d.to_dict() for d in outcome.near_duplicates],
+            "near_duplicates": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
+                                for d in outcome.near_duplicates],
             "replaced": replaced,
             # Training and evaluation read a fixed number of frames a clip (16 by default) spread
             # over its length; a shorter clip gives them by showing some frames twice.
-            "short_clips": [{"path": str(c.source.path), "frames": c.frames} for c in checked
+            "short_clips": [{"path": recorded(c.source.path), "frames": c.frames} for c in checked
                             if 0 < c.frames < ClipSpec().num_frames],
             "ignored": [r.to_dict() for r in discovered.ignored],
             "clips": clip_meta,
