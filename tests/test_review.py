@@ -339,6 +339,10 @@ def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, dete
     session.mark_missed(gid, at_s=10.0, label="soccer_shooting", reviewer="Bob")
     second = export_review(session, root, parent="v1", licence="CC-BY-4.0")
     assert second.version.name == "v2" and second.unchanged == 3
+    # The same export again (the same command run twice): refused, not a copy of v2 as v3.
+    with pytest.raises(ReviewError, match=r"nothing new to export from v1: .*/v2 already grows v1 by every decided "
+                                          r"item it lacks \(2\); export with --parent v2"):
+        export_review(session, root, parent="v1", licence="CC-BY-4.0")
     assert second.clips == {"relabelled": 1, "missed": 1}
     v1, v2 = load_version(root, "v1"), second.version
     assert {c.sha256 for c in v1.clips} < {c.sha256 for c in v2.clips} and len(v2.clips) == 5

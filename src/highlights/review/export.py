@@ -268,6 +268,12 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                 f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
     if not fresh:
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
+    twin = _grown_before(root, parent, fresh) if parent is not None else None
+    if twin is not None:
+        # The same export run again: it would make a copy of that version under a new name.
+        raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows {parent} by every "
+                          f"decided item it lacks ({len(fresh)}); export with --parent {twin} to add what is "
+                          "decided since")
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     clips_all, clips = clips, fresh
     added_classes: list[str] = []
@@ -323,6 +329,17 @@ def _named(problem: str, cut_from: dict[str, str]) -> str:
     for staged, origin in cut_from.items():
         problem = problem.replace(staged, f"the clip of {origin}")
     return problem
+
+
+def _grown_before(root: Path, parent: str, clips: list[ReviewedClip]) -> str | None:
+    """Another version grown from `parent` that holds every one of `clips` as they would be cut."""
+    wanted = {(c.key(), c.fingerprint()) for c in clips}
+    for name in list_versions(root):
+        if name == parent or load_version(root, name).meta.get("parent") != parent:
+            continue
+        if wanted <= {(key, cut) for key, (cut, _) in _exported_before(root, name).items()}:
+            return name
+    return None
 
 
 def _exported_before(root: Path, parent: str) -> dict[tuple[str, str, str], tuple[tuple, str]]:
