@@ -25,7 +25,8 @@ RUN_MARKER = ".highlights-run.json"
 MARKER_FORMAT = "highlights.run/1"
 # What a run of an earlier version (before the marker existed) may have left in OUT.
 LEGACY_NAMES = {"highlights.json", "results_spotting.json"}
-# A batch's index (`highlights.batch.index`; not imported: the batch imports the pipeline).
+# A batch's index (`highlights.batch.index`; not imported: the batch is a layer above the pipeline,
+# tests/test_architecture.py; tests/test_detect_folder.py runs a real batch into it, so the two agree).
 BATCH_INDEX, BATCH_INDEX_FORMAT = "index.json", "highlights.batch-index/"
 
 
