@@ -19,7 +19,9 @@ from typing import Callable
 
 from rich.console import Console
 from rich.rule import Rule
+from rich.text import Text
 
+from highlights.console import plain_console
 from highlights.errors import HighlightsError
 
 
@@ -192,7 +194,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
              console: Console | None = None) -> dict[str, Path]:
     """Runs every step not already done in `out` through `run_cli` (one `highlights ...` command
     line in, its exit status out: the CLI passes itself); returns the files worth opening."""
-    console = console or Console()
+    console = console or plain_console()
     if size not in SIZES:
         raise DemoError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
     out = Path(out)
@@ -222,10 +224,10 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
             argv.append("--resume")  # an interrupted demo picks its training up where it stopped
             command += " --resume"
         if step.key == "train":
-            console.print("[bold]Reduced budget:[/] a small R(2+1)D (width 0.25, 8x64x64 clips) for a few "
-                          "epochs, so the demo fits a laptop CPU. The full model is:\n"
+            console.print(Text.assemble(("Reduced budget:", "bold"), " a small R(2+1)D (width 0.25, 8x64x64 clips) "
+                                       "for a few epochs, so the demo fits a laptop CPU. The full model is:\n"
                           "  highlights train --root DATASETS --version v2 --out runs/full  "
-                          "# R(2+1)D-18, 16x112x112, hours on a CPU")
+                                       "# R(2+1)D-18, 16x112x112, hours on a CPU"))
         console.print(f"$ {command}")
         step_started, cpu_started = time.monotonic(), _cpu_seconds()
         code = run_cli(argv)

@@ -7,13 +7,15 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
-from rich.console import Console
 from rich.progress import (
     BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn,
 )
+from rich.text import Text
+
+from highlights.console import plain_console
 
 T = TypeVar("T")
-_STDERR = Console(stderr=True)
+_STDERR = plain_console(stderr=True)
 
 
 class _Progress(Progress):
@@ -28,9 +30,9 @@ def progress_bar(*, enabled: bool = True, amount: ProgressColumn | None = None,
                  extra: Iterable[ProgressColumn] = ()) -> Progress:
     """A `rich.progress.Progress`; `amount` replaces the done/total count (e.g. seconds of video),
     `extra` columns go before the times. Disabled, it draws nothing, not even an empty line."""
-    return _Progress(TextColumn("[bold]{task.description}"), BarColumn(), amount or MofNCompleteColumn(), *extra,
-                     TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                     console=_STDERR, disable=not enabled, transient=False)
+    description = TextColumn("{task.description}", style="bold", markup=False)  # a file name, as it is
+    return _Progress(description, BarColumn(), amount or MofNCompleteColumn(), *extra, TimeElapsedColumn(),
+                     TextColumn("ETA"), TimeRemainingColumn(), console=_STDERR, disable=not enabled, transient=False)
 
 
 def track(items: Iterable[T], description: str, *, enabled: bool, total: int | None = None) -> Iterator[T]:
@@ -49,5 +51,5 @@ def status_line(description: str, *, enabled: bool = True) -> Iterator[Callable[
     if not enabled:
         yield lambda line: None
         return
-    with _STDERR.status(description) as status:
-        yield lambda line: status.update(f"{description}: {line}")
+    with _STDERR.status(Text(description)) as status:
+        yield lambda line: status.update(Text(f"{description}: {line}"))

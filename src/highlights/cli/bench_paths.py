@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 
 def register(root: typer.Typer) -> None:
@@ -30,14 +31,13 @@ def bench_paths(
     """Time every inference path and layout for CHECKPOINT (and, with --movenet, for the person
     detector and pose model) on this CPU, pick the fastest, and store the choice in the cache
     later runs read (they measure only when it is missing)."""
-    from rich.console import Console
-
+    from highlights.console import plain_console
     from highlights.errors import ConfigError
     from highlights.model.cpu_features import this_cpu
 
     if checkpoint is None and not movenet:
         raise ConfigError("bench-paths: give a CHECKPOINT, --movenet, or both")
-    console = Console()
+    console = plain_console()
     console.print(f"CPU: {this_cpu().describe()}")
     if movenet:
         _bench_movenet(console, video, rounds)
@@ -63,7 +63,7 @@ def _bench_movenet(console, video: Path | None, rounds: int) -> None:
     with console.status("measuring MoveNet paths ...") as status:
         path, report = choose_movenet_path(estimator, size, config.detection.movenet_tiles, remeasure=True,
                                            rounds=rounds, progress=lambda line: status.update(
-                                               f"measuring MoveNet paths: {line}"))
+                                               Text(f"measuring MoveNet paths: {line}")))
     estimator.close()
     table = Table(title=f"MoveNet on {size[0]}x{size[1]} frames: {report['batch']} frames per round, median of "
                         f"{report['rounds']} interleaved rounds")
@@ -94,7 +94,7 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
         classifier = ClipClassifier.from_checkpoint(
             checkpoint, int8=int8, bf16=bf16, num_threads=threads, remeasure=True, measure_rounds=rounds,
             measure_budget_s=budget or None,
-            progress=lambda line: status.update(f"measuring inference paths: {line}"))
+            progress=lambda line: status.update(Text(f"measuring inference paths: {line}")))
     report = classifier.backend_report
     classifier.close()
     race = report.get("measure_race") or {}

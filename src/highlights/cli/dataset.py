@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from highlights.console import plain_console
 from highlights.errors import HighlightsError
 
 if TYPE_CHECKING:
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
 # mistyped command answer without loading torch, albumentations or PyAV.
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
+console = plain_console()
 
 ROOT_OPTION = typer.Option(Path("datasets"), "--root", help="Folder holding the versions v1, v2, ...")
 CLASSES_HELP = "Comma-separated class list (default: the labels found, or the parent's classes)"
@@ -145,42 +146,44 @@ def list_cmd(root: Path = ROOT_OPTION) -> None:
                       f"  augmented={len(v.augmented_clips)}  created={v.meta.get('created', '?')}")
 
 
+def _tagged(tag: str, style: str, text: str) -> None:
+    """One line that starts with a coloured word (`warning`, `note`, ...)."""
+    console.print(Text.assemble((tag, style), " ", text))
+
+
 def _print_written(v: DatasetVersion) -> None:
     console.print(f"wrote {v.path}")
     _print_version(v)
     if v.meta["added"].get("already_in_parent"):
         console.print(f"{v.meta['added']['already_in_parent']} clips of SRC were already in {v.parent}")
     for skipped in v.meta.get("skipped", []):
-        console.print(f"[yellow]skipped[/yellow] {skipped['reason']}", highlight=False, soft_wrap=True)
+        _tagged("skipped", "yellow", skipped["reason"])
     for twin in v.meta.get("near_duplicates", []):
-        console.print(f"[yellow]note[/yellow] {twin['path']}: the same pictures as {twin['of']} (a re-encoded "
-                      "copy?): kept, in the same split as it", highlight=False, soft_wrap=True)
+        _tagged("note", "yellow", f"{twin['path']}: the same pictures as {twin['of']} (a re-encoded "
+                           "copy?): kept, in the same split as it")
     short = v.meta.get("short_clips", [])
     if short:
         from highlights.clips.spec import ClipSpec
 
         listed = ", ".join(f"{c['path']} ({c['frames']})" for c in short[:5]) + (", ..." if len(short) > 5 else "")
-        console.print(f"[yellow]note[/yellow] {len(short)} clip(s) have fewer frames than the {ClipSpec().num_frames} "
-                      f"the classifier reads from a clip, so some of their frames are shown twice: {listed}",
-                      highlight=False, soft_wrap=True)
+        _tagged("note", "yellow", f"{len(short)} clip(s) have fewer frames than the {ClipSpec().num_frames} "
+                           f"the classifier reads from a clip, so some of their frames are shown twice: {listed}")
     for ignored in v.meta.get("ignored", []):
-        console.print(f"[dim]ignored[/dim] {ignored['reason']}", highlight=False, soft_wrap=True)
+        _tagged("ignored", "dim", ignored["reason"])
     # A few source videos per class round a 15% share down to none: say so now, not when
     # `highlights train` or `evaluate` finds the split empty.
     per_class = v.meta["counts"]["per_class"]
     untrained = [c for c in v.classes if not per_class[c]["train"]]
     if untrained and len(untrained) < len(v.classes):
         where = "; ".join(f"{c}: val {per_class[c]['val']}, test {per_class[c]['test']}" for c in untrained)
-        console.print(f"[yellow]warning[/yellow] {v.name}'s train split has no clip of {', '.join(untrained)} "
-                      f"({where}): `highlights train` refuses it; grow it with clips of "
-                      f"{'that class' if len(untrained) == 1 else 'those classes'} from other source videos",
-                      highlight=False, soft_wrap=True)
+        _tagged("warning", "yellow", f"{v.name}'s train split has no clip of {', '.join(untrained)} "
+                           f"({where}): `highlights train` refuses it; grow it with clips of "
+                           f"{'that class' if len(untrained) == 1 else 'those classes'} from other source videos")
     per_split = v.meta["counts"]["per_split"]
     for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
         if not per_split.get(split):
-            console.print(f"[yellow]warning[/yellow] {v.name}'s {split} split is empty ({needed_by} needs it): "
-                          "clips of one source video share a split, so add clips from more source videos",
-                          highlight=False, soft_wrap=True)
+            _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): "
+                               "clips of one source video share a split, so add clips from more source videos")
 
 
 def _print_version(v: DatasetVersion) -> None:
@@ -188,9 +191,9 @@ def _print_version(v: DatasetVersion) -> None:
 
     meta = v.meta
     ratios = ",".join(str(meta["split"]["ratios"][s]) for s in SPLITS)
-    console.print(f"[bold]{v.name}[/bold]  parent: {v.parent or '-'}  created: {meta['created']}", highlight=False)
-    console.print(f"note: {v.note}", highlight=False)
-    console.print(f"split: {ratios} (seed {meta['split']['seed']})", highlight=False)
+    console.print(Text.assemble((v.name, "bold"), f"  parent: {v.parent or '-'}  created: {meta['created']}"))
+    console.print(f"note: {v.note}")
+    console.print(f"split: {ratios} (seed {meta['split']['seed']})")
     table = Table()
     table.add_column("class")
     for s in SPLITS:
@@ -201,6 +204,6 @@ def _print_version(v: DatasetVersion) -> None:
     for cls in v.classes:
         table.add_row(cls, *(str(real[cls][s]) for s in SPLITS), str(real[cls]["total"]), str(aug[cls]["train"]))
     per_split = meta["counts"]["per_split"]
-    table.add_row("[bold]all[/bold]", *(str(per_split[s]) for s in SPLITS), str(meta["counts"]["total"]),
+    table.add_row(Text("all", style="bold"), *(str(per_split[s]) for s in SPLITS), str(meta["counts"]["total"]),
                   str(meta["augmented_counts"]["total"]))
     console.print(table)

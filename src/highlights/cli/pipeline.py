@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from highlights.atomic import check_writable_file, check_writable_folder
+from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
+console = plain_console()
 
 CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside)"
 SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
@@ -175,7 +176,7 @@ def detect(
 def _detect_batch(games, out: Path, cfg, **options) -> None:
     from highlights.batch import run_batch
 
-    result = run_batch(games, out, cfg, log=lambda m: console.print(f"[yellow]{m}[/]"), **options)
+    result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), **options)
     s = result.summary
     per_hour = s["video_hours_per_hour"]
     console.print(f"{s['games']} games: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
@@ -184,8 +185,8 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
     for kind, path in result.written.items():
         console.print(f"  {kind}: {path}")
     if s["failed"]:
-        console.print(f"[red]{s['failed']} game(s) failed; their errors are in the index. "
-                      f"A second run retries them and skips the rest.[/]")
+        console.print(f"{s['failed']} game(s) failed; their errors are in the index. "
+                      "A second run retries them and skips the rest.", style="red")
 
 
 def register(root: typer.Typer) -> None:
@@ -357,7 +358,7 @@ def ablate(
         table.add_row(*row)
     console.print(table)
     if result.culprits:
-        console.print("[red]changes that cost recall:[/] " + ", ".join(result.culprits))
+        console.print(Text.assemble(("changes that cost recall:", "red"), " " + ", ".join(result.culprits)))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 

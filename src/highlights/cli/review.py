@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from highlights.console import plain_console
+
+console = plain_console()
+err = plain_console(stderr=True)
 
 DB_HELP = "The decisions database (SQLite); created if missing"
 DEFAULT_DB = Path("review.sqlite")
@@ -31,12 +32,12 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
                        classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None)
     session = ReviewSession(games, DecisionStore(db))
     for game, (n, video) in session.foreign_decisions().items():
-        err.print(f"[yellow]warning: {n} decision(s) under game id {game} in {db} were made on another video "
+        err.print(f"warning: {n} decision(s) under game id {game} in {db} were made on another video "
                   f"({video}), not {session.game(game).video}: left out of this review (give each set of "
-                  "games its own --db)[/]", highlight=False)
+                  "games its own --db)", style="yellow")
     for game, n in session.stale_decisions().items():
-        err.print(f"[yellow]warning: {n} decision(s) on {game} were made on an earlier detect run of it "
-                  "(its highlights.json has changed since); check them before exporting[/]")
+        err.print(f"warning: {n} decision(s) on {game} were made on an earlier detect run of it "
+                  "(its highlights.json has changed since); check them before exporting", style="yellow")
     return session
 
 
@@ -49,7 +50,7 @@ def _playback(session, *, always_copy: bool):
     from highlights.review.playback import BrowserCopies
 
     copies = BrowserCopies([(g.id, g.video, g.folder) for g in session.games], always_copy=always_copy,
-                           say=lambda line: err.print(line, highlight=False))
+                           say=lambda line: err.print(line))
     for need in copies.to_make:
         # Refused now rather than after the page is up, when the copy would fail in the background.
         try:
@@ -126,8 +127,8 @@ def serve(
     token = new_token()
     app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback)
     if host not in LOOPBACK:
-        err.print(f"[yellow]warning: listening on {host}: other machines on the network can reach this "
-                  "review (they still need the token in the URL)[/]")
+        err.print(f"warning: listening on {host}: other machines on the network can reach this "
+                  "review (they still need the token in the URL)", style="yellow")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -197,7 +198,7 @@ def ls_export(
 
     session = _session(dirs, db, video, None, candidates)
     written = export_tasks(session, out, video_url_prefix=video_url_prefix,
-                           say=lambda line: err.print(line, highlight=False))
+                           say=lambda line: err.print(line))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 
@@ -223,7 +224,7 @@ def ls_import(
         games = ", ".join(g.id for g in session.games)
         line += (f"; {counts['tasks_without_game']} task(s) name no game of this review ({games}), "
                  "left out: give the detect folders the tasks were made from")
-    console.print(line, highlight=False)
+    console.print(line)
 
 
 class _ReviewGroup(typer.core.TyperGroup):

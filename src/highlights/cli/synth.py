@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.console import Console
+
+from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
-console = Console()
+console = plain_console()
 
 
 @app.command("clips")
