@@ -705,3 +705,28 @@ def test_review_help_lists_the_command_that_serves_the_page():
     assert any(line.strip("│ ").startswith("serve ") for line in listing.output.splitlines()), listing.output
     serve = CliRunner().invoke(app, ["review", "serve", "--help"], terminal_width=200)
     assert serve.exit_code == 0 and "--reviewer" in serve.output and "--port" in serve.output
+
+
+def test_a_review_started_again_on_the_same_database_keeps_its_address(detect_folder, tmp_path):
+    """A tab left open (or a bookmark) goes on working when the review is stopped and started again
+    on the same decisions database: the token is kept in it. Another database gets its own."""
+    import httpx
+
+    from tests.review_browser import ReviewServer
+
+    db = tmp_path / "review.sqlite"
+    first = ReviewServer([str(detect_folder), "--db", str(db)])
+    token = first.url.split("token=")[1]
+    first.kill()
+    again = ReviewServer([str(detect_folder), "--db", str(db)])
+    try:
+        assert again.url.split("token=")[1] == token
+        base = again.url.split("?")[0]
+        games = httpx.get(base + "api/games", headers={"X-Review-Token": token}, timeout=30)
+        assert games.status_code == 200 and games.json()["games"]
+    finally:
+        again.kill()
+    other = ReviewServer([str(detect_folder), "--db", str(tmp_path / "other.sqlite")])
+    other.kill()
+    assert other.url.split("token=")[1] != token
+    assert DecisionStore(db).token(lambda: "unused") == token

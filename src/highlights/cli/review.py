@@ -124,7 +124,7 @@ def serve(
             result = export_review(session, to_dataset, parent=parent, licence=licence)
             return {"message": _export_message(result), "version": result.version.name, "clips": result.clips,
                     "pending": result.pending}
-    token = new_token()
+    token = session.store.token(new_token)
     app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback)
     if host not in LOOPBACK:
         err.print(f"warning: listening on {host}: other machines on the network can reach this "

@@ -1,6 +1,7 @@
 """The review web app: one self-contained page and a small JSON API over a `ReviewSession`.
 
-Security: every request needs the review's random token (`?token=` on page and media URLs, the
+Security: every request needs the review's random token (kept in its decisions database, so the
+same on every start: `DecisionStore.token`; `?token=` on page and media URLs, the
 `X-Review-Token` header on API calls; state-changing requests accept the header only, so a link
 or a form on another site cannot make a decision). Media are served only from the review's own
 files: each game's source video (or its browser copy, `playback`), and files under its detect

@@ -17,7 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from highlights.review.errors import ReviewError
 
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS decisions (
 );
 CREATE INDEX IF NOT EXISTS decisions_by_game ON decisions (game, id);
 CREATE INDEX IF NOT EXISTS decisions_undoes ON decisions (undoes);
+CREATE TABLE IF NOT EXISTS review (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
@@ -97,6 +98,15 @@ class DecisionStore:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def token(self, new: Callable[[], str]) -> str:
+        """The review's access token: made by `new()` the first time this database serves a review,
+        then kept in it, so that a review started again on the same database has the same address
+        (a bookmark, or a tab left open across the restart, goes on working). Whoever can read the
+        database can read it, as they can read every decision in it."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO review (key, value) VALUES ('token', ?)", (new(),))
+            return str(self._db.execute("SELECT value FROM review WHERE key = 'token'").fetchone()[0])
 
     # -- writing
     def decide(self, game: str, item: str, *, status: str, label: str | None, start_s: float,
