@@ -175,3 +175,45 @@ def test_a_perfect_detector_on_one_half_scores_full_recall():
     perfect = [Highlight(e.start_s, e.end_s, e.label, "soccer", 0.9, key_s=e.key_s) for e in first.events]
     assert evaluate_highlights(perfect, first).scores[0].recall.value == 1.0
     assert evaluate_highlights(perfect, ann).scores[0].recall.value == 0.5  # both halves on one timeline
+
+
+def test_hand_written_files_read_clock_times_without_ids_or_sports(tmp_path):
+    own = {"video": "game.mp4", "events": [
+        {"label": "basketball_layup", "start_s": "1:04", "end_s": "1:06.5"},
+        {"label": "baseball_swing", "start_s": 80, "end_s": "0:01:22", "key_s": "1:21"}]}
+    (tmp_path / "own.json").write_text(json.dumps(own))
+    layup, swing = load_annotation(tmp_path / "own.json").events
+    assert (layup.id, layup.sport, layup.start_s, layup.end_s, layup.key_s) == ("0", "basketball", 64.0, 66.5, 65.25)
+    assert (swing.id, swing.sport, swing.end_s, swing.key_s) == ("1", "baseball", 82.0, 81.0)
+
+    soccernet = {"annotations": [{"gameTime": "1 - 00:15", "label": "basketball_layup", "position": "15098"},
+                                 {"gameTime": "2 - 01:05", "label": "Goal"}]}
+    (tmp_path / "Labels-v2.json").write_text(json.dumps(soccernet))
+    layup, goal = load_annotation(tmp_path / "Labels-v2.json").events
+    assert (layup.sport, layup.key_s, layup.half) == ("basketball", 15.098, 1)
+    assert (goal.sport, goal.key_s, goal.half) == ("soccer", 65.0, 2)
+
+    anet = {"database": {"game": {"annotations": [{"segment": ["0:26", "0:28"], "label": "soccer_shooting"}]}}}
+    (tmp_path / "anet.json").write_text(json.dumps(anet))
+    shot = load_annotation(tmp_path / "anet.json").events[0]
+    assert (shot.key_s, shot.sport) == (27.0, "soccer")
+
+
+@pytest.mark.parametrize("event, cause", [
+    ({"gameTime": "00:15", "label": "Goal"}, r'gameTime .00:15. is not "HALF - MM:SS"'),
+    ({"gameTime": "00:15", "label": "Goal", "position": "15000"}, "does not start with half 1 or 2"),
+    ({"gameTime": "1 - 00:15", "label": "Goal", "position": "0:15"}, "is not a time in milliseconds"),
+    ({"gameTime": "1 - 00:75", "label": "Goal"}, "not a clock time"),
+])
+def test_hand_written_soccernet_mistakes_name_the_field(tmp_path, event, cause):
+    (tmp_path / "Labels-v2.json").write_text(json.dumps({"annotations": [event]}))
+    with pytest.raises(AnnotationError, match=cause) as err:
+        load_annotation(tmp_path / "Labels-v2.json")
+    assert "Labels-v2.json" in str(err.value) and "\n" not in str(err.value)
+
+
+def test_a_time_that_is_no_time_names_the_field(tmp_path):
+    own = {"video": "game.mp4", "events": [{"label": "basketball_layup", "start_s": "1m04", "end_s": 66}]}
+    (tmp_path / "own.json").write_text(json.dumps(own))
+    with pytest.raises(AnnotationError, match=r"start_s '1m04' is not a time \(seconds such as 75.5"):
+        load_annotation(tmp_path / "own.json")

@@ -8,7 +8,8 @@
   (milliseconds, a string) is our `key_s`. When we write one we add `start_s`, `end_s`, `id` and
   `sport` to each annotation and our video fields at the top level, so our own files round-trip
   losslessly; a foreign file without them gets the window `key_s + SPOT_WINDOW_S` (clamped at
-  0), sport "soccer" and ids in file order. The half (`"2 - 12:34"` is the second half) is kept
+  0), the sport of its label when the label is one of the project's classes (else "soccer") and
+  ids in file order. The half (`"2 - 12:34"` is the second half) is kept
   in `Event.half`: SoccerNet films a match as one video per half (`1_224p.mkv`, `2_224p.mkv`) and
   `position` counts from that half's start, so the two halves are two timelines (see
   `select_half`). We write `"half": null` for events of a one-video game so that it reads back
@@ -17,6 +18,10 @@
   "label"}]}}}`. Segments have no key moment: we add `key_s` (and `id`, `sport`) when writing;
   a foreign segment's key moment is its midpoint. A file may hold several videos: see
   `load_annotations`. An event's half, when it has one, is kept as `"half"`.
+
+Files written by hand may give times as a clock (`"1:05.5"`, `events.times`) wherever ours give
+seconds, and SoccerNet's `gameTime` without `position`; our own events need only `label`,
+`start_s` and `end_s` (see `Event.from_dict`).
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from typing import Any
 from highlights.atomic import atomic_write_json
 from highlights.errors import HighlightsError
 from highlights.events.model import Event, GameAnnotation, Shot
+from highlights.events.times import seconds_of
+from highlights.vocabulary import SPORT_OF_LABEL
 
 FORMATS = ("highlights", "soccernet", "activitynet")
 # The window put around a SoccerNet spot that has no start/end: 2 s before to 2 s after.
@@ -171,17 +178,21 @@ def _to_soccernet(ann: GameAnnotation) -> dict:
 
 def _position_s(a: dict) -> float:
     if "position" in a:
-        return int(str(a["position"]).strip()) / 1000.0
+        try:
+            return float(str(a["position"]).strip()) / 1000.0
+        except ValueError:
+            raise ValueError(f"position {a['position']!r} is not a time in milliseconds (e.g. \"312000\")") from None
     # No position: fall back to the game clock (half - mm:ss), counting from the half's start.
-    _, clock = str(a["gameTime"]).split("-", 1)
-    mm, ss = clock.strip().split(":")
-    return int(mm) * 60 + int(ss)
+    half_and_clock = str(a["gameTime"]).split("-", 1)
+    if len(half_and_clock) != 2:
+        raise ValueError(f"gameTime {a['gameTime']!r} is not \"HALF - MM:SS\" (e.g. \"1 - 05:12\")")
+    return seconds_of(half_and_clock[1], "gameTime")
 
 
 def _half_of_game_time(a: dict) -> int:
     half = str(a["gameTime"]).split("-", 1)[0].strip()
     if half not in ("1", "2"):
-        raise ValueError(f"gameTime {a['gameTime']!r} does not start with half 1 or 2")
+        raise ValueError(f"gameTime {a['gameTime']!r} does not start with half 1 or 2 (\"HALF - MM:SS\")")
     return int(half)
 
 
@@ -189,12 +200,13 @@ def _from_soccernet(data: dict, path: Path) -> GameAnnotation:
     events = []
     for i, a in enumerate(data["annotations"]):
         key = _position_s(a)
-        start = float(a["start_s"]) if "start_s" in a else max(0.0, key + SPOT_WINDOW_S[0])
-        end = float(a["end_s"]) if "end_s" in a else key + SPOT_WINDOW_S[1]
+        start = seconds_of(a["start_s"], "start_s") if "start_s" in a else max(0.0, key + SPOT_WINDOW_S[0])
+        end = seconds_of(a["end_s"], "end_s") if "end_s" in a else key + SPOT_WINDOW_S[1]
         # Our own files say "half" (null for a one-video game); SoccerNet's say it in gameTime.
         half = a["half"] if "half" in a else _half_of_game_time(a)
-        events.append(Event(id=str(a.get("id", i)), sport=str(a.get("sport", "soccer")),
-                            label=str(a["label"]), start_s=start, end_s=end, key_s=key,
+        label = str(a["label"])
+        sport = a.get("sport") or SPORT_OF_LABEL.get(label, "soccer")
+        events.append(Event(id=str(a.get("id", i)), sport=str(sport), label=label, start_s=start, end_s=end, key_s=key,
                             half=None if half is None else int(half)))
     video = data.get("video") or data.get("UrlLocal") or path.parent.name
     return GameAnnotation(
@@ -225,16 +237,18 @@ def _to_activitynet(ann: GameAnnotation) -> dict:
 def _from_activitynet(video_id: str, entry: dict) -> GameAnnotation:
     events = []
     for i, a in enumerate(entry.get("annotations", [])):
-        s, e = (float(v) for v in a["segment"])
-        events.append(Event(id=str(a.get("id", i)), sport=str(a.get("sport", entry.get("sport", ""))),
-                            label=str(a["label"]), start_s=s, end_s=e,
-                            key_s=float(a["key_s"]) if "key_s" in a else (s + e) / 2,
+        s, e = (seconds_of(v, "segment") for v in a["segment"])
+        label = str(a["label"])
+        sport = a.get("sport") or entry.get("sport") or SPORT_OF_LABEL.get(label, "")
+        events.append(Event(id=str(a.get("id", i)), sport=str(sport), label=label, start_s=s, end_s=e,
+                            key_s=seconds_of(a["key_s"], "key_s") if "key_s" in a else (s + e) / 2,
                             half=None if a.get("half") is None else int(a["half"])))
     return GameAnnotation(
         video=str(entry.get("video", video_id)), fps=_opt(entry.get("fps"), float),
         duration_s=_opt(entry.get("duration"), float), width=_opt(entry.get("width"), int),
         height=_opt(entry.get("height"), int), sport=str(entry.get("sport", "")), events=events,
-        shots=[Shot(float(x["start_s"]), float(x["end_s"])) for x in entry.get("shots", [])])
+        shots=[Shot(seconds_of(x["start_s"], "start_s"), seconds_of(x["end_s"], "end_s"))
+               for x in entry.get("shots", [])])
 
 
 def _opt(value, kind):

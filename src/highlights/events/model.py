@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from highlights.events.interval import Interval
+from highlights.events.times import seconds_of
+from highlights.vocabulary import SPORT_OF_LABEL
 
 # Times written to milliseconds and read back may land a hair outside their window.
 _TIME_EPS = 1e-3
@@ -49,13 +51,17 @@ class Event(Interval):
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Event":
-        start, end = float(d["start_s"]), float(d["end_s"])
+    def from_dict(cls, d: dict[str, Any], index: int = 0) -> "Event":
+        """An event as written in a file, the generator's or one made by hand: times in seconds or
+        as a clock ("1:05.5"); no `id`: its place in the file; no `sport`: its label's, for the
+        project's own classes; no `key_s`: the middle."""
+        label = str(d["label"])
+        start, end = seconds_of(d["start_s"], "start_s"), seconds_of(d["end_s"], "end_s")
         key = d.get("key_s")
         half = d.get("half")
-        return cls(id=str(d["id"]), sport=str(d.get("sport", "")), label=str(d["label"]),
-                   start_s=start, end_s=end,
-                   key_s=float(key) if key is not None else (start + end) / 2,
+        return cls(id=str(d.get("id", index)), sport=str(d.get("sport") or SPORT_OF_LABEL.get(label, "")),
+                   label=label, start_s=start, end_s=end,
+                   key_s=seconds_of(key, "key_s") if key is not None else (start + end) / 2,
                    half=None if half is None else int(half))
 
 
@@ -99,8 +105,8 @@ class GameAnnotation:
             width=None if d.get("width") is None else int(d["width"]),
             height=None if d.get("height") is None else int(d["height"]),
             sport=str(d.get("sport", "")),
-            events=[Event.from_dict(e) for e in d.get("events", [])],
-            shots=[Shot(float(s["start_s"]), float(s["end_s"])) for s in d.get("shots", [])],
+            events=[Event.from_dict(e, i) for i, e in enumerate(d.get("events", []))],
+            shots=[Shot(seconds_of(s["start_s"], "start_s"), seconds_of(s["end_s"], "end_s")) for s in d.get("shots", [])],
         )
 
     def events_of(self, label: str) -> list[Event]:
