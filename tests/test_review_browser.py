@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import numpy as np
@@ -201,4 +202,41 @@ def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_
         assert shown == pytest.approx(greys[np.searchsorted(times, 1.0 + 1e-6) - 1], abs=2.5)
     finally:
         page.close()
+        server.kill()
+
+
+def test_keys_pressed_while_a_decision_is_being_saved_act_on_the_items_in_turn(browser, detect_folder, tmp_path):
+    """A reviewer who types faster than the server answers (a busy machine, a slow network):
+    `a` then `r` pressed before the accept is saved accept the selected item and reject the one
+    the accept moves on to, where the `r` rejected the item just accepted and the next one was
+    skipped."""
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        _open(page, server.url)
+        page.fill("#reviewer", "Ada")
+        page.press("#reviewer", "Enter")
+        first, second = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")[:2]
+        held, holding = [], [True]
+        # Decisions sent while `holding` are answered only when let go below, as a busy server answers.
+        page.route(lambda url: "/decision" in url,
+                   lambda route: held.append(route) if holding[0] else route.continue_())
+        page.keyboard.press("a")
+        deadline = time.monotonic() + 10
+        while not held and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
+        page.keyboard.press("r")
+        page.wait_for_timeout(500)
+        sent_before_the_answer = len(held)
+        holding[0] = False
+        for route in held:
+            route.continue_()
+        page.wait_for_function("() => S.undo.length >= 2", timeout=10000)  # both decisions answered
+        got = _statuses(page)
+        assert sent_before_the_answer == 1
+        # The first item is taken (a turned-down window taken is a missed event), the next rejected.
+        assert got[first] in ("accepted", "missed") and got[second] == "rejected", (first, second, got)
+    finally:
+        context.close()
         server.kill()
