@@ -153,7 +153,7 @@ def test_a_phone_rate_without_final_cut_files_is_said_in_one_line(tmp_path: Path
 
 def test_fcpx_at_ntsc_has_exact_rational_times(tmp_path: Path):
     # OpenTimelineIO's FCP X reader re-times NTSC clips on int(29.97) = 29 fps, so the file itself
-    # is checked: each clip starts at its first frame counted at 29.97 fps, as the writer puts it.
+    # is checked: each time is a whole number of its frames (1001/30000 s), as Final Cut wants.
     import xml.etree.ElementTree as ET
     from fractions import Fraction
 
@@ -163,4 +163,96 @@ def test_fcpx_at_ntsc_has_exact_rational_times(tmp_path: Path):
     ordered = sorted(_highlights(), key=lambda h: h.start_s)
     assert [c.get("name")[4:] for c in clips] == [h.label for h in ordered]
     for clip, h in zip(clips, ordered):
-        assert Fraction(clip.get("start").rstrip("s")) == seconds_to_frame(h.start_s, 29.97) / Fraction("29.97")
+        assert Fraction(clip.get("start").rstrip("s")) == seconds_to_frame(h.start_s, NTSC) * Fraction(1001, 30000)
+    frame = Fraction(1001, 30000)
+    assert ET.parse(path).getroot().find(".//format").get("frameDuration") == "1001/30000s"
+    for element in ET.parse(path).getroot().iter():
+        for name in ("offset", "duration", "start"):
+            if element.get(name):
+                assert (Fraction(element.get(name).rstrip("s")) / frame).denominator == 1, (element.tag, name)
+
+
+@pytest.mark.parametrize("fps,timecode,first_frame,header", [
+    (NTSC, "01:00:00;00", 107892, "FCM: DROP FRAME"),       # an hour of drop-frame 29.97 fps
+    (25.0, "10:00:00:00", 900000, "FCM: NON-DROP FRAME"),
+    (60.0, "00:00:10:30", 630, "FCM: NON-DROP FRAME"),
+])
+def test_edl_counts_from_the_sources_start_timecode(tmp_path: Path, fps, timecode, first_frame, header):
+    # A camera that writes a timecode track numbers its frames from it; an editor finds each
+    # event's frames by those numbers, so an EDL counted from 00:00:00:00 names frames the clip
+    # does not have.
+    path = write_edl(_highlights(), tmp_path / "h.edl", fps=fps, source_name="cam.mp4", source_timecode=timecode)
+    assert path.read_text().splitlines()[1] == header
+    back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=fps)
+    ordered = sorted(_highlights(), key=lambda h: h.start_s)
+    for clip, h in zip(back.find_clips(), ordered):
+        assert clip.source_range.start_time.to_frames() == first_frame + seconds_to_frame(h.start_s, fps)
+        assert clip.source_range.end_time_exclusive().to_frames() == first_frame + seconds_to_frame(h.end_s, fps)
+    assert list(back.find_clips())[0].range_in_parent().start_time.to_frames() == 0   # the cut starts at zero
+
+
+def test_drop_frame_timecodes_match_opentimelineio():
+    from highlights.pipeline.outputs.timecode import frame_to_smpte, timecode_start
+
+    for rate, base in ((NTSC, 30), (60000 / 1001, 60)):
+        for frame in (0, 1, base * 60 - 1, base * 60, base * 600, 107891, 107892, 1_000_003):
+            text = frame_to_smpte(frame, base, drop_frame=True)
+            assert text == otio.opentime.to_timecode(otio.opentime.RationalTime(frame, rate), rate, True)
+            assert timecode_start(text, rate) == (frame, True)
+    assert timecode_start("01:00:00;00", 25.0) == (90000, False)   # no drop-frame at 25 fps
+    assert timecode_start("", 30.0) == timecode_start("not a timecode", 30.0) == (0, False)
+
+
+@pytest.mark.parametrize("kind", ["otio", "fcp_xml"])
+def test_timeline_media_starts_at_the_sources_timecode(tmp_path: Path, kind: str):
+    source = tmp_path / "cam été 1.mp4"
+    timeline = build_timeline(_highlights(), fps=NTSC, source_path=source, duration_s=4000.0,
+                              source_timecode="01:00:00;00")
+    path = write_timeline(timeline, tmp_path / f"h.{kind}", kind)
+    back = otio.adapters.read_from_file(str(path), adapter_name=ADAPTERS[kind])
+    ordered = sorted(_highlights(), key=lambda h: h.start_s)
+    for clip, h in zip(back.find_clips(), ordered):
+        assert clip.media_reference.available_range.start_time.to_frames() == 107892
+        assert clip.source_range.start_time.to_frames() == 107892 + seconds_to_frame(h.start_s, NTSC)
+    if kind == "fcp_xml":
+        text = path.read_text()
+        assert "<string>01:00:00;00</string>" in text and "<displayformat>DF</displayformat>" in text
+        assert "<name>cam été 1.mp4</name>" in text     # the file's name, not its URL's %20
+
+
+def test_probe_reads_the_start_timecode_a_camera_wrote(tmp_path: Path):
+    from fractions import Fraction
+
+    import av
+    import numpy as np
+
+    from highlights.video import probe
+
+    with av.open(str(tmp_path / "cam.mp4"), "w") as out:
+        stream = out.add_stream("libx264", rate=Fraction(30000, 1001))
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.metadata["timecode"] = "01:00:00;00"   # written as a tmcd track, as cameras do
+        for _ in range(10):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), 90, np.uint8), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    assert probe(tmp_path / "cam.mp4").timecode == "01:00:00;00"
+    from highlights.video import write_video
+
+    plain = write_video(tmp_path / "plain.mp4", (np.full((48, 64, 3), 90, np.uint8) for _ in range(10)), 30.0)
+    assert probe(plain).timecode == ""
+
+
+def test_fcpx_asset_starts_at_the_sources_drop_frame_timecode(tmp_path: Path):
+    import xml.etree.ElementTree as ET
+    from fractions import Fraction
+
+    timeline = build_timeline(_highlights(), fps=NTSC, source_path="cam.mp4", duration_s=4000.0,
+                              source_timecode="01:00:00;00")
+    root = ET.parse(write_timeline(timeline, tmp_path / "h.fcpxml", "fcpx_xml")).getroot()
+    frame = Fraction(1001, 30000)
+    assert Fraction(root.find(".//asset").get("start").rstrip("s")) == 107892 * frame   # 01:00:00;00
+    first = sorted(_highlights(), key=lambda h: h.start_s)[0]
+    assert Fraction(root.find(".//spine/clip").get("start").rstrip("s")) == \
+        (107892 + seconds_to_frame(first.start_s, NTSC)) * frame

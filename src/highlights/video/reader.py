@@ -482,9 +482,19 @@ def probe(path: str | Path) -> VideoInfo:
         return VideoInfo(path=opened.path, width=width, height=height, rotation=rotation,
                          fps=opened.fps, duration_s=start + duration, num_frames=num_frames,
                          codec=opened.stream.codec_context.name, start_s=start,
-                         frame_rate=0.0 if opened.time_by_index else frame_rate_of(opened.stream, opened.fps))
+                         frame_rate=0.0 if opened.time_by_index else frame_rate_of(opened.stream, opened.fps),
+                         timecode=start_timecode(opened.container, opened.stream))
     finally:
         opened.container.close()
+
+
+def start_timecode(container, stream) -> str:
+    """The start timecode a camera wrote: on the video stream, a timecode track (MP4/MOV `tmcd`)
+    or the file (MXF); "" when there is none."""
+    for metadata in (stream.metadata, *(s.metadata for s in container.streams), container.metadata):
+        if metadata.get("timecode"):
+            return str(metadata["timecode"])
+    return ""
 
 
 def iter_frames(path: str | Path, *, target_fps: float | None = None,

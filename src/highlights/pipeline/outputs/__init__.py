@@ -135,10 +135,11 @@ def write_all(
     rate, note = editor_rate(info)
     if edl_supports(rate):
         paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,
-                                 note=note)
+                                 note=note, source_timecode=info.timecode)
     else:
         log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
-    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note)
+    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note,
+                            source_timecode=info.timecode)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
         if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
             paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)

@@ -5,12 +5,16 @@ The timeline has one video track: the highlights in time order, back to back, ea
 source video (its in and out frames counted at the source's rate exactly as the EDL counts them),
 named `001 basketball_layup`, with a marker at its key moment and the label, sport and score in
 its metadata. The Final Cut formats are written by OpenTimelineIO's adapters (`otio-fcp-adapter`,
-`otio-fcpx-xml-adapter`); DaVinci Resolve and Premiere import the FCP 7 XML too.
+`otio-fcpx-xml-adapter`); DaVinci Resolve and Premiere import the FCP 7 XML too. A source with a
+start timecode (a camera's timecode track) has its media, and so its clips' in and out points,
+start at that timecode, as the EDL counts them.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
@@ -18,7 +22,7 @@ import opentimelineio as otio
 from highlights.atomic import atomic_write_text
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order, key_time
-from highlights.pipeline.outputs.timecode import seconds_to_frame
+from highlights.pipeline.outputs.timecode import seconds_to_frame, timecode_start
 
 # adapter name of each file kind
 ADAPTERS = {"otio": "otio_json", "fcp_xml": "fcp_xml", "fcpx_xml": "fcpx_xml"}
@@ -53,11 +57,14 @@ def supports(kind: str, fps: float) -> bool:
 
 
 def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: str | Path,
-                   duration_s: float, name: str | None = None, note: str | None = None) -> otio.schema.Timeline:
-    """The OpenTimelineIO timeline of `highlights` cut from `source_path` (a `duration_s` video at `fps`).
-    `note` (how the frames are counted) goes in the timeline's metadata."""
+                   duration_s: float, name: str | None = None, note: str | None = None,
+                   source_timecode: str = "") -> otio.schema.Timeline:
+    """The OpenTimelineIO timeline of `highlights` cut from `source_path` (a `duration_s` video at `fps`,
+    starting at `source_timecode` when it has one). `note` (how the frames are counted) goes in
+    the timeline's metadata."""
     source_path = Path(source_path)
     fps = timeline_rate(fps)
+    start, drop = timecode_start(source_timecode, fps)
     name = name or f"Highlights of {source_path.name}"
     total = max(1, seconds_to_frame(duration_s, fps))
     timeline = otio.schema.Timeline(name=name, global_start_time=otio.opentime.RationalTime(0, fps))
@@ -68,20 +75,24 @@ def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: 
     for number, h in enumerate(in_time_order(highlights), start=1):
         first = min(seconds_to_frame(h.start_s, fps), total - 1)
         end = min(max(first + 1, seconds_to_frame(h.end_s, fps)), total)
+        # Named after the file: the FCP 7 adapter would otherwise name it by its URL, %20 and all.
         reference = otio.schema.ExternalReference(
             target_url=source_path.resolve().as_uri(),
-            available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(0, fps),
+            available_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start, fps),
                                                     otio.opentime.RationalTime(total, fps)))
+        reference.name = source_path.name
+        if drop:
+            reference.metadata["fcp_xml"] = {"timecode": {"displayformat": "DF"}}
         clip = otio.schema.Clip(
             name=f"{number:03d} {h.label}", media_reference=reference,
-            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(first, fps),
+            source_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start + first, fps),
                                                  otio.opentime.RationalTime(end - first, fps)),
             metadata={"highlights": {"label": h.label, "sport": h.sport, "score": float(h.score),
                                      "start_s": float(h.start_s), "end_s": float(h.end_s),
                                      "key_s": float(key_time(h))}})
         key = min(max(seconds_to_frame(key_time(h), fps), first), end - 1)
         clip.markers.append(otio.schema.Marker(
-            name=h.label, marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(key, fps),
+            name=h.label, marked_range=otio.opentime.TimeRange(otio.opentime.RationalTime(start + key, fps),
                                                                otio.opentime.RationalTime(0, fps)),
             color=otio.schema.MarkerColor.RED))
         track.append(clip)
@@ -96,4 +107,25 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
     if not supports(kind, rate):
         raise ValueError(f"{kind} timelines support only editors' frame rates (24, 25, 29.97, 30, ...), "
                          f"not {rate:g}")
-    return atomic_write_text(out_path, otio.adapters.write_to_string(timeline, ADAPTERS[kind]))
+    text = otio.adapters.write_to_string(timeline, ADAPTERS[kind])
+    if kind == "fcpx_xml" and rate in _EDITOR_RATES:
+        text = on_ntsc_frames(text, rate)
+    return atomic_write_text(out_path, text)
+
+
+_FCPX_TIME = re.compile(r'\b(offset|duration|start)="(\d+)(?:/(\d+))?s"')
+
+
+def on_ntsc_frames(fcpx: str, rate: float) -> str:
+    """The FCP X file's times on its frames' exact NTSC times. The adapter counts frames at the
+    rate's name (n / 29.97 s), while the file's frameDuration is 1001/30000 s: its times fall a
+    millionth off the frames, a tenth of a frame an hour in (a camera's 01:00:00;00 start), where
+    Final Cut wants every time on a frame."""
+    named, exact = Fraction(str(rate)), Fraction(round(rate) * 1000, 1001)
+
+    def on_frame(match: re.Match) -> str:
+        frames = round(Fraction(int(match.group(2)), int(match.group(3) or 1)) * named)
+        time = frames / exact
+        return f'{match.group(1)}="{time.numerator}/{time.denominator}s"' if frames else f'{match.group(1)}="0s"'
+
+    return _FCPX_TIME.sub(on_frame, fcpx)

@@ -14,7 +14,9 @@ DaVinci Resolve/Premiere exchange:
 Source in/out are the highlight's frames in the source video; record in/out place the events
 back to back on the edited timeline. Out points are exclusive, as CMX3600 defines them.
 Frame numbers are counted at the video's real rate and written on the integer timecode base
-(29.97 -> 30, non-drop; see `timecode.timecode_base`).
+(29.97 -> 30, non-drop; see `timecode.timecode_base`). A video whose camera wrote a start timecode
+(a timecode track: `01:00:00;00`) is numbered from it, drop-frame when it is: editors find a
+source frame by its timecode, so an EDL counted from zero names frames the clip does not have.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 from highlights.atomic import atomic_write_text
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
-from highlights.pipeline.outputs.timecode import frame_to_smpte, seconds_to_frame, timecode_base
+from highlights.pipeline.outputs.timecode import frame_to_smpte, seconds_to_frame, timecode_base, timecode_start
 
 
 # CMX3600 writes a timecode's frames in two digits: a video above 99 fps (a phone's 120 or 240 fps
@@ -57,16 +59,18 @@ def format_edl(
     title: str | None = None,
     reel_name: str = "AX",
     note: str | None = None,
+    source_timecode: str = "",
 ) -> str:
     """The EDL text for `highlights` cut from the source file `source_name` at `fps` (`supports`).
     `note` (how the frames are counted) is a comment of the first event: CMX3600 readers take
-    comments only inside events."""
+    comments only inside events. `source_timecode` is the source's start timecode, if it has one."""
     if not supports(fps):
         raise ValueError(f"a CMX3600 EDL counts at most {MAX_TIMECODE_BASE} frames a second, not {fps:g}")
     base = timecode_base(fps)
     reel = _reel_name(reel_name)
     title = _one_line(title if title is not None else Path(source_name).stem) or "HIGHLIGHTS"
-    lines = [f"TITLE: {title}", "FCM: NON-DROP FRAME", ""]
+    start, drop = timecode_start(source_timecode, fps)
+    lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
     record = 0
     for number, h in enumerate(in_time_order(highlights), start=1):
         src_in = seconds_to_frame(h.start_s, fps)
@@ -74,8 +78,8 @@ def format_edl(
         length = src_out - src_in
         lines.append(
             f"{number:03d}  {reel:<8} V     C        "
-            f"{frame_to_smpte(src_in, base)} {frame_to_smpte(src_out, base)} "
-            f"{frame_to_smpte(record, base)} {frame_to_smpte(record + length, base)}"
+            f"{frame_to_smpte(start + src_in, base, drop)} {frame_to_smpte(start + src_out, base, drop)} "
+            f"{frame_to_smpte(record, base, drop)} {frame_to_smpte(record + length, base, drop)}"
         )
         lines.append(f"* FROM CLIP NAME: {_one_line(Path(source_name).name)}")
         lines.append(f"* COMMENT: {_one_line(h.label)} | {_one_line(h.sport)} | score {h.score:.3f}")
@@ -95,7 +99,9 @@ def write_edl(
     title: str | None = None,
     reel_name: str = "AX",
     note: str | None = None,
+    source_timecode: str = "",
 ) -> Path:
     """Writes the CMX3600 EDL (title and header only when there are no highlights)."""
-    text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name, note=note)
+    text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name, note=note,
+                      source_timecode=source_timecode)
     return atomic_write_text(out_path, text)
