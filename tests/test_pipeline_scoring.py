@@ -146,3 +146,19 @@ def test_one_window_of_one_track_is_one_prediction():
     layups = sorted(s.time_s for s in spots if s.label == "basketball_layup")
     assert layups == [5.0, 10.11, 10.21]
     assert len(spots) == 3 * 3          # three predictions, each with its three action classes
+
+
+def test_score_names_annotated_labels_that_no_prediction_names(cli, tmp_path):
+    # A hand-written Labels-v2.json with SoccerNet's own labels ("Goal") or a class spelt another
+    # way scores 0 for those events whatever the model does; the report says why, in one line.
+    ann_path = save_annotation(_match(), tmp_path / "Labels-v2.json", fmt="soccernet")
+    pred = write_results_spotting([Spot("Goal", 312.2, 0.9, 1), Spot("soccer_shooting", 42.0, 0.8, 2)],
+                                  tmp_path / "results_spotting.json", game="match")
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann_path, "--out", tmp_path / "s")
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "s" / "pipeline_eval.json").read_text())
+    assert report["average_map"]["unpredicted_labels"] == ["Corner", "Foul"]
+    line = ("Annotated labels that no prediction names (labels the model does not have, or spelt otherwise), "
+            "so each of their events counts as missed: Corner, Foul.")
+    assert line in (tmp_path / "s" / "pipeline_eval.md").read_text()
+    assert line in " ".join(res.output.split())

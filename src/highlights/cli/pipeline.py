@@ -291,6 +291,10 @@ def _print_scores(report) -> None:
             t.add_row(f"{name} (delta {d[0]:g}-{d[-1]:g} s)", _f(row["average_map"]),
                       *(_f(row["per_class"][c]) for c in classes))
         console.print(t)
+    if amap and amap.get("unpredicted_labels"):
+        from highlights.pipeline.eval_report import unpredicted_line
+
+        console.print(unpredicted_line(amap["unpredicted_labels"]))
     primary = report.primary
     sports = Table(title=f"Per sport (tolerance {primary.tolerance_s:g} s)")
     for col in ("sport", "events", "recall", "class recall"):

@@ -153,6 +153,12 @@ def _fmt(x) -> str:
     return "-" if x is None else f"{x:.3f}"
 
 
+def unpredicted_line(labels) -> str:
+    """One line on annotated labels that no prediction names: their events can only be missed."""
+    return ("Annotated labels that no prediction names (labels the model does not have, or spelt "
+            "otherwise), so each of their events counts as missed: " + ", ".join(labels) + ".")
+
+
 def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     lines = ["", "## Average-mAP (SoccerNet action spotting)", ""]
     if amap.get("tight") is None:
@@ -167,6 +173,8 @@ def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     if amap.get("unscored_labels"):
         lines += ["", "Predicted labels with no annotated event (not in the mean): "
                   + ", ".join(amap["unscored_labels"]) + "."]
+    if amap.get("unpredicted_labels"):
+        lines += ["", unpredicted_line(amap["unpredicted_labels"])]
     lines += ["", amap["conventions"], "", amap["matching_difference"], ""]
     return lines
 

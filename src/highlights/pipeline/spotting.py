@@ -92,6 +92,9 @@ def spotting_report(spots: Sequence[Spot], annotation, *, half: int | None = Non
         "conventions": CONVENTIONS, "matching_difference": MATCHING_DIFFERENCE,
         "framerate": FRAMERATE, "classes": classes, "spots": len(spots),
         "unscored_labels": predicted,  # predicted, but no event of theirs is annotated
+        # annotated, but no prediction names them: a label the model does not have ("Goal"), or
+        # one of its classes spelt otherwise by hand; each of their events counts as missed
+        "unpredicted_labels": sorted(set(classes) - {s.label for s in spots}),
     }
     if not classes:
         report.update({"tight": None, "loose": None})
