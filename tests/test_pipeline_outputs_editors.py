@@ -256,3 +256,45 @@ def test_fcpx_asset_starts_at_the_sources_drop_frame_timecode(tmp_path: Path):
     first = sorted(_highlights(), key=lambda h: h.start_s)[0]
     assert Fraction(root.find(".//spine/clip").get("start").rstrip("s")) == \
         (107892 + seconds_to_frame(first.start_s, NTSC)) * frame
+
+
+@pytest.mark.parametrize("channels,field,tracks", [(0, "V", ["V"]), (1, "B", ["V", "A1"]),
+                                                    (2, "AA/V", ["V", "A1", "A2"])])
+def test_edl_events_take_the_sources_sound(tmp_path: Path, channels, field, tracks):
+    # An event of picture only ("V") opens silent in the editor, though the game has its sound.
+    path = write_edl(_highlights(), tmp_path / "h.edl", fps=25.0, source_name="game.mp4", sound_channels=channels)
+    assert path.read_text().splitlines()[3].startswith(f"001  AX       {field:<6}C        00:00:01:13 ")
+    back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=25)
+    assert sorted(t.name for t in back.tracks) == sorted(tracks)
+    for track in back.tracks:
+        assert [c.source_range.start_time.to_frames() for c in track.find_clips()] == \
+            [seconds_to_frame(h.start_s, 25.0) for h in sorted(_highlights(), key=lambda h: h.start_s)]
+
+
+@pytest.mark.parametrize("kind", ["otio", "fcp_xml", "fcpx_xml"])
+def test_timeline_of_a_source_with_sound_has_its_sound_under_the_same_cuts(tmp_path: Path, kind: str):
+    timeline = build_timeline(_highlights(), fps=25.0, source_path=tmp_path / "game 1.mp4", duration_s=4000.0,
+                              sound=True)
+    back = otio.adapters.read_from_file(str(write_timeline(timeline, tmp_path / f"h.{kind}", kind)),
+                                        adapter_name=ADAPTERS[kind])
+    kinds = [t.kind for t in back.tracks]
+    if kind == "fcpx_xml":   # its adapter's sound track is no shape Final Cut writes: picture only
+        assert kinds == [otio.schema.TrackKind.Video]
+        return
+    assert kinds == [otio.schema.TrackKind.Video, otio.schema.TrackKind.Audio]
+    pictures, sound = ([(c.name, c.source_range, c.range_in_parent()) for c in t.find_clips()] for t in back.tracks)
+    assert sound == pictures and len(sound) == 3
+    if kind == "fcp_xml":
+        text = (tmp_path / "h.fcp_xml").read_text()
+        assert text.count("<mediatype>audio</mediatype>") == 3 and text.count("<clipitem ") == 6
+
+
+def test_probe_counts_the_sources_sound_channels(tmp_path: Path):
+    import numpy as np
+
+    from highlights.video import probe, write_video
+    from tests.test_pipeline_outputs_media import _game_with_sound
+
+    assert probe(_game_with_sound(tmp_path / "loud.mp4")).sound_channels == 1
+    silent = write_video(tmp_path / "silent.mp4", (np.full((48, 64, 3), 90, np.uint8) for _ in range(10)), 30.0)
+    assert probe(silent).sound_channels == 0

@@ -483,9 +483,19 @@ def probe(path: str | Path) -> VideoInfo:
                          fps=opened.fps, duration_s=start + duration, num_frames=num_frames,
                          codec=opened.stream.codec_context.name, start_s=start,
                          frame_rate=0.0 if opened.time_by_index else frame_rate_of(opened.stream, opened.fps),
-                         timecode=start_timecode(opened.container, opened.stream))
+                         timecode=start_timecode(opened.container, opened.stream),
+                         sound_channels=sound_channels(opened.container))
     finally:
         opened.container.close()
+
+
+def sound_channels(container) -> int:
+    """Channels of the first audio stream (at least 1 when there is one: a stream that says none
+    is described only once its first frame decodes), 0 when there is none."""
+    if not container.streams.audio:
+        return 0
+    layout = container.streams.audio[0].layout
+    return max(1, len(layout.channels) if layout is not None else 0)
 
 
 def start_timecode(container, stream) -> str:

@@ -23,6 +23,7 @@ class VideoInfo:
     # its pictures start after its sound)
     frame_rate: float = 0.0  # the rate its frames are laid on (`reader.frame_rate_of`): above `fps`
     # for variable-rate video (a phone's 30 fps with slower stretches in low light); 0: `fps`
+    sound_channels: int = 0  # channels of its sound (its first audio stream); 0: it has none
     timecode: str = ""  # the start timecode its camera wrote (`01:00:00:00`; `;` before the frames:
     # drop-frame), "" when it has none
 

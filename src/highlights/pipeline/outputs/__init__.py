@@ -135,11 +135,11 @@ def write_all(
     rate, note = editor_rate(info)
     if edl_supports(rate):
         paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,
-                                 note=note, source_timecode=info.timecode)
+                                 note=note, source_timecode=info.timecode, sound_channels=info.sound_channels)
     else:
         log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
     editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note,
-                            source_timecode=info.timecode)
+                            source_timecode=info.timecode, sound=info.sound_channels > 0)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
         if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
             paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)

@@ -4,7 +4,10 @@ Pro X XML, all made by OpenTimelineIO from one timeline object.
 The timeline has one video track: the highlights in time order, back to back, each a clip of the
 source video (its in and out frames counted at the source's rate exactly as the EDL counts them),
 named `001 basketball_layup`, with a marker at its key moment and the label, sport and score in
-its metadata. The Final Cut formats are written by OpenTimelineIO's adapters (`otio-fcp-adapter`,
+its metadata; and, when the source has sound, a sound track with the same cuts of it, so that the
+cut opens in the editor with its sound. (Not in the FCP X file: its adapter writes a sound track
+as clips connected inside gaps, not a shape Final Cut's own files take; there the cut is silent.)
+The Final Cut formats are written by OpenTimelineIO's adapters (`otio-fcp-adapter`,
 `otio-fcpx-xml-adapter`); DaVinci Resolve and Premiere import the FCP 7 XML too. A source with a
 start timecode (a camera's timecode track) has its media, and so its clips' in and out points,
 start at that timecode, as the EDL counts them.
@@ -58,10 +61,10 @@ def supports(kind: str, fps: float) -> bool:
 
 def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: str | Path,
                    duration_s: float, name: str | None = None, note: str | None = None,
-                   source_timecode: str = "") -> otio.schema.Timeline:
+                   source_timecode: str = "", sound: bool = False) -> otio.schema.Timeline:
     """The OpenTimelineIO timeline of `highlights` cut from `source_path` (a `duration_s` video at `fps`,
-    starting at `source_timecode` when it has one). `note` (how the frames are counted) goes in
-    the timeline's metadata."""
+    starting at `source_timecode` when it has one; with a sound track when it has `sound`). `note`
+    (how the frames are counted) goes in the timeline's metadata."""
     source_path = Path(source_path)
     fps = timeline_rate(fps)
     start, drop = timecode_start(source_timecode, fps)
@@ -96,7 +99,26 @@ def build_timeline(highlights: Iterable[Highlight], *, fps: float, source_path: 
                                                                otio.opentime.RationalTime(0, fps)),
             color=otio.schema.MarkerColor.RED))
         track.append(clip)
+    if sound:
+        timeline.tracks.append(_sound_track(track))
     return timeline
+
+
+def _sound_track(pictures: otio.schema.Track) -> otio.schema.Track:
+    """The sound of the same cuts as `pictures`: each clip's sound, without its marker (the FCP 7
+    adapter writes two clips alike as one, and the picture carries the marker), read from the
+    file's first sound track."""
+    track = otio.schema.Track(name="sound", kind=otio.schema.TrackKind.Audio)
+    for clip in pictures:
+        reference = clip.media_reference
+        sound_reference = otio.schema.ExternalReference(target_url=reference.target_url,
+                                                        available_range=reference.available_range)
+        sound_reference.name = reference.name
+        sound_reference.metadata.update(reference.metadata)
+        track.append(otio.schema.Clip(
+            name=clip.name, media_reference=sound_reference, source_range=clip.source_range,
+            metadata={"fcp_xml": {"sourcetrack": {"mediatype": "audio", "trackindex": "1"}}}))
+    return track
 
 
 def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: str) -> Path:
@@ -107,10 +129,21 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
     if not supports(kind, rate):
         raise ValueError(f"{kind} timelines support only editors' frame rates (24, 25, 29.97, 30, ...), "
                          f"not {rate:g}")
+    if kind == "fcpx_xml":
+        timeline = _pictures_only(timeline)
     text = otio.adapters.write_to_string(timeline, ADAPTERS[kind])
     if kind == "fcpx_xml" and rate in _EDITOR_RATES:
         text = on_ntsc_frames(text, rate)
     return atomic_write_text(out_path, text)
+
+
+def _pictures_only(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    if all(track.kind == otio.schema.TrackKind.Video for track in timeline.tracks):
+        return timeline
+    pictures = timeline.clone()
+    for track in [t for t in pictures.tracks if t.kind != otio.schema.TrackKind.Video]:
+        pictures.tracks.remove(track)
+    return pictures
 
 
 _FCPX_TIME = re.compile(r'\b(offset|duration|start)="(\d+)(?:/(\d+))?s"')

@@ -7,12 +7,14 @@ DaVinci Resolve/Premiere exchange:
     TITLE: game
     FCM: NON-DROP FRAME
 
-    001  AX       V     C        00:00:01:15 00:00:03:00 00:00:00:00 00:00:01:15
+    001  AX       AA/V  C        00:00:01:15 00:00:03:00 00:00:00:00 00:00:01:15
     * FROM CLIP NAME: game.mp4
     * COMMENT: baseball_swing | baseball | score 0.870
 
-Source in/out are the highlight's frames in the source video; record in/out place the events
-back to back on the edited timeline. Out points are exclusive, as CMX3600 defines them.
+Each event takes the source's picture and sound (`AA/V`: picture and two sound channels; `B`:
+picture and one; `V`: a silent source's picture). Source in/out are the highlight's frames in the
+source video; record in/out place the events back to back on the edited timeline. Out points
+are exclusive, as CMX3600 defines them.
 Frame numbers are counted at the video's real rate and written on the integer timecode base
 (29.97 -> 30, non-drop; see `timecode.timecode_base`). A video whose camera wrote a start timecode
 (a timecode track: `01:00:00;00`) is numbered from it, drop-frame when it is: editors find a
@@ -45,6 +47,11 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+def channels_of(sound_channels: int) -> str:
+    """The CMX3600 channel field of a source with `sound_channels` channels of sound."""
+    return "V" if sound_channels <= 0 else "B" if sound_channels == 1 else "AA/V"
+
+
 def _reel_name(name: str) -> str:
     # CMX3600 reel names are at most 8 characters, letters and digits.
     cleaned = re.sub(r"[^A-Za-z0-9_]", "", name).upper()[:8]
@@ -60,10 +67,12 @@ def format_edl(
     reel_name: str = "AX",
     note: str | None = None,
     source_timecode: str = "",
+    sound_channels: int = 0,
 ) -> str:
     """The EDL text for `highlights` cut from the source file `source_name` at `fps` (`supports`).
     `note` (how the frames are counted) is a comment of the first event: CMX3600 readers take
-    comments only inside events. `source_timecode` is the source's start timecode, if it has one."""
+    comments only inside events. `source_timecode` is the source's start timecode, if it has one;
+    `sound_channels`, how many channels of sound it has (0: none)."""
     if not supports(fps):
         raise ValueError(f"a CMX3600 EDL counts at most {MAX_TIMECODE_BASE} frames a second, not {fps:g}")
     base = timecode_base(fps)
@@ -72,12 +81,13 @@ def format_edl(
     start, drop = timecode_start(source_timecode, fps)
     lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
     record = 0
+    channels = channels_of(sound_channels)
     for number, h in enumerate(in_time_order(highlights), start=1):
         src_in = seconds_to_frame(h.start_s, fps)
         src_out = max(src_in + 1, seconds_to_frame(h.end_s, fps))
         length = src_out - src_in
         lines.append(
-            f"{number:03d}  {reel:<8} V     C        "
+            f"{number:03d}  {reel:<8} {channels:<6}C        "
             f"{frame_to_smpte(start + src_in, base, drop)} {frame_to_smpte(start + src_out, base, drop)} "
             f"{frame_to_smpte(record, base, drop)} {frame_to_smpte(record + length, base, drop)}"
         )
@@ -100,8 +110,9 @@ def write_edl(
     reel_name: str = "AX",
     note: str | None = None,
     source_timecode: str = "",
+    sound_channels: int = 0,
 ) -> Path:
     """Writes the CMX3600 EDL (title and header only when there are no highlights)."""
     text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name, note=note,
-                      source_timecode=source_timecode)
+                      source_timecode=source_timecode, sound_channels=sound_channels)
     return atomic_write_text(out_path, text)
