@@ -218,6 +218,9 @@ def test_timeline_media_starts_at_the_sources_timecode(tmp_path: Path, kind: str
         text = path.read_text()
         assert "<string>01:00:00;00</string>" in text and "<displayformat>DF</displayformat>" in text
         assert "<name>cam été 1.mp4</name>" in text     # the file's name, not its URL's %20
+        # a clip's marker counts from its media's first frame, as its in and out do
+        first = sorted(_highlights(), key=lambda h: h.start_s)[0]
+        assert f"<in>{seconds_to_frame(first.key_s, NTSC)}</in>" in text and "<in>107" not in text
 
 
 def test_probe_reads_the_start_timecode_a_camera_wrote(tmp_path: Path):

@@ -131,10 +131,28 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
                          f"not {rate:g}")
     if kind == "fcpx_xml":
         timeline = _pictures_only(timeline)
+    if kind == "fcp_xml":
+        timeline = _markers_from_media_start(timeline)
     text = otio.adapters.write_to_string(timeline, ADAPTERS[kind])
     if kind == "fcpx_xml" and rate in _EDITOR_RATES:
         text = on_ntsc_frames(text, rate)
     return atomic_write_text(out_path, text)
+
+
+def _markers_from_media_start(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """`timeline` with each clip's markers counted from its media's first frame, as FCP 7 XML counts
+    a clip marker (and a clip's in and out), where OpenTimelineIO counts them on the source's
+    timecode; its FCP 7 adapter writes them as they are, past the end of media with a start timecode."""
+    if all(clip.media_reference.available_range is None
+           or clip.media_reference.available_range.start_time.value == 0 for clip in timeline.find_clips()):
+        return timeline
+    shifted = timeline.clone()
+    for clip in shifted.find_clips():
+        media_start = clip.media_reference.available_range.start_time
+        for marker in clip.markers:
+            marker.marked_range = otio.opentime.TimeRange(marker.marked_range.start_time - media_start,
+                                                          marker.marked_range.duration)
+    return shifted
 
 
 def _pictures_only(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
