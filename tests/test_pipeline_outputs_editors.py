@@ -301,3 +301,21 @@ def test_probe_counts_the_sources_sound_channels(tmp_path: Path):
     assert probe(_game_with_sound(tmp_path / "loud.mp4")).sound_channels == 1
     silent = write_video(tmp_path / "silent.mp4", (np.full((48, 64, 3), 90, np.uint8) for _ in range(10)), 30.0)
     assert probe(silent).sound_channels == 0
+
+
+def test_fcpx_format_is_the_pictures_shown_size_a_portrait_video_standing(tmp_path: Path):
+    # The adapter named the format after ffprobe's stored size (machines without ffprobe: no name),
+    # a portrait 720x1280 phone video as landscape "FFVideoFormat720p...": the project came out
+    # landscape. The format now gives the shown size, the same on every machine.
+    import xml.etree.ElementTree as ET
+
+    import numpy as np
+
+    from highlights.video import write_video
+
+    source = write_video(tmp_path / "phone.mp4", (np.full((128, 72, 3), 90, np.uint8) for _ in range(30)), 30.0)
+    timeline = build_timeline(_highlights()[:1], fps=30.0, source_path=source, duration_s=1.0)
+    path = write_timeline(timeline, tmp_path / "h.fcpxml", "fcpx_xml", frame_size=(72, 128))
+    fmt = ET.parse(path).getroot().find(".//format")
+    assert (fmt.get("width"), fmt.get("height"), fmt.get("name"), fmt.get("frameDuration")) == \
+        ("72", "128", None, "100/3000s")

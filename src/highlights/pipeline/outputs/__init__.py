@@ -142,7 +142,8 @@ def write_all(
                             source_timecode=info.timecode, sound=info.sound_channels > 0)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
         if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
-            paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind)
+            paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind,
+                                         frame_size=(info.width, info.height))
         else:
             log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], rate)
     paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"], info.duration_s)

@@ -121,8 +121,11 @@ def _sound_track(pictures: otio.schema.Track) -> otio.schema.Track:
     return track
 
 
-def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: str) -> Path:
-    """Write `timeline` as `kind` (`otio`, `fcp_xml` or `fcpx_xml`), atomically."""
+def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: str,
+                   frame_size: tuple[int, int] | None = None) -> Path:
+    """Write `timeline` as `kind` (`otio`, `fcp_xml` or `fcpx_xml`), atomically. `frame_size` is the
+    source's picture as it is shown (width, height; a phone's portrait video stands), which the
+    FCP X file's format gives (`sized_format`)."""
     if kind not in ADAPTERS:
         raise ValueError(f"unknown timeline kind {kind!r}; expected one of {tuple(ADAPTERS)}")
     rate = timeline.global_start_time.rate if timeline.global_start_time is not None else 0.0
@@ -136,6 +139,8 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
     text = otio.adapters.write_to_string(timeline, ADAPTERS[kind])
     if kind == "fcpx_xml" and rate in _EDITOR_RATES:
         text = on_ntsc_frames(text, rate)
+    if kind == "fcpx_xml":
+        text = sized_format(text, frame_size)
     return atomic_write_text(out_path, text)
 
 
@@ -162,6 +167,25 @@ def _pictures_only(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     for track in [t for t in pictures.tracks if t.kind != otio.schema.TrackKind.Video]:
         pictures.tracks.remove(track)
     return pictures
+
+
+_FCPX_FORMAT = re.compile(r"<format ([^>]*?)\s*/>")
+_FCPX_FORMAT_NAME = re.compile(r'\s*\bname="[^"]*"')
+
+
+def sized_format(fcpx: str, frame_size: tuple[int, int] | None) -> str:
+    """The FCP X file's format named by its size, not by the adapter's name for it. The adapter
+    names it after the stored size that ffprobe reports (when ffprobe is installed), in a form
+    Final Cut has no format of (`FFVideoFormat1280x720xp30.0`), and names a portrait phone video's
+    720x1280 or 1080x1920 landscape 720p or 1080p, so the project came out landscape; Final Cut's
+    own files give a format it has no name for by its width and height."""
+    def sized(match: re.Match) -> str:
+        attributes = _FCPX_FORMAT_NAME.sub("", match.group(1))
+        if frame_size is not None:
+            attributes += f' width="{int(frame_size[0])}" height="{int(frame_size[1])}"'
+        return f"<format {attributes}/>"
+
+    return _FCPX_FORMAT.sub(sized, fcpx)
 
 
 _FCPX_TIME = re.compile(r'\b(offset|duration|start)="(\d+)(?:/(\d+))?s"')
