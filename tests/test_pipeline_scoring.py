@@ -162,3 +162,22 @@ def test_score_names_annotated_labels_that_no_prediction_names(cli, tmp_path):
             "so each of their events counts as missed: Corner, Foul.")
     assert line in (tmp_path / "s" / "pipeline_eval.md").read_text()
     assert line in " ".join(res.output.split())
+
+
+def test_score_of_highlights_json_refuses_an_annotation_past_its_videos_end(cli, tmp_path):
+    # As `pipeline evaluate` does: events past the end are another video's, or minutes written
+    # where seconds were meant, and every one of them would count as missed.
+    pred = tmp_path / "highlights.json"
+    pred.write_text(json.dumps({"video": {"path": "/games/game 1.mp4", "duration_s": 30.0}, "highlights": [
+        {"start_s": 4.0, "end_s": 6.0, "label": "soccer_shooting", "sport": "soccer", "score": 0.8, "key_s": 5.0}]}))
+    own = {"video": "game 1.mp4", "events": [{"label": "soccer_shooting", "start_s": 4, "end_s": 6},
+                                              {"label": "soccer_shooting", "start_s": 300, "end_s": 302}]}
+    (tmp_path / "game.json").write_text(json.dumps(own))
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json", "--out", tmp_path / "o")
+    assert res.exit_code == 1
+    assert ("game.json: 1 of 2 key moments are after the end of game 1.mp4 (30.0 s; the last at 301.0 s)"
+            in " ".join(res.output.split()))
+    own["events"].pop()
+    (tmp_path / "game.json").write_text(json.dumps(own))
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json", "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output

@@ -60,24 +60,16 @@ HALF_HELP = ("Which half of a match the video is (1 or 2), as SoccerNet films it
 
 
 def _annotation(path: Path, *, half: Optional[int] = None, video: Optional[Path] = None):
-    """The annotation of what the video shows, and its half (see events.select_half).
-
-    An annotation whose key moments fall after the video's end is another video's (a mixed-up
-    file), and scoring against it would print a recall that means nothing: refused before the
-    run, in one line. Checked on key moments with a second's grace, since an event may end a
-    little after a trimmed video does."""
-    from highlights.events import AnnotationError, load_annotation, select_half
+    """The annotation of what the video shows, and its half (see events.select_half); one whose
+    key moments fall after the video's end is refused before the run (`refuse_events_after`)."""
+    from highlights.events import load_annotation, select_half
+    from highlights.events.formats import refuse_events_after
 
     annotation, half = select_half(load_annotation(path), half=half, video=video, source=path)
     if video is not None and annotation.events and Path(video).is_file():
         from highlights.video import probe
 
-        duration = probe(video).duration_s
-        after = [e.key_s for e in annotation.events if e.key_s > duration + 1.0]
-        if duration > 0 and after:
-            raise AnnotationError(path, f"{len(after)} of {len(annotation.events)} key moments are after the end "
-                                        f"of {Path(video).name} ({duration:.1f} s; the last at {max(after):.1f} s): "
-                                        "is it this video's annotation?")
+        refuse_events_after(annotation, probe(video).duration_s, video, source=path)
     return annotation, half
 
 

@@ -155,6 +155,21 @@ def select_half(ann: GameAnnotation, *, half: int | None = None, video: str | Pa
     return ann.of_half(half), half
 
 
+def refuse_events_after(ann: GameAnnotation, duration_s: float | None, video: str | Path,
+                        source: str | Path = "annotation") -> None:
+    """Refuse, in one line, an annotation whose key moments fall after the end of the `duration_s`
+    video `video`: another video's (a mixed-up file), or times in the wrong unit, against which a
+    recall means nothing. Checked on key moments with a second's grace, since an event may end a
+    little after a trimmed video does."""
+    if not duration_s or duration_s <= 0:
+        return
+    after = [e.key_s for e in ann.events if e.key_s > duration_s + 1.0]
+    if after:
+        raise AnnotationError(source, f"{len(after)} of {len(ann.events)} key moments are after the end "
+                                      f"of {Path(video).name} ({duration_s:.1f} s; the last at {max(after):.1f} s): "
+                                      "is it this video's annotation?")
+
+
 # ---------------------------------------------------------------------------- SoccerNet
 
 def game_time(seconds: float, half: int = 1) -> str:

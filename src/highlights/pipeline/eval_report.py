@@ -138,14 +138,19 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
 def score_file(predictions_path: str | Path, annotation, out_dir: str | Path, *, half: int | None = None,
                annotation_source: str | Path = "annotation", **kwargs) -> tuple[PipelineEvaluation, dict]:
     """`score_predictions` of a file. A highlights.json is one video: its half is `half`, else the
-    one its video's name says (`2_224p.mkv`), else the annotation's only half."""
-    from highlights.events.formats import half_of_video, select_half
+    one its video's name says (`2_224p.mkv`), else the annotation's only half; an annotation with
+    key moments after that video's end is refused, as `pipeline evaluate` refuses it."""
+    from highlights.events.formats import half_of_video, refuse_events_after, select_half
 
     preds = load_predictions(predictions_path, half=half)
-    if preds.kind == "highlights" and half is None:
-        video = (preds.data.get("video") or {}).get("path") or ""
-        annotation, half = select_half(annotation, video=video, source=annotation_source)
-        preds = load_predictions(predictions_path, half=half)
+    if preds.kind == "highlights":
+        video = preds.data.get("video") or {}
+        if half is None:
+            annotation, half = select_half(annotation, video=video.get("path") or "", source=annotation_source)
+            preds = load_predictions(predictions_path, half=half)
+        refuse_events_after(annotation.of_half(half) if half is not None else annotation,
+                            video.get("duration_s"), video.get("path") or Path(predictions_path).name,
+                            source=annotation_source)
     return score_predictions(preds, annotation, out_dir, source=str(predictions_path), half=half, **kwargs)
 
 
