@@ -159,7 +159,7 @@ def test_fcpx_at_ntsc_has_exact_rational_times(tmp_path: Path):
 
     path = write_timeline(build_timeline(_highlights(), fps=NTSC, source_path="g.mp4", duration_s=4000.0),
                           tmp_path / "h.fcpxml", "fcpx_xml")
-    clips = ET.parse(path).getroot().findall(".//spine/clip")
+    clips = ET.parse(path).getroot().findall(".//spine/asset-clip")
     ordered = sorted(_highlights(), key=lambda h: h.start_s)
     assert [c.get("name")[4:] for c in clips] == [h.label for h in ordered]
     for clip, h in zip(clips, ordered):
@@ -257,7 +257,10 @@ def test_fcpx_asset_starts_at_the_sources_drop_frame_timecode(tmp_path: Path):
     frame = Fraction(1001, 30000)
     assert Fraction(root.find(".//asset").get("start").rstrip("s")) == 107892 * frame   # 01:00:00;00
     first = sorted(_highlights(), key=lambda h: h.start_s)[0]
-    assert Fraction(root.find(".//spine/clip").get("start").rstrip("s")) == \
+    # an asset clip: its start is on the asset's timeline, which begins at the timecode (the
+    # adapter's clip held the file's picture at time 0, an hour before the clip's start)
+    assert root.find(".//spine/clip") is None and root.find(".//spine/asset-clip").get("ref") == "r2"
+    assert Fraction(root.find(".//spine/asset-clip").get("start").rstrip("s")) == \
         (107892 + seconds_to_frame(first.start_s, NTSC)) * frame
 
 
@@ -281,8 +284,14 @@ def test_timeline_of_a_source_with_sound_has_its_sound_under_the_same_cuts(tmp_p
     back = otio.adapters.read_from_file(str(write_timeline(timeline, tmp_path / f"h.{kind}", kind)),
                                         adapter_name=ADAPTERS[kind])
     kinds = [t.kind for t in back.tracks]
-    if kind == "fcpx_xml":   # its adapter's sound track is no shape Final Cut writes: picture only
-        assert kinds == [otio.schema.TrackKind.Video]
+    if kind == "fcpx_xml":   # each clip is an asset clip of the source: its picture and sound
+        import xml.etree.ElementTree as ET
+
+        root = ET.parse(tmp_path / "h.fcpx_xml").getroot()
+        assert root.find(".//asset").get("hasAudio") == "1" and root.find(".//asset").get("name") == "game 1.mp4"
+        spine = list(root.find(".//spine"))
+        assert [c.tag for c in spine] == ["asset-clip"] * 3 and {c.get("ref") for c in spine} == {"r2"}
+        assert [c.source_range for c in back.find_clips()] == [c.source_range for c in timeline.find_clips()][:3]
         return
     assert kinds == [otio.schema.TrackKind.Video, otio.schema.TrackKind.Audio]
     pictures, sound = ([(c.name, c.source_range, c.range_in_parent()) for c in t.find_clips()] for t in back.tracks)

@@ -5,8 +5,9 @@ The timeline has one video track: the highlights in time order, back to back, ea
 source video (its in and out frames counted at the source's rate exactly as the EDL counts them),
 named `001 basketball_layup`, with a marker at its key moment and the label, sport and score in
 its metadata; and, when the source has sound, a sound track with the same cuts of it, so that the
-cut opens in the editor with its sound. (Not in the FCP X file: its adapter writes a sound track
-as clips connected inside gaps, not a shape Final Cut's own files take; there the cut is silent.)
+cut opens in the editor with its sound. (The FCP X file gets its sound otherwise: its adapter
+writes a sound track as clips connected inside gaps, so `fcpx_file` writes its clips as the
+asset's picture and sound together, as Final Cut's own files do.)
 The Final Cut formats are written by OpenTimelineIO's adapters (`otio-fcp-adapter`,
 `otio-fcpx-xml-adapter`); DaVinci Resolve and Premiere import the FCP 7 XML too. A source with a
 start timecode (a camera's timecode track) has its media, and so its clips' in and out points,
@@ -15,15 +16,14 @@ start at that timecode, as the EDL counts them.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from fractions import Fraction
 from pathlib import Path
 
 import opentimelineio as otio
 
 from highlights.atomic import atomic_write_text
 from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.fcpx_file import finish_fcpx
 from highlights.pipeline.outputs.naming import in_time_order, key_time
 from highlights.pipeline.outputs.timecode import seconds_to_frame, timecode_start
 
@@ -125,7 +125,7 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
                    frame_size: tuple[int, int] | None = None) -> Path:
     """Write `timeline` as `kind` (`otio`, `fcp_xml` or `fcpx_xml`), atomically. `frame_size` is the
     source's picture as it is shown (width, height; a phone's portrait video stands), which the
-    FCP X file's format gives (`sized_format`)."""
+    FCP X file's format gives (`fcpx_file.finish_fcpx`)."""
     if kind not in ADAPTERS:
         raise ValueError(f"unknown timeline kind {kind!r}; expected one of {tuple(ADAPTERS)}")
     rate = timeline.global_start_time.rate if timeline.global_start_time is not None else 0.0
@@ -133,15 +133,13 @@ def write_timeline(timeline: otio.schema.Timeline, out_path: str | Path, kind: s
         raise ValueError(f"{kind} timelines support only editors' frame rates (24, 25, 29.97, 30, ...), "
                          f"not {rate:g}")
     if kind == "fcpx_xml":
-        timeline = _pictures_only(timeline)
+        sound = any(track.kind == otio.schema.TrackKind.Audio for track in timeline.tracks)
+        text = otio.adapters.write_to_string(_pictures_only(timeline), ADAPTERS[kind])
+        return atomic_write_text(out_path, finish_fcpx(text, rate=rate, ntsc=rate in _EDITOR_RATES,
+                                                       frame_size=frame_size, sound=sound))
     if kind == "fcp_xml":
         timeline = _markers_from_media_start(timeline)
-    text = otio.adapters.write_to_string(timeline, ADAPTERS[kind])
-    if kind == "fcpx_xml" and rate in _EDITOR_RATES:
-        text = on_ntsc_frames(text, rate)
-    if kind == "fcpx_xml":
-        text = sized_format(text, frame_size)
-    return atomic_write_text(out_path, text)
+    return atomic_write_text(out_path, otio.adapters.write_to_string(timeline, ADAPTERS[kind]))
 
 
 def _markers_from_media_start(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
@@ -167,40 +165,3 @@ def _pictures_only(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     for track in [t for t in pictures.tracks if t.kind != otio.schema.TrackKind.Video]:
         pictures.tracks.remove(track)
     return pictures
-
-
-_FCPX_FORMAT = re.compile(r"<format ([^>]*?)\s*/>")
-_FCPX_FORMAT_NAME = re.compile(r'\s*\bname="[^"]*"')
-
-
-def sized_format(fcpx: str, frame_size: tuple[int, int] | None) -> str:
-    """The FCP X file's format named by its size, not by the adapter's name for it. The adapter
-    names it after the stored size that ffprobe reports (when ffprobe is installed), in a form
-    Final Cut has no format of (`FFVideoFormat1280x720xp30.0`), and names a portrait phone video's
-    720x1280 or 1080x1920 landscape 720p or 1080p, so the project came out landscape; Final Cut's
-    own files give a format it has no name for by its width and height."""
-    def sized(match: re.Match) -> str:
-        attributes = _FCPX_FORMAT_NAME.sub("", match.group(1))
-        if frame_size is not None:
-            attributes += f' width="{int(frame_size[0])}" height="{int(frame_size[1])}"'
-        return f"<format {attributes}/>"
-
-    return _FCPX_FORMAT.sub(sized, fcpx)
-
-
-_FCPX_TIME = re.compile(r'\b(offset|duration|start)="(\d+)(?:/(\d+))?s"')
-
-
-def on_ntsc_frames(fcpx: str, rate: float) -> str:
-    """The FCP X file's times on its frames' exact NTSC times. The adapter counts frames at the
-    rate's name (n / 29.97 s), while the file's frameDuration is 1001/30000 s: its times fall a
-    millionth off the frames, a tenth of a frame an hour in (a camera's 01:00:00;00 start), where
-    Final Cut wants every time on a frame."""
-    named, exact = Fraction(str(rate)), Fraction(round(rate) * 1000, 1001)
-
-    def on_frame(match: re.Match) -> str:
-        frames = round(Fraction(int(match.group(2)), int(match.group(3) or 1)) * named)
-        time = frames / exact
-        return f'{match.group(1)}="{time.numerator}/{time.denominator}s"' if frames else f'{match.group(1)}="0s"'
-
-    return _FCPX_TIME.sub(on_frame, fcpx)
