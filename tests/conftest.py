@@ -46,3 +46,12 @@ def cli():
 
     runner = CliRunner()
     return lambda *args: runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Chromium for the browser tests (`tests.review_browser`); they skip where Playwright or
+    Chromium is missing."""
+    from tests.review_browser import chromium_browser
+
+    yield from chromium_browser()

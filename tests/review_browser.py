@@ -39,8 +39,9 @@ def _install_chromium() -> str | None:
     return None if CHROMIUM.exists() else f"apt-get installed chromium but {CHROMIUM} is still missing"
 
 
-@pytest.fixture(scope="session")
-def browser():
+def chromium_browser():
+    """Yields Chromium driven by Playwright (the `browser` fixture, in conftest.py: one for the
+    whole run, as a second Playwright in the same process fails); skips when either is missing."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     why = _install_chromium()
     if why:

@@ -21,7 +21,7 @@ import pytest
 
 from highlights.datasets import load_version
 from highlights.events import load_annotation
-from tests.review_browser import ReviewServer, browser  # noqa: F401 - the fixture
+from tests.review_browser import ReviewServer
 from tests.review_fixtures import MODEL, make_detect_folder
 from tests.test_review_playback import _detect_folder, _pictures, _source, needs_hevc
 

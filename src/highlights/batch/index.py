@@ -79,7 +79,7 @@ def _clock(seconds: Any) -> str:
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}"
 
 
-_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+_STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}.scroll{overflow-x:auto}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}
 td.n{text-align:right}.failed{color:#b00}.pending{color:#888}.summary span{margin-right:1.5em}"""
 
@@ -108,13 +108,14 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     if per_hour is not None:
         facts.append(f"{per_hour:g} video-hours per hour this run")
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Highlights: {summary['games']} games</title>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {summary['games']} games</title>
 <style>{_STYLE}</style></head><body>
 <h1>Highlights of {summary['games']} games</h1>
 <p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
-<table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
+<div class="scroll"><table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
 <th>speed</th><th>error</th><th>video</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
-</tbody></table></body></html>
+</tbody></table></div></body></html>
 """

@@ -35,7 +35,7 @@ _CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2327; background: #f6f7f9; }
 body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
-.summary { color: #50575e; } nav a { margin-right: 1rem; }
+.summary { color: #50575e; } nav a { margin-right: 1rem; display: inline-block; }
 .timeline { width: 100%; height: auto; background: #fff; border: 1px solid #dcdcde; border-radius: 6px; }
 .timeline .lane { fill: #f0f0f1; } .timeline .lane-name, .timeline .tick, .timeline .none { font-size: 12px; fill: #50575e; }
 .timeline .axis { stroke: #8c8f94; } .timeline .bar:hover { stroke: #1d2327; stroke-width: 2; }
@@ -50,6 +50,7 @@ video.reel { width: 100%; max-height: 70vh; background: #000; border-radius: 6px
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .4rem 0 0; font-size: .85rem; }
 .card dt { color: #50575e; } .card dd { margin: 0; }
 .sport { color: #fff; border-radius: 3px; padding: 0 .35rem; font-size: .8rem; }
+.scroll { overflow-x: auto; }  /* the wide table scrolls on its own on a phone, not the page */
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: .85rem; }
 th, td { border: 1px solid #dcdcde; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
@@ -255,14 +256,14 @@ def render_html(
     out.append('<section id="table"><h2>Table</h2>')
     if ordered:
         out.append(
-            "<table><thead><tr><th>#</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
+            "<div class='scroll'><table><thead><tr><th>#</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
             "<th>duration (s)</th><th>label</th><th>sport</th><th>score</th><th>key (s)</th>"
             "<th>evidence</th></tr></thead><tbody>"
         )
         for number, h in enumerate(ordered, start=1):
             thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
             out.append(_table_row(number, h, None if thumb is None else _data_uri(thumb)))
-        out.append("</tbody></table>")
+        out.append("</tbody></table></div>")
     else:
         out.append(f"<p>{NO_HIGHLIGHTS}</p>")
     out.append("</section>")
