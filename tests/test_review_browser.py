@@ -240,3 +240,23 @@ def test_keys_pressed_while_a_decision_is_being_saved_act_on_the_items_in_turn(b
     finally:
         context.close()
         server.kill()
+
+
+def test_a_decision_made_while_the_server_is_stopped_says_the_server_does_not_answer(browser, detect_folder, tmp_path):
+    """The review stopped (Ctrl-C, a closed terminal) under an open page: a decision made there is
+    refused with what happened, where the page said 'Not saved: Failed to fetch'."""
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        _open(page, server.url)
+        page.fill("#reviewer", "Ada")
+        page.press("#reviewer", "Enter")
+        server.kill()
+        page.keyboard.press("a")
+        page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Not saved')",
+                               timeout=10000)
+        assert "the review server does not answer" in page.text_content("#status")
+    finally:
+        context.close()
+        server.kill()
