@@ -235,6 +235,25 @@ def test_duplicate_clips_are_refused_naming_both_files(tmp_path: Path) -> None:
     assert "duplicate of" in str(err.value) and "labelled" not in str(err.value)
 
 
+@pytest.mark.parametrize("copy_kind", ["same-file", "re-encoded"])
+def test_skip_bad_leaves_out_both_clips_whose_labels_contradict(tmp_path: Path, copy_kind: str) -> None:
+    # Which label is right cannot be known: keeping the first one read would train on it either way.
+    src = make_class_tree(tmp_path / "src", layout_of({"a": 3, "b": 3}))
+    original = src / "a" / "a-1.mp4"
+    copy = src / "b" / "copy.mp4"
+    if copy_kind == "same-file":
+        shutil.copy(original, copy)
+    else:
+        _reencoded(original, copy)
+    v = create_version(src, tmp_path / "root", skip_bad=True)
+    sources = {Path(c["source"]).name for c in v.meta["clips"].values()}
+    assert "a-1.mp4" not in sources and "copy.mp4" not in sources
+    assert len(v.real_clips) == 5
+    reasons = {Path(s["path"]).name: s["reason"] for s in v.meta["skipped"]}
+    assert set(reasons) == {"a-1.mp4", "copy.mp4"}
+    assert reasons["a-1.mp4"] == f"{original}: the same pictures as {copy}, labelled 'b' there: the two labels contradict"
+
+
 def test_a_clip_already_in_the_parent_is_refused_on_grow(tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     v1 = create_version(tree, root)

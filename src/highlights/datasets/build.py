@@ -205,6 +205,7 @@ def _build_locked(
     checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
     if rejected and not skip_bad:
         raise DatasetError([r.reason for r in rejected], skippable=True)
+    rejected += outcome.contradicted
     if not checked:
         why = " (all were skipped)" if rejected else ""
         if outcome.already_present:

@@ -179,6 +179,9 @@ class CheckOutcome:
     rejected: list[Rejected]
     already_present: int = 0  # clips identical to one in the parent, left out with skip_existing
     near_duplicates: list[NearDuplicate] = field(default_factory=list)
+    # Clips first accepted, then left out because a later copy carries another label: the copy's
+    # line in ``rejected`` names both, so these matter only where the rejected are skipped.
+    contradicted: list[Rejected] = field(default_factory=list)
 
 
 def check_sources(
@@ -202,6 +205,7 @@ def check_sources(
     # The parent's clips first: a copy of one of them is named after it.
     looks = [_Seen(k.description, k.label, k.group, k.likeness) for k in known.values() if k.likeness is not None]
     outcome = CheckOutcome([], [])
+    contradicted: dict[str, tuple[str, str]] = {}  # an accepted clip's path -> a later copy of it, and its label
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
         if clip.label not in class_set:
@@ -231,6 +235,8 @@ def check_sources(
             relabelled = f", labelled {first_label!r} there" if first_label != clip.label else ""
             outcome.rejected.append(Rejected(path, f"{path}: duplicate of {first}{relabelled} "
                                                    f"(same content, sha256 {sha[:12]}...)"))
+            if first_label != clip.label:
+                contradicted.setdefault(first, (path, clip.label))
             continue
         try:
             likeness = check_video(clip.path)
@@ -242,6 +248,7 @@ def check_sources(
             if twin.label != clip.label:
                 outcome.rejected.append(Rejected(path, f"{path}: the same pictures as {twin.name} (a re-encoded "
                                                        f"copy?), labelled {twin.label!r} there"))
+                contradicted.setdefault(twin.name, (path, clip.label))
                 continue
             # Kept, but never in another split than its original: the test set would see it.
             outcome.near_duplicates.append(NearDuplicate(path, twin.name, twin.group))
@@ -249,7 +256,26 @@ def check_sources(
         seen[sha] = (path, clip.label)
         looks.append(_Seen(path, clip.label, clip.group, likeness))
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
+    _refuse_contradicted(outcome, contradicted)
     return outcome
+
+
+def _refuse_contradicted(outcome: CheckOutcome, contradicted: Mapping[str, tuple[str, str]]) -> None:
+    """Move to ``contradicted`` the accepted clips that a later copy under another label contradicts.
+
+    Which of the two labels is right cannot be known, so neither clip may enter a version (with
+    ``--skip-bad`` the first one would otherwise be kept under a label that may be wrong). A
+    parent clip contradicted stays: the parent version is immutable, and its copy is refused."""
+    kept = []
+    for checked in outcome.accepted:
+        path = str(checked.source.path)
+        if path in contradicted:
+            copy, label = contradicted[path]
+            outcome.contradicted.append(Rejected(path, f"{path}: the same pictures as {copy}, labelled {label!r} "
+                                                       f"there: the two labels contradict"))
+        else:
+            kept.append(checked)
+    outcome.accepted = kept
 
 
 def load_checked_splits(root: str | Path | None, version: str | None, splits: Sequence[str], *,
