@@ -86,3 +86,20 @@ def test_grow_keeps_parent_variants_and_adds_new_ones_for_new_train_clips(versio
         splits_of.setdefault(clip.group, set()).add(clip.split)
     assert all(len(s) == 1 for s in splits_of.values())
     assert set(v2.meta["augmented_counts"]["per_split"]) == set(SPLITS)
+
+
+def test_a_large_clips_variants_are_written_at_most_at_the_stored_short_side(tmp_path) -> None:
+    # A phone's 1080p or 4K clip decoded whole for augmenting took gigabytes; training reads
+    # variants at its clip spec's short side, far below the cap.
+    from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
+    from highlights.augment import PhoneAugment
+    from tests.dataset_fixtures import write_clip
+
+    source = write_clip(tmp_path / "big.mp4", 3, frames=3, width=2 * VARIANT_MAX_SHORT_SIDE,
+                        height=VARIANT_MAX_SHORT_SIDE + 40)
+    (tmp_path / "clips").mkdir()
+    (variant,) = make_variants(source, tmp_path, PhoneAugment(STRONG), [7])
+    info = probe(tmp_path / variant.file_name)
+    assert min(info.width, info.height) <= VARIANT_MAX_SHORT_SIDE
+    assert info.width / info.height == pytest.approx(2 * VARIANT_MAX_SHORT_SIDE / (VARIANT_MAX_SHORT_SIDE + 40), rel=0.02)
+    assert info.num_frames == 3

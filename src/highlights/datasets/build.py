@@ -34,7 +34,7 @@ from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
     clip_file_name, list_versions, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
 )
-from highlights.datasets.variants import make_variants
+from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.progress import track
 from highlights.video import VideoError
 
@@ -267,8 +267,8 @@ def _build_locked(
             "augmented_counts": count_clips(rows, class_list, augmented=True),
             "added": {"real": len(checked), "augmented": new_variants,
                       "already_in_parent": outcome.already_present},
-            "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict()}
-                        if augment else None),
+            "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict(),
+                         "max_short_side_px": VARIANT_MAX_SHORT_SIDE} if augment else None),
             "skipped": [r.to_dict() for r in rejected],
             "near_duplicates": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
                                 for d in outcome.near_duplicates],

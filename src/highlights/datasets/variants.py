@@ -16,6 +16,11 @@ from highlights.file_hash import file_sha256
 from highlights.video import iter_frames, probe, write_video
 
 VARIANT_SUFFIX = ".mp4"
+# Variants are written no larger than this (short side, px). Only the clip classifier's training
+# reads them, at its clip spec's short side (128 px by default, 360 px for a 315 px crop), so
+# more pixels add nothing; and a phone clip decoded whole at 1080p or 4K for augmenting takes
+# gigabytes of memory and most of the time making a version.
+VARIANT_MAX_SHORT_SIDE = 360
 _MAX_REDRAWS = 20
 
 
@@ -31,11 +36,13 @@ class Variant:
 def make_variants(source: Path, version_dir: Path, augment: PhoneAugment, seeds: Sequence[int]) -> list[Variant]:
     """Decode ``source`` once and write one augmented, re-encoded copy per seed.
 
-    Each variant gets one parameter set for the whole clip and keeps the source's frame rate.
-    The clip is held in memory while its variants are made: dataset clips are a few seconds long.
+    Each variant gets one parameter set for the whole clip and keeps the source's frame rate; a
+    source larger than ``VARIANT_MAX_SHORT_SIDE`` is scaled down to it first. The clip is held in
+    memory while its variants are made: dataset clips are a few seconds long.
     """
     fps = probe(source).fps
-    frames = np.stack([frame.rgb for frame in iter_frames(source)])
+    frames = np.stack([frame.rgb for frame in iter_frames(source, max_short_side=VARIANT_MAX_SHORT_SIDE,
+                                                          interpolation="AREA")])
     variants = []
     for seed in seeds:
         result = augment.apply(frames, seed=seed)
