@@ -7,7 +7,7 @@ import pytest
 
 from tests.dataset_fixtures import FPS, layout_of, make_class_tree
 from highlights.augment import PhoneAugmentConfig
-from highlights.datasets import SPLITS, create_version, grow_version
+from highlights.datasets import SPLITS, create_version, grow_version, load_version
 from highlights.video import probe, read_clip
 
 STRONG = PhoneAugmentConfig(motion_blur_p=1.0, downscale_p=1.0, jpeg_p=1.0, affine_p=0.5, brightness_contrast_p=0.0)
@@ -103,3 +103,27 @@ def test_a_large_clips_variants_are_written_at_most_at_the_stored_short_side(tmp
     assert min(info.width, info.height) <= VARIANT_MAX_SHORT_SIDE
     assert info.width / info.height == pytest.approx(2 * VARIANT_MAX_SHORT_SIDE / (VARIANT_MAX_SHORT_SIDE + 40), rel=0.02)
     assert info.num_frames == 3
+
+
+def test_grow_with_variants_gives_the_parents_train_clips_theirs_too(tmp_path) -> None:
+    # A parent made without variants: "two variants per training clip" must hold for the whole
+    # new version, not only for its new clips.
+    root = tmp_path / "root"
+    v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"a": 5, "b": 4})), root, seed=2)
+    assert not v1.augmented_clips
+    more = make_class_tree(tmp_path / "more", layout_of({"b": 4}, prefix="n-"), seed=4)
+    v2 = grow_version(more, root, "v1", augment_variants=2, augment_config=STRONG)
+    train = [c for c in v2.real_clips if c.split == "train"]
+    per_source = {c.clip_id: 0 for c in train}
+    for variant in v2.augmented_clips:
+        per_source[variant.derived_from] += 1
+    assert set(per_source.values()) == {2}
+    assert v2.meta["added"]["augmented"] == 2 * len(train)
+    assert not load_version(root, "v1").augmented_clips  # the parent is untouched
+
+    # Grown again with fewer asked for than they have, no clip gets more.
+    v3 = grow_version(make_class_tree(tmp_path / "third", layout_of({"a": 1}, prefix="t-"), seed=6), root, "v2",
+                      augment_variants=1, augment_config=STRONG)
+    assert {c.clip_id for c in v2.augmented_clips} <= {c.clip_id for c in v3.augmented_clips}
+    assert v3.meta["added"]["augmented"] == sum(1 for c in v3.real_clips
+                                                 if c.split == "train" and c.clip_id not in per_source)

@@ -253,6 +253,9 @@ def _build_locked(
             if augment is not None and split == "train":
                 seeds = [derive_seed(split_config.seed, clip.sha256, k) for k in range(augment_variants)]
                 new_variants += _add_variants(clip_id, seeds, augment, tmp, name, rows, clip_meta, stored)
+        if augment is not None and base:
+            new_variants += _top_up_parent_variants(base, augment_variants, split_config.seed, augment, tmp, name,
+                                                    rows, clip_meta, stored, show_progress)
 
         meta = {
             "format": META_FORMAT,
@@ -345,6 +348,20 @@ def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: d
         rows.append(_row(clip.clip_id, rel, clip.label, clip.split, clip.group, clip.sha256,
                          clip.derived_from, clip.licence, clip.provenance))
         clip_meta[clip.clip_id] = base.meta["clips"][clip.clip_id]
+
+
+def _top_up_parent_variants(base: DatasetVersion, per_clip: int, seed: int, augment: PhoneAugment, tmp: Path,
+                            version: str, rows: list, clip_meta: dict, stored: set[str], show_progress: bool) -> int:
+    """Give each of the parent's train clips the variants it lacks of ``per_clip``: "two variants per
+    training clip" holds for the whole new version, not only its new clips. The parent is not
+    touched; the new variants are the new version's."""
+    have = Counter(c.derived_from for c in base.augmented_clips)
+    short = [c for c in base.real_clips if c.split == "train" and have[c.clip_id] < per_clip]
+    added = 0
+    for clip in track(short, f"making variants of {base.name}'s train clips", enabled=show_progress):
+        seeds = [derive_seed(seed, clip.sha256, k) for k in range(have[clip.clip_id], per_clip)]
+        added += _add_variants(clip.clip_id, seeds, augment, tmp, version, rows, clip_meta, stored)
+    return added
 
 
 def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Path, version: str,
