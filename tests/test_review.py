@@ -730,3 +730,21 @@ def test_a_review_started_again_on_the_same_database_keeps_its_address(detect_fo
     other.kill()
     assert other.url.split("token=")[1] != token
     assert DecisionStore(db).token(lambda: "unused") == token
+
+
+def test_another_tabs_undo_reaches_the_page_as_an_undo_with_who_decided_what_stands(session):
+    """Bob rejects what Ann accepted, then takes his reject back: Ann's tab learns that Bob undid
+    a decision and that her accept stands again, where it was told Bob had decided 'accepted'."""
+    gid = session.games[0].id
+    h0 = next(s for s in session.states(gid) if s["id"] == "h0")
+    window = {"start_s": h0["start_s"], "end_s": h0["end_s"]}
+    session.decide(gid, "h0", status="accepted", label=h0["label"], reviewer="Ann", client="tab-a", **window)
+    since = session.store.last_id()
+    bobs = session.decide(gid, "h0", status="rejected", label=None, reviewer="Bob", client="tab-b", **window)
+    decided = session.changes(since)["changes"]
+    assert [(c["id"], c["by"], c["undo"]) for c in decided] == [("h0", "Bob", False)]
+    since = session.store.last_id()
+    session.undo(bobs["state"]["decision_id"], reviewer="Bob", client="tab-b")
+    undone = session.changes(since)["changes"]
+    assert [(c["id"], c["by"], c["undo"]) for c in undone] == [("h0", "Bob", True)]
+    assert (undone[0]["state"]["reviewer"], undone[0]["state"]["status"]) == ("Ann", "accepted")

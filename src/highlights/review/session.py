@@ -202,5 +202,6 @@ class ReviewSession:
             if r.game in self._by_id:
                 seen[(r.game, r.item)] = r
         return {"last_id": rows[-1].id if rows else since,
-                "changes": [{**self.one(g, i), "by": r.reviewer, "by_client": r.client, "row": r.id}
+                "changes": [{**self.one(g, i), "by": r.reviewer, "by_client": r.client, "row": r.id,
+                             "undo": r.undoes is not None}
                             for (g, i), r in seen.items()]}
