@@ -748,3 +748,30 @@ def test_another_tabs_undo_reaches_the_page_as_an_undo_with_who_decided_what_sta
     undone = session.changes(since)["changes"]
     assert [(c["id"], c["by"], c["undo"]) for c in undone] == [("h0", "Bob", True)]
     assert (undone[0]["state"]["reviewer"], undone[0]["state"]["status"]) == ("Ann", "accepted")
+
+
+def test_a_decision_answers_with_its_own_id_when_another_tab_decided_the_item_a_moment_later(session):
+    """Two tabs decide one item at once: Bob's reject is saved between Ann's accept and the read of
+    the item's state. Ann's answer names her decision (the one her tab's undo takes back) apart
+    from Bob's, which stands; her tab had taken Bob's id for hers, and its undo took back his."""
+    gid = session.games[0].id
+    h0 = next(s for s in session.states(gid) if s["id"] == "h0")
+    window = {"start_s": h0["start_s"], "end_s": h0["end_s"]}
+    store_decide = session.store.decide
+    bobs = []
+
+    def then_bob(*args, **kwargs):
+        row = store_decide(*args, **kwargs)
+        if not bobs:
+            bobs.append(store_decide(gid, "h0", status="rejected", label=h0["label"], key_s=None,
+                                     reviewer="Bob", client="tab-b", **window))
+        return row
+
+    session.store.decide = then_bob
+    anns = session.decide(gid, "h0", status="accepted", label=h0["label"], reviewer="Ann", client="tab-a", **window)
+    session.store.decide = store_decide
+    assert anns["state"]["decision_id"] == bobs[0].id and anns["state"]["reviewer"] == "Bob"
+    assert anns["decision_id"] == bobs[0].id - 1
+    assert session.store.get(anns["decision_id"]).reviewer == "Ann"
+    missed = session.mark_missed(gid, at_s=1.0, label=h0["label"], reviewer="Ann", client="tab-a")
+    assert missed["decision_id"] == missed["state"]["decision_id"]

@@ -172,10 +172,12 @@ class ReviewSession:
         key = key_s if key_s is not None else proposed_key
         if key is not None:
             key = min(max(float(key), float(start_s)), float(end_s))
-        self.store.decide(game.id, item_id, status=status, label=label, start_s=start_s, end_s=end_s,
-                          key_s=key, reviewer=reviewer, client=client, run=game.fingerprint,
-                          video=game.video_identity)
-        return self.one(game_id, item_id)
+        made = self.store.decide(game.id, item_id, status=status, label=label, start_s=start_s, end_s=end_s,
+                                 key_s=key, reviewer=reviewer, client=client, run=game.fingerprint,
+                                 video=game.video_identity)
+        # The item's state is read after the write: another tab's decision saved in between is the
+        # one that stands, so the decision this call made (the one its tab may undo) is named apart.
+        return {**self.one(game_id, item_id), "decision_id": made.id}
 
     def mark_missed(self, game_id: str, *, at_s: float, label: str, reviewer: str, client: str = "",
                     start_s: float | None = None, end_s: float | None = None) -> dict[str, Any]:
@@ -186,10 +188,10 @@ class ReviewSession:
         end = min(game.duration_s, at_s + MISSED_HALF_SPAN_S) if end_s is None else float(end_s)
         self._check(game, "accepted", label, start, end)
         item_id = MISSED_PREFIX + uuid.uuid4().hex[:10]
-        self.store.decide(game.id, item_id, status="accepted", label=label, start_s=start, end_s=end,
-                          key_s=at_s, reviewer=reviewer, client=client, run=game.fingerprint,
-                          video=game.video_identity)
-        return self.one(game_id, item_id)
+        made = self.store.decide(game.id, item_id, status="accepted", label=label, start_s=start, end_s=end,
+                                 key_s=at_s, reviewer=reviewer, client=client, run=game.fingerprint,
+                                 video=game.video_identity)
+        return {**self.one(game_id, item_id), "decision_id": made.id}
 
     def undo(self, decision_id: int, *, reviewer: str, client: str = "") -> dict[str, Any]:
         row = self.store.undo(decision_id, reviewer=reviewer, client=client)
