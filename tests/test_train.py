@@ -215,6 +215,10 @@ def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["train", "--out", config.out_dir, "--resume", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert f"data: {colour_data.root} v1" in result.output and "resuming after epoch 1 of 2" in result.output
+    # every val macro-F1 printed is on few clips: the line before them says how many
+    train, val = colour_data.split("train"), colour_data.split("val")
+    assert (f"clips: {len(train)} train ({len(train)} real, 0 augmented variants), {len(val)} val (each epoch's "
+            f"val macro-F1 is on these {len(val)})") in result.output
     assert load_training_state(Path(config.out_dir) / "last.pt").epoch == 1  # 0-based: both epochs done
 
 

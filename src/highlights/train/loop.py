@@ -179,6 +179,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         raise DatasetError(f"{dataset.root}/{dataset.name}: one class ({', '.join(classes)}); a classifier needs "
                            "two or more: grow the version with clips of another class (dataset grow --classes)")
     check_splits(dataset, classes, train_records, val_records, log)
+    variants = sum(1 for r in train_records if r.is_augmented)
+    log(f"clips: {len(train_records)} train ({len(train_records) - variants} real, {variants} augmented variants), "
+        f"{len(val_records)} val (each epoch's val macro-F1 is on these {len(val_records)})")
     check_stored_clips(dataset, train_records + val_records, show_progress=show_progress)
 
     # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
