@@ -78,6 +78,19 @@ def test_a_class_with_no_train_clip_is_said_when_the_version_is_written(tmp_path
             "it; grow it with clips of that class from other source videos") in " ".join(grown.output.split())
 
 
+def test_a_class_with_no_test_clip_is_said_when_the_version_is_written(tmp_path) -> None:
+    # Four source videos of a class round its 15% test share down to none: say so now, not
+    # when the test report finds the class missing.
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 4, "none": 14}))
+    created = _run("dataset", "create", src, "--root", tmp_path / "d")
+    assert created.exit_code == 0, created.output
+    per_class = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())["counts"]["per_class"]
+    assert per_class["swing"]["test"] == 0 < per_class["none"]["test"]
+    assert ("note v1's test split has no clip of swing (swing: 4 clips): `highlights evaluate` cannot score it "
+            "and counts its F1 as 0 in macro-F1; grow the version with clips from other source videos"
+            ) in " ".join(created.output.split())
+
+
 def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")

@@ -180,6 +180,13 @@ def _print_written(v: DatasetVersion) -> None:
                            f"({where}): `highlights train` refuses it; grow it with clips of "
                            f"{'that class' if len(untrained) == 1 else 'those classes'} from other source videos")
     per_split = v.meta["counts"]["per_split"]
+    untested = [c for c in v.classes if per_class[c]["train"] and not per_class[c]["test"]]
+    if untested and per_split.get("test"):
+        counts = "; ".join(f"{c}: {per_class[c]['total']} clips" for c in untested)
+        _tagged("note", "yellow", f"{v.name}'s test split has no clip of {', '.join(untested)} ({counts}): "
+                           "`highlights evaluate` cannot score "
+                           f"{'it' if len(untested) == 1 else 'them'} and counts {'its' if len(untested) == 1 else 'their'} "
+                           "F1 as 0 in macro-F1; grow the version with clips from other source videos")
     for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
         if not per_split.get(split):
             _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): "
