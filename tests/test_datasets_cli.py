@@ -119,3 +119,24 @@ def test_clips_shorter_than_a_classifier_clip_are_noted(tmp_path) -> None:
     assert meta["short_clips"] == [{"path": str(short), "frames": 5}]
     assert ("note 1 clip(s) have fewer frames than the 16 the classifier reads from a clip, so some of their "
             f"frames are shown twice: {short} (5)") in " ".join(created.output.split())
+
+
+def test_ctrl_c_while_a_version_is_made_leaves_nothing_and_says_so(tmp_path, monkeypatch) -> None:
+    import highlights.datasets.checks as checks
+
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 4, "none": 4}))
+    root = tmp_path / "d"
+    verify, calls = checks.verify_video, []
+
+    def interrupted_on_the_third_clip(path, **kwargs):
+        calls.append(path)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return verify(path, **kwargs)
+
+    monkeypatch.setattr(checks, "verify_video", interrupted_on_the_third_clip)
+    result = _run("dataset", "create", src, "--root", root)
+    assert result.exit_code == 130, (result.exit_code, result.output, calls)
+    assert f"interrupted: no new version was written to {root}" in " ".join(result.output.split())
+    assert len(calls) == 3
+    assert [p.name for p in root.iterdir() if p.name != ".write.lock"] == []  # no version, no half-made one

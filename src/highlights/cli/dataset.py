@@ -44,6 +44,19 @@ def _skip_hint(*, growing: bool = False) -> Iterator[None]:
         raise
 
 
+@contextmanager
+def _writing_version(root: Path, *, growing: bool = False) -> Iterator[None]:
+    """Ctrl-C while a version is made: the half-made version is already removed (it is written under
+    a temporary name and renamed when whole); say so, and exit 130 as an interrupted command does."""
+    try:
+        with _skip_hint(growing=growing):
+            yield
+    except KeyboardInterrupt:
+        typer.echo(f"interrupted: no new version was written to {root} (a version is written whole or not at all)",
+                   err=True)
+        raise typer.Exit(130) from None
+
+
 def _classes(text: str | None) -> list[str] | None:
     return [c.strip() for c in text.split(",") if c.strip()] if text else None
 
@@ -65,7 +78,7 @@ def create(
     from highlights.augment import PhoneAugmentConfig
     from highlights.datasets import create_version, parse_ratios
 
-    with _skip_hint():
+    with _writing_version(root):
         version = create_version(src, root, classes=_classes(classes), note=note, seed=seed,
                                  ratios=parse_ratios(split), augment_variants=augment_variants,
                                  augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=True,
@@ -92,7 +105,7 @@ def grow(
     from highlights.augment import PhoneAugmentConfig
     from highlights.datasets import grow_version, parse_ratios
 
-    with _skip_hint(growing=True):
+    with _writing_version(root, growing=True):
         version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
                                ratios=parse_ratios(split) if split else None,
                                augment_variants=augment_variants, augment_config=PhoneAugmentConfig(),
