@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 import re
 
+import opentimelineio as otio
+
 
 def _round_half_up(x: float) -> int:
     # Python's round() rounds halves to even; timecodes must not depend on parity.
@@ -48,16 +50,15 @@ def seconds_to_frame(seconds: float, fps: float) -> int:
     return max(0, _round_half_up(seconds * fps))
 
 
-# Drop-frame timecode skips these frame numbers at the start of each minute but every tenth, so
-# that 29.97 (59.94) fps video's timecodes keep to the wall clock; only those two rates have it.
-_DROPPED_A_MINUTE = {30: 2, 60: 4}
+# Drop-frame timecode skips frame numbers at the start of each minute but every tenth, so that
+# 29.97 (59.94) fps video's timecodes keep to the wall clock; only those two rates (timecode base
+# 30 and 60) have it. Its counting is OpenTimelineIO's (`opentime.to_timecode`/`from_timecode`).
+_DROP_FRAME_BASES = (30, 60)
 _SMPTE = re.compile(r"^(\d{1,2}):(\d{2}):(\d{2})([:;.,])(\d{2})$")
 
 
-def _drops(base: int, fps: float) -> int:
-    """Frame numbers dropped a minute by drop-frame timecode at `fps` on `base` (0: it has none)."""
-    drop = _DROPPED_A_MINUTE.get(base, 0)
-    return drop if abs(fps - base * 1000 / 1001) < 0.01 else 0
+def _ntsc_rate(base: int) -> float:
+    return base * 1000 / 1001
 
 
 def frame_to_smpte(frame: int, base: int, drop_frame: bool = False) -> str:
@@ -65,19 +66,15 @@ def frame_to_smpte(frame: int, base: int, drop_frame: bool = False) -> str:
     (29.97 and 59.94 fps: base 30 and 60) counts it as drop-frame `HH:MM:SS;FF` does."""
     if frame < 0:
         raise ValueError(f"frame index must be >= 0, got {frame}")
-    separator = ":"
     if drop_frame:
-        drop = _DROPPED_A_MINUTE.get(base)
-        if drop is None:
+        if base not in _DROP_FRAME_BASES:
             raise ValueError(f"drop-frame timecode has base 30 or 60, not {base}")
-        per_ten_minutes = base * 600 - 9 * drop
-        tens, rest = divmod(frame, per_ten_minutes)
-        frame += 9 * drop * tens + (drop * ((rest - drop) // (base * 60 - drop)) if rest > drop else 0)
-        separator = ";"
+        rate = _ntsc_rate(base)
+        return otio.opentime.to_timecode(otio.opentime.RationalTime(frame, rate), rate, True)
     total_seconds, frames = divmod(frame, base)
     hours, rest = divmod(total_seconds, 3600)
     minutes, secs = divmod(rest, 60)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{frames:02d}"
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}:{frames:02d}"
 
 
 def timecode_start(timecode: str, fps: float) -> tuple[int, bool]:
@@ -89,7 +86,7 @@ def timecode_start(timecode: str, fps: float) -> tuple[int, bool]:
     if match is None or int(match.group(5)) >= base:
         return 0, False
     hours, minutes, secs, separator, frames = match.groups()
-    drop = _drops(base, fps) if separator != ":" else 0
-    total_minutes = int(hours) * 60 + int(minutes)
-    frame = (total_minutes * 60 + int(secs)) * base + int(frames) - drop * (total_minutes - total_minutes // 10)
-    return frame, bool(drop)
+    if separator != ":" and base in _DROP_FRAME_BASES and abs(fps - _ntsc_rate(base)) < 0.01:
+        text = f"{hours}:{minutes}:{secs};{frames}"
+        return int(otio.opentime.from_timecode(text, _ntsc_rate(base)).value), True
+    return ((int(hours) * 60 + int(minutes)) * 60 + int(secs)) * base + int(frames), False
