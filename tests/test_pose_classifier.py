@@ -380,6 +380,34 @@ def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differe
     assert len(calls) == 2 and len(list(cache.iterdir())) == 2
 
 
+def test_poses_are_cached_in_the_folder_highlights_cache_dir_names(tmp_path, monkeypatch):
+    """One variable moves every cache: the inference-path choices' and the poses'."""
+    from highlights.model.path_choice import PathCache
+    from highlights.pose_classifier import real_poses
+
+    monkeypatch.delenv(real_poses.POSE_CACHE_ENV, raising=False)
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
+    assert real_poses.default_cache_dir() == tmp_path / "cache" / "poses"
+    assert PathCache().path.parent == tmp_path / "cache"
+    monkeypatch.delenv("HIGHLIGHTS_CACHE_DIR")
+    monkeypatch.setenv("XDG_CACHE_HOME", "")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert real_poses.default_cache_dir() == tmp_path / "home" / ".cache" / "highlights" / "poses"
+
+
+def test_a_pose_cache_that_cannot_be_written_costs_the_next_run_not_this_one(tmp_path):
+    from highlights.pose_classifier import real_poses
+
+    req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.0,
+                      width=320, height=240, fps=10.0, difficulty=0.1)
+    clip = tmp_path / "kick.mp4"
+    write_clip(req, clip)
+    in_the_way = tmp_path / "home-cache"
+    in_the_way.write_text("a file where the cache folder would be")
+    poses = real_poses.estimate_clip_poses(clip, cache_dir=in_the_way / "poses")
+    assert len(poses.times) > 0
+
+
 @pytest.mark.parametrize("fused", [False, True])
 def test_a_pose_evaluation_on_a_version_checks_its_clips_as_the_r2plus1d_one_does(tmp_path, fused):
     from highlights.model import save_checkpoint

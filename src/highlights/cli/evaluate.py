@@ -34,7 +34,8 @@ def evaluate(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
         "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs may use it")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
-        "Where estimated poses of real clips are cached (default ~/.cache/highlights/poses)")),
+        "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else poses "
+        "under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
     fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
         "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
         "on the val split, and report the fused classifier on --split")),

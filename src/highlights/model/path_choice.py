@@ -42,6 +42,7 @@ import torch
 from torch import nn
 
 from highlights.atomic import atomic_write_json
+from highlights.cache_dir import cache_dir
 from highlights.model.cpu_features import CpuInfo
 
 CACHE_FORMAT = "highlights.inference-paths/1"
@@ -316,10 +317,7 @@ def cache_key_fields(cpu: CpuInfo, signature: str, *, threads: int, offered: Seq
 
 def default_cache_dir() -> Path:
     """``$HIGHLIGHTS_CACHE_DIR``, else ``$XDG_CACHE_HOME/highlights``, else ``~/.cache/highlights``."""
-    if os.environ.get("HIGHLIGHTS_CACHE_DIR"):
-        return Path(os.environ["HIGHLIGHTS_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "highlights"
+    return cache_dir()
 
 
 class PathCache:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.atomic import atomic_path
+from highlights.atomic import OutputPathError, atomic_path
+from highlights.cache_dir import cache_dir
 
 POSE_CACHE_ENV = "HIGHLIGHTS_POSE_CACHE"
 
@@ -51,10 +52,25 @@ class ClipPoses:
 
 
 def default_cache_dir() -> Path:
+    """``$HIGHLIGHTS_POSE_CACHE``, else ``poses`` in the cache folder the inference-path choices
+    use (``$HIGHLIGHTS_CACHE_DIR``, ``$XDG_CACHE_HOME/highlights`` or ``~/.cache/highlights``)."""
     env = os.environ.get(POSE_CACHE_ENV)
     if env:
         return Path(env)
-    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "highlights" / "poses"
+    return cache_dir() / "poses"
+
+
+def _store(entry: Path, poses: ClipPoses) -> None:
+    """Keeps the poses for the next run. A cache that cannot be written (a read-only home, a
+    file in the way) costs the next run the estimate again; it never fails this one."""
+    try:
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(entry) as tmp:
+            with open(tmp, "wb") as f:
+                np.savez(f, keypoints=poses.keypoints, times=poses.times,
+                         size=np.array([poses.width, poses.height]))
+    except (OSError, OutputPathError):
+        pass
 
 
 def file_sha256(path: str | Path) -> str:
@@ -98,9 +114,5 @@ def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseE
     poses = ClipPoses(np.asarray(kps, np.float32).reshape(-1, 17, 3), np.asarray(times, np.float64),
                       info.width, info.height)
     check_frames_reach_end(path, info.duration_s, times[-1] if times else None, slack_s)
-    cache.mkdir(parents=True, exist_ok=True)
-    with atomic_path(entry) as tmp:
-        with open(tmp, "wb") as f:
-            np.savez(f, keypoints=poses.keypoints, times=poses.times,
-                     size=np.array([poses.width, poses.height]))
+    _store(entry, poses)
     return poses
