@@ -131,3 +131,25 @@ def test_the_installed_entry_points_report_once_and_debug_re_raises(files):
 def test_a_group_without_a_command_prints_its_help():
     result = CliRunner().invoke(app, ["dataset"])
     assert result.exit_code == 0 and "create" in result.output and "Error" not in result.output
+
+
+def _command_paths(command, path=()):
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from _command_paths(sub, path + (name,))
+
+
+def test_no_help_page_shows_a_default_of_none():
+    """`[default: None]` told a reader the option is None where its help says what it falls
+    back to; a real default is still shown."""
+    import typer.main
+
+    shown = {}
+    for path in _command_paths(typer.main.get_command(app)):
+        result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, (path, result.output)
+        shown[" ".join(path)] = result.output
+    with_none = [name for name, text in shown.items() if "[default: None]" in text]
+    assert not with_none, with_none
+    assert "[default: datasets]" in shown["dataset create"]
+    assert "[required]" in shown["detect"]

@@ -47,8 +47,23 @@ def _os_message(error: OSError) -> str:
     return f"{error.filename}: {cause}" if error.filename else cause
 
 
+def _hide_absent_defaults(command: click.Command) -> None:
+    """An option whose default is None has none to show: `[default: None]` would say the
+    option's value is None where its help says what it falls back to (the labels found, half
+    the cores, ...)."""
+    for param in command.params:
+        if param.default is None:
+            param.show_default = False
+    for sub in getattr(command, "commands", {}).values():
+        _hide_absent_defaults(sub)
+
+
 class ErrorBoundary(TyperGroup):
     """The root command group: runs a command line and reports what went wrong, once."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _hide_absent_defaults(self)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
