@@ -492,16 +492,23 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
     person = windows[0][0]
 
+    caches = []
+
     def poses(path, *, fps, cache_dir=None):
+        caches.append((label_of.get(str(path)), cache_dir))
         kp = np.zeros_like(person) if label_of.get(str(path)) == "none" else person
         return kp, np.arange(len(kp)) / fps
 
     monkeypatch.setattr(clips_module, "clip_poses", poses)
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
-                                      "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])
+                                      "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress",
+                                      "--pose-cache", str(tmp_path / "poses")])
     assert result.exit_code == 0, result.output
     val = dataset.split("val", augmented=False)
+    train = dataset.split("train", augmented=False)
+    # Every clip's poses, train and val alike, are read from and kept in the cache the user named.
+    assert len(caches) == len(train) + len(val) and {c for _, c in caches} == {str(tmp_path / "poses")}
     chosen = json.loads((out / "best.json").read_text())["validation"]["action_threshold"]
     assert chosen["chosen"] and chosen["clips"] == len(val)
     assert chosen["threshold"] == THRESHOLDS[0] < 0.5
@@ -519,6 +526,8 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
      "--batch-size, --quick: R(2+1)D settings; the pose classifier does not use them"),
     (["--root", "ROOT", "--version", "v1", "--clips", "ROOT"],
      "--clips: a pose classifier setting; add --model pose to train the pose classifier"),
+    (["--root", "ROOT", "--version", "v1", "--pose-cache", "ROOT"],
+     "--pose-cache: a pose classifier setting; add --model pose to train the pose classifier"),
     (["--model", "pose", "--root", "ROOT"], "a dataset version needs both --root and --version"),
     (["--model", "pose", "--synth-windows", "0"], "--synth-windows 0: at least 1"),
     (["--model", "pose", "--epochs", "0"], "--epochs 0: at least 1"),

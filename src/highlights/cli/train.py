@@ -39,6 +39,9 @@ def train(
         "Pose: where rendered games and their estimated poses are kept and reused (default OUT/rendered_games)")),
     clips: Path | None = typer.Option(None, "--clips", help=(
         "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones")),
+    pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
+        "Pose: where the labelled clips' estimated poses are cached (default $HIGHLIGHTS_POSE_CACHE, "
+        "else ~/.cache/highlights/poses)")),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
     batch_size: int | None = _setting("--batch-size"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW"),
@@ -73,7 +76,7 @@ def train(
                  "--precision": precision, "--resume": resume or None, "--quick": quick or None}
     pose_only = {"--pose-family": pose_family, "--synth-windows": synth_windows, "--clips": clips,
                  "--synth-games": synth_games or None, "--rendered-games": rendered_games or None,
-                 "--render-dir": render_dir}
+                 "--render-dir": render_dir, "--pose-cache": pose_cache}
     if model == "pose":
         if resume:
             raise ConfigError("--resume goes on with an interrupted R(2+1)D run; the pose classifier trains in one "
@@ -84,7 +87,8 @@ def train(
                               f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
         _train_pose(out, pose_family or "features_linear", 3000 if synth_windows is None else synth_windows,
                     epochs, lr, seed, progress,
-                    clips, synth_games, rendered_games, render_dir, root=root, version=version)
+                    clips, synth_games, rendered_games, render_dir, root=root, version=version,
+                    pose_cache=pose_cache)
         return
     unused = [name for name, value in pose_only.items() if value is not None]
     if unused:
@@ -125,7 +129,7 @@ def train(
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
                 seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
                 rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
-                version: str | None = None) -> None:
+                version: str | None = None, pose_cache: Path | None = None) -> None:
     from highlights.atomic import check_writable
     from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
@@ -149,6 +153,7 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                              game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
                              rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
                              render_dir=str(render_dir) if render_dir else None,
+                             pose_cache_dir=str(pose_cache) if pose_cache else None,
                              **{k: v for k, v in overrides.items() if v is not None})
     typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
                f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"

@@ -61,6 +61,9 @@ class PoseTrainConfig:
     # Or the train split of a dataset version (`dataset create`), added the same way.
     dataset_root: str | None = None
     dataset_version: str | None = None
+    # Where the labelled clips' estimated poses are cached (None: HIGHLIGHTS_POSE_CACHE, else
+    # ~/.cache/highlights/poses); where they are kept changes no number.
+    pose_cache_dir: str | None = None
     # Windows cut from whole synthetic games as the pipeline cuts them (`game_data`); games=0: none.
     # Validation then also scores `val_games` games of another seed range.
     game: GameWindowSpec = field(default_factory=GameWindowSpec)
@@ -226,7 +229,7 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
     clips, source = _labelled_clips(config, log)
     out, labels, nobody = [], [], []
     for clip in clips:
-        kp, times = clip_poses(clip.path, fps=config.window.fps)
+        kp, times = clip_poses(clip.path, fps=config.window.fps, cache_dir=config.pose_cache_dir)
         windows = pixel_windows(kp, times, config.window)
         if not windows:
             nobody.append(clip.name)
@@ -265,7 +268,7 @@ def version_val_clips(config: PoseTrainConfig) -> list:
 
 
 def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
-                            log: Callable[[str], None] = lambda m: None) -> dict:
+                            log: Callable[[str], None] = lambda m: None, *, cache_dir: str | None = None) -> dict:
     """The action-vs-`none` threshold of a model trained on a version, chosen on its val clips by
     the rule that chose the packaged model's (`action_gate.choose_threshold`: decided per clip as
     the pipeline does, one-standard-error rule), and set on `clf`. Left at the configured value,
@@ -290,7 +293,7 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
         return {**kept, "chosen": False, "why": why}
     windows = []
     for clip in clips:
-        kp, times = clip_poses(clip.path, fps=clf.spec.fps)
+        kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
         found = clf.windows(kp, times)
         windows.append(clf.window_proba(found) if found else np.zeros((0, len(clf.classes))))
     choice = choose_threshold(windows, y, ni, len(clf.classes))
@@ -365,7 +368,8 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
     if config.dataset_version:
         if val_clips:
-            val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log)
+            val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
+                                                               cache_dir=config.pose_cache_dir)
         else:
             log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
                 "of the model's classes)")
