@@ -554,6 +554,22 @@ def test_train_pose_into_a_folder_holding_a_model_leaves_it_alone(trained, tmp_p
     assert (trained / "best.pt").read_bytes() == before
 
 
+def test_ctrl_c_during_pose_training_says_no_model_was_written(tmp_path, monkeypatch):
+    import highlights.pose_classifier.train as pose_train
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt  # Ctrl-C while the network trains
+
+    monkeypatch.setattr(pose_train, "fit_network", interrupted)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--synth-windows", "50", "--out", str(out),
+                                      "--no-progress"])
+    assert result.exit_code == 130
+    said = " ".join(result.output.split())
+    assert f"interrupted: no model was written to {out}; the pose classifier trains in one go" in said
+    assert "Traceback" not in result.output and not (out / "best.pt").exists()
+
+
 def _without_the_actor(source, target):
     shutil.copy(source, target)
     truth = json.loads(source.with_suffix(".json").read_text())

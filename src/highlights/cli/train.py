@@ -160,5 +160,13 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                f"{f' and windows of {games} synthetic games' if games else ''}"
                f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
                f"{f' and the poses of {version} train clips' if version else ''}, seed {config.seed}")
-    _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
+    try:
+        _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
+    except KeyboardInterrupt:
+        # Nothing is half-written (the model is written when training ends; estimated poses and
+        # rendered games are written one whole file at a time), so a new run starts over.
+        kept = " (poses and rendered games made so far are kept and reused)" if (clips or version or rendered_games) else ""
+        typer.echo(f"interrupted: no model was written to {out}; the pose classifier trains in one go, "
+                   f"so run the same command again{kept}", err=True)
+        raise typer.Exit(130) from None
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
