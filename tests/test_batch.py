@@ -179,6 +179,10 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     page = (out / "index.html").read_text()
     for name in EVENTS:
         assert f'href="{name}/highlights.html"' in page
+        # ...and each game's page links back to it (the pages are made in a scratch folder, then moved).
+        game_page = (out / name / "highlights.html").read_text()
+        assert '<a href="../index.html">all games</a>' in game_page
+        assert (out / name / "../index.html").resolve() == (out / "index.html").resolve()
     from html import escape
 
     assert escape(rows["corrupt"]["error"]) in page

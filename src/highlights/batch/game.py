@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.atomic import atomic_write_json
+from highlights.batch.index import INDEX_NAMES
 
 GAME_FORMAT = "highlights.batch-game/1"
 GAME_RECORD = "game.json"
@@ -120,7 +121,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
             annotation, half = select_half(load_annotation(job.annotations), half=half, video=Path(job.video),
                                            source=Path(job.annotations))
         result, written = detect_highlights(job.video, config, partial, annotation=annotation,
-                                            progress=False, half=half or 1)
+                                            progress=False, half=half or 1,
+                                            up_link=("all games", f"../{INDEX_NAMES['html']}"))
         labels: dict[str, int] = {}
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1

@@ -42,9 +42,11 @@ def write_spotting_results(result: PipelineResult, out_dir: str | Path, *, half:
 
 
 def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
-                      annotation=None, progress: bool = True, half: int = 1) -> tuple[PipelineResult, dict[str, Path]]:
+                      annotation=None, progress: bool = True, half: int = 1,
+                      up_link: tuple[str, str] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
-    then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page.
+    then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
+    (`up_link`: (text, href) of a page above it, such as a batch's index).
 
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
     run's DIR as it was. A DIR holding files no run wrote is refused before the run starts.
@@ -61,6 +63,6 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                    "results_spotting": write_spotting_results(result, out_dir, half=half)}
         written.update(write_all(result.highlights, Path(video_path), out_dir, config_dict=result.config.to_dict(),
                                  annotation=annotation, progress=progress, highlights_json=highlights_json,
-                                 results_spotting=written["results_spotting"]))
+                                 results_spotting=written["results_spotting"], up_link=up_link))
         mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
     return result, moved(written, out_dir, final_dir)

@@ -112,6 +112,7 @@ def write_all(
     progress: bool = True,
     highlights_json: str | Path | None = None,
     results_spotting: str | Path | None = None,
+    up_link: tuple[str, str] | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -196,5 +197,6 @@ def write_all(
             config_dict=config_dict,
             annotation=annotation,
             links=links,
+            up_link=up_link,
         )
     return paths

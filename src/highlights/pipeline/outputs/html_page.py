@@ -183,8 +183,11 @@ def render_html(
     config_dict: Mapping[str, Any] | None = None,
     annotation: Any = None,
     links: Mapping[str, str | Path] | None = None,
+    up_link: tuple[str, str] | None = None,
 ) -> str:
-    """The page's HTML; relative links are computed from `page_dir`, the folder it will sit in."""
+    """The page's HTML; relative links are computed from `page_dir`, the folder it will sit in.
+    `up_link` is (text, href) of the page one level up, such as a batch's index: an href as it is,
+    because the page is written in a scratch folder and moved in place afterwards."""
     page_dir = Path(page_dir)
     ordered = in_time_order(highlights)
     truth = ground_truth_segments(annotation)
@@ -211,8 +214,9 @@ def render_html(
     if media is not None and media.reel_path is not None:
         nav.append(("highlight reel (MP4)", media.reel_path))
     nav.extend((links or {}).items())
-    if nav:
-        anchors = [f'<a href="{escape(_href(Path(p), page_dir))}">{escape(name)}</a>' for name, p in nav]
+    anchors = [f'<a href="{escape(quote(up_link[1]))}">{escape(up_link[0])}</a>'] if up_link else []
+    anchors += [f'<a href="{escape(_href(Path(p), page_dir))}">{escape(name)}</a>' for name, p in nav]
+    if anchors:
         out.append("<nav>" + "".join(anchors) + "</nav>")
     out.append("</header>")
 
@@ -291,6 +295,7 @@ def write_html(
     config_dict: Mapping[str, Any] | None = None,
     annotation: Any = None,
     links: Mapping[str, str | Path] | None = None,
+    up_link: tuple[str, str] | None = None,
 ) -> Path:
     """Writes the review page atomically. `media` (from `write_reel`) supplies the reel, clips and
     thumbnails; `links` adds named links to other outputs (paths, made relative to the page)."""
@@ -304,5 +309,6 @@ def write_html(
         config_dict=config_dict,
         annotation=annotation,
         links=links,
+        up_link=up_link,
     )
     return atomic_write_text(out_path, page)
