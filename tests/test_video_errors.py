@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import av
@@ -152,7 +153,7 @@ def test_truncated_streamable_file_yields_what_was_recorded(tmp_path):
     assert [frame_index(f.rgb) for f in frames] == list(range(len(frames)))
 
 
-def test_truncated_faststart_mp4_yields_what_was_recorded(tmp_path):
+def test_truncated_faststart_mp4_yields_what_was_recorded(tmp_path, caplog):
     path = tmp_path / "faststart.mp4"
     with av.open(str(path), "w", options={"movflags": "faststart"}) as container:
         stream = container.add_stream("libx264", rate=30, options={"crf": "12"})
@@ -166,9 +167,35 @@ def test_truncated_faststart_mp4_yields_what_was_recorded(tmp_path):
     assert whole.find(b"moov") < whole.find(b"mdat")
     cut = tmp_path / "faststart_cut.mp4"
     cut.write_bytes(whole[: len(whole) * 2 // 3])
-    frames = list(iter_frames(cut))
+    with caplog.at_level(logging.WARNING, logger="highlights.video.reader"):
+        frames = list(iter_frames(cut))
     assert 0 < len(frames) < 30
     assert [frame_index(f.rgb) for f in frames] == list(range(len(frames)))
+    # The packet cut in two is the end of what was recorded, not damage to skip past: no warning
+    # here; a reader of the whole video says it is cut off, once (`check_frames_reach_end`).
+    assert not caplog.records, [r.getMessage() for r in caplog.records]
+
+
+def test_a_damaged_packet_inside_a_video_is_skipped_and_said(tmp_path, caplog):
+    path = tmp_path / "every_frame_a_keyframe.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=30, options={"crf": "12", "g": "1"})
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for rgb in indexed_frames(30, textured=True):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    with av.open(str(path)) as container:
+        at, size = [(p.pos, p.size) for p in container.demux(video=0) if p.size][15]
+    data = bytearray(path.read_bytes())
+    data[at:at + size] = bytes(size)  # frame 15's picture zeroed
+    path.write_bytes(bytes(data))
+    with caplog.at_level(logging.WARNING, logger="highlights.video.reader"):
+        frames = list(iter_frames(path))
+    assert [frame_index(f.rgb) for f in frames] == [i for i in range(30) if i != 15]
+    said = [r.getMessage() for r in caplog.records]
+    assert said == [f"{path}: 1 damaged packets skipped (first: Invalid data found when processing input)"]
 
 
 def test_a_stream_that_never_yields_a_picture_is_cut_off(tmp_path, monkeypatch):

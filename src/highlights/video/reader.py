@@ -205,6 +205,7 @@ def _decoded(opened: _Opened, *, from_start: bool = True) -> Iterator[av.VideoFr
     produced = 0
     packet_count = 0
     decode_errors = 0
+    decoded_after_error = 0  # packets that decoded after the first damaged one
     first_error: str | None = None
     packets = opened.container.demux(stream)
     while True:
@@ -229,6 +230,8 @@ def _decoded(opened: _Opened, *, from_start: bool = True) -> Iterator[av.VideoFr
             decode_errors += 1
             first_error = first_error or _describe(err)
             frames = []
+        else:
+            decoded_after_error += decode_errors > 0 and packet.size > 0
         if frames:
             since_frame = 0
         elif packet.size:
@@ -248,8 +251,13 @@ def _decoded(opened: _Opened, *, from_start: bool = True) -> Iterator[av.VideoFr
         elif packet_count == 0:
             cause += " (the video stream holds no data)"
         raise VideoError(path, cause)
-    if decode_errors:
+    if decode_errors and decoded_after_error:
         log.warning("%s: %d damaged packets skipped (first: %s)", path, decode_errors, first_error)
+    elif decode_errors:
+        # Damage only at the end, nothing decoding after it: a file cut off part way (its index at
+        # the front). A reader of the whole file says how much is missing (`check_frames_reach_end`)
+        # in one line; a warning before it would tell the same thing twice, less clearly.
+        log.debug("%s: ends in %d damaged packets (first: %s)", path, decode_errors, first_error)
 
 
 def _describe(err: Exception) -> str:
