@@ -81,3 +81,20 @@ def test_a_failing_step_names_its_command_and_is_not_marked_done(tmp_path):
     with pytest.raises(DemoError, match=r"step 1 \(synth-v1\) failed .*highlights synth clips"):
         run_demo(out, size="tiny", run_cli=lambda argv: 3)
     assert not list((out / ".steps").glob("*.done"))
+
+
+def test_headings_longer_than_the_console_are_printed_whole(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    out = tmp_path / ("a-folder-name-long-enough-to-pass-the-width-of-a-terminal-" * 2) / "demo"
+    console = Console(file=io.StringIO(), width=80, markup=False, highlight=False)
+    with pytest.raises(DemoError):
+        run_demo(out, size="tiny", run_cli=lambda argv: 3, console=console)
+    printed = console.file.getvalue()
+    assert "…" not in printed
+    # A long heading keeps its rule, on its own line above it; a short one has its title in the rule.
+    assert f"highlights demo (tiny size) -> {out}" in printed.replace("\n", "")  # wrapped, not cut
+    first = plan(out, SIZES["tiny"])[0][0]
+    assert f" [1/{len(plan(out, SIZES['tiny'])[0])}] {first.title} " in printed

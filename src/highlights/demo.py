@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from rich.console import Console
+from rich.cells import cell_len
 from rich.rule import Rule
 from rich.text import Text
 
@@ -190,6 +191,16 @@ def _is_demo_folder(out: Path) -> bool:
     return (out / MARKER_DIR).is_dir()
 
 
+def heading(console: Console, title: str) -> None:
+    """A rule with `title` in it where it fits the width, else a plain rule over the whole title:
+    rich crops a rule's title to one line (a step's title, or the demo folder's path, ended in '…')."""
+    if cell_len(title) + 6 <= console.width:
+        console.print(Rule(title))
+    else:
+        console.print(Rule())
+        console.print(title)
+
+
 def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "default", fresh: bool = False,
              console: Console | None = None) -> dict[str, Path]:
     """Runs every step not already done in `out` through `run_cli` (one `highlights ...` command
@@ -207,7 +218,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     (out / MARKER_DIR).mkdir(parents=True, exist_ok=True)
     chosen = SIZES[size]
     steps, outputs = plan(out, chosen)
-    console.print(Rule(f"highlights demo ({chosen.name} size) -> {out}"))
+    heading(console, f"highlights demo ({chosen.name} size) -> {out}")
     console.print("All footage below is synthetic, made by `highlights synth`; the numbers are "
                   "numbers on synthetic footage, not on yours.")
     started = time.monotonic()
@@ -215,7 +226,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     for number, step in enumerate(steps, 1):
         marker = out / MARKER_DIR / f"{step.key}.done"
         command = "highlights " + " ".join(shlex.quote(a) for a in step.argv)
-        console.print(Rule(f"[{number}/{len(steps)}] {step.title}"))
+        heading(console, f"[{number}/{len(steps)}] {step.title}")
         if marker.exists():
             console.print(f"already done (remove {marker} or use --fresh to redo): {command}")
             continue
@@ -237,7 +248,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
         times.append(StepTime(step.key, time.monotonic() - step_started, _cpu_seconds() - cpu_started))
         console.print(f"(step {number}: {times[-1].wall_s:.0f} s wall, {times[-1].cpu_s:.0f} s CPU, "
                       f"load average {os.getloadavg()[0]:.1f})")
-    console.print(Rule("Done"))
+    heading(console, "Done")
     if times:
         _print_times(console, times, time.monotonic() - started)
     console.print("Files written (nothing is opened for you):")
