@@ -141,3 +141,35 @@ def test_clips_naming_a_file_says_it_is_a_file(tmp_path):
     assert res.exit_code == 1, res.output
     lines = [line for line in res.output.splitlines() if line.startswith("error:")]
     assert lines == [f"error: {video}: is a file; --clips names a folder holding a folder per class"], res.output
+
+
+@pytest.mark.parametrize("model", ["pose", "clip"])
+def test_a_re_encoded_copy_of_a_clip_is_scored_once(tmp_path, model):
+    """A folder scored whole has no splits to keep copies together: a re-encoded copy of a clip of
+    the same class is left out and named, so n counts videos, not files."""
+    import json
+
+    from highlights.video import iter_frames, write_video
+
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "a.mp4", c, frames=16)
+    original = tree / "none" / "a.mp4"
+    write_video(tree / "none" / "b shared again.mp4", [f.rgb for f in iter_frames(original)], 8.0, crf=35)
+    out = tmp_path / "report"
+    args = ["evaluate", "--clips", str(tree), "--out", str(out), "--no-progress", "--bootstrap", "10"]
+    if model == "pose":
+        args += ["--pose-cache", str(tmp_path / "poses")]
+    else:
+        net = tiny_model(len(CLASSES))
+        args.insert(1, str(save_checkpoint(tmp_path / "best.pt", net, tiny_meta(net, CLASSES))))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert ("left out 1 clip showing the same pictures as another of its class (re-encoded copies), so that each "
+            "video counts once: none/b shared again.mp4 (copy of none/a.mp4)") in said
+    report = json.loads((out / "video_scorer_testreport.json").read_text())
+    assert sum(row["support"] for row in report["per_class"].values()) == len(CLASSES)
+    dataset = report["meta"]["dataset"]
+    assert dataset["clips"] == len(CLASSES)
+    assert dataset["copies_left_out"] == [{"clip": "none/b shared again.mp4", "copy_of": "none/a.mp4"}]

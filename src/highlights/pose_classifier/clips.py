@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -23,6 +24,7 @@ class LabelledClip:
     path: Path
     label: str
     name: str          # path relative to the tree, as reports list it
+    copy_of: str | None = None  # the earlier clip of the tree whose pictures it shows (a re-encoded copy)
 
 
 def clip_tree(root: str | Path, classes: list[str], *,
@@ -62,9 +64,25 @@ def clip_tree(root: str | Path, classes: list[str], *,
     if bad:
         total = len(chosen) + len(problems)
         raise DatasetError(bad, headline=f"{root}: {len(bad)} of {total} clips cannot be used")
-    clips = [LabelledClip(c.source.path, c.source.label, str(c.source.path.relative_to(root)))
+    copy_of = {d.path: str(Path(d.of).relative_to(root)) for d in outcome.near_duplicates}
+    clips = [LabelledClip(c.source.path, c.source.label, str(c.source.path.relative_to(root)),
+                          copy_of.get(str(c.source.path)))
              for c in outcome.accepted]
     return clips, skipped
+
+
+def each_video_once(clips: list[LabelledClip], log: Callable[[str], None]) -> tuple[list[LabelledClip], list[dict]]:
+    """The clips to score, a re-encoded copy of an earlier clip left out (`dataset create` finds
+    them by their pictures and keeps them in one split; a folder scored whole has no splits), so
+    that n counts videos, not files; and the copies left out, each with the clip it copies."""
+    copies = [{"clip": c.name, "copy_of": c.copy_of} for c in clips if c.copy_of is not None]
+    if copies:
+        shown = ", ".join(f"{c['clip']} (copy of {c['copy_of']})" for c in copies[:10])
+        more = f" and {len(copies) - 10} more" if len(copies) > 10 else ""
+        log(f"left out {len(copies)} clip{'s' if len(copies) > 1 else ''} showing the same pictures as another "
+            f"of {'their' if len(copies) > 1 else 'its'} class (re-encoded copies), so that each video counts once: "
+            f"{shown}{more}")
+    return [c for c in clips if c.copy_of is None], copies
 
 
 def synthetic_truth_poses(video: Path) -> tuple[np.ndarray, np.ndarray] | None:

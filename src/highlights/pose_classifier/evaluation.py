@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.datasets.errors import DatasetError
-from highlights.pose_classifier.clips import LabelledClip, clip_poses, clip_tree
+from highlights.pose_classifier.clips import LabelledClip, clip_poses, clip_tree, each_video_once
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
@@ -44,8 +44,9 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         clips, skipped = clip_tree(clips_root, clf.classes, show_progress=show_progress)
         for name in skipped:
             log(f"skipped folder {name}/: not a class of the model ({clf.classes})")
+        clips, copies = each_video_once(clips, log)
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
-                     "clips": len(clips), "skipped_folders": skipped}
+                     "clips": len(clips), "skipped_folders": skipped, "copies_left_out": copies}
         origins = [None] * len(clips)
     else:
         from highlights.datasets.checks import load_checked_splits

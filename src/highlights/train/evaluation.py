@@ -107,13 +107,14 @@ def evaluate_checkpoint(
     classes = list(classifier.classes)
     if clips_root is not None:
         # A plain folder per class: every clip is test, listed by its file name.
-        from highlights.pose_classifier.clips import clip_tree
+        from highlights.pose_classifier.clips import clip_tree, each_video_once
 
         if int8:
             raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
         tree, skipped = clip_tree(clips_root, classes, show_progress=show_progress)
         for name in skipped:
             log(f"skipped folder {name}/: not a class of {checkpoint.name} ({classes})")
+        tree, copies = each_video_once(tree, log)
         dataset = None
         records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
                               sha256="", derived_from=None, licence="", provenance="") for c in tree]
@@ -169,7 +170,7 @@ def evaluate_checkpoint(
         "dataset": ({"root": str(dataset.root), "version": dataset.name, "split": split,
                      "clips": len(records), "trained_on": checkpoint_meta.get("dataset")} if dataset is not None else
                     {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
-                     "clips": len(records), "trained_on": checkpoint_meta.get("dataset")}),
+                     "clips": len(records), "copies_left_out": copies, "trained_on": checkpoint_meta.get("dataset")}),
         "clip_spec": classifier.spec.to_dict(),
         "inference_backend": classifier.backend,
         "inference_backend_selection": classifier.backend_report,
