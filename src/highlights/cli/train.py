@@ -40,8 +40,8 @@ def train(
     clips: Path | None = typer.Option(None, "--clips", help=(
         "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
-        "Pose: where the labelled clips' estimated poses are cached (default $HIGHLIGHTS_POSE_CACHE, "
-        "else ~/.cache/highlights/poses)")),
+        "Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
+        "poses under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
     batch_size: int | None = _setting("--batch-size"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW"),

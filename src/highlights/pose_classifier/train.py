@@ -61,8 +61,8 @@ class PoseTrainConfig:
     # Or the train split of a dataset version (`dataset create`), added the same way.
     dataset_root: str | None = None
     dataset_version: str | None = None
-    # Where the labelled clips' estimated poses are cached (None: HIGHLIGHTS_POSE_CACHE, else
-    # ~/.cache/highlights/poses); where they are kept changes no number.
+    # Where the labelled clips' estimated poses are cached (None: `real_poses.default_cache_dir`);
+    # where they are kept changes no number.
     pose_cache_dir: str | None = None
     # Windows cut from whole synthetic games as the pipeline cuts them (`game_data`); games=0: none.
     # Validation then also scores `val_games` games of another seed range.
