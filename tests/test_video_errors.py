@@ -153,16 +153,21 @@ def test_truncated_streamable_file_yields_what_was_recorded(tmp_path):
     assert [frame_index(f.rgb) for f in frames] == list(range(len(frames)))
 
 
-def test_truncated_faststart_mp4_yields_what_was_recorded(tmp_path, caplog):
-    path = tmp_path / "faststart.mp4"
-    with av.open(str(path), "w", options={"movflags": "faststart"}) as container:
-        stream = container.add_stream("libx264", rate=30, options={"crf": "12"})
+def _write_h264(path: Path, *, container_options: dict | None = None, codec_options: dict | None = None) -> Path:
+    """30 numbered 64x48 frames at 30 fps in H.264 (`frame_index` reads each one's number)."""
+    with av.open(str(path), "w", options=container_options or {}) as container:
+        stream = container.add_stream("libx264", rate=30, options={"crf": "12", **(codec_options or {})})
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         for rgb in indexed_frames(30, textured=True):
             for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
+    return path
+
+
+def test_truncated_faststart_mp4_yields_what_was_recorded(tmp_path, caplog):
+    path = _write_h264(tmp_path / "faststart.mp4", container_options={"movflags": "faststart"})
     whole = path.read_bytes()
     assert whole.find(b"moov") < whole.find(b"mdat")
     cut = tmp_path / "faststart_cut.mp4"
@@ -177,15 +182,7 @@ def test_truncated_faststart_mp4_yields_what_was_recorded(tmp_path, caplog):
 
 
 def test_a_damaged_packet_inside_a_video_is_skipped_and_said(tmp_path, caplog):
-    path = tmp_path / "every_frame_a_keyframe.mp4"
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=30, options={"crf": "12", "g": "1"})
-        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
-        for rgb in indexed_frames(30, textured=True):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+    path = _write_h264(tmp_path / "every_frame_a_keyframe.mp4", codec_options={"g": "1"})
     with av.open(str(path)) as container:
         at, size = [(p.pos, p.size) for p in container.demux(video=0) if p.size][15]
     data = bytearray(path.read_bytes())
