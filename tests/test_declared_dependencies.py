@@ -71,3 +71,11 @@ def test_typer_is_one_that_runs_on_click():
     typer_range = _requirements()["typer"].specifier
     assert "0.16.0" in typer_range
     assert "0.26.0" not in typer_range and "0.29.2" not in typer_range
+
+
+def test_click_is_one_that_keeps_typer_s_argument_help():
+    """click 8.5 gave arguments a help of their own, which it sets (to None) after typer (before
+    0.26) has set the argument's: every argument's help vanished from the help pages."""
+    click_range = _requirements()["click"].specifier
+    assert "8.4.2" in click_range
+    assert "8.5.0" not in click_range and "8.5.1" not in click_range
