@@ -153,3 +153,26 @@ def test_no_help_page_shows_a_default_of_none():
     assert not with_none, with_none
     assert "[default: datasets]" in shown["dataset create"]
     assert "[required]" in shown["detect"]
+
+
+def test_every_argument_and_option_says_what_it_is():
+    import typer.main
+
+    unexplained = []
+    for path in _command_paths(typer.main.get_command(app)):
+        command = typer.main.get_command(app)
+        for name in path:
+            command = command.commands[name]
+        for param in command.params:
+            if param.name != "help" and not (getattr(param, "help", None) or "").strip():
+                unexplained.append(f"{' '.join(path)} {param.opts[0] if param.opts else param.name}")
+    assert not unexplained, unexplained
+
+
+def test_synth_clips_takes_classes_comma_separated_as_dataset_create_does(tmp_path):
+    out = tmp_path / "clips"
+    result = CliRunner().invoke(app, ["synth", "clips", "--out", str(out), "--per-class", "1", "--classes",
+                                      "none,soccer_shooting", "--seconds", "0.5", "--size", "160x90",
+                                      "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["none", "soccer_shooting"]

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from highlights.cli.help_texts import PROGRESS_HELP
+
 
 def register(root: typer.Typer) -> None:
     """Adds `highlights evaluate` to the root command."""
@@ -26,7 +28,7 @@ def evaluate(
     clips: Path | None = typer.Option(None, "--clips", help=(
         "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a dataset version")),
     out: Path = typer.Option(..., "--out", help="Folder for video_scorer_testreport.json/.md/_confusion.png"),
-    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size"),
+    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", help="Clips per inference call"),
     workers: int = typer.Option(_WORKERS, "--workers", help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the 95% intervals"),
     backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
@@ -43,7 +45,7 @@ def evaluate(
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
         "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
         "0.5 accuracy points, store the verdict (CHECKPOINT.bf16.json) so later runs may use it")),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
     from highlights.errors import ConfigError

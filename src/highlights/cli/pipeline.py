@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from highlights.atomic import check_writable_file, check_writable_folder
+from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
@@ -101,7 +102,7 @@ def detect(
         None, "--max-highlights", help="Keep the N best-scored highlights (N >= 1; default: all)"),
     reel_seconds: Optional[float] = typer.Option(
         None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel (default: no cap)"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
     CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos, a
@@ -199,7 +200,7 @@ def evaluate(
     tolerance: Optional[list[float]] = typer.Option(None, "--tolerance",
                                                     help="Key-moment tolerance in s (repeatable; default 1, 2, 5)"),
     half: Optional[int] = _half_option(),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Recall and precision against annotated events, SoccerNet's average-mAP, and the stage that lost each miss."""
     from highlights.pipeline.eval_report import evaluate_video
@@ -238,7 +239,7 @@ def calibrate(
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s for 'right'"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Fit the highlight score's calibration on an annotated game; use it on other games with
     --set merge.score_calibration=FILE."""
@@ -337,7 +338,7 @@ def ablate(
     config: Optional[Path] = typer.Option(None, "--config", help="The baseline config (" + CONFIG_HELP + ")"),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Change the baseline: " + SET_HELP),
     tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Baseline, each change alone, all together and all but one: one table of recall and precision."""
     from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation

@@ -16,13 +16,13 @@ console = plain_console()
 def clips(
     out: Path = typer.Option(..., "--out", help="Output folder: OUT/<label>/NAME.mp4 + NAME.json, OUT/manifest.csv."),
     per_class: int = typer.Option(..., "--per-class", min=1, help="Clips per class."),
-    classes: list[str] = typer.Option(None, "--classes", help="Classes to make (repeat); default all four."),
+    classes: list[str] = typer.Option(None, "--classes", help="Classes to make, comma-separated (as dataset create takes them) or repeated; default all four."),
     seconds: float = typer.Option(2.0, "--seconds", min=0.1, help="Clip length."),
     size: str = typer.Option("640x360", "--size", help="WxH as displayed (taller than wide = portrait phone clip) or 'mixed'."),
     fps: str = typer.Option("30", "--fps", help="Frame rate, or 'mixed' (24-60)."),
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard (see highlights.synth.difficulty)."),
-    seed: int = typer.Option(0, "--seed"),
-    workers: int = typer.Option(2, "--workers", min=1),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same clips."),
+    workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering clips."),
 ) -> None:
     """Labelled clips with per-frame ground truth, ready for `highlights dataset create`."""
     from highlights.atomic import check_writable_folder
@@ -31,7 +31,8 @@ def clips(
 
     check_writable_folder(out)
 
-    cfg = ClipSetConfig(per_class=per_class, classes=tuple(classes) if classes else LABELS,
+    wanted = tuple(name.strip() for given in classes or () for name in given.split(",") if name.strip())
+    cfg = ClipSetConfig(per_class=per_class, classes=wanted or LABELS,
                         seconds=seconds, size=size, fps=fps, difficulty=difficulty, seed=seed,
                         workers=workers)
     from highlights.progress import progress_bar
@@ -45,13 +46,13 @@ def clips(
 @app.command("game")
 def game(
     out: Path = typer.Option(..., "--out", help="Output folder for NAME.mp4, NAME.json, NAME.gt.jsonl."),
-    minutes: float = typer.Option(..., "--minutes", min=0.01),
+    minutes: float = typer.Option(..., "--minutes", min=0.01, help="Length of the game."),
     sport: str = typer.Option("mixed", "--sport", help="mixed, baseball, basketball or soccer."),
     size: str = typer.Option("1280x720", "--size", help="WxH."),
-    fps: float = typer.Option(30.0, "--fps", min=1.0),
-    events_per_minute: float = typer.Option(2.0, "--events-per-minute", min=0.0),
-    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0),
-    seed: int = typer.Option(0, "--seed"),
+    fps: float = typer.Option(30.0, "--fps", min=1.0, help="Frame rate."),
+    events_per_minute: float = typer.Option(2.0, "--events-per-minute", min=0.0, help="Annotated highlight events per minute of play."),
+    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard (see highlights.synth.difficulty)."),
+    seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same game."),
     name: str = typer.Option(None, "--name", help="File name stem (default game_<sport>_s<seed>)."),
 ) -> None:
     """An untrimmed game with annotated highlight events and per-frame ground truth."""

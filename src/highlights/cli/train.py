@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from highlights.cli.help_texts import PROGRESS_HELP
 
 
 def _setting(*names: str, help: str | None = None):
@@ -42,17 +43,17 @@ def train(
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
         "poses under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
-    epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick)"),
-    batch_size: int | None = _setting("--batch-size"),
-    lr: float | None = _setting("--lr", help="Peak learning rate of AdamW"),
-    width: float | None = _setting(help="Channel width multiplier (1.0 = R(2+1)D-18)"),
-    frames: int | None = _setting(help="Frames per clip (default 16)"),
-    crop: int | None = _setting(help="Crop size (default 112)"),
-    balance: str | None = _setting(help="Class imbalance: loss | sampler | none"),
-    augment: bool | None = _setting("--augment/--no-augment", help="On-the-fly phone augmentation"),
-    patience: int | None = _setting(help="Early-stopping patience in epochs (0 = off)"),
-    seed: int | None = _setting(),
-    workers: int | None = _setting("--workers", help="DataLoader worker processes"),
+    epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 60 with --model pose)"),
+    batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
+    lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)"),
+    width: float | None = _setting(help="Channel width multiplier (default 1.0 = R(2+1)D-18; 0.25 with --quick)"),
+    frames: int | None = _setting(help="Frames per clip (default 16; 8 with --quick)"),
+    crop: int | None = _setting(help="Crop size in pixels (default 112; 64 with --quick)"),
+    balance: str | None = _setting(help="Class imbalance: loss (default) | sampler | none"),
+    augment: bool | None = _setting("--augment/--no-augment", help="On-the-fly phone augmentation (default on)"),
+    patience: int | None = _setting(help="Early-stopping patience in epochs (0 = off; default 5)"),
+    seed: int | None = _setting(help="Seed of the weights, the sampling and the augmentation (default 0)"),
+    workers: int | None = _setting("--workers", help="DataLoader worker processes (default 2)"),
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
     precision: str | None = _setting("--precision", help=(
@@ -61,7 +62,7 @@ def train(
     resume: bool = typer.Option(False, "--resume", help=(
         "Continue the interrupted run in --out (its dataset and settings are read from it)")),
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
-    progress: bool = typer.Option(True, "--progress/--no-progress"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints."""
     from highlights.atomic import check_writable
