@@ -66,7 +66,7 @@ def test_a_file_that_is_not_a_checkpoint_names_the_file(tmp_path):
     path.write_bytes(b"this is not a torch file at all")
     with pytest.raises(CheckpointError) as info:
         load_pretrained(r2plus1d_18(4, **TINY_ARCH), path)
-    assert str(info.value).startswith(f"{path}: not a readable weights file")
+    assert str(info.value).startswith(f"{path}: not a PyTorch weights file")
     assert "\n" not in str(info.value)
 
 
@@ -103,3 +103,67 @@ def test_missing_backbone_keys_are_an_error_unless_not_strict(tmp_path):
     result = load_pretrained(model, path, strict_backbone=False)
     assert result.missing and all(k.startswith("layer4.") for k in result.missing)
     assert torch.equal(model.state_dict()["layer3.0.conv1.0.0.weight"], partial["layer3.0.conv1.0.0.weight"])
+
+
+def _saved_checkpoint(tmp_path, classes, seed=6):
+    from highlights.model import save_checkpoint
+    from tests.model_fixtures import tiny_meta
+
+    source = tiny_model(len(classes), seed=seed)
+    path = tmp_path / "best.pt"
+    save_checkpoint(path, source, tiny_meta(source, classes))
+    return source, path
+
+
+def test_a_checkpoints_head_rows_follow_the_class_names(tmp_path):
+    # Fine-tuning a run's best.pt on a version where one class was renamed: same number of
+    # classes, another order. Rows go by name; the renamed class starts fresh.
+    source, path = _saved_checkpoint(tmp_path, ["baseball_swing", "basketball_layup", "none", "soccer_shooting"])
+    model = r2plus1d_18(4, **TINY_ARCH)
+    fresh = model.state_dict()["fc.weight"].clone()
+    classes = ["baseball_swing", "basketball_layup", "kick", "none"]
+    result = load_pretrained(model, path, classes=classes)
+
+    assert result.head_loaded is False
+    assert result.head_classes == ("baseball_swing", "basketball_layup", "none")
+    assert result.new_classes == ("kick",)
+    weight, source_weight = model.state_dict()["fc.weight"], source.state_dict()["fc.weight"]
+    assert torch.equal(weight[3], source_weight[2])          # none's row, from the file's none
+    assert torch.equal(weight[2], fresh[2])                  # kick: fresh, not soccer_shooting's
+    assert torch.equal(model.state_dict()["fc.bias"][0], source.state_dict()["fc.bias"][0])
+
+
+def test_a_fifth_class_keeps_the_four_known_rows(tmp_path):
+    source, path = _saved_checkpoint(tmp_path, ["baseball_swing", "basketball_layup", "none", "soccer_shooting"])
+    model = r2plus1d_18(5, **TINY_ARCH)
+    classes = ["baseball_swing", "basketball_layup", "none", "soccer_shooting", "volleyball_spike"]
+    result = load_pretrained(model, path, classes=classes)
+    assert result.new_classes == ("volleyball_spike",)
+    assert torch.equal(model.state_dict()["fc.weight"][:4], source.state_dict()["fc.weight"])
+
+
+def test_the_same_classes_load_the_whole_head(tmp_path):
+    classes = ["baseball_swing", "basketball_layup", "none", "soccer_shooting"]
+    source, path = _saved_checkpoint(tmp_path, classes)
+    model = r2plus1d_18(4, **TINY_ARCH).eval()
+    assert load_pretrained(model, path, classes=classes).head_loaded is True
+    x = tiny_clips(1)
+    with torch.inference_mode():
+        assert torch.equal(model(x), source(x))
+
+
+@pytest.mark.parametrize("make, cause", [
+    (lambda p: torch.save(tiny_model(400, seed=3), p), "holds pickled Python objects (a whole model"),
+    (lambda p: (torch.save(tiny_model(400, seed=3).state_dict(), p),
+                p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])), "cut off or damaged"),
+    (lambda p: p.write_bytes(len(b'{"a": {}}').to_bytes(8, "little") + b'{"a": {}}'), "a safetensors file"),
+    (lambda p: p.write_text("hello\n"), "not a PyTorch weights file"),
+])
+def test_an_unusable_weights_file_says_what_it_is_in_one_line(tmp_path, make, cause):
+    path = tmp_path / "r2plus1d_18.pth"
+    make(path)
+    with pytest.raises(CheckpointError) as info:
+        load_pretrained(r2plus1d_18(4, **TINY_ARCH), path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and cause in message
+    assert "\n" not in message and "If you are seeing this error" not in message

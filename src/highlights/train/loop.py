@@ -31,6 +31,7 @@ from highlights.datasets.checks import check_stored_clips
 from highlights.datasets.lock import exclusive_lock
 from highlights.datasets.records import ClipRecord
 from highlights.model import (
+    PretrainedLoad,
     TrainingState,
     architecture_kwargs,
     capture_rng_state,
@@ -187,9 +188,8 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
     model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
     if config.pretrained and state is None:
-        loaded = load_pretrained(model, config.pretrained)
-        head = "its head too" if loaded.head_loaded else f"a new {len(classes)}-class head"
-        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
+        loaded = load_pretrained(model, config.pretrained, classes=classes)
+        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {_head_text(loaded, classes)})")
 
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
@@ -306,6 +306,18 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             "with --resume to go on" if saved else "interrupted before the first epoch ended: run the same command again")
         raise
     return result
+
+
+def _head_text(loaded: PretrainedLoad, classes: list[str]) -> str:
+    """How the head started: from the file, by class name in part, or fresh."""
+    if loaded.head_loaded:
+        return "its head too"
+    if loaded.head_classes and not loaded.new_classes:
+        return "its head too, rows matched by class name"
+    if loaded.head_classes:
+        return (f"the head rows of {len(loaded.head_classes)} of the {len(classes)} classes copied by name, "
+                f"new: {', '.join(loaded.new_classes)}")
+    return f"a new {len(classes)}-class head"
 
 
 def check_splits(dataset: DatasetVersion, classes: list[str], train_records: list[ClipRecord],
