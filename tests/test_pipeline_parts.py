@@ -326,3 +326,33 @@ def test_a_config_file_with_a_wrong_setting_is_named_in_the_error(tmp_path):
     typo.write_text(json.dumps({"pose": {"video_mode": "perhaps"}}))
     with pytest.raises(ConfigError, match=f"^{typo}: pose.video_mode='perhaps': expected bool"):
         PipelineConfig.load(typo)
+
+
+def test_a_miss_the_classifier_turned_down_names_its_most_action_like_window_and_the_bar():
+    """Under the action gate a window turned down is scored by its P(none): the miss must be
+    explained by the window nearest to passing and the threshold it did not reach, not by the
+    most `none` one."""
+    from highlights.pipeline.evaluation import first_lost_stage
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "detection.enabled": False,
+                                              "pose.enabled": False, "kinematics.enabled": False})
+    event = SimpleNamespace(start_s=41.5, end_s=42.9, key_s=42.3, label="basketball_layup")
+    trace = StageTrace()
+    for none_p, layup_p in ((0.99, 0.005), (0.97, 0.02)):
+        probs = {"baseball_swing": 0.005, "basketball_layup": layup_p, "soccer_shooting": 0.0, "none": none_p}
+        trace.classifications.append({"window": [41.2, 43.2], "key_s": 42.2, "track": 7, "label": "none",
+                                      "score": none_p, "accepted": False, "probs": probs})
+    trace.classifier_gate = {"rule": "action_threshold", "threshold": 0.05}
+    cause, detail = first_lost_stage(event, trace, config, [], tolerance_s=2.0)
+    assert cause == "classifier_none"
+    assert detail == ("most action-like of 2 windows: action probability 0.03 (basketball_layup 0.02), "
+                      "under the action threshold 0.05")
+
+    # The argmax rule: a window whose class won but stayed under classifier.min_score says so.
+    trace.classifications[1].update(label="basketball_layup", score=0.34,
+                                     probs={"baseball_swing": 0.3, "basketball_layup": 0.34,
+                                            "soccer_shooting": 0.1, "none": 0.26})
+    trace.classifier_gate = {"rule": "argmax", "min_score": 0.5}
+    assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1] == (
+        "most action-like of 2 windows said basketball_layup 0.34, under classifier.min_score 0.5")

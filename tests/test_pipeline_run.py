@@ -102,8 +102,16 @@ def test_attribution_names_the_stage_that_was_knocked_out(game):
     # (a score threshold above 1 is refused as out of range; a classifier that calls every window
     # "none" knocks the stage out instead)
     with registered(RecordingClassifier):
-        causes, _ = _causes(_run(game, {"classifier.backend": "test-recording"}), annotation)
+        causes, report = _causes(_run(game, {"classifier.backend": "test-recording"}), annotation)
     assert causes == ["classifier_none"] * 3
+    # each miss says what the classifier said and against which bar (the run's argmax rule)
+    assert all(m["detail"] == "most action-like of 1 window said none (1.00; baseball_swing 0.00)" for m in report.attribution["misses"]), report.attribution["misses"]
+    with registered(RecordingClassifier):
+        _, report = _causes(_run(game, {"classifier.backend": "test-recording",
+                                        "classifier.action_threshold": 0.3}), annotation)
+    assert all(m["detail"].startswith("most action-like of 1 window: action probability 0.00 (")
+               and m["detail"].endswith("), under the action threshold 0.3")
+               for m in report.attribution["misses"]), report.attribution["misses"]
 
 
 def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):

@@ -244,13 +244,40 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
                 return "classifier_wrong_class", f"said {best['label']} ({_score_text(best)})"
             if not near:
                 return "classifier_none", "no classifier window near the key moment"
-            best = max(near, key=lambda c: c["score"])
-            return "classifier_none", f"best window said {best['label']} ({best['score']:.2f})"
+            return "classifier_none", _turned_down(near, trace.classifier_gate)
     survived = [h for h in before_merge if abs(_key(h) - key) <= tolerance_s
                 and (h.label == event.label or not config.classifier.enabled)]
     if survived and config.merge.enabled:
         return "merge", "a correct detection existed before merge"
     return "matching", "a detection existed but the one-to-one matching gave it to another event"
+
+
+def _turned_down(near: list[dict[str, Any]], gate: dict[str, Any] | None) -> str:
+    """Why the windows near a missed event were turned down: the most action-like one (the least
+    `none`), what it said, and the bar it did not reach. A window's score cannot pick it, as under
+    the action gate a window turned down is scored by its P(none)."""
+    def action(c: dict[str, Any]) -> float:
+        probs = c.get("probs") or {}
+        if "none" in probs:
+            return 1.0 - probs["none"]
+        return c["score"] if c["label"] != "none" else 0.0
+
+    best = max(near, key=action)
+    of = f"of {len(near)} windows" if len(near) != 1 else "of 1 window"
+    probs = best.get("probs") or {}
+    actions = {k: v for k, v in probs.items() if k != "none"}
+    top = max(actions, key=actions.get) if actions else None
+    if gate and gate.get("rule") == "action_threshold":
+        said = f" ({top} {actions[top]:.2f})" if top else ""
+        return (f"most action-like {of}: action probability {action(best):.2f}{said}, "
+                f"under the action threshold {gate['threshold']:g}")
+    if best["label"] == "none":
+        said = f"; {top} {actions[top]:.2f}" if top else ""
+        return f"most action-like {of} said none ({best['score']:.2f}{said})"
+    if gate and gate.get("rule") == "argmax":
+        return (f"most action-like {of} said {best['label']} {best['score']:.2f}, "
+                f"under classifier.min_score {gate['min_score']:g}")
+    return f"most action-like {of} said {best['label']} ({best['score']:.2f})"
 
 
 def _score_text(c: dict[str, Any]) -> str:

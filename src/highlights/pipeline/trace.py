@@ -27,6 +27,9 @@ class StageTrace:
     classifications: list[dict[str, Any]] = field(default_factory=list)  # one per classifier window
     before_merge: list[dict[str, Any]] = field(default_factory=list)  # what merge was given
     cuts: list[float] = field(default_factory=list)  # times of the scene cuts seen
+    # The rule the classifier's windows had to pass: {"rule": "action_threshold", "threshold": t}
+    # or {"rule": "argmax", "min_score": m}; what a miss's "why" is measured against.
+    classifier_gate: dict[str, Any] | None = None
 
     def add_frame(self, time_s: float, motion: float, active: bool, persons: int | None,
                   pose_ok: bool | None, cut: bool = False) -> None:
@@ -62,4 +65,5 @@ class StageTrace:
             "triggers": self.triggers,
             "classifications": self.classifications,
             "before_merge": self.before_merge,
+            "classifier_gate": self.classifier_gate,
         }

@@ -308,6 +308,13 @@ class ClassifierStage(WindowStage):
         none_index = self.classes.index(NONE_LABEL) if NONE_LABEL in self.classes else None
         return restrict_to_sport(probs, allowed, none_index)
 
+    def gate(self) -> dict:
+        """The rule `decision` applies, as the trace records it."""
+        threshold = self.action_threshold()
+        if threshold is not None and NONE_LABEL in self.classes:
+            return {"rule": "action_threshold", "threshold": threshold}
+        return {"rule": "argmax", "min_score": float(self.settings.min_score)}
+
     def decision(self, probs: np.ndarray) -> tuple[str, float, bool]:
         """(label, score, accepted) of one window. With an action threshold and a `none` class:
         an action when 1 - P(none) reaches the threshold, labelled by its best action class,
@@ -329,6 +336,8 @@ class ClassifierStage(WindowStage):
         window, track = key[:2], key[2]
         probs = self.window_probs(probs)
         label, score, accepted = self.decision(probs)
+        if self.context.trace.classifier_gate is None:
+            self.context.trace.classifier_gate = self.gate()
         self.context.trace.classifications.append({
             "window": list(window), "track": track, "label": label, "score": round(score, 4), "accepted": accepted,
             "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),
