@@ -105,7 +105,8 @@ def test_attribution_names_the_stage_that_was_knocked_out(game):
         causes, report = _causes(_run(game, {"classifier.backend": "test-recording"}), annotation)
     assert causes == ["classifier_none"] * 3
     # each miss says what the classifier said and against which bar (the run's argmax rule)
-    assert all(m["detail"] == "most action-like of 1 window said none (1.00; baseball_swing 0.00)" for m in report.attribution["misses"]), report.attribution["misses"]
+    assert all(m["detail"] == "most action-like of 1 window said none (1.00; baseball_swing 0.00)"
+               for m in report.attribution["misses"]), report.attribution["misses"]
     with registered(RecordingClassifier):
         _, report = _causes(_run(game, {"classifier.backend": "test-recording",
                                         "classifier.action_threshold": 0.3}), annotation)
@@ -120,7 +121,10 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     assert [kind for _, kind, _ in ablation_plan(changes)] == (
         ["baseline"] + ["alone"] * 3 + ["all"] + ["all_but"] * 3)
     cache: dict = {}
-    result = run_ablation(video, annotation, FAST, changes, cache=cache)
+    said: list[str] = []
+    result = run_ablation(video, annotation, FAST, changes, cache=cache, log=said.append)
+    # every run says which row it is for before it starts
+    assert said[0] == "run 1 of 8: baseline" and said[-1] == "run 8 of 8: all but merge.pad_after_s"
     rows = {r.name: r for r in result.rows}
     assert rows["baseline"].recall == 1.0
     assert rows["only pose.gt_dropout=1.0"].recall == 0.0
@@ -132,7 +136,9 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     written = write_ablation(result, tmp_path)
     saved = json.loads(written["json"].read_text())
     assert saved["base_config"] == FAST.to_dict() and len(saved["rows"]) == 8
-    assert "all but pose.gt_dropout" in written["markdown"].read_text()
+    markdown = written["markdown"].read_text()
+    assert "all but pose.gt_dropout" in markdown
+    assert "| baseline | 1.000 (3/3) |" in markdown  # each rate with the counts it is made of
     # A merge-only change reuses every cached frame and classifier window.
     before = len(cache)
     run_pipeline(video, FAST.with_overrides({"merge.nms_iou": 0.7}), annotation=annotation, cache=cache, progress=False)

@@ -265,11 +265,11 @@ def _f(x) -> str:
 def _print_scores(report) -> None:
     """The recall/precision, average-mAP and per-sport tables of a `PipelineEvaluation`."""
     table = Table(title="Highlight pipeline (one-to-one Hungarian matching on key moments)")
-    for col in ("tolerance (s)", "recall", "precision", "class recall", "class precision"):
+    for col in ("tolerance (s)", "events", "highlights", "recall", "precision", "class recall", "class precision"):
         table.add_column(col, justify="right")
     for s in report.scores.scores:
-        table.add_row(f"{s.tolerance_s:g}", s.recall.text(), s.precision.text(), s.class_recall.text(),
-                      s.class_precision.text())
+        table.add_row(f"{s.tolerance_s:g}", str(s.events), str(s.highlights), s.recall.text(), s.precision.text(),
+                      s.class_recall.text(), s.class_precision.text())
     console.print(table)
     amap = report.average_map
     if amap and amap.get("tight") is not None:
@@ -346,7 +346,7 @@ def ablate(
     base = _config(config, checkpoint, set_)
     check_writable_folder(out)
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
-                          progress=progress)
+                          progress=progress, log=console.print)
     written = write_ablation(result, out)
     table = Table(title=f"Ablation (tolerance {tolerance:g} s)")
     for i, col in enumerate(TABLE_HEADER):

@@ -89,7 +89,8 @@ def _stored(x: Fraction | None) -> float | None:
 
 def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, changes: dict[str, Any] | list[str], *,
                  tolerance_s: float = PRIMARY_TOLERANCE, cache: dict | None = None, progress: bool = False,
-                 on_row: Callable[[AblationRow], None] | None = None) -> AblationResult:
+                 on_row: Callable[[AblationRow], None] | None = None,
+                 log: Callable[[str], None] = lambda m: None) -> AblationResult:
     if not isinstance(changes, dict):
         from highlights.pipeline.config import parse_assignments
 
@@ -103,8 +104,10 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
     cache = {} if cache is None else cache
     scored: dict[PipelineConfig, tuple[ToleranceScore, float]] = {}
     result = AblationResult(base_config=base, changes=changes, tolerance_s=tolerance_s)
-    for name, kind, ch, cfg in configs:
+    for i, (name, kind, ch, cfg) in enumerate(configs, 1):
         reused = cfg in scored
+        # Each run takes as long as a pipeline run: say which row it is for before it starts.
+        log(f"run {i} of {len(configs)}: {name}" + (" (the same config as an earlier row: reused)" if reused else ""))
         if not reused:
             run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
             report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
@@ -154,15 +157,16 @@ def _signed(x: Fraction | None) -> str:
 
 
 def table_rows(result: AblationResult) -> list[list[str]]:
-    """The printed table: every figure rounded once, from its exact fraction."""
+    """The printed table: every figure rounded once, from its exact fraction, beside its counts."""
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")
-    return [[r.name, r.score.recall.text(), r.score.precision.text(), r.score.class_recall.text(),
+    return [[r.name, r.score.recall.counted(), r.score.precision.counted(), r.score.class_recall.counted(),
              _signed(_recall_change(r, baseline)),
              _signed(_recall_change(r, everything)) if r.kind == "all_but" else "-"] for r in result.rows]
 
 
-TABLE_HEADER = ["run", "recall", "precision", "class recall", "Δ recall vs baseline", "Δ recall vs all"]
+TABLE_HEADER = ["run", "recall (found/events)", "precision (right/highlights)", "class recall (found/events)",
+                "Δ recall vs baseline", "Δ recall vs all"]
 
 
 def render_markdown(result: AblationResult) -> str:

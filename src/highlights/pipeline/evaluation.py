@@ -90,6 +90,10 @@ class Rate:
         value = self.rounded(digits)
         return "-" if value is None else f"{value:.{digits}f}"
 
+    def counted(self, digits: int = 3) -> str:
+        """The figure with the counts it is made of, `0.750 (3/4)`: a rate of few is read as few."""
+        return f"{self.text(digits)} ({self.hits}/{self.total})"
+
 
 STORED_DIGITS = 4  # places kept in the JSON reports
 
