@@ -36,7 +36,7 @@ def test_pose_backend_classifies_each_window_from_its_tracks(game):
         assert h.evidence["classifier"]["backend"] == "pose"
 
 
-def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path):
+def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path, monkeypatch):
     from highlights.errors import HighlightsError
     from highlights.model import save_checkpoint
     from highlights.model.r2plus1d import r2plus1d_18
@@ -49,8 +49,15 @@ def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path):
                                   "train_config": {}, "dataset": {}})
     video, annotation = game
     cfg = PipelineConfig().with_overrides({**GT, "classifier.backend": "fusion", "classifier.checkpoint": str(ckpt)})
+    import highlights.pipeline.stages.checkpoint_classifier as loading
+
+    def no_load(*args, **kwargs):  # a first load measures inference paths: minutes of a full model
+        raise AssertionError("the classifier was loaded before its classes were checked")
+
+    monkeypatch.setattr(loading, "load_clip_classifier", no_load)
     with pytest.raises(HighlightsError) as e:
         run_pipeline(video, cfg, annotation=annotation, progress=False)
+    assert str(e.value).startswith(f"{ckpt}: cannot fuse")  # the line names the file
     assert "['a', 'b', 'none']" in str(e.value) and "baseball_swing" in str(e.value)
 
 

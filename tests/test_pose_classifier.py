@@ -302,6 +302,7 @@ def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
                                       "--fuse-pose", "--out", str(tmp_path / "o")])
     assert result.exit_code == 1
     assert "['baseball_swing', 'none']" in result.output and "basketball_layup" in result.output
+    assert f"{ckpt}: cannot fuse" in " ".join(result.output.split())  # the line names the file
 
 
 def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):

@@ -34,6 +34,22 @@ def align_classes(r2_classes: Sequence[str], pose_classes: Sequence[str]) -> lis
     return [list(pose_classes).index(c) for c in r2_classes]
 
 
+def check_checkpoint_classes(checkpoint, pose_classes: Sequence[str]) -> None:
+    """Class lists that cannot be fused are refused from the checkpoint's meta, naming the file,
+    before the classifier is loaded (a first load measures its inference paths: minutes)."""
+    from highlights.model.checkpoint import read_checkpoint_file
+    from highlights.pose_classifier.default import checkpoint_file
+
+    path = checkpoint_file(checkpoint)
+    classes = read_checkpoint_file(path)["meta"].get("classes")
+    if classes is None:
+        return  # the load that follows says what is wrong with the file
+    try:
+        align_classes(classes, pose_classes)
+    except ClassListMismatch as exc:
+        raise ClassListMismatch(f"{path}: {exc}") from None
+
+
 def fuse(r2_proba: np.ndarray, pose_proba: np.ndarray, weight: float) -> np.ndarray:
     """Both (N, C) in the same class order."""
     if not 0.0 <= weight <= 1.0:

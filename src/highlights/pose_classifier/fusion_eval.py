@@ -16,7 +16,7 @@ import numpy as np
 
 from highlights.pose_classifier.clips import LabelledClip
 from highlights.pose_classifier.evaluation import predict_clips
-from highlights.pose_classifier.fusion import align_classes, choose_weight, fuse
+from highlights.pose_classifier.fusion import align_classes, check_checkpoint_classes, choose_weight, fuse
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 
 
@@ -44,6 +44,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     # The version first: a wrong --version, an empty split or a damaged clip is said before the
     # R(2+1)D's inference path is measured.
     dataset, (val, test) = load_checked_splits(root, version, ["val", split])
+    check_checkpoint_classes(checkpoint, pose.classes)
     r2 = ClipClassifier.from_checkpoint(checkpoint)
     order = align_classes(r2.classes, pose.classes)
     classes = list(r2.classes)

@@ -112,9 +112,10 @@ class FusionClassifier(ClassifierStage):
         if not self.settings.checkpoint:
             raise ConfigError("classifier.backend=fusion needs the R(2+1)D checkpoint (--checkpoint FILE)")
         from highlights.pipeline.stages.checkpoint_classifier import load_clip_classifier
-        from highlights.pose_classifier.fusion import align_classes
+        from highlights.pose_classifier.fusion import align_classes, check_checkpoint_classes
 
         self._pose = _load_pose_model(self.settings.pose_model)
+        check_checkpoint_classes(self.settings.checkpoint, self._pose.classes)
         self._model, self._owns_model = load_clip_classifier(self.settings, context)
         self._order = align_classes(self._model.classes, self._pose.classes)
         self.classes = tuple(self._model.classes)
