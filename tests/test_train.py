@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import json
 from pathlib import Path
 
@@ -504,8 +506,11 @@ def test_sampler_balance_and_pretrained_backbone(colour_data, tmp_path):
     torch.save(donor.state_dict(), weights)
     config = tiny_config(colour_data, tmp_path / "run", epochs=1, balance="sampler", pretrained=str(weights))
     result = fit(config, show_progress=False)
-    model, _ = load_checkpoint(result.last_checkpoint)
+    model, meta = load_checkpoint(result.last_checkpoint)
     assert model.fc.out_features == 2
+    # the checkpoint records which weights it started from, by content as well as by path
+    assert meta["pretrained"]["sha256"] == hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert meta["pretrained"]["path"] == str(weights.resolve()) and "new 2-class head" in meta["pretrained"]["head"]
     assert not torch.equal(model.stem[0].weight, donor.stem[0].weight)  # trained on from the donor's
     # The backbone started from the donor's weights: after one epoch it is still far nearer to
     # them than the run's own random initialisation is.

@@ -26,6 +26,7 @@ from sklearn.metrics import f1_score
 from torch import nn
 
 from highlights.atomic import atomic_write_json
+from highlights.file_hash import file_sha256
 from highlights.datasets import DatasetError, DatasetVersion, load_version
 from highlights.datasets.checks import check_stored_clips
 from highlights.datasets.lock import exclusive_lock
@@ -187,9 +188,14 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
 
     # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
     model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
+    pretrained = state.meta.get("pretrained") if state is not None else None
     if config.pretrained and state is None:
         loaded = load_pretrained(model, config.pretrained, classes=classes)
-        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {_head_text(loaded, classes)})")
+        head = _head_text(loaded, classes)
+        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
+        # the file's content, not only its path: which weights a checkpoint started from
+        pretrained = {"path": str(Path(config.pretrained).resolve()), "sha256": file_sha256(config.pretrained),
+                      "head": head}
 
     # Decode every clip once; epochs read the cache.
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
@@ -230,6 +236,8 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         "dataset": {"root": str(dataset.root), "version": dataset.name,
                     "train_clips": len(train_records), "val_clips": len(val_records)},
     }
+    if pretrained is not None:
+        meta_base["pretrained"] = pretrained
     result = TrainResult(out_dir=out_dir, last_checkpoint=out_dir / LAST_CHECKPOINT,
                          best_checkpoint=out_dir / BEST_CHECKPOINT)
     epochs_without_improvement = 0
@@ -467,6 +475,7 @@ def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: 
         "dataset": meta_base["dataset"],
         "model": meta_base["model"],
         "clip_spec": meta_base["clip_spec"],
+        "pretrained": meta_base.get("pretrained"),
         "best_epoch": result.best_epoch,
         "best_val_macro_f1": result.best_val_macro_f1,
         "stopped_early": result.stopped_early,
