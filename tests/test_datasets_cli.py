@@ -95,7 +95,9 @@ def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")
     assert result.exit_code == 1
-    assert f"{src / 'dance' / 'd0.mp4'}: label 'dance' is not one of the classes (swing)" in result.output
+    said = " ".join(result.output.split())
+    assert f"{src / 'dance' / 'd0.mp4'}: label 'dance' is not one of the classes (swing)" in said
+    assert "to add it as a class: --classes swing,dance" in said
     assert "--skip-bad" in result.output
     assert not (tmp_path / "root" / "v1").exists()
 

@@ -209,8 +209,10 @@ def check_sources(
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
         if clip.label not in class_set:
+            # say how to add it: a new class is the likelier wish than a folder to leave out
             outcome.rejected.append(Rejected(path, f"{path}: label {clip.label!r} is not one of the classes "
-                                                   f"({', '.join(classes)})"))
+                                                   f"({', '.join(classes)}); to add it as a class: --classes "
+                                                   f"{','.join([*classes, clip.label])}"))
             continue
         cause = missing_file_cause(clip.path)
         if cause is not None:
