@@ -80,6 +80,10 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     assert report["attribution"]["by_cause"]["pose"]["count"] == 2
     # The terminal counts misses as the Markdown does: at class level, out of the events.
     assert "2 of 2 events missed (tolerance 2 s, class level)" in " ".join(res.output.split())
+    # ... and each miss with the stage that lost it and why, as in the Markdown
+    for miss in report["attribution"]["misses"]:
+        row = next(line for line in res.output.splitlines() if f" {miss['event_id']} " in line)
+        assert " pose " in row and "no usable pose during the event" in row, row
     res = cli("pipeline", "ablate", "--video", video, "--annotations", ann, "--out", tmp_path / "abl",
               *GT, "--set", "classifier.backend=oracle", "--change", "pose.gt_dropout=1.0",
               "--change", "merge.nms_iou=0.5", "--no-progress")

@@ -221,6 +221,7 @@ def evaluate(
     for stage, row in att["by_stage"].items():
         lost.add_row(stage, str(row["count"]), Rate(row["count"], att["missed"]).text())
     console.print(lost)
+    _print_misses(att["misses"])
     rel = report.about.get("score_reliability") or {}
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
@@ -228,6 +229,24 @@ def evaluate(
                       f"error {rel['ece']:.3f} over n={rel['n']} highlights; scores are {calibration}")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
+
+
+MISSES_SHOWN = 20  # a game's worth; the rest are in pipeline_eval.md
+
+
+def _print_misses(misses: list[dict]) -> None:
+    """Each missed event with the stage that lost it and why, so the terminal answers "which
+    stage lost this one" as the Markdown does."""
+    if not misses:
+        return
+    table = Table(title="Each miss: the first stage its evidence was lost at, and why")
+    for col in ("event", "label", "key (s)", "lost at", "why"):
+        table.add_column(col, justify="right" if col == "key (s)" else "left")
+    for m in misses[:MISSES_SHOWN]:
+        table.add_row(str(m["event_id"]), m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"])
+    console.print(table)
+    if len(misses) > MISSES_SHOWN:
+        console.print(f"... and {len(misses) - MISSES_SHOWN} more misses in pipeline_eval.md")
 
 
 @app.command("calibrate")
