@@ -266,3 +266,23 @@ def test_the_inference_path_is_a_config_switch_recorded_in_the_output(game, tmp_
     assert auto["bf16"]["offered"] is False and auto["int8"]["offered"] is False  # nothing verified
     with pytest.raises(ConfigError, match=r"classifier.inference_path='fastest'.*auto, torchscript"):
         FAST.with_overrides({"classifier.inference_path": "fastest"})
+
+
+def test_a_cut_off_upload_is_refused_before_its_first_part_is_read(game, tmp_path, monkeypatch):
+    # Its index is at the front, so its first half decodes: a whole-game run would spend its time
+    # on that half and only then find the rest missing.
+    import highlights.video
+    from highlights.video import VideoError, probe
+    from tests.bad_inputs import truncated_faststart_copy
+
+    cut = truncated_faststart_copy(game[0], tmp_path / "upload.mp4")
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the cut-off file was read before it was refused")
+
+    monkeypatch.setattr(highlights.video, "iter_frames", no_read)
+    with pytest.raises(VideoError, match=r"truncated or damaged: its frames end at about (\d+) s") as err:
+        run_pipeline(cut, FAST, annotation=game[1], progress=False)
+    assert str(err.value).startswith(f"{cut}: ")
+    end_s = float(err.value.cause.split("about ")[1].split(" s")[0])
+    assert 0.3 * probe(cut).duration_s <= end_s <= 0.7 * probe(cut).duration_s

@@ -127,10 +127,13 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     """Find the highlights of one game. `annotation` (a GameAnnotation) is only read by the oracle
     classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs."""
     from highlights.video import check_frames_reach_end, iter_frames, probe
+    from highlights.video.tail_check import check_end_present
 
     config = config or PipelineConfig()
     video_path = Path(video_path)
     info = probe(video_path)
+    # A cut-off upload is refused before its first part is read, not after (minutes of a long game).
+    check_end_present(video_path, float(info.duration_s), _end_slack_s(config, info))
     if gt_path is None:
         gt_path = config.analysis.gt_path or default_gt_path(video_path)
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
@@ -227,7 +230,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             # part reported as the whole game's would be wrong about the rest of it.
             check_frames_reach_end(video_path, float(info.duration_s),
                                    context.stream_time_s if counts["analysis_frames"] else None,
-                                   1.0 / config.analysis.fps + (1.0 / info.fps if info.fps else 0.0))
+                                   _end_slack_s(config, info))
             with clock.time("candidates"):
                 tail = source.finish()
             if window_stages:
@@ -275,6 +278,11 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     finally:
         for stage in stages.values():
             stage.close()
+
+
+def _end_slack_s(config: PipelineConfig, info) -> float:
+    """How far before the promised end the last analysed frame may lie: a sampling step and a frame."""
+    return 1.0 / config.analysis.fps + (1.0 / info.fps if info.fps else 0.0)
 
 
 @contextmanager
