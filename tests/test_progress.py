@@ -19,3 +19,17 @@ def test_an_enabled_bar_writes_to_stderr_only(capsys):
         bar.advance(task, 2)
     out, err = capsys.readouterr()
     assert out == "" and "decoding" in err
+
+
+def test_off_a_terminal_the_bar_prints_its_line_now_and_then(capsys, monkeypatch):
+    # A long run written to a log (nohup, a service, a container) would otherwise show nothing
+    # until it ends: rich draws a bar off a terminal only when it stops.
+    import highlights.progress
+
+    monkeypatch.setattr(highlights.progress, "LOG_EVERY_S", 0.0)
+    with progress_bar() as bar:
+        task = bar.add_task("decoding", total=4)
+        bar.advance(task)
+        bar.update(task, completed=2)
+        logged = capsys.readouterr().err
+    assert logged.count("decoding") == 2 and "1/4" in logged and "2/4" in logged and "ETA" in logged

@@ -1,8 +1,10 @@
 """The one progress bar every long job shows (rich): what it is doing, a bar, how far, elapsed time
-and an ETA, on stderr so it never mixes with a command's output."""
+and an ETA, on stderr so it never mixes with a command's output; in a log or a pipe, its line
+once a minute."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -18,7 +20,32 @@ T = TypeVar("T")
 _STDERR = plain_console(stderr=True)
 
 
+# Written to a log or a pipe, a bar cannot be redrawn in place (rich draws it once, when it ends):
+# it prints its line this often instead, so a long job's log shows how far it got and its ETA.
+LOG_EVERY_S = 60.0
+
+
 class _Progress(Progress):
+    def __init__(self, *columns, **kwargs) -> None:
+        super().__init__(*columns, **kwargs)
+        self._logged_at = time.monotonic()
+
+    def update(self, task_id, **kwargs) -> None:
+        super().update(task_id, **kwargs)
+        self._log_now_and_then()
+
+    def advance(self, task_id, advance: float = 1) -> None:
+        super().advance(task_id, advance)
+        self._log_now_and_then()
+
+    def _log_now_and_then(self) -> None:
+        if self.disable or self.console.is_terminal or time.monotonic() - self._logged_at < LOG_EVERY_S:
+            return
+        self._logged_at = time.monotonic()
+        unfinished = [task for task in self.tasks if task.visible and not task.finished]
+        if unfinished:
+            self.console.print(self.make_tasks_table(unfinished))
+
     def stop(self) -> None:
         # rich ends a bar with an empty line when its output is not a terminal (a log file, a
         # pipe), also a disabled bar that drew nothing: `--no-progress` runs would print blank lines.
@@ -33,6 +60,11 @@ def progress_bar(*, enabled: bool = True, amount: ProgressColumn | None = None,
     description = TextColumn("{task.description}", style="bold", markup=False)  # a file name, as it is
     return _Progress(description, BarColumn(), amount or MofNCompleteColumn(), *extra, TimeElapsedColumn(),
                      TextColumn("ETA"), TimeRemainingColumn(), console=_STDERR, disable=not enabled, transient=False)
+
+
+def progress_of(*columns: ProgressColumn, enabled: bool = True) -> Progress:
+    """A bar of one's own columns, on stderr and printed now and then in a log, as `progress_bar`."""
+    return _Progress(*columns, console=_STDERR, disable=not enabled, transient=False)
 
 
 def track(items: Iterable[T], description: str, *, enabled: bool, total: int | None = None) -> Iterator[T]:

@@ -18,9 +18,11 @@ class BatchProgress:
 
     def __enter__(self) -> "BatchProgress":
         if self.enabled:
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-            self._progress = Progress(
+            from highlights.progress import progress_of
+
+            self._progress = progress_of(
                 TextColumn("[bold]games {task.fields[games]}"), BarColumn(),
                 TextColumn("{task.fields[hours]} video-hours"), TimeElapsedColumn(),
                 TextColumn("ETA"), TimeRemainingColumn())
