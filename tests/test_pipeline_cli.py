@@ -120,3 +120,18 @@ def test_another_videos_annotation_is_refused_before_the_run(cli, video, tmp_pat
     res = cli("pipeline", "evaluate", "--video", longer, "--annotations", video.with_suffix(".json"),
               "--out", tmp_path / "eval", *GT, "--set", "classifier.backend=oracle", "--no-progress")
     assert res.exit_code == 0, res.output
+
+
+def test_ctrl_c_during_detect_says_nothing_was_written_and_that_it_starts_over(cli, video, tmp_path, monkeypatch):
+    import highlights.pipeline.detect as detect
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(detect, "run_pipeline", interrupted)
+    out = tmp_path / "out"
+    res = cli("detect", video, "--out", out, *GT, "--no-progress")
+    said = " ".join(res.output.split())
+    assert res.exit_code == 130, res.output
+    assert f"interrupted: nothing was written to {out}" in said and "run the command again to start it over" in said
+    assert not out.exists()

@@ -133,7 +133,15 @@ def detect(
     if annotations is not None:
         truth, half = _annotation(annotations, half=half, video=video)
     half = half or half_of_video(video) or 1
-    result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half)
+    try:
+        result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half)
+    except KeyboardInterrupt:
+        # Ctrl-C: say what it cost. The folder is swapped in whole at the end, so nothing is
+        # half-written, and a run of one video keeps no partial state to go on from.
+        typer.echo(f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left "
+                   "as it was); a run of one video cannot be resumed: run the command again to start it over "
+                   "(a batch of several videos goes on from the games it finished)", err=True)
+        raise typer.Exit(130) from None
     if result.stats.get("no_person_found"):
         console.print(f"no person was found in {video}: no highlights")
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
