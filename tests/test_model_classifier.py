@@ -105,6 +105,20 @@ def test_a_choice_measured_on_a_busy_machine_serves_its_run_but_is_not_cached(mo
     again.close()
 
 
+
+def test_a_choice_whose_cache_cannot_be_written_is_not_reported_stored(model, tmp_path):
+    in_the_way = tmp_path / "home-cache"
+    in_the_way.write_text("a file where the cache folder would be")
+    quiet = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, num_threads=2, measure_budget_s=None,
+                           fp32_paths=("eager", "channels_last"),
+                           path_cache=PathCache(in_the_way / "highlights" / "paths.json"),
+                           path_timer=lambda layout, run: 0.5 if layout.backend == "channels_last" else 1.0,
+                           load_probe=iter([(0.0, 0.0, 0.0), (10.0, 2.5, 2.0)]).__next__)
+    assert quiet.backend == "channels_last"
+    assert quiet.backend_report["stored"] is False and quiet.backend_report["cache_unwritable"] is True
+    quiet.close()
+
+
 def test_auto_passes_over_a_path_that_disagrees_with_eager(model, monkeypatch, tmp_path):
     class OffByOne(Backend):
         name = "broken"

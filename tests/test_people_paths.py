@@ -122,6 +122,18 @@ def test_a_choice_measured_on_a_busy_machine_serves_this_process_but_is_not_stor
     assert _choose(cache, [], load_probe=_load(1.0))[1]["source"] == "cache"
 
 
+def test_a_choice_whose_cache_cannot_be_written_says_so_and_serves_this_process(tmp_path):
+    """A quiet machine whose cache folder cannot be made (a file in its way; a read-only home)
+    neither fails the run nor reports the choice as stored."""
+    in_the_way = tmp_path / "home-cache"
+    in_the_way.write_text("a file where the cache folder would be")
+    cache = PathCache(in_the_way / "highlights" / "movenet-paths.json")
+    path, report, _ = _choose(cache, [], load_probe=_load(0.05))
+    assert path == FAST and report["stored"] is False and report["cache_unwritable"] is True
+    again, report2, calls2 = _choose(cache, [], load_probe=_load(0.05))
+    assert again == FAST and calls2 == [] and "not writable" in report2["source"]
+
+
 def test_the_load_of_other_processes_is_read_from_the_system():
     before = cpu_seconds()
     if before is None:

@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+UNWRITABLE = "cannot be written: set HIGHLIGHTS_CACHE_DIR to a writable folder"
+
 
 def register(root: typer.Typer) -> None:
     """Adds `highlights bench-paths` to the root command."""
@@ -79,6 +81,8 @@ def _bench_movenet(console, video: Path | None, rounds: int) -> None:
         console.print(f"not timed: {label} (its output differs from the one-thread path)")
     if report.get("stored", True):
         console.print(f"chosen: {path.label}; stored in {report['cache']}")
+    elif report.get("cache_unwritable"):
+        console.print(f"chosen: {path.label}; NOT stored: {report['cache']} {UNWRITABLE}")
     else:
         console.print(f"chosen: {path.label}; NOT stored: other processes kept {report['others_busy_cores']:.2f} "
                       "cores busy meanwhile, which favours one worker; measure again on a quiet machine")
@@ -127,6 +131,8 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
     console.print(f"measured in {report.get('measure_seconds', 0):.0f} s")
     if report.get("stored", True):
         console.print(f"chosen: {report['layout']}; stored in {report.get('cache', '(no cache)')}")
+    elif report.get("cache_unwritable"):
+        console.print(f"chosen: {report['layout']}; NOT stored: {report.get('cache')} {UNWRITABLE}")
     else:
         console.print(f"chosen: {report['layout']}; NOT stored: other processes kept {report['others_busy_cores']:.2f} "
                       "cores busy meanwhile; measure again on a quiet machine")

@@ -397,9 +397,8 @@ class ClipClassifier:
                 runner.close()
         choice = choose(result.samples, batch=batch, among=result.finalists)
         others = others_busy_cores(load_before, self._load_probe()) if self._load_probe is not None else None
-        stored = others is None or others <= BUSY_OTHERS_CORES
-        if self._path_cache is not None and stored:
-            self._path_cache.put(fields, choice)
+        quiet = others is None or others <= BUSY_OTHERS_CORES
+        stored = quiet and (self._path_cache is None or self._path_cache.put(fields, choice))
         if choice.rounds < self._rounds:
             skipped["rounds"] = {"requested": self._rounds, "timed": choice.rounds}
         if skipped:
@@ -408,13 +407,16 @@ class ClipClassifier:
                        + (f" ({_describe_cuts(result)})" if result.cut_after else "")
                        + (f"; left out to fit {budget:.0f} s: {_describe_skipped(skipped)}" if skipped else "")
                        + f"; chose {choice.layout.label}"
-                       + ("" if stored else f" (not cached: other processes kept {others:.2f} cores busy "
-                                            "while it was measured; the next run measures again)")
+                       + ("" if stored else f" (not cached: {self._path_cache.path} cannot be written; the "
+                                            "next run measures again)" if quiet else
+                          f" (not cached: other processes kept {others:.2f} cores busy "
+                          "while it was measured; the next run measures again)")
                        + (" (`highlights bench-paths CHECKPOINT --budget-s 0` times every layout in every "
                           "round)" if skipped or result.cut_after else ""))
         self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice,
                   skipped=skipped, seconds=build_s + result.seconds, race_result=result,
-                  load={"others_busy_cores": None if others is None else round(others, 2), "stored": stored})
+                  load={"others_busy_cores": None if others is None else round(others, 2), "stored": stored,
+                        **({"cache_unwritable": True} if quiet and not stored else {})})
 
     def _build_for_layout(self, layout: PathLayout, verified: dict[str, VerifiedFactory],
                           example: torch.Tensor, reference: torch.Tensor) -> tuple[Backend | None, dict]:

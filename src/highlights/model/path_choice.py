@@ -41,7 +41,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from highlights.atomic import atomic_write_json
+from highlights.atomic import OutputPathError, atomic_write_json
 from highlights.cache_dir import cache_dir
 from highlights.model.cpu_features import CpuInfo
 
@@ -352,14 +352,17 @@ class PathCache:
         except (KeyError, TypeError, ValueError):
             return None
 
-    def put(self, fields: dict, choice: PathChoice) -> None:
+    def put(self, fields: dict, choice: PathChoice) -> bool:
+        """Stores the choice; False where the file cannot be written (a read-only home, a file in
+        the way of its folder): the run goes on, and the next one measures again."""
         choices = self._read()
         choices[self.key(fields)] = {"fields": fields, "choice": choice.to_dict(),
                                      "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         try:
             atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
-        except OSError:  # a read-only home: measure again next time rather than fail the run
-            pass
+        except (OSError, OutputPathError):
+            return False
+        return True
 
     @contextlib.contextmanager
     def measuring(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:

@@ -159,7 +159,8 @@ def choose_path(estimator_factory: Callable[[MoveNetPath], Callable[[np.ndarray]
     if not remeasure:
         hit, source = cache.get(fields), "cache"
         if hit is None:
-            hit, source = _UNSTORED.get(unstored_key), "measured earlier in this process, on a busy machine"
+            hit, why = _UNSTORED.get(unstored_key, (None, ""))
+            source = f"measured earlier in this process, {why}"
         if hit is not None:
             try:
                 return path_of(hit), {"source": source, "cache": str(cache.path), **hit.to_dict()}
@@ -187,15 +188,16 @@ def choose_path(estimator_factory: Callable[[MoveNetPath], Callable[[np.ndarray]
         for estimator in estimators.values():
             estimator.close()
     others = others_busy_cores(before, load_probe())
-    stored = others is None or others <= BUSY_OTHERS_CORES
+    quiet = others is None or others <= BUSY_OTHERS_CORES
+    stored = quiet and cache.put(fields, choice)
     if stored:
-        cache.put(fields, choice)
         _UNSTORED.pop(unstored_key, None)
     else:
-        _UNSTORED[unstored_key] = choice
+        _UNSTORED[unstored_key] = (choice, "its cache not writable" if quiet else "on a busy machine")
     return path_of(choice), {"source": "measured", "cache": str(cache.path), "disagreeing": disagree,
                              "others_busy_cores": None if others is None else round(others, 2),
-                             "stored": stored, **choice.to_dict()}
+                             "stored": stored, **({"cache_unwritable": True} if quiet and not stored else {}),
+                             **choice.to_dict()}
 
 
 def _same(a, b) -> bool:

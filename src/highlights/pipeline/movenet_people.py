@@ -55,7 +55,8 @@ class MoveNetPeople:
             first.close()
             self.estimator = make(path, first.model_bytes)
             self.path_report = {"path": path.label, **{k: v for k, v in report.items()
-                                                       if k in ("source", "cache", "others_busy_cores", "stored")}}
+                                                       if k in ("source", "cache", "others_busy_cores", "stored",
+                                                                "cache_unwritable")}}
         self.tracker = IouTracker(max_age_s=settings.track_max_age_s, min_similarity=settings.track_min_similarity)
         self.frames_per_worker = int(settings.movenet_frames_per_worker)
         self.interpolate_below = float(settings.movenet_interpolate_below)

@@ -32,7 +32,7 @@ def inference_path_summary(classifier) -> dict:
     processes kept the machine busy meanwhile)."""
     report = classifier.backend_report
     keys = ("requested", "picked", "choice", "layout", "threads", "measure_seconds", "measure_skipped",
-            "others_busy_cores", "stored")
+            "others_busy_cores", "stored", "cache_unwritable")
     summary = {k: report[k] for k in keys if k in report}
     for precision in ("int8", "bf16"):
         if precision in report:
