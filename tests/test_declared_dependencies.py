@@ -79,3 +79,14 @@ def test_click_is_one_that_keeps_typer_s_argument_help():
     click_range = _requirements()["click"].specifier
     assert "8.4.2" in click_range
     assert "8.5.0" not in click_range and "8.5.1" not in click_range
+
+
+def test_every_python_admitted_has_wheels_of_the_numpy_admitted():
+    """numpy 1.x, the only numpy `numpy<2` admits, has no wheels for Python 3.13: `pip install
+    highlights` there compiled numpy from source and failed."""
+    from packaging.specifiers import SpecifierSet
+
+    numpy_range = _requirements()["numpy"].specifier
+    pythons = SpecifierSet(_project()["requires-python"])
+    if "2.0.0" not in numpy_range:
+        assert "3.12" in pythons and "3.13" not in pythons
