@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from highlights import __version__
 from highlights.cli import augment, bench_paths, dataset, demo, evaluate, pipeline, report, review, synth, train
 from highlights.cli.boundary import ErrorBoundary
 
@@ -14,6 +15,20 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"highlights {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                       help="Print the installed version of highlights and exit")) -> None:
+    pass
+
+
 app.add_typer(dataset.app, name="dataset", help="Versioned datasets of labelled clips.")
 app.add_typer(augment.app, name="augment", help="Phone-footage augmentation.")
 app.add_typer(synth.app, name="synth", help="Synthetic sports footage for tests and the demo.")

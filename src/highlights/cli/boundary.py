@@ -70,6 +70,10 @@ class ErrorBoundary(TyperGroup):
             return super().parse_args(ctx, args)
         except click.exceptions.NoArgsIsHelpError:
             _show_help(ctx)
+        except click.UsageError as problem:  # the root's own options (`highlights --nonsense`)
+            if _debugging():
+                raise
+            _fail(f"{ctx.command_path}: {_one_line(problem.format_message())} (see {ctx.command_path} --help)")
 
     def invoke(self, ctx: click.Context):
         try:
