@@ -53,6 +53,17 @@ def test_sections_are_frozen_and_building_a_config_loads_no_model_library():
     assert out.strip() == "[]"
 
 
+def test_the_outputs_package_loads_matplotlib_only_to_draw_a_timeline():
+    """detect imports the outputs before it reads the video: a wrong path's one error line came
+    after matplotlib's import (and, with a read-only home, its two lines of warning)."""
+    import subprocess
+    import sys
+
+    code = "import sys, highlights.pipeline.outputs; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
 def test_old_flat_keys_still_load_with_a_deprecation_line(tmp_path, capsys):
     path = tmp_path / "highlights.json"
     path.write_text('{"config": {"merge": false, "pad_before_s": 0.5, "classifier_min_score": 0.3, '

@@ -7,10 +7,6 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from matplotlib.figure import Figure
-from matplotlib.patches import Patch
-from matplotlib.ticker import FuncFormatter
-
 from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
@@ -32,6 +28,12 @@ def plot_timeline(
     The predicted lane shows each highlight as a bar coloured by sport, more opaque the higher
     its score; the ground-truth lane (only when `annotation` is given) shows the annotated events.
     """
+    # matplotlib is imported here, not with the outputs package: a run that fails before writing
+    # (a wrong path) does not pay for it, nor print its warning about an unwritable config folder.
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import FuncFormatter
+
     predicted = in_time_order(highlights)
     truth = ground_truth_segments(annotation)
     end = timeline_end(duration_s, predicted, truth)
