@@ -362,8 +362,8 @@ def ablate(
     out: Path = typer.Option(..., "--out", help="Output folder"),
     change: list[str] = typer.Option(..., "--change", help="A change to test, section.field=value (repeatable)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
-    config: Optional[Path] = typer.Option(None, "--config", help="The baseline config (" + CONFIG_HELP + ")"),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help="Change the baseline: " + SET_HELP),
+    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP + ": the baseline"),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP + "; changes the baseline"),
     tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
