@@ -457,3 +457,28 @@ def test_encoder_failure_stops_the_pass_with_its_error(source: Path, tmp_path: P
     monkeypatch.setattr(stream_writer, "write_video", failing_write_video)
     with pytest.raises(OSError, match="disk full"):
         write_reel(_highlights(), source, tmp_path / "r.mp4", progress=False)
+
+
+def test_a_long_stretch_without_highlights_is_sought_over_not_decoded(source: Path, tmp_path: Path, monkeypatch):
+    # A whole game's highlights lie minutes apart: decoding every frame between them at full size
+    # made cutting a few of them take as long as decoding the game.
+    yielded = []
+    real = reel_module.iter_frames
+
+    def counting(path, **kwargs):
+        for frame in real(path, **kwargs):
+            yielded.append(frame.time_s)
+            yield frame
+
+    monkeypatch.setattr(reel_module, "iter_frames", counting)
+    monkeypatch.setattr(reel_module, "SEEK_PAST_S", 1.5, raising=False)  # the gap between 5.0 s and 7.25 s counts as long
+    result = write_reel(
+        _highlights(), source, tmp_path / "r.mp4", clips_dir=tmp_path / "c", thumbnails=True, progress=False
+    )
+    assert not [t for t in yielded if 5.1 < t < 7.1]
+    assert [_frame_index(f.rgb) for f in iter_frames(result.reel_path)] == _expected_source_frames(_highlights())
+    clips = [p for p in result.clip_paths if p is not None]
+    for clip, h in zip(clips, sorted(_highlights(), key=lambda h: h.start_s)):
+        assert [_frame_index(f.rgb) for f in iter_frames(clip)] == _expected_source_frames([h])
+    assert all(jpeg is not None for jpeg in result.thumbnails_jpeg)
+

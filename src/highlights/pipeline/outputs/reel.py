@@ -5,7 +5,9 @@ figures in the docs), so the source is decoded once, front to back: every frame 
 falls inside a highlight goes to the reel (with a small caption) and, downscaled, to that
 highlight's clip; the frame nearest each highlight's key moment becomes its thumbnail. Only the
 current frame and the previous one are held, plus a few queued frames per open encoder, so
-memory does not grow with the video's length. The pass stops after the last frame it needs.
+memory does not grow with the video's length. The pass stops after the last frame it needs, and
+it seeks over a stretch of more than `SEEK_PAST_S` with no highlight in it rather than decode it
+at full size (a whole game's few capped highlights lie minutes apart).
 """
 
 from __future__ import annotations
@@ -32,6 +34,10 @@ from highlights.video import VideoError, iter_frames, probe
 log = logging.getLogger(__name__)
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
+# A stretch between highlights longer than this is skipped by a seek (which decodes from the
+# keyframe before the next highlight, a few seconds at most on phone and camera video) rather
+# than decoded whole; shorter ones cost less to decode than a seek.
+SEEK_PAST_S = 30.0
 
 
 @dataclass
@@ -143,6 +149,17 @@ class _ConstantRateFeed:
         self.frames_put += max(0, due)
 
 
+def _stretches(spans: Iterable[tuple[float, float]], gap_s: float) -> list[tuple[float, float]]:
+    """The (start, end) stretches of the source to decode: `spans` joined where less than `gap_s` apart."""
+    joined: list[list[float]] = []
+    for start, end in sorted(spans):
+        if joined and start - joined[-1][1] <= gap_s:
+            joined[-1][1] = max(joined[-1][1], end)
+        else:
+            joined.append([start, end])
+    return [(start, end) for start, end in joined]
+
+
 def _progress(enabled: bool) -> Progress:
     return progress_bar(enabled=enabled)
 
@@ -196,8 +213,8 @@ def write_reel(
     # frame keeps the boundary frame on the side the highlight's times mean.
     eps = min(1e-3, 0.25 / fps)
     keys = [key_time(h) for h in ordered]
-    pass_start = min(ordered[0].start_s, min(keys) if thumbnails else math.inf)
-    pass_end = max(max(h.end_s for h in ordered), max(keys) if thumbnails else -math.inf)
+    spans = [(h.start_s, h.end_s) for h in ordered] + ([(k, k) for k in keys] if thumbnails else [])
+    stretches = _stretches(spans, SEEK_PAST_S)
     pending_thumbs = deque(sorted(range(count), key=keys.__getitem__) if thumbnails else [])
     clip_w, clip_h = clip_size(info.width, info.height, clip_short_side)
 
@@ -208,18 +225,33 @@ def write_reel(
     previous = None
     step = 1.0 / fps  # the last gap between two source frames
     decoded = 0
-    expected = max(1, round((min(pass_end, info.duration_s or pass_end) - pass_start) * fps))
+    expected = max(1, round(sum(min(end, info.duration_s or end) - start for start, end in stretches) * fps))
+
+    def stretch_frames():
+        """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
+        for n, (start, end) in enumerate(stretches):
+            for frame in iter_frames(video_path, start_s=max(0.0, start - 1.0 / fps), end_s=end + 1.0 / fps):
+                yield n, frame
 
     try:
         with _progress(progress) as bar:
             task = bar.add_task(f"cutting {count} highlight(s)", total=expected)
-            frames = iter_frames(
-                video_path, start_s=max(0.0, pass_start - 1.0 / fps), end_s=pass_end + 1.0 / fps
-            )
-            for frame in frames:
+            stretch = previous_stretch = 0
+            for stretch, frame in stretch_frames():
                 t = frame.time_s
-                if previous is not None and t > previous.time_s:
+                if previous is not None and stretch != previous_stretch:
+                    # The stretch before has ended, every highlight in it too: its last frame lasted
+                    # a frame's length, not until where this seek landed.
+                    until = previous.time_s + step
+                    for i in active:
+                        if i in clip_writers:
+                            result.clip_paths[i] = clip_writers.pop(i).close(until)
+                    active = []
+                    if reel_writer is not None:
+                        reel_writer.cut(until)
+                elif previous is not None and t > previous.time_s:
                     step = t - previous.time_s
+                previous_stretch = stretch
                 while pending_thumbs and t >= keys[pending_thumbs[0]]:
                     i = pending_thumbs.popleft()
                     nearest = frame
