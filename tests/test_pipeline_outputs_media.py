@@ -482,3 +482,34 @@ def test_a_long_stretch_without_highlights_is_sought_over_not_decoded(source: Pa
         assert [_frame_index(f.rgb) for f in iter_frames(clip)] == _expected_source_frames([h])
     assert all(jpeg is not None for jpeg in result.thumbnails_jpeg)
 
+
+def test_the_reel_sound_is_streamed_not_held_whole(tmp_path: Path):
+    # A whole game's uncapped reel holds tens of minutes of sound: held as one array (twice, while
+    # it was joined) it took gigabytes where the rest of the run took under one.
+    import tracemalloc
+
+    import av
+
+    from highlights.pipeline.outputs.reel_sound import add_source_sound
+    from tests.video_fixtures import mux_frames, mux_tone, video_stream
+
+    seconds, rate = 120, 48000
+    source = tmp_path / "long.mp4"
+    with av.open(str(source), "w") as out:
+        video = video_stream(out, 32, 32, rate=2)
+        sound = out.add_stream("aac", rate=rate, layout="mono")
+        mux_frames(out, video, [np.full((32, 32, 3), 9 * (i % 20), np.uint8) for i in range(seconds * 2)])
+        mux_tone(out, sound, seconds, slope=0.002)
+    reel = write_video(tmp_path / "reel.mp4", [np.zeros((32, 32, 3), np.uint8)] * (seconds * 10), 10.0)
+
+    tracemalloc.start()
+    try:
+        assert add_source_sound(reel, source, [(0.0, seconds / 2), (seconds / 2, float(seconds))])
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    whole = seconds * rate * 4  # the reel's sound as one float32 array
+    assert peak < whole / 4, f"{peak / 1e6:.1f} MB at the peak for {whole / 1e6:.1f} MB of sound"
+    with av.open(str(reel)) as done:
+        heard = sum(f.samples for f in done.decode(audio=0)) / rate
+    assert abs(heard - seconds) < 0.1

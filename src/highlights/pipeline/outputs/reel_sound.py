@@ -9,8 +9,9 @@ each span the reel shows, back to back, encoded as AAC and muxed beside the reel
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
+from itertools import chain
 from pathlib import Path
 
 import av
@@ -22,19 +23,33 @@ from highlights.video import main_video_stream, timeline_origin_s
 log = logging.getLogger(__name__)
 
 
-def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
-    """(samples as float32 (channels, n), rate, layout) of `spans` (source seconds, timed like the
-    video frames: on the player's timeline), or None when the source has no sound."""
+# Silence for sound missing inside a span is handed on in pieces of at most this many seconds.
+_SILENCE_PIECE_S = 1.0
+
+
+def _sound_of_spans(source: Path, spans: Sequence[tuple[float, float]]) -> Iterator:
+    """The source's sound of `spans` (source seconds in time order, timed like the video frames: on
+    the player's timeline), back to back: first `(rate, layout)`, then float32 `(channels, n)`
+    pieces as the audio stream decodes; nothing when the source has no sound. Only the piece at
+    hand is held, so memory does not grow with the reel's length (a whole game's uncapped reel
+    holds tens of minutes of sound: gigabytes as one array)."""
     with av.open(str(source)) as container:
         video = main_video_stream(container)  # the stream whose frame times the spans are in
         if not container.streams.audio or video is None:
-            return None
+            return
         audio = container.streams.audio[0]
         origin = timeline_origin_s(container, video)
         rate, layout, channels = audio.rate, audio.layout.name, len(audio.layout.channels)
         resampler = None
-        pieces: list[list[np.ndarray]] = [[] for _ in spans]
+        want: list[tuple[int, int]] = []
+        k, done = 0, 0  # the span being filled, and how many of its samples were handed on
         position = None  # sample index of the next decoded sample
+
+        def silence(n: int) -> Iterator[np.ndarray]:
+            piece = max(1, round(_SILENCE_PIECE_S * rate))
+            for start in range(0, n, piece):
+                yield np.zeros((channels, min(piece, n - start)), np.float32)
+
         for frame in container.decode(audio):
             if resampler is None:
                 if not (rate and channels):
@@ -45,7 +60,7 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
                 # than 8 planes' worth of pointers (7.1 sound, 8 planes, already), packed has one.
                 resampler = av.AudioResampler(format="flt", layout=layout, rate=rate)
                 want = [(round((a + origin) * rate), round((b + origin) * rate)) for a, b in spans]
-                last_needed = max(b for _, b in want) if want else 0
+                yield rate, layout
             if frame.pts is not None and frame.time_base is not None:
                 start = round(float(frame.pts * frame.time_base) * rate)
                 position = start if position is None or abs(start - position) > 1 else position
@@ -54,24 +69,27 @@ def _samples_in_spans(source: Path, spans: Sequence[tuple[float, float]]):
             for out in resampler.resample(frame):
                 data = out.to_ndarray().astype(np.float32, copy=False).reshape(-1, channels).T
                 n = data.shape[1]
-                for k, (lo, hi) in enumerate(want):
-                    a, b = max(lo, position), min(hi, position + n)
+                while k < len(want):
+                    lo, hi = want[k]
+                    a, b = max(lo + done, position), min(hi, position + n)
                     if a < b:
-                        pieces[k].append(data[:, a - position:b - position])
+                        # Sound missing inside a span (a gap in the recording) is silence, so the
+                        # spans after it stay under their pictures.
+                        yield from silence(a - (lo + done))
+                        yield data[:, a - position:b - position]
+                        done = b - lo
+                    if hi > position + n:
+                        break  # this span goes on in the next samples
+                    yield from silence(hi - lo - done)
+                    k, done = k + 1, 0
                 position += n
-            if position is not None and position >= last_needed:
+            if k >= len(want):
                 break
         if resampler is None:
-            return None  # no sound decodes
-        out_spans = []
-        for (lo, hi), piece in zip(want, pieces):
-            got = np.concatenate(piece, axis=1) if piece else np.zeros((channels, 0), np.float32)
-            # Sound missing inside a span (a gap in the recording) is silence, so the spans after
-            # it stay under their pictures.
-            if got.shape[1] < hi - lo:
-                got = np.concatenate([got, np.zeros((got.shape[0], hi - lo - got.shape[1]), np.float32)], axis=1)
-            out_spans.append(got)
-        return np.concatenate(out_spans, axis=1), rate, layout
+            return  # no sound decodes
+        for lo, hi in want[k:]:  # spans past the sound's end: silence
+            yield from silence(hi - lo - done)
+            done = 0
 
 
 def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, float]]) -> bool:
@@ -79,14 +97,17 @@ def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, floa
 
     Sound that cannot be decoded or encoded leaves the reel as it was, silent, with a warning:
     the pictures are what a reel is for."""
+    if not any(b > a for a, b in spans):
+        return False
+    sound_pieces = _sound_of_spans(source, spans)
     try:
-        found = _samples_in_spans(source, spans)
+        found = next(sound_pieces, None)
     except (av.error.FFmpegError, ValueError) as err:
         log.warning("%s: its sound could not be read (%s); the reel has none", source, err)
         return False
-    if found is None or found[0].shape[1] == 0:
+    if found is None:
         return False
-    samples, rate, layout = found
+    rate, layout = found
     try:
         with atomic_path(reel) as tmp, av.open(str(reel)) as pictures, \
                 av.open(str(tmp), "w", format="mp4") as out:
@@ -99,15 +120,21 @@ def add_source_sound(reel: Path, source: Path, spans: Sequence[tuple[float, floa
                 packet.stream = video_out
                 out.mux(packet)
             size = sound.codec_context.frame_size or 1024
-            for start in range(0, samples.shape[1], size):
-                chunk = np.ascontiguousarray(samples[:, start:start + size].T).reshape(1, -1)
-                frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout=layout)
-                frame.sample_rate, frame.pts, frame.time_base = rate, start, Fraction(1, rate)
-                for packet in sound.encode(frame):
-                    out.mux(packet)
+            written, held = 0, np.zeros((len(av.AudioLayout(layout).channels), 0), np.float32)
+            for piece in chain(sound_pieces, [None]):  # None: the end, where the last short frame goes
+                if piece is not None:
+                    held = np.concatenate([held, piece], axis=1)
+                while held.shape[1] >= size or (piece is None and held.shape[1]):
+                    chunk = np.ascontiguousarray(held[:, :size].T).reshape(1, -1)
+                    frame = av.AudioFrame.from_ndarray(chunk, format="flt", layout=layout)
+                    frame.sample_rate, frame.pts, frame.time_base = rate, written, Fraction(1, rate)
+                    written += min(size, held.shape[1])
+                    held = held[:, size:]
+                    for packet in sound.encode(frame):
+                        out.mux(packet)
             for packet in sound.encode():
                 out.mux(packet)
     except (av.error.FFmpegError, ValueError) as err:
-        log.warning("%s: its sound could not be encoded (%s); the reel has none", source, err)
+        log.warning("%s: its sound could not be read or encoded (%s); the reel has none", source, err)
         return False
     return True
