@@ -135,3 +135,18 @@ def test_ctrl_c_during_detect_says_nothing_was_written_and_that_it_starts_over(c
     assert res.exit_code == 130, res.output
     assert f"interrupted: nothing was written to {out}" in said and "run the command again to start it over" in said
     assert not out.exists()
+
+
+def test_a_reel_that_replays_much_of_the_game_names_the_caps(cli, video, tmp_path, monkeypatch):
+    # A whole game of active play gives hundreds of highlights and, uncapped, a reel of most of
+    # the game; the 14 s test game's reel stands in for one (the length floor set to 0).
+    import highlights.pipeline.reel_length as reel_length
+
+    monkeypatch.setattr(reel_length, "LONG_REEL_MIN_S", 0.0, raising=False)
+    res = cli("detect", video, "--out", tmp_path / "a", *GT, "--set", "classifier.enabled=false", "--no-progress")
+    said = " ".join(res.output.split())
+    assert res.exit_code == 0, res.output
+    assert "the reel is " in said and "--max-highlights N or --reel-seconds S keeps the best-scored" in said
+    capped = cli("detect", video, "--out", tmp_path / "b", *GT, "--set", "classifier.enabled=false",
+                 "--max-highlights", "1", "--no-progress")
+    assert capped.exit_code == 0 and "the reel is " not in capped.output

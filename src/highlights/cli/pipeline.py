@@ -147,6 +147,14 @@ def detect(
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")
+    if max_highlights is None and reel_seconds is None:
+        from highlights.events.interval import covered_seconds
+        from highlights.pipeline.reel_length import long_reel_hint
+
+        long_reel = long_reel_hint(covered_seconds((h.start_s, h.end_s) for h in result.highlights),
+                                   float(result.video["duration_s"]), len(result.highlights))
+        if long_reel:
+            console.print(long_reel)
     if not cfg.classifier.sport:
         from highlights.pipeline.sport_filter import mixed_sports_hint
 
