@@ -286,6 +286,9 @@ def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path)
     report = json.loads((out / "video_scorer_testreport.json").read_text())
     fusion = report["meta"]["model"]
     assert fusion["arch"] == "fusion" and 0.0 <= fusion["weight"] <= 1.0
+    # the R(2+1)D side is recorded as a plain report records it: its training settings and data
+    assert report["meta"]["train_config"] == tiny_meta(model)["train_config"]
+    assert report["meta"]["dataset"]["trained_on"] == tiny_meta(model)["dataset"]
     assert len(fusion["validation_macro_f1_by_weight"]) == 11
     assert report["num_clips"] == len(dataset.split("test", augmented=False))
 

@@ -37,6 +37,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     from highlights.model import ClipClassifier
     from highlights.pose_classifier.default import DEFAULT_MODEL
     from highlights.report import build_report, write_report_files
+    from highlights.train.evaluation import unfinished_run
 
     checkpoint = Path(checkpoint)
     pose_path = Path(pose_model) if pose_model else DEFAULT_MODEL
@@ -62,15 +63,25 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()) + ")")
     r2_test, pose_test = both(test)
     proba = fuse(r2_test, pose_test, weight)
+    # what the plain R(2+1)D report records of its checkpoint, so a fused figure is as traceable
+    trained = r2.meta
+    unfinished = unfinished_run(checkpoint, trained)
+    if unfinished:
+        log(f"note: {unfinished['note']}")
     meta = {
         "model": {"arch": "fusion", "rule": "w * p_r2plus1d + (1 - w) * p_pose, argmax",
                   "weight": weight, "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
                   "validation_clips": len(val)},
-        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint)},
+        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
+                       "epoch": trained.get("epoch"), "val_macro_f1": trained.get("val_macro_f1"),
+                       "pretrained": trained.get("pretrained")},
+        "train_config": trained.get("train_config"),
         "pose_model": {"path": str(pose_path.resolve()), "sha256": file_sha256(pose_path),
                        "provenance": pose.meta.get("provenance")},
-        "dataset": {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(test)},
+        "dataset": {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(test),
+                    "trained_on": trained.get("dataset")},
         "eval_config": {"n_bootstrap": n_bootstrap},
+        **({"unfinished_run": unfinished} if unfinished else {}),
     }
     report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
                           proba=proba, clip_ids=[r.path.name for r in test],
