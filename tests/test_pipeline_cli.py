@@ -150,3 +150,14 @@ def test_a_reel_that_replays_much_of_the_game_names_the_caps(cli, video, tmp_pat
     capped = cli("detect", video, "--out", tmp_path / "b", *GT, "--set", "classifier.enabled=false",
                  "--max-highlights", "1", "--no-progress")
     assert capped.exit_code == 0 and "the reel is " not in capped.output
+
+
+def test_detect_with_no_highlights_says_the_classifier_turned_every_window_down(cli, video, tmp_path):
+    """A freshly trained model that passes nothing gives 0 highlights: the line says where they went
+    (every window turned down) and by how much the nearest one missed."""
+    res = cli("detect", video, "--out", tmp_path / "d", *GT, "--set", "classifier.backend=untrained",
+              "--set", "classifier.min_score=0.99", "--no-progress")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "0 highlights in" in text
+    assert "no highlights: the classifier turned down every window, the most action-like of 2 windows said" in text

@@ -144,6 +144,13 @@ def detect(
         raise typer.Exit(130) from None
     if result.stats.get("no_person_found"):
         console.print(f"no person was found in {video}: no highlights")
+    elif not result.highlights and result.trace.classifications and not any(
+            c["accepted"] for c in result.trace.classifications):
+        from highlights.pipeline.evaluation import turned_down_text
+
+        # every window reached the classifier and none passed: say so, and by how much
+        console.print(f"no highlights: the classifier turned down every window, the "
+                      f"{turned_down_text(result.trace.classifications, result.trace.classifier_gate)}")
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")

@@ -248,7 +248,7 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
                 return "classifier_wrong_class", f"said {best['label']} ({_score_text(best)})"
             if not near:
                 return "classifier_none", "no classifier window near the key moment"
-            return "classifier_none", _turned_down(near, trace.classifier_gate)
+            return "classifier_none", turned_down_text(near, trace.classifier_gate)
     survived = [h for h in before_merge if abs(_key(h) - key) <= tolerance_s
                 and (h.label == event.label or not config.classifier.enabled)]
     if survived and config.merge.enabled:
@@ -256,7 +256,7 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
     return "matching", "a detection existed but the one-to-one matching gave it to another event"
 
 
-def _turned_down(near: list[dict[str, Any]], gate: dict[str, Any] | None) -> str:
+def turned_down_text(near: list[dict[str, Any]], gate: dict[str, Any] | None) -> str:
     """Why the windows near a missed event were turned down: the most action-like one (the least
     `none`), what it said, and the bar it did not reach. A window's score cannot pick it, as under
     the action gate a window turned down is scored by its P(none)."""
