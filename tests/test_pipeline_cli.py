@@ -161,3 +161,17 @@ def test_detect_with_no_highlights_says_the_classifier_turned_every_window_down(
     text = " ".join(res.output.split())
     assert "0 highlights in" in text
     assert "no highlights: the classifier turned down every window, the most action-like of 2 windows said" in text
+
+
+def test_pipeline_evaluate_records_each_model_file_it_loaded_by_sha256(cli, video, tmp_path):
+    import hashlib
+
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+
+    res = cli("pipeline", "evaluate", "--video", video, "--annotations", video.with_suffix(".json"),
+              "--out", tmp_path / "eval", *GT, "--no-progress")
+    assert res.exit_code == 0, res.output
+    models = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())["models"]
+    pose = next(m for m in models if m["role"] == "packaged pose classifier")
+    assert pose["sha256"] == hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()
+    assert "under `models`" in (tmp_path / "eval" / "pipeline_eval.md").read_text()

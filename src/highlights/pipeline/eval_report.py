@@ -69,7 +69,18 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
                "stats": result.stats, "annotation": {"video": getattr(annotation, "video", None),
                                                      "events": len(annotation.events)},
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
-               "score_calibration": describe_calibration(result.config)})
+               "score_calibration": describe_calibration(result.config),
+               "models": loaded_models(result.config)})
+
+
+def loaded_models(config: PipelineConfig) -> list[dict[str, Any]]:
+    """Every model file the run loaded, by content: a path alone does not say which weights made
+    the figures once a file is retrained in place."""
+    from highlights.pipeline.model_files import model_files
+    from highlights.file_hash import file_sha256
+
+    return [{"role": role, "path": str(path.resolve()), "sha256": file_sha256(path) if path.is_file() else None}
+            for role, path in model_files(config)]
 
 
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
@@ -234,5 +245,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
                   markdown_table(["score bin", "highlights", "mean score", "share right"],
                                  ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",
                                    f"{b['correct_rate']:.2f}"] for b in rel["bins"]))]
-    lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`.", ""]
+    lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`"
+              + (", and the model files the run loaded, each with its sha256, under `models`"
+                 if report.about.get("models") else "") + ".", ""]
     return "\n".join(lines)
