@@ -313,6 +313,20 @@ def test_a_folder_is_replaced_whole_or_not_at_all(tmp_path: Path, monkeypatch, e
     assert _tree(out) == {"b.txt": b"run 3"} and sorted(p.name for p in tmp_path.iterdir()) == ["out"]
 
 
+def test_a_full_disk_inside_a_staged_folder_names_the_file_where_it_was_to_go(tmp_path: Path) -> None:
+    # detect writes its outputs in a hidden staging folder; the line names `out/reel.mp4`, not the
+    # staging folder's copy, which is removed with the rest.
+    out = tmp_path / "out"
+    with pytest.raises(atomic.DiskFullError) as err, atomic.atomic_folder(out) as stage:
+        raise atomic.DiskFullError(stage / "clips" / "reel.mp4")
+    assert str(err.value) == (f"no space left on {atomic.mount_point(out)} while writing "
+                              f"{out / 'clips' / 'reel.mp4'}; nothing earlier was changed")
+    with pytest.raises(atomic.DiskFullError, match=rf"while writing {out / 'a.json'};"), \
+            atomic.atomic_folder(out) as stage:
+        raise OSError(errno.ENOSPC, "No space left on device", str(stage / "a.json"))
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_staging_leftovers_of_gone_writers_are_cleaned_and_a_lost_folder_put_back(tmp_path: Path) -> None:
     dead, live = _dead_pid(), os.getppid()
     out = tmp_path / "out"

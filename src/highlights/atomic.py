@@ -259,8 +259,13 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         _swap_in(stage, path)
     except OSError as e:
         shutil.rmtree(stage, ignore_errors=True)
-        if is_disk_full(e) and not isinstance(e, DiskFullError):
-            raise DiskFullError(path) from e
+        if is_disk_full(e):
+            # named where the user will look for it, not in the staging folder just removed
+            where = _in_place(e, stage, path)
+            if where is not None:
+                raise DiskFullError(where) from e
+            if not isinstance(e, DiskFullError):
+                raise DiskFullError(path) from e
         raise
     except Exception as e:
         full = not isinstance(e, HighlightsError) and no_space_left(stage)
@@ -271,6 +276,16 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _in_place(error: OSError, stage: Path, path: Path) -> Path | None:
+    """The file a failed write inside ``stage`` was for, as it would lie in ``path``; None when
+    the error names no file inside ``stage``."""
+    written = error.path if isinstance(error, DiskFullError) else getattr(error, "filename", None)
+    try:
+        return path / Path(written).relative_to(stage) if written else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _swap_in(stage: Path, path: Path) -> None:
