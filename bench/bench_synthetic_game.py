@@ -317,8 +317,8 @@ def pooled_row(name: str, runs: list, durations: list[float]) -> list[str]:
         seconds += secs
     rec, prec = Rate(tot["matched"], tot["events"]), Rate(tot["matched"], tot["highlights"])
     crec, cprec = Rate(tot["class_matched"], tot["events"]), Rate(tot["class_matched"], tot["highlights"])
-    return [name, str(tot["events"]), str(tot["highlights"]), f"{rec.text()} ({rec.hits}/{rec.total})",
-            f"{prec.text()} ({prec.hits}/{prec.total})", crec.text(), cprec.text(),
+    return [name, str(tot["events"]), str(tot["highlights"]), rec.reported(), prec.reported(),
+            crec.reported(), cprec.reported(),
             f"{reel:.0f} s of {sum(durations):.0f} s", f"{seconds:.0f} s", f"{os.getloadavg()[0]:.1f}"]
 
 
@@ -421,8 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         print_breakdown(name, per_game)
 
     print()
-    print(markdown_table(["run", "events", "highlights", "recall @2 s", "precision @2 s", "class recall",
-                          "class precision", "reel", "pipeline time", "load (1 min)"], rows))
+    print(markdown_table(["run", "events", "highlights", "recall @2 s [95%]", "precision @2 s [95%]",
+                          "class recall [95%]", "class precision [95%]", "reel", "pipeline time", "load (1 min)"], rows))
     if info is not None:
         print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "
               f"ECE raw {info['reliability_raw']['ece']}, fitted {info['reliability_fitted_in_sample']['ece']} "

@@ -158,7 +158,8 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
               "--annotations", ann, "--no-progress")
     assert res.exit_code == 0, res.output
     n = len(annotation.events)
-    assert f"recall 1.000 ({n}/{n}), precision 1.000 ({n}/{n})" in " ".join(res.output.split())
+    assert re.search(rf"recall 1\.000 \[0\.\d{{3}}, 1\.000\] \({n}/{n}\), "
+                     rf"precision 1\.000 \[0\.\d{{3}}, 1\.000\] \({n}/{n}\)", " ".join(res.output.split()))
     res = cli("detect", video, "--out", tmp_path / "d", *GT_FLAGS, "--set", "merge.backend=actions",
               "--set", f"merge.score_calibration={tmp_path / 'no.json'}", "--no-progress")
     assert res.exit_code == 1 and "no.json: score calibration file not found" in res.output

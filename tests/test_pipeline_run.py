@@ -89,7 +89,8 @@ def test_attribution_names_the_stage_that_was_knocked_out(game):
     _, annotation = game
     causes, report = _causes(_run(game, {"pose.gt_dropout": 1.0}), annotation)
     assert causes == ["pose"] * 3
-    assert report.attribution["by_stage"]["pose/kinematics"] == {"count": 3, "share": 1.0}
+    stage = report.attribution["by_stage"]["pose/kinematics"]
+    assert (stage["count"], stage["share"]) == (3, 1.0)
     causes, _ = _causes(_run(game, {"detection.gt_dropout": 1.0}), annotation)
     assert causes == ["detection"] * 3
     causes, _ = _causes(_run(game, {"candidates.motion_threshold": 50.0,
@@ -138,7 +139,7 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     assert saved["base_config"] == FAST.to_dict() and len(saved["rows"]) == 8
     markdown = written["markdown"].read_text()
     assert "all but pose.gt_dropout" in markdown
-    assert "| baseline | 1.000 (3/3) |" in markdown  # each rate with the counts it is made of
+    assert "| baseline | 1.000 [0.439, 1.000] (3/3) |" in markdown  # each rate with the counts it is made of
     # A merge-only change reuses every cached frame and classifier window.
     before = len(cache)
     run_pipeline(video, FAST.with_overrides({"merge.nms_iou": 0.7}), annotation=annotation, cache=cache, progress=False)
@@ -218,7 +219,7 @@ def test_evaluate_video_writes_json_and_markdown_with_the_config(game, tmp_path)
     assert saved["config"]["pose"]["gt_dropout"] == 1.0
     assert [r["tolerance_s"] for r in saved["by_tolerance"]] == [1.0, 2.0, 5.0]
     md = (tmp_path / "pipeline_eval.md").read_text()
-    assert "| pose/kinematics | 3 | 1.000 |" in md
+    assert "| pose/kinematics | 3 | 1.000 [0.439, 1.000] |" in md
 
 
 def test_background_inference_gives_the_same_decisions_as_inline(game):

@@ -174,9 +174,8 @@ def detect(
         from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights
 
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
-        console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s): recall "
-                      f"{at.recall.text()} ({at.recall.hits}/{at.recall.total}), precision {at.precision.text()} "
-                      f"({at.precision.hits}/{at.precision.total}), right class "
+        console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% intervals): "
+                      f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
                       f"{at.class_recall.hits}/{at.class_recall.total}; reel "
                       f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
     for kind, path in written.items():
@@ -240,9 +239,9 @@ def evaluate(
                        f"(tolerance {att['tolerance_s']:g} s, class level)")
     lost.add_column("stage")
     lost.add_column("misses", justify="right")
-    lost.add_column("share", justify="right")
+    lost.add_column("share [95% interval]", justify="right")
     for stage, row in att["by_stage"].items():
-        lost.add_row(stage, str(row["count"]), Rate(row["count"], att["missed"]).text())
+        lost.add_row(stage, str(row["count"]), Rate(row["count"], att["missed"]).with_interval())
     console.print(lost)
     _print_misses(att["misses"])
     rel = report.about.get("score_reliability") or {}
@@ -306,12 +305,13 @@ def _f(x) -> str:
 
 def _print_scores(report) -> None:
     """The recall/precision, average-mAP and per-sport tables of a `PipelineEvaluation`."""
-    table = Table(title="Highlight pipeline (one-to-one Hungarian matching on key moments)")
+    table = Table(title="Highlight pipeline (one-to-one Hungarian matching on key moments; "
+                        "each rate with its 95% Wilson interval and its counts)")
     for col in ("tolerance (s)", "events", "highlights", "recall", "precision", "class recall", "class precision"):
         table.add_column(col, justify="right")
     for s in report.scores.scores:
-        table.add_row(f"{s.tolerance_s:g}", str(s.events), str(s.highlights), s.recall.text(), s.precision.text(),
-                      s.class_recall.text(), s.class_precision.text())
+        table.add_row(f"{s.tolerance_s:g}", str(s.events), str(s.highlights), s.recall.reported(),
+                      s.precision.reported(), s.class_recall.reported(), s.class_precision.reported())
     console.print(table)
     amap = report.average_map
     if amap and amap.get("tight") is not None:
@@ -335,7 +335,7 @@ def _print_scores(report) -> None:
     for col in ("sport", "events", "recall", "class recall"):
         sports.add_column(col, justify="right" if col != "sport" else "left")
     for sport, g in primary.per_sport.items():
-        sports.add_row(sport, str(g.events), g.recall.text(), g.class_recall.text())
+        sports.add_row(sport, str(g.events), g.recall.reported(), g.class_recall.reported())
     console.print(sports)
 
 

@@ -21,7 +21,7 @@ from highlights.errors import ConfigError
 from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
-from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore
+from highlights.pipeline.evaluation import INTERVALS, PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
 
@@ -45,7 +45,14 @@ class AblationRow:
     score: ToleranceScore | None = field(default=None, repr=False, compare=False)  # the exact counts
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if k != "score"}
+        out = {k: v for k, v in self.__dict__.items() if k != "score"}
+        if self.score is not None:
+            s = self.score
+            out.update(events=s.events, highlights=s.highlights, matched=s.matched, class_matched=s.class_matched,
+                       recall_interval=s.recall.stored_interval(), precision_interval=s.precision.stored_interval(),
+                       class_recall_interval=s.class_recall.stored_interval(),
+                       class_precision_interval=s.class_precision.stored_interval())
+        return out
 
 
 @dataclass
@@ -58,7 +65,7 @@ class AblationResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"base_config": self.base_config.to_dict(), "changes": self.changes,
-                "tolerance_s": self.tolerance_s, "culprits": self.culprits,
+                "tolerance_s": self.tolerance_s, "culprits": self.culprits, "intervals": INTERVALS,
                 "rows": [r.to_dict() for r in self.rows]}
 
 
@@ -160,18 +167,20 @@ def table_rows(result: AblationResult) -> list[list[str]]:
     """The printed table: every figure rounded once, from its exact fraction, beside its counts."""
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")
-    return [[r.name, r.score.recall.counted(), r.score.precision.counted(), r.score.class_recall.counted(),
+    return [[r.name, r.score.recall.reported(), r.score.precision.reported(), r.score.class_recall.reported(),
              _signed(_recall_change(r, baseline)),
              _signed(_recall_change(r, everything)) if r.kind == "all_but" else "-"] for r in result.rows]
 
 
-TABLE_HEADER = ["run", "recall (found/events)", "precision (right/highlights)", "class recall (found/events)",
+TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/highlights)",
+                "class recall [95%] (found/events)",
                 "Δ recall vs baseline", "Δ recall vs all"]
 
 
 def render_markdown(result: AblationResult) -> str:
     lines = ["# Pipeline ablation", "",
-             f"Tolerance {result.tolerance_s:g} s on the key moment; one-to-one Hungarian matching. "
+             f"Tolerance {result.tolerance_s:g} s on the key moment; one-to-one Hungarian matching; "
+             "each rate with its 95% Wilson interval and its counts. "
              "Changes: " + ", ".join(f"`{k}={_show(v)}`" for k, v in result.changes.items()) + ".", "",
              markdown_table(TABLE_HEADER, table_rows(result)), ""]
     if result.culprits:

@@ -16,6 +16,7 @@ from highlights.pipeline.evaluation import (
     evaluate_highlights)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
+from highlights.rate_interval import METHOD as INTERVAL_METHOD
 from highlights.pipeline.spotting import (
     HALF_GAP_S, Predictions, load_predictions, spots_as_highlights, spotting_report, window_spots)
 
@@ -209,16 +210,18 @@ def render_markdown(report: PipelineEvaluation) -> str:
                   + (f", {about['highlights_from_spots']}" if about.get("highlights_from_spots") else "")
                   + "), scored without running the pipeline.", ""]
     lines += [f"Matching: {report.scores.matching}.", "",
+              f"Each rate is shown with its 95% interval ({INTERVAL_METHOD}) and the counts it is made of.", "",
               markdown_table(["tolerance (s)", "events", "highlights", "recall", "precision", "class recall",
                               "class precision"],
-                             ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.text(), s.precision.text(),
-                               s.class_recall.text(), s.class_precision.text()] for s in report.scores.scores))]
+                             ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.reported(),
+                               s.precision.reported(), s.class_recall.reported(), s.class_precision.reported()]
+                              for s in report.scores.scores))]
     if report.average_map is not None:
         lines += average_map_markdown(report.average_map)
     primary = report.primary
     lines += ["", f"## Per sport (tolerance {primary.tolerance_s:g} s)", "",
               markdown_table(["sport", "events", "recall", "class recall"],
-                             ([sport, g.events, g.recall.text(), g.class_recall.text()]
+                             ([sport, g.events, g.recall.reported(), g.class_recall.reported()]
                               for sport, g in primary.per_sport.items()))]
     att = report.attribution
     if att is None:
@@ -226,12 +229,12 @@ def render_markdown(report: PipelineEvaluation) -> str:
     missed = att["missed"]
     lines += ["", f"## Where the misses were lost ({missed} of {att['events']} events missed, "
               f"tolerance {att['tolerance_s']:g} s, class level)", "",
-              markdown_table(["stage", "misses", "share"],
-                             ([stage, row["count"], Rate(row["count"], missed).text()]
+              markdown_table(["stage", "misses", "share [95% interval]"],
+                             ([stage, row["count"], Rate(row["count"], missed).with_interval()]
                               for stage, row in att["by_stage"].items())),
               "",
-              markdown_table(["cause", "misses", "share"],
-                             ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).text()]
+              markdown_table(["cause", "misses", "share [95% interval]"],
+                             ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).with_interval()]
                               for cause, row in att["by_cause"].items()))]
     if att["misses"]:
         lines += ["", markdown_table(["event", "label", "key (s)", "lost at", "detail"],

@@ -23,6 +23,7 @@ from scipy.optimize import linear_sum_assignment
 from highlights.events.interval import key_moment
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.trace import StageTrace
+from highlights.rate_interval import CONFIDENCE, METHOD as INTERVAL_METHOD, wilson_interval
 
 DEFAULT_TOLERANCES: tuple[float, ...] = (1.0, 2.0, 5.0)
 PRIMARY_TOLERANCE = 2.0
@@ -94,6 +95,25 @@ class Rate:
         """The figure with the counts it is made of, `0.750 (3/4)`: a rate of few is read as few."""
         return f"{self.text(digits)} ({self.hits}/{self.total})"
 
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """Its 95% interval (`rate_interval.METHOD`); None when there is nothing to divide by."""
+        return wilson_interval(self.hits, self.total)
+
+    def stored_interval(self) -> list[float] | None:
+        return None if self.interval is None else [round(x, STORED_DIGITS) for x in self.interval]
+
+    def with_interval(self, digits: int = 3) -> str:
+        """`0.750 [0.301, 0.954]`: the figure and its 95% interval."""
+        if self.interval is None:
+            return self.text(digits)
+        lo, hi = self.interval
+        return f"{self.text(digits)} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+    def reported(self, digits: int = 3) -> str:
+        """`0.750 [0.301, 0.954] (3/4)`: the figure, its 95% interval and the counts it is made of."""
+        return f"{self.with_interval(digits)} ({self.hits}/{self.total})"
+
 
 STORED_DIGITS = 4  # places kept in the JSON reports
 
@@ -137,18 +157,26 @@ class ToleranceScore:
 
     def to_dict(self) -> dict[str, Any]:
         r = lambda rate: rate.rounded(STORED_DIGITS)  # noqa: E731
+        ci = lambda rate: rate.stored_interval()  # noqa: E731
         return {
             "tolerance_s": self.tolerance_s,
             "events": self.events, "highlights": self.highlights,
             "recall": r(self.recall), "precision": r(self.precision),
             "class_recall": r(self.class_recall), "class_precision": r(self.class_precision),
             "matched": self.matched, "class_matched": self.class_matched,
-            "per_sport": {s: {"events": g.events, "recall": r(g.recall), "class_recall": r(g.class_recall)}
+            "recall_interval": ci(self.recall), "precision_interval": ci(self.precision),
+            "class_recall_interval": ci(self.class_recall), "class_precision_interval": ci(self.class_precision),
+            "per_sport": {s: {"events": g.events, "matched": g.recall.hits, "class_matched": g.class_recall.hits,
+                              "recall": r(g.recall), "recall_interval": ci(g.recall),
+                              "class_recall": r(g.class_recall), "class_recall_interval": ci(g.class_recall)}
                           for s, g in self.per_sport.items()},
-            "per_class": {c: {"events": g.events, "recall": r(g.class_recall)} for c, g in self.per_class.items()},
+            "per_class": {c: {"events": g.events, "matched": g.class_recall.hits, "recall": r(g.class_recall),
+                              "recall_interval": ci(g.class_recall)} for c, g in self.per_class.items()},
         }
 
 
+INTERVALS = {"confidence": CONFIDENCE, "method": INTERVAL_METHOD,
+             "of": "each rate (`*_interval`, and every attribution share), its n the count it divides by"}
 MATCHING = "hungarian (scipy.optimize.linear_sum_assignment) on key-moment distance"
 
 
@@ -170,7 +198,8 @@ class Evaluation:
         raise KeyError(f"no score at tolerance {tolerance_s:g} s (have {', '.join(f'{t:g}' for t in self.tolerances)})")
 
     def to_dict(self) -> dict[str, Any]:
-        return {"matching": self.matching, "by_tolerance": [s.to_dict() for s in self.scores]}
+        return {"matching": self.matching, "intervals": INTERVALS,
+                "by_tolerance": [s.to_dict() for s in self.scores]}
 
 
 def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s: float) -> ToleranceScore:
@@ -319,8 +348,10 @@ def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTr
         "level": "class (a miss is an event with no highlight of its label within the tolerance)",
         "events": len(events), "missed": n,
         "by_cause": {c: {"count": counts.get(c, 0), "share": Rate(counts.get(c, 0), n).rounded(STORED_DIGITS),
+                         "share_interval": Rate(counts.get(c, 0), n).stored_interval(),
                          "meaning": CAUSE_TEXT[c]} for c in CAUSES},
-        "by_stage": {g: {"count": groups.get(g, 0), "share": Rate(groups.get(g, 0), n).rounded(STORED_DIGITS)}
+        "by_stage": {g: {"count": groups.get(g, 0), "share": Rate(groups.get(g, 0), n).rounded(STORED_DIGITS),
+                         "share_interval": Rate(groups.get(g, 0), n).stored_interval()}
                      for g in dict.fromkeys(STAGE_GROUP.values())},
         "misses": [r.to_dict() for r in rows],
     }

@@ -1,0 +1,125 @@
+"""Every rate `pipeline evaluate`, `score` and `ablate` print or store comes with its 95% interval
+and the counts it is made of; the intervals are recomputed here from Wilson's formula."""
+
+from __future__ import annotations
+
+import json
+import math
+from types import SimpleNamespace
+
+import pytest
+
+from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.events.spotting import Spot, write_results_spotting
+from highlights.pipeline.ablation import AblationResult, AblationRow, render_markdown, table_rows
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.evaluation import Rate, attribute_misses, score_at
+from highlights.pipeline.highlight import Highlight
+
+Z95 = 1.959963984540054
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson's score interval written out from its definition, independent of the project's."""
+    p = k / n
+    centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@pytest.mark.parametrize("k,n", [(13, 15), (0, 5), (5, 5), (28, 254), (1, 1)])
+def test_rate_interval_is_wilsons(k, n):
+    lo, hi = Rate(k, n).interval
+    assert (lo, hi) == pytest.approx(wilson(k, n), abs=1e-9)
+    # all found is not read as certain, nothing found is not read as impossible
+    assert hi > k / n or k == n
+    assert lo < k / n or k == 0
+    assert Rate(k, 0).interval is None and Rate(0, 0).reported() == "- (0/0)"
+
+
+def test_reported_text_rounds_the_figure_and_its_interval():
+    lo, hi = wilson(13, 15)
+    assert Rate(13, 15).reported() == f"0.867 [{lo:.3f}, {hi:.3f}] (13/15)"
+
+
+def _match() -> GameAnnotation:
+    e = lambda i, label, t: Event(str(i), "soccer", label, t - 1, t + 1, t, half=1)  # noqa: E731
+    return GameAnnotation("match", None, None, None, None, "soccer",
+                          [e(0, "Goal", 100.0), e(1, "Goal", 300.0), e(2, "Foul", 500.0), e(3, "Foul", 700.0),
+                           e(4, "Corner", 900.0)])
+
+
+def test_score_stores_and_prints_every_rate_with_its_interval(cli, tmp_path):
+    ann = save_annotation(_match(), tmp_path / "Labels-v2.json", fmt="soccernet")
+    spots = [Spot("Goal", 100.5, 0.9, 1), Spot("Foul", 300.0, 0.8, 1),   # found; found but wrong class
+             Spot("Foul", 500.2, 0.7, 1), Spot("Goal", 1000.0, 0.9, 1)]  # found; a false highlight
+    pred = write_results_spotting(spots, tmp_path / "results_spotting.json", game="match")
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann, "--out", tmp_path / "s",
+              "--tolerance", "2")
+    assert res.exit_code == 0, res.output
+    report = json.loads((tmp_path / "s" / "pipeline_eval.json").read_text())
+    assert "Wilson" in report["intervals"]["method"] and report["intervals"]["confidence"] == 0.95
+    at2 = report["by_tolerance"][0]
+    counts = {"recall": (3, 5), "precision": (3, 4), "class_recall": (2, 5), "class_precision": (2, 4)}
+    for name, (k, n) in counts.items():
+        assert at2[name] == round(k / n, 4)
+        assert at2[f"{name}_interval"] == pytest.approx(wilson(k, n), abs=1e-4), name
+    soccer = at2["per_sport"]["soccer"]
+    assert (soccer["matched"], soccer["events"]) == (3, 5)
+    assert soccer["class_recall_interval"] == pytest.approx(wilson(2, 5), abs=1e-4)
+    corner = at2["per_class"]["Corner"]
+    assert (corner["matched"], corner["events"], corner["recall_interval"]) == (0, 1, pytest.approx(wilson(0, 1),
+                                                                                                    abs=1e-4))
+    text = " ".join(res.output.split())
+    md = (tmp_path / "s" / "pipeline_eval.md").read_text()
+    for k, n in counts.values():
+        lo, hi = wilson(k, n)
+        shown = f"{k / n:.3f} [{lo:.3f}, {hi:.3f}] ({k}/{n})"
+        assert shown in md, shown
+    # the terminal table may fold a cell over lines; its interval and counts are there
+    lo, hi = wilson(3, 5)
+    assert f"[{lo:.3f}," in text and "(3/5)" in text and "Wilson" in text
+
+
+def _hl(key: float, label: str) -> Highlight:
+    return Highlight(start_s=key - 1, end_s=key + 1, label=label, sport="baseball", score=0.9, key_s=key)
+
+
+def _events(*keys: float):
+    return [SimpleNamespace(id=f"e{i}", sport="baseball", label="baseball_swing", start_s=k - 0.5,
+                            end_s=k + 0.5, key_s=k) for i, k in enumerate(keys)]
+
+
+def test_ablation_rows_carry_intervals_and_counts():
+    events = _events(10.0, 20.0, 30.0, 40.0)
+    base = score_at([_hl(10.0, "baseball_swing"), _hl(20.5, "baseball_swing"), _hl(70.0, "baseball_swing")],
+                    events, 2.0)
+    alone = score_at([_hl(10.0, "baseball_swing")], events, 2.0)
+
+    def row(name, kind, changes, score):
+        return AblationRow(name, kind, changes, None, None, None, None, score=score)
+
+    result = AblationResult(PipelineConfig(), {"merge.nms_iou": 0.5}, 2.0,
+                            rows=[row("baseline", "baseline", {}, base),
+                                  row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, alone),
+                                  row("all changes", "all", {"merge.nms_iou": 0.5}, alone)])
+    printed = table_rows(result)
+    lo, hi = wilson(2, 4)
+    assert printed[0][1] == f"0.500 [{lo:.3f}, {hi:.3f}] (2/4)"
+    lo, hi = wilson(2, 3)
+    assert printed[0][2] == f"0.667 [{lo:.3f}, {hi:.3f}] (2/3)"
+    stored = result.to_dict()
+    assert stored["rows"][1]["recall_interval"] == pytest.approx(wilson(1, 4), abs=1e-4)
+    assert (stored["rows"][1]["matched"], stored["rows"][1]["events"]) == (1, 4)
+    assert "Wilson" in stored["intervals"]["method"] and "Wilson" in render_markdown(result)
+
+
+def test_attribution_shares_carry_intervals():
+    events = _events(10.0, 20.0, 30.0)
+    trace = SimpleNamespace(windows=[], triggers=[], classifications=[], classifier_gate=None,
+                            frames_between=lambda a, b: {})
+    att = attribute_misses([], SimpleNamespace(events=events), trace, PipelineConfig(), [])
+    row = att["by_stage"]["candidates"]
+    assert (row["count"], att["missed"]) == (3, 3)
+    assert row["share_interval"] == pytest.approx(wilson(3, 3), abs=1e-4)
+    assert att["by_stage"]["detection"]["share_interval"] == pytest.approx(wilson(0, 3), abs=1e-4)
