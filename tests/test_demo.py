@@ -98,3 +98,20 @@ def test_headings_longer_than_the_console_are_printed_whole(tmp_path):
     assert f"highlights demo (tiny size) -> {out}" in printed.replace("\n", "")  # wrapped, not cut
     first = plan(out, SIZES["tiny"])[0][0]
     assert f" [1/{len(plan(out, SIZES['tiny'])[0])}] {first.title} " in printed
+
+
+def test_the_tiny_demo_says_before_detect_and_at_its_end_why_it_finds_little(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    def printed(size: str) -> str:
+        console = Console(file=io.StringIO(), width=400, markup=False, highlight=False)
+        run_demo(tmp_path / size, size=size, run_cli=lambda argv: 0, console=console)
+        return console.file.getvalue()
+
+    tiny = printed("tiny")
+    before_detect = tiny[: tiny.index("$ highlights detect")]
+    assert before_detect.count("no better than chance") == 1 and "--size default" in before_detect
+    assert tiny.rstrip().splitlines()[-2].startswith("tiny size: its classifier is trained for 1 epoch")
+    assert "no better than chance" not in printed("default")

@@ -45,6 +45,9 @@ class DemoSize:
     # times as 30 fps would (every other frame instead of every third) for two thirds of the
     # rendering, encoding and decoding, which every pipeline step repeats.
     game_fps: int = 20
+    # What a run of this size can and cannot show, said before its detect step and at its end:
+    # a demo that finds nothing without saying why teaches that the pipeline does not work.
+    caveat: str | None = None
 
 
 SIZES: dict[str, DemoSize] = {
@@ -52,7 +55,12 @@ SIZES: dict[str, DemoSize] = {
                         train_epochs=25, game_minutes=5.0, game_size="640x360"),
     # The smallest run that still goes through every step; the test suite runs it.
     "tiny": DemoSize("tiny", clips_per_class_v1=4, none_clips_added_v2=4, clip_seconds=1.0,
-                     train_epochs=1, game_minutes=0.4, game_size="320x180", clip_size="256x144"),
+                     train_epochs=1, game_minutes=0.4, game_size="320x180", clip_size="256x144",
+                     caveat="tiny size: its classifier is trained for 1 epoch on 16 clips, which leaves it "
+                            "no better than chance, so detect and pipeline evaluate usually find none of "
+                            "the game's events (the pose classifier's step does not depend on it). This "
+                            "size shows that every step runs; `highlights demo --size default` (about 15 "
+                            "minutes) trains a classifier that finds them."),
 }
 
 # On synthetic footage, person detection and pose read the generator's ground truth (with a
@@ -234,6 +242,8 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
         if step.key == "train" and (out / "runs" / "classifier-v2" / "last.pt").exists():
             argv.append("--resume")  # an interrupted demo picks its training up where it stopped
             command += " --resume"
+        if step.key == "detect" and chosen.caveat:
+            console.print(Text.assemble(("What to expect:", "bold"), " ", chosen.caveat))
         if step.key == "train":
             console.print(Text.assemble(("Reduced budget:", "bold"), " a small R(2+1)D (width 0.25, 8x64x64 clips) "
                                        "for a few epochs, so the demo fits a laptop CPU. The full model is:\n"
@@ -255,5 +265,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     for name, path in outputs.items():
         state = "" if path.exists() else "  (not written)"
         console.print(f"  {name:24s} {path}{state}")
+    if chosen.caveat:
+        console.print(chosen.caveat)
     console.print("Numbers above are on synthetic footage. To use your own footage, see the README.")
     return outputs
