@@ -7,9 +7,9 @@ source frame it came from; H.264's colour error (a few levels) is far below the 
 
 from __future__ import annotations
 
-import base64
 import csv
 import json
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -95,7 +95,7 @@ def test_source_colour_code_round_trips(source: Path):
 def test_write_all_returns_every_output(outputs):
     paths, _ = outputs
     assert set(paths) == {"csv", "edl", "otio", "fcp_xml", "fcpx_xml", "chapters", "timeline", "reel",
-                          "clips", "html"}
+                          "clips", "thumbs", "html"}
     for key in ("csv", "edl", "otio", "fcp_xml", "fcpx_xml", "chapters", "timeline", "reel", "html"):
         assert paths[key].is_file() and paths[key].stat().st_size > 0
     assert paths["edl"].read_text().splitlines()[0] == "TITLE: game"
@@ -209,14 +209,16 @@ def test_html_page_is_self_contained_and_complete(outputs):
     assert "kinematics.wrist_speed=3.14" in text
 
 
-def test_thumbnails_are_jpeg_data_uris_at_the_key_moment(outputs):
+def test_thumbnails_are_jpeg_files_beside_the_page_at_the_key_moment(outputs):
     paths, _ = outputs
     page = _parse(paths["html"])
     thumbs = [a["src"] for t, a in page.tags if t == "img"]
-    assert len(thumbs) == 3 and all(s.startswith("data:image/jpeg;base64,") for s in thumbs)
+    # One file per highlight, shown in the table (the cards show it as their clip's poster).
+    assert thumbs == ["thumbs/hl_001_baseball_swing.jpg", "thumbs/hl_002_script_alert_1_script.jpg",
+                      "thumbs/hl_003_soccer_shooting.jpg"]
     frames = []
-    for uri in thumbs:
-        jpeg = base64.b64decode(uri.split(",", 1)[1])
+    for href in thumbs:
+        jpeg = (paths["html"].parent / unquote(href)).read_bytes()
         assert jpeg[:2] == b"\xff\xd8"
         bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
         frames.append(_frame_index(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
@@ -224,6 +226,24 @@ def test_thumbnails_are_jpeg_data_uris_at_the_key_moment(outputs):
     assert frames == [60, 135, 240]
     posters = [a["poster"] for t, a in page.tags if t == "video" and a.get("poster")]
     assert posters == thumbs
+
+
+def test_page_holds_no_picture_data_and_works_from_a_moved_folder(outputs, tmp_path: Path):
+    paths, _ = outputs
+    text = paths["html"].read_text(encoding="utf-8")
+    assert "base64" not in text and "data:image" not in text
+    moved = tmp_path / "moved to a usb stick"
+    shutil.copytree(paths["html"].parent, moved)
+    page = _parse(moved / "highlights.html")
+    links = [a[k] for _, a in page.tags for k in ("src", "poster") if a.get(k)]
+    assert len(links) == 1 + 3 + 3 + 3  # the reel, three clips, three posters, three table thumbnails
+    assert all((moved / unquote(link)).is_file() for link in links)
+
+
+def test_a_rerun_with_fewer_highlights_leaves_no_stale_thumbnail(source: Path, tmp_path: Path):
+    write_all(_highlights(), source, tmp_path, progress=False, reel=False)
+    write_all(_highlights()[:1], source, tmp_path, progress=False, reel=False)
+    assert [p.name for p in (tmp_path / "thumbs").iterdir()] == ["hl_001_soccer_shooting.jpg"]
 
 
 def test_no_highlights_still_writes_valid_files(source: Path, tmp_path: Path):

@@ -15,7 +15,7 @@ from highlights.pipeline.outputs.csv_writer import write_csv
 from highlights.pipeline.outputs.edl import format_edl, write_edl
 from highlights.pipeline.outputs.edl import supports as edl_supports
 from highlights.pipeline.outputs.editor_timeline import build_timeline, supports, write_timeline
-from highlights.pipeline.outputs.html_page import render_html, write_html
+from highlights.pipeline.outputs.html_page import THUMBNAILS_DIR, render_html, write_html
 from highlights.pipeline.outputs.naming import CLIP_GLOB, in_time_order
 from highlights.pipeline.outputs.reel import ReelResult, write_reel
 from highlights.pipeline.outputs.timeline import plot_timeline
@@ -53,6 +53,7 @@ OUTPUT_NAMES = {
     "timeline": "timeline.png",
     "reel": "reel.mp4",
     "clips": "clips",
+    "thumbs": THUMBNAILS_DIR,
     "html": "highlights.html",
 }
 
@@ -119,7 +120,8 @@ def write_all(
     Always: `csv`, `edl` (up to 99 fps), `otio`, `fcp_xml` and `fcpx_xml` (at editors' frame rates), `chapters`,
     `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
     inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
-    per-highlight MP4s) and `html` (the review page). Reel, clips and thumbnails come from one
+    per-highlight MP4s), `thumbs` (folder of their JPEG thumbnails, when there is one) and `html`
+    (the review page). Reel, clips and thumbnails come from one
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
     a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
     pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it.
@@ -199,4 +201,6 @@ def write_all(
             links=links,
             up_link=up_link,
         )
+        if (out_dir / OUTPUT_NAMES["thumbs"]).is_dir():
+            paths["thumbs"] = out_dir / OUTPUT_NAMES["thumbs"]
     return paths

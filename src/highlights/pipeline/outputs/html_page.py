@@ -1,28 +1,29 @@
 """`highlights.html`: one self-contained page to review a game's highlights by looking.
 
-Everything is inline (CSS, the SVG timeline, thumbnails as base64 JPEG data URIs); the only
-links are relative ones to the files written beside it (the reel, `clips/`, CSV, EDL, PNG), so
-the output folder can be zipped and opened anywhere, offline. All text from highlights,
+CSS and the SVG timeline are inline; everything else is a relative link to a file written beside
+it (the reel, `clips/`, `thumbs/`, CSV, EDL, PNG), so the output folder can be moved, zipped and
+opened anywhere, offline, over file://. Thumbnails are JPEG files in `thumbs/`, each shown twice
+(card and table) from one file: as inline data they were on the page twice, and a page of
+hundreds of highlights grew to many megabytes that a phone must parse before showing anything. All text from highlights,
 evidence, annotation and config goes through `html.escape`.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import numbers
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from highlights.atomic import atomic_write_text
+from highlights.atomic import atomic_write_bytes, atomic_write_text
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.naming import anchor_id, in_time_order, key_time
+from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
 from highlights.pipeline.outputs.sport_colors import sport_color
@@ -30,6 +31,7 @@ from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.pipeline.outputs.timeline_svg import timeline_svg
 
 NO_HIGHLIGHTS = "No highlights found."
+THUMBNAILS_DIR = "thumbs"
 
 _CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2327; background: #f6f7f9; }
@@ -126,20 +128,38 @@ def _href(target: Path, page_dir: Path) -> str:
     return quote(Path(relative).as_posix())
 
 
-def _data_uri(jpeg: bytes) -> str:
-    return "data:image/jpeg;base64," + base64.b64encode(jpeg).decode("ascii")
+def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, folder: str | Path) -> list[Path | None]:
+    """Writes each highlight's thumbnail JPEG (from `media`, in time order like `ordered`) into
+    `folder` and returns their paths (None where there is none). Thumbnails of an earlier run
+    that this one did not write are removed, so a re-run leaves no stale picture beside the page."""
+    folder = Path(folder)
+    jpegs = media.thumbnails_jpeg if media is not None else []
+    paths: list[Path | None] = []
+    for number, h in enumerate(ordered, start=1):
+        jpeg = jpegs[number - 1] if number - 1 < len(jpegs) else None
+        if jpeg is None:
+            paths.append(None)
+            continue
+        folder.mkdir(parents=True, exist_ok=True)
+        paths.append(atomic_write_bytes(folder / thumbnail_filename(number, h), jpeg))
+    if folder.is_dir():
+        for old in folder.glob(THUMBNAIL_GLOB):
+            if old not in paths:
+                old.unlink()
+    return paths
 
 
 def _sport_chip(sport: str) -> str:
     return f'<span class="sport" style="background:{sport_color(sport)}">{escape(sport)}</span>'
 
 
-def _card(number: int, h: Highlight, clip_href: str | None, thumb_uri: str | None) -> str:
+def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None) -> str:
     if clip_href is not None:
-        poster = f' poster="{thumb_uri}"' if thumb_uri else ""
+        poster = f' poster="{escape(thumb_href)}"' if thumb_href else ""
         media = f'<video controls preload="none" src="{escape(clip_href)}"{poster}></video>'
-    elif thumb_uri is not None:
-        media = f'<img src="{thumb_uri}" alt="{escape(h.label)} at {clock_timecode(key_time(h))}">'
+    elif thumb_href is not None:
+        media = (f'<img loading="lazy" src="{escape(thumb_href)}" '
+                 f'alt="{escape(h.label)} at {clock_timecode(key_time(h))}">')
     else:
         media = ""
     key = "–" if h.key_s is None else clock_timecode(h.key_s)
@@ -155,8 +175,8 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_uri: str | Non
     )
 
 
-def _table_row(number: int, h: Highlight, thumb_uri: str | None) -> str:
-    thumb = f'<img src="{thumb_uri}" alt="thumbnail #{number}">' if thumb_uri else ""
+def _table_row(number: int, h: Highlight, thumb_href: str | None) -> str:
+    thumb = f'<img loading="lazy" src="{escape(thumb_href)}" alt="thumbnail #{number}">' if thumb_href else ""
     items = evidence_items(h.evidence)
     why = why_line(h.evidence)
     evidence = (f'<div class="why">{escape(why)}</div>' if why else "") + (
@@ -180,12 +200,14 @@ def render_html(
     source_name: str = "",
     duration_s: float | None = None,
     media: ReelResult | None = None,
+    thumbnails: Sequence[Path | None] | None = None,
     config_dict: Mapping[str, Any] | None = None,
     annotation: Any = None,
     links: Mapping[str, str | Path] | None = None,
     up_link: tuple[str, str] | None = None,
 ) -> str:
     """The page's HTML; relative links are computed from `page_dir`, the folder it will sit in.
+    `thumbnails` are the thumbnail files in time order (from `write_thumbnails`).
     `up_link` is (text, href) of the page one level up, such as a batch's index: an href as it is,
     because the page is written in a scratch folder and moved in place afterwards."""
     page_dir = Path(page_dir)
@@ -193,7 +215,7 @@ def render_html(
     truth = ground_truth_segments(annotation)
     end = timeline_end(duration_s, ordered, truth)
     clips = media.clip_paths if media is not None else []
-    thumbs = media.thumbnails_jpeg if media is not None else []
+    thumbs = [None if path is None else _href(path, page_dir) for path in thumbnails or []]
 
     title = f"Highlights — {source_name}" if source_name else "Highlights"
     total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
@@ -251,7 +273,7 @@ def render_html(
                     number,
                     h,
                     None if clip is None else _href(clip, page_dir),
-                    None if thumb is None else _data_uri(thumb),
+                    thumb,
                 )
             )
         out.append('<div class="cards">' + "".join(cards) + "</div>")
@@ -266,7 +288,7 @@ def render_html(
         )
         for number, h in enumerate(ordered, start=1):
             thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
-            out.append(_table_row(number, h, None if thumb is None else _data_uri(thumb)))
+            out.append(_table_row(number, h, thumb))
         out.append("</tbody></table></div>")
     else:
         out.append(f"<p>{NO_HIGHLIGHTS}</p>")
@@ -297,15 +319,18 @@ def write_html(
     links: Mapping[str, str | Path] | None = None,
     up_link: tuple[str, str] | None = None,
 ) -> Path:
-    """Writes the review page atomically. `media` (from `write_reel`) supplies the reel, clips and
-    thumbnails; `links` adds named links to other outputs (paths, made relative to the page)."""
+    """Writes the review page atomically, its thumbnails into `thumbs/` beside it. `media` (from
+    `write_reel`) supplies the reel, clips and thumbnails; `links` adds named links to other
+    outputs (paths, made relative to the page)."""
     out_path = Path(out_path)
+    ordered = in_time_order(highlights)
     page = render_html(
-        highlights,
+        ordered,
         out_path.parent,
         source_name=source_name,
         duration_s=duration_s,
         media=media,
+        thumbnails=write_thumbnails(ordered, media, out_path.parent / THUMBNAILS_DIR),
         config_dict=config_dict,
         annotation=annotation,
         links=links,

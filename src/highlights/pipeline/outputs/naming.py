@@ -1,5 +1,5 @@
 """The one order and the names every output shares, so card #3, CSV row 3, EDL event 003 and
-`clips/hl_003_*.mp4` are the same highlight."""
+`clips/hl_003_*.mp4` (and `thumbs/hl_003_*.jpg`) are the same highlight."""
 
 from __future__ import annotations
 
@@ -40,3 +40,11 @@ def clip_filename(index: int, h: Highlight) -> str:
 
 
 CLIP_GLOB = "hl_[0-9][0-9][0-9]*.mp4"
+
+
+def thumbnail_filename(index: int, h: Highlight) -> str:
+    """File name of a highlight's thumbnail: its clip's name as a JPEG (`hl_003_baseball_swing.jpg`)."""
+    return clip_filename(index, h).removesuffix(".mp4") + ".jpg"
+
+
+THUMBNAIL_GLOB = "hl_[0-9][0-9][0-9]*.jpg"
