@@ -533,3 +533,41 @@ def test_the_reel_sound_is_streamed_not_held_whole(tmp_path: Path):
     with av.open(str(reel)) as done:
         heard = sum(f.samples for f in done.decode(audio=0)) / rate
     assert abs(heard - seconds) < 0.1
+
+
+def test_the_reel_is_scaled_down_to_its_short_side_never_up_and_keeps_its_sound(tmp_path: Path):
+    import av
+
+    source = _game_with_sound(tmp_path / "loud.mp4")  # 160x90
+    small = write_reel(_highlights(), source, tmp_path / "small.mp4", reel_short_side=60, progress=False)
+    assert (probe(small.reel_path).width, probe(small.reel_path).height) == (106, 60)
+    frames = list(iter_frames(small.reel_path))
+    assert [_frame_index(f.rgb) for f in frames] == _expected_source_frames(_highlights())
+    with av.open(str(small.reel_path)) as reel:
+        rate = reel.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray()[0] for f in reel.decode(audio=0)])
+    assert abs(len(sound) / rate - len(frames) / FPS) < 0.1
+    window = sound[int(1.9 * rate):int(2.1 * rate)]  # reel 2.0 s is the game's 4.5 s
+    assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.05 * 4.5) / np.sqrt(2), rel=0.1)
+    for short_side in (0, 1080):  # the source's size; a 1080 reel of a 90-pixel game is not blown up
+        whole = write_reel(_highlights(), source, tmp_path / f"r{short_side}.mp4", reel_short_side=short_side,
+                           progress=False)
+        assert (probe(whole.reel_path).width, probe(whole.reel_path).height) == (WIDTH, HEIGHT)
+
+
+def test_a_portrait_reel_is_scaled_by_its_width(tmp_path: Path):
+    source = tmp_path / "portrait.mp4"
+    write_video(source, (np.full((160, 90, 3), 10 * (i % 20), np.uint8) for i in range(60)), FPS)
+    result = write_reel([Highlight(0.5, 1.5, "a", "soccer", 0.5, 1.0)], source, tmp_path / "reel.mp4",
+                        reel_short_side=60, progress=False)
+    assert (probe(result.reel_path).width, probe(result.reel_path).height) == (60, 106)
+
+
+def test_detect_cuts_the_reel_at_1080_by_default_and_the_setting_is_checked():
+    from highlights.errors import ConfigError
+    from highlights.pipeline.config import PipelineConfig
+
+    assert PipelineConfig().merge.reel_height == 1080
+    assert PipelineConfig().with_overrides({"merge.reel_height": 0}).merge.reel_height == 0
+    with pytest.raises(ConfigError, match="merge.reel_height"):
+        PipelineConfig().with_overrides({"merge.reel_height": -1})

@@ -102,6 +102,10 @@ def detect(
         None, "--max-highlights", help="Keep the N best-scored highlights (N >= 1; default: all)"),
     reel_seconds: Optional[float] = typer.Option(
         None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel (default: no cap)"),
+    reel_height: Optional[int] = typer.Option(
+        None, "--reel-height", min=0,
+        help="The reel's height in pixels, its short side (a portrait video's width), never above the "
+             "source's; 0 keeps the source's size (default 1080: what phones share; sets merge.reel_height)"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
@@ -109,8 +113,8 @@ def detect(
     folder or a manifest: a batch, one such folder per game plus an index."""
     from highlights.batch import BatchError, collect_games, is_batch_request
 
-    caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds))
-            if v is not None}
+    caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
+                                         ("reel_height", reel_height)) if v is not None}
     for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
         if value is not None and value <= 0:
             from highlights.errors import ConfigError

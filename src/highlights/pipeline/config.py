@@ -209,6 +209,10 @@ class MergeConfig:
     highlight_min_score: float = 0.0  # floor on the (calibrated) score
     max_highlights: int = 0  # keep the N best (0: all)
     reel_seconds: float = 0.0  # keep the best that fit in S seconds of reel (0: no cap)
+    # The reel's short side in pixels (a portrait video's width), never above the source's; 0
+    # keeps the source's size. 1080 is what phones share and play back smoothly; a 4K game's
+    # reel cut at 4K encodes four times the pixels: slow on a CPU, gigabytes for a long reel.
+    reel_height: int = 1080
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,7 @@ RANGES: dict[str, Range] = {
     "merge.pad_after_s": NON_NEGATIVE_S,
     "merge.min_length_s": NON_NEGATIVE_S,
     "merge.max_length_s": POSITIVE_S,
+    "merge.reel_height": Range(0, 4320),
 }
 
 

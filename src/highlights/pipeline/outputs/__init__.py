@@ -114,6 +114,7 @@ def write_all(
     highlights_json: str | Path | None = None,
     results_spotting: str | Path | None = None,
     up_link: tuple[str, str] | None = None,
+    reel_height: int = 0,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -125,6 +126,7 @@ def write_all(
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
     a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
     pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it.
+    `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`).
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -166,6 +168,7 @@ def write_all(
             out_dir / OUTPUT_NAMES["reel"] if reel else None,
             clips_dir=out_dir / OUTPUT_NAMES["clips"] if html else None,
             thumbnails=html,
+            reel_short_side=reel_height,
             progress=progress,
         )
         if media.reel_path is not None:

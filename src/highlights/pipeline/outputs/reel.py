@@ -173,6 +173,7 @@ def write_reel(
     thumbnails: bool = False,
     caption: bool = True,
     clip_short_side: int = 180,
+    reel_short_side: int = 0,
     thumbnail_width: int = 320,
     crf: int = 23,
     clip_crf: int = 28,
@@ -184,7 +185,9 @@ def write_reel(
     Writes the reel to `reel_path` (skipped when None): every source frame inside any highlight,
     in time order (overlapping highlights are not repeated), at the rate the source's frames are laid on (`VideoInfo.steady_fps`),
     each frame shown as long as the source shows it (`_ConstantRateFeed`), so the reel and clips
-    last as long as their highlights even on variable-frame-rate footage. With `sound`, the reel
+    last as long as their highlights even on variable-frame-rate footage. `reel_short_side` (0:
+    the source's size) scales the reel down, never up, to that short side; the source is decoded
+    at that size, so a 4K game is neither converted nor encoded at 4K. With `sound`, the reel
     also carries the source's sound of the same moments (`reel_sound`; the clips stay silent).
     With `clips_dir`, also writes one small clip per highlight there (`hl_001_<label>.mp4`);
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
@@ -217,6 +220,9 @@ def write_reel(
     stretches = _stretches(spans, SEEK_PAST_S)
     pending_thumbs = deque(sorted(range(count), key=keys.__getitem__) if thumbnails else [])
     clip_w, clip_h = clip_size(info.width, info.height, clip_short_side)
+    # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
+    # reel's size serves them all. Frames come upright, so the short side is the same either way.
+    decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width, info.height) else None
 
     next_to_open = 0
     active: list[int] = []
@@ -230,7 +236,9 @@ def write_reel(
     def stretch_frames():
         """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
         for n, (start, end) in enumerate(stretches):
-            for frame in iter_frames(video_path, start_s=max(0.0, start - 1.0 / fps), end_s=end + 1.0 / fps):
+            for frame in iter_frames(video_path, start_s=max(0.0, start - 1.0 / fps), end_s=end + 1.0 / fps,
+                                     max_short_side=decode_short_side,
+                                     interpolation=None if decode_short_side is None else "AREA"):
                 yield n, frame
 
     try:
