@@ -110,3 +110,42 @@ def test_a_matroska_file_whose_sound_runs_on_ends_where_its_pictures_end(tmp_pat
     check_frames_reach_end(path, info.duration_s, frames[-1].time_s, slack_s=1 / 25)
     verified = verify_video(path)
     assert verified.decoded_frames == 50 and verified.duration_s == pytest.approx(2.0, abs=1e-3)
+
+
+def _recording(path: Path, seconds: float, level: int) -> Path:
+    """A transport stream of `seconds` of grey `level` pictures with a tone: each starts its clock anew."""
+    with av.open(str(path), "w", format="mpegts") as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(round(seconds * FPS)):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), level, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, FPS)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+        mux_tone(out, sound, seconds)
+    return path
+
+
+def test_two_transport_streams_joined_are_refused_with_the_remux_that_fixes_them(tmp_path):
+    from highlights.cli.app import app
+    from highlights.errors import HighlightsError
+    from highlights.video.timeline_check import check_one_timeline
+    from typer.testing import CliRunner
+
+    first, second = _recording(tmp_path / "a.ts", 3.0, 40), _recording(tmp_path / "b.ts", 2.0, 200)
+    joined = tmp_path / "saturday game.ts"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())  # `cat a.ts b.ts`: each part's clock from 0
+    assert probe(joined).duration_s < 4.5  # FFmpeg takes its length from the parts' mixed timestamps: 5 s is not it
+    with pytest.raises(HighlightsError) as refused:
+        check_one_timeline(joined)
+    message = str(refused.value)
+    assert message.startswith(f"{joined}: its timestamps start over after 3.0 s of video")
+    assert message.endswith("ffmpeg -i 'saturday game.ts' -c copy 'saturday game.mp4'")
+    check_one_timeline(first)  # one recording: one timeline
+
+    result = CliRunner().invoke(app, ["detect", str(joined), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1 and result.output.count("\n") == 1 and "start over" in result.output
+    assert "Traceback" not in result.output and not (tmp_path / "out").exists()

@@ -69,7 +69,9 @@ def _annotation(path: Path, *, half: Optional[int] = None, video: Optional[Path]
     annotation, half = select_half(load_annotation(path), half=half, video=video, source=path)
     if video is not None and annotation.events and Path(video).is_file():
         from highlights.video import probe
+        from highlights.video.timeline_check import check_one_timeline
 
+        check_one_timeline(video)  # its length would be wrong: say why, not that the events lie past it
         refuse_events_after(annotation, probe(video).duration_s, video, source=path)
     return annotation, half
 

@@ -128,10 +128,12 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs."""
     from highlights.video import check_frames_reach_end, iter_frames, probe
     from highlights.video.tail_check import check_end_present
+    from highlights.video.timeline_check import check_one_timeline
 
     config = config or PipelineConfig()
     video_path = Path(video_path)
     info = probe(video_path)
+    check_one_timeline(video_path)  # joined .ts recordings: a length and times that would be wrong
     # A cut-off upload is refused before its first part is read, not after (minutes of a long game).
     check_end_present(video_path, float(info.duration_s), _end_slack_s(config, info))
     if gt_path is None:
