@@ -525,6 +525,23 @@ def test_sampler_balance_and_pretrained_backbone(colour_data, tmp_path):
     assert not list((tmp_path / "bad-cache").rglob("*.npy"))  # refused before any clip was decoded
 
 
+def test_kinetics_weights_on_a_reduced_model_say_that_quick_is_the_cause(colour_data, tmp_path):
+    # The full R(2+1)D-18's tensors as torchvision's Kinetics-400 file holds them (400-class head);
+    # only their shapes matter, so each is one stored value, expanded.
+    kinetics = {k: torch.zeros((), dtype=v.dtype).expand(v.shape) for k, v in r2plus1d_18(400).state_dict().items()}
+    weights = tmp_path / "r2plus1d_18-91a641e6.pth"
+    torch.save(kinetics, weights)
+    reduced = tiny_config(colour_data, tmp_path / "run", epochs=1, pretrained=str(weights),
+                          cache_dir=str(tmp_path / "cache"))
+    with pytest.raises(CheckpointError) as refused:
+        fit(reduced, show_progress=False)
+    message = str(refused.value)
+    assert message.startswith(f"{weights}: weights of the full R(2+1)D-18")
+    assert "leave out --quick to fine-tune them" in message and "leave out --pretrained" in message
+    assert "shapes differ" not in message
+    assert not list((tmp_path / "cache").rglob("*.npy"))  # refused before any clip was decoded
+
+
 def test_config_round_trips_and_the_default_is_the_seed_model():
     config = TrainConfig(root="r", version="v2", out_dir="o")
     assert config.is_full_model and config.clip_spec().num_frames == 16 and config.clip_spec().crop_size == 112

@@ -6,7 +6,7 @@ from highlights.model.checkpoint import (TrainingState, capture_rng_state, load_
                                          load_training_state, restore_rng_state, save_checkpoint)
 from highlights.model.classifier import ClipClassifier
 from highlights.model.errors import CheckpointError
-from highlights.model.pretrained import PretrainedLoad, load_pretrained
+from highlights.model.pretrained import PretrainedLoad, backbone_fits, load_pretrained
 from highlights.model.r2plus1d import VideoResNet, architecture_kwargs, build_from_kwargs, r2plus1d_18
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "capture_rng_state",
     "fold_batchnorm",
     "load_checkpoint",
+    "backbone_fits",
     "load_pretrained",
     "load_training_state",
     "r2plus1d_18",

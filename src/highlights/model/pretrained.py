@@ -103,6 +103,16 @@ def _head_rows(source: dict[str, torch.Tensor], target: dict[str, torch.Tensor],
     return rows
 
 
+def backbone_fits(model: nn.Module, path: str | os.PathLike) -> bool:
+    """Whether the file's weights fit ``model``'s backbone key for key and shape for shape (the
+    head aside, which fine-tuning replaces)."""
+    source, _ = _read_state_dict(Path(path))
+    target = model.state_dict()
+    if any(k not in target and not k.startswith(HEAD_PREFIX) for k in source):
+        return False
+    return all(k in source and source[k].shape == target[k].shape for k in target if not k.startswith(HEAD_PREFIX))
+
+
 def load_pretrained(model: nn.Module, path: str | os.PathLike, *, classes: list[str] | None = None,
                     strict_backbone: bool = True) -> PretrainedLoad:
     """Copy weights from a local torchvision-style file into ``model`` (in place).

@@ -35,6 +35,7 @@ from highlights.model import (
     PretrainedLoad,
     TrainingState,
     architecture_kwargs,
+    backbone_fits,
     capture_rng_state,
     load_pretrained,
     load_training_state,
@@ -43,6 +44,7 @@ from highlights.model import (
     save_checkpoint,
 )
 from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
+from highlights.model.errors import CheckpointError
 from highlights.progress import progress_bar
 from highlights.train.cache import DecodedClipCache
 from highlights.train.config import TrainConfig, check_precision, resolve_precision
@@ -72,6 +74,22 @@ class TrainResult:
     best_epoch: int = 0
     best_val_macro_f1: float | None = None
     stopped_early: bool = False
+
+
+def _load_pretrained_into(model: nn.Module, config: TrainConfig, classes: list[str]) -> PretrainedLoad:
+    """`load_pretrained`, saying so when the file holds the full R(2+1)D-18 (torchvision's
+    Kinetics-400 weights) and this run trains a reduced model: a list of differing shapes alone
+    does not tell that --quick is the cause, nor what to do."""
+    try:
+        return load_pretrained(model, config.pretrained, classes=classes)
+    except CheckpointError:
+        full = config.width == 1.0 and config.layers == (2, 2, 2, 2)
+        if full or not backbone_fits(r2plus1d_18(len(classes)), config.pretrained):
+            raise
+    raise CheckpointError(config.pretrained, (
+        f"weights of the full R(2+1)D-18 (as torchvision's Kinetics-400 file), which do not fit the model this run "
+        f"trains ({config.describe_model()}; --quick or --width makes it smaller): leave out --quick to fine-tune them "
+        "(the full model, hours on a CPU), or leave out --pretrained to train the reduced model from scratch"))
 
 
 def fit(
@@ -190,7 +208,7 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
     pretrained = state.meta.get("pretrained") if state is not None else None
     if config.pretrained and state is None:
-        loaded = load_pretrained(model, config.pretrained, classes=classes)
+        loaded = _load_pretrained_into(model, config, classes)
         head = _head_text(loaded, classes)
         log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
         # the file's content, not only its path: which weights a checkpoint started from
