@@ -409,3 +409,53 @@ def test_a_manifest_sport_limits_that_games_labels(season, tmp_path, restore_thr
     assert saved == "Baseball"
     assert rows["alpha"]["status"] == "failed" and "classifier.sport='cricket'" in rows["alpha"]["error"]
     assert "baseball_swing" in rows["alpha"]["error"] and "\n" not in rows["alpha"]["error"]
+
+
+def test_a_running_game_moves_the_batch_bar_and_its_log_line_before_it_ends(tmp_path, monkeypatch):
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    import highlights.progress as progress_module
+    from highlights.batch.game_progress import PROGRESS_SUFFIX, GameProgressFile
+    from highlights.batch.progress import BatchProgress
+
+    log = Console(file=io.StringIO(), width=200)  # a log file: not a terminal
+    monkeypatch.setattr(progress_module, "_STDERR", log)
+    monkeypatch.setattr(progress_module, "LOG_EVERY_S", 0.0)
+    partial = tmp_path / PARTIAL_DIR
+    hour_long = GameProgressFile(partial / f"final.abc{PROGRESS_SUFFIX}", "final", clock=lambda: 0.0)
+    jobs = [SimpleNamespace(duration_s=3600.0), SimpleNamespace(duration_s=3600.0)]
+    with BatchProgress(jobs, enabled=True, partial_dir=partial) as bar:
+        hour_long(1800.0)  # half of the first game analysed, none finished
+        bar.refresh()
+        assert bar._progress.tasks[0].completed == 1800.0
+        assert "0.50/2.00 video-hours" in log.file.getvalue()
+        hour_long(2700.0)  # written at most every few seconds: the clock has not moved
+        bar.refresh()
+        assert bar._progress.tasks[0].completed == 1800.0
+        bar.finished({"game_id": "final", "status": "done", "duration_s": 3600.0})
+        bar.refresh()  # its file, read before the game ended removed it, does not count twice
+        assert bar._progress.tasks[0].completed == 3600.0
+    hour_long.remove()
+    assert list(partial.iterdir()) == []
+
+
+def test_a_game_reports_its_progress_while_it_runs_and_leaves_no_file(season, tmp_path, monkeypatch):
+    import highlights.batch.game as game_module
+
+    seen: list[tuple[str, float, bool]] = []
+
+    class Recording(game_module.GameProgressFile):
+        def __call__(self, video_s: float) -> None:
+            seen.append((self.game_id, video_s, self.path.parent.name == PARTIAL_DIR))
+
+    monkeypatch.setattr(game_module, "GameProgressFile", Recording)
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id == "alpha"]
+    result = run_batch(games, tmp_path / "out", FAST, workers=1, progress=False, log=lambda m: None)
+    assert result.summary["done"] == 1
+    times = [s for _, s, _ in seen]
+    assert times == sorted(times) and 1.0 <= times[0] and 6.0 <= times[-1] <= 8.0
+    assert {(game, beside) for game, _, beside in seen} == {("alpha", True)}
+    assert list((tmp_path / "out" / PARTIAL_DIR).iterdir()) == []

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.atomic import atomic_write_json
+from highlights.batch.game_progress import PROGRESS_SUFFIX, GameProgressFile
 from highlights.batch.index import INDEX_NAMES
 
 GAME_FORMAT = "highlights.batch-game/1"
@@ -112,6 +113,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
     base = {"format": GAME_FORMAT, "game_id": job.game_id, "video": job.video, "sport": job.sport,
             "fingerprint": job.fingerprint, "model_sha256": job.model_sha256,
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
+    tracker = GameProgressFile(partial.with_name(partial.name + PROGRESS_SUFFIX), job.game_id)
     try:
         partial.mkdir(parents=True)
         config = PipelineConfig.from_dict(job.config)
@@ -122,7 +124,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
                                            source=Path(job.annotations))
         result, written = detect_highlights(job.video, config, partial, annotation=annotation,
                                             progress=False, half=half or 1,
-                                            up_link=("all games", f"../{INDEX_NAMES['html']}"))
+                                            up_link=("all games", f"../{INDEX_NAMES['html']}"),
+                                            on_video_s=tracker)
         labels: dict[str, int] = {}
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1
@@ -144,6 +147,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
         shutil.rmtree(partial, ignore_errors=True)
         return {**failed_record(job, one_line(error), seconds=time.perf_counter() - started),
                 "worker": base["worker"]}
+    finally:
+        tracker.remove()
 
 
 def failed_record(job: GameJob, error: str, *, seconds: float | None = None) -> dict[str, Any]:

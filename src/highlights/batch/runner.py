@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.batch.errors import BatchError
-from highlights.batch.game import GameJob, fingerprint, read_complete, remove_partials
+from highlights.batch.game import PARTIAL_DIR, GameJob, fingerprint, read_complete, remove_partials
 from highlights.batch.index import INDEX_NAMES, summarise, write_index
 from highlights.batch.model_files import model_files, model_sha256
 from highlights.batch.inputs import GameInput
@@ -151,7 +151,7 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
             return write_index(out_root, rows, summarise(rows, wall_s=now - started), request)
 
         write(final=True)
-        with BatchProgress(jobs, enabled=progress) as bar:
+        with BatchProgress(jobs, enabled=progress, partial_dir=out_root / PARTIAL_DIR) as bar:
             def on_record(record: dict[str, Any]) -> None:
                 records[record["game_id"]] = {**record, "reused": False}
                 bar.finished(record)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from highlights.atomic import atomic_write_json
@@ -43,10 +44,12 @@ def write_spotting_results(result: PipelineResult, out_dir: str | Path, *, half:
 
 def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
                       annotation=None, progress: bool = True, half: int = 1,
-                      up_link: tuple[str, str] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
+                      up_link: tuple[str, str] | None = None,
+                      on_video_s: Callable[[float], None] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
     then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
-    (`up_link`: (text, href) of a page above it, such as a batch's index).
+    (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
+    now and then with the seconds of video analysed so far (a batch shows games in flight).
 
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
     run's DIR as it was. A DIR holding files no run wrote is refused before the run starts.
@@ -56,7 +59,7 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     final_dir = Path(out_dir)
     known = {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}
     check_replaceable(final_dir, known)
-    result = run_pipeline(video_path, config, annotation=annotation, progress=progress)
+    result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
     with run_folder(final_dir, known) as out_dir:
         highlights_json = write_highlights_json(result, out_dir)
         written = {"json": highlights_json,

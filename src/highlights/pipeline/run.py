@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
@@ -123,9 +124,10 @@ def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
 
 def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *,
                  annotation=None, gt_path: str | Path | None = None, cache: dict | None = None,
-                 progress: bool = True) -> PipelineResult:
+                 progress: bool = True, on_video_s: Callable[[float], None] | None = None) -> PipelineResult:
     """Find the highlights of one game. `annotation` (a GameAnnotation) is only read by the oracle
-    classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs."""
+    classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs;
+    `on_video_s` is called with the seconds of video analysed so far, each time the bar moves."""
     from highlights.video import check_frames_reach_end, iter_frames, probe
     from highlights.video.tail_check import check_end_present
     from highlights.video.timeline_check import check_one_timeline
@@ -179,7 +181,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                               interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
         ahead = config.analysis.decode_ahead
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
-        with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name) as bar, \
+        with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name,
+                       on_video_s=on_video_s) as bar, \
                 _closing(frames):
             # Frame stages that run models on a pool of workers see the next few decoded frames
             # while the current one is active (the next ones most likely are too) and start on them
@@ -317,8 +320,9 @@ def _brief(c: Candidate) -> dict[str, Any]:
 class _Progress:
     """A rich progress bar over video time, with an ETA; silent when disabled."""
 
-    def __init__(self, *, enabled: bool, total_s: float, label: str) -> None:
-        self.enabled, self.total_s, self.label = enabled, max(total_s, 1e-6), label
+    def __init__(self, *, enabled: bool, total_s: float, label: str,
+                 on_video_s: Callable[[float], None] | None = None) -> None:
+        self.enabled, self.total_s, self.label, self.on_video_s = enabled, max(total_s, 1e-6), label, on_video_s
         self._progress = self._task = None
         self._last = 0.0
 
@@ -334,8 +338,11 @@ class _Progress:
         return self
 
     def update(self, time_s: float) -> None:
-        if self._progress is not None and time_s - self._last >= 1.0:
-            self._progress.update(self._task, completed=min(time_s, self.total_s))
+        if time_s - self._last >= 1.0:
+            if self._progress is not None:
+                self._progress.update(self._task, completed=min(time_s, self.total_s))
+            if self.on_video_s is not None:
+                self.on_video_s(min(time_s, self.total_s))
             self._last = time_s
 
     def __exit__(self, *exc) -> None:
