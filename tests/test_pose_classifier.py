@@ -632,7 +632,7 @@ def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it
     fused = CliRunner().invoke(app, ["evaluate", str(pose), "--root", str(tmp_path), "--version", "v1",
                                      "--fuse-pose", "--out", str(tmp_path / "o")])
     assert fused.exit_code == 1
-    assert f"--fuse-pose fuses an R(2+1)D checkpoint (the argument) with a pose model: give this one as --pose-model {pose}" in (
+    assert f"--fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) with a pose model: give this one as --pose-model {pose}" in (
         " ".join(fused.output.split()))
     warm = CliRunner().invoke(app, ["train", "--root", str(tmp_path), "--version", "v1", "--out", str(tmp_path / "run"),
                                     "--pretrained", str(pose)])

@@ -121,7 +121,7 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
               "--epochs", str(size.train_epochs)]),
         Step("evaluate", "Evaluate on v2's test split: the scoreboard (and whether int8"
                          + (" or bf16" if native_bf16 else "") + " may replace fp32)",
-             ["evaluate", str(checkpoint), "--root", str(datasets), "--version", "v2", "--out", str(report),
+             ["evaluate", "--checkpoint", str(checkpoint), "--root", str(datasets), "--version", "v2", "--out", str(report),
               "--int8", *(["--bf16"] if native_bf16 else [])]),
         Step("evaluate-pose", "The packaged pose classifier (trained on synthetic poses only, no checkpoint "
                               "needed) on the v1 clips, beside the R(2+1)D's scoreboard",

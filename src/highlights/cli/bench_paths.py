@@ -7,6 +7,8 @@ from pathlib import Path
 import typer
 from rich.text import Text
 
+from highlights.cli.aliases import hidden_argument, one_of
+
 UNWRITABLE = "cannot be written: set HIGHLIGHTS_CACHE_DIR to a writable folder"
 
 
@@ -16,7 +18,9 @@ def register(root: typer.Typer) -> None:
 
 
 def bench_paths(
-    checkpoint: Path | None = typer.Argument(None, help="A checkpoint written by `highlights train` (best.pt)"),
+    checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint",
+                                           help="A checkpoint written by `highlights train` (best.pt)"),
     movenet: bool = typer.Option(False, "--movenet", help="Also measure MoveNet's paths (person detection and "
                                  "pose) for the default analysis frames"),
     video: Path | None = typer.Option(None, "--video", help="With --movenet: take the frame size from this video "
@@ -30,15 +34,16 @@ def bench_paths(
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
 ) -> None:
-    """Time every inference path and layout for CHECKPOINT (and, with --movenet, for the person
+    """Time every inference path and layout for --checkpoint (and, with --movenet, for the person
     detector and pose model) on this CPU, pick the fastest, and store the choice in the cache
     later runs read (they measure only when it is missing)."""
     from highlights.console import plain_console
     from highlights.errors import ConfigError
     from highlights.model.cpu_features import this_cpu
 
+    checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
     if checkpoint is None and not movenet:
-        raise ConfigError("bench-paths: give a CHECKPOINT, --movenet, or both")
+        raise ConfigError("bench-paths: give --checkpoint, --movenet, or both")
     console = plain_console()
     console.print(f"CPU: {this_cpu().describe()}")
     if movenet:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
 
 
@@ -19,7 +20,8 @@ _BATCH_SIZE, _WORKERS, _BACKEND = 8, 1, "auto"
 
 
 def evaluate(
-    checkpoint: Path | None = typer.Argument(None, help=(
+    checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help=(
         "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): R(2+1)D or pose model. "
         "Without one, the pose classifier that ships with highlights")),
     root: Path | None = typer.Option(None, "--root", help="Dataset root"),
@@ -34,7 +36,7 @@ def evaluate(
     backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
-        "it beside the checkpoint (CHECKPOINT.int8.onnx/.json) so later runs may use it")),
+        "it beside the checkpoint (for best.pt: best.int8.onnx/.json) so later runs may use it")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else poses "
         "under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
@@ -44,13 +46,14 @@ def evaluate(
     pose_model: Path | None = typer.Option(None, "--pose-model", help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
         "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
-        "0.5 accuracy points, store the verdict (CHECKPOINT.bf16.json) so later runs may use it")),
+        "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.bf16.json) so later runs may use it")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
     from highlights.errors import ConfigError
     from highlights.report import render_markdown
 
+    checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
     if checkpoint is not None and checkpoint.is_dir():
         # The run folder `highlights train --out` wrote: its best checkpoint is meant.
         if not (checkpoint / "best.pt").is_file():
@@ -67,7 +70,7 @@ def evaluate(
                           "version's split")
     if pose_model is not None and not fuse_pose:
         raise ConfigError("--pose-model is the pose model --fuse-pose fuses with; to score a pose model alone, "
-                          "give it as the checkpoint")
+                          "give it as --checkpoint")
     from highlights.atomic import check_writable_folder
 
     check_writable_folder(out)  # now, not after scoring every clip
@@ -77,7 +80,7 @@ def evaluate(
         from highlights.pose_classifier.default import holds_pose_model
 
         if holds_pose_model(checkpoint):
-            raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (the argument) "
+            raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) "
                               f"with a pose model: give this one as --pose-model {checkpoint}")
         from highlights.pose_classifier.default import checkpoint_file
         from highlights.pose_classifier.fusion_eval import evaluate_fusion

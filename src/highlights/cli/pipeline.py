@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from highlights.atomic import check_writable_file, check_writable_folder
+from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
 
@@ -215,9 +216,20 @@ def register(root: typer.Typer) -> None:
     root.command("detect")(detect)
 
 
+def _game_video(option: Optional[Path], argument: Optional[Path]) -> Path:
+    """The game video, given as --video or, as `detect` takes it, as the argument."""
+    video = one_of("--video", option, argument)
+    if video is None:
+        from highlights.errors import ConfigError
+
+        raise ConfigError("give the game video: --video PATH")
+    return video
+
+
 @app.command("evaluate")
 def evaluate(
-    video: Path = typer.Option(..., "--video", help="The game video"),
+    video_argument: Optional[Path] = hidden_argument("--video"),
+    video: Optional[Path] = typer.Option(None, "--video", help="The game video"),
     annotations: Path = typer.Option(..., "--annotations",
                                      help="GAME.json (generator), Labels-v2.json (SoccerNet) or ActivityNet JSON"),
     out: Path = typer.Option(..., "--out", help="Output folder"),
@@ -234,6 +246,7 @@ def evaluate(
     from highlights.pipeline.eval_report import evaluate_video
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES, Rate
 
+    video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
     check_writable_folder(out)  # now, not after the run
@@ -279,7 +292,8 @@ def _print_misses(misses: list[dict]) -> None:
 
 @app.command("calibrate")
 def calibrate(
-    video: Path = typer.Option(..., "--video", help="An annotated game (not the one you will evaluate on)"),
+    video_argument: Optional[Path] = hidden_argument("--video"),
+    video: Optional[Path] = typer.Option(None, "--video", help="An annotated game (not the one you will evaluate on)"),
     annotations: Path = typer.Option(..., "--annotations", help="Its annotation"),
     out: Path = typer.Option(..., "--out", help="The calibration JSON to write"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
@@ -293,6 +307,7 @@ def calibrate(
     from highlights.atomic import atomic_write_json
     from highlights.pipeline.calibrate import calibrate_on_game
 
+    video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_)
     truth, _ = _annotation(annotations, video=video)
     check_writable_file(out)
@@ -378,7 +393,8 @@ def score(
 
 @app.command("ablate")
 def ablate(
-    video: Path = typer.Option(..., "--video", help="The game video"),
+    video_argument: Optional[Path] = hidden_argument("--video"),
+    video: Optional[Path] = typer.Option(None, "--video", help="The game video"),
     annotations: Path = typer.Option(..., "--annotations", help="The game's annotation"),
     out: Path = typer.Option(..., "--out", help="Output folder"),
     change: list[str] = typer.Option(..., "--change", help="A change to test, section.field=value (repeatable)"),
@@ -391,6 +407,7 @@ def ablate(
     """Baseline, each change alone, all together and all but one: one table of recall and precision."""
     from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation
 
+    video = _game_video(video, video_argument)
     base = _config(config, checkpoint, set_)
     check_writable_folder(out)
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,

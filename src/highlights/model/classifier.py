@@ -411,7 +411,7 @@ class ClipClassifier:
                                             "next run measures again)" if quiet else
                           f" (not cached: other processes kept {others:.2f} cores busy "
                           "while it was measured; the next run measures again)")
-                       + (" (`highlights bench-paths CHECKPOINT --budget-s 0` times every layout in every "
+                       + (" (`highlights bench-paths --checkpoint CHECKPOINT --budget-s 0` times every layout in every "
                           "round)" if skipped or result.cut_after else ""))
         self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice,
                   skipped=skipped, seconds=build_s + result.seconds, race_result=result,

@@ -53,7 +53,7 @@ def holds_pose_model(path: str | Path) -> bool:
 
 def checkpoint_file(path: str | Path) -> Path:
     """A checkpoint named by its file, or by the run folder `highlights train --out` wrote (its
-    best.pt, as `evaluate RUN` reads it); a folder without one is refused here, by name; other paths
+    best.pt, as `evaluate --checkpoint RUN` reads it); a folder without one is refused here, by name; other paths
     come back as given, for their loader to judge."""
     path = Path(path)
     if path.is_dir():

@@ -1,6 +1,6 @@
 """Choosing the fusion weight on the validation split and scoring the fused classifier on test.
 
-`highlights evaluate CHECKPOINT --root R --version V --fuse-pose` runs the R(2+1)D and the pose
+`highlights evaluate --checkpoint CHECKPOINT --root R --version V --fuse-pose` runs the R(2+1)D and the pose
 model on the version's validation and test clips, picks the weight on validation
 (`fusion.choose_weight`), and writes the test report of the fused classifier with the weight, the
 score of every weight on validation, and both models in its provenance. The weight goes to the

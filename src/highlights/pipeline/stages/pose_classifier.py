@@ -10,7 +10,7 @@ action class (`pose_classifier.action_gate`).
 
 `classifier.backend=fusion` adds the R(2+1)D checkpoint (`classifier.checkpoint`): the two
 probability vectors are mixed as `w * p_r2plus1d + (1 - w) * p_pose` with `w` =
-`classifier.fusion_weight` (choose it on your validation split: `highlights evaluate CHECKPOINT
+`classifier.fusion_weight` (choose it on your validation split: `highlights evaluate --checkpoint CHECKPOINT
 --root R --version V --fuse-pose` prints the best weight), then decided by argmax and
 `classifier.min_score` (the pose model's threshold was chosen for its own probabilities, not for a
 mix) unless `classifier.action_threshold` is set. Class lists that differ are refused, naming both.
