@@ -18,7 +18,8 @@ from dataclasses import replace
 
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
-from highlights.pose_classifier.fusion import ClassListMismatch, align_classes, choose_weight, fuse
+from highlights.pose_classifier.fusion import (
+    ClassListMismatch, align_classes, choose_weight, fuse, tied_weights, weight_choice_text)
 from highlights.pose_classifier.model import PoseClassifier
 from highlights.pose_classifier.skeleton import FLIP, mirror, normalise, resample
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
@@ -291,6 +292,29 @@ def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path)
     assert report["meta"]["dataset"]["trained_on"] == tiny_meta(model)["dataset"]
     assert len(fusion["validation_macro_f1_by_weight"]) == 11
     assert report["num_clips"] == len(dataset.split("test", augmented=False))
+    # how few clips chose the weight, and which weights tied with it, said where the figures are
+    n_val = len(dataset.split("val", augmented=False))
+    scores = {float(w): s for w, s in fusion["validation_macro_f1_by_weight"].items()}
+    tied = sorted(w for w, s in scores.items() if s == max(scores.values()))
+    assert fusion["validation_clips"] == n_val and fusion["tied_weights"] == tied and fusion["weight"] == tied[0]
+    said = f"R(2+1)D weight {fusion['weight']:g} chosen on {n_val} validation clips"
+    assert said in " ".join(result.output.split())
+    assert f"**Fusion:** {said}" in (out / "video_scorer_testreport.md").read_text()
+
+
+def test_fusion_weight_choice_names_its_ties_and_how_few_clips_chose_it():
+    # Four validation clips on which the pose model is right and the R(2+1)D right on half:
+    # every weight under 0.5 keeps the pose model's argmax, so five weights tie.
+    y = [0, 1, 0, 1]
+    pose = np.array([[0.9, 0.1], [0.1, 0.9], [0.9, 0.1], [0.1, 0.9]])
+    r2 = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 0.0], [0.0, 1.0]])
+    w, scores = choose_weight(r2, pose, y)
+    assert w == 0.0 and tied_weights(scores) == [0.0, 0.1, 0.2, 0.3, 0.4]
+    text = weight_choice_text(w, scores, len(y))
+    assert text.startswith("R(2+1)D weight 0 chosen on 4 validation clips (validation macro-F1 1.000)")
+    assert "5 of the 11 weights tie at that score (0, 0.1, 0.2, 0.3, 0.4)" in text and "few" in text
+    many = weight_choice_text(1.0, {0.0: 0.2, 1.0: 0.9}, 500)
+    assert "tie" not in many and "few" not in many
 
 
 def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):

@@ -66,5 +66,29 @@ def choose_weight(r2_proba: np.ndarray, pose_proba: np.ndarray, y: Sequence[int]
     for w in weights:
         pred = fuse(r2_proba, pose_proba, w).argmax(axis=1)
         scores[float(w)] = float(f1_score(y, pred, average="macro", labels=labels, zero_division=0))
+    return min(tied_weights(scores)), scores
+
+
+def tied_weights(scores: dict[float, float]) -> list[float]:
+    """Every weight whose validation macro-F1 equals the best (the choice is the smallest)."""
     best = max(scores.values())
-    return min(w for w, s in scores.items() if s >= best - 1e-12), scores
+    return sorted(w for w, s in scores.items() if s >= best - 1e-12)
+
+
+# Below this many validation clips one clip more or less right moves a class's F1 by a tenth or
+# more, and the best weight with it.
+FEW_VALIDATION_CLIPS = 30
+
+
+def weight_choice_text(weight: float, scores: dict[float, float], validation_clips: int) -> str:
+    """How the weight was chosen, said with how few clips chose it and which weights tied with it."""
+    tied = tied_weights(scores)
+    text = (f"R(2+1)D weight {weight:g} chosen on {validation_clips} validation "
+            f"clip{'s' if validation_clips != 1 else ''} (validation macro-F1 {scores[weight]:.3f})")
+    if len(tied) > 1:
+        text += (f"; {len(tied)} of the {len(scores)} weights tie at that score "
+                 f"({', '.join(f'{w:g}' for w in tied)}) and the smallest was taken")
+    if validation_clips < FEW_VALIDATION_CLIPS:
+        text += (f". {validation_clips} clips are few to choose a weight on: another validation split could "
+                 "choose another weight")
+    return text + "."

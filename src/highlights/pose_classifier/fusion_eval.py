@@ -16,7 +16,8 @@ import numpy as np
 
 from highlights.pose_classifier.clips import LabelledClip
 from highlights.pose_classifier.evaluation import predict_clips
-from highlights.pose_classifier.fusion import align_classes, check_checkpoint_classes, choose_weight, fuse
+from highlights.pose_classifier.fusion import (
+    align_classes, check_checkpoint_classes, choose_weight, fuse, tied_weights, weight_choice_text)
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 
 
@@ -59,8 +60,9 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         f"{len(val)} validation clips")
     r2_val, pose_val = both(val)
     weight, scores = choose_weight(r2_val, pose_val, [classes.index(r.label) for r in val])
-    log(f"fusion weight {weight:g} (R(2+1)D share; validation macro-F1 by weight: "
-        + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()) + ")")
+    choice = weight_choice_text(weight, scores, len(val))
+    log(f"fusion: {choice} Validation macro-F1 by weight: "
+        + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()))
     r2_test, pose_test = both(test)
     proba = fuse(r2_test, pose_test, weight)
     # what the plain R(2+1)D report records of its checkpoint, so a fused figure is as traceable
@@ -71,7 +73,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     meta = {
         "model": {"arch": "fusion", "rule": "w * p_r2plus1d + (1 - w) * p_pose, argmax",
                   "weight": weight, "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
-                  "validation_clips": len(val)},
+                  "validation_clips": len(val), "tied_weights": tied_weights(scores), "weight_choice": choice},
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "epoch": trained.get("epoch"), "val_macro_f1": trained.get("val_macro_f1"),
                        "pretrained": trained.get("pretrained")},

@@ -48,7 +48,9 @@ def scored_by(report: dict) -> str | None:
         width = model.get("width", 1.0)
         what = "R(2+1)D-18" if width == 1.0 else f"R(2+1)D, width {width:g}"
     elif arch == "fusion":
-        what = f"fusion of an R(2+1)D and a pose classifier (R(2+1)D weight {model.get('weight', '?')})"
+        chosen_on = (f", chosen on {model['validation_clips']} validation clips"
+                     if model.get("validation_clips") is not None else "")
+        what = f"fusion of an R(2+1)D and a pose classifier (R(2+1)D weight {model.get('weight', '?')}{chosen_on})"
     elif arch:
         what = arch
     else:

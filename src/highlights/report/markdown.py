@@ -66,6 +66,9 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     not_a_test = _not_a_test_note(report)
     if not_a_test:
         lines += [not_a_test, ""]
+    fusion_choice = ((report.get("meta") or {}).get("model") or {}).get("weight_choice")
+    if fusion_choice:
+        lines += [f"**Fusion:** {fusion_choice}", ""]
     unfinished = (report.get("meta") or {}).get("unfinished_run")
     if unfinished:
         lines += [f"**Note:** {unfinished['note']}.", ""]
