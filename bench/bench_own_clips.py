@@ -16,7 +16,7 @@ never on both sides), and each fold is scored by models trained without it:
    (`pose_classifier.train.labelled_clip_windows`, given a folder of the training clips);
 3. the other folds' clips alone (no synthetic windows).
 
-Each is printed with clip accuracy and macro-F1 with 95% bootstrap intervals and n, decided two
+Each is printed with clip accuracy and macro-F1 with 95% intervals (Wilson's, bootstrap) and n, decided two
 ways: argmax of the clip's mean window probabilities (no setting), and with the window aggregation
 and action threshold chosen leave-one-out over the out-of-fold predictions, as
 `bench/bench_pose_classifier.py` does. The folds hold about 30 training clips each: what a user

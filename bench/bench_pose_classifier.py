@@ -7,7 +7,7 @@
 
 Scores every classifier available on the real-dev clips (a folder per class, labelled by eye;
 folders that are not a class, such as `untrimmed/`, are skipped) and prints, for each, clip
-accuracy and macro-F1 with 95% percentile-bootstrap intervals and n, beside always answering
+accuracy and macro-F1 with 95% intervals (Wilson's, percentile bootstrap) and n, beside always answering
 `none`:
 - the pose classifier (the packaged default model unless --pose is given); poses are estimated
   once per clip with MediaPipe BlazePose and cached by file content;

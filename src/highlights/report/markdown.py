@@ -84,9 +84,11 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
         conf = round(100 * boot["confidence"])
         acc_lo, acc_hi = boot["accuracy"]
         f1_lo, f1_hi = boot["macro_f1"]
+        how = (f"accuracy: Wilson score interval of {boot['right']} right of {boot['n_clips']}; macro-F1: percentile "
+               f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips"
+               if "right" in boot else f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips")
         lines += [
-            f"{conf}% bootstrap confidence intervals ({boot['n_resamples']} resamples of the "
-            f"{boot['n_clips']} test clips):",
+            f"{conf}% confidence intervals ({how}):",
             "",
             f"- accuracy {report['accuracy']:.3f} [{acc_lo:.3f}, {acc_hi:.3f}]",
             f"- macro-F1 {report['macro_f1']:.3f} [{f1_lo:.3f}, {f1_hi:.3f}]",

@@ -1,0 +1,62 @@
+"""The test report's accuracy interval holds the true accuracy about 95% of the time at the sizes
+test sets have (a dozen clips and up), and never shrinks to a point at all right or all wrong."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from scipy.stats import binom
+
+from highlights.report import build_report, render_markdown, report_from_confusion
+
+Z95 = 1.959963984540054
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson's score interval from its formula, independent of the project's."""
+    p = k / n
+    centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
+    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _report(right: int, n: int, **kw) -> dict:
+    return build_report(["a"] * right + ["b"] * (n - right), ["a"] * n, ["a", "b"], n_bootstrap=200, **kw)
+
+
+@pytest.mark.parametrize("right, n", [(5, 5), (0, 1), (13, 16), (58, 117)])
+def test_accuracy_interval_is_wilsons_of_right_clips(right, n):
+    boot = _report(right, n)["bootstrap"]
+    assert boot["accuracy"] == pytest.approx(wilson(right, n), abs=1e-9)
+    assert boot["right"] == right and boot["n_clips"] == n and "Wilson" in boot["methods"]["accuracy"]
+
+
+def test_all_right_is_not_read_as_certain():
+    lo, hi = _report(5, 5)["bootstrap"]["accuracy"]
+    assert hi == pytest.approx(1.0) and lo < 0.6  # five right of five says little
+
+
+@pytest.mark.parametrize("n, accuracy", [(15, 0.87), (10, 0.9), (37, 0.3)])
+def test_accuracy_interval_covers_the_true_accuracy_95_percent_of_the_time(n, accuracy):
+    """Coverage computed exactly: each possible count of right clips, weighted by its binomial
+    probability, counts when the report's interval holds the true accuracy."""
+    covered = sum(binom.pmf(k, n, accuracy)
+                  for k in range(n + 1)
+                  if (lambda ci: ci[0] <= accuracy <= ci[1])(_report(k, n)["bootstrap"]["accuracy"]))
+    assert covered >= 0.92
+
+
+def test_published_matrix_gets_the_same_accuracy_interval():
+    matrix = [[5, 1, 0], [2, 7, 1], [0, 3, 9]]
+    boot = report_from_confusion(["a_x", "b_y", "none"], matrix, n_bootstrap=100)["bootstrap"]
+    assert boot["accuracy"] == pytest.approx(wilson(21, 28), abs=1e-9)
+
+
+def test_markdown_names_each_intervals_method_and_warns_of_few_clips():
+    md = render_markdown(_report(13, 16))
+    lo, hi = wilson(13, 16)
+    assert f"accuracy 0.812 [{lo:.3f}, {hi:.3f}]" in md
+    assert "accuracy: Wilson score interval of 13 right of 16; macro-F1: percentile bootstrap" in md
+    assert "narrower than 95%" in md
+    assert "narrower" not in render_markdown(_report(80, 100))
