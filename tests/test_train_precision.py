@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 from rich.progress import Progress
@@ -157,3 +159,18 @@ def test_a_run_that_falls_back_to_fp32_says_so_and_stays_in_fp32_after_a_resume(
     assert epoch_precisions == ["fp32"]  # the resumed run goes on in fp32
     assert [h["precision"] for h in result.history] == ["fp32", "fp32", "fp32"]
     assert len(checks) == 2  # no bf16 step after the switch
+
+
+def test_an_epochs_learning_rates_are_the_ones_its_steps_used():
+    """A one-epoch run decays to 0 after its last step; the epoch trained at the rates before it."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    config = TrainConfig(root="r", version="v1", out_dir="o", epochs=1, warmup_epochs=0, lr=0.1)
+    batches = [(torch.randn(2, 4), torch.tensor([0, 1])) for _ in range(4)]
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(batches))
+    expected = [0.1 * (1 + math.cos(math.pi * k / 4)) / 2 for k in range(4)]  # cosine over the 4 steps
+    with Progress(disable=True) as progress:
+        stats = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, progress, "e")
+    assert stats["lr_first_step"] == pytest.approx(expected[0]) and stats["lr_last_step"] == pytest.approx(expected[-1])
+    assert stats["lr_last_step"] > 0 and optimizer.param_groups[0]["lr"] == pytest.approx(0.0)

@@ -401,6 +401,9 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
     task = progress.add_task(description, total=len(loader), loss=float("nan"), wait=0.0)
     loss_sum, seen, data_wait = 0.0, 0, 0.0
     fallback_step = None
+    # The rates the epoch's steps used: read after the scheduler's step, the rate is the next
+    # epoch's first (0 after a run's last epoch, which trained at up to its peak).
+    step_lrs: list[float] = []
     start = tick = time.perf_counter()
     for step, (clips, targets) in enumerate(loader, start=1):
         fetched = time.perf_counter()
@@ -409,6 +412,7 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
         if precision == "bf16" and not _finite_step(loss, model):
             precision, fallback_step = "fp32", step
             loss = _backward(model, criterion, optimizer, clips, targets, bf16=False)
+        step_lrs.append(float(optimizer.param_groups[0]["lr"]))
         optimizer.step()
         scheduler.step()
         loss_sum += loss.item() * len(targets)
@@ -421,7 +425,8 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
     elapsed = time.perf_counter() - start
     return {
         "train_loss": loss_sum / max(1, seen),
-        "lr": optimizer.param_groups[0]["lr"],
+        "lr_first_step": step_lrs[0] if step_lrs else None,
+        "lr_last_step": step_lrs[-1] if step_lrs else None,
         "clips": seen,
         "seconds": elapsed,
         "clips_per_s": seen / elapsed if elapsed > 0 else math.nan,
