@@ -4,6 +4,7 @@ rendering. These need no video; the reel/clip/page tests are in test_pipeline_ou
 from __future__ import annotations
 
 import csv
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
@@ -179,6 +180,35 @@ def test_timeline_png_with_and_without_ground_truth(tmp_path: Path):
     image_one, image_two = matplotlib.image.imread(one_lane), matplotlib.image.imread(two_lanes)
     assert image_two.shape[0] > image_one.shape[0]  # the ground-truth lane adds height
     assert not list(tmp_path.glob(".*.tmp"))  # atomic writes leave no temp files
+
+
+def _overlapping() -> list[Highlight]:
+    """The pipeline keeps highlights whose windows overlap below merge's IoU: 0-4.5 s and 4-8.5 s,
+    and a third that overlaps neither."""
+    return [Highlight(0.0, 4.5, "baseball_swing", "baseball", 1.0), Highlight(4.0, 8.5, "basketball_layup",
+                                                                                 "basketball", 1.0),
+            Highlight(10.0, 14.5, "soccer_shooting", "soccer", 1.0)]
+
+
+def test_timelines_draw_overlapping_highlights_whole():
+    """Drawn in one row, the second bar hid the last half second of the first: the picture showed a
+    4.5 s highlight as 4 s. Every bar spans its highlight's times, and no two bars cover each other."""
+    from highlights.pipeline.outputs.timeline import timeline_figure
+
+    highlights = _overlapping()
+    ax = timeline_figure(highlights, duration_s=20.0).axes[0]
+    boxes = [c.get_paths()[0].get_extents() for c in ax.collections]
+    assert [(round(b.x0, 6), round(b.x1, 6)) for b in boxes] == [(h.start_s, h.end_s) for h in highlights]
+    first, second = boxes[0], boxes[1]
+    assert first.y1 <= second.y0 + 1e-9 or second.y1 <= first.y0 + 1e-9  # one above the other
+    svg = timeline_svg(highlights, 20.0)
+    rects = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"[^>]*class="bar"', svg)
+    spans = [(float(x), float(x) + float(w), float(y), float(y) + float(hgt)) for x, y, w, hgt in rects]
+    for (x0, x1, _, _), h in zip(spans, highlights):
+        assert (x0, x1) == (pytest.approx(110 + 870 * h.start_s / 20), pytest.approx(110 + 870 * h.end_s / 20))
+    (_, _, a0, a1), (_, _, b0, b1), (_, _, c0, c1) = spans
+    assert a1 <= b0 or b1 <= a0
+    assert (c0, c1) == (a0, a1)  # a highlight that overlaps none keeps the first row
 
 
 # --- HTML (no video) -------------------------------------------------------------------------

@@ -57,3 +57,21 @@ def timeline_end(duration_s: float | None, highlights: Sequence[Highlight], trut
     ends = [h.end_s for h in highlights] + [s.end_s for s in truth]
     candidates = [d for d in [duration_s, *ends] if d is not None and d > 0]
     return max(candidates) if candidates else 1.0
+
+
+def stacked_rows(spans: Sequence[tuple[float, float]]) -> tuple[list[int], int]:
+    """A row for each (start, end) so that no two overlapping spans share one, and the number of
+    rows: drawn in one row, a later bar would hide the part of an earlier one it overlaps, and
+    the picture would show that highlight shorter than it is. Spans that do not overlap (one
+    ending where the next starts) share row 0."""
+    rows = [0] * len(spans)
+    row_ends: list[float] = []
+    for i in sorted(range(len(spans)), key=lambda k: (spans[k][0], spans[k][1])):
+        start, end = spans[i]
+        free = next((r for r, last in enumerate(row_ends) if last <= start + 1e-9), None)
+        if free is None:
+            free = len(row_ends)
+            row_ends.append(end)
+        row_ends[free] = max(end, start)
+        rows[i] = free
+    return rows, max(1, len(row_ends))

@@ -10,7 +10,7 @@ from typing import Any
 from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
-from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
+from highlights.pipeline.outputs.segments import ground_truth_segments, stacked_rows, timeline_end
 from highlights.pipeline.outputs.sport_colors import sport_color
 from highlights.pipeline.outputs.timecode import short_clock
 
@@ -26,8 +26,18 @@ def plot_timeline(
     """Draws the timeline PNG (matplotlib, Agg canvas) and writes it atomically.
 
     The predicted lane shows each highlight as a bar coloured by sport, more opaque the higher
-    its score; the ground-truth lane (only when `annotation` is given) shows the annotated events.
+    its score, highlights that overlap in time one above the other; the ground-truth lane (only
+    when `annotation` is given) shows the annotated events.
     """
+    fig = timeline_figure(highlights, duration_s=duration_s, annotation=annotation, title=title)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return atomic_write_bytes(out_path, buffer.getvalue())
+
+
+def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None = None, annotation: Any = None,
+                    title: str = "Highlights"):
+    """The timeline as a matplotlib `Figure` (its own Agg canvas, no pyplot state)."""
     # matplotlib is imported here, not with the outputs package: a run that fails before writing
     # (a wrong path) does not pay for it, nor print its warning about an unwritable config folder.
     from matplotlib.figure import Figure
@@ -47,11 +57,13 @@ def plot_timeline(
     ax = fig.add_subplot()
     sports: dict[str, None] = {}
     for row, (_, bars) in enumerate(reversed(lanes)):
-        for start, stop, sport, score in bars:
+        stack, depth = stacked_rows([(start, stop) for start, stop, _, _ in bars])
+        height = 0.7 / depth
+        for (start, stop, sport, score), level in zip(bars, stack):
             sports.setdefault(sport, None)
             ax.broken_barh(
                 [(start, max(stop - start, end / 1500))],
-                (row - 0.35, 0.7),
+                (row + 0.35 - (level + 1) * height, height),
                 facecolors=sport_color(sport),
                 alpha=0.35 + 0.65 * min(1.0, max(0.0, score)),
                 edgecolor="none",
@@ -73,6 +85,4 @@ def plot_timeline(
             bbox_to_anchor=(1.0, 1.0),
             frameon=False,
         )
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return atomic_write_bytes(out_path, buffer.getvalue())
+    return fig

@@ -11,7 +11,7 @@ from html import escape
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import anchor_id
-from highlights.pipeline.outputs.segments import Segment
+from highlights.pipeline.outputs.segments import Segment, stacked_rows
 from highlights.pipeline.outputs.sport_colors import sport_color
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 
@@ -61,15 +61,17 @@ def timeline_svg(
         return y
 
     y = lane(0, "predicted")
-    for number, h in enumerate(highlights, start=1):
+    stack, depth = stacked_rows([(h.start_s, h.end_s) for h in highlights])
+    bar_h = (lane_h - 4) / depth  # highlights that overlap in time sit one above the other
+    for number, (h, level) in enumerate(zip(highlights, stack), start=1):
         x0, x1 = x_of(h.start_s), x_of(h.end_s)
         span_text = f"{clock_timecode(h.start_s)}-{clock_timecode(h.end_s)}"
         tip = f"#{number} {h.label} ({h.sport}) {span_text} score {h.score:.3f}"
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
-            f'<a href="#{anchor_id(number)}"><rect x="{x0:.2f}" y="{y + 2}" width="{max(x1 - x0, 2.0):.2f}" '
-            f'height="{lane_h - 4}" fill="{sport_color(h.sport)}" fill-opacity="{opacity:.2f}" class="bar">'
-            f"<title>{escape(tip)}</title></rect></a>"
+            f'<a href="#{anchor_id(number)}"><rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
+            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{sport_color(h.sport)}" '
+            f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )
     if not highlights:
         parts.append(
