@@ -60,3 +60,25 @@ def test_markdown_names_each_intervals_method_and_warns_of_few_clips():
     assert "accuracy: Wilson score interval of 13 right of 16; macro-F1: percentile bootstrap" in md
     assert "narrower than 95%" in md
     assert "narrower" not in render_markdown(_report(80, 100))
+
+
+def test_each_class_has_its_counts_and_wilson_intervals():
+    labels = ["a", "b", "none"]
+    y_true = ["a", "a", "a", "b", "none", "none", "none"]
+    y_pred = ["a", "a", "none", "none", "none", "none", "a"]
+    report = build_report(y_true, y_pred, labels, n_bootstrap=50)
+    for label in labels:
+        row = report["per_class"][label]
+        right = sum(t == p == label for t, p in zip(y_true, y_pred))
+        predicted, support = y_pred.count(label), y_true.count(label)
+        assert (row["right"], row["predicted"], row["support"]) == (right, predicted, support)
+        assert row["recall_interval"] == pytest.approx(wilson(right, support), abs=1e-9)
+        if predicted:
+            assert row["precision_interval"] == pytest.approx(wilson(right, predicted), abs=1e-9)
+    # b is never predicted: its precision has nothing to divide by, and the report says so
+    assert report["per_class"]["b"]["precision_interval"] is None
+    md = render_markdown(report)
+    assert "Never predicted: b, so its precision is undefined" in md
+    lo, hi = wilson(2, 3)
+    assert f"| a | 0.667 [{lo:.3f}, {hi:.3f}] (2/3) | 0.667 [{lo:.3f}, {hi:.3f}] (2/3) |" in md
+    assert "| b | - (0/0) |" in md

@@ -23,6 +23,35 @@ def render_table(report: dict) -> str:
     return table + f"\n| Overall accuracy |  |  | {report['accuracy']:.3f} | {report['num_clips']} |"
 
 
+def render_class_intervals(report: dict) -> str | None:
+    """Each class's precision and recall with its 95% interval and the counts it is made of
+    (reports written before intervals were stored per class have none: None)."""
+    per_class = report["per_class"]
+    if any("right" not in per_class[label] for label in report["labels"]):
+        return None
+
+    def rate(row: dict, name: str, total: int) -> str:
+        interval = row[f"{name}_interval"]
+        if interval is None:
+            return f"- ({row['right']}/{total})"
+        return f"{row[name]:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] ({row['right']}/{total})"
+
+    rows = [[label, rate(per_class[label], "precision", per_class[label]["predicted"]),
+             rate(per_class[label], "recall", per_class[label]["support"])] for label in report["labels"]]
+    return markdown_table(["Class", "Precision [95%] (right/predicted)", "Recall [95%] (right/clips)"], rows)
+
+
+def _never_predicted_note(report: dict) -> str | None:
+    """A class the model never predicted has no precision: the table's 0.000 is scikit-learn's
+    stand-in (its F1 is 0 either way, its recall being 0)."""
+    never = [label for label in report["labels"]
+             if report["per_class"][label].get("predicted") == 0 and report["per_class"][label]["support"] > 0]
+    if not never:
+        return None
+    return (f"Never predicted: {', '.join(never)}, so {'its' if len(never) == 1 else 'their'} precision is "
+            "undefined; the table shows it as 0.000, as scikit-learn does.")
+
+
 def render_confusion_table(report: dict) -> str:
     cm = report["confusion_matrix"]
     labels = cm["labels"]
@@ -75,9 +104,9 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     lines += [render_table(report), ""]
     lines.append(f"Macro-F1: {report['macro_f1']:.2f} ({report['macro_f1']:.3f})")
     lines.append("")
-    absent_note = _classes_without_clips_note(report)
-    if absent_note:
-        lines += [absent_note, ""]
+    for note in (_classes_without_clips_note(report), _never_predicted_note(report)):
+        if note:
+            lines += [note, ""]
 
     boot = report.get("bootstrap")
     if boot:
@@ -96,6 +125,9 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
             boot["note"],
             "",
         ]
+    class_intervals = render_class_intervals(report)
+    if class_intervals:
+        lines += ["Per class, with 95% intervals (Wilson's score interval) and counts:", "", class_intervals, ""]
 
     lines += ["## Confusion matrix", "", "Rows are the true class, columns the predicted class.", ""]
     lines += [render_confusion_table(report), ""]

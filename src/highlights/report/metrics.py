@@ -91,6 +91,7 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
                 "recall": float(recall[i]),
                 "f1": float(f1[i]),
                 "support": int(round(support[i])),
+                **_class_counts(np.asarray(matrix), i),
             }
             for i, label in enumerate(labels)
         },
@@ -106,6 +107,16 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
         "errors": errors,
         "meta": dict(meta or {}),
     }
+
+
+def _class_counts(matrix: np.ndarray, i: int) -> dict:
+    """A class's counts and the 95% intervals (Wilson's) of its precision and recall; None where the
+    rate has nothing to divide by: a class never predicted has no precision (scikit-learn's 0
+    stands in for it in F1), one without test clips no recall."""
+    right, predicted, support = int(matrix[i, i]), int(matrix[:, i].sum()), int(matrix[i].sum())
+    interval = lambda k, n: None if n == 0 else list(wilson_interval(k, n, CONFIDENCE))  # noqa: E731
+    return {"right": right, "predicted": predicted,
+            "precision_interval": interval(right, predicted), "recall_interval": interval(right, support)}
 
 
 def report_from_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]], *,
