@@ -133,6 +133,9 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     # Both calibration errors printed at one rounding, whatever their stored places.
     said = re.search(r"calibration error (\S+) raw, (\S+) fitted", " ".join(res.output.split()))
     assert said and all(re.fullmatch(r"\d\.\d{3}", v) for v in said.groups()), res.output
+    # The oracle is never wrong: one outcome, so the fit is one score for every highlight, and it says so.
+    assert ("every highlight was right: nothing to tell right from wrong, so the calibration gives every "
+            "highlight the same score (0.98)") in " ".join(res.output.split()), res.output
     saved = json.loads(cal.read_text())
     assert saved["format"] == "highlights.score-calibration/1"
     fitted_on = saved["fitted_on"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Optional
 
@@ -316,6 +317,12 @@ def calibrate(
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
                   f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on)")
+    if info["right"] in (0, info["highlights"]):
+        # One outcome only: the fit is the intercept alone, the same score for every highlight.
+        console.print(f"  every highlight was {'right' if info['right'] else 'wrong'}: nothing to tell right from "
+                      f"wrong, so the calibration gives every highlight the same score "
+                      f"({1 / (1 + math.exp(-calibration.intercept)):.2f}); fit it on a game where "
+                      "some highlights are right and some wrong")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
 
 
