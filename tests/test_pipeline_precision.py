@@ -15,6 +15,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.run import run_pipeline
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.test_rate_intervals import wilson
 
 GT = {"detection.backend": "gt", "pose.backend": "gt"}
 GT_FLAGS = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
@@ -155,6 +156,11 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     # Every oracle highlight is right, and a calibration fitted on all-right highlights says so.
     assert all(b["correct_rate"] == 1.0 for b in rel["bins"]) and rel["ece"] < 0.05
     assert "Score reliability" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
+    # each bin's share right with its interval and counts (every one right here: Wilson's of n/n)
+    for b in rel["bins"]:
+        assert b["right"] == b["n"]
+        lo = wilson(b["n"], b["n"])[0]
+        assert f"1.00 [{lo:.2f}, 1.00] ({b['n']}/{b['n']})" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
     highlights = json.loads((tmp_path / "eval" / "highlights.json").read_text())["highlights"]
     assert highlights and all(h["evidence"]["score"]["calibration"] == "fitted" for h in highlights)
     res = cli("detect", video, "--out", tmp_path / "ok", *GT_FLAGS, "--set", "classifier.backend=oracle",

@@ -245,9 +245,10 @@ def render_markdown(report: PipelineEvaluation) -> str:
         calibration = report.about.get("score_calibration")
         lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
                   "", f"Expected calibration error {rel['ece']:.3f}; scores are {calibration}.", "",
-                  markdown_table(["score bin", "highlights", "mean score", "share right"],
+                  markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
                                  ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",
-                                   f"{b['correct_rate']:.2f}"] for b in rel["bins"]))]
+                                   Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]
+                                  for b in rel["bins"]))]
     lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`"
               + (", and the model files the run loaded, each with its sha256, under `models`"
                  if report.about.get("models") else "") + ".", ""]

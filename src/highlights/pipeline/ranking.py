@@ -366,7 +366,7 @@ def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5)
         mean_s, rate = float(s[inside].mean()), float(y[inside].mean())
         ece += n / len(s) * abs(mean_s - rate)
         rows.append({"bin": [round(float(edges[k]), 2), round(float(edges[k + 1]), 2)], "n": n,
-                     "mean_score": round(mean_s, 3), "correct_rate": round(rate, 3)})
+                     "right": int(y[inside].sum()), "mean_score": round(mean_s, 3), "correct_rate": round(rate, 3)})
     return {"n": int(len(s)), "ece": round(ece, 4) if len(s) else None, "bins": rows}
 
 
