@@ -70,6 +70,12 @@ def test_score_stores_and_prints_every_rate_with_its_interval(cli, tmp_path):
     corner = at2["per_class"]["Corner"]
     assert (corner["matched"], corner["events"], corner["recall_interval"]) == (0, 1, pytest.approx(wilson(0, 1),
                                                                                                     abs=1e-4))
+    # per class as per sport: recall finds the event with any label, class recall with its own;
+    # the Goal at 300 s was found by a Foul spot
+    goal = at2["per_class"]["Goal"]
+    assert (goal["events"], goal["matched"], goal["class_matched"]) == (2, 2, 1)
+    assert (goal["recall"], goal["class_recall"]) == (1.0, 0.5)
+    assert goal["class_recall_interval"] == pytest.approx(wilson(1, 2), abs=1e-4)
     text = " ".join(res.output.split())
     md = (tmp_path / "s" / "pipeline_eval.md").read_text()
     for k, n in counts.values():

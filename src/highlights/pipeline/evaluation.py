@@ -127,6 +127,15 @@ class GroupScore:
     class_recall: Rate
 
 
+def group_dict(g: GroupScore) -> dict[str, Any]:
+    """One sport's or class's events, found with any label (`recall`) and with their own
+    (`class_recall`), each with its counts and 95% interval."""
+    return {"events": g.events, "matched": g.recall.hits, "class_matched": g.class_recall.hits,
+            "recall": g.recall.rounded(STORED_DIGITS), "recall_interval": g.recall.stored_interval(),
+            "class_recall": g.class_recall.rounded(STORED_DIGITS),
+            "class_recall_interval": g.class_recall.stored_interval()}
+
+
 @dataclass(frozen=True)
 class ToleranceScore:
     """Matching at one key-moment tolerance: event level (any label) and class level."""
@@ -166,12 +175,9 @@ class ToleranceScore:
             "matched": self.matched, "class_matched": self.class_matched,
             "recall_interval": ci(self.recall), "precision_interval": ci(self.precision),
             "class_recall_interval": ci(self.class_recall), "class_precision_interval": ci(self.class_precision),
-            "per_sport": {s: {"events": g.events, "matched": g.recall.hits, "class_matched": g.class_recall.hits,
-                              "recall": r(g.recall), "recall_interval": ci(g.recall),
-                              "class_recall": r(g.class_recall), "class_recall_interval": ci(g.class_recall)}
-                          for s, g in self.per_sport.items()},
-            "per_class": {c: {"events": g.events, "matched": g.class_recall.hits, "recall": r(g.class_recall),
-                              "recall_interval": ci(g.class_recall)} for c, g in self.per_class.items()},
+            "per_sport": {s: group_dict(g) for s, g in self.per_sport.items()},
+            # the same fields as per sport: `recall` any label, `class_recall` the event's own label
+            "per_class": {c: group_dict(g) for c, g in self.per_class.items()},
         }
 
 
