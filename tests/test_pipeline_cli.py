@@ -92,6 +92,10 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     saved = json.loads((tmp_path / "abl" / "ablation.json").read_text())
     assert saved["culprits"] == ["pose.gt_dropout"]
     assert [r["kind"] for r in saved["rows"]] == ["baseline", "alone", "alone", "all", "all_but", "all_but"]
+    # no pose at all loses every event the baseline found, and the change says which moved
+    dropout = saved["rows"][1]
+    assert dropout["events_vs_baseline"] == {"gained": 0, "lost": saved["rows"][0]["matched"]}
+    assert dropout["delta_recall"] == -saved["rows"][0]["recall"]
 
 
 def test_config_prints_editable_json(cli, tmp_path):

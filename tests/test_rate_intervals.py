@@ -129,3 +129,25 @@ def test_attribution_shares_carry_intervals():
     assert (row["count"], att["missed"]) == (3, 3)
     assert row["share_interval"] == pytest.approx(wilson(3, 3), abs=1e-4)
     assert att["by_stage"]["detection"]["share_interval"] == pytest.approx(wilson(0, 3), abs=1e-4)
+
+
+def test_ablation_changes_of_recall_name_the_events_gained_and_lost():
+    """Two runs with the same recall can find different events: the change says which moved."""
+    from highlights.pipeline.ablation import _moved
+
+    events = _events(10.0, 20.0, 30.0, 40.0)
+    base = score_at([_hl(10.0, "baseball_swing"), _hl(20.0, "baseball_swing")], events, 2.0)
+    swapped = score_at([_hl(30.0, "baseball_swing"), _hl(40.0, "baseball_swing"), _hl(10.0, "baseball_swing")],
+                       events, 2.0)
+
+    def row(name, kind, changes, score):
+        return AblationRow(name, kind, changes, None, None, None, None, score=score)
+
+    result = AblationResult(PipelineConfig(), {"merge.nms_iou": 0.5}, 2.0,
+                            rows=[row("baseline", "baseline", {}, base),
+                                  row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, swapped),
+                                  row("all changes", "all", {"merge.nms_iou": 0.5}, swapped)])
+    printed = table_rows(result)
+    # recall 2/4 -> 3/4: events 30 and 40 gained, 20 lost
+    assert printed[1][4] == "+0.250 (+2 / -1 events)" and printed[0][4] == "+0.000 (+0 / -0 events)"
+    assert _moved(result.rows[1], result.rows[0]) == {"gained": 2, "lost": 1}

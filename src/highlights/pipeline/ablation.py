@@ -40,6 +40,8 @@ class AblationRow:
     class_precision: float | None
     delta_recall: float | None = None  # vs baseline
     delta_recall_vs_all: float | None = None  # all_but rows: what dropping that change from the batch does
+    events_vs_baseline: dict[str, int] | None = None  # {"gained": n, "lost": n}: events behind delta_recall
+    events_vs_all: dict[str, int] | None = None  # the same behind delta_recall_vs_all
     seconds: float = 0.0
     reused: bool = False
     score: ToleranceScore | None = field(default=None, repr=False, compare=False)  # the exact counts
@@ -130,8 +132,10 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
     everything = next(r for r in result.rows if r.kind == "all")
     for r in result.rows:
         r.delta_recall = _stored(_recall_change(r, baseline))
+        r.events_vs_baseline = _moved(r, baseline)
         if r.kind == "all_but":
             r.delta_recall_vs_all = _stored(_recall_change(r, everything))
+            r.events_vs_all = _moved(r, everything)
         if on_row is not None:
             on_row(r)
     result.culprits = find_culprits(result.rows)
@@ -163,13 +167,33 @@ def _signed(x: Fraction | None) -> str:
     return "-" if x is None else f"{float(round(x, 3)):+.3f}"
 
 
+def events_gained_lost(a: AblationRow, b: AblationRow) -> tuple[int, int] | None:
+    """Events row `a` found and row `b` did not, and the reverse (None without both runs' events)."""
+    if a.score is None or b.score is None:
+        return None
+    return len(a.score.found_events - b.score.found_events), len(b.score.found_events - a.score.found_events)
+
+
+def _moved(a: AblationRow, b: AblationRow) -> dict[str, int] | None:
+    moved = events_gained_lost(a, b)
+    return None if moved is None else {"gained": moved[0], "lost": moved[1]}
+
+
+def _change_text(a: AblationRow, b: AblationRow) -> str:
+    """`+0.067 (+2 / -0 events)`: a change of recall with the events it is made of, since a change
+    of 0 can hide two events gained and two lost, and one event is all a small one is."""
+    change = _signed(_recall_change(a, b))
+    moved = events_gained_lost(a, b)
+    return change if change == "-" or moved is None else f"{change} (+{moved[0]} / -{moved[1]} events)"
+
+
 def table_rows(result: AblationResult) -> list[list[str]]:
     """The printed table: every figure rounded once, from its exact fraction, beside its counts."""
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")
     return [[r.name, r.score.recall.reported(), r.score.precision.reported(), r.score.class_recall.reported(),
-             _signed(_recall_change(r, baseline)),
-             _signed(_recall_change(r, everything)) if r.kind == "all_but" else "-"] for r in result.rows]
+             _change_text(r, baseline),
+             _change_text(r, everything) if r.kind == "all_but" else "-"] for r in result.rows]
 
 
 TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/highlights)",

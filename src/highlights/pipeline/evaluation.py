@@ -13,7 +13,7 @@ the first that lost it, reading the run's `StageTrace`.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any, Iterable, Sequence
 
@@ -147,6 +147,9 @@ class ToleranceScore:
     class_matched: int
     per_sport: dict[str, GroupScore]
     per_class: dict[str, GroupScore]
+    # which events (their indices) a highlight found: two runs on the same events differ by the
+    # events one found and the other did not, which their recalls alone do not show
+    found_events: frozenset[int] = field(default=frozenset(), compare=False)
 
     @property
     def recall(self) -> Rate:
@@ -223,7 +226,7 @@ def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s
 
     return ToleranceScore(
         tolerance_s=tolerance_s, events=len(events), highlights=len(highlights),
-        matched=len(any_pairs), class_matched=len(cls_pairs),
+        matched=len(any_pairs), class_matched=len(cls_pairs), found_events=frozenset(found),
         per_sport={s: group([i for i, e in enumerate(events) if e.sport == s]) for s in sorted({e.sport for e in events})},
         per_class={c: group([i for i, e in enumerate(events) if e.label == c]) for c in sorted({e.label for e in events})},
     )
