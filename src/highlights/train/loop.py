@@ -505,7 +505,8 @@ def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: 
         "history": result.history,
     }
     atomic_write_json(out_dir / HISTORY_FILENAME, summary, indent=2)
-    plot_training_curves(result.history, out_dir / CURVES_FILENAME, best_epoch=result.best_epoch)
+    plot_training_curves(result.history, out_dir / CURVES_FILENAME, best_epoch=result.best_epoch,
+                         val_clips=meta_base["dataset"].get("val_clips"))
 
 
 class _StepStats(ProgressColumn):

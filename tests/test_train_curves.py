@@ -1,0 +1,34 @@
+"""train_curves.png: whole epochs on its axis and the validation split's size beside macro-F1."""
+
+from __future__ import annotations
+
+from highlights.train import curves
+
+
+def _figure(monkeypatch, tmp_path, history, **kw):
+    kept = []
+    close = curves.plt.close
+    monkeypatch.setattr(curves.plt, "close", kept.append)  # keep the figure to read it back
+    curves.plot_training_curves(history, tmp_path / "c.png", **kw)
+    monkeypatch.undo()
+    close(kept[0])  # its axes stay readable
+    return kept[0]
+
+
+def test_a_one_epoch_run_shows_epoch_1_and_how_many_clips_scored_it(monkeypatch, tmp_path):
+    fig = _figure(monkeypatch, tmp_path, [{"epoch": 1, "train_loss": 1.39, "val_macro_f1": 0.0}],
+                  best_epoch=1, val_clips=3)
+    loss, f1 = fig.axes
+    assert f1.get_ylabel() == "validation macro-F1 (3 clips)"
+    for ax in (loss, f1):
+        lo, hi = ax.get_xlim()
+        shown = [t for t in ax.get_xticks() if lo <= t <= hi]
+        assert shown == [1.0]  # not 0.95, 0.96, ... for a run of one epoch
+
+
+def test_without_a_count_the_label_is_plain(monkeypatch, tmp_path):
+    history = [{"epoch": e, "train_loss": 1.0 / e, "val_macro_f1": 0.1 * e} for e in (1, 2, 3)]
+    fig = _figure(monkeypatch, tmp_path, history)
+    assert fig.axes[1].get_ylabel() == "validation macro-F1"
+    lo, hi = fig.axes[0].get_xlim()
+    assert all(float(t).is_integer() for t in fig.axes[0].get_xticks() if lo <= t <= hi)
