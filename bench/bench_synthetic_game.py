@@ -422,7 +422,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(markdown_table(["run", "events", "highlights", "recall @2 s [95%]", "precision @2 s [95%]",
-                          "class recall [95%]", "class precision [95%]", "reel", "pipeline time", "load (1 min)"], rows))
+                          "class recall [95%]", "class precision [95%]", "reel", "pipeline time",
+                          "load (1 min)"], rows))
     if info is not None:
         print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "
               f"ECE raw {info['reliability_raw']['ece']}, fitted {info['reliability_fitted_in_sample']['ece']} "

@@ -68,7 +68,7 @@ def test_detect_against_annotations_says_how_many_got_the_right_class(cli, video
               "--set", "classifier.backend=oracle", "--set", "classifier.oracle_accuracy=0.0", "--no-progress")
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())
-    assert "recall 1.000 [0.342, 1.000] (2/2)" in text and "right class 0/2" in text, res.output
+    assert "recall 1.000 [0.342, 1.000] (2/2)" in text and "right class 0.000 [0.000, 0.658] (0/2)" in text, res.output
 
 
 def test_evaluate_and_ablate(cli, video, tmp_path):

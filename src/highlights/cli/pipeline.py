@@ -184,7 +184,7 @@ def detect(
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
         console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% intervals): "
                       f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
-                      f"{at.class_recall.hits}/{at.class_recall.total}; reel "
+                      f"{at.class_recall.reported()}; reel "
                       f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
