@@ -571,3 +571,26 @@ def test_detect_cuts_the_reel_at_1080_by_default_and_the_setting_is_checked():
     assert PipelineConfig().with_overrides({"merge.reel_height": 0}).merge.reel_height == 0
     with pytest.raises(ConfigError, match="merge.reel_height"):
         PipelineConfig().with_overrides({"merge.reel_height": -1})
+
+
+def test_a_reel_capped_at_half_the_rate_keeps_its_length_its_sound_and_every_other_frame(tmp_path: Path):
+    import av
+
+    source = _game_with_sound(tmp_path / "loud.mp4")  # 30 fps
+    result = write_reel(_highlights(), source, tmp_path / "reel.mp4", reel_max_fps=15.0, progress=False)
+    reel = probe(result.reel_path)
+    assert reel.fps == pytest.approx(15.0)
+    shown = [_frame_index(f.rgb) for f in iter_frames(result.reel_path)]
+    expected = _expected_source_frames(_highlights())
+    assert len(shown) == pytest.approx(len(expected) / 2, abs=2) and set(shown) <= set(expected)
+    # Each reel frame shows the source frame on screen at its middle: every other one, give or take
+    # one where the two lie equally near (10 or more apart: the next highlight).
+    assert shown == sorted(shown) and all(b - a <= 3 for a, b in zip(shown, shown[1:]) if b - a < 10)
+    with av.open(str(result.reel_path)) as container:
+        rate = container.streams.audio[0].rate
+        sound = np.concatenate([f.to_ndarray()[0] for f in container.decode(audio=0)])
+    assert abs(len(sound) / rate - len(shown) / 15.0) < 0.1  # as long as at 30 fps
+    window = sound[int(1.9 * rate):int(2.1 * rate)]  # reel 2.0 s is still the game's 4.5 s
+    assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.05 * 4.5) / np.sqrt(2), rel=0.1)
+    above = write_reel(_highlights(), source, tmp_path / "same.mp4", reel_max_fps=60.0, progress=False)
+    assert probe(above.reel_path).fps == pytest.approx(FPS)  # a cap above the source's rate changes nothing

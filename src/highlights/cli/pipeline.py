@@ -110,6 +110,10 @@ def detect(
         None, "--reel-height", min=0,
         help="The reel's height in pixels, its short side (a portrait video's width), never above the "
              "source's; 0 keeps the source's size (default 1080: what phones share; sets merge.reel_height)"),
+    reel_fps: Optional[float] = typer.Option(
+        None, "--reel-fps", min=0.0,
+        help="The reel's frame rate at most, e.g. 30 for a 60 fps game (fewer frames to encode, the same "
+             "length and sound); default and 0: the source's rate (sets merge.reel_fps)"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
@@ -118,7 +122,7 @@ def detect(
     from highlights.batch import BatchError, collect_games, is_batch_request
 
     caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
-                                         ("reel_height", reel_height)) if v is not None}
+                                         ("reel_height", reel_height), ("reel_fps", reel_fps)) if v is not None}
     for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
         if value is not None and value <= 0:
             from highlights.errors import ConfigError

@@ -213,6 +213,9 @@ class MergeConfig:
     # keeps the source's size. 1080 is what phones share and play back smoothly; a 4K game's
     # reel cut at 4K encodes four times the pixels: slow on a CPU, gigabytes for a long reel.
     reel_height: int = 1080
+    # The reel's frame rate at most (0: the source's). A 60 fps game's reel at 30 encodes half
+    # the frames; the source's rate is the default, as a phone's 60 fps was chosen for smooth motion.
+    reel_fps: float = 0.0
 
 
 @dataclass(frozen=True)

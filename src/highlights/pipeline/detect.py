@@ -67,6 +67,7 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         written.update(write_all(result.highlights, Path(video_path), out_dir, config_dict=result.config.to_dict(),
                                  annotation=annotation, progress=progress, highlights_json=highlights_json,
                                  results_spotting=written["results_spotting"], up_link=up_link,
-                                 reel_height=result.config.merge.reel_height))
+                                 reel_height=result.config.merge.reel_height,
+                                 reel_fps=result.config.merge.reel_fps))
         mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
     return result, moved(written, out_dir, final_dir)

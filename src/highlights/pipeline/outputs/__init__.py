@@ -115,6 +115,7 @@ def write_all(
     results_spotting: str | Path | None = None,
     up_link: tuple[str, str] | None = None,
     reel_height: int = 0,
+    reel_fps: float = 0.0,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -126,7 +127,8 @@ def write_all(
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
     a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
     pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it.
-    `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`).
+    `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`),
+    `reel_fps` its rate at most (0: the source's).
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -169,6 +171,7 @@ def write_all(
             clips_dir=out_dir / OUTPUT_NAMES["clips"] if html else None,
             thumbnails=html,
             reel_short_side=reel_height,
+            reel_max_fps=reel_fps,
             progress=progress,
         )
         if media.reel_path is not None:

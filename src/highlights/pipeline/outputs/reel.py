@@ -174,6 +174,7 @@ def write_reel(
     caption: bool = True,
     clip_short_side: int = 180,
     reel_short_side: int = 0,
+    reel_max_fps: float = 0.0,
     thumbnail_width: int = 320,
     crf: int = 23,
     clip_crf: int = 28,
@@ -187,7 +188,9 @@ def write_reel(
     each frame shown as long as the source shows it (`_ConstantRateFeed`), so the reel and clips
     last as long as their highlights even on variable-frame-rate footage. `reel_short_side` (0:
     the source's size) scales the reel down, never up, to that short side; the source is decoded
-    at that size, so a 4K game is neither converted nor encoded at 4K. With `sound`, the reel
+    at that size, so a 4K game is neither converted nor encoded at 4K. `reel_max_fps` (0: the
+    source's rate) caps the reel's rate: each frame still shows for as long as the source shows
+    it, so the reel keeps its length and its sound, with fewer frames. With `sound`, the reel
     also carries the source's sound of the same moments (`reel_sound`; the clips stay silent).
     With `clips_dir`, also writes one small clip per highlight there (`hl_001_<label>.mp4`);
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
@@ -227,7 +230,8 @@ def write_reel(
     next_to_open = 0
     active: list[int] = []
     clip_writers: dict[int, _ConstantRateFeed] = {}
-    reel_writer = _ConstantRateFeed(Path(reel_path), fps, crf) if reel_path is not None else None
+    reel_fps = min(fps, reel_max_fps) if reel_max_fps > 0 else fps
+    reel_writer = _ConstantRateFeed(Path(reel_path), reel_fps, crf) if reel_path is not None else None
     previous = None
     step = 1.0 / fps  # the last gap between two source frames
     decoded = 0
