@@ -217,3 +217,20 @@ def test_a_time_that_is_no_time_names_the_field(tmp_path):
     (tmp_path / "own.json").write_text(json.dumps(own))
     with pytest.raises(AnnotationError, match=r"start_s '1m04' is not a time \(seconds such as 75.5"):
         load_annotation(tmp_path / "own.json")
+
+
+def test_events_of_a_users_own_classes_get_their_labels_sport(tmp_path):
+    """A club's own classes (`volleyball_spike`) name their sport as the pipeline names its
+    highlights' (the name before the first underscore), so the per-sport tables pair them; an
+    event once had no sport at all (ours, ActivityNet) or soccer's (SoccerNet)."""
+    own = {"events": [{"label": "volleyball_spike", "start_s": 1, "end_s": 2},
+                      {"label": "tennis_serve", "start_s": 5, "end_s": 6, "sport": "padel"}]}
+    (tmp_path / "own.json").write_text(json.dumps(own))
+    assert [e.sport for e in load_annotation(tmp_path / "own.json").events] == ["volleyball", "padel"]
+    anet = {"database": {"g": {"annotations": [{"segment": [1, 2], "label": "tennis_serve"}]}}}
+    (tmp_path / "anet.json").write_text(json.dumps(anet))
+    assert load_annotation(tmp_path / "anet.json").events[0].sport == "tennis"
+    soccernet = {"annotations": [{"gameTime": "1 - 00:15", "label": "volleyball_spike", "position": "15000"},
+                                 {"gameTime": "1 - 00:20", "label": "Shots on target", "position": "20000"}]}
+    (tmp_path / "Labels-v2.json").write_text(json.dumps(soccernet))
+    assert [e.sport for e in load_annotation(tmp_path / "Labels-v2.json").events] == ["volleyball", "soccer"]

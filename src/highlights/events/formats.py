@@ -8,7 +8,8 @@
   (milliseconds, a string) is our `key_s`. When we write one we add `start_s`, `end_s`, `id` and
   `sport` to each annotation and our video fields at the top level, so our own files round-trip
   losslessly; a foreign file without them gets the window `key_s + SPOT_WINDOW_S` (clamped at
-  0), the sport of its label when the label is one of the project's classes (else "soccer") and
+  0), the sport of its label when the label is one of the project's classes or names one
+  (`volleyball_spike`: volleyball; else "soccer") and
   ids in file order. The half (`"2 - 12:34"` is the second half) is kept
   in `Event.half`: SoccerNet films a match as one video per half (`1_224p.mkv`, `2_224p.mkv`) and
   `position` counts from that half's start, so the two halves are two timelines (see
@@ -35,7 +36,7 @@ from highlights.atomic import atomic_write_json
 from highlights.errors import HighlightsError
 from highlights.events.model import Event, GameAnnotation, Shot
 from highlights.events.times import seconds_of
-from highlights.vocabulary import SPORT_OF_LABEL
+from highlights.vocabulary import SPORT_OF_LABEL, sport_of
 
 FORMATS = ("highlights", "soccernet", "activitynet")
 # The window put around a SoccerNet spot that has no start/end: 2 s before to 2 s after.
@@ -220,7 +221,9 @@ def _from_soccernet(data: dict, path: Path) -> GameAnnotation:
         # Our own files say "half" (null for a one-video game); SoccerNet's say it in gameTime.
         half = a["half"] if "half" in a else _half_of_game_time(a)
         label = str(a["label"])
-        sport = a.get("sport") or SPORT_OF_LABEL.get(label, "soccer")
+        # SoccerNet's own labels ("Goal", "Shots on target") are soccer's; a class named
+        # sport_action (`volleyball_spike`) is its sport's.
+        sport = a.get("sport") or SPORT_OF_LABEL.get(label) or (sport_of(label) if "_" in label else "soccer")
         events.append(Event(id=str(a.get("id", i)), sport=str(sport), label=label, start_s=start, end_s=end, key_s=key,
                             half=None if half is None else int(half)))
     video = data.get("video") or data.get("UrlLocal") or path.parent.name
@@ -254,7 +257,7 @@ def _from_activitynet(video_id: str, entry: dict) -> GameAnnotation:
     for i, a in enumerate(entry.get("annotations", [])):
         s, e = (seconds_of(v, "segment") for v in a["segment"])
         label = str(a["label"])
-        sport = a.get("sport") or entry.get("sport") or SPORT_OF_LABEL.get(label, "")
+        sport = a.get("sport") or entry.get("sport") or sport_of(label)
         events.append(Event(id=str(a.get("id", i)), sport=str(sport), label=label, start_s=s, end_s=e,
                             key_s=seconds_of(a["key_s"], "key_s") if "key_s" in a else (s + e) / 2,
                             half=None if a.get("half") is None else int(a["half"])))

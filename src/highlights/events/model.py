@@ -8,7 +8,7 @@ from typing import Any
 
 from highlights.events.interval import Interval
 from highlights.events.times import seconds_of
-from highlights.vocabulary import SPORT_OF_LABEL
+from highlights.vocabulary import sport_of
 
 # Times written to milliseconds and read back may land a hair outside their window.
 _TIME_EPS = 1e-3
@@ -53,13 +53,15 @@ class Event(Interval):
     @classmethod
     def from_dict(cls, d: dict[str, Any], index: int = 0) -> "Event":
         """An event as written in a file, the generator's or one made by hand: times in seconds or
-        as a clock ("1:05.5"); no `id`: its place in the file; no `sport`: its label's, for the
-        project's own classes; no `key_s`: the middle."""
+        as a clock ("1:05.5"); no `id`: its place in the file; no `sport`: its label's, as the
+        pipeline names a highlight's sport (`vocabulary.sport_of`: a project class's own, any other
+        class's name before its first underscore, `tennis_serve`: tennis), so the per-sport tables
+        pair them; no `key_s`: the middle."""
         label = str(d["label"])
         start, end = seconds_of(d["start_s"], "start_s"), seconds_of(d["end_s"], "end_s")
         key = d.get("key_s")
         half = d.get("half")
-        return cls(id=str(d.get("id", index)), sport=str(d.get("sport") or SPORT_OF_LABEL.get(label, "")),
+        return cls(id=str(d.get("id", index)), sport=str(d.get("sport") or sport_of(label)),
                    label=label, start_s=start, end_s=end,
                    key_s=seconds_of(key, "key_s") if key is not None else (start + end) / 2,
                    half=None if half is None else int(half))
