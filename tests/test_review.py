@@ -775,3 +775,27 @@ def test_a_decision_answers_with_its_own_id_when_another_tab_decided_the_item_a_
     assert session.store.get(anns["decision_id"]).reviewer == "Ann"
     missed = session.mark_missed(gid, at_s=1.0, label=h0["label"], reviewer="Ann", client="tab-a")
     assert missed["decision_id"] == missed["state"]["decision_id"]
+
+
+def test_the_relabel_classes_are_the_models_own_in_its_order(detect_folder, tmp_path):
+    """A model of a club's own classes offers those to relabel to (keys 1-9), in its order; the
+    default four once came first, so key 1 relabelled a volleyball spike as a baseball swing."""
+    import shutil
+
+    own = {"baseball_swing": "volleyball_spike", "basketball_layup": "tennis_serve",
+           "soccer_shooting": "volleyball_block", "none": "none"}
+    folder = tmp_path / "game1-highlights"
+    shutil.copytree(detect_folder, folder)
+    data = json.loads((folder / "highlights.json").read_text())
+    order = ("none", "soccer_shooting", "baseball_swing", "basketball_layup")
+    for item in data["highlights"]:
+        item["label"] = own[item["label"]]
+        probs = item["evidence"]["classifier"]["probs"]
+        item["evidence"]["classifier"]["probs"] = {own[c]: probs[c] for c in order}
+    for item in data["candidates"]:
+        item["probs"] = {own[c]: item["probs"][c] for c in order}
+    (folder / "highlights.json").write_text(json.dumps(data))
+    game = load_games([folder], videos=[data["video"]["path"]])[0]
+    assert game.classes == ["volleyball_block", "volleyball_spike", "tennis_serve"]
+    chosen = load_games([folder], videos=[data["video"]["path"]], classes=["tennis_serve", "volleyball_spike"])[0]
+    assert chosen.classes[:2] == ["tennis_serve", "volleyball_spike"]

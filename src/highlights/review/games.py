@@ -242,10 +242,15 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
     highlights = _highlight_items(data, path)
     found, unoffered = _candidate_items(data, highlights, candidates_per_game, path)
     labels = set()
+    model_classes: list[str] = []  # in the model's order, as its probabilities list them
     for item in highlights + found:
+        model_classes += [c for c in item.probs if c not in model_classes]
         labels.update(item.probs)
         labels.add(item.label)
-    known = list(classes) if classes else [c for c in DEFAULT_CLASSES]
+    # Without --classes the relabel buttons (keys 1-9) are the model's classes: a club's own
+    # (`volleyball_spike`) rather than the default four ahead of them. The default four only
+    # when no item carries probabilities (a run with the classifier switched off).
+    known = list(classes) if classes else (model_classes or list(DEFAULT_CLASSES))
     known += sorted(labels - set(known) - {UNLABELLED})
     if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
         known.remove(NONE_LABEL)
