@@ -173,3 +173,31 @@ def test_a_re_encoded_copy_of_a_clip_is_scored_once(tmp_path, model):
     dataset = report["meta"]["dataset"]
     assert dataset["clips"] == len(CLASSES)
     assert dataset["copies_left_out"] == [{"clip": "none/b shared again.mp4", "copy_of": "none/a.mp4"}]
+
+
+@pytest.mark.parametrize("model", ["packaged pose model", "clip model"])
+def test_a_folder_of_clips_of_no_class_of_the_model_is_refused_not_left_out(model, tmp_path):
+    """A club's own classes are not scored by a model of the default four as if the rest of the
+    tree were all of it: the folders it cannot score are named in one line, nothing is written."""
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    for i in range(2):
+        write_clip(tree / "volleyball_spike" / f"spike{i}.mp4", 20 + i, frames=16)
+    (tree / "notes").mkdir()  # no clips in it: not a class folder, nothing to refuse
+    out = tmp_path / "report"
+    args = ["evaluate", "--clips", str(tree), "--out", str(out), "--no-progress", "--bootstrap", "10"]
+    if model == "clip model":
+        tiny = tiny_model(len(CLASSES))
+        args.insert(1, str(save_checkpoint(tmp_path / "best.pt", tiny, tiny_meta(tiny, CLASSES))))
+    else:
+        args += ["--pose-cache", str(tmp_path / "poses")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    named = "best.pt" if model == "clip model" else "the packaged pose model pose_default.pt, which knows only these"
+    assert len(errors) == 1, result.output
+    assert errors[0].startswith(f"error: {tree}: volleyball_spike/ (2 clips) is not a class of {named} "
+                                f"({', '.join(CLASSES)}): "), result.output
+    assert "move those folders out" in errors[0]
+    assert not out.exists()

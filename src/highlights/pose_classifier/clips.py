@@ -27,10 +27,22 @@ class LabelledClip:
     copy_of: str | None = None  # the earlier clip of the tree whose pictures it shows (a re-encoded copy)
 
 
-def clip_tree(root: str | Path, classes: list[str], *,
-              show_progress: bool = False) -> tuple[list[LabelledClip], list[str]]:
+@dataclass(frozen=True)
+class OtherClassesRefused:
+    """What a refusal of folders that are none of the classes names: the model whose classes they
+    are not, and what to do instead."""
+
+    model: str
+    advice: str
+
+
+def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = False,
+              refuse_others: OtherClassesRefused | None = None) -> tuple[list[LabelledClip], list[str]]:
     """The clips of a folder-per-class tree whose folder is one of `classes`, and the folders
-    skipped because they are not.
+    skipped because they are not; with `refuse_others`, a folder of clips that is none of the
+    classes is refused instead, before any clip is decoded: a club's `volleyball_spike/` left out
+    of a report of the default four would score what remains as if it were the whole tree. (The
+    benchmarks' real-dev tree holds an `untrimmed/` folder that they skip.)
 
     Every clip is checked first as `dataset create` checks it (decoded whole, no duplicates), and
     all the bad ones are refused together, so one run lists everything to fix rather than
@@ -55,6 +67,12 @@ def clip_tree(root: str | Path, classes: list[str], *,
              "to score them" for name in skipped for cls in classes if one_slip_apart(name, cls)]
     if slips:
         raise DatasetError(slips)
+    if skipped and refuse_others is not None:
+        counts = {name: sum(c.label == name for c in found.clips) for name in skipped}
+        folders = ", ".join(f"{name}/ ({n} clip{'s' if n > 1 else ''})" for name, n in counts.items())
+        raise DatasetError(f"{root}: {folders} {'is' if len(skipped) == 1 else 'are'} not "
+                           f"{'a class' if len(skipped) == 1 else 'classes'} of {refuse_others.model} "
+                           f"({', '.join(classes)}): {refuse_others.advice}")
     # Entries that cannot be clips (a dangling link), in the class folders only.
     problems = [p.reason for p in found.problems if Path(p.path).relative_to(root).parts[0] in classes]
     if not chosen and not problems:

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from highlights.datasets.errors import DatasetError
-from highlights.pose_classifier.clips import LabelledClip, clip_poses, clip_tree, each_video_once
+from highlights.pose_classifier.clips import (
+    LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
+)
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
@@ -41,12 +43,11 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     checkpoint = Path(checkpoint)
     clf = PoseClassifier.load(checkpoint)
     if clips_root is not None:
-        clips, skipped = clip_tree(clips_root, clf.classes, show_progress=show_progress)
-        for name in skipped:
-            log(f"skipped folder {name}/: not a class of the model ({clf.classes})")
+        clips, _ = clip_tree(clips_root, clf.classes, show_progress=show_progress,
+                             refuse_others=_other_classes_refused(checkpoint))
         clips, copies = each_video_once(clips, log)
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
-                     "clips": len(clips), "skipped_folders": skipped, "copies_left_out": copies}
+                     "clips": len(clips), "copies_left_out": copies}
         origins = [None] * len(clips)
     else:
         from highlights.datasets.checks import load_checked_splits
@@ -81,6 +82,20 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
                           clip_notes=[_note(origin, f) for origin, f in zip(origins, found)],
                           meta=meta, n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)
+
+
+def _other_classes_refused(checkpoint: Path) -> OtherClassesRefused:
+    """How a folder of clips that is none of the model's classes is refused: the packaged model
+    knows only the generator's classes, so a club's own are for a model trained on them."""
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+
+    if checkpoint.resolve() == DEFAULT_MODEL.resolve():
+        return OtherClassesRefused(
+            f"the packaged pose model {checkpoint.name}, which knows only these",
+            "for your own classes train a model on a dataset version of them (`highlights dataset create`, then "
+            "`highlights train`) and pass it, or move those folders out to score the rest")
+    return OtherClassesRefused(checkpoint.name, "score a model trained on them, or move those folders out to "
+                                                "score the rest")
 
 
 def _note(origin: str | None, person_found: bool) -> str | None:

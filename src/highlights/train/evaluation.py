@@ -107,13 +107,12 @@ def evaluate_checkpoint(
     classes = list(classifier.classes)
     if clips_root is not None:
         # A plain folder per class: every clip is test, listed by its file name.
-        from highlights.pose_classifier.clips import clip_tree, each_video_once
+        from highlights.pose_classifier.clips import OtherClassesRefused, clip_tree, each_video_once
 
         if int8:
             raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
-        tree, skipped = clip_tree(clips_root, classes, show_progress=show_progress)
-        for name in skipped:
-            log(f"skipped folder {name}/: not a class of {checkpoint.name} ({classes})")
+        tree, _ = clip_tree(clips_root, classes, show_progress=show_progress, refuse_others=OtherClassesRefused(
+            checkpoint.name, "score a model trained on them, or move those folders out to score the rest"))
         tree, copies = each_video_once(tree, log)
         dataset = None
         records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
