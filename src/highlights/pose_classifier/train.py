@@ -218,6 +218,42 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
     return clips, {"root": str(dataset.root), "version": dataset.name, "split": "train"}
 
 
+def refuse_classes_it_cannot_learn(config: PoseTrainConfig) -> None:
+    """Labelled clips of a class the model cannot have (`tennis_serve/`, a version's
+    `volleyball_spike`) are refused in one line before anything is made: the pose classifier
+    learns the synthetic generator's classes, which labelled clips add their poses to, so a club's
+    own classes would be left out and the model trained on the default ones alone."""
+    from highlights.datasets.build import one_slip_apart
+    from highlights.datasets.errors import DatasetError
+
+    if config.clips_root:
+        root = Path(config.clips_root)
+        if not root.is_dir():
+            return  # `clip_tree` says what is wrong with it
+        from highlights.datasets.sources import scan_class_folders
+
+        labels = {c.label for c in scan_class_folders(root).clips}
+        # A folder one slip from a class is `clip_tree`'s to name (rename it), not a class of its own.
+        other = sorted(n for n in labels - set(config.classes)
+                       if not any(one_slip_apart(n, c) for c in config.classes))
+        where, what, train = f"--clips {root}", ", ".join(f"{n}/" for n in other), "--root ROOT --version vN"
+    elif config.dataset_version:
+        from highlights.datasets.store import load_version
+
+        version = load_version(config.dataset_root, config.dataset_version)
+        other = [c for c in version.classes if c not in config.classes]
+        where, what = str(version.path), ", ".join(other)
+        train = f"--root {config.dataset_root} --version {config.dataset_version}"
+    else:
+        return
+    if other:
+        raise DatasetError(
+            f"{where}: {what} {'is not a class' if len(other) == 1 else 'are not classes'} the pose classifier can "
+            f"learn: it learns the synthetic generator's ({', '.join(config.classes)}), labelled clips adding their "
+            "poses to those; for your own classes train the R(2+1)D clip classifier on a dataset version of them "
+            f"(`highlights train {train} --out RUN`)")
+
+
 def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None):
     """Every window of every labelled clip (`config.clips_root`, or the train split of
     `config.dataset_version`; poses estimated once and cached), labelled with its clip's class: a
@@ -323,6 +359,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                           command: str | None = None) -> tuple[PoseClassifier, Path]:
     """Synthesise, train, validate, and write `OUT/best.pt` (+ `OUT/best.json` provenance)."""
     started = time.time()
+    refuse_classes_it_cannot_learn(config)
     out = Path(config.out_dir)
     spec = config.window
     train_spec = SynthWindowSpec(count=config.synth_windows, seed=config.synth_seed, fps=spec.fps,
