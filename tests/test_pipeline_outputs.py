@@ -295,3 +295,23 @@ def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):
     parser.feed(page)
     text = "".join(parser.text)
     assert "2 highlight(s), 6.0 s of reel" in text and "(100.0% kept)" in text
+
+
+def test_two_sports_of_a_clubs_own_classes_never_share_a_colour(tmp_path: Path):
+    """`tennis` and `volleyball` pick the same colour by name; shown together they get two, the
+    same ones in the timeline, the legend, the cards and the table."""
+    import re
+
+    from highlights.pipeline.outputs.sport_colors import sport_palette
+
+    assert sport_palette(["tennis"])["tennis"] == sport_palette(["volleyball"])["volleyball"]  # why it matters
+    together = sport_palette(["volleyball", "tennis", "baseball"])
+    assert len(set(together.values())) == 3 and together == sport_palette(["tennis", "baseball", "volleyball"])
+    highlights = [Highlight(1.0, 2.0, "tennis_serve", "tennis", 0.9, 1.5, {}),
+                  Highlight(4.0, 5.0, "volleyball_spike", "volleyball", 0.8, 4.5, {})]
+    page = render_html(highlights, tmp_path)
+    chips = set(re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6})">(\w+)<', page))
+    swatches = set(re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page))
+    bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
+    assert chips == swatches == {(together["tennis"], "tennis"), (together["volleyball"], "volleyball")}
+    assert bars == [together["tennis"], together["volleyball"]]

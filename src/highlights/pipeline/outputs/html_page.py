@@ -26,7 +26,7 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
-from highlights.pipeline.outputs.sport_colors import sport_color
+from highlights.pipeline.outputs.sport_colors import sport_palette
 from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.pipeline.outputs.timeline_svg import timeline_svg
 
@@ -149,11 +149,12 @@ def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, fol
     return paths
 
 
-def _sport_chip(sport: str) -> str:
-    return f'<span class="sport" style="background:{sport_color(sport)}">{escape(sport)}</span>'
+def _sport_chip(sport: str, colours: Mapping[str, str]) -> str:
+    return f'<span class="sport" style="background:{colours[sport]}">{escape(sport)}</span>'
 
 
-def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None) -> str:
+def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
+          colours: Mapping[str, str]) -> str:
     if clip_href is not None:
         poster = f' poster="{escape(thumb_href)}"' if thumb_href else ""
         media = f'<video controls preload="none" src="{escape(clip_href)}"{poster}></video>'
@@ -166,7 +167,7 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
     why = why_line(h.evidence)
     return (
         f'<article class="card" id="{anchor_id(number)}">'
-        f"<h3>#{number} {escape(h.label)} {_sport_chip(h.sport)}</h3>{media}<dl>"
+        f"<h3>#{number} {escape(h.label)} {_sport_chip(h.sport, colours)}</h3>{media}<dl>"
         f"<dt>from</dt><dd>{clock_timecode(h.start_s)}</dd>"
         f"<dt>to</dt><dd>{clock_timecode(h.end_s)} ({h.duration_s:.2f} s)</dd>"
         f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd>"
@@ -175,7 +176,7 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
     )
 
 
-def _table_row(number: int, h: Highlight, thumb_href: str | None) -> str:
+def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mapping[str, str]) -> str:
     thumb = f'<img loading="lazy" src="{escape(thumb_href)}" alt="thumbnail #{number}">' if thumb_href else ""
     items = evidence_items(h.evidence)
     why = why_line(h.evidence)
@@ -187,7 +188,7 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None) -> str:
     return (
         f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td><td>{thumb}</td>'
         f'<td class="num">{h.start_s:.3f}</td><td class="num">{h.end_s:.3f}</td>'
-        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h.sport)}</td>'
+        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h.sport, colours)}</td>'
         f'<td class="num">{h.score:.3f}</td><td class="num">{key}</td>'
         f'<td class="evidence">{evidence}</td></tr>'
     )
@@ -243,11 +244,12 @@ def render_html(
     out.append("</header>")
 
     sports = list(dict.fromkeys([h.sport for h in ordered] + [s.sport for s in truth]))
+    colours = sport_palette(sports)  # one per sport, the same in the timeline, legend, cards and table
     out.append('<section id="timeline"><h2>Timeline</h2>')
-    out.append(timeline_svg(ordered, end, truth=truth if annotation is not None else None))
+    out.append(timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours))
     if sports:
         swatches = [
-            f'<span><i class="swatch" style="background:{sport_color(s)}"></i>{escape(s)}</span>'
+            f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
             for s in sports
         ]
         out.append('<p class="legend">' + "".join(swatches) + " — click a bar to jump to its highlight.</p>")
@@ -274,6 +276,7 @@ def render_html(
                     h,
                     None if clip is None else _href(clip, page_dir),
                     thumb,
+                    colours,
                 )
             )
         out.append('<div class="cards">' + "".join(cards) + "</div>")
@@ -288,7 +291,7 @@ def render_html(
         )
         for number, h in enumerate(ordered, start=1):
             thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
-            out.append(_table_row(number, h, thumb))
+            out.append(_table_row(number, h, thumb, colours))
         out.append("</tbody></table></div>")
     else:
         out.append(f"<p>{NO_HIGHLIGHTS}</p>")

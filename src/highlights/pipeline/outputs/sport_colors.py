@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 
 # Colour-blind-safe (Okabe-Ito) colours for the sports the project knows.
 SPORT_COLORS: dict[str, str] = {
@@ -13,8 +14,23 @@ SPORT_COLORS: dict[str, str] = {
 _FALLBACK = ["#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#999999"]
 
 
+def sport_palette(sports: Iterable[str]) -> dict[str, str]:
+    """A colour for each of the sports one picture shows, no two alike while the colours last.
+    The known sports keep theirs; another sport (a club's `tennis`, `volleyball`) takes the colour
+    its name picks when it is free, else the next free one, in sorted order, so the same sports
+    get the same colours in every picture of a run (two sports' names can pick one colour:
+    `tennis` and `volleyball` do)."""
+    shown = list(dict.fromkeys(sports))
+    palette = {s: SPORT_COLORS[s] for s in shown if s in SPORT_COLORS}
+    used = set(palette.values())
+    for sport in sorted(set(shown) - set(palette)):
+        start = zlib.crc32(sport.encode("utf-8")) % len(_FALLBACK)
+        ring = _FALLBACK[start:] + _FALLBACK[:start]
+        palette[sport] = next((c for c in ring if c not in used), ring[0])
+        used.add(palette[sport])
+    return {s: palette[s] for s in shown}
+
+
 def sport_color(sport: str) -> str:
-    """Hex colour of a sport; unknown sports get a stable colour from their name."""
-    if sport in SPORT_COLORS:
-        return SPORT_COLORS[sport]
-    return _FALLBACK[zlib.crc32(sport.encode("utf-8")) % len(_FALLBACK)]
+    """Hex colour of a sport shown alone; unknown sports get a stable colour from their name."""
+    return sport_palette([sport])[sport]

@@ -11,7 +11,7 @@ from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.segments import ground_truth_segments, stacked_rows, timeline_end
-from highlights.pipeline.outputs.sport_colors import sport_color
+from highlights.pipeline.outputs.sport_colors import sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
 
 
@@ -55,6 +55,7 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
     fig = Figure(figsize=(12, 1.0 + 0.7 * len(lanes)), dpi=100, layout="constrained")
     ax = fig.add_subplot()
+    colours = sport_palette(sport for _, bars in lanes for _, _, sport, _ in bars)
     sports: dict[str, None] = {}
     for row, (_, bars) in enumerate(reversed(lanes)):
         stack, depth = stacked_rows([(start, stop) for start, stop, _, _ in bars])
@@ -64,7 +65,7 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
             ax.broken_barh(
                 [(start, max(stop - start, end / 1500))],
                 (row + 0.35 - (level + 1) * height, height),
-                facecolors=sport_color(sport),
+                facecolors=colours[sport],
                 alpha=0.35 + 0.65 * min(1.0, max(0.0, score)),
                 edgecolor="none",
             )
@@ -80,7 +81,7 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
         ax.text(end / 2, len(lanes) - 1, "no highlights found", ha="center", va="center", color="#555555")
     if sports:
         ax.legend(
-            handles=[Patch(color=sport_color(s), label=s) for s in sports],
+            handles=[Patch(color=colours[s], label=s) for s in sports],
             loc="upper left",
             bbox_to_anchor=(1.0, 1.0),
             frameon=False,

@@ -6,13 +6,13 @@ per bar and a `<title>` tooltip per bar, which is a few lines of markup here.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import anchor_id
 from highlights.pipeline.outputs.segments import Segment, stacked_rows
-from highlights.pipeline.outputs.sport_colors import sport_color
+from highlights.pipeline.outputs.sport_colors import sport_palette
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 
 _NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
@@ -32,10 +32,14 @@ def timeline_svg(
     *,
     truth: Sequence[Segment] | None = None,
     width: int = 1000,
+    colours: Mapping[str, str] | None = None,
 ) -> str:
     """SVG markup: an axis from 0 to `end_s`, a lane of highlight bars linking to `#hl-NNN`
     (highlights given in time order, numbered from 1), and a ground-truth lane when `truth`
-    is not None."""
+    is not None. `colours`: each sport's (`sport_palette`), given when the page around it shows
+    more sports than the timeline."""
+    if colours is None:
+        colours = sport_palette([h.sport for h in highlights] + [s.sport for s in truth or ()])
     left, right, lane_h, gap, top = 110, 20, 26, 10, 10
     lanes = 1 + (truth is not None)
     axis_y = top + lanes * (lane_h + gap)
@@ -70,7 +74,7 @@ def timeline_svg(
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
             f'<a href="#{anchor_id(number)}"><rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
-            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{sport_color(h.sport)}" '
+            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[h.sport]}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )
     if not highlights:
@@ -86,7 +90,7 @@ def timeline_svg(
             tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
             parts.append(
                 f'<rect x="{x0:.2f}" y="{y + 2}" width="{max(x1 - x0, 2.0):.2f}" height="{lane_h - 4}" '
-                f'fill="{sport_color(s.sport)}" class="truth"><title>{escape(tip)}</title></rect>'
+                f'fill="{colours[s.sport]}" class="truth"><title>{escape(tip)}</title></rect>'
             )
 
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" class="axis"/>')
