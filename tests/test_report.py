@@ -340,3 +340,18 @@ def test_compare_names_the_model_each_side_scored(tmp_path):
     unknown = write_report_files(report_from_confusion(SEED_LABELS, SEED_MATRIX), tmp_path / "c")["json"]
     result = CliRunner().invoke(app, ["report", "compare", str(unknown), str(unknown)])
     assert result.exit_code == 0 and f"A: {unknown}\n" in result.output
+
+
+def test_a_class_list_without_none_is_not_said_to_have_errors_with_it():
+    """A club's classes with `rest` for background play: the error analysis does not count
+    errors with a `none` class the report does not have."""
+    labels = ["volleyball_spike", "tennis_serve", "rest"]
+    report = build_report(["volleyball_spike", "tennis_serve", "rest"], ["tennis_serve", "rest", "rest"], labels,
+                          n_bootstrap=10)
+    said = next(line for line in render_markdown(report).splitlines() if line.startswith("2 errors of 3 clips"))
+    assert said == ("2 errors of 3 clips (the classes have no `none`, so none is on the action/no-action boundary): "
+                    "2 cross-sport, 0 within one sport.")
+    seed = build_report(["none", "soccer_shooting"], ["soccer_shooting", "none"], ["soccer_shooting", "none"],
+                        n_bootstrap=10)
+    assert "2 errors of 2 clips: 2 confused with none (1 actions called none, 1 none clips called an action), " \
+        in render_markdown(seed)

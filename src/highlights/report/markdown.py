@@ -135,11 +135,14 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     errors = report["errors"]
     none_label = report.get("none_label", "none")
     lines += ["## Error analysis", ""]
+    if none_label in report.get("labels", [none_label]):
+        boundary = (f": {errors['confused_with_none']} confused with {none_label} "
+                    f"({errors['action_called_none']} actions called {none_label}, "
+                    f"{errors['none_called_action']} {none_label} clips called an action), ")
+    else:  # a class list without it (a club's own `rest`): no boundary to count errors on
+        boundary = f" (the classes have no `{none_label}`, so none is on the action/no-action boundary): "
     lines.append(
-        f"{errors['total']} errors of {report['num_clips']} clips: "
-        f"{errors['confused_with_none']} confused with {none_label} "
-        f"({errors['action_called_none']} actions called {none_label}, "
-        f"{errors['none_called_action']} {none_label} clips called an action), "
+        f"{errors['total']} errors of {report['num_clips']} clips{boundary}"
         f"{errors['cross_sport']} cross-sport, {errors['same_sport']} within one sport."
     )
     lines.append("")
