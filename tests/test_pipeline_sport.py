@@ -121,3 +121,15 @@ def test_with_the_classifier_off_the_triggers_take_the_sports_label(game):
                        progress=False)
     assert [h.label for h in one.highlights] == ["baseball_swing"] * len(free.highlights)
     assert [h.key_s for h in one.highlights] == [h.key_s for h in free.highlights]
+
+
+def test_with_the_classifier_off_a_sport_the_triggers_know_no_action_of_names_no_default_action(game):
+    """A club's volleyball: the triggers cannot say spike or block, so a highlight is an unnamed
+    one of volleyball, not the baseball swing a moving wrist stands for among the default sports."""
+    video, annotation = game
+    off = FAST.with_overrides({"classifier.enabled": False})
+    free = run_pipeline(video, off, annotation=annotation, progress=False)
+    one = run_pipeline(video, off.with_overrides({"classifier.sport": "volleyball"}), annotation=annotation,
+                       progress=False)
+    assert [(h.label, h.sport) for h in one.highlights] == [("highlight", "volleyball")] * len(free.highlights)
+    assert [h.key_s for h in one.highlights] == [h.key_s for h in free.highlights]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from copy import deepcopy
 
 from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
-from highlights.vocabulary import LABEL_OF_SPORT, sport_of
+from highlights.vocabulary import LABEL_OF_SPORT, UNLABELLED, sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import WindowStage
@@ -50,16 +50,18 @@ class JointKinematics(WindowStage):
             return []
         out = []
         # Footage of one known sport (classifier.sport): a trigger's label is that sport's, which
-        # stands where the classifier is switched off.
+        # stands where the classifier is switched off. Of a sport the triggers know no action of
+        # (a club's volleyball), a trigger is an unnamed highlight of that sport, not the default
+        # sport's action its joint stands for (a wrist: baseball_swing).
         sport = (self.config.classifier.sport or "").strip().lower()
         for trig in triggers:
-            label = LABEL_OF_SPORT.get(sport, TRIGGER_LABEL[trig.kind])
+            label = LABEL_OF_SPORT.get(sport, UNLABELLED if sport else TRIGGER_LABEL[trig.kind])
             ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
                   "threshold": trig.threshold, "track": str(trig.track)}
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
             half = 0.5 * self.config.classifier.window_s
             keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
-                              key_s=trig.key_s, label=label, sport=sport_of(label),
+                              key_s=trig.key_s, label=label, sport=sport if label == UNLABELLED else sport_of(label),
                               score=min(1.0, 0.5 * trig.strength), evidence=deepcopy(cand.evidence),
                               track_id=trig.track if isinstance(trig.track, int) else None)
             keyed.evidence["kinematics"] = ev
