@@ -8,6 +8,7 @@ import hashlib
 import json
 
 import numpy as np
+import pytest
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
@@ -139,3 +140,18 @@ def test_cli_out_that_is_a_file_is_one_line_saying_so(tmp_path):
         assert res.exit_code == 1, res.output
         errors = [line for line in res.output.splitlines() if line.startswith("error:")]
         assert errors == [f"error: {a_file}: is a file; --out names the folder the outputs go into"], res.output
+
+
+@pytest.mark.parametrize("args, says", [
+    (["synth", "clips", "--per-class", "1", "--classes", "none,volleyball_spike"],
+     "--classes volleyball_spike: the synthetic generator draws only baseball_swing, basketball_layup, "
+     "soccer_shooting, none; clips of another sport's actions come from your own footage"),
+    (["synth", "game", "--minutes", "0.1", "--sport", "volleyball"],
+     "--sport volleyball: the synthetic generator draws only mixed, baseball, basketball, soccer games"),
+])
+def test_a_sport_the_generator_cannot_draw_is_one_line_naming_the_option(args, says, tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith(f"error: {says}") and result.output.count("\n") == 1, result.output
+    assert not out.exists()

@@ -56,7 +56,9 @@ class ClipSetConfig:
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in LABELS]
         if unknown:
-            raise ConfigError(f"unknown classes {unknown}; expected some of {LABELS}")
+            raise ConfigError(f"--classes {','.join(unknown)}: the synthetic generator draws only "
+                              f"{', '.join(LABELS)}; clips of another sport's actions come from your own "
+                              "footage (a folder per class, for `highlights dataset create`)")
         if self.per_class < 1:
             raise ConfigError("per_class must be at least 1")
         if self.size != "mixed":

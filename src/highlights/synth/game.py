@@ -57,7 +57,8 @@ class GameConfig:
 
     def __post_init__(self) -> None:
         if self.sport not in GAME_SPORTS:
-            raise ConfigError(f"sport must be one of {GAME_SPORTS}, got {self.sport!r}")
+            raise ConfigError(f"--sport {self.sport}: the synthetic generator draws only {', '.join(GAME_SPORTS)} "
+                              "games; a game of another sport comes from your own footage")
         if self.minutes <= 0 or self.fps <= 0 or self.events_per_minute < 0:
             raise ConfigError("minutes and fps must be positive, events_per_minute not negative")
 
