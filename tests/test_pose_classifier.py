@@ -330,6 +330,9 @@ def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
     assert result.exit_code == 1
     assert "['baseball_swing', 'none']" in result.output and "basketball_layup" in result.output
     assert f"{ckpt}: cannot fuse" in " ".join(result.output.split())  # the line names the file
+    # ... and says what to do: no pose model of other classes can be trained to fuse with.
+    said = " ".join(result.output.split())
+    assert "so a model of other classes runs alone (evaluate without --fuse-pose, classifier.backend=checkpoint)" in said
 
 
 def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):

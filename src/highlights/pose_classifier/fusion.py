@@ -30,7 +30,9 @@ def align_classes(r2_classes: Sequence[str], pose_classes: Sequence[str]) -> lis
     if sorted(r2_classes) != sorted(pose_classes):
         raise ClassListMismatch(
             f"cannot fuse: the R(2+1)D checkpoint's classes {list(r2_classes)} differ from the pose "
-            f"model's classes {list(pose_classes)}")
+            f"model's classes {list(pose_classes)}; fusion needs a pose model of the same classes, and "
+            "`highlights train --model pose` makes one of the synthetic generator's four, so a model of "
+            "other classes runs alone (evaluate without --fuse-pose, classifier.backend=checkpoint)")
     return [list(pose_classes).index(c) for c in r2_classes]
 
 
