@@ -201,3 +201,32 @@ def test_a_folder_of_clips_of_no_class_of_the_model_is_refused_not_left_out(mode
                                 f"({', '.join(CLASSES)}): "), result.output
     assert "move those folders out" in errors[0]
     assert not out.exists()
+
+
+@pytest.mark.parametrize("model", ["packaged pose model", "clip model"])
+def test_a_version_of_other_classes_than_the_models_is_one_line_naming_them(model, tmp_path):
+    """Scored on a dataset version of a club's classes, a model of the default four names the
+    version, its split and the classes it lacks, not the first clip's hashed file."""
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    src = write_colour_clips(tmp_path / "src", per_class=4)
+    (src / "baseball_swing").rename(src / "volleyball_spike")
+    dataset = create_version(src, tmp_path / "data", ratios=(0.5, 0.25, 0.25), seed=0)
+    out = tmp_path / "report"
+    args = ["evaluate", "--root", str(dataset.root), "--version", "v1", "--out", str(out), "--no-progress",
+            "--bootstrap", "10"]
+    if model == "clip model":
+        tiny = tiny_model(len(CLASSES))
+        args.insert(1, str(save_checkpoint(tmp_path / "best.pt", tiny, tiny_meta(tiny, CLASSES))))
+    else:
+        args += ["--pose-cache", str(tmp_path / "poses")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    n = len(dataset.split("test", augmented=False)) - sum(r.label == "none" for r in dataset.split("test", augmented=False))
+    named = "best.pt" if model == "clip model" else "the packaged pose model pose_default.pt, which knows only these"
+    assert len(errors) == 1, result.output
+    assert errors[0].startswith(f"error: {dataset.root} v1 (test split): volleyball_spike ({n} clip{'s' if n != 1 else ''}) "
+                                f"is not a class of {named} ({', '.join(CLASSES)}): "), result.output
+    assert not out.exists()

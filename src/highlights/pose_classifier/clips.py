@@ -8,7 +8,7 @@ cached by the file's content (`real_poses`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -29,11 +29,18 @@ class LabelledClip:
 
 @dataclass(frozen=True)
 class OtherClassesRefused:
-    """What a refusal of folders that are none of the classes names: the model whose classes they
+    """What a refusal of clips of none of a model's classes names: the model whose classes they
     are not, and what to do instead."""
 
     model: str
     advice: str
+
+    def error(self, where: str, counts: dict[str, int], classes: list[str]) -> DatasetError:
+        """One line: where the clips are, each other class with its clips, the model's classes."""
+        named = ", ".join(f"{name} ({n} clip{'s' if n != 1 else ''})" for name, n in counts.items())
+        one = len(counts) == 1
+        return DatasetError(f"{where}: {named} {'is not a class' if one else 'are not classes'} of {self.model} "
+                            f"({', '.join(classes)}): {self.advice}")
 
 
 def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = False,
@@ -68,11 +75,9 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
     if slips:
         raise DatasetError(slips)
     if skipped and refuse_others is not None:
-        counts = {name: sum(c.label == name for c in found.clips) for name in skipped}
-        folders = ", ".join(f"{name}/ ({n} clip{'s' if n > 1 else ''})" for name, n in counts.items())
-        raise DatasetError(f"{root}: {folders} {'is' if len(skipped) == 1 else 'are'} not "
-                           f"{'a class' if len(skipped) == 1 else 'classes'} of {refuse_others.model} "
-                           f"({', '.join(classes)}): {refuse_others.advice}")
+        counts = {f"{name}/": sum(c.label == name for c in found.clips) for name in skipped}
+        advice = f"{refuse_others.advice}, or move those folders out to score the rest"
+        raise replace(refuse_others, advice=advice).error(str(root), counts, classes)
     # Entries that cannot be clips (a dangling link), in the class folders only.
     problems = [p.reason for p in found.problems if Path(p.path).relative_to(root).parts[0] in classes]
     if not chosen and not problems:

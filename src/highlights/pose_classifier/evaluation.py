@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
-from highlights.datasets.errors import DatasetError
 from highlights.pose_classifier.clips import (
     LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
 )
@@ -57,9 +57,10 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         clips = [LabelledClip(r.path, r.label, r.clip_id) for r in records]
         origins = [dataset.origin(r.clip_id) for r in records]
         data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
-    for clip in clips:
-        if clip.label not in clf.classes:
-            raise DatasetError(f"{clip.path}: label {clip.label!r} is not a class of {checkpoint.name} ({clf.classes})")
+    other = Counter(c.label for c in clips if c.label not in clf.classes)
+    if other:  # a version of a club's own classes, before a model of the default four
+        raise _other_classes_refused(checkpoint).error(f"{data_meta['root']} {data_meta['version']} ({split} split)",
+                                                       dict(other), clf.classes)
     log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
     proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
     pred = [clf.classes[clf.decide(p)] for p in proba]
@@ -93,9 +94,8 @@ def _other_classes_refused(checkpoint: Path) -> OtherClassesRefused:
         return OtherClassesRefused(
             f"the packaged pose model {checkpoint.name}, which knows only these",
             "for your own classes train a model on a dataset version of them (`highlights dataset create`, then "
-            "`highlights train`) and pass it, or move those folders out to score the rest")
-    return OtherClassesRefused(checkpoint.name, "score a model trained on them, or move those folders out to "
-                                                "score the rest")
+            "`highlights train`) and pass it")
+    return OtherClassesRefused(checkpoint.name, "score a model trained on them")
 
 
 def _note(origin: str | None, person_found: bool) -> str | None:
