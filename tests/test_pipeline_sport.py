@@ -133,3 +133,28 @@ def test_with_the_classifier_off_a_sport_the_triggers_know_no_action_of_names_no
                        progress=False)
     assert [(h.label, h.sport) for h in one.highlights] == [("highlight", "volleyball")] * len(free.highlights)
     assert [h.key_s for h in one.highlights] == [h.key_s for h in free.highlights]
+
+
+def test_an_action_threshold_on_a_model_without_none_is_refused_before_any_frame_is_read(game, tmp_path,
+                                                                                          monkeypatch):
+    """A club's classes with `rest` for background play have no action probability to threshold:
+    the setting is refused in one line, where the argmax rule was used in its place unsaid."""
+    import highlights.pipeline.run as run_module
+    from highlights.model import save_checkpoint
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    video, annotation = game
+    classes = ["volleyball_spike", "rest"]
+    model = tiny_model(len(classes))
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model, classes))
+    config = FAST.with_overrides({"classifier.backend": "checkpoint", "classifier.checkpoint": str(checkpoint),
+                                  "classifier.inference_path": "eager", "classifier.action_threshold": 0.3})
+
+    def no_decoding(*args, **kwargs):
+        raise AssertionError("frames were read before the settings were checked")
+
+    monkeypatch.setattr(run_module, "_signatures", no_decoding)
+    with pytest.raises(ConfigError) as info:
+        run_pipeline(video, config, annotation=annotation, progress=False)
+    assert str(info.value).startswith("classifier.action_threshold=0.3: the model's classes (volleyball_spike, rest) "
+                                      "have no `none`") and "\n" not in str(info.value)

@@ -71,7 +71,7 @@ def build_stages(config: PipelineConfig, context: RunContext) -> dict[str, Stage
             if config.enabled(name):
                 stages[name] = stage_class(name, config.section(name).backend)(config, context)
         if "classifier" in stages:
-            stages["classifier"].check_sport()  # a sport the model has no class of: refused before decoding
+            stages["classifier"].check_settings()  # e.g. a sport the model has no class of: refused before decoding
     except BaseException:
         for stage in stages.values():
             stage.close()

@@ -298,6 +298,21 @@ class ClassifierStage(WindowStage):
             self._sport_allowed = sport_classes(self.classes, self.settings.sport)
         return self._sport_allowed
 
+    def check_settings(self) -> None:
+        """Settings the model's classes cannot honour, refused in one line before any frame is
+        decoded: a sport it has no class of (`check_sport`), and an action threshold on a model
+        without `none` (a club's classes with `rest` for background play), which would otherwise
+        be passed over for the argmax rule unsaid."""
+        self.check_sport()
+        if self.settings.action_threshold is not None and NONE_LABEL not in self.classes:
+            from highlights.errors import ConfigError
+
+            raise ConfigError(
+                f"classifier.action_threshold={float(self.settings.action_threshold):g}: the model's classes "
+                f"({', '.join(self.classes)}) have no `{NONE_LABEL}`, so a window has no action probability "
+                f"(1 - P({NONE_LABEL})) to hold against it; its most probable class must reach classifier.min_score "
+                "instead")
+
     def window_probs(self, probs: np.ndarray) -> np.ndarray:
         """A window's probabilities as decided and recorded: limited to `classifier.sport`."""
         allowed = self.check_sport()
