@@ -230,3 +230,24 @@ def test_a_version_of_other_classes_than_the_models_is_one_line_naming_them(mode
     assert errors[0].startswith(f"error: {dataset.root} v1 (test split): volleyball_spike ({n} clip{'s' if n != 1 else ''}) "
                                 f"is not a class of {named} ({', '.join(CLASSES)}): "), result.output
     assert not out.exists()
+
+
+def test_a_tree_of_other_classes_is_refused_before_the_clip_model_is_loaded(tmp_path, monkeypatch):
+    """Loading the clip model may measure its inference paths first (minutes on a first run): a
+    tree it cannot score is refused before that, from the classes its checkpoint names."""
+    import highlights.train.evaluation as evaluation
+
+    tree = tmp_path / "clips"
+    write_clip(tree / "none" / "ok.mp4", 0, frames=16)
+    write_clip(tree / "volleyball_spike" / "spike.mp4", 1, frames=16)
+    tiny = tiny_model(len(CLASSES))
+    checkpoint = save_checkpoint(tmp_path / "best.pt", tiny, tiny_meta(tiny, CLASSES))
+
+    def not_yet(*args, **kwargs):
+        raise AssertionError("the classifier was loaded before the tree was checked")
+
+    monkeypatch.setattr(evaluation.ClipClassifier, "from_checkpoint", not_yet)
+    result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out",
+                                      str(tmp_path / "report"), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"error: {tree}: volleyball_spike/ (1 clip) is not a class of best.pt" in result.output, result.output

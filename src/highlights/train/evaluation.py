@@ -70,6 +70,15 @@ class _ReportedErrors(Dataset):
             return torch.zeros(3, spec.num_frames, spec.crop_size, spec.crop_size), str(e)
 
 
+def _checkpoint_classes(checkpoint: Path) -> list[str] | None:
+    """The classes a checkpoint's meta names; None when it names none (its loader then says what
+    is wrong with it)."""
+    from highlights.model.checkpoint import read_checkpoint_file
+
+    classes = (read_checkpoint_file(checkpoint).get("meta") or {}).get("classes")
+    return list(classes) if classes else None
+
+
 def evaluate_checkpoint(
     checkpoint: str | Path,
     *,
@@ -103,9 +112,13 @@ def evaluate_checkpoint(
         # --split or a damaged clip is said at once.
         dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress)
     # The fp32 path is the reference the report scores, even where a verified int8/bf16 path exists.
-    classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
-    log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
-    classes = list(classifier.classes)
+    # Its classes are read from the checkpoint first, so that a tree or version of other classes is
+    # refused before the classifier's inference path is measured (minutes on a first run).
+    classifier = None
+    classes = _checkpoint_classes(checkpoint)
+    if classes is None:
+        classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
+        classes = list(classifier.classes)
     if clips_root is not None:
         # A plain folder per class: every clip is test, listed by its file name.
         from highlights.pose_classifier.clips import OtherClassesRefused, clip_tree, each_video_once
@@ -125,6 +138,9 @@ def evaluate_checkpoint(
 
         raise OtherClassesRefused(checkpoint.name, "score a model trained on them").error(
             f"{dataset.root} {dataset.name} ({split} split)", dict(other), classes)
+    if classifier is None:
+        classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
+    log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
 
     if bf16:
         try:
