@@ -142,3 +142,20 @@ def test_ctrl_c_while_a_version_is_made_leaves_nothing_and_says_so(tmp_path, mon
     assert f"interrupted: no new version was written to {root}" in " ".join(result.output.split())
     assert len(calls) == 3
     assert [p.name for p in root.iterdir() if p.name != ".write.lock"] == []  # no version, no half-made one
+
+
+def test_a_class_name_that_leads_out_of_its_folder_is_refused_in_one_line(tmp_path) -> None:
+    """A class is a folder name too (a folder per class, review export's clips): `../serve` from a
+    manifest or `..` in --classes are refused, naming the clip or the option, nothing written."""
+    src = make_class_tree(tmp_path / "src", {"none": [("n0", None)], "serve": [("s0", None)]})
+    (src / "manifest.csv").write_text("path,label\nnone/n0.mp4,none\nserve/s0.mp4,../serve\n")
+    result = _run("dataset", "create", src / "manifest.csv", "--root", tmp_path / "root")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {src / 'serve' / 's0.mp4'}: class name '../serve' would lead out of its folder (a class "
+                      "is a folder name too: of a folder per class, of `review export`'s clips); use letters, digits, "
+                      "`_` or `-`"], result.output
+    (src / "manifest.csv").unlink()
+    result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "none,..,serve")
+    assert result.exit_code == 1 and "error: --classes: class name '..' would lead out of its folder" in result.output
+    assert not (tmp_path / "root" / "v1").exists()

@@ -436,9 +436,21 @@ def _split_config(base: DatasetVersion | None, seed: int | None, ratios: Sequenc
     )
 
 
+def _check_class_names(names: Sequence[str], where: str) -> None:
+    """A class is a folder name too (of a folder-per-class tree, of `review export`'s clips): a
+    name that would lead out of its folder (`..`, `../x`, `/x`) is refused in one line, where the
+    export would have written its clips outside the version."""
+    bad = [n for n in names if n.startswith(("/", "\\"))
+           or any(part in (".", "..") for part in n.replace("\\", "/").split("/"))]
+    if bad:
+        raise DatasetError(f"{where}: class name {bad[0]!r} would lead out of its folder (a class is a folder name too: "
+                           "of a folder per class, of `review export`'s clips); use letters, digits, `_` or `-`")
+
+
 def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
                      sources: Sequence[SourceClip]) -> list[str]:
     if classes:
+        _check_class_names([c.strip() for c in classes], "--classes")
         chosen = list(dict.fromkeys(c.strip() for c in classes if c.strip()))
         if base:
             dropped = [c for c in base.classes if c not in chosen]
@@ -448,6 +460,8 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
     if base:
         return base.classes
     found = sorted({s.label for s in sources})
+    for label in found:  # a manifest's labels, named with the first clip of each
+        _check_class_names([label], str(next(s.path for s in sources if s.label == label)))
     typos = _typo_labels(sources)
     if typos:
         raise DatasetError(typos)
