@@ -158,12 +158,7 @@ def test_a_re_encoded_copy_of_a_clip_is_scored_once(tmp_path, model):
     write_video(tree / "none" / "b shared again.mp4", [f.rgb for f in iter_frames(original)], 8.0, crf=35)
     out = tmp_path / "report"
     args = ["evaluate", "--clips", str(tree), "--out", str(out), "--no-progress", "--bootstrap", "10"]
-    if model == "pose":
-        args += ["--pose-cache", str(tmp_path / "poses")]
-    else:
-        net = tiny_model(len(CLASSES))
-        args.insert(1, str(save_checkpoint(tmp_path / "best.pt", net, tiny_meta(net, CLASSES))))
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, _scored_by(model != "pose", args, tmp_path))
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert ("left out 1 clip showing the same pictures as another of its class (re-encoded copies), so that each "
@@ -173,6 +168,21 @@ def test_a_re_encoded_copy_of_a_clip_is_scored_once(tmp_path, model):
     dataset = report["meta"]["dataset"]
     assert dataset["clips"] == len(CLASSES)
     assert dataset["copies_left_out"] == [{"clip": "none/b shared again.mp4", "copy_of": "none/a.mp4"}]
+
+
+def _scored_by(clip_model: bool, args: list[str], tmp_path) -> list[str]:
+    """`evaluate` arguments scoring with a tiny R(2+1)D checkpoint of the default classes, or with
+    the packaged pose model (its pose cache under tmp_path)."""
+    if not clip_model:
+        return args + ["--pose-cache", str(tmp_path / "poses")]
+    net = tiny_model(len(CLASSES))
+    return [args[0], str(save_checkpoint(tmp_path / "best.pt", net, tiny_meta(net, CLASSES))), *args[1:]]
+
+
+def _error_lines(result) -> list[str]:
+    """The `error:` lines of a run that must have failed cleanly (exit 1, no traceback)."""
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    return [line for line in result.output.splitlines() if line.startswith("error:")]
 
 
 @pytest.mark.parametrize("model", ["packaged pose model", "clip model"])
@@ -187,14 +197,8 @@ def test_a_folder_of_clips_of_no_class_of_the_model_is_refused_not_left_out(mode
     (tree / "notes").mkdir()  # no clips in it: not a class folder, nothing to refuse
     out = tmp_path / "report"
     args = ["evaluate", "--clips", str(tree), "--out", str(out), "--no-progress", "--bootstrap", "10"]
-    if model == "clip model":
-        tiny = tiny_model(len(CLASSES))
-        args.insert(1, str(save_checkpoint(tmp_path / "best.pt", tiny, tiny_meta(tiny, CLASSES))))
-    else:
-        args += ["--pose-cache", str(tmp_path / "poses")]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    result = CliRunner().invoke(app, _scored_by(model == "clip model", args, tmp_path))
+    errors = _error_lines(result)
     named = "best.pt" if model == "clip model" else "the packaged pose model pose_default.pt, which knows only these"
     assert len(errors) == 1, result.output
     assert errors[0].startswith(f"error: {tree}: volleyball_spike/ (2 clips) is not a class of {named} "
@@ -216,14 +220,8 @@ def test_a_version_of_other_classes_than_the_models_is_one_line_naming_them(mode
     out = tmp_path / "report"
     args = ["evaluate", "--root", str(dataset.root), "--version", "v1", "--out", str(out), "--no-progress",
             "--bootstrap", "10"]
-    if model == "clip model":
-        tiny = tiny_model(len(CLASSES))
-        args.insert(1, str(save_checkpoint(tmp_path / "best.pt", tiny, tiny_meta(tiny, CLASSES))))
-    else:
-        args += ["--pose-cache", str(tmp_path / "poses")]
-    result = CliRunner().invoke(app, args)
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    result = CliRunner().invoke(app, _scored_by(model == "clip model", args, tmp_path))
+    errors = _error_lines(result)
     n = len(dataset.split("test", augmented=False)) - sum(r.label == "none" for r in dataset.split("test", augmented=False))
     named = "best.pt" if model == "clip model" else "the packaged pose model pose_default.pt, which knows only these"
     assert len(errors) == 1, result.output

@@ -4,7 +4,6 @@ and the counts it is made of; the intervals are recomputed here from Wilson's fo
 from __future__ import annotations
 
 import json
-import math
 from types import SimpleNamespace
 
 import pytest
@@ -15,16 +14,7 @@ from highlights.pipeline.ablation import AblationResult, AblationRow, render_mar
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import Rate, attribute_misses, score_at
 from highlights.pipeline.highlight import Highlight
-
-Z95 = 1.959963984540054
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson's score interval written out from its definition, independent of the project's."""
-    p = k / n
-    centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from tests.wilson_reference import wilson
 
 
 @pytest.mark.parametrize("k,n", [(13, 15), (0, 5), (5, 5), (28, 254), (1, 1)])

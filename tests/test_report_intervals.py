@@ -3,22 +3,12 @@ test sets have (a dozen clips and up), and never shrinks to a point at all right
 
 from __future__ import annotations
 
-import math
 
 import pytest
 from scipy.stats import binom
 
 from highlights.report import build_report, render_markdown, report_from_confusion
-
-Z95 = 1.959963984540054
-
-
-def wilson(k: int, n: int) -> tuple[float, float]:
-    """Wilson's score interval from its formula, independent of the project's."""
-    p = k / n
-    centre = (p + Z95 ** 2 / (2 * n)) / (1 + Z95 ** 2 / n)
-    half = Z95 * math.sqrt(p * (1 - p) / n + Z95 ** 2 / (4 * n * n)) / (1 + Z95 ** 2 / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
+from tests.wilson_reference import wilson
 
 
 def _report(right: int, n: int, **kw) -> dict:

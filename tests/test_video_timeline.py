@@ -20,22 +20,29 @@ FPS, FRAMES, RATE, SECONDS = 24, 48, 16000, 3.0
 LATE_S = 0.5  # the pictures start this long after the sound
 
 
-def _late_pictures(path: Path, fmt: str | None = None) -> Path:
-    """Sound from 0 s (a 440 Hz tone whose loudness says the time: 0.05 + 0.05 t), pictures from
-    0.5 s: picture i is grey level 5 i."""
+def _grey_with_tone(path: Path, fmt: str | None, frames: int, first_pts: int, level, seconds: float,
+                    options: dict) -> Path:
+    """A 64x48 H.264 video of `frames` grey pictures (picture i of level `level(i)`, the first at
+    `first_pts` frames) over a tone of `seconds` from 0 s (`mux_tone`)."""
     with av.open(str(path), "w", format=fmt) as out:
-        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "bf": "0"})
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", **options})
         video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
         sound = out.add_stream("aac", rate=RATE, layout="mono")
-        for i in range(FRAMES):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 5 * i, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = round(LATE_S * FPS) + i, Fraction(1, FPS)
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), level(i), np.uint8), format="rgb24")
+            frame.pts, frame.time_base = first_pts + i, Fraction(1, FPS)
             for packet in video.encode(frame):
                 out.mux(packet)
         for packet in video.encode():
             out.mux(packet)
-        mux_tone(out, sound, SECONDS)
+        mux_tone(out, sound, seconds)
     return path
+
+
+def _late_pictures(path: Path, fmt: str | None = None) -> Path:
+    """Sound from 0 s (a 440 Hz tone whose loudness says the time: 0.05 + 0.05 t), pictures from
+    0.5 s: picture i is grey level 5 i."""
+    return _grey_with_tone(path, fmt, FRAMES, round(LATE_S * FPS), lambda i: 5 * i, SECONDS, {"bf": "0"})
 
 
 def _picture(rgb: np.ndarray) -> int:
@@ -114,19 +121,7 @@ def test_a_matroska_file_whose_sound_runs_on_ends_where_its_pictures_end(tmp_pat
 
 def _recording(path: Path, seconds: float, level: int) -> Path:
     """A transport stream of `seconds` of grey `level` pictures with a tone: each starts its clock anew."""
-    with av.open(str(path), "w", format="mpegts") as out:
-        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        sound = out.add_stream("aac", rate=RATE, layout="mono")
-        for i in range(round(seconds * FPS)):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), level, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-        mux_tone(out, sound, seconds)
-    return path
+    return _grey_with_tone(path, "mpegts", round(seconds * FPS), 0, lambda i: level, seconds, {})
 
 
 def test_two_transport_streams_joined_are_refused_with_the_remux_that_fixes_them(tmp_path):
