@@ -386,10 +386,12 @@ def test_detect_command_runs_a_batch(season, tmp_path, restore_threads):
     assert res.exit_code == 0, res.output
     assert [r["game_id"] for r in _index(tmp_path)["games"]] == ["alpha", "charlie", "bravo"]
     assert "3 games: 3 done" in " ".join(res.output.split())
+    assert not (tmp_path / ".batch.lock").exists()  # the lock file goes with the batch
     for bad, message in ((["--engine", "spark"], "--engine 'spark': choose local or ray"),
                          (["--workers", "0"], "--workers must be at least 1")):
-        res = CliRunner().invoke(app, ["detect", str(season), "--out", str(tmp_path), *bad])
+        res = CliRunner().invoke(app, ["detect", str(season), "--out", str(tmp_path / "new" / "out"), *bad])
         assert res.exit_code == 1 and message in res.output and "Traceback" not in res.output
+        assert not (tmp_path / "new").exists()  # a refused batch leaves no folder it made
 
 
 def test_a_manifest_sport_limits_that_games_labels(season, tmp_path, restore_threads):

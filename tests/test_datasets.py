@@ -339,7 +339,7 @@ def test_an_interrupted_write_leaves_no_half_version(tree: Path, tmp_path: Path,
     with pytest.raises(OSError, match="simulated"):
         grow_version(more, root, "v1")
     assert len(copies) == 2  # it did crash half way through writing clips
-    assert sorted(p.name for p in root.iterdir()) == [".write.lock", "v1"]  # the lock stays; no temp folder
+    assert sorted(p.name for p in root.iterdir()) == ["v1"]  # no temp folder, no lock file
     assert {p: p.read_bytes() for p in (root / "v1").rglob("*") if p.is_file()} == v1_files
     assert len(load_version(root, "v1").clips) == len(v1.clips)
 
@@ -351,7 +351,7 @@ def test_an_interrupted_write_leaves_no_half_version(tree: Path, tmp_path: Path,
     assert list_versions(root) == ["v1"]
     v2 = grow_version(more, root, "v1")
     assert v2.name == "v2" and not stale.exists()
-    assert sorted(p.name for p in root.iterdir()) == [".write.lock", "v1", "v2"]
+    assert sorted(p.name for p in root.iterdir()) == ["v1", "v2"]
 
 
 def test_diff_gives_total_then_per_class_per_split(tree: Path, tmp_path: Path) -> None:

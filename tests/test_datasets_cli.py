@@ -141,7 +141,7 @@ def test_ctrl_c_while_a_version_is_made_leaves_nothing_and_says_so(tmp_path, mon
     assert result.exit_code == 130, (result.exit_code, result.output, calls)
     assert f"interrupted: no new version was written to {root}" in " ".join(result.output.split())
     assert len(calls) == 3
-    assert [p.name for p in root.iterdir() if p.name != ".write.lock"] == []  # no version, no half-made one
+    assert not root.exists()  # no version, no half-made one, and no root: the command made it
 
 
 def test_a_class_name_that_leads_out_of_its_folder_is_refused_in_one_line(tmp_path) -> None:
@@ -159,3 +159,20 @@ def test_a_class_name_that_leads_out_of_its_folder_is_refused_in_one_line(tmp_pa
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "none,..,serve")
     assert result.exit_code == 1 and "error: --classes: class name '..' would lead out of its folder" in result.output
     assert not (tmp_path / "root" / "v1").exists()
+
+
+def test_a_refused_write_leaves_the_root_as_it_found_it_and_a_rerun_goes_ahead(tmp_path) -> None:
+    """A refused create takes away the root (and the folders above it) it made; the write lock's
+    file goes with each write, refused or not, so a root holds only its versions."""
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 2, "none": 2}))
+    (src / "swing" / "bad.mp4").write_bytes(b"not a video")
+    root = tmp_path / "new" / "d"
+    refused = _run("dataset", "create", src, "--root", root)
+    assert refused.exit_code == 1 and "bad.mp4: not a video file" in refused.output
+    assert not (tmp_path / "new").exists()
+    (src / "swing" / "bad.mp4").unlink()
+    assert _run("dataset", "create", src, "--root", root).exit_code == 0
+    assert [p.name for p in root.iterdir()] == ["v1"]
+    refused = _run("dataset", "grow", src, "--root", root, "--parent", "v1")  # every clip is in v1 already
+    assert refused.exit_code == 1 and "duplicate of" in refused.output
+    assert [p.name for p in root.iterdir()] == ["v1"]

@@ -138,7 +138,7 @@ def second_writer(tmp: Path) -> Case:
     def hold_the_lock(monkeypatch):
         import fcntl
 
-        fd = os.open(root / ".write.lock", os.O_RDWR)
+        fd = os.open(root / ".write.lock", os.O_RDWR | os.O_CREAT)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         os.ftruncate(fd, 0)
         os.write(fd, b"4242\n")

@@ -7,10 +7,9 @@ since a complete folder carries its own record (`game.json`).
 
 from __future__ import annotations
 
-import fcntl
-import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,8 @@ from highlights.batch.model_files import model_files, model_sha256
 from highlights.batch.inputs import GameInput
 from highlights.batch.progress import BatchProgress
 from highlights.batch.worker import available_cores, plan_workers
+from highlights.datasets.lock import exclusive_lock
+from highlights.made_folders import missing_folders, remove_if_still_empty
 
 LOCK_NAME = ".batch.lock"
 INDEX_EVERY_S = 2.0  # rewrite the index at most this often while games finish (and once at the end)
@@ -60,30 +61,16 @@ def make_engine(engine: str, *, workers: int | None, threads: int | None, addres
     raise BatchError(f"--engine {engine!r}: choose local or ray")
 
 
-class _OutputLock:
-    """One batch at a time writes an output folder (a second would delete the first's partial games)."""
-
-    def __init__(self, out_root: Path) -> None:
-        self.path = out_root / LOCK_NAME
-        self._file = None
-
-    def __enter__(self) -> "_OutputLock":
-        self._file = open(self.path, "a+")
-        try:
-            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._file.seek(0)
-            holder = self._file.read().strip() or "unknown"
-            self._file.close()
-            raise BatchError(f"{self.path.parent}: another batch is writing this folder (pid {holder})") from None
-        self._file.truncate(0)
-        self._file.write(str(os.getpid()))
-        self._file.flush()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        fcntl.flock(self._file, fcntl.LOCK_UN)
-        self._file.close()
+@contextmanager
+def _output_lock(out_root: Path) -> Iterator[None]:
+    """One batch at a time writes an output folder (a second would delete the first's partial
+    games); the lock file goes with the batch, so the folder holds only what the batch wrote."""
+    with exclusive_lock(
+        out_root / LOCK_NAME, wait=False, remove=True,
+        busy=lambda pid: BatchError(f"{out_root}: another batch is writing this folder (pid {pid})"),
+        failed=lambda cause: BatchError(f"{out_root}: cannot lock the output folder ({cause})"),
+    ):
+        yield
 
 
 def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: str = "local",
@@ -95,11 +82,21 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
     out_root = Path(out_root).absolute()
     if out_root.exists() and not out_root.is_dir():
         raise BatchError(f"{out_root}: --out must be a folder for a batch, and this is a file")
-    out_root.mkdir(parents=True, exist_ok=True)
     runner = make_engine(engine, workers=workers, threads=threads, address=address)
     config_dict = config.to_dict()
     model_hash = model_sha256(config)
-    with _OutputLock(out_root):
+    made = missing_folders(out_root)
+    out_root.mkdir(parents=True, exist_ok=True)
+    try:
+        return _run_locked(games, out_root, config, config_dict, model_hash, runner, fresh=fresh,
+                           progress=progress, log=log)
+    finally:
+        remove_if_still_empty(made)  # a batch refused before writing leaves no empty --out behind
+
+
+def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dict[str, Any], model_hash: str,
+                runner, *, fresh: bool, progress: bool, log: Callable[[str], None]) -> BatchResult:
+    with _output_lock(out_root):
         removed = remove_partials(out_root)
         if removed:
             log(f"removed {removed} partial game folder(s) left by an interrupted batch")

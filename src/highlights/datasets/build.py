@@ -35,6 +35,7 @@ from highlights.datasets.store import (
     clip_file_name, list_versions, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
 )
 from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
+from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
 
@@ -143,16 +144,21 @@ def build_version(
         raise DatasetError(f"--augment-variants must be 0 or more, got {augment_variants}")
     if root.exists() and not root.is_dir():
         raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
+    made = missing_folders(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise DatasetError(f"{root}: cannot create the dataset root ({e.strerror or e})") from e
-    with root_write_lock(root, wait=wait):
-        remove_stale_temp_dirs(root)
-        return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
-                             augment_variants=augment_variants, augment_config=augment_config,
-                             skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                             allow_outside=allow_outside, source_name=source_name, replaces=replaces)
+    try:
+        with root_write_lock(root, wait=wait):
+            remove_stale_temp_dirs(root)
+            return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
+                                 augment_variants=augment_variants, augment_config=augment_config,
+                                 skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
+                                 allow_outside=allow_outside, source_name=source_name, replaces=replaces)
+    finally:
+        # A refused first version leaves no empty root behind (one holding a version stays).
+        remove_if_still_empty(made)
 
 
 def _build_locked(

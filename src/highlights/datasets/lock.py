@@ -28,10 +28,11 @@ def root_write_lock(root: Path, *, wait: bool = False) -> Iterator[None]:
     """Hold the write lock of ``root`` for the ``with`` block.
 
     Another process holding it is a ``DatasetError`` naming the root and that process's pid,
-    unless ``wait``, which blocks until it is released.
+    unless ``wait``, which blocks until it is released. The lock file goes when the block ends:
+    a root holds only its versions between writes, and a refused write leaves it as it was.
     """
     with exclusive_lock(
-        root / LOCK_NAME, wait=wait,
+        root / LOCK_NAME, wait=wait, remove=True,
         busy=lambda pid: DatasetError(f"another write is in progress on {root} (pid {pid}); "
                                       "wait for it to finish, or pass --wait"),
         failed=lambda cause: DatasetError(f"{root}: cannot take the write lock ({cause})"),

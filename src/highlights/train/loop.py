@@ -30,6 +30,7 @@ from highlights.file_hash import file_sha256
 from highlights.datasets import DatasetError, DatasetVersion, load_version
 from highlights.datasets.checks import check_stored_clips
 from highlights.datasets.lock import exclusive_lock
+from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.datasets.records import ClipRecord
 from highlights.model import (
     PretrainedLoad,
@@ -110,15 +111,17 @@ def fit(
     out_dir = Path(config.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise RunFolderError(f"{out_dir}: is a file, not a folder (--out is the folder a run keeps its checkpoints in)")
-    created = not out_dir.exists()
+    made = missing_folders(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
         return _fit_locked(config, dataset, resume, out_dir, show_progress, log)
     finally:
-        if created:
+        if made:
             # A run that failed before writing anything (a wrong --version, unfit weights) leaves
-            # no folder behind; one that decoded clips into its cache keeps them for the next try.
+            # no folder behind, nor the parents --out made; one that decoded clips into its cache
+            # keeps them for the next try.
             _remove_if_empty(out_dir)
+            remove_if_still_empty(made[1:])
 
 
 def _remove_if_empty(folder: Path) -> None:
