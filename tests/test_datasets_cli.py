@@ -154,11 +154,30 @@ def test_a_class_name_that_leads_out_of_its_folder_is_refused_in_one_line(tmp_pa
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert errors == [f"error: {src / 'serve' / 's0.mp4'}: class name '../serve' would lead out of its folder (a class "
                       "is a folder name too: of a folder per class, of `review export`'s clips); use letters, digits, "
-                      "`_` or `-`"], result.output
+                      "spaces, `_` or `-`"], result.output
     (src / "manifest.csv").unlink()
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "none,..,serve")
     assert result.exit_code == 1 and "error: --classes: class name '..' would lead out of its folder" in result.output
     assert not (tmp_path / "root" / "v1").exists()
+
+
+def test_a_class_name_that_cannot_be_a_folder_name_everywhere_is_refused_and_accents_are_kept(tmp_path) -> None:
+    """`/` or `\\` would file a class's exported clips in a folder inside a folder, `:` is no folder
+    name on Windows, a leading `.` hides the folder: each is refused in one line naming the class
+    and why, from --classes or a manifest; accents and other scripts make classes as they are."""
+    src = make_class_tree(tmp_path / "src", {"none": [("n0", None)], "serve": [("s0", None)]})
+    for name, why in (("a/b", "holds a path separator"), ("a\\b", "holds a path separator"),
+                      ("set:point", "holds ':', which Windows does not allow"), (".spike", "starts with `.`")):
+        result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", f"none,serve,{name}")
+        assert result.exit_code == 1 and f"error: --classes: class name {name!r} {why}" in result.output, result.output
+    (src / "manifest.csv").write_text("path,label\nnone/n0.mp4,none\nserve/s0.mp4,serve/jump\n")
+    result = _run("dataset", "create", src / "manifest.csv", "--root", tmp_path / "root")
+    assert f"error: {src / 'serve' / 's0.mp4'}: class name 'serve/jump' holds a path separator" in result.output
+    assert not (tmp_path / "root").exists()
+    (src / "manifest.csv").write_text("path,label\nnone/n0.mp4,none\nserve/s0.mp4,pénalty 三分\n", encoding="utf-8")
+    assert _run("dataset", "create", src / "manifest.csv", "--root", tmp_path / "root").exit_code == 0
+    meta = json.loads((tmp_path / "root" / "v1" / "dataset_meta.json").read_text(encoding="utf-8"))
+    assert meta["classes"] == ["none", "pénalty 三分"]
 
 
 def test_a_refused_write_leaves_the_root_as_it_found_it_and_a_rerun_goes_ahead(tmp_path) -> None:

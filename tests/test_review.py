@@ -153,6 +153,14 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
     assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
 
 
+def test_review_classes_refuse_a_name_its_export_could_not_file_as_a_folder(detect_folder):
+    """`review --classes` is the list a reviewer relabels to and its export files clips under: the
+    same class names are refused there as in `dataset create`."""
+    with pytest.raises(ReviewError, match=r"^--classes: class name 'rally/spike' holds a path separator"):
+        load_games([detect_folder], classes=["serve", "rally/spike"])
+    assert load_games([detect_folder], classes=["serve", "pénalty"])[0].classes[:2] == ["serve", "pénalty"]
+
+
 def test_a_folder_of_detect_outputs_is_refused_naming_its_games(tmp_path, detect_folder):
     # `highlights detect a.mp4 b.mp4 --out season` writes one detect folder per game under season/.
     season = tmp_path / "season"

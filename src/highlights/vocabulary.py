@@ -26,3 +26,31 @@ def sport_of(label: str | None) -> str:
     if not label:
         return UNKNOWN_SPORT
     return SPORT_OF_LABEL.get(label, label.split("_", 1)[0])
+
+
+# Characters Windows refuses in a file or folder name, besides the path separators.
+_NOT_IN_A_WINDOWS_NAME = ':*?"<>|'
+
+
+def class_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a class, or None. A class is a folder name too (of a folder-per-class
+    tree, of `review export`'s clips), on any system the project runs on: no path separator, no
+    character Windows refuses (`:` would name an NTFS stream), no leading `.` (a hidden folder,
+    which a folder-per-class tree skips). Spaces, accents and any script are fine."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or any(part in (".", "..") for part in parts):
+        return "would lead out of its folder"
+    if len(parts) > 1:
+        return "holds a path separator (`/` or `\\`), which would file its clips in a folder inside a folder"
+    odd = next((c for c in name if c in _NOT_IN_A_WINDOWS_NAME or ord(c) < 32), None)
+    if odd is not None:
+        return f"holds {odd!r}, which Windows does not allow in a folder name"
+    if name.startswith("."):
+        return "starts with `.`, which hides its folder (a folder-per-class tree skips hidden folders)"
+    return None
+
+
+def class_name_error_text(where: str, name: str, problem: str) -> str:
+    """The one line refusing a class name, the same wherever a class list is given."""
+    return (f"{where}: class name {name!r} {problem} (a class is a folder name too: of a folder per class, of "
+            "`review export`'s clips); use letters, digits, spaces, `_` or `-`")

@@ -38,6 +38,7 @@ from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
+from highlights.vocabulary import class_name_error_text, class_name_problem
 
 META_FORMAT = 1
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -444,13 +445,12 @@ def _split_config(base: DatasetVersion | None, seed: int | None, ratios: Sequenc
 
 def _check_class_names(names: Sequence[str], where: str) -> None:
     """A class is a folder name too (of a folder-per-class tree, of `review export`'s clips): a
-    name that would lead out of its folder (`..`, `../x`, `/x`) is refused in one line, where the
-    export would have written its clips outside the version."""
-    bad = [n for n in names if n.startswith(("/", "\\"))
-           or any(part in (".", "..") for part in n.replace("\\", "/").split("/"))]
-    if bad:
-        raise DatasetError(f"{where}: class name {bad[0]!r} would lead out of its folder (a class is a folder name too: "
-                           "of a folder per class, of `review export`'s clips); use letters, digits, `_` or `-`")
+    name that would lead out of its folder or could not be a folder name everywhere is refused in
+    one line, where the export would have written its clips elsewhere, or not at all."""
+    for name in names:
+        problem = class_name_problem(name)
+        if problem:
+            raise DatasetError(class_name_error_text(where, name, problem))
 
 
 def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,

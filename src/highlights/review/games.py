@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.clips.spec import DEFAULT_CLASSES
-from highlights.vocabulary import NONE_LABEL, UNLABELLED
+from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name_error_text, class_name_problem
 from highlights.review.errors import ReviewError
 
 HIGHLIGHTS_JSON = "highlights.json"
@@ -274,6 +274,10 @@ def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = N
                classes: list[str] | None = None,
                candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME) -> list[Game]:
     """Every folder as a game; ids are the folder names, made unique by a suffix when two clash."""
+    for name in classes or ():
+        problem = class_name_problem(name)
+        if problem:  # the clips of a class are exported into a folder of its name
+            raise ReviewError(class_name_error_text("--classes", name, problem))
     if videos and len(videos) != len(folders):
         raise ReviewError(f"--video given {len(videos)} times for {len(folders)} folders; give it once "
                           "per folder, in the same order, or not at all")
