@@ -144,3 +144,52 @@ def test_two_transport_streams_joined_are_refused_with_the_remux_that_fixes_them
     result = CliRunner().invoke(app, ["detect", str(joined), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and result.output.count("\n") == 1 and "start over" in result.output
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
+
+
+WRAP_S = 2**33 / 90_000  # a transport stream's 33-bit 90 kHz clock starts over after 26.5 h
+
+
+def test_a_transport_stream_whose_clock_wraps_part_way_reads_as_one_timeline(tmp_path):
+    """A recorder's clock that passes 2^33 ticks part way (26.5 h after its 0) starts over at 0 in
+    the file: that is a wrap, not a restart, so the file reads as one timeline (FFmpeg's demuxer
+    unwraps it), is not refused as two recordings joined, and a seek after the wrap finds its time."""
+    from highlights.video.timeline_check import check_one_timeline
+
+    path = tmp_path / "overnight.ts"
+    # As `ffmpeg -output_ts_offset`: every stream's clock 1.5 s short of the wrap at the start.
+    with av.open(str(path), "w", format="mpegts", options={"output_ts_offset": f"{WRAP_S - 1.5:.6f}"}) as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": str(FPS)})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(4 * FPS):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 2 * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, FPS)
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        mux_tone(out, sound, 4.0)
+    with av.open(str(path), options={"correct_ts_overflow": "0"}) as raw:  # the clock as the file holds it
+        stamps = [p.pts for p in raw.demux(raw.streams.video[0]) if p.pts is not None]
+    assert max(stamps) > 2**33 - 2 * 90_000 and min(stamps) < 2 * 90_000  # it does wrap
+    check_one_timeline(path)
+    assert probe(path).duration_s == pytest.approx(4.0, abs=0.1)
+    frames = list(iter_frames(path))
+    assert [round(float(f.rgb.mean()) / 2) for f in frames] == pytest.approx(list(range(4 * FPS)), abs=1)
+    assert np.allclose(np.diff([f.time_s for f in frames]), 1 / FPS)
+    first = frames[0].time_s
+    pictures, times = read_clip(path, 4, start_s=3.0, end_s=3.5)  # 1.5 s after the wrap
+    assert times[0] == pytest.approx(3.0, abs=0.1)
+    assert [round(float(p.mean()) / 2) for p in pictures] == pytest.approx([round((t - first) * FPS) for t in times],
+                                                                           abs=1)
+
+
+def test_a_clip_from_the_first_second_of_a_transport_stream_with_b_frames_holds_its_own_pictures(tmp_path):
+    """A transport stream's timestamp search goes by decode times, which run ahead of the pictures'
+    own with B-frames: a seek back to the first picture's time landed past the first keyframe, and
+    a clip from the first second came back holding the pictures of the next keyframe's time."""
+    path = _grey_with_tone(tmp_path / "camcorder.ts", "mpegts", 3 * FPS, 0, lambda i: 3 * i, 3.0,
+                           {"g": str(FPS), "bf": "2"})
+    first = _pictures_start_s(path)
+    pictures, times = read_clip(path, 4, start_s=0.2, end_s=0.6)
+    assert 0.2 <= times[0] < times[-1] < 0.6
+    assert [round(float(p.mean()) / 3) for p in pictures] == pytest.approx([round((t - first) * FPS) for t in times],
+                                                                           abs=1)

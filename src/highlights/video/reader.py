@@ -320,9 +320,14 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
                 break  # not seekable: decode from the start and skip forward
         seek_targets.clear()
         if moved:
+            # A second before the first picture's time: a transport stream's search goes by decode
+            # timestamps, which run ahead of presentation ones when B-frames are reordered, so a
+            # seek to the first picture's own time lands a packet or two past the first keyframe
+            # and the first group of pictures would never be decoded (frame-counted AVI: as is).
+            back = 0 if opened.time_by_index else round(1.0 / tb)
             try:
                 try:
-                    opened.container.seek(first_pts, stream=stream, backward=True)
+                    opened.container.seek(first_pts - back, stream=stream, backward=True)
                 except av.error.FFmpegError:
                     # A file cut at the start has no keyframe at or before its first packet, so
                     # a seek for one fails: go to that packet (the decoder skips to the first
