@@ -89,6 +89,33 @@ def test_csv_of_no_highlights_is_header_only(tmp_path: Path):
     assert len(lines) == 1 and lines[0].startswith("index,start_s")
 
 
+def test_a_clubs_labels_in_its_own_script_name_its_clips_and_open_right_in_a_spreadsheet(tmp_path: Path):
+    """Accented and CJK labels: a clip file is named with the label as written (composed form),
+    not `p_nalty` or `highlight`; the CSV carries a UTF-8 byte-order mark, without which Excel reads
+    it in the legacy code page (`pÃ©nalty`), and reads back exactly; an ASCII CSV stays as it was;
+    the EDL and editor timelines keep the labels (read back through OpenTimelineIO)."""
+    import opentimelineio as otio
+
+    from highlights.pipeline.outputs import build_timeline, write_timeline
+    from highlights.pipeline.outputs.naming import clip_filename
+
+    labelled = [Highlight(1.0, 2.0, "pénalty", "football", 0.8, None), Highlight(3.0, 4.0, "三分", "篮球", 0.7, None)]
+    assert [clip_filename(i, h) for i, h in enumerate(labelled, 1)] == ["hl_001_pénalty.mp4", "hl_002_三分.mp4"]
+    assert clip_filename(1, Highlight(1.0, 2.0, "pe\u0301nalty", "football", 0.8, None)) == "hl_001_pénalty.mp4"
+    raw = write_csv(labelled, tmp_path / "h.csv").read_bytes()
+    assert raw.startswith("\ufeffindex,".encode("utf-8"))
+    with (tmp_path / "h.csv").open(newline="", encoding="utf-8-sig") as handle:
+        assert [(r["label"], r["sport"]) for r in csv.DictReader(handle)] == [("pénalty", "football"), ("三分", "篮球")]
+    assert write_csv(_highlights(), tmp_path / "ascii.csv").read_bytes().startswith(b"index,")
+    edl = write_edl(labelled, tmp_path / "h.edl", fps=25.0, source_name="match é.mp4").read_text(encoding="utf-8")
+    assert "* COMMENT: pénalty | football" in edl and "* COMMENT: 三分 | 篮球" in edl
+    timeline = build_timeline(labelled, fps=25.0, source_path=tmp_path / "match é.mp4", duration_s=10.0)
+    for kind in ("otio", "fcp_xml", "fcpx_xml"):
+        back = otio.adapters.read_from_file(str(write_timeline(timeline, tmp_path / f"h.{kind}", kind)),
+                                            adapter_name={"otio": None, "fcp_xml": "fcp_xml", "fcpx_xml": "fcpx_xml"}[kind])
+        assert [c.name for c in back.find_clips()] == ["001 pénalty", "002 三分"], kind
+
+
 def test_bad_highlight_interval_is_refused_with_its_label(tmp_path: Path):
     with pytest.raises(ValueError, match="backwards"):
         write_csv([Highlight(3.0, 2.0, "backwards", "soccer", 0.5)], tmp_path / "h.csv")

@@ -49,3 +49,15 @@ def csv_row(row: Mapping[str, object]) -> dict[str, str]:
 def plain_row(row: Mapping[str | None, str | None]) -> dict[str | None, str]:
     return {key: plain_cell(value) if isinstance(value, str) or value is None else value
             for key, value in row.items()}
+
+
+BOM = "\ufeff"
+
+
+def for_spreadsheets(text: str) -> str:
+    """A CSV meant to be opened in a spreadsheet, with a UTF-8 byte-order mark in front when it
+    holds any non-ASCII character: Excel reads a CSV without one in the system's legacy code page,
+    so `pénalty` shows as `pÃ©nalty` and `三分` as mojibake (Excel's own "CSV UTF-8" carries the
+    mark, and LibreOffice, Google Sheets, pandas and `utf-8-sig` readers skip it). An ASCII file
+    is left as it was, byte for byte."""
+    return text if text.isascii() else BOM + text

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_json, atomic_write_text
-from highlights.csv_cells import csv_cell
+from highlights.csv_cells import csv_cell, for_spreadsheets
 
 INDEX_FORMAT = "highlights.batch-index/1"
 INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
@@ -50,7 +50,7 @@ def write_index(out_root: str | Path, records: list[dict[str, Any]], summary: di
     out_root = Path(out_root)
     data = {"format": INDEX_FORMAT, "summary": summary, "request": request, "games": records}
     written = {"json": atomic_write_json(out_root / INDEX_NAMES["json"], data, indent=2, default=str)}
-    written["csv"] = atomic_write_text(out_root / INDEX_NAMES["csv"], render_csv(records))
+    written["csv"] = atomic_write_text(out_root / INDEX_NAMES["csv"], for_spreadsheets(render_csv(records)))
     written["html"] = atomic_write_text(out_root / INDEX_NAMES["html"], render_html(records, summary, request))
     return written
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
-from highlights.csv_cells import csv_row
+from highlights.csv_cells import csv_row, for_spreadsheets
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.timecode import clock_timecode
@@ -54,4 +54,4 @@ def write_csv(highlights: Iterable[Highlight], out_path: str | Path) -> Path:
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(csv_row(r) for r in highlight_rows(highlights))
-    return atomic_write_text(out_path, buffer.getvalue())
+    return atomic_write_text(out_path, for_spreadsheets(buffer.getvalue()))

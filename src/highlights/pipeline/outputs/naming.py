@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from highlights.pipeline.highlight import Highlight
@@ -34,8 +35,11 @@ def anchor_id(index: int) -> str:
 
 
 def clip_filename(index: int, h: Highlight) -> str:
-    """File name of a highlight's clip: `hl_003_baseball_swing.mp4` (label made filename-safe)."""
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "_", h.label).strip("_")[:40] or "highlight"
+    """File name of a highlight's clip: `hl_003_baseball_swing.mp4`, `hl_004_pénalty.mp4` (the
+    label made filename-safe: letters and digits of any script kept, in their composed form as
+    macOS and the web expect, everything else `_`), so a club's own classes name their clips."""
+    label = unicodedata.normalize("NFC", h.label)
+    safe = re.sub(r"[^\w-]+", "_", label).strip("_")[:40] or "highlight"
     return f"hl_{index:03d}_{safe}.mp4"
 
 
