@@ -14,7 +14,8 @@ Highlights are matched one-to-one to annotated key moments within 2 s;
 recall and precision (any label, and class level) are printed per clip and pooled, each with its
 n and a Wilson 95% interval, and every missed event with the first stage that lost it
 (candidates, detection, pose/kinematics, classifier, merge). Then how the highlights' scores
-rank them, pooled: the area under the ROC curve (a right highlight outscores a false one) and the
+rank them, pooled: the area under the ROC curve (a right highlight outscores a false one; also
+within a video), with its 95% interval (Newcombe's) and counts, and the
 expected calibration error, for the highlight score (the packaged calibration by default) and
 the raw classifier probability it was calibrated from, with n. The annotations are read by eye
 (about +-0.5 s) and there are few: read the figures as what breaks, not as a score to tune.
@@ -122,45 +123,26 @@ def event_miss_stage(event, result, cfg) -> tuple[str, str]:
     return STAGE_GROUP[cause], f"{cause}: {detail}"
 
 
-def auc(right: list[float], false: list[float]) -> float | None:
-    """The chance a right highlight outscores a false one (ties half)."""
-    if not right or not false:
-        return None
-    wins = sum((r > f) + 0.5 * (r == f) for r in right for f in false)
-    return wins / (len(right) * len(false))
-
-
-def within_video_auc(values: list[float], flags: list[bool], videos: list[str]) -> tuple[float | None, int]:
-    """The chance a right highlight outscores a false one of the same video (ties half), and the
-    number of such pairs. `--max-highlights` and `--reel-seconds` rank one video's highlights
-    against each other, so this is the ranking they rely on; the pooled AUC also compares videos
-    whose scores sit at different levels."""
-    wins = pairs = 0.0
-    for video in set(videos):
-        mine = [(v, ok) for v, ok, w in zip(values, flags, videos) if w == video]
-        for r, _ in (m for m in mine if m[1]):
-            for f, _ in (m for m in mine if not m[1]):
-                wins += (r > f) + 0.5 * (r == f)
-                pairs += 1
-    return (wins / pairs if pairs else None), int(pairs)
-
-
 def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:
-    """AUC (pooled, and within each video) and ECE of the highlight score and of the raw
-    probability over (highlight, right, video) triples."""
+    """AUC (pooled, and within each video) with its 95% interval and counts, and ECE, of the
+    highlight score and of the raw probability over (highlight, right, video) triples. Within a
+    video is the ranking `--max-highlights` and `--reel-seconds` rely on (they rank one video's
+    highlights against each other); the pooled AUC also compares videos whose scores sit at
+    different levels."""
+    from highlights.auc_interval import METHOD, WITHIN_METHOD, auc_of, within_group_auc
     from highlights.pipeline.ranking import raw_score, reliability
 
     flags = [ok for _, ok, _ in scored]
     videos = [v for _, _, v in scored]
     kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none")) for h, _, _ in scored})
-    print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, {sum(flags)} right:")
+    print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, {sum(flags)} right; "
+          f"AUC intervals 95%: {METHOD}; within a video: {WITHIN_METHOD}:")
     for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
         values = [key(h) for h, _, _ in scored]
-        area = auc([v for v, ok in zip(values, flags) if ok], [v for v, ok in zip(values, flags) if not ok])
-        inside, pairs = within_video_auc(values, flags, videos)
-        print(f"  {name:<16} AUC {'-' if area is None else f'{area:.2f}'} "
-              f"(within a video {'-' if inside is None else f'{inside:.2f}'}, {pairs} pairs), "
-              f"ECE {reliability(values, flags)['ece'] if values else '-'}")
+        pooled, inside = auc_of(values, flags), within_group_auc(values, flags, videos)
+        print(f"  {name:<16} AUC {'-' if pooled is None else pooled.reported()}")
+        print(f"  {'':<16} within a video {'-' if inside is None else inside.reported()}")
+        print(f"  {'':<16} ECE {reliability(values, flags)['ece'] if values else '-'}")
 
 
 def accuracy(real_dev: Path, sets: list[str]) -> None:

@@ -192,14 +192,6 @@ def classify_highlights(highlights, events, truth) -> tuple[list[bool], list[str
     return right, causes
 
 
-def auc(true_scores: list[float], false_scores: list[float]) -> float | None:
-    """Area under the ROC curve: the chance a right highlight outscores a false one (ties half)."""
-    if not true_scores or not false_scores:
-        return None
-    t, f = np.asarray(true_scores)[:, None], np.asarray(false_scores)[None, :]
-    return float(((t > f).sum() + 0.5 * (t == f).sum()) / (t.size * f.size))
-
-
 def best_floor(games, score=lambda h: h.score) -> tuple[float, int, int, int, int] | None:
     """Over every floor on `score` applied to all games at once: the best precision whose pooled
     recall stays >= TARGET_RECALL, as (floor, matched, events, matched highlights, highlights)."""
@@ -225,6 +217,7 @@ def print_scores(scores: dict, games) -> None:
     rank right highlights first (AUC), is a score of s right s of the time (expected calibration
     error, 5 bins), the precision of the run as it stands, and the best precision a floor on each
     reaches at pooled recall >= TARGET_RECALL."""
+    from highlights.auc_interval import Auc
     from highlights.pipeline.ranking import raw_score, reliability
 
     calibrations = Counter((h.evidence.get("score") or {}).get("calibration", "none")
@@ -238,13 +231,13 @@ def print_scores(scores: dict, games) -> None:
         for (highlights, _), oks in zip(games, scores["flags"]):
             for h, ok in zip(highlights, oks):
                 (right if ok else false).append(key(h))
-        area = auc(right, false)
         rel = reliability(right + false, flags)
         floor = best_floor(games, key)
         best = ("no floor keeps recall >= {:.2f}".format(TARGET_RECALL) if floor is None else
                 f"best floor {floor[0]:.3f}: recall {floor[1]}/{floor[2]}, precision {floor[3]}/{floor[4]} "
                 f"({floor[3] / floor[4]:.3f})")
-        print(f"    {name:<16} AUC {'-' if area is None else f'{area:.3f}'}, ECE {rel['ece']}, {best}")
+        area = rel["auc"]
+        print(f"    {name:<16} AUC {'-' if area is None else Auc.from_dict(area).reported(3)}, ECE {rel['ece']}, {best}")
 
 
 def _quantiles(values: list[float]) -> str:

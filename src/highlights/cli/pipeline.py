@@ -273,6 +273,10 @@ def evaluate(
         calibration = report.about.get("score_calibration")
         console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
                       f"error {rel['ece']:.3f} over n={rel['n']} highlights; scores are {calibration}")
+        if rel.get("auc"):
+            from highlights.pipeline.eval_report import auc_line
+
+            console.print(auc_line(rel["auc"]))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 
@@ -321,6 +325,12 @@ def calibrate(
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
                   f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on)")
+    for key, which in (("reliability_raw", "raw"), ("reliability_fitted_in_sample", "fitted (in sample)")):
+        if info[key].get("auc"):
+            from highlights.auc_interval import Auc
+
+            console.print(f"  {which} score ranks a right highlight above a wrong one with AUC "
+                          f"{Auc.from_dict(info[key]['auc']).reported()}")
     if info["right"] in (0, info["highlights"]):
         # One outcome only: the fit is the intercept alone, the same score for every highlight.
         console.print(f"  every highlight was {'right' if info['right'] else 'wrong'}: nothing to tell right from "

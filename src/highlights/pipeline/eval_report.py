@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.auc_interval import Auc
 from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
@@ -196,6 +197,12 @@ def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     return lines
 
 
+def auc_line(auc: dict[str, Any]) -> str:
+    """How well the score ranks right highlights above wrong ones, from a reliability's `auc`."""
+    return (f"The score ranks a right highlight above a wrong one with AUC {Auc.from_dict(auc).reported()} "
+            f"(95% interval: {auc['method']}).")
+
+
 def render_markdown(report: PipelineEvaluation) -> str:
     about = report.about
     lines = ["# Highlight pipeline evaluation", ""]
@@ -245,6 +252,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
         calibration = report.about.get("score_calibration")
         lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
                   "", f"Expected calibration error {rel['ece']:.3f}; scores are {calibration}.", "",
+                  *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
                   markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
                                  ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",
                                    Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]

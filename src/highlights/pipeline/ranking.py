@@ -352,7 +352,11 @@ def keep_ranked(scored: Sequence[Candidate], settings, detections: int) -> tuple
 
 def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) -> dict[str, Any]:
     """Is a score of 0.8 right 8 times in 10? Equal-width bins; ECE = sum of |mean score - hit
-    rate| weighted by the bin's share. n is small on one game: read it with its counts."""
+    rate| weighted by the bin's share. n is small on one game: read it with its counts. With it,
+    how well the score ranks right above wrong (`auc`: its AUC with its 95% interval and counts;
+    None without one of each)."""
+    from highlights.auc_interval import auc_of
+
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(correct, dtype=np.float64)
     rows = []
@@ -367,7 +371,9 @@ def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5)
         ece += n / len(s) * abs(mean_s - rate)
         rows.append({"bin": [round(float(edges[k]), 2), round(float(edges[k + 1]), 2)], "n": n,
                      "right": int(y[inside].sum()), "mean_score": round(mean_s, 3), "correct_rate": round(rate, 3)})
-    return {"n": int(len(s)), "ece": round(ece, 4) if len(s) else None, "bins": rows}
+    auc = auc_of(s.tolist(), [bool(v) for v in y])
+    return {"n": int(len(s)), "ece": round(ece, 4) if len(s) else None, "bins": rows,
+            "auc": None if auc is None else auc.to_dict()}
 
 
 def shot_sport_shares(classifications: Sequence[dict[str, Any]], cuts: Sequence[float],
