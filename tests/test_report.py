@@ -23,6 +23,7 @@ from highlights.report import (
     write_report_files,
 )
 from highlights.report.metrics import confusions_of, macro_f1_of
+from tests.wilson_reference import wilson
 
 # The seed's confusion matrix with its column order corrected (the printed header is misprinted:
 # the columns are baseball, basketball, none, soccer, as the row sums and the table show).
@@ -218,7 +219,11 @@ def test_compare_gives_the_change_per_metric_and_class():
     assert by_key[("recall", "baseball_swing")]["change"] == pytest.approx(1 - 34 / 35)
     assert by_key[("support", "none")]["change"] == 0
     text = format_comparison(rows)
-    assert "| recall | baseball_swing | 0.971 | 1.000 | +0.029 |" in text
+    # each class's precision and recall with the Wilson interval its report stores
+    (alo, ahi), (blo, bhi) = wilson(34, 35), wilson(35, 35)
+    assert (f"| recall | baseball_swing | 0.971 [{alo:.3f}, {ahi:.3f}] | 1.000 [{blo:.3f}, {bhi:.3f}] "
+            "| +0.029 |") in text
+    assert "| f1 | baseball_swing |" in text and "overlap for accuracy, macro_f1, recall of baseball_swing, " in text
 
 
 def test_compare_handles_a_class_only_one_side_has():

@@ -21,7 +21,11 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
         ma = a["per_class"].get(label)
         mb = b["per_class"].get(label)
         for metric in PER_CLASS_METRICS:
-            rows.append(_row(metric, label, ma[metric] if ma else None, mb[metric] if mb else None))
+            row = _row(metric, label, ma[metric] if ma else None, mb[metric] if mb else None)
+            if metric in ("precision", "recall"):  # Wilson's, as the single report stores them
+                row["a_interval"] = (ma or {}).get(f"{metric}_interval")
+                row["b_interval"] = (mb or {}).get(f"{metric}_interval")
+            rows.append(row)
     return rows
 
 
@@ -98,17 +102,20 @@ def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
 
 
 def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
-    """The comparison as a Markdown table."""
-    lines = [f"| Metric | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
+    """The comparison as a Markdown table; accuracy, macro-F1 and each class's precision and
+    recall with the 95% interval its report stores (Wilson's for the rates, a bootstrap over
+    clips for macro-F1)."""
+    lines = [f"| Metric [95%] | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
     for row in rows:
         whole = row["metric"] in ("support", "num_clips")
         lines.append(
             f"| {row['metric']} | {row['class'] or 'all'} | {_fmt(row['a'], whole, row.get('a_interval'))} | "
             f"{_fmt(row['b'], whole, row.get('b_interval'))} | {_fmt_change(row['change'], whole)} |"
         )
-    overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)]
+    overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)
+               and r["change"] != 0]
     if overlap:
-        names = ", ".join(r["metric"] for r in overlap)
+        names = ", ".join(r["metric"] + (f" of {r['class']}" if r["class"] else "") for r in overlap)
         lines += ["", f"The 95% intervals of {name_a} and {name_b} overlap for {names}: that change may be noise."]
     return "\n".join(lines)
 

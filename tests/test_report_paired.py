@@ -1,0 +1,108 @@
+"""`report compare`'s macro-F1 change: a paired bootstrap over the clips when both reports scored
+the same clips (rebuilt from the clips each lists as misclassified), checked against a slow
+bootstrap that scores each resample with scikit-learn; unpaired, with the reason, otherwise."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+from sklearn.metrics import f1_score
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.report import build_report, report_from_confusion, write_report_files
+from highlights.report.paired import change_line, macro_f1_change, paired_clips
+
+LABELS = ["baseball_swing", "none", "soccer_shooting"]
+TEST_SET = {"dataset": {"root": "/data", "version": "v2", "split": "test", "clips": 30}}
+
+
+def _two_models(seed: int = 1):
+    """30 clips of three classes; model B is right more often than A, and they err on different clips."""
+    rng = np.random.default_rng(seed)
+    truth = [LABELS[i % 3] for i in range(30)]
+    a = [t if rng.random() < 0.6 else LABELS[int(rng.integers(3))] for t in truth]
+    b = [t if rng.random() < 0.85 else LABELS[int(rng.integers(3))] for t in truth]
+    return truth, a, b
+
+
+def _report(truth, pred, meta=TEST_SET):
+    return build_report(truth, pred, LABELS, clip_ids=[f"clip{i:02d}" for i in range(len(truth))],
+                        n_bootstrap=50, meta=meta)
+
+
+def test_the_clips_are_rebuilt_from_the_misclassified_lists():
+    truth, a, b = _two_models()
+    clips, why = paired_clips(_report(truth, a), _report(truth, b))
+    assert why == "" and Counter(clips) == Counter(zip(truth, a, b))
+
+
+def test_paired_interval_matches_a_slow_bootstrap_with_scikit_learn():
+    truth, a, b = _two_models()
+    result = macro_f1_change(_report(truth, a), _report(truth, b), n_resamples=4000)
+    f1 = lambda t, p: f1_score(t, p, labels=LABELS, average="macro", zero_division=0)  # noqa: E731
+    assert result["paired"] and result["clips"] == 30
+    assert result["change"] == pytest.approx(f1(truth, b) - f1(truth, a))
+    assert result["differ"] == sum(x != y for x, y in zip(a, b))
+    rng = np.random.default_rng(12345)
+    t, pa, pb = np.array(truth), np.array(a), np.array(b)
+    diffs = []
+    for _ in range(4000):
+        i = rng.integers(0, 30, 30)
+        diffs.append(f1(t[i], pb[i]) - f1(t[i], pa[i]))
+    assert result["interval"] == pytest.approx(list(np.percentile(diffs, [2.5, 97.5])), abs=0.03)
+    # paired, the interval is narrower than the two reports' own macro-F1 intervals suggest
+    own = [np.percentile([f1(t[i], p[i]) for i in rng.integers(0, 30, (1000, 30))], [2.5, 97.5])
+           for p in (pa, pb)]
+    assert result["interval"][1] - result["interval"][0] < (own[0][1] - own[0][0]) + (own[1][1] - own[1][0])
+
+
+def test_the_change_line_says_whether_the_interval_holds_zero():
+    truth, a, b = _two_models()
+    line = change_line(macro_f1_change(_report(truth, a), _report(truth, b)))
+    assert line.startswith("Macro-F1 change B - A: +") and "paired percentile bootstrap" in line
+    assert "30 clips" in line and "narrower than 95%" in line  # under 40 clips: said
+    same = change_line(macro_f1_change(_report(truth, a), _report(truth, a)))
+    assert "+0.000 [+0.000, +0.000]" in same and "holds 0: that change may be noise" in same
+
+
+@pytest.mark.parametrize("case,reason", [
+    ("other clips", "scored on different clips"),
+    ("no clip record", "does not record which clips it scored"),
+    ("published matrix", "does not list its misclassified clips"),
+    ("other classes", "different class lists"),
+    ("other labels for the same ids", "a clip id names clips of two classes"),
+    ("a misclassified clip left out", "do not rebuild their confusion matrices"),
+])
+def test_unpaired_reports_say_why_and_give_no_interval(case, reason):
+    truth, a, b = _two_models()
+    first = _report(truth, a)
+    if case == "other clips":
+        second = _report(truth, b, meta={"dataset": {**TEST_SET["dataset"], "version": "v3"}})
+    elif case == "no clip record":
+        second = _report(truth, b, meta={})
+    elif case == "published matrix":
+        second = report_from_confusion(LABELS, [[10, 0, 0], [0, 10, 0], [0, 0, 10]], meta=TEST_SET)
+    elif case == "other classes":
+        second = build_report(truth, b, LABELS + ["golf_swing"], clip_ids=[f"clip{i:02d}" for i in range(30)],
+                              n_bootstrap=50, meta=TEST_SET)
+    elif case == "a misclassified clip left out":
+        second = _report(truth, b)
+        second["errors"]["misclassified"].pop()
+    else:  # the same ids, but the clips behind them are others (another order of the same split)
+        second = build_report(truth[::-1], b, LABELS, clip_ids=[f"clip{i:02d}" for i in range(30)],
+                              n_bootstrap=50, meta=TEST_SET)
+    result = macro_f1_change(first, second)
+    assert not result["paired"] and reason in result["why"] and "interval" not in result
+    assert "unpaired (" in change_line(result) and "no interval for the change" in change_line(result)
+
+
+def test_cli_compare_prints_the_paired_change(tmp_path):
+    truth, a, b = _two_models()
+    paths = [write_report_files(_report(truth, p), tmp_path / name)["json"] for name, p in (("a", a), ("b", b))]
+    result = CliRunner().invoke(app, ["report", "compare", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    expected = change_line(macro_f1_change(_report(truth, a), _report(truth, b)))
+    assert expected in " ".join(result.output.split())
