@@ -141,3 +141,21 @@ def test_ablation_changes_of_recall_name_the_events_gained_and_lost():
     # recall 2/4 -> 3/4: events 30 and 40 gained, 20 lost
     assert printed[1][4] == "+0.250 (+2 / -1 events)" and printed[0][4] == "+0.000 (+0 / -0 events)"
     assert _moved(result.rows[1], result.rows[0]) == {"gained": 2, "lost": 1}
+
+
+def test_average_map_says_why_it_has_no_interval_and_shows_its_events(cli, tmp_path):
+    from highlights.pipeline.spotting import WHY_NO_INTERVAL
+
+    ann = save_annotation(_match(), tmp_path / "Labels-v2.json", fmt="soccernet")
+    pred = write_results_spotting([Spot("Goal", 100.5, 0.9, 1), Spot("Foul", 500.2, 0.7, 1)],
+                                  tmp_path / "results_spotting.json", game="match")
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann, "--out", tmp_path / "s")
+    assert res.exit_code == 0, res.output
+    amap = json.loads((tmp_path / "s" / "pipeline_eval.json").read_text())["average_map"]
+    assert amap["interval"] is None and amap["why_no_interval"] == WHY_NO_INTERVAL
+    assert "Average-mAP is given without an interval" in (tmp_path / "s" / "pipeline_eval.md").read_text()
+    text = " ".join(res.output.split())
+    assert "Average-mAP is given without an interval" in text
+    # the terminal table has its n: the events of each class (Corner 1, Foul 2, Goal 2)
+    rows = [[cell.strip() for cell in line.split("│")[1:-1]] for line in res.output.splitlines() if "│" in line]
+    assert ["events", "", "1", "2", "2"] in rows, res.output

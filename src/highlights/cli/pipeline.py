@@ -367,7 +367,10 @@ def _print_scores(report) -> None:
             d = row["deltas_s"]
             t.add_row(f"{name} (delta {d[0]:g}-{d[-1]:g} s)", _f(row["average_map"]),
                       *(_f(row["per_class"][c]) for c in classes))
+        t.add_row("events", "", *(str(amap["tight"]["events"][c]) for c in classes))
         console.print(t)
+        if amap.get("why_no_interval"):
+            console.print(amap["why_no_interval"])
     if amap and amap.get("unpredicted_labels"):
         from highlights.pipeline.eval_report import unpredicted_line
 

@@ -188,6 +188,8 @@ def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     rows.append(["events", "", *(amap["tight"]["events"][c] for c in classes)])
     lines += [f"Predictions scored: {amap.get('predictions', 'spots')} ({amap['spots']} spots).", "",
               markdown_table(["", "average-mAP", *classes], rows)]
+    if amap.get("why_no_interval"):
+        lines += ["", amap["why_no_interval"]]
     if amap.get("unscored_labels"):
         lines += ["", "Predicted labels with no annotated event (not in the mean): "
                   + ", ".join(amap["unscored_labels"]) + "."]

@@ -43,6 +43,15 @@ MATCHING_DIFFERENCE = (
     "seconds, reaches only +-delta/2, and matches greedily, so an early event can take the "
     "prediction a later one needed: the two can disagree on the same run.")
 
+# Why average-mAP is printed without an interval, where every rate beside it has one.
+WHY_NO_INTERVAL = (
+    "Average-mAP is given without an interval: it has no closed-form variance, and a bootstrap "
+    "needs independent units to resample, which one game does not have (its events and its false "
+    "spots share one timeline and one greedy matching: resampling events would leave the false "
+    "spots as they are). SoccerNet's own evaluation gives none either. Its n is the events of "
+    "each class in the table: with a handful per class, read it as a rough figure, and score "
+    "several games to see how far it moves from game to game.")
+
 
 def window_spots(classifications: Iterable[dict[str, Any]], *, half: int = 1) -> list[Spot]:
     """Every scored window as spots: each class's probability at the window's key moment.
@@ -90,6 +99,7 @@ def spotting_report(spots: Sequence[Spot], annotation, *, half: int | None = Non
     predicted = sorted({s.label for s in spots} - set(classes) - {NONE_LABEL})
     report: dict[str, Any] = {
         "conventions": CONVENTIONS, "matching_difference": MATCHING_DIFFERENCE,
+        "interval": None, "why_no_interval": WHY_NO_INTERVAL,
         "framerate": FRAMERATE, "classes": classes, "spots": len(spots),
         "unscored_labels": predicted,  # predicted, but no event of theirs is annotated
         # annotated, but no prediction names them: a label the model does not have ("Goal"), or
