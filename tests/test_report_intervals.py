@@ -72,3 +72,15 @@ def test_each_class_has_its_counts_and_wilson_intervals():
     lo, hi = wilson(2, 3)
     assert f"| a | 0.667 [{lo:.3f}, {hi:.3f}] (2/3) | 0.667 [{lo:.3f}, {hi:.3f}] (2/3) |" in md
     assert "| b | - (0/0) |" in md
+
+
+def test_the_confusion_png_title_carries_the_intervals_and_n():
+    from highlights.report.plot import confusion_title
+
+    report = _report(13, 16)
+    f1_lo, f1_hi = report["bootstrap"]["macro_f1"]
+    lo, hi = wilson(13, 16)
+    assert confusion_title(report) == (f"accuracy 0.812 [{lo:.3f}, {hi:.3f}], macro-F1 {report['macro_f1']:.3f} "
+                                       f"[{f1_lo:.3f}, {f1_hi:.3f}] (95%), n=16 clips")
+    report.pop("bootstrap")  # a report written before intervals: the figures alone, with n
+    assert confusion_title(report) == f"accuracy 0.812, macro-F1 {report['macro_f1']:.3f} (95%), n=16 clips"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -609,6 +610,9 @@ def test_cli_train_then_evaluate(colour_data, tmp_path):
     assert result.exit_code == 0, result.output
     assert "| Class | Precision | Recall | F1 | Support |" in result.output
     assert "int8: accuracy" in result.output and "best.pt.int8.json" in result.output
+    report = json.loads((tmp_path / "eval" / REPORT_FILENAME).read_text())
+    assert re.search(rf"int8: accuracy \S+ vs fp32 \S+ on the same {report['num_clips']} clips \(",
+                     " ".join(result.output.split())), result.output
     assert (tmp_path / "eval" / REPORT_FILENAME).exists()
     result = runner.invoke(app, ["train", "--root", str(colour_data.root), "--version", "v9", "--out",
                                  str(tmp_path / "x"), "--quick", "--no-progress"])

@@ -14,6 +14,18 @@ import numpy as np  # noqa: E402
 from highlights.atomic import atomic_write_bytes  # noqa: E402
 
 
+def confusion_title(report: dict) -> str:
+    """Accuracy and macro-F1 with the 95% intervals the report stores (a PNG is often shared
+    alone, away from the report that holds them) and the clips they are made of."""
+    boot = report.get("bootstrap") or {}
+
+    def figure(name: str) -> str:
+        interval = boot.get(name)
+        return f"{report[name]:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
+
+    return f"accuracy {figure('accuracy')}, macro-F1 {figure('macro_f1')} (95%), n={report['num_clips']} clips"
+
+
 def plot_confusion(report: dict, path: str | Path) -> Path:
     """Writes the report's confusion matrix with counts in the cells; rows true, columns predicted."""
     cm = report["confusion_matrix"]
@@ -28,7 +40,7 @@ def plot_confusion(report: dict, path: str | Path) -> Path:
         ax.set_yticks(range(len(labels)), labels=labels)
         ax.set_xlabel(cm["columns"])
         ax.set_ylabel(cm["rows"])
-        ax.set_title(f"accuracy {report['accuracy']:.3f}, macro-F1 {report['macro_f1']:.3f}, n={report['num_clips']}")
+        ax.set_title(confusion_title(report), fontsize=9)
         threshold = matrix.max() / 2 if matrix.size and matrix.max() > 0 else 0
         for i in range(matrix.shape[0]):
             for j in range(matrix.shape[1]):

@@ -223,7 +223,8 @@ def evaluate_checkpoint(
         if model_path:
             stored[f"{precision}_model"] = model_path
         log(f"{precision}: accuracy {verdict[f'{precision}_accuracy']:.4f} vs fp32 {verdict['fp32_accuracy']:.4f} "
-            f"({verdict['accuracy_change_points']:+.2f} points, agreement {verdict['prediction_agreement']:.3f}), "
+            f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
+            f"agreement {verdict['prediction_agreement']:.3f}), "
             f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend} in this evaluation: "
             + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
                if verdict["accepted"] else
