@@ -96,6 +96,13 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     dropout = saved["rows"][1]
     assert dropout["events_vs_baseline"] == {"gained": 0, "lost": saved["rows"][0]["matched"]}
     assert dropout["delta_recall"] == -saved["rows"][0]["recall"]
+    # with its paired interval: every event the baseline found lost, none gained (found by neither else)
+    from highlights.rate_interval import paired_difference_interval
+
+    base = saved["rows"][0]
+    expected = paired_difference_interval(0, 0, base["matched"], base["events"] - base["matched"])
+    assert dropout["delta_recall_interval"] == pytest.approx(expected, abs=1e-4)
+    assert "Newcombe" in saved["intervals"]["changes_of_recall"]
 
 
 def test_config_prints_editable_json(cli, tmp_path):

@@ -138,9 +138,44 @@ def test_ablation_changes_of_recall_name_the_events_gained_and_lost():
                                   row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, swapped),
                                   row("all changes", "all", {"merge.nms_iou": 0.5}, swapped)])
     printed = table_rows(result)
-    # recall 2/4 -> 3/4: events 30 and 40 gained, 20 lost
-    assert printed[1][4] == "+0.250 (+2 / -1 events)" and printed[0][4] == "+0.000 (+0 / -0 events)"
+    # recall 2/4 -> 3/4: events 30 and 40 gained, 20 lost; 10 found by both, none by neither
+    lo, hi = _paired_reference(1, 2, 1, 0)
+    assert printed[1][4] == f"+0.250 [{lo:.3f}, {hi:.3f}] (+2 / -1 events)"
+    lo, hi = _paired_reference(2, 0, 0, 2)
+    assert printed[0][4] == f"+0.000 [{lo:.3f}, {hi:.3f}] (+0 / -0 events)"
     assert _moved(result.rows[1], result.rows[0]) == {"gained": 2, "lost": 1}
+
+
+def _paired_reference(both: int, first: int, second: int, neither: int) -> tuple[float, float]:
+    """Newcombe's (1998) method 10 for a difference of paired rates, written out from the paper
+    with the independent Wilson reference."""
+    import math
+
+    n = both + first + second + neither
+    p1, p2 = (both + first) / n, (both + second) / n
+    (l1, u1), (l2, u2) = wilson(both + first, n), wilson(both + second, n)
+    denominator = math.sqrt((both + first) * (second + neither) * (both + second) * (first + neither))
+    b = both * neither - first * second
+    phi = 0.0 if denominator == 0 else (b - n / 2 if b > n / 2 else min(b, 0)) / denominator
+    return (p1 - p2 - math.sqrt((p1 - l1) ** 2 - 2 * phi * (p1 - l1) * (u2 - p2) + (u2 - p2) ** 2),
+            p1 - p2 + math.sqrt((p2 - l2) ** 2 - 2 * phi * (p2 - l2) * (u1 - p1) + (u1 - p1) ** 2))
+
+
+@pytest.mark.parametrize("table", [(59, 6, 16, 80), (1, 2, 1, 0), (2, 0, 0, 2), (12, 0, 3, 0), (0, 0, 0, 5)])
+def test_paired_change_interval_is_newcombes(table):
+    from highlights.rate_interval import paired_difference_interval
+
+    assert paired_difference_interval(*table) == pytest.approx(_paired_reference(*table), abs=1e-9)
+
+
+def test_paired_change_interval_matches_the_published_example():
+    """Fagerland, Lydersen and Laake's worked paired table (59, 6 / 16, 80): Newcombe's
+    square-and-add interval of the difference is -0.0621 (-0.1186 to -0.0046)."""
+    from highlights.rate_interval import paired_difference_interval
+
+    lo, hi = paired_difference_interval(59, 6, 16, 80)
+    assert (round(lo, 4), round(hi, 4)) == (-0.1186, -0.0046)
+    assert paired_difference_interval(0, 0, 0, 0) is None
 
 
 def test_average_map_says_why_it_has_no_interval_and_shows_its_events(cli, tmp_path):

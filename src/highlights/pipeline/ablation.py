@@ -24,6 +24,7 @@ from highlights.pipeline.eval_report import evaluate_result
 from highlights.pipeline.evaluation import INTERVALS, PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
+from highlights.rate_interval import PAIRED_METHOD, paired_difference_interval
 
 ABLATION_JSON = "ablation.json"
 ABLATION_MD = "ablation.md"
@@ -40,6 +41,8 @@ class AblationRow:
     class_precision: float | None
     delta_recall: float | None = None  # vs baseline
     delta_recall_vs_all: float | None = None  # all_but rows: what dropping that change from the batch does
+    delta_recall_interval: list[float] | None = None  # 95%, paired: both runs scored the same events
+    delta_recall_vs_all_interval: list[float] | None = None
     events_vs_baseline: dict[str, int] | None = None  # {"gained": n, "lost": n}: events behind delta_recall
     events_vs_all: dict[str, int] | None = None  # the same behind delta_recall_vs_all
     seconds: float = 0.0
@@ -67,7 +70,8 @@ class AblationResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"base_config": self.base_config.to_dict(), "changes": self.changes,
-                "tolerance_s": self.tolerance_s, "culprits": self.culprits, "intervals": INTERVALS,
+                "tolerance_s": self.tolerance_s, "culprits": self.culprits,
+                "intervals": {**INTERVALS, "changes_of_recall": PAIRED_METHOD},
                 "rows": [r.to_dict() for r in self.rows]}
 
 
@@ -94,6 +98,10 @@ def _recall_change(a: AblationRow, b: AblationRow) -> Fraction | None:
 
 def _stored(x: Fraction | None) -> float | None:
     return None if x is None else float(round(x, STORED_DIGITS))
+
+
+def _stored_interval(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [round(v, STORED_DIGITS) for v in interval]
 
 
 def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, changes: dict[str, Any] | list[str], *,
@@ -132,9 +140,11 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
     everything = next(r for r in result.rows if r.kind == "all")
     for r in result.rows:
         r.delta_recall = _stored(_recall_change(r, baseline))
+        r.delta_recall_interval = _stored_interval(recall_change_interval(r, baseline))
         r.events_vs_baseline = _moved(r, baseline)
         if r.kind == "all_but":
             r.delta_recall_vs_all = _stored(_recall_change(r, everything))
+            r.delta_recall_vs_all_interval = _stored_interval(recall_change_interval(r, everything))
             r.events_vs_all = _moved(r, everything)
         if on_row is not None:
             on_row(r)
@@ -179,12 +189,27 @@ def _moved(a: AblationRow, b: AblationRow) -> dict[str, int] | None:
     return None if moved is None else {"gained": moved[0], "lost": moved[1]}
 
 
+def recall_change_interval(a: AblationRow, b: AblationRow) -> tuple[float, float] | None:
+    """The 95% interval of the change in recall from row `b` to row `a`: both runs scored the
+    same events, so the interval is the paired one (`rate_interval.paired_difference_interval`)."""
+    if _recall_change(a, b) is None:
+        return None
+    found_a, found_b = a.score.found_events, b.score.found_events
+    both = len(found_a & found_b)
+    return paired_difference_interval(both, len(found_a - found_b), len(found_b - found_a),
+                                      a.score.events - len(found_a | found_b))
+
+
 def _change_text(a: AblationRow, b: AblationRow) -> str:
-    """`+0.067 (+2 / -0 events)`: a change of recall with the events it is made of, since a change
-    of 0 can hide two events gained and two lost, and one event is all a small one is."""
+    """`+0.067 [-0.046, 0.179] (+2 / -0 events)`: a change of recall with its paired 95% interval
+    and the events it is made of, since a change of 0 can hide two events gained and two lost,
+    and one event is all a small one is."""
     change = _signed(_recall_change(a, b))
     moved = events_gained_lost(a, b)
-    return change if change == "-" or moved is None else f"{change} (+{moved[0]} / -{moved[1]} events)"
+    if change == "-" or moved is None:
+        return change
+    low, high = recall_change_interval(a, b)
+    return f"{change} [{low:.3f}, {high:.3f}] (+{moved[0]} / -{moved[1]} events)"
 
 
 def table_rows(result: AblationResult) -> list[list[str]]:
@@ -198,13 +223,14 @@ def table_rows(result: AblationResult) -> list[list[str]]:
 
 TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/highlights)",
                 "class recall [95%] (found/events)",
-                "Δ recall vs baseline", "Δ recall vs all"]
+                "Δ recall vs baseline [95%]", "Δ recall vs all [95%]"]
 
 
 def render_markdown(result: AblationResult) -> str:
     lines = ["# Pipeline ablation", "",
              f"Tolerance {result.tolerance_s:g} s on the key moment; one-to-one Hungarian matching; "
-             "each rate with its 95% Wilson interval and its counts. "
+             "each rate with its 95% Wilson interval and its counts; each change of recall with its paired "
+             "95% interval (Newcombe's: both runs scored the same events) and the events it gained and lost. "
              "Changes: " + ", ".join(f"`{k}={_show(v)}`" for k, v in result.changes.items()) + ".", "",
              markdown_table(TABLE_HEADER, table_rows(result)), ""]
     if result.culprits:
