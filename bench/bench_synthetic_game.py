@@ -218,13 +218,14 @@ def print_scores(scores: dict, games) -> None:
     error, 5 bins), the precision of the run as it stands, and the best precision a floor on each
     reaches at pooled recall >= TARGET_RECALL."""
     from highlights.auc_interval import Auc
+    from highlights.pipeline.evaluation import Rate
     from highlights.pipeline.ranking import raw_score, reliability
 
     calibrations = Counter((h.evidence.get("score") or {}).get("calibration", "none")
                            for highlights, _ in games for h in highlights)
     n_right, n_false = len(scores[True]), len(scores[False])
     print(f"  scores ({', '.join(f'{k}: {v}' for k, v in sorted(calibrations.items()))}; precision as run "
-          f"{n_right}/{n_right + n_false} = {n_right / max(1, n_right + n_false):.3f}, no floor):")
+          f"{Rate(n_right, n_right + n_false).reported()}, no floor):")
     flags = [True] * n_right + [False] * n_false
     for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
         right, false = [], []
@@ -234,8 +235,8 @@ def print_scores(scores: dict, games) -> None:
         rel = reliability(right + false, flags)
         floor = best_floor(games, key)
         best = ("no floor keeps recall >= {:.2f}".format(TARGET_RECALL) if floor is None else
-                f"best floor {floor[0]:.3f}: recall {floor[1]}/{floor[2]}, precision {floor[3]}/{floor[4]} "
-                f"({floor[3] / floor[4]:.3f})")
+                f"best floor {floor[0]:.3f}: recall {Rate(floor[1], floor[2]).reported()}, precision "
+                f"{Rate(floor[3], floor[4]).reported()} (a floor chosen on these games: an upper bound)")
         area = rel["auc"]
         print(f"    {name:<16} AUC {'-' if area is None else Auc.from_dict(area).reported(3)}, ECE {rel['ece']}, {best}")
 
