@@ -19,7 +19,9 @@ accuracy and macro-F1 with 95% intervals (Wilson's, percentile bootstrap) and n,
 For a linear features model, each misclassified clip is listed with the features that pulled it
 to its predicted class (their share of the logit difference in the window that decided it).
 A features model whose features are clamped to their training range (`model.FeatureNet`) is also
-scored with the same weights unbounded: what the clamp does on real poses.
+scored with the same weights unbounded: what the clamp does on real poses. For a features model,
+the features where the generator's poses (through the training augmentation) and the real clips'
+estimated poses differ most are listed, per class: where the generator falls short of real play.
 The window aggregation (max or mean) and the action-vs-`none` threshold are reported the same way:
 the model's own settings, and the leave-one-out cross-validated choice over a small grid.
 
@@ -187,6 +189,45 @@ def wrong_class_pull(clf, clips, y, pred, labels, cache, top: int = 3) -> list[s
     return lines
 
 
+def feature_gap(clf, clips, labels, cache, synth_count: int = 1200, top: int = 8) -> list[str]:
+    """Where the generator's poses and real footage's estimated poses differ most, label-free in
+    spirit: for each feature, per class, the median over the synthetic training distribution
+    (ground truth through the training augmentation) against the median over the real clips'
+    windows, the gap in synthetic standard deviations averaged over the classes. The features on
+    top are where to change the generator or the augmentation (a feature shifted the same way in
+    every class is a difference of bodies or estimators, not of actions)."""
+    from highlights.pose_classifier.augment import augment_window
+    from highlights.pose_classifier.clips import clip_poses
+    from highlights.pose_classifier.features import feature_names, window_features
+    from highlights.pose_classifier.skeleton import normalise
+    from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+
+    fps = clf.spec.fps
+    windows, wl, _ = synth_windows(SynthWindowSpec(count=synth_count, seed=11, fps=fps,
+                                                   window_frames=clf.spec.window_frames), classes=tuple(labels))
+    rng = np.random.default_rng(0)
+    synth = {c: [] for c in labels}
+    for w, k in zip(windows, wl):
+        norm = normalise(augment_window(w, rng))
+        if norm is not None:
+            synth[labels[k]].append(window_features(norm, fps)[0])
+    real = {c: [] for c in labels}
+    for c in clips:
+        kp, times = clip_poses(c.path, fps=fps, cache_dir=cache)
+        real[c.label] += [window_features(w, fps)[0] for w in clf.windows(kp, times)]
+    every = np.stack([f for v in synth.values() for f in v])
+    sd = every.std(axis=0) + 1e-6
+    med = {c: (np.median(np.stack(synth[c]), axis=0), np.median(np.stack(real[c]), axis=0))
+           for c in labels if synth[c] and real[c]}
+    gap = np.mean([np.abs(r - s) / sd for s, r in med.values()], axis=0)
+    names = feature_names()
+    lines = []
+    for k in np.argsort(-gap)[:top]:
+        lines.append(f"{names[k]:<32} gap {gap[k]:.2f} sd | " + "  ".join(
+            f"{c} {s[k]:+.2f} -> {r[k]:+.2f}" for c, (s, r) in med.items()))
+    return lines
+
+
 def report_pose(name, clf, clips, labels, y, cache, verbose=True):
     started = time.time()
     window_proba = clip_window_proba(clf, clips, cache)
@@ -318,6 +359,11 @@ def main() -> int:
         unbounded.network.lo.fill_(-np.inf)
         unbounded.network.hi.fill_(np.inf)
         report_pose("  the same, features unbounded", unbounded, clips, labels, y, args.pose_cache, verbose=False)
+    if pose.family.startswith("features"):
+        print("where synthetic and real poses differ most (median per class, synthetic through the training "
+              "augmentation -> real-dev windows; gap in synthetic standard deviations, mean over classes):")
+        for line in feature_gap(pose, clips, labels, args.pose_cache):
+            print(f"  {line}")
 
     if not args.skip_pipeline_gate:
         report_pipeline_gate(pose, clips, labels, y, args.real_dev, args.windows)

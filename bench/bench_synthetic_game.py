@@ -378,16 +378,19 @@ def main(argv: list[str] | None = None) -> int:
     def kept_frames(seed: int) -> dict:
         import pickle
 
+        from highlights.pipeline.run import frame_outputs
+
         path = args.workdir / f"test{seed}.frames.pkl"
-        return pickle.loads(path.read_bytes()) if path.is_file() else {}
+        return frame_outputs(pickle.loads(path.read_bytes())) if path.is_file() else {}
 
     def keep_frames(caches_used: dict) -> None:
         import pickle
 
         from highlights.atomic import atomic_write_bytes
+        from highlights.pipeline.run import frame_outputs
 
         for seed, cache in caches_used.items():
-            atomic_write_bytes(args.workdir / f"test{seed}.frames.pkl", pickle.dumps(cache))
+            atomic_write_bytes(args.workdir / f"test{seed}.frames.pkl", pickle.dumps(frame_outputs(cache)))
 
     if not args.skip_movenet:
         movenet_caches = {seed: kept_frames(seed) if args.keep_frames else {} for seed in seeds}

@@ -82,16 +82,17 @@ def collect(seed: int, video: Path, annotation_path: Path, workdir: Path, config
     """(highlights, right flags, events, stages) of the uncalibrated default pipeline on one game."""
     from highlights.events import load_annotation
     from highlights.pipeline.calibrate import correct_flags
-    from highlights.pipeline.run import run_pipeline
+    from highlights.pipeline.run import frame_outputs, run_pipeline
 
     annotation = load_annotation(annotation_path)
     cache_file = workdir / f"train{seed}.frames.pkl"
-    cache = pickle.loads(cache_file.read_bytes()) if cache_file.is_file() else {}
+    cache = frame_outputs(pickle.loads(cache_file.read_bytes())) if cache_file.is_file() else {}
     size = len(cache)
     started = time.time()
     result = run_pipeline(video, config, annotation=annotation, cache=cache, progress=False)
-    if len(cache) != size:
-        atomic_write_bytes(cache_file, pickle.dumps(cache))
+    kept = frame_outputs(cache)
+    if len(kept) != size:
+        atomic_write_bytes(cache_file, pickle.dumps(kept))
     flags = correct_flags(result.highlights, list(annotation.events), TOLERANCE_S, by_label=False)
     atomic_write_json(workdir / f"train{seed}.highlights.json",
                       {"highlights": [h.to_dict() for h in result.highlights], "right": flags}, indent=1)

@@ -121,3 +121,38 @@ def test_an_action_threshold_outside_zero_to_one_is_refused(game):
     with pytest.raises(HighlightsError, match="classifier.action_threshold"):
         run_pipeline(video, PipelineConfig().with_overrides({**GT, "classifier.action_threshold": 1.5}),
                      annotation=annotation, progress=False)
+
+
+def test_kept_frame_outputs_give_a_later_run_its_own_models_probabilities(game, tmp_path):
+    """A bench or script that keeps a game's detection and pose outputs on disk keeps
+    `frame_outputs(cache)`: every per-frame entry and no window probability, so a run after the
+    pose model changed classifies with the new model, where the whole cache gave it the old
+    model's probabilities (the window keys name the model's settings, not its file's content)."""
+    import torch
+
+    from highlights.pipeline.run import frame_outputs
+    from highlights.pose_classifier.default import load_default_pose_model
+
+    video, annotation = game
+    cache: dict = {}
+    first = run_pipeline(video, PipelineConfig().with_overrides(GT), annotation=annotation, cache=cache,
+                         progress=False)
+    kept = frame_outputs(cache)
+    frames = [key for key in cache if key[0] == "frame"]
+    assert frames and sorted(kept, key=repr) == sorted(frames, key=repr)
+    assert len(kept) < len(cache), "the run cached no window probability"
+
+    changed = load_default_pose_model()
+    last = [m for m in changed.network.modules() if isinstance(m, torch.nn.Linear)][-1]
+    with torch.no_grad():
+        last.bias[changed.none_index] -= 3.0  # the same features, a less `none`-sure model
+    path = changed.save(tmp_path / "changed.pt")
+    cfg = PipelineConfig().with_overrides({**GT, "classifier.pose_model": str(path)})
+    again = run_pipeline(video, cfg, annotation=annotation, cache=kept, progress=False)
+    fresh = run_pipeline(video, cfg, annotation=annotation, progress=False)
+
+    def probs(result):
+        return {tuple(c["window"]): c["probs"] for c in result.trace.classifications}
+
+    assert probs(again) == probs(fresh)
+    assert probs(again) != probs(first)

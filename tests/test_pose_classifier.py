@@ -79,7 +79,8 @@ def _only(**steps) -> PoseAugmentConfig:
     off = PoseAugmentConfig(mirror=0.0, camera_follow=0.0, rotation_deg=0.0, squash=(1.0, 1.0),
                             speed=(1.0, 1.0), jitter=(0.0, 0.0), lag=0.0, drop_joint=(0.0, 0.0),
                             drop_frame=(0.0, 0.0), swap_frames=0.0, partial_body=0.0, glitch=0.0,
-                            limb_bend=0.0, extremity_jitter=1.0, proportions=0.0, wrong_person=0.0)
+                            limb_bend=0.0, extremity_jitter=1.0, proportions=0.0, wrong_person=0.0,
+                            arm_spread=0.0)
     return replace(off, **steps)
 
 
@@ -99,6 +100,16 @@ def test_reproportioning_widens_the_body_and_shortens_the_limbs_against_the_tors
     assert _span(out, 11, 12) / torso(out) > 1.05 * _span(w, 11, 12) / torso(w)    # hips
     for a, b in ((7, 9), (13, 15)):                                                  # forearm, shin
         assert _span(out, a, b) / torso(out) < 0.97 * _span(w, a, b) / torso(w)
+
+
+def test_arm_spread_carries_the_arms_out_without_changing_their_length(windows):
+    w = windows[0][7]
+    out = augment_window(w, np.random.default_rng(0), _only(arm_spread=1.0, arm_spread_deg=30.0))
+    gap = lambda x: float(np.median(np.abs(x[:, 9, 0] - x[:, 10, 0])))   # noqa: E731
+    assert gap(out) > gap(w) + 1e-3                                     # hands further apart
+    for a, b in ((5, 7), (7, 9), (6, 8), (8, 10), (5, 6), (11, 15)):    # arms turn whole; the rest stays
+        assert _span(out, a, b) == pytest.approx(_span(w, a, b), rel=1e-4)
+    assert np.allclose(out[:, 11:, :2], w[:, 11:, :2])
 
 
 def test_following_someone_else_moves_part_of_the_window_only(windows):

@@ -107,6 +107,14 @@ def _run_frame_stage(stage: FrameStage, rec: FrameRecord, cache: dict | None, si
     cache[key] = {name: deepcopy(getattr(rec, name)) for name in stage.frame_fields}
 
 
+def frame_outputs(cache: dict) -> dict:
+    """The per-frame stage outputs (detection, pose) of a run's cache: what may be kept on disk and
+    given to a later run. Their keys name the video and every setting they depend on; the
+    classifier's window probabilities also depend on the model file's content, which their key
+    does not name, so a kept copy of them would be read back after the model changed."""
+    return {key: value for key, value in cache.items() if key[0] == "frame"}
+
+
 def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
     """The frame as kept for classifier windows. The classifier resizes each clip to its short
     side itself, so a frame is shrunk here only to bound the ring's memory when the analysis

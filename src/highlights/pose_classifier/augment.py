@@ -32,6 +32,9 @@ class PoseAugmentConfig:
     partial_body: float = 0.12          # legs out of the frame
     glitch: float = 0.02                # share of joints thrown somewhere wrong
     limb_bend: float = 0.25             # random smooth change of arm angles
+    # Upper arms carried away from the body: the chance, and the angle about the shoulder (degrees).
+    arm_spread: float = 0.8
+    arm_spread_deg: float = 30.0
     # Off by default (the packaged model was trained without them, and turning them on measured no
     # clear change on real clips: bench/bench_pose_classifier.py); each is drawn only when on.
     extremity_jitter: float = 1.0       # wrists and ankles jitter this many times more than the torso
@@ -83,6 +86,32 @@ def _reproportion(xy: np.ndarray, rng: np.random.Generator, cfg: PoseAugmentConf
             xy[:, end] = xy[:, mid_joint] + lower * factor
 
 
+def _spread_arms(xy: np.ndarray, rng: np.random.Generator, max_deg: float) -> None:
+    """Turn each upper arm (elbow and wrist together) about its shoulder, away from the body, by
+    an angle drawn up to `max_deg` that drifts a little over the window. The generator's arms hang
+    close to the trunk; real players carry them out (balance, a ready stance), and estimated real
+    poses show it: their hands are about 0.3 torso lengths further apart than the generator's in
+    each action class (0.16 in `none`; bench/bench_pose_classifier.py prints the features where
+    synthetic and real poses differ most). Which way is "away" is whichever turn takes the wrist further from the body's
+    midline."""
+    T = len(xy)
+    mid = 0.5 * (xy[:, 5] + xy[:, 6])
+    for shoulder, elbow, wrist in _ARMS:
+        ang = np.deg2rad(rng.uniform(0, max_deg)) + np.deg2rad(rng.uniform(-8, 8)) * np.linspace(-1, 1, T)
+        best = None
+        for sign in (1.0, -1.0):
+            c, s = np.cos(sign * ang)[:, None], np.sin(sign * ang)[:, None]
+            turned = []
+            for j in (elbow, wrist):
+                d = xy[:, j] - xy[:, shoulder]
+                turned.append(xy[:, shoulder] + np.concatenate([c * d[:, :1] - s * d[:, 1:],
+                                                                 s * d[:, :1] + c * d[:, 1:]], 1))
+            out_by = float(np.mean(np.abs(turned[1][:, 0] - mid[:, 0])))
+            if best is None or out_by > best[0]:
+                best = (out_by, turned)
+        xy[:, elbow], xy[:, wrist] = best[1]
+
+
 def _follow_someone_else(xy: np.ndarray, rng: np.random.Generator, height: float) -> None:
     """For a stretch of frames the estimator reports another person: same kind of pose, elsewhere
     and of another size (the jump in and out is what a tracker that changes people produces)."""
@@ -103,6 +132,8 @@ def augment_window(w: np.ndarray, rng: np.random.Generator, cfg: PoseAugmentConf
     w = w.astype(np.float32).copy()
     T = len(w)
     xy = w[:, :, :2]
+    if cfg.arm_spread > 0 and rng.random() < cfg.arm_spread:
+        _spread_arms(xy, rng, cfg.arm_spread_deg)
     height = float(np.ptp(xy[..., 1])) or 1.0
     if rng.random() < cfg.camera_follow:
         hip = 0.5 * (xy[:, L_HIP] + xy[:, R_HIP])
