@@ -217,6 +217,27 @@ def _overlapping() -> list[Highlight]:
             Highlight(10.0, 14.5, "soccer_shooting", "soccer", 1.0)]
 
 
+def test_timeline_png_draws_another_script_with_an_installed_font_else_says_so_in_one_line(tmp_path, monkeypatch,
+                                                                                            caplog):
+    """A sport named in a script matplotlib's own font lacks is drawn with an installed font that
+    has it; with none, one log line names the characters, where matplotlib warned once a glyph
+    with its source line. (STIX, which matplotlib ships, stands in for a CJK font here.)"""
+    import warnings
+
+    import highlights.pipeline.outputs.timeline as timeline
+
+    monkeypatch.setattr(timeline, "FALLBACK_FONTS", ("STIXGeneral",))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plot_timeline([Highlight(1.0, 2.0, "x", "ℊolf", 0.8, None)], tmp_path / "stix.png", duration_s=10.0)
+        with caplog.at_level("WARNING", logger=timeline.__name__):
+            plot_timeline([Highlight(1.0, 2.0, "三分", "篮球", 0.8, None)], tmp_path / "cjk.png", duration_s=10.0)
+    assert [r.getMessage() for r in caplog.records] == [
+        "cjk.png: no installed font draws 篮 球, shown there as boxes (the page, CSV and editor files "
+        "have them as written); a font of that script (Noto Sans CJK for Chinese, Japanese, Korean) draws them"]
+    assert matplotlib.image.imread(tmp_path / "cjk.png").shape[2] in (3, 4)
+
+
 def test_timelines_draw_overlapping_highlights_whole():
     """Drawn in one row, the second bar hid the last half second of the first: the picture showed a
     4.5 s highlight as 4 s. Every bar spans its highlight's times, and no two bars cover each other."""

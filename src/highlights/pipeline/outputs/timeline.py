@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import logging
+import re
+import warnings
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,15 @@ from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.segments import ground_truth_segments, stacked_rows, timeline_end
 from highlights.pipeline.outputs.sport_colors import sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
+
+log = logging.getLogger(__name__)
+
+# Fonts of the scripts matplotlib's DejaVu Sans lacks (Chinese, Japanese, Korean, Thai, ...) as the
+# common systems install them, tried in this order for such a glyph.
+FALLBACK_FONTS = ("Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC", "Noto Sans CJK KR",
+                  "Source Han Sans", "WenQuanYi Zen Hei", "Microsoft YaHei", "Yu Gothic", "Malgun Gothic",
+                  "PingFang SC", "Hiragino Sans", "Apple SD Gothic Neo", "Noto Sans Thai", "Arial Unicode MS")
+_MISSING_GLYPH = re.compile(r"^Glyph (\d+)\b.* missing from font")
 
 
 def plot_timeline(
@@ -29,10 +41,35 @@ def plot_timeline(
     its score, highlights that overlap in time one above the other; the ground-truth lane (only
     when `annotation` is given) shows the annotated events.
     """
-    fig = timeline_figure(highlights, duration_s=duration_s, annotation=annotation, title=title)
+    from matplotlib import rc_context
+
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    # Text takes its font when it is made and draws when saved: both under the fallback list.
+    with rc_context({"font.family": font_families()}), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        fig = timeline_figure(highlights, duration_s=duration_s, annotation=annotation, title=title)
+        fig.savefig(buffer, format="png")
+    missing = list(dict.fromkeys(chr(int(m.group(1))) for w in caught if (m := _MISSING_GLYPH.search(str(w.message)))))
+    for w in caught:
+        if not _MISSING_GLYPH.search(str(w.message)):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if missing:
+        # One line, where matplotlib warns once a character with the source line; the file's name,
+        # as `detect` writes it in a temporary folder renamed into place at the end.
+        log.warning("%s: no installed font draws %s, shown there as boxes (the page, CSV and editor files "
+                    "have them as written); a font of that script (Noto Sans CJK for Chinese, Japanese, Korean) "
+                    "draws them", Path(out_path).name, " ".join(missing))
     return atomic_write_bytes(out_path, buffer.getvalue())
+
+
+def font_families() -> list[str]:
+    """matplotlib's own font, then each installed one of ``FALLBACK_FONTS``: a glyph the first
+    lacks is drawn with the next that has it (matplotlib 3.6+), so a club's labels and sports in
+    its own script show as written."""
+    from matplotlib import font_manager
+
+    installed = {font.name for font in font_manager.fontManager.ttflist}
+    return ["DejaVu Sans", *(name for name in FALLBACK_FONTS if name in installed)]
 
 
 def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None = None, annotation: Any = None,
