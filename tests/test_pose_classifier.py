@@ -311,6 +311,10 @@ def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path)
     said = f"R(2+1)D weight {fusion['weight']:g} chosen on {n_val} validation clips"
     assert said in " ".join(result.output.split())
     assert f"**Fusion:** {said}" in (out / "video_scorer_testreport.md").read_text()
+    # misclassified clips are listed by clip id, as the R(2+1)D's report lists them (report compare pairs by it)
+    test_ids = {r.clip_id for r in dataset.split("test", augmented=False)}
+    listed = [row["clip_id"] for row in report["errors"]["misclassified"]]
+    assert listed and set(listed) <= test_ids
 
 
 def test_fusion_weight_choice_names_its_ties_and_how_few_clips_chose_it():

@@ -106,3 +106,15 @@ def test_cli_compare_prints_the_paired_change(tmp_path):
     assert result.exit_code == 0, result.output
     expected = change_line(macro_f1_change(_report(truth, a), _report(truth, b)))
     assert expected in " ".join(result.output.split())
+
+
+def test_reports_listing_their_classes_in_another_order_are_paired():
+    """A pose model lists `none` last, an R(2+1)D in name order: the same classes pair all the same."""
+    truth, a, b = _two_models()
+    reordered = build_report(truth, b, ["none", "soccer_shooting", "baseball_swing"],
+                             clip_ids=[f"clip{i:02d}" for i in range(30)], n_bootstrap=50, meta=TEST_SET)
+    clips, why = paired_clips(_report(truth, a), reordered)
+    assert why == "" and Counter(clips) == Counter(zip(truth, a, b))
+    shuffled, ordered = macro_f1_change(_report(truth, a), reordered), macro_f1_change(_report(truth, a), _report(truth, b))
+    assert shuffled["paired"] and shuffled["change"] == pytest.approx(ordered["change"])
+    assert shuffled["interval"] == pytest.approx(ordered["interval"])

@@ -86,6 +86,8 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         **({"unfinished_run": unfinished} if unfinished else {}),
     }
     report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
-                          proba=proba, clip_ids=[r.path.name for r in test],
+                          # by clip id, as the R(2+1)D's and the pose model's reports list them: `report
+                          # compare` pairs the clips of two reports by it
+                          proba=proba, clip_ids=[r.clip_id for r in test],
                           clip_notes=[dataset.origin(r.clip_id) for r in test], meta=meta, n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)

@@ -31,7 +31,7 @@ METHOD = "paired percentile bootstrap over the clips both reports scored (each r
 def paired_clips(a: dict, b: dict) -> tuple[list[tuple[str, str, str]] | None, str]:
     """Each clip as (true class, A's prediction, B's prediction) when the two reports can be
     paired, with an empty reason; else None and why not, in words."""
-    if list(a["labels"]) != list(b["labels"]):
+    if sorted(a["labels"]) != sorted(b["labels"]):  # one class list, in any order (a pose model lists none last)
         return None, "the two reports score different class lists"
     set_a, set_b = scored_on(a), scored_on(b)
     if set_a is None or set_b is None:
@@ -53,8 +53,8 @@ def paired_clips(a: dict, b: dict) -> tuple[list[tuple[str, str, str]] | None, s
         if support != b["per_class"][label]["support"] or support < listed[label]:
             return None, f"the two reports' clips of {label} do not add up"
         clips += [(label, label, label)] * (support - listed[label])
-    index = {label: i for i, label in enumerate(labels)}
     for side, report in ((1, a), (2, b)):
+        index = {label: i for i, label in enumerate(report["labels"])}  # each matrix in its report's order
         matrix = np.zeros((len(labels), len(labels)), dtype=np.int64)
         for clip in clips:
             matrix[index[clip[0]], index[clip[side]]] += 1
