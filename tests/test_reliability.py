@@ -205,7 +205,14 @@ def test_from_confusion_weights_counts_and_matches_the_expanded_report() -> None
     t = [labels[i] for i, row in enumerate(matrix) for j, n in enumerate(row) for _ in range(n)]
     p = [labels[j] for i, row in enumerate(matrix) for j, n in enumerate(row) for _ in range(n)]
     expanded = build_report(t, p, labels, n_bootstrap=200)
-    assert from_counts["per_class"] == expanded["per_class"]
+    # Each class's F1 interval is a bootstrap, drawn as cell counts from the matrix and as clip
+    # indices from the expanded lists: the same distribution, other draws.
+    exact = lambda per_class: {c: {k: v for k, v in row.items() if k != "f1_interval"}  # noqa: E731
+                               for c, row in per_class.items()}
+    assert exact(from_counts["per_class"]) == exact(expanded["per_class"])
+    for label in labels:
+        assert from_counts["per_class"][label]["f1_interval"] == pytest.approx(
+            expanded["per_class"][label]["f1_interval"], abs=0.1)
     assert from_counts["accuracy"] == pytest.approx(expanded["accuracy"])
     assert from_counts["confusion_matrix"] == expanded["confusion_matrix"]
     for key in ("total", "confused_with_none", "cross_sport", "top_confusions"):

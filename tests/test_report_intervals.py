@@ -84,3 +84,33 @@ def test_the_confusion_png_title_carries_the_intervals_and_n():
                                        f"[{f1_lo:.3f}, {f1_hi:.3f}] (95%), n=16 clips")
     report.pop("bootstrap")  # a report written before intervals: the figures alone, with n
     assert confusion_title(report) == f"accuracy 0.812, macro-F1 {report['macro_f1']:.3f} (95%), n=16 clips"
+
+
+def test_each_class_f1_has_a_bootstrap_interval_over_the_resamples_holding_the_class():
+    """Recomputed independently: the same resamples of the clips (the report's seed), scikit-learn's
+    F1 of each class in every resample that holds a clip of it, and its 2.5-97.5% percentiles."""
+    import numpy as np
+    from sklearn.metrics import f1_score
+
+    labels = ["a", "b", "none"]
+    y_true = ["a"] * 6 + ["b"] * 2 + ["none"] * 7
+    y_pred = ["a", "a", "a", "a", "none", "b", "b", "none", "none", "none", "none", "none", "a", "a", "b"]
+    report = build_report(y_true, y_pred, labels, n_bootstrap=300, seed=3)
+    samples = np.random.default_rng(3).integers(0, len(y_true), size=(300, len(y_true)))
+    t, p = np.array(y_true), np.array(y_pred)
+    for label in labels:
+        f1s = [f1_score(t[s], p[s], labels=[label], average=None, zero_division=0)[0]
+               for s in samples if label in t[s]]
+        assert len(f1s) < 300 or label != "b"  # b (2 of 15 clips) is missing from some resamples
+        row = report["per_class"][label]
+        assert row["f1_interval"] == pytest.approx(np.percentile(f1s, [2.5, 97.5]), abs=1e-12)
+        assert row["f1_interval"][0] <= row["f1"] <= row["f1_interval"][1]
+    assert "class_f1" not in report["bootstrap"] and "resamples that hold a clip" in report["bootstrap"]["methods"]["class_f1"]
+    lo, hi = report["per_class"]["none"]["f1_interval"]
+    assert f"| {report['per_class']['none']['f1']:.3f} [{lo:.3f}, {hi:.3f}] |" in render_markdown(report)
+
+
+def test_a_class_without_test_clips_has_no_f1_interval():
+    report = build_report(["a", "a", "none"], ["a", "none", "none"], ["a", "b", "none"], n_bootstrap=50)
+    assert report["per_class"]["b"]["f1_interval"] is None
+    assert report["per_class"]["a"]["f1_interval"] is not None

@@ -24,8 +24,9 @@ def render_table(report: dict) -> str:
 
 
 def render_class_intervals(report: dict) -> str | None:
-    """Each class's precision and recall with its 95% interval and the counts it is made of
-    (reports written before intervals were stored per class have none: None)."""
+    """Each class's precision and recall with its 95% interval and the counts it is made of, and
+    its F1 with a bootstrap interval (reports written before intervals were stored per class have
+    none: None; before F1's were, the F1 stands alone)."""
     per_class = report["per_class"]
     if any("right" not in per_class[label] for label in report["labels"]):
         return None
@@ -36,9 +37,15 @@ def render_class_intervals(report: dict) -> str | None:
             return f"- ({row['right']}/{total})"
         return f"{row[name]:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] ({row['right']}/{total})"
 
+    def f1(row: dict) -> str:
+        interval = row.get("f1_interval")
+        return f"{row['f1']:.3f}" + ("" if interval is None else f" [{interval[0]:.3f}, {interval[1]:.3f}]")
+
     rows = [[label, rate(per_class[label], "precision", per_class[label]["predicted"]),
-             rate(per_class[label], "recall", per_class[label]["support"])] for label in report["labels"]]
-    return markdown_table(["Class", "Precision [95%] (right/predicted)", "Recall [95%] (right/clips)"], rows)
+             rate(per_class[label], "recall", per_class[label]["support"]), f1(per_class[label])]
+            for label in report["labels"]]
+    return markdown_table(["Class", "Precision [95%] (right/predicted)", "Recall [95%] (right/clips)",
+                           "F1 [95%, bootstrap]"], rows)
 
 
 def _never_predicted_note(report: dict) -> str | None:

@@ -80,6 +80,8 @@ def build_report(
 
 def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, accuracy, matrix,
               bootstrap, errors, meta) -> dict:
+    bootstrap = dict(bootstrap)
+    class_f1_intervals = bootstrap.pop("class_f1")
     return {
         "format": REPORT_FORMAT,
         "labels": labels,
@@ -92,6 +94,7 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
                 "f1": float(f1[i]),
                 "support": int(round(support[i])),
                 **_class_counts(np.asarray(matrix), i),
+                "f1_interval": class_f1_intervals[i],
             }
             for i, label in enumerate(labels)
         },
@@ -190,13 +193,14 @@ def _bootstrap_from_counts(counts: np.ndarray, *, n_bootstrap: int, seed: int) -
     k = counts.shape[0]
     rng = np.random.default_rng(seed)
     confusions = rng.multinomial(n, (counts / n).ravel(), size=n_bootstrap).reshape(n_bootstrap, k, k)
-    return _intervals(int(np.trace(counts)), macro_f1_of(confusions), n, n_bootstrap, seed)
+    return _intervals(int(np.trace(counts)), confusions, n, n_bootstrap, seed)
 
 
 def bootstrap_intervals(
     y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str], *, n_bootstrap: int = 1000, seed: int = 0
 ) -> dict:
-    """95% intervals: accuracy's from Wilson's formula, macro-F1's a percentile bootstrap of the test clips."""
+    """95% intervals: accuracy's from Wilson's formula, macro-F1's and each class's F1 a percentile
+    bootstrap of the test clips (`class_f1`: one interval per label, in order)."""
     n = len(y_true)
     index = {label: i for i, label in enumerate(labels)}
     t = np.array([index[y] for y in y_true])
@@ -204,7 +208,7 @@ def bootstrap_intervals(
     rng = np.random.default_rng(seed)
     samples = rng.integers(0, n, size=(n_bootstrap, n))
     confusions = confusions_of(t[samples], p[samples], len(labels))
-    return _intervals(int((t == p).sum()), macro_f1_of(confusions), n, n_bootstrap, seed)
+    return _intervals(int((t == p).sum()), confusions, n, n_bootstrap, seed)
 
 
 # Below this many test clips a class holds a handful of clips, and resampling them cannot show
@@ -214,11 +218,22 @@ def bootstrap_intervals(
 FEW_CLIPS_FOR_BOOTSTRAP = 40
 
 
-def _intervals(right: int, macro_f1s: np.ndarray, n: int, n_bootstrap: int, seed: int) -> dict:
+CLASS_F1_METHOD = ("percentile bootstrap over test clips, over the resamples that hold a clip of the class "
+                   "(a resample without one has no F1 of it to speak of)")
+
+
+def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, seed: int) -> dict:
     lo, hi = 100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2
+    macro_f1s = macro_f1_of(confusions)
+    class_f1s = class_f1_of(confusions)
+    held = confusions.sum(axis=2) > 0
+    class_f1 = [None if not held[:, i].any()
+                else [float(np.percentile(class_f1s[held[:, i], i], lo)), float(np.percentile(class_f1s[held[:, i], i], hi))]
+                for i in range(confusions.shape[1])]
     return {
         "method": "accuracy: Wilson score interval; macro-F1: percentile bootstrap over test clips",
-        "methods": {"accuracy": WILSON_METHOD, "macro_f1": "percentile bootstrap over test clips"},
+        "methods": {"accuracy": WILSON_METHOD, "macro_f1": "percentile bootstrap over test clips",
+                    "class_f1": CLASS_F1_METHOD},
         "confidence": CONFIDENCE,
         "n_resamples": int(n_bootstrap),
         "n_clips": n,
@@ -226,6 +241,7 @@ def _intervals(right: int, macro_f1s: np.ndarray, n: int, n_bootstrap: int, seed
         "seed": seed,
         "accuracy": list(wilson_interval(right, n, CONFIDENCE)),
         "macro_f1": [float(np.percentile(macro_f1s, lo)), float(np.percentile(macro_f1s, hi))],
+        "class_f1": class_f1,
         "note": _interval_note(n),
     }
 
@@ -254,14 +270,19 @@ def confusions_of(true_idx: np.ndarray, pred_idx: np.ndarray, num_classes: int) 
     return counts.reshape(b, num_classes, num_classes)
 
 
-def macro_f1_of(confusions: np.ndarray) -> np.ndarray:
-    """Macro-F1 of each `(K, K)` confusion matrix in a `(B, K, K)` stack, zero where undefined."""
+def class_f1_of(confusions: np.ndarray) -> np.ndarray:
+    """`(B, K)` F1 of each class in each `(K, K)` confusion matrix of a `(B, K, K)` stack, zero
+    where undefined (scikit-learn's zero_division=0)."""
     tp = np.diagonal(confusions, axis1=1, axis2=2).astype(np.float64)
     predicted = confusions.sum(axis=1)
     actual = confusions.sum(axis=2)
     denom = predicted + actual
-    f1 = np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
-    return f1.mean(axis=1)
+    return np.divide(2 * tp, denom, out=np.zeros_like(tp), where=denom > 0)
+
+
+def macro_f1_of(confusions: np.ndarray) -> np.ndarray:
+    """Macro-F1 of each `(K, K)` confusion matrix in a `(B, K, K)` stack, zero where undefined."""
+    return class_f1_of(confusions).mean(axis=1)
 
 
 def error_analysis(
