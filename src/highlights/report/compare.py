@@ -22,7 +22,7 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
         mb = b["per_class"].get(label)
         for metric in PER_CLASS_METRICS:
             row = _row(metric, label, ma[metric] if ma else None, mb[metric] if mb else None)
-            if metric in ("precision", "recall"):  # Wilson's, as the single report stores them
+            if metric in ("precision", "recall", "f1"):  # as the single report stores them
                 row["a_interval"] = (ma or {}).get(f"{metric}_interval")
                 row["b_interval"] = (mb or {}).get(f"{metric}_interval")
             rows.append(row)
