@@ -681,29 +681,3 @@ def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it
     assert warm.exit_code == 1
     assert f"--pretrained {pose}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 weights" in (
         " ".join(warm.output.split()))
-
-
-@pytest.mark.parametrize("given", ["--clips", "--version"])
-def test_train_pose_refuses_a_clubs_own_classes_it_cannot_learn(given, tmp_path, monkeypatch, windows):
-    """The pose classifier learns the generator's classes; `volleyball_spike` clips were left out
-    with a line among the others and a model of the default four written all the same."""
-    from highlights.datasets import create_version
-    from tests.train_fixtures import write_colour_clips
-
-    src = write_colour_clips(tmp_path / "src", per_class=4)
-    (src / "baseball_swing").rename(src / "volleyball_spike")
-    _a_person_in_every_clip(monkeypatch, windows)  # only reached without the refusal
-    if given == "--clips":
-        source, named = ["--clips", str(src)], f"--clips {src}: volleyball_spike/ is not a class"
-    else:
-        dataset = create_version(src, tmp_path / "data", ratios=(0.5, 0.25, 0.25), seed=0)
-        source = ["--root", str(dataset.root), "--version", "v1"]
-        named = f"{dataset.path}: volleyball_spike is not a class"
-    out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["train", "--model", "pose", *source, "--synth-windows", "50", "--epochs", "1",
-                                      "--out", str(out), "--no-progress"])
-    assert result.exit_code == 1 and "Traceback" not in result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and errors[0].startswith(f"error: {named} the pose classifier can learn"), result.output
-    assert "train the R(2+1)D clip classifier" in errors[0]
-    assert not (out / "best.pt").exists()

@@ -22,7 +22,8 @@ def register(root: typer.Typer) -> None:
 def train(
     root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...)"),
     version: str | None = typer.Option(None, "--version", help=(
-        "Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones)")),
+        "Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones; "
+        "of classes the generator cannot draw, trained on alone, its val split choosing the threshold)")),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
     model: str = typer.Option("r2plus1d", "--model", help=(
         "r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
@@ -39,7 +40,8 @@ def train(
     render_dir: Path | None = typer.Option(None, "--render-dir", help=(
         "Pose: where rendered games and their estimated poses are kept and reused (default OUT/rendered_games)")),
     clips: Path | None = typer.Option(None, "--clips", help=(
-        "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones")),
+        "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones; of classes "
+        "the generator cannot draw (volleyball_spike/), the model is of their classes, trained on them alone")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
         "poses under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
@@ -89,7 +91,7 @@ def train(
         _train_pose(out, pose_family or "features_linear", 3000 if synth_windows is None else synth_windows,
                     epochs, lr, seed, progress,
                     clips, synth_games, rendered_games, render_dir, root=root, version=version,
-                    pose_cache=pose_cache)
+                    pose_cache=pose_cache, synth_windows_given=synth_windows is not None)
         return
     unused = [name for name, value in pose_only.items() if value is not None]
     if unused:
@@ -130,10 +132,12 @@ def train(
 def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
                 seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
                 rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
-                version: str | None = None, pose_cache: Path | None = None) -> None:
+                version: str | None = None, pose_cache: Path | None = None,
+                synth_windows_given: bool = False) -> None:
     from highlights.atomic import check_writable
     from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
+    from highlights.pose_classifier.own_classes import with_the_clips_classes
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 
     if out.exists() and not out.is_dir():
@@ -156,11 +160,22 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                              render_dir=str(render_dir) if render_dir else None,
                              pose_cache_dir=str(pose_cache) if pose_cache else None,
                              **{k: v for k, v in overrides.items() if v is not None})
-    typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
-               f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
-               f"{f' and windows of {games} synthetic games' if games else ''}"
-               f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
-               f"{f' and the poses of {version} train clips' if version else ''}, seed {config.seed}")
+    config = with_the_clips_classes(config)
+    if not config.synthetic:
+        if synth_windows_given:
+            raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are not all the "
+                              "synthetic generator's, so the model trains on the clips alone and draws no synthetic "
+                              "window")
+        typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
+                   f"at {config.window.fps:g} fps, of your clips' classes {', '.join(config.classes)}; data: "
+                   f"the poses of {f'{version} train clips' if version else f'the clips in {clips}'} alone, "
+                   f"seed {config.seed}")
+    else:
+        typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
+                   f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
+                   f"{f' and windows of {games} synthetic games' if games else ''}"
+                   f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
+                   f"{f' and the poses of {version} train clips' if version else ''}, seed {config.seed}")
     try:
         _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
     except KeyboardInterrupt:

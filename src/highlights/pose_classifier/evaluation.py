@@ -93,8 +93,8 @@ def _other_classes_refused(checkpoint: Path) -> OtherClassesRefused:
     if checkpoint.resolve() == DEFAULT_MODEL.resolve():
         return OtherClassesRefused(
             f"the packaged pose model {checkpoint.name}, which knows only these",
-            "for your own classes train a model on a dataset version of them (`highlights dataset create`, then "
-            "`highlights train`) and pass it")
+            "for your own classes train a pose model on your clips of them (`highlights train --model pose "
+            "--clips TREE --out RUN`) and pass it")
     return OtherClassesRefused(checkpoint.name, "score a model trained on them")
 
 

@@ -76,11 +76,23 @@ class PoseTrainConfig:
     rendered_copies: int = 1
     augment: PoseAugmentConfig = field(default_factory=PoseAugmentConfig)
     window: PoseWindowSpec = field(default_factory=PoseWindowSpec)
+    # False: the labelled clips' windows alone, of their own classes (any list, with or without
+    # `none`), which the generator cannot all draw (`own_classes`).
+    synthetic: bool = True
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise ConfigError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
-        if "none" not in self.classes:
+        if not self.synthetic:
+            if not (self.clips_root or self.dataset_version):
+                raise ConfigError("a pose classifier without synthetic windows needs labelled clips (--clips or "
+                                  "--root/--version)")
+            if self.game.games or self.rendered.games:
+                raise ConfigError("--synth-games and --rendered-games draw the synthetic generator's classes; a model "
+                                  f"of your own classes ({', '.join(self.classes)}) trains on your clips alone")
+            if len(set(self.classes)) != len(self.classes):
+                raise ConfigError(f"the pose classifier's classes repeat a name: {list(self.classes)}")
+        elif "none" not in self.classes:
             raise ConfigError("the pose classifier's classes must include 'none'")
         if not 0.0 <= self.feature_range_quantile < 0.5:
             raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
@@ -93,7 +105,7 @@ class PoseTrainConfig:
         if bool(self.dataset_root) != bool(self.dataset_version):
             raise ConfigError("a dataset version needs both --root and --version")
         unknown = [c for c in self.classes if c not in LABELS]
-        if unknown:
+        if unknown and self.synthetic:
             raise ConfigError(f"the synthetic generator has no class {unknown[0]!r} (it makes {list(LABELS)})")
 
     def to_dict(self) -> dict:
@@ -218,42 +230,6 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
     return clips, {"root": str(dataset.root), "version": dataset.name, "split": "train"}
 
 
-def refuse_classes_it_cannot_learn(config: PoseTrainConfig) -> None:
-    """Labelled clips of a class the model cannot have (`tennis_serve/`, a version's
-    `volleyball_spike`) are refused in one line before anything is made: the pose classifier
-    learns the synthetic generator's classes, which labelled clips add their poses to, so a club's
-    own classes would be left out and the model trained on the default ones alone."""
-    from highlights.datasets.build import one_slip_apart
-    from highlights.datasets.errors import DatasetError
-
-    if config.clips_root:
-        root = Path(config.clips_root)
-        if not root.is_dir():
-            return  # `clip_tree` says what is wrong with it
-        from highlights.datasets.sources import scan_class_folders
-
-        labels = {c.label for c in scan_class_folders(root).clips}
-        # A folder one slip from a class is `clip_tree`'s to name (rename it), not a class of its own.
-        other = sorted(n for n in labels - set(config.classes)
-                       if not any(one_slip_apart(n, c) for c in config.classes))
-        where, what, train = f"--clips {root}", ", ".join(f"{n}/" for n in other), "--root ROOT --version vN"
-    elif config.dataset_version:
-        from highlights.datasets.store import load_version
-
-        version = load_version(config.dataset_root, config.dataset_version)
-        other = [c for c in version.classes if c not in config.classes]
-        where, what = str(version.path), ", ".join(other)
-        train = f"--root {config.dataset_root} --version {config.dataset_version}"
-    else:
-        return
-    if other:
-        raise DatasetError(
-            f"{where}: {what} {'is not a class' if len(other) == 1 else 'are not classes'} the pose classifier can "
-            f"learn: it learns the synthetic generator's ({', '.join(config.classes)}), labelled clips adding their "
-            "poses to those; for your own classes train the R(2+1)D clip classifier on a dataset version of them "
-            f"(`highlights train {train} --out RUN`)")
-
-
 def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None):
     """Every window of every labelled clip (`config.clips_root`, or the train split of
     `config.dataset_version`; poses estimated once and cached), labelled with its clip's class: a
@@ -357,9 +333,15 @@ def _source(games: dict, real: dict, rendered: dict | None = None) -> str:
 def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True,
                           log: Callable[[str], None] = lambda m: None,
                           command: str | None = None) -> tuple[PoseClassifier, Path]:
-    """Synthesise, train, validate, and write `OUT/best.pt` (+ `OUT/best.json` provenance)."""
+    """Synthesise, train, validate, and write `OUT/best.pt` (+ `OUT/best.json` provenance); with
+    labelled clips of classes the generator cannot draw, train on those clips alone (`own_classes`)."""
+    from highlights.pose_classifier.own_classes import refuse_what_it_cannot_learn, with_the_clips_classes
+
     started = time.time()
-    refuse_classes_it_cannot_learn(config)
+    config = with_the_clips_classes(config)
+    refuse_what_it_cannot_learn(config)
+    if not config.synthetic:
+        return train_on_own_classes(config, show_progress=show_progress, log=log, command=command, started=started)
     out = Path(config.out_dir)
     spec = config.window
     train_spec = SynthWindowSpec(count=config.synth_windows, seed=config.synth_seed, fps=spec.fps,
@@ -448,5 +430,69 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                                           "family": config.family, "classes": list(config.classes),
                                           "aggregation": config.aggregation,
                                           "action_threshold": clf.action_threshold,
+                                          "bytes": path.stat().st_size}, indent=2)
+    return clf, path
+
+
+def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: Callable[[str], None],
+                         command: str | None, started: float) -> tuple[PoseClassifier, Path]:
+    """Train on the labelled clips' windows alone; validate on the version's val split when there
+    is one (its threshold rule where the classes hold `none`), else say there is no validation.
+    Writes `OUT/best.pt` and `OUT/best.json` as `train_pose_classifier` does."""
+    from highlights.pose_classifier.own_classes import (
+        WINDOWS_PER_EPOCH, refuse_a_class_without_windows, val_clip_scores, what_it_trained_on,
+    )
+
+    out = Path(config.out_dir)
+    windows, labels, real = labelled_clip_windows(config, log=log)
+    where = f"{real['root']} {real['version']}" if "version" in real else real["root"]
+    refuse_a_class_without_windows(config, labels, where)
+    log(what_it_trained_on(config, labels, real["clips"] - len(real["clips_without_a_person"])))
+    val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
+    repeats = max(1, -(-WINDOWS_PER_EPOCH // len(labels)))
+    net = fit_network(config, np.concatenate([windows] * repeats), np.concatenate([labels] * repeats), log=log,
+                      show_progress=show_progress)
+    clf = PoseClassifier(net, list(config.classes), config.window, config.family, {}, config.action_threshold,
+                         config.aggregation)
+    norm, y = _normalised(windows, labels, None, config.augment)
+    val: dict = {"in_sample": window_scores(clf, norm, y)}
+    in_sample = (f"accuracy {val['in_sample']['accuracy']:.3f} on its {val['in_sample']['windows']} training "
+                 f"windows (chance {1 / len(config.classes):.2f})")
+    if val_clips and clf.none_index is not None:
+        val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
+                                                           cache_dir=config.pose_cache_dir)
+    elif val_clips:
+        val["clips"] = val_clip_scores(clf, val_clips, config.pose_cache_dir)
+        log(f"validation on the {len(val_clips)} val clips of {config.dataset_version}: "
+            f"{val['clips']['correct']}/{len(val_clips)} right, macro-F1 {val['clips']['macro_f1']:.3f} (each clip "
+            "its most probable class: the model has no `none`, so no action threshold)")
+    else:
+        why = (f"{config.dataset_version} has no val clip" if config.dataset_version
+               else "--clips has no val split")
+        log(f"no validation ({why}): the only score is in-sample, {in_sample}; score it with `highlights evaluate "
+            f"--checkpoint {out} --clips TREE` on clips it was not trained on")
+    provenance = {
+        "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
+        "seed": config.seed,
+        "training_data": {"source": f"poses of {real['clips'] - len(real['clips_without_a_person'])} labelled clips "
+                                    "only (classes the synthetic generator cannot all draw: no synthetic windows)",
+                          "labelled_clips": real, "windows": int(len(labels)), "repeats_per_epoch": repeats,
+                          "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)}},
+        "validation": val,
+        "train_seconds": round(time.time() - started, 1),
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    meta = {"train_config": config.to_dict(), "provenance": provenance,
+            "model": {"hidden": config.hidden, "channels": config.channels},
+            "dataset": {"kind": "labelled clips",
+                        **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
+                           if "version" in real else {"root": real["root"]})}}
+    path = clf.save(out / "best.pt", meta)
+    atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
+                                          "family": config.family, "classes": list(config.classes),
+                                          "aggregation": config.aggregation,
+                                          # A model without `none` answers each clip's most probable class.
+                                          "action_threshold": clf.action_threshold if clf.none_index is not None
+                                          else None,
                                           "bytes": path.stat().st_size}, indent=2)
     return clf, path

@@ -1,0 +1,124 @@
+"""A club's own classes: labelled clips of classes the synthetic generator cannot draw.
+
+When a user's labelled clips (`--clips`, or a dataset version) hold a class the generator has no
+motion for (`volleyball_spike/`), the pose classifier is trained on those clips' windows alone and
+its classes are theirs (any list, with or without `none`).
+
+No synthetic window is mixed in, not even for the classes the generator can draw (`none`): its
+windows are exact ground-truth poses of basketball, baseball and soccer background play, the
+club's are estimated poses of its own sport, so a model given both could learn "clean pose, other
+sport" for the drawn classes instead of the motions that tell the club's classes apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from highlights.datasets.errors import DatasetError
+from highlights.synth.clip import LABELS
+
+# Each labelled window is repeated (every copy augmented afresh) to this many windows an epoch,
+# the synthetic training's default count: a few dozen clips would otherwise give the optimiser a
+# step or two an epoch, and the model stops far short of what the clips can teach it.
+WINDOWS_PER_EPOCH = 3000
+
+if TYPE_CHECKING:
+    from highlights.pose_classifier.train import PoseTrainConfig
+
+
+def _clip_classes(config: PoseTrainConfig) -> tuple[list[str], str] | None:
+    """The classes the labelled clips hold (a folder per class: sorted, `none` last as the
+    generator's list has it; a version: its own list) and where they are, or None without clips."""
+    if config.clips_root:
+        root = Path(config.clips_root)
+        if not root.is_dir():
+            return None  # `clip_tree` says what is wrong with it
+        from highlights.datasets.sources import scan_class_folders
+
+        labels = sorted({c.label for c in scan_class_folders(root).clips}, key=lambda c: (c == "none", c))
+        return labels, f"--clips {root}"
+    if config.dataset_version:
+        from highlights.datasets.store import load_version
+
+        version = load_version(config.dataset_root, config.dataset_version)
+        return list(version.classes), str(version.path)
+    return None
+
+
+def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
+    """`config` unchanged when the labelled clips' classes are the generator's (or there are no
+    clips); else a config of the clips' classes trained on them alone (`synthetic=False`)."""
+    if not config.synthetic:
+        return config
+    found = _clip_classes(config)
+    if found is None:
+        return config
+    classes, _ = found
+    from highlights.datasets.build import one_slip_apart
+
+    # A folder one slip from a generator class (`basketbal_layup/`) is that class misspelt, which
+    # `clip_tree` names; it does not make the clips a club's own classes.
+    other = [c for c in classes if c not in LABELS and not any(one_slip_apart(c, g) for g in LABELS)]
+    if not other:
+        return config
+    return replace(config, classes=tuple(classes), synthetic=False)
+
+
+def refuse_what_it_cannot_learn(config: PoseTrainConfig) -> None:
+    """A model of the clips' own classes needs two classes and a train clip of each; one line
+    naming what is missing, before anything is made."""
+    if config.synthetic:
+        return
+    if len(config.classes) < 2:
+        where = config.clips_root or f"{config.dataset_root} {config.dataset_version}"
+        raise DatasetError(f"{where}: only the class {config.classes[0]!r}; a classifier needs clips of two "
+                           "classes at least")
+    if config.dataset_version:
+        from highlights.datasets.store import load_version
+
+        version = load_version(config.dataset_root, config.dataset_version)
+        held = {r.label for r in version.split("train", augmented=False)}
+        missing = [c for c in config.classes if c not in held]
+        if missing:
+            raise DatasetError(f"{version.path}: no train clip of {', '.join(missing)}, so the pose classifier "
+                               f"could not learn {'it' if len(missing) == 1 else 'them'}; add clips of "
+                               f"{'it' if len(missing) == 1 else 'them'} and make a new version")
+
+
+def refuse_a_class_without_windows(config: PoseTrainConfig, labels: np.ndarray, where: str) -> None:
+    """A class whose clips all showed nobody has no window to learn from: refused, naming it,
+    rather than a model that can never answer it."""
+    empty = [c for i, c in enumerate(config.classes) if not (labels == i).any()]
+    if empty:
+        raise DatasetError(f"{where}: no person found in any clip of {', '.join(empty)}, so there is nothing of "
+                           f"{'it' if len(empty) == 1 else 'them'} to learn (a clip needs a person in a quarter "
+                           "of a 2 s window)")
+
+
+def what_it_trained_on(config: PoseTrainConfig, labels: np.ndarray, clips: int) -> str:
+    """One line: the clips, the windows of each class, and that nothing synthetic was added."""
+    counts = ", ".join(f"{c} {int((labels == i).sum())}" for i, c in enumerate(config.classes))
+    return (f"training on the labelled clips alone ({', '.join(config.classes)}: classes the synthetic generator "
+            f"cannot all draw, so no synthetic windows): {clips} clips, windows per class {counts}")
+
+
+def val_clip_scores(clf, clips: list, cache_dir: str | None) -> dict:
+    """A model without `none` on a version's val clips: each clip its most probable class (no
+    threshold is chosen, so the figure is not in-sample); a clip with nobody in it counts wrong."""
+    from sklearn.metrics import f1_score
+
+    from highlights.pose_classifier.clips import clip_poses
+
+    y = np.array([clf.classes.index(c.label) for c in clips], int)
+    pred = []
+    for clip in clips:
+        kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
+        proba = clf.track_proba(kp, times)
+        pred.append(-1 if proba is None else clf.decide(proba))
+    pred = np.array(pred, int)
+    return {"clips": len(clips), "correct": int((pred == y).sum()),
+            "macro_f1": float(f1_score(y, pred, labels=range(len(clf.classes)), average="macro", zero_division=0))}

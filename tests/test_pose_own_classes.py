@@ -1,0 +1,147 @@
+"""A pose classifier of a club's own classes, trained on its labelled clips alone: classes the
+synthetic generator cannot draw, made here by relabelling folders of the generator's clips (whose
+poses are the ground-truth keypoints beside them) or, for a dataset version, by giving its clips
+the generator's poses of clearly different motions."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.pose_classifier.model import PoseClassifier
+from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+from highlights.synth.clip import LABELS, SPORT_OF_LABEL, ClipRequest, write_clip
+
+# Club classes drawn with motions the generator tells apart: a swing, a layup, background play.
+DRAWN_AS = {"volley_a": "baseball_swing", "volley_b": "basketball_layup", "none": "none"}
+
+
+def _club_tree(root: Path, per_class: int, first_seed: int) -> Path:
+    for club, label in DRAWN_AS.items():
+        for i in range(per_class):
+            seed = first_seed + 10 * i + list(DRAWN_AS).index(club)
+            req = ClipRequest(label=label, seed=seed, scene_seed=seed, group="g", sport=SPORT_OF_LABEL.get(label, "soccer"),
+                              seconds=2.5, width=160, height=96, fps=10.0, difficulty=0.1)
+            write_clip(req, root / club / f"clip_{i}.mp4")
+    return root
+
+
+def _said(result) -> str:
+    return " ".join(result.output.split())
+
+
+@pytest.fixture(scope="module")
+def club_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("club")
+    tree = _club_tree(tmp / "clips", per_class=4, first_seed=100)
+    out = tmp / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--clips", str(tree), "--epochs", "20",
+                                      "--out", str(out), "--no-progress"])
+    return tmp, out, result
+
+
+def test_a_clubs_own_classes_are_the_models_learnt_from_its_clips_alone(club_run):
+    _, out, result = club_run
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert ("12 clips, windows per class volley_a 8, volley_b 8, none 8" in said
+            and "so no synthetic windows" in said), said
+    assert "no validation (--clips has no val split): the only score is in-sample" in said
+    model = PoseClassifier.load(out / "best.pt")
+    assert model.classes == ["volley_a", "volley_b", "none"]
+    provenance = json.loads((out / "best.json").read_text())
+    assert provenance["training_data"]["per_class"] == {"volley_a": 8, "volley_b": 8, "none": 8}
+    assert "no synthetic windows" in provenance["training_data"]["source"]
+    # It learnt the motions: far above chance (1/3) on its own windows.
+    assert provenance["validation"]["in_sample"]["accuracy"] > 0.8
+
+
+def test_evaluate_and_detect_run_with_a_model_of_a_clubs_own_classes(club_run):
+    tmp, out, _ = club_run
+    held_out = _club_tree(tmp / "held_out", per_class=3, first_seed=300)
+    report_dir = tmp / "report"
+    result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(out), "--clips", str(held_out),
+                                      "--out", str(report_dir), "--no-progress", "--bootstrap", "100"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((report_dir / "video_scorer_testreport.json").read_text())
+    assert report["num_clips"] == 9
+    matrix = np.array(report["confusion_matrix"]["matrix"])
+    assert report["confusion_matrix"]["labels"] == ["volley_a", "volley_b", "none"]
+    assert np.trace(matrix) >= 6, matrix   # clips it never saw, well above chance (3 of 9)
+    detected = tmp / "detected"
+    result = CliRunner().invoke(app, ["detect", str(held_out / "volley_a" / "clip_0.mp4"), "--checkpoint", str(out),
+                                      "--out", str(detected), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    found = json.loads((detected / "highlights.json").read_text())
+    assert found["inference_backend"].startswith("pose-")
+    assert {h["label"] for h in found["highlights"]} <= {"volley_a", "volley_b"}
+
+
+@pytest.fixture(scope="module")
+def motions():
+    windows, labels, _ = synth_windows(SynthWindowSpec(count=60, seed=5))
+    return {club: windows[int(np.flatnonzero(labels == LABELS.index(label))[0])] for club, label in DRAWN_AS.items()}
+
+
+def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp_path, monkeypatch, motions):
+    """A model with no `none` has no action threshold: the val clips are scored by their most
+    probable class, and the model works with evaluate on the version's test split."""
+    import highlights.pose_classifier.clips as clips_module
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    src = write_colour_clips(tmp_path / "src", per_class=4)   # baseball_swing/ and none/
+    (src / "baseball_swing").rename(src / "volley_a")
+    (src / "none").rename(src / "volley_b")
+    dataset = create_version(src, tmp_path / "data", ratios=(0.5, 0.25, 0.25), seed=0)
+    label_of = {str(r.path): r.label for s in ("train", "val", "test") for r in dataset.split(s, augmented=False)}
+
+    def poses(path, *, fps, cache_dir=None):
+        kp = motions[label_of[str(path)]]
+        return kp, np.arange(len(kp)) / fps
+
+    monkeypatch.setattr(clips_module, "clip_poses", poses)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
+                                      "--epochs", "20", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    val = dataset.split("val", augmented=False)
+    said = _said(result)
+    assert f"validation on the {len(val)} val clips of v1: {len(val)}/{len(val)} right" in said, said
+    model = PoseClassifier.load(out / "best.pt")
+    assert model.classes == list(dataset.classes) and model.none_index is None
+    assert json.loads((out / "best.json").read_text())["action_threshold"] is None
+    assert torch.load(out / "best.pt", weights_only=True)["meta"]["dataset"]["version"] == "v1"
+    report = tmp_path / "report"
+    result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(out), "--root", str(dataset.root),
+                                      "--version", "v1", "--out", str(report), "--no-progress", "--bootstrap", "100"])
+    assert result.exit_code == 0, result.output
+    test = json.loads((report / "video_scorer_testreport.json").read_text())
+    assert test["num_clips"] == len(dataset.split("test", augmented=False))
+
+
+@pytest.mark.parametrize("case", ["one class", "synthetic windows asked for"])
+def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club_run, tmp_path):
+    tmp, _, _ = club_run
+    tree = tmp_path / "clips"
+    if case == "one class":
+        (tree / "volleyball_spike").mkdir(parents=True)
+        for f in (tmp / "clips" / "volley_a").iterdir():
+            (tree / "volleyball_spike" / f.name).write_bytes(f.read_bytes())
+        extra, named = [], f"error: {tree}: only the class 'volleyball_spike'; a classifier needs clips of two classes"
+    else:
+        tree = tmp / "clips"
+        extra, named = ["--synth-windows", "100"], "error: --synth-windows: the clips' classes (volley_a, volley_b, none)"
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--clips", str(tree), *extra, "--epochs", "1",
+                                      "--out", str(out), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(named), result.output
+    assert not (out / "best.pt").exists()
