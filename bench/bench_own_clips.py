@@ -14,7 +14,9 @@ never on both sides), and each fold is scored by models trained without it:
    `features_linear` family on the same synthetic windows), the same for every fold;
 2. synthetic + the other folds' clips, exactly as `train --clips` adds them
    (`pose_classifier.train.labelled_clip_windows`, given a folder of the training clips);
-3. the other folds' clips alone (no synthetic windows).
+3. the other folds' clips alone (no synthetic windows);
+4. the same, each window repeated to 3,000 an epoch (augmented afresh) as `train` does for a
+   club's own classes (`own_classes.repeated_to_an_epoch`), where 3 gives a few optimiser steps.
 
 Each is printed with clip accuracy and macro-F1 with 95% intervals (Wilson's, bootstrap) and n, decided two
 ways: argmax of the clip's mean window probabilities (no setting), and with the window aggregation
@@ -113,7 +115,9 @@ def main() -> int:
             np.savez(kept, windows=sw, labels=sl)
     config = PoseTrainConfig(out_dir="-", **{k: v for k, v in CONFIG.items() if k not in ("synth_windows",)})
 
-    variants = ("synthetic only", "synthetic + your clips", "your clips only")
+    from highlights.pose_classifier.own_classes import repeated_to_an_epoch
+
+    variants = ("synthetic only", "synthetic + your clips", "your clips only", "your clips only, repeated")
     window_proba = {v: [None] * len(clips) for v in variants}
     trained_on = {v: [] for v in variants}
     synthetic_model = None
@@ -129,6 +133,7 @@ def main() -> int:
         models["synthetic only"] = synthetic_model
         models["synthetic + your clips"] = fit_network(config, np.concatenate([sw, rw]), np.concatenate([sl, rl]))
         models["your clips only"] = fit_network(config, rw, rl)
+        models["your clips only, repeated"] = fit_network(config, *repeated_to_an_epoch(rw, rl))
         print(f"fold {k}: trained on {real['clips']} clips ({real['windows']} windows) of "
               f"{len({groups[i] for i in train_idx})} sources, scored on {len(test_idx)} clips of "
               f"{len({groups[i] for i in test_idx})} others ({time.time() - started:.0f} s)")
@@ -146,8 +151,8 @@ def main() -> int:
         plain = aggregated(clf, window_proba[name], "mean").argmax(axis=1)
         loo, chosen = loo_settings(clf, window_proba[name], y, labels)
         picks = ", ".join(f"{a}/{t:g} x{n}" for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
-        print(f"{name:<24} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
-        print(f"{'':<24} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: {picks})")
+        print(f"{name:<26} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
+        print(f"{'':<26} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: {picks})")
     return 0
 
 

@@ -68,6 +68,13 @@ def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
     return replace(config, classes=tuple(classes), synthetic=False)
 
 
+def repeated_to_an_epoch(windows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The labelled windows repeated to `WINDOWS_PER_EPOCH` at least (training augments each copy
+    afresh), and how many times."""
+    repeats = max(1, -(-WINDOWS_PER_EPOCH // max(1, len(labels))))
+    return np.concatenate([windows] * repeats), np.concatenate([labels] * repeats)
+
+
 def refuse_what_it_cannot_learn(config: PoseTrainConfig) -> None:
     """A model of the clips' own classes needs two classes and a train clip of each; one line
     naming what is missing, before anything is made."""

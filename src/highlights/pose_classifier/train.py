@@ -440,7 +440,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     is one (its threshold rule where the classes hold `none`), else say there is no validation.
     Writes `OUT/best.pt` and `OUT/best.json` as `train_pose_classifier` does."""
     from highlights.pose_classifier.own_classes import (
-        WINDOWS_PER_EPOCH, refuse_a_class_without_windows, val_clip_scores, what_it_trained_on,
+        refuse_a_class_without_windows, repeated_to_an_epoch, val_clip_scores, what_it_trained_on,
     )
 
     out = Path(config.out_dir)
@@ -449,9 +449,9 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     refuse_a_class_without_windows(config, labels, where)
     log(what_it_trained_on(config, labels, real["clips"] - len(real["clips_without_a_person"])))
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
-    repeats = max(1, -(-WINDOWS_PER_EPOCH // len(labels)))
-    net = fit_network(config, np.concatenate([windows] * repeats), np.concatenate([labels] * repeats), log=log,
-                      show_progress=show_progress)
+    many, many_labels = repeated_to_an_epoch(windows, labels)
+    repeats = len(many_labels) // len(labels)
+    net = fit_network(config, many, many_labels, log=log, show_progress=show_progress)
     clf = PoseClassifier(net, list(config.classes), config.window, config.family, {}, config.action_threshold,
                          config.aggregation)
     norm, y = _normalised(windows, labels, None, config.augment)
