@@ -227,8 +227,7 @@ def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, see
     macro_f1s = macro_f1_of(confusions)
     class_f1s = class_f1_of(confusions)
     held = confusions.sum(axis=2) > 0
-    class_f1 = [None if not held[:, i].any()
-                else [float(np.percentile(class_f1s[held[:, i], i], lo)), float(np.percentile(class_f1s[held[:, i], i], hi))]
+    class_f1 = [None if not held[:, i].any() else np.percentile(class_f1s[held[:, i], i], [lo, hi]).tolist()
                 for i in range(confusions.shape[1])]
     return {
         "method": "accuracy: Wilson score interval; macro-F1: percentile bootstrap over test clips",
