@@ -212,9 +212,9 @@ def bootstrap_intervals(
 
 
 # Below this many test clips a class holds a handful of clips, and resampling them cannot show
-# the clips a test set of that size happened not to hold: the bootstrap interval of macro-F1
-# comes out narrower than 95% (simulated test sets of that size show it; README, "How sure the
-# intervals are").
+# the clips a test set of that size happened not to hold: the bootstrap intervals of macro-F1 and,
+# more so, of each class's F1 come out narrower than 95% (bench/bench_interval_coverage.py
+# measures it on simulated test sets; README, "How sure the intervals are").
 FEW_CLIPS_FOR_BOOTSTRAP = 40
 
 
@@ -249,8 +249,9 @@ def _interval_note(n: int) -> str:
     caution = "a difference between two models smaller than the interval is not evidence of a real change."
     clips = f"{n} test clip{'s' if n != 1 else ''}"
     if n < FEW_CLIPS_FOR_BOOTSTRAP:
-        return (f"With only {clips} these intervals are wide, and the macro-F1 one, a bootstrap, is still "
-                f"narrower than 95% at this size (resampling {n} clips cannot show the clips they lack): {caution}")
+        return (f"With only {clips} these intervals are wide, and the bootstrap ones (macro-F1's and, more so, "
+                f"each class's F1's) are still narrower than 95% at this size (resampling {n} clips cannot show "
+                f"the clips they lack): {caution}")
     if n < 1000:
         return f"With only {clips} these intervals are wide: {caution}"
     return f"Intervals from {clips}: {caution}"
