@@ -145,3 +145,33 @@ def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club
     errors = [line for line in result.output.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith(named), result.output
     assert not (out / "best.pt").exists()
+
+
+def test_a_version_whose_class_has_no_train_clip_is_refused_before_anything_is_made(tmp_path):
+    """New clips of a new class cut from a game whose clips the parent placed in val land in val
+    alone: a model could never learn that class, so `train` refuses the version in one line."""
+    from highlights.datasets import create_version, grow_version
+    from tests.train_fixtures import write_colour_clips
+
+    src = write_colour_clips(tmp_path / "src", per_class=4)   # baseball_swing/ and none/
+    (src / "baseball_swing").rename(src / "swing")
+    (src / "none").rename(src / "rest")
+    v1 = create_version(src, tmp_path / "data", ratios=(0.5, 0.25, 0.25), seed=0)
+    val_game = v1.split("val", augmented=False)[0].group
+    new = write_colour_clips(tmp_path / "new", per_class=2, seed=9)
+    rows = [f"{p.relative_to(new).as_posix()},spike,{val_game}" for p in sorted((new / "baseball_swing").iterdir())]
+    (new / "spike.csv").write_text("path,label,group\n" + "\n".join(rows) + "\n")
+    v2 = grow_version(new / "spike.csv", v1.root, "v1", classes=[*v1.classes, "spike"])
+    assert {r.label for r in v2.split("val", augmented=False)} >= {"spike"}
+    assert "spike" not in {r.label for r in v2.split("train", augmented=False)}
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+
+    out = tmp_path / "runs" / "spike"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(v1.root), "--version", "v2",
+                                      "--epochs", "1", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith(f"error: {v2.path}: no train clip of spike, so "), result.output
+    # Nothing made: no run folder, no lock file, the dataset root as it was.
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
