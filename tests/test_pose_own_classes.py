@@ -175,3 +175,22 @@ def test_a_version_whose_class_has_no_train_clip_is_refused_before_anything_is_m
     # Nothing made: no run folder, no lock file, the dataset root as it was.
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
 
+
+def test_a_folder_one_slip_from_another_of_a_clubs_own_classes_is_refused(club_run, tmp_path):
+    """`voleyball_spike/` beside `volleyball_spike/` is a slip, not a class of one clip."""
+    tmp, _, _ = club_run
+    tree = tmp_path / "clips"
+    for club, folder, take in (("volley_a", "volleyball_spike", 4), ("volley_b", "voleyball_spike", 1),
+                               ("volley_b", "volleyball_block", 4), ("none", "none", 4)):
+        (tree / folder).mkdir(parents=True, exist_ok=True)
+        for f in sorted((tmp / "clips" / club).glob("*.mp4"))[:take]:
+            (tree / folder / f.name).write_bytes(f.read_bytes())
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--clips", str(tree), "--epochs", "1",
+                                      "--out", str(out), "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    errors = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert errors == [f"error: {tree / 'voleyball_spike'}: class 'voleyball_spike' is one slip from 'volleyball_spike' "
+                      "(1 clip(s)); rename it, or make a dataset version with --classes listing both and train on it "
+                      "to keep both"], result.output
+    assert not out.exists()

@@ -468,7 +468,7 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
     found = sorted({s.label for s in sources})
     for label in found:  # a manifest's labels, named with the first clip of each
         _check_class_names([label], str(next(s.path for s in sources if s.label == label)))
-    typos = _typo_labels(sources)
+    typos = typo_labels(sources)
     if typos:
         raise DatasetError(typos)
     return found
@@ -495,10 +495,14 @@ def one_slip_apart(a: str, b: str) -> bool:
     return False
 
 
-def _typo_labels(sources: Sequence[SourceClip]) -> list[str]:
+KEEP_BOTH_WITH_CLASSES = "pass --classes listing both to keep both"
+
+
+def typo_labels(sources: Sequence[SourceClip], keep_both: str = KEEP_BOTH_WITH_CLASSES) -> list[str]:
     """One line per label that looks like a slip for another label found, or for one of the
     classes highlights knows, when the classes come from the folders (no --classes): a folder
-    `basketbal_layup` beside `basketball_layup` would otherwise become a fifth class of one clip."""
+    `basketbal_layup` beside `basketball_layup` would otherwise become a fifth class of one clip.
+    `keep_both` says how the command at hand keeps two such classes on purpose."""
     from highlights.vocabulary import CLASSES as KNOWN
 
     clips_of: dict[str, list[SourceClip]] = {}
@@ -518,5 +522,5 @@ def _typo_labels(sources: Sequence[SourceClip]) -> list[str]:
             where = clips_of[label][0].path
             where = where.parent if where.parent.name == label else where
             problems.append(f"{where}: class {label!r} is one slip from {rivals[0]!r} ({len(clips_of[label])} "
-                            f"clip(s)); rename it, or pass --classes listing both to keep both")
+                            f"clip(s)); rename it, or {keep_both}")
     return problems

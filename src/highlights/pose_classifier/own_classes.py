@@ -30,22 +30,24 @@ if TYPE_CHECKING:
     from highlights.pose_classifier.train import PoseTrainConfig
 
 
-def _clip_classes(config: PoseTrainConfig) -> tuple[list[str], str] | None:
+def _clip_classes(config: PoseTrainConfig) -> tuple[list[str], list] | None:
     """The classes the labelled clips hold (a folder per class: sorted, `none` last as the
-    generator's list has it; a version: its own list) and where they are, or None without clips."""
+    generator's list has it; a version: its own list) and, for a folder per class, its clips (a
+    version's are checked when it is made), or None without clips."""
     if config.clips_root:
         root = Path(config.clips_root)
         if not root.is_dir():
             return None  # `clip_tree` says what is wrong with it
         from highlights.datasets.sources import scan_class_folders
 
-        labels = sorted({c.label for c in scan_class_folders(root).clips}, key=lambda c: (c == "none", c))
-        return labels, f"--clips {root}"
+        clips = scan_class_folders(root).clips
+        labels = sorted({c.label for c in clips}, key=lambda c: (c == "none", c))
+        return labels, clips
     if config.dataset_version:
         from highlights.datasets.store import load_version
 
         version = load_version(config.dataset_root, config.dataset_version)
-        return list(version.classes), str(version.path)
+        return list(version.classes), []
     return None
 
 
@@ -57,14 +59,20 @@ def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
     found = _clip_classes(config)
     if found is None:
         return config
-    classes, _ = found
-    from highlights.datasets.build import one_slip_apart
+    classes, clips = found
+    from highlights.datasets.build import one_slip_apart, typo_labels
 
     # A folder one slip from a generator class (`basketbal_layup/`) is that class misspelt, which
     # `clip_tree` names; it does not make the clips a club's own classes.
     other = [c for c in classes if c not in LABELS and not any(one_slip_apart(c, g) for g in LABELS)]
     if not other:
         return config
+    # Every folder is a class of its own here: `voleyball_spike/` beside `volleyball_spike/` would
+    # be one more class of a clip or two, refused as `dataset create` refuses it.
+    slips = typo_labels(clips, keep_both="make a dataset version with --classes listing both and train on it to "
+                                         "keep both")
+    if slips:
+        raise DatasetError(slips)
     return replace(config, classes=tuple(classes), synthetic=False)
 
 
