@@ -158,3 +158,17 @@ def test_an_action_threshold_on_a_model_without_none_is_refused_before_any_frame
         run_pipeline(video, config, annotation=annotation, progress=False)
     assert str(info.value).startswith("classifier.action_threshold=0.3: the model's classes (volleyball_spike, rest) "
                                       "have no `none`") and "\n" not in str(info.value)
+
+
+def test_a_clubs_classes_that_name_no_sport_are_not_called_sports():
+    """`swing` and `rest` (a club's own classes) name no sport: highlights of both are not two
+    sports, and `--sport` is not suggested; classes named after their sport still count."""
+    from highlights.pipeline.sport_filter import mixed_sports_hint
+    from highlights.vocabulary import sport_of
+
+    assert [sport_of(c) for c in ("rest", "swing", "volleyball_spike", "_x", "basketball_layup")] == [
+        "unknown", "unknown", "volleyball", "unknown", "basketball"]
+    assert mixed_sports_hint(["rest", "swing", "rest", "layup"]) is None
+    assert mixed_sports_hint(["volleyball_spike", "rest", "tennis_serve"]) == (
+        "the highlights name 2 sports (tennis 1, volleyball 1): for a video of one sport, --sport SPORT keeps "
+        "every label to that sport")

@@ -358,8 +358,8 @@ def test_a_class_list_without_none_is_not_said_to_have_errors_with_it():
     report = build_report(["volleyball_spike", "tennis_serve", "rest"], ["tennis_serve", "rest", "rest"], labels,
                           n_bootstrap=10)
     said = next(line for line in render_markdown(report).splitlines() if line.startswith("2 errors of 3 clips"))
-    assert said == ("2 errors of 3 clips (the classes have no `none`, so none is on the action/no-action boundary): "
-                    "2 cross-sport, 0 within one sport.")
+    assert said == ("2 errors of 3 clips (the classes have no `none`, so no error is on the action/no-action "
+                    "boundary): 1 cross-sport, 0 within one sport, 1 with a class whose name gives no sport.")
     seed = build_report(["none", "soccer_shooting"], ["soccer_shooting", "none"], ["soccer_shooting", "none"],
                         n_bootstrap=10)
     assert "2 errors of 2 clips: 2 confused with none (1 actions called none, 1 none clips called an action), " \

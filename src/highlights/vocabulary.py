@@ -22,10 +22,14 @@ UNKNOWN_SPORT = "unknown"
 def sport_of(label: str | None) -> str:
     """The sport a class belongs to: the known one, else the part of the label before the first
     underscore (`tennis_serve` -> `tennis`), so the classes of a user's own dataset get one too;
-    `unknown` when there is no label."""
+    `unknown` when there is no label or it names no sport: a club's `swing` or `rest` is not a
+    sport of its own, which would tell a user a run's highlights name several sports."""
     if not label:
         return UNKNOWN_SPORT
-    return SPORT_OF_LABEL.get(label, label.split("_", 1)[0])
+    if label in SPORT_OF_LABEL:
+        return SPORT_OF_LABEL[label]
+    sport, underscore, _ = label.partition("_")
+    return sport if underscore and sport else UNKNOWN_SPORT
 
 
 # Characters Windows refuses in a file or folder name, besides the path separators.

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from highlights.errors import ConfigError
-from highlights.vocabulary import NONE_LABEL, sport_of
+from highlights.vocabulary import NONE_LABEL, UNKNOWN_SPORT, sport_of
 
 
 def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
@@ -51,9 +51,10 @@ def restrict_to_sport(probs: np.ndarray, allowed: Sequence[int], none_index: int
 
 
 def _sport_counts(labels: Sequence[str]) -> dict[str, int]:
+    """Highlights per sport named; a label that names none (a club's `swing`) is counted nowhere."""
     counts: dict[str, int] = {}
     for label in labels:
-        if label != NONE_LABEL:
+        if label != NONE_LABEL and sport_of(label) != UNKNOWN_SPORT:
             counts[sport_of(label)] = counts.get(sport_of(label), 0) + 1
     return counts
 

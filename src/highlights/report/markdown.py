@@ -147,10 +147,13 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
                     f"({errors['action_called_none']} actions called {none_label}, "
                     f"{errors['none_called_action']} {none_label} clips called an action), ")
     else:  # a class list without it (a club's own `rest`): no boundary to count errors on
-        boundary = f" (the classes have no `{none_label}`, so none is on the action/no-action boundary): "
+        boundary = f" (the classes have no `{none_label}`, so no error is on the action/no-action boundary): "
+    # Reports written before `no_sport` was counted have none.
+    no_sport = errors.get("no_sport", 0)
     lines.append(
         f"{errors['total']} errors of {report['num_clips']} clips{boundary}"
-        f"{errors['cross_sport']} cross-sport, {errors['same_sport']} within one sport."
+        f"{errors['cross_sport']} cross-sport, {errors['same_sport']} within one sport"
+        + (f", {no_sport} with a class whose name gives no sport." if no_sport else ".")
     )
     lines.append("")
     if errors["top_confusions"]:

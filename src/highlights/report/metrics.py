@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from highlights.rate_interval import METHOD as WILSON_METHOD, wilson_interval
-from highlights.vocabulary import sport_of
+from highlights.vocabulary import UNKNOWN_SPORT, sport_of
 
 REPORT_FORMAT = "highlights.testreport/1"
 REPORT_FILENAME = "video_scorer_testreport.json"
@@ -302,7 +302,8 @@ def error_analysis(
     ``weights`` counts each (true, predicted) pair that many times (a confusion matrix's cells).
     """
     sport = (lambda label: sports.get(label, sport_of(label))) if sports else sport_of
-    kinds = {"action_called_none": 0, "none_called_action": 0, "cross_sport": 0, "same_sport": 0}
+    kinds = {"action_called_none": 0, "none_called_action": 0, "cross_sport": 0, "same_sport": 0,
+             "no_sport": 0}
     pairs: dict[tuple[str, str], int] = {}
     for k, (t, p) in enumerate(zip(y_true, y_pred)):
         if t == p:
@@ -313,6 +314,10 @@ def error_analysis(
             kinds["action_called_none"] += w
         elif t == none_label:
             kinds["none_called_action"] += w
+        elif UNKNOWN_SPORT in (sport(t), sport(p)):
+            # A class whose name gives no sport (a club's `swing`, `rest`): neither across nor
+            # within sports, where each such name was counted as a sport of its own.
+            kinds["no_sport"] += w
         elif sport(t) != sport(p):
             kinds["cross_sport"] += w
         else:
@@ -342,6 +347,7 @@ def error_analysis(
         "none_called_action": kinds["none_called_action"],
         "cross_sport": kinds["cross_sport"],
         "same_sport": kinds["same_sport"],
+        "no_sport": kinds["no_sport"],
         "top_confusions": [{"true": t, "predicted": p, "count": c} for (t, p), c in top],
         "misclassified": misclassified,
     }
