@@ -124,6 +124,7 @@ def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp
     assert result.exit_code == 0, result.output
     test = json.loads((report / "video_scorer_testreport.json").read_text())
     assert test["num_clips"] == len(dataset.split("test", augmented=False))
+    assert test["meta"]["action_threshold"] is None   # as best.json: the model decides by its most probable class
 
 
 @pytest.mark.parametrize("case", ["one class", "synthetic windows asked for"])

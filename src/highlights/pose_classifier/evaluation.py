@@ -70,7 +70,8 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
                        "provenance": clf.meta.get("provenance")},
         "dataset": {**data_meta, "trained_on": clf.meta.get("dataset")},
         "pose_window": clf.spec.to_dict(),
-        "action_threshold": clf.action_threshold,
+        # A model without `none` has no action threshold (each clip is its most probable class).
+        "action_threshold": clf.action_threshold if clf.none_index is not None else None,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
         "train_config": clf.meta.get("train_config"),
         "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": f"{clf.aggregation} over windows, mirror-averaged"},
