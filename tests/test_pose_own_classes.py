@@ -53,6 +53,7 @@ def test_a_clubs_own_classes_are_the_models_learnt_from_its_clips_alone(club_run
     assert ("12 clips, windows per class volley_a 8, volley_b 8, none 8" in said
             and "so no synthetic windows" in said), said
     assert "no validation (--clips has no val split): the only score is in-sample" in said
+    assert "no class is `none`" not in said
     model = PoseClassifier.load(out / "best.pt")
     assert model.classes == ["volley_a", "volley_b", "none"]
     provenance = json.loads((out / "best.json").read_text())
@@ -114,6 +115,8 @@ def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp
     val = dataset.split("val", augmented=False)
     said = _said(result)
     assert f"validation on the {len(val)} val clips of v1: {len(val)}/{len(val)} right" in said, said
+    assert ("note: no class is `none`, so `detect` with this model reports a window of any of volley_a, volley_b as "
+            "a highlight, background play too") in said, said
     model = PoseClassifier.load(out / "best.pt")
     assert model.classes == list(dataset.classes) and model.none_index is None
     assert json.loads((out / "best.json").read_text())["action_threshold"] is None
