@@ -23,11 +23,13 @@ def train(
     root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...)"),
     version: str | None = typer.Option(None, "--version", help=(
         "Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones; "
-        "of classes the generator cannot draw, trained on alone, its val split choosing the threshold)")),
+        "of classes the generator cannot draw, trained on alone, its val split validating it and, with none "
+        "among them, choosing the threshold)")),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
     model: str = typer.Option("r2plus1d", "--model", help=(
         "r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
-        "on the synthetic generator's keypoints; needs no dataset)")),
+        "on the synthetic generator's keypoints, needing no dataset; or on your labelled clips' poses, "
+        "--clips or --version)")),
     pose_family: str | None = _setting("--pose-family",
                                        help="Pose model: features_linear (default) | features_mlp | tcn"),
     synth_windows: int | None = _setting("--synth-windows", help="Synthetic pose windows to train on (pose; default 3000)"),
@@ -66,7 +68,8 @@ def train(
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints."""
+    """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints and your
+    labelled clips' poses."""
     from highlights.atomic import check_writable
     from highlights.errors import ConfigError
 
