@@ -807,3 +807,7 @@ def test_the_relabel_classes_are_the_models_own_in_its_order(detect_folder, tmp_
     assert game.classes == ["volleyball_block", "volleyball_spike", "tennis_serve"]
     chosen = load_games([folder], videos=[data["video"]["path"]], classes=["tennis_serve", "volleyball_spike"])[0]
     assert chosen.classes[:2] == ["tennis_serve", "volleyball_spike"]
+    # A slip for a model class would be a second button for it and, exported, a class of its own.
+    with pytest.raises(ReviewError, match=(r"^--classes: 'voleyball_spike' is one slip from 'volleyball_spike', a "
+                                           rf"class of the model in {folder / 'highlights.json'}; give the model's")):
+        load_games([folder], videos=[data["video"]["path"]], classes=["tennis_serve", "voleyball_spike"])

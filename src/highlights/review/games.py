@@ -247,6 +247,8 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         model_classes += [c for c in item.probs if c not in model_classes]
         labels.update(item.probs)
         labels.add(item.label)
+    if classes:
+        _refuse_a_slip_for_a_model_class(classes, model_classes, path)
     # Without --classes the relabel buttons (keys 1-9) are the model's classes: a club's own
     # (`volleyball_spike`) rather than the default four ahead of them. The default four only
     # when no item carries probabilities (a run with the classifier switched off).
@@ -268,6 +270,18 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         items=highlights + found,
         unoffered={item.id: item for item in unoffered},
     )
+
+
+def _refuse_a_slip_for_a_model_class(classes: list[str], model_classes: list[str], path: Path) -> None:
+    """A --classes name one keyboard slip from a class of the model (`volleyball_spik`) would be a
+    relabel button beside the model's own and, once exported, a class of its own in the dataset."""
+    from highlights.datasets.build import one_slip_apart
+
+    for name in classes:
+        rival = next((m for m in model_classes if m != name and one_slip_apart(name, m)), None)
+        if rival is not None:
+            raise ReviewError(f"--classes: {name!r} is one slip from {rival!r}, a class of the model in {path}; give "
+                              "the model's name, or leave it out (the model's classes are offered anyway)")
 
 
 def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = None,
