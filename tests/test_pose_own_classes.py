@@ -130,7 +130,7 @@ def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp
     assert test["meta"]["action_threshold"] is None   # as best.json: the model decides by its most probable class
 
 
-@pytest.mark.parametrize("case", ["one class", "synthetic windows asked for"])
+@pytest.mark.parametrize("case", ["one class", "synthetic windows asked for", "a folder for rendered games"])
 def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club_run, tmp_path):
     tmp, _, _ = club_run
     tree = tmp_path / "clips"
@@ -139,9 +139,13 @@ def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club
         for f in (tmp / "clips" / "volley_a").iterdir():
             (tree / "volleyball_spike" / f.name).write_bytes(f.read_bytes())
         extra, named = [], f"error: {tree}: only the class 'volleyball_spike'; a classifier needs clips of two classes"
-    else:
+    elif case == "synthetic windows asked for":
         tree = tmp / "clips"
         extra, named = ["--synth-windows", "100"], "error: --synth-windows: the clips' classes (volley_a, volley_b, none)"
+    else:   # it would be left unused, as it is without --rendered-games on the generator's classes too
+        tree, render_dir = tmp / "clips", tmp_path / "rendered"
+        extra = ["--render-dir", str(render_dir)]
+        named = f"error: --render-dir {render_dir}: keeps the games --rendered-games renders, and without it none"
     out = tmp_path / "run"
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--clips", str(tree), *extra, "--epochs", "1",
                                       "--out", str(out), "--no-progress"])

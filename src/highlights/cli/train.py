@@ -155,6 +155,9 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                           "training data; labelled clips are added to them)")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs {epochs}: at least 1")
+    if render_dir is not None and not rendered_games:
+        raise ConfigError(f"--render-dir {render_dir}: keeps the games --rendered-games renders, and without it none "
+                          "is rendered")
     config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
                              val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
                              dataset_root=str(root) if root else None, dataset_version=version,
