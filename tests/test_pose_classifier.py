@@ -577,6 +577,10 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     (["--model", "pose", "--root", "ROOT"], "a dataset version needs both --root and --version"),
     (["--model", "pose", "--synth-windows", "0"], "--synth-windows 0: at least 1"),
     (["--model", "pose", "--epochs", "0"], "--epochs 0: at least 1"),
+    # Settings of data the run does not have, which it would leave unused.
+    (["--model", "pose", "--pose-cache", "ROOT"],
+     "keeps the estimated poses of labelled clips (--clips, or --root/--version), and without them no pose is estimated"),
+    (["--model", "pose", "--render-dir", "ROOT"], "keeps the games --rendered-games renders, and without it none"),
 ])
 def test_train_refuses_the_other_models_options_rather_than_dropping_them(tmp_path, args, says):
     args = [str(tmp_path) if a == "ROOT" else a for a in args]

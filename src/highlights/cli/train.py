@@ -155,6 +155,9 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                           "training data; labelled clips are added to them)")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs {epochs}: at least 1")
+    if pose_cache is not None and not (clips or version):
+        raise ConfigError(f"--pose-cache {pose_cache}: keeps the estimated poses of labelled clips (--clips, or "
+                          "--root/--version), and without them no pose is estimated")
     if render_dir is not None and not rendered_games:
         raise ConfigError(f"--render-dir {render_dir}: keeps the games --rendered-games renders, and without it none "
                           "is rendered")
