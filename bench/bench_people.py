@@ -12,7 +12,8 @@ the pipeline pays it on most frames), the zoomed pass with the whole-frame pass 
 every few frames at `--whole-long-sides`, and the one-person BlazePose for reference. Prints, per setting: frames, people per frame (mean),
 share of frames with at least one person, people with >= 8 keypoints above 0.3, median ms/frame.
 There is no per-person ground truth here; more people at a similar false-positive rate is the
-aim, so look at the picture it writes (`--grid out.png`, never commit it) before trusting a count.
+aim, and a count alone cannot tell a player from a false positive: look at the detections on a few
+of the frames before trusting a count (the bench draws none).
 """
 
 from __future__ import annotations
