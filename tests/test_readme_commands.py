@@ -1,0 +1,214 @@
+"""Every command line README.md shows is one the program takes, so a renamed or removed option
+cannot leave the manual wrong.
+
+Checked, in the code blocks (continuations joined, `# comments` dropped, `&&`/`>`/`|` ending a
+command) and in the inline code spans of the prose:
+- `highlights ...` commands (also `.venv/bin/highlights`, `OMP_NUM_THREADS=1 highlights`, and a
+  span such as `evaluate --clips` that names a command without the program): the command path
+  resolves in the click tree as click resolves it, and each `--option` belongs to that command,
+  a group on its path or the root; a code-block line is also parsed by click's own parser, which
+  finds each option's value and no argument too many;
+- `section.field=value` settings (after `--set`, `--change`, `--compare` or alone) through
+  `PipelineConfig.with_overrides`, so the name and the value are checked as a user's would be;
+  a value written as a placeholder (`=N`, `=FILE`) has its name checked only, and so has a span
+  that is a setting's name alone (`merge.nms_iou`);
+- `bench/X.py` and `scripts/X.py` lines: the file exists, and each `--flag` given is one that
+  `python FILE --help` lists (files given no flag are not run: one without a parser would run);
+- a prose span that is only an option (`--skip-bad`): some command, or a bench/scripts file the
+  README runs with flags, takes it (which command the sentence means is not checked).
+The help texts of the commands and their options, the docstrings (usage lines) of the bench and
+scripts files, and the package's own strings (its messages' hints, its docstrings) are held to the
+same checks.
+
+Not checked: arguments in prose spans (which may leave them out), required options or arguments
+left out, whether a path exists, option values other than settings (`--size tiny`), which option
+goes with which command in a prose sentence, commands of other programs (pip, ray), and Python
+code (tests/test_readme_library.py runs it).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+import click
+
+from tests.readme_commands import (REPO, Shown, check_pieces, check_setting, every_cli_option, manual_pieces,
+                                   root_command, script_flags, settings_in, without_comment)
+
+README = REPO / "README.md"
+# Options of other programs the README names alone in prose (pip's, where it says how the MoveNet
+# weights are installed).
+OTHER_PROGRAMS_OPTIONS = {"--no-deps"}
+
+
+def _readme():
+    return check_pieces(manual_pieces(README.read_text(), "README.md"), lone_option_owners=_readme_script_flags())
+
+
+def _readme_script_flags() -> set[str]:
+    flags = set(OTHER_PROGRAMS_OPTIONS)
+    for piece in manual_pieces(README.read_text(), "README.md"):
+        words = piece.text.split()
+        for i, word in enumerate(words):
+            match = re.fullmatch(r"(?:\./)?((?:bench|scripts)/[\w-]+\.py)", word)
+            if match and any(w.startswith("--") for w in words[i + 1:]) and (REPO / match.group(1)).is_file():
+                flags |= script_flags(match.group(1))
+    return flags
+
+
+def _shown_as(found: list[str]) -> set[str]:
+    """The pieces found, without the README line each is on (which any edit above it moves)."""
+    return {re.sub(r"^README\.md:\d+: ", "", piece) for piece in found}
+
+
+def test_the_readme_commands_are_found_whole():
+    found = _readme()
+    commands = _shown_as(found.commands)
+    # a command continued over two lines is one command, with its options from both
+    assert ("highlights pipeline ablate --video game.mp4 --annotations game.json --checkpoint runs/v2/best.pt "
+            "--change pose.video_mode=false --change kinematics.smooth_frames=3 --out ablation" in commands)
+    # the second command of a line, a comment and a redirect left out
+    assert ".venv/bin/highlights demo" in commands and "highlights pipeline config" in commands
+    # inline: a usage line, and a command named without the program
+    assert "highlights demo [--out ./highlights-demo] [--size default|tiny] [--fresh]" in commands
+    assert "evaluate --clips" in commands
+    assert "--skip-bad" in _shown_as(found.lone_options)
+    assert not any("cache/highlights" in c for c in commands)  # a folder of that name is no command
+    assert "classifier.fusion_weight=0.6" in found.settings and "merge.nms_iou" in found.settings
+    assert "bench/bench_train.py --quick --steps 30 --precision fp32 --busy-cores 1" in _shown_as(found.scripts)
+
+
+def test_every_readme_command_setting_and_flag_is_one_the_program_takes():
+    problems = _readme().problems
+    assert not problems, "README.md shows what the program does not take:\n" + "\n".join(problems)
+
+
+def test_a_made_up_option_setting_or_flag_fails_naming_its_line():
+    manual = "\n".join([
+        "Run `highlights detect game.mp4 --no-such-option 3`.",
+        "```bash",
+        "highlights train --out runs/v2 \\",
+        "    --resume --quik   # a typo",
+        "highlights datset create my-clips",
+        "highlights dataset creat my-clips",
+        "highlights detect game.mp4 --set merge.nms_iou=high --set merge.no_such=1 --out x",
+        "highlights report compare a.json b.json c.json",
+        "highlights detect game.mp4 --out",
+        ".venv/bin/python bench/bench_train.py --quick --stepz 8",
+        ".venv/bin/python bench/bench_nothing.py",
+        "```",
+        "With `--skip-bad`, or `--skip-badly`, and `classifier.no_such_field`.",
+    ])
+    problems = check_pieces(manual_pieces(manual, "MANUAL.md")).problems
+    assert [p.split(" (")[0] for p in problems] == [
+        "MANUAL.md:3: `highlights train` takes no option --quik",
+        "MANUAL.md:5: `highlights` has no command 'datset'",
+        "MANUAL.md:6: `highlights dataset` has no command 'creat'",
+        "MANUAL.md:7: merge.nms_iou=high: merge.nms_iou='high': expected float",
+        "MANUAL.md:7: merge.no_such=1: unknown pipeline setting 'merge.no_such'",
+        "MANUAL.md:8: `highlights report compare` takes no argument 'c.json'",
+        "MANUAL.md:9: `highlights detect`: Option '--out' requires an argument.",
+        "MANUAL.md:10: bench/bench_train.py takes no flag --stepz",
+        "MANUAL.md:11: bench/bench_nothing.py: no such file",
+        "MANUAL.md:1: `highlights detect` takes no option --no-such-option",
+        "MANUAL.md:13: no command or bench/scripts file takes --skip-badly",
+        "MANUAL.md:13: classifier.no_such_field: unknown pipeline setting 'classifier.no_such_field'",
+    ]
+
+
+def test_a_review_of_folders_is_the_review_command_and_takes_its_options():
+    # `highlights review DIR...` is `review serve DIR...`, as the review group resolves it
+    ok = check_pieces([Shown("M:1", "highlights review a-highlights --reviewer Ada", True)])
+    assert ok.problems == []
+    bad = check_pieces([Shown("M:1", "highlights review a-highlights --reviewr Ada", True)])
+    assert [p.split(" (")[0] for p in bad.problems] == ["M:1: `highlights review serve` takes no option --reviewr"]
+
+
+def _help_texts():
+    def walk(command: click.Command, path: tuple[str, ...]):
+        yield " ".join(path), command.help or ""
+        for param in command.params:
+            if getattr(param, "help", None):
+                yield f"{' '.join(path)} {param.opts[0]}", param.help
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, (*path, name))
+    return list(walk(root_command(), ("highlights",)))
+
+
+def test_the_help_texts_name_only_commands_options_and_settings_that_exist():
+    pieces, settings, problems = [], [], []
+    for where, text in _help_texts():
+        label = f"help of `{where}`"
+        pieces += [Shown(label, " ".join(span.split()), False) for span in re.findall(r"`([^`]+)`", text)]
+        for name, value in settings_in(_outside_spans(text)):
+            settings.append(f"{name}={value}")
+            problems += check_setting(name, value, label)
+        problems += [f"{label}: no command takes {option}" for option in _options_in(_outside_spans(text))
+                     if option not in every_cli_option()]
+    found = check_pieces(pieces)
+    problems += found.problems
+    assert found.commands and settings, "the help texts' commands and settings were not found"
+    assert not problems, "\n".join(problems)
+
+
+def _outside_spans(text: str) -> str:
+    """The text without its code spans, which `check_pieces` reads."""
+    return re.sub(r"`[^`]+`", " ", text)
+
+
+def _options_in(text: str) -> list[str]:
+    return re.findall(r"(?<![\w-])--[a-z][\w-]*", text)
+
+
+def _runnable_files() -> list[str]:
+    return sorted(str(p.relative_to(REPO)) for folder in ("bench", "scripts") for p in (REPO / folder).glob("*.py"))
+
+
+def test_the_bench_and_scripts_files_usage_lines_give_only_flags_they_take():
+    """Each file's docstring (its usage lines, and what its prose tells to pass) gives only its own
+    flags, commands and settings that exist, and the flags of the files it names."""
+    problems, usage_lines = [], 0
+    for relative in _runnable_files():
+        source = (REPO / relative).read_text()
+        module = ast.parse(source)
+        doc = ast.get_docstring(module) or ""
+        first = module.body[0].lineno if doc else 0  # the file's line of the docstring's first line
+        where = f"{relative} docstring"
+        # a file without a parser would run on --help, so it has no flags to ask for
+        owners = set(script_flags(relative)) if "argparse" in source else set()
+        for named in set(re.findall(r"(?:bench|scripts)/[\w-]+\.py", doc)) - {relative}:
+            if (REPO / named).is_file() and "argparse" in (REPO / named).read_text():
+                owners |= script_flags(named)
+        lines = [Shown(f"{relative}:{first + i}", " ".join(without_comment(line).split()), True)
+                 for i, line in enumerate(doc.split("\n")) if re.search(r"(?:bench|scripts)/[\w-]+\.py", line)]
+        usage_lines += len(lines)
+        spans = [Shown(where, " ".join(span.split()), False) for span in re.findall(r"``?([^`]+)``?", doc)]
+        problems += check_pieces(lines + spans, lone_option_owners=owners).problems
+        # the rest: what the usage lines and spans above did not hold (a usage line's next lines)
+        prose = re.sub(r"``?[^`]+``?", " ", "\n".join(line for line in doc.split("\n")
+                                                     if not re.search(r"(?:bench|scripts)/[\w-]+\.py", line)))
+        problems += [f"{where}: {relative} takes no flag {option}" for option in _options_in(prose)
+                     if option not in owners | every_cli_option()]
+    assert usage_lines >= len(_runnable_files()) - 1, "the usage lines were not found"
+    assert not problems, "\n".join(problems)
+
+
+def test_the_programs_messages_and_docstrings_name_only_commands_options_and_settings_that_exist():
+    """What the package's strings tell a user to run (`give it with --set classifier.pose_model=...`,
+    "`highlights pipeline config` lists them") and what its docstrings say, held to the same checks."""
+    pieces, problems, strings = [], [], 0
+    for path in sorted((REPO / "src" / "highlights").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+                continue  # an f-string's fixed parts are constants too; a span split by a value is skipped
+            strings += 1
+            where = f"{path.relative_to(REPO)}:{node.lineno}"
+            pieces += [Shown(where, " ".join(span.split()), False) for span in re.findall(r"`([^`]+)`", node.value)]
+            outside = _outside_spans(node.value)
+            problems += [p for name, value in settings_in(outside) for p in check_setting(name, value, where)]
+            problems += [f"{where}: no command takes {option}" for option in _options_in(outside)
+                         if option not in every_cli_option() | OTHER_PROGRAMS_OPTIONS | {"--help"}]
+    found = check_pieces(pieces, lone_option_owners=OTHER_PROGRAMS_OPTIONS)
+    assert len(found.commands) > 50 and strings > 1000, "the package's strings were not read"
+    assert not problems + found.problems, "\n".join(problems + found.problems)
