@@ -149,18 +149,52 @@ def test_ctrl_c_during_detect_says_nothing_was_written_and_that_it_starts_over(c
 
 
 def test_a_reel_that_replays_much_of_the_game_names_the_caps(cli, video, tmp_path, monkeypatch):
-    # A whole game of active play gives hundreds of highlights and, uncapped, a reel of most of
-    # the game; the 14 s test game's reel stands in for one (the length floor set to 0).
+    # A whole game of active play gives hundreds of highlights and, with every highlight in the
+    # reel (merge.reel_share=0), a reel of most of the game; the 14 s test game's reel stands in
+    # for one (the length floor set to 0).
     import highlights.pipeline.reel_length as reel_length
 
     monkeypatch.setattr(reel_length, "LONG_REEL_MIN_S", 0.0, raising=False)
-    res = cli("detect", video, "--out", tmp_path / "a", *GT, "--set", "classifier.enabled=false", "--no-progress")
+    res = cli("detect", video, "--out", tmp_path / "a", *GT, "--set", "classifier.enabled=false",
+              "--set", "merge.reel_share=0", "--no-progress")
     said = " ".join(res.output.split())
     assert res.exit_code == 0, res.output
     assert "the reel is " in said and "--max-highlights N or --reel-seconds S keeps the best-scored" in said
     capped = cli("detect", video, "--out", tmp_path / "b", *GT, "--set", "classifier.enabled=false",
                  "--max-highlights", "1", "--no-progress")
     assert capped.exit_code == 0 and "the reel is " not in capped.output
+
+
+def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_lists_hold_all(cli, video, tmp_path):
+    # A share of the 14 s game small enough that only the best highlight fits (the minute floor
+    # off): the reel is that highlight's footage, the clips, the CSV and highlights.json every one.
+    import csv
+
+    from highlights.video import probe
+
+    out = tmp_path / "d"
+    res = cli("detect", video, "--out", out, *GT, "--set", "classifier.enabled=false",
+              "--set", "merge.reel_min_seconds=0", "--set", "merge.reel_share=0.3", "--no-progress")
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "highlights.json").read_text())
+    hl = [Highlight.from_dict(h) for h in data["highlights"]]
+    assert len(hl) == 2
+    best = min(hl, key=lambda h: h.rank)
+    reel = data["stats"]["reel"]
+    assert reel["ranks"] == [1] and reel["of"] == 2 and reel["budget_s"] == pytest.approx(0.3 * 14.0, abs=0.1)
+    assert reel["seconds"] == pytest.approx(best.end_s - best.start_s, abs=1e-3)
+    said = " ".join(res.output.split())
+    assert "reel: the 1 best-ranked of 2 highlights" in said and "merge.reel_share=0 puts every highlight in it" in said
+    assert probe(out / "reel.mp4").duration_s == pytest.approx(best.end_s - best.start_s, abs=0.15)
+    assert len(list((out / "clips").glob("*.mp4"))) == 2
+    assert "the reel holds the 1 best-ranked" in (out / "highlights.html").read_text()
+    with open(out / "highlights.csv", newline="", encoding="utf-8-sig") as f:
+        assert len(list(csv.DictReader(f))) == 2
+    # The minute floor keeps every highlight of a short clip in its reel, and says nothing of it.
+    whole = cli("detect", video, "--out", tmp_path / "e", *GT, "--set", "classifier.enabled=false", "--no-progress")
+    reel = json.loads((tmp_path / "e" / "highlights.json").read_text())["stats"]["reel"]
+    assert reel["ranks"] == [1, 2] and reel["budget_s"] == 60.0 and "best-ranked of" not in whole.output
+    assert probe(tmp_path / "e" / "reel.mp4").duration_s == pytest.approx(reel["seconds"], abs=0.15)
 
 
 def test_detect_with_no_highlights_says_the_classifier_turned_every_window_down(cli, video, tmp_path):

@@ -105,7 +105,9 @@ def detect(
     max_highlights: Optional[int] = typer.Option(
         None, "--max-highlights", help="Keep the N best-scored highlights (N >= 1; default: all)"),
     reel_seconds: Optional[float] = typer.Option(
-        None, "--reel-seconds", help="Keep the best highlights that fit in S seconds of reel (default: no cap)"),
+        None, "--reel-seconds",
+        help="Keep the best highlights that fit in S seconds of reel (default: keep every highlight, and the reel "
+             "holds the best-ranked that fit in a tenth of the video, a minute at least: merge.reel_share)"),
     reel_height: Optional[int] = typer.Option(
         None, "--reel-height", min=0,
         help="The reel's height in pixels, its short side (a portrait video's width), never above the "
@@ -166,12 +168,15 @@ def detect(
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")
-    if max_highlights is None and reel_seconds is None:
-        from highlights.events.interval import covered_seconds
+    from highlights.pipeline.reel_length import reel_line
+
+    reel = result.stats.get("reel")
+    if reel and reel_line(reel):
+        console.print(reel_line(reel))
+    elif reel and reel["budget_s"] is None and max_highlights is None and reel_seconds is None:
         from highlights.pipeline.reel_length import long_reel_hint
 
-        long_reel = long_reel_hint(covered_seconds((h.start_s, h.end_s) for h in result.highlights),
-                                   float(result.video["duration_s"]), len(result.highlights))
+        long_reel = long_reel_hint(reel["seconds"], float(result.video["duration_s"]), reel["of"])
         if long_reel:
             console.print(long_reel)
     if not cfg.classifier.sport:
@@ -188,7 +193,7 @@ def detect(
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
         console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% intervals): "
                       f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
-                      f"{at.class_recall.reported()}; reel "
+                      f"{at.class_recall.reported()}; the highlights cover "
                       f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")

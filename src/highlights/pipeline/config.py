@@ -209,6 +209,14 @@ class MergeConfig:
     highlight_min_score: float = 0.0  # floor on the (calibrated) score
     max_highlights: int = 0  # keep the N best (0: all)
     reel_seconds: float = 0.0  # keep the best that fit in S seconds of reel (0: no cap)
+    # With neither cap above, every highlight stays in highlights.json, the page and the editor
+    # files, and the reel file holds the best-ranked ones that fit in this share of the video, a
+    # minute at least (`reel_length.reel_choice`). A reel is a summary: at the precision measured
+    # on whole games (README) an hour of active play gives hundreds of highlights, and all of
+    # them replayed most of the game; a broadcast's highlights of a 90-minute match run a few
+    # minutes. The minute keeps every highlight of a short clip or session. 0: every highlight.
+    reel_share: float = 0.1
+    reel_min_seconds: float = 60.0
     # The reel's short side in pixels (a portrait video's width), never above the source's; 0
     # keeps the source's size. 1080 is what phones share and play back smoothly; a 4K game's
     # reel cut at 4K encodes four times the pixels: slow on a CPU, gigabytes for a long reel.

@@ -88,6 +88,8 @@ RANGES: dict[str, Range] = {
     "merge.pad_after_s": NON_NEGATIVE_S,
     "merge.min_length_s": NON_NEGATIVE_S,
     "merge.max_length_s": POSITIVE_S,
+    "merge.reel_share": UNIT,
+    "merge.reel_min_seconds": NON_NEGATIVE_S,
     "merge.reel_height": Range(0, 4320),
     "merge.reel_fps": Range(0.0, 1000.0),
 }

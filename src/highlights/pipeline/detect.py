@@ -10,6 +10,7 @@ from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spot
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.output_folder import check_replaceable, mark_complete, moved, run_folder
+from highlights.pipeline.reel_length import reel_choice
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import window_spots
 
@@ -60,6 +61,9 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     known = {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}
     check_replaceable(final_dir, known)
     result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
+    reel = reel_choice(result.highlights, result.config.merge, float(result.video.get("duration_s") or 0.0))
+    result.stats["reel"] = reel.to_dict()
+    in_reel = None if reel.every_highlight else reel.holds
     with run_folder(final_dir, known) as out_dir:
         highlights_json = write_highlights_json(result, out_dir)
         written = {"json": highlights_json,
@@ -68,6 +72,6 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                                  annotation=annotation, progress=progress, highlights_json=highlights_json,
                                  results_spotting=written["results_spotting"], up_link=up_link,
                                  reel_height=result.config.merge.reel_height,
-                                 reel_fps=result.config.merge.reel_fps))
+                                 reel_fps=result.config.merge.reel_fps, in_reel=in_reel))
         mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
     return result, moved(written, out_dir, final_dir)

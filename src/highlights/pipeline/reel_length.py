@@ -1,12 +1,20 @@
-"""Whether a run's reel is too long to be a summary of its video, and what to say then.
+"""How much of a run's highlights its reel holds, and whether a reel is too long to be a summary.
 
 A whole game of active play gives hundreds of highlights (the classifier's precision on real
-footage is low, README "How well it works"), and with no cap the reel replays much of the game:
-cutting it then takes about as long as finding the highlights did. `detect` says so once, after
-the run, and names the caps.
+footage is low, README "How well it works"), and a reel of them all replays much of the game:
+cutting it then takes about as long as finding the highlights did. So with no cap given, the reel
+holds the best-ranked highlights that fit in a share of the video (`reel_choice`), and every
+highlight stays in the lists; with that share set to 0 `detect` says once, after the run, when the
+reel is that long, and names the caps.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from highlights.events.interval import covered_seconds
+from highlights.pipeline.highlight import Highlight
 
 # A reel at least this long and holding at least this share of its video is more the game than
 # its highlights; a short clip's reel (a 30 s session with 10 s of shots) is not.
@@ -24,3 +32,58 @@ def long_reel_hint(reel_s: float, video_s: float, highlights: int) -> str | None
         return None
     return (f"the reel is {_minutes(reel_s)} of the {_minutes(video_s)} video ({reel_s / video_s:.0%}, {highlights} "
             "highlights): --max-highlights N or --reel-seconds S keeps the best-scored ones, and cuts them sooner")
+
+
+@dataclass(frozen=True)
+class ReelChoice:
+    """The highlights the reel holds: the best `ranks` (1 = best) of `of`, `seconds` of reel, or
+    every one (`budget_s` None: a cap was given, or `merge.reel_share` is 0)."""
+
+    ranks: tuple[int, ...]
+    of: int
+    seconds: float
+    budget_s: float | None
+    held: tuple[Highlight, ...] = field(default=(), repr=False, compare=False)  # the highlights themselves
+
+    def holds(self, highlight: Highlight) -> bool:
+        return id(highlight) in {id(h) for h in self.held}
+
+    @property
+    def every_highlight(self) -> bool:
+        return len(self.ranks) == self.of
+
+    def to_dict(self) -> dict:
+        return {"highlights": len(self.ranks), "of": self.of, "seconds": round(self.seconds, 3),
+                "budget_s": None if self.budget_s is None else round(self.budget_s, 3),
+                "ranks": list(self.ranks),
+                "rule": "every highlight" if self.budget_s is None else
+                        "the best-ranked highlights, from rank 1 on, while they fit in budget_s of reel "
+                        "(merge.reel_share of the video, merge.reel_min_seconds at least)"}
+
+
+
+def reel_choice(highlights: Sequence[Highlight], merge, video_s: float) -> ReelChoice:
+    """The highlights the reel holds under the merge settings (`MergeConfig`): with a cap
+    (`max_highlights`, `reel_seconds`) the list is already what the user asked for, and the reel
+    holds it all; else the best-ranked from rank 1 on while their footage fits in
+    `reel_share` x `video_s`, `reel_min_seconds` at least. A prefix of the ranking, so that
+    "the reel holds ranks 1 to k" is the whole rule (the best alone is always in it)."""
+    by_rank = sorted(highlights, key=lambda h: (h.rank if h.rank is not None else float("inf"), -h.score, h.start_s))
+    ranks = [h.rank if h.rank is not None else i for i, h in enumerate(by_rank, 1)]
+    spans = [(h.start_s, h.end_s) for h in by_rank]
+    if merge.max_highlights > 0 or merge.reel_seconds > 0 or merge.reel_share <= 0:
+        return ReelChoice(tuple(ranks), len(by_rank), covered_seconds(spans), None, tuple(by_rank))
+    budget = max(merge.reel_min_seconds, merge.reel_share * max(0.0, video_s))
+    kept = 0
+    while kept < len(spans) and (kept == 0 or covered_seconds(spans[:kept + 1]) <= budget + 1e-6):
+        kept += 1
+    return ReelChoice(tuple(ranks[:kept]), len(by_rank), covered_seconds(spans[:kept]), budget, tuple(by_rank[:kept]))
+
+
+def reel_line(reel: dict) -> str | None:
+    """One line for the user when the reel (`ReelChoice.to_dict`) leaves highlights out, else None."""
+    if reel["highlights"] == reel["of"]:
+        return None
+    return (f"reel: the {reel['highlights']} best-ranked of {reel['of']} highlights ({reel['seconds']:.0f} s, what "
+            f"fits in {reel['budget_s']:.0f} s); every one is in highlights.json and on the page; --reel-seconds S "
+            "or --max-highlights N chooses the reel, --set merge.reel_share=0 puts every highlight in it")

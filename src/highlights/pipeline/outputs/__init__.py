@@ -5,7 +5,7 @@ with per-highlight clips, and a self-contained HTML review page."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,7 @@ def write_all(
     up_link: tuple[str, str] | None = None,
     reel_height: int = 0,
     reel_fps: float = 0.0,
+    in_reel: Callable[[Highlight], bool] | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -128,7 +129,8 @@ def write_all(
     a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
     pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it.
     `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`),
-    `reel_fps` its rate at most (0: the source's).
+    `reel_fps` its rate at most (0: the source's). `in_reel` (None: every highlight) says which
+    highlights the reel holds (`reel_length.reel_choice`); every other output has them all.
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -173,6 +175,7 @@ def write_all(
             reel_short_side=reel_height,
             reel_max_fps=reel_fps,
             progress=progress,
+            in_reel=in_reel,
         )
         if media.reel_path is not None:
             paths["reel"] = media.reel_path

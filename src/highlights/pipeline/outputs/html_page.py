@@ -221,8 +221,14 @@ def render_html(
     title = f"Highlights — {source_name}" if source_name else "Highlights"
     total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
     summary = f"{len(ordered)} highlight(s), {total:.1f} s of reel"
+    held = media.in_reel if media is not None and media.in_reel is not None else None
+    if held is not None and not all(held):
+        summary = f"{len(ordered)} highlight(s), {total:.1f} s of footage"
     if duration_s:
         summary += f", from a {clock_timecode(duration_s)} game ({100 * total / duration_s:.1f}% kept)"
+    if held is not None and not all(held):
+        summary += (f"; the reel holds the {sum(held)} best-ranked, {media.reel_seconds:.1f} s (those that fit in a "
+                    "share of the game: merge.reel_share)")
     if annotation is not None:
         summary += f"; {len(truth)} annotated event(s)"
 

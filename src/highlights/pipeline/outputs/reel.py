@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +23,7 @@ import cv2
 import numpy as np
 from rich.progress import Progress
 
+from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import clip_filename, in_time_order, key_time
 from highlights.pipeline.outputs.reel_sound import add_source_sound
@@ -49,6 +50,9 @@ class ReelResult:
     reel_frames: int = 0
     clip_paths: list[Path | None] = field(default_factory=list)  # None: no frame fell inside
     thumbnails_jpeg: list[bytes | None] = field(default_factory=list)
+    # Highlights (time order) the reel holds, and their footage's seconds; None: every one.
+    in_reel: list[bool] | None = None
+    reel_seconds: float | None = None
 
 
 def caption_text(h: Highlight, time_s: float) -> str:
@@ -180,6 +184,7 @@ def write_reel(
     clip_crf: int = 28,
     sound: bool = True,
     progress: bool = True,
+    in_reel: Callable[[Highlight], bool] | None = None,
 ) -> ReelResult:
     """Cuts the highlights out of `video_path` in one forward pass.
 
@@ -194,7 +199,9 @@ def write_reel(
     also carries the source's sound of the same moments (`reel_sound`; the clips stay silent).
     With `clips_dir`, also writes one small clip per highlight there (`hl_001_<label>.mp4`);
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
-    midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s.
+    midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s. `in_reel`
+    (None: every highlight) says which highlights the reel holds; the clips and thumbnails are
+    every highlight's.
     Raises `VideoError` for an unreadable source.
     """
     ordered = in_time_order(highlights)
@@ -208,6 +215,9 @@ def write_reel(
     result = ReelResult(
         fps=fps, clip_paths=[None] * len(ordered), thumbnails_jpeg=[None] * len(ordered)
     )
+    if in_reel is not None:
+        result.in_reel = [bool(in_reel(h)) for h in ordered]
+        result.reel_seconds = covered_seconds((h.start_s, h.end_s) for h, kept in zip(ordered, result.in_reel) if kept)
     if not ordered or (reel_path is None and clips_dir is None and not thumbnails):
         return result
     clips_dir = None if clips_dir is None else Path(clips_dir)
@@ -283,13 +293,16 @@ def write_reel(
                         still_active.append(i)
                 active = still_active
 
-                if active:
-                    shown = ordered[active[0]]
-                    if reel_writer is not None:
+                if reel_writer is not None:
+                    in_the_reel = [i for i in active if result.in_reel is None or result.in_reel[i]]
+                    if in_the_reel:
                         reel_frame = _even_crop(frame.rgb).copy()
                         if caption:
-                            draw_caption(reel_frame, caption_text(shown, t))
+                            draw_caption(reel_frame, caption_text(ordered[in_the_reel[0]], t))
                         reel_writer.put(reel_frame, t)
+                    else:
+                        reel_writer.cut(t)  # between the reel's highlights: its last frame lasted until now
+                if active:
                     if clips_dir is not None:
                         small = cv2.resize(frame.rgb, (clip_w, clip_h), interpolation=cv2.INTER_AREA)
                         for i in active:
@@ -301,8 +314,6 @@ def write_reel(
                                     clips_dir / clip_filename(i + 1, ordered[i]), fps, clip_crf
                                 )
                             clip_writers[i].put(clip_frame, t)
-                elif reel_writer is not None:
-                    reel_writer.cut(t)  # between highlights: the reel's last frame lasted until now
 
                 previous = frame
                 decoded += 1

@@ -1,0 +1,43 @@
+"""Which highlights the reel holds when no cap is given: ranks 1 to k, while their footage fits."""
+
+from __future__ import annotations
+
+import pytest
+
+from highlights.pipeline.config import MergeConfig
+from highlights.pipeline.highlight import Highlight, ranked
+from highlights.pipeline.reel_length import reel_choice, reel_line
+
+
+def _game() -> list[Highlight]:
+    spans = [(10.0, 20.0, 0.9), (100.0, 130.0, 0.8), (200.0, 205.0, 0.7), (203.0, 208.0, 0.6), (400.0, 410.0, 0.5)]
+    return ranked([Highlight(start_s=a, end_s=b, label="soccer_shooting", sport="soccer", score=s) for a, b, s in spans])
+
+
+def test_the_reel_is_a_prefix_of_the_ranking_that_fits_the_share_of_the_video():
+    # 600 s of video at a tenth: 60 s. Ranks 1-2 cover 40 s; rank 3 adds 5 s (45), rank 4 shares
+    # 2 s with it and adds 3 (48); rank 5 would make 58: all fit. At a twentieth (30 s, with
+    # no minute floor) rank 1 fits and rank 2 would make 40: the reel stops there, and a
+    # shorter lower-ranked highlight that would fit is not slipped in after it.
+    merge = MergeConfig(reel_share=0.1, reel_min_seconds=0.0)
+    assert reel_choice(_game(), merge, 600.0).ranks == (1, 2, 3, 4, 5)
+    short = reel_choice(_game(), MergeConfig(reel_share=0.05, reel_min_seconds=0.0), 600.0)
+    assert short.ranks == (1,) and short.seconds == pytest.approx(10.0) and short.budget_s == pytest.approx(30.0)
+    assert short.to_dict()["of"] == 5 and "best-ranked of 5 highlights" in reel_line(short.to_dict())
+
+
+def test_overlapping_footage_counts_once_and_the_minute_floor_holds():
+    # 100 s of video at a tenth is 10 s, but the floor is a minute: ranks 1-5 cover
+    # 10 + 30 + 8 (ranks 3 and 4 share 2 s) + 10 = 58 s, and all fit.
+    choice = reel_choice(_game(), MergeConfig(), 100.0)
+    assert choice.budget_s == 60.0 and choice.ranks == (1, 2, 3, 4, 5) and choice.seconds == pytest.approx(58.0)
+    assert reel_line(choice.to_dict()) is None
+
+
+def test_a_cap_or_a_share_of_zero_puts_every_highlight_in_the_reel():
+    for merge in (MergeConfig(reel_share=0.0), MergeConfig(max_highlights=3), MergeConfig(reel_seconds=20.0)):
+        choice = reel_choice(_game(), merge, 6000.0)
+        assert choice.budget_s is None and choice.every_highlight and len(choice.ranks) == 5
+    # ... and the best highlight alone is in the reel even when it is longer than the budget.
+    assert reel_choice(_game(), MergeConfig(reel_share=0.001, reel_min_seconds=0.0), 600.0).ranks == (1,)
+    assert reel_choice([], MergeConfig(), 600.0).ranks == ()
