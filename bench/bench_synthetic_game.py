@@ -14,7 +14,9 @@ floor is fitted on.
 
 Runs on the test games, each printed per game and pooled, with recall and precision at 2 s
 (one-to-one matching of key moments, event level and class level), the number of highlights, the
-reel length and the pipeline's seconds beside the 1-minute load average:
+footage they cover, the reel `detect` cuts of them (the best-ranked that fit in its share of the
+game) with how many of its highlights are right, and the pipeline's seconds beside the 1-minute
+load average:
 1. the DEFAULT config, exactly as `highlights detect` runs it (MoveNet detection and pose, the
    packaged pose classifier, the default merge, the packaged score calibration, which was fitted
    on games of other seeds by scripts/make_default_calibration.py), plus the `--set` flags;
@@ -297,23 +299,30 @@ def print_breakdown(name: str, per_game: list) -> None:
 
 # -- rows -----------------------------------------------------------------------------------------
 
-def pooled_row(name: str, runs: list, durations: list[float]) -> list[str]:
-    """One table row over several games: counts summed, reel and time summed."""
+def pooled_row(name: str, runs: list, durations: list[float], events: list) -> list[str]:
+    """One table row over several games: counts summed, footage and time summed, and the reel
+    `detect` would cut (`reel_choice`: the best-ranked that fit its share of each game) with how
+    many of its highlights are right (within 2 s of an event)."""
     from highlights.events.interval import covered_seconds
-    from highlights.pipeline.evaluation import Rate
+    from highlights.pipeline.evaluation import Rate, score_at
+    from highlights.pipeline.reel_length import reel_choice
 
     tot = Counter()
-    reel = seconds = 0.0
-    for result, score, secs in runs:
+    covered = reel = seconds = 0.0
+    for (result, score, secs), duration, evs in zip(runs, durations, events):
         tot.update(events=score.events, highlights=score.highlights, matched=score.matched,
                    class_matched=score.class_matched)
-        reel += covered_seconds((h.start_s, h.end_s) for h in result.highlights)
+        covered += covered_seconds((h.start_s, h.end_s) for h in result.highlights)
+        choice = reel_choice(result.highlights, result.config.merge, duration)
+        reel += choice.seconds
+        tot.update(reel_right=score_at(list(choice.held), evs, TOLERANCE_S).matched, reel_held=len(choice.held))
         seconds += secs
     rec, prec = Rate(tot["matched"], tot["events"]), Rate(tot["matched"], tot["highlights"])
     crec, cprec = Rate(tot["class_matched"], tot["events"]), Rate(tot["class_matched"], tot["highlights"])
     return [name, str(tot["events"]), str(tot["highlights"]), rec.reported(), prec.reported(),
-            crec.reported(), cprec.reported(),
-            f"{reel:.0f} s of {sum(durations):.0f} s", f"{seconds:.0f} s", f"{os.getloadavg()[0]:.1f}"]
+            crec.reported(), cprec.reported(), f"{covered:.0f} s of {sum(durations):.0f} s",
+            f"{reel:.0f} s; right {Rate(tot['reel_right'], tot['reel_held']).reported()}",
+            f"{seconds:.0f} s", f"{os.getloadavg()[0]:.1f}"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -370,7 +379,7 @@ def main(argv: list[str] | None = None) -> int:
             result, score, secs = runs[-1]
             print(f"  {name}, seed {seed}: recall {score.recall.hits}/{score.recall.total}, precision "
                   f"{score.precision.hits}/{score.precision.total}, {secs:.0f} s", flush=True)
-        rows.append(pooled_row(name, runs, durations))
+        rows.append(pooled_row(name, runs, durations, [list(ann.events) for _, _, ann in tests]))
         print(" | ".join(rows[-1]), flush=True)
         if explain:
             breakdowns.append((name, [(r, ann, truths[seed]) for (r, _, _), (seed, _, ann) in zip(runs, tests)]))
@@ -419,7 +428,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(markdown_table(["run", "events", "highlights", "recall @2 s [95%]", "precision @2 s [95%]",
-                          "class recall [95%]", "class precision [95%]", "reel", "pipeline time",
+                          "class recall [95%]", "class precision [95%]", "highlights cover",
+                          "reel (as detect cuts it) [95%]", "pipeline time",
                           "load (1 min)"], rows))
     if info is not None:
         print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "

@@ -173,8 +173,9 @@ def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_li
     from highlights.video import probe
 
     out = tmp_path / "d"
-    res = cli("detect", video, "--out", out, *GT, "--set", "classifier.enabled=false",
-              "--set", "merge.reel_min_seconds=0", "--set", "merge.reel_share=0.3", "--no-progress")
+    res = cli("detect", video, "--out", out, *GT, "--set", "classifier.enabled=false", "--annotations",
+              video.with_suffix(".json"), "--set", "merge.reel_min_seconds=0", "--set", "merge.reel_share=0.3",
+              "--no-progress")
     assert res.exit_code == 0, res.output
     data = json.loads((out / "highlights.json").read_text())
     hl = [Highlight.from_dict(h) for h in data["highlights"]]
@@ -185,6 +186,7 @@ def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_li
     assert reel["seconds"] == pytest.approx(best.end_s - best.start_s, abs=1e-3)
     said = " ".join(res.output.split())
     assert "reel: the 1 best-ranked of 2 highlights" in said and "merge.reel_share=0 puts every highlight in it" in said
+    assert "recall 1.00" in said and "of the reel's highlights, 1.00" in said and "(1/1) are right" in said
     assert probe(out / "reel.mp4").duration_s == pytest.approx(best.end_s - best.start_s, abs=0.15)
     assert len(list((out / "clips").glob("*.mp4"))) == 2
     assert "the reel holds the 1 best-ranked" in (out / "highlights.html").read_text()

@@ -191,10 +191,17 @@ def detect(
         from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights
 
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
-        console.print(f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% intervals): "
-                      f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
-                      f"{at.class_recall.reported()}; the highlights cover "
-                      f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
+        line = (f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% intervals): "
+                f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
+                f"{at.class_recall.reported()}; the highlights cover "
+                f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
+        if reel and reel_line(reel):
+            from highlights.pipeline.evaluation import Rate, score_at
+
+            held = [h for h in result.highlights if h.rank in set(reel["ranks"])]
+            line += (f"; of the reel's highlights, "
+                     f"{Rate(score_at(held, truth.events, PRIMARY_TOLERANCE).matched, len(held)).reported()} are right")
+        console.print(line)
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
     from highlights.pipeline.outputs import final_cut_left_out
