@@ -189,7 +189,9 @@ def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_li
     assert "recall 1.00" in said and "of the reel's highlights, 1.00" in said and "(1/1) are right" in said
     assert probe(out / "reel.mp4").duration_s == pytest.approx(best.end_s - best.start_s, abs=0.15)
     assert len(list((out / "clips").glob("*.mp4"))) == 2
-    assert "the reel holds the 1 best-ranked" in (out / "highlights.html").read_text()
+    page = (out / "highlights.html").read_text()
+    assert "the reel holds the 1 best-ranked" in page
+    assert "<dt>rank</dt><dd>1, in the reel</dd>" in page and "<dt>rank</dt><dd>2, not in the reel</dd>" in page
     with open(out / "highlights.csv", newline="", encoding="utf-8-sig") as f:
         assert len(list(csv.DictReader(f))) == 2
     # The minute floor keeps every highlight of a short clip in its reel, and says nothing of it.

@@ -154,7 +154,7 @@ def _sport_chip(sport: str, colours: Mapping[str, str]) -> str:
 
 
 def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
-          colours: Mapping[str, str]) -> str:
+          colours: Mapping[str, str], in_reel: bool | None = None) -> str:
     if clip_href is not None:
         poster = f' poster="{escape(thumb_href)}"' if thumb_href else ""
         media = f'<video controls preload="none" src="{escape(clip_href)}"{poster}></video>'
@@ -165,12 +165,15 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
         media = ""
     key = "–" if h.key_s is None else clock_timecode(h.key_s)
     why = why_line(h.evidence)
+    # With a reel that holds only the best-ranked, each card says whether it is among them.
+    reel = "" if in_reel is None else (", in the reel" if in_reel else ", not in the reel")
     return (
         f'<article class="card" id="{anchor_id(number)}">'
         f"<h3>#{number} {escape(h.label)} {_sport_chip(h.sport, colours)}</h3>{media}<dl>"
         f"<dt>from</dt><dd>{clock_timecode(h.start_s)}</dd>"
         f"<dt>to</dt><dd>{clock_timecode(h.end_s)} ({h.duration_s:.2f} s)</dd>"
         f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd>"
+        + (f"<dt>rank</dt><dd>{h.rank}{reel}</dd>" if h.rank is not None else "")
         + (f"<dt>why</dt><dd>{escape(why)}</dd>" if why else "")
         + "</dl></article>"
     )
@@ -283,6 +286,7 @@ def render_html(
                     None if clip is None else _href(clip, page_dir),
                     thumb,
                     colours,
+                    in_reel=held[number - 1] if held is not None and not all(held) else None,
                 )
             )
         out.append('<div class="cards">' + "".join(cards) + "</div>")
