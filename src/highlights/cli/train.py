@@ -68,8 +68,8 @@ def train(
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints and your
-    labelled clips' poses."""
+    """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints, your
+    labelled clips' poses, or both."""
     from highlights.atomic import check_writable
     from highlights.errors import ConfigError
 
