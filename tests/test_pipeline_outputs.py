@@ -363,3 +363,29 @@ def test_two_sports_of_a_clubs_own_classes_never_share_a_colour(tmp_path: Path):
     bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
     assert chips == swatches == {(together["tennis"], "tennis"), (together["volleyball"], "volleyball")}
     assert bars == [together["tennis"], together["volleyball"]]
+
+
+def test_classes_that_name_no_sport_are_coloured_by_their_own_names(tmp_path: Path):
+    """A club's `spike` and `serve` have sport `unknown`; coloured by sport they would all take one
+    colour, so each takes its class's, in the timeline, the legend and the chips (which still
+    say the sport)."""
+    import re
+
+    from highlights.pipeline.outputs.sport_colors import sport_palette
+    from highlights.vocabulary import sport_of
+
+    assert sport_of("spike") == sport_of("serve") == "unknown"
+    own = sport_palette(["spike", "serve"])
+    assert own["spike"] != own["serve"]
+    highlights = [Highlight(1.0, 2.0, "spike", "unknown", 0.9, 1.5, {}),
+                  Highlight(4.0, 5.0, "serve", "unknown", 0.8, 4.5, {}),
+                  Highlight(7.0, 8.0, "spike", "unknown", 0.7, 7.5, {})]
+    page = render_html(highlights, tmp_path)
+    swatches = set(re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page))
+    chips = re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6})">(\w+)<', page)
+    bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
+    assert swatches == {(own["spike"], "spike"), (own["serve"], "serve")}
+    assert bars == [own["spike"], own["serve"], own["spike"]]
+    assert set(chips) == {(own["spike"], "unknown"), (own["serve"], "unknown")}
+    png = plot_timeline(highlights, tmp_path / "t.png", duration_s=10.0)
+    assert png.exists()

@@ -26,7 +26,7 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
-from highlights.pipeline.outputs.sport_colors import sport_palette
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
 from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.pipeline.outputs.timeline_svg import timeline_svg
 
@@ -149,8 +149,8 @@ def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, fol
     return paths
 
 
-def _sport_chip(sport: str, colours: Mapping[str, str]) -> str:
-    return f'<span class="sport" style="background:{colours[sport]}">{escape(sport)}</span>'
+def _sport_chip(h: Highlight, colours: Mapping[str, str]) -> str:
+    return f'<span class="sport" style="background:{colours[colour_key(h.sport, h.label)]}">{escape(h.sport)}</span>'
 
 
 def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
@@ -169,7 +169,7 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
     reel = "" if in_reel is None else (", in the reel" if in_reel else ", not in the reel")
     return (
         f'<article class="card" id="{anchor_id(number)}">'
-        f"<h3>#{number} {escape(h.label)} {_sport_chip(h.sport, colours)}</h3>{media}<dl>"
+        f"<h3>#{number} {escape(h.label)} {_sport_chip(h, colours)}</h3>{media}<dl>"
         f"<dt>from</dt><dd>{clock_timecode(h.start_s)}</dd>"
         f"<dt>to</dt><dd>{clock_timecode(h.end_s)} ({h.duration_s:.2f} s)</dd>"
         f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd>"
@@ -191,7 +191,7 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mappi
     return (
         f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td><td>{thumb}</td>'
         f'<td class="num">{h.start_s:.3f}</td><td class="num">{h.end_s:.3f}</td>'
-        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h.sport, colours)}</td>'
+        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h, colours)}</td>'
         f'<td class="num">{h.score:.3f}</td><td class="num">{key}</td>'
         f'<td class="evidence">{evidence}</td></tr>'
     )
@@ -252,7 +252,8 @@ def render_html(
         out.append("<nav>" + "".join(anchors) + "</nav>")
     out.append("</header>")
 
-    sports = list(dict.fromkeys([h.sport for h in ordered] + [s.sport for s in truth]))
+    sports = list(dict.fromkeys([colour_key(h.sport, h.label) for h in ordered]
+                                + [colour_key(s.sport, s.label) for s in truth]))
     colours = sport_palette(sports)  # one per sport, the same in the timeline, legend, cards and table
     out.append('<section id="timeline"><h2>Timeline</h2>')
     out.append(timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours))

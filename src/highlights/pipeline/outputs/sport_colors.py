@@ -1,9 +1,12 @@
-"""One colour per sport, shared by the PNG and SVG timelines and the HTML cards."""
+"""One colour per sport, shared by the PNG and SVG timelines and the HTML cards; a class whose
+name gives no sport (a club's `swing`, `rest`) is coloured by its own name (`colour_key`)."""
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Iterable
+
+from highlights.vocabulary import UNKNOWN_SPORT
 
 # Colour-blind-safe (Okabe-Ito) colours for the sports the project knows.
 SPORT_COLORS: dict[str, str] = {
@@ -34,3 +37,10 @@ def sport_palette(sports: Iterable[str]) -> dict[str, str]:
 def sport_color(sport: str) -> str:
     """Hex colour of a sport shown alone; unknown sports get a stable colour from their name."""
     return sport_palette([sport])[sport]
+
+
+def colour_key(sport: str, label: str | None) -> str:
+    """What a highlight or event is coloured and listed in a legend by: its sport, or, for a class
+    whose name gives no sport, the class itself, so a club's `spike`, `serve` and `rest` do not
+    all take the one colour of `unknown`."""
+    return label if sport == UNKNOWN_SPORT and label else sport

@@ -14,7 +14,7 @@ from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import in_time_order
 from highlights.pipeline.outputs.segments import ground_truth_segments, stacked_rows, timeline_end
-from highlights.pipeline.outputs.sport_colors import sport_palette
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
 
 log = logging.getLogger(__name__)
@@ -85,9 +85,9 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
     truth = ground_truth_segments(annotation)
     end = timeline_end(duration_s, predicted, truth)
 
-    lanes = [("predicted", [(h.start_s, h.end_s, h.sport, h.score) for h in predicted])]
+    lanes = [("predicted", [(h.start_s, h.end_s, colour_key(h.sport, h.label), h.score) for h in predicted])]
     if annotation is not None:
-        lanes.append(("ground truth", [(s.start_s, s.end_s, s.sport, 1.0) for s in truth]))
+        lanes.append(("ground truth", [(s.start_s, s.end_s, colour_key(s.sport, s.label), 1.0) for s in truth]))
 
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
     fig = Figure(figsize=(12, 1.0 + 0.7 * len(lanes)), dpi=100, layout="constrained")

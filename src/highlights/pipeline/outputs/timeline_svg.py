@@ -12,7 +12,7 @@ from html import escape
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import anchor_id
 from highlights.pipeline.outputs.segments import Segment, stacked_rows
-from highlights.pipeline.outputs.sport_colors import sport_palette
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 
 _NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
@@ -39,7 +39,8 @@ def timeline_svg(
     is not None. `colours`: each sport's (`sport_palette`), given when the page around it shows
     more sports than the timeline."""
     if colours is None:
-        colours = sport_palette([h.sport for h in highlights] + [s.sport for s in truth or ()])
+        colours = sport_palette([colour_key(h.sport, h.label) for h in highlights]
+                                + [colour_key(s.sport, s.label) for s in truth or ()])
     left, right, lane_h, gap, top = 110, 20, 26, 10, 10
     lanes = 1 + (truth is not None)
     axis_y = top + lanes * (lane_h + gap)
@@ -74,7 +75,7 @@ def timeline_svg(
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
             f'<a href="#{anchor_id(number)}"><rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
-            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[h.sport]}" '
+            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[colour_key(h.sport, h.label)]}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )
     if not highlights:
@@ -90,7 +91,7 @@ def timeline_svg(
             tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
             parts.append(
                 f'<rect x="{x0:.2f}" y="{y + 2}" width="{max(x1 - x0, 2.0):.2f}" height="{lane_h - 4}" '
-                f'fill="{colours[s.sport]}" class="truth"><title>{escape(tip)}</title></rect>'
+                f'fill="{colours[colour_key(s.sport, s.label)]}" class="truth"><title>{escape(tip)}</title></rect>'
             )
 
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" class="axis"/>')
