@@ -61,7 +61,6 @@ class ReelChoice:
                         "(merge.reel_share of the video, merge.reel_min_seconds at least)"}
 
 
-
 def reel_choice(highlights: Sequence[Highlight], merge, video_s: float) -> ReelChoice:
     """The highlights the reel holds under the merge settings (`MergeConfig`): with a cap
     (`max_highlights`, `reel_seconds`) the list is already what the user asked for, and the reel
