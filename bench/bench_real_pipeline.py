@@ -130,19 +130,20 @@ def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:
     highlights against each other); the pooled AUC also compares videos whose scores sit at
     different levels."""
     from highlights.auc_interval import METHOD, WITHIN_METHOD, auc_of, within_group_auc
+    from highlights.pipeline.calibration_error import METHOD as ECE_METHOD, ece_reported
     from highlights.pipeline.ranking import raw_score, reliability
 
     flags = [ok for _, ok, _ in scored]
     videos = [v for _, _, v in scored]
     kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none")) for h, _, _ in scored})
     print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, {sum(flags)} right; "
-          f"AUC intervals 95%: {METHOD}; within a video: {WITHIN_METHOD}:")
+          f"AUC intervals 95%: {METHOD}; within a video: {WITHIN_METHOD}; ECE intervals 95%: {ECE_METHOD}:")
     for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
         values = [key(h) for h, _, _ in scored]
         pooled, inside = auc_of(values, flags), within_group_auc(values, flags, videos)
         print(f"  {name:<16} AUC {'-' if pooled is None else pooled.reported()}")
         print(f"  {'':<16} within a video {'-' if inside is None else inside.reported()}")
-        print(f"  {'':<16} ECE {reliability(values, flags)['ece'] if values else '-'}")
+        print(f"  {'':<16} ECE {ece_reported(reliability(values, flags)) if values else '-'}")
 
 
 def accuracy(real_dev: Path, sets: list[str]) -> None:

@@ -217,10 +217,11 @@ def best_floor(games, score=lambda h: h.score) -> tuple[float, int, int, int, in
 def print_scores(scores: dict, games) -> None:
     """The highlight score against the raw classifier probability it was calibrated from: do they
     rank right highlights first (AUC), is a score of s right s of the time (expected calibration
-    error, 5 bins), the precision of the run as it stands, and the best precision a floor on each
+    error, 5 bins, with its 95% percentile bootstrap interval over the highlights), the precision of the run as it stands, and the best precision a floor on each
     reaches at pooled recall >= TARGET_RECALL."""
     from highlights.auc_interval import Auc
     from highlights.pipeline.evaluation import Rate
+    from highlights.pipeline.calibration_error import ece_reported
     from highlights.pipeline.ranking import raw_score, reliability
 
     calibrations = Counter((h.evidence.get("score") or {}).get("calibration", "none")
@@ -240,7 +241,7 @@ def print_scores(scores: dict, games) -> None:
                 f"best floor {floor[0]:.3f}: recall {Rate(floor[1], floor[2]).reported()}, precision "
                 f"{Rate(floor[3], floor[4]).reported()} (a floor chosen on these games: an upper bound)")
         area = rel["auc"]
-        print(f"    {name:<16} AUC {'-' if area is None else Auc.from_dict(area).reported(3)}, ECE {rel['ece']}, {best}")
+        print(f"    {name:<16} AUC {'-' if area is None else Auc.from_dict(area).reported(3)}, ECE {ece_reported(rel)}, {best}")
 
 
 def _quantiles(values: list[float]) -> str:
@@ -344,6 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.events import load_annotation
     from highlights.markdown_table import markdown_table
     from highlights.pipeline.calibrate import calibrate_on_game
+    from highlights.pipeline.calibration_error import ece_reported
     from highlights.pipeline.config import PipelineConfig, parse_assignments
     from highlights.atomic import atomic_write_json
 
@@ -433,8 +435,9 @@ def main(argv: list[str] | None = None) -> int:
                           "load (1 min)"], rows))
     if info is not None:
         print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "
-              f"ECE raw {info['reliability_raw']['ece']}, fitted {info['reliability_fitted_in_sample']['ece']} "
-              "(in sample)")
+              f"ECE raw {ece_reported(info['reliability_raw'])}, fitted "
+              f"{ece_reported(info['reliability_fitted_in_sample'])} (in sample; 95% intervals: bootstrap over "
+              "highlights)")
     print(f"target: precision >= 0.70 at recall >= 0.90 at {TOLERANCE_S:g} s with the default config, "
           f"pooled over the test games")
     return 0

@@ -131,9 +131,14 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     res = cli("pipeline", "calibrate", "--video", video, "--annotations", ann, "--out", cal, *GT_FLAGS,
               "--set", "classifier.backend=oracle", "--no-progress")
     assert res.exit_code == 0, res.output
-    # Both calibration errors printed at one rounding, whatever their stored places.
-    said = re.search(r"calibration error (\S+) raw, (\S+) fitted", " ".join(res.output.split()))
-    assert said and all(re.fullmatch(r"\d\.\d{3}", v) for v in said.groups()), res.output
+    # Both calibration errors printed at one rounding, whatever their stored places, each with its interval.
+    ece = r"(\d\.\d{3}) \[(\d\.\d{3}), (\d\.\d{3})\]"
+    said = re.search(rf"calibration error {ece} raw, {ece} fitted \(measured on the game it was fitted on; 95% "
+                     r"intervals: bootstrap over highlights\)", " ".join(res.output.split()))
+    assert said, res.output
+    for at in (0, 3):
+        value, low, high = (float(v) for v in said.groups()[at:at + 3])
+        assert low <= value <= high
     # The oracle is never wrong: one outcome, so the fit is one score for every highlight, and it says so.
     assert ("every highlight was right: nothing to tell right from wrong, so the calibration gives every "
             "highlight the same score (0.98)") in " ".join(res.output.split()), res.output
@@ -148,9 +153,18 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
               "--set", "classifier.backend=oracle", "--set", "merge.backend=actions",
               "--set", f"merge.score_calibration={cal}", "--no-progress")
     assert res.exit_code == 0, res.output
-    assert "expected calibration error" in res.output
     report = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
     rel = report["score_reliability"]
+    # The printed ECE is the stored one, with its stored 95% bootstrap interval.
+    low, high = rel["ece_interval"]
+    assert low <= rel["ece"] <= high and rel["ece_bootstrap"]["n_resamples"] == 1000
+    assert (f"expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}] over n={rel['n']} highlights "
+            "(95% interval: bootstrap over highlights); scores are") in " ".join(res.output.split()), res.output
+    markdown = " ".join((tmp_path / "eval" / "pipeline_eval.md").read_text().split())
+    assert f"Expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}];" in markdown
+    assert (f"The interval is a 95% percentile bootstrap over highlights (resampled with replacement, ECE "
+            f"recomputed with the same bins), 1000 resamples of the {rel['n']} highlights; ECE is biased upward at "
+            "small n") in markdown
     at2 = next(s for s in report["by_tolerance"] if s["tolerance_s"] == 2.0)
     assert rel["n"] == at2["highlights"] and sum(b["n"] for b in rel["bins"]) == rel["n"]
     # Every oracle highlight is right, and a calibration fitted on all-right highlights says so.

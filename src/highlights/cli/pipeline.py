@@ -284,7 +284,8 @@ def evaluate(
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
         console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
-                      f"error {rel['ece']:.3f} over n={rel['n']} highlights; scores are {calibration}")
+                      f"error {_ece(rel)} over n={rel['n']} highlights{_ece_interval_note(rel)}; "
+                      f"scores are {calibration}")
         if rel.get("auc"):
             from highlights.pipeline.eval_report import auc_line
 
@@ -336,7 +337,8 @@ def calibrate(
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
-                  f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on)")
+                  f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on; 95% intervals: "
+                  "bootstrap over highlights)")
     for key, which in (("reliability_raw", "raw"), ("reliability_fitted_in_sample", "fitted (in sample)")):
         if info[key].get("auc"):
             from highlights.auc_interval import Auc
@@ -472,5 +474,13 @@ def show_config(
 
 
 def _ece(reliability: dict) -> str:
-    """Both calibration errors at one rounding (the stored figures keep four places)."""
-    return "n/a" if reliability.get("ece") is None else f"{reliability['ece']:.3f}"
+    """Both calibration errors at one rounding (the stored figures keep four places), each with its
+    95% interval."""
+    from highlights.pipeline.calibration_error import ece_reported
+
+    return ece_reported(reliability)
+
+
+def _ece_interval_note(reliability: dict) -> str:
+    """What the interval after an ECE is, for a line that prints one."""
+    return " (95% interval: bootstrap over highlights)" if reliability.get("ece_interval") else ""

@@ -10,6 +10,7 @@ from typing import Any, Iterable
 from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.auc_interval import Auc
 from highlights.markdown_table import markdown_table
+from highlights.pipeline.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
 from highlights.pipeline.evaluation import (
@@ -253,7 +254,9 @@ def render_markdown(report: PipelineEvaluation) -> str:
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
         lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
-                  "", f"Expected calibration error {rel['ece']:.3f}; scores are {calibration}.", "",
+                  "", f"Expected calibration error {ece_reported(rel)}; scores are {calibration}.", "",
+                  *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
+                     f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
                   *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
                   markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
                                  ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",

@@ -19,7 +19,8 @@ Pure functions over `Candidate`s (the merge stage calls them):
   says so. `score_highlights` adds the neighbourhood and shot evidence and applies it; both merges
   call it.
 - `rank_and_cap`: best first, then the score floor, `max_highlights` and `reel_seconds`.
-- `reliability`: the calibration check (expected calibration error and a table per score bin).
+- `reliability`: the calibration check (expected calibration error with its bootstrap interval,
+  and a table per score bin).
 """
 
 from __future__ import annotations
@@ -352,27 +353,28 @@ def keep_ranked(scored: Sequence[Candidate], settings, detections: int) -> tuple
 
 def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) -> dict[str, Any]:
     """Is a score of 0.8 right 8 times in 10? Equal-width bins; ECE = sum of |mean score - hit
-    rate| weighted by the bin's share. n is small on one game: read it with its counts. With it,
-    how well the score ranks right above wrong (`auc`: its AUC with its 95% interval and counts;
-    None without one of each)."""
+    rate| weighted by the bin's share, with its 95% bootstrap interval over the highlights
+    (`calibration_error`: an interval of this plug-in estimate, biased upward at small n). n is
+    small on one game: read it with its counts. With it, how well the score ranks right above
+    wrong (`auc`: its AUC with its 95% interval and counts; None without one of each)."""
     from highlights.auc_interval import auc_of
+    from highlights.pipeline.calibration_error import ece_fields, score_bins
 
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(correct, dtype=np.float64)
     rows = []
-    ece = 0.0
     edges = np.linspace(0.0, 1.0, bins + 1)
+    index = score_bins(s, bins)
     for k in range(bins):
-        inside = (s >= edges[k]) & ((s < edges[k + 1]) if k < bins - 1 else (s <= edges[k + 1]))
+        inside = index == k
         n = int(inside.sum())
         if n == 0:
             continue
         mean_s, rate = float(s[inside].mean()), float(y[inside].mean())
-        ece += n / len(s) * abs(mean_s - rate)
         rows.append({"bin": [round(float(edges[k]), 2), round(float(edges[k + 1]), 2)], "n": n,
                      "right": int(y[inside].sum()), "mean_score": round(mean_s, 3), "correct_rate": round(rate, 3)})
     auc = auc_of(s.tolist(), [bool(v) for v in y])
-    return {"n": int(len(s)), "ece": round(ece, 4) if len(s) else None, "bins": rows,
+    return {"n": int(len(s)), **ece_fields(s, y, bins), "bins": rows,
             "auc": None if auc is None else auc.to_dict()}
 
 

@@ -1,0 +1,73 @@
+"""The expected calibration error and its percentile bootstrap interval over highlights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from highlights.pipeline.calibration_error import ece_interval, ece_reported, expected_calibration_error
+from highlights.pipeline.ranking import reliability
+
+
+def _calibrated(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores drawn uniformly, each right with the chance its score says."""
+    rng = np.random.default_rng(seed)
+    scores = rng.uniform(0.0, 1.0, n)
+    return scores, rng.uniform(0.0, 1.0, n) < scores
+
+
+def _overconfident(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scores right half as often as they say."""
+    rng = np.random.default_rng(seed)
+    scores = rng.uniform(0.0, 1.0, n)
+    return scores, rng.uniform(0.0, 1.0, n) < scores / 2
+
+
+def test_the_ece_is_each_bins_gap_weighted_by_its_share():
+    # Bins of 0.2: [0.1, 0.3] split across two bins; 0.9 and 0.95 share the last.
+    scores = [0.1, 0.3, 0.9, 0.95, 1.0]
+    right = [False, True, True, False, True]
+    by_hand = (1 / 5) * abs(0.1 - 0) + (1 / 5) * abs(0.3 - 1) + (3 / 5) * abs((0.9 + 0.95 + 1.0) / 3 - 2 / 3)
+    assert expected_calibration_error(scores, right) == pytest.approx(by_hand)
+    assert reliability(scores, right)["ece"] == pytest.approx(by_hand, abs=1e-4)
+    assert expected_calibration_error([], []) is None and ece_interval([], []) is None
+
+
+@pytest.mark.parametrize("n", [20, 80, 300])
+def test_the_interval_holds_the_estimate_where_the_scores_are_off(n):
+    for seed in range(5):
+        scores, right = _overconfident(n, seed)
+        low, high = ece_interval(scores, right)
+        assert low < expected_calibration_error(scores, right) < high
+
+
+def test_the_interval_narrows_as_the_highlights_grow():
+    widths = []
+    for n in (50, 200, 800):
+        low, high = ece_interval(*_calibrated(n, seed=n))
+        widths.append(high - low)
+    # four times the highlights, about half the width
+    assert widths[0] > 1.5 * widths[1] and widths[1] > 1.5 * widths[2]
+
+
+def test_on_calibrated_scores_the_interval_is_of_the_upward_biased_estimate():
+    # Calibrated scores have a true ECE of 0. The plug-in estimate is above it, and each
+    # resample's more so: the interval leaves 0 out and is centred above the estimate itself.
+    for seed in range(20):
+        scores, right = _calibrated(100, seed)
+        low, high = ece_interval(scores, right)
+        assert 0.0 < low and (low + high) / 2 > expected_calibration_error(scores, right)
+
+
+def test_the_interval_is_the_same_on_every_run_and_stored_with_how_it_was_made():
+    scores, right = _calibrated(82, seed=1)
+    first, again = reliability(scores, right), reliability(scores, right)
+    assert first["ece_interval"] == again["ece_interval"]
+    assert first["ece_interval"][0] < first["ece_interval"][1]
+    assert first["ece_bootstrap"]["n_resamples"] == 1000 and "bootstrap over highlights" in first["ece_bootstrap"]["method"]
+    # another seed draws other resamples: the stored seed is the one that reproduces it
+    assert ece_interval(scores, right, seed=1) != ece_interval(scores, right)
+    low, high = first["ece_interval"]
+    assert ece_reported(first) == f"{first['ece']:.3f} [{low:.3f}, {high:.3f}]"
+    # a reliability stored before intervals were keeps its estimate alone
+    assert ece_reported({"ece": 0.0642}) == "0.064" and ece_reported({"ece": None}) == "n/a"
