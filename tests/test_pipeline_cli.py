@@ -190,7 +190,7 @@ def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_li
     assert probe(out / "reel.mp4").duration_s == pytest.approx(best.end_s - best.start_s, abs=0.15)
     assert len(list((out / "clips").glob("*.mp4"))) == 2
     page = (out / "highlights.html").read_text()
-    assert "the reel holds the 1 best-ranked" in page
+    assert "the reel holds the 1 best-ranked" in page and "(those that fit in 4 s: 30% of the game)" in page
     assert "<dt>rank</dt><dd>1, in the reel</dd>" in page and "<dt>rank</dt><dd>2, not in the reel</dd>" in page
     with open(out / "highlights.csv", newline="", encoding="utf-8-sig") as f:
         assert len(list(csv.DictReader(f))) == 2

@@ -345,6 +345,31 @@ def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):
     assert "2 highlight(s), 6.0 s of reel" in text and "(100.0% kept)" in text
 
 
+def test_the_page_says_what_set_the_length_of_a_reel_of_the_best_ranked(tmp_path: Path):
+    from highlights.pipeline.config import MergeConfig
+    from highlights.pipeline.highlight import ranked
+    from highlights.pipeline.outputs.reel import ReelResult
+    from highlights.pipeline.reel_length import reel_choice
+
+    game = ranked([Highlight(a, a + 30.0, "soccer_shooting", "soccer", s, a + 15.0, {})
+                   for a, s in ((10.0, 0.9), (100.0, 0.8), (200.0, 0.7))])
+
+    def summary(video_s: float) -> str:
+        choice = reel_choice(game, MergeConfig(), video_s)
+        held = [choice.holds(h) for h in game]  # `ranked` keeps time order
+        media = ReelResult(fps=25.0, in_reel=held, reel_seconds=30.0 * sum(held))
+        parser = _Page()
+        parser.feed(render_html(game, tmp_path, duration_s=video_s, media=media,
+                                reel_budget=choice.budget_words()))
+        return " ".join("".join(parser.text).split())
+
+    # 270 s of game: a tenth is 27 s, and the minute floor is what holds two 30 s highlights.
+    assert ("the reel holds the 2 best-ranked, 60.0 s (those that fit in 60 s: a minute at least, since a tenth of "
+            "the game is 27 s)") in summary(270.0)
+    # 700 s: a tenth, 70 s, sets it (the floor is no longer the reason).
+    assert "the reel holds the 2 best-ranked, 60.0 s (those that fit in 70 s: a tenth of the game)" in summary(700.0)
+
+
 def test_two_sports_of_a_clubs_own_classes_never_share_a_colour(tmp_path: Path):
     """`tennis` and `volleyball` pick the same colour by name; shown together they get two, the
     same ones in the timeline, the legend, the cards and the table."""

@@ -41,3 +41,23 @@ def test_a_cap_or_a_share_of_zero_puts_every_highlight_in_the_reel():
     # ... and the best highlight alone is in the reel even when it is longer than the budget.
     assert reel_choice(_game(), MergeConfig(reel_share=0.001, reel_min_seconds=0.0), 600.0).ranks == (1,)
     assert reel_choice([], MergeConfig(), 600.0).ranks == ()
+
+
+def test_the_budget_says_in_words_what_set_it():
+    # A tenth of 270 s is 27 s: the minute floor sets the budget. A tenth of 90 minutes is 540 s.
+    assert reel_choice(_game(), MergeConfig(), 270.0).budget_words() == (
+        "60 s: a minute at least, since a tenth of the game is 27 s")
+    assert reel_choice(_game(), MergeConfig(), 5400.0).budget_words() == "540 s: a tenth of the game"
+    assert reel_choice(_game(), MergeConfig(reel_share=0.3, reel_min_seconds=0.0), 14.0).budget_words() == (
+        "4 s: 30% of the game")
+    # a video of unknown length: the floor alone
+    assert reel_choice(_game(), MergeConfig(reel_min_seconds=90.0), 0.0).budget_words() == "90 s: 90 s at least"
+    assert reel_choice(_game(), MergeConfig(max_highlights=3), 600.0).budget_words() is None
+
+
+def test_the_reel_holds_its_own_highlights_not_equal_copies_of_them():
+    game = _game()
+    choice = reel_choice(game, MergeConfig(reel_share=0.05, reel_min_seconds=0.0), 600.0)
+    assert [choice.holds(h) for h in game] == [True, False, False, False, False]
+    assert not choice.holds(Highlight.from_dict(game[0].to_dict()))
+    assert choice._held_ids is choice._held_ids  # made once, not on every call

@@ -72,6 +72,7 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                                  annotation=annotation, progress=progress, highlights_json=highlights_json,
                                  results_spotting=written["results_spotting"], up_link=up_link,
                                  reel_height=result.config.merge.reel_height,
-                                 reel_fps=result.config.merge.reel_fps, in_reel=in_reel))
+                                 reel_fps=result.config.merge.reel_fps, in_reel=in_reel,
+                                 reel_budget=reel.budget_words()))
         mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
     return result, moved(written, out_dir, final_dir)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
@@ -34,19 +35,52 @@ def long_reel_hint(reel_s: float, video_s: float, highlights: int) -> str | None
             "highlights): --max-highlights N or --reel-seconds S keeps the best-scored ones, and cuts them sooner")
 
 
+_SHARE_WORDS = {0.5: "half", 0.25: "a quarter", 0.2: "a fifth", 0.1: "a tenth", 0.05: "a twentieth"}
+
+
+def _share_of_the_game(share: float) -> str:
+    return f"{_SHARE_WORDS.get(share, f'{share:.0%}')} of the game"
+
+
+def _at_least(seconds: float) -> str:
+    return "a minute at least" if seconds == 60.0 else f"{seconds:g} s at least"
+
+
 @dataclass(frozen=True)
 class ReelChoice:
     """The highlights the reel holds: the best `ranks` (1 = best) of `of`, `seconds` of reel, or
-    every one (`budget_s` None: a cap was given, or `merge.reel_share` is 0)."""
+    every one (`budget_s` None: a cap was given, or `merge.reel_share` is 0). A budget is the
+    larger of `share` x `video_s` and `min_s` (`merge.reel_share`, `merge.reel_min_seconds`)."""
 
     ranks: tuple[int, ...]
     of: int
     seconds: float
     budget_s: float | None
     held: tuple[Highlight, ...] = field(default=(), repr=False, compare=False)  # the highlights themselves
+    share: float = 0.0
+    min_s: float = 0.0
+    video_s: float = 0.0
+
+    @cached_property
+    def _held_ids(self) -> frozenset[int]:
+        # `holds` is asked once per highlight of a game, of hundreds of held ones
+        return frozenset(id(h) for h in self.held)
 
     def holds(self, highlight: Highlight) -> bool:
-        return id(highlight) in {id(h) for h in self.held}
+        return id(highlight) in self._held_ids
+
+    def budget_words(self) -> str | None:
+        """The budget and what set it, in plain words: `60 s: a minute at least, since a tenth of the
+        game is 27 s` or `540 s: a tenth of the game`; None without a budget."""
+        if self.budget_s is None:
+            return None
+        share_s = self.share * self.video_s
+        if self.min_s > share_s:
+            why = (f"{_at_least(self.min_s)}, since {_share_of_the_game(self.share)} is {share_s:.0f} s"
+                   if self.video_s > 0 else _at_least(self.min_s))
+        else:
+            why = _share_of_the_game(self.share)
+        return f"{self.budget_s:.0f} s: {why}"
 
     @property
     def every_highlight(self) -> bool:
@@ -76,7 +110,8 @@ def reel_choice(highlights: Sequence[Highlight], merge, video_s: float) -> ReelC
     kept = 0
     while kept < len(spans) and (kept == 0 or covered_seconds(spans[:kept + 1]) <= budget + 1e-6):
         kept += 1
-    return ReelChoice(tuple(ranks[:kept]), len(by_rank), covered_seconds(spans[:kept]), budget, tuple(by_rank[:kept]))
+    return ReelChoice(tuple(ranks[:kept]), len(by_rank), covered_seconds(spans[:kept]), budget, tuple(by_rank[:kept]),
+                      share=merge.reel_share, min_s=merge.reel_min_seconds, video_s=max(0.0, video_s))
 
 
 def reel_line(reel: dict) -> str | None:

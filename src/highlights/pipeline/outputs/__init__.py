@@ -117,6 +117,7 @@ def write_all(
     reel_height: int = 0,
     reel_fps: float = 0.0,
     in_reel: Callable[[Highlight], bool] | None = None,
+    reel_budget: str | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -131,6 +132,7 @@ def write_all(
     `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`),
     `reel_fps` its rate at most (0: the source's). `in_reel` (None: every highlight) says which
     highlights the reel holds (`reel_length.reel_choice`); every other output has them all.
+    `reel_budget` (`ReelChoice.budget_words`) tells the page what the reel's length was set by.
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -209,6 +211,7 @@ def write_all(
             annotation=annotation,
             links=links,
             up_link=up_link,
+            reel_budget=reel_budget,
         )
         if (out_dir / OUTPUT_NAMES["thumbs"]).is_dir():
             paths["thumbs"] = out_dir / OUTPUT_NAMES["thumbs"]

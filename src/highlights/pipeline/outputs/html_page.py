@@ -209,11 +209,14 @@ def render_html(
     annotation: Any = None,
     links: Mapping[str, str | Path] | None = None,
     up_link: tuple[str, str] | None = None,
+    reel_budget: str | None = None,
 ) -> str:
     """The page's HTML; relative links are computed from `page_dir`, the folder it will sit in.
     `thumbnails` are the thumbnail files in time order (from `write_thumbnails`).
     `up_link` is (text, href) of the page one level up, such as a batch's index: an href as it is,
-    because the page is written in a scratch folder and moved in place afterwards."""
+    because the page is written in a scratch folder and moved in place afterwards. `reel_budget`
+    says, when the reel holds only the best-ranked highlights, the seconds they had to fit in and
+    what set them (`ReelChoice.budget_words`)."""
     page_dir = Path(page_dir)
     ordered = in_time_order(highlights)
     truth = ground_truth_segments(annotation)
@@ -230,8 +233,9 @@ def render_html(
     if duration_s:
         summary += f", from a {clock_timecode(duration_s)} game ({100 * total / duration_s:.1f}% kept)"
     if held is not None and not all(held):
-        summary += (f"; the reel holds the {sum(held)} best-ranked, {media.reel_seconds:.1f} s (those that fit in a "
-                    "share of the game: merge.reel_share)")
+        summary += f"; the reel holds the {sum(held)} best-ranked, {media.reel_seconds:.1f} s"
+        if reel_budget:
+            summary += f" (those that fit in {reel_budget})"
     if annotation is not None:
         summary += f"; {len(truth)} annotated event(s)"
 
@@ -332,10 +336,11 @@ def write_html(
     annotation: Any = None,
     links: Mapping[str, str | Path] | None = None,
     up_link: tuple[str, str] | None = None,
+    reel_budget: str | None = None,
 ) -> Path:
     """Writes the review page atomically, its thumbnails into `thumbs/` beside it. `media` (from
     `write_reel`) supplies the reel, clips and thumbnails; `links` adds named links to other
-    outputs (paths, made relative to the page)."""
+    outputs (paths, made relative to the page); `reel_budget` as `render_html` takes it."""
     out_path = Path(out_path)
     ordered = in_time_order(highlights)
     page = render_html(
@@ -349,5 +354,6 @@ def write_html(
         annotation=annotation,
         links=links,
         up_link=up_link,
+        reel_budget=reel_budget,
     )
     return atomic_write_text(out_path, page)
