@@ -532,6 +532,105 @@ def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
     res = runner.invoke(app, ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
                               "--db", str(tmp_path / "empty.sqlite")])
     assert res.exit_code == 1 and "nothing to export" in res.output and "Traceback" not in res.output
+    assert "warning" not in res.output  # the model has `none`: rejected items go there
+
+
+def _own_classes_folder(detect_folder, tmp_path, name="game1-highlights"):
+    """The fixture's run as a model of a club's own classes would have made it: `rest` for
+    background play, no `none`."""
+    import shutil
+
+    own = {"baseball_swing": "volleyball_spike", "basketball_layup": "tennis_serve",
+           "soccer_shooting": "volleyball_block", "none": "rest"}
+    folder = tmp_path / name
+    shutil.copytree(detect_folder, folder)
+    data = json.loads((folder / "highlights.json").read_text())
+    for item in data["highlights"]:
+        item["label"] = own[item["label"]]
+        probs = item["evidence"]["classifier"]["probs"]
+        item["evidence"]["classifier"]["probs"] = {own[c]: p for c, p in probs.items()}
+    for item in data["candidates"]:
+        item["label"] = own[item["label"]]
+        item["probs"] = {own[c]: p for c, p in item["probs"].items()}
+    (folder / "highlights.json").write_text(json.dumps(data))
+    return folder
+
+
+def _reject_one_accept_one(session):
+    gid = session.games[0].id
+    items = {s["id"]: s for s in session.states(gid)}
+    for item, status in (("h0", "rejected"), ("h1", "accepted")):
+        s = items[item]
+        session.decide(gid, item, status=status, label=s["label"], start_s=s["start_s"], end_s=s["end_s"],
+                       reviewer="Ada")
+    return items
+
+
+def test_rejected_highlights_are_filed_under_the_class_given_for_them(detect_folder, tmp_path):
+    from highlights.review.export import models_without_none
+
+    folder = _own_classes_folder(detect_folder, tmp_path)
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        assert session.games[0].model_classes == ["volleyball_spike", "tennis_serve", "volleyball_block", "rest"]
+        assert models_without_none(session) == (
+            "the reviewed runs' model has no 'none' class (its classes: volleyball_spike, tennis_serve, "
+            "volleyball_block, rest): rejected highlights are filed under 'none', a class it never had; "
+            "--rejected-as CLASS files them under one of its own")
+        items = _reject_one_accept_one(session)
+        result = export_review(session, tmp_path / "datasets", rejected_as="rest", annotations_dir=tmp_path / "ann")
+    finally:
+        session.store.close()
+    labels = {json.loads(c.provenance)["item"]: c.label for c in result.version.real_clips}
+    assert labels == {"h0": "rest", "h1": items["h1"]["label"]}
+    assert "rest" in result.version.classes and "none" not in result.version.classes
+    # background play is no event of the reviewed game's annotation
+    events = load_annotation(tmp_path / "ann" / session.games[0].id / "reviewed.json").events
+    assert [e.label for e in events] == [items["h1"]["label"]]
+    # the default model's runs have `none`: nothing to say
+    with_none = ReviewSession(load_games([detect_folder]), DecisionStore(tmp_path / "other.sqlite"))
+    try:
+        assert models_without_none(with_none) is None
+    finally:
+        with_none.store.close()
+
+
+def test_the_export_command_says_when_none_is_no_class_of_the_model_and_refuses_a_slip_for_one(detect_folder,
+                                                                                                tmp_path):
+    from highlights.cli.app import app
+
+    folder = _own_classes_folder(detect_folder, tmp_path)
+    db = tmp_path / "review.sqlite"
+    session = ReviewSession(load_games([folder]), DecisionStore(db))
+    _reject_one_accept_one(session)
+    session.store.close()
+    runner = CliRunner()
+
+    def export(*more):
+        res = runner.invoke(app, ["review", "export", str(folder), "--to-dataset", str(tmp_path / "ds"),
+                                  "--db", str(db), *more])
+        return res, " ".join(res.output.split())
+
+    # A slip for the model's `rest` would make a class of its own beside it.
+    res, said = export("--rejected-as", "rets")
+    assert res.exit_code == 1 and "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+    assert said == (f"error: --rejected-as: 'rets' is one slip from 'rest', a class of the model in "
+                    f"{folder.resolve() / 'highlights.json'}; give the model's name")
+    res, said = export("--rejected-as", "rest/more")
+    assert res.exit_code == 1 and said.startswith("error: --rejected-as: class name 'rest/more' holds a path separator")
+    assert not (tmp_path / "ds").exists()
+    # Not given: filed under none as before, with one line naming the option and the model's classes.
+    res, said = export()
+    assert res.exit_code == 0, res.output
+    assert ("warning: the reviewed runs' model has no 'none' class (its classes: volleyball_spike, tennis_serve, "
+            "volleyball_block, rest): rejected highlights are filed under 'none', a class it never had; "
+            "--rejected-as CLASS files them under one of its own") in said
+    labels = {json.loads(c.provenance)["item"]: c.label for c in load_version(tmp_path / "ds", "v1").real_clips}
+    assert labels["h0"] == "none" and labels["h1"] != "none"
+    # The review page's Export button: the same check, before the page is up.
+    res = runner.invoke(app, ["review", str(folder), "--db", str(db), "--to-dataset", str(tmp_path / "ds2"),
+                              "--port", "0", "--rejected-as", "rets"])
+    assert res.exit_code == 1 and " ".join(res.output.split()).startswith("error: --rejected-as: 'rets' is one slip")
 
 
 # ---------------------------------------------------------------- Label Studio

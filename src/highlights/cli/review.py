@@ -19,6 +19,8 @@ console = plain_console()
 err = plain_console(stderr=True)
 
 DB_HELP = "The decisions database (SQLite); created if missing"
+REJECTED_AS_HELP = ("The class {what} rejected highlights under (default: none); for a model of your own "
+                    "classes, its class of background play (e.g. rest)")
 DEFAULT_DB = Path("review.sqlite")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -61,6 +63,21 @@ def _playback(session, *, always_copy: bool):
     return copies
 
 
+def _rejected_class(session, rejected_as: Optional[str]) -> str:
+    """The class rejected items are exported under: `--rejected-as`, checked against the reviewed
+    runs' model, else `none`, with a line when the model has no `none`."""
+    from highlights.review.export import check_rejected_as, models_without_none
+    from highlights.vocabulary import NONE_LABEL
+
+    if rejected_as is not None:
+        check_rejected_as(session, rejected_as)
+        return rejected_as
+    said = models_without_none(session)
+    if said:
+        err.print(f"warning: {said}", style="yellow")
+    return NONE_LABEL
+
+
 def _export_message(result) -> str:
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
     msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
@@ -74,13 +91,13 @@ def _export_message(result) -> str:
         msg += (f"; {len(result.changed)} item(s) were exported before with another decision: the new version "
                 f"holds the new decision's clip in place of the parent's: {', '.join(result.changed[:5])}")
     if result.trimmed:
-        msg += (f"; {len(result.trimmed)} none clip(s) trimmed to leave out an action decided in the same "
+        msg += (f"; {len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in the same "
                 f"video: {', '.join(result.trimmed[:5])}")
     if result.repeated:
         msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
                 f"and segment): {', '.join(result.repeated[:5])}")
     if result.dropped:
-        msg += (f"; {len(result.dropped)} none clip(s) left out, too short once an action decided in the same "
+        msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided in the same "
                 f"video is left out: {', '.join(result.dropped[:5])}")
     return msg
 
@@ -104,6 +121,8 @@ def serve(
     licence: str = typer.Option("unknown", "--licence", help="Licence recorded for every exported clip"),
     copy_video: bool = typer.Option(False, "--copy-video", help="Play an H.264 copy of every game (made once, "
                                     "beside its detect output), also where the source looks playable"),
+    rejected_as: Optional[str] = typer.Option(None, "--rejected-as", metavar="CLASS",
+                                              help=REJECTED_AS_HELP.format(what="the page's Export button files")),
 ) -> None:
     """Start the review app over detect output folders and print its URL (it opens nothing);
     `highlights review DIR...` is the same command."""
@@ -113,6 +132,8 @@ def serve(
     from highlights.review.server import create_app, new_token
 
     session = _session(dirs, db, video, classes, candidates)
+    # checked before the page is up: a slip refused at the Export button would cost the review's time
+    rejected = _rejected_class(session, rejected_as) if to_dataset is not None else None
     playback = _playback(session, always_copy=copy_video)
     export = None
     if to_dataset is not None:
@@ -121,7 +142,7 @@ def serve(
             # review itself never needs, so the server starts quickly.
             from highlights.review.export import export_review
 
-            result = export_review(session, to_dataset, parent=parent, licence=licence)
+            result = export_review(session, to_dataset, parent=parent, licence=licence, rejected_as=rejected)
             return {"message": _export_message(result), "version": result.version.name, "clips": result.clips,
                     "pending": result.pending}
     token = session.store.token(new_token)
@@ -166,6 +187,8 @@ def export_cmd(
                                                "annotations (default: DIR/reviewed/ of each game)"),
     candidates: int = typer.Option(30, "--candidates", help="As given to `highlights review`: the windows "
                                    "counted as not reviewed yet (every decided one is exported)"),
+    rejected_as: Optional[str] = typer.Option(None, "--rejected-as", metavar="CLASS",
+                                              help=REJECTED_AS_HELP.format(what="the export files")),
 ) -> None:
     """Reviewed items -> clips -> the next dataset version, plus each game's annotation."""
     from highlights.review.export import export_review
@@ -175,9 +198,10 @@ def export_cmd(
     if not db.is_file():
         raise MissingFileError(db, "no review database here (pass --db)")
     session = _session(dirs, db, video, None, candidates)
+    rejected = _rejected_class(session, rejected_as)
     with console.status("cutting reviewed clips"):
         result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
-                               annotations_dir=annotations)
+                               annotations_dir=annotations, rejected_as=rejected)
     console.print(_export_message(result))
     for game, paths in result.annotations.items():
         console.print(f"  {game}: " + ", ".join(str(p) for p in paths))

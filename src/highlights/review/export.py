@@ -2,10 +2,11 @@
 
 Every decided item becomes one clip cut from its game's source video over its final segment:
 accepted and relabelled highlights and found misses under their class, rejected items under
-`none` (the hard negatives: moments the model thought were highlights, or nearly did). A `none`
-clip never holds an action decided in the same video: where its segment overlaps one, it is
-trimmed to its longest part clear of every action, or left out when no part of it is long enough
-for a clip. The clips go through the dataset code like any other source (`highlights.datasets`), grouped by
+`none` (the hard negatives: moments the model thought were highlights, or nearly did), or under
+the class `rejected_as` names (a model of a club's own classes may have `rest` for background
+play and no `none`). A rejected item's clip never holds an action decided in the same video:
+where its segment overlaps one, it is trimmed to its longest part clear of every action, or left
+out when no part of it is long enough for a clip. The clips go through the dataset code like any other source (`highlights.datasets`), grouped by
 source game so one game's clips never straddle two splits, each with its provenance: source
 video, segment, decision, reviewer, decision time and the model that proposed it.
 
@@ -31,9 +32,9 @@ from highlights.datasets import (
     DatasetError, DatasetVersion, create_version, grow_version, list_versions, load_version,
 )
 from highlights.events import Event, GameAnnotation, save_annotation
-from highlights.vocabulary import NONE_LABEL, sport_of
+from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
 from highlights.review.errors import ReviewError
-from highlights.review.games import Game
+from highlights.review.games import HIGHLIGHTS_JSON, Game, refuse_a_slip_for_a_model_class
 from highlights.review.session import ReviewSession, outcome_of
 from highlights.review.store import Decision
 
@@ -51,10 +52,16 @@ class ReviewedClip:
     decision: Decision
     # The segment cut, when it is not the decision's: a `none` clip trimmed clear of an action.
     span: tuple[float, float] | None = None
+    rejected_as: str = NONE_LABEL  # the class a rejected item is filed under
 
     @property
     def outcome(self):
-        return outcome_of(self.kind, self.proposed_label, self.decision)
+        return outcome_of(self.kind, self.proposed_label, self.decision, self.rejected_as)
+
+    @property
+    def background(self) -> bool:
+        """Filed under the class of no action (`none`, or the class rejected items go to)."""
+        return self.outcome.label in (NONE_LABEL, self.rejected_as)
 
     @property
     def start_s(self) -> float:
@@ -111,10 +118,12 @@ class ExportResult:
     # Items left out because another item of the same video was decided as the same class over the
     # same segment (its clip would be the same clip twice): "game/item (as game/other)".
     repeated: list[str] = field(default_factory=list)
+    rejected_as: str = NONE_LABEL  # the class rejected items were filed under
 
 
-def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
-    """Every decided item of every game, and how many items nobody decided."""
+def reviewed_clips(session: ReviewSession, rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
+    """Every decided item of every game (a rejected one filed under `rejected_as`), and how many
+    items nobody decided."""
     out, pending = [], 0
     for game in session.games:
         for state in session.states(game.id):
@@ -123,7 +132,8 @@ def reviewed_clips(session: ReviewSession) -> tuple[list[ReviewedClip], int]:
                 pending += 1
                 continue
             out.append(ReviewedClip(game=game, item=state["id"], kind=state["kind"],
-                                    proposed_label=state["label"], decision=session.store.get(d_id)))
+                                    proposed_label=state["label"], decision=session.store.get(d_id),
+                                    rejected_as=rejected_as))
     return out, pending
 
 
@@ -156,14 +166,14 @@ def keep_actions_out_of_none(clips: list[ReviewedClip]) -> tuple[list[ReviewedCl
     """
     actions: dict[str, list[tuple[float, float]]] = {}
     for c in clips:
-        if c.outcome.label != NONE_LABEL:
+        if not c.background:
             actions.setdefault(str(c.game.video), []).append((c.decision.start_s, c.decision.end_s))
     kept, dropped = [], []
     frames = ClipSpec().num_frames
     for c in clips:
         spans = actions.get(str(c.game.video), [])
         d = c.decision
-        if c.outcome.label != NONE_LABEL or not any(a < d.end_s and b > d.start_s for a, b in spans):
+        if not c.background or not any(a < d.end_s and b > d.start_s for a, b in spans):
             kept.append(c)
             continue
         part = clear_of(d.start_s, d.end_s, spans, min_s=frames / c.game.fps if c.game.fps > 0 else 1.0)
@@ -209,9 +219,9 @@ def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -
 def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
     events = []
     for c in sorted(clips, key=lambda c: c.decision.start_s):
-        label = c.outcome.label
-        if label == NONE_LABEL:
+        if c.background:
             continue
+        label = c.outcome.label
         d = c.decision
         events.append(Event(id=c.item, sport=sport_of(label), label=label, start_s=round(d.start_s, 3),
                             end_s=round(d.end_s, 3),
@@ -239,15 +249,18 @@ def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
 
 def export_review(session: ReviewSession, root: str | Path, *, parent: str | None = None,
                   licence: str = "unknown", annotations_dir: str | Path | None = None,
-                  note: str | None = None, progress: Callable[[int, int], None] | None = None) -> ExportResult:
-    """Cut every decided item into a clip and make the next dataset version of `root` from them.
+                  note: str | None = None, progress: Callable[[int, int], None] | None = None,
+                  rejected_as: str = NONE_LABEL) -> ExportResult:
+    """Cut every decided item into a clip and make the next dataset version of `root` from them,
+    rejected items under `rejected_as` (`check_rejected_as`).
 
     With `parent` the new version is grown from it (its clips and splits kept; an item it already
     holds with the same label and segment is left out, so exporting again after more review adds
     only the new decisions); without, it is the first version of `root`.
     """
     root = Path(root)
-    clips, pending = reviewed_clips(session)
+    check_rejected_as(session, rejected_as)
+    clips, pending = reviewed_clips(session, rejected_as)
     if not clips:
         raise ReviewError("nothing to export: no item of this review has been decided yet")
     if parent is None and list_versions(root):
@@ -307,7 +320,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                 version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
                                        source_name=source_name, replaces=replaces)
             else:
-                classes = sorted({c for g in session.games for c in g.classes} | {NONE_LABEL})
+                classes = sorted({c for g in session.games for c in g.classes} | {rejected_as})
                 version = create_version(staging, root, classes=classes, note=note, source_name=source_name)
         except DatasetError as e:
             # The staged files are gone when the user reads this: name what each was cut from.
@@ -321,7 +334,31 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
-                        added_classes=added_classes, repeated=repeated)
+                        added_classes=added_classes, repeated=repeated, rejected_as=rejected_as)
+
+
+def check_rejected_as(session: ReviewSession, name: str) -> None:
+    """Refuse a class for rejected items that could not be a folder, or that is one keyboard slip
+    from a class of a reviewed run's model (`rets` beside `rest`): its clips would make a class of
+    their own beside the model's."""
+    problem = class_name_problem(name)
+    if problem:
+        raise ReviewError(class_name_error_text("--rejected-as", name, problem))
+    for game in session.games:
+        refuse_a_slip_for_a_model_class([name], game.model_classes, game.folder / HIGHLIGHTS_JSON,
+                                        where="--rejected-as", advice="give the model's name")
+
+
+def models_without_none(session: ReviewSession) -> str | None:
+    """One line when the reviewed runs' model has classes and no `none` among them: rejected items
+    filed under `none` by default would make a class the model never had, beside its own
+    background class (a club's `rest`). None otherwise."""
+    classes = list(dict.fromkeys(c for g in session.games for c in g.model_classes))
+    if not classes or NONE_LABEL in classes:
+        return None
+    return (f"the reviewed runs' model has no {NONE_LABEL!r} class (its classes: {', '.join(classes)}): rejected "
+            f"highlights are filed under {NONE_LABEL!r}, a class it never had; --rejected-as CLASS files them under "
+            "one of its own")
 
 
 def _named(problem: str, cut_from: dict[str, str]) -> str:

@@ -75,6 +75,9 @@ class Game:
     # Turned-down windows this review does not offer (beyond its --candidates): a review that
     # offered more may have decided some, and those decisions stand (`ReviewSession.states`).
     unoffered: dict[str, Item] = field(default_factory=dict)
+    # The classes of the model that proposed the items, in its order, as their probabilities name
+    # them (empty when no item carries any: a run with the classifier switched off).
+    model_classes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -248,11 +251,13 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         labels.update(item.probs)
         labels.add(item.label)
     if classes:
-        _refuse_a_slip_for_a_model_class(classes, model_classes, path)
+        refuse_a_slip_for_a_model_class(classes, model_classes, path, where="--classes",
+                                        advice="give the model's name, or leave it out (the model's classes are "
+                                               "offered anyway)")
     # Without --classes the relabel buttons (keys 1-9) are the model's classes: a club's own
     # (`volleyball_spike`) rather than the default four ahead of them. The default four only
     # when no item carries probabilities (a run with the classifier switched off).
-    known = list(classes) if classes else (model_classes or list(DEFAULT_CLASSES))
+    known = list(classes or model_classes or DEFAULT_CLASSES)  # a list of its own: model_classes is kept
     known += sorted(labels - set(known) - {UNLABELLED})
     if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
         known.remove(NONE_LABEL)
@@ -269,19 +274,23 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         fingerprint=hashlib.sha256(raw).hexdigest(),
         items=highlights + found,
         unoffered={item.id: item for item in unoffered},
+        model_classes=model_classes,
     )
 
 
-def _refuse_a_slip_for_a_model_class(classes: list[str], model_classes: list[str], path: Path) -> None:
-    """A --classes name one keyboard slip from a class of the model (`volleyball_spik`) would be a
-    relabel button beside the model's own and, once exported, a class of its own in the dataset."""
+def refuse_a_slip_for_a_model_class(classes: list[str], model_classes: list[str], path: Path, *, where: str,
+                                    advice: str) -> None:
+    """A class name given on the command line (`where`: its option) one keyboard slip from a class
+    of the model (`volleyball_spik`) would be, once exported, a class of its own in the dataset
+    beside the model's (and, from --classes, a relabel button beside the model's own): refused,
+    the line ending in `advice`."""
     from highlights.datasets.build import one_slip_apart
 
     for name in classes:
         rival = next((m for m in model_classes if m != name and one_slip_apart(name, m)), None)
         if rival is not None:
-            raise ReviewError(f"--classes: {name!r} is one slip from {rival!r}, a class of the model in {path}; give "
-                              "the model's name, or leave it out (the model's classes are offered anyway)")
+            raise ReviewError(f"{where}: {name!r} is one slip from {rival!r}, a class of the model in {path}; "
+                              f"{advice}")
 
 
 def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = None,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from highlights.review.errors import ReviewError
+from highlights.vocabulary import NONE_LABEL
 from highlights.review.games import Game, Item, same_video
 from highlights.review.store import Decision, DecisionStore
 
@@ -28,13 +29,15 @@ STORED_TIME_PRECISION_S = 0.0005
 class Outcome:
     """What an item's decision means for training data."""
 
-    label: str  # the class its clip is filed under (`none` for a rejection)
+    label: str  # the class its clip is filed under (`rejected_as`, `none` by default, for a rejection)
     category: str  # accepted | relabelled | rejected | missed
 
 
-def outcome_of(kind: str, proposed_label: str, decision: Decision) -> Outcome:
+def outcome_of(kind: str, proposed_label: str, decision: Decision, rejected_as: str = NONE_LABEL) -> Outcome:
+    """What `decision` on an item makes of it; a rejected one is filed under `rejected_as` (a model
+    of a club's own classes may call its background play `rest`, and have no `none`)."""
     if decision.status == "rejected":
-        return Outcome("none", "rejected")
+        return Outcome(rejected_as, "rejected")
     if kind in ("candidate", "missed"):
         return Outcome(decision.label or proposed_label, "missed")
     label = decision.label or proposed_label
