@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_interval_coverage.py                       # 1,000 sets a size, 16, 37, 117 clips
     .venv/bin/python bench/bench_interval_coverage.py --sets 50 --sizes 37 --bootstrap 200 --seed 1
 
-The population is fixed: 4 classes in the shares of the 37 real clips the README measures on
+The population is fixed: 4 classes in the shares of the 37 real clips docs/pose-classifier.md measures on
 (8 baseball_swing, 10 basketball_layup, 8 soccer_shooting, 11 none), and a model that predicts
 each true class as the rows of `PREDICTED_GIVEN_TRUE` say (0.78-0.87 right, its mistakes mostly
 `none`). Its expected confusion (class share x predicted-given-true) gives the true figures: accuracy
@@ -36,7 +36,7 @@ from highlights.rate_interval import wilson_interval
 from highlights.report.metrics import CONFIDENCE, bootstrap_intervals, confusions_of
 
 LABELS = ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
-CLASS_COUNTS = (8, 10, 8, 11)  # the 37 real clips the README's classifier table is measured on
+CLASS_COUNTS = (8, 10, 8, 11)  # the 37 real clips docs/pose-classifier.md's table is measured on
 # Rows: true class; columns: the predicted class's probability, in the order of LABELS.
 PREDICTED_GIVEN_TRUE = (
     (0.82, 0.02, 0.03, 0.13),
@@ -44,7 +44,7 @@ PREDICTED_GIVEN_TRUE = (
     (0.03, 0.03, 0.78, 0.16),
     (0.04, 0.05, 0.04, 0.87),
 )
-# (test clips, true accuracy) at which the exact accuracy coverage is printed: the README's figures.
+# (test clips, true accuracy) at which the exact accuracy coverage is printed: docs/scoring.md's figures.
 EXACT_ACCURACY_POINTS = ((15, 0.87), (10, 0.90))
 
 

@@ -42,7 +42,7 @@ def test_true_figures_are_scikit_learns_on_the_expected_confusion(bench, populat
     assert [truths[f"F1 {label}"] for label in bench.LABELS] == pytest.approx(f1, abs=1e-12)
     assert truths["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred, sample_weight=weights), abs=1e-12)
     assert truths["macro-F1"] == pytest.approx(np.mean(f1), abs=1e-12)
-    assert 0.8 < truths["macro-F1"] < 0.88  # the population the README's figures describe: about 0.84
+    assert 0.8 < truths["macro-F1"] < 0.88  # the population docs/scoring.md's figures describe: about 0.84
 
 
 def test_printed_macro_f1_is_the_mean_of_the_printed_class_f1s(bench, monkeypatch, capsys):

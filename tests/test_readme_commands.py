@@ -1,5 +1,6 @@
-"""Every command line README.md shows is one the program takes, so a renamed or removed option
-cannot leave the manual wrong.
+"""Every command line README.md and the pages under docs/ show is one the program takes, so a
+renamed or removed option cannot leave the manual wrong; and every link between them leads to a
+page and heading that exist, so moving a section cannot leave a pointer to nothing.
 
 Checked, in the code blocks (continuations joined, `# comments` dropped, `&&`/`>`/`|` ending a
 command) and in the inline code spans of the prose:
@@ -15,7 +16,7 @@ command) and in the inline code spans of the prose:
 - `bench/X.py` and `scripts/X.py` lines: the file exists, and each `--flag` given is one that
   `python FILE --help` lists (files given no flag are not run: one without a parser would run);
 - a prose span that is only an option (`--skip-bad`): some command, or a bench/scripts file the
-  README runs with flags, takes it (which command the sentence means is not checked).
+  manual runs with flags, takes it (which command the sentence means is not checked).
 The help texts of the commands and their options, the docstrings (usage lines) of the bench and
 scripts files, and the package's own strings (its messages' hints, its docstrings) are held to the
 same checks.
@@ -32,23 +33,34 @@ import ast
 import re
 
 import click
+import pytest
 
 from tests.readme_commands import (REPO, Shown, check_pieces, check_setting, every_cli_option, manual_pieces,
                                    root_command, script_flags, settings_in, without_comment)
 
 README = REPO / "README.md"
-# Options of other programs the README names alone in prose (pip's, where it says how the MoveNet
+# The manual: the README and the topic pages it links to.
+MANUALS = [README, *sorted((REPO / "docs").glob("*.md"))]
+# Options of other programs the manual names alone in prose (pip's, where it says how the MoveNet
 # weights are installed).
 OTHER_PROGRAMS_OPTIONS = {"--no-deps"}
 
 
-def _readme():
-    return check_pieces(manual_pieces(README.read_text(), "README.md"), lone_option_owners=_readme_script_flags())
+def _name(manual) -> str:
+    return str(manual.relative_to(REPO))
 
 
-def _readme_script_flags() -> set[str]:
+def _pieces() -> list[Shown]:
+    return [piece for manual in MANUALS for piece in manual_pieces(manual.read_text(), _name(manual))]
+
+
+def _manual():
+    return check_pieces(_pieces(), lone_option_owners=_manual_script_flags())
+
+
+def _manual_script_flags() -> set[str]:
     flags = set(OTHER_PROGRAMS_OPTIONS)
-    for piece in manual_pieces(README.read_text(), "README.md"):
+    for piece in _pieces():
         words = piece.text.split()
         for i, word in enumerate(words):
             match = re.fullmatch(r"(?:\./)?((?:bench|scripts)/[\w-]+\.py)", word)
@@ -58,12 +70,12 @@ def _readme_script_flags() -> set[str]:
 
 
 def _shown_as(found: list[str]) -> set[str]:
-    """The pieces found, without the README line each is on (which any edit above it moves)."""
-    return {re.sub(r"^README\.md:\d+: ", "", piece) for piece in found}
+    """The pieces found, without the file and line each is on (which any edit above it moves)."""
+    return {re.sub(r"^[\w/.-]+\.md:\d+: ", "", piece) for piece in found}
 
 
-def test_the_readme_commands_are_found_whole():
-    found = _readme()
+def test_the_manuals_commands_are_found_whole():
+    found = _manual()
     commands = _shown_as(found.commands)
     # a command continued over two lines is one command, with its options from both
     assert ("highlights pipeline ablate --video game.mp4 --annotations game.json --checkpoint runs/v2/best.pt "
@@ -79,9 +91,63 @@ def test_the_readme_commands_are_found_whole():
     assert "bench/bench_train.py --quick --steps 30 --precision fp32 --busy-cores 1" in _shown_as(found.scripts)
 
 
-def test_every_readme_command_setting_and_flag_is_one_the_program_takes():
-    problems = _readme().problems
-    assert not problems, "README.md shows what the program does not take:\n" + "\n".join(problems)
+def test_every_page_of_the_manual_is_read():
+    names = {_name(manual) for manual in MANUALS}
+    assert {"README.md", "docs/architecture.md", "docs/speed.md"} <= names
+    shown_in = {piece.where.split(":")[0] for piece in _pieces()}
+    assert shown_in == names, "a page of the manual yielded no command, span or setting"
+
+
+def test_every_manual_command_setting_and_flag_is_one_the_program_takes():
+    problems = _manual().problems
+    assert not problems, "the manual shows what the program does not take:\n" + "\n".join(problems)
+
+
+def _heading_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
+def _anchors(page) -> set[str]:
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.S | re.M)
+    return {_heading_anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+
+
+def _links(page) -> list[tuple[str, str]]:
+    """(line, target) of each Markdown link to a file of the repository or a heading."""
+    text = page.read_text()
+    return [(f"{_name(page)}:{text.count(chr(10), 0, m.start()) + 1}", m.group(1))
+            for m in re.finditer(r"\]\(([^)\s]+)\)", text) if "://" not in m.group(1)]
+
+
+def test_every_link_in_the_manual_leads_to_a_page_and_heading_that_exist():
+    problems, links = [], 0
+    for page in MANUALS:
+        for where, target in _links(page):
+            links += 1
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            if not linked.is_file():
+                problems.append(f"{where}: {target}: no such file")
+            elif anchor and anchor not in _anchors(linked):
+                problems.append(f"{where}: {target}: {_name(linked)} has no heading #{anchor}")
+    assert links > 20, "the manual's links were not found"
+    assert not problems, "\n".join(problems)
+
+
+def test_the_readme_links_every_page_under_docs():
+    linked = {(README.parent / target.partition("#")[0]).resolve() for _, target in _links(README)}
+    assert not [_name(page) for page in MANUALS[1:] if page.resolve() not in linked]
+
+
+@pytest.mark.parametrize("heading,anchor", [
+    ("Scoring clips: `evaluate --clips`", "scoring-clips-evaluate---clips"),
+    ("Many games: a season in one command", "many-games-a-season-in-one-command"),
+    ("The test report's intervals", "the-test-reports-intervals"),
+    ("A 1,000-game season, on paper", "a-1000-game-season-on-paper"),
+])
+def test_a_heading_anchor_is_githubs(heading, anchor):
+    assert _heading_anchor(heading) == anchor
 
 
 def test_a_made_up_option_setting_or_flag_fails_naming_its_line():

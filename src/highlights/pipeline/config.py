@@ -212,7 +212,7 @@ class MergeConfig:
     # With neither cap above, every highlight stays in highlights.json, the page and the editor
     # files, and the reel file holds the best-ranked ones that fit in this share of the video, a
     # minute at least (`reel_length.reel_choice`). A reel is a summary: at the precision measured
-    # on whole games (README) an hour of active play gives hundreds of highlights, and all of
+    # on whole games (docs/measurements.md) an hour of active play gives hundreds of highlights, and all of
     # them replayed most of the game; a broadcast's highlights of a 90-minute match run a few
     # minutes. The minute keeps every highlight of a short clip or session. 0: every highlight.
     reel_share: float = 0.1

@@ -1,8 +1,8 @@
 """How much of a run's highlights its reel holds, and whether a reel is too long to be a summary.
 
 A whole game of active play gives hundreds of highlights (the classifier's precision on real
-footage is low, README "How well it works"), and a reel of them all replays much of the game:
-cutting it then takes about as long as finding the highlights did. So with no cap given, the reel
+footage is low, docs/measurements.md "On a whole game"), and a reel of them all replays much of
+the game: cutting it then takes about as long as finding the highlights did. So with no cap given, the reel
 holds the best-ranked highlights that fit in a share of the video (`reel_choice`), and every
 highlight stays in the lists; with that share set to 0 `detect` says once, after the run, when the
 reel is that long, and names the caps.

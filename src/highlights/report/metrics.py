@@ -214,7 +214,7 @@ def bootstrap_intervals(
 # Below this many test clips a class holds a handful of clips, and resampling them cannot show
 # the clips a test set of that size happened not to hold: the bootstrap intervals of macro-F1 and,
 # more so, of each class's F1 come out narrower than 95% (bench/bench_interval_coverage.py
-# measures it on simulated test sets; README, "How sure the intervals are").
+# measures it on simulated test sets; docs/scoring.md, "The test report's intervals").
 FEW_CLIPS_FOR_BOOTSTRAP = 40
 
 
