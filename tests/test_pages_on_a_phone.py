@@ -50,6 +50,26 @@ def test_the_batch_index_fits_a_phones_width(browser, tmp_path):
     assert _wider_than_the_screen(browser, page.as_uri()) == []
 
 
+def test_the_batch_index_keeps_each_label_with_its_count(browser, tmp_path):
+    """In a narrow column, "baseball_swing 10" wraps between pairs, never inside one."""
+    records = [{"game_id": "game_0", "status": "done", "video": "/footage/saturday game.mp4", "duration_s": 60.0,
+                "highlights": 40, "speed_x_realtime": 3.2, "files": {"html": "highlights.html"},
+                "by_label": {"baseball_swing": 10, "basketball_layup": 12, "soccer_shooting": 18}}]
+    summary = {"games": 1, "done": 1, "reused": 0, "failed": 0, "highlights": 40, "video_hours_total": 0.02,
+               "video_hours_per_hour": 3.2}
+    page = tmp_path / "index.html"
+    page.write_text(render_index(records, summary, {"engine": "local", "workers": 1}), encoding="utf-8")
+    context = browser.new_context(viewport=PHONE)
+    try:
+        tab = context.new_page()
+        tab.goto(page.as_uri())
+        lines = tab.evaluate("() => [...document.querySelectorAll('td span.count')]"
+                             ".map(s => [s.textContent, s.getClientRects().length])")
+    finally:
+        context.close()
+    assert lines == [["baseball_swing 10", 1], ["basketball_layup 12", 1], ["soccer_shooting 18", 1]]
+
+
 def test_the_review_page_fits_a_phones_width(browser, tmp_path):
     folder = make_detect_folder(tmp_path, "game1")
     server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])

@@ -81,7 +81,7 @@ def _clock(seconds: Any) -> str:
 
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}.scroll{overflow-x:auto}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}
-td.n{text-align:right}.failed{color:#b00}.pending{color:#888}.summary span{margin-right:1.5em}"""
+td.n{text-align:right}.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}.summary span{margin-right:1.5em}"""
 
 
 def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request: dict[str, Any]) -> str:
@@ -91,7 +91,9 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
         name = escape(r["game_id"])
         link = f'<a href="{escape(quote(page))}">{name}</a>' if page else name
         status = r["status"] + (" (earlier run)" if r.get("reused") else "")
-        labels = ", ".join(f"{escape(k)} {v}" for k, v in sorted((r.get("by_label") or {}).items()))
+        # A label and its count never part at a line break: "baseball_swing" over "1" reads as two things.
+        labels = ", ".join(f'<span class="count">{escape(k)} {v}</span>'
+                           for k, v in sorted((r.get("by_label") or {}).items()))
         speed = r.get("speed_x_realtime")
         rows.append(
             f'<tr class="{escape(r["status"])}"><td>{link}</td><td>{escape(status)}</td>'
