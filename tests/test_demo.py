@@ -48,6 +48,9 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
     assert "Average-mAP" in result.output  # printed beside recall and precision
     assert (out / "highlights" / "results_spotting.json").exists()
     assert (out / "ablation" / "ablation.json").exists()
+    for picture in (out / "pipeline-eval" / "pipeline_eval_timeline.png", out / "ablation" / "ablation.png"):
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert picture.name in "".join(result.output.split())  # listed among the files written
     assert "synthetic" in result.output
     # Its game holds several sports by design, and its annotation says so: no --sport advice.
     assert "keeps every label to that sport" not in " ".join(result.output.split())

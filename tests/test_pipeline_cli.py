@@ -7,6 +7,7 @@ import json
 import pytest
 
 from highlights.pipeline.highlight import Highlight
+from tests.picture_checks import check_linked_picture
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
@@ -84,6 +85,7 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     for miss in report["attribution"]["misses"]:
         row = next(line for line in res.output.splitlines() if f" {miss['event_id']} " in line)
         assert " pose " in row and "no usable pose during the event" in row, row
+    check_linked_picture(tmp_path / "eval", "pipeline_eval_timeline.png", "pipeline_eval.md", res.output)
     res = cli("pipeline", "ablate", "--video", video, "--annotations", ann, "--out", tmp_path / "abl",
               *GT, "--set", "classifier.backend=oracle", "--change", "pose.gt_dropout=1.0",
               "--change", "merge.nms_iou=0.5", "--no-progress")
@@ -103,6 +105,7 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     expected = paired_difference_interval(0, 0, base["matched"], base["events"] - base["matched"])
     assert dropout["delta_recall_interval"] == pytest.approx(expected, abs=1e-4)
     assert "Newcombe" in saved["intervals"]["changes_of_recall"]
+    check_linked_picture(tmp_path / "abl", "ablation.png", "ablation.md", res.output)
 
 
 def test_config_prints_editable_json(cli, tmp_path):

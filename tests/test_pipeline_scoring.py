@@ -10,6 +10,7 @@ import pytest
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
 from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
+from tests.picture_checks import check_linked_picture
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
@@ -92,6 +93,8 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
     # recall/precision at confidence >= 0.5: only the first-half goal; the halves never cross
     at2 = next(r for r in report["by_tolerance"] if r["tolerance_s"] == 2.0)
     assert (at2["highlights"], at2["class_matched"], at2["events"]) == (2, 1, 4)
+    # both halves, one axis each, in one picture: taller than one half's alone
+    both = check_linked_picture(tmp_path / "all", "pipeline_eval_timeline.png", "pipeline_eval.md", res.output)
     res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann_path, "--out", tmp_path / "h1",
               "--half", "1", "--min-score", "0.3")
     report = json.loads((tmp_path / "h1" / "pipeline_eval.json").read_text())
@@ -99,6 +102,8 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
     assert (at2["events"], at2["class_recall"]) == (2, 1.0)
     assert report["average_map"]["classes"] == ["Foul", "Goal"]
     assert "scored without running the pipeline" in (tmp_path / "h1" / "pipeline_eval.md").read_text()
+    one = check_linked_picture(tmp_path / "h1", "pipeline_eval_timeline.png", "pipeline_eval.md", res.output)
+    assert both[1] > one[1]
 
 
 def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
@@ -113,6 +118,7 @@ def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
     scored = json.loads((tmp_path / "score" / "pipeline_eval.json").read_text())
     assert scored["by_tolerance"] == evaluated["by_tolerance"]
     assert scored["predictions"]["kind"] == "highlights"
+    check_linked_picture(tmp_path / "score", "pipeline_eval_timeline.png", "pipeline_eval.md", res.output)
 
 
 def test_score_refuses_bad_files_in_one_line(cli, tmp_path):

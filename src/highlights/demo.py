@@ -157,8 +157,10 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
         "highlight reel": detect_dir / "reel.mp4",
         "review page": detect_dir / "highlights.html",
         "pipeline evaluation": out / "pipeline-eval" / "pipeline_eval.md",
+        "found and missed events": out / "pipeline-eval" / "pipeline_eval_timeline.png",
         "pipeline evaluation, pose classifier": out / "pipeline-eval-pose" / "pipeline_eval.md",
         "ablation": out / "ablation" / "ablation.md",
+        "ablation chart": out / "ablation" / "ablation.png",
     }
     return steps, outputs
 

@@ -167,8 +167,11 @@ def find_culprits(rows: list[AblationRow]) -> list[str]:
 
 
 def write_ablation(result: AblationResult, out_dir: str | Path) -> dict[str, Path]:
+    from highlights.pipeline.ablation_chart import ABLATION_PNG, write_ablation_chart
+
     out_dir = Path(out_dir)
-    return {"json": atomic_write_json(out_dir / ABLATION_JSON, result.to_dict(), indent=2,
+    return {"chart": write_ablation_chart(result, out_dir / ABLATION_PNG),  # before the Markdown that links it
+            "json": atomic_write_json(out_dir / ABLATION_JSON, result.to_dict(), indent=2,
                                       default=json_default),
             "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
 
@@ -238,5 +241,7 @@ def render_markdown(result: AblationResult) -> str:
                      + ", ".join(f"`{c}`" for c in result.culprits) + ".")
     else:
         lines.append("No change costs recall alone or inside the batch.")
-    lines += ["", "The baseline config is in `ablation.json` under `base_config`.", ""]
+    lines += ["", "Each run's recall and precision with their 95% intervals, the baseline's dashed:", "",
+              "![Recall and precision of each run](ablation.png)",
+              "", "The baseline config is in `ablation.json` under `base_config`.", ""]
     return "\n".join(lines)

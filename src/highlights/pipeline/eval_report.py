@@ -13,6 +13,7 @@ from highlights.markdown_table import markdown_table
 from highlights.pipeline.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
+from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_timeline
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ToleranceScore, attribute_misses,
     evaluate_highlights)
@@ -92,7 +93,13 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
     result = run_pipeline(video_path, config, annotation=annotation, cache=cache, progress=progress)
     report = evaluate_result(result, annotation, tolerances=tolerances, half=half)
     out_dir = Path(out_dir)
+    video = result.video or {}
+    name = Path(video["path"]).name if video.get("path") else "the game"
     written = {"highlights": write_highlights_json(result, out_dir),
+               # before the Markdown that links it
+               "timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, result.highlights, annotation.events,
+                                               report.primary, misses=report.attribution["misses"],
+                                               duration_s=video.get("duration_s"), title=f"Evaluation of {name}"),
                "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
                "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
@@ -124,9 +131,9 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
         kept = [s for s in spots if s.confidence >= min_score]
         highlights, h_halves = spots_as_highlights(kept), [s.half for s in kept]
     events = list(annotation.events)
-    matched_against = annotation
+    matched_against, matched = annotation, highlights
     if len({e.half for e in events if e.half is not None}) > 1:  # a whole match, both halves
-        highlights = _on_one_timeline(highlights, h_halves, ["start_s", "end_s", "key_s"])
+        matched = _on_one_timeline(highlights, h_halves, ["start_s", "end_s", "key_s"])
         matched_against = replace(annotation, events=_on_one_timeline(
             events, [e.half for e in events], ["start_s", "end_s", "key_s"]))
     amap = spotting_report(spots, annotation, half=half)
@@ -141,10 +148,14 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
                   "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
                                  "half": half}})
     report = PipelineEvaluation(
-        scores=evaluate_highlights(highlights, matched_against, tolerances=sorted({float(t) for t in tolerances})),
+        scores=evaluate_highlights(matched, matched_against, tolerances=sorted({float(t) for t in tolerances})),
         average_map=amap, about=about)
     out_dir = Path(out_dir)
-    written = {"json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
+    video = (predictions.data.get("video") or {}) if predictions.kind == "highlights" else {}
+    written = {"timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, highlights, events, report.primary,
+                                               highlight_halves=h_halves, duration_s=video.get("duration_s"),
+                                               title=f"Scores of {Path(source).name or 'the predictions'}"),
+               "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
                "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
 
@@ -226,9 +237,13 @@ def render_markdown(report: PipelineEvaluation) -> str:
                              ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.reported(),
                                s.precision.reported(), s.class_recall.reported(), s.class_precision.reported()]
                               for s in report.scores.scores))]
+    primary = report.primary
+    lines += ["", f"Each event found or missed{' (with the stage that lost it)' if report.attribution else ''} "
+              f"and each highlight right or false, on the game's time axis (class level, tolerance "
+              f"{primary.tolerance_s:g} s):", "",
+              f"![Events found and missed, highlights right and false]({EVAL_TIMELINE_PNG})"]
     if report.average_map is not None:
         lines += average_map_markdown(report.average_map)
-    primary = report.primary
     lines += ["", f"## Per sport (tolerance {primary.tolerance_s:g} s)", "",
               markdown_table(["sport", "events", "recall", "class recall"],
                              ([sport, g.events, g.recall.reported(), g.class_recall.reported()]

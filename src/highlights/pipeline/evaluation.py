@@ -150,6 +150,10 @@ class ToleranceScore:
     # which events (their indices) a highlight found: two runs on the same events differ by the
     # events one found and the other did not, which their recalls alone do not show
     found_events: frozenset[int] = field(default=frozenset(), compare=False)
+    # the one-to-one matching itself, (highlight index, event index) pairs, any label and class
+    # level: a picture marks each highlight and event by it rather than matching again
+    pairs: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    class_pairs: tuple[tuple[int, int], ...] = field(default=(), compare=False)
 
     @property
     def recall(self) -> Rate:
@@ -227,6 +231,7 @@ def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s
     return ToleranceScore(
         tolerance_s=tolerance_s, events=len(events), highlights=len(highlights),
         matched=len(any_pairs), class_matched=len(cls_pairs), found_events=frozenset(found),
+        pairs=tuple(any_pairs), class_pairs=tuple(cls_pairs),
         per_sport={s: group([i for i, e in enumerate(events) if e.sport == s]) for s in sorted({e.sport for e in events})},
         per_class={c: group([i for i, e in enumerate(events) if e.label == c]) for c in sorted({e.label for e in events})},
     )

@@ -27,10 +27,15 @@ def _field(event: Any, name: str) -> Any:
 
 
 def ground_truth_segments(annotation: Any) -> list[Segment]:
-    """Events of a `GameAnnotation` (anything with `.events`), or a plain list of events.
+    """Events of a `GameAnnotation` (anything with `.events`), or a plain list of events, in time order.
 
     Events may be objects or dicts with `sport, label, start_s, end_s` (and optionally `key_s`).
     """
+    return sorted(event_segments(annotation), key=lambda s: (s.start_s, s.end_s))
+
+
+def event_segments(annotation: Any) -> list[Segment]:
+    """`ground_truth_segments` in the annotation's own order, one for each of its events."""
     if annotation is None:
         return []
     events = getattr(annotation, "events", annotation)
@@ -49,7 +54,7 @@ def ground_truth_segments(annotation: Any) -> list[Segment]:
                 key_s=None if key is None else float(key),
             )
         )
-    return sorted(segments, key=lambda s: (s.start_s, s.end_s))
+    return segments
 
 
 def timeline_end(duration_s: float | None, highlights: Sequence[Highlight], truth: Sequence[Segment]) -> float:

@@ -1,0 +1,66 @@
+"""`ablation.png`: each ablation run's recall and precision with their 95% intervals, one row a run,
+the baseline's figures as reference lines, so how far each change moved them reads at a glance."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from highlights.pipeline.outputs.timeline import write_figure_png
+
+if TYPE_CHECKING:
+    from highlights.pipeline.ablation import AblationResult
+
+ABLATION_PNG = "ablation.png"
+
+POINT_COLOUR = "#0072B2"
+CULPRIT_COLOUR = "#D55E00"  # a change that costs recall (`AblationResult.culprits`)
+BASELINE_COLOUR = "#555555"
+
+
+def ablation_figure(result: AblationResult):
+    """Two panels, recall and precision, one row per run in the table's order from the top; each
+    figure a point with its 95% interval as a bar; the baseline's as a dashed line. The rows of a
+    change that costs recall are drawn in another colour. Its own Agg canvas, no pyplot state."""
+    from matplotlib.figure import Figure
+
+    rows = result.rows
+    fig = Figure(figsize=(11, 1.4 + 0.35 * len(rows)), dpi=100, layout="constrained")
+    axes = fig.subplots(1, 2, sharey=True)
+    culprits = set(result.culprits)
+    names = [row.name for row in rows]
+    ys = list(range(len(rows)))[::-1]  # the baseline on top, as in the table
+    for ax, what in zip(axes, ("recall", "precision")):
+        rates = [getattr(row.score, what) if row.score is not None else None for row in rows]
+        baseline = rates[0]
+        if baseline is not None and baseline.value is not None:
+            ax.axvline(baseline.value, color=BASELINE_COLOUR, linestyle="--", linewidth=1, gid=f"baseline {what}")
+        for y, row, rate in zip(ys, rows, rates):
+            if rate is None or rate.interval is None:
+                ax.text(0.02, y, "no " + ("events" if what == "recall" else "highlights"), ha="left", va="center",
+                        fontsize=8, color=BASELINE_COLOUR)
+                continue
+            low, high = rate.interval
+            colour = CULPRIT_COLOUR if culprits & set(row.changes) and row.kind == "alone" else POINT_COLOUR
+            ax.errorbar([rate.value], [y], xerr=[[rate.value - low], [high - rate.value]], fmt="o", color=colour,
+                        capsize=3, gid=f"{what} {row.name}")
+            ax.annotate(f"{rate.hits}/{rate.total}", (rate.value, y), xytext=(0, 6), textcoords="offset points",
+                        ha="center", fontsize=7, color=colour)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_title(f"{what} ({'found/events' if what == 'recall' else 'right/highlights'})")
+    axes[0].set_yticks(ys, names)
+    for label, row in zip(axes[0].get_yticklabels(), rows):
+        if row.kind == "alone" and culprits & set(row.changes):
+            label.set_color(CULPRIT_COLOUR)
+    fig.suptitle(f"Ablation, tolerance {result.tolerance_s:g} s: each run's figure with its 95% Wilson interval; "
+                 "dashed, the baseline's" + ("\nin orange, a change that costs recall alone or inside the batch"
+                                            if culprits else ""))
+    return fig
+
+
+def write_ablation_chart(result: AblationResult, out_path: str | Path) -> Path:
+    """`ablation_figure` written as a PNG, atomically."""
+    return write_figure_png(out_path, lambda: ablation_figure(result))
+

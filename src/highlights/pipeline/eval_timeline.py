@@ -1,0 +1,82 @@
+"""`pipeline_eval_timeline.png`: the scored game on its time axis, each annotated event marked found
+or missed (a miss with the stage that lost it) and each highlight right or false, as the
+evaluation's one-to-one matching at its primary tolerance paired them (class level, as the
+failure attribution counts misses)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from highlights.pipeline.evaluation import ToleranceScore
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.timeline import Mark, TimelinePart, timeline_parts_figure, write_figure_png
+
+EVAL_TIMELINE_PNG = "pipeline_eval_timeline.png"
+
+MATCHED_MARKER, UNMATCHED_MARKER = "o", "X"
+MATCHED_FACE, UNMATCHED_FACE = "white", "#D55E00"  # Okabe-Ito vermillion: read apart from the sports' colours
+
+
+def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: Sequence[Any],
+                misses: Sequence[dict[str, Any]] | None = None) -> tuple[list[Mark], list[Mark]]:
+    """A mark for each highlight and each event, from `score.class_pairs` (the evaluation's
+    matching; nothing is matched again). `misses` is the failure attribution's list, in event
+    order, of the events no highlight of their class was paired with; each missed event's mark
+    carries its `stage`. None: predictions scored without a run, no stage known."""
+    tolerance = f"{score.tolerance_s:g} s"
+    right = {h for h, _ in score.class_pairs}
+    found = {e for _, e in score.class_pairs}
+    stages: dict[int, str] = {}
+    if misses is not None:
+        missed = [i for i in range(len(events)) if i not in found]
+        for i, miss in zip(missed, misses):
+            if str(miss.get("event_id")) == str(getattr(events[i], "id", None)):
+                stages[i] = str(miss.get("stage", ""))
+    found_mark = Mark(f"event found: paired with a highlight of its class within {tolerance}",
+                      MATCHED_MARKER, MATCHED_FACE)
+    missed_legend = "event missed" + (", beneath it the stage that lost it" if misses is not None else "")
+    right_mark = Mark("highlight right: paired with an event of its class", MATCHED_MARKER, MATCHED_FACE)
+    false_mark = Mark("false highlight: paired with no event of its class", UNMATCHED_MARKER, UNMATCHED_FACE)
+    event_marks = [found_mark if i in found else Mark(missed_legend, UNMATCHED_MARKER, UNMATCHED_FACE,
+                                                      stages.get(i, ""))
+                   for i in range(len(events))]
+    return [right_mark if i in right else false_mark for i in range(len(highlights))], event_marks
+
+
+def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any], score: ToleranceScore, *,
+                         misses: Sequence[dict[str, Any]] | None = None,
+                         highlight_halves: Sequence[int | None] | None = None,
+                         duration_s: float | None = None, title: str = "Evaluation"):
+    """The picture as a matplotlib `Figure`: one axis for the game, or one per half when the items
+    name more than one half (`highlight_halves`, each event's `half`), each with a lane of
+    highlights above a lane of events. `highlights` and `events` are the lists `score` indexes."""
+    highlights, events = list(highlights), list(events)
+    h_marks, e_marks = match_marks(score, highlights, events, misses)
+    h_halves = list(highlight_halves) if highlight_halves is not None else [None] * len(highlights)
+    e_halves = [getattr(e, "half", None) for e in events]
+    halves = sorted({h for h in [*h_halves, *e_halves] if h is not None})
+    if len(halves) <= 1:
+        parts = [TimelinePart(highlights, events, duration_s, "", h_marks, e_marks)]
+    else:
+        # as the matching put them: an item without a half is on the first
+        of = lambda half, item_half: (item_half or 1) == half  # noqa: E731
+        parts = [TimelinePart([h for h, x in zip(highlights, h_halves) if of(half, x)],
+                              [e for e, x in zip(events, e_halves) if of(half, x)], None, f"half {half}",
+                              [m for m, x in zip(h_marks, h_halves) if of(half, x)],
+                              [m for m, x in zip(e_marks, e_halves) if of(half, x)])
+                 for half in halves]
+    counts = (f"{len({e for _, e in score.class_pairs})} of {len(events)} events found, "
+              f"{len({h for h, _ in score.class_pairs})} of {len(highlights)} highlights right "
+              f"(class level, one-to-one within {score.tolerance_s:g} s)")
+    # the legend top to bottom as the lanes are: highlights, then events
+    order = dict.fromkeys(m.legend for m in sorted(h_marks, key=lambda m: m.marker != MATCHED_MARKER))
+    order.update(dict.fromkeys(m.legend for m in sorted(e_marks, key=lambda m: m.marker != MATCHED_MARKER)))
+    return timeline_parts_figure(parts, title=f"{title}\n{counts}", counts=len(parts) > 1, legend_order=list(order))
+
+
+def write_eval_timeline(out_path: str | Path, highlights: Sequence[Highlight], events: Sequence[Any],
+                        score: ToleranceScore, **kwargs: Any) -> Path:
+    """`eval_timeline_figure` written as a PNG, atomically."""
+    return write_figure_png(out_path, lambda: eval_timeline_figure(highlights, events, score, **kwargs))
