@@ -112,3 +112,107 @@ def test_the_ablation_chart_has_a_row_per_run_with_its_rates_and_intervals():
         baseline = [line for line in ax.lines if line.get_gid() == f"baseline {what}"]
         assert float(baseline[0].get_xdata()[0]) == pytest.approx(getattr(rows[0].score, what).value)
     assert [t.get_text() for t in precision_ax.texts if t.get_text().startswith("no ")] == ["no highlights"]
+
+
+def _lane_labels(ax) -> list[str]:
+    """An axis's lane labels, top first."""
+    return [t.get_text() for t in sorted(ax.get_yticklabels(), key=lambda t: -t.get_position()[1])]
+
+
+def test_each_lane_label_counts_its_marks_and_the_four_marks_differ_in_shape():
+    score = score_at(HIGHLIGHTS, EVENTS, 2.0)
+    fig = eval_timeline_figure(HIGHLIGHTS, EVENTS, score, misses=MISSES, duration_s=100.0)
+    ax = fig.axes[0]
+    assert _lane_labels(ax) == ["highlights\n1 right, 2 false", "events\n1 found, 3 missed"]
+    handles = [h for h in ax.get_legend().legend_handles if hasattr(h, "get_marker")]
+    assert len(handles) == 4
+    # each meaning its own shape: a circle in the highlights' lane no longer reads as an event found
+    assert len({h.get_marker() for h in handles}) == 4
+
+
+def _hour_long_game():
+    """An hour of play: an event every 5 minutes from 2:30, the first 10 found by a highlight at
+    them and the last 2 missed, and 20 false highlights a minute apart from 0:10."""
+    events = [_event(i, "baseball_swing", 150.0 + 300.0 * i) for i in range(12)]
+    highlights = [Highlight(e.key_s - 1.0, e.key_s + 1.0, "baseball_swing", "baseball", 0.9, e.key_s)
+                  for e in events[:10]]
+    highlights += [Highlight(10.0 + 60.0 * i, 12.0 + 60.0 * i, "baseball_swing", "baseball", 0.4, 11.0 + 60.0 * i)
+                   for i in range(20)]
+    return highlights, events
+
+
+def test_a_long_game_wraps_into_rows_of_ten_minutes_each_counting_its_own_marks():
+    highlights, events = _hour_long_game()
+    score = score_at(highlights, events, 2.0)
+    fig = eval_timeline_figure(highlights, events, score, duration_s=3600.0)
+    assert [ax.get_xlim() for ax in fig.axes] == [(600.0 * k, 600.0 * (k + 1)) for k in range(6)]
+    # two events a row; the false highlights, a minute apart, fill the first two rows
+    assert [_lane_labels(ax) for ax in fig.axes] == [
+        ["highlights\n2 right, 10 false", "events\n2 found, 0 missed"],
+        ["highlights\n2 right, 10 false", "events\n2 found, 0 missed"],
+        ["highlights\n2 right, 0 false", "events\n2 found, 0 missed"],
+        ["highlights\n2 right, 0 false", "events\n2 found, 0 missed"],
+        ["highlights\n2 right, 0 false", "events\n2 found, 0 missed"],
+        ["highlights\n0 right, 0 false", "events\n0 found, 2 missed"]]
+    # every mark once, in the row its moment is in
+    for k, ax in enumerate(fig.axes):
+        for line in ax.lines:
+            assert all(600.0 * k <= x < 600.0 * (k + 1) for x in line.get_xdata())
+    marks = _marks(fig)
+    assert sum(len(xs) for xs in marks.values()) == len(highlights) + len(events)
+    assert "10 of 12 events found, 10 of 30 highlights right" in fig.axes[0].get_title()
+    assert [bool(ax.get_title()) for ax in fig.axes] == [True] + [False] * 5
+
+
+def test_a_common_mark_is_drawn_smaller_than_a_rare_one():
+    """Hundreds of false highlights' crosses would bury the few right ones: in a row with many
+    of one meaning, those marks shrink; a row's few keep their size."""
+    events = [_event(0, "baseball_swing", 100.0)]
+    highlights = [Highlight(99.0, 101.0, "baseball_swing", "baseball", 0.9, 100.0)]
+    highlights += [Highlight(t, t + 2.0, "baseball_pitch", "baseball", 0.4, t + 1.0) for t in range(150, 550, 5)]
+    fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0), duration_s=600.0)
+    size = {line.get_gid(): line.get_markersize() for line in fig.axes[0].lines}
+    assert size["false highlight: paired with no event of its class"] < size[
+        "highlight right: paired with an event of its class"] == size[
+        "event found: paired with a highlight of its class within 2 s"]
+
+
+def test_a_highlight_across_two_rows_has_its_bar_in_both_and_its_mark_once():
+    events = [_event(0, "baseball_swing", 601.0)]
+    highlights = [Highlight(598.0, 604.0, "baseball_swing", "baseball", 0.9, 601.0)]
+    fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0), duration_s=1200.0)
+    first, second = fig.axes
+    def bars(ax):
+        return sorted((b.x0, b.x1) for b in (c.get_paths()[0].get_extents() for c in ax.collections))
+
+    assert bars(first) == [(598.0, 604.0)]
+    assert bars(second) == [(598.0, 604.0), (600.0, 602.0)]  # and the event's, at 600-602 s
+    assert not first.lines and sorted(line.get_gid() for line in second.lines) == [
+        "event found: paired with a highlight of its class within 2 s",
+        "highlight right: paired with an event of its class"]
+
+
+def test_rows_stay_few_on_a_very_long_game_and_equal_in_length():
+    from highlights.pipeline.outputs.timeline import MAX_ROWS, row_spans
+
+    assert row_spans(900.0) == [(0.0, 900.0)]  # a quarter of an hour is one row
+    assert row_spans(901.0) == [(0.0, 600.0), (600.0, 1200.0)]
+    three_hours = row_spans(3 * 3600.0)
+    assert len(three_hours) == MAX_ROWS and {b - a for a, b in three_hours} == {900.0}
+    assert three_hours[-1][1] == 3 * 3600.0
+
+
+def test_the_detect_timeline_of_a_long_game_wraps_too_with_its_lanes_named_as_before():
+    from highlights.pipeline.outputs.timeline import timeline_figure
+
+    highlights, events = _hour_long_game()
+    highlights = [h for h in highlights if h.end_s < 1500.0]
+    events = [e for e in events if e.end_s < 1500.0]
+    fig = timeline_figure(highlights, duration_s=1500.0, annotation=events)
+    assert len(fig.axes) == 3
+    assert [_lane_labels(ax) for ax in fig.axes] == [["predicted", "ground truth"]] * 3
+    assert not any(ax.lines for ax in fig.axes)  # no marks on the detect page's timeline
+    # the last row runs on past the game's end at the same scale, that part shaded
+    assert fig.axes[-1].get_xlim() == (1200.0, 1800.0)
+    after = [p for ax in fig.axes for p in ax.patches if p.get_gid() == "after the end"]
+    assert [(p.get_x(), p.get_x() + p.get_width()) for p in after] == [(1500.0, 1800.0)]

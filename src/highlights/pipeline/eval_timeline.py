@@ -15,8 +15,12 @@ from highlights.pipeline.outputs.timeline import Mark, TimelinePart, timeline_pa
 
 EVAL_TIMELINE_PNG = "pipeline_eval_timeline.png"
 
-MATCHED_MARKER, UNMATCHED_MARKER = "o", "X"
+# A highlight's mark is a circle or a cross, an event's a triangle up or down: each of the four has
+# its own shape, so a mark says what it is without its lane, and the legend shows four symbols.
+RIGHT_MARKER, FALSE_MARKER = "o", "X"
+FOUND_MARKER, MISSED_MARKER = "^", "v"
 MATCHED_FACE, UNMATCHED_FACE = "white", "#D55E00"  # Okabe-Ito vermillion: read apart from the sports' colours
+LANE_NAMES = ("highlights", "events")
 
 
 def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: Sequence[Any],
@@ -35,12 +39,13 @@ def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: 
             if str(miss.get("event_id")) == str(getattr(events[i], "id", None)):
                 stages[i] = str(miss.get("stage", ""))
     found_mark = Mark(f"event found: paired with a highlight of its class within {tolerance}",
-                      MATCHED_MARKER, MATCHED_FACE)
+                      FOUND_MARKER, MATCHED_FACE, tally="found")
     missed_legend = "event missed" + (", beneath it the stage that lost it" if misses is not None else "")
-    right_mark = Mark("highlight right: paired with an event of its class", MATCHED_MARKER, MATCHED_FACE)
-    false_mark = Mark("false highlight: paired with no event of its class", UNMATCHED_MARKER, UNMATCHED_FACE)
-    event_marks = [found_mark if i in found else Mark(missed_legend, UNMATCHED_MARKER, UNMATCHED_FACE,
-                                                      stages.get(i, ""))
+    right_mark = Mark("highlight right: paired with an event of its class", RIGHT_MARKER, MATCHED_FACE, tally="right")
+    false_mark = Mark("false highlight: paired with no event of its class", FALSE_MARKER, UNMATCHED_FACE,
+                      tally="false")
+    event_marks = [found_mark if i in found else Mark(missed_legend, MISSED_MARKER, UNMATCHED_FACE,
+                                                      stages.get(i, ""), tally="missed")
                    for i in range(len(events))]
     return [right_mark if i in right else false_mark for i in range(len(highlights))], event_marks
 
@@ -58,21 +63,21 @@ def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any],
     e_halves = [getattr(e, "half", None) for e in events]
     halves = sorted({h for h in [*h_halves, *e_halves] if h is not None})
     if len(halves) <= 1:
-        parts = [TimelinePart(highlights, events, duration_s, "", h_marks, e_marks)]
+        parts = [TimelinePart(highlights, events, duration_s, "", h_marks, e_marks, LANE_NAMES)]
     else:
         # as the matching put them: an item without a half is on the first
         of = lambda half, item_half: (item_half or 1) == half  # noqa: E731
         parts = [TimelinePart([h for h, x in zip(highlights, h_halves) if of(half, x)],
                               [e for e, x in zip(events, e_halves) if of(half, x)], None, f"half {half}",
                               [m for m, x in zip(h_marks, h_halves) if of(half, x)],
-                              [m for m, x in zip(e_marks, e_halves) if of(half, x)])
+                              [m for m, x in zip(e_marks, e_halves) if of(half, x)], LANE_NAMES)
                  for half in halves]
     counts = (f"{len({e for _, e in score.class_pairs})} of {len(events)} events found, "
               f"{len({h for h, _ in score.class_pairs})} of {len(highlights)} highlights right "
               f"(class level, one-to-one within {score.tolerance_s:g} s)")
     # the legend top to bottom as the lanes are: highlights, then events
-    order = dict.fromkeys(m.legend for m in sorted(h_marks, key=lambda m: m.marker != MATCHED_MARKER))
-    order.update(dict.fromkeys(m.legend for m in sorted(e_marks, key=lambda m: m.marker != MATCHED_MARKER)))
+    order = dict.fromkeys(m.legend for m in sorted(h_marks, key=lambda m: m.marker != RIGHT_MARKER))
+    order.update(dict.fromkeys(m.legend for m in sorted(e_marks, key=lambda m: m.marker != FOUND_MARKER)))
     return timeline_parts_figure(parts, title=f"{title}\n{counts}", counts=len(parts) > 1, legend_order=list(order))
 
 

@@ -83,18 +83,21 @@ def font_families() -> list[str]:
 class Mark:
     """A symbol drawn on one bar at its key moment (what it means is the legend's line), and an
     optional word beneath it: an evaluation marks each event found or missed, each highlight
-    right or false, and a missed event with the stage that lost it."""
+    right or false, and a missed event with the stage that lost it. `tally`, when given, is the
+    word its lane's label counts such marks under ("27 right, 238 false")."""
 
     legend: str
     marker: str = "o"
     face: str = "white"
     text: str = ""
+    tally: str = ""
 
 
 @dataclass(frozen=True)
 class TimelinePart:
     """One axis of a timeline picture: a video, or one half of a match filmed as two. The marks,
-    when given, are one per highlight and one per event, in the order given (None: no mark)."""
+    when given, are one per highlight and one per event, in the order given (None: no mark).
+    `lane_names`: the predicted lane's label and the ground-truth lane's."""
 
     highlights: Sequence[Highlight]
     annotation: Any = None
@@ -102,6 +105,7 @@ class TimelinePart:
     name: str = ""
     highlight_marks: Sequence[Mark | None] | None = None
     event_marks: Sequence[Mark | None] | None = None
+    lane_names: tuple[str, str] = ("predicted", "ground truth")
 
 
 def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None = None, annotation: Any = None,
@@ -115,15 +119,53 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
 
 MARK_EDGE = "black"
 MARK_TEXT_COLOUR = "#333333"
+AFTER_END_COLOUR = "#EEEEEE"
+
+# A part up to ONE_ROW_S long is one row; a longer one wraps into rows of ROW_S, or of a longer
+# whole number of ROW_STEP_S where that would make more than MAX_ROWS: across one row of an hour
+# a few seconds' highlight is a pixel and hundreds of them a solid band, across ten minutes each
+# keeps its own bar and mark, and every row has the same scale, so lengths compare across rows.
+ONE_ROW_S = 15 * 60.0
+ROW_S = 10 * 60.0
+ROW_STEP_S = 5 * 60.0
+MAX_ROWS = 12
+# The shortest bar drawn, as a share of its row: a spot (no length) or a short event stays visible.
+MIN_BAR_SHARE = 1 / 1000
+MARK_SIZE, MIN_MARK_SIZE, SPARSE_MARKS = 7.0, 4.0, 20
+# Steps of the time axis's ticks, in seconds: whole seconds and minutes a clock reads.
+TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+MAX_TICKS = 11
+
+
+def mark_size(count: int) -> float:
+    """Points across each of `count` marks of one meaning in one lane of a row: MARK_SIZE up to
+    SPARSE_MARKS of them, smaller the more there are, down to MIN_MARK_SIZE, so that the common
+    marks (hundreds of false highlights) do not bury the rare ones (a missed event) drawn full size."""
+    return max(MIN_MARK_SIZE, MARK_SIZE * min(1.0, math.sqrt(SPARSE_MARKS / max(count, 1))))
+
+
+def row_spans(end: float) -> list[tuple[float, float]]:
+    """The (start, end) each row of a part ending at `end` shows: one row up to ONE_ROW_S, else
+    rows of equal length covering it, the last one running past `end`."""
+    if end <= ONE_ROW_S:
+        return [(0.0, end)]
+    length = max(ROW_S, math.ceil(end / MAX_ROWS / ROW_STEP_S) * ROW_STEP_S)
+    return [(k * length, (k + 1) * length) for k in range(math.ceil(end / length - 1e-9))]
+
+
+def tick_step(span: float) -> float:
+    """The least of TICK_STEPS_S that puts at most MAX_TICKS ticks across `span` seconds."""
+    return next((step for step in TICK_STEPS_S if span / step <= MAX_TICKS - 1), TICK_STEPS_S[-1])
 
 
 def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highlights", counts: bool = True,
                           legend_order: Sequence[str] = ()):
-    """One axis per part, one above the other, each with its predicted lane and (when the part has
-    an annotation) its ground-truth lane; one legend of the sports and the marks. `counts`: each
-    axis's title says how many highlights and events it shows (a title with counts of its own
-    leaves them out). The legend lists the marks drawn, those named in `legend_order` first in that
-    order, then the others as met."""
+    """One axis per part, one above the other, or for a long part one per row of its time
+    (`row_spans`), each with its predicted lane and (when the part has an annotation) its
+    ground-truth lane, each lane's label with its count of each `Mark.tally` in that row; one
+    legend of the sports and the marks. `counts`: the title of each part's first row says how many
+    highlights and events it shows (a title with counts of its own leaves them out). The legend
+    lists the marks drawn, those named in `legend_order` first in that order, then the others as met."""
     # matplotlib is imported here, not with the outputs package: a run that fails before writing
     # (a wrong path) does not pay for it, nor print its warning about an unwritable config folder.
     from matplotlib.figure import Figure
@@ -131,30 +173,53 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     from matplotlib.patches import Patch
 
     drawn = [_part_lanes(part) for part in parts]
-    heights = [1.0 + 0.7 * len(lanes) + (0.3 if any(m and m.text for _, bars in lanes for *_, m in bars) else 0)
-               for lanes, _ in drawn]
+    rank = {legend: i for i, legend in enumerate(legend_order)}
+    # each lane's tallies, the same words on every row (a row without a miss says "0 missed")
+    met: dict[int, dict[str, int]] = {}
+    for lanes, _ in drawn:
+        for index, (_, bars) in enumerate(lanes):
+            for *_, m in bars:
+                if m and m.tally:
+                    met.setdefault(index, {}).setdefault(m.tally, rank.get(m.legend, len(rank)))
+    tallies = {index: sorted(words, key=words.__getitem__) for index, words in met.items()}
+    rows = [(p, span, i == 0) for p, (_, end) in enumerate(drawn) for i, span in enumerate(row_spans(end))]
+    heights = []
+    for p, span, first in rows:
+        lanes = drawn[p][0]
+        words = any(m and m.text and _in_row(key, span, drawn[p][1]) for _, bars in lanes for *_, key, m in bars)
+        heights.append((0.45 if first else 0.15) + 0.7 * len(lanes) + (0.3 if words else 0) + 0.35)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
-    fig = Figure(figsize=(12, sum(heights) + 0.3 * (len(parts) - 1)), dpi=100, layout="constrained")
-    axes = fig.subplots(len(parts), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+    # the marks' legend lines are long: the figure widens by about their width, leaving the axes theirs
+    width = 12 + (3 if any(m for lanes, _ in drawn for _, bars in lanes for *_, m in bars) else 0)
+    fig = Figure(figsize=(width, sum(heights) + 0.3 * (len(parts) - 1) + 0.3), dpi=100, layout="constrained")
+    axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     colours = sport_palette(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars)
     sports: dict[str, None] = {}
     marks: dict[str, Mark] = {}
-    for ax, part, (lanes, end) in zip(axes, parts, drawn):
-        _draw_lanes(ax, lanes, end, colours, sports, marks)
-        shown = f"{len(part.highlights)} predicted" + (
-            f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
-        name = part.name if len(parts) > 1 else title
-        ax.set_title(f"{name} ({shown})" if counts else name)
+    for ax, (p, span, first) in zip(axes, rows):
+        part, (lanes, end) = parts[p], drawn[p]
+        _draw_lanes(ax, lanes, span, end, colours, sports, marks, tallies, empty_note=first)
+        if first:
+            shown = f"{len(part.highlights)} predicted" + (
+                f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
+            name = part.name if len(parts) > 1 else title
+            ax.set_title(f"{name} ({shown})" if counts else name)
+    axes[-1].set_xlabel("game time")
     if len(parts) > 1:
         fig.suptitle(title)
     handles = [Patch(color=colours[s], label=s) for s in sports]
-    rank = {legend: i for i, legend in enumerate(legend_order)}
     handles += [Line2D([], [], linestyle="none", marker=m.marker, markerfacecolor=m.face, markeredgecolor=MARK_EDGE,
                        markersize=8, label=m.legend)
                 for m in sorted(marks.values(), key=lambda m: rank.get(m.legend, len(rank)))]
     if handles:
         axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return fig
+
+
+def _in_row(t: float, span: tuple[float, float], end: float) -> bool:
+    """Whether a time belongs to the row `span`: from its start up to its end, the last row's
+    end (at or past the part's) included."""
+    return span[0] <= t < span[1] or (t == span[1] and span[1] >= end)
 
 
 def _part_lanes(part: TimelinePart) -> tuple[list[tuple[str, list]], float]:
@@ -176,68 +241,85 @@ def _part_lanes(part: TimelinePart) -> tuple[list[tuple[str, list]], float]:
     t_order = sorted(range(len(truth_in_order)), key=lambda i: (truth_in_order[i].start_s, truth_in_order[i].end_s))
     truth = [truth_in_order[i] for i in t_order]
     end = timeline_end(part.duration_s, predicted, truth)
-    lanes = [("predicted", [(h.start_s, h.end_s, colour_key(h.sport, h.label), h.score, h.moment_s, h_marks[i])
-                            for i, h in zip(order, predicted)])]
+    predicted_name, truth_name = part.lane_names
+    lanes = [(predicted_name, [(h.start_s, h.end_s, colour_key(h.sport, h.label), h.score, h.moment_s, h_marks[i])
+                               for i, h in zip(order, predicted)])]
     if part.annotation is not None:
-        lanes.append(("ground truth", [(s.start_s, s.end_s, colour_key(s.sport, s.label), 1.0,
-                                        s.key_s if s.key_s is not None else (s.start_s + s.end_s) / 2, e_marks[i])
-                                       for i, s in zip(t_order, truth)]))
+        lanes.append((truth_name, [(s.start_s, s.end_s, colour_key(s.sport, s.label), 1.0,
+                                    s.key_s if s.key_s is not None else (s.start_s + s.end_s) / 2, e_marks[i])
+                                   for i, s in zip(t_order, truth)]))
     return lanes, end
 
 
-def _draw_lanes(ax, lanes, end: float, colours: dict[str, str], sports: dict[str, None],
-                marks: dict[str, Mark]) -> None:
-    from matplotlib.ticker import FuncFormatter
+def _draw_lanes(ax, lanes, span: tuple[float, float], end: float, colours: dict[str, str],
+                sports: dict[str, None], marks: dict[str, Mark], tallies: dict[int, list[str]], *,
+                empty_note: bool = True) -> None:
+    """One row of a part: the bars that reach into `span`, and the marks whose key moments are in
+    it (a mark once, in the row of its moment, where a bar across two rows is drawn in both)."""
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
 
+    lo, hi = span
     lowest = -0.6
-    for row, (_, bars) in enumerate(reversed(lanes)):
-        stack, depth = stacked_rows([(start, stop) for start, stop, *_ in bars])
+    labels = []
+    for row, (name, bars) in enumerate(reversed(lanes)):
+        index = len(lanes) - 1 - row
+        shown = [bar for bar in bars if _in_row(bar[0], span, end) or bar[0] < lo < bar[1]]
+        stack, depth = stacked_rows([(start, stop) for start, stop, *_ in shown])
         height = 0.7 / depth
         marked: dict[str, tuple[list[float], list[float], Mark]] = {}
         texts: list[tuple[float, float, str]] = []
-        for (start, stop, sport, score, key, mark), level in zip(bars, stack):
+        counted = dict.fromkeys(tallies.get(index, []), 0)
+        for (start, stop, sport, score, key, mark), level in zip(shown, stack):
             sports.setdefault(sport, None)
             bottom = row + 0.35 - (level + 1) * height
             ax.broken_barh(
-                [(start, max(stop - start, end / 1500))],
+                [(start, max(stop - start, (hi - lo) * MIN_BAR_SHARE))],
                 (bottom, height),
                 facecolors=colours[sport],
                 alpha=0.35 + 0.65 * min(1.0, max(0.0, score)),
                 edgecolor="none",
             )
-            if mark is not None:
+            if mark is not None and _in_row(key, span, end):
                 xs, ys, _ = marked.setdefault(mark.legend, ([], [], mark))
                 xs.append(key)
                 ys.append(bottom + height / 2)
                 marks.setdefault(mark.legend, mark)
+                if mark.tally:
+                    counted[mark.tally] += 1
                 if mark.text:
                     texts.append((key, row - 0.4, mark.text))
         for legend, (xs, ys, mark) in marked.items():
-            # one line of markers per meaning, named by it (gid), so what is drawn can be counted
+            # one line of markers per meaning, named by it (gid), so what is drawn can be counted; a
+            # small mark's edge thinner, else a small cross is all edge and its colour is lost
+            size = mark_size(len(xs))
             ax.plot(xs, ys, linestyle="none", marker=mark.marker, markerfacecolor=mark.face,
-                    markeredgecolor=MARK_EDGE, markersize=7, gid=legend)
-        lowest = min(lowest, _draw_words(ax, texts, end))
-    ax.set_yticks(range(len(lanes)), [name for name, _ in reversed(lanes)])
+                    markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend)
+        lowest = min(lowest, _draw_words(ax, texts, hi - lo))
+        labels.append(name + ("\n" + ", ".join(f"{n} {word}" for word, n in counted.items()) if counted else ""))
+    ax.set_yticks(range(len(lanes)), labels)
     ax.set_ylim(lowest, len(lanes) - 0.4)
-    ax.set_xlim(0, end)
+    ax.set_xlim(lo, hi)
+    if hi > end:
+        ax.axvspan(end, hi, color=AFTER_END_COLOUR, zorder=0, gid="after the end")
+    ax.xaxis.set_major_locator(MultipleLocator(tick_step(hi - lo)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: short_clock(x)))
-    ax.set_xlabel("game time")
     ax.grid(axis="x", alpha=0.3)
-    if not lanes[0][1]:
-        ax.text(end / 2, len(lanes) - 1, "no highlights found", ha="center", va="center", color="#555555")
+    if empty_note and not lanes[0][1]:
+        ax.text((lo + min(hi, end)) / 2, len(lanes) - 1, "no highlights found", ha="center", va="center",
+                color="#555555")
 
 
 WORD_LEVELS = 3  # words under marks close in time step down this many lines, then start again
 
 
-def _draw_words(ax, texts: list[tuple[float, float, str]], end: float) -> float:
-    """Each mark's word beneath its bar; a word whose mark is within a fortieth of the game of the
-    last one's goes a line lower, so neighbours do not print over each other. Returns the lowest
+def _draw_words(ax, texts: list[tuple[float, float, str]], span: float) -> float:
+    """Each mark's word beneath its bar; a word whose mark is within a fortieth of the row's
+    `span` of the last one's goes a line lower, so neighbours do not print over each other. Returns the lowest
     y the words reach."""
     lowest = 0.0
     last_x, level = None, 0
     for x, y, text in sorted(texts):
-        level = (level + 1) % WORD_LEVELS if last_x is not None and x - last_x < end / 40 else 0
+        level = (level + 1) % WORD_LEVELS if last_x is not None and x - last_x < span / 40 else 0
         last_x = x
         top = y - 0.22 * level
         ax.text(x, top, text, ha="center", va="top", fontsize=7, color=MARK_TEXT_COLOUR)
