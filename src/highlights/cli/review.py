@@ -81,6 +81,8 @@ def _rejected_class(session, rejected_as: Optional[str]) -> str:
 def _export_message(result) -> str:
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
     msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
+    if result.clips.get("rejected"):
+        msg += f"; the rejected ones filed under {result.rejected_as!r}"
     if result.unchanged:
         msg += f"; {result.unchanged} already in the parent"
     if result.added_classes:
@@ -134,17 +136,31 @@ def serve(
     session = _session(dirs, db, video, classes, candidates)
     # checked before the page is up: a slip refused at the Export button would cost the review's time
     rejected = _rejected_class(session, rejected_as) if to_dataset is not None else None
+    if rejected_as is not None and to_dataset is None:
+        err.print("warning: --rejected-as does nothing without --to-dataset (the page has no Export button); "
+                  "give it to `highlights review export`", style="yellow")
     playback = _playback(session, always_copy=copy_video)
     export = None
     if to_dataset is not None:
+        from highlights.review.export import models_without_none
+
+        # Said again with every export: the page's reviewer does not see the terminal's warning.
+        no_none = models_without_none(session) if rejected_as is None else None
+        grows = [parent]
+
         def export() -> dict:
             # Imported on first use: the dataset code pulls in the augmentation stack, which the
             # review itself never needs, so the server starts quickly.
             from highlights.review.export import export_review
 
-            result = export_review(session, to_dataset, parent=parent, licence=licence, rejected_as=rejected)
-            return {"message": _export_message(result), "version": result.version.name, "clips": result.clips,
-                    "pending": result.pending}
+            result = export_review(session, to_dataset, parent=grows[0], licence=licence, rejected_as=rejected)
+            # The next click grows this version by what is decided since: from the same parent it
+            # would be refused as the same export again, and the page cannot name another.
+            grows[0] = result.version.name
+            message = _export_message(result) + (f"; warning: {no_none}" if no_none and result.clips.get("rejected")
+                                                 else "")
+            return {"message": message, "version": result.version.name, "clips": result.clips,
+                    "pending": result.pending, "rejected_as": result.rejected_as}
     token = session.store.token(new_token)
     app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback)
     if host not in LOOPBACK:
