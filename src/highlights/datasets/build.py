@@ -24,6 +24,7 @@ from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import (
     LIKENESS_FILE, CheckedClip, KnownClip, Likeness, check_sources, check_video, load_likenesses, save_likenesses,
 )
+from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, DatasetVersion,
@@ -205,7 +206,8 @@ def _build_locked(
     sources = discovered.clips
     class_list = _resolve_classes(classes, base, sources)
     base_looks = _parent_likenesses(base, show_progress) if base else {}
-    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id))
+    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id),
+                                 cut_span(c.provenance))
              for c in base.clips} if base else {}
 
     outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)

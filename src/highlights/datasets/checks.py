@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.datasets.cut_spans import CutSpan, cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion
 from highlights.datasets.sources import SourceClip
@@ -148,6 +149,7 @@ class KnownClip:
     label: str
     group: str = ""
     likeness: Likeness | None = None
+    cut: CutSpan | None = None  # the span of a video it was cut from, where its provenance says
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,7 @@ class _Seen:
     label: str
     group: str
     likeness: Likeness
+    cut: CutSpan | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,8 @@ def check_sources(
     class_set = set(classes)
     seen: dict[str, tuple[str, str]] = {}  # sha256 -> the first clip with it, and its label
     # The parent's clips first: a copy of one of them is named after it.
-    looks = [_Seen(k.description, k.label, k.group, k.likeness) for k in known.values() if k.likeness is not None]
+    looks = [_Seen(k.description, k.label, k.group, k.likeness, k.cut) for k in known.values()
+             if k.likeness is not None]
     outcome = CheckOutcome([], [])
     contradicted: dict[str, tuple[str, str]] = {}  # an accepted clip's path -> a later copy of it, and its label
     for clip in track(sources, "checking clips", enabled=show_progress):
@@ -245,7 +249,12 @@ def check_sources(
         except VideoError as e:
             outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
             continue
-        twin = next((other for other in looks if other.likeness.same_pictures(likeness)), None)
+        # Two moments of one static wide shot can look as alike as a copy: clips whose provenance
+        # says they were cut from the same video at different times are never taken for copies.
+        cut = cut_span(clip.provenance)
+        twin = next((other for other in looks
+                     if not (cut is not None and cut.apart_from(other.cut)) and other.likeness.same_pictures(likeness)),
+                    None)
         if twin is not None:
             if twin.label != clip.label:
                 outcome.rejected.append(Rejected(path, f"{path}: the same pictures as {twin.name} (a re-encoded "
@@ -256,7 +265,7 @@ def check_sources(
             outcome.near_duplicates.append(NearDuplicate(path, twin.name, twin.group))
             clip = replace(clip, group=twin.group)
         seen[sha] = (path, clip.label)
-        looks.append(_Seen(path, clip.label, clip.group, likeness))
+        looks.append(_Seen(path, clip.label, clip.group, likeness, cut))
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
     _refuse_contradicted(outcome, contradicted)
     return outcome
