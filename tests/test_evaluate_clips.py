@@ -117,7 +117,7 @@ def test_a_class_folder_one_slip_from_a_class_is_not_skipped_unseen(tmp_path):
                                       "--no-progress", "--pose-cache", str(tmp_path / "poses")])
     assert result.exit_code == 1
     assert (f"error: {tree / 'basketbal_layup'}: folder 'basketbal_layup' is one slip from the class "
-            "'basketball_layup'; rename it (or move its clips) to score them") in result.output
+            "'basketball_layup'; rename it (or move its clips) to use them") in result.output
 
 
 @pytest.mark.parametrize("extra, says", [

@@ -71,7 +71,7 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
     from highlights.datasets.build import one_slip_apart
 
     slips = [f"{root / name}: folder {name!r} is one slip from the class {cls!r}; rename it (or move its clips) "
-             "to score them" for name in skipped for cls in classes if one_slip_apart(name, cls)]
+             "to use them" for name in skipped for cls in classes if one_slip_apart(name, cls)]
     if slips:
         raise DatasetError(slips)
     if skipped and refuse_others is not None:

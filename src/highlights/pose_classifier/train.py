@@ -230,15 +230,17 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
     return clips, {"root": str(dataset.root), "version": dataset.name, "split": "train"}
 
 
-def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None):
+def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None,
+                          checked: tuple[list, dict] | None = None):
     """Every window of every labelled clip (`config.clips_root`, or the train split of
     `config.dataset_version`; poses estimated once and cached), labelled with its clip's class: a
     weak label (an action clip's lead-in is labelled as the action too), which the synthetic
-    windows' exact labels outweigh."""
+    windows' exact labels outweigh. `checked` is what `_labelled_clips` returned, where the
+    caller checked the clips already."""
     from highlights.pose_classifier.clips import clip_poses
     from highlights.pose_classifier.model import pixel_windows
 
-    clips, source = _labelled_clips(config, log)
+    clips, source = checked if checked is not None else _labelled_clips(config, log)
     out, labels, nobody = [], [], []
     for clip in clips:
         kp, times = clip_poses(clip.path, fps=config.window.fps, cache_dir=config.pose_cache_dir)
@@ -342,6 +344,9 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     refuse_what_it_cannot_learn(config)
     if not config.synthetic:
         return train_on_own_classes(config, show_progress=show_progress, log=log, command=command, started=started)
+    # The labelled clips are checked first: a clip that cannot be read is refused before a minute
+    # of synthesising (or rendering) goes into a model that would never be written.
+    checked = _labelled_clips(config, log) if config.clips_root or config.dataset_version else None
     out = Path(config.out_dir)
     spec = config.window
     train_spec = SynthWindowSpec(count=config.synth_windows, seed=config.synth_seed, fps=spec.fps,
@@ -375,8 +380,8 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         rendered = {"games": spec_r.games, "windows": int(len(rl)), "copies": k, "spec": spec_r.to_dict(),
                     "per_class": {c: int((rl == i).sum()) for i, c in enumerate(config.classes)}}
     real = {"clips": 0, "windows": 0}
-    if config.clips_root or config.dataset_version:
-        rw, rl, real = labelled_clip_windows(config, log=log)
+    if checked is not None:
+        rw, rl, real = labelled_clip_windows(config, log=log, checked=checked)
         windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
