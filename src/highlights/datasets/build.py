@@ -203,6 +203,10 @@ def _build_locked(
         base, replaced = _without_replaced(base, replaces)
     split_config = _split_config(base, seed, ratios)
     discovered = find_sources(src, allow_outside=allow_outside)
+    if base is not None:
+        # Growing, an empty folder of a class the parent has loses nothing: the class stays.
+        kept = {str(Path(src) / name) for name in discovered.empty_folders if name in base.classes}
+        discovered.problems = [p for p in discovered.problems if p.path not in kept]
     sources = discovered.clips
     class_list = _resolve_classes(classes, base, sources)
     base_looks = _parent_likenesses(base, show_progress) if base else {}

@@ -48,6 +48,9 @@ class Discovered:
     clips: list[SourceClip] = field(default_factory=list)
     problems: list[SkippedEntry] = field(default_factory=list)
     ignored: list[SkippedEntry] = field(default_factory=list)
+    # Class folders holding no video (also among ``problems``): a class the user meant to have,
+    # which would otherwise be dropped from the class list without a word.
+    empty_folders: list[str] = field(default_factory=list)
 
 
 def discover_sources(src: str | Path, *, allow_outside: bool = False) -> list[SourceClip]:
@@ -178,6 +181,7 @@ def scan_class_folders(src: Path) -> Discovered:
         except OSError as e:
             found.problems.append(SkippedEntry(str(entry), f"{entry}: cannot list the folder ({e.strerror or e})"))
             continue
+        videos_before = len(found.clips) + len(found.problems) + len(problems)
         for path in files:
             if path.name.startswith("."):
                 continue
@@ -210,6 +214,10 @@ def scan_class_folders(src: Path) -> Discovered:
                 licence=str(sidecar.get("licence") or UNKNOWN_LICENCE),
                 provenance=str(sidecar.get("provenance") or f"folder {src}"),
             ))
+        if len(found.clips) + len(found.problems) + len(problems) == videos_before:
+            found.empty_folders.append(entry.name)
+            found.problems.append(SkippedEntry(str(entry), f"{entry}: class folder {entry.name!r} holds no video; "
+                                                           "put its clips in it, or remove the folder"))
     if problems:
         raise DatasetError(problems)
     return found

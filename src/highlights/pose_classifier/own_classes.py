@@ -30,25 +30,29 @@ if TYPE_CHECKING:
     from highlights.pose_classifier.train import PoseTrainConfig
 
 
-def _clip_classes(config: PoseTrainConfig) -> tuple[list[str], list] | None:
+def _clip_classes(config: PoseTrainConfig) -> tuple[list[str], list, list[str]] | None:
     """The classes the labelled clips hold (a folder per class: sorted, `none` last as the
-    generator's list has it; a version: its own list) and, for a folder per class, its clips (a
-    version's are checked when it is made), or None without clips."""
+    generator's list has it; a version: its own list), for a folder per class its clips (a
+    version's are checked when it is made) and its class folders that hold no video, or None
+    without clips."""
     if config.clips_root:
         root = Path(config.clips_root)
         if not root.is_dir():
             return None  # `clip_tree` says what is wrong with it
         from highlights.datasets.sources import scan_class_folders
 
-        clips = scan_class_folders(root).clips
-        labels = sorted({c.label for c in clips}, key=lambda c: (c == "none", c))
-        return labels, clips
+        found = scan_class_folders(root)
+        return _club_order({c.label for c in found.clips}), found.clips, found.empty_folders
     if config.dataset_version:
         from highlights.datasets.store import load_version
 
         version = load_version(config.dataset_root, config.dataset_version)
-        return list(version.classes), []
+        return list(version.classes), [], []
     return None
+
+
+def _club_order(classes: set[str]) -> list[str]:
+    return sorted(classes, key=lambda c: (c == "none", c))
 
 
 def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
@@ -59,7 +63,7 @@ def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
     found = _clip_classes(config)
     if found is None:
         return config
-    classes, clips = found
+    classes, clips, empty_folders = found
     from highlights.datasets.build import one_slip_apart, typo_labels
 
     # A folder one slip from a generator class (`basketbal_layup/`) is that class misspelt, which
@@ -73,6 +77,10 @@ def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
                                          "keep both")
     if slips:
         raise DatasetError(slips)
+    # An empty folder is a class of the club's too, so that `clip_tree` refuses it rather than the
+    # model being trained without that class unsaid. (Beside the generator's classes, an empty
+    # folder that is none of them, such as `untrimmed/`, is skipped as any other such folder is.)
+    classes = _club_order(set(classes) | set(empty_folders))
     return replace(config, classes=tuple(classes), synthetic=False)
 
 
