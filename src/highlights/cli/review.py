@@ -215,9 +215,8 @@ def export_cmd(
         raise MissingFileError(db, "no review database here (pass --db)")
     session = _session(dirs, db, video, None, candidates)
     rejected = _rejected_class(session, rejected_as)
-    with console.status("cutting reviewed clips"):
-        result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
-                               annotations_dir=annotations, rejected_as=rejected)
+    result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
+                           annotations_dir=annotations, rejected_as=rejected, show_progress=True)
     console.print(_export_message(result))
     for game, paths in result.annotations.items():
         console.print(f"  {game}: " + ", ".join(str(p) for p in paths))

@@ -32,6 +32,7 @@ from highlights.datasets import (
     DatasetError, DatasetVersion, create_version, grow_version, list_versions, load_version,
 )
 from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
 from highlights.review.errors import ReviewError
 from highlights.review.games import HIGHLIGHTS_JSON, Game, refuse_a_slip_for_a_model_class
@@ -250,9 +251,11 @@ def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
 def export_review(session: ReviewSession, root: str | Path, *, parent: str | None = None,
                   licence: str = "unknown", annotations_dir: str | Path | None = None,
                   note: str | None = None, progress: Callable[[int, int], None] | None = None,
-                  rejected_as: str = NONE_LABEL) -> ExportResult:
+                  rejected_as: str = NONE_LABEL, show_progress: bool = False) -> ExportResult:
     """Cut every decided item into a clip and make the next dataset version of `root` from them,
-    rejected items under `rejected_as` (`check_rejected_as`).
+    rejected items under `rejected_as` (`check_rejected_as`). `show_progress` draws a bar while
+    the clips are cut and while the version checks and stores them: a season's review is hundreds
+    of clips, each decoded and encoded.
 
     With `parent` the new version is grown from it (its clips and splits kept; an item it already
     holds with the same label and segment is left out, so exporting again after more review adds
@@ -294,7 +297,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     try:
         rows = []
-        for n, c in enumerate(clips):
+        for n, c in enumerate(track(clips, "cutting reviewed clips", enabled=show_progress)):
             rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
             cut_from[str(staging / rel)] = (f"{c.game.video} {c.start_s:.2f}-{c.end_s:.2f} s "
                                             f"({c.game.id}/{c.item}, {c.outcome.label})")
@@ -318,10 +321,11 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                 added_classes = sorted({c.outcome.label for c in clips} - set(have))
                 classes = have + added_classes
                 version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
-                                       source_name=source_name, replaces=replaces)
+                                       source_name=source_name, replaces=replaces, show_progress=show_progress)
             else:
                 classes = sorted({c for g in session.games for c in g.classes} | {rejected_as})
-                version = create_version(staging, root, classes=classes, note=note, source_name=source_name)
+                version = create_version(staging, root, classes=classes, note=note, source_name=source_name,
+                                         show_progress=show_progress)
         except DatasetError as e:
             # The staged files are gone when the user reads this: name what each was cut from.
             raise DatasetError([_named(problem, cut_from) for problem in e.problems],
