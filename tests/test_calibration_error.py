@@ -71,3 +71,12 @@ def test_the_interval_is_the_same_on_every_run_and_stored_with_how_it_was_made()
     assert ece_reported(first) == f"{first['ece']:.3f} [{low:.3f}, {high:.3f}]"
     # a reliability stored before intervals were keeps its estimate alone
     assert ece_reported({"ece": 0.0642}) == "0.064" and ece_reported({"ece": None}) == "n/a"
+
+
+def test_one_highlight_has_its_calibration_error_and_no_interval():
+    # every resample of a single highlight is that highlight: the "interval" would be a point
+    one = reliability([0.8], [False])
+    assert one["ece"] == pytest.approx(0.8) and one["ece_interval"] is None
+    assert ece_reported(one) == "0.800 (one highlight: no interval)"
+    two = reliability([0.8, 0.3], [False, True])
+    assert two["ece_interval"] is not None and ece_reported(two).startswith("0.750 [")

@@ -46,6 +46,7 @@ def test_create_grow_diff_show(tmp_path) -> None:
 
     show = _run("dataset", "show", "v2", "--root", root)
     assert show.exit_code == 0 and "prototype data" in show.output and "parent: v1" in show.output
+    assert "the default:" not in show.output
 
 
 def test_an_empty_split_is_said_when_the_version_is_written(tmp_path) -> None:
@@ -56,8 +57,12 @@ def test_an_empty_split_is_said_when_the_version_is_written(tmp_path) -> None:
     meta = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())
     empty = [split for split, n in meta["counts"]["per_split"].items() if n == 0]
     assert "test" in empty
+    said = " ".join(created.output.split())
     for split in empty:
-        assert f"v1's {split} split is empty" in " ".join(created.output.split())
+        assert f"v1's {split} split is empty" in said
+    assert "15% of each class's source videos (none 4, swing 4) is under one" in said
+    # the default provenance note is spelled out where it is shown; a note of one's own is not
+    assert "(the default: a model for commercial use is to be rebuilt on footage you may use commercially" in said
     more = make_class_tree(tmp_path / "more", layout_of({"swing": 6, "none": 6}, prefix="x-"), seed=3)
     grown = _run("dataset", "grow", more, "--root", tmp_path / "d", "--parent", "v1")
     assert grown.exit_code == 0, grown.output

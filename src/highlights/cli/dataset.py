@@ -66,7 +66,8 @@ def create(
     src: Path = typer.Argument(..., help="A folder per class (DIR/<label>/*.mp4) or a CSV manifest"),
     root: Path = ROOT_OPTION,
     classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
-    note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json"),
+    note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json (default: the provenance note "
+                                       "'commercial model = rebuild on user / commercially-usable video')"),
     seed: int = typer.Option(0, "--seed", help="Seed of the split (and of the augmented variants)"),
     split: str = typer.Option("0.7,0.15,0.15", "--split", help="train,val,test proportions"),
     augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
@@ -200,10 +201,18 @@ def _print_written(v: DatasetVersion) -> None:
                            "`highlights evaluate` cannot score "
                            f"{'it' if len(untested) == 1 else 'them'} and counts {'its' if len(untested) == 1 else 'their'} "
                            "F1 as 0 in macro-F1; grow the version with clips from other source videos")
+    # Each class is split by its own source videos (the split keeps every class's shares).
+    sources = {c: len({clip.group for clip in v.real_clips if clip.label == c}) for c in v.classes}
+    counted = ", ".join(f"{c} {n}" for c, n in sources.items())
+    ratios = v.meta["split"]["ratios"]
     for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
         if not per_split.get(split):
-            _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): "
-                               "clips of one source video share a split, so add clips from more source videos")
+            # Under one source video's worth in every class is the usual cause; otherwise a few
+            # sources held most of the clips, and the split kept each whole.
+            few = (f"{ratios[split]:.0%} of each class's source videos ({counted}) is under one, and "
+                   if all(ratios[split] * n < 1 for n in sources.values()) else "")
+            _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): {few}"
+                               "all clips of one source video share a split, so add clips from more source videos")
 
 
 def _print_version(v: DatasetVersion) -> None:
@@ -212,7 +221,11 @@ def _print_version(v: DatasetVersion) -> None:
     meta = v.meta
     ratios = ",".join(str(meta["split"]["ratios"][s]) for s in SPLITS)
     console.print(Text.assemble((v.name, "bold"), f"  parent: {v.parent or '-'}  created: {meta['created']}"))
-    console.print(f"note: {v.note}")
+    from highlights.datasets import DEFAULT_NOTE
+
+    # The default note is shorthand; said once in full where it is shown, kept verbatim in the meta.
+    console.print(f"note: {v.note}" + (" (the default: a model for commercial use is to be rebuilt on footage you "
+                                       "may use commercially; --note sets your own)" if v.note == DEFAULT_NOTE else ""))
     console.print(f"split: {ratios} (seed {meta['split']['seed']})")
     table = Table()
     table.add_column("class")

@@ -80,6 +80,8 @@ def ece_fields(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) 
     ece = expected_calibration_error(scores, correct, bins)
     if ece is None:
         return {"ece": None, "ece_interval": None}
+    if len(scores) < 2:  # every resample of one highlight is that highlight: a point, not an interval
+        return {"ece": round(ece, 4), "ece_interval": None}
     low, high = ece_interval(scores, correct, bins)
     return {"ece": round(ece, 4), "ece_interval": [round(low, 4), round(high, 4)],
             "ece_bootstrap": {"method": METHOD, "confidence": CONFIDENCE, "n_resamples": N_RESAMPLES,
@@ -88,11 +90,11 @@ def ece_fields(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) 
 
 def ece_reported(reliability: dict[str, Any], places: int = 3) -> str:
     """`0.064 [0.041, 0.120]`: a reliability's ECE with its 95% interval (the estimate alone for
-    one stored before intervals were; `n/a` without highlights)."""
+    one stored before intervals were, or of a single highlight; `n/a` without highlights)."""
     ece = reliability.get("ece")
     if ece is None:
         return "n/a"
     interval = reliability.get("ece_interval")
     if not interval:
-        return f"{ece:.{places}f}"
+        return f"{ece:.{places}f}" + (" (one highlight: no interval)" if reliability.get("n") == 1 else "")
     return f"{ece:.{places}f} [{interval[0]:.{places}f}, {interval[1]:.{places}f}]"

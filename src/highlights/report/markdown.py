@@ -109,7 +109,7 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     if unfinished:
         lines += [f"**Note:** {unfinished['note']}.", ""]
     lines += [render_table(report), ""]
-    lines.append(f"Macro-F1: {report['macro_f1']:.2f} ({report['macro_f1']:.3f})")
+    lines.append(f"Macro-F1: {report['macro_f1']:.3f}")  # three places, as the table's F1 column
     lines.append("")
     for note in (_classes_without_clips_note(report), _never_predicted_note(report)):
         if note:
