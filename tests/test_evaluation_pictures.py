@@ -50,13 +50,16 @@ def test_each_event_is_marked_found_or_missed_with_its_stage_and_each_highlight_
     false = "false highlight: paired with no event of its class"
     assert sorted(marks[found]) == [10.0]
     assert sorted(marks[missed]) == [30.0, 50.0, 80.0] and len(marks[missed]) == len(MISSES)
+    wrong = "wrong class: at an event of another class (within 2 s)"
     assert sorted(marks[right]) == [10.0]
-    assert sorted(marks[false]) == [30.0, 65.0]  # the wrong class at 30 s is false at class level
+    # false at the class level either way, the swing called at the pitch at 30 s is told apart
+    # from the one at 65 s, near no event
+    assert sorted(marks[wrong]) == [30.0] and sorted(marks[false]) == [65.0]
     ax = fig.axes[0]
     assert sorted((t.get_position()[0], t.get_text()) for t in ax.texts) == [
         (30.0, "classifier"), (50.0, "pose/kinematics"), (80.0, "candidates")]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["baseball", right, false, found, missed]
+    assert legend == ["baseball", right, wrong, false, found, missed]
     assert "1 of 4 events found, 1 of 3 highlights right" in ax.get_title()
 
 
@@ -123,11 +126,24 @@ def test_each_lane_label_counts_its_marks_and_the_four_marks_differ_in_shape():
     score = score_at(HIGHLIGHTS, EVENTS, 2.0)
     fig = eval_timeline_figure(HIGHLIGHTS, EVENTS, score, misses=MISSES, duration_s=100.0)
     ax = fig.axes[0]
-    assert _lane_labels(ax) == ["highlights\n1 right, 2 false", "events\n1 found, 3 missed"]
+    assert _lane_labels(ax) == ["highlights\n1 right, 1 wrong class, 1 false", "events\n1 found, 3 missed"]
     handles = [h for h in ax.get_legend().legend_handles if hasattr(h, "get_marker")]
-    assert len(handles) == 4
+    assert len(handles) == 5
     # each meaning its own shape: a circle in the highlights' lane no longer reads as an event found
-    assert len({h.get_marker() for h in handles}) == 4
+    assert len({h.get_marker() for h in handles}) == 5
+
+
+def test_a_second_highlight_of_the_events_own_class_is_a_repeat_not_a_wrong_class():
+    """Paired label-blind with a swing while another swing highlight is the class-level match: a
+    repeat of the right label, so false, not 'wrong class'."""
+    events = [_event(0, "baseball_swing", 10.0)]
+    highlights = [Highlight(9.0, 11.0, "baseball_swing", "baseball", 0.9),
+                  Highlight(10.0, 12.0, "baseball_swing", "baseball", 0.5)]
+    score = ToleranceScore(2.0, 1, 2, 1, 1, {}, {}, pairs=((1, 0),), class_pairs=((0, 0),))
+    marks = _marks(eval_timeline_figure(highlights, events, score, duration_s=60.0))
+    assert marks["highlight right: paired with an event of its class"] == [10.0]
+    assert marks["false highlight: paired with no event of its class"] == [11.0]
+    assert "wrong class: at an event of another class (within 2 s)" not in marks
 
 
 def _hour_long_game():

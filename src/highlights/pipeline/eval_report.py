@@ -239,7 +239,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
                               for s in report.scores.scores))]
     primary = report.primary
     lines += ["", f"Each event found or missed{' (with the stage that lost it)' if report.attribution else ''} "
-              f"and each highlight right or false, on the game's time axis (class level, tolerance "
+              f"and each highlight right, of the wrong class or false, on the game's time axis (class level, tolerance "
               f"{primary.tolerance_s:g} s):", "",
               f"![Events found and missed, highlights right and false]({EVAL_TIMELINE_PNG})"]
     if report.average_map is not None:

@@ -1,7 +1,9 @@
 """`pipeline_eval_timeline.png`: the scored game on its time axis, each annotated event marked found
-or missed (a miss with the stage that lost it) and each highlight right or false, as the
-evaluation's one-to-one matching at its primary tolerance paired them (class level, as the
-failure attribution counts misses)."""
+or missed (a miss with the stage that lost it) and each highlight right, of the wrong class or
+false, as the evaluation's one-to-one matching at its primary tolerance paired them (class level,
+as the failure attribution counts misses; a highlight the label-blind matching paired with an
+event of another label is told apart from one at no event, since the fix differs: the
+classifier's label, not the triggers)."""
 
 from __future__ import annotations
 
@@ -15,22 +17,28 @@ from highlights.pipeline.outputs.timeline import Mark, TimelinePart, timeline_pa
 
 EVAL_TIMELINE_PNG = "pipeline_eval_timeline.png"
 
-# A highlight's mark is a circle or a cross, an event's a triangle up or down: each of the four has
-# its own shape, so a mark says what it is without its lane, and the legend shows four symbols.
-RIGHT_MARKER, FALSE_MARKER = "o", "X"
+# A highlight's mark is a circle, a diamond or a cross, an event's a triangle up or down: each has
+# its own shape, so a mark says what it is without its lane.
+RIGHT_MARKER, WRONG_CLASS_MARKER, FALSE_MARKER = "o", "D", "X"
 FOUND_MARKER, MISSED_MARKER = "^", "v"
 MATCHED_FACE, UNMATCHED_FACE = "white", "#D55E00"  # Okabe-Ito vermillion: read apart from the sports' colours
+WRONG_CLASS_FACE = "#999999"
 LANE_NAMES = ("highlights", "events")
 
 
 def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: Sequence[Any],
                 misses: Sequence[dict[str, Any]] | None = None) -> tuple[list[Mark], list[Mark]]:
-    """A mark for each highlight and each event, from `score.class_pairs` (the evaluation's
-    matching; nothing is matched again). `misses` is the failure attribution's list, in event
-    order, of the events no highlight of their class was paired with; each missed event's mark
-    carries its `stage`. None: predictions scored without a run, no stage known."""
+    """A mark for each highlight and each event, from `score.class_pairs` and `score.pairs` (the
+    evaluation's matchings; nothing is matched again). A highlight not right at the class level
+    that the label-blind matching paired with an event of another label is of the wrong class.
+    `misses` is the failure attribution's list, in event order, of the events no highlight of
+    their class was paired with; each missed event's mark carries its `stage`. None: predictions
+    scored without a run, no stage known."""
     tolerance = f"{score.tolerance_s:g} s"
     right = {h for h, _ in score.class_pairs}
+    # a highlight of the event's own label paired only label-blind is a repeat, not a wrong class
+    wrong_class = {h for h, e in score.pairs if h not in right
+                   and getattr(highlights[h], "label", None) != getattr(events[e], "label", None)}
     found = {e for _, e in score.class_pairs}
     stages: dict[int, str] = {}
     if misses is not None:
@@ -42,12 +50,15 @@ def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: 
                       FOUND_MARKER, MATCHED_FACE, tally="found")
     missed_legend = "event missed" + (", beneath it the stage that lost it" if misses is not None else "")
     right_mark = Mark("highlight right: paired with an event of its class", RIGHT_MARKER, MATCHED_FACE, tally="right")
+    wrong_mark = Mark(f"wrong class: at an event of another class (within {tolerance})", WRONG_CLASS_MARKER,
+                      WRONG_CLASS_FACE, tally="wrong class")
     false_mark = Mark("false highlight: paired with no event of its class", FALSE_MARKER, UNMATCHED_FACE,
                       tally="false")
     event_marks = [found_mark if i in found else Mark(missed_legend, MISSED_MARKER, UNMATCHED_FACE,
                                                       stages.get(i, ""), tally="missed")
                    for i in range(len(events))]
-    return [right_mark if i in right else false_mark for i in range(len(highlights))], event_marks
+    return [right_mark if i in right else wrong_mark if i in wrong_class else false_mark
+            for i in range(len(highlights))], event_marks
 
 
 def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any], score: ToleranceScore, *,
@@ -76,7 +87,8 @@ def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any],
               f"{len({h for h, _ in score.class_pairs})} of {len(highlights)} highlights right "
               f"(class level, one-to-one within {score.tolerance_s:g} s)")
     # the legend top to bottom as the lanes are: highlights, then events
-    order = dict.fromkeys(m.legend for m in sorted(h_marks, key=lambda m: m.marker != RIGHT_MARKER))
+    shapes = (RIGHT_MARKER, WRONG_CLASS_MARKER, FALSE_MARKER)
+    order = dict.fromkeys(m.legend for m in sorted(h_marks, key=lambda m: shapes.index(m.marker)))
     order.update(dict.fromkeys(m.legend for m in sorted(e_marks, key=lambda m: m.marker != FOUND_MARKER)))
     return timeline_parts_figure(parts, title=f"{title}\n{counts}", counts=len(parts) > 1, legend_order=list(order))
 
