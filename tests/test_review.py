@@ -510,6 +510,8 @@ def test_an_export_refusal_names_the_reviewed_item_not_a_staged_file(session, tm
                    reviewer="Ada")
     session.decide(gid, "c18", status="accepted", label=other, start_s=h1["start_s"], end_s=h1["end_s"],
                    reviewer="Ada")
+    reviewed = session.games[0].folder / "reviewed"
+    before = {p: p.read_bytes() for p in reviewed.glob("*")} if reviewed.exists() else {}
     with pytest.raises(DatasetError) as err:
         export_review(session, tmp_path / "datasets")
     video, span = session.games[0].video, f"{h1['start_s']:.2f}-{h1['end_s']:.2f} s"
@@ -519,6 +521,9 @@ def test_an_export_refusal_names_the_reviewed_item_not_a_staged_file(session, tm
         assert f"the clip of {video} {span} ({gid}/{item}, {label})" in message
     # a duplicate, or a re-encoded copy where the two encodes differ by a byte
     assert f"labelled {h1['label']!r} there" in message or f"labelled {other!r} there" in message
+    # refused, the export changed nothing: no version and no annotation of the review
+    assert not (tmp_path / "datasets").exists() or not any((tmp_path / "datasets").iterdir())
+    assert ({p: p.read_bytes() for p in reviewed.glob("*")} if reviewed.exists() else {}) == before
 
 
 def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):

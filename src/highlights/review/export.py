@@ -290,7 +290,6 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows {parent} by every "
                           f"decided item it lacks ({len(fresh)}); export with --parent {twin} to add what is "
                           "decided since")
-    annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     clips_all, clips = clips, fresh
     added_classes: list[str] = []
     staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
@@ -332,6 +331,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                                skippable=e.skippable, headline=e.headline) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    # Written once the version is: a refused export changes nothing on disk.
+    annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     tally: dict[str, int] = {}
     for c in clips:
         tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
