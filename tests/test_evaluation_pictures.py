@@ -58,7 +58,7 @@ def test_each_event_is_marked_found_or_missed_with_its_stage_and_each_highlight_
     ax = fig.axes[0]
     assert sorted((t.get_position()[0], t.get_text()) for t in ax.texts) == [
         (30.0, "classifier"), (50.0, "pose/kinematics"), (80.0, "candidates")]
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend == ["baseball", right, wrong, false, found, missed]
     assert "1 of 4 events found, 1 of 3 highlights right" in ax.get_title()
 
@@ -127,7 +127,7 @@ def test_each_lane_label_counts_its_marks_and_the_four_marks_differ_in_shape():
     fig = eval_timeline_figure(HIGHLIGHTS, EVENTS, score, misses=MISSES, duration_s=100.0)
     ax = fig.axes[0]
     assert _lane_labels(ax) == ["highlights\n1 right, 1 wrong class, 1 false", "events\n1 found, 3 missed"]
-    handles = [h for h in ax.get_legend().legend_handles if hasattr(h, "get_marker")]
+    handles = [h for h in fig.legends[0].legend_handles if hasattr(h, "get_marker")]
     assert len(handles) == 5
     # each meaning its own shape: a circle in the highlights' lane no longer reads as an event found
     assert len({h.get_marker() for h in handles}) == 5
@@ -232,3 +232,17 @@ def test_the_detect_timeline_of_a_long_game_wraps_too_with_its_lanes_named_as_be
     assert fig.axes[-1].get_xlim() == (1200.0, 1800.0)
     after = [p for ax in fig.axes for p in ax.patches if p.get_gid() == "after the end"]
     assert [(p.get_x(), p.get_x() + p.get_width()) for p in after] == [(1500.0, 1800.0)]
+
+
+def test_the_legend_lies_beneath_the_axes_in_the_figures_width_leaving_the_time_axis_its_width():
+    score = score_at(HIGHLIGHTS, EVENTS, 2.0)
+    fig = eval_timeline_figure(HIGHLIGHTS, EVENTS, score, misses=MISSES, duration_s=100.0)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    legend = fig.legends[0].get_window_extent(renderer)
+    axes = fig.axes[0].get_window_extent(renderer)
+    assert fig.get_size_inches()[0] == 12
+    assert legend.y1 < axes.y0                           # beneath, not beside
+    assert 0 <= legend.x0 and legend.x1 <= fig.bbox.width  # no line cut at the picture's edges
+    assert axes.width > 0.75 * fig.bbox.width

@@ -133,6 +133,8 @@ MAX_ROWS = 12
 MIN_BAR_SHARE = 1 / 1000
 MARK_SIZE, MIN_MARK_SIZE, SPARSE_MARKS = 7.0, 4.0, 20
 # Steps of the time axis's ticks, in seconds: whole seconds and minutes a clock reads.
+# Columns of a legend with marks: its lines (up to about 60 characters) fit two abreast in 12 in.
+LEGEND_COLUMNS = 2
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 MAX_TICKS = 11
 
@@ -188,10 +190,15 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
         lanes = drawn[p][0]
         words = any(m and m.text and _in_row(key, span, drawn[p][1]) for _, bars in lanes for *_, key, m in bars)
         heights.append((0.45 if first else 0.15) + 0.7 * len(lanes) + (0.3 if words else 0) + 0.35)
+    # The legend goes beneath the axes, in columns: the marks' lines are long, and beside the axes
+    # they would take a quarter of the width from the game's time.
+    n_sports = len(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
+    n_marks = len({m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m})
+    columns = LEGEND_COLUMNS if n_marks else max(1, min(n_sports, 6))
+    legend_rows = -(-(n_sports + n_marks) // columns)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
-    # the marks' legend lines are long: the figure widens by about their width, leaving the axes theirs
-    width = 12 + (3 if any(m for lanes, _ in drawn for _, bars in lanes for *_, m in bars) else 0)
-    fig = Figure(figsize=(width, sum(heights) + 0.3 * (len(parts) - 1) + 0.3), dpi=100, layout="constrained")
+    fig = Figure(figsize=(12, sum(heights) + 0.3 * (len(parts) - 1) + 0.3 + 0.25 * legend_rows), dpi=100,
+                 layout="constrained")
     axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     colours = sport_palette(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars)
     sports: dict[str, None] = {}
@@ -212,7 +219,7 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
                        markersize=8, label=m.legend)
                 for m in sorted(marks.values(), key=lambda m: rank.get(m.legend, len(rank)))]
     if handles:
-        axes[0].legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
     return fig
 
 
