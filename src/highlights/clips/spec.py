@@ -6,7 +6,7 @@ can carry it and every consumer reads clips the same way.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
 from highlights.vocabulary import CLASSES
 

@@ -82,9 +82,6 @@ class DatasetVersion:
             raise DatasetError(f"unknown split {name!r}; expected one of {SPLITS}")
         return [c for c in self.clips if c.split == name and (augmented or not c.is_augmented)]
 
-    def label_index(self, label: str) -> int:
-        return self.classes.index(label)
-
     def describe(self, clip_id: str) -> str:
         """How a message names one of its clips: its stored file and where it came from."""
         clip = self.meta["clips"][clip_id]

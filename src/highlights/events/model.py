@@ -111,9 +111,6 @@ class GameAnnotation:
             shots=[Shot(seconds_of(s["start_s"], "start_s"), seconds_of(s["end_s"], "end_s")) for s in d.get("shots", [])],
         )
 
-    def events_of(self, label: str) -> list[Event]:
-        return [e for e in self.events if e.label == label]
-
     @property
     def halves(self) -> list[int]:
         """The halves the events are in (empty when the game is one video)."""

@@ -36,7 +36,6 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import torch
 from torch import nn
@@ -283,15 +282,6 @@ def choose(samples: dict[PathLayout, list[float]], *, batch: int,
     return PathChoice(layout=best, clips_per_s=rates, batch=batch, rounds=len(timed[best]))
 
 
-def wall_clock_timer(run: Callable[[PathLayout], Any]) -> Callable[[PathLayout], float]:
-    """``time_one`` for ``measure_interleaved``: the wall-clock seconds of ``run(layout)``."""
-    def time_one(layout: PathLayout) -> float:
-        started = time.perf_counter()
-        run(layout)
-        return time.perf_counter() - started
-    return time_one
-
-
 # -- the cache ---------------------------------------------------------------------------------
 
 def model_signature(model: nn.Module, input_shape: Sequence[int]) -> str:
@@ -387,10 +377,3 @@ class PathCache:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
-
-    def forget(self, fields: dict) -> bool:
-        choices = self._read()
-        if choices.pop(self.key(fields), None) is None:
-            return False
-        atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
-        return True

@@ -28,7 +28,6 @@ import numpy as np
 from highlights.people.boxes import box_containment, box_iou
 from highlights.people.model_file import ModelFileError, movenet_model_bytes
 
-MAX_PEOPLE = 6  # the network's fixed output rows
 STRIDE = 32
 _TILE_OVERLAP = 0.25  # share of a strip's width shared with its neighbour, so nobody is cut in two
 

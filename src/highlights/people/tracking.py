@@ -55,10 +55,6 @@ class IouTracker:
     def reset(self) -> None:
         self._tracks = []
 
-    @property
-    def live_tracks(self) -> int:
-        return len(self._tracks)
-
     def update(self, time_s: float, boxes) -> list[int]:
         from scipy.optimize import linear_sum_assignment
 

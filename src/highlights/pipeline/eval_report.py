@@ -165,7 +165,7 @@ def score_file(predictions_path: str | Path, annotation, out_dir: str | Path, *,
     """`score_predictions` of a file. A highlights.json is one video: its half is `half`, else the
     one its video's name says (`2_224p.mkv`), else the annotation's only half; an annotation with
     key moments after that video's end is refused, as `pipeline evaluate` refuses it."""
-    from highlights.events.formats import half_of_video, refuse_events_after, select_half
+    from highlights.events.formats import refuse_events_after, select_half
 
     preds = load_predictions(predictions_path, half=half)
     if preds.kind == "highlights":

@@ -161,11 +161,6 @@ def two_link(base: np.ndarray, target: np.ndarray, l1: float, l2: float,
     return middle, base + direction * dist
 
 
-def shoulder_centre(shape: BodyShape, hip: tuple[float, float], lean: float, facing: int) -> np.ndarray:
-    up = np.array([facing * np.sin(lean), np.cos(lean)])
-    return np.asarray(hip, dtype=float) + up * shape.torso
-
-
 @dataclass
 class Skeleton:
     """World points of one person at one instant plus what the drawing needs to know."""

@@ -40,9 +40,6 @@ class Bat:
     kind: str = "bat"
 
 
-Prop = Ball | Bat
-
-
 class Track:
     """Values (any dimension) keyed by time; held constant outside the first and last key."""
 
@@ -287,13 +284,3 @@ class Timeline:
             w = local / self.fade
             skel = blend(prev_skel, skel, w * w * (3 - 2 * w))
         return skel, seg.motion.props(local, skel), seg
-
-    def action_at(self, t: float) -> tuple[str, float, float, float] | None:
-        """(motion name, start, key, end) in absolute seconds if `t` is inside an action."""
-        seg = self.segments[self.index_at(t)]
-        if seg.motion.action is None:
-            return None
-        s, k, e = seg.motion.action
-        if seg.start + s <= t <= seg.start + e:
-            return seg.motion.name, seg.start + s, seg.start + k, seg.start + e
-        return None

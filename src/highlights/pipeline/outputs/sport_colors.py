@@ -34,11 +34,6 @@ def sport_palette(sports: Iterable[str]) -> dict[str, str]:
     return {s: palette[s] for s in shown}
 
 
-def sport_color(sport: str) -> str:
-    """Hex colour of a sport shown alone; unknown sports get a stable colour from their name."""
-    return sport_palette([sport])[sport]
-
-
 def colour_key(sport: str, label: str | None) -> str:
     """What a highlight or event is coloured and listed in a legend by: its sport, or, for a class
     whose name gives no sport, the class itself, so a club's `spike`, `serve` and `rest` do not
