@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from highlights.review.games import load_games
-from highlights.review.playback import COPY_NAME, playback_for, unplayable_because
+from highlights.review.playback import COPY_NAME, BrowserCopies, Playback, needed_copy, unplayable_because
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
 from highlights.video import iter_frames
@@ -27,6 +27,13 @@ with warnings.catch_warnings():
 FPS, FRAMES, RATE = 25, 40, 16000
 LATE_S = 0.4  # pictures start this long after the sound, as in a stream-copied trim
 needs_hevc = pytest.mark.skipif("libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")
+
+
+def _copy_made(source: Path, folder: Path) -> Playback:
+    """The browser copy of a source browsers do not play, made now."""
+    need = needed_copy(source, folder)
+    assert need is not None, f"{source.name} needs no copy"
+    return need.make(progress=False)
 
 
 def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", fmt: str | None = None,
@@ -72,10 +79,10 @@ def _pictures(path: Path) -> tuple[np.ndarray, np.ndarray]:
 @needs_hevc
 def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timeline(tmp_path):
     source = _source(tmp_path / "IMG_0001.mov")
-    said = []
-    playback = playback_for(source, tmp_path, progress=False, say=said.append)
+    assert "10-bit" in unplayable_because(source)
+    playback = _copy_made(source, tmp_path)
     assert playback.path == tmp_path / COPY_NAME and playback.media_type == "video/mp4"
-    assert "HEVC" in playback.note and "10-bit" in said[0]
+    assert "HEVC" in playback.note
     with av.open(str(playback.path)) as copy:
         video = copy.streams.video[0]
         assert (video.codec_context.name, video.codec_context.pix_fmt) == ("h264", "yuv420p")
@@ -88,12 +95,12 @@ def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timelin
     assert got_t[0] == pytest.approx(LATE_S, abs=2e-3)
     # made once: the next review plays the same copy; a changed source makes it again
     made = playback.path.stat().st_mtime_ns
-    said.clear()
-    assert playback_for(source, tmp_path, progress=False, say=said.append).path.stat().st_mtime_ns == made
-    assert "plays its H.264 copy" in said[0]
+    said = []
+    again = BrowserCopies([("g", source, tmp_path)], progress=False, say=said.append)
+    assert again.to_make == [] and again.current("g").path == playback.path
+    assert playback.path.stat().st_mtime_ns == made and "plays its H.264 copy" in said[0]
     os.utime(source, ns=(made + 10**9, made + 10**9))
-    playback_for(source, tmp_path, progress=False, say=said.append)
-    assert "making" in said[-1]
+    assert [need.source for need in BrowserCopies([("g", source, tmp_path)], progress=False).to_make] == [source]
 
 
 def test_a_copy_made_for_its_sound_has_that_sound_as_aac(tmp_path):
@@ -101,7 +108,7 @@ def test_a_copy_made_for_its_sound_has_that_sound_as_aac(tmp_path):
     and it must carry it (encoded as AAC), on the same timeline as the pictures."""
     source = _source(tmp_path / "camera.mov", "libx264", "yuv420p", sound_codec="pcm_s16le")
     assert unplayable_because(source) == "pcm_s16le sound"
-    playback = playback_for(source, tmp_path, progress=False)
+    playback = _copy_made(source, tmp_path)
     assert playback.path == tmp_path / COPY_NAME
     _assert_the_tone_stays_where_it_was(playback.path)
     assert _pictures(playback.path)[0][0] == pytest.approx(LATE_S, abs=2e-3)
@@ -110,7 +117,7 @@ def test_a_copy_made_for_its_sound_has_that_sound_as_aac(tmp_path):
 def test_what_browsers_play_is_served_as_it_is_and_the_rest_is_named(tmp_path):
     plain = _source(tmp_path / "plain.mp4", "libx264", "yuv420p")
     assert unplayable_because(plain) is None
-    assert playback_for(plain, tmp_path, progress=False).path == plain
+    assert needed_copy(plain, tmp_path) is None
     assert not (tmp_path / COPY_NAME).exists()
     assert "10-bit" in unplayable_because(_source(tmp_path / "deep.mp4", "libx264", "yuv420p10le"))
     assert unplayable_because(_source(tmp_path / "cut.ts", "libx264", "yuv420p", "mpegts")) == "a TS file"
@@ -133,7 +140,7 @@ def test_the_page_plays_the_copy_and_says_why(tmp_path):
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
         game = session.games[0]
-        playback = {game.id: playback_for(game.video, game.folder, progress=False)}
+        playback = {game.id: _copy_made(game.video, game.folder)}
         client = TestClient(create_app(session, "t", playback=playback))
         listed = client.get("/api/games", headers={"X-Review-Token": "t"}).json()["games"][0]
         assert "TS file" in listed["video_note"]
@@ -369,7 +376,7 @@ def test_a_matroska_files_copy_ends_its_sound_where_its_pictures_end(tmp_path, s
         tone = out.add_stream(sound_codec, rate=48000, layout="mono")
         mux_frames(out, video, indexed_frames(50))
         mux_tone(out, tone, 4.0, slope=0.1)
-    playback = playback_for(source, tmp_path, progress=False)
+    playback = _copy_made(source, tmp_path)
     assert playback.path == tmp_path / COPY_NAME
     with av.open(str(playback.path)) as copy:
         sound = copy.streams.audio[0]

@@ -189,27 +189,6 @@ def needed_copy(source: Path, folder: Path, *, always_copy: bool = False, part_s
     return NeededCopy(source, Path(folder), reason or "asked for (--copy-video)", part_s)
 
 
-def playback_for(source: Path, folder: Path, *, always_copy: bool = False, progress: bool = True,
-                 say=None) -> Playback:
-    """The file the page plays for `source`, making its browser copy in `folder` now when one is
-    needed (`BrowserCopies` makes them in the background).
-
-    `say(line)` is told, once, why a copy is made (or that an earlier one is reused).
-    Raises `VideoError` when the source cannot be read."""
-    source = Path(source)
-    need = needed_copy(source, folder, always_copy=always_copy)
-    if need is None:
-        return Playback(source, _media_type(source))
-    if need.fresh():
-        if say:
-            say(f"{source.name}: {need.why}, which browsers do not play: the page plays its H.264 copy {need.copy}")
-        return need.playback()
-    if say:
-        say(f"{source.name}: {need.why}, which browsers do not play: making an H.264 copy for the page "
-            f"once ({need.copy})")
-    return need.make(progress=progress)
-
-
 class BrowserCopies:
     """What each game's player plays while a review runs, its browser copy made in the background.
 
