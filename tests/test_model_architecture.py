@@ -2,24 +2,58 @@
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 
 from highlights.model import build_from_kwargs, r2plus1d_18
-from highlights.model.conformance import fill_reference_weights, load_reference, reference_input
 from highlights.model.r2plus1d import conv2plus1d_midplanes
 
 from tests.model_fixtures import tiny_clips
 
-# A copy of the conformance vector made with torchvision 0.29.1 itself (see its "source" field).
+# A copy of the conformance vector made with torchvision 0.29.1 itself (see its "source" field):
+# torchvision's state-dict shapes and the logits its model gives when every tensor is filled by
+# the rule below and fed `reference_input`. Matching them shows the same names, shapes and
+# forward pass, so torchvision's checkpoints load and behave the same here.
 REFERENCE = Path(__file__).resolve().parent / "data" / "r2plus1d_18_reference.json"
+
+
+def _fill(key: str, shape: tuple[int, ...]) -> torch.Tensor:
+    n = math.prod(shape)
+    seed = sum((i + 1) * ord(c) for i, c in enumerate(key)) % 997
+    i = torch.arange(n, dtype=torch.float64)
+    return (torch.sin(i * 0.61803398875 + seed) * 0.05).reshape(shape)
+
+
+def fill_reference_weights(model: nn.Module) -> nn.Module:
+    """Overwrite every tensor of ``model``'s state dict by the reference fill rule (in place)."""
+    state = model.state_dict()
+    with torch.no_grad():
+        for key, tensor in state.items():
+            if key.endswith("num_batches_tracked"):
+                continue
+            values = _fill(key, tuple(tensor.shape))
+            if key.endswith("running_var"):
+                values = 1.0 + values.abs()
+            elif key.endswith(".weight") and tensor.dim() == 1:  # batch-norm scale
+                values = 1.0 + values
+            tensor.copy_(values.to(tensor.dtype))
+    return model
+
+
+def reference_input(shape: tuple[int, ...] = (1, 3, 16, 112, 112)) -> torch.Tensor:
+    """``sin(arange(n) * 0.001)`` reshaped to ``shape``, as float32 (the reference's input_rule)."""
+    n = math.prod(shape)
+    return torch.sin(torch.arange(n, dtype=torch.float64) * 0.001).reshape(shape).to(torch.float32)
 
 
 @pytest.fixture(scope="module")
 def reference() -> dict:
-    return load_reference(REFERENCE)
+    return json.loads(REFERENCE.read_text())
 
 
 def test_state_dict_names_order_and_shapes_equal_torchvision(reference):
