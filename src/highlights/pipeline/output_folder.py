@@ -41,11 +41,6 @@ def outputs_of(folder: Path) -> set[str] | None:
     return {str(name).split("/", 1)[0] for name in marker.get("files", [])}
 
 
-def is_complete(folder: str | Path) -> bool:
-    """Was ``folder`` written whole by a finished run?"""
-    return outputs_of(Path(folder)) is not None
-
-
 def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset()) -> None:
     """Refuse an OUT that a run may not replace: a file, or a folder holding what no run wrote.
 

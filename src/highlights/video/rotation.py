@@ -64,18 +64,6 @@ def rotate_upright(rgb: np.ndarray, clockwise: int) -> np.ndarray:
     return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
 
 
-def stored_for_display(upright: np.ndarray, rotation: int) -> np.ndarray:
-    """The frame to encode so that a reader applying ``rotation`` shows ``upright``.
-
-    A phone held upright records its sensor's landscape image turned back counter-clockwise:
-    ``write_video(path, [stored_for_display(u, 90) for u in portrait_frames], fps, rotation=90)``
-    is read back as the portrait frames.
-    """
-    if rotation not in ROTATIONS:
-        raise ValueError(f"rotation must be one of {ROTATIONS}, got {rotation}")
-    return np.ascontiguousarray(np.rot90(upright, k=rotation // 90))
-
-
 def write_mp4_rotation(path: str | Path, rotation: int) -> None:
     """Set the display matrix of the first video track of an MP4/MOV file, in place.
 
