@@ -215,6 +215,22 @@ def test_detect_with_no_highlights_says_the_classifier_turned_every_window_down(
     assert "no highlights: the classifier turned down every window, the most action-like of 2 windows said" in text
 
 
+def test_detect_with_no_trigger_says_no_window_reached_the_classifier(cli, video, tmp_path):
+    """Players who move but never fast enough give 0 highlights before the classifier: the line
+    says so and names the kinematics settings, rather than leaving it to look like the model's no."""
+    res = cli("detect", video, "--out", tmp_path / "d", *GT, "--set", "kinematics.wrist_speed_threshold=1000",
+              "--set", "kinematics.ankle_speed_threshold=1000", "--set", "kinematics.hip_rise_threshold=100",
+              "--no-progress")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "0 highlights in" in text and "turned down every window" not in text
+    assert "no wrist or ankle moved fast enough and no player jumped with an arm raised, so no window reached " \
+           "the classifier" in text and "--set kinematics.enabled=false" in text
+    # A run whose triggers fire says nothing of the kind.
+    fired = cli("detect", video, "--out", tmp_path / "e", *GT, "--no-progress")
+    assert fired.exit_code == 0 and "no window reached the classifier" not in " ".join(fired.output.split())
+
+
 def test_pipeline_evaluate_records_each_model_file_it_loaded_by_sha256(cli, video, tmp_path):
     import hashlib
 

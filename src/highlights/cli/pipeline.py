@@ -165,6 +165,16 @@ def detect(
         # every window reached the classifier and none passed: say so, and by how much
         console.print(f"no highlights: the classifier turned down every window, the "
                       f"{turned_down_text(result.trace.classifications, result.trace.classifier_gate)}")
+    elif not result.highlights and not result.trace.classifications and any(
+            t.get("tracks_with_pose") for t in result.trace.triggers) and not any(
+            t.get("trigger") for t in result.trace.triggers):
+        # People moved, but no limb was fast enough: without this line "0 highlights" reads as a
+        # classifier that said no, and the setting to try is not named.
+        stretches = len(result.trace.triggers)
+        console.print(f"no highlights: in the {stretches} moving stretch{'es' if stretches != 1 else ''} no "
+                      "wrist or ankle moved fast enough and no player jumped with an arm raised, so no window "
+                      "reached the classifier (the kinematics.* thresholds; --set kinematics.enabled=false "
+                      "classifies windows across each moving stretch instead)")
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
                   f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
                   f"{result.inference_backend})")
