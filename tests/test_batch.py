@@ -89,6 +89,11 @@ def test_inputs_from_folders_videos_and_manifests(season, tmp_path):
     ids = [g.game_id for g in collect_games([season / "week0" / "alpha.mp4", other])]
     assert len(set(ids)) == 2 and all("alpha" in i for i in ids)
     assert is_batch_request([season]) and is_batch_request([other, other]) and not is_batch_request([other])
+    # A phone's file name with accents and spaces keeps its letters in the folder name.
+    accented = tmp_path / "uploads" / "Match à Nîmes (été) #2.mp4"
+    accented.parent.mkdir()
+    accented.write_bytes(b"x")
+    assert [g.game_id for g in collect_games([accented])] == ["Match_a_Nimes_ete_2"]
     # Named by a folder and by a manifest row, in either order: the row's settings are kept.
     for order in ([season / "week0", season / "games.csv"], [season / "games.csv", season / "week0"]):
         alpha = next(g for g in collect_games(order) if g.video.name == "alpha.mp4")

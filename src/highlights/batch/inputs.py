@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,7 +135,9 @@ def _relative_to(folder: Path, value: str) -> Path:
 
 
 def _safe(name: str) -> str:
-    return _UNSAFE.sub("_", name).strip("._") or "game"
+    # Accents are dropped, not their letters: "été" is "ete", where the bare pattern made it "t".
+    bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    return _UNSAFE.sub("_", bare).strip("._") or "game"
 
 
 def _game_ids(items: list[tuple[Path, str | None, Path]]) -> list[str]:
