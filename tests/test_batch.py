@@ -182,7 +182,10 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     assert [r["game_id"] for r in table] == ["alpha", "bravo", "charlie", "corrupt"]
     assert [r["status"] for r in table] == ["done", "done", "done", "failed"]
     page = (out / "index.html").read_text()
+    # The index times each game's whole run (its outputs included), unlike the speed in its highlights.json.
+    assert "speed, whole run</th>" in page
     for name in EVENTS:
+        assert rows[name]["speed_x_realtime"] == pytest.approx(rows[name]["duration_s"] / rows[name]["seconds"], rel=0.01)
         assert f'href="{name}/highlights.html"' in page
         # ...and each game's page links back to it (the pages are made in a scratch folder, then moved).
         game_page = (out / name / "highlights.html").read_text()

@@ -26,6 +26,10 @@ def test_detect_writes_highlights_json(cli, video, tmp_path):
     hl = [Highlight.from_dict(h) for h in data["highlights"]]
     assert [h.label for h in hl] == ["baseball_swing", "basketball_layup"]
     assert data["config"]["classifier"]["enabled"] is False and data["stages"]["classifier"] == "off"
+    # The speed printed is the analysis's, which highlights.json records, and the line says so.
+    said = " ".join(res.output.split())
+    assert (f"found in {data['stats']['seconds']:.1f} s, {data['stats']['speed_x_realtime']}x real time, before "
+            "the outputs were written") in said
 
 
 def test_detect_needs_no_checkpoint(cli, video, tmp_path):

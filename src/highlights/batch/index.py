@@ -116,7 +116,7 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
 <h1>Highlights of {summary['games']} games</h1>
 <p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
 <div class="scroll"><table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
-<th>speed</th><th>error</th><th>video</th></tr></thead>
+<th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th><th>error</th><th>video</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div></body></html>

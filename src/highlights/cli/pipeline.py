@@ -175,9 +175,11 @@ def detect(
                       "wrist or ankle moved fast enough and no player jumped with an arm raised, so no window "
                       "reached the classifier (the kinematics.* thresholds; --set kinematics.enabled=false "
                       "classifies windows across each moving stretch instead)")
+    # The speed is the analysis's: cutting the clips and the reel comes after, and a batch's index
+    # times the whole game, so say which one this is.
     console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
-                  f"({result.stats['speed_x_realtime']}x real time; classifier inference: "
-                  f"{result.inference_backend})")
+                  f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
+                  f"before the outputs were written; classifier inference: {result.inference_backend})")
     from highlights.pipeline.reel_length import reel_line
 
     reel = result.stats.get("reel")
