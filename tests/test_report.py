@@ -167,6 +167,21 @@ def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
         build_report(["none"] * 3, ["none"] * 3, labels, clip_ids=["a", "b", "c"], clip_notes=["x"], n_bootstrap=10)
 
 
+def test_a_report_under_an_action_threshold_says_why_a_predicted_action_can_have_low_confidence():
+    """A pose model's clip is an action once 1 - P(none) reaches its threshold: the action it is then
+    given may hold a small share of the probability, which the Confidence column shows."""
+    labels = ["baseball_swing", "basketball_layup", "none"]
+    proba = np.array([[0.10, 0.08, 0.82], [0.05, 0.05, 0.90], [0.7, 0.2, 0.1]])
+    y_pred = ["baseball_swing", "none", "baseball_swing"]  # the first passes a 0.05 threshold at 0.10
+    report = build_report(["none", "none", "baseball_swing"], y_pred, labels, proba=proba, clip_ids=["a", "b", "c"],
+                          n_bootstrap=10)
+    assert "action threshold" not in render_markdown(report)  # an argmax report has no such note
+    report["meta"] = {"action_threshold": 0.05}
+    text = render_markdown(report)
+    assert "| a | none | baseball_swing | 0.100 |" in text
+    assert "reaches the model's action threshold 0.05, and is then given its most probable action class" in text
+
+
 def test_none_class_is_configurable():
     labels = ["background", "soccer_shooting", "basketball_layup"]
     y_true = ["background", "soccer_shooting", "basketball_layup"]

@@ -169,6 +169,13 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
             ([row["clip_id"], row["true"], row["predicted"],
               "-" if row["confidence"] is None else f"{row['confidence']:.3f}",
               *([row.get("note") or ""] if noted else [])] for row in rows)), ""]
+        threshold = (report.get("meta") or {}).get("action_threshold")
+        if threshold is not None and none_label in report.get("labels", []):
+            # Under the action gate a wrong action of confidence 0.17 is no misprint: say how it came about.
+            lines += [f"Confidence is the model's probability of the predicted class. A clip is called an action "
+                      f"when its action probability, 1 - P({none_label}), reaches the model's action threshold "
+                      f"{threshold:g}, and is then given its most probable action class, so a predicted action's "
+                      "confidence can be low.", ""]
 
     meta = report.get("meta") or {}
     if meta.get("inference_backend"):
