@@ -159,6 +159,7 @@ def test_evaluate_scores_a_plain_folder_and_names_misclassified_clips_by_file(tr
     assert result.exit_code == 0, result.output
     report = json.loads((out / "video_scorer_testreport.json").read_text())
     assert report["num_clips"] == 4
+    assert report["meta"]["clips_seen_in_training"] == []  # trained on synthetic poses alone
     assert (out / "video_scorer_testreport_confusion.png").stat().st_size > 0
     wrong = report["errors"]["misclassified"]
     correct = sum(report["confusion_matrix"]["matrix"][i][i] for i in range(4))
@@ -357,6 +358,24 @@ def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
     provenance = json.loads((tmp_path / "run" / "best.json").read_text())
     assert provenance["training_data"]["labelled_clips"]["clips"] == 4
     assert provenance["training_data"]["windows"] == 100 + provenance["training_data"]["labelled_clips"]["windows"]
+    # Scored on a tree holding one of its training clips and a new one, the report says which it has seen.
+    import shutil
+
+    tree = tmp_path / "mixed"
+    (tree / "none").mkdir(parents=True)
+    shutil.copy(clip_tree / "baseball_swing" / "clip_baseball_swing.mp4", tree / "none" / "old.mp4")
+    write_clip(ClipRequest(label="none", seed=91, scene_seed=91, group="n", sport="soccer", seconds=2.5,
+                           width=160, height=96, fps=10.0, difficulty=0.1), tree / "none" / "new.mp4")
+    out = tmp_path / "report"
+    scored = CliRunner().invoke(app, ["evaluate", str(tmp_path / "run"), "--clips", str(tree), "--out", str(out),
+                                      "--no-progress", "--bootstrap", "10"])
+    assert scored.exit_code == 0, scored.output
+    said = " ".join(scored.output.split())
+    assert "1 of the 2 clips were among this model's training clips (the same files)" in said
+    assert json.loads((out / "video_scorer_testreport.json").read_text())["meta"]["clips_seen_in_training"] == [
+        "none/old.mp4"]
+    assert ("**1 of the 2 clips is not a test:** the model was trained on the same file (none/old.mp4)"
+            in (out / "video_scorer_testreport.md").read_text())
 
 
 def test_features_are_clamped_to_their_training_range(windows, tmp_path):

@@ -62,6 +62,12 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         raise _other_classes_refused(checkpoint).error(f"{data_meta['root']} {data_meta['version']} ({split} split)",
                                                        dict(other), clf.classes)
     log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
+    from highlights.pose_classifier.seen_clips import seen_in_training
+
+    seen = seen_in_training([c.name for c in clips], [c.path for c in clips], clf.meta.get("provenance"))
+    if seen:
+        log(f"{len(seen)} of the {len(clips)} clips were among this model's training clips (the same files): "
+            "its figures on them are not a test; score it on clips it was not trained on")
     proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
     pred = [clf.classes[clf.decide(p)] for p in proba]
     meta = {
@@ -73,6 +79,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         # A model without `none` has no action threshold (each clip is its most probable class).
         "action_threshold": clf.action_threshold if clf.none_index is not None else None,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
+        "clips_seen_in_training": seen,
         "train_config": clf.meta.get("train_config"),
         "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": f"{clf.aggregation} over windows, mirror-averaged"},
     }

@@ -263,8 +263,12 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
         shown = ", ".join(nobody[:10]) + (f" and {len(nobody) - 10} more" if len(nobody) > 10 else "")
         log(f"no person found in {len(nobody)} labelled clip{'s' if len(nobody) > 1 else ''}, left out: {shown}")
     shape = (0, config.window.window_frames, 17, 3)
+    from highlights.pose_classifier.seen_clips import clip_hashes
+
+    # The clips' hashes let an evaluation tell a test clip the model was trained on.
     return (np.asarray(out, np.float32).reshape(-1, *shape[1:]), np.asarray(labels, np.int64),
-            {"clips": len(clips), "windows": len(out), "clips_without_a_person": nobody, **source})
+            {"clips": len(clips), "windows": len(out), "clips_without_a_person": nobody, **source,
+             "clip_hashes": clip_hashes(c.path for c in clips)})
 
 
 def version_val_clips(config: PoseTrainConfig) -> list:

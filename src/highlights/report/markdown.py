@@ -85,9 +85,17 @@ SEEN_SPLITS = {"train": "the clips the model was trained on",
 
 def _not_a_test_note(report: dict) -> str | None:
     """A report of the train or val split reads as a test report everywhere else (its title, "test
-    clips"): its top says which clips it scored, and that the model has seen them."""
-    data = (report.get("meta") or {}).get("dataset") or {}
+    clips"): its top says which clips it scored, and that the model has seen them. So does one
+    whose clips include some the model was trained on (a pose model's `--clips`)."""
+    meta = report.get("meta") or {}
+    data = meta.get("dataset") or {}
     split = data.get("split")
+    seen = meta.get("clips_seen_in_training") or []
+    if seen and split not in SEEN_SPLITS:
+        shown = ", ".join(seen[:10]) + (f" and {len(seen) - 10} more" if len(seen) > 10 else "")
+        return (f"**{len(seen)} of the {report['num_clips']} clips {'are' if len(seen) > 1 else 'is'} not a "
+                f"test:** the model was trained on the same file{'s' if len(seen) > 1 else ''} ({shown}), so "
+                "the figures below overstate how it does on new clips.")
     if split not in SEEN_SPLITS:
         return None
     return (f"**Not a test:** scored on the {split} split of {data.get('root', '?')} {data.get('version', '?')} "
