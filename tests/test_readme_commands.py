@@ -37,6 +37,7 @@ import pytest
 
 from tests.readme_commands import (REPO, Shown, check_pieces, check_setting, every_cli_option, manual_pieces,
                                    root_command, script_flags, settings_in, without_comment)
+from tests.readme_defaults import check_stated_default, stated_defaults
 
 README = REPO / "README.md"
 # The manual: the README and the topic pages it links to.
@@ -189,6 +190,36 @@ def test_a_review_of_folders_is_the_review_command_and_takes_its_options():
     assert ok.problems == []
     bad = check_pieces([Shown("M:1", "highlights review a-highlights --reviewr Ada", True)])
     assert [p.split(" (")[0] for p in bad.problems] == ["M:1: `highlights review serve` takes no option --reviewr"]
+
+
+def test_every_setting_default_the_manual_states_is_the_codes():
+    stated = [s for manual in MANUALS for s in stated_defaults(manual.read_text(), _name(manual))]
+    # the phrasings read (tests/readme_defaults.py), each met in the manual at least once
+    assert {"merge.reel_share", "classifier.backend", "detection.movenet_workers",
+            "detection.movenet_whole_every", "detection.movenet_interpolate_below"} <= {s.key for s in stated}
+    assert len(stated) >= 10, "the manual's stated defaults were not found"
+    problems = [p for s in stated for p in check_stated_default(s)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_stale_stated_default_fails_naming_its_line():
+    manual = "\n".join([
+        "By default, the reel fits in a tenth of the video (`merge.reel_share=0.2`, `merge.reel_min_seconds=60`).",
+        "`merge.backend=actions` (the default) and `classifier.int8=true` by default.",
+        "With `detection.movenet_workers=W`, default 3, `detection.movenet_frames_per_worker` frames (default 2)",
+        "queue; every `detection.movenet_whole_every`-th frame (4) and `classifier.min_score` (0.5).",
+        "`--set detection.movenet_interpolate_below=1.1` (off by default), `--set merge.reel_height=720` (off by default).",
+        "```bash",
+        "highlights detect game.mp4 --set merge.nms_iou=0.9  # (default) in a code block is not prose",
+        "```",
+        "`merge.nms_iou=0.9` (a sentence without the word) and `merge.nms_iou` (three) are not read.",
+    ])
+    stated = stated_defaults(manual, "MANUAL.md")
+    assert len(stated) == 10
+    problems = [p.split(" states")[0].split(": '")[0] + ": " + p.rsplit(" ", 1)[-1]
+                for s in stated for p in check_stated_default(s)]
+    assert problems == ["MANUAL.md:1: 0.1", "MANUAL.md:2: 'temporal_nms'", "MANUAL.md:3: 1",
+                        "MANUAL.md:4: 5", "MANUAL.md:5: 1080"]
 
 
 def _help_texts():
