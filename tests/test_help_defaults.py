@@ -1,0 +1,136 @@
+"""The defaults the help texts state in words are the ones the commands use.
+
+`train`'s settings are options without a click default (left out, TrainConfig's or the pose
+classifier's default stands), so their help says the default in words: "(default 30; 5 with
+--quick; 60 with --model pose)", "loss (default) | sampler | none". Each is read and compared with
+the config `train` builds when the option is left out (the training itself replaced by a stand-in
+that keeps the config). A help text giving a number as the default beside the setting it sets ("(default 1080
+...; sets merge.reel_height)") is compared with `PipelineConfig()`.
+
+Not read: defaults that are paths or words about the machine ("default OUT/cache", "half the
+cores"), which their commands' own tests check.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from highlights.pipeline.config import SECTIONS, PipelineConfig
+from tests.readme_commands import root_command
+
+# `train`'s option -> the TrainConfig / PoseTrainConfig field it sets.
+TRAIN_FIELDS = {"--epochs": "epochs", "--batch-size": "batch_size", "--lr": "lr", "--width": "width",
+                "--frames": "num_frames", "--crop": "crop_size", "--balance": "balance", "--augment": "augment",
+                "--patience": "patience", "--seed": "seed", "--workers": "num_workers", "--precision": "precision",
+                "--pose-family": "family", "--synth-windows": "synth_windows"}
+POSE_OPTIONS = {"--pose-family", "--synth-windows"}  # the pose classifier's alone
+_VALUE = r"([\w.+-]*\w)"
+
+
+def _option_help(command_path: tuple[str, ...]) -> dict[str, str]:
+    command = root_command()
+    for name in command_path:
+        command = command.commands[name]
+    return {param.opts[0]: param.help or "" for param in command.params if getattr(param, "help", None)}
+
+
+def stated_train_defaults(help_text: str) -> dict[str, str]:
+    """{"full" | "quick" | "pose": the value as written} from one option's help text."""
+    stated = {}
+    if m := re.search(rf"\bdefault {_VALUE}", help_text):
+        stated["full"] = m.group(1)
+    elif m := re.search(rf"{_VALUE} \(default\b", help_text):  # "loss (default) | ..."
+        stated["full"] = m.group(1)
+    if m := re.search(rf"{_VALUE} with --quick\b", help_text):
+        stated["quick"] = m.group(1)
+    if m := re.search(rf"{_VALUE} with --model pose\b", help_text):
+        stated["pose"] = m.group(1)
+    return stated
+
+
+def _as(value: str, like):
+    if isinstance(like, bool):
+        return {"on": True, "off": False}[value]
+    return type(like)(value)
+
+
+def test_the_help_defaults_are_read():
+    assert stated_train_defaults("Epochs (default 30; 5 with --quick; 60 with --model pose)") == {
+        "full": "30", "quick": "5", "pose": "60"}
+    assert stated_train_defaults("Class imbalance: loss (default) | sampler | none") == {"full": "loss"}
+    assert stated_train_defaults("On-the-fly phone augmentation (default on)") == {"full": "on"}
+    assert stated_train_defaults("Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)") == {
+        "full": "5e-4", "pose": "3e-3"}
+    assert stated_train_defaults("Local weights to fine-tune") == {}
+
+
+@pytest.fixture(scope="module")
+def built_configs(tmp_path_factory):
+    """The configs `train` builds with every setting left out: R(2+1)D full and --quick, pose."""
+    import highlights.pose_classifier.train as pose_train
+    import highlights.train as clip_train
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    kept = {}
+
+    class Kept(Exception):
+        pass
+
+    def keep(name):
+        def stand_in(config, *args, **kwargs):
+            kept[name] = config
+            raise Kept
+        return stand_in
+
+    out = tmp_path_factory.mktemp("train-defaults")
+    runner = CliRunner()
+    with pytest.MonkeyPatch.context() as patch:
+        for name, argv in (("full", []), ("quick", ["--quick"])):
+            patch.setattr(clip_train, "fit", keep(name))
+            runner.invoke(app, ["train", "--root", str(out), "--version", "v1", "--out", str(out / name), *argv])
+        patch.setattr(pose_train, "train_pose_classifier", keep("pose"))
+        runner.invoke(app, ["train", "--model", "pose", "--out", str(out / "pose")])
+    assert set(kept) == {"full", "quick", "pose"}, "train did not reach its training with the defaults"
+    return kept
+
+
+def test_train_help_states_the_defaults_train_uses(built_configs):
+    helps = _option_help(("train",))
+    problems, checked = [], 0
+    for option, field in TRAIN_FIELDS.items():
+        stated = stated_train_defaults(helps[option])
+        assert stated, f"`train {option}`'s help states no default"
+        for preset, value in stated.items():
+            config = built_configs["pose" if option in POSE_OPTIONS else preset]
+            actual = getattr(config, field)
+            checked += 1
+            if _as(value, actual) != actual:
+                problems.append(f"`train {option}` help: {value!r} ({preset}), but train uses {actual!r}")
+    assert checked >= 18
+    assert not problems, "\n".join(problems)
+
+
+def _walk(command, path):
+    for param in command.params:
+        if getattr(param, "help", None):
+            yield f"{' '.join(path)} {param.opts[0]}", param.help
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _walk(sub, (*path, name))
+
+
+def test_a_help_text_giving_the_default_of_the_setting_it_sets_gives_the_configs():
+    keys = rf"((?:{'|'.join(SECTIONS)})\.[a-z_]+)"
+    stated = []
+    for where, text in _walk(root_command(), ("highlights",)):
+        value, setting = re.search(r"\bdefault (\d+(?:\.\d+)?)\b", text), re.search(rf"\bsets {keys}", text)
+        if value and setting:
+            stated.append((where, setting.group(1), value.group(1)))
+    assert ("highlights detect --reel-height", "merge.reel_height") in {(where, key) for where, key, _ in stated}
+    default = PipelineConfig()
+    problems = [f"{where}: default {value}, but {key} is {default.get(key)!r}" for where, key, value in stated
+                if default.with_overrides({key: value}) != default]
+    assert not problems, "\n".join(problems)
