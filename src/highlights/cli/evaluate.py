@@ -39,7 +39,7 @@ def evaluate(
         "it beside the checkpoint (for best.pt: best.int8.onnx/.json) so later runs may use it")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else poses "
-        "under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
+        "in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
     fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
         "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
         "on the val split, and report the fused classifier on --split")),

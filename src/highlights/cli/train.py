@@ -46,7 +46,7 @@ def train(
         "the generator cannot draw (volleyball_spike/), the model is of their classes, trained on them alone")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
-        "poses under $HIGHLIGHTS_CACHE_DIR or ~/.cache/highlights)")),
+        "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 60 with --model pose)"),
     batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)"),
