@@ -64,8 +64,8 @@ SIZES: dict[str, DemoSize] = {
 }
 
 # On synthetic footage, person detection and pose read the generator's ground truth (with a
-# little noise): MediaPipe's BlazePose is the backend for real footage, and it finds no person
-# in drawn figures.
+# little noise): MoveNet MultiPose, the backend for real footage, finds few people in drawn
+# figures.
 SYNTHETIC_STAGE_FLAGS = ["detection.backend=gt", "pose.backend=gt", "pose.gt_noise_px=2.0"]
 
 # The one-at-a-time ablation the demo runs: two changes a user might try at once. Each run of it
@@ -248,7 +248,8 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
             console.print(Text.assemble(("What to expect:", "bold"), " ", chosen.caveat))
         if step.key == "train":
             console.print(Text.assemble(("Reduced budget:", "bold"), " a small R(2+1)D (width 0.25, 8x64x64 clips) "
-                                       "for a few epochs, so the demo fits a laptop CPU. The full model is:\n"
+                                       f"for up to {chosen.train_epochs} epochs, so the demo fits a laptop CPU. "
+                                       "The full model is:\n"
                           "  highlights train --root DATASETS --version v2 --out runs/full  "
                                        "# R(2+1)D-18, 16x112x112, hours on a CPU"))
         console.print(f"$ {command}")
