@@ -222,6 +222,19 @@ def test_a_stale_stated_default_fails_naming_its_line():
                         "MANUAL.md:4: 5", "MANUAL.md:5: 1080"]
 
 
+def test_the_architecture_pages_backend_table_lists_every_backend_and_the_default():
+    from highlights.pipeline.config import STAGES, PipelineConfig
+    from highlights.pipeline.registry import registered_backends
+
+    rows = re.findall(r"^\| `\w+` \| (\w+) \| .* \| ([^|]+) \|$", (REPO / "docs" / "architecture.md").read_text(), re.M)
+    assert [stage for stage, _ in rows] == list(STAGES)
+    for stage, listed in rows:
+        names = [name.strip() for name in listed.split(",")]
+        assert sorted(n.removesuffix(" (the default)") for n in names) == sorted(registered_backends(stage)), stage
+        default = [f"{PipelineConfig().section(stage).backend} (the default)"] if len(names) > 1 else []
+        assert [n for n in names if n.endswith(" (the default)")] == default, stage
+
+
 def _help_texts():
     def walk(command: click.Command, path: tuple[str, ...]):
         yield " ".join(path), command.help or ""
