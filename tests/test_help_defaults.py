@@ -7,8 +7,9 @@ the config `train` builds when the option is left out (the training itself repla
 that keeps the config). A help text giving a number as the default beside the setting it sets ("(default 1080
 ...; sets merge.reel_height)") is compared with `PipelineConfig()`.
 
-Not read: defaults that are paths or words about the machine ("default OUT/cache", "half the
-cores"), which their commands' own tests check.
+The tolerances of `pipeline evaluate` and `score` ("default 1, 2, 5") and `detect --workers`'
+"half the cores, two threads each" are held to what those commands use. Not read: defaults that
+are paths ("default OUT/cache") or other words ("default: the parent's").
 """
 
 from __future__ import annotations
@@ -134,3 +135,18 @@ def test_a_help_text_giving_the_default_of_the_setting_it_sets_gives_the_configs
     problems = [f"{where}: default {value}, but {key} is {default.get(key)!r}" for where, key, value in stated
                 if default.with_overrides({key: value}) != default]
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("command", [("pipeline", "evaluate"), ("pipeline", "score")])
+def test_the_tolerances_help_gives_the_ones_scoring_uses(command):
+    from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
+
+    stated = re.search(r"\bdefault ([\d.]+(?:, [\d.]+)*)", _option_help(command)["--tolerance"])
+    assert stated and tuple(float(t) for t in stated.group(1).split(", ")) == DEFAULT_TOLERANCES
+
+
+def test_the_workers_help_says_how_batch_plans_them():
+    from highlights.batch.worker import plan_workers
+
+    assert "half the cores, two threads each" in _option_help(("detect",))["--workers"]
+    assert [plan_workers(None, cores) for cores in (2, 8, 16)] == [(1, 2), (4, 2), (8, 2)]
