@@ -9,7 +9,7 @@ job (we need a few cheap, parametric cartoon motions with exact keypoints), henc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -136,7 +136,6 @@ class Pose:
     hands: tuple[tuple[float, float], tuple[float, float]] = ((0.0, -0.5), (0.0, -0.5))
     feet: tuple[tuple[float, float], tuple[float, float]] = ((0.0, 0.08), (0.0, 0.08))
     hands_world: bool = False   # hands given in world coordinates instead
-    extras: dict = field(default_factory=dict)
 
 
 def rotate(v: np.ndarray, angle: float) -> np.ndarray:
