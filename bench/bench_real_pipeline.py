@@ -130,7 +130,7 @@ def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:
     highlights against each other); the pooled AUC also compares videos whose scores sit at
     different levels."""
     from highlights.auc_interval import METHOD, WITHIN_METHOD, auc_of, within_group_auc
-    from highlights.pipeline.calibration_error import METHOD as ECE_METHOD, ece_reported
+    from highlights.calibration_error import METHOD as ECE_METHOD, ece_reported
     from highlights.pipeline.ranking import raw_score, reliability
 
     flags = [ok for _, ok, _ in scored]

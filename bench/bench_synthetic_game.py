@@ -221,7 +221,7 @@ def print_scores(scores: dict, games) -> None:
     reaches at pooled recall >= TARGET_RECALL."""
     from highlights.auc_interval import Auc
     from highlights.pipeline.evaluation import Rate
-    from highlights.pipeline.calibration_error import ece_reported
+    from highlights.calibration_error import ece_reported
     from highlights.pipeline.ranking import raw_score, reliability
 
     calibrations = Counter((h.evidence.get("score") or {}).get("calibration", "none")
@@ -345,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.events import load_annotation
     from highlights.markdown_table import markdown_table
     from highlights.pipeline.calibrate import calibrate_on_game
-    from highlights.pipeline.calibration_error import ece_reported
+    from highlights.calibration_error import ece_reported
     from highlights.pipeline.config import PipelineConfig, parse_assignments
     from highlights.atomic import atomic_write_json
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from highlights.pipeline.calibration_error import ece_interval, ece_reported, expected_calibration_error
+from highlights.calibration_error import ece_interval, ece_reported, expected_calibration_error
 from highlights.pipeline.ranking import reliability
 
 

@@ -36,6 +36,8 @@ def test_tiny_demo_runs_every_step_and_a_second_run_reuses_them(tmp_path):
     # bf16 is scored beside fp32 only where the CPU has it natively (emulated, it is far slower).
     assert ("bf16" in report["meta"]) == this_cpu().native_bf16
     assert (out / "report" / "video_scorer_testreport_confusion.png").stat().st_size > 0
+    assert (out / "report" / "video_scorer_testreport_reliability.png").stat().st_size > 0
+    assert report["confidence"]["calibration"]["n"] == report["num_clips"]
     pose_eval = json.loads((out / "pipeline-eval-pose" / "pipeline_eval.json").read_text())
     assert pose_eval["config"]["classifier"]["backend"] == "pose"
     pose_report = json.loads((out / "report-pose" / "video_scorer_testreport.json").read_text())

@@ -168,6 +168,14 @@ def test_a_re_encoded_copy_of_a_clip_is_scored_once(tmp_path, model):
     dataset = report["meta"]["dataset"]
     assert dataset["clips"] == len(CLASSES)
     assert dataset["copies_left_out"] == [{"clip": "none/b shared again.mp4", "copy_of": "none/a.mp4"}]
+    # Both models give probabilities: the report counts the clips they were given for, and has a
+    # reliability diagram where there was one.
+    confidence = report["confidence"]
+    assert confidence["n"] + confidence["without_probabilities"] == len(CLASSES)
+    reliability = out / "video_scorer_testreport_reliability.png"
+    assert reliability.exists() == (confidence["n"] > 0) == (f"wrote {reliability}" in said)
+    if model == "clip":  # the R(2+1)D always gives probabilities
+        assert confidence["n"] == len(CLASSES) and reliability.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def _scored_by(clip_model: bool, args: list[str], tmp_path) -> list[str]:

@@ -238,7 +238,7 @@ def test_compare_gives_the_change_per_metric_and_class():
     (alo, ahi), (blo, bhi) = wilson(34, 35), wilson(35, 35)
     assert (f"| recall | baseball_swing | 0.971 [{alo:.3f}, {ahi:.3f}] | 1.000 [{blo:.3f}, {bhi:.3f}] "
             "| +0.029 |") in text
-    assert "overlap for accuracy, macro_f1, recall of baseball_swing, " in text
+    assert "overlap for accuracy, macro_f1, balanced_accuracy, recall of baseball_swing, " in text
     # and its F1 with the bootstrap interval its report stores
     (alo, ahi), (blo, bhi) = (r["per_class"]["baseball_swing"]["f1_interval"] for r in (a, b))
     assert (f"| f1 | baseball_swing | {a['per_class']['baseball_swing']['f1']:.3f} [{alo:.3f}, {ahi:.3f}] | "

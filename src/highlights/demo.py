@@ -151,6 +151,7 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
         "test report": report / "video_scorer_testreport.json",
         "test report (Markdown)": report / "video_scorer_testreport.md",
         "confusion matrix": report / "video_scorer_testreport_confusion.png",
+        "reliability diagram": report / "video_scorer_testreport_reliability.png",
         "training curves": run / "train_curves.png",
         "pose classifier report": out / "report-pose" / "video_scorer_testreport.md",
         "highlights": detect_dir / "highlights.json",

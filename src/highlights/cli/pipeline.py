@@ -488,7 +488,7 @@ def show_config(
 def _ece(reliability: dict) -> str:
     """Both calibration errors at one rounding (the stored figures keep four places), each with its
     95% interval."""
-    from highlights.pipeline.calibration_error import ece_reported
+    from highlights.calibration_error import ece_reported
 
     return ece_reported(reliability)
 

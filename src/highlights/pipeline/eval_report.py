@@ -10,7 +10,7 @@ from typing import Any, Iterable
 from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.auc_interval import Auc
 from highlights.markdown_table import markdown_table
-from highlights.pipeline.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
+from highlights.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
 from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_timeline

@@ -358,23 +358,12 @@ def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5)
     small on one game: read it with its counts. With it, how well the score ranks right above
     wrong (`auc`: its AUC with its 95% interval and counts; None without one of each)."""
     from highlights.auc_interval import auc_of
-    from highlights.pipeline.calibration_error import ece_fields, score_bins
+    from highlights.calibration_error import ece_fields, reliability_bins
 
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(correct, dtype=np.float64)
-    rows = []
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    index = score_bins(s, bins)
-    for k in range(bins):
-        inside = index == k
-        n = int(inside.sum())
-        if n == 0:
-            continue
-        mean_s, rate = float(s[inside].mean()), float(y[inside].mean())
-        rows.append({"bin": [round(float(edges[k]), 2), round(float(edges[k + 1]), 2)], "n": n,
-                     "right": int(y[inside].sum()), "mean_score": round(mean_s, 3), "correct_rate": round(rate, 3)})
     auc = auc_of(s.tolist(), [bool(v) for v in y])
-    return {"n": int(len(s)), **ece_fields(s, y, bins), "bins": rows,
+    return {"n": int(len(s)), **ece_fields(s, y, bins), "bins": reliability_bins(s, y, bins),
             "auc": None if auc is None else auc.to_dict()}
 
 

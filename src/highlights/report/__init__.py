@@ -1,5 +1,6 @@
-"""The scoreboard: metrics (scikit-learn), bootstrap intervals, error analysis, Markdown tables,
-the confusion-matrix PNG, and comparing two reports."""
+"""The scoreboard: metrics (scikit-learn), bootstrap intervals, error analysis, how far the
+model's probabilities can be trusted (`confidence`), Markdown tables, the confusion-matrix and
+reliability PNGs, and comparing two reports."""
 
 from highlights.report.compare import (
     classes_note, compare_reports, format_comparison, mixed_test_sets_note, scored_by, unfinished_runs_note,

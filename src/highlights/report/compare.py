@@ -15,8 +15,20 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
         row["a_interval"] = (a.get("bootstrap") or {}).get(metric)
         row["b_interval"] = (b.get("bootstrap") or {}).get(metric)
         rows.append(row)
+    if "balanced_accuracy" in a and "balanced_accuracy" in b:  # older reports have none
+        rows.append(_row("balanced_accuracy", None, a["balanced_accuracy"], b["balanced_accuracy"]))
+        rows[-1]["a_interval"] = (a.get("bootstrap") or {}).get("balanced_accuracy")
+        rows[-1]["b_interval"] = (b.get("bootstrap") or {}).get("balanced_accuracy")
+    ca, cb = _confidence(a), _confidence(b)
+    for metric, value in CONFIDENCE_METRICS.items():
+        va, vb = value(ca), value(cb)
+        if va is not None and vb is not None:
+            row = _row(metric, None, va[0], vb[0])
+            row["a_interval"], row["b_interval"] = va[1], vb[1]
+            rows.append(row)
     rows.append(_row("num_clips", None, a["num_clips"], b["num_clips"]))
     labels = list(a["labels"]) + [label for label in b["labels"] if label not in a["labels"]]
+    with_ap = ca.get("average_precision") is not None and cb.get("average_precision") is not None
     for label in labels:
         ma = a["per_class"].get(label)
         mb = b["per_class"].get(label)
@@ -26,7 +38,29 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
                 row["a_interval"] = (ma or {}).get(f"{metric}_interval")
                 row["b_interval"] = (mb or {}).get(f"{metric}_interval")
             rows.append(row)
+        if with_ap:
+            rows.append(_row("average_precision", label, _class_ap(ca, label), _class_ap(cb, label)))
     return rows
+
+
+def _confidence(report: dict) -> dict:
+    """A report's confidence figures ({} for one without probabilities or written before they were
+    stored)."""
+    figures = report.get("confidence") or {}
+    return figures if figures.get("calibration") else {}
+
+
+def _class_ap(figures: dict, label: str):
+    return ((figures["average_precision"]["per_class"].get(label)) or {}).get("ap")
+
+
+# The confidence figures a comparison shows: (value, 95% interval or None), or None where absent.
+CONFIDENCE_METRICS = {
+    "ece": lambda c: (c["calibration"]["ece"], c["calibration"].get("ece_interval")) if c else None,
+    "mean_average_precision": lambda c: ((c["average_precision"]["mean"], None)
+                                         if c and c["average_precision"]["mean"] is not None else None),
+    "action_auc": lambda c: (c["action_auc"]["auc"], c["action_auc"]["interval"]) if c.get("action_auc") else None,
+}
 
 
 def scored_on(report: dict) -> str | None:

@@ -69,9 +69,10 @@ def _read_json(path: Path):
 
 
 def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
-    """Writes `video_scorer_testreport.json`, `.md` and `_confusion.png` into `out_dir`."""
-    from highlights.report.markdown import render_markdown
-    from highlights.report.plot import plot_confusion
+    """Writes `video_scorer_testreport.json`, `.md` and `_confusion.png` into `out_dir`, and
+    `_reliability.png` where the report has calibration figures (the model gave probabilities)."""
+    from highlights.report.markdown import RELIABILITY_PICTURE, render_markdown
+    from highlights.report.plot import plot_confusion, plot_reliability
 
     out_dir = Path(out_dir)
     stem = Path(REPORT_FILENAME).stem
@@ -80,4 +81,8 @@ def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
         "markdown": atomic_write_text(out_dir / f"{stem}.md", render_markdown(report)),
         "confusion_png": plot_confusion(report, out_dir / f"{stem}_confusion.png"),
     }
+    if (report.get("confidence") or {}).get("calibration"):
+        paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
+    else:  # an earlier run's diagram would read as this report's
+        (out_dir / RELIABILITY_PICTURE).unlink(missing_ok=True)
     return paths

@@ -103,6 +103,63 @@ def _not_a_test_note(report: dict) -> str | None:
             "seen, not how it does on new ones.")
 
 
+RELIABILITY_PICTURE = "video_scorer_testreport_reliability.png"
+
+
+def _clips(count: int, what: str = "clip") -> str:
+    return f"{count} {what}{'s' if count != 1 else ''}"
+
+
+def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
+    """The lines of the "Confidence" section: how far the model's probabilities can be trusted
+    (calibration) and how well they rank clips without a threshold, each figure with its n; or
+    why the report has none."""
+    from highlights.report.confidence import ECE_READING
+
+    figures = report.get("confidence")
+    if figures is None:
+        if (report.get("meta") or {}).get("source") == "published confusion matrix":
+            return ["Built from a published confusion matrix: it has no class probabilities, so no calibration "
+                    "or ranking figures."]
+        return ["The model gave no class probabilities for these clips: no calibration or ranking figures."]
+    skipped = figures.get("without_probabilities", 0)
+    left_out = f" ({_clips(skipped)} without probabilities left out)" if skipped else ""
+    if figures["calibration"] is None:
+        return [f"No clip has class probabilities{left_out}: no calibration or ranking figures."]
+    from highlights.calibration_error import ece_reported
+
+    cal = figures["calibration"]
+    lines = [f"Figures from the class probabilities of {figures['n']} clips{left_out}.", ""]
+    overridden = (f"; {_clips(cal['predicted_not_top'])} predicted other than their most probable class"
+                  if cal.get("predicted_not_top") else "")
+    lines.append(f"- Calibration: ECE of the predicted class's probability {ece_reported(cal)} "
+                 f"(95%, bootstrap; n={cal['n']} clips, {cal['bins_used']} equal-width bins{overridden})")
+    ap = figures["average_precision"]
+    if ap["mean"] is not None:
+        per = ", ".join(f"{label} {row['ap']:.3f} ({row['positives']})" for label, row in ap["per_class"].items()
+                        if row["ap"] is not None)
+        lines.append(f"- Average precision, one class against the rest: mean {ap['mean']:.3f} over "
+                     f"{ap['classes_in_mean']} classes (n={ap['n']} clips); per class (test clips of it): {per}")
+    auc = figures.get("action_auc")
+    none_label = report.get("none_label", "none")
+    if auc is not None:
+        low, high = auc["interval"]
+        lines.append(f"- Action vs {none_label}, ROC AUC of 1 - P({none_label}): {auc['auc']:.3f} "
+                     f"[{low:.3f}, {high:.3f}] (95%, Newcombe; n={auc['actions'] + auc['none']}: "
+                     f"{_clips(auc['actions'], 'action clip')}, {_clips(auc['none'], f'{none_label} clip')})")
+    elif none_label in report.get("labels", []):
+        lines.append(f"- Action vs {none_label}: no AUC (the clips are not both actions and {none_label})")
+    lines += ["", ECE_READING]
+    if cal["bins"]:
+        lines += ["", markdown_table(
+            ["Confidence bin", "Clips", "Right", "Mean confidence", "Share right"],
+            ([f"{row['bin'][0]:.1f}-{row['bin'][1]:.1f}", row["n"], row["right"], f"{row['mean_score']:.3f}",
+              f"{row['correct_rate']:.3f}"] for row in cal["bins"]))]
+    if link_picture:
+        lines += ["", f"Reliability diagram: [{RELIABILITY_PICTURE}]({RELIABILITY_PICTURE})"]
+    return lines
+
+
 def render_markdown(report: dict, *, provenance: bool = True) -> str:
     """The report as Markdown; `provenance=False` leaves out the section listing every setting
     (the terminal shows the scoreboard; the files keep everything)."""
@@ -118,6 +175,8 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
         lines += [f"**Note:** {unfinished['note']}.", ""]
     lines += [render_table(report), ""]
     lines.append(f"Macro-F1: {report['macro_f1']:.3f}")  # three places, as the table's F1 column
+    if "balanced_accuracy" in report:  # reports written before it was stored have none
+        lines += ["", f"Balanced accuracy (mean class recall): {report['balanced_accuracy']:.3f}"]
     lines.append("")
     for note in (_classes_without_clips_note(report), _never_predicted_note(report)):
         if note:
@@ -136,6 +195,8 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
             "",
             f"- accuracy {report['accuracy']:.3f} [{acc_lo:.3f}, {acc_hi:.3f}]",
             f"- macro-F1 {report['macro_f1']:.3f} [{f1_lo:.3f}, {f1_hi:.3f}]",
+            *([f"- balanced accuracy {report['balanced_accuracy']:.3f} [{boot['balanced_accuracy'][0]:.3f}, "
+               f"{boot['balanced_accuracy'][1]:.3f}] (bootstrap)"] if boot.get("balanced_accuracy") else []),
             "",
             boot["note"],
             "",
@@ -143,6 +204,9 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     class_intervals = render_class_intervals(report)
     if class_intervals:
         lines += ["Per class, with 95% intervals (Wilson's score interval) and counts:", "", class_intervals, ""]
+
+    if "confidence" in report:  # reports written before it was stored have no such section
+        lines += ["## Confidence", "", *render_confidence(report, link_picture=provenance), ""]
 
     lines += ["## Confusion matrix", "", "Rows are the true class, columns the predicted class.", ""]
     lines += [render_confusion_table(report), ""]

@@ -65,6 +65,12 @@ def build_report(
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
+    if proba is not None:
+        from highlights.report.confidence import confidence_figures
+
+        confidence = confidence_figures(y_true, y_pred, labels, proba, none_label=none_label)
+    else:
+        confidence = None
     return _assemble(
         labels, none_label, len(y_true), precision, recall, f1, support,
         accuracy=float(accuracy_score(y_true, y_pred)),
@@ -75,11 +81,12 @@ def build_report(
             none_label=none_label, sports=sports
         ),
         meta=meta,
+        confidence=confidence,
     )
 
 
 def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, accuracy, matrix,
-              bootstrap, errors, meta) -> dict:
+              bootstrap, errors, meta, confidence=None) -> dict:
     bootstrap = dict(bootstrap)
     class_f1_intervals = bootstrap.pop("class_f1")
     return {
@@ -100,6 +107,7 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
         },
         "accuracy": float(accuracy),
         "macro_f1": float(np.mean(f1)),
+        "balanced_accuracy": balanced_accuracy(recall, support),
         "confusion_matrix": {
             "rows": "true",
             "columns": "predicted",
@@ -108,8 +116,17 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
         },
         "bootstrap": bootstrap,
         "errors": errors,
+        # None: no class probabilities (a published confusion matrix, or a model without them).
+        "confidence": confidence,
         "meta": dict(meta or {}),
     }
+
+
+def balanced_accuracy(recall, support) -> float:
+    """The mean recall over the classes with test clips (MMAction2's mean_class_accuracy): each
+    class counts the same however many clips it has, where accuracy is dominated by the largest."""
+    held = np.asarray(support) > 0
+    return float(np.mean(np.asarray(recall, dtype=np.float64)[held]))
 
 
 def _class_counts(matrix: np.ndarray, i: int) -> dict:
@@ -225,6 +242,7 @@ CLASS_F1_METHOD = ("percentile bootstrap over test clips, over the resamples tha
 def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, seed: int) -> dict:
     lo, hi = 100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2
     macro_f1s = macro_f1_of(confusions)
+    balanced = balanced_accuracy_of(confusions)
     class_f1s = class_f1_of(confusions)
     held = confusions.sum(axis=2) > 0
     class_f1 = [None if not held[:, i].any() else np.percentile(class_f1s[held[:, i], i], [lo, hi]).tolist()
@@ -232,7 +250,7 @@ def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, see
     return {
         "method": "accuracy: Wilson score interval; macro-F1: percentile bootstrap over test clips",
         "methods": {"accuracy": WILSON_METHOD, "macro_f1": "percentile bootstrap over test clips",
-                    "class_f1": CLASS_F1_METHOD},
+                    "balanced_accuracy": "percentile bootstrap over test clips", "class_f1": CLASS_F1_METHOD},
         "confidence": CONFIDENCE,
         "n_resamples": int(n_bootstrap),
         "n_clips": n,
@@ -240,6 +258,7 @@ def _intervals(right: int, confusions: np.ndarray, n: int, n_bootstrap: int, see
         "seed": seed,
         "accuracy": list(wilson_interval(right, n, CONFIDENCE)),
         "macro_f1": [float(np.percentile(macro_f1s, lo)), float(np.percentile(macro_f1s, hi))],
+        "balanced_accuracy": [float(np.percentile(balanced, lo)), float(np.percentile(balanced, hi))],
         "class_f1": class_f1,
         "note": _interval_note(n),
     }
@@ -283,6 +302,15 @@ def class_f1_of(confusions: np.ndarray) -> np.ndarray:
 def macro_f1_of(confusions: np.ndarray) -> np.ndarray:
     """Macro-F1 of each `(K, K)` confusion matrix in a `(B, K, K)` stack, zero where undefined."""
     return class_f1_of(confusions).mean(axis=1)
+
+
+def balanced_accuracy_of(confusions: np.ndarray) -> np.ndarray:
+    """Balanced accuracy of each `(K, K)` confusion matrix in a `(B, K, K)` stack: the mean recall
+    over the classes that matrix holds clips of."""
+    tp = np.diagonal(confusions, axis1=1, axis2=2).astype(np.float64)
+    actual = confusions.sum(axis=2)
+    recall = np.divide(tp, actual, out=np.zeros_like(tp), where=actual > 0)
+    return recall.sum(axis=1) / np.maximum((actual > 0).sum(axis=1), 1)
 
 
 def error_analysis(

@@ -52,3 +52,39 @@ def plot_confusion(report: dict, path: str | Path) -> Path:
     finally:
         plt.close(fig)
     return atomic_write_bytes(path, buffer.getvalue())
+
+
+def reliability_figure(report: dict):
+    """The reliability diagram of the report's confidence: over each bin that holds clips, a bar as
+    high as the share of them predicted right with their count above it, and the diagonal a
+    calibrated model would follow. The caller closes the figure."""
+    calibration = report["confidence"]["calibration"]
+    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
+    for row in calibration["bins"]:
+        low, high = row["bin"]
+        ax.bar((low + high) / 2, row["correct_rate"], width=high - low, color="tab:blue", edgecolor="white",
+               alpha=0.8)
+        ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center", va="bottom", fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.1)
+    ax.set_xlabel("probability of the predicted class (bin)")
+    ax.set_ylabel("share of the bin's clips predicted right")
+    ece = calibration["ece"]
+    interval = calibration.get("ece_interval")
+    ax.set_title(f"ECE {ece:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%)" if interval else "")
+                 + f", n={calibration['n']} clips", fontsize=9)
+    ax.legend(loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reliability(report: dict, path: str | Path) -> Path:
+    """Writes the reliability diagram (`reliability_figure`) as a PNG."""
+    fig = reliability_figure(report)
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=120)
+    finally:
+        plt.close(fig)
+    return atomic_write_bytes(path, buffer.getvalue())

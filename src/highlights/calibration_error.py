@@ -1,16 +1,18 @@
-"""Expected calibration error (ECE) of a highlight score, with a bootstrap interval.
+"""Expected calibration error (ECE) of a score, with a bootstrap interval, and the reliability
+table it is read from: a highlight's score (the pipeline) or a clip's top-class confidence (the
+test report).
 
 ECE over equal-width score bins is the sum of |mean score - share right| weighted by each bin's
-share of the highlights, which is the sum over bins of |sum of (score - right)| divided by n: one
+share of the items, which is the sum over bins of |sum of (score - right)| divided by n: one
 weighted count per bin, so many resamples are scored at once.
 
-Its interval is a percentile bootstrap over highlights: resample the highlights with
-replacement, recompute ECE with the same bins, take the 2.5th and 97.5th percentiles. ECE is
-biased upward at small n (chance alone puts a bin's share right off its mean score, and the
-absolute value keeps every such miss), and each resample carries that bias too: the interval is
-of this plug-in estimate (what it would read on another set of highlights of this size), not of
-the score's true calibration error, and with well calibrated scores it can lie wholly above the
-estimate itself. A seeded generator makes reruns print the same interval.
+Its interval is a percentile bootstrap over the items: resample them with replacement, recompute
+ECE with the same bins, take the 2.5th and 97.5th percentiles. ECE is biased upward at small n
+(chance alone puts a bin's share right off its mean score, and the absolute value keeps every such
+miss), and each resample carries that bias too: the interval is of this plug-in estimate (what it
+would read on another set of items of this size), not of the score's true calibration error, and
+with well calibrated scores it can lie wholly above the estimate itself. A seeded generator makes
+reruns print the same interval.
 """
 
 from __future__ import annotations
@@ -23,7 +25,14 @@ from highlights.rate_interval import CONFIDENCE
 
 N_RESAMPLES = 1000
 SEED = 0
-METHOD = "percentile bootstrap over highlights (resampled with replacement, ECE recomputed with the same bins)"
+
+
+def method_over(items: str) -> str:
+    """How the ECE's interval is made, naming what was resampled (highlights, test clips)."""
+    return f"percentile bootstrap over {items} (resampled with replacement, ECE recomputed with the same bins)"
+
+
+METHOD = method_over("highlights")
 BIAS_NOTE = ("ECE is biased upward at small n (chance alone puts a bin's share right off its mean score), "
              "and so is each resample's: the interval is of this plug-in estimate, not of the score's true "
              "calibration error, and can lie above the estimate itself")
@@ -75,8 +84,10 @@ def ece_interval(scores: Sequence[float], correct: Sequence[bool], bins: int = 5
     return float(low), float(high)
 
 
-def ece_fields(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) -> dict[str, Any]:
-    """What a reliability stores of its ECE: the estimate, its interval and how it was made."""
+def ece_fields(scores: Sequence[float], correct: Sequence[bool], bins: int = 5, *,
+               items: str = "highlights") -> dict[str, Any]:
+    """What a reliability stores of its ECE: the estimate, its interval and how it was made
+    (`items`: what the scores belong to, named in the method)."""
     ece = expected_calibration_error(scores, correct, bins)
     if ece is None:
         return {"ece": None, "ece_interval": None}
@@ -84,8 +95,27 @@ def ece_fields(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) 
         return {"ece": round(ece, 4), "ece_interval": None}
     low, high = ece_interval(scores, correct, bins)
     return {"ece": round(ece, 4), "ece_interval": [round(low, 4), round(high, 4)],
-            "ece_bootstrap": {"method": METHOD, "confidence": CONFIDENCE, "n_resamples": N_RESAMPLES,
+            "ece_bootstrap": {"method": method_over(items), "confidence": CONFIDENCE, "n_resamples": N_RESAMPLES,
                               "seed": SEED}}
+
+
+def reliability_bins(scores: Sequence[float], correct: Sequence[bool], bins: int = 5) -> list[dict[str, Any]]:
+    """The reliability table: per equal-width score bin that holds a score, its edges, how many
+    scores (`n`) and right ones it holds, their mean score and the share right."""
+    s = np.asarray(scores, dtype=np.float64)
+    y = np.asarray(correct, dtype=np.float64)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    index = score_bins(s, bins)
+    rows = []
+    for k in range(bins):
+        inside = index == k
+        n = int(inside.sum())
+        if n == 0:
+            continue
+        rows.append({"bin": [round(float(edges[k]), 2), round(float(edges[k + 1]), 2)], "n": n,
+                     "right": int(y[inside].sum()), "mean_score": round(float(s[inside].mean()), 3),
+                     "correct_rate": round(float(y[inside].mean()), 3)})
+    return rows
 
 
 def ece_reported(reliability: dict[str, Any], places: int = 3) -> str:

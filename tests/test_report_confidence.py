@@ -1,0 +1,218 @@
+"""The test report's confidence figures: calibration (ECE and the reliability diagram), average
+precision, the action-vs-none AUC and balanced accuracy, on labels and probabilities with known
+answers; their Markdown section, files, and comparing with a report written before they were."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from sklearn.metrics import balanced_accuracy_score
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.report import (
+    build_report, compare_reports, format_comparison, load_report, render_markdown, report_from_confusion,
+    write_report_files,
+)
+from highlights.report.metrics import balanced_accuracy_of, confusions_of
+from highlights.report.plot import reliability_figure
+
+LABELS = ["none", "soccer_shooting", "baseball_swing"]
+
+
+def _calibrated(n: int, seed: int, *, overconfident: float = 0.0):
+    """Clips whose predicted class has probability c (uniform on [0.4, 1)) and is right with
+    chance c - overconfident; the rest of the row split evenly over the other classes."""
+    rng = np.random.default_rng(seed)
+    k = len(LABELS)
+    pred = rng.integers(0, k, n)
+    conf = rng.uniform(0.4, 1.0, n)
+    right = rng.random(n) < conf - overconfident
+    other = (pred + rng.integers(1, k, n)) % k
+    true = np.where(right, pred, other)
+    proba = np.repeat(((1 - conf) / (k - 1))[:, None], k, axis=1)
+    proba[np.arange(n), pred] = conf
+    return true.tolist(), pred.tolist(), proba
+
+
+def _scored(clips, **kw) -> dict:
+    true, pred, proba = clips
+    return build_report(true, pred, LABELS, proba=proba, **kw)
+
+
+def test_calibrated_confidence_has_an_ece_near_zero_and_an_overconfident_one_does_not():
+    calibrated = _scored(_calibrated(20000, 0), n_bootstrap=10)["confidence"]["calibration"]
+    assert calibrated["n"] == 20000 and calibrated["ece"] < 0.02
+    low, high = calibrated["ece_interval"]
+    assert 0 <= low <= high < 0.03
+    over = _scored(_calibrated(20000, 0, overconfident=0.2), n_bootstrap=10)["confidence"]["calibration"]
+    assert over["ece"] == pytest.approx(0.2, abs=0.02)
+    assert over["ece_interval"][0] > high  # told apart from the calibrated model at this n
+    assert "test clips" in over["ece_bootstrap"]["method"]
+
+
+def test_the_reliability_bins_count_the_clips_by_hand():
+    # Confidences 0.95 (right, right, wrong), 0.55 (right): two bins of ten.
+    true = ["none", "none", "soccer_shooting", "none"]
+    pred = ["none", "none", "none", "none"]
+    proba = [[0.95, 0.05, 0.0], [0.95, 0.0, 0.05], [0.95, 0.05, 0.0], [0.55, 0.45, 0.0]]
+    cal = build_report(true, pred, LABELS, proba=proba, n_bootstrap=10)["confidence"]["calibration"]
+    assert [(row["bin"], row["n"], row["right"], row["mean_score"]) for row in cal["bins"]] == [
+        ([0.5, 0.6], 1, 1, 0.55), ([0.9, 1.0], 3, 2, 0.95)]
+    # |0.55 - 1| * 1/4 + |0.95 - 2/3| * 3/4
+    assert cal["ece"] == pytest.approx(0.45 / 4 + (0.95 - 2 / 3) * 3 / 4, abs=1e-4)
+
+
+def test_a_constant_score_model_has_each_class_share_as_average_precision():
+    true = ["none"] * 6 + ["soccer_shooting"] * 3 + ["baseball_swing"] * 1
+    proba = np.full((10, 3), 1 / 3)
+    ap = build_report(true, ["none"] * 10, LABELS, proba=proba, n_bootstrap=10)["confidence"]["average_precision"]
+    assert {label: row["ap"] for label, row in ap["per_class"].items()} == pytest.approx(
+        {"none": 0.6, "soccer_shooting": 0.3, "baseball_swing": 0.1})
+    assert ap["mean"] == pytest.approx(1 / 3) and ap["classes_in_mean"] == 3 and ap["n"] == 10
+    assert [row["positives"] for row in ap["per_class"].values()] == [6, 3, 1]
+
+
+def test_a_class_without_test_clips_has_no_average_precision_and_is_left_out_of_the_mean():
+    true = ["none", "soccer_shooting", "none", "soccer_shooting"]
+    proba = [[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0], [0.7, 0.3, 0.0]]
+    ap = build_report(true, ["none", "soccer_shooting", "none", "none"], LABELS, proba=proba,
+                      n_bootstrap=10)["confidence"]["average_precision"]
+    assert ap["per_class"]["baseball_swing"] == {"ap": None, "positives": 0}
+    assert ap["classes_in_mean"] == 2
+    # soccer: ranked 0.8 (yes), 0.4 (no), 0.3 (yes), 0.1: AP = 1/2 * 1 + 1/2 * 2/3
+    assert ap["per_class"]["soccer_shooting"]["ap"] == pytest.approx(5 / 6)
+
+
+def test_the_action_auc_is_one_when_none_is_told_apart_perfectly_and_zero_when_reversed():
+    true = ["none"] * 4 + ["soccer_shooting"] * 3 + ["baseball_swing"] * 3
+    apart = [[0.9, 0.1, 0.0]] * 4 + [[0.2, 0.4, 0.4]] * 6
+    auc = build_report(true, true, LABELS, proba=apart, n_bootstrap=10)["confidence"]["action_auc"]
+    assert auc["auc"] == 1.0 and auc["interval"][1] == 1.0 and auc["interval"][0] < 1.0
+    assert (auc["actions"], auc["none"], auc["pairs"]) == (6, 4, 24)
+    reversed_ = [[0.2, 0.4, 0.4]] * 4 + [[0.9, 0.1, 0.0]] * 6
+    assert build_report(true, true, LABELS, proba=reversed_, n_bootstrap=10)["confidence"]["action_auc"]["auc"] == 0.0
+    # Without the none class, or without a none clip, there is no such AUC.
+    no_none = build_report(true[4:], true[4:], LABELS, proba=apart[4:], n_bootstrap=10)["confidence"]
+    assert no_none["action_auc"] is None and no_none["average_precision"] is not None
+
+
+def test_clips_without_probabilities_are_left_out_and_counted():
+    true, pred, proba = _calibrated(40, 1)
+    proba[:3] = np.nan
+    figures = build_report(true, pred, LABELS, proba=proba, n_bootstrap=10)["confidence"]
+    assert figures["n"] == 37 and figures["without_probabilities"] == 3
+    assert figures["calibration"]["n"] == 37 and figures["average_precision"]["n"] == 37
+    assert "3 clips without probabilities left out" in render_markdown(
+        build_report(true, pred, LABELS, proba=proba, n_bootstrap=10))
+
+
+def test_balanced_accuracy_is_the_mean_class_recall():
+    report = report_from_confusion(["none", "soccer_shooting"], [[8, 2], [1, 1]], n_bootstrap=10)
+    assert report["balanced_accuracy"] == pytest.approx((0.8 + 0.5) / 2) and report["accuracy"] == pytest.approx(0.75)
+    rng = np.random.default_rng(3)
+    true = rng.choice(LABELS, 200).tolist()
+    pred = np.where(rng.random(200) < 0.6, true, rng.choice(LABELS, 200)).tolist()
+    report = build_report(true, pred, LABELS, n_bootstrap=200)
+    assert report["balanced_accuracy"] == pytest.approx(balanced_accuracy_score(true, pred))
+    low, high = report["bootstrap"]["balanced_accuracy"]
+    assert low < report["balanced_accuracy"] < high
+    # The bootstrap helper agrees with scikit-learn on each resample, a class absent from it included.
+    t, p = np.array([[0, 0, 1, 1, 1], [0, 1, 1, 0, 0]]), np.array([[0, 1, 1, 1, 0], [0, 1, 0, 0, 1]])
+    expected = [balanced_accuracy_score(t[i], p[i]) for i in range(2)]
+    assert balanced_accuracy_of(confusions_of(t, p, 3)) == pytest.approx(expected)
+
+
+def test_the_reliability_diagram_shows_each_bin_its_count_and_the_diagonal():
+    true, pred, proba = _calibrated(60, 2)
+    report = build_report(true, pred, LABELS, proba=proba, n_bootstrap=10)
+    bins = report["confidence"]["calibration"]["bins"]
+    fig = reliability_figure(report)
+    try:
+        ax = fig.axes[0]
+        bars = [(round(p.get_x(), 6), round(p.get_x() + p.get_width(), 6), p.get_height()) for p in ax.patches]
+        assert bars == [(row["bin"][0], row["bin"][1], row["correct_rate"]) for row in bins]
+        assert [t.get_text() for t in ax.texts] == [f"n={row['n']}" for row in bins]
+        assert sum(row["n"] for row in bins) == 60
+        assert any(list(line.get_xdata()) == [0, 1] and list(line.get_ydata()) == [0, 1] for line in ax.lines)
+        assert "n=60 clips" in ax.get_title()
+    finally:
+        plt.close(fig)
+
+
+def test_the_markdown_section_gives_each_figure_with_its_n_or_says_there_are_none(tmp_path):
+    true, pred, proba = _calibrated(50, 4)
+    report = build_report(true, pred, LABELS, proba=proba, n_bootstrap=10)
+    markdown = render_markdown(report)
+    section = markdown[markdown.index("## Confidence"):markdown.index("## Confusion matrix")]
+    cal = report["confidence"]["calibration"]
+    assert f"ECE of the predicted class's probability {cal['ece']:.3f}" in section and "n=50 clips" in section
+    assert "Average precision, one class against the rest: mean" in section and "(n=50 clips)" in section
+    auc = report["confidence"]["action_auc"]
+    assert f"n={auc['actions'] + auc['none']}: {auc['actions']} action clips, {auc['none']} none clips" in section
+    assert "small n" in section and "| Confidence bin | Clips |" in section
+    assert "Balanced accuracy (mean class recall)" in markdown
+
+    paths = write_report_files(report, tmp_path)
+    assert paths["reliability_png"].name == "video_scorer_testreport_reliability.png"
+    assert paths["reliability_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "](video_scorer_testreport_reliability.png)" in paths["markdown"].read_text()
+    assert not list(tmp_path.glob(".*.tmp"))
+
+    # Without probabilities: said plainly, and no diagram (an earlier one in the folder is removed).
+    plain = build_report(true, pred, LABELS, n_bootstrap=10)
+    assert plain["confidence"] is None
+    assert "The model gave no class probabilities for these clips" in render_markdown(plain)
+    assert "reliability_png" not in write_report_files(plain, tmp_path)
+    assert not (tmp_path / "video_scorer_testreport_reliability.png").exists()
+    published = render_markdown(report_from_confusion(LABELS, [[3, 1, 0], [0, 2, 0], [0, 0, 4]], n_bootstrap=10))
+    assert "Built from a published confusion matrix: it has no class probabilities" in published
+
+
+def _old(report: dict) -> dict:
+    """The report as written before confidence figures and balanced accuracy were stored."""
+    old = json.loads(json.dumps(report))
+    for key in ("confidence", "balanced_accuracy"):
+        old.pop(key)
+    old["bootstrap"].pop("balanced_accuracy")
+    return old
+
+
+def test_compare_shows_the_new_figures_only_where_both_reports_have_them(tmp_path):
+    true, pred, proba = _calibrated(80, 5)
+    new = build_report(true, pred, LABELS, proba=proba, n_bootstrap=50)
+    worse = _scored(_calibrated(80, 6, overconfident=0.3), n_bootstrap=50)
+    rows = {(r["metric"], r["class"]): r for r in compare_reports(new, worse)}
+    assert rows[("ece", None)]["change"] == pytest.approx(worse["confidence"]["calibration"]["ece"]
+                                                          - new["confidence"]["calibration"]["ece"])
+    assert rows[("ece", None)]["a_interval"] == new["confidence"]["calibration"]["ece_interval"]
+    assert rows[("action_auc", None)]["b"] == worse["confidence"]["action_auc"]["auc"]
+    assert rows[("mean_average_precision", None)]["a"] == new["confidence"]["average_precision"]["mean"]
+    assert rows[("balanced_accuracy", None)]["b_interval"] == worse["bootstrap"]["balanced_accuracy"]
+    assert rows[("average_precision", "none")]["a"] == new["confidence"]["average_precision"]["per_class"]["none"]["ap"]
+
+    old = _old(new)
+    plain = build_report(true, pred, LABELS, n_bootstrap=50)
+    for a, b in ((old, new), (new, old), (plain, new)):
+        metrics = {r["metric"] for r in compare_reports(a, b)}
+        assert not metrics & {"ece", "action_auc", "mean_average_precision", "average_precision"}
+    assert "balanced_accuracy" not in {r["metric"] for r in compare_reports(old, new)}
+    assert "balanced_accuracy" in {r["metric"] for r in compare_reports(plain, new)}
+
+    # An old report file still loads, shows and compares from the command line.
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / "video_scorer_testreport.json").write_text(json.dumps(old))
+    write_report_files(new, tmp_path / "new")
+    assert load_report(tmp_path / "old") == old
+    assert "## Confidence" not in render_markdown(old)
+    result = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "old"), str(tmp_path / "new")])
+    assert result.exit_code == 0, result.output
+    assert "| accuracy | all |" in result.output and "| ece |" not in result.output
+    both = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "new"), str(tmp_path / "new")])
+    assert both.exit_code == 0 and "| ece | all |" in both.output and "| action_auc | all |" in both.output
+    shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "old")])
+    assert shown.exit_code == 0 and "## Confidence" not in shown.output
+    assert format_comparison(compare_reports(old, new))  # renders without the new fields
