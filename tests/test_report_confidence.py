@@ -212,7 +212,7 @@ def test_compare_shows_the_new_figures_only_where_both_reports_have_them(tmp_pat
     assert result.exit_code == 0, result.output
     assert "| accuracy | all |" in result.output and "| ece |" not in result.output
     both = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "new"), str(tmp_path / "new")])
-    assert both.exit_code == 0 and "| ece | all |" in both.output and "| action_auc | all |" in both.output
+    assert both.exit_code == 0 and "| ece (lower is better) | all |" in both.output and "| action_auc | all |" in both.output
     shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "old")])
     assert shown.exit_code == 0 and "## Confidence" not in shown.output
     assert format_comparison(compare_reports(old, new))  # renders without the new fields

@@ -135,6 +135,11 @@ def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
     return "; ".join(parts) + ": that side of the change is not a finished model's."
 
 
+# Every other figure of the table is better higher; a reader of a rising change would take these
+# for gains.
+LOWER_IS_BETTER = frozenset({"ece"})
+
+
 def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
     """The comparison as a Markdown table; accuracy, macro-F1 and each class's precision and
     recall with the 95% interval its report stores (Wilson's for the rates, a bootstrap over
@@ -142,8 +147,9 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
     lines = [f"| Metric [95%] | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
     for row in rows:
         whole = row["metric"] in ("support", "num_clips")
+        shown = row["metric"] + (" (lower is better)" if row["metric"] in LOWER_IS_BETTER else "")
         lines.append(
-            f"| {row['metric']} | {row['class'] or 'all'} | {_fmt(row['a'], whole, row.get('a_interval'))} | "
+            f"| {shown} | {row['class'] or 'all'} | {_fmt(row['a'], whole, row.get('a_interval'))} | "
             f"{_fmt(row['b'], whole, row.get('b_interval'))} | {_fmt_change(row['change'], whole)} |"
         )
     overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)
