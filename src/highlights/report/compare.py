@@ -10,15 +10,13 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
     (classes of `a` in order, then classes only `b` has). A class missing from one side has
     `None` there and no change."""
     rows = []
-    for metric in ("accuracy", "macro_f1"):
+    for metric in ("accuracy", "macro_f1", "balanced_accuracy"):
+        if metric not in a or metric not in b:  # balanced accuracy: older reports have none
+            continue
         row = _row(metric, None, a[metric], b[metric])
         row["a_interval"] = (a.get("bootstrap") or {}).get(metric)
         row["b_interval"] = (b.get("bootstrap") or {}).get(metric)
         rows.append(row)
-    if "balanced_accuracy" in a and "balanced_accuracy" in b:  # older reports have none
-        rows.append(_row("balanced_accuracy", None, a["balanced_accuracy"], b["balanced_accuracy"]))
-        rows[-1]["a_interval"] = (a.get("bootstrap") or {}).get("balanced_accuracy")
-        rows[-1]["b_interval"] = (b.get("bootstrap") or {}).get("balanced_accuracy")
     ca, cb = _confidence(a), _confidence(b)
     for metric, value in CONFIDENCE_METRICS.items():
         va, vb = value(ca), value(cb)
