@@ -9,7 +9,7 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.metrics import average_precision_score, balanced_accuracy_score
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
@@ -17,7 +17,9 @@ from highlights.report import (
     build_report, compare_reports, format_comparison, load_report, render_markdown, report_from_confusion,
     write_report_files,
 )
+from highlights.report.confidence import mean_ap_of_resamples, weighted_average_precision
 from highlights.report.metrics import balanced_accuracy_of, confusions_of
+from highlights.report.resamples import clip_resamples
 from highlights.report.plot import reliability_figure
 
 LABELS = ["none", "soccer_shooting", "baseball_swing"]
@@ -85,6 +87,64 @@ def test_a_class_without_test_clips_has_no_average_precision_and_is_left_out_of_
     assert ap["classes_in_mean"] == 2
     # soccer: ranked 0.8 (yes), 0.4 (no), 0.3 (yes), 0.1: AP = 1/2 * 1 + 1/2 * 2/3
     assert ap["per_class"]["soccer_shooting"]["ap"] == pytest.approx(5 / 6)
+
+
+def test_perfect_scores_give_a_mean_average_precision_of_one_with_a_point_interval():
+    true = ["none"] * 3 + ["soccer_shooting"] * 4 + ["baseball_swing"] * 2
+    proba = np.eye(3)[[LABELS.index(y) for y in true]] * 0.8 + 0.2 / 3
+    ap = build_report(true, true, LABELS, proba=proba, n_bootstrap=200)["confidence"]["average_precision"]
+    assert ap["mean"] == pytest.approx(1.0)
+    assert ap["mean_interval"] == pytest.approx([1.0, 1.0])
+    assert ap["mean_bootstrap"]["n_resamples"] == 200 and ap["mean_bootstrap"]["seed"] == 0
+
+
+def test_the_mean_average_precision_interval_holds_its_estimate_and_is_drawn_as_macro_f1s():
+    true, pred, proba = _calibrated(120, 7)
+    report = build_report(true, pred, LABELS, proba=proba, n_bootstrap=300, seed=4)
+    ap = report["confidence"]["average_precision"]
+    low, high = ap["mean_interval"]
+    assert 0 < low < ap["mean"] < high < 1
+    # The same resamples as macro-F1's: recomputed by hand from them with scikit-learn, the
+    # interval is the same.
+    t, samples = np.asarray(true), clip_resamples(120, 300, 4)
+    means = [np.mean([average_precision_score(t[rows] == i, proba[rows, i]) for i in range(3)]) for rows in samples]
+    assert [low, high] == pytest.approx(np.percentile(means, [2.5, 97.5]).tolist())
+    another = build_report(true, pred, LABELS, proba=proba, n_bootstrap=300, seed=5)
+    assert another["confidence"]["average_precision"]["mean_interval"] != ap["mean_interval"]
+
+
+def test_a_resample_without_a_clip_of_a_class_averages_over_the_classes_it_holds():
+    # Clips: none (0.9), soccer (0.8), soccer (0.3): AP of none from P(none), of soccer from P(soccer).
+    true = np.array([0, 1, 1])
+    probs = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.3, 0.1]])
+    samples = np.array([[0, 1, 2], [1, 1, 2], [0, 0, 0]])
+    # Resample 1: none ranked first (AP 1); soccer 0.8 (yes), 0.3 (yes) above the none clip's 0.1: AP 1.
+    # Resample 2 holds no none clip: its mean is soccer's alone; resample 3 holds only none.
+    assert mean_ap_of_resamples(probs, true, samples) == pytest.approx([1.0, 1.0, 1.0])
+    probs[2] = [0.6, 0.05, 0.35]  # the second soccer clip now ranked under the none clip's 0.1
+    expected_soccer = average_precision_score([0, 1, 1], [0.1, 0.8, 0.05])
+    assert expected_soccer == pytest.approx(5 / 6)
+    assert mean_ap_of_resamples(probs, true, samples) == pytest.approx(
+        [(1.0 + expected_soccer) / 2, 1.0, 1.0])
+    # The weighted AP agrees with scikit-learn on resampled clips, ties among the scores included,
+    # and has none for a resample without a positive.
+    rng = np.random.default_rng(2)
+    scores, positive = np.round(rng.random(25), 1), rng.random(25) < 0.3
+    draws = rng.integers(0, 25, size=(40, 25))
+    counts = np.stack([np.bincount(row, minlength=25) for row in draws])
+    got = weighted_average_precision(scores, positive, counts)
+    for row, value in zip(draws, got):
+        if positive[row].any():
+            assert value == pytest.approx(average_precision_score(positive[row], scores[row]))
+        else:
+            assert np.isnan(value)
+    assert np.isnan(weighted_average_precision(scores, positive, np.zeros((1, 25), dtype=int))).all()
+
+
+def test_one_clip_has_a_mean_average_precision_but_no_interval():
+    ap = build_report(["none"], ["none"], LABELS, proba=[[0.7, 0.2, 0.1]],
+                      n_bootstrap=10)["confidence"]["average_precision"]
+    assert ap["mean"] == 1.0 and ap["mean_interval"] is None and "mean_bootstrap" not in ap
 
 
 def test_the_action_auc_is_one_when_none_is_told_apart_perfectly_and_zero_when_reversed():
@@ -216,3 +276,36 @@ def test_compare_shows_the_new_figures_only_where_both_reports_have_them(tmp_pat
     shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "old")])
     assert shown.exit_code == 0 and "## Confidence" not in shown.output
     assert format_comparison(compare_reports(old, new))  # renders without the new fields
+
+
+def test_mean_average_precision_intervals_show_in_markdown_and_compare_and_older_reports_still_compare(tmp_path):
+    new = _scored(_calibrated(80, 5), n_bootstrap=50)
+    worse = _scored(_calibrated(80, 6, overconfident=0.3), n_bootstrap=50)
+    low, high = new["confidence"]["average_precision"]["mean_interval"]
+    section = render_markdown(new)
+    assert f"mean {new['confidence']['average_precision']['mean']:.3f} [{low:.3f}, {high:.3f}] (95%, bootstrap)" in section
+    assert "Mean AP's interval: percentile bootstrap over test clips; a resample without a clip of a class" in section
+    assert "50 resamples of the 80 clips" in section and "narrower than 95%" not in section
+    few = _scored(_calibrated(20, 5), n_bootstrap=50)
+    assert "resampling 20 clips cannot show the clips they lack" in render_markdown(few)
+
+    rows = {r["metric"]: r for r in compare_reports(new, worse) if r["class"] is None}
+    assert rows["mean_average_precision"]["a_interval"] == [low, high]
+    assert rows["mean_average_precision"]["b_interval"] == worse["confidence"]["average_precision"]["mean_interval"]
+
+    # A report written before mean AP had an interval: the mean alone on its side, nothing said of overlap.
+    older = json.loads(json.dumps(worse))
+    for key in ("mean_interval", "mean_bootstrap"):
+        older["confidence"]["average_precision"].pop(key)
+    row = next(r for r in compare_reports(new, older) if r["metric"] == "mean_average_precision")
+    assert row["a_interval"] == [low, high] and row["b_interval"] is None
+    assert row["b"] == older["confidence"]["average_precision"]["mean"]
+    mean_b = older["confidence"]["average_precision"]["mean"]
+    assert "Mean AP's interval" not in render_markdown(older)
+    (tmp_path / "older").mkdir()
+    (tmp_path / "older" / "video_scorer_testreport.json").write_text(json.dumps(older))
+    write_report_files(new, tmp_path / "new")
+    result = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "new"), str(tmp_path / "older")])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.startswith("| mean_average_precision |"))
+    assert f"[{low:.3f}, {high:.3f}]" in line and f"| {mean_b:.3f} |" in line

@@ -55,7 +55,8 @@ def _class_ap(figures: dict, label: str):
 # The confidence figures a comparison shows: (value, 95% interval or None), or None where absent.
 CONFIDENCE_METRICS = {
     "ece": lambda c: (c["calibration"]["ece"], c["calibration"].get("ece_interval")) if c else None,
-    "mean_average_precision": lambda c: ((c["average_precision"]["mean"], None)
+    # Reports written before mean AP's interval was stored have none: the row shows the mean alone there.
+    "mean_average_precision": lambda c: ((c["average_precision"]["mean"], c["average_precision"].get("mean_interval"))
                                          if c and c["average_precision"]["mean"] is not None else None),
     "action_auc": lambda c: (c["action_auc"]["auc"], c["action_auc"]["interval"]) if c.get("action_auc") else None,
 }
@@ -139,9 +140,9 @@ LOWER_IS_BETTER = frozenset({"ece"})
 
 
 def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
-    """The comparison as a Markdown table; accuracy, macro-F1 and each class's precision and
-    recall with the 95% interval its report stores (Wilson's for the rates, a bootstrap over
-    clips for macro-F1)."""
+    """The comparison as a Markdown table; each figure with the 95% interval its report stores
+    (Wilson's for accuracy and each class's precision and recall, a bootstrap over clips for
+    macro-F1, balanced accuracy, each class's F1, ECE and mean AP, Newcombe's for the action AUC)."""
     lines = [f"| Metric [95%] | Class | {name_a} | {name_b} | Change |", "|---|---|---|---|---|"]
     for row in rows:
         whole = row["metric"] in ("support", "num_clips")

@@ -138,7 +138,9 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
     if ap["mean"] is not None:
         per = ", ".join(f"{label} {row['ap']:.3f} ({row['positives']})" for label, row in ap["per_class"].items()
                         if row["ap"] is not None)
-        lines.append(f"- Average precision, one class against the rest: mean {ap['mean']:.3f} over "
+        interval = ap.get("mean_interval")  # reports written before it was stored, or of one clip, have none
+        shown = "" if not interval else f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%, bootstrap)"
+        lines.append(f"- Average precision, one class against the rest: mean {ap['mean']:.3f}{shown} over "
                      f"{ap['classes_in_mean']} classes (n={ap['n']} clips); per class (test clips of it): {per}")
     auc = figures.get("action_auc")
     none_label = report.get("none_label", "none")
@@ -150,6 +152,8 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
     elif none_label in report.get("labels", []):
         lines.append(f"- Action vs {none_label}: no AUC (the clips are not both actions and {none_label})")
     lines += ["", ECE_READING]
+    if ap.get("mean_bootstrap"):
+        lines += ["", _mean_ap_interval_note(ap)]
     if cal["bins"]:
         lines += ["", markdown_table(
             ["Confidence bin", "Clips", "Right", "Mean confidence", "Share right"],
@@ -158,6 +162,19 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
     if link_picture:
         lines += ["", f"Reliability diagram: [{RELIABILITY_PICTURE}]({RELIABILITY_PICTURE})"]
     return lines
+
+
+def _mean_ap_interval_note(ap: dict) -> str:
+    """How mean AP's interval was made, and at few clips why it reads narrower than it should."""
+    from highlights.report.metrics import FEW_CLIPS_FOR_BOOTSTRAP
+
+    boot = ap["mean_bootstrap"]
+    note = (f"Mean AP's interval: {boot['method']}; {boot['n_resamples']} resamples of the {_clips(ap['n'])}, "
+            f"seed {boot['seed']} (the resamples of macro-F1's when every test clip has probabilities).")
+    if ap["n"] < FEW_CLIPS_FOR_BOOTSTRAP:
+        note += (f" As for macro-F1's, resampling {_clips(ap['n'])} cannot show the clips they lack: read it as "
+                 "narrower than 95%.")
+    return note
 
 
 def render_markdown(report: dict, *, provenance: bool = True) -> str:

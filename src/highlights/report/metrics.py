@@ -16,6 +16,7 @@ import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from highlights.rate_interval import METHOD as WILSON_METHOD, wilson_interval
+from highlights.report.resamples import clip_resamples
 from highlights.vocabulary import UNKNOWN_SPORT, sport_of
 
 REPORT_FORMAT = "highlights.testreport/1"
@@ -68,7 +69,8 @@ def build_report(
     if proba is not None:
         from highlights.report.confidence import confidence_figures
 
-        confidence = confidence_figures(y_true, y_pred, labels, proba, none_label=none_label)
+        confidence = confidence_figures(y_true, y_pred, labels, proba, none_label=none_label,
+                                        n_bootstrap=n_bootstrap, seed=seed)
     else:
         confidence = None
     return _assemble(
@@ -222,8 +224,7 @@ def bootstrap_intervals(
     index = {label: i for i, label in enumerate(labels)}
     t = np.array([index[y] for y in y_true])
     p = np.array([index[y] for y in y_pred])
-    rng = np.random.default_rng(seed)
-    samples = rng.integers(0, n, size=(n_bootstrap, n))
+    samples = clip_resamples(n, n_bootstrap, seed)
     confusions = confusions_of(t[samples], p[samples], len(labels))
     return _intervals(int((t == p).sum()), confusions, n, n_bootstrap, seed)
 
