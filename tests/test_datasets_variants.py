@@ -127,3 +127,39 @@ def test_grow_with_variants_gives_the_parents_train_clips_theirs_too(tmp_path) -
     assert {c.clip_id for c in v2.augmented_clips} <= {c.clip_id for c in v3.augmented_clips}
     assert v3.meta["added"]["augmented"] == sum(1 for c in v3.real_clips
                                                  if c.split == "train" and c.clip_id not in per_source)
+
+
+def _variants_per_train_clip(version) -> dict[str, int]:
+    per_source = {c.clip_id: 0 for c in version.real_clips if c.split == "train"}
+    for variant in version.augmented_clips:
+        per_source[variant.derived_from] += 1
+    return per_source
+
+
+def test_grow_without_a_count_makes_as_many_variants_as_the_parent_did(tmp_path) -> None:
+    # Growing a version made with two variants per training clip and saying nothing left the new
+    # training clips (often the added `none` clips) the only ones without phone-footage copies.
+    root = tmp_path / "root"
+    create_version(make_class_tree(tmp_path / "src", layout_of({"a": 5, "b": 4})), root, seed=2,
+                   augment_variants=2, augment_config=STRONG)
+    more = make_class_tree(tmp_path / "more", layout_of({"b": 6}, prefix="n-"), seed=4)
+    v2 = grow_version(more, root, "v1")
+    per_source = _variants_per_train_clip(v2)
+    assert len(per_source) > 7 and set(per_source.values()) == {2}
+    assert v2.meta["augment"]["variants_per_clip"] == 2
+    assert PhoneAugmentConfig.from_dict(v2.meta["augment"]["config"]) == STRONG
+
+    # Asked for none, the new clips get none; a version grown from that one, which records no
+    # setting, goes on from the variants its clips hold.
+    v3 = grow_version(make_class_tree(tmp_path / "third", layout_of({"a": 4}, prefix="t-"), seed=6), root, "v2",
+                      augment_variants=0)
+    assert v3.meta["added"]["augmented"] == 0 and v3.meta["augment"] is None
+    v4 = grow_version(make_class_tree(tmp_path / "fourth", layout_of({"b": 4}, prefix="f-"), seed=8), root, "v3")
+    assert set(_variants_per_train_clip(v4).values()) == {2}
+
+
+def test_grow_of_a_parent_without_variants_makes_none(tmp_path) -> None:
+    root = tmp_path / "root"
+    create_version(make_class_tree(tmp_path / "src", layout_of({"a": 5, "b": 4})), root, seed=2)
+    v2 = grow_version(make_class_tree(tmp_path / "more", layout_of({"b": 4}, prefix="n-"), seed=4), root, "v1")
+    assert not v2.augmented_clips and v2.meta["augment"] is None

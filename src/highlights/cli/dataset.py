@@ -96,20 +96,20 @@ def grow(
     note: str | None = typer.Option(None, "--note", help="Free-text note (default: the parent's)"),
     seed: int | None = typer.Option(None, "--seed", help="Seed for placing new groups (default: the parent's)"),
     split: str | None = typer.Option(None, "--split", help="train,val,test proportions (default: the parent's)"),
-    augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
+    augment_variants: int | None = typer.Option(
+        None, "--augment-variants", help=VARIANTS_HELP + " (default: the parent's; 0 makes none for the new clips)"),
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
     skip_existing: bool = typer.Option(False, "--skip-existing", help=SKIP_EXISTING_HELP),
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
 ) -> None:
     """Write the next version: the parent's clips, splits unchanged, plus the new clips."""
-    from highlights.augment import PhoneAugmentConfig
     from highlights.datasets import grow_version, parse_ratios
 
     with _writing_version(root, growing=True):
         version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
                                ratios=parse_ratios(split) if split else None,
-                               augment_variants=augment_variants, augment_config=PhoneAugmentConfig(),
+                               augment_variants=augment_variants,
                                skip_bad=skip_bad, skip_existing=skip_existing, show_progress=True,
                                allow_outside=allow_outside, wait=wait)
     _print_written(version)

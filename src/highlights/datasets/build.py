@@ -92,7 +92,7 @@ def grow_version(
     note: str | None = None,
     seed: int | None = None,
     ratios: Sequence[float] | None = None,
-    augment_variants: int = 0,
+    augment_variants: int | None = None,
     augment_config: PhoneAugmentConfig | None = None,
     skip_bad: bool = False,
     skip_existing: bool = False,
@@ -104,7 +104,8 @@ def grow_version(
 ) -> DatasetVersion:
     """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
 
-    Seed, split ratios, classes and note default to the parent's. A clip of ``src`` identical to
+    Seed, split ratios, classes, note and augmented variants per training clip (with their
+    settings) default to the parent's. A clip of ``src`` identical to
     one of the parent is refused as a duplicate, unless ``skip_existing`` (for re-ingesting a
     folder that grew), which leaves it out and counts it in ``added.already_in_parent``.
     ``replaces`` maps parent clip ids to why a new clip takes their place (a review decision
@@ -126,7 +127,7 @@ def build_version(
     note: str | None,
     seed: int | None,
     ratios: Sequence[float] | None,
-    augment_variants: int,
+    augment_variants: int | None,
     augment_config: PhoneAugmentConfig | None,
     skip_bad: bool,
     skip_existing: bool,
@@ -142,7 +143,7 @@ def build_version(
     another writer of ``root`` instead of refusing.
     """
     root = Path(root)
-    if augment_variants < 0:
+    if augment_variants is not None and augment_variants < 0:
         raise DatasetError(f"--augment-variants must be 0 or more, got {augment_variants}")
     if root.exists() and not root.is_dir():
         raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
@@ -172,7 +173,7 @@ def _build_locked(
     note: str | None,
     seed: int | None,
     ratios: Sequence[float] | None,
-    augment_variants: int,
+    augment_variants: int | None,
     augment_config: PhoneAugmentConfig | None,
     skip_bad: bool,
     skip_existing: bool,
@@ -202,6 +203,8 @@ def _build_locked(
     if replaces and base is not None:
         base, replaced = _without_replaced(base, replaces)
     split_config = _split_config(base, seed, ratios)
+    if augment_variants is None:
+        augment_variants, augment_config = _parent_augment(base, augment_config)
     discovered = find_sources(src, allow_outside=allow_outside)
     if base is not None:
         # Growing, an empty folder of a class the parent has loses nothing: the class stays.
@@ -361,6 +364,26 @@ def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: d
         rows.append(_row(clip.clip_id, rel, clip.label, clip.split, clip.group, clip.sha256,
                          clip.derived_from, clip.licence, clip.provenance))
         clip_meta[clip.clip_id] = base.meta["clips"][clip.clip_id]
+
+
+def _parent_augment(base: DatasetVersion | None,
+                    config: PhoneAugmentConfig | None) -> tuple[int, PhoneAugmentConfig | None]:
+    """Variants per training clip, and their settings, that a grown version keeps making.
+
+    A parent made with variants and grown without saying how many would otherwise give its new
+    training clips none: the new clips (often the added ``none`` clips) would be the only ones
+    trained without phone-footage copies. A parent that records no setting but holds variants
+    (grown before versions inherited it) is read from the variants it holds.
+    """
+    if base is None:
+        return 0, config
+    recorded = base.meta.get("augment") or {}
+    if recorded.get("variants_per_clip"):
+        if config is None and recorded.get("config"):
+            config = PhoneAugmentConfig.from_dict(recorded["config"])
+        return int(recorded["variants_per_clip"]), config
+    have = Counter(c.derived_from for c in base.augmented_clips)
+    return max(have.values(), default=0), config
 
 
 def _top_up_parent_variants(base: DatasetVersion, per_clip: int, seed: int, augment: PhoneAugment, tmp: Path,
