@@ -1,4 +1,4 @@
-"""Phone-footage augmentation: one parameter set per clip, the seed's ranges, determinism, preview."""
+"""Phone-footage augmentation: one parameter set per clip, the default ranges, determinism, preview."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 from highlights.vocabulary import CLASSES
 
-# The seed's four classes. The class list is configurable everywhere; this is only the default.
+# The four classes the project started from. The class list is configurable everywhere; this is only the default.
 DEFAULT_CLASSES: tuple[str, ...] = CLASSES
 
 # Kinetics-400 statistics, the ones torchvision's video models were trained with.

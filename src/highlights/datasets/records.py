@@ -17,7 +17,8 @@ MANIFEST_FIELDS: tuple[str, ...] = (
 META_NAME = "dataset_meta.json"
 MANIFEST_NAME = "manifest.csv"
 CLIPS_DIR = "clips"
-# The seed's own metadata note, kept visible in every version unless replaced.
+# The provenance note every version keeps visible unless replaced: a model for commercial use
+# is to be rebuilt on footage that may be used commercially.
 DEFAULT_NOTE = "commercial model = rebuild on user / commercially-usable video"
 
 

@@ -1,7 +1,8 @@
 """One-at-a-time ablation: baseline, each change alone, all changes together, and all but one.
 
-A batch of changes can hide a bad one (the seed's `video_mode`); this table exposes it: a change
-that lowers recall alone, and whose removal from the full batch raises it, is the culprit.
+A batch of changes can hide a bad one (three that help and one that costs recall, made together,
+can score below the baseline); this table exposes it: a change that lowers recall alone, and whose
+removal from the full batch raises it, is the culprit.
 
 Runs share one cache: detection/pose outputs per frame and classifier probabilities per window
 are keyed by every setting that can change them, so a run recomputes only what its flags touch

@@ -28,8 +28,8 @@ from highlights.rate_interval import CONFIDENCE, METHOD as INTERVAL_METHOD, wils
 DEFAULT_TOLERANCES: tuple[float, ...] = (1.0, 2.0, 5.0)
 PRIMARY_TOLERANCE = 2.0
 
-# Attribution causes, in stage order. "pose/kinematics" in the summary groups two of them the
-# way the seed's failure table did.
+# Attribution causes, in stage order. "pose/kinematics" in the summary groups two of them: a
+# pose too poor to trigger and a trigger that never fired are one stage's failure to a reader.
 CAUSES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier_none",
                            "classifier_wrong_class", "merge", "matching")
 CAUSE_TEXT = {
