@@ -455,7 +455,7 @@ def ablate(
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Baseline, each change alone, all together and all but one: one table of recall and precision."""
-    from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, table_rows, write_ablation
+    from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, sport_table, table_rows, write_ablation
 
     video = _game_video(video, video_argument)
     base = _config(config, checkpoint, set_)
@@ -469,6 +469,14 @@ def ablate(
     for row in table_rows(result):
         table.add_row(*row)
     console.print(table)
+    per_sport = sport_table(result)
+    if per_sport is not None:
+        sports = Table(title=f"Recall per sport (tolerance {tolerance:g} s)")
+        for i, col in enumerate(per_sport[0]):
+            sports.add_column(col, justify="left" if i == 0 else "right")
+        for row in per_sport[1]:
+            sports.add_row(*row)
+        console.print(sports)
     if result.culprits:
         console.print(Text.assemble(("changes that cost recall:", "red"), " " + ", ".join(result.culprits)))
     for kind, path in written.items():

@@ -22,7 +22,7 @@ from highlights.errors import ConfigError
 from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
-from highlights.pipeline.evaluation import INTERVALS, PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore
+from highlights.pipeline.evaluation import INTERVALS, PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore, group_dict
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
 from highlights.rate_interval import PAIRED_METHOD, paired_difference_interval
@@ -57,7 +57,8 @@ class AblationRow:
             out.update(events=s.events, highlights=s.highlights, matched=s.matched, class_matched=s.class_matched,
                        recall_interval=s.recall.stored_interval(), precision_interval=s.precision.stored_interval(),
                        class_recall_interval=s.class_recall.stored_interval(),
-                       class_precision_interval=s.class_precision.stored_interval())
+                       class_precision_interval=s.class_precision.stored_interval(),
+                       per_sport={sport: group_dict(g) for sport, g in s.per_sport.items()})
         return out
 
 
@@ -225,6 +226,17 @@ def table_rows(result: AblationResult) -> list[list[str]]:
              _change_text(r, everything) if r.kind == "all_but" else "-"] for r in result.rows]
 
 
+def sport_table(result: AblationResult) -> tuple[list[str], list[list[str]]] | None:
+    """Each run's recall per sport, with its interval and counts (header, rows); None for a game
+    of one sport, where the main table says it all. A change can gain recall overall on one
+    sport's events and lose it on another's: the overall rate alone would credit it everywhere."""
+    sports = result.rows[0].score.per_sport
+    if len(sports) < 2:
+        return None
+    header = ["run", *(f"{sport} ({g.events} event{'' if g.events == 1 else 's'})" for sport, g in sports.items())]
+    return header, [[r.name, *(r.score.per_sport[sport].recall.reported() for sport in sports)] for r in result.rows]
+
+
 TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/highlights)",
                 "class recall [95%] (found/events)",
                 "Δ recall vs baseline [95%]", "Δ recall vs all [95%]"]
@@ -237,6 +249,11 @@ def render_markdown(result: AblationResult) -> str:
              "95% interval (Newcombe's: both runs scored the same events) and the events it gained and lost. "
              "Changes: " + ", ".join(f"`{k}={_show(v)}`" for k, v in result.changes.items()) + ".", "",
              markdown_table(TABLE_HEADER, table_rows(result)), ""]
+    per_sport = sport_table(result)
+    if per_sport is not None:
+        lines += [f"Recall per sport (tolerance {result.tolerance_s:g} s; 95% Wilson interval, found/events): "
+                  "whether a change's gain holds for every sport or is one sport's alone.", "",
+                  markdown_table(*per_sport), ""]
     if result.culprits:
         lines.append("Changes that cost recall (alone, or inside the batch): "
                      + ", ".join(f"`{c}`" for c in result.culprits) + ".")
