@@ -10,8 +10,9 @@ measures what that does on footage the model has not seen: real-dev's clips are 
 `--folds` folds by source repository (a repository's clips, often one camera and one player, are
 never on both sides), and each fold is scored by models trained without it:
 
-1. synthetic only: the packaged model's recipe (`scripts/make_default_pose_model.py`: the
-   `features_linear` family on the same synthetic windows), the same for every fold;
+1. synthetic only: the packaged model's recipe (`PoseTrainConfig`'s defaults, which
+   `scripts/make_default_pose_model.py` trains it with: the `features_linear` family on the same
+   synthetic windows), the same for every fold;
 2. synthetic + the other folds' clips, exactly as `train --clips` adds them
    (`pose_classifier.train.labelled_clip_windows`, given a folder of the training clips);
 3. the other folds' clips alone (no synthetic windows);
@@ -91,9 +92,6 @@ def main() -> int:
     from highlights.pose_classifier.train import PoseTrainConfig, fit_network, labelled_clip_windows
     from highlights.synth.clip import LABELS
 
-    sys.path.insert(0, str(REPO / "scripts"))
-    from make_default_pose_model import CONFIG
-
     labels = list(LABELS)
     clips, _ = clip_tree(args.real_dev, labels)
     y = np.array([labels.index(c.label) for c in clips])
@@ -101,7 +99,8 @@ def main() -> int:
     print(f"real-dev: {len(clips)} clips from {len(set(groups))} sources "
           f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); {args.folds} folds by source")
 
-    spec = SynthWindowSpec(count=args.synth_windows, seed=CONFIG["synth_seed"])
+    config = PoseTrainConfig(out_dir="-")  # the packaged model's recipe
+    spec = SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed)
     kept = args.workdir / f"synth_windows_{spec.count}_{spec.seed}.npz" if args.workdir else None
     if kept is not None and kept.is_file():
         with np.load(kept) as z:
@@ -113,7 +112,6 @@ def main() -> int:
         if kept is not None:
             kept.parent.mkdir(parents=True, exist_ok=True)
             np.savez(kept, windows=sw, labels=sl)
-    config = PoseTrainConfig(out_dir="-", **{k: v for k, v in CONFIG.items() if k not in ("synth_windows",)})
 
     from highlights.pose_classifier.own_classes import repeated_to_an_epoch
 

@@ -3,10 +3,12 @@
     .venv/bin/python scripts/make_default_pose_model.py
 
 Writes `src/highlights/pose_classifier/default/pose_default.pt` and `pose_default.json` (the
-command, seeds, generator version, data size, synthetic validation scores, sha256). The family
-and settings below were chosen by measurement on real clips (bench/bench_pose_classifier.py
---families ...); no real clip is used for training. Features are clamped to their 1-99% range
-over the training windows (`feature_range_quantile`): a fixed setting, not tuned on real clips. Takes several minutes on 2 cores.
+command, seeds, generator version, data size, synthetic validation scores, sha256). Its settings
+are `PoseTrainConfig`'s defaults (src/highlights/pose_classifier/train.py), which `highlights train
+--model pose` uses too; the family was chosen by measurement on real clips
+(bench/bench_pose_classifier.py --families ...); no real clip is used for training. Features are
+clamped to their 1-99% range over the training windows (`feature_range_quantile`): a fixed
+setting, not tuned on real clips. Takes several minutes on 2 cores.
 Then `scripts/choose_action_threshold.py` chooses the model's action-vs-`none` threshold on real
 clips (its one scalar chosen on real footage) and writes it into both files.
 """
@@ -26,13 +28,9 @@ from highlights.pose_classifier.default import DEFAULT_MODEL  # noqa: E402
 from highlights.pose_classifier.model import file_sha256  # noqa: E402
 from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier  # noqa: E402
 
-CONFIG = dict(family="features_linear", synth_windows=3000, val_windows=600, synth_seed=0, seed=0,
-              epochs=40, copies=3, feature_range_quantile=0.01)
-
-
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        config = PoseTrainConfig(out_dir=tmp, **CONFIG)
+        config = PoseTrainConfig(out_dir=tmp)
         _, path = train_pose_classifier(config, show_progress=True, log=print,
                                         command="python scripts/make_default_pose_model.py")
         DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)

@@ -208,6 +208,35 @@ def test_default_model_ships_small_safe_and_documented():
     assert q > 0 and torch.isfinite(clf.network.lo).all() and torch.isfinite(clf.network.hi).all()
 
 
+def test_the_training_defaults_are_the_packaged_models_recipe_and_train_uses_them(tmp_path, monkeypatch):
+    import highlights.pose_classifier.train as pose_train
+
+    # Every setting the packaged model was trained with is PoseTrainConfig's default, so
+    # `scripts/make_default_pose_model.py` (which passes none) trains it again.
+    stored = dict(torch.load(default_model.DEFAULT_MODEL, weights_only=True)["meta"]["train_config"])
+    defaults = pose_train.PoseTrainConfig(out_dir="-").to_dict()
+    stored.pop("out_dir"), defaults.pop("out_dir")
+    assert set(stored) <= set(defaults), f"settings the dataclass lost: {set(stored) - set(defaults)}"
+    assert {k: defaults[k] for k in stored} == stored
+    assert (defaults["family"], defaults["synth_windows"], defaults["epochs"]) == ("features_linear", 3000, 40)
+
+    # `train --model pose` with every setting left out builds that same config; a setting given
+    # replaces its default alone (validation keeps its share of the synthetic windows).
+    built = []
+
+    def keep(config, *args, **kwargs):
+        built.append(config)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pose_train, "train_pose_classifier", keep)
+    for name, extra in (("plain", []), ("given", ["--synth-windows", "1000", "--epochs", "7"])):
+        CliRunner().invoke(app, ["train", "--model", "pose", "--out", str(tmp_path / name), "--no-progress", *extra])
+    plain, given = built
+    assert replace(plain, out_dir="-") == pose_train.PoseTrainConfig(out_dir="-")
+    assert replace(given, out_dir="-") == pose_train.PoseTrainConfig(out_dir="-", synth_windows=1000, val_windows=200,
+                                                                     epochs=7)
+
+
 def test_default_model_on_synthetic_clips_with_no_checkpoint(clip_tree, tmp_path):
     result = CliRunner().invoke(app, ["evaluate", "--clips", str(clip_tree), "--out", str(tmp_path / "r"),
                                       "--no-progress", "--bootstrap", "50"])

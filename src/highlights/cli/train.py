@@ -47,7 +47,7 @@ def train(
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
         "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
-    epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 60 with --model pose)"),
+    epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 40 with --model pose)"),
     batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)"),
     width: float | None = _setting(help="Channel width multiplier (default 1.0 = R(2+1)D-18; 0.25 with --quick)"),
@@ -91,10 +91,9 @@ def train(
         if unused:
             raise ConfigError(f"{', '.join(unused)}: {'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}"
                               f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
-        _train_pose(out, pose_family or "features_linear", 3000 if synth_windows is None else synth_windows,
-                    epochs, lr, seed, progress,
+        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress,
                     clips, synth_games, rendered_games, render_dir, root=root, version=version,
-                    pose_cache=pose_cache, synth_windows_given=synth_windows is not None)
+                    pose_cache=pose_cache)
         return
     unused = [name for name, value in pose_only.items() if value is not None]
     if unused:
@@ -132,11 +131,11 @@ def train(
     typer.echo(f"last: {result.last_checkpoint}")
 
 
-def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, lr: float | None,
+def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs: int | None, lr: float | None,
                 seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
                 rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
-                version: str | None = None, pose_cache: Path | None = None,
-                synth_windows_given: bool = False) -> None:
+                version: str | None = None, pose_cache: Path | None = None) -> None:
+    """A setting left out (None) keeps PoseTrainConfig's default: the packaged model's recipe."""
     from highlights.atomic import check_writable
     from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
@@ -149,8 +148,11 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
     if (out / "best.pt").exists():
         raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
                           "to train again there")
-    overrides = {"epochs": epochs, "lr": lr, "seed": seed}
-    if synth_windows < 1:
+    overrides = {"family": family, "epochs": epochs, "lr": lr, "seed": seed}
+    if synth_windows is not None:
+        # Validation keeps the recipe's share of the training windows (600 of 3000), 100 at least.
+        overrides.update(synth_windows=synth_windows, val_windows=max(100, synth_windows // 5))
+    if synth_windows is not None and synth_windows < 1:
         raise ConfigError(f"--synth-windows {synth_windows}: at least 1 (the synthetic windows are the model's "
                           "training data; labelled clips are added to them)")
     if epochs is not None and epochs < 1:
@@ -161,8 +163,7 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
     if render_dir is not None and not rendered_games:
         raise ConfigError(f"--render-dir {render_dir}: keeps the games --rendered-games renders, and without it none "
                           "is rendered")
-    config = PoseTrainConfig(out_dir=str(out), family=family, synth_windows=synth_windows,
-                             val_windows=max(100, synth_windows // 5), clips_root=str(clips) if clips else None,
+    config = PoseTrainConfig(out_dir=str(out), clips_root=str(clips) if clips else None,
                              dataset_root=str(root) if root else None, dataset_version=version,
                              game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
                              rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
@@ -171,7 +172,7 @@ def _train_pose(out: Path, family: str, synth_windows: int, epochs: int | None, 
                              **{k: v for k, v in overrides.items() if v is not None})
     config = with_the_clips_classes(config)
     if not config.synthetic:
-        if synth_windows_given:
+        if synth_windows is not None:
             raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are not all the "
                               "synthetic generator's, so the model trains on the clips alone and draws no synthetic "
                               "window")
