@@ -915,3 +915,45 @@ def test_the_relabel_classes_are_the_models_own_in_its_order(detect_folder, tmp_
     with pytest.raises(ReviewError, match=(r"^--classes: 'voleyball_spike' is one slip from 'volleyball_spike', a "
                                            rf"class of the model in {folder / 'highlights.json'}; give the model's")):
         load_games([folder], videos=[data["video"]["path"]], classes=["tennis_serve", "voleyball_spike"])
+
+
+def test_a_game_of_one_known_sport_starts_a_missed_event_at_that_sports_class(detect_folder, tmp_path):
+    """A reviewer marking a shot the pipeline missed in a basketball game should not have to relabel
+    each one: the game's one known sport (the one the run was told, else the one its highlights
+    name) gives the class a missed event starts at; several sports, or none, give none."""
+    import shutil
+
+    from highlights.review.game_sport import known_sport, sport_class
+
+    mixed = load_games([detect_folder])[0]
+    assert len({h.label for h in mixed.items if h.kind == "highlight"}) > 1
+    assert (mixed.sport, mixed.sport_class) == (None, None)
+    assert mixed.summary()["sport_class"] is None
+
+    def copy(name, change):
+        folder = tmp_path / name
+        shutil.copytree(detect_folder, folder)
+        data = json.loads((folder / "highlights.json").read_text())
+        change(data)
+        (folder / "highlights.json").write_text(json.dumps(data))
+        return load_games([folder], videos=[data["video"]["path"]])[0]
+
+    def all_basketball(data):
+        for h in data["highlights"]:
+            h["label"], h["sport"] = "basketball_layup", "basketball"
+
+    court = copy("court", all_basketball)
+    assert (court.sport, court.sport_class) == ("basketball", "basketball_layup")
+    assert court.summary()["sport_class"] == "basketball_layup" and court.summary()["sport"] == "basketball"
+    told = copy("told", lambda data: data["config"]["classifier"].update(sport="Soccer"))
+    assert (told.sport, told.sport_class) == ("soccer", "soccer_shooting")  # told wins over mixed highlights
+
+    # Labels naming no sport count for none; a sport of several classes starts at the one most
+    # highlights hold; a sport without a class in the review gives no class.
+    assert known_sport(None, ["volleyball_spike", "highlight", "none", "swing"]) == "volleyball"
+    assert known_sport(None, ["swing", "highlight"]) is None
+    assert known_sport(None, ["volleyball_spike", "tennis_serve"]) is None
+    own = ["volleyball_block", "volleyball_spike", "tennis_serve"]
+    assert sport_class("volleyball", own, ["volleyball_spike", "volleyball_spike", "volleyball_block"]) == "volleyball_spike"
+    assert sport_class("volleyball", own, []) == "volleyball_block"
+    assert sport_class("basketball", own, ["basketball_layup"]) is None

@@ -26,6 +26,7 @@ from typing import Any
 from highlights.clips.spec import DEFAULT_CLASSES
 from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name_error_text, class_name_problem
 from highlights.review.errors import ReviewError
+from highlights.review.game_sport import known_sport, sport_class
 
 HIGHLIGHTS_JSON = "highlights.json"
 # How many turned-down windows each game offers for review, at most.
@@ -78,6 +79,10 @@ class Game:
     # The classes of the model that proposed the items, in its order, as their probabilities name
     # them (empty when no item carries any: a run with the classifier switched off).
     model_classes: list[str] = field(default_factory=list)
+    # The one sport the game is known to hold and its class, which a missed event starts at
+    # (`game_sport`); None when the run names no sport or several.
+    sport: str | None = None
+    sport_class: str | None = None
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -91,7 +96,7 @@ class Game:
         return {"id": self.id, "video": self.video.name, "folder": self.folder.name,
                 "duration_s": self.duration_s, "fps": self.fps, "classes": self.classes,
                 "model": self.model, "highlights": kinds.count("highlight"),
-                "candidates": kinds.count("candidate")}
+                "candidates": kinds.count("candidate"), "sport": self.sport, "sport_class": self.sport_class}
 
 
 def video_identity(video: Path) -> str:
@@ -179,6 +184,12 @@ def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path)
     return chosen, [item for item in pool if item not in chosen]
 
 
+def _declared_sport(data: dict) -> str | None:
+    """The sport the run was told its footage holds (`classifier.sport`), if any."""
+    section = (data.get("config") or {}).get("classifier")
+    return section.get("sport") if isinstance(section, dict) else None
+
+
 def _model_of(data: dict) -> str:
     """What proposed the items: the checkpoint (and inference path), else the classifier backend.
     Reads both config layouts: a `classifier` section, or the older flat keys."""
@@ -261,6 +272,8 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
     known += sorted(labels - set(known) - {UNLABELLED})
     if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
         known.remove(NONE_LABEL)
+    highlight_labels = [item.label for item in highlights]
+    sport = known_sport(_declared_sport(data), highlight_labels)
     return Game(
         id=game_id or _slug(folder.resolve().name),
         folder=folder.resolve(),
@@ -275,6 +288,8 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         items=highlights + found,
         unoffered={item.id: item for item in unoffered},
         model_classes=model_classes,
+        sport=sport,
+        sport_class=sport_class(sport, known, highlight_labels),
     )
 
 
