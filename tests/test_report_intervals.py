@@ -3,7 +3,7 @@ test sets have (a dozen clips and up), and never shrinks to a point at all right
 
 from __future__ import annotations
 
-
+import numpy as np
 import pytest
 from scipy.stats import binom
 
@@ -80,10 +80,34 @@ def test_the_confusion_png_title_carries_the_intervals_and_n():
     report = _report(13, 16)
     f1_lo, f1_hi = report["bootstrap"]["macro_f1"]
     lo, hi = wilson(13, 16)
-    assert confusion_title(report) == (f"accuracy 0.812 [{lo:.3f}, {hi:.3f}], macro-F1 {report['macro_f1']:.3f} "
+    assert confusion_title(report) == (f"accuracy 0.812 [{lo:.3f}, {hi:.3f}],\nmacro-F1 {report['macro_f1']:.3f} "
                                        f"[{f1_lo:.3f}, {f1_hi:.3f}] (95%), n=16 clips")
     report.pop("bootstrap")  # a report written before intervals: the figures alone, with n
-    assert confusion_title(report) == f"accuracy 0.812, macro-F1 {report['macro_f1']:.3f} (95%), n=16 clips"
+    assert confusion_title(report) == f"accuracy 0.812,\nmacro-F1 {report['macro_f1']:.3f} (95%), n=16 clips"
+
+
+@pytest.mark.parametrize("classes", [2, 4, 6])
+def test_the_confusion_png_shows_its_whole_title_and_whole_counts(classes):
+    """The title lies inside the picture (a PNG is shared alone, so its figures must be readable),
+    and the colour bar's ticks are whole clips."""
+    from highlights.report.plot import confusion_figure
+
+    import matplotlib.pyplot as plt
+
+    labels = ["baseball_swing", "basketball_layup", "none", "soccer_shooting", "tennis_serve", "volleyball_spike"]
+    labels = labels[:classes]
+    rng = np.random.default_rng(classes)
+    y_true = [labels[i % classes] for i in range(117)]
+    y_pred = [label if rng.random() < 0.9 else labels[rng.integers(classes)] for label in y_true]
+    fig = confusion_figure(build_report(y_true, y_pred, labels, n_bootstrap=50))
+    try:
+        fig.canvas.draw()
+        title = fig.axes[0].title.get_window_extent(fig.canvas.get_renderer())
+        assert title.x0 >= 0 and title.x1 <= fig.bbox.width and title.y1 <= fig.bbox.height
+        ticks = fig.axes[1].get_yticks()
+        assert len(ticks) >= 2 and np.allclose(ticks, np.round(ticks))
+    finally:
+        plt.close(fig)
 
 
 def test_each_class_f1_has_a_bootstrap_interval_over_the_resamples_holding_the_class():

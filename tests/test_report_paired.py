@@ -79,8 +79,9 @@ def test_the_change_line_says_whether_the_interval_holds_zero():
 def test_unpaired_reports_say_why_and_give_no_interval(case, reason):
     truth, a, b = _two_models()
     first = _report(truth, a)
-    if case == "other clips":
-        second = _report(truth, b, meta={"dataset": {**TEST_SET["dataset"], "version": "v3"}})
+    if case == "other clips":  # v3's test split holds other clips than v2's
+        second = build_report(truth, b, LABELS, clip_ids=[f"other{i:02d}" for i in range(30)], n_bootstrap=50,
+                              meta={"dataset": {**TEST_SET["dataset"], "version": "v3"}})
     elif case == "no clip record":
         second = _report(truth, b, meta={})
     elif case == "published matrix":
@@ -97,6 +98,31 @@ def test_unpaired_reports_say_why_and_give_no_interval(case, reason):
     result = macro_f1_change(first, second)
     assert not result["paired"] and reason in result["why"] and "interval" not in result
     assert "unpaired (" in change_line(result) and "no interval for the change" in change_line(result)
+
+
+def test_a_grown_versions_test_split_of_the_same_clips_pairs_with_its_parents():
+    """`dataset grow` keeps the parent's splits: a model on v2's test split and one on v3's may have
+    scored the very same clips, and are then compared clip by clip, with no warning of mixed
+    test sets; the same split's name over other clips is not the same test set."""
+    from highlights.report import mixed_test_sets_note
+
+    truth, a, b = _two_models()
+    v3 = {"dataset": {**TEST_SET["dataset"], "version": "v3"}}
+    first, second = _report(truth, a), _report(truth, b, meta=v3)
+    result = macro_f1_change(first, second)
+    assert result["paired"] and result["clips"] == 30
+    assert mixed_test_sets_note(first, second) is None
+    other = build_report(truth, b, LABELS, clip_ids=[f"other{i:02d}" for i in range(30)], n_bootstrap=50, meta=TEST_SET)
+    assert not macro_f1_change(first, other)["paired"]
+    assert "different test clips" in mixed_test_sets_note(first, other)
+    # Reports written before the fingerprint was stored: the split's name alone decides, as it did.
+    for report in (first, second):
+        report.pop("clip_ids_sha256")
+    assert not macro_f1_change(first, second)["paired"] and mixed_test_sets_note(first, second)
+    # A folder's clips are named by path: the same names in two folders are not the same clips.
+    folder = {"dataset": {"clips_root": "/club/a", "split": "all (every clip is test)", "clips": 30}}
+    other_folder = {"dataset": {**folder["dataset"], "clips_root": "/club/b"}}
+    assert not macro_f1_change(_report(truth, a, meta=folder), _report(truth, b, meta=other_folder))["paired"]
 
 
 def test_cli_compare_prints_the_paired_change(tmp_path):

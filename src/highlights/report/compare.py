@@ -73,6 +73,25 @@ def scored_on(report: dict) -> str | None:
     return None
 
 
+def same_test_clips(a: dict, b: dict) -> bool | None:
+    """Whether two reports scored the same clips (None when a report does not say which it scored).
+
+    Two reports of dataset splits that record their clips' fingerprint are the same clips when the
+    fingerprints agree, whichever version or folder each split was read from: a grown version
+    keeps its parent's test clips, so a model on v2's test split and one on v3's may have scored
+    exactly the same clips. Otherwise the split (or folder) each names decides."""
+    set_a, set_b = scored_on(a), scored_on(b)
+    if set_a is None or set_b is None:
+        return None
+    if a["num_clips"] != b["num_clips"]:
+        return False
+    fingerprints = a.get("clip_ids_sha256"), b.get("clip_ids_sha256")
+    # A folder's clips are named by their paths, not their content: only dataset ids say "same clips".
+    if all(fingerprints) and all(((r.get("meta") or {}).get("dataset") or {}).get("version") for r in (a, b)):
+        return fingerprints[0] == fingerprints[1]
+    return set_a == set_b
+
+
 def scored_by(report: dict) -> str | None:
     """The model a report scored, in words, with its checkpoint (None when its meta does not say):
     a comparison of a pose model with an R(2+1)D says which side is which."""
@@ -101,9 +120,9 @@ def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
     """A warning when the two reports were not scored on the same clips: their change then mixes
     the two models' difference with the two test sets' (a model on v1's test split against one
     on v2's, or on your own clips)."""
-    set_a, set_b = scored_on(a), scored_on(b)
-    if set_a is None or set_b is None or (set_a == set_b and a["num_clips"] == b["num_clips"]):
+    if same_test_clips(a, b) in (None, True):
         return None
+    set_a, set_b = scored_on(a), scored_on(b)
     return (f"{name_a} and {name_b} were scored on different test clips ({name_a}: {set_a}; {name_b}: {set_b}): "
             "the change is not the models' alone. Evaluate both checkpoints on the same split to compare them.")
 

@@ -9,6 +9,7 @@ none" (the action / no-action boundary) from confusions between sports.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Mapping, Sequence
 
@@ -66,6 +67,7 @@ def build_report(
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
     )
+    report_clips = {"clip_ids_sha256": clip_ids_fingerprint(clip_ids)} if clip_ids is not None else {}
     if proba is not None:
         from highlights.report.confidence import confidence_figures
 
@@ -84,7 +86,7 @@ def build_report(
         ),
         meta=meta,
         confidence=confidence,
-    )
+    ) | report_clips
 
 
 def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, accuracy, matrix,
@@ -122,6 +124,14 @@ def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, 
         "confidence": confidence,
         "meta": dict(meta or {}),
     }
+
+
+def clip_ids_fingerprint(clip_ids: Sequence[str]) -> str:
+    """The sha256 of the scored clips' ids, in any order: two reports of a dataset's clips (whose
+    ids are content hashes) with the same fingerprint scored the same clips, whichever version
+    each was read from (a grown version keeps its parent's test clips)."""
+    joined = "\n".join(sorted(str(i) for i in clip_ids))
+    return hashlib.sha256(joined.encode()).hexdigest()
 
 
 def balanced_accuracy(recall, support) -> float:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from highlights.report.compare import scored_on
+from highlights.report.compare import same_test_clips
 from highlights.report.metrics import CONFIDENCE, FEW_CLIPS_FOR_BOOTSTRAP, confusions_of, macro_f1_of
 
 N_RESAMPLES = 2000
@@ -33,10 +33,10 @@ def paired_clips(a: dict, b: dict) -> tuple[list[tuple[str, str, str]] | None, s
     paired, with an empty reason; else None and why not, in words."""
     if sorted(a["labels"]) != sorted(b["labels"]):  # one class list, in any order (a pose model lists none last)
         return None, "the two reports score different class lists"
-    set_a, set_b = scored_on(a), scored_on(b)
-    if set_a is None or set_b is None:
+    same = same_test_clips(a, b)
+    if same is None:
         return None, "a report does not record which clips it scored"
-    if set_a != set_b or a["num_clips"] != b["num_clips"]:
+    if not same:
         return None, "the two reports were scored on different clips"
     wrong_a, why_a = _misclassified(a)
     wrong_b, why_b = _misclassified(b)

@@ -10,6 +10,7 @@ import matplotlib
 matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from highlights.atomic import atomic_write_bytes  # noqa: E402
 
@@ -23,19 +24,25 @@ def confusion_title(report: dict) -> str:
         interval = boot.get(name)
         return f"{report[name]:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
 
-    return f"accuracy {figure('accuracy')}, macro-F1 {figure('macro_f1')} (95%), n={report['num_clips']} clips"
+    # Two lines: on one, the figures of a four-class matrix run past the picture's right edge.
+    return (f"accuracy {figure('accuracy')},\nmacro-F1 {figure('macro_f1')} (95%), "
+            f"n={report['num_clips']} clips")
 
 
-def plot_confusion(report: dict, path: str | Path) -> Path:
-    """Writes the report's confusion matrix with counts in the cells; rows true, columns predicted."""
+def confusion_figure(report: dict):
+    """The report's confusion matrix with counts in the cells; rows true, columns predicted. The
+    caller closes the figure."""
     cm = report["confusion_matrix"]
     labels = cm["labels"]
     matrix = np.asarray(cm["matrix"])
     size = 1.2 + 0.9 * len(labels)
-    fig, ax = plt.subplots(figsize=(size + 1.5, size))
+    # 6 in wide at least: the class names to the left of a small matrix push its title off the edge.
+    fig, ax = plt.subplots(figsize=(max(size + 1.5, 6.0), max(size, 3.5)))
     try:
         image = ax.imshow(matrix, cmap="Blues")
-        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+        bar.locator = MaxNLocator(integer=True)  # counts of clips: no tick at 0.5 of one
+        bar.update_ticks()
         ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right")
         ax.set_yticks(range(len(labels)), labels=labels)
         ax.set_xlabel(cm["columns"])
@@ -47,6 +54,16 @@ def plot_confusion(report: dict, path: str | Path) -> Path:
                 colour = "white" if matrix[i, j] > threshold else "black"
                 ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=colour)
         fig.tight_layout()
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig
+
+
+def plot_confusion(report: dict, path: str | Path) -> Path:
+    """Writes the report's confusion matrix (`confusion_figure`) as a PNG, atomically."""
+    fig = confusion_figure(report)
+    try:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=120)
     finally:
