@@ -1,4 +1,5 @@
-"""The report as Markdown, in the seed's table layout, followed by what the seed left out."""
+"""The report as Markdown: the per-class table sorted by F1 with its accuracy row, then the
+confidence figures, the confusion matrix, the error analysis and the provenance."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ TOP_CONFUSIONS_SHOWN = 5
 
 
 def render_table(report: dict) -> str:
-    """The seed's table: per-class rows sorted by F1 (highest first), then the accuracy row."""
+    """The per-class table: rows sorted by F1 (highest first), then the accuracy row."""
     per_class = report["per_class"]
     # Stable sort: classes with equal F1 keep the report's class order.
     order = sorted(report["labels"], key=lambda label: -per_class[label]["f1"])
