@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import json
+import logging
 
 import numpy as np
 import pytest
@@ -64,15 +65,33 @@ def test_the_outputs_package_loads_matplotlib_only_to_draw_a_timeline():
     assert out.strip() == "False"
 
 
-def test_old_flat_keys_still_load_with_a_deprecation_line(tmp_path, capsys):
+def test_old_flat_keys_still_load_with_a_deprecation_line(tmp_path, caplog):
     path = tmp_path / "highlights.json"
     path.write_text('{"config": {"merge": false, "pad_before_s": 0.5, "classifier_min_score": 0.3, '
                     '"gt_seed": 7}, "highlights": []}')
-    cfg = PipelineConfig.load(path)
+    with caplog.at_level(logging.WARNING, logger="highlights.pipeline.config"):
+        cfg = PipelineConfig.load(path)
     assert cfg.merge.enabled is False and cfg.merge.pad_before_s == 0.5 and cfg.classifier.min_score == 0.3
     assert cfg.detection.gt_seed == cfg.pose.gt_seed == cfg.classifier.oracle_seed == 7
-    err = capsys.readouterr().err
-    assert err.count("deprecated") == 1 and "pad_before_s -> merge.pad_before_s" in err
+    lines = [r.getMessage() for r in caplog.records if "deprecated" in r.getMessage()]
+    assert len(lines) == 1 and "pad_before_s -> merge.pad_before_s" in lines[0]
+
+
+def test_the_deprecation_line_is_logged_not_printed_and_still_shows_without_logging_set_up():
+    """A service that routes logging gets the line there; a program that sets up no logging (the
+    `highlights` command) still sees it, alone, on stderr, and nothing on stdout."""
+    import subprocess
+    import sys
+
+    code = "from highlights.pipeline.config import PipelineConfig; PipelineConfig().with_overrides({'nms_iou': 0.4})"
+    plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert plain.stdout == ""
+    assert plain.stderr.strip() == "deprecated: flat pipeline config keys; use the dotted names (nms_iou -> merge.nms_iou)"
+    routed = subprocess.run([sys.executable, "-c", "import logging, io; stream = io.StringIO(); "
+                             "logging.basicConfig(stream=stream, format='%(name)s|%(message)s'); " + code
+                             + "; print(stream.getvalue(), end='')"], capture_output=True, text=True, check=True)
+    assert routed.stderr == ""
+    assert routed.stdout.startswith("highlights.pipeline.config|deprecated: flat pipeline config keys")
 
 
 def test_config_loads_from_a_result_file(tmp_path):

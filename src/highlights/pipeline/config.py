@@ -13,7 +13,7 @@ loads the backend modules, which import their heavy libraries only when a stage 
 from __future__ import annotations
 
 import json
-import sys
+import logging
 import typing
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -22,6 +22,10 @@ from typing import Any
 import highlights.pipeline.stages  # noqa: F401 (registers the backends whose names are checked here)
 from highlights.errors import ConfigError, MissingFileError
 from highlights.pipeline.config_ranges import check_ranges
+
+# Library code prints nothing: the deprecation line goes to this logger. A program that configures
+# no logging (the `highlights` command) still shows it on stderr, through logging's last resort.
+log = logging.getLogger(__name__)
 
 # `classifier.inference_path`: auto, or the fp32 paths of `highlights.model.backends.AUTO_ORDER`
 # (named here so that building a config imports no torch; a test keeps the two lists equal).
@@ -409,8 +413,7 @@ def _modernise(overrides: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     if renamed:
-        print(f"deprecated: flat pipeline config keys; use the dotted names ({'; '.join(renamed)})",
-              file=sys.stderr)
+        log.warning("deprecated: flat pipeline config keys; use the dotted names (%s)", "; ".join(renamed))
     return out
 
 
