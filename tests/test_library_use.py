@@ -1,0 +1,100 @@
+"""highlights called from another program's Python (a web service's worker), not from the command:
+one exception class to catch, nothing printed, a callback that can stop a run, runs side by side."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+import highlights
+from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.detect import detect_highlights
+from highlights.pipeline.run import run_pipeline
+from tests.pipeline_fixtures import make_game
+
+# Ground-truth people and the oracle classifier: every stage runs, in well under a second.
+FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+
+
+@pytest.fixture(scope="module")
+def game(tmp_path_factory):
+    video = make_game(tmp_path_factory.mktemp("game"))
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+def test_what_a_caller_gets_wrong_is_one_exception_class_named_on_the_package(tmp_path, capfd):
+    garbage = tmp_path / "upload.mp4"
+    garbage.write_bytes(b"\x00\x01not a video" * 300)
+    with pytest.raises(highlights.HighlightsError, match=r"missing\.mp4: file not found"):
+        detect_highlights(tmp_path / "missing.mp4", FAST, tmp_path / "out", progress=False)
+    with pytest.raises(highlights.HighlightsError, match=r"upload\.mp4: not a video file"):
+        detect_highlights(garbage, FAST, tmp_path / "out", progress=False)
+    with pytest.raises(highlights.HighlightsError, match="unknown pipeline setting 'classifier.sportt'"):
+        FAST.with_overrides(["classifier.sportt=basketball"])
+    with pytest.raises(highlights.HighlightsError, match=r"merge.nms_iou='abc': expected float"):
+        FAST.with_overrides({"merge.nms_iou": "abc"})
+    assert not (tmp_path / "out").exists()
+    assert capfd.readouterr() == ("", "")  # the caller decides what its users see
+
+
+def test_raising_from_on_video_s_stops_the_run_and_leaves_the_last_run_folder_as_it_was(game, tmp_path, capfd):
+    video, annotation = game
+    out = tmp_path / "out"
+    detect_highlights(video, FAST, out, annotation=annotation, progress=False)
+    before = (out / "highlights.json").read_bytes()
+    seen: list[float] = []
+
+    def stop_after_5_s(video_s: float) -> None:
+        seen.append(video_s)
+        if video_s > 5.0:
+            raise KeyboardInterrupt  # as a cancelled request would raise its own exception
+
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, FAST.with_overrides({"merge.pad_before_s": 0.5}), out, annotation=annotation,
+                          progress=False, on_video_s=stop_after_5_s)
+    assert seen == sorted(seen) and 5.0 < seen[-1] < 7.0  # stopped at once, long before the 24 s end
+    assert (out / "highlights.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # no half-written folder beside it
+    assert capfd.readouterr() == ("", "")
+
+
+def test_to_dict_is_the_written_highlights_json_in_plain_json_values(game, tmp_path):
+    """A service stores or returns `result.to_dict()` itself: `json.dumps` needs no helper for it,
+    and it says what the written file says (which adds the windows the classifier turned down)."""
+    import json
+
+    video, annotation = game
+    result, written = detect_highlights(video, FAST, tmp_path / "out", annotation=annotation, progress=False)
+    on_disk = json.loads(written["json"].read_text())
+    assert on_disk["highlights"]
+    assert {**json.loads(json.dumps(result.to_dict())), "candidates": on_disk["candidates"]} == on_disk
+
+
+@pytest.mark.slow
+def test_two_games_in_two_threads_find_what_each_finds_alone(tmp_path):
+    """MoveNet and the packaged pose classifier on rendered players, as a service runs them: no
+    state of one game reaches the other, and the order of the runs does not matter."""
+    from highlights.synth import GameConfig, generate_game
+
+    videos = [generate_game(tmp_path, GameConfig(minutes=0.2, width=640, height=360, sport=sport, seed=seed,
+                                                 events_per_minute=10, name=sport))["video"]
+              for sport, seed in (("basketball", 1), ("baseball", 2))]
+
+    def found(result):
+        return [(h.start_s, h.end_s, h.label, h.score) for h in result.highlights]
+
+    alone = [found(run_pipeline(v, PipelineConfig(), progress=False)) for v in reversed(videos)][::-1]
+    assert alone[0] and alone[1] and alone[0] != alone[1]
+    results: dict[int, object] = {}
+
+    def run(i: int) -> None:
+        results[i] = detect_highlights(videos[i], PipelineConfig(), tmp_path / f"out{i}", progress=False)[0]
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [found(results[i]) for i in range(2)] == alone
