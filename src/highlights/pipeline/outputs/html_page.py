@@ -39,6 +39,10 @@ body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
 .summary { color: #50575e; } nav a { margin-right: 1rem; display: inline-block; }
 .timeline { width: 100%; height: auto; background: #fff; border: 1px solid #dcdcde; border-radius: 6px; }
+/* Drawn 1000 wide, the timeline scales with the page: on a phone its text would shrink to a third
+   of its size, so below this width it scrolls within its box instead (its border inside its
+   width, or the box scrolls by 2 px on a desktop too). */
+.timeline { min-width: 760px; box-sizing: border-box; }
 .timeline .lane { fill: #f0f0f1; } .timeline .lane-name, .timeline .tick, .timeline .none { font-size: 12px; fill: #50575e; }
 .timeline .axis { stroke: #8c8f94; } .timeline .bar:hover { stroke: #1d2327; stroke-width: 2; }
 .timeline .truth { fill-opacity: .8; }
@@ -57,9 +61,16 @@ table { border-collapse: collapse; width: 100%; background: #fff; font-size: .85
 th, td { border: 1px solid #dcdcde; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
 td img { width: 96px; display: block; }
+td.evidence { min-width: 18rem; }  /* on a phone, wide enough that its lines are not a word each */
 .evidence .why { margin-bottom: .2rem; } .evidence summary { cursor: pointer; color: #2271b1; }
 .evidence code { display: inline-block; margin: 0 .35rem .15rem 0; background: #f0f0f1; padding: 0 .25rem; border-radius: 3px; }
 .empty { font-size: 1.1rem; padding: 1rem; background: #fff; border: 1px dashed #8c8f94; border-radius: 6px; }
+/* A touch screen: links and the evidence's toggles a finger's size (about 44 px). */
+@media (pointer: coarse) {
+  nav a, td.num a { display: inline-flex; align-items: center; min-height: 44px; min-width: 44px; }
+  td.num a { justify-content: flex-end; }
+  details summary { line-height: 44px; }  /* a list item still, so it keeps its disclosure triangle */
+}
 details pre { background: #fff; border: 1px solid #dcdcde; padding: .6rem; overflow: auto; font-size: .8rem; }
 """
 
@@ -157,7 +168,7 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
           colours: Mapping[str, str], in_reel: bool | None = None) -> str:
     if clip_href is not None:
         poster = f' poster="{escape(thumb_href)}"' if thumb_href else ""
-        media = f'<video controls preload="none" src="{escape(clip_href)}"{poster}></video>'
+        media = f'<video controls playsinline preload="none" src="{escape(clip_href)}"{poster}></video>'
     elif thumb_href is not None:
         media = (f'<img loading="lazy" src="{escape(thumb_href)}" '
                  f'alt="{escape(h.label)} at {clock_timecode(key_time(h))}">')
@@ -260,7 +271,9 @@ def render_html(
                                 + [colour_key(s.sport, s.label) for s in truth]))
     colours = sport_palette(sports)  # one per sport, the same in the timeline, legend, cards and table
     out.append('<section id="timeline"><h2>Timeline</h2>')
-    out.append(timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours))
+    out.append('<div class="scroll">'
+               + timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours)
+               + "</div>")
     if sports:
         swatches = [
             f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
@@ -273,7 +286,7 @@ def render_html(
         reel_href = escape(_href(media.reel_path, page_dir))
         out.append(
             '<section id="reel"><h2>Highlight reel</h2>'
-            f'<video class="reel" controls preload="metadata" src="{reel_href}"></video></section>'
+            f'<video class="reel" controls playsinline preload="metadata" src="{reel_href}"></video></section>'
         )
 
     out.append('<section id="highlights"><h2>Highlights</h2>')

@@ -1,0 +1,116 @@
+"""The review page on a phone, used by touch alone: no keyboard, so every step a reviewer takes by
+key has a button a finger can hit (about 44 px), and a decision made by tapping is the one the
+server records. On a desktop the page stays as it was: keys, their hints and no touch buttons.
+Skipped where Playwright or Chromium is missing (`tests.review_browser`)."""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from tests.review_browser import ReviewServer
+from tests.review_fixtures import make_detect_folder
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
+DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+# A phone's own name for its video, long enough to overflow a phone's width in the game list.
+LONG_NAME = "PXL_20261204_153012345_saturday_under_twelves_home_game_second_half"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("review-touch")
+    running = ReviewServer([str(make_detect_folder(root, LONG_NAME)), "--db", str(root / "review.sqlite")])
+    yield running
+    running.kill()
+
+
+def _server_states(server) -> dict[str, tuple[str, str]]:
+    """{item id: (status, label)} as the server has them, asked over its API."""
+    parts = urllib.parse.urlsplit(server.url)
+    token = urllib.parse.parse_qs(parts.query)["token"][0]
+    base = f"{parts.scheme}://{parts.netloc}"
+
+    def get(path: str) -> dict:
+        request = urllib.request.Request(base + path, headers={"X-Review-Token": token})
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return json.load(answer)
+
+    game = get("/api/games")["games"][0]["id"]
+    items = get(f"/api/games/{urllib.parse.quote(game)}/items?limit=500")["items"]
+    return {it["id"]: (it["state"]["status"], it["state"]["label"]) for it in items}
+
+
+def _open(browser, server, device):
+    context = browser.new_context(**device)
+    page = context.new_page()
+    page.goto(server.url)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    return context, page
+
+
+def _selected(page) -> str:
+    return page.eval_on_selector("#list li.sel", "li => li.dataset.item")
+
+
+def test_every_control_is_a_fingers_size_on_a_phone_and_the_page_fits(browser, server):
+    context, page = _open(browser, server, PHONE)
+    try:
+        small = page.evaluate("""() => [...document.querySelectorAll('header input, header select, header button,'
+                                  + ' #controls button, #pager button')]
+            .filter(e => e.offsetParent !== null)
+            .map(e => [e.id || e.textContent.trim(), e.getBoundingClientRect()])
+            .filter(([, r]) => r.width < 44 || r.height < 44)
+            .map(([name, r]) => name + ' ' + Math.round(r.width) + 'x' + Math.round(r.height))""")
+        width = page.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
+        shown = page.evaluate("""() => Object.fromEntries(['#bPrev', '#bNext', '#bPlay', '#touchHelp', '#help']
+            .map(s => [s, document.querySelector(s).offsetParent !== null]))""")
+        hints = page.evaluate("() => [...document.querySelectorAll('kbd')].filter(k => k.offsetParent !== null).length")
+    finally:
+        context.close()
+    assert small == []
+    assert width[0] <= width[1], f"the page is {width[0]} px wide on a {width[1]} px screen"
+    assert shown == {"#bPrev": True, "#bNext": True, "#bPlay": True, "#touchHelp": True, "#help": False}
+    assert hints == 0  # no keys to press on a phone
+
+
+def test_a_desktop_keeps_its_keys_and_shows_no_touch_buttons(browser, server):
+    context, page = _open(browser, server, DESKTOP)
+    try:
+        shown = page.evaluate("""() => Object.fromEntries(['#bPrev', '#bNext', '#bPlay', '#touchHelp', '#help']
+            .map(s => [s, document.querySelector(s).offsetParent !== null]))""")
+        accept = page.eval_on_selector("#bAccept", "b => b.getBoundingClientRect().height")
+    finally:
+        context.close()
+    assert shown == {"#bPrev": False, "#bNext": False, "#bPlay": False, "#touchHelp": False, "#help": True}
+    assert accept < 40  # the desktop's compact buttons
+
+
+def test_tapping_moves_accepts_and_relabels_and_the_server_records_it(browser, server):
+    context, page = _open(browser, server, PHONE)
+    try:
+        page.fill("#reviewer", "coach")
+        order = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")
+        assert _selected(page) == order[0]
+        page.tap("#bNext")
+        page.wait_for_function("id => document.querySelector('#list li.sel').dataset.item === id", arg=order[1])
+        page.tap("#bPrev")
+        page.wait_for_function("id => document.querySelector('#list li.sel').dataset.item === id", arg=order[0])
+        page.tap("#bNext")
+        page.wait_for_function("id => document.querySelector('#list li.sel').dataset.item === id", arg=order[1])
+        accepted_label = page.eval_on_selector("#current b", "b => b.textContent.trim()")
+        page.tap("#bAccept")  # decides order[1] and moves on to order[2]
+        page.wait_for_function("id => document.querySelector('#list li.sel').dataset.item === id", arg=order[2])
+        classes = page.eval_on_selector_all("#classButtons button", "bs => bs.map(b => b.textContent)")
+        page.tap("#classButtons button >> nth=2")  # relabels order[2] to the third class
+        page.wait_for_function("id => document.querySelector('#list li.sel').dataset.item === id", arg=order[3])
+    finally:
+        context.close()
+    states = _server_states(server)
+    assert states[order[0]][0] == "pending"  # passed over by tapping next, not decided
+    assert states[order[1]] == ("accepted", accepted_label)
+    assert states[order[2]] == ("accepted", classes[2].split(" ", 1)[1])
+    assert states[order[3]][0] == "pending"
