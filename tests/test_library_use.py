@@ -60,6 +60,42 @@ def test_raising_from_on_video_s_stops_the_run_and_leaves_the_last_run_folder_as
     assert capfd.readouterr() == ("", "")
 
 
+def test_a_progress_callable_hears_the_analysis_then_the_cutting_and_no_bar_is_drawn(game, tmp_path, capfd):
+    video, annotation = game
+    heard: list[tuple[str, float, float]] = []
+    result, _ = detect_highlights(video, FAST, tmp_path / "out", annotation=annotation,
+                                  progress=lambda stage, done, total: heard.append((stage, done, total)))
+    stages = [stage for stage, _, _ in heard]
+    assert set(stages) == {"analysis", "cutting"} and stages == sorted(stages)  # analysis first
+    analysis = [(done, total) for stage, done, total in heard if stage == "analysis"]
+    assert [total for _, total in analysis] == [24.0] * len(analysis)
+    assert [done for done, _ in analysis] == sorted(done for done, _ in analysis) and analysis[-1][0] == 24.0
+    assert len(analysis) >= 20  # once per second of video
+    cutting = [(done, total) for stage, done, total in heard if stage == "cutting"]
+    assert all(0 < done <= total for done, total in cutting) and cutting[-1][0] == cutting[-1][1]
+    assert result.highlights and capfd.readouterr() == ("", "")
+
+
+def test_raising_from_progress_while_cutting_keeps_the_last_run_folder(game, tmp_path):
+    video, annotation = game
+    out = tmp_path / "out"
+    detect_highlights(video, FAST, out, annotation=annotation, progress=False)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel_while_cutting(stage: str, done: float, total: float) -> None:
+        if stage == "cutting":
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        detect_highlights(video, FAST.with_overrides({"merge.pad_before_s": 0.5}), out, annotation=annotation,
+                          progress=cancel_while_cutting)
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
 def test_to_dict_is_the_written_highlights_json_in_plain_json_values(game, tmp_path):
     """A service stores or returns `result.to_dict()` itself: `json.dumps` needs no helper for it,
     and it says what the written file says (which adds the windows the classifier turned down)."""

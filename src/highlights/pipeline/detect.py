@@ -13,6 +13,7 @@ from highlights.pipeline.output_folder import check_replaceable, mark_complete, 
 from highlights.pipeline.reel_length import reel_choice
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import window_spots
+from highlights.progress_callback import ProgressSetting
 
 HIGHLIGHTS_JSON = "highlights.json"
 
@@ -44,13 +45,16 @@ def write_spotting_results(result: PipelineResult, out_dir: str | Path, *, half:
 
 
 def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
-                      annotation=None, progress: bool = True, half: int = 1,
+                      annotation=None, progress: ProgressSetting = True, half: int = 1,
                       up_link: tuple[str, str] | None = None,
                       on_video_s: Callable[[float], None] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
     then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
     (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
     now and then with the seconds of video analysed so far (a batch shows games in flight).
+    `progress`: the terminal's bars (True), nothing (False), or a callable `progress(stage, done,
+    total)` told of the analysis ("analysis", seconds of video) and then of cutting the reel and
+    clips ("cutting", frames); raising from it stops the run (`highlights.progress_callback`).
 
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
     run's DIR as it was. A DIR holding files no run wrote is refused before the run starts.

@@ -30,6 +30,7 @@ from highlights.pipeline.registry import stage_class
 from highlights.pipeline.ring import TimeRing
 from highlights.pipeline.roles import CandidateSource, FrameStage, Merger, Stage, WindowStage
 from highlights.pipeline.trace import StageTrace
+from highlights.progress_callback import ProgressCallback, ProgressSetting, bars_and_callback
 from highlights.video.read_ahead import ReadAhead
 
 RESULT_FORMAT = "highlights.pipeline/1"
@@ -132,15 +133,18 @@ def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
 
 def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *,
                  annotation=None, gt_path: str | Path | None = None, cache: dict | None = None,
-                 progress: bool = True, on_video_s: Callable[[float], None] | None = None) -> PipelineResult:
+                 progress: ProgressSetting = True, on_video_s: Callable[[float], None] | None = None) -> PipelineResult:
     """Find the highlights of one game. `annotation` (a GameAnnotation) is only read by the oracle
-    classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs;
-    `on_video_s` is called with the seconds of video analysed so far, each time the bar moves."""
+    classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs.
+    `progress`: the terminal's bar (True), nothing (False), or `progress("analysis", seconds of
+    video analysed, the video's seconds)` each time the bar would move (`highlights.progress_callback`);
+    `on_video_s` is called with the seconds of video analysed so far at the same moments."""
     from highlights.video import check_frames_reach_end, iter_frames, probe
     from highlights.video.tail_check import check_end_present
     from highlights.video.timeline_check import check_one_timeline
 
     config = config or PipelineConfig()
+    bars, report = bars_and_callback(progress)
     video_path = Path(video_path)
     info = probe(video_path)
     check_one_timeline(video_path)  # joined .ts recordings: a length and times that would be wrong
@@ -149,7 +153,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     if gt_path is None:
         gt_path = config.analysis.gt_path or default_gt_path(video_path)
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
-                         gt_path=Path(gt_path), cache=cache, progress=progress)
+                         gt_path=Path(gt_path), cache=cache, progress=bars)
     started = time.perf_counter()
     clock = context.clock
     with clock.time("setup"):
@@ -189,8 +193,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                               interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
         ahead = config.analysis.decode_ahead
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
-        with _Progress(enabled=progress, total_s=float(info.duration_s), label=video_path.name,
-                       on_video_s=on_video_s) as bar, \
+        with _Progress(enabled=bars, total_s=float(info.duration_s), label=video_path.name,
+                       report=report, on_video_s=on_video_s) as bar, \
                 _closing(frames):
             # Frame stages that run models on a pool of workers see the next few decoded frames
             # while the current one is active (the next ones most likely are too) and start on them
@@ -326,11 +330,15 @@ def _brief(c: Candidate) -> dict[str, Any]:
 
 
 class _Progress:
-    """A rich progress bar over video time, with an ETA; silent when disabled."""
+    """Progress over video time: a rich bar with an ETA, the caller's functions, or nothing; all
+    told at the same moments, once per second of video and when the video is done."""
 
-    def __init__(self, *, enabled: bool, total_s: float, label: str,
+    STAGE = "analysis"
+
+    def __init__(self, *, enabled: bool, total_s: float, label: str, report: ProgressCallback | None = None,
                  on_video_s: Callable[[float], None] | None = None) -> None:
-        self.enabled, self.total_s, self.label, self.on_video_s = enabled, max(total_s, 1e-6), label, on_video_s
+        self.enabled, self.total_s, self.label = enabled, max(total_s, 1e-6), label
+        self.report, self.on_video_s = report, on_video_s
         self._progress = self._task = None
         self._last = 0.0
 
@@ -347,14 +355,21 @@ class _Progress:
 
     def update(self, time_s: float) -> None:
         if time_s - self._last >= 1.0:
-            if self._progress is not None:
-                self._progress.update(self._task, completed=min(time_s, self.total_s))
-            if self.on_video_s is not None:
-                self.on_video_s(min(time_s, self.total_s))
+            self._tell(min(time_s, self.total_s))
             self._last = time_s
 
-    def __exit__(self, *exc) -> None:
+    def _tell(self, done_s: float) -> None:
         if self._progress is not None:
+            self._progress.update(self._task, completed=done_s)
+        if self.report is not None:
+            self.report(self.STAGE, done_s, self.total_s)
+        if self.on_video_s is not None:
+            self.on_video_s(done_s)
+
+    def __exit__(self, *exc) -> None:
+        try:
             if exc[0] is None:
-                self._progress.update(self._task, completed=self.total_s)
-            self._progress.__exit__(*exc)
+                self._tell(self.total_s)
+        finally:
+            if self._progress is not None:
+                self._progress.__exit__(*exc)

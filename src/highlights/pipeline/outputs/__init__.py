@@ -19,6 +19,7 @@ from highlights.pipeline.outputs.html_page import THUMBNAILS_DIR, render_html, w
 from highlights.pipeline.outputs.naming import CLIP_GLOB, in_time_order
 from highlights.pipeline.outputs.reel import ReelResult, write_reel
 from highlights.pipeline.outputs.timeline import plot_timeline
+from highlights.progress_callback import ProgressSetting
 from highlights.video import probe
 
 __all__ = [
@@ -110,7 +111,7 @@ def write_all(
     annotation: Any = None,
     reel: bool = True,
     html: bool = True,
-    progress: bool = True,
+    progress: ProgressSetting = True,
     highlights_json: str | Path | None = None,
     results_spotting: str | Path | None = None,
     up_link: tuple[str, str] | None = None,

@@ -30,6 +30,7 @@ from highlights.pipeline.outputs.reel_sound import add_source_sound
 from highlights.pipeline.outputs.stream_writer import BackgroundVideoWriter
 from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.progress import progress_bar
+from highlights.progress_callback import ProgressSetting, bars_and_callback
 from highlights.video import VideoError, iter_frames, probe
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,7 @@ def write_reel(
     crf: int = 23,
     clip_crf: int = 28,
     sound: bool = True,
-    progress: bool = True,
+    progress: ProgressSetting = True,
     in_reel: Callable[[Highlight], bool] | None = None,
 ) -> ReelResult:
     """Cuts the highlights out of `video_path` in one forward pass.
@@ -201,10 +202,13 @@ def write_reel(
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
     midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s. `in_reel`
     (None: every highlight) says which highlights the reel holds; the clips and thumbnails are
-    every highlight's.
+    every highlight's. `progress`: the terminal's bar (True), nothing (False), or
+    `progress("cutting", frames decoded, frames expected)` once per second of source video read
+    and at the end, when the expected count becomes the count decoded (`highlights.progress_callback`).
     Raises `VideoError` for an unreadable source.
     """
     ordered = in_time_order(highlights)
+    bars, report = bars_and_callback(progress)
     info = probe(video_path)
     # A variable-rate recording's reel at its average rate would drop frames where it ran faster
     # (a sixth of them in a phone's 30 fps stretches averaging 25): write at the rate its frames
@@ -246,6 +250,7 @@ def write_reel(
     step = 1.0 / fps  # the last gap between two source frames
     decoded = 0
     expected = max(1, round(sum(min(end, info.duration_s or end) - start for start, end in stretches) * fps))
+    report_every = max(1, round(fps))  # frames: once per second of source video
 
     def stretch_frames():
         """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
@@ -256,7 +261,7 @@ def write_reel(
                 yield n, frame
 
     try:
-        with _progress(progress) as bar:
+        with _progress(bars) as bar:
             task = bar.add_task(f"cutting {count} highlight(s)", total=expected)
             stretch = previous_stretch = 0
             for stretch, frame in stretch_frames():
@@ -318,9 +323,13 @@ def write_reel(
                 previous = frame
                 decoded += 1
                 bar.advance(task)
+                if report is not None and decoded % report_every == 0:
+                    report("cutting", decoded, max(expected, decoded))
                 if next_to_open == count and not active and not pending_thumbs:
                     break  # nothing after this frame is needed
             bar.update(task, total=decoded)  # the estimate was approximate; show it done
+            if report is not None:
+                report("cutting", decoded, decoded)
 
         if previous is not None:
             for i in pending_thumbs:  # key moments past the last frame: take the last frame
