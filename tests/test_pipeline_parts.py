@@ -42,6 +42,21 @@ def test_config_overrides_are_dotted_typed_and_checked():
         PipelineConfig().with_overrides({"analysis.buffer_s": 3.0})
 
 
+def test_a_checkpoint_the_pose_classifier_would_not_read_is_refused():
+    """The pose classifier (the default backend) reads classifier.pose_model: a checkpoint given
+    alone would be silently unused, so it is refused in one line saying which setting reads it."""
+    with pytest.raises(ConfigError, match="classifier.checkpoint=run/best.pt: the pose classifier .* does not "
+                                          "read it; set classifier.backend=checkpoint"):
+        PipelineConfig().with_overrides(["classifier.checkpoint=run/best.pt"])
+    # With a backend that reads it, given together or already chosen, it is taken.
+    both = PipelineConfig().with_overrides({"classifier.backend": "checkpoint", "classifier.checkpoint": "run/best.pt"})
+    assert both.classifier.checkpoint == "run/best.pt"
+    later = both.with_overrides(["classifier.checkpoint=run/last.pt"])
+    assert (later.classifier.backend, later.classifier.checkpoint) == ("checkpoint", "run/last.pt")
+    # An ablation may switch a checkpoint's config to the pose backend: that keeps the checkpoint.
+    assert both.with_overrides(["classifier.backend=pose"]).classifier.backend == "pose"
+
+
 def test_sections_are_frozen_and_building_a_config_loads_no_model_library():
     import subprocess
     import sys

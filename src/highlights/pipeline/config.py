@@ -332,7 +332,15 @@ class PipelineConfig:
         for key, value in _modernise(overrides).items():
             section, name = _split_key(key)
             changes.setdefault(section, {})[name] = _coerce(key, value)
-        return replace(self, **{s: replace(self.section(s), **c) for s, c in changes.items()})
+        changed = replace(self, **{s: replace(self.section(s), **c) for s, c in changes.items()})
+        given = changes.get("classifier", {})
+        if given.get("checkpoint") and "backend" not in given and changed.classifier.backend == "pose":
+            # Otherwise the checkpoint would be silently unused: the pose classifier reads pose_model.
+            raise ConfigError(
+                f"classifier.checkpoint={given['checkpoint']}: the pose classifier (classifier.backend=pose) does "
+                "not read it; set classifier.backend=checkpoint to classify with this R(2+1)D checkpoint (or "
+                "fusion to mix it with the pose model), or give a pose model as classifier.pose_model")
+        return changed
 
 
 def parse_assignments(items: list[str]) -> dict[str, Any]:
