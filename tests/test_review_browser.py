@@ -49,6 +49,13 @@ def _open(page, url):
     page.wait_for_selector("body[data-ready='1']", timeout=15000)
 
 
+def _open_signed_in(page, url, reviewer="Ada"):
+    """The page opened, its reviewer's name typed and entered, as a reviewer starts."""
+    _open(page, url)
+    page.fill("#reviewer", reviewer)
+    page.press("#reviewer", "Enter")
+
+
 def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(browser, detect_folder, tmp_path):
     shots = _shots(tmp_path)
     db, root = tmp_path / "review.sqlite", tmp_path / "datasets"
@@ -225,9 +232,7 @@ def test_keys_pressed_while_a_decision_is_being_saved_act_on_the_items_in_turn(b
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open(page, server.url)
-        page.fill("#reviewer", "Ada")
-        page.press("#reviewer", "Enter")
+        _open_signed_in(page, server.url)
         first, second = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")[:2]
         held, holding = [], [True]
         # Decisions sent while `holding` are answered only when let go below, as a busy server answers.
@@ -260,9 +265,7 @@ def test_a_decision_made_while_the_server_is_stopped_says_the_server_does_not_an
     context = browser.new_context()
     try:
         page = context.new_page()
-        _open(page, server.url)
-        page.fill("#reviewer", "Ada")
-        page.press("#reviewer", "Enter")
+        _open_signed_in(page, server.url)
         server.kill()
         page.keyboard.press("a")
         page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Not saved')",
@@ -285,9 +288,7 @@ def test_a_missed_event_starts_at_the_games_sport_else_the_class_last_given_one(
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open(page, server.url)
-        page.fill("#reviewer", "Ada")
-        page.press("#reviewer", "Enter")
+        _open_signed_in(page, server.url)
 
         def press(k):
             before = page.evaluate("() => S.undo.length")
