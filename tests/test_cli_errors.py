@@ -192,6 +192,12 @@ def test_the_installed_version_is_one_flag_away():
 
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0 and result.output == f"highlights {__version__}\n"
+    # The package's version is the distribution's, which pyproject.toml states.
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    assert project["version"] == __version__
 
 
 def test_an_unknown_option_of_the_root_command_is_one_line_too():
