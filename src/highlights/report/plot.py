@@ -62,13 +62,7 @@ def confusion_figure(report: dict):
 
 def plot_confusion(report: dict, path: str | Path) -> Path:
     """Writes the report's confusion matrix (`confusion_figure`) as a PNG, atomically."""
-    fig = confusion_figure(report)
-    try:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    return atomic_write_bytes(path, buffer.getvalue())
+    return _write_png(confusion_figure(report), path)
 
 
 def reliability_figure(report: dict):
@@ -97,8 +91,12 @@ def reliability_figure(report: dict):
 
 
 def plot_reliability(report: dict, path: str | Path) -> Path:
-    """Writes the reliability diagram (`reliability_figure`) as a PNG."""
-    fig = reliability_figure(report)
+    """Writes the reliability diagram (`reliability_figure`) as a PNG, atomically."""
+    return _write_png(reliability_figure(report), path)
+
+
+def _write_png(fig, path: str | Path) -> Path:
+    """`fig` as a PNG at `path`, written whole or not at all; the figure is closed."""
     try:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=120)
