@@ -19,12 +19,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from highlights.datasets.errors import DatasetError
+from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.synth.clip import LABELS
-
-# Each labelled window is repeated (every copy augmented afresh) to this many windows an epoch,
-# the synthetic training's default count: a few dozen clips would otherwise give the optimiser a
-# step or two an epoch, and the model stops far short of what the clips can teach it.
-WINDOWS_PER_EPOCH = 3000
 
 if TYPE_CHECKING:
     from highlights.pose_classifier.train import PoseTrainConfig
@@ -86,7 +82,11 @@ def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
 
 def repeated_to_an_epoch(windows: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The labelled windows repeated to `WINDOWS_PER_EPOCH` at least (training augments each copy
-    afresh), and how many times."""
+    afresh), and how many times.
+
+    As many windows an epoch as the synthetic training's default: a few dozen clips would
+    otherwise give the optimiser a step or two an epoch, and the model stops far short of what
+    the clips can teach it."""
     repeats = max(1, -(-WINDOWS_PER_EPOCH // max(1, len(labels))))
     return np.concatenate([windows] * repeats), np.concatenate([labels] * repeats)
 

@@ -24,6 +24,7 @@ from torch import nn
 from highlights.atomic import atomic_write_json
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
+from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.pose_classifier.game_data import GameWindowSpec, game_windows
 from highlights.pose_classifier.model import (
     AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
@@ -46,7 +47,7 @@ class PoseTrainConfig:
     out_dir: str
     family: str = "features_linear"
     classes: tuple[str, ...] = LABELS
-    synth_windows: int = 3000
+    synth_windows: int = WINDOWS_PER_EPOCH
     val_windows: int = 600
     synth_seed: int = 0
     seed: int = 0
