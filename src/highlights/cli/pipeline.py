@@ -148,7 +148,8 @@ def detect(
         truth, half = _annotation(annotations, half=half, video=video)
     half = half or half_of_video(video) or 1
     try:
-        result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half)
+        result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half,
+                                            out_name="--out")
     except KeyboardInterrupt:
         # Ctrl-C: say what it cost. The folder is swapped in whole at the end, so nothing is
         # half-written, and a run of one video keeps no partial state to go on from.

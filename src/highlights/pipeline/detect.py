@@ -10,6 +10,7 @@ from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spot
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.output_folder import check_replaceable, mark_complete, moved, run_folder
+from highlights.pipeline.output_lock import one_run_writing
 from highlights.pipeline.reel_length import reel_choice
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import window_spots
@@ -47,7 +48,8 @@ def write_spotting_results(result: PipelineResult, out_dir: str | Path, *, half:
 def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: str | Path, *,
                       annotation=None, progress: ProgressSetting = True, half: int = 1,
                       up_link: tuple[str, str] | None = None,
-                      on_video_s: Callable[[float], None] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
+                      on_video_s: Callable[[float], None] | None = None,
+                      out_name: str = "out_dir") -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
     then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
     (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
@@ -57,26 +59,39 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     clips ("cutting", frames); raising from it stops the run (`highlights.progress_callback`).
 
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
-    run's DIR as it was. A DIR holding files no run wrote is refused before the run starts.
+    run's DIR as it was. A DIR holding files no run wrote, or that another run is writing
+    (`output_lock`), is refused before the run starts; `out_name` is what the messages call DIR
+    (the `detect` command's `--out`).
     """
-    from highlights.pipeline.outputs import OUTPUT_NAMES, write_all  # matplotlib, encoders: only here
+    from highlights.pipeline.outputs import OUTPUT_NAMES  # matplotlib, encoders: only here
 
     final_dir = Path(out_dir)
     known = {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}
-    check_replaceable(final_dir, known)
-    result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
+    with one_run_writing(final_dir, out_name=out_name):
+        check_replaceable(final_dir, known, out_name=out_name)
+        result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
+        return result, _write_outputs(result, Path(video_path), final_dir, known, annotation=annotation,
+                                      progress=progress, half=half, up_link=up_link, out_name=out_name)
+
+
+def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, known: set[str], *, annotation,
+                   progress: ProgressSetting, half: int, up_link: tuple[str, str] | None,
+                   out_name: str) -> dict[str, Path]:
+    """Every output of ``result`` written into a staging folder that becomes ``final_dir`` whole."""
+    from highlights.pipeline.outputs import write_all
+
     reel = reel_choice(result.highlights, result.config.merge, float(result.video.get("duration_s") or 0.0))
     result.stats["reel"] = reel.to_dict()
     in_reel = None if reel.every_highlight else reel.holds
-    with run_folder(final_dir, known) as out_dir:
+    with run_folder(final_dir, known, out_name=out_name) as out_dir:
         highlights_json = write_highlights_json(result, out_dir)
         written = {"json": highlights_json,
                    "results_spotting": write_spotting_results(result, out_dir, half=half)}
-        written.update(write_all(result.highlights, Path(video_path), out_dir, config_dict=result.config.to_dict(),
+        written.update(write_all(result.highlights, video_path, out_dir, config_dict=result.config.to_dict(),
                                  annotation=annotation, progress=progress, highlights_json=highlights_json,
                                  results_spotting=written["results_spotting"], up_link=up_link,
                                  reel_height=result.config.merge.reel_height,
                                  reel_fps=result.config.merge.reel_fps, in_reel=in_reel,
                                  reel_budget=reel.budget_words()))
-        mark_complete(out_dir, written, video=str(Path(video_path).resolve()))
-    return result, moved(written, out_dir, final_dir)
+        mark_complete(out_dir, written, video=str(video_path.resolve()))
+    return moved(written, out_dir, final_dir)

@@ -8,7 +8,8 @@ was not written whole by this version, and its listing tells the next run which 
 replace.
 
 Because the swap replaces the whole folder, a folder holding anything a run did not write (the
-source video, the user's notes) is refused rather than replaced.
+source video, the user's notes) is refused rather than replaced, and one that another run is
+writing is refused too (`output_lock`): the last swap would silently replace the other's results.
 """
 
 from __future__ import annotations
@@ -41,22 +42,26 @@ def outputs_of(folder: Path) -> set[str] | None:
     return {str(name).split("/", 1)[0] for name in marker.get("files", [])}
 
 
-def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset()) -> None:
+def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset(), *,
+                      out_name: str = "out_dir") -> None:
     """Refuse an OUT that a run may not replace: a file, or a folder holding what no run wrote.
 
     Called before the (long) run, so the user hears it at once. ``known_names`` are the output
-    file names the writers use (for folders of runs made before the marker existed).
+    file names the writers use (for folders of runs made before the marker existed). ``out_name``
+    is what the caller called OUT (the command's ``--out``, a function's parameter), for the message.
     """
     out_dir = Path(out_dir)
     check_writable(out_dir)
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
-        raise OutputPathError(f"{out_dir}: is a file; --out names the folder the run's outputs go into")
+        raise OutputPathError(f"{out_dir}: is a file; {out_name} names the folder the run's outputs go into")
     if _is_batch_output(out_dir):
+        again = (f"`highlights detect` of all its videos with {out_name} {out_dir}" if out_name.startswith("--")
+                 else f"`highlights.batch.run_batch` of all its videos into {out_dir}")
         raise OutputPathError(f"{out_dir}: holds a batch's output (index.json and a folder per game), which a run "
-                              "of one video would replace whole: give it a new or empty --out, or add the video to "
-                              f"the batch (`highlights detect` of all its videos with --out {out_dir})")
+                              f"of one video would replace whole: give it a new or empty {out_name}, or add the "
+                              f"video to the batch ({again})")
     allowed = outputs_of(out_dir)
     if allowed is None:
         allowed = LEGACY_NAMES | set(known_names)
@@ -65,7 +70,7 @@ def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset()) 
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise OutputPathError(f"{out_dir}: holds {foreign[0]}{more}, which no highlights run wrote; a run replaces "
-                              "its --out folder whole, so give it a new or empty folder")
+                              f"its {out_name} folder whole, so give it a new or empty folder")
 
 
 def _is_batch_output(folder: Path) -> bool:
@@ -83,12 +88,13 @@ def _temp_name(name: str) -> bool:
 
 
 @contextmanager
-def run_folder(out_dir: str | Path, known_names: set[str] = frozenset()) -> Iterator[Path]:
+def run_folder(out_dir: str | Path, known_names: set[str] = frozenset(), *,
+               out_name: str = "out_dir") -> Iterator[Path]:
     """Yield the staging folder to write a run's outputs into; on success it becomes ``out_dir``.
 
     Call ``mark_complete`` last inside the block.
     """
-    check_replaceable(out_dir, known_names)
+    check_replaceable(out_dir, known_names, out_name=out_name)
     with atomic_folder(out_dir) as stage:
         yield stage
 

@@ -1,0 +1,60 @@
+"""One run at a time writes a `detect` output folder.
+
+A run writes a staging folder and swaps it in whole at the end (`output_folder`), so two runs into
+one folder would both succeed, the last swap silently replacing the first's results. A run
+therefore holds an exclusive lock from its start to its swap, and a second run is refused at
+its start, before its (long) analysis.
+
+The lock is ``fcntl.flock`` on ``.NAME.lock`` beside the folder NAME (`highlights.datasets.lock`):
+beside it, not inside, because the swap replaces the folder's contents whole; hidden, and
+removed when the run ends, so neither the output folder nor its parent gains a file a listing or
+a glob would pick up. The kernel drops the lock when its holder dies, however it dies, so a
+killed run never leaves the folder locked (at most an unlocked ``.NAME.lock``, taken over and
+removed by the next run).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from highlights.atomic import OutputPathError, check_writable
+from highlights.datasets.lock import exclusive_lock
+from highlights.errors import HighlightsError
+from highlights.made_folders import missing_folders, remove_if_still_empty
+
+
+class _NoLock(HighlightsError):
+    """The filesystem offers no lock here (some network filesystems): the run goes on unlocked."""
+
+
+def lock_path(out_dir: str | Path) -> Path:
+    """The lock file of the output folder ``out_dir``: hidden, beside it."""
+    out_dir = Path(out_dir)
+    return out_dir.with_name(f".{out_dir.name}.lock")
+
+
+@contextmanager
+def one_run_writing(out_dir: str | Path, *, out_name: str = "out_dir") -> Iterator[None]:
+    """Hold ``out_dir``'s write lock for the ``with`` block; another run holding it is an
+    `OutputPathError` naming the folder (``out_name``: what the caller called it, such as
+    ``--out``). Folders made for the lock file are removed again if the block leaves them empty."""
+    out_dir = Path(out_dir)
+    check_writable(out_dir)  # a folder that cannot be made is said as such, not as a failed lock
+    made = missing_folders(out_dir.parent)
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        with ExitStack() as held:
+            try:
+                held.enter_context(exclusive_lock(
+                    lock_path(out_dir), wait=False, remove=True,
+                    busy=lambda pid: OutputPathError(
+                        f"{out_dir}: another highlights run is writing this folder (pid {pid}); wait for it "
+                        f"to finish, or give this run another {out_name}"),
+                    failed=_NoLock))
+            except _NoLock:
+                pass  # no lock to be had: the run goes on as it did before locks
+            yield
+    finally:
+        remove_if_still_empty(made)
