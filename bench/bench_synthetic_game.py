@@ -39,6 +39,10 @@ in the generator's per-frame truth by the box of the track the classifier read):
 - `followed player`: the player the camera follows (who performs the events), no event near;
 - `background player`: another player on the pitch;
 - `no such person`: a track the truth has no person for; `no track`: no box to look up.
+For the followed player and the background players it also prints what that person was doing at
+the highlight's moment (the generator's motion: walk, run, a pass, a stretch...), read from the
+game's plan, which the generator makes again from the game's config: which motions the classifier
+takes for actions.
 It prints them per class, the score distribution of true and false highlights (quantiles and the
 area under the ROC curve: do scores rank right highlights first?), and for the highlight score
 and the raw classifier probability it was calibrated from: the AUC, the expected calibration
@@ -132,6 +136,28 @@ def load_truth_boxes(gt_path: Path) -> tuple[np.ndarray, list[list[tuple[object,
     return np.asarray(times), persons
 
 
+def game_plan(stamp: Path) -> list:
+    """The generator's plan of a game (its shots, each with its people and their motions), made
+    again from the config the game was made with: `plan_game` is deterministic in its config."""
+    from highlights.synth.game import GameConfig, plan_game
+
+    config = json.loads(stamp.read_text())
+    config.pop("version", None)
+    shots, _, _ = plan_game(GameConfig(**config))
+    return shots
+
+
+def motion_at(plan: list, person_id, t: float) -> str | None:
+    """The motion the generator gave person `person_id` at `t` s (None when no shot holds them)."""
+    for shot in plan:
+        if shot.start <= t < shot.end:
+            for person in shot.people:
+                if str(person.pid) == str(person_id):
+                    timeline = person.timeline
+                    return timeline.segments[timeline.index_at(t)].motion.name
+    return None
+
+
 def _iou(a, b) -> float:
     ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
@@ -155,17 +181,21 @@ def who(highlight, truth) -> tuple[object, bool] | None:
     return best[0], best[1]
 
 
-def classify_highlights(highlights, events, truth) -> tuple[list[bool], list[str | None]]:
-    """Per highlight: matched at the event level, and for one that did not, its cause (`CAUSES`)."""
+def classify_highlights(highlights, events, truth, plan: list | None = None
+                        ) -> tuple[list[bool], list[str | None], list[str | None]]:
+    """Per highlight: matched at the event level; for one that did not, its cause (`CAUSES`); and
+    for a false one on the followed or a background player, that person's motion at the
+    highlight's moment (from `plan`, the game's plan; None without it)."""
     from highlights.pipeline.evaluation import match_key_moments
 
     keys = [h.moment_s for h in highlights]
     ev_keys = np.array([float(e.key_s) for e in events])
     pairs = dict(match_key_moments(keys, list(ev_keys), TOLERANCE_S))
     matched_by = {g: h for h, g in pairs.items()}
-    right, causes = [], []
+    right, causes, motions = [], [], []
     for i, h in enumerate(highlights):
         right.append(i in pairs)
+        motions.append(None)
         if i in pairs:
             causes.append(None)
             continue
@@ -191,7 +221,9 @@ def classify_highlights(highlights, events, truth) -> tuple[list[bool], list[str
             causes.append(CAUSES[6])
         else:
             causes.append(CAUSES[4] if person[1] else CAUSES[5])
-    return right, causes
+            if plan is not None:
+                motions[-1] = motion_at(plan, person[0], h.moment_s)
+    return right, causes, motions
 
 
 def best_floor(games, score=lambda h: h.score) -> tuple[float, int, int, int, int] | None:
@@ -252,13 +284,13 @@ def _quantiles(values: list[float]) -> str:
 
 
 def print_breakdown(name: str, per_game: list) -> None:
-    """`per_game`: (result, annotation, truth) of each test game under one configuration."""
+    """`per_game`: (result, annotation, truth, plan) of each test game under one configuration."""
     from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, match_key_moments
 
     causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: [], "flags": []}
-    merge, lost = Counter(), Counter()
+    merge, lost, doing = Counter(), Counter(), defaultdict(Counter)
     games = []
-    for result, ann, truth in per_game:
+    for result, ann, truth, plan in per_game:
         events = list(ann.events)
         games.append((result.highlights, events))
         found = {g for _, g in match_key_moments([h.moment_s for h in result.highlights],
@@ -268,8 +300,11 @@ def print_breakdown(name: str, per_game: list) -> None:
                 cause, _ = first_lost_stage(event, result.trace, result.config, result.before_merge, TOLERANCE_S)
                 # A window that accepted the event under another label did find it.
                 lost[STAGE_GROUP["merge" if cause == "classifier_wrong_class" else cause]] += 1
-        right, why = classify_highlights(result.highlights, events, truth)
+        right, why, motions = classify_highlights(result.highlights, events, truth, plan)
         scores["flags"].append(right)
+        for cause, motion in zip(why, motions):
+            if motion is not None:
+                doing[cause][motion] += 1
         for h, ok, cause in zip(result.highlights, right, why):
             scores[ok].append(float(h.score))
             by_class[h.label]["right" if ok else "false"] += 1
@@ -285,6 +320,8 @@ def print_breakdown(name: str, per_game: list) -> None:
     for cause in CAUSES:
         if causes[cause]:
             print(f"  {cause:<26} {causes[cause]:>4}  ({causes[cause] / max(1, n_false):.0%})")
+            if doing[cause]:
+                print("    doing: " + ", ".join(f"{m} {k}" for m, k in doing[cause].most_common()))
     print("  by label: " + ", ".join(f"{label} {c['right']} right / {c['false']} false"
                                      for label, c in sorted(by_class.items())))
     print(f"  score quantiles 10/25/50/75/90%: right {_quantiles(scores[True])} (n={len(scores[True])}); "
@@ -369,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
           + f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)", flush=True)
 
     truths = {seed: load_truth_boxes(video.with_name(video.stem + ".gt.jsonl")) for seed, video, _ in tests}
+    plans = {seed: game_plan(video.with_name(video.stem + ".config.json")) for seed, video, _ in tests}
     durations = [float(ann.duration_s or args.minutes * 60) for _, _, ann in tests]
     caches: dict[int, dict] = {seed: {} for seed in seeds}
     rows: list[list[str]] = []
@@ -384,7 +422,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(pooled_row(name, runs, durations, [list(ann.events) for _, _, ann in tests]))
         print(" | ".join(rows[-1]), flush=True)
         if explain:
-            breakdowns.append((name, [(r, ann, truths[seed]) for (r, _, _), (seed, _, ann) in zip(runs, tests)]))
+            breakdowns.append((name, [(r, ann, truths[seed], plans[seed]) for (r, _, _), (seed, _, ann) in zip(runs, tests)]))
 
     def kept_frames(seed: int) -> dict:
         import pickle
