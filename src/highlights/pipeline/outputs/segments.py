@@ -68,7 +68,11 @@ def stacked_rows(spans: Sequence[tuple[float, float]]) -> tuple[list[int], int]:
     """A row for each (start, end) so that no two overlapping spans share one, and the number of
     rows: drawn in one row, a later bar would hide the part of an earlier one it overlaps, and
     the picture would show that highlight shorter than it is. Spans that do not overlap (one
-    ending where the next starts) share row 0."""
+    ending where the next starts) share row 0.
+
+    Taken in order of start, each span goes in the first row free by then; a new row is opened
+    only when every row holds a span still running at that start, so the rows are as few as the
+    most spans that overlap at one moment (interval partitioning)."""
     rows = [0] * len(spans)
     row_ends: list[float] = []
     for i in sorted(range(len(spans)), key=lambda k: (spans[k][0], spans[k][1])):

@@ -14,9 +14,10 @@ from typing import Any
 
 from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.segments import event_segments, stacked_rows, timeline_end
+from highlights.pipeline.outputs.segments import event_segments, timeline_end
 from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
+from highlights.pipeline.outputs.timeline_lanes import LaneLayout, row_lanes, rows_height
 
 log = logging.getLogger(__name__)
 
@@ -185,11 +186,13 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
                     met.setdefault(index, {}).setdefault(m.tally, rank.get(m.legend, len(rank)))
     tallies = {index: sorted(words, key=words.__getitem__) for index, words in met.items()}
     rows = [(p, span, i == 0) for p, (_, end) in enumerate(drawn) for i, span in enumerate(row_spans(end))]
+    layouts = [_row_layout(drawn[p][0], span, drawn[p][1]) for p, span, _ in rows]
     heights = []
-    for p, span, first in rows:
+    for (p, span, first), layout in zip(rows, layouts):
         lanes = drawn[p][0]
         words = any(m and m.text and _in_row(key, span, drawn[p][1]) for _, bars in lanes for *_, key, m in bars)
-        heights.append((0.45 if first else 0.15) + 0.7 * len(lanes) + (0.3 if words else 0) + 0.35)
+        # 0.7 in a lane of the usual height and its gap; a lane of many overlapping highlights more
+        heights.append((0.45 if first else 0.15) + 0.7 * rows_height(layout) + (0.3 if words else 0) + 0.35)
     # The legend goes beneath the axes, in columns: the marks' lines are long, and beside the axes
     # they would take a quarter of the width from the game's time.
     n_sports = len(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
@@ -203,9 +206,9 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     colours = sport_palette(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars)
     sports: dict[str, None] = {}
     marks: dict[str, Mark] = {}
-    for ax, (p, span, first) in zip(axes, rows):
+    for ax, (p, span, first), layout in zip(axes, rows, layouts):
         part, (lanes, end) = parts[p], drawn[p]
-        _draw_lanes(ax, lanes, span, end, colours, sports, marks, tallies, empty_note=first)
+        _draw_lanes(ax, lanes, layout, span, end, colours, sports, marks, tallies, empty_note=first)
         if first:
             shown = f"{len(part.highlights)} predicted" + (
                 f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
@@ -258,27 +261,33 @@ def _part_lanes(part: TimelinePart) -> tuple[list[tuple[str, list]], float]:
     return lanes, end
 
 
-def _draw_lanes(ax, lanes, span: tuple[float, float], end: float, colours: dict[str, str],
+def _row_layout(lanes, span: tuple[float, float], end: float) -> list[LaneLayout]:
+    """The lanes of one row, bottom first, each with the bars that reach into `span`."""
+    lo = span[0]
+    return row_lanes([[bar for bar in bars if _in_row(bar[0], span, end) or bar[0] < lo < bar[1]]
+                      for _, bars in reversed(lanes)])
+
+
+def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], end: float, colours: dict[str, str],
                 sports: dict[str, None], marks: dict[str, Mark], tallies: dict[int, list[str]], *,
                 empty_note: bool = True) -> None:
-    """One row of a part: the bars that reach into `span`, and the marks whose key moments are in
-    it (a mark once, in the row of its moment, where a bar across two rows is drawn in both)."""
+    """One row of a part (`layout`: its lanes, bottom first): the bars that reach into `span`, and
+    the marks whose key moments are in it (a mark once, in the row of its moment, where a bar
+    across two rows is drawn in both)."""
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     lo, hi = span
-    lowest = -0.6
+    lowest = layout[0].bottom - 0.25
     labels = []
-    for row, (name, bars) in enumerate(reversed(lanes)):
+    for row, ((name, _), lane) in enumerate(zip(reversed(lanes), layout)):
         index = len(lanes) - 1 - row
-        shown = [bar for bar in bars if _in_row(bar[0], span, end) or bar[0] < lo < bar[1]]
-        stack, depth = stacked_rows([(start, stop) for start, stop, *_ in shown])
-        height = 0.7 / depth
         marked: dict[str, tuple[list[float], list[float], Mark]] = {}
         texts: list[tuple[float, float, str]] = []
         counted = dict.fromkeys(tallies.get(index, []), 0)
-        for (start, stop, sport, score, key, mark), level in zip(shown, stack):
+        height = lane.bar_height
+        for (start, stop, sport, score, key, mark), level in zip(lane.shown, lane.levels):
             sports.setdefault(sport, None)
-            bottom = row + 0.35 - (level + 1) * height
+            bottom = lane.bar_bottom(level)
             ax.broken_barh(
                 [(start, max(stop - start, (hi - lo) * MIN_BAR_SHARE))],
                 (bottom, height),
@@ -294,7 +303,7 @@ def _draw_lanes(ax, lanes, span: tuple[float, float], end: float, colours: dict[
                 if mark.tally:
                     counted[mark.tally] += 1
                 if mark.text:
-                    texts.append((key, row - 0.4, mark.text))
+                    texts.append((key, lane.bottom - 0.05, mark.text))
         for legend, (xs, ys, mark) in marked.items():
             # one line of markers per meaning, named by it (gid), so what is drawn can be counted; a
             # small mark's edge thinner, else a small cross is all edge and its colour is lost
@@ -303,8 +312,8 @@ def _draw_lanes(ax, lanes, span: tuple[float, float], end: float, colours: dict[
                     markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend)
         lowest = min(lowest, _draw_words(ax, texts, hi - lo))
         labels.append(name + ("\n" + ", ".join(f"{n} {word}" for word, n in counted.items()) if counted else ""))
-    ax.set_yticks(range(len(lanes)), labels)
-    ax.set_ylim(lowest, len(lanes) - 0.4)
+    ax.set_yticks([lane.centre for lane in layout], labels)
+    ax.set_ylim(lowest, layout[-1].top + 0.25)
     ax.set_xlim(lo, hi)
     if hi > end:
         ax.axvspan(end, hi, color=AFTER_END_COLOUR, zorder=0, gid="after the end")
@@ -312,7 +321,7 @@ def _draw_lanes(ax, lanes, span: tuple[float, float], end: float, colours: dict[
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: short_clock(x)))
     ax.grid(axis="x", alpha=0.3)
     if empty_note and not lanes[0][1]:
-        ax.text((lo + min(hi, end)) / 2, len(lanes) - 1, "no highlights found", ha="center", va="center",
+        ax.text((lo + min(hi, end)) / 2, layout[-1].centre, "no highlights found", ha="center", va="center",
                 color="#555555")
 
 

@@ -16,6 +16,8 @@ from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 
 _NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
+LANE_H = 26       # a lane's height, its bars sharing it while they stay MIN_BAR_H tall or more
+MIN_BAR_H = 10    # a bar's least height: highlights overlapping in time grow their lane instead
 
 
 def tick_step(duration_s: float, max_ticks: int = 12) -> float:
@@ -41,9 +43,13 @@ def timeline_svg(
     if colours is None:
         colours = sport_palette([colour_key(h.sport, h.label) for h in highlights]
                                 + [colour_key(s.sport, s.label) for s in truth or ()])
-    left, right, lane_h, gap, top = 110, 20, 26, 10, 10
-    lanes = 1 + (truth is not None)
-    axis_y = top + lanes * (lane_h + gap)
+    left, right, gap, top = 110, 20, 10, 10
+    # Highlights that overlap in time sit one above the other, each in the first row free at its
+    # start (`stacked_rows`: as few rows as the most that overlap at one moment).
+    stack, depth = stacked_rows([(h.start_s, h.end_s) for h in highlights])
+    bar_h = max((LANE_H - 4) / depth, MIN_BAR_H)
+    predicted_h = depth * bar_h + 4
+    axis_y = top + predicted_h + gap + (LANE_H + gap if truth is not None else 0)
     height = axis_y + 34
     span = max(end_s, 1e-9)
     plot_w = width - left - right
@@ -52,22 +58,19 @@ def timeline_svg(
         return left + plot_w * min(max(t, 0.0), span) / span
 
     parts = [
-        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+        f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" '
         f'role="img" aria-label="timeline of {len(highlights)} highlights">'
     ]
 
-    def lane(row: int, name: str) -> float:
-        y = top + row * (lane_h + gap)
-        parts.append(f'<rect x="{left}" y="{y}" width="{plot_w}" height="{lane_h}" class="lane"/>')
+    def lane(y: float, lane_h: float, name: str) -> float:
+        parts.append(f'<rect x="{left}" y="{y:g}" width="{plot_w}" height="{lane_h:g}" class="lane"/>')
         parts.append(
             f'<text x="{left - 8}" y="{y + lane_h / 2 + 4:.1f}" text-anchor="end" class="lane-name">'
             f"{escape(name)}</text>"
         )
         return y
 
-    y = lane(0, "predicted")
-    stack, depth = stacked_rows([(h.start_s, h.end_s) for h in highlights])
-    bar_h = (lane_h - 4) / depth  # highlights that overlap in time sit one above the other
+    y = lane(top, predicted_h, "predicted")
     for number, (h, level) in enumerate(zip(highlights, stack), start=1):
         x0, x1 = x_of(h.start_s), x_of(h.end_s)
         span_text = f"{clock_timecode(h.start_s)}-{clock_timecode(h.end_s)}"
@@ -80,28 +83,28 @@ def timeline_svg(
         )
     if not highlights:
         parts.append(
-            f'<text x="{left + plot_w / 2:.1f}" y="{y + lane_h / 2 + 4:.1f}" text-anchor="middle" '
+            f'<text x="{left + plot_w / 2:.1f}" y="{y + predicted_h / 2 + 4:.1f}" text-anchor="middle" '
             'class="none">no highlights found</text>'
         )
 
     if truth is not None:
-        y = lane(1, "ground truth")
+        y = lane(top + predicted_h + gap, LANE_H, "ground truth")
         for s in truth:
             x0, x1 = x_of(s.start_s), x_of(s.end_s)
             tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
             parts.append(
-                f'<rect x="{x0:.2f}" y="{y + 2}" width="{max(x1 - x0, 2.0):.2f}" height="{lane_h - 4}" '
+                f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{max(x1 - x0, 2.0):.2f}" height="{LANE_H - 4}" '
                 f'fill="{colours[colour_key(s.sport, s.label)]}" class="truth"><title>{escape(tip)}</title></rect>'
             )
 
-    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{left + plot_w}" y2="{axis_y}" class="axis"/>')
+    parts.append(f'<line x1="{left}" y1="{axis_y:g}" x2="{left + plot_w}" y2="{axis_y:g}" class="axis"/>')
     step = tick_step(span)
     tick = 0.0
     while tick <= span + 1e-9:
         x = x_of(tick)
-        parts.append(f'<line x1="{x:.2f}" y1="{axis_y}" x2="{x:.2f}" y2="{axis_y + 5}" class="axis"/>')
+        parts.append(f'<line x1="{x:.2f}" y1="{axis_y:g}" x2="{x:.2f}" y2="{axis_y + 5:g}" class="axis"/>')
         parts.append(
-            f'<text x="{x:.2f}" y="{axis_y + 18}" text-anchor="middle" class="tick">{short_clock(tick)}</text>'
+            f'<text x="{x:.2f}" y="{axis_y + 18:g}" text-anchor="middle" class="tick">{short_clock(tick)}</text>'
         )
         tick += step
     parts.append("</svg>")

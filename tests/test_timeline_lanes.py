@@ -1,0 +1,113 @@
+"""Highlights that overlap in time are laid out one above the other, in as few levels as the most
+that overlap at one moment, no two overlapping in one level; with many, the timelines (the page's
+SVG and timeline.png) grow taller instead of squeezing bars to a few pixels."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.segments import ground_truth_segments, stacked_rows
+from highlights.pipeline.outputs.timeline import timeline_figure
+from highlights.pipeline.outputs.timeline_lanes import LANE_EXTENT, MIN_BAR
+from highlights.pipeline.outputs.timeline_svg import LANE_H, MIN_BAR_H, timeline_svg
+
+# Five overlap at 3.5 s (A B C D E); B ends where F starts, which is no overlap; G overlaps none.
+SPANS = [(0.0, 10.0), (1.0, 5.0), (2.0, 4.0), (3.0, 9.0), (3.5, 6.0), (5.0, 8.0), (12.0, 14.0)]
+MOST_AT_ONCE = 5
+
+
+def _most_at_once(spans) -> int:
+    """The most spans running at one moment, by a sweep (an end before a start at the same time)."""
+    events = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans], key=lambda e: (e[0], e[1]))
+    running = most = 0
+    for _, step in events:
+        running += step
+        most = max(most, running)
+    return most
+
+
+def _overlap(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] - 1e-9 and b[0] < a[1] - 1e-9
+
+
+def _levels_hold_no_overlap(spans, levels) -> bool:
+    return not any(levels[i] == levels[j] and _overlap(spans[i], spans[j])
+                   for i in range(len(spans)) for j in range(i + 1, len(spans)))
+
+
+def _highlights(spans) -> list[Highlight]:
+    return [Highlight(start, end, "soccer_shooting", "soccer", 0.9) for start, end in spans]
+
+
+def test_the_levels_are_as_few_as_the_most_spans_at_one_moment_and_none_holds_two_that_overlap():
+    assert _most_at_once(SPANS) == MOST_AT_ONCE
+    rng = random.Random(7)
+    cases = [SPANS, [], [(0.0, 2.0), (2.0, 4.0), (4.0, 6.0)]]
+    for _ in range(200):
+        starts = [rng.uniform(0, 60) for _ in range(rng.randint(1, 30))]
+        cases.append([(s, s + rng.uniform(0.5, 15)) for s in starts])
+    for spans in cases:
+        levels, depth = stacked_rows(spans)
+        assert depth == max(1, _most_at_once(spans)), spans
+        assert set(levels) <= set(range(depth)) and _levels_hold_no_overlap(spans, levels), spans
+    # A spot (a results_spotting.json's, no length) inside a bar would hide part of it; two at one
+    # time, or one where a bar starts or ends, hide nothing.
+    assert stacked_rows([(0.0, 4.0), (2.0, 2.0)]) == ([0, 1], 2)
+    assert stacked_rows([(1.0, 1.0), (1.0, 1.0), (1.0, 3.0), (3.0, 3.0)]) == ([0, 0, 0, 0], 1)
+
+
+def _svg_bars(svg: str) -> list[tuple[float, float, float, float]]:
+    """(x0, x1, y0, y1) of each highlight's bar."""
+    rects = re.findall(r'<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"[^>]*class="bar"', svg)
+    return [(float(x), float(x) + float(w), float(y), float(y) + float(h)) for x, y, w, h in rects]
+
+
+def _svg_rect(svg: str, cls: str) -> list[tuple[float, float]]:
+    """(y0, y1) of each rect of a class."""
+    return [(float(y), float(y) + float(h))
+            for y, h in re.findall(rf'<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"[^>]*class="{cls}"', svg)]
+
+
+def _view_height(svg: str) -> float:
+    return float(re.search(r'viewBox="0 0 \d+ ([\d.]+)"', svg).group(1))
+
+
+def test_the_page_timeline_grows_a_lane_of_overlapping_highlights_instead_of_squeezing_their_bars():
+    truth = ground_truth_segments([{"start_s": 2.0, "end_s": 3.0, "label": "soccer_shooting", "sport": "soccer"}])
+    svg = timeline_svg(_highlights(SPANS), 20.0, truth=truth)
+    bars = _svg_bars(svg)
+    assert len(bars) == len(SPANS)
+    levels = sorted({y0 for _, _, y0, _ in bars})
+    assert len(levels) == MOST_AT_ONCE
+    assert _levels_hold_no_overlap([(x0, x1) for x0, x1, _, _ in bars], [levels.index(y0) for *_, y0, _ in bars])
+    assert all(y1 - y0 >= MIN_BAR_H for *_, y0, y1 in bars)
+    assert all(b[3] <= c[2] + 1e-9 or c[3] <= b[2] + 1e-9  # bars of two levels never cover each other
+               for b in bars for c in bars if b[2] != c[2])
+    (lane_top, lane_bottom), (truth_top, truth_bottom) = _svg_rect(svg, "lane")
+    assert lane_top <= min(y0 for *_, y0, _ in bars) and max(y1 for *_, y1 in bars) <= lane_bottom
+    assert lane_bottom - lane_top == pytest.approx(MOST_AT_ONCE * MIN_BAR_H + 4)  # grown, where it was LANE_H
+    assert lane_bottom < truth_top and truth_bottom - truth_top == LANE_H  # the ground truth lane below, as it was
+    apart = timeline_svg(_highlights([(0.0, 1.0), (2.0, 3.0)]), 20.0, truth=truth)
+    assert _view_height(svg) - _view_height(apart) == pytest.approx(MOST_AT_ONCE * MIN_BAR_H + 4 - LANE_H)
+
+
+def test_timeline_png_grows_a_lane_of_overlapping_highlights_instead_of_squeezing_their_bars():
+    figure = timeline_figure(_highlights(SPANS), duration_s=20.0)
+    ax = figure.axes[0]
+    boxes = [c.get_paths()[0].get_extents() for c in ax.collections]
+    assert len(boxes) == len(SPANS)
+    levels = sorted({round(b.y0, 9) for b in boxes})
+    assert len(levels) == MOST_AT_ONCE
+    assert _levels_hold_no_overlap([(b.x0, b.x1) for b in boxes], [levels.index(round(b.y0, 9)) for b in boxes])
+    assert all(b.height >= MIN_BAR - 1e-9 for b in boxes)
+    low, high = ax.get_ylim()
+    assert low < min(b.y0 for b in boxes) and max(b.y1 for b in boxes) < high
+    apart = timeline_figure(_highlights([(0.0, 1.0), (2.0, 3.0)]), duration_s=20.0)
+    assert apart.axes[0].collections[0].get_paths()[0].get_extents().height == pytest.approx(LANE_EXTENT)
+    # the picture taller by the lane's growth, at 0.7 in a lane's usual height
+    grown = figure.get_size_inches()[1] - apart.get_size_inches()[1]
+    assert grown == pytest.approx(0.7 * (MOST_AT_ONCE * MIN_BAR - LANE_EXTENT))
