@@ -16,6 +16,7 @@ from tests.review_fixtures import make_detect_folder
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
+PHONE_ON_ITS_SIDE = {**PHONE, "viewport": {"width": 844, "height": 390}}
 # A phone's own name for its video, long enough to overflow a phone's width in the game list.
 LONG_NAME = "PXL_20261204_153012345_saturday_under_twelves_home_game_second_half"
 
@@ -114,3 +115,29 @@ def test_tapping_moves_accepts_and_relabels_and_the_server_records_it(browser, s
     assert states[order[1]] == ("accepted", accepted_label)
     assert states[order[2]] == ("accepted", classes[2].split(" ", 1)[1])
     assert states[order[3]][0] == "pending"
+
+
+def test_on_a_phone_on_its_side_the_video_and_the_decision_buttons_fit_the_screen(browser, server):
+    """390 px tall: the header wrapped to three rows and more, and Accept, Reject and the classes
+    needed a scroll before every decision. Each item in turn, they lie within the screen unscrolled."""
+    context, page = _open(browser, server, PHONE_ON_ITS_SIDE)
+    try:
+        order = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")
+        classes = page.eval_on_selector_all("#classButtons button", "bs => bs.length")
+        outside = []
+        for number, item in enumerate(order):
+            if number:
+                page.tap("#bNext")
+                page.wait_for_function("id => document.querySelector('#list li.sel').dataset.item === id", arg=item)
+            outside += page.evaluate("""n => [scrollY ? ['the page scrolled by', scrollY] : null,
+                ...['#player', '#bAccept', '#bReject', ...[...document.querySelectorAll('#classButtons button')]]
+                  .map(e => typeof e === 'string' ? document.querySelector(e) : e)
+                  .map(e => [e.id || e.textContent.trim(), e.getBoundingClientRect()])
+                  .filter(([, r]) => r.top < 0 || r.left < 0 || r.bottom > innerHeight || r.right > innerWidth)
+                  .map(([name, r]) => [name, 'at item ' + n, Math.round(r.top), Math.round(r.bottom)])]
+                .filter(x => x)""", number)
+    finally:
+        context.close()
+    assert len(order) > 8 and classes >= 2  # the list scrolls within itself, and there are classes to check
+    assert outside == []
+
