@@ -186,12 +186,16 @@ def _swap_in(partial: Path, final: Path) -> None:
 
 
 def remove_partials(out_root: str | os.PathLike) -> int:
-    """Remove what killed runs left behind (only inside the hidden partial area)."""
+    """Remove what killed runs left behind (only inside the hidden partial area); the number of
+    game folders removed (a game's progress file beside its folder is not another game)."""
     area = Path(out_root) / PARTIAL_DIR
     if not area.is_dir():
         return 0
     removed = 0
     for entry in area.iterdir():
-        shutil.rmtree(entry, ignore_errors=True) if entry.is_dir() else entry.unlink(missing_ok=True)
-        removed += 1
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+            removed += 1
+        else:
+            entry.unlink(missing_ok=True)
     return removed

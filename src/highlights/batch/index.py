@@ -19,11 +19,20 @@ CSV_COLUMNS = ("game_id", "status", "reused", "video", "sport", "duration_s", "h
                "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at")
 
 
+# What the index keeps of a complete game folder whose game runs again (another config or model),
+# under the record's `earlier`, until the new run replaces the folder.
+EARLIER_FIELDS = ("highlights", "files", "finished_at", "model_sha256")
+
+
 def game_page(record: dict[str, Any]) -> str | None:
-    """The game's own page (or its highlights.json), relative to the index."""
-    files = record.get("files") or {}
+    """The game's own page (or its highlights.json), relative to the index: this run's, or, while
+    the game waits to run again (or its rerun failed), the earlier run's that is still in its folder."""
+    if record.get("status") == "done":
+        files = record.get("files") or {}
+    else:
+        files = (record.get("earlier") or {}).get("files") or {}
     name = files.get("html") or files.get("json")
-    return None if name is None or record.get("status") != "done" else f"{record['game_id']}/{name}"
+    return None if name is None else f"{record['game_id']}/{name}"
 
 
 def summarise(records: list[dict[str, Any]], *, wall_s: float) -> dict[str, Any]:
@@ -96,6 +105,8 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
         name = escape(r["game_id"])
         link = f'<a href="{escape(quote(page))}">{name}</a>' if page else name
         status = r["status"] + (" (earlier run)" if r.get("reused") else "")
+        if r.get("earlier") and page:
+            status += "; its page is an earlier run's, with another config or model"
         # A label and its count never part at a line break: "baseball_swing" over "1" reads as two things.
         labels = ", ".join(f'<span class="count">{escape(k)} {v}</span>'
                            for k, v in sorted((r.get("by_label") or {}).items()))
@@ -109,9 +120,12 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
             f'<td>{escape(r.get("error") or "")}</td><td>{escape(str(r.get("video", "")))}</td></tr>')
     per_hour = summary.get("video_hours_per_hour")
     facts = [f"{summary['games']} games", f"{summary['done']} done ({summary['reused']} from earlier runs)",
-             f"{summary['failed']} failed", f"{summary['highlights']} highlights",
-             f"{summary['video_hours_total']:.2f} video-hours",
-             f"engine {escape(str(request.get('engine')))}, {request.get('workers')} worker(s)"]
+             f"{summary['failed']} failed"]
+    if summary.get("not_run"):
+        facts.append(f"{summary['not_run']} not run yet")  # a stopped batch: every game is counted somewhere
+    facts += [f"{summary['highlights']} highlights",
+              f"{summary['video_hours_total']:.2f} video-hours",
+              f"engine {escape(str(request.get('engine')))}, {request.get('workers')} worker(s)"]
     if per_hour is not None:
         facts.append(f"{per_hour:g} video-hours per hour this run")
     return f"""<!doctype html>

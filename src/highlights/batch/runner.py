@@ -16,7 +16,8 @@ from typing import Any
 
 from highlights.batch.errors import BatchError
 from highlights.batch.game import PARTIAL_DIR, GameJob, fingerprint, read_complete, remove_partials
-from highlights.batch.index import INDEX_NAMES, summarise, write_index
+from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, summarise, write_index
+from highlights.batch.index_writer import IndexWriter
 from highlights.batch.model_files import model_files, model_sha256
 from highlights.batch.inputs import GameInput
 from highlights.batch.progress import BatchProgress
@@ -121,6 +122,10 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                     rerun["model" if earlier.get("model_sha256") != model_hash else "other"] += 1
                 records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
                                          "status": "pending", "duration_s": job.duration_s}
+                if earlier is not None:
+                    # Its folder stays until the new run replaces it: the index links it meanwhile,
+                    # as an earlier run's, so a stopped or failed rerun hides no finished game.
+                    records[game.game_id]["earlier"] = {k: earlier.get(k) for k in EARLIER_FIELDS}
                 jobs.append(job)
         request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash,
                    "model_files": {role: str(path) for role, path in model_files(config)}}
@@ -134,27 +139,29 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             log(f"{sum(rerun.values())} of {len(games)} games complete from an earlier run are run again, their "
                 "outputs replaced as each is done: " + "; ".join(why))
         started = time.perf_counter()
-        last_write = [0.0]
 
         def ordered() -> list[dict[str, Any]]:
             return [records[g.game_id] for g in games]
 
-        def write(final: bool = False) -> dict[str, Path]:
-            now = time.perf_counter()
-            if not final and now - last_write[0] < INDEX_EVERY_S:
-                return {}
-            last_write[0] = now
-            rows = ordered()
-            return write_index(out_root, rows, summarise(rows, wall_s=now - started), request)
+        latest: dict[str, Any] = {}  # the summary last written: the one the command prints is the index's
 
-        write(final=True)
+        def write() -> dict[str, Path]:
+            rows = ordered()
+            latest["summary"] = summarise(rows, wall_s=time.perf_counter() - started)
+            return write_index(out_root, rows, latest["summary"], request)
+
+        index = IndexWriter(write, INDEX_EVERY_S)
+        index.final()
         with BatchProgress(jobs, enabled=progress, partial_dir=out_root / PARTIAL_DIR) as bar:
             def on_record(record: dict[str, Any]) -> None:
-                records[record["game_id"]] = {**record, "reused": False}
+                with index.lock:
+                    earlier = records[record["game_id"]].get("earlier")
+                    keep = {"earlier": earlier} if earlier and record["status"] != "done" else {}
+                    records[record["game_id"]] = {**record, "reused": False, **keep}
                 bar.finished(record)
                 if record["status"] == "failed":
                     log(f"{record['game_id']}: failed: {record['error']}")
-                write()
+                index.changed()
 
             try:
                 runner.run(jobs, on_record)
@@ -165,7 +172,5 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                     "run the command again (without --fresh) to go on from there, starting the games in flight again")
                 raise
             finally:
-                written = write(final=True)  # an interrupted batch still lists what finished
-        rows = ordered()
-        return BatchResult(records=rows, summary=summarise(rows, wall_s=time.perf_counter() - started),
-                           written=written)
+                written = index.final()  # an interrupted batch still lists what finished
+        return BatchResult(records=ordered(), summary=latest["summary"], written=written)
