@@ -204,3 +204,32 @@ def test_an_unknown_option_of_the_root_command_is_one_line_too():
     result = CliRunner().invoke(app, ["--nonsense"])
     assert result.exit_code == 1
     assert result.output.strip() == "error: highlights: No such option '--nonsense'. (see highlights --help)"
+
+
+
+def test_a_reader_that_stops_reading_gets_no_error_line():
+    """`highlights ... | head`: output into a pipe nobody reads any more (EPIPE) ends the command
+    quietly, as other Unix tools do, not with `error: Broken pipe`; other refusals of the system
+    still give their one line."""
+    import errno
+
+    import typer
+
+    from highlights.cli.boundary import ErrorBoundary
+
+    tiny = typer.Typer(cls=ErrorBoundary)
+
+    @tiny.command()
+    def write(code: str) -> None:
+        raise OSError(getattr(errno, code), os.strerror(getattr(errno, code)))
+
+    @tiny.command()
+    def other() -> None:
+        pass
+
+    piped = CliRunner().invoke(tiny, ["write", "EPIPE"])
+    assert piped.exit_code == 1
+    assert "error" not in piped.output.lower()
+    refused = CliRunner().invoke(tiny, ["write", "ENOSPC"])
+    assert refused.exit_code == 1
+    assert refused.output.strip() == f"error: {os.strerror(errno.ENOSPC)}"

@@ -10,6 +10,7 @@ everything with its traceback.
 
 from __future__ import annotations
 
+import errno
 import os
 
 import click
@@ -91,6 +92,8 @@ class ErrorBoundary(TyperGroup):
             # A dataset error may list several problems, one per line; everything else is one line.
             _fail(str(problem), getattr(problem, "__notes__", ()))
         except OSError as problem:
-            if _debugging():
+            # A reader that stopped reading (`highlights ... --help | head`) is not a failure to
+            # report: click's own handler quietly ends the command, as other Unix tools do.
+            if _debugging() or problem.errno == errno.EPIPE:
                 raise
             _fail(_os_message(problem), getattr(problem, "__notes__", ()))
