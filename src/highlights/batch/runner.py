@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
-from highlights.batch.game import PARTIAL_DIR, GameJob, fingerprint, read_complete, remove_partials
+from highlights.batch.game import PARTIAL_DIR, GameJob, failed_record, fingerprint, read_complete, remove_partials
 from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, summarise, write_index
 from highlights.batch.index_writer import IndexWriter
 from highlights.batch.model_files import model_files, model_sha256
@@ -105,6 +106,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
         jobs: list[GameJob] = []
         # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
         rerun = {"model": 0, "other": 0}
+        copies = same_video_as(games)
         for game in games:
             ann = str(game.annotations.absolute()) if game.annotations else None
             # A manifest's sport column is the sport that game holds: its labels are limited to it.
@@ -114,6 +116,14 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                           config=game_config, fingerprint=fingerprint(game_config, model_hash, game.video, ann),
                           model_sha256=model_hash, sport=game.sport, annotations=ann,
                           duration_s=_duration(game.video))
+            if game.game_id in copies:
+                original = copies[game.game_id]
+                records[game.game_id] = {**failed_record(job, f"{job.video}: the same video as "
+                                                               f"{original.video.absolute()} (byte for byte): "
+                                                               f"processed once, as game {original.game_id}"),
+                                         "reused": False}
+                log(f"{game.game_id}: failed: {records[game.game_id]['error']}")
+                continue
             earlier = None if fresh else read_complete(out_root, game.game_id)
             if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
                 records[game.game_id] = {**earlier, "reused": True}
@@ -129,8 +139,9 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                 jobs.append(job)
         request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash,
                    "model_files": {role: str(path) for role, path in model_files(config)}}
-        if len(jobs) < len(games):
-            log(f"{len(games) - len(jobs)} of {len(games)} games are complete from an earlier run "
+        skipped = sum(1 for r in records.values() if r.get("reused"))
+        if skipped:
+            log(f"{skipped} of {len(games)} games are complete from an earlier run "
                 f"with the same config and model: skipped")
         if sum(rerun.values()):
             why = [f"{n} {text}" for n, text in ((rerun["model"], "with another model (a model file's sha256 changed)"),

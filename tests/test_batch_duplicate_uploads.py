@@ -1,0 +1,57 @@
+"""A game uploaded twice under two names is one game: processed once, the copy recorded as failed
+naming both files, and counted once in the season's highlights."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import highlights.batch.runner as runner
+from highlights.batch import collect_games, run_batch
+from highlights.batch.game import failed_record
+from tests.test_batch import FAST, season  # noqa: F401 (fixture)
+
+
+class _Recording:
+    """Stands in for the worker engines: records the games handed to it and fails each one."""
+
+    def __init__(self) -> None:
+        self.ran: list[str] = []
+
+    def describe(self):
+        return {"engine": "local", "workers": 1, "threads_per_worker": 1}
+
+    def run(self, jobs, on_record):
+        for job in jobs:
+            self.ran.append(job.game_id)
+            on_record(failed_record(job, "not run in this test"))
+
+
+def test_a_video_uploaded_twice_is_processed_once_and_the_copy_names_the_original(
+        season, tmp_path, monkeypatch):  # noqa: F811
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    monkeypatch.chdir(tmp_path)  # the folder given as the command line gives it, relative
+    alpha = season / "week0" / "alpha.mp4"
+    shutil.copy(alpha, uploads / "alpha.mp4")
+    shutil.copy(alpha, uploads / "resent_alpha.mp4")  # the same bytes, another name
+    # The same size but not the same video: one byte differs, so it is a game of its own.
+    edited = bytearray(alpha.read_bytes())
+    edited[len(edited) // 2] ^= 0xFF
+    (uploads / "edited_alpha.mp4").write_bytes(bytes(edited))
+    engine = _Recording()
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: engine)
+    said = []
+    result = run_batch(collect_games([Path("uploads")]), tmp_path / "out", FAST, workers=1, progress=False,
+                       log=said.append)
+
+    assert engine.ran == ["alpha", "edited_alpha"]
+    copy = {r["game_id"]: r for r in result.records}["resent_alpha"]
+    message = (f"{uploads / 'resent_alpha.mp4'}: the same video as {uploads / 'alpha.mp4'} (byte for byte): "
+               "processed once, as game alpha")
+    assert copy["status"] == "failed" and copy["error"] == message
+    assert said[0] == f"resent_alpha: failed: {message}"
+    assert not [line for line in said if "skipped" in line]  # it is not a complete game skipped either
+    index = json.loads((tmp_path / "out" / "index.json").read_text())
+    assert index["summary"]["games"] == 3 and index["summary"]["failed"] == 3
