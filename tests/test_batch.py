@@ -207,7 +207,7 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     third = run_batch(games[:1], out, changed, workers=1, progress=False, log=said.append)
     assert third.records[0]["reused"] is False
     assert said == ["1 of 1 games complete from an earlier run are run again, their outputs replaced as each is "
-                    "done: 1 with another config, video or annotations"]
+                    "done: 1 with another config, video or annotations (changed: merge.pad_after_s 1.5 -> 2.5)"]
     h = _highlights(out, "alpha")[0]
     assert json.loads((out / "alpha" / "highlights.json").read_text())["config"]["merge"]["pad_after_s"] == 2.5
     assert h["end_s"] - h["key_s"] >= 2.5 - 1e-6 or h["end_s"] == pytest.approx(8.0, abs=0.1)

@@ -30,7 +30,7 @@ PARTIAL_DIR = ".partial"
 # Config fields that say where things are, not what is computed: the model hash stands for the
 # model files (`model_files`), so moving a checkpoint, a model file or a ground-truth file does
 # not rerun a season. (section, field) of the pipeline config.
-_LOCATION_FIELDS = (("classifier", "checkpoint"), ("classifier", "pose_model"), ("analysis", "gt_path"),
+LOCATION_FIELDS = (("classifier", "checkpoint"), ("classifier", "pose_model"), ("analysis", "gt_path"),
                     ("detection", "movenet_model_path"), ("detection", "detector_path"))
 
 
@@ -68,7 +68,7 @@ def fingerprint(config: dict[str, Any], model_sha256: str | None, video: str | o
     """What a complete game folder must have been made from to be reused."""
     what = {
         "format": GAME_FORMAT,
-        "config": {section: {k: v for k, v in fields.items() if (section, k) not in _LOCATION_FIELDS}
+        "config": {section: {k: v for k, v in fields.items() if (section, k) not in LOCATION_FIELDS}
                    if isinstance(fields, dict) else fields for section, fields in config.items()},
         "model_sha256": model_sha256,
         "video": file_identity(video),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from highlights.batch.changed_settings import changed_settings, describe_changes, earlier_settings
 from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
 from highlights.batch.game import PARTIAL_DIR, GameJob, failed_record, fingerprint, read_complete, remove_partials
@@ -106,6 +107,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
         jobs: list[GameJob] = []
         # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
         rerun = {"model": 0, "other": 0}
+        changes: list[dict | None] = []  # per game rerun for another config, video or annotations
         copies = same_video_as(games)
         for game in games:
             ann = str(game.annotations.absolute()) if game.annotations else None
@@ -128,8 +130,12 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
                 records[game.game_id] = {**earlier, "reused": True}
             else:
-                if earlier is not None:
-                    rerun["model" if earlier.get("model_sha256") != model_hash else "other"] += 1
+                if earlier is not None and earlier.get("model_sha256") != model_hash:
+                    rerun["model"] += 1
+                elif earlier is not None:
+                    rerun["other"] += 1
+                    settings = earlier_settings(out_root, earlier)
+                    changes.append(None if settings is None else changed_settings(settings, game_config))
                 records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
                                          "status": "pending", "duration_s": job.duration_s}
                 if earlier is not None:
@@ -147,6 +153,8 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             why = [f"{n} {text}" for n, text in ((rerun["model"], "with another model (a model file's sha256 changed)"),
                                                  (rerun["other"], "with another config, video or annotations"))
                    if n]
+            if rerun["other"] and None not in changes:  # every earlier run's settings read: say which changed
+                why[-1] += f" ({describe_changes(changes)})"
             log(f"{sum(rerun.values())} of {len(games)} games complete from an earlier run are run again, their "
                 "outputs replaced as each is done: " + "; ".join(why))
         started = time.perf_counter()

@@ -1,0 +1,62 @@
+"""The settings a complete game's earlier run was made with that this run changes.
+
+When a batch runs complete games again, it says why; "another config" alone left a team to guess
+whether a `--set` they typed, a changed default or a replaced upload was the cause. The earlier
+run's settings are in the game's own highlights.json.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from highlights.batch.game import LOCATION_FIELDS
+
+MOST_NAMED = 3  # settings named in the one line; the rest are counted
+
+
+def _plain(config: dict[str, Any]) -> dict[str, Any]:
+    # As highlights.json holds it: tuples are lists there, and a tuple is not equal to a list.
+    return json.loads(json.dumps(config, default=str))
+
+
+def earlier_settings(out_root: str | Path, record: dict[str, Any]) -> dict[str, Any] | None:
+    """The config a complete game folder was made with, or None where its highlights.json cannot say."""
+    name = (record.get("files") or {}).get("json")
+    try:
+        config = json.loads((Path(out_root) / record["game_id"] / name).read_text(encoding="utf-8"))["config"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def changed_settings(earlier: dict[str, Any], now: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """{section.field: (earlier value, this run's value)} of the settings that differ, where
+    things are (a model's path, a ground-truth file) left out: a moved file is not a change."""
+    earlier, now = _plain(earlier), _plain(now)
+    changes: dict[str, tuple[Any, Any]] = {}
+    for section in sorted(set(earlier) | set(now)):
+        a, b = earlier.get(section), now.get(section)
+        if not (isinstance(a, dict) and isinstance(b, dict)):
+            if a != b:
+                changes[section] = (a, b)
+            continue
+        for key in sorted(set(a) | set(b)):
+            if (section, key) not in LOCATION_FIELDS and a.get(key) != b.get(key):
+                changes[f"{section}.{key}"] = (a.get(key), b.get(key))
+    return changes
+
+
+def describe_changes(per_game: list[dict[str, tuple[Any, Any]]]) -> str:
+    """One phrase for the changes of the games that run again: each setting with its values where
+    every game changed it the same way, else its name alone."""
+    values: dict[str, set[str]] = {}
+    for changes in per_game:
+        for name, (a, b) in changes.items():
+            values.setdefault(name, set()).add(f"{json.dumps(a)} -> {json.dumps(b)}")
+    if not values:
+        return "no setting changed, so a video or annotations file did"
+    named = [f"{name} {next(iter(v))}" if len(v) == 1 else name for name, v in sorted(values.items())]
+    more = len(named) - MOST_NAMED
+    return "changed: " + ", ".join(named[:MOST_NAMED]) + (f" and {more} more" if more > 0 else "")

@@ -1,0 +1,55 @@
+"""Why a batch runs complete games again, in the line it prints: the settings that changed, each
+with its values, or, with the same settings, a replaced video; a moved model file changes nothing."""
+
+from __future__ import annotations
+
+import os
+
+from highlights.batch import collect_games, run_batch
+from highlights.batch.changed_settings import changed_settings, describe_changes
+from tests.test_batch import FAST, restore_threads, season  # noqa: F401 (fixtures)
+
+
+def _reran(said: list[str]) -> list[str]:
+    return [line for line in said if "run again" in line]
+
+
+def test_a_rerun_names_the_settings_that_changed_or_the_replaced_video(season, tmp_path, restore_threads):  # noqa: F811
+    out = tmp_path / "out"
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
+    run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
+
+    changed = FAST.with_overrides({"merge.pad_after_s": 2.5, "candidates.gap_s": 0.5})
+    said = []
+    run_batch(games, out, changed, workers=1, progress=False, log=said.append)
+    assert _reran(said) == ["2 of 2 games complete from an earlier run are run again, their outputs replaced as each "
+                            "is done: 2 with another config, video or annotations (changed: candidates.gap_s "
+                            "1.0 -> 0.5, merge.pad_after_s 1.5 -> 2.5)"]
+
+    # The same settings, one upload replaced (its modification time is what a new upload changes).
+    video = games[0].video
+    copy = tmp_path / "alpha.mp4"
+    copy.write_bytes(video.read_bytes())
+    os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 10**9))
+    moved = [games[0].__class__(game_id="alpha", video=copy, sport=games[0].sport, annotations=games[0].annotations),
+             games[1]]
+    said = []
+    result = run_batch(moved, out, changed, workers=1, progress=False, log=said.append)
+    assert [r["reused"] for r in result.records] == [False, True]
+    assert _reran(said) == ["1 of 2 games complete from an earlier run are run again, their outputs replaced as each "
+                            "is done: 1 with another config, video or annotations (no setting changed, so a video "
+                            "or annotations file did)"]
+
+
+def test_changes_are_named_once_each_and_where_games_differ_by_name_alone():
+    a = {"merge": {"pad_after_s": 1.5, "reel_share": 0.1}, "classifier": {"sport": None, "checkpoint": "a.pt"}}
+    b = {"merge": {"pad_after_s": 2.5, "reel_share": 0.1}, "classifier": {"sport": "soccer", "checkpoint": "b.pt"}}
+    c = {"merge": {"pad_after_s": 2.5, "reel_share": 0.1}, "classifier": {"sport": "baseball", "checkpoint": "b.pt"}}
+    # A model moved to another path is no change of setting (its content is hashed apart).
+    assert changed_settings(a, b) == {"classifier.sport": (None, "soccer"), "merge.pad_after_s": (1.5, 2.5)}
+    # A tuple in this run's config is the list its highlights.json holds: equal, not a change.
+    assert changed_settings({"merge": {"x": [1, 2]}}, {"merge": {"x": (1, 2)}}) == {}
+    assert describe_changes([changed_settings(a, b), changed_settings(a, c)]) == \
+        "changed: classifier.sport, merge.pad_after_s 1.5 -> 2.5"
+    many = [{f"merge.f{i}": (0, 1) for i in range(5)}]
+    assert describe_changes(many) == "changed: merge.f0 0 -> 1, merge.f1 0 -> 1, merge.f2 0 -> 1 and 2 more"
