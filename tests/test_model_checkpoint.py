@@ -133,6 +133,38 @@ def test_truncated_checkpoint_names_the_file(tmp_path):
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("make, cause", [
+    (lambda p: p.write_bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()),
+     "not a checkpoint (not a PyTorch file)"),
+    (lambda p: torch.save(tiny_model(), p), "holds pickled Python objects"),
+    (lambda p: (torch.save(tiny_model().state_dict(), p), p.write_bytes(p.read_bytes()[:300])),
+     "not a readable checkpoint: a PyTorch file that is cut off or damaged"),
+])
+def test_a_file_torch_cannot_read_is_named_for_what_it_is(tmp_path, make, cause):
+    """Whichever loader meets it first (the pose-or-R(2+1)D check of evaluate, or the checkpoint
+    loader), one line says what the file is, never torch's advice to load it with weights_only=False."""
+    from highlights.pose_classifier.default import is_pose_checkpoint
+
+    path = tmp_path / "best.pt"
+    make(path)
+    for load in (load_checkpoint, is_pose_checkpoint):
+        with pytest.raises(CheckpointError) as info:
+            load(path)
+        message = str(info.value)
+        assert message.startswith(f"{path}: ") and cause in message
+        assert "\n" not in message and "weights_only" not in message
+
+
+def test_torchvision_weights_are_no_pose_model_and_no_checkpoint_but_a_pretrained_file(tmp_path):
+    from highlights.pose_classifier.default import is_pose_checkpoint
+
+    path = tmp_path / "r2plus1d_18-91a641e6.pth"
+    torch.save(tiny_model().state_dict(), path)
+    assert is_pose_checkpoint(path) is False  # left to the R(2+1)D loader, which says what it is
+    with pytest.raises(CheckpointError, match="bare state dict.*highlights train --pretrained"):
+        load_checkpoint(path)
+
+
 def test_a_bare_state_dict_is_not_a_checkpoint(tmp_path):
     path = tmp_path / "r2plus1d_18-91a641e6.pth"
     torch.save(tiny_model().state_dict(), path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -158,6 +159,12 @@ def test_the_same_classes_load_the_whole_head(tmp_path):
                 p.write_bytes(p.read_bytes()[: p.stat().st_size // 2])), "cut off or damaged"),
     (lambda p: p.write_bytes(len(b'{"a": {}}').to_bytes(8, "little") + b'{"a": {}}'), "a safetensors file"),
     (lambda p: p.write_text("hello\n"), "not a PyTorch weights file"),
+    # Random bytes are refused by the weights-only unpickler as much as a pickled model is:
+    # they are no model, and its advice (load them with weights_only=False) is not repeated.
+    (lambda p: p.write_bytes(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes()),
+     "not a PyTorch weights file"),
+    (lambda p: torch.save(tiny_model(400, seed=3), p, _use_new_zipfile_serialization=False),
+     "holds pickled Python objects (a whole model"),
 ])
 def test_an_unusable_weights_file_says_what_it_is_in_one_line(tmp_path, make, cause):
     path = tmp_path / "r2plus1d_18.pth"
@@ -167,3 +174,4 @@ def test_an_unusable_weights_file_says_what_it_is_in_one_line(tmp_path, make, ca
     message = str(info.value)
     assert message.startswith(f"{path}: ") and cause in message
     assert "\n" not in message and "If you are seeing this error" not in message
+    assert "weights_only" not in message

@@ -27,7 +27,6 @@ interrupted save never leaves a half-written checkpoint behind.
 from __future__ import annotations
 
 import os
-import pickle
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from torch import nn
 from highlights.atomic import atomic_path
 from highlights.model.errors import CheckpointError
 from highlights.model.r2plus1d import build_from_kwargs, normalise_arch
+from highlights.model.unreadable import Unreadable, why_unreadable
 
 FORMAT_NAME = "highlights.checkpoint"
 FORMAT_VERSION = 1
@@ -130,6 +130,20 @@ def save_checkpoint(path: str | os.PathLike, model: nn.Module, meta: Mapping[str
     return atomic_torch_save(payload, path)
 
 
+def unreadable_checkpoint(path: str | os.PathLike, exc: BaseException) -> CheckpointError:
+    """One line saying what a file is that ``torch.load`` could not read as a checkpoint."""
+    kind = why_unreadable(path, exc)
+    if kind is Unreadable.PICKLED_OBJECTS:
+        # weights_only refuses any pickled object that is not plain data: a checkpoint never
+        # holds one, and loading it could run code, so it is refused, never retried.
+        return CheckpointError(path, "not a highlights checkpoint: it holds pickled Python objects, "
+                                     "which are never loaded (they could run code)")
+    if kind is Unreadable.DAMAGED:
+        return CheckpointError(path, "not a readable checkpoint: a PyTorch file that is cut off or damaged "
+                                     "(it does not read whole); copy or save it again")
+    return CheckpointError(path, f"not a checkpoint ({kind.value})")
+
+
 def read_checkpoint_file(path: str | os.PathLike) -> dict:
     """The raw checkpoint dict, read with ``weights_only=True``; CheckpointError if unusable."""
     path = Path(path)
@@ -139,21 +153,13 @@ def read_checkpoint_file(path: str | os.PathLike) -> dict:
         raise CheckpointError(path, "not a file")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        # weights_only refuses any pickled object that is not plain data: a checkpoint never
-        # holds one, and loading it could run code, so it is refused, never retried.
-        raise CheckpointError(path, "not a highlights checkpoint: it holds pickled Python objects, "
-                                    "which are never loaded (they could run code)") from exc
     except Exception as exc:  # torch raises several unrelated types for a bad file
-        with open(path, "rb") as fh:
-            zipped = fh.read(4) == b"PK\x03\x04"  # torch.save writes a zip archive
-        if not zipped:
-            raise CheckpointError(path, "not a checkpoint (not a PyTorch file)") from exc
-        raise CheckpointError(path, f"not a readable checkpoint ({type(exc).__name__}: "
-                                    f"{str(exc).splitlines()[0] if str(exc) else 'no detail'})") from exc
+        raise unreadable_checkpoint(path, exc) from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT_NAME:
-        raise CheckpointError(path, "not a highlights checkpoint (no 'format' marker); "
-                                    "torchvision weights load with load_pretrained()")
+        bare = isinstance(payload, dict) and payload and all(isinstance(v, torch.Tensor) for v in payload.values())
+        raise CheckpointError(path, "not a highlights checkpoint (no 'format' marker)" + (
+            ": a bare state dict, as torchvision's weights are, starts a training run instead "
+            "(highlights train --pretrained FILE; load_pretrained() in Python)" if bare else ""))
     version = payload.get("format_version")
     if version != FORMAT_VERSION:
         raise CheckpointError(path, f"checkpoint format version {version!r} is not supported "

@@ -11,7 +11,6 @@ another class's row.
 from __future__ import annotations
 
 import os
-import pickle
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 from torch import nn
 
 from highlights.model.errors import CheckpointError
+from highlights.model.unreadable import Unreadable, why_unreadable
 
 HEAD_PREFIX = "fc."
 
@@ -41,18 +41,14 @@ class PretrainedLoad:
 
 def _unreadable(path: Path, exc: Exception) -> CheckpointError:
     """One line saying what the file is when torch cannot read it as weights."""
-    with open(path, "rb") as fh:
-        head = fh.read(16)
-    if len(head) >= 9 and head[8:9] == b"{" and int.from_bytes(head[:8], "little") < 100_000_000:
+    kind = why_unreadable(path, exc)
+    if kind is Unreadable.SAFETENSORS:
         return CheckpointError(path, "a safetensors file; --pretrained reads PyTorch .pth weights: convert it "
                                      "with safetensors.torch.load_file and torch.save")
-    if head.startswith(b"PK\x03\x04") and not isinstance(exc, pickle.UnpicklingError):
-        # torch.save writes a zip archive; one that does not open is cut off or damaged
-        return CheckpointError(path, "a PyTorch file that is cut off or damaged (its zip archive does not "
-                                     "read whole); copy or save it again")
-    if isinstance(exc, pickle.UnpicklingError) and "weights only" in str(exc).lower():
-        # weights_only refuses pickled objects (a whole model saved with torch.save(model)):
-        # loading one could run code, so it is never retried without the guard.
+    if kind is Unreadable.DAMAGED:
+        return CheckpointError(path, "a PyTorch file that is cut off or damaged (it does not read whole); "
+                                     "copy or save it again")
+    if kind is Unreadable.PICKLED_OBJECTS:
         return CheckpointError(path, "holds pickled Python objects (a whole model saved with torch.save(model)?), "
                                      "which are never loaded as they could run code; save its weights with "
                                      "torch.save(model.state_dict(), PATH) and pass that file")

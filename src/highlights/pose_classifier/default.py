@@ -28,16 +28,23 @@ def load_default_pose_model():
 
 
 def is_pose_checkpoint(path: str | Path) -> bool:
-    """Whether `path` holds a pose model (False for an R(2+1)D checkpoint); unreadable files
-    raise CheckpointError."""
+    """Whether `path` holds a pose model (False for an R(2+1)D checkpoint or any other readable
+    file); files torch cannot read raise CheckpointError."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(path, "no such file")
+    from highlights.model.checkpoint import unreadable_checkpoint
+
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # torch raises several unrelated types for a bad file
+        raise unreadable_checkpoint(path, e) from None
+    try:
         arch = payload["meta"]["model"]["arch"]
-    except Exception as e:
-        raise CheckpointError(path, f"not a readable checkpoint ({type(e).__name__}: {e})") from None
+    except (KeyError, TypeError, IndexError):
+        # Readable but no checkpoint of ours (torchvision's bare weights): the R(2+1)D loader
+        # says what it is in its own terms.
+        return False
     return str(arch).startswith("pose_")
 
 
