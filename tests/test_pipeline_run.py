@@ -9,6 +9,7 @@ import cv2
 import numpy as np
 import pytest
 
+from highlights.errors import ConfigError
 from highlights.events import load_annotation
 from highlights.pipeline.ablation import ablation_plan, run_ablation, write_ablation
 from highlights.pipeline.config import STAGES, PipelineConfig
@@ -144,6 +145,18 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     before = len(cache)
     run_pipeline(video, FAST.with_overrides({"merge.nms_iou": 0.7}), annotation=annotation, cache=cache, progress=False)
     assert len(cache) == before
+
+
+def test_an_ablation_refuses_two_values_of_one_setting_before_running_anything(game):
+    """Kept as a dict, the second value would replace the first and its row would vanish unsaid."""
+    video, annotation = game
+    said: list[str] = []
+    with pytest.raises(ConfigError) as info:
+        run_ablation(video, annotation, FAST, ["classifier.backend=pose", "merge.nms_iou=0.5",
+                                               "classifier.backend=untrained"], log=said.append)
+    message = str(info.value)
+    assert "classifier.backend (pose, untrained)" in message and "merge.nms_iou" not in message
+    assert said == []  # refused before the baseline ran
 
 
 def test_detect_writes_highlights_json_that_round_trips(game, tmp_path):

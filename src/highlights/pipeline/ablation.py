@@ -106,6 +106,21 @@ def _stored_interval(interval: tuple[float, float] | None) -> list[float] | None
     return None if interval is None else [round(v, STORED_DIGITS) for v in interval]
 
 
+def _refuse_a_setting_changed_twice(items: list[str]) -> None:
+    """A setting given twice would keep its last value only, and the other row would vanish from
+    the table unsaid: each change is one setting's new value, so two values of one are refused."""
+    values: dict[str, list[str]] = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        values.setdefault(key.strip(), []).append(value.strip())
+    twice = {key: vals for key, vals in values.items() if len(vals) > 1}
+    if twice:
+        shown = "; ".join(f"{key} ({', '.join(vals)})" for key, vals in twice.items())
+        raise ConfigError(f"--change gives one setting more than one value: {shown}; each change is run alone, all "
+                          "together and all but one, so a setting takes one value: run ablate once per value "
+                          "(or make one of them the baseline with --set)")
+
+
 def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, changes: dict[str, Any] | list[str], *,
                  tolerance_s: float = PRIMARY_TOLERANCE, cache: dict | None = None, progress: bool = False,
                  on_row: Callable[[AblationRow], None] | None = None,
@@ -113,6 +128,7 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
     if not isinstance(changes, dict):
         from highlights.pipeline.config import parse_assignments
 
+        _refuse_a_setting_changed_twice(changes)
         changes = parse_assignments(changes)
     if not changes:
         raise ConfigError("an ablation needs at least one setting to change (section.field=value)")
