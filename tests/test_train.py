@@ -569,6 +569,34 @@ def test_evaluate_writes_the_report_files(trained, colour_data, tmp_path):
     assert saved["meta"]["checkpoint"]["epoch"] == result.best_epoch
 
 
+def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_it_trained_on(trained, colour_data,
+                                                                                      tmp_path):
+    """The folder a team made its version from holds the train split's clips: scored with --clips,
+    those figures are no test, and the report says so at its top, naming them."""
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    _, result = trained
+    source = colour_data.root.parent / "src"
+    train_ids = {r.clip_id for r in colour_data.split("train", augmented=False)}
+    trained_files = sorted(p.name for p in source.rglob("*.mp4")
+                           if hashlib.sha256(p.read_bytes()).hexdigest()[:16] in train_ids)
+    assert len(trained_files) == len(train_ids) > 0
+    said: list[str] = []
+    report, paths = evaluate_checkpoint(result.best_checkpoint, root=None, version=None, clips_root=source, out_dir=tmp_path / "folder",
+                                        num_workers=0, n_bootstrap=50, show_progress=False, log=said.append)
+    seen = report["meta"]["clips_seen_in_training"]
+    assert sorted(Path(name).name for name in seen) == trained_files
+    assert report["num_clips"] > len(seen)  # the val and test clips are not named
+    assert any(f"{len(seen)} of the {report['num_clips']} clips were among this model's training clips" in line
+               for line in said)
+    assert f"**{len(seen)} of the {report['num_clips']} clips are not a test:**" in paths["markdown"].read_text()
+    # The version's own test split holds none of them.
+    report, paths = evaluate_checkpoint(result.best_checkpoint, root=colour_data.root, version="v1",
+                                        out_dir=tmp_path / "test", num_workers=0, n_bootstrap=50, show_progress=False)
+    assert report["meta"]["clips_seen_in_training"] == []
+    assert "not a test" not in paths["markdown"].read_text()
+
+
 def test_evaluate_int8_measures_both_paths_on_the_same_clips_and_stores_an_accepted_model(trained, colour_data, tmp_path):
     import shutil
 

@@ -25,6 +25,9 @@ from highlights.report import build_report, write_report_files
 from highlights.video import VideoError, clip_to_tensor, read_clip
 
 
+CLIP_ID_CHARS = 16  # a dataset's clip id is its file's sha256 cut to this many hex digits
+
+
 class ClipReadError(VideoError):
     """A test clip that could not be read, raised in the main process with the worker's message."""
 
@@ -182,6 +185,10 @@ def evaluate_checkpoint(
     unfinished = unfinished_run(checkpoint, checkpoint_meta)
     if unfinished:
         log(f"note: {unfinished['note']}")
+    seen = seen_in_training(records, checkpoint_meta)
+    if seen:
+        log(f"{len(seen)} of the {len(records)} clips were among this model's training clips (the same files): "
+            "its figures on them are not a test; score it on clips it was not trained on")
     meta = {
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
@@ -196,6 +203,7 @@ def evaluate_checkpoint(
         "train_config": checkpoint_meta.get("train_config"),
         "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
         **({"unfinished_run": unfinished} if unfinished else {}),
+        "clips_seen_in_training": seen,
     }
     stored: dict[str, Path] = {}
     labels = [classes.index(r.label) for r in records]
@@ -236,6 +244,18 @@ def evaluate_checkpoint(
         meta=meta, n_bootstrap=n_bootstrap,
     )
     return report, {**write_report_files(report, out_dir), **stored}
+
+
+def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> list[str]:
+    """The clip ids of the scored clips whose file the checkpoint was trained on: a folder scored
+    with `--clips` may be the one its dataset version was made from. A checkpoint written before
+    its training clips were recorded names none."""
+    from highlights.train.loop import TRAIN_CLIP_IDS
+
+    trained = set(checkpoint_meta.get(TRAIN_CLIP_IDS) or [])
+    if not trained:
+        return []
+    return [r.clip_id for r in records if (r.sha256 or file_sha256(r.path))[:CLIP_ID_CHARS] in trained]
 
 
 def unfinished_run(checkpoint: Path, checkpoint_meta: dict) -> dict | None:

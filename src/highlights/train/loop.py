@@ -64,6 +64,7 @@ BEST_CHECKPOINT = "best.pt"
 HISTORY_FILENAME = "train_history.json"
 RUN_LOCK_NAME = ".train.lock"  # one training process per run folder
 CURVES_FILENAME = "train_curves.png"
+TRAIN_CLIP_IDS = "train_clip_ids"  # checkpoint meta key
 
 
 @dataclass
@@ -256,6 +257,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         "train_config": config.to_dict(),
         "dataset": {"root": str(dataset.root), "version": dataset.name,
                     "train_clips": len(train_records), "val_clips": len(val_records)},
+        # The real clips it learns from, by clip id (their sha256's first 16 hex digits): an
+        # evaluation of other clips than the version's test split names those it holds.
+        TRAIN_CLIP_IDS: sorted(r.clip_id for r in train_records if not r.is_augmented),
     }
     if pretrained is not None:
         meta_base["pretrained"] = pretrained
