@@ -431,6 +431,38 @@ def test_the_report_of_an_interrupted_runs_checkpoint_says_it_is_unfinished(colo
     assert "unfinished_run" not in report["meta"]
 
 
+def test_each_epoch_line_says_how_long_the_rest_of_the_run_takes(colour_data, tmp_path):
+    """An epoch bar's ETA is that epoch's; a run of 30 epochs says after each what is left of it."""
+    said: list[str] = []
+    fit(tiny_config(colour_data, tmp_path / "run", epochs=3), show_progress=False, log=said.append)
+    epoch_lines = [line for line in said if re.match(r"epoch \d+:", line)]
+    assert len(epoch_lines) == 3
+    assert re.search(r"; about \d+:\d\d:\d\d left for the 2 epochs to go$", epoch_lines[0])
+    assert re.search(r"; about \d+:\d\d:\d\d left for the 1 epoch to go$", epoch_lines[1])
+    assert "left" not in epoch_lines[2]  # the last one: nothing to go
+
+
+def test_the_time_left_is_the_mean_epoch_times_the_epochs_to_go():
+    from highlights.train.loop import time_left_text
+
+    assert time_left_text([10.0, 20.0], 4, early_stop=True) == (
+        "; about 0:01:00 left for the 4 epochs to go (early stopping may end it sooner)")
+    assert time_left_text([3700.0], 2, early_stop=False) == "; about 2:03:20 left for the 2 epochs to go"
+    assert time_left_text([5.0], 0, early_stop=False) == ""
+
+
+def test_validation_tells_its_bar_each_scored_batch():
+    from highlights.train.loop import predict
+    from tests.model_fixtures import tiny_clips, tiny_model
+
+    clips = tiny_clips(5)
+    batches = [(clips[i:i + 2], torch.zeros(len(clips[i:i + 2]), dtype=torch.long)) for i in range(0, 5, 2)]
+    told: list[int] = []
+    proba = predict(tiny_model(), batches, on_batch=told.append)
+    assert told == [2, 2, 1] and proba.shape == (5, 4)
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+
+
 def test_the_progress_bar_shows_no_loss_before_the_first_step():
     from types import SimpleNamespace
 

@@ -284,12 +284,14 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             return result
 
     saved = start_epoch  # epochs that last.pt holds
+    epoch_seconds: list[float] = []  # this process's epochs, training and validation, for the time left
     # A bf16 run that once met non-finite gradients goes on in fp32, after a resume too.
     precision = "fp32" if result.history and result.history[-1].get("precision") == "fp32" else config.precision
     try:
         for epoch in range(start_epoch, config.epochs):
             sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
             train_set.set_epoch(epoch)
+            epoch_started = time.perf_counter()
             with _progress(show_progress) as progress:
                 stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
                                         f"epoch {epoch + 1}/{config.epochs}", precision=precision)
@@ -300,7 +302,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
                     "from the start avoids the switch)")
             val_f1 = None
             if len(val_set):
-                proba = predict(model, val_loader)
+                with _progress(show_progress) as progress:
+                    task = progress.add_task(f"epoch {epoch + 1}/{config.epochs}: validating", total=len(val_set))
+                    proba = predict(model, val_loader, on_batch=lambda n: progress.advance(task, n))
                 val_f1 = float(f1_score(val_targets, proba.argmax(1), labels=list(range(len(classes))),
                                         average="macro", zero_division=0))
             improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
@@ -326,10 +330,13 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             })
             saved = epoch + 1
             _write_history(out_dir, config, meta_base, result)
+            epoch_seconds.append(time.perf_counter() - epoch_started)
             val_text = "n/a (no validation clips)" if val_f1 is None else f"{val_f1:.3f}"
             log(f"epoch {epoch + 1}: loss {stats['train_loss']:.4f}, val macro-F1 {val_text}"
                 f"{' (best)' if improved else ''}, {stats['clips_per_s']:.2f} clips/s, "
-                f"data wait {100 * stats['data_wait_share']:.1f}% of step time")
+                f"data wait {100 * stats['data_wait_share']:.1f}% of step time"
+                + ("" if result.stopped_early else
+                   time_left_text(epoch_seconds, config.epochs - (epoch + 1), early_stop=bool(config.patience))))
             if result.stopped_early:
                 log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
                 break
@@ -462,11 +469,28 @@ def _finite_step(loss: torch.Tensor, model: nn.Module) -> bool:
 
 
 @torch.inference_mode()
-def predict(model: nn.Module, loader) -> np.ndarray:
-    """Softmax probabilities `(N, K)` over a loader of `(clips, targets)` batches, in order."""
+def predict(model: nn.Module, loader, *, on_batch: Callable[[int], None] | None = None) -> np.ndarray:
+    """Softmax probabilities `(N, K)` over a loader of `(clips, targets)` batches, in order;
+    `on_batch` is told each batch's number of clips once it is scored."""
     model.eval()
-    out = [torch.softmax(model(clips), dim=1) for clips, _ in loader]
+    out = []
+    for clips, _ in loader:
+        out.append(torch.softmax(model(clips), dim=1))
+        if on_batch is not None:
+            on_batch(len(clips))
     return torch.cat(out).numpy() if out else np.zeros((0, 0), dtype=np.float32)
+
+
+def time_left_text(epoch_seconds: list[float], epochs_left: int, *, early_stop: bool) -> str:
+    """The rest of the run at the pace of its epochs so far (training and validation), for the
+    line each epoch ends with: an epoch bar's ETA is that epoch's only, and a full run is many."""
+    if epochs_left <= 0 or not epoch_seconds:
+        return ""
+    seconds = round(sum(epoch_seconds) / len(epoch_seconds) * epochs_left)
+    hours, rest = divmod(seconds, 3600)
+    text = f"{hours}:{rest // 60:02d}:{rest % 60:02d}"  # h:mm:ss, as the bars' ETA
+    return (f"; about {text} left for the {epochs_left} epoch{'s' if epochs_left != 1 else ''} to go"
+            + (" (early stopping may end it sooner)" if early_stop else ""))
 
 
 def load_saved_config(out_dir: str | Path) -> TrainConfig:
