@@ -58,6 +58,8 @@ def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path, monkeypa
         run_pipeline(video, cfg, annotation=annotation, progress=False)
     assert str(e.value).startswith(f"{ckpt}: cannot fuse")  # the line names the file
     assert "['a', 'b', 'none']" in str(e.value) and "baseball_swing" in str(e.value)
+    # Classes of the club's own: a pose model of them is trained on their clips, and passed in.
+    assert "--set classifier.pose_model=FILE" in str(e.value) and "runs alone" not in str(e.value)
 
 
 def test_a_window_waiting_for_its_batch_keeps_its_poses(game):

@@ -30,10 +30,21 @@ def align_classes(r2_classes: Sequence[str], pose_classes: Sequence[str]) -> lis
     if sorted(r2_classes) != sorted(pose_classes):
         raise ClassListMismatch(
             f"cannot fuse: the R(2+1)D checkpoint's classes {list(r2_classes)} differ from the pose "
-            f"model's classes {list(pose_classes)}; fusion needs a pose model of the same classes, and "
-            "`highlights train --model pose` makes one of the synthetic generator's four, so a model of "
-            "other classes runs alone (evaluate without --fuse-pose, classifier.backend=checkpoint)")
+            f"model's classes {list(pose_classes)}; fusion needs a pose model of the same classes, "
+            + _how_to_get_one(r2_classes))
     return [list(pose_classes).index(c) for c in r2_classes]
+
+
+def _how_to_get_one(r2_classes: Sequence[str]) -> str:
+    """A pose model of a club's own classes is trained on their clips alone, so one of the same
+    classes can be made; one of the generator's classes always has all four of them."""
+    from highlights.clips.spec import DEFAULT_CLASSES
+
+    if any(c not in DEFAULT_CLASSES for c in r2_classes):
+        return ("which `highlights train --model pose` makes from the same labelled clips (--clips FOLDER, or "
+                "--root/--version): pass it as --pose-model to evaluate, --set classifier.pose_model=FILE to detect")
+    return ("and `highlights train --model pose` makes one of the synthetic generator's four, so a model of "
+            "other classes runs alone (evaluate without --fuse-pose, classifier.backend=checkpoint)")
 
 
 def check_checkpoint_classes(checkpoint, pose_classes: Sequence[str]) -> None:
