@@ -147,6 +147,25 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     assert len(cache) == before
 
 
+def test_the_printed_ablation_table_keeps_each_run_name_whole_on_a_narrow_terminal():
+    import io
+
+    from rich.console import Console
+
+    from highlights.cli.pipeline import results_table
+    from highlights.pipeline.ablation import TABLE_HEADER
+
+    names = ["baseline", "only classifier.backend=checkpoint", "only classifier.enabled=false", "all changes"]
+    cell = "0.000 [0.000, 0.793] (0/1)"
+    console = Console(width=80, file=io.StringIO(), record=True)
+    console.print(results_table("Ablation", TABLE_HEADER, [[name] + [cell] * (len(TABLE_HEADER) - 1) for name in names]))
+    body = console.export_text().split("┡")[1].splitlines()[1:]
+    first_column = "".join(line.split("│")[1].strip() for line in body if line.startswith("│"))
+    assert "…" not in first_column
+    for name in names:  # folded onto the next lines, not cut off
+        assert name.replace(" ", "") in first_column
+
+
 def test_an_ablation_refuses_two_values_of_one_setting_before_running_anything(game):
     """Kept as a dict, the second value would replace the first and its row would vanish unsaid."""
     video, annotation = game

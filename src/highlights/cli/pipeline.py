@@ -442,6 +442,18 @@ def score(
         console.print(f"  {kind}: {path}")
 
 
+def results_table(title: str, header: list[str], rows: list[list[str]]) -> Table:
+    """A table whose first column names each row (a run, a sport): a name too long for the
+    terminal folds onto the next line, where rich would cut it with an ellipsis and leave rows
+    such as `only classifier.backe…` that do not say which change they ran."""
+    table = Table(title=title)
+    for i, col in enumerate(header):
+        table.add_column(col, justify="left" if i == 0 else "right", overflow="fold" if i == 0 else "ellipsis")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 @app.command("ablate")
 def ablate(
     video_argument: Optional[Path] = hidden_argument("--video"),
@@ -464,20 +476,10 @@ def ablate(
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress, log=console.print)
     written = write_ablation(result, out)
-    table = Table(title=f"Ablation (tolerance {tolerance:g} s)")
-    for i, col in enumerate(TABLE_HEADER):
-        table.add_column(col, justify="left" if i == 0 else "right")
-    for row in table_rows(result):
-        table.add_row(*row)
-    console.print(table)
+    console.print(results_table(f"Ablation (tolerance {tolerance:g} s)", TABLE_HEADER, table_rows(result)))
     per_sport = sport_table(result)
     if per_sport is not None:
-        sports = Table(title=f"Recall per sport (tolerance {tolerance:g} s)")
-        for i, col in enumerate(per_sport[0]):
-            sports.add_column(col, justify="left" if i == 0 else "right")
-        for row in per_sport[1]:
-            sports.add_row(*row)
-        console.print(sports)
+        console.print(results_table(f"Recall per sport (tolerance {tolerance:g} s)", *per_sport))
     if result.culprits:
         console.print(Text.assemble(("changes that cost recall:", "red"), " " + ", ".join(result.culprits)))
     for kind, path in written.items():
