@@ -25,6 +25,19 @@ def _pool_worker(threads: int) -> None:
     prepare_worker(threads, die_with_parent=True)
 
 
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """End the games in flight now. shutdown(wait=False) leaves a running game running, and the
+    interpreter joins the pool's workers as it exits, so a batch stopped with Ctrl-C went on until
+    each running game (an hour of video) was done. Python 3.14 has terminate_workers(); before it,
+    the pool's own table of processes is the only handle on them."""
+    terminate = getattr(pool, "terminate_workers", None)
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
 class LocalEngine:
     name = "local"
 
@@ -82,6 +95,8 @@ class LocalEngine:
         finally:
             # Interrupted (Ctrl-C): do not wait for the games in flight; their partial folders
             # are removed by the next batch.
+            if not finished:
+                _stop_workers(pool)
             pool.shutdown(wait=finished, cancel_futures=True)
 
     @staticmethod
