@@ -69,6 +69,16 @@ def test_an_empty_split_is_said_when_the_version_is_written(tmp_path) -> None:
     assert "split is empty" not in grown.output
 
 
+def test_a_split_given_no_share_is_said_as_asked_for_not_as_too_few_videos(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 6, "none": 6}))
+    created = _run("dataset", "create", src, "--root", tmp_path / "d", "--split", "0.7,0.3,0")
+    assert created.exit_code == 0, created.output
+    said = " ".join(created.output.split())
+    assert "v1 has no test split (--split gives it 0): `highlights evaluate` needs one" in said
+    assert "highlights evaluate --clips FOLDER" in said
+    assert "add clips from more source videos" not in said  # more videos would not fill a split of 0
+
+
 def test_a_class_with_no_train_clip_is_said_when_the_version_is_written(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", layout_of({"swing": 6, "none": 6}))
     root = tmp_path / "d"

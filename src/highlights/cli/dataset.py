@@ -206,7 +206,12 @@ def _print_written(v: DatasetVersion) -> None:
     counted = ", ".join(f"{c} {n}" for c, n in sources.items())
     ratios = v.meta["split"]["ratios"]
     for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
-        if not per_split.get(split):
+        if not per_split.get(split) and not ratios[split]:
+            # Asked for: more source videos would not fill it, so that is not the advice.
+            _tagged("note", "yellow", f"{v.name} has no {split} split (--split gives it 0): {needed_by} needs one"
+                    + ("; score the model on other clips with `highlights evaluate --clips FOLDER`"
+                       if split == "test" else ""))
+        elif not per_split.get(split):
             # Under one source video's worth in every class is the usual cause; otherwise a few
             # sources held most of the clips, and the split kept each whole.
             few = (f"{ratios[split]:.0%} of each class's source videos ({counted}) is under one, and "
