@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.counted_noun import counted
 from highlights.csv_cells import csv_cell, for_spreadsheets
 
 INDEX_FORMAT = "highlights.batch-index/1"
@@ -119,20 +120,20 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
             f'<td class="n">{"-" if speed is None else f"{speed:g}x"}</td>'
             f'<td>{escape(r.get("error") or "")}</td><td>{escape(str(r.get("video", "")))}</td></tr>')
     per_hour = summary.get("video_hours_per_hour")
-    facts = [f"{summary['games']} games", f"{summary['done']} done ({summary['reused']} from earlier runs)",
+    facts = [counted(summary['games'], 'game'), f"{summary['done']} done ({summary['reused']} from earlier runs)",
              f"{summary['failed']} failed"]
     if summary.get("not_run"):
         facts.append(f"{summary['not_run']} not run yet")  # a stopped batch: every game is counted somewhere
-    facts += [f"{summary['highlights']} highlights",
+    facts += [counted(summary['highlights'], 'highlight'),
               f"{summary['video_hours_total']:.2f} video-hours",
               f"engine {escape(str(request.get('engine')))}, {request.get('workers')} worker(s)"]
     if per_hour is not None:
         facts.append(f"{per_hour:g} video-hours per hour this run")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {summary['games']} games</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {counted(summary['games'], 'game')}</title>
 <style>{_STYLE}</style></head><body>
-<h1>Highlights of {summary['games']} games</h1>
+<h1>Highlights of {counted(summary['games'], 'game')}</h1>
 <p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
 <div class="scroll"><table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
 <th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th><th>error</th><th>video</th></tr></thead>

@@ -14,6 +14,7 @@ from rich.text import Text
 from highlights.atomic import check_writable_file, check_writable_folder
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.counted_noun import counted
 from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
@@ -178,7 +179,7 @@ def detect(
                       "classifies windows across each moving stretch instead)")
     # The speed is the analysis's: cutting the clips and the reel comes after, and a batch's index
     # times the whole game, so say which one this is.
-    console.print(f"{len(result.highlights)} highlights in {result.video['duration_s']:.0f} s of video "
+    console.print(f"{counted(len(result.highlights), 'highlight')} in {result.video['duration_s']:.0f} s of video "
                   f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
                   f"before the outputs were written; classifier inference: {result.inference_backend})")
     from highlights.pipeline.reel_length import reel_line
@@ -231,8 +232,8 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
     result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), **options)
     s = result.summary
     per_hour = s["video_hours_per_hour"]
-    console.print(f"{s['games']} games: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
-                  f"{s['highlights']} highlights in {s['video_hours_total']:.2f} video-hours"
+    console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
+                  f"{counted(s['highlights'], 'highlight')} in {s['video_hours_total']:.2f} video-hours"
                   + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
     for kind, path in result.written.items():
         console.print(f"  {kind}: {path}")
