@@ -18,6 +18,7 @@ from highlights.batch.game import GAME_RECORD, PARTIAL_DIR
 from highlights.batch.worker import plan_workers
 from highlights.pipeline.config import PipelineConfig
 from tests.pipeline_fixtures import FixtureEvent, make_game
+from tests.process_states import alive, children
 
 # Ground-truth detection and pose, the oracle classifier (reads each game's annotation from the
 # manifest): every stage runs, in about a second a game.
@@ -243,14 +244,14 @@ def test_kill_9_loses_only_the_game_in_flight(season, tmp_path):
         time.sleep(0.05)
     if proc.poll() is not None:
         pytest.fail(f"the batch ended before it could be killed: {proc.stderr.read()[-2000:]}")
-    workers = _children(proc.pid)
+    workers = children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     # Its worker processes die with it rather than finish their games unseen.
     deadline = time.monotonic() + 20
-    while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+    while any(alive(p) for p in workers) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert workers and not any(_alive(p) for p in workers)
+    assert workers and not any(alive(p) for p in workers)
     # Every game folder that exists is whole; nothing half-written sits under a game's name.
     for folder in out.iterdir():
         if folder.is_dir() and folder.name != PARTIAL_DIR:
@@ -261,21 +262,6 @@ def test_kill_9_loses_only_the_game_in_flight(season, tmp_path):
     assert result.records[0]["reused"] is True
     assert [r["status"] for r in result.records] == ["done", "done", "done", "failed"]
     assert list((out / PARTIAL_DIR).iterdir()) == []
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        out += [int(c) for c in (task / "children").read_text().split()]
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):

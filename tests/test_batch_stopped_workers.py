@@ -13,6 +13,8 @@ import highlights.batch.local_engine as local_engine
 from highlights.batch.game import GameJob, failed_record
 from highlights.batch.local_engine import LocalEngine
 
+from tests.process_states import alive
+
 LONG_GAME_S = 60.0  # far longer than a stopped batch may take to return
 
 
@@ -23,14 +25,6 @@ def _game(job: GameJob) -> dict:
     Path(job.out_root, "long.pid").write_text(str(os.getpid()))
     time.sleep(LONG_GAME_S)
     return failed_record(job, "long")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
@@ -49,6 +43,6 @@ def test_ctrl_c_stops_the_games_in_flight(tmp_path, monkeypatch):
         LocalEngine(2, 1).run(jobs, on_record)
     pid = int((tmp_path / "long.pid").read_text())
     deadline = time.monotonic() + LONG_GAME_S / 2
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _alive(pid)
+    assert not alive(pid)

@@ -3,30 +3,20 @@ highlight fired, read from the game's plan made again from its config."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from highlights.synth.game import GameConfig, plan_game
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "bench_synthetic_game.py"
+from tests.bench_modules import bench_module
 
 
 @pytest.fixture(scope="module")
 def bench():
-    spec = importlib.util.spec_from_file_location("bench_synthetic_game", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
+    with bench_module("bench_synthetic_game") as module:
         yield module
-    finally:
-        sys.modules.pop(spec.name, None)
 
 
 @pytest.fixture(scope="module")
