@@ -343,7 +343,8 @@ def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, 
     third = run_batch(games, out, cfg, workers=1, progress=False, log=said.append)
     assert third.records[0]["reused"] is False and third.records[0]["status"] == "done"
     assert said == ["1 of 1 games complete from an earlier run are run again, their outputs replaced as each is "
-                    "done: 1 with another model (a model file's sha256 changed)"]
+                    "done: 1 with another model (a model file's content changed, or a setting names a model file "
+                    "where the packaged one ran)"]
     assert third.records[0]["model_sha256"] != first.records[0]["model_sha256"]
 
 

