@@ -122,9 +122,9 @@ def test_a_folder_search_leaves_out_what_highlights_wrote(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("video,sport\nx.mp4,soccer\n", "needs a 'path' column"),
-    ("path\nmissing.mp4\n", "line 2: missing.mp4: file not found"),
     ("path\n", "lists no games"),
     ("path,sport\nv/g.mp4,basketball\n./v/g.mp4,soccer\n", "line 3: ./v/g.mp4 is already on line 2"),
+    ("path,sport\nv/g.mp4,\"soccer\n" + "x" * 200_000 + "\n", "not readable as CSV"),
 ])
 def test_bad_manifests_are_one_line_errors(tmp_path, text, message):
     (tmp_path / "v").mkdir()
@@ -137,6 +137,55 @@ def test_bad_manifests_are_one_line_errors(tmp_path, text, message):
     (tmp_path / "empty").mkdir()
     with pytest.raises(BatchError, match="no video files"):
         collect_games([tmp_path / "empty"])
+
+
+def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_path, restore_threads):
+    """One upload of a season missing (or its annotations): the other games run, and the missing
+    one is recorded as failed, in one line naming the manifest's line and the file, as a corrupt
+    upload is; the command exits as it does for any failed game."""
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    manifest = tmp_path / "season.csv"
+    manifest.write_text("path,game_id,annotations\n"
+                        f"{season / 'week0' / 'alpha.mp4'},alpha,\n"
+                        "uploads/lost.mp4,lost,\n"
+                        f"{season / 'week1' / 'bravo.mp4'},bravo,bravo-truth.json\n"
+                        f"{season / 'week0' / 'charlie.mp4'},charlie,\n")
+    games = collect_games([manifest])
+    assert [(g.game_id, g.error) for g in games] == [
+        ("alpha", None), ("lost", f"{manifest}: line 3: uploads/lost.mp4: file not found"),
+        ("bravo", f"{manifest}: line 4: annotations bravo-truth.json: file not found"), ("charlie", None)]
+    out = tmp_path / "out"
+    args = ["detect", str(manifest), "--out", str(out), "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+            "--set", "classifier.enabled=false", "--workers", "1", "--no-progress"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert f"lost: failed: {manifest}: line 3: uploads/lost.mp4: file not found" in said
+    assert "4 games: 2 done (0 from an earlier run), 2 failed" in said
+    assert "2 game(s) failed; their errors are in the index" in said
+    index = _index(out)
+    rows = {r["game_id"]: r for r in index["games"]}
+    assert [r["status"] for r in index["games"]] == ["done", "failed", "failed", "done"]
+    assert rows["lost"]["error"] == games[1].error and rows["bravo"]["error"] == games[2].error
+    assert index["summary"]["failed"] == 2 and index["summary"]["done"] == 2
+    assert (out / "alpha" / GAME_RECORD).is_file() and (out / "charlie" / GAME_RECORD).is_file()
+    assert not (out / "lost").exists() and not (out / "bravo").exists()
+    with open(out / "index.csv", newline="") as f:
+        assert {r["game_id"]: r["error"] for r in csv.DictReader(f)}["lost"] == games[1].error
+    from html import escape
+
+    assert escape(games[1].error) in (out / "index.html").read_text()
+    # The upload arrives: the next run processes it and skips the games already done.
+    make_game(tmp_path / "uploads", "lost", duration_s=6.0, events=EVENTS["alpha"])
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "2 of 4 games are complete from an earlier run" in " ".join(res.output.split())
+    assert [(r["status"], r["error"]) for r in _index(out)["games"]] == [
+        ("done", None), ("done", None), ("failed", games[2].error), ("done", None)]
+    assert (out / "lost" / GAME_RECORD).is_file()
 
 
 def test_workers_times_threads_fits_the_cores():

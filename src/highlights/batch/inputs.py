@@ -4,6 +4,10 @@ A manifest has a `path` column (relative to the manifest's folder, or absolute) 
 `game_id`, `sport` and `annotations` columns. Every game gets an id that names its output
 folder: the manifest's `game_id`, else the file's stem; stems that collide take their folder
 path as well, so two `game1.mp4` in two folders never share an output folder.
+
+A manifest row naming a file that is not there is one game that cannot run, not a bad manifest:
+a season of uploads with one missing runs the others and records that one as failed. A manifest
+that cannot be read, or lacks its `path` column, still refuses the whole batch.
 """
 
 from __future__ import annotations
@@ -31,6 +35,24 @@ class GameInput:
     video: Path
     sport: str | None = None
     annotations: Path | None = None
+    # Why the game cannot run, known from its manifest row (a file not found), in one line naming
+    # the manifest, the line and the file; the batch records the game as failed and runs the rest.
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Found:
+    """An input before its game id is chosen: `root` is the folder its id's path is taken from."""
+
+    video: Path
+    root: Path
+    game_id: str | None = None
+    sport: str | None = None
+    annotations: Path | None = None
+    error: str | None = None
+
+    def has_row_settings(self) -> bool:
+        return bool(self.game_id or self.sport or self.annotations)
 
 
 def is_manifest(path: Path) -> bool:
@@ -46,34 +68,35 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
     """Expand the command line's inputs into games, in a stable order, each video once."""
     if not paths:
         raise BatchError("no input: give videos, folders or a CSV manifest")
-    found: list[tuple[Path, str | None, str | None, Path | None, Path]] = []  # video, id, sport, ann, root
+    found: list[_Found] = []
     for path in map(Path, paths):
         if path.is_dir():
             videos = _videos_in(path)
             if not videos:
                 raise BatchError(f"{path}: no video files in this folder "
                                  f"(looked for {', '.join(sorted(VIDEO_EXTENSIONS))})")
-            found += [(v, None, None, None, path) for v in videos]
+            found += [_Found(v, path) for v in videos]
         elif is_manifest(path):
-            found += [(*row, path.parent) for row in read_manifest(path)]
+            found += read_manifest(path)
         elif path.exists():
-            found.append((path, None, None, None, path.parent))
+            found.append(_Found(path, path.parent))
         else:
             raise BatchError(f"{path}: file not found")
     # A video named twice (a folder and a file inside it) is one game. Where only one of the two
     # came from a manifest row, its settings (game id, sport, annotations) are the ones kept.
     first: dict[Path, int] = {}
-    unique: list[tuple[Path, str | None, str | None, Path | None, Path]] = []
+    unique: list[_Found] = []
     for item in found:
-        key = item[0].resolve()
+        key = item.video.resolve()
         if key not in first:
             first[key] = len(unique)
             unique.append(item)
-        elif not any(unique[first[key]][1:4]) and any(item[1:4]):
+        elif not unique[first[key]].has_row_settings() and item.has_row_settings():
             unique[first[key]] = item
-    ids = _game_ids([(video, gid, root) for video, gid, _, _, root in unique])
-    return [GameInput(game_id=gid, video=video, sport=sport, annotations=ann)
-            for gid, (video, _, sport, ann, _) in zip(ids, unique)]
+    ids = _game_ids([(item.video, item.game_id, item.root) for item in unique])
+    return [GameInput(game_id=gid, video=item.video, sport=item.sport, annotations=item.annotations,
+                      error=item.error)
+            for gid, item in zip(ids, unique)]
 
 
 def _videos_in(folder: Path) -> list[Path]:
@@ -94,8 +117,9 @@ def _videos_in(folder: Path) -> list[Path]:
     return sorted(videos)
 
 
-def read_manifest(path: Path) -> list[tuple[Path, str | None, str | None, Path | None]]:
-    """(video, game_id, sport, annotations) per row; a clear one-line error for a bad manifest."""
+def read_manifest(path: Path) -> list[_Found]:
+    """One input per row; a clear one-line error for a bad manifest. A row whose video or
+    annotations file is not there comes back with its `error`, so that game alone fails."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
@@ -109,19 +133,25 @@ def read_manifest(path: Path) -> list[tuple[Path, str | None, str | None, Path |
                 row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
                 if not row.get("path"):
                     raise BatchError(f"{path}: line {line}: empty path")
+                if "\x00" in row["path"] + row.get("annotations", ""):
+                    raise BatchError(f"{path}: line {line}: a NUL byte in a file name; is this a CSV file?")
                 video = _relative_to(path.parent, row["path"])
-                if not video.is_file():
-                    raise BatchError(f"{path}: line {line}: {row['path']}: file not found")
                 if video.resolve() in listed:
                     raise BatchError(f"{path}: line {line}: {row['path']} is already on line "
                                      f"{listed[video.resolve()]}; list each video once (one video, one game)")
                 listed[video.resolve()] = line
                 ann = _relative_to(path.parent, row["annotations"]) if row.get("annotations") else None
-                if ann is not None and not ann.is_file():
-                    raise BatchError(f"{path}: line {line}: annotations {row['annotations']}: file not found")
-                rows.append((video, row.get("game_id") or None, row.get("sport") or None, ann))
+                error = None
+                if not video.is_file():
+                    error = f"{path}: line {line}: {row['path']}: file not found"
+                elif ann is not None and not ann.is_file():
+                    error = f"{path}: line {line}: annotations {row['annotations']}: file not found"
+                rows.append(_Found(video, path.parent, row.get("game_id") or None, row.get("sport") or None,
+                                   ann, error))
     except UnicodeDecodeError:
         raise BatchError(f"{path}: not UTF-8 text; save the manifest as UTF-8 CSV") from None
+    except csv.Error as e:  # a quote left open reads the rest of the file as one field, say
+        raise BatchError(f"{path}: not readable as CSV ({e})") from None
     except OSError as e:
         raise BatchError(f"{path}: cannot read ({e.strerror})") from None
     if not rows:

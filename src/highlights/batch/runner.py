@@ -117,7 +117,11 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             job = GameJob(game_id=game.game_id, video=str(game.video.absolute()), out_root=str(out_root),
                           config=game_config, fingerprint=fingerprint(game_config, model_hash, game.video, ann),
                           model_sha256=model_hash, sport=game.sport, annotations=ann,
-                          duration_s=_duration(game.video))
+                          duration_s=None if game.error else _duration(game.video))
+            if game.error:  # a manifest row naming a file that is not there: this game alone fails
+                records[game.game_id] = {**failed_record(job, game.error), "reused": False}
+                log(f"{game.game_id}: failed: {game.error}")
+                continue
             if game.game_id in copies:
                 original = copies[game.game_id]
                 records[game.game_id] = {**failed_record(job, f"{job.video}: the same video as "
