@@ -471,16 +471,29 @@ def test_the_progress_bar_shows_no_loss_before_the_first_step():
     assert column.render(SimpleNamespace(fields={"loss": 1.3974, "wait": 37.2})).plain == "loss 1.397 wait 37%"
 
 
-def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(colour_data, tmp_path):
+def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(colour_data, tmp_path, monkeypatch):
     config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
     fit(config, show_progress=False)
     with pytest.raises(RunFolderError, match="--resume"):
         fit(config, show_progress=False)
     with pytest.raises(RunFolderError, match="lr"):
         fit(config.replace(lr=0.5), resume=True, show_progress=False)
-    # A finished run resumes to itself without training again.
-    again = fit(config.replace(num_workers=1), resume=True, show_progress=False)
-    assert len(again.history) == 1
+    # A finished run resumes to itself without training again, and says so before reading a clip.
+    def no_reading(*args, **kwargs):
+        raise AssertionError("a finished run's clips were read")
+
+    monkeypatch.setattr(loop_module, "load_version", no_reading)
+    monkeypatch.setattr(loop_module, "check_stored_clips", no_reading)
+    said = []
+    again = fit(config.replace(num_workers=1), resume=True, show_progress=False, log=said.append)
+    assert len(again.history) == 1 and again.best_epoch == 1 and again.best_val_macro_f1 is not None
+    assert said[-1] == "this run had already finished: 1 of 1 epochs; nothing to resume"
+    with pytest.raises(RunFolderError, match="lr"):  # settings that differ are still refused, first
+        fit(config.replace(lr=0.5), resume=True, show_progress=False)
+    result = CliRunner().invoke(app, ["train", "--out", config.out_dir, "--resume", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "this run had already finished: 1 of 1 epochs; nothing to resume" in result.output
+    assert f"best: epoch 1, val macro-F1 {again.best_val_macro_f1:.3f}" in result.output
 
 
 def test_each_clip_is_decoded_once_across_epochs_and_runs(colour_data, tmp_path, monkeypatch):

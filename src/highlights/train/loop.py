@@ -154,6 +154,12 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
         state = _load_resume_point(out_dir) if resume else None
         if state is not None:
             _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
+            finished = _finished_run(config, state, out_dir)
+            if finished is not None:  # said now, not after every clip of the version was read and checked
+                epochs = len(finished.history)
+                log(f"this run had already finished: {epochs} of {config.epochs} epochs"
+                    f"{', stopped early' if finished.stopped_early else ''}; nothing to resume")
+                return finished
         elif (out_dir / LAST_CHECKPOINT).exists():
             raise RunFolderError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
 
@@ -273,15 +279,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         scheduler.load_state_dict(state.scheduler_state)
         restore_rng_state(state.rng_state)
         start_epoch = state.epoch + 1
-        result.history = list(state.extra["history"])
-        result.best_epoch = int(state.extra["best_epoch"])
-        result.best_val_macro_f1 = state.best_metric
-        result.stopped_early = bool(state.extra["stopped_early"])
+        _restore_result(result, state)
         epochs_without_improvement = int(state.extra["epochs_without_improvement"])
         log(f"resuming after epoch {start_epoch} of {config.epochs}")
-        if result.stopped_early or start_epoch >= config.epochs:
-            log("this run had already finished")
-            return result
 
     saved = start_epoch  # epochs that last.pt holds
     epoch_seconds: list[float] = []  # this process's epochs, training and validation, for the time left
@@ -513,6 +513,24 @@ def _load_resume_point(out_dir: Path) -> TrainingState:
     if state.epoch is None or state.optimizer_state is None or "history" not in state.extra:
         raise RunFolderError(f"{path}: not a resumable training checkpoint (no optimizer or epoch state)")
     return state
+
+
+def _restore_result(result: TrainResult, state: TrainingState) -> None:
+    result.history = list(state.extra["history"])
+    result.best_epoch = int(state.extra["best_epoch"])
+    result.best_val_macro_f1 = state.best_metric
+    result.stopped_early = bool(state.extra["stopped_early"])
+
+
+def _finished_run(config: TrainConfig, state: TrainingState, out_dir: Path) -> TrainResult | None:
+    """The result of the run `state` resumes, if it had already trained every epoch or stopped
+    early; None if it has epochs to go."""
+    if not (state.extra["stopped_early"] or state.epoch + 1 >= config.epochs):
+        return None
+    result = TrainResult(out_dir=out_dir, last_checkpoint=out_dir / LAST_CHECKPOINT,
+                         best_checkpoint=out_dir / BEST_CHECKPOINT)
+    _restore_result(result, state)
+    return result
 
 
 def _check_same_run(config: TrainConfig, saved: TrainConfig) -> None:
