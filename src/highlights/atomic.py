@@ -84,17 +84,21 @@ def check_writable(path: str | os.PathLike) -> None:
                               f"({e.strerror or e})") from e
 
 
-def check_writable_folder(path: str | os.PathLike) -> None:
-    """`check_writable` for an --out that names the folder a command writes its files into."""
+def check_writable_folder(path: str | os.PathLike, *, out_name: str | None = None) -> None:
+    """`check_writable` for a path that names the folder a command writes its files into;
+    ``out_name`` is what the caller called it (a command's ``--out``), for the message."""
     if Path(path).exists() and not Path(path).is_dir():
-        raise OutputPathError(f"{path}: is a file; --out names the folder the outputs go into")
+        raise OutputPathError(f"{path}: is a file; {out_name} names the folder the outputs go into" if out_name
+                              else f"{path}: is a file, where the folder the outputs go into is to be")
     check_writable(path)
 
 
-def check_writable_file(path: str | os.PathLike) -> None:
-    """`check_writable` for an --out that names the one file a command writes."""
+def check_writable_file(path: str | os.PathLike, *, out_name: str | None = None) -> None:
+    """`check_writable` for a path that names the one file a command writes; ``out_name`` as in
+    `check_writable_folder`."""
     if Path(path).is_dir():
-        raise OutputPathError(f"{path}: is a folder; --out names the file to write")
+        raise OutputPathError(f"{path}: is a folder; {out_name} names the file to write" if out_name
+                              else f"{path}: is a folder, where a file is to be written")
     check_writable(path)
 
 

@@ -213,9 +213,10 @@ def heading(console: Console, title: str) -> None:
 
 
 def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "default", fresh: bool = False,
-             console: Console | None = None) -> dict[str, Path]:
+             console: Console | None = None, out_name: str = "out") -> dict[str, Path]:
     """Runs every step not already done in `out` through `run_cli` (one `highlights ...` command
-    line in, its exit status out: the CLI passes itself); returns the files worth opening."""
+    line in, its exit status out: the CLI passes itself); returns the files worth opening.
+    `out_name` is what the messages call `out` (the `demo` command's `--out`)."""
     console = console or plain_console()
     if size not in SIZES:
         raise DemoError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
@@ -225,7 +226,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
             raise DemoError(f"{out}: not a demo folder (no {MARKER_DIR}/); refusing to delete it for --fresh")
         shutil.rmtree(out)
     if out.exists() and any(out.iterdir()) and not _is_demo_folder(out):
-        raise DemoError(f"{out}: exists and is not a demo folder; choose another --out")
+        raise DemoError(f"{out}: exists and is not a demo folder; choose another {out_name}")
     (out / MARKER_DIR).mkdir(parents=True, exist_ok=True)
     chosen = SIZES[size]
     steps, outputs = plan(out, chosen)

@@ -79,12 +79,13 @@ def _output_lock(out_root: Path) -> Iterator[None]:
 def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: str = "local",
               workers: int | None = None, threads: int | None = None, address: str | None = None,
               fresh: bool = False, progress: bool = True,
-              log: Callable[[str], None] = print) -> BatchResult:
-    """Process every game into OUT/<game_id>/ and write OUT/index.{json,csv,html}."""
+              log: Callable[[str], None] = print, out_name: str = "out_root") -> BatchResult:
+    """Process every game into OUT/<game_id>/ and write OUT/index.{json,csv,html}. `out_name` is
+    what the messages call OUT (the `detect` command's `--out`)."""
     # Absolute paths: a worker on another node, or with another working folder, finds the same files.
     out_root = Path(out_root).absolute()
     if out_root.exists() and not out_root.is_dir():
-        raise BatchError(f"{out_root}: --out must be a folder for a batch, and this is a file")
+        raise BatchError(f"{out_root}: {out_name} must be a folder for a batch, and this is a file")
     runner = make_engine(engine, workers=workers, threads=threads, address=address)
     config_dict = config.to_dict()
     model_hash = model_sha256(config)
@@ -94,7 +95,7 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
         return _run_locked(games, out_root, config, config_dict, model_hash, runner, fresh=fresh,
                            progress=progress, log=log)
     finally:
-        remove_if_still_empty(made)  # a batch refused before writing leaves no empty --out behind
+        remove_if_still_empty(made)  # a batch refused before writing leaves no empty folder behind
 
 
 def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dict[str, Any], model_hash: str,

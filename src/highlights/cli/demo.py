@@ -20,7 +20,7 @@ def register(root: typer.Typer) -> None:
         the highlight pipeline on a game with its evaluation and an ablation."""
         from highlights.demo import run_demo
 
-        run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv))
+        run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv), out_name="--out")
 
 
 def _run_in_process(root: typer.Typer, argv: list[str]) -> int:

@@ -73,7 +73,7 @@ def evaluate(
                           "give it as --checkpoint")
     from highlights.atomic import check_writable_folder
 
-    check_writable_folder(out)  # now, not after scoring every clip
+    check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
     if fuse_pose:
         if checkpoint is None or clips is not None:
             raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version (the weight is chosen on val)")

@@ -229,7 +229,7 @@ def detect(
 def _detect_batch(games, out: Path, cfg, **options) -> None:
     from highlights.batch import run_batch
 
-    result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), **options)
+    result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), out_name="--out", **options)
     s = result.summary
     per_hour = s["video_hours_per_hour"]
     console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
@@ -280,7 +280,7 @@ def evaluate(
     video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
-    check_writable_folder(out)  # now, not after the run
+    check_writable_folder(out, out_name="--out")  # now, not after the run
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)
     _print_scores(report)
@@ -346,7 +346,7 @@ def calibrate(
     video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_)
     truth, _ = _annotation(annotations, video=video)
-    check_writable_file(out)
+    check_writable_file(out, out_name="--out")
     calibration, info = calibrate_on_game(video, truth, cfg, tolerance_s=tolerance, progress=progress)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
@@ -473,7 +473,7 @@ def ablate(
 
     video = _game_video(video, video_argument)
     base = _config(config, checkpoint, set_)
-    check_writable_folder(out)
+    check_writable_folder(out, out_name="--out")
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress, log=console.print)
     written = write_ablation(result, out)

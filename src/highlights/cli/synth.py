@@ -29,7 +29,7 @@ def clips(
     from highlights.synth.clip import LABELS
     from highlights.synth.clipset import ClipSetConfig, generate_clip_set
 
-    check_writable_folder(out)
+    check_writable_folder(out, out_name="--out")
 
     wanted = tuple(name.strip() for given in classes or () for name in given.split(",") if name.strip())
     cfg = ClipSetConfig(per_class=per_class, classes=wanted or LABELS,
@@ -60,7 +60,7 @@ def game(
     from highlights.synth.clipset import parse_size
     from highlights.synth.game import GameConfig, generate_game
 
-    check_writable_folder(out)
+    check_writable_folder(out, out_name="--out")
 
     width, height = parse_size(size)
     cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,

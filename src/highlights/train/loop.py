@@ -101,8 +101,10 @@ def fit(
     resume: bool = False,
     show_progress: bool = True,
     log: Callable[[str], None] | None = None,
+    out_name: str = "out_dir",
 ) -> TrainResult:
-    """Trains a classifier as `config` says and returns where its checkpoints are."""
+    """Trains a classifier as `config` says and returns where its checkpoints are. `out_name` is
+    what the messages call the run folder, `config.out_dir` (the `train` command's `--out`)."""
     log = log or (lambda message: None)
     if config.precision == "auto":
         config = config.replace(precision=resolve_precision(config.precision))
@@ -111,15 +113,16 @@ def fit(
     check_precision(config.precision)
     out_dir = Path(config.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise RunFolderError(f"{out_dir}: is a file, not a folder (--out is the folder a run keeps its checkpoints in)")
+        raise RunFolderError(f"{out_dir}: is a file, not a folder ({out_name} is the folder a run keeps its "
+                             "checkpoints in)")
     made = missing_folders(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return _fit_locked(config, dataset, resume, out_dir, show_progress, log)
+        return _fit_locked(config, dataset, resume, out_dir, show_progress, log, out_name)
     finally:
         if made:
             # A run that failed before writing anything (a wrong --version, unfit weights) leaves
-            # no folder behind, nor the parents --out made; one that decoded clips into its cache
+            # no folder behind, nor the parents made for it; one that decoded clips into its cache
             # keeps them for the next try.
             _remove_if_empty(out_dir)
             remove_if_still_empty(made[1:])
@@ -140,18 +143,18 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: bool, out_dir: Path,
-                show_progress: bool, log: Callable[[str], None]) -> TrainResult:
+                show_progress: bool, log: Callable[[str], None], out_name: str) -> TrainResult:
     # The lock file goes with the run: a folder a run has left holds only what the run wrote.
     with exclusive_lock(
         out_dir / RUN_LOCK_NAME, wait=False, remove=True,
         busy=lambda pid: RunFolderError(f"another training is running in {out_dir} (pid {pid}); "
-                                        "wait for it to finish, or pick another --out"),
+                                        f"wait for it to finish, or pick another {out_name}"),
         failed=lambda cause: RunFolderError(f"{out_dir}: cannot lock the run folder ({cause})"),
     ):
         left = remove_unfinished_writes(out_dir, config.resolved_cache_dir())
         if left:
             log(f"removed {len(left)} file(s) a killed run left half-written: {', '.join(p.name for p in left)}")
-        state = _load_resume_point(out_dir) if resume else None
+        state = _load_resume_point(out_dir, out_name) if resume else None
         if state is not None:
             _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
             finished = _finished_run(config, state, out_dir)
@@ -493,14 +496,15 @@ def time_left_text(epoch_seconds: list[float], epochs_left: int, *, early_stop: 
             + (" (early stopping may end it sooner)" if early_stop else ""))
 
 
-def load_saved_config(out_dir: str | Path) -> TrainConfig:
-    """The configuration an interrupted run in `out_dir` was started with."""
-    return TrainConfig.from_dict(_load_resume_point(Path(out_dir)).meta["train_config"])
+def load_saved_config(out_dir: str | Path, *, out_name: str = "out_dir") -> TrainConfig:
+    """The configuration an interrupted run in `out_dir` was started with (`out_name`: what the
+    messages call `out_dir`, as in `fit`)."""
+    return TrainConfig.from_dict(_load_resume_point(Path(out_dir), out_name).meta["train_config"])
 
 
-def _load_resume_point(out_dir: Path) -> TrainingState:
+def _load_resume_point(out_dir: Path, out_name: str) -> TrainingState:
     if out_dir.is_file():  # `--out runs/v2/best.pt`: the run's folder is meant
-        raise RunFolderError(f"{out_dir}: a file; --out is the run's folder ({out_dir.parent})")
+        raise RunFolderError(f"{out_dir}: a file; {out_name} is the run's folder ({out_dir.parent})")
     path = out_dir / LAST_CHECKPOINT
     if not path.exists():
         started = [p.name for p in (out_dir / BEST_CHECKPOINT, *out_dir.glob(f".{LAST_CHECKPOINT}.*.tmp")) if p.exists()]
