@@ -157,3 +157,43 @@ def test_kept_frame_outputs_give_a_later_run_its_own_models_probabilities(game, 
 
     assert probs(again) == probs(fresh)
     assert probs(again) != probs(first)
+
+
+def test_detect_with_a_fusion_names_its_weight_where_it_names_the_classifier(game, tmp_path):
+    """The same two models give other highlights at another weight: the summary line says which
+    weight ran, and highlights.json's config keeps it."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+    from highlights.model import save_checkpoint
+    from highlights.pipeline.classifier_inference import classifier_inference_text
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    model = tiny_model()
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
+    video, _ = game
+    args = ["detect", str(video), "--checkpoint", str(checkpoint), "--no-progress",
+            "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.backend=fusion",
+            "--set", "classifier.inference_path=channels_last", "--set", "classifier.bf16=false"]
+    fused = CliRunner().invoke(app, [*args, "--set", "classifier.fusion_weight=0.7", "--out", str(tmp_path / "fused")])
+    assert fused.exit_code == 0, fused.output
+    said = " ".join(fused.output.split())
+    assert "before the outputs were written; classifier inference: channels_last+pose-" in said
+    assert "fusion weight 0.7 (the R(2+1)D's share; the pose model's 0.3))" in said
+    saved = json.loads((tmp_path / "fused" / "highlights.json").read_text())
+    assert saved["stages"]["classifier"] == "fusion" and saved["config"]["classifier"]["fusion_weight"] == 0.7
+    assert classifier_inference_text(saved["inference_backend"], saved["stages"], saved["config"]) in said
+    # The pipeline evaluation's report names it where it names the classifier's inference.
+    video_args = [a for a in args[2:] if a != "--no-progress"]
+    evaluated = CliRunner().invoke(app, ["pipeline", "evaluate", str(video), "--annotations",
+                                         str(video.with_suffix(".json")), "--out", str(tmp_path / "eval"),
+                                         "--no-progress", *video_args, "--set", "classifier.fusion_weight=0.7"])
+    assert evaluated.exit_code == 0, evaluated.output
+    report = " ".join((tmp_path / "eval" / "pipeline_eval.md").read_text().split())
+    assert (f"Classifier inference: {saved['inference_backend']}, fusion weight 0.7 (the R(2+1)D's share; "
+            "the pose model's 0.3).") in report
+    # Any other classifier has no weight to name.
+    saved["stages"]["classifier"] = "checkpoint"
+    assert classifier_inference_text("channels_last", saved["stages"], saved["config"]) == "channels_last"

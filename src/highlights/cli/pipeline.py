@@ -177,11 +177,14 @@ def detect(
                       "wrist or ankle moved fast enough and no player jumped with an arm raised, so no window "
                       "reached the classifier (the kinematics.* thresholds; --set kinematics.enabled=false "
                       "classifies windows across each moving stretch instead)")
+    from highlights.pipeline.classifier_inference import classifier_inference_text
+
     # The speed is the analysis's: cutting the clips and the reel comes after, and a batch's index
     # times the whole game, so say which one this is.
+    inference = classifier_inference_text(result.inference_backend, result.backends, result.config.to_dict())
     console.print(f"{counted(len(result.highlights), 'highlight')} in {result.video['duration_s']:.0f} s of video "
                   f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
-                  f"before the outputs were written; classifier inference: {result.inference_backend})")
+                  f"before the outputs were written; classifier inference: {inference})")
     from highlights.pipeline.reel_length import reel_line
 
     reel = result.stats.get("reel")
@@ -229,7 +232,8 @@ def detect(
 def _detect_batch(games, out: Path, cfg, **options) -> None:
     from highlights.batch import run_batch
 
-    result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), out_name="--out", **options)
+    result = run_batch(games, out, cfg, log=lambda m: console.print(m, style="yellow"), out_name="--out",
+                       **options)
     s = result.summary
     per_hour = s["video_hours_per_hour"]
     console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "

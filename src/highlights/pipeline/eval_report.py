@@ -222,9 +222,13 @@ def render_markdown(report: PipelineEvaluation) -> str:
     lines = ["# Highlight pipeline evaluation", ""]
     video = about.get("video")
     if video is not None:
+        from highlights.pipeline.classifier_inference import classifier_inference_text
+
+        inference = classifier_inference_text(str(about.get("inference_backend")), about.get("stages") or {},
+                                              about.get("config") or {})
         lines += [f"Video: `{video.get('path', '?')}` ({video.get('duration_s', 0):.1f} s). "
                   f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
-                  + f". Classifier inference: {about.get('inference_backend')}.", ""]
+                  + f". Classifier inference: {inference}.", ""]
     preds = about.get("predictions")
     if isinstance(preds, dict):
         lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
