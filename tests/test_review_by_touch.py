@@ -17,6 +17,7 @@ from tests.review_fixtures import make_detect_folder
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE_ON_ITS_SIDE = {**PHONE, "viewport": {"width": 844, "height": 390}}
+TABLET = {**PHONE, "viewport": {"width": 820, "height": 1180}, "device_scale_factor": 2}
 # A phone's own name for its video, long enough to overflow a phone's width in the game list.
 LONG_NAME = "PXL_20261204_153012345_saturday_under_twelves_home_game_second_half"
 
@@ -24,7 +25,9 @@ LONG_NAME = "PXL_20261204_153012345_saturday_under_twelves_home_game_second_half
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("review-touch")
-    running = ReviewServer([str(make_detect_folder(root, LONG_NAME)), "--db", str(root / "review.sqlite")])
+    # With a dataset to export to, the header holds every control it can have (Export too).
+    running = ReviewServer([str(make_detect_folder(root, LONG_NAME)), "--db", str(root / "review.sqlite"),
+                            "--to-dataset", str(root / "datasets")])
     yield running
     running.kill()
 
@@ -141,3 +144,44 @@ def test_on_a_phone_on_its_side_the_video_and_the_decision_buttons_fit_the_scree
     assert len(order) > 8 and classes >= 2  # the list scrolls within itself, and there are classes to check
     assert outside == []
 
+
+
+_HEADER_CONTROLS = """() => [...document.querySelectorAll('header input, header select, header button')]
+    .map(e => [e.id, e.offsetParent !== null, e.getBoundingClientRect()])
+    .map(([id, shown, r]) => [id, shown, Math.round(r.left), Math.round(r.right), Math.round(r.top),
+                              Math.round(r.bottom)])"""
+
+
+@pytest.mark.parametrize("device", [PHONE_ON_ITS_SIDE, PHONE, TABLET, DESKTOP],
+                         ids=["phone-on-its-side", "phone", "tablet", "desktop"])
+def test_every_header_control_is_on_the_screen_without_a_sideways_scroll(browser, server, device):
+    """On a phone on its side the header is one row: the order, the missed-event class and export
+    were past the screen's right edge, behind a sideways swipe. Every control lies within the
+    screen's width, those the short screen folds into its More menu once the menu is open."""
+    context, page = _open(browser, server, device)
+    try:
+        width = page.evaluate("() => innerWidth")
+        row = page.evaluate(_HEADER_CONTROLS)
+        folded = page.evaluate("() => document.querySelector('#moreBtn')?.offsetParent != null")
+        if folded:
+            page.tap("#moreBtn")
+            opened = page.evaluate(_HEADER_CONTROLS)
+            height = page.evaluate("() => innerHeight")
+            page.select_option("#order", "time")  # a choice closes the menu
+            closed = page.evaluate("() => document.querySelector('#order').offsetParent === null")
+        scroll = page.evaluate("() => [document.querySelector('header').scrollWidth, "
+                               "document.querySelector('header').clientWidth, document.documentElement.scrollWidth]")
+    finally:
+        context.close()
+    names = {"reviewer", "game", "order", "missLabel", "exportBtn"}
+    assert scroll[0] <= scroll[1] and scroll[2] <= width, f"the header scrolls sideways: {scroll} on {width} px"
+    if not folded:
+        assert {c[0] for c in row if c[1]} == names
+        assert [c for c in row if c[1] and (c[2] < 0 or c[3] > width)] == []
+        return
+    assert device is PHONE_ON_ITS_SIDE  # the menu is for a short screen only
+    assert {c[0] for c in row if c[1]} == {"reviewer", "game", "moreBtn"}
+    assert [c for c in row if c[1] and (c[2] < 0 or c[3] > width)] == []
+    assert {c[0] for c in opened if c[1]} == names | {"moreBtn"}
+    assert [c for c in opened if c[1] and (c[2] < 0 or c[3] > width or c[4] < 0 or c[5] > height)] == []
+    assert closed
