@@ -473,7 +473,8 @@ def ablate(
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Baseline, each change alone, all together and all but one: one table of recall and precision."""
-    from highlights.pipeline.ablation import TABLE_HEADER, run_ablation, sport_table, table_rows, write_ablation
+    from highlights.pipeline.ablation import (TABLE_HEADER, culprits_sentence, run_ablation, sport_table, table_rows,
+                                              write_ablation)
 
     video = _game_video(video, video_argument)
     base = _config(config, checkpoint, set_)
@@ -485,8 +486,9 @@ def ablate(
     per_sport = sport_table(result)
     if per_sport is not None:
         console.print(results_table(f"Recall per sport (tolerance {tolerance:g} s)", *per_sport))
-    if result.culprits:
-        console.print(Text.assemble(("changes that cost recall:", "red"), " " + ", ".join(result.culprits)))
+    # the Markdown's sentence, in red when a change costs recall or class recall
+    console.print(Text(culprits_sentence(result, quote=""),
+                       style="red" if result.culprits or result.class_culprits else ""))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
 

@@ -2,7 +2,9 @@
 
 A batch of changes can hide a bad one (three that help and one that costs recall, made together,
 can score below the baseline); this table exposes it: a change that lowers recall alone, and whose
-removal from the full batch raises it, is the culprit.
+removal from the full batch raises it, is the culprit. Recall counts an event found whatever the
+label of the highlight that found it, so a change that keeps finding an event but now names it
+wrong costs class recall alone: such a change is named on its own line (`class_culprits`).
 
 Runs share one cache: detection/pose outputs per frame and classifier probabilities per window
 are keyed by every setting that can change them, so a run recomputes only what its flags touch
@@ -40,7 +42,7 @@ class AblationRow:
     precision: float | None
     class_recall: float | None
     class_precision: float | None
-    delta_recall: float | None = None  # vs baseline
+    delta_recall: float | None = None  # vs baseline (None for the baseline: no change to measure)
     delta_recall_vs_all: float | None = None  # all_but rows: what dropping that change from the batch does
     delta_recall_interval: list[float] | None = None  # 95%, paired: both runs scored the same events
     delta_recall_vs_all_interval: list[float] | None = None
@@ -69,10 +71,12 @@ class AblationResult:
     tolerance_s: float
     rows: list[AblationRow] = field(default_factory=list)
     culprits: list[str] = field(default_factory=list)
+    class_culprits: list[str] = field(default_factory=list)  # the same at class level: the right label
 
     def to_dict(self) -> dict[str, Any]:
         return {"base_config": self.base_config.to_dict(), "changes": self.changes,
                 "tolerance_s": self.tolerance_s, "culprits": self.culprits,
+                "class_culprits": self.class_culprits,
                 "intervals": {**INTERVALS, "changes_of_recall": PAIRED_METHOD},
                 "rows": [r.to_dict() for r in self.rows]}
 
@@ -91,10 +95,14 @@ def _show(v: Any) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
-def _recall_change(a: AblationRow, b: AblationRow) -> Fraction | None:
-    """Exact change in recall from row `b` to row `a` (None where either has no events)."""
-    if a.score is None or b.score is None or not a.score.events or not b.score.events:
+def _recall_change(a: AblationRow, b: AblationRow, *, class_level: bool = False) -> Fraction | None:
+    """Exact change in recall (`class_level`: class recall) from row `b` to row `a` (None where
+    either has no events, and from the baseline to itself: a run against itself has no change
+    to measure, and a paired interval around its 0 would read as an uncertainty it does not have)."""
+    if a is b or a.score is None or b.score is None or not a.score.events or not b.score.events:
         return None
+    if class_level:
+        return Fraction(a.score.class_matched, a.score.events) - Fraction(b.score.class_matched, b.score.events)
     return Fraction(a.score.matched, a.score.events) - Fraction(b.score.matched, b.score.events)
 
 
@@ -159,7 +167,7 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
     for r in result.rows:
         r.delta_recall = _stored(_recall_change(r, baseline))
         r.delta_recall_interval = _stored_interval(recall_change_interval(r, baseline))
-        r.events_vs_baseline = _moved(r, baseline)
+        r.events_vs_baseline = None if r is baseline else _moved(r, baseline)
         if r.kind == "all_but":
             r.delta_recall_vs_all = _stored(_recall_change(r, everything))
             r.delta_recall_vs_all_interval = _stored_interval(recall_change_interval(r, everything))
@@ -167,18 +175,23 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
         if on_row is not None:
             on_row(r)
     result.culprits = find_culprits(result.rows)
+    result.class_culprits = find_culprits(result.rows, class_level=True)
     return result
 
 
-def find_culprits(rows: list[AblationRow]) -> list[str]:
-    """Changes that cost recall alone, or whose removal from the full batch gains recall."""
+def find_culprits(rows: list[AblationRow], *, class_level: bool = False) -> list[str]:
+    """Changes that cost recall (`class_level`: class recall) alone, or whose removal from the
+    full batch gains it."""
     out = []
+    baseline = next((r for r in rows if r.kind == "baseline"), None)
+    everything = next((r for r in rows if r.kind == "all"), None)
     alone = {next(iter(r.changes)): r for r in rows if r.kind == "alone"}
     all_but = {k: r for r in rows if r.kind == "all_but"
                for k in alone if k not in r.changes}
     for k, r in alone.items():
-        hurts_alone = (r.delta_recall or 0) < 0
-        removal_helps = k in all_but and (all_but[k].delta_recall_vs_all or 0) > 0
+        hurts_alone = baseline is not None and (_recall_change(r, baseline, class_level=class_level) or 0) < 0
+        removal_helps = (k in all_but and everything is not None
+                         and (_recall_change(all_but[k], everything, class_level=class_level) or 0) > 0)
         if hurts_alone or removal_helps:
             out.append(k)
     return out
@@ -258,6 +271,23 @@ TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/hi
                 "Δ recall vs baseline [95%]", "Δ recall vs all [95%]"]
 
 
+def culprits_sentence(result: AblationResult, quote: str = "`") -> str:
+    """Which changes cost recall, and which cost class recall (an event still found, now named
+    wrong, costs only the latter), alone or inside the batch; or that none does."""
+    def named(changes: list[str]) -> str:
+        return ", ".join(f"{quote}{c}{quote}" for c in changes)
+
+    if not result.culprits and not result.class_culprits:
+        return "No change costs recall or class recall alone or inside the batch."
+    said = [f"Changes that cost recall (alone, or inside the batch): {named(result.culprits)}." if result.culprits
+            else "No change costs recall alone or inside the batch."]
+    if result.class_culprits:
+        said.append(f"Changes that cost class recall (alone, or inside the batch): {named(result.class_culprits)}.")
+    else:
+        said.append("No change costs class recall.")
+    return " ".join(said)
+
+
 def render_markdown(result: AblationResult) -> str:
     lines = ["# Pipeline ablation", "",
              f"Tolerance {result.tolerance_s:g} s on the key moment; one-to-one Hungarian matching; "
@@ -270,11 +300,7 @@ def render_markdown(result: AblationResult) -> str:
         lines += [f"Recall per sport (tolerance {result.tolerance_s:g} s; 95% Wilson interval, found/events): "
                   "whether a change's gain holds for every sport or is one sport's alone.", "",
                   markdown_table(*per_sport), ""]
-    if result.culprits:
-        lines.append("Changes that cost recall (alone, or inside the batch): "
-                     + ", ".join(f"`{c}`" for c in result.culprits) + ".")
-    else:
-        lines.append("No change costs recall alone or inside the batch.")
+    lines += [culprits_sentence(result)]
     lines += ["", "Each run's recall and precision with their 95% intervals, the baseline's dashed:", "",
               "![Recall and precision of each run](ablation.png)",
               "", "The baseline config is in `ablation.json` under `base_config`.", ""]
