@@ -199,6 +199,8 @@ def test_the_reliability_diagram_shows_each_bin_its_count_and_the_diagonal():
         assert sum(row["n"] for row in bins) == 60
         assert any(list(line.get_xdata()) == [0, 1] and list(line.get_ydata()) == [0, 1] for line in ax.lines)
         assert "n=60 clips" in ax.get_title()
+        low, high = report["confidence"]["calibration"]["ece_interval"]
+        assert f"[{low:.3f}, {high:.3f}] (95% bootstrap)" in ax.get_title()  # its level and method
     finally:
         plt.close(fig)
 

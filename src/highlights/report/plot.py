@@ -15,18 +15,28 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 from highlights.atomic import atomic_write_bytes  # noqa: E402
 
 
+def _method_word(method: str) -> str:
+    """The interval's method in a word for a picture's title (the report names it in full)."""
+    method = method.lower()
+    return " Wilson" if "wilson" in method else " bootstrap" if "bootstrap" in method else ""
+
+
 def confusion_title(report: dict) -> str:
-    """Accuracy and macro-F1 with the 95% intervals the report stores (a PNG is often shared
-    alone, away from the report that holds them) and the clips they are made of."""
+    """Accuracy and macro-F1 with the 95% intervals the report stores, each naming its level and
+    method (a PNG is often shared alone, away from the report that holds them), and the clips
+    they are made of."""
     boot = report.get("bootstrap") or {}
+    methods = boot.get("methods") or {}
 
     def figure(name: str) -> str:
         interval = boot.get(name)
-        return f"{report[name]:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}]" if interval else "")
+        if not interval:
+            return f"{report[name]:.3f}"
+        return (f"{report[name]:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] "
+                f"(95%{_method_word(str(methods.get(name, '')))})")
 
-    # Two lines: on one, the figures of a four-class matrix run past the picture's right edge.
-    return (f"accuracy {figure('accuracy')},\nmacro-F1 {figure('macro_f1')} (95%), "
-            f"n={report['num_clips']} clips")
+    # A line each: on fewer, the figures of a two-class matrix run past the picture's right edge.
+    return f"n={report['num_clips']} clips\naccuracy {figure('accuracy')}\nmacro-F1 {figure('macro_f1')}"
 
 
 def confusion_figure(report: dict):
@@ -83,7 +93,8 @@ def reliability_figure(report: dict):
     ax.set_ylabel("share of the bin's clips predicted right")
     ece = calibration["ece"]
     interval = calibration.get("ece_interval")
-    ax.set_title(f"ECE {ece:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%)" if interval else "")
+    method = _method_word(str((calibration.get("ece_bootstrap") or {}).get("method", "")))
+    ax.set_title(f"ECE {ece:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%{method})" if interval else "")
                  + f", n={calibration['n']} clips", fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
