@@ -31,6 +31,9 @@ MISSES = [{"event_id": "1", "stage": "classifier"}, {"event_id": "2", "stage": "
           {"event_id": "3", "stage": "candidates"}]
 
 
+WRONG = "wrong class: paired, labels aside, with an event of another class (within 2 s)"
+
+
 def _marks(fig) -> dict[str, list[float]]:
     """Each kind of mark drawn (by its legend), with the times it is drawn at, over every axis."""
     out: dict[str, list[float]] = {}
@@ -50,7 +53,7 @@ def test_each_event_is_marked_found_or_missed_with_its_stage_and_each_highlight_
     false = "false highlight: paired with no event of its class"
     assert sorted(marks[found]) == [10.0]
     assert sorted(marks[missed]) == [30.0, 50.0, 80.0] and len(marks[missed]) == len(MISSES)
-    wrong = "wrong class: at an event of another class (within 2 s)"
+    wrong = WRONG
     assert sorted(marks[right]) == [10.0]
     # false at the class level either way, the swing called at the pitch at 30 s is told apart
     # from the one at 65 s, near no event
@@ -143,7 +146,24 @@ def test_a_second_highlight_of_the_events_own_class_is_a_repeat_not_a_wrong_clas
     marks = _marks(eval_timeline_figure(highlights, events, score, duration_s=60.0))
     assert marks["highlight right: paired with an event of its class"] == [10.0]
     assert marks["false highlight: paired with no event of its class"] == [11.0]
-    assert "wrong class: at an event of another class (within 2 s)" not in marks
+    assert WRONG not in marks
+
+
+def test_a_highlight_of_another_class_beside_an_event_found_is_false_and_the_legend_says_paired():
+    """A pitch highlight 0.5 s from a swing that a swing highlight found: within the tolerance of an
+    event of another class, but the label-blind matching paired the swing highlight (the nearer),
+    so the pitch is a repeat, drawn false; the wrong-class legend says it means paired, not near,
+    or a reader counting the highlights near another class's event finds more than the tally."""
+    events = [_event(0, "baseball_swing", 10.0)]
+    highlights = [Highlight(9.0, 11.0, "baseball_swing", "baseball", 0.9, 10.0),
+                  Highlight(9.5, 11.5, "baseball_pitch", "baseball", 0.5, 10.5),
+                  Highlight(29.0, 31.0, "baseball_pitch", "baseball", 0.5, 30.0)]
+    score = score_at(highlights, events + [_event(1, "baseball_swing", 30.5)], 2.0)
+    fig = eval_timeline_figure(highlights, events + [_event(1, "baseball_swing", 30.5)], score, duration_s=60.0)
+    marks = _marks(fig)
+    assert marks["false highlight: paired with no event of its class"] == [10.5]
+    assert marks[WRONG] == [30.0]
+    assert WRONG in [t.get_text() for t in fig.legends[0].get_texts()]
 
 
 def _hour_long_game():

@@ -50,7 +50,10 @@ def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: 
                       FOUND_MARKER, MATCHED_FACE, tally="found")
     missed_legend = "event missed" + (", beneath it the stage that lost it" if misses is not None else "")
     right_mark = Mark("highlight right: paired with an event of its class", RIGHT_MARKER, MATCHED_FACE, tally="right")
-    wrong_mark = Mark(f"wrong class: at an event of another class (within {tolerance})", WRONG_CLASS_MARKER,
+    # "paired", not "at": a highlight of another class beside an event the label-blind matching gave to
+    # another highlight is a repeat, drawn false, though it too is within the tolerance of an event
+    wrong_mark = Mark(f"wrong class: paired, labels aside, with an event of another class (within {tolerance})",
+                      WRONG_CLASS_MARKER,
                       WRONG_CLASS_FACE, tally="wrong class")
     false_mark = Mark("false highlight: paired with no event of its class", FALSE_MARKER, UNMATCHED_FACE,
                       tally="false")
