@@ -18,6 +18,7 @@ import highlights.train.loop as loop_module
 from highlights.cli.app import app
 from highlights.model import CheckpointError, load_checkpoint, load_training_state, r2plus1d_18
 from highlights.report import REPORT_FILENAME, load_report
+from highlights.report.markdown import accuracy_against_fp32
 from highlights.model.cpu_features import this_cpu
 from highlights.train import TrainConfig, fit
 from highlights.train.config import resolve_precision
@@ -684,8 +685,14 @@ def test_cli_train_then_evaluate(colour_data, tmp_path):
     assert "| Class | Precision | Recall | F1 | Support |" in result.output
     assert "int8: accuracy" in result.output and "best.pt.int8.json" in result.output
     report = json.loads((tmp_path / "eval" / REPORT_FILENAME).read_text())
-    assert re.search(rf"int8: accuracy \S+ vs fp32 \S+ on the same {report['num_clips']} clips \(",
-                     " ".join(result.output.split())), result.output
+    # the terminal and the Markdown give the two accuracies alike: three places and their clips
+    int8 = report["meta"]["int8"]
+    said = accuracy_against_fp32(int8, "int8")
+    n = report["num_clips"]
+    assert said == (f"accuracy {int8['int8_accuracy']:.3f} ({round(int8['int8_accuracy'] * n)}/{n}) "
+                    f"vs fp32 {int8['fp32_accuracy']:.3f} ({round(int8['fp32_accuracy'] * n)}/{n})")
+    assert f"int8: {said} on the same {n} clips (" in " ".join(result.output.split()), result.output
+    assert f"clips: {said} (" in (tmp_path / "eval" / "video_scorer_testreport.md").read_text()
     assert (tmp_path / "eval" / REPORT_FILENAME).exists()
     result = runner.invoke(app, ["train", "--root", str(colour_data.root), "--version", "v9", "--out",
                                  str(tmp_path / "x"), "--quick", "--no-progress"])

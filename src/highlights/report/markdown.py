@@ -178,6 +178,17 @@ def _mean_ap_interval_note(ap: dict) -> str:
     return note
 
 
+
+def accuracy_against_fp32(verdict: dict, precision: str) -> str:
+    """`accuracy 0.633 (31/49) vs fp32 0.612 (30/49)`: a reduced precision's accuracy beside fp32's
+    on the same clips, each with the clips it is made of, as the terminal and the report say it."""
+    n = int(verdict["num_clips"])
+
+    def counted(accuracy: float) -> str:
+        return f"{accuracy:.3f} ({round(accuracy * n)}/{n})"
+
+    return f"accuracy {counted(verdict[f'{precision}_accuracy'])} vs fp32 {counted(verdict['fp32_accuracy'])}"
+
 def render_markdown(report: dict, *, provenance: bool = True) -> str:
     """The report as Markdown; `provenance=False` leaves out the section listing every setting
     (the terminal shows the scoreboard; the files keep everything)."""
@@ -285,8 +296,8 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
                        "path where it is measured faster" if verdict["accepted"] else
                        f"rejected (more than {verdict['max_loss_points_allowed']} points lost): fp32 stays")
             lines += [
-                f"{precision} (`{verdict['backend']}`) on the same {verdict['num_clips']} clips: accuracy "
-                f"{verdict[f'{precision}_accuracy']:.3f} vs {verdict['fp32_accuracy']:.3f} "
+                f"{precision} (`{verdict['backend']}`) on the same {verdict['num_clips']} clips: "
+                f"{accuracy_against_fp32(verdict, precision)} "
                 f"({verdict['accuracy_change_points']:+.2f} points; one clip is {verdict['points_per_clip']:.2f}), "
                 f"same prediction on {100 * verdict['prediction_agreement']:.1f}% of clips"
                 + (f" (class probabilities differ by {verdict['mean_abs_prob_diff']:.3f} on average, "

@@ -22,6 +22,7 @@ from highlights.model.classifier import bf16_verdict, int8_verdict, softmax
 from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
+from highlights.report.markdown import accuracy_against_fp32
 from highlights.video import VideoError, clip_to_tensor, read_clip
 
 
@@ -230,7 +231,7 @@ def evaluate_checkpoint(
         stored[f"{precision}_verdict"] = verdict_path
         if model_path:
             stored[f"{precision}_model"] = model_path
-        log(f"{precision}: accuracy {verdict[f'{precision}_accuracy']:.4f} vs fp32 {verdict['fp32_accuracy']:.4f} "
+        log(f"{precision}: {accuracy_against_fp32(verdict, precision)} "
             f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
             f"agreement {verdict['prediction_agreement']:.3f}), "
             f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend} in this evaluation: "
