@@ -76,6 +76,22 @@ def test_detect_against_annotations_says_how_many_got_the_right_class(cli, video
     assert "recall 1.000 [0.342, 1.000] (2/2)" in text and "right class 0.000 [0.000, 0.658] (0/2)" in text, res.output
 
 
+def test_detect_says_how_many_of_the_reels_highlights_name_the_events_class(cli, video, tmp_path):
+    """A reel's highlight at an event counts as right whatever its label, as precision counts it:
+    beside that share the line says how many of them also name the event's class, so a reel of
+    highlights all at events and all of the wrong class does not read as all right."""
+    res = cli("detect", video, "--annotations", video.with_suffix(".json"), "--out", tmp_path / "d", *GT,
+              "--set", "classifier.backend=oracle", "--set", "classifier.oracle_accuracy=0.0",
+              "--set", "merge.reel_min_seconds=0", "--set", "merge.reel_share=0.3", "--no-progress")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "95% Wilson intervals" in text
+    reel = json.loads((tmp_path / "d" / "highlights.json").read_text())["stats"]["reel"]
+    k = reel["highlights"]
+    assert 0 < k < reel["of"]
+    assert f"({k}/{k}) are right, 0/{k} with the event's class" in text, res.output
+
+
 def test_evaluate_and_ablate(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",

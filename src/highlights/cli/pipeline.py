@@ -208,7 +208,7 @@ def detect(
         from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights
 
         at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
-        line = (f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% intervals): "
+        line = (f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% Wilson intervals): "
                 f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
                 f"{at.class_recall.reported()}; the highlights cover "
                 f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
@@ -216,8 +216,10 @@ def detect(
             from highlights.pipeline.evaluation import Rate, score_at
 
             held = [h for h in result.highlights if h.rank in set(reel["ranks"])]
-            line += (f"; of the reel's highlights, "
-                     f"{Rate(score_at(held, truth.events, PRIMARY_TOLERANCE).matched, len(held)).reported()} are right")
+            in_reel = score_at(held, truth.events, PRIMARY_TOLERANCE)
+            # right as precision counts it, at an event whatever its label; and how many name its class
+            line += (f"; of the reel's highlights, {Rate(in_reel.matched, len(held)).reported()} are right, "
+                     f"{in_reel.class_matched}/{len(held)} with the event's class")
         console.print(line)
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
