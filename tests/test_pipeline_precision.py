@@ -158,10 +158,13 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     # The printed ECE is the stored one, with its stored 95% bootstrap interval.
     low, high = rel["ece_interval"]
     assert low <= rel["ece"] <= high and rel["ece_bootstrap"]["n_resamples"] == 1000
+    # ... over the bins it names: another count of bins gives another ECE of the same scores
+    assert rel["bins_used"] == 5 and all(b["bin"][1] - b["bin"][0] == pytest.approx(0.2) for b in rel["bins"])
     assert (f"expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}] over n={rel['n']} highlights "
-            "(95% interval: bootstrap over highlights); scores are") in " ".join(res.output.split()), res.output
+            "and 5 equal-width score bins (95% interval: bootstrap over highlights); scores are"
+            ) in " ".join(res.output.split()), res.output
     markdown = " ".join((tmp_path / "eval" / "pipeline_eval.md").read_text().split())
-    assert f"Expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}];" in markdown
+    assert f"Expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}] over 5 equal-width score bins;" in markdown
     assert (f"The interval is a 95% percentile bootstrap over highlights (resampled with replacement, ECE "
             f"recomputed with the same bins), 1000 resamples of the {rel['n']} highlights; ECE is biased upward at "
             "small n") in markdown

@@ -303,8 +303,10 @@ def evaluate(
     rel = report.about.get("score_reliability") or {}
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
+        from highlights.pipeline.eval_report import bins_words
+
         console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
-                      f"error {_ece(rel)} over n={rel['n']} highlights{_ece_interval_note(rel)}; "
+                      f"error {_ece(rel)} over n={rel['n']} highlights{bins_words(rel, 'and')}{_ece_interval_note(rel)}; "
                       f"scores are {calibration}")
         if rel.get("auc"):
             from highlights.pipeline.eval_report import auc_line

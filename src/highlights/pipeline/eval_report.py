@@ -211,6 +211,13 @@ def average_map_markdown(amap: dict[str, Any]) -> list[str]:
     return lines
 
 
+def bins_words(reliability: dict[str, Any], lead: str = "over") -> str:
+    """` over 5 equal-width score bins`: what an ECE was computed over (nothing for a reliability
+    stored before it said)."""
+    bins = reliability.get("bins_used")
+    return f" {lead} {bins} equal-width score bins" if bins else ""
+
+
 def auc_line(auc: dict[str, Any]) -> str:
     """How well the score ranks right highlights above wrong ones, from a reliability's `auc`."""
     return (f"The score ranks a right highlight above a wrong one with AUC {Auc.from_dict(auc).reported()} "
@@ -273,7 +280,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
         lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
-                  "", f"Expected calibration error {ece_reported(rel)}; scores are {calibration}.", "",
+                  "", f"Expected calibration error {ece_reported(rel)}{bins_words(rel)}; scores are {calibration}.", "",
                   *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
                      f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
                   *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),

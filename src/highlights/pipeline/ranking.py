@@ -363,7 +363,8 @@ def reliability(scores: Sequence[float], correct: Sequence[bool], bins: int = 5)
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(correct, dtype=np.float64)
     auc = auc_of(s.tolist(), [bool(v) for v in y])
-    return {"n": int(len(s)), **ece_fields(s, y, bins), "bins": reliability_bins(s, y, bins),
+    # the bin count with the ECE: another count of bins gives another ECE of the same scores
+    return {"n": int(len(s)), "bins_used": bins, **ece_fields(s, y, bins), "bins": reliability_bins(s, y, bins),
             "auc": None if auc is None else auc.to_dict()}
 
 
