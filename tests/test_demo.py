@@ -120,3 +120,22 @@ def test_the_tiny_demo_says_before_detect_and_at_its_end_why_it_finds_little(tmp
     assert before_detect.count("no better than chance") == 1 and "--size default" in before_detect
     assert tiny.rstrip().splitlines()[-2].startswith("tiny size: its classifier is trained for 1 epoch")
     assert "no better than chance" not in printed("default")
+
+
+def test_the_time_table_says_its_totals_add_the_unrounded_seconds_and_names_no_column_it_lacks():
+    """Three steps of 0.4 s print as 0 each and total 1: the title says why, and it names no load
+    column, which the table does not have (the line after it gives the load)."""
+    import io
+
+    from rich.console import Console
+
+    from highlights.demo import StepTime, _print_times
+
+    console = Console(width=120, file=io.StringIO(), record=True)
+    _print_times(console, [StepTime(k, 0.4, 0.4) for k in ("a", "b", "c")], 1.2)
+    text = console.export_text()
+    title = " ".join(text.split("┏")[0].split())
+    assert "the total adds the unrounded seconds" in title and "load" not in title
+    total = next(line for line in text.splitlines() if "total" in line and "│" in line)
+    assert [cell.strip() for cell in total.split("│")[1:-1]] == ["total", "1", "1"]
+    assert "Total 1 s wall on" in text and "load average now" in text

@@ -183,7 +183,9 @@ class StepTime:
 def _print_times(console: Console, times: list[StepTime], total_wall: float) -> None:
     from rich.table import Table
 
-    table = Table(title="Time per step (CPU = this process and its workers; load = 1-minute average)")
+    # The table has no load column (the line after it gives the load); its totals add the unrounded
+    # seconds, so a column of rounded ones can sum a second or two off them.
+    table = Table(title="Time per step (CPU = this process and its workers; the total adds the unrounded seconds)")
     for column in ("step", "wall s", "CPU s"):
         table.add_column(column, justify="left" if column == "step" else "right")
     for t in times:
