@@ -414,3 +414,16 @@ def test_classes_that_name_no_sport_are_coloured_by_their_own_names(tmp_path: Pa
     assert set(chips) == {(own["spike"], "unknown"), (own["serve"], "unknown")}
     png = plot_timeline(highlights, tmp_path / "t.png", duration_s=10.0)
     assert png.exists()
+
+
+def test_html_table_gives_each_highlights_rank_beside_its_time_order_number(tmp_path: Path):
+    # Numbered by time, ranked by score: the table says both, so #1 is not read as the best.
+    from highlights.pipeline.highlight import ranked
+
+    page = render_html(ranked(_highlights()), tmp_path, duration_s=10.0)
+    table = page[page.index('<section id="table">'):]
+    rows = [re.findall(r'<td class="num">(?:<a [^>]*>)?([^<]*)', row)[:3] for row in table.split("<tr>")[2:]]
+    # time order 1.5 s (score 0.9), 4.0 s (0.6), 7.25 s (0.75): ranks 1, 3, 2
+    assert [(r[0], r[1], r[2]) for r in rows] == [("1", "1", "1.500"), ("2", "3", "4.000"), ("3", "2", "7.250")]
+    assert "<th># (time order)</th><th>rank</th>" in table
+    assert "Highlights, in time order" in page

@@ -200,7 +200,8 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mappi
         + "</details>" if items else "")
     key = "" if h.key_s is None else f"{h.key_s:.3f}"
     return (
-        f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td><td>{thumb}</td>'
+        f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td>'
+        f'<td class="num">{"" if h.rank is None else h.rank}</td><td>{thumb}</td>'
         f'<td class="num">{h.start_s:.3f}</td><td class="num">{h.end_s:.3f}</td>'
         f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h, colours)}</td>'
         f'<td class="num">{h.score:.3f}</td><td class="num">{key}</td>'
@@ -289,7 +290,9 @@ def render_html(
             f'<video class="reel" controls playsinline preload="metadata" src="{reel_href}"></video></section>'
         )
 
-    out.append('<section id="highlights"><h2>Highlights</h2>')
+    # Numbered in time order; the rank (by calibrated score, what the reel keeps) is said beside it,
+    # so that #1 is never read as the best.
+    out.append('<section id="highlights"><h2>Highlights, in time order</h2>')
     if not ordered:
         out.append(f'<p class="empty">{NO_HIGHLIGHTS}</p>')
     else:
@@ -313,7 +316,7 @@ def render_html(
     out.append('<section id="table"><h2>Table</h2>')
     if ordered:
         out.append(
-            "<div class='scroll'><table><thead><tr><th>#</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
+            "<div class='scroll'><table><thead><tr><th># (time order)</th><th>rank</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
             "<th>duration (s)</th><th>label</th><th>sport</th><th>score</th><th>key (s)</th>"
             "<th>evidence</th></tr></thead><tbody>"
         )
