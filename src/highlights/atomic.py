@@ -107,6 +107,12 @@ def is_disk_full(error: BaseException) -> bool:
     return getattr(error, "errno", None) in _DISK_FULL
 
 
+def _worded_disk_full(error: OSError, folder: str | os.PathLike) -> bool:
+    """An OSError without an errno (numpy's ``ndarray.tofile``: "N requested and M written") on a
+    filesystem that is out of space: a full disk in the writer's own words."""
+    return error.errno is None and no_space_left(folder)
+
+
 def no_space_left(folder: str | os.PathLike) -> bool:
     """Is the filesystem holding ``folder`` out of space (for this user)?"""
     try:
@@ -161,8 +167,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         _fsync(tmp)
         os.replace(tmp, path)
     except OSError as e:
+        full = is_disk_full(e) or _worded_disk_full(e, tmp.parent)
         tmp.unlink(missing_ok=True)
-        if is_disk_full(e) and not isinstance(e, DiskFullError):
+        if full and not isinstance(e, DiskFullError):
             raise DiskFullError(path) from e
         raise
     except Exception as e:
@@ -262,8 +269,9 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
         yield stage
         _swap_in(stage, path)
     except OSError as e:
+        full = is_disk_full(e) or _worded_disk_full(e, stage)
         shutil.rmtree(stage, ignore_errors=True)
-        if is_disk_full(e):
+        if full:
             # named where the user will look for it, not in the staging folder just removed
             where = _in_place(e, stage, path)
             if where is not None:

@@ -61,8 +61,14 @@ def exclusive_lock(path: Path, *, wait: bool, busy: Callable[[str], HighlightsEr
             break
         os.close(fd)
     try:
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            # The pid only names the holder in another run's message ("pid unknown" without it);
+            # the lock is held all the same. On a full disk the run goes on to fail where it
+            # writes its outputs, with a message naming them, not this hidden file.
+            pass
         yield
     finally:
         if remove:
