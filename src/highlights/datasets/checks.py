@@ -13,6 +13,7 @@ from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
+from highlights.npz_file import write_npz
 from highlights.progress import track
 from highlights.video import PICTURES_VERSION, VideoError
 from highlights.video.errors import missing_file_cause
@@ -113,12 +114,11 @@ def save_likenesses(path: Path, likenesses: Mapping[str, Likeness]) -> None:
     """Write ``{clip_id: Likeness}`` to ``path`` (a compressed ``.npz``)."""
     ids = sorted(likenesses)
     shape = (0, LIKENESS_MOMENTS, LIKENESS_SIZE, LIKENESS_SIZE, 3)
-    with open(path, "wb") as f:  # a file object: given a path, numpy would append its own suffix
-        np.savez_compressed(
-            f, pictures_version=np.array(PICTURES_VERSION), clip_ids=np.array(ids, dtype=str),
-            pictures=np.stack([likenesses[i].pictures for i in ids]) if ids else np.zeros(shape, np.uint8),
-            duration_s=np.array([likenesses[i].duration_s for i in ids], np.float64),
-            frames=np.array([likenesses[i].frames for i in ids], np.int64))
+    write_npz(
+        path, pictures_version=np.array(PICTURES_VERSION), clip_ids=np.array(ids, dtype=str),
+        pictures=np.stack([likenesses[i].pictures for i in ids]) if ids else np.zeros(shape, np.uint8),
+        duration_s=np.array([likenesses[i].duration_s for i in ids], np.float64),
+        frames=np.array([likenesses[i].frames for i in ids], np.int64))
 
 
 def load_likenesses(path: Path) -> dict[str, Likeness]:

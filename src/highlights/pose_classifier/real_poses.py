@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.atomic import OutputPathError, atomic_path
+from highlights.atomic import OutputPathError
 from highlights.cache_dir import cache_dir
+from highlights.npz_file import write_npz
 
 POSE_CACHE_ENV = "HIGHLIGHTS_POSE_CACHE"
 
@@ -65,10 +66,8 @@ def _store(entry: Path, poses: ClipPoses) -> None:
     file in the way) costs the next run the estimate again; it never fails this one."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(entry) as tmp:
-            with open(tmp, "wb") as f:
-                np.savez(f, keypoints=poses.keypoints, times=poses.times,
-                         size=np.array([poses.width, poses.height]))
+        write_npz(entry, compressed=False, keypoints=poses.keypoints, times=poses.times,
+                  size=np.array([poses.width, poses.height]))
     except (OSError, OutputPathError):
         pass
 

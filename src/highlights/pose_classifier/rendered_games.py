@@ -35,7 +35,8 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.atomic import atomic_path, atomic_write_text
+from highlights.atomic import atomic_write_text
+from highlights.npz_file import write_npz
 from highlights.people.boxes import iou_matrix
 from highlights.pipeline.ground_truth import GroundTruthReader
 from highlights.pose_classifier.game_data import GameWindowSpec, game_config, window_label
@@ -141,8 +142,7 @@ def game_tracks(spec: GameWindowSpec, i: int, folder: Path, pipeline_config=None
         rows["pid"], rows["actor"] = identify(rows, truth.persons_at)
     finally:
         truth.close()
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez_compressed(fh, stamp=np.array(wanted), **rows)
+    write_npz(path, stamp=np.array(wanted), **rows)
     return cfg, rows
 
 
