@@ -126,6 +126,11 @@ class PoseConfig:
     # MoveNet's keypoint scores run low (median near 0.47 on real footage), so 0.3, not 0.5.
     min_visibility: float = 0.3
     min_keypoints: int = 8  # visible keypoints for a pose to count
+    # Where a track's keypoints are read (kinematics, classifier): each left/right pair swapped
+    # back where a swap continues its motion (pipeline/side_continuity.py). Off by default: it cut
+    # false highlights on synthetic games but lost a kick on the real clips
+    # (docs/measurements.md#what-movenet-makes-of-a-walking-player).
+    side_continuity: bool = False
     gt_dropout: float = 0.0  # gt: share of poses missed
     gt_noise_px: float = 0.0  # gt: keypoint jitter in pixels
     gt_seed: int = 0

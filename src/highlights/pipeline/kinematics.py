@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from highlights.pipeline.records import FrameRecord
+from highlights.pipeline.side_continuity import continuous_sides
 
 # COCO keypoint indices.
 L_SHOULDER, R_SHOULDER, L_WRIST, R_WRIST = 5, 6, 9, 10
@@ -169,8 +170,11 @@ def body_height(kp: np.ndarray, box) -> float:
     return float(np.nanmax(kp[:, 1]) - np.nanmin(kp[:, 1]))
 
 
-def tracks_of(records: list[FrameRecord], min_visibility: float) -> dict[object, tuple[np.ndarray, np.ndarray, float]]:
-    """Per track: times (T,), keypoints (T, 17, 3) with NaN where unseen, and the body height in pixels."""
+def tracks_of(records: list[FrameRecord], min_visibility: float, side_continuity: bool = False
+              ) -> dict[object, tuple[np.ndarray, np.ndarray, float]]:
+    """Per track: times (T,), keypoints (T, 17, 3) with NaN where unseen, and the body height in
+    pixels. `side_continuity`: each left/right pair swapped back where the swap continues its motion
+    (`highlights.pipeline.side_continuity`)."""
     by_track: dict[object, list[tuple[float, np.ndarray]]] = defaultdict(list)
     heights: dict[object, list[float]] = defaultdict(list)
     for rec in records:
@@ -192,7 +196,10 @@ def tracks_of(records: list[FrameRecord], min_visibility: float) -> dict[object,
         height = float(np.median(heights[track]))
         if height <= 1:
             continue
-        out[track] = (np.array([t for t, _ in rows]), np.stack([k for _, k in rows]), height)
+        times, kp = np.array([t for t, _ in rows]), np.stack([k for _, k in rows])
+        if side_continuity:
+            kp = continuous_sides(times, kp)
+        out[track] = (times, kp, height)
     return out
 
 

@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from highlights.pipeline.records import Candidate, FrameRecord
+from highlights.pipeline.track_settings import frame_settings
 
 if TYPE_CHECKING:
     from highlights.pipeline.config import PipelineConfig
@@ -75,6 +76,12 @@ class FrameStage(Stage):
     # The record fields this stage writes; the ablation's cache restores them instead of
     # running the model again.
     frame_fields: ClassVar[tuple[str, ...]] = ()
+
+    def cache_key(self) -> tuple:
+        # Settings that act where tracks are read later, not on a frame's output, are left out:
+        # frames kept on disk stay valid whichever way they are set.
+        return (self.name, self.backend, frame_settings(self.settings)) + tuple(
+            frame_settings(self.config.section(s)) for s in self.reads)
 
     @abstractmethod
     def on_frame(self, frame: FrameRecord) -> None:

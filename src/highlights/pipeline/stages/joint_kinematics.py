@@ -39,7 +39,7 @@ class JointKinematics(WindowStage):
         cfg = self.settings
         records = self.context.records_between(cand.start_s, cand.end_s)
         triggers: list[Trigger] = []
-        tracks = tracks_of(records, self.config.pose.min_visibility)
+        tracks = tracks_of(records, self.config.pose.min_visibility, self.config.pose.side_continuity)
         for track, (times, kp, height) in prominent(tracks, cfg.max_tracks).items():
             triggers += find_triggers(times, kp, scale=height, config=cfg, track=track)
         triggers = suppress(triggers, cfg.trigger_nms_s)

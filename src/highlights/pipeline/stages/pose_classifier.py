@@ -46,7 +46,8 @@ class _PoseWindows:
         still hold the window."""
         stage = self.stage
         start, end, wanted = window
-        tracks = tracks_of(stage.context.records_between(start, end), stage.config.pose.min_visibility)
+        pose = stage.config.pose
+        tracks = tracks_of(stage.context.records_between(start, end), pose.min_visibility, pose.side_continuity)
         if wanted is not None:
             # Trigger evidence names the track as text; the tracker's ids may be numbers.
             tracks = {t: v for t, v in tracks.items() if str(t) == str(wanted)}

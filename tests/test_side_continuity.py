@@ -1,0 +1,125 @@
+"""Left/right pairs kept on the side their motion continues (`pose.side_continuity`)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.kinematics import L_ANKLE, R_ANKLE, find_triggers, tracks_of
+from highlights.pipeline.records import FrameRecord, Person
+from highlights.pipeline.roles import FrameStage
+from highlights.pipeline.side_continuity import continuous_sides
+from highlights.pipeline.track_settings import frame_settings
+
+FPS = 10.0
+L_KNEE, R_KNEE = 13, 14
+
+
+def walker(frames: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """A side-on walker 100 px tall at 10 fps: torso still in the frame's middle, each ankle
+    swinging forward and back half a stride either side of the hips, the two in opposite phase;
+    every other joint near its place on the body."""
+    times = np.arange(frames) / FPS
+    base = np.array([[0, -45], [2, -47], [-2, -47], [4, -46], [-4, -46], [3, -30], [-3, -30],
+                     [4, -15], [-4, -15], [5, 0], [-5, 0], [3, 0], [-3, 0], [3, 25], [-3, 25],
+                     [3, 50], [-3, 50]], dtype=np.float64)
+    kp = np.zeros((frames, 17, 3))
+    kp[:, :, :2] = base + np.array([320.0, 180.0])
+    kp[:, :, 2] = 0.8
+    phase = 2 * np.pi * 1.0 * times  # one stride a second
+    for side, (knee, ankle) in ((1, (L_KNEE, L_ANKLE)), (-1, (R_KNEE, R_ANKLE))):
+        kp[:, ankle, 0] += side * 20 * np.sin(phase)
+        kp[:, knee, 0] += side * 10 * np.sin(phase)
+    return times, kp
+
+
+def swapped(kp: np.ndarray, frames, pairs=((L_ANKLE, R_ANKLE),)) -> np.ndarray:
+    out = kp.copy()
+    for t in frames:
+        for a, b in pairs:
+            out[t, [a, b]] = out[t, [b, a]]
+    return out
+
+
+def test_ankles_swapped_for_a_few_frames_are_put_back():
+    times, clean = walker()
+    # Frames where the feet are far apart (a swap there is a jump of a whole stride).
+    bad = swapped(clean, [3, 4, 13, 22], pairs=((L_ANKLE, R_ANKLE), (L_KNEE, R_KNEE)))
+    assert not np.allclose(bad, clean)
+    np.testing.assert_allclose(continuous_sides(times, bad), clean)
+
+
+def test_a_clean_walk_is_left_alone():
+    times, clean = walker()
+    np.testing.assert_array_equal(continuous_sides(times, clean), clean)
+
+
+def test_a_kick_past_the_standing_foot_is_left_alone():
+    """The kicking foot swings from behind the standing foot to well in front of it in two
+    frames: the swapped reading explains that no better, so the kick's speed stays."""
+    times, kp = walker(12)
+    kp[:, R_ANKLE, 0] = 320.0  # the standing foot
+    kp[:, L_ANKLE, 0] = 320.0 - 30.0
+    kp[6, L_ANKLE, 0] = 320.0 + 5.0
+    kp[7:, L_ANKLE, 0] = 320.0 + 40.0
+    np.testing.assert_array_equal(continuous_sides(times, kp), kp)
+
+
+def test_a_lone_joint_given_the_other_sides_name_is_moved_back():
+    times, clean = walker()
+    bad = clean.copy()
+    # Frame 8: only one ankle seen, where the right one was, but named left.
+    bad[8, L_ANKLE] = clean[8, R_ANKLE]
+    bad[8, R_ANKLE, :2] = np.nan
+    fixed = continuous_sides(times, bad)
+    np.testing.assert_allclose(fixed[8, R_ANKLE], clean[8, R_ANKLE])
+    assert np.isnan(fixed[8, L_ANKLE, :2]).all()
+
+
+def test_unseen_frames_and_a_long_gap_are_no_evidence():
+    times, clean = walker()
+    bad = clean.copy()
+    bad[8:16, [L_ANKLE, R_ANKLE], :2] = np.nan  # 0.8 s unseen: the last places are too old
+    out = continuous_sides(times, swapped(bad, [16]))
+    # Nothing to compare the frame after the gap with: it stays as given.
+    np.testing.assert_array_equal(out[16], swapped(bad, [16])[16])
+
+
+def _records(times, kp) -> list[FrameRecord]:
+    return [FrameRecord(index=i, time_s=float(t), persons=[Person(box=(300, 120, 340, 240), keypoints=k.astype(np.float32),
+                                                                  track_id=1)])
+            for i, (t, k) in enumerate(zip(times, kp))]
+
+
+def test_swaps_make_an_ankle_trigger_that_continuity_removes():
+    """The diagnosed failure end to end: a walk whose ankle labels flip fires the kick trigger;
+    read with side continuity it does not, and the clean walk fires nothing either way."""
+    times, clean = walker()
+    bad = swapped(clean, [7, 17, 27])
+    cfg = PipelineConfig().kinematics
+
+    def ankle_triggers(kp, continuity):
+        (track_times, track_kp, height), = tracks_of(_records(times, kp), 0.3, continuity).values()
+        return [t for t in find_triggers(track_times, track_kp, scale=height, config=cfg) if t.kind == "ankle_speed"]
+
+    assert ankle_triggers(clean, False) == [] and ankle_triggers(clean, True) == []
+    assert len(ankle_triggers(bad, False)) >= 2
+    assert ankle_triggers(bad, True) == []
+
+
+def test_side_continuity_is_off_by_default_and_out_of_the_frame_cache_key():
+    off, on = PipelineConfig(), PipelineConfig().with_overrides({"pose.side_continuity": True})
+    assert on.pose.side_continuity and not off.pose.side_continuity
+    # Kept detection and pose frames do not depend on it: the frame stages' key is the same.
+    assert frame_settings(off.pose) == frame_settings(on.pose)
+    assert frame_settings(off.pose.__class__(min_visibility=0.5)) != frame_settings(on.pose)
+
+    class Pose(FrameStage):
+        name, backend, reads = "pose", "test", ("detection", "pose")
+
+        def on_frame(self, frame):
+            pass
+
+    assert Pose(on, None).cache_key() == Pose(off, None).cache_key()
+    other = PipelineConfig().with_overrides({"pose.min_keypoints": 5})
+    assert Pose(other, None).cache_key() != Pose(off, None).cache_key()
