@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +166,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.chmod(tmp, FILE_MODE)
         yield tmp
         _fsync(tmp)
-        os.replace(tmp, path)
+        together = _written_together.get()
+        if together is None:
+            os.replace(tmp, path)
+        else:
+            together.append((tmp, path))
     except OSError as e:
         full = is_disk_full(e) or _worded_disk_full(e, tmp.parent)
         tmp.unlink(missing_ok=True)
@@ -183,6 +188,44 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# The files written inside `written_together` blocks of this thread, waiting for their renames.
+_written_together: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("written_together", default=None)
+
+
+@contextmanager
+def written_together() -> Iterator[None]:
+    """Files written with `atomic_path` (and every writer built on it) inside the block take their
+    places together, at its end.
+
+    For outputs that are read together (a report's JSON, its Markdown and its pictures): each is
+    written whole to its temp file beside its target, and only when all are written are they
+    renamed into place. A failure (a full disk) or a kill while writing leaves every target as it
+    was, never a new JSON beside the previous run's pictures; the renames need no space, so a
+    full disk cannot stop them half way. Nested blocks join the outermost one. A writer in this
+    block must not read back a file it wrote in it: the file is not in place yet.
+    """
+    if _written_together.get() is not None:
+        yield
+        return
+    pending: list[tuple[Path, Path]] = []
+    token = _written_together.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            tmp.unlink(missing_ok=True)
+        raise
+    finally:
+        _written_together.reset(token)
+    for done, (tmp, path) in enumerate(pending):
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            for rest, _ in pending[done:]:
+                rest.unlink(missing_ok=True)
+            raise
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

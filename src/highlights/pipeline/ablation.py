@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable
 
-from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.errors import ConfigError
 from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
@@ -201,10 +201,11 @@ def write_ablation(result: AblationResult, out_dir: str | Path) -> dict[str, Pat
     from highlights.pipeline.ablation_chart import ABLATION_PNG, write_ablation_chart
 
     out_dir = Path(out_dir)
-    return {"chart": write_ablation_chart(result, out_dir / ABLATION_PNG),  # before the Markdown that links it
-            "json": atomic_write_json(out_dir / ABLATION_JSON, result.to_dict(), indent=2,
-                                      default=json_default),
-            "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
+    with written_together():  # all or none, as a report is read: the Markdown links the chart
+        return {"chart": write_ablation_chart(result, out_dir / ABLATION_PNG),
+                "json": atomic_write_json(out_dir / ABLATION_JSON, result.to_dict(), indent=2,
+                                          default=json_default),
+                "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
 
 
 def _signed(x: Fraction | None) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.auc_interval import Auc
 from highlights.markdown_table import markdown_table
 from highlights.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
@@ -95,13 +95,14 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
     out_dir = Path(out_dir)
     video = result.video or {}
     name = Path(video["path"]).name if video.get("path") else "the game"
-    written = {"highlights": write_highlights_json(result, out_dir),
-               # before the Markdown that links it
-               "timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, result.highlights, annotation.events,
-                                               report.primary, misses=report.attribution["misses"],
-                                               duration_s=video.get("duration_s"), title=f"Evaluation of {name}"),
-               "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
-               "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
+    with written_together():  # all or none: never this run's highlights beside an earlier run's scores
+        written = {"highlights": write_highlights_json(result, out_dir),
+                   # before the Markdown that links it
+                   "timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, result.highlights, annotation.events,
+                                                   report.primary, misses=report.attribution["misses"],
+                                                   duration_s=video.get("duration_s"), title=f"Evaluation of {name}"),
+                   "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
+                   "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
 
 
@@ -152,11 +153,12 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
         average_map=amap, about=about)
     out_dir = Path(out_dir)
     video = (predictions.data.get("video") or {}) if predictions.kind == "highlights" else {}
-    written = {"timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, highlights, events, report.primary,
-                                               highlight_halves=h_halves, duration_s=video.get("duration_s"),
-                                               title=f"Scores of {Path(source).name or 'the predictions'}"),
-               "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
-               "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
+    with written_together():
+        written = {"timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, highlights, events, report.primary,
+                                                   highlight_halves=h_halves, duration_s=video.get("duration_s"),
+                                                   title=f"Scores of {Path(source).name or 'the predictions'}"),
+                   "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
+                   "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
     return report, written
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.errors import HighlightsError, MissingFileError
 from highlights.report.metrics import (
     REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
@@ -76,13 +76,16 @@ def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
 
     out_dir = Path(out_dir)
     stem = Path(REPORT_FILENAME).stem
-    paths = {
-        "json": write_report_json(report, out_dir / REPORT_FILENAME),
-        "markdown": atomic_write_text(out_dir / f"{stem}.md", render_markdown(report)),
-        "confusion_png": plot_confusion(report, out_dir / f"{stem}_confusion.png"),
-    }
-    if (report.get("confidence") or {}).get("calibration"):
-        paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
-    else:  # an earlier run's diagram would read as this report's
+    calibrated = bool((report.get("confidence") or {}).get("calibration"))
+    # All or none: a run stopped half way must not leave its JSON beside an earlier run's pictures.
+    with written_together():
+        paths = {
+            "json": write_report_json(report, out_dir / REPORT_FILENAME),
+            "markdown": atomic_write_text(out_dir / f"{stem}.md", render_markdown(report)),
+            "confusion_png": plot_confusion(report, out_dir / f"{stem}_confusion.png"),
+        }
+        if calibrated:
+            paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
+    if not calibrated:  # an earlier run's diagram would read as this report's
         (out_dir / RELIABILITY_PICTURE).unlink(missing_ok=True)
     return paths
