@@ -20,13 +20,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from highlights.atomic import atomic_write_json
+from highlights.atomic import atomic_write_json, disk_full_message, is_disk_full
 from highlights.batch.game_progress import PROGRESS_SUFFIX, GameProgressFile
 from highlights.batch.index import INDEX_NAMES
 
 GAME_FORMAT = "highlights.batch-game/1"
 GAME_RECORD = "game.json"
 PARTIAL_DIR = ".partial"
+# A failed game's record carries this key when the disk filled: the batch stops, as every game
+# after it would fail the same way.
+OUT_OF_SPACE = "out_of_space"
 # Config fields that say where things are, not what is computed: the model hash stands for the
 # model files (`model_files`), so moving a checkpoint, a model file or a ground-truth file does
 # not rerun a season. (section, field) of the pipeline config.
@@ -145,6 +148,11 @@ def run_game(job: GameJob) -> dict[str, Any]:
         return record
     except Exception as error:  # a bad game is recorded; the batch goes on
         shutil.rmtree(partial, ignore_errors=True)
+        if is_disk_full(error):  # named where the file was to go, not in the hidden folder just removed
+            written = getattr(error, "path", None) or getattr(error, "filename", None)
+            return {**failed_record(job, disk_full_message(_in_place(written, partial, out_root / job.game_id)),
+                                    seconds=time.perf_counter() - started),
+                    "worker": base["worker"], OUT_OF_SPACE: True}
         return {**failed_record(job, one_line(error), seconds=time.perf_counter() - started),
                 "worker": base["worker"]}
     finally:
@@ -159,6 +167,14 @@ def failed_record(job: GameJob, error: str, *, seconds: float | None = None) -> 
             "by_label": {}, "seconds": None if seconds is None else round(seconds, 3),
             "speed_x_realtime": None, "inference_backend": None, "files": {},
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def _in_place(written: str | None, partial: Path, final: Path) -> Path:
+    """Where the file ``written`` inside ``partial`` was to lie once the game's folder is in place."""
+    try:
+        return final / Path(written).relative_to(partial) if written else final
+    except ValueError:
+        return Path(written)
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -17,7 +17,9 @@ from typing import Any
 from highlights.batch.changed_settings import changed_settings, describe_changes, earlier_settings
 from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
-from highlights.batch.game import PARTIAL_DIR, GameJob, failed_record, fingerprint, read_complete, remove_partials
+from highlights.batch.game import (
+    OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, read_complete, remove_partials,
+)
 from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, summarise, write_index
 from highlights.batch.index_writer import IndexWriter
 from highlights.batch.model_files import model_files, model_sha256
@@ -185,9 +187,12 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                     keep = {"earlier": earlier} if earlier and record["status"] != "done" else {}
                     records[record["game_id"]] = {**record, "reused": False, **keep}
                 bar.finished(record)
+                index.changed()
+                if record.get(OUT_OF_SPACE):
+                    raise BatchError(f"{record['error']}; the batch stopped, as the games after it need space "
+                                     f"too ({out_root / INDEX_NAMES['json']} lists the games done)")
                 if record["status"] == "failed":
                     log(f"{record['game_id']}: failed: {record['error']}")
-                index.changed()
 
             try:
                 runner.run(jobs, on_record)
