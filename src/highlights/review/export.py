@@ -241,7 +241,7 @@ def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
         mine = [c for c in clips if c.game is game]
         if not mine:
             continue
-        folder = (out_dir / game.id) if out_dir else (game.folder / ANNOTATIONS_DIR)
+        folder = _annotation_folder(game, out_dir)
         ann = game_annotation(game, mine)
         written[game.id] = [save_annotation(ann, folder / ANNOTATION_NAME, fmt="highlights"),
                             save_annotation(ann, folder / SOCCERNET_NAME, fmt="soccernet")]
@@ -283,8 +283,14 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     replaces = {already[c.key()][1]: f"review decision on {c.game.id}/{c.item} changed to {c.outcome.label} "
                 f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
     if not fresh:
+        if _annotations_missing(session, annotated, annotations_dir):
+            return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, parent), clips,
+                                            pending=pending, rejected_as=rejected_as)
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     twin = _grown_before(root, parent, fresh) if parent is not None else None
+    if twin is not None and _annotations_missing(session, annotated, annotations_dir):
+        return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, twin), fresh,
+                                        pending=pending, rejected_as=rejected_as, unchanged=len(clips) - len(fresh))
     if twin is not None:
         # The same export run again: it would make a copy of that version under a new name.
         raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows {parent} by every "
@@ -340,6 +346,30 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
                         added_classes=added_classes, repeated=repeated, rejected_as=rejected_as)
+
+
+def _annotation_folder(game, out_dir: str | Path | None) -> Path:
+    return (Path(out_dir) / game.id) if out_dir else (game.folder / ANNOTATIONS_DIR)
+
+
+def _annotations_missing(session: ReviewSession, clips: list[ReviewedClip], out_dir: str | Path | None) -> bool:
+    """Is an annotation file `write_annotations` would write for ``clips`` not there?"""
+    return any(not (_annotation_folder(game, out_dir) / name).is_file()
+               for game in session.games if any(c.game is game for c in clips)
+               for name in (ANNOTATION_NAME, SOCCERNET_NAME))
+
+
+def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedClip], out_dir: str | Path | None,
+                             version: DatasetVersion, clips: list[ReviewedClip], *, pending: int,
+                             rejected_as: str, unchanged: int = 0) -> ExportResult:
+    """The same export run again after one that made ``version`` was stopped (killed, or a full
+    disk) before it wrote the annotations, which are written last: write them now, as that run
+    would have, rather than refuse the export as already done and leave them unwritten."""
+    tally: dict[str, int] = {}
+    for c in clips:
+        tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
+    return ExportResult(version=version, clips=tally, annotations=write_annotations(session, annotated, out_dir),
+                        pending=pending, unchanged=unchanged, rejected_as=rejected_as)
 
 
 def check_rejected_as(session: ReviewSession, name: str) -> None:

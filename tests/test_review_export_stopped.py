@@ -1,0 +1,58 @@
+"""An export stopped after it made its dataset version but before it wrote the annotations (a full
+disk, a kill): the same export run again writes them, where it used to refuse as already done."""
+
+from __future__ import annotations
+
+import errno
+from pathlib import Path
+
+import pytest
+
+import highlights.atomic as atomic
+from highlights.datasets import list_versions
+from highlights.events import load_annotation
+from highlights.review.errors import ReviewError
+from highlights.review.export import export_review
+from highlights.review.games import load_games
+from highlights.review.session import ReviewSession
+from highlights.review.store import DecisionStore
+from tests.review_fixtures import make_detect_folder
+
+
+def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_path: Path, monkeypatch) -> None:
+    folder = make_detect_folder(tmp_path / "runs", "game1")
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        gid = session.games[0].id
+        for state, status in zip(session.states(gid)[:3], ("accepted", "rejected", "accepted")):
+            label = state["label"] if state["label"] != "none" else "baseball_swing"
+            session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
+                           end_s=state["end_s"], reviewer="Ada")
+        root, annotations = tmp_path / "datasets", tmp_path / "annotations"
+        export_review(session, root)  # v1
+        flush = atomic._fsync
+
+        def fsync(path: Path) -> None:
+            if path.name.startswith(".reviewed.json."):
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            flush(path)
+
+        decided = session.states(gid)[3]
+        session.decide(gid, decided["id"], status="rejected", label=None, start_s=decided["start_s"],
+                       end_s=decided["end_s"], reviewer="Ada")
+        with monkeypatch.context() as full:
+            full.setattr(atomic, "_fsync", fsync)
+            with pytest.raises(atomic.DiskFullError, match="reviewed.json; nothing earlier"):
+                export_review(session, root, parent="v1", annotations_dir=annotations)
+        assert list_versions(root) == ["v1", "v2"] and not (annotations / gid / "reviewed.json").exists()
+
+        again = export_review(session, root, parent="v1", annotations_dir=annotations)
+        assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]  # not a copy as v3
+        assert again.clips == {"rejected": 1}
+        assert [e.label for e in load_annotation(annotations / gid / "reviewed.json").events] == [
+            e.label for e in load_annotation(folder / "reviewed" / "reviewed.json").events]
+        # Run once more, with everything in place: refused as the same export, as before.
+        with pytest.raises(ReviewError, match="already grows v1"):
+            export_review(session, root, parent="v1", annotations_dir=annotations)
+    finally:
+        session.store.close()
