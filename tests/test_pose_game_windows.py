@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -16,6 +17,7 @@ from highlights.errors import ConfigError
 from highlights.pose_classifier.game_data import (
     HELD_OUT_GAME_SEEDS, GameWindowSpec, game_config, game_seed, game_tracks, game_windows, window_label,
 )
+from highlights.pose_classifier.model import file_sha256
 from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
 from highlights.synth import GameConfig, generate_game, plan_game
 from highlights.synth.clip import LABELS
@@ -111,3 +113,24 @@ def test_train_cli_passes_the_number_of_games_on(tmp_path):
                                       "--out", str(tmp_path), "--no-progress"])
     assert result.exit_code != 0
     assert "games must be >= 0" in result.output and "Traceback" not in result.output
+
+
+def test_a_run_stopped_before_its_summary_leaves_no_summary_of_another_model(tmp_path, monkeypatch):
+    # best.json names best.pt's sha256; a run that wrote best.pt and then stopped must not leave the
+    # earlier run's best.json beside it, describing another file.
+    import highlights.pose_classifier.train as pose_train
+
+    cfg = PoseTrainConfig(out_dir=str(tmp_path), family="features_linear", synth_windows=120, val_windows=40,
+                          epochs=1, copies=1)
+    train_pose_classifier(cfg, show_progress=False)
+    first = json.loads((tmp_path / "best.json").read_text())["sha256"]
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pose_train, "atomic_write_json", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        train_pose_classifier(replace(cfg, seed=cfg.seed + 1), show_progress=False)
+    assert (tmp_path / "best.pt").is_file()
+    assert file_sha256(tmp_path / "best.pt") != first
+    assert not (tmp_path / "best.json").exists()

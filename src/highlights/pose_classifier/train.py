@@ -440,6 +440,9 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
             "dataset": {"kind": "synthetic" + (" + labelled clips" if real["clips"] else ""), "generator": GENERATOR,
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {})}}
+    # best.json holds best.pt's sha256: the previous one goes first, so a run stopped between the two
+    # writes leaves a checkpoint without its summary, never one beside another model's.
+    (out / "best.json").unlink(missing_ok=True)
     path = clf.save(out / "best.pt", meta)
     atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
                                           "family": config.family, "classes": list(config.classes),
@@ -502,6 +505,9 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
             "dataset": {"kind": "labelled clips",
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {"root": real["root"]})}}
+    # best.json holds best.pt's sha256: the previous one goes first, so a run stopped between the two
+    # writes leaves a checkpoint without its summary, never one beside another model's.
+    (out / "best.json").unlink(missing_ok=True)
     path = clf.save(out / "best.pt", meta)
     atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
                                           "family": config.family, "classes": list(config.classes),
