@@ -139,3 +139,21 @@ def test_the_time_table_says_its_totals_add_the_unrounded_seconds_and_names_no_c
     total = next(line for line in text.splitlines() if "total" in line and "│" in line)
     assert [cell.strip() for cell in total.split("│")[1:-1]] == ["total", "1", "1"]
     assert "Total 1 s wall on" in text and "load average now" in text
+
+
+def test_a_step_failing_through_the_command_line_is_said_in_one_line_naming_the_step(tmp_path):
+    # The step's own refusal and the demo's "step failed" were two error lines; now one says both.
+    import subprocess
+    import sys
+
+    out = tmp_path / "demo"
+    (out / ".steps").mkdir(parents=True)
+    (out / "footage").mkdir()
+    (out / "footage" / "clips-v1").write_text("a file where the step's folder goes")
+    run = subprocess.run([sys.executable, "-m", "highlights", "demo", "--size", "tiny", "--out", str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1
+    errors = [line for line in run.stderr.splitlines() if line.strip()]
+    assert errors == [f"error: step 1 (synth-v1): {out / 'footage' / 'clips-v1'}: is a file; "
+                      "--out names the folder the outputs go into"], run.stderr
+    assert "Traceback" not in run.stdout + run.stderr

@@ -217,7 +217,8 @@ def heading(console: Console, title: str) -> None:
 def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "default", fresh: bool = False,
              console: Console | None = None, out_name: str = "out") -> dict[str, Path]:
     """Runs every step not already done in `out` through `run_cli` (one `highlights ...` command
-    line in, its exit status out: the CLI passes itself); returns the files worth opening.
+    line in, its exit status out: the CLI passes itself; a `HighlightsError` it raises becomes the
+    demo's, naming the step); returns the files worth opening.
     `out_name` is what the messages call `out` (the `demo` command's `--out`)."""
     console = console or plain_console()
     if size not in SIZES:
@@ -258,7 +259,10 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
                                        "# R(2+1)D-18, 16x112x112, hours on a CPU"))
         console.print(f"$ {command}")
         step_started, cpu_started = time.monotonic(), _cpu_seconds()
-        code = run_cli(argv)
+        try:
+            code = run_cli(argv)
+        except HighlightsError as problem:
+            raise DemoError(f"step {number} ({step.key}): {problem}") from problem
         if code != 0:
             raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
         marker.write_text(command + "\n")

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import click
 import typer
@@ -20,6 +23,22 @@ from typer.core import TyperGroup
 from highlights.errors import HighlightsError
 
 DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
+
+
+# Set while one command line runs inside another (the demo's steps): a failure there goes up to
+# the outer command, which says it once, with the step it happened in, where each would say it.
+_INNER_COMMAND: ContextVar[bool] = ContextVar("inner_command", default=False)
+
+
+@contextmanager
+def inner_command() -> Iterator[None]:
+    """Within the block, a command line's user-caused failures (`HighlightsError`, `OSError`)
+    propagate to the caller instead of being printed here."""
+    token = _INNER_COMMAND.set(True)
+    try:
+        yield
+    finally:
+        _INNER_COMMAND.reset(token)
 
 
 def _debugging() -> bool:
@@ -87,13 +106,13 @@ class ErrorBoundary(TyperGroup):
             where = problem.ctx.command_path if problem.ctx is not None else ctx.command_path
             _fail(f"{where}: {_one_line(problem.format_message())} (see {where} --help)")
         except HighlightsError as problem:
-            if _debugging():
+            if _debugging() or _INNER_COMMAND.get():
                 raise
             # A dataset error may list several problems, one per line; everything else is one line.
             _fail(str(problem), getattr(problem, "__notes__", ()))
         except OSError as problem:
             # A reader that stopped reading (`highlights ... --help | head`) is not a failure to
             # report: click's own handler quietly ends the command, as other Unix tools do.
-            if _debugging() or problem.errno == errno.EPIPE:
+            if _debugging() or problem.errno == errno.EPIPE or _INNER_COMMAND.get():
                 raise
             _fail(_os_message(problem), getattr(problem, "__notes__", ()))

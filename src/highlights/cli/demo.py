@@ -24,13 +24,17 @@ def register(root: typer.Typer) -> None:
 
 
 def _run_in_process(root: typer.Typer, argv: list[str]) -> int:
-    """Runs one `highlights ...` command line through the real CLI; returns its exit code."""
+    """Runs one `highlights ...` command line through the real CLI; returns its exit code. A
+    failure a user can cause (`HighlightsError`, `OSError`) is raised, not printed."""
     import click
     import typer.main
 
+    from highlights.cli.boundary import inner_command
+
     command = typer.main.get_command(root)
     try:
-        result = command.main(args=argv, prog_name="highlights", standalone_mode=False)
+        with inner_command():  # its failure reaches the demo, which names the step in the one line
+            result = command.main(args=argv, prog_name="highlights", standalone_mode=False)
     except click.exceptions.Exit as stop:
         return stop.exit_code
     except click.ClickException as problem:
