@@ -56,3 +56,45 @@ def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_
             export_review(session, root, parent="v1", annotations_dir=annotations)
     finally:
         session.store.close()
+
+
+def test_a_first_export_run_again_after_a_stop_writes_its_annotations(tmp_path: Path, monkeypatch) -> None:
+    # The first export (no --parent) stopped after it made v1: run again, it asked for --parent v1,
+    # and that run wrote the annotations of a v2 it did not make. Now it writes them and reports v1.
+    folder = make_detect_folder(tmp_path / "runs", "game1")
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        gid = session.games[0].id
+        for state, status in zip(session.states(gid)[:2], ("accepted", "rejected")):
+            label = state["label"] if state["label"] != "none" else "baseball_swing"
+            session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
+                           end_s=state["end_s"], reviewer="Ada")
+        root, annotations = tmp_path / "datasets", tmp_path / "annotations"
+        flush = atomic._fsync
+
+        def fsync(path: Path) -> None:
+            if path.name.startswith(".reviewed.json."):
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            flush(path)
+
+        with monkeypatch.context() as full:
+            full.setattr(atomic, "_fsync", fsync)
+            with pytest.raises(atomic.DiskFullError):
+                export_review(session, root, annotations_dir=annotations)
+        assert list_versions(root) == ["v1"] and not (annotations / gid / "reviewed.json").exists()
+
+        again = export_review(session, root, annotations_dir=annotations)
+        assert again.version.name == "v1" and list_versions(root) == ["v1"]
+        assert (annotations / gid / "reviewed.json").is_file()
+        # Everything in place: a first export into a folder with versions asks which one it grows.
+        with pytest.raises(ReviewError, match="--parent vN"):
+            export_review(session, root, annotations_dir=annotations)
+        # Another decision since: not the same export, so it is not taken for one.
+        decided = session.states(gid)[2]
+        session.decide(gid, decided["id"], status="rejected", label=None, start_s=decided["start_s"],
+                       end_s=decided["end_s"], reviewer="Ada")
+        (annotations / gid / "reviewed.json").unlink()
+        with pytest.raises(ReviewError, match="--parent vN"):
+            export_review(session, root, annotations_dir=annotations)
+    finally:
+        session.store.close()

@@ -266,15 +266,19 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     clips, pending = reviewed_clips(session, rejected_as)
     if not clips:
         raise ReviewError("nothing to export: no item of this review has been decided yet")
-    if parent is None and list_versions(root):
-        raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
-                          "say which version the review grows (--parent vN)")
     annotated = clips
     clips, dropped = keep_actions_out_of_none(clips)
     if not clips:
         raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
                           f"accepted action ({', '.join(dropped[:5])})")
     clips, repeated = one_clip_per_segment(clips)
+    if parent is None and list_versions(root):
+        made = _made_first_by(root, clips)
+        if made is not None and _annotations_missing(session, annotated, annotations_dir):
+            return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, made), clips,
+                                            pending=pending, rejected_as=rejected_as)
+        raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
+                          "say which version the review grows (--parent vN)")
     already = _exported_before(root, parent) if parent is not None else {}
     fresh = [c for c in clips if already.get(c.key(), (None,))[0] != c.fingerprint()]
     changed = [c for c in fresh if c.key() in already]
@@ -410,6 +414,17 @@ def _grown_before(root: Path, parent: str, clips: list[ReviewedClip]) -> str | N
         if name == parent or load_version(root, name).meta.get("parent") != parent:
             continue
         if wanted <= {(key, cut) for key, (cut, _) in _exported_before(root, name).items()}:
+            return name
+    return None
+
+
+def _made_first_by(root: Path, clips: list[ReviewedClip]) -> str | None:
+    """A first version of `root` (grown from none) that holds exactly `clips` as they would be cut:
+    this export, made before by the same command."""
+    wanted = {(c.key(), c.fingerprint()) for c in clips}
+    for name in list_versions(root):
+        if load_version(root, name).meta.get("parent") is None and wanted == {
+                (key, cut) for key, (cut, _) in _exported_before(root, name).items()}:
             return name
     return None
 
