@@ -254,14 +254,15 @@ def report_pose(name, clf, clips, labels, y, cache, verbose=True):
     return proba
 
 
-def report_pipeline_gate(pose, clips, labels, y, real_dev: Path, windows_file: Path | None) -> None:
-    """The pipeline's action gate on the clips: stored threshold, cross-validated, previous rule."""
+def report_pipeline_gate(pose, pose_path: Path, clips, labels, y, real_dev: Path, windows_file: Path | None) -> None:
+    """The pipeline's action gate on the clips: stored threshold, cross-validated, previous rule;
+    the pipeline runs with the model scored above (`classifier.pose_model` when not the packaged one)."""
     sys.path.insert(0, str(REPO / "scripts"))
     from choose_action_threshold import collect
 
     from highlights.pose_classifier.action_gate import clip_decisions, leave_one_out
 
-    classes, gate_clips, windows, y_gate = collect(real_dev, windows_file)
+    classes, gate_clips, windows, y_gate = collect(real_dev, windows_file, pose_path.resolve())
     ni = classes.index("none")
     with_windows = sum(len(w) > 0 for w in windows)
     print(f"\n== the pipeline's gate on real-dev clips: the default pipeline's own windows "
@@ -369,7 +370,7 @@ def main() -> int:
             print(f"  {line}")
 
     if not args.skip_pipeline_gate:
-        report_pipeline_gate(pose, clips, labels, y, args.real_dev, args.windows)
+        report_pipeline_gate(pose, pose_path, clips, labels, y, args.real_dev, args.windows)
 
     if args.r2plus1d is not None:
         from highlights.model import ClipClassifier

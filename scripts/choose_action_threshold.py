@@ -1,7 +1,7 @@
 """Chooses the packaged pose model's action-vs-`none` threshold on labelled real clips and stores it.
 
     .venv/bin/python scripts/choose_action_threshold.py [--real-dev ../shared/real-dev]
-                                                        [--windows FILE] [--dry-run]
+                                                        [--windows FILE] [--dry-run] [--model FILE]
 
 Runs the default pipeline once on every clip of the folder-per-class tree (folders that are not a
 class, such as `untrimmed/`, are skipped) and keeps every classifier window's probabilities
@@ -14,7 +14,11 @@ chosen, on how many clips, the cross-validated macro-F1 with its 95% interval, e
 score); the network's weights are not touched. The clips are never copied into the repository.
 
 --windows FILE keeps the collected window probabilities (numbers only) in FILE and reads them
-back on the next run instead of rerunning the pipeline. --dry-run prints and writes nothing.
+back on the next run instead of rerunning the pipeline (one file per model: it does not say whose
+they are). --dry-run prints and writes nothing.
+--model FILE chooses the threshold of another pose model (from `highlights train --model pose`)
+the same way, run by the pipeline as `classifier.pose_model`, and writes it into that file and
+the provenance JSON beside it (when there is one).
 """
 
 from __future__ import annotations
@@ -32,19 +36,19 @@ sys.path.insert(0, str(REPO / "src"))
 
 from highlights.atomic import atomic_write_text  # noqa: E402
 from highlights.pose_classifier.action_gate import THRESHOLDS, choose_threshold, leave_one_out, macro_f1  # noqa: E402
-from highlights.pose_classifier.default import DEFAULT_MODEL, DEFAULT_PROVENANCE  # noqa: E402
+from highlights.pose_classifier.default import DEFAULT_MODEL  # noqa: E402
 from highlights.pose_classifier.model import PoseClassifier, file_sha256  # noqa: E402
 
 COMMAND = "python scripts/choose_action_threshold.py"
 
 
-def collect(real_dev: Path, windows_file: Path | None) -> tuple[list[str], list, list[np.ndarray], np.ndarray]:
+def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAULT_MODEL) -> tuple[list[str], list, list[np.ndarray], np.ndarray]:
     """(classes, clips, each clip's window probabilities, labels as class indices)."""
     from highlights.pipeline.clip_windows import clips_window_proba
     from highlights.pipeline.config import PipelineConfig
     from highlights.pose_classifier.clips import clip_tree
 
-    model = PoseClassifier.load(DEFAULT_MODEL)
+    model = PoseClassifier.load(model_path)
     classes = list(model.classes)
     clips, skipped = clip_tree(real_dev, classes)
     y = np.array([classes.index(c.label) for c in clips])
@@ -55,7 +59,10 @@ def collect(real_dev: Path, windows_file: Path | None) -> tuple[list[str], list,
     else:
         print(f"running the default pipeline on {len(clips)} clips (skipped folders: {', '.join(skipped) or 'none'})")
         started = time.time()
-        windows = clips_window_proba(clips, PipelineConfig(), classes,
+        config = PipelineConfig()
+        if model_path != DEFAULT_MODEL.resolve():
+            config = config.with_overrides({"classifier.pose_model": str(model_path)})
+        windows = clips_window_proba(clips, config, classes,
                                      on_clip=lambda i, c: print(f"  [{i + 1}/{len(clips)}] {c.name}", flush=True))
         print(f"  {sum(len(w) for w in windows)} windows in {time.time() - started:.0f} s")
         if windows_file is not None:
@@ -68,14 +75,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev")
     ap.add_argument("--windows", type=Path, default=None)
-    ap.add_argument("--dry-run", action="store_true")
+    ap.add_argument("--dry-run", action="store_true", help="print the choice, write nothing")
+    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL,
+                    help="pose model whose threshold is chosen and written (default: the packaged one)")
     args = ap.parse_args()
     if not args.real_dev.is_dir():
         print(f"{args.real_dev} is absent: the threshold is chosen on labelled real clips")
         return 1
     from highlights.report.metrics import bootstrap_intervals
 
-    classes, clips, windows, y = collect(args.real_dev, args.windows)
+    model_path = args.model.resolve()
+    if not model_path.is_file():
+        print(f"{args.model}: no such pose model")
+        return 1
+    classes, clips, windows, y = collect(args.real_dev, args.windows, model_path)
     none = classes.index("none")
     choice = choose_threshold(windows, y, none, len(classes))
     loo_pred, loo_chosen = leave_one_out(windows, y, none, len(classes))
@@ -89,7 +102,7 @@ def main() -> int:
           f"n={len(y)}; thresholds chosen in the folds: {picked}")
     if args.dry_run:
         return 0
-    model = PoseClassifier.load(DEFAULT_MODEL)
+    model = PoseClassifier.load(model_path)
     model.action_threshold = choice.threshold
     record = {
         "value": choice.threshold,
@@ -113,12 +126,18 @@ def main() -> int:
                             "accuracy": round(float((loo_pred == y).mean()), 4),
                             "thresholds_chosen": picked, "n": len(y)},
     }
-    model.save(DEFAULT_MODEL, extra_meta={"action_threshold_choice": record})
-    provenance = json.loads(DEFAULT_PROVENANCE.read_text())
+    if model_path != DEFAULT_MODEL.resolve():
+        record["command"] = f"{COMMAND} --model {args.model}"
+    model.save(model_path, extra_meta={"action_threshold_choice": record})
+    provenance_path = model_path.with_suffix(".json")
+    if not provenance_path.is_file():
+        print(f"wrote action threshold {choice.threshold:g} into {model_path}")
+        return 0
+    provenance = json.loads(provenance_path.read_text())
     provenance["action_threshold"] = record
-    provenance.update({"sha256": file_sha256(DEFAULT_MODEL), "bytes": DEFAULT_MODEL.stat().st_size})
-    atomic_write_text(DEFAULT_PROVENANCE, json.dumps(provenance, indent=2) + "\n")
-    print(f"wrote action threshold {choice.threshold:g} into {DEFAULT_MODEL} and {DEFAULT_PROVENANCE}")
+    provenance.update({"sha256": file_sha256(model_path), "bytes": model_path.stat().st_size})
+    atomic_write_text(provenance_path, json.dumps(provenance, indent=2) + "\n")
+    print(f"wrote action threshold {choice.threshold:g} into {model_path} and {provenance_path}")
     return 0
 
 

@@ -123,3 +123,17 @@ def test_a_saved_threshold_comes_back(tmp_path):
     clf.action_threshold = 0.35
     clf.save(tmp_path / "m.pt")
     assert PoseClassifier.load(tmp_path / "m.pt").action_threshold == 0.35
+
+
+def test_choosing_the_threshold_of_a_missing_model_names_it_and_exits_1(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "scripts" / "choose_action_threshold.py"
+    missing = tmp_path / "no-such-model.pt"
+    done = subprocess.run([sys.executable, str(script), "--real-dev", str(tmp_path), "--model", str(missing)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stdout.strip().splitlines() == [f"{missing}: no such pose model"]
+    assert "Traceback" not in done.stderr

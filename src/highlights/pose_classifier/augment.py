@@ -44,6 +44,15 @@ class PoseAugmentConfig:
     arm_length: tuple[float, float] = (0.7, 0.95)
     leg_length: tuple[float, float] = (0.72, 0.98)
     wrong_person: float = 0.0           # chance the estimator follows someone else for part of the window
+    # MoveNet on a player in profile (docs/measurements.md, "What MoveNet makes of a walking player"):
+    # left and right wrong way round in about 40% of frames, flipping about 6 times in a 2 s window,
+    # and a low-score wrist put on the same side's ear, elbow or hip, one wrist in ten. Off by default:
+    # a model trained with them measured worse (docs/pose-classifier.md).
+    flicker: float = 0.0                # chance a window's sides flicker (swapped in runs)
+    flicker_rate: float = 0.4           # share of that window's frames swapped
+    flicker_run: int = 4                # a swapped run lasts 1 to this many frames
+    wrist_misplace: float = 0.0         # share of frames each wrist is put on a nearby joint
+    wrist_misplace_score: tuple[float, float] = (0.3, 0.45)   # its score: seen, but low
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -110,6 +119,47 @@ def _spread_arms(xy: np.ndarray, rng: np.random.Generator, max_deg: float) -> No
             if best is None or out_by > best[0]:
                 best = (out_by, turned)
         xy[:, elbow], xy[:, wrist] = best[1]
+
+
+def flicker_frames(T: int, rng: np.random.Generator, rate: float, longest: int) -> np.ndarray:
+    """Which of T frames have their sides swapped: runs of 1..`longest` frames, separated by
+    unswapped gaps of at least one frame drawn so that `rate` of the frames are swapped on average
+    (rates above (1+longest)/(3+longest) would need shorter gaps than one frame and come out lower)."""
+    swapped = np.zeros(T, bool)
+    if rate <= 0:
+        return swapped
+    if rate >= 1:
+        swapped[:] = True
+        return swapped
+    mean_run = (1 + longest) / 2
+    mean_gap = max(1.0, mean_run * (1 - rate) / rate)
+    # Start a few cycles before the window so its first frames are swapped at the rate too.
+    t = -int(rng.integers(0, int(np.ceil(4 * (mean_run + mean_gap)))))
+    while t < T:
+        run = int(rng.integers(1, longest + 1))
+        swapped[max(t, 0):max(t + run, 0)] = True
+        t += run + int(rng.geometric(1.0 / mean_gap))
+    return swapped
+
+
+_WRIST_NEIGHBOURS = {9: (3, 7, 11), 10: (4, 8, 12)}   # same side's ear, elbow, hip
+
+
+def _misplace_wrists(w: np.ndarray, rng: np.random.Generator, cfg: PoseAugmentConfig, height: float) -> np.ndarray:
+    """Put each wrist, in `wrist_misplace` of the frames, on its side's ear, elbow or hip (a little
+    off it) with a low score, as MoveNet does with a wrist it barely sees. Returns the (T, 2) mask
+    of misplaced wrists."""
+    T = len(w)
+    moved = rng.random((T, 2)) < cfg.wrist_misplace
+    for k, (wrist, neighbours) in enumerate(_WRIST_NEIGHBOURS.items()):
+        frames = np.flatnonzero(moved[:, k])
+        if len(frames) == 0:
+            continue
+        onto = rng.choice(neighbours, len(frames))
+        w[frames, wrist, :2] = w[frames, onto, :2] + rng.normal(0.0, 0.03 * height, (len(frames), 2))
+        score = rng.uniform(*cfg.wrist_misplace_score, len(frames))
+        w[frames, wrist, 2] = np.where(w[frames, wrist, 2] > 0, np.minimum(w[frames, wrist, 2], score), 0.0)
+    return moved
 
 
 def _follow_someone_else(xy: np.ndarray, rng: np.random.Generator, height: float) -> None:
@@ -179,6 +229,8 @@ def augment_window(w: np.ndarray, rng: np.random.Generator, cfg: PoseAugmentConf
     if cfg.wrong_person > 0 and rng.random() < cfg.wrong_person:
         _follow_someone_else(xy, rng, height)
     swap = rng.random(T) < cfg.swap_frames
+    if cfg.flicker > 0 and rng.random() < cfg.flicker:
+        swap ^= flicker_frames(T, rng, cfg.flicker_rate, cfg.flicker_run)
     if swap.any():
         w[swap] = w[swap][:, list(FLIP)]
     vis = rng.uniform(0.35, 1.0, (T, 17)).astype(np.float32)
@@ -188,4 +240,6 @@ def augment_window(w: np.ndarray, rng: np.random.Generator, cfg: PoseAugmentConf
         legs = [13, 14, 15, 16] if rng.random() < 0.7 else [15, 16]
         vis[:, legs] = 0.0
     w[:, :, 2] = np.minimum(w[:, :, 2], vis)
+    if cfg.wrist_misplace > 0:
+        _misplace_wrists(w, rng, cfg, height)
     return w

@@ -1,0 +1,81 @@
+"""The pose augmentation's MoveNet-like steps: sides flickering in runs and wrists put on a nearby
+joint with a low score, at the rates asked for."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window, flicker_frames
+from highlights.pose_classifier.skeleton import FLIP
+from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+
+OFF = PoseAugmentConfig(mirror=0.0, camera_follow=0.0, rotation_deg=0.0, squash=(1.0, 1.0), speed=(1.0, 1.0),
+                        jitter=(0.0, 0.0), lag=0.0, drop_joint=(0.0, 0.0), drop_frame=(0.0, 0.0),
+                        swap_frames=0.0, partial_body=0.0, glitch=0.0, limb_bend=0.0, arm_spread=0.0)
+
+
+@pytest.fixture(scope="module")
+def windows():
+    return synth_windows(SynthWindowSpec(count=12, seed=5))[0]
+
+
+def _runs(swapped: np.ndarray) -> list[int]:
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], swapped.astype(int), [0]])))
+    return (edges[1::2] - edges[::2]).tolist()
+
+
+def test_flicker_swaps_the_asked_share_of_frames_in_short_runs():
+    rng = np.random.default_rng(0)
+    masks = np.stack([flicker_frames(20, rng, 0.4, 4) for _ in range(3000)])
+    assert masks.mean() == pytest.approx(0.4, abs=0.02)
+    assert masks[:, 0].mean() == pytest.approx(0.4, abs=0.05)     # no bias at the window's start
+    flips = np.abs(np.diff(masks.astype(int), axis=1)).sum(axis=1)
+    assert 5.0 < flips.mean() < 7.0                                 # the measured ~6 flips in 2 s
+    inner = [r for m in masks for r in _runs(m)[1:-1]]   # runs cut by the window's ends aside
+    assert inner and max(inner) <= 4
+    rarer = np.stack([flicker_frames(20, rng, 0.1, 2) for _ in range(3000)])
+    assert rarer.mean() == pytest.approx(0.1, abs=0.015)
+
+
+def _swapped(out: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """Frames of `out` that are `w` with left and right exchanged (and not `w` itself)."""
+    as_given = np.isclose(out[:, :, :2], w[:, :, :2], atol=1e-3).all(axis=(1, 2))
+    as_flipped = np.isclose(out[:, :, :2], w[:, list(FLIP), :2], atol=1e-3).all(axis=(1, 2))
+    assert (as_given | as_flipped).all()
+    return as_flipped & ~as_given
+
+
+def test_augmentation_flickers_the_asked_share_of_windows_and_frames(windows):
+    rng = np.random.default_rng(1)
+    cfg = replace(OFF, flicker=0.5, flicker_rate=0.4, flicker_run=4)
+    per_window = [_swapped(augment_window(w, rng, cfg), w) for _ in range(40) for w in windows]
+    flickering = [s for s in per_window if s.any()]
+    assert len(flickering) / len(per_window) == pytest.approx(0.5, abs=0.06)
+    assert np.mean([s.mean() for s in flickering]) == pytest.approx(0.4, abs=0.04)
+    off = [_swapped(augment_window(w, rng, OFF), w) for w in windows]
+    assert not any(s.any() for s in off)
+
+
+def test_misplaced_wrists_sit_on_their_sides_ear_elbow_or_hip_with_a_low_score(windows):
+    rng = np.random.default_rng(2)
+    cfg = replace(OFF, wrist_misplace=0.1)
+    moved_share, scores = [], []
+    for _ in range(30):
+        for w in windows:
+            out = augment_window(w, rng, cfg)
+            height = float(np.ptp(w[..., 1]))
+            others = [j for j in range(17) if j not in (9, 10)]
+            assert np.allclose(out[:, others, :2], w[:, others, :2], atol=1e-3)
+            for wrist, near in ((9, (3, 7, 11)), (10, (4, 8, 12))):
+                moved = np.linalg.norm(out[:, wrist, :2] - w[:, wrist, :2], axis=1) > 1e-3
+                moved_share.append(moved)
+                if moved.any():
+                    to_near = np.linalg.norm(out[moved, wrist, None, :2] - w[moved][:, list(near), :2], axis=2)
+                    assert (to_near.min(axis=1) < 0.15 * height).all()
+                    scores.extend(out[moved, wrist, 2].tolist())
+                    assert (out[~moved, wrist, 2] >= 0.35).all()
+    assert np.concatenate(moved_share).mean() == pytest.approx(0.1, abs=0.015)
+    assert 0.3 <= min(scores) and max(scores) <= 0.45
