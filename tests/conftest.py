@@ -23,6 +23,20 @@ def one_torch_thread():
     torch.set_num_threads(previous)
 
 
+@pytest.fixture
+def restore_threads():
+    """For a test that runs a batch in this process: a batch worker keeps its classifiers loaded and
+    sets torch's threads; both are put back after."""
+    import torch
+
+    from highlights.model.process_cache import keep_classifiers_loaded
+
+    threads = torch.get_num_threads()
+    yield
+    keep_classifiers_loaded(False)
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def inference_path_cache(tmp_path_factory):
     """Measured inference-path choices go to a folder of this test session, never the user's cache

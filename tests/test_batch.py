@@ -197,18 +197,6 @@ def test_workers_times_threads_fits_the_cores():
         plan_workers(0, 4)
 
 
-@pytest.fixture
-def restore_threads():
-    import torch
-
-    from highlights.model.process_cache import keep_classifiers_loaded
-
-    threads = torch.get_num_threads()
-    yield
-    keep_classifiers_loaded(False)
-    torch.set_num_threads(threads)
-
-
 def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, local_out, tmp_path, restore_threads):
     import shutil
 

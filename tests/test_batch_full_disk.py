@@ -18,20 +18,8 @@ from tests.pipeline_fixtures import FixtureEvent, make_game
 FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
-@pytest.fixture
-def keep_threads():
-    import torch
-
-    from highlights.model.process_cache import keep_classifiers_loaded
-
-    threads = torch.get_num_threads()
-    yield
-    keep_classifiers_loaded(False)
-    torch.set_num_threads(threads)
-
-
 def test_a_full_disk_stops_the_batch_and_names_the_file_in_the_games_folder(tmp_path: Path, monkeypatch,
-                                                                             keep_threads) -> None:
+                                                                             restore_threads) -> None:
     rows = ["path,game_id,sport,annotations"]
     for name, event in (("alpha", FixtureEvent("baseball_swing", 3.0, "baseball")),
                         ("bravo", FixtureEvent("basketball_layup", 4.0, "basketball"))):
