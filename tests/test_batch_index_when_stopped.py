@@ -13,7 +13,7 @@ import pytest
 import highlights.batch.runner as runner
 from highlights.batch import collect_games, run_batch
 from highlights.batch.game import PARTIAL_DIR, failed_record
-from tests.test_batch import FAST, restore_threads, season  # noqa: F401 (fixtures)
+from tests.test_batch import FAST, season  # noqa: F401 (fixture)
 
 
 def _index(out: Path) -> dict:

@@ -7,7 +7,7 @@ import os
 
 from highlights.batch import collect_games, run_batch
 from highlights.batch.changed_settings import changed_settings, describe_changes
-from tests.test_batch import FAST, restore_threads, season  # noqa: F401 (fixtures)
+from tests.test_batch import FAST, season  # noqa: F401 (fixture)
 
 
 def _reran(said: list[str]) -> list[str]:
