@@ -79,6 +79,7 @@ def test_a_batchs_folder_is_refused_as_one_not_as_files_no_run_wrote(video: Path
     uploads, season = tmp_path / "uploads", tmp_path / "season"
     uploads.mkdir()
     shutil.copy(video, uploads / video.name)
+    shutil.copy(video.with_suffix(".gt.jsonl"), uploads / video.with_suffix(".gt.jsonl").name)  # the gt backends' truth
     batch = CliRunner().invoke(app, ["detect", str(uploads), "--out", str(season), "--workers", "1", *FAST])
     assert batch.exit_code == 0, batch.output
     before = _tree(season)

@@ -244,8 +244,12 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
     for kind, path in result.written.items():
         console.print(f"  {kind}: {path}")
     if s["failed"]:
-        console.print(f"{s['failed']} game(s) failed; their errors are in the index. "
-                      "A second run retries them and skips the rest.", style="red")
+        # The other games' outputs are kept; the exit status tells a script running a season that
+        # not every game ran, and this last line says where to read why.
+        from highlights.batch import BatchError
+
+        raise BatchError(f"{s['failed']} of {counted(s['games'], 'game')} failed; {result.written['html']} lists "
+                         "why; a second run retries them and skips the rest")
 
 
 def register(root: typer.Typer) -> None:
