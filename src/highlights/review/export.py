@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -35,6 +33,7 @@ from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
 from highlights.review.errors import ReviewError
+from highlights.review.export_staging import staging_folder
 from highlights.review.games import HIGHLIGHTS_JSON, Game, refuse_a_slip_for_a_model_class
 from highlights.review.session import ReviewSession, outcome_of
 from highlights.review.store import Decision
@@ -302,9 +301,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           "decided since")
     clips_all, clips = clips, fresh
     added_classes: list[str] = []
-    staging = Path(tempfile.mkdtemp(prefix="highlights-review-export-"))
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
-    try:
+    with staging_folder(root) as staging:
         rows = []
         for n, c in enumerate(track(clips, "cutting reviewed clips", enabled=show_progress)):
             rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
@@ -339,8 +337,6 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
             # The staged files are gone when the user reads this: name what each was cut from.
             raise DatasetError([_named(problem, cut_from) for problem in e.problems],
                                skippable=e.skippable, headline=e.headline) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
     # Written once the version is: a refused export changes nothing on disk.
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     tally: dict[str, int] = {}
