@@ -94,9 +94,9 @@ def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data
     with pytest.raises(KeyboardInterrupt):
         fit(config, show_progress=False, log=said.append)
     monkeypatch.setattr(loop_module, "train_one_epoch", real_epoch)
-    # Ctrl-C says what is kept and how to go on.
+    # Ctrl-C says what is kept and how to go on, in the caller's terms: here Python's.
     assert said[-1] == (f"interrupted: {config.out_dir}/last.pt holds epoch 1 of {config.epochs}; "
-                        "run the same command with --resume to go on")
+                        "call fit with resume=True to go on")
     _, meta_after_crash = load_checkpoint(config.out_dir + "/last.pt")
     assert meta_after_crash["epoch"] == 1
 
@@ -131,6 +131,31 @@ def _stopped_in_second_epoch(config, monkeypatch) -> None:
         patch.setattr(loop_module, "train_one_epoch", die_in_second_epoch)
         with pytest.raises(KeyboardInterrupt):
             fit(config, show_progress=False)
+
+
+def test_ctrl_c_says_how_to_go_on_in_the_terms_of_the_caller(colour_data, tmp_path, monkeypatch):
+    """The command line names `--resume` and the command; a Python caller, `resume=True` and `fit`."""
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    with monkeypatch.context() as patch:
+        patch.setattr(loop_module, "train_one_epoch", stop)
+        said: list[str] = []
+        with pytest.raises(KeyboardInterrupt):
+            fit(config, show_progress=False, log=said.append)
+        assert said[-1] == "interrupted before the first epoch ended: call fit again"
+        first = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1", "--out",
+                                         str(tmp_path / "cli"), "--quick", "--no-progress"])
+        assert first.exit_code != 0
+        assert "interrupted before the first epoch ended: run the same command again" in first.output
+    _stopped_in_second_epoch(config, monkeypatch)  # last.pt holds epoch 1 of 2
+    with monkeypatch.context() as patch:
+        patch.setattr(loop_module, "train_one_epoch", stop)
+        resumed = CliRunner().invoke(app, ["train", "--out", config.out_dir, "--resume", "--no-progress"])
+    assert resumed.exit_code != 0
+    assert (f"interrupted: {config.out_dir}/last.pt holds epoch 1 of 2; run the same command with --resume to go on"
+            in " ".join(resumed.output.split()))
 
 
 def test_a_run_killed_while_saving_resumes_and_leaves_nothing_half_written(colour_data, tmp_path, monkeypatch):
@@ -173,7 +198,10 @@ def test_resume_after_a_kill_before_the_first_epoch_was_saved_says_to_start_agai
                                       "--out", str(out), "--resume"])
     assert result.exit_code == 1
     assert "stopped before it had saved a whole epoch" in result.output
-    assert "without --resume to start it again" in result.output and "Traceback" not in result.output
+    assert "run the same command without --resume to start it again" in result.output
+    assert "Traceback" not in result.output
+    with pytest.raises(RunFolderError, match="call fit without resume=True to start it again"):
+        fit(config, resume=True, show_progress=False)
     again = fit(config, show_progress=False)
     assert len(again.history) == 1 and not list(out.glob(".*.tmp"))
 
@@ -475,8 +503,11 @@ def test_the_progress_bar_shows_no_loss_before_the_first_step():
 def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(colour_data, tmp_path, monkeypatch):
     config = tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
     fit(config, show_progress=False)
-    with pytest.raises(RunFolderError, match="--resume"):
+    with pytest.raises(RunFolderError, match="holds a training run already; pass resume=True to continue it"):
         fit(config, show_progress=False)
+    used = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1", "--out",
+                                    config.out_dir, "--no-progress"])
+    assert used.exit_code == 1 and "holds a training run already; pass --resume to continue it" in used.output
     with pytest.raises(RunFolderError, match="lr"):
         fit(config.replace(lr=0.5), resume=True, show_progress=False)
     # A finished run resumes to itself without training again, and says so before reading a clip.

@@ -118,15 +118,16 @@ def train(
     }
     if resume:
         # The saved settings win; only how the run executes may change.
-        config = load_saved_config(out, out_name="--out").resumed_with(root=str(root) if root else None,
-                                                                       version=version, **given)
+        saved = load_saved_config(out, out_name="--out", resume_name="--resume")
+        config = saved.resumed_with(root=str(root) if root else None, version=version, **given)
         typer.echo(f"resuming the run in {out} with its saved settings")
     else:
         config = TrainConfig.from_options(str(root), version, str(out), quick=quick, **given)
     typer.echo(f"model: {config.describe_model()}")
     typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
                f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
-    result = fit(config, resume=resume, show_progress=progress, log=typer.echo, out_name="--out")
+    result = fit(config, resume=resume, show_progress=progress, log=typer.echo, out_name="--out",
+                 resume_name="--resume")
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
     typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
     typer.echo(f"last: {result.last_checkpoint}")

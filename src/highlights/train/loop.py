@@ -102,9 +102,11 @@ def fit(
     show_progress: bool = True,
     log: Callable[[str], None] | None = None,
     out_name: str = "out_dir",
+    resume_name: str = "resume=True",
 ) -> TrainResult:
-    """Trains a classifier as `config` says and returns where its checkpoints are. `out_name` is
-    what the messages call the run folder, `config.out_dir` (the `train` command's `--out`)."""
+    """Trains a classifier as `config` says and returns where its checkpoints are. `out_name` and
+    `resume_name` are what the messages call the run folder, `config.out_dir`, and `resume` (the
+    `train` command's `--out` and `--resume`)."""
     log = log or (lambda message: None)
     if config.precision == "auto":
         config = config.replace(precision=resolve_precision(config.precision))
@@ -118,7 +120,7 @@ def fit(
     made = missing_folders(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     try:
-        return _fit_locked(config, dataset, resume, out_dir, show_progress, log, out_name)
+        return _fit_locked(config, dataset, resume, out_dir, show_progress, log, out_name, resume_name)
     finally:
         if made:
             # A run that failed before writing anything (a wrong --version, unfit weights) leaves
@@ -143,7 +145,7 @@ def _remove_if_empty(folder: Path) -> None:
 
 
 def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: bool, out_dir: Path,
-                show_progress: bool, log: Callable[[str], None], out_name: str) -> TrainResult:
+                show_progress: bool, log: Callable[[str], None], out_name: str, resume_name: str) -> TrainResult:
     # The lock file goes with the run: a folder a run has left holds only what the run wrote.
     with exclusive_lock(
         out_dir / RUN_LOCK_NAME, wait=False, remove=True,
@@ -154,7 +156,7 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
         left = remove_unfinished_writes(out_dir, config.resolved_cache_dir())
         if left:
             log(f"removed {len(left)} file(s) a killed run left half-written: {', '.join(p.name for p in left)}")
-        state = _load_resume_point(out_dir, out_name) if resume else None
+        state = _load_resume_point(out_dir, out_name, resume_name) if resume else None
         if state is not None:
             _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
             finished = _finished_run(config, state, out_dir)
@@ -164,12 +166,13 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
                     f"{', stopped early' if finished.stopped_early else ''}; nothing to resume")
                 return finished
         elif (out_dir / LAST_CHECKPOINT).exists():
-            raise RunFolderError(f"{out_dir}: holds a training run already; pass --resume to continue it or pick a new folder")
+            raise RunFolderError(f"{out_dir}: holds a training run already; pass {resume_name} to continue it or pick "
+                                 "a new folder")
 
         was_deterministic = torch.are_deterministic_algorithms_enabled()
         torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
         try:
-            return _fit(config, dataset, state, out_dir, show_progress, log)
+            return _fit(config, dataset, state, out_dir, show_progress, log, resume_name)
         finally:
             torch.use_deterministic_algorithms(was_deterministic)
 
@@ -193,7 +196,7 @@ def remove_unfinished_writes(out_dir: Path, cache_dir: Path | None = None) -> li
 
 
 def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingState | None, out_dir: Path,
-         show_progress: bool, log: Callable[[str], None]) -> TrainResult:
+         show_progress: bool, log: Callable[[str], None], resume_name: str) -> TrainResult:
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
     dataset = dataset or load_version(config.root, config.version)
@@ -345,8 +348,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
                 break
     except KeyboardInterrupt:
         # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
-        log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; run the same command "
-            "with --resume to go on" if saved else "interrupted before the first epoch ended: run the same command again")
+        log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; "
+            f"{_rerun(resume_name)} with {resume_name} to go on" if saved
+            else f"interrupted before the first epoch ended: {_rerun(resume_name)} again")
         raise
     return result
 
@@ -496,13 +500,20 @@ def time_left_text(epoch_seconds: list[float], epochs_left: int, *, early_stop: 
             + (" (early stopping may end it sooner)" if early_stop else ""))
 
 
-def load_saved_config(out_dir: str | Path, *, out_name: str = "out_dir") -> TrainConfig:
-    """The configuration an interrupted run in `out_dir` was started with (`out_name`: what the
-    messages call `out_dir`, as in `fit`)."""
-    return TrainConfig.from_dict(_load_resume_point(Path(out_dir), out_name).meta["train_config"])
+def load_saved_config(out_dir: str | Path, *, out_name: str = "out_dir",
+                      resume_name: str = "resume=True") -> TrainConfig:
+    """The configuration an interrupted run in `out_dir` was started with (`out_name`,
+    `resume_name`: what the messages call `out_dir` and resuming, as in `fit`)."""
+    return TrainConfig.from_dict(_load_resume_point(Path(out_dir), out_name, resume_name).meta["train_config"])
 
 
-def _load_resume_point(out_dir: Path, out_name: str) -> TrainingState:
+def _rerun(resume_name: str) -> str:
+    """How the messages say to run the training again: a command line's user runs the command
+    (`resume_name` a flag, `--resume`), a Python caller calls `fit`."""
+    return "run the same command" if resume_name.startswith("-") else "call fit"
+
+
+def _load_resume_point(out_dir: Path, out_name: str, resume_name: str) -> TrainingState:
     if out_dir.is_file():  # `--out runs/v2/best.pt`: the run's folder is meant
         raise RunFolderError(f"{out_dir}: a file; {out_name} is the run's folder ({out_dir.parent})")
     path = out_dir / LAST_CHECKPOINT
@@ -510,8 +521,8 @@ def _load_resume_point(out_dir: Path, out_name: str) -> TrainingState:
         started = [p.name for p in (out_dir / BEST_CHECKPOINT, *out_dir.glob(f".{LAST_CHECKPOINT}.*.tmp")) if p.exists()]
         if started:
             raise RunFolderError(f"{path}: nothing to resume: the run in {out_dir} stopped before it had saved "
-                                 f"a whole epoch ({' and '.join(started)} found, no {LAST_CHECKPOINT}); run the "
-                                 "same command without --resume to start it again")
+                                 f"a whole epoch ({' and '.join(started)} found, no {LAST_CHECKPOINT}); "
+                                 f"{_rerun(resume_name)} without {resume_name} to start it again")
         raise RunFolderError(f"{path}: nothing to resume (no run was started in {out_dir})")
     state = load_training_state(path)
     if state.epoch is None or state.optimizer_state is None or "history" not in state.extra:
