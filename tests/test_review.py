@@ -753,6 +753,32 @@ def test_the_proposing_model_is_read_from_either_config_layout():
     assert _model_of({"config": {"classifier": {"backend": "oracle"}}}) == "oracle"
 
 
+def test_a_fusion_run_is_named_with_both_models_and_its_weight(tmp_path):
+    """The same two models give other items at another weight: the page's game, and the Label
+    Studio predictions, name the weight, not only "fusion"."""
+    folder = make_detect_folder(tmp_path / "runs", "game1")
+    data = json.loads((folder / "highlights.json").read_text())
+    data["config"]["classifier"] = {"backend": "fusion", "checkpoint": MODEL, "pose_model": "pose/club.npz",
+                                    "fusion_weight": 0.7}
+    data["stages"]["classifier"] = "fusion"
+    data["inference_backend"] = "torchscript+pose-mlp"
+    (folder / "highlights.json").write_text(json.dumps(data))
+    named = (f"fusion of {MODEL} and pose/club.npz (torchscript+pose-mlp, fusion weight 0.7 "
+             "(the R(2+1)D's share; the pose model's 0.3))")
+    game = load_games([folder])[0]
+    assert game.summary()["model"] == named
+    session = ReviewSession([game], DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        tasks = json.loads(export_tasks(session, tmp_path / "ls", progress=False)["tasks"].read_text())
+    finally:
+        session.store.close()
+    assert {p["model_version"] for t in tasks for p in t["predictions"]} == {named}
+    # The packaged pose model, unnamed in the config, is named as such.
+    del data["config"]["classifier"]["pose_model"]
+    (folder / "highlights.json").write_text(json.dumps(data))
+    assert load_games([folder])[0].model.startswith(f"fusion of {MODEL} and the packaged pose model (")
+
+
 def test_a_rejected_items_none_clip_never_holds_an_accepted_action(session, tmp_path):
     from highlights.cli.review import _export_message
     from highlights.video import probe

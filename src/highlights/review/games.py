@@ -191,15 +191,23 @@ def _declared_sport(data: dict) -> str | None:
 
 
 def _model_of(data: dict) -> str:
-    """What proposed the items: the checkpoint (and inference path), else the classifier backend.
-    Reads both config layouts: a `classifier` section, or the older flat keys."""
+    """What proposed the items: the checkpoint (and inference path), for a fusion both models and
+    the weight that mixed them (the same two give other items at another weight), else the
+    classifier backend. Reads both config layouts: a `classifier` section, or the older flat keys."""
+    from highlights.pipeline.classifier_inference import classifier_inference_text
+
     config = data.get("config") or {}
     section = config.get("classifier") if isinstance(config.get("classifier"), dict) else {}
     backend = (section.get("backend") or config.get("classifier_backend")
                or (data.get("stages") or {}).get("classifier") or "unknown")
     checkpoint = section.get("checkpoint") or config.get("checkpoint")
+    inference = str(data.get("inference_backend", "unknown"))
     if backend == "checkpoint" and checkpoint:
-        return f"{checkpoint} ({data.get('inference_backend', 'unknown')})"
+        return f"{checkpoint} ({inference})"
+    if backend == "fusion":
+        pose = section.get("pose_model") or "the packaged pose model"
+        mixed = classifier_inference_text(inference, {"classifier": "fusion"}, {"classifier": section})
+        return f"fusion of {checkpoint or 'an unnamed checkpoint'} and {pose} ({mixed})"
     return str(backend)
 
 
