@@ -12,12 +12,13 @@ where no cleanup ran) ever leaves one.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import math
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -190,8 +191,9 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-# The files written inside `written_together` blocks of this thread, waiting for their renames.
-_written_together: ContextVar[list[tuple[Path, Path]] | None] = ContextVar("written_together", default=None)
+# The files written inside `written_together` blocks of this thread, waiting for their renames
+# (a temp file and its target), and the files they remove (None and the file).
+_written_together: ContextVar[list[tuple[Path | None, Path]] | None] = ContextVar("written_together", default=None)
 
 
 @contextmanager
@@ -203,29 +205,77 @@ def written_together() -> Iterator[None]:
     written whole to its temp file beside its target, and only when all are written are they
     renamed into place. A failure (a full disk) or a kill while writing leaves every target as it
     was, never a new JSON beside the previous run's pictures; the renames need no space, so a
-    full disk cannot stop them half way. Nested blocks join the outermost one. A writer in this
-    block must not read back a file it wrote in it: the file is not in place yet.
+    full disk cannot stop them half way. Another process or thread writing the same files at
+    once (two reports into one folder) does its renames before or after these, never between
+    them (`folders_locked`): the folder holds one writer's files, the last one's. Nested blocks
+    join the outermost one. A writer in this block must not read back a file it wrote in it: the
+    file is not in place yet.
     """
     if _written_together.get() is not None:
         yield
         return
-    pending: list[tuple[Path, Path]] = []
+    pending: list[tuple[Path | None, Path]] = []
     token = _written_together.set(pending)
     try:
         yield
     except BaseException:
         for tmp, _ in pending:
-            tmp.unlink(missing_ok=True)
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         raise
     finally:
         _written_together.reset(token)
-    for done, (tmp, path) in enumerate(pending):
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            for rest, _ in pending[done:]:
-                rest.unlink(missing_ok=True)
-            raise
+    with folders_locked(path.parent for _, path in pending):
+        for done, (tmp, path) in enumerate(pending):
+            try:
+                if tmp is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(tmp, path)
+            except BaseException:
+                for rest, _ in pending[done:]:
+                    if rest is not None:
+                        rest.unlink(missing_ok=True)
+                raise
+
+
+def remove_file(path: str | os.PathLike) -> None:
+    """Remove ``path`` if it is there; inside a `written_together` block, at the block's end
+    with its renames (an earlier run's picture that this run's report does not have goes as
+    the report arrives, not before it, and not after another writer's report arrived)."""
+    path = Path(path)
+    together = _written_together.get()
+    if together is None:
+        path.unlink(missing_ok=True)
+    else:
+        together.append((None, path))
+
+
+@contextmanager
+def folders_locked(folders: Iterable[str | os.PathLike]) -> Iterator[None]:
+    """An exclusive ``flock`` on each of ``folders`` (the folder itself: no lock file appears in
+    it) for the block: a few renames or a read-and-rewrite of a shared file that another process
+    or thread must not come between. Taken in sorted order, so two writers of overlapping
+    folders cannot each hold one the other waits for; hold it for short steps only. A folder
+    that cannot be opened or locked (missing, or on a filesystem without locks) is skipped: the
+    block then runs as it would without locks."""
+    held: list[int] = []
+    try:
+        for folder in sorted({Path(f) for f in folders}):
+            try:
+                fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError:
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except OSError:
+                os.close(fd)
+                continue
+            held.append(fd)
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)  # closing releases the lock
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:

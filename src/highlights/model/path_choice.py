@@ -40,7 +40,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from highlights.atomic import OutputPathError, atomic_write_json
+from highlights.atomic import OutputPathError, atomic_write_json, folders_locked
 from highlights.cache_dir import cache_dir
 from highlights.model.cpu_features import CpuInfo
 
@@ -344,12 +344,19 @@ class PathCache:
 
     def put(self, fields: dict, choice: PathChoice) -> bool:
         """Stores the choice; False where the file cannot be written (a read-only home, a file in
-        the way of its folder): the run goes on, and the next one measures again."""
-        choices = self._read()
-        choices[self.key(fields)] = {"fields": fields, "choice": choice.to_dict(),
-                                     "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        the way of its folder): the run goes on, and the next one measures again.
+
+        The file is read and rewritten under the lock of its folder: another process storing a
+        choice of its own at the same time (another frame size, another model) stores it before
+        or after this one, and neither is lost."""
+        entry = {"fields": fields, "choice": choice.to_dict(),
+                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         try:
-            atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with folders_locked([self.path.parent]):
+                choices = self._read()
+                choices[self.key(fields)] = entry
+                atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
         except (OSError, OutputPathError):
             return False
         return True

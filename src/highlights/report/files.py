@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from highlights.atomic import atomic_write_json, atomic_write_text, written_together
+from highlights.atomic import atomic_write_json, atomic_write_text, remove_file, written_together
 from highlights.errors import HighlightsError, MissingFileError
 from highlights.report.metrics import (
     REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
@@ -86,6 +86,6 @@ def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
         }
         if calibrated:
             paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
-    if not calibrated:  # an earlier run's diagram would read as this report's
-        (out_dir / RELIABILITY_PICTURE).unlink(missing_ok=True)
+        else:  # an earlier run's diagram would read as this report's
+            remove_file(out_dir / RELIABILITY_PICTURE)
     return paths
