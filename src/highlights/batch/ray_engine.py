@@ -47,6 +47,8 @@ class RayEngine:
                     ray.init(num_cpus=self.local_cpus, include_dashboard=False, log_to_driver=False)
             except ConnectionError as e:
                 raise BatchError(f"Ray cluster at {self.address}: cannot connect ({e})") from None
+        pending: dict[Any, GameJob] = {}
+        finished = False
         try:
             # max_retries=1: a worker process that dies (out of memory) gets its game once more.
             task = ray.remote(_game_task).options(num_cpus=self.threads, max_retries=1)
@@ -59,7 +61,23 @@ class RayEngine:
                         on_record(ray.get(ref))
                     except ray.exceptions.RayError as e:
                         on_record(failed_record(job, f"Ray task failed: {' '.join(str(e).split())[:300]}"))
+            finished = True
         finally:
+            if not finished:
+                _cancel(ray, pending)
             if started_here:
                 ray.shutdown()
+
+
+def _cancel(ray, pending: dict[Any, GameJob]) -> None:
+    """Stopped (Ctrl-C): end the games in flight and drop the queued ones. Every game was
+    submitted at the start, so Ray would otherwise go on starting them, and in a Ray instance the
+    caller started (which the batch leaves running) each game would run to its end unseen, writing
+    into the output folder after the batch returned. force=True ends the worker process: a game
+    is a long native computation that a polite cancel would not interrupt."""
+    for ref in pending:
+        try:
+            ray.cancel(ref, force=True)
+        except Exception:  # noqa: BLE001 - a task that ended meanwhile, or a lost connection: nothing to stop
+            pass
 
