@@ -7,6 +7,7 @@ import typer
 from highlights import __version__
 from highlights.cli import augment, bench_paths, dataset, demo, evaluate, pipeline, report, review, synth, train
 from highlights.cli.boundary import ErrorBoundary
+from highlights.cli.termination import EXIT_TERMINATED, terminate_as_interrupt
 
 app = typer.Typer(
     name="highlights",
@@ -43,7 +44,13 @@ bench_paths.register(app)
 
 
 def main() -> None:
-    app(prog_name="highlights")
+    with terminate_as_interrupt() as terminated:
+        try:
+            app(prog_name="highlights")
+        except (SystemExit, KeyboardInterrupt):  # SystemExit: how every command line ends (click)
+            if terminated():
+                raise SystemExit(EXIT_TERMINATED) from None
+            raise
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""A command stopped the way a service manager stops it (SIGTERM) cleans up as after Ctrl-C: a
+`detect` run stopped while it writes its outputs leaves `--out` as it was, no staging folder or
+lock file beside it, says so on stderr, and exits 143 (128 + SIGTERM)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
+# `highlights` as a service runs it, held once every output is in its staging folder, until the
+# signal comes: the run's longest step, where a stop leaves the most behind.
+HELD_WHILE_WRITING = (
+    "import sys\n"
+    "import highlights.pipeline.outputs as outputs\n"
+    "from highlights.cli.app import main\n"
+    "write_all = outputs.write_all\n"
+    "def held(*args, **kwargs):\n"
+    "    written = write_all(*args, **kwargs)\n"
+    "    print('written', flush=True)\n"
+    "    sys.stdin.read()\n"
+    "    return written\n"
+    "outputs.write_all = held\n"
+    "sys.argv = ['highlights', *sys.argv[1:]]\n"
+    "main()\n")
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    return make_game(tmp_path_factory.mktemp("sigterm-game"), duration_s=10.0, events=DEFAULT_EVENTS[:1])
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _held_detect(video: Path, out: Path) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-c", HELD_WHILE_WRITING, "detect", str(video), "--out", str(out),
+                                *FAST], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    line = process.stdout.readline().strip()
+    if line != "written":
+        process.kill()
+        pytest.fail(f"the run did not reach its outputs: {line!r} {process.communicate()}")
+    return process
+
+
+def test_a_detect_run_stopped_by_sigterm_leaves_its_folder_as_it_was_and_exits_143(video, tmp_path):
+    out = tmp_path / "game"
+    first = _held_detect(video, out)
+    first.stdin.close()  # a run let through to its end: the folder a later stopped run must leave alone
+    assert first.wait() == 0, first.stderr.read()
+    before = _tree(out)
+    assert before and sorted(p.name for p in tmp_path.iterdir()) == ["game"]
+
+    stopped = _held_detect(video, out)
+    assert any(p.name.startswith(".game.partial-") for p in tmp_path.iterdir())  # the run's staging folder
+    stopped.send_signal(signal.SIGTERM)
+    _, stderr = stopped.communicate()
+    assert stopped.returncode == 143, stderr
+    assert stderr.splitlines() == [
+        f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it was); "
+        "a run of one video cannot be resumed: run the command again to start it over (a batch of several videos "
+        "goes on from the games it finished)"]
+    assert _tree(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["game"]  # no staging folder, no lock file
