@@ -150,6 +150,14 @@ class KinematicsConfig:
     trigger_nms_s: float = 1.0  # at most half a classifier window: a dropped trigger lies inside a kept one's window
     smooth_frames: int = 1  # >1 averages positions; it also flattens fast peaks at low fps
     max_tracks: int = 0  # watch only the N largest people in a window (0: everyone)
+    # A wrist or ankle speed peak must be this many times the median of the same track's speed in
+    # the 2 s around it (`contrast` in pipeline/kinematics.py; 0: off). MoveNet's left-right swaps
+    # on a walking player make his ankles "kick" every few frames at a high running level; a kick
+    # mostly stands far above it. The hip rise is a height, which the swaps do not move, and is
+    # left alone. Off by default: 2.3, chosen on training games, cut the false highlights on the
+    # synthetic test games by less than their interval and changed nothing on the real clips
+    # (docs/measurements.md#what-movenet-makes-of-a-walking-player).
+    peak_contrast: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,7 @@ RANGES: dict[str, Range] = {
     "kinematics.trigger_nms_s": NON_NEGATIVE_S,
     "kinematics.smooth_frames": Range(1, 1000),
     "kinematics.max_tracks": Range(0, 10_000),
+    "kinematics.peak_contrast": Range(0.0, 1000.0),
     "classifier.window_s": Range(0.0, 600.0, low_open=True),
     "classifier.stride_s": Range(0.0, 600.0, low_open=True),
     "classifier.min_score": UNIT,

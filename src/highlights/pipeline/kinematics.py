@@ -101,40 +101,78 @@ def body_centre(xy: np.ndarray) -> np.ndarray:
         return np.nanmean(xy[:, [L_SHOULDER, R_SHOULDER, L_HIP, R_HIP]], axis=1)
 
 
-def peaks_above(times: np.ndarray, signal: np.ndarray, threshold: float, min_gap_s: float) -> list[int]:
+# A peak's surroundings (`contrast`): the same signal this far either side of it, leaving out its
+# own neighbourhood, where a kick's fast frames lie.
+CONTRAST_REACH_S = 2.0
+CONTRAST_GUARD_S = 0.3
+
+
+def contrast(times: np.ndarray, signal: np.ndarray, i: int) -> float:
+    """How far `signal[i]` stands out from the same track's motion around it: its ratio to the
+    median of the signal within `CONTRAST_REACH_S` either side, outside `CONTRAST_GUARD_S` of it
+    (infinite where nothing around was seen, or it was still). This is a detector's adaptive
+    threshold: the surroundings set the level to beat, and the median is the order statistic that
+    a few other peaks in them (a run-up's strides) do not raise. A walking player whose ankles
+    MoveNet swaps every few frames has a high level and his "kicks" are spikes just above it; a
+    kick mostly stands far above it. scipy's peak prominence measures how deep the dips beside a peak
+    go, and a speed signal dips near zero between strides and between swaps alike, so it tells the
+    two no better than the peak's height."""
+    d = np.abs(times - times[i])
+    around = signal[(d > CONTRAST_GUARD_S) & (d <= CONTRAST_REACH_S)]
+    around = around[~np.isnan(around)]
+    level = float(np.median(around)) if len(around) else 0.0
+    return float(signal[i]) / level if level > 0 else float("inf")
+
+
+def peaks_above(times: np.ndarray, signal: np.ndarray, threshold: float, min_gap_s: float,
+                min_contrast: float = 0.0) -> list[int]:
     """Indices of the local maxima of `signal` at or above `threshold`, highest first, none within
     `min_gap_s` of a higher one. NaNs never peak. scipy's find_peaks finds the maxima; the spacing
-    is in seconds, not samples, because the kept frames need not be evenly spaced."""
+    is in seconds, not samples, because the kept frames need not be evenly spaced. `min_contrast`
+    (0: off) drops a maximum whose `contrast` is below it, before the spacing, so that a dropped
+    peak hides no other."""
     from scipy.signal import find_peaks
 
     filled = np.where(np.isnan(signal), -np.inf, signal)
     # Pad so that a maximum on the first or last sample counts too.
     idx, _ = find_peaks(np.concatenate([[-np.inf], filled, [-np.inf]]), height=threshold)
+    found = [int(i) - 1 for i in idx]
+    if min_contrast > 0:
+        found = [i for i in found if contrast(times, signal, i) >= min_contrast]
     kept: list[int] = []
-    for i in sorted((int(i) - 1 for i in idx), key=lambda i: -filled[i]):
+    for i in sorted(found, key=lambda i: -filled[i]):
         if all(abs(times[i] - times[k]) > min_gap_s for k in kept):
             kept.append(i)
     return kept
 
 
-def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, track=None) -> list[Trigger]:
-    """Triggers of one track. `kp`: (T, 17, 3) keypoints with NaN x/y where not visible;
-    `config`: the kinematics section (thresholds, `smooth_frames`, `trigger_nms_s`)."""
-    cfg = config
-    xy = smooth(kp[:, :, :2].astype(np.float64), cfg.smooth_frames)
+def trigger_signals(times: np.ndarray, kp: np.ndarray, *, scale: float, smooth_frames: int = 1
+                    ) -> dict[str, np.ndarray]:
+    """One track's signals, each (T,): `wrist_speed` and `ankle_speed` (the faster side, body
+    heights/s relative to the body's centre), `hip_rise` (body heights) and `arm_extension`."""
+    xy = smooth(kp[:, :, :2].astype(np.float64), smooth_frames)
     limbs = xy - body_centre(xy)[:, None, :]
-    out: list[Trigger] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices: joints never seen
-        wrist = np.nanmax(np.stack([joint_speed(times, limbs[:, j], scale) for j in (L_WRIST, R_WRIST)]), axis=0)
-        ankle = np.nanmax(np.stack([joint_speed(times, limbs[:, j], scale) for j in (L_ANKLE, R_ANKLE)]), axis=0)
+        speeds = {kind: np.nanmax(np.stack([joint_speed(times, limbs[:, j], scale) for j in joints]), axis=0)
+                  for kind, joints in (("wrist_speed", (L_WRIST, R_WRIST)), ("ankle_speed", (L_ANKLE, R_ANKLE)))}
         hips = np.nanmean(xy[:, [L_HIP, R_HIP], 1], axis=1)
-        rise = hip_rise(times, hips, scale)
-        arms = arm_extension(xy[:, [L_SHOULDER, R_SHOULDER], 1], xy[:, [L_WRIST, R_WRIST], 1], scale)
+        return {**speeds, "hip_rise": hip_rise(times, hips, scale),
+                "arm_extension": arm_extension(xy[:, [L_SHOULDER, R_SHOULDER], 1], xy[:, [L_WRIST, R_WRIST], 1], scale)}
+
+
+def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, track=None) -> list[Trigger]:
+    """Triggers of one track. `kp`: (T, 17, 3) keypoints with NaN x/y where not visible;
+    `config`: the kinematics section (thresholds, `smooth_frames`, `trigger_nms_s`, `peak_contrast`:
+    the `contrast` a wrist or ankle speed peak needs, 0 for none)."""
+    cfg = config
+    signals = trigger_signals(times, kp, scale=scale, smooth_frames=cfg.smooth_frames)
+    rise, arms = signals["hip_rise"], signals["arm_extension"]
+    out: list[Trigger] = []
     gap = cfg.trigger_nms_s
-    for kind, signal, thr in (("wrist_speed", wrist, cfg.wrist_speed_threshold),
-                              ("ankle_speed", ankle, cfg.ankle_speed_threshold)):
-        for i in peaks_above(times, signal, thr, gap):
+    for kind, thr in (("wrist_speed", cfg.wrist_speed_threshold), ("ankle_speed", cfg.ankle_speed_threshold)):
+        signal = signals[kind]
+        for i in peaks_above(times, signal, thr, gap, cfg.peak_contrast):
             out.append(Trigger(kind, float(times[i]), float(signal[i]), thr, track))
     for i in peaks_above(times, rise, cfg.hip_rise_threshold, gap):
         arm = arms[np.abs(times - times[i]) <= _ARM_TOLERANCE_S]
