@@ -389,3 +389,34 @@ def test_a_short_first_round_counts_what_it_took_and_ranks_by_its_estimate():
     assert result.seconds == pytest.approx(sum(true.values()) / 4 + 1.8) and result.rounds_run == 2
     assert [l.backend for l in result.finalists] == ["path1", "path0"] and result.cut_after == {
         PathLayout("path2", workers=1): 1}
+
+
+def test_bench_paths_draws_its_status_on_stderr_and_writes_only_its_results_to_stdout(model, tmp_path):
+    """Its results piped to a file from a terminal: the status line still shows on the terminal
+    (stderr), and the file gets the results, with no control characters."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    ckpt = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
+    master, terminal = pty.openpty()
+    env = {**os.environ, "HIGHLIGHTS_CACHE_DIR": str(tmp_path / "cache"), "TERM": "xterm"}
+    process = subprocess.Popen([sys.executable, "-m", "highlights", "bench-paths", str(ckpt), "--threads", "1",
+                                "--rounds", "1"], stdout=subprocess.PIPE, stderr=terminal, env=env)
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # EIO: the command has ended and closed the terminal
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    results = process.stdout.read()
+    assert process.wait() == 0, shown
+    assert b"measuring inference paths" in shown
+    assert b"chosen: " in results and b"CPU: " in results
+    assert b"\x1b" not in results and b"\r" not in results

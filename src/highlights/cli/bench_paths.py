@@ -52,6 +52,14 @@ def bench_paths(
         _bench_checkpoint(console, checkpoint, threads, rounds, int8, bf16, budget)
 
 
+def _progress_console():
+    """Where the measuring status line is drawn: stderr, as every progress is, so that the results
+    piped to a file (stdout) still show their progress on the terminal."""
+    from highlights.console import plain_console
+
+    return plain_console(stderr=True)
+
+
 def _bench_movenet(console, video: Path | None, rounds: int) -> None:
     from rich.table import Table
 
@@ -67,7 +75,7 @@ def _bench_movenet(console, video: Path | None, rounds: int) -> None:
         source = (int(info.width), int(info.height))
     size = analysis_size(source, config.analysis.short_side)
     estimator = movenet_estimator(config.detection)
-    with console.status("measuring MoveNet paths ...") as status:
+    with _progress_console().status("measuring MoveNet paths ...") as status:
         path, report = choose_movenet_path(estimator, size, config.detection.movenet_tiles, remeasure=True,
                                            rounds=rounds, progress=lambda line: status.update(
                                                Text(f"measuring MoveNet paths: {line}")))
@@ -99,7 +107,7 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
 
     from highlights.model import ClipClassifier
 
-    with console.status("measuring inference paths ...") as status:
+    with _progress_console().status("measuring inference paths ...") as status:
         classifier = ClipClassifier.from_checkpoint(
             checkpoint, int8=int8, bf16=bf16, num_threads=threads, remeasure=True, measure_rounds=rounds,
             measure_budget_s=budget or None,
