@@ -753,6 +753,17 @@ def test_the_proposing_model_is_read_from_either_config_layout():
     assert _model_of({"config": {"classifier": {"backend": "oracle"}}}) == "oracle"
 
 
+def test_a_pose_run_names_its_pose_model_not_only_the_backend():
+    """The default classifier: the packaged pose model and a club's own give other items."""
+    from highlights.review.games import _model_of
+
+    packaged = {"config": {"classifier": {"backend": "pose"}}, "inference_backend": "pose-mlp"}
+    assert _model_of(packaged) == "the packaged pose model (pose-mlp)"
+    own = {"config": {"classifier": {"backend": "pose", "pose_model": "pose/club.npz"}},
+           "inference_backend": "pose-mlp"}
+    assert _model_of(own) == "pose/club.npz (pose-mlp)"
+
+
 def test_a_fusion_run_is_named_with_both_models_and_its_weight(tmp_path):
     """The same two models give other items at another weight: the page's game, and the Label
     Studio predictions, name the weight, not only "fusion"."""

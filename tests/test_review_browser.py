@@ -6,7 +6,8 @@ two tabs on one item (the later decision wins and the other tab says so), then t
 button, and the dataset version it made. A screenshot of each step is written to
 `$HIGHLIGHTS_TEST_ARTIFACTS/review/` (default: the test's tmp folder) for a person to look at.
 Then a phone's HEVC clip, which Chromium plays as sound over a 0x0 picture, shown from its H.264
-copy, at the right picture for a time.
+copy, at the right picture for a time. And the model a real detect run proposed its items with,
+named on the page.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ import pytest
 
 from highlights.datasets import load_version
 from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.detect import detect_highlights
+from tests.pipeline_fixtures import make_game
 from tests.review_browser import ReviewServer
 from tests.review_fixtures import MODEL, make_detect_folder
 from tests.test_review_playback import _detect_folder, _pictures, _source, needs_hevc
@@ -330,3 +334,31 @@ def test_a_missed_event_starts_at_the_games_sport_else_the_class_last_given_one(
     finally:
         context.close()
         server.kill()
+
+
+def test_the_page_names_the_model_a_real_detect_run_proposed_its_items_with(browser, tmp_path):
+    """A detect run with the default classifier (the packaged pose model) and, beside it, a
+    highlights.json that records no model: the page names each game's own as it is picked."""
+    video = make_game(tmp_path / "game", duration_s=14.0)
+    config = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                              "kinematics.enabled": False})
+    detect_highlights(video, config, tmp_path / "run", annotation=load_annotation(video.with_suffix(".json")),
+                      progress=False)
+    data = json.loads((tmp_path / "run" / "highlights.json").read_text())
+    assert data["stages"]["classifier"] == "pose" and data["highlights"]
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "highlights.json").write_text(json.dumps({"video": {"path": str(video)}, "highlights": data["highlights"]}))
+    server = ReviewServer([str(tmp_path / "run"), str(bare), "--db", str(tmp_path / "review.sqlite")])
+    page = browser.new_page()
+    try:
+        _open(page, server.url)
+        first = page.inner_text("#proposedBy")
+        page.select_option("#game", "1")
+        page.wait_for_function("() => document.querySelector('#proposedBy').textContent !== " + json.dumps(first))
+        second = page.inner_text("#proposedBy")
+    finally:
+        page.close()
+        server.kill()
+    assert first == f"Proposed by the packaged pose model ({data['inference_backend']})"
+    assert second == "Proposed by a model this run did not record"

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from tests.review_browser import ReviewServer
-from tests.review_fixtures import make_detect_folder
+from tests.review_fixtures import MODEL, make_detect_folder
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -144,6 +144,68 @@ def test_on_a_phone_on_its_side_the_video_and_the_decision_buttons_fit_the_scree
     assert len(order) > 8 and classes >= 2  # the list scrolls within itself, and there are classes to check
     assert outside == []
 
+
+
+@pytest.fixture(scope="module")
+def fusion_server(tmp_path_factory):
+    """A game whose items a fusion of a club's checkpoint and pose model proposed: the longest name
+    a model has on the page."""
+    root = tmp_path_factory.mktemp("review-fusion")
+    folder = make_detect_folder(root, LONG_NAME)
+    data = json.loads((folder / "highlights.json").read_text())
+    data["config"]["classifier"] = {"backend": "fusion", "checkpoint": FUSION_CHECKPOINT,
+                                    "pose_model": "pose/club.npz", "fusion_weight": 0.7}
+    data["stages"]["classifier"] = "fusion"
+    data["inference_backend"] = "torchscript+pose-mlp"
+    (folder / "highlights.json").write_text(json.dumps(data))
+    running = ReviewServer([str(folder), "--db", str(root / "review.sqlite")])
+    yield running
+    running.kill()
+
+
+FUSION_CHECKPOINT = "/home/coach/highlights/runs/under-twelves-2026/v3/best.pt"
+_PROPOSED_BY = """() => { const p = document.querySelector('#proposedBy'), r = p.getBoundingClientRect();
+    return {text: p.textContent, title: p.title, shown: p.offsetParent !== null, lines: Math.round(r.height /
+            parseFloat(getComputedStyle(p).lineHeight)), cut: p.scrollWidth > p.clientWidth,
+            within: r.left >= 0 && r.right <= innerWidth && r.top >= 0 && r.bottom <= innerHeight}; }"""
+_ON_SCREEN = """() => [scrollY, ...['#player', '#bAccept', '#bReject'].map(s => document.querySelector(s)
+    .getBoundingClientRect()).filter(r => r.top < 0 || r.bottom > innerHeight).map(r => r.bottom)]"""
+
+
+@pytest.mark.parametrize("device", [PHONE_ON_ITS_SIDE, PHONE, DESKTOP], ids=["phone-on-its-side", "phone", "desktop"])
+def test_the_page_names_the_model_that_proposed_the_games_items(browser, server, fusion_server, device):
+    """How far a reviewer trusts the proposals depends on the model that made them: the page names
+    it above the list. On a phone on its side a fusion's long name is cut to one line that leaves
+    the video and the decision buttons on the screen unscrolled, and a tap shows the whole of it."""
+    context, page = _open(browser, server, device)
+    try:
+        checkpoint = page.evaluate(_PROPOSED_BY)
+    finally:
+        context.close()
+    assert checkpoint["text"] == checkpoint["title"] == f"Proposed by {MODEL} (torchscript)"
+    assert checkpoint["shown"] and checkpoint["lines"] == 1 and not checkpoint["cut"]
+    if device is not PHONE:  # a phone held upright shows the list under the player, a scroll away
+        assert checkpoint["within"]
+
+    context, page = _open(browser, fusion_server, device)
+    try:
+        fusion = page.evaluate(_PROPOSED_BY)
+        on_screen = page.evaluate(_ON_SCREEN)
+        page.click("#proposedBy")
+        tapped = page.evaluate(_PROPOSED_BY)
+    finally:
+        context.close()
+    whole = (f"Proposed by fusion of {FUSION_CHECKPOINT} and pose/club.npz (torchscript+pose-mlp, fusion weight 0.7 "
+             "(the R(2+1)D's share; the pose model's 0.3))")
+    assert fusion["text"] == fusion["title"] == whole and fusion["shown"]
+    if device is not PHONE:  # (upright, the page scrolls to the list's selected item, as it did before)
+        assert on_screen == [0]
+    if device is PHONE_ON_ITS_SIDE:
+        assert fusion["lines"] == 1 and fusion["cut"] and fusion["within"]
+        assert tapped["lines"] > 1 and not tapped["cut"]
+    else:  # room to wrap: the whole name, no tap needed
+        assert fusion["lines"] > 1 and not fusion["cut"]
+        assert tapped["lines"] == fusion["lines"]
 
 
 _HEADER_CONTROLS = """() => [...document.querySelectorAll('header input, header select, header button')]

@@ -191,9 +191,9 @@ def _declared_sport(data: dict) -> str | None:
 
 
 def _model_of(data: dict) -> str:
-    """What proposed the items: the checkpoint (and inference path), for a fusion both models and
-    the weight that mixed them (the same two give other items at another weight), else the
-    classifier backend. Reads both config layouts: a `classifier` section, or the older flat keys."""
+    """What proposed the items: the checkpoint or pose model (and inference path), for a fusion both
+    models and the weight that mixed them (the same two give other items at another weight), else
+    the classifier backend. Reads both config layouts: a `classifier` section, or the older flat keys."""
     from highlights.pipeline.classifier_inference import classifier_inference_text
 
     config = data.get("config") or {}
@@ -204,8 +204,10 @@ def _model_of(data: dict) -> str:
     inference = str(data.get("inference_backend", "unknown"))
     if backend == "checkpoint" and checkpoint:
         return f"{checkpoint} ({inference})"
+    pose = section.get("pose_model") or config.get("pose_model") or "the packaged pose model"
+    if backend == "pose":  # the default classifier: which pose model, not only "pose"
+        return f"{pose} ({inference})"
     if backend == "fusion":
-        pose = section.get("pose_model") or "the packaged pose model"
         mixed = classifier_inference_text(inference, {"classifier": "fusion"}, {"classifier": section})
         return f"fusion of {checkpoint or 'an unnamed checkpoint'} and {pose} ({mixed})"
     return str(backend)
