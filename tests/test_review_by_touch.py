@@ -247,3 +247,31 @@ def test_every_header_control_is_on_the_screen_without_a_sideways_scroll(browser
     assert {c[0] for c in opened if c[1]} == names | {"moreBtn"}
     assert [c for c in opened if c[1] and (c[2] < 0 or c[3] > width or c[4] < 0 or c[5] > height)] == []
     assert closed
+
+
+@pytest.mark.parametrize("device", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_the_page_opens_at_its_top_and_moving_down_the_list_scrolls_the_list_alone(browser, server, device):
+    # Keeping the selected item in view must scroll the list's own box, never the page: on a phone
+    # held upright the list lies below the video, and scrolling the page to it put the video's top
+    # off the screen as the page opened and at every step (there the list is part of the page and
+    # the reviewer scrolls to it).
+    context, page = _open(browser, server, device)
+    try:
+        opened_at = page.evaluate("() => [scrollY, document.querySelector('#player').getBoundingClientRect().top]")
+        count = page.evaluate("() => document.querySelectorAll('#list li').length")
+        for _ in range(count - 1):
+            page.keyboard.press("j")
+        moved = page.evaluate("""() => {
+            const ul = document.querySelector('#list'), li = ul.querySelector('li.sel');
+            const u = ul.getBoundingClientRect(), r = li.getBoundingClientRect();
+            return [scrollY, ul.scrollTop, r.top >= u.top - 1 && r.bottom <= u.bottom + 1,
+                    [...ul.children].indexOf(li)];
+        }""")
+    finally:
+        context.close()
+    assert count > 10, "the fixture's list is too short to need scrolling"
+    assert opened_at[0] == 0 and opened_at[1] >= 0, f"the page opened scrolled by {opened_at[0]} px"
+    assert moved[3] == count - 1
+    assert moved[0] == 0, f"moving down the list scrolled the page by {moved[0]} px"
+    if device is DESKTOP:  # a narrow screen has the list in the page, not in a box of its own
+        assert moved[1] > 0 and moved[2], "the last item is not scrolled into the list's view"
