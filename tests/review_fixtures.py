@@ -99,3 +99,14 @@ def make_detect_folder(root: Path, name: str = "game1", *, seed: int = 3, minute
     }
     (folder / "highlights.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
     return folder
+
+
+def decide_first_three(session) -> str:
+    """Accept, reject and accept the first three items of the session's first game as reviewer
+    Ada (a `none` item accepted as a baseball swing); returns the game's id."""
+    gid = session.games[0].id
+    for state, status in zip(session.states(gid)[:3], ("accepted", "rejected", "accepted")):
+        label = state["label"] if state["label"] != "none" else "baseball_swing"
+        session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
+                       end_s=state["end_s"], reviewer="Ada")
+    return gid

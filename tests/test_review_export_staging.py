@@ -16,7 +16,7 @@ from highlights.review.export_staging import STAGING_PREFIX
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from tests.review_fixtures import make_detect_folder
+from tests.review_fixtures import decide_first_three, make_detect_folder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,11 +44,7 @@ export.export_review(ReviewSession(load_games([folder]), DecisionStore(store)), 
 def _decide(folder: Path, store: Path) -> None:
     session = ReviewSession(load_games([folder]), DecisionStore(store))
     try:
-        gid = session.games[0].id
-        for state, status in zip(session.states(gid)[:3], ("accepted", "rejected", "accepted")):
-            label = state["label"] if state["label"] != "none" else "baseball_swing"
-            session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
-                           end_s=state["end_s"], reviewer="Ada")
+        decide_first_three(session)
     finally:
         session.store.close()
 

@@ -16,18 +16,14 @@ from highlights.review.export import export_review
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from tests.review_fixtures import make_detect_folder
+from tests.review_fixtures import decide_first_three, make_detect_folder
 
 
 def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_path: Path, monkeypatch) -> None:
     folder = make_detect_folder(tmp_path / "runs", "game1")
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
-        gid = session.games[0].id
-        for state, status in zip(session.states(gid)[:3], ("accepted", "rejected", "accepted")):
-            label = state["label"] if state["label"] != "none" else "baseball_swing"
-            session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
-                           end_s=state["end_s"], reviewer="Ada")
+        gid = decide_first_three(session)
         root, annotations = tmp_path / "datasets", tmp_path / "annotations"
         export_review(session, root)  # v1
         flush = atomic._fsync
