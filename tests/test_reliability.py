@@ -342,8 +342,13 @@ def test_staging_leftovers_of_gone_writers_are_cleaned_and_a_lost_folder_put_bac
     previous = tmp_path / f".out.old-{dead}-z" / "previous"
     previous.mkdir(parents=True)
     (previous / "highlights.json").write_text("{}")
+    # Another folder's of the same parent (a service's next upload), and a name that only looks alike.
+    (tmp_path / f".other.partial-{dead}-abc123").mkdir()
+    (tmp_path / f".other.old-{dead}-q" / "previous").mkdir(parents=True)
+    (tmp_path / ".other.partial-notes").mkdir()
     atomic.remove_stale_staging(out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == [f".out.partial-{live}-y", "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.partial-notes", f".out.partial-{live}-y", "other",
+                                                          "out"]
     assert (out / "highlights.json").read_text() == "{}"
 
 

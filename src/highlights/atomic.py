@@ -16,6 +16,7 @@ import fcntl
 import json
 import math
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.errors import HighlightsError
+from highlights.owner_pid import folders_of_gone_owners
 
 # Out of space, or out of the user's quota on it: the same thing to a user.
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -427,45 +429,25 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(err, os.strerror(err), str(b))
 
 
+# `atomic_folder`'s staging and previous-folder names: `.NAME.partial-PID-XXXXXXXX` (mkdtemp's suffix).
+_LEFTOVER_RE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>" + _PARTIAL + "|" + _OLD + r")-(?P<pid>\d+)-[a-z0-9_]+$")
+
+
 def remove_stale_staging(path: str | os.PathLike) -> list[Path]:
-    """Remove the staging and previous-folder leftovers of ``atomic_folder`` writers that are gone.
+    """Remove the staging and previous-folder leftovers of ``atomic_folder`` writers that are gone,
+    beside ``path``: those for ``path`` and for every other folder in its parent (a service that
+    gives each upload its own folder under one parent would otherwise gather a killed run's
+    staging for each, as large as that run's outputs).
 
     A previous folder left by a crash between the two renames of the fallback swap is put back
-    first when ``path`` itself is missing.
+    first when the folder it was is missing.
     """
-    path = Path(path)
+    parent = Path(path).parent
     removed = []
-    if not path.parent.is_dir():
-        return removed
-    for entry in sorted(path.parent.iterdir()):
-        kind, pid = _staging_kind(entry.name, path.name)
-        if kind is None or (pid != os.getpid() and process_alive(pid)):
-            continue
-        previous = entry / "previous"
-        if kind == _OLD and previous.is_dir() and not path.exists():
-            os.rename(previous, path)
+    for entry, m in folders_of_gone_owners(parent, _LEFTOVER_RE):
+        previous, target = entry / "previous", parent / m.group("name")
+        if m.group("kind") == _OLD and previous.is_dir() and not target.exists():
+            os.rename(previous, target)
         shutil.rmtree(entry, ignore_errors=True)
         removed.append(entry)
     return removed
-
-
-def _staging_kind(entry_name: str, name: str) -> tuple[str | None, int]:
-    for kind in (_PARTIAL, _OLD):
-        prefix = f".{name}.{kind}-"
-        if entry_name.startswith(prefix):
-            pid = entry_name[len(prefix):].split("-", 1)[0]
-            return kind, int(pid) if pid.isdigit() else -1
-    return None, -1
-
-
-def process_alive(pid: int) -> bool:
-    """Is a process with this pid running on this machine?"""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from highlights.datasets.errors import DatasetError
 from highlights.errors import HighlightsError
+from highlights.owner_pid import owner_gone
 
 LOCK_NAME = ".write.lock"
 POLL_S = 0.2
@@ -108,3 +110,38 @@ def _holder(fd: int) -> str:
     except OSError:
         text = ""
     return text if text.isdigit() else "unknown"
+
+
+def remove_if_abandoned(path: Path) -> bool:
+    """Remove the lock file ``path`` if a holder killed before it could remove it left it: a
+    plain file naming a pid (as `exclusive_lock` writes it) whose process is gone, and that no
+    one holds. True when it was removed.
+
+    It is removed while held, as a holder removes its own, so a process that opened it meanwhile
+    finds, once it holds the lock, that the path is no longer its file, and takes the path anew.
+    """
+    try:
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            return False  # a link, a folder, a pipe: not a lock file
+        fd = os.open(path, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False  # gone already, or not ours to open
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False  # held: its writer is running
+        if not _is_lock_of(fd, path) or (pid := _holder(fd)) == "unknown" or not owner_gone(int(pid)):
+            return False
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _is_lock_of(fd: int, path: Path) -> bool:
+    """Is the open ``fd`` a plain file, and still the file at ``path``?"""
+    mine, there = os.fstat(fd), os.stat(path, follow_symlinks=False)
+    return stat.S_ISREG(mine.st_mode) and (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)

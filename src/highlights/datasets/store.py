@@ -9,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from highlights.atomic import process_alive
+from highlights.owner_pid import process_alive
 from highlights.csv_cells import plain_row
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from highlights.atomic import atomic_write_json
+from highlights.atomic import atomic_write_json, remove_stale_staging
 from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spotting
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.json_values import json_default
@@ -61,7 +61,8 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
     run's DIR as it was. A DIR holding files no run wrote, or that another run is writing
     (`output_lock`), is refused before the run starts; `out_name` is what the messages call DIR
-    (the `detect` command's `--out`).
+    (the `detect` command's `--out`). Staging folders and lock files that killed runs left beside
+    DIR, for DIR or any other folder there, are removed at the start.
     """
     from highlights.pipeline.outputs import OUTPUT_NAMES  # matplotlib, encoders: only here
 
@@ -69,6 +70,9 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     known = {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}
     with one_run_writing(final_dir, out_name=out_name):
         check_replaceable(final_dir, known, out_name=out_name)
+        # Killed runs' staging folders beside DIR (its own and its neighbours') go now, before
+        # this run's analysis, not after it: their space is the reels this run may need.
+        remove_stale_staging(final_dir)
         result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
         return result, _write_outputs(result, Path(video_path), final_dir, known, annotation=annotation,
                                       progress=progress, half=half, up_link=up_link, out_name=out_name)

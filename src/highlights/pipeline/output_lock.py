@@ -9,18 +9,20 @@ The lock is ``fcntl.flock`` on ``.NAME.lock`` beside the folder NAME (`highlight
 beside it, not inside, because the swap replaces the folder's contents whole; hidden, and
 removed when the run ends, so neither the output folder nor its parent gains a file a listing or
 a glob would pick up. The kernel drops the lock when its holder dies, however it dies, so a
-killed run never leaves the folder locked (at most an unlocked ``.NAME.lock``, taken over and
-removed by the next run).
+killed run never leaves the folder locked. It may leave an unlocked ``.NAME.lock``, which the
+next run into any folder of that parent removes (`remove_stale_locks`): a service giving each
+upload its own folder under one parent would otherwise gather one per killed run.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from highlights.atomic import OutputPathError, check_writable
-from highlights.datasets.lock import exclusive_lock
+from highlights.datasets.lock import exclusive_lock, remove_if_abandoned
 from highlights.errors import HighlightsError
 from highlights.made_folders import missing_folders, remove_if_still_empty
 
@@ -35,11 +37,25 @@ def lock_path(out_dir: str | Path) -> Path:
     return out_dir.with_name(f".{out_dir.name}.lock")
 
 
+_LOCK_RE = re.compile(r"^\.(?P<name>.+)\.lock$")
+
+
+def remove_stale_locks(parent: Path) -> list[Path]:
+    """Remove the ``.NAME.lock`` files in ``parent`` left by runs killed before they could:
+    those no one holds, naming a process that is gone (`remove_if_abandoned`)."""
+    try:
+        entries = sorted(p for p in parent.iterdir() if _LOCK_RE.match(p.name))
+    except OSError:
+        return []
+    return [p for p in entries if remove_if_abandoned(p)]
+
+
 @contextmanager
 def one_run_writing(out_dir: str | Path, *, out_name: str = "out_dir") -> Iterator[None]:
     """Hold ``out_dir``'s write lock for the ``with`` block; another run holding it is an
     `OutputPathError` naming the folder (``out_name``: what the caller called it, such as
-    ``--out``). Folders made for the lock file are removed again if the block leaves them empty."""
+    ``--out``). Folders made for the lock file are removed again if the block leaves them empty.
+    Lock files of killed runs beside it, of any folder, are removed once this one is held."""
     out_dir = Path(out_dir)
     check_writable(out_dir)  # a folder that cannot be made is said as such, not as a failed lock
     made = missing_folders(out_dir.parent)
@@ -55,6 +71,7 @@ def one_run_writing(out_dir: str | Path, *, out_name: str = "out_dir") -> Iterat
                     failed=_NoLock))
             except _NoLock:
                 pass  # no lock to be had: the run goes on as it did before locks
+            remove_stale_locks(out_dir.parent)
             yield
     finally:
         remove_if_still_empty(made)

@@ -17,28 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from highlights.atomic import process_alive
 from highlights.made_folders import missing_folders, remove_if_still_empty
+from highlights.owner_pid import folders_of_gone_owners
 from highlights.review.errors import ReviewError
 
 STAGING_PREFIX = ".highlights-review-export-staging-"
-_STAGING_RE = re.compile(r"^" + re.escape(STAGING_PREFIX) + r"(\d+)-")
+_STAGING_RE = re.compile(r"^" + re.escape(STAGING_PREFIX) + r"(?P<pid>\d+)-")
 
 
 def remove_stale_staging(folder: Path) -> list[Path]:
     """Delete the staging folders in ``folder`` whose export process is no longer running."""
     removed = []
-    try:
-        entries = list(folder.iterdir())
-    except OSError:
-        return removed  # not there yet, or unreadable: the new staging folder's own error says so
-    for path in entries:
-        m = _STAGING_RE.match(path.name)
-        if m is None or path.is_symlink() or not path.is_dir():
-            continue
-        pid = int(m.group(1))
-        if pid == os.getpid() or process_alive(pid):
-            continue  # this process's own, or another export's still running
+    for path, _ in folders_of_gone_owners(folder, _STAGING_RE):
         shutil.rmtree(path, ignore_errors=True)
         removed.append(path)
     return removed
