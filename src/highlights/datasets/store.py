@@ -9,7 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
-from highlights.owner_pid import process_alive
+from highlights.owner_pid import owner_gone
 from highlights.csv_cells import plain_row
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
@@ -66,7 +66,7 @@ def remove_stale_temp_dirs(root: Path) -> list[Path]:
             if not (p.name.startswith(TEMP_PREFIX) and p.is_dir() and not p.is_symlink()):
                 continue
             m = _TEMP_RE.match(p.name)
-            if m and int(m.group(1)) != os.getpid() and process_alive(int(m.group(1))):
+            if m and not owner_gone(int(m.group(1))):
                 continue
             shutil.rmtree(p, ignore_errors=True)
             removed.append(p)
