@@ -1,7 +1,8 @@
 """A `detect` run killed outright (`kill -9`, the OOM killer: no cleanup runs) leaves its staging
 folder and lock file beside its `--out`; a service gives each upload its own `--out` under one
 parent, so the next run into ANY folder of that parent removes them, before its analysis. What a
-running process is writing, and names that only look alike, stay."""
+running process is writing (here, or in another container: its lock is held), and names that
+only look alike, stay."""
 
 from __future__ import annotations
 
@@ -60,6 +61,13 @@ def _killed_mid_run(video: Path, out: Path) -> None:
     assert process.returncode == -signal.SIGKILL
 
 
+def _gone_pid() -> int:
+    """The pid of a process that has ended."""
+    done = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
+    return int(done.stdout)
+
+
 def _names(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir())
 
@@ -80,6 +88,10 @@ def test_a_run_into_another_folder_of_the_parent_removes_a_killed_runs_staging_a
         assert writer.stdout.readline().strip() == "held"
         running = uploads / f".game3.partial-{writer.pid}-abcd1234"
         (running / "clips").mkdir(parents=True)
+        # A run in another container sharing the volume: no process here has its pid, but it holds
+        # its folder's lock, which every container sees.
+        elsewhere = uploads / f".game3.partial-{_gone_pid()}-efgh5678"
+        elsewhere.mkdir()
         (uploads / ".game4.partial-notes").mkdir()
 
         at_analysis: list[list[str]] = []
@@ -92,22 +104,21 @@ def test_a_run_into_another_folder_of_the_parent_removes_a_killed_runs_staging_a
         monkeypatch.setattr(detect, "run_pipeline", watched)
         result = CliRunner().invoke(app, ["detect", str(video), "--out", str(uploads / "game2"), *FAST])
         assert result.exit_code == 0, result.output
-        kept = sorted([".game2.lock", ".game3.lock", ".game4.partial-notes", running.name])
+        kept = sorted([".game2.lock", ".game3.lock", ".game4.partial-notes", running.name, elsewhere.name])
         assert at_analysis == [kept]  # gone before the analysis, while game2's own lock was held
         assert outputs_of(uploads / "game2") is not None
-        assert _names(uploads) == sorted([".game3.lock", ".game4.partial-notes", running.name, "game2"])
+        assert _names(uploads) == sorted([".game3.lock", ".game4.partial-notes", running.name, elsewhere.name,
+                                          "game2"])
         assert (running / "clips").is_dir()
     finally:
         writer.stdin.close()
         writer.wait()
-    assert _names(uploads) == sorted([".game4.partial-notes", running.name, "game2"])  # the writer took its lock
+    assert _names(uploads) == sorted([".game4.partial-notes", running.name, elsewhere.name, "game2"])  # lock taken
 
 
 def test_only_an_unheld_lock_file_naming_a_gone_process_is_abandoned(tmp_path):
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
     killed = tmp_path / ".game.lock"
-    killed.write_text(gone.stdout)
+    killed.write_text(f"{_gone_pid()}\n")
     notes = tmp_path / ".notes.lock"
     notes.write_text("my own notes\n")
     ours = tmp_path / ".ours.lock"

@@ -346,7 +346,13 @@ def test_staging_leftovers_of_gone_writers_are_cleaned_and_a_lost_folder_put_bac
     (tmp_path / f".other.partial-{dead}-abc123").mkdir()
     (tmp_path / f".other.old-{dead}-q" / "previous").mkdir(parents=True)
     (tmp_path / ".other.partial-notes").mkdir()
-    atomic.remove_stale_staging(out)
+    atomic.remove_stale_staging(out)  # its own alone: nothing says whether another folder's writer is gone
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f".other.old-{dead}-q", ".other.partial-notes",
+                                                                 f".other.partial-{dead}-abc123",
+                                                                 f".out.partial-{live}-y", "out"])
+    atomic.remove_stale_staging(out, neighbour_in_use=lambda name: True)
+    assert f".other.partial-{dead}-abc123" in {p.name for p in tmp_path.iterdir()}
+    atomic.remove_stale_staging(out, neighbour_in_use=lambda name: name != "other")
     assert sorted(p.name for p in tmp_path.iterdir()) == [".other.partial-notes", f".out.partial-{live}-y", "other",
                                                           "out"]
     assert (out / "highlights.json").read_text() == "{}"

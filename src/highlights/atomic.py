@@ -19,7 +19,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -433,19 +433,30 @@ def _exchange(a: Path, b: Path) -> bool:
 _LEFTOVER_RE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>" + _PARTIAL + "|" + _OLD + r")-(?P<pid>\d+)-[a-z0-9_]+$")
 
 
-def remove_stale_staging(path: str | os.PathLike) -> list[Path]:
+def remove_stale_staging(path: str | os.PathLike, *,
+                         neighbour_in_use: Callable[[str], bool] | None = None) -> list[Path]:
     """Remove the staging and previous-folder leftovers of ``atomic_folder`` writers that are gone,
-    beside ``path``: those for ``path`` and for every other folder in its parent (a service that
-    gives each upload its own folder under one parent would otherwise gather a killed run's
-    staging for each, as large as that run's outputs).
+    beside ``path``: those for ``path``, and, given ``neighbour_in_use``, those for every other
+    folder NAME in its parent for which ``neighbour_in_use(NAME)`` is false (a service that gives
+    each upload its own folder under one parent would otherwise gather a killed run's staging for
+    each, as large as that run's outputs).
+
+    A writer is gone when no process has its pid here. A writer in another pid namespace (another
+    container sharing the volume) has no pid here either, so a neighbour's leftovers are only
+    removed where the caller can tell, by something every host sees (the folder's lock), that no
+    one is writing it; ``path``'s own are the caller's, which holds ``path``.
 
     A previous folder left by a crash between the two renames of the fallback swap is put back
     first when the folder it was is missing.
     """
-    parent = Path(path).parent
+    path = Path(path)
+    parent = path.parent
     removed = []
     for entry, m in folders_of_gone_owners(parent, _LEFTOVER_RE):
-        previous, target = entry / "previous", parent / m.group("name")
+        name = m.group("name")
+        if name != path.name and (neighbour_in_use is None or neighbour_in_use(name)):
+            continue
+        previous, target = entry / "previous", parent / name
         if m.group("kind") == _OLD and previous.is_dir() and not target.exists():
             os.rename(previous, target)
         shutil.rmtree(entry, ignore_errors=True)

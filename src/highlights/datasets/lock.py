@@ -141,6 +141,23 @@ def remove_if_abandoned(path: Path) -> bool:
         os.close(fd)  # closing releases the lock
 
 
+def lock_held(path: Path) -> bool:
+    """Does a process (here, or in another container or host sharing the filesystem) hold the
+    lock file ``path`` now? A missing or unopenable file is held by no one; a file whose lock
+    cannot be asked for (a filesystem without locks) counts as held."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        return True  # held; or a filesystem that cannot say, where taking it for held keeps a writer's files
+    finally:
+        os.close(fd)  # closing releases a lock taken here
+    return False
+
+
 def _is_lock_of(fd: int, path: Path) -> bool:
     """Is the open ``fd`` a plain file, and still the file at ``path``?"""
     mine, there = os.fstat(fd), os.stat(path, follow_symlinks=False)

@@ -10,7 +10,7 @@ from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spot
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.output_folder import check_replaceable, mark_complete, moved, run_folder
-from highlights.pipeline.output_lock import one_run_writing
+from highlights.pipeline.output_lock import being_written, one_run_writing
 from highlights.pipeline.reel_length import reel_choice
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import window_spots
@@ -70,9 +70,10 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     known = {HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, *OUTPUT_NAMES.values()}
     with one_run_writing(final_dir, out_name=out_name):
         check_replaceable(final_dir, known, out_name=out_name)
-        # Killed runs' staging folders beside DIR (its own and its neighbours') go now, before
-        # this run's analysis, not after it: their space is the reels this run may need.
-        remove_stale_staging(final_dir)
+        # Killed runs' staging folders beside DIR (its own, and its neighbours' that no run holds
+        # the lock of: a run in another container has no pid here) go now, before this run's
+        # analysis, not after it: their space is the reels this run may need.
+        remove_stale_staging(final_dir, neighbour_in_use=lambda name: being_written(final_dir.parent / name))
         result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
         return result, _write_outputs(result, Path(video_path), final_dir, known, annotation=annotation,
                                       progress=progress, half=half, up_link=up_link, out_name=out_name)

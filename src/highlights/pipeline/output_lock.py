@@ -22,7 +22,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from highlights.atomic import OutputPathError, check_writable
-from highlights.datasets.lock import exclusive_lock, remove_if_abandoned
+from highlights.datasets.lock import exclusive_lock, lock_held, remove_if_abandoned
 from highlights.errors import HighlightsError
 from highlights.made_folders import missing_folders, remove_if_still_empty
 
@@ -35,6 +35,12 @@ def lock_path(out_dir: str | Path) -> Path:
     """The lock file of the output folder ``out_dir``: hidden, beside it."""
     out_dir = Path(out_dir)
     return out_dir.with_name(f".{out_dir.name}.lock")
+
+
+def being_written(out_dir: str | Path) -> bool:
+    """Is a run (of this process or any other, in any container sharing the folder) writing
+    ``out_dir`` now: does one hold its lock?"""
+    return lock_held(lock_path(out_dir))
 
 
 _LOCK_RE = re.compile(r"^\.(?P<name>.+)\.lock$")
