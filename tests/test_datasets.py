@@ -534,6 +534,47 @@ def test_a_clip_added_beside_a_folders_manifest_is_not_left_out_unsaid(tmp_path:
     assert len(v.clips) == 3 and [s["path"] for s in v.meta["skipped"]] == [str(added)]
 
 
+def test_a_lock_held_for_an_instant_by_a_sweep_is_waited_for_and_one_held_on_is_refused(tmp_path, monkeypatch):
+    # Another process's sweep (`lock_held`, `remove_if_abandoned`) takes a folder's lock for an
+    # instant; a run starting then must not be refused as if another run were writing.
+    import fcntl
+    import os
+
+    import highlights.datasets.lock as lock
+    from highlights.errors import HighlightsError
+
+    path = tmp_path / ".game.lock"
+    path.write_text("")
+    sweep = os.open(path, os.O_RDONLY)
+    fcntl.flock(sweep, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    clock = [0.0]
+    monkeypatch.setattr(lock.time, "monotonic", lambda: clock[0])
+
+    waits = []
+
+    def sweep_ends(seconds):  # the run's first wait: the sweep is done by then
+        waits.append(seconds)
+        os.close(sweep)
+        clock[0] += seconds
+
+    monkeypatch.setattr(lock.time, "sleep", sweep_ends)
+    with lock.exclusive_lock(path, wait=False, busy=HighlightsError, failed=HighlightsError):
+        assert lock.lock_held(path)
+    assert len(waits) == 1  # the sweep's lock was met, and waited for
+
+    holder = os.open(path, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    monkeypatch.setattr(lock.time, "sleep", lambda seconds: clock.__setitem__(0, clock[0] + seconds))
+    try:
+        with pytest.raises(HighlightsError):
+            with lock.exclusive_lock(path, wait=False, busy=HighlightsError, failed=HighlightsError):
+                pass
+    finally:
+        os.close(holder)
+    assert clock[0] >= lock.SWEEP_GRACE_S
+    assert not lock.lock_held(path)
+
+
 def test_a_lock_that_removes_its_file_still_lets_one_holder_at_a_time(tmp_path):
     import threading
     import time

@@ -23,6 +23,9 @@ from highlights.owner_pid import owner_gone
 
 LOCK_NAME = ".write.lock"
 POLL_S = 0.2
+# A sweep of another process (`remove_if_abandoned`, `lock_held`) holds a lock for an instant, a
+# writer for its whole run: a lock still held after this long is a writer's.
+SWEEP_GRACE_S = 1.0
 
 
 @contextmanager
@@ -47,8 +50,9 @@ def exclusive_lock(path: Path, *, wait: bool, busy: Callable[[str], HighlightsEr
                    failed: Callable[[str], HighlightsError], remove: bool = False) -> Iterator[None]:
     """Hold an exclusive lock on the file ``path`` (created if missing) for the ``with`` block.
 
-    Held elsewhere: ``busy(pid of the holder)`` is raised, unless ``wait``, which blocks until it
-    is released. ``failed(cause)`` is raised when the lock cannot be taken at all. ``remove``
+    Held elsewhere: ``busy(pid of the holder)`` is raised once it has been held for
+    ``SWEEP_GRACE_S`` (another process's sweep holds it for an instant), unless ``wait``, which
+    blocks until it is released. ``failed(cause)`` is raised when the lock cannot be taken at all. ``remove``
     deletes the lock file when the block ends, so a folder is left as the block left it.
     """
     while True:
@@ -89,6 +93,7 @@ def _locked(path: Path, *, wait: bool, busy: Callable[[str], HighlightsError],
     except OSError as e:
         raise failed(e.strerror or str(e)) from e
     try:
+        give_up = time.monotonic() + SWEEP_GRACE_S
         while True:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -96,7 +101,7 @@ def _locked(path: Path, *, wait: bool, busy: Callable[[str], HighlightsError],
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES):
                     raise failed(e.strerror or str(e)) from e
-                if not wait:
+                if not wait and time.monotonic() >= give_up:
                     raise busy(_holder(fd)) from None
                 time.sleep(POLL_S)
     except BaseException:
