@@ -19,17 +19,11 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from highlights.pipeline.output_folder import outputs_of
 from highlights.pipeline.output_lock import lock_path
+from tests.detect_in_another_process import FAST, HOLDER
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
-FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
 FAST_CONFIG = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
                                                "classifier.enabled": False})
-# Another process that holds OUT's lock as a run does, until its stdin closes or it is killed.
-HOLDER = ("import sys\n"
-          "from highlights.pipeline.output_lock import one_run_writing\n"
-          "with one_run_writing(sys.argv[1]):\n"
-          "    print('held', flush=True)\n"
-          "    sys.stdin.read()\n")
 
 
 @pytest.fixture(scope="module")

@@ -19,30 +19,8 @@ import highlights.pipeline.detect as detect
 from highlights.cli.app import app
 from highlights.datasets.lock import remove_if_abandoned
 from highlights.pipeline.output_folder import outputs_of
+from tests.detect_in_another_process import FAST, HELD_WHILE_WRITING, HOLDER
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
-
-FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
-# `highlights detect`, held once every output is in its staging folder (the most a kill can leave
-# behind) until it is killed.
-HELD_WHILE_WRITING = (
-    "import sys\n"
-    "import highlights.pipeline.outputs as outputs\n"
-    "from highlights.cli.app import main\n"
-    "write_all = outputs.write_all\n"
-    "def held(*args, **kwargs):\n"
-    "    written = write_all(*args, **kwargs)\n"
-    "    print('written', flush=True)\n"
-    "    sys.stdin.read()\n"
-    "    return written\n"
-    "outputs.write_all = held\n"
-    "sys.argv = ['highlights', *sys.argv[1:]]\n"
-    "main()\n")
-# Another process holding a folder's lock as a run does, until its stdin closes.
-HOLDER = ("import sys\n"
-          "from highlights.pipeline.output_lock import one_run_writing\n"
-          "with one_run_writing(sys.argv[1]):\n"
-          "    print('held', flush=True)\n"
-          "    sys.stdin.read()\n")
 
 
 @pytest.fixture(scope="module")

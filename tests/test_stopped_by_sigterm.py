@@ -11,24 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.detect_in_another_process import FAST, HELD_WHILE_WRITING
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
-
-FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
-# `highlights` as a service runs it, held once every output is in its staging folder, until the
-# signal comes: the run's longest step, where a stop leaves the most behind.
-HELD_WHILE_WRITING = (
-    "import sys\n"
-    "import highlights.pipeline.outputs as outputs\n"
-    "from highlights.cli.app import main\n"
-    "write_all = outputs.write_all\n"
-    "def held(*args, **kwargs):\n"
-    "    written = write_all(*args, **kwargs)\n"
-    "    print('written', flush=True)\n"
-    "    sys.stdin.read()\n"
-    "    return written\n"
-    "outputs.write_all = held\n"
-    "sys.argv = ['highlights', *sys.argv[1:]]\n"
-    "main()\n")
 
 
 @pytest.fixture(scope="module")
