@@ -7,12 +7,14 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import highlights.review.export as export
 from highlights.datasets import list_versions
+from highlights.datasets.lock import lock_held
 from highlights.review.export import export_review
-from highlights.review.export_staging import STAGING_PREFIX
+from highlights.review.export_staging import NEW_STAGING_GRACE_S, OWNER_LOCK, STAGING_PREFIX, remove_stale_staging
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
@@ -51,6 +53,12 @@ def _decide(folder: Path, store: Path) -> None:
 
 def _staging(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.name.startswith(STAGING_PREFIX))
+
+
+def _age(folder: Path) -> None:
+    """Date ``folder`` back past the grace a staging folder being set up gets."""
+    then = time.time() - NEW_STAGING_GRACE_S - 60
+    os.utime(folder, (then, then))
 
 
 def _ended_pid() -> int:
@@ -109,6 +117,7 @@ def test_a_staging_folder_of_an_ended_export_is_removed_even_where_no_version_wa
     stale = tmp_path / f"{STAGING_PREFIX}{_ended_pid()}-zz9x8y7w"
     (stale / "none").mkdir(parents=True)
     (stale / "none" / "game1_h0.mp4").write_bytes(b"half a clip")
+    _age(stale)
     session = ReviewSession(load_games([folder]), DecisionStore(store))
     try:
         export_review(session, tmp_path / "datasets")
@@ -116,3 +125,63 @@ def test_a_staging_folder_of_an_ended_export_is_removed_even_where_no_version_wa
         session.store.close()
     assert not stale.exists() and _staging(tmp_path) == []
     assert list_versions(tmp_path / "datasets") == ["v1"]
+
+
+# Holds the lock of the staging folder argv[1] as an export does, until its stdin closes.
+LOCK_HOLDER = ("import sys\n"
+               "from pathlib import Path\n"
+               "from highlights.datasets.lock import exclusive_lock\n"
+               "from highlights.review.errors import ReviewError\n"
+               "with exclusive_lock(Path(sys.argv[1]), wait=False, busy=ReviewError, failed=ReviewError):\n"
+               "    print('held', flush=True)\n"
+               "    sys.stdin.read()\n")
+
+
+def test_a_staging_folder_whose_lock_is_held_is_kept_though_no_process_here_has_its_pid(tmp_path: Path) -> None:
+    # An export in another container sharing the volume: its pid names no process here, but it
+    # holds its staging folder's lock, which every container sees.
+    elsewhere = tmp_path / f"{STAGING_PREFIX}{_ended_pid()}-abcd1234"
+    (elsewhere / "none").mkdir(parents=True)
+    # A killed export's: its lock file is there, held by no one.
+    killed = tmp_path / f"{STAGING_PREFIX}{_ended_pid()}-efgh5678"
+    killed.mkdir()
+    (killed / OWNER_LOCK).write_text("1\n")
+    # One being set up an instant ago, its lock not yet taken; and one of an older version, as old.
+    new = tmp_path / f"{STAGING_PREFIX}{_ended_pid()}-ijkl9012"
+    new.mkdir()
+    old = tmp_path / f"{STAGING_PREFIX}{_ended_pid()}-mnop3456"
+    old.mkdir()
+    for folder in (elsewhere, killed, old):
+        _age(folder)
+    holder = subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, str(elsewhere / OWNER_LOCK)], cwd=REPO,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        assert remove_stale_staging(tmp_path) == [killed, old]
+        assert _staging(tmp_path) == sorted([elsewhere, new])
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert remove_stale_staging(tmp_path) == [elsewhere]  # its export ended: now a leftover
+
+
+def test_an_export_holds_its_staging_folders_lock_while_it_cuts(tmp_path: Path, monkeypatch) -> None:
+    folder = make_detect_folder(tmp_path / "runs", "game1")
+    store = tmp_path / "review.sqlite"
+    _decide(folder, store)
+    held: list[bool] = []
+    cut = export.cut_clip
+
+    def watched_cut(video, start_s, end_s, out, fps):
+        staging = Path(out).parent.parent
+        held.append(lock_held(staging / OWNER_LOCK))
+        return cut(video, start_s, end_s, out, fps)
+
+    monkeypatch.setattr(export, "cut_clip", watched_cut)
+    session = ReviewSession(load_games([folder]), DecisionStore(store))
+    try:
+        export_review(session, tmp_path / "datasets")
+    finally:
+        session.store.close()
+    assert held and all(held)
+    assert list_versions(tmp_path / "datasets") == ["v1"] and _staging(tmp_path) == []
