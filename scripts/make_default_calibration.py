@@ -54,6 +54,9 @@ CANDIDATES = {
     "evidence + sport + trigger kind": FEATURES + ("sport_baseball", "sport_basketball", "trigger_wrist", "trigger_ankle",
                                                    "trigger_hip_rise", "trigger_fits_label"),
     "evidence + neighbourhood": FEATURES + ("local_best", "log_neighbours"),
+    # Added once the peak's contrast was found to separate kicks and swings from a walk's swapped
+    # ankles (docs/measurements.md); compared here on the training games like the others.
+    "evidence + neighbourhood + contrast": FEATURES + ("local_best", "log_neighbours", "log_peak_contrast"),
     "all": KNOWN_FEATURES,
 }
 DEFAULT_FEATURES = "auto"

@@ -71,3 +71,27 @@ def test_peak_contrast_is_a_checked_setting():
     assert PipelineConfig().kinematics.peak_contrast == 0.0
     with pytest.raises(ConfigError, match="kinematics.peak_contrast"):
         PipelineConfig().with_overrides({"kinematics.peak_contrast": -1})
+
+
+def test_every_trigger_carries_its_peaks_contrast_whether_or_not_it_filters():
+    off = PipelineConfig().kinematics
+    kick = _still_body(60)
+    kick[:, :, :2] += np.random.default_rng(1).normal(0.0, 0.5, (60, 17, 2))
+    kick[30:, R_ANKLE, :2] += [35, -10]
+    (trigger,) = [t for t in find_triggers(TIMES, kick, scale=100.0, config=off) if t.kind == "ankle_speed"]
+    walk = [t for t in find_triggers(TIMES, _walk_with_swapped_ankles(60), scale=100.0, config=off)
+            if t.kind == "ankle_speed"]
+    assert walk and trigger.contrast > 2.5 > max(t.contrast for t in walk)
+
+
+def test_the_contrast_is_evidence_for_the_score_capped_where_infinite_and_neutral_where_unrecorded():
+    from highlights.pipeline.ranking import CONTRAST_CAP, evidence_values
+
+    def logged(kinematics: dict) -> float:
+        return evidence_values(0.5, {"kinematics": kinematics})["log_peak_contrast"]
+
+    assert logged({"trigger": "ankle_speed", "value": 4.0, "threshold": 3.0, "contrast": 6.0}) == pytest.approx(np.log(6))
+    assert logged({"trigger": "ankle_speed", "contrast": None}) == pytest.approx(np.log(CONTRAST_CAP))  # still around
+    assert logged({"trigger": "ankle_speed", "contrast": 500.0}) == pytest.approx(np.log(CONTRAST_CAP))
+    assert logged({"trigger": "ankle_speed"}) == 0.0  # a run from before contrast was recorded
+    assert evidence_values(0.5, {})["log_peak_contrast"] == 0.0  # kinematics off

@@ -43,6 +43,9 @@ class Trigger:
     value: float
     threshold: float
     track: object
+    # How far the peak stands out from the same track's motion around it (`contrast`): evidence
+    # for the highlight's score, whether or not `peak_contrast` filters on it.
+    contrast: float = float("inf")
 
     @property
     def strength(self) -> float:
@@ -173,11 +176,12 @@ def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, tr
     for kind, thr in (("wrist_speed", cfg.wrist_speed_threshold), ("ankle_speed", cfg.ankle_speed_threshold)):
         signal = signals[kind]
         for i in peaks_above(times, signal, thr, gap, cfg.peak_contrast):
-            out.append(Trigger(kind, float(times[i]), float(signal[i]), thr, track))
+            out.append(Trigger(kind, float(times[i]), float(signal[i]), thr, track, contrast(times, signal, i)))
     for i in peaks_above(times, rise, cfg.hip_rise_threshold, gap):
         arm = arms[np.abs(times - times[i]) <= _ARM_TOLERANCE_S]
         if np.any(~np.isnan(arm)) and np.nanmax(arm) >= cfg.arm_extension_threshold:
-            out.append(Trigger("hip_rise", float(times[i]), float(rise[i]), cfg.hip_rise_threshold, track))
+            out.append(Trigger("hip_rise", float(times[i]), float(rise[i]), cfg.hip_rise_threshold, track,
+                               contrast(times, rise, i)))
     return sorted(out, key=lambda t: t.key_s)
 
 

@@ -42,13 +42,16 @@ FEATURES = ("logit_probability", "log_trigger_strength", "log_support", "central
             "shot_sport_share")
 # Evidence a calibration may also use (a calibration file names the features it uses).
 EXTRA_FEATURES = ("sport_baseball", "sport_basketball", "trigger_wrist", "trigger_ankle", "trigger_hip_rise",
-                  "label_share", "trigger_fits_label", "local_best", "log_neighbours")
+                  "label_share", "trigger_fits_label", "local_best", "log_neighbours", "log_peak_contrast")
 # The trigger kinds each sport's action makes: a kick moves the ankle, a swing the wrists, a layup
 # or jump shot lifts the hips (arms up) or flicks the wrist.
 SPORT_TRIGGERS = {"soccer": ("ankle_speed",), "baseball": ("wrist_speed",), "basketball": ("hip_rise", "wrist_speed")}
 # A highlight is its neighbourhood's best when no other one within this many seconds of its key
 # moment has a higher classifier probability (a run-up before a shot is seldom the best).
 NEIGHBOURHOOD_S = 5.0
+# A trigger's peak contrast (`kinematics.contrast`) is infinite where the track was still or unseen
+# around it; as evidence it is capped here, well above the contrast of any kick or swing.
+CONTRAST_CAP = 30.0
 KNOWN_FEATURES = FEATURES + EXTRA_FEATURES
 CALIBRATION_FORMAT = "highlights.score-calibration/1"
 # Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how.
@@ -73,8 +76,9 @@ def evidence_values(raw_score: float, evidence: dict[str, Any], label: str | Non
     (`ClassifierStage.prominence`), the share of its shot's action probability that falls on
     its sport (`shot_sport_shares`), its sport and the kind of trigger as 0/1, the share of the
     window's action probability on its label (how sure the classifier is of the sport), whether
-    the trigger is one its sport's action makes (`SPORT_TRIGGERS`), and
-    whether it is the best of its neighbourhood and how many others it has (`score_highlights`).
+    the trigger is one its sport's action makes (`SPORT_TRIGGERS`),
+    whether it is the best of its neighbourhood and how many others it has (`score_highlights`), and
+    how far the trigger's peak stands out from the player's own motion around it (its contrast).
     Evidence a run did not produce counts as neutral (1.0 for ratios, shares and being the best,
     0 for the kinds and the neighbours)."""
     from highlights.vocabulary import NONE_LABEL, sport_of
@@ -91,6 +95,9 @@ def evidence_values(raw_score: float, evidence: dict[str, Any], label: str | Non
     label_share = float(probs[label]) / action_mass if label in probs and action_mass > 0 else 1.0
     sport = sport_of(label) if label else None
     trigger = kin.get("trigger")
+    # Stored as null where infinite (`CONTRAST_CAP`); a run that recorded none is neutral.
+    peak_contrast = min(float(kin["contrast"]), CONTRAST_CAP) if kin.get("contrast") is not None else (
+        CONTRAST_CAP if "contrast" in kin else 1.0)
     return {"logit_probability": _logit(raw_score), "log_trigger_strength": math.log(max(strength, _EPS)),
             "log_support": math.log(max(support, 1)), "centrality": float(prominence.get("centrality", 1.0)),
             "relative_size": float(prominence.get("relative_size", 1.0)),
@@ -100,7 +107,8 @@ def evidence_values(raw_score: float, evidence: dict[str, Any], label: str | Non
             "trigger_hip_rise": float(trigger == "hip_rise"), "label_share": label_share,
             "trigger_fits_label": float(trigger in SPORT_TRIGGERS.get(sport, ())),
             "local_best": float((evidence.get("neighbourhood") or {}).get("best", True)),
-            "log_neighbours": math.log(1 + int((evidence.get("neighbourhood") or {}).get("others", 0)))}
+            "log_neighbours": math.log(1 + int((evidence.get("neighbourhood") or {}).get("others", 0))),
+            "log_peak_contrast": math.log(max(peak_contrast, _EPS))}
 
 
 def evidence_features(raw_score: float, evidence: dict[str, Any], label: str | None = None,

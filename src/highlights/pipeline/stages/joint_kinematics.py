@@ -9,6 +9,7 @@ no trigger is dropped.
 
 from __future__ import annotations
 
+import math
 from copy import deepcopy
 
 from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
@@ -57,7 +58,8 @@ class JointKinematics(WindowStage):
         for trig in triggers:
             label = LABEL_OF_SPORT.get(sport, UNLABELLED if sport else TRIGGER_LABEL[trig.kind])
             ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
-                  "threshold": trig.threshold, "track": str(trig.track)}
+                  "threshold": trig.threshold, "track": str(trig.track),
+                  "contrast": round(trig.contrast, 3) if math.isfinite(trig.contrast) else None}
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
             half = 0.5 * self.config.classifier.window_s
             keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
