@@ -99,3 +99,17 @@ def test_out_is_a_file(video: Path, tmp_path: Path):
     result = _detect(video, out)
     assert result.exit_code == 1 and f"error: {out}: is a file" in result.output
     assert out.read_bytes() == b"not a folder"
+
+
+def test_a_run_that_found_no_highlights_can_be_run_again_into_its_folder(tmp_path: Path):
+    # A run without highlights still writes its (empty) clips folder; the marker must let the
+    # next run replace it, as it lets it replace every file the run wrote.
+    quiet = make_game(tmp_path / "quiet", duration_s=6.0, events=[])
+    out = tmp_path / "out"
+    first = _detect(quiet, out)
+    assert first.exit_code == 0, first.output
+    assert json.loads((out / "highlights.json").read_text())["highlights"] == []
+    assert (out / "clips").is_dir() and not any((out / "clips").iterdir())
+    again = _detect(quiet, out)
+    assert again.exit_code == 0, again.output
+    assert "no highlights run wrote" not in again.output

@@ -39,7 +39,11 @@ def outputs_of(folder: Path) -> set[str] | None:
         return None
     if not isinstance(marker, dict) or marker.get("format") != MARKER_FORMAT or not marker.get("complete"):
         return None
-    return {str(name).split("/", 1)[0] for name in marker.get("files", [])}
+    # The outputs too: a folder output can be empty (`clips/` of a run without highlights), and
+    # `files` lists files only.
+    outputs = marker.get("outputs")
+    named = [*marker.get("files", []), *(outputs.values() if isinstance(outputs, dict) else ())]
+    return {str(name).split("/", 1)[0] for name in named}
 
 
 def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset(), *,
