@@ -80,7 +80,7 @@ def test_the_manuals_commands_are_found_whole():
     commands = _shown_as(found.commands)
     # a command continued over two lines is one command, with its options from both
     assert ("highlights pipeline ablate --video game.mp4 --annotations game.json --checkpoint runs/v2/best.pt "
-            "--change pose.video_mode=false --change kinematics.smooth_frames=3 --out ablation" in commands)
+            "--change pose.side_continuity=true --change kinematics.smooth_frames=3 --out ablation" in commands)
     # the second command of a line, a comment and a redirect left out
     assert ".venv/bin/highlights demo" in commands and "highlights pipeline config" in commands
     # inline: a usage line, and a command named without the program
