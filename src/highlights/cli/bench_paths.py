@@ -29,7 +29,8 @@ def bench_paths(
     rounds: int = typer.Option(3, "--rounds", min=1, help="Timed rounds per layout (the median decides)"),
     budget: float = typer.Option(0.0, "--budget-s", min=0.0,
                                  help="Bound the measurement to about this many seconds: a race that times every layout "
-                                      "once, then keeps the faster half round after round (0: every layout in every "
+                                      "of the paths built (no more are built once half of it is spent) once, then keeps "
+                                      "the faster half round after round (0: every path and layout in every "
                                       "round; a first run without this command races under a bounded default budget and says what it cut)"),
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
