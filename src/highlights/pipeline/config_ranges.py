@@ -65,6 +65,8 @@ RANGES: dict[str, Range] = {
     "pose.mediapipe_model_complexity": Range(0, 2),
     "pose.min_visibility": UNIT,
     "pose.min_keypoints": Range(0, 17),
+    "pose.refine_margin": Range(0.0, 4.0),
+    "pose.refine_short_side": Range(16, 4320),
     "pose.gt_dropout": UNIT,
     "pose.gt_noise_px": Range(0.0, 10_000.0),
     "kinematics.wrist_speed_threshold": Range(0.0, 1000.0, low_open=True),

@@ -280,6 +280,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             "seconds": round(elapsed, 3),
             "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,
             "no_person_found": no_person,
+            # pose.refine: frames estimated again, those it found no one in, windows it dropped
+            **({"pose_refine": reports["kinematics"]["refine"]} if "refine" in reports.get("kinematics", {}) else {}),
             "stage_seconds": stage_seconds,
             **{"movenet_path": reports[name]["movenet_path"] for name in reversed(FRAME_STAGES)
                if "movenet_path" in reports.get(name, {})},

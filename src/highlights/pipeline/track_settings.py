@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import fields, replace
 
 # Section class name -> its settings read only with whole tracks.
-TRACK_SETTINGS: dict[str, tuple[str, ...]] = {"PoseConfig": ("side_continuity",)}
+TRACK_SETTINGS: dict[str, tuple[str, ...]] = {
+    "PoseConfig": ("side_continuity", "refine", "refine_margin", "refine_short_side")}
 
 
 def frame_settings(section):

@@ -5,6 +5,11 @@ trigger becomes a candidate keyed on its moment, one classifier window long, lab
 action the trigger suggests, carrying the track id of the person who moved (`track_id`, and
 `track` in its evidence; the classifier reads that person and how prominent he is). A window with
 no trigger is dropped.
+
+With `pose.refine` on, each trigger's window (one classifier window around its moment) has its
+track's keypoints estimated again (`highlights.pipeline.pose_refine`) in the frame records, where
+the classifier reads them next; the triggers are measured again on them, and a window where none
+fires is dropped.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import math
 from copy import deepcopy
 
+from highlights.pipeline.pose_refine import TrackRefiner, check_refine_available
 from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
 from highlights.vocabulary import LABEL_OF_SPORT, UNLABELLED, sport_of
 from highlights.pipeline.records import Candidate
@@ -23,7 +29,23 @@ from highlights.pipeline.roles import WindowStage
 class JointKinematics(WindowStage):
     name = "kinematics"
     backend = "joints"
-    reads = ("pose", "classifier")  # pose: on/off and min_visibility; classifier: window_s, sport
+    reads = ("pose", "classifier")  # pose: on/off, min_visibility, refine; classifier: window_s, sport
+
+    def __init__(self, config, context) -> None:
+        super().__init__(config, context)
+        self.refiner = None
+        pose = config.pose
+        if pose.enabled and pose.refine != "off":
+            check_refine_available(pose.refine)
+            self.refiner = TrackRefiner(context.video_path, context.source_size,
+                                        margin=pose.refine_margin, short_side=pose.refine_short_side)
+        self.refined_dropped = 0
+
+    def report(self) -> dict:
+        if self.refiner is None:
+            return {}
+        return {"refine": {"frames": self.refiner.frames_refined, "frames_without_pose": self.refiner.frames_without_pose,
+                           "windows_dropped": self.refined_dropped}}
 
     def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:
         out: list[Candidate] = []
@@ -45,6 +67,16 @@ class JointKinematics(WindowStage):
             triggers += find_triggers(times, kp, scale=height, config=cfg, track=track)
         triggers = suppress(triggers, cfg.trigger_nms_s)
         trace = self.context.trace.triggers
+        refined: dict[Trigger, Trigger | None] = {}
+        if self.refiner is not None:
+            refined = {trig: self._measured_again(trig) for trig in triggers}
+            for trig, again in refined.items():
+                if again is None:
+                    self.refined_dropped += 1
+                    trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], "trigger": None,
+                                  "refined_away": {"trigger": trig.kind, "key_s": round(trig.key_s, 3),
+                                                   "track": str(trig.track)}})
+            triggers = [trig for trig in triggers if refined[trig] is not None]
         if not triggers:
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], "trigger": None,
                           "tracks_with_pose": len(tracks)})
@@ -60,6 +92,9 @@ class JointKinematics(WindowStage):
             ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),
                   "threshold": trig.threshold, "track": str(trig.track),
                   "contrast": round(trig.contrast, 3) if math.isfinite(trig.contrast) else None}
+            again = refined.get(trig)
+            if again is not None:
+                ev["refined"] = {"trigger": again.kind, "key_s": round(again.key_s, 3), "value": round(again.value, 3)}
             trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
             half = 0.5 * self.config.classifier.window_s
             keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
@@ -69,3 +104,20 @@ class JointKinematics(WindowStage):
             keyed.evidence["kinematics"] = ev
             out.append(keyed)
         return out
+
+    def _measured_again(self, trig: Trigger) -> Trigger | None:
+        """The strongest trigger of `trig`'s track in its classifier window once the track's
+        keypoints there are estimated again (None: none fires). An untracked person has no box
+        to crop around across frames and keeps MoveNet's keypoints."""
+        if not isinstance(trig.track, int):
+            return trig
+        half = 0.5 * self.config.classifier.window_s
+        records = self.context.records_between(max(0.0, trig.key_s - half), trig.key_s + half)
+        self.refiner.refine(records, trig.track)
+        pose = self.config.pose
+        track = tracks_of(records, pose.min_visibility, pose.side_continuity).get(trig.track)
+        if track is None:
+            return None
+        times, kp, height = track
+        again = find_triggers(times, kp, scale=height, config=self.settings, track=trig.track)
+        return max(again, key=lambda t: t.strength, default=None)
