@@ -68,7 +68,7 @@ def test_the_interval_is_the_same_on_every_run_and_stored_with_how_it_was_made()
     # another seed draws other resamples: the stored seed is the one that reproduces it
     assert ece_interval(scores, right, seed=1) != ece_interval(scores, right)
     low, high = first["ece_interval"]
-    assert ece_reported(first) == f"{first['ece']:.3f} [{low:.3f}, {high:.3f}]"
+    assert ece_reported(first).startswith(f"{first['ece']:.3f} [{low:.3f}, {high:.3f}]")
     # a reliability stored before intervals were keeps its estimate alone
     assert ece_reported({"ece": 0.0642}) == "0.064" and ece_reported({"ece": None}) == "n/a"
 
@@ -80,3 +80,17 @@ def test_one_highlight_has_its_calibration_error_and_no_interval():
     assert ece_reported(one) == "0.800 (one highlight: no interval)"
     two = reliability([0.8, 0.3], [False, True])
     assert two["ece_interval"] is not None and ece_reported(two).startswith("0.750 [")
+
+
+def test_an_interval_wholly_above_its_estimate_says_why_where_it_is_printed():
+    # Well calibrated scores on few highlights: every resample's bias lifts the interval above
+    # the estimate, which would read as a mistake unless it is said.
+    rel = reliability(*_calibrated(82, seed=1))
+    low, high = rel["ece_interval"]
+    assert rel["ece"] < low
+    assert ece_reported(rel) == (f"{rel['ece']:.3f} [{low:.3f}, {high:.3f}] "
+                                 "(the interval lies above the estimate: ECE reads high at small n)")
+    # Scores right half as often as they say: the estimate lies inside its interval, said plainly.
+    over = reliability(*_overconfident(82, seed=1))
+    low, high = over["ece_interval"]
+    assert low <= over["ece"] <= high and ece_reported(over) == f"{over['ece']:.3f} [{low:.3f}, {high:.3f}]"
