@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 import json
 import logging
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -338,6 +337,86 @@ def test_local_torchscript_detector_finds_people(tmp_path):
     (tmp_path / "bad.pt").write_bytes(b"not a model")
     with pytest.raises(ValueError, match="not a TorchScript module"):
         LocalDetector(tmp_path / "bad.pt")
+
+
+class _HalfFramePerson:
+    """A detector of one person in the image's top-left quarter, plus a non-person and an unsure one."""
+
+    @staticmethod
+    def module():
+        import torch
+
+        class HalfFramePerson(torch.nn.Module):
+            def forward(self, x):
+                h, w = x.shape[2], x.shape[3]
+                zero = x.new_zeros(())
+                row = torch.stack([zero, zero, zero + w / 2, zero + h / 2, zero + 0.9, zero])
+                return torch.stack([row, torch.tensor([1.0, 1.0, 5.0, 5.0, 0.9, 3.0]),
+                                    torch.tensor([2.0, 2.0, 9.0, 9.0, 0.2, 0.0])])
+
+        return HalfFramePerson()
+
+
+def test_local_exported_program_detector_finds_people_at_its_size_and_names_another(tmp_path):
+    """A `.pt2` (torch.export, what PyTorch now saves models as) loads and runs; exported for one
+    input size, another size is one error naming the file and the input, not torch's guard."""
+    import torch
+
+    from highlights.pipeline.stages.local_detection import LocalDetector, parse_detections
+
+    path = tmp_path / "det.pt2"
+    torch.export.save(torch.export.export(_HalfFramePerson.module(), (torch.zeros(1, 3, 40, 60),)), str(path))
+    detector = LocalDetector(path)
+    rows = parse_detections(detector(np.zeros((40, 60, 3), np.uint8)), person_class=0, min_score=0.5)
+    np.testing.assert_allclose(rows, [[0, 0, 30, 20, 0.9]], rtol=1e-6)
+    with pytest.raises(ConfigError, match=r"det\.pt2: the detector failed on a \(1, 3, 20, 30\) float32 input"):
+        detector(np.zeros((20, 30, 3), np.uint8))
+
+
+def test_a_local_detector_file_that_is_not_its_kind_is_one_line(tmp_path, caplog):
+    from highlights.pipeline.stages.local_detection import LocalDetector
+
+    for name, kind in (("bad.pt2", "not a torch.export program"), ("bad.onnx", "not an ONNX model")):
+        (tmp_path / name).write_bytes(b"not a model")
+        with pytest.raises(ConfigError, match=kind) as raised:
+            LocalDetector(tmp_path / name)
+        assert str(tmp_path / name) in str(raised.value) and "\n" not in str(raised.value)
+    # torch.export.load logs a traceback before raising on a file that is not its archive
+    assert "Traceback" not in caplog.text
+
+
+def test_detect_runs_a_local_exported_detector_and_refuses_a_wrong_output_in_one_line(tmp_path, cli):
+    """End to end: `detection.backend=local` with a `.pt2` finds the person it returns, and a
+    detector whose output has the wrong layout stops `detect` with one line naming its file."""
+    import torch
+
+    from tests.pipeline_fixtures import make_game
+
+    video = make_game(tmp_path / "game", duration_s=6.0, events=[])
+    good = tmp_path / "det.pt2"
+    torch.export.save(torch.export.export(_HalfFramePerson.module(), (torch.zeros(1, 3, 180, 320),)), str(good))
+    local = ["--set", "detection.backend=local", "--set", "pose.backend=gt", "--set", "classifier.enabled=false",
+             "--set", "kinematics.enabled=false", "--no-progress"]
+    result = cli("detect", video, "--out", tmp_path / "out", "--set", f"detection.detector_path={good}", *local)
+    assert result.exit_code == 0, result.output
+    run = json.loads((tmp_path / "out" / "highlights.json").read_text())
+    assert run["config"]["detection"]["backend"] == "local" and run["stats"]["no_person_found"] is False
+    # its only person scores 0.9: above a higher floor nobody is left
+    result = cli("detect", video, "--out", tmp_path / "out-unsure", "--set", f"detection.detector_path={good}",
+                 "--set", "detection.min_score=0.95", *local)
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out-unsure" / "highlights.json").read_text())["stats"]["no_person_found"] is True
+
+    class FourColumns(torch.nn.Module):
+        def forward(self, x):
+            return x.new_zeros((2, 4))
+
+    wrong = tmp_path / "wrong.pt2"
+    torch.export.save(torch.export.export(FourColumns(), (torch.zeros(1, 3, 180, 320),)), str(wrong))
+    result = cli("detect", video, "--out", tmp_path / "out2", "--set", f"detection.detector_path={wrong}", *local)
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and str(wrong) in lines[0] and "rows of 4 values" in lines[0], result.output
 
 
 def test_a_wrong_class_miss_gives_the_class_probability_beside_the_action_score():

@@ -111,7 +111,7 @@ class DetectionConfig:
     # closeness in body heights.
     track_max_age_s: float = 1.0
     track_min_similarity: float = 0.2
-    detector_path: str | None = None  # local: a TorchScript (.pt/.ts) or ONNX (.onnx) file
+    detector_path: str | None = None  # local: an ONNX (.onnx), torch.export (.pt2) or TorchScript (.pt/.ts) file
     person_class: int = 0  # local: the detector's class index of a person
     gt_dropout: float = 0.0  # gt: share of persons missed
     gt_noise: float = 0.0  # gt: box jitter, fraction of box size
