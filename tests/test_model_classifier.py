@@ -106,6 +106,23 @@ def test_a_choice_measured_on_a_busy_machine_serves_its_run_but_is_not_cached(mo
 
 
 
+def test_where_the_system_gives_no_cpu_counters_a_choice_is_cached(model, tmp_path, monkeypatch):
+    """macOS has no /proc/stat: the load of other processes is unknown, and the measured choice
+    is cached as on a quiet machine (else every run there would measure again)."""
+    from highlights import machine_load
+
+    monkeypatch.setattr(machine_load, "PROC_STAT", str(tmp_path / "no-proc" / "stat"))
+    cache = PathCache(tmp_path / "paths.json")
+    chosen = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, num_threads=2, measure_budget_s=None,
+                            fp32_paths=("eager", "channels_last"), path_cache=cache,
+                            path_timer=lambda layout, run: 0.5 if layout.backend == "channels_last" else 1.0,
+                            load_probe=machine_load.cpu_seconds)
+    assert chosen.backend == "channels_last"
+    assert chosen.backend_report["others_busy_cores"] is None and chosen.backend_report["stored"] is True
+    assert cache._read() != {}
+    chosen.close()
+
+
 def test_a_choice_whose_cache_cannot_be_written_is_not_reported_stored(model, tmp_path):
     in_the_way = tmp_path / "home-cache"
     in_the_way.write_text("a file where the cache folder would be")

@@ -10,6 +10,7 @@ import pytest
 
 from highlights.model.path_choice import PathCache
 from highlights.people.model_file import default_bundle_path
+from highlights import machine_load
 from highlights.machine_load import cpu_seconds, others_busy_cores
 from highlights.people.movenet_paths import MoveNetPath, candidate_paths, choose_path
 from highlights.video.read_ahead import ReadAhead
@@ -120,6 +121,16 @@ def test_a_choice_measured_on_a_busy_machine_serves_this_process_but_is_not_stor
     _, report3, _ = _choose(cache, [], load_probe=_load(0.05), remeasure=True)
     assert report3["stored"] is True and report3["others_busy_cores"] == pytest.approx(0.05)
     assert _choose(cache, [], load_probe=_load(1.0))[1]["source"] == "cache"
+
+
+def test_where_the_system_gives_no_cpu_counters_a_choice_is_stored(tmp_path, monkeypatch):
+    """macOS has no /proc/stat: the load of other processes is unknown, and a measured choice is
+    stored as on a quiet machine (else every run there would measure again)."""
+    monkeypatch.setattr(machine_load, "PROC_STAT", str(tmp_path / "no-proc" / "stat"))
+    cache = PathCache(tmp_path / "movenet-paths.json")
+    path, report, _ = _choose(cache, [], load_probe=cpu_seconds)
+    assert path == FAST and report["others_busy_cores"] is None and report["stored"] is True
+    assert _choose(cache, [])[1]["source"] == "cache"
 
 
 def test_a_choice_whose_cache_cannot_be_written_says_so_and_serves_this_process(tmp_path):

@@ -16,13 +16,15 @@ import time
 # not stored: an idle machine's own services stay far below it.
 BUSY_OTHERS_CORES = 0.25
 MIN_LOAD_WALL_S = 1.0
+# Linux only. Elsewhere (macOS) the load is unknown: choices are stored as on a quiet machine.
+PROC_STAT = "/proc/stat"
 
 
 def cpu_seconds() -> tuple[float, float, float] | None:
     """(a monotonic clock, CPU seconds every process on the machine has used since boot, those of
     this process), all in seconds, or None where the system does not say (not Linux)."""
     try:
-        with open("/proc/stat", encoding="ascii") as fh:
+        with open(PROC_STAT, encoding="ascii") as fh:
             fields = [int(v) for v in fh.readline().split()[1:]]
         ticks = os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):

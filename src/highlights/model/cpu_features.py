@@ -23,6 +23,9 @@ INT8_DOT_FLAGS = ("avx512_vnni", "avx_vnni", "amx_int8", "i8mm", "asimddp")
 # Printed by the benches beside their figures: the flags that decide which path can win.
 RELEVANT_FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16",
                   "amx_bf16", "amx_int8", "amx_tile", "asimd", "asimddp", "i8mm", "bf16", "sve")
+# Linux only. Elsewhere (macOS) no flags are known: bf16 is never offered, and int8 counts as
+# "no-vnni", so an int8 verdict is used there only if it was measured on a machine of that kind.
+CPUINFO = Path("/proc/cpuinfo")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,6 @@ def parse_cpuinfo(text: str) -> CpuInfo:
 def this_cpu() -> CpuInfo:
     """This machine's CPU (read once per process)."""
     try:
-        return parse_cpuinfo(Path("/proc/cpuinfo").read_text(errors="replace"))
+        return parse_cpuinfo(CPUINFO.read_text(errors="replace"))
     except OSError:  # not Linux: no flags known, so bf16 is never offered
         return CpuInfo(model=platform.processor() or platform.machine() or "unknown CPU")
