@@ -69,3 +69,16 @@ def browser():
     from tests.review_browser import chromium_browser
 
     yield from chromium_browser()
+
+
+@pytest.fixture(scope="session")
+def webkit():
+    """WebKit, Safari's engine, driven by Selenium (`tests.webkit_browser`); its tests skip where
+    selenium, WebKitWebDriver or an X display (or Xvfb) is missing."""
+    from tests.webkit_browser import WebKit
+
+    session = WebKit()
+    try:
+        yield session
+    finally:
+        session.close()
