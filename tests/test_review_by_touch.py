@@ -146,6 +146,31 @@ def test_on_a_phone_on_its_side_the_video_and_the_decision_buttons_fit_the_scree
 
 
 
+
+def test_on_a_phone_on_its_side_a_long_message_keeps_to_two_lines_and_opens_on_a_tap(browser, server):
+    """The message where an export went wrapped to four lines on a phone on its side and pushed
+    the decision buttons below the screen. It keeps to two lines, whole in its tooltip and on a tap."""
+    message = ("Exported 12 reviewed segments as v3 of /home/coach/highlights/datasets/under-twelves "
+               "(9 accepted, 2 relabelled, 1 missed event; 3 rejected left out): train on it with "
+               "highlights train --root /home/coach/highlights/datasets/under-twelves --version v3")
+    context, page = _open(browser, server, PHONE_ON_ITS_SIDE)
+    lines = """() => { const s = document.querySelector('#status');
+        return [Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)), s.title]; }"""
+    try:
+        page.evaluate("m => status(m)", message)
+        shown, title = page.evaluate(lines)
+        outside = page.evaluate(_ON_SCREEN)
+        page.tap("#status")
+        opened, _ = page.evaluate(lines)
+        page.evaluate("() => status('Undone.')")
+        after, _ = page.evaluate(lines)
+    finally:
+        context.close()
+    assert shown == 2 and title == message
+    assert outside == [0], f"the page scrolled or the player or a decision button left the screen: {outside}"
+    assert opened > 2  # the whole message, on a tap
+    assert after == 1  # a new message starts closed again
+
 @pytest.fixture(scope="module")
 def fusion_server(tmp_path_factory):
     """A game whose items a fusion of a club's checkpoint and pose model proposed: the longest name
