@@ -28,10 +28,10 @@ from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, averag
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--games", type=int, default=4)
-    ap.add_argument("--classes", type=int, default=6)
+    ap.add_argument("--games", type=int, default=4, help="random games, two halves each")
+    ap.add_argument("--classes", type=int, default=6, help="event classes")
     ap.add_argument("--spots", type=int, default=100, help="false-alarm spots per half")
-    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--seed", type=int, default=3, help="seed of the random games")
     args = ap.parse_args()
     from SoccerNet.Evaluation.ActionSpotting import evaluate
 

@@ -97,12 +97,14 @@ def run(name: str, manifest: Path, out: Path, checkpoint: Path, extra: list[str]
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--games", type=int, default=8)
-    ap.add_argument("--minutes", type=float, default=1.0)
-    ap.add_argument("--height", type=int, default=720)
-    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-batch")
-    ap.add_argument("--checkpoint", type=Path, default=None)
-    ap.add_argument("--skip-ray", action="store_true")
+    ap.add_argument("--games", type=int, default=8, help="synthetic games in the batch")
+    ap.add_argument("--minutes", type=float, default=1.0, help="length of each game in minutes")
+    ap.add_argument("--height", type=int, default=720, help="frame height of the games (16:9)")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-batch",
+                    help="where the games, checkpoint and outputs are kept (games are reused)")
+    ap.add_argument("--checkpoint", type=Path, default=None,
+                    help="a trained classifier instead of a random full-size R(2+1)D-18")
+    ap.add_argument("--skip-ray", action="store_true", help="leave out the Ray engine's run")
     args = ap.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     manifest = make_games(args.workdir, args.games, args.minutes, args.height)

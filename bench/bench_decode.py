@@ -53,7 +53,8 @@ def timed(label: str, run, source_frames: int, video_seconds: float) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("video", nargs="?", type=Path)
+    parser.add_argument("video", nargs="?", type=Path,
+                        help="a video to decode (default: a synthetic 720p30 clip of --seconds)")
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the synthetic clip")
     args = parser.parse_args()
 

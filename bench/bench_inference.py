@@ -105,13 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=None,
                         help="clips per timed call (default: the automatic choice's own measuring batch)")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--frames", type=int, default=16)
-    parser.add_argument("--size", type=int, default=112)
+    parser.add_argument("--threads", type=int, default=2,
+                        help="torch threads of the process (the layouts split them)")
+    parser.add_argument("--frames", type=int, default=16, help="frames per clip")
+    parser.add_argument("--size", type=int, default=112, help="clip height and width in pixels")
     parser.add_argument("--repeats", type=int, default=3, help="interleaved timed rounds per row (median)")
     parser.add_argument("--paths", default=",".join(p for p in AUTO_ORDER if p != "eager"),
                         help="fast fp32 paths to time, comma-separated")
-    parser.add_argument("--skip-int8", action="store_true")
+    parser.add_argument("--skip-int8", action="store_true",
+                        help="leave out the int8 path (its quantisation and timing)")
     parser.add_argument("--bf16", choices=("auto", "skip", "force"), default="auto",
                         help="time the bf16 path: where the CPU has native bf16 (auto), never, or always")
     parser.add_argument("--auto-rounds", type=int, default=DEFAULT_ROUNDS,
@@ -122,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="random clips on which int8's argmax is compared with fp32's")
     parser.add_argument("--checkpoint", help="a trained checkpoint instead of the reference weights")
     parser.add_argument("--dataset", help="dataset root (with --checkpoint): int8 accuracy on real clips")
-    parser.add_argument("--version", default="v1")
-    parser.add_argument("--test-limit", type=int, default=None)
+    parser.add_argument("--version", default="v1", help="dataset version (with --dataset)")
+    parser.add_argument("--test-limit", type=int, default=None,
+                        help="score int8 on at most this many test clips (with --dataset; default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 

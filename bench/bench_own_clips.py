@@ -69,10 +69,12 @@ def fold_tree(clips, root: Path) -> Path:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev")
-    ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--synth-windows", type=int, default=3000)
-    ap.add_argument("--pose-cache", type=Path, default=None)
+    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
+                    help="folder of labelled real clips (a folder per class, clips.tsv naming sources)")
+    ap.add_argument("--folds", type=int, default=5, help="cross-validation folds, grouped by source")
+    ap.add_argument("--synth-windows", type=int, default=3000, help="synthetic training windows")
+    ap.add_argument("--pose-cache", type=Path, default=None,
+                    help="keep the real clips' estimated poses here and reuse them")
     ap.add_argument("--workdir", type=Path, default=None, help="keeps the synthetic windows for the next run")
     args = ap.parse_args()
     if not args.real_dev.is_dir():

@@ -118,11 +118,14 @@ def blazepose():
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--real-dev", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev")
-    parser.add_argument("--per-clip", type=int, default=3)
-    parser.add_argument("--short-side", type=int, default=360)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--skip-blazepose", action="store_true")
+    parser.add_argument("--real-dev", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
+                        help="folder of real clips to sample frames from")
+    parser.add_argument("--per-clip", type=int, default=3, help="frames sampled evenly from each clip")
+    parser.add_argument("--short-side", type=int, default=360,
+                        help="frames shrunk to this short side, as the pipeline's analysis stream")
+    parser.add_argument("--threads", type=int, default=2, help="threads of each MoveNet interpreter")
+    parser.add_argument("--skip-blazepose", action="store_true",
+                        help="leave out the one-person BlazePose row")
     parser.add_argument("--long-sides", default="256,384,512", help="comma-separated MoveNet input long sides")
     parser.add_argument("--skip-strips", action="store_true", help="no rows with strips for far players")
     parser.add_argument("--whole-long-sides", default="",

@@ -225,12 +225,15 @@ def main() -> None:
         worker(*sys.argv[2:5])
         return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--minutes", type=int, default=5)
-    ap.add_argument("--long-minutes", type=int, default=60)
+    ap.add_argument("--minutes", type=int, default=5,
+                    help="length of the speed game and of the short memory game, in minutes")
+    ap.add_argument("--long-minutes", type=int, default=60,
+                    help="length of the long memory game, in minutes (the short one repeated)")
     ap.add_argument("--memory-height", type=int, default=360, help="frame height of the memory games")
-    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth")
+    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth",
+                    help="where the games, checkpoint and figures are kept (games are reused)")
     ap.add_argument("--checkpoint", type=Path, help="a trained classifier instead of the random full-size one")
-    ap.add_argument("--skip-memory", action="store_true")
+    ap.add_argument("--skip-memory", action="store_true", help="only the speed runs")
     ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--repeat", type=int, default=3,
                     help="interleaved rounds of decode and each pipeline variant; medians are compared")

@@ -310,18 +310,22 @@ def describe_r2plus1d(path: Path, meta: dict) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev")
+    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
+                    help="folder of labelled real clips (a folder per class)")
     ap.add_argument("--pose", type=Path, default=None, help="pose checkpoint (default: the packaged model)")
     ap.add_argument("--r2plus1d", type=Path, default=None, help="R(2+1)D checkpoint trained on synthetic clips")
     ap.add_argument("--families", default="", help="train and score these pose model families first")
-    ap.add_argument("--synth-windows", type=int, default=3000)
-    ap.add_argument("--seeds", default="0")
+    ap.add_argument("--synth-windows", type=int, default=3000,
+                    help="synthetic windows each --families model trains on")
+    ap.add_argument("--seeds", default="0", help="comma-separated training seeds of the --families models")
     # The families were compared at 60 epochs; the packaged model (features_linear) trains 40.
     ap.add_argument("--epochs", type=int, default=60, help="epochs each --families model trains")
-    ap.add_argument("--pose-cache", type=Path, default=None)
+    ap.add_argument("--pose-cache", type=Path, default=None,
+                    help="keep the real clips' estimated poses here and reuse them")
     ap.add_argument("--windows", type=Path, default=None,
                     help="keep (and reuse) the pipeline's window probabilities of the clips in this file")
-    ap.add_argument("--skip-pipeline-gate", action="store_true")
+    ap.add_argument("--skip-pipeline-gate", action="store_true",
+                    help="leave out the pipeline's gate (running the default pipeline on every clip)")
     args = ap.parse_args()
     if not args.real_dev.is_dir():
         print(f"skipped: {args.real_dev} is absent (the real clips are not part of the repository)")

@@ -409,18 +409,21 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--real-dev", type=Path, default=DEFAULT_REAL_DEV)
+    parser.add_argument("--real-dev", type=Path, default=DEFAULT_REAL_DEV,
+                        help="folder of real clips with annotations/*.json")
     parser.add_argument("--set", dest="sets", action="append", default=[], help="pipeline flag=value")
-    parser.add_argument("--speed-clip", default="py0922__basketball.mp4")
-    parser.add_argument("--speed-seconds", type=float, default=60.0)
+    parser.add_argument("--speed-clip", default="py0922__basketball.mp4",
+                        help="file name of the real-dev clip the speed runs repeat")
+    parser.add_argument("--speed-seconds", type=float, default=60.0,
+                        help="the speed clip is repeated to at least this many seconds")
     parser.add_argument("--speed-rounds", type=int, default=2, help="decode-only and pipeline runs, alternating")
     parser.add_argument("--compare", action="append", default=[], metavar="'FLAG=VALUE ...'",
                         help="also time the pipeline with these flags on top, interleaved with the first "
                              "configuration in every round (repeatable)")
     parser.add_argument("--cached-movenet-path", action="store_true",
                         help="use MoveNet's cached path choice instead of measuring it again before the clock")
-    parser.add_argument("--skip-accuracy", action="store_true")
-    parser.add_argument("--skip-speed", action="store_true")
+    parser.add_argument("--skip-accuracy", action="store_true", help="only the speed runs")
+    parser.add_argument("--skip-speed", action="store_true", help="only the accuracy runs")
     args = parser.parse_args()
     if not args.real_dev.is_dir():
         print(f"{args.real_dev}: real-dev folder not found; nothing to measure, skipped")

@@ -127,10 +127,11 @@ def open_in_chromium(url: str, rounds: int) -> tuple[list[float], list[float]] |
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--games", type=int, default=20)
-    ap.add_argument("--highlights", type=int, default=1000)
+    ap.add_argument("--games", type=int, default=20, help="detect output folders in the review")
+    ap.add_argument("--highlights", type=int, default=1000, help="highlights over all the games")
     ap.add_argument("--decided", type=int, default=500, help="decisions already recorded")
-    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=5,
+                    help="times the review is opened (median and worst printed)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -23,8 +23,8 @@ from highlights.synth import ClipSetConfig, GameConfig, generate_clip_set, gener
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=100, help="total clips (split over the 4 classes)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--game-minutes", type=float, default=1.0)
+    ap.add_argument("--workers", type=int, default=2, help="worker processes making the clip set")
+    ap.add_argument("--game-minutes", type=float, default=1.0, help="length of the 720p30 game, in minutes")
     args = ap.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "

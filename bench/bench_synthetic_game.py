@@ -365,13 +365,16 @@ def pooled_row(name: str, runs: list, durations: list[float], events: list) -> l
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--size", default="640x360")
+    parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
+    parser.add_argument("--size", default="640x360", help="frame size of the games, WxH")
     parser.add_argument("--test-seeds", default="202,203,204",
                         help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
-    parser.add_argument("--fit-seed", type=int, default=101)
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game")
-    parser.add_argument("--skip-movenet", action="store_true")
+    parser.add_argument("--fit-seed", type=int, default=101,
+                        help="seed of the game the calibration and score floor are fitted on")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
+                        help="where the games are kept and reused")
+    parser.add_argument("--skip-movenet", action="store_true",
+                        help="leave out the default config's run with MoveNet (1)")
     parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs")
     parser.add_argument("--keep-frames", action="store_true",
                         help="keep the default config's detection and pose outputs in --workdir and reuse them")

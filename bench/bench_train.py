@@ -169,14 +169,16 @@ def busy_cores(n: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=6, help="training steps to time (first is warm-up)")
-    parser.add_argument("--batch-size", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=torch.get_num_threads())
+    parser.add_argument("--batch-size", type=int, default=8, help="clips per training step")
+    parser.add_argument("--workers", type=int, default=2, help="DataLoader worker processes")
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch threads (default: torch's, one per core)")
     parser.add_argument("--busy-cores", type=int, default=0,
                         help="cores kept busy by spinning processes while the training steps are timed")
-    parser.add_argument("--width", type=float, default=1.0)
-    parser.add_argument("--layers", type=int, nargs=4, default=(2, 2, 2, 2))
-    parser.add_argument("--no-augment", action="store_true")
+    parser.add_argument("--width", type=float, default=1.0, help="R(2+1)D width multiplier (without --quick)")
+    parser.add_argument("--layers", type=int, nargs=4, default=(2, 2, 2, 2),
+                        help="R(2+1)D blocks in each of the four stages (without --quick)")
+    parser.add_argument("--no-augment", action="store_true", help="time steps without training augmentation")
     parser.add_argument("--quick", action="store_true",
                         help="time the quick model (`highlights train --quick`, 8x64x64) instead of --width/--layers")
     parser.add_argument("--video", default="640x360", help="synthetic clip size WxH (phone footage, downscaled)")

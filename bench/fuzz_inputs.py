@@ -152,9 +152,10 @@ def check_real(folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--cases", type=int, default=300)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--timeout", type=float, default=30.0)
+    parser.add_argument("--cases", type=int, default=300, help="mutants to ingest")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the mutations")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds a mutant may take before it counts as a hang")
     parser.add_argument("--keep", type=Path, default=None, help="Copy mutants that gave tracebacks or hung here")
     parser.add_argument("--real", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
                         help="Also check that every real clip under this folder passes (skipped when absent)")

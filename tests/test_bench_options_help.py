@@ -1,0 +1,42 @@
+"""Every option of a bench script says what it is in `--help`: the benches are run from their
+usage lines and help, and an option listed bare leaves its meaning to reading the code."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+
+from tests.bench_modules import BENCH_DIR
+
+
+def _options_without_help(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "add_argument" and not any(k.arg == "help" for k in node.keywords)):
+            names = [a.value for a in node.args if isinstance(a, ast.Constant)]
+            found.append(f"line {node.lineno}: {' '.join(names)}")
+    return found
+
+
+def test_every_bench_option_has_help():
+    scripts = sorted(BENCH_DIR.glob("*.py"))
+    assert len(scripts) >= 10
+    bare = [f"{path.name} {where}" for path in scripts for where in _options_without_help(path.read_text())]
+    assert not bare, "options without help=:\n" + "\n".join(bare)
+
+
+def test_an_option_without_help_is_found():
+    source = ("import argparse\np = argparse.ArgumentParser()\n"
+              "p.add_argument('--games', type=int, help='games')\np.add_argument('--minutes', type=float)\n")
+    assert _options_without_help(source) == ["line 4: --minutes"]
+
+
+def test_the_help_of_a_bench_lists_each_option_with_its_text():
+    shown = subprocess.run([sys.executable, str(BENCH_DIR / "bench_batch.py"), "--help"],
+                           capture_output=True, text=True, timeout=300)
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    assert "--skip-ray leave out the Ray engine's run" in text
+    assert "--games GAMES synthetic games in the batch" in text
