@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.errors import HighlightsError
 from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
 
 
@@ -83,4 +84,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -33,6 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
+from highlights.errors import HighlightsError
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -133,4 +134,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

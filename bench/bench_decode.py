@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.errors import HighlightsError
 from highlights.video import iter_frames, probe, read_clip, write_video
 
 
@@ -89,4 +90,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

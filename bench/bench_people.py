@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.errors import HighlightsError
 from highlights.people import MoveNetMultiPose
 from highlights.video import probe, read_clip
 
@@ -157,4 +158,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -44,6 +44,7 @@ import time
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
+from highlights.errors import HighlightsError
 from highlights.pipeline.config import PipelineConfig as PipelineConfigDefaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -341,4 +342,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -51,6 +51,8 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.errors import HighlightsError
+
 REPO = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
 
@@ -400,4 +402,7 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        raise SystemExit(main())
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.errors import HighlightsError
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_synthetic_game import classify_highlights, load_truth_boxes, game_plan, who  # noqa: E402
@@ -292,4 +294,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        raise SystemExit(main())
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -51,6 +51,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from highlights.errors import HighlightsError
+
 DEFAULT_REAL_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev"
 
 
@@ -437,4 +439,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

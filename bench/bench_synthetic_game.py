@@ -64,12 +64,22 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.errors import HighlightsError
+
 GT = {"detection.backend": "gt", "pose.backend": "gt"}
 TOLERANCE_S = 2.0
 NEAR_S = 5.0
 TARGET_RECALL = 0.90
 CAUSES = ("duplicate, same track", "duplicate, same person", "duplicate, other person", "off by 2-5 s",
           "followed player", "background player", "no such person", "no track")
+
+
+def frame_size(text: str) -> str:
+    """A WxH frame size as argparse's type: a malformed one is refused as a usage error, not a traceback."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frame size WxH such as 640x360")
+    return text.lower()
 
 
 def make_game(folder: Path, minutes: float, size: str, seed: int, name: str) -> tuple[Path, Path]:
@@ -366,7 +376,7 @@ def pooled_row(name: str, runs: list, durations: list[float], events: list) -> l
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
-    parser.add_argument("--size", default="640x360", help="frame size of the games, WxH")
+    parser.add_argument("--size", type=frame_size, default="640x360", help="frame size of the games, WxH")
     parser.add_argument("--test-seeds", default="202,203,204",
                         help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
     parser.add_argument("--fit-seed", type=int, default=101,
@@ -485,4 +495,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        raise SystemExit(main())
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

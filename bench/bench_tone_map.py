@@ -20,6 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from highlights.errors import HighlightsError
 from highlights.video.colour import (_BT2020_TO_BT709, _LUT_MAX, _LUT_SIZE, TRC_HLG, TRC_PQ, _conversion,
                                      _output_table, _signal_table, tone_map)
 
@@ -107,6 +108,8 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=5, help="frames per clip")
     parser.add_argument("--repeat", type=int, default=3, help="passes over the frames; the fastest is kept")
     args = parser.parse_args()
+    if args.frames < 1 or args.repeat < 1:
+        parser.error(f"--frames and --repeat must be at least 1, got {args.frames} and {args.repeat}")
     print(f"{'clip':<5} {'size':>9} {'numpy ms':>9} {'now ms':>7} {'x':>5} {'max diff':>9} {'mean diff':>10}"
           f"  ({args.frames} frames, best of {args.repeat})")
     with tempfile.TemporaryDirectory() as tmp:
@@ -124,4 +127,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -47,6 +47,7 @@ from torch import nn
 
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import create_version
+from highlights.errors import HighlightsError
 from highlights.model import r2plus1d_18
 from highlights.train.cache import DecodedClipCache
 from highlights.model.cpu_features import this_cpu
@@ -146,6 +147,14 @@ def learnable_curve_sets(args, tmp: Path):
     return config, train_set, val_set, dataset.classes
 
 
+def frame_size(text: str) -> str:
+    """A WxH frame size as argparse's type: a malformed one is refused as a usage error, not a traceback."""
+    width, _, height = text.lower().partition("x")
+    if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a frame size WxH such as 640x360")
+    return text.lower()
+
+
 def _spin(stop) -> None:
     while not stop.is_set():
         pass
@@ -181,7 +190,7 @@ def main() -> None:
     parser.add_argument("--no-augment", action="store_true", help="time steps without training augmentation")
     parser.add_argument("--quick", action="store_true",
                         help="time the quick model (`highlights train --quick`, 8x64x64) instead of --width/--layers")
-    parser.add_argument("--video", default="640x360", help="synthetic clip size WxH (phone footage, downscaled)")
+    parser.add_argument("--video", type=frame_size, default="640x360", help="synthetic clip size WxH (phone footage, downscaled)")
     parser.add_argument("--precision", default=None,
                         help="comma-separated: fp32,bf16 (default: fp32, and bf16 where the CPU has native bf16)")
     parser.add_argument("--allow-emulated-bf16", action="store_true",
@@ -305,4 +314,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None

@@ -32,6 +32,8 @@ import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from highlights.errors import HighlightsError
+
 BOX_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"udta"}
 TIMING_BOXES = {b"mdhd", b"mvhd", b"stts", b"ctts", b"stsz", b"stco", b"stsc", b"stss", b"tkhd", b"elst"}
 
@@ -217,4 +219,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
+        raise SystemExit(f"error: {error}") from None
