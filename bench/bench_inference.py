@@ -47,6 +47,7 @@ from highlights.errors import HighlightsError
 from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
 from highlights.model.backends import (AUTO_ORDER, Bf16AutocastBackend, OnnxRuntimeInt8Backend,
                                        build_backend, compare_logits)
+from highlights.model.classifier import describe_skipped
 from highlights.model.cpu_features import this_cpu
 from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, PathCache, PathLayout,
                                           candidate_layouts)
@@ -172,8 +173,7 @@ def main(argv: list[str] | None = None) -> int:
           f"the pick timed {report['measure_rounds']} rounds; load average {os.getloadavg()[0]:.2f})")
     auto_skipped = report.get("measure_skipped") or {}
     if auto_skipped:
-        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: "
-              f"paths not built {auto_skipped.get('paths', [])}, finalists' rounds {auto_skipped.get('rounds', 'all')}")
+        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: {describe_skipped(auto_skipped)}")
 
     eager = build_backend("eager", model, x[:1])
     with torch.inference_mode():

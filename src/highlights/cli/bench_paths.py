@@ -140,8 +140,9 @@ def _bench_checkpoint(console, checkpoint: Path, threads: int | None, rounds: in
                                               else f"not offered: {why.get('reason')}"))
     skipped = report.get("measure_skipped") or {}
     if skipped:
-        console.print(f"left out to fit {skipped.get('budget_s'):.0f} s: paths not built {skipped.get('paths', [])}, "
-                      f"finalists' rounds {skipped.get('rounds', 'all')}")
+        from highlights.model.classifier import describe_skipped
+
+        console.print(f"left out to fit {skipped.get('budget_s'):.0f} s: {describe_skipped(skipped)}")
     console.print(f"measured in {report.get('measure_seconds', 0):.0f} s")
     if report.get("stored", True):
         console.print(f"chosen: {report['layout']}; stored in {report.get('cache', '(no cache)')}")

@@ -107,7 +107,8 @@ def _with_threads(backend: Backend, threads: int) -> Backend:
     return rebuild(threads)
 
 
-def _describe_skipped(skipped: dict) -> str:
+def describe_skipped(skipped: dict) -> str:
+    """What a measuring budget left out (a report's ``measure_skipped``), in words."""
     parts = []
     if skipped.get("paths"):
         parts.append("paths not built: " + ", ".join(skipped["paths"]))
@@ -405,7 +406,7 @@ class ClipClassifier:
             skipped["budget_s"] = budget
         self._progress(f"timed {len(result.samples)} layouts in {result.rounds_run} rounds"
                        + (f" ({_describe_cuts(result)})" if result.cut_after else "")
-                       + (f"; left out to fit {budget:.0f} s: {_describe_skipped(skipped)}" if skipped else "")
+                       + (f"; left out to fit {budget:.0f} s: {describe_skipped(skipped)}" if skipped else "")
                        + f"; chose {choice.layout.label}"
                        + ("" if stored else f" (not cached: {self._path_cache.path} cannot be written; the "
                                             "next run measures again)" if quiet else
