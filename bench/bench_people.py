@@ -103,7 +103,7 @@ def zoom_and_whole_setting(frames, whole_long_side: int, threads: int, max_zoom:
 def blazepose():
     import mediapipe as mp
 
-    from highlights.pipeline.mediapipe_pose import BLAZEPOSE_TO_COCO
+    from highlights.pipeline.blazepose import BLAZEPOSE_TO_COCO
 
     pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1)
 
