@@ -9,7 +9,9 @@ per-frame ground-truth boxes and keypoints), generated at its full length. Unles
 full-size R(2+1)D-18 with random weights is saved as a real checkpoint (`save_checkpoint`, with
 its classes, clip spec, training config and dataset), so the pipeline's `checkpoint` backend
 loads it through `ClipClassifier.from_checkpoint` and runs the fastest verified inference path,
-exactly as on a trained one (the compute is the same).
+exactly as on a trained one (the compute is the same). A run that chose that path by measuring
+(the first on the machine, or any while other processes keep it busy: such a choice is not cached)
+says so beside its figures, whose seconds and peak RSS then include the measurement.
 
 Each measurement runs in its own subprocess, so its peak RSS (`resource.getrusage`) is its own.
 This shared CPU's speed drifts by 10-20% over minutes, so the timed runs go in --repeat
@@ -218,7 +220,19 @@ def _tenths(samples: list[float]) -> list[float]:
 
 
 def _speed(run: dict) -> str:
-    return f"{run['duration_s'] / run['seconds']:6.2f}x real time ({run['seconds']:.1f} s)"
+    return f"{run['duration_s'] / run['seconds']:6.2f}x real time ({run['seconds']:.1f} s){_path_note(run)}"
+
+
+def _path_note(run: dict) -> str:
+    """Whether the run chose its inference path by measuring: the first run on a machine does, and
+    so does every run while other processes keep the machine busy (such a choice is not cached);
+    that measurement's time and memory are then inside the run's seconds and peak RSS."""
+    path = (run.get("stats") or {}).get("inference_path") or {}
+    if path.get("choice") != "measured":
+        return ""
+    why = ("cached for the next runs" if path.get("stored", True)
+           else f"not cached: other processes kept {path.get('others_busy_cores', 0):.2f} cores busy")
+    return f" [{path.get('measure_seconds', 0):.0f} s of it measuring the inference path, {why}]"
 
 
 def main() -> None:
@@ -316,7 +330,7 @@ def main() -> None:
         print(f"peak RSS, pipeline at {w}x{h} (a lower resolution than the speed test, so that the "
               f"{copies * args.minutes}-minute run is quick; memory is bounded by buffers sized in "
               f"seconds, not by the resolution's share): {args.minutes} min game "
-              f"{short_mem['peak_rss_mb']:.0f} MB, {copies * args.minutes} min game "
+              f"{short_mem['peak_rss_mb']:.0f} MB{_path_note(short_mem)}, {copies * args.minutes} min game "
               f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
               f"{long_mem['stats']['classifier_windows']} vs {short_mem['stats']['classifier_windows']} "
               f"classifier windows)", flush=True)
