@@ -10,10 +10,11 @@ create` in a worker process, and the outcome is sorted:
 
 - clear error: exit status 1 and a one-line message naming the file;
 - accepted: exit status 0 (the damage did not matter, or was not noticed);
+- unclear error: refused, but not with exactly one `error:` line naming the file (a bug);
 - traceback: an exception escaped (a bug);
 - hang: no answer within --timeout seconds (a bug).
 
-Prints the counts per mutation kind and in total, and the end of each traceback (with the
+Prints the counts per mutation kind and in total, and the end of each bug's output (with the
 mutant kept under --keep, when given, to reproduce it). First, every clip of the real footage
 folder (--real, when present) must pass the same check: a refused real clip is a false alarm.
 Not part of the tests.
@@ -158,12 +159,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0, help="seed of the mutations")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds a mutant may take before it counts as a hang")
-    parser.add_argument("--keep", type=Path, default=None, help="Copy mutants that gave tracebacks or hung here")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="Copy mutants that gave a traceback, a hang or an unclear error here")
     parser.add_argument("--real", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
                         help="Also check that every real clip under this folder passes (skipped when absent)")
     args = parser.parse_args()
     if args.real.is_dir():
         check_real(args.real)
+    else:
+        print(f"real clips: {args.real} not found, not checked")
 
     # Imported once here and inherited by every forked worker (the CLI imports commands lazily).
     import highlights.cli.app  # noqa: F401
