@@ -73,8 +73,11 @@ def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAUL
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev")
-    ap.add_argument("--windows", type=Path, default=None)
+    ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
+                    help="folder of labelled real clips, a folder per class (default: ../shared/real-dev)")
+    ap.add_argument("--windows", type=Path, default=None,
+                    help="JSON file keeping each clip's window probabilities: read when it holds the same "
+                         "classes and clips, else written after the pipeline has run over them")
     ap.add_argument("--dry-run", action="store_true", help="print the choice, write nothing")
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                     help="pose model whose threshold is chosen and written (default: the packaged one)")

@@ -141,14 +141,17 @@ def leave_one_game_out(games: list, features) -> dict:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"training games' seeds (default {DEFAULT_SEEDS})")
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--size", default="640x360")
-    parser.add_argument("--workdir", type=Path, default=Path("/tmp/highlights-calibration-games"))
+    parser.add_argument("--minutes", type=float, default=5.0, help="length of each training game (default 5)")
+    parser.add_argument("--size", default="640x360", help="the games' frame size, WIDTHxHEIGHT (default 640x360)")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/highlights-calibration-games"),
+                        help="where the games and their detection and pose outputs are kept and reused "
+                             "(default /tmp/highlights-calibration-games)")
     parser.add_argument("--features", default=DEFAULT_FEATURES,
                         help="auto (the candidate set with the lowest leave-one-game-out log loss) or "
                              "comma-separated evidence features (ranking.KNOWN_FEATURES)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_CALIBRATION)
-    parser.add_argument("--dry-run", action="store_true")
+    parser.add_argument("--out", type=Path, default=DEFAULT_CALIBRATION,
+                        help="calibration file written (default: the packaged one)")
+    parser.add_argument("--dry-run", action="store_true", help="print the fit and its figures, write nothing")
     args = parser.parse_args(argv)
 
     from highlights import __version__
