@@ -254,6 +254,27 @@ def test_resume_needs_only_the_run_folder(colour_data, tmp_path, monkeypatch):
     assert load_training_state(Path(config.out_dir) / "last.pt").epoch == 1  # 0-based: both epochs done
 
 
+def test_a_stopped_run_moved_to_another_folder_resumes_there(colour_data, tmp_path, monkeypatch):
+    # A club reorganises its disk: the stopped run's last.pt still names the folder it started in.
+    config = tiny_config(colour_data, tmp_path / "started", epochs=2)
+    _stopped_in_second_epoch(config, monkeypatch)
+    moved = tmp_path / "moved"
+    Path(config.out_dir).rename(moved)
+    result = CliRunner().invoke(app, ["train", "--out", str(moved), "--resume", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert f"-> {moved / 'best.pt'}" in result.output
+    assert load_training_state(moved / "last.pt").epoch == 1  # both epochs done, in the folder given
+    assert not (tmp_path / "started").exists()  # nothing written where the run used to be
+    # The default cache (OUT/cache) moved with the run and was read, not decoded again elsewhere.
+    assert "cache: 0 clips decoded" in result.output
+
+    # From Python too: the config read from the moved folder resumes it there.
+    from highlights.train import load_saved_config
+    saved = load_saved_config(moved)
+    assert saved.out_dir == str(moved)
+    assert fit(saved, resume=True, show_progress=False).last_checkpoint == moved / "last.pt"
+
+
 def test_resume_refuses_other_data_or_settings_rather_than_dropping_them(colour_data, tmp_path, monkeypatch):
     config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
     _stopped_in_second_epoch(config, monkeypatch)

@@ -503,8 +503,11 @@ def time_left_text(epoch_seconds: list[float], epochs_left: int, *, early_stop: 
 def load_saved_config(out_dir: str | Path, *, out_name: str = "out_dir",
                       resume_name: str = "resume=True") -> TrainConfig:
     """The configuration an interrupted run in `out_dir` was started with (`out_name`,
-    `resume_name`: what the messages call `out_dir` and resuming, as in `fit`)."""
-    return TrainConfig.from_dict(_load_resume_point(Path(out_dir), out_name, resume_name).meta["train_config"])
+    `resume_name`: what the messages call `out_dir` and resuming, as in `fit`). Its `out_dir` is
+    the folder it was read from: a run moved or copied since it stopped goes on where it is now,
+    not in the folder it was started in (which may hold another run, or be gone)."""
+    saved = TrainConfig.from_dict(_load_resume_point(Path(out_dir), out_name, resume_name).meta["train_config"])
+    return saved.replace(out_dir=str(out_dir))
 
 
 def _rerun(resume_name: str) -> str:
@@ -550,7 +553,8 @@ def _finished_run(config: TrainConfig, state: TrainingState, out_dir: Path) -> T
 
 def _check_same_run(config: TrainConfig, saved: TrainConfig) -> None:
     now, then = config.to_dict(), saved.to_dict()
-    differ = [k for k in now if k not in TrainConfig.EXECUTION_ONLY and now[k] != then[k]]
+    # Where the run's folder is now is not a setting of the run: it may have moved since.
+    differ = [k for k in now if k not in (*TrainConfig.EXECUTION_ONLY, "out_dir") and now[k] != then[k]]
     if differ:
         details = ", ".join(f"{k}: {then[k]!r} -> {now[k]!r}" for k in differ)
         raise RunFolderError(f"{config.out_dir}: cannot resume with different settings ({details})")
