@@ -53,3 +53,20 @@ def test_changes_are_named_once_each_and_where_games_differ_by_name_alone():
         "changed: classifier.sport, merge.pad_after_s 1.5 -> 2.5"
     many = [{f"merge.f{i}": (0, 1) for i in range(5)}]
     assert describe_changes(many) == "changed: merge.f0 0 -> 1, merge.f1 0 -> 1, merge.f2 0 -> 1 and 2 more"
+
+
+def test_settings_an_earlier_version_did_not_have_are_named_as_new_not_as_changed_from_null():
+    # highlights.json written before kinematics.peak_contrast and merge.reel_share existed holds
+    # neither key; one the team set to null holds the key.
+    older = {"kinematics": {"smooth_frames": 5}, "merge": {"pad_after_s": 1.5}, "classifier": {"sport": None}}
+    now = {"kinematics": {"smooth_frames": 5, "peak_contrast": 0.0}, "merge": {"pad_after_s": 2.5, "reel_share": 0.1},
+           "classifier": {"sport": "soccer"}}
+    changes = changed_settings(older, now)
+    assert changes["classifier.sport"] == (None, "soccer")
+    assert changes["merge.pad_after_s"] == (1.5, 2.5)
+    assert describe_changes([changes]) == (
+        "changed: classifier.sport null -> \"soccer\", merge.pad_after_s 1.5 -> 2.5; settings new since the version "
+        "of highlights that made the earlier run: kinematics.peak_contrast, merge.reel_share")
+    only_added = changed_settings({"merge": {"pad_after_s": 1.5}}, {"merge": {"pad_after_s": 1.5, "reel_share": 0.1}})
+    assert describe_changes([only_added]) == \
+        "settings new since the version of highlights that made the earlier run: merge.reel_share"

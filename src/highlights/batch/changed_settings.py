@@ -16,6 +16,17 @@ from highlights.batch.game import LOCATION_FIELDS
 MOST_NAMED = 3  # settings named in the one line; the rest are counted
 
 
+class _Absent:
+    """The earlier value of a setting its run's config does not hold at all: the version of
+    highlights that made it had no such setting (a rerun after an upgrade), not a value of null."""
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT = _Absent()
+
+
 def _plain(config: dict[str, Any]) -> dict[str, Any]:
     # As highlights.json holds it: tuples are lists there, and a tuple is not equal to a list.
     return json.loads(json.dumps(config, default=str))
@@ -33,7 +44,8 @@ def earlier_settings(out_root: str | Path, record: dict[str, Any]) -> dict[str, 
 
 def changed_settings(earlier: dict[str, Any], now: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     """{section.field: (earlier value, this run's value)} of the settings that differ, where
-    things are (a model's path, a ground-truth file) left out: a moved file is not a change."""
+    things are (a model's path, a ground-truth file) left out: a moved file is not a change. A
+    setting the earlier config lacks has `ABSENT` as its earlier value."""
     earlier, now = _plain(earlier), _plain(now)
     changes: dict[str, tuple[Any, Any]] = {}
     for section in sorted(set(earlier) | set(now)):
@@ -43,20 +55,37 @@ def changed_settings(earlier: dict[str, Any], now: dict[str, Any]) -> dict[str, 
                 changes[section] = (a, b)
             continue
         for key in sorted(set(a) | set(b)):
-            if (section, key) not in LOCATION_FIELDS and a.get(key) != b.get(key):
-                changes[f"{section}.{key}"] = (a.get(key), b.get(key))
+            if (section, key) in LOCATION_FIELDS or (key in a and a[key] == b.get(key)):
+                continue
+            if key not in a:
+                changes[f"{section}.{key}"] = (ABSENT, b.get(key))
+            elif a[key] != b.get(key):
+                changes[f"{section}.{key}"] = (a[key], b.get(key))
     return changes
 
 
 def describe_changes(per_game: list[dict[str, tuple[Any, Any]]]) -> str:
     """One phrase for the changes of the games that run again: each setting with its values where
-    every game changed it the same way, else its name alone."""
+    every game changed it the same way, else its name alone. Settings an earlier run's version of
+    highlights did not have are named apart: after an upgrade, "null -> 0.0" read as a value the
+    team had set and this run changed."""
     values: dict[str, set[str]] = {}
+    added: set[str] = set()
     for changes in per_game:
         for name, (a, b) in changes.items():
-            values.setdefault(name, set()).add(f"{json.dumps(a)} -> {json.dumps(b)}")
-    if not values:
+            if a is ABSENT:
+                added.add(name)
+            else:
+                values.setdefault(name, set()).add(f"{json.dumps(a)} -> {json.dumps(b)}")
+    if not values and not added:
         return "no setting changed, so a video or annotations file did"
     named = [f"{name} {next(iter(v))}" if len(v) == 1 else name for name, v in sorted(values.items())]
-    more = len(named) - MOST_NAMED
-    return "changed: " + ", ".join(named[:MOST_NAMED]) + (f" and {more} more" if more > 0 else "")
+    phrases = [f"changed: {_some(named)}"] if named else []
+    if added:
+        phrases.append(f"settings new since the version of highlights that made the earlier run: {_some(sorted(added))}")
+    return "; ".join(phrases)
+
+
+def _some(names: list[str]) -> str:
+    more = len(names) - MOST_NAMED
+    return ", ".join(names[:MOST_NAMED]) + (f" and {more} more" if more > 0 else "")
