@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.events.average_map import LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map
 
 
@@ -84,7 +84,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -33,7 +33,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
@@ -134,7 +134,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

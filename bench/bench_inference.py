@@ -43,7 +43,7 @@ import numpy as np
 import torch
 
 from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
 from highlights.model.backends import (AUTO_ORDER, Bf16AutocastBackend, OnnxRuntimeInt8Backend,
                                        build_backend, compare_logits)
@@ -322,7 +322,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import binom
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.rate_interval import wilson_interval
 from highlights.report.metrics import CONFIDENCE, bootstrap_intervals, confusions_of
 
@@ -234,7 +234,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

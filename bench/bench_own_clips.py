@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -159,7 +159,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

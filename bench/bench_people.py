@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.people import MoveNetMultiPose
 from highlights.video import probe, read_clip
 
@@ -158,7 +158,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -46,7 +46,7 @@ import time
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.pipeline.config import PipelineConfig as PipelineConfigDefaults
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -356,7 +356,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -51,7 +51,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 
 REPO = Path(__file__).resolve().parents[1]
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -402,7 +402,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    try:
-        raise SystemExit(main())
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

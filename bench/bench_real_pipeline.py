@@ -51,7 +51,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 
 DEFAULT_REAL_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev"
 
@@ -439,7 +439,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
@@ -175,7 +175,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.synth import ClipSetConfig, GameConfig, generate_clip_set, generate_game
 
 
@@ -56,7 +56,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

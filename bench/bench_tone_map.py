@@ -20,7 +20,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.video.colour import (_BT2020_TO_BT709, _LUT_MAX, _LUT_SIZE, TRC_HLG, TRC_PQ, _conversion,
                                      _output_table, _signal_table, tone_map)
 
@@ -127,7 +127,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

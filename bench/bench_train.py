@@ -47,7 +47,7 @@ from torch import nn
 
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import create_version
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 from highlights.model import r2plus1d_18
 from highlights.train.cache import DecodedClipCache
 from highlights.model.cpu_features import this_cpu
@@ -314,7 +314,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

@@ -33,7 +33,7 @@ import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from highlights.errors import HighlightsError
+from highlights.cli.boundary import run_script
 
 BOX_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"udta"}
 TIMING_BOXES = {b"mdhd", b"mvhd", b"stts", b"ctts", b"stsz", b"stco", b"stsc", b"stss", b"tkhd", b"elst"}
@@ -223,7 +223,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except HighlightsError as error:  # a failure the user can fix: one line, as `highlights` says it
-        raise SystemExit(f"error: {error}") from None
+    run_script(main)

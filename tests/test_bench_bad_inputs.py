@@ -37,3 +37,31 @@ def test_a_malformed_value_is_a_usage_error(script, args, named):
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert named in done.stderr.splitlines()[-1]
+
+
+def test_a_script_says_a_users_failure_as_the_command_does_and_exits_with_mains_status(capsys, monkeypatch):
+    """`run_script` is the boundary of bench/'s scripts: a HighlightsError or an OS refusal is one
+    `error:` line (and its notes) with status 1; otherwise main's return is the exit status."""
+    from highlights.cli.boundary import run_script
+    from highlights.errors import ConfigError
+
+    def refused():
+        error = ConfigError("--set a.b=1: no such setting")
+        error.add_note("see highlights detect --help")
+        raise error
+
+    def full_disk():
+        raise OSError(28, "No space left on device", "/tmp/out/report.json")
+
+    monkeypatch.delenv("HIGHLIGHTS_DEBUG", raising=False)
+    for main, said in ((refused, "error: --set a.b=1: no such setting\nsee highlights detect --help\n"),
+                       (full_disk, "error: /tmp/out/report.json: No space left on device\n")):
+        with pytest.raises(SystemExit) as exited:
+            run_script(main)
+        assert exited.value.code == 1 and capsys.readouterr().err == said
+    for status in (0, 3, None):
+        with pytest.raises(SystemExit) as exited:
+            run_script(lambda: status)
+        assert exited.value.code == status
+    with pytest.raises(ValueError):  # a bug keeps its traceback
+        run_script(lambda: int("x"))

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import errno
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import NoReturn
 
 import click
 import typer
@@ -49,10 +50,14 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _fail(message: str, notes: list[str] | tuple[str, ...] = ()) -> None:
+def _say(message: str, notes: list[str] | tuple[str, ...] = ()) -> None:
     typer.echo(f"error: {message}", err=True)
     for note in notes:
         typer.echo(note, err=True)
+
+
+def _fail(message: str, notes: list[str] | tuple[str, ...] = ()) -> None:
+    _say(message, notes)
     raise click.exceptions.Exit(1)
 
 
@@ -116,3 +121,22 @@ class ErrorBoundary(TyperGroup):
             if _debugging() or problem.errno == errno.EPIPE or _INNER_COMMAND.get():
                 raise
             _fail(_os_message(problem), getattr(problem, "__notes__", ()))
+
+
+def run_script(main: Callable[[], int | None]) -> NoReturn:
+    """The same boundary for the project's scripts (`bench/`), which parse their own arguments:
+    runs `main` and exits with the status it returns; a failure a user can cause is said as the
+    `highlights` command says it, one ``error:`` line (and its notes) and status 1."""
+    try:
+        status = main()
+    except HighlightsError as problem:
+        if _debugging():
+            raise
+        _say(str(problem), getattr(problem, "__notes__", ()))
+        raise SystemExit(1) from None
+    except OSError as problem:
+        if _debugging() or problem.errno == errno.EPIPE:
+            raise
+        _say(_os_message(problem), getattr(problem, "__notes__", ()))
+        raise SystemExit(1) from None
+    raise SystemExit(status)
