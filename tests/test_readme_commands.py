@@ -322,3 +322,19 @@ def test_the_programs_messages_and_docstrings_name_only_commands_options_and_set
     found = check_pieces(pieces, lone_option_owners=OTHER_PROGRAMS_OPTIONS)
     assert len(found.commands) > 50 and strings > 1000, "the package's strings were not read"
     assert not problems + found.problems, "\n".join(problems + found.problems)
+
+
+def test_the_reduced_precision_files_named_are_the_ones_evaluate_writes():
+    """`evaluate --int8`/`--bf16` keep their verdicts beside the checkpoint under names made from
+    the checkpoint's whole name; the manual and the help texts give those names for `best.pt`."""
+    from highlights.model.int8_store import sidecar_paths
+
+    written = {sidecar_paths("best.pt", "int8")[0].name, sidecar_paths("best.pt", "int8")[1].name,
+               sidecar_paths("best.pt", "bf16")[1].name}
+    texts = [(_name(manual), manual.read_text()) for manual in MANUALS]
+    texts += [(f"help of `{where}`", text) for where, text in _help_texts()]
+    named = [(where, m.group(0)) for where, text in texts
+             for m in re.finditer(r"\bbest(?:\.pt)?\.(?:int8|bf16)\.[a-z]+\b", text)]
+    assert {"docs/speed.md", "help of `highlights evaluate --int8`", "help of `highlights evaluate --bf16`"} <= {
+        where for where, _ in named}, "the sidecar names were not found"
+    assert [(where, name) for where, name in named if name not in written] == []

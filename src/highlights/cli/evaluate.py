@@ -36,7 +36,7 @@ def evaluate(
     backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
-        "it beside the checkpoint (for best.pt: best.int8.onnx/.json) so later runs may use it")),
+        "it beside the checkpoint (for best.pt: best.pt.int8.onnx and best.pt.int8.json) so later runs may use it")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else poses "
         "in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
@@ -46,7 +46,7 @@ def evaluate(
     pose_model: Path | None = typer.Option(None, "--pose-model", help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
         "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
-        "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.bf16.json) so later runs may use it")),
+        "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.pt.bf16.json) so later runs may use it")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
