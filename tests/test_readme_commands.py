@@ -19,7 +19,8 @@ command) and in the inline code spans of the prose:
   manual runs with flags, takes it (which command the sentence means is not checked).
 The help texts of the commands and their options, the docstrings (usage lines) of the bench and
 scripts files, and the package's own strings (its messages' hints, its docstrings) are held to the
-same checks.
+same checks. Every environment variable the package reads is named in the README, and the files
+`evaluate --int8`/`--bf16` keep beside a checkpoint are named as they are written.
 
 Not checked: arguments in prose spans (which may leave them out), required options or arguments
 left out, whether a path exists, option values other than settings (`--size tiny`), which option
@@ -338,3 +339,39 @@ def test_the_reduced_precision_files_named_are_the_ones_evaluate_writes():
     assert {"docs/speed.md", "help of `highlights evaluate --int8`", "help of `highlights evaluate --bf16`"} <= {
         where for where, _ in named}, "the sidecar names were not found"
     assert [(where, name) for where, name in named if name not in written] == []
+
+
+# Variables the package reads that every terminal program honours, not the project's to document.
+_COMMON_VARIABLES = {"COLUMNS"}
+
+
+def _environment_variables_read() -> dict[str, str]:
+    """{name: FILE:LINE} of every environment variable the package reads: its own `HIGHLIGHTS_*`
+    names wherever they are spelt, and any name read through `os.environ`/`os.getenv`."""
+    found = {}
+    for path in sorted((REPO / "src" / "highlights").rglob("*.py")):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            name = None
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(
+                    r"HIGHLIGHTS_[A-Z0-9_]+", node.value):
+                name = node.value
+            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
+                function = ast.unparse(node.func)
+                if function in ("os.environ.get", "os.getenv", "environ.get", "getenv"):
+                    name = node.args[0].value
+            elif (isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load)
+                  and ast.unparse(node.value) in ("os.environ", "environ") and isinstance(node.slice, ast.Constant)):
+                name = node.slice.value
+            if name and name not in _COMMON_VARIABLES:
+                found.setdefault(name, f"{path.relative_to(REPO)}:{node.lineno}")
+    return found
+
+
+def test_every_environment_variable_the_package_reads_is_in_the_readme():
+    read = _environment_variables_read()
+    assert {"HIGHLIGHTS_CACHE_DIR", "HIGHLIGHTS_POSE_CACHE", "HIGHLIGHTS_DEBUG", "XDG_CACHE_HOME"} <= set(read)
+    readme = README.read_text()
+    missing = [f"{where}: {name}" for name, where in sorted(read.items())
+               if not re.search(rf"`\$?{name}\b[^`]*`", readme)]
+    assert not missing, "read by the package but not named in README.md:\n" + "\n".join(missing)
