@@ -375,3 +375,15 @@ def test_every_environment_variable_the_package_reads_is_in_the_readme():
     missing = [f"{where}: {name}" for name, where in sorted(read.items())
                if not re.search(rf"`\$?{name}\b[^`]*`", readme)]
     assert not missing, "read by the package but not named in README.md:\n" + "\n".join(missing)
+
+
+def test_speed_pages_list_of_benchmarks_names_every_bench_file():
+    """docs/speed.md's "The benchmarks" block is where a reader finds what each bench measures:
+    a bench added to bench/ is added there too."""
+    page = (REPO / "docs" / "speed.md").read_text()
+    section = page.split("## The benchmarks", 1)[1]
+    block = re.search(r"^```bash\n(.*?)^```", section, flags=re.S | re.M).group(1)
+    listed = set(re.findall(r"^\S+ (bench/[\w-]+\.py)", block, flags=re.M))
+    files = {f"bench/{p.name}" for p in (REPO / "bench").glob("*.py")}
+    assert len(files) > 10 and listed <= files
+    assert sorted(files - listed) == []
