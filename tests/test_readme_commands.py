@@ -19,7 +19,8 @@ command) and in the inline code spans of the prose:
   manual runs with flags, takes it (which command the sentence means is not checked).
 The help texts of the commands and their options, the docstrings (usage lines) of the bench and
 scripts files, and the package's own strings (its messages' hints, its docstrings) are held to the
-same checks. Every environment variable the package reads is named in the README, and the files
+same checks. Every environment variable the package reads is named in the README (the tests' own
+`HIGHLIGHTS_*` switches on the architecture page), and the files
 `evaluate --int8`/`--bf16` keep beside a checkpoint are named as they are written.
 
 Not checked: arguments in prose spans (which may leave them out), required options or arguments
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import ast
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -345,15 +347,16 @@ def test_the_reduced_precision_files_named_are_the_ones_evaluate_writes():
 _COMMON_VARIABLES = {"COLUMNS"}
 
 
-def _environment_variables_read() -> dict[str, str]:
-    """{name: FILE:LINE} of every environment variable the package reads: its own `HIGHLIGHTS_*`
-    names wherever they are spelt, and any name read through `os.environ`/`os.getenv`."""
+def _environment_variables_read(folder: Path, *, spelt: bool = True) -> dict[str, str]:
+    """{name: FILE:LINE} of every environment variable the code under `folder` reads through
+    `os.environ`/`os.getenv`, and (`spelt`) the project's own `HIGHLIGHTS_*` names wherever they
+    are spelt (a module's constant that names one)."""
     found = {}
-    for path in sorted((REPO / "src" / "highlights").rglob("*.py")):
+    for path in sorted(folder.rglob("*.py")):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):
             name = None
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(
+            if spelt and isinstance(node, ast.Constant) and isinstance(node.value, str) and re.fullmatch(
                     r"HIGHLIGHTS_[A-Z0-9_]+", node.value):
                 name = node.value
             elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
@@ -369,7 +372,7 @@ def _environment_variables_read() -> dict[str, str]:
 
 
 def test_every_environment_variable_the_package_reads_is_in_the_readme():
-    read = _environment_variables_read()
+    read = _environment_variables_read(REPO / "src" / "highlights")
     assert {"HIGHLIGHTS_CACHE_DIR", "HIGHLIGHTS_POSE_CACHE", "HIGHLIGHTS_DEBUG", "XDG_CACHE_HOME"} <= set(read)
     readme = README.read_text()
     missing = [f"{where}: {name}" for name, where in sorted(read.items())
@@ -387,3 +390,15 @@ def test_speed_pages_list_of_benchmarks_names_every_bench_file():
     files = {f"bench/{p.name}" for p in (REPO / "bench").glob("*.py")}
     assert len(files) > 10 and listed <= files
     assert sorted(files - listed) == []
+
+
+def test_every_highlights_variable_the_tests_read_is_on_the_architecture_page():
+    """The tests' own switches (`HIGHLIGHTS_NO_APT`, `HIGHLIGHTS_TEST_ARTIFACTS`) are where a
+    developer reads how the tests run."""
+    read = {name: where for name, where in _environment_variables_read(REPO / "tests", spelt=False).items()
+            if name.startswith("HIGHLIGHTS_")}
+    assert {"HIGHLIGHTS_NO_APT", "HIGHLIGHTS_TEST_ARTIFACTS"} <= set(read)
+    page = (REPO / "docs" / "architecture.md").read_text()
+    missing = [f"{where}: {name}" for name, where in sorted(read.items())
+               if not re.search(rf"`\$?{name}\b[^`]*`", page)]
+    assert not missing, "read by the tests but not named in docs/architecture.md:\n" + "\n".join(missing)
