@@ -383,7 +383,7 @@ def test_two_sports_of_a_clubs_own_classes_never_share_a_colour(tmp_path: Path):
     highlights = [Highlight(1.0, 2.0, "tennis_serve", "tennis", 0.9, 1.5, {}),
                   Highlight(4.0, 5.0, "volleyball_spike", "volleyball", 0.8, 4.5, {})]
     page = render_html(highlights, tmp_path)
-    chips = set(re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6})">(\w+)<', page))
+    chips = set(re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6});[^"]*">(\w+)<', page))
     swatches = set(re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page))
     bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
     assert chips == swatches == {(together["tennis"], "tennis"), (together["volleyball"], "volleyball")}
@@ -407,7 +407,7 @@ def test_classes_that_name_no_sport_are_coloured_by_their_own_names(tmp_path: Pa
                   Highlight(7.0, 8.0, "spike", "unknown", 0.7, 7.5, {})]
     page = render_html(highlights, tmp_path)
     swatches = set(re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page))
-    chips = re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6})">(\w+)<', page)
+    chips = re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6});[^"]*">(\w+)<', page)
     bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
     assert swatches == {(own["spike"], "spike"), (own["serve"], "serve")}
     assert bars == [own["spike"], own["serve"], own["spike"]]

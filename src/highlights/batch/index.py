@@ -132,12 +132,12 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {counted(summary['games'], 'game')}</title>
-<style>{_STYLE}</style></head><body>
+<style>{_STYLE}</style></head><body><main>
 <h1>Highlights of {counted(summary['games'], 'game')}</h1>
 <p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
 <div class="scroll"><table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
 <th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th><th>error</th><th>video</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
-</tbody></table></div></body></html>
+</tbody></table></div></main></body></html>
 """

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_bytes, atomic_write_text
+from highlights.contrast import text_colour_on
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
@@ -45,6 +46,8 @@ h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6r
 .timeline { min-width: 760px; box-sizing: border-box; }
 .timeline .lane { fill: #f0f0f1; } .timeline .lane-name, .timeline .tick, .timeline .none { font-size: 12px; fill: #50575e; }
 .timeline .axis { stroke: #8c8f94; } .timeline .bar:hover { stroke: #1d2327; stroke-width: 2; }
+/* A bar reached by Tab is outlined as thick as a hovered one, whatever the browser draws round an SVG link. */
+.timeline a:focus-visible .bar { stroke: #1d2327; stroke-width: 3; }
 .timeline .truth { fill-opacity: .8; }
 .legend span { display: inline-block; margin-right: 1rem; font-size: .9rem; }
 .swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
@@ -55,7 +58,7 @@ video.reel { width: 100%; max-height: 70vh; background: #000; border-radius: 6px
 .card h3 { font-size: 1rem; margin: 0 0 .4rem; } .card video, .card img { width: 100%; border-radius: 4px; background: #000; }
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .4rem 0 0; font-size: .85rem; }
 .card dt { color: #50575e; } .card dd { margin: 0; }
-.sport { color: #fff; border-radius: 3px; padding: 0 .35rem; font-size: .8rem; }
+.sport { border-radius: 3px; padding: 0 .35rem; font-size: .8rem; }
 .scroll { overflow-x: auto; }  /* the wide table scrolls on its own on a phone, not the page */
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: .85rem; }
 th, td { border: 1px solid #dcdcde; padding: .3rem .45rem; text-align: left; vertical-align: top; }
@@ -161,7 +164,9 @@ def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, fol
 
 
 def _sport_chip(h: Highlight, colours: Mapping[str, str]) -> str:
-    return f'<span class="sport" style="background:{colours[colour_key(h.sport, h.label)]}">{escape(h.sport)}</span>'
+    background = colours[colour_key(h.sport, h.label)]
+    # black or white, whichever reads on the sport's colour: white on Okabe-Ito orange is 2.3:1
+    return f'<span class="sport" style="background:{background};color:{text_colour_on(background)}">{escape(h.sport)}</span>'
 
 
 def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
@@ -266,7 +271,7 @@ def render_html(
     anchors += [f'<a href="{escape(_href(Path(p), page_dir))}">{escape(name)}</a>' for name, p in nav]
     if anchors:
         out.append("<nav>" + "".join(anchors) + "</nav>")
-    out.append("</header>")
+    out.append("</header><main>")
 
     sports = list(dict.fromkeys([colour_key(h.sport, h.label) for h in ordered]
                                 + [colour_key(s.sport, s.label) for s in truth]))
@@ -337,7 +342,7 @@ def render_html(
         '<section id="config"><details><summary>Config used</summary>'
         f"<pre>{escape(config_text)}</pre></details></section>"
     )
-    out.append("</body></html>")
+    out.append("</main></body></html>")
     return "\n".join(out) + "\n"
 
 

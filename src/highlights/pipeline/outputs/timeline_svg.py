@@ -59,7 +59,9 @@ def timeline_svg(
 
     parts = [
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" '
-        f'role="img" aria-label="timeline of {len(highlights)} highlights">'
+        # with a link per bar it is a group: an image's content is one picture to a screen reader,
+        # and its links could be neither named nor reached
+        f'role="{"group" if highlights else "img"}" aria-label="timeline of {len(highlights)} highlights">'
     ]
 
     def lane(y: float, lane_h: float, name: str) -> float:
@@ -77,7 +79,7 @@ def timeline_svg(
         tip = f"#{number} {h.label} ({h.sport}) {span_text} score {h.score:.3f}"
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
-            f'<a href="#{anchor_id(number)}"><rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
+            f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}"><rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
             f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[colour_key(h.sport, h.label)]}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )
