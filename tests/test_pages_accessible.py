@@ -1,0 +1,240 @@
+"""The pages highlights writes, used with a keyboard alone and read by a screen reader, in Chromium.
+
+A coach who reviews by keyboard presses a focused button with Space or Enter; a screen reader
+hears the status line change, is told which item of the list is selected, and finds the page's
+heading on a short screen too; the More menu gives its focus back when Escape closes it; the
+coloured badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
+link, reached by Tab, and the page has a main landmark, as has the batch's index. Direct checks,
+with the fixtures of the other browser tests; `bench/bench_accessibility.py` runs axe-core over the
+same pages. Skipped where Playwright or Chromium is missing (`tests.review_browser`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from highlights.batch.index import render_html as render_index
+from highlights.contrast import AA_TEXT, contrast_ratio
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs import render_html
+from tests.review_browser import ReviewServer
+from tests.review_fixtures import make_detect_folder
+
+SHORT_SCREEN = {"width": 800, "height": 400}  # a phone on its side: the header folds into More
+
+
+@pytest.fixture(scope="module")
+def detect_folder(tmp_path_factory):
+    return make_detect_folder(tmp_path_factory.mktemp("accessible-game"), "game1")
+
+
+@pytest.fixture
+def review(detect_folder, tmp_path):
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def _open(browser, url, viewport=None, reviewer="Ada"):
+    context = browser.new_context(viewport=viewport or {"width": 1400, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+    if reviewer:
+        page.fill("#reviewer", reviewer)
+        page.press("#reviewer", "Enter")
+    return context, page
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    """`rgb(r, g, b)` as Chromium computes it, as 0-1 floats."""
+    r, g, b = (float(v) for v in css[css.index("(") + 1:css.index(")")].split(",")[:3])
+    return r / 255, g / 255, b / 255
+
+
+def test_space_and_enter_on_a_focused_button_press_it(browser, review):
+    """Tab to Accept and press Space: the item is accepted, where the page's space key (play/pause)
+    took the key from the button; Enter on Reject rejects the next."""
+    context, page = _open(browser, review.url)
+    try:
+        first, second = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")[:2]
+        page.get_by_role("button", name="Accept").focus()
+        page.keyboard.press(" ")
+        page.wait_for_function("() => S.undo.length === 1", timeout=10000)
+        page.get_by_role("button", name="Reject").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => S.undo.length === 2", timeout=10000)
+        statuses = page.eval_on_selector_all(
+            "#list li", "els => Object.fromEntries(els.map(e => [e.dataset.item, e.dataset.status]))")
+    finally:
+        context.close()
+    assert statuses[first] in ("accepted", "missed") and statuses[second] == "rejected", statuses
+
+
+def test_the_status_line_is_a_live_region_a_screen_reader_hears(browser, review):
+    """The counts after a decision, and what an export or a failure says, are in role=status."""
+    context, page = _open(browser, review.url)
+    try:
+        status = page.get_by_role("status").filter(has_text="to go")
+        assert status.count() == 1
+        before = status.inner_text()
+        page.keyboard.press("r")
+        page.wait_for_function("() => S.undo.length === 1", timeout=10000)
+        page.wait_for_function(f"() => document.getElementById('status').textContent !== {before!r}")
+        assert "1 rejected" in status.inner_text()
+    finally:
+        context.close()
+
+
+def test_the_list_is_a_listbox_whose_selected_option_follows_the_keys(browser, review):
+    """The list is reached by Tab as one control; the arrows and j/k move its selected option, which
+    a screen reader names."""
+    context, page = _open(browser, review.url)
+    try:
+        listbox = page.get_by_role("listbox", name="items to review")
+        assert listbox.count() == 1
+        listbox.focus()
+        assert page.evaluate("() => document.activeElement.id") == "list"
+        page.keyboard.press("ArrowDown")
+        page.wait_for_function("() => S.sel === 1")
+        selected = listbox.get_by_role("option", selected=True)
+        assert selected.count() == 1
+        assert selected.get_attribute("data-index") == "1"
+        assert listbox.get_attribute("aria-activedescendant") == selected.get_attribute("id")
+        label = page.evaluate("() => S.items[1].state.label || S.items[1].label")
+        assert label in selected.inner_text()
+        page.keyboard.press("k")
+        page.wait_for_function("() => S.sel === 0")
+        assert listbox.get_by_role("option", selected=True).get_attribute("data-index") == "0"
+    finally:
+        context.close()
+
+
+def test_every_decision_button_declares_its_key(browser, review):
+    context, page = _open(browser, review.url)
+    try:
+        keys = page.eval_on_selector_all("#controls button:not(.touch)",
+                                         "bs => bs.map(b => [b.textContent.trim(), b.getAttribute('aria-keyshortcuts')])")
+    finally:
+        context.close()
+    assert keys and all(key for _, key in keys), keys
+    assert ["1 baseball_swing", "1"] in [[" ".join(name.split()), key] for name, key in keys]
+
+
+def test_escape_closes_the_more_menu_and_gives_the_focus_back_to_its_button(browser, review):
+    """On a short screen, a keyboard user in the More menu presses Escape: the menu closes and the
+    focus is on More again, not lost on a control no longer shown."""
+    context, page = _open(browser, review.url, viewport=SHORT_SCREEN)
+    try:
+        more = page.get_by_role("button", name="More")
+        more.focus()
+        page.keyboard.press("Enter")
+        assert more.get_attribute("aria-expanded") == "true"
+        page.get_by_label("Order").focus()
+        page.keyboard.press("Escape")
+        assert more.get_attribute("aria-expanded") == "false"
+        assert page.evaluate("() => document.activeElement.id") == "moreBtn"
+    finally:
+        context.close()
+
+
+def test_a_short_screen_keeps_the_pages_heading_for_a_screen_reader(browser, review):
+    context, page = _open(browser, review.url, viewport=SHORT_SCREEN, reviewer=None)
+    try:
+        assert page.get_by_role("heading", level=1, name="highlights review").count() == 1
+        # off the screen, as before: the header is one row
+        assert page.eval_on_selector("h1", "h => h.getBoundingClientRect().width") <= 1
+    finally:
+        context.close()
+
+
+def test_the_badges_and_status_colours_read_at_wcag_aa_contrast(browser, review):
+    """The black text of each decision's badge on its colour, computed from the page's CSS, is
+    4.5:1 or more (the pending grey was 4.4:1); each timeline bar says its decision in its tooltip
+    as well as by its colour."""
+    context, page = _open(browser, review.url)
+    try:
+        pairs = page.evaluate("""() => ['pending', 'accepted', 'rejected', 'relabelled', 'missed'].map(s => {
+            const b = document.createElement('span'); b.className = 'badge ' + s; b.textContent = s;
+            document.body.appendChild(b);
+            const css = getComputedStyle(b); const out = [s, css.color, css.backgroundColor]; b.remove(); return out; })""")
+        tips = page.eval_on_selector_all("#timeline .seg", "ss => ss.map(s => [s.className, s.title])")
+    finally:
+        context.close()
+    low = {s: round(contrast_ratio(_rgb(fg), _rgb(bg)), 2) for s, fg, bg in pairs
+           if contrast_ratio(_rgb(fg), _rgb(bg)) < AA_TEXT}
+    assert low == {}
+    assert tips and all(t for _, t in tips)
+    assert all(("not decided" if "pending" in cls else cls.split()[2]) in tip for cls, tip in tips), tips
+
+
+def _games_page(tmp_path):
+    evidence = {"classifier": {"probs": {"none": 0.2, "baseball_swing": 0.7, "soccer_shooting": 0.1}}}
+    highlights = [Highlight(1.5, 6.0, "baseball_swing", "baseball", 0.91, 3.0, evidence),
+                  Highlight(12.0, 17.5, "basketball_layup", "basketball", 0.7, 14.0, evidence),
+                  Highlight(30.0, 34.0, "soccer_shooting", "soccer", 0.55, 32.0, evidence)]
+    page = tmp_path / "highlights.html"
+    page.write_text(render_html(highlights, tmp_path, source_name="saturday game.mp4", duration_s=60.0),
+                    encoding="utf-8")
+    return page
+
+
+def test_a_games_timeline_bars_are_named_links_reached_by_tab(browser, tmp_path):
+    """Each bar of `highlights.html`'s timeline is a link a screen reader names (number, class,
+    sport, times, score), inside the page's main landmark; the timeline was an image whose links
+    a screen reader could neither name nor reach."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(_games_page(tmp_path).as_uri())
+        main = page.get_by_role("main")
+        assert main.count() == 1
+        timeline = main.get_by_role("group", name="timeline of 3 highlights")
+        links = timeline.get_by_role("link")
+        names = [links.nth(i).get_attribute("aria-label") for i in range(links.count())]
+        reached, outline = [], None
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            reached.append(page.evaluate("() => document.activeElement.getAttribute('href')"))
+            if reached[-1] == "#hl-002" and outline is None:  # the bar reached by Tab is outlined, as a hovered one
+                outline = page.evaluate("() => { const r = document.activeElement.querySelector('rect'); return r ? getComputedStyle(r).strokeWidth : document.activeElement.tagName; }")
+    finally:
+        context.close()
+    assert len(names) == 3 and names[1].startswith("#2 basketball_layup (basketball)"), names
+    assert all(f"#hl-00{k}" in reached for k in (1, 2, 3)), reached
+    assert outline == "3px", reached
+
+
+def test_a_games_sport_chips_read_at_wcag_aa_contrast(browser, tmp_path):
+    """White on Okabe-Ito orange read at 2.3:1: each chip's text is black or white, whichever reads."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(_games_page(tmp_path).as_uri())
+        chips = page.eval_on_selector_all(
+            ".sport", "cs => cs.map(c => [c.textContent, getComputedStyle(c).color, getComputedStyle(c).backgroundColor])")
+    finally:
+        context.close()
+    assert {sport for sport, _, _ in chips} == {"baseball", "basketball", "soccer"}
+    low = {sport: round(contrast_ratio(_rgb(fg), _rgb(bg)), 2) for sport, fg, bg in chips
+           if contrast_ratio(_rgb(fg), _rgb(bg)) < AA_TEXT}
+    assert low == {}
+
+
+def test_the_batch_index_has_a_main_landmark(browser, tmp_path):
+    records = [{"game_id": "game_0", "status": "done", "video": "/footage/game 0.mp4", "duration_s": 60.0,
+                "highlights": 4, "files": {"html": "highlights.html"}}]
+    summary = {"games": 1, "done": 1, "reused": 0, "failed": 0, "highlights": 4, "video_hours_total": 0.02}
+    page_file = tmp_path / "index.html"
+    page_file.write_text(render_index(records, summary, {"engine": "local", "workers": 1}), encoding="utf-8")
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(page_file.as_uri())
+        main = page.get_by_role("main")
+        assert main.count() == 1
+        assert main.get_by_role("heading", level=1).count() == 1 and main.get_by_role("table").count() == 1
+    finally:
+        context.close()
