@@ -21,12 +21,14 @@ The help texts of the commands and their options, the docstrings (usage lines) o
 scripts files, and the package's own strings (its messages' hints, its docstrings) are held to the
 same checks. Every environment variable the package reads is named in the README (the tests' own
 `HIGHLIGHTS_*` switches on the architecture page), and the files
-`evaluate --int8`/`--bf16` keep beside a checkpoint are named as they are written.
+`evaluate --int8`/`--bf16` keep beside a checkpoint are named as they are written. The `.py` files,
+the paths from the repository's root (`bench/`, `src/`, `tests/`) and the `highlights.*` modules
+(and what they define) that the prose names exist.
 
 Not checked: arguments in prose spans (which may leave them out), required options or arguments
-left out, whether a path exists, option values other than settings (`--size tiny`), which option
-goes with which command in a prose sentence, commands of other programs (pip, ray), and Python
-code (tests/test_readme_library.py runs it).
+left out, whether another path exists (a folder or file a command writes), option values other
+than settings (`--size tiny`), which option goes with which command in a prose sentence, commands
+of other programs (pip, ray), and Python code (tests/test_readme_library.py runs it).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from pathlib import Path
 import click
 import pytest
 
-from tests.readme_commands import (REPO, Shown, check_pieces, check_setting, every_cli_option, manual_pieces,
+from tests.readme_commands import (_FILE_SUFFIXES, REPO, Shown, check_pieces, check_setting, every_cli_option, manual_pieces,
                                    root_command, script_flags, settings_in, without_comment)
 from tests.readme_defaults import check_stated_default, stated_defaults
 
@@ -402,3 +404,82 @@ def test_every_highlights_variable_the_tests_read_is_on_the_architecture_page():
     missing = [f"{where}: {name}" for name, where in sorted(read.items())
                if not re.search(rf"`\$?{name}\b[^`]*`", page)]
     assert not missing, "read by the tests but not named in docs/architecture.md:\n" + "\n".join(missing)
+
+
+_PACKAGE = REPO / "src" / "highlights"
+
+
+def _named_file_problem(span: str) -> str | None:
+    """Why a span naming a file or folder of the repository (`highlights/pipeline/kinematics.py`,
+    `cli/boundary.py`, `made_folders.py`, `src/highlights/py.typed`) names none, else None; None too for a
+    span that names no such thing (`clips/`, `runs/v2/best.pt`: a user's files)."""
+    if not re.fullmatch(r"[\w./-]+", span) or span.startswith((".", "/")):
+        return None
+    first = span.split("/", 1)[0]
+    if "/" not in span:
+        if not span.endswith(".py"):
+            return None
+        found = [p for folder in ("src", "bench", "scripts", "tests") for p in (REPO / folder).rglob(span)]
+        return None if found else f"no file {span} in the repository"
+    if first in ("src", "bench", "scripts", "tests", "docs"):
+        roots = [REPO]
+    elif span.endswith(".py"):
+        # `highlights/pipeline/kinematics.py`, `cli/boundary.py`; not a folder or file a command
+        # writes, whose names may be a package folder's (`report/`, `datasets/v1/`)
+        roots = [REPO / "src", _PACKAGE]
+    else:
+        return None
+    return None if any((root / span).exists() for root in roots) else f"no {span} in the repository"
+
+
+def _module_name_problem(dotted: str) -> str | None:
+    """Why `highlights.a.b[.name]` names no module of the package (or nothing defined in it); None
+    too when `a` is no module (`highlights.edl`, a file name)."""
+    parts = dotted.split(".")[1:]
+    if not (_PACKAGE / parts[0]).is_dir() and not (_PACKAGE / f"{parts[0]}.py").is_file():
+        return None
+    for i in range(len(parts), -1, -1):
+        base = _PACKAGE.joinpath(*parts[:i])
+        module = base.with_suffix(".py") if i else None
+        if module is not None and module.is_file():
+            source = module.read_text()
+        elif base.is_dir():
+            source = "\n".join(p.read_text() for p in base.glob("__init__.py"))
+        else:
+            continue
+        rest = parts[i:]
+        if not rest or re.search(rf"^\s*(?:def|class)\s+{rest[0]}\b|^\s*{rest[0]}\s*[:=]|\bimport\b.*\b{rest[0]}\b",
+                                 source, re.M):
+            return None
+        return f"{'.'.join(['highlights', *parts[:i]])} has no {rest[0]}"
+    return f"no module {dotted}"
+
+
+def test_every_repository_file_and_module_the_manual_names_exists():
+    problems, modules, files = [], 0, 0
+    for piece in _pieces():
+        if piece.in_block:
+            continue
+        span = piece.text.split("(")[0].strip()  # `highlights.pipeline.run.run_pipeline(video, config)`
+        if re.fullmatch(r"highlights(?:\.[a-z_]\w*)+", span) and span.split(".")[-1] not in _FILE_SUFFIXES:
+            modules += 1
+            problem = _module_name_problem(span)
+        else:
+            files += span.endswith(".py")
+            problem = _named_file_problem(span)
+        if problem:
+            problems.append(f"{piece.where}: {problem}")
+    assert modules > 20 and files > 40, "the manual's files and modules were not found"
+    assert not problems, "\n".join(problems)
+
+
+def test_a_file_or_module_that_is_not_there_is_named():
+    assert _named_file_problem("highlights/pipeline/kinematics.py") is None
+    assert _named_file_problem("cli/boundary.py") is None and _named_file_problem("src/highlights/py.typed") is None
+    assert _named_file_problem("runs/v2/best.pt") is None and _named_file_problem("report/x.json") is None
+    assert _named_file_problem("highlights/pipeline/kinematic.py") == "no highlights/pipeline/kinematic.py in the repository"
+    assert _named_file_problem("madefolders.py") == "no file madefolders.py in the repository"
+    assert _module_name_problem("highlights.pipeline.run.run_pipeline") is None
+    assert _module_name_problem("highlights.pipeline.run.run_pipelines") == "highlights.pipeline.run has no run_pipelines"
+    assert _module_name_problem("highlights.pipeline.nothing") == "highlights.pipeline has no nothing"
+    assert _module_name_problem("highlights.edl") is None
