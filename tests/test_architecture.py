@@ -7,6 +7,7 @@ except those under `if TYPE_CHECKING:`), so a cycle hidden in a lazy import coun
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import highlights
@@ -132,3 +133,15 @@ def test_every_backend_module_is_in_the_catalogue():
     defined_in = {cls.__module__.rsplit(".", 1)[1] for cls in _REGISTRY.values()
                   if cls.__module__.startswith("highlights.pipeline.stages.")}
     assert defined_in == files  # each module registers at least one backend
+
+
+def test_the_architecture_page_states_the_layers_as_they_are():
+    """docs/architecture.md's "(layers: a/b < c/d < ...)" names every package folder (and `demo`)
+    in its layer here, so the page cannot keep an order the code left."""
+    page = (SRC.parents[1] / "docs" / "architecture.md").read_text()
+    stated = re.search(r"\(layers: ([^)]*)\)", " ".join(page.split())).group(1)
+    named = {name: rank for rank, group in enumerate(stated.split(" < "))
+             for name in group.split()[0].split("/")}
+    folders = {p.name for p in SRC.iterdir() if p.is_dir() and not p.name.startswith("_")} | {"demo"}
+    assert sorted(folders - set(named)) == []
+    assert {name: rank for name, rank in named.items() if LAYER_OF.get(name) != rank} == {}
