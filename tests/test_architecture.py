@@ -145,3 +145,10 @@ def test_the_architecture_page_states_the_layers_as_they_are():
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and not p.name.startswith("_")} | {"demo"}
     assert sorted(folders - set(named)) == []
     assert {name: rank for name, rank in named.items() if LAYER_OF.get(name) != rank} == {}
+
+
+def test_the_architecture_pages_folder_table_has_a_row_per_package_folder():
+    page = (SRC.parents[1] / "docs" / "architecture.md").read_text()
+    rows = set(re.findall(r"^\| `(\w+)/` \|", page, re.M))
+    folders = {p.name for p in SRC.iterdir() if p.is_dir() and not p.name.startswith("_")}
+    assert sorted(folders - rows) == [] and sorted(rows - folders) == []
