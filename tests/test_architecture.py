@@ -1,7 +1,9 @@
 """The package's import structure: no import cycle, no upward import, backends only in `stages/`.
 
 Imports are read from the source (every `import` statement, at module level or inside a function,
-except those under `if TYPE_CHECKING:`), so a cycle hidden in a lazy import counts too.
+except those under `if TYPE_CHECKING:`), so a cycle hidden in a lazy import counts too. And
+docs/architecture.md states that structure as it is: its layer order, a row per package folder,
+and every top-level module named.
 """
 
 from __future__ import annotations
@@ -152,3 +154,12 @@ def test_the_architecture_pages_folder_table_has_a_row_per_package_folder():
     rows = set(re.findall(r"^\| `(\w+)/` \|", page, re.M))
     folders = {p.name for p in SRC.iterdir() if p.is_dir() and not p.name.startswith("_")}
     assert sorted(folders - rows) == [] and sorted(rows - folders) == []
+
+
+def test_the_architecture_page_names_every_top_level_module():
+    """A module added beside the folders (a shared small piece) gets its line on the page, where
+    the next person looks before writing the same thing again."""
+    page = (SRC.parents[1] / "docs" / "architecture.md").read_text()
+    modules = {p.stem for p in SRC.glob("*.py") if not p.stem.startswith("_")}
+    named = {m for m in modules if re.search(rf"`(?:highlights\.)?{m}(?:\.py|\.\w+|\(\))?`", page)}
+    assert sorted(modules - named) == []
