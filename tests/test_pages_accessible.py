@@ -3,7 +3,7 @@
 A coach who reviews by keyboard presses a focused button with Space or Enter; a screen reader
 hears the status line change, is told which item of the list is selected, and finds the page's
 heading on a short screen too; the More menu gives its focus back when Escape closes it; the
-coloured badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
+single-key shortcuts can be turned off; the coloured badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
 link, reached by Tab, and the page has a main landmark, as has the batch's index. Direct checks,
 with the fixtures of the other browser tests; `bench/bench_accessibility.py` runs axe-core over the
 same pages. Skipped where Playwright or Chromium is missing (`tests.review_browser`).
@@ -238,3 +238,26 @@ def test_the_batch_index_has_a_main_landmark(browser, tmp_path):
         assert main.get_by_role("heading", level=1).count() == 1 and main.get_by_role("table").count() == 1
     finally:
         context.close()
+
+
+def test_single_key_shortcuts_can_be_turned_off_and_stay_off(browser, review):
+    """With "single-key shortcuts" unticked, `a` decides nothing (speech input typing a word, or a
+    slip, would decide items, each saved at once); the arrows still move, and the choice is kept
+    when the page is opened again."""
+    context, page = _open(browser, review.url)
+    try:
+        box = page.get_by_role("checkbox", name="single-key shortcuts")
+        assert box.count() == 1 and box.is_checked()
+        box.uncheck()
+        page.locator("#list").focus()
+        page.keyboard.press("a")
+        page.keyboard.press("ArrowDown")
+        # every key's action runs in turn: once the queue is empty, the `a` would have been saved
+        decided, selected = page.evaluate("() => turns.then(() => [S.undo.length, S.sel])")
+        page.reload()
+        page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        still_off = not page.get_by_role("checkbox", name="single-key shortcuts").is_checked()
+    finally:
+        context.close()
+    assert (decided, selected) == (0, 1)
+    assert still_off
