@@ -606,3 +606,32 @@ def test_a_lock_that_removes_its_file_still_lets_one_holder_at_a_time(tmp_path):
     release.set()
     thread.join(10)
     assert not path.exists()
+
+
+def _remuxed_to_transport_stream(src: Path, dst: Path) -> Path:
+    """The same H.264 packets in an MPEG transport stream, as a camcorder writes its .MTS files."""
+    import av
+
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mpegts") as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return dst
+
+
+def test_a_camcorders_mts_clip_in_a_class_folder_is_a_clip(tmp_path: Path) -> None:
+    # A batch of games takes .MTS files; a class folder takes the same endings, where it left the
+    # clip out as "not a video file name" and then refused its class as empty.
+    from highlights.video import iter_frames
+
+    tree = make_class_tree(tmp_path / "src", {"swing": [("a", None)], "none": [("b", None), ("c", None)]})
+    _remuxed_to_transport_stream(tree / "swing" / "a.mp4", tree / "swing" / "00012.MTS")
+    (tree / "swing" / "a.mp4").unlink()
+
+    v = create_version(tree, tmp_path / "root")
+
+    (swing,) = [c for c in v.clips if c.label == "swing"]
+    assert swing.path.suffix == ".mts"
+    assert len(list(iter_frames(swing.path))) == 8

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from highlights.batch.errors import BatchError
+from highlights.video.file_names import VIDEO_SUFFIXES
 
-VIDEO_EXTENSIONS = frozenset({".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mts", ".m2ts", ".ts",
-                              ".mpg", ".mpeg", ".wmv", ".flv", ".3gp"})
 MANIFEST_COLUMNS = ("path", "game_id", "sport", "annotations")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -74,7 +73,7 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
             videos = _videos_in(path)
             if not videos:
                 raise BatchError(f"{path}: no video files in this folder "
-                                 f"(looked for {', '.join(sorted(VIDEO_EXTENSIONS))})")
+                                 f"(looked for {', '.join(sorted(VIDEO_SUFFIXES))})")
             found += [_Found(v, path) for v in videos]
         elif is_manifest(path):
             found += read_manifest(path)
@@ -113,7 +112,7 @@ def _videos_in(folder: Path) -> list[Path]:
             continue
         dirs[:] = [d for d in dirs if not d.startswith(".")]
         videos += [Path(here) / f for f in files if not f.startswith(".")
-                   and Path(f).suffix.lower() in VIDEO_EXTENSIONS and (Path(here) / f).is_file()]
+                   and Path(f).suffix.lower() in VIDEO_SUFFIXES and (Path(here) / f).is_file()]
     return sorted(videos)
 
 

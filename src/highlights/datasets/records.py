@@ -10,7 +10,6 @@ from pathlib import Path, PurePath
 from highlights.datasets.errors import DatasetError
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
-VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".avi", ".mov", ".mkv", ".webm", ".m4v")
 MANIFEST_FIELDS: tuple[str, ...] = (
     "clip_id", "path", "label", "split", "group", "sha256", "derived_from", "licence", "provenance",
 )

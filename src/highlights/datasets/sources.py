@@ -10,8 +10,8 @@ from pathlib import Path
 
 from highlights.csv_cells import plain_cell
 from highlights.datasets.errors import DatasetError
-from highlights.datasets.records import VIDEO_SUFFIXES
 from highlights.video.errors import missing_file_cause
+from highlights.video.file_names import VIDEO_SUFFIXES
 
 SOURCE_MANIFEST_NAME = "manifest.csv"
 UNKNOWN_LICENCE = "unknown"

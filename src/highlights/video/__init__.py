@@ -5,6 +5,7 @@
 
 from highlights.video.colour import PICTURES_VERSION
 from highlights.video.errors import VideoError
+from highlights.video.file_names import VIDEO_SUFFIXES
 from highlights.video.reader import iter_frames, main_video_stream, probe, read_clip, timeline_origin_s
 from highlights.video.types import Frame, VideoInfo
 from highlights.video.verify import check_frames_reach_end
@@ -24,6 +25,7 @@ def __getattr__(name: str):
 
 __all__ = [
     "PICTURES_VERSION",
+    "VIDEO_SUFFIXES",
     "Frame",
     "VideoError",
     "VideoInfo",
