@@ -275,6 +275,39 @@ def test_a_stopped_run_moved_to_another_folder_resumes_there(colour_data, tmp_pa
     assert fit(saved, resume=True, show_progress=False).last_checkpoint == moved / "last.pt"
 
 
+def test_a_run_started_with_a_relative_root_resumes_from_another_folder_and_after_its_dataset_moved(
+        tmp_path, monkeypatch):
+    # A coach starts training in the project folder, is stopped, and resumes from a new terminal
+    # in the home folder; later the datasets are moved to another disk.
+    project = tmp_path / "project"
+    data = make_colour_dataset(project, per_class=4)
+    monkeypatch.chdir(project)
+    config = tiny_config(data, project / "run", epochs=2).replace(root="data")
+    _stopped_in_second_epoch(config, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    resumed = CliRunner().invoke(app, ["train", "--out", str(project / "run"), "--resume", "--no-progress"])
+    assert resumed.exit_code == 0, resumed.output
+    assert f"data: {project / 'data'} v1" in resumed.output and "resuming after epoch 1 of 2" in resumed.output
+
+    # The dataset moved: --root names where it is now, and the run goes on with the same clips.
+    for run in ("run2", "run3"):
+        _stopped_in_second_epoch(tiny_config(data, project / run, epochs=2), monkeypatch)
+    (project / "data").rename(tmp_path / "disk2")
+    moved = CliRunner().invoke(app, ["train", "--out", str(project / "run2"), "--resume", "--no-progress",
+                                     "--root", str(tmp_path / "disk2")])
+    assert moved.exit_code == 0, moved.output
+    assert "resuming after epoch 1 of 2" in moved.output
+
+    # Another v1 with other clips is not the run's dataset, whatever its name.
+    other = make_colour_dataset(tmp_path / "other", per_class=5)
+    refused = CliRunner().invoke(app, ["train", "--out", str(project / "run3"), "--resume", "--no-progress",
+                                       "--root", str(other.root)])
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    message = " ".join(refused.output.split())
+    assert (f"error: {other.root}/v1: not the train clips the run in {project / 'run3'} started with ("
+            in message) and f"it started with {project / 'data'}); resume with that --root" in message
+
+
 def test_resume_refuses_other_data_or_settings_rather_than_dropping_them(colour_data, tmp_path, monkeypatch):
     config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
     _stopped_in_second_epoch(config, monkeypatch)

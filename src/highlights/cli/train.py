@@ -64,7 +64,8 @@ def train(
         "auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 autocast "
         "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
     resume: bool = typer.Option(False, "--resume", help=(
-        "Continue the interrupted run in --out (its dataset and settings are read from it)")),
+        "Continue the interrupted run in --out (its dataset and settings are read from it; "
+        "--root only where its datasets have moved)")),
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:

@@ -100,12 +100,10 @@ class TrainConfig:
         """This (saved) config, with only the execution settings among `given` changed. A setting
         given (not None) that differs from the saved one is refused (ConfigError), where it was
         dropped without a word: `--resume --epochs 10` or `--version v2` would have gone on with
-        the run's own."""
+        the run's own. `root` is where the run's dataset is now, if it has moved."""
         from highlights.datasets.store import version_name
 
         differ = []
-        if root is not None and Path(root).resolve() != Path(self.root).resolve():
-            differ.append(f"--root {root} (the run's: {self.root})")
         if version is not None and version_name(version) != version_name(self.version):
             differ.append(f"--version {version} (the run's: {self.version})")
         saved = self.to_dict()
@@ -117,7 +115,10 @@ class TrainConfig:
         if differ:
             raise ConfigError(f"{self.out_dir}: --resume goes on with the run's own settings; given otherwise: "
                               f"{'; '.join(differ)} (leave them out, or train a new run with another --out)")
-        return self.replace(**{k: v for k, v in given.items() if k in self.EXECUTION_ONLY and v is not None})
+        resumed = self.replace(**{k: v for k, v in given.items() if k in self.EXECUTION_ONLY and v is not None})
+        # --root says where the run's dataset is now (it may have moved since, as the run folder
+        # may); `fit` refuses a version there that holds other train clips than the run's.
+        return resumed.replace(root=root) if root is not None else resumed
 
     @classmethod
     def quick(cls, root: str, version: str, out_dir: str, **overrides) -> "TrainConfig":

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -113,6 +113,9 @@ def fit(
         log(f"precision auto: training in {config.precision}"
             + (" (bf16 autocast: this CPU has native bf16)" if config.precision == "bf16" else ""))
     check_precision(config.precision)
+    # The run records where its dataset is as an absolute path: `--resume` from another folder
+    # would otherwise read a relative --root against that folder.
+    config = config.replace(root=str(Path(config.root).absolute()))
     out_dir = Path(config.out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise RunFolderError(f"{out_dir}: is a file, not a folder ({out_name} is the folder a run keeps its "
@@ -209,6 +212,8 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             raise DatasetError(f"{record.path}: label {record.label!r} is not one of the classes {classes}")
     if not train_records:
         raise DatasetError(f"{dataset.root}/{dataset.name}: the train split is empty")
+    if state is not None:
+        _check_same_train_clips(dataset, train_records, state, out_dir)
     # One class to tell apart is nothing to learn: the model would be right by construction and
     # its validation score a perfect 1.0.
     if len(classes) < 2:
@@ -553,11 +558,31 @@ def _finished_run(config: TrainConfig, state: TrainingState, out_dir: Path) -> T
 
 def _check_same_run(config: TrainConfig, saved: TrainConfig) -> None:
     now, then = config.to_dict(), saved.to_dict()
-    # Where the run's folder is now is not a setting of the run: it may have moved since.
-    differ = [k for k in now if k not in (*TrainConfig.EXECUTION_ONLY, "out_dir") and now[k] != then[k]]
+    # Where the run's folder and its dataset are now are not settings of the run: either may have
+    # moved since. The dataset is checked by what it holds instead (`_check_same_train_clips`).
+    differ = [k for k in now if k not in (*TrainConfig.EXECUTION_ONLY, "out_dir", "root") and now[k] != then[k]]
     if differ:
         details = ", ".join(f"{k}: {then[k]!r} -> {now[k]!r}" for k in differ)
         raise RunFolderError(f"{config.out_dir}: cannot resume with different settings ({details})")
+
+
+def _check_same_train_clips(dataset: DatasetVersion, train_records: Sequence[ClipRecord], state: TrainingState,
+                            out_dir: Path) -> None:
+    """A resumed run goes on with the train clips it started with, wherever its dataset is now: a
+    version of the same name at another root may be a copy (a moved disk) or other clips."""
+    then_root = state.meta["train_config"]["root"]
+    saved = state.meta.get(TRAIN_CLIP_IDS)
+    if saved is None:  # a run saved before the clip ids were: its root must be the same folder
+        if Path(then_root).resolve() != Path(dataset.root).resolve():
+            raise DatasetError(f"{dataset.root}: not the dataset root the run in {out_dir} started with "
+                               f"({then_root}), and the run does not record its clips to check a copy by")
+        return
+    now = {r.clip_id for r in train_records if not r.is_augmented}
+    missing, new = len(set(saved) - now), len(now - set(saved))
+    if missing or new:
+        raise DatasetError(f"{dataset.root}/{dataset.name}: not the train clips the run in {out_dir} started with "
+                           f"({missing} of its {len(saved)} missing, {new} it never had; it started with "
+                           f"{then_root}); resume with that --root, or train a new run")
 
 
 def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: TrainResult) -> None:
