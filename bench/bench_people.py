@@ -101,18 +101,18 @@ def zoom_and_whole_setting(frames, whole_long_side: int, threads: int, max_zoom:
 
 
 def blazepose():
-    import mediapipe as mp
+    import itertools
 
-    from highlights.pipeline.blazepose import BLAZEPOSE_TO_COCO
+    from highlights.pipeline.blazepose import BlazePose
 
-    pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1)
+    # The pipeline's own wrapper: the one model the wheel carries, with MediaPipe's native start-up
+    # lines kept off the table this prints.
+    pose = BlazePose(video_mode=False)
+    calls = itertools.count()  # every call a new frame: the wrapper answers a repeated index from memory
 
     def estimate(rgb):
-        r = pose.process(rgb)
-        if r.pose_landmarks is None:
-            return []
-        lm = r.pose_landmarks.landmark
-        return [np.array([[lm[i].x, lm[i].y, lm[i].visibility] for i in BLAZEPOSE_TO_COCO])]
+        kp = pose.landmarks(next(calls), rgb, (1, 1))  # normalised x, y, as the other rows' people
+        return [] if kp is None else [kp]
 
     return estimate
 
