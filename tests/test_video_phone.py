@@ -8,7 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from highlights.video import iter_frames, probe
+from highlights.video import iter_frames, probe, read_clip
+from highlights.video.rotation import write_mp4_rotation
 from tests.video_fixtures import mux_frames, video_stream
 
 RED, BLUE = (220, 20, 20), (20, 20, 220)
@@ -67,3 +68,56 @@ def test_a_clip_cut_at_the_start_reads_from_a_time_before_its_first_keyframe(tmp
     later = list(iter_frames(path, start_s=0.1))
     assert [round(f.rgb.mean() / 5) for f in later] == list(range(12, 48))
     assert [f.time_s for f in later] == [f.time_s for f in whole]
+
+
+def _yuv_planes(rgb: np.ndarray) -> list[np.ndarray]:
+    """The Y, U and V planes (4:2:0) an encoder would store for an RGB picture."""
+    height, width = rgb.shape[:2]
+    packed = av.VideoFrame.from_ndarray(rgb, format="rgb24").reformat(format="yuv420p").to_ndarray()
+    y, rest = packed[:height], packed[height:].ravel()
+    half = rest.size // 2
+    return [y, rest[:half].reshape(height // 2, width // 2), rest[half:].reshape(height // 2, width // 2)]
+
+
+def _lossless_from_planes(path, frames_planes: list[list[np.ndarray]], rotation: int = 0):
+    """An H.264 file holding exactly these YUV planes (x264 lossless), with a display matrix."""
+    height, width = frames_planes[0][0].shape
+    frames = []
+    for planes in frames_planes:
+        packed = np.concatenate([p.ravel() for p in planes]).reshape(-1, width)
+        frames.append(av.VideoFrame.from_ndarray(packed, format="yuv420p"))
+    with av.open(str(path), "w") as out:
+        stream = video_stream(out, width, height, options={"preset": "ultrafast", "qp": "0"})
+        mux_frames(out, stream, frames)
+    if rotation:
+        write_mp4_rotation(path, rotation)
+    return path
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_portrait_clip_stored_sideways_reads_as_the_same_pixels_as_stored_upright(tmp_path, rotation):
+    # An iPhone stores a portrait clip sideways with a display matrix; many Androids store the
+    # same pictures upright. Scaled to the pipeline's analysis size, both must give the same
+    # pixels, or the pipeline finds other actions in one than in the other.
+    from tests.synth_fixtures import request
+
+    from highlights.synth import render_clip
+
+    upright, _ = render_clip(request("basketball_layup", 5, seconds=0.2, size=(180, 320)))
+    planes = [_yuv_planes(rgb) for rgb in upright]
+    # What the sensor stores: each plane turned back (counter-clockwise) by the display rotation.
+    sideways = [[np.ascontiguousarray(np.rot90(p, k=rotation // 90)) for p in f] for f in planes]
+    stored_upright = _lossless_from_planes(tmp_path / "upright.mp4", planes)
+    stored_sideways = _lossless_from_planes(tmp_path / "sideways.mp4", sideways, rotation)
+    assert probe(stored_sideways).rotation == rotation
+
+    for short_side in (None, 96, 72):
+        a = [f.rgb for f in iter_frames(stored_upright, max_short_side=short_side, interpolation="AREA")]
+        b = [f.rgb for f in iter_frames(stored_sideways, max_short_side=short_side, interpolation="AREA")]
+        assert len(a) == len(b) == len(upright)
+        assert a[0].shape == b[0].shape
+        for x, y in zip(a, b):
+            assert np.array_equal(x, y), (short_side, np.abs(x.astype(int) - y).mean())
+    clip_a, times_a = read_clip(stored_upright, 3)
+    clip_b, times_b = read_clip(stored_sideways, 3)
+    assert np.array_equal(clip_a, clip_b) and np.array_equal(times_a, times_b)

@@ -27,12 +27,13 @@ import numpy as np
 # computed from decoded pixels (poses of labelled clips, decoded training clips, tracks of rendered
 # games) carries it in its key, so an upgrade that reads pictures differently never serves figures
 # computed from the old pictures. 1: BT.601 limited range for every stream (swscale's default);
-# 2: the stream's stated matrix and range, HDR tone-mapped; 3: untagged HD read as BT.709.
+# 2: the stream's stated matrix and range, HDR tone-mapped; 3: untagged HD read as BT.709;
+# 4: a sideways-stored picture turned upright before it is scaled (`rotation.UprightFrames`).
 # A change within rounding keeps the number: `tone_map` done in slices moved HDR (HLG, PQ) pictures
 # only, by at most 1 level on a few values in a million (bench/bench_tone_map.py), far less than a
 # lossy re-encode of the same clip moves them; a new number would have every cache, SDR ones too,
 # computed again.
-PICTURES_VERSION = 3
+PICTURES_VERSION = 4
 
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
 _MATRICES = {1, 4, 5, 6, 7, 9, 10}
@@ -84,30 +85,33 @@ def untagged_matrix(width: int, height: int) -> int:
     return _BT709 if width >= _HD_MIN_WIDTH or height > _SD_MAX_HEIGHT else _BT601
 
 
-def _conversion(frame: av.VideoFrame) -> dict:
+def _conversion(frame: av.VideoFrame, stored_size: tuple[int, int] | None = None) -> dict:
     """swscale settings naming the frame's matrix and range. PyAV passes them on only when source
     and destination differ, and the destination matrix is unused for RGB output: so the
-    destination is always given as another matrix, in full range (RGB)."""
+    destination is always given as another matrix, in full range (RGB). `stored_size` is the
+    size the file stores its pictures at, where the frame was turned upright since."""
     if not _is_yuv(frame):
         return {}
     space = int(frame.colorspace)
     jpeg = frame.format.name.startswith("yuvj")  # (M)JPEG pictures are BT.601 whatever their size
     if space not in _MATRICES:
-        space = _BT601 if jpeg else untagged_matrix(frame.width, frame.height)
+        space = _BT601 if jpeg else untagged_matrix(*(stored_size or (frame.width, frame.height)))
     full = int(frame.color_range) == _RANGE_FULL or jpeg
     return {"src_colorspace": space, "dst_colorspace": _BT709 if space != _BT709 else _BT601,
             "src_color_range": _RANGE_FULL if full else _RANGE_LIMITED, "dst_color_range": _RANGE_FULL}
 
 
 def to_rgb(frame: av.VideoFrame, colour: Colour = Colour(), *, width: int | None = None,
-           height: int | None = None, interpolation: str | None = None) -> np.ndarray:
-    """The frame as HxWx3 uint8 RGB (scaled to width x height in the same swscale pass)."""
+           height: int | None = None, interpolation: str | None = None,
+           stored_size: tuple[int, int] | None = None) -> np.ndarray:
+    """The frame as HxWx3 uint8 RGB (scaled to width x height in the same swscale pass).
+    `stored_size`: the (width, height) the file stores it at, for a frame turned upright since."""
     size = {"width": width, "height": height, "interpolation": interpolation}
     if colour.hdr is None or not _is_yuv(frame):
-        return frame.to_ndarray(format="rgb24", **size, **_conversion(frame))
+        return frame.to_ndarray(format="rgb24", **size, **_conversion(frame, stored_size))
     # (planar: swscale's packed 48-bit RGB output drops the chroma of 10-bit input when it is
     # given the matrix)
-    signal = frame.to_ndarray(format="gbrp16le", **size, **_conversion(frame))
+    signal = frame.to_ndarray(format="gbrp16le", **size, **_conversion(frame, stored_size))
     return tone_map(signal, colour.transfer)
 
 

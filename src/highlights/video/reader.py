@@ -20,7 +20,7 @@ import numpy as np
 from highlights.video.colour import Colour, to_rgb
 from highlights.video.errors import VideoError, missing_file_cause
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
-from highlights.video.rotation import clockwise_rotation_of, rotate_upright
+from highlights.video.rotation import UprightFrames, clockwise_rotation_of
 from highlights.video.types import Frame, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -385,18 +385,19 @@ def _frame_time(frame, index: int, opened: _Opened, tb: float | None, origin: in
 SCALE_FILTERS = ("FAST_BILINEAR", "BILINEAR", "BICUBIC", "AREA", "POINT")
 
 
-def _to_rgb(frame: av.VideoFrame, rotation: int, max_short_side: int | None,
+def _to_rgb(frame: av.VideoFrame, upright: UprightFrames, max_short_side: int | None,
             interpolation: str | None = None, colour: Colour = Colour()) -> np.ndarray:
+    # Turned first, then scaled: the same pixels as the same pictures stored upright.
+    stored_size = (frame.width, frame.height)  # untagged video's matrix goes by it, as players'
+    frame = upright(frame)
     w, h = frame.width, frame.height
     short = min(w, h)
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
         # Scaling and the YUV->RGB conversion happen in one swscale pass.
-        rgb = to_rgb(frame, colour, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
-                     interpolation=interpolation)
-    else:
-        rgb = to_rgb(frame, colour)
-    return rotate_upright(rgb, rotation)
+        return to_rgb(frame, colour, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
+                      interpolation=interpolation, stored_size=stored_size)
+    return to_rgb(frame, colour, stored_size=stored_size)
 
 
 @contextmanager
@@ -552,13 +553,13 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
                 grid_origin = start_s if start_s else 0.0
                 source = _on_time_grid(source, grid_origin, 1.0 / target_fps, end_s,
                                        1.0 / opened.fps)
-            rotation: int | None = None
+            upright: UprightFrames | None = None
             count = 0
             for item in source:
-                if rotation is None:
-                    rotation = clockwise_rotation_of(item.frame)
+                if upright is None:
+                    upright = UprightFrames(clockwise_rotation_of(item.frame))
                 yield Frame(item.index, item.time_s,
-                            _to_rgb(item.frame, rotation, max_short_side, interpolation, opened.colour))
+                            _to_rgb(item.frame, upright, max_short_side, interpolation, opened.colour))
                 count += 1
             if count == 0 and start_s is None and end_s is None:
                 raise VideoError(opened.path, "no decodable video frames")
@@ -635,15 +636,15 @@ def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None
     A frame is converted to RGB once, when first picked; repeated picks share the array.
     """
     picks: list[tuple[float, np.ndarray]] = []
-    rotation: int | None = None
+    upright: UprightFrames | None = None
     converted: tuple[int, float, np.ndarray] | None = None
 
     def pick(item: _Timed) -> None:
-        nonlocal rotation, converted
+        nonlocal upright, converted
         if converted is None or converted[0] != item.index:
-            if rotation is None:
-                rotation = clockwise_rotation_of(item.frame)
-            converted = (item.index, item.time_s, _to_rgb(item.frame, rotation, None, None, opened.colour))
+            if upright is None:
+                upright = UprightFrames(clockwise_rotation_of(item.frame))
+            converted = (item.index, item.time_s, _to_rgb(item.frame, upright, None, None, opened.colour))
         picks.append(converted[1:])
 
     prev: _Timed | None = None

@@ -15,11 +15,15 @@ place, no re-encode.
 from __future__ import annotations
 
 import struct
+from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
 
 from highlights.video.mp4boxes import iter_boxes, iter_file_boxes
+
+if TYPE_CHECKING:
+    import av
 
 ROTATIONS = (0, 90, 180, 270)
 
@@ -57,11 +61,52 @@ def clockwise_rotation_of(frame) -> int:
         return 0
 
 
-def rotate_upright(rgb: np.ndarray, clockwise: int) -> np.ndarray:
-    """Apply a clockwise display rotation to an HxWx3 image; returns a contiguous array."""
-    if clockwise == 0:
-        return rgb
-    return np.ascontiguousarray(np.rot90(rgb, k=-(clockwise // 90)))
+# FFmpeg filters that turn a picture clockwise by the key, plane by plane (any pixel format).
+_TURN_FILTERS = {90: (("transpose", "clock"),), 270: (("transpose", "cclock"),),
+                 180: (("hflip", ""), ("vflip", ""))}
+
+
+class UprightFrames:
+    """Turns decoded frames upright while they are still YUV, before they are scaled and converted.
+
+    Scaling the stored (sideways) picture and turning the small RGB result differs from scaling
+    the upright picture: swscale filters rows and columns differently, and 4:2:0 chroma is sited
+    differently across and down. The difference is a few levels on average, enough to move the
+    pipeline's decisions, so a portrait clip stored sideways with a display matrix (iPhone) would
+    find other actions than the same pictures stored upright (many Androids). Turning the planes
+    first is a lossless permutation of the samples: both files then give the same pixels.
+    """
+
+    def __init__(self, clockwise: int) -> None:
+        if clockwise not in ROTATIONS:
+            raise ValueError(f"rotation must be one of {ROTATIONS}, got {clockwise}")
+        self.clockwise = clockwise
+        self._graph = None
+        self._layout: tuple | None = None
+
+    def __call__(self, frame: "av.VideoFrame") -> "av.VideoFrame":
+        if self.clockwise == 0:
+            return frame
+        layout = (frame.width, frame.height, frame.format.name)
+        if layout != self._layout:  # the first frame, or the stream changed size or format
+            self._graph, self._layout = self._build(frame), layout
+        self._graph.push(frame)
+        return self._graph.pull()
+
+    def _build(self, frame: "av.VideoFrame"):
+        import av
+
+        graph = av.filter.Graph()
+        node = graph.add_buffer(width=frame.width, height=frame.height, format=frame.format,
+                                time_base=frame.time_base or Fraction(1, 90000))
+        for name, args in _TURN_FILTERS[self.clockwise]:
+            turn = graph.add(name, args)
+            node.link_to(turn)
+            node = turn
+        sink = graph.add("buffersink")
+        node.link_to(sink)
+        graph.configure()
+        return graph
 
 
 def write_mp4_rotation(path: str | Path, rotation: int) -> None:
