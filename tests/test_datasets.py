@@ -167,6 +167,64 @@ def test_splits_keep_each_class_near_the_target_proportions() -> None:
             assert abs(tally[(label, split)] - ratio * n) <= 3, (label, split, tally[(label, split)])
 
 
+def _placed_greedily(labels, groups, ratios, fixed):
+    """Each new group, largest first, into the split that leaves the smallest total squared
+    distance between the per-class, per-split counts and their targets (ties to the earlier
+    split): the rule `assign_splits` states, worked out from the distance itself."""
+    totals = Counter(labels)
+    target = {(s, c): r * n for s, r in zip(SPLITS, ratios) for c, n in totals.items()}
+    members = defaultdict(Counter)
+    for label, group in zip(labels, groups):
+        members[group][label] += 1
+    current = Counter()
+    for group, split in fixed.items():
+        for c, n in members[group].items():
+            current[(split, c)] += n
+    distance = lambda counts: sum((counts[k] - t) ** 2 for k, t in target.items())  # noqa: E731
+    placed = dict(fixed)
+    for group in sorted((g for g in members if g not in fixed), key=lambda g: -sum(members[g].values())):
+        options = []
+        for split in (s for s, r in zip(SPLITS, ratios) if r > 0):
+            after = current.copy()
+            for c, n in members[group].items():
+                after[(split, c)] += n
+            options.append((distance(after), split, after))
+        best = min(options, key=lambda o: o[0])  # min keeps the first of equal distances
+        placed[group], current = best[1], best[2]
+    return [placed[g] for g in groups]
+
+
+@pytest.mark.parametrize("ratios", [(0.7, 0.15, 0.15), (0.5, 0.3, 0.2), (0.8, 0.2, 0.0)])
+def test_each_group_goes_where_it_brings_the_counts_closest_to_the_targets(ratios) -> None:
+    rng = np.random.default_rng(7)
+    labels, groups = [], []
+    for size in range(1, 31):  # sizes all differ, so the placing order does not depend on the seed
+        for _ in range(size):
+            labels.append(str(rng.choice(["swing", "layup", "none"])))
+            groups.append(f"video{size}")
+    fixed = {"video5": "test", "video12": "val", "video20": "train"}
+    splits = assign_splits(labels, groups, SplitConfig(ratios=ratios, seed=0), fixed=fixed)
+    assert splits == _placed_greedily(labels, groups, ratios, fixed)
+    assert {g: s for g, s in zip(groups, splits) if g in fixed} == fixed
+    if ratios[2] == 0:  # a split given 0 takes no new group (only the one kept from before)
+        assert {g for g, s in zip(groups, splits) if s == "test"} == {"video5"}
+
+
+def test_split_ratios_are_checked_and_parsed() -> None:
+    from highlights.datasets.splits import parse_ratios
+
+    assert parse_ratios("0.6,0.25,0.15") == (0.6, 0.25, 0.15)
+    assert SplitConfig(ratios=(1.0, 0.0, 0.0)).ratios == (1.0, 0.0, 0.0)  # everything in train is allowed
+    assert SplitConfig().seed == 0 and SplitConfig().ratios == (0.7, 0.15, 0.15)
+    for bad, said in [((0.0, 0.5, 0.5), "nothing to train"), ((0.5, 0.6, 0.2), "summing to 1"),
+                      ((1.2, -0.2, 0.0), "non-negative"), ((0.5, 0.5), "three")]:
+        with pytest.raises(DatasetError, match=said):
+            SplitConfig(ratios=bad)
+    for text in ("0.7,0.3", "0.25,0.25,0.25,0.25"):
+        with pytest.raises(DatasetError, match="--split .*expected three numbers"):
+            parse_ratios(text)
+
+
 def test_grow_keeps_parent_splits_and_places_new_groups(tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     v1 = create_version(tree, root, seed=1)
