@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -379,3 +380,120 @@ def test_a_class_list_without_none_is_not_said_to_have_errors_with_it():
                         n_bootstrap=10)
     assert "2 errors of 2 clips: 2 confused with none (1 actions called none, 1 none clips called an action), " \
         in render_markdown(seed)
+
+
+def test_bootstrap_intervals_are_the_percentiles_of_sklearn_figures_over_the_same_resamples():
+    # Worked out independently: the same resampled clips (clip_resamples), each resample scored by
+    # scikit-learn, and the 2.5th and 97.5th percentiles taken; accuracy's from Wilson's formula.
+    from sklearn.metrics import balanced_accuracy_score
+
+    from highlights.report.resamples import clip_resamples
+
+    labels = ["a_x", "b_y", "c_z", "none"]
+    rng = np.random.default_rng(11)
+    y_true = list(rng.choice(labels, size=50, p=[0.45, 0.3, 0.2, 0.05]))  # a rare class, absent from some resamples
+    y_pred = [t if rng.random() < 0.6 else str(rng.choice(labels)) for t in y_true]
+    report = build_report(y_true, y_pred, labels, n_bootstrap=300, seed=4)
+    boot = report["bootstrap"]
+    t, p = np.array(y_true), np.array(y_pred)
+    macro, balanced, per_class = [], [], [[] for _ in labels]
+    for idx in clip_resamples(len(y_true), 300, 4):
+        macro.append(f1_score(t[idx], p[idx], labels=labels, average="macro", zero_division=0))
+        with warnings.catch_warnings():  # scikit-learn warns of a class predicted but not in the resample
+            warnings.simplefilter("ignore", UserWarning)
+            balanced.append(balanced_accuracy_score(t[idx], p[idx]))
+        f1s = f1_score(t[idx], p[idx], labels=labels, average=None, zero_division=0)
+        for i, label in enumerate(labels):
+            if label in t[idx]:
+                per_class[i].append(f1s[i])
+    assert boot["macro_f1"] == pytest.approx(np.percentile(macro, [2.5, 97.5]).tolist())
+    assert boot["balanced_accuracy"] == pytest.approx(np.percentile(balanced, [2.5, 97.5]).tolist())
+    assert len(per_class[3]) < 300  # the rare class is missing from some resamples, which are left out
+    for label, f in zip(labels, per_class):
+        assert report["per_class"][label]["f1_interval"] == pytest.approx(np.percentile(f, [2.5, 97.5]).tolist())
+    right = sum(a == b for a, b in zip(y_true, y_pred))
+    assert boot["right"] == right and boot["accuracy"] == pytest.approx(list(wilson(right, 50)))
+
+
+def test_balanced_accuracy_averages_recall_over_the_classes_with_test_clips_only():
+    from sklearn.metrics import balanced_accuracy_score
+
+    labels = ["a_x", "b_y", "none"]
+    # b_y is predicted once but has no test clip: it has no recall to average in
+    y_true = ["a_x", "a_x", "a_x", "none", "none"]
+    y_pred = ["a_x", "b_y", "a_x", "none", "a_x"]
+    report = build_report(y_true, y_pred, labels, n_bootstrap=10)
+    with pytest.warns(UserWarning):
+        expected = balanced_accuracy_score(y_true, y_pred)
+    assert report["balanced_accuracy"] == pytest.approx((2 / 3 + 1 / 2) / 2) == pytest.approx(expected)
+    # a test set of one class: every resample's balanced accuracy is that class's recall
+    one_class = build_report(["a_x"] * 8, ["a_x"] * 8, labels, n_bootstrap=20)
+    assert one_class["balanced_accuracy"] == 1.0 and one_class["bootstrap"]["balanced_accuracy"] == [1.0, 1.0]
+
+
+def test_the_interval_note_changes_at_40_and_at_1000_clips():
+    from highlights.report.metrics import _interval_note
+
+    assert "still narrower than 95%" in _interval_note(39)
+    assert _interval_note(40).startswith("With only 40 test clips these intervals are wide: ")
+    assert _interval_note(999).startswith("With only 999 test clips these intervals are wide: ")
+    assert _interval_note(1000).startswith("Intervals from 1000 test clips: ")
+    assert "1 test clip " in _interval_note(1)
+
+
+def test_report_defaults_are_a_thousand_resamples_from_seed_0_and_the_clip_fingerprint_ignores_order():
+    from highlights.report.metrics import bootstrap_intervals, clip_ids_fingerprint
+
+    boot = report_from_confusion(SEED_LABELS, SEED_MATRIX)["bootstrap"]
+    assert (boot["n_resamples"], boot["seed"]) == (1000, 0)
+    boot = bootstrap_intervals(["a", "b"], ["a", "a"], ["a", "b"])
+    assert (boot["n_resamples"], boot["seed"]) == (1000, 0)
+    import hashlib
+
+    assert clip_ids_fingerprint(["b", "a"]) == clip_ids_fingerprint(["a", "b"]) == hashlib.sha256(b"a\nb").hexdigest()
+
+
+def test_a_published_matrix_gives_what_sklearn_gives_on_the_clips_it_counts():
+    # Expanded back into one (true, predicted) pair per clip; "c_z" is never predicted, so it has
+    # no precision, which scikit-learn's zero_division=0 reports as 0.
+    labels = ["a_x", "b_y", "c_z", "none"]
+    matrix = [[5, 1, 0, 2], [0, 3, 0, 1], [2, 1, 0, 0], [1, 0, 0, 6]]
+    y_true = [labels[i] for i, row in enumerate(matrix) for j, n in enumerate(row) for _ in range(n)]
+    y_pred = [labels[j] for i, row in enumerate(matrix) for j, n in enumerate(row) for _ in range(n)]
+    report = report_from_confusion(labels, matrix, n_bootstrap=20)
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    assert [report["per_class"][x]["precision"] for x in labels] == pytest.approx(p.tolist())
+    assert report["per_class"]["c_z"]["precision"] == 0.0 and report["per_class"]["c_z"]["precision_interval"] is None
+    assert [report["per_class"][x]["recall"] for x in labels] == pytest.approx(r.tolist())
+    assert [report["per_class"][x]["f1"] for x in labels] == pytest.approx(f.tolist())
+    assert [report["per_class"][x]["support"] for x in labels] == s.tolist()
+    assert report["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
+    built = build_report(y_true, y_pred, labels, n_bootstrap=20)
+    for key in ("accuracy", "macro_f1", "balanced_accuracy", "confusion_matrix", "errors"):
+        assert report[key] == pytest.approx(built[key]) if isinstance(built[key], float) else report[key] == built[key]
+    for x in labels:  # the F1 intervals differ: the matrix's are resampled from its counts
+        without_f1_interval = lambda d: {k: v for k, v in d.items() if k != "f1_interval"}  # noqa: E731
+        assert without_f1_interval(report["per_class"][x]) == pytest.approx(without_f1_interval(built["per_class"][x]))
+
+
+def test_the_error_split_uses_the_sports_a_dataset_gives_its_classes():
+    # Club class names name no sport; the mapping given says which sport each belongs to.
+    labels = ["swing", "bunt", "kick", "none"]
+    sports = {"swing": "baseball", "bunt": "baseball", "kick": "soccer"}
+    y_true = ["swing", "swing", "bunt", "kick", "none"]
+    y_pred = ["bunt", "kick", "bunt", "none", "swing"]
+    errors = build_report(y_true, y_pred, labels, n_bootstrap=10, sports=sports)["errors"]
+    assert (errors["same_sport"], errors["cross_sport"], errors["no_sport"]) == (1, 1, 0)
+    assert (errors["action_called_none"], errors["none_called_action"], errors["total"]) == (1, 1, 4)
+    unmapped = build_report(y_true, y_pred, labels, n_bootstrap=10)["errors"]
+    assert (unmapped["same_sport"], unmapped["cross_sport"], unmapped["no_sport"]) == (0, 0, 2)
+
+
+def test_top_confusions_are_most_frequent_first_then_in_label_order():
+    labels = ["a_x", "b_y", "c_z", "none"]
+    # equal counts are listed by the true class's place in labels, then the predicted class's
+    y_true = ["b_y", "a_x", "none", "a_x", "none", "a_x"]
+    y_pred = ["a_x", "c_z", "a_x", "b_y", "a_x", "a_x"]
+    top = build_report(y_true, y_pred, labels, n_bootstrap=10)["errors"]["top_confusions"]
+    assert [(c["true"], c["predicted"], c["count"]) for c in top] == [
+        ("none", "a_x", 2), ("a_x", "b_y", 1), ("a_x", "c_z", 1), ("b_y", "a_x", 1)]
