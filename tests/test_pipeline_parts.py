@@ -165,6 +165,10 @@ def test_temporal_nms_keeps_the_best_of_overlaps():
     assert kept == [1, 2, 3]
     assert suppressed == {1: [0], 2: [], 3: []}
     assert temporal_iou((0, 2), (1, 3)) == pytest.approx(1 / 3)
+    # an overlap exactly at the threshold is not above it: both kept
+    assert temporal_nms([(0.0, 4.0), (1.0, 3.0)], [0.9, 0.8], iou_threshold=0.5)[0] == [0, 1]
+    # equal scores: the earlier start wins, even when it ends later
+    assert temporal_nms([(1.0, 2.0), (0.0, 10.0)], [0.7, 0.7], iou_threshold=0.05) == ([1], {1: [0]})
 
 
 def test_fit_length_pads_grows_and_trims_around_the_key():
@@ -177,6 +181,17 @@ def test_fit_length_pads_grows_and_trims_around_the_key():
     # shifted inside the video instead of shortened
     assert fit_length(0.2, 1.0, 0.5, pad_before=1, pad_after=0, min_len=3, max_len=12, duration=100) == (0.0, 3.0)
     assert fit_length(98.0, 99.5, 99, pad_before=0, pad_after=1.5, min_len=3, max_len=12, duration=100) == (97.0, 100.0)
+    # a segment already inside the video is not moved, however near its start
+    assert fit_length(0.5, 3.0, 1.0, pad_before=0, pad_after=0, min_len=1, max_len=12, duration=100) == (0.5, 3.0)
+    # a video shorter than the segment: it is cut to the whole video, from 0
+    assert fit_length(1.5, 4.0, 3.0, pad_before=0, pad_after=1, min_len=3, max_len=12, duration=3.2) == (0.0, 3.2)
+
+
+def test_temporal_iou_of_touching_or_empty_segments_is_zero():
+    assert temporal_iou((0, 2), (2, 4)) == 0.0
+    assert temporal_iou((5, 5), (5, 5)) == 0.0  # nothing to divide by
+    assert temporal_iou((1, 3), (0, 4)) == pytest.approx(0.5)
+    assert temporal_iou((0, 0.5), (0.25, 0.75)) == pytest.approx(1 / 3)  # short segments too
 
 
 def test_merge_candidates_applies_nms_then_lengths():
@@ -235,6 +250,75 @@ def test_figures_round_once_from_the_exact_fraction():
     assert Rate(4, 19).text() == "0.211"  # 0.2105263...; rounding 0.2105 again would print 0.210
     assert Rate(4, 19).rounded(4) == 0.2105
     assert Rate(1, 8).text() == "0.125" and Rate(0, 0).text() == "-"
+
+
+def test_a_moment_exactly_at_the_tolerance_matches_despite_float_error():
+    # |10.1 - 12.1| is 2.0000000000000018 in floating point: still "within 2 s"
+    assert match_key_moments([10.1], [12.1], 2.0) == [(0, 0)]
+    assert match_key_moments([10.1], [12.2], 2.0) == []
+
+
+def test_a_rate_prints_and_stores_its_counts_interval_and_four_places():
+    rate = Rate(3, 4)
+    assert rate.value == 0.75 and Rate(0, 0).value is None
+    assert rate.counted() == "0.750 (3/4)"
+    lo, hi = rate.interval
+    assert rate.with_interval() == f"0.750 [{lo:.3f}, {hi:.3f}]"
+    assert rate.reported() == f"0.750 [{lo:.3f}, {hi:.3f}] (3/4)"
+    score = score_at([_hl(10.0)], _events(("baseball", "baseball_swing", 10.0), ("baseball", "baseball_swing", 20.0),
+                                          ("baseball", "baseball_swing", 30.0)), 2.0).to_dict()
+    assert score["recall"] == 0.3333 and score["precision"] == 1.0  # 1/3 stored to four places
+
+
+def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
+    from highlights.pipeline.evaluation import attribute_misses
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig()
+    events = _events(("baseball", "baseball_swing", 55.0),  # e0: no candidate window reaches it
+                     ("baseball", "baseball_swing", 5.0),  # e1: no moving frame
+                     ("baseball", "baseball_swing", 10.0),  # e2: nobody detected
+                     ("baseball", "baseball_swing", 15.0),  # e3: no pose
+                     ("baseball", "baseball_swing", 20.0),  # e4: no trigger
+                     ("baseball", "baseball_swing", 25.0),  # e5: classified as a bunt
+                     ("baseball", "baseball_swing", 30.0),  # e6: found, then removed at merge
+                     ("baseball", "baseball_swing", 35.0),  # e7: found
+                     ("baseball", "baseball_swing", 36.0),  # e8: its highlight went to e7, nearer
+                     ("baseball", "baseball_swing", 45.0044))  # e9: no classifier window near it
+    trace = StageTrace()
+    for t in np.arange(0.0, 60.0, 0.5):
+        trace.add_frame(float(t), 1.0, active=not 4.5 <= t <= 5.5, persons=0 if 9.5 <= t <= 10.5 else 1,
+                        pose_ok=not 14.5 <= t <= 15.5)
+    trace.windows.append({"start_s": 0.0, "end_s": 50.0})
+    trace.triggers += [{"trigger": True, "key_s": k} for k in (25.0, 30.0, 35.0, 36.0, 45.0)]
+    trace.triggers.append({"trigger": False, "key_s": 20.0})  # looked at, did not fire
+    trace.classifications.append({"window": [24.0, 26.0], "key_s": 25.0, "label": "baseball_bunt", "score": 0.8,
+                                  "accepted": True})
+    trace.classifications.append({"window": [24.5, 26.5], "key_s": 25.5, "label": "soccer_shooting", "score": 0.6,
+                                  "accepted": True})  # the less sure of the two wrong classes
+    for k in (30.0, 35.0, 36.0):
+        trace.classifications.append({"window": [k - 1, k + 1], "key_s": k, "label": "baseball_swing", "score": 0.9,
+                                      "accepted": True})
+    before_merge = [_hl(30.0), _hl(36.0, "baseball_bunt")]  # the bunt near e8 is not a detection of it
+    found = attribute_misses([_hl(35.4)], SimpleNamespace(events=events), trace, config, before_merge, tolerance_s=2.0)
+    assert [(m["event_id"], m["cause"], m["stage"]) for m in found["misses"]] == [
+        ("e0", "candidates", "candidates"), ("e1", "candidates", "candidates"), ("e2", "detection", "detection"),
+        ("e3", "pose", "pose/kinematics"), ("e4", "kinematics", "pose/kinematics"),
+        ("e5", "classifier_wrong_class", "classifier"), ("e6", "merge", "merge"), ("e8", "matching", "merge"),
+        ("e9", "classifier_none", "classifier")]
+    assert found["misses"][2]["detail"] == "no person in 3 analysis frames of the event"
+    assert found["misses"][5]["detail"] == "said baseball_bunt (0.80)"
+    assert found["misses"][8]["detail"] == "no classifier window near the key moment"
+    assert found["misses"][8]["key_s"] == 45.004  # stored to the millisecond
+    assert (found["events"], found["missed"]) == (10, 9)
+    assert found["by_cause"]["candidates"]["count"] == 2 and found["by_cause"]["candidates"]["share"] == 0.2222
+    assert found["by_stage"]["pose/kinematics"]["count"] == 2 and found["by_stage"]["merge"]["share"] == 0.2222
+    assert found["by_cause"]["classifier_none"]["count"] == 1 and found["by_stage"]["classifier"]["count"] == 2
+    assert found["by_cause"]["merge"]["share"] == 0.1111 and found["by_cause"]["matching"]["count"] == 1
+    # with merge off, a detection that existed before it was lost to the matching
+    no_merge = config.with_overrides({"merge.enabled": False})
+    again = attribute_misses([_hl(35.4)], SimpleNamespace(events=events), trace, no_merge, before_merge, tolerance_s=2.0)
+    assert again["misses"][6]["cause"] == "matching"
 
 
 # -- kinematics ------------------------------------------------------------------------------
