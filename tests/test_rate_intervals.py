@@ -178,6 +178,47 @@ def test_paired_change_interval_matches_the_published_example():
     assert paired_difference_interval(0, 0, 0, 0) is None
 
 
+def test_paired_change_interval_treats_a_weak_positive_association_as_none():
+    """Newcombe's correction on phi: an ad - bc of 0 up to n/2 counts as no association, so the
+    interval is the unpaired square-and-add of the two Wilson intervals. Fagerland, Lydersen and
+    Laake's other worked paired table (1, 1 / 7, 12: ad - bc = 5, n/2 = 10.5), (1, 2 / 0, 2) with
+    ad - bc = 2 just under n/2 = 2.5, and (2, 1 / 1, 2), whose ad - bc is exactly n/2."""
+    import math
+
+    from highlights.rate_interval import paired_difference_interval
+
+    for table in [(1, 1, 7, 12), (1, 2, 0, 2), (2, 1, 1, 2)]:
+        both, first, second, neither = table
+        n = sum(table)
+        p1, p2 = (both + first) / n, (both + second) / n
+        (l1, u1), (l2, u2) = wilson(both + first, n), wilson(both + second, n)
+        unpaired = (p1 - p2 - math.hypot(p1 - l1, u2 - p2), p1 - p2 + math.hypot(p2 - l2, u1 - p1))
+        assert paired_difference_interval(*table) == pytest.approx(unpaired, abs=1e-9), table
+    lo, hi = paired_difference_interval(1, 1, 7, 12)
+    assert (round(lo, 4), round(hi, 4)) == (-0.5069, -0.0256)
+
+
+@pytest.mark.parametrize("table", [(0, 1, 1, 0), (0, 3, 2, 0)])
+def test_paired_change_interval_of_runs_that_never_agree_spans_both_intervals(table):
+    """Two runs that never hit the same trial (phi = -1): the change's interval runs from the
+    first's low end minus the second's high end to the first's high end minus the second's low."""
+    from highlights.rate_interval import paired_difference_interval
+
+    _, first, second, _ = table
+    n = first + second
+    (l1, u1), (l2, u2) = wilson(first, n), wilson(second, n)
+    assert paired_difference_interval(*table) == pytest.approx((l1 - u2, u1 - l2), abs=1e-9)
+
+
+def test_paired_change_interval_of_one_trial():
+    """One trial is enough for an interval: both runs hit it, so the change is 0 within the
+    Wilson interval of 1/1 either way."""
+    from highlights.rate_interval import paired_difference_interval
+
+    low_of_one = wilson(1, 1)[0]
+    assert paired_difference_interval(1, 0, 0, 0) == pytest.approx((low_of_one - 1, 1 - low_of_one), abs=1e-9)
+
+
 def test_average_map_says_why_it_has_no_interval_and_shows_its_events(cli, tmp_path):
     from highlights.pipeline.spotting import WHY_NO_INTERVAL
 
