@@ -33,6 +33,21 @@ def test_the_ece_is_each_bins_gap_weighted_by_its_share():
     assert expected_calibration_error([], []) is None and ece_interval([], []) is None
 
 
+def test_a_score_on_a_bin_edge_is_in_the_bin_it_opens():
+    """Bins are [k/b, (k+1)/b), the last one closed at 1.0; a score of exactly 0.2, 0.5, 0.6 or 0.8
+    opens its bin, and one outside [0, 1] is in none."""
+    from highlights.calibration_error import reliability_bins, score_bins
+
+    scores = np.array([0.0, 0.2, 0.4, 0.5, 0.6, 0.8, 1.0, -0.1, 1.1, np.nan])
+    assert score_bins(scores, 5).tolist() == [0, 1, 2, 2, 3, 4, 4, -1, -1, -1]
+    assert score_bins(np.array([0.1, 0.2, 0.3, 0.5, 0.6, 0.7, 0.9, 1.0]), 10).tolist() == [1, 2, 3, 5, 6, 7, 9, 9]
+    rows = reliability_bins([0.6, 0.8, 0.79], [True, False, True])
+    assert [(r["bin"], r["n"], r["right"]) for r in rows] == [([0.6, 0.8], 2, 2), ([0.8, 1.0], 1, 0)]
+    # the ECE pools 0.6 with 0.79 (both right) and leaves 0.8 alone (wrong)
+    by_hand = (2 / 3) * abs((0.6 + 0.79) / 2 - 1) + (1 / 3) * abs(0.8 - 0)
+    assert expected_calibration_error([0.6, 0.8, 0.79], [True, False, True]) == pytest.approx(by_hand)
+
+
 @pytest.mark.parametrize("n", [20, 80, 300])
 def test_the_interval_holds_the_estimate_where_the_scores_are_off(n):
     for seed in range(5):

@@ -38,10 +38,17 @@ BIAS_NOTE = ("ECE is biased upward at small n (chance alone puts a bin's share r
              "calibration error, and can lie above the estimate itself")
 
 
+def bin_edges(bins: int) -> np.ndarray:
+    """The `bins` + 1 edges of equal-width bins of [0, 1], each k / bins correctly rounded: a score
+    of exactly 0.6 or 0.8 is the float an edge is (np.linspace gives 0.6000000000000001, which put
+    a score of 0.6 in the bin below its own)."""
+    return np.arange(bins + 1) / bins
+
+
 def score_bins(scores: np.ndarray, bins: int) -> np.ndarray:
     """Each score's bin among `bins` equal-width bins of [0, 1] (the last one closed), or -1 for a
     score outside [0, 1]."""
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    edges = bin_edges(bins)
     index = np.searchsorted(edges, scores, side="right") - 1
     index[scores == 1.0] = bins - 1
     index[(scores < 0.0) | (scores > 1.0) | np.isnan(scores)] = -1
@@ -104,7 +111,7 @@ def reliability_bins(scores: Sequence[float], correct: Sequence[bool], bins: int
     scores (`n`) and right ones it holds, their mean score and the share right."""
     s = np.asarray(scores, dtype=np.float64)
     y = np.asarray(correct, dtype=np.float64)
-    edges = np.linspace(0.0, 1.0, bins + 1)
+    edges = bin_edges(bins)
     index = score_bins(s, bins)
     rows = []
     for k in range(bins):
