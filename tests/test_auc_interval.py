@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from highlights.auc_interval import auc_of, within_group_auc
+from highlights.auc_interval import WITHIN_METHOD, Auc, auc_of, within_group_auc
 from highlights.pipeline.calibrate import score_reliability
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown
@@ -42,8 +42,11 @@ def _hanley_mcneil_grid_interval(value: float, m: int, n: int) -> tuple[float, f
     ([0.6, 0.7, 0.8, 0.9, 0.95], [0.1, 0.2, 0.3, 0.4, 0.5]),  # every pair ranked the right way
 ])
 def test_auc_and_interval_match_an_independent_computation(right, wrong):
+    from sklearn.metrics import roc_auc_score
+
     auc = auc_of(right + wrong, [True] * len(right) + [False] * len(wrong))
     assert auc.value == pytest.approx(_pairs_won(right, wrong))
+    assert auc.value == pytest.approx(roc_auc_score([1] * len(right) + [0] * len(wrong), right + wrong))
     assert (auc.right, auc.wrong, auc.pairs) == (len(right), len(wrong), len(right) * len(wrong))
     assert (auc.low, auc.high) == pytest.approx(_hanley_mcneil_grid_interval(auc.value, len(right), len(wrong)),
                                                 abs=1e-5)
@@ -71,6 +74,16 @@ def test_within_a_video_one_pair_in_each_of_k_videos_is_wilsons_of_the_wins():
     alone = within_group_auc(scores + [0.99], flags + [True], videos + ["v9"])
     assert (alone.value, alone.pairs, alone.groups) == (0.6, 5, 5)
     assert within_group_auc([0.5, 0.6], [True, False], ["a", "b"]) is None
+
+
+def test_stored_auc_names_its_videos_only_when_counted_within_them():
+    scores, flags, videos = [0.9, 0.1, 0.2, 0.8, 0.7], [True, False, True, False, True], ["a", "a", "b", "b", "b"]
+    inside = within_group_auc(scores, flags, videos).to_dict()
+    assert (inside["videos"], inside["pairs"], inside["auc"]) == (2, 3, round(1 / 3, 4))
+    assert "videos" not in auc_of(scores, flags).to_dict()
+    again = Auc.from_dict(inside)
+    assert (again.groups, again.pairs, again.method) == (2, 3, WITHIN_METHOD)
+    assert again.counts() == "n=5: 3 right, 2 wrong; 3 pairs in 2 videos"
 
 
 def test_within_a_video_of_one_video_is_the_pooled_interval():
