@@ -78,18 +78,29 @@ def test_within_a_video_one_pair_in_each_of_k_videos_is_wilsons_of_the_wins():
 
 def test_stored_auc_names_its_videos_only_when_counted_within_them():
     scores, flags, videos = [0.9, 0.1, 0.2, 0.8, 0.7], [True, False, True, False, True], ["a", "a", "b", "b", "b"]
-    inside = within_group_auc(scores, flags, videos).to_dict()
+    measured = within_group_auc(scores, flags, videos)
+    inside = measured.to_dict()
     assert (inside["videos"], inside["pairs"], inside["auc"]) == (2, 3, round(1 / 3, 4))
-    assert "videos" not in auc_of(scores, flags).to_dict()
+    # stored to four places, as every interval in the reports is
+    assert inside["interval"] == [round(measured.low, 4), round(measured.high, 4)] != [measured.low, measured.high]
+    pooled = auc_of(scores, flags)
+    assert "videos" not in pooled.to_dict()
+    assert pooled.to_dict()["interval"] == [round(pooled.low, 4), round(pooled.high, 4)] != [pooled.low, pooled.high]
+    assert round(pooled.high, 4) != round(pooled.high, 5)
     again = Auc.from_dict(inside)
     assert (again.groups, again.pairs, again.method) == (2, 3, WITHIN_METHOD)
     assert again.counts() == "n=5: 3 right, 2 wrong; 3 pairs in 2 videos"
+    # an interval that ends exactly at chance (as stored, to four places) holds it
+    assert Auc(0.7, 0.5, 0.9, 3, 3, 9).reported().endswith("not told from chance (0.5)")
+    assert Auc(0.3, 0.1, 0.5, 3, 3, 9).reported().endswith("not told from chance (0.5)")
+    assert Auc(0.8, 0.51, 0.9, 3, 3, 9).reported() == "0.80 [0.51, 0.90] (n=6: 3 right, 3 wrong; 9 pairs)"
 
 
 def test_within_a_video_of_one_video_is_the_pooled_interval():
     scores, flags = [0.9, 0.4, 0.7, 0.2, 0.6], [True, True, False, False, True]
     pooled, inside = auc_of(scores, flags), within_group_auc(scores, flags, ["v"] * 5)
     assert (inside.value, inside.low, inside.high) == pytest.approx((pooled.value, pooled.low, pooled.high))
+    assert inside.counts() == "n=5: 3 right, 2 wrong; 6 pairs in 1 video"
 
 
 def test_interval_is_as_wide_as_a_stratified_bootstrap_of_the_highlights():
