@@ -56,6 +56,26 @@ def test_the_interval_holds_the_estimate_where_the_scores_are_off(n):
         assert low < expected_calibration_error(scores, right) < high
 
 
+def test_the_interval_is_the_percentiles_of_the_resamples_ece():
+    """The interval is the 2.5th and 97.5th percentiles of the ECE of each of the 1000 resamples
+    the seeded generator draws, each scored with the same five bins as the estimate."""
+    from highlights.calibration_error import ece_fields
+
+    scores, right = _overconfident(40, seed=7)
+    draws = np.random.default_rng(0).integers(0, 40, size=(1000, 40))
+    each = [expected_calibration_error(scores[d], right[d], bins=5) for d in draws]
+    expected = tuple(np.percentile(each, [2.5, 97.5]))
+    assert ece_interval(scores, right) == pytest.approx(expected, abs=1e-12)
+    assert ece_interval(scores, right, bins=10) != pytest.approx(expected, abs=1e-6)
+    fields = ece_fields(scores, right)
+    assert fields["ece"] == round(expected_calibration_error(scores, right, bins=5), 4)
+    assert fields["ece_interval"] == [round(x, 4) for x in expected]
+    assert fields["ece_bootstrap"]["confidence"] == 0.95 and fields["ece_bootstrap"]["seed"] == 0
+    assert ece_fields([], []) == {"ece": None, "ece_interval": None}
+    # an estimate on its interval's low end is inside it: nothing to explain
+    assert ece_reported({"ece": 0.05, "ece_interval": [0.05, 0.1]}) == "0.050 [0.050, 0.100]"
+
+
 def test_the_interval_narrows_as_the_highlights_grow():
     widths = []
     for n in (50, 200, 800):
