@@ -170,6 +170,32 @@ def test_clips_without_probabilities_are_left_out_and_counted():
         build_report(true, pred, LABELS, proba=proba, n_bootstrap=10))
 
 
+def test_without_any_probabilities_every_figure_is_none_and_the_clips_counted():
+    from highlights.report.confidence import confidence_figures
+
+    true, pred, proba = _calibrated(4, 1)
+    proba[:] = np.nan
+    assert confidence_figures([LABELS[i] for i in true], [LABELS[i] for i in pred], LABELS, proba) == {
+        "n": 0, "without_probabilities": 4, "calibration": None, "average_precision": None, "action_auc": None}
+
+
+def test_called_alone_the_figures_draw_the_reports_default_resamples():
+    """Used as a library, the confidence figures draw mean AP's interval as a report does by
+    default: 1000 resamples from seed 0, the same as `average_precisions` alone."""
+    from highlights.report.confidence import average_precisions, confidence_figures
+
+    true, pred, proba = _calibrated(30, 2)
+    true, pred = [LABELS[i] for i in true], [LABELS[i] for i in pred]
+    alone = confidence_figures(true, pred, LABELS, proba)["average_precision"]
+    assert (alone["mean_bootstrap"]["n_resamples"], alone["mean_bootstrap"]["seed"]) == (1000, 0)
+    assert alone["mean_interval"] == confidence_figures(true, pred, LABELS, proba, n_bootstrap=1000,
+                                                        seed=0)["average_precision"]["mean_interval"]
+    t = np.array([LABELS.index(y) for y in true])
+    direct = average_precisions(proba, t, LABELS)
+    assert (direct["mean_bootstrap"]["n_resamples"], direct["mean_bootstrap"]["seed"]) == (1000, 0)
+    assert direct["mean_interval"] == alone["mean_interval"]
+
+
 def test_balanced_accuracy_is_the_mean_class_recall():
     report = report_from_confusion(["none", "soccer_shooting"], [[8, 2], [1, 1]], n_bootstrap=10)
     assert report["balanced_accuracy"] == pytest.approx((0.8 + 0.5) / 2) and report["accuracy"] == pytest.approx(0.75)
