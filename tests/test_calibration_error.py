@@ -56,6 +56,19 @@ def test_the_interval_holds_the_estimate_where_the_scores_are_off(n):
         assert low < expected_calibration_error(scores, right) < high
 
 
+def test_the_reliability_table_and_a_single_highlights_ece_are_stored_rounded():
+    """Bin edges to two places, mean score and share right to three, a lone ECE to four."""
+    from highlights.calibration_error import ece_fields, reliability_bins
+
+    rows = reliability_bins([0.6, 0.79, 0.7, 0.1], [True, True, False, False], bins=3)
+    assert rows == [{"bin": [0.0, 0.33], "n": 1, "right": 0, "mean_score": 0.1, "correct_rate": 0.0},
+                    {"bin": [0.33, 0.67], "n": 1, "right": 1, "mean_score": 0.6, "correct_rate": 1.0},
+                    {"bin": [0.67, 1.0], "n": 2, "right": 1, "mean_score": 0.745, "correct_rate": 0.5}]
+    rows = reliability_bins([0.6, 0.79, 0.7], [True, True, False])
+    assert rows == [{"bin": [0.6, 0.8], "n": 3, "right": 2, "mean_score": 0.697, "correct_rate": 0.667}]
+    assert ece_fields([0.123456], [False]) == {"ece": 0.1235, "ece_interval": None}
+
+
 def test_the_interval_is_the_percentiles_of_the_resamples_ece():
     """The interval is the 2.5th and 97.5th percentiles of the ECE of each of the 1000 resamples
     the seeded generator draws, each scored with the same five bins as the estimate."""
