@@ -196,6 +196,22 @@ def test_called_alone_the_figures_draw_the_reports_default_resamples():
     assert direct["mean_interval"] == alone["mean_interval"]
 
 
+def test_two_clips_have_a_mean_average_precision_interval_and_the_action_auc_is_stored_rounded():
+    from highlights.auc_interval import auc_of
+    from highlights.report.confidence import confidence_figures
+
+    proba = np.array([[0.9, 0.05, 0.05], [0.1, 0.8, 0.1]])
+    two = confidence_figures(["none", "soccer_shooting"], ["none", "soccer_shooting"], LABELS, proba)
+    # every resample of two perfectly ranked clips ranks perfectly
+    assert two["average_precision"]["mean_interval"] == [1.0, 1.0]
+    true, pred, proba = _calibrated(31, 3)
+    figures = confidence_figures([LABELS[i] for i in true], [LABELS[i] for i in pred], LABELS, proba)
+    auc = auc_of((1.0 - proba[:, 0]).tolist(), [t != 0 for t in true])
+    assert (figures["action_auc"]["auc"], figures["action_auc"]["interval"]) == (
+        round(auc.value, 4), [round(auc.low, 4), round(auc.high, 4)])
+    assert all(round(x, 4) not in (round(x, 3), round(x, 5)) for x in (auc.value, auc.low, auc.high))
+
+
 def test_balanced_accuracy_is_the_mean_class_recall():
     report = report_from_confusion(["none", "soccer_shooting"], [[8, 2], [1, 1]], n_bootstrap=10)
     assert report["balanced_accuracy"] == pytest.approx((0.8 + 0.5) / 2) and report["accuracy"] == pytest.approx(0.75)
