@@ -1,6 +1,8 @@
 """WCAG 2 contrast between two colours, and the text colour (black or white) that reads best on a
 background: the pages' sport chips and the confusion matrix's counts sit on colours chosen for
-what they mean, and a fixed white or a halfway threshold left some of their text hard to read."""
+what they mean, and a fixed white or a halfway threshold left some of their text hard to read.
+The WCAG formula is a few lines; the PyPI packages that carry it would be a dependency for them
+alone, and matplotlib has no contrast measure."""
 
 from __future__ import annotations
 
