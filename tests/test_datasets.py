@@ -152,6 +152,57 @@ def test_no_group_is_in_two_splits(tree: Path, tmp_path: Path) -> None:
     assert all(len(s) == 1 for s in seen.values())
 
 
+def _rewrite_manifest(version_dir: Path, change) -> Path:
+    path = version_dir / "manifest.csv"
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        fields, rows = reader.fieldnames, list(reader)
+    change(rows)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_a_manifest_edited_to_put_one_source_video_in_two_splits_is_refused(tree: Path, tmp_path: Path, cli) -> None:
+    root = tmp_path / "root"
+    v = create_version(tree, root)
+    by_group = defaultdict(list)
+    for clip in v.clips:
+        by_group[clip.group].append(clip)
+    group, (first, second) = next((g, clips) for g, clips in sorted(by_group.items()) if len(clips) == 2)
+    other = "test" if first.split != "test" else "train"
+
+    def move_one(rows):
+        next(r for r in rows if r["clip_id"] == second.clip_id)["split"] = other
+
+    manifest = _rewrite_manifest(root / "v1", move_one)
+    with pytest.raises(DatasetError) as refused:
+        load_version(root, "v1")
+    message = str(refused.value)
+    assert message.startswith(f"{manifest}: source video group {group!r} has clips in ")
+    assert f"{first.split} ({first.clip_id})" in message and f"{other} ({second.clip_id})" in message
+    assert "\n" not in message
+    shown = cli("dataset", "show", "v1", "--root", root)
+    assert shown.exit_code == 1 and shown.output.count("\n") == 1 and group in shown.output
+
+
+def test_a_manifest_edited_to_put_a_variant_beside_its_source_in_another_split_is_refused(tree: Path, tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v = create_version(tree, root)
+    made = next(c for c in v.clips if c.split == "train")
+    source = next(c for c in v.clips if c.split == "test")
+
+    def derive(rows):
+        next(r for r in rows if r["clip_id"] == made.clip_id)["derived_from"] = source.clip_id
+
+    manifest = _rewrite_manifest(root / "v1", derive)
+    with pytest.raises(DatasetError, match=(f"{manifest}: variant {made.clip_id} is in train but the clip it was "
+                                            f"made from, {source.clip_id}, is in test")):
+        load_version(root, "v1")
+
+
 def test_splits_keep_each_class_near_the_target_proportions() -> None:
     counts = {"baseball_swing": 120, "basketball_layup": 60, "soccer_shooting": 50, "none": 200}
     labels, groups = [], []

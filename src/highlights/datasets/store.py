@@ -89,7 +89,32 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
     if not isinstance(meta, dict) or not isinstance(meta.get("classes"), list):
         raise DatasetError(f"{meta_path}: not a dataset_meta.json (no class list)")
     clips = read_manifest(manifest_path, vdir)
+    _refuse_leaks(manifest_path, clips)
     return DatasetVersion(root=root, name=name, meta=meta, clips=clips)
+
+
+def _refuse_leaks(manifest_path: Path, clips: list[ClipRecord]) -> None:
+    """Refuse a manifest that puts one source video in two splits: a group (the source video a
+    clip was cut from, near-duplicate copies included) with clips in two splits, or a variant in
+    another split than the clip it was made from. Versions this package writes never do it
+    (splits are placed by group); only a hand-edited manifest can, and a model evaluated on it
+    would be scored on a video it was trained on."""
+    splits_of: dict[str, dict[str, str]] = {}
+    for clip in clips:
+        splits_of.setdefault(clip.group, {}).setdefault(clip.split, clip.clip_id)
+    problems = [f"{manifest_path}: source video group {group!r} has clips in "
+                + " and ".join(f"{split} ({clip_id})" for split, clip_id in sorted(found.items()))
+                for group, found in splits_of.items() if len(found) > 1]
+    split_of = {clip.clip_id: clip.split for clip in clips}
+    problems += [f"{manifest_path}: variant {clip.clip_id} is in {clip.split} but the clip it was made from, "
+                 f"{clip.derived_from}, is in {split_of[clip.derived_from]}"
+                 for clip in clips if clip.derived_from in split_of and split_of[clip.derived_from] != clip.split]
+    if len(problems) == 1:
+        raise DatasetError(f"{problems[0]}; a source video's clips and their variants must share one split")
+    if problems:
+        raise DatasetError(problems, headline=(
+            f"{manifest_path}: {len(problems)} source videos are in two splits; one source video's clips and "
+            "their variants must share one split, or its test scores come from a video the model was trained on"))
 
 
 def read_manifest(manifest_path: Path, version_dir: Path) -> list[ClipRecord]:
