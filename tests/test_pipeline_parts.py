@@ -565,3 +565,25 @@ def test_a_miss_the_classifier_turned_down_names_its_most_action_like_window_and
     trace.classifier_gate = {"rule": "argmax", "min_score": 0.5}
     assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1] == (
         "most action-like of 2 windows said basketball_layup 0.34, under classifier.min_score 0.5")
+
+
+def test_evidence_at_exactly_the_tolerance_counts_for_attribution_as_it_does_for_matching():
+    """4.4 - 2.4 is 2.0000000000000004 in floats: a highlight there matches the event at 2 s, so
+    a trigger, a window or a detection there must count as within 2 s when a miss is explained."""
+    from highlights.pipeline.evaluation import first_lost_stage, match_key_moments
+    from highlights.pipeline.trace import StageTrace
+
+    assert abs(4.4 - 2.4) > 2.0 and match_key_moments([4.4], [2.4], 2.0) == [(0, 0)]
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "detection.enabled": False,
+                                              "pose.enabled": True, "kinematics.enabled": True})
+    event = SimpleNamespace(start_s=1.9, end_s=2.9, key_s=2.4, label="soccer_shooting")
+    trace = StageTrace()
+    for time_s in (2.0, 2.5):
+        trace.add_frame(time_s, motion=1.0, active=True, persons=1, pose_ok=True)
+    trace.triggers.append({"key_s": 4.4, "trigger": "ankle", "track": 1})
+    cause, _ = first_lost_stage(event, trace, config, [], tolerance_s=2.0)
+    assert cause != "kinematics"
+    trace.classifications.append({"window": [3.4, 5.4], "key_s": 4.4, "track": 1, "label": "soccer_shooting",
+                                  "score": 0.9, "accepted": True, "probs": {"soccer_shooting": 0.9, "none": 0.1}})
+    cause, _ = first_lost_stage(event, trace, config, [], tolerance_s=2.0)
+    assert cause not in ("classifier_none", "classifier_wrong_class")

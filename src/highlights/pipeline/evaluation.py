@@ -47,6 +47,17 @@ STAGE_GROUP = {"candidates": "candidates", "detection": "detection", "pose": "po
                "classifier_wrong_class": "classifier", "merge": "merge", "matching": "merge"}
 
 
+# Times are floats: a key moment 2 s from another, both read back from JSON at millisecond
+# precision, can lie 2.0000000000000004 s apart (4.4 - 2.4). Matching and failure attribution both use this
+# slack, so an event that a highlight at exactly the tolerance matches is never said to have had
+# "no trigger within" that tolerance.
+_TIME_SLACK_S = 1e-9
+
+
+def _within(a: float, b: float, tolerance_s: float) -> bool:
+    return abs(a - b) <= tolerance_s + _TIME_SLACK_S
+
+
 def match_key_moments(pred_s: Sequence[float], true_s: Sequence[float], tolerance_s: float, *,
                       pred_labels: Sequence[str] | None = None,
                       true_labels: Sequence[str] | None = None) -> list[tuple[int, int]]:
@@ -56,7 +67,7 @@ def match_key_moments(pred_s: Sequence[float], true_s: Sequence[float], toleranc
     p = np.asarray(pred_s, dtype=np.float64)[:, None]
     t = np.asarray(true_s, dtype=np.float64)[None, :]
     dist = np.abs(p - t)
-    allowed = dist <= tolerance_s + 1e-9
+    allowed = dist <= tolerance_s + _TIME_SLACK_S
     if pred_labels is not None and true_labels is not None:
         allowed &= np.asarray(pred_labels, dtype=object)[:, None] == np.asarray(true_labels, dtype=object)[None, :]
     # A forbidden pair costs more than all allowed pairs together, so the optimum first
@@ -278,11 +289,11 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
         return "pose", "no usable pose during the event"
     if config.kinematics.enabled:
         if config.pose.enabled:
-            fired = [t for t in trace.triggers if t.get("trigger") and abs(t["key_s"] - key) <= tolerance_s]
+            fired = [t for t in trace.triggers if t.get("trigger") and _within(t["key_s"], key, tolerance_s)]
             if not fired:
                 return "kinematics", f"no trigger within {tolerance_s:g} s of the key moment"
     if config.classifier.enabled:
-        near = [c for c in trace.classifications if abs(_window_key(c) - key) <= tolerance_s]
+        near = [c for c in trace.classifications if _within(_window_key(c), key, tolerance_s)]
         right = [c for c in near if c["accepted"] and c["label"] == event.label]
         if not right:
             wrong = [c for c in near if c["accepted"]]
@@ -292,7 +303,7 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
             if not near:
                 return "classifier_none", "no classifier window near the key moment"
             return "classifier_none", turned_down_text(near, trace.classifier_gate)
-    survived = [h for h in before_merge if abs(_key(h) - key) <= tolerance_s
+    survived = [h for h in before_merge if _within(_key(h), key, tolerance_s)
                 and (h.label == event.label or not config.classifier.enabled)]
     if survived and config.merge.enabled:
         return "merge", "a correct detection existed before merge"
