@@ -64,6 +64,31 @@ def test_odd_frame_rates_keep_their_timing(tmp_path, fps):
     np.testing.assert_allclose(times, np.arange(n) / fps, atol=1e-3)
 
 
+def test_a_clip_trimmed_by_an_edit_list_counts_the_frames_it_plays(tmp_path):
+    # Copying a cut without re-encoding (a phone's trim, `ffmpeg -ss -c copy`) keeps the samples
+    # before the cut and an edit list telling players to skip them.
+    source = write_indexed(tmp_path / "whole.mp4", 45, fps=30)
+    trimmed, cut = tmp_path / "trimmed.mp4", 15
+    with av.open(str(source)) as src, av.open(str(trimmed), "w") as out:
+        stream = src.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        shift = int(round(cut / 30 / stream.time_base))
+        for packet in src.demux(stream):
+            if packet.dts is None:
+                continue
+            packet.pts -= shift
+            packet.dts -= shift
+            packet.stream = copy
+            out.mux(packet)
+    with av.open(str(trimmed)) as check:
+        assert check.streams.video[0].frames == 45  # the index still lists the skipped samples
+    played = [frame_index(f.rgb) for f in iter_frames(trimmed)]
+    assert played == list(range(cut, 45))
+    info = probe(trimmed)
+    assert info.num_frames == len(played) == 30
+    assert info.duration_s == pytest.approx(1.0, abs=0.02)
+
+
 def test_odd_size_is_trimmed_to_even_and_reads_back(tmp_path):
     frames = [indexed_frame(i, width=63, height=47) for i in range(6)]
     path = write_video(tmp_path / "odd.mp4", frames, 30)

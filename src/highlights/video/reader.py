@@ -491,7 +491,11 @@ def probe(path: str | Path) -> VideoInfo:
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
-        num_frames = frames if frames else max(1, int(round(duration * opened.fps)))
+        plays = duration * opened.fps
+        # An edit list (a clip trimmed on the phone or copied from a cut without re-encoding)
+        # keeps samples it tells players to skip: the index lists more frames than its duration
+        # plays, and only the played ones decode.
+        num_frames = frames if frames and (plays <= 0 or frames <= plays + 1) else max(1, int(round(plays)))
         start = opened.start_s
         return VideoInfo(path=opened.path, width=width, height=height, rotation=rotation,
                          fps=opened.fps, duration_s=start + duration, num_frames=num_frames,

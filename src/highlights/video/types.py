@@ -17,7 +17,7 @@ class VideoInfo:
     rotation: int  # degrees clockwise applied to the stored frame to display it (0/90/180/270)
     fps: float  # average frame rate
     duration_s: float  # where the video ends on the player's timeline (its length when start_s is 0)
-    num_frames: int  # may be an estimate for streams that carry no frame count
+    num_frames: int  # an estimate where the stream carries no frame count or an edit list skips samples
     codec: str
     start_s: float = 0.0  # where its first frame lies on the player's timeline (after 0:00 when
     # its pictures start after its sound)
