@@ -111,3 +111,18 @@ def test_timeline_png_grows_a_lane_of_overlapping_highlights_instead_of_squeezin
     # the picture taller by the lane's growth, at 0.7 in a lane's usual height
     grown = figure.get_size_inches()[1] - apart.get_size_inches()[1]
     assert grown == pytest.approx(0.7 * (MOST_AT_ONCE * MIN_BAR - LANE_EXTENT))
+
+
+def test_each_sport_has_its_own_hatch_in_bars_and_legend_so_colour_is_not_the_only_cue():
+    from matplotlib.collections import PolyCollection
+
+    sports = [("baseball_swing", "baseball"), ("basketball_layup", "basketball"),
+              ("soccer_shooting", "soccer"), ("spike", "volleyball")]
+    highlights = [Highlight(5.0 * i, 5.0 * i + 3, label, sport, 0.8) for i, (label, sport) in enumerate(sports)]
+    fig = timeline_figure(highlights, duration_s=30.0)
+    bars = {c.get_gid(): c.get_hatch() for c in fig.axes[0].collections if isinstance(c, PolyCollection)}
+    assert set(bars) == {f"sport {sport}" for _, sport in sports}
+    assert all(bars.values()) and len(set(bars.values())) == len(sports)
+    legend = {text.get_text(): patch.get_hatch()
+              for text, patch in zip(fig.legends[0].get_texts(), fig.legends[0].get_patches())}
+    assert {f"sport {sport}": legend[sport] for _, sport in sports} == bars

@@ -39,3 +39,19 @@ def colour_key(sport: str, label: str | None) -> str:
     whose name gives no sport, the class itself, so a club's `spike`, `serve` and `rest` do not
     all take the one colour of `unknown`."""
     return label if sport == UNKNOWN_SPORT and label else sport
+
+
+# A hatch for each sport as well as a colour, so a reader who cannot tell the colours apart (or
+# reads a grey print) still tells the sports apart in timeline.png.
+SPORT_HATCHES: dict[str, str] = {"baseball": "//", "basketball": "..", "soccer": "\\\\"}
+_FALLBACK_HATCHES = ["xx", "oo", "--", "++", "||", "**"]
+
+
+def sport_hatches(sports: Iterable[str]) -> dict[str, str]:
+    """A matplotlib hatch for each of the sports one picture shows: the known sports keep theirs,
+    the others take the free ones in sorted order (repeating only past six more sports)."""
+    shown = list(dict.fromkeys(sports))
+    hatches = {s: SPORT_HATCHES[s] for s in shown if s in SPORT_HATCHES}
+    for i, sport in enumerate(sorted(set(shown) - set(hatches))):
+        hatches[sport] = _FALLBACK_HATCHES[i % len(_FALLBACK_HATCHES)]
+    return {s: hatches[s] for s in shown}

@@ -1,4 +1,4 @@
-"""`timeline.png`: predicted highlights against ground truth, one lane each, coloured by sport."""
+"""`timeline.png`: predicted highlights against ground truth, one lane each, coloured and hatched by sport."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from typing import Any
 from highlights.atomic import atomic_write_bytes
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.segments import event_segments, timeline_end
-from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
 from highlights.pipeline.outputs.timeline_lanes import LaneLayout, row_lanes, rows_height
 
@@ -39,7 +39,7 @@ def plot_timeline(
 ) -> Path:
     """Draws the timeline PNG (matplotlib, Agg canvas) and writes it atomically.
 
-    The predicted lane shows each highlight as a bar coloured by sport, more opaque the higher
+    The predicted lane shows each highlight as a bar coloured and hatched by sport, more opaque the higher
     its score, highlights that overlap in time one above the other; the ground-truth lane (only
     when `annotation` is given) shows the annotated events.
     """
@@ -121,6 +121,7 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
 MARK_EDGE = "black"
 MARK_TEXT_COLOUR = "#333333"
 AFTER_END_COLOUR = "#EEEEEE"
+HATCH_COLOUR = "#00000073"  # black at 45%: the hatch reads over every sport colour without hiding it
 
 # A part up to ONE_ROW_S long is one row; a longer one wraps into rows of ROW_S, or of a longer
 # whole number of ROW_STEP_S where that would make more than MAX_ROWS: across one row of an hour
@@ -204,11 +205,12 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
                  layout="constrained")
     axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     colours = sport_palette(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars)
+    hatches = sport_hatches(colours)
     sports: dict[str, None] = {}
     marks: dict[str, Mark] = {}
     for ax, (p, span, first), layout in zip(axes, rows, layouts):
         part, (lanes, end) = parts[p], drawn[p]
-        _draw_lanes(ax, lanes, layout, span, end, colours, sports, marks, tallies, empty_note=first)
+        _draw_lanes(ax, lanes, layout, span, end, colours, hatches, sports, marks, tallies, empty_note=first)
         if first:
             shown = f"{len(part.highlights)} predicted" + (
                 f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
@@ -217,7 +219,8 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     axes[-1].set_xlabel("game time")
     if len(parts) > 1:
         fig.suptitle(title)
-    handles = [Patch(color=colours[s], label=s) for s in sports]
+    handles = [Patch(facecolor=colours[s], hatch=hatches[s], edgecolor=HATCH_COLOUR, linewidth=0, label=s)
+               for s in sports]
     handles += [Line2D([], [], linestyle="none", marker=m.marker, markerfacecolor=m.face, markeredgecolor=MARK_EDGE,
                        markersize=8, label=m.legend)
                 for m in sorted(marks.values(), key=lambda m: rank.get(m.legend, len(rank)))]
@@ -269,7 +272,8 @@ def _row_layout(lanes, span: tuple[float, float], end: float) -> list[LaneLayout
 
 
 def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], end: float, colours: dict[str, str],
-                sports: dict[str, None], marks: dict[str, Mark], tallies: dict[int, list[str]], *,
+                hatches: dict[str, str], sports: dict[str, None], marks: dict[str, Mark],
+                tallies: dict[int, list[str]], *,
                 empty_note: bool = True) -> None:
     """One row of a part (`layout`: its lanes, bottom first): the bars that reach into `span`, and
     the marks whose key moments are in it (a mark once, in the row of its moment, where a bar
@@ -293,7 +297,10 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
                 (bottom, height),
                 facecolors=colours[sport],
                 alpha=0.35 + 0.65 * min(1.0, max(0.0, score)),
-                edgecolor="none",
+                hatch=hatches[sport],
+                edgecolor=HATCH_COLOUR,  # a hatch is drawn in the edge's colour; the edge itself is not drawn
+                linewidth=0,
+                gid=f"sport {sport}",
             )
             if mark is not None and _in_row(key, span, end):
                 xs, ys, _ = marked.setdefault(mark.legend, ([], [], mark))
