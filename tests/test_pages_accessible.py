@@ -3,7 +3,7 @@
 A coach who reviews by keyboard presses a focused button with Space or Enter; a screen reader
 hears the status line change, is told which item of the list is selected, and finds the page's
 heading on a short screen too; the More menu gives its focus back when Escape closes it; the
-single-key shortcuts can be turned off; the coloured badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
+single-key shortcuts can be turned off; the timeline is a slider the arrow keys move; the coloured badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
 link, reached by Tab, and the page has a main landmark, as has the batch's index. Direct checks,
 with the fixtures of the other browser tests; `bench/bench_accessibility.py` runs axe-core over the
 same pages. Skipped where Playwright or Chromium is missing (`tests.review_browser`).
@@ -261,3 +261,32 @@ def test_single_key_shortcuts_can_be_turned_off_and_stay_off(browser, review):
         context.close()
     assert (decided, selected) == (0, 1)
     assert still_off
+
+
+def test_the_timeline_is_a_slider_the_arrow_keys_move_and_a_screen_reader_hears(browser, review):
+    """The timeline moved the playhead by mouse alone: focused, it is a slider whose keys seek the
+    video and whose value a screen reader reads as a time; Up and Down still move in the list."""
+    context, page = _open(browser, review.url)
+    try:
+        page.wait_for_function("() => $('player').readyState >= 1", timeout=15000)
+        slider = page.get_by_role("slider", name="Playhead in the game")
+        assert slider.count() == 1
+        slider.focus()
+        for key in ("ArrowRight", "ArrowRight", "Shift+ArrowRight", "ArrowLeft"):
+            page.keyboard.press(key)
+        at = page.evaluate("() => [$('player').currentTime, $('timeline').getAttribute('aria-valuenow'),"
+                           " $('timeline').getAttribute('aria-valuetext')]")
+        page.keyboard.press("End")
+        end = page.evaluate("() => [$('player').currentTime, S.duration,"
+                            " $('timeline').getAttribute('aria-valuemax')]")
+        page.keyboard.press("Home")
+        home = page.evaluate("() => $('player').currentTime")
+        selected = page.evaluate("() => S.sel")
+        page.keyboard.press("ArrowDown")
+        moved = page.evaluate("() => turns.then(() => S.sel)")
+    finally:
+        context.close()
+    assert at[0] == 6 and at[1] == "6" and at[2].startswith("0:06.0 of ")
+    assert end[0] == end[1] and end[2] == str(round(end[1]))
+    assert home == 0
+    assert moved == selected + 1
