@@ -68,6 +68,18 @@ def test_the_reliability_bins_count_the_clips_by_hand():
     assert cal["ece"] == pytest.approx(0.45 / 4 + (0.95 - 2 / 3) * 3 / 4, abs=1e-4)
 
 
+def test_a_clip_the_action_threshold_gave_another_class_is_counted_and_scored_by_that_class():
+    # The second clip's most probable class is none (0.6), but it was called soccer: its score is
+    # soccer's 0.35, and it is the one clip predicted other than its most probable class.
+    true = ["none", "soccer_shooting", "soccer_shooting"]
+    pred = ["none", "soccer_shooting", "soccer_shooting"]
+    proba = [[0.95, 0.05, 0.0], [0.6, 0.35, 0.05], [0.1, 0.85, 0.05]]
+    cal = build_report(true, pred, LABELS, proba=proba, n_bootstrap=10)["confidence"]["calibration"]
+    assert cal["predicted_not_top"] == 1
+    assert [(row["bin"], row["n"], row["right"], row["mean_score"]) for row in cal["bins"]] == [
+        ([0.3, 0.4], 1, 1, 0.35), ([0.8, 0.9], 1, 1, 0.85), ([0.9, 1.0], 1, 1, 0.95)]
+
+
 def test_a_constant_score_model_has_each_class_share_as_average_precision():
     true = ["none"] * 6 + ["soccer_shooting"] * 3 + ["baseball_swing"] * 1
     proba = np.full((10, 3), 1 / 3)
@@ -139,6 +151,16 @@ def test_a_resample_without_a_clip_of_a_class_averages_over_the_classes_it_holds
         else:
             assert np.isnan(value)
     assert np.isnan(weighted_average_precision(scores, positive, np.zeros((1, 25), dtype=int))).all()
+
+
+def test_a_resample_averages_every_class_it_holds_whatever_the_count_of_clips():
+    # Two clips of classes 0 and 2 of three: class 0's clip ranks first on P(class 0) (AP 1),
+    # class 2's clip ranks second on P(class 2) (0.2 under 0.3: AP 1/2); the mean is over both. A
+    # resample of class 2's clip twice holds class 2 alone.
+    probs = np.array([[0.6, 0.1, 0.3], [0.5, 0.3, 0.2]])
+    assert mean_ap_of_resamples(probs, np.array([0, 2]), np.array([[0, 1], [1, 1]])) == pytest.approx([0.75, 1.0])
+    # Every clip of one class: that class alone is held, ranked perfectly.
+    assert mean_ap_of_resamples(probs, np.array([0, 0]), np.array([[0, 1], [1, 1]])) == pytest.approx([1.0, 1.0])
 
 
 def test_one_clip_has_a_mean_average_precision_but_no_interval():
