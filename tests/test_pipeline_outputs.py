@@ -289,9 +289,25 @@ def test_evidence_is_flattened_and_shortened():
         "pose.ok": "True",
         "probs": "[0, 1, 2, 3, 4, 5, …]",
         "src": "motion",
-        "speed": "2.72",
+        "speed": "2.718",
         "hits": "3",
         "traj": "[0.5, 0.25]",
+    }
+
+
+def test_evidence_times_keep_their_tenths_however_late_in_the_game():
+    # A key moment at 292.6 s read 293, and a window 40 minutes in [2.43e+03, 2.43e+03] (three
+    # significant digits), where the table beside them gives the key as 292.600.
+    evidence = {"kinematics": {"key_s": 292.6, "value": 4.813},
+                "classifier": {"window": [2431.6, 2433.6], "probs": {"none": 0.0417, "basketball_layup": 0.9583}},
+                "score": {"raw": 0.632591}}
+    assert dict(evidence_items(evidence)) == {
+        "kinematics.key_s": "292.6",
+        "kinematics.value": "4.813",
+        "classifier.window": "[2431.6, 2433.6]",
+        "classifier.probs.none": "0.0417",
+        "classifier.probs.basketball_layup": "0.958",
+        "score.raw": "0.633",
     }
 
 

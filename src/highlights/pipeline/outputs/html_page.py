@@ -78,6 +78,18 @@ details pre { background: #fff; border: 1px solid #dcdcde; padding: .6rem; overf
 """
 
 
+def _short_number(value: float) -> str:
+    """A number of the evidence, short and still the JSON's: up to three decimals (trailing zeros
+    dropped) from 1 up, three significant digits below 1, never an exponent. Three significant
+    digits throughout put a key moment at 292.6 s as 293 and a window 40 minutes in as
+    [2.43e+03, 2.43e+03], off the times beside them in the table."""
+    if not math.isfinite(value):
+        return str(value)
+    if abs(value) >= 1:
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
 def _compact_value(value: Any) -> str:
     if hasattr(value, "tolist"):  # numpy scalars and arrays from the stages
         value = value.tolist()
@@ -86,7 +98,7 @@ def _compact_value(value: Any) -> str:
     if isinstance(value, numbers.Integral):
         return str(value)
     if isinstance(value, numbers.Real):
-        return f"{value:.3g}" if math.isfinite(value) else str(value)
+        return _short_number(float(value))
     if isinstance(value, (list, tuple)):
         shown = ", ".join(_compact_value(v) for v in value[:6])
         return f"[{shown}{', …' if len(value) > 6 else ''}]"
@@ -97,8 +109,8 @@ def _compact_value(value: Any) -> str:
 
 
 def evidence_items(evidence: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
-    """Flattens nested evidence to `(dotted.key, short value)` pairs: floats to 3 significant
-    digits, long lists and strings cut."""
+    """Flattens nested evidence to `(dotted.key, short value)` pairs: numbers as `_short_number`
+    writes them, long lists and strings cut."""
     items: list[tuple[str, str]] = []
     for key, value in evidence.items():
         name = f"{prefix}{key}"
@@ -121,9 +133,10 @@ def why_line(evidence: Mapping[str, Any]) -> str:
     if trigger.get("trigger") is not None:
         text = f"trigger {trigger['trigger']}"
         if trigger.get("value") is not None:
-            text += f" {_compact_value(trigger['value'])}"
+            # a speed against its bar, read at a glance: three significant digits (never a time)
+            text += f" {float(trigger['value']):.3g}"
             if trigger.get("threshold") is not None:
-                text += f" (threshold {_compact_value(trigger['threshold'])})"
+                text += f" (threshold {float(trigger['threshold']):.3g})"
         parts.append(text)
     probs = (evidence.get("classifier") or {}).get("probs") or {}
     if probs:
