@@ -362,3 +362,17 @@ def test_the_page_names_the_model_a_real_detect_run_proposed_its_items_with(brow
         server.kill()
     assert first == f"Proposed by the packaged pose model ({data['inference_backend']})"
     assert second == "Proposed by a model this run did not record"
+
+
+def test_the_page_writes_a_time_just_under_a_minute_as_the_next_minute(browser):
+    """The page's clock rounds to the tenth of a second: 59.96 s is 1:00.0 (not 0:60.0), as the
+    times of a decision's segment, the timeline and a marked miss are read."""
+    from importlib.resources import files
+
+    page = browser.new_page()
+    try:
+        page.set_content(files("highlights.review").joinpath("static/review.html").read_text(encoding="utf-8"))
+        shown = page.evaluate("() => [0, 5.25, 59.94, 59.96, 119.97, 3599.99, 61.5].map(fmt)")
+    finally:
+        page.close()
+    assert shown == ["0:00.0", "0:05.3", "0:59.9", "1:00.0", "2:00.0", "60:00.0", "1:01.5"]
