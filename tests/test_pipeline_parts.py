@@ -563,8 +563,13 @@ def test_a_miss_the_classifier_turned_down_names_its_most_action_like_window_and
                                      probs={"baseball_swing": 0.3, "basketball_layup": 0.34,
                                             "soccer_shooting": 0.1, "none": 0.26})
     trace.classifier_gate = {"rule": "argmax", "min_score": 0.5}
-    assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1] == (
-        "most action-like of 2 windows said basketball_layup 0.34, under classifier.min_score 0.5")
+    cause, detail = first_lost_stage(event, trace, config, [], tolerance_s=2.0)
+    assert detail == "most action-like of 2 windows said basketball_layup 0.34, under classifier.min_score 0.5"
+    # Its cause reads as what happened in the report's cause table, beside that detail: the window
+    # named the event's own class and was turned down, it did not say none.
+    from highlights.pipeline.evaluation import CAUSE_TEXT
+
+    assert cause == "classifier_none" and CAUSE_TEXT[cause] == "classifier turned it down"
 
 
 def test_evidence_at_exactly_the_tolerance_counts_for_attribution_as_it_does_for_matching():

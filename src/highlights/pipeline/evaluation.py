@@ -37,7 +37,8 @@ CAUSE_TEXT = {
     "detection": "no person detected",
     "pose": "pose failed",
     "kinematics": "kinematics did not trigger",
-    "classifier_none": "classifier said none",
+    # `none`, or under the argmax rule its own class below classifier.min_score: turned down either way
+    "classifier_none": "classifier turned it down",
     "classifier_wrong_class": "classifier said the wrong class",
     "merge": "removed at merge",
     "matching": "found, but matched to another event",
