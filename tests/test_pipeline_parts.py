@@ -592,3 +592,27 @@ def test_evidence_at_exactly_the_tolerance_counts_for_attribution_as_it_does_for
                                   "score": 0.9, "accepted": True, "probs": {"soccer_shooting": 0.9, "none": 0.1}})
     cause, _ = first_lost_stage(event, trace, config, [], tolerance_s=2.0)
     assert cause not in ("classifier_none", "classifier_wrong_class")
+
+
+def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
+    """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
+    timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the
+    score's AUC from 0.5765 to 0.574. The report says so beside its config; where no reduced path
+    is offered, the config fixes the path's precision and it says nothing."""
+    from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown
+    from highlights.pipeline.evaluation import evaluate_highlights
+
+    scores = evaluate_highlights([], SimpleNamespace(events=[]))
+    nothing_missed = {"tolerance_s": 2.0, "events": 0, "missed": 0, "by_stage": {}, "by_cause": {}, "misses": []}
+    offered = {"requested": "auto", "picked": "bf16_autocast", "choice": "measured", "stored": False,
+               "int8": {"offered": False, "reason": "not verified"}, "bf16": {"offered": True, "reason": None}}
+    md = render_markdown(PipelineEvaluation(scores, attribution=nothing_missed, about={
+        "inference_backend": "bf16_autocast", "stats": {"inference_path": offered}}))
+    assert ("The classifier ran on the `bf16_autocast` path, which `classifier.inference_path=auto` picked by "
+            "timing this CPU's paths, fp32 and the bf16 path verified for this checkpoint by `evaluate`") in md
+    assert "`--set classifier.int8=false --set classifier.bf16=false` keeps runs on fp32." in md
+    for stats in ({"inference_path": {**offered, "bf16": {"offered": False, "reason": "no native bf16"}}},
+                  {"inference_path": {**offered, "requested": "torchscript"}}, {}):
+        md = render_markdown(PipelineEvaluation(scores, attribution=nothing_missed,
+                                                about={"inference_backend": "torchscript", "stats": stats}))
+        assert "The config that made these numbers" in md and "picked by timing" not in md

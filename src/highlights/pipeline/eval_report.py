@@ -293,4 +293,25 @@ def render_markdown(report: PipelineEvaluation) -> str:
     lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`"
               + (", and the model files the run loaded, each with its sha256, under `models`"
                  if report.about.get("models") else "") + ".", ""]
+    rerun = path_choice_note(report.about)
+    if rerun:
+        lines += [rerun, ""]
     return "\n".join(lines)
+
+
+def path_choice_note(about: dict[str, Any]) -> str | None:
+    """What the config alone does not fix: with `classifier.inference_path=auto` and a verified
+    int8 or bf16 path, each run picks its path by timing it (a choice measured while other work kept
+    the CPU busy is not cached, so the next run times again), and those paths move the probabilities
+    slightly: a rerun of the same config can score a little differently. None where the path could
+    not change precision."""
+    path = (about.get("stats") or {}).get("inference_path") or {}
+    offered = [p for p in ("int8", "bf16") if (path.get(p) or {}).get("offered")]
+    if path.get("requested") != "auto" or not offered:
+        return None
+    return (f"The classifier ran on the `{about.get('inference_backend')}` path, which "
+            f"`classifier.inference_path=auto` picked by timing this CPU's paths, fp32 and the "
+            f"{' and '.join(offered)} path verified for this checkpoint by `evaluate`; "
+            f"{' and '.join(offered)} move the probabilities slightly, so a rerun of this config that picks "
+            "another path can give slightly different scores, and figures made from them. "
+            "`--set classifier.int8=false --set classifier.bf16=false` keeps runs on fp32.")
