@@ -375,3 +375,26 @@ def test_mean_average_precision_intervals_show_in_markdown_and_compare_and_older
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("| mean_average_precision |"))
     assert f"[{low:.3f}, {high:.3f}]" in line and f"| {mean_b:.3f} |" in line
+
+
+def test_the_ece_interval_draws_the_reports_resamples_as_every_other_interval_does():
+    """`evaluate --bootstrap N` sets the resamples of the report's intervals: the ECE's too (it
+    stayed at 1000 and seed 0 whatever the report's were), each resample the ECE of the clips drawn
+    with the report's generator, to four places."""
+    true, pred, proba = _calibrated(40, 5)
+    cal = _scored((true, pred, proba), n_bootstrap=200, seed=3)["confidence"]["calibration"]
+    assert (cal["ece_bootstrap"]["n_resamples"], cal["ece_bootstrap"]["seed"]) == (200, 3)
+    scores, right = proba[np.arange(40), pred], np.array(true) == np.array(pred)
+
+    def ece(rows):
+        s, r = scores[rows], right[rows]
+        edges = np.arange(11) / 10
+        gaps = [abs(s[m].mean() - r[m].mean()) * m.sum()
+                for m in ((s >= lo) & ((s < hi) if hi < 1 else (s <= hi)) for lo, hi in zip(edges[:-1], edges[1:]))
+                if m.any()]
+        return sum(gaps) / len(rows)
+
+    draws = np.random.default_rng(3).integers(0, 40, size=(200, 40))
+    values = [ece(rows) for rows in draws]
+    assert cal["ece_interval"] == [round(float(np.percentile(values, 2.5)), 4),
+                                   round(float(np.percentile(values, 97.5)), 4)]

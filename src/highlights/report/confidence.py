@@ -60,22 +60,25 @@ def confidence_figures(y_true: Sequence[str], y_pred: Sequence[str], labels: Seq
     t = np.array([index[y] for y in y_true])[finite]
     p = np.array([index[y] for y in y_pred])[finite]
     probs = proba[finite]
-    out["calibration"] = calibration(probs, t, p, bins)
+    out["calibration"] = calibration(probs, t, p, bins, n_bootstrap=n_bootstrap, seed=seed)
     out["average_precision"] = average_precisions(probs, t, labels, n_bootstrap=n_bootstrap, seed=seed)
     if none_label in index:
         out["action_auc"] = action_auc(probs, t, index[none_label])
     return out
 
 
-def calibration(probs: np.ndarray, true_idx: np.ndarray, pred_idx: np.ndarray, bins: int) -> dict:
+def calibration(probs: np.ndarray, true_idx: np.ndarray, pred_idx: np.ndarray, bins: int, *,
+                n_bootstrap: int = 1000, seed: int = 0) -> dict:
     """ECE of the predicted class's probability against the prediction being right, with its
-    interval and the reliability table."""
+    interval (`n_bootstrap` resamples of seed `seed`: the report's, as `evaluate --bootstrap` sets
+    every interval's) and the reliability table."""
     scores = probs[np.arange(len(pred_idx)), pred_idx]
     right = pred_idx == true_idx
     return {"score": "probability of the predicted class", "n": int(len(scores)), "bins_used": bins,
             # A clip the action threshold gave a class other than its most probable one.
             "predicted_not_top": int((probs.argmax(axis=1) != pred_idx).sum()),
-            **ece_fields(scores, right, bins, items="test clips"), "bins": reliability_bins(scores, right, bins)}
+            **ece_fields(scores, right, bins, items="test clips", n_resamples=n_bootstrap, seed=seed),
+            "bins": reliability_bins(scores, right, bins)}
 
 
 def average_precisions(probs: np.ndarray, true_idx: np.ndarray, labels: Sequence[str], *,
