@@ -497,3 +497,19 @@ def test_top_confusions_are_most_frequent_first_then_in_label_order():
     top = build_report(y_true, y_pred, labels, n_bootstrap=10)["errors"]["top_confusions"]
     assert [(c["true"], c["predicted"], c["count"]) for c in top] == [
         ("none", "a_x", 2), ("a_x", "b_y", 1), ("a_x", "c_z", 1), ("b_y", "a_x", 1)]
+
+
+def test_a_reduced_precisions_agreement_with_fp32_is_given_in_clips():
+    """One clip of 49 predicted otherwise read as "same prediction on 98.0% of clips": the
+    verdict's agreement is given as the clips it counts, as its accuracies are."""
+    from highlights.model.classifier import int8_verdict
+
+    fp32 = np.eye(4)[[0, 1, 2, 3] * 12 + [0]] * 5.0
+    int8 = fp32.copy()
+    int8[0] = np.eye(4)[1] * 5.0  # the first clip's prediction moves from class 0 to class 1
+    labels = [0, 1, 2, 3] * 12 + [0]
+    verdict = {**int8_verdict(fp32, int8, labels), "speedup_vs_reference": 2.0}
+    report = build_report(["a", "b"], ["a", "b"], ["a", "b"], meta={"inference_backend": "torchscript", "int8": verdict})
+    md = render_markdown(report)
+    assert "accuracy 0.980 (48/49) vs fp32 1.000 (49/49)" in md
+    assert "same prediction on 48 of the 49 clips" in md and "%" not in md.split("int8 (")[1].split("\n")[0]

@@ -22,7 +22,7 @@ from highlights.model.classifier import bf16_verdict, int8_verdict, softmax
 from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
-from highlights.report.markdown import accuracy_against_fp32
+from highlights.report.markdown import accuracy_against_fp32, same_predictions
 from highlights.video import VideoError, clip_to_tensor, read_clip
 
 
@@ -233,7 +233,7 @@ def evaluate_checkpoint(
             stored[f"{precision}_model"] = model_path
         log(f"{precision}: {accuracy_against_fp32(verdict, precision)} "
             f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
-            f"agreement {verdict['prediction_agreement']:.3f}), "
+            f"same prediction on {same_predictions(verdict)}), "
             f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend} in this evaluation: "
             + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
                if verdict["accepted"] else
