@@ -616,3 +616,19 @@ def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precisi
         md = render_markdown(PipelineEvaluation(scores, attribution=nothing_missed,
                                                 about={"inference_backend": "torchscript", "stats": stats}))
         assert "The config that made these numbers" in md and "picked by timing" not in md
+
+
+def test_the_score_reliability_table_prints_each_bins_mean_score_as_the_json_stores_it():
+    """The JSON keeps a bin's mean score to three places; printed to two from that, 0.8351 (stored
+    0.835) read 0.83 where its own two places are 0.84. The table gives the stored three."""
+    from highlights.calibration_error import reliability_bins
+    from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown
+    from highlights.pipeline.evaluation import evaluate_highlights
+
+    bins = reliability_bins([0.8302, 0.84], [True, False])
+    assert bins == [{"bin": [0.8, 1.0], "n": 2, "right": 1, "mean_score": 0.835, "correct_rate": 0.5}]
+    nothing_missed = {"tolerance_s": 2.0, "events": 0, "missed": 0, "by_stage": {}, "by_cause": {}, "misses": []}
+    reliability = {"tolerance_s": 2.0, "n": 2, "bins_used": 5, "ece": 0.3351, "ece_interval": None, "bins": bins}
+    md = render_markdown(PipelineEvaluation(evaluate_highlights([], SimpleNamespace(events=[])),
+                                            attribution=nothing_missed, about={"score_reliability": reliability}))
+    assert "| 0.8-1.0 | 2 | 0.835 | 0.50 [0.09, 0.91] (1/2) |" in md

@@ -287,7 +287,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
                      f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
                   *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
                   markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
-                                 ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.2f}",
+                                 ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.3f}",
                                    Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]
                                   for b in rel["bins"]))]
     lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`"
