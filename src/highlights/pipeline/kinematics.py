@@ -59,7 +59,11 @@ def smooth(x: np.ndarray, frames: int) -> np.ndarray:
     valid = ~np.isnan(x)
     filled = np.where(valid, x, 0.0)
     kernel = np.ones(frames)
-    conv = lambda a: np.apply_along_axis(lambda c: np.convolve(c, kernel, mode="same"), 0, a)  # noqa: E731
+    # The full convolution cut to the input's length around each frame: np.convolve's "same" mode
+    # keeps the longer operand's length, so a track shorter than the window (3 frames smoothed
+    # over 5) came back longer than it went in.
+    start = (frames - 1) // 2
+    conv = lambda a: np.apply_along_axis(lambda c: np.convolve(c, kernel)[start:start + len(c)], 0, a)  # noqa: E731
     num, den = conv(filled), conv(valid.astype(np.float64))
     out = np.where(den > 0, num / np.maximum(den, 1e-9), np.nan)
     return np.where(valid, out, np.nan)
