@@ -782,3 +782,33 @@ def test_cli_train_then_evaluate(colour_data, tmp_path):
     result = runner.invoke(app, ["train", "--root", str(colour_data.root), "--version", "v9", "--out",
                                  str(tmp_path / "x"), "--quick", "--no-progress"])
     assert result.exit_code == 1 and "v9" in result.output
+
+
+def test_a_run_killed_after_its_last_checkpoint_but_before_its_history_completes_it_on_resume(
+        colour_data, tmp_path, monkeypatch):
+    """A kill between the final epoch's last.pt and its train_history.json (and curves): the
+    checkpoint says the run is finished, so `--resume` trains nothing, but it writes the history
+    and curves of every epoch, as the run would have."""
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    real_write = loop_module._write_history
+
+    def killed_at_the_last_epoch(out_dir, config, meta_base, result):
+        if len(result.history) == config.epochs:
+            raise KeyboardInterrupt  # the process dies here: last.pt holds epoch 2, the history epoch 1
+        real_write(out_dir, config, meta_base, result)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(loop_module, "_write_history", killed_at_the_last_epoch)
+        with pytest.raises(KeyboardInterrupt):
+            fit(config, show_progress=False)
+    out = Path(config.out_dir)
+    assert len(json.loads((out / "train_history.json").read_text())["history"]) == 1
+    curves_before = (out / "train_curves.png").read_bytes()
+
+    said = []
+    resumed = fit(config, resume=True, show_progress=False, log=said.append)
+    assert said[-1] == "this run had already finished: 2 of 2 epochs; nothing to resume"
+    history = json.loads((out / "train_history.json").read_text())
+    assert [h["epoch"] for h in history["history"]] == [1, 2] == [h["epoch"] for h in resumed.history]
+    assert history["best_epoch"] == resumed.best_epoch
+    assert (out / "train_curves.png").read_bytes() != curves_before

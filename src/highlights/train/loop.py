@@ -12,6 +12,7 @@ describe the same moment. `best.pt` holds weights and metadata only.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -164,6 +165,9 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
             _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
             finished = _finished_run(config, state, out_dir)
             if finished is not None:  # said now, not after every clip of the version was read and checked
+                if _history_behind(out_dir, finished):
+                    # killed after the final epoch's last.pt, before its history and curves
+                    _write_history(out_dir, config, state.meta, finished)
                 epochs = len(finished.history)
                 log(f"this run had already finished: {epochs} of {config.epochs} epochs"
                     f"{', stopped early' if finished.stopped_early else ''}; nothing to resume")
@@ -583,6 +587,15 @@ def _check_same_train_clips(dataset: DatasetVersion, train_records: Sequence[Cli
         raise DatasetError(f"{dataset.root}/{dataset.name}: not the train clips the run in {out_dir} started with "
                            f"({missing} of its {len(saved)} missing, {new} it never had; it started with "
                            f"{then_root}); resume with that --root, or train a new run")
+
+
+def _history_behind(out_dir: Path, result: TrainResult) -> bool:
+    """Does the run folder's history lack epochs its last.pt holds (or is it missing)?"""
+    try:
+        written = json.loads((out_dir / HISTORY_FILENAME).read_text(encoding="utf-8"))["history"]
+    except (OSError, ValueError, TypeError, KeyError):
+        return True
+    return not isinstance(written, list) or len(written) != len(result.history)
 
 
 def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: TrainResult) -> None:
