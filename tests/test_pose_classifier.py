@@ -739,3 +739,34 @@ def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it
     assert warm.exit_code == 1
     assert f"--pretrained {pose}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 weights" in (
         " ".join(warm.output.split()))
+
+
+def test_a_train_stopped_while_saving_leaves_no_model_without_its_summary_and_runs_again(tmp_path, monkeypatch):
+    """best.json holds best.pt's sha256, and a folder holding best.pt is refused as a finished
+    run's: a train that fails (a full disk) or is stopped as it writes the pair leaves neither,
+    and the same command then trains and writes both."""
+    import errno
+    import hashlib
+
+    import highlights.pose_classifier.train as pose_train
+
+    out = tmp_path / "run"
+    command = ["train", "--model", "pose", "--pose-family", "features_linear", "--synth-windows", "100",
+               "--epochs", "2", "--out", str(out), "--no-progress"]
+    real_json = pose_train.atomic_write_json
+
+    def full_at_the_summary(path, *args, **kwargs):
+        if str(path).endswith("best.json"):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        return real_json(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pose_train, "atomic_write_json", full_at_the_summary)
+        failed = CliRunner().invoke(app, command)
+    assert failed.exit_code == 1, failed.output
+    assert f"error: {out / 'best.json'}: No space left on device" in " ".join(failed.output.split())
+    assert not out.exists() or list(out.iterdir()) == []
+
+    again = CliRunner().invoke(app, command)
+    assert again.exit_code == 0, again.output
+    assert json.loads((out / "best.json").read_text())["sha256"] == hashlib.sha256((out / "best.pt").read_bytes()).hexdigest()

@@ -18,6 +18,7 @@ the answer is `none` whatever the sport scores say.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,7 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from highlights.atomic import atomic_path
+from highlights.atomic import atomic_write_bytes
 from highlights.errors import ConfigError
 from highlights.model.errors import CheckpointError
 from highlights.pose_classifier.features import feature_names, window_features
@@ -155,6 +156,10 @@ class PoseClassifier:
 
     # ----------------------------------------------------------------- files
     def save(self, path: str | Path, extra_meta: dict | None = None) -> Path:
+        return atomic_write_bytes(path, self.checkpoint_bytes(extra_meta))
+
+    def checkpoint_bytes(self, extra_meta: dict | None = None) -> bytes:
+        """The file `save` writes, as bytes: for a writer that stores its hash beside it."""
         meta = {**self.meta, **(extra_meta or {})}
         meta.update({"classes": self.classes, "pose_window": self.spec.to_dict(),
                      "model": {"arch": ARCH_PREFIX + self.family, **meta.get("model", {}),
@@ -163,9 +168,9 @@ class PoseClassifier:
         self.meta = meta
         payload = {"format": FORMAT_NAME, "format_version": 1, "meta": meta,
                    "state_dict": {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}}
-        with atomic_path(path) as tmp:
-            torch.save(payload, tmp)
-        return Path(path)
+        buffer = io.BytesIO()
+        torch.save(payload, buffer)
+        return buffer.getvalue()
 
     @classmethod
     def load(cls, path: str | Path) -> "PoseClassifier":

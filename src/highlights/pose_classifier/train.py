@@ -9,6 +9,7 @@ generator's classes, not that it works on real footage; that is what the real-cl
 
 from __future__ import annotations
 
+import hashlib
 import shlex
 import sys
 import time
@@ -21,13 +22,13 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 
-from highlights.atomic import atomic_write_json
+from highlights.atomic import atomic_write_bytes, atomic_write_json, written_together
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.pose_classifier.game_data import GameWindowSpec, game_windows
 from highlights.pose_classifier.model import (
-    AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, file_sha256, model_inputs,
+    AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, model_inputs,
 )
 from highlights.pose_classifier.skeleton import normalise
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
@@ -440,15 +441,18 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
             "dataset": {"kind": "synthetic" + (" + labelled clips" if real["clips"] else ""), "generator": GENERATOR,
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {})}}
-    # best.json holds best.pt's sha256: the previous one goes first, so a run stopped between the two
-    # writes leaves a checkpoint without its summary, never one beside another model's.
-    (out / "best.json").unlink(missing_ok=True)
-    path = clf.save(out / "best.pt", meta)
-    atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
-                                          "family": config.family, "classes": list(config.classes),
-                                          "aggregation": config.aggregation,
-                                          "action_threshold": clf.action_threshold,
-                                          "bytes": path.stat().st_size}, indent=2)
+    path, data = out / "best.pt", clf.checkpoint_bytes(meta)
+    # best.json holds best.pt's sha256: the two take their places together, so a run stopped or out
+    # of disk while writing them leaves the previous pair whole, never a checkpoint beside another
+    # model's summary.
+    with written_together():
+        atomic_write_bytes(path, data)
+        atomic_write_json(out / "best.json", {**provenance, "file": path.name,
+                                              "sha256": hashlib.sha256(data).hexdigest(),
+                                              "family": config.family, "classes": list(config.classes),
+                                              "aggregation": config.aggregation,
+                                              "action_threshold": clf.action_threshold,
+                                              "bytes": len(data)}, indent=2)
     return clf, path
 
 
@@ -505,15 +509,18 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
             "dataset": {"kind": "labelled clips",
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {"root": real["root"]})}}
-    # best.json holds best.pt's sha256: the previous one goes first, so a run stopped between the two
-    # writes leaves a checkpoint without its summary, never one beside another model's.
-    (out / "best.json").unlink(missing_ok=True)
-    path = clf.save(out / "best.pt", meta)
-    atomic_write_json(out / "best.json", {**provenance, "file": path.name, "sha256": file_sha256(path),
-                                          "family": config.family, "classes": list(config.classes),
-                                          "aggregation": config.aggregation,
-                                          # A model without `none` answers each clip's most probable class.
-                                          "action_threshold": clf.action_threshold if clf.none_index is not None
-                                          else None,
-                                          "bytes": path.stat().st_size}, indent=2)
+    path, data = out / "best.pt", clf.checkpoint_bytes(meta)
+    # best.json holds best.pt's sha256: the two take their places together, so a run stopped or out
+    # of disk while writing them leaves the previous pair whole, never a checkpoint beside another
+    # model's summary.
+    with written_together():
+        atomic_write_bytes(path, data)
+        atomic_write_json(out / "best.json", {**provenance, "file": path.name,
+                                              "sha256": hashlib.sha256(data).hexdigest(),
+                                              "family": config.family, "classes": list(config.classes),
+                                              "aggregation": config.aggregation,
+                                              # A model without `none` answers each clip's most probable class.
+                                              "action_threshold": clf.action_threshold if clf.none_index is not None
+                                              else None,
+                                              "bytes": len(data)}, indent=2)
     return clf, path
