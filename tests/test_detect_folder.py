@@ -44,8 +44,8 @@ def test_a_run_that_fails_while_writing_leaves_the_previous_folder_whole(video: 
 
     real_write_csv = outputs.write_csv
 
-    def csv_then_disk_full(highlights, path):
-        real_write_csv(highlights, path)
+    def csv_then_disk_full(highlights, path, **kwargs):
+        real_write_csv(highlights, path, **kwargs)
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(outputs, "write_csv", csv_then_disk_full)

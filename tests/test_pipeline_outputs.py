@@ -72,7 +72,9 @@ def test_csv_rows_in_time_order_with_values(tmp_path: Path):
         rows = list(csv.DictReader(handle))
     assert list(rows[0]) == [
         "index", "start_s", "end_s", "duration_s", "start_tc", "end_tc", "label", "sport", "score", "key_s",
+        "rank", "in_reel",
     ]
+    assert {r["rank"] for r in rows} == {""} and {r["in_reel"] for r in rows} == {""}  # not ranked, no reel
     assert [r["index"] for r in rows] == ["1", "2", "3"]
     assert [r["label"] for r in rows] == ["baseball_swing", "<script>alert(1)</script>", "soccer_shooting"]
     first, second, third = rows

@@ -143,7 +143,7 @@ def write_all(
     info = probe(video_path)
 
     paths: dict[str, Path] = {}
-    paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"])
+    paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"], reel=reel, in_reel=in_reel)
     rate, note = editor_rate(info)
     if edl_supports(rate):
         paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,

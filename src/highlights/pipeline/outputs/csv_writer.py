@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
@@ -24,11 +24,15 @@ CSV_COLUMNS = [
     "sport",
     "score",
     "key_s",
+    "rank",  # 1 = the best score of the game: sort by it for the best first
+    "in_reel",  # yes / no; empty where no reel was cut
 ]
 
 
-def highlight_rows(highlights: Iterable[Highlight]) -> list[dict[str, str]]:
-    """The CSV's rows as strings, in time order, `index` 1-based (matching EDL and HTML)."""
+def highlight_rows(highlights: Iterable[Highlight], *, reel: bool = False,
+                   in_reel: Callable[[Highlight], bool] | None = None) -> list[dict[str, str]]:
+    """The CSV's rows as strings, in time order, `index` 1-based (matching EDL and HTML). `reel`:
+    a reel was cut, holding the highlights `in_reel` says (None: every one)."""
     rows = []
     for index, h in enumerate(in_time_order(highlights), start=1):
         rows.append(
@@ -43,15 +47,19 @@ def highlight_rows(highlights: Iterable[Highlight]) -> list[dict[str, str]]:
                 "sport": h.sport,
                 "score": f"{h.score:.4f}",
                 "key_s": "" if h.key_s is None else f"{h.key_s:.3f}",
+                "rank": "" if h.rank is None else str(h.rank),
+                "in_reel": "" if not reel else ("yes" if in_reel is None or in_reel(h) else "no"),
             }
         )
     return rows
 
 
-def write_csv(highlights: Iterable[Highlight], out_path: str | Path) -> Path:
-    """Writes the highlights as CSV (header only when there are none); returns the path."""
+def write_csv(highlights: Iterable[Highlight], out_path: str | Path, *, reel: bool = False,
+              in_reel: Callable[[Highlight], bool] | None = None) -> Path:
+    """Writes the highlights as CSV (header only when there are none); returns the path. `reel` and
+    `in_reel` as in `highlight_rows`."""
     buffer = io.StringIO(newline="")
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(csv_row(r) for r in highlight_rows(highlights))
+    writer.writerows(csv_row(r) for r in highlight_rows(highlights, reel=reel, in_reel=in_reel))
     return atomic_write_text(out_path, for_spreadsheets(buffer.getvalue()))
