@@ -290,3 +290,19 @@ def test_the_timeline_is_a_slider_the_arrow_keys_move_and_a_screen_reader_hears(
     assert end[0] == end[1] and end[2] == str(round(end[1]))
     assert home == 0
     assert moved == selected + 1
+
+
+def test_a_turned_down_window_shows_its_class_probability_not_a_score(browser, review):
+    """A highlight's number is its calibrated score; a turned-down window's is the probability of
+    the class it is shown with: two different numbers, named apart in the list."""
+    context, page = _open(browser, review.url)
+    try:
+        page.wait_for_selector("#list li")
+        texts = page.eval_on_selector_all("#list li", "items => items.map(li => li.innerText)")
+    finally:
+        context.close()
+    windows = [t for t in texts if "turned down by the model" in t]
+    found = [t for t in texts if "turned down by the model" not in t and "marked missed" not in t]
+    assert windows and found
+    assert all("class probability" in t and "score" not in t for t in windows)
+    assert all(" score " in t and "probability" not in t for t in found)
