@@ -994,3 +994,18 @@ def test_a_game_of_one_known_sport_starts_a_missed_event_at_that_sports_class(de
     assert sport_class("volleyball", own, ["volleyball_spike", "volleyball_spike", "volleyball_block"]) == "volleyball_spike"
     assert sport_class("volleyball", own, []) == "volleyball_block"
     assert sport_class("basketball", own, ["basketball_layup"]) is None
+
+
+def test_the_export_says_which_split_each_games_clips_went_to(session, tmp_path):
+    """A game whose clips went into the train split is no test of a model trained on the version:
+    the export names each game's split, so the user knows which reviewed games can score the
+    pipeline fairly before training on the version."""
+    from highlights.cli.review import _export_message
+
+    gid = _decide_some(session)
+    result = export_review(session, tmp_path / "datasets", licence="CC-BY-4.0")
+    split = {c.split for c in result.version.clips}
+    assert len(split) == 1 and result.splits == {gid: sorted(split)}
+    message = _export_message(result)
+    assert f"each game's clips are in one split of v1: {gid} {next(iter(split))}" in message
+    assert ("a model trained on v1 has seen " + gid in message) == (split == {"train"})

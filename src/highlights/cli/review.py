@@ -101,6 +101,21 @@ def _export_message(result) -> str:
     if result.dropped:
         msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided in the same "
                 f"video is left out: {', '.join(result.dropped[:5])}")
+    return msg + _splits_message(result)
+
+
+def _splits_message(result) -> str:
+    """Which split of the new version each reviewed game's clips are in: the reviewed annotations
+    of a game in the train split are no test of a model trained on that version."""
+    if not result.splits:
+        return ""
+    name = result.version.name
+    placed = ", ".join(f"{game} {'+'.join(splits)}" for game, splits in sorted(result.splits.items()))
+    seen = sorted(g for g, splits in result.splits.items() if "train" in splits)
+    msg = f"; each game's clips are in one split of {name}: {placed}"
+    if seen:
+        msg += (f"; a model trained on {name} has seen {', '.join(seen)}: its `pipeline evaluate` against "
+                f"{'that game' if len(seen) == 1 else 'those games'}' reviewed annotations is no test of it")
     return msg
 
 

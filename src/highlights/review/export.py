@@ -119,6 +119,10 @@ class ExportResult:
     # same segment (its clip would be the same clip twice): "game/item (as game/other)".
     repeated: list[str] = field(default_factory=list)
     rejected_as: str = NONE_LABEL  # the class rejected items were filed under
+    # game -> the splits of the new version its clips are in (one, as a game is one group): a game
+    # in the train split is no test of a model trained on the version, and the user needs to know
+    # which games that is before scoring the pipeline on their reviewed annotations.
+    splits: dict[str, list[str]] = field(default_factory=dict)
 
 
 def reviewed_clips(session: ReviewSession, rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
@@ -345,7 +349,17 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
-                        added_classes=added_classes, repeated=repeated, rejected_as=rejected_as)
+                        added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
+                        splits=game_splits(session, version))
+
+
+def game_splits(session: ReviewSession, version: DatasetVersion) -> dict[str, list[str]]:
+    """Each reviewed game's splits in ``version``: those of the clips of its group (its video's
+    stem, as the export groups them), the parent's clips of that video included."""
+    by_group: dict[str, set[str]] = {}
+    for clip in version.clips:
+        by_group.setdefault(clip.group, set()).add(clip.split)
+    return {game.id: sorted(by_group[game.video.stem]) for game in session.games if game.video.stem in by_group}
 
 
 def _annotation_folder(game, out_dir: str | Path | None) -> Path:
@@ -369,7 +383,8 @@ def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedCli
     for c in clips:
         tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
     return ExportResult(version=version, clips=tally, annotations=write_annotations(session, annotated, out_dir),
-                        pending=pending, unchanged=unchanged, rejected_as=rejected_as)
+                        pending=pending, unchanged=unchanged, rejected_as=rejected_as,
+                        splits=game_splits(session, version))
 
 
 def check_rejected_as(session: ReviewSession, name: str) -> None:
