@@ -320,6 +320,12 @@ def evaluate(
             console.print(auc_line(rel["auc"]))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
+    from highlights.pipeline.seen_video import seen_in_training
+
+    # Last, beside the figures it qualifies: a reviewed game exported into the version the model
+    # was trained on scores that model on footage it learned from.
+    for line in seen_in_training(cfg, video):
+        console.print(f"warning: {line}", style="yellow")
 
 
 MISSES_SHOWN = 20  # a game's worth; the rest are in pipeline_eval.md

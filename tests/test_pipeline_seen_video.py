@@ -1,0 +1,56 @@
+"""`pipeline evaluate` on a reviewed game says when the model was trained on that game's clips:
+the review's export puts a game's clips in the next version, and a model trained on that version
+scored against the game's reviewed annotations is scored on footage it learned from."""
+
+from __future__ import annotations
+
+import shutil
+
+import torch
+
+from highlights.model.checkpoint import FORMAT_NAME
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.seen_video import seen_in_training
+from highlights.review.export import export_review
+from highlights.review.games import load_games
+from highlights.review.session import ReviewSession
+from highlights.review.store import DecisionStore
+from tests.review_fixtures import decide_first_three, make_detect_folder
+
+
+def _checkpoint(path, clip_ids, root, version):
+    """A checkpoint's record of its training clips, as `highlights train` writes it (its weights
+    play no part here)."""
+    torch.save({"format": FORMAT_NAME, "format_version": 1, "state_dict": {},
+                "meta": {"classes": ["baseball_swing", "none"], "train_clip_ids": sorted(clip_ids),
+                         "dataset": {"root": str(root), "version": version}}}, path)
+    return PipelineConfig().with_overrides({"classifier.checkpoint": str(path), "classifier.backend": "checkpoint"})
+
+
+def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_game(tmp_path):
+    folder = make_detect_folder(tmp_path / "detect", "game1")
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        decide_first_three(session)
+        version = export_review(session, tmp_path / "datasets").version
+        video = session.games[0].video
+    finally:
+        session.store.close()
+    ids = {c.clip_id for c in version.clips}
+    cfg = _checkpoint(tmp_path / "seen.pt", ids, version.root, version.name)
+    (line,) = seen_in_training(cfg, video)
+    assert f"seen.pt was trained on {len(ids)} clip(s) cut from it ({version.root} v1)" in line
+    assert "not a test of it" in line
+    # Another video, one no clip was cut from, is a test of the model.
+    other = tmp_path / "other.mp4"
+    shutil.copyfile(video, other)
+    assert seen_in_training(cfg, other) == []
+    # A model trained on the whole video as one clip (a folder-per-class tree holding the game).
+    from highlights.file_hash import file_sha256
+
+    whole = _checkpoint(tmp_path / "whole.pt", {file_sha256(other)[:16]}, version.root, "v1")
+    (line,) = seen_in_training(whole, other)
+    assert "whole.pt was trained on the video itself" in line
+    # A model trained on other clips of the version, or on synthetic data alone, says nothing.
+    assert seen_in_training(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1"), video) == []
+    assert seen_in_training(PipelineConfig(), video) == []
