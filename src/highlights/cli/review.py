@@ -114,8 +114,9 @@ def _splits_message(result) -> str:
     seen = sorted(g for g, splits in result.splits.items() if "train" in splits)
     msg = f"; each game's clips are in one split of {name}: {placed}"
     if seen:
+        whose = "that game's" if len(seen) == 1 else "those games'"
         msg += (f"; a model trained on {name} has seen {', '.join(seen)}: its `pipeline evaluate` against "
-                f"{'that game' if len(seen) == 1 else 'those games'}' reviewed annotations is no test of it")
+                f"{whose} reviewed annotations is no test of it")
     return msg
 
 
