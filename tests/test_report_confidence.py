@@ -398,3 +398,22 @@ def test_the_ece_interval_draws_the_reports_resamples_as_every_other_interval_do
     values = [ece(rows) for rows in draws]
     assert cal["ece_interval"] == [round(float(np.percentile(values, 2.5)), 4),
                                    round(float(np.percentile(values, 97.5)), 4)]
+
+
+def test_compare_gives_no_change_for_the_precision_of_a_class_one_model_never_predicted():
+    """The report stores a never-predicted class's precision as 0.0 (as scikit-learn does); compared
+    as a number it read as a fall from 1.000 to 0.000 (-1.000) for a model that merely stopped
+    predicting the class."""
+    labels = ["baseball_swing", "basketball_layup", "none"]
+    true = ["baseball_swing", "basketball_layup", "basketball_layup", "none", "none"]
+    a = build_report(true, ["baseball_swing", "basketball_layup", "none", "none", "none"], labels, n_bootstrap=20)
+    b = build_report(true, ["none", "basketball_layup", "basketball_layup", "none", "none"], labels, n_bootstrap=20)
+    rows = {(r["metric"], r["class"]): r for r in compare_reports(a, b)}
+    swing = rows[("precision", "baseball_swing")]
+    assert swing["a"] == 1.0 and swing["b_undefined"] and not swing["a_undefined"] and swing["change"] is None
+    layup = rows[("precision", "basketball_layup")]
+    assert layup["change"] == pytest.approx(0.0) and not layup["b_undefined"]
+    assert rows[("recall", "baseball_swing")]["change"] == pytest.approx(-1.0)  # recall is defined: 0 of 1
+    text = format_comparison(list(rows.values()))
+    assert "| precision | baseball_swing | 1.000 [0.207, 1.000] | undefined | - |" in text
+    assert "Never predicted: baseball_swing by B; a precision there is undefined" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 PER_CLASS_METRICS = ("precision", "recall", "f1", "support")
+UNDEFINED = "undefined"  # the precision of a class a model never predicted
 
 
 def compare_reports(a: dict, b: dict) -> list[dict]:
@@ -32,6 +33,12 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
         mb = b["per_class"].get(label)
         for metric in PER_CLASS_METRICS:
             row = _row(metric, label, ma[metric] if ma else None, mb[metric] if mb else None)
+            if metric == "precision":
+                # A class a model never predicted has no precision: the report stores 0.0 as
+                # scikit-learn does, which compared as a number reads as a drop (or rise) of up to 1.
+                row["a_undefined"], row["b_undefined"] = _never_predicted(ma), _never_predicted(mb)
+                if row["a_undefined"] or row["b_undefined"]:
+                    row["change"] = None
             if metric in ("precision", "recall", "f1"):  # as the single report stores them
                 row["a_interval"] = (ma or {}).get(f"{metric}_interval")
                 row["b_interval"] = (mb or {}).get(f"{metric}_interval")
@@ -39,6 +46,10 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
         if with_ap:
             rows.append(_row("average_precision", label, _class_ap(ca, label), _class_ap(cb, label)))
     return rows
+
+
+def _never_predicted(figures: dict | None) -> bool:
+    return bool(figures) and figures.get("predicted") == 0
 
 
 def _confidence(report: dict) -> dict:
@@ -166,12 +177,16 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
     for row in rows:
         whole = row["metric"] in ("support", "num_clips")
         shown = row["metric"] + (" (lower is better)" if row["metric"] in LOWER_IS_BETTER else "")
-        lines.append(
-            f"| {shown} | {row['class'] or 'all'} | {_fmt(row['a'], whole, row.get('a_interval'))} | "
-            f"{_fmt(row['b'], whole, row.get('b_interval'))} | {_fmt_change(row['change'], whole)} |"
-        )
+        a_text = UNDEFINED if row.get("a_undefined") else _fmt(row["a"], whole, row.get("a_interval"))
+        b_text = UNDEFINED if row.get("b_undefined") else _fmt(row["b"], whole, row.get("b_interval"))
+        lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | {_fmt_change(row['change'], whole)} |")
     overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)
-               and r["change"] != 0]
+               and r["change"] is not None and r["change"] != 0]
+    never = [f"{r['class']} by {name}" for r in rows if r["metric"] == "precision"
+             for name, flag in ((name_a, r.get("a_undefined")), (name_b, r.get("b_undefined"))) if flag]
+    if never:
+        lines += ["", f"Never predicted: {', '.join(never)}; a precision there is {UNDEFINED} (no clip was "
+                      "predicted as the class), so no change is given for it."]
     if overlap:
         names = ", ".join(r["metric"] + (f" of {r['class']}" if r["class"] else "") for r in overlap)
         lines += ["", f"The 95% intervals of {name_a} and {name_b} overlap for {names}: that change may be noise."]
