@@ -582,13 +582,13 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     """The val split decides the action-vs-`none` gate as real-dev decided the packaged model's: here
     the `none` clips show nobody and the action clips the generator's actor, so every threshold up
     to the actor's action probability tells them apart and the rule takes the lowest; the
-    configured 0.5 stays only where the val split cannot choose."""
+    configured 0.5 stays only where the val split cannot choose (too few clips: below)."""
     import highlights.pose_classifier.clips as clips_module
     from highlights.pose_classifier.action_gate import THRESHOLDS
     from highlights.pose_classifier.model import PoseClassifier
     from tests.train_fixtures import make_colour_dataset
 
-    dataset = make_colour_dataset(tmp_path)
+    dataset = make_colour_dataset(tmp_path, per_class=40)  # val: 20 clips, 10 of them `none`
     label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
     person = windows[0][0]
 
@@ -618,6 +618,32 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     assert f"action threshold {THRESHOLDS[0]:g}, chosen on the {len(val)} val clips of v1" in said
     # --no-progress into a pipe or a log: one line per message, no empty lines from the hidden bars.
     assert "\n\n" not in result.output, result.output
+
+
+def test_a_val_split_of_a_few_clips_leaves_the_action_threshold_as_configured(tmp_path, monkeypatch, windows):
+    """On 4 val clips macro-F1 moves between thresholds by a clip: a threshold chosen there is
+    noise (6 real clips chose 0.85 and every test clip became `none`), so the configured one stays
+    and the run says why."""
+    import highlights.pose_classifier.clips as clips_module
+    from highlights.pose_classifier.model import PoseClassifier
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
+    person = windows[0][0]
+    monkeypatch.setattr(clips_module, "clip_poses", lambda path, *, fps, cache_dir=None: (
+        np.zeros_like(person) if label_of.get(str(path)) == "none" else person, np.arange(len(person)) / fps))
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
+                                      "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    val = dataset.split("val", augmented=False)
+    kept = json.loads((out / "best.json").read_text())["validation"]["action_threshold"]
+    assert not kept["chosen"] and kept["threshold"] == 0.5 and kept["clips"] == len(val) < 20
+    assert PoseClassifier.load(out / "best.pt").action_threshold == 0.5
+    said = " ".join(result.output.split())
+    assert f"action threshold 0.5 (not chosen on v1's val clips: {len(val)} val clips" in said
+    assert "too few to choose it on (at least 20, 5 `none` and 5 actions)" in said
 
 
 @pytest.mark.parametrize("args, says", [

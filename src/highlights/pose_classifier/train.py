@@ -60,6 +60,11 @@ class PoseTrainConfig:
     hidden: int = 64                # features_mlp
     channels: int = 48              # tcn
     action_threshold: float = 0.5
+    # A version's val split chooses the action threshold only with at least this many clips, and
+    # this many `none` and action clips each: on fewer, macro-F1 differs between thresholds by a
+    # clip or two, and a threshold chosen on 6 clips (0.85) called every test clip `none`.
+    threshold_min_val_clips: int = 20
+    threshold_min_val_per_side: int = 5
     # Features are clamped to their [q, 1 - q] quantiles over the training windows (features
     # families; 0 keeps them unbounded): see model.FeatureNet.
     feature_range_quantile: float = 0.01
@@ -293,7 +298,8 @@ def version_val_clips(config: PoseTrainConfig) -> list:
 
 
 def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
-                            log: Callable[[str], None] = lambda m: None, *, cache_dir: str | None = None) -> dict:
+                            log: Callable[[str], None] = lambda m: None, *, cache_dir: str | None = None,
+                            min_clips: int = 20, min_per_side: int = 5) -> dict:
     """The action-vs-`none` threshold of a model trained on a version, chosen on its val clips by
     the rule that chose the packaged model's (`action_gate.choose_threshold`: decided per clip as
     the pipeline does, one-standard-error rule), and set on `clf`. Left at the configured value,
@@ -311,6 +317,9 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
         why = f"the gate's rule decides a clip by its most action-like window; this model aggregates by {clf.aggregation}"
     elif not (y == ni).any() or not (y != ni).any():
         why = "its val split needs a `none` clip and an action clip to choose it on"
+    elif len(y) < min_clips or min(int((y == ni).sum()), int((y != ni).sum())) < min_per_side:
+        why = (f"{len(y)} val clips, {int((y == ni).sum())} of them `none`, are too few to choose it on (at least "
+               f"{min_clips}, {min_per_side} `none` and {min_per_side} actions)")
     else:
         why = None
     if why is not None:
@@ -482,7 +491,9 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
                  f"windows (chance {1 / len(config.classes):.2f})")
     if val_clips and clf.none_index is not None:
         val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
-                                                           cache_dir=config.pose_cache_dir)
+                                                           cache_dir=config.pose_cache_dir,
+                                                           min_clips=config.threshold_min_val_clips,
+                                                           min_per_side=config.threshold_min_val_per_side)
     elif val_clips:
         val["clips"] = val_clip_scores(clf, val_clips, config.pose_cache_dir)
         log(f"validation on the {len(val_clips)} val clips of {config.dataset_version}: "
