@@ -30,6 +30,8 @@ def test_detect_writes_highlights_json(cli, video, tmp_path):
     said = " ".join(res.output.split())
     assert (f"found in {data['stats']['seconds']:.1f} s, {data['stats']['speed_x_realtime']}x real time, before "
             "the outputs were written") in said
+    # and what to do next, as a command that runs
+    assert said.endswith(f"next: review them in the browser, accept, reject or relabel each: highlights review {tmp_path}")
 
 
 def test_detect_needs_no_checkpoint(cli, video, tmp_path):

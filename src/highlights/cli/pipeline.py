@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -231,6 +232,10 @@ def detect(
     note = final_cut_left_out(written, float(result.video.get("frame_rate") or result.video["fps"]))
     if note:
         console.print(f"  ({note})")
+    if result.highlights or result.trace.classifications:
+        # What a coach does next: watch and correct them; the decisions become training data.
+        console.print(f"next: review them in the browser, accept, reject or relabel each: highlights review "
+                      f"{shlex.quote(str(out))}")
 
 
 def _detect_batch(games, out: Path, cfg, **options) -> None:
