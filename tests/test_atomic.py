@@ -45,3 +45,27 @@ def test_atomic_path_replaces_on_success(tmp_path):
         assert path.read_text() == "old"  # not visible until the block ends
     assert path.read_bytes() == b"new"
     assert os.listdir(tmp_path) == ["model.pt"]
+
+
+def test_files_written_together_that_fail_leave_no_folder_they_made(tmp_path):
+    """A report whose pictures hit a full disk after its JSON was written leaves no empty output
+    folder behind: as a refused command, it leaves the file system as it found it."""
+    import errno
+
+    from highlights.atomic import atomic_path, atomic_write_json, written_together
+
+    out = tmp_path / "reports" / "run1"
+    with pytest.raises(OSError):
+        with written_together():
+            atomic_write_json(out / "report.json", {"a": 1})
+            with atomic_path(out / "pictures" / "chart.png"):
+                raise OSError(errno.ENOSPC, "No space left on device")
+    assert list(tmp_path.iterdir()) == []
+    # a folder that was there before stays, with what it held
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    with pytest.raises(OSError):
+        with written_together():
+            atomic_write_json(kept / "report.json", {"a": 1})
+            raise OSError(errno.ENOSPC, "No space left on device")
+    assert kept.is_dir() and list(kept.iterdir()) == []

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.errors import HighlightsError
+from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.owner_pid import folders_of_gone_owners
 
 # Out of space, or out of the user's quota on it: the same thing to a user.
@@ -156,10 +157,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     _check_output_parent(path)
     if path.is_dir():
         raise OutputPathError(f"{path}: is a folder, where a file is to be written")
+    made = missing_folders(path.parent)
+    together_made = _made_together.get()
+    if together_made is not None:
+        together_made.extend(made)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as e:
+        remove_if_still_empty(made)
         if is_disk_full(e):
             raise DiskFullError(path) from e
         raise UnwritablePathError(path, e) from e
@@ -177,6 +183,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as e:
         full = is_disk_full(e) or _worded_disk_full(e, tmp.parent)
         tmp.unlink(missing_ok=True)
+        remove_if_still_empty(made)
         if full and not isinstance(e, DiskFullError):
             raise DiskFullError(path) from e
         raise
@@ -185,17 +192,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         # failed writing file"); the filesystem itself says whether that is what happened.
         full = not isinstance(e, HighlightsError) and no_space_left(tmp.parent)
         tmp.unlink(missing_ok=True)
+        remove_if_still_empty(made)
         if full:
             raise DiskFullError(path) from e
         raise
     except BaseException:
         tmp.unlink(missing_ok=True)
+        remove_if_still_empty(made)
         raise
 
 
 # The files written inside `written_together` blocks of this thread, waiting for their renames
 # (a temp file and its target), and the files they remove (None and the file).
 _written_together: ContextVar[list[tuple[Path | None, Path]] | None] = ContextVar("written_together", default=None)
+_made_together: ContextVar[list[Path] | None] = ContextVar("made_together", default=None)
 
 
 @contextmanager
@@ -217,16 +227,21 @@ def written_together() -> Iterator[None]:
         yield
         return
     pending: list[tuple[Path | None, Path]] = []
-    token = _written_together.set(pending)
+    made: list[Path] = []  # the folders the block's writes made, deepest first for each write
+    token, made_token = _written_together.set(pending), _made_together.set(made)
     try:
         yield
     except BaseException:
         for tmp, _ in pending:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
+        # a report that fails (a full disk) leaves no empty folder where it was to go
+        remove_if_still_empty(sorted((folder for folder in set(made) if folder.is_dir()),
+                                     key=lambda folder: len(folder.parts), reverse=True))
         raise
     finally:
         _written_together.reset(token)
+        _made_together.reset(made_token)
     with folders_locked(path.parent for _, path in pending):
         for done, (tmp, path) in enumerate(pending):
             try:
