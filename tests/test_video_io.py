@@ -13,6 +13,7 @@ import pytest
 
 import highlights.video.reader as reader
 from highlights.video import Frame, VideoInfo, iter_frames, probe, read_clip, write_video
+from highlights.video.errors import VideoError
 from tests.video_fixtures import (
     HEIGHT,
     WIDTH,
@@ -209,6 +210,25 @@ def test_read_clip_picks_frames_nearest_evenly_spaced_times(tmp_path):
     assert np.all((times >= 1.0) & (times <= 1.4))
 
 
+def test_read_clip_takes_sixteen_frames_by_default_and_at_least_one(tmp_path):
+    path = write_indexed(tmp_path / "cfr.mp4", 40, fps=20.0)
+    clip, _ = read_clip(path)
+    # The 2 s span in 16 parts: centres at 0.0625, 0.1875, ... s, nearest frames every 0.05 s.
+    assert [frame_index(f) for f in clip] == [1, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 29, 31, 34, 36, 39]
+    clip, times = read_clip(path, 1)
+    assert [frame_index(f) for f in clip] == [20]  # the span's centre, 1.0 s
+    with pytest.raises(ValueError, match="num_frames must be at least 1, got 0"):
+        read_clip(path, 0)
+    with pytest.raises(VideoError, match=r"cfr\.mp4: empty time span \[1\.000, 1\.000\] s"):
+        read_clip(path, 4, start_s=1.0, end_s=1.0)
+
+
+def test_a_video_of_one_frame_reads_as_that_frame(tmp_path):
+    path = write_indexed(tmp_path / "one.mp4", 1)
+    assert [frame_index(f.rgb) for f in iter_frames(path)] == [0]
+    assert [frame_index(f.rgb) for f in iter_frames(path, target_fps=5)] == [0]
+
+
 def test_read_clip_of_a_short_video_repeats_frames(tmp_path):
     path = write_indexed(tmp_path / "short.mp4", 5, fps=10)
     clip, times = read_clip(path, 16)
@@ -235,6 +255,30 @@ def test_variable_frame_rate_is_sampled_by_time_not_index(tmp_path):
 
     kept = list(iter_frames(path, target_fps=2))  # grid 0, 0.5, 1.0, 1.5
     assert [frame_index(f.rgb) for f in kept] == [0, 5, 6, 8]
+
+
+def test_iter_frames_refuses_a_rate_of_zero_or_less_a_side_under_two_pixels_and_negative_threads(tmp_path):
+    path = write_indexed(tmp_path / "cfr.mp4", 4, fps=30)
+    for kwargs, why in (({"target_fps": 0}, "target_fps must be positive, got 0"),
+                        ({"target_fps": -1.0}, "target_fps must be positive"),
+                        ({"max_short_side": 1}, "max_short_side must be at least 2, got 1"),
+                        ({"threads": -1}, "threads must be 0")):
+        with pytest.raises(ValueError, match=why):
+            next(iter_frames(path, **kwargs))
+    assert [f.index for f in iter_frames(path, target_fps=0.5)] == [0]  # one grid point in 0.13 s
+    assert min(next(iter_frames(path, max_short_side=2)).rgb.shape[:2]) == 2
+
+
+def test_a_grid_time_halfway_between_two_frames_goes_to_the_later_one():
+    # Frames at 0, 1 and 2 s; grid times 0.5, 1.5 and 2.5 s, each exactly between two frames.
+    # Each frame is nearest the times from its midpoint with the previous frame (included) to
+    # that with the next (excluded): 0.5 goes to frame 1, 1.5 to frame 2, 2.5 to none.
+    frames = [reader._Timed(i, float(i), None) for i in range(3)]
+    kept = reader._on_time_grid(iter(frames), 0.5, 1.0, None, 1.0)
+    assert [f.index for f in kept] == [1, 2]
+    # The last frame is nearest the times up to half a frame step after it: 2.4 s, not 2.6 s.
+    assert [f.index for f in reader._on_time_grid(iter(frames), 0.0, 2.4, None, 1.0)] == [0, 2]
+    assert [f.index for f in reader._on_time_grid(iter(frames), 0.0, 2.6, None, 1.0)] == [0]
 
 
 def test_iter_frames_subsamples_by_time_and_downscales(tmp_path):
