@@ -287,3 +287,216 @@ def test_scoring_marks_who_is_best_in_its_neighbourhood_and_keeps_the_raw_score(
     assert [raw_score(c) for c in out] == [0.5, 0.8, 0.2] and run_up.evidence == {}  # inputs untouched
     assert out[0].score == pytest.approx(0.5)  # sigmoid(logit 0.5 - 0)
     assert out[1].score == pytest.approx(1 / (1 + np.exp(-(np.log(4) - 2.0))))
+
+
+def test_every_evidence_value_of_a_highlight_by_hand():
+    from highlights.pipeline.ranking import evidence_values
+
+    evidence = {"kinematics": {"trigger": "wrist_speed", "value": 6.0, "threshold": 3.0, "contrast": 4.0},
+                "merge": {"support": 3},
+                "classifier": {"prominence": {"centrality": 0.5, "relative_size": 2.0},
+                               "probs": {"none": 0.2, "baseball_swing": 0.6, "soccer_shooting": 0.2}},
+                "shot": {"sport_share": 0.25}, "neighbourhood": {"best": False, "others": 2}}
+    assert evidence_values(0.8, evidence, "baseball_swing") == pytest.approx({
+        "logit_probability": np.log(0.8 / 0.2), "log_trigger_strength": np.log(2.0), "log_support": np.log(3),
+        "centrality": 0.5, "relative_size": 2.0, "shot_sport_share": 0.25, "sport_baseball": 1.0,
+        "sport_basketball": 0.0, "trigger_wrist": 1.0, "trigger_ankle": 0.0, "trigger_hip_rise": 0.0,
+        "label_share": 0.6 / 0.8, "trigger_fits_label": 1.0, "local_best": 0.0, "log_neighbours": np.log(3),
+        "log_peak_contrast": np.log(4.0)})
+    # Evidence a run did not produce is neutral.
+    assert evidence_values(0.5, {}) == {
+        "logit_probability": 0.0, "log_trigger_strength": 0.0, "log_support": 0.0, "centrality": 1.0,
+        "relative_size": 1.0, "shot_sport_share": 1.0, "sport_baseball": 0.0, "sport_basketball": 0.0,
+        "trigger_wrist": 0.0, "trigger_ankle": 0.0, "trigger_hip_rise": 0.0, "label_share": 1.0,
+        "trigger_fits_label": 0.0, "local_best": 1.0, "log_neighbours": 0.0, "log_peak_contrast": 0.0}
+
+
+def test_evidence_values_at_their_limits():
+    from highlights.pipeline.ranking import evidence_values
+
+    eps = 1e-4
+    # A certain probability is held 1e-4 from 0 and 1; a zero trigger strength at 1e-4.
+    assert evidence_values(1.0, {})["logit_probability"] == pytest.approx(np.log((1 - eps) / eps))
+    assert evidence_values(0.0, {})["logit_probability"] == pytest.approx(-np.log((1 - eps) / eps))
+    kin = evidence_values(0.5, {"kinematics": {"trigger": "hip_rise", "value": 0.0, "threshold": 0.12}},
+                          "basketball_layup")
+    assert kin["log_trigger_strength"] == pytest.approx(np.log(eps))
+    assert (kin["trigger_hip_rise"], kin["sport_basketball"], kin["trigger_fits_label"]) == (1.0, 1.0, 1.0)
+    # A trigger without a threshold has strength 1; an ankle trigger is not a baseball action.
+    ankle = evidence_values(0.5, {"kinematics": {"trigger": "ankle_speed", "value": 5.0, "threshold": 0}},
+                            "baseball_swing")
+    assert (ankle["log_trigger_strength"], ankle["trigger_ankle"], ankle["trigger_fits_label"]) == (0.0, 1.0, 0.0)
+    # No action probability at all: the label's share is neutral, not a division by zero.
+    no_action = {"classifier": {"probs": {"none": 1.0, "baseball_swing": 0.0}}}
+    assert evidence_values(0.5, no_action, "baseball_swing")["label_share"] == 1.0
+    assert evidence_values(0.5, {"classifier": {"probs": {"none": 0.5, "soccer_shooting": 0.5}}},
+                           "baseball_swing")["label_share"] == 1.0  # the label has no probability
+    # The packaged calibration was fitted with contrasts capped at 30 (an infinite one is stored as null).
+    capped = {"kinematics": {"trigger": "ankle_speed", "contrast": None}}
+    assert evidence_values(0.5, capped)["log_peak_contrast"] == pytest.approx(np.log(30.0))
+    low = {"kinematics": {"trigger": "ankle_speed", "contrast": 0.0}}
+    assert evidence_values(0.5, low)["log_peak_contrast"] == pytest.approx(np.log(eps))
+
+
+def test_a_calibration_left_at_its_defaults_is_the_identity_map_even_when_fitted_on_something():
+    cal = Calibration(fitted_on={"games": "synthetic"})
+    assert not cal.is_identity
+    assert [cal.score(cand(1.0, p)) for p in (0.2, 0.73)] == pytest.approx([0.2, 0.73])
+    assert Calibration.from_dict(cal.to_dict()) == cal  # one coefficient a feature
+
+
+def test_a_fitted_calibration_is_scikit_learns_logistic_regression_of_the_features():
+    from sklearn.linear_model import LogisticRegression
+
+    from highlights.pipeline.ranking import FEATURES, evidence_features
+
+    rng = np.random.default_rng(3)
+    cands = [cand(i * 10.0, float(rng.uniform(0.2, 0.9)), strength=float(rng.uniform(0.5, 3.0))) for i in range(40)]
+    correct = [bool(rng.random() < c.score) for c in cands]
+    cal = fit_calibration(cands, correct)
+    X = [evidence_features(c.score, c.evidence, c.label, FEATURES) for c in cands]
+    model = LogisticRegression(C=1.0).fit(X, correct)
+    assert cal.intercept == pytest.approx(model.intercept_[0])
+    assert cal.coef == pytest.approx(tuple(model.coef_[0]))
+    assert cal.fitted_on == {"samples": 40, "positives": sum(correct)}
+
+
+def test_the_calibration_is_described_for_each_setting(tmp_path):
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.ranking import describe_calibration
+
+    def said(overrides):
+        return describe_calibration(PipelineConfig().with_overrides(overrides))
+
+    assert said({}) == "calibrated by the packaged calibration (fitted on synthetic games)"
+    assert said({"merge.score_calibration": None}) == "the classifier's probability (no calibration)"
+    assert said({"merge.score_calibration": "none"}) == "the classifier's probability (no calibration)"
+    assert said({"classifier.backend": "oracle"}) == (
+        "the classifier's probability (the packaged calibration is for the packaged pose model)")
+    own = tmp_path / "own.json"
+    assert said({"merge.score_calibration": str(own)}) == f"calibrated by {own}"
+
+
+def test_keep_ranked_ranks_the_kept_best_first_and_returns_them_in_time_order():
+    from types import SimpleNamespace
+
+    from highlights.pipeline.ranking import keep_ranked
+
+    scored = [cand(30.0, 0.6), cand(10.0, 0.9), cand(20.0, 0.3), cand(40.0, 0.8)]
+    settings = SimpleNamespace(highlight_min_score=0.5, max_highlights=2, reel_seconds=0.0)
+    kept, summary = keep_ranked(scored, settings, detections=7)
+    assert [(c.key_s, c.evidence["rank"]) for c in kept] == [(10.0, {"rank": 1, "of": 2}), (40.0, {"rank": 2, "of": 2})]
+    assert summary == {"detections": 7, "actions": 4, "kept": 2, "below_min_score": 1, "over_max_highlights": 1,
+                       "over_reel_seconds": 0}
+
+
+def test_scoring_counts_neighbours_up_to_five_seconds_and_adds_the_shot_share_only_where_the_shot_has_one():
+    from types import SimpleNamespace
+
+    from highlights.pipeline.ranking import score_highlights
+
+    trace = SimpleNamespace(classifications=[{"window": [9.0, 11.0], "probs": {
+        "soccer_shooting": 0.6, "baseball_swing": 0.3, "none": 0.1}}], cuts=[12.0])
+    out = score_highlights([cand(10.0, 0.5), cand(15.0, 0.8), cand(20.5, 0.9)], Calibration(), trace)
+    # 10 and 15 are exactly 5 s apart; 20.5 is 5.5 s from 15. Only the first shot has a classified window.
+    assert [c.evidence["neighbourhood"] for c in out] == [
+        {"within_s": 5.0, "others": 1, "best": False}, {"within_s": 5.0, "others": 1, "best": True},
+        {"within_s": 5.0, "others": 0, "best": True}]
+    assert out[0].evidence["shot"] == {"sport_share": 0.6667}  # 0.6 of 0.9, to four places
+    assert "shot" not in out[1].evidence and "shot" not in out[2].evidence
+
+
+def test_a_calibration_is_frozen_and_needs_a_highlight_to_fit():
+    from dataclasses import FrozenInstanceError
+
+    cal = fit_calibration([cand(1.0, 0.6)], [True])  # one highlight, right: the rate, held under 1
+    assert cal.score(cand(2.0, 0.1)) == pytest.approx(0.98)
+    never = fit_calibration([cand(1.0, 0.6), cand(5.0, 0.9)], [False, False])  # held over 0
+    assert never.score(cand(2.0, 0.99)) == pytest.approx(0.02)
+    with pytest.raises(FrozenInstanceError):
+        cal.intercept = 0.0
+    with pytest.raises(ValueError, match="no highlights to calibrate on"):
+        fit_calibration([], [])
+
+
+def test_a_score_exactly_at_the_floor_is_kept():
+    kept, dropped = rank_and_cap([cand(1.0, 0.5), cand(5.0, 0.49)], min_score=0.5)
+    assert [c.score for c in kept] == [0.5] and dropped["below_min_score"] == 1
+
+
+def test_windows_overlapping_exactly_at_the_iou_limit_stay_two_actions():
+    # [0, 3] and [1, 4] share 2 s of 4: IoU 0.5, not more than 0.5; their keys are 3 s apart.
+    first = Candidate(start_s=0.0, end_s=3.0, source="motion", key_s=0.5, label="soccer_shooting",
+                      sport="soccer", score=0.9, evidence={})
+    second = Candidate(start_s=1.0, end_s=4.0, source="motion", key_s=3.5, label="soccer_shooting",
+                       sport="soccer", score=0.8, evidence={})
+    assert len(group_actions([first, second], gap_s=1.5, overlap_iou=0.5)) == 2
+    assert len(group_actions([first, second], gap_s=1.5, overlap_iou=0.49)) == 1
+
+
+def test_a_calibrated_highlight_keeps_its_raw_score_to_six_places_and_its_score_to_four():
+    out = Calibration().apply(cand(1.0, 0.123456789))
+    assert out.evidence["score"] == {"raw": 0.123457, "calibrated": 0.1235, "calibration": "identity"}
+
+
+def test_a_merged_action_stores_at_most_twenty_member_segments_and_a_merge_without_counts_is_one():
+    from highlights.pipeline.ranking import evidence_values
+
+    members = [cand(10.0 + 0.1234 * i, 0.5) for i in range(25)]
+    merged = merge_action(members[0], members)
+    assert merged.evidence["merge"]["support"] == 25
+    assert merged.evidence["merge"]["segments"][:3] == [[9.0, 11.0], [9.123, 11.123], [9.247, 11.247]]
+    assert len(merged.evidence["merge"]["segments"]) == 20
+    assert evidence_values(0.5, {"merge": {"segment": [9.0, 11.0]}})["log_support"] == 0.0
+
+
+def test_a_shot_whose_windows_give_no_action_probability_has_no_sport_shares():
+    from highlights.pipeline.ranking import shot_sport_shares
+
+    still = [{"window": [1.0, 3.0], "probs": {"none": 1.0, "soccer_shooting": 0.0}}]
+    assert shot_sport_shares(still, cuts=[], times_s=[2.0]) == [{}]
+
+
+def test_equal_scores_go_middle_first_counting_neighbours_exactly_the_gap_away():
+    # Keys 1.5 s apart at a 1.5 s gap: the middle one has both others as neighbours, takes them,
+    # and the three are one action.
+    groups = group_actions([cand(0.0, 0.8), cand(1.5, 0.8), cand(3.0, 0.8)], gap_s=1.5)
+    assert [(best.key_s, len(members)) for best, members in groups] == [(1.5, 3)]
+    # Scores are equal to four places (a classifier's float noise is no better action) ...
+    groups = group_actions([cand(0.0, 0.8), cand(1.5, 0.8), cand(3.0, 0.80004)], gap_s=1.5)
+    assert [(best.key_s, len(members)) for best, members in groups] == [(1.5, 3)]
+    # ... and a better score in the fourth place goes first.
+    groups = group_actions([cand(0.0, 0.8), cand(1.5, 0.8), cand(3.0, 0.8004)], gap_s=1.5)
+    assert [(best.key_s, len(members)) for best, members in groups] == [(3.0, 2), (0.0, 1)]
+
+
+def test_a_cap_of_one_highlight_keeps_the_best_one():
+    kept, dropped = rank_and_cap([cand(1.0, 0.5), cand(5.0, 0.9), cand(9.0, 0.7)], max_highlights=1)
+    assert [c.score for c in kept] == [0.9] and dropped["over_max_highlights"] == 2
+
+
+def test_a_sport_the_shot_gave_no_probability_has_a_share_of_zero_and_equal_neighbours_are_both_best():
+    from types import SimpleNamespace
+
+    from highlights.pipeline.ranking import score_highlights
+
+    trace = SimpleNamespace(classifications=[{"window": [9.0, 11.0], "probs": {"soccer_shooting": 0.6, "none": 0.4}}],
+                            cuts=[])
+    out = score_highlights([cand(10.0, 0.7, label="basketball_layup"), cand(12.0, 0.7)], Calibration(), trace)
+    assert out[0].evidence["shot"] == {"sport_share": 0.0}
+    assert [c.evidence["neighbourhood"]["best"] for c in out] == [True, True]
+
+
+def test_a_reel_cap_under_a_second_still_caps_and_a_calibration_names_at_least_one_feature(tmp_path):
+    kept, dropped = rank_and_cap([cand(1.0, 0.9), cand(5.0, 0.8)], reel_seconds=0.5)  # 2 s highlights
+    assert kept == [] and dropped["over_reel_seconds"] == 2
+    with pytest.raises(ValueError, match="calibration features none"):
+        Calibration.from_dict({**Calibration().to_dict(), "features": [], "coef": []})
+
+
+def test_a_window_across_a_cut_counts_in_the_shot_holding_its_middle():
+    from highlights.pipeline.ranking import shot_sport_shares
+
+    windows = [{"window": [8.0, 14.0], "probs": {"soccer_shooting": 1.0}},  # middle 11: before the cut
+               {"window": [10.0, 16.0], "probs": {"baseball_swing": 1.0}}]  # middle 13: after it
+    assert shot_sport_shares(windows, cuts=[12.0], times_s=[5.0, 20.0]) == [{"soccer": 1.0}, {"baseball": 1.0}]
