@@ -146,3 +146,86 @@ def test_preview_writes_a_png_grid(tmp_path) -> None:
 
     missing = CliRunner().invoke(app, ["augment", "preview", str(tmp_path / "nope.mp4"), "--out", str(out)])
     assert missing.exit_code == 1 and "nope.mp4" in missing.output
+
+
+def test_derived_seeds_are_stable_31_bit_numbers() -> None:
+    from highlights.augment import derive_seed
+
+    # A dataset grown later draws its next variants from the same seeds: the numbers may not move.
+    # The first one's hash has its top bit set (2561722189): it is cleared, not carried.
+    assert [derive_seed(7, "clip", k) for k in range(2)] == [414238541, 577440785]
+
+
+def test_jitter_is_off_at_zero_on_from_one_pixel_and_a_one_frame_clip_is_a_clip() -> None:
+    from dataclasses import FrozenInstanceError
+
+    clip = _textured_clip(frames=3)
+    off = PhoneAugment(PhoneAugmentConfig()).apply(clip, seed=1)
+    assert off.jitter_px == [] and "jitter" not in off.describe()
+    on = PhoneAugment(PhoneAugmentConfig(shake_jitter_px=1)).apply(clip, seed=1)
+    assert len(on.jitter_px) == 3 and on.describe().endswith("jitter")
+    with pytest.raises(FrozenInstanceError):
+        on.seed = 2
+    assert PhoneAugment().apply(clip[:1], seed=1).frames.shape == (1, 48, 64, 3)
+    with pytest.raises(ValueError, match="at least one frame, got 0 frames"):
+        PhoneAugment().apply(clip[:0], seed=1)
+
+
+def test_an_augmenter_seeded_once_draws_the_same_clip_seeds_in_every_version() -> None:
+    augment = PhoneAugment(seed=5)
+    clip = np.zeros((1, 48, 64, 3), np.uint8)
+    assert [augment.apply(clip).seed for _ in range(3)] == [1440510675, 1728730614, 48647418]
+
+
+def test_the_shake_zooms_without_stretching() -> None:
+    affine = next(t for t in build_clip_transform(PhoneAugmentConfig()).transforms if isinstance(t, A.Affine))
+    assert affine.keep_ratio
+
+
+def test_the_shake_turns_and_shifts_both_ways_and_the_summary_keeps_what_it_says() -> None:
+    augment = PhoneAugment(PhoneAugmentConfig(**ALWAYS))
+    clip = _textured_clip(frames=1)
+    params = [augment.apply(clip, seed=seed).params for seed in range(40)]
+    rotations = [p["Affine"]["rotate"] for p in params]
+    shifts = [p["Affine"]["shift_px"][0] for p in params]
+    assert min(rotations) < 0 < max(rotations) and min(shifts) < 0 < max(shifts)
+    scales = [p["Downscale"]["scale"] for p in params]
+    assert all(round(s, 4) == s for s in scales) and any(round(s, 3) != s for s in scales)  # four places
+    assert all(set(p["RandomBrightnessContrast"]) == {"alpha", "beta"} for p in params)
+    # Stored to the places a reader needs: shifts to 2, the contrast factor to 4, the brightness to 3.
+    for figures, places in ((shifts, 2), ([p["RandomBrightnessContrast"]["alpha"] for p in params], 4),
+                            ([p["RandomBrightnessContrast"]["beta"] for p in params], 3)):
+        assert all(round(v, places) == v for v in figures) and any(round(v, places - 1) != v for v in figures)
+
+
+def test_a_clip_description_names_each_applied_transform() -> None:
+    from highlights.augment import AugmentResult
+
+    params = {"MotionBlur": {"kernel_size": 7}, "Downscale": {"scale": 0.5}, "ImageCompression": {"quality": 55},
+              "Affine": {"rotate": -2.5, "scale": 1.05, "shift_px": [3.4, -1.6]},
+              "RandomBrightnessContrast": {"alpha": 1.1, "beta": 12.0}, "Sharpen": {}}
+    described = AugmentResult(frames=np.zeros((1, 2, 2, 3), np.uint8), seed=0, params=params).describe()
+    assert described == "blur 7px, down 0.50x, jpeg q55, rot -2.5° x1.05 shift +3,-2px, bc 1.10/+12, Sharpen"
+    assert AugmentResult(frames=np.zeros((1, 2, 2, 3), np.uint8), seed=0, params={}).describe() == "identity"
+
+
+def test_a_turn_or_zoom_without_translation_reads_as_no_shift_and_its_figures_keep_their_places() -> None:
+    config = PhoneAugmentConfig(affine_p=1.0, affine_translate=0.0, motion_blur_p=0, downscale_p=0, jpeg_p=0,
+                                brightness_contrast_p=0)
+    augment = PhoneAugment(config)
+    clip = _textured_clip(frames=1)
+    shakes = [augment.apply(clip, seed=seed).params["Affine"] for seed in range(20)]
+    # Turned and zoomed about the frame's centre, which stays where it was (to albumentations'
+    # half-pixel convention), however far it turned.
+    assert max(abs(v) for p in shakes for v in p["shift_px"]) < 0.2
+    assert max(abs(p["rotate"]) for p in shakes) > 3.0 and max(abs(p["scale"] - 1) for p in shakes) > 0.05
+    rotations, scales = [p["rotate"] for p in shakes], [p["scale"] for p in shakes]
+    assert all(round(r, 3) == r for r in rotations) and any(round(r, 2) != r for r in rotations)
+    assert all(round(s, 4) == s for s in scales) and any(round(s, 3) != s for s in scales)
+
+
+def test_a_transform_added_later_keeps_its_plain_scalar_parameters() -> None:
+    from highlights.augment.phone import summarise_params
+
+    applied = [("Sharpen", {"alpha": 0.3, "lightness": 1, "mode": "kernel", "matrix": [[0, 1], [1, 0]]})]
+    assert summarise_params(applied) == {"Sharpen": {"alpha": 0.3, "lightness": 1, "mode": "kernel"}}
