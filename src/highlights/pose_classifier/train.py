@@ -450,6 +450,11 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
             "dataset": {"kind": "synthetic" + (" + labelled clips" if real["clips"] else ""), "generator": GENERATOR,
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {})}}
+    return clf, write_best(out, clf, meta, provenance, config)
+
+
+def write_best(out: Path, clf: PoseClassifier, meta: dict, provenance: dict, config: PoseTrainConfig) -> Path:
+    """`OUT/best.pt` and its summary `OUT/best.json` (provenance, sha256, classes, threshold)."""
     path, data = out / "best.pt", clf.checkpoint_bytes(meta)
     # best.json holds best.pt's sha256: the two take their places together, so a run stopped or out
     # of disk while writing them leaves the previous pair whole, never a checkpoint beside another
@@ -460,9 +465,11 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                                               "sha256": hashlib.sha256(data).hexdigest(),
                                               "family": config.family, "classes": list(config.classes),
                                               "aggregation": config.aggregation,
-                                              "action_threshold": clf.action_threshold,
+                                              # A model without `none` answers each clip's most probable class.
+                                              "action_threshold": clf.action_threshold if clf.none_index is not None
+                                              else None,
                                               "bytes": len(data)}, indent=2)
-    return clf, path
+    return path
 
 
 def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: Callable[[str], None],
@@ -520,18 +527,4 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
             "dataset": {"kind": "labelled clips",
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {"root": real["root"]})}}
-    path, data = out / "best.pt", clf.checkpoint_bytes(meta)
-    # best.json holds best.pt's sha256: the two take their places together, so a run stopped or out
-    # of disk while writing them leaves the previous pair whole, never a checkpoint beside another
-    # model's summary.
-    with written_together():
-        atomic_write_bytes(path, data)
-        atomic_write_json(out / "best.json", {**provenance, "file": path.name,
-                                              "sha256": hashlib.sha256(data).hexdigest(),
-                                              "family": config.family, "classes": list(config.classes),
-                                              "aggregation": config.aggregation,
-                                              # A model without `none` answers each clip's most probable class.
-                                              "action_threshold": clf.action_threshold if clf.none_index is not None
-                                              else None,
-                                              "bytes": len(data)}, indent=2)
-    return clf, path
+    return clf, write_best(out, clf, meta, provenance, config)
