@@ -69,3 +69,26 @@ def test_files_written_together_that_fail_leave_no_folder_they_made(tmp_path):
             atomic_write_json(kept / "report.json", {"a": 1})
             raise OSError(errno.ENOSPC, "No space left on device")
     assert kept.is_dir() and list(kept.iterdir()) == []
+
+
+def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path):
+    """kill -9 mid-write leaves `.NAME.PID-XXXX.tmp`: the next write of NAME removes it when its
+    writer has ended, and leaves a live writer's temp file, and one named without a pid, alone."""
+    import subprocess
+    import sys
+
+    # A writer that is killed inside its `with` block: its temp file stays behind.
+    code = ("import os, signal, sys\nfrom highlights.atomic import atomic_path\n"
+            "with atomic_path(sys.argv[1]) as tmp:\n    tmp.write_text('half')\n"
+            "    print(tmp.name, flush=True)\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "report.json")], capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    left = killed.stdout.strip()
+    assert killed.returncode == -9 and left.startswith(".report.json.") and (tmp_path / left).exists()
+    assert left.split(".")[3].split("-")[0].isdigit()  # .report.json.PID-XXXX.tmp
+    live = tmp_path / f".report.json.{os.getpid()}-abcd1234.tmp"
+    live.write_text("another write in progress")
+    unnamed = tmp_path / ".report.json.abcd1234.tmp"
+    unnamed.write_text("an earlier version's")
+    atomic_write_json(tmp_path / "report.json", {"whole": True})
+    assert sorted(os.listdir(tmp_path)) == sorted(["report.json", live.name, unnamed.name])

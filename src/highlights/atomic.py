@@ -5,8 +5,9 @@ atomic: a reader sees the previous file (or none) until the new one is complete,
 interrupted or failed write leaves no half-written file and no temp file behind. The data is
 flushed to disk before the rename, so a power cut cannot leave a renamed but empty file.
 
-Temp files are named ``.NAME.XXXXXXXX.tmp``: hidden, and easy to recognise if a hard crash (one
-where no cleanup ran) ever leaves one.
+Temp files are named ``.NAME.PID-XXXXXXXX.tmp`` (PID: the writer's): hidden, and recognised if a
+hard crash (`kill -9`, where no cleanup ran) leaves one: the next write of NAME removes those
+whose writer has ended.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
 from highlights.errors import HighlightsError
 from highlights.made_folders import missing_folders, remove_if_still_empty
-from highlights.owner_pid import folders_of_gone_owners
+from highlights.owner_pid import folders_of_gone_owners, owner_gone
 
 # Out of space, or out of the user's quota on it: the same thing to a user.
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
@@ -163,7 +165,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         together_made.extend(made)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        remove_dead_writers_temps(path)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     except OSError as e:
         remove_if_still_empty(made)
         if is_disk_full(e):
@@ -200,6 +203,27 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         remove_if_still_empty(made)
         raise
+
+
+def remove_dead_writers_temps(path: Path) -> list[Path]:
+    """Remove the temp files of ``path`` (``.NAME.PID-XXXXXXXX.tmp``) whose writer has ended: what a
+    write killed before its cleanup left. A live writer's, and one named without a pid (by an
+    earlier version), are left alone."""
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?P<pid>\d+)-[^.]+\.tmp$")
+    removed = []
+    try:
+        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+    except OSError:
+        return removed
+    for temp in candidates:
+        match = pattern.match(temp.name)
+        if match and owner_gone(int(match["pid"])) and temp.is_file() and not temp.is_symlink():
+            try:
+                temp.unlink()
+            except OSError:
+                continue
+            removed.append(temp)
+    return removed
 
 
 # The files written inside `written_together` blocks of this thread, waiting for their renames
