@@ -193,7 +193,8 @@ def test_the_shake_turns_and_shifts_both_ways_and_the_summary_keeps_what_it_says
     assert all(round(s, 4) == s for s in scales) and any(round(s, 3) != s for s in scales)  # four places
     assert all(set(p["RandomBrightnessContrast"]) == {"alpha", "beta"} for p in params)
     # Stored to the places a reader needs: shifts to 2, the contrast factor to 4, the brightness to 3.
-    for figures, places in ((shifts, 2), ([p["RandomBrightnessContrast"]["alpha"] for p in params], 4),
+    rises = [p["Affine"]["shift_px"][1] for p in params]
+    for figures, places in ((shifts, 2), (rises, 2), ([p["RandomBrightnessContrast"]["alpha"] for p in params], 4),
                             ([p["RandomBrightnessContrast"]["beta"] for p in params], 3)):
         assert all(round(v, places) == v for v in figures) and any(round(v, places - 1) != v for v in figures)
 
