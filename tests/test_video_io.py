@@ -279,6 +279,8 @@ def test_a_grid_time_halfway_between_two_frames_goes_to_the_later_one():
     # The last frame is nearest the times up to half a frame step after it: 2.4 s, not 2.6 s.
     assert [f.index for f in reader._on_time_grid(iter(frames), 0.0, 2.4, None, 1.0)] == [0, 2]
     assert [f.index for f in reader._on_time_grid(iter(frames), 0.0, 2.6, None, 1.0)] == [0]
+    # A grid time at the end of the span is past it, as a frame there is.
+    assert [f.index for f in reader._on_time_grid(iter(frames), 0.0, 1.0, 2.0, 1.0)] == [0, 1]
 
 
 def test_iter_frames_subsamples_by_time_and_downscales(tmp_path):
