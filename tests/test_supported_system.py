@@ -102,3 +102,26 @@ def test_the_hook_prints_only_its_own_error_in_one_line(monkeypatch, capsys):
     with pytest.raises(UnsupportedSystemError):
         check_supported_system("win32")
     assert sys.excepthook is hook  # a second attempt does not wrap it again
+
+
+def test_ctrl_c_while_the_command_loads_is_one_line_and_exit_130():
+    """A Ctrl-C that lands in one of the command's imports (typer, rich, numpy, torch) printed
+    Python's traceback from inside that import; the entry point says it in one line."""
+    import tomllib
+
+    scripts = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["highlights"] == "highlights.cli.entry:main"
+    # Ctrl-C arriving while highlights.cli.app is imported: a finder that raises it there.
+    code = ("import sys\n"
+            "class CtrlC:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name == 'highlights.cli.app':\n"
+            "            raise KeyboardInterrupt\n"
+            "sys.meta_path.insert(0, CtrlC())\n"
+            "from highlights.cli.entry import main\n"
+            "main()\n")
+    done = subprocess.run([sys.executable, "-c", code, "detect", "--help"], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.returncode == 130
+    assert done.stderr == "error: stopped (Ctrl-C) while highlights was starting; nothing was done\n"
+    assert done.stdout == ""

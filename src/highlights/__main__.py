@@ -1,5 +1,5 @@
 """`python -m highlights`: the same command as `highlights`."""
 
-from highlights.cli.app import main
+from highlights.cli.entry import main
 
 main()

@@ -1,3 +1,3 @@
-from highlights.cli.app import main
+from highlights.cli.entry import main
 
 main()

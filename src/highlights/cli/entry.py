@@ -1,0 +1,22 @@
+"""The `highlights` command's entry point (`[project.scripts]` and `python -m highlights`).
+
+Loading the command takes a moment (typer, rich, numpy, torch): a Ctrl-C then would print
+Python's traceback from whichever import it landed in, before the command's own handling of
+Ctrl-C is in place. This module imports nothing heavy itself, so a Ctrl-C during that loading is
+said in one line, as every other stop is.
+"""
+
+from __future__ import annotations
+
+import sys
+
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell gives a command Ctrl-C ended
+
+
+def main() -> None:
+    try:
+        from highlights.cli.app import main as run_command
+    except KeyboardInterrupt:
+        sys.stderr.write("error: stopped (Ctrl-C) while highlights was starting; nothing was done\n")
+        raise SystemExit(EXIT_INTERRUPTED) from None
+    run_command()
