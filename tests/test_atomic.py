@@ -72,8 +72,9 @@ def test_files_written_together_that_fail_leave_no_folder_they_made(tmp_path):
 
 
 def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_path):
-    """kill -9 mid-write leaves `.NAME.PID-XXXX.tmp`: the next write of NAME removes it when its
-    writer has ended, and leaves a live writer's temp file, and one named without a pid, alone."""
+    """kill -9 mid-write leaves `.NAME.PID-XXXX.tmp`: a later process's first write into the folder
+    removes it when its writer has ended, and leaves a live writer's temp file, and one named
+    without a pid, alone."""
     import subprocess
     import sys
 
@@ -90,5 +91,5 @@ def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_pa
     live.write_text("another write in progress")
     unnamed = tmp_path / ".report.json.abcd1234.tmp"
     unnamed.write_text("an earlier version's")
-    atomic_write_json(tmp_path / "report.json", {"whole": True})
-    assert sorted(os.listdir(tmp_path)) == sorted(["report.json", live.name, unnamed.name])
+    atomic_write_json(tmp_path / "summary.json", {"whole": True})  # another file of the same folder
+    assert sorted(os.listdir(tmp_path)) == sorted(["summary.json", live.name, unnamed.name])

@@ -6,8 +6,8 @@ interrupted or failed write leaves no half-written file and no temp file behind.
 flushed to disk before the rename, so a power cut cannot leave a renamed but empty file.
 
 Temp files are named ``.NAME.PID-XXXXXXXX.tmp`` (PID: the writer's): hidden, and recognised if a
-hard crash (`kill -9`, where no cleanup ran) leaves one: the next write of NAME removes those
-whose writer has ended.
+hard crash (`kill -9`, where no cleanup ran) leaves one: a later process's first write into the
+same folder removes those whose writer has ended.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +164,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         together_made.extend(made)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_dead_writers_temps(path)
+        remove_dead_writers_temps(path.parent)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     except OSError as e:
         remove_if_still_empty(made)
@@ -205,24 +204,34 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def remove_dead_writers_temps(path: Path) -> list[Path]:
-    """Remove the temp files of ``path`` (``.NAME.PID-XXXXXXXX.tmp``) whose writer has ended: what a
-    write killed before its cleanup left. A live writer's, and one named without a pid (by an
-    earlier version), are left alone."""
-    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?P<pid>\d+)-[^.]+\.tmp$")
+# A temp file this module names: `.NAME.PID-XXXXXXXX.tmp`.
+_TEMP_NAME = re.compile(r"^\..+\.(?P<pid>\d+)-[^.]+\.tmp$")
+# Folders already swept by this process: each is scanned once, not on every write into it (a
+# cache folder takes thousands of writes).
+_swept_folders: set[str] = set()
+
+
+def remove_dead_writers_temps(folder: Path) -> list[Path]:
+    """Remove the temp files in ``folder`` (``.NAME.PID-XXXXXXXX.tmp``) whose writer has ended:
+    what a write killed before its cleanup left. A live writer's, and one named without a pid (by
+    an earlier version), are left alone. Scans a folder once per process."""
+    key = os.path.abspath(folder)
+    if key in _swept_folders:
+        return []
+    _swept_folders.add(key)
     removed = []
     try:
-        candidates = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp"))
+        entries = list(os.scandir(folder))
     except OSError:
         return removed
-    for temp in candidates:
-        match = pattern.match(temp.name)
-        if match and owner_gone(int(match["pid"])) and temp.is_file() and not temp.is_symlink():
+    for entry in entries:
+        match = _TEMP_NAME.match(entry.name)
+        if match and owner_gone(int(match["pid"])) and entry.is_file(follow_symlinks=False):
             try:
-                temp.unlink()
+                os.unlink(entry.path)
             except OSError:
                 continue
-            removed.append(temp)
+            removed.append(Path(entry.path))
     return removed
 
 
