@@ -42,7 +42,7 @@ def evaluate(
         "in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
     fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
         "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
-        "on the val split, and report the fused classifier on --split")),
+        "on the val split (0.5 kept with fewer than 30 val clips), and report the fused classifier on --split")),
     pose_model: Path | None = typer.Option(None, "--pose-model", help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
         "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "

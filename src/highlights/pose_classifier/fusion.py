@@ -89,19 +89,30 @@ def tied_weights(scores: dict[float, float]) -> list[float]:
 
 
 # Below this many validation clips one clip more or less right moves a class's F1 by a tenth or
-# more, and the best weight with it.
+# more, and the best weight with it: the weight is then not chosen on them but kept at
+# EQUAL_WEIGHT, each model counting half, as the pose action threshold keeps its default when
+# the validation split is too small to choose one.
 FEW_VALIDATION_CLIPS = 30
+EQUAL_WEIGHT = 0.5
+
+
+def settle_weight(best: float, validation_clips: int) -> float:
+    """The weight to use: the best on validation where there are enough clips to choose one,
+    else EQUAL_WEIGHT."""
+    return best if validation_clips >= FEW_VALIDATION_CLIPS else EQUAL_WEIGHT
 
 
 def weight_choice_text(weight: float, scores: dict[float, float], validation_clips: int) -> str:
-    """How the weight was chosen, said with how few clips chose it and which weights tied with it."""
+    """How the weight was chosen (or why it was not), said with how few clips chose it and which
+    weights tied with it. `weight` is what settle_weight gave."""
     tied = tied_weights(scores)
-    text = (f"R(2+1)D weight {weight:g} chosen on {validation_clips} validation "
-            f"clip{'s' if validation_clips != 1 else ''} (validation macro-F1 {scores[weight]:.3f})")
-    if len(tied) > 1:
-        text += (f"; {len(tied)} of the {len(scores)} weights tie at that score "
-                 f"({', '.join(f'{w:g}' for w in tied)}) and the smallest was taken")
+    best = min(tied)
+    clips = f"{validation_clips} validation clip{'s' if validation_clips != 1 else ''}"
+    ties = (f"; {len(tied)} of the {len(scores)} weights tie at that score "
+            f"({', '.join(f'{w:g}' for w in tied)}) and the smallest was taken" if len(tied) > 1 else "")
     if validation_clips < FEW_VALIDATION_CLIPS:
-        text += (f". {validation_clips} clips are few to choose a weight on: another validation split could "
-                 "choose another weight")
-    return text + "."
+        return (f"R(2+1)D weight {weight:g} kept, each model counting half: {clips} are fewer than the "
+                f"{FEW_VALIDATION_CLIPS} a weight is chosen on, as one clip more or less right would move it "
+                f"(the best on them, {best:g}, has validation macro-F1 {scores[best]:.3f} against "
+                f"{scores[weight]:.3f} at {weight:g}{ties}).")
+    return f"R(2+1)D weight {weight:g} chosen on {clips} (validation macro-F1 {scores[weight]:.3f}){ties}."

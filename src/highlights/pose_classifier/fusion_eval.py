@@ -2,7 +2,7 @@
 
 `highlights evaluate --checkpoint CHECKPOINT --root R --version V --fuse-pose` runs the R(2+1)D and the pose
 model on the version's validation and test clips, picks the weight on validation
-(`fusion.choose_weight`), and writes the test report of the fused classifier with the weight, the
+(`fusion.choose_weight`; kept at 0.5 with fewer than 30 validation clips, `fusion.settle_weight`), and writes the test report of the fused classifier with the weight, the
 score of every weight on validation, and both models in its provenance. The weight goes to the
 pipeline as `--set classifier.fusion_weight=W` with `classifier.backend=fusion`.
 """
@@ -17,7 +17,8 @@ import numpy as np
 from highlights.pose_classifier.clips import LabelledClip
 from highlights.pose_classifier.evaluation import predict_clips
 from highlights.pose_classifier.fusion import (
-    align_classes, check_checkpoint_classes, choose_weight, fuse, tied_weights, weight_choice_text)
+    FEW_VALIDATION_CLIPS, align_classes, check_checkpoint_classes, choose_weight, fuse, settle_weight, tied_weights,
+    weight_choice_text)
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 
 
@@ -59,7 +60,8 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     log(f"fusion: R(2+1)D {checkpoint.name} + pose model {pose_path.name}; choosing the weight on "
         f"{len(val)} validation clips")
     r2_val, pose_val = both(val)
-    weight, scores = choose_weight(r2_val, pose_val, [classes.index(r.label) for r in val])
+    best, scores = choose_weight(r2_val, pose_val, [classes.index(r.label) for r in val])
+    weight = settle_weight(best, len(val))
     choice = weight_choice_text(weight, scores, len(val))
     log(f"fusion: {choice} Validation macro-F1 by weight: "
         + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()))
@@ -73,7 +75,9 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     meta = {
         "model": {"arch": "fusion", "rule": "w * p_r2plus1d + (1 - w) * p_pose, argmax",
                   "weight": weight, "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
-                  "validation_clips": len(val), "tied_weights": tied_weights(scores), "weight_choice": choice},
+                  "validation_clips": len(val), "best_validation_weight": best,
+                  "chosen_on_validation": len(val) >= FEW_VALIDATION_CLIPS,
+                  "tied_weights": tied_weights(scores), "weight_choice": choice},
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "epoch": trained.get("epoch"), "val_macro_f1": trained.get("val_macro_f1"),
                        "pretrained": trained.get("pretrained")},
