@@ -6,6 +6,7 @@ import hashlib
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -812,3 +813,28 @@ def test_a_run_killed_after_its_last_checkpoint_but_before_its_history_completes
     assert [h["epoch"] for h in history["history"]] == [1, 2] == [h["epoch"] for h in resumed.history]
     assert history["best_epoch"] == resumed.best_epoch
     assert (out / "train_curves.png").read_bytes() != curves_before
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads the fork server's signal mask from /proc")
+def test_the_data_loaders_fork_server_ignores_ctrl_c_from_its_start(tmp_path):
+    # Ctrl-C reaches the whole process group. The fork server ignores it once its loop runs, but
+    # it was open to it while importing torch and OpenCV, and printed its own traceback then.
+    import multiprocessing.forkserver as forkserver
+    import os
+    import signal
+
+    from highlights.train.data import worker_context
+
+    server = forkserver._forkserver
+    server._stop()  # a fresh server, as a command's first loader starts it
+    context = worker_context()
+    forkserver.ensure_running()  # as the loader's first worker would start it
+    pid = server._forkserver_pid
+    ignored = next(int(line.split()[1], 16) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                   if line.startswith("SigIgn:"))
+    assert ignored & (1 << (signal.SIGINT - 1)), "SIGINT not ignored by the fork server as it starts"
+    os.kill(pid, signal.SIGINT)  # while it is still importing
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process still hears it
+    with context.Pool(1) as pool:  # the server lived through it and still forks workers
+        assert pool.apply(os.getpid) != os.getpid()
+    assert server._forkserver_pid == pid

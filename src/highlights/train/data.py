@@ -9,6 +9,9 @@ through or was resumed, however many DataLoader workers there are.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
+import signal
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -94,7 +97,25 @@ def worker_context():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])  # only until the server has started, which is enough
+    _start_fork_server_deaf_to_ctrl_c()
     return context
+
+
+def _start_fork_server_deaf_to_ctrl_c() -> None:
+    """Start the fork server with Ctrl-C ignored. Ctrl-C goes to the whole process group; the
+    server ignores it once its loop runs, but not while it imports the preloaded modules (torch,
+    OpenCV), so a Ctrl-C then printed the server's KeyboardInterrupt traceback under the command's
+    one-line message. An ignored signal stays ignored through exec and Python's start, so the
+    server is started while this process ignores it (for the moment of the fork only); its
+    workers inherit that too, and this process stops them when it gets the KeyboardInterrupt."""
+    if threading.current_thread() is not threading.main_thread():
+        multiprocessing.forkserver.ensure_running()  # signal handlers can be set on the main thread only
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _worker_init(_worker_id: int) -> None:
