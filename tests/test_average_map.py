@@ -17,7 +17,7 @@ import pytest
 
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.average_map import (
-    LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map, greedy_match, interpolated_ap, to_frames)
+    LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map, greedy_match, interpolated_ap, spotting_classes, to_frames)
 from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
 
 
@@ -149,3 +149,46 @@ def test_the_metric_does_not_import_soccernet():
     code = ("import sys, highlights.events.average_map, highlights.events.spotting; "
             "sys.exit(any(m.split('.')[0] == 'SoccerNet' for m in sys.modules))")
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_one_event_scored_by_hand_at_each_tolerance(tmp_path):
+    """An event at 10.0 s (frame 20), a weaker hit at 10.4 s (frame 20) and a stronger spot at
+    12.0 s (frame 24). δ reaches ±δ/2, ends included: at 1-3 s only the weaker spot is in reach
+    (AP 0.5: precision 1/2 at full recall), at 4 s (±4 frames) and 5 s the stronger one is too and
+    the event takes it (AP 1: precision 1 at full recall from threshold 0.6 up)."""
+    events = [Event("0", "soccer", "goal", 9.0, 11.0, 10.0, half=1)]
+    preds = [_pred("goal", 10.4, 0.6, 1), _pred("goal", 12.0, 0.9, 1)]
+    _assert_same(tmp_path, {"g/s/hand": (events, preds)}, ["goal"])
+    one = lambda deltas: average_map([10.0], ["goal"], [10.4, 12.0], ["goal", "goal"], [0.6, 0.9],  # noqa: E731
+                                     classes=["goal"], deltas_s=deltas)
+    tight = one(TIGHT_DELTAS_S)
+    assert tight.map_by_delta == (0.5, 0.5, 0.5, 1.0, 1.0)
+    # the trapezoid rule over the five tolerances: (0.5 + 0.5 + 0.75 + 1) / 4
+    assert tight.average_map == tight.per_class["goal"] == 0.6875
+    assert tight.to_dict() == {"average_map": 0.6875, "deltas_s": [1.0, 2.0, 3.0, 4.0, 5.0],
+                               "map_by_delta": [0.5, 0.5, 0.5, 1.0, 1.0], "per_class": {"goal": 0.6875},
+                               "events": {"goal": 1}, "predictions": {"goal": 2}}
+    assert one((3,)).average_map == 0.5 and one((4,)).average_map == 1.0  # one tolerance: its own AP
+    assert one((3, 4)).average_map == 0.75                                # two: their mean
+
+
+def test_precision_is_read_only_at_the_200_thresholds():
+    """SoccerNet's thresholds are k/199: 0.5 and then 0.50251..., so a hit at 0.503 over a false alarm
+    at 0.5 is seen alone (AP 1), one at 0.502 never is (AP 0.5), though both outrank it."""
+    is_tp = np.array([True, False])
+    assert interpolated_ap(np.array([0.503, 0.5]), is_tp, n_true=1) == 1.0
+    assert interpolated_ap(np.array([0.502, 0.5]), is_tp, n_true=1) == 0.5
+
+
+def test_the_classes_averaged_over_are_the_annotated_ones_sorted_without_none():
+    assert spotting_classes(["goal", "none", "corner", "goal"]) == ["corner", "goal"]
+    assert spotting_classes(["goal", "none", "corner"], exclude=("goal",)) == ["corner", "none"]
+
+
+def test_an_event_takes_the_earliest_of_equally_confident_predictions():
+    # frames 9 and 11 tie at 0.5, both in reach of the event at 10: it takes 9, which leaves 11 to
+    # the event at 12 (taking 11 would leave that one unmatched)
+    matched = greedy_match(np.array([10, 12]), np.array([9, 11]), np.array([0.5, 0.5]), delta_frames=4)
+    assert matched.tolist() == [True, True]
+    matched = greedy_match(np.array([10]), np.array([9, 11]), np.array([0.5, 0.5]), delta_frames=4)
+    assert matched.tolist() == [True, False]
