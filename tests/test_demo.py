@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
-from highlights.demo import SIZES, DemoError, plan, run_demo
+from highlights.demo import SIZES, DemoError, DemoInterrupted, plan, run_demo
 from highlights.model.cpu_features import this_cpu
 
 pytestmark = pytest.mark.slow
@@ -86,6 +86,27 @@ def test_a_failing_step_names_its_command_and_is_not_marked_done(tmp_path):
     with pytest.raises(DemoError, match=r"step 1 \(synth-v1\) failed .*highlights synth clips"):
         run_demo(out, size="tiny", run_cli=lambda argv: 3)
     assert not list((out / ".steps").glob("*.done"))
+
+
+def test_a_step_stopped_by_ctrl_c_says_how_to_go_on_and_exits_130(tmp_path, monkeypatch):
+    # A step stopped by Ctrl-C exits 130 (train says so and how to resume its own command line);
+    # the demo said "error: step 6 (train) failed with exit code 130" and exited 1, where rerunning
+    # the demo is what goes on.
+    import highlights.cli.demo as demo_cli
+
+    out = tmp_path / "demo"
+    with pytest.raises(DemoInterrupted, match=rf"interrupted at step 1 \(synth-v1\); `highlights demo --out {out} "
+                                              r"--size tiny` goes on from there"):
+        run_demo(out, size="tiny", run_cli=lambda argv: 130)
+    assert not list((out / ".steps").glob("*.done"))
+
+    steps_run = []
+    monkeypatch.setattr(demo_cli, "_run_in_process",
+                        lambda root, argv: steps_run.append(argv) or (130 if len(steps_run) == 2 else 0))
+    result = CliRunner().invoke(app, ["demo", "--out", str(out), "--size", "tiny"])
+    assert result.exit_code == 130, result.output
+    assert "interrupted at step 2 (dataset-v1)" in result.output and "error:" not in result.output
+    assert [p.name for p in (out / ".steps").glob("*.done")] == ["synth-v1.done"]
 
 
 def test_headings_longer_than_the_console_are_printed_whole(tmp_path):

@@ -200,6 +200,14 @@ class DemoError(HighlightsError):
     """A demo step failed; the message names the step and its command line."""
 
 
+# The exit status of a command line that Ctrl-C (or SIGTERM, taken as Ctrl-C) stopped.
+EXIT_INTERRUPTED = 130
+
+
+class DemoInterrupted(Exception):
+    """A step was stopped (Ctrl-C): not a failure. The message says how to go on from it."""
+
+
 def _is_demo_folder(out: Path) -> bool:
     return (out / MARKER_DIR).is_dir()
 
@@ -263,6 +271,12 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
             code = run_cli(argv)
         except HighlightsError as problem:
             raise DemoError(f"step {number} ({step.key}): {problem}") from problem
+        if code == EXIT_INTERRUPTED:
+            # The step's own line says how to go on with its command; the demo goes on by itself.
+            again = "highlights demo" + ("" if out == Path("highlights-demo") else f" --out {shlex.quote(str(out))}")
+            again += "" if chosen.name == "default" else f" --size {chosen.name}"
+            raise DemoInterrupted(f"interrupted at step {number} ({step.key}); `{again}` goes on from there, "
+                                  "reusing the finished steps")
         if code != 0:
             raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
         marker.write_text(command + "\n")

@@ -18,9 +18,13 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """The whole system on synthetic footage: datasets v1 -> v2, training, the test report,
         the highlight pipeline on a game with its evaluation and an ablation."""
-        from highlights.demo import run_demo
+        from highlights.demo import EXIT_INTERRUPTED, DemoInterrupted, run_demo
 
-        run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv), out_name="--out")
+        try:
+            run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv), out_name="--out")
+        except DemoInterrupted as stopped:
+            typer.echo(str(stopped), err=True)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _run_in_process(root: typer.Typer, argv: list[str]) -> int:
