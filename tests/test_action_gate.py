@@ -82,6 +82,40 @@ def test_a_noisy_curve_gives_the_lowest_threshold_within_one_standard_error():
     assert all(choice.scores[t] < best - choice.standard_error for t in lower)
 
 
+def test_the_threshold_grid_is_0_05_to_0_95_in_steps_of_0_05():
+    assert action_gate.THRESHOLDS == (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5,
+                                      0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def test_an_action_probability_at_the_threshold_is_an_action():
+    p = np.array([0.3, 0.1, 0.1, 0.5])   # action probability exactly 0.5
+    assert action_gate.decide(p, NONE, 0.5) == (0, 0.5)
+    assert action_gate.clip_decision(p[None], NONE, 0.5) == 0
+
+
+def test_three_clips_choose_a_threshold_by_hand():
+    """Two action clips (action probability 0.82 and 0.42) and a none clip (0.32), two classes. Up to
+    0.3 all three are actions: F1 0.8 and 0, macro 0.4; at 0.35-0.4 all right: 1; at 0.45-0.8 the
+    weaker action is lost: 2/3 and 2/3; from 0.85 all are none: 0 and 1/2, macro 0.25. The best is
+    0.35 and nothing else is within one standard error of it. The bootstrap's standard error (500
+    resamples, seed 0) is 0.2317, near the exact 0.2357 (macro-F1 1 or, on the 9 in 27 resamples
+    missing a class, 0.5)."""
+    windows = [np.array([[0.82, 0.18]]), np.array([[0.42, 0.58]]), np.array([[0.32, 0.68]])]
+    choice = action_gate.choose_threshold(windows, np.array([0, 0, 1]), 1, 2)
+    expected = {t: 0.4 for t in action_gate.THRESHOLDS[:6]}
+    expected |= {0.35: 1.0, 0.4: 1.0} | {t: 0.6667 for t in action_gate.THRESHOLDS[8:16]}
+    expected |= {0.85: 0.25, 0.9: 0.25, 0.95: 0.25}
+    assert choice.scores == expected
+    assert (choice.threshold, choice.best, choice.standard_error) == (0.35, 0.35, 0.2317)
+    assert action_gate.choose_threshold(windows[:1], np.array([0]), 1, 2).threshold == 0.05  # one clip is enough
+    with pytest.raises(ValueError, match="at least one clip"):
+        action_gate.choose_threshold([], np.array([], int), 1, 2)
+
+
+def test_macro_f1_counts_a_class_absent_from_truth_and_predictions_as_0():
+    assert action_gate.macro_f1(np.array([0, 0]), np.array([0, 0]), 3) == pytest.approx(1 / 3)
+
+
 def test_macro_f1_matches_scikit_learn():
     from sklearn.metrics import f1_score
 
@@ -137,3 +171,45 @@ def test_choosing_the_threshold_of_a_missing_model_names_it_and_exits_1(tmp_path
     assert done.returncode == 1
     assert done.stdout.strip().splitlines() == [f"{missing}: no such pose model"]
     assert "Traceback" not in done.stderr
+
+
+FEW = "{n} val clips, {none} of them `none`, are too few to choose it on (at least 20, 5 `none` and 5 actions)"
+
+
+@pytest.mark.parametrize("n_none, n_action, why", [
+    (5, 15, None),    # at the floor: 20 clips, 5 of them none
+    (5, 14, FEW),     # 19 clips
+    (4, 16, FEW),     # 20 clips, 4 none
+    (16, 4, FEW),     # 20 clips, 4 actions
+    (0, 20, "its val split needs a `none` clip and an action clip to choose it on"),
+    (20, 0, "its val split needs a `none` clip and an action clip to choose it on"),
+])
+def test_a_val_split_chooses_the_threshold_from_20_clips_5_none_and_5_actions(monkeypatch, n_none, n_action, why):
+    """`train`'s choice on a version's val clips, at the edges of its configured floor. Each clip is
+    one window: an action clip's action probability 0.8, a none clip's 0.12, so every threshold from
+    0.15 to 0.8 tells them apart and the rule takes 0.15. The first none clip shows nobody (no
+    window): `none` at every threshold."""
+    from types import SimpleNamespace
+
+    import highlights.pose_classifier.clips as clips_module
+    from highlights.pose_classifier.train import PoseTrainConfig, choose_threshold_on_val
+
+    clips = [SimpleNamespace(path=f"none{i}.mp4", label="none") for i in range(n_none)]
+    clips += [SimpleNamespace(path=f"swing{i}.mp4", label="baseball_swing") for i in range(n_action)]
+    monkeypatch.setattr(clips_module, "clip_poses", lambda path, *, fps, cache_dir=None: (
+        np.array([-1.0 if path == "none0.mp4" else 0.88 if str(path).startswith("none") else 0.2]), np.zeros(1)))
+    clf = SimpleNamespace(classes=["baseball_swing", "none"], none_index=1, action_threshold=0.5, aggregation="max",
+                          spec=SimpleNamespace(fps=10.0), windows=lambda kp, times: [kp] if kp[0] >= 0 else [],
+                          window_proba=lambda found: np.array([[1 - found[0][0], found[0][0]]]))
+    said = []
+    config = PoseTrainConfig(out_dir="-")   # the floor train passes
+    result = choose_threshold_on_val(clf, clips, "v1", said.append, min_clips=config.threshold_min_val_clips,
+                                     min_per_side=config.threshold_min_val_per_side)
+    assert result["chosen"] is (why is None) and result["clips"] == n_none + n_action
+    if why is None:
+        assert result["threshold"] == clf.action_threshold == 0.15 and result["macro_f1"] == 1.0
+        assert result["per_class"] == {"baseball_swing": n_action, "none": n_none}
+    else:
+        why = why.format(n=n_none + n_action, none=n_none)
+        assert result["threshold"] == clf.action_threshold == 0.5 and result["why"] == why
+        assert said == [f"action threshold 0.5 (not chosen on v1's val clips: {why})"]
