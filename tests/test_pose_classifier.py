@@ -493,6 +493,48 @@ def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differe
     assert len(calls) == 2 and len(list(cache.iterdir())) == 2
 
 
+def test_poses_an_earlier_version_or_another_mediapipe_cached_are_not_served(tmp_path, monkeypatch):
+    """A cache entry is named by the clip's sha256 and a hash of what its poses depend on. An
+    earlier version of highlights hashed only the settings and the picture reader's version: its
+    entry (written here by hand, with poses BlazePose would never give) must not be served now,
+    as the estimator it came from is not known; nor an entry of another installed mediapipe."""
+    import hashlib
+    from dataclasses import asdict
+
+    from highlights.pipeline import blazepose
+    from highlights.pose_classifier import real_poses
+    from highlights.video import PICTURES_VERSION
+
+    req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.5,
+                      width=320, height=240, fps=10.0, difficulty=0.1)
+    clip = tmp_path / "kick.mp4"
+    write_clip(req, clip)
+    cache = tmp_path / "poses"
+    cache.mkdir()
+    settings = real_poses.PoseEstimateSettings()
+    earlier_key = hashlib.sha256(json.dumps({**asdict(settings), "pictures": PICTURES_VERSION},
+                                            sort_keys=True).encode()).hexdigest()[:12]
+    stale = np.full((15, 17, 3), 7.0, np.float32)
+    np.savez(cache / f"{real_poses.file_sha256(clip)}-{earlier_key}.npz", keypoints=stale,
+             times=np.arange(15) / 10.0, size=np.array([320, 240]))
+    calls = []
+
+    class Counting(blazepose.BlazePose):
+        def __init__(self, **kw):
+            calls.append(1)
+            super().__init__(**kw)
+
+    monkeypatch.setattr(blazepose, "BlazePose", Counting)
+    poses = real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    assert len(calls) == 1 and not np.array_equal(poses.keypoints, stale)
+    real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    assert len(calls) == 1  # its own entry is served
+    identity = blazepose.estimator_identity()
+    monkeypatch.setattr(blazepose, "estimator_identity", lambda: {**identity, "mediapipe": "0.10.99"})
+    real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    assert len(calls) == 2 and len(list(cache.iterdir())) == 3
+
+
 def test_poses_are_cached_in_the_folder_highlights_cache_dir_names(tmp_path, monkeypatch):
     """One variable moves every cache: the inference-path choices' and the poses'."""
     from highlights.model.path_choice import PathCache

@@ -24,13 +24,30 @@ OFFLINE_COMPLEXITY = 1
 
 # BlazePose's 33 landmarks -> the 17 COCO keypoints, in COCO order.
 BLAZEPOSE_TO_COCO = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
+DEFAULT_MIN_DETECTION_CONFIDENCE = 0.5
+
+
+def estimator_identity() -> dict:
+    """What the keypoints `BlazePose` gives for a picture depend on besides its settings: the
+    installed mediapipe (its models and graph ship in its wheel), the landmark model and the
+    mapping to COCO-17. Caches of estimated poses carry it in their key, so poses estimated by
+    another mediapipe, or by this wrapper before a change here, are estimated again. Read from
+    the package's metadata: importing mediapipe costs seconds."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        mediapipe = version("mediapipe")
+    except PackageNotFoundError:
+        mediapipe = None
+    return {"mediapipe": mediapipe, "model_complexity": OFFLINE_COMPLEXITY,
+            "min_detection_confidence": DEFAULT_MIN_DETECTION_CONFIDENCE, "to_coco": list(BLAZEPOSE_TO_COCO)}
 
 
 class BlazePose:
     """One `mp.solutions.pose.Pose`, run at most once per analysis frame."""
 
     def __init__(self, *, video_mode: bool, model_complexity: int = OFFLINE_COMPLEXITY,
-                 min_detection_confidence: float = 0.5) -> None:
+                 min_detection_confidence: float = DEFAULT_MIN_DETECTION_CONFIDENCE) -> None:
         if model_complexity != OFFLINE_COMPLEXITY:
             raise ConfigError(
                 f"pose.mediapipe_model_complexity={model_complexity}: only {OFFLINE_COMPLEXITY} ships inside "

@@ -30,10 +30,15 @@ class PoseEstimateSettings:
 
     def key(self) -> str:
         """The cache name's settings part; it carries the reader's `PICTURES_VERSION` too, since
-        poses estimated on differently decoded pictures are other poses."""
+        poses estimated on differently decoded pictures are other poses, and the estimator's
+        identity (the installed mediapipe, the wrapper's model and mapping): an entry an earlier
+        version of highlights, or another mediapipe, estimated is not served where this one would
+        estimate other poses."""
+        from highlights.pipeline.blazepose import estimator_identity
         from highlights.video import PICTURES_VERSION
 
-        return hashlib.sha256(json.dumps({**asdict(self), "pictures": PICTURES_VERSION},
+        return hashlib.sha256(json.dumps({**asdict(self), "pictures": PICTURES_VERSION,
+                                          "estimator": estimator_identity()},
                                          sort_keys=True).encode()).hexdigest()[:12]
 
 
