@@ -18,7 +18,8 @@ import pytest
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.average_map import (
     LOOSE_DELTAS_S, TIGHT_DELTAS_S, average_map, greedy_match, interpolated_ap, spotting_classes, to_frames)
-from highlights.events.spotting import Spot, read_results_spotting, write_results_spotting
+from highlights.events.spotting import (
+    Spot, read_results_spotting, strongest_per_position, write_results_spotting)
 
 
 def _official(root: Path, classes: list[str], metric: str) -> dict:
@@ -192,3 +193,36 @@ def test_an_event_takes_the_earliest_of_equally_confident_predictions():
     assert matched.tolist() == [True, True]
     matched = greedy_match(np.array([10]), np.array([9, 11]), np.array([0.5, 0.5]), delta_frames=4)
     assert matched.tolist() == [True, False]
+
+
+def test_a_spot_in_soccernet_s_words():
+    assert Spot("Goal", 1.0, 0.5).half == 1
+    assert Spot("Goal", 312.2004, 0.87, 2).to_soccernet() == {
+        "gameTime": "2 - 05:12", "label": "Goal", "position": "312200", "half": "2", "confidence": "0.87"}
+    assert Spot("Goal", 0.0, -0.5).position_ms == 0   # time 0 and a negative confidence are a spot
+    for t in (-0.001, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="finite and not negative"):
+            Spot("Goal", t, 0.5)
+    with pytest.raises(ValueError, match="confidence must be finite"):
+        Spot("Goal", 1.0, float("nan"))
+
+
+def test_of_equally_confident_spots_at_one_millisecond_the_first_is_written(tmp_path):
+    first, second = Spot("Goal", 6.3001, 0.5), Spot("Goal", 6.3002, 0.5)
+    path = write_results_spotting([first, second], tmp_path / "results_spotting.json", game="g")
+    assert read_results_spotting(path) == [Spot("Goal", 6.3, 0.5)]
+    assert strongest_per_position([first, second]) == [first]
+    assert path.read_text().startswith('{\n "UrlLocal": "g",\n "predictions": [\n  {\n   "gameTime"')
+
+
+def test_results_without_a_half_take_it_from_the_game_time():
+    from highlights.events.formats import AnnotationError
+    from highlights.events.spotting import spots_from_results
+
+    spots = spots_from_results({"predictions": [
+        {"gameTime": "2 - 05:12", "label": "Goal", "position": 312000, "confidence": 0.9},
+        {"gameTime": "1 - 00:01", "label": "Goal", "position": " 1500 ", "half": " 2 ", "confidence": "0.1"}]})
+    assert spots == [Spot("Goal", 312.0, 0.9, 2), Spot("Goal", 1.5, 0.1, 2)]   # a "half" wins over gameTime
+    with pytest.raises(AnnotationError) as err:
+        spots_from_results({"annotations": []}, "x.json")
+    assert str(err.value) == 'x.json: not a SoccerNet results file (no "predictions" list)'
