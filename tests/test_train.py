@@ -838,3 +838,40 @@ def test_the_data_loaders_fork_server_ignores_ctrl_c_from_its_start(tmp_path):
     with context.Pool(1) as pool:  # the server lived through it and still forks workers
         assert pool.apply(os.getpid) != os.getpid()
     assert server._forkserver_pid == pid
+
+
+class _LoaderStartingWorkers:
+    """Stands for a DataLoader whose workers are being started when a signal arrives."""
+
+    num_workers = 2
+
+    def __init__(self, signum):
+        self.signum, self.started = signum, False
+
+    def __iter__(self):
+        import os
+
+        os.kill(os.getpid(), self.signum)
+        self.started = True  # reached only if the signal waited for the workers to start
+        return iter([1, 2])
+
+
+def test_a_signal_while_loader_workers_start_waits_until_they_all_have():
+    # Interrupted between asking the fork server for a worker and reading its pid back, the
+    # worker was forked but never joined, and printed a traceback as the command exited.
+    import signal
+
+    from highlights.cli.termination import Terminated, terminate_as_interrupt
+    from highlights.train.data import batches
+
+    loader = _LoaderStartingWorkers(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        batches(loader)
+    assert loader.started and signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with terminate_as_interrupt():  # SIGTERM as the CLI handles it: held the same way
+        loader = _LoaderStartingWorkers(signal.SIGTERM)
+        with pytest.raises(Terminated):
+            batches(loader)
+        assert loader.started
+    # with no workers to start there is nothing to hold
+    assert list(batches([3, 4])) == [3, 4]

@@ -118,6 +118,32 @@ def _start_fork_server_deaf_to_ctrl_c() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
+def batches(loader):
+    """`iter(loader)`, with Ctrl-C (and SIGTERM) held while its workers start and delivered once
+    they all have. A worker is started by asking the fork server for it and reading its pid back;
+    interrupted in between, the worker is forked all the same but never joined, and as this
+    process exits it finds this process's semaphores gone and prints a traceback. Held, the
+    signal reaches this process a moment later, with every worker known and stopped as the
+    iterator is let go."""
+    if not getattr(loader, "num_workers", 0) or threading.current_thread() is not threading.main_thread():
+        return iter(loader)
+    held: list[int] = []
+    kinds = (signal.SIGINT, signal.SIGTERM)
+    previous = {kind: signal.getsignal(kind) for kind in kinds}
+    for kind in kinds:
+        if callable(previous[kind]):  # an ignored signal stays ignored, a default one kills as before
+            signal.signal(kind, lambda signum, frame: held.append(signum))
+    try:
+        started = iter(loader)
+    finally:
+        for kind in kinds:
+            signal.signal(kind, previous[kind])
+    if held:
+        del started  # its workers are stopped here, before the signal's handler raises
+        previous[held[0]](held[0], None)
+    return started
+
+
 def _worker_init(_worker_id: int) -> None:
     # The model owns the cores; a worker's OpenCV / albumentations calls stay on one thread.
     cv2.setNumThreads(1)

@@ -24,6 +24,7 @@ from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
 from highlights.report.markdown import accuracy_against_fp32, same_predictions
 from highlights.video import VideoError, clip_to_tensor, read_clip
+from highlights.train.data import batches
 
 
 CLIP_ID_CHARS = 16  # a dataset's clip id is its file's sha256 cut to this many hex digits
@@ -165,7 +166,7 @@ def evaluate_checkpoint(
     reduced_logits: dict[str, list[np.ndarray]] = {p: [] for p in reduced}
     with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task(f"evaluating on {version or clips_root}/{split}", total=len(records))
-        for clips, problems in loader:
+        for clips, problems in batches(loader):
             bad = [p for p in problems if p]
             if bad:
                 raise ClipReadError(bad[0])

@@ -54,6 +54,7 @@ from highlights.train.curves import plot_training_curves
 from highlights.train.errors import RunFolderError
 from highlights.train.data import (
     CachedClipDataset,
+    batches,
     balanced_class_weights,
     build_augment,
     make_eval_loader,
@@ -435,7 +436,7 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
     # epoch's first (0 after a run's last epoch, which trained at up to its peak).
     step_lrs: list[float] = []
     start = tick = time.perf_counter()
-    for step, (clips, targets) in enumerate(loader, start=1):
+    for step, (clips, targets) in enumerate(batches(loader), start=1):
         fetched = time.perf_counter()
         data_wait += fetched - tick
         loss = _backward(model, criterion, optimizer, clips, targets, bf16=precision == "bf16")
@@ -490,7 +491,7 @@ def predict(model: nn.Module, loader, *, on_batch: Callable[[int], None] | None 
     `on_batch` is told each batch's number of clips once it is scored."""
     model.eval()
     out = []
-    for clips, _ in loader:
+    for clips, _ in batches(loader):
         out.append(torch.softmax(model(clips), dim=1))
         if on_batch is not None:
             on_batch(len(clips))
