@@ -70,3 +70,41 @@ def test_settings_an_earlier_version_did_not_have_are_named_as_new_not_as_change
     only_added = changed_settings({"merge": {"pad_after_s": 1.5}}, {"merge": {"pad_after_s": 1.5, "reel_share": 0.1}})
     assert describe_changes([only_added]) == \
         "settings new since the version of highlights that made the earlier run: merge.reel_share"
+
+
+def test_a_game_folder_an_earlier_version_made_runs_again_rather_than_being_reused(season, tmp_path,  # noqa: F811
+                                                                                     restore_threads):
+    """A game.json written before the pipeline's output number and the picture reader's were
+    recorded (its fingerprint hashed the config, the models, the video and the annotations alone)
+    is rewritten here by hand: with the same settings, the game runs again and the line says why,
+    where it was reused as though this version had made its highlights."""
+    import hashlib
+    import json
+
+    from highlights.batch.game import GAME_FORMAT, GAME_RECORD, LOCATION_FIELDS, file_identity
+
+    out = tmp_path / "out"
+    games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
+    run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
+    alpha = out / "alpha" / GAME_RECORD
+    record = json.loads(alpha.read_text())
+    config = json.loads((out / "alpha" / record["files"]["json"]).read_text())["config"]
+    earlier = {"format": GAME_FORMAT,
+               "config": {section: {k: v for k, v in fields.items() if (section, k) not in LOCATION_FIELDS}
+                          for section, fields in config.items()},
+               "model_sha256": record["model_sha256"], "video": file_identity(games[0].video),
+               "annotations": file_identity(games[0].annotations.absolute())}
+    record["fingerprint"] = hashlib.sha256(json.dumps(earlier, sort_keys=True, default=str).encode()).hexdigest()
+    record.pop("made_by", None)
+    alpha.write_text(json.dumps(record, indent=2))
+
+    said = []
+    result = run_batch(games, out, FAST, workers=1, progress=False, log=said.append)
+    assert [r["reused"] for r in result.records] == [False, True]
+    assert _reran(said) == ["1 of 2 games complete from an earlier run are run again, their outputs replaced as each "
+                            "is done: 1 made by an earlier version of highlights (another pipeline or picture "
+                            "reader: its highlights may not be this version's)"]
+    assert json.loads(alpha.read_text())["made_by"] == json.loads((out / "bravo" / GAME_RECORD).read_text())["made_by"]
+    said = []
+    result = run_batch(games, out, FAST, workers=1, progress=False, log=said.append)
+    assert [r["reused"] for r in result.records] == [True, True] and not _reran(said)

@@ -4,10 +4,13 @@ The game is the demo's at its `tiny` size, with more events in it (`highlights s
 --minutes 0.5 --size 320x180 --seed 3 --events-per-minute 8`), run with the demo's ground-truth
 detection and pose and the oracle classifier (deterministic, no training), in four configurations. A change that is meant to keep
 the pipeline's behaviour (a restructure, a faster path) must reproduce the stored highlights,
-their scores and evidence exactly. A change that is meant to alter the output rewrites the
-reference on purpose, and its diff shows what changed:
+their scores and evidence exactly. A change that is meant to alter the output raises
+`highlights.pipeline.output_version.OUTPUT_VERSION` (a batch then runs again the games an earlier
+version made) and rewrites the reference on purpose, and its diff shows what changed:
 
     .venv/bin/python tests/test_pipeline_reference.py --write
+
+which refuses to store other output under the number the reference holds.
 """
 
 from __future__ import annotations
@@ -70,6 +73,12 @@ def test_the_pipeline_reproduces_its_stored_output(outputs, run):
     assert got["before_merge"] == stored["before_merge"]
 
 
+def test_the_reference_was_written_under_the_pipeline_output_number():
+    from highlights.pipeline.output_version import OUTPUT_VERSION
+
+    assert json.loads(REFERENCE.read_text())["output_version"] == OUTPUT_VERSION
+
+
 def test_the_reference_holds_highlights_worth_comparing():
     runs = json.loads(REFERENCE.read_text())["runs"]
     assert all(runs[name]["highlights"] for name in RUNS)
@@ -82,7 +91,15 @@ if __name__ == "__main__" and "--write" in sys.argv:
 
     from highlights.atomic import atomic_write_json
 
+    from highlights.pipeline.output_version import OUTPUT_VERSION
+
     with tempfile.TemporaryDirectory() as tmp:
-        runs = _outputs(Path(tmp))
-    atomic_write_json(REFERENCE, {"game": GAME, "base": BASE, "runs": runs}, indent=1)
+        runs = json.loads(json.dumps(_outputs(Path(tmp))))
+    stored = json.loads(REFERENCE.read_text())
+    if stored.get("output_version") == OUTPUT_VERSION and stored.get("runs") != runs:
+        sys.exit(f"the pipeline's output changed under output number {OUTPUT_VERSION}: raise OUTPUT_VERSION in "
+                 "src/highlights/pipeline/output_version.py, so that batches run again the games an earlier "
+                 "version made, then --write again")
+    atomic_write_json(REFERENCE, {"output_version": OUTPUT_VERSION, "game": GAME, "base": BASE, "runs": runs},
+                      indent=1)
     print(f"wrote {REFERENCE}")

@@ -66,11 +66,22 @@ def file_identity(path: str | os.PathLike | None) -> dict[str, Any] | None:
     return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
 
 
+def made_by() -> dict[str, int]:
+    """What made a game's outputs besides its settings and models: the pipeline's output number
+    and the picture reader's. A game folder records it; one an earlier version of highlights made
+    (under other numbers, or before they were recorded) is run again, not reused as this one's."""
+    from highlights.pipeline.output_version import OUTPUT_VERSION
+    from highlights.video.colour import PICTURES_VERSION
+
+    return {"pipeline": OUTPUT_VERSION, "pictures": PICTURES_VERSION}
+
+
 def fingerprint(config: dict[str, Any], model_sha256: str | None, video: str | os.PathLike,
                 annotations: str | os.PathLike | None) -> str:
     """What a complete game folder must have been made from to be reused."""
     what = {
         "format": GAME_FORMAT,
+        "made_by": made_by(),
         "config": {section: {k: v for k, v in fields.items() if (section, k) not in LOCATION_FIELDS}
                    if isinstance(fields, dict) else fields for section, fields in config.items()},
         "model_sha256": model_sha256,
@@ -114,7 +125,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
     out_root = Path(job.out_root)
     partial = out_root / PARTIAL_DIR / f"{job.game_id}.{uuid.uuid4().hex[:12]}"
     base = {"format": GAME_FORMAT, "game_id": job.game_id, "video": job.video, "sport": job.sport,
-            "fingerprint": job.fingerprint, "model_sha256": job.model_sha256,
+            "fingerprint": job.fingerprint, "model_sha256": job.model_sha256, "made_by": made_by(),
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
     tracker = GameProgressFile(partial.with_name(partial.name + PROGRESS_SUFFIX), job.game_id)
     try:

@@ -18,7 +18,7 @@ from highlights.batch.changed_settings import changed_settings, describe_changes
 from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
 from highlights.batch.game import (
-    OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, read_complete, remove_partials,
+    OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, made_by, read_complete, remove_partials,
 )
 from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, summarise, write_index
 from highlights.batch.index_writer import IndexWriter
@@ -109,7 +109,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
         records: dict[str, dict[str, Any]] = {}
         jobs: list[GameJob] = []
         # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
-        rerun = {"model": 0, "other": 0}
+        rerun = {"upgrade": 0, "model": 0, "other": 0}
         changes: list[dict | None] = []  # per game rerun for another config, video or annotations
         copies = same_video_as(games)
         for game in games:
@@ -137,7 +137,9 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
                 records[game.game_id] = {**earlier, "reused": True}
             else:
-                if earlier is not None and earlier.get("model_sha256") != model_hash:
+                if earlier is not None and earlier.get("made_by") != made_by():
+                    rerun["upgrade"] += 1
+                elif earlier is not None and earlier.get("model_sha256") != model_hash:
                     rerun["model"] += 1
                 elif earlier is not None:
                     rerun["other"] += 1
@@ -159,7 +161,9 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
         if sum(rerun.values()):
             another_model = ("with another model (a model file's content changed, or a setting names a model "
                              "file where the packaged one ran)")
-            why = [f"{n} {text}" for n, text in ((rerun["model"], another_model),
+            upgraded = ("made by an earlier version of highlights (another pipeline or picture reader: its "
+                        "highlights may not be this version's)")
+            why = [f"{n} {text}" for n, text in ((rerun["upgrade"], upgraded), (rerun["model"], another_model),
                                                  (rerun["other"], "with another config, video or annotations"))
                    if n]
             if rerun["other"] and None not in changes:  # every earlier run's settings read: say which changed
