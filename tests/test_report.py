@@ -513,3 +513,12 @@ def test_a_reduced_precisions_agreement_with_fp32_is_given_in_clips():
     md = render_markdown(report)
     assert "accuracy 0.980 (48/49) vs fp32 1.000 (49/49)" in md
     assert "same prediction on 48 of the 49 clips" in md and "%" not in md.split("int8 (")[1].split("\n")[0]
+
+
+def test_a_report_of_one_clip_says_its_ece_has_no_interval_for_one_clip_not_one_highlight():
+    # The clip report shares the ECE's wording with the pipeline's, which scores highlights.
+    labels = ["baseball_swing", "none"]
+    report = build_report(["none"], ["none"], labels, proba=np.array([[0.3, 0.7]]), clip_ids=["a"], n_bootstrap=10)
+    text = render_markdown(report)
+    assert "ECE of the predicted class's probability 0.300 (one clip: no interval)" in text
+    assert "highlight" not in text

@@ -126,16 +126,16 @@ def reliability_bins(scores: Sequence[float], correct: Sequence[bool], bins: int
     return rows
 
 
-def ece_reported(reliability: dict[str, Any], places: int = 3) -> str:
+def ece_reported(reliability: dict[str, Any], places: int = 3, item: str = "highlight") -> str:
     """`0.064 [0.041, 0.120]`: a reliability's ECE with its 95% interval (the estimate alone for
-    one stored before intervals were, or of a single highlight; `n/a` without highlights), saying
-    so where the interval lies wholly above the estimate."""
+    one stored before intervals were, or of a single `item`: a highlight, or a test report's
+    clip; `n/a` without any), saying so where the interval lies wholly above the estimate."""
     ece = reliability.get("ece")
     if ece is None:
         return "n/a"
     interval = reliability.get("ece_interval")
     if not interval:
-        return f"{ece:.{places}f}" + (" (one highlight: no interval)" if reliability.get("n") == 1 else "")
+        return f"{ece:.{places}f}" + (f" (one {item}: no interval)" if reliability.get("n") == 1 else "")
     text = f"{ece:.{places}f} [{interval[0]:.{places}f}, {interval[1]:.{places}f}]"
     if ece < interval[0]:
         # Well calibrated scores on few items: the resamples' upward bias puts the whole interval

@@ -133,7 +133,7 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
     lines = [f"Figures from the class probabilities of {figures['n']} clips{left_out}.", ""]
     overridden = (f"; {_clips(cal['predicted_not_top'])} predicted other than their most probable class"
                   if cal.get("predicted_not_top") else "")
-    lines.append(f"- Calibration: ECE of the predicted class's probability {ece_reported(cal)} "
+    lines.append(f"- Calibration: ECE of the predicted class's probability {ece_reported(cal, item='clip')} "
                  f"(95%, bootstrap; n={cal['n']} clips, {cal['bins_used']} equal-width bins{overridden})")
     ap = figures["average_precision"]
     if ap["mean"] is not None:
