@@ -851,3 +851,26 @@ def test_a_train_stopped_while_saving_leaves_no_model_without_its_summary_and_ru
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
     assert json.loads((out / "best.json").read_text())["sha256"] == hashlib.sha256((out / "best.pt").read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("version", [2, 0])
+def test_a_pose_model_of_another_format_version_is_refused_in_one_line(tmp_path, version):
+    """A pose model file records its format version (always 1 so far); one of another version
+    (written by another version of highlights) is refused naming the file and what to do, where it
+    was read as though it were format 1."""
+    from highlights.model.errors import CheckpointError
+
+    payload = torch.load(default_model.DEFAULT_MODEL, map_location="cpu", weights_only=True)
+    assert payload["format_version"] == 1
+    payload["format_version"] = version
+    other = tmp_path / "other.pt"
+    torch.save(payload, other)
+    with pytest.raises(CheckpointError) as refused:
+        PoseClassifier.load(other)
+    said = str(refused.value)
+    assert "\n" not in said and str(other) in said and f"format version {version}" in said
+    assert "another version of highlights" in said and "train the model again" in said
+    result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(other), "--clips", str(tmp_path / "clips"),
+                                      "--out", str(tmp_path / "report")])
+    assert result.exit_code == 1 and "another version of highlights" in result.output
+    assert not (tmp_path / "report").exists()

@@ -144,6 +144,12 @@ def unreadable_checkpoint(path: str | os.PathLike, exc: BaseException) -> Checkp
     return CheckpointError(path, f"not a checkpoint ({kind.value})")
 
 
+def unsupported_format(version: object, reads: int) -> str:
+    """Why a checkpoint of another format version is refused, and what to do instead."""
+    return (f"checkpoint format version {version!r}, written by another version of highlights; this one reads "
+            f"format {reads}: use it with the version that wrote it, or train the model again with this one")
+
+
 def read_checkpoint_file(path: str | os.PathLike) -> dict:
     """The raw checkpoint dict, read with ``weights_only=True``; CheckpointError if unusable."""
     path = Path(path)
@@ -162,8 +168,7 @@ def read_checkpoint_file(path: str | os.PathLike) -> dict:
             "(highlights train --pretrained FILE; load_pretrained() in Python)" if bare else ""))
     version = payload.get("format_version")
     if version != FORMAT_VERSION:
-        raise CheckpointError(path, f"checkpoint format version {version!r} is not supported "
-                                    f"(this release reads {FORMAT_VERSION})")
+        raise CheckpointError(path, unsupported_format(version, FORMAT_VERSION))
     for key in ("meta", "state_dict"):
         if not isinstance(payload.get(key), dict):
             raise CheckpointError(path, f"checkpoint has no '{key}' dict")

@@ -28,11 +28,15 @@ from torch import nn
 
 from highlights.atomic import atomic_write_bytes
 from highlights.errors import ConfigError
+from highlights.model.checkpoint import unsupported_format
 from highlights.model.errors import CheckpointError
 from highlights.pose_classifier.features import feature_names, window_features
 from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
 
 FORMAT_NAME = "highlights.checkpoint"
+# The pose model file's layout. Every pose model highlights has written is format 1; older ones
+# within it (no feature range, no aggregation) are read by the defaults `load` gives them.
+FORMAT_VERSION = 1
 FAMILIES = ("features_linear", "features_mlp", "tcn")
 AGGREGATIONS = ("max", "mean")
 ARCH_PREFIX = "pose_"
@@ -166,7 +170,7 @@ class PoseClassifier:
                                "family": self.family},
                      "action_threshold": self.action_threshold, "aggregation": self.aggregation})
         self.meta = meta
-        payload = {"format": FORMAT_NAME, "format_version": 1, "meta": meta,
+        payload = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "meta": meta,
                    "state_dict": {k: v.detach().cpu().contiguous() for k, v in self.network.state_dict().items()}}
         buffer = io.BytesIO()
         torch.save(payload, buffer)
@@ -181,6 +185,9 @@ class PoseClassifier:
             payload = torch.load(path, map_location="cpu", weights_only=True)
         except Exception as e:  # any unreadable file: one line naming it
             raise CheckpointError(path, f"not a readable pose model ({type(e).__name__}: {e})") from None
+        version = payload.get("format_version") if isinstance(payload, dict) else None
+        if isinstance(payload, dict) and payload.get("format") == FORMAT_NAME and version != FORMAT_VERSION:
+            raise CheckpointError(path, unsupported_format(version, FORMAT_VERSION))
         try:
             meta = payload["meta"]
             arch = meta["model"]["arch"]
