@@ -210,3 +210,30 @@ def test_a_refused_write_leaves_the_root_as_it_found_it_and_a_rerun_goes_ahead(t
     refused = _run("dataset", "grow", src, "--root", root, "--parent", "v1")  # every clip is in v1 already
     assert refused.exit_code == 1 and "duplicate of" in refused.output
     assert [p.name for p in root.iterdir()] == ["v1"]
+
+
+def test_a_version_of_another_dataset_format_is_refused_in_one_line(tmp_path) -> None:
+    """dataset_meta.json records its format (1, in every version highlights has written): one of
+    another format, written by another version of highlights, is refused naming the file and what
+    to do, where it was read as format 1."""
+    import os
+    import stat
+
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 4, "none": 6}))
+    more = make_class_tree(tmp_path / "more", layout_of({"none": 3}, prefix="x-"), seed=3)
+    root = tmp_path / "datasets"
+    assert _run("dataset", "create", src, "--root", root).exit_code == 0
+    meta_path = root / "v1" / "dataset_meta.json"
+    meta = json.loads(meta_path.read_text())
+    assert meta["format"] == 1
+    meta["format"] = 2
+    os.chmod(meta_path, stat.S_IRUSR | stat.S_IWUSR)
+    meta_path.write_text(json.dumps(meta))
+    for args in (("dataset", "show", "v1", "--root", root), ("dataset", "grow", more, "--root", root, "--parent", "v1"),
+                 ("train", "--root", root, "--version", "v1", "--out", tmp_path / "run", "--quick", "--epochs", "1")):
+        result = _run(*args)
+        assert result.exit_code == 1, result.output
+        errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and str(meta_path) in errors[0] and "Traceback" not in result.output, result.output
+        assert "dataset format 2, written by another version of highlights" in errors[0]
+    assert not (root / "v2").exists() and not (tmp_path / "run").exists()

@@ -27,7 +27,7 @@ from highlights.datasets.checks import (
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
-    CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, DatasetVersion,
+    CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, DatasetVersion,
 )
 from highlights.datasets.sources import SourceClip, find_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
@@ -41,7 +41,6 @@ from highlights.progress import track
 from highlights.video import VideoError
 from highlights.vocabulary import class_name_error_text, class_name_problem
 
-META_FORMAT = 1
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
 

@@ -14,6 +14,9 @@ MANIFEST_FIELDS: tuple[str, ...] = (
     "clip_id", "path", "label", "split", "group", "sha256", "derived_from", "licence", "provenance",
 )
 META_NAME = "dataset_meta.json"
+# The layout of a version's dataset_meta.json and manifest.csv: every version highlights has
+# written is format 1, and `load_version` refuses another rather than read it as this one.
+META_FORMAT = 1
 MANIFEST_NAME = "manifest.csv"
 CLIPS_DIR = "clips"
 # The provenance note every version keeps visible unless replaced: a model for commercial use

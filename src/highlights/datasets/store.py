@@ -13,7 +13,7 @@ from highlights.owner_pid import owner_gone
 from highlights.csv_cells import plain_row
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
-    CLIPS_DIR, MANIFEST_FIELDS, MANIFEST_NAME, META_NAME, SPLITS, ClipRecord, DatasetVersion,
+    CLIPS_DIR, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, ClipRecord, DatasetVersion,
 )
 
 _VERSION_RE = re.compile(r"^v(\d+)$")
@@ -88,6 +88,10 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
         raise DatasetError(f"{meta_path}: unreadable ({e})") from e
     if not isinstance(meta, dict) or not isinstance(meta.get("classes"), list):
         raise DatasetError(f"{meta_path}: not a dataset_meta.json (no class list)")
+    if meta.get("format") != META_FORMAT:
+        raise DatasetError(f"{meta_path}: dataset format {meta.get('format')!r}, written by another version of "
+                           f"highlights; this one reads format {META_FORMAT}: open it with the version "
+                           "that wrote it, or make it again from its clips with this one (`highlights dataset create`)")
     clips = read_manifest(manifest_path, vdir)
     _refuse_leaks(manifest_path, clips)
     return DatasetVersion(root=root, name=name, meta=meta, clips=clips)
