@@ -1011,3 +1011,20 @@ def test_the_export_says_which_split_each_games_clips_went_to(session, tmp_path)
     assert split == {"train"}  # the one game of a new version lands in train
     seen = f"a model trained on v1 has seen {gid}: its `pipeline evaluate` against that game's reviewed annotations"
     assert seen in message
+
+
+def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp_path):
+    # Nine trimmed clips were said as "9 none clip(s) trimmed ...: " and five names, as if the
+    # five were all of them.
+    from types import SimpleNamespace
+
+    from highlights.cli.review import _export_message
+    from highlights.review.export import ExportResult
+
+    trimmed = [f"game/c{i} (decided 1.00-3.00 s, cut 1.50-3.00 s)" for i in range(9)]
+    result = ExportResult(version=SimpleNamespace(path=tmp_path / "v3"), clips={"rejected": 9}, trimmed=trimmed,
+                          dropped=["game/c20 (4.00-6.00 s)"])
+    message = _export_message(result)
+    assert f"9 none clip(s) trimmed to leave out an action decided in the same video: {', '.join(trimmed[:5])} " \
+           "and 4 more;" in message
+    assert "video is left out: game/c20 (4.00-6.00 s)" in message and "more" not in message.split("too short")[1]

@@ -78,6 +78,13 @@ def _rejected_class(session, rejected_as: Optional[str]) -> str:
     return NONE_LABEL
 
 
+def _first_few(names: list[str], shown: int = 5) -> str:
+    """The first `shown` names, and how many more there are: a list cut short without a word
+    reads as the whole of it."""
+    more = len(names) - shown
+    return ", ".join(names[:shown]) + (f" and {more} more" if more > 0 else "")
+
+
 def _export_message(result) -> str:
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
     msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
@@ -91,16 +98,16 @@ def _export_message(result) -> str:
         msg += f"; {result.pending} items not reviewed yet were left out"
     if result.changed:
         msg += (f"; {len(result.changed)} item(s) were exported before with another decision: the new version "
-                f"holds the new decision's clip in place of the parent's: {', '.join(result.changed[:5])}")
+                f"holds the new decision's clip in place of the parent's: {_first_few(result.changed)}")
     if result.trimmed:
         msg += (f"; {len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in the same "
-                f"video: {', '.join(result.trimmed[:5])}")
+                f"video: {_first_few(result.trimmed)}")
     if result.repeated:
         msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
-                f"and segment): {', '.join(result.repeated[:5])}")
+                f"and segment): {_first_few(result.repeated)}")
     if result.dropped:
         msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided in the same "
-                f"video is left out: {', '.join(result.dropped[:5])}")
+                f"video is left out: {_first_few(result.dropped)}")
     return msg + _splits_message(result)
 
 
