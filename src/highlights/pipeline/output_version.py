@@ -9,3 +9,7 @@ again, as its highlights may not be the ones this version finds.
 """
 
 OUTPUT_VERSION = 1
+
+# The layout of the highlights.json a run writes (its fields, not its numbers): readers of a
+# detect folder refuse another rather than read it as this one.
+RESULT_FORMAT = "highlights.pipeline/1"

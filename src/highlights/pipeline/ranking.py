@@ -54,6 +54,12 @@ NEIGHBOURHOOD_S = 5.0
 CONTRAST_CAP = 30.0
 KNOWN_FEATURES = FEATURES + EXTRA_FEATURES
 CALIBRATION_FORMAT = "highlights.score-calibration/1"
+
+
+class OtherFormatVersion(ValueError):
+    """A calibration file of this kind in a format another version of highlights wrote."""
+
+
 # Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how.
 DEFAULT_CALIBRATION = Path(__file__).parent / "default" / "score_calibration.json"
 _EPS = 1e-4
@@ -165,7 +171,11 @@ class Calibration:
     @classmethod
     def from_dict(cls, data: dict[str, Any], name: str = "fitted") -> "Calibration":
         if data.get("format") != CALIBRATION_FORMAT:
-            raise ValueError(f"not a score calibration file (format {CALIBRATION_FORMAT})")
+            kind = str(data.get("format", ""))
+            if kind.startswith(CALIBRATION_FORMAT.split("/")[0] + "/"):
+                raise OtherFormatVersion(f"format {kind!r}, written by another version of highlights; this one reads "
+                                 f"{CALIBRATION_FORMAT!r}: fit it again with `highlights pipeline calibrate`")
+            raise ValueError(f"expected format {CALIBRATION_FORMAT!r}")
         features = tuple(data.get("features", ()))
         unknown = [f for f in features if f not in KNOWN_FEATURES]
         if not features or unknown:
@@ -183,6 +193,8 @@ class Calibration:
             return cls.from_dict(json.loads(path.read_text()), name=name)
         except FileNotFoundError:
             raise MissingFileError(path, "score calibration file not found") from None
+        except OtherFormatVersion as e:
+            raise ConfigError(f"{path}: a score calibration file of {e}") from None
         except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, IsADirectoryError) as e:
             raise ConfigError(f"{path}: not a score calibration file ({e})".splitlines()[0]) from None
 

@@ -25,6 +25,7 @@ import numpy as np
 from highlights.pipeline.config import STAGES, PipelineConfig
 from highlights.pipeline.context import RunContext, default_gt_path
 from highlights.pipeline.highlight import Highlight, ranked
+from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.pipeline.records import Candidate, FrameRecord
 from highlights.pipeline.registry import stage_class
 from highlights.pipeline.ring import TimeRing
@@ -33,7 +34,6 @@ from highlights.pipeline.trace import StageTrace
 from highlights.progress_callback import ProgressCallback, ProgressSetting, bars_and_callback
 from highlights.video.read_ahead import ReadAhead
 
-RESULT_FORMAT = "highlights.pipeline/1"
 FRAME_STAGES = ("detection", "pose")
 WINDOW_STAGES = ("kinematics", "classifier")
 FOLLOW_THROUGH_S = 0.5  # seconds of pose after the last moving frame

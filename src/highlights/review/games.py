@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.clips.spec import DEFAULT_CLASSES
+from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name_error_text, class_name_problem
 from highlights.review.errors import ReviewError
 from highlights.review.game_sport import known_sport, sport_class
@@ -262,6 +263,10 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         raise ReviewError(f"{path}: unreadable ({e})") from None
     if not isinstance(data, dict) or not isinstance(data.get("highlights"), list):
         raise ReviewError(f"{path}: not a highlights.json written by `highlights detect`")
+    if data.get("format", RESULT_FORMAT) != RESULT_FORMAT:
+        raise ReviewError(f"{path}: format {data.get('format')!r}, written by another version of highlights; this "
+                          f"one reads {RESULT_FORMAT!r}: review it with the version that wrote it, or run "
+                          "`highlights detect` again into its folder")
     info = data.get("video") or {}
     highlights = _highlight_items(data, path)
     found, unoffered = _candidate_items(data, highlights, candidates_per_game, path)
