@@ -74,7 +74,11 @@ def test_overlapping_cuts_of_one_moment_are_still_compared(moments):
     src = manifest(moments, [("early", "shot", True), ("overlapping", "none", True)])
     with pytest.raises(DatasetError) as err:
         create_version(src, moments["root"] / "datasets")
-    assert "the same pictures as" in str(err.value) and "overlapping.mp4" in str(err.value)
+    # said as what they are, two cuts over one moment under two labels, not as a re-encoded copy
+    folder = moments["root"] / "cuts"
+    assert (f"{folder / 'overlapping.mp4'}: cut from 0.50 s of the same moments of {moments['video']} as "
+            f"{folder / 'early.mp4'}, labelled 'shot' there") in str(err.value)
+    assert "re-encoded" not in str(err.value)
 
 
 def test_a_new_moment_is_not_taken_for_a_copy_of_a_parent_clip_cut_from_the_same_video(moments):
@@ -107,3 +111,12 @@ def test_spans_are_apart_only_on_one_video_with_no_moment_in_common():
     assert not a.apart_from(CutSpan("/g.mp4", 1.9, 3.0))
     assert not a.apart_from(CutSpan("/other.mp4", 5.0, 6.0))
     assert not a.apart_from(None)
+
+
+def test_the_seconds_two_cuts_share_are_counted_on_one_video_only():
+    a = CutSpan("/g.mp4", 1.0, 2.5)
+    assert a.shared_s(CutSpan("/g.mp4", 2.0, 3.0)) == 0.5
+    assert a.shared_s(CutSpan("/g.mp4", 0.0, 9.0)) == 1.5
+    assert a.shared_s(CutSpan("/g.mp4", 2.5, 3.0)) == 0.0
+    assert a.shared_s(CutSpan("/other.mp4", 1.0, 2.5)) == 0.0
+    assert a.shared_s(None) == 0.0

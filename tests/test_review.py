@@ -526,6 +526,23 @@ def test_an_export_refusal_names_the_reviewed_item_not_a_staged_file(session, tm
     assert ({p: p.read_bytes() for p in reviewed.glob("*")} if reviewed.exists() else {}) == before
 
 
+def test_two_decided_items_over_one_moment_with_two_labels_are_named_with_what_to_do():
+    # The dataset refuses two cuts of one moment (a still scene) under two labels; the export
+    # names the reviewed items and says what to do. Staged paths become the items they were cut from.
+    from highlights.review.export import _named
+
+    cut_from = {"/s/a/g_h2.mp4": "g.mp4 2.10-6.60 s (g/h2, soccer_shooting)",
+                "/s/b/g_h3.mp4": "g.mp4 3.50-8.40 s (g/h3, basketball_layup)"}
+    said = _named("/s/b/g_h3.mp4: cut from 3.10 s of the same moments of g.mp4 as /s/a/g_h2.mp4, labelled "
+                  "'soccer_shooting' there", cut_from)
+    assert said == ("the clip of g.mp4 3.50-8.40 s (g/h3, basketball_layup): cut from 3.10 s of the same moments of "
+                    "g.mp4 as the clip of g.mp4 2.10-6.60 s (g/h2, soccer_shooting), labelled 'soccer_shooting' "
+                    "there: relabel or reject one of the two in the review, then export again")
+    # a re-encoded copy of another clip is not told to do that
+    assert _named("/s/b/g_h3.mp4: the same pictures as x.mp4 (a re-encoded copy?), labelled 'a' there",
+                  cut_from).endswith("labelled 'a' there")
+
+
 def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
     from highlights.cli.app import app
 

@@ -257,8 +257,12 @@ def check_sources(
                     None)
         if twin is not None:
             if twin.label != clip.label:
-                outcome.rejected.append(Rejected(path, f"{path}: the same pictures as {twin.name} (a re-encoded "
-                                                       f"copy?), labelled {twin.label!r} there"))
+                shared = cut.shared_s(twin.cut) if cut is not None else 0.0
+                # Two overlapping cuts of one video (two reviewed items over one moment) are not a
+                # re-encoded copy: say what they are, so the one to change can be found.
+                why = (f"cut from {shared:.2f} s of the same moments of {cut.source} as {twin.name}" if shared > 0
+                       else f"the same pictures as {twin.name} (a re-encoded copy?)")
+                outcome.rejected.append(Rejected(path, f"{path}: {why}, labelled {twin.label!r} there"))
                 contradicted.setdefault(twin.name, (path, clip.label))
                 continue
             # Kept, but never in another split than its original: the test set would see it.

@@ -22,6 +22,13 @@ class CutSpan:
         return (other is not None and self.source == other.source
                 and (self.end_s <= other.start_s or other.end_s <= self.start_s))
 
+    def shared_s(self, other: "CutSpan | None") -> float:
+        """Seconds of the same video that this clip and ``other`` both hold (0 when apart or
+        cut from different videos, or ``other`` is None)."""
+        if other is None or self.source != other.source:
+            return 0.0
+        return max(0.0, min(self.end_s, other.end_s) - max(self.start_s, other.start_s))
+
 
 def cut_span(provenance: str) -> CutSpan | None:
     """The span a provenance line of JSON names (``source_video``, ``start_s``, ``end_s``), else None."""

@@ -415,6 +415,8 @@ def _named(problem: str, cut_from: dict[str, str]) -> str:
     """A dataset problem line with each staged clip's path replaced by what it was cut from."""
     for staged, origin in cut_from.items():
         problem = problem.replace(staged, f"the clip of {origin}")
+    if " of the same moments of " in problem:  # two decided items over one moment, two labels
+        problem += ": relabel or reject one of the two in the review, then export again"
     return problem
 
 
