@@ -99,6 +99,12 @@ def test_a_rendered_game_is_estimated_once_and_its_tracks_are_its_people(tmp_pat
     monkeypatch.setattr(rendered_games, "estimate_tracks", not_again)
     _, again = game_tracks(spec, 0, tmp_path)
     assert np.array_equal(again["kp"], rows["kp"]) and np.array_equal(again["pid"], rows["pid"])
+    # tracks an earlier pipeline (another output number) estimated are estimated again
+    from highlights.pipeline import output_version
+
+    monkeypatch.setattr(output_version, "OUTPUT_VERSION", output_version.OUTPUT_VERSION + 1)
+    with pytest.raises(AssertionError, match="estimated again"):
+        game_tracks(spec, 0, tmp_path)
 
 
 def test_training_takes_rendered_windows_and_says_so(tmp_path, monkeypatch):

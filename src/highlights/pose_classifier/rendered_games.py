@@ -22,7 +22,8 @@ a track nobody fits (a false detection), is `none`.
 A game is rendered at `GameWindowSpec.video_fps` (the pipeline analyses 10 frames a second, so a
 video at that rate gives MoveNet the same frames at a third of the rendering) and kept in `folder`
 with its tracks (`NAME.tracks.npz`), each keyed by the game's settings, the pipeline's detection and
-pose settings and the package version: rendering and MoveNet take minutes a game on 2 cores.
+pose settings, the package version, and the picture reader's and the pipeline's output numbers:
+rendering and MoveNet take minutes a game on 2 cores.
 Seeds as `game_data.game_seed`: never a game the project measures on.
 """
 
@@ -51,10 +52,13 @@ def _stamp(cfg, pipeline_config) -> str:
 
     sections = {name: pipeline_config.section(name) for name in ("analysis", "candidates", "detection", "pose",
                                                                   "kinematics")}
+    from highlights.pipeline import output_version
     from highlights.video import PICTURES_VERSION
 
+    # The pipeline's output number too: the package's version names no change of its code, and
+    # tracks an earlier pipeline estimated would be served as this one's.
     return json.dumps({"game": cfg.to_dict(), "version": __version__, "pictures": PICTURES_VERSION,
-                       "pipeline": repr(sections)}, sort_keys=True)
+                       "output": output_version.OUTPUT_VERSION, "pipeline": repr(sections)}, sort_keys=True)
 
 
 def render(spec: GameWindowSpec, i: int, folder: Path) -> tuple[object, Path]:
