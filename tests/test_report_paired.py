@@ -144,3 +144,47 @@ def test_reports_listing_their_classes_in_another_order_are_paired():
     shuffled, ordered = macro_f1_change(_report(truth, a), reordered), macro_f1_change(_report(truth, a), _report(truth, b))
     assert shuffled["paired"] and shuffled["change"] == pytest.approx(ordered["change"])
     assert shuffled["interval"] == pytest.approx(ordered["interval"])
+
+
+def test_the_paired_interval_is_the_2_5_and_97_5_percentiles_of_2000_resamples_from_seed_0():
+    """The same draws scored with scikit-learn: numpy's generator from seed 0 draws 2000 resamples
+    of the clips in the order `paired_clips` gives them."""
+    truth, a, b = _two_models()
+    first, second = _report(truth, a), _report(truth, b)
+    result = macro_f1_change(first, second)
+    assert (result["n_resamples"], result["seed"]) == (2000, 0)
+    clips, _ = paired_clips(first, second)
+    t, pa, pb = (np.array([c[k] for c in clips]) for k in range(3))
+    f1 = lambda t, p: f1_score(t, p, labels=LABELS, average="macro", zero_division=0)  # noqa: E731
+    draws = np.random.default_rng(0).integers(0, len(clips), size=(2000, len(clips)))
+    diffs = [f1(t[i], pb[i]) - f1(t[i], pa[i]) for i in draws]
+    assert result["interval"] == pytest.approx(list(np.percentile(diffs, [2.5, 97.5])), abs=1e-9)
+
+
+def test_a_class_all_misclassified_pairs_and_counts_that_do_not_add_up_do_not():
+    truth, a, b = _two_models()
+    a = ["none" if t == "baseball_swing" else p for t, p in zip(truth, a)]   # A gets every swing wrong
+    clips, why = paired_clips(_report(truth, a), _report(truth, b))
+    assert why == "" and Counter(clips) == Counter(zip(truth, a, b))
+    second = _report(truth, b)
+    second["per_class"]["none"]["support"] += 1
+    assert paired_clips(_report(truth, a), second) == (None, "the two reports' clips of none do not add up")
+
+
+def test_a_report_listing_a_clip_twice_is_not_paired():
+    truth, a, b = _two_models()
+    second = _report(truth, b)
+    second["errors"]["misclassified"].append(second["errors"]["misclassified"][0])
+    assert paired_clips(_report(truth, a), second) == (None, "a report lists one clip id twice")
+
+
+def test_the_change_line_notes_a_narrow_interval_under_40_clips():
+    result = {"change": 0.1, "paired": True, "interval": [-0.05, 0.2], "clips": 40, "differ": 3,
+              "n_resamples": 2000, "method": "M"}
+    assert change_line(result, name_a="v1", name_b="v2") == (
+        "Macro-F1 change v2 - v1: +0.100 [-0.050, +0.200] (95%, M: 40 clips, 3 predicted differently, "
+        "2000 resamples); the interval holds 0: that change may be noise.")
+    assert change_line({**result, "clips": 39}).endswith(
+        "may be noise. With fewer than 40 clips a bootstrap interval is narrower than 95%.")
+    assert change_line({**result, "interval": [0.0, 0.2]}).endswith("the interval holds 0: that change may be noise.")
+    assert change_line({**result, "interval": [0.01, 0.2]}).endswith("the interval excludes 0.")
