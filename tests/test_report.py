@@ -522,3 +522,30 @@ def test_a_report_of_one_clip_says_its_ece_has_no_interval_for_one_clip_not_one_
     text = render_markdown(report)
     assert "ECE of the predicted class's probability 0.300 (one clip: no interval)" in text
     assert "highlight" not in text
+
+
+def test_compare_notes_and_names_by_hand():
+    from highlights.report.compare import classes_note, format_comparison, same_test_clips, scored_by
+
+    a, b = {"labels": ["none", "swing"]}, {"labels": ["none", "swing", "layup"]}
+    assert classes_note(a, a) is None
+    assert classes_note(a, b) == ("A and B do not score the same classes (only B has layup): their macro-F1 "
+                                  "averages over different classes; compare the rows of the classes both have.")
+    # intervals touching at an end overlap; apart they do not; a missing figure shows as "-"
+    row = {"metric": "f1", "class": "swing", "a": 0.5, "b": 0.7, "change": 0.2}
+    touching = format_comparison([{**row, "a_interval": [0.4, 0.6], "b_interval": [0.6, 0.8]}])
+    assert touching.endswith("The 95% intervals of A and B overlap for f1 of swing: that change may be noise.")
+    assert "overlap" not in format_comparison([{**row, "a_interval": [0.4, 0.59], "b_interval": [0.6, 0.8]}])
+    assert "overlap" not in format_comparison([{**row, "a_interval": [0.81, 0.9], "b_interval": [0.6, 0.8]}])
+    assert "overlap for f1" in format_comparison([{**row, "a_interval": [0.8, 0.9], "b_interval": [0.6, 0.8]}])
+    assert format_comparison([{**row, "a": None, "change": None}]).splitlines()[-1] == "| f1 | swing | - | 0.700 | - |"
+    # a dataset split and a folder are not the same clips, whatever their fingerprints
+    split = {"num_clips": 3, "clip_ids_sha256": "f", "meta": {"dataset": {"root": "/d", "version": "v1"}}}
+    folder = {"num_clips": 3, "clip_ids_sha256": "f", "meta": {"dataset": {"clips_root": "/d/v1"}}}
+    assert same_test_clips(split, folder) is False
+    model = lambda **m: {"meta": {"model": m}}  # noqa: E731
+    assert scored_by(model(arch="r2plus1d_18")) == "R(2+1)D-18"
+    assert scored_by(model(arch="r2plus1d_18", width=0.5)) == "R(2+1)D, width 0.5"
+    assert scored_by(model(arch="fusion", weight=0.6, validation_clips=40)) == (
+        "fusion of an R(2+1)D and a pose classifier (R(2+1)D weight 0.6, chosen on 40 validation clips)")
+    assert scored_by(model(arch="fusion", weight=0.6)) == "fusion of an R(2+1)D and a pose classifier (R(2+1)D weight 0.6)"
