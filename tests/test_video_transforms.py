@@ -91,3 +91,14 @@ def test_read_clip_feeds_clip_to_tensor(tmp_path):
     x = clip_to_tensor(frames, SPEC, train=False)
     assert x.shape == (3, SPEC.num_frames, SPEC.crop_size, SPEC.crop_size)
     assert torch.isfinite(x).all()
+
+
+def test_the_default_clip_spec_and_its_round_trip_through_json():
+    import json
+
+    spec = ClipSpec()
+    # 16 frames, a 112 px crop of a 128 px short side, Kinetics-400's mean and standard deviation
+    assert spec.to_dict() == {"num_frames": 16, "crop_size": 112, "resize_short_side": 128,
+                              "mean": (0.43216, 0.394666, 0.37645), "std": (0.22803, 0.22145, 0.216989)}
+    other = ClipSpec(num_frames=8, crop_size=64, resize_short_side=72, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
+    assert ClipSpec.from_dict(json.loads(json.dumps(other.to_dict()))) == other
