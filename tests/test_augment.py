@@ -230,3 +230,39 @@ def test_a_transform_added_later_keeps_its_plain_scalar_parameters() -> None:
 
     applied = [("Sharpen", {"alpha": 0.3, "lightness": 1, "mode": "kernel", "matrix": [[0, 1], [1, 0]]})]
     assert summarise_params(applied) == {"Sharpen": {"alpha": 0.3, "lightness": 1, "mode": "kernel"}}
+
+
+@pytest.mark.parametrize("name, ok, refused", [
+    ("motion_blur_p", (0.0, 1.0), (-0.01, 1.01)),
+    ("downscale_p", (0.0, 1.0), (-0.01, 1.01)),
+    ("jpeg_p", (0.0, 1.0), (-0.01, 1.01)),
+    ("affine_p", (0.0, 1.0), (-0.01, 1.01)),
+    ("affine_translate", (0.0, 0.5), (-0.01, 0.51)),
+    ("affine_rotate_deg", (0.0, 45.0), (-0.1, 45.1)),
+    ("brightness_contrast_p", (0.0, 1.0), (-0.01, 1.01)),
+    ("brightness_limit", (0.0, 1.0), (-0.01, 1.01)),
+    ("contrast_limit", (0.0, 1.0), (-0.01, 1.01)),
+    ("shake_jitter_px", (0, 32), (-1, 33)),
+    ("motion_blur_kernel", ((3, 3), (5, 21)), ((1, 3), (4, 5), (3, 4), (5, 3), (3,))),
+    ("downscale_range", ((0.01, 0.01), (0.5, 0.99)), ((0.0, 0.5), (0.5, 1.0), (0.6, 0.5))),
+    ("jpeg_quality_range", ((1, 1), (100, 100)), ((0, 50), (50, 101), (60, 50))),
+    ("affine_scale_range", ((0.5, 0.5), (1.0, 3.0)), ((0.0, 1.0), (1.1, 1.0), (0.9, 1.0, 1.1))),
+])
+def test_each_setting_is_accepted_up_to_its_limits_and_refused_past_them(name, ok, refused) -> None:
+    for value in ok:
+        assert getattr(PhoneAugmentConfig(**{name: value}), name) == value
+    for value in refused:
+        with pytest.raises(ConfigError, match=name):
+            PhoneAugmentConfig(**{name: value})
+
+
+def test_the_default_settings_and_their_dict() -> None:
+    config = PhoneAugmentConfig.from_dict({"motion_blur_kernel": [3, 21], "variants_per_clip": 4})  # retired: ignored
+    assert config == PhoneAugmentConfig() and config.motion_blur_kernel == (3, 21)
+    assert config.to_dict() == {
+        "motion_blur_p": 0.5, "motion_blur_kernel": [3, 21], "downscale_p": 0.5, "downscale_range": [0.35, 0.7],
+        "jpeg_p": 0.5, "jpeg_quality_range": [40, 100], "affine_p": 0.5, "affine_translate": 0.05,
+        "affine_scale_range": [0.9, 1.1], "affine_rotate_deg": 5.0, "brightness_contrast_p": 0.3,
+        "brightness_limit": 0.2, "contrast_limit": 0.2, "shake_jitter_px": 0}
+    with pytest.raises(ConfigError, match="unknown augmentation settings: a, b$"):
+        PhoneAugmentConfig.from_dict({"b": 1, "a": 2, "jpeg_p": 0.1})
