@@ -226,3 +226,10 @@ def test_results_without_a_half_take_it_from_the_game_time():
     with pytest.raises(AnnotationError) as err:
         spots_from_results({"annotations": []}, "x.json")
     assert str(err.value) == 'x.json: not a SoccerNet results file (no "predictions" list)'
+
+
+def test_a_prediction_of_confidence_0_is_kept(tmp_path):
+    events = [Event("0", "soccer", "goal", 9.0, 11.0, 10.0, half=1)]
+    _assert_same(tmp_path, {"g/s/zero": (events, [_pred("goal", 10.0, 0.0, 1)])}, ["goal"])
+    score = average_map([10.0], ["goal"], [10.0], ["goal"], [0.0], classes=["goal"])
+    assert score.average_map == 1.0 and score.predictions == {"goal": 1}   # found at the threshold 0
