@@ -256,6 +256,41 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     assert h["end_s"] - h["key_s"] >= 2.5 - 1e-6 or h["end_s"] == pytest.approx(8.0, abs=0.1)
 
 
+def test_the_index_lists_the_games_earlier_batches_left_in_the_folder(season, tmp_path, restore_threads):
+    # A coach runs each week's upload into one season folder: last week's games stay listed.
+    out = tmp_path / "season-out"
+    header, *rows = (season / "games.csv").read_text().splitlines()
+
+    def manifest(name: str, games: list[str]) -> Path:
+        # the season's manifest rows of those games, paths made absolute
+        chosen = [r for r in rows if Path(r.split(",")[0]).stem in games]
+        absolute = [",".join(str(season / c) if c and i in (0, 3) else c for i, c in enumerate(r.split(",")))
+                    for r in chosen]
+        path = tmp_path / name
+        path.write_text("\n".join([header, *absolute]) + "\n")
+        return path
+
+    first = run_batch(collect_games([manifest("week0.csv", ["alpha", "charlie"])]), out, FAST, workers=1,
+                      progress=False, log=lambda m: None)
+    first_ids = [r["game_id"] for r in first.records]
+    assert first.summary["done"] == len(first_ids) == 2
+    second = run_batch(collect_games([manifest("week1.csv", ["bravo"])]), out, FAST, workers=1, progress=False,
+                       log=lambda m: None)
+    index = _index(out)
+    listed = [(g["game_id"], g["status"], g["reused"], g.get("other_batch", False)) for g in index["games"]]
+    assert listed == [("bravo", "done", False, False)] + [(i, "done", True, True) for i in sorted(first_ids)]
+    assert index["summary"]["games"] == 1 + len(first_ids) and index["summary"]["reused"] == len(first_ids)
+    assert second.summary == index["summary"]
+    # their own figures, as their folders hold them, and said on the page and in the CSV
+    earlier = {r["game_id"]: r for r in first.records}
+    for g in index["games"][1:]:
+        assert g["highlights"] == earlier[g["game_id"]]["highlights"]
+    page = (out / "index.html").read_text()
+    assert page.count("not among this run&#x27;s games") == len(first_ids)
+    rows = list(csv.DictReader((out / "index.csv").open()))
+    assert [r["other_batch"] for r in rows] == ["False"] + ["True"] * len(first_ids)
+
+
 def test_half_written_games_are_never_taken_for_complete(season, tmp_path, restore_threads):
     out = tmp_path / "out"
     games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]

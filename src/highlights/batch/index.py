@@ -16,7 +16,7 @@ from highlights.csv_cells import csv_cell, for_spreadsheets
 
 INDEX_FORMAT = "highlights.batch-index/1"
 INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
-CSV_COLUMNS = ("game_id", "status", "reused", "video", "sport", "duration_s", "highlights", "by_label",
+CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "duration_s", "highlights", "by_label",
                "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at")
 
 
@@ -70,6 +70,7 @@ def _row(record: dict[str, Any]) -> list[str]:
     values["by_label"] = ";".join(f"{k}:{v}" for k, v in sorted((record.get("by_label") or {}).items()))
     values["page"] = game_page(record)
     values["reused"] = bool(record.get("reused"))
+    values["other_batch"] = bool(record.get("other_batch"))
     return [csv_cell(values.get(c)) for c in CSV_COLUMNS]  # video names come from users
 
 
@@ -106,6 +107,8 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
         name = escape(r["game_id"])
         link = f'<a href="{escape(quote(page))}">{name}</a>' if page else name
         status = r["status"] + (" (earlier run)" if r.get("reused") else "")
+        if r.get("other_batch"):
+            status += "; not among this run's games"
         if r.get("earlier") and page:
             status += "; its page is an earlier run's, with another config or model"
         # A label and its count never part at a line break: "baseball_swing" over "1" reads as two things.

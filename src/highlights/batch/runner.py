@@ -100,6 +100,19 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
         remove_if_still_empty(made)  # a batch refused before writing leaves no empty folder behind
 
 
+def other_complete_games(out_root: Path, listed: set[str]) -> list[dict[str, Any]]:
+    """The records of the complete game folders in `out_root` that are none of `listed`, by game
+    id, each marked as reused from another batch."""
+    found = []
+    if not out_root.is_dir():
+        return found
+    for folder in sorted(p for p in out_root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        record = None if folder.name in listed else read_complete(out_root, folder.name)
+        if record is not None and record.get("game_id") == folder.name:
+            found.append({**record, "reused": True, "other_batch": True})
+    return found
+
+
 def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dict[str, Any], model_hash: str,
                 runner, *, fresh: bool, progress: bool, log: Callable[[str], None]) -> BatchResult:
     with _output_lock(out_root):
@@ -172,8 +185,12 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                 "outputs replaced as each is done: " + "; ".join(why))
         started = time.perf_counter()
 
+        # The season folder's other complete games, which earlier commands ran (last week's upload):
+        # listed after this command's, as they are, so the index lists every game the folder holds.
+        others = other_complete_games(out_root, {g.game_id for g in games})
+
         def ordered() -> list[dict[str, Any]]:
-            return [records[g.game_id] for g in games]
+            return [records[g.game_id] for g in games] + others
 
         latest: dict[str, Any] = {}  # the summary last written: the one the command prints is the index's
 
