@@ -28,7 +28,7 @@ from highlights.errors import HighlightsError
 
 @dataclass(frozen=True)
 class DemoSize:
-    """How much the demo generates and trains. `default` fits a 2-core CPU in about 15 minutes."""
+    """How much the demo generates and trains. `default` takes a few minutes on 2 quiet cores, at most 15."""
 
     name: str
     clips_per_class_v1: int
@@ -59,8 +59,8 @@ SIZES: dict[str, DemoSize] = {
                      caveat="tiny size: its classifier is trained for 1 epoch on 16 clips, which leaves it "
                             "no better than chance, so detect and pipeline evaluate usually find none of "
                             "the game's events (the pose classifier's step does not depend on it). This "
-                            "size shows that every step runs; `highlights demo --size default` (about 15 "
-                            "minutes) trains a classifier that finds them."),
+                            "size shows that every step runs; `highlights demo --size default` (a few "
+                            "minutes on 2 quiet cores) trains a classifier that finds them."),
 }
 
 # On synthetic footage, person detection and pose read the generator's ground truth (with a
