@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -465,18 +466,20 @@ def test_a_pose_model_written_before_clamping_loads_with_unbounded_features(trai
     np.testing.assert_allclose(old.window_proba(norm), clf.window_proba(norm), rtol=1e-5)
 
 
-def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differently(tmp_path, monkeypatch):
-    """A clip without the generator's keypoints gets BlazePose once, cached by content; a reader
-    whose pictures differ (`video.PICTURES_VERSION`) never serves the old poses."""
-    import highlights.video
-    from highlights.pose_classifier import real_poses
-
+def _kick_without_keypoints(tmp_path: Path) -> Path:
+    """A synthetic kick written as a plain video: no generator keypoints beside it, so BlazePose runs."""
     req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.5,
                       width=320, height=240, fps=10.0, difficulty=0.1)
     clip = tmp_path / "kick.mp4"
     write_clip(req, clip)
-    calls = []
+    return clip
+
+
+def _count_blazepose_runs(monkeypatch) -> list[int]:
+    """A list that grows by one each time a BlazePose estimator is made."""
     from highlights.pipeline import blazepose
+
+    calls: list[int] = []
 
     class Counting(blazepose.BlazePose):
         def __init__(self, **kw):
@@ -484,6 +487,17 @@ def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differe
             super().__init__(**kw)
 
     monkeypatch.setattr(blazepose, "BlazePose", Counting)
+    return calls
+
+
+def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differently(tmp_path, monkeypatch):
+    """A clip without the generator's keypoints gets BlazePose once, cached by content; a reader
+    whose pictures differ (`video.PICTURES_VERSION`) never serves the old poses."""
+    import highlights.video
+    from highlights.pose_classifier import real_poses
+
+    clip = _kick_without_keypoints(tmp_path)
+    calls = _count_blazepose_runs(monkeypatch)
     cache = tmp_path / "poses"
     first = real_poses.estimate_clip_poses(clip, cache_dir=cache)
     again = real_poses.estimate_clip_poses(clip, cache_dir=cache)
@@ -505,10 +519,7 @@ def test_poses_an_earlier_version_or_another_mediapipe_cached_are_not_served(tmp
     from highlights.pose_classifier import real_poses
     from highlights.video import PICTURES_VERSION
 
-    req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.5,
-                      width=320, height=240, fps=10.0, difficulty=0.1)
-    clip = tmp_path / "kick.mp4"
-    write_clip(req, clip)
+    clip = _kick_without_keypoints(tmp_path)
     cache = tmp_path / "poses"
     cache.mkdir()
     settings = real_poses.PoseEstimateSettings()
@@ -517,14 +528,7 @@ def test_poses_an_earlier_version_or_another_mediapipe_cached_are_not_served(tmp
     stale = np.full((15, 17, 3), 7.0, np.float32)
     np.savez(cache / f"{real_poses.file_sha256(clip)}-{earlier_key}.npz", keypoints=stale,
              times=np.arange(15) / 10.0, size=np.array([320, 240]))
-    calls = []
-
-    class Counting(blazepose.BlazePose):
-        def __init__(self, **kw):
-            calls.append(1)
-            super().__init__(**kw)
-
-    monkeypatch.setattr(blazepose, "BlazePose", Counting)
+    calls = _count_blazepose_runs(monkeypatch)
     poses = real_poses.estimate_clip_poses(clip, cache_dir=cache)
     assert len(calls) == 1 and not np.array_equal(poses.keypoints, stale)
     real_poses.estimate_clip_poses(clip, cache_dir=cache)
