@@ -875,3 +875,10 @@ def test_a_signal_while_loader_workers_start_waits_until_they_all_have():
         assert loader.started
     # with no workers to start there is nothing to hold
     assert list(batches([3, 4])) == [3, 4]
+    # a caller's own handler that only notes the signal gets it once, and the batches go on
+    noted = []
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: noted.append(signum))
+    try:
+        assert list(batches(_LoaderStartingWorkers(signal.SIGTERM))) == [1, 2] and noted == [signal.SIGTERM]
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -139,9 +139,12 @@ def batches(loader):
         for kind in kinds:
             signal.signal(kind, previous[kind])
     if held:
-        del started  # its workers are stopped here, before the signal's handler raises
-        previous[held[0]](held[0], None)
-    return started
+        try:
+            previous[held[0]](held[0], None)
+        except BaseException:
+            del started  # its workers are stopped here, before the handler's exception goes up
+            raise
+    return started  # a handler that does not raise (a caller's own, setting a flag) leaves it running
 
 
 def _worker_init(_worker_id: int) -> None:
