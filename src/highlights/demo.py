@@ -23,7 +23,7 @@ from rich.rule import Rule
 from rich.text import Text
 
 from highlights.console import plain_console
-from highlights.errors import HighlightsError
+from highlights.errors import EXIT_INTERRUPTED, HighlightsError
 
 
 @dataclass(frozen=True)
@@ -198,10 +198,6 @@ def _print_times(console: Console, times: list[StepTime], total_wall: float) -> 
 
 class DemoError(HighlightsError):
     """A demo step failed; the message names the step and its command line."""
-
-
-# The exit status of a command line that Ctrl-C (or SIGTERM, taken as Ctrl-C) stopped.
-EXIT_INTERRUPTED = 130
 
 
 class DemoInterrupted(Exception):

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import os
 
+# The exit status of a command Ctrl-C (or SIGTERM, taken as Ctrl-C) stopped: 128 + SIGINT, what a
+# shell gives a command Ctrl-C ended. Not a failure, so not a `HighlightsError`.
+EXIT_INTERRUPTED = 130
+
 
 class HighlightsError(Exception):
     """A failure the user can fix; ``str(e)`` is the whole message."""

@@ -21,7 +21,8 @@ import click
 import typer
 from typer.core import TyperGroup
 
-from highlights.errors import HighlightsError
+from highlights.cli.termination import Terminated
+from highlights.errors import EXIT_INTERRUPTED, HighlightsError
 
 DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
 
@@ -65,6 +66,20 @@ def _show_help(ctx: click.Context) -> None:
     """A command group named without a command prints its help (not an error)."""
     typer.echo(ctx.get_help())
     raise click.exceptions.Exit(0)
+
+
+def _stopped_command(stop: BaseException, fallback: str) -> str:
+    """The command line's own command (`highlights synth game`) where the root group sees only
+    itself: click has left the sub-commands' contexts by the time the interrupt gets here, but the
+    traceback still passes through each one's `invoke(ctx)`."""
+    path = fallback
+    frame = stop.__traceback__
+    while frame is not None:
+        ctx = frame.tb_frame.f_locals.get("ctx")
+        if isinstance(ctx, click.Context):
+            path = ctx.command_path
+        frame = frame.tb_next
+    return path
 
 
 def _os_message(error: OSError) -> str:
@@ -121,6 +136,17 @@ class ErrorBoundary(TyperGroup):
             if _debugging() or problem.errno == errno.EPIPE or _INNER_COMMAND.get():
                 raise
             _fail(_os_message(problem), getattr(problem, "__notes__", ()))
+        except KeyboardInterrupt as stop:
+            # Commands that keep something to go on from say so themselves (detect, train, dataset,
+            # the demo); the rest end here with one line rather than none, as Ctrl-C in the middle
+            # of a run is not a failure but should not look like a finish either. Their outputs are
+            # written whole or not at all, so there is nothing half-made to mention.
+            if _debugging() or _INNER_COMMAND.get():
+                raise
+            how = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
+            typer.echo(f"interrupted ({how}): {_stopped_command(stop, ctx.command_path)} stopped before it finished; "
+                       "nothing half-written was kept", err=True)
+            raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
 
 
 def run_script(main: Callable[[], int | None]) -> NoReturn:

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from highlights.console import plain_console
-from highlights.errors import HighlightsError
+from highlights.errors import EXIT_INTERRUPTED, HighlightsError
 
 if TYPE_CHECKING:
     from highlights.datasets import DatasetVersion
@@ -54,7 +54,7 @@ def _writing_version(root: Path, *, growing: bool = False) -> Iterator[None]:
     except KeyboardInterrupt:
         typer.echo(f"interrupted: no new version was written to {root} (a version is written whole or not at all)",
                    err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _classes(text: str | None) -> list[str] | None:

@@ -18,7 +18,8 @@ def register(root: typer.Typer) -> None:
     ) -> None:
         """The whole system on synthetic footage: datasets v1 -> v2, training, the test report,
         the highlight pipeline on a game with its evaluation and an ablation."""
-        from highlights.demo import EXIT_INTERRUPTED, DemoInterrupted, run_demo
+        from highlights.demo import DemoInterrupted, run_demo
+        from highlights.errors import EXIT_INTERRUPTED
 
         try:
             run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv), out_name="--out")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT, what a shell gives a command Ctrl-C ended
+from highlights.errors import EXIT_INTERRUPTED
 
 
 def main() -> None:

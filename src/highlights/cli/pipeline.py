@@ -16,6 +16,7 @@ from highlights.atomic import check_writable_file, check_writable_folder
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.counted_noun import counted
+from highlights.errors import EXIT_INTERRUPTED
 from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
@@ -160,7 +161,7 @@ def detect(
         typer.echo(f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left "
                    "as it was); a run of one video cannot be resumed: run the command again to start it over "
                    "(a batch of several videos goes on from the games it finished)", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     if result.stats.get("no_person_found"):
         console.print(f"no person was found in {video}: no highlights")
     elif not result.highlights and result.trace.classifications and not any(

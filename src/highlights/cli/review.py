@@ -14,6 +14,7 @@ from typing import Optional
 import typer
 
 from highlights.console import plain_console
+from highlights.errors import EXIT_INTERRUPTED
 
 console = plain_console()
 err = plain_console(stderr=True)
@@ -207,6 +208,11 @@ def serve(
     playback.start()
     try:
         uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:
+        # Ctrl-C is how a review ends, not a failure: say where its decisions are and how to go on.
+        typer.echo(f"review stopped: every decision made is saved in {db}; the same command goes on from them, "
+                   "`highlights review export` makes the next dataset version", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     finally:
         # Ctrl-C: the copy being made stops, its unfinished part removed; the next review goes on from there.
         playback.stop()

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.errors import EXIT_INTERRUPTED
 
 
 def _setting(*names: str, help: str | None = None):
@@ -202,5 +203,5 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
         kept = " (poses and rendered games made so far are kept and reused)" if (clips or version or rendered_games) else ""
         typer.echo(f"interrupted: no model was written to {out}; the pose classifier trains in one go, "
                    f"so run the same command again{kept}", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
