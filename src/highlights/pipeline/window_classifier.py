@@ -344,7 +344,9 @@ class ClassifierStage(WindowStage):
             return label, score, label != NONE_LABEL
         i = int(np.argmax(probs))
         label, score = self.classes[i], float(probs[i])
-        return label, score, label != NONE_LABEL and score >= self.settings.min_score
+        # A score of 0 is a window no class has any evidence for (nobody in it, for a pose model
+        # without `none`): not an action even where classifier.min_score is 0.
+        return label, score, label != NONE_LABEL and score >= self.settings.min_score and score > 0.0
 
     def _decide(self, cand: Candidate, key: tuple, probs: np.ndarray) -> Candidate | None:
         window, track = key[:2], key[2]

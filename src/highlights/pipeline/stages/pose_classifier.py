@@ -3,7 +3,8 @@ COCO-17 keypoints over the window, through `highlights.pose_classifier`. A windo
 kinematic trigger is classified on the track that triggered it (someone else's sprint in the
 same seconds must not turn a jog into a shot); any other window gets the probabilities of its
 most action-like track. `classifier.pose_model` names a pose checkpoint; unset, the model that ships
-inside the package (trained on synthetic poses only). A window where nobody has a pose is `none`.
+inside the package (trained on synthetic poses only). A window where nobody has a pose is `none`
+(with a model without `none`, no class's: it is never a highlight).
 A window is an action when 1 - P(none) reaches the model's action threshold (the packaged model's
 was chosen on real clips; `classifier.action_threshold` overrides it), labelled by its best
 action class (`pose_classifier.action_gate`).
@@ -22,7 +23,6 @@ import numpy as np
 
 from highlights.errors import ConfigError
 from highlights.pipeline.kinematics import tracks_of
-from highlights.vocabulary import NONE_LABEL
 from highlights.pipeline.registry import register
 from highlights.pipeline.window_classifier import ClassifierStage, batch_tensor
 
@@ -71,7 +71,10 @@ class _PoseWindows:
             if action > best_action:
                 best, best_action = p, action
         if best is None:
-            out[model.classes.index(NONE_LABEL)] = 1.0
+            # Nobody to classify: `none` when the model has it; a model of a club's classes
+            # without `none` gets no probability for any class, which no gate accepts.
+            if model.none_index is not None:
+                out[model.none_index] = 1.0
             return out
         return best.astype(np.float32)
 

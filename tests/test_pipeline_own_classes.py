@@ -1,0 +1,41 @@
+"""The pipeline's window decisions with a model of a club's own classes, `none` among them or not
+(`background` in its place): a window with nobody in it."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.stages.pose_classifier import PoseSequenceClassifier
+from highlights.pose_classifier.default import load_default_pose_model
+from highlights.pose_classifier.model import PoseClassifier, build_network
+
+WITHOUT_NONE = ["background", "tennis_serve", "volleyball_spike"]
+WITH_NONE = ["tennis_serve", "volleyball_spike", "none"]
+
+
+def _stage(tmp_path, classes: list[str], **settings) -> PoseSequenceClassifier:
+    torch.manual_seed(0)
+    model = PoseClassifier(build_network("features_linear", len(classes)), classes, load_default_pose_model().spec,
+                           "features_linear", {})
+    path = model.save(tmp_path / f"{len(classes)}-{'-'.join(classes)}.pt")
+    config = PipelineConfig().with_overrides({"classifier.pose_model": str(path),
+                                              **{f"classifier.{k}": v for k, v in settings.items()}})
+    return PoseSequenceClassifier(config, None)
+
+
+@pytest.mark.parametrize("classes", [WITHOUT_NONE, WITH_NONE])
+@pytest.mark.parametrize("min_score", [0.5, 0.0])
+def test_a_window_with_nobody_in_it_is_no_highlight_whatever_the_classes(tmp_path, classes, min_score):
+    stage = _stage(tmp_path, classes, min_score=min_score)
+    probs = stage.predict_windows([(0.0, 2.0, None)], [{}])[0]  # a window in which no track has a body
+    assert probs.shape == (len(classes),)
+    if "none" in classes:
+        assert probs[classes.index("none")] == 1.0
+    else:
+        assert not probs.any()  # no class gets the evidence nobody gave it
+    label, score, accepted = stage.decision(stage.window_probs(probs))
+    assert not accepted, (label, score)
+
