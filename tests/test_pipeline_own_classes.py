@@ -1,5 +1,5 @@
 """The pipeline's window decisions with a model of a club's own classes, `none` among them or not
-(`background` in its place): a window with nobody in it."""
+(`background` in its place): a window with nobody in it, and `--sport`."""
 
 from __future__ import annotations
 
@@ -39,3 +39,16 @@ def test_a_window_with_nobody_in_it_is_no_highlight_whatever_the_classes(tmp_pat
     label, score, accepted = stage.decision(stage.window_probs(probs))
     assert not accepted, (label, score)
 
+
+def test_a_sport_leaves_a_class_that_names_no_sport_its_own_probability(tmp_path):
+    stage = _stage(tmp_path, WITHOUT_NONE, sport="volleyball")
+    # Background play, as the model sees it: `background` far ahead, a little of each action.
+    probs = stage.window_probs(np.array([0.8, 0.15, 0.05]))
+    # The other sport's action goes to the sport's class; background play stays background play,
+    # where it had turned into a volleyball_spike of probability 0.2 + 0.8 = 1.0.
+    assert probs == pytest.approx([0.8, 0.0, 0.2])
+    label, score, _ = stage.decision(probs)
+    assert (label, score) == ("background", pytest.approx(0.8))
+    # `none` keeps its own as before.
+    stage = _stage(tmp_path, WITH_NONE, sport="volleyball")
+    assert stage.window_probs(np.array([0.3, 0.1, 0.6])) == pytest.approx([0.0, 0.4, 0.6])

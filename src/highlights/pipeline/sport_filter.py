@@ -24,6 +24,12 @@ from highlights.errors import ConfigError
 from highlights.vocabulary import NONE_LABEL, UNKNOWN_SPORT, sport_of
 
 
+def sportless_classes(classes: Sequence[str]) -> tuple[int, ...]:
+    """Indices of the classes other than `none` whose name gives no sport (`vocabulary.sport_of`):
+    a club's `background` or `rest`, which `restrict_to_sport` leaves as they are."""
+    return tuple(i for i, c in enumerate(classes) if c != NONE_LABEL and sport_of(c) == UNKNOWN_SPORT)
+
+
 def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
     """Indices of `sport`'s action classes in `classes` (a class's sport: `vocabulary.sport_of`);
     a one-line error naming the classes when there are none."""
@@ -36,12 +42,16 @@ def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
     return found
 
 
-def restrict_to_sport(probs: np.ndarray, allowed: Sequence[int], none_index: int | None) -> np.ndarray:
+def restrict_to_sport(probs: np.ndarray, allowed: Sequence[int], none_index: int | None,
+                      kept: Sequence[int] = ()) -> np.ndarray:
     """`probs` (one window's, over the classes) with every action class outside `allowed` set to 0
-    and its probability added to the most probable allowed class; `none` keeps its own."""
+    and its probability added to the most probable allowed class; `none` keeps its own, and so do
+    the classes in `kept`: those whose name gives no sport (a club's `background` or `rest`), which
+    are not another sport's action, so moving their probability would turn background play into
+    the sport's action."""
     probs = np.asarray(probs, np.float64).copy()
     allowed = list(allowed)
-    others = [i for i in range(len(probs)) if i not in allowed and i != none_index]
+    others = [i for i in range(len(probs)) if i not in allowed and i != none_index and i not in kept]
     if not others:
         return probs
     best = max(allowed, key=lambda i: probs[i])

@@ -317,10 +317,10 @@ class ClassifierStage(WindowStage):
         allowed = self.check_sport()
         if allowed is None:
             return probs
-        from highlights.pipeline.sport_filter import restrict_to_sport
+        from highlights.pipeline.sport_filter import restrict_to_sport, sportless_classes
 
         none_index = self.classes.index(NONE_LABEL) if NONE_LABEL in self.classes else None
-        return restrict_to_sport(probs, allowed, none_index)
+        return restrict_to_sport(probs, allowed, none_index, sportless_classes(self.classes))
 
     def gate(self) -> dict:
         """The rule `decision` applies, as the trace records it."""
