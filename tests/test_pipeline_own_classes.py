@@ -1,16 +1,21 @@
 """The pipeline's window decisions with a model of a club's own classes, `none` among them or not
-(`background` in its place): a window with nobody in it, and `--sport`."""
+(`background` in its place): a window with nobody in it, `--sport`, and what `detect` says."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pytest
 import torch
+from typer.testing import CliRunner
 
+from highlights.cli.app import app
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.stages.pose_classifier import PoseSequenceClassifier
 from highlights.pose_classifier.default import load_default_pose_model
 from highlights.pose_classifier.model import PoseClassifier, build_network
+from tests.pipeline_fixtures import make_game
 
 WITHOUT_NONE = ["background", "tennis_serve", "volleyball_spike"]
 WITH_NONE = ["tennis_serve", "volleyball_spike", "none"]
@@ -52,3 +57,22 @@ def test_a_sport_leaves_a_class_that_names_no_sport_its_own_probability(tmp_path
     # `none` keeps its own as before.
     stage = _stage(tmp_path, WITH_NONE, sport="volleyball")
     assert stage.window_probs(np.array([0.3, 0.1, 0.6])) == pytest.approx([0.0, 0.4, 0.6])
+
+
+@pytest.mark.parametrize("classes", [WITHOUT_NONE, WITH_NONE])
+def test_detect_with_a_model_without_none_says_that_background_play_is_reported_too(tmp_path, classes):
+    stage = _stage(tmp_path, classes)
+    video = make_game(tmp_path / "game")
+    out = tmp_path / "detected"
+    result = CliRunner().invoke(app, ["detect", str(video), "--checkpoint", stage.settings.pose_model,
+                                      "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+                                      "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    found = json.loads((out / "highlights.json").read_text())
+    assert found["highlights"]  # the untrained model finds some, so the note is about real output
+    if "none" in classes:
+        assert "have no `none`" not in said
+    else:
+        assert ("the model's classes (background, tennis_serve, volleyball_spike) have no `none`, so each window "
+                "is a highlight of its most probable class, background play too") in said

@@ -31,6 +31,20 @@ SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are
               "classes only (sets classifier.sport; a batch manifest's sport column sets it per game)")
 
 
+def _no_none_note(result) -> str | None:
+    """One line for a run whose model has no `none`: the pipeline leaves out only `none`'s
+    windows, so every window is a highlight of its most probable class, a club's `background`
+    or `rest` too, and the count of highlights includes them. None for a model with `none`."""
+    from highlights.vocabulary import NONE_LABEL
+
+    classes = next((list(c["probs"]) for c in result.trace.classifications), [])
+    if not classes or NONE_LABEL in classes:
+        return None
+    return (f"note: the model's classes ({', '.join(classes)}) have no `{NONE_LABEL}`, so each window is a "
+            "highlight of its most probable class, background play too; to leave background play out, train the "
+            f"model with clips of no action under the class `{NONE_LABEL}`")
+
+
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]],
             sport: Optional[str] = None):
     from highlights.pipeline.config import PipelineConfig
@@ -207,6 +221,9 @@ def detect(
                                  [e.label for e in truth.events] if truth is not None else ())
         if hint:
             console.print(hint)
+    no_none = _no_none_note(result)
+    if no_none:
+        console.print(no_none)
     if truth is not None:
         from highlights.events.interval import covered_seconds
         from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights
