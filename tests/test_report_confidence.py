@@ -182,6 +182,18 @@ def test_the_action_auc_is_one_when_none_is_told_apart_perfectly_and_zero_when_r
     assert no_none["action_auc"] is None and no_none["average_precision"] is not None
 
 
+def test_a_report_of_classes_without_none_says_why_it_has_no_action_auc():
+    labels = ["background", "tennis_serve", "volleyball_spike"]
+    true = ["background"] * 3 + ["tennis_serve"] * 3 + ["volleyball_spike"] * 3
+    proba = [[0.8, 0.1, 0.1]] * 3 + [[0.1, 0.8, 0.1]] * 3 + [[0.1, 0.1, 0.8]] * 3
+    report = build_report(true, true, labels, proba=proba, n_bootstrap=10)
+    assert report["confidence"]["action_auc"] is None
+    confidence = render_markdown(report).split("## Confidence")[1].split("\n## ")[0]
+    assert "- Action vs none: no AUC (no class is `none`" in confidence
+    # A report with `none` among its classes keeps its own line.
+    assert "no class is `none`" not in render_markdown(_scored(_calibrated(20, 3), n_bootstrap=10))
+
+
 def test_clips_without_probabilities_are_left_out_and_counted():
     true, pred, proba = _calibrated(40, 1)
     proba[:3] = np.nan

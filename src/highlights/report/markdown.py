@@ -152,6 +152,11 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
                      f"{_clips(auc['actions'], 'action clip')}, {_clips(auc['none'], f'{none_label} clip')})")
     elif none_label in report.get("labels", []):
         lines.append(f"- Action vs {none_label}: no AUC (the clips are not both actions and {none_label})")
+    elif report.get("labels"):
+        # Said rather than left out: a reader of a report of a club's classes (`background` in
+        # place of `none`) would otherwise look for the figure the README promises.
+        lines.append(f"- Action vs {none_label}: no AUC (no class is `{none_label}`, so no probability says "
+                     "how much of an action a clip is)")
     lines += ["", ECE_READING]
     if ap.get("mean_bootstrap"):
         lines += ["", _mean_ap_interval_note(ap)]
