@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -37,7 +39,30 @@ def built(tmp_path_factory) -> dict[str, list[str]]:
     with zipfile.ZipFile(project / "out" / wheel) as zf:
         wheel_names = zf.namelist()
         wheel_size = (project / "out" / wheel).stat().st_size
-    return {"sdist": sdist_names, "wheel": wheel_names, "wheel_size": wheel_size}
+    return {"sdist": sdist_names, "wheel": wheel_names, "wheel_size": wheel_size,
+            "wheel_path": project / "out" / wheel}
+
+
+@pytest.fixture(scope="module")
+def installed(built, tmp_path_factory) -> Path:
+    """The wheel installed alone into a folder of its own (its dependencies come from this
+    environment), as `pip install` puts it into a user's site-packages."""
+    if importlib.util.find_spec("pip") is None:
+        pytest.skip("pip is not installed in this environment")
+    target = tmp_path_factory.mktemp("installed") / "site-packages"
+    done = subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                           "--target", str(target), str(built["wheel_path"])], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return target
+
+
+def _run_installed(target: Path, folder: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python ARGS` in an empty folder far from the repository, importing highlights only from
+    the installed copy: the checkout's src/ (an editable install, PYTHONPATH) is not on the path
+    ahead of it, and neither tests/ nor bench/ can be imported."""
+    env = {**os.environ, "PYTHONPATH": str(target), "HIGHLIGHTS_CACHE_DIR": str(folder / "cache"),
+           "MPLCONFIGDIR": str(folder / "mpl")}
+    return subprocess.run([sys.executable, *args], cwd=folder, env=env, capture_output=True, text=True)
 
 
 def _files(folder: Path) -> list[Path]:
@@ -63,3 +88,68 @@ def test_the_sdist_carries_its_whole_test_suite_and_the_licence(built):
     missing = [str(p.relative_to(REPO)) for p in _files(REPO / "tests") if str(p.relative_to(REPO)) not in sdist]
     assert not missing, missing
     assert {"LICENSE", "requirements.txt", "pyproject.toml"} <= sdist
+
+
+INSTALLED_CHECKS = """
+import json, sys
+from importlib import resources
+from pathlib import Path
+
+import highlights
+root = Path(sys.argv[1]).resolve()
+
+def inside(path):
+    assert Path(path).resolve().is_relative_to(root), f"{path}: read from outside the installed package"
+    return path
+
+inside(highlights.__file__)
+assert resources.files("highlights").joinpath("py.typed").is_file()
+from highlights.pose_classifier.default import DEFAULT_MODEL, DEFAULT_PROVENANCE, load_default_pose_model
+inside(DEFAULT_MODEL)
+model = load_default_pose_model()
+provenance = json.loads(inside(DEFAULT_PROVENANCE).read_text(encoding="utf-8"))
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.ranking import calibration_source, resolve_calibration
+kind, calibration = calibration_source(PipelineConfig())
+assert kind == "default", kind
+inside(calibration)
+resolve_calibration(PipelineConfig())
+from highlights.review.server import page_html
+assert "<html" in page_html().lower()
+print("installed ok")
+"""
+
+
+def test_the_installed_wheel_finds_its_packaged_files_in_itself(installed, tmp_path):
+    """The packaged pose model, its provenance, the score calibration, the review page and
+    py.typed are read from the installed package, not from a checkout beside it; `python -m
+    highlights` answers from any folder."""
+    script = tmp_path / "checks.py"
+    script.write_text(INSTALLED_CHECKS, encoding="utf-8")
+    done = _run_installed(installed, tmp_path, str(script), str(installed / "highlights"))
+    assert done.returncode == 0 and "installed ok" in done.stdout, done.stderr[-3000:]
+    version = _run_installed(installed, tmp_path, "-m", "highlights", "--version")
+    assert version.returncode == 0, version.stderr[-2000:]
+    assert version.stdout.strip() == "highlights 0.1.0"
+
+
+@pytest.mark.slow
+def test_the_installed_wheel_detects_highlights_in_a_synthetic_game(installed, tmp_path):
+    """`synth game` then `detect` (the packaged pose model and calibration; person detection and
+    pose read the generator's truth, so no MoveNet wheel is needed) from the installed copy, in a
+    folder and with names holding spaces and non-ASCII letters: every output is written."""
+    games = tmp_path / "my games ü"
+    made = _run_installed(installed, tmp_path, "-m", "highlights", "synth", "game", "--out", str(games),
+                          "--minutes", "0.25", "--size", "320x180", "--name", "partido ñ")
+    assert made.returncode == 0, made.stderr[-3000:]
+    out = tmp_path / "highlights ö"
+    done = _run_installed(installed, tmp_path, "-m", "highlights", "detect", str(games / "partido ñ.mp4"),
+                          "--out", str(out), "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+                          "--no-progress")
+    assert done.returncode == 0, done.stderr[-3000:]
+    import json
+
+    result = json.loads((out / "highlights.json").read_text(encoding="utf-8"))
+    assert result["inference_backend"].startswith("pose-")
+    for name in ("highlights.html", "highlights.csv", "timeline.png"):
+        assert (out / name).is_file(), name
