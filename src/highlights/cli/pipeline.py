@@ -28,7 +28,8 @@ SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smoo
 CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.pt: an R(2+1)D one sets "
              "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose")
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
-              "classes only (sets classifier.sport; a batch manifest's sport column sets it per game)")
+              "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
+              "(sets classifier.sport; a batch manifest's sport column sets it per game)")
 
 
 def _no_none_note(result) -> str | None:
