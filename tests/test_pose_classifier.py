@@ -554,7 +554,9 @@ def test_poses_are_cached_in_the_folder_highlights_cache_dir_names(tmp_path, mon
     assert real_poses.default_cache_dir() == tmp_path / "home" / ".cache" / "highlights" / "poses"
 
 
-def test_a_pose_cache_that_cannot_be_written_costs_the_next_run_not_this_one(tmp_path):
+def test_a_pose_cache_that_cannot_be_written_costs_the_next_run_not_this_one(tmp_path, caplog):
+    """The run goes on, and says once (not once per clip) which folder could not keep the poses
+    and which variable moves it: a read-only home made every run estimate them again unsaid."""
     from highlights.pose_classifier import real_poses
 
     req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.0,
@@ -563,8 +565,13 @@ def test_a_pose_cache_that_cannot_be_written_costs_the_next_run_not_this_one(tmp
     write_clip(req, clip)
     in_the_way = tmp_path / "home-cache"
     in_the_way.write_text("a file where the cache folder would be")
-    poses = real_poses.estimate_clip_poses(clip, cache_dir=in_the_way / "poses")
+    with caplog.at_level("WARNING", logger="highlights.pose_classifier.real_poses"):
+        poses = real_poses.estimate_clip_poses(clip, cache_dir=in_the_way / "poses")
+        real_poses.estimate_clip_poses(clip, cache_dir=in_the_way / "poses")
     assert len(poses.times) > 0
+    said = [r.getMessage() for r in caplog.records if r.name == "highlights.pose_classifier.real_poses"]
+    assert len(said) == 1, said
+    assert str(in_the_way / "poses") in said[0] and "HIGHLIGHTS_CACHE_DIR" in said[0] and "\n" not in said[0]
 
 
 @pytest.mark.parametrize("fused", [False, True])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -20,6 +21,10 @@ from highlights.cache_dir import cache_dir
 from highlights.npz_file import write_npz
 
 POSE_CACHE_ENV = "HIGHLIGHTS_POSE_CACHE"
+
+log = logging.getLogger(__name__)
+# Cache folders already said to be unwritable in this process: one line, not one per clip.
+_SAID_UNWRITABLE: set[str] = set()
 
 
 @dataclass(frozen=True)
@@ -68,13 +73,20 @@ def default_cache_dir() -> Path:
 
 def _store(entry: Path, poses: ClipPoses) -> None:
     """Keeps the poses for the next run. A cache that cannot be written (a read-only home, a
-    file in the way) costs the next run the estimate again; it never fails this one."""
+    file in the way) costs the next run the estimate again; it never fails this one, and is said
+    once: otherwise every run over many clips would pay the estimate again without knowing why."""
     try:
         entry.parent.mkdir(parents=True, exist_ok=True)
         write_npz(entry, compressed=False, keypoints=poses.keypoints, times=poses.times,
                   size=np.array([poses.width, poses.height]))
-    except (OSError, OutputPathError):
-        pass
+    except (OSError, OutputPathError) as e:
+        folder = str(entry.parent)
+        if folder not in _SAID_UNWRITABLE:
+            _SAID_UNWRITABLE.add(folder)
+            reason = getattr(e, "strerror", None) or str(e)
+            log.warning("%s: estimated poses cannot be cached there (%s), so the next run estimates them "
+                        "again; set HIGHLIGHTS_CACHE_DIR (or %s, or --pose-cache) to a folder that can be "
+                        "written", folder, reason, POSE_CACHE_ENV)
 
 
 def file_sha256(path: str | Path) -> str:
