@@ -397,6 +397,20 @@ def test_a_version_with_no_val_clip_trains_and_says_what_that_means(tmp_path):
     assert result.best_val_macro_f1 is None and result.best_checkpoint.exists()
 
 
+def test_a_version_of_classes_without_none_trains_and_says_what_detect_will_do_with_them(tmp_path):
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    src = write_colour_clips(tmp_path / "src", per_class=3)
+    (src / "baseball_swing").rename(src / "volleyball_spike")
+    (src / "none").rename(src / "background")
+    version = create_version(src, tmp_path / "data", ratios=(0.6, 0.0, 0.4))
+    said: list[str] = []
+    fit(tiny_config(version, tmp_path / "run", epochs=1), show_progress=False, log=said.append)
+    assert ("note: no class is `none`, so `detect` with this model reports a window of any of background, "
+            "volleyball_spike as a highlight, background play too") in " ".join(said)
+
+
 def _damage(version) -> list:
     """Of the train clips: cut one short, replace one by another clip, delete one; the clips hit."""
     hit = [c for c in version.real_clips if c.split == "train"][:3]

@@ -32,6 +32,17 @@ def sport_of(label: str | None) -> str:
     return sport if underscore and sport else UNKNOWN_SPORT
 
 
+def without_none_note(classes) -> str | None:
+    """The note a model of `classes` gets where they have no `none`: the pipeline leaves out only
+    `none`'s windows, so `detect` would report background play (a club's `rest`) as highlights.
+    None when `none` is among them."""
+    if NONE_LABEL in classes:
+        return None
+    return (f"note: no class is `{NONE_LABEL}`, so `detect` with this model reports a window of any of "
+            f"{', '.join(classes)} as a highlight, background play too; clips with no action belong under the "
+            f"class `{NONE_LABEL}`, whose windows detect leaves out")
+
+
 # Characters Windows refuses in a file or folder name, besides the path separators.
 _NOT_IN_A_WINDOWS_NAME = ':*?"<>|'
 

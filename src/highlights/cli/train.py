@@ -184,11 +184,11 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
                    f"at {config.window.fps:g} fps, of your clips' classes {', '.join(config.classes)}; data: "
                    f"the poses of {f'{version} train clips' if version else f'the clips in {clips}'} alone, "
                    f"seed {config.seed}")
-        if "none" not in config.classes:
-            # The pipeline leaves out only `none`'s windows: a club's `rest` would be reported as highlights.
-            typer.echo(f"note: no class is `none`, so `detect` with this model reports a window of any of "
-                       f"{', '.join(config.classes)} as a highlight, background play too; clips with no action "
-                       "belong under the class `none`, whose windows detect leaves out")
+        from highlights.vocabulary import without_none_note
+
+        note = without_none_note(config.classes)
+        if note:
+            typer.echo(note)
     else:
         typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
                    f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"

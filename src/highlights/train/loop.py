@@ -47,6 +47,7 @@ from highlights.model import (
 )
 from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
 from highlights.model.errors import CheckpointError
+from highlights.vocabulary import without_none_note
 from highlights.progress import progress_bar
 from highlights.train.cache import DecodedClipCache
 from highlights.train.config import TrainConfig, check_precision, resolve_precision
@@ -225,6 +226,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         raise DatasetError(f"{dataset.root}/{dataset.name}: one class ({', '.join(classes)}); a classifier needs "
                            "two or more: grow the version with clips of another class (dataset grow --classes)")
     check_splits(dataset, classes, train_records, val_records, log)
+    note = without_none_note(classes)
+    if note:
+        log(note)
     variants = sum(1 for r in train_records if r.is_augmented)
     log(f"clips: {len(train_records)} train ({len(train_records) - variants} real, {variants} augmented variants), "
         f"{len(val_records)} val (each epoch's val macro-F1 is on these {len(val_records)})")
