@@ -76,3 +76,13 @@ def test_detect_with_a_model_without_none_says_that_background_play_is_reported_
     else:
         assert ("the model's classes (background, tennis_serve, volleyball_spike) have no `none`, so each window "
                 "is a highlight of its most probable class, background play too") in said
+
+
+def test_a_sport_the_model_has_no_class_of_names_only_the_sports_its_classes_give():
+    from highlights.errors import ConfigError
+    from highlights.pipeline.sport_filter import sport_classes
+
+    with pytest.raises(ConfigError) as info:
+        sport_classes(WITHOUT_NONE, "soccer")
+    assert str(info.value) == ("classifier.sport='soccer': the model's classes (background, tennis_serve, "
+                               "volleyball_spike) hold no soccer class (its sports: tennis, volleyball)")

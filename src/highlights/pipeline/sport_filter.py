@@ -36,7 +36,8 @@ def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
     wanted = sport.strip().lower()
     found = tuple(i for i, c in enumerate(classes) if c != NONE_LABEL and sport_of(c) == wanted)
     if not found:
-        sports = sorted({sport_of(c) for c in classes if c != NONE_LABEL})
+        # A class whose name gives no sport (a club's `background`) adds none to the list.
+        sports = sorted({sport_of(c) for c in classes if c != NONE_LABEL} - {UNKNOWN_SPORT})
         raise ConfigError(f"classifier.sport={sport!r}: the model's classes ({', '.join(classes)}) hold no "
                           f"{wanted} class (its sports: {', '.join(sports) or 'none'})")
     return found
