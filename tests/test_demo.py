@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -79,6 +80,25 @@ def test_fresh_refuses_to_delete_a_folder_that_is_not_a_demo(tmp_path):
     with pytest.raises(DemoError, match="not a demo folder"):
         run_demo(precious, size="tiny", fresh=True, run_cli=lambda argv: 0)
     assert (precious / "keep.txt").read_text() == "mine"
+
+
+@pytest.mark.parametrize("where", ["file", "proc"])
+def test_an_out_that_cannot_be_a_folder_is_named_as_out_before_any_step(tmp_path, where):
+    """A file in the way was reported as `OUT/.steps: Not a directory`, and a place nothing can be
+    made in (/proc here; a read-only working folder for the default --out) as `OUT: No such file or
+    directory`."""
+    from highlights.atomic import OutputPathError
+
+    if where == "file":
+        (tmp_path / "taken").write_text("mine")
+        out, said = tmp_path / "taken" / "demo", f"{tmp_path / 'taken'}: is a file"
+    else:
+        out, said = Path("/proc/highlights-demo"), "/proc/highlights-demo: cannot be written"
+    ran = []
+    with pytest.raises(OutputPathError) as e:
+        run_demo(out, size="tiny", run_cli=lambda argv: ran.append(argv) or 0, out_name="--out")
+    assert str(e.value).startswith(said) and "\n" not in str(e.value)
+    assert not ran
 
 
 def test_a_failing_step_names_its_command_and_is_not_marked_done(tmp_path):

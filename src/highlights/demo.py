@@ -22,6 +22,7 @@ from rich.cells import cell_len
 from rich.rule import Rule
 from rich.text import Text
 
+from highlights.atomic import check_writable_folder
 from highlights.console import plain_console
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError
 
@@ -228,6 +229,10 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     if size not in SIZES:
         raise DemoError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
     out = Path(out)
+    # Before anything is made: a file in the way, or a folder nothing can be made in (a read-only
+    # working folder for the default --out, /proc), named as --out rather than as the inner
+    # `.steps` folder or "No such file or directory".
+    check_writable_folder(out, out_name=out_name)
     if fresh and out.exists():
         if not _is_demo_folder(out) and any(out.iterdir()):
             raise DemoError(f"{out}: not a demo folder (no {MARKER_DIR}/); refusing to delete it for --fresh")
