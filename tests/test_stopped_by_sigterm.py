@@ -50,7 +50,6 @@ def test_a_detect_run_stopped_by_sigterm_leaves_its_folder_as_it_was_and_exits_1
     assert stopped.returncode == 143, stderr
     assert stderr.splitlines() == [
         f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it was); "
-        "a run of one video cannot be resumed: run the command again to start it over (a batch of several videos "
-        "goes on from the games it finished)"]
+        "no analysed frames were kept: run the command again to start it over"]
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["game"]  # no staging folder, no lock file

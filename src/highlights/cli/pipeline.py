@@ -169,13 +169,20 @@ def detect(
     half = half or half_of_video(video) or 1
     try:
         result, written = detect_highlights(video, cfg, out, annotation=truth, progress=progress, half=half,
-                                            out_name="--out")
-    except KeyboardInterrupt:
+                                            out_name="--out", say=console.print)
+    except KeyboardInterrupt as stop:
         # Ctrl-C: say what it cost. The folder is swapped in whole at the end, so nothing is
-        # half-written, and a run of one video keeps no partial state to go on from.
+        # half-written; the people found so far are kept in the cache folder for the next run.
+        kept_s = getattr(stop, "kept_until_s", None)
+        if kept_s:
+            from highlights.pipeline.outputs.timecode import short_clock
+
+            again = (f"the people found in the first {short_clock(kept_s)} of the video are kept: run the same "
+                     "command again to go on from there (a changed video or setting starts over)")
+        else:
+            again = "no analysed frames were kept: run the command again to start it over"
         typer.echo(f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left "
-                   "as it was); a run of one video cannot be resumed: run the command again to start it over "
-                   "(a batch of several videos goes on from the games it finished)", err=True)
+                   f"as it was); {again}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     if result.stats.get("no_person_found"):
         console.print(f"no person was found in {video}: no highlights")

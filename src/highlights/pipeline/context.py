@@ -38,6 +38,7 @@ class RunContext:
     stream_time_s: float = 0.0  # time of the newest frame read so far
     clock: StageClock = field(default_factory=StageClock)  # seconds per stage
     progress: bool = True  # whether the run shows progress (a batch worker's does not)
+    kept_frames: Any = None  # pipeline.kept_frames.KeptFrames: detections kept for a stopped run to go on
 
     def records_between(self, start_s: float, end_s: float) -> list[FrameRecord]:
         if self.records is None:

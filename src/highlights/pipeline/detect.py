@@ -49,7 +49,8 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                       annotation=None, progress: ProgressSetting = True, half: int = 1,
                       up_link: tuple[str, str] | None = None,
                       on_video_s: Callable[[float], None] | None = None,
-                      out_name: str = "out_dir") -> tuple[PipelineResult, dict[str, Path]]:
+                      out_name: str = "out_dir", go_on: bool = True,
+                      say: Callable[[str], None] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
     then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
     (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
@@ -74,9 +75,20 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         # the lock of: a run in another container has no pid here) go now, before this run's
         # analysis, not after it: their space is the reels this run may need.
         remove_stale_staging(final_dir, neighbour_in_use=lambda name: being_written(final_dir.parent / name))
-        result = run_pipeline(video_path, config, annotation=annotation, progress=progress, on_video_s=on_video_s)
-        return result, _write_outputs(result, Path(video_path), final_dir, known, annotation=annotation,
-                                      progress=progress, half=half, up_link=up_link, out_name=out_name)
+        from highlights.pipeline.kept_frames import kept_frames_for
+
+        kept = kept_frames_for(video_path, config) if go_on else None
+        try:
+            result = run_pipeline(video_path, config, annotation=annotation, progress=progress,
+                                  on_video_s=on_video_s, kept_frames=kept, say=say)
+            written = _write_outputs(result, Path(video_path), final_dir, known, annotation=annotation,
+                                     progress=progress, half=half, up_link=up_link, out_name=out_name)
+        except KeyboardInterrupt as stop:
+            stop.kept_until_s = kept.kept_until_s if kept is not None else None
+            raise
+        if kept is not None:
+            kept.discard()
+        return result, written
 
 
 def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, known: set[str], *, annotation,

@@ -57,6 +57,9 @@ class MoveNetPeople:
             self.path_report = {"path": path.label, **{k: v for k, v in report.items()
                                                        if k in ("source", "cache", "others_busy_cores", "stored",
                                                                 "cache_unwritable")}}
+        # Detections an earlier, stopped run of this video found (`pipeline.kept_frames`), read back
+        # in place of the network's pass; what this run finds is kept for a later one.
+        self.kept = getattr(context, "kept_frames", None)
         self.tracker = IouTracker(max_age_s=settings.track_max_age_s, min_similarity=settings.track_min_similarity)
         self.frames_per_worker = int(settings.movenet_frames_per_worker)
         self.interpolate_below = float(settings.movenet_interpolate_below)
@@ -102,7 +105,8 @@ class MoveNetPeople:
             return  # may be drawn from its neighbours: started only once they say it must be measured
         if self.lookahead() and index not in self._ahead and (self._last is None or index > self._last[0]):
             plan = self.plan(index, (rgb.shape[1], rgb.shape[0]))
-            self._ahead[index] = self.estimator.submit(rgb, *plan)
+            kept = self.kept.future(index, plan) if self.kept is not None else None
+            self._ahead[index] = kept if kept is not None else self.estimator.submit(rgb, *plan)
             self._ahead_plan[index] = plan
 
     def people(self, frame: FrameRecord, source_size: tuple[int, int]) -> list[Person]:
@@ -129,11 +133,15 @@ class MoveNetPeople:
                 future.cancel()
             self.interpolated_frames += 1
         else:
+            if future is None and self.kept is not None:
+                future = self.kept.future(frame.index, plan)
             if future is None:
                 # Once frames run on the workers, this one must too: a worker's interpreters are its own.
                 future = self.estimator.submit(frame.rgb, *plan) if self.lookahead() else None
             found = future.result() if future is not None else self.estimator(frame.rgb, *plan)
             self._measured = (frame.index, frame.time_s, found)
+            if self.kept is not None:
+                self.kept.put(frame.index, plan, found)
             self.zoomed_frames += plan[0] is not None
             self.whole_passes += plan[1]
         self._placed[frame.index] = [d.box for d in found]

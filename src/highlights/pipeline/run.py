@@ -133,12 +133,16 @@ def _shrink(rgb: np.ndarray, short_side: int) -> np.ndarray:
 
 def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *,
                  annotation=None, gt_path: str | Path | None = None, cache: dict | None = None,
-                 progress: ProgressSetting = True, on_video_s: Callable[[float], None] | None = None) -> PipelineResult:
+                 progress: ProgressSetting = True, on_video_s: Callable[[float], None] | None = None,
+                 kept_frames=None, say: Callable[[str], None] | None = None) -> PipelineResult:
     """Find the highlights of one game. `annotation` (a GameAnnotation) is only read by the oracle
     classifier; `cache` (a dict) lets consecutive runs with different configs share stage outputs.
     `progress`: the terminal's bar (True), nothing (False), or `progress("analysis", seconds of
     video analysed, the video's seconds)` each time the bar would move (`highlights.progress_callback`);
-    `on_video_s` is called with the seconds of video analysed so far at the same moments."""
+    `on_video_s` is called with the seconds of video analysed so far at the same moments.
+    `kept_frames` (a `pipeline.kept_frames.KeptFrames`) reads back the detections an earlier,
+    stopped run of the video kept and keeps this run's as it goes; `say` is told, in one line,
+    when the run goes on from an earlier one."""
     from highlights.video import check_frames_reach_end, iter_frames, probe
     from highlights.video.tail_check import check_end_present
     from highlights.video.timeline_check import check_one_timeline
@@ -153,7 +157,11 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     if gt_path is None:
         gt_path = config.analysis.gt_path or default_gt_path(video_path)
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
-                         gt_path=Path(gt_path), cache=cache, progress=bars)
+                         gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames)
+    if kept_frames is not None and say is not None:
+        going_on = kept_frames.going_on_line(float(info.duration_s))
+        if going_on:
+            say(going_on)
     started = time.perf_counter()
     clock = context.clock
     with clock.time("setup"):
@@ -229,6 +237,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                         with clock.time(stage.name):
                             _run_frame_stage(stage, rec, cache, signatures[stage.name])
                     counts["frames_through_detection_or_pose"] += 1
+                if kept_frames is not None:
+                    kept_frames.frame_done(rec.index, rec.time_s)
                 with clock.time("buffers"):
                     if context.frames is not None:
                         context.frames.push(rec.time_s, _shrink(frame.rgb, keep_side))

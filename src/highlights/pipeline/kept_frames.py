@@ -1,0 +1,281 @@
+"""What MoveNet found in each analysis frame, kept on disk as a run goes, so that a stopped
+`detect` goes on where it stopped instead of starting the video over.
+
+Finding people is most of a run's time (MoveNet's network, once per active analysis frame); the
+other stages are cheap beside it but hold state across the whole stream (the motion gate, the
+tracker, the classifier's queues and buffers). So a run that goes on reads the video again from
+its start, and every stage runs as before, except that the network's output for a frame an
+earlier run finished is read back instead of computed: the tracker, the zoom regions, the
+interpolation and everything after them see exactly the detections they saw the first time, and
+the result is the one an uninterrupted run gives.
+
+The detections are written in chunks of `CHUNK_S` seconds of video, each one `.npz` of arrays
+(read with `allow_pickle=False`, so a kept file can never run code), written whole or not at all
+(`highlights.atomic`). They live in the cache folder (`$HIGHLIGHTS_CACHE_DIR`, `detect-frames/`),
+not beside `--out`: the output folder is swapped in whole at the end of a run and a stopped run
+leaves it as it was, and a run into another `--out` (or a batch worker) goes on all the same. A
+run's folder is named by everything the detections depend on: the video file (its size, its
+modification time and a hash of its first and last MiB), the analysis and candidate settings,
+the detection and pose sections, MoveNet's model file and runtime, the picture reader and the
+pipeline's output number. A changed video or setting names another folder, so its run starts
+over. A run that writes its outputs removes its folder; folders of runs that were never finished
+are removed after `KEEP_DAYS` days, and at most `KEEP_RUNS` are kept.
+
+A folder that cannot be written (a read-only home, a full disk) costs a later run the frames
+again; it never fails this one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import zipfile
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from highlights.atomic import OutputPathError
+from highlights.cache_dir import cache_dir
+from highlights.npz_file import write_npz
+
+CHUNK_S = 30.0  # seconds of video a chunk holds: a stop loses at most this much of the network's work
+KEEP_RUNS = 8  # unfinished runs kept (the most recent); each is a few MB per hour of video
+KEEP_DAYS = 14
+HASHED_BYTES = 1 << 20  # of the video's start and of its end, with its size and mtime: its identity
+FOLDER = "detect-frames"
+FORMAT = 1  # the layout of a chunk
+
+
+def kept_frames_root() -> Path:
+    return cache_dir() / FOLDER
+
+
+def file_identity(path: str | os.PathLike) -> dict[str, Any]:
+    """Size, modification time and the SHA-256 of the first and last `HASHED_BYTES`: a replaced or
+    re-encoded upload differs, and a multi-GB game is not read whole to say so."""
+    path = Path(path)
+    st = path.stat()
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        digest.update(f.read(HASHED_BYTES))
+        if st.st_size > HASHED_BYTES:
+            f.seek(max(HASHED_BYTES, st.st_size - HASHED_BYTES))
+            digest.update(f.read(HASHED_BYTES))
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256_ends": digest.hexdigest()}
+
+
+def movenet_identity(settings) -> dict[str, Any]:
+    """MoveNet's model file (the packaged one's checked SHA-256, or the user's file) and the
+    LiteRT runtime that runs it: another model or runtime may find other people."""
+    from importlib import metadata
+
+    from highlights.people.model_file import MOVENET_SHA256
+
+    try:
+        runtime = metadata.version("ai-edge-litert")
+    except metadata.PackageNotFoundError:
+        runtime = None
+    path = getattr(settings, "movenet_model_path", None)
+    return {"model": file_identity(path) if path else MOVENET_SHA256, "runtime": runtime}
+
+
+# Settings that choose how MoveNet runs (threads, workers, frames queued on each, measuring the
+# path again), not what it finds: every path gives the same people, so changing them goes on.
+EXECUTION_ONLY = ("movenet_threads", "movenet_workers", "movenet_frames_per_worker", "movenet_remeasure",
+                  "decode_threads", "decode_ahead")
+
+
+def _settings(section) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    from highlights.pipeline.track_settings import frame_settings
+
+    return {k: v for k, v in asdict(frame_settings(section)).items() if k not in EXECUTION_ONLY}
+
+
+def keeps_frames(config) -> bool:
+    """Whether a run with `config` runs MoveNet (the detection or pose stage): what is kept."""
+    return any(config.enabled(name) and config.section(name).backend == "movenet" for name in ("detection", "pose"))
+
+
+def kept_frames_for(video_path: str | os.PathLike, config, **options) -> "KeptFrames | None":
+    """The kept detections of `video_path` under `config` (None when the run runs no MoveNet, or
+    the cache folder cannot be read)."""
+    from highlights.pipeline.output_version import OUTPUT_VERSION
+    from highlights.video import PICTURES_VERSION
+
+    if not keeps_frames(config):
+        return None
+    try:
+        key = {"video": file_identity(video_path), "pictures": PICTURES_VERSION, "output": OUTPUT_VERSION,
+               "movenet": movenet_identity(config.detection),
+               **{name: _settings(config.section(name)) for name in ("analysis", "candidates", "detection", "pose")}}
+        return KeptFrames(key, fps=config.analysis.fps, **options)
+    except OSError:
+        return None  # a missing video is the run's to refuse, in its own words
+
+
+def _done(found) -> Future:
+    future: Future = Future()
+    future.set_result(found)
+    return future
+
+
+class KeptFrames:
+    """One run's kept detections: `get` what an earlier run found in a frame, `put` what this one
+    found, and `frame_done` after each analysis frame, which writes a chunk once the stream has
+    passed its last frame."""
+
+    def __init__(self, key: dict[str, Any], *, fps: float, root: Path | None = None,
+                 chunk_s: float | None = None) -> None:
+        self.root = Path(root) if root is not None else kept_frames_root()
+        text = json.dumps({"format": FORMAT, **key}, sort_keys=True, default=repr)
+        self.key = hashlib.sha256(text.encode()).hexdigest()
+        self.folder = self.root / self.key[:24]
+        self.chunk_frames = max(1, round((chunk_s if chunk_s is not None else CHUNK_S) * fps))
+        self.loaded: dict[int, tuple[tuple, list]] = {}  # frame index -> (plan, detections)
+        self.loaded_chunks = 0
+        self.went_on_from_s: float | None = None  # the time of the last frame earlier runs finished
+        self.pending: dict[int, tuple[tuple, list]] = {}
+        self.writable = True
+        self.written_until_s: float | None = None
+        self._load()
+        self._prune()
+
+    # -- reading -------------------------------------------------------------------------------
+    def _chunk_path(self, k: int) -> Path:
+        return self.folder / f"chunk-{k:05d}.npz"
+
+    def _load(self) -> None:
+        """The chunks earlier runs finished, from the first on, up to the first missing or damaged one."""
+        k = 0
+        while True:
+            path = self._chunk_path(k)
+            if not path.is_file():
+                break
+            try:
+                entries, end_time_s = self._read(path, k)
+            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+                break  # damaged: its frames are computed again (and the chunk written again)
+            self.loaded.update(entries)
+            self.went_on_from_s = end_time_s
+            k += 1
+        self.loaded_chunks = k
+        if k:
+            try:
+                os.utime(self.folder)  # in use: the last to be pruned
+            except OSError:
+                pass
+
+    def _read(self, path: Path, k: int) -> tuple[dict[int, tuple[tuple, list]], float]:
+        from highlights.people.movenet import PoseDetection
+
+        with np.load(path, allow_pickle=False) as z:
+            if str(z["key"]) != self.key or int(z["first_index"]) != k * self.chunk_frames \
+                    or int(z["frames_in_chunk"]) != self.chunk_frames:
+                raise ValueError("another run's chunk")
+            frames, counts, regions, whole = z["frames"], z["counts"], z["regions"], z["whole"]
+            boxes, scores, keypoints = z["boxes"], z["scores"], z["keypoints"]
+            end_time_s = float(z["end_time_s"])
+        entries = {}
+        at = 0
+        for index, n, region, w in zip(frames.tolist(), counts.tolist(), regions, whole.tolist()):
+            found = [PoseDetection(box=tuple(float(v) for v in boxes[i]), keypoints=keypoints[i].copy(),
+                                   score=float(scores[i])) for i in range(at, at + n)]
+            at += n
+            plan = (None if np.isnan(region).any() else tuple(float(v) for v in region), bool(w))
+            entries[int(index)] = (plan, found)
+        return entries, end_time_s
+
+    @staticmethod
+    def _same_plan(a: tuple, b: tuple) -> bool:
+        (ra, wa), (rb, wb) = a, b
+        if (ra is None) != (rb is None) or bool(wa) != bool(wb):
+            return False
+        return ra is None or tuple(float(v) for v in ra) == tuple(float(v) for v in rb)
+
+    def get(self, index: int, plan: tuple) -> list | None:
+        """The detections an earlier run found in frame `index` under the same `plan` (None: none)."""
+        hit = self.loaded.get(index)
+        if hit is None or not self._same_plan(hit[0], plan):
+            return None
+        return hit[1]
+
+    def future(self, index: int, plan: tuple) -> Future | None:
+        found = self.get(index, plan)
+        return None if found is None else _done(found)
+
+    # -- writing -------------------------------------------------------------------------------
+    def put(self, index: int, plan: tuple, found: list) -> None:
+        if index not in self.loaded and self.writable:
+            self.pending[index] = (plan, found)
+
+    def frame_done(self, index: int, time_s: float) -> None:
+        """Analysis frame `index` has been through every frame stage: write its chunk if it was the last."""
+        if (index + 1) % self.chunk_frames:
+            return
+        k = index // self.chunk_frames
+        first = k * self.chunk_frames
+        entries = sorted((i, self.pending.pop(i)) for i in [i for i in self.pending if i <= index])
+        if k < self.loaded_chunks or not self.writable:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_npz(self._chunk_path(k), **self._arrays(entries, first, time_s))
+            self.written_until_s = float(time_s)
+        except (OSError, OutputPathError):
+            self.writable = False  # costs a later run these frames again; never this run
+            self.pending.clear()
+
+    def _arrays(self, entries, first: int, end_time_s: float) -> dict[str, np.ndarray]:
+        found = [d for _, (_, ds) in entries for d in ds]
+        regions = np.full((len(entries), 4), np.nan)
+        for row, (_, (plan, _)) in enumerate(entries):
+            if plan[0] is not None:
+                regions[row] = [float(v) for v in plan[0]]
+        return {
+            "key": np.array(self.key), "first_index": np.array(first), "frames_in_chunk": np.array(self.chunk_frames),
+            "end_time_s": np.array(float(end_time_s)),
+            "frames": np.array([i for i, _ in entries], dtype=np.int64),
+            "counts": np.array([len(ds) for _, (_, ds) in entries], dtype=np.int64),
+            "regions": regions, "whole": np.array([bool(plan[1]) for _, (plan, _) in entries], dtype=bool),
+            "boxes": np.array([d.box for d in found], dtype=np.float64).reshape(-1, 4),
+            "scores": np.array([d.score for d in found], dtype=np.float64),
+            "keypoints": np.array([d.keypoints for d in found], dtype=np.float32).reshape(-1, 17, 3),
+        }
+
+    @property
+    def kept_until_s(self) -> float | None:
+        """Video time up to which the people found are on disk (None: none yet)."""
+        return self.went_on_from_s if self.written_until_s is None else self.written_until_s
+
+    def discard(self) -> None:
+        """The run wrote its outputs: its kept frames are no longer needed."""
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _prune(self) -> None:
+        """Folders of runs never finished: those older than `KEEP_DAYS`, and all but the newest `KEEP_RUNS`."""
+        try:
+            folders = [p for p in self.root.iterdir() if p.is_dir() and p != self.folder]
+            dated = sorted(((p.stat().st_mtime, p) for p in folders), reverse=True)
+        except OSError:
+            return
+        cutoff = time.time() - KEEP_DAYS * 86400
+        for n, (mtime, path) in enumerate(dated):
+            if mtime < cutoff or n >= KEEP_RUNS - 1:
+                shutil.rmtree(path, ignore_errors=True)
+
+    def going_on_line(self, duration_s: float) -> str | None:
+        """What the run says when it goes on from an earlier one (None when it starts over)."""
+        if not self.loaded_chunks or self.went_on_from_s is None:
+            return None
+        from highlights.pipeline.outputs.timecode import short_clock
+
+        return (f"going on from {short_clock(self.went_on_from_s)} of {short_clock(duration_s)}: the people in "
+                f"the frames before were found by an earlier run of this video with these settings (kept in "
+                f"{self.folder}); the video is read again from its start to rebuild the rest")

