@@ -278,4 +278,4 @@ class KeptFrames:
 
         return (f"going on from {short_clock(self.went_on_from_s)} of {short_clock(duration_s)}: the people in "
                 f"the frames before were found by an earlier run of this video with these settings (kept in "
-                f"{self.folder}); the video is read again from its start to rebuild the rest")
+                f"{self.folder}) and are read back, not found again")

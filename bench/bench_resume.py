@@ -1,0 +1,138 @@
+"""What a stopped `detect` saves by going on: the analysis's time when it goes on from kept
+detections, against a run from the start.
+
+    python bench/bench_resume.py [--minutes 3] [--stop-at 0.5] [--workdir DIR]
+
+Makes (once, reused from --workdir) a 720p30 synthetic game with the project's generator
+(`highlights synth game`) and runs `detect`'s analysis on it with the default settings (MoveNet
+people, the packaged pose classifier), kept detections in a folder of --workdir, never the
+user's cache:
+
+1. `detect` from the start, keeping nothing: the analysis's seconds per stage, and the seconds
+   spent after it cutting the reel, the page's clips and the other outputs;
+2. the analysis keeping its detections (what `detect` does): what keeping them costs;
+3. the analysis again with every frame kept: a run stopped while it cut the outputs;
+4. the analysis stopped at --stop-at of the video (a progress callback raising KeyboardInterrupt,
+   as Ctrl-C does), then the run that goes on.
+
+Each run that goes on must give the result of the run from the start (its highlights, the
+candidates before merging and every stat but the seconds); the bench fails otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from highlights.cli.boundary import run_script
+
+# How long it took differs from run to run; the reel is chosen after the analysis, as the
+# outputs are written.
+LEFT_OUT = ("seconds", "speed_x_realtime", "stage_seconds", "movenet_path", "reel")
+
+
+def comparable(result) -> dict:
+    data = copy.deepcopy(result.to_dict())  # its stats are the result's own dict
+    for key in LEFT_OUT:
+        data["stats"].pop(key, None)
+    data["before_merge"] = [h.to_dict() for h in result.before_merge]
+    return data
+
+
+def same(result, reference: dict, what: str) -> None:
+    data = comparable(result)
+    if data != reference:
+        differ = sorted({f"stats.{k}" for k in set(data["stats"]) | set(reference["stats"])
+                         if data["stats"].get(k) != reference["stats"].get(k)}
+                        | {k for k in set(data) | set(reference) if k != "stats" and data.get(k) != reference.get(k)})
+        raise SystemExit(f"{what} gave another result than the run from the start: {', '.join(differ)}")
+
+
+def make_game(workdir: Path, minutes: float) -> Path:
+    from highlights.synth.game import GameConfig, generate_game
+
+    video = workdir / f"resume_{minutes:g}min.mp4"
+    if not video.exists():
+        generate_game(workdir, GameConfig(minutes=minutes, seed=1, name=video.stem))
+    return video
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=3.0, help="length of the synthetic 720p game")
+    parser.add_argument("--stop-at", type=float, default=0.5,
+                        help="share of the video after which run 4 is stopped (0 < share < 1)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="folder for the game (reused) and the kept detections (default: a temporary one)")
+    args = parser.parse_args()
+    if not 0.0 < args.stop_at < 1.0:
+        parser.error(f"--stop-at {args.stop_at}: a share of the video, between 0 and 1")
+    if args.minutes <= 0:
+        parser.error(f"--minutes {args.minutes}: a length above 0")
+
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.detect import detect_highlights
+    from highlights.pipeline.kept_frames import kept_frames_for
+    from highlights.pipeline.run import run_pipeline
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-resume-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    video = make_game(workdir, args.minutes)
+    config = PipelineConfig()
+    root = workdir / "kept"
+    shutil.rmtree(root, ignore_errors=True)
+
+    started = time.perf_counter()
+    whole, _ = detect_highlights(video, config, workdir / "out", progress=False, go_on=False)
+    total = time.perf_counter() - started
+    reference = comparable(whole)
+    analysis = whole.stats["seconds"]
+    print(f"{video.name}: {whole.video['duration_s']:.0f} s of 720p video, {len(whole.highlights)} highlights")
+    print(f"1. detect from the start: {total:.1f} s, of which the analysis {analysis:.1f} s and the outputs "
+          f"(reel, clips, page) {total - analysis:.1f} s")
+    stages = whole.stats["stage_seconds"]
+    print("   analysis by stage (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if v >= 0.05))
+
+    kept = kept_frames_for(video, config, root=root)
+    keeping = run_pipeline(video, config, progress=False, kept_frames=kept)
+    same(keeping, reference, "keeping detections")
+    print(f"2. the analysis keeping its detections: {keeping.stats['seconds']:.1f} s")
+
+    kept = kept_frames_for(video, config, root=root)
+    said: list[str] = []
+    again = run_pipeline(video, config, progress=False, kept_frames=kept, say=said.append)
+    same(again, reference, "the run that went on from every frame")
+    print(f"3. the analysis with every frame kept (stopped while cutting the outputs): {again.stats['seconds']:.1f} s "
+          f"({again.stats['seconds'] / keeping.stats['seconds']:.0%} of run 2)")
+    print(f"   {said[0] if said else '(it did not say it went on)'}")
+    kept.discard()
+
+    def stop(stage, done, total_s):
+        if stage == "analysis" and done >= args.stop_at * total_s:
+            raise KeyboardInterrupt
+
+    kept = kept_frames_for(video, config, root=root)
+    started = time.perf_counter()
+    try:
+        run_pipeline(video, config, progress=stop, kept_frames=kept)
+        raise AssertionError("the run was not stopped")
+    except KeyboardInterrupt:
+        stopped_s = time.perf_counter() - started
+    kept = kept_frames_for(video, config, root=root)
+    said.clear()
+    went_on = run_pipeline(video, config, progress=False, kept_frames=kept, say=said.append)
+    same(went_on, reference, "the run that went on after a stop")
+    kept.discard()
+    print(f"4. stopped at {args.stop_at:.0%} of the video after {stopped_s:.1f} s; the run that went on: "
+          f"{went_on.stats['seconds']:.1f} s, where one from the start took {keeping.stats['seconds']:.1f} s "
+          f"(together {stopped_s + went_on.stats['seconds']:.1f} s)")
+    print(f"   {said[0] if said else '(it did not say it went on)'}")
+    print("every run that went on gave the result of the run from the start")
+
+
+if __name__ == "__main__":
+    run_script(main)
