@@ -774,6 +774,35 @@ def _without_the_actor(source, target):
     target.with_suffix(".json").write_text(json.dumps(truth))
 
 
+def _without_hips(source, target):
+    shutil.copy(source, target)
+    truth = json.loads(source.with_suffix(".json").read_text())
+    for frame in truth["frames"]:
+        for person in frame.get("persons", []):
+            for joint in (11, 12):  # COCO's hips: the actor is seen, but never with the scale of a torso
+                person["keypoints"][joint][2] = 0
+    target.with_suffix(".json").write_text(json.dumps(truth))
+
+
+def test_a_class_whose_clips_never_show_a_hip_with_a_shoulder_is_refused_not_trained_on_nothing(clip_tree, tmp_path):
+    tree = tmp_path / "tree"
+    for club, label in (("volley_a", "baseball_swing"), ("none", "none")):
+        (tree / club).mkdir(parents=True)
+        source = clip_tree / label / f"clip_{label}.mp4"
+        shutil.copy(source, tree / club / source.name)
+        shutil.copy(source.with_suffix(".json"), tree / club / source.with_suffix(".json").name)
+    (tree / "volley_b").mkdir()
+    _without_hips(clip_tree / "basketball_layup" / "clip_basketball_layup.mp4", tree / "volley_b" / "hidden.mp4")
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--epochs", "2", "--clips", str(tree),
+                                      "--out", str(tmp_path / "run"), "--no-progress"])
+    said = " ".join(result.output.split())
+    # Its windows were counted and then dropped in training: a model of three classes that learnt two.
+    assert result.exit_code == 1, said
+    assert f"{tree}: no person found in any clip of volley_b" in said
+    assert "a hip and a shoulder in view together at least once" in said
+    assert not (tmp_path / "run" / "best.pt").exists()
+
+
 def test_train_pose_names_the_labelled_clips_it_found_nobody_in(clip_tree, tmp_path):
     tree = tmp_path / "tree"
     (tree / "none").mkdir(parents=True)

@@ -119,7 +119,7 @@ def refuse_a_class_without_windows(config: PoseTrainConfig, labels: np.ndarray, 
     if empty:
         raise DatasetError(f"{where}: no person found in any clip of {', '.join(empty)}, so there is nothing of "
                            f"{'it' if len(empty) == 1 else 'them'} to learn (a clip needs a person in a quarter "
-                           "of a 2 s window)")
+                           "of a 2 s window, a hip and a shoulder in view together at least once)")
 
 
 def what_it_trained_on(config: PoseTrainConfig, labels: np.ndarray, clips: int) -> str:

@@ -256,7 +256,10 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
     out, labels, nobody = [], [], []
     for clip in clips:
         kp, times = clip_poses(clip.path, fps=config.window.fps, cache_dir=config.pose_cache_dir)
-        windows = pixel_windows(kp, times, config.window)
+        # A window that never shows a hip and a shoulder together has no scale to normalise by, so
+        # training would drop it: left out here, where the counts and the check that every class
+        # has a window still see it.
+        windows = [w for w in pixel_windows(kp, times, config.window) if normalise(w) is not None]
         if not windows:
             nobody.append(clip.name)
         for w in windows:
@@ -269,7 +272,8 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
         from highlights.datasets.errors import DatasetError
 
         raise DatasetError(f"{where}: no person found in any of its {len(clips)} labelled clips, so they add nothing "
-                           "to train on (a clip needs a person in a quarter of a 2 s window)")
+                           "to train on (a clip needs a person in a quarter of a 2 s window, a hip and a shoulder "
+                           "in view together at least once)")
     if nobody:
         # A clip the pose model finds nobody in teaches nothing: said, so a class is not thinner than it looks.
         shown = ", ".join(nobody[:10]) + (f" and {len(nobody) - 10} more" if len(nobody) > 10 else "")
