@@ -152,3 +152,52 @@ def test_unfinished_runs_kept_are_bounded(tmp_path, monkeypatch):
     kept_frames.KeptFrames({"video": "x"}, fps=10.0, root=root)
     # run0 is weeks old; of the rest, the two newest stay beside this run's
     assert len(list(root.iterdir())) == 2 and not (root / "run0").exists()
+
+
+def _stopped_after_chunks(monkeypatch, chunks: int) -> None:
+    """Ctrl-C as the stream passes the end of the `chunks`-th chunk, once it is written."""
+    frame_done = kept_frames.KeptFrames.frame_done
+
+    def stopping(self, index, time_s):
+        frame_done(self, index, time_s)
+        if index + 1 == chunks * self.chunk_frames:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(kept_frames.KeptFrames, "frame_done", stopping)
+
+
+def test_the_command_says_what_was_kept_and_that_it_goes_on(video, kept_root, cli, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    threads = ("--set", "detection.movenet_threads=1", "--no-progress")
+    with monkeypatch.context() as m:
+        _stopped_after_chunks(m, 3)
+        res = cli("detect", video, "--out", out, *threads)
+    said = " ".join(res.output.split())
+    assert res.exit_code == 130, res.output
+    assert (f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it "
+            "was); the people found in the first 0:06 of the video are kept: run the same command again to go on "
+            "from there (a changed video or setting starts over)") in said
+    assert not out.exists()
+    res = cli("detect", video, "--out", out, *threads)
+    assert res.exit_code == 0, res.output
+    going_on = [line for line in res.output.splitlines() if line.startswith("going on from")]
+    assert len(going_on) == 1 and going_on[0].startswith("going on from 0:06 of 0:15: ")
+    assert (out / "highlights.json").is_file() and list(kept_root.iterdir()) == []
+
+
+def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_path, monkeypatch):
+    from highlights.batch.game import GameJob, run_game
+
+    job = GameJob(game_id="game", video=str(video), out_root=str(tmp_path / "season"), config=CONFIG.to_dict(),
+                  fingerprint="f")
+    with monkeypatch.context() as m:
+        _stopped_after_chunks(m, 4)
+        with pytest.raises(KeyboardInterrupt):
+            run_game(job)
+    passes["n"] = 0
+    record = run_game(job)
+    assert record["status"] == "done", record
+    # 15 s at 10 frames a second, 149 of them active; those of the first 8 s were kept
+    assert 0 < passes["n"] <= 80
+    detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    assert _highlights_json(tmp_path / "season" / "game") == _highlights_json(tmp_path / "whole")
