@@ -277,7 +277,8 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
     if nobody:
         # A clip the pose model finds nobody in teaches nothing: said, so a class is not thinner than it looks.
         shown = ", ".join(nobody[:10]) + (f" and {len(nobody) - 10} more" if len(nobody) > 10 else "")
-        log(f"no person found in {len(nobody)} labelled clip{'s' if len(nobody) > 1 else ''}, left out: {shown}")
+        log(f"no person found, or never a hip and a shoulder in view together, in {len(nobody)} labelled "
+            f"clip{'s' if len(nobody) > 1 else ''}, left out: {shown}")
     shape = (0, config.window.window_frames, 17, 3)
     from highlights.pose_classifier.seen_clips import clip_hashes
 
