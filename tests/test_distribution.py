@@ -40,7 +40,7 @@ def built(tmp_path_factory) -> dict[str, list[str]]:
         wheel_names = zf.namelist()
         wheel_size = (project / "out" / wheel).stat().st_size
     return {"sdist": sdist_names, "wheel": wheel_names, "wheel_size": wheel_size,
-            "wheel_path": project / "out" / wheel}
+            "wheel_path": project / "out" / wheel, "sdist_path": project / "out" / sdist}
 
 
 @pytest.fixture(scope="module")
@@ -153,3 +153,24 @@ def test_the_installed_wheel_detects_highlights_in_a_synthetic_game(installed, t
     assert result["inference_backend"].startswith("pose-")
     for name in ("highlights.html", "highlights.csv", "timeline.png"):
         assert (out / name).is_file(), name
+
+
+def _wheel_files(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zf:
+        # RECORD lists the others with their hashes, which are compared here one by one.
+        return {name: zf.read(name) for name in zf.namelist() if not name.endswith(".dist-info/RECORD")}
+
+
+def test_the_wheel_built_from_the_sdist_is_the_wheel_built_from_the_tree(built, tmp_path):
+    """`python -m build` builds the wheel from the sdist, not from the checkout: a data file that
+    MANIFEST.in left out of the sdist would be missing from that wheel alone."""
+    with tarfile.open(built["sdist_path"]) as tar:
+        tar.extractall(tmp_path, filter="data")
+    (unpacked,) = [p for p in tmp_path.iterdir() if p.is_dir()]
+    script = "import setuptools.build_meta as b; print('built', b.build_wheel('out'))"
+    done = subprocess.run([sys.executable, "-c", script], cwd=unpacked, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    from_sdist = _wheel_files(unpacked / "out" / done.stdout.splitlines()[-1].split()[1])
+    from_tree = _wheel_files(built["wheel_path"])
+    assert sorted(from_sdist) == sorted(from_tree)
+    assert [name for name in from_tree if from_sdist[name] != from_tree[name]] == []
