@@ -201,3 +201,46 @@ def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_pat
     assert 0 < passes["n"] <= 80
     detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
     assert _highlights_json(tmp_path / "season" / "game") == _highlights_json(tmp_path / "whole")
+
+
+# `highlights detect ARGS...` with 2 s chunks, held once its third chunk is on disk until stdin
+# closes or it is killed; prints "kept".
+HELD_AFTER_THREE_CHUNKS = (
+    "import sys\n"
+    "import highlights.pipeline.kept_frames as kept_frames\n"
+    "from highlights.cli.app import main\n"
+    "kept_frames.CHUNK_S = 2.0\n"
+    "frame_done = kept_frames.KeptFrames.frame_done\n"
+    "def held(self, index, time_s):\n"
+    "    frame_done(self, index, time_s)\n"
+    "    if index + 1 == 3 * self.chunk_frames:\n"
+    "        print('kept', flush=True)\n"
+    "        sys.stdin.read()\n"
+    "kept_frames.KeptFrames.frame_done = held\n"
+    "sys.argv = ['highlights', *sys.argv[1:]]\n"
+    "main()\n")
+
+
+def test_a_run_killed_outright_goes_on_from_the_chunks_it_wrote(video, kept_root, cli, tmp_path):
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    args = ("detect", str(video), "--out", str(out), "--set", "detection.movenet_threads=1", "--no-progress")
+    process = subprocess.Popen([sys.executable, "-c", HELD_AFTER_THREE_CHUNKS, *args], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline().strip()
+    process.kill()  # kill -9: no handler runs
+    _, stderr = process.communicate()
+    assert line == "kept", stderr
+    res = cli(*args)
+    assert res.exit_code == 0, res.output
+    assert [ln for ln in res.output.splitlines() if ln.startswith("going on from 0:06 of 0:15: ")]
+
+
+def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_the_run_goes_through(video, tmp_path, monkeypatch):
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(blocked))
+    result, _ = detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+    assert (tmp_path / "out" / "highlights.json").is_file() and result.stats["analysis_frames"] == 150
