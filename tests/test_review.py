@@ -1045,3 +1045,42 @@ def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp
     assert f"9 none clip(s) trimmed to leave out an action decided in the same video: {', '.join(trimmed[:5])} " \
            "and 4 more;" in message
     assert "video is left out: game/c20 (4.00-6.00 s)" in message and "more" not in message.split("too short")[1]
+
+
+@pytest.mark.parametrize("kind", ["pose", "checkpoint", "moved"])
+def test_a_run_no_window_of_which_reached_the_classifier_offers_its_models_own_classes(detect_folder, tmp_path,
+                                                                                       kind):
+    import shutil
+
+    import torch
+
+    from highlights.model import save_checkpoint
+    from highlights.pose_classifier.default import load_default_pose_model
+    from highlights.pose_classifier.model import PoseClassifier, build_network
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    classes = ["tennis_serve", "volleyball_spike", "none"]
+    if kind == "pose":
+        torch.manual_seed(0)
+        model = PoseClassifier(build_network("features_linear", 3), classes, load_default_pose_model().spec,
+                               "features_linear", {})
+        classifier = {"backend": "pose", "pose_model": str(model.save(tmp_path / "pose.pt"))}
+    else:
+        net = tiny_model(3)
+        path = save_checkpoint(tmp_path / "best.pt", net, tiny_meta(net, classes))
+        if kind == "moved":
+            path = path.rename(tmp_path / "elsewhere.pt").with_name("best.pt")
+        classifier = {"backend": "checkpoint", "checkpoint": str(path)}
+    folder = tmp_path / "quiet-game"
+    shutil.copytree(detect_folder, folder)
+    data = json.loads((folder / "highlights.json").read_text())
+    data.update(highlights=[], candidates=[], config={"classifier": {"enabled": True, **classifier}})
+    (folder / "highlights.json").write_text(json.dumps(data))
+    game = load_games([folder])[0]
+    if kind == "moved":  # the file is gone: the default classes, as before
+        assert game.classes == ["baseball_swing", "basketball_layup", "soccer_shooting"]
+        assert game.model_classes == []
+    else:
+        # A missed event is marked with the club's classes, not the default four.
+        assert game.classes == ["tennis_serve", "volleyball_spike"]
+        assert game.model_classes == classes

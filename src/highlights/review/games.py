@@ -276,6 +276,10 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         model_classes += [c for c in item.probs if c not in model_classes]
         labels.update(item.probs)
         labels.add(item.label)
+    if not model_classes:
+        # No window reached the classifier (a quiet game): the classes of the model the run names,
+        # so a missed event is marked with a club's own class rather than one of the default four.
+        model_classes = _run_model_classes(data)
     if classes:
         refuse_a_slip_for_a_model_class(classes, model_classes, path, where="--classes",
                                         advice="give the model's name, or leave it out (the model's classes are "
@@ -306,6 +310,30 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         sport=sport,
         sport_class=sport_class(sport, known, highlight_labels),
     )
+
+
+def _run_model_classes(data: dict) -> list[str]:
+    """The classes of the model a highlights.json's config names, read from its file; [] when the
+    classifier was off or its file cannot be read now (moved since the run)."""
+    from highlights.errors import HighlightsError
+
+    classifier = (data.get("config") or {}).get("classifier") or {}
+    if not isinstance(classifier, dict) or not classifier.get("enabled", True):
+        return []
+    backend = classifier.get("backend")
+    try:
+        if backend in ("checkpoint", "fusion") and classifier.get("checkpoint"):
+            from highlights.model.checkpoint import read_checkpoint_file
+
+            classes = read_checkpoint_file(classifier["checkpoint"]).get("meta", {}).get("classes")
+            return [str(c) for c in classes] if isinstance(classes, list) else []
+        if backend == "pose" and classifier.get("pose_model"):
+            from highlights.pose_classifier.model import PoseClassifier
+
+            return list(PoseClassifier.load(classifier["pose_model"]).classes)
+    except (OSError, ValueError, HighlightsError):
+        return []
+    return []
 
 
 def refuse_a_slip_for_a_model_class(classes: list[str], model_classes: list[str], path: Path, *, where: str,
