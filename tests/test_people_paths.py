@@ -133,16 +133,22 @@ def test_where_the_system_gives_no_cpu_counters_a_choice_is_stored(tmp_path, mon
     assert _choose(cache, [])[1]["source"] == "cache"
 
 
-def test_a_choice_whose_cache_cannot_be_written_says_so_and_serves_this_process(tmp_path):
+def test_a_choice_whose_cache_cannot_be_written_says_so_and_serves_this_process(tmp_path, caplog):
     """A quiet machine whose cache folder cannot be made (a file in its way; a read-only home)
-    neither fails the run nor reports the choice as stored."""
+    neither fails the run nor reports the choice as stored, and says once which file could not
+    keep it and which variable moves it (detect said nothing, only its highlights.json)."""
     in_the_way = tmp_path / "home-cache"
     in_the_way.write_text("a file where the cache folder would be")
     cache = PathCache(in_the_way / "highlights" / "movenet-paths.json")
-    path, report, _ = _choose(cache, [], load_probe=_load(0.05))
-    assert path == FAST and report["stored"] is False and report["cache_unwritable"] is True
-    again, report2, calls2 = _choose(cache, [], load_probe=_load(0.05))
-    assert again == FAST and calls2 == [] and "not writable" in report2["source"]
+    with caplog.at_level("WARNING", logger="highlights.model.path_choice"):
+        path, report, _ = _choose(cache, [], load_probe=_load(0.05))
+        assert path == FAST and report["stored"] is False and report["cache_unwritable"] is True
+        again, report2, calls2 = _choose(cache, [], load_probe=_load(0.05))
+        assert again == FAST and calls2 == [] and "not writable" in report2["source"]
+        _choose(cache, [], load_probe=_load(0.05), remeasure=True)
+    said = [r.getMessage() for r in caplog.records if r.name == "highlights.model.path_choice"]
+    assert len(said) == 1, said
+    assert str(cache.path) in said[0] and "HIGHLIGHTS_CACHE_DIR" in said[0] and "\n" not in said[0]
 
 
 def test_the_load_of_other_processes_is_read_from_the_system():

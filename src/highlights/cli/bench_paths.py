@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import typer
@@ -47,10 +48,17 @@ def bench_paths(
         raise ConfigError("bench-paths: give --checkpoint, --movenet, or both")
     console = plain_console()
     console.print(f"CPU: {this_cpu().describe()}")
-    if movenet:
-        _bench_movenet(console, video, rounds)
-    if checkpoint is not None:
-        _bench_checkpoint(console, checkpoint, threads, rounds, int8, bf16, budget)
+    # This command says itself, beside each choice, that its cache could not be written.
+    path_cache_log = logging.getLogger("highlights.model.path_choice")
+    level = path_cache_log.level
+    path_cache_log.setLevel(logging.ERROR)
+    try:
+        if movenet:
+            _bench_movenet(console, video, rounds)
+        if checkpoint is not None:
+            _bench_checkpoint(console, checkpoint, threads, rounds, int8, bf16, budget)
+    finally:
+        path_cache_log.setLevel(level)
 
 
 def _progress_console():

@@ -29,6 +29,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import math
 import os
 import statistics
@@ -310,6 +311,11 @@ def default_cache_dir() -> Path:
     return cache_dir()
 
 
+log = logging.getLogger(__name__)
+# Cache files already said to be unwritable in this process: one line, not one per measurement.
+_SAID_UNWRITABLE: set[str] = set()
+
+
 class PathCache:
     """Measured choices in one JSON file, keyed by a hash of ``cache_key_fields``.
 
@@ -357,7 +363,14 @@ class PathCache:
                 choices = self._read()
                 choices[self.key(fields)] = entry
                 atomic_write_json(self.path, {"format": CACHE_FORMAT, "choices": choices}, indent=1)
-        except (OSError, OutputPathError):
+        except (OSError, OutputPathError) as e:
+            # Said once: otherwise every run (a service whose home is read-only) would spend the
+            # measurement again, and only highlights.json's `cache_unwritable` would say why.
+            if str(self.path) not in _SAID_UNWRITABLE:
+                _SAID_UNWRITABLE.add(str(self.path))
+                log.warning("%s: cannot be written (%s), so the inference path measured now is not kept and "
+                            "the next run measures again; set HIGHLIGHTS_CACHE_DIR to a folder that can be "
+                            "written", self.path, getattr(e, "strerror", None) or e)
             return False
         return True
 
