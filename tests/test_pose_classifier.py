@@ -774,6 +774,35 @@ def _without_the_actor(source, target):
     target.with_suffix(".json").write_text(json.dumps(truth))
 
 
+def test_a_model_without_none_leaves_a_clip_with_nobody_in_it_out_of_its_scores_and_says_so(clip_tree, tmp_path):
+    from highlights.pose_classifier.default import load_default_pose_model
+    from highlights.pose_classifier.model import build_network
+
+    torch.manual_seed(0)
+    model = PoseClassifier(build_network("features_linear", 2), ["background", "volley_a"],
+                           load_default_pose_model().spec, "features_linear", {})
+    checkpoint = model.save(tmp_path / "own.pt")
+    tree = tmp_path / "tree"
+    for club, label in (("background", "basketball_layup"), ("volley_a", "baseball_swing")):
+        (tree / club).mkdir(parents=True)
+        source = clip_tree / label / f"clip_{label}.mp4"
+        shutil.copy(source, tree / club / source.name)
+        shutil.copy(source.with_suffix(".json"), tree / club / source.with_suffix(".json").name)
+    _without_the_actor(clip_tree / "none" / "clip_none.mp4", tree / "background" / "empty.mp4")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(checkpoint), "--clips", str(tree),
+                                      "--out", str(out), "--no-progress", "--bootstrap", "20"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "video_scorer_testreport.json").read_text())
+    # Given the first class, `background`, the empty clip had counted right by construction.
+    assert report["num_clips"] == 2
+    assert report["meta"]["left_out"]["clips"] == ["background/empty.mp4"]
+    said = " ".join(result.output.split())
+    assert ("1 of the 3 clips show nobody the pose model finds (background/empty.mp4); the model's classes have "
+            "no `none` to call them, so they are not scored") in said
+    assert "**Left out:** 1 of the 3 clips" in (out / "video_scorer_testreport.md").read_text()
+
+
 def _without_hips(source, target):
     shutil.copy(source, target)
     truth = json.loads(source.with_suffix(".json").read_text())

@@ -69,6 +69,27 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         log(f"{len(seen)} of the {len(clips)} clips were among this model's training clips (the same files): "
             "its figures on them are not a test; score it on clips it was not trained on")
     proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
+    left_out = None
+    if clf.none_index is None and not found.all():
+        # A model without `none` has no answer for a clip with nobody in it: given the first class,
+        # it counted right whenever that was its label. Left out of the scores and said, as the
+        # pipeline makes no highlight of a window with nobody in it.
+        names = [c.name for c, f in zip(clips, found) if not f]
+        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+        left_out = {"clips": names,
+                    "note": (f"{len(names)} of the {len(clips)} clips show nobody the pose model finds ({shown}); "
+                             f"the model's classes have no `none` to call them, so they are not scored")}
+        log(f"left out: {left_out['note']}")
+        if len(names) == len(clips):
+            from highlights.datasets.errors import DatasetError
+
+            where = data_meta.get("clips_root") or f"{data_meta.get('root')} {data_meta.get('version')}"
+            raise DatasetError(f"{where}: no person found in any of its {len(clips)} clips, so there is nothing to "
+                               "score (the model's classes have no `none` to call a clip with nobody in it)")
+        seen = [name for name in seen if name not in names]
+        origins = [o for o, f in zip(origins, found) if f]
+        clips = [c for c, f in zip(clips, found) if f]
+        proba, found = proba[found], found[found]
     pred = [clf.classes[clf.decide(p)] for p in proba]
     meta = {
         "model": clf.meta.get("model"),
@@ -79,6 +100,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         # A model without `none` has no action threshold (each clip is its most probable class).
         "action_threshold": clf.action_threshold if clf.none_index is not None else None,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
+        "left_out": left_out,
         "clips_seen_in_training": seen,
         "train_config": clf.meta.get("train_config"),
         "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": f"{clf.aggregation} over windows, mirror-averaged"},

@@ -214,6 +214,9 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     unfinished = (report.get("meta") or {}).get("unfinished_run")
     if unfinished:
         lines += [f"**Note:** {unfinished['note']}.", ""]
+    left_out = (report.get("meta") or {}).get("left_out")
+    if left_out:
+        lines += [f"**Left out:** {left_out['note']}.", ""]
     lines += [render_table(report), ""]
     lines.append(f"Macro-F1: {report['macro_f1']:.3f}")  # three places, as the table's F1 column
     if "balanced_accuracy" in report:  # reports written before it was stored have none
