@@ -186,21 +186,37 @@ def test_the_command_says_what_was_kept_and_that_it_goes_on(video, kept_root, cl
 
 
 def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_path, monkeypatch):
-    from highlights.batch.game import GameJob, run_game
+    import highlights.batch.runner as runner
+    from highlights.batch import collect_games, run_batch
+    from highlights.batch.game import run_game
 
-    job = GameJob(game_id="game", video=str(video), out_root=str(tmp_path / "season"), config=CONFIG.to_dict(),
-                  fingerprint="f")
+    class InProcess:  # the local engine's per-game function, in this process
+        def describe(self):
+            return {"engine": "local", "workers": 1, "threads_per_worker": 1}
+
+        def run(self, jobs, on_record):
+            for job in jobs:
+                on_record(run_game(job))
+
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: InProcess())
+    games = collect_games([video])
+    said: list[str] = []
     with monkeypatch.context() as m:
         _stopped_after_chunks(m, 4)
         with pytest.raises(KeyboardInterrupt):
-            run_game(job)
+            run_batch(games, tmp_path / "season", CONFIG, progress=False, log=said.append)
+    assert said[-1].endswith("run the command again (without --fresh) to go on from there, the games in flight "
+                             "going on where they stopped"), said
     passes["n"] = 0
-    record = run_game(job)
-    assert record["status"] == "done", record
+    said.clear()
+    result = run_batch(games, tmp_path / "season", CONFIG, progress=False, log=said.append)
+    (record,) = result.records
+    assert record["status"] == "done" and record["went_on"].startswith("going on from 0:08 of 0:15: "), record
+    assert f"{record['game_id']}: {record['went_on']}" in said
     # 15 s at 10 frames a second, 149 of them active; those of the first 8 s were kept
     assert 0 < passes["n"] <= 80
     detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
-    assert _highlights_json(tmp_path / "season" / "game") == _highlights_json(tmp_path / "whole")
+    assert _highlights_json(tmp_path / "season" / record["game_id"]) == _highlights_json(tmp_path / "whole")
 
 
 # `highlights detect ARGS...` with 2 s chunks, held once its third chunk is on disk until stdin

@@ -136,10 +136,11 @@ def run_game(job: GameJob) -> dict[str, Any]:
         if job.annotations:
             annotation, half = select_half(load_annotation(job.annotations), half=half, video=Path(job.video),
                                            source=Path(job.annotations))
+        went_on: list[str] = []  # the line a game stopped part way by an earlier batch says as it goes on
         result, written = detect_highlights(job.video, config, partial, annotation=annotation,
                                             progress=False, half=half or 1,
                                             up_link=("all games", f"../{INDEX_NAMES['html']}"),
-                                            on_video_s=tracker)
+                                            on_video_s=tracker, say=went_on.append)
         labels: dict[str, int] = {}
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1
@@ -153,7 +154,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
                   "inference_backend": result.inference_backend,
                   "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
                             if _inside(Path(p), partial)},
-                  "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                  "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  **({"went_on": went_on[0]} if went_on else {})}
         atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
         _swap_in(partial, out_root / job.game_id)
         return record

@@ -214,14 +214,21 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                                      f"too ({out_root / INDEX_NAMES['json']} lists the games done)")
                 if record["status"] == "failed":
                     log(f"{record['game_id']}: failed: {record['error']}")
+                elif record.get("went_on"):
+                    log(f"{record['game_id']}: {record['went_on']}")
 
             try:
                 runner.run(jobs, on_record)
             except KeyboardInterrupt:
                 # Ctrl-C: the run stops without a word from the command line; say where it stands.
                 done = sum(1 for r in records.values() if r.get("status") == "done")
+                from highlights.pipeline.kept_frames import keeps_frames
+
+                # MoveNet's people are kept as a game runs (`pipeline.kept_frames`): a game in flight goes on too.
+                in_flight = ("the games in flight going on where they stopped" if keeps_frames(config)
+                             else "starting the games in flight again")
                 log(f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
-                    "run the command again (without --fresh) to go on from there, starting the games in flight again")
+                    f"run the command again (without --fresh) to go on from there, {in_flight}")
                 raise
             finally:
                 written = index.final()  # an interrupted batch still lists what finished
