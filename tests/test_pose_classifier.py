@@ -766,6 +766,17 @@ def test_ctrl_c_during_pose_training_says_no_model_was_written(tmp_path, monkeyp
     assert "Traceback" not in result.output and not (out / "best.pt").exists()
 
 
+def _club_tree(clip_tree, tree, clubs: dict[str, str]):
+    """A folder-per-class tree of a club's own classes: each class one synthetic clip (and its
+    keypoints) of the generator's label it is mapped to."""
+    for club, label in clubs.items():
+        (tree / club).mkdir(parents=True)
+        source = clip_tree / label / f"clip_{label}.mp4"
+        shutil.copy(source, tree / club / source.name)
+        shutil.copy(source.with_suffix(".json"), tree / club / source.with_suffix(".json").name)
+    return tree
+
+
 def _without_the_actor(source, target):
     shutil.copy(source, target)
     truth = json.loads(source.with_suffix(".json").read_text())
@@ -782,12 +793,7 @@ def test_a_model_without_none_leaves_a_clip_with_nobody_in_it_out_of_its_scores_
     model = PoseClassifier(build_network("features_linear", 2), ["background", "volley_a"],
                            load_default_pose_model().spec, "features_linear", {})
     checkpoint = model.save(tmp_path / "own.pt")
-    tree = tmp_path / "tree"
-    for club, label in (("background", "basketball_layup"), ("volley_a", "baseball_swing")):
-        (tree / club).mkdir(parents=True)
-        source = clip_tree / label / f"clip_{label}.mp4"
-        shutil.copy(source, tree / club / source.name)
-        shutil.copy(source.with_suffix(".json"), tree / club / source.with_suffix(".json").name)
+    tree = _club_tree(clip_tree, tmp_path / "tree", {"background": "basketball_layup", "volley_a": "baseball_swing"})
     _without_the_actor(clip_tree / "none" / "clip_none.mp4", tree / "background" / "empty.mp4")
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(checkpoint), "--clips", str(tree),
@@ -814,12 +820,7 @@ def _without_hips(source, target):
 
 
 def test_a_class_whose_clips_never_show_a_hip_with_a_shoulder_is_refused_not_trained_on_nothing(clip_tree, tmp_path):
-    tree = tmp_path / "tree"
-    for club, label in (("volley_a", "baseball_swing"), ("none", "none")):
-        (tree / club).mkdir(parents=True)
-        source = clip_tree / label / f"clip_{label}.mp4"
-        shutil.copy(source, tree / club / source.name)
-        shutil.copy(source.with_suffix(".json"), tree / club / source.with_suffix(".json").name)
+    tree = _club_tree(clip_tree, tmp_path / "tree", {"volley_a": "baseball_swing", "none": "none"})
     (tree / "volley_b").mkdir()
     _without_hips(clip_tree / "basketball_layup" / "clip_basketball_layup.mp4", tree / "volley_b" / "hidden.mp4")
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--epochs", "2", "--clips", str(tree),
@@ -833,12 +834,8 @@ def test_a_class_whose_clips_never_show_a_hip_with_a_shoulder_is_refused_not_tra
 
 
 def test_train_pose_names_the_labelled_clips_it_found_nobody_in(clip_tree, tmp_path):
-    tree = tmp_path / "tree"
-    (tree / "none").mkdir(parents=True)
-    (tree / "baseball_swing").mkdir()
-    source = clip_tree / "baseball_swing" / "clip_baseball_swing.mp4"
-    shutil.copy(source, tree / "baseball_swing" / source.name)
-    shutil.copy(source.with_suffix(".json"), tree / "baseball_swing" / source.with_suffix(".json").name)
+    tree = _club_tree(clip_tree, tmp_path / "tree", {"baseball_swing": "baseball_swing"})
+    (tree / "none").mkdir()
     _without_the_actor(clip_tree / "none" / "clip_none.mp4", tree / "none" / "empty.mp4")
     args = ["train", "--model", "pose", "--synth-windows", "100", "--epochs", "2", "--clips", str(tree), "--no-progress"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run")])
