@@ -254,9 +254,18 @@ def test_a_run_killed_outright_goes_on_from_the_chunks_it_wrote(video, kept_root
     assert [ln for ln in res.output.splitlines() if ln.startswith("going on from 0:06 of 0:15: ")]
 
 
-def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_the_run_goes_through(video, tmp_path, monkeypatch):
+def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_the_run_goes_through(video, tmp_path, monkeypatch,
+                                                                                      caplog):
     blocked = tmp_path / "a file"
     blocked.write_text("")
     monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(blocked))
-    result, _ = detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+    monkeypatch.setattr(kept_frames, "CHUNK_S", 2.0)  # 8 chunks, each of which fails to be written
+    with caplog.at_level("WARNING", logger="highlights.pipeline.kept_frames"):
+        result, _ = detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
     assert (tmp_path / "out" / "highlights.json").is_file() and result.stats["analysis_frames"] == 150
+    # Said once, naming where and what to set, though every chunk after the first failed too.
+    said = [r.getMessage() for r in caplog.records if r.name == "highlights.pipeline.kept_frames"]
+    assert len(said) == 1, said
+    assert said[0].startswith(f"{blocked / kept_frames.FOLDER}/") and said[0].endswith(
+        "cannot be kept there (Not a directory), so a stopped run of this video starts over; set "
+        "HIGHLIGHTS_CACHE_DIR to a folder that can be written"), said

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
@@ -49,6 +50,8 @@ KEEP_DAYS = 14
 HASHED_BYTES = 1 << 20  # of the video's start and of its end, with its size and mtime: its identity
 FOLDER = "detect-frames"
 FORMAT = 1  # the layout of a chunk
+
+log = logging.getLogger(__name__)
 
 
 def kept_frames_root() -> Path:
@@ -228,9 +231,14 @@ class KeptFrames:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_npz(self._chunk_path(k), **self._arrays(entries, first, time_s))
             self.written_until_s = float(time_s)
-        except (OSError, OutputPathError):
-            self.writable = False  # costs a later run these frames again; never this run
+        except (OSError, OutputPathError) as e:
+            # Costs a later run these frames again, never this run; said once, as the pose and
+            # inference-path caches say it: a stopped run would otherwise start over unexplained.
+            self.writable = False
             self.pending.clear()
+            log.warning("%s: the people found cannot be kept there (%s), so a stopped run of this video starts "
+                        "over; set HIGHLIGHTS_CACHE_DIR to a folder that can be written", self.folder,
+                        getattr(e, "strerror", None) or e)
 
     def _arrays(self, entries, first: int, end_time_s: float) -> dict[str, np.ndarray]:
         found = [d for _, (_, ds) in entries for d in ds]
