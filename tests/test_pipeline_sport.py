@@ -172,3 +172,15 @@ def test_a_clubs_classes_that_name_no_sport_are_not_called_sports():
     assert mixed_sports_hint(["volleyball_spike", "rest", "tennis_serve"]) == (
         "the highlights name 2 sports (tennis 1, volleyball 1): for a video of one sport, --sport SPORT keeps "
         "every label to that sport")
+
+
+def test_the_hint_is_given_for_two_sports_named_unless_the_annotation_names_two_too():
+    from highlights.pipeline.sport_filter import mixed_sports_hint
+
+    labels = ["volleyball_spike", "tennis_serve", "volleyball_spike"]
+    assert mixed_sports_hint(labels, ["tennis_serve", "volleyball_spike"]) is None  # two sports filmed
+    # One sport annotated (a class naming none does not make a second): the hint stands.
+    hint = "the highlights name 2 sports (volleyball 2, tennis 1): for a video of one sport, --sport SPORT"
+    assert mixed_sports_hint(labels, ["volleyball_spike", "rest", "none"]).startswith(hint)
+    assert mixed_sports_hint(labels, []).startswith(hint)
+    assert mixed_sports_hint(["volleyball_spike", "volleyball_spike", "rest"]) is None  # one sport named
