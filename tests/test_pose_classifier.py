@@ -20,7 +20,7 @@ from dataclasses import replace
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.fusion import (
-    ClassListMismatch, align_classes, choose_weight, fuse, settle_weight, tied_weights, weight_choice_text)
+    WEIGHTS, ClassListMismatch, align_classes, choose_weight, fuse, settle_weight, tied_weights, weight_choice_text)
 from highlights.pose_classifier.model import PoseClassifier
 from highlights.pose_classifier.skeleton import FLIP, mirror, normalise, resample
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
@@ -268,6 +268,10 @@ def test_fusion_refuses_other_classes_naming_both_lists():
         align_classes(["a", "b", "none"], ["a", "c", "none"])
     assert "['a', 'b', 'none']" in str(e.value) and "['a', 'c', 'none']" in str(e.value)
     assert align_classes(["b", "a"], ["a", "b"]) == [1, 0]
+    # One class of a club's own among the generator's: only a pose model trained on the same clips has them.
+    with pytest.raises(ClassListMismatch) as e:
+        align_classes(["soccer_shooting", "rest", "none"], ["soccer_shooting", "none"])
+    assert "`highlights train --model pose` makes from the same labelled clips (--clips FOLDER" in str(e.value)
 
 
 def test_fusion_weight_follows_the_better_model_on_validation():
@@ -277,9 +281,17 @@ def test_fusion_weight_follows_the_better_model_on_validation():
     noise = rng.dirichlet(np.ones(3), 60)
     w, scores = choose_weight(good, noise, y)
     assert w > 0.5 and scores[1.0] == 1.0
+    # A class no validation clip has and no weight predicts counts 0 in the macro-F1 (not 1).
+    _, absent = choose_weight(np.hstack([good, np.zeros((60, 1))]), np.hstack([noise, np.zeros((60, 1))]), y)
+    assert absent[1.0] == pytest.approx(0.75)
     w, _ = choose_weight(noise, good, y)
     assert w < 0.5
     np.testing.assert_allclose(fuse(good, noise, 0.0), noise)
+    np.testing.assert_allclose(fuse(good, noise, 1.0), good)
+    for weight in (-0.01, 1.01):
+        with pytest.raises(ConfigError, match="fusion weight must be in"):
+            fuse(good, noise, weight)
+    assert WEIGHTS == (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 
 
 def test_window_aggregation_is_saved_with_the_model_and_changes_the_clip_score(trained, windows, tmp_path):
@@ -373,11 +385,18 @@ def test_fusion_weight_choice_names_its_ties_and_how_few_clips_chose_it():
     assert "5 of the 11 weights tie at that score (0, 0.1, 0.2, 0.3, 0.4)" in text and "fewer" not in text
     # ... and kept at 0.5 on four, with the best weight on them and both scores said
     assert settle_weight(w, 4) == 0.5 and settle_weight(w, 29) == 0.5
+    assert weight_choice_text(0.0, scores, 30).startswith("R(2+1)D weight 0 chosen on 30 validation clips")
+    assert weight_choice_text(0.5, scores, 29).startswith("R(2+1)D weight 0.5 kept, each model counting half")
     text = weight_choice_text(0.5, scores, len(y))
     assert text == ("R(2+1)D weight 0.5 kept, each model counting half: 4 validation clips are fewer than the 30 a "
                     f"weight is chosen on, as one clip more or less right would move it (the best on them, 0, has "
                     f"validation macro-F1 1.000 against {scores[0.5]:.3f} at 0.5; 5 of the 11 weights tie at that "
                     "score (0, 0.1, 0.2, 0.3, 0.4) and the smallest was taken).")
+    assert weight_choice_text(0.5, scores, 1).startswith(
+        "R(2+1)D weight 0.5 kept, each model counting half: 1 validation clip is fewer than the 30")
+    two = weight_choice_text(0.0, {0.0: 0.5, 0.1: 0.5, 0.2: 0.3}, 40)
+    assert two.endswith("(validation macro-F1 0.500); 2 of the 3 weights tie at that score (0, 0.1) and the "
+                        "smallest was taken.")
     many = weight_choice_text(1.0, {0.0: 0.2, 1.0: 0.9}, 500)
     assert many == "R(2+1)D weight 1 chosen on 500 validation clips (validation macro-F1 0.900)."
 
@@ -395,6 +414,8 @@ def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
     assert result.exit_code == 1
     assert "['baseball_swing', 'none']" in result.output and "basketball_layup" in result.output
     assert f"{ckpt}: cannot fuse" in " ".join(result.output.split())  # the line names the file
+    assert "the R(2+1)D checkpoint's classes ['baseball_swing', 'none'] differ from the pose model's" in " ".join(
+        result.output.split())
     # ... and says what to do: no pose model of other classes can be trained to fuse with.
     said = " ".join(result.output.split())
     assert "so a model of other classes runs alone (evaluate without --fuse-pose, classifier.backend=checkpoint)" in said

@@ -111,7 +111,8 @@ def weight_choice_text(weight: float, scores: dict[float, float], validation_cli
     ties = (f"; {len(tied)} of the {len(scores)} weights tie at that score "
             f"({', '.join(f'{w:g}' for w in tied)}) and the smallest was taken" if len(tied) > 1 else "")
     if validation_clips < FEW_VALIDATION_CLIPS:
-        return (f"R(2+1)D weight {weight:g} kept, each model counting half: {clips} are fewer than the "
+        return (f"R(2+1)D weight {weight:g} kept, each model counting half: {clips} "
+                f"{'is' if validation_clips == 1 else 'are'} fewer than the "
                 f"{FEW_VALIDATION_CLIPS} a weight is chosen on, as one clip more or less right would move it "
                 f"(the best on them, {best:g}, has validation macro-F1 {scores[best]:.3f} against "
                 f"{scores[weight]:.3f} at {weight:g}{ties}).")
