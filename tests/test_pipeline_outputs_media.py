@@ -594,3 +594,37 @@ def test_a_reel_capped_at_half_the_rate_keeps_its_length_its_sound_and_every_oth
     assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.05 * 4.5) / np.sqrt(2), rel=0.1)
     above = write_reel(_highlights(), source, tmp_path / "same.mp4", reel_max_fps=60.0, progress=False)
     assert probe(above.reel_path).fps == pytest.approx(FPS)  # a cap above the source's rate changes nothing
+
+
+def test_frames_only_the_clips_need_are_decoded_at_the_clips_size(tmp_path: Path, monkeypatch):
+    # 640x360: the page's clips (180 short side) are smaller than the source, the reel is not.
+    path = write_video(tmp_path / "big.mp4", (np.repeat(np.repeat(_source_frame(i), 4, 0), 4, 1)
+                                              for i in range(int(SECONDS * FPS))), FPS)
+    in_the_reel = Highlight(1.5, 3.0, "baseball_swing", "baseball", 0.9, 2.0, {})
+    page_only = Highlight(4.0, 5.0, "soccer_shooting", "soccer", 0.6, 4.5, {})
+    decoded: dict[int, tuple[int, ...]] = {}
+    real = reel_module.iter_frames
+
+    def recording(path, **kwargs):
+        for frame in real(path, **kwargs):
+            decoded[round(frame.time_s * FPS)] = frame.rgb.shape
+            yield frame
+
+    monkeypatch.setattr(reel_module, "iter_frames", recording)
+    result = write_reel([in_the_reel, page_only], path, tmp_path / "r.mp4", clips_dir=tmp_path / "c",
+                        thumbnails=True, progress=False, in_reel=lambda h: h is in_the_reel)
+    full, small = (360, 640, 3), (180, 320, 3)
+    assert {decoded[i] for i in _expected_source_frames([in_the_reel])} == {full}
+    key = round(page_only.key_s * FPS)
+    # The frames about the thumbnail's key moment are full size; the rest of that highlight comes small.
+    assert {decoded[i] for i in _expected_source_frames([page_only]) if abs(i - key) > 2} == {small}
+    assert decoded[key] == full
+    for clip, h in zip(result.clip_paths, (in_the_reel, page_only)):
+        frames = list(iter_frames(clip))
+        assert {f.rgb.shape for f in frames} == {small}
+        assert [_frame_index(f.rgb) for f in frames] == _expected_source_frames([h])
+    reel = list(iter_frames(result.reel_path))
+    assert {f.rgb.shape for f in reel} == {full}
+    assert [_frame_index(f.rgb) for f in reel] == _expected_source_frames([in_the_reel])
+    assert all(len(j) > 0 for j in result.thumbnails_jpeg)
+    assert cv2.imdecode(np.frombuffer(result.thumbnails_jpeg[1], np.uint8), cv2.IMREAD_COLOR).shape == small

@@ -278,6 +278,24 @@ def test_iter_frames_refuses_a_rate_of_zero_or_less_a_side_under_two_pixels_and_
     assert min(next(iter_frames(path, max_short_side=2)).rgb.shape[:2]) == 2
 
 
+def test_iter_frames_scales_each_frame_to_the_short_side_asked_for_its_time(tmp_path):
+    path = write_indexed(tmp_path / "cfr.mp4", 6, fps=30)
+    asked: list[float] = []
+
+    def side(time_s: float) -> int | None:
+        asked.append(time_s)
+        return None if time_s < 0.06 else 24  # frames 0 and 1 at full size, the rest small
+
+    frames = list(iter_frames(path, short_side_at=side, max_short_side=12))
+    full = next(iter_frames(path)).rgb.shape
+    assert [f.rgb.shape == full for f in frames] == [True, True, False, False, False, False]
+    assert {min(f.rgb.shape[:2]) for f in frames[2:]} == {24}
+    assert [frame_index(f.rgb) for f in frames] == list(range(6))
+    assert asked == [f.time_s for f in frames]
+    with pytest.raises(ValueError, match="must be None or at least 2, got 1"):
+        next(iter_frames(path, short_side_at=lambda t: 1))
+
+
 def test_a_grid_time_halfway_between_two_frames_goes_to_the_later_one():
     # Frames at 0, 1 and 2 s; grid times 0.5, 1.5 and 2.5 s, each exactly between two frames.
     # Each frame is nearest the times from its midpoint with the previous frame (included) to

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -528,7 +528,8 @@ def start_timecode(container, stream) -> str:
 def iter_frames(path: str | Path, *, target_fps: float | None = None,
                 max_short_side: int | None = None, start_s: float | None = None,
                 end_s: float | None = None, interpolation: str | None = None,
-                threads: int = 0) -> Iterator[Frame]:
+                threads: int = 0,
+                short_side_at: Callable[[float], int | None] | None = None) -> Iterator[Frame]:
     """Stream upright RGB frames in presentation order; memory does not depend on length.
 
     ``target_fps`` keeps, for each point of a regular grid (``start_s`` or 0, then every
@@ -540,6 +541,9 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
     Frames are those with ``start_s <= time_s < end_s``. ``threads`` is the decoder's thread
     count (0: FFmpeg's frame threads, one per core and more; the frames are the same either way):
     a reader that already runs beside other busy threads spends less CPU a frame on one.
+    ``short_side_at(time_s)``, when given, replaces ``max_short_side`` frame by frame: a reader
+    that needs only some frames at full size (None) gets the others small straight from the
+    decoder, without converting them at full size first.
     """
     if target_fps is not None and target_fps <= 0:
         raise ValueError(f"target_fps must be positive, got {target_fps}")
@@ -562,8 +566,11 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
             for item in source:
                 if upright is None:
                     upright = UprightFrames(clockwise_rotation_of(item.frame))
+                side = max_short_side if short_side_at is None else short_side_at(item.time_s)
+                if side is not None and side < 2:
+                    raise ValueError(f"short_side_at({item.time_s}) must be None or at least 2, got {side}")
                 yield Frame(item.index, item.time_s,
-                            _to_rgb(item.frame, upright, max_short_side, interpolation, opened.colour))
+                            _to_rgb(item.frame, upright, side, interpolation, opened.colour))
                 count += 1
             if count == 0 and start_s is None and end_s is None:
                 raise VideoError(opened.path, "no decodable video frames")

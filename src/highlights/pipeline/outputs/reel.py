@@ -12,6 +12,7 @@ at full size (a whole game's few capped highlights lie minutes apart).
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 from collections import deque
@@ -240,6 +241,24 @@ def write_reel(
     # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
     # reel's size serves them all. Frames come upright, so the short side is the same either way.
     decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width, info.height) else None
+    # Most frames a game's pass decodes go only to the page's small clips (the reel holds the
+    # best-ranked few highlights): those come from the decoder at the clip's size, with no
+    # conversion at full size to shrink after. The reel's frames and those beside a thumbnail's
+    # key moment are decoded as before.
+    small_short_side = min(clip_w, clip_h)
+    full_size_spans = _stretches(
+        [(h.start_s - eps, h.end_s - eps) for i, h in enumerate(ordered)
+         if reel_path is not None and (result.in_reel is None or result.in_reel[i])]
+        + [(k - 2.0 / fps, k + 2.0 / fps) for k in (keys if thumbnails else [])], 0.0)
+    full_size_starts = [start for start, _ in full_size_spans]
+
+    def short_side_at(t: float) -> int | None:
+        n = bisect.bisect_right(full_size_starts, t) - 1
+        if n >= 0 and t < full_size_spans[n][1]:
+            return decode_short_side
+        if decode_short_side is not None and decode_short_side <= small_short_side:
+            return decode_short_side
+        return small_short_side
 
     next_to_open = 0
     active: list[int] = []
@@ -256,8 +275,7 @@ def write_reel(
         """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
         for n, (start, end) in enumerate(stretches):
             for frame in iter_frames(video_path, start_s=max(0.0, start - 1.0 / fps), end_s=end + 1.0 / fps,
-                                     max_short_side=decode_short_side,
-                                     interpolation=None if decode_short_side is None else "AREA"):
+                                     short_side_at=short_side_at, interpolation="AREA"):
                 yield n, frame
 
     try:
@@ -309,9 +327,13 @@ def write_reel(
                         reel_writer.cut(t)  # between the reel's highlights: its last frame lasted until now
                 if active:
                     if clips_dir is not None:
-                        small = cv2.resize(frame.rgb, (clip_w, clip_h), interpolation=cv2.INTER_AREA)
+                        small = frame.rgb
+                        if small.shape[:2] != (clip_h, clip_w):  # a frame decoded at full size
+                            small = cv2.resize(small, (clip_w, clip_h), interpolation=cv2.INTER_AREA)
                         for i in active:
-                            clip_frame = small.copy() if len(active) > 1 else small
+                            # (a frame decoded small is copied too: the caption must not mark it
+                            # for a thumbnail taken from it as the previous frame)
+                            clip_frame = small.copy() if len(active) > 1 or small is frame.rgb else small
                             if caption:
                                 draw_caption(clip_frame, caption_text(ordered[i], t))
                             if i not in clip_writers:
