@@ -17,6 +17,10 @@ def test_contrast_ratios_match_wcags_worked_values():
     assert contrast_ratio("#777777", WHITE) == pytest.approx(4.48, abs=0.01)  # the well-known just-fails grey
     assert contrast_ratio("#fff", (1.0, 1.0, 1.0, 0.5)) == pytest.approx(1.0)
     assert relative_luminance("#0072B2") == pytest.approx(0.1524, abs=1e-3)
+    # Each channel its own weight, read from its own two digits; a dark channel is linear (c / 12.92).
+    assert [relative_luminance(c) for c in ("#ff0000", "#00ff00", "#0000ff")] == pytest.approx([0.2126, 0.7152, 0.0722])
+    assert relative_luminance("#0a0a0a") == pytest.approx(10 / 255 / 12.92)
+    assert relative_luminance("#0f0") == pytest.approx(0.7152)
     with pytest.raises(ValueError):
         contrast_ratio("#12345", WHITE)
 
