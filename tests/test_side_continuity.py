@@ -123,3 +123,38 @@ def test_side_continuity_is_off_by_default_and_out_of_the_frame_cache_key():
     assert Pose(on, None).cache_key() == Pose(off, None).cache_key()
     other = PipelineConfig().with_overrides({"pose.min_keypoints": 5})
     assert Pose(other, None).cache_key() != Pose(off, None).cache_key()
+
+
+def open_stance(frames: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """A player facing the camera, standing still, arms and legs wide: every left/right pair at
+    least 20 px apart on a torso 30 px long (a swap of any of them is told from its motion)."""
+    times = np.arange(frames) / FPS
+    half = {1: 10, 3: 14, 5: 12, 7: 22, 9: 30, 11: 10, 13: 12, 15: 16}  # left joint's x off the middle
+    kp = np.zeros((frames, 17, 3))
+    kp[:, :, 2] = 0.8
+    ys = {0: -45, 1: -47, 3: -46, 5: -30, 7: -15, 9: 0, 11: 0, 13: 25, 15: 50}
+    kp[:, 0, :2] = [320.0, 180.0 + ys[0]]
+    for left, dx in half.items():
+        kp[:, left, :2] = [320.0 + dx, 180.0 + ys[left]]
+        kp[:, left + 1, :2] = [320.0 - dx, 180.0 + ys[left]]
+    return times, kp
+
+
+def test_every_left_right_pair_swapped_is_put_back():
+    times, clean = open_stance()
+    pairs = ((1, 2), (3, 4), (5, 6), (7, 8), (9, 10), (11, 12), (13, 14), (15, 16))
+    bad = swapped(clean, [5, 12], pairs=pairs)
+    given = bad.copy()
+    np.testing.assert_array_equal(continuous_sides(times, bad), clean)
+    np.testing.assert_array_equal(bad, given)  # the keypoints given are not changed in place
+
+
+def test_a_two_frame_track_is_put_back_and_shorter_or_torsoless_ones_are_left_as_given():
+    times, clean = open_stance(2)
+    bad = swapped(clean, [1], pairs=((15, 16), (9, 10)))
+    np.testing.assert_array_equal(continuous_sides(times, bad), clean)
+    one = swapped(clean[:1], [0], pairs=((15, 16),))
+    np.testing.assert_array_equal(continuous_sides(times[:1], one), one)
+    headless = bad.copy()
+    headless[:, [5, 6, 11, 12], :2] = np.nan  # no torso: no scale to tell near from far
+    np.testing.assert_array_equal(continuous_sides(times, headless), headless)
