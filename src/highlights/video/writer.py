@@ -50,10 +50,10 @@ def _encoder_for(codec: str) -> str:
 def _encoder_options(encoder: str, crf: int, preset: str | None = None) -> dict[str, str]:
     if encoder == "libx264":
         if preset is None:
-            # veryfast spends about a third of its time on subpixel refinement (subme=2); at
-            # subme=1 a 720p reel encodes about 30% faster for about 6% more bytes at the same
-            # crf and the same PSNR (bench/bench_resume.py prints the cut's time), and the reel
-            # and the page's clips are most of what `detect` spends writing its outputs.
+            # veryfast spends much of its time on subpixel refinement (subme=2); subme=1 trades a
+            # few percent more bytes at the same crf and PSNR for a clearly quicker encode
+            # (bench/bench_outputs.py prints the cut's parts before and after), and the reel and
+            # the page's clips are most of what `detect` spends writing its outputs.
             return {"crf": str(crf), "preset": _DEFAULT_PRESET[encoder], "x264-params": _DEFAULT_X264_PARAMS}
         return {"crf": str(crf), "preset": preset}
     if encoder == "libx265":
