@@ -1,0 +1,186 @@
+"""The chunks `detect` keeps of what MoveNet found, on small hand-made detections (no video, no
+network): which frames a chunk holds, what is read back and under which plan, which chunks an
+earlier run's folder yields, what names a video, and how many folders are kept."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+
+import numpy as np
+import pytest
+
+import highlights.pipeline.kept_frames as kept_frames
+from highlights.people.movenet import PoseDetection
+from highlights.pipeline.kept_frames import KeptFrames, file_identity
+
+KEY = {"video": "v"}
+REGION = (1.0, 2.0, 30.0, 40.0)
+
+
+def _person(n: int) -> PoseDetection:
+    keypoints = np.arange(51, dtype=np.float32).reshape(17, 3) + n
+    return PoseDetection(box=(n, n + 1.5, n + 10.0, n + 20.0), keypoints=keypoints, score=0.5 + n / 100)
+
+
+def _plan(i: int) -> tuple:
+    """Frame i's plan: every third frame the whole picture, the others a zoom region."""
+    return (None, True) if i % 3 == 0 else (REGION, False)
+
+
+def _found(i: int) -> list:
+    return [_person(10 * i + j) for j in range(i % 3)]  # 0, 1 or 2 people
+
+
+def _run(root, frames: int, *, start: int = 0) -> KeptFrames:
+    """A run (3 frames a chunk) through frames [start, frames), frame i at time i seconds."""
+    kept = KeptFrames(KEY, fps=2.0, root=root, chunk_s=1.5)
+    for i in range(start, frames):
+        if kept.get(i, _plan(i)) is None:
+            kept.put(i, _plan(i), _found(i))
+        kept.frame_done(i, float(i))
+    return kept
+
+
+def _same(a: list, b: list) -> bool:
+    return len(a) == len(b) and all(
+        x.box == y.box and x.score == y.score and np.array_equal(x.keypoints, y.keypoints) for x, y in zip(a, b))
+
+
+def test_a_chunk_is_written_once_the_stream_passes_its_last_frame(tmp_path):
+    kept = _run(tmp_path, 8)  # frames 0-7: chunks 0 (0-2) and 1 (3-5) whole, 6-7 still pending
+    assert kept.chunk_frames == 3
+    assert sorted(p.name for p in kept.folder.iterdir()) == ["chunk-00000.npz", "chunk-00001.npz"]
+    assert sorted(kept.pending) == [6, 7] and kept.kept_until_s == 5.0
+    with np.load(kept.folder / "chunk-00001.npz") as z:
+        assert z["frames"].tolist() == [3, 4, 5] and z["counts"].tolist() == [0, 1, 2]
+        assert int(z["first_index"]) == 3 and int(z["frames_in_chunk"]) == 3 and float(z["end_time_s"]) == 5.0
+        assert z["whole"].tolist() == [True, False, False]
+        assert np.isnan(z["regions"][0]).all() and z["regions"][1].tolist() == list(REGION)
+        assert z["boxes"].shape == (3, 4) and z["keypoints"].shape == (3, 17, 3)
+
+
+def test_a_later_run_reads_back_each_finished_frame_under_its_own_plan(tmp_path):
+    _run(tmp_path, 8)
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.loaded_chunks == 2 and sorted(again.loaded) == list(range(6))
+    assert again.went_on_from_s == 5.0 and again.kept_until_s == 5.0
+    for i in range(6):
+        assert _same(again.get(i, _plan(i)), _found(i)), i
+        assert _same(again.future(i, _plan(i)).result(), _found(i))
+    assert again.get(6, _plan(6)) is None and again.future(6, _plan(6)) is None  # never finished
+    # Another plan for the frame (another region, the whole picture or not) is not the same frame's people.
+    assert again.get(1, ((1.0, 2.0, 30.0, 41.0), False)) is None
+    assert again.get(1, (REGION, True)) is None
+    assert again.get(1, (None, False)) is None
+    assert again.get(0, (REGION, True)) is None
+    assert _same(again.get(1, ((1, 2, 30, 40), False)), _found(1))  # the same numbers, as ints
+    assert again.going_on_line(15.0).startswith("going on from 0:05 of 0:15: ")
+
+
+def test_a_run_going_on_writes_only_the_chunks_after_the_kept_ones(tmp_path):
+    _run(tmp_path, 6)
+    first = (tmp_path / KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5).folder.name / "chunk-00000.npz")
+    before = first.read_bytes()
+    later = _run(tmp_path, 9)  # frames 0-5 read back, 6-8 found
+    assert first.read_bytes() == before and later.pending == {}
+    assert later.loaded_chunks == 2 and later.kept_until_s == 8.0
+    third = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert third.loaded_chunks == 3 and _same(third.get(7, _plan(7)), _found(7))
+    assert third.went_on_from_s == 8.0
+
+
+def test_frames_already_kept_are_not_put_again(tmp_path):
+    _run(tmp_path, 3)
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    again.put(1, _plan(1), _found(2))
+    again.put(3, _plan(3), _found(3))
+    assert sorted(again.pending) == [3]
+
+
+def test_kept_chunks_are_read_from_the_first_up_to_the_first_missing_or_foreign(tmp_path):
+    kept = _run(tmp_path, 9)
+    (kept.folder / "chunk-00001.npz").unlink()
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.loaded_chunks == 1 and sorted(again.loaded) == [0, 1, 2] and again.went_on_from_s == 2.0
+    (kept.folder / "chunk-00000.npz").unlink()
+    none = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert none.loaded_chunks == 0 and none.loaded == {} and none.going_on_line(15.0) is None
+    assert none.kept_until_s is None
+
+
+@pytest.mark.parametrize("other", ["key", "chunk size", "place"])
+def test_a_chunk_of_another_run_or_chunk_size_or_place_is_not_read(tmp_path, other):
+    kept = _run(tmp_path, 6)
+    if other == "key":
+        stranger = KeptFrames({"video": "w"}, fps=2.0, root=tmp_path / "b", chunk_s=1.5)
+        for i in range(3):
+            stranger.put(i, _plan(i), _found(i))
+            stranger.frame_done(i, float(i))
+        os.replace(stranger.folder / "chunk-00000.npz", kept.folder / "chunk-00000.npz")
+    elif other == "chunk size":
+        # The same key read with 2 frames a chunk: its first chunk's frames are not chunk 0's.
+        again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.0)
+        assert again.chunk_frames == 2 and again.folder == kept.folder and again.loaded == {}
+        return
+    else:
+        os.replace(kept.folder / "chunk-00001.npz", kept.folder / "chunk-00000.npz")
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.loaded_chunks == 0 and again.loaded == {}
+
+
+def test_a_chunk_holds_at_least_one_frame(tmp_path):
+    assert KeptFrames(KEY, fps=10.0, root=tmp_path, chunk_s=0.01).chunk_frames == 1
+    assert KeptFrames(KEY, fps=10.0, root=tmp_path, chunk_s=2.0).chunk_frames == 20
+    assert KeptFrames(KEY, fps=10.0, root=tmp_path).chunk_frames == round(kept_frames.CHUNK_S * 10)
+
+
+def test_a_folder_that_cannot_be_written_stops_keeping_and_never_fails(tmp_path):
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    kept = KeptFrames(KEY, fps=2.0, root=blocked, chunk_s=1.5)
+    for i in range(3):
+        kept.put(i, _plan(i), _found(i))
+    kept.frame_done(2, 2.0)
+    assert kept.writable is False and kept.pending == {} and kept.kept_until_s is None
+    kept.put(3, _plan(3), _found(3))
+    assert kept.pending == {}
+
+
+def test_a_video_is_named_by_its_size_time_and_both_ends(tmp_path, monkeypatch):
+    monkeypatch.setattr(kept_frames, "HASHED_BYTES", 4)
+    video = tmp_path / "v.mp4"
+    data = bytes(range(10))
+    video.write_bytes(data)
+    ident = file_identity(video)
+    assert ident["size"] == 10 and ident["mtime_ns"] == video.stat().st_mtime_ns
+    assert ident["sha256_ends"] == hashlib.sha256(data[:4] + data[6:]).hexdigest()
+    short = tmp_path / "short.mp4"
+    short.write_bytes(data[:6])  # its end overlaps its start: the bytes after the start, once
+    assert file_identity(short)["sha256_ends"] == hashlib.sha256(data[:6]).hexdigest()
+    tiny = tmp_path / "tiny.mp4"
+    tiny.write_bytes(data[:4])
+    assert file_identity(tiny)["sha256_ends"] == hashlib.sha256(data[:4]).hexdigest()
+
+
+def test_old_folders_go_after_the_days_kept_and_this_runs_own_stays(tmp_path):
+    own = _run(tmp_path, 3).folder
+    day = 86400
+    now = time.time()
+    ages = {"recent": 0, "days-13": 13.5 * day, "days-15": 14.5 * day}
+    for name, age in ages.items():
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (now - age, now - age))
+    os.utime(own, (now - 30 * day, now - 30 * day))  # reading its chunks marks it in use again
+    KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["recent", "days-13", own.name])
+
+
+def test_at_most_eight_runs_are_kept_with_this_one(tmp_path):
+    now = time.time()
+    for n in range(10):
+        (tmp_path / f"run{n}").mkdir()
+        os.utime(tmp_path / f"run{n}", (now - 100 + n, now - 100 + n))
+    kept = _run(tmp_path, 3)  # its folder, written after the others were pruned, is the eighth
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"run{n}" for n in range(3, 10)] + [kept.folder.name])
