@@ -16,6 +16,17 @@ import os
 EXIT_INTERRUPTED = 130
 
 
+def mark_stop_said(stop: BaseException) -> None:
+    """Marks a Ctrl-C (`KeyboardInterrupt`) that the code it stopped has already said a line about
+    (what was kept, how to go on) before letting it go on up: the `highlights` command then ends
+    with status 130 and adds no line of its own."""
+    stop.highlights_stop_said = True  # type: ignore[attr-defined]
+
+
+def stop_was_said(stop: BaseException) -> bool:
+    return bool(getattr(stop, "highlights_stop_said", False))
+
+
 class HighlightsError(Exception):
     """A failure the user can fix; ``str(e)`` is the whole message."""
 

@@ -17,6 +17,7 @@ from typing import Any
 from highlights.batch.changed_settings import changed_settings, describe_changes, earlier_settings
 from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
+from highlights.errors import mark_stop_said
 from highlights.batch.game import (
     OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, made_by, read_complete, remove_partials,
 )
@@ -219,7 +220,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
 
             try:
                 runner.run(jobs, on_record)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as stop:
                 # Ctrl-C: the run stops without a word from the command line; say where it stands.
                 done = sum(1 for r in records.values() if r.get("status") == "done")
                 from highlights.pipeline.kept_frames import keeps_frames
@@ -229,6 +230,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                              else "starting the games in flight again")
                 log(f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
                     f"run the command again (without --fresh) to go on from there, {in_flight}")
+                mark_stop_said(stop)
                 raise
             finally:
                 written = index.final()  # an interrupted batch still lists what finished

@@ -22,7 +22,7 @@ import typer
 from typer.core import TyperGroup
 
 from highlights.cli.termination import Terminated
-from highlights.errors import EXIT_INTERRUPTED, HighlightsError
+from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
 
 DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
 
@@ -143,6 +143,8 @@ class ErrorBoundary(TyperGroup):
             # written whole or not at all, so there is nothing half-made to mention.
             if _debugging() or _INNER_COMMAND.get():
                 raise
+            if stop_was_said(stop):  # what was kept is said already (train, a batch): one line, not two
+                raise click.exceptions.Exit(EXIT_INTERRUPTED) from None
             how = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
             typer.echo(f"interrupted ({how}): {_stopped_command(stop, ctx.command_path)} stopped before it finished; "
                        "nothing half-written was kept", err=True)

@@ -31,6 +31,7 @@ from highlights.file_hash import file_sha256
 from highlights.datasets import DatasetError, DatasetVersion, load_version
 from highlights.datasets.checks import check_stored_clips
 from highlights.datasets.lock import exclusive_lock
+from highlights.errors import mark_stop_said
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.datasets.records import ClipRecord
 from highlights.model import (
@@ -360,11 +361,12 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             if result.stopped_early:
                 log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
                 break
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
         log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; "
             f"{_rerun(resume_name)} with {resume_name} to go on" if saved
             else f"interrupted before the first epoch ended: {_rerun(resume_name)} again")
+        mark_stop_said(stop)
         raise
     return result
 
