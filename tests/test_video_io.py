@@ -411,3 +411,19 @@ def test_iter_frames_streams_without_holding_frames(tmp_path, monkeypatch, targe
     assert len(handed_out) == (300 if target_fps is None else 100)
     # The current frame, plus one of look-ahead when keeping frames nearest a time grid.
     assert peak_alive <= 2
+
+
+def test_training_data_keeps_x264s_own_veryfast_where_outputs_take_the_quicker_default(tmp_path):
+    """The generator's clips and reviewed clips cut into a dataset are encoded as they always
+    were (x264's veryfast), so a generator version's clips, and a model trained on them, stay the
+    same; the quicker default (subme=1) is for the reel and the page's clips."""
+    from highlights.review.export import cut_clip
+    from highlights.synth.clip import ClipRequest, write_clip
+
+    req = ClipRequest(label="baseball_swing", seed=3, scene_seed=3, group="g", sport="baseball",
+                      seconds=1.0, width=96, height=64, fps=10.0, difficulty=0.1)
+    write_clip(req, tmp_path / "clip.mp4")
+    cut = cut_clip(tmp_path / "clip.mp4", 0.0, 0.5, tmp_path / "cut.mp4", 10.0)
+    for path in (tmp_path / "clip.mp4", cut):
+        assert b"subme=2 " in path.read_bytes(), path
+    assert b"subme=1 " in write_video(tmp_path / "out.mp4", [np.zeros((64, 96, 3), np.uint8)] * 3, 10).read_bytes()

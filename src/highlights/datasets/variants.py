@@ -14,6 +14,7 @@ from highlights.augment import PhoneAugment, derive_seed
 from highlights.datasets.store import clip_file_name
 from highlights.file_hash import file_sha256
 from highlights.video import iter_frames, probe, write_video
+from highlights.video.writer import DATA_PRESET
 
 VARIANT_SUFFIX = ".mp4"
 # Variants are written no larger than this (short side, px). Only the clip classifier's training
@@ -52,7 +53,7 @@ def make_variants(source: Path, version_dir: Path, augment: PhoneAugment, seeds:
                 break
             result = augment.apply(frames, seed=derive_seed(seed, "redraw", retry))
         tmp = version_dir / f".variant-{result.seed}{VARIANT_SUFFIX}"
-        write_video(tmp, result.frames, fps)
+        write_video(tmp, result.frames, fps, preset=DATA_PRESET)
         sha = file_sha256(tmp)
         name = clip_file_name(sha, VARIANT_SUFFIX)
         os.replace(tmp, version_dir / name)

@@ -212,10 +212,11 @@ def one_clip_per_segment(clips: list[ReviewedClip]) -> tuple[list[ReviewedClip],
 def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -> Path:
     """The segment re-encoded on its own (H.264): a clip any reader seeks in from its first frame."""
     from highlights.video import iter_frames, write_video
+    from highlights.video.writer import DATA_PRESET
 
     frames = (f.rgb for f in iter_frames(video, start_s=start_s, end_s=end_s))
     try:
-        return write_video(out, frames, fps, crf=18)
+        return write_video(out, frames, fps, crf=18, preset=DATA_PRESET)
     except ValueError as e:
         raise ReviewError(f"{video}: cannot cut {start_s:.3f}-{end_s:.3f} s ({e})") from None
 

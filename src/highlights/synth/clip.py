@@ -349,13 +349,14 @@ def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> di
     Returns the truth dict (with its frames).
     """
     from highlights.video import write_video   # imported here: the video package is heavier
+    from highlights.video.writer import DATA_PRESET
 
     video_path = Path(video_path)
     video_path.parent.mkdir(parents=True, exist_ok=True)
     plan = plan_clip(req)
     frames_truth: list[dict] = []
     stored = (to_stored(f, req.rotation) for f in render_frames(plan, frames_truth))
-    write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation)
+    write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation, preset=DATA_PRESET)
     truth = clip_truth(plan, frames_truth)
     atomic_write_json(video_path.with_suffix(".json"), truth, separators=(",", ":"))
     return truth

@@ -36,6 +36,11 @@ PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "sl
 _DEFAULT_PRESET = {"libx264": "veryfast", "libx265": "ultrafast"}
 # Added to the default libx264 preset only (an explicit preset is x264's own); see `_encoder_options`.
 _DEFAULT_X264_PARAMS = "subme=1"
+# x264's own veryfast, for clips written as training data (the generator's clips, a dataset's
+# augmented variants, reviewed clips exported into a dataset): what they were always encoded with.
+# The quicker default is for what people watch (the reel, the page's clips); training data keeps
+# its encoding, so that a generator version's clips and a model trained on them stay the same.
+DATA_PRESET = "veryfast"
 # Fine time base used when explicit presentation times are given (variable frame rate).
 _VFR_TIME_BASE = Fraction(1, 90000)
 
