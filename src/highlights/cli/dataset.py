@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError
 
@@ -74,6 +75,7 @@ def create(
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Ingest labelled clips as the next version (v1 when ROOT is empty)."""
     from highlights.augment import PhoneAugmentConfig
@@ -82,7 +84,7 @@ def create(
     with _writing_version(root):
         version = create_version(src, root, classes=_classes(classes), note=note, seed=seed,
                                  ratios=parse_ratios(split), augment_variants=augment_variants,
-                                 augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=True,
+                                 augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=progress,
                                  allow_outside=allow_outside, wait=wait)
     _print_written(version)
 
@@ -102,6 +104,7 @@ def grow(
     skip_existing: bool = typer.Option(False, "--skip-existing", help=SKIP_EXISTING_HELP),
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Write the next version: the parent's clips, splits unchanged, plus the new clips."""
     from highlights.datasets import grow_version, parse_ratios
@@ -110,7 +113,7 @@ def grow(
         version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
                                ratios=parse_ratios(split) if split else None,
                                augment_variants=augment_variants,
-                               skip_bad=skip_bad, skip_existing=skip_existing, show_progress=True,
+                               skip_bad=skip_bad, skip_existing=skip_existing, show_progress=progress,
                                allow_outside=allow_outside, wait=wait)
     _print_written(version)
 

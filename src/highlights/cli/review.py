@@ -13,6 +13,7 @@ from typing import Optional
 
 import typer
 
+from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
 from highlights.errors import EXIT_INTERRUPTED
 
@@ -234,6 +235,7 @@ def export_cmd(
                                    "counted as not reviewed yet (every decided one is exported)"),
     rejected_as: Optional[str] = typer.Option(None, "--rejected-as", metavar="CLASS",
                                               help=REJECTED_AS_HELP.format(what="the export files")),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Reviewed items -> clips -> the next dataset version, plus each game's annotation."""
     from highlights.review.export import export_review
@@ -245,7 +247,7 @@ def export_cmd(
     session = _session(dirs, db, video, None, candidates)
     rejected = _rejected_class(session, rejected_as)
     result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
-                           annotations_dir=annotations, rejected_as=rejected, show_progress=True)
+                           annotations_dir=annotations, rejected_as=rejected, show_progress=progress)
     console.print(_export_message(result))
     for game, paths in result.annotations.items():
         console.print(f"  {game}: " + ", ".join(str(p) for p in paths))

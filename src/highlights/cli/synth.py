@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
@@ -23,6 +24,7 @@ def clips(
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard (see highlights.synth.difficulty)."),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same clips."),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering clips."),
+    progress_shown: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Labelled clips with per-frame ground truth, ready for `highlights dataset create`."""
     from highlights.atomic import check_writable_folder
@@ -37,7 +39,7 @@ def clips(
                         workers=workers)
     from highlights.progress import progress_bar
 
-    with progress_bar() as progress:
+    with progress_bar(enabled=progress_shown) as progress:
         task = progress.add_task("rendering clips", total=None)
         manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     console.print(f"wrote {len(cfg.classes) * per_class} clips and {manifest}")
@@ -54,6 +56,7 @@ def game(
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard (see highlights.synth.difficulty)."),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same game."),
     name: str = typer.Option(None, "--name", help="File name stem (default game_<sport>_s<seed>)."),
+    progress_shown: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """An untrimmed game with annotated highlight events and per-frame ground truth."""
     from highlights.atomic import check_writable_folder
@@ -67,7 +70,7 @@ def game(
                      events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name)
     from highlights.progress import progress_bar
 
-    with progress_bar() as progress:
+    with progress_bar(enabled=progress_shown) as progress:
         task = progress.add_task("rendering game", total=None)
         paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
     for kind, path in paths.items():
