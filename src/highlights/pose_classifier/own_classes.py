@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from highlights.counted_noun import counted
 from highlights.datasets.errors import DatasetError
 from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.synth.clip import LABELS
@@ -131,17 +132,37 @@ def what_it_trained_on(config: PoseTrainConfig, labels: np.ndarray, clips: int) 
 
 def val_clip_scores(clf, clips: list, cache_dir: str | None) -> dict:
     """A model without `none` on a version's val clips: each clip its most probable class (no
-    threshold is chosen, so the figure is not in-sample); a clip with nobody in it counts wrong."""
+    threshold is chosen, so the figure is not in-sample). A clip with nobody in it is left out and
+    named, as `highlights evaluate` leaves it out: the model has no `none` to call it, and the two
+    commands' figures for the same clips must agree."""
     from sklearn.metrics import f1_score
 
     from highlights.pose_classifier.clips import clip_poses
 
-    y = np.array([clf.classes.index(c.label) for c in clips], int)
-    pred = []
+    y, pred, nobody = [], [], []
     for clip in clips:
         kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
         proba = clf.track_proba(kp, times)
-        pred.append(-1 if proba is None else clf.decide(proba))
-    pred = np.array(pred, int)
-    return {"clips": len(clips), "correct": int((pred == y).sum()),
-            "macro_f1": float(f1_score(y, pred, labels=range(len(clf.classes)), average="macro", zero_division=0))}
+        if proba is None:
+            nobody.append(clip.name)
+            continue
+        y.append(clf.classes.index(clip.label))
+        pred.append(clf.decide(proba))
+    y, pred = np.array(y, int), np.array(pred, int)
+    return {"clips": len(y), "correct": int((pred == y).sum()), "left_out": nobody,
+            "macro_f1": (float(f1_score(y, pred, labels=range(len(clf.classes)), average="macro", zero_division=0))
+                         if len(y) else None)}
+
+
+def val_clips_said(scores: dict, n_val: int, version: str) -> str:
+    """The line train prints of `val_clip_scores`: right of those scored, and the clips with nobody
+    in them named as left out."""
+    left = scores["left_out"]
+    shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
+    nobody = (f"; {len(left)} of the {n_val} show nobody the pose model finds ({shown}) and are not scored, as "
+              "the model's classes have no `none` to call them" if left else "")
+    if not scores["clips"]:
+        return f"no validation: none of the {n_val} val clips of {version} shows anybody the pose model finds ({shown})"
+    return (f"validation on {counted(scores['clips'], 'val clip')} of {version} with a person: {scores['correct']}/"
+            f"{scores['clips']} right, macro-F1 {scores['macro_f1']:.3f} (each clip its most probable class: the model "
+            f"has no `none`, so no action threshold){nobody}")

@@ -483,7 +483,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     is one (its threshold rule where the classes hold `none`), else say there is no validation.
     Writes `OUT/best.pt` and `OUT/best.json` as `train_pose_classifier` does."""
     from highlights.pose_classifier.own_classes import (
-        refuse_a_class_without_windows, repeated_to_an_epoch, val_clip_scores, what_it_trained_on,
+        refuse_a_class_without_windows, repeated_to_an_epoch, val_clip_scores, val_clips_said, what_it_trained_on,
     )
 
     out = Path(config.out_dir)
@@ -508,9 +508,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
                                                            min_per_side=config.threshold_min_val_per_side)
     elif val_clips:
         val["clips"] = val_clip_scores(clf, val_clips, config.pose_cache_dir)
-        log(f"validation on the {len(val_clips)} val clips of {config.dataset_version}: "
-            f"{val['clips']['correct']}/{len(val_clips)} right, macro-F1 {val['clips']['macro_f1']:.3f} (each clip "
-            "its most probable class: the model has no `none`, so no action threshold)")
+        log(val_clips_said(val["clips"], len(val_clips), config.dataset_version))
     else:
         why = (f"{config.dataset_version} has no val clip" if config.dataset_version
                else "--clips has no val split")
