@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import json
+import random
 import re
 import sys
 from pathlib import Path
@@ -116,6 +117,19 @@ def test_resume_after_an_interruption_gives_the_straight_run_exactly(colour_data
     assert torch.equal(state_a.rng_state["torch"], state_b.rng_state["torch"])
     for group_a, group_b in zip(state_a.optimizer_state["state"].values(), state_b.optimizer_state["state"].values()):
         assert torch.equal(group_a["exp_avg_sq"], group_b["exp_avg_sq"])
+
+
+def test_two_runs_of_one_seed_write_the_same_last_checkpoint_state(colour_data, tmp_path):
+    """Python's generator is saved in last.pt with the others, so it is seeded with them: two
+    processes start it differently, and two runs of one seed must not differ in it alone."""
+    states = []
+    for name, process_start in (("a", 1), ("b", 2)):
+        random.seed(process_start)  # what two separate processes would start from
+        result = fit(tiny_config(colour_data, tmp_path / name, epochs=1, cache_dir=str(tmp_path / "cache")),
+                     show_progress=False)
+        states.append(load_training_state(result.last_checkpoint).rng_state)
+    assert states[0]["python"] == states[1]["python"]
+    assert torch.equal(states[0]["torch"], states[1]["torch"])
 
 
 def _stopped_in_second_epoch(config, monkeypatch) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -207,8 +208,11 @@ def remove_unfinished_writes(out_dir: Path, cache_dir: Path | None = None) -> li
 
 def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingState | None, out_dir: Path,
          show_progress: bool, log: Callable[[str], None], resume_name: str) -> TrainResult:
+    # Every generator the checkpoint saves is seeded, Python's too: left to the interpreter's
+    # start, two runs of one seed would write last.pt files that differ in it alone.
     torch.manual_seed(config.seed)
     np.random.seed(config.seed)
+    random.seed(config.seed)
     dataset = dataset or load_version(config.root, config.version)
     classes = list(config.classes or dataset.classes)
     spec = config.clip_spec()
