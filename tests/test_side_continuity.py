@@ -158,3 +158,118 @@ def test_a_two_frame_track_is_put_back_and_shorter_or_torsoless_ones_are_left_as
     headless = bad.copy()
     headless[:, [5, 6, 11, 12], :2] = np.nan  # no torso: no scale to tell near from far
     np.testing.assert_array_equal(continuous_sides(times, headless), headless)
+
+
+def ankles_at(frames: int, left_x, right_x, times=None) -> tuple[np.ndarray, np.ndarray]:
+    """The open stance (torso 30 px long, so pairs 15 px or more apart are told apart) with the
+    ankles' x off the body's middle given per frame (or one for all)."""
+    default_times, kp = open_stance(frames)
+    kp[:, L_ANKLE, 0] = 320.0 + np.broadcast_to(np.asarray(left_x, dtype=np.float64), (frames,))
+    kp[:, R_ANKLE, 0] = 320.0 + np.broadcast_to(np.asarray(right_x, dtype=np.float64), (frames,))
+    return (default_times if times is None else np.asarray(times, dtype=np.float64)), kp
+
+
+def test_feet_passing_each_other_at_speed_are_carried_on_not_swapped():
+    """The ankles pass each other 20 px a frame (-30, -10, 10, 30 and back): where their last two
+    places carry them, not where they last were, and the track need not start at time 0."""
+    times, clean = ankles_at(4, [-30, -10, 10, 30], [30, 10, -10, -30], times=[1.0, 1.1, 1.2, 1.3])
+    np.testing.assert_array_equal(continuous_sides(times, clean), clean)
+    # Frame 2 read swapped (the feet back where they were at frame 1): put back.
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [2])), clean)
+
+
+def test_a_swap_is_judged_relative_to_the_body_when_the_whole_body_jumps():
+    """The player steps 30 px right between frames 1 and 2 (a body that speeds up, or the camera
+    jerking): relative to the body's centre the feet did not move, so the swapped reading at
+    frame 2 is still put back and the jump itself swaps nothing."""
+    times, clean = open_stance(4)
+    clean[2:, :, 0] += 30.0
+    np.testing.assert_array_equal(continuous_sides(times, clean), clean)
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [2])), clean)
+
+
+def test_a_pair_half_a_torso_apart_is_told_apart_and_a_closer_one_left_as_given():
+    times, clean = ankles_at(8, 7.5, -7.5)  # 15 px apart on a torso of 30: just far enough
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [5])), clean)
+    times, close = ankles_at(8, 7.25, -7.25)  # 14.5 px: which is which cannot be told
+    np.testing.assert_array_equal(continuous_sides(times, swapped(close, [5])), swapped(close, [5]))
+
+
+def test_a_lone_joint_is_moved_only_when_the_sides_are_apart_and_it_is_nearer_the_others_place():
+    times, clean = ankles_at(8, 7.5, -7.5)  # the two sides' places 15 px apart: told apart
+    bad = clean.copy()
+    bad[5, L_ANKLE] = clean[5, R_ANKLE]
+    bad[5, R_ANKLE, :2] = np.nan
+    fixed = continuous_sides(times, bad)
+    np.testing.assert_array_equal(fixed[5, R_ANKLE], clean[5, R_ANKLE])
+    times, close = ankles_at(8, 5.0, -5.0)  # 10 px apart: left as given
+    bad = close.copy()
+    bad[5, L_ANKLE] = close[5, R_ANKLE]
+    bad[5, R_ANKLE, :2] = np.nan
+    np.testing.assert_array_equal(continuous_sides(times, bad), bad)
+    # A lone joint where its own side should be stays; one a third of the way from the other's
+    # place (10 px from it, 20 px from its own) is no nearer it than half its own distance: stays.
+    times, wide = ankles_at(8, 15.0, -15.0)
+    for x in (15.0, -5.0):
+        bad = wide.copy()
+        bad[5, L_ANKLE, 0] = 320.0 + x
+        bad[5, R_ANKLE, :2] = np.nan
+        np.testing.assert_array_equal(continuous_sides(times, bad), bad)
+    bad[5, L_ANKLE, 0] = 320.0 - 6.0  # 9 px from the other's place, 21 from its own: moved
+    assert np.isnan(continuous_sides(times, bad)[5, L_ANKLE, :2]).all()
+
+
+def test_a_swap_must_explain_the_step_with_less_than_half_the_motion():
+    """Ankles 60 px apart read 20 px apart the wrong way round in the last frame: as given they
+    moved 40 px each, swapped 20 px each, exactly half, which is not less: left as given; read
+    24 px apart (36 px each against 84) they are put back."""
+    times, half = ankles_at(6, [30.0] * 5 + [-10.0], [-30.0] * 5 + [10.0])
+    np.testing.assert_array_equal(continuous_sides(times, half), half)
+    times, less = ankles_at(6, [30.0] * 5 + [-12.0], [-30.0] * 5 + [12.0])
+    fixed = continuous_sides(times, less)
+    assert fixed[5, L_ANKLE, 0] == 320.0 + 12.0 and fixed[5, R_ANKLE, 0] == 320.0 - 12.0
+
+
+def test_places_older_than_the_gap_are_no_evidence_and_those_within_it_are():
+    # A joint last seen 0.6 s before is still where it was (a 2-frame track 0.6 s long is put back);
+    # 0.7 s before, it is not evidence (the frame is left as given).
+    for gap, put_back in ((0.6, True), (0.7, False)):
+        times, clean = ankles_at(2, 16.0, -16.0, times=[0.0, gap])
+        bad = swapped(clean, [1])
+        np.testing.assert_array_equal(continuous_sides(times, bad), clean if put_back else bad)
+    # Two places 0.6 s apart still give the joints' velocity: feet passing each other are carried on.
+    times, passing = ankles_at(3, [-30, -10, 10], [30, 10, -10], times=[0.0, 0.6, 1.2])
+    np.testing.assert_array_equal(continuous_sides(times, passing), passing)
+    # Two places 0.61 s apart do not: the feet stopped where they were last seen stay there.
+    times, stopped = ankles_at(3, [-30, -10, -10], [30, 10, 10], times=[0.0, 0.61, 1.2])
+    np.testing.assert_array_equal(continuous_sides(times, stopped), stopped)
+    # The last place counts, not the one before it: seen at 0 and 0.5 s, the swap at 0.7 s is put back.
+    times, clean = ankles_at(3, 16.0, -16.0, times=[0.0, 0.5, 0.7])
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [2])), clean)
+
+
+def test_two_frames_at_the_same_time_give_no_velocity_but_still_a_place():
+    times, clean = ankles_at(4, 16.0, -16.0, times=[0.0, 0.1, 0.1, 0.2])
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [3])), clean)
+
+
+def test_a_side_never_seen_lately_leaves_its_pair_as_given_and_later_frames_follow_it():
+    """Continuity, not the true side: the right ankle first seen at frame 9, there read swapped, has
+    nothing to be judged against, so the pair stays as given and the frames after it keep its naming."""
+    times, clean = open_stance(12)
+    bad = clean.copy()
+    bad[:9, R_ANKLE, :2] = np.nan
+    bad = swapped(bad, [9])
+    np.testing.assert_array_equal(continuous_sides(times, bad), swapped(bad, [10, 11]))
+
+
+def test_a_torso_of_no_length_leaves_the_track_as_given_and_the_scale_is_the_torsos():
+    times, clean = open_stance(8)
+    flat = clean.copy()
+    flat[:, [5, 6, 11, 12], :2] = [320.0, 165.0]  # shoulders and hips at one point
+    bad = swapped(flat, [5])
+    np.testing.assert_array_equal(continuous_sides(times, bad), bad)
+    # The same stance in coordinates normalised to the frame (a torso a few hundredths long): put back.
+    small = clean.copy()
+    small[:, :, :2] /= 640.0
+    np.testing.assert_array_equal(continuous_sides(times, swapped(small, [5])), small)
