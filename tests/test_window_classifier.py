@@ -69,6 +69,10 @@ def test_prominence_is_the_tracks_centrality_and_size_over_the_window_and_its_bo
     # Nobody with a height in the frame: the track's size is taken as the tallest's.
     flat = [SimpleNamespace(time_s=1.0, persons=[_person(7, (45.0, 30.0, 55.0, 30.0))])]
     assert _stage(width=100.0, records=flat).prominence((0.0, 2.0, "7"))["relative_size"] == 1.0
+    # Any height is a scale, however small: half the tallest's height is 0.5.
+    tiny = [SimpleNamespace(time_s=1.0, persons=[_person(7, (45.0, 30.0, 55.0, 30.25)),
+                                                 _person(3, (0.0, 30.0, 5.0, 30.5))])]
+    assert _stage(width=100.0, records=tiny).prominence((0.0, 2.0, "7"))["relative_size"] == 0.5
 
 
 def test_a_window_on_the_argmax_rule_is_an_action_when_its_class_reaches_min_score():
