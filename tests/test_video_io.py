@@ -123,6 +123,34 @@ def test_same_frames_encode_to_the_same_bytes(tmp_path):
     assert first == second
 
 
+def test_the_same_clip_encodes_to_the_same_bytes_between_other_encodes(tmp_path):
+    """A generator clip encoded again, with other clips encoded in between (as `synth clips`, a
+    dataset's variants and `review export` do), gives the same bytes, with the default and the
+    training-data preset: its hash is its clip id in a dataset."""
+    from highlights.video.writer import DATA_PRESET
+    from tests.synth_fixtures import rendered
+
+    clip, _ = rendered("basketball_layup", 4, seconds=4.0)
+    other, _ = rendered("soccer_shooting", 5, seconds=4.0)
+    for preset in (None, DATA_PRESET):
+        encoded = set()
+        for n in range(6):
+            encoded.add(write_video(tmp_path / f"clip{n}.mp4", clip, 20, preset=preset).read_bytes())
+            write_video(tmp_path / f"other{n}.mp4", other, 20, preset=preset)
+        assert len(encoded) == 1, preset
+
+
+def test_x264_is_held_to_its_avx2_code_on_an_avx512_cpu_only(monkeypatch):
+    import highlights.video.writer as writer
+
+    monkeypatch.setattr(writer, "_has_avx512", lambda: True)
+    assert writer._encoder_options("libx264", 23)["x264-params"] == "subme=1:asm=AVX2"
+    assert writer._encoder_options("libx264", 18, "veryfast")["x264-params"] == "asm=AVX2"
+    monkeypatch.setattr(writer, "_has_avx512", lambda: False)
+    assert writer._encoder_options("libx264", 23)["x264-params"] == "subme=1"
+    assert "x264-params" not in writer._encoder_options("libx264", 18, "veryfast")
+
+
 def _x264_settings(path) -> str:
     data = path.read_bytes()
     start = data.index(b"options: ")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -36,6 +37,30 @@ PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "sl
 _DEFAULT_PRESET = {"libx264": "veryfast", "libx265": "ultrafast"}
 # Added to the default libx264 preset only (an explicit preset is x264's own); see `_encoder_options`.
 _DEFAULT_X264_PARAMS = "subme=1"
+# On a CPU with AVX-512, the x264 that PyAV bundles can encode the same frames into different
+# bytes from one call to the next in one process, even on one thread; held to its AVX2 code
+# (which every AVX-512 CPU has), or to its C code, it gives the same bytes every time, about as
+# fast. Otherwise the same reviewed clip exported twice, or a generator clip rendered twice, gets
+# another hash (so another clip id) and slightly other pixels. tests/test_video_io.py encodes the
+# same frames between other encodes to check it.
+_X264_ASM_WITHOUT_AVX512 = "asm=AVX2"
+_CPUINFO = Path("/proc/cpuinfo")
+
+
+@functools.cache
+def _has_avx512() -> bool:
+    """Whether this (Linux x86) CPU has AVX-512; elsewhere (no /proc/cpuinfo, or another
+    architecture) x264 keeps its own choice of code."""
+    try:
+        text = _CPUINFO.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            return "avx512f" in line.partition(":")[2].split()
+    return False
+
+
 # x264's own veryfast, for clips written as training data (the generator's clips, a dataset's
 # augmented variants, reviewed clips exported into a dataset): what they were always encoded with.
 # The quicker default is for what people watch (the reel, the page's clips); training data keeps
@@ -54,13 +79,15 @@ def _encoder_for(codec: str) -> str:
 
 def _encoder_options(encoder: str, crf: int, preset: str | None = None) -> dict[str, str]:
     if encoder == "libx264":
-        if preset is None:
-            # veryfast spends much of its time on subpixel refinement (subme=2); subme=1 trades a
-            # few percent more bytes at the same crf and PSNR for a clearly quicker encode
-            # (bench/bench_outputs.py prints the cut's parts before and after), and the reel and
-            # the page's clips are most of what `detect` spends writing its outputs.
-            return {"crf": str(crf), "preset": _DEFAULT_PRESET[encoder], "x264-params": _DEFAULT_X264_PARAMS}
-        return {"crf": str(crf), "preset": preset}
+        params = [_DEFAULT_X264_PARAMS] if preset is None else []
+        if _has_avx512():
+            params.append(_X264_ASM_WITHOUT_AVX512)
+        # veryfast spends much of its time on subpixel refinement (subme=2); subme=1 trades a
+        # few percent more bytes at the same crf and PSNR for a clearly quicker encode
+        # (bench/bench_outputs.py prints the cut's parts before and after), and the reel and
+        # the page's clips are most of what `detect` spends writing its outputs.
+        return {"crf": str(crf), "preset": preset or _DEFAULT_PRESET[encoder],
+                **({"x264-params": ":".join(params)} if params else {})}
     if encoder == "libx265":
         return {"crf": str(crf), "preset": preset or _DEFAULT_PRESET[encoder],
                 "x265-params": "log-level=error"}
