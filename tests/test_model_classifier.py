@@ -95,13 +95,26 @@ def test_a_choice_measured_on_a_busy_machine_serves_its_run_but_is_not_cached(mo
     assert cache._read() == {}, "a busy machine's choice was cached"
     from highlights.pipeline.stages.checkpoint_classifier import inference_path_summary
 
-    assert inference_path_summary(busy)["stored"] is False  # what a run's stats.inference_path says
+    from highlights.pipeline.classifier_inference import unkept_choice_note
+
+    summary = inference_path_summary(busy)
+    assert summary["stored"] is False  # what a run's stats.inference_path says
+    # ... and what detect says of it: the next run may take another path, and how to hold one
+    assert unkept_choice_note(summary) == (
+        "the classifier's inference path (channels_last) was chosen by timing while other processes kept 1.00 "
+        "cores busy, so the choice was not kept: the next run times the paths again and may take another (two "
+        "fp32 paths' scores may differ in their last digits); to compare runs, give each "
+        "--set classifier.inference_path=PATH (an fp32 path: torchscript, onnxruntime, ...)")
+    with_int8 = {**summary, "int8": {"offered": True, "reason": None}, "bf16": {"offered": False, "reason": "x"}}
+    assert "(an int8 path's scores differ slightly from an fp32 path's)" in unkept_choice_note(with_int8)
     busy.close()
     quiet = make(probe_of((0.0, 0.0, 0.0), (10.0, 2.5, 2.0)))  # others: 0.05 of a core
     assert quiet.backend_report["stored"] is True and quiet.backend_report["others_busy_cores"] == pytest.approx(0.05)
+    assert unkept_choice_note(inference_path_summary(quiet)) is None
     quiet.close()
     again = make(probe_of())  # a cached choice measures nothing, so it reads no counters
     assert again.backend_report["choice"] == "cached" and again.backend == "channels_last"
+    assert unkept_choice_note(inference_path_summary(again)) is None
     again.close()
 
 

@@ -211,6 +211,11 @@ def detect(
     console.print(f"{counted(len(result.highlights), 'highlight')} in {result.video['duration_s']:.0f} s of video "
                   f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
                   f"before the outputs were written; classifier inference: {inference})")
+    from highlights.pipeline.classifier_inference import unkept_choice_note
+
+    unkept = unkept_choice_note(result.stats.get("inference_path"))
+    if unkept:
+        console.print(unkept)
     from highlights.pipeline.reel_length import reel_line
 
     reel = result.stats.get("reel")
