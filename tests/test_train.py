@@ -148,6 +148,24 @@ def _stopped_in_second_epoch(config, monkeypatch) -> None:
             fit(config, show_progress=False)
 
 
+def test_each_epoch_records_its_threads_and_a_resume_on_other_threads_says_so(colour_data, tmp_path, monkeypatch):
+    """torch's CPU kernels add in another order on another thread count, so a run resumed on
+    other threads does not end with the weights of a run straight through: it says so."""
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        _stopped_in_second_epoch(config, monkeypatch)
+        torch.set_num_threads(2)
+        said = []
+        resumed = fit(config, resume=True, show_progress=False, log=said.append)
+    finally:
+        torch.set_num_threads(threads)
+    assert [h["threads"] for h in resumed.history] == [1, 2]
+    assert ("note: its epochs so far trained on 1 torch threads, this process has 2: the weights will differ "
+            "slightly from a run straight through (OMP_NUM_THREADS=1 gives it the same threads)") in said
+
+
 def test_ctrl_c_says_how_to_go_on_in_the_terms_of_the_caller(colour_data, tmp_path, monkeypatch):
     """The command line names `--resume` and the command; a Python caller, `resume=True` and `fit`."""
     def stop(*args, **kwargs):

@@ -307,6 +307,13 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         _restore_result(result, state)
         epochs_without_improvement = int(state.extra["epochs_without_improvement"])
         log(f"resuming after epoch {start_epoch} of {config.epochs}")
+        before = result.history[-1].get("threads") if result.history else None
+        if before is not None and before != torch.get_num_threads():
+            # torch's CPU kernels add in another order on another number of threads: the run
+            # goes on, but not to the weights it would have had straight through.
+            log(f"note: its epochs so far trained on {before} torch threads, this process has "
+                f"{torch.get_num_threads()}: the weights will differ slightly from a run straight through "
+                f"(OMP_NUM_THREADS={before} gives it the same threads)")
 
     saved = start_epoch  # epochs that last.pt holds
     epoch_seconds: list[float] = []  # this process's epochs, training and validation, for the time left
@@ -475,6 +482,9 @@ def train_one_epoch(model, criterion, optimizer, scheduler, loader, progress: Pr
         "data_wait_share": data_wait / elapsed if elapsed > 0 else 0.0,
         "precision": precision,
         "bf16_fallback_step": fallback_step,
+        # Two runs of one seed on other thread counts differ slightly (torch's kernels add in
+        # another order): recorded so that a comparison of two runs can tell.
+        "threads": torch.get_num_threads(),
     }
 
 
