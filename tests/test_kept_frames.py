@@ -5,6 +5,7 @@ earlier run's folder yields, what names a video, and how many folders are kept."
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import time
 
@@ -184,3 +185,116 @@ def test_at_most_eight_runs_are_kept_with_this_one(tmp_path):
         os.utime(tmp_path / f"run{n}", (now - 100 + n, now - 100 + n))
     kept = _run(tmp_path, 3)  # its folder, written after the others were pruned, is the eighth
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"run{n}" for n in range(3, 10)] + [kept.folder.name])
+
+
+def _folder(video, config, root) -> str | None:
+    kept = kept_frames.kept_frames_for(video, config, root=root)
+    return None if kept is None else kept.folder.name
+
+
+SAME_PEOPLE = [  # how MoveNet and the decoder run, and what is read of the people after: the same run
+    ("detection.movenet_threads", 2), ("detection.movenet_workers", 2), ("detection.movenet_frames_per_worker", 1),
+    ("detection.movenet_remeasure", True), ("analysis.decode_threads", 1), ("analysis.decode_ahead", 0),
+    ("pose.side_continuity", True), ("classifier.min_score", 0.9), ("merge.nms_iou", 0.3)]
+OTHER_PEOPLE = [  # what decides which frames are searched and what is found there: another run
+    ("analysis.fps", 5.0), ("analysis.short_side", 240), ("candidates.motion_threshold", 0.5),
+    ("detection.movenet_min_score", 0.3), ("detection.movenet_tiles", 2), ("pose.min_keypoints", 5)]
+
+
+def test_a_run_is_named_by_its_video_and_the_settings_that_change_the_people_found(tmp_path):
+    from highlights.pipeline.config import PipelineConfig
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"a game" * 100)
+    root = tmp_path / "kept"
+    base = PipelineConfig()
+    name = _folder(video, base, root)
+    assert name is not None and len(name) == 24
+    for key, value in SAME_PEOPLE:
+        assert _folder(video, base.with_overrides({key: value}), root) == name, key
+    others = {_folder(video, base.with_overrides({key: value}), root) for key, value in OTHER_PEOPLE}
+    assert len(others) == len(OTHER_PEOPLE) and name not in others
+    # The same bytes and time elsewhere are the same video; a new time is another.
+    copy = tmp_path / "copy" / "v.mp4"
+    copy.parent.mkdir()
+    copy.write_bytes(video.read_bytes())
+    os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns))
+    assert _folder(copy, base, root) == name
+    os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 1))
+    assert _folder(copy, base, root) != name
+    # No video: nothing kept, the run refuses it in its own words.
+    assert _folder(tmp_path / "missing.mp4", base, root) is None
+
+
+def test_a_run_is_named_by_the_reader_the_outputs_and_movenets_model_and_runtime(tmp_path, monkeypatch):
+    import importlib.metadata
+
+    import highlights.pipeline.output_version as output_version
+    import highlights.video as video_module
+    from highlights.pipeline.config import PipelineConfig
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"a game" * 100)
+    root = tmp_path / "kept"
+    base = PipelineConfig()
+    names = {_folder(video, base, root)}
+    monkeypatch.setattr(video_module, "PICTURES_VERSION", video_module.PICTURES_VERSION + 1)
+    names.add(_folder(video, base, root))
+    monkeypatch.setattr(output_version, "OUTPUT_VERSION", output_version.OUTPUT_VERSION + 1)
+    names.add(_folder(video, base, root))
+    model = tmp_path / "movenet.tflite"
+    model.write_bytes(b"weights")
+    names.add(_folder(video, base.with_overrides({"detection.movenet_model_path": str(model)}), root))
+    model.write_bytes(b"other weights")
+    names.add(_folder(video, base.with_overrides({"detection.movenet_model_path": str(model)}), root))
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: "0.0-other")
+    names.add(_folder(video, base, root))
+    assert len(names) == 6
+
+
+def test_movenets_identity_is_the_packaged_models_hash_or_the_users_file_and_the_runtime(tmp_path, monkeypatch):
+    import importlib.metadata
+    from types import SimpleNamespace
+
+    from highlights.people.model_file import MOVENET_SHA256
+
+    monkeypatch.setattr(importlib.metadata, "version", lambda name: {"ai-edge-litert": "9.8.7"}[name])
+    assert kept_frames.movenet_identity(SimpleNamespace(movenet_model_path=None)) == {
+        "model": MOVENET_SHA256, "runtime": "9.8.7"}
+    model = tmp_path / "m.tflite"
+    model.write_bytes(b"weights")
+    assert kept_frames.movenet_identity(SimpleNamespace(movenet_model_path=str(model))) == {
+        "model": file_identity(model), "runtime": "9.8.7"}
+
+    def missing(name):
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", missing)
+    assert kept_frames.movenet_identity(SimpleNamespace(movenet_model_path=None))["runtime"] is None
+
+
+def test_frames_are_kept_when_movenet_finds_the_people_or_their_poses(tmp_path):
+    from highlights.pipeline.config import PipelineConfig
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"a game")
+    base = PipelineConfig()
+    assert kept_frames.keeps_frames(base)
+    assert kept_frames.keeps_frames(base.with_overrides({"detection.backend": "gt"}))  # the pose stage's MoveNet
+    assert kept_frames.keeps_frames(base.with_overrides({"pose.backend": "gt"}))
+    assert kept_frames.keeps_frames(base.with_overrides({"pose.enabled": False}))
+    neither = base.with_overrides({"detection.backend": "gt", "pose.backend": "gt"})
+    assert not kept_frames.keeps_frames(neither)
+    assert kept_frames.kept_frames_for(video, neither, root=tmp_path) is None
+    off = base.with_overrides({"detection.enabled": False, "pose.enabled": False})
+    assert not kept_frames.keeps_frames(off)
+
+
+def test_a_runs_folder_is_named_by_its_key_in_any_order_and_the_chunks_layout(tmp_path, monkeypatch):
+    a = KeptFrames({"video": "v", "analysis": {"fps": 10.0}}, fps=2.0, root=tmp_path)
+    b = KeptFrames({"analysis": {"fps": 10.0}, "video": "v"}, fps=2.0, root=tmp_path)
+    assert a.folder == b.folder and a.folder.parent == tmp_path
+    text = json.dumps({"format": kept_frames.FORMAT, "video": "v", "analysis": {"fps": 10.0}}, sort_keys=True)
+    assert a.key == hashlib.sha256(text.encode()).hexdigest() and a.folder.name == a.key[:24]
+    monkeypatch.setattr(kept_frames, "FORMAT", kept_frames.FORMAT + 1)
+    assert KeptFrames({"video": "v", "analysis": {"fps": 10.0}}, fps=2.0, root=tmp_path).folder != a.folder
