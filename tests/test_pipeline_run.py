@@ -301,6 +301,32 @@ def test_the_inference_path_is_a_config_switch_recorded_in_the_output(game, tmp_
         FAST.with_overrides({"classifier.inference_path": "fastest"})
 
 
+def test_an_ablation_loads_its_checkpoint_once_for_every_run(game, tmp_path, monkeypatch):
+    """Each run loading the checkpoint again would time the inference paths again where the choice
+    is not cached (a busy machine), and could score its windows on another path than the baseline."""
+    from highlights.model import ClipClassifier, save_checkpoint
+    from highlights.model.process_cache import loaded_count
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    model = tiny_model()
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
+    base = FAST.with_overrides({"classifier.backend": "checkpoint", "classifier.checkpoint": str(checkpoint),
+                                "classifier.min_score": 0.0, "classifier.inference_path": "eager"})
+    loads = []
+    real = ClipClassifier.from_checkpoint.__func__
+
+    def counted(cls, *args, **kwargs):
+        loads.append(args[0])
+        return real(cls, *args, **kwargs)
+
+    monkeypatch.setattr(ClipClassifier, "from_checkpoint", classmethod(counted))
+    video, annotation = game
+    result = run_ablation(video, annotation, base, {"merge.nms_iou": 0.5, "classifier.min_score": 0.2})
+    assert len([r for r in result.rows if not r.reused]) > 1
+    assert len(loads) == 1
+    assert loaded_count() == 0  # closed with the ablation
+
+
 def test_a_cut_off_upload_is_refused_before_its_first_part_is_read(game, tmp_path, monkeypatch):
     # Its index is at the front, so its first half decodes: a whole-game run would spend its time
     # on that half and only then find the rest missing.

@@ -9,6 +9,8 @@ this on: its classifier is closed with its run.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +29,21 @@ def keep_classifiers_loaded(enabled: bool = True) -> None:
         for classifier in _loaded.values():
             classifier.close()
         _loaded.clear()
+
+
+@contextmanager
+def classifiers_kept_loaded() -> Iterator[None]:
+    """Within it, `classifier_for` hands out one classifier per checkpoint file, as
+    `keep_classifiers_loaded(True)`; at its end, the classifiers loaded in it are closed, unless
+    the process kept them already (a batch worker), which keeps them."""
+    if _enabled:
+        yield
+        return
+    keep_classifiers_loaded(True)
+    try:
+        yield
+    finally:
+        keep_classifiers_loaded(False)
 
 
 def classifier_for(path: str | os.PathLike, *, int8: bool = True, bf16: bool = True,

@@ -147,21 +147,28 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
     cache = {} if cache is None else cache
     scored: dict[PipelineConfig, tuple[ToleranceScore, float]] = {}
     result = AblationResult(base_config=base, changes=changes, tolerance_s=tolerance_s)
-    for i, (name, kind, ch, cfg) in enumerate(configs, 1):
-        reused = cfg in scored
-        # Each run takes as long as a pipeline run: say which row it is for before it starts.
-        log(f"run {i} of {len(configs)}: {name}" + (" (the same config as an earlier row: reused)" if reused else ""))
-        if not reused:
-            run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
-            report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
-            scored[cfg] = (report.scores.at(tolerance_s), run.stats["seconds"])
-        score, seconds = scored[cfg]
-        r = AblationRow(name=name, kind=kind, changes=ch, recall=score.recall.rounded(STORED_DIGITS),
-                        precision=score.precision.rounded(STORED_DIGITS),
-                        class_recall=score.class_recall.rounded(STORED_DIGITS),
-                        class_precision=score.class_precision.rounded(STORED_DIGITS),
-                        seconds=0.0 if reused else seconds, reused=reused, score=score)
-        result.rows.append(r)
+    from highlights.model.process_cache import classifiers_kept_loaded
+
+    # One classifier for every run: a checkpoint's inference path is chosen by timing, and where
+    # the machine is busy the choice is not cached, so each run loading its own could take another
+    # path (an int8 one in one run, fp32 in the next) and a row's change would carry the paths'
+    # difference in scores with it.
+    with classifiers_kept_loaded():
+        for i, (name, kind, ch, cfg) in enumerate(configs, 1):
+            reused = cfg in scored
+            # Each run takes as long as a pipeline run: say which row it is for before it starts.
+            log(f"run {i} of {len(configs)}: {name}" + (" (the same config as an earlier row: reused)" if reused else ""))
+            if not reused:
+                run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
+                report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
+                scored[cfg] = (report.scores.at(tolerance_s), run.stats["seconds"])
+            score, seconds = scored[cfg]
+            r = AblationRow(name=name, kind=kind, changes=ch, recall=score.recall.rounded(STORED_DIGITS),
+                            precision=score.precision.rounded(STORED_DIGITS),
+                            class_recall=score.class_recall.rounded(STORED_DIGITS),
+                            class_precision=score.class_precision.rounded(STORED_DIGITS),
+                            seconds=0.0 if reused else seconds, reused=reused, score=score)
+            result.rows.append(r)
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")
     for r in result.rows:
