@@ -135,6 +135,7 @@ def test_a_chunk_holds_at_least_one_frame(tmp_path):
     assert KeptFrames(KEY, fps=10.0, root=tmp_path, chunk_s=0.01).chunk_frames == 1
     assert KeptFrames(KEY, fps=10.0, root=tmp_path, chunk_s=2.0).chunk_frames == 20
     assert KeptFrames(KEY, fps=10.0, root=tmp_path).chunk_frames == round(kept_frames.CHUNK_S * 10)
+    assert KeptFrames(KEY, fps=10.0, root=tmp_path).chunk_frames == 300  # 30 s: what a stop loses at most
 
 
 def test_a_folder_that_cannot_be_written_stops_keeping_and_never_fails(tmp_path):
@@ -147,6 +148,19 @@ def test_a_folder_that_cannot_be_written_stops_keeping_and_never_fails(tmp_path)
     assert kept.writable is False and kept.pending == {} and kept.kept_until_s is None
     kept.put(3, _plan(3), _found(3))
     assert kept.pending == {}
+
+
+def test_a_folder_that_cannot_be_written_is_said_once_with_the_systems_reason(tmp_path, caplog):
+    blocked = tmp_path / "a file"
+    blocked.write_text("")
+    kept = KeptFrames(KEY, fps=2.0, root=blocked, chunk_s=1.5)
+    with caplog.at_level("WARNING", logger="highlights.pipeline.kept_frames"):
+        for i in range(6):
+            kept.put(i, _plan(i), _found(i))
+            kept.frame_done(i, float(i))
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith(f"{kept.folder}: the people found cannot be kept there (Not a directory), ")
+    assert "HIGHLIGHTS_CACHE_DIR" in line
 
 
 def test_a_video_is_named_by_its_size_time_and_both_ends(tmp_path, monkeypatch):
@@ -298,3 +312,67 @@ def test_a_runs_folder_is_named_by_its_key_in_any_order_and_the_chunks_layout(tm
     assert a.key == hashlib.sha256(text.encode()).hexdigest() and a.folder.name == a.key[:24]
     monkeypatch.setattr(kept_frames, "FORMAT", kept_frames.FORMAT + 1)
     assert KeptFrames({"video": "v", "analysis": {"fps": 10.0}}, fps=2.0, root=tmp_path).folder != a.folder
+
+
+def test_the_kept_frames_live_in_the_cache_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
+    assert kept_frames.kept_frames_root() == tmp_path / "cache" / "detect-frames"
+    assert KeptFrames(KEY, fps=2.0).folder.parent == tmp_path / "cache" / "detect-frames"
+
+
+def test_a_video_is_named_by_its_first_and_last_mib_not_what_lies_between(tmp_path):
+    mib = 1 << 20
+    video = tmp_path / "v.mp4"
+    video.write_bytes(bytes(3 * mib))
+    stat = video.stat()
+    first = file_identity(video)
+
+    def changed_at(offset: int) -> bool:
+        data = bytearray(bytes(3 * mib))
+        data[offset] = 1
+        video.write_bytes(bytes(data))
+        os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        return file_identity(video) != first
+
+    assert not changed_at(mib) and not changed_at(2 * mib - 1)  # the middle MiB: not read
+    assert changed_at(mib - 1) and changed_at(2 * mib) and changed_at(0) and changed_at(3 * mib - 1)
+
+
+def test_a_finished_run_removes_its_folder_and_one_that_kept_nothing_has_none_to_remove(tmp_path):
+    kept = _run(tmp_path, 3)
+    assert kept.folder.is_dir()
+    kept.discard()
+    assert not kept.folder.exists()
+    KeptFrames({"video": "w"}, fps=2.0, root=tmp_path, chunk_s=1.5).discard()  # nothing written: no error
+
+
+def test_a_chunk_holding_pickled_objects_is_never_read(tmp_path):
+    kept = _run(tmp_path, 3)
+    path = kept.folder / "chunk-00000.npz"
+    with np.load(path) as z:
+        arrays = {name: z[name] for name in z.files}
+    arrays["frames"] = np.array(arrays["frames"].tolist(), dtype=object)  # read back only by unpickling
+    with open(path, "wb") as f:
+        np.savez(f, **arrays)
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.loaded_chunks == 0 and again.loaded == {}
+
+
+def test_a_folder_goes_just_after_the_days_kept(tmp_path):
+    now = time.time()
+    for name, age in (("young", 14 * 86400 - 10), ("old", 14 * 86400 + 10)):
+        (tmp_path / name).mkdir()
+        os.utime(tmp_path / name, (now - age, now - age))
+    KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["young"]
+
+
+def test_only_folders_count_as_runs_kept(tmp_path):
+    now = time.time()
+    for n in range(7):
+        (tmp_path / f"run{n}").mkdir()
+        os.utime(tmp_path / f"run{n}", (now - 100 + n, now - 100 + n))
+    (tmp_path / "notes.txt").write_text("")  # the newest entry, and no run
+    kept = _run(tmp_path, 3)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"run{n}" for n in range(7)] + ["notes.txt", kept.folder.name])
