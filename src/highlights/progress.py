@@ -4,6 +4,7 @@ once a minute."""
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,34 @@ from highlights.console import plain_console
 
 T = TypeVar("T")
 _STDERR = plain_console(stderr=True)
+
+
+# A task's field `rate_from` changes how its ETA is estimated: LATER (no estimate yet: the part
+# done so far went at a speed that says nothing of the rest, such as a run reading back what an
+# earlier, stopped run kept), or (time, completed) from when the rest began: the ETA is the rest
+# at the average speed since then.
+LATER = "later"
+SETTLING_S = 5.0  # seconds of the rest before its speed is trusted for an ETA
+
+
+class _TimeRemaining(TimeRemainingColumn):
+    """rich's ETA (the speed over its last 30 s), or one told by the task's `rate_from` field."""
+
+    def render(self, task) -> Text:
+        since = task.fields.get("rate_from")
+        if since is None or task.finished or task.total is None:
+            return super().render(task)
+        unknown = Text("-:--:--", style="progress.remaining")
+        if since == LATER:
+            return unknown
+        started, done_then = since
+        elapsed = task.get_time() - started
+        done = task.completed - done_then
+        if elapsed < SETTLING_S or done <= 0:
+            return unknown
+        minutes, seconds = divmod(int(math.ceil((task.total - task.completed) * elapsed / done)), 60)
+        hours, minutes = divmod(minutes, 60)
+        return Text(f"{hours:d}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
 
 
 # Written to a log or a pipe, a bar cannot be redrawn in place (rich draws it once, when it ends):
@@ -59,7 +88,7 @@ def progress_bar(*, enabled: bool = True, amount: ProgressColumn | None = None,
     `extra` columns go before the times. Disabled, it draws nothing, not even an empty line."""
     description = TextColumn("{task.description}", style="bold", markup=False)  # a file name, as it is
     return _Progress(description, BarColumn(), amount or MofNCompleteColumn(), *extra, TimeElapsedColumn(),
-                     TextColumn("ETA"), TimeRemainingColumn(), console=_STDERR, disable=not enabled, transient=False)
+                     TextColumn("ETA"), _TimeRemaining(), console=_STDERR, disable=not enabled, transient=False)
 
 
 def progress_of(*columns: ProgressColumn, enabled: bool = True) -> Progress:

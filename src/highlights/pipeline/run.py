@@ -202,7 +202,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         ahead = config.analysis.decode_ahead
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
         with _Progress(enabled=bars, total_s=float(info.duration_s), label=video_path.name,
-                       report=report, on_video_s=on_video_s) as bar, \
+                       report=report, on_video_s=on_video_s,
+                       read_back_until_s=kept_frames.went_on_from_s if kept_frames is not None else None) as bar, \
                 _closing(frames):
             # Frame stages that run models on a pool of workers see the next few decoded frames
             # while the current one is active (the next ones most likely are too) and start on them
@@ -343,14 +344,22 @@ def _brief(c: Candidate) -> dict[str, Any]:
 
 class _Progress:
     """Progress over video time: a rich bar with an ETA, the caller's functions, or nothing; all
-    told at the same moments, once per second of video and when the video is done."""
+    told at the same moments, once per second of video and when the video is done.
+
+    A run that goes on reads the video up to `read_back_until_s` back from what an earlier run
+    kept, several times faster than it analyses the rest: until it gets there the bar shows no
+    ETA (from the speed of the part read back it would be several times too short), and from
+    there on one from the speed of the rest alone. With every frame read back the ETA is rich's."""
 
     STAGE = "analysis"
 
     def __init__(self, *, enabled: bool, total_s: float, label: str, report: ProgressCallback | None = None,
-                 on_video_s: Callable[[float], None] | None = None) -> None:
+                 on_video_s: Callable[[float], None] | None = None, read_back_until_s: float | None = None) -> None:
         self.enabled, self.total_s, self.label = enabled, max(total_s, 1e-6), label
         self.report, self.on_video_s = report, on_video_s
+        # Every frame read back (a run stopped while it wrote its outputs): that speed is the run's.
+        everything = read_back_until_s is not None and read_back_until_s + 1.0 >= total_s
+        self.read_back_until_s = None if not read_back_until_s or everything else read_back_until_s
         self._progress = self._task = None
         self._last = 0.0
 
@@ -362,7 +371,10 @@ class _Progress:
 
             self._progress = progress_bar(amount=TextColumn("{task.completed:.0f}/{task.total:.0f} s of video"))
             self._progress.__enter__()
-            self._task = self._progress.add_task(self.label, total=self.total_s)
+            from highlights.progress import LATER
+
+            self._task = self._progress.add_task(self.label, total=self.total_s,
+                                                 rate_from=LATER if self.read_back_until_s is not None else None)
         return self
 
     def update(self, time_s: float) -> None:
@@ -373,6 +385,9 @@ class _Progress:
     def _tell(self, done_s: float) -> None:
         if self._progress is not None:
             self._progress.update(self._task, completed=done_s)
+            if self.read_back_until_s is not None and done_s >= self.read_back_until_s:
+                self.read_back_until_s = None  # the rest starts here: its speed alone gives the ETA
+                self._progress.update(self._task, rate_from=(self._progress.get_time(), done_s))
         if self.report is not None:
             self.report(self.STAGE, done_s, self.total_s)
         if self.on_video_s is not None:
