@@ -172,13 +172,18 @@ def detect(
                                             out_name="--out", say=console.print)
     except KeyboardInterrupt as stop:
         # Ctrl-C: say what it cost. The folder is swapped in whole at the end, so nothing is
-        # half-written; the people found so far are kept in the cache folder for the next run.
+        # half-written; the people found so far, and the page's clips cut so far, are kept in the
+        # cache folder for the next run.
         kept_s = getattr(stop, "kept_until_s", None)
-        if kept_s:
+        kept_clips = getattr(stop, "kept_clips", 0)
+        if kept_s or kept_clips:
             from highlights.pipeline.outputs.timecode import short_clock
 
-            again = (f"the people found in the first {short_clock(kept_s)} of the video are kept: run the same "
-                     "command again to go on from there (a changed video or setting starts over)")
+            kept = [f"the people found in the first {short_clock(kept_s)} of the video"] if kept_s else []
+            kept += [f"{counted(kept_clips, 'clip')} of its page"] if kept_clips else []
+            verb = "is" if not kept_s and kept_clips == 1 else "are"
+            again = (f"{' and '.join(kept)} {verb} kept: run the same command again to go on from there "
+                     "(a changed video or setting starts over)")
         else:
             again = "no analysed frames were kept: run the command again to start it over"
         typer.echo(f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left "

@@ -9,6 +9,7 @@ from highlights.atomic import atomic_write_json, remove_stale_staging
 from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spotting
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.json_values import json_default
+from highlights.pipeline.kept_clips import KeptClips, kept_clips_for
 from highlights.pipeline.output_folder import check_replaceable, mark_complete, moved, run_folder
 from highlights.pipeline.output_lock import being_written, one_run_writing
 from highlights.pipeline.reel_length import reel_choice
@@ -78,23 +79,29 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         from highlights.pipeline.kept_frames import kept_frames_for
 
         kept = kept_frames_for(video_path, config) if go_on else None
+        clips = kept_clips_for(video_path, say=say) if go_on else None
         try:
             result = run_pipeline(video_path, config, annotation=annotation, progress=progress,
                                   on_video_s=on_video_s, kept_frames=kept, say=say)
             written = _write_outputs(result, Path(video_path), final_dir, known, annotation=annotation,
-                                     progress=progress, half=half, up_link=up_link, out_name=out_name)
+                                     progress=progress, half=half, up_link=up_link, out_name=out_name,
+                                     kept=clips)
         except KeyboardInterrupt as stop:
             stop.kept_until_s = kept.kept_until_s if kept is not None else None
+            stop.kept_clips = clips.kept_clips if clips is not None else 0
             raise
-        if kept is not None:
-            kept.discard()
+        for done in (kept, clips):
+            if done is not None:
+                done.discard()
         return result, written
 
 
 def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, known: set[str], *, annotation,
                    progress: ProgressSetting, half: int, up_link: tuple[str, str] | None,
-                   out_name: str) -> dict[str, Path]:
-    """Every output of ``result`` written into a staging folder that becomes ``final_dir`` whole."""
+                   out_name: str, kept: KeptClips | None = None) -> dict[str, Path]:
+    """Every output of ``result`` written into a staging folder that becomes ``final_dir`` whole;
+    the page's clips and thumbnails an earlier, stopped write of the same cut finished (``kept``)
+    are reused."""
     from highlights.pipeline.outputs import write_all
 
     reel = reel_choice(result.highlights, result.config.merge, float(result.video.get("duration_s") or 0.0))
@@ -109,6 +116,6 @@ def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, kn
                                  results_spotting=written["results_spotting"], up_link=up_link,
                                  reel_height=result.config.merge.reel_height,
                                  reel_fps=result.config.merge.reel_fps, in_reel=in_reel,
-                                 reel_budget=reel.budget_words()))
+                                 reel_budget=reel.budget_words(), kept=kept))
         mark_complete(out_dir, written, video=str(video_path.resolve()))
     return moved(written, out_dir, final_dir)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.kept_clips import KeptClips
 from highlights.pipeline.outputs.chapters import format_chapters, write_chapters
 from highlights.pipeline.outputs.csv_writer import write_csv
 from highlights.pipeline.outputs.edl import format_edl, write_edl
@@ -119,6 +120,7 @@ def write_all(
     reel_fps: float = 0.0,
     in_reel: Callable[[Highlight], bool] | None = None,
     reel_budget: str | None = None,
+    kept: KeptClips | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -134,6 +136,8 @@ def write_all(
     `reel_fps` its rate at most (0: the source's). `in_reel` (None: every highlight) says which
     highlights the reel holds (`reel_length.reel_choice`); every other output has them all.
     `reel_budget` (`ReelChoice.budget_words`) tells the page what the reel's length was set by.
+    `kept` (`pipeline.kept_clips`): clips and thumbnails an earlier, stopped write finished are
+    reused, and this write's are kept as it goes (`write_reel`).
     Raises `VideoError` if the source cannot be read.
     """
     video_path = Path(video_path)
@@ -179,6 +183,7 @@ def write_all(
             reel_max_fps=reel_fps,
             progress=progress,
             in_reel=in_reel,
+            kept=kept,
         )
         if media.reel_path is not None:
             paths["reel"] = media.reel_path

@@ -26,6 +26,7 @@ from rich.progress import Progress
 
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.kept_clips import KeptClips
 from highlights.pipeline.outputs.naming import clip_filename, in_time_order, key_time
 from highlights.pipeline.outputs.reel_sound import add_source_sound
 from highlights.pipeline.outputs.stream_writer import BackgroundVideoWriter
@@ -187,6 +188,7 @@ def write_reel(
     sound: bool = True,
     progress: ProgressSetting = True,
     in_reel: Callable[[Highlight], bool] | None = None,
+    kept: KeptClips | None = None,
 ) -> ReelResult:
     """Cuts the highlights out of `video_path` in one forward pass.
 
@@ -203,7 +205,9 @@ def write_reel(
     with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
     midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s. `in_reel`
     (None: every highlight) says which highlights the reel holds; the clips and thumbnails are
-    every highlight's. `progress`: the terminal's bar (True), nothing (False), or
+    every highlight's. `kept` (a `pipeline.kept_clips.KeptClips`) gives the clips and thumbnails
+    an earlier, stopped cut of the same highlights finished, which are put in place rather than
+    cut again, and keeps this cut's as each is finished. `progress`: the terminal's bar (True), nothing (False), or
     `progress("cutting", frames decoded, frames expected)` once per second of source video read
     and at the end, when the expected count becomes the count decoded (`highlights.progress_callback`).
     Raises `VideoError` for an unreadable source.
@@ -230,13 +234,31 @@ def write_reel(
         clips_dir.mkdir(parents=True, exist_ok=True)
 
     count = len(ordered)
+    if kept is not None:
+        kept.plan({"highlights": [(h.start_s, h.end_s, key_time(h), h.label, h.score) for h in ordered],
+                   "in_reel": result.in_reel, "reel": reel_path is not None, "clips": clips_dir is not None,
+                   "thumbnails": thumbnails, "caption": caption, "clip_short_side": clip_short_side,
+                   "reel_short_side": reel_short_side, "reel_max_fps": reel_max_fps,
+                   "thumbnail_width": thumbnail_width, "crf": crf, "clip_crf": clip_crf})
+        for i, h in enumerate(ordered):
+            if clips_dir is not None:
+                result.clip_paths[i] = kept.place_clip(i, clips_dir / clip_filename(i + 1, h))
+            if thumbnails:
+                result.thumbnails_jpeg[i] = kept.thumbnail(i)
+    # A clip or thumbnail an earlier cut kept is not cut again; its stretch is read only for the reel.
+    clip_kept = [path is not None for path in result.clip_paths]
+    thumbnail_kept = [jpeg is not None for jpeg in result.thumbnails_jpeg]
     # Frame timestamps carry rounding noise (1.4999999 for 1.5); a tolerance well under a
     # frame keeps the boundary frame on the side the highlight's times mean.
     eps = min(1e-3, 0.25 / fps)
     keys = [key_time(h) for h in ordered]
-    spans = [(h.start_s, h.end_s) for h in ordered] + ([(k, k) for k in keys] if thumbnails else [])
+    needed = [not clip_kept[i] or (reel_path is not None and (result.in_reel is None or result.in_reel[i]))
+              for i in range(count)]
+    spans = ([(h.start_s, h.end_s) for i, h in enumerate(ordered) if needed[i]]
+             + ([(k, k) for i, k in enumerate(keys) if not thumbnail_kept[i]] if thumbnails else []))
     stretches = _stretches(spans, SEEK_PAST_S)
-    pending_thumbs = deque(sorted(range(count), key=keys.__getitem__) if thumbnails else [])
+    pending_thumbs = deque(sorted((i for i in range(count) if not thumbnail_kept[i]), key=keys.__getitem__)
+                           if thumbnails else [])
     clip_w, clip_h = clip_size(info.width, info.height, clip_short_side)
     # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
     # reel's size serves them all. Frames come upright, so the short side is the same either way.
@@ -271,6 +293,11 @@ def write_reel(
     expected = max(1, round(sum(min(end, info.duration_s or end) - start for start, end in stretches) * fps))
     report_every = max(1, round(fps))  # frames: once per second of source video
 
+    def finished(i: int, path: Path | None) -> Path | None:
+        if kept is not None and path is not None:
+            kept.keep_clip(i, path)
+        return path
+
     def stretch_frames():
         """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
         for n, (start, end) in enumerate(stretches):
@@ -290,7 +317,7 @@ def write_reel(
                     until = previous.time_s + step
                     for i in active:
                         if i in clip_writers:
-                            result.clip_paths[i] = clip_writers.pop(i).close(until)
+                            result.clip_paths[i] = finished(i, clip_writers.pop(i).close(until))
                     active = []
                     if reel_writer is not None:
                         reel_writer.cut(until)
@@ -303,6 +330,8 @@ def write_reel(
                     if previous is not None and keys[i] - previous.time_s < t - keys[i]:
                         nearest = previous
                     result.thumbnails_jpeg[i] = thumbnail_jpeg(nearest.rgb, thumbnail_width)
+                    if kept is not None:
+                        kept.keep_thumbnail(i, result.thumbnails_jpeg[i])
 
                 while next_to_open < count and t >= ordered[next_to_open].start_s - eps:
                     active.append(next_to_open)
@@ -311,7 +340,7 @@ def write_reel(
                 for i in active:
                     if t >= ordered[i].end_s - eps:
                         if i in clip_writers:
-                            result.clip_paths[i] = clip_writers.pop(i).close(t)
+                            result.clip_paths[i] = finished(i, clip_writers.pop(i).close(t))
                     else:
                         still_active.append(i)
                 active = still_active
@@ -331,6 +360,8 @@ def write_reel(
                         if small.shape[:2] != (clip_h, clip_w):  # a frame decoded at full size
                             small = cv2.resize(small, (clip_w, clip_h), interpolation=cv2.INTER_AREA)
                         for i in active:
+                            if clip_kept[i]:
+                                continue
                             # (a frame decoded small is copied too: the caption must not mark it
                             # for a thumbnail taken from it as the previous frame)
                             clip_frame = small.copy() if len(active) > 1 or small is frame.rgb else small
@@ -359,7 +390,7 @@ def write_reel(
         # Past the last frame read, its frame lasted as long as the ones before it.
         end_s = previous.time_s + step if previous is not None else 0.0
         for i in sorted(clip_writers):
-            result.clip_paths[i] = clip_writers.pop(i).close(end_s)
+            result.clip_paths[i] = finished(i, clip_writers.pop(i).close(end_s))
         if reel_writer is not None:
             result.reel_path = reel_writer.close(end_s)
             result.reel_frames = reel_writer.frames_put
