@@ -18,11 +18,11 @@ class _Stage(ClassifierStage):
     classes = ("soccer_shooting", "tennis_serve", "none")
 
 
-def _stage(duration_s: float = 10.0, width: float = 100.0, records=(), **settings) -> _Stage:
+def _stage(duration_s: float = 10.0, width: float = 100.0, records=(), cls=_Stage, **settings) -> _Stage:
     config = PipelineConfig().with_overrides({f"classifier.{k}": v for k, v in settings.items()})
     context = SimpleNamespace(info=SimpleNamespace(duration_s=duration_s, width=width),
                               records_between=lambda start, end: [r for r in records if start <= r.time_s <= end])
-    return _Stage(config, context)
+    return cls(config, context)
 
 
 def _cand(start: float, end: float, key: float | None = None) -> Candidate:
@@ -92,3 +92,13 @@ def test_a_window_under_the_action_gate_is_an_action_when_one_minus_none_reaches
     label, score, accepted = stage.decision(np.array([0.1, 0.5, 0.4]))
     assert (label, accepted) == ("tennis_serve", True) and score == pytest.approx(0.6)
     assert stage.decision(np.array([0.3, 0.2, 0.5])) == ("none", 0.5, False)
+
+
+def test_a_models_own_action_threshold_is_the_gate_unless_classifier_action_threshold_names_another():
+    class Gated(_Stage):
+        model_action_threshold = 0.7
+
+    stage = _stage(cls=Gated)
+    assert stage.action_threshold() == 0.7 and stage.gate() == {"rule": "action_threshold", "threshold": 0.7}
+    assert stage.decision(np.array([0.25, 0.05, 0.7]))[2] is False  # 0.3 of action: under 0.7
+    assert _stage(cls=Gated, action_threshold=0.2).gate() == {"rule": "action_threshold", "threshold": 0.2}
