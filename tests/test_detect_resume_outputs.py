@@ -212,3 +212,15 @@ def test_the_command_says_which_clips_were_kept_and_goes_on_from_them(game, tmp_
     going_on = [line for line in res.output.splitlines() if line.startswith("going on with the page's clips")]
     assert len(going_on) == 1 and going_on[0].startswith("going on with the page's clips: 2 clips of ")
     assert (out / "highlights.html").is_file() and list((tmp_path / "cache" / "detect-clips").iterdir()) == []
+
+
+def test_one_kept_clip_is_said_as_one(tmp_path):
+    said = []
+    kept = KeptClips({"video": "game.mp4"}, root=tmp_path / "cache", say=said.append)
+    kept.plan({"highlights": [1, 2, 3]})
+    kept.folder.mkdir(parents=True)
+    (kept.folder / "clip-00000.mp4").write_bytes(b"a finished clip")
+    again = KeptClips({"video": "game.mp4"}, root=tmp_path / "cache", say=said.append)
+    again.plan({"highlights": [1, 2, 3]})
+    assert said == [f"going on with the page's clips: 1 clip of 3 was cut by an earlier, stopped run of this video "
+                    f"(kept in {again.folder}) and is reused, not cut again; the reel is cut again whole"]
