@@ -4,8 +4,11 @@ CSS and the SVG timeline are inline; everything else is a relative link to a fil
 it (the reel, `clips/`, `thumbs/`, CSV, EDL, PNG), so the output folder can be moved, zipped and
 opened anywhere, offline, over file://. Thumbnails are JPEG files in `thumbs/`, each shown twice
 (card and table) from one file: as inline data they were on the page twice, and a page of
-hundreds of highlights grew to many megabytes that a phone must parse before showing anything. All text from highlights,
-evidence, annotation and config goes through `html.escape`.
+hundreds of highlights grew to many megabytes that a phone must parse before showing anything.
+A card's thumbnail is a lazily loaded `<img>` under its clip's `<video>` (transparent until it
+plays), not the video's poster: a browser fetches every poster at page open, all of a 90-minute
+game's, where lazy images are fetched as their card comes near the view, with no script. All
+text from highlights, evidence, annotation and config goes through `html.escape`.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+
+from PIL import Image  # matplotlib's dependency
 
 from highlights.atomic import atomic_write_bytes, atomic_write_text
 from highlights.contrast import text_colour_on
@@ -55,7 +60,14 @@ video.reel { width: 100%; max-height: 70vh; background: #000; border-radius: 6px
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 1rem; }
 .card { background: #fff; border: 1px solid #dcdcde; border-radius: 6px; padding: .6rem; scroll-margin-top: 1rem; }
 .card:target { outline: 3px solid #2271b1; }
-.card h3 { font-size: 1rem; margin: 0 0 .4rem; } .card video, .card img { width: 100%; border-radius: 4px; background: #000; }
+.card h3 { font-size: 1rem; margin: 0 0 .4rem; } .card video, .card img { width: 100%; height: auto; border-radius: 4px; background: #000; }
+/* The clip over its thumbnail: a video shows nothing of its own until it plays, so the picture
+   below shows through, the size of the thumbnail as the video's poster was. */
+.card .face { position: relative; display: inline-block; width: 100%; } .card .face img { display: block; }
+.card .face video { position: absolute; top: 0; left: 0; height: 100%; background: transparent; }
+/* Chromium greys over a video's whole face until it has a frame or a poster; its controls keep
+   their own shade at the bottom, as over a poster. */
+.card .face video::-webkit-media-controls { background: none; }
 .card dl { display: grid; grid-template-columns: auto 1fr; gap: .1rem .6rem; margin: .4rem 0 0; font-size: .85rem; }
 .card dt { color: #50575e; } .card dd { margin: 0; }
 .sport { border-radius: 3px; padding: 0 .35rem; font-size: .8rem; }
@@ -63,7 +75,7 @@ video.reel { width: 100%; max-height: 70vh; background: #000; border-radius: 6px
 table { border-collapse: collapse; width: 100%; background: #fff; font-size: .85rem; }
 th, td { border: 1px solid #dcdcde; padding: .3rem .45rem; text-align: left; vertical-align: top; }
 th { background: #f0f0f1; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td img { width: 96px; display: block; }
+td img { width: 96px; height: auto; display: block; }
 td.evidence { min-width: 18rem; }  /* on a phone, wide enough that its lines are not a word each */
 .evidence .why { margin-bottom: .2rem; } .evidence summary { cursor: pointer; color: #2271b1; }
 .evidence code { display: inline-block; margin: 0 .35rem .15rem 0; background: #f0f0f1; padding: 0 .25rem; border-radius: 3px; }
@@ -155,6 +167,20 @@ def _href(target: Path, page_dir: Path) -> str:
     return quote(Path(relative).as_posix())
 
 
+def _image_size(path: Path | None) -> str:
+    """` width=".." height=".."` of an image file (its header only), or "" where it cannot be read:
+    a lazy image not loaded yet then keeps its place, so the cards below do not all crowd into the
+    first view (and load) and the page does not jump as they arrive."""
+    if path is None:
+        return ""
+    try:
+        with Image.open(path) as image:  # reads the header, not the picture
+            width, height = image.size
+    except OSError:  # missing, or not an image (PIL's UnidentifiedImageError is an OSError)
+        return ""
+    return f' width="{width}" height="{height}"'
+
+
 def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, folder: str | Path) -> list[Path | None]:
     """Writes each highlight's thumbnail JPEG (from `media`, in time order like `ordered`) into
     `folder` and returns their paths (None where there is none). Thumbnails of an earlier run
@@ -183,12 +209,15 @@ def _sport_chip(h: Highlight, colours: Mapping[str, str]) -> str:
 
 
 def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
-          colours: Mapping[str, str], in_reel: bool | None = None) -> str:
+          colours: Mapping[str, str], in_reel: bool | None = None, size: str = "") -> str:
     if clip_href is not None:
-        poster = f' poster="{escape(thumb_href)}"' if thumb_href else ""
-        media = f'<video controls playsinline preload="none" src="{escape(clip_href)}"{poster}></video>'
+        video = (f'<video controls playsinline preload="none" src="{escape(clip_href)}" '
+                 f'aria-label="clip #{number}, {escape(h.label)} at {clock_timecode(key_time(h))}"></video>')
+        # The thumbnail repeats what the labelled video shows: a screen reader passes over it.
+        media = (f'<div class="face"><img loading="lazy" src="{escape(thumb_href)}"{size} alt="">{video}</div>'
+                 if thumb_href else video)
     elif thumb_href is not None:
-        media = (f'<img loading="lazy" src="{escape(thumb_href)}" '
+        media = (f'<img loading="lazy" src="{escape(thumb_href)}"{size} '
                  f'alt="{escape(h.label)} at {clock_timecode(key_time(h))}">')
     else:
         media = ""
@@ -208,8 +237,8 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
     )
 
 
-def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mapping[str, str]) -> str:
-    thumb = f'<img loading="lazy" src="{escape(thumb_href)}" alt="thumbnail #{number}">' if thumb_href else ""
+def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mapping[str, str], size: str = "") -> str:
+    thumb = f'<img loading="lazy" src="{escape(thumb_href)}"{size} alt="thumbnail #{number}">' if thumb_href else ""
     items = evidence_items(h.evidence)
     why = why_line(h.evidence)
     evidence = (f'<div class="why">{escape(why)}</div>' if why else "") + (
@@ -253,6 +282,7 @@ def render_html(
     end = timeline_end(duration_s, ordered, truth)
     clips = media.clip_paths if media is not None else []
     thumbs = [None if path is None else _href(path, page_dir) for path in thumbnails or []]
+    sizes = [_image_size(path) for path in thumbnails or []]
 
     title = f"Highlights — {source_name}" if source_name else "Highlights"
     total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
@@ -326,6 +356,7 @@ def render_html(
                     thumb,
                     colours,
                     in_reel=held[number - 1] if held is not None and not all(held) else None,
+                    size=sizes[number - 1] if number - 1 < len(sizes) else "",
                 )
             )
         out.append('<div class="cards">' + "".join(cards) + "</div>")
@@ -340,7 +371,7 @@ def render_html(
         )
         for number, h in enumerate(ordered, start=1):
             thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
-            out.append(_table_row(number, h, thumb, colours))
+            out.append(_table_row(number, h, thumb, colours, sizes[number - 1] if number - 1 < len(sizes) else ""))
         out.append("</tbody></table></div>")
     else:
         out.append(f"<p>{NO_HIGHLIGHTS}</p>")
