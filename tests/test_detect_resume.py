@@ -219,6 +219,48 @@ def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_pat
     assert _highlights_json(tmp_path / "season" / record["game_id"]) == _highlights_json(tmp_path / "whole")
 
 
+
+def test_a_batch_game_stopped_while_writing_says_both_what_it_read_back_and_the_clips_it_reused(
+        video, kept_root, tmp_path, monkeypatch):
+    import highlights.batch.runner as runner
+    from highlights.batch import collect_games, run_batch
+    from highlights.batch.game import run_game
+    from highlights.pipeline import kept_clips
+
+    class InProcess:  # the local engine's per-game function, in this process
+        def describe(self):
+            return {"engine": "local", "workers": 1, "threads_per_worker": 1}
+
+        def run(self, jobs, on_record):
+            for job in jobs:
+                on_record(run_game(job))
+
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: InProcess())
+    games = collect_games([video])
+    keep = kept_clips.KeptClips.keep_clip
+
+    def stopping(self, index, path):
+        keep(self, index, path)
+        raise KeyboardInterrupt  # Ctrl-C once the first clip is kept: the analysis was all kept before
+
+    with monkeypatch.context() as m:
+        m.setattr(kept_clips.KeptClips, "keep_clip", stopping)
+        with pytest.raises(KeyboardInterrupt):
+            run_batch(games, tmp_path / "season", CONFIG, progress=False, log=lambda line: None)
+    said: list[str] = []
+    result = run_batch(games, tmp_path / "season", CONFIG, progress=False, log=said.append)
+    (record,) = result.records
+    game = record["game_id"]
+    assert record["status"] == "done"
+    lines = record["went_on"].splitlines()
+    assert [line.split(":")[0] for line in lines] == ["going on from 0", "going on with the page's clips"], lines
+    assert lines[0].startswith("going on from 0:14 of 0:15: ")  # the whole analysis, to its last frame
+    assert lines[1].startswith("going on with the page's clips: 1 clip of ")
+    assert [f"{game}: {line}" for line in lines] == [line for line in said if line.startswith(f"{game}: going on")]
+    recorded = json.loads((tmp_path / "season" / game / "game.json").read_text())
+    assert recorded["went_on"] == record["went_on"]
+    assert not any((kept_root.parent / kept_clips.FOLDER).iterdir()) and not any(kept_root.iterdir())
+
 # `highlights detect ARGS...` with 2 s chunks, held once its third chunk is on disk until stdin
 # closes or it is killed; prints "kept".
 HELD_AFTER_THREE_CHUNKS = (

@@ -136,7 +136,9 @@ def run_game(job: GameJob) -> dict[str, Any]:
         if job.annotations:
             annotation, half = select_half(load_annotation(job.annotations), half=half, video=Path(job.video),
                                            source=Path(job.annotations))
-        went_on: list[str] = []  # the line a game stopped part way by an earlier batch says as it goes on
+        # What a game stopped part way by an earlier batch says as it goes on: a line for the kept
+        # detections and, stopped while it wrote its outputs, one for the kept page clips.
+        went_on: list[str] = []
         result, written = detect_highlights(job.video, config, partial, annotation=annotation,
                                             progress=False, half=half or 1,
                                             up_link=("all games", f"../{INDEX_NAMES['html']}"),
@@ -155,7 +157,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
                   "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
                             if _inside(Path(p), partial)},
                   "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                  **({"went_on": went_on[0]} if went_on else {})}
+                  **({"went_on": "\n".join(went_on)} if went_on else {})}
         atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
         _swap_in(partial, out_root / job.game_id)
         return record

@@ -216,7 +216,8 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                 if record["status"] == "failed":
                     log(f"{record['game_id']}: failed: {record['error']}")
                 elif record.get("went_on"):
-                    log(f"{record['game_id']}: {record['went_on']}")
+                    for line in record["went_on"].splitlines():
+                        log(f"{record['game_id']}: {line}")
 
             try:
                 runner.run(jobs, on_record)
