@@ -516,6 +516,50 @@ def test_a_running_game_moves_the_batch_bar_and_its_log_line_before_it_ends(tmp_
     assert list(partial.iterdir()) == []
 
 
+
+def test_the_batch_eta_leaves_out_the_speed_of_a_game_reading_back_what_a_stopped_run_kept(tmp_path, monkeypatch):
+    import io
+    from types import SimpleNamespace
+
+    from rich.console import Console
+
+    import highlights.progress as progress_module
+    from highlights.batch.game_progress import PROGRESS_SUFFIX, GameProgressFile
+    from highlights.batch.progress import BatchProgress
+
+    now = {"t": 0.0}
+    making = progress_module.progress_of
+
+    def on_our_clock(*columns, **kwargs):
+        bar = making(*columns, **kwargs)
+        bar.get_time = lambda: now["t"]
+        return bar
+
+    monkeypatch.setattr(progress_module, "_STDERR", Console(file=io.StringIO(), width=200))
+    monkeypatch.setattr(progress_module, "progress_of", on_our_clock)
+    partial = tmp_path / PARTIAL_DIR
+    game = GameProgressFile(partial / f"long.abc{PROGRESS_SUFFIX}", "long", clock=lambda: now["t"])
+    game.read_back(90.0)  # a stopped run kept the first 1:30 of its 4:00
+
+    def eta() -> str:
+        return bar._progress.columns[-1].render(bar._progress.tasks[0]).plain
+
+    with BatchProgress([SimpleNamespace(duration_s=240.0)], enabled=True, partial_dir=partial) as bar:
+        for t, video_s in ((0.0, 0.0), (5.0, 60.0), (10.0, 100.0)):  # read back at 12x real time
+            now["t"] = t
+            game(video_s)
+            bar.refresh()
+        assert eta() == "-:--:--"  # the rest has just begun: no speed of its own yet
+        now["t"] = 20.0
+        game(130.0)  # then analysed at 3x real time
+        bar.refresh()
+        assert eta() == "-:--:--"  # a speed from 10 s of the rest, two steps of the bar, says little yet
+        now["t"] = 40.0
+        game(190.0)
+        bar.refresh()
+        assert eta() == "0:00:17"  # (240 - 190) s of video at 90 s per 30 s; from the read-back speed, 0:00:08
+    game.remove()
+
 def test_a_game_reports_its_progress_while_it_runs_and_leaves_no_file(season, tmp_path, monkeypatch):
     import highlights.batch.game as game_module
 

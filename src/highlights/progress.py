@@ -24,7 +24,7 @@ _STDERR = plain_console(stderr=True)
 # A task's field `rate_from` changes how its ETA is estimated: LATER (no estimate yet: the part
 # done so far went at a speed that says nothing of the rest, such as a run reading back what an
 # earlier, stopped run kept), or (time, completed) from when the rest began: the ETA is the rest
-# at the average speed since then.
+# at the average speed since then, once it has gone on `SETTLING_S` (or a third element's seconds).
 LATER = "later"
 SETTLING_S = 5.0  # seconds of the rest before its speed is trusted for an ETA
 
@@ -39,14 +39,19 @@ class _TimeRemaining(TimeRemainingColumn):
         unknown = Text("-:--:--", style="progress.remaining")
         if since == LATER:
             return unknown
-        started, done_then = since
+        started, done_then, *settling = since
         elapsed = task.get_time() - started
         done = task.completed - done_then
-        if elapsed < SETTLING_S or done <= 0:
+        if elapsed < (settling[0] if settling else SETTLING_S) or done <= 0:
             return unknown
         minutes, seconds = divmod(int(math.ceil((task.total - task.completed) * elapsed / done)), 60)
         hours, minutes = divmod(minutes, 60)
         return Text(f"{hours:d}:{minutes:02d}:{seconds:02d}", style="progress.remaining")
+
+
+def time_remaining_column() -> ProgressColumn:
+    """An ETA column that follows a task's `rate_from` field (LATER, or (time, completed))."""
+    return _TimeRemaining()
 
 
 # Written to a log or a pipe, a bar cannot be redrawn in place (rich draws it once, when it ends):

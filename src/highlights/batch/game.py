@@ -142,7 +142,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
         result, written = detect_highlights(job.video, config, partial, annotation=annotation,
                                             progress=False, half=half or 1,
                                             up_link=("all games", f"../{INDEX_NAMES['html']}"),
-                                            on_video_s=tracker, say=went_on.append)
+                                            on_video_s=tracker, say=went_on.append,
+                                            on_read_back=tracker.read_back)
         labels: dict[str, int] = {}
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1

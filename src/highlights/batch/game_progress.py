@@ -29,6 +29,11 @@ class GameProgressFile:
     def __init__(self, path: str | Path, game_id: str, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.path, self.game_id, self._clock = Path(path), game_id, clock
         self._written_at: float | None = None
+        self.read_back_until_s: float | None = None  # the video an earlier, stopped run kept
+
+    def read_back(self, until_s: float) -> None:
+        """The game goes on: its video up to `until_s` is read back from what a stopped run kept."""
+        self.read_back_until_s = float(until_s)
 
     def __call__(self, video_s: float) -> None:
         now = self._clock()
@@ -36,7 +41,8 @@ class GameProgressFile:
             return
         self._written_at = now
         try:
-            atomic_write_json(self.path, {"game_id": self.game_id, "video_s": round(float(video_s), 3)})
+            read_back = {} if self.read_back_until_s is None else {"read_back_until_s": self.read_back_until_s}
+            atomic_write_json(self.path, {"game_id": self.game_id, "video_s": round(float(video_s), 3), **read_back})
         except (OSError, HighlightsError):
             pass  # progress is shown on a best-effort basis; the game's own outputs decide its fate
 
@@ -46,11 +52,19 @@ class GameProgressFile:
 
 def in_flight_seconds(partial_dir: str | Path) -> dict[str, float]:
     """The video seconds each running game has analysed so far (by game id), from their files in `partial_dir`."""
-    seconds: dict[str, float] = {}
+    return {game: video_s for game, (video_s, _) in in_flight(partial_dir).items()}
+
+
+def in_flight(partial_dir: str | Path) -> dict[str, tuple[float, float | None]]:
+    """Each running game's (video seconds done so far, the seconds read back from a stopped run's
+    kept detections or None), by game id, from their files in `partial_dir`."""
+    seen: dict[str, tuple[float, float | None]] = {}
     for path in Path(partial_dir).glob(f"*{PROGRESS_SUFFIX}"):
         try:
             written = json.loads(path.read_text(encoding="utf-8"))
-            seconds[str(written["game_id"])] = max(0.0, float(written["video_s"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            until = written.get("read_back_until_s")
+            seen[str(written["game_id"])] = (max(0.0, float(written["video_s"])),
+                                             None if until is None else float(until))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             continue  # removed as its game ended: it counts as finished
-    return seconds
+    return seen

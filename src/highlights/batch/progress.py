@@ -6,10 +6,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from highlights.batch.game_progress import in_flight_seconds
+from highlights.batch.game_progress import in_flight
 
 # How often the bar adds the running games' progress (their files are written every few seconds).
 TICK_S = 5.0
+# After a game read back what a stopped run kept, how long the rest runs before its speed gives an
+# ETA: the bar moves in steps of TICK_S, and between games not at all while outputs are written.
+SETTLING_S = 30.0
 
 
 class BatchProgress:
@@ -17,7 +20,12 @@ class BatchProgress:
 
     With `partial_dir`, the seconds the running games have analysed so far count too, read from
     their progress files every `TICK_S` (`game_progress`): an hour-long game moves the bar, and in a
-    log the once-a-minute line, while it runs, not only when it ends."""
+    log the once-a-minute line, while it runs, not only when it ends.
+
+    A game that goes on after a stop reads back the part of its video an earlier run kept several
+    times faster than it analyses the rest: while it does the bar shows no ETA (from that speed it
+    would be several times too short), and from there on, after `SETTLING_S`, one from the speed
+    since then alone, as `detect`'s own bar does."""
 
     def __init__(self, jobs, *, enabled: bool, partial_dir: str | Path | None = None) -> None:
         self.enabled = enabled and bool(jobs)
@@ -32,17 +40,18 @@ class BatchProgress:
         self._finished: set[str] = set()
         self._stop = threading.Event()
         self._ticker: threading.Thread | None = None
+        self._read_back: set[str] = set()  # games going on whose kept part the bar has seen read back
 
     def __enter__(self) -> "BatchProgress":
         if self.enabled:
-            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+            from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
 
-            from highlights.progress import progress_of
+            from highlights.progress import progress_of, time_remaining_column
 
             self._progress = progress_of(
                 TextColumn("[bold]games {task.fields[games]}"), BarColumn(),
                 TextColumn("{task.fields[hours]} video-hours"), TimeElapsedColumn(),
-                TextColumn("ETA"), TimeRemainingColumn())
+                TextColumn("ETA"), time_remaining_column())
             self._progress.__enter__()
             self._task = self._progress.add_task("batch", total=max(self.total_s, 1e-6),
                                                  games=self._games(), hours=self._hours())
@@ -69,10 +78,22 @@ class BatchProgress:
         """Counts the running games' seconds from their progress files now."""
         if self.partial_dir is None:
             return
-        running = in_flight_seconds(self.partial_dir)
+        running = {game: seen for game, seen in in_flight(self.partial_dir).items() if game not in self._finished}
         with self._lock:
-            self.running = {game: s for game, s in running.items() if game not in self._finished}
+            self.running = {game: video_s for game, (video_s, _) in running.items()}
             self._show()
+            reading = [game for game, (video_s, until) in running.items() if until is not None and video_s < until]
+            rest = [game for game, (video_s, until) in running.items()
+                    if until is not None and video_s >= until and game not in self._read_back]
+            if self._progress is None:
+                return
+            from highlights.progress import LATER
+
+            if reading:
+                self._progress.update(self._task, rate_from=LATER)
+            elif rest:  # the rest starts here: its speed alone gives the ETA
+                self._progress.update(self._task, rate_from=(self._progress.get_time(), self._shown_s(), SETTLING_S))
+            self._read_back.update(rest)
 
     def _tick(self) -> None:
         while not self._stop.wait(TICK_S):
