@@ -224,3 +224,24 @@ def test_one_kept_clip_is_said_as_one(tmp_path):
     again.plan({"highlights": [1, 2, 3]})
     assert said == [f"going on with the page's clips: 1 clip of 3 was cut by an earlier, stopped run of this video "
                     f"(kept in {again.folder}) and is reused, not cut again; the reel is cut again whole"]
+
+
+def test_kept_clips_of_writes_never_finished_are_bounded_like_kept_detections(tmp_path):
+    """The newest KEEP_RUNS - 1 other folders stay beside this run's, none older than KEEP_DAYS."""
+    import os
+    import time
+
+    from highlights.pipeline import kept_clips
+
+    now = time.time()
+    for n in range(kept_clips.KEEP_RUNS + 2):   # n hours old
+        folder = tmp_path / f"run{n:02d}"
+        folder.mkdir()
+        os.utime(folder, (now - 3600 * n, now - 3600 * n))
+    stale = tmp_path / "stale"
+    stale.mkdir()
+    os.utime(stale, (now - (kept_clips.KEEP_DAYS + 1) * 86400,) * 2)
+    kept = kept_clips.KeptClips({"video": "x"}, root=tmp_path)
+    kept.plan({"highlights": []})
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [f"run{n:02d}" for n in range(kept_clips.KEEP_RUNS - 1)]

@@ -26,7 +26,6 @@ import json
 import logging
 import os
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -151,16 +150,9 @@ class KeptClips:
             shutil.rmtree(self.folder, ignore_errors=True)
 
     def _prune(self) -> None:
-        """Folders of writes never finished: those older than `KEEP_DAYS`, and all but the newest `KEEP_RUNS`."""
-        try:
-            folders = [p for p in self.root.iterdir() if p.is_dir() and p != self.folder]
-            dated = sorted(((p.stat().st_mtime, p) for p in folders), reverse=True)
-        except OSError:
-            return
-        cutoff = time.time() - KEEP_DAYS * 86400
-        for n, (mtime, path) in enumerate(dated):
-            if mtime < cutoff or n >= KEEP_RUNS - 1:
-                shutil.rmtree(path, ignore_errors=True)
+        from highlights.pipeline.kept_frames import prune_unfinished
+
+        prune_unfinished(self.root, self.folder, days=KEEP_DAYS, runs=KEEP_RUNS)
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:

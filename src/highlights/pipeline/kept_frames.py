@@ -129,6 +129,20 @@ def _done(found) -> Future:
     return future
 
 
+def prune_unfinished(root: Path, current: Path | None, *, days: float, runs: int) -> None:
+    """Removes the folders under `root` of runs never finished, but `current` (this run's): those
+    older than `days` days, and all but the newest `runs - 1` (with `current`, `runs` in all).
+    Kept detections and kept page clips are both bounded this way."""
+    try:
+        folders = [p for p in root.iterdir() if p.is_dir() and p != current]
+        dated = sorted(((p.stat().st_mtime, p) for p in folders), reverse=True)
+    except OSError:
+        return
+    cutoff = time.time() - days * 86400
+    for n, (mtime, path) in enumerate(dated):
+        if mtime < cutoff or n >= runs - 1:
+            shutil.rmtree(path, ignore_errors=True)
+
 class KeptFrames:
     """One run's kept detections: `get` what an earlier run found in a frame, `put` what this one
     found, and `frame_done` after each analysis frame, which writes a chunk once the stream has
@@ -267,16 +281,7 @@ class KeptFrames:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def _prune(self) -> None:
-        """Folders of runs never finished: those older than `KEEP_DAYS`, and all but the newest `KEEP_RUNS`."""
-        try:
-            folders = [p for p in self.root.iterdir() if p.is_dir() and p != self.folder]
-            dated = sorted(((p.stat().st_mtime, p) for p in folders), reverse=True)
-        except OSError:
-            return
-        cutoff = time.time() - KEEP_DAYS * 86400
-        for n, (mtime, path) in enumerate(dated):
-            if mtime < cutoff or n >= KEEP_RUNS - 1:
-                shutil.rmtree(path, ignore_errors=True)
+        prune_unfinished(self.root, self.folder, days=KEEP_DAYS, runs=KEEP_RUNS)
 
     def going_on_line(self, duration_s: float) -> str | None:
         """What the run says when it goes on from an earlier one (None when it starts over)."""
