@@ -185,20 +185,24 @@ def test_the_command_says_what_was_kept_and_that_it_goes_on(video, kept_root, cl
     assert (out / "highlights.json").is_file() and list(kept_root.iterdir()) == []
 
 
+class _InProcess:
+    """The local engine's per-game function, run in this process (so the test's patches hold)."""
+
+    def describe(self):
+        return {"engine": "local", "workers": 1, "threads_per_worker": 1}
+
+    def run(self, jobs, on_record):
+        from highlights.batch.game import run_game
+
+        for job in jobs:
+            on_record(run_game(job))
+
+
 def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_path, monkeypatch):
     import highlights.batch.runner as runner
     from highlights.batch import collect_games, run_batch
-    from highlights.batch.game import run_game
 
-    class InProcess:  # the local engine's per-game function, in this process
-        def describe(self):
-            return {"engine": "local", "workers": 1, "threads_per_worker": 1}
-
-        def run(self, jobs, on_record):
-            for job in jobs:
-                on_record(run_game(job))
-
-    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: InProcess())
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: _InProcess())
     games = collect_games([video])
     said: list[str] = []
     with monkeypatch.context() as m:
@@ -219,23 +223,13 @@ def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_pat
     assert _highlights_json(tmp_path / "season" / record["game_id"]) == _highlights_json(tmp_path / "whole")
 
 
-
 def test_a_batch_game_stopped_while_writing_says_both_what_it_read_back_and_the_clips_it_reused(
         video, kept_root, tmp_path, monkeypatch):
     import highlights.batch.runner as runner
     from highlights.batch import collect_games, run_batch
-    from highlights.batch.game import run_game
     from highlights.pipeline import kept_clips
 
-    class InProcess:  # the local engine's per-game function, in this process
-        def describe(self):
-            return {"engine": "local", "workers": 1, "threads_per_worker": 1}
-
-        def run(self, jobs, on_record):
-            for job in jobs:
-                on_record(run_game(job))
-
-    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: InProcess())
+    monkeypatch.setattr(runner, "make_engine", lambda *a, **k: _InProcess())
     games = collect_games([video])
     keep = kept_clips.KeptClips.keep_clip
 
