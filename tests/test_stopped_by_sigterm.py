@@ -48,8 +48,12 @@ def test_a_detect_run_stopped_by_sigterm_leaves_its_folder_as_it_was_and_exits_1
     stopped.send_signal(signal.SIGTERM)
     _, stderr = stopped.communicate()
     assert stopped.returncode == 143, stderr
+    # Held once every output was staged: the page's clips it cut are kept for a run that goes on.
+    clips = [name for name in before if name.startswith("clips/") and name.endswith(".mp4")]
+    assert len(clips) == 1
     assert stderr.splitlines() == [
         f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it was); "
-        "no analysed frames were kept: run the command again to start it over"]
+        "1 clip of its page is kept: run the same command again to go on from there (a changed video or setting "
+        "starts over)"]
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["game"]  # no staging folder, no lock file
