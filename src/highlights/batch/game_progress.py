@@ -50,11 +50,6 @@ class GameProgressFile:
         self.path.unlink(missing_ok=True)
 
 
-def in_flight_seconds(partial_dir: str | Path) -> dict[str, float]:
-    """The video seconds each running game has analysed so far (by game id), from their files in `partial_dir`."""
-    return {game: video_s for game, (video_s, _) in in_flight(partial_dir).items()}
-
-
 def in_flight(partial_dir: str | Path) -> dict[str, tuple[float, float | None]]:
     """Each running game's (video seconds done so far, the seconds read back from a stopped run's
     kept detections or None), by game id, from their files in `partial_dir`."""
