@@ -73,8 +73,11 @@ def test_a_stopped_rerun_counts_every_game_and_keeps_the_earlier_pages_linked(
     # The summary the command prints is the one the index holds.
     assert first.summary == _index(out)["summary"] and first.summary["done"] == 2
 
-    # What a kill -9 leaves: one game's staging folder and its progress file beside it.
+    # What a kill -9 leaves while a game writes its outputs: its staging folder, its progress file
+    # beside it, and its `detect`'s own hidden staging folder and lock beside that: one game.
     (out / PARTIAL_DIR / "alpha.0123").mkdir(parents=True)
+    (out / PARTIAL_DIR / ".alpha.0123.partial-4242-abcd1234").mkdir()
+    (out / PARTIAL_DIR / ".alpha.0123.lock").write_text("4242")
     (out / PARTIAL_DIR / "alpha.0123.progress.json").write_text('{"game_id": "alpha", "video_s": 3.0}')
 
     def run(jobs, on_record):

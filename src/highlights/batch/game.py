@@ -219,7 +219,9 @@ def _swap_in(partial: Path, final: Path) -> None:
 
 def remove_partials(out_root: str | os.PathLike) -> int:
     """Remove what killed runs left behind (only inside the hidden partial area); the number of
-    game folders removed (a game's progress file beside its folder is not another game)."""
+    game folders removed (a game's progress file beside its folder is not another game, nor are
+    the hidden staging folder and lock its `detect` keeps beside it while it writes its outputs:
+    game ids never start with a dot)."""
     area = Path(out_root) / PARTIAL_DIR
     if not area.is_dir():
         return 0
@@ -227,7 +229,7 @@ def remove_partials(out_root: str | os.PathLike) -> int:
     for entry in area.iterdir():
         if entry.is_dir():
             shutil.rmtree(entry, ignore_errors=True)
-            removed += 1
+            removed += not entry.name.startswith(".")
         else:
             entry.unlink(missing_ok=True)
     return removed
