@@ -66,3 +66,49 @@ def test_a_false_highlight_on_the_followed_player_names_what_he_was_doing(bench,
     assert motions == [bench.motion_at(shots, shot.focus.pid, t)] and motions[0] is not None
     _, _, without_plan = bench.classify_highlights([highlight], far_from_events, truth)
     assert without_plan == [None]
+
+
+@pytest.fixture(scope="module")
+def small_game(tmp_path_factory):
+    from highlights.events import load_annotation
+    from highlights.synth.game import generate_game
+
+    cfg = GameConfig(minutes=0.5, width=320, height=180, seed=3, events_per_minute=8.0, name="game")
+    video = generate_game(tmp_path_factory.mktemp("sweep-game"), cfg)["video"]
+    return video, load_annotation(video.with_suffix(".json"))
+
+
+# The demo's stage flags for synthetic games, with the packaged pose classifier.
+GT_NOISY = {"detection.backend": "gt", "pose.backend": "gt", "pose.gt_noise_px": 2.0, "classifier.backend": "pose"}
+
+
+def test_a_threshold_read_from_the_lowest_threshold_run_is_what_a_run_at_it_gives(bench, small_game):
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.run import run_pipeline
+
+    video, annotation = small_game
+    thresholds = (0.05, 0.3, 0.6)
+    swept = bench.threshold_sweep(video, annotation, GT_NOISY, {}, thresholds)
+    assert sorted(swept) == list(thresholds)
+    for t in thresholds:
+        direct = run_pipeline(video, PipelineConfig().with_overrides({**GT_NOISY, "classifier.action_threshold": t}),
+                              annotation=annotation, progress=False)
+        assert [h.to_dict() for h in swept[t]] == [h.to_dict() for h in direct.highlights], t
+    # the thresholds do keep different highlights here, so the comparison above tells them apart
+    assert len(swept[0.05]) > len(swept[0.6])
+
+
+def test_the_operating_threshold_is_the_highest_that_keeps_pooled_recall(bench):
+    events = [SimpleNamespace(key_s=k, label="baseball_swing", sport="baseball") for k in (10.0, 30.0, 50.0, 70.0, 90.0)]
+    hl = lambda k: SimpleNamespace(moment_s=k, key_s=k, label="baseball_swing")  # noqa: E731
+    # game 1: 5 events, all found at 0.1 and 0.2, 4 at 0.3; game 2: 5 events, all found up to 0.3
+    game1 = ({0.1: [hl(k) for k in (10, 30, 50, 70, 90, 20)], 0.2: [hl(k) for k in (10, 30, 50, 70, 90)],
+              0.3: [hl(k) for k in (10, 30, 50, 70)]}, events)
+    game2 = ({t: [hl(k) for k in (10, 30, 50, 70, 90)] for t in (0.1, 0.2, 0.3)}, events)
+    chosen, table = bench.choose_operating_threshold([game1, game2])
+    assert chosen == 0.3   # 9/10 pooled
+    assert table == [(0.1, 10, 10, 11), (0.2, 10, 10, 10), (0.3, 9, 10, 9)]
+    game1[0][0.3] = [hl(k) for k in (10, 30, 50)]   # 8/10 pooled at 0.3
+    assert bench.choose_operating_threshold([game1, game2])[0] == 0.2
+    nothing = ({0.1: []}, events)
+    assert bench.choose_operating_threshold([nothing])[0] is None
