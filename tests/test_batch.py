@@ -374,8 +374,9 @@ def test_an_interrupted_batch_says_where_it_stands(season, tmp_path, monkeypatch
     said = []
     with pytest.raises(KeyboardInterrupt):
         run_batch(games, tmp_path / "out", FAST, workers=1, progress=False, log=said.append)
+    # No game had begun, so none kept anything to go on from.
     assert said == [f"interrupted: 0 of 2 games done ({tmp_path / 'out' / 'index.json'} lists them); run the "
-                    "command again (without --fresh) to go on from there, starting the games in flight again"]
+                    "command again (without --fresh) to go on from there"]
     assert [r["status"] for r in _index(tmp_path / "out")["games"]] == ["pending", "pending"]
 
 
@@ -577,3 +578,16 @@ def test_a_game_reports_its_progress_while_it_runs_and_leaves_no_file(season, tm
     assert times == sorted(times) and 1.0 <= times[0] and 6.0 <= times[-1] <= 8.0
     assert {(game, beside) for game, _, beside in seen} == {("alpha", True)}
     assert list((tmp_path / "out" / PARTIAL_DIR).iterdir()) == []
+
+
+def test_a_stopped_batch_names_what_each_game_in_flight_kept_and_counts_the_rest():
+    from highlights.batch.runner import kept_words
+
+    kept = {"g4": (10.0, 0), "g5": (30.0, 3), "g6": (None, 0), "g7": (None, 1)}
+    assert kept_words(kept, ["g3", "g7", "g4", "g5", "g6"]) == (
+        "kept for going on: 1 clip of g7's page; the people found in the first 0:10 of g4's video; the people "
+        "found in the first 0:30 of g5's video and 3 clips of its page; nothing of g6 (it starts over); ")
+    many = {f"a{i}": (12.0 if i in (1, 5) else None, 0) for i in range(7)}
+    assert kept_words(many, [f"a{i}" for i in range(7)]).endswith(
+        "; 3 other games in flight, 1 of them keeping what it found; ")
+    assert kept_words({}, ["g3"]) == ""

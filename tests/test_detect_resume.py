@@ -209,8 +209,8 @@ def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_pat
         _stopped_after_chunks(m, 4)
         with pytest.raises(KeyboardInterrupt):
             run_batch(games, tmp_path / "season", CONFIG, progress=False, log=said.append)
-    assert said[-1].endswith("run the command again (without --fresh) to go on from there, the games in flight "
-                             "going on where they stopped"), said
+    assert said[-1].endswith("lists them); kept for going on: the people found in the first 0:08 of game's video; "
+                             "run the command again (without --fresh) to go on from there"), said
     passes["n"] = 0
     said.clear()
     result = run_batch(games, tmp_path / "season", CONFIG, progress=False, log=said.append)
@@ -237,10 +237,15 @@ def test_a_batch_game_stopped_while_writing_says_both_what_it_read_back_and_the_
         keep(self, index, path)
         raise KeyboardInterrupt  # Ctrl-C once the first clip is kept: the analysis was all kept before
 
+    stopped: list[str] = []
     with monkeypatch.context() as m:
         m.setattr(kept_clips.KeptClips, "keep_clip", stopping)
         with pytest.raises(KeyboardInterrupt):
-            run_batch(games, tmp_path / "season", CONFIG, progress=False, log=lambda line: None)
+            run_batch(games, tmp_path / "season", CONFIG, progress=False, log=stopped.append)
+    # As `detect` says it: the people of the whole analysis and the one clip cut are kept.
+    assert stopped[-1].endswith("lists them); kept for going on: the people found in the first 0:14 of game's "
+                                "video and 1 clip of its page; run the command again (without --fresh) to go on "
+                                "from there"), stopped
     import highlights.batch.game as game_module
 
     read_back: list[float] = []

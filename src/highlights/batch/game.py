@@ -128,6 +128,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
             "fingerprint": job.fingerprint, "model_sha256": job.model_sha256, "made_by": made_by(),
             "worker": f"{os.uname().nodename}:{os.getpid()}"}
     tracker = GameProgressFile(partial.with_name(partial.name + PROGRESS_SUFFIX), job.game_id)
+    stopped = False
     try:
         partial.mkdir(parents=True)
         config = PipelineConfig.from_dict(job.config)
@@ -143,7 +144,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
                                             progress=False, half=half or 1,
                                             up_link=("all games", f"../{INDEX_NAMES['html']}"),
                                             on_video_s=tracker, say=went_on.append,
-                                            on_read_back=tracker.read_back)
+                                            on_read_back=tracker.read_back, on_kept=tracker.kept)
         labels: dict[str, int] = {}
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1
@@ -171,8 +172,14 @@ def run_game(job: GameJob) -> dict[str, Any]:
                     "worker": base["worker"], OUT_OF_SPACE: True}
         return {**failed_record(job, one_line(error), seconds=time.perf_counter() - started),
                 "worker": base["worker"]}
+    except BaseException:
+        # Stopped (Ctrl-C): its progress file, saying what the game kept for going on, stays for
+        # the batch to read as it stops; the next batch removes it with the partial folder.
+        stopped = True
+        raise
     finally:
-        tracker.remove()
+        if not stopped:
+            tracker.remove()
 
 
 def failed_record(job: GameJob, error: str, *, seconds: float | None = None) -> dict[str, Any]:

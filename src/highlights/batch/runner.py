@@ -18,6 +18,7 @@ from highlights.batch.changed_settings import changed_settings, describe_changes
 from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
 from highlights.errors import mark_stop_said
+from highlights.batch.game_progress import kept_in_flight
 from highlights.batch.game import (
     OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, made_by, read_complete, remove_partials,
 )
@@ -48,6 +49,35 @@ def _duration(video: Path) -> float | None:
         return float(probe(video).duration_s)
     except (VideoError, OSError, ValueError):
         return None  # the game itself will fail and say why
+
+
+NAMED_IN_FLIGHT = 4  # games in flight a stopped batch names with what each kept; the rest are counted
+
+
+def kept_words(kept: dict[str, tuple[float | None, int]], order: list[str]) -> str:
+    """What a stopped batch's games in flight kept for going on, as `detect` says it of one run
+    ("the people found in the first 0:10 of g4's video; ..."), each followed by "; ", or "" when no
+    game was in flight. `kept`: (the time up to which its people are kept, or None; its page's
+    clips kept) by game id, as `game_progress.kept_in_flight` reads them; `order`: the batch's."""
+    from highlights.counted_noun import counted
+    from highlights.pipeline.outputs.timecode import short_clock
+
+    games = [g for g in order if g in kept]
+    if not games:
+        return ""
+    parts = []
+    for game in games[:NAMED_IN_FLIGHT]:
+        until_s, clips = kept[game]
+        what = [f"the people found in the first {short_clock(until_s)} of {game}'s video"] if until_s else []
+        if clips:
+            page = "its page" if what else f"{game}'s page"
+            what.append(f"{counted(clips, 'clip')} of {page}")
+        parts.append(" and ".join(what) if what else f"nothing of {game} (it starts over)")
+    rest = games[NAMED_IN_FLIGHT:]
+    if rest:
+        keeping = sum(1 for g in rest if kept[g][0] or kept[g][1])
+        parts.append(f"{counted(len(rest), 'other game')} in flight, {keeping} of them keeping what {'it' if keeping == 1 else 'they'} found")
+    return "kept for going on: " + "; ".join(parts) + "; "
 
 
 def make_engine(engine: str, *, workers: int | None, threads: int | None, address: str | None):
@@ -224,13 +254,12 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             except KeyboardInterrupt as stop:
                 # Ctrl-C: the run stops without a word from the command line; say where it stands.
                 done = sum(1 for r in records.values() if r.get("status") == "done")
-                from highlights.pipeline.kept_frames import keeps_frames
-
-                # MoveNet's people are kept as a game runs (`pipeline.kept_frames`): a game in flight goes on too.
-                in_flight = ("the games in flight going on where they stopped" if keeps_frames(config)
-                             else "starting the games in flight again")
+                ended = {game for game, r in records.items() if r.get("status") in ("done", "failed")}
+                kept = {game: what for game, what in kept_in_flight(out_root / PARTIAL_DIR).items()
+                        if game in records and game not in ended}
                 log(f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
-                    f"run the command again (without --fresh) to go on from there, {in_flight}")
+                    f"{kept_words(kept, [g.game_id for g in games])}"
+                    "run the command again (without --fresh) to go on from there")
                 mark_stop_said(stop)
                 raise
             finally:

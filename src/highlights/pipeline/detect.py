@@ -52,13 +52,18 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                       on_video_s: Callable[[float], None] | None = None,
                       out_name: str = "out_dir", go_on: bool = True,
                       say: Callable[[str], None] | None = None,
-                      on_read_back: Callable[[float], None] | None = None) -> tuple[PipelineResult, dict[str, Path]]:
+                      on_read_back: Callable[[float], None] | None = None,
+                      on_kept: Callable[[float | None, int], None] | None = None,
+                      ) -> tuple[PipelineResult, dict[str, Path]]:
     """Run the pipeline; write DIR/highlights.json and results_spotting.json (on `half`'s video),
     then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
     (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
     now and then with the seconds of video analysed so far (a batch shows games in flight);
     `on_read_back`, before that, with the seconds an earlier, stopped run kept, read back at a
-    fraction of the analysis's cost (a batch's ETA leaves their speed out).
+    fraction of the analysis's cost (a batch's ETA leaves their speed out). `on_kept` is called
+    with what a stop would leave for going on (the video time up to which the people found are
+    kept, or None; the page's clips kept) each time that grows (a batch says it for a game its
+    worker ran when the batch is stopped).
     `progress`: the terminal's bars (True), nothing (False), or a callable `progress(stage, done,
     total)` told of the analysis ("analysis", seconds of video) and then of cutting the reel and
     clips ("cutting", frames); raising from it stops the run (`highlights.progress_callback`).
@@ -85,6 +90,14 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         clips = kept_clips_for(video_path, say=say) if go_on else None
         if kept is not None and kept.loaded_chunks and kept.went_on_from_s and on_read_back is not None:
             on_read_back(kept.went_on_from_s)
+        if on_kept is not None:
+            def told() -> None:
+                on_kept(kept.kept_until_s if kept is not None else None, clips.kept_clips if clips is not None else 0)
+
+            for keeper in (kept, clips):
+                if keeper is not None:
+                    keeper.on_keep = told
+            told()
         try:
             result = run_pipeline(video_path, config, annotation=annotation, progress=progress,
                                   on_video_s=on_video_s, kept_frames=kept, say=say)

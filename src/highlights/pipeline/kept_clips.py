@@ -75,6 +75,7 @@ class KeptClips:
         self.writable = True
         self.found_clips = self.found_thumbnails = 0  # kept by earlier runs, counted at `plan`
         self.kept_clips = 0  # on disk now (earlier runs' and this one's)
+        self.on_keep: Callable[[], None] | None = None  # told when the clips kept change
 
     def plan(self, cut: dict[str, Any]) -> None:
         text = json.dumps({"format": FORMAT, **self.key, "cut": cut}, sort_keys=True, default=repr)
@@ -88,6 +89,8 @@ class KeptClips:
             except OSError:
                 pass
         self.kept_clips = self.found_clips
+        if self.found_clips and self.on_keep is not None:
+            self.on_keep()
         if self.found_clips and self.say is not None:
             was, are = ("was", "is") if self.found_clips == 1 else ("were", "are")
             self.say(f"going on with the page's clips: {counted(self.found_clips, 'clip')} of "
@@ -126,6 +129,8 @@ class KeptClips:
     def keep_clip(self, index: int, path: Path) -> None:
         if self._writing(lambda: _link_or_copy(path, self._clip_path(index))):
             self.kept_clips += 1
+            if self.on_keep is not None:
+                self.on_keep()
 
     def keep_thumbnail(self, index: int, jpeg: bytes) -> None:
         self._writing(lambda: atomic_write_bytes(self._thumbnail_path(index), jpeg))

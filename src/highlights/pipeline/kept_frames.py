@@ -34,6 +34,7 @@ import os
 import shutil
 import time
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -161,6 +162,7 @@ class KeptFrames:
         self.pending: dict[int, tuple[tuple, list]] = {}
         self.writable = True
         self.written_until_s: float | None = None
+        self.on_keep: Callable[[], None] | None = None  # told after each chunk is kept
         self._load()
         self._prune()
 
@@ -245,6 +247,8 @@ class KeptFrames:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_npz(self._chunk_path(k), **self._arrays(entries, first, time_s))
             self.written_until_s = float(time_s)
+            if self.on_keep is not None:
+                self.on_keep()
         except (OSError, OutputPathError) as e:
             # Costs a later run these frames again, never this run; said once, as the pose and
             # inference-path caches say it: a stopped run would otherwise start over unexplained.
