@@ -96,6 +96,98 @@ def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video
     assert not folder.exists()  # outputs written: nothing kept
 
 
+@pytest.fixture
+def decoded(monkeypatch):
+    """How many pictures the decoder made while `detect` analysed the video (not while it probed
+    it or cut the outputs after)."""
+    import highlights.pipeline.detect as detect_module
+    import highlights.video.reader as reader
+
+    count = {"n": 0, "analysing": False}
+    decode, analyse = reader._decoded, detect_module.run_pipeline
+
+    def counted(*args, **kwargs):
+        for picture in decode(*args, **kwargs):
+            count["n"] += count["analysing"]
+            yield picture
+
+    def analysing(*args, **kwargs):
+        count["analysing"] = True
+        try:
+            return analyse(*args, **kwargs)
+        finally:
+            count["analysing"] = False
+
+    monkeypatch.setattr(reader, "_decoded", counted)
+    monkeypatch.setattr(detect_module, "run_pipeline", analysing)
+    return count
+
+
+def _same_outputs(folder: Path, reference: Path) -> None:
+    """Every file the two runs wrote the same bytes, `highlights.json` but for its timings and the
+    run's record but for when it finished."""
+    files = sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(reference) for p in reference.rglob("*") if p.is_file())
+    assert any(p.suffix == ".csv" for p in files) and any(p.suffix == ".mp4" for p in files)
+    for name in files:
+        if name == Path("highlights.json"):
+            assert _highlights_json(folder) == _highlights_json(reference)
+        elif name == Path(".highlights-run.json"):
+            records = [json.loads((f / name).read_text()) for f in (folder, reference)]
+            assert records[0] | {"finished": None} == records[1] | {"finished": None}
+        else:
+            assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
+
+
+def test_a_run_going_on_decodes_only_from_the_last_kept_frame(video, kept_root, decoded, tmp_path):
+    whole_result, _ = detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    whole, decoded["n"] = decoded["n"], 0
+    assert whole >= 450  # 15 s at 30 frames a second, every one decoded
+    with pytest.raises(KeyboardInterrupt) as stop:
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.7))
+    kept_s = stop.value.kept_until_s
+    assert 8.0 <= kept_s < 11.0
+    decoded["n"] = 0
+    result, _ = detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+    # From the keyframe (one every 2 s) before the second before the last kept frame, to the end:
+    # the kept frames' motion, people and windows are read back, not made again from pixels.
+    assert 0 < decoded["n"] <= (15.0 - (kept_s - 1.0 - 2.0)) * 30 + 5, (decoded["n"], kept_s)
+    _same_outputs(tmp_path / "out", tmp_path / "whole")
+    # Frame by frame, the motion gate and the people as the run from the start saw them, the
+    # frames after the kept ones included (the gate goes on from the state it had there).
+    for name in ("frame_time", "frame_motion", "frame_active", "frame_persons", "frame_pose_ok"):
+        assert getattr(result.trace, name) == getattr(whole_result.trace, name), name
+    assert result.trace.to_dict() == whole_result.trace.to_dict()
+
+
+@pytest.mark.parametrize("damage", ["people", "pixels"])
+def test_kept_frames_that_do_not_fit_are_decoded_again_from_the_start(video, kept_root, decoded, tmp_path,
+                                                                     monkeypatch, caplog, damage):
+    detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.7))
+    (folder,) = kept_root.iterdir()
+    if damage == "people":
+        # A kept frame whose people are missing, found out only once the frames before it were replayed.
+        get = kept_frames.KeptFrames.get
+        monkeypatch.setattr(kept_frames.KeptFrames, "get", lambda self, index, plan: None if index == 50
+                            else get(self, index, plan))
+    else:
+        # The last kept frame decoded after the seek is another picture than the one kept.
+        monkeypatch.setattr(kept_frames, "pixels_digest", lambda rgb: "another picture")
+    decoded["n"] = 0
+    with caplog.at_level("WARNING", logger="highlights.pipeline.run"):
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+    assert decoded["n"] >= 450
+    said = [r.getMessage() for r in caplog.records if r.name == "highlights.pipeline.run"]
+    if damage == "pixels":
+        assert said == []  # nothing went wrong: that video is decoded from its start, as before
+    else:
+        assert said == [f"{folder}: analysis frame 50 was to be read back, but its people were not kept; "
+                        "the video is decoded again from its start"]
+    _same_outputs(tmp_path / "out", tmp_path / "whole")
+
+
 def test_a_changed_setting_or_video_starts_over(video, kept_root, passes, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.5))

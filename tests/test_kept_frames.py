@@ -14,7 +14,7 @@ import pytest
 
 import highlights.pipeline.kept_frames as kept_frames
 from highlights.people.movenet import PoseDetection
-from highlights.pipeline.kept_frames import KeptFrames, file_identity
+from highlights.pipeline.kept_frames import KeptFrames, file_identity, pixels_digest
 
 KEY = {"video": "v"}
 REGION = (1.0, 2.0, 30.0, 40.0)
@@ -90,6 +90,40 @@ def test_a_run_going_on_writes_only_the_chunks_after_the_kept_ones(tmp_path):
     third = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
     assert third.loaded_chunks == 3 and _same(third.get(7, _plan(7)), _found(7))
     assert third.went_on_from_s == 8.0
+
+
+def _picture(i: int) -> np.ndarray:
+    return np.full((4, 6, 3), i, np.uint8)
+
+
+def _run_with_stream(root, frames: int, *, without: int | None = None) -> KeptFrames:
+    """`_run`, the candidate source telling what it made of each frame but frame `without`."""
+    kept = KeptFrames(KEY, fps=2.0, root=root, chunk_s=1.5)
+    for i in range(frames):
+        if kept.get(i, _plan(i)) is None:
+            kept.put(i, _plan(i), _found(i))
+        values = None if i == without else {"motion": i / 10, "active": float(i % 2)}
+        kept.note_frame(i, float(i), values, _picture(i), lambda i=i: {"grey": np.full((2, 3), i, np.uint8)})
+        kept.frame_done(i, float(i))
+    return kept
+
+
+def test_a_chunk_keeps_what_the_candidate_source_made_of_each_frame_and_where_it_stopped(tmp_path):
+    _run_with_stream(tmp_path, 8)  # chunks 0-2 and 3-5 written
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.stream == [(float(i), {"active": float(i % 2), "motion": i / 10}) for i in range(6)]
+    end = again.stream_end  # after frame 5, the last kept: its pixels, their size and the source's state
+    assert end["digest"] == pixels_digest(_picture(5)) != pixels_digest(_picture(4))
+    assert end["size"] == (6, 4) and end["state"]["grey"].tolist() == [[5] * 3] * 2
+
+
+def test_kept_frames_are_replayed_only_when_every_chunk_says_what_the_source_made_of_them(tmp_path):
+    _run_with_stream(tmp_path / "a", 9, without=4)
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path / "a", chunk_s=1.5)
+    assert again.loaded_chunks == 3 and again.stream is None and again.stream_end is None
+    assert _same(again.get(4, _plan(4)), _found(4))  # the people are read back all the same
+    _run(tmp_path / "b", 6)  # no source told it anything
+    assert KeptFrames(KEY, fps=2.0, root=tmp_path / "b", chunk_s=1.5).stream is None
 
 
 def test_frames_already_kept_are_not_put_again(tmp_path):

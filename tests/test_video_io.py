@@ -455,3 +455,16 @@ def test_training_data_keeps_x264s_own_veryfast_where_outputs_take_the_quicker_d
     for path in (tmp_path / "clip.mp4", cut):
         assert b"subme=2 " in path.read_bytes(), path
     assert b"subme=1 " in write_video(tmp_path / "out.mp4", [np.zeros((64, 96, 3), np.uint8)] * 3, 10).read_bytes()
+
+
+def test_a_reader_going_on_part_way_keeps_the_grid_of_a_reader_from_the_start(tmp_path):
+    # 25 fps on a 10 fps grid: every other grid point lies half way between two frames, where
+    # the choice is the grid's and the times' arithmetic; a reader from 1.35 s that puts its grid
+    # there instead of at 0 picks other frames.
+    path = write_indexed(tmp_path / "clip.mp4", 75, fps=25, codec="h264")
+    whole = [(f.time_s, frame_index(f.rgb)) for f in iter_frames(path, target_fps=10)]
+    part = [(f.time_s, frame_index(f.rgb)) for f in iter_frames(path, target_fps=10, start_s=1.35, grid_from_s=0.0)]
+    # the first frame after the seek is kept whatever the grid (it has no frame before it to weigh)
+    assert part[1:] == [(t, i) for t, i in whole if t > part[0][0]] and len(part) > 5
+    own = [(f.time_s, frame_index(f.rgb)) for f in iter_frames(path, target_fps=10, start_s=1.35)]
+    assert own[1:] != part[1:]

@@ -9,6 +9,15 @@ earlier run finished is read back instead of computed: the tracker, the zoom reg
 interpolation and everything after them see exactly the detections they saw the first time, and
 the result is the one an uninterrupted run gives.
 
+Where nothing but those stages reads the pixels of a frame whose people are kept (the motion
+gate or dense windows for candidates, MoveNet for people and pose, no classifier cutting clips
+from the stream), a chunk also holds what the candidate source made of each of its frames (its
+time, motion, scene cut and whether it was active), the source's state after its last frame and
+a digest of that frame's pixels. A run that goes on then decodes nothing before the kept frames'
+end: it replays them from the chunks (the tracker and the windows see what they saw the first
+time) and decodes from the last kept frame on, which must be the same picture (its digest) at
+the same time, or it decodes the video from its start after all.
+
 The detections are written in chunks of `CHUNK_S` seconds of video, each one `.npz` of arrays
 (read with `allow_pickle=False`, so a kept file can never run code), written whole or not at all
 (`highlights.atomic`). They live in the cache folder (`$HIGHLIGHTS_CACHE_DIR`, `detect-frames/`),
@@ -50,7 +59,7 @@ KEEP_RUNS = 8  # unfinished runs kept (the most recent); each is a few MB per ho
 KEEP_DAYS = 14
 HASHED_BYTES = 1 << 20  # of the video's start and of its end, with its size and mtime: its identity
 FOLDER = "detect-frames"
-FORMAT = 1  # the layout of a chunk
+FORMAT = 2  # the layout of a chunk
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +133,21 @@ def kept_frames_for(video_path: str | os.PathLike, config, **options) -> "KeptFr
         return None  # a missing video is the run's to refuse, in its own words
 
 
+class NotKept(Exception):
+    """A frame replayed without its pixels had no kept detections: the run starts over decoding."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(f"analysis frame {index} was to be read back, but its people were not kept")
+        self.index = index
+
+
+def pixels_digest(rgb: np.ndarray) -> str:
+    """What names an analysis frame's pixels: the SHA-256 of its shape and bytes."""
+    digest = hashlib.sha256(repr(tuple(rgb.shape)).encode())
+    digest.update(np.ascontiguousarray(rgb).tobytes())
+    return digest.hexdigest()
+
+
 def _done(found) -> Future:
     future: Future = Future()
     future.set_result(found)
@@ -160,6 +184,14 @@ class KeptFrames:
         self.loaded_chunks = 0
         self.went_on_from_s: float | None = None  # the time of the last frame earlier runs finished
         self.pending: dict[int, tuple[tuple, list]] = {}
+        # What the candidate source made of each frame of the kept chunks (time, its values), the
+        # source's state after their last frame, and that frame's pixels' digest and size; None
+        # when a chunk holds none (another source, or a classifier that reads the pixels).
+        self.stream: list[tuple[float, dict[str, float]]] | None = None
+        self.stream_end: dict[str, Any] | None = None
+        self.stream_pending: dict[int, tuple[float, dict[str, float]]] = {}
+        self._chunk_end: dict[str, Any] | None = None
+        self.replayed_frames = 0  # frames the run replayed from the chunks without decoding them
         self.writable = True
         self.written_until_s: float | None = None
         self.on_keep: Callable[[], None] | None = None  # told after each chunk is kept
@@ -173,18 +205,28 @@ class KeptFrames:
     def _load(self) -> None:
         """The chunks earlier runs finished, from the first on, up to the first missing or damaged one."""
         k = 0
+        stream: list | None = []
         while True:
             path = self._chunk_path(k)
             if not path.is_file():
                 break
             try:
-                entries, end_time_s = self._read(path, k)
+                entries, end_time_s, replay, end = self._read(path, k)
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
                 break  # damaged: its frames are computed again (and the chunk written again)
             self.loaded.update(entries)
             self.went_on_from_s = end_time_s
+            if stream is not None and replay is not None:
+                stream.extend(replay)
+                self.stream_end = end
+            else:
+                stream = None
             k += 1
         self.loaded_chunks = k
+        if k and stream is not None:
+            self.stream = stream
+        else:
+            self.stream_end = None
         if k:
             try:
                 os.utime(self.folder)  # in use: the last to be pruned
@@ -201,6 +243,16 @@ class KeptFrames:
             frames, counts, regions, whole = z["frames"], z["counts"], z["regions"], z["whole"]
             boxes, scores, keypoints = z["boxes"], z["scores"], z["keypoints"]
             end_time_s = float(z["end_time_s"])
+            stream = end = None
+            if "stream_times" in z.files:
+                names = [str(n) for n in z["stream_names"]]
+                values = z["stream_values"]
+                times = z["stream_times"]
+                if len(times) != self.chunk_frames or values.shape != (len(times), len(names)):
+                    raise ValueError("a chunk's stream of another length")
+                stream = [(float(t), dict(zip(names, row))) for t, row in zip(times.tolist(), values.tolist())]
+                end = {"digest": str(z["end_digest"]), "size": tuple(int(v) for v in z["end_size"]),
+                       "state": {str(n)[len("state_"):]: z[n] for n in z.files if str(n).startswith("state_")}}
         entries = {}
         at = 0
         for index, n, region, w in zip(frames.tolist(), counts.tolist(), regions, whole.tolist()):
@@ -209,7 +261,7 @@ class KeptFrames:
             at += n
             plan = (None if np.isnan(region).any() else tuple(float(v) for v in region), bool(w))
             entries[int(index)] = (plan, found)
-        return entries, end_time_s
+        return entries, end_time_s, stream, end
 
     @staticmethod
     def _same_plan(a: tuple, b: tuple) -> bool:
@@ -234,6 +286,22 @@ class KeptFrames:
         if index not in self.loaded and self.writable:
             self.pending[index] = (plan, found)
 
+    def note_frame(self, index: int, time_s: float, values: dict[str, float] | None, rgb: np.ndarray | None,
+                   state) -> None:
+        """What the candidate source made of analysis frame `index` (`values`, None: nothing it can
+        replay), before `frame_done`; at a chunk's last frame also that frame's pixels and the
+        source's state after it (`state()`, a dict of arrays), from which a later run goes on."""
+        if index < self.loaded_chunks * self.chunk_frames or not self.writable:
+            return
+        if values is None or (rgb is None and (index + 1) % self.chunk_frames == 0):
+            self.stream_pending.clear()
+            self._chunk_end = None
+            return
+        self.stream_pending[index] = (float(time_s), values)
+        if (index + 1) % self.chunk_frames == 0:
+            self._chunk_end = {"digest": pixels_digest(rgb), "size": (int(rgb.shape[1]), int(rgb.shape[0])),
+                               "state": state()}
+
     def frame_done(self, index: int, time_s: float) -> None:
         """Analysis frame `index` has been through every frame stage: write its chunk if it was the last."""
         if (index + 1) % self.chunk_frames:
@@ -241,11 +309,17 @@ class KeptFrames:
         k = index // self.chunk_frames
         first = k * self.chunk_frames
         entries = sorted((i, self.pending.pop(i)) for i in [i for i in self.pending if i <= index])
+        stream = [self.stream_pending.pop(i, None) for i in range(first, index + 1)]
+        self.stream_pending.clear()
+        end, self._chunk_end = self._chunk_end, None
         if k < self.loaded_chunks or not self.writable:
             return
+        arrays = self._arrays(entries, first, time_s)
+        if end is not None and all(frame is not None for frame in stream):
+            arrays.update(self._stream_arrays(stream, end))
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            write_npz(self._chunk_path(k), **self._arrays(entries, first, time_s))
+            write_npz(self._chunk_path(k), **arrays)
             self.written_until_s = float(time_s)
             if self.on_keep is not None:
                 self.on_keep()
@@ -274,6 +348,27 @@ class KeptFrames:
             "scores": np.array([d.score for d in found], dtype=np.float64),
             "keypoints": np.array([d.keypoints for d in found], dtype=np.float32).reshape(-1, 17, 3),
         }
+
+    @staticmethod
+    def _stream_arrays(stream: list[tuple[float, dict[str, float]]], end: dict[str, Any]) -> dict[str, np.ndarray]:
+        names = sorted(stream[0][1])
+        if any(sorted(values) != names for _, values in stream):
+            return {}
+        return {
+            "stream_times": np.array([t for t, _ in stream], dtype=np.float64),
+            "stream_names": np.array(names, dtype=str).reshape(-1),
+            "stream_values": np.array([[float(values[n]) for n in names] for _, values in stream],
+                                      dtype=np.float64).reshape(len(stream), len(names)),
+            "end_digest": np.array(end["digest"]), "end_size": np.array(end["size"], dtype=np.int64),
+            **{f"state_{name}": np.asarray(value) for name, value in end["state"].items()},
+        }
+
+    def forget_pending(self) -> None:
+        """The run starts its stream over: what it had found but not yet written is found again."""
+        self.pending.clear()
+        self.stream_pending.clear()
+        self._chunk_end = None
+        self.replayed_frames = 0
 
     @property
     def kept_until_s(self) -> float | None:

@@ -115,7 +115,7 @@ class MoveNetPeople:
         if frame.cut:
             self.tracker.reset()
             self._last_cut = frame.index
-        h, w = frame.rgb.shape[:2]
+        w, h = frame.frame_size()
         sx, sy = source_size[0] / w, source_size[1] / h
         started = time.perf_counter()
         # Work started ahead for frames that then turned out inactive is dropped.
@@ -135,6 +135,10 @@ class MoveNetPeople:
         else:
             if future is None and self.kept is not None:
                 future = self.kept.future(frame.index, plan)
+            if future is None and frame.rgb is None:
+                from highlights.pipeline.kept_frames import NotKept
+
+                raise NotKept(frame.index)
             if future is None:
                 # Once frames run on the workers, this one must too: a worker's interpreters are its own.
                 future = self.estimator.submit(frame.rgb, *plan) if self.lookahead() else None
@@ -172,7 +176,7 @@ class MoveNetPeople:
                 or self._measured[0] != frame.index - 1):
             return None
         following = self._ahead.get(frame.index + 1)
-        size = (frame.rgb.shape[1], frame.rgb.shape[0])
+        size = frame.frame_size()
         if following is None or self._ahead_plan.get(frame.index + 1) != self.plan(frame.index + 1, size):
             return None  # not started, or started before a scene cut it did not know of
         from highlights.people.interpolation import between

@@ -36,11 +36,22 @@ class FrameRecord:
     index: int  # analysis-frame counter (0, 1, 2 ... of the subsampled stream)
     time_s: float
     rgb: np.ndarray | None = None  # analysis-size frame
+    # (width, height) of the analysis frame where `rgb` was never decoded: a frame an earlier,
+    # stopped run of the video analysed, whose kept results are read back (`pipeline.kept_frames`)
+    size: tuple[int, int] | None = None
     motion: float = 0.0
     cut: bool = False
     active: bool = True
     persons: list[Person] | None = None  # None: detection did not run on this frame
     pose_ok: bool | None = None  # None: pose did not run on this frame
+
+    def frame_size(self) -> tuple[int, int]:
+        """(width, height) of the analysis frame, decoded or not."""
+        if self.rgb is not None:
+            return int(self.rgb.shape[1]), int(self.rgb.shape[0])
+        if self.size is None:
+            raise ValueError(f"analysis frame {self.index} has neither pixels nor a size")
+        return self.size
 
 
 @dataclass

@@ -69,6 +69,24 @@ class CandidateSource(Stage):
         """End of the stream: hand back whatever is still open."""
         return []
 
+    # A run stopped part way keeps what the source made of each frame (`pipeline.kept_frames`),
+    # so that the run going on replays those frames without decoding them. A source that
+    # cannot (the default) has every frame decoded again.
+    def kept_values(self, frame: FrameRecord) -> dict[str, float] | None:
+        """What `replay` needs of `frame`, after `on_frame` marked it (None: this source cannot replay)."""
+        return None
+
+    def replay(self, frame: FrameRecord, values: dict[str, float]) -> list[Candidate]:
+        """`on_frame` for a frame without pixels, from its `kept_values`."""
+        raise NotImplementedError
+
+    def kept_state(self) -> dict[str, Any]:
+        """What the source holds from the pixels seen so far (arrays), to `restore` after a replay."""
+        return {}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back `kept_state` after replaying the frames up to it; the next frame is decoded."""
+
 
 class FrameStage(Stage):
     """Fills one field or more of each active frame's record (persons, keypoints)."""

@@ -10,6 +10,7 @@ and the list of highlights.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
@@ -17,6 +18,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,7 @@ import numpy as np
 from highlights.pipeline.config import STAGES, PipelineConfig
 from highlights.pipeline.context import RunContext, default_gt_path
 from highlights.pipeline.highlight import Highlight, ranked
+from highlights.pipeline.kept_frames import NotKept
 from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.pipeline.records import Candidate, FrameRecord
 from highlights.pipeline.registry import stage_class
@@ -34,9 +37,14 @@ from highlights.pipeline.trace import StageTrace
 from highlights.progress_callback import ProgressCallback, ProgressSetting, bars_and_callback
 from highlights.video.read_ahead import ReadAhead
 
+log = logging.getLogger(__name__)
+
 FRAME_STAGES = ("detection", "pose")
 WINDOW_STAGES = ("kinematics", "classifier")
 FOLLOW_THROUGH_S = 0.5  # seconds of pose after the last moving frame
+# A run going on decodes from this long before its last kept frame: the sampling grid's choice of
+# the frames after it looks one frame back, and the first frame after a seek has none.
+SEEK_LEAD_S = 1.0
 
 
 @dataclass
@@ -143,7 +151,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     `kept_frames` (a `pipeline.kept_frames.KeptFrames`) reads back the detections an earlier,
     stopped run of the video kept and keeps this run's as it goes; `say` is told, in one line,
     when the run goes on from an earlier one."""
-    from highlights.video import check_frames_reach_end, iter_frames, probe
+    from highlights.video import probe
     from highlights.video.tail_check import check_end_present
     from highlights.video.timeline_check import check_one_timeline
 
@@ -162,6 +170,26 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         going_on = kept_frames.going_on_line(float(info.duration_s))
         if going_on:
             say(going_on)
+    try:
+        return _run(video_path, config, context, bars, report, on_video_s, replay=True)
+    except NotKept as missing:
+        # Kept chunks that say less than they should (never written so): decoding every frame
+        # from the start gives the result an uninterrupted run gives, at the old cost.
+        log.warning("%s: %s; the video is decoded again from its start", kept_frames.folder, missing)
+        kept_frames.forget_pending()
+        context = RunContext(video_path=video_path, info=info, annotation=annotation,
+                             gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames)
+        return _run(video_path, config, context, bars, report, on_video_s, replay=False)
+
+
+def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bool,
+         report: ProgressCallback | None, on_video_s: Callable[[float], None] | None, *,
+         replay: bool) -> PipelineResult:
+    """`run_pipeline`'s stream through the stages; with `replay`, the frames whose work an
+    earlier, stopped run kept are replayed from its chunks rather than decoded, where they can be."""
+    from highlights.video import check_frames_reach_end, iter_frames
+
+    info, cache, kept_frames = context.info, context.cache, context.kept_frames
     started = time.perf_counter()
     clock = context.clock
     with clock.time("setup"):
@@ -197,8 +225,22 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                         carry += stage.finish()  # e.g. the classifier's last, partial batch
             before_merge.extend(carry)
 
-        decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
-                              interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
+        # Whether this run keeps what the candidate source made of each frame, so that a run going
+        # on after a stop can replay the kept frames without decoding them (`pipeline.kept_frames`).
+        replayable = kept_frames is not None and _can_replay(config, stages, frame_stages, keep_side, cache)
+        kept_stream = kept_frames.stream if replay and replayable else None
+        decoded = None
+        if kept_stream:
+            decoded = _decoded_after(video_path, config, kept_stream[-1][0], kept_frames.stream_end)
+            if decoded is None:
+                kept_stream = None
+        if decoded is None:
+            decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
+                                  interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
+        replayed = [_Replayed(t, values) for t, values in kept_stream] if kept_stream else []
+        replayed_size = kept_frames.stream_end["size"] if replayed else None
+        if kept_frames is not None:
+            kept_frames.replayed_frames = len(replayed)
         ahead = config.analysis.decode_ahead
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
         with _Progress(enabled=bars, total_s=float(info.duration_s), label=video_path.name,
@@ -210,16 +252,22 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             # (not when a cache already holds this frame's results: the next ones are likely cached too).
             depth = max((stage.lookahead() for stage in frame_stages), default=0)
             upcoming: deque = deque()
-            stream = iter(frames)
+            stream = chain(replayed, frames)
             while True:
                 frame = upcoming.popleft() if upcoming else next(stream, None)
                 if frame is None:
                     break
-                rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb)
+                rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb,
+                                  size=replayed_size if frame.rgb is None else None)
                 counts["analysis_frames"] += 1
                 context.stream_time_s = rec.time_s
                 with clock.time("candidates"):
-                    new = source.on_frame(rec)
+                    if frame.rgb is None:
+                        new = source.replay(rec, frame.values)
+                        if rec.index == len(replayed) - 1:
+                            source.restore(kept_frames.stream_end["state"])  # the next frame is decoded
+                    else:
+                        new = source.on_frame(rec)
                 if rec.active:
                     last_active_s = rec.time_s
                 # Pose also runs for a moment after motion stops: a brief action (a far player's
@@ -232,6 +280,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                         while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
                             upcoming.append(ahead)  # waiting for it counts as decode_wait
                         for k, ahead in enumerate(upcoming):
+                            if ahead.rgb is None:
+                                continue  # replayed: its people are read back when it comes
                             for stage in frame_stages:
                                 stage.prefetch(rec.index + 1 + k, ahead.rgb)
                     for stage in frame_stages:
@@ -239,6 +289,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                             _run_frame_stage(stage, rec, cache, signatures[stage.name])
                     counts["frames_through_detection_or_pose"] += 1
                 if kept_frames is not None:
+                    kept_frames.note_frame(rec.index, rec.time_s, source.kept_values(rec) if replayable else None,
+                                           frame.rgb, source.kept_state)
                     kept_frames.frame_done(rec.index, rec.time_s)
                 with clock.time("buffers"):
                     if context.frames is not None:
@@ -308,6 +360,71 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     finally:
         for stage in stages.values():
             stage.close()
+
+
+@dataclass
+class _Replayed:
+    """An analysis frame an earlier, stopped run analysed, replayed from what it kept: no pixels."""
+
+    time_s: float
+    values: dict[str, float]
+    rgb: None = None
+
+
+def _can_replay(config: PipelineConfig, stages: dict[str, Stage], frame_stages: list[FrameStage],
+                keep_side: int | None, cache: dict | None) -> bool:
+    """Whether the frames whose people are kept need no pixels in a run going on: only the
+    candidate source and MoveNet read them (no classifier cuts clips from the stream), MoveNet's
+    every pass is kept (none drawn between neighbours, which are started ahead from pixels) and
+    the source can replay a frame from what it made of it."""
+    from highlights.pipeline.movenet_people import SharedMoveNetHooks
+
+    if cache is not None or keep_side is not None or config.detection.movenet_interpolate_below > 0:
+        return False
+    if not frame_stages or not all(isinstance(stage, SharedMoveNetHooks) for stage in frame_stages):
+        return False
+    return type(stages["candidates"]).kept_values is not CandidateSource.kept_values
+
+
+def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end: dict):
+    """The analysis frames after `last_s` (the last kept frame's time), decoded from a seek a
+    little before it on the grid a reader from the start samples; None unless the frame decoded
+    at `last_s` is the one the earlier run kept (its pixels' digest and size): a seek into another
+    picture (a stream whose pictures after a keyframe need earlier ones) decodes from the start."""
+    from highlights.pipeline.kept_frames import pixels_digest
+    from highlights.video import iter_frames
+
+    start_s = last_s - max(SEEK_LEAD_S, 2.0 / config.analysis.fps)
+    frames = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
+                         interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads,
+                         start_s=start_s if start_s > 0 else None, grid_from_s=0.0)
+    matched, held = False, None
+    try:
+        for frame in frames:
+            if frame.time_s < last_s:
+                continue
+            if frame.time_s == last_s and not matched:
+                size = (int(frame.rgb.shape[1]), int(frame.rgb.shape[0]))
+                matched = size == tuple(end["size"]) and pixels_digest(frame.rgb) == end["digest"]
+                if matched:
+                    continue
+            held = frame
+            break
+    except Exception:  # noqa: BLE001 - a reader from the start meets the same trouble and says it
+        matched = False
+    if not matched:
+        frames.close()
+        return None
+    return _then(held, frames)
+
+
+def _then(first, rest):
+    try:
+        if first is not None:
+            yield first
+            yield from rest
+    finally:
+        rest.close()
 
 
 def _end_slack_s(config: PipelineConfig, info) -> float:

@@ -529,7 +529,8 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
                 max_short_side: int | None = None, start_s: float | None = None,
                 end_s: float | None = None, interpolation: str | None = None,
                 threads: int = 0,
-                short_side_at: Callable[[float], int | None] | None = None) -> Iterator[Frame]:
+                short_side_at: Callable[[float], int | None] | None = None,
+                grid_from_s: float | None = None) -> Iterator[Frame]:
     """Stream upright RGB frames in presentation order; memory does not depend on length.
 
     ``target_fps`` keeps, for each point of a regular grid (``start_s`` or 0, then every
@@ -543,7 +544,10 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
     a reader that already runs beside other busy threads spends less CPU a frame on one.
     ``short_side_at(time_s)``, when given, replaces ``max_short_side`` frame by frame: a reader
     that needs only some frames at full size (None) gets the others small straight from the
-    decoder, without converting them at full size first.
+    decoder, without converting them at full size first. ``grid_from_s`` puts the grid's origin
+    there instead of at ``start_s``: a reader that goes on part way through a stream another
+    reader sampled from 0 keeps that reader's grid (the first frame after ``start_s`` is kept
+    whatever the grid, so such a reader starts a little earlier and drops what it has).
     """
     if target_fps is not None and target_fps <= 0:
         raise ValueError(f"target_fps must be positive, got {target_fps}")
@@ -558,7 +562,7 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
         with _wrap_decode_errors(opened.path):
             source = _timed_frames(opened, start_s, end_s)
             if target_fps is not None:
-                grid_origin = start_s if start_s else 0.0
+                grid_origin = grid_from_s if grid_from_s is not None else (start_s if start_s else 0.0)
                 source = _on_time_grid(source, grid_origin, 1.0 / target_fps, end_s,
                                        1.0 / opened.fps)
             upright: UprightFrames | None = None

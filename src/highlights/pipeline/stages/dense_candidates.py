@@ -32,6 +32,12 @@ class DenseCandidates(CandidateSource):
             out.append(self._window(self._next_start, self._next_start + self.settings.dense_window_s))
         return out
 
+    def kept_values(self, frame: FrameRecord) -> dict[str, float]:
+        return {"time_s": frame.time_s}  # its windows follow from the times alone
+
+    def replay(self, frame: FrameRecord, values: dict[str, float]) -> list[Candidate]:
+        return self.on_frame(frame)
+
     def _window(self, start: float, end: float) -> Candidate:
         self._next_start = end
         self.context.trace.windows.append({"start_s": round(start, 3), "end_s": round(end, 3),

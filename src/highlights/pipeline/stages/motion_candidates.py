@@ -108,6 +108,30 @@ class MotionCandidates(CandidateSource):
                 cell_threshold > 0 and self._cell_motion >= cell_threshold)
         return self._advance(frame)
 
+    def kept_values(self, frame: FrameRecord) -> dict[str, float]:
+        return {"motion": frame.motion, "cut": float(frame.cut), "active": float(frame.active),
+                "cell_motion": self._cell_motion}
+
+    def replay(self, frame: FrameRecord, values: dict[str, float]) -> list[Candidate]:
+        frame.motion, frame.cut, frame.active = float(values["motion"]), bool(values["cut"]), bool(values["active"])
+        self._cell_motion = float(values["cell_motion"])
+        return self._advance(frame)
+
+    def kept_state(self) -> dict[str, np.ndarray]:
+        if self._prev_grey is None:
+            return {}
+        return {"grey": self._prev_grey, "hist": self._prev_hist,
+                "recent": np.array(self._recent, dtype=np.float64),
+                "recent_cell": np.array(self._recent_cell, dtype=np.float64)}
+
+    def restore(self, state: dict[str, np.ndarray]) -> None:
+        if not state:
+            return
+        self._prev_grey = np.asarray(state["grey"], dtype=np.uint8)
+        self._prev_hist = np.asarray(state["hist"], dtype=np.float32)
+        self._recent = deque(np.asarray(state["recent"], dtype=np.float64).tolist(), maxlen=_SMOOTH_FRAMES)
+        self._recent_cell = deque(np.asarray(state["recent_cell"], dtype=np.float64).tolist(), maxlen=_SMOOTH_FRAMES)
+
     def _advance(self, frame: FrameRecord) -> list[Candidate]:
         """Window state machine, driven by the (possibly cached) motion/cut/active fields."""
         cfg, t = self.settings, frame.time_s
