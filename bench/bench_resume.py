@@ -13,7 +13,9 @@ user's cache:
 2. the analysis keeping its detections (what `detect` does): what keeping them costs;
 3. the analysis again with every frame kept: a run stopped while it cut the outputs;
 4. the analysis stopped at --stop-at of the video (a progress callback raising KeyboardInterrupt,
-   as Ctrl-C does), then the run that goes on;
+   as Ctrl-C does), then the run that goes on: its seconds, how many analysis frames it replayed
+   from the kept chunks without decoding them, and its decoder thread's seconds against the run
+   from the start's;
 5. the outputs' writing stopped at --stop-at of its cut, then the write that goes on from the
    page's clips and thumbnails the stopped one kept (the reel is cut again whole).
 
@@ -134,6 +136,10 @@ def main() -> None:
           f"{went_on.stats['seconds']:.1f} s, where one from the start took {keeping.stats['seconds']:.1f} s "
           f"(together {stopped_s + went_on.stats['seconds']:.1f} s)")
     print(f"   {said[0] if said else '(it did not say it went on)'}")
+    decode_s = [run.stats["stage_seconds"].get("decode_thread", 0.0) for run in (went_on, keeping)]
+    print(f"   {kept.replayed_frames} of {went_on.stats['analysis_frames']} analysis frames replayed from the kept "
+          f"chunks without decoding them; the decoder's thread busy {decode_s[0]:.1f} s, where the run from the "
+          f"start's was {decode_s[1]:.1f} s")
 
     from highlights.pipeline.detect import HIGHLIGHTS_JSON, RESULTS_SPOTTING_JSON, _write_outputs
     from highlights.pipeline.kept_clips import kept_clips_for

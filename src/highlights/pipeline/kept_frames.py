@@ -3,15 +3,15 @@
 
 Finding people is most of a run's time (MoveNet's network, once per active analysis frame); the
 other stages are cheap beside it but hold state across the whole stream (the motion gate, the
-tracker, the classifier's queues and buffers). So a run that goes on reads the video again from
-its start, and every stage runs as before, except that the network's output for a frame an
-earlier run finished is read back instead of computed: the tracker, the zoom regions, the
-interpolation and everything after them see exactly the detections they saw the first time, and
-the result is the one an uninterrupted run gives.
+tracker, the classifier's queues and buffers). So a run that goes on streams the video from its
+start through every stage as before, except that the network's output for a frame an earlier
+run finished is read back instead of computed: the tracker, the zoom regions, the interpolation
+and everything after them see exactly the detections they saw the first time, and the result is
+the one an uninterrupted run gives.
 
-Where nothing but those stages reads the pixels of a frame whose people are kept (the motion
-gate or dense windows for candidates, MoveNet for people and pose, no classifier cutting clips
-from the stream), a chunk also holds what the candidate source made of each of its frames (its
+Where nothing but the candidate source and MoveNet reads the pixels of a frame whose people are
+kept (the motion gate or dense windows, MoveNet for people and pose, no classifier cutting clips
+from the stream, no frames drawn between their neighbours), a chunk also holds what the candidate source made of each of its frames (its
 time, motion, scene cut and whether it was active), the source's state after its last frame and
 a digest of that frame's pixels. A run that goes on then decodes nothing before the kept frames'
 end: it replays them from the chunks (the tracker and the windows see what they saw the first
