@@ -33,6 +33,8 @@ def test_a_missing_file_is_one_line_naming_it(tmp_path, script, args, named):
     ("bench_synthetic_game.py", ["--threshold-seeds", "301,203"], "--threshold-seeds 203: a test, fit or demo game's"),
     ("bench_synthetic_game.py", ["--threshold-seeds", "3"], "--threshold-seeds 3: a test, fit or demo game's"),
     ("bench_synthetic_game.py", ["--threshold-seeds", "10001"], "seeds from 10000 on are the pose classifier's"),
+    ("bench_synthetic_game.py", ["--threshold-seeds", "301", "--skip-gt"],
+     "--threshold-seeds chooses a threshold for the ground-truth run, which --skip-gt leaves out"),
     ("bench_train.py", ["--video", "640"], "argument --video: '640' is not a frame size WxH"),
     ("bench_tone_map.py", ["--frames", "0"], "--frames and --repeat must be at least 1, got 0 and 3"),
 ])
