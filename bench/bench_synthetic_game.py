@@ -4,7 +4,7 @@ where the false highlights come from.
     python bench/bench_synthetic_game.py [--minutes 5] [--size 640x360] [--test-seeds 202,203,204]
                                          [--fit-seed 101] [--workdir DIR] [--skip-movenet]
                                          [--keep-frames] [--skip-gt] [--set FLAG=VALUE ...]
-                                         [--threshold-seeds 301,302,...]
+                                         [--threshold-seeds 301,302,...] [--fit-seeds 301,302,...]
 
 Makes (once, reused from --workdir) games with the project's generator
 (`highlights.synth.generate_game`: shots and camera cuts, several players, active background play
@@ -34,7 +34,12 @@ load average:
    actions; on the generator's own games a threshold chosen on its own games is the honest one,
    and choosing it on the test games would be tuning on them. Each threshold game runs once, at
    the lowest threshold, and every higher one is read from the same windows (`threshold_sweep`).
---skip-movenet leaves out (1) where a quick figure is wanted, --skip-gt leaves out (2)-(5);
+6. with --fit-seeds, (4) fitted on the games of those seeds pooled instead of the one FIT game
+   (held-out games, refused as --threshold-seeds refuses them): the calibration on all their
+   highlights, the floor the highest whose POOLED recall there stays >= 0.90. A dozen highlights
+   of one game pin a calibration and a floor down poorly. --threshold-seeds and --fit-seeds may
+   name the same seeds: each held-out game is made once, as `heldout{seed}`.
+--skip-movenet leaves out (1) where a quick figure is wanted, --skip-gt leaves out (2)-(6);
 --keep-frames keeps (1)'s detection
 and pose outputs in --workdir and reads them back on the next run (its pipeline time is then not
 a speed figure).
@@ -79,6 +84,7 @@ GT = {"detection.backend": "gt", "pose.backend": "gt"}
 TOLERANCE_S = 2.0
 NEAR_S = 5.0
 TARGET_RECALL = 0.90
+SCORE_STEP = 1e-4  # a highlight's score is rounded to 4 places (Highlight.from_candidate)
 CAUSES = ("duplicate, same track", "duplicate, same person", "duplicate, other person", "off by 2-5 s",
           "followed player", "background player", "no such person", "no track")
 
@@ -127,19 +133,51 @@ def run(video: Path, annotation, overrides: dict, cache: dict):
     return result, score, seconds
 
 
-def fit_floor(video: Path, annotation, overrides: dict, calibration_path: Path, cache: dict) -> float:
-    """The highest calibrated-score floor whose recall at 2 s on the fit game stays >= TARGET_RECALL
-    (0 when even no floor reaches it)."""
-    from highlights.pipeline.evaluation import evaluate_highlights
+def choose_floor(per_game: list[tuple[list, list]]) -> float:
+    """The highest score floor whose recall at 2 s, pooled over the games, stays >= TARGET_RECALL
+    (0 when even no floor reaches it). `per_game`: each game's highlights and events."""
+    from highlights.pipeline.evaluation import score_at
 
-    result, _, _ = run(video, annotation, {**overrides, "merge.score_calibration": str(calibration_path)}, cache)
     best = 0.0
-    for floor in sorted({h.score for h in result.highlights}):
-        kept = [h for h in result.highlights if h.score >= floor]
-        recall = evaluate_highlights(kept, annotation, tolerances=[TOLERANCE_S]).at(TOLERANCE_S).recall
-        if recall.total and recall.hits / recall.total >= TARGET_RECALL:
+    for floor in sorted({h.score for highlights, _ in per_game for h in highlights}):
+        matched = events = 0
+        for highlights, evs in per_game:
+            sc = score_at([h for h in highlights if h.score >= floor], evs, TOLERANCE_S)
+            matched, events = matched + sc.matched, events + sc.events
+        if events and matched / events >= TARGET_RECALL:
             best = floor
     return float(best)
+
+
+def fit_floor(games: list[tuple[Path, object, dict]], overrides: dict, calibration_path: Path) -> float:
+    """The highest calibrated-score floor whose recall at 2 s, pooled over the fit games
+    (`(video, annotation, cache)` each), stays >= TARGET_RECALL (0 when even no floor reaches it)."""
+    per_game = []
+    for video, annotation, cache in games:
+        result, _, _ = run(video, annotation, {**overrides, "merge.score_calibration": str(calibration_path)}, cache)
+        per_game.append((result.highlights, list(annotation.events)))
+    return choose_floor(per_game)
+
+
+def fit_calibration_and_floor(games: list[tuple[Path, object, dict]], overrides: dict, path: Path
+                              ) -> tuple[dict, float, dict]:
+    """The fit row's procedure on the fit games pooled: the `actions` merge's score calibration
+    fitted on all their highlights (`calibrate_on_games`), written to `path`, then the floor on
+    the calibrated score that keeps pooled recall >= TARGET_RECALL. Returns the run's overrides
+    (calibration and floor added), the floor and the calibration's fit figures."""
+    from highlights.atomic import atomic_write_json
+    from highlights.pipeline.calibrate import calibrate_on_games
+    from highlights.pipeline.config import PipelineConfig
+
+    actions = {**overrides, "merge.backend": "actions"}
+    calibration, info = calibrate_on_games(games, PipelineConfig().with_overrides(actions),
+                                           tolerance_s=TOLERANCE_S, progress=False)
+    atomic_write_json(path, calibration.to_dict(), indent=2)
+    floor = fit_floor(games, actions, path)
+    # The floor is read off highlights' scores, which are rounded to 4 places, while merge compares
+    # the unrounded score: half a step lower keeps the highlight the floor was read from.
+    setting = max(0.0, floor - 0.5 * SCORE_STEP)
+    return {**actions, "merge.score_calibration": str(path), "merge.highlight_min_score": setting}, floor, info
 
 
 def threshold_sweep(video: Path, annotation, overrides: dict, cache: dict,
@@ -464,31 +502,42 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated seeds of held-out games on which a synthetic operating threshold "
                              "is chosen for the ground-truth run: the highest classifier.action_threshold whose "
                              "pooled recall there stays >= 0.90, then run on the test games (none: not run)")
+    parser.add_argument("--fit-seeds", default="",
+                        help="comma-separated seeds of held-out games on which the fit row's procedure (actions "
+                             "merge, score calibration, score floor keeping recall >= 0.90) is fitted, pooled, "
+                             "then run on the test games as one more row (none: not run)")
     args = parser.parse_args(argv)
 
     from highlights.events import load_annotation
     from highlights.markdown_table import markdown_table
-    from highlights.pipeline.calibrate import calibrate_on_game
     from highlights.calibration_error import ece_reported
     from highlights.pipeline.config import PipelineConfig, parse_assignments
-    from highlights.atomic import atomic_write_json
     from highlights.pipeline.evaluation import Rate
 
     seeds = [int(s) for s in args.test_seeds.split(",") if s.strip()]
     if args.fit_seed in seeds:
         parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
-    threshold_seeds = [int(s) for s in args.threshold_seeds.split(",") if s.strip()]
     from highlights.pose_classifier.game_data import HELD_OUT_GAME_SEEDS
 
-    clash = sorted(set(threshold_seeds) & (set(seeds) | {args.fit_seed} | HELD_OUT_GAME_SEEDS))
-    if clash:
-        parser.error(f"--threshold-seeds {', '.join(map(str, clash))}: a test, fit or demo game's seed; the "
-                     "operating threshold is chosen on other games")
-    if any(s >= 10_000 for s in threshold_seeds):
-        parser.error("--threshold-seeds: seeds from 10000 on are the pose classifier's training and validation "
-                     "games (pose_classifier.game_data.game_seed); choose lower ones")
-    if threshold_seeds and args.skip_gt:
-        parser.error("--threshold-seeds chooses a threshold for the ground-truth run, which --skip-gt leaves out")
+    def held_out(option: str, text: str, purpose: str, does: str) -> list[int]:
+        """The seeds of a held-out games option, refused when one is a test, fit, demo or training
+        game's: what is chosen or fitted on these games would be tuned on the games it is judged on."""
+        chosen = [int(s) for s in text.split(",") if s.strip()]
+        clash = sorted(set(chosen) & (set(seeds) | {args.fit_seed} | HELD_OUT_GAME_SEEDS))
+        if clash:
+            parser.error(f"{option} {', '.join(map(str, clash))}: a test, fit or demo game's seed; the {purpose} "
+                         "on other games")
+        if any(s >= 10_000 for s in chosen):
+            parser.error(f"{option}: seeds from 10000 on are the pose classifier's training and validation "
+                         "games (pose_classifier.game_data.game_seed); choose lower ones")
+        if chosen and args.skip_gt:
+            parser.error(f"{option} {does} for the ground-truth run, which --skip-gt leaves out")
+        return chosen
+
+    threshold_seeds = held_out("--threshold-seeds", args.threshold_seeds, "operating threshold is chosen",
+                               "chooses a threshold")
+    fit_seeds = held_out("--fit-seeds", args.fit_seeds, "calibration and score floor are fitted",
+                         "fits a calibration and score floor")
     extra = parse_assignments(args.sets)
     args.workdir.mkdir(parents=True, exist_ok=True)
     tests = []
@@ -554,7 +603,7 @@ def main(argv: list[str] | None = None) -> int:
 
             sweeps = []
             for seed in threshold_seeds:
-                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"threshold{seed}")
+                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}")
                 ann = load_annotation(ann_path)
                 t0 = time.perf_counter()
                 sweeps.append((threshold_sweep(video, ann, {**extra, **GT}, {}, THRESHOLDS), list(ann.events)))
@@ -575,16 +624,23 @@ def main(argv: list[str] | None = None) -> int:
         other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
         configuration(f"  ... with merge.backend={other_merge}", {**extra, **GT, "merge.backend": other_merge})
 
-        gt_actions = {**extra, **GT, "merge.backend": "actions"}
-        fit_cache: dict = {}
-        calibration, info = calibrate_on_game(fit_video, fit_ann, PipelineConfig().with_overrides(gt_actions),
-                                              tolerance_s=TOLERANCE_S, progress=False, cache=fit_cache)
-        calibration_path = atomic_write_json(args.workdir / "calibration_fit_game.json", calibration.to_dict(),
-                                             indent=2)
-        floor = fit_floor(fit_video, fit_ann, gt_actions, calibration_path, fit_cache)
-        fitted = {**gt_actions, "merge.score_calibration": str(calibration_path), "merge.highlight_min_score": floor}
+        fitted, floor, info = fit_calibration_and_floor([(fit_video, fit_ann, {})], {**extra, **GT},
+                                                        args.workdir / "calibration_fit_game.json")
         configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted on seed "
                       f"{args.fit_seed})", fitted)
+        if fit_seeds:
+            games = []
+            for seed in fit_seeds:
+                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}")
+                games.append((video, load_annotation(ann_path), {}))
+            pooled_fit, pooled_floor, pooled_info = fit_calibration_and_floor(
+                games, {**extra, **GT}, args.workdir / "calibration_fit_seeds.json")
+            named = ", ".join(map(str, fit_seeds))
+            print(f"calibration fitted on seeds {named} (pooled): {pooled_info['highlights']} highlights, "
+                  f"{pooled_info['right']} right, {sum(len(a.events) for _, a, _ in games)} events; floor "
+                  f"{pooled_floor:.3f}", flush=True)
+            configuration(f"  ... actions merge, calibrated, score floor {pooled_floor:.3f} (both fitted on seeds "
+                          f"{named} pooled)", pooled_fit, explain=True)
 
     for name, per_game in breakdowns:
         print_breakdown(name, per_game)

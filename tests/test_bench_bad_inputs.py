@@ -35,6 +35,12 @@ def test_a_missing_file_is_one_line_naming_it(tmp_path, script, args, named):
     ("bench_synthetic_game.py", ["--threshold-seeds", "10001"], "seeds from 10000 on are the pose classifier's"),
     ("bench_synthetic_game.py", ["--threshold-seeds", "301", "--skip-gt"],
      "--threshold-seeds chooses a threshold for the ground-truth run, which --skip-gt leaves out"),
+    # so is a calibration and score floor fitted on one
+    ("bench_synthetic_game.py", ["--fit-seeds", "301,202"], "--fit-seeds 202: a test, fit or demo game's"),
+    ("bench_synthetic_game.py", ["--fit-seeds", "101"], "--fit-seeds 101: a test, fit or demo game's"),
+    ("bench_synthetic_game.py", ["--fit-seeds", "10000"], "--fit-seeds: seeds from 10000 on are the pose"),
+    ("bench_synthetic_game.py", ["--fit-seeds", "301", "--skip-gt"],
+     "--fit-seeds fits a calibration and score floor for the ground-truth run, which --skip-gt leaves out"),
     ("bench_train.py", ["--video", "640"], "argument --video: '640' is not a frame size WxH"),
     ("bench_tone_map.py", ["--frames", "0"], "--frames and --repeat must be at least 1, got 0 and 3"),
 ])

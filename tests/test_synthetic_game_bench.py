@@ -112,3 +112,55 @@ def test_the_operating_threshold_is_the_highest_that_keeps_pooled_recall(bench):
     assert bench.choose_operating_threshold([game1, game2])[0] == 0.2
     nothing = ({0.1: []}, events)
     assert bench.choose_operating_threshold([nothing])[0] is None
+
+
+def test_the_score_floor_is_the_highest_that_keeps_recall_pooled_over_the_fit_games(bench):
+    events = [SimpleNamespace(key_s=k, label="baseball_swing", sport="baseball") for k in (10.0, 30.0, 50.0, 70.0, 90.0)]
+    hl = lambda k, s: SimpleNamespace(moment_s=k, key_s=k, label="baseball_swing", score=s)  # noqa: E731
+    # game 1 finds its 5 events at scores 0.9, 0.8, 0.7, 0.3, 0.2 and has a false highlight at 0.25;
+    # game 2 finds its 5 at 0.9, 0.8, 0.7, 0.6, 0.5
+    game1 = ([hl(10, 0.9), hl(30, 0.8), hl(50, 0.7), hl(70, 0.3), hl(90, 0.2), hl(20, 0.25)], events)
+    game2 = ([hl(k, s) for k, s in zip((10, 30, 50, 70, 90), (0.9, 0.8, 0.7, 0.6, 0.5))], events)
+    # alone each must keep 5/5: 0.2 and 0.5; pooled, 9/10 may lose one event: 0.3 (0.5 keeps 8/10)
+    assert bench.choose_floor([game1]) == 0.2
+    assert bench.choose_floor([game2]) == 0.5
+    assert bench.choose_floor([game1, game2]) == 0.3
+    assert bench.choose_floor([([], events)]) == 0.0
+
+
+def test_the_fit_games_are_pooled_into_one_calibration_and_one_floor(bench, small_game, tmp_path):
+    from highlights.events import load_annotation
+    from highlights.pipeline.calibrate import calibrate_on_game
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.evaluation import score_at
+    from highlights.pipeline.run import run_pipeline
+    from highlights.synth.game import generate_game
+
+    other = generate_game(tmp_path / "other", GameConfig(minutes=0.5, width=320, height=180, seed=5,
+                                                         events_per_minute=8.0, name="other"))["video"]
+    games = [(small_game[0], small_game[1], {}), (other, load_annotation(other.with_suffix(".json")), {})]
+    overrides, floor, info = bench.fit_calibration_and_floor(games, GT_NOISY, tmp_path / "calibration.json")
+    actions = PipelineConfig().with_overrides({**GT_NOISY, "merge.backend": "actions"})
+    alone = [calibrate_on_game(video, ann, actions, tolerance_s=2.0, progress=False)[1] for video, ann, _ in games]
+    assert all(a["highlights"] for a in alone)
+    assert info["highlights"] == sum(a["highlights"] for a in alone)
+    assert info["right"] == sum(a["right"] for a in alone)
+    fitted = json.loads((tmp_path / "calibration.json").read_text())["fitted_on"]
+    assert [g["video"] for g in fitted["games"]] == [games[0][0].name, other.name]
+    assert fitted["samples"] == info["highlights"]
+    assert overrides["merge.backend"] == "actions"
+    setting = overrides["merge.highlight_min_score"]
+
+    def pooled_recall(min_score):
+        matched = events = 0
+        for video, ann, _ in games:
+            result = run_pipeline(video, PipelineConfig().with_overrides(
+                {**overrides, "merge.highlight_min_score": min_score}), annotation=ann, progress=False)
+            sc = score_at(result.highlights, list(ann.events), 2.0)
+            matched, events = matched + sc.matched, events + sc.events
+        return matched / events
+
+    # the floor as merge applies it keeps pooled recall, and the next reported score up would not
+    assert floor > 0.0 and setting <= floor
+    assert pooled_recall(setting) >= 0.90
+    assert pooled_recall(floor + bench.SCORE_STEP) < 0.90

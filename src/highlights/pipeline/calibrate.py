@@ -45,25 +45,43 @@ def calibrate_on_game(video_path: str | Path, annotation, config, *, tolerance_s
     merge) and fit the calibration to what it found.
     The file records what it was fitted on (video, its sha256, events, tolerance, the stages and
     the pose model), so a score can be traced to the game behind it."""
+    return calibrate_on_games([(video_path, annotation, cache)], config, tolerance_s=tolerance_s, progress=progress)
+
+
+def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], config, *,
+                       tolerance_s: float = PRIMARY_TOLERANCE, progress: bool = True
+                       ) -> tuple[Calibration, dict[str, Any]]:
+    """`calibrate_on_game` on several annotated games, `(video, annotation, cache)` each, their
+    highlights pooled into one fit: one game's dozen or so highlights pin a logistic map down
+    poorly. With one game the file records it as `calibrate_on_game` always has; with several it
+    records each game (video, sha256, events) under `games`."""
     from highlights import __version__
     from highlights.file_hash import file_sha256
     from highlights.pipeline.run import run_pipeline
 
+    if not games:
+        raise ValueError("no game to calibrate on")
     open_config = config.with_overrides({"merge.enabled": True,
                                          "merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
                                          "merge.max_highlights": 0, "merge.reel_seconds": 0.0})
-    result = run_pipeline(video_path, open_config, annotation=annotation, progress=progress, cache=cache)
-    if not result.highlights:
-        raise HighlightsError(f"{video_path}: the pipeline found no highlight in it, so there is nothing to fit "
-                              "the score to; calibrate on an annotated game where it finds some")
-    flags = correct_flags(result.highlights, list(annotation.events), tolerance_s)
-    calibration = fit_calibration(result.highlights, flags, fitted_on={
-        "video": Path(video_path).name, "video_sha256": file_sha256(video_path),
-        "events": len(annotation.events), "tolerance_s": tolerance_s, "stages": result.backends,
+    highlights, flags, records, result = [], [], [], None
+    for video_path, annotation, cache in games:
+        result = run_pipeline(video_path, open_config, annotation=annotation, progress=progress, cache=cache)
+        if not result.highlights:
+            raise HighlightsError(f"{video_path}: the pipeline found no highlight in it, so there is nothing to fit "
+                                  "the score to; calibrate on an annotated game where it finds some")
+        highlights += result.highlights
+        flags += correct_flags(result.highlights, list(annotation.events), tolerance_s)
+        records.append({"video": Path(video_path).name, "video_sha256": file_sha256(video_path),
+                        "events": len(annotation.events)})
+    where = records[0] if len(records) == 1 else {"games": records,
+                                                  "events": sum(r["events"] for r in records)}
+    calibration = fit_calibration(highlights, flags, fitted_on={
+        **where, "tolerance_s": tolerance_s, "stages": result.backends,
         "classifier_inference": result.inference_backend, "pose_model": open_config.classifier.pose_model,
         "highlights_version": __version__})
-    before = reliability([h.score for h in result.highlights], flags)
-    after = reliability([calibration.score(h) for h in result.highlights], flags)
-    return calibration, {"highlights": len(result.highlights), "right": int(sum(flags)),
+    before = reliability([h.score for h in highlights], flags)
+    after = reliability([calibration.score(h) for h in highlights], flags)
+    return calibration, {"highlights": len(highlights), "right": int(sum(flags)),
                          "reliability_raw": before, "reliability_fitted_in_sample": after,
                          "config": open_config.to_dict()}
