@@ -139,16 +139,18 @@ def _same_outputs(folder: Path, reference: Path) -> None:
             assert (folder / name).read_bytes() == (reference / name).read_bytes(), name
 
 
-def test_a_run_going_on_decodes_only_from_the_last_kept_frame(video, kept_root, decoded, tmp_path):
-    whole_result, _ = detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+@pytest.mark.parametrize("candidates", ["motion", "dense"])
+def test_a_run_going_on_decodes_only_from_the_last_kept_frame(video, kept_root, decoded, tmp_path, candidates):
+    config = CONFIG.with_overrides({"candidates.backend": candidates})
+    whole_result, _ = detect_highlights(video, config, tmp_path / "whole", progress=False, go_on=False)
     whole, decoded["n"] = decoded["n"], 0
     assert whole >= 450  # 15 s at 30 frames a second, every one decoded
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.7))
+        detect_highlights(video, config, tmp_path / "out", progress=_stop_at(0.7))
     kept_s = stop.value.kept_until_s
     assert 8.0 <= kept_s < 11.0
     decoded["n"] = 0
-    result, _ = detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+    result, _ = detect_highlights(video, config, tmp_path / "out", progress=False)
     # From the keyframe (one every 2 s) before the second before the last kept frame, to the end:
     # the kept frames' motion, people and windows are read back, not made again from pixels.
     assert 0 < decoded["n"] <= (15.0 - (kept_s - 1.0 - 2.0)) * 30 + 5, (decoded["n"], kept_s)
