@@ -111,7 +111,8 @@ def _run_with_stream(root, frames: int, *, without: int | None = None) -> KeptFr
 def test_a_chunk_keeps_what_the_candidate_source_made_of_each_frame_and_where_it_stopped(tmp_path):
     _run_with_stream(tmp_path, 8)  # chunks 0-2 and 3-5 written
     again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
-    assert again.stream == [(float(i), {"active": float(i % 2), "motion": i / 10}) for i in range(6)]
+    assert len(again.stream) == 6 and again.stream.names == ("active", "motion")
+    assert list(again.stream.frames()) == [(float(i), {"active": float(i % 2), "motion": i / 10}) for i in range(6)]
     end = again.stream_end  # after frame 5, the last kept: its pixels, their size and the source's state
     assert end["digest"] == pixels_digest(_picture(5)) != pixels_digest(_picture(4))
     assert end["size"] == (6, 4) and end["state"]["grey"].tolist() == [[5] * 3] * 2

@@ -168,6 +168,22 @@ def prune_unfinished(root: Path, current: Path | None, *, days: float, runs: int
         if mtime < cutoff or n >= runs - 1:
             shutil.rmtree(path, ignore_errors=True)
 
+class KeptStream:
+    """What the candidate source made of each kept analysis frame, frame 0 on: `times` (seconds),
+    and for each the `values` (one row, a column per name of `names`) it replays the frame from."""
+
+    def __init__(self, times: np.ndarray, names: tuple[str, ...], values: np.ndarray) -> None:
+        self.times, self.names, self.values = times, names, values
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def frames(self):
+        """(time, {name: value}) of each frame in order, made as they are read."""
+        for t, row in zip(self.times.tolist(), self.values.tolist()):
+            yield t, dict(zip(self.names, row))
+
+
 class KeptFrames:
     """One run's kept detections: `get` what an earlier run found in a frame, `put` what this one
     found, and `frame_done` after each analysis frame, which writes a chunk once the stream has
@@ -187,7 +203,7 @@ class KeptFrames:
         # What the candidate source made of each frame of the kept chunks (time, its values), the
         # source's state after their last frame, and that frame's pixels' digest and size; None
         # when a chunk holds none (another source, or a classifier that reads the pixels).
-        self.stream: list[tuple[float, dict[str, float]]] | None = None
+        self.stream: KeptStream | None = None
         self.stream_end: dict[str, Any] | None = None
         self.stream_pending: dict[int, tuple[float, dict[str, float]]] = {}
         self._chunk_end: dict[str, Any] | None = None
@@ -205,7 +221,7 @@ class KeptFrames:
     def _load(self) -> None:
         """The chunks earlier runs finished, from the first on, up to the first missing or damaged one."""
         k = 0
-        stream: list | None = []
+        stream: list | None = []  # each chunk's (times, names, values)
         while True:
             path = self._chunk_path(k)
             if not path.is_file():
@@ -216,15 +232,16 @@ class KeptFrames:
                 break  # damaged: its frames are computed again (and the chunk written again)
             self.loaded.update(entries)
             self.went_on_from_s = end_time_s
-            if stream is not None and replay is not None:
-                stream.extend(replay)
+            if stream is not None and replay is not None and (not stream or stream[0][1] == replay[1]):
+                stream.append(replay)
                 self.stream_end = end
             else:
                 stream = None
             k += 1
         self.loaded_chunks = k
         if k and stream is not None:
-            self.stream = stream
+            self.stream = KeptStream(np.concatenate([times for times, _, _ in stream]), stream[0][1],
+                                     np.concatenate([values for _, _, values in stream]))
         else:
             self.stream_end = None
         if k:
@@ -250,7 +267,7 @@ class KeptFrames:
                 times = z["stream_times"]
                 if len(times) != self.chunk_frames or values.shape != (len(times), len(names)):
                     raise ValueError("a chunk's stream of another length")
-                stream = [(float(t), dict(zip(names, row))) for t, row in zip(times.tolist(), values.tolist())]
+                stream = (np.asarray(times, dtype=np.float64), tuple(names), np.asarray(values, dtype=np.float64))
                 end = {"digest": str(z["end_digest"]), "size": tuple(int(v) for v in z["end_size"]),
                        "state": {str(n)[len("state_"):]: z[n] for n in z.files if str(n).startswith("state_")}}
         entries = {}

@@ -231,16 +231,17 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
         kept_stream = kept_frames.stream if replay and replayable else None
         decoded = None
         if kept_stream:
-            decoded = _decoded_after(video_path, config, kept_stream[-1][0], kept_frames.stream_end)
+            decoded = _decoded_after(video_path, config, float(kept_stream.times[-1]), kept_frames.stream_end)
             if decoded is None:
                 kept_stream = None
         if decoded is None:
             decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
                                   interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
-        replayed = [_Replayed(t, values) for t, values in kept_stream] if kept_stream else []
-        replayed_size = kept_frames.stream_end["size"] if replayed else None
+        replaying = len(kept_stream) if kept_stream else 0  # the first frames, replayed undecoded
+        replayed = (_Replayed(t, values) for t, values in kept_stream.frames()) if replaying else iter(())
+        replayed_size = kept_frames.stream_end["size"] if replaying else None
         if kept_frames is not None:
-            kept_frames.replayed_frames = len(replayed)
+            kept_frames.replayed_frames = replaying
         ahead = config.analysis.decode_ahead
         frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
         with _Progress(enabled=bars, total_s=float(info.duration_s), label=video_path.name,
@@ -264,7 +265,7 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
                 with clock.time("candidates"):
                     if frame.rgb is None:
                         new = source.replay(rec, frame.values)
-                        if rec.index == len(replayed) - 1:
+                        if rec.index == replaying - 1:
                             source.restore(kept_frames.stream_end["state"])  # the next frame is decoded
                     else:
                         new = source.on_frame(rec)
