@@ -149,14 +149,20 @@ def choose_floor(per_game: list[tuple[list, list]]) -> float:
     return float(best)
 
 
-def fit_floor(games: list[tuple[Path, object, dict]], overrides: dict, calibration_path: Path) -> float:
+def fit_floor(games: list[tuple[Path, object, dict]], overrides: dict, calibration_path: Path
+              ) -> tuple[float, tuple[int, int, int]]:
     """The highest calibrated-score floor whose recall at 2 s, pooled over the fit games
-    (`(video, annotation, cache)` each), stays >= TARGET_RECALL (0 when even no floor reaches it)."""
+    (`(video, annotation, cache)` each), stays >= TARGET_RECALL (0 when even no floor reaches it),
+    and the (matched, events, highlights) it keeps there, pooled."""
+    from highlights.pipeline.evaluation import score_at
+
     per_game = []
     for video, annotation, cache in games:
         result, _, _ = run(video, annotation, {**overrides, "merge.score_calibration": str(calibration_path)}, cache)
         per_game.append((result.highlights, list(annotation.events)))
-    return choose_floor(per_game)
+    floor = choose_floor(per_game)
+    kept = [score_at([h for h in hl if h.score >= floor], evs, TOLERANCE_S) for hl, evs in per_game]
+    return floor, (sum(k.matched for k in kept), sum(k.events for k in kept), sum(k.highlights for k in kept))
 
 
 def fit_calibration_and_floor(games: list[tuple[Path, object, dict]], overrides: dict, path: Path
@@ -164,7 +170,8 @@ def fit_calibration_and_floor(games: list[tuple[Path, object, dict]], overrides:
     """The fit row's procedure on the fit games pooled: the `actions` merge's score calibration
     fitted on all their highlights (`calibrate_on_games`), written to `path`, then the floor on
     the calibrated score that keeps pooled recall >= TARGET_RECALL. Returns the run's overrides
-    (calibration and floor added), the floor and the calibration's fit figures."""
+    (calibration and floor added), the floor and the calibration's fit figures (with `at_floor`:
+    what the floor keeps on the fit games, pooled)."""
     from highlights.atomic import atomic_write_json
     from highlights.pipeline.calibrate import calibrate_on_games
     from highlights.pipeline.config import PipelineConfig
@@ -173,11 +180,22 @@ def fit_calibration_and_floor(games: list[tuple[Path, object, dict]], overrides:
     calibration, info = calibrate_on_games(games, PipelineConfig().with_overrides(actions),
                                            tolerance_s=TOLERANCE_S, progress=False)
     atomic_write_json(path, calibration.to_dict(), indent=2)
-    floor = fit_floor(games, actions, path)
+    floor, (matched, events, highlights) = fit_floor(games, actions, path)
+    info = {**info, "at_floor": {"matched": matched, "events": events, "highlights": highlights}}
     # The floor is read off highlights' scores, which are rounded to 4 places, while merge compares
     # the unrounded score: half a step lower keeps the highlight the floor was read from.
     setting = max(0.0, floor - 0.5 * SCORE_STEP)
     return {**actions, "merge.score_calibration": str(path), "merge.highlight_min_score": setting}, floor, info
+
+
+def fitted_there(games: str, floor: float, info: dict) -> str:
+    """One line: what the calibration was fitted on and what its floor keeps on those games."""
+    from highlights.pipeline.evaluation import Rate
+
+    at = info["at_floor"]
+    return (f"calibration fitted on {games}: {info['highlights']} highlights, {info['right']} right, "
+            f"{at['events']} events; floor {floor:.3f} keeps there recall {Rate(at['matched'], at['events']).reported()}, "
+            f"precision {Rate(at['matched'], at['highlights']).reported()}")
 
 
 def threshold_sweep(video: Path, annotation, overrides: dict, cache: dict,
@@ -626,6 +644,7 @@ def main(argv: list[str] | None = None) -> int:
 
         fitted, floor, info = fit_calibration_and_floor([(fit_video, fit_ann, {})], {**extra, **GT},
                                                         args.workdir / "calibration_fit_game.json")
+        print(fitted_there(f"seed {args.fit_seed}", floor, info), flush=True)
         configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted on seed "
                       f"{args.fit_seed})", fitted)
         if fit_seeds:
@@ -636,9 +655,7 @@ def main(argv: list[str] | None = None) -> int:
             pooled_fit, pooled_floor, pooled_info = fit_calibration_and_floor(
                 games, {**extra, **GT}, args.workdir / "calibration_fit_seeds.json")
             named = ", ".join(map(str, fit_seeds))
-            print(f"calibration fitted on seeds {named} (pooled): {pooled_info['highlights']} highlights, "
-                  f"{pooled_info['right']} right, {sum(len(a.events) for _, a, _ in games)} events; floor "
-                  f"{pooled_floor:.3f}", flush=True)
+            print(fitted_there(f"seeds {named} (pooled)", pooled_floor, pooled_info), flush=True)
             configuration(f"  ... actions merge, calibrated, score floor {pooled_floor:.3f} (both fitted on seeds "
                           f"{named} pooled)", pooled_fit, explain=True)
 
