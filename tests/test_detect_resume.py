@@ -162,6 +162,42 @@ def test_a_run_going_on_decodes_only_from_the_last_kept_frame(video, kept_root, 
     assert result.trace.to_dict() == whole_result.trace.to_dict()
 
 
+def test_a_portrait_phone_video_of_variable_frame_rate_goes_on_from_its_last_kept_frame(video, kept_root, decoded,
+                                                                                       tmp_path):
+    """What phones record: the picture stored landscape with a display rotation, and frames as the
+    phone kept up (uneven intervals, and a stall longer than the seek's lead just before the last
+    kept frame, so the seek lands in the stall and the first picture after it is that frame). The
+    run going on finds that frame upright on the grid a reader from the start samples, and writes
+    what an uninterrupted run writes."""
+    import numpy as np
+
+    from highlights.synth.clip import to_stored
+    from highlights.video import iter_frames, probe
+    from highlights.video.writer import write_video
+
+    frames = [frame.rgb for frame in iter_frames(video)]
+    times = np.arange(len(frames)) / 30.0 + np.random.default_rng(5).uniform(-0.008, 0.008, len(frames))
+    times[0] = 0.0
+    # Frame 234 (7.8 s) is analysis frame 78; the phone stalls 1.6 s after it, and the next picture
+    # is analysis frame 79, the last of the fourth chunk.
+    times[235:] += 1.6
+    keep = times < 15.0
+    phone = write_video(tmp_path / "phone.mp4", (to_stored(f, 90) for f, k in zip(frames, keep) if k), 30,
+                        rotation=90, times_s=times[keep].tolist(), crf=12)
+    assert probe(phone).rotation == 90
+
+    detect_highlights(phone, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    whole, decoded["n"] = decoded["n"], 0
+    with pytest.raises(KeyboardInterrupt) as stop:
+        detect_highlights(phone, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
+    kept_s = stop.value.kept_until_s
+    assert kept_s == pytest.approx(times[235])  # the first picture after the stall
+    decoded["n"] = 0
+    detect_highlights(phone, CONFIG, tmp_path / "out", progress=False)
+    assert 0 < decoded["n"] < whole * 0.75, (decoded["n"], whole)  # read back, not decoded from the start
+    _same_outputs(tmp_path / "out", tmp_path / "whole")
+
+
 @pytest.mark.parametrize("damage", ["people", "pixels"])
 def test_kept_frames_that_do_not_fit_are_decoded_again_from_the_start(video, kept_root, decoded, tmp_path,
                                                                      monkeypatch, caplog, damage):
