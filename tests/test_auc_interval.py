@@ -80,17 +80,16 @@ def test_stored_auc_names_its_videos_only_when_counted_within_them():
     scores, flags, videos = [0.9, 0.1, 0.2, 0.8, 0.7], [True, False, True, False, True], ["a", "a", "b", "b", "b"]
     measured = within_group_auc(scores, flags, videos)
     inside = measured.to_dict()
-    assert (inside["videos"], inside["pairs"], inside["auc"]) == (2, 3, round(1 / 3, 4))
-    # stored to four places, as every interval in the reports is
-    assert inside["interval"] == [round(measured.low, 4), round(measured.high, 4)] != [measured.low, measured.high]
+    assert (inside["videos"], inside["pairs"], inside["auc"]) == (2, 3, pytest.approx(1 / 3, abs=1e-15))
+    # stored exact, so that what is printed from it is rounded once
+    assert inside["interval"] == [measured.low, measured.high]
     pooled = auc_of(scores, flags)
     assert "videos" not in pooled.to_dict()
-    assert pooled.to_dict()["interval"] == [round(pooled.low, 4), round(pooled.high, 4)] != [pooled.low, pooled.high]
-    assert round(pooled.high, 4) != round(pooled.high, 5)
+    assert pooled.to_dict()["interval"] == [pooled.low, pooled.high]
     again = Auc.from_dict(inside)
     assert (again.groups, again.pairs, again.method) == (2, 3, WITHIN_METHOD)
     assert again.counts() == "n=5: 3 right, 2 wrong; 3 pairs in 2 videos"
-    # an interval that ends exactly at chance (as stored, to four places) holds it
+    # an interval that ends exactly at chance holds it
     assert Auc(0.7, 0.5, 0.9, 3, 3, 9).reported().endswith("not told from chance (0.5)")
     assert Auc(0.3, 0.1, 0.5, 3, 3, 9).reported().endswith("not told from chance (0.5)")
     assert Auc(0.8, 0.51, 0.9, 3, 3, 9).reported() == "0.80 [0.51, 0.90] (n=6: 3 right, 3 wrong; 9 pairs)"
@@ -156,3 +155,14 @@ def test_evaluation_markdown_prints_the_score_auc_with_interval_and_counts():
     md = " ".join(render_markdown(report).split())
     assert f"AUC 0.75 [{lo:.2f}, {hi:.2f}] (n=4: 2 right, 2 wrong; 4 pairs), not told from chance (0.5)" in md
     assert "Newcombe" in md
+
+
+def test_an_auc_read_back_is_printed_rounded_once_from_the_exact_interval():
+    """This interval's high end is 0.83502: 0.84 to two places, where stored at four places first
+    (0.8350) it printed 0.83."""
+    measured = auc_of([0.03, 0.03, 0.36, 0.69, 0.51, 0.82, 0.33, 0.39],
+                      [True, False, True, True, True, False, False, False])
+    assert measured.high == pytest.approx(0.83502, abs=1e-5)
+    again = Auc.from_dict(measured.to_dict())
+    assert again.reported() == measured.reported()
+    assert again.reported().startswith("0.53 [0.20, 0.84]")

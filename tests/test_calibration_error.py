@@ -56,8 +56,9 @@ def test_the_interval_holds_the_estimate_where_the_scores_are_off(n):
         assert low < expected_calibration_error(scores, right) < high
 
 
-def test_the_reliability_table_and_a_single_highlights_ece_are_stored_rounded():
-    """Bin edges to two places, mean score and share right to three, a lone ECE to four."""
+def test_the_reliability_table_is_stored_rounded_and_a_single_highlights_ece_exact():
+    """Bin edges to two places, mean score and share right to three (as the table prints them); a
+    lone ECE exact, for whatever prints it to round once."""
     from highlights.calibration_error import ece_fields, reliability_bins
 
     rows = reliability_bins([0.6, 0.79, 0.7, 0.1], [True, True, False, False], bins=3)
@@ -66,7 +67,7 @@ def test_the_reliability_table_and_a_single_highlights_ece_are_stored_rounded():
                     {"bin": [0.67, 1.0], "n": 2, "right": 1, "mean_score": 0.745, "correct_rate": 0.5}]
     rows = reliability_bins([0.6, 0.79, 0.7], [True, True, False])
     assert rows == [{"bin": [0.6, 0.8], "n": 3, "right": 2, "mean_score": 0.697, "correct_rate": 0.667}]
-    assert ece_fields([0.123456], [False]) == {"ece": 0.1235, "ece_interval": None}
+    assert ece_fields([0.123456], [False]) == {"ece": pytest.approx(0.123456, abs=1e-12), "ece_interval": None}
 
 
 def test_the_interval_is_the_percentiles_of_the_resamples_ece():
@@ -81,8 +82,8 @@ def test_the_interval_is_the_percentiles_of_the_resamples_ece():
     assert ece_interval(scores, right) == pytest.approx(expected, abs=1e-12)
     assert ece_interval(scores, right, bins=10) != pytest.approx(expected, abs=1e-6)
     fields = ece_fields(scores, right)
-    assert fields["ece"] == round(expected_calibration_error(scores, right, bins=5), 4)
-    assert fields["ece_interval"] == [round(x, 4) for x in expected]
+    assert fields["ece"] == expected_calibration_error(scores, right, bins=5)
+    assert fields["ece_interval"] == pytest.approx(expected, abs=1e-12)
     assert fields["ece_bootstrap"]["confidence"] == 0.95 and fields["ece_bootstrap"]["seed"] == 0
     assert ece_fields([], []) == {"ece": None, "ece_interval": None}
     # an estimate on its interval's low end is inside it: nothing to explain
@@ -142,3 +143,12 @@ def test_an_interval_wholly_above_its_estimate_says_why_where_it_is_printed():
     over = reliability(*_overconfident(82, seed=1))
     low, high = over["ece_interval"]
     assert low <= over["ece"] <= high and ece_reported(over) == f"{over['ece']:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def test_a_printed_ece_is_rounded_once_from_the_exact_figure():
+    """0.39448 is 0.394 to three places; stored at four places first (0.3945) it would print 0.395."""
+    from highlights.calibration_error import ece_fields
+
+    fields = ece_fields([0.39448, 0.39448], [False, False])
+    assert fields["ece"] == pytest.approx(0.39448, abs=1e-12)
+    assert ece_reported(fields) == "0.394 [0.394, 0.394]"

@@ -62,7 +62,9 @@ class Auc:
                    d.get("method", METHOD), d.get("videos"))
 
     def to_dict(self) -> dict[str, Any]:
-        out = {"auc": round(self.value, 4), "interval": [round(self.low, 4), round(self.high, 4)],
+        # Exact: `reported()` rounds what `from_dict` reads back, and a figure stored at four places
+        # would be rounded a second time there.
+        out = {"auc": self.value, "interval": [self.low, self.high],
                "right": self.right, "wrong": self.wrong, "pairs": self.pairs, "method": self.method}
         if self.groups is not None:
             out["videos"] = self.groups

@@ -95,14 +95,15 @@ def ece_fields(scores: Sequence[float], correct: Sequence[bool], bins: int = 5, 
                items: str = "highlights", n_resamples: int = N_RESAMPLES, seed: int = SEED) -> dict[str, Any]:
     """What a reliability stores of its ECE: the estimate, its interval and how it was made
     (`items`: what the scores belong to, named in the method; `n_resamples` and `seed`: the
-    bootstrap's, a test report's own)."""
+    bootstrap's, a test report's own). The figures are kept exact: every report prints them from
+    here, and one stored at four places and printed at three would be rounded twice."""
     ece = expected_calibration_error(scores, correct, bins)
     if ece is None:
         return {"ece": None, "ece_interval": None}
     if len(scores) < 2:  # every resample of one highlight is that highlight: a point, not an interval
-        return {"ece": round(ece, 4), "ece_interval": None}
+        return {"ece": ece, "ece_interval": None}
     low, high = ece_interval(scores, correct, bins, n_resamples=n_resamples, seed=seed)
-    return {"ece": round(ece, 4), "ece_interval": [round(low, 4), round(high, 4)],
+    return {"ece": ece, "ece_interval": [low, high],
             "ece_bootstrap": {"method": method_over(items), "confidence": CONFIDENCE, "n_resamples": int(n_resamples),
                               "seed": seed}}
 

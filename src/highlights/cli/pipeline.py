@@ -561,8 +561,8 @@ def show_config(
 
 
 def _ece(reliability: dict) -> str:
-    """Both calibration errors at one rounding (the stored figures keep four places), each with its
-    95% interval."""
+    """A calibration error with its 95% interval, rounded once from the exact figures the
+    reliability keeps."""
     from highlights.calibration_error import ece_reported
 
     return ece_reported(reliability)

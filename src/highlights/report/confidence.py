@@ -134,10 +134,11 @@ def weighted_average_precision(scores: np.ndarray, positive: np.ndarray, weights
 
 def action_auc(probs: np.ndarray, true_idx: np.ndarray, none_index: int) -> dict | None:
     """The AUC of 1 - P(none) at telling action clips from none clips, with its 95% interval;
-    None without at least one of each."""
+    None without at least one of each. Kept exact, as the report's other figures are: the report
+    rounds them once where it prints them."""
     is_action = true_idx != none_index
     auc = auc_of((1.0 - probs[:, none_index]).tolist(), is_action.tolist())
     if auc is None:
         return None
-    return {"auc": round(auc.value, 4), "interval": [round(auc.low, 4), round(auc.high, 4)],
+    return {"auc": auc.value, "interval": [auc.low, auc.high],
             "actions": auc.right, "none": auc.wrong, "pairs": auc.pairs, "method": auc.method}
