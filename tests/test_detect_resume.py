@@ -214,16 +214,52 @@ def test_kept_frames_that_do_not_fit_are_decoded_again_from_the_start(video, kep
         # The last kept frame decoded after the seek is another picture than the one kept.
         monkeypatch.setattr(kept_frames, "pixels_digest", lambda rgb: "another picture")
     decoded["n"] = 0
+    told: list[str] = []
     with caplog.at_level("WARNING", logger="highlights.pipeline.run"):
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=False, say=told.append)
     assert decoded["n"] >= 450
     said = [r.getMessage() for r in caplog.records if r.name == "highlights.pipeline.run"]
+    assert told[0].startswith("going on from ")
     if damage == "pixels":
         assert said == []  # nothing went wrong: that video is decoded from its start, as before
+        # but the user is told why going on costs what decoding the kept part costs again
+        assert len(told) == 2 and told[1].startswith(f"{video}: the frames analysed up to 0:"), told
+        assert "decodes to another picture than the one kept" in told[1]
     else:
+        assert len(told) == 1, told
         assert said == [f"{folder}: analysis frame 50 was to be read back, but its people were not kept; "
                         "the video is decoded again from its start"]
     _same_outputs(tmp_path / "out", tmp_path / "whole")
+
+
+def test_the_command_says_why_kept_frames_that_no_longer_match_the_video_are_decoded_again(
+        video, kept_root, cli, decoded, tmp_path, monkeypatch):
+    """The last kept frame's digest on disk is not that of the picture the video gives there: the
+    run says, in one line, what was kept, why it cannot be replayed and that decoding starts over."""
+    import numpy as np
+
+    from highlights.npz_file import write_npz
+
+    out = tmp_path / "out"
+    threads = ("--set", "detection.movenet_threads=1", "--no-progress")
+    with monkeypatch.context() as m:
+        _stopped_after_chunks(m, 3)
+        assert cli("detect", video, "--out", out, *threads).exit_code == 130
+    (folder,) = kept_root.iterdir()
+    last = sorted(folder.glob("chunk-*.npz"))[-1]
+    with np.load(last, allow_pickle=False) as z:
+        arrays = {name: z[name] for name in z.files}
+    arrays["end_digest"] = np.array("0" * 64)  # another picture than the video's frame at 5.9 s
+    write_npz(last, **arrays)
+    decoded["n"] = 0
+    res = cli("detect", video, "--out", out, *threads)
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert (f"{video}: the frames analysed up to 0:06 were kept (in {folder}), but their last, at 0:06, cannot be "
+            "found again: after a seek, that frame decodes to another picture than the one kept; so the video is "
+            "decoded again from its start (the people found in those frames are still read back, not found "
+            "again)") in said, res.output
+    assert decoded["n"] >= 450  # every picture of the 15 s, as the line says
 
 
 def test_a_changed_setting_or_video_starts_over(video, kept_root, passes, tmp_path):

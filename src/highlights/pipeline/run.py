@@ -171,7 +171,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         if going_on:
             say(going_on)
     try:
-        return _run(video_path, config, context, bars, report, on_video_s, replay=True)
+        return _run(video_path, config, context, bars, report, on_video_s, replay=True, say=say)
     except NotKept as missing:
         # Kept chunks that say less than they should (never written so): decoding every frame
         # from the start gives the result an uninterrupted run gives, at the old cost.
@@ -184,9 +184,10 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
 
 def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bool,
          report: ProgressCallback | None, on_video_s: Callable[[float], None] | None, *,
-         replay: bool) -> PipelineResult:
+         replay: bool, say: Callable[[str], None] | None = None) -> PipelineResult:
     """`run_pipeline`'s stream through the stages; with `replay`, the frames whose work an
-    earlier, stopped run kept are replayed from its chunks rather than decoded, where they can be."""
+    earlier, stopped run kept are replayed from its chunks rather than decoded, where they can be
+    (`say` is told in one line why not, when the video no longer gives the last kept frame)."""
     from highlights.video import check_frames_reach_end, iter_frames
 
     info, cache, kept_frames = context.info, context.cache, context.kept_frames
@@ -231,9 +232,14 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
         kept_stream = kept_frames.stream if replay and replayable else None
         decoded = None
         if kept_stream:
-            decoded = _decoded_after(video_path, config, float(kept_stream.times[-1]), kept_frames.stream_end)
+            last_s = float(kept_stream.times[-1])
+            decoded, why_not = _decoded_after(video_path, config, last_s, kept_frames.stream_end)
             if decoded is None:
                 kept_stream = None
+                # Without it the run costs what decoding the kept part costs again (most of going on's
+                # saving): said, so that a run as slow as a fresh one is not a mystery.
+                line = _not_replayed_line(video_path, kept_frames.folder, last_s, why_not)
+                (say or log.info)(line)
         if decoded is None:
             decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
                                   interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
@@ -389,9 +395,10 @@ def _can_replay(config: PipelineConfig, stages: dict[str, Stage], frame_stages: 
 
 def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end: dict):
     """The analysis frames after `last_s` (the last kept frame's time), decoded from a seek a
-    little before it on the grid a reader from the start samples; None unless the frame decoded
-    at `last_s` is the one the earlier run kept (its pixels' digest and size): a seek into another
-    picture (a stream whose pictures after a keyframe need earlier ones) decodes from the start."""
+    little before it on the grid a reader from the start samples, and None; or None and why not,
+    unless the frame decoded at `last_s` is the one the earlier run kept (its pixels' digest and
+    size): a seek into another picture (a stream whose pictures after a keyframe need earlier
+    ones) decodes from the start."""
     from highlights.pipeline.kept_frames import pixels_digest
     from highlights.video import iter_frames
 
@@ -399,7 +406,7 @@ def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end:
     frames = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
                          interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads,
                          start_s=start_s if start_s > 0 else None, grid_from_s=0.0)
-    matched, held = False, None
+    matched, held, why_not = False, None, "no frame decodes at that time after a seek"
     try:
         for frame in frames:
             if frame.time_s < last_s:
@@ -409,14 +416,25 @@ def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end:
                 matched = size == tuple(end["size"]) and pixels_digest(frame.rgb) == end["digest"]
                 if matched:
                     continue
+                why_not = "after a seek, that frame decodes to another picture than the one kept"
             held = frame
             break
-    except Exception:  # noqa: BLE001 - a reader from the start meets the same trouble and says it
-        matched = False
+    except Exception as e:  # noqa: BLE001 - a reader from the start meets the same trouble and says it
+        matched, why_not = False, f"decoding after a seek failed ({e})"
     if not matched:
         frames.close()
-        return None
-    return _then(held, frames)
+        return None, why_not
+    return _then(held, frames), None
+
+
+def _not_replayed_line(video_path: Path, folder: Path, last_s: float, why_not: str) -> str:
+    """One line: what was kept, why its frames cannot be replayed, and that decoding starts over."""
+    from highlights.pipeline.outputs.timecode import short_clock
+
+    clock = short_clock(last_s)
+    return (f"{video_path}: the frames analysed up to {clock} were kept (in {folder}), but their last, at {clock}, "
+            f"cannot be found again: {why_not}; so the video is decoded again from its start (the people "
+            f"found in those frames are still read back, not found again)")
 
 
 def _then(first, rest):
