@@ -468,3 +468,24 @@ def test_a_reader_going_on_part_way_keeps_the_grid_of_a_reader_from_the_start(tm
     assert part[1:] == [(t, i) for t, i in whole if t > part[0][0]] and len(part) > 5
     own = [(f.time_s, frame_index(f.rgb)) for f in iter_frames(path, target_fps=10, start_s=1.35)]
     assert own[1:] != part[1:]
+
+
+def test_a_video_write_killed_part_way_leaves_a_temp_file_the_next_write_removes(tmp_path):
+    """kill -9 while a video is encoded leaves its temp file; named with the writer's pid, as
+    `atomic_path` names its own, the next write into the folder from another process removes it
+    (named `.clip.XXXX.tmp.mp4`, it stayed for good)."""
+    import re
+    import subprocess
+    import sys
+
+    code = ("import os, signal, sys\nimport numpy as np\nfrom highlights.video import write_video\n"
+            "def frames():\n    for _ in range(3):\n        yield np.zeros((64, 64, 3), np.uint8)\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "write_video(sys.argv[1], frames(), 25.0)\n")
+    killed = subprocess.run([sys.executable, "-c", code, str(tmp_path / "clip.mp4")], capture_output=True,
+                            text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert killed.returncode == -9, killed.stderr
+    left = os.listdir(tmp_path)
+    assert len(left) == 1 and re.fullmatch(r"\.clip\.mp4\.\d+-[^.]+\.tmp", left[0]), left
+    write_video(tmp_path / "other.mp4", [np.zeros((64, 64, 3), np.uint8)] * 2, 25.0)
+    assert os.listdir(tmp_path) == ["other.mp4"]

@@ -7,7 +7,8 @@ flushed to disk before the rename, so a power cut cannot leave a renamed but emp
 
 Temp files are named ``.NAME.PID-XXXXXXXX.tmp`` (PID: the writer's): hidden, and recognised if a
 hard crash (`kill -9`, where no cleanup ran) leaves one: a later process's first write into the
-same folder removes those whose writer has ended.
+same folder removes those whose writer has ended. Writers that rename their own file into place
+(the video writer) take a temp file of the same name from `temp_file_beside`.
 """
 
 from __future__ import annotations
@@ -164,15 +165,12 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         together_made.extend(made)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        remove_dead_writers_temps(path.parent)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+        tmp = temp_file_beside(path)
     except OSError as e:
         remove_if_still_empty(made)
         if is_disk_full(e):
             raise DiskFullError(path) from e
         raise UnwritablePathError(path, e) from e
-    os.close(fd)
-    tmp = Path(tmp_name)
     try:
         os.chmod(tmp, FILE_MODE)
         yield tmp
@@ -202,6 +200,17 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         remove_if_still_empty(made)
         raise
+
+
+def temp_file_beside(path: Path) -> Path:
+    """A new empty file beside ``path`` (whose folder exists), named ``.NAME.PID-XXXXXXXX.tmp``
+    with this process's pid, after removing those a killed writer left in that folder: for a
+    writer that renames its own file into place (a video), so that what a `kill -9` leaves of it
+    is swept as `atomic_path`'s own temp files are."""
+    remove_dead_writers_temps(path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    return Path(tmp_name)
 
 
 # A temp file this module names: `.NAME.PID-XXXXXXXX.tmp`.

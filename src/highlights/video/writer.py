@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -12,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.atomic import DiskFullError, is_disk_full, no_space_left
+from highlights.atomic import DiskFullError, is_disk_full, no_space_left, temp_file_beside
 from highlights.video.colour import untagged_matrix
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 
@@ -164,11 +163,10 @@ def write_video(
     rate = Fraction(fps).limit_denominator(1001)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    # The temp file sits beside the target so os.replace is an atomic rename.
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{suffix}",
-                                    dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # The temp file sits beside the target so os.replace is an atomic rename; it carries this
+    # process's pid, so that a later write into the folder removes it if a kill -9 leaves it. (The
+    # muxer is named, so its `.tmp` ending does not matter to the encoder.)
+    tmp = temp_file_beside(path)
     _chmod_like_new_file(tmp)
     try:
         count = _encode(tmp, muxer, encoder, frames, rate, crf, times_s, preset)
