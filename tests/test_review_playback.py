@@ -389,3 +389,29 @@ def test_a_matroska_files_copy_ends_its_sound_where_its_pictures_end(tmp_path, s
     window = samples[int(1.8 * rate):int(1.95 * rate)]  # and the sound up to there, where it was
     assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * 1.875) / np.sqrt(2), rel=0.1)
     assert len(_pictures(playback.path)[0]) == 50
+
+
+def test_a_copy_killed_while_its_parts_are_joined_leaves_temp_files_the_next_write_removes(tmp_path):
+    """kill -9 while the parts are joined into the copy's pictures leaves those pictures and the
+    copy's own temp file; both carry the writer's pid, so the next write into the folder from
+    another process removes them (the pictures, named `.copy.mp4.PID-XXXX.pictures.mp4`, stayed
+    for good). The parts stay: the next copy goes on from them."""
+    import re
+    import subprocess
+    import sys
+
+    from highlights.atomic import atomic_write_json
+    from highlights.video import write_video
+
+    source = write_video(tmp_path / "game.mp4", [np.full((64, 96, 3), 30 + 5 * i, np.uint8) for i in range(10)], FPS)
+    out = tmp_path / "copies" / "copy.mp4"
+    code = ("import os, signal, sys\nfrom pathlib import Path\nimport highlights.review.playback as playback\n"
+            "playback._with_sound = lambda *a: os.kill(os.getpid(), signal.SIGKILL)\n"
+            "playback.write_browser_copy(Path(sys.argv[1]), Path(sys.argv[2]), progress=False)\n")
+    killed = subprocess.run([sys.executable, "-c", code, str(source), str(out)], capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert killed.returncode == -9, killed.stderr
+    left = sorted(p.name for p in out.parent.iterdir() if p.is_file())
+    assert len(left) == 2 and all(re.fullmatch(r"\.copy\.mp4(\.pictures)?\.\d+-[^.]+\.tmp", n) for n in left), left
+    atomic_write_json(out.parent / "games.json", {})
+    assert sorted(p.name for p in out.parent.iterdir()) == [".copy.mp4.parts", "games.json"]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import av
 
-from highlights.atomic import atomic_path
+from highlights.atomic import atomic_path, temp_file_beside
 from highlights.progress import progress_bar
 from highlights.video import iter_frames, main_video_stream, probe, timeline_origin_s, write_video
 from highlights.video.colour import HDR_TRANSFERS
@@ -391,7 +391,8 @@ def write_browser_copy(source: Path, out: Path, *, progress: bool = True, stop: 
     # Written beside `out` and renamed onto it only with its sound, so that `out` is never a
     # silent or partial copy, even for a moment.
     with atomic_path(out) as whole:
-        pictures = whole.with_name(whole.stem + ".pictures.mp4")
+        # Named as a temp file of `atomic_path` is, so that what a kill -9 leaves of it is swept.
+        pictures = temp_file_beside(out.with_name(f"{out.name}.pictures"))
         try:
             parts.join(count, pictures, stop)
             _with_sound(source, pictures, whole, stop, info.duration_s)
