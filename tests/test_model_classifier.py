@@ -384,3 +384,39 @@ def test_paths_outside_the_python_lock_get_one_worker_per_thread(model):
     assert python_level.runner.describe() == {"chunk_size": 1, "workers": 1, "intra_threads_per_worker": 2}
     x = tiny_clips(3, seed=10)
     assert np.allclose(compiled.predict_logits(x), python_level.predict_logits(x), atol=1e-4)
+
+
+def test_a_quantisation_killed_part_way_leaves_a_work_folder_the_next_one_removes(tmp_path, monkeypatch):
+    """kill -9 while the int8 model is made leaves its ONNX files in the system's temp folder; the
+    folder carries the pid, so the next quantisation from another process removes it (named
+    `highlights-int8-XXXX`, it stayed for good)."""
+    import os
+    import re
+    import subprocess
+    import sys
+    import tempfile
+
+    import highlights.model.backends as backends
+
+    code = ("import os, signal, sys, torch\nimport highlights.model.backends as b\n"
+            "def killed(model, clip, path):\n    path.write_bytes(b'half a model')\n"
+            "    os.kill(os.getpid(), signal.SIGKILL)\n"
+            "b.export_onnx = killed\n"
+            "b.OnnxRuntimeInt8Backend(torch.nn.Identity(), torch.zeros(1, 3, 1, 2, 2))\n")
+    killed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp_path), "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert killed.returncode == -9, killed.stderr
+    def work_folders() -> list[str]:  # (the temp folder holds what other libraries keep there too)
+        return [name for name in os.listdir(tmp_path) if name.startswith("highlights-int8-")]
+
+    left = work_folders()
+    assert len(left) == 1 and re.fullmatch(r"highlights-int8-\d+-\w+", left[0]), left
+
+    def refused(model, clip, path):
+        raise ValueError("not this time")
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(backends, "export_onnx", refused)
+    with pytest.raises(ValueError, match="not this time"):
+        backends.OnnxRuntimeInt8Backend(torch.nn.Identity(), torch.zeros(1, 3, 1, 2, 2))
+    assert work_folders() == []

@@ -30,6 +30,9 @@ from __future__ import annotations
 
 import copy
 import io
+import os
+import re
+import shutil
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -209,7 +212,7 @@ class OnnxRuntimeInt8Backend(OnnxRuntimeBackend):
             def get_next(self):
                 return next(self._batches, None)
 
-        with tempfile.TemporaryDirectory(prefix="highlights-int8-") as tmp:
+        with _int8_work_folder() as tmp:
             fp32, pre, int8 = (Path(tmp) / n for n in ("fp32.onnx", "pre.onnx", "int8.onnx"))
             export_onnx(model, torch.from_numpy(clips[0]), fp32)
             with warnings.catch_warnings():
@@ -232,6 +235,23 @@ class OnnxRuntimeInt8Backend(OnnxRuntimeBackend):
         backend.num_threads = num_threads or torch.get_num_threads()
         backend.session = _ort_session(backend.onnx_bytes, backend.num_threads)
         return backend
+
+
+# The system temp folder's working folder of a quantisation: `highlights-int8-PID-XXXXXXXX`. Its
+# three ONNX files are the model's size each; the pid lets a later quantisation remove what one
+# killed before its cleanup left.
+_INT8_WORK_PREFIX = "highlights-int8-"
+_INT8_WORK_NAME = re.compile(rf"^{_INT8_WORK_PREFIX}(?P<pid>\d+)-")
+
+
+def _int8_work_folder() -> tempfile.TemporaryDirectory:
+    """A new working folder for one quantisation, after removing those of ended processes."""
+    from highlights.owner_pid import folders_of_gone_owners
+
+    parent = Path(tempfile.gettempdir())
+    for folder, _ in folders_of_gone_owners(parent, _INT8_WORK_NAME):
+        shutil.rmtree(folder, ignore_errors=True)
+    return tempfile.TemporaryDirectory(prefix=f"{_INT8_WORK_PREFIX}{os.getpid()}-", dir=parent)
 
 
 class Bf16Unavailable(ConfigError):
