@@ -12,7 +12,7 @@ from sklearn.metrics import f1_score
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
-from highlights.report import build_report, report_from_confusion, write_report_files
+from highlights.report import build_report, mixed_test_sets_note, report_from_confusion, write_report_files
 from highlights.report.paired import change_line, macro_f1_change, paired_clips
 
 LABELS = ["baseball_swing", "none", "soccer_shooting"]
@@ -115,10 +115,10 @@ def test_a_grown_versions_test_split_of_the_same_clips_pairs_with_its_parents():
     other = build_report(truth, b, LABELS, clip_ids=[f"other{i:02d}" for i in range(30)], n_bootstrap=50, meta=TEST_SET)
     assert not macro_f1_change(first, other)["paired"]
     assert "different test clips" in mixed_test_sets_note(first, other)
-    # Reports written before the fingerprint was stored: the split's name alone decides, as it did.
+    # Reports written before the fingerprint was stored: another split's name cannot tell them apart.
     for report in (first, second):
         report.pop("clip_ids_sha256")
-    assert not macro_f1_change(first, second)["paired"] and mixed_test_sets_note(first, second)
+    assert not macro_f1_change(first, second)["paired"] and "cannot be told" in mixed_test_sets_note(first, second)
     # A folder's clips are named by path: the same names in two folders are not the same clips.
     folder = {"dataset": {"clips_root": "/club/a", "split": "all (every clip is test)", "clips": 30}}
     other_folder = {"dataset": {**folder["dataset"], "clips_root": "/club/b"}}
@@ -188,3 +188,27 @@ def test_the_change_line_notes_a_narrow_interval_under_40_clips():
         "may be noise. With fewer than 40 clips a bootstrap interval is narrower than 95%.")
     assert change_line({**result, "interval": [0.0, 0.2]}).endswith("the interval holds 0: that change may be noise.")
     assert change_line({**result, "interval": [0.01, 0.2]}).endswith("the interval excludes 0.")
+
+
+def test_a_report_without_a_fingerprint_of_a_dataset_folder_moved_since_is_not_called_other_clips(tmp_path):
+    """A report written before reports stored their clips' fingerprint names the dataset's folder
+    it was read from; moved since, the same clips go by another name. Compared with a report of
+    the moved folder, `report compare` says in one line that whether they scored the same clips
+    cannot be told, and gives the change unpaired; it said they were scored on different clips.
+    Under the same name the two are still paired, and other counts of clips still differ."""
+    truth, a, b = _two_models()
+    old = _report(truth, a)
+    old.pop("clip_ids_sha256")
+    moved = _report(truth, b, meta={"dataset": {**TEST_SET["dataset"], "root": "/moved/data"}})
+    paths = [write_report_files(r, tmp_path / name)["json"] for name, r in (("old", old), ("moved", moved))]
+    result = CliRunner().invoke(app, ["report", "compare", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.output.splitlines() if line.startswith("Whether A and B scored the same clips")]
+    assert len(said) == 1 and said[0].startswith("Whether A and B scored the same clips cannot be told: A records no")
+    assert "/data v2 test split" in said[0] and "/moved/data v2 test split" in said[0]
+    assert "different test clips" not in result.output and "different clips" not in result.output
+    assert "unpaired (a report records no fingerprint of its clips" in result.output
+    assert macro_f1_change(old, _report(truth, b))["paired"]
+    fewer = build_report(truth[:27], b[:27], LABELS, clip_ids=[f"clip{i:02d}" for i in range(27)], n_bootstrap=50,
+                         meta={"dataset": {**TEST_SET["dataset"], "root": "/moved/data", "clips": 27}})
+    assert "different test clips" in mixed_test_sets_note(old, fewer)

@@ -85,7 +85,8 @@ def scored_on(report: dict) -> str | None:
 
 
 def same_test_clips(a: dict, b: dict) -> bool | None:
-    """Whether two reports scored the same clips (None when a report does not say which it scored).
+    """Whether two reports scored the same clips (None when it cannot be told: a report does not
+    say which it scored, or see `unfingerprinted_splits`).
 
     Two reports of dataset splits that record their clips' fingerprint are the same clips when the
     fingerprints agree, whichever version or folder each split was read from: a grown version
@@ -98,9 +99,26 @@ def same_test_clips(a: dict, b: dict) -> bool | None:
         return False
     fingerprints = a.get("clip_ids_sha256"), b.get("clip_ids_sha256")
     # A folder's clips are named by their paths, not their content: only dataset ids say "same clips".
-    if all(fingerprints) and all(((r.get("meta") or {}).get("dataset") or {}).get("version") for r in (a, b)):
+    if all(fingerprints) and all(_dataset_version(r) for r in (a, b)):
         return fingerprints[0] == fingerprints[1]
+    if set_a != set_b and unfingerprinted_splits(a, b):
+        return None
     return set_a == set_b
+
+
+def _dataset_version(report: dict) -> str | None:
+    return ((report.get("meta") or {}).get("dataset") or {}).get("version")
+
+
+def unfingerprinted_splits(a: dict, b: dict) -> list[dict]:
+    """The reports of dataset splits that record no fingerprint of their clips (written before
+    reports stored one), where both reports are of dataset splits. Named by another folder or
+    version than the other report's, such a report's clips cannot be told from the other's: a
+    moved dataset folder, or a grown version that kept its parent's test clips, names the same
+    clips otherwise."""
+    if not all(_dataset_version(r) for r in (a, b)):
+        return []
+    return [r for r in (a, b) if not r.get("clip_ids_sha256")]
 
 
 def scored_by(report: dict) -> str | None:
@@ -131,9 +149,16 @@ def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
     """A warning when the two reports were not scored on the same clips: their change then mixes
     the two models' difference with the two test sets' (a model on v1's test split against one
     on v2's, or on your own clips)."""
-    if same_test_clips(a, b) in (None, True):
-        return None
+    same = same_test_clips(a, b)
     set_a, set_b = scored_on(a), scored_on(b)
+    if same is None and set_a and set_b:
+        older = " and ".join(name for name, r in ((name_a, a), (name_b, b)) if r in unfingerprinted_splits(a, b))
+        return (f"Whether {name_a} and {name_b} scored the same clips cannot be told: {older} records no "
+                f"fingerprint of its clips (written before reports stored one), and the two name different dataset "
+                f"splits ({name_a}: {set_a}; {name_b}: {set_b}), as a moved dataset folder does for the same clips. "
+                "Evaluate both checkpoints on the same split to compare them.")
+    if same in (None, True):
+        return None
     return (f"{name_a} and {name_b} were scored on different test clips ({name_a}: {set_a}; {name_b}: {set_b}): "
             "the change is not the models' alone. Evaluate both checkpoints on the same split to compare them.")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from highlights.report.compare import same_test_clips
+from highlights.report.compare import same_test_clips, unfingerprinted_splits
 from highlights.report.metrics import CONFIDENCE, FEW_CLIPS_FOR_BOOTSTRAP, confusions_of, macro_f1_of
 
 N_RESAMPLES = 2000
@@ -34,6 +34,9 @@ def paired_clips(a: dict, b: dict) -> tuple[list[tuple[str, str, str]] | None, s
     if sorted(a["labels"]) != sorted(b["labels"]):  # one class list, in any order (a pose model lists none last)
         return None, "the two reports score different class lists"
     same = same_test_clips(a, b)
+    if same is None and unfingerprinted_splits(a, b):
+        return None, ("a report records no fingerprint of its clips and the two name different dataset splits: "
+                      "whether they scored the same clips cannot be told")
     if same is None:
         return None, "a report does not record which clips it scored"
     if not same:
