@@ -345,3 +345,20 @@ def test_a_cut_off_upload_is_refused_before_its_first_part_is_read(game, tmp_pat
     assert str(err.value).startswith(f"{cut}: ")
     end_s = float(err.value.cause.split("about ")[1].split(" s")[0])
     assert 0.3 * probe(cut).duration_s <= end_s <= 0.7 * probe(cut).duration_s
+
+
+def test_the_oracle_names_a_wrong_event_by_its_rule_and_refuses_a_sport_that_would_hide_it(game):
+    """The annotation gives no wrong class, so the oracle names the first action class of its list
+    other than the event's own: with one class per sport, another sport's. `classifier.sport` hands
+    such a label back to the sport's own class, which made a wrong oracle right again without a
+    word: the pair is refused in one line."""
+    wrong = _run(game, {"classifier.oracle_accuracy": 0.0})
+    assert [h.label for h in wrong.highlights] == ["basketball_layup", "baseball_swing", "baseball_swing"]
+    with pytest.raises(ConfigError) as refused:
+        _run(game, {"classifier.oracle_accuracy": 0.0, "classifier.sport": "Baseball"})
+    said = str(refused.value)
+    assert said == ("classifier.oracle_accuracy=0 with classifier.sport='Baseball': the oracle labels a "
+                    "baseball_swing it gets wrong basketball_layup, which the sport filter hands back to "
+                    "baseball's own class, so 1 of its mistakes would not show")
+    # right on every event, there is no mistake to hide
+    assert [h.label for h in _run(game, {"classifier.sport": "baseball"}).highlights] == ["baseball_swing"] * 3

@@ -205,7 +205,7 @@ class ClassifierConfig:
     frames: str = "stream"  # stream (ring buffer) | seek (read_clip per window: the slow reference)
     untrained_width: float = 0.25  # untrained: 1.0 with depth 2 is the full R(2+1)D-18's cost
     untrained_depth: int = 1
-    oracle_accuracy: float = 1.0  # oracle: share of events it labels right
+    oracle_accuracy: float = 1.0  # oracle: share of events it labels right (the others: `wrong_label`)
     oracle_seed: int = 0  # oracle: which events it gets wrong
 
 
