@@ -178,6 +178,10 @@ def _print_written(v: DatasetVersion) -> None:
     for twin in v.meta.get("near_duplicates", []):
         _tagged("note", "yellow", f"{twin['path']}: the same pictures as {twin['of']} (a re-encoded "
                            "copy?): kept, in the same split as it")
+    for joined in v.meta.get("same_video", []):
+        how = (f"cut from the video that {joined['of']} holds whole" if joined["relation"] == "cut from it"
+               else f"the whole video that {joined['of']} was cut from")
+        _tagged("note", "yellow", f"{joined['path']}: {how}: one source video, kept in the same split as it")
     short = v.meta.get("short_clips", [])
     if short:
         from highlights.clips.spec import ClipSpec

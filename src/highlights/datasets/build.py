@@ -290,6 +290,8 @@ def _build_locked(
             "skipped": [r.to_dict() for r in rejected],
             "near_duplicates": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
                                 for d in outcome.near_duplicates],
+            "same_video": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
+                           for d in outcome.same_video],
             "replaced": replaced,
             # Training and evaluation read a fixed number of frames a clip (16 by default) spread
             # over its length; a shorter clip gives them by showing some frames twice.

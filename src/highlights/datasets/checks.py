@@ -11,6 +11,7 @@ import numpy as np
 from highlights.datasets.cut_spans import CutSpan, cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion
+from highlights.datasets.same_video import SameVideo, WholeAndCutVideos
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
 from highlights.npz_file import write_npz
@@ -182,6 +183,8 @@ class CheckOutcome:
     rejected: list[Rejected]
     already_present: int = 0  # clips identical to one in the parent, left out with skip_existing
     near_duplicates: list[NearDuplicate] = field(default_factory=list)
+    # Clips moved into the group of a clip cut from them, or of the video they were cut from.
+    same_video: list[SameVideo] = field(default_factory=list)
     # Clips first accepted, then left out because a later copy carries another label: the copy's
     # line in ``rejected`` names both, so these matter only where the rejected are skipped.
     contradicted: list[Rejected] = field(default_factory=list)
@@ -209,6 +212,12 @@ def check_sources(
     looks = [_Seen(k.description, k.label, k.group, k.likeness, k.cut) for k in known.values()
              if k.likeness is not None]
     outcome = CheckOutcome([], [])
+    videos = WholeAndCutVideos()
+    for sha, k in known.items():
+        if k.cut is not None:
+            videos.add_cut(k.cut.source, k.description, k.group)
+        else:
+            videos.add_whole(sha, k.description, k.group)
     contradicted: dict[str, tuple[str, str]] = {}  # an accepted clip's path -> a later copy of it, and its label
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
@@ -268,6 +277,16 @@ def check_sources(
             # Kept, but never in another split than its original: the test set would see it.
             outcome.near_duplicates.append(NearDuplicate(path, twin.name, twin.group))
             clip = replace(clip, group=twin.group)
+        # One video added whole and cut by a review is one source video, whatever each is named:
+        # in two groups it could land in two splits, and the test set would hold training footage.
+        joined = videos.group_of_whole(clip.path, sha) if cut is None else videos.group_of_cut(cut.source)
+        if joined is not None and joined[1] != clip.group:
+            outcome.same_video.append(SameVideo(path, joined[0], joined[1], cut=cut is not None))
+            clip = replace(clip, group=joined[1])
+        if cut is None:
+            videos.add_whole(sha, path, clip.group)
+        else:
+            videos.add_cut(cut.source, path, clip.group)
         seen[sha] = (path, clip.label)
         looks.append(_Seen(path, clip.label, clip.group, likeness, cut))
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
