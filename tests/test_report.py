@@ -350,6 +350,30 @@ def test_compare_says_which_side_scored_an_unfinished_run(tmp_path):
     assert "not a finished model's" not in result.output
 
 
+def test_compare_says_which_side_scored_clips_its_model_was_trained_on(tmp_path):
+    def scored(meta):
+        return build_report(["none", "soccer_shooting", "none"], ["none", "soccer_shooting", "soccer_shooting"],
+                            ["none", "soccer_shooting"], n_bootstrap=10, meta=meta)
+
+    clips = {"dataset": {"clips_root": "/my-clips"}}
+    trained_on = {**clips, "clips_seen_in_training": ["none/a.mp4", "soccer_shooting/b.mp4"]}
+    train_split = {"dataset": {"root": "/datasets", "version": "v2", "split": "train"}}
+    paths = {name: write_report_files(report, tmp_path / name)["json"]
+             for name, report in (("default", scored(clips)), ("mine", scored(trained_on)),
+                                  ("train", scored(train_split)))}
+
+    def compared(a, b):
+        result = CliRunner().invoke(app, ["report", "compare", str(paths[a]), str(paths[b])])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    assert ("B's model was trained on 2 of the 3 clips it scored: its figures overstate how it does on new "
+            "clips, so the change is not a test of the models.") in compared("default", "mine")
+    assert ("A scored the train split, the clips the model was trained on: its figures overstate"
+            in compared("train", "default"))
+    assert "overstate" not in compared("default", "default")
+
+
 def test_compare_names_the_model_each_side_scored(tmp_path):
     def scored(model, checkpoint):
         return build_report(["none"], ["none"], ["none", "soccer_shooting"], n_bootstrap=10,

@@ -27,7 +27,7 @@ def compare(
     """Print the change per metric and per class from report A to report B."""
     from highlights.report import (
         classes_note, compare_reports, format_comparison, load_report, mixed_test_sets_note, scored_by,
-        unfinished_runs_note,
+        seen_clips_note, unfinished_runs_note,
     )
     from highlights.report.paired import change_line, macro_f1_change
 
@@ -39,7 +39,7 @@ def compare(
     typer.echo(format_comparison(compare_reports(report_a, report_b)))
     typer.echo("\n" + change_line(macro_f1_change(report_a, report_b)))
     for note in (mixed_test_sets_note(report_a, report_b), classes_note(report_a, report_b),
-                 unfinished_runs_note(report_a, report_b)):
+                 unfinished_runs_note(report_a, report_b), seen_clips_note(report_a, report_b)):
         if note:
             typer.echo(f"\n{note}")
 

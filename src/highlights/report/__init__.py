@@ -3,7 +3,8 @@ model's probabilities can be trusted (`confidence`), Markdown tables, the confus
 reliability PNGs, and comparing two reports."""
 
 from highlights.report.compare import (
-    classes_note, compare_reports, format_comparison, mixed_test_sets_note, scored_by, unfinished_runs_note,
+    classes_note, compare_reports, format_comparison, mixed_test_sets_note, scored_by, seen_clips_note,
+    unfinished_runs_note,
 )
 from highlights.report.files import (
     load_confusion,
@@ -32,6 +33,7 @@ __all__ = [
     "classes_note",
     "unfinished_runs_note",
     "scored_by",
+    "seen_clips_note",
     "plot_confusion",
     "render_markdown",
     "render_table",

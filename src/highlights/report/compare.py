@@ -189,6 +189,27 @@ def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
     return "; ".join(parts) + ": that side of the change is not a finished model's."
 
 
+def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
+    """Which side scored clips its model was trained on (files of a folder it trained on, or a
+    train or val split): each report says so at its top, but a comparison shows only the change,
+    which then reads as a gain on new clips."""
+    from highlights.report.markdown import SEEN_SPLITS
+
+    parts = []
+    for name, report in ((name_a, a), (name_b, b)):
+        meta = report.get("meta") or {}
+        split = (meta.get("dataset") or {}).get("split")
+        seen = meta.get("clips_seen_in_training") or []
+        if split in SEEN_SPLITS:
+            parts.append(f"{name} scored the {split} split, {SEEN_SPLITS[split]}")
+        elif seen:
+            parts.append(f"{name}'s model was trained on {len(seen)} of the {report['num_clips']} clips it scored")
+    if not parts:
+        return None
+    return ("; ".join(parts) + ": its figures overstate how it does on new clips, so the change is not a test "
+            "of the models. Score both on clips neither was trained on.")
+
+
 # Every other figure of the table is better higher; a reader of a rising change would take these
 # for gains.
 LOWER_IS_BETTER = frozenset({"ece"})
