@@ -1013,6 +1013,29 @@ def test_a_game_of_one_known_sport_starts_a_missed_event_at_that_sports_class(de
     assert sport_class("basketball", own, ["basketball_layup"]) is None
 
 
+def test_the_export_names_the_split_of_a_game_the_parent_holds_whole(session, tmp_path):
+    """A game whose video is also one of the parent's labelled clips (under another name) joins
+    that clip's split, and the export names that split as the game's."""
+    import shutil
+
+    from highlights.cli.review import _export_message
+    from highlights.datasets import create_version
+    from tests.dataset_fixtures import make_class_tree
+
+    clips = make_class_tree(tmp_path / "my-clips", {label: [(f"{label}{i}", None) for i in range(6)]
+                                                     for label in ("baseball_swing", "soccer_shooting", "none")})
+    shutil.copyfile(session.games[0].video, clips / "soccer_shooting" / "whole session.mp4")
+    root = tmp_path / "datasets"
+    v1 = create_version(clips, root, seed=7)
+    (whole,) = {c.split for c in v1.real_clips if c.group == "whole session"}
+    assert whole != "train"  # where the export alone would have put a new game
+    gid = _decide_some(session)
+    result = export_review(session, root, parent="v1", licence="CC-BY-4.0")
+    assert {c.split for c in result.version.real_clips if c.clip_id not in {x.clip_id for x in v1.clips}} == {whole}
+    assert result.splits == {gid: [whole]}
+    assert f"each game's clips are in one split of v2: {gid} {whole}" in _export_message(result)
+
+
 def test_the_export_says_which_split_each_games_clips_went_to(session, tmp_path):
     """A game whose clips went into the train split is no test of a model trained on the version:
     the export names each game's split, so the user knows which reviewed games can score the

@@ -29,6 +29,7 @@ from highlights.csv_cells import csv_row
 from highlights.datasets import (
     DatasetError, DatasetVersion, create_version, grow_version, list_versions, load_version,
 )
+from highlights.datasets.cut_spans import cut_span
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
@@ -356,11 +357,21 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
 
 def game_splits(session: ReviewSession, version: DatasetVersion) -> dict[str, list[str]]:
     """Each reviewed game's splits in ``version``: those of the clips of its group (its video's
-    stem, as the export groups them), the parent's clips of that video included."""
+    stem, as the export groups them), the parent's clips of that video included, and those of the
+    clips cut from its video, which join the group of a clip holding that video whole."""
     by_group: dict[str, set[str]] = {}
+    by_source: dict[Path, set[str]] = {}
     for clip in version.clips:
         by_group.setdefault(clip.group, set()).add(clip.split)
-    return {game.id: sorted(by_group[game.video.stem]) for game in session.games if game.video.stem in by_group}
+        span = cut_span(clip.provenance)
+        if span is not None:
+            by_source.setdefault(Path(span.source).resolve(), set()).add(clip.split)
+    splits = {}
+    for game in session.games:
+        found = by_group.get(game.video.stem, set()) | by_source.get(Path(game.video).resolve(), set())
+        if found:
+            splits[game.id] = sorted(found)
+    return splits
 
 
 def _annotation_folder(game, out_dir: str | Path | None) -> Path:
