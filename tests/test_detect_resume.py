@@ -81,18 +81,22 @@ def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video
     with pytest.raises(KeyboardInterrupt) as stop:
         detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
     kept_s = stop.value.kept_until_s
-    assert 6.0 <= kept_s < 9.0  # the chunks the stream had passed when it stopped at 9 s
+    assert kept_s == pytest.approx(9.0)  # every frame the stream had passed when it stopped at 9 s
     assert not (tmp_path / "out").exists()
     (folder,) = kept_root.iterdir()
-    assert len(list(folder.glob("chunk-*.npz"))) == round((kept_s + 0.1) / 2.0)  # each ends 0.1 s before its 2 s
+    # Four whole chunks (each ends 0.1 s before its 2 s) and the frames after them, 8.0 to 9.0 s.
+    assert len(list(folder.glob("chunk-*.npz"))) == 4 and (folder / kept_frames.TAIL).is_file()
     stopped_passes, passes["n"] = passes["n"], 0
+    read_back = kept_frames.kept_frames_for(video, CONFIG).loaded  # the frames whose people are kept
+    assert max(read_back) == 90  # those of the frame it stopped at (9.0 s) too
 
     said: list[str] = []
     detect_highlights(video, CONFIG, tmp_path / "out", progress=False, say=said.append)
     assert len(said) == 1 and said[0].startswith(f"going on from 0:{kept_s:02.0f} of 0:15: "), said
     assert _highlights_json(tmp_path / "out") == whole
-    # The network ran only on the frames after the kept ones: together, one whole run's passes.
-    assert 0 < passes["n"] < full_passes and stopped_passes >= full_passes - passes["n"]
+    # The network ran only on the frames after the kept ones (the frames after the last whole
+    # chunk kept too): together, one whole run's passes.
+    assert 0 < passes["n"] == full_passes - len(read_back) and stopped_passes >= len(read_back)
     assert not folder.exists()  # outputs written: nothing kept
 
 
@@ -148,12 +152,14 @@ def test_a_run_going_on_decodes_only_from_the_last_kept_frame(video, kept_root, 
     with pytest.raises(KeyboardInterrupt) as stop:
         detect_highlights(video, config, tmp_path / "out", progress=_stop_at(0.7))
     kept_s = stop.value.kept_until_s
-    assert 8.0 <= kept_s < 11.0
+    assert 10.5 <= kept_s <= 11.0
+    chunks_s = kept_s // 2.0 * 2.0 - 0.1  # the last frame of the last whole chunk
     decoded["n"] = 0
     result, _ = detect_highlights(video, config, tmp_path / "out", progress=False)
-    # From the keyframe (one every 2 s) before the second before the last kept frame, to the end:
-    # the kept frames' motion, people and windows are read back, not made again from pixels.
-    assert 0 < decoded["n"] <= (15.0 - (kept_s - 1.0 - 2.0)) * 30 + 5, (decoded["n"], kept_s)
+    # From the keyframe (one every 2 s) before the second before the whole chunks' last frame, to
+    # the end: the kept frames' motion, people and windows are read back, not made again from pixels
+    # (the frames after the whole chunks are decoded again, their people read back).
+    assert 0 < decoded["n"] <= (15.0 - (chunks_s - 1.0 - 2.0)) * 30 + 5, (decoded["n"], kept_s)
     _same_outputs(tmp_path / "out", tmp_path / "whole")
     # Frame by frame, the motion gate and the people as the run from the start saw them, the
     # frames after the kept ones included (the gate goes on from the state it had there).
@@ -409,7 +415,7 @@ def test_a_batch_game_stopped_while_writing_says_both_what_it_read_back_and_the_
         with pytest.raises(KeyboardInterrupt):
             run_batch(games, tmp_path / "season", CONFIG, progress=False, log=stopped.append)
     # As `detect` says it: the people of the whole analysis and the one clip cut are kept.
-    assert stopped[-1].endswith("lists them); kept for going on: the people found in the first 0:14 of game's "
+    assert stopped[-1].endswith("lists them); kept for going on: the people found in the first 0:15 of game's "
                                 "video and 1 clip of its page; run the command again (without --fresh) to go on "
                                 "from there"), stopped
     import highlights.batch.game as game_module
@@ -430,7 +436,7 @@ def test_a_batch_game_stopped_while_writing_says_both_what_it_read_back_and_the_
     assert record["status"] == "done"
     lines = record["went_on"].splitlines()
     assert [line.split(":")[0] for line in lines] == ["going on from 0", "going on with the page's clips"], lines
-    assert lines[0].startswith("going on from 0:14 of 0:15: ")  # the whole analysis, to its last frame
+    assert lines[0].startswith("going on from 0:15 of 0:15: ")  # the whole analysis, to its last frame
     assert lines[1].startswith("going on with the page's clips: 1 clip of ")
     assert [f"{game}: {line}" for line in lines] == [line for line in said if line.startswith(f"{game}: going on")]
     recorded = json.loads((tmp_path / "season" / game / "game.json").read_text())

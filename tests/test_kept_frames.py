@@ -38,8 +38,8 @@ def _run(root, frames: int, *, start: int = 0) -> KeptFrames:
     """A run (3 frames a chunk) through frames [start, frames), frame i at time i seconds."""
     kept = KeptFrames(KEY, fps=2.0, root=root, chunk_s=1.5)
     for i in range(start, frames):
-        if kept.get(i, _plan(i)) is None:
-            kept.put(i, _plan(i), _found(i))
+        found = kept.get(i, _plan(i))  # what was kept is put back, as MoveNet's stage does
+        kept.put(i, _plan(i), _found(i) if found is None else found)
         kept.frame_done(i, float(i))
     return kept
 
@@ -90,6 +90,44 @@ def test_a_run_going_on_writes_only_the_chunks_after_the_kept_ones(tmp_path):
     third = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
     assert third.loaded_chunks == 3 and _same(third.get(7, _plan(7)), _found(7))
     assert third.went_on_from_s == 8.0
+
+
+def test_a_stop_keeps_the_frames_after_the_last_whole_chunk_and_a_later_run_writes_them_whole(tmp_path):
+    stopped = _run(tmp_path, 8)  # chunks 0-1 whole; frames 6-7 after them
+    stopped.keep_tail()  # as Ctrl-C does
+    assert stopped.kept_until_s == 7.0
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.loaded_chunks == 2 and again.loaded_tail_frames == 2 and sorted(again.loaded) == list(range(8))
+    assert again.went_on_from_s == 7.0 and again.going_on_line(15.0).startswith("going on from 0:07 of 0:15: ")
+    for i in (6, 7):
+        assert _same(again.get(i, _plan(i)), _found(i)), i
+    # Stopped again before the frames it read back are passed: what is on disk stays as it was.
+    for i in range(7):
+        again.put(i, _plan(i), again.get(i, _plan(i)))
+        again.frame_done(i, float(i))
+    tail = again.folder / kept_frames.TAIL
+    before = tail.read_bytes()
+    again.keep_tail()
+    assert tail.read_bytes() == before and again.kept_until_s == 7.0
+    # Gone on past them, chunk 2 is written whole: frames 6-7 read back and frame 8 found.
+    later = _run(tmp_path, 9)
+    assert later.kept_until_s == 8.0
+    third = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert third.loaded_chunks == 3 and third.loaded_tail_frames == 0  # the old tail starts at frame 6: not read
+    for i in (6, 7, 8):
+        assert _same(third.get(i, _plan(i)), _found(i)), i
+
+
+def test_a_tail_of_another_run_or_a_damaged_one_is_not_read(tmp_path):
+    stopped = _run(tmp_path, 5)  # chunk 0 whole; frames 3-4 after it
+    stopped.keep_tail()
+    tail = stopped.folder / kept_frames.TAIL
+    other = KeptFrames({"video": "w"}, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert other.loaded_tail_frames == 0 and other.read_back is False
+    tail.write_bytes(tail.read_bytes()[:50])
+    damaged = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert damaged.loaded_chunks == 1 and damaged.loaded_tail_frames == 0 and sorted(damaged.loaded) == [0, 1, 2]
+    assert damaged.went_on_from_s == 2.0
 
 
 def _picture(i: int) -> np.ndarray:

@@ -88,7 +88,7 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
 
         kept = kept_frames_for(video_path, config) if go_on else None
         clips = kept_clips_for(video_path, say=say) if go_on else None
-        if kept is not None and kept.loaded_chunks and kept.went_on_from_s and on_read_back is not None:
+        if kept is not None and kept.read_back and kept.went_on_from_s and on_read_back is not None:
             on_read_back(kept.went_on_from_s)
         if on_kept is not None:
             def told() -> None:
@@ -105,6 +105,8 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                                      progress=progress, half=half, up_link=up_link, out_name=out_name,
                                      kept=clips)
         except KeyboardInterrupt as stop:
+            if kept is not None:
+                kept.keep_tail()  # the frames after the last whole chunk, not found again next time
             stop.kept_until_s = kept.kept_until_s if kept is not None else None
             stop.kept_clips = clips.kept_clips if clips is not None else 0
             raise

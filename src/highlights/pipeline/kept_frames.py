@@ -30,6 +30,11 @@ pipeline's output number. A changed video or setting names another folder, so it
 over. A run that writes its outputs removes its folder; folders of runs that were never finished
 are removed after `KEEP_DAYS` days, and at most `KEEP_RUNS` are kept.
 
+The frames after the last whole chunk are kept too, as `tail.npz`, when the run is stopped
+(`keep_tail`, as Ctrl-C or SIGTERM stops it) and when its stream ends (a stop while it writes its
+outputs then loses no frame of the analysis): their people only, read back as their frames are
+decoded again, since the source's state is kept only at a chunk's end. A `kill -9` loses them.
+
 A folder that cannot be written (a read-only home, a full disk) costs a later run the frames
 again; it never fails this one.
 """
@@ -54,11 +59,12 @@ from highlights.atomic import OutputPathError
 from highlights.cache_dir import cache_dir
 from highlights.npz_file import write_npz
 
-CHUNK_S = 30.0  # seconds of video a chunk holds: a stop loses at most this much of the network's work
+CHUNK_S = 30.0  # seconds of video a chunk holds: a kill loses at most this much of the network's work
 KEEP_RUNS = 8  # unfinished runs kept (the most recent); each is a few MB per hour of video
 KEEP_DAYS = 14
 HASHED_BYTES = 1 << 20  # of the video's start and of its end, with its size and mtime: its identity
 FOLDER = "detect-frames"
+TAIL = "tail.npz"  # the people of the frames after the last whole chunk, kept when a run stops
 FORMAT = 2  # the layout of a chunk
 
 log = logging.getLogger(__name__)
@@ -198,6 +204,7 @@ class KeptFrames:
         self.chunk_frames = max(1, round((chunk_s if chunk_s is not None else CHUNK_S) * fps))
         self.loaded: dict[int, tuple[tuple, list]] = {}  # frame index -> (plan, detections)
         self.loaded_chunks = 0
+        self.loaded_tail_frames = 0  # frames after the whole chunks whose people `tail.npz` held
         self.went_on_from_s: float | None = None  # the time of the last frame earlier runs finished
         self.pending: dict[int, tuple[tuple, list]] = {}
         # What the candidate source made of each frame of the kept chunks (time, its values), the
@@ -211,6 +218,7 @@ class KeptFrames:
         self.writable = True
         self.written_until_s: float | None = None
         self.on_keep: Callable[[], None] | None = None  # told after each chunk is kept
+        self._last_done: tuple[int, float] | None = None  # the last analysis frame through every stage
         self._load()
         self._prune()
 
@@ -239,18 +247,39 @@ class KeptFrames:
                 stream = None
             k += 1
         self.loaded_chunks = k
+        self._load_tail()
         if k and stream is not None:
             self.stream = KeptStream(np.concatenate([times for times, _, _ in stream]), stream[0][1],
                                      np.concatenate([values for _, _, values in stream]))
         else:
             self.stream_end = None
-        if k:
+        if k or self.loaded_tail_frames:
             try:
                 os.utime(self.folder)  # in use: the last to be pruned
             except OSError:
                 pass
 
-    def _read(self, path: Path, k: int) -> tuple[dict[int, tuple[tuple, list]], float]:
+    def _load_tail(self) -> None:
+        """The people of the frames after the whole chunks a stopped run had passed (`tail.npz`),
+        if it starts where they end; one of another run, or damaged, is left unread."""
+        path = self.folder / TAIL
+        first = self.loaded_chunks * self.chunk_frames
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                if str(z["key"]) != self.key or int(z["first_index"]) != first \
+                        or int(z["frames_in_chunk"]) != self.chunk_frames:
+                    return
+                frames = int(z["frames_kept"])
+            entries, end_time_s, _, _ = self._read(path, self.loaded_chunks, with_stream=False)
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return
+        if frames <= 0 or any(not first <= index < first + frames for index in entries):
+            return
+        self.loaded.update(entries)
+        self.loaded_tail_frames = frames
+        self.went_on_from_s = end_time_s
+
+    def _read(self, path: Path, k: int, *, with_stream: bool = True) -> tuple[dict[int, tuple[tuple, list]], float]:
         from highlights.people.movenet import PoseDetection
 
         with np.load(path, allow_pickle=False) as z:
@@ -261,7 +290,7 @@ class KeptFrames:
             boxes, scores, keypoints = z["boxes"], z["scores"], z["keypoints"]
             end_time_s = float(z["end_time_s"])
             stream = end = None
-            if "stream_times" in z.files:
+            if with_stream and "stream_times" in z.files:
                 names = [str(n) for n in z["stream_names"]]
                 values = z["stream_values"]
                 times = z["stream_times"]
@@ -300,7 +329,8 @@ class KeptFrames:
 
     # -- writing -------------------------------------------------------------------------------
     def put(self, index: int, plan: tuple, found: list) -> None:
-        if index not in self.loaded and self.writable:
+        # A frame of the kept tail is put again, read back: the chunk that holds it is written whole.
+        if self.writable and (index not in self.loaded or index >= self.loaded_chunks * self.chunk_frames):
             self.pending[index] = (plan, found)
 
     def note_frame(self, index: int, time_s: float, values: dict[str, float] | None, rgb: np.ndarray | None,
@@ -321,6 +351,7 @@ class KeptFrames:
 
     def frame_done(self, index: int, time_s: float) -> None:
         """Analysis frame `index` has been through every frame stage: write its chunk if it was the last."""
+        self._last_done = (index, float(time_s))
         if (index + 1) % self.chunk_frames:
             return
         k = index // self.chunk_frames
@@ -348,6 +379,31 @@ class KeptFrames:
             log.warning("%s: the people found cannot be kept there (%s), so a stopped run of this video starts "
                         "over; set HIGHLIGHTS_CACHE_DIR to a folder that can be written", self.folder,
                         getattr(e, "strerror", None) or e)
+
+    def keep_tail(self) -> None:
+        """Keep the people of the frames after the last whole chunk, up to the last frame through
+        every stage (the run stops, or its stream ended): a later run reads them back rather than
+        running the network on them again. Nothing is written where no frame was added to what is
+        on disk (a stop while the kept frames are still being read back)."""
+        if not self.writable or self._last_done is None:
+            return
+        index, time_s = self._last_done
+        first = (index + 1) // self.chunk_frames * self.chunk_frames
+        kept_s = self.kept_until_s
+        if index + 1 == first or first < self.loaded_chunks * self.chunk_frames \
+                or (kept_s is not None and time_s <= kept_s):
+            return
+        entries = sorted((i, self.pending[i]) for i in self.pending if first <= i <= index)
+        arrays = self._arrays(entries, first, time_s)
+        arrays["frames_kept"] = np.array(index + 1 - first)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_npz(self.folder / TAIL, **arrays)
+        except (OSError, OutputPathError):
+            return  # a stop is no time to say more: the next run finds these frames again
+        self.written_until_s = time_s
+        if self.on_keep is not None:
+            self.on_keep()
 
     def _arrays(self, entries, first: int, end_time_s: float) -> dict[str, np.ndarray]:
         found = [d for _, (_, ds) in entries for d in ds]
@@ -386,6 +442,12 @@ class KeptFrames:
         self.stream_pending.clear()
         self._chunk_end = None
         self.replayed_frames = 0
+        self._last_done = None
+
+    @property
+    def read_back(self) -> bool:
+        """Whether an earlier run kept any frame's people for this one to read back."""
+        return bool(self.loaded_chunks or self.loaded_tail_frames)
 
     @property
     def kept_until_s(self) -> float | None:
@@ -401,7 +463,7 @@ class KeptFrames:
 
     def going_on_line(self, duration_s: float) -> str | None:
         """What the run says when it goes on from an earlier one (None when it starts over)."""
-        if not self.loaded_chunks or self.went_on_from_s is None:
+        if not self.read_back or self.went_on_from_s is None:
             return None
         from highlights.pipeline.outputs.timecode import short_clock
 

@@ -313,6 +313,8 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
                     before_merge.extend(new)
                 advance(rec.time_s)
                 bar.update(rec.time_s)
+            if kept_frames is not None:
+                kept_frames.keep_tail()  # the last, partial chunk: a stop while writing the outputs loses none
             # An upload cut off after its index decodes only its first part; highlights of that
             # part reported as the whole game's would be wrong about the rest of it.
             check_frames_reach_end(video_path, float(info.duration_s),
