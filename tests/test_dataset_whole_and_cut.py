@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.dataset_fixtures import make_class_tree, write_clip, write_manifest
-from highlights.datasets import create_version, grow_version
+from highlights.datasets import create_version, grow_version, load_version
 from highlights.review.export import cut_clip
 
 FPS = 8.0
@@ -22,10 +22,10 @@ def session(path: Path) -> Path:
     return write_clip(path, 777, frames=40)
 
 
-def cuts_of(video: Path, folder: Path, label: str = "shot") -> Path:
-    """Two clips a review cut from ``video`` (as `review export` records them), in a manifest."""
+def cuts_of(video: Path, folder: Path, label: str = "shot", spans=((0.0, 2.0), (2.5, 4.5))) -> Path:
+    """Clips a review cut from ``video`` (as `review export` records them), in a manifest."""
     rows = []
-    for i, (a, b) in enumerate([(0.0, 2.0), (2.5, 4.5)]):
+    for i, (a, b) in enumerate(spans):
         cut_clip(video, a, b, folder / f"cut{i}.mp4", FPS)
         rows.append({"path": f"cut{i}.mp4", "label": label, "group": video.stem,
                      "provenance": json.dumps({"source_video": str(video), "start_s": a, "end_s": b,
@@ -56,6 +56,7 @@ def test_the_whole_video_added_after_its_cut_clips_joins_their_split(tmp_path, s
     assert split_of(v2, "py0922.mp4") == {cut_split}
     (joined,) = v2.meta["same_video"]
     assert joined["path"].endswith("py0922.mp4") and joined["group"] == "game 2"
+    assert joined["relation"] == "the video it was cut from"
     # the other clips still spread over every split: only the one video was moved
     assert {c.split for c in v2.real_clips} == {"train", "val", "test"}
 
@@ -70,3 +71,29 @@ def test_cut_clips_of_a_video_the_parent_holds_whole_join_its_split(tmp_path, se
     reviewed = shutil.copyfile(game, tmp_path / "game 2.mp4")  # the copy the coach ran detect on
     v2 = grow_version(cuts_of(reviewed, tmp_path / "review"), root, "v1")
     assert split_of(v2, "cut0.mp4") | split_of(v2, "cut1.mp4") == {whole_split}
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_clips_cut_from_two_copies_of_one_video_share_a_split(tmp_path, seed):
+    """One session saved twice under two names, and each copy reviewed: the second copy's clips
+    join the first's split, and `dataset grow` says why."""
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    root = tmp_path / "datasets"
+    game = session(tmp_path / "games" / "session.mp4")
+    create_version(other_clips(tmp_path / "my-clips"), root, seed=seed)
+    result = CliRunner().invoke(app, ["dataset", "grow", str(cuts_of(game, tmp_path / "review1")), "--root", str(root),
+                                      "--parent", "v1", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    copy = shutil.copyfile(game, tmp_path / "games" / "session (1).mp4")
+    result = CliRunner().invoke(app, ["dataset", "grow", str(cuts_of(copy, tmp_path / "review2", spans=((1.0, 3.0),))),
+                                      "--root", str(root), "--parent", "v2", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    v3 = load_version(root, "v3")
+    assert len(split_of(v3, "review1")) == 1 and split_of(v3, "review2") == split_of(v3, "review1")
+    assert [d["relation"] for d in v3.meta["same_video"]] == ["cut from the same video"]
+    text = " ".join(result.output.split())
+    assert f"{tmp_path / 'review2' / 'cut0.mp4'}: cut from a copy of the video" in text
+    assert "one source video, kept in the same split as it" in text

@@ -178,9 +178,12 @@ def _print_written(v: DatasetVersion) -> None:
     for twin in v.meta.get("near_duplicates", []):
         _tagged("note", "yellow", f"{twin['path']}: the same pictures as {twin['of']} (a re-encoded "
                            "copy?): kept, in the same split as it")
+    from highlights.datasets.same_video import CUT_FROM_IT, CUT_FROM_THE_SAME, WHOLE_OF_IT
+
     for joined in v.meta.get("same_video", []):
-        how = (f"cut from the video that {joined['of']} holds whole" if joined["relation"] == "cut from it"
-               else f"the whole video that {joined['of']} was cut from")
+        how = {CUT_FROM_IT: f"cut from the video that {joined['of']} holds whole",
+               WHOLE_OF_IT: f"the whole video that {joined['of']} was cut from",
+               CUT_FROM_THE_SAME: f"cut from a copy of the video {joined['of']} was cut from"}[joined["relation"]]
         _tagged("note", "yellow", f"{joined['path']}: {how}: one source video, kept in the same split as it")
     short = v.meta.get("short_clips", [])
     if short:

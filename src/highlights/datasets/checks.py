@@ -281,7 +281,7 @@ def check_sources(
         # in two groups it could land in two splits, and the test set would hold training footage.
         joined = videos.group_of_whole(clip.path, sha) if cut is None else videos.group_of_cut(cut.source)
         if joined is not None and joined[1] != clip.group:
-            outcome.same_video.append(SameVideo(path, joined[0], joined[1], cut=cut is not None))
+            outcome.same_video.append(SameVideo(path, *joined))
             clip = replace(clip, group=joined[1])
         if cut is None:
             videos.add_whole(sha, path, clip.group)

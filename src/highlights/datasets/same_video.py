@@ -24,11 +24,16 @@ class SameVideo:
     path: str
     of: str  # the clip it joins
     group: str
-    cut: bool  # True: ``path`` was cut from the video ``of`` holds whole; False: the reverse
+    relation: str  # what ``path`` is to ``of``: one of RELATIONS
 
     def to_dict(self) -> dict:
-        return {"path": self.path, "of": self.of, "group": self.group,
-                "relation": "cut from it" if self.cut else "the video it was cut from"}
+        return {"path": self.path, "of": self.of, "group": self.group, "relation": self.relation}
+
+
+CUT_FROM_IT = "cut from it"  # a new cut clip, of a video a clip holds whole
+WHOLE_OF_IT = "the video it was cut from"  # a new whole clip, of which a clip was cut
+CUT_FROM_THE_SAME = "cut from the same video"  # a new cut clip and a clip cut from a copy of its video
+RELATIONS = (CUT_FROM_IT, WHOLE_OF_IT, CUT_FROM_THE_SAME)
 
 
 class WholeAndCutVideos:
@@ -46,21 +51,29 @@ class WholeAndCutVideos:
     def add_cut(self, source: str, name: str, group: str) -> None:
         self._cuts.setdefault(source, (name, group))
 
-    def group_of_whole(self, path: Path, sha256: str) -> tuple[str, str] | None:
-        """(name, group) of a clip cut from a file with ``path``'s bytes, else None."""
+    def group_of_whole(self, path: Path, sha256: str) -> tuple[str, str, str] | None:
+        """(name, group, relation) of a clip cut from a file with ``path``'s bytes, else None."""
         size = _size(path)
-        for source, found in self._cuts.items():
+        for source, (name, group) in self._cuts.items():
             if size is not None and _size(source) == size and self._hash(source) == sha256:
-                return found
+                return name, group, WHOLE_OF_IT
         return None
 
-    def group_of_cut(self, source: str) -> tuple[str, str] | None:
-        """(name, group) of a clip added whole with the bytes of ``source``, the video a new clip
-        was cut from, else None (also when that video is no longer there to read)."""
-        if not self._wholes:
+    def group_of_cut(self, source: str) -> tuple[str, str, str] | None:
+        """(name, group, relation) of a clip added whole with the bytes of ``source``, the video a
+        new clip was cut from, else of a clip cut from another file with those bytes (one session
+        saved twice under two names, each reviewed), else None (also when ``source`` is gone).
+        Clips cut from one path keep the groups they were given (a long recording may hold games)."""
+        size = _size(source)
+        others = [other for other in self._cuts if other != source and size is not None and _size(other) == size]
+        if not self._wholes and not others:
             return None
         sha = self._hash(source)
-        return self._wholes.get(sha) if sha is not None else None
+        if sha is None:
+            return None
+        if sha in self._wholes:
+            return (*self._wholes[sha], CUT_FROM_IT)
+        return next(((*self._cuts[other], CUT_FROM_THE_SAME) for other in others if self._hash(other) == sha), None)
 
     def _hash(self, path: str) -> str | None:
         if path not in self._hashes:
