@@ -106,6 +106,22 @@ def test_a_class_with_no_test_clip_is_said_when_the_version_is_written(tmp_path)
             ) in " ".join(created.output.split())
 
 
+def test_grow_names_a_folder_one_slip_from_a_class_as_a_folder_to_rename(tmp_path) -> None:
+    # The parent has basketball_layup; a new folder `basketbal_layup` is a misnamed folder, and
+    # making it a class of its own (what a label the classes lack is otherwise offered) would train
+    # the model on a class of typos.
+    created = _run("dataset", "create", make_class_tree(tmp_path / "src", layout_of({"basketball_layup": 4, "none": 4})),
+                   "--root", tmp_path / "d")
+    assert created.exit_code == 0, created.output
+    more = make_class_tree(tmp_path / "more", {"basketbal_layup": [("b0", None)], "none": [("n0", None)]}, seed=9)
+    grown = _run("dataset", "grow", more, "--root", tmp_path / "d", "--parent", "v1")
+    assert grown.exit_code == 1
+    said = " ".join(grown.output.split())
+    assert (f"{more / 'basketbal_layup' / 'b0.mp4'}: label 'basketbal_layup' is one slip from the class "
+            "'basketball_layup'; rename its folder (or move the clip) to 'basketball_layup' to use it") in said
+    assert "not one of the classes" not in said
+
+
 def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")

@@ -222,10 +222,7 @@ def check_sources(
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
         if clip.label not in class_set:
-            # say how to add it: a new class is the likelier wish than a folder to leave out
-            outcome.rejected.append(Rejected(path, f"{path}: label {clip.label!r} is not one of the classes "
-                                                   f"({', '.join(classes)}); to add it as a class: --classes "
-                                                   f"{','.join([*classes, clip.label])}"))
+            outcome.rejected.append(Rejected(path, _not_a_class(path, clip.label, classes)))
             continue
         cause = missing_file_cause(clip.path)
         if cause is not None:
@@ -292,6 +289,21 @@ def check_sources(
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
     _refuse_contradicted(outcome, contradicted)
     return outcome
+
+
+def _not_a_class(path: str, label: str, classes: Sequence[str]) -> str:
+    """Why a clip of a label the classes lack is refused, and what to do: a label one keyboard
+    slip from a class (a folder `basketbal_layup`) is a misnamed folder, to rename; any other is
+    likelier a class to add than a folder to leave out."""
+    from highlights.datasets.build import one_slip_apart  # build imports this module
+
+    add = f"--classes {','.join([*classes, label])}"
+    rival = next((c for c in classes if one_slip_apart(label, c)), None)
+    if rival is not None:
+        return (f"{path}: label {label!r} is one slip from the class {rival!r}; rename its folder (or move the "
+                f"clip) to {rival!r} to use it, or, to make {label!r} a class of its own: {add}")
+    # say how to add it: a new class is the likelier wish than a folder to leave out
+    return f"{path}: label {label!r} is not one of the classes ({', '.join(classes)}); to add it as a class: {add}"
 
 
 def _refuse_contradicted(outcome: CheckOutcome, contradicted: Mapping[str, tuple[str, str]]) -> None:
