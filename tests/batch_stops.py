@@ -27,7 +27,8 @@ TIMINGS = ("seconds", "speed_x_realtime", "stage_seconds", "movenet_path")
 # Loaded by every Python process started with its folder on PYTHONPATH; holds games only in a Ray
 # worker or a process of the local engine's pool (started by multiprocessing's spawn).
 # HOLD="analysis": each game named in HOLD_GAMES (`long` unless told) is held once 4 chunks (8 s)
-# of its people are kept; HOLD="writing": once its first page clip is kept. Held, the worker
+# of its people are kept and HOLD_PAST analysis frames after them analysed (none unless told);
+# HOLD="writing": once its first page clip is kept. Held, the worker
 # writes its pid to OUT/held-GAME.pid and waits to be stopped.
 HOOK = """
 import os, sys, time
@@ -57,7 +58,8 @@ if os.environ.get("HOLD") and worker:
 
     def held_frame(self, index, time_s):
         frame_done(self, index, time_s)
-        if os.environ["HOLD"] == "analysis" and playing.get("game") in holding and index + 1 == 4 * self.chunk_frames:
+        past = int(os.environ.get("HOLD_PAST", "0"))  # analysis frames after the 4 chunks
+        if os.environ["HOLD"] == "analysis" and playing.get("game") in holding and index + 1 == 4 * self.chunk_frames + past:
             hold()
 
     keep_clip = kept_clips.KeptClips.keep_clip
@@ -93,7 +95,7 @@ def make_games(root: Path, games: tuple[tuple[str, float, int], ...]) -> Path:
 
 
 def batch_env(games: Path, cache: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("HOLD", "HOLD_OUT", "HOLD_GAMES")}
+    env = {k: v for k, v in os.environ.items() if k not in ("HOLD", "HOLD_OUT", "HOLD_GAMES", "HOLD_PAST")}
     env["PYTHONPATH"] = os.pathsep.join([str(games / "hook"), str(REPO), os.environ.get("PYTHONPATH", "")])
     return {**env, "HIGHLIGHTS_CACHE_DIR": str(cache), **extra}
 
@@ -105,13 +107,15 @@ def run_batch_command(games: Path, out: Path, env: dict[str, str], args: list[st
 
 
 def stopped_batch(games: Path, out: Path, cache: Path, hold: str, args: list[str],
-                  held: tuple[str, ...] = ("long",)) -> tuple[list[str], list[int]]:
-    """The batch run with `hold`, stopped with Ctrl-C once every game of `held` is held: the lines
-    it said (the engine's own left out) and the pids of the workers that held them."""
+                  held: tuple[str, ...] = ("long",), past: int = 0) -> tuple[list[str], list[int]]:
+    """The batch run with `hold` (and `past` frames after the 4 chunks), stopped with Ctrl-C once
+    every game of `held` is held: the lines it said (the engine's own left out) and the pids of the
+    workers that held them."""
     for old in out.glob("held-*.pid"):
         old.unlink()
     out.mkdir(parents=True, exist_ok=True)
-    env = batch_env(games, cache, HOLD=hold, HOLD_OUT=str(out), HOLD_GAMES=",".join(held))
+    env = batch_env(games, cache, HOLD=hold, HOLD_OUT=str(out), HOLD_GAMES=",".join(held),
+                    HOLD_PAST=str(past))
     # Its own process group, as a terminal's job: Ctrl-C reaches the command and every process it started.
     proc = subprocess.Popen([sys.executable, "-m", "highlights", "detect", str(games / "games.csv"), "--out",
                              str(out), *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

@@ -1,6 +1,7 @@
 """A batch on the local engine with 2 worker processes, stopped with Ctrl-C as a terminal sends it
 (SIGINT to the command's process group, its workers included) while both games in flight are
-part way through their analysis: it exits 130 with one line saying what each of them kept, its
+part way through their analysis: it exits 130 with one line saying what each of them kept (the
+frames after their last whole chunk included: the workers are given the time to keep them), its
 workers end, no folder sits under a stopped game's name, and the command run again goes on with
 each from what its worker kept and writes the bytes an uninterrupted batch writes.
 
@@ -50,9 +51,10 @@ def test_a_local_batch_of_two_workers_stopped_with_ctrl_c_goes_on_to_the_same_ou
     out, cache = tmp_path / "season", tmp_path / "cache"
     index = out / "index.json"
 
-    said, workers = stopped_batch(games, out, cache, "analysis", ARGS, held=("long", "late"))
+    # Held 7 analysis frames (0.7 s) after their fourth 2-second chunk: at 8.6 s.
+    said, workers = stopped_batch(games, out, cache, "analysis", ARGS, held=("long", "late"), past=7)
     assert said == [f"interrupted: 1 of 3 games done ({index} lists them); kept for going on: the people found "
-                    "in the first 0:08 of long's video; the people found in the first 0:08 of late's video; run "
+                    "in the first 0:09 of long's video; the people found in the first 0:09 of late's video; run "
                     "the command again (without --fresh) to go on from there"], said
     assert len(set(workers)) == 2 and all(_ended(pid) for pid in workers)  # one game each, both stopped
     # The finished game is whole and listed; the stopped ones have no folder under their names.
@@ -67,7 +69,7 @@ def test_a_local_batch_of_two_workers_stopped_with_ctrl_c_goes_on_to_the_same_ou
     assert "1 of 3 games are complete from an earlier run with the same config and model: skipped" in lines
     for game in ("long", "late"):
         going_on = [line for line in lines if line.startswith(f"{game}: going on ")]
-        assert len(going_on) == 1 and going_on[0].startswith(f"{game}: going on from 0:08 of 0:15: "), lines
+        assert len(going_on) == 1 and going_on[0].startswith(f"{game}: going on from 0:09 of 0:15: "), lines
     # The short game was finished once, by the first run, and kept since.
     assert json.loads((out / "short" / "game.json").read_text())["finished_at"] < \
         json.loads((out / "long" / "game.json").read_text())["finished_at"]

@@ -9,6 +9,8 @@ the ones a crash or a kill can lose.
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -19,23 +21,61 @@ from highlights.batch.worker import prepare_worker
 
 OnRecord = Callable[[dict[str, Any]], None]
 WORKER_DIED = "the worker process died while processing this game (out of memory, or killed)"
+# How long a stopped batch waits for its games in flight to keep what they found as they stop (the
+# people of their last frames: milliseconds) before it ends their workers all the same.
+STOP_GRACE_S = 5.0
+
+_in_game = False  # in a worker process: whether it is running a game
 
 
 def _pool_worker(threads: int) -> None:
     prepare_worker(threads, die_with_parent=True)
+    signal.signal(signal.SIGINT, _stop_game_once)
 
 
-def _stop_workers(pool: ProcessPoolExecutor) -> None:
+def _stop_game_once(signum, frame) -> None:
+    """A worker's Ctrl-C. It comes from the terminal (the worker is in its process group) and from
+    the batch stopping its workers, often both: the first stops the game as Ctrl-C stops `detect`,
+    which keeps what it found on its way out; a second would cut that short, and an idle worker
+    has nothing to stop (the batch ends it)."""
+    if not _in_game:
+        return
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _game_in_worker(run, job: GameJob) -> dict[str, Any]:
+    global _in_game
+    _in_game = True
+    try:
+        return run(job)
+    finally:
+        _in_game = False
+
+
+def _stop_workers(pool: ProcessPoolExecutor, running: list[Future]) -> None:
     """End the games in flight now. shutdown(wait=False) leaves a running game running, and the
     interpreter joins the pool's workers as it exits, so a batch stopped with Ctrl-C went on until
-    each running game (an hour of video) was done. Python 3.14 has terminate_workers(); before it,
-    the pool's own table of processes is the only handle on them."""
-    terminate = getattr(pool, "terminate_workers", None)
-    if terminate is not None:
-        terminate()
-        return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
-        process.terminate()
+    each running game (an hour of video) was done. Each game is first stopped as Ctrl-C stops
+    `detect` and given `STOP_GRACE_S` to keep what it found (ended outright, a game loses the
+    people of up to a chunk of video its worker had found), then its worker is ended. Python 3.14
+    has terminate_workers(); before it, the pool's own table of processes is the only handle on them."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    try:
+        if os.name == "posix":  # elsewhere os.kill with SIGINT ends the process outright
+            for process in processes:
+                try:
+                    os.kill(process.pid, signal.SIGINT)
+                except (OSError, TypeError):
+                    pass  # already gone, or not started
+            wait(running, timeout=STOP_GRACE_S)
+    finally:
+        terminate = getattr(pool, "terminate_workers", None)
+        if terminate is not None:
+            terminate()
+        else:
+            for process in processes:
+                process.terminate()
 
 
 class LocalEngine:
@@ -73,7 +113,7 @@ class LocalEngine:
                 while queue and len(running) < self.workers:
                     job = queue.pop()
                     attempts[job.game_id] = attempts.get(job.game_id, 0) + 1
-                    running[pool.submit(run_game, job)] = job
+                    running[pool.submit(_game_in_worker, run_game, job)] = job
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in done:
@@ -96,7 +136,7 @@ class LocalEngine:
             # Interrupted (Ctrl-C): do not wait for the games in flight; their partial folders
             # are removed by the next batch.
             if not finished:
-                _stop_workers(pool)
+                _stop_workers(pool, list(running))
             pool.shutdown(wait=finished, cancel_futures=True)
 
     @staticmethod
