@@ -261,10 +261,10 @@ def test_the_command_says_why_kept_frames_that_no_longer_match_the_video_are_dec
     res = cli("detect", video, "--out", out, *threads)
     assert res.exit_code == 0, res.output
     said = " ".join(res.output.split())
-    assert (f"{video}: the frames analysed up to 0:06 were kept (in {folder}), but their last, at 0:06, cannot be "
-            "found again: after a seek, that frame decodes to another picture than the one kept; so the video is "
-            "decoded again from its start (the people found in those frames are still read back, not found "
-            "again)") in said, res.output
+    assert (f"{video}: the frames analysed up to 0:06 were kept (in {folder}), but the one at 0:06, from which this "
+            "run would decode on, cannot be found again: after a seek, that frame decodes to another picture than "
+            "the one kept; so the video is decoded again from its start (the people found in those frames are "
+            "still read back, not found again)") in said, res.output
     assert decoded["n"] >= 450  # every picture of the 15 s, as the line says
 
 

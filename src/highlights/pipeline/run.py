@@ -238,7 +238,8 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
                 kept_stream = None
                 # Without it the run costs what decoding the kept part costs again (most of going on's
                 # saving): said, so that a run as slow as a fresh one is not a mystery.
-                line = _not_replayed_line(video_path, kept_frames.folder, last_s, why_not)
+                line = _not_replayed_line(video_path, kept_frames.folder, kept_frames.went_on_from_s or last_s,
+                                          last_s, why_not)
                 (say or log.info)(line)
         if decoded is None:
             decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
@@ -429,14 +430,16 @@ def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end:
     return _then(held, frames), None
 
 
-def _not_replayed_line(video_path: Path, folder: Path, last_s: float, why_not: str) -> str:
-    """One line: what was kept, why its frames cannot be replayed, and that decoding starts over."""
+def _not_replayed_line(video_path: Path, folder: Path, kept_s: float, last_s: float, why_not: str) -> str:
+    """One line: what was kept (up to `kept_s`), why its frames cannot be replayed (the one at
+    `last_s`, the last whole chunk's last, from which decoding would go on), and that decoding
+    starts over."""
     from highlights.pipeline.outputs.timecode import short_clock
 
-    clock = short_clock(last_s)
-    return (f"{video_path}: the frames analysed up to {clock} were kept (in {folder}), but their last, at {clock}, "
-            f"cannot be found again: {why_not}; so the video is decoded again from its start (the people "
-            f"found in those frames are still read back, not found again)")
+    return (f"{video_path}: the frames analysed up to {short_clock(kept_s)} were kept (in {folder}), but the one at "
+            f"{short_clock(last_s)}, from which this run would decode on, cannot be found again: {why_not}; so the "
+            f"video is decoded again from its start (the people found in those frames are still read back, not "
+            f"found again)")
 
 
 def _then(first, rest):
