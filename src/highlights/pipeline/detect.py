@@ -105,8 +105,6 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                                      progress=progress, half=half, up_link=up_link, out_name=out_name,
                                      kept=clips)
         except KeyboardInterrupt as stop:
-            if kept is not None:
-                kept.keep_tail()  # the frames after the last whole chunk, not found again next time
             stop.kept_until_s = kept.kept_until_s if kept is not None else None
             stop.kept_clips = clips.kept_clips if clips is not None else 0
             raise

@@ -171,15 +171,20 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
         if going_on:
             say(going_on)
     try:
-        return _run(video_path, config, context, bars, report, on_video_s, replay=True, say=say)
-    except NotKept as missing:
-        # Kept chunks that say less than they should (never written so): decoding every frame
-        # from the start gives the result an uninterrupted run gives, at the old cost.
-        log.warning("%s: %s; the video is decoded again from its start", kept_frames.folder, missing)
-        kept_frames.forget_pending()
-        context = RunContext(video_path=video_path, info=info, annotation=annotation,
-                             gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames)
-        return _run(video_path, config, context, bars, report, on_video_s, replay=False)
+        try:
+            return _run(video_path, config, context, bars, report, on_video_s, replay=True, say=say)
+        except NotKept as missing:
+            # Kept chunks that say less than they should (never written so): decoding every frame
+            # from the start gives the result an uninterrupted run gives, at the old cost.
+            log.warning("%s: %s; the video is decoded again from its start", kept_frames.folder, missing)
+            kept_frames.forget_pending()
+            context = RunContext(video_path=video_path, info=info, annotation=annotation,
+                                 gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames)
+            return _run(video_path, config, context, bars, report, on_video_s, replay=False)
+    except KeyboardInterrupt:
+        if kept_frames is not None:
+            kept_frames.keep_tail()  # the frames after the last whole chunk, not found again next time
+        raise
 
 
 def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bool,
