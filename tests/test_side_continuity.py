@@ -273,3 +273,14 @@ def test_a_torso_of_no_length_leaves_the_track_as_given_and_the_scale_is_the_tor
     small = clean.copy()
     small[:, :, :2] /= 640.0
     np.testing.assert_array_equal(continuous_sides(times, swapped(small, [5])), small)
+
+
+def test_a_one_frame_glitch_does_not_make_the_next_good_frame_look_swapped():
+    """The left ankle read once 60 px off (far from where it was going and from where it is next
+    frame), then seen alone, rightly named, while the right ankle's score drops out: the glitch is
+    no velocity to judge that frame by, so it is left as given and the track keeps one bad frame."""
+    times, clean = ankles_at(10, 16.0, -16.0)
+    bad = clean.copy()
+    bad[5, L_ANKLE, 1] += 60.0  # the glitch
+    bad[6, R_ANKLE, :2] = np.nan  # the frame after it: the left ankle alone, where it belongs
+    np.testing.assert_array_equal(continuous_sides(times, bad), bad)

@@ -49,6 +49,20 @@ def _expected(seen: list, now: float) -> np.ndarray | None:
     return p1 + (p1 - p0) * (now - t1) / (t1 - t0)
 
 
+def _unexplained(place: np.ndarray, mine: np.ndarray | None, ea: np.ndarray | None, eb: np.ndarray | None,
+                 apart: float) -> bool:
+    """A reading farther from where its side's motion was taking it than the two sides were
+    expected apart (and than `apart`, within which places are not told apart): neither naming
+    explains it (a glitch, or a joint taken from something else).
+    Its velocity would carry the next frame's expectation just as far off, and a good reading
+    there would look swapped, so it does not enter the side's history unless the next reading
+    carries on from it (then it was motion, as at a kick's start). The bound is the pair's own
+    separation, what a swap moves a joint by, not a figure fitted to any footage."""
+    if mine is None or ea is None or eb is None:
+        return False  # nothing to judge it by: it is taken as the side's place
+    return bool(np.linalg.norm(place - mine) > max(np.linalg.norm(ea - eb), apart))
+
+
 def continuous_sides(times: np.ndarray, kp: np.ndarray, ratio: float = SWAP_RATIO) -> np.ndarray:
     """A copy of one track's (T, 17, C) keypoints (x, y, then any per-joint values such as the
     score, which travel with their joint; NaN x/y where unseen) at `times` with each left/right pair
@@ -71,6 +85,7 @@ def continuous_sides(times: np.ndarray, kp: np.ndarray, ratio: float = SWAP_RATI
     apart = MIN_APART * torso
     for a, b in SIDE_PAIRS:
         seen: dict[int, list] = {a: [], b: []}  # (time, body-relative place) of each side, latest last
+        held: dict[int, tuple | None] = {a: None, b: None}  # a last reading its motion did not explain
         for t in range(len(out)):
             ea, eb = _expected(seen[a], times[t]), _expected(seen[b], times[t])
             pa, pb = rel[t, a], rel[t, b]
@@ -88,7 +103,14 @@ def continuous_sides(times: np.ndarray, kp: np.ndarray, ratio: float = SWAP_RATI
             if swap:
                 out[t, [a, b]] = out[t, [b, a]]
                 rel[t, [a, b]] = rel[t, [b, a]]
-            for j in (a, b):
-                if np.isfinite(rel[t, j]).all():
-                    seen[j] = (seen[j] + [(times[t], rel[t, j].copy())])[-2:]
+            for j, mine in ((a, ea), (b, eb)):
+                if not np.isfinite(rel[t, j]).all():
+                    continue
+                place = (times[t], rel[t, j].copy())
+                if not _unexplained(place[1], mine, ea, eb, apart):
+                    seen[j], held[j] = (seen[j] + [place])[-2:], None  # a glitch held aside is dropped
+                elif held[j] is None:
+                    held[j] = place  # a glitch, unless the next reading carries on from it
+                else:  # two unexplained in a row: the side moved there
+                    seen[j], held[j] = [held[j], place], None
     return out
