@@ -284,3 +284,12 @@ def test_a_one_frame_glitch_does_not_make_the_next_good_frame_look_swapped():
     bad[5, L_ANKLE, 1] += 60.0  # the glitch
     bad[6, R_ANKLE, :2] = np.nan  # the frame after it: the left ankle alone, where it belongs
     np.testing.assert_array_equal(continuous_sides(times, bad), bad)
+
+
+def test_a_joint_that_moves_far_and_stays_there_is_followed_from_its_second_reading():
+    """The left ankle steps 100 px out at frame 4 and stays: its first reading there is not
+    explained by its motion, the second carries on from it, so the side is taken to be there and
+    the pair read swapped at frame 6 is put back."""
+    times, clean = ankles_at(10, [16.0] * 4 + [116.0] * 6, -16.0)
+    np.testing.assert_array_equal(continuous_sides(times, clean), clean)
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [6])), clean)
