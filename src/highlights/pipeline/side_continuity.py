@@ -9,7 +9,9 @@ which foot is the left one (they take the larger and the smaller of the two), on
 the same foot, so this restores continuity, not the true side: frame by frame, a pair is swapped
 back when the swapped reading lands the two joints, relative to the body's centre, less than half
 as far from where their motion was taking them as the reading as given. A kick moves one foot far
-past the other, which the swapped reading explains no better, so it is left alone.
+past the other, which the swapped reading explains no better, so it is left alone. A reading
+that lands farther from where its side was going than the two sides are apart (a glitch) sets no
+velocity: carried on from, it would make the next, correct frame look swapped.
 """
 
 from __future__ import annotations
