@@ -129,8 +129,8 @@ class PoseConfig:
     min_keypoints: int = 8  # visible keypoints for a pose to count
     # Where a track's keypoints are read (kinematics, classifier): each left/right pair swapped
     # back where a swap continues its motion (pipeline/side_continuity.py). Off by default: it cut
-    # false highlights on synthetic games but lost a kick on the real clips
-    # (docs/measurements.md#what-movenet-makes-of-a-walking-player).
+    # false highlights on synthetic games but on the real clips found no more events and added
+    # false ones (docs/measurements.md#what-movenet-makes-of-a-walking-player).
     side_continuity: bool = False
     # A second pose estimate of each keyed window's track before the classifier reads it: off |
     # blazepose (MediaPipe's full model, on a square crop around the track's box cut from the
