@@ -24,6 +24,7 @@ from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import (
     LIKENESS_FILE, CheckedClip, KnownClip, Likeness, check_sources, check_video, load_likenesses, save_likenesses,
 )
+from highlights.datasets.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
@@ -502,27 +503,6 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
     if typos:
         raise DatasetError(typos)
     return found
-
-
-def one_slip_apart(a: str, b: str) -> bool:
-    """Whether two class names differ by a slip of the keyboard: case, `-`/space for `_`, one
-    letter left out or added, or two neighbours swapped. One letter replaced is not counted:
-    `shot_2pt` and `shot_3pt` are two classes."""
-    def norm(x: str) -> str:
-        return x.strip().lower().replace("-", "_").replace(" ", "_")
-
-    a, b = norm(a), norm(b)
-    if min(len(a), len(b)) < 4:  # short names (`a`, `ab`) are too close to tell a slip
-        return a == b
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) == 1:
-        short, long = sorted((a, b), key=len)
-        return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
-    return False
 
 
 KEEP_BOTH_WITH_CLASSES = "pass --classes listing both to keep both"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights.datasets.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import CutSpan, cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion
@@ -295,8 +296,6 @@ def _not_a_class(path: str, label: str, classes: Sequence[str]) -> str:
     """Why a clip of a label the classes lack is refused, and what to do: a label one keyboard
     slip from a class (a folder `basketbal_layup`) is a misnamed folder, to rename; any other is
     likelier a class to add than a folder to leave out."""
-    from highlights.datasets.build import one_slip_apart  # build imports this module
-
     add = f"--classes {','.join([*classes, label])}"
     rival = next((c for c in classes if one_slip_apart(label, c)), None)
     if rival is not None:
