@@ -329,11 +329,13 @@ def evaluate(
     """Recall and precision against annotated events, SoccerNet's average-mAP, and the stage that lost each miss."""
     from highlights.pipeline.eval_report import evaluate_video
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES, Rate
+    from highlights.pipeline.output_folder import refuse_a_detect_folder
 
     video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
     check_writable_folder(out, out_name="--out")  # now, not after the run
+    refuse_a_detect_folder(out, out_name="--out")
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)
     _print_scores(report)

@@ -13,6 +13,7 @@ from highlights.markdown_table import markdown_table
 from highlights.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
+from highlights.pipeline.output_folder import refuse_a_detect_folder
 from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_timeline
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ToleranceScore, attribute_misses,
@@ -90,6 +91,7 @@ def loaded_models(config: PipelineConfig) -> list[dict[str, Any]]:
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
                    tolerances: Iterable[float] = DEFAULT_TOLERANCES, progress: bool = True,
                    cache: dict | None = None, half: int | None = None) -> tuple[PipelineEvaluation, dict[str, Path]]:
+    refuse_a_detect_folder(out_dir)  # before the run, not after it
     result = run_pipeline(video_path, config, annotation=annotation, cache=cache, progress=progress)
     report = evaluate_result(result, annotation, tolerances=tolerances, half=half)
     out_dir = Path(out_dir)

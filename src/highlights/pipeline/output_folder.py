@@ -77,6 +77,24 @@ def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset(), 
                               f"its {out_name} folder whole, so give it a new or empty folder")
 
 
+def refuse_a_detect_folder(out_dir: str | Path, *, out_name: str = "out_dir") -> None:
+    """Refuse to write an evaluation into a `detect` run's folder (or a batch's).
+
+    `pipeline evaluate` writes its run's highlights.json beside its scores, without replacing the
+    folder: into a detect folder it would replace the highlights.json that folder's page, lists,
+    reel and review belong to with another run's, and the review's items would change under its
+    decisions."""
+    out_dir = Path(out_dir)
+    if not out_dir.is_dir():
+        return
+    detect_page = (out_dir / "highlights.html").is_file()  # a run of a version before the marker
+    if outputs_of(out_dir) is not None or detect_page or _is_batch_output(out_dir):
+        what = "a batch's output" if _is_batch_output(out_dir) else "the output of a `highlights detect` run"
+        raise OutputPathError(f"{out_dir}: holds {what}; an evaluation writes its own run's highlights.json, which "
+                              f"would replace the one that folder's page, reel and review go with: give {out_name} "
+                              "another folder")
+
+
 def _is_batch_output(folder: Path) -> bool:
     """Whether `folder` is a batch's (`highlights.batch`: its index.json names its format)."""
     try:
