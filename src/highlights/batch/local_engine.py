@@ -21,8 +21,8 @@ from highlights.batch.worker import prepare_worker
 
 OnRecord = Callable[[dict[str, Any]], None]
 WORKER_DIED = "the worker process died while processing this game (out of memory, or killed)"
-# How long a stopped batch waits for its games in flight to keep what they found as they stop (the
-# people of their last frames: milliseconds) before it ends their workers all the same.
+# How long a stopped batch waits for its games in flight to keep what they found as they stop (one
+# small file of the people of their last frames) before it ends their workers all the same.
 STOP_GRACE_S = 5.0
 
 _in_game = False  # in a worker process: whether it is running a game
@@ -45,6 +45,7 @@ def _stop_game_once(signum, frame) -> None:
 
 
 def _game_in_worker(run, job: GameJob) -> dict[str, Any]:
+    """`run(job)` in a worker process, marked as running for `_stop_game_once`."""
     global _in_game
     _in_game = True
     try:
@@ -133,8 +134,8 @@ class LocalEngine:
                     pool = self._pool()
             finished = True
         finally:
-            # Interrupted (Ctrl-C): do not wait for the games in flight; their partial folders
-            # are removed by the next batch.
+            # Interrupted (Ctrl-C): the games in flight are stopped, not waited for to their end;
+            # their partial folders are removed by the next batch.
             if not finished:
                 _stop_workers(pool, list(running))
             pool.shutdown(wait=finished, cancel_futures=True)
