@@ -97,3 +97,21 @@ def test_clips_cut_from_two_copies_of_one_video_share_a_split(tmp_path, seed):
     text = " ".join(result.output.split())
     assert f"{tmp_path / 'review2' / 'cut0.mp4'}: cut from a copy of the video" in text
     assert "one source video, kept in the same split as it" in text
+
+
+def test_a_reviewed_video_is_read_again_only_when_its_size_is_that_of_a_clip(tmp_path, monkeypatch):
+    """A game a review cut from is hashed only where a clip of the same size could be it: exporting
+    a long game into a version of other clips costs no second read of the game."""
+    import highlights.datasets.same_video as same_video
+
+    root = tmp_path / "datasets"
+    create_version(other_clips(tmp_path / "my-clips"), root)
+    game = session(tmp_path / "games" / "game 2.mp4")
+    hashed = []
+    real_hash = same_video.file_sha256
+    monkeypatch.setattr(same_video, "file_sha256", lambda path: hashed.append(str(path)) or real_hash(path))
+    grow_version(cuts_of(game, tmp_path / "review"), root, "v1")
+    assert str(game) not in hashed
+    shutil.copyfile(game, tmp_path / "my-clips" / "shot" / "whole.mp4")
+    grow_version(tmp_path / "my-clips", root, "v2", skip_existing=True)  # now a clip has its size
+    assert str(game) in hashed

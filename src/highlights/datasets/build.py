@@ -26,6 +26,7 @@ from highlights.datasets.checks import (
 )
 from highlights.datasets.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import cut_span
+from highlights.datasets.same_video import file_size
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, DatasetVersion,
@@ -214,7 +215,7 @@ def _build_locked(
     class_list = _resolve_classes(classes, base, sources)
     base_looks = _parent_likenesses(base, show_progress) if base else {}
     known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id),
-                                 cut_span(c.provenance))
+                                 cut_span(c.provenance), file_size(c.path))
              for c in base.clips} if base else {}
 
     outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)

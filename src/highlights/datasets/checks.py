@@ -12,7 +12,7 @@ from highlights.datasets.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import CutSpan, cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion
-from highlights.datasets.same_video import SameVideo, WholeAndCutVideos
+from highlights.datasets.same_video import SameVideo, WholeAndCutVideos, file_size as _file_size
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
 from highlights.npz_file import write_npz
@@ -152,6 +152,7 @@ class KnownClip:
     group: str = ""
     likeness: Likeness | None = None
     cut: CutSpan | None = None  # the span of a video it was cut from, where its provenance says
+    size: int | None = None  # its file's bytes, to tell whether it may be a video a new clip was cut from
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def check_sources(
         if k.cut is not None:
             videos.add_cut(k.cut.source, k.description, k.group)
         else:
-            videos.add_whole(sha, k.description, k.group)
+            videos.add_whole(sha, k.description, k.group, k.size)
     contradicted: dict[str, tuple[str, str]] = {}  # an accepted clip's path -> a later copy of it, and its label
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
@@ -282,7 +283,7 @@ def check_sources(
             outcome.same_video.append(SameVideo(path, *joined))
             clip = replace(clip, group=joined[1])
         if cut is None:
-            videos.add_whole(sha, path, clip.group)
+            videos.add_whole(sha, path, clip.group, _file_size(clip.path))
         else:
             videos.add_cut(cut.source, path, clip.group)
         seen[sha] = (path, clip.label)

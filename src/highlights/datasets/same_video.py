@@ -4,8 +4,8 @@ A coach's labelled clips and the sessions they reviewed overlap: the same file i
 (grouped by its name) and once as the moments `review export` cut from it (grouped by the
 detect run's video). Their pictures differ (a 2 s cut is no copy of a 10 s clip) and so do their
 groups, so only the bytes tell that they are one video: the whole clip's content hash against the
-hash of the file each cut clip's provenance names. Files are read only when their sizes match or a
-cut names them, each at most once.
+hash of the file each cut clip's provenance names. A file is read only when its size matches one it
+is to be compared with, and at most once.
 """
 
 from __future__ import annotations
@@ -44,18 +44,21 @@ class WholeAndCutVideos:
         self._wholes: dict[str, tuple[str, str]] = {}  # sha256 -> (name, group) of a clip added whole
         self._cuts: dict[str, tuple[str, str]] = {}  # source video path -> (name, group) of a clip cut from it
         self._hashes: dict[str, str | None] = {}
+        self._whole_sizes: set[int] = set()
 
-    def add_whole(self, sha256: str, name: str, group: str) -> None:
+    def add_whole(self, sha256: str, name: str, group: str, size: int | None) -> None:
         self._wholes.setdefault(sha256, (name, group))
+        if size is not None:
+            self._whole_sizes.add(size)
 
     def add_cut(self, source: str, name: str, group: str) -> None:
         self._cuts.setdefault(source, (name, group))
 
     def group_of_whole(self, path: Path, sha256: str) -> tuple[str, str, str] | None:
         """(name, group, relation) of a clip cut from a file with ``path``'s bytes, else None."""
-        size = _size(path)
+        size = file_size(path)
         for source, (name, group) in self._cuts.items():
-            if size is not None and _size(source) == size and self._hash(source) == sha256:
+            if size is not None and file_size(source) == size and self._hash(source) == sha256:
                 return name, group, WHOLE_OF_IT
         return None
 
@@ -64,9 +67,11 @@ class WholeAndCutVideos:
         new clip was cut from, else of a clip cut from another file with those bytes (one session
         saved twice under two names, each reviewed), else None (also when ``source`` is gone).
         Clips cut from one path keep the groups they were given (a long recording may hold games)."""
-        size = _size(source)
-        others = [other for other in self._cuts if other != source and size is not None and _size(other) == size]
-        if not self._wholes and not others:
+        size = file_size(source)
+        if size is None:
+            return None
+        others = [other for other in self._cuts if other != source and file_size(other) == size]
+        if size not in self._whole_sizes and not others:
             return None
         sha = self._hash(source)
         if sha is None:
@@ -84,7 +89,7 @@ class WholeAndCutVideos:
         return self._hashes[path]
 
 
-def _size(path: str | os.PathLike) -> int | None:
+def file_size(path: str | os.PathLike) -> int | None:
     try:
         return os.stat(path).st_size
     except OSError:
