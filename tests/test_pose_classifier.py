@@ -425,6 +425,9 @@ def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--synth-windows", "100", "--epochs", "3",
                                       "--clips", str(clip_tree), "--out", str(tmp_path / "run"), "--no-progress"])
     assert result.exit_code == 0, result.output
+    # the line saying what it trains on names the clips, not the synthetic windows alone
+    assert f"data: 100 synthetic pose windows and the poses of the clips in {clip_tree}, seed 0" in " ".join(
+        result.output.split())
     provenance = json.loads((tmp_path / "run" / "best.json").read_text())
     assert provenance["training_data"]["labelled_clips"]["clips"] == 4
     assert provenance["training_data"]["windows"] == 100 + provenance["training_data"]["labelled_clips"]["windows"]

@@ -194,7 +194,8 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
                    f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
                    f"{f' and windows of {games} synthetic games' if games else ''}"
                    f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
-                   f"{f' and the poses of {version} train clips' if version else ''}, seed {config.seed}")
+                   f"{f' and the poses of {version} train clips' if version else ''}"
+                   f"{f' and the poses of the clips in {clips}' if clips else ''}, seed {config.seed}")
     try:
         _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
     except KeyboardInterrupt:
