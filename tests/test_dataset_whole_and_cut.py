@@ -115,3 +115,23 @@ def test_a_reviewed_video_is_read_again_only_when_its_size_is_that_of_a_clip(tmp
     shutil.copyfile(game, tmp_path / "my-clips" / "shot" / "whole.mp4")
     grow_version(tmp_path / "my-clips", root, "v2", skip_existing=True)  # now a clip has its size
     assert str(game) in hashed
+
+
+def test_the_clips_grouped_with_the_whole_video_join_its_cut_clips_too(tmp_path):
+    """A manifest's group is one source video: when one of its clips is the video a review cut the
+    parent's clips from, its group-mates (listed before it or after) go with it."""
+    root = tmp_path / "datasets"
+    game = session(tmp_path / "games" / "game 2.mp4")
+    create_version(cuts_of(game, tmp_path / "review"), root, classes=["none", "shot"], seed=1)
+    v1 = grow_version(other_clips(tmp_path / "my-clips"), root, "v1")
+    (cut_split,) = split_of(v1, "review")
+    new = tmp_path / "game03"
+    write_clip(new / "a moment.mp4", 31)
+    shutil.copyfile(game, new / "whole.mp4")
+    write_clip(new / "later.mp4", 32)
+    write_manifest(new / "manifest.csv", [{"path": name, "label": label, "group": "game03"}
+                                          for name, label in (("a moment.mp4", "none"), ("whole.mp4", "shot"),
+                                                              ("later.mp4", "shot"))])
+    v3 = grow_version(new, root, "v2")
+    assert {c.group for c in v3.real_clips if "game03" in json.dumps(v3.meta["clips"][c.clip_id])} == {"game 2"}
+    assert split_of(v3, str(new)) == {cut_split}

@@ -220,6 +220,11 @@ def check_sources(
             videos.add_cut(k.cut.source, k.description, k.group)
         else:
             videos.add_whole(sha, k.description, k.group, k.size)
+    parent_groups = {k.group for k in known.values()}
+    # A new group -> the group it joined: the clips of a group are of one source video, so when one
+    # of them is the video of another group's clips, all of them join that group (the parent's
+    # groups stay where the parent put them).
+    moved: dict[str, str] = {}
     contradicted: dict[str, tuple[str, str]] = {}  # an accepted clip's path -> a later copy of it, and its label
     for clip in track(sources, "checking clips", enabled=show_progress):
         path = str(clip.path)
@@ -260,6 +265,7 @@ def check_sources(
         # Two moments of one static wide shot can look as alike as a copy: clips whose provenance
         # says they were cut from the same video at different times are never taken for copies.
         cut = cut_span(clip.provenance)
+        clip = replace(clip, group=_joined_group(moved, clip.group))
         twin = next((other for other in looks
                      if not (cut is not None and cut.apart_from(other.cut)) and other.likeness.same_pictures(likeness)),
                     None)
@@ -281,6 +287,8 @@ def check_sources(
         joined = videos.group_of_whole(clip.path, sha) if cut is None else videos.group_of_cut(cut.source)
         if joined is not None and joined[1] != clip.group:
             outcome.same_video.append(SameVideo(path, *joined))
+            if clip.group not in parent_groups:
+                moved[clip.group] = _joined_group(moved, joined[1])
             clip = replace(clip, group=joined[1])
         if cut is None:
             videos.add_whole(sha, path, clip.group, _file_size(clip.path))
@@ -289,8 +297,19 @@ def check_sources(
         seen[sha] = (path, clip.label)
         looks.append(_Seen(path, clip.label, clip.group, likeness, cut))
         outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
+    outcome.accepted = [replace(c, source=replace(c.source, group=_joined_group(moved, c.source.group)))
+                        for c in outcome.accepted]
     _refuse_contradicted(outcome, contradicted)
     return outcome
+
+
+def _joined_group(moved: Mapping[str, str], group: str) -> str:
+    """The group ``group``'s clips are in now, following every join."""
+    passed = {group}
+    while group in moved and moved[group] not in passed:
+        group = moved[group]
+        passed.add(group)
+    return group
 
 
 def _not_a_class(path: str, label: str, classes: Sequence[str]) -> str:
