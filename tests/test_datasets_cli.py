@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import re
+from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.dataset_fixtures import layout_of, make_class_tree
+from tests.dataset_fixtures import layout_of, make_class_tree, write_manifest
 from highlights.cli.app import app
 
 runner = CliRunner()
@@ -253,3 +255,51 @@ def test_a_version_of_another_dataset_format_is_refused_in_one_line(tmp_path) ->
         assert len(errors) == 1 and str(meta_path) in errors[0] and "Traceback" not in result.output, result.output
         assert "dataset format 2, written by another version of highlights" in errors[0]
     assert not (root / "v2").exists() and not (tmp_path / "run").exists()
+
+
+def test_licence_and_provenance_given_once_go_to_the_clips_that_state_none(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3}))
+    own = src / "swing" / "swing-0.json"  # this clip's sidecar states its own licence and provenance
+    own.write_text(json.dumps({"group": "swing-g0", "licence": "CC-BY 4.0", "provenance": "club archive"}))
+    root = tmp_path / "datasets"
+    created = _run("dataset", "create", src, "--root", root, "--licence", "ours, coaching use only",
+                   "--provenance", "filmed by the U12 coach", "--no-progress")
+    assert created.exit_code == 0, created.output
+    clips = json.loads((root / "v1" / "dataset_meta.json").read_text())["clips"]
+    by_name = {Path(c["source"]).name: c for c in clips.values()}
+    assert by_name["swing-0.mp4"]["licence"] == "CC-BY 4.0"
+    assert by_name["swing-0.mp4"]["provenance"] == "club archive"
+    others = [c for name, c in by_name.items() if name != "swing-0.mp4"]
+    assert len(others) == 5
+    assert {c["licence"] for c in others} == {"ours, coaching use only"}
+    assert {c["provenance"] for c in others} == {"filmed by the U12 coach"}
+    with open(root / "v1" / "manifest.csv", newline="") as f:
+        assert {r["licence"] for r in csv.DictReader(f)} == {"CC-BY 4.0", "ours, coaching use only"}
+
+    # Growing: a manifest's own cell wins, an empty one takes --licence, the parent's clips keep theirs.
+    more = make_class_tree(tmp_path / "more", layout_of({"none": 2}, prefix="x-"), seed=3)
+    write_manifest(more / "manifest.csv", [
+        {"path": "none/x-none-0.mp4", "label": "none", "group": "x0", "licence": "CC0"},
+        {"path": "none/x-none-1.mp4", "label": "none", "group": "x1"},
+    ])
+    grown = _run("dataset", "grow", more, "--root", root, "--parent", "v1", "--licence", "CC-BY-SA 4.0",
+                 "--no-progress")
+    assert grown.exit_code == 0, grown.output
+    v2 = json.loads((root / "v2" / "dataset_meta.json").read_text())["clips"]
+    licences = {Path(c["source"]).name: c["licence"] for c in v2.values()}
+    assert licences["x-none-0.mp4"] == "CC0" and licences["x-none-1.mp4"] == "CC-BY-SA 4.0"
+    assert {licences[name] for name in by_name} == {"CC-BY 4.0", "ours, coaching use only"}
+    assert v2[next(k for k, c in v2.items() if c["source"].endswith("x-none-1.mp4"))]["provenance"].startswith(
+        "manifest ")
+
+
+def test_without_licence_a_clip_that_states_none_is_unknown(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 2, "none": 2}))
+    created = _run("dataset", "create", src, "--root", tmp_path / "d", "--no-progress")
+    assert created.exit_code == 0, created.output
+    clips = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())["clips"].values()
+    assert {c["licence"] for c in clips} == {"unknown"}
+    assert {c["provenance"] for c in clips} == {f"folder {tmp_path / 'src'}"}
+    for command in ("create", "grow"):
+        shown = " ".join(_run("dataset", command, "--help").output.split())
+        assert "--licence" in shown and "--provenance" in shown and "wins" in shown

@@ -31,6 +31,11 @@ SKIP_EXISTING_HELP = "Quietly leave out clips already in the parent (when SRC is
 VARIANTS_HELP = "Augmented variants to materialise per real training clip (e.g. 2)"
 ALLOW_OUTSIDE_HELP = "Let a CSV manifest name clips outside its own folder (refused by default)"
 WAIT_HELP = "If another write to ROOT is in progress, wait for it instead of stopping"
+LICENCE_HELP = ("Licence recorded for the new clips that state none of their own (a manifest's licence "
+                "column or a NAME.json sidecar's \"licence\" wins; default: unknown)")
+PROVENANCE_HELP = ("Provenance recorded for the new clips that state none of their own (a manifest's "
+                   "provenance column or a sidecar's \"provenance\" wins; default: the folder or manifest "
+                   "they were read from)")
 
 
 @contextmanager
@@ -74,18 +79,21 @@ def create(
     augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
+    licence: str | None = typer.Option(None, "--licence", help=LICENCE_HELP),
+    provenance: str | None = typer.Option(None, "--provenance", help=PROVENANCE_HELP),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Ingest labelled clips as the next version (v1 when ROOT is empty)."""
     from highlights.augment import PhoneAugmentConfig
-    from highlights.datasets import create_version, parse_ratios
+    from highlights.datasets import ClipDefaults, create_version, parse_ratios
 
     with _writing_version(root):
         version = create_version(src, root, classes=_classes(classes), note=note, seed=seed,
                                  ratios=parse_ratios(split), augment_variants=augment_variants,
                                  augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=progress,
-                                 allow_outside=allow_outside, wait=wait)
+                                 allow_outside=allow_outside, wait=wait,
+                                 defaults=ClipDefaults(licence=licence, provenance=provenance))
     _print_written(version)
 
 
@@ -103,18 +111,21 @@ def grow(
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
     skip_existing: bool = typer.Option(False, "--skip-existing", help=SKIP_EXISTING_HELP),
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
+    licence: str | None = typer.Option(None, "--licence", help=LICENCE_HELP + "; the parent's clips keep theirs"),
+    provenance: str | None = typer.Option(None, "--provenance", help=PROVENANCE_HELP),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Write the next version: the parent's clips, splits unchanged, plus the new clips."""
-    from highlights.datasets import grow_version, parse_ratios
+    from highlights.datasets import ClipDefaults, grow_version, parse_ratios
 
     with _writing_version(root, growing=True):
         version = grow_version(src, root, parent, classes=_classes(classes), note=note, seed=seed,
                                ratios=parse_ratios(split) if split else None,
                                augment_variants=augment_variants,
                                skip_bad=skip_bad, skip_existing=skip_existing, show_progress=progress,
-                               allow_outside=allow_outside, wait=wait)
+                               allow_outside=allow_outside, wait=wait,
+                               defaults=ClipDefaults(licence=licence, provenance=provenance))
     _print_written(version)
 
 

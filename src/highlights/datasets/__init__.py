@@ -39,12 +39,12 @@ from highlights.datasets.build import create_version, grow_version
 from highlights.datasets.diff import DiffRow, diff_versions
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import DEFAULT_NOTE, SPLITS, ClipRecord, DatasetVersion
-from highlights.datasets.sources import SourceClip, discover_sources
+from highlights.datasets.sources import ClipDefaults, SourceClip, discover_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, parse_ratios
 from highlights.datasets.store import list_versions, load_version
 
 __all__ = [
-    "ClipRecord", "DEFAULT_NOTE", "DEFAULT_RATIOS", "DatasetError", "DatasetVersion", "DiffRow", "SPLITS",
+    "ClipDefaults", "ClipRecord", "DEFAULT_NOTE", "DEFAULT_RATIOS", "DatasetError", "DatasetVersion", "DiffRow", "SPLITS",
     "SourceClip", "SplitConfig", "assign_splits", "create_version", "diff_versions", "discover_sources",
     "grow_version", "list_versions", "load_version", "parse_ratios",
 ]

@@ -31,7 +31,7 @@ from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, DatasetVersion,
 )
-from highlights.datasets.sources import SourceClip, find_sources
+from highlights.datasets.sources import ClipDefaults, SourceClip, find_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
 from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
@@ -74,14 +74,16 @@ def create_version(
     allow_outside: bool = False,
     wait: bool = False,
     source_name: str | None = None,
+    defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
     """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no parent.
     ``source_name`` is recorded as where the clips came from instead of ``src``'s path (for a
-    staging folder that is gone once the version is written)."""
+    staging folder that is gone once the version is written). ``defaults`` gives the licence and
+    provenance of the clips that state none of their own."""
     return build_version(src, root, parent=None, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
                          skip_bad=skip_bad, skip_existing=False, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait, source_name=source_name)
+                         allow_outside=allow_outside, wait=wait, source_name=source_name, defaults=defaults)
 
 
 def grow_version(
@@ -102,6 +104,7 @@ def grow_version(
     wait: bool = False,
     source_name: str | None = None,
     replaces: Mapping[str, str] | None = None,
+    defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
     """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
 
@@ -112,11 +115,14 @@ def grow_version(
     ``replaces`` maps parent clip ids to why a new clip takes their place (a review decision
     changed since they were exported): they and their variants are left out of the new version
     (listed under ``replaced`` in its meta), the parent keeping them; their groups keep their split.
+    ``defaults`` gives the licence and provenance of the new clips that state none of their own
+    (the parent's clips keep theirs).
     """
     return build_version(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                          augment_variants=augment_variants, augment_config=augment_config,
                          skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait, source_name=source_name, replaces=replaces)
+                         allow_outside=allow_outside, wait=wait, source_name=source_name, replaces=replaces,
+                         defaults=defaults)
 
 
 def build_version(
@@ -137,6 +143,7 @@ def build_version(
     wait: bool = False,
     source_name: str | None = None,
     replaces: Mapping[str, str] | None = None,
+    defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
     """Write the next version of ``root`` under its write lock (see ``grow_version``).
 
@@ -159,7 +166,8 @@ def build_version(
             return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
                                  augment_variants=augment_variants, augment_config=augment_config,
                                  skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                                 allow_outside=allow_outside, source_name=source_name, replaces=replaces)
+                                 allow_outside=allow_outside, source_name=source_name, replaces=replaces,
+                                 defaults=defaults)
     finally:
         # A refused first version leaves no empty root behind (one holding a version stays).
         remove_if_still_empty(made)
@@ -182,6 +190,7 @@ def _build_locked(
     allow_outside: bool,
     source_name: str | None = None,
     replaces: Mapping[str, str] | None = None,
+    defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
 
     if parent is None and list_versions(root):
@@ -206,7 +215,7 @@ def _build_locked(
     split_config = _split_config(base, seed, ratios)
     if augment_variants is None:
         augment_variants, augment_config = _parent_augment(base, augment_config)
-    discovered = find_sources(src, allow_outside=allow_outside)
+    discovered = find_sources(src, allow_outside=allow_outside, defaults=defaults)
     if base is not None:
         # Growing, an empty folder of a class the parent has loses nothing: the class stays.
         kept = {str(Path(src) / name) for name in discovered.empty_folders if name in base.classes}

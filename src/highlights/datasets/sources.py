@@ -53,15 +53,26 @@ class Discovered:
     empty_folders: list[str] = field(default_factory=list)
 
 
-def discover_sources(src: str | Path, *, allow_outside: bool = False) -> list[SourceClip]:
+@dataclass(frozen=True)
+class ClipDefaults:
+    """What a clip that states none of its own (no manifest cell, no sidecar key) is recorded with:
+    a coach's folder of their own footage has one licence, given once on the command line."""
+
+    licence: str | None = None
+    provenance: str | None = None
+
+
+def discover_sources(src: str | Path, *, allow_outside: bool = False,
+                     defaults: ClipDefaults = ClipDefaults()) -> list[SourceClip]:
     """The clips under ``src`` (see ``find_sources``); an entry that cannot be a clip is an error."""
-    found = find_sources(src, allow_outside=allow_outside)
+    found = find_sources(src, allow_outside=allow_outside, defaults=defaults)
     if found.problems:
         raise DatasetError([p.reason for p in found.problems], skippable=True)
     return found.clips
 
 
-def find_sources(src: str | Path, *, allow_outside: bool = False) -> Discovered:
+def find_sources(src: str | Path, *, allow_outside: bool = False,
+                 defaults: ClipDefaults = ClipDefaults()) -> Discovered:
     """The clips under ``src``.
 
     ``src`` is a CSV manifest (``path,label[,group,licence,provenance]``, paths relative to the
@@ -70,6 +81,8 @@ def find_sources(src: str | Path, *, allow_outside: bool = False) -> Discovered:
     where a clip's group comes from a ``NAME.json`` sidecar's ``group`` key, else its file stem.
     A manifest's clips must lie inside the manifest's folder (after following links) unless
     ``allow_outside``: a manifest from elsewhere must not make the dataset read any file it names.
+    A clip's own licence and provenance (its manifest cells, its sidecar's keys) win over
+    ``defaults``, which win over ``unknown`` and the manifest or folder it was read from.
     """
     src = Path(src)
     cause = missing_file_cause(src)
@@ -78,12 +91,12 @@ def find_sources(src: str | Path, *, allow_outside: bool = False) -> Discovered:
     if src.is_file():
         if src.suffix.lower() != ".csv":
             raise DatasetError(f"{src}: not a folder or a .csv manifest")
-        return Discovered(clips=read_source_manifest(src, allow_outside=allow_outside))
+        return Discovered(clips=read_source_manifest(src, allow_outside=allow_outside, defaults=defaults))
     if (src / SOURCE_MANIFEST_NAME).is_file():
         manifest = src / SOURCE_MANIFEST_NAME
-        clips = read_source_manifest(manifest, allow_outside=allow_outside)
+        clips = read_source_manifest(manifest, allow_outside=allow_outside, defaults=defaults)
         return Discovered(clips=clips, problems=_unlisted_clips(src, manifest, clips))
-    return scan_class_folders(src)
+    return scan_class_folders(src, defaults=defaults)
 
 
 def _unlisted_clips(src: Path, manifest: Path, clips: list[SourceClip]) -> list[SkippedEntry]:
@@ -105,7 +118,8 @@ def _unlisted_clips(src: Path, manifest: Path, clips: list[SourceClip]) -> list[
     return out
 
 
-def read_source_manifest(csv_path: Path, *, allow_outside: bool = False) -> list[SourceClip]:
+def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
+                         defaults: ClipDefaults = ClipDefaults()) -> list[SourceClip]:
     # utf-8-sig: spreadsheets save "CSV UTF-8" with a byte-order mark, which would otherwise
     # become part of the first column's name.
     try:
@@ -145,8 +159,8 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False) -> list
             path=path,
             label=row["label"],
             group=row.get("group") or path.stem,
-            licence=row.get("licence") or UNKNOWN_LICENCE,
-            provenance=row.get("provenance") or f"manifest {csv_path}",
+            licence=row.get("licence") or defaults.licence or UNKNOWN_LICENCE,
+            provenance=row.get("provenance") or defaults.provenance or f"manifest {csv_path}",
         ))
     if problems:
         raise DatasetError(problems)
@@ -161,7 +175,7 @@ def _inside(path: Path, folder: Path) -> bool:
     return resolved == folder or resolved.is_relative_to(folder)
 
 
-def scan_class_folders(src: Path) -> Discovered:
+def scan_class_folders(src: Path, *, defaults: ClipDefaults = ClipDefaults()) -> Discovered:
     problems: list[str] = []
     found = Discovered()
     try:
@@ -211,8 +225,8 @@ def scan_class_folders(src: Path) -> Discovered:
                 path=path,
                 label=entry.name,
                 group=str(sidecar.get("group") or path.stem),
-                licence=str(sidecar.get("licence") or UNKNOWN_LICENCE),
-                provenance=str(sidecar.get("provenance") or f"folder {src}"),
+                licence=str(sidecar.get("licence") or defaults.licence or UNKNOWN_LICENCE),
+                provenance=str(sidecar.get("provenance") or defaults.provenance or f"folder {src}"),
             ))
         if len(found.clips) + len(found.problems) + len(problems) == videos_before:
             found.empty_folders.append(entry.name)
