@@ -159,6 +159,7 @@ def show(
 
     v = load_version(root, version)
     _print_version(v)
+    _warn_split_leaks(v)
 
 
 @app.command("list")
@@ -179,9 +180,20 @@ def _tagged(tag: str, style: str, text: str) -> None:
     console.print(Text.assemble((tag, style), " ", text))
 
 
+def _warn_split_leaks(v: DatasetVersion) -> None:
+    """Name the source videos a version written before they were kept together holds in two splits."""
+    from highlights.datasets.split_leaks import split_leak_warning
+
+    warning = split_leak_warning(v)
+    if warning:
+        _tagged("warning", "yellow", warning)
+
+
 def _print_written(v: DatasetVersion) -> None:
     console.print(f"wrote {v.path}")
     _print_version(v)
+    if v.parent:  # a new version never puts one video in two splits; a parent written before may have
+        _warn_split_leaks(v)
     if v.meta["added"].get("already_in_parent"):
         console.print(f"{v.meta['added']['already_in_parent']} clips of SRC were already in {v.parent}")
     for skipped in v.meta.get("skipped", []):

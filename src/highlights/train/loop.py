@@ -30,6 +30,7 @@ from torch import nn
 from highlights.atomic import atomic_write_json
 from highlights.file_hash import file_sha256
 from highlights.datasets import DatasetError, DatasetVersion, load_version
+from highlights.datasets.split_leaks import split_leak_warning
 from highlights.datasets.checks import check_stored_clips
 from highlights.datasets.lock import exclusive_lock
 from highlights.errors import mark_stop_said
@@ -231,6 +232,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         raise DatasetError(f"{dataset.root}/{dataset.name}: one class ({', '.join(classes)}); a classifier needs "
                            "two or more: grow the version with clips of another class (dataset grow --classes)")
     check_splits(dataset, classes, train_records, val_records, log)
+    leak = split_leak_warning(dataset)
+    if leak:
+        log(f"warning: {leak}")
     note = without_none_note(classes)
     if note:
         log(note)

@@ -1,0 +1,150 @@
+"""A version written before one source video was kept in one split (a video added whole and the
+clips a review cut from it, or clips cut from two copies of one video, in two splits) is still
+read, and `dataset show`, `dataset grow` and `train` name the videos and their splits."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from tests.dataset_fixtures import make_class_tree, write_clip, write_manifest
+from highlights.cli.app import app
+from highlights.datasets import create_version, grow_version, load_version
+from highlights.datasets.split_leaks import videos_in_two_splits
+from highlights.review.export import cut_clip
+
+FPS = 8.0
+
+
+def _session(path: Path) -> Path:
+    return write_clip(path, 777, frames=40)
+
+
+def _cuts_of(video: Path, folder: Path, spans=((0.0, 2.0), (2.5, 4.5))) -> Path:
+    rows = []
+    for i, (a, b) in enumerate(spans):
+        cut_clip(video, a, b, folder / f"cut{i}.mp4", FPS)
+        rows.append({"path": f"cut{i}.mp4", "label": "shot", "group": video.stem,
+                     "provenance": json.dumps({"source_video": str(video), "start_s": a, "end_s": b,
+                                               "review": "accepted"})})
+    return write_manifest(folder / "manifest.csv", rows)
+
+
+def _other_clips(folder: Path) -> Path:
+    return make_class_tree(folder, {"shot": [(f"s{i}", None) for i in range(10)],
+                                    "none": [(f"n{i}", None) for i in range(10)]}, seed=5)
+
+
+def _as_written_before(version_dir: Path, moved: set[str]) -> str:
+    """Rewrite a version as a writer that did not join same-video clips left it: each clip whose
+    source path ends with one of ``moved`` in a group of its own (its file's stem), in a split other
+    than the one it was given. Returns that split."""
+    meta_path, manifest = version_dir / "dataset_meta.json", version_dir / "manifest.csv"
+    for path in (meta_path, manifest):
+        path.chmod(0o644)
+    meta = json.loads(meta_path.read_text())
+    ids = {clip_id for clip_id, entry in meta["clips"].items() if entry["source"].endswith(tuple(moved))}
+    assert ids
+    (was,) = {meta["clips"][i]["split"] for i in ids}
+    now = "test" if was != "test" else "train"
+    for i in ids:
+        meta["clips"][i].update(split=now, group=Path(meta["clips"][i]["source"]).stem)
+    meta_path.write_text(json.dumps(meta, indent=2))
+    with open(manifest, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["clip_id"] in ids:
+            row.update(split=now, group=meta["clips"][row["clip_id"]]["group"])
+    with open(manifest, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return now
+
+
+def _whole_and_cut(tmp_path: Path) -> tuple[Path, str, str]:
+    """v2: the clips a review cut from `game 2.mp4`, and the same file added whole as
+    `py0922.mp4`, in two splits as an earlier writer left them. Returns the root and both splits."""
+    root = tmp_path / "datasets"
+    game = _session(tmp_path / "games" / "game 2.mp4")
+    v1 = create_version(_cuts_of(game, tmp_path / "review"), root, classes=["none", "shot"], seed=1)
+    (cut_split,) = {c.split for c in v1.real_clips}
+    labelled = _other_clips(tmp_path / "my-clips")
+    shutil.copyfile(game, labelled / "shot" / "py0922.mp4")
+    v2 = grow_version(labelled, root, "v1")
+    assert videos_in_two_splits(v2) == []  # written now: one video, one split
+    whole_split = _as_written_before(root / "v2", {"py0922.mp4"})
+    return root, cut_split, whole_split
+
+
+def test_show_names_a_video_held_whole_and_cut_in_two_splits(tmp_path):
+    root, cut_split, whole_split = _whole_and_cut(tmp_path)
+    (leak,) = videos_in_two_splits(load_version(root, "v2"))
+    assert set(leak.names) == {"py0922.mp4", "game 2.mp4"}
+    assert leak.clips == {cut_split: 2, whole_split: 1}
+    shown = CliRunner().invoke(app, ["dataset", "show", "v2", "--root", str(root)])
+    assert shown.exit_code == 0, shown.output
+    said = " ".join(shown.output.split())
+    assert "v2 holds a source video in two splits" in said
+    assert "py0922.mp4 = game 2.mp4" in said or "game 2.mp4 = py0922.mp4" in said
+    assert f"{cut_split} 2" in said and f"{whole_split} 1" in said
+    # the parent, whose clips are all cut from the one video, holds no such video
+    assert "two splits" not in CliRunner().invoke(app, ["dataset", "show", "v1", "--root", str(root)]).output
+
+
+def test_grow_from_a_leaky_parent_writes_the_version_and_says_so(tmp_path):
+    root, _, _ = _whole_and_cut(tmp_path)
+    more = make_class_tree(tmp_path / "more", {"none": [(f"m{i}", None) for i in range(3)]}, seed=9)
+    grown = CliRunner().invoke(app, ["dataset", "grow", str(more), "--root", str(root), "--parent", "v2",
+                                     "--no-progress"])
+    assert grown.exit_code == 0, grown.output
+    assert (root / "v3").is_dir()
+    said = " ".join(grown.output.split())
+    assert "v3 holds a source video in two splits" in said and "py0922.mp4" in said
+
+
+def test_clips_cut_from_two_copies_of_a_video_in_two_splits_are_named(tmp_path):
+    root = tmp_path / "datasets"
+    game = _session(tmp_path / "games" / "session.mp4")
+    create_version(_other_clips(tmp_path / "my-clips"), root, seed=0)
+    grow_version(_cuts_of(game, tmp_path / "review1"), root, "v1")
+    copy = shutil.copyfile(game, tmp_path / "games" / "session (1).mp4")
+    v3 = grow_version(_cuts_of(copy, tmp_path / "review2", spans=((1.0, 3.0),)), root, "v2")
+    assert videos_in_two_splits(v3) == []
+    moved_to = _as_written_before(root / "v3", {"review2/cut0.mp4"})
+    (leak,) = videos_in_two_splits(load_version(root, "v3"))
+    assert leak.names == ("session.mp4", "session (1).mp4")
+    assert leak.clips[moved_to] == 1 and sum(leak.clips.values()) == 3
+
+
+def test_a_version_whose_reviewed_video_is_gone_is_read_without_a_word(tmp_path):
+    root, _, _ = _whole_and_cut(tmp_path)
+    (tmp_path / "games" / "game 2.mp4").unlink()  # nothing left to compare the whole clip with
+    assert videos_in_two_splits(load_version(root, "v2")) == []
+
+
+def test_train_names_the_leak_before_it_reads_a_clip(tmp_path, monkeypatch):
+    import highlights.train.loop as loop
+    from highlights.train import TrainConfig, fit
+
+    root, _, _ = _whole_and_cut(tmp_path)
+
+    class Stop(Exception):
+        pass
+
+    def stop(*args, **kwargs):
+        raise Stop
+
+    monkeypatch.setattr(loop, "check_stored_clips", stop)  # the leak is said before the clips are read
+    said = []
+    config = TrainConfig.from_options(str(root), "v2", str(tmp_path / "run"), quick=True)
+    try:
+        fit(config, show_progress=False, log=said.append)
+    except Stop:
+        pass
+    assert any(line.startswith("warning: v2 holds a source video in two splits") and "py0922.mp4" in line
+               for line in said), said
