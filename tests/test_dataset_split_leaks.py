@@ -148,3 +148,30 @@ def test_train_names_the_leak_before_it_reads_a_clip(tmp_path, monkeypatch):
         pass
     assert any(line.startswith("warning: v2 holds a source video in two splits") and "py0922.mp4" in line
                for line in said), said
+
+
+def test_evaluate_on_a_leaky_version_says_so_and_scores_it(tmp_path):
+    from highlights.model import save_checkpoint
+    from tests.model_fixtures import tiny_meta, tiny_model
+
+    root, _, _ = _whole_and_cut(tmp_path)
+    net = tiny_model(2)
+    checkpoint = save_checkpoint(tmp_path / "best.pt", net, tiny_meta(net, ["none", "shot"]))
+    result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--root", str(root), "--version", "v2",
+                                      "--out", str(tmp_path / "report"), "--no-progress", "--bootstrap", "10"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "warning: v2 holds a source video in two splits" in said and "py0922.mp4" in said
+    assert (tmp_path / "report").is_dir()
+
+
+def test_the_reader_of_checked_splits_that_evaluate_and_pose_training_use_tells_of_it(tmp_path):
+    from highlights.datasets.checks import load_checked_splits
+
+    root, _, _ = _whole_and_cut(tmp_path)
+    said = []
+    load_checked_splits(root, "v2", ["train"], log=said.append)
+    assert len(said) == 1 and said[0].startswith("warning: v2 holds a source video in two splits")
+    said.clear()
+    load_checked_splits(root, "v1", ["train"], log=said.append)
+    assert said == []

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -344,14 +344,20 @@ def _refuse_contradicted(outcome: CheckOutcome, contradicted: Mapping[str, tuple
 
 
 def load_checked_splits(root: str | Path | None, version: str | None, splits: Sequence[str], *,
-                        show_progress: bool = False) -> tuple[DatasetVersion, list[list[ClipRecord]]]:
+                        show_progress: bool = False,
+                        log: Callable[[str], None] | None = None) -> tuple[DatasetVersion, list[list[ClipRecord]]]:
     """The real (not augmented) clips of each of ``splits`` of a dataset version, for a model to be
     scored on: refused when a split is empty or any of their clips is missing or changed since
     the version was written (``check_stored_clips``). Every evaluation of a version reads its
-    clips through this, whichever model it scores."""
+    clips through this, whichever model it scores; ``log`` is told of a source video the
+    version holds in two splits (``split_leak_warning``), as its figures count footage trained on."""
+    from highlights.datasets.split_leaks import split_leak_warning
     from highlights.datasets.store import load_version
 
     dataset = load_version(root, version)
+    leak = split_leak_warning(dataset) if log is not None else None
+    if leak:
+        log(f"warning: {leak}")
     chosen = []
     for split in splits:
         records = dataset.split(split, augmented=False)

@@ -52,7 +52,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     else:
         from highlights.datasets.checks import load_checked_splits
 
-        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress)
+        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress, log=log)
         # Listed as the R(2+1)D's report lists them: by clip id, with the file each was added from.
         clips = [LabelledClip(r.path, r.label, r.clip_id) for r in records]
         origins = [dataset.origin(r.clip_id) for r in records]

@@ -46,7 +46,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     pose = PoseClassifier.load(pose_path)
     # The version first: a wrong --version, an empty split or a damaged clip is said before the
     # R(2+1)D's inference path is measured.
-    dataset, (val, test) = load_checked_splits(root, version, ["val", split])
+    dataset, (val, test) = load_checked_splits(root, version, ["val", split], log=log)
     check_checkpoint_classes(checkpoint, pose.classes)
     r2 = ClipClassifier.from_checkpoint(checkpoint)
     order = align_classes(r2.classes, pose.classes)

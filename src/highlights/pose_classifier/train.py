@@ -228,7 +228,7 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
         return clips, {"root": str(config.clips_root)}
     from highlights.datasets.checks import load_checked_splits
 
-    dataset, (records,) = load_checked_splits(config.dataset_root, config.dataset_version, ["train"])
+    dataset, (records,) = load_checked_splits(config.dataset_root, config.dataset_version, ["train"], log=log)
     other = sorted({r.label for r in records} - set(config.classes))
     if other:
         log(f"left out the {dataset.name} train clips of {', '.join(other)}: the pose classifier learns the "

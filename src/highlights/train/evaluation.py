@@ -115,7 +115,7 @@ def evaluate_checkpoint(
     if clips_root is None:
         # Before the classifier, whose inference path may be measured first: a wrong --version,
         # --split or a damaged clip is said at once.
-        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress)
+        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress, log=log)
     # The fp32 path is the reference the report scores, even where a verified int8/bf16 path exists.
     # Its classes are read from the checkpoint first, so that a tree or version of other classes is
     # refused before the classifier's inference path is measured (minutes on a first run).
