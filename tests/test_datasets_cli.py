@@ -273,6 +273,8 @@ def test_licence_and_provenance_given_once_go_to_the_clips_that_state_none(tmp_p
     assert len(others) == 5
     assert {c["licence"] for c in others} == {"ours, coaching use only"}
     assert {c["provenance"] for c in others} == {"filmed by the U12 coach"}
+    shown = " ".join(_run("dataset", "show", "v1", "--root", root).output.split())
+    assert "licence: ours, coaching use only (5 clips), CC-BY 4.0 (1 clip)" in shown
     with open(root / "v1" / "manifest.csv", newline="") as f:
         assert {r["licence"] for r in csv.DictReader(f)} == {"CC-BY 4.0", "ours, coaching use only"}
 
@@ -300,6 +302,7 @@ def test_without_licence_a_clip_that_states_none_is_unknown(tmp_path) -> None:
     clips = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())["clips"].values()
     assert {c["licence"] for c in clips} == {"unknown"}
     assert {c["provenance"] for c in clips} == {f"folder {tmp_path / 'src'}"}
+    assert "licence: unknown (4 clips)" in " ".join(created.output.split())
     for command in ("create", "grow"):
         shown = " ".join(_run("dataset", command, "--help").output.split())
         assert "--licence" in shown and "--provenance" in shown and "wins" in shown

@@ -265,6 +265,13 @@ def _print_version(v: DatasetVersion) -> None:
     console.print(f"note: {v.note}" + (" (the default: a model for commercial use is to be rebuilt on footage you "
                                        "may use commercially; --note sets your own)" if v.note == DEFAULT_NOTE else ""))
     console.print(f"split: {ratios} (seed {meta['split']['seed']})")
+    # What the clips may be used for, beside the note: an `unknown` here is footage whose terms
+    # nobody recorded (`--licence` on create/grow records them for the clips that state none).
+    from collections import Counter
+
+    licences = Counter(c.licence or "unknown" for c in v.real_clips)
+    console.print("licence: " + ", ".join(f"{name} ({n} clip{'s' if n != 1 else ''})"
+                                          for name, n in licences.most_common()))
     table = Table()
     table.add_column("class")
     for s in SPLITS:
