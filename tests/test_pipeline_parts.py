@@ -207,6 +207,27 @@ def test_merge_candidates_applies_nms_then_lengths():
     assert out[0].evidence["merge"]["suppressed"] == 1
 
 
+def test_merge_candidates_suppresses_again_where_fitting_moves_highlights_together():
+    # The last shot of a 30.5 s video: its window ends with the video and is shifted back by its
+    # padding onto the one before, which NMS kept (IoU 0.3/3.7): 25.8-30.3 and 26.0-30.5 would
+    # show the same seconds twice.
+    cfg = PipelineConfig().with_overrides({"merge.nms_iou": 0.3, "merge.pad_before_s": 1.0, "merge.pad_after_s": 1.5,
+                                           "merge.min_length_s": 3.0, "merge.max_length_s": 12.0}).merge
+    cands = [Candidate(26.8, 28.8, "motion", key_s=27.8, label="basketball_layup", score=0.97),
+             Candidate(28.5, 30.5, "motion", key_s=30.1, label="soccer_shooting", score=0.99),
+             Candidate(28.5, 30.5, "motion", key_s=30.1, label="soccer_shooting", score=0.99)]
+    out = merge_candidates(cands, cfg, duration_s=30.5)
+    # class-agnostic; the better-scored survives and counts both detections it stands for
+    assert [(c.label, c.start_s, c.end_s) for c in out] == [("soccer_shooting", 26.0, 30.5)]
+    assert out[0].evidence["merge"]["suppressed"] == 2
+    # The same two windows mid-video keep apart, as do two shots 2 s apart whose padded
+    # highlights overlap by IoU 2.5/6.5, more than nms_iou: the padding alone joins nothing.
+    mid = [Candidate(6.8, 8.8, "motion", key_s=7.8, score=0.97), Candidate(8.5, 10.5, "motion", key_s=9.5, score=0.99),
+           Candidate(20.0, 22.0, "motion", key_s=21.0, score=0.9), Candidate(22.0, 24.0, "motion", key_s=23.0, score=0.8)]
+    assert [(c.start_s, c.end_s) for c in merge_candidates(mid, cfg, duration_s=60.0)] == [
+        (5.8, 10.3), (7.5, 12.0), (19.0, 23.5), (21.0, 25.5)]
+
+
 # -- matching and scores -------------------------------------------------------------------
 
 def _events(*rows):

@@ -3,7 +3,10 @@
 Pure functions over (start, end, score, key) segments; the `temporal_nms` backend
 (`stages/temporal_nms.py`) wraps them. NMS is class-agnostic:
 two different actions do not happen in the same second of one game, so overlapping detections
-are one event told twice.
+are one event told twice. Suppression runs twice: on the classifier's windows, then on the
+highlights those windows became, because fitting them to the video and to the length limits can
+move two windows that barely overlapped onto the same seconds (a window at the end of a video is
+shifted back by its padding onto the one before it).
 """
 
 from __future__ import annotations
@@ -54,19 +57,38 @@ def fit_length(start: float, end: float, key: float, *, pad_before: float, pad_a
     return start, end
 
 
+def shown_core(start: float, end: float, *, pad_before: float, pad_after: float) -> tuple[float, float]:
+    """A fitted highlight less the padding every highlight gets: what sets it apart from another.
+
+    Two windows that NMS kept apart get the same padding, which would raise their overlap on its
+    own (two shots 2 s apart would look like one); taking it off again leaves the overlap that
+    fitting added (a shift back inside the video, growth to the minimum length, a cut to the
+    maximum). A highlight no longer than its padding is compared whole."""
+    if end - start <= pad_before + pad_after:
+        return start, end
+    return start + pad_before, end - pad_after
+
+
 def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> list[Candidate]:
-    """NMS, then padding and length limits; evidence says how many each survivor suppressed.
-    `config`: the merge section."""
+    """NMS on the windows, padding and length limits, then NMS again on what the fitted highlights
+    show (`shown_core`), so that two highlights a viewer would see as one moment are one; evidence
+    says how many detections each survivor suppressed, in either pass. `config`: the merge section."""
     segments = [(c.start_s, c.end_s) for c in candidates]
     kept, suppressed = temporal_nms(segments, [c.score for c in candidates], config.nms_iou)
+    fitted = [fit_length(candidates[i].start_s, candidates[i].end_s, candidates[i].moment_s,
+                         pad_before=config.pad_before_s, pad_after=config.pad_after_s,
+                         min_len=config.min_length_s, max_len=config.max_length_s, duration=duration_s)
+              for i in kept]
+    cores = [shown_core(start, end, pad_before=config.pad_before_s, pad_after=config.pad_after_s)
+             for start, end in fitted]
+    shown, merged = temporal_nms(cores, [candidates[i].score for i in kept], config.nms_iou)
     out = []
-    for i in kept:
-        c = candidates[i]
-        start, end = fit_length(c.start_s, c.end_s, c.moment_s, pad_before=config.pad_before_s,
-                                pad_after=config.pad_after_s, min_len=config.min_length_s,
-                                max_len=config.max_length_s, duration=duration_s)
+    for j in shown:
+        c = candidates[kept[j]]
+        start, end = fitted[j]
+        n_suppressed = len(suppressed[kept[j]]) + sum(1 + len(suppressed[kept[m]]) for m in merged[j])
         ev = deepcopy(c.evidence)
-        ev["merge"] = {"suppressed": len(suppressed[i]), "segment": [round(c.start_s, 3), round(c.end_s, 3)]}
+        ev["merge"] = {"suppressed": n_suppressed, "segment": [round(c.start_s, 3), round(c.end_s, 3)]}
         out.append(Candidate(start_s=start, end_s=end, source=c.source, key_s=c.moment_s, label=c.label,
                              sport=c.sport, score=c.score, evidence=ev, track_id=c.track_id))
     return sorted(out, key=lambda c: c.start_s)
