@@ -228,6 +228,40 @@ def test_merge_candidates_suppresses_again_where_fitting_moves_highlights_togeth
         (5.8, 10.3), (7.5, 12.0), (19.0, 23.5), (21.0, 25.5)]
 
 
+
+def test_the_actions_merge_also_suppresses_where_fitting_moves_highlights_together():
+    # The same end of a 30.5 s video: key moments 2.3 s apart (more than action_gap_s) and windows
+    # overlapping by IoU 0.3/3.7 make two actions, whose fitted highlights 25.8-30.3 and 26.0-30.5
+    # show the same seconds.
+    from pathlib import Path
+
+    from highlights.pipeline.context import RunContext
+
+    cfg = PipelineConfig().with_overrides({"merge.backend": "actions", "merge.score_calibration": "none",
+                                           "merge.nms_iou": 0.3, "merge.action_gap_s": 1.5,
+                                           "merge.pad_before_s": 1.0, "merge.pad_after_s": 1.5,
+                                           "merge.min_length_s": 3.0, "merge.max_length_s": 12.0})
+
+    def merge(cands, duration_s):
+        context = RunContext(video_path=Path("game.mp4"), info=SimpleNamespace(duration_s=duration_s))
+        return stage_class("merge", "actions")(cfg, context).merge(cands), context.shared["merge_summary"]
+
+    cands = [Candidate(26.8, 28.8, "motion", key_s=27.8, label="basketball_layup", score=0.97),
+             Candidate(28.5, 30.5, "motion", key_s=30.1, label="soccer_shooting", score=0.99),
+             Candidate(28.5, 30.5, "motion", key_s=30.1, label="soccer_shooting", score=0.99)]
+    out, summary = merge(cands, 30.5)
+    # class-agnostic; the better-scored survives and counts every detection it stands for
+    assert [(c.label, c.start_s, c.end_s, c.score) for c in out] == [("soccer_shooting", 26.0, 30.5, 0.99)]
+    assert out[0].evidence["merge"]["support"] == 3
+    assert out[0].evidence["merge"]["labels_seen"] == ["basketball_layup", "soccer_shooting"]
+    assert out[0].evidence["neighbourhood"]["others"] == 0  # scored as one action, not beside its double
+    assert (summary["actions"], summary["kept"]) == (1, 1)
+    # Mid-video they stay two, as do two shots 2 s apart whose padded highlights overlap.
+    mid = [Candidate(6.8, 8.8, "motion", key_s=7.8, score=0.97), Candidate(8.5, 10.5, "motion", key_s=10.1, score=0.99),
+           Candidate(20.0, 22.0, "motion", key_s=21.0, score=0.9), Candidate(22.0, 24.0, "motion", key_s=23.0, score=0.8)]
+    assert [(c.start_s, c.end_s) for c in merge(mid, 60.0)[0]] == [(5.8, 10.3), (7.5, 12.0), (19.0, 23.5), (21.0, 25.5)]
+
+
 # -- matching and scores -------------------------------------------------------------------
 
 def _events(*rows):

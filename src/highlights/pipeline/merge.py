@@ -69,6 +69,15 @@ def shown_core(start: float, end: float, *, pad_before: float, pad_after: float)
     return start + pad_before, end - pad_after
 
 
+def suppress_shown(fitted: list[tuple[float, float]], scores: list[float], config
+                   ) -> tuple[list[int], dict[int, list[int]]]:
+    """NMS on what fitted highlights show (`shown_core`), as `temporal_nms` returns it: the second
+    pass of either merge. `config`: the merge section."""
+    cores = [shown_core(start, end, pad_before=config.pad_before_s, pad_after=config.pad_after_s)
+             for start, end in fitted]
+    return temporal_nms(cores, scores, config.nms_iou)
+
+
 def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> list[Candidate]:
     """NMS on the windows, padding and length limits, then NMS again on what the fitted highlights
     show (`shown_core`), so that two highlights a viewer would see as one moment are one; evidence
@@ -79,9 +88,7 @@ def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> 
                          pad_before=config.pad_before_s, pad_after=config.pad_after_s,
                          min_len=config.min_length_s, max_len=config.max_length_s, duration=duration_s)
               for i in kept]
-    cores = [shown_core(start, end, pad_before=config.pad_before_s, pad_after=config.pad_after_s)
-             for start, end in fitted]
-    shown, merged = temporal_nms(cores, [candidates[i].score for i in kept], config.nms_iou)
+    shown, merged = suppress_shown(fitted, [candidates[i].score for i in kept], config)
     out = []
     for j in shown:
         c = candidates[kept[j]]
