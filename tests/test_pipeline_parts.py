@@ -262,6 +262,28 @@ def test_the_actions_merge_also_suppresses_where_fitting_moves_highlights_togeth
     assert [(c.start_s, c.end_s) for c in merge(mid, 60.0)[0]] == [(5.8, 10.3), (7.5, 12.0), (19.0, 23.5), (21.0, 25.5)]
 
 
+def test_the_second_pass_keeps_an_action_whose_moment_the_survivor_does_not_show():
+    # The end of a 10.7 s drill: a shot keyed 6.3 s (window 5.3-7.3) and the last one keyed 8.9 s,
+    # its detections reaching 11.3 s. Fitted, the last is shifted back to 4.8-10.7 and its shown
+    # core (5.8-9.2) overlaps the first's (5.3-7.3) by IoU 0.38; but the first's highlight, 4.3-8.8 s,
+    # ends before the 8.9 s moment, so absorbing the last action would hide its shot: both stay.
+    from pathlib import Path
+
+    from highlights.pipeline.context import RunContext
+
+    cfg = PipelineConfig().with_overrides({"merge.backend": "actions", "merge.score_calibration": "none",
+                                           "merge.nms_iou": 0.3, "merge.action_gap_s": 1.5,
+                                           "merge.pad_before_s": 1.0, "merge.pad_after_s": 1.5,
+                                           "merge.min_length_s": 3.0, "merge.max_length_s": 12.0})
+    cands = [Candidate(5.3, 7.3, "motion", key_s=6.3, label="basketball_layup", score=0.9),
+             Candidate(7.9, 9.9, "motion", key_s=8.9, label="basketball_layup", score=0.8),
+             Candidate(9.3, 11.3, "motion", key_s=10.3, label="basketball_layup", score=0.7)]
+    context = RunContext(video_path=Path("drill.mp4"), info=SimpleNamespace(duration_s=10.7))
+    out = stage_class("merge", "actions")(cfg, context).merge(cands)
+    assert [(c.key_s, round(c.start_s, 6), c.end_s) for c in out] == [(6.3, 4.3, 8.8), (8.9, 4.8, 10.7)]
+    assert [c.evidence["merge"]["support"] for c in out] == [1, 2]
+
+
 # -- matching and scores -------------------------------------------------------------------
 
 def _events(*rows):

@@ -11,6 +11,7 @@ shifted back by its padding onto the one before it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
 
 from highlights.pipeline.records import Candidate
@@ -22,14 +23,16 @@ def temporal_iou(a: tuple[float, float], b: tuple[float, float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def temporal_nms(segments: list[tuple[float, float]], scores: list[float], iou_threshold: float
-                 ) -> tuple[list[int], dict[int, list[int]]]:
-    """Indices kept (best score first; ties by earlier start) and, per kept index, those it suppressed."""
+def temporal_nms(segments: list[tuple[float, float]], scores: list[float], iou_threshold: float,
+                 may_suppress: Callable[[int, int], bool] | None = None) -> tuple[list[int], dict[int, list[int]]]:
+    """Indices kept (best score first; ties by earlier start) and, per kept index, those it suppressed.
+    `may_suppress(k, i)`, where given, must also hold for kept segment k to suppress segment i."""
     order = sorted(range(len(segments)), key=lambda i: (-scores[i], segments[i][0]))
     kept: list[int] = []
     suppressed: dict[int, list[int]] = {}
     for i in order:
-        by = next((k for k in kept if temporal_iou(segments[i], segments[k]) > iou_threshold), None)
+        by = next((k for k in kept if temporal_iou(segments[i], segments[k]) > iou_threshold
+                   and (may_suppress is None or may_suppress(k, i))), None)
         if by is None:
             kept.append(i)
             suppressed[i] = []
@@ -69,13 +72,17 @@ def shown_core(start: float, end: float, *, pad_before: float, pad_after: float)
     return start + pad_before, end - pad_after
 
 
-def suppress_shown(fitted: list[tuple[float, float]], scores: list[float], config
+def suppress_shown(fitted: list[tuple[float, float]], scores: list[float], keys: list[float], config
                    ) -> tuple[list[int], dict[int, list[int]]]:
     """NMS on what fitted highlights show (`shown_core`), as `temporal_nms` returns it: the second
-    pass of either merge. `config`: the merge section."""
+    pass of either merge. A highlight goes only into one whose fitted span holds its key moment
+    (`keys`): an action's highlight can reach well before its key moment, and one that overlaps
+    the next action's without showing that action's moment would hide it. `config`: the merge
+    section."""
     cores = [shown_core(start, end, pad_before=config.pad_before_s, pad_after=config.pad_after_s)
              for start, end in fitted]
-    return temporal_nms(cores, scores, config.nms_iou)
+    return temporal_nms(cores, scores, config.nms_iou,
+                        may_suppress=lambda k, i: fitted[k][0] <= keys[i] <= fitted[k][1])
 
 
 def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> list[Candidate]:
@@ -88,7 +95,8 @@ def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> 
                          pad_before=config.pad_before_s, pad_after=config.pad_after_s,
                          min_len=config.min_length_s, max_len=config.max_length_s, duration=duration_s)
               for i in kept]
-    shown, merged = suppress_shown(fitted, [candidates[i].score for i in kept], config)
+    shown, merged = suppress_shown(fitted, [candidates[i].score for i in kept],
+                                   [candidates[i].moment_s for i in kept], config)
     out = []
     for j in shown:
         c = candidates[kept[j]]

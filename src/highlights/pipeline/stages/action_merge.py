@@ -39,7 +39,7 @@ class ActionMerge(Merger):
         # the one before): the better-scored, by the same probability the grouping ranked on, takes
         # the other's detections as one action of them all, and keeps its own fitted span. Scoring
         # comes after, so support and neighbourhood count what the viewer is shown.
-        shown, absorbed = suppress_shown(fitted, [a.score for a in actions], cfg)
+        shown, absorbed = suppress_shown(fitted, [a.score for a in actions], [a.moment_s for a in actions], cfg)
         merged = []
         for j in shown:
             best, members = groups[j]
