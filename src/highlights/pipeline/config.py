@@ -216,10 +216,9 @@ class MergeConfig:
 
     enabled: bool = True
     # temporal_nms keeps two detections whose 2 s windows overlap by less than nms_iou; actions
-    # also merges those whose key moments lie within action_gap_s. On three synthetic games that
-    # gave 219 highlights instead of 280 (25/30 events found against 26/30), but on the annotated
-    # real clips it merged two shots 2 s apart whose detections came 1.4 s apart (11/15 against
-    # 12/15), so it is not the default.
+    # also merges those whose key moments lie within action_gap_s. The two merges' figures on the
+    # annotated real clips and synthetic games: docs/measurements.md ("On the 5 annotated real
+    # clips") and docs/detect.md ("One highlight per action, ranks and caps").
     backend: str = "temporal_nms"
     nms_iou: float = 0.3  # windows overlapping more than this (temporal IoU) are one action, in either merge
     pad_before_s: float = 1.0
