@@ -490,6 +490,41 @@ def test_a_pose_model_written_before_clamping_loads_with_unbounded_features(trai
     np.testing.assert_allclose(old.window_proba(norm), clf.window_proba(norm), rtol=1e-5)
 
 
+def test_a_pose_model_is_given_the_features_it_was_trained_on(trained, windows, tmp_path):
+    """A model records how its features were computed; one written before that was recorded gets
+    feature version 1 (an unseen wrist read at the hip centre) and keeps its predictions; a version
+    this highlights does not compute is refused in one line naming the file."""
+    from highlights.model.errors import CheckpointError
+    from highlights.pose_classifier.features import FEATURE_VERSION
+    from highlights.pose_classifier.skeleton import L_WRIST, R_WRIST
+
+    payload = torch.load(trained / "best.pt", weights_only=True)
+    assert payload["meta"]["model"]["feature_version"] == FEATURE_VERSION == 2
+    clf = PoseClassifier.load(trained / "best.pt")
+    assert clf.feature_version == 2
+    payload["meta"]["model"].pop("feature_version")
+    torch.save(payload, tmp_path / "old.pt")
+    old = PoseClassifier.load(tmp_path / "old.pt")
+    assert old.feature_version == 1
+    w, _, _ = windows
+    norm = [normalise(x) for x in w[:20]]
+    for n in norm:                          # one wrist unseen in half the frames
+        n[::2, [L_WRIST, R_WRIST][len(n) % 2]] = 0.0
+    as_old = PoseClassifier(clf.network, clf.classes, clf.spec, clf.family, clf.meta, clf.action_threshold,
+                            clf.aggregation, feature_version=1)
+    np.testing.assert_array_equal(old.window_proba(norm), as_old.window_proba(norm))
+    assert not np.allclose(old.window_proba(norm), clf.window_proba(norm))
+    # Saved again, it says version 1 and is read as version 1.
+    old.save(tmp_path / "again.pt")
+    assert PoseClassifier.load(tmp_path / "again.pt").feature_version == 1
+    payload["meta"]["model"]["feature_version"] = 99
+    torch.save(payload, tmp_path / "newer.pt")
+    with pytest.raises(CheckpointError) as refused:
+        PoseClassifier.load(tmp_path / "newer.pt")
+    said = str(refused.value)
+    assert "\n" not in said and str(tmp_path / "newer.pt") in said and "feature version 99" in said
+
+
 def _kick_without_keypoints(tmp_path: Path) -> Path:
     """A synthetic kick written as a plain video: no generator keypoints beside it, so BlazePose runs."""
     req = ClipRequest(label="soccer_shooting", seed=7, scene_seed=7, group="g", sport="soccer", seconds=1.5,

@@ -129,3 +129,73 @@ def test_a_coordinate_that_is_not_a_number_gives_0_not_nan():
     feats = dict(zip(names, values.tolist()))
     assert np.isfinite(values).all()
     assert feats["wrist_gap_max"] == feats["wrist_gap_mean"] == feats["wrist_gap_min"] == 0.0
+
+
+def _features(n: np.ndarray, version: int | None = None) -> dict[str, float]:
+    values, names = window_features(n, 10.0) if version is None else window_features(n, 10.0, version)
+    return dict(zip(names, values.tolist()))
+
+
+def test_a_dropped_wrist_is_not_read_as_a_reach():
+    """The trunk leans so the mid-shoulder is at x 0.5; the left wrist, seen, hangs near it, and the
+    right one is not seen in the first frame (put at the hip centre, as `normalise` puts it). The
+    reach there is the left wrist's alone, not the hip centre's distance from the shoulders."""
+    n = _window()
+    n[:, [L_SHOULDER, R_SHOULDER], 0] = (0.3, 0.7)              # mid-shoulder x 0.5 in every frame
+    n[:, L_WRIST, 0] = 0.4                                      # 0.1 from it
+    n[:, R_WRIST, 0] = 0.6                                      # 0.1 from it
+    n[0, R_WRIST] = 0.0                                         # dropped in frame 0
+    feats = _features(n)
+    assert [feats["wrist_reach_max"], feats["wrist_reach_mean"]] == pytest.approx([0.1, 0.1])
+    # Feature version 1, which the models written before version 2 were trained on, read it as 0.5.
+    assert _features(n, 1)["wrist_reach_max"] == pytest.approx(0.5)
+
+
+def test_hips_unseen_for_frames_are_not_a_jump_across_the_gap():
+    """Hips seen in frames 0, 1 and 3: the rise from frame 1 to 3 took two frames, so the fastest
+    frame pair is 0 -> 1 (0.05 in a tenth of a second), not 1 -> 3 read as one frame."""
+    n = np.concatenate([_window(), _window()[2:]])              # four frames
+    n[:, [L_HIP, R_HIP], 1] = 0.0
+    n[1, [L_HIP, R_HIP], 1] = 0.05
+    n[3, [L_HIP, R_HIP], 1] = 0.3
+    n[2, [L_HIP, R_HIP]] = 0.0                                  # unseen in frame 2
+    assert _features(n)["hip_vy_max"] == pytest.approx(0.5)
+    assert _features(n, 1)["hip_vy_max"] == pytest.approx(2.5)
+    n[1, [L_HIP, R_HIP]] = 0.0                                  # no two seen frames running: no speed
+    assert _features(n)["hip_vy_max"] == 0.0
+
+
+def _scatter_unseen(n: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The same window with every unseen joint put somewhere else: a feature that reads an unseen
+    joint's place changes."""
+    out = n.copy()
+    unseen = out[:, :, 2] <= 0
+    out[unseen, :2] = rng.uniform(-3.0, 3.0, (int(unseen.sum()), 2))
+    return out
+
+
+@pytest.mark.parametrize("dropped", [
+    pytest.param({L_WRIST: [0]}, id="a wrist in one frame"),
+    pytest.param({R_WRIST: [1, 2]}, id="a wrist in two frames"),
+    pytest.param({L_WRIST: [0, 1, 2], L_ELBOW: [0, 1, 2]}, id="a whole arm"),
+    pytest.param({L_WRIST: [0, 1, 2], L_ANKLE: [0, 1, 2], L_KNEE: [0, 1, 2], L_HIP: [0, 1, 2],
+                  L_SHOULDER: [0, 1, 2]}, id="a side never seen"),
+    pytest.param({R_ANKLE: [0, 1, 2], R_KNEE: [2]}, id="a whole leg"),
+    pytest.param({L_HIP: [1]}, id="a hip"),
+    pytest.param({R_SHOULDER: [0, 2]}, id="a shoulder"),
+    pytest.param({L_HIP: [0], R_SHOULDER: [2], 0: [1]}, id="hips, shoulders and nose in turn"),
+])
+def test_an_unseen_joint_moves_no_feature(dropped):
+    """Wherever an unseen joint is put, every feature is what it is with the joint at the hip
+    centre (where `normalise` puts it): no feature reads a joint the estimator did not see."""
+    n = _window()
+    n[:, L_ELBOW, 2] = n[:, R_ELBOW, 2] = 1.0
+    n[:, L_ELBOW, :2], n[:, R_ELBOW, :2] = (-0.3, 0.8), (0.35, 0.9)
+    for joint, frames in dropped.items():
+        n[frames, joint] = 0.0
+    rng = np.random.default_rng(0)
+    values, names = window_features(n, 10.0)
+    for _ in range(5):
+        moved = window_features(_scatter_unseen(n, rng), 10.0)[0]
+        changed = [k for k, a, b in zip(names, values, moved) if abs(a - b) > 1e-6]
+        assert changed == []

@@ -3,7 +3,9 @@
 Joint speeds and their peaks, how high the hands go against the shoulders and the head, how far
 apart the hands are, how high a foot or knee rises, whether the hips rise (a jump) or travel (a
 run), the trunk's lean. Left and right enter as the larger and the smaller of the two, so the
-features do not change in a mirror. Measured here (see bench/bench_pose_classifier.py): such
+features do not change in a mirror. A joint the estimator did not see (visibility 0, put at the
+hip centre by `normalise`) moves no feature: each feature reads only the frames that show what it
+measures. Measured here (see bench/bench_pose_classifier.py): such
 features, trained on synthetic poses, transfer to real poses better than learned sequence models,
 which learn the generator's own motion.
 """
@@ -18,6 +20,12 @@ from highlights.pose_classifier.skeleton import (
 )
 
 _NAMES: list[str] = []
+# How the features are computed, stored in every features model (`PoseClassifier.feature_version`)
+# so a model is always given the features it was trained on. 1: `wrist_reach` read an unseen wrist
+# at the hip centre as a position, and `hip_vy_max` took a gap of unseen hips for one frame's motion;
+# 2: neither does. Models written before the version was stored are version 1.
+FEATURE_VERSION = 2
+FEATURE_VERSIONS = (1, 2)
 
 
 def _stat(name: str, values: np.ndarray, mask: np.ndarray, kinds=("max", "mean")) -> list[tuple[str, float]]:
@@ -54,8 +62,22 @@ def _pair(norm, a, b, fn):
     return hi, ma | mb, lo, ma & mb
 
 
-def window_features(norm: np.ndarray, fps: float) -> tuple[np.ndarray, list[str]]:
-    """(T,17,3) normalised window -> (F,) float32 features and their names."""
+def _hip_vy_max(hip_y: np.ndarray, hip_ok: np.ndarray, fps: float, version: int) -> float:
+    """The hips' fastest vertical speed over a frame pair (per second). Version 1 differenced the
+    seen frames as if they were consecutive, so hips unseen for k frames moved k frames' worth in one."""
+    if version == 1:
+        return float(np.max(np.abs(np.diff(hip_y[hip_ok]))) * fps)
+    pairs = hip_ok[1:] & hip_ok[:-1]
+    if not pairs.any():
+        return 0.0
+    return float(np.max(np.abs(np.diff(hip_y))[pairs]) * fps)
+
+
+def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION) -> tuple[np.ndarray, list[str]]:
+    """(T,17,3) normalised window -> (F,) float32 features and their names, computed as feature
+    version `version` (`FEATURE_VERSIONS`) computes them."""
+    if version not in FEATURE_VERSIONS:
+        raise ValueError(f"unknown pose feature version {version!r}; expected one of {FEATURE_VERSIONS}")
     seen = norm[:, :, 2] > 0
     feats: list[tuple[str, float]] = []
 
@@ -76,7 +98,7 @@ def window_features(norm: np.ndarray, fps: float) -> tuple[np.ndarray, list[str]
         hx = hip[hip_ok, 0]
         feats += [("hip_rise", float(hy.max() - np.median(hy))), ("hip_dip", float(np.median(hy) - hy.min())),
                   ("hip_travel", float(hx.max() - hx.min())),
-                  ("hip_vy_max", float(np.max(np.abs(np.diff(hy))) * fps))]
+                  ("hip_vy_max", _hip_vy_max(hip[:, 1], hip_ok, fps, version))]
     else:
         feats += [("hip_rise", 0.0), ("hip_dip", 0.0), ("hip_travel", 0.0), ("hip_vy_max", 0.0)]
     sho_ok = seen[:, L_SHOULDER] & seen[:, R_SHOULDER]
@@ -104,6 +126,8 @@ def window_features(norm: np.ndarray, fps: float) -> tuple[np.ndarray, list[str]
     # Wrists forward of the body (reach) and arm extension.
     reach = np.abs(np.stack([norm[:, L_WRIST, 0], norm[:, R_WRIST, 0]], 1) - sho[:, :1])
     rm = np.stack([seen[:, L_WRIST], seen[:, R_WRIST]], 1) & sho_ok[:, None]
+    if version >= 2:  # the farther of the wrists seen, not an unseen one at the hip centre
+        reach = np.where(rm, reach, -np.inf)
     feats += _stat("wrist_reach", reach.max(axis=1), rm.any(axis=1), ("max", "mean"))
 
     def foot_height(n, j):

@@ -30,7 +30,7 @@ from highlights.atomic import atomic_write_bytes
 from highlights.errors import ConfigError
 from highlights.model.checkpoint import unsupported_format
 from highlights.model.errors import CheckpointError
-from highlights.pose_classifier.features import feature_names, window_features
+from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS, feature_names, window_features
 from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
 
 FORMAT_NAME = "highlights.checkpoint"
@@ -110,10 +110,12 @@ def build_network(family: str, num_classes: int, **kw) -> nn.Module:
     raise ConfigError(f"unknown pose model family {family!r}; expected one of {FAMILIES}")
 
 
-def model_inputs(family: str, norm_windows: list[np.ndarray], fps: float) -> torch.Tensor:
-    """Normalised (T,17,3) windows -> the network's input batch."""
+def model_inputs(family: str, norm_windows: list[np.ndarray], fps: float,
+                 feature_version: int = FEATURE_VERSION) -> torch.Tensor:
+    """Normalised (T,17,3) windows -> the network's input batch (features as `feature_version`
+    computes them, for the features families)."""
     if family.startswith("features"):
-        return torch.from_numpy(np.stack([window_features(w, fps)[0] for w in norm_windows]))
+        return torch.from_numpy(np.stack([window_features(w, fps, feature_version)[0] for w in norm_windows]))
     seq = np.stack([with_velocity(w, fps) for w in norm_windows])          # (N,T,17,5)
     seq = np.clip(seq, -20.0, 20.0)
     n, t = seq.shape[:2]
@@ -143,12 +145,18 @@ def pixel_windows(keypoints: np.ndarray, times: np.ndarray, spec: PoseWindowSpec
 
 
 class PoseClassifier:
-    """A trained pose model: `.classes`, `.spec`, `.family`, `.meta`, and predictions."""
+    """A trained pose model: `.classes`, `.spec`, `.family`, `.meta`, and predictions.
+    `feature_version` says how its window features are computed (features families): a new model
+    gets the current one, a loaded model the one it was trained on."""
 
     def __init__(self, network: nn.Module, classes: list[str], spec: PoseWindowSpec, family: str,
-                 meta: dict, action_threshold: float = 0.5, aggregation: str = "max"):
+                 meta: dict, action_threshold: float = 0.5, aggregation: str = "max",
+                 feature_version: int = FEATURE_VERSION):
         if aggregation not in AGGREGATIONS:
             raise ConfigError(f"unknown window aggregation {aggregation!r}; expected one of {AGGREGATIONS}")
+        if feature_version not in FEATURE_VERSIONS:
+            raise ConfigError(f"unknown pose feature version {feature_version!r}; expected one of {FEATURE_VERSIONS}")
+        self.feature_version = int(feature_version)
         self.aggregation = aggregation
         self.network = network.eval()
         self.classes = list(classes)
@@ -167,7 +175,7 @@ class PoseClassifier:
         meta = {**self.meta, **(extra_meta or {})}
         meta.update({"classes": self.classes, "pose_window": self.spec.to_dict(),
                      "model": {"arch": ARCH_PREFIX + self.family, **meta.get("model", {}),
-                               "family": self.family},
+                               "family": self.family, "feature_version": self.feature_version},
                      "action_threshold": self.action_threshold, "aggregation": self.aggregation})
         self.meta = meta
         payload = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "meta": meta,
@@ -211,7 +219,12 @@ class PoseClassifier:
         aggregation = meta.get("aggregation", "max")   # models written before the setting existed
         if aggregation not in AGGREGATIONS:
             raise CheckpointError(path, f"unknown window aggregation {aggregation!r}")
-        return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5), aggregation)
+        feature_version = meta["model"].get("feature_version", 1)   # written before it was stored
+        if feature_version not in FEATURE_VERSIONS:
+            raise CheckpointError(path, f"pose feature version {feature_version!r}, which this highlights does not "
+                                        f"compute (it computes {list(FEATURE_VERSIONS)}): another version of highlights wrote it")
+        return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5), aggregation,
+                   feature_version)
 
     # ----------------------------------------------------------------- prediction
     @torch.no_grad()
@@ -219,10 +232,10 @@ class PoseClassifier:
         """(N, classes) for normalised (T,17,3) windows (mirror-averaged)."""
         if not norm_windows:
             return np.zeros((0, len(self.classes)), np.float32)
-        x = model_inputs(self.family, norm_windows, self.spec.fps)
+        x = model_inputs(self.family, norm_windows, self.spec.fps, self.feature_version)
         p = torch.softmax(self.network(x), dim=1)
         if tta_mirror:
-            xm = model_inputs(self.family, [mirror(w) for w in norm_windows], self.spec.fps)
+            xm = model_inputs(self.family, [mirror(w) for w in norm_windows], self.spec.fps, self.feature_version)
             p = 0.5 * (p + torch.softmax(self.network(xm), dim=1))
         return p.numpy()
 
