@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from highlights.pipeline.evaluation import Rate
 from highlights.pipeline.highlight import Highlight
 from tests.picture_checks import check_linked_picture
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
@@ -101,6 +102,12 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
     assert report["attribution"]["by_cause"]["pose"]["count"] == 2
+    # beside the recall, the events the highlights show (none: no pose, no highlight), in all three
+    shown = report["shown_in_reel"]
+    assert (shown["shown"], shown["events"], shown["max_length_s"]) == (0, 2, 12.0)
+    assert shown["shown_recall_interval"] == [round(x, 4) for x in Rate(0, 2).interval]
+    assert "shown recall 0.000" in " ".join(res.output.split())
+    assert "Shown recall 0.000" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
     # The terminal counts misses as the Markdown does: at class level, out of the events.
     assert "2 of 2 events missed (tolerance 2 s, class level)" in " ".join(res.output.split())
     # ... and each miss with the stage that lost it and why, as in the Markdown

@@ -347,6 +347,76 @@ def test_a_rate_prints_and_stores_its_counts_interval_and_four_places():
     assert score["recall"] == 0.3333 and score["precision"] == 1.0  # 1/3 stored to four places
 
 
+def test_an_action_the_merge_folded_into_its_neighbours_highlight_is_shown_not_lost():
+    """Two shots 1.6 s apart near the end of the video: fitting shifts the second's highlight back
+    onto the first's, and the merge folds it into the first, whose span holds both moments. The
+    recall pairs that highlight with one shot only; the shown recall counts both, and the
+    attribution says where the second is rather than blaming a stage."""
+    from highlights.pipeline.evaluation import attribute_misses, shown_in_reel
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig()
+    windows = [Candidate(9.0, 11.0, "t", key_s=10.0, label="soccer_shooting", sport="soccer", score=0.9),
+               Candidate(10.6, 12.6, "t", key_s=11.6, label="soccer_shooting", sport="soccer", score=0.8)]
+    merged = merge_candidates(windows, config.merge, duration_s=13.0)
+    highlights = [Highlight.from_candidate(c) for c in merged]
+    assert [(h.start_s, h.end_s, h.key_s) for h in highlights] == [(8.0, 12.5, 10.0)]
+    events = _events(("soccer", "soccer_shooting", 10.0), ("soccer", "soccer_shooting", 11.6),
+                     ("soccer", "soccer_shooting", 4.0))  # e2: nothing near it
+    score = score_at(highlights, events, 2.0)
+    assert score.recall.hits == 1  # one spot per event: the second shot's is not there
+    shown = shown_in_reel(highlights, events, config.merge.max_length_s, score.found_events, 2.0)
+    assert shown.shown_events == {0, 1} and shown.unmatched == 1
+    stored = shown.to_dict()
+    assert (stored["shown"], stored["events"], stored["shown_recall"]) == (2, 3, 0.6667)
+    assert stored["shown_recall_interval"] == [round(x, 4) for x in Rate(2, 3).interval]
+    assert "shown recall 0.667" in shown.summary() and "1 of them matched to no highlight" in shown.summary()
+    found = attribute_misses(highlights, SimpleNamespace(events=events), StageTrace(), config, [], tolerance_s=2.0)
+    assert [(m["event_id"], m["cause"], m["stage"]) for m in found["misses"]] == [
+        ("e1", "shown", "shown inside another highlight"), ("e2", "candidates", "candidates")]
+    assert found["misses"][0]["detail"] == "inside the soccer_shooting highlight 8.00-12.50 s, keyed at 10.00 s"
+    assert found["by_stage"]["shown inside another highlight"]["count"] == 1
+
+
+def test_a_highlight_longer_than_the_merge_allows_shows_nothing():
+    """A highlight over the whole game would show every event: one longer than
+    merge.max_length_s counts for none, and its events are put down to a stage as before."""
+    from highlights.pipeline.evaluation import attribute_misses, shown_in_reel
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig()
+    longest = config.merge.max_length_s
+    events = _events(("soccer", "soccer_shooting", 10.0), ("soccer", "soccer_shooting", 11.6))
+    at_most = Highlight(start_s=8.0, end_s=8.0 + longest, label="soccer_shooting", sport="soccer", score=0.9,
+                        key_s=10.0)
+    too_long = Highlight(start_s=0.0, end_s=longest + 0.1, label="soccer_shooting", sport="soccer", score=0.9,
+                         key_s=10.0)
+    assert shown_in_reel([at_most], events, longest, {0}, 2.0).shown_events == {0, 1}
+    assert shown_in_reel([too_long], events, longest, {0}, 2.0).shown_events == frozenset()
+    found = attribute_misses([too_long], SimpleNamespace(events=events), StageTrace(), config, [], tolerance_s=2.0)
+    assert [m["cause"] for m in found["misses"]] == ["candidates"]
+
+
+def test_an_event_its_own_highlight_names_wrong_is_the_classifiers_miss_not_shown():
+    """An event paired, labels aside, with the highlight that holds it was found and named wrong:
+    the attribution keeps the stage that named it, though the highlight shows it."""
+    from highlights.pipeline.evaluation import attribute_misses
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig()
+    events = _events(("baseball", "baseball_swing", 10.0))
+    trace = StageTrace()
+    for t in np.arange(0.0, 20.0, 0.5):
+        trace.add_frame(float(t), 1.0, active=True, persons=1, pose_ok=True)
+    trace.windows.append({"start_s": 0.0, "end_s": 20.0})
+    trace.triggers.append({"trigger": True, "key_s": 10.0})
+    trace.classifications.append({"window": [9.0, 11.0], "key_s": 10.0, "label": "baseball_bunt", "score": 0.8,
+                                  "accepted": True})
+    found = attribute_misses([_hl(10.0, "baseball_bunt")], SimpleNamespace(events=events), trace, config, [],
+                             tolerance_s=2.0)
+    assert [m["cause"] for m in found["misses"]] == ["classifier_wrong_class"]
+
+
 def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
     from highlights.pipeline.evaluation import attribute_misses
     from highlights.pipeline.trace import StageTrace
@@ -360,7 +430,8 @@ def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
                      ("baseball", "baseball_swing", 25.0),  # e5: classified as a bunt
                      ("baseball", "baseball_swing", 30.0),  # e6: found, then removed at merge
                      ("baseball", "baseball_swing", 35.0),  # e7: found
-                     ("baseball", "baseball_swing", 36.0),  # e8: its highlight went to e7, nearer
+                     # e8: its highlight went to e7, nearer, and ends before e8's moment
+                     ("baseball", "baseball_swing", 36.6),
                      ("baseball", "baseball_swing", 45.0044))  # e9: no classifier window near it
     trace = StageTrace()
     for t in np.arange(0.0, 60.0, 0.5):

@@ -446,6 +446,8 @@ def _print_scores(report) -> None:
         table.add_row(f"{s.tolerance_s:g}", str(s.events), str(s.highlights), s.recall.reported(),
                       s.precision.reported(), s.class_recall.reported(), s.class_precision.reported())
     console.print(table)
+    if report.shown is not None:
+        console.print(report.shown.summary())
     amap = report.average_map
     if amap and amap.get("tight") is not None:
         classes = amap["classes"]

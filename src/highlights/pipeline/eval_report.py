@@ -16,8 +16,8 @@ from highlights.pipeline.detect import write_highlights_json
 from highlights.pipeline.output_folder import refuse_a_detect_folder
 from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_timeline
 from highlights.pipeline.evaluation import (
-    CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ToleranceScore, attribute_misses,
-    evaluate_highlights)
+    CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ShownScore, ToleranceScore,
+    attribute_misses, evaluate_highlights, shown_in_reel)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.rate_interval import METHOD as INTERVAL_METHOD
@@ -30,12 +30,14 @@ EVAL_MD = "pipeline_eval.md"
 
 @dataclass(frozen=True)
 class PipelineEvaluation:
-    """Scores at each tolerance, SoccerNet's average-mAP, where a run's misses were lost (None when
-    predictions were scored without a run), and what made them (`about`: config, stages, video ...)."""
+    """Scores at each tolerance, SoccerNet's average-mAP, where a run's misses were lost and the
+    events its highlights show (both None when predictions were scored without a run), and what
+    made them (`about`: config, stages, video ...)."""
 
     scores: Evaluation
     average_map: dict[str, Any] | None = None
     attribution: dict[str, Any] | None = None
+    shown: ShownScore | None = None
     about: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -51,6 +53,8 @@ class PipelineEvaluation:
         out = self.scores.to_dict()
         if self.average_map is not None:
             out["average_map"] = self.average_map
+        if self.shown is not None:
+            out["shown_in_reel"] = self.shown.to_dict()
         if self.attribution is not None:
             out["attribution"] = self.attribution
         return {**out, **self.about}
@@ -64,9 +68,11 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
     from highlights.pipeline.calibrate import score_reliability
     from highlights.pipeline.ranking import describe_calibration
 
+    scores = evaluate_highlights(result.highlights, annotation, tolerances=tolerances)
     return PipelineEvaluation(
-        scores=evaluate_highlights(result.highlights, annotation, tolerances=tolerances),
-        average_map=amap,
+        scores=scores, average_map=amap,
+        shown=shown_in_reel(result.highlights, list(annotation.events), result.config.merge.max_length_s,
+                            scores.at(attribution_tolerance_s).found_events, attribution_tolerance_s),
         attribution=attribute_misses(result.highlights, annotation, result.trace, result.config,
                                      result.before_merge, tolerance_s=attribution_tolerance_s),
         about={"config": result.config.to_dict(), "stages": result.backends,
@@ -228,6 +234,15 @@ def auc_line(auc: dict[str, Any]) -> str:
             f"(95% interval: {auc['method']}).")
 
 
+def shown_paragraph(shown: ShownScore) -> str:
+    """The shown recall beside the recall table, and why it is not the recall."""
+    return (f"Shown recall {shown.shown_recall.reported()}: events whose key moment lies inside a highlight no "
+            f"longer than {shown.max_length_s:g} s (`merge.max_length_s`; a longer one counts for none), of any "
+            f"label. {shown.unmatched} of them were matched to no highlight within {shown.tolerance_s:g} s: each is "
+            "shown inside a highlight keyed at another moment, and a miss to the recall above, which pairs one "
+            "highlight with one event as SoccerNet's action spotting does.")
+
+
 def render_markdown(report: PipelineEvaluation) -> str:
     about = report.about
     lines = ["# Highlight pipeline evaluation", ""]
@@ -252,6 +267,8 @@ def render_markdown(report: PipelineEvaluation) -> str:
                              ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.reported(),
                                s.precision.reported(), s.class_recall.reported(), s.class_precision.reported()]
                               for s in report.scores.scores))]
+    if report.shown is not None:
+        lines += ["", shown_paragraph(report.shown)]
     primary = report.primary
     lines += ["", f"Each event found or missed{' (with the stage that lost it)' if report.attribution else ''} "
               f"and each highlight right, of the wrong class or false, on the game's time axis (class level, tolerance "

@@ -6,8 +6,16 @@ as possible and, among such pairings, their total time error is smallest. A pred
 key moment is its `key_s` (its midpoint if it has none). Recall = matched events / events,
 precision = matched highlights / highlights. Class level: a pair counts only when the labels agree.
 
+Beside recall, `shown_in_reel` counts the events a viewer of the highlights sees: those whose key
+moment lies inside a highlight's span. The merge folds a highlight into another whose span holds
+its key moment, so two actions a second or two apart can end as one highlight keyed at one of
+them: the one-to-one matching (one spot per event, as SoccerNet's action spotting counts) calls
+the other missed, though the reel shows it. Only highlights no longer than `merge.max_length_s`
+count, since a highlight spanning the whole game would show every event.
+
 Attribution walks every event missed at the class level through the stages in order and names
-the first that lost it, reading the run's `StageTrace`.
+the first that lost it, reading the run's `StageTrace`; an event no highlight was matched to at
+all, whose moment lies inside another highlight, is "shown inside another highlight" instead.
 """
 
 from __future__ import annotations
@@ -30,8 +38,9 @@ PRIMARY_TOLERANCE = 2.0
 
 # Attribution causes, in stage order. "pose/kinematics" in the summary groups two of them: a
 # pose too poor to trigger and a trigger that never fired are one stage's failure to a reader.
+# "shown" is last: no stage lost such an event, the reel shows it inside a highlight keyed at another.
 CAUSES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier_none",
-                           "classifier_wrong_class", "merge", "matching")
+                           "classifier_wrong_class", "merge", "matching", "shown")
 CAUSE_TEXT = {
     "candidates": "no candidate window",
     "detection": "no person detected",
@@ -42,10 +51,12 @@ CAUSE_TEXT = {
     "classifier_wrong_class": "classifier said the wrong class",
     "merge": "removed at merge",
     "matching": "found, but matched to another event",
+    "shown": "shown inside another highlight",
 }
 STAGE_GROUP = {"candidates": "candidates", "detection": "detection", "pose": "pose/kinematics",
                "kinematics": "pose/kinematics", "classifier_none": "classifier",
-               "classifier_wrong_class": "classifier", "merge": "merge", "matching": "merge"}
+               "classifier_wrong_class": "classifier", "merge": "merge", "matching": "merge",
+               "shown": "shown inside another highlight"}
 
 
 # Times are floats: a key moment 2 s from another, both read back from JSON at millisecond
@@ -256,6 +267,61 @@ def evaluate_highlights(highlights: Sequence[Highlight], annotation, *,
     return Evaluation(tuple(score_at(highlights, events, float(t)) for t in tolerances))
 
 
+# -- shown in the reel ---------------------------------------------------------------------------
+
+SHOWN_MEANING = ("events whose key moment lies inside the span of a highlight of any label no longer than "
+                 "merge.max_length_s (shown by the run's highlights, matched to that highlight or not; the reel "
+                 "file holds the best-ranked of them that fit its share of the game); a longer highlight "
+                 "would show whatever it spans, and counts for none")
+
+
+def shown_by(key_s: float, highlights: Sequence[Highlight], max_length_s: float) -> Highlight | None:
+    """The highlight that shows a moment: of those no longer than `max_length_s` whose span holds
+    it, the one keyed nearest to it; None where none does."""
+    holding = [h for h in highlights if h.end_s - h.start_s <= max_length_s + _TIME_SLACK_S
+               and h.start_s - _TIME_SLACK_S <= key_s <= h.end_s + _TIME_SLACK_S]
+    return min(holding, key=lambda h: abs(_key(h) - key_s), default=None)
+
+
+@dataclass(frozen=True)
+class ShownScore:
+    """Events shown in the reel (`SHOWN_MEANING`), and how many of them the one-to-one matching at
+    `tolerance_s` paired with no highlight: each of those is shown inside a highlight keyed at
+    another moment, and a miss to the headline recall."""
+
+    max_length_s: float
+    tolerance_s: float
+    events: int
+    shown_events: frozenset[int]
+    unmatched: int
+
+    @property
+    def shown_recall(self) -> Rate:
+        return Rate(len(self.shown_events), self.events)
+
+    def to_dict(self) -> dict[str, Any]:
+        rate = self.shown_recall
+        return {"meaning": SHOWN_MEANING, "max_length_s": self.max_length_s, "events": self.events,
+                "shown": rate.hits, "shown_recall": rate.rounded(STORED_DIGITS),
+                "shown_recall_interval": rate.stored_interval(),
+                "tolerance_s": self.tolerance_s, "shown_not_matched": self.unmatched}
+
+    def summary(self) -> str:
+        """The printed line: the figure, its interval and counts, what it counts and how many of
+        its events the headline recall misses."""
+        return (f"shown recall {self.shown_recall.reported()}: events whose key moment lies inside a highlight "
+                f"no longer than {self.max_length_s:g} s (merge.max_length_s), any label; {self.unmatched} of them "
+                f"matched to no highlight within {self.tolerance_s:g} s (shown inside another highlight)")
+
+
+def shown_in_reel(highlights: Sequence[Highlight], events: Sequence[Any], max_length_s: float,
+                  found_events: Iterable[int], tolerance_s: float) -> ShownScore:
+    """Which events the highlights show; `found_events`: the events the one-to-one matching at
+    `tolerance_s` (any label) found."""
+    shown = frozenset(i for i, e in enumerate(events) if shown_by(float(e.key_s), highlights, max_length_s))
+    return ShownScore(float(max_length_s), float(tolerance_s), len(events), shown, len(shown - set(found_events)))
+
+
 # -- per-stage failure attribution ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -352,17 +418,31 @@ def _window_key(c: dict[str, Any]) -> float:
     return key_moment(c["window"][0], c["window"][1], c.get("key_s"))
 
 
+def shown_text(h: Highlight) -> str:
+    """Which highlight shows a missed event: its span, label and key moment."""
+    return f"inside the {h.label} highlight {h.start_s:.2f}-{h.end_s:.2f} s, keyed at {_key(h):.2f} s"
+
+
 def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTrace, config,
                      before_merge: Sequence[Highlight], *, tolerance_s: float = PRIMARY_TOLERANCE
                      ) -> dict[str, Any]:
-    """Every event missed at the class level, with the stage that lost it, and the summary table."""
+    """Every event missed at the class level, with the stage that lost it (or the highlight that
+    shows it, where no highlight was matched to it: `shown_by`), and the summary table."""
     events = list(annotation.events)
-    pairs = match_key_moments([_key(h) for h in highlights], [e.key_s for e in events], tolerance_s,
+    keys, ev_keys = [_key(h) for h in highlights], [e.key_s for e in events]
+    pairs = match_key_moments(keys, ev_keys, tolerance_s,
                               pred_labels=[h.label for h in highlights], true_labels=[e.label for e in events])
     found = {g for _, g in pairs}
+    found_any_label = {g for _, g in match_key_moments(keys, ev_keys, tolerance_s)}
     rows = []
     for i, e in enumerate(events):
         if i in found:
+            continue
+        # A highlight paired with this event under another label is its own, named wrong: the
+        # stages say why. One paired with none, holding its moment, shows it inside another.
+        shown = None if i in found_any_label else shown_by(float(e.key_s), highlights, config.merge.max_length_s)
+        if shown is not None:
+            rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), "shown", shown_text(shown)))
             continue
         cause, detail = first_lost_stage(e, trace, config, before_merge, tolerance_s)
         rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), cause, detail))
