@@ -66,6 +66,25 @@ def test_each_event_is_marked_found_or_missed_with_its_stage_and_each_highlight_
     assert "1 of 4 events found, 1 of 3 highlights right" in ax.get_title()
 
 
+def test_a_miss_shown_inside_another_highlight_says_so_beneath_it_and_in_the_legend():
+    """Two shots 1.6 s apart in one highlight keyed at the first: the second is missed by the
+    matching, and its mark says that the highlight shows it rather than naming a stage."""
+    from highlights.pipeline.evaluation import attribute_misses
+    from highlights.pipeline.trace import StageTrace
+
+    events = [_event(0, "baseball_swing", 10.0), _event(1, "baseball_swing", 11.6)]
+    highlights = [Highlight(8.0, 12.5, "baseball_swing", "baseball", 0.9, key_s=10.0)]
+    misses = attribute_misses(highlights, SimpleNamespace(events=events), StageTrace(), PipelineConfig(), [],
+                              tolerance_s=2.0)["misses"]
+    fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0), misses=misses,
+                               duration_s=30.0)
+    assert [(t.get_position()[0], t.get_text()) for t in fig.axes[0].texts] == [
+        (11.6, "shown inside another highlight")]
+    shown = ("event missed, beneath it the stage that lost it, or that a highlight keyed at another moment "
+             "shows it")
+    assert _marks(fig)[shown] == [11.6] and shown in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
 def test_the_marks_are_the_evaluations_pairs_not_a_matching_of_their_own():
     """Given a pairing, the picture draws that one: here the highlight at 10 s is said to be paired
     with the event at 50 s, which no matching within 2 s would do."""

@@ -49,6 +49,8 @@ def match_marks(score: ToleranceScore, highlights: Sequence[Highlight], events: 
     found_mark = Mark(f"event found: paired with a highlight of its class within {tolerance}",
                       FOUND_MARKER, MATCHED_FACE, tally="found")
     missed_legend = "event missed" + (", beneath it the stage that lost it" if misses is not None else "")
+    if any(miss.get("cause") == "shown" for miss in misses or ()):
+        missed_legend += ", or that a highlight keyed at another moment shows it"
     right_mark = Mark("highlight right: paired with an event of its class", RIGHT_MARKER, MATCHED_FACE, tally="right")
     # "paired", not "at": a highlight of another class beside an event the label-blind matching gave to
     # another highlight is a repeat, drawn false, though it too is within the tolerance of an event
