@@ -12,8 +12,10 @@ pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classi
 and pose are reused), and again told each clip's sport (`--sport`, from its annotation).
 Highlights are matched one-to-one to annotated key moments within 2 s;
 recall and precision (any label, and class level) are printed per clip and pooled, each with its
-n and a Wilson 95% interval, and every missed event with the first stage that lost it
-(candidates, detection, pose/kinematics, classifier, merge). Then how the highlights' scores
+n and a Wilson 95% interval, beside the shown recall (events whose key moment lies inside a
+highlight no longer than `merge.max_length_s`, and how many of them the matching paired with no
+highlight), and every missed event with the first stage that lost it (candidates, detection,
+pose/kinematics, classifier, merge), or the highlight it is shown inside. Then how the highlights' scores
 rank them, pooled: the area under the ROC curve (a right highlight outscores a false one; also
 within a video), with its 95% interval (Newcombe's) and counts, and the
 expected calibration error, for the highlight score (the packaged calibration by default) and
@@ -115,8 +117,11 @@ def event_miss_stage(event, result, cfg) -> tuple[str, str]:
     """The first stage that lost an event missed at the event level (no highlight of any label
     within the tolerance): the project's class-level attribution, except that a classifier
     window that accepted the event under another label did find it (it was lost later)."""
-    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage
+    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, shown_by, shown_text
 
+    shown = shown_by(float(event.key_s), result.highlights, cfg.merge.max_length_s)
+    if shown is not None:
+        return STAGE_GROUP["shown"], shown_text(shown)
     cause, detail = first_lost_stage(event, result.trace, cfg, result.before_merge, TOLERANCE_S)
     if cause == "classifier_wrong_class":
         near = [h for h in result.before_merge if abs(h.moment_s - float(event.key_s)) <= TOLERANCE_S]
@@ -152,7 +157,7 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
     from collections import Counter
 
     from highlights.events import load_annotation
-    from highlights.pipeline.evaluation import match_key_moments, score_at
+    from highlights.pipeline.evaluation import STAGE_GROUP, match_key_moments, score_at, shown_in_reel
     from highlights.pipeline.run import run_pipeline
 
     annotated = []
@@ -183,8 +188,11 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
             wall = time.perf_counter() - start
             events = list(ann.events)
             sc = score_at(result.highlights, events, TOLERANCE_S)
+            shown = shown_in_reel(result.highlights, events, run_cfg.merge.max_length_s, sc.found_events,
+                                  TOLERANCE_S)
             totals.update(events=sc.events, highlights=sc.highlights, matched=sc.matched,
-                          class_matched=sc.class_matched)
+                          class_matched=sc.class_matched, shown=len(shown.shown_events),
+                          shown_unmatched=shown.unmatched)
             pairs = match_key_moments([h.moment_s for h in result.highlights], [e.key_s for e in events],
                                       TOLERANCE_S)
             found = {g for _, g in pairs}
@@ -194,8 +202,8 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
                 if i not in found:
                     stage, detail = event_miss_stage(e, result, cfg)
                     lost[stage] += 1
-                    misses.append(f"  {video.stem} event at {float(e.key_s):.2f} s ({e.label}): lost at "
-                                  f"{stage} ({detail})")
+                    where = stage if stage == STAGE_GROUP["shown"] else f"lost at {stage}"
+                    misses.append(f"  {video.stem} event at {float(e.key_s):.2f} s ({e.label}): {where} ({detail})")
             print(f"{video.stem:<34} {sc.events:>6} {sc.highlights:>6} {f'{sc.matched}/{sc.events}':>10} "
                   f"{f'{sc.matched}/{sc.highlights}':>13} {f'{sc.class_matched}/{sc.events}':>10} "
                   f"{result.video['duration_s'] / wall:>10.1f}x")
@@ -203,8 +211,12 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
         print(f"pooled precision @2 s       : {_fmt(totals['matched'], totals['highlights'])}")
         print(f"pooled class recall @2 s    : {_fmt(totals['class_matched'], totals['events'])}")
         print(f"pooled class precision @2 s : {_fmt(totals['class_matched'], totals['highlights'])}")
+        print(f"pooled shown recall         : {_fmt(totals['shown'], totals['events'])}, "
+              f"{totals['shown_unmatched']} of them matched to no highlight within 2 s (inside a highlight "
+              f"no longer than {cfg.merge.max_length_s:g} s)")
         n_missed = sum(lost.values())
-        print(f"events missed (any label within 2 s): {n_missed} of {totals['events']}; stage that lost each: "
+        print(f"events missed (any label within 2 s): {n_missed} of {totals['events']}; stage that lost each "
+              "(or shown inside another highlight): "
               + (", ".join(f"{stage} {k}" for stage, k in lost.most_common()) or "none"))
         for line in misses:
             print(line)

@@ -14,7 +14,9 @@ fitted, tuned or calibrated, and the FIT game (--fit-seed), the only one a calib
 floor is fitted on.
 
 Runs on the test games, each printed per game and pooled, with recall and precision at 2 s
-(one-to-one matching of key moments, event level and class level), the number of highlights, the
+(one-to-one matching of key moments, event level and class level), the shown recall (events whose
+key moment lies inside a highlight no longer than `merge.max_length_s`, and how many of them the
+matching paired with no highlight: shown inside another), the number of highlights, the
 footage they cover, the reel `detect` cuts of them (the best-ranked that fit in its share of the
 game) with how many of its highlights are right, and the pipeline's seconds beside the 1-minute
 load average:
@@ -421,7 +423,7 @@ def _quantiles(values: list[float]) -> str:
 
 def print_breakdown(name: str, per_game: list) -> None:
     """`per_game`: (result, annotation, truth, plan) of each test game under one configuration."""
-    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, match_key_moments
+    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, match_key_moments, shown_by
 
     causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: [], "flags": []}
     merge, lost, doing = Counter(), Counter(), defaultdict(Counter)
@@ -433,6 +435,9 @@ def print_breakdown(name: str, per_game: list) -> None:
                                                  [float(e.key_s) for e in events], TOLERANCE_S)}
         for i, event in enumerate(events):
             if i not in found:
+                if shown_by(float(event.key_s), result.highlights, result.config.merge.max_length_s):
+                    lost[STAGE_GROUP["shown"]] += 1
+                    continue
                 cause, _ = first_lost_stage(event, result.trace, result.config, result.before_merge, TOLERANCE_S)
                 # A window that accepted the event under another label did find it.
                 lost[STAGE_GROUP["merge" if cause == "classifier_wrong_class" else cause]] += 1
@@ -465,8 +470,8 @@ def print_breakdown(name: str, per_game: list) -> None:
     print_scores(scores, games)
     print("    (a best floor is chosen on these games: an upper bound, not a result)")
     print(f"  events missed (no highlight of any label within {TOLERANCE_S:g} s): {sum(lost.values())}"
-          + ("; stage that lost each: " + ", ".join(f"{stage} {k}" for stage, k in lost.most_common())
-             if lost else ""))
+          + ("; stage that lost each (or shown inside another highlight): "
+             + ", ".join(f"{stage} {k}" for stage, k in lost.most_common()) if lost else ""))
     print(f"  merge: {merge['windows']} classifier windows, {merge['accepted']} accepted, "
           f"{merge['before_merge']} given to merge, {merge['highlights']} highlights")
 
@@ -481,11 +486,15 @@ def pooled_row(name: str, runs: list, durations: list[float], events: list) -> l
     from highlights.pipeline.evaluation import Rate, score_at
     from highlights.pipeline.reel_length import reel_choice
 
+    from highlights.pipeline.evaluation import shown_in_reel
+
     tot = Counter()
     covered = reel = seconds = 0.0
     for (result, score, secs), duration, evs in zip(runs, durations, events):
+        shown = shown_in_reel(result.highlights, evs, result.config.merge.max_length_s, score.found_events,
+                              TOLERANCE_S)
         tot.update(events=score.events, highlights=score.highlights, matched=score.matched,
-                   class_matched=score.class_matched)
+                   class_matched=score.class_matched, shown=len(shown.shown_events), shown_unmatched=shown.unmatched)
         covered += covered_seconds((h.start_s, h.end_s) for h in result.highlights)
         choice = reel_choice(result.highlights, result.config.merge, duration)
         reel += choice.seconds
@@ -494,7 +503,8 @@ def pooled_row(name: str, runs: list, durations: list[float], events: list) -> l
     rec, prec = Rate(tot["matched"], tot["events"]), Rate(tot["matched"], tot["highlights"])
     crec, cprec = Rate(tot["class_matched"], tot["events"]), Rate(tot["class_matched"], tot["highlights"])
     return [name, str(tot["events"]), str(tot["highlights"]), rec.reported(), prec.reported(),
-            crec.reported(), cprec.reported(), f"{covered:.0f} s of {sum(durations):.0f} s",
+            crec.reported(), cprec.reported(),
+            f"{Rate(tot['shown'], tot['events']).reported()}; {tot['shown_unmatched']} unmatched", f"{covered:.0f} s of {sum(durations):.0f} s",
             f"{reel:.0f} s; right {Rate(tot['reel_right'], tot['reel_held']).reported()}",
             f"{seconds:.0f} s", f"{os.getloadavg()[0]:.1f}"]
 
@@ -530,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.markdown_table import markdown_table
     from highlights.calibration_error import ece_reported
     from highlights.pipeline.config import PipelineConfig, parse_assignments
-    from highlights.pipeline.evaluation import Rate
+    from highlights.pipeline.evaluation import Rate, shown_in_reel
 
     seeds = [int(s) for s in args.test_seeds.split(",") if s.strip()]
     if args.fit_seed in seeds:
@@ -584,8 +594,11 @@ def main(argv: list[str] | None = None) -> int:
         for seed, video, ann in tests:
             runs.append(run(video, ann, overrides, cache_of(seed)))
             result, score, secs = runs[-1]
+            shown = shown_in_reel(result.highlights, list(ann.events), result.config.merge.max_length_s,
+                                  score.found_events, TOLERANCE_S)
             print(f"  {name}, seed {seed}: recall {score.recall.hits}/{score.recall.total}, precision "
-                  f"{score.precision.hits}/{score.precision.total}, {secs:.0f} s", flush=True)
+                  f"{score.precision.hits}/{score.precision.total}, shown {len(shown.shown_events)}/{shown.events} "
+                  f"({shown.unmatched} matched to no highlight), {secs:.0f} s", flush=True)
         rows.append(pooled_row(name, runs, durations, [list(ann.events) for _, _, ann in tests]))
         print(" | ".join(rows[-1]), flush=True)
         if explain:
@@ -664,7 +677,8 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     print(markdown_table(["run", "events", "highlights", "recall @2 s [95%]", "precision @2 s [95%]",
-                          "class recall [95%]", "class precision [95%]", "highlights cover",
+                          "class recall [95%]", "class precision [95%]",
+                          "shown recall [95%]; shown, matched to no highlight", "highlights cover",
                           "reel (as detect cuts it) [95%]", "pipeline time",
                           "load (1 min)"], rows))
     if info is not None:
