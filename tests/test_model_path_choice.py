@@ -218,8 +218,9 @@ def test_bench_paths_measures_again_and_stores_the_choice(model, tmp_path, monke
     # Real timings: a machine kept busy by other processes would (rightly) not store them; that
     # rule has its own test with fake counters, so this one reads the load as unknown.
     monkeypatch.setattr("highlights.model.classifier.cpu_seconds", lambda: None)
-    ckpt = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model))
-    result = CliRunner().invoke(app, ["bench-paths", str(ckpt), "--threads", "1", "--rounds", "1"])
+    ckpt = save_checkpoint(tmp_path / "run" / "best.pt", model, tiny_meta(model))
+    # The run folder means its best.pt, as `evaluate` and `detect` read it.
+    result = CliRunner().invoke(app, ["bench-paths", str(ckpt.parent), "--threads", "1", "--rounds", "1"])
     assert result.exit_code == 0, result.output
     assert "CPU: " in result.output and "chosen: " in result.output and "eager x1 worker @1" in result.output
     cache = json.loads((tmp_path / "cache" / "inference-paths.json").read_text())
@@ -232,6 +233,9 @@ def test_bench_paths_measures_again_and_stores_the_choice(model, tmp_path, monke
 
     missing = CliRunner().invoke(app, ["bench-paths", str(tmp_path / "nope.pt")])
     assert missing.exit_code == 1 and "nope.pt" in missing.output
+    empty = CliRunner().invoke(app, ["bench-paths", "--checkpoint", str(tmp_path / "cache")])
+    assert empty.exit_code == 1 and empty.output == f"error: {tmp_path / 'cache'}: a folder without best.pt; give a " \
+        "checkpoint file (best.pt or last.pt of a `highlights train` run)\n"
 
 
 def _layouts(*seconds: float) -> dict[PathLayout, float]:

@@ -21,7 +21,8 @@ def register(root: typer.Typer) -> None:
 def bench_paths(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
     checkpoint: Path | None = typer.Option(None, "--checkpoint",
-                                           help="A checkpoint written by `highlights train` (best.pt)"),
+                                           help="A checkpoint written by `highlights train` (best.pt; its run folder means "
+                                                "its best.pt)"),
     movenet: bool = typer.Option(False, "--movenet", help="Also measure MoveNet's paths (person detection and "
                                  "pose) for the default analysis frames"),
     video: Path | None = typer.Option(None, "--video", help="With --movenet: take the frame size from this video "
@@ -44,6 +45,11 @@ def bench_paths(
     from highlights.model.cpu_features import this_cpu
 
     checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
+    if checkpoint is not None:
+        # The run folder `highlights train --out` wrote means its best.pt, as for every other command.
+        from highlights.pose_classifier.default import checkpoint_file
+
+        checkpoint = checkpoint_file(checkpoint)
     if checkpoint is None and not movenet:
         raise ConfigError("bench-paths: give --checkpoint, --movenet, or both")
     console = plain_console()
