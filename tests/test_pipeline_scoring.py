@@ -93,6 +93,7 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
     # recall/precision at confidence >= 0.5: only the first-half goal; the halves never cross
     at2 = next(r for r in report["by_tolerance"] if r["tolerance_s"] == 2.0)
     assert (at2["highlights"], at2["class_matched"], at2["events"]) == (2, 1, 4)
+    assert "shown_in_reel" not in report  # a spot has no span to show anything in
     # both halves, one axis each, in one picture: taller than one half's alone
     both = check_linked_picture(tmp_path / "all", "pipeline_eval_timeline.png", "pipeline_eval.md", res.output)
     res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann_path, "--out", tmp_path / "h1",
@@ -117,6 +118,8 @@ def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
     evaluated = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
     scored = json.loads((tmp_path / "score" / "pipeline_eval.json").read_text())
     assert scored["by_tolerance"] == evaluated["by_tolerance"]
+    # the highlights keep their spans and highlights.json the merge's longest: the same shown recall
+    assert scored["shown_in_reel"] == evaluated["shown_in_reel"] and evaluated["shown_in_reel"]["shown"] > 0
     assert scored["predictions"]["kind"] == "highlights"
     check_linked_picture(tmp_path / "score", "pipeline_eval_timeline.png", "pipeline_eval.md", res.output)
 

@@ -30,9 +30,9 @@ EVAL_MD = "pipeline_eval.md"
 
 @dataclass(frozen=True)
 class PipelineEvaluation:
-    """Scores at each tolerance, SoccerNet's average-mAP, where a run's misses were lost and the
-    events its highlights show (both None when predictions were scored without a run), and what
-    made them (`about`: config, stages, video ...)."""
+    """Scores at each tolerance, SoccerNet's average-mAP, where a run's misses were lost (None when
+    predictions were scored without a run), the events its highlights show (None for spots, which
+    have no span), and what made them (`about`: config, stages, video ...)."""
 
     scores: Evaluation
     average_map: dict[str, Any] | None = None
@@ -156,9 +156,16 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
                                   "highlights": len(highlights)},
                   "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
                                  "half": half}})
-    report = PipelineEvaluation(
-        scores=evaluate_highlights(matched, matched_against, tolerances=sorted({float(t) for t in tolerances})),
-        average_map=amap, about=about)
+    scores = evaluate_highlights(matched, matched_against, tolerances=sorted({float(t) for t in tolerances}))
+    report = PipelineEvaluation(scores=scores, average_map=amap, about=about)
+    # Spots have no span to show anything in; a highlights.json's highlights do, and its config
+    # says the longest the merge made them.
+    longest = ((predictions.data.get("config") or {}).get("merge") or {}).get("max_length_s") \
+        if predictions.highlights is not None else None
+    if longest is not None:
+        at = report.primary
+        report = replace(report, shown=shown_in_reel(matched, list(matched_against.events), float(longest),
+                                                     at.found_events, at.tolerance_s))
     out_dir = Path(out_dir)
     video = (predictions.data.get("video") or {}) if predictions.kind == "highlights" else {}
     with written_together():
