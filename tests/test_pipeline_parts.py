@@ -374,7 +374,9 @@ def test_an_action_the_merge_folded_into_its_neighbours_highlight_is_shown_not_l
     found = attribute_misses(highlights, SimpleNamespace(events=events), StageTrace(), config, [], tolerance_s=2.0)
     assert [(m["event_id"], m["cause"], m["stage"]) for m in found["misses"]] == [
         ("e1", "shown", "shown inside another highlight"), ("e2", "candidates", "candidates")]
-    assert found["misses"][0]["detail"] == "inside the soccer_shooting highlight 8.00-12.50 s, keyed at 10.00 s"
+    # with what the stages made of it: here no window was traced at all
+    assert found["misses"][0]["detail"] == ("inside the soccer_shooting highlight 8.00-12.50 s, keyed at 10.00 s; "
+                                            "of its own: no candidate window (no candidate window overlaps the event)")
     assert found["by_stage"]["shown inside another highlight"]["count"] == 1
 
 

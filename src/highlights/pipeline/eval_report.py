@@ -245,7 +245,7 @@ def shown_paragraph(shown: ShownScore) -> str:
     """The shown recall beside the recall table, and why it is not the recall."""
     return (f"Shown recall {shown.shown_recall.reported()}: events whose key moment lies inside a highlight no "
             f"longer than {shown.max_length_s:g} s (`merge.max_length_s`; a longer one counts for none), of any "
-            f"label. {shown.unmatched} of them were matched to no highlight within {shown.tolerance_s:g} s: each is "
+            f"label. {shown.unmatched} of them {'was' if shown.unmatched == 1 else 'were'} matched to no highlight within {shown.tolerance_s:g} s: each is "
             "shown inside a highlight keyed at another moment, and a miss to the recall above, which pairs one "
             "highlight with one event as SoccerNet's action spotting does.")
 

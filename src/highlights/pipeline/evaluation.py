@@ -418,9 +418,12 @@ def _window_key(c: dict[str, Any]) -> float:
     return key_moment(c["window"][0], c["window"][1], c.get("key_s"))
 
 
-def shown_text(h: Highlight) -> str:
-    """Which highlight shows a missed event: its span, label and key moment."""
-    return f"inside the {h.label} highlight {h.start_s:.2f}-{h.end_s:.2f} s, keyed at {_key(h):.2f} s"
+def shown_text(h: Highlight, cause: str, detail: str) -> str:
+    """Which highlight shows a missed event (its span, label and key moment), and what the stages
+    made of the event itself: one folded in at the merge and one no stage found both fall inside
+    a neighbour's highlight, and a reader fixing the stages wants to know which it was."""
+    return (f"inside the {h.label} highlight {h.start_s:.2f}-{h.end_s:.2f} s, keyed at {_key(h):.2f} s; "
+            f"of its own: {CAUSE_TEXT[cause]} ({detail})")
 
 
 def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTrace, config,
@@ -441,10 +444,9 @@ def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTr
         # A highlight paired with this event under another label is its own, named wrong: the
         # stages say why. One paired with none, holding its moment, shows it inside another.
         shown = None if i in found_any_label else shown_by(float(e.key_s), highlights, config.merge.max_length_s)
-        if shown is not None:
-            rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), "shown", shown_text(shown)))
-            continue
         cause, detail = first_lost_stage(e, trace, config, before_merge, tolerance_s)
+        if shown is not None:
+            cause, detail = "shown", shown_text(shown, cause, detail)
         rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), cause, detail))
     counts = Counter(r.cause for r in rows)
     groups = Counter(STAGE_GROUP[r.cause] for r in rows)
