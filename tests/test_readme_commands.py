@@ -169,6 +169,7 @@ def test_a_made_up_option_setting_or_flag_fails_naming_its_line():
         "highlights detect game.mp4 --out",
         ".venv/bin/python bench/bench_train.py --quick --stepz 8",
         ".venv/bin/python bench/bench_nothing.py",
+        "python -m highlights detect game.mp4 --outt x",
         "```",
         "With `--skip-bad`, or `--skip-badly`, and `classifier.no_such_field`.",
     ])
@@ -183,9 +184,10 @@ def test_a_made_up_option_setting_or_flag_fails_naming_its_line():
         "MANUAL.md:9: `highlights detect`: Option '--out' requires an argument.",
         "MANUAL.md:10: bench/bench_train.py takes no flag --stepz",
         "MANUAL.md:11: bench/bench_nothing.py: no such file",
+        "MANUAL.md:12: `highlights detect` takes no option --outt",
         "MANUAL.md:1: `highlights detect` takes no option --no-such-option",
-        "MANUAL.md:13: no command or bench/scripts file takes --skip-badly",
-        "MANUAL.md:13: classifier.no_such_field: unknown pipeline setting 'classifier.no_such_field'",
+        "MANUAL.md:14: no command or bench/scripts file takes --skip-badly",
+        "MANUAL.md:14: classifier.no_such_field: unknown pipeline setting 'classifier.no_such_field'",
     ]
 
 
