@@ -4,6 +4,7 @@ run's folder exactly as it was, and a folder holding other files is refused, not
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,13 @@ def _detect(video: Path, out: Path, *extra: str):
     return CliRunner().invoke(app, ["detect", str(video), "--out", str(out), *FAST, *extra])
 
 
+def readme_output_names() -> set[str]:
+    """The files and folders the README's table of what `detect` writes names (`clips/` as `clips`)."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    table = readme.split("`detect` writes, in `--out`:", 1)[1].split("\n\n")[1]
+    return {span.rstrip("/") for row in table.splitlines()[2:] for span in re.findall(r"`([^`]+)`", row.split("|")[1])}
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
@@ -38,6 +46,10 @@ def test_a_run_that_fails_while_writing_leaves_the_previous_folder_whole(video: 
     marker = json.loads((out / RUN_MARKER).read_text())
     assert set(marker["files"]) == {k for k in _tree(out) if k != RUN_MARKER}
     assert {"highlights.json", "highlights.csv", "highlights.html"} <= set(marker["files"])
+    # the README's table names every file the run wrote, and only files a run writes (this
+    # 15 fps game gets no Final Cut files: they are written at editors' rates only)
+    assert {name.split("/")[0] for name in marker["files"]} <= readme_output_names()
+    assert readme_output_names() == {*outputs.OUTPUT_NAMES.values(), "highlights.json", "results_spotting.json"}
     before = _tree(out)
     # a leftover of some older, killed writer: removed by the next finished run
     (out / ".reel.abcd1234.tmp.mp4").write_bytes(b"half a video")
