@@ -213,6 +213,20 @@ def test_report_files_and_markdown_name_the_provenance(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_evaluates_out_help_names_every_file_the_report_writes(tmp_path):
+    import typer.main
+
+    rng = np.random.default_rng(0)
+    labels = ["a", "b", "none"]
+    truth = [labels[i % 3] for i in range(12)]
+    report = build_report(truth, truth, labels, proba=rng.dirichlet(np.ones(3), size=12), n_bootstrap=20)
+    written = sorted(p.name for p in write_report_files(report, tmp_path).values())
+    assert len(written) == 4  # with probabilities: the reliability diagram too
+    out = next(p for p in typer.main.get_command(app).commands["evaluate"].params if p.name == "out")
+    stem = REPORT_FILENAME.removesuffix(".json")
+    assert [name for name in written if name.removeprefix(stem) not in out.help] == []
+
+
 def test_a_report_of_another_split_than_test_says_so_at_its_top():
     from highlights.report import render_markdown
 

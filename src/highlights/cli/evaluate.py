@@ -29,7 +29,9 @@ def evaluate(
     split: str = typer.Option("test", "--split", help="train | val | test"),
     clips: Path | None = typer.Option(None, "--clips", help=(
         "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a dataset version")),
-    out: Path = typer.Option(..., "--out", help="Folder for video_scorer_testreport.json/.md/_confusion.png"),
+    out: Path = typer.Option(..., "--out", help=(
+        "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png where the "
+        "model gave probabilities")),
     batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", help="Clips per inference call"),
     workers: int = typer.Option(_WORKERS, "--workers", help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the 95% intervals"),
