@@ -15,6 +15,7 @@ clips (its one scalar chosen on real footage) and writes it into both files.
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
@@ -29,6 +30,9 @@ from highlights.pose_classifier.model import file_sha256  # noqa: E402
 from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier  # noqa: E402
 
 def main() -> int:
+    # No options: the parser is there so that `--help` prints this text instead of retraining the
+    # packaged model and replacing its files.
+    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         config = PoseTrainConfig(out_dir=tmp)
         _, path = train_pose_classifier(config, show_progress=True, log=print,

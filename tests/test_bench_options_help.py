@@ -28,6 +28,19 @@ def test_every_bench_and_script_option_has_help():
     assert not bare, "options without help=:\n" + "\n".join(bare)
 
 
+def _parses_its_command_line(source: str) -> bool:
+    calls = [ast.unparse(node.func) for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)]
+    return any(c.endswith("ArgumentParser") for c in calls)
+
+
+def test_every_bench_and_script_answers_help_without_running():
+    """`python FILE --help` prints its usage: a file that read no command line would run instead
+    (`scripts/make_default_pose_model.py` would retrain the packaged model and replace it)."""
+    scripts = sorted(BENCH_DIR.glob("*.py")) + sorted((BENCH_DIR.parent / "scripts").glob("*.py"))
+    assert [path.name for path in scripts if not _parses_its_command_line(path.read_text())] == []
+    assert not _parses_its_command_line("import sys\nsys.exit(main())\n")
+
+
 def test_an_option_without_help_is_found():
     source = ("import argparse\np = argparse.ArgumentParser()\n"
               "p.add_argument('--games', type=int, help='games')\np.add_argument('--minutes', type=float)\n")
