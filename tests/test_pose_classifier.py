@@ -500,6 +500,7 @@ def test_a_pose_model_is_given_the_features_it_was_trained_on(trained, windows, 
 
     payload = torch.load(trained / "best.pt", weights_only=True)
     assert payload["meta"]["model"]["feature_version"] == FEATURE_VERSION == 2
+    assert json.loads((trained / "best.json").read_text())["feature_version"] == 2
     clf = PoseClassifier.load(trained / "best.pt")
     assert clf.feature_version == 2
     payload["meta"]["model"].pop("feature_version")

@@ -469,6 +469,7 @@ def write_best(out: Path, clf: PoseClassifier, meta: dict, provenance: dict, con
         atomic_write_json(out / "best.json", {**provenance, "file": path.name,
                                               "sha256": hashlib.sha256(data).hexdigest(),
                                               "family": config.family, "classes": list(config.classes),
+                                              "feature_version": clf.feature_version,
                                               "aggregation": config.aggregation,
                                               # A model without `none` answers each clip's most probable class.
                                               "action_threshold": clf.action_threshold if clf.none_index is not None
