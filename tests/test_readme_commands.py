@@ -253,6 +253,13 @@ def _help_texts():
     return list(walk(root_command(), ("highlights",)))
 
 
+def test_the_pipeline_groups_help_names_each_of_its_commands():
+    """`highlights --help` is where a user first reads what `pipeline` holds."""
+    group = root_command().commands["pipeline"]
+    assert len(group.commands) >= 5
+    assert [name for name in group.commands if not re.search(rf"\b{name}\b", group.help)] == []
+
+
 def test_the_help_texts_name_only_commands_options_and_settings_that_exist():
     pieces, settings, problems = [], [], []
     for where, text in _help_texts():

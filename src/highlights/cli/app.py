@@ -34,7 +34,9 @@ app.add_typer(dataset.app, name="dataset", help="Versioned datasets of labelled 
 app.add_typer(augment.app, name="augment", help="Phone-footage augmentation.")
 app.add_typer(synth.app, name="synth", help="Synthetic sports footage for tests and the demo.")
 app.add_typer(report.app, name="report", help="Read, build and compare test reports.")
-app.add_typer(pipeline.app, name="pipeline", help="Evaluate and ablate the highlight pipeline.")
+app.add_typer(pipeline.app, name="pipeline", help=(
+    "Score the highlight pipeline against annotations (evaluate, score), fit its score (calibrate), "
+    "compare changes to it (ablate) and print its settings (config)."))
 train.register(app)
 evaluate.register(app)
 pipeline.register(app)
