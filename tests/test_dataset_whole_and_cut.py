@@ -102,14 +102,14 @@ def test_clips_cut_from_two_copies_of_one_video_share_a_split(tmp_path, seed):
 def test_a_reviewed_video_is_read_again_only_when_its_size_is_that_of_a_clip(tmp_path, monkeypatch):
     """A game a review cut from is hashed only where a clip of the same size could be it: exporting
     a long game into a version of other clips costs no second read of the game."""
-    import highlights.datasets.same_video as same_video
+    import highlights.file_hash as file_hash
 
     root = tmp_path / "datasets"
     create_version(other_clips(tmp_path / "my-clips"), root)
     game = session(tmp_path / "games" / "game 2.mp4")
     hashed = []
-    real_hash = same_video.file_sha256
-    monkeypatch.setattr(same_video, "file_sha256", lambda path: hashed.append(str(path)) or real_hash(path))
+    real_hash = file_hash.file_sha256
+    monkeypatch.setattr(file_hash, "file_sha256", lambda path: hashed.append(str(path)) or real_hash(path))
     grow_version(cuts_of(game, tmp_path / "review"), root, "v1")
     assert str(game) not in hashed
     shutil.copyfile(game, tmp_path / "my-clips" / "shot" / "whole.mp4")

@@ -5,7 +5,8 @@ A coach's labelled clips and the sessions they reviewed overlap: the same file i
 detect run's video). Their pictures differ (a 2 s cut is no copy of a 10 s clip) and so do their
 groups, so only the bytes tell that they are one video: the whole clip's content hash against the
 hash of the file each cut clip's provenance names. A file is read only when its size matches one it
-is to be compared with, and at most once.
+is to be compared with, at most once, and its hash is kept in the cache folder: a long game is not
+read again by every later check while it is unchanged (`highlights.content_hash_cache`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from highlights.file_hash import file_sha256
+from highlights.content_hash_cache import cached_file_sha256
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,7 @@ class WholeAndCutVideos:
     def _hash(self, path: str) -> str | None:
         if path not in self._hashes:
             try:
-                self._hashes[path] = file_sha256(path)
+                self._hashes[path] = cached_file_sha256(path)
             except OSError:
                 self._hashes[path] = None  # moved or deleted since the review: nothing to compare
         return self._hashes[path]

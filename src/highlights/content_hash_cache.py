@@ -1,0 +1,70 @@
+"""Content hashes of files kept in the cache folder, so that the check comparing a dataset's clips
+with the videos a review cut them from (`datasets.same_video`) reads a long game once, not again on
+every `dataset show`, `train` and `evaluate` (bench/bench_same_video.py prints what that read costs).
+
+An entry holds for the file at one path while its size, modification and change times and inode
+stay what they were when it was hashed: a file written again, or replaced by another (even a copy
+that kept its modification time, `cp -p`), differs in one of them and is hashed again. The cache
+is a shortcut only: an unreadable file is an empty cache, and one that cannot be written leaves
+each run to hash again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from highlights import file_hash
+from highlights.atomic import OutputPathError, atomic_write_json, folders_locked
+from highlights.cache_dir import cache_dir
+
+FILENAME = "content-hashes.json"
+FORMAT = 1
+KEEP_FILES = 1000  # entries kept, the most recently hashed: a few hundred bytes each
+
+log = logging.getLogger(__name__)
+
+
+def cache_file() -> Path:
+    return cache_dir() / FILENAME
+
+
+def _identity(st: os.stat_result) -> dict[str, int]:
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ctime_ns": st.st_ctime_ns, "inode": st.st_ino}
+
+
+def _read(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("files"), dict):
+        return {}
+    return data["files"]
+
+
+def cached_file_sha256(path: str | os.PathLike) -> str:
+    """The SHA-256 of ``path``'s bytes, from the cache while the file is unchanged, else read and
+    kept there. Raises OSError as `file_sha256` does when the file cannot be read."""
+    key = os.path.abspath(path)
+    before = _identity(os.stat(key))
+    store = cache_file()
+    entry = _read(store).get(key)
+    if isinstance(entry, dict) and entry.get("identity") == before and isinstance(entry.get("sha256"), str):
+        return entry["sha256"]
+    sha = file_hash.file_sha256(key)
+    if _identity(os.stat(key)) != before:
+        return sha  # written to while it was read: these bytes may not be the file's now, so not kept
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        with folders_locked([store.parent]):  # another process keeping a hash of its own is not lost
+            files = _read(store)
+            files.pop(key, None)
+            files[key] = {"identity": before, "sha256": sha}
+            kept = dict(list(files.items())[-KEEP_FILES:])
+            atomic_write_json(store, {"format": FORMAT, "files": kept}, indent=1)
+    except (OSError, OutputPathError) as e:
+        log.debug("%s: cannot be written (%s); content hashes are computed again", store, e)
+    return sha

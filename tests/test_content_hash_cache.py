@@ -1,0 +1,97 @@
+"""The same-video check (`dataset show`, `train`, `evaluate`) reads a long game's bytes once: its
+content hash is kept in the cache folder while the file is unchanged, and read again once it
+changes."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+import pytest
+
+from highlights import content_hash_cache, file_hash
+from highlights.content_hash_cache import cached_file_sha256
+from highlights.datasets.same_video import WholeAndCutVideos
+
+
+@pytest.fixture
+def reads(monkeypatch, tmp_path):
+    """The files whose bytes are hashed, in order; the cache in a folder of this test."""
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
+    read: list[str] = []
+    real = hashlib.file_digest
+
+    def counted(f, digest):
+        read.append(f.name)
+        return real(f, digest)
+
+    monkeypatch.setattr(hashlib, "file_digest", counted)
+    return read
+
+
+def _check(video, whole_sha256: str):
+    """What a fresh `dataset show` does for a clip cut from ``video`` beside a clip added whole."""
+    videos = WholeAndCutVideos()
+    videos.add_whole(whole_sha256, "whole.mp4", "whole", video.stat().st_size)
+    return videos.group_of_cut(str(video))
+
+
+def test_a_second_check_of_an_unchanged_video_reads_none_of_its_bytes(tmp_path, reads):
+    video = tmp_path / "game.mp4"
+    video.write_bytes(os.urandom(200_000))
+    sha = hashlib.sha256(video.read_bytes()).hexdigest()
+    assert _check(video, sha) == ("whole.mp4", "whole", "cut from it")
+    assert reads == [str(video)]
+    assert _check(video, sha) == ("whole.mp4", "whole", "cut from it")
+    assert reads == [str(video)]  # the second check read the hash kept by the first
+    kept = json.loads((tmp_path / "cache" / content_hash_cache.FILENAME).read_text())
+    assert kept["files"][str(video)]["sha256"] == sha
+
+
+def test_a_changed_file_is_hashed_again(tmp_path, reads):
+    video = tmp_path / "game.mp4"
+    video.write_bytes(b"a" * 5000)
+    first = cached_file_sha256(video)
+    was = video.stat()
+    # Replaced by other bytes of the same size, its modification time kept (`cp -p`, `rsync -t`).
+    other = tmp_path / "other.mp4"
+    other.write_bytes(b"b" * 5000)
+    os.utime(other, ns=(was.st_atime_ns, was.st_mtime_ns))
+    os.replace(other, video)
+    assert video.stat().st_size == was.st_size and video.stat().st_mtime_ns == was.st_mtime_ns
+    second = cached_file_sha256(video)
+    assert second != first and second == hashlib.sha256(b"b" * 5000).hexdigest()
+    # Written to in place: another size.
+    with open(video, "ab") as f:
+        f.write(b"c")
+    third = cached_file_sha256(video)
+    assert third not in (first, second)
+    assert reads == [str(video)] * 3
+    assert cached_file_sha256(video) == third and len(reads) == 3
+
+
+def test_a_file_written_to_while_it_is_hashed_is_not_kept(tmp_path, reads, monkeypatch):
+    video = tmp_path / "game.mp4"
+    video.write_bytes(b"a" * 5000)
+    real = file_hash.file_sha256
+
+    def growing(path):  # what a copy still arriving does while it is read
+        sha = real(path)
+        with open(path, "ab") as f:
+            f.write(b"more")
+        return sha
+
+    monkeypatch.setattr(file_hash, "file_sha256", growing)
+    cached_file_sha256(video)
+    assert not (tmp_path / "cache" / content_hash_cache.FILENAME).exists()
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_a_read_not_the_check(tmp_path, reads, monkeypatch):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("")
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(blocked / "cache"))
+    video = tmp_path / "game.mp4"
+    video.write_bytes(b"a" * 5000)
+    assert cached_file_sha256(video) == cached_file_sha256(video)
+    assert len(reads) == 2
