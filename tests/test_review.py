@@ -1107,3 +1107,45 @@ def test_a_run_no_window_of_which_reached_the_classifier_offers_its_models_own_c
         # A missed event is marked with the club's classes, not the default four.
         assert game.classes == ["tennis_serve", "volleyball_spike"]
         assert game.model_classes == classes
+
+
+def test_an_export_without_a_licence_says_how_many_clips_state_none_and_the_flag_that_sets_one(session, tmp_path):
+    from highlights.cli.review import _export_message
+
+    _decide_some(session)
+    result = export_review(session, tmp_path / "datasets")
+    assert {c.licence for c in result.version.real_clips} == {"unknown"}
+    assert result.no_licence == 3
+    assert ("; 3 of the 3 exported clips state no licence (recorded as unknown): --licence NAME records one"
+            in _export_message(result))
+    stated = export_review(session, tmp_path / "stated", licence="CC-BY-4.0")
+    assert stated.no_licence == 0 and "no licence" not in _export_message(stated)
+
+
+def test_an_export_carries_the_one_licence_the_parent_states_for_the_same_video(session, tmp_path):
+    """The parent holds the reviewed game whole, with the licence its owner gave it: the clips the
+    review cuts from that video carry it; never one the parent states for other footage."""
+    import shutil
+
+    from highlights.cli.review import _export_message
+    from highlights.datasets import ClipDefaults, create_version
+    from tests.dataset_fixtures import make_class_tree
+
+    clips = make_class_tree(tmp_path / "my-clips", {label: [(f"{label}{i}", None) for i in range(6)]
+                                                     for label in ("baseball_swing", "soccer_shooting", "none")})
+    whole = shutil.copyfile(session.games[0].video, clips / "soccer_shooting" / "whole session.mp4")
+    whole.with_suffix(".json").write_text(json.dumps({"licence": "CC-BY-4.0"}))
+    root = tmp_path / "datasets"
+    create_version(clips, root, seed=7, defaults=ClipDefaults(licence="club-only"))
+    gid = _decide_some(session)
+    result = export_review(session, root, parent="v1")
+    fresh = [c for c in result.version.real_clips if c.provenance.startswith("{")]
+    assert len(fresh) == 3 and {c.licence for c in fresh} == {"CC-BY-4.0"}
+    assert result.no_licence == 0 and result.carried_licences == {gid: "CC-BY-4.0"}
+    message = _export_message(result)
+    assert f"; the clips of {gid} carry CC-BY-4.0, the licence v1 states for its video" in message
+    assert "no licence" not in message
+    # A licence given on the command line is every clip's.
+    given = export_review(session, tmp_path / "given", licence="CC0-1.0")
+    assert {c.licence for c in given.version.real_clips} == {"CC0-1.0"} and given.carried_licences == {}
+

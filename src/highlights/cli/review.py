@@ -23,6 +23,8 @@ err = plain_console(stderr=True)
 DB_HELP = "The decisions database (SQLite); created if missing"
 REJECTED_AS_HELP = ("The class {what} rejected highlights under (default: none); for a model of your own "
                     "classes, its class of background play (e.g. rest)")
+LICENCE_HELP = ("Licence recorded for every exported clip (default: the one licence the parent version "
+                "states for the clips of the same video, where it states one; else unknown)")
 DEFAULT_DB = Path("review.sqlite")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -107,6 +109,12 @@ def _export_message(result) -> str:
     if result.repeated:
         msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
                 f"and segment): {_first_few(result.repeated)}")
+    for game, licence in sorted(result.carried_licences.items()):
+        msg += f"; the clips of {game} carry {licence}, the licence {result.version.parent} states for its video"
+    if result.no_licence:
+        total = sum(result.clips.values())
+        msg += (f"; {result.no_licence} of the {total} exported clips state no licence (recorded as unknown): "
+                "--licence NAME records one")
     if result.dropped:
         msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided in the same "
                 f"video is left out: {_first_few(result.dropped)}")
@@ -145,7 +153,7 @@ def serve(
     to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="Dataset root the page's Export "
                                               "button writes the next version to"),
     parent: Optional[str] = typer.Option(None, "--parent", help="The version that export grows (e.g. v2)"),
-    licence: str = typer.Option("unknown", "--licence", help="Licence recorded for every exported clip"),
+    licence: Optional[str] = typer.Option(None, "--licence", help=LICENCE_HELP),
     copy_video: bool = typer.Option(False, "--copy-video", help="Play an H.264 copy of every game (made once, "
                                     "beside its detect output), also where the source looks playable"),
     rejected_as: Optional[str] = typer.Option(None, "--rejected-as", metavar="CLASS",
@@ -227,7 +235,7 @@ def export_cmd(
                                          "the review becomes the root's first version"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="The review's decisions database"),
     video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
-    licence: str = typer.Option("unknown", "--licence", help="Licence recorded for every clip"),
+    licence: Optional[str] = typer.Option(None, "--licence", help=LICENCE_HELP),
     note: Optional[str] = typer.Option(None, "--note", help="The new version's note (default: the parent's)"),
     annotations: Optional[Path] = typer.Option(None, "--annotations", help="Folder for the reviewed games' "
                                                "annotations (default: DIR/reviewed/ of each game)"),

@@ -30,6 +30,7 @@ from highlights.datasets import (
     DatasetError, DatasetVersion, create_version, grow_version, list_versions, load_version,
 )
 from highlights.datasets.cut_spans import cut_span
+from highlights.datasets.sources import UNKNOWN_LICENCE
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
@@ -124,6 +125,10 @@ class ExportResult:
     # in the train split is no test of a model trained on the version, and the user needs to know
     # which games that is before scoring the pipeline on their reviewed annotations.
     splits: dict[str, list[str]] = field(default_factory=dict)
+    # Exported without a licence given: game -> the one licence the parent states for its video,
+    # which its clips carry (`stated_licence`), and how many exported clips state none (`unknown`).
+    carried_licences: dict[str, str] = field(default_factory=dict)
+    no_licence: int = 0
 
 
 def reviewed_clips(session: ReviewSession, rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
@@ -254,7 +259,7 @@ def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
 
 
 def export_review(session: ReviewSession, root: str | Path, *, parent: str | None = None,
-                  licence: str = "unknown", annotations_dir: str | Path | None = None,
+                  licence: str | None = None, annotations_dir: str | Path | None = None,
                   note: str | None = None, progress: Callable[[int, int], None] | None = None,
                   rejected_as: str = NONE_LABEL, show_progress: bool = False) -> ExportResult:
     """Cut every decided item into a clip and make the next dataset version of `root` from them,
@@ -265,6 +270,9 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     With `parent` the new version is grown from it (its clips and splits kept; an item it already
     holds with the same label and segment is left out, so exporting again after more review adds
     only the new decisions); without, it is the first version of `root`.
+
+    `licence` is every exported clip's; without it a game's clips carry the one licence the parent
+    states for its video, if it states exactly one (`stated_licence`), else `unknown`.
     """
     root = Path(root)
     check_rejected_as(session, rejected_as)
@@ -306,6 +314,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           f"decided item it lacks ({len(fresh)}); export with --parent {twin} to add what is "
                           "decided since")
     clips_all, clips = clips, fresh
+    carried = _carried_licences(root, parent, clips) if licence is None and parent is not None else {}
     added_classes: list[str] = []
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     with staging_folder(root) as staging:
@@ -317,7 +326,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
             cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)
             # Grouped by source game: a game's clips land in one split, never two.
             rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
-                         "licence": licence, "provenance": c.provenance()})
+                         "licence": licence or carried.get(c.game.id) or UNKNOWN_LICENCE,
+                         "provenance": c.provenance()})
             if progress:
                 progress(n + 1, len(clips))
         with open(staging / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
@@ -352,7 +362,22 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
                         added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
-                        splits=game_splits(session, version))
+                        splits=game_splits(session, version), carried_licences=carried,
+                        no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE))
+
+
+def _carried_licences(root: Path, parent: str, clips: list[ReviewedClip]) -> dict[str, str]:
+    """Game id -> the one licence ``parent`` states for the game's video, for each game of ``clips``
+    it states exactly one for."""
+    from highlights.review.stated_licence import licences_stated_for
+
+    version = load_version(root, parent)
+    carried = {}
+    for game in {c.game.id: c.game for c in clips}.values():
+        stated = licences_stated_for(version, game.video)
+        if len(stated) == 1:
+            carried[game.id] = stated.pop()
+    return carried
 
 
 def game_splits(session: ReviewSession, version: DatasetVersion) -> dict[str, list[str]]:
