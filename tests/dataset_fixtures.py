@@ -58,3 +58,30 @@ def write_manifest(csv_path: Path, rows: list[dict]) -> Path:
         writer.writeheader()
         writer.writerows([{k: r.get(k, "") for k in fields} for r in rows])
     return csv_path
+
+
+def as_written_before(version_dir: Path, moved: set[str]) -> str:
+    """Rewrite a version as a writer that did not join same-video clips left it: each clip whose
+    source path ends with one of ``moved`` in a group of its own (its file's stem), in a split other
+    than the one it was given. Returns that split."""
+    meta_path, manifest = version_dir / "dataset_meta.json", version_dir / "manifest.csv"
+    for path in (meta_path, manifest):
+        path.chmod(0o644)
+    meta = json.loads(meta_path.read_text())
+    ids = {clip_id for clip_id, entry in meta["clips"].items() if entry["source"].endswith(tuple(moved))}
+    assert ids
+    (was,) = {meta["clips"][i]["split"] for i in ids}
+    now = "test" if was != "test" else "train"
+    for i in ids:
+        meta["clips"][i].update(split=now, group=Path(meta["clips"][i]["source"]).stem)
+    meta_path.write_text(json.dumps(meta, indent=2))
+    with open(manifest, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        if row["clip_id"] in ids:
+            row.update(split=now, group=meta["clips"][row["clip_id"]]["group"])
+    with open(manifest, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return now

@@ -4,14 +4,13 @@ read, and `dataset show`, `dataset grow` and `train` name the videos and their s
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from tests.dataset_fixtures import make_class_tree, write_clip, write_manifest
+from tests.dataset_fixtures import as_written_before, make_class_tree, write_clip, write_manifest
 from highlights.cli.app import app
 from highlights.datasets import create_version, grow_version, load_version
 from highlights.datasets.split_leaks import videos_in_two_splits
@@ -39,33 +38,6 @@ def _other_clips(folder: Path) -> Path:
                                     "none": [(f"n{i}", None) for i in range(10)]}, seed=5)
 
 
-def _as_written_before(version_dir: Path, moved: set[str]) -> str:
-    """Rewrite a version as a writer that did not join same-video clips left it: each clip whose
-    source path ends with one of ``moved`` in a group of its own (its file's stem), in a split other
-    than the one it was given. Returns that split."""
-    meta_path, manifest = version_dir / "dataset_meta.json", version_dir / "manifest.csv"
-    for path in (meta_path, manifest):
-        path.chmod(0o644)
-    meta = json.loads(meta_path.read_text())
-    ids = {clip_id for clip_id, entry in meta["clips"].items() if entry["source"].endswith(tuple(moved))}
-    assert ids
-    (was,) = {meta["clips"][i]["split"] for i in ids}
-    now = "test" if was != "test" else "train"
-    for i in ids:
-        meta["clips"][i].update(split=now, group=Path(meta["clips"][i]["source"]).stem)
-    meta_path.write_text(json.dumps(meta, indent=2))
-    with open(manifest, newline="") as f:
-        rows = list(csv.DictReader(f))
-    for row in rows:
-        if row["clip_id"] in ids:
-            row.update(split=now, group=meta["clips"][row["clip_id"]]["group"])
-    with open(manifest, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return now
-
-
 def _whole_and_cut(tmp_path: Path) -> tuple[Path, str, str]:
     """v2: the clips a review cut from `game 2.mp4`, and the same file added whole as
     `py0922.mp4`, in two splits as an earlier writer left them. Returns the root and both splits."""
@@ -77,7 +49,7 @@ def _whole_and_cut(tmp_path: Path) -> tuple[Path, str, str]:
     shutil.copyfile(game, labelled / "shot" / "py0922.mp4")
     v2 = grow_version(labelled, root, "v1")
     assert videos_in_two_splits(v2) == []  # written now: one video, one split
-    whole_split = _as_written_before(root / "v2", {"py0922.mp4"})
+    whole_split = as_written_before(root / "v2", {"py0922.mp4"})
     return root, cut_split, whole_split
 
 
@@ -115,7 +87,7 @@ def test_clips_cut_from_two_copies_of_a_video_in_two_splits_are_named(tmp_path):
     copy = shutil.copyfile(game, tmp_path / "games" / "session (1).mp4")
     v3 = grow_version(_cuts_of(copy, tmp_path / "review2", spans=((1.0, 3.0),)), root, "v2")
     assert videos_in_two_splits(v3) == []
-    moved_to = _as_written_before(root / "v3", {"review2/cut0.mp4"})
+    moved_to = as_written_before(root / "v3", {"review2/cut0.mp4"})
     (leak,) = videos_in_two_splits(load_version(root, "v3"))
     assert leak.names == ("session.mp4", "session (1).mp4")
     assert leak.clips[moved_to] == 1 and sum(leak.clips.values()) == 3

@@ -1149,3 +1149,31 @@ def test_an_export_carries_the_one_licence_the_parent_states_for_the_same_video(
     given = export_review(session, tmp_path / "given", licence="CC0-1.0")
     assert {c.licence for c in given.version.real_clips} == {"CC0-1.0"} and given.carried_licences == {}
 
+
+def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(session, tmp_path):
+    """The parent, written before a video added whole and the clips a review cut from it were kept
+    in one split, holds the reviewed game in two: the export's clips join one of them, and the
+    export says that the new version holds that video in two splits, as `dataset grow` does."""
+    import shutil
+
+    from highlights.cli.review import _export_message
+    from highlights.datasets import create_version
+    from tests.dataset_fixtures import as_written_before, make_class_tree
+
+    clips = make_class_tree(tmp_path / "my-clips", {label: [(f"{label}{i}", None) for i in range(6)]
+                                                     for label in ("baseball_swing", "soccer_shooting", "none")})
+    shutil.copyfile(session.games[0].video, clips / "soccer_shooting" / "whole session.mp4")
+    root = tmp_path / "datasets"
+    create_version(clips, root, seed=7)
+    gid = session.games[0].id
+    h1 = next(s for s in session.states(gid) if s["id"] == "h1")
+    session.decide(gid, "h1", status="accepted", label=h1["label"], start_s=h1["start_s"], end_s=h1["end_s"],
+                   reviewer="Ada")
+    first = export_review(session, root, parent="v1", licence="CC-BY-4.0")
+    assert first.split_leaks is None and "two splits" not in _export_message(first)
+    as_written_before(root / "v2", {f"{gid}_h1.mp4"})  # the clip cut from it now in another split
+    _decide_some(session)
+    result = export_review(session, root, parent="v2", licence="CC-BY-4.0")
+    assert result.split_leaks.startswith("v3 holds a source video in two splits")
+    assert "whole session.mp4" in result.split_leaks
+    assert f"; warning: {result.split_leaks}" in _export_message(result)

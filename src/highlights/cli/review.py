@@ -118,7 +118,10 @@ def _export_message(result) -> str:
     if result.dropped:
         msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided in the same "
                 f"video is left out: {_first_few(result.dropped)}")
-    return msg + _splits_message(result)
+    msg += _splits_message(result)
+    if result.split_leaks:
+        msg += f"; warning: {result.split_leaks}"
+    return msg
 
 
 def _splits_message(result) -> str:

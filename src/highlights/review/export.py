@@ -31,6 +31,7 @@ from highlights.datasets import (
 )
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.sources import UNKNOWN_LICENCE
+from highlights.datasets.split_leaks import split_leak_warning
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
@@ -129,6 +130,9 @@ class ExportResult:
     # which its clips carry (`stated_licence`), and how many exported clips state none (`unknown`).
     carried_licences: dict[str, str] = field(default_factory=dict)
     no_licence: int = 0
+    # A grown version whose parent, written before same-video clips were kept in one split, holds a
+    # source video in two (`split_leak_warning`): one line naming them, as `dataset grow` says it.
+    split_leaks: str | None = None
 
 
 def reviewed_clips(session: ReviewSession, rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
@@ -363,7 +367,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
                         added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
                         splits=game_splits(session, version), carried_licences=carried,
-                        no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE))
+                        no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
+                        split_leaks=split_leak_warning(version) if parent is not None else None)
 
 
 def _carried_licences(root: Path, parent: str, clips: list[ReviewedClip]) -> dict[str, str]:
