@@ -371,10 +371,11 @@ def test_compare_says_which_side_scored_clips_its_model_was_trained_on(tmp_path)
 
     clips = {"dataset": {"clips_root": "/my-clips"}}
     trained_on = {**clips, "clips_seen_in_training": ["none/a.mp4", "soccer_shooting/b.mp4"]}
+    validated = {**trained_on, "clips_seen_in_validation": ["none/c.mp4"]}
     train_split = {"dataset": {"root": "/datasets", "version": "v2", "split": "train"}}
     paths = {name: write_report_files(report, tmp_path / name)["json"]
              for name, report in (("default", scored(clips)), ("mine", scored(trained_on)),
-                                  ("train", scored(train_split)))}
+                                  ("train", scored(train_split)), ("validated", scored(validated)))}
 
     def compared(a, b):
         result = CliRunner().invoke(app, ["report", "compare", str(paths[a]), str(paths[b])])
@@ -385,6 +386,8 @@ def test_compare_says_which_side_scored_clips_its_model_was_trained_on(tmp_path)
             "clips, so the change is not a test of the models.") in compared("default", "mine")
     assert ("A scored the train split, the clips the model was trained on: its figures overstate"
             in compared("train", "default"))
+    assert ("B's model was trained on 2 and chose its best epoch on 1 of the 3 clips it scored"
+            in compared("default", "validated"))
     assert "overstate" not in compared("default", "default")
 
 

@@ -767,15 +767,57 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_it_tra
                                         num_workers=0, n_bootstrap=50, show_progress=False, log=said.append)
     seen = report["meta"]["clips_seen_in_training"]
     assert sorted(Path(name).name for name in seen) == trained_files
-    assert report["num_clips"] > len(seen)  # the val and test clips are not named
+    assert report["num_clips"] > len(seen)  # the val and test clips are not named as trained on
     assert any(f"{len(seen)} of the {report['num_clips']} clips were among this model's training clips" in line
                for line in said)
-    assert f"**{len(seen)} of the {report['num_clips']} clips are not a test:**" in paths["markdown"].read_text()
+    not_a_test = len(seen) + len(report["meta"]["clips_seen_in_validation"])  # the val split's too
+    assert f"**{not_a_test} of the {report['num_clips']} clips are not a test:**" in paths["markdown"].read_text()
     # The version's own test split holds none of them.
     report, paths = evaluate_checkpoint(result.best_checkpoint, root=colour_data.root, version="v1",
                                         out_dir=tmp_path / "test", num_workers=0, n_bootstrap=50, show_progress=False)
     assert report["meta"]["clips_seen_in_training"] == []
     assert "not a test" not in paths["markdown"].read_text()
+
+
+def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_its_best_epoch_was_chosen_on(
+        trained, colour_data, tmp_path):
+    """The same folder holds the val split's clips, on which the checkpoint's best epoch was chosen:
+    those figures are no test either, and the report and the command say so."""
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    _, result = trained
+    source = colour_data.root.parent / "src"
+    val_ids = {r.clip_id for r in colour_data.split("val", augmented=False)}
+    val_files = sorted(p.name for p in source.rglob("*.mp4")
+                       if hashlib.sha256(p.read_bytes()).hexdigest()[:16] in val_ids)
+    assert len(val_files) == len(val_ids) > 0
+    said: list[str] = []
+    report, paths = evaluate_checkpoint(result.best_checkpoint, root=None, version=None, clips_root=source,
+                                        out_dir=tmp_path / "folder", num_workers=0, n_bootstrap=50,
+                                        show_progress=False, log=said.append)
+    validated = report["meta"]["clips_seen_in_validation"]
+    assert sorted(Path(name).name for name in validated) == val_files
+    assert not set(validated) & set(report["meta"]["clips_seen_in_training"])
+    assert any(f"{len(validated)} of the {report['num_clips']} clips were among the clips this model's best epoch "
+               "was chosen on" in line for line in said)
+    seen = len(validated) + len(report["meta"]["clips_seen_in_training"])
+    text = paths["markdown"].read_text()
+    assert f"**{seen} of the {report['num_clips']} clips are not a test:**" in text
+    assert "its best epoch was chosen on the same files (" in text
+
+
+def test_a_checkpoint_that_does_not_record_its_val_clips_names_those_of_its_version_on_disk(trained, colour_data):
+    from highlights.train.evaluation import seen_in_training
+    from highlights.train.loop import VAL_CLIP_IDS
+
+    _, result = trained
+    _, meta = load_checkpoint(result.best_checkpoint)
+    older = {k: v for k, v in meta.items() if k != VAL_CLIP_IDS}
+    records = colour_data.split("val", augmented=False) + colour_data.split("test", augmented=False)
+    trained_ids, validated = seen_in_training(records, older)
+    assert trained_ids == [] and validated == [r.clip_id for r in colour_data.split("val", augmented=False)]
+    moved = {**older, "dataset": {**older["dataset"], "root": str(colour_data.root) + "-gone"}}
+    assert seen_in_training(records, moved) == ([], [])
 
 
 def test_evaluate_int8_measures_both_paths_on_the_same_clips_and_stores_an_accepted_model(trained, colour_data, tmp_path):

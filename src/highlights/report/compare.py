@@ -190,9 +190,9 @@ def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
 
 
 def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
-    """Which side scored clips its model was trained on (files of a folder it trained on, or a
-    train or val split): each report says so at its top, but a comparison shows only the change,
-    which then reads as a gain on new clips."""
+    """Which side scored clips its model was trained or validated on (files of a folder it trained
+    or chose its best epoch on, or a train or val split): each report says so at its top, but a
+    comparison shows only the change, which then reads as a gain on new clips."""
     from highlights.report.markdown import SEEN_SPLITS
 
     parts = []
@@ -200,10 +200,13 @@ def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -
         meta = report.get("meta") or {}
         split = (meta.get("dataset") or {}).get("split")
         seen = meta.get("clips_seen_in_training") or []
+        validated = meta.get("clips_seen_in_validation") or []
         if split in SEEN_SPLITS:
             parts.append(f"{name} scored the {split} split, {SEEN_SPLITS[split]}")
-        elif seen:
-            parts.append(f"{name}'s model was trained on {len(seen)} of the {report['num_clips']} clips it scored")
+        elif seen or validated:
+            how = [f"was trained on {len(seen)}"] if seen else []
+            how += [f"chose its best epoch on {len(validated)}"] if validated else []
+            parts.append(f"{name}'s model {' and '.join(how)} of the {report['num_clips']} clips it scored")
     if not parts:
         return None
     return ("; ".join(parts) + ": its figures overstate how it does on new clips, so the change is not a test "

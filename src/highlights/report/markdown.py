@@ -92,11 +92,18 @@ def _not_a_test_note(report: dict) -> str | None:
     data = meta.get("dataset") or {}
     split = data.get("split")
     seen = meta.get("clips_seen_in_training") or []
-    if seen and split not in SEEN_SPLITS:
-        shown = ", ".join(seen[:10]) + (f" and {len(seen) - 10} more" if len(seen) > 10 else "")
-        return (f"**{len(seen)} of the {report['num_clips']} clips {'are' if len(seen) > 1 else 'is'} not a "
-                f"test:** the model was trained on the same file{'s' if len(seen) > 1 else ''} ({shown}), so "
-                "the figures below overstate how it does on new clips.")
+    validated = meta.get("clips_seen_in_validation") or []  # its best epoch was chosen on them
+    if (seen or validated) and split not in SEEN_SPLITS:
+        def listed(names: list[str]) -> str:
+            return ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+
+        how = ([f"the model was trained on the same file{'s' if len(seen) > 1 else ''} ({listed(seen)})"]
+               if seen else [])
+        how += ([f"its best epoch was chosen on the same file{'s' if len(validated) > 1 else ''} "
+                 f"({listed(validated)})"] if validated else [])
+        n = len(seen) + len(validated)
+        return (f"**{n} of the {report['num_clips']} clips {'are' if n > 1 else 'is'} not a test:** "
+                f"{' and '.join(how)}, so the figures below overstate how it does on new clips.")
     if split not in SEEN_SPLITS:
         return None
     return (f"**Not a test:** scored on the {split} split of {data.get('root', '?')} {data.get('version', '?')} "

@@ -187,10 +187,13 @@ def evaluate_checkpoint(
     unfinished = unfinished_run(checkpoint, checkpoint_meta)
     if unfinished:
         log(f"note: {unfinished['note']}")
-    seen = seen_in_training(records, checkpoint_meta)
+    seen, validated = seen_in_training(records, checkpoint_meta)
     if seen:
         log(f"{len(seen)} of the {len(records)} clips were among this model's training clips (the same files): "
             "its figures on them are not a test; score it on clips it was not trained on")
+    if validated:
+        log(f"{len(validated)} of the {len(records)} clips were among the clips this model's best epoch was chosen "
+            "on (its val split; the same files): its figures on them are not a test; score it on clips it has not seen")
     meta = {
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
@@ -206,6 +209,7 @@ def evaluate_checkpoint(
         "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
         **({"unfinished_run": unfinished} if unfinished else {}),
         "clips_seen_in_training": seen,
+        "clips_seen_in_validation": validated,
     }
     stored: dict[str, Path] = {}
     labels = [classes.index(r.label) for r in records]
@@ -248,16 +252,36 @@ def evaluate_checkpoint(
     return report, {**write_report_files(report, out_dir), **stored}
 
 
-def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> list[str]:
-    """The clip ids of the scored clips whose file the checkpoint was trained on: a folder scored
-    with `--clips` may be the one its dataset version was made from. A checkpoint written before
-    its training clips were recorded names none."""
+def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> tuple[list[str], list[str]]:
+    """The clip ids of the scored clips whose file the checkpoint was trained on, and of those its
+    best epoch was chosen on (its val split): a folder scored with `--clips` may be the one its
+    dataset version was made from. A checkpoint written before its training clips were recorded
+    names none; one written before its val clips were names those of its version's val split,
+    where that version is still on disk."""
     from highlights.train.loop import TRAIN_CLIP_IDS
 
     trained = set(checkpoint_meta.get(TRAIN_CLIP_IDS) or [])
-    if not trained:
-        return []
-    return [r.clip_id for r in records if (r.sha256 or file_sha256(r.path))[:CLIP_ID_CHARS] in trained]
+    validated = _val_clip_ids(checkpoint_meta)
+    if not trained and not validated:
+        return [], []
+    ids = [(r.clip_id, (r.sha256 or file_sha256(r.path))[:CLIP_ID_CHARS]) for r in records]
+    return ([name for name, sha in ids if sha in trained],
+            [name for name, sha in ids if sha in validated and sha not in trained])
+
+
+def _val_clip_ids(checkpoint_meta: dict) -> set[str]:
+    from highlights.datasets import load_version
+    from highlights.train.loop import VAL_CLIP_IDS
+
+    if VAL_CLIP_IDS in checkpoint_meta:
+        return set(checkpoint_meta[VAL_CLIP_IDS] or [])
+    data = checkpoint_meta.get("dataset") or {}
+    if not data.get("root") or not data.get("version"):
+        return set()
+    try:
+        return {c.clip_id for c in load_version(data["root"], data["version"]).real_clips if c.split == "val"}
+    except (DatasetError, OSError):
+        return set()  # moved or deleted since: nothing to compare with
 
 
 def unfinished_run(checkpoint: Path, checkpoint_meta: dict) -> dict | None:

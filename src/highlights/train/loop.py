@@ -71,6 +71,7 @@ HISTORY_FILENAME = "train_history.json"
 RUN_LOCK_NAME = ".train.lock"  # one training process per run folder
 CURVES_FILENAME = "train_curves.png"
 TRAIN_CLIP_IDS = "train_clip_ids"  # checkpoint meta key
+VAL_CLIP_IDS = "val_clip_ids"  # checkpoint meta key: the clips its best epoch was chosen on
 
 
 @dataclass
@@ -295,6 +296,7 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         # The real clips it learns from, by clip id (their sha256's first 16 hex digits): an
         # evaluation of other clips than the version's test split names those it holds.
         TRAIN_CLIP_IDS: sorted(r.clip_id for r in train_records if not r.is_augmented),
+        VAL_CLIP_IDS: sorted(r.clip_id for r in val_records if not r.is_augmented),
     }
     if pretrained is not None:
         meta_base["pretrained"] = pretrained
