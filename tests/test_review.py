@@ -707,6 +707,17 @@ def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session
         "detect folders the tasks were made from")
 
 
+def test_a_label_studio_annotator_exported_as_a_user_is_recorded_by_email(session, tmp_path):
+    tasks = json.loads(export_tasks(session, tmp_path / "ls")["tasks"].read_text())
+    region = next(r for r in tasks[0]["predictions"][0]["result"] if r["id"] == "h1")
+    user = {"id": 3, "first_name": "Lee", "last_name": "Park", "email": "lee@club.example", "avatar": None}
+    export = [{"id": 1, "data": tasks[0]["data"], "annotations": [{"id": 7, "completed_by": user, "result": [region]}]}]
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    import_annotations(session, tmp_path / "ls-export.json")
+    decided = [s["state"] for s in session.states(session.games[0].id) if s["state"]["status"] != "pending"]
+    assert decided and {s["reviewer"] for s in decided} == {"lee@club.example"}
+
+
 def test_a_label_studio_region_of_a_prediction_decides_that_item_where_another_overlaps_it_more(
         detect_folder, tmp_path):
     # Two highlights of one action, the second 1 s after the first (temporal NMS keeps both):

@@ -129,6 +129,16 @@ def _ranges(annotation: dict, fps: float, path: Path) -> list[tuple[str, str, fl
     return out
 
 
+def _annotator(annotation: dict) -> str:
+    """Who made an annotation: Label Studio's JSON export gives `completed_by` as the user (id,
+    email, names), its API as the user's id alone."""
+    user = annotation.get("completed_by")
+    if isinstance(user, dict):
+        names = " ".join(str(user[k]) for k in ("first_name", "last_name") if user.get(k))
+        return str(user.get("email") or names or user.get("id") or "label-studio")
+    return str(annotation.get("completed_by_email") or user or "label-studio")
+
+
 def import_annotations(session: ReviewSession, path: str | Path, *, reviewer: str | None = None) -> dict[str, int]:
     """Decisions from a Label Studio JSON export; returns counts of what was done."""
     path = Path(path)
@@ -150,7 +160,7 @@ def import_annotations(session: ReviewSession, path: str | Path, *, reviewer: st
         if not done:
             continue
         ann = done[-1]  # the latest annotation of the task is the one that stands
-        who = reviewer or str(ann.get("completed_by_email") or ann.get("completed_by") or "label-studio")
+        who = reviewer or _annotator(ann)
         states = {s["id"]: s for s in session.states(game.id)}
         taken: set[str] = set()
         try:
