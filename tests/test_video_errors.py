@@ -80,6 +80,18 @@ def make_audio_with_cover_art(tmp: Path) -> Path:
     return path
 
 
+def make_picture_named_mp4(tmp: Path) -> Path:
+    # A photo uploaded where a game was expected, its name ending in .mp4.
+    path = tmp / "team_photo.mp4"
+    with av.open(str(path), "w", format="image2pipe") as container:
+        stream = container.add_stream("png", rate=1)
+        stream.width, stream.height, stream.pix_fmt = 32, 24, "rgb24"
+        picture = av.VideoFrame.from_ndarray(np.zeros((24, 32, 3), np.uint8), format="rgb24")
+        for packet in [*stream.encode(picture), *stream.encode()]:
+            container.mux(packet)
+    return path
+
+
 def make_empty_video_stream(tmp: Path) -> Path:
     # A video track is declared but only audio was ever recorded into the file.
     path = tmp / "no_pictures.mkv"
@@ -118,6 +130,7 @@ BAD_FILES = {
     "random bytes": (make_random_bytes, "not a video file"),
     "audio only": (make_audio_only, "no video stream"),
     "audio with cover art": (make_audio_with_cover_art, "still images"),
+    "picture named .mp4": (make_picture_named_mp4, "a still picture (PNG), not a video"),
     "no frames in the video stream": (make_empty_video_stream, "no decodable video frames"),
     "truncated mp4": (make_truncated_mp4, "truncated"),
     "corrupt picture data": (make_corrupt_keyframe, "no decodable video frames"),

@@ -43,6 +43,14 @@ _EPS = 1e-6
 # is shown late. Elsewhere (MPEG-TS/PS, FLV, ...) timestamps run on from an arbitrary clock and
 # players count from the file's first timestamp of any stream.
 _TIMELINE_FROM_ZERO = {"mov", "mp4", "matroska", "webm"}
+# FFmpeg's demuxers of still pictures (png_pipe, jpeg_pipe, ..., and image2 for numbered image
+# files): such a file opens as a one-picture "video" of no length, which a run would analyse as
+# 0 s of footage and call a success. An animated GIF or APNG has demuxers of its own and plays.
+_STILL_PICTURE_FORMATS = ("image2", "image2pipe")
+
+
+def _is_still_picture_format(name: str) -> bool:
+    return name in _STILL_PICTURE_FORMATS or name.endswith("_pipe")
 
 
 @dataclass
@@ -82,6 +90,9 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
     except (av.error.FFmpegError, OSError, ValueError) as err:
         raise VideoError(path_str, _open_failure_cause(p, err)) from err
     try:
+        if _is_still_picture_format(container.format.name):
+            kind = container.streams.video[0].codec_context.name.upper() if container.streams.video else "image"
+            raise VideoError(path_str, f"a still picture ({kind}), not a video")
         stream = main_video_stream(container)
         if stream is None:
             kinds = sorted({s.type for s in container.streams})
