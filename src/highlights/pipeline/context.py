@@ -39,6 +39,7 @@ class RunContext:
     clock: StageClock = field(default_factory=StageClock)  # seconds per stage
     progress: bool = True  # whether the run shows progress (a batch worker's does not)
     kept_frames: Any = None  # pipeline.kept_frames.KeptFrames: detections kept for a stopped run to go on
+    file_state: Any = None  # video.unchanged_check.FileState before the video was opened
 
     def records_between(self, start_s: float, end_s: float) -> list[FrameRecord]:
         if self.records is None:

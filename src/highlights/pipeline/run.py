@@ -154,10 +154,12 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     from highlights.video import probe
     from highlights.video.tail_check import check_end_present
     from highlights.video.timeline_check import check_one_timeline
+    from highlights.video.unchanged_check import file_state
 
     config = config or PipelineConfig()
     bars, report = bars_and_callback(progress)
     video_path = Path(video_path)
+    before = file_state(video_path)
     info = probe(video_path)
     check_one_timeline(video_path)  # joined .ts recordings: a length and times that would be wrong
     # A cut-off upload is refused before its first part is read, not after (minutes of a long game).
@@ -165,7 +167,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
     if gt_path is None:
         gt_path = config.analysis.gt_path or default_gt_path(video_path)
     context = RunContext(video_path=video_path, info=info, annotation=annotation,
-                         gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames)
+                         gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames,
+                         file_state=before)
     if kept_frames is not None and say is not None:
         going_on = kept_frames.going_on_line(float(info.duration_s))
         if going_on:
@@ -179,7 +182,8 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
             log.warning("%s: %s; the video is decoded again from its start", kept_frames.folder, missing)
             kept_frames.forget_pending()
             context = RunContext(video_path=video_path, info=info, annotation=annotation,
-                                 gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames)
+                                 gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames,
+                                 file_state=before)
             return _run(video_path, config, context, bars, report, on_video_s, replay=False)
     except KeyboardInterrupt:
         if kept_frames is not None:
@@ -194,6 +198,7 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
     earlier, stopped run kept are replayed from its chunks rather than decoded, where they can be
     (`say` is told in one line why not, when the video no longer gives the last kept frame)."""
     from highlights.video import check_frames_reach_end, iter_frames
+    from highlights.video.unchanged_check import check_unchanged
 
     info, cache, kept_frames = context.info, context.cache, context.kept_frames
     started = time.perf_counter()
@@ -321,8 +326,10 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
                 bar.update(rec.time_s)
             if kept_frames is not None:
                 kept_frames.keep_tail()  # the last, partial chunk: a stop while writing the outputs loses none
-            # An upload cut off after its index decodes only its first part; highlights of that
-            # part reported as the whole game's would be wrong about the rest of it.
+            # A file still being written was read up to where it then ended; one cut off after its
+            # index decodes only its first part: highlights of that part reported as the whole
+            # game's would be wrong about the rest of it.
+            check_unchanged(video_path, context.file_state)
             check_frames_reach_end(video_path, float(info.duration_s),
                                    context.stream_time_s if counts["analysis_frames"] else None,
                                    _end_slack_s(config, info))

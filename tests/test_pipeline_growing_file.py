@@ -1,0 +1,47 @@
+"""A video still being written while the pipeline reads it is refused, not read as a shorter game."""
+
+from __future__ import annotations
+
+import av
+import pytest
+
+from highlights.events import load_annotation
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.run import run_pipeline
+from highlights.video import VideoError
+from tests.pipeline_fixtures import make_game
+
+FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+
+
+def _as_transport_stream(video, path):
+    # A recorder's transport stream has no index that promises a length: a reader of one still
+    # being written finds its end where the writing has got to.
+    with av.open(str(video)) as source, av.open(str(path), "w", format="mpegts") as out:
+        stream = out.add_stream_from_template(source.streams.video[0])
+        for packet in source.demux(source.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return path
+
+
+def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path):
+    video = make_game(tmp_path / "made", duration_s=12.0)
+    whole = _as_transport_stream(video, tmp_path / "made" / "whole.ts").read_bytes()
+    arriving = tmp_path / "upload.ts"
+    arriving.write_bytes(whole[: len(whole) // 2])
+
+    def upload_goes_on(stage, done, total):
+        if arriving.stat().st_size < len(whole):
+            with arriving.open("ab") as f:
+                f.write(whole[len(whole) // 2:])
+
+    truth = {"annotation": load_annotation(video.with_suffix(".json")), "gt_path": video.with_suffix(".gt.jsonl")}
+    with pytest.raises(VideoError) as caught:
+        run_pipeline(arriving, FAST, progress=upload_goes_on, **truth)
+    message = str(caught.value)
+    assert message.startswith(f"{arriving}: it changed while it was read (from {len(whole) // 2} to {len(whole)} bytes)")
+    assert "\n" not in message
+    # Whole, the same file runs.
+    assert run_pipeline(arriving, FAST, progress=False, **truth).video["duration_s"] > 11.0
