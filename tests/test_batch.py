@@ -591,3 +591,27 @@ def test_a_stopped_batch_names_what_each_game_in_flight_kept_and_counts_the_rest
     assert kept_words(many, [f"a{i}" for i in range(7)]).endswith(
         "; 3 other games in flight, 1 of them keeping what it found; ")
     assert kept_words({}, ["g3"]) == ""
+
+
+def test_a_batch_run_again_reads_equal_sized_uploads_once_and_a_changed_one_again(tmp_path, monkeypatch):
+    """The duplicate check hashes videos of equal size; their hashes are kept in the cache folder, so
+    a batch resumed or run again does not read them again, until one is written again."""
+    import hashlib
+
+    from highlights.batch.duplicate_uploads import same_video_as
+    from highlights.batch.inputs import GameInput
+
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
+    hashed: list[str] = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda f, digest: hashed.append(f.name) or real(f, digest))
+    data = os.urandom(50_000)
+    (tmp_path / "a.mp4").write_bytes(data)
+    (tmp_path / "b.mp4").write_bytes(data)
+    games = [GameInput(name, tmp_path / f"{name}.mp4") for name in ("a", "b")]
+    for _ in range(2):
+        assert {k: v.game_id for k, v in same_video_as(games).items()} == {"b": "a"}
+    assert sorted(hashed) == [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4")]
+    (tmp_path / "b.mp4").write_bytes(os.urandom(50_000))  # the same size, other bytes
+    assert same_video_as(games) == {}
+    assert sorted(hashed) == [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4"), str(tmp_path / "b.mp4")]

@@ -4,6 +4,8 @@ scored against the game's reviewed annotations is scored on footage it learned f
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
 
 import torch
@@ -54,3 +56,25 @@ def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_
     # A model trained on other clips of the version, or on synthetic data alone, says nothing.
     assert seen_in_training(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1"), video) == []
     assert seen_in_training(PipelineConfig(), video) == []
+
+
+def test_the_game_is_read_whole_once_and_again_once_it_changes(tmp_path, monkeypatch):
+    """`pipeline evaluate` run again on the same game takes its hash from the cache folder; a video
+    written again at the same path, even to the same size and modification time, is read again."""
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
+    hashed: list[str] = []
+    real = hashlib.file_digest
+    monkeypatch.setattr(hashlib, "file_digest", lambda f, digest: hashed.append(f.name) or real(f, digest))
+    video = tmp_path / "game.mp4"
+    video.write_bytes(os.urandom(100_000))
+    trained_on = {hashlib.sha256(video.read_bytes()).hexdigest()[:16]}
+    cfg = _checkpoint(tmp_path / "whole.pt", trained_on, tmp_path / "datasets", "v1")
+    for _ in range(2):
+        (line,) = seen_in_training(cfg, video)
+        assert "whole.pt was trained on the video itself" in line
+    assert hashed == [str(video)]
+    was = video.stat()
+    video.write_bytes(os.urandom(100_000))
+    os.utime(video, ns=(was.st_atime_ns, was.st_mtime_ns))
+    assert seen_in_training(cfg, video) == []
+    assert hashed == [str(video)] * 2

@@ -2,7 +2,9 @@
 
 A parent who sends a game twice (a re-sent file, a renamed copy) would otherwise give the season
 two games with the same highlights, both counted. Files are compared by size first (a stat), and
-only files of equal size are read and hashed, so a season of distinct videos reads nothing more.
+only files of equal size are read and hashed, so a season of distinct videos reads nothing more;
+their hashes are kept in the cache folder (`content_hash_cache`), so a batch run again, to resume
+or to add games, does not read the same videos again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from highlights.batch.inputs import GameInput
 
 def same_video_as(games: list[GameInput]) -> dict[str, GameInput]:
     """For each game whose video is byte for byte an earlier game's (in input order), that game."""
-    from highlights.file_hash import file_sha256
+    from highlights.content_hash_cache import cached_file_sha256
 
     by_size: dict[int, list[GameInput]] = defaultdict(list)
     for game in games:
@@ -29,7 +31,7 @@ def same_video_as(games: list[GameInput]) -> dict[str, GameInput]:
         seen: dict[str, GameInput] = {}
         for game in group if len(group) > 1 else ():
             try:
-                digest = file_sha256(game.video)
+                digest = cached_file_sha256(game.video)
             except OSError:
                 continue
             if digest in seen:

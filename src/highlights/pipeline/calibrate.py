@@ -56,7 +56,7 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
     poorly. With one game the file records it as `calibrate_on_game` always has; with several it
     records each game (video, sha256, events) under `games`."""
     from highlights import __version__
-    from highlights.file_hash import file_sha256
+    from highlights.content_hash_cache import cached_file_sha256
     from highlights.pipeline.run import run_pipeline
 
     if not games:
@@ -72,7 +72,7 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
                                   "the score to; calibrate on an annotated game where it finds some")
         highlights += result.highlights
         flags += correct_flags(result.highlights, list(annotation.events), tolerance_s)
-        records.append({"video": Path(video_path).name, "video_sha256": file_sha256(video_path),
+        records.append({"video": Path(video_path).name, "video_sha256": cached_file_sha256(video_path),
                         "events": len(annotation.events)})
     where = records[0] if len(records) == 1 else {"games": records,
                                                   "events": sum(r["events"] for r in records)}

@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from highlights.datasets import DatasetError, list_versions, load_version
-from highlights.file_hash import file_sha256
+from highlights.content_hash_cache import cached_file_sha256
 
 ID_CHARS = 16  # a clip id is its SHA-256's first 16 hex digits, as the datasets and checkpoints keep it
 
@@ -62,7 +62,8 @@ def seen_in_training(cfg, video: str | Path) -> list[str]:
         if not ids:
             continue
         if video_id is None:
-            video_id = file_sha256(video)[:ID_CHARS]
+            # Kept in the cache folder: `pipeline evaluate` on the same game reads it whole once.
+            video_id = cached_file_sha256(video)[:ID_CHARS]
         whole = video_id in ids
         cut = 0
         root, version = data.get("root"), data.get("version")
