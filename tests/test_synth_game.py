@@ -108,3 +108,56 @@ def test_background_play_is_active_and_basketball_shots_vary():
     shot_kinds = {seg.motion.name for s in shots if s.sport == "basketball" for seg in s.focus.timeline.segments
                   if seg.motion.name in ("basketball_layup", "jump_shot", "free_throw")}
     assert len(shot_kinds) >= 2
+
+
+def test_bursts_add_a_second_action_of_the_same_sport_by_the_same_player_1_to_3_s_later():
+    """Two shots a second or two apart, as in a real drill: with `burst_share=1` every drawn event
+    is followed by a second one, its key moment 1-3 s later, performed by the player who performed
+    the first, with no jump in place between the two."""
+    from highlights.synth.game import BURST_GAP_S
+
+    cfg = GameConfig(minutes=3.0, sport="mixed", seed=11, events_per_minute=2.0, burst_share=1.0)
+    shots, events, _ = plan_game(cfg)
+    assert len(events) == 2 * round(cfg.minutes * cfg.events_per_minute)
+    assert len({e.sport for e in events}) >= 2
+    for first, second in zip(events[::2], events[1::2]):
+        assert BURST_GAP_S[0] <= second.key_s - first.key_s <= BURST_GAP_S[1] + 1e-3
+        assert first.end_s < second.start_s and first.sport == second.sport and first.label == second.label
+        shot = next(s for s in shots if s.start <= first.start_s < s.end)
+        assert shot.end > second.end_s  # both inside the shot: one camera follows one player
+        timeline = shot.focus.timeline
+        at_first, at_second = (timeline.segments[timeline.index_at(e.key_s)] for e in (first, second))
+        assert at_first is not at_second and at_first.motion.action and at_second.motion.action
+        handover = at_second.start
+        before, after = (timeline.at(t)[0].points[23][0] for t in (handover - 1e-3, handover + 1e-3))
+        assert abs(after - before) < 0.05  # metres: the same player goes on, not a cut to another place
+    assert all(a.end_s < b.start_s for a, b in zip(events, events[1:]))
+
+
+def test_a_game_with_bursts_shows_the_player_through_both_actions(tmp_path):
+    cfg = GameConfig(minutes=0.3, sport="soccer", width=256, height=144, fps=10.0, events_per_minute=4.0,
+                     seed=4, name="g", burst_share=1.0)
+    paths = generate_game(tmp_path, cfg)
+    events = load_annotation(paths["annotation"]).events
+    assert len(events) == 2
+    frames, performers = 0, []
+    for line in paths["truth"].read_text().splitlines():
+        rec = json.loads(line)
+        if any(e.start_s <= rec["t"] <= e.end_s for e in events):
+            frames += 1
+            performers += [p["id"] for p in rec["persons"] if p["actor"]]
+    assert frames and len(performers) == frames and len(set(performers)) == 1  # in view in each frame, one player
+
+
+def test_a_game_without_bursts_keeps_its_settings_as_before():
+    """The settings key caches of games already made: without bursts they name no burst setting,
+    and with them they make the same game again."""
+    plain = GameConfig(minutes=1.0, seed=3)
+    assert "burst_share" not in plain.to_dict() and GameConfig(**plain.to_dict()) == plain
+    bursts = GameConfig(minutes=1.0, seed=3, burst_share=0.5)
+    assert bursts.to_dict()["burst_share"] == 0.5 and GameConfig(**bursts.to_dict()) == bursts
+    assert plan_game(GameConfig(**bursts.to_dict()))[1] == plan_game(bursts)[1]
+    from highlights.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="burst_share 1.5"):
+        GameConfig(minutes=1.0, burst_share=1.5)

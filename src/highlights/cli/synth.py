@@ -55,6 +55,9 @@ def game(
     events_per_minute: float = typer.Option(2.0, "--events-per-minute", min=0.0, help="Annotated highlight events per minute of play."),
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard: smaller and farther players, more camera shake, occluders, bystanders and look-alike none clips."),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same game."),
+    burst_share: float = typer.Option(0.0, "--burst-share", min=0.0, max=1.0,
+                                      help="Share of events followed 1-3 s later by a second action of the same "
+                                           "sport by the same player, annotated too (0: none)."),
     name: str = typer.Option(None, "--name", help="File name stem (default game_<sport>_s<seed>)."),
     progress_shown: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
@@ -67,7 +70,8 @@ def game(
 
     width, height = parse_size(size)
     cfg = GameConfig(minutes=minutes, sport=sport, width=width, height=height, fps=fps,
-                     events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name)
+                     events_per_minute=events_per_minute, difficulty=difficulty, seed=seed, name=name,
+                     burst_share=burst_share)
     from highlights.progress import progress_bar
 
     with progress_bar(enabled=progress_shown) as progress:

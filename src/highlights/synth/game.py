@@ -37,6 +37,9 @@ from highlights.synth.scene import Projector, SceneSpec, fixture_landmarks, rend
 GAME_SPORTS = ("mixed", *SPORTS)
 # How far the followed player roams from the middle of the shot (metres).
 ROAM = 7.0
+# A burst's second key moment after the first's (seconds): drawn in this range, or as soon as the
+# two motions allow where that is later.
+BURST_GAP_S = (1.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,11 @@ class GameConfig:
     # file size; ultrafast is faster still but drops CABAC and deblocking, unlike phone footage.
     preset: str = "superfast"
     name: str | None = None
+    # The share of events followed by a burst: a second action of the same sport by the same
+    # player, its key moment BURST_GAP_S after the event's (two shots in a drill), annotated as an
+    # event of its own beside the events_per_minute. 0 makes no burst and draws nothing for them,
+    # so a game without bursts is the game its seed made before the option existed.
+    burst_share: float = 0.0
 
     def __post_init__(self) -> None:
         if self.sport not in GAME_SPORTS:
@@ -61,13 +69,20 @@ class GameConfig:
                               "games; a game of another sport comes from your own footage")
         if self.minutes <= 0 or self.fps <= 0 or self.events_per_minute < 0:
             raise ConfigError("minutes and fps must be positive, events_per_minute not negative")
+        if not 0.0 <= self.burst_share <= 1.0:
+            raise ConfigError(f"burst_share {self.burst_share:g}: a share of the events, from 0 to 1")
 
     @property
     def stem(self) -> str:
         return self.name or f"game_{self.sport}_s{self.seed}"
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        out = asdict(self)
+        # Without bursts the settings read as before the option: they key the caches of games
+        # already made (the benches' stamps, the pose classifier's rendered training games).
+        if not self.burst_share:
+            del out["burst_share"]
+        return out
 
 
 @dataclass
@@ -181,6 +196,26 @@ def _event_motion(sport: str, shape, rng, scene: SceneSpec, x_now: float, knobs:
                                    speed=speed, goal=(gx - ball_x, gz - za))
 
 
+def _burst_follow_up(sport: str, shape, rng, scene: SceneSpec, first: KeyedMotion,
+                     knobs: DifficultyKnobs) -> KeyedMotion:
+    """The second action of a burst: the same sport's event motion, starting where `first` ends
+    (the same player, without a jump in place), its key moment BURST_GAP_S after the first's. Moved
+    to where the player stands, a shot's target (the hoop, the goal) moves with it: the ball flies
+    at a point beside the drawn one, which the pose-reading pipeline does not see."""
+    gap, post, seed = float(rng.uniform(*BURST_GAP_S)), float(rng.uniform(0.5, 1.0)), int(rng.integers(2**31))
+    after_first = first.duration - first.action[1]
+    # As _timed_play does: the same seed makes the same action, made again with the stillness
+    # before it that puts its key moment `gap` after the first's.
+    bare = _event_motion(sport, shape, np.random.default_rng(seed), scene, first.x_end, knobs, pre=0.0, post=post)
+    pre = max(0.0, gap - after_first - bare.action[1])
+    second = _event_motion(sport, shape, np.random.default_rng(seed), scene, first.x_end, knobs, pre=pre, post=post)
+    return second.shifted(first.x_end - second.x_start)
+
+
+def _length(motions: list[KeyedMotion]) -> float:
+    return sum(m.duration for m in motions)
+
+
 def _scene_for(rng, sport: str) -> SceneSpec:
     scene = sample_scene(rng, sport, actor_depth=float(rng.uniform(9.0, 15.0)))
     facing = 1 if rng.random() < 0.5 else -1
@@ -216,21 +251,27 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
     wanted = int(round(cfg.minutes * cfg.events_per_minute))
     if cfg.events_per_minute > 0 and wanted == 0 and duration >= 8:
         wanted = 1
-    slots: list[tuple[int, float, KeyedMotion]] = []   # (shot, start, motion)
+    slots: list[tuple[int, float, list[KeyedMotion]]] = []   # (shot, start, the event's motions in turn)
     lengths = np.array([e - s for s, e, _ in shot_spans])
     for _ in range(wanted):
         for _attempt in range(60):
             k = int(rng.choice(len(shot_spans), p=lengths / lengths.sum()))
             s, e, sport = shot_spans[k]
             shape = focus_shapes[k][0]
-            motion = _event_motion(sport, shape, rng, scenes[k], centres[k] + float(rng.uniform(-4, 4)),
-                                   knobs, pre=float(rng.uniform(0.6, 1.2)), post=float(rng.uniform(0.5, 1.0)))
-            lo, hi = s + 2.0, e - motion.duration - 1.0
+            # Drawn only in a game with bursts: a game without keeps its random stream.
+            burst = cfg.burst_share > 0 and rng.random() < cfg.burst_share
+            x_now, pre = centres[k] + float(rng.uniform(-4, 4)), float(rng.uniform(0.6, 1.2))
+            # A burst's first action stops short, so that the second can follow within BURST_GAP_S.
+            post = float(rng.uniform(0.1, 0.3) if burst else rng.uniform(0.5, 1.0))
+            motion = _event_motion(sport, shape, rng, scenes[k], x_now, knobs, pre=pre, post=post)
+            motions = [motion, _burst_follow_up(sport, shape, rng, scenes[k], motion, knobs)] if burst else [motion]
+            length = _length(motions)
+            lo, hi = s + 2.0, e - length - 1.0
             if hi <= lo:
                 continue
             t0 = float(rng.uniform(lo, hi))
-            if all(t0 + motion.duration + 1.5 <= st or t0 >= st + m.duration + 1.5 for _, st, m in slots):
-                slots.append((k, t0, motion))
+            if all(t0 + length + 1.5 <= st or t0 >= st + _length(ms) + 1.5 for _, st, ms in slots):
+                slots.append((k, t0, motions))
                 break
     slots.sort(key=lambda s: s[1])
     shots: list[ShotPlan] = []
@@ -245,10 +286,10 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
         # each event starts.
         segments: list[Segment] = []
         t, x = s, centre + float(rng.uniform(-3, 3))
-        shot_events = [(st, m) for kk, st, m in slots if kk == k]
-        for st, m in shot_events:
+        shot_events = [(st, ms) for kk, st, ms in slots if kk == k]
+        for st, ms in shot_events:
             gap = st - t
-            target = m.x_start
+            target = ms[0].x_start
             if gap > 0.05:
                 travel = min(gap, max(1.0, abs(target - x) / 2.5))
                 idle = gap - travel
@@ -264,12 +305,14 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
                 travel = st - t
                 if travel > 0.05:
                     segments.append(Segment(t, _travel(shape, rng, x, target, travel)))
-            segments.append(Segment(st, m))
-            a_s, a_k, a_e = m.action
-            events.append(Event(id=f"e{next_id:03d}", sport=sport, label=LABEL_OF_SPORT[sport],
-                                start_s=round(st + a_s, 3), end_s=round(st + a_e, 3), key_s=round(st + a_k, 3)))
-            next_id += 1
-            t, x = st + m.duration, m.x_end
+            for m in ms:
+                segments.append(Segment(st, m))
+                a_s, a_k, a_e = m.action
+                events.append(Event(id=f"e{next_id:03d}", sport=sport, label=LABEL_OF_SPORT[sport],
+                                    start_s=round(st + a_s, 3), end_s=round(st + a_e, 3), key_s=round(st + a_k, 3)))
+                next_id += 1
+                st += m.duration
+            t, x = st, ms[-1].x_end
         while t < e - 1e-6:
             d = min(e - t, float(rng.uniform(2.0, 6.0)))
             w = _wander(shape, rng, sport, x, centre, d + 0.05, knobs, allow_confusers=False)
