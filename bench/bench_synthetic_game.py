@@ -2,7 +2,7 @@
 where the false highlights come from.
 
     python bench/bench_synthetic_game.py [--minutes 5] [--size 640x360] [--test-seeds 202,203,204]
-                                         [--fit-seed 101] [--workdir DIR] [--skip-movenet]
+                                         [--fit-seed 101] [--workdir DIR] [--skip-movenet] [--bursts SHARE]
                                          [--keep-frames] [--skip-gt] [--set FLAG=VALUE ...]
                                          [--threshold-seeds 301,302,...] [--fit-seeds 301,302,...]
 
@@ -42,6 +42,10 @@ load average:
    of one game pin a calibration and a floor down poorly. --threshold-seeds and --fit-seeds may
    name the same seeds: each held-out game is made once, as `heldout{seed}`.
 --skip-movenet leaves out (1) where a quick figure is wanted, --skip-gt leaves out (2)-(6);
+--bursts SHARE makes every game with that share of its events followed 1-3 s later by a second
+action of the same sport by the same player (`GameConfig.burst_share`; games of their own, named
+`..._bursts0.5`, beside those without): the case the shown recall exists for, two shots a second
+or two apart, which games without bursts never hold;
 --keep-frames keeps (1)'s detection
 and pose outputs in --workdir and reads them back on the next run (its pipeline time is then not
 a speed figure).
@@ -99,12 +103,26 @@ def frame_size(text: str) -> str:
     return text.lower()
 
 
-def make_game(folder: Path, minutes: float, size: str, seed: int, name: str) -> tuple[Path, Path]:
+def share(text: str) -> float:
+    """A share from 0 to 1 as argparse's type: another is refused as a usage error, not a traceback."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share from 0 to 1")
+    return value
+
+
+def make_game(folder: Path, minutes: float, size: str, seed: int, name: str,
+              bursts: float = 0.0) -> tuple[Path, Path]:
     from highlights.progress import progress_bar
     from highlights.synth.game import GameConfig, generate_game
 
     width, height = (int(v) for v in size.lower().split("x"))
-    cfg = GameConfig(minutes=minutes, width=width, height=height, seed=seed, name=name)
+    # A game with bursts is another game of the same seed: its own name keeps the one without.
+    name = f"{name}_bursts{bursts:g}" if bursts else name
+    cfg = GameConfig(minutes=minutes, width=width, height=height, seed=seed, name=name, burst_share=bursts)
     video, annotation = folder / f"{name}.mp4", folder / f"{name}.json"
     stamp = folder / f"{name}.config.json"
     from highlights import __version__
@@ -522,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-movenet", action="store_true",
                         help="leave out the default config's run with MoveNet (1)")
     parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs")
+    parser.add_argument("--bursts", type=share, default=0.0, metavar="SHARE",
+                        help="share of each game's events followed 1-3 s later by a second action of the same "
+                             "sport by the same player (default 0: games without bursts)")
     parser.add_argument("--keep-frames", action="store_true",
                         help="keep the default config's detection and pose outputs in --workdir and reuse them")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
@@ -570,9 +591,10 @@ def main(argv: list[str] | None = None) -> int:
     args.workdir.mkdir(parents=True, exist_ok=True)
     tests = []
     for seed in seeds:
-        video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}")
+        video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}", args.bursts)
         tests.append((seed, video, load_annotation(ann_path)))
-    fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed, f"fit{args.fit_seed}")
+    fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed, f"fit{args.fit_seed}",
+                                         args.bursts)
     fit_ann = load_annotation(fit_ann_path)
     default = PipelineConfig().with_overrides(extra)
     print(f"config: detection={default.detection.backend}, pose={default.pose.backend}, "
@@ -580,7 +602,8 @@ def main(argv: list[str] | None = None) -> int:
           + (f" ({', '.join(args.sets)})" if args.sets else " (the default)")
           + f"; tolerance {TOLERANCE_S:g} s; test games seeds "
           + ", ".join(f"{seed} ({len(ann.events)} events)" for seed, _, ann in tests)
-          + f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)", flush=True)
+          + f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)"
+          + (f"; bursts after {args.bursts:.0%} of the events" if args.bursts else ""), flush=True)
 
     truths = {seed: load_truth_boxes(video.with_name(video.stem + ".gt.jsonl")) for seed, video, _ in tests}
     plans = {seed: game_plan(video.with_name(video.stem + ".config.json")) for seed, video, _ in tests}
@@ -604,12 +627,16 @@ def main(argv: list[str] | None = None) -> int:
         if explain:
             breakdowns.append((name, [(r, ann, truths[seed], plans[seed]) for (r, _, _), (seed, _, ann) in zip(runs, tests)]))
 
+    def frames_file(seed: int) -> Path:
+        video = next(video for s, video, _ in tests if s == seed)
+        return video.with_name(video.stem + ".frames.pkl")
+
     def kept_frames(seed: int) -> dict:
         import pickle
 
         from highlights.pipeline.run import frame_outputs
 
-        path = args.workdir / f"test{seed}.frames.pkl"
+        path = frames_file(seed)
         return frame_outputs(pickle.loads(path.read_bytes())) if path.is_file() else {}
 
     def keep_frames(caches_used: dict) -> None:
@@ -619,7 +646,7 @@ def main(argv: list[str] | None = None) -> int:
         from highlights.pipeline.run import frame_outputs
 
         for seed, cache in caches_used.items():
-            atomic_write_bytes(args.workdir / f"test{seed}.frames.pkl", pickle.dumps(frame_outputs(cache)))
+            atomic_write_bytes(frames_file(seed), pickle.dumps(frame_outputs(cache)))
 
     if not args.skip_movenet:
         movenet_caches = {seed: kept_frames(seed) if args.keep_frames else {} for seed in seeds}
@@ -634,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
 
             sweeps = []
             for seed in threshold_seeds:
-                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}")
+                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}", args.bursts)
                 ann = load_annotation(ann_path)
                 t0 = time.perf_counter()
                 sweeps.append((threshold_sweep(video, ann, {**extra, **GT}, {}, THRESHOLDS), list(ann.events)))
@@ -663,7 +690,7 @@ def main(argv: list[str] | None = None) -> int:
         if fit_seeds:
             games = []
             for seed in fit_seeds:
-                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}")
+                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}", args.bursts)
                 games.append((video, load_annotation(ann_path), {}))
             pooled_fit, pooled_floor, pooled_info = fit_calibration_and_floor(
                 games, {**extra, **GT}, args.workdir / "calibration_fit_seeds.json")
