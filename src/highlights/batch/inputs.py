@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from highlights.batch.errors import BatchError
-from highlights.video.file_names import VIDEO_SUFFIXES
+from highlights.video.file_names import NAME_NOT_UTF8, VIDEO_SUFFIXES, name_is_utf8, printable_name
 
 MANIFEST_COLUMNS = ("path", "game_id", "sport", "annotations")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -94,8 +94,15 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
             unique[first[key]] = item
     ids = _game_ids([(item.video, item.game_id, item.root) for item in unique])
     return [GameInput(game_id=gid, video=item.video, sport=item.sport, annotations=item.annotations,
-                      error=item.error)
+                      error=item.error) if name_is_utf8(item.video) else _unnameable(gid, item)
             for gid, item in zip(ids, unique)]
+
+
+def _unnameable(game_id: str, item: _Found) -> GameInput:
+    """A game whose video's name no UTF-8 index can hold: it fails alone, named as it can be."""
+    shown = printable_name(item.video)
+    return GameInput(game_id=game_id, video=Path(shown), sport=item.sport, annotations=item.annotations,
+                     error=f"{shown}: {NAME_NOT_UTF8}")
 
 
 def _videos_in(folder: Path) -> list[Path]:

@@ -19,6 +19,7 @@ import numpy as np
 
 from highlights.video.colour import Colour, to_rgb
 from highlights.video.errors import VideoError, missing_file_cause
+from highlights.video.file_names import NAME_NOT_UTF8, name_is_utf8, printable_name
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.rotation import UprightFrames, clockwise_rotation_of
 from highlights.video.types import Frame, VideoInfo
@@ -80,6 +81,8 @@ class _Opened:
 def _open(path: str | Path, threads: int = 0) -> _Opened:
     path_str = str(path)
     p = Path(path)
+    if not name_is_utf8(path_str):
+        raise VideoError(printable_name(path_str), NAME_NOT_UTF8)
     cause = missing_file_cause(p)
     if cause is not None:
         raise VideoError(path_str, cause)
