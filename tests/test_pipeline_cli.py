@@ -79,6 +79,26 @@ def test_detect_against_annotations_says_how_many_got_the_right_class(cli, video
     assert "recall 1.000 [0.342, 1.000] (2/2)" in text and "right class 0.000 [0.000, 0.658] (0/2)" in text, res.output
 
 
+def test_detect_against_annotations_prints_the_shown_recall_beside_the_recall(cli, video, tmp_path):
+    """As `pipeline evaluate` does: the events whose key moment lies inside a highlight, matched to
+    it or not, counted from the highlights the run wrote."""
+    from highlights.events import load_annotation
+    from highlights.pipeline.evaluation import evaluate_highlights, shown_in_reel
+
+    ann = video.with_suffix(".json")
+    res = cli("detect", video, "--annotations", ann, "--out", tmp_path / "d", *GT,
+              "--set", "classifier.backend=oracle", "--set", "merge.max_length_s=6", "--no-progress")
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "d" / "highlights.json").read_text())
+    highlights, events = [Highlight.from_dict(h) for h in data["highlights"]], load_annotation(ann).events
+    at = evaluate_highlights(highlights, load_annotation(ann), tolerances=[2.0]).at(2.0)
+    shown = shown_in_reel(highlights, events, 6.0, at.found_events, 2.0)
+    assert shown.shown_recall == Rate(2, 2) and shown.max_length_s == data["config"]["merge"]["max_length_s"]
+    text = " ".join(res.output.split())
+    assert ("shown recall 1.000 [0.342, 1.000] (2/2): events whose key moment lies inside a highlight no longer "
+            "than 6 s (merge.max_length_s), any label; 0 of them matched to no highlight within 2 s") in text, res.output
+
+
 def test_detect_says_how_many_of_the_reels_highlights_name_the_events_class(cli, video, tmp_path):
     """A reel's highlight at an event counts as right whatever its label, as precision counts it:
     beside that share the line says how many of them also name the event's class, so a reel of

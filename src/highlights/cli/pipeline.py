@@ -260,6 +260,9 @@ def detect(
             line += (f"; of the reel's highlights, {Rate(in_reel.matched, len(held)).reported()} are right, "
                      f"{in_reel.class_matched}/{len(held)} with the event's class")
         console.print(line)
+        from highlights.pipeline.eval_report import shown_of
+
+        console.print(shown_of(result.highlights, truth.events, result.config, at).summary())
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
     from highlights.pipeline.outputs import final_cut_left_out

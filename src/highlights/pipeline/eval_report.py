@@ -71,8 +71,7 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
     scores = evaluate_highlights(result.highlights, annotation, tolerances=tolerances)
     return PipelineEvaluation(
         scores=scores, average_map=amap,
-        shown=shown_in_reel(result.highlights, list(annotation.events), result.config.merge.max_length_s,
-                            scores.at(attribution_tolerance_s).found_events, attribution_tolerance_s),
+        shown=shown_of(result.highlights, annotation.events, result.config, scores.at(attribution_tolerance_s)),
         attribution=attribute_misses(result.highlights, annotation, result.trace, result.config,
                                      result.before_merge, tolerance_s=attribution_tolerance_s),
         about={"config": result.config.to_dict(), "stages": result.backends,
@@ -82,6 +81,13 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
                "score_calibration": describe_calibration(result.config),
                "models": loaded_models(result.config)})
+
+
+def shown_of(highlights, events, config: PipelineConfig, score: ToleranceScore) -> ShownScore:
+    """The events a run's highlights show (`shown_in_reel`), by the longest highlight its merge
+    makes, beside the recall `score` gives at its tolerance: what every command that prints a
+    run's recall prints beside it (`ShownScore.summary()`)."""
+    return shown_in_reel(highlights, list(events), config.merge.max_length_s, score.found_events, score.tolerance_s)
 
 
 def loaded_models(config: PipelineConfig) -> list[dict[str, Any]]:
