@@ -154,6 +154,11 @@ def test_evaluate_and_ablate(cli, video, tmp_path):
     expected = paired_difference_interval(0, 0, base["matched"], base["events"] - base["matched"])
     assert dropout["delta_recall_interval"] == pytest.approx(expected, abs=1e-4)
     assert "Newcombe" in saved["intervals"]["changes_of_recall"]
+    # each run's shown recall beside its recall, in its own table (no pose: none shown)
+    assert saved["rows"][1]["shown_in_reel"]["shown"] == 0 and saved["rows"][1]["shown_in_reel"]["events"] == 2
+    said = " ".join(res.output.split())
+    assert "Shown recall: events whose key moment lies inside a highlight no longer than 12 s" in said
+    assert "Shown recall: events whose key moment" in (tmp_path / "abl" / "ablation.md").read_text()
     check_linked_picture(tmp_path / "abl", "ablation.png", "ablation.md", res.output)
 
 

@@ -537,8 +537,8 @@ def ablate(
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Baseline, each change alone, all together and all but one: one table of recall and precision."""
-    from highlights.pipeline.ablation import (TABLE_HEADER, culprits_sentence, run_ablation, sport_table, table_rows,
-                                              write_ablation)
+    from highlights.pipeline.ablation import (TABLE_HEADER, culprits_sentence, run_ablation, shown_table, sport_table,
+                                              table_rows, write_ablation)
 
     video = _game_video(video, video_argument)
     base = _config(config, checkpoint, set_)
@@ -547,6 +547,10 @@ def ablate(
                           progress=progress, log=console.print)
     written = write_ablation(result, out)
     console.print(results_table(f"Ablation (tolerance {tolerance:g} s)", TABLE_HEADER, table_rows(result)))
+    shown = shown_table(result)
+    if shown is not None:
+        meaning, header, rows = shown
+        console.print(results_table(meaning, header, rows))
     per_sport = sport_table(result)
     if per_sport is not None:
         console.print(results_table(f"Recall per sport (tolerance {tolerance:g} s)", *per_sport))

@@ -24,7 +24,8 @@ from highlights.errors import ConfigError
 from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
-from highlights.pipeline.evaluation import INTERVALS, PRIMARY_TOLERANCE, STORED_DIGITS, ToleranceScore, group_dict
+from highlights.pipeline.evaluation import (INTERVALS, PRIMARY_TOLERANCE, SHOWN_MEANING, STORED_DIGITS, ShownScore,
+                                            ToleranceScore, group_dict)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
 from highlights.rate_interval import PAIRED_METHOD, paired_difference_interval
@@ -51,9 +52,12 @@ class AblationRow:
     seconds: float = 0.0
     reused: bool = False
     score: ToleranceScore | None = field(default=None, repr=False, compare=False)  # the exact counts
+    shown: ShownScore | None = field(default=None, repr=False, compare=False)  # the events its highlights show
 
     def to_dict(self) -> dict[str, Any]:
-        out = {k: v for k, v in self.__dict__.items() if k != "score"}
+        out = {k: v for k, v in self.__dict__.items() if k not in ("score", "shown")}
+        if self.shown is not None:  # what it means is said once, beside the rows
+            out["shown_in_reel"] = {k: v for k, v in self.shown.to_dict().items() if k != "meaning"}
         if self.score is not None:
             s = self.score
             out.update(events=s.events, highlights=s.highlights, matched=s.matched, class_matched=s.class_matched,
@@ -78,6 +82,7 @@ class AblationResult:
                 "tolerance_s": self.tolerance_s, "culprits": self.culprits,
                 "class_culprits": self.class_culprits,
                 "intervals": {**INTERVALS, "changes_of_recall": PAIRED_METHOD},
+                "shown_in_reel_meaning": SHOWN_MEANING,
                 "rows": [r.to_dict() for r in self.rows]}
 
 
@@ -145,7 +150,7 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
             raise ConfigError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
     configs = [(name, kind, ch, base.with_overrides(ch)) for name, kind, ch in ablation_plan(changes)]
     cache = {} if cache is None else cache
-    scored: dict[PipelineConfig, tuple[ToleranceScore, float]] = {}
+    scored: dict[PipelineConfig, tuple[ToleranceScore, ShownScore | None, float]] = {}
     result = AblationResult(base_config=base, changes=changes, tolerance_s=tolerance_s)
     from highlights.model.process_cache import classifiers_kept_loaded
 
@@ -161,13 +166,13 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
             if not reused:
                 run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
                 report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
-                scored[cfg] = (report.scores.at(tolerance_s), run.stats["seconds"])
-            score, seconds = scored[cfg]
+                scored[cfg] = (report.scores.at(tolerance_s), report.shown, run.stats["seconds"])
+            score, shown, seconds = scored[cfg]
             r = AblationRow(name=name, kind=kind, changes=ch, recall=score.recall.rounded(STORED_DIGITS),
                             precision=score.precision.rounded(STORED_DIGITS),
                             class_recall=score.class_recall.rounded(STORED_DIGITS),
                             class_precision=score.class_precision.rounded(STORED_DIGITS),
-                            seconds=0.0 if reused else seconds, reused=reused, score=score)
+                            seconds=0.0 if reused else seconds, reused=reused, score=score, shown=shown)
             result.rows.append(r)
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")
@@ -274,6 +279,24 @@ def sport_table(result: AblationResult) -> tuple[list[str], list[list[str]]] | N
     return header, [[r.name, *(r.score.per_sport[sport].recall.reported() for sport in sports)] for r in result.rows]
 
 
+def shown_table(result: AblationResult) -> tuple[str, list[str], list[list[str]]] | None:
+    """Each run's shown recall beside its recall (what it means, header, rows); None where no row
+    has one. A table of its own: as a seventh column of the main table it would push that table,
+    already wider than a terminal, wider still, and read apart from the recall it qualifies."""
+    rows = [r for r in result.rows if r.shown is not None]
+    if not rows:
+        return None
+    longest = {r.shown.max_length_s for r in rows}
+    within = f"{longest.pop():g} s" if len(longest) == 1 else "each run's"
+    meaning = (f"Shown recall: events whose key moment lies inside a highlight no longer than {within} "
+               f"(merge.max_length_s), any label, and how many of them the matching paired with no highlight within "
+               f"{result.tolerance_s:g} s (shown inside a highlight keyed at another moment, a miss to the recall)")
+    header = ["run", "recall [95%] (found/events)", "shown recall [95%] (shown/events)",
+              "shown, matched to no highlight"]
+    return meaning, header, [[r.name, r.score.recall.reported(), r.shown.shown_recall.reported(), str(r.shown.unmatched)]
+                             for r in rows]
+
+
 TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/highlights)",
                 "class recall [95%] (found/events)",
                 "Δ recall vs baseline [95%]", "Δ recall vs all [95%]"]
@@ -303,6 +326,10 @@ def render_markdown(result: AblationResult) -> str:
              "95% interval (Newcombe's: both runs scored the same events) and the events it gained and lost. "
              "Changes: " + ", ".join(f"`{k}={_show(v)}`" for k, v in result.changes.items()) + ".", "",
              markdown_table(TABLE_HEADER, table_rows(result)), ""]
+    shown = shown_table(result)
+    if shown is not None:
+        meaning, header, rows = shown
+        lines += [f"{meaning}:", "", markdown_table(header, rows), ""]
     per_sport = sport_table(result)
     if per_sport is not None:
         lines += [f"Recall per sport (tolerance {result.tolerance_s:g} s; 95% Wilson interval, found/events): "
