@@ -14,6 +14,9 @@ from highlights.errors import EXIT_INTERRUPTED
 
 
 def main() -> None:
+    from highlights.home_folder import give_matplotlib_a_folder
+
+    give_matplotlib_a_folder()  # a service's process with no home: matplotlib could not be imported
     try:
         from highlights.cli.app import main as run_command
     except KeyboardInterrupt:

@@ -50,6 +50,9 @@ def plot_timeline(
 def write_figure_png(out_path: str | Path, build: Callable[[], Any]) -> Path:
     """Builds a figure with `build` and writes it as a PNG atomically, its text in matplotlib's font
     or, for a glyph that font lacks, an installed one that has it (`font_families`)."""
+    from highlights.home_folder import give_matplotlib_a_folder
+
+    give_matplotlib_a_folder()  # `detect_highlights` called by a service's process with no home
     from matplotlib import rc_context
 
     buffer = io.BytesIO()
