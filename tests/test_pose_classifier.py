@@ -1001,3 +1001,74 @@ def test_a_pose_model_of_another_format_version_is_refused_in_one_line(tmp_path,
                                       "--out", str(tmp_path / "report")])
     assert result.exit_code == 1 and "another version of highlights" in result.output
     assert not (tmp_path / "report").exists()
+
+
+def test_evaluate_on_the_tree_a_version_was_made_from_names_the_clips_its_threshold_was_chosen_on(
+        tmp_path, monkeypatch, windows):
+    """A pose model trained on a version chose its action threshold on the version's val clips;
+    scored with `evaluate --clips` on the tree the version was made from, those clips are no test,
+    and the command, the report's top and `report compare` say so in the R(2+1)D's words. A model
+    made before it recorded them names its version's val split while that version is on disk."""
+    import hashlib
+
+    import highlights.pose_classifier.clips as clips_module
+    import highlights.pose_classifier.evaluation as evaluation_module
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path, per_class=40)  # val: 20 clips, enough to choose the threshold on
+    label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
+    person = windows[0][0]
+
+    def poses(path, *, fps, cache_dir=None):  # `none` shows nobody, an action the generator's actor
+        label = label_of.get(str(path)) or Path(path).parent.name
+        kp = np.zeros_like(person) if label == "none" else person
+        return kp, np.arange(len(kp)) / fps
+
+    monkeypatch.setattr(clips_module, "clip_poses", poses)
+    monkeypatch.setattr(evaluation_module, "clip_poses", poses)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--root", str(dataset.root), "--version", "v1",
+                                      "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    provenance = json.loads((out / "best.json").read_text())
+    assert provenance["validation"]["action_threshold"]["chosen"]
+    source = tmp_path / "src"
+    val_ids = {r.clip_id for r in dataset.split("val", augmented=False)}
+    val_files = sorted(f"{p.parent.name}/{p.name}" for p in source.rglob("*.mp4")
+                       if hashlib.sha256(p.read_bytes()).hexdigest()[:16] in val_ids)
+    assert len(val_files) == len(val_ids) == 20
+
+    report_dir = tmp_path / "report"
+    scored = CliRunner().invoke(app, ["evaluate", str(out), "--clips", str(source), "--out", str(report_dir),
+                                      "--no-progress", "--bootstrap", "10"])
+    assert scored.exit_code == 0, scored.output
+    report = json.loads((report_dir / "video_scorer_testreport.json").read_text())
+    meta, n = report["meta"], report["num_clips"]  # re-encoded copies in the tree are scored once
+    assert sorted(meta["clips_seen_in_validation"]) == val_files
+    assert not set(meta["clips_seen_in_validation"]) & set(meta["clips_seen_in_training"])
+    assert meta["chosen_on_validation"] == "action threshold"
+    said = " ".join(scored.output.split())
+    assert (f"20 of the {n} clips were among the clips this model's action threshold was chosen on (its val split; "
+            "the same files)") in said
+    not_a_test = 20 + len(meta["clips_seen_in_training"])
+    text = (report_dir / "video_scorer_testreport.md").read_text()
+    assert f"**{not_a_test} of the {n} clips are not a test:**" in text
+    assert "its action threshold was chosen on the same files (" in text
+    compared = CliRunner().invoke(app, ["report", "compare", str(report_dir / "video_scorer_testreport.json"),
+                                        str(report_dir / "video_scorer_testreport.json")])
+    assert f"chose its action threshold on 20 of the {n} clips it scored" in " ".join(compared.output.split())
+
+    # A model written before the val clips were recorded: its version's val split, while on disk.
+    from highlights.pose_classifier.seen_clips import seen_in_training, threshold_hashes
+
+    older = json.loads(json.dumps(provenance))
+    del older["validation"]["action_threshold"]["clip_hashes"]
+    assert threshold_hashes(older) == val_ids
+    paths = sorted(source.rglob("*.mp4"))
+    names = [f"{p.parent.name}/{p.name}" for p in paths]
+    assert sorted(seen_in_training(names, paths, older).validated) == val_files
+    older["training_data"]["labelled_clips"]["root"] = str(dataset.root) + "-gone"
+    assert seen_in_training(names, paths, older).validated == []
+    # ... and one whose threshold was not chosen on clips names none of them.
+    older["validation"]["action_threshold"] = {"chosen": False, "threshold": 0.5}
+    assert threshold_hashes(older) == set()

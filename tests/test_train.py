@@ -814,10 +814,11 @@ def test_a_checkpoint_that_does_not_record_its_val_clips_names_those_of_its_vers
     _, meta = load_checkpoint(result.best_checkpoint)
     older = {k: v for k, v in meta.items() if k != VAL_CLIP_IDS}
     records = colour_data.split("val", augmented=False) + colour_data.split("test", augmented=False)
-    trained_ids, validated = seen_in_training(records, older)
-    assert trained_ids == [] and validated == [r.clip_id for r in colour_data.split("val", augmented=False)]
+    seen = seen_in_training(records, older)
+    assert seen.trained == [] and seen.validated == [r.clip_id for r in colour_data.split("val", augmented=False)]
     moved = {**older, "dataset": {**older["dataset"], "root": str(colour_data.root) + "-gone"}}
-    assert seen_in_training(records, moved) == ([], [])
+    gone = seen_in_training(records, moved)
+    assert (gone.trained, gone.validated) == ([], [])
 
 
 def test_evaluate_int8_measures_both_paths_on_the_same_clips_and_stores_an_accepted_model(trained, colour_data, tmp_path):

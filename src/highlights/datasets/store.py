@@ -97,6 +97,18 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
     return DatasetVersion(root=root, name=name, meta=meta, clips=clips)
 
 
+def split_clip_ids(root: str | Path | None, version: str | None, split: str) -> set[str]:
+    """The clip ids of the real clips of ``version``'s ``split``, for a model that recorded which
+    version it was made on but not which of its clips it saw; none where the version is no longer
+    on disk (moved or deleted since: nothing to compare with)."""
+    if not root or not version:
+        return set()
+    try:
+        return {c.clip_id for c in load_version(root, version).real_clips if c.split == split}
+    except (DatasetError, OSError):
+        return set()
+
+
 def _refuse_leaks(manifest_path: Path, clips: list[ClipRecord]) -> None:
     """Refuse a manifest that puts one source video in two splits: a group (the source video a
     clip was cut from, near-duplicate copies included) with clips in two splits, or a variant in

@@ -65,9 +65,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     from highlights.pose_classifier.seen_clips import seen_in_training
 
     seen = seen_in_training([c.name for c in clips], [c.path for c in clips], clf.meta.get("provenance"))
-    if seen:
-        log(f"{len(seen)} of the {len(clips)} clips were among this model's training clips (the same files): "
-            "its figures on them are not a test; score it on clips it was not trained on")
+    seen.say(len(clips), log)
     proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
     left_out = None
     if clf.none_index is None and not found.all():
@@ -86,7 +84,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
             where = data_meta.get("clips_root") or f"{data_meta.get('root')} {data_meta.get('version')}"
             raise DatasetError(f"{where}: no person found in any of its {len(clips)} clips, so there is nothing to "
                                "score (the model's classes have no `none` to call a clip with nobody in it)")
-        seen = [name for name in seen if name not in names]
+        seen = seen.without(names)
         origins = [o for o, f in zip(origins, found) if f]
         clips = [c for c, f in zip(clips, found) if f]
         proba, found = proba[found], found[found]
@@ -101,7 +99,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         "action_threshold": clf.action_threshold if clf.none_index is not None else None,
         "clips_without_a_person": [c.name for c, f in zip(clips, found) if not f],
         "left_out": left_out,
-        "clips_seen_in_training": seen,
+        **seen.meta(),
         "train_config": clf.meta.get("train_config"),
         "eval_config": {"n_bootstrap": n_bootstrap, "aggregation": f"{clf.aggregation} over windows, mirror-averaged"},
     }

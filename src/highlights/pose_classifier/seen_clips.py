@@ -1,7 +1,8 @@
-"""Which test clips a pose model was trained on: its labelled clips' hashes, kept in its
-provenance, against the clips an evaluation scores. A model trained with `--clips TREE` and then
-scored on a dataset version made from the same tree (or on the tree itself) would otherwise
-report figures on clips it has seen as if they were new."""
+"""Which test clips a pose model has seen: the hashes of the labelled clips it was trained on and
+of the val clips its action threshold was chosen on, kept in its provenance, against the clips an
+evaluation scores. A model trained on a dataset version and then scored on the tree the version
+was made from would otherwise report figures on clips it has seen as if they were new. The check
+and its words are the R(2+1)D's (`report.seen_clips`)."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from highlights.file_hash import file_sha256
+from highlights.report.seen_clips import CLIP_ID_CHARS, SeenClips, seen_clips
 
-# A SHA-256 prefix long enough that two different clips never share it in practice (the
-# datasets' clip ids are the same prefix), short enough to keep a checkpoint's provenance small.
-HASH_CHARS = 16
+HASH_CHARS = CLIP_ID_CHARS
+ACTION_THRESHOLD = "action threshold"  # what a pose model chooses on its val clips
 
 
 def clip_hashes(paths: Iterable[str | Path]) -> list[str]:
@@ -27,9 +28,23 @@ def trained_hashes(provenance: dict | None) -> set[str]:
     return set(labelled.get("clip_hashes") or [])
 
 
-def seen_in_training(names: list[str], paths: list[Path], provenance: dict | None) -> list[str]:
-    """The names of the clips whose file the model was trained on."""
-    trained = trained_hashes(provenance)
-    if not trained:
-        return []
-    return [name for name, path in zip(names, paths) if file_sha256(path)[:HASH_CHARS] in trained]
+def threshold_hashes(provenance: dict | None) -> set[str]:
+    """The hash prefixes of the val clips a model's action threshold was chosen on (none where it
+    was not chosen on clips). A model made before they were recorded names its version's val
+    split, where that version is still on disk."""
+    from highlights.datasets.store import split_clip_ids
+
+    chosen = ((provenance or {}).get("validation") or {}).get("action_threshold") or {}
+    if not chosen.get("chosen"):
+        return set()
+    if "clip_hashes" in chosen:
+        return set(chosen["clip_hashes"] or [])
+    labelled = ((provenance or {}).get("training_data") or {}).get("labelled_clips") or {}
+    return split_clip_ids(labelled.get("root"), labelled.get("version"), "val")
+
+
+def seen_in_training(names: list[str], paths: list[Path], provenance: dict | None) -> SeenClips:
+    """The names of the clips whose file the model was trained on, and of those its action
+    threshold was chosen on."""
+    return seen_clips(((name, path, None) for name, path in zip(names, paths)), trained_hashes(provenance),
+                      threshold_hashes(provenance), ACTION_THRESHOLD)

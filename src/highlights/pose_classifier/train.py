@@ -348,6 +348,15 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
             "rule": "pose_classifier.action_gate.choose_threshold (one-standard-error rule)"}
 
 
+def recorded_with_its_clips(choice: dict, clips: list) -> dict:
+    """`choose_threshold_on_val`'s record, with the hashes of the clips the threshold was chosen on
+    where it was: an evaluation of a folder holding them says its figures on them are no test
+    (`seen_clips`)."""
+    from highlights.pose_classifier.seen_clips import clip_hashes
+
+    return {**choice, "clip_hashes": clip_hashes(c.path for c in clips)} if choice["chosen"] else choice
+
+
 def _source(games: dict, real: dict, rendered: dict | None = None) -> str:
     synthetic = ("synthetic ground-truth keypoints" + (" of clips and of whole games" if games["games"] else ""))
     if rendered and rendered["games"]:
@@ -417,8 +426,9 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
     if config.dataset_version:
         if val_clips:
-            val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
-                                                               cache_dir=config.pose_cache_dir)
+            val["action_threshold"] = recorded_with_its_clips(
+                choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir),
+                val_clips)
         else:
             log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
                 "of the model's classes)")
@@ -503,10 +513,11 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     in_sample = (f"accuracy {val['in_sample']['accuracy']:.3f} on its {val['in_sample']['windows']} training "
                  f"windows (chance {1 / len(config.classes):.2f})")
     if val_clips and clf.none_index is not None:
-        val["action_threshold"] = choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
-                                                           cache_dir=config.pose_cache_dir,
-                                                           min_clips=config.threshold_min_val_clips,
-                                                           min_per_side=config.threshold_min_val_per_side)
+        val["action_threshold"] = recorded_with_its_clips(
+            choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir,
+                                    min_clips=config.threshold_min_val_clips,
+                                    min_per_side=config.threshold_min_val_per_side),
+            val_clips)
     elif val_clips:
         val["clips"] = val_clip_scores(clf, val_clips, config.pose_cache_dir)
         log(val_clips_said(val["clips"], len(val_clips), config.dataset_version))

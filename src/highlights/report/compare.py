@@ -191,9 +191,9 @@ def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
 
 def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
     """Which side scored clips its model was trained or validated on (files of a folder it trained
-    or chose its best epoch on, or a train or val split): each report says so at its top, but a
-    comparison shows only the change, which then reads as a gain on new clips."""
-    from highlights.report.markdown import SEEN_SPLITS
+    or chose its best epoch or action threshold on, or a train or val split): each report says so
+    at its top, but a comparison shows only the change, which then reads as a gain on new clips."""
+    from highlights.report.markdown import SEEN_SPLITS, chosen_on_validation
 
     parts = []
     for name, report in ((name_a, a), (name_b, b)):
@@ -205,7 +205,7 @@ def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -
             parts.append(f"{name} scored the {split} split, {SEEN_SPLITS[split]}")
         elif seen or validated:
             how = [f"was trained on {len(seen)}"] if seen else []
-            how += [f"chose its best epoch on {len(validated)}"] if validated else []
+            how += [f"chose its {chosen_on_validation(meta)} on {len(validated)}"] if validated else []
             parts.append(f"{name}'s model {' and '.join(how)} of the {report['num_clips']} clips it scored")
     if not parts:
         return None

@@ -84,6 +84,14 @@ SEEN_SPLITS = {"train": "the clips the model was trained on",
                "val": "the clips its best epoch (or its action threshold) was chosen on"}
 
 
+def chosen_on_validation(meta: dict) -> str:
+    """What a report's model chose on the clips it names as validated on: a report written before
+    it said so is an R(2+1)D's, whose best epoch they chose."""
+    from highlights.report.seen_clips import BEST_EPOCH
+
+    return meta.get("chosen_on_validation") or BEST_EPOCH
+
+
 def _not_a_test_note(report: dict) -> str | None:
     """A report of the train or val split reads as a test report everywhere else (its title, "test
     clips"): its top says which clips it scored, and that the model has seen them. So does one
@@ -92,14 +100,14 @@ def _not_a_test_note(report: dict) -> str | None:
     data = meta.get("dataset") or {}
     split = data.get("split")
     seen = meta.get("clips_seen_in_training") or []
-    validated = meta.get("clips_seen_in_validation") or []  # its best epoch was chosen on them
+    validated = meta.get("clips_seen_in_validation") or []  # its best epoch or threshold was chosen on them
     if (seen or validated) and split not in SEEN_SPLITS:
         def listed(names: list[str]) -> str:
             return ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
 
         how = ([f"the model was trained on the same file{'s' if len(seen) > 1 else ''} ({listed(seen)})"]
                if seen else [])
-        how += ([f"its best epoch was chosen on the same file{'s' if len(validated) > 1 else ''} "
+        how += ([f"its {chosen_on_validation(meta)} was chosen on the same file{'s' if len(validated) > 1 else ''} "
                  f"({listed(validated)})"] if validated else [])
         n = len(seen) + len(validated)
         return (f"**{n} of the {report['num_clips']} clips {'are' if n > 1 else 'is'} not a test:** "

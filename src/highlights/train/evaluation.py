@@ -23,11 +23,9 @@ from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
 from highlights.report.markdown import accuracy_against_fp32, same_predictions
+from highlights.report.seen_clips import BEST_EPOCH, SeenClips, seen_clips
 from highlights.video import VideoError, clip_to_tensor, read_clip
 from highlights.train.data import batches
-
-
-CLIP_ID_CHARS = 16  # a dataset's clip id is its file's sha256 cut to this many hex digits
 
 
 class ClipReadError(VideoError):
@@ -187,13 +185,8 @@ def evaluate_checkpoint(
     unfinished = unfinished_run(checkpoint, checkpoint_meta)
     if unfinished:
         log(f"note: {unfinished['note']}")
-    seen, validated = seen_in_training(records, checkpoint_meta)
-    if seen:
-        log(f"{len(seen)} of the {len(records)} clips were among this model's training clips (the same files): "
-            "its figures on them are not a test; score it on clips it was not trained on")
-    if validated:
-        log(f"{len(validated)} of the {len(records)} clips were among the clips this model's best epoch was chosen "
-            "on (its val split; the same files): its figures on them are not a test; score it on clips it has not seen")
+    seen = seen_in_training(records, checkpoint_meta)
+    seen.say(len(records), log)
     meta = {
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
@@ -208,8 +201,7 @@ def evaluate_checkpoint(
         "train_config": checkpoint_meta.get("train_config"),
         "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
         **({"unfinished_run": unfinished} if unfinished else {}),
-        "clips_seen_in_training": seen,
-        "clips_seen_in_validation": validated,
+        **seen.meta(),
     }
     stored: dict[str, Path] = {}
     labels = [classes.index(r.label) for r in records]
@@ -252,36 +244,20 @@ def evaluate_checkpoint(
     return report, {**write_report_files(report, out_dir), **stored}
 
 
-def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> tuple[list[str], list[str]]:
-    """The clip ids of the scored clips whose file the checkpoint was trained on, and of those its
-    best epoch was chosen on (its val split): a folder scored with `--clips` may be the one its
-    dataset version was made from. A checkpoint written before its training clips were recorded
-    names none; one written before its val clips were names those of its version's val split,
-    where that version is still on disk."""
-    from highlights.train.loop import TRAIN_CLIP_IDS
+def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> SeenClips:
+    """The scored clips whose file the checkpoint was trained on, and those its best epoch was
+    chosen on (its val split): a folder scored with `--clips` may be the one its dataset version
+    was made from. A checkpoint written before its training clips were recorded names none; one
+    written before its val clips were names those of its version's val split, where that version
+    is still on disk."""
+    from highlights.datasets.store import split_clip_ids
+    from highlights.train.loop import TRAIN_CLIP_IDS, VAL_CLIP_IDS
 
-    trained = set(checkpoint_meta.get(TRAIN_CLIP_IDS) or [])
-    validated = _val_clip_ids(checkpoint_meta)
-    if not trained and not validated:
-        return [], []
-    ids = [(r.clip_id, (r.sha256 or file_sha256(r.path))[:CLIP_ID_CHARS]) for r in records]
-    return ([name for name, sha in ids if sha in trained],
-            [name for name, sha in ids if sha in validated and sha not in trained])
-
-
-def _val_clip_ids(checkpoint_meta: dict) -> set[str]:
-    from highlights.datasets import load_version
-    from highlights.train.loop import VAL_CLIP_IDS
-
-    if VAL_CLIP_IDS in checkpoint_meta:
-        return set(checkpoint_meta[VAL_CLIP_IDS] or [])
     data = checkpoint_meta.get("dataset") or {}
-    if not data.get("root") or not data.get("version"):
-        return set()
-    try:
-        return {c.clip_id for c in load_version(data["root"], data["version"]).real_clips if c.split == "val"}
-    except (DatasetError, OSError):
-        return set()  # moved or deleted since: nothing to compare with
+    validated = (set(checkpoint_meta[VAL_CLIP_IDS] or []) if VAL_CLIP_IDS in checkpoint_meta
+                 else split_clip_ids(data.get("root"), data.get("version"), "val"))
+    return seen_clips(((r.clip_id, r.path, r.sha256) for r in records),
+                      set(checkpoint_meta.get(TRAIN_CLIP_IDS) or []), validated, BEST_EPOCH)
 
 
 def unfinished_run(checkpoint: Path, checkpoint_meta: dict) -> dict | None:
