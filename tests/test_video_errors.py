@@ -130,7 +130,7 @@ BAD_FILES = {
     "random bytes": (make_random_bytes, "not a video file"),
     "audio only": (make_audio_only, "no video stream"),
     "audio with cover art": (make_audio_with_cover_art, "still images"),
-    "picture named .mp4": (make_picture_named_mp4, "a still picture (PNG), not a video"),
+    "picture named .mp4": (make_picture_named_mp4, "a single image (PNG), not a video"),
     "no frames in the video stream": (make_empty_video_stream, "no decodable video frames"),
     "truncated mp4": (make_truncated_mp4, "truncated"),
     "corrupt picture data": (make_corrupt_keyframe, "no decodable video frames"),

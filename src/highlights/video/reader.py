@@ -54,6 +54,14 @@ def _is_still_picture_format(name: str) -> bool:
     return name in _STILL_PICTURE_FORMATS or name.endswith("_pipe")
 
 
+def still_picture_kind(container: av.container.InputContainer) -> str:
+    """The picture format a user knows (PNG, JPEG) of a file FFmpeg opened as a still picture."""
+    name = container.format.name
+    if name.endswith("_pipe"):
+        return name.removesuffix("_pipe").upper()
+    return container.streams.video[0].codec_context.name.upper() if container.streams.video else "image"
+
+
 @dataclass
 class _Opened:
     """An open input and what we know about its video stream."""
@@ -94,8 +102,7 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
         raise VideoError(path_str, _open_failure_cause(p, err)) from err
     try:
         if _is_still_picture_format(container.format.name):
-            kind = container.streams.video[0].codec_context.name.upper() if container.streams.video else "image"
-            raise VideoError(path_str, f"a still picture ({kind}), not a video")
+            raise VideoError(path_str, f"a single image ({still_picture_kind(container)}), not a video")
         stream = main_video_stream(container)
         if stream is None:
             kinds = sorted({s.type for s in container.streams})

@@ -19,10 +19,6 @@ import av
 from highlights.video.errors import VideoError
 from highlights.video.reader import _decoded, _duration_s, _open, _wrap_decode_errors
 
-# libavformat demuxers that read one still picture (PNG, JPEG, BMP, WebP, ...) or an image
-# sequence: never a video clip, even when the file is named .mp4.
-_IMAGE_FORMAT_SUFFIX = "_pipe"
-_IMAGE_FORMATS = {"image2", "image2pipe", "apng"}
 # What decodes may fall short of the index's duration by a frame or two (B-frame delay,
 # rounding); more than this share missing is damage.
 MISSING_SHARE = 0.05
@@ -45,10 +41,10 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
     ``on_frame`` sees each decoded frame (for what else one pass over the pictures can gather)."""
     opened = _open(path)
     try:
-        fmt = opened.container.format.name
-        if fmt.endswith(_IMAGE_FORMAT_SUFFIX) or fmt in _IMAGE_FORMATS:
-            kind = fmt.removesuffix(_IMAGE_FORMAT_SUFFIX).upper()
-            raise VideoError(opened.path, f"a single image ({kind}), not a video")
+        # The reader refuses still-picture formats itself; an animated PNG plays there, but a
+        # dataset clip must be a video.
+        if opened.container.format.name == "apng":
+            raise VideoError(opened.path, "a single image (APNG), not a video")
         stream = opened.stream
         if not stream.time_base or float(stream.time_base) <= 0:
             raise VideoError(opened.path, "damaged index: the video track's timescale is 0")
@@ -81,7 +77,7 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
                         if duration > 0 else f"lists {listed} frames")
             raise VideoError(opened.path, f"truncated or damaged: only {decoded} frames decode where its index "
                                           + promised)
-        return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, fmt)
+        return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, opened.container.format.name)
     finally:
         opened.container.close()
 
