@@ -309,9 +309,17 @@ class ShownScore:
     def summary(self) -> str:
         """The printed line: the figure, its interval and counts, what it counts and how many of
         its events the headline recall misses."""
-        return (f"shown recall {self.shown_recall.reported()}: events whose key moment lies inside a highlight "
-                f"no longer than {self.max_length_s:g} s (merge.max_length_s), any label; {self.unmatched} of them "
-                f"matched to no highlight within {self.tolerance_s:g} s (shown inside another highlight)")
+        return shown_summary(self.shown_recall, self.max_length_s, self.unmatched, self.tolerance_s)
+
+
+def shown_summary(shown: Rate, max_length_s: float | None, unmatched: int, tolerance_s: float | None) -> str:
+    """`ShownScore.summary()`'s line from its counts: also a batch's, pooled over its games (a
+    longest highlight or tolerance that differs between them is None, and named as each game's)."""
+    longest = f"{max_length_s:g} s" if max_length_s is not None else "each game's"
+    within = f"{tolerance_s:g} s" if tolerance_s is not None else "each game's tolerance"
+    return (f"shown recall {shown.reported()}: events whose key moment lies inside a highlight "
+            f"no longer than {longest} (merge.max_length_s), any label; {unmatched} of them "
+            f"matched to no highlight within {within} (shown inside another highlight)")
 
 
 def shown_in_reel(highlights: Sequence[Highlight], events: Sequence[Any], max_length_s: float,
