@@ -17,6 +17,7 @@ from highlights.batch import BatchError, collect_games, is_batch_request, run_ba
 from highlights.batch.game import GAME_RECORD, PARTIAL_DIR
 from highlights.batch.worker import plan_workers
 from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.evaluation import Rate
 from tests.pipeline_fixtures import FixtureEvent, make_game
 from tests.process_states import alive, children
 
@@ -152,7 +153,7 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
                         f"{season / 'week0' / 'alpha.mp4'},alpha,\n"
                         "uploads/lost.mp4,lost,\n"
                         f"{season / 'week1' / 'bravo.mp4'},bravo,bravo-truth.json\n"
-                        f"{season / 'week0' / 'charlie.mp4'},charlie,\n")
+                        f"{season / 'week0' / 'charlie.mp4'},charlie,{season / 'week0' / 'charlie.json'}\n")
     games = collect_games([manifest])
     assert [(g.game_id, g.error) for g in games] == [
         ("alpha", None), ("lost", f"{manifest}: line 3: uploads/lost.mp4: file not found"),
@@ -166,6 +167,11 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
     said = " ".join(res.output.split())
     assert f"lost: failed: {manifest}: line 3: uploads/lost.mp4: file not found" in said
     assert "4 games: 2 done (0 from an earlier run), 2 failed" in said
+    # the one game done with annotations: its recall and shown recall, as detect --annotations prints them
+    pooled = _index(out)["summary"]["against_annotations"]
+    assert (pooled["games"], pooled["events"]) == (1, len(EVENTS["charlie"]))
+    assert "against the annotations of 1 game (key moments within 2 s, pooled; 95% Wilson intervals): recall " in said
+    assert f"shown recall {Rate(pooled['shown'], pooled['events']).reported()}: events whose key moment" in said
     assert res.output.strip().splitlines()[-1] == (f"error: 2 of 4 games failed; {out / 'index.html'} lists why; "
                                                    "a second run retries them and skips the rest")
     index = _index(out)
@@ -615,3 +621,43 @@ def test_a_batch_run_again_reads_equal_sized_uploads_once_and_a_changed_one_agai
     (tmp_path / "b.mp4").write_bytes(os.urandom(50_000))  # the same size, other bytes
     assert same_video_as(games) == {}
     assert sorted(hashed) == [str(tmp_path / "a.mp4"), str(tmp_path / "b.mp4"), str(tmp_path / "b.mp4")]
+
+
+def test_a_game_with_annotations_has_its_recall_and_shown_recall_in_the_index(season, local_out):
+    """As `detect --annotations` prints them for one game: each annotated game's recall and shown
+    recall, counted from the highlights it wrote, in index.json, .csv and .html, and pooled in the
+    batch's summary; a game without annotations has none."""
+    from highlights.batch.game_scores import pooled_line
+    from highlights.events import load_annotation
+    from highlights.pipeline.evaluation import evaluate_highlights, shown_in_reel
+    from highlights.pipeline.highlight import Highlight
+
+    index = _index(local_out)
+    rows = {r["game_id"]: r for r in index["games"]}
+    assert "scores" not in rows["corrupt"]
+    found = shown = events = 0
+    for name in EVENTS:
+        annotation = load_annotation(next(season.glob(f"week*/{name}.json")))
+        data = json.loads((local_out / name / "highlights.json").read_text())
+        highlights = [Highlight.from_dict(h) for h in data["highlights"]]
+        at = evaluate_highlights(highlights, annotation, tolerances=[2.0]).at(2.0)
+        expected = shown_in_reel(highlights, annotation.events, data["config"]["merge"]["max_length_s"],
+                                 at.found_events, 2.0)
+        scores = rows[name]["scores"]
+        assert (scores["events"], scores["found"], scores["tolerance_s"]) == (len(EVENTS[name]), at.matched, 2.0)
+        assert scores["shown_in_reel"]["shown"] == len(expected.shown_events)
+        assert scores["shown_in_reel"]["shown_recall_interval"] == expected.shown_recall.stored_interval()
+        found, shown, events = found + at.matched, shown + len(expected.shown_events), events + at.events
+    pooled = index["summary"]["against_annotations"]
+    assert (pooled["games"], pooled["events"], pooled["found"], pooled["shown"]) == (3, events, found, shown) == (3, 4, 4, 4)
+    with open(local_out / "index.csv", newline="") as f:
+        table = {r["game_id"]: r for r in csv.DictReader(f)}
+    assert (table["charlie"]["events"], table["charlie"]["found"], table["charlie"]["recall"],
+            table["charlie"]["shown"], table["charlie"]["shown_recall"]) == ("2", "2", "1.000", "2", "1.000")
+    assert table["corrupt"]["recall"] == table["corrupt"]["shown_recall"] == ""
+    page = (local_out / "index.html").read_text()
+    assert ">shown recall [95%]</th>" in page and page.count(f">{Rate(2, 2).reported()}</td>") == 2
+    assert f"<span>shown recall {Rate(4, 4).reported()}</span>" in page
+    line = pooled_line(pooled)
+    assert line.startswith(f"against the annotations of 3 games (key moments within 2 s, pooled; 95% Wilson "
+                           f"intervals): recall {Rate(4, 4).reported()}; shown recall {Rate(4, 4).reported()}: ")

@@ -142,6 +142,33 @@ def test_the_batch_index_keeps_each_fact_whole_and_its_links_a_fingers_size(brow
     assert links and min(links) >= 44, links
 
 
+def test_a_batch_index_with_annotated_games_fits_a_phone_and_keeps_each_fact_whole(browser, tmp_path):
+    """The recall and shown recall columns scroll within the table's box, and the pooled figures
+    are facts of their own, each on one line."""
+    scores = {"tolerance_s": 2.0, "events": 130, "highlights": 400, "found": 117, "recall": 0.9,
+              "shown_in_reel": {"max_length_s": 12.0, "events": 130, "shown": 121, "shown_not_matched": 4}}
+    records = [{"game_id": f"game_{k}", "status": "done", "video": f"/footage/game {k}.mp4", "duration_s": 5400.0,
+                "highlights": 400, "files": {"html": "highlights.html"}, "scores": scores} for k in range(2)]
+    summary = {"games": 2, "done": 2, "reused": 0, "failed": 0, "highlights": 800, "video_hours_total": 3.0,
+               "video_hours_per_hour": 3.2,
+               "against_annotations": {"games": 2, "events": 260, "found": 234, "shown": 242, "shown_not_matched": 8,
+                                       "tolerance_s": 2.0, "max_length_s": 12.0}}
+    page = tmp_path / "index.html"
+    page.write_text(render_index(records, summary, {"engine": "local", "workers": 1}), encoding="utf-8")
+    assert _wider_than_the_screen(browser, page.as_uri()) == []
+    context = browser.new_context(**TOUCH_PHONE)
+    try:
+        tab = context.new_page()
+        tab.goto(page.as_uri())
+        lines = tab.eval_on_selector_all(".summary span", "ss => ss.map(s => [s.textContent, s.getClientRects().length])")
+    finally:
+        context.close()
+    from highlights.pipeline.evaluation import Rate
+
+    assert [f"recall {Rate(234, 260).reported()}", 1] in lines and [f"shown recall {Rate(242, 260).reported()}", 1] in lines
+    assert all(n == 1 for _, n in lines), lines
+
+
 def test_the_review_page_fits_a_phones_width(browser, tmp_path):
     folder = make_detect_folder(tmp_path, "game1")
     server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])

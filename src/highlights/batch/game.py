@@ -117,6 +117,7 @@ def one_line(error: BaseException) -> str:
 def run_game(job: GameJob) -> dict[str, Any]:
     """Process one game into OUT/<id>/ and return its index record. Never raises for a bad game:
     a failure comes back as a record with `status: failed` and a one-line `error`."""
+    from highlights.batch.game_scores import SCORES, game_scores
     from highlights.events import half_of_video, load_annotation, select_half
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.detect import detect_highlights
@@ -159,6 +160,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
                   "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
                             if _inside(Path(p), partial)},
                   "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                  **({SCORES: game_scores(result, annotation)} if annotation is not None else {}),
                   **({"went_on": "\n".join(went_on)} if went_on else {})}
         atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
         _swap_in(partial, out_root / job.game_id)

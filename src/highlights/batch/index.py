@@ -1,5 +1,6 @@
 """The batch's index: `index.json` (everything), `index.csv` (one row a game) and `index.html`
-(a page linking every game's own page, with counts, durations, speed and status)."""
+(a page linking every game's own page, with counts, durations, speed and status, and for a game
+with annotations its recall and shown recall)."""
 
 from __future__ import annotations
 
@@ -11,13 +12,17 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.batch.game_scores import SCORES, pooled_scores, recall_of, shown_recall_of
+from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, Rate
 from highlights.counted_noun import counted
 from highlights.csv_cells import csv_cell, for_spreadsheets
 
 INDEX_FORMAT = "highlights.batch-index/1"
 INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
 CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "duration_s", "highlights", "by_label",
-               "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at")
+               "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at",
+               # against the game's annotations (empty without): counts, for a spreadsheet to pool
+               "events", "found", "recall", "shown", "shown_recall")
 
 
 # What the index keeps of a complete game folder whose game runs again (another config or model),
@@ -52,6 +57,7 @@ def summarise(records: list[dict[str, Any]], *, wall_s: float) -> dict[str, Any]
         "wall_s": round(wall_s, 2),
         # Throughput of this run: hours of video processed per hour of wall time.
         "video_hours_per_hour": round(video_s / wall_s, 3) if wall_s > 0 and ran else None,
+        "against_annotations": pooled_scores(records),
     }
 
 
@@ -71,6 +77,10 @@ def _row(record: dict[str, Any]) -> list[str]:
     values["page"] = game_page(record)
     values["reused"] = bool(record.get("reused"))
     values["other_batch"] = bool(record.get("other_batch"))
+    scores = record.get(SCORES) if record.get("status") == "done" else None
+    if scores:
+        values.update(events=scores["events"], found=scores["found"], recall=recall_of(scores).text(),
+                      shown=scores["shown_in_reel"]["shown"], shown_recall=shown_recall_of(scores).text())
     return [csv_cell(values.get(c)) for c in CSV_COLUMNS]  # video names come from users
 
 
@@ -100,7 +110,24 @@ td.n{text-align:right}.count{white-space:nowrap}.failed{color:#b00}.pending{colo
 @media (pointer:coarse){td a{display:inline-flex;align-items:center;min-height:44px}}"""
 
 
+def _scores_cells(record: dict[str, Any]) -> str:
+    """The recall and shown recall cells of a game with annotations; dashes for one without."""
+    scores = record.get(SCORES) if record.get("status") == "done" else None
+    if not scores:
+        return '<td class="n">-</td><td class="n">-</td>'
+    return "".join(f'<td class="n count">{escape(rate.reported())}</td>'
+                   for rate in (recall_of(scores), shown_recall_of(scores)))
+
+
+# Each rate with its 95% Wilson interval and counts, at the primary tolerance (game_scores).
+SCORES_HEAD = (f'<th title="events found: a highlight\'s key moment within {PRIMARY_TOLERANCE:g} s of the event\'s, '
+               'one highlight per event">recall [95%]</th><th title="events whose key moment lies inside a highlight '
+               'no longer than merge.max_length_s, matched to it or not">shown recall [95%]</th>')
+
+
 def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request: dict[str, Any]) -> str:
+    # Two columns only where a game has annotations: a season without any keeps its table.
+    scored = any(r.get(SCORES) and r.get("status") == "done" for r in records)
     rows = []
     for r in records:
         page = game_page(r)
@@ -121,6 +148,7 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
             f'<td class="n">{"-" if r.get("highlights") is None else r["highlights"]}</td>'
             f"<td>{labels}</td>"
             f'<td class="n">{"-" if speed is None else f"{speed:g}x"}</td>'
+            + (_scores_cells(r) if scored else "") +
             f'<td>{escape(r.get("error") or "")}</td><td>{escape(str(r.get("video", "")))}</td></tr>')
     per_hour = summary.get("video_hours_per_hour")
     facts = [counted(summary['games'], 'game'), f"{summary['done']} done ({summary['reused']} from earlier runs)",
@@ -132,6 +160,12 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
               f"engine {escape(str(request.get('engine')))}, {request.get('workers')} worker(s)"]
     if per_hour is not None:
         facts.append(f"{per_hour:g} video-hours per hour this run")
+    pooled = summary.get("against_annotations")
+    if pooled:
+        # three facts, each short enough to stay on one line of a phone
+        facts += [f"{counted(pooled['games'], 'game')} with annotations",
+                  f"recall {escape(Rate(pooled['found'], pooled['events']).reported())}",
+                  f"shown recall {escape(Rate(pooled['shown'], pooled['events']).reported())}"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {counted(summary['games'], 'game')}</title>
@@ -139,7 +173,7 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
 <h1>Highlights of {counted(summary['games'], 'game')}</h1>
 <p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
 <div class="scroll"><table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
-<th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th><th>error</th><th>video</th></tr></thead>
+<th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th>{SCORES_HEAD if scored else ""}<th>error</th><th>video</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div></main></body></html>

@@ -287,6 +287,10 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
     console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
                   f"{counted(s['highlights'], 'highlight')} in {s['video_hours_total']:.2f} video-hours"
                   + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
+    if s.get("against_annotations"):
+        from highlights.batch.game_scores import pooled_line
+
+        console.print(pooled_line(s["against_annotations"]))
     for kind, path in result.written.items():
         console.print(f"  {kind}: {path}")
     if s["failed"]:

@@ -1,0 +1,64 @@
+"""A game's scores against its annotations, as the batch's index keeps them: the recall at the
+primary tolerance, and beside it the shown recall (`pipeline evaluate`'s, `eval_report.shown_of`),
+per game and pooled over the batch's annotated games."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from highlights.counted_noun import counted
+from highlights.pipeline.evaluation import Rate, shown_summary
+
+SCORES = "scores"  # the game record's field; absent for a game without annotations
+
+
+def game_scores(result, annotation) -> dict[str, Any]:
+    """The record's `scores` of one run against the game's annotation."""
+    from highlights.pipeline.eval_report import shown_of
+    from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, STORED_DIGITS, evaluate_highlights
+
+    at = evaluate_highlights(result.highlights, annotation, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
+    shown = {k: v for k, v in shown_of(result.highlights, annotation.events, result.config, at).to_dict().items()
+             if k != "meaning"}  # said once, in the summary's `shown_in_reel_meaning`
+    return {"tolerance_s": at.tolerance_s, "events": at.events, "highlights": at.highlights, "found": at.matched,
+            "recall": at.recall.rounded(STORED_DIGITS), "recall_interval": at.recall.stored_interval(),
+            "shown_in_reel": shown}
+
+
+def recall_of(scores: dict[str, Any]) -> Rate:
+    return Rate(scores["found"], scores["events"])
+
+
+def shown_recall_of(scores: dict[str, Any]) -> Rate:
+    return Rate(scores["shown_in_reel"]["shown"], scores["events"])
+
+
+def pooled_scores(records: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The done games' scores pooled (events of every annotated game together); None where no
+    done game has annotations. A tolerance or longest highlight that differs between games (games
+    of earlier runs, another config) is kept as None: the pooled figure then names neither."""
+    scored = [r[SCORES] for r in records if r.get("status") == "done" and r.get(SCORES)]
+    if not scored:
+        return None
+
+    def same(values: set) -> Any:
+        return values.pop() if len(values) == 1 else None
+
+    from highlights.pipeline.evaluation import SHOWN_MEANING
+
+    return {"games": len(scored), "events": sum(s["events"] for s in scored),
+            "found": sum(s["found"] for s in scored),
+            "shown": sum(s["shown_in_reel"]["shown"] for s in scored),
+            "shown_not_matched": sum(s["shown_in_reel"]["shown_not_matched"] for s in scored),
+            "tolerance_s": same({s["tolerance_s"] for s in scored}),
+            "max_length_s": same({s["shown_in_reel"]["max_length_s"] for s in scored}),
+            "shown_in_reel_meaning": SHOWN_MEANING}
+
+
+def pooled_line(pooled: dict[str, Any]) -> str:
+    """The terminal's line: the pooled recall, and the shown recall's line beside it."""
+    within = f"within {pooled['tolerance_s']:g} s" if pooled["tolerance_s"] is not None else "within each game's tolerance"
+    return (f"against the annotations of {counted(pooled['games'], 'game')} (key moments {within}, pooled; 95% "
+            f"Wilson intervals): recall {Rate(pooled['found'], pooled['events']).reported()}; "
+            + shown_summary(Rate(pooled["shown"], pooled["events"]), pooled["max_length_s"],
+                            pooled["shown_not_matched"], pooled["tolerance_s"]))
