@@ -169,3 +169,25 @@ def test_the_fit_games_are_pooled_into_one_calibration_and_one_floor(bench, smal
     assert kept == info["at_floor"] and kept["matched"] / kept["events"] >= 0.90
     higher = pooled(floor + bench.SCORE_STEP)
     assert higher["matched"] / higher["events"] < 0.90
+
+
+def test_games_with_bursts_are_kept_beside_those_without_and_planned_again_as_made(bench, tmp_path):
+    """--bursts makes games of their own names, so a workdir keeps both kinds; their stamp holds
+    the burst share, so the plan made again (what a false highlight's player was doing) is the
+    game's, bursts included."""
+    from highlights.events import load_annotation
+
+    plain, _ = bench.make_game(tmp_path, 0.25, "256x144", 4, "test4")
+    video, annotation = bench.make_game(tmp_path, 0.25, "256x144", 4, "test4", bursts=1.0)
+    assert (plain.name, video.name) == ("test4.mp4", "test4_bursts1.mp4") and plain.is_file()
+    events = load_annotation(annotation).events
+    assert len(events) > len(load_annotation(plain.with_suffix(".json")).events)
+    plan = bench.game_plan(video.with_name(video.stem + ".config.json"))
+    assert [(e.label, e.key_s) for s in plan for e in s.events] == [(e.label, e.key_s) for e in events]
+    for event in events:
+        shot = next(s for s in plan if s.start <= event.key_s < s.end)
+        segment = shot.focus.timeline.segments[shot.focus.timeline.index_at(event.key_s)]
+        assert segment.motion.action is not None
+        assert bench.motion_at(plan, shot.focus.pid, event.key_s) == segment.motion.name
+    with pytest.raises(SystemExit):
+        bench.main(["--bursts", "1.5"])
