@@ -45,3 +45,26 @@ def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path):
     assert "\n" not in message
     # Whole, the same file runs.
     assert run_pipeline(arriving, FAST, progress=False, **truth).video["duration_s"] > 11.0
+
+
+@pytest.mark.parametrize("faststart", [False, True], ids=["index at the end", "index up front"])
+def test_an_mp4_still_being_written_says_it_may_be(tmp_path, faststart):
+    # Half an upload: an MP4 whose index is written last has none yet; one with its index up
+    # front promises more than has arrived. Either line says the file may still be arriving.
+    video = make_game(tmp_path / "made", duration_s=12.0)
+    if faststart:
+        with av.open(str(video)) as source, av.open(str(tmp_path / "made" / "fs.mp4"), "w",
+                                                    options={"movflags": "faststart"}) as out:
+            stream = out.add_stream_from_template(source.streams.video[0])
+            for packet in source.demux(source.streams.video[0]):
+                if packet.dts is not None:
+                    packet.stream = stream
+                    out.mux(packet)
+        video = tmp_path / "made" / "fs.mp4"
+    whole = video.read_bytes()
+    arriving = tmp_path / "upload.mp4"
+    arriving.write_bytes(whole[: len(whole) // 2])
+    truth = {"annotation": load_annotation(tmp_path / "made" / "game.json"),
+             "gt_path": tmp_path / "made" / "game.gt.jsonl"}
+    with pytest.raises(VideoError, match="or one still being written"):
+        run_pipeline(arriving, FAST, progress=False, **truth)

@@ -11,6 +11,7 @@ import pytest
 
 import highlights.video.reader as reader
 from highlights.video import VideoError, iter_frames, probe, read_clip
+from tests.bad_inputs import png_named_mp4
 from tests.video_fixtures import frame_index, indexed_frames, write_indexed
 
 READERS = {
@@ -82,14 +83,7 @@ def make_audio_with_cover_art(tmp: Path) -> Path:
 
 def make_picture_named_mp4(tmp: Path) -> Path:
     # A photo uploaded where a game was expected, its name ending in .mp4.
-    path = tmp / "team_photo.mp4"
-    with av.open(str(path), "w", format="image2pipe") as container:
-        stream = container.add_stream("png", rate=1)
-        stream.width, stream.height, stream.pix_fmt = 32, 24, "rgb24"
-        picture = av.VideoFrame.from_ndarray(np.zeros((24, 32, 3), np.uint8), format="rgb24")
-        for packet in [*stream.encode(picture), *stream.encode()]:
-            container.mux(packet)
-    return path
+    return png_named_mp4(tmp / "team_photo.mp4")
 
 
 def make_empty_video_stream(tmp: Path) -> Path:

@@ -206,7 +206,7 @@ def _open_failure_cause(path: Path, err: Exception) -> str:
     if is_iso_media(head):
         if not _has_top_level_box(path, b"moov"):
             return ("truncated MP4/MOV: its index ('moov' box) is missing - it is written at the "
-                    "end of the file, so a cut-off recording cannot be read")
+                    "end of the file, so a cut-off recording, or one still being written, cannot be read")
         return f"corrupt MP4/MOV container ({detail})"
     return f"not a video file, or an unknown or corrupt format ({detail})"
 

@@ -45,7 +45,7 @@ def check_end_present(path: str | Path, duration_s: float, slack_s: float) -> No
             lo, end_s = max(mid, reached), max(end_s or 0.0, reached)
     where = f"about {end_s:.0f} s" if end_s is not None else "the start"
     raise VideoError(str(path), f"truncated or damaged: its frames end at {where} where its index promises "
-                                f"{duration_s:.2f} s (a cut-off recording or copy)")
+                                f"{duration_s:.2f} s (a cut-off recording or copy, or one still being written)")
 
 
 def _data_time_from(path: str | Path, time_s: float) -> float | None:

@@ -96,4 +96,4 @@ def check_frames_reach_end(path: str | Path, duration_s: float, last_frame_s: fl
     reached = last_frame_s + slack_s
     if reached < duration_s * (1 - MISSING_SHARE):
         raise VideoError(str(path), f"truncated or damaged: its frames end at {last_frame_s:.2f} s where "
-                                    f"its index promises {duration_s:.2f} s (a cut-off recording or copy)")
+                                    f"its index promises {duration_s:.2f} s (a cut-off recording or copy, or one still being written)")
