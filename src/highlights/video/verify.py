@@ -42,9 +42,9 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
     opened = _open(path)
     try:
         # The reader refuses still-picture formats itself; an animated PNG plays there, but a
-        # dataset clip must be a video.
+        # dataset clip must be a video. It holds several pictures: "a single image" would be untrue.
         if opened.container.format.name == "apng":
-            raise VideoError(opened.path, "a single image (APNG), not a video")
+            raise VideoError(opened.path, "an animated picture (APNG), not a video")
         stream = opened.stream
         if not stream.time_base or float(stream.time_base) <= 0:
             raise VideoError(opened.path, "damaged index: the video track's timescale is 0")
