@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from tests.video_fixtures import remuxed
 from highlights.datasets import (
     DEFAULT_NOTE, SPLITS, DatasetError, SplitConfig, assign_splits, create_version, diff_versions,
     grow_version, list_versions, load_version,
@@ -717,26 +718,13 @@ def test_a_lock_that_removes_its_file_still_lets_one_holder_at_a_time(tmp_path):
     assert not path.exists()
 
 
-def _remuxed_to_transport_stream(src: Path, dst: Path) -> Path:
-    """The same H.264 packets in an MPEG transport stream, as a camcorder writes its .MTS files."""
-    import av
-
-    with av.open(str(src)) as inp, av.open(str(dst), "w", format="mpegts") as out:
-        stream = out.add_stream_from_template(inp.streams.video[0])
-        for packet in inp.demux(inp.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                out.mux(packet)
-    return dst
-
-
 def test_a_camcorders_mts_clip_in_a_class_folder_is_a_clip(tmp_path: Path) -> None:
     # A batch of games takes .MTS files; a class folder takes the same endings, where it left the
     # clip out as "not a video file name" and then refused its class as empty.
     from highlights.video import iter_frames
 
     tree = make_class_tree(tmp_path / "src", {"swing": [("a", None)], "none": [("b", None), ("c", None)]})
-    _remuxed_to_transport_stream(tree / "swing" / "a.mp4", tree / "swing" / "00012.MTS")
+    remuxed(tree / "swing" / "a.mp4", tree / "swing" / "00012.MTS", format="mpegts")
     (tree / "swing" / "a.mp4").unlink()
 
     v = create_version(tree, tmp_path / "root")

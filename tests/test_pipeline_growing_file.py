@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import av
 import pytest
 
 from highlights.events import load_annotation
@@ -10,25 +9,14 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.run import run_pipeline
 from highlights.video import VideoError
 from tests.pipeline_fixtures import make_game
+from tests.video_fixtures import remuxed
 
 FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
-def _as_transport_stream(video, path):
-    # A recorder's transport stream has no index that promises a length: a reader of one still
-    # being written finds its end where the writing has got to.
-    with av.open(str(video)) as source, av.open(str(path), "w", format="mpegts") as out:
-        stream = out.add_stream_from_template(source.streams.video[0])
-        for packet in source.demux(source.streams.video[0]):
-            if packet.dts is not None:
-                packet.stream = stream
-                out.mux(packet)
-    return path
-
-
 def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path):
     video = make_game(tmp_path / "made", duration_s=12.0)
-    whole = _as_transport_stream(video, tmp_path / "made" / "whole.ts").read_bytes()
+    whole = remuxed(video, tmp_path / "made" / "whole.ts", format="mpegts").read_bytes()
     arriving = tmp_path / "upload.ts"
     arriving.write_bytes(whole[: len(whole) // 2])
 
@@ -53,14 +41,7 @@ def test_an_mp4_still_being_written_says_it_may_be(tmp_path, faststart):
     # front promises more than has arrived. Either line says the file may still be arriving.
     video = make_game(tmp_path / "made", duration_s=12.0)
     if faststart:
-        with av.open(str(video)) as source, av.open(str(tmp_path / "made" / "fs.mp4"), "w",
-                                                    options={"movflags": "faststart"}) as out:
-            stream = out.add_stream_from_template(source.streams.video[0])
-            for packet in source.demux(source.streams.video[0]):
-                if packet.dts is not None:
-                    packet.stream = stream
-                    out.mux(packet)
-        video = tmp_path / "made" / "fs.mp4"
+        video = remuxed(video, tmp_path / "made" / "fs.mp4", options={"movflags": "faststart"})
     whole = video.read_bytes()
     arriving = tmp_path / "upload.mp4"
     arriving.write_bytes(whole[: len(whole) // 2])

@@ -118,3 +118,16 @@ def mux_tone(out: av.container.OutputContainer, stream: av.AudioStream, seconds:
             out.mux(packet)
     for packet in stream.encode():
         out.mux(packet)
+
+
+def remuxed(src: Path, dst: Path, *, format: str | None = None, options: dict | None = None) -> Path:
+    """The same video packets in another container: ``format="mpegts"`` as a camcorder writes its
+    .MTS files and a recorder its .ts (no index promises a length, so a reader finds its end where
+    the file ends); ``options={"movflags": "faststart"}`` an MP4 with its index up front."""
+    with av.open(str(src)) as inp, av.open(str(dst), "w", format=format, options=options or {}) as out:
+        stream = out.add_stream_from_template(inp.streams.video[0])
+        for packet in inp.demux(inp.streams.video[0]):
+            if packet.dts is not None:
+                packet.stream = stream
+                out.mux(packet)
+    return dst
