@@ -7,15 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from highlights.counted_noun import counted
-from highlights.pipeline.evaluation import Rate, shown_summary
+from highlights.pipeline.evaluation import (PRIMARY_TOLERANCE, SHOWN_MEANING, STORED_DIGITS, Rate, evaluate_highlights,
+                                            shown_summary)
 
 SCORES = "scores"  # the game record's field; absent for a game without annotations
 
 
 def game_scores(result, annotation) -> dict[str, Any]:
     """The record's `scores` of one run against the game's annotation."""
-    from highlights.pipeline.eval_report import shown_of
-    from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, STORED_DIGITS, evaluate_highlights
+    from highlights.pipeline.eval_report import shown_of  # it loads the pipeline run, which the index needs not
 
     at = evaluate_highlights(result.highlights, annotation, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
     shown = {k: v for k, v in shown_of(result.highlights, annotation.events, result.config, at).to_dict().items()
@@ -23,6 +23,11 @@ def game_scores(result, annotation) -> dict[str, Any]:
     return {"tolerance_s": at.tolerance_s, "events": at.events, "highlights": at.highlights, "found": at.matched,
             "recall": at.recall.rounded(STORED_DIGITS), "recall_interval": at.recall.stored_interval(),
             "shown_in_reel": shown}
+
+
+def done_scores(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A game record's `scores`: those of a game done with annotations, else None."""
+    return record.get(SCORES) if record.get("status") == "done" else None
 
 
 def recall_of(scores: dict[str, Any]) -> Rate:
@@ -37,14 +42,12 @@ def pooled_scores(records: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The done games' scores pooled (events of every annotated game together); None where no
     done game has annotations. A tolerance or longest highlight that differs between games (games
     of earlier runs, another config) is kept as None: the pooled figure then names neither."""
-    scored = [r[SCORES] for r in records if r.get("status") == "done" and r.get(SCORES)]
+    scored = [scores for scores in map(done_scores, records) if scores]
     if not scored:
         return None
 
     def same(values: set) -> Any:
         return values.pop() if len(values) == 1 else None
-
-    from highlights.pipeline.evaluation import SHOWN_MEANING
 
     return {"games": len(scored), "events": sum(s["events"] for s in scored),
             "found": sum(s["found"] for s in scored),
@@ -55,10 +58,15 @@ def pooled_scores(records: list[dict[str, Any]]) -> dict[str, Any] | None:
             "shown_in_reel_meaning": SHOWN_MEANING}
 
 
+def pooled_rates(pooled: dict[str, Any]) -> tuple[Rate, Rate]:
+    """The recall and the shown recall of `pooled_scores`."""
+    return Rate(pooled["found"], pooled["events"]), Rate(pooled["shown"], pooled["events"])
+
+
 def pooled_line(pooled: dict[str, Any]) -> str:
     """The terminal's line: the pooled recall, and the shown recall's line beside it."""
     within = f"within {pooled['tolerance_s']:g} s" if pooled["tolerance_s"] is not None else "within each game's tolerance"
+    recall, shown = pooled_rates(pooled)
     return (f"against the annotations of {counted(pooled['games'], 'game')} (key moments {within}, pooled; 95% "
-            f"Wilson intervals): recall {Rate(pooled['found'], pooled['events']).reported()}; "
-            + shown_summary(Rate(pooled["shown"], pooled["events"]), pooled["max_length_s"],
-                            pooled["shown_not_matched"], pooled["tolerance_s"]))
+            f"Wilson intervals): recall {recall.reported()}; "
+            + shown_summary(shown, pooled["max_length_s"], pooled["shown_not_matched"], pooled["tolerance_s"]))

@@ -12,8 +12,8 @@ from typing import Any
 from urllib.parse import quote
 
 from highlights.atomic import atomic_write_json, atomic_write_text
-from highlights.batch.game_scores import SCORES, pooled_scores, recall_of, shown_recall_of
-from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, Rate
+from highlights.batch.game_scores import done_scores, pooled_rates, pooled_scores, recall_of, shown_recall_of
+from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
 from highlights.counted_noun import counted
 from highlights.csv_cells import csv_cell, for_spreadsheets
 
@@ -77,7 +77,7 @@ def _row(record: dict[str, Any]) -> list[str]:
     values["page"] = game_page(record)
     values["reused"] = bool(record.get("reused"))
     values["other_batch"] = bool(record.get("other_batch"))
-    scores = record.get(SCORES) if record.get("status") == "done" else None
+    scores = done_scores(record)
     if scores:
         values.update(events=scores["events"], found=scores["found"], recall=recall_of(scores).text(),
                       shown=scores["shown_in_reel"]["shown"], shown_recall=shown_recall_of(scores).text())
@@ -112,7 +112,7 @@ td.n{text-align:right}.count{white-space:nowrap}.failed{color:#b00}.pending{colo
 
 def _scores_cells(record: dict[str, Any]) -> str:
     """The recall and shown recall cells of a game with annotations; dashes for one without."""
-    scores = record.get(SCORES) if record.get("status") == "done" else None
+    scores = done_scores(record)
     if not scores:
         return '<td class="n">-</td><td class="n">-</td>'
     return "".join(f'<td class="n count">{escape(rate.reported())}</td>'
@@ -127,7 +127,7 @@ SCORES_HEAD = (f'<th title="events found: a highlight\'s key moment within {PRIM
 
 def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request: dict[str, Any]) -> str:
     # Two columns only where a game has annotations: a season without any keeps its table.
-    scored = any(r.get(SCORES) and r.get("status") == "done" for r in records)
+    scored = any(map(done_scores, records))
     rows = []
     for r in records:
         page = game_page(r)
@@ -163,9 +163,9 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     pooled = summary.get("against_annotations")
     if pooled:
         # three facts, each short enough to stay on one line of a phone
-        facts += [f"{counted(pooled['games'], 'game')} with annotations",
-                  f"recall {escape(Rate(pooled['found'], pooled['events']).reported())}",
-                  f"shown recall {escape(Rate(pooled['shown'], pooled['events']).reported())}"]
+        recall, shown = pooled_rates(pooled)
+        facts += [f"{counted(pooled['games'], 'game')} with annotations", f"recall {escape(recall.reported())}",
+                  f"shown recall {escape(shown.reported())}"]
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {counted(summary['games'], 'game')}</title>
