@@ -123,6 +123,8 @@ def test_a_folder_search_leaves_out_what_highlights_wrote(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("video,sport\nx.mp4,soccer\n", "needs a 'path' column"),
+    ("path;game_id\nx.mp4;a\n", "its columns are separated by semicolons: save it separated by commas"),
+    ("path\tsport\nx.mp4\tsoccer\n", "separated by tabs"),
     ("path\n", "lists no games"),
     ("path,sport\nv/g.mp4,basketball\n./v/g.mp4,soccer\n", "line 3: ./v/g.mp4 is already on line 2"),
     ("path,sport\nv/g.mp4,\"soccer\n" + "x" * 200_000 + "\n", "not readable as CSV"),

@@ -132,7 +132,7 @@ def read_manifest(path: Path) -> list[_Found]:
             columns = [c.strip() for c in (reader.fieldnames or [])]
             if "path" not in columns:
                 raise BatchError(f"{path}: a batch manifest needs a 'path' column "
-                                 f"(optional: {', '.join(MANIFEST_COLUMNS[1:])})")
+                                 f"(optional: {', '.join(MANIFEST_COLUMNS[1:])}){_separator_hint(columns)}")
             rows = []
             listed: dict[Path, int] = {}
             for line, row in enumerate(reader, start=2):
@@ -163,6 +163,16 @@ def read_manifest(path: Path) -> list[_Found]:
     if not rows:
         raise BatchError(f"{path}: the manifest lists no games")
     return rows
+
+
+def _separator_hint(columns: list[str]) -> str:
+    """Why a header that names `path` was not read as columns: Excel in languages whose decimal
+    mark is a comma saves "CSV" separated by semicolons, and some tools by tabs."""
+    if len(columns) == 1:
+        for separator, name in ((";", "semicolons"), ("\t", "tabs")):
+            if "path" in [c.strip() for c in columns[0].split(separator)]:
+                return f"; its columns are separated by {name}: save it separated by commas"
+    return ""
 
 
 def _relative_to(folder: Path, value: str) -> Path:
