@@ -44,7 +44,7 @@ class WholeAndCutVideos:
     def __init__(self) -> None:
         self._wholes: dict[str, tuple[str, str]] = {}  # sha256 -> (name, group) of a clip added whole
         self._cuts: dict[str, tuple[str, str]] = {}  # source video path -> (name, group) of a clip cut from it
-        self._hashes: dict[str, str | None] = {}
+        self._hash = ContentHashes()
         self._whole_sizes: set[int] = set()
 
     def add_whole(self, sha256: str, name: str, group: str, size: int | None) -> None:
@@ -81,13 +81,22 @@ class WholeAndCutVideos:
             return (*self._wholes[sha], CUT_FROM_IT)
         return next(((*self._cuts[other], CUT_FROM_THE_SAME) for other in others if self._hash(other) == sha), None)
 
-    def _hash(self, path: str) -> str | None:
-        if path not in self._hashes:
+
+class ContentHashes:
+    """Each file's content hash by path, read at most once in a check (and kept in the cache
+    folder across checks: `cached_file_sha256`); None for a file that cannot be read."""
+
+    def __init__(self) -> None:
+        self._hashes: dict[str, str | None] = {}
+
+    def __call__(self, path: str | os.PathLike) -> str | None:
+        key = str(path)
+        if key not in self._hashes:
             try:
-                self._hashes[path] = cached_file_sha256(path)
+                self._hashes[key] = cached_file_sha256(key)
             except OSError:
-                self._hashes[path] = None  # moved or deleted since the review: nothing to compare
-        return self._hashes[path]
+                self._hashes[key] = None  # moved or deleted since the review: nothing to compare
+        return self._hashes[key]
 
 
 def file_size(path: str | os.PathLike) -> int | None:

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from highlights.content_hash_cache import cached_file_sha256
 from highlights.datasets import DatasetVersion
 from highlights.datasets.cut_spans import cut_span
-from highlights.datasets.same_video import file_size
+from highlights.datasets.same_video import ContentHashes, file_size
 from highlights.datasets.sources import UNKNOWN_LICENCE
 
 
@@ -23,15 +22,7 @@ def licences_stated_for(version: DatasetVersion, video: Path) -> set[str]:
     """The licences other than `unknown` that ``version``'s clips of ``video`` state."""
     video = Path(video)
     size = file_size(video)
-    hashes: dict[str, str | None] = {}
-
-    def sha(path: str | Path) -> str | None:
-        if str(path) not in hashes:
-            try:
-                hashes[str(path)] = cached_file_sha256(path)
-            except OSError:
-                hashes[str(path)] = None  # moved or deleted since: nothing to compare
-        return hashes[str(path)]
+    sha = ContentHashes()
 
     def same_bytes(path: str | Path, path_sha: str | None = None) -> bool:
         """Sizes first: a file is read only to confirm, and each at most once."""
