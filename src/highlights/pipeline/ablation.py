@@ -25,7 +25,7 @@ from highlights.markdown_table import markdown_table
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
 from highlights.pipeline.evaluation import (INTERVALS, PRIMARY_TOLERANCE, SHOWN_MEANING, STORED_DIGITS, ShownScore,
-                                            ToleranceScore, group_dict)
+                                            ToleranceScore, group_dict, shown_definition)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import run_pipeline
 from highlights.rate_interval import PAIRED_METHOD, paired_difference_interval
@@ -288,9 +288,9 @@ def shown_table(result: AblationResult) -> tuple[str, list[str], list[list[str]]
         return None
     longest = {r.shown.max_length_s for r in rows}
     within = f"{longest.pop():g} s" if len(longest) == 1 else "each run's"
-    meaning = (f"Shown recall: events whose key moment lies inside a highlight no longer than {within} "
-               f"(merge.max_length_s), any label, and how many of them the matching paired with no highlight within "
-               f"{result.tolerance_s:g} s (shown inside a highlight keyed at another moment, a miss to the recall)")
+    meaning = (f"Shown recall: {shown_definition(within)}, and how many of them the matching paired with no "
+               f"highlight within {result.tolerance_s:g} s (shown inside a highlight keyed at another moment, a miss "
+               "to the recall)")
     header = ["run", "recall [95%] (found/events)", "shown recall [95%] (shown/events)",
               "shown, matched to no highlight"]
     return meaning, header, [[r.name, r.score.recall.reported(), r.shown.shown_recall.reported(), str(r.shown.unmatched)]

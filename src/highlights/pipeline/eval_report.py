@@ -17,7 +17,7 @@ from highlights.pipeline.output_folder import refuse_a_detect_folder
 from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_timeline
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ShownScore, ToleranceScore,
-    attribute_misses, evaluate_highlights, shown_in_reel)
+    attribute_misses, evaluate_highlights, shown_definition, shown_in_reel)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.rate_interval import METHOD as INTERVAL_METHOD
@@ -249,9 +249,8 @@ def auc_line(auc: dict[str, Any]) -> str:
 
 def shown_paragraph(shown: ShownScore) -> str:
     """The shown recall beside the recall table, and why it is not the recall."""
-    return (f"Shown recall {shown.shown_recall.reported()}: events whose key moment lies inside a highlight no "
-            f"longer than {shown.max_length_s:g} s (`merge.max_length_s`; a longer one counts for none), of any "
-            f"label. {shown.unmatched} of them {'was' if shown.unmatched == 1 else 'were'} matched to no highlight within {shown.tolerance_s:g} s: each is "
+    return (f"Shown recall {shown.shown_recall.reported()}: {shown_definition(f'{shown.max_length_s:g} s')} (a "
+            f"longer one counts for none). {shown.unmatched} of them {'was' if shown.unmatched == 1 else 'were'} matched to no highlight within {shown.tolerance_s:g} s: each is "
             "shown inside a highlight keyed at another moment, and a miss to the recall above, which pairs one "
             "highlight with one event as SoccerNet's action spotting does.")
 

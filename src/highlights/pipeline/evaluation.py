@@ -312,13 +312,18 @@ class ShownScore:
         return shown_summary(self.shown_recall, self.max_length_s, self.unmatched, self.tolerance_s)
 
 
+def shown_definition(longest: str) -> str:
+    """What the shown recall counts, in the words every line, table and paragraph of it uses;
+    ``longest``: the longest highlight that shows an event ("12 s", or "each run's")."""
+    return f"events whose key moment lies inside a highlight no longer than {longest} (merge.max_length_s), any label"
+
+
 def shown_summary(shown: Rate, max_length_s: float | None, unmatched: int, tolerance_s: float | None) -> str:
     """`ShownScore.summary()`'s line from its counts: also a batch's, pooled over its games (a
     longest highlight or tolerance that differs between them is None, and named as each game's)."""
     longest = f"{max_length_s:g} s" if max_length_s is not None else "each game's"
     within = f"{tolerance_s:g} s" if tolerance_s is not None else "each game's tolerance"
-    return (f"shown recall {shown.reported()}: events whose key moment lies inside a highlight "
-            f"no longer than {longest} (merge.max_length_s), any label; {unmatched} of them "
+    return (f"shown recall {shown.reported()}: {shown_definition(longest)}; {unmatched} of them "
             f"matched to no highlight within {within} (shown inside another highlight)")
 
 
