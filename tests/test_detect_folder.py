@@ -125,3 +125,17 @@ def test_a_run_that_found_no_highlights_can_be_run_again_into_its_folder(tmp_pat
     again = _detect(quiet, out)
     assert again.exit_code == 0, again.output
     assert "no highlights run wrote" not in again.output
+
+
+@pytest.mark.parametrize("out", [".", "", "..", "/"])
+def test_an_output_folder_that_is_or_holds_the_working_folder_is_refused_in_one_line(video, tmp_path, monkeypatch, out):
+    # `--out .` in an empty folder: the run would replace the folder the shell stays in.
+    here = tmp_path / "empty-folder"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    result = CliRunner().invoke(app, ["detect", str(video), "--out", out, *FAST])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    line = result.output.strip()
+    assert line.startswith(f"error: --out {Path(out)}: the folder this command runs in"), line
+    assert "\n" not in line and list(here.iterdir()) == []

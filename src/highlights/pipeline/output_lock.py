@@ -37,6 +37,20 @@ def lock_path(out_dir: str | Path) -> Path:
     return out_dir.with_name(f".{out_dir.name}.lock")
 
 
+def check_own_folder(out_dir: Path, out_name: str) -> None:
+    """Refuse an output folder that is the one the command runs in, or holds it (`.`, `..`, `/`):
+    the outputs replace their folder whole, beside which its lock and staging folder live, so it
+    must be a folder of its own, not the working folder the shell stays in."""
+    try:
+        inside = Path.cwd().is_relative_to(out_dir.resolve())
+    except OSError:  # the working folder is gone: nothing to replace under the caller
+        inside = False
+    if inside or not out_dir.name or out_dir.name == "..":
+        raise OutputPathError(f"{out_name} {out_dir}: the folder this command runs in, or one holding it; a run "
+                              f"replaces its output folder whole, so give it a folder of its own "
+                              f"({out_name} highlights-out)")
+
+
 def being_written(out_dir: str | Path) -> bool:
     """Is a run (of this process or any other, in any container sharing the folder) writing
     ``out_dir`` now: does one hold its lock?"""
@@ -63,6 +77,7 @@ def one_run_writing(out_dir: str | Path, *, out_name: str = "out_dir") -> Iterat
     ``--out``). Folders made for the lock file are removed again if the block leaves them empty.
     Lock files of killed runs beside it, of any folder, are removed once this one is held."""
     out_dir = Path(out_dir)
+    check_own_folder(out_dir, out_name)
     check_writable(out_dir)  # a folder that cannot be made is said as such, not as a failed lock
     made = missing_folders(out_dir.parent)
     try:
