@@ -300,3 +300,19 @@ def test_pipeline_evaluate_records_each_model_file_it_loaded_by_sha256(cli, vide
     pose = next(m for m in models if m["role"] == "packaged pose classifier")
     assert pose["sha256"] == hashlib.sha256(DEFAULT_MODEL.read_bytes()).hexdigest()
     assert "under `models`" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
+
+
+def test_detect_on_a_still_picture_says_nothing_moved(cli, tmp_path):
+    """A camera left on a still scene (a lens cap, a picture) opens no window: the line says that
+    nothing moved and names the motion gate, rather than leaving "0 highlights" unexplained."""
+    import numpy as np
+
+    from highlights.video import write_video
+
+    still = write_video(tmp_path / "still.mp4", (np.full((90, 160, 3), (40, 120, 50), np.uint8) for _ in range(60)), 10.0)
+    res = cli("detect", still, "--out", tmp_path / "d", "--no-progress")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "0 highlights in 6 s" in text
+    assert "no highlights: nothing in the video moved enough to be looked at for people (the motion gate: " \
+           "candidates.motion_threshold=0.3" in text

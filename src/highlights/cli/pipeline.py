@@ -208,6 +208,14 @@ def detect(
                       "wrist or ankle moved fast enough and no player jumped with an arm raised, so no window "
                       "reached the classifier (the kinematics.* thresholds; --set kinematics.enabled=false "
                       "classifies windows across each moving stretch instead)")
+    elif not result.highlights and not result.trace.classifications and not result.trace.triggers \
+            and result.config.candidates.enabled and result.stats.get("frames_through_detection_or_pose") == 0:
+        # Nothing opened the motion gate (a still picture, a lens cap, a camera far from the play):
+        # "0 highlights" alone reads as a model that found nothing in a game it looked at.
+        gate = result.config.candidates
+        console.print(f"no highlights: nothing in the video moved enough to be looked at for people (the motion "
+                      f"gate: candidates.motion_threshold={gate.motion_threshold}, "
+                      f"candidates.motion_cell_threshold={gate.motion_cell_threshold})")
     from highlights.pipeline.classifier_inference import classifier_inference_text
 
     # The speed is the analysis's: cutting the clips and the reel comes after, and a batch's index
