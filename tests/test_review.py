@@ -1161,11 +1161,16 @@ def test_an_export_carries_the_one_licence_the_parent_states_for_the_same_video(
     assert {c.licence for c in given.version.real_clips} == {"CC0-1.0"} and given.carried_licences == {}
 
 
-def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(session, tmp_path):
+@pytest.mark.parametrize("stopped", [False, True], ids=["at once", "run again after a stop"])
+def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(session, tmp_path, monkeypatch, stopped):
     """The parent, written before a video added whole and the clips a review cut from it were kept
     in one split, holds the reviewed game in two: the export's clips join one of them, and the
-    export says that the new version holds that video in two splits, as `dataset grow` does."""
+    export says that the new version holds that video in two splits, as `dataset grow` does; so
+    does the same export run again after one stopped (a full disk) once it had made the version."""
+    import errno
     import shutil
+
+    import highlights.atomic as atomic
 
     from highlights.cli.review import _export_message
     from highlights.datasets import create_version
@@ -1184,7 +1189,20 @@ def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(sessio
     assert first.split_leaks is None and "two splits" not in _export_message(first)
     as_written_before(root / "v2", {f"{gid}_h1.mp4"})  # the clip cut from it now in another split
     _decide_some(session)
-    result = export_review(session, root, parent="v2", licence="CC-BY-4.0")
+    if stopped:
+        flush = atomic._fsync
+
+        def full_disk(path):
+            if path.name.startswith(".reviewed.json."):
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            flush(path)
+
+        with monkeypatch.context() as full:
+            full.setattr(atomic, "_fsync", full_disk)
+            with pytest.raises(atomic.DiskFullError):
+                export_review(session, root, parent="v2", licence="CC-BY-4.0", annotations_dir=tmp_path / "ann")
+    result = export_review(session, root, parent="v2", licence="CC-BY-4.0", annotations_dir=tmp_path / "ann")
+    assert result.version.name == "v3"
     assert result.split_leaks.startswith("v3 holds a source video in two splits")
     assert "whole session.mp4" in result.split_leaks
     assert f"; warning: {result.split_leaks}" in _export_message(result)

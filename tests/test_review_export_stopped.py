@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import highlights.atomic as atomic
+from highlights.cli.review import _export_message
 from highlights.datasets import list_versions
 from highlights.events import load_annotation
 from highlights.review.errors import ReviewError
@@ -45,6 +46,10 @@ def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_
         again = export_review(session, root, parent="v1", annotations_dir=annotations)
         assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]  # not a copy as v3
         assert again.clips == {"rejected": 1}
+        # The stopped run never said what its clips state: the run that finishes it does, as that
+        # run would have (no --licence, and the parent states none for this video).
+        assert again.no_licence == 1
+        assert "1 of the 1 exported clips state no licence" in _export_message(again)
         assert [e.label for e in load_annotation(annotations / gid / "reviewed.json").events] == [
             e.label for e in load_annotation(folder / "reviewed" / "reviewed.json").events]
         # Run once more, with everything in place: refused as the same export, as before.

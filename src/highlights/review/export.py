@@ -424,9 +424,15 @@ def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedCli
     tally: dict[str, int] = {}
     for c in clips:
         tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
+    # What the stopped run would have said of the version it made, which no one was told.
+    keys = {c.key() for c in clips}
+    made = [clip for clip in version.real_clips
+            if (prov := _review_provenance(clip)) is not None and _review_key(prov) in keys]
     return ExportResult(version=version, clips=tally, annotations=write_annotations(session, annotated, out_dir),
                         pending=pending, unchanged=unchanged, rejected_as=rejected_as,
-                        splits=game_splits(session, version))
+                        splits=game_splits(session, version),
+                        no_licence=sum(1 for clip in made if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
+                        split_leaks=split_leak_warning(version) if version.parent is not None else None)
 
 
 def check_rejected_as(session: ReviewSession, name: str) -> None:
@@ -489,11 +495,22 @@ def _exported_before(root: Path, parent: str) -> dict[tuple[str, str, str], tupl
     clip id, for the reviewed clips of `parent`."""
     out = {}
     for clip in load_version(root, parent).real_clips:
-        try:
-            prov = json.loads(clip.provenance)
-        except ValueError:
-            continue  # not a reviewed clip
-        if isinstance(prov, dict) and "review" in prov and "item" in prov:
-            out[(str(prov.get("source_video")), str(prov.get("run") or ""), str(prov["item"]))] = (
-                (clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3)), clip.clip_id)
+        prov = _review_provenance(clip)
+        if prov is not None:
+            out[_review_key(prov)] = ((clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3)),
+                                      clip.clip_id)
     return out
+
+
+def _review_provenance(clip) -> dict | None:
+    """The provenance a review export gave a dataset clip; None for a clip no review exported."""
+    try:
+        prov = json.loads(clip.provenance)
+    except (TypeError, ValueError):
+        return None
+    return prov if isinstance(prov, dict) and "review" in prov and "item" in prov else None
+
+
+def _review_key(prov: dict) -> tuple[str, str, str]:
+    """The `ReviewedClip.key` of the item a clip of this provenance was exported for."""
+    return str(prov.get("source_video")), str(prov.get("run") or ""), str(prov["item"])
