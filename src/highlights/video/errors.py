@@ -22,6 +22,14 @@ class VideoError(HighlightsError):
         super().__init__(f"{self.path}: {self.cause}")
 
 
+def frames_end_early(path: str | Path, where: str, duration_s: float) -> VideoError:
+    """A video whose frames stop short of the length its index promises (``where``: "12.40 s",
+    "about 41 s"), in the words of both checks of it: the pipeline's before and after its run,
+    and a dataset clip's full decode."""
+    return VideoError(path, f"truncated or damaged: its frames end at {where} where its index promises "
+                            f"{duration_s:.2f} s (a cut-off recording or copy, or one still being written)")
+
+
 def missing_file_cause(path: str | Path) -> str | None:
     """Why ``path`` cannot be opened as a file, or None when it is a readable regular file's name.
 

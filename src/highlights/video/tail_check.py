@@ -14,7 +14,7 @@ from pathlib import Path
 
 import av
 
-from highlights.video.errors import VideoError
+from highlights.video.errors import frames_end_early
 from highlights.video.reader import _TIMELINE_FROM_ZERO, _open
 from highlights.video.verify import MISSING_SHARE
 
@@ -44,8 +44,7 @@ def check_end_present(path: str | Path, duration_s: float, slack_s: float) -> No
         else:
             lo, end_s = max(mid, reached), max(end_s or 0.0, reached)
     where = f"about {end_s:.0f} s" if end_s is not None else "the start"
-    raise VideoError(str(path), f"truncated or damaged: its frames end at {where} where its index promises "
-                                f"{duration_s:.2f} s (a cut-off recording or copy, or one still being written)")
+    raise frames_end_early(path, where, duration_s)
 
 
 def _data_time_from(path: str | Path, time_s: float) -> float | None:

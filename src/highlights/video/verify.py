@@ -16,7 +16,7 @@ from pathlib import Path
 
 import av
 
-from highlights.video.errors import VideoError
+from highlights.video.errors import VideoError, frames_end_early
 from highlights.video.reader import _decoded, _duration_s, _open, _wrap_decode_errors
 
 # What decodes may fall short of the index's duration by a frame or two (B-frame delay,
@@ -95,5 +95,4 @@ def check_frames_reach_end(path: str | Path, duration_s: float, last_frame_s: fl
         return
     reached = last_frame_s + slack_s
     if reached < duration_s * (1 - MISSING_SHARE):
-        raise VideoError(str(path), f"truncated or damaged: its frames end at {last_frame_s:.2f} s where "
-                                    f"its index promises {duration_s:.2f} s (a cut-off recording or copy, or one still being written)")
+        raise frames_end_early(path, f"{last_frame_s:.2f} s", duration_s)
