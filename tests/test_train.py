@@ -750,6 +750,16 @@ def test_evaluate_writes_the_report_files(trained, colour_data, tmp_path):
     assert saved["meta"]["checkpoint"]["epoch"] == result.best_epoch
 
 
+def _source_files_of(colour_data, split: str) -> list[str]:
+    """The names of the files, in the folder the version was made from, of the clips of ``split``
+    (found by content, as a clip id is its file's SHA-256 prefix)."""
+    ids = {r.clip_id for r in colour_data.split(split, augmented=False)}
+    names = sorted(p.name for p in (colour_data.root.parent / "src").rglob("*.mp4")
+                   if hashlib.sha256(p.read_bytes()).hexdigest()[:16] in ids)
+    assert len(names) == len(ids) > 0
+    return names
+
+
 def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_it_trained_on(trained, colour_data,
                                                                                       tmp_path):
     """The folder a team made its version from holds the train split's clips: scored with --clips,
@@ -758,10 +768,7 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_it_tra
 
     _, result = trained
     source = colour_data.root.parent / "src"
-    train_ids = {r.clip_id for r in colour_data.split("train", augmented=False)}
-    trained_files = sorted(p.name for p in source.rglob("*.mp4")
-                           if hashlib.sha256(p.read_bytes()).hexdigest()[:16] in train_ids)
-    assert len(trained_files) == len(train_ids) > 0
+    trained_files = _source_files_of(colour_data, "train")
     said: list[str] = []
     report, paths = evaluate_checkpoint(result.best_checkpoint, root=None, version=None, clips_root=source, out_dir=tmp_path / "folder",
                                         num_workers=0, n_bootstrap=50, show_progress=False, log=said.append)
@@ -787,10 +794,7 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_its_be
 
     _, result = trained
     source = colour_data.root.parent / "src"
-    val_ids = {r.clip_id for r in colour_data.split("val", augmented=False)}
-    val_files = sorted(p.name for p in source.rglob("*.mp4")
-                       if hashlib.sha256(p.read_bytes()).hexdigest()[:16] in val_ids)
-    assert len(val_files) == len(val_ids) > 0
+    val_files = _source_files_of(colour_data, "val")
     said: list[str] = []
     report, paths = evaluate_checkpoint(result.best_checkpoint, root=None, version=None, clips_root=source,
                                         out_dir=tmp_path / "folder", num_workers=0, n_bootstrap=50,
