@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from highlights.batch.errors import BatchError
+from highlights.video.errors import missing_file_cause
 from highlights.video.file_names import NAME_NOT_UTF8, VIDEO_SUFFIXES, name_is_utf8, printable_name
 
 MANIFEST_COLUMNS = ("path", "game_id", "sport", "annotations")
@@ -74,7 +75,7 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
             if not videos:
                 raise BatchError(f"{path}: no video files in this folder "
                                  f"(looked for {', '.join(sorted(VIDEO_SUFFIXES))})")
-            found += [_Found(v, path) for v in videos]
+            found += [_Found(v, path, error=_entry_error(v)) for v in videos]
         elif is_manifest(path):
             found += read_manifest(path)
         elif path.exists():
@@ -118,9 +119,18 @@ def _videos_in(folder: Path) -> list[Path]:
             dirs[:] = []
             continue
         dirs[:] = [d for d in dirs if not d.startswith(".")]
+        # Not only regular files: a link whose upload is gone, or a pipe named as a video, is a
+        # game that fails in one line saying so (`_entry_error`), not one left out unsaid.
         videos += [Path(here) / f for f in files if not f.startswith(".")
-                   and Path(f).suffix.lower() in VIDEO_SUFFIXES and (Path(here) / f).is_file()]
+                   and Path(f).suffix.lower() in VIDEO_SUFFIXES and not (Path(here) / f).is_dir()]
     return sorted(videos)
+
+
+def _entry_error(video: Path) -> str | None:
+    """Why a folder's entry named as a video cannot be read as a file (a dangling link, a pipe that
+    would never end), or None for a regular file."""
+    cause = missing_file_cause(video)
+    return None if cause is None else f"{video.absolute()}: {cause}"
 
 
 def read_manifest(path: Path) -> list[_Found]:
