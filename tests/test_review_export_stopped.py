@@ -99,3 +99,44 @@ def test_a_first_export_run_again_after_a_stop_writes_its_annotations(tmp_path: 
             export_review(session, root, annotations_dir=annotations)
     finally:
         session.store.close()
+
+
+def test_an_export_stopped_where_an_earlier_export_wrote_its_annotations_writes_them_when_run_again(
+        tmp_path: Path, monkeypatch) -> None:
+    # Both exports write into the game's own reviewed/ folder: the stopped one leaves the earlier
+    # export's files there, which are not this review's. Taken as written, the run again was
+    # refused as already done, and the annotations stayed without the decision made since.
+    folder = make_detect_folder(tmp_path / "runs", "game1")
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        gid = decide_first_three(session)
+        root = tmp_path / "datasets"
+        export_review(session, root)  # v1
+        before = load_annotation(folder / "reviewed" / "reviewed.json").events
+        decided = session.states(gid)[3]
+        label = decided["label"] if decided["label"] != "none" else "baseball_swing"
+        session.decide(gid, decided["id"], status="accepted", label=label, start_s=decided["start_s"],
+                       end_s=decided["end_s"], reviewer="Ada")
+        flush = atomic._fsync
+
+        def fsync(path: Path) -> None:
+            if path.name.startswith(".reviewed.json."):
+                raise OSError(errno.ENOSPC, "No space left on device", str(path))
+            flush(path)
+
+        with monkeypatch.context() as full:
+            full.setattr(atomic, "_fsync", fsync)
+            with pytest.raises(atomic.DiskFullError):
+                export_review(session, root, parent="v1")
+        assert list_versions(root) == ["v1", "v2"]
+        assert load_annotation(folder / "reviewed" / "reviewed.json").events == before  # the earlier export's
+
+        again = export_review(session, root, parent="v1")
+        assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]
+        events = load_annotation(folder / "reviewed" / "reviewed.json").events
+        assert len(events) == len(before) + 1 and decided["id"] in {e.id for e in events}
+        # Now written: the same export once more is refused as done.
+        with pytest.raises(ReviewError, match="already grows v1"):
+            export_review(session, root, parent="v1")
+    finally:
+        session.store.close()

@@ -113,13 +113,17 @@ def load_annotation(path: str | Path, video: str | None = None) -> GameAnnotatio
     return anns[0]
 
 
-def save_annotation(ann: GameAnnotation, path: str | Path, fmt: str = "highlights") -> Path:
-    """Write `ann` as `fmt` (highlights, soccernet or activitynet), atomically."""
+def annotation_data(ann: GameAnnotation, fmt: str = "highlights") -> dict:
+    """`ann` as the JSON object `save_annotation` writes in `fmt`."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown annotation format {fmt!r}; expected one of {FORMATS}")
-    data = {"highlights": ann.to_dict, "soccernet": lambda: _to_soccernet(ann),
+    return {"highlights": ann.to_dict, "soccernet": lambda: _to_soccernet(ann),
             "activitynet": lambda: _to_activitynet(ann)}[fmt]()
-    return atomic_write_json(path, data, indent=2)
+
+
+def save_annotation(ann: GameAnnotation, path: str | Path, fmt: str = "highlights") -> Path:
+    """Write `ann` as `fmt` (highlights, soccernet or activitynet), atomically."""
+    return atomic_write_json(path, annotation_data(ann, fmt), indent=2)
 
 
 # ---------------------------------------------------------------------------- halves

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from highlights.atomic import json_text
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.datasets import (
@@ -33,6 +34,7 @@ from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.sources import UNKNOWN_LICENCE
 from highlights.datasets.split_leaks import split_leak_warning
 from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.events.formats import annotation_data
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
 from highlights.review.errors import ReviewError
@@ -291,7 +293,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     clips, repeated = one_clip_per_segment(clips)
     if parent is None and list_versions(root):
         made = _made_first_by(root, clips)
-        if made is not None and _annotations_missing(session, annotated, annotations_dir):
+        if made is not None and _annotations_not_written(session, annotated, annotations_dir):
             return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, made), clips,
                                             pending=pending, rejected_as=rejected_as)
         raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
@@ -304,12 +306,12 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     replaces = {already[c.key()][1]: f"review decision on {c.game.id}/{c.item} changed to {c.outcome.label} "
                 f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
     if not fresh:
-        if _annotations_missing(session, annotated, annotations_dir):
+        if _annotations_not_written(session, annotated, annotations_dir):
             return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, parent), clips,
                                             pending=pending, rejected_as=rejected_as)
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     twin = _grown_before(root, parent, fresh) if parent is not None else None
-    if twin is not None and _annotations_missing(session, annotated, annotations_dir):
+    if twin is not None and _annotations_not_written(session, annotated, annotations_dir):
         return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, twin), fresh,
                                         pending=pending, rejected_as=rejected_as, unchanged=len(clips) - len(fresh))
     if twin is not None:
@@ -408,11 +410,23 @@ def _annotation_folder(game, out_dir: str | Path | None) -> Path:
     return (Path(out_dir) / game.id) if out_dir else (game.folder / ANNOTATIONS_DIR)
 
 
-def _annotations_missing(session: ReviewSession, clips: list[ReviewedClip], out_dir: str | Path | None) -> bool:
-    """Is an annotation file `write_annotations` would write for ``clips`` not there?"""
-    return any(not (_annotation_folder(game, out_dir) / name).is_file()
-               for game in session.games if any(c.game is game for c in clips)
-               for name in (ANNOTATION_NAME, SOCCERNET_NAME))
+def _annotations_not_written(session: ReviewSession, clips: list[ReviewedClip], out_dir: str | Path | None) -> bool:
+    """Is an annotation file `write_annotations` would write for ``clips`` not there, or not what
+    it would write? An export stopped before it wrote them leaves the files of an earlier export
+    to the same folder, which lack what was decided since."""
+    for game in session.games:
+        mine = [c for c in clips if c.game is game]
+        if not mine:
+            continue
+        ann = game_annotation(game, mine)
+        for name, fmt in ((ANNOTATION_NAME, "highlights"), (SOCCERNET_NAME, "soccernet")):
+            try:
+                written = json.loads((_annotation_folder(game, out_dir) / name).read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                return True
+            if written != json.loads(json_text(annotation_data(ann, fmt))):
+                return True
+    return False
 
 
 def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedClip], out_dir: str | Path | None,
