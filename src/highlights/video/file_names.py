@@ -1,8 +1,10 @@
 """The file name endings taken for video where a folder is searched: a class folder of clips
 (dataset create/grow, evaluate/train --clips) and a folder of games (a batch) take the same ones,
-so a camcorder's .MTS clip is a clip in both."""
+so a camcorder's .MTS clip is a clip in both; and the names no output can hold (not UTF-8)."""
 
 from __future__ import annotations
+
+import os
 
 VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".m2ts", ".ts",
                                    ".mpg", ".mpeg", ".wmv", ".flv", ".3gp")
@@ -26,6 +28,4 @@ def name_is_utf8(path) -> bool:
 
 def printable_name(path) -> str:
     """``path`` as text any UTF-8 output can hold: each byte that was not UTF-8 written as ``\\xNN``."""
-    import os
-
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
