@@ -9,9 +9,12 @@ nearly taken, plus sure negatives.
 
 from __future__ import annotations
 
+import errno
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
+import highlights.atomic as atomic
 from highlights.events import load_annotation
 from highlights.synth import GameConfig, generate_game
 
@@ -110,3 +113,19 @@ def decide_first_three(session) -> str:
         session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
                        end_s=state["end_s"], reviewer="Ada")
     return gid
+
+
+@contextmanager
+def disk_full_at_the_annotations(monkeypatch):
+    """The disk fills as an export writes `reviewed.json`, its last step: the dataset version is
+    made, the annotations are not. The block must raise `DiskFullError`."""
+    flush = atomic._fsync
+
+    def fsync(path: Path) -> None:
+        if path.name.startswith(".reviewed.json."):
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        flush(path)
+
+    with monkeypatch.context() as full:
+        full.setattr(atomic, "_fsync", fsync)
+        yield

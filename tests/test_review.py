@@ -1167,10 +1167,10 @@ def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(sessio
     in one split, holds the reviewed game in two: the export's clips join one of them, and the
     export says that the new version holds that video in two splits, as `dataset grow` does; so
     does the same export run again after one stopped (a full disk) once it had made the version."""
-    import errno
     import shutil
 
-    import highlights.atomic as atomic
+    from highlights.atomic import DiskFullError
+    from tests.review_fixtures import disk_full_at_the_annotations
 
     from highlights.cli.review import _export_message
     from highlights.datasets import create_version
@@ -1190,16 +1190,8 @@ def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(sessio
     as_written_before(root / "v2", {f"{gid}_h1.mp4"})  # the clip cut from it now in another split
     _decide_some(session)
     if stopped:
-        flush = atomic._fsync
-
-        def full_disk(path):
-            if path.name.startswith(".reviewed.json."):
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
-            flush(path)
-
-        with monkeypatch.context() as full:
-            full.setattr(atomic, "_fsync", full_disk)
-            with pytest.raises(atomic.DiskFullError):
+        with disk_full_at_the_annotations(monkeypatch):
+            with pytest.raises(DiskFullError):
                 export_review(session, root, parent="v2", licence="CC-BY-4.0", annotations_dir=tmp_path / "ann")
     result = export_review(session, root, parent="v2", licence="CC-BY-4.0", annotations_dir=tmp_path / "ann")
     assert result.version.name == "v3"

@@ -3,7 +3,6 @@ disk, a kill): the same export run again writes them, where it used to refuse as
 
 from __future__ import annotations
 
-import errno
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from highlights.review.export import export_review
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from tests.review_fixtures import decide_first_three, make_detect_folder
+from tests.review_fixtures import decide_first_three, disk_full_at_the_annotations, make_detect_folder
 
 
 def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_path: Path, monkeypatch) -> None:
@@ -27,18 +26,10 @@ def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_
         gid = decide_first_three(session)
         root, annotations = tmp_path / "datasets", tmp_path / "annotations"
         export_review(session, root)  # v1
-        flush = atomic._fsync
-
-        def fsync(path: Path) -> None:
-            if path.name.startswith(".reviewed.json."):
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
-            flush(path)
-
         decided = session.states(gid)[3]
         session.decide(gid, decided["id"], status="rejected", label=None, start_s=decided["start_s"],
                        end_s=decided["end_s"], reviewer="Ada")
-        with monkeypatch.context() as full:
-            full.setattr(atomic, "_fsync", fsync)
+        with disk_full_at_the_annotations(monkeypatch):
             with pytest.raises(atomic.DiskFullError, match="reviewed.json; nothing earlier"):
                 export_review(session, root, parent="v1", annotations_dir=annotations)
         assert list_versions(root) == ["v1", "v2"] and not (annotations / gid / "reviewed.json").exists()
@@ -71,15 +62,7 @@ def test_a_first_export_run_again_after_a_stop_writes_its_annotations(tmp_path: 
             session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
                            end_s=state["end_s"], reviewer="Ada")
         root, annotations = tmp_path / "datasets", tmp_path / "annotations"
-        flush = atomic._fsync
-
-        def fsync(path: Path) -> None:
-            if path.name.startswith(".reviewed.json."):
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
-            flush(path)
-
-        with monkeypatch.context() as full:
-            full.setattr(atomic, "_fsync", fsync)
+        with disk_full_at_the_annotations(monkeypatch):
             with pytest.raises(atomic.DiskFullError):
                 export_review(session, root, annotations_dir=annotations)
         assert list_versions(root) == ["v1"] and not (annotations / gid / "reviewed.json").exists()
@@ -117,15 +100,7 @@ def test_an_export_stopped_where_an_earlier_export_wrote_its_annotations_writes_
         label = decided["label"] if decided["label"] != "none" else "baseball_swing"
         session.decide(gid, decided["id"], status="accepted", label=label, start_s=decided["start_s"],
                        end_s=decided["end_s"], reviewer="Ada")
-        flush = atomic._fsync
-
-        def fsync(path: Path) -> None:
-            if path.name.startswith(".reviewed.json."):
-                raise OSError(errno.ENOSPC, "No space left on device", str(path))
-            flush(path)
-
-        with monkeypatch.context() as full:
-            full.setattr(atomic, "_fsync", fsync)
+        with disk_full_at_the_annotations(monkeypatch):
             with pytest.raises(atomic.DiskFullError):
                 export_review(session, root, parent="v1")
         assert list_versions(root) == ["v1", "v2"]
