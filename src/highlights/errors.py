@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 
-# The exit status of a command Ctrl-C (or SIGTERM, taken as Ctrl-C) stopped: 128 + SIGINT, what a
-# shell gives a command Ctrl-C ended. Not a failure, so not a `HighlightsError`.
+# The exit status of a command Ctrl-C stopped: 128 + SIGINT, what a shell gives a command Ctrl-C
+# ended (SIGTERM, taken as Ctrl-C, exits 128 + SIGTERM: `cli.termination.EXIT_TERMINATED`). Not a
+# failure, so not a `HighlightsError`.
 EXIT_INTERRUPTED = 130
 
 
