@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -663,3 +664,23 @@ def test_a_game_with_annotations_has_its_recall_and_shown_recall_in_the_index(se
     line = pooled_line(pooled)
     assert line.startswith(f"against the annotations of 3 games (key moments within 2 s, pooled; 95% Wilson "
                            f"intervals): recall {Rate(4, 4).reported()}; shown recall {Rate(4, 4).reported()}: ")
+
+
+def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_index(season, local_out, tmp_path):
+    """A season's folders written by a version whose index kept no scores: run again, each complete
+    game is reused, not run, and its recall and shown recall are counted from the highlights.json
+    it wrote, as when it ran."""
+    out = tmp_path / "out"
+    shutil.copytree(local_out, out)
+    ran = {r["game_id"]: r for r in _index(local_out)["games"]}
+    for name in EVENTS:
+        record_path = out / name / "game.json"
+        record = json.loads(record_path.read_text())
+        del record["scores"]
+        record_path.write_text(json.dumps(record))
+    run_batch(collect_games([season / "games.csv"]), out, FAST, workers=1, progress=False, log=lambda m: None)
+    index = _index(out)
+    games = {r["game_id"]: r for r in index["games"]}
+    for name in EVENTS:
+        assert games[name]["reused"] and games[name]["scores"] == ran[name]["scores"]
+    assert index["summary"]["against_annotations"] == _index(local_out)["summary"]["against_annotations"]

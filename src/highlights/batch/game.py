@@ -160,7 +160,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
                   "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
                             if _inside(Path(p), partial)},
                   "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                  **({SCORES: game_scores(result, annotation)} if annotation is not None else {}),
+                  **({SCORES: game_scores(result.highlights, result.config, annotation)}
+                     if annotation is not None else {}),
                   **({"went_on": "\n".join(went_on)} if went_on else {})}
         atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
         _swap_in(partial, out_root / job.game_id)

@@ -4,6 +4,8 @@ per game and pooled over the batch's annotated games."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from highlights.counted_noun import counted
@@ -13,16 +15,37 @@ from highlights.pipeline.evaluation import (PRIMARY_TOLERANCE, SHOWN_MEANING, ST
 SCORES = "scores"  # the game record's field; absent for a game without annotations
 
 
-def game_scores(result, annotation) -> dict[str, Any]:
-    """The record's `scores` of one run against the game's annotation."""
+def game_scores(highlights, config, annotation) -> dict[str, Any]:
+    """The record's `scores` of a run's highlights and config against the game's annotation."""
     from highlights.pipeline.eval_report import shown_of  # it loads the pipeline run, which the index needs not
 
-    at = evaluate_highlights(result.highlights, annotation, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
-    shown = {k: v for k, v in shown_of(result.highlights, annotation.events, result.config, at).to_dict().items()
+    at = evaluate_highlights(highlights, annotation, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
+    shown = {k: v for k, v in shown_of(highlights, annotation.events, config, at).to_dict().items()
              if k != "meaning"}  # said once, in the summary's `shown_in_reel_meaning`
     return {"tolerance_s": at.tolerance_s, "events": at.events, "highlights": at.highlights, "found": at.matched,
             "recall": at.recall.rounded(STORED_DIGITS), "recall_interval": at.recall.stored_interval(),
             "shown_in_reel": shown}
+
+
+def scores_of_folder(game_folder: Path, record: dict[str, Any], annotations: str) -> dict[str, Any] | None:
+    """The `scores` of a complete game folder whose record has none (written by a version whose
+    index kept no scores, and reused as it is), counted from the highlights.json it wrote and the
+    game's annotations as `run_game` counts them; None where either cannot be read."""
+    from highlights.errors import HighlightsError
+    from highlights.events import half_of_video, load_annotation, select_half
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.highlight import Highlight
+
+    try:
+        data = json.loads((game_folder / record["files"]["json"]).read_text(encoding="utf-8"))
+        highlights = [Highlight.from_dict(h) for h in data["highlights"]]
+        config = PipelineConfig.from_dict(data["config"])
+        video = Path(record["video"])
+        annotation, _ = select_half(load_annotation(annotations), half=half_of_video(video), video=video,
+                                    source=Path(annotations))
+    except (OSError, ValueError, KeyError, TypeError, HighlightsError):
+        return None
+    return game_scores(highlights, config, annotation)
 
 
 def done_scores(record: dict[str, Any]) -> dict[str, Any] | None:

@@ -19,6 +19,7 @@ from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
 from highlights.errors import mark_stop_said
 from highlights.batch.game_progress import kept_in_flight
+from highlights.batch.game_scores import SCORES, scores_of_folder
 from highlights.batch.game import (
     OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, made_by, read_complete, remove_partials,
 )
@@ -179,6 +180,9 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                 continue
             earlier = None if fresh else read_complete(out_root, game.game_id)
             if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
+                if ann and SCORES not in earlier:  # written before the index kept a game's scores
+                    scores = scores_of_folder(out_root / game.game_id, earlier, ann)
+                    earlier = {**earlier, SCORES: scores} if scores is not None else earlier
                 records[game.game_id] = {**earlier, "reused": True}
             else:
                 if earlier is not None and earlier.get("made_by") != made_by():
