@@ -114,20 +114,11 @@ def gate_description(cfg) -> str:
 
 
 def event_miss_stage(event, result, cfg) -> tuple[str, str]:
-    """The first stage that lost an event missed at the event level (no highlight of any label
-    within the tolerance): the project's class-level attribution, except that a classifier
-    window that accepted the event under another label did find it (it was lost later)."""
-    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, shown_by, shown_text
+    """The stage group that lost an event missed at the event level, and why (`event_level_miss`)."""
+    from highlights.pipeline.evaluation import STAGE_GROUP, event_level_miss
 
-    cause, detail = first_lost_stage(event, result.trace, cfg, result.before_merge, TOLERANCE_S)
-    if cause == "classifier_wrong_class":
-        near = [h for h in result.before_merge if abs(h.moment_s - float(event.key_s)) <= TOLERANCE_S]
-        cause = "merge" if near and cfg.merge.enabled else "matching"
-        detail = "found before merge (as another class)" if near else detail
-    shown = shown_by(float(event.key_s), result.highlights, cfg.merge.max_length_s)
-    if shown is not None:
-        return STAGE_GROUP["shown"], shown_text(shown, cause, detail)
-    return STAGE_GROUP[cause], f"{cause}: {detail}"
+    cause, detail = event_level_miss(event, result.highlights, result.trace, cfg, result.before_merge, TOLERANCE_S)
+    return STAGE_GROUP[cause], detail if cause == "shown" else f"{cause}: {detail}"
 
 
 def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:

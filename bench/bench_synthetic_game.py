@@ -441,7 +441,7 @@ def _quantiles(values: list[float]) -> str:
 
 def print_breakdown(name: str, per_game: list) -> None:
     """`per_game`: (result, annotation, truth, plan) of each test game under one configuration."""
-    from highlights.pipeline.evaluation import STAGE_GROUP, first_lost_stage, match_key_moments, shown_by
+    from highlights.pipeline.evaluation import STAGE_GROUP, event_level_miss, match_key_moments
 
     causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: [], "flags": []}
     merge, lost, doing = Counter(), Counter(), defaultdict(Counter)
@@ -453,12 +453,9 @@ def print_breakdown(name: str, per_game: list) -> None:
                                                  [float(e.key_s) for e in events], TOLERANCE_S)}
         for i, event in enumerate(events):
             if i not in found:
-                if shown_by(float(event.key_s), result.highlights, result.config.merge.max_length_s):
-                    lost[STAGE_GROUP["shown"]] += 1
-                    continue
-                cause, _ = first_lost_stage(event, result.trace, result.config, result.before_merge, TOLERANCE_S)
-                # A window that accepted the event under another label did find it.
-                lost[STAGE_GROUP["merge" if cause == "classifier_wrong_class" else cause]] += 1
+                cause, _ = event_level_miss(event, result.highlights, result.trace, result.config,
+                                            result.before_merge, TOLERANCE_S)
+                lost[STAGE_GROUP[cause]] += 1
         right, why, motions = classify_highlights(result.highlights, events, truth, plan)
         scores["flags"].append(right)
         for cause, motion in zip(why, motions):

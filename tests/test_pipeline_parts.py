@@ -419,6 +419,29 @@ def test_an_event_its_own_highlight_names_wrong_is_the_classifiers_miss_not_show
     assert [m["cause"] for m in found["misses"]] == ["classifier_wrong_class"]
 
 
+def test_an_event_missed_at_the_event_level_is_put_down_as_the_benches_count_it():
+    """A window that named the event another class found it: the merge lost it where a highlight
+    stood near it before the merge, else the matching; one inside a highlight is shown there."""
+    from highlights.pipeline.evaluation import event_level_miss
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig()
+    (event,) = _events(("baseball", "baseball_swing", 10.0))
+    trace = StageTrace()
+    for t in np.arange(0.0, 20.0, 0.5):
+        trace.add_frame(float(t), 1.0, active=True, persons=1, pose_ok=True)
+    trace.windows.append({"start_s": 0.0, "end_s": 20.0})
+    trace.triggers.append({"trigger": True, "key_s": 10.0})
+    trace.classifications.append({"window": [9.0, 11.0], "key_s": 10.0, "label": "baseball_bunt", "score": 0.8,
+                                  "accepted": True})
+    assert event_level_miss(event, [], trace, config, [_hl(10.0, "baseball_bunt")], 2.0) == (
+        "merge", "found before merge (as another class)")
+    assert event_level_miss(event, [], trace, config, [], 2.0)[0] == "matching"
+    keyed_before = Highlight(start_s=7.0, end_s=11.0, label="baseball_swing", sport="baseball", score=0.9, key_s=7.5)
+    cause, detail = event_level_miss(event, [keyed_before], trace, config, [], 2.0)
+    assert cause == "shown" and detail.startswith("inside the baseball_swing highlight 7.00-11.00 s, keyed at 7.50 s")
+
+
 def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
     from highlights.pipeline.evaluation import attribute_misses
     from highlights.pipeline.trace import StageTrace

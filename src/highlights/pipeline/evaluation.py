@@ -439,6 +439,22 @@ def shown_text(h: Highlight, cause: str, detail: str) -> str:
             f"of its own: {CAUSE_TEXT[cause]} ({detail})")
 
 
+def event_level_miss(event, highlights: Sequence[Highlight], trace: StageTrace, config,
+                     before_merge: Sequence[Highlight], tolerance_s: float) -> tuple[str, str]:
+    """(cause, detail) of an event missed at the event level (no highlight of any label matched to
+    it), as the benches count them: "shown" (`shown_text`) where a highlight holds its moment, else
+    the first stage that lost it (`first_lost_stage`), except that a classifier window that
+    accepted it under another label did find it: the merge lost it where a highlight stood near it
+    before the merge, else the matching."""
+    cause, detail = first_lost_stage(event, trace, config, before_merge, tolerance_s)
+    if cause == "classifier_wrong_class":
+        near = [h for h in before_merge if abs(h.moment_s - float(event.key_s)) <= tolerance_s]
+        cause = "merge" if near and config.merge.enabled else "matching"
+        detail = "found before merge (as another class)" if near else detail
+    shown = shown_by(float(event.key_s), highlights, config.merge.max_length_s)
+    return ("shown", shown_text(shown, cause, detail)) if shown is not None else (cause, detail)
+
+
 def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTrace, config,
                      before_merge: Sequence[Highlight], *, tolerance_s: float = PRIMARY_TOLERANCE
                      ) -> dict[str, Any]:
