@@ -58,10 +58,9 @@ def evaluate(
     checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
     if checkpoint is not None and checkpoint.is_dir():
         # The run folder `highlights train --out` wrote: its best checkpoint is meant.
-        if not (checkpoint / "best.pt").is_file():
-            raise ConfigError(f"{checkpoint}: a folder without best.pt; give a checkpoint file "
-                              "(best.pt or last.pt of a `highlights train` run)")
-        checkpoint = checkpoint / "best.pt"
+        from highlights.pose_classifier.default import checkpoint_file
+
+        checkpoint = checkpoint_file(checkpoint)
         typer.echo(f"checkpoint: {checkpoint}")
     if clips is None and (root is None or version is None):
         raise ConfigError("give --clips FOLDER, or --root and --version of a dataset")
