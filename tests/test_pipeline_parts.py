@@ -380,6 +380,23 @@ def test_an_action_the_merge_folded_into_its_neighbours_highlight_is_shown_not_l
     assert found["by_stage"]["shown inside another highlight"]["count"] == 1
 
 
+def test_the_report_does_not_say_a_shown_miss_was_lost_at_a_stage():
+    """The misses table of pipeline_eval.md heads its stage column for both kinds of miss."""
+    from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown
+    from highlights.pipeline.evaluation import attribute_misses, evaluate_highlights
+    from highlights.pipeline.trace import StageTrace
+
+    highlights = [Highlight(start_s=8.0, end_s=12.5, label="soccer_shooting", sport="soccer", score=0.9, key_s=10.0)]
+    annotation = SimpleNamespace(events=_events(("soccer", "soccer_shooting", 10.0),
+                                                ("soccer", "soccer_shooting", 11.6)))
+    found = attribute_misses(highlights, annotation, StageTrace(), PipelineConfig(), [], tolerance_s=2.0)
+    assert [m["cause"] for m in found["misses"]] == ["shown"]
+    markdown = render_markdown(PipelineEvaluation(scores=evaluate_highlights(highlights, annotation, tolerances=[2.0]),
+                                                  attribution=found))
+    assert "| event | label | key (s) | lost at, or shown | detail |" in markdown
+    assert "| lost at |" not in markdown
+
+
 def test_a_highlight_longer_than_the_merge_allows_shows_nothing():
     """A highlight over the whole game would show every event: one longer than
     merge.max_length_s counts for none, and its events are put down to a stage as before."""

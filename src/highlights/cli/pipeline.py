@@ -394,8 +394,10 @@ def _print_misses(misses: list[dict]) -> None:
     stage lost this one" as the Markdown does."""
     if not misses:
         return
-    table = Table(title="Each miss: the first stage its evidence was lost at, and why")
-    for col in ("event", "label", "key (s)", "lost at", "why"):
+    from highlights.pipeline.eval_report import MISS_WHERE
+
+    table = Table(title="Each miss: the first stage its evidence was lost at, or the highlight that shows it, and why")
+    for col in ("event", "label", "key (s)", MISS_WHERE, "why"):
         table.add_column(col, justify="right" if col == "key (s)" else "left")
     for m in misses[:MISSES_SHOWN]:
         table.add_row(str(m["event_id"]), m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"])

@@ -28,6 +28,11 @@ EVAL_JSON = "pipeline_eval.json"
 EVAL_MD = "pipeline_eval.md"
 
 
+# The misses tables' column of where each miss went: a stage that lost it, or "shown" for one a
+# highlight keyed at another moment shows (no stage lost it).
+MISS_WHERE = "lost at, or shown"
+
+
 @dataclass(frozen=True)
 class PipelineEvaluation:
     """Scores at each tolerance, SoccerNet's average-mAP, where a run's misses were lost (None when
@@ -306,7 +311,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
                              ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).with_interval()]
                               for cause, row in att["by_cause"].items()))]
     if att["misses"]:
-        lines += ["", markdown_table(["event", "label", "key (s)", "lost at", "detail"],
+        lines += ["", markdown_table(["event", "label", "key (s)", MISS_WHERE, "detail"],
                                      ([m["event_id"], m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"]]
                                       for m in att["misses"]))]
     rel = report.about.get("score_reliability") or {}
