@@ -416,14 +416,11 @@ def test_a_highlight_longer_than_the_merge_allows_shows_nothing():
     assert [m["cause"] for m in found["misses"]] == ["candidates"]
 
 
-def test_an_event_its_own_highlight_names_wrong_is_the_classifiers_miss_not_shown():
-    """An event paired, labels aside, with the highlight that holds it was found and named wrong:
-    the attribution keeps the stage that named it, though the highlight shows it."""
-    from highlights.pipeline.evaluation import attribute_misses
+def _trace_of_a_bunt_at_10_s():
+    """A run's trace in which every stage saw the action at 10 s and the classifier called it a
+    bunt: an event there of another class was found, and named wrong."""
     from highlights.pipeline.trace import StageTrace
 
-    config = PipelineConfig()
-    events = _events(("baseball", "baseball_swing", 10.0))
     trace = StageTrace()
     for t in np.arange(0.0, 20.0, 0.5):
         trace.add_frame(float(t), 1.0, active=True, persons=1, pose_ok=True)
@@ -431,6 +428,17 @@ def test_an_event_its_own_highlight_names_wrong_is_the_classifiers_miss_not_show
     trace.triggers.append({"trigger": True, "key_s": 10.0})
     trace.classifications.append({"window": [9.0, 11.0], "key_s": 10.0, "label": "baseball_bunt", "score": 0.8,
                                   "accepted": True})
+    return trace
+
+
+def test_an_event_its_own_highlight_names_wrong_is_the_classifiers_miss_not_shown():
+    """An event paired, labels aside, with the highlight that holds it was found and named wrong:
+    the attribution keeps the stage that named it, though the highlight shows it."""
+    from highlights.pipeline.evaluation import attribute_misses
+
+    config = PipelineConfig()
+    events = _events(("baseball", "baseball_swing", 10.0))
+    trace = _trace_of_a_bunt_at_10_s()
     found = attribute_misses([_hl(10.0, "baseball_bunt")], SimpleNamespace(events=events), trace, config, [],
                              tolerance_s=2.0)
     assert [m["cause"] for m in found["misses"]] == ["classifier_wrong_class"]
@@ -440,17 +448,10 @@ def test_an_event_missed_at_the_event_level_is_put_down_as_the_benches_count_it(
     """A window that named the event another class found it: the merge lost it where a highlight
     stood near it before the merge, else the matching; one inside a highlight is shown there."""
     from highlights.pipeline.evaluation import event_level_miss
-    from highlights.pipeline.trace import StageTrace
 
     config = PipelineConfig()
     (event,) = _events(("baseball", "baseball_swing", 10.0))
-    trace = StageTrace()
-    for t in np.arange(0.0, 20.0, 0.5):
-        trace.add_frame(float(t), 1.0, active=True, persons=1, pose_ok=True)
-    trace.windows.append({"start_s": 0.0, "end_s": 20.0})
-    trace.triggers.append({"trigger": True, "key_s": 10.0})
-    trace.classifications.append({"window": [9.0, 11.0], "key_s": 10.0, "label": "baseball_bunt", "score": 0.8,
-                                  "accepted": True})
+    trace = _trace_of_a_bunt_at_10_s()
     assert event_level_miss(event, [], trace, config, [_hl(10.0, "baseball_bunt")], 2.0) == (
         "merge", "found before merge (as another class)")
     assert event_level_miss(event, [], trace, config, [], 2.0)[0] == "matching"
