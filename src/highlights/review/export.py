@@ -45,6 +45,7 @@ from highlights.review.store import Decision
 
 ANNOTATION_NAME = "reviewed.json"
 SOCCERNET_NAME = "Labels-v2.json"
+ANNOTATION_FILES = ((ANNOTATION_NAME, "highlights"), (SOCCERNET_NAME, "soccernet"))  # per game, with formats
 ANNOTATIONS_DIR = "reviewed"
 
 
@@ -252,16 +253,16 @@ def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
 def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
                       out_dir: Path | None = None) -> dict[str, list[Path]]:
     """`reviewed.json` and `Labels-v2.json` per game (in `GAME_FOLDER/reviewed/` by default)."""
-    written: dict[str, list[Path]] = {}
+    return {game.id: [save_annotation(ann, folder / name, fmt=fmt) for name, fmt in ANNOTATION_FILES]
+            for game, folder, ann in _annotations_of(session, clips, out_dir)}
+
+
+def _annotations_of(session: ReviewSession, clips: list[ReviewedClip], out_dir: Path | None):
+    """(game, its annotation folder, its annotation) for each game of ``clips``."""
     for game in session.games:
         mine = [c for c in clips if c.game is game]
-        if not mine:
-            continue
-        folder = _annotation_folder(game, out_dir)
-        ann = game_annotation(game, mine)
-        written[game.id] = [save_annotation(ann, folder / ANNOTATION_NAME, fmt="highlights"),
-                            save_annotation(ann, folder / SOCCERNET_NAME, fmt="soccernet")]
-    return written
+        if mine:
+            yield game, _annotation_folder(game, out_dir), game_annotation(game, mine)
 
 
 def export_review(session: ReviewSession, root: str | Path, *, parent: str | None = None,
@@ -361,9 +362,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                                skippable=e.skippable, headline=e.headline) from None
     # Written once the version is: a refused export changes nothing on disk.
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
-    tally: dict[str, int] = {}
-    for c in clips:
-        tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
+    tally = _tally(clips)
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
                         unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
@@ -410,18 +409,22 @@ def _annotation_folder(game, out_dir: str | Path | None) -> Path:
     return (Path(out_dir) / game.id) if out_dir else (game.folder / ANNOTATIONS_DIR)
 
 
+def _tally(clips: list[ReviewedClip]) -> dict[str, int]:
+    """Clips per outcome category (`ExportResult.clips`)."""
+    tally: dict[str, int] = {}
+    for c in clips:
+        tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
+    return tally
+
+
 def _annotations_not_written(session: ReviewSession, clips: list[ReviewedClip], out_dir: str | Path | None) -> bool:
     """Is an annotation file `write_annotations` would write for ``clips`` not there, or not what
     it would write? An export stopped before it wrote them leaves the files of an earlier export
     to the same folder, which lack what was decided since."""
-    for game in session.games:
-        mine = [c for c in clips if c.game is game]
-        if not mine:
-            continue
-        ann = game_annotation(game, mine)
-        for name, fmt in ((ANNOTATION_NAME, "highlights"), (SOCCERNET_NAME, "soccernet")):
+    for _, folder, ann in _annotations_of(session, clips, out_dir):
+        for name, fmt in ANNOTATION_FILES:
             try:
-                written = json.loads((_annotation_folder(game, out_dir) / name).read_text(encoding="utf-8"))
+                written = json.loads((folder / name).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 return True
             if written != json.loads(json_text(annotation_data(ann, fmt))):
@@ -435,9 +438,7 @@ def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedCli
     """The same export run again after one that made ``version`` was stopped (killed, or a full
     disk) before it wrote the annotations, which are written last: write them now, as that run
     would have, rather than refuse the export as already done and leave them unwritten."""
-    tally: dict[str, int] = {}
-    for c in clips:
-        tally[c.outcome.category] = tally.get(c.outcome.category, 0) + 1
+    tally = _tally(clips)
     # What the stopped run would have said of the version it made, which no one was told.
     keys = {c.key() for c in clips}
     made = [clip for clip in version.real_clips
