@@ -1,8 +1,9 @@
 """A batch on the Ray engine stopped with Ctrl-C goes on as the local engine does: run again, the
 finished game is skipped, the stopped one goes on from what its worker kept (the people MoveNet
 found, then the page's clips), and the outputs are the bytes an uninterrupted batch writes.
-Stopped, it says what each game in flight kept, though the Ray worker that kept it is stopped
-with the batch and never reports to it.
+Stopped, it says what each game in flight kept, the frames after its last whole chunk included
+(its worker is given the time to keep them, as on the local engine), though a game stopped with
+the batch never reports to it.
 
 The game in flight is held at the point to stop it by the hook `tests.batch_stops` gives Ray's
 worker processes."""
@@ -41,9 +42,11 @@ def test_a_ray_batch_stopped_in_a_games_analysis_and_then_in_its_writing_goes_on
     out, cache = tmp_path / "season", tmp_path / "cache"
     index = out / "index.json"
 
-    said = stopped_batch(games, out, cache, "analysis", ARGS)[0]
+    # Held 7 analysis frames (0.7 s) after its fourth 2-second chunk: at 8.6 s, kept as the local
+    # engine keeps it, the frames after the last whole chunk included.
+    said = stopped_batch(games, out, cache, "analysis", ARGS, past=7)[0]
     assert said == [f"interrupted: 1 of 2 games done ({index} lists them); kept for going on: the people found "
-                    "in the first 0:08 of long's video; run the command again (without --fresh) to go on from "
+                    "in the first 0:09 of long's video; run the command again (without --fresh) to go on from "
                     "there"], said
 
     said = stopped_batch(games, out, cache, "writing", ARGS)[0]

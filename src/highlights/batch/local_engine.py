@@ -30,12 +30,13 @@ _in_game = False  # in a worker process: whether it is running a game
 
 def _pool_worker(threads: int) -> None:
     prepare_worker(threads, die_with_parent=True)
-    signal.signal(signal.SIGINT, _stop_game_once)
+    signal.signal(signal.SIGINT, stop_game_once)
 
 
-def _stop_game_once(signum, frame) -> None:
-    """A worker's Ctrl-C. It comes from the terminal (the worker is in its process group) and from
-    the batch stopping its workers, often both: the first stops the game as Ctrl-C stops `detect`,
+def stop_game_once(signum, frame) -> None:
+    """A worker's Ctrl-C (a local pool's worker, or a Ray worker). It comes from the terminal (a
+    local worker is in its process group) and from the batch stopping its workers, often both: the
+    first stops the game as Ctrl-C stops `detect`,
     which keeps what it found on its way out; a second would cut that short, and an idle worker
     has nothing to stop (the batch ends it)."""
     if not _in_game:
@@ -44,8 +45,8 @@ def _stop_game_once(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def _game_in_worker(run, job: GameJob) -> dict[str, Any]:
-    """`run(job)` in a worker process, marked as running for `_stop_game_once`."""
+def game_in_worker(run, job: GameJob) -> dict[str, Any]:
+    """`run(job)` in a worker process, marked as running for `stop_game_once`."""
     global _in_game
     _in_game = True
     try:
@@ -114,7 +115,7 @@ class LocalEngine:
                 while queue and len(running) < self.workers:
                     job = queue.pop()
                     attempts[job.game_id] = attempts.get(job.game_id, 0) + 1
-                    running[pool.submit(_game_in_worker, run_game, job)] = job
+                    running[pool.submit(game_in_worker, run_game, job)] = job
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 broken = False
                 for future in done:

@@ -9,18 +9,42 @@ filesystem), and have `highlights` installed.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from highlights.batch.errors import BatchError
 from highlights.batch.game import GameJob, failed_record, run_game
-from highlights.batch.local_engine import OnRecord
+from highlights.batch.local_engine import OnRecord, game_in_worker
+from highlights.batch.ray_stop import (STOPPED_IN_WORKER, StopSignal, ctrl_c_stops_the_game, stop_games,
+                                        stop_when_asked, stopped_already)
 from highlights.batch.worker import prepare_worker
 
 
-def _game_task(job: dict[str, Any], threads: int) -> dict[str, Any]:
+def _game_task(job: dict[str, Any], threads: int, stop_signal) -> dict[str, Any] | None:
+    """One game in a Ray worker, stopped as the local engine's workers stop theirs: the batch's
+    stop becomes this process's Ctrl-C, which stops the game as Ctrl-C stops `detect` (keeping
+    the frames after its last whole chunk). None: the game was stopped with the batch; what it
+    kept is in its progress file."""
+    if stopped_already(stop_signal):
+        return None  # queued when the batch stopped: never started
     prepare_worker(threads)
-    return run_game(GameJob(**job))
+
+    def watched(game: GameJob) -> dict[str, Any]:
+        done = threading.Event()
+        watcher = threading.Thread(target=stop_when_asked, args=(stop_signal, threading.main_thread().ident, done),
+                                   name="batch-stop", daemon=True)
+        watcher.start()
+        try:
+            return run_game(game)
+        finally:
+            done.set()
+
+    with ctrl_c_stops_the_game():
+        try:
+            return game_in_worker(watched, GameJob(**job))
+        except KeyboardInterrupt:
+            return None
 
 
 class RayEngine:
@@ -49,35 +73,32 @@ class RayEngine:
                 raise BatchError(f"Ray cluster at {self.address}: cannot connect ({e})") from None
         pending: dict[Any, GameJob] = {}
         finished = False
+        stop_signal = None
         try:
+            stop_signal = ray.remote(num_cpus=0)(StopSignal).remote()
             # max_retries=1: a worker process that dies (out of memory) gets its game once more.
             task = ray.remote(_game_task).options(num_cpus=self.threads, max_retries=1)
-            pending = {task.remote(job.to_dict(), self.threads): job for job in jobs}
+            pending = {task.remote(job.to_dict(), self.threads, stop_signal): job for job in jobs}
             while pending:
                 done, _ = ray.wait(list(pending), num_returns=1)
                 for ref in done:
                     job = pending.pop(ref)
                     try:
-                        on_record(ray.get(ref))
+                        record = ray.get(ref)
+                        # None: a SIGINT sent to the worker itself stopped the game, not this batch
+                        on_record(record if record is not None else failed_record(job, STOPPED_IN_WORKER))
                     except ray.exceptions.RayError as e:
                         on_record(failed_record(job, f"Ray task failed: {' '.join(str(e).split())[:300]}"))
             finished = True
         finally:
-            if not finished:
-                _cancel(ray, pending)
-            if started_here:
-                ray.shutdown()
-
-
-def _cancel(ray, pending: dict[Any, GameJob]) -> None:
-    """Stopped (Ctrl-C): end the games in flight and drop the queued ones. Every game was
-    submitted at the start, so Ray would otherwise go on starting them, and in a Ray instance the
-    caller started (which the batch leaves running) each game would run to its end unseen, writing
-    into the output folder after the batch returned. force=True ends the worker process: a game
-    is a long native computation that a polite cancel would not interrupt."""
-    for ref in pending:
-        try:
-            ray.cancel(ref, force=True)
-        except Exception:  # noqa: BLE001 - a task that ended meanwhile, or a lost connection: nothing to stop
-            pass
-
+            try:
+                if not finished:
+                    stop_games(ray, list(pending), stop_signal)
+            finally:
+                if stop_signal is not None:
+                    try:
+                        ray.kill(stop_signal)
+                    except Exception:  # noqa: BLE001 - a lost connection: the actor goes with the batch's job
+                        pass
+                if started_here:
+                    ray.shutdown()
