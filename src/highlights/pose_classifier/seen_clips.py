@@ -12,13 +12,12 @@ from pathlib import Path
 from highlights.file_hash import file_sha256
 from highlights.report.seen_clips import CLIP_ID_CHARS, SeenClips, seen_clips
 
-HASH_CHARS = CLIP_ID_CHARS
 ACTION_THRESHOLD = "action threshold"  # what a pose model chooses on its val clips
 
 
 def clip_hashes(paths: Iterable[str | Path]) -> list[str]:
     """The sorted hash prefixes of the clip files, as a model's provenance keeps them."""
-    return sorted({file_sha256(p)[:HASH_CHARS] for p in paths})
+    return sorted({file_sha256(p)[:CLIP_ID_CHARS] for p in paths})
 
 
 def trained_hashes(provenance: dict | None) -> set[str]:
