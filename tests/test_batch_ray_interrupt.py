@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from highlights.batch.game import GAME_RECORD, PARTIAL_DIR
+from highlights.batch.local_engine import STOP_GRACE_S
 from tests.pipeline_fixtures import FixtureEvent, make_game
 from tests.process_states import alive
 
@@ -34,7 +35,7 @@ FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "c
 
 # Loaded by every Python process started with this folder on PYTHONPATH; acts in Ray workers only.
 HANG_HOOK = f"""
-import os, sys, time
+import os, signal, sys, time
 from pathlib import Path
 
 if os.environ.get("HANG_GAME") and any(a.endswith("default_worker.py") for a in sys.argv):
@@ -46,6 +47,8 @@ if os.environ.get("HANG_GAME") and any(a.endswith("default_worker.py") for a in 
         path = Path(path)
         if path.name == game.GAME_RECORD and path.parent.name.startswith(os.environ["HANG_GAME"] + "."):
             Path(path.parents[2], "hanging.pid").write_text(str(os.getpid()))
+            if os.environ.get("HANG_DEAF"):  # as a long native call: no Ctrl-C stops it
+                signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])
             try:
                 time.sleep({HANG_S})
             except KeyboardInterrupt:  # stopped as Ctrl-C stops `detect`, not ended with its worker
@@ -104,7 +107,13 @@ def _check_folders(out: Path) -> None:
         ("first", "done"), ("hangs", "pending"), ("third", "pending")]
 
 
-def test_ctrl_c_stops_a_ray_batch_with_one_line_keeping_the_finished_games(games, tmp_path, hang_hook):
+@pytest.mark.parametrize("deaf", [False, True], ids=["stops", "stuck"])
+def test_ctrl_c_stops_a_ray_batch_with_one_line_keeping_the_finished_games(games, tmp_path, hang_hook, monkeypatch,
+                                                                             deaf):
+    """`stuck`: the game in flight cannot be stopped (SIGINT blocked, as in a long native call):
+    it is given the grace to stop, then ended with its worker all the same."""
+    if deaf:
+        monkeypatch.setenv("HANG_DEAF", "1")
     out = tmp_path / "season"
     command = [sys.executable, "-m", "highlights", "detect", str(games / "games.csv"), "--out", str(out),
                "--engine", "ray", "--workers", "1", "--threads-per-worker", "1", "--no-progress", *FAST]
@@ -115,7 +124,9 @@ def test_ctrl_c_stops_a_ray_batch_with_one_line_keeping_the_finished_games(games
         _wait_for(out / "hanging.pid", proc)
         hanging = int((out / "hanging.pid").read_text())
         os.killpg(proc.pid, signal.SIGINT)
+        pressed = time.monotonic()
         said, _ = proc.communicate(timeout=STOP_BOUND_S)
+        waited_s = time.monotonic() - pressed
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
@@ -128,6 +139,10 @@ def test_ctrl_c_stops_a_ray_batch_with_one_line_keeping_the_finished_games(games
                     "of hangs's page; run the command again (without --fresh) to go on from there"], said
     assert "Traceback" not in said
     assert _ended(hanging)
+    # Stopped, the game left its hang at once; stuck, it was waited for its grace before its end.
+    assert (out / "stopped.pid").exists() is not deaf
+    if deaf:
+        assert waited_s >= STOP_GRACE_S
     _check_folders(out)
 
 
