@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from highlights.atomic import disk_full_message, is_disk_full, json_text
+from highlights.clips.clip_id import clip_id_of
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
@@ -312,7 +313,7 @@ def _build_locked(
             "clips": clip_meta,
         }
         _write_manifest(tmp / MANIFEST_NAME, rows)
-        save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{c.sha256[:16]: c.likeness for c in checked
+        save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
                                                                if c.likeness is not None}})
         (tmp / META_NAME).write_text(json_text(meta, indent=2) + "\n", encoding="utf-8")
         _make_read_only(tmp)
@@ -422,7 +423,7 @@ def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Pa
             continue
         stored.add(v.sha256)
         added += 1
-        vid = v.sha256[:16]
+        vid = clip_id_of(v.sha256)
         provenance = f"augmented from clip {clip_id} (seed {v.seed})"
         rows.append(_row(vid, v.file_name, source["label"], source["split"], source["group"], v.sha256,
                          clip_id, source["licence"], provenance))
@@ -435,7 +436,7 @@ def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Pa
 def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows: list, clip_meta: dict,
                    source: str | None = None) -> str:
     src: SourceClip = clip.source
-    clip_id = clip.sha256[:16]
+    clip_id = clip_id_of(clip.sha256)
     rel = clip_file_name(clip.sha256, src.path.suffix)
     copy_clip(src.path, tmp / rel)
     rows.append(_row(clip_id, rel, src.label, split, src.group, clip.sha256, None, src.licence, src.provenance))

@@ -9,6 +9,7 @@ import re
 import shutil
 from pathlib import Path
 
+from highlights.clips.clip_id import clip_id_of
 from highlights.owner_pid import owner_gone
 from highlights.csv_cells import plain_row
 from highlights.datasets.errors import DatasetError
@@ -169,5 +170,5 @@ def read_manifest(manifest_path: Path, version_dir: Path) -> list[ClipRecord]:
 
 
 def clip_file_name(sha256: str, suffix: str) -> str:
-    """Clips are stored by content: the first 16 hex digits of their sha256 and their extension."""
-    return f"{CLIPS_DIR}/{sha256[:16]}{suffix.lower()}"
+    """Clips are stored by content: their clip id and their extension."""
+    return f"{CLIPS_DIR}/{clip_id_of(sha256)}{suffix.lower()}"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from highlights.datasets import DatasetError, list_versions, load_version
 from highlights.content_hash_cache import cached_file_sha256
-from highlights.report.seen_clips import CLIP_ID_CHARS  # a clip id: its SHA-256's first hex digits
+from highlights.clips.clip_id import clip_id_of
 
 
 def _trained_on(cfg) -> list[tuple[Path, set[str], dict]]:
@@ -62,7 +62,7 @@ def seen_in_training(cfg, video: str | Path) -> list[str]:
             continue
         if video_id is None:
             # Kept in the cache folder: `pipeline evaluate` on the same game reads it whole once.
-            video_id = cached_file_sha256(video)[:CLIP_ID_CHARS]
+            video_id = clip_id_of(cached_file_sha256(video))
         whole = video_id in ids
         cut = 0
         root, version = data.get("root"), data.get("version")
@@ -70,7 +70,7 @@ def seen_in_training(cfg, video: str | Path) -> list[str]:
             try:
                 if version in list_versions(root):
                     cut = sum(1 for c in load_version(root, version).clips
-                              if c.clip_id in ids and c.sha256[:CLIP_ID_CHARS] != video_id and _cut_from(c, video))
+                              if c.clip_id in ids and clip_id_of(c.sha256) != video_id and _cut_from(c, video))
             except (DatasetError, OSError):
                 pass
         if whole or cut:

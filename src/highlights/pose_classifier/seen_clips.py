@@ -10,14 +10,15 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from highlights.file_hash import file_sha256
-from highlights.report.seen_clips import CLIP_ID_CHARS, SeenClips, seen_clips
+from highlights.clips.clip_id import clip_id_of
+from highlights.report.seen_clips import SeenClips, seen_clips
 
 ACTION_THRESHOLD = "action threshold"  # what a pose model chooses on its val clips
 
 
 def clip_hashes(paths: Iterable[str | Path]) -> list[str]:
     """The sorted hash prefixes of the clip files, as a model's provenance keeps them."""
-    return sorted({file_sha256(p)[:CLIP_ID_CHARS] for p in paths})
+    return sorted({clip_id_of(file_sha256(p)) for p in paths})
 
 
 def trained_hashes(provenance: dict | None) -> set[str]:

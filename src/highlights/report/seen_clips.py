@@ -10,11 +10,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from highlights.clips.clip_id import clip_id_of
 from highlights.file_hash import file_sha256
 
-# A clip is known by its SHA-256's first 16 hex digits, as the datasets' clip ids and both models'
-# records of their clips keep it.
-CLIP_ID_CHARS = 16
 BEST_EPOCH = "best epoch"  # what the validated clips chose where a report does not say (the R(2+1)D's)
 
 
@@ -53,6 +51,6 @@ def seen_clips(clips: Iterable[tuple[str, str | Path, str | None]], trained: set
     validated on is named once, as trained on. No file is read when both sets are empty."""
     if not trained and not validated:
         return SeenClips(chosen=chosen)
-    ids = [(name, (sha or file_sha256(path))[:CLIP_ID_CHARS]) for name, path, sha in clips]
+    ids = [(name, clip_id_of(sha or file_sha256(path))) for name, path, sha in clips]
     return SeenClips([name for name, sha in ids if sha in trained],
                      [name for name, sha in ids if sha in validated and sha not in trained], chosen)
