@@ -23,6 +23,7 @@ from typing import Any
 from highlights.atomic import atomic_write_json, disk_full_message, is_disk_full
 from highlights.batch.game_progress import PROGRESS_SUFFIX, GameProgressFile
 from highlights.batch.index import INDEX_NAMES
+from highlights.video.unchanged_check import file_state
 
 GAME_FORMAT = "highlights.batch-game/1"
 GAME_RECORD = "game.json"
@@ -59,11 +60,10 @@ def file_identity(path: str | os.PathLike | None) -> dict[str, Any] | None:
     """Size and modification time: enough to notice a replaced upload without reading it."""
     if path is None:
         return None
-    try:
-        st = os.stat(path)
-    except OSError:
+    state = file_state(path)
+    if state is None:
         return {"path": str(path), "missing": True}
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+    return {"size": state.size, "mtime_ns": state.mtime_ns}
 
 
 def made_by() -> dict[str, int]:
