@@ -114,7 +114,7 @@ def test_a_write_stopped_part_way_goes_on_with_the_clips_it_had_cut(source, tmp_
     assert counted["clips"] == 5 - len(kept)  # only the rest are cut
     assert counted["frames"] < whole_frames  # and the stretches only kept clips needed are not read
     assert again.found_clips == len(kept) and len(said) == 1
-    assert f"{len(kept)} clips of 5 were cut by an earlier, stopped run" in said[0]
+    assert f"{len(kept)} clips of 5 were cut by an earlier run of this video, stopped or still running" in said[0]
 
     # What a write never stopped writes: the same clips, thumbnails and reel.
     for a, b in zip(whole.clip_paths, result.clip_paths):
@@ -222,8 +222,8 @@ def test_one_kept_clip_is_said_as_one(tmp_path):
     (kept.folder / "clip-00000.mp4").write_bytes(b"a finished clip")
     again = KeptClips({"video": "game.mp4"}, root=tmp_path / "cache", say=said.append)
     again.plan({"highlights": [1, 2, 3]})
-    assert said == [f"going on with the page's clips: 1 clip of 3 was cut by an earlier, stopped run of this video "
-                    f"(kept in {again.folder}) and is reused, not cut again; the reel is cut again whole"]
+    assert said == [f"going on with the page's clips: 1 clip of 3 was cut by an earlier run of this video, stopped or "
+                    f"still running (kept in {again.folder}), and is reused, not cut again; the reel is cut again whole"]
 
 
 def test_kept_clips_of_writes_never_finished_are_bounded_like_kept_detections(tmp_path):

@@ -94,8 +94,8 @@ class KeptClips:
         if self.found_clips and self.say is not None:
             was, are = ("was", "is") if self.found_clips == 1 else ("were", "are")
             self.say(f"going on with the page's clips: {counted(self.found_clips, 'clip')} of "
-                     f"{len(cut.get('highlights', []))} {was} cut by an earlier, stopped run of this video (kept in "
-                     f"{self.folder}) and {are} reused, not cut again; the reel is cut again whole")
+                     f"{len(cut.get('highlights', []))} {was} cut by an earlier run of this video, stopped or still "
+                     f"running (kept in {self.folder}), and {are} reused, not cut again; the reel is cut again whole")
 
     def _clip_path(self, index: int) -> Path:
         return self.folder / f"clip-{index:05d}.mp4"
