@@ -20,12 +20,14 @@ from highlights.review.store import DecisionStore
 from tests.review_fixtures import decide_first_three, make_detect_folder
 
 
-def _checkpoint(path, clip_ids, root, version):
-    """A checkpoint's record of its training clips, as `highlights train` writes it (its weights
-    play no part here)."""
-    torch.save({"format": FORMAT_NAME, "format_version": 1, "state_dict": {},
-                "meta": {"classes": ["baseball_swing", "none"], "train_clip_ids": sorted(clip_ids),
-                         "dataset": {"root": str(root), "version": version}}}, path)
+def _checkpoint(path, clip_ids, root, version, val_clip_ids=None):
+    """A checkpoint's record of its training clips (and of those its best epoch was chosen on), as
+    `highlights train` writes it (its weights play no part here)."""
+    meta = {"classes": ["baseball_swing", "none"], "train_clip_ids": sorted(clip_ids),
+            "dataset": {"root": str(root), "version": version}}
+    if val_clip_ids is not None:
+        meta["val_clip_ids"] = sorted(val_clip_ids)
+    torch.save({"format": FORMAT_NAME, "format_version": 1, "state_dict": {}, "meta": meta}, path)
     return PipelineConfig().with_overrides({"classifier.checkpoint": str(path), "classifier.backend": "checkpoint"})
 
 
@@ -56,6 +58,30 @@ def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_
     # A model trained on other clips of the version, or on synthetic data alone, says nothing.
     assert seen_in_training(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1"), video) == []
     assert seen_in_training(PipelineConfig(), video) == []
+
+
+def test_a_model_whose_best_epoch_was_chosen_on_a_reviewed_games_clips_is_named_when_scored_on_it(tmp_path):
+    """The game's clips in the version's val split chose the checkpoint's best epoch: its figures
+    on that game are no test either, as `evaluate --clips` says of such clips."""
+    folder = make_detect_folder(tmp_path / "detect", "game1")
+    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        decide_first_three(session)
+        version = export_review(session, tmp_path / "datasets").version
+        video = session.games[0].video
+    finally:
+        session.store.close()
+    ids = {c.clip_id for c in version.clips}
+    cfg = _checkpoint(tmp_path / "chosen.pt", {"0" * 16}, version.root, version.name, val_clip_ids=ids)
+    (line,) = seen_in_training(cfg, video)
+    assert f"chosen.pt had its best epoch chosen on {len(ids)} clip(s) cut from it ({version.root} v1)" in line
+    assert "not a test of it" in line and "in the version's test split" in line
+    # Trained on some of them and validated on the rest: both are said, each clip once.
+    first, *rest = sorted(ids)
+    (line,) = seen_in_training(_checkpoint(tmp_path / "both.pt", {first}, version.root, "v1", ids), video)
+    assert f"was trained on 1 clip(s) cut from it and had its best epoch chosen on {len(rest)} clip(s)" in line
+    assert seen_in_training(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1", {"1" * 16}),
+                            video) == []
 
 
 def test_the_game_is_read_whole_once_and_again_once_it_changes(tmp_path, monkeypatch):

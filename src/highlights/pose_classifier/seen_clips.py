@@ -11,7 +11,7 @@ from pathlib import Path
 
 from highlights.file_hash import file_sha256
 from highlights.clips.clip_id import clip_id_of
-from highlights.report.seen_clips import SeenClips, seen_clips
+from highlights.report.seen_clips import SeenClips, SeenIds
 
 ACTION_THRESHOLD = "action threshold"  # what a pose model chooses on its val clips
 
@@ -43,8 +43,12 @@ def threshold_hashes(provenance: dict | None) -> set[str]:
     return split_clip_ids(labelled.get("root"), labelled.get("version"), "val")
 
 
+def seen_ids(provenance: dict | None) -> SeenIds:
+    """The clips a model was trained on, and those its action threshold was chosen on."""
+    return SeenIds(frozenset(trained_hashes(provenance)), frozenset(threshold_hashes(provenance)), ACTION_THRESHOLD)
+
+
 def seen_in_training(names: list[str], paths: list[Path], provenance: dict | None) -> SeenClips:
     """The names of the clips whose file the model was trained on, and of those its action
     threshold was chosen on."""
-    return seen_clips(((name, path, None) for name, path in zip(names, paths)), trained_hashes(provenance),
-                      threshold_hashes(provenance), ACTION_THRESHOLD)
+    return seen_ids(provenance).of((name, path, None) for name, path in zip(names, paths))

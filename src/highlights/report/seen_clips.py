@@ -17,6 +17,20 @@ BEST_EPOCH = "best epoch"  # what the validated clips chose where a report does 
 
 
 @dataclass(frozen=True)
+class SeenIds:
+    """The clip ids (SHA-256 prefixes) a model has seen, as its checkpoint records them: those it
+    was trained on, and those its ``chosen`` (best epoch, action threshold) was chosen on. Both a
+    clip-folder evaluation and `pipeline evaluate` (a game's clips) check against these."""
+    trained: frozenset[str] = frozenset()
+    validated: frozenset[str] = frozenset()
+    chosen: str = BEST_EPOCH
+
+    def of(self, clips: Iterable[tuple[str, str | Path, str | None]]) -> SeenClips:
+        """Of the scored clips (see `seen_clips`), those this model has seen."""
+        return seen_clips(clips, set(self.trained), set(self.validated), self.chosen)
+
+
+@dataclass(frozen=True)
 class SeenClips:
     trained: list[str] = field(default_factory=list)    # names of the scored clips it was trained on
     validated: list[str] = field(default_factory=list)  # ... and of those `chosen` was chosen on

@@ -23,7 +23,7 @@ from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
 from highlights.report.markdown import accuracy_against_fp32, same_predictions
-from highlights.report.seen_clips import BEST_EPOCH, SeenClips, seen_clips
+from highlights.report.seen_clips import BEST_EPOCH, SeenClips, SeenIds
 from highlights.video import VideoError, clip_to_tensor, read_clip
 from highlights.train.data import batches
 
@@ -244,20 +244,25 @@ def evaluate_checkpoint(
     return report, {**write_report_files(report, out_dir), **stored}
 
 
-def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> SeenClips:
-    """The scored clips whose file the checkpoint was trained on, and those its best epoch was
-    chosen on (its val split): a folder scored with `--clips` may be the one its dataset version
-    was made from. A checkpoint written before its training clips were recorded names none; one
-    written before its val clips were names those of its version's val split, where that version
-    is still on disk."""
+def seen_ids(checkpoint_meta: dict) -> SeenIds:
+    """The clips the checkpoint was trained on, and those its best epoch was chosen on (its val
+    split). A checkpoint written before its training clips were recorded names none; one written
+    before its val clips were names those of its version's val split, where that version is still
+    on disk."""
     from highlights.datasets.store import split_clip_ids
     from highlights.train.loop import TRAIN_CLIP_IDS, VAL_CLIP_IDS
 
     data = checkpoint_meta.get("dataset") or {}
     validated = (set(checkpoint_meta[VAL_CLIP_IDS] or []) if VAL_CLIP_IDS in checkpoint_meta
                  else split_clip_ids(data.get("root"), data.get("version"), "val"))
-    return seen_clips(((r.clip_id, r.path, r.sha256) for r in records),
-                      set(checkpoint_meta.get(TRAIN_CLIP_IDS) or []), validated, BEST_EPOCH)
+    return SeenIds(frozenset(checkpoint_meta.get(TRAIN_CLIP_IDS) or []), frozenset(validated), BEST_EPOCH)
+
+
+def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> SeenClips:
+    """The scored clips whose file the checkpoint was trained on, and those its best epoch was
+    chosen on (`seen_ids`): a folder scored with `--clips` may be the one its dataset version was
+    made from."""
+    return seen_ids(checkpoint_meta).of((r.clip_id, r.path, r.sha256) for r in records)
 
 
 def unfinished_run(checkpoint: Path, checkpoint_meta: dict) -> dict | None:
