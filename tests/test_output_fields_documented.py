@@ -62,11 +62,13 @@ def test_every_field_of_a_batch_index_is_documented_with_its_type(tmp_path, rest
     from highlights.batch import collect_games, run_batch
 
     uploads = tmp_path / "uploads"
-    make_game(uploads, "good", duration_s=6.0)
+    make_game(uploads, "good", duration_s=6.0)  # with its annotations, good.json: its record has `scores`
     (uploads / "empty.mp4").write_bytes(b"")
+    manifest = uploads / "games.csv"
+    manifest.write_text("path,annotations\ngood.mp4,good.json\nempty.mp4,\n", encoding="utf-8")
     config = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
                                               "classifier.enabled": "false"})
-    run_batch(collect_games([uploads]), tmp_path / "season", config, workers=1, progress=False, log=lambda line: None)
+    run_batch(collect_games([manifest]), tmp_path / "season", config, workers=1, progress=False, log=lambda line: None)
     index = json.loads((tmp_path / "season" / "index.json").read_text(encoding="utf-8"), parse_constant=_refuse)
     top, game_fields = _documented_tables(BATCH_DOC, "Reading index.json from a program")
     assert sorted(index) == sorted(top)
@@ -78,3 +80,37 @@ def test_every_field_of_a_batch_index_is_documented_with_its_type(tmp_path, rest
         assert set(game) <= set(game_fields), set(game) - set(game_fields)
         for name, value in game.items():
             assert isinstance(value, JSON_TYPES[game_fields[name][0]]), (name, value)
+    (done,) = (g for g in index["games"] if g["status"] == "done")
+    _assert_named_counts(done["scores"], game_fields["scores"][1], nested={"shown_in_reel"})
+    _assert_named_counts(done["scores"]["shown_in_reel"], game_fields["scores"][1])
+    _assert_named_counts(index["summary"]["against_annotations"], _parenthesis(top["summary"][1], "against_annotations"),
+                         texts={"shown_in_reel_meaning"})
+    assert index["summary"]["against_annotations"]["games"] == 1
+
+
+def _parenthesis(text: str, field: str) -> str:
+    """What a description says of one of its fields in the parenthesis after it."""
+    after = text.split(f"`{field}` (", 1)[1]
+    depth, end = 1, 0
+    while depth:
+        depth += {"(": 1, ")": -1}.get(after[end], 0)
+        end += 1
+    return after[:end - 1]
+
+
+def _assert_named_counts(found: dict, described: str, nested: set[str] = frozenset(),
+                         texts: set[str] = frozenset()) -> None:
+    """Each key of ``found`` is named in ``described``, and holds a count or rate (a number), a
+    95% interval (two numbers), a sentence (``texts``) or one of the ``nested`` objects."""
+    assert isinstance(found, dict), found
+    for key, value in found.items():
+        assert f"`{key}`" in described, (key, described)
+        if key in nested:
+            assert isinstance(value, dict), (key, value)
+        elif key in texts:
+            assert isinstance(value, str), (key, value)
+        elif key.endswith("_interval"):
+            assert isinstance(value, list) and len(value) == 2, (key, value)
+            assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value), (key, value)
+        else:
+            assert isinstance(value, (int, float)) and not isinstance(value, bool), (key, value)
