@@ -1133,12 +1133,17 @@ def test_an_export_without_a_licence_says_how_many_clips_state_none_and_the_flag
     assert stated.no_licence == 0 and "no licence" not in _export_message(stated)
 
 
-def test_an_export_carries_the_one_licence_the_parent_states_for_the_same_video(session, tmp_path):
+@pytest.mark.parametrize("stopped", [False, True], ids=["at once", "run again after a stop"])
+def test_an_export_carries_the_one_licence_the_parent_states_for_the_same_video(session, tmp_path, monkeypatch,
+                                                                                  stopped):
     """The parent holds the reviewed game whole, with the licence its owner gave it: the clips the
-    review cuts from that video carry it; never one the parent states for other footage."""
+    review cuts from that video carry it; never one the parent states for other footage. The same
+    export run again after one stopped (a full disk) once it had made the version says so too."""
     import shutil
 
+    from highlights.atomic import DiskFullError
     from highlights.cli.review import _export_message
+    from tests.review_fixtures import disk_full_at_the_annotations
     from highlights.datasets import ClipDefaults, create_version
     from tests.dataset_fixtures import make_class_tree
 
@@ -1149,7 +1154,13 @@ def test_an_export_carries_the_one_licence_the_parent_states_for_the_same_video(
     root = tmp_path / "datasets"
     create_version(clips, root, seed=7, defaults=ClipDefaults(licence="club-only"))
     gid = _decide_some(session)
-    result = export_review(session, root, parent="v1")
+    ann = tmp_path / "ann"
+    if stopped:
+        with disk_full_at_the_annotations(monkeypatch):
+            with pytest.raises(DiskFullError):
+                export_review(session, root, parent="v1", annotations_dir=ann)
+    result = export_review(session, root, parent="v1", annotations_dir=ann)
+    assert result.version.name == "v2"
     fresh = [c for c in result.version.real_clips if c.provenance.startswith("{")]
     assert len(fresh) == 3 and {c.licence for c in fresh} == {"CC-BY-4.0"}
     assert result.no_licence == 0 and result.carried_licences == {gid: "CC-BY-4.0"}

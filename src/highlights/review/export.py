@@ -296,7 +296,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         made = _made_first_by(root, clips)
         if made is not None and _annotations_not_written(session, annotated, annotations_dir):
             return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, made), clips,
-                                            pending=pending, rejected_as=rejected_as)
+                                            pending=pending, rejected_as=rejected_as, licence=licence)
         raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
                           "say which version the review grows (--parent vN)")
     already = _exported_before(root, parent) if parent is not None else {}
@@ -309,12 +309,13 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     if not fresh:
         if _annotations_not_written(session, annotated, annotations_dir):
             return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, parent), clips,
-                                            pending=pending, rejected_as=rejected_as)
+                                            pending=pending, rejected_as=rejected_as, licence=licence)
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     twin = _grown_before(root, parent, fresh) if parent is not None else None
     if twin is not None and _annotations_not_written(session, annotated, annotations_dir):
         return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, twin), fresh,
-                                        pending=pending, rejected_as=rejected_as, unchanged=len(clips) - len(fresh))
+                                        pending=pending, rejected_as=rejected_as, licence=licence,
+                                        unchanged=len(clips) - len(fresh))
     if twin is not None:
         # The same export run again: it would make a copy of that version under a new name.
         raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows {parent} by every "
@@ -434,19 +435,24 @@ def _annotations_not_written(session: ReviewSession, clips: list[ReviewedClip], 
 
 def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedClip], out_dir: str | Path | None,
                              version: DatasetVersion, clips: list[ReviewedClip], *, pending: int,
-                             rejected_as: str, unchanged: int = 0) -> ExportResult:
+                             rejected_as: str, licence: str | None, unchanged: int = 0) -> ExportResult:
     """The same export run again after one that made ``version`` was stopped (killed, or a full
     disk) before it wrote the annotations, which are written last: write them now, as that run
     would have, rather than refuse the export as already done and leave them unwritten."""
     tally = _tally(clips)
     # What the stopped run would have said of the version it made, which no one was told.
-    keys = {c.key() for c in clips}
-    made = [clip for clip in version.real_clips
-            if (prov := _review_provenance(clip)) is not None and _review_key(prov) in keys]
+    game_of = {c.key(): c.game.id for c in clips}
+    made = [(clip, game_of[key]) for clip in version.real_clips
+            if (prov := _review_provenance(clip)) is not None and (key := _review_key(prov)) in game_of]
+    carried = {}
+    if licence is None and version.parent is not None:
+        # the licence the parent states for a game's video, where the clips it made carry it
+        carried = {game: stated for game, stated in _carried_licences(version.root, version.parent, clips).items()
+                   if all(clip.licence == stated for clip, of in made if of == game)}
     return ExportResult(version=version, clips=tally, annotations=write_annotations(session, annotated, out_dir),
                         pending=pending, unchanged=unchanged, rejected_as=rejected_as,
-                        splits=game_splits(session, version),
-                        no_licence=sum(1 for clip in made if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
+                        splits=game_splits(session, version), carried_licences=carried,
+                        no_licence=sum(1 for clip, _ in made if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if version.parent is not None else None)
 
 
