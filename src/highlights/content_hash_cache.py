@@ -1,6 +1,8 @@
-"""Content hashes of files kept in the cache folder, so that the check comparing a dataset's clips
-with the videos a review cut them from (`datasets.same_video`) reads a long game once, not again on
-every `dataset show`, `train` and `evaluate` (bench/bench_same_video.py prints what that read costs).
+"""Content hashes of files kept in the cache folder, so that a check comparing a long game by its
+bytes reads it once, not again on every run: the same-video check of a dataset's clips
+(`datasets.same_video`, on every `dataset show`, `train` and `evaluate`), `pipeline evaluate`'s
+check of the games a model has seen, `pipeline calibrate`'s record of its games and a batch's check
+for a video uploaded twice (bench/bench_same_video.py prints what that read costs).
 
 An entry holds for the file at one path while its size, modification and change times and inode
 stay what they were when it was hashed: a file written again, or replaced by another (even a copy
