@@ -104,3 +104,12 @@ def file_size(path: str | os.PathLike) -> int | None:
         return os.stat(path).st_size
     except OSError:
         return None
+
+
+def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
+    """Whether two paths name one file: the same path once links are followed, or another name of
+    it (a hard link, a folder reached another way); False where either cannot be found."""
+    try:
+        return Path(a).resolve() == Path(b).resolve() or os.path.samefile(a, b)
+    except OSError:
+        return False

@@ -11,10 +11,11 @@ provenance names the video as `source_video`)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from highlights.datasets import DatasetError, list_versions, load_version
+from highlights.datasets.cut_spans import cut_span
+from highlights.datasets.same_video import same_file
 from highlights.content_hash_cache import cached_file_sha256
 from highlights.clips.clip_id import clip_id_of
 from highlights.report.seen_clips import SeenIds
@@ -42,16 +43,8 @@ def _models_seen(cfg) -> list[tuple[Path, SeenIds, dict]]:
 
 
 def _cut_from(clip, video: Path) -> bool:
-    try:
-        source = json.loads(clip.provenance or "{}").get("source_video")
-    except (ValueError, AttributeError):
-        return False
-    if not source:
-        return False
-    try:
-        return Path(source).resolve() == video.resolve() or Path(source).samefile(video)
-    except OSError:
-        return False
+    span = cut_span(clip.provenance or "")
+    return span is not None and same_file(span.source, video)
 
 
 def _what(whole: bool, cut: int) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from highlights.datasets import DatasetVersion
 from highlights.datasets.cut_spans import cut_span
-from highlights.datasets.same_video import ContentHashes, file_size
+from highlights.datasets.same_video import ContentHashes, file_size, same_file
 from highlights.datasets.sources import UNKNOWN_LICENCE
 
 
@@ -37,15 +37,8 @@ def licences_stated_for(version: DatasetVersion, video: Path) -> set[str]:
             continue
         cut = cut_span(clip.provenance)
         # a clip cut from the video (or from a copy of it), or the video added whole
-        if cut is not None and (_same_path(cut.source, video) or same_bytes(cut.source)):
+        if cut is not None and (same_file(cut.source, video) or same_bytes(cut.source)):
             found.add(licence)
         elif cut is None and same_bytes(clip.path, clip.sha256):
             found.add(licence)
     return found
-
-
-def _same_path(a: str | Path, b: Path) -> bool:
-    try:
-        return Path(a).resolve() == b.resolve() or Path(a).samefile(b)
-    except OSError:
-        return False
