@@ -110,7 +110,8 @@ def detect(
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
     sport: Optional[str] = _sport_option(),
     annotations: Optional[Path] = typer.Option(
-        None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page"),
+        None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page; the "
+                                    "recall, precision and shown recall against it are printed"),
     half: Optional[int] = _half_option(),
     workers: Optional[int] = typer.Option(
         None, "--workers", help="Batch: games at once (default: half the cores, two threads each)"),
@@ -550,7 +551,8 @@ def ablate(
     tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Baseline, each change alone, all together and all but one: one table of recall and precision."""
+    """Baseline, each change alone, all together and all but one: a table of recall and precision, one of
+    shown recall, and one of recall per sport where the game has several."""
     from highlights.pipeline.ablation import (TABLE_HEADER, culprits_sentence, run_ablation, shown_table, sport_table,
                                               table_rows, write_ablation)
 
