@@ -226,13 +226,13 @@ def test_timeline_png_draws_another_script_with_an_installed_font_else_says_so_i
     with its source line. (STIX, which matplotlib ships, stands in for a CJK font here.)"""
     import warnings
 
-    import highlights.pipeline.outputs.timeline as timeline
+    import highlights.figure_png as figure_png
 
-    monkeypatch.setattr(timeline, "FALLBACK_FONTS", ("STIXGeneral",))
+    monkeypatch.setattr(figure_png, "FALLBACK_FONTS", ("STIXGeneral",))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         plot_timeline([Highlight(1.0, 2.0, "x", "ℊolf", 0.8, None)], tmp_path / "stix.png", duration_s=10.0)
-        with caplog.at_level("WARNING", logger=timeline.__name__):
+        with caplog.at_level("WARNING", logger=figure_png.__name__):
             plot_timeline([Highlight(1.0, 2.0, "三分", "篮球", 0.8, None)], tmp_path / "cjk.png", duration_s=10.0)
     assert [r.getMessage() for r in caplog.records] == [
         "cjk.png: no installed font draws 篮 球, shown there as boxes (the page, CSV and editor files "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from highlights.pipeline.outputs.timeline import write_figure_png
+from highlights.figure_png import write_figure_png
 
 if TYPE_CHECKING:
     from highlights.pipeline.ablation import AblationResult

@@ -11,9 +11,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from highlights.figure_png import write_figure_png
 from highlights.pipeline.evaluation import ToleranceScore
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.timeline import Mark, TimelinePart, timeline_parts_figure, write_figure_png
+from highlights.pipeline.outputs.timeline import Mark, TimelinePart, timeline_parts_figure
 
 EVAL_TIMELINE_PNG = "pipeline_eval_timeline.png"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import matplotlib
@@ -12,8 +11,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from highlights.atomic import atomic_write_bytes  # noqa: E402
 from highlights.contrast import text_colour_on  # noqa: E402
+from highlights.figure_png import write_figure_png  # noqa: E402
 
 
 def _method_word(method: str) -> str:
@@ -73,8 +72,9 @@ def confusion_figure(report: dict):
 
 
 def plot_confusion(report: dict, path: str | Path) -> Path:
-    """Writes the report's confusion matrix (`confusion_figure`) as a PNG, atomically."""
-    return _write_png(confusion_figure(report), path)
+    """Writes the report's confusion matrix (`confusion_figure`) as a PNG, atomically, a class
+    named in a script matplotlib's font lacks drawn with an installed font that has it."""
+    return write_figure_png(path, lambda: confusion_figure(report), dpi=120)
 
 
 def reliability_figure(report: dict):
@@ -105,14 +105,4 @@ def reliability_figure(report: dict):
 
 def plot_reliability(report: dict, path: str | Path) -> Path:
     """Writes the reliability diagram (`reliability_figure`) as a PNG, atomically."""
-    return _write_png(reliability_figure(report), path)
-
-
-def _write_png(fig, path: str | Path) -> Path:
-    """`fig` as a PNG at `path`, written whole or not at all; the figure is closed."""
-    try:
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=120)
-    finally:
-        plt.close(fig)
-    return atomic_write_bytes(path, buffer.getvalue())
+    return write_figure_png(path, lambda: reliability_figure(report), dpi=120)
