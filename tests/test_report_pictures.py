@@ -1,17 +1,40 @@
-"""The test report's pictures at the edges a user meets: class names in another script."""
+"""The test report's pictures at the edges a user meets: one class, twelve, class names of 30 and
+more characters or in another script."""
 
 from __future__ import annotations
 
 import warnings
 
+import matplotlib.pyplot as plt
+import pytest
+
 import highlights.figure_png as figure_png
 from highlights.report import report_from_confusion
-from highlights.report.plot import plot_confusion
+from highlights.report.plot import confusion_figure, plot_confusion
+from tests.picture_checks import texts_cover_each_other, texts_outside
+
+LONG_NAMES = ["basketball_layup_from_the_left_side_of_court", "soccer_shooting_outside_the_penalty_area", "none"]
 
 
 def _diagonal(labels: list[str]) -> dict:
     n = len(labels)
     return report_from_confusion(labels, [[10 if i == j else 1 for j in range(n)] for i in range(n)], n_bootstrap=20)
+
+
+@pytest.mark.parametrize("labels", [LONG_NAMES, [f"class_{i:02d}" for i in range(11)] + ["none"], ["none"]])
+def test_every_word_of_the_confusion_matrix_lies_inside_the_picture_and_no_class_name_covers_another(labels):
+    """Class names of 40 characters in one line pushed the title's figures past the right edge."""
+    fig = confusion_figure(_diagonal(labels))
+    try:
+        assert texts_outside(fig) == []  # draws the figure
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        for ticks in (ax.get_xticklabels(), ax.get_yticklabels()):
+            assert texts_cover_each_other(ticks, renderer) == []
+            # each class named whole, its lines joined
+            assert [t.get_text().replace("\n", "") for t in ticks] == labels
+    finally:
+        plt.close(fig)
 
 
 def test_a_class_named_in_another_script_is_drawn_with_an_installed_font_else_said_in_one_line(tmp_path, monkeypatch,

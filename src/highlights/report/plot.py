@@ -13,6 +13,10 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from highlights.contrast import text_colour_on  # noqa: E402
 from highlights.figure_png import write_figure_png  # noqa: E402
+from highlights.wrapped_label import widest_line_pt, wrap_to_width  # noqa: E402
+
+TICK_FONT_SIZE = 10
+CLASS_NAME_WIDTH_PT = 130  # about 24 characters of a class name on a line
 
 
 def _method_word(method: str) -> str:
@@ -43,18 +47,22 @@ def confusion_figure(report: dict):
     """The report's confusion matrix with counts in the cells; rows true, columns predicted. The
     caller closes the figure."""
     cm = report["confusion_matrix"]
-    labels = cm["labels"]
+    # A long class name on lines of its own: in one line, 30 characters took half the picture from
+    # the matrix and pushed its title past the right edge.
+    labels = [wrap_to_width(label, CLASS_NAME_WIDTH_PT, TICK_FONT_SIZE) for label in cm["labels"]]
+    names_in = max(widest_line_pt(label, TICK_FONT_SIZE) for label in labels) / 72
     matrix = np.asarray(cm["matrix"])
     size = 1.2 + 0.9 * len(labels)
-    # 6 in wide at least: the class names to the left of a small matrix push its title off the edge.
-    fig, ax = plt.subplots(figsize=(max(size + 1.5, 6.0), max(size, 3.5)))
+    # 6 in wide at least: the class names to the left of a small matrix push its title off the edge;
+    # wider and taller by the names beside it and beneath it (slanted)
+    fig, ax = plt.subplots(figsize=(max(size + 1.5 + names_in, 6.0), max(size + 0.6 * names_in, 3.5)))
     try:
         image = ax.imshow(matrix, cmap="Blues")
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         bar.locator = MaxNLocator(integer=True)  # counts of clips: no tick at 0.5 of one
         bar.update_ticks()
-        ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right")
-        ax.set_yticks(range(len(labels)), labels=labels)
+        ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right", fontsize=TICK_FONT_SIZE)
+        ax.set_yticks(range(len(labels)), labels=labels, fontsize=TICK_FONT_SIZE)
         ax.set_xlabel(cm["columns"])
         ax.set_ylabel(cm["rows"])
         ax.set_title(confusion_title(report), fontsize=9)
