@@ -37,6 +37,19 @@ def test_every_word_of_the_confusion_matrix_lies_inside_the_picture_and_no_class
         plt.close(fig)
 
 
+def test_the_colour_scale_counts_whole_clips_from_none():
+    """One class of 5 clips had a scale from 4.5 to 5.5 in tenths of a clip, its cell the middle blue."""
+    fig = confusion_figure(report_from_confusion(["none"], [[5]], n_bootstrap=20))
+    try:
+        fig.canvas.draw()
+        bar = fig.axes[1]
+        lo, hi = bar.get_ylim()
+        ticks = [t for t in bar.get_yticks() if lo <= t <= hi]
+        assert (lo, hi) == (0, 5) and ticks == [0, 1, 2, 3, 4, 5]
+    finally:
+        plt.close(fig)
+
+
 def test_a_class_named_in_another_script_is_drawn_with_an_installed_font_else_said_in_one_line(tmp_path, monkeypatch,
                                                                                               caplog):
     """As the timeline: matplotlib warned once a glyph with its source line, and drew the names in

@@ -57,7 +57,9 @@ def confusion_figure(report: dict):
     # wider and taller by the names beside it and beneath it (slanted)
     fig, ax = plt.subplots(figsize=(max(size + 1.5 + names_in, 6.0), max(size + 0.6 * names_in, 3.5)))
     try:
-        image = ax.imshow(matrix, cmap="Blues")
+        # From 0 clips: with its own least count at the bottom, a matrix of one class (or of equal
+        # counts) had a scale of 4.5 to 5.5 clips and its cell the colour of the middle.
+        image = ax.imshow(matrix, cmap="Blues", vmin=0)
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         bar.locator = MaxNLocator(integer=True)  # counts of clips: no tick at 0.5 of one
         bar.update_ticks()
