@@ -605,15 +605,11 @@ def test_a_stopped_batch_names_what_each_game_in_flight_kept_and_counts_the_rest
 def test_a_batch_run_again_reads_equal_sized_uploads_once_and_a_changed_one_again(tmp_path, monkeypatch):
     """The duplicate check hashes videos of equal size; their hashes are kept in the cache folder, so
     a batch resumed or run again does not read them again, until one is written again."""
-    import hashlib
-
     from highlights.batch.duplicate_uploads import same_video_as
     from highlights.batch.inputs import GameInput
+    from tests.hash_reads import hash_reads
 
-    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
-    hashed: list[str] = []
-    real = hashlib.file_digest
-    monkeypatch.setattr(hashlib, "file_digest", lambda f, digest: hashed.append(f.name) or real(f, digest))
+    hashed = hash_reads(monkeypatch, tmp_path / "cache")
     data = os.urandom(50_000)
     (tmp_path / "a.mp4").write_bytes(data)
     (tmp_path / "b.mp4").write_bytes(data)

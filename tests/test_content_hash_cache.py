@@ -13,21 +13,13 @@ import pytest
 from highlights import content_hash_cache, file_hash
 from highlights.content_hash_cache import cached_file_sha256
 from highlights.datasets.same_video import WholeAndCutVideos
+from tests.hash_reads import hash_reads
 
 
 @pytest.fixture
 def reads(monkeypatch, tmp_path):
     """The files whose bytes are hashed, in order; the cache in a folder of this test."""
-    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
-    read: list[str] = []
-    real = hashlib.file_digest
-
-    def counted(f, digest):
-        read.append(f.name)
-        return real(f, digest)
-
-    monkeypatch.setattr(hashlib, "file_digest", counted)
-    return read
+    return hash_reads(monkeypatch, tmp_path / "cache")
 
 
 def _check(video, whole_sha256: str):

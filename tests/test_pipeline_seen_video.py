@@ -17,6 +17,7 @@ from highlights.review.export import export_review
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
+from tests.hash_reads import hash_reads
 from tests.review_fixtures import decide_first_three, make_detect_folder
 
 
@@ -87,10 +88,7 @@ def test_a_model_whose_best_epoch_was_chosen_on_a_reviewed_games_clips_is_named_
 def test_the_game_is_read_whole_once_and_again_once_it_changes(tmp_path, monkeypatch):
     """`pipeline evaluate` run again on the same game takes its hash from the cache folder; a video
     written again at the same path, even to the same size and modification time, is read again."""
-    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
-    hashed: list[str] = []
-    real = hashlib.file_digest
-    monkeypatch.setattr(hashlib, "file_digest", lambda f, digest: hashed.append(f.name) or real(f, digest))
+    hashed = hash_reads(monkeypatch, tmp_path / "cache")
     video = tmp_path / "game.mp4"
     video.write_bytes(os.urandom(100_000))
     trained_on = {hashlib.sha256(video.read_bytes()).hexdigest()[:16]}
