@@ -49,6 +49,20 @@ def apng_named_mp4(path: Path, seed: int = 0, frames: int = 10) -> Path:
     return path
 
 
+def gif_named_mp4(path: Path, seed: int = 0, frames: int = 10) -> Path:
+    """An animated GIF (a few pictures that play, as a messaging app's saved clip) under a video's name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w", format="gif") as out:
+        stream = out.add_stream("gif", rate=10)
+        pictures = tiny_frames(seed, frames=frames)
+        stream.height, stream.width = pictures.shape[1:3]
+        stream.pix_fmt = "rgb8"
+        for picture in pictures:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
 def faststart_mp4(path: Path, seed: int = 0, frames: int = 90) -> Path:
     """An MP4 with its index at the front (as streaming services and phones' share sheets write)."""
     path.parent.mkdir(parents=True, exist_ok=True)

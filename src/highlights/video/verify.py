@@ -19,6 +19,8 @@ import av
 from highlights.video.errors import VideoError, frames_end_early
 from highlights.video.reader import _decoded, _duration_s, _open, _wrap_decode_errors
 
+# FFmpeg's demuxers of animated pictures, by the name a user knows them by.
+_ANIMATED_PICTURES = {"apng": "APNG", "gif": "GIF"}
 # What decodes may fall short of the index's duration by a frame or two (B-frame delay,
 # rounding); more than this share missing is damage.
 MISSING_SHARE = 0.05
@@ -41,10 +43,11 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
     ``on_frame`` sees each decoded frame (for what else one pass over the pictures can gather)."""
     opened = _open(path)
     try:
-        # The reader refuses still-picture formats itself; an animated PNG plays there, but a
-        # dataset clip must be a video. It holds several pictures: "a single image" would be untrue.
-        if opened.container.format.name == "apng":
-            raise VideoError(opened.path, "an animated picture (APNG), not a video")
+        # The reader refuses still-picture formats itself; an animated PNG or GIF plays there, but
+        # a dataset clip must be a video. It holds several pictures: "a single image" would be untrue.
+        animated = _ANIMATED_PICTURES.get(opened.container.format.name)
+        if animated is not None:
+            raise VideoError(opened.path, f"an animated picture ({animated}), not a video")
         stream = opened.stream
         if not stream.time_base or float(stream.time_base) <= 0:
             raise VideoError(opened.path, "damaged index: the video track's timescale is 0")
