@@ -21,6 +21,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from highlights.cli.help_layout import fit_help_to_terminal
 from highlights.cli.termination import Terminated
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
 
@@ -104,6 +105,12 @@ class ErrorBoundary(TyperGroup):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _hide_absent_defaults(self)
+
+    def main(self, *args, **kwargs):
+        # Here, not at construction: a test runner sets the terminal's width (`COLUMNS`) only
+        # around this call.
+        fit_help_to_terminal(self)
+        return super().main(*args, **kwargs)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         try:
