@@ -37,26 +37,21 @@ def png_named_mp4(path: Path, seed: int = 0) -> Path:
 
 def apng_named_mp4(path: Path, seed: int = 0, frames: int = 10) -> Path:
     """An animated PNG (a few pictures that play, as a phone's "live" sticker) under a video's name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w", format="apng") as out:
-        stream = out.add_stream("apng", rate=10)
-        pictures = tiny_frames(seed, frames=frames)
-        stream.height, stream.width = pictures.shape[1:3]
-        stream.pix_fmt = "rgb24"
-        for picture in pictures:
-            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
-        out.mux(stream.encode())
-    return path
+    return _animated_picture(path, "apng", "rgb24", seed, frames)
 
 
 def gif_named_mp4(path: Path, seed: int = 0, frames: int = 10) -> Path:
     """An animated GIF (a few pictures that play, as a messaging app's saved clip) under a video's name."""
+    return _animated_picture(path, "gif", "rgb8", seed, frames)
+
+
+def _animated_picture(path: Path, fmt: str, pix_fmt: str, seed: int, frames: int) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    with av.open(str(path), "w", format="gif") as out:
-        stream = out.add_stream("gif", rate=10)
+    with av.open(str(path), "w", format=fmt) as out:
+        stream = out.add_stream(fmt, rate=10)
         pictures = tiny_frames(seed, frames=frames)
         stream.height, stream.width = pictures.shape[1:3]
-        stream.pix_fmt = "rgb8"
+        stream.pix_fmt = pix_fmt
         for picture in pictures:
             out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
         out.mux(stream.encode())
