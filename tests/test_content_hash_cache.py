@@ -87,3 +87,20 @@ def test_a_cache_folder_that_cannot_be_written_costs_a_read_not_the_check(tmp_pa
     video.write_bytes(b"a" * 5000)
     assert cached_file_sha256(video) == cached_file_sha256(video)
     assert len(reads) == 2
+
+
+@pytest.mark.parametrize("kept", ["{not json", "[]", '{"format": 1, "files": []}', '{"format": 99, "files": {}}',
+                                  '{"format": 1, "files": {"KEY": "not an entry"}}'])
+def test_a_cache_file_that_is_not_one_is_read_as_empty_and_written_again(tmp_path, reads, kept):
+    # A file cut short by a full disk, an earlier format, an entry of another shape: the video is
+    # hashed again and the file holds its entry in the present format.
+    video = tmp_path / "game.mp4"
+    video.write_bytes(b"a" * 5000)
+    store = tmp_path / "cache" / content_hash_cache.FILENAME
+    store.parent.mkdir()
+    store.write_text(kept.replace("KEY", json.dumps(str(video))[1:-1]))
+    assert cached_file_sha256(video) == hashlib.sha256(b"a" * 5000).hexdigest()
+    assert reads == [str(video)]
+    assert json.loads(store.read_text())["format"] == content_hash_cache.FORMAT
+    cached_file_sha256(video)
+    assert reads == [str(video)]
