@@ -14,6 +14,7 @@ from highlights.pipeline.outputs.segments import event_segments, timeline_end
 from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
 from highlights.pipeline.outputs.timeline_lanes import LaneLayout, row_lanes, rows_height
+from highlights.wrapped_label import wrap_to_width
 
 
 def plot_timeline(
@@ -91,6 +92,8 @@ MARK_SIZE, MIN_MARK_SIZE, SPARSE_MARKS = 7.0, 4.0, 20
 # Steps of the time axis's ticks, in seconds: whole seconds and minutes a clock reads.
 # Columns of a legend with marks: its lines (up to about 60 characters) fit two abreast in 12 in.
 LEGEND_COLUMNS = 2
+TITLE_SIZE = 12
+TITLE_WIDTH_PT = 10.5 * 72  # the axes' width in the 12 in figure, beside the lanes' names
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 MAX_TICKS = 11
 
@@ -141,13 +144,24 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
                     met.setdefault(index, {}).setdefault(m.tally, rank.get(m.legend, len(rank)))
     tallies = {index: sorted(words, key=words.__getitem__) for index, words in met.items()}
     rows = [(p, span, i == 0) for p, (_, end) in enumerate(drawn) for i, span in enumerate(row_spans(end))]
+    # Each part's title and the figure's, on as many lines as a long file name takes: in one line,
+    # 150 characters ran past both edges and took the counts after them along.
+    part_titles = []
+    for part, (lanes, _) in zip(parts, drawn):
+        shown = f"{len(part.highlights)} predicted" + (
+            f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
+        name = part.name if len(parts) > 1 else title
+        part_titles.append(wrap_to_width(f"{name} ({shown})" if counts else name, TITLE_WIDTH_PT, TITLE_SIZE))
+    suptitle = wrap_to_width(title, TITLE_WIDTH_PT, TITLE_SIZE) if len(parts) > 1 else ""
     layouts = [_row_layout(drawn[p][0], span, drawn[p][1]) for p, span, _ in rows]
     heights = []
     for (p, span, first), layout in zip(rows, layouts):
         lanes = drawn[p][0]
         words = any(m and m.text and _in_row(key, span, drawn[p][1]) for _, bars in lanes for *_, key, m in bars)
         # 0.7 in a lane of the usual height and its gap; a lane of many overlapping highlights more
-        heights.append((0.45 if first else 0.15) + 0.7 * rows_height(layout) + (0.3 if words else 0) + 0.35)
+        title_lines = part_titles[p].count("\n") + 1 if first else 0
+        heights.append((0.25 + 0.2 * title_lines if first else 0.15) + 0.7 * rows_height(layout)
+                       + (0.3 if words else 0) + 0.35)
     # The legend goes beneath the axes, in columns: the marks' lines are long, and beside the axes
     # they would take a quarter of the width from the game's time.
     n_sports = len(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
@@ -155,7 +169,8 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     columns = LEGEND_COLUMNS if n_marks else max(1, min(n_sports, 6))
     legend_rows = -(-(n_sports + n_marks) // columns)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
-    fig = Figure(figsize=(12, sum(heights) + 0.3 * (len(parts) - 1) + 0.3 + 0.25 * legend_rows), dpi=100,
+    fig = Figure(figsize=(12, sum(heights) + (0.3 + 0.2 * suptitle.count("\n")) * (len(parts) > 1) + 0.3
+                          + 0.25 * legend_rows), dpi=100,
                  layout="constrained")
     axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
     colours = sport_palette(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars)
@@ -163,16 +178,13 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     sports: dict[str, None] = {}
     marks: dict[str, Mark] = {}
     for ax, (p, span, first), layout in zip(axes, rows, layouts):
-        part, (lanes, end) = parts[p], drawn[p]
+        lanes, end = drawn[p]
         _draw_lanes(ax, lanes, layout, span, end, colours, hatches, sports, marks, tallies, empty_note=first)
         if first:
-            shown = f"{len(part.highlights)} predicted" + (
-                f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
-            name = part.name if len(parts) > 1 else title
-            ax.set_title(f"{name} ({shown})" if counts else name)
+            ax.set_title(part_titles[p], fontsize=TITLE_SIZE)
     axes[-1].set_xlabel("game time")
     if len(parts) > 1:
-        fig.suptitle(title)
+        fig.suptitle(suptitle, fontsize=TITLE_SIZE)
     handles = [Patch(facecolor=colours[s], hatch=hatches[s], edgecolor=HATCH_COLOUR, linewidth=0, label=s)
                for s in sports]
     handles += [Line2D([], [], linestyle="none", marker=m.marker, markerfacecolor=m.face, markeredgecolor=MARK_EDGE,
