@@ -43,6 +43,9 @@ _CSS = """
 :root { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2327; background: #f6f7f9; }
 body { margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 3rem; }
 h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; }
+/* A file's or a class's name without spaces breaks where it must: in one line, 150 characters made
+   the page scroll sideways to twice the window's width. */
+h1, .card h3 { overflow-wrap: anywhere; }
 .summary { color: #50575e; } nav a { margin-right: 1rem; display: inline-block; }
 .timeline { width: 100%; height: auto; background: #fff; border: 1px solid #dcdcde; border-radius: 6px; }
 /* Drawn 1000 wide, the timeline scales with the page: on a phone its text would shrink to a third

@@ -1,0 +1,37 @@
+"""The pages highlights writes, for a game whose file name runs to 150 characters and classes
+named in 45: the name wraps, and the page and the batch's table keep to the window, on a phone
+and on a laptop. Skipped where Playwright or Chromium is missing (`tests.review_browser`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs import render_html
+
+LONG_NAME = "partie_été_Müller_" + "x" * 150
+LONG_LABEL = "basketball_layup_from_the_left_side_of_court"
+
+
+def _widths(browser, url: str, width: int, selector: str = "html") -> list[int]:
+    """[scroll width, client width] of the first element `selector` names, in a window `width` wide."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    try:
+        page = context.new_page()
+        page.goto(url)
+        page.wait_for_load_state("load")
+        return page.eval_on_selector(selector, "e => [e.scrollWidth, e.clientWidth]")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_a_games_page_with_a_long_file_name_and_class_names_keeps_to_the_window(browser, tmp_path, width):
+    highlights = [Highlight(1.5, 6.0, LONG_LABEL, "basketball", 0.9, 3.0),
+                  Highlight(12.0, 17.5, "soccer_shooting", "soccer", 0.55, 14.0)]
+    page = tmp_path / "highlights.html"
+    page.write_text(render_html(highlights, tmp_path, source_name=f"{LONG_NAME}.mp4", duration_s=60.0),
+                    encoding="utf-8")
+    scroll, client = _widths(browser, page.as_uri(), width)
+    assert scroll <= client
+
