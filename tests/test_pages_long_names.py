@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from highlights.batch.index import render_html as render_index
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import render_html
 
@@ -35,3 +36,16 @@ def test_a_games_page_with_a_long_file_name_and_class_names_keeps_to_the_window(
     scroll, client = _widths(browser, page.as_uri(), width)
     assert scroll <= client
 
+
+def test_the_batch_index_shows_every_column_beside_a_long_game_name(browser, tmp_path):
+    """The game's name in one line took the table's whole width on a laptop: its status, length and
+    highlights were off to the right, to be scrolled to."""
+    records = [{"game_id": LONG_NAME, "status": "done", "video": f"/footage/{LONG_NAME}.mp4", "duration_s": 5400.0,
+                "highlights": 300, "speed_x_realtime": 3.2, "files": {"html": "highlights.html"},
+                "by_label": {LONG_LABEL: 100, "soccer_shooting": 200}}]
+    summary = {"games": 1, "done": 1, "reused": 0, "failed": 0, "highlights": 300, "video_hours_total": 1.5,
+               "video_hours_per_hour": 3.2}
+    page = tmp_path / "index.html"
+    page.write_text(render_index(records, summary, {"engine": "local", "workers": 1}), encoding="utf-8")
+    scroll, client = _widths(browser, page.as_uri(), 1280, ".scroll")
+    assert scroll <= client

@@ -102,9 +102,11 @@ def _clock(seconds: Any) -> str:
 
 # A phone: the summary wraps between facts, never inside one ("0.02" over "video-hours"), the page's
 # margin is narrower, and on a touch screen each game's link is a finger's height (about 44 px).
+# A game's name and its video's path (class "name") break where they must: in one line, 150
+# characters took a laptop's whole width, the other columns off to the right.
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}.scroll{overflow-x:auto}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}
-td.n{text-align:right}.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}
+td.n{text-align:right}td.name{overflow-wrap:anywhere}.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}
 .summary span{margin-right:1.5em;display:inline-block}
 @media (max-width:600px){body{margin:1em}}
 @media (pointer:coarse){td a{display:inline-flex;align-items:center;min-height:44px}}"""
@@ -143,13 +145,13 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
                            for k, v in sorted((r.get("by_label") or {}).items()))
         speed = r.get("speed_x_realtime")
         rows.append(
-            f'<tr class="{escape(r["status"])}"><td>{link}</td><td>{escape(status)}</td>'
+            f'<tr class="{escape(r["status"])}"><td class="name">{link}</td><td>{escape(status)}</td>'
             f'<td class="n">{_clock(r.get("duration_s"))}</td>'
             f'<td class="n">{"-" if r.get("highlights") is None else r["highlights"]}</td>'
             f"<td>{labels}</td>"
             f'<td class="n">{"-" if speed is None else f"{speed:g}x"}</td>'
             + (_scores_cells(r) if scored else "") +
-            f'<td>{escape(r.get("error") or "")}</td><td>{escape(str(r.get("video", "")))}</td></tr>')
+            f'<td>{escape(r.get("error") or "")}</td><td class="name">{escape(str(r.get("video", "")))}</td></tr>')
     per_hour = summary.get("video_hours_per_hour")
     facts = [counted(summary['games'], 'game'), f"{summary['done']} done ({summary['reused']} from earlier runs)",
              f"{summary['failed']} failed"]
