@@ -32,3 +32,11 @@ def test_without_a_count_the_label_is_plain(monkeypatch, tmp_path):
     assert fig.axes[1].get_ylabel() == "validation macro-F1"
     lo, hi = fig.axes[0].get_xlim()
     assert all(float(t).is_integer() for t in fig.axes[0].get_xticks() if lo <= t <= hi)
+
+
+def test_a_run_without_validation_clips_says_so_where_the_macro_f1_would_be(monkeypatch, tmp_path):
+    """Each epoch of such a run is kept as the best: the panel was empty under a "best" line."""
+    history = [{"epoch": e, "train_loss": 1.0 / e, "val_macro_f1": None} for e in (1, 2, 3)]
+    f1 = _figure(monkeypatch, tmp_path, history, best_epoch=3, val_clips=0).axes[1]
+    assert [t.get_text() for t in f1.texts] == ["no validation clips: no macro-F1 to draw,\nthe last epoch is the one kept"]
+    assert f1.get_legend() is None and list(f1.lines) == []

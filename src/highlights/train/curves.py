@@ -27,9 +27,14 @@ def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: i
         scored = [(h["epoch"], h["val_macro_f1"]) for h in history if h.get("val_macro_f1") is not None]
         if scored:
             ax_f1.plot(*zip(*scored), marker="o", color="tab:green")
-        if best_epoch:
-            ax_f1.axvline(best_epoch, color="grey", linestyle="--", label=f"best (epoch {best_epoch})")
-            ax_f1.legend(loc="lower right")
+            if best_epoch:
+                ax_f1.axvline(best_epoch, color="grey", linestyle="--", label=f"best (epoch {best_epoch})")
+                ax_f1.legend(loc="lower right")
+        elif history:
+            # A run without validation clips keeps each epoch as the best: an empty panel under a
+            # "best" line read as a drawing that failed, and the line as a choice among scores.
+            ax_f1.text(0.5, 0.5, "no validation clips: no macro-F1 to draw,\nthe last epoch is the one kept",
+                       transform=ax_f1.transAxes, ha="center", va="center", color="#555555")
         ax_f1.set_xlabel("epoch")
         ax_f1.set_ylabel("validation macro-F1" + (f" ({val_clips} clips)" if val_clips else ""))
         ax_f1.set_ylim(0, 1.02)
