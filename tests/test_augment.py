@@ -266,3 +266,20 @@ def test_the_default_settings_and_their_dict() -> None:
         "brightness_limit": 0.2, "contrast_limit": 0.2, "shake_jitter_px": 0}
     with pytest.raises(ConfigError, match="unknown augmentation settings: a, b$"):
         PhoneAugmentConfig.from_dict({"b": 1, "a": 2, "jpeg_p": 0.1})
+
+
+def test_the_preview_of_a_clip_with_a_long_name_keeps_the_name_inside_the_picture(tmp_path) -> None:
+    """One variant, one frame: a narrow grid, where a 170-character name ran past both edges."""
+    import matplotlib.pyplot as plt
+
+    from highlights.augment.preview import preview_figure
+    from tests.picture_checks import texts_outside
+
+    name = "partie_été_Müller_" + "x" * 150 + ".mp4"
+    clip = write_clip(tmp_path / name, 3, frames=4, width=96, height=64)
+    fig = preview_figure(clip, variants=1, frames=1)
+    try:
+        assert texts_outside(fig) == []
+        assert "".join(fig.get_suptitle().split()) == f"{name}:phoneaugmentation,seed0"
+    finally:
+        plt.close(fig)

@@ -10,10 +10,13 @@ import numpy as np
 matplotlib.use("Agg")  # files only; never needs a display
 import matplotlib.pyplot as plt  # noqa: E402
 
-from highlights.atomic import atomic_path  # noqa: E402
 from highlights.augment.config import PhoneAugmentConfig  # noqa: E402
 from highlights.augment.phone import AugmentResult, PhoneAugment, derive_seed  # noqa: E402
+from highlights.figure_png import write_figure_png  # noqa: E402
 from highlights.video import read_clip  # noqa: E402
+from highlights.wrapped_label import wrap_to_width  # noqa: E402
+
+TITLE_SIZE = 9
 
 
 def preview_variants(
@@ -41,31 +44,42 @@ def write_preview_grid(
     frames: int = 4,
     config: PhoneAugmentConfig | None = None,
 ) -> Path:
-    """Write a PNG grid: rows are frames of the clip, columns the original and its variants,
-    each column titled with the parameters sampled for it. Written atomically."""
+    """Write a PNG grid (`preview_figure`), atomically, a file name in a script matplotlib's font
+    lacks drawn with an installed font that has it."""
+    return write_figure_png(out, lambda: preview_figure(clip_path, variants=variants, seed=seed, frames=frames,
+                                                        config=config), dpi=110)
+
+
+def preview_figure(
+    clip_path: str | Path,
+    *,
+    variants: int = 4,
+    seed: int = 0,
+    frames: int = 4,
+    config: PhoneAugmentConfig | None = None,
+):
+    """The grid: rows are frames of the clip, columns the original and its variants, each column
+    titled with the parameters sampled for it, the clip's name above, on as many lines as it takes
+    (in one line, a long name ran past both edges of a narrow grid). The caller closes it."""
     original, results = preview_variants(clip_path, variants=variants, seed=seed, frames=frames, config=config)
     columns = [("original", original)] + [(_title(k, r), r.frames) for k, r in enumerate(results)]
     h, w = original.shape[1:3]
     cell = 2.6
+    title = wrap_to_width(f"{Path(clip_path).name}: phone augmentation, seed {seed}", (cell * len(columns) - 0.4) * 72,
+                          TITLE_SIZE)
     fig, axes = plt.subplots(frames, len(columns), squeeze=False,
-                             figsize=(cell * len(columns), cell * frames * h / w + 0.9))
-    for col, (title, clip) in enumerate(columns):
+                             figsize=(cell * len(columns), cell * frames * h / w + 0.9 + 0.15 * title.count("\n")))
+    for col, (name, clip) in enumerate(columns):
         for row in range(frames):
             ax = axes[row][col]
             ax.imshow(clip[row])
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
-                ax.set_title(title, fontsize=7)
-    fig.suptitle(f"{Path(clip_path).name}: phone augmentation, seed {seed}", fontsize=9)
+                ax.set_title(name, fontsize=7)
+    fig.suptitle(title, fontsize=TITLE_SIZE)
     fig.tight_layout()
-    out = Path(out)
-    try:
-        with atomic_path(out) as tmp:
-            fig.savefig(tmp, dpi=110, format="png")
-    finally:
-        plt.close(fig)
-    return out
+    return fig
 
 
 def _title(k: int, result: AugmentResult) -> str:
