@@ -285,3 +285,15 @@ def test_the_legend_lies_beneath_the_axes_in_the_figures_width_leaving_the_time_
     assert legend.y1 < axes.y0                           # beneath, not beside
     assert 0 <= legend.x0 and legend.x1 <= fig.bbox.width  # no line cut at the picture's edges
     assert axes.width > 0.75 * fig.bbox.width
+
+
+def test_an_empty_lane_says_so_in_its_own_lane():
+    """Scored against an annotation without events: the events lane was blank, beside a highlights
+    lane that said it had none."""
+    highlights = [Highlight(1.0, 2.0, "baseball_swing", "baseball", 0.9)]
+    for shown, events, words in (([], [], {"highlights": "no highlights found", "events": "no events annotated"}),
+                                 (highlights, [], {"events": "no events annotated"})):
+        ax = eval_timeline_figure(shown, events, score_at(shown, events, 2.0), duration_s=5.0).axes[0]
+        lanes = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+        assert {t.get_text(): t.get_position()[1] for t in ax.texts} == {
+            note: lanes[lane] for lane, note in words.items()}

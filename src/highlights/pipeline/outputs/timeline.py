@@ -293,9 +293,11 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
     ax.xaxis.set_major_locator(MultipleLocator(tick_step(hi - lo)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: short_clock(x)))
     ax.grid(axis="x", alpha=0.3)
-    if empty_note and not lanes[0][1]:
-        ax.text((lo + min(hi, end)) / 2, layout[-1].centre, "no highlights found", ha="center", va="center",
-                color="#555555")
+    # An empty lane says so: a ground-truth lane left blank read as events not drawn.
+    for index, ((_, bars), note) in enumerate(zip(lanes, ("no highlights found", "no events annotated"))):
+        if empty_note and not bars:
+            ax.text((lo + min(hi, end)) / 2, layout[len(lanes) - 1 - index].centre, note, ha="center", va="center",
+                    color="#555555")
 
 
 WORD_LEVELS = 3  # words under marks close in time step down this many lines, then start again
