@@ -63,3 +63,16 @@ def test_a_class_named_in_another_script_is_drawn_with_an_installed_font_else_sa
     assert [r.getMessage() for r in caplog.records] == [
         "cjk.png: no installed font draws 篮 球, shown there as boxes (the page, CSV and editor files "
         "have them as written); a font of that script (Noto Sans CJK for Chinese, Japanese, Korean) draws them"]
+
+
+def test_a_class_without_test_clips_is_named_in_the_confusion_matrixs_title():
+    """Its row of zeros counts an F1 of 0 into the macro-F1 the title gives, as the report says."""
+    report = report_from_confusion(["a", LONG_NAMES[0], "none"], [[10, 2, 1], [0, 0, 0], [1, 1, 20]], n_bootstrap=20)
+    fig = confusion_figure(report)
+    try:
+        title = fig.axes[0].get_title()
+        assert title.split("\n")[2].startswith(f"macro-F1 {report['macro_f1']:.3f} ")
+        assert "".join(title.split("\n")[3:]).replace(" ", "") == f"notestclipof{LONG_NAMES[0]}:macro-F1countsitsF1as0"
+        assert texts_outside(fig) == []
+    finally:
+        plt.close(fig)

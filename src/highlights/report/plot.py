@@ -16,6 +16,7 @@ from highlights.figure_png import write_figure_png  # noqa: E402
 from highlights.wrapped_label import widest_line_pt, wrap_to_width  # noqa: E402
 
 TICK_FONT_SIZE = 10
+TITLE_SIZE = 9
 CLASS_NAME_WIDTH_PT = 130  # about 24 characters of a class name on a line
 
 
@@ -40,7 +41,13 @@ def confusion_title(report: dict) -> str:
                 f"(95%{_method_word(str(methods.get(name, '')))})")
 
     # A line each: on fewer, the figures of a two-class matrix run past the picture's right edge.
-    return f"n={report['num_clips']} clips\naccuracy {figure('accuracy')}\nmacro-F1 {figure('macro_f1')}"
+    title = f"n={report['num_clips']} clips\naccuracy {figure('accuracy')}\nmacro-F1 {figure('macro_f1')}"
+    # A class without test clips is a row of zeros whose F1 of 0 lowers macro-F1, as the report says.
+    absent = [label for label in report["labels"] if report["per_class"][label]["support"] == 0]
+    if absent and len(absent) < len(report["labels"]):
+        title += "\n" + wrap_to_width(f"no test clip of {', '.join(absent)}: macro-F1 counts "
+                                      f"{'its' if len(absent) == 1 else 'their'} F1 as 0", 300, TITLE_SIZE)
+    return title
 
 
 def confusion_figure(report: dict):
@@ -67,7 +74,7 @@ def confusion_figure(report: dict):
         ax.set_yticks(range(len(labels)), labels=labels, fontsize=TICK_FONT_SIZE)
         ax.set_xlabel(cm["columns"])
         ax.set_ylabel(cm["rows"])
-        ax.set_title(confusion_title(report), fontsize=9)
+        ax.set_title(confusion_title(report), fontsize=TITLE_SIZE)
         # Each count in black or white by its own cell's colour: a fixed switch at half the largest
         # count put white on the mid blues, where it reads at about 2.5:1.
         for i in range(matrix.shape[0]):
