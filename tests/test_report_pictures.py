@@ -6,6 +6,7 @@ from __future__ import annotations
 import warnings
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 
 import highlights.figure_png as figure_png
@@ -76,3 +77,16 @@ def test_a_class_without_test_clips_is_named_in_the_confusion_matrixs_title():
         assert texts_outside(fig) == []
     finally:
         plt.close(fig)
+
+
+def test_a_report_of_one_clip_says_one_clip_in_both_pictures_titles():
+    from highlights.report import build_report
+    from highlights.report.plot import reliability_figure
+
+    report = build_report(["none"], ["none"], ["none", "baseball_swing"], proba=np.array([[0.9, 0.1]]), n_bootstrap=10)
+    for figure in (confusion_figure, reliability_figure):
+        fig = figure(report)
+        try:
+            assert "n=1 clip" in fig.axes[0].get_title() and "n=1 clips" not in fig.axes[0].get_title()
+        finally:
+            plt.close(fig)

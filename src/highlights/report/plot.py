@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from highlights.contrast import text_colour_on  # noqa: E402
+from highlights.counted_noun import counted  # noqa: E402
 from highlights.figure_png import write_figure_png  # noqa: E402
 from highlights.wrapped_label import widest_line_pt, wrap_to_width  # noqa: E402
 
@@ -41,7 +42,7 @@ def confusion_title(report: dict) -> str:
                 f"(95%{_method_word(str(methods.get(name, '')))})")
 
     # A line each: on fewer, the figures of a two-class matrix run past the picture's right edge.
-    title = f"n={report['num_clips']} clips\naccuracy {figure('accuracy')}\nmacro-F1 {figure('macro_f1')}"
+    title = f"n={counted(report['num_clips'], 'clip')}\naccuracy {figure('accuracy')}\nmacro-F1 {figure('macro_f1')}"
     # A class without test clips is a row of zeros whose F1 of 0 lowers macro-F1, as the report says.
     absent = [label for label in report["labels"] if report["per_class"][label]["support"] == 0]
     if absent and len(absent) < len(report["labels"]):
@@ -114,7 +115,7 @@ def reliability_figure(report: dict):
     interval = calibration.get("ece_interval")
     method = _method_word(str((calibration.get("ece_bootstrap") or {}).get("method", "")))
     ax.set_title(f"ECE {ece:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%{method})" if interval else "")
-                 + f", n={calibration['n']} clips", fontsize=9)
+                 + f", n={counted(calibration['n'], 'clip')}", fontsize=9)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
     return fig
