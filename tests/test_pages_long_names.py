@@ -49,3 +49,21 @@ def test_the_batch_index_shows_every_column_beside_a_long_game_name(browser, tmp
     page.write_text(render_index(records, summary, {"engine": "local", "workers": 1}), encoding="utf-8")
     scroll, client = _widths(browser, page.as_uri(), 1280, ".scroll")
     assert scroll <= client
+
+
+def test_a_90_minute_games_timeline_keeps_its_last_time_inside_the_drawing(browser, tmp_path):
+    """1:30:00, centred on the axis's end 20 px from the edge, was cut to 1:30:0."""
+    highlights = [Highlight(10.0 + 17.9 * i, 14.0 + 17.9 * i, "baseball_swing", "baseball", 0.5) for i in range(300)]
+    page = tmp_path / "highlights.html"
+    page.write_text(render_html(highlights, tmp_path, source_name="game.mp4", duration_s=5400.0), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(page.as_uri())
+        width = tab.eval_on_selector("svg.timeline", "s => s.viewBox.baseVal.width")
+        ticks = tab.eval_on_selector_all("svg.timeline text.tick",
+                                         "ts => ts.map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })")
+    finally:
+        context.close()
+    assert ticks[-1][0] == "1:30:00"
+    assert [t for t in ticks if t[1] < 0 or t[2] > width] == []

@@ -6,6 +6,7 @@ per bar and a `<title>` tooltip per bar, which is a few lines of markup here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
@@ -43,7 +44,12 @@ def timeline_svg(
     if colours is None:
         colours = sport_palette([colour_key(h.sport, h.label) for h in highlights]
                                 + [colour_key(s.sport, s.label) for s in truth or ()])
-    left, right, gap, top = 110, 20, 10, 10
+    span = max(end_s, 1e-9)
+    step = tick_step(span)
+    # Room at the right for half the last time, centred on the axis's end: "1:30:00" (about 46 px
+    # at the page's 12 px) was cut to "1:30:0" with 20 px. About 3.6 px is half a character.
+    last_tick = short_clock(math.floor(span / step + 1e-9) * step)
+    left, right, gap, top = 110, max(20, math.ceil(3.6 * len(last_tick)) + 5), 10, 10
     # Highlights that overlap in time sit one above the other, each in the first row free at its
     # start (`stacked_rows`: as few rows as the most that overlap at one moment).
     stack, depth = stacked_rows([(h.start_s, h.end_s) for h in highlights])
@@ -51,7 +57,6 @@ def timeline_svg(
     predicted_h = depth * bar_h + 4
     axis_y = top + predicted_h + gap + (LANE_H + gap if truth is not None else 0)
     height = axis_y + 34
-    span = max(end_s, 1e-9)
     plot_w = width - left - right
 
     def x_of(t: float) -> float:
@@ -100,7 +105,6 @@ def timeline_svg(
             )
 
     parts.append(f'<line x1="{left}" y1="{axis_y:g}" x2="{left + plot_w}" y2="{axis_y:g}" class="axis"/>')
-    step = tick_step(span)
     tick = 0.0
     while tick <= span + 1e-9:
         x = x_of(tick)
