@@ -360,7 +360,7 @@ def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):
     parser = _Page()
     parser.feed(page)
     text = "".join(parser.text)
-    assert "2 highlight(s), 6.0 s of reel" in text and "(100.0% kept)" in text
+    assert "2 highlights, 6.0 s of reel" in text and "(100.0% kept)" in text
 
 
 def test_the_page_says_what_set_the_length_of_a_reel_of_the_best_ranked(tmp_path: Path):
@@ -445,3 +445,13 @@ def test_html_table_gives_each_highlights_rank_beside_its_time_order_number(tmp_
     assert [(r[0], r[1], r[2]) for r in rows] == [("1", "1", "1.500"), ("2", "3", "4.000"), ("3", "2", "7.250")]
     assert "<th># (time order)</th><th>rank</th>" in table
     assert "Highlights, in time order" in page
+
+
+def test_the_pages_summary_counts_one_highlight_and_one_event_in_the_singular(tmp_path: Path):
+    one = [Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.8, 2.0, {})]
+    annotation = SimpleNamespace(events=[SimpleNamespace(sport="soccer", label="soccer_shooting", start_s=1.0,
+                                                         end_s=3.0, key_s=2.0)])
+    parser = _Page()
+    parser.feed(render_html(one, tmp_path, source_name="game.mp4", duration_s=10.0, annotation=annotation))
+    text = "".join(parser.text)
+    assert "1 highlight, 2.0 s of reel" in text and "; 1 annotated event" in text and "event(s)" not in text

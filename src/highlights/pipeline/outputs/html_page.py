@@ -27,6 +27,7 @@ from PIL import Image  # matplotlib's dependency
 
 from highlights.atomic import atomic_write_bytes, atomic_write_text
 from highlights.contrast import text_colour_on
+from highlights.counted_noun import counted
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
@@ -289,10 +290,10 @@ def render_html(
 
     title = f"Highlights — {source_name}" if source_name else "Highlights"
     total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
-    summary = f"{len(ordered)} highlight(s), {total:.1f} s of reel"
+    summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of reel"
     held = media.in_reel if media is not None and media.in_reel is not None else None
     if held is not None and not all(held):
-        summary = f"{len(ordered)} highlight(s), {total:.1f} s of footage"
+        summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of footage"
     if duration_s:
         summary += f", from a {clock_timecode(duration_s)} game ({100 * total / duration_s:.1f}% kept)"
     if held is not None and not all(held):
@@ -300,7 +301,7 @@ def render_html(
         if reel_budget:
             summary += f" (those that fit in {reel_budget})"
     if annotation is not None:
-        summary += f"; {len(truth)} annotated event(s)"
+        summary += f"; {counted(len(truth), 'annotated event')}"
 
     out = [
         "<!DOCTYPE html>",
