@@ -14,7 +14,7 @@ from highlights.pipeline.outputs.segments import event_segments, timeline_end
 from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette
 from highlights.pipeline.outputs.timecode import short_clock
 from highlights.pipeline.outputs.timeline_lanes import LaneLayout, row_lanes, rows_height
-from highlights.wrapped_label import wrap_to_width
+from highlights.wrapped_label import widest_line_pt, wrap_to_width
 
 
 def plot_timeline(
@@ -92,7 +92,11 @@ MARK_SIZE, MIN_MARK_SIZE, SPARSE_MARKS = 7.0, 4.0, 20
 # Steps of the time axis's ticks, in seconds: whole seconds and minutes a clock reads.
 # Columns of a legend with marks: its lines (up to about 60 characters) fit two abreast in 12 in.
 LEGEND_COLUMNS = 2
+FIGURE_WIDTH_IN = 12
 TITLE_SIZE = 12
+LEGEND_SIZE = 10
+# An entry's handle, the gap after it and the space to the next column (2 + 0.8 + 2 font sizes)
+LEGEND_ENTRY_EXTRA_PT = 4.8 * LEGEND_SIZE
 TITLE_WIDTH_PT = 10.5 * 72  # the axes' width in the 12 in figure, beside the lanes' names
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 MAX_TICKS = 11
@@ -164,12 +168,18 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
                        + (0.3 if words else 0) + 0.35)
     # The legend goes beneath the axes, in columns: the marks' lines are long, and beside the axes
     # they would take a quarter of the width from the game's time.
-    n_sports = len(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
-    n_marks = len({m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m})
-    columns = LEGEND_COLUMNS if n_marks else max(1, min(n_sports, 6))
+    sport_names = list(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
+    mark_names = {m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m}
+    n_sports, n_marks = len(sport_names), len(mark_names)
+    # As many columns as the widest entry lets fit across the figure: six columns of sports named
+    # in 40 characters ran past both edges, the first and last sports out of the picture.
+    widest = max((widest_line_pt(_legend_label(name), LEGEND_SIZE) for name in [*sport_names, *mark_names]),
+                 default=0.0)
+    fitting = int((FIGURE_WIDTH_IN * 72 - 24) // (widest + LEGEND_ENTRY_EXTRA_PT))
+    columns = max(1, min(LEGEND_COLUMNS if n_marks else min(n_sports, 6), fitting))
     legend_rows = -(-(n_sports + n_marks) // columns)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
-    fig = Figure(figsize=(12, sum(heights) + (0.3 + 0.2 * suptitle.count("\n")) * (len(parts) > 1) + 0.3
+    fig = Figure(figsize=(FIGURE_WIDTH_IN, sum(heights) + (0.3 + 0.2 * suptitle.count("\n")) * (len(parts) > 1) + 0.3
                           + 0.25 * legend_rows), dpi=100,
                  layout="constrained")
     axes = fig.subplots(len(rows), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
@@ -185,14 +195,20 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     axes[-1].set_xlabel("game time")
     if len(parts) > 1:
         fig.suptitle(suptitle, fontsize=TITLE_SIZE)
-    handles = [Patch(facecolor=colours[s], hatch=hatches[s], edgecolor=HATCH_COLOUR, linewidth=0, label=s)
+    handles = [Patch(facecolor=colours[s], hatch=hatches[s], edgecolor=HATCH_COLOUR, linewidth=0,
+                     label=_legend_label(s))
                for s in sports]
     handles += [Line2D([], [], linestyle="none", marker=m.marker, markerfacecolor=m.face, markeredgecolor=MARK_EDGE,
-                       markersize=8, label=m.legend)
+                       markersize=8, label=_legend_label(m.legend))
                 for m in sorted(marks.values(), key=lambda m: rank.get(m.legend, len(rank)))]
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False)
+        fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False, fontsize=LEGEND_SIZE)
     return fig
+
+
+def _legend_label(name: str) -> str:
+    """A legend's entry on lines that fit one column of the figure's width."""
+    return wrap_to_width(name, FIGURE_WIDTH_IN * 72 - 24 - LEGEND_ENTRY_EXTRA_PT, LEGEND_SIZE)
 
 
 def _in_row(t: float, span: tuple[float, float], end: float) -> bool:

@@ -1,5 +1,5 @@
-"""A picture titled with a long file name keeps the title, and the counts after it, inside its
-edges, on as many lines as the name takes."""
+"""The timelines' words inside their picture: a title with a long file name, and the counts after
+it, on as many lines as the name takes; a legend of many long-named sports in as many columns as fit."""
 
 from __future__ import annotations
 
@@ -45,3 +45,26 @@ def test_a_timeline_of_two_halves_keeps_its_long_title_inside_the_picture():
                                title=f"Evaluation of {LONG_NAME}")
     assert texts_outside(fig) == []
     assert _unwrapped(fig.get_suptitle()).startswith(_unwrapped(f"Evaluation of {LONG_NAME}"))
+
+
+def test_a_timeline_of_twelve_sports_with_long_names_shows_every_one_in_its_legend_inside_the_picture():
+    """Six columns of 40-character names ran past both edges: four of the sports were out of the picture."""
+    sports = [f"sport_number_{i:02d}_with_a_rather_long_name" for i in range(12)]
+    highlights = [Highlight(5 + 7 * i, 9 + 7 * i, f"{s}_action", s, 0.9) for i, s in enumerate(sports)]
+    fig = timeline_figure(highlights, duration_s=90.0)
+    assert texts_outside(fig) == []
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == sports
+
+
+def test_an_evaluations_legend_of_every_mark_lies_inside_the_picture():
+    events = [SimpleNamespace(id=str(i), label=label, sport="baseball", start_s=k - 1, end_s=k + 1, key_s=k, half=None)
+              for i, (label, k) in enumerate([("baseball_swing", 10.0), ("baseball_pitch", 30.0),
+                                              ("baseball_swing", 50.0)])]
+    highlights = [Highlight(9.0, 11.0, "baseball_swing", "baseball", 0.9),
+                  Highlight(29.0, 31.0, "baseball_swing", "baseball", 0.6),
+                  Highlight(64.0, 66.0, "baseball_swing", "baseball", 0.3)]
+    fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0),
+                               misses=[{"event_id": "1", "stage": "classifier"}, {"event_id": "2", "stage": "candidates"}],
+                               duration_s=100.0)
+    assert len(fig.legends[0].get_texts()) == 6  # the sport and the five marks
+    assert texts_outside(fig) == []
