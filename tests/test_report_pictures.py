@@ -90,3 +90,28 @@ def test_a_report_of_one_clip_says_one_clip_in_both_pictures_titles():
             assert "n=1 clip" in fig.axes[0].get_title() and "n=1 clips" not in fig.axes[0].get_title()
         finally:
             plt.close(fig)
+
+
+def test_the_reliability_diagrams_legend_covers_no_bin():
+    """At the upper left it covered the count of the bin of 0.1 to 0.2, which a model of twelve
+    classes fills with clips it gives 0.15."""
+    from highlights.report import build_report
+    from highlights.report.plot import reliability_figure
+
+    labels = [f"class_{i:02d}" for i in range(11)] + ["none"]
+    conf = np.r_[np.full(10, 0.15), np.linspace(0.5, 0.99, 30)]
+    predicted = np.arange(40) % 12
+    proba = np.repeat(((1 - conf) / 11)[:, None], 12, axis=1)
+    proba[np.arange(40), predicted] = conf
+    names = [labels[i] for i in predicted]
+    report = build_report(names, names, labels, proba=proba, n_bootstrap=10)
+    assert report["confidence"]["calibration"]["bins"][0]["bin"] == [0.1, 0.2]
+    fig = reliability_figure(report)
+    try:
+        assert texts_outside(fig) == []  # draws the figure
+        renderer = fig.canvas.get_renderer()
+        legends = [*fig.legends, *filter(None, [ax.get_legend() for ax in fig.axes])]
+        assert len(legends) == 1
+        assert not legends[0].get_window_extent(renderer).overlaps(fig.axes[0].get_window_extent(renderer))
+    finally:
+        plt.close(fig)

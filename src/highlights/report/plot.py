@@ -100,7 +100,7 @@ def reliability_figure(report: dict):
     high as the share of them predicted right with their count above it, and the diagonal a
     calibrated model would follow. The caller closes the figure."""
     calibration = report["confidence"]["calibration"]
-    fig, ax = plt.subplots(figsize=(7.5, 5.5))
+    fig, ax = plt.subplots(figsize=(7.5, 5.8), layout="constrained")
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
     for row in calibration["bins"]:
         low, high = row["bin"]
@@ -116,8 +116,9 @@ def reliability_figure(report: dict):
     method = _method_word(str((calibration.get("ece_bootstrap") or {}).get("method", "")))
     ax.set_title(f"ECE {ece:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%{method})" if interval else "")
                  + f", n={counted(calibration['n'], 'clip')}", fontsize=9)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
+    # Beneath the axes: inside them, in any corner, it covers a bin's bar or count (at the upper
+    # left, the bin of 0.1 to 0.2 a model of twelve classes fills).
+    fig.legend(loc="outside lower center", fontsize=8, frameon=False)
     return fig
 
 
