@@ -1,6 +1,7 @@
 """`pipeline evaluate` on a reviewed game says when the model was trained on that game's clips:
 the review's export puts a game's clips in the next version, and a model trained on that version
-scored against the game's reviewed annotations is scored on footage it learned from."""
+scored against the game's reviewed annotations is scored on footage it learned from. `pipeline
+calibrate` says the same of a calibration fitted on such a game."""
 
 from __future__ import annotations
 
@@ -102,3 +103,33 @@ def test_the_game_is_read_whole_once_and_again_once_it_changes(tmp_path, monkeyp
     os.utime(video, ns=(was.st_atime_ns, was.st_mtime_ns))
     assert seen_in_training(cfg, video) == []
     assert hashed == [str(video)] * 2
+
+
+def test_calibrate_on_a_game_the_model_has_seen_warns_as_evaluate_does(tmp_path, monkeypatch):
+    """A calibration fitted on a game the model was trained on is fitted on scores more confident
+    than the model's on new games: `pipeline calibrate` says so, in the words `pipeline evaluate`
+    uses for what the model saw. The fit runs the oracle classifier (the checkpoint here records
+    only what it saw, no weights)."""
+    from typer.testing import CliRunner
+
+    import highlights.pipeline.calibrate as calibrate
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    video = make_game(tmp_path / "game", duration_s=8.0, events=DEFAULT_EVENTS[:1])
+    fit = calibrate.calibrate_on_game
+    monkeypatch.setattr(calibrate, "calibrate_on_game", lambda video, truth, cfg, **kw: fit(
+        video, truth, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
+    args = ["pipeline", "calibrate", "--video", str(video), "--annotations", str(video.with_suffix(".json")),
+            "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--no-progress"]
+    for name, trained_on, warned in (("seen", {file_sha256(video)[:16]}, True), ("unseen", {"0" * 16}, False)):
+        ckpt = tmp_path / f"{name}.pt"
+        _checkpoint(ckpt, trained_on, tmp_path / "datasets", "v1")
+        res = CliRunner().invoke(app, [*args, "--checkpoint", str(ckpt), "--out", str(tmp_path / f"{name}.json")])
+        assert res.exit_code == 0, res.output
+        said = " ".join(res.output.split())
+        assert (tmp_path / f"{name}.json").exists()
+        assert (f"warning: {ckpt} was trained on the video itself" in said) is warned, said
+        assert ("this calibration is fitted on its scores on footage the model learned from, more confident there "
+                "than on new games; fit it on a game it has not seen" in said) is warned, said

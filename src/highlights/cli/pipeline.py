@@ -447,6 +447,11 @@ def calibrate(
                       f"({1 / (1 + math.exp(-calibration.intercept)):.2f}); fit it on a game where "
                       "some highlights are right and some wrong")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
+    from highlights.pipeline.seen_video import seen_in_training
+
+    # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures.
+    for line in seen_in_training(cfg, video, calibrating=True):
+        console.print(f"warning: {line}", style="yellow")
 
 
 def _f(x) -> str:

@@ -7,7 +7,9 @@ split a model whose best epoch (R(2+1)D) or action threshold (pose model) was ch
 checkpoint keeps the ids (SHA-256 prefixes) of both sets of clips and the dataset version they
 came from (`report.seen_clips.SeenIds`, which `evaluate --clips` checks its clips against too); a
 clip of the video is one whose file is the video itself, or one the review cut from it (its
-provenance names the video as `source_video`)."""
+provenance names the video as `source_video`). `pipeline calibrate` checks the same: a model's
+scores on footage it has seen are over-confident, and a calibration fitted on them maps its scores
+on new games as if they were."""
 
 from __future__ import annotations
 
@@ -51,10 +53,11 @@ def _what(whole: bool, cut: int) -> str:
     return " and ".join((["the video itself"] if whole else []) + ([f"{cut} clip(s) cut from it"] if cut else []))
 
 
-def seen_in_training(cfg, video: str | Path) -> list[str]:
+def seen_in_training(cfg, video: str | Path, *, calibrating: bool = False) -> list[str]:
     """One line per model of the run that was trained on clips of ``video``, or had its best epoch
     or action threshold chosen on them (empty when none has seen it, or when what it saw is not
-    recorded or no longer on disk)."""
+    recorded or no longer on disk). Each line says what that makes of `pipeline evaluate`'s figures,
+    or with ``calibrating``, of a calibration fitted on the video."""
     video = Path(video)
     lines = []
     video_id = None
@@ -87,7 +90,11 @@ def seen_in_training(cfg, video: str | Path) -> list[str]:
         footage = "the model learned from" if trained else f"the model's {seen.chosen} was chosen on"
         # A model that chose nothing on its val split has not seen that split's games.
         unseen = "test split" if seen.validated else "val or test split"
-        lines.append(f"{checkpoint} {how}{where}: these figures are on footage {footage}, not a test of it; "
-                     f"score it on a game it has not seen (one whose clips are in the version's {unseen}, or in "
-                     "no version)")
+        unseen_game = f"a game it has not seen (one whose clips are in the version's {unseen}, or in no version)"
+        if calibrating:
+            lines.append(f"{checkpoint} {how}{where}: this calibration is fitted on its scores on footage {footage}, "
+                         f"more confident there than on new games; fit it on {unseen_game}")
+        else:
+            lines.append(f"{checkpoint} {how}{where}: these figures are on footage {footage}, not a test of it; "
+                         f"score it on {unseen_game}")
     return lines
