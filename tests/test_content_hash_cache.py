@@ -104,3 +104,56 @@ def test_a_cache_file_that_is_not_one_is_read_as_empty_and_written_again(tmp_pat
     assert json.loads(store.read_text())["format"] == content_hash_cache.FORMAT
     cached_file_sha256(video)
     assert reads == [str(video)]
+
+
+def test_the_files_hashed_most_recently_are_the_ones_kept(tmp_path, reads, monkeypatch):
+    monkeypatch.setattr(content_hash_cache, "KEEP_FILES", 2)
+    a, b, c = (tmp_path / f"{name}.mp4" for name in "abc")
+    for path in (a, b, c):
+        path.write_bytes(path.name.encode() * 1000)
+    cached_file_sha256(a)
+    cached_file_sha256(b)
+    with open(a, "ab") as f:  # a changed: hashed again, it is now the newest of the two
+        f.write(b"more")
+    cached_file_sha256(a)
+    cached_file_sha256(c)  # one too many: the least recently hashed (b) makes way
+    kept = json.loads((tmp_path / "cache" / content_hash_cache.FILENAME).read_text())["files"]
+    assert list(kept) == [str(a), str(c)]
+    reads.clear()
+    cached_file_sha256(a)
+    cached_file_sha256(c)
+    assert reads == []
+
+
+def test_each_file_keeps_its_own_hash_and_a_path_names_one_file_from_any_folder(tmp_path, reads, monkeypatch):
+    one, two = tmp_path / "one", tmp_path / "two"
+    for folder in (one, two):
+        folder.mkdir()
+        (folder / "game.mp4").write_bytes(folder.name.encode() * 1000)
+    monkeypatch.chdir(one)
+    first = cached_file_sha256("game.mp4")
+    monkeypatch.chdir(two)
+    second = cached_file_sha256("game.mp4")
+    assert first != second and len(reads) == 2
+    # Both kept: asked again, by either name, neither file is read.
+    assert cached_file_sha256(one / "game.mp4") == first
+    assert cached_file_sha256("game.mp4") == second
+    monkeypatch.chdir(one)
+    assert cached_file_sha256("game.mp4") == first
+    assert len(reads) == 2
+
+
+@pytest.mark.parametrize("kept", [{"format": content_hash_cache.FORMAT + 1}, {"sha256": None}],
+                         ids=["another format", "no hash"])
+def test_a_cache_entry_this_version_did_not_write_is_not_trusted(tmp_path, reads, kept):
+    video = tmp_path / "game.mp4"
+    video.write_bytes(b"a" * 5000)
+    entry = {"identity": content_hash_cache._identity(os.stat(video)), "sha256": "0" * 64}
+    data = {"format": content_hash_cache.FORMAT, "files": {str(video): entry}}
+    for key, value in kept.items():
+        (data if key == "format" else entry)[key] = value
+    store = tmp_path / "cache" / content_hash_cache.FILENAME
+    store.parent.mkdir()
+    store.write_text(json.dumps(data))
+    assert cached_file_sha256(video) == hashlib.sha256(b"a" * 5000).hexdigest()
+    assert reads == [str(video)]
