@@ -199,3 +199,9 @@ def test_an_unseen_joint_moves_no_feature(dropped):
         moved = window_features(_scatter_unseen(n, rng), 10.0)[0]
         changed = [k for k, a, b in zip(names, values, moved) if abs(a - b) > 1e-6]
         assert changed == []
+
+
+@pytest.mark.parametrize("version", [0, 3])
+def test_a_feature_version_not_computed_here_is_refused_not_computed_as_another(version):
+    with pytest.raises(ValueError, match=f"unknown pose feature version {version}"):
+        window_features(_window(), 10.0, version)
