@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from highlights.events import load_annotation
@@ -49,3 +51,21 @@ def test_an_mp4_still_being_written_says_it_may_be(tmp_path, faststart):
              "gt_path": tmp_path / "made" / "game.gt.jsonl"}
     with pytest.raises(VideoError, match="or one still being written"):
         run_pipeline(arriving, FAST, progress=False, **truth)
+
+
+def test_a_file_rewritten_in_place_at_its_size_or_removed_while_it_is_read_is_refused(tmp_path):
+    from highlights.video.unchanged_check import check_unchanged, file_state
+
+    video = tmp_path / "upload.ts"
+    video.write_bytes(b"a" * 1000)
+    before = file_state(video)
+    check_unchanged(video, before)  # as it was: no complaint
+    with video.open("r+b") as f:  # a recorder writing over the same bytes: the size stays
+        f.write(b"b")
+    was = video.stat()
+    os.utime(video, ns=(was.st_atime_ns, before.mtime_ns + 1_000_000))  # a step even a coarse clock shows
+    with pytest.raises(VideoError, match=r"^.*upload\.ts: it was rewritten while it was read: a file still being"):
+        check_unchanged(video, before)
+    video.unlink()
+    with pytest.raises(VideoError, match="it was removed or replaced while it was read"):
+        check_unchanged(video, before)
