@@ -1,0 +1,53 @@
+"""A batch's scores against annotations (`batch.game_scores`), pooled over game records made by
+hand whose recall, shown recall and unmatched counts all differ, so that no figure can stand in
+for another."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from highlights.batch.game_scores import pooled_line, pooled_rates, pooled_scores, recall_of, shown_recall_of
+from highlights.batch.index import render_csv
+from highlights.pipeline.evaluation import Rate
+
+
+def _record(game_id: str, status: str = "done", *, events=4, found=2, shown=3, not_matched=1, tolerance_s=2.0,
+            max_length_s=12.0) -> dict:
+    scores = {"tolerance_s": tolerance_s, "events": events, "highlights": 9, "found": found,
+              "shown_in_reel": {"shown": shown, "shown_not_matched": not_matched, "max_length_s": max_length_s}}
+    return {"game_id": game_id, "status": status, "video": f"/games/{game_id}.mp4", "scores": scores}
+
+
+def test_the_done_games_with_annotations_are_pooled_and_no_other():
+    without = _record("delta")
+    del without["scores"]
+    records = [_record("alpha"), _record("bravo", events=3, found=1, shown=2, not_matched=1),
+               _record("charlie", "failed", events=50, found=50, shown=50, not_matched=0), without]
+    pooled = pooled_scores(records)
+    assert {k: pooled[k] for k in ("games", "events", "found", "shown", "shown_not_matched", "tolerance_s",
+                                   "max_length_s")} == {"games": 2, "events": 7, "found": 3, "shown": 5,
+                                                        "shown_not_matched": 2, "tolerance_s": 2.0,
+                                                        "max_length_s": 12.0}
+    assert pooled_rates(pooled) == (Rate(3, 7), Rate(5, 7))
+    line = pooled_line(pooled)
+    assert line.startswith("against the annotations of 2 games (key moments within 2 s, pooled; 95% Wilson "
+                           f"intervals): recall {Rate(3, 7).reported()}; shown recall {Rate(5, 7).reported()}: ")
+    assert "a highlight no longer than 12 s" in line and "2 of them matched to no highlight within 2 s" in line
+    assert pooled_scores([records[2], without]) is None
+
+
+def test_a_tolerance_or_longest_highlight_that_differs_between_games_is_named_as_each_games():
+    pooled = pooled_scores([_record("alpha"), _record("bravo", tolerance_s=1.0, max_length_s=8.0)])
+    assert (pooled["tolerance_s"], pooled["max_length_s"]) == (None, None)
+    line = pooled_line(pooled)
+    assert "(key moments within each game's tolerance, pooled;" in line
+    assert "no longer than each game's (merge.max_length_s)" in line and "within each game's tolerance (shown" in line
+
+
+def test_a_games_recall_and_shown_recall_are_its_own_in_the_index_table():
+    record = _record("alpha")
+    assert (recall_of(record["scores"]), shown_recall_of(record["scores"])) == (Rate(2, 4), Rate(3, 4))
+    (row,) = csv.DictReader(io.StringIO(render_csv([record])))
+    assert (row["events"], row["found"], row["recall"], row["shown"], row["shown_recall"]) == (
+        "4", "2", Rate(2, 4).text(), "3", Rate(3, 4).text())
