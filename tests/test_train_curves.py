@@ -40,3 +40,17 @@ def test_a_run_without_validation_clips_says_so_where_the_macro_f1_would_be(monk
     f1 = _figure(monkeypatch, tmp_path, history, best_epoch=3, val_clips=0).axes[1]
     assert [t.get_text() for t in f1.texts] == ["no validation clips: no macro-F1 to draw,\nthe last epoch is the one kept"]
     assert f1.get_legend() is None and list(f1.lines) == []
+
+
+def test_the_best_epochs_legend_covers_no_point_of_a_weak_models_curve(monkeypatch, tmp_path):
+    """Its place at the lower right hid the last epochs of a model scoring about 0.05."""
+    history = [{"epoch": e, "train_loss": 2.0 - 0.1 * e, "val_macro_f1": 0.04 + 0.002 * e} for e in range(1, 11)]
+    fig = _figure(monkeypatch, tmp_path, history, best_epoch=10, val_clips=40)
+    f1 = fig.axes[1]
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    box = f1.get_legend().get_window_extent(canvas.get_renderer())
+    points = f1.transData.transform([(h["epoch"], h["val_macro_f1"]) for h in history])
+    assert [tuple(p) for p in points if box.contains(*p)] == []

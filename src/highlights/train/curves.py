@@ -29,7 +29,8 @@ def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: i
             ax_f1.plot(*zip(*scored), marker="o", color="tab:green")
             if best_epoch:
                 ax_f1.axvline(best_epoch, color="grey", linestyle="--", label=f"best (epoch {best_epoch})")
-                ax_f1.legend(loc="lower right")
+                # where it covers fewest points: at the lower right it hid a weak model's last epochs
+                ax_f1.legend(loc="best")
         elif history:
             # A run without validation clips keeps each epoch as the best: an empty panel under a
             # "best" line read as a drawing that failed, and the line as a choice among scores.
