@@ -20,6 +20,8 @@ def test_a_one_epoch_run_shows_epoch_1_and_how_many_clips_scored_it(monkeypatch,
                   best_epoch=1, val_clips=3)
     loss, f1 = fig.axes
     assert f1.get_ylabel() == "validation macro-F1 (3 clips)"
+    one = _figure(monkeypatch, tmp_path, [{"epoch": 1, "train_loss": 1.39, "val_macro_f1": 0.0}], val_clips=1)
+    assert one.axes[1].get_ylabel() == "validation macro-F1 (1 clip)"
     for ax in (loss, f1):
         lo, hi = ax.get_xlim()
         shown = [t for t in ax.get_xticks() if lo <= t <= hi]

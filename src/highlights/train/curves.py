@@ -12,6 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from highlights.atomic import atomic_write_bytes  # noqa: E402
+from highlights.counted_noun import counted  # noqa: E402
 
 
 def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: int | None = None,
@@ -37,7 +38,7 @@ def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: i
             ax_f1.text(0.5, 0.5, "no validation clips: no macro-F1 to draw,\nthe last epoch is the one kept",
                        transform=ax_f1.transAxes, ha="center", va="center", color="#555555")
         ax_f1.set_xlabel("epoch")
-        ax_f1.set_ylabel("validation macro-F1" + (f" ({val_clips} clips)" if val_clips else ""))
+        ax_f1.set_ylabel("validation macro-F1" + (f" ({counted(val_clips, 'clip')})" if val_clips else ""))
         ax_f1.set_ylim(0, 1.02)
         for ax in (ax_loss, ax_f1):
             ax.grid(alpha=0.3)
