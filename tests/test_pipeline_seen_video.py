@@ -13,7 +13,7 @@ import torch
 
 from highlights.model.checkpoint import FORMAT_NAME
 from highlights.pipeline.config import PipelineConfig
-from highlights.pipeline.seen_video import seen_in_training
+from highlights.pipeline.seen_video import seen_video_warnings
 from highlights.review.export import export_review
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
@@ -44,22 +44,22 @@ def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_
         session.store.close()
     ids = {c.clip_id for c in version.clips}
     cfg = _checkpoint(tmp_path / "seen.pt", ids, version.root, version.name)
-    (line,) = seen_in_training(cfg, video)
+    (line,) = seen_video_warnings(cfg, video)
     assert f"seen.pt was trained on {len(ids)} clip(s) cut from it ({version.root} v1)" in line
     assert "not a test of it" in line
     # Another video, one no clip was cut from, is a test of the model.
     other = tmp_path / "other.mp4"
     shutil.copyfile(video, other)
-    assert seen_in_training(cfg, other) == []
+    assert seen_video_warnings(cfg, other) == []
     # A model trained on the whole video as one clip (a folder-per-class tree holding the game).
     from highlights.file_hash import file_sha256
 
     whole = _checkpoint(tmp_path / "whole.pt", {file_sha256(other)[:16]}, version.root, "v1")
-    (line,) = seen_in_training(whole, other)
+    (line,) = seen_video_warnings(whole, other)
     assert "whole.pt was trained on the video itself" in line
     # A model trained on other clips of the version, or on synthetic data alone, says nothing.
-    assert seen_in_training(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1"), video) == []
-    assert seen_in_training(PipelineConfig(), video) == []
+    assert seen_video_warnings(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1"), video) == []
+    assert seen_video_warnings(PipelineConfig(), video) == []
 
 
 def test_a_model_whose_best_epoch_was_chosen_on_a_reviewed_games_clips_is_named_when_scored_on_it(tmp_path):
@@ -75,14 +75,14 @@ def test_a_model_whose_best_epoch_was_chosen_on_a_reviewed_games_clips_is_named_
         session.store.close()
     ids = {c.clip_id for c in version.clips}
     cfg = _checkpoint(tmp_path / "chosen.pt", {"0" * 16}, version.root, version.name, val_clip_ids=ids)
-    (line,) = seen_in_training(cfg, video)
+    (line,) = seen_video_warnings(cfg, video)
     assert f"chosen.pt had its best epoch chosen on {len(ids)} clip(s) cut from it ({version.root} v1)" in line
     assert "not a test of it" in line and "in the version's test split" in line
     # Trained on some of them and validated on the rest: both are said, each clip once.
     first, *rest = sorted(ids)
-    (line,) = seen_in_training(_checkpoint(tmp_path / "both.pt", {first}, version.root, "v1", ids), video)
+    (line,) = seen_video_warnings(_checkpoint(tmp_path / "both.pt", {first}, version.root, "v1", ids), video)
     assert f"was trained on 1 clip(s) cut from it and had its best epoch chosen on {len(rest)} clip(s)" in line
-    assert seen_in_training(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1", {"1" * 16}),
+    assert seen_video_warnings(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1", {"1" * 16}),
                             video) == []
 
 
@@ -95,13 +95,13 @@ def test_the_game_is_read_whole_once_and_again_once_it_changes(tmp_path, monkeyp
     trained_on = {hashlib.sha256(video.read_bytes()).hexdigest()[:16]}
     cfg = _checkpoint(tmp_path / "whole.pt", trained_on, tmp_path / "datasets", "v1")
     for _ in range(2):
-        (line,) = seen_in_training(cfg, video)
+        (line,) = seen_video_warnings(cfg, video)
         assert "whole.pt was trained on the video itself" in line
     assert hashed == [str(video)]
     was = video.stat()
     video.write_bytes(os.urandom(100_000))
     os.utime(video, ns=(was.st_atime_ns, was.st_mtime_ns))
-    assert seen_in_training(cfg, video) == []
+    assert seen_video_warnings(cfg, video) == []
     assert hashed == [str(video)] * 2
 
 

@@ -1059,16 +1059,16 @@ def test_evaluate_on_the_tree_a_version_was_made_from_names_the_clips_its_thresh
     assert f"chose its action threshold on 20 of the {n} clips it scored" in " ".join(compared.output.split())
 
     # A model written before the val clips were recorded: its version's val split, while on disk.
-    from highlights.pose_classifier.seen_clips import seen_in_training, threshold_hashes
+    from highlights.pose_classifier.seen_clips import seen_by_pose_model, threshold_clip_ids
 
     older = json.loads(json.dumps(provenance))
     del older["validation"]["action_threshold"]["clip_hashes"]
-    assert threshold_hashes(older) == val_ids
+    assert threshold_clip_ids(older) == val_ids
     paths = sorted(source.rglob("*.mp4"))
     names = [f"{p.parent.name}/{p.name}" for p in paths]
-    assert sorted(seen_in_training(names, paths, older).validated) == val_files
+    assert sorted(seen_by_pose_model(names, paths, older).validated) == val_files
     older["training_data"]["labelled_clips"]["root"] = str(dataset.root) + "-gone"
-    assert seen_in_training(names, paths, older).validated == []
+    assert seen_by_pose_model(names, paths, older).validated == []
     # ... and one whose threshold was not chosen on clips names none of them.
     older["validation"]["action_threshold"] = {"chosen": False, "threshold": 0.5}
-    assert threshold_hashes(older) == set()
+    assert threshold_clip_ids(older) == set()

@@ -811,17 +811,17 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_its_be
 
 
 def test_a_checkpoint_that_does_not_record_its_val_clips_names_those_of_its_version_on_disk(trained, colour_data):
-    from highlights.train.evaluation import seen_in_training
+    from highlights.train.evaluation import seen_by_checkpoint
     from highlights.train.loop import VAL_CLIP_IDS
 
     _, result = trained
     _, meta = load_checkpoint(result.best_checkpoint)
     older = {k: v for k, v in meta.items() if k != VAL_CLIP_IDS}
     records = colour_data.split("val", augmented=False) + colour_data.split("test", augmented=False)
-    seen = seen_in_training(records, older)
+    seen = seen_by_checkpoint(records, older)
     assert seen.trained == [] and seen.validated == [r.clip_id for r in colour_data.split("val", augmented=False)]
     moved = {**older, "dataset": {**older["dataset"], "root": str(colour_data.root) + "-gone"}}
-    gone = seen_in_training(records, moved)
+    gone = seen_by_checkpoint(records, moved)
     assert (gone.trained, gone.validated) == ([], [])
 
 

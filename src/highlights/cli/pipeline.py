@@ -379,11 +379,11 @@ def evaluate(
             console.print(auc_line(rel["auc"]))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
-    from highlights.pipeline.seen_video import seen_in_training
+    from highlights.pipeline.seen_video import seen_video_warnings
 
     # Last, beside the figures it qualifies: a reviewed game exported into the version the model
     # was trained on scores that model on footage it learned from.
-    for line in seen_in_training(cfg, video):
+    for line in seen_video_warnings(cfg, video):
         console.print(f"warning: {line}", style="yellow")
 
 
@@ -447,10 +447,10 @@ def calibrate(
                       f"({1 / (1 + math.exp(-calibration.intercept)):.2f}); fit it on a game where "
                       "some highlights are right and some wrong")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
-    from highlights.pipeline.seen_video import seen_in_training
+    from highlights.pipeline.seen_video import seen_video_warnings
 
     # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures.
-    for line in seen_in_training(cfg, video, calibrating=True):
+    for line in seen_video_warnings(cfg, video, calibrating=True):
         console.print(f"warning: {line}", style="yellow")
 
 

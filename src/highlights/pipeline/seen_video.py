@@ -53,7 +53,7 @@ def _what(whole: bool, cut: int) -> str:
     return " and ".join((["the video itself"] if whole else []) + ([f"{cut} clip(s) cut from it"] if cut else []))
 
 
-def seen_in_training(cfg, video: str | Path, *, calibrating: bool = False) -> list[str]:
+def seen_video_warnings(cfg, video: str | Path, *, calibrating: bool = False) -> list[str]:
     """One line per model of the run that was trained on clips of ``video``, or had its best epoch
     or action threshold chosen on them (empty when none has seen it, or when what it saw is not
     recorded or no longer on disk). Each line says what that makes of `pipeline evaluate`'s figures,

@@ -62,9 +62,9 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         raise _other_classes_refused(checkpoint).error(f"{data_meta['root']} {data_meta['version']} ({split} split)",
                                                        dict(other), clf.classes)
     log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
-    from highlights.pose_classifier.seen_clips import seen_in_training
+    from highlights.pose_classifier.seen_clips import seen_by_pose_model
 
-    seen = seen_in_training([c.name for c in clips], [c.path for c in clips], clf.meta.get("provenance"))
+    seen = seen_by_pose_model([c.name for c in clips], [c.path for c in clips], clf.meta.get("provenance"))
     seen.say(len(clips), log)
     proba, found = predict_clips(clf, clips, cache_dir=cache_dir, show_progress=show_progress)
     left_out = None

@@ -280,12 +280,12 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
         log(f"no person found, or never a hip and a shoulder in view together, in {len(nobody)} labelled "
             f"clip{'s' if len(nobody) > 1 else ''}, left out: {shown}")
     shape = (0, config.window.window_frames, 17, 3)
-    from highlights.pose_classifier.seen_clips import clip_hashes
+    from highlights.pose_classifier.seen_clips import clip_ids_of
 
     # The clips' hashes let an evaluation tell a test clip the model was trained on.
     return (np.asarray(out, np.float32).reshape(-1, *shape[1:]), np.asarray(labels, np.int64),
             {"clips": len(clips), "windows": len(out), "clips_without_a_person": nobody, **source,
-             "clip_hashes": clip_hashes(c.path for c in clips)})
+             "clip_hashes": clip_ids_of(c.path for c in clips)})
 
 
 def version_val_clips(config: PoseTrainConfig) -> list:
@@ -352,9 +352,9 @@ def recorded_with_its_clips(choice: dict, clips: list) -> dict:
     """`choose_threshold_on_val`'s record, with the hashes of the clips the threshold was chosen on
     where it was: an evaluation of a folder holding them says its figures on them are no test
     (`seen_clips`)."""
-    from highlights.pose_classifier.seen_clips import clip_hashes
+    from highlights.pose_classifier.seen_clips import clip_ids_of
 
-    return {**choice, "clip_hashes": clip_hashes(c.path for c in clips)} if choice["chosen"] else choice
+    return {**choice, "clip_hashes": clip_ids_of(c.path for c in clips)} if choice["chosen"] else choice
 
 
 def _source(games: dict, real: dict, rendered: dict | None = None) -> str:

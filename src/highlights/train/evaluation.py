@@ -185,7 +185,7 @@ def evaluate_checkpoint(
     unfinished = unfinished_run(checkpoint, checkpoint_meta)
     if unfinished:
         log(f"note: {unfinished['note']}")
-    seen = seen_in_training(records, checkpoint_meta)
+    seen = seen_by_checkpoint(records, checkpoint_meta)
     seen.say(len(records), log)
     meta = {
         "model": checkpoint_meta.get("model"),
@@ -258,7 +258,7 @@ def seen_ids(checkpoint_meta: dict) -> SeenIds:
     return SeenIds(frozenset(checkpoint_meta.get(TRAIN_CLIP_IDS) or []), frozenset(validated), BEST_EPOCH)
 
 
-def seen_in_training(records: Sequence[ClipRecord], checkpoint_meta: dict) -> SeenClips:
+def seen_by_checkpoint(records: Sequence[ClipRecord], checkpoint_meta: dict) -> SeenClips:
     """The scored clips whose file the checkpoint was trained on, and those its best epoch was
     chosen on (`seen_ids`): a folder scored with `--clips` may be the one its dataset version was
     made from."""
