@@ -11,7 +11,7 @@ Makes (once, reused from --workdir) games with the project's generator
 such as sprints, passes, pitching and juggling, two highlight events a minute): the TEST games
 (--test-seeds, several so that the figures rest on 30 events, not 10), on which nothing was
 fitted, tuned or calibrated, and the FIT game (--fit-seed), the only one a calibration or score
-floor is fitted on.
+floor is fitted on (not made with --skip-gt, which leaves out the runs that read it).
 
 Runs on the test games, each printed per game and pooled, with recall and precision at 2 s
 (one-to-one matching of key moments, event level and class level), the shown recall (events whose
@@ -530,12 +530,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-seeds", default="202,203,204",
                         help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
     parser.add_argument("--fit-seed", type=int, default=101,
-                        help="seed of the game the calibration and score floor are fitted on")
+                        help="seed of the game the calibration and score floor are fitted on (none made with --skip-gt)")
     parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
                         help="where the games are kept and reused")
     parser.add_argument("--skip-movenet", action="store_true",
                         help="leave out the default config's run with MoveNet (1)")
-    parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs")
+    parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs (and the fit game only they read)")
     parser.add_argument("--bursts", type=share, default=0.0, metavar="SHARE",
                         help="share of each game's events followed 1-3 s later by a second action of the same "
                              "sport by the same player (default 0: games without bursts)")
@@ -560,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.pipeline.evaluation import Rate, shown_in_reel
 
     seeds = [int(s) for s in args.test_seeds.split(",") if s.strip()]
-    if args.fit_seed in seeds:
+    if args.fit_seed in seeds and not args.skip_gt:
         parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
     from highlights.pose_classifier.game_data import HELD_OUT_GAME_SEEDS
 
@@ -589,16 +589,18 @@ def main(argv: list[str] | None = None) -> int:
     for seed in seeds:
         video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}", args.bursts)
         tests.append((seed, video, load_annotation(ann_path)))
-    fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed, f"fit{args.fit_seed}",
-                                         args.bursts)
-    fit_ann = load_annotation(fit_ann_path)
+    fit_video = fit_ann = None
+    if not args.skip_gt:  # only the ground-truth runs' calibration row reads the fit game
+        fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed,
+                                             f"fit{args.fit_seed}", args.bursts)
+        fit_ann = load_annotation(fit_ann_path)
     default = PipelineConfig().with_overrides(extra)
     print(f"config: detection={default.detection.backend}, pose={default.pose.backend}, "
           f"classifier={default.classifier.backend}, merge={default.merge.backend}"
           + (f" ({', '.join(args.sets)})" if args.sets else " (the default)")
           + f"; tolerance {TOLERANCE_S:g} s; test games seeds "
           + ", ".join(f"{seed} ({len(ann.events)} events)" for seed, _, ann in tests)
-          + f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)"
+          + (f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)" if fit_ann else "")
           + (f"; bursts after {args.bursts:.0%} of the events" if args.bursts else ""), flush=True)
 
     truths = {seed: load_truth_boxes(video.with_name(video.stem + ".gt.jsonl")) for seed, video, _ in tests}

@@ -191,3 +191,12 @@ def test_games_with_bursts_are_kept_beside_those_without_and_planned_again_as_ma
         assert bench.motion_at(plan, shot.focus.pid, event.key_s) == segment.motion.name
     with pytest.raises(SystemExit):
         bench.main(["--bursts", "1.5"])
+
+
+def test_skip_gt_makes_no_fit_game(bench, tmp_path, capsys):
+    """The fit game is read only by the ground-truth runs' calibration row: with --skip-gt (and
+    --skip-movenet, so nothing runs) only the test games are made."""
+    assert bench.main(["--minutes", "0.25", "--size", "256x144", "--test-seeds", "4", "--fit-seed", "5",
+                       "--workdir", str(tmp_path), "--skip-movenet", "--skip-gt"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["test4.mp4"]
+    assert "fit game" not in capsys.readouterr().out
