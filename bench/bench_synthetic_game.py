@@ -45,7 +45,8 @@ load average:
 --bursts SHARE makes every game with that share of its events followed 1-3 s later by a second
 action of the same sport by the same player (`GameConfig.burst_share`; games of their own, named
 `..._bursts0.5`, beside those without): the case the shown recall exists for, two shots a second
-or two apart, which games without bursts never hold;
+or two apart, which games without bursts never hold; the summary of the misses then says how many
+were a burst's second action (read from the game's plan: the annotation does not mark them);
 --keep-frames keeps (1)'s detection
 and pose outputs in --workdir and reads them back on the next run (its pipeline time is then not
 a speed figure).
@@ -438,23 +439,46 @@ def _quantiles(values: list[float]) -> str:
     return " / ".join(f"{v:.2f}" for v in q)
 
 
+def burst_second_actions(plan: list | None) -> set[str]:
+    """The ids of the game's events that are a burst's second action, from its plan (none without
+    a plan or bursts)."""
+    return {i for shot in plan or [] for i in shot.burst_second_actions}
+
+
+def misses_line(lost: Counter, lost_seconds: Counter | None) -> str:
+    """The summary of the missed events, the stage that lost each; with `lost_seconds` (games with
+    bursts), how many of them, in all and at each stage, are a burst's second action."""
+    def of(stage: str | None = None) -> str:
+        if lost_seconds is None:
+            return ""
+        k = sum(lost_seconds.values()) if stage is None else lost_seconds[stage]
+        return f" ({k} a burst's second action)" if k or stage is None else ""
+
+    return (f"  events missed (no highlight of any label within {TOLERANCE_S:g} s): {sum(lost.values())}{of()}"
+            + ("; stage that lost each (or shown inside another highlight): "
+               + ", ".join(f"{stage} {k}{of(stage)}" for stage, k in lost.most_common()) if lost else ""))
+
+
 def print_breakdown(name: str, per_game: list) -> None:
     """`per_game`: (result, annotation, truth, plan) of each test game under one configuration."""
     from highlights.pipeline.evaluation import STAGE_GROUP, event_level_miss, match_key_moments
 
     causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: [], "flags": []}
     merge, lost, doing = Counter(), Counter(), defaultdict(Counter)
+    lost_seconds = Counter()  # of `lost`, the events that are a burst's second action
     games = []
     for result, ann, truth, plan in per_game:
         events = list(ann.events)
         games.append((result.highlights, events))
         found = {g for _, g in match_key_moments([h.moment_s for h in result.highlights],
                                                  [float(e.key_s) for e in events], TOLERANCE_S)}
+        seconds = burst_second_actions(plan)
         for i, event in enumerate(events):
             if i not in found:
                 cause, _ = event_level_miss(event, result.highlights, result.trace, result.config,
                                             result.before_merge, TOLERANCE_S)
                 lost[STAGE_GROUP[cause]] += 1
+                lost_seconds[STAGE_GROUP[cause]] += event.id in seconds
         right, why, motions = classify_highlights(result.highlights, events, truth, plan)
         scores["flags"].append(right)
         for cause, motion in zip(why, motions):
@@ -483,9 +507,7 @@ def print_breakdown(name: str, per_game: list) -> None:
           f"false {_quantiles(scores[False])} (n={len(scores[False])})")
     print_scores(scores, games)
     print("    (a best floor is chosen on these games: an upper bound, not a result)")
-    print(f"  events missed (no highlight of any label within {TOLERANCE_S:g} s): {sum(lost.values())}"
-          + ("; stage that lost each (or shown inside another highlight): "
-             + ", ".join(f"{stage} {k}" for stage, k in lost.most_common()) if lost else ""))
+    print(misses_line(lost, lost_seconds if any(burst_second_actions(plan) for *_, plan in per_game) else None))
     print(f"  merge: {merge['windows']} classifier windows, {merge['accepted']} accepted, "
           f"{merge['before_merge']} given to merge, {merge['highlights']} highlights")
 

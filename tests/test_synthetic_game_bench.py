@@ -200,3 +200,30 @@ def test_skip_gt_makes_no_fit_game(bench, tmp_path, capsys):
                        "--workdir", str(tmp_path), "--skip-movenet", "--skip-gt"]) == 0
     assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["test4.mp4"]
     assert "fit game" not in capsys.readouterr().out
+
+
+def test_the_misses_on_a_game_with_bursts_say_how_many_were_a_bursts_second_action(bench, tmp_path, capsys):
+    """--bursts: the summary of the misses says how many of them, in all and at each stage, are a
+    burst's second action, read from the game's plan (the annotation does not mark them)."""
+    from highlights.events import load_annotation
+    from highlights.synth.game import BURST_GAP_S
+
+    video, annotation = bench.make_game(tmp_path, 0.25, "256x144", 4, "test4", bursts=1.0)
+    ann = load_annotation(annotation)
+    plan = bench.game_plan(video.with_name(video.stem + ".config.json"))
+    seconds = bench.burst_second_actions(plan)
+    events = list(ann.events)
+    follow = {b.id for a, b in zip(events, events[1:]) if BURST_GAP_S[0] <= b.key_s - a.key_s <= BURST_GAP_S[1]}
+    assert seconds and seconds == follow
+    # No detection: every event is missed, at the detection stage.
+    result, _, _ = bench.run(video, ann, {**bench.GT, "detection.gt_dropout": 1.0}, {})
+    truth = bench.load_truth_boxes(video.with_name(video.stem + ".gt.jsonl"))
+    capsys.readouterr()
+    bench.print_breakdown("no detection", [(result, ann, truth, plan)])
+    said = capsys.readouterr().out
+    n, k = len(events), len(seconds)
+    assert f"events missed (no highlight of any label within 2 s): {n} ({k} a burst's second action); " in said
+    assert f"detection {n} ({k} a burst's second action)" in said
+    # Without the plan nothing is said of bursts.
+    bench.print_breakdown("no detection", [(result, ann, truth, None)])
+    assert "burst" not in capsys.readouterr().out

@@ -107,6 +107,9 @@ class ShotPlan:
     style: CameraStyle
     camera_seed: int
     events: list[Event] = field(default_factory=list)
+    # The ids of those events that are a burst's second action (`GameConfig.burst_share`). The
+    # annotation does not say it: a scorer of the game is told the events, not how they were made.
+    burst_second_actions: list[str] = field(default_factory=list)
 
 
 def _shots(rng: np.random.Generator, duration: float, sport: str) -> list[tuple[float, float, str]]:
@@ -276,6 +279,7 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
     slots.sort(key=lambda s: s[1])
     shots: list[ShotPlan] = []
     events: list[Event] = []
+    burst_seconds: set[str] = set()
     next_id = 0
     for k, (s, e, sport) in enumerate(shot_spans):
         scene = scenes[k]
@@ -305,11 +309,13 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
                 travel = st - t
                 if travel > 0.05:
                     segments.append(Segment(t, _travel(shape, rng, x, target, travel)))
-            for m in ms:
+            for i, m in enumerate(ms):
                 segments.append(Segment(st, m))
                 a_s, a_k, a_e = m.action
                 events.append(Event(id=f"e{next_id:03d}", sport=sport, label=LABEL_OF_SPORT[sport],
                                     start_s=round(st + a_s, 3), end_s=round(st + a_e, 3), key_s=round(st + a_k, 3)))
+                if i:
+                    burst_seconds.add(events[-1].id)
                 next_id += 1
                 st += m.duration
             t, x = st, ms[-1].x_end
@@ -331,7 +337,9 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
                             framing=(0.0, float(rng.uniform(0.0, 0.12))))
         shots.append(ShotPlan(k, s, e, sport, scene, proj, focus, people, style,
                               camera_seed=int(rng.integers(2**31)),
-                              events=[ev for ev in events if s <= ev.start_s < e]))
+                              events=[ev for ev in events if s <= ev.start_s < e],
+                              burst_second_actions=[ev.id for ev in events
+                                                    if s <= ev.start_s < e and ev.id in burst_seconds]))
     return shots, events, n_frames
 
 
