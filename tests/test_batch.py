@@ -211,6 +211,20 @@ def test_workers_times_threads_fits_the_cores():
         plan_workers(0, 4)
 
 
+def test_a_worker_prepared_again_gets_its_settings_again_after_the_caller_put_its_own_back(restore_threads):
+    """A batch of one worker runs in the caller's process; the caller may put its threads back
+    after it, and its next batch of the same threads must set them again."""
+    import torch
+
+    from highlights.batch.worker import prepare_worker
+
+    for _ in range(2):
+        torch.set_num_threads(1)
+        os.environ.pop("OMP_NUM_THREADS", None)
+        prepare_worker(2)
+        assert torch.get_num_threads() == 2 and os.environ["OMP_NUM_THREADS"] == "2"
+
+
 def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, local_out, tmp_path, restore_threads):
     import shutil
 

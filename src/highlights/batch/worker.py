@@ -7,7 +7,6 @@ import signal
 import sys
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-_ready_with: int | None = None
 
 
 def available_cores() -> int:
@@ -33,11 +32,12 @@ def plan_workers(workers: int | None, cores: int | None = None) -> tuple[int, in
 
 
 def prepare_worker(threads: int, *, die_with_parent: bool = False) -> None:
-    """Once per process: torch, OpenCV and ONNX Runtime get `threads` threads, and loaded
-    classifiers are kept for the next game (the model is loaded once per worker)."""
-    global _ready_with
-    if _ready_with == threads:
-        return
+    """Before a process's games: torch, OpenCV and ONNX Runtime get `threads` threads, and loaded
+    classifiers are kept for the next game (the model is loaded once per worker).
+
+    Applied again at every call rather than remembered as done: a batch of one worker runs in the
+    caller's process, which may put its threads back or close the kept classifiers after it, and
+    its next batch must get both again. Each setting is cheap to apply."""
     for var in _THREAD_VARS:
         os.environ[var] = str(threads)
     import cv2
@@ -50,7 +50,6 @@ def prepare_worker(threads: int, *, die_with_parent: bool = False) -> None:
     keep_classifiers_loaded(True)
     if die_with_parent:
         _die_with_parent()
-    _ready_with = threads
 
 
 def _die_with_parent() -> None:
