@@ -26,15 +26,11 @@ def one_torch_thread():
 @pytest.fixture
 def restore_threads():
     """For a test that runs a batch in this process: a batch worker keeps its classifiers loaded and
-    sets torch's threads; both are put back after."""
-    import torch
+    sets torch's and OpenCV's threads and the thread variables; all are put back after."""
+    from tests.worker_settings import worker_settings_put_back
 
-    from highlights.model.process_cache import keep_classifiers_loaded
-
-    threads = torch.get_num_threads()
-    yield
-    keep_classifiers_loaded(False)
-    torch.set_num_threads(threads)
+    with worker_settings_put_back():
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -21,6 +21,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import Rate
 from tests.pipeline_fixtures import FixtureEvent, make_game
 from tests.process_states import alive, children
+from tests.worker_settings import worker_settings_put_back
 
 # Ground-truth detection and pose, the oracle classifier (reads each game's annotation from the
 # manifest): every stage runs, in about a second a game.
@@ -50,17 +51,9 @@ def season(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def local_out(season, tmp_path_factory) -> Path:
     """The manifest's games run by the local engine in this process (one worker)."""
-    import torch
-
-    from highlights.model.process_cache import keep_classifiers_loaded
-
-    threads = torch.get_num_threads()
     out = tmp_path_factory.mktemp("local") / "out"
-    try:
+    with worker_settings_put_back():
         run_batch(collect_games([season / "games.csv"]), out, FAST, workers=1, progress=False, log=lambda m: None)
-    finally:
-        keep_classifiers_loaded(False)
-        torch.set_num_threads(threads)
     return out
 
 
