@@ -13,6 +13,11 @@ from highlights.pipeline.outputs import write_all
 from highlights.synth import GameConfig, generate_game
 
 COUNT = 60  # cards enough to run several screens below the first
+SHOWN = "(i => i && i.complete && i.naturalWidth > 0)"
+IN_VIEW_SHOWN = (f"[...document.querySelectorAll('.card')].filter(c => c.getBoundingClientRect().top < innerHeight)"
+                 f".every(c => {SHOWN}(c.querySelector('img')))")
+ALL_SHOWN = f"[...document.querySelectorAll('.card img')].every({SHOWN})"
+NEXT_FRAMES = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))"
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +36,8 @@ def game_page(tmp_path_factory):
 
 
 def test_thumbnails_load_as_their_cards_come_near_the_view(browser, game_page):
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page_path, thumbs = game_page
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
@@ -39,18 +46,26 @@ def test_thumbnails_load_as_their_cards_come_near_the_view(browser, game_page):
         tab.on("request", lambda r: fetched.add(r.url.rsplit("/", 1)[-1]) if "/thumbs/" in r.url else None)
         tab.goto(page_path.as_uri())
         tab.wait_for_load_state("load")
-        tab.wait_for_timeout(500)
+        # Waits on what the page shows rather than for fixed times, which a busy machine outlasts.
+        try:
+            tab.wait_for_function(f"() => {IN_VIEW_SHOWN}", timeout=30000)
+        except PlaywrightTimeout:
+            pass  # the assertion below says which picture is missing
         at_open = set(fetched)
         # The cards in the first view, by their place on the page (card k shows thumbnail k).
         in_view = tab.eval_on_selector_all(".card", "cs => cs.map(c => c.getBoundingClientRect().top < innerHeight)")
         shown = {thumbs[k] for k, seen in enumerate(in_view) if seen}
-        # Step down the page as a reader scrolls, to its end.
+        # Step down the page as a reader scrolls, to its end, each step drawn before the next
+        # (a lazy image is fetched when a drawn frame finds its card near the view).
         for _ in range(200):
             if tab.evaluate("() => innerHeight + scrollY >= document.documentElement.scrollHeight - 1"):
                 break
             tab.mouse.wheel(0, 700)
-            tab.wait_for_timeout(40)
-        tab.wait_for_timeout(500)
+            tab.evaluate(NEXT_FRAMES)
+        try:
+            tab.wait_for_function(f"() => {ALL_SHOWN}", timeout=60000)
+        except PlaywrightTimeout:
+            pass  # the assertions below say which pictures were not fetched or are broken
         at_end = set(fetched)
         broken = tab.eval_on_selector_all(".card img", "is => is.filter(i => !(i.complete && i.naturalWidth > 0)).length")
     finally:
