@@ -297,3 +297,22 @@ def test_an_empty_lane_says_so_in_its_own_lane():
         lanes = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
         assert {t.get_text(): t.get_position()[1] for t in ax.texts} == {
             note: lanes[lane] for lane, note in words.items()}
+
+
+def test_crowded_misses_print_no_word_over_another_and_count_those_left_out():
+    """A miss every 5 s: a word a line lower every fortieth of the row printed the stages over each other."""
+    from tests.picture_checks import texts_cover_each_other, texts_outside
+
+    stages = ["candidates", "pose/kinematics", "classifier", "merge"]
+    events = [_event(i, "baseball_swing", 10.0 + 5 * i) for i in range(100)]
+    misses = [{"event_id": str(i), "stage": stages[i % 4]} for i in range(100)]
+    fig = eval_timeline_figure([], events, score_at([], events, 2.0), misses=misses, duration_s=520.0)
+    ax = fig.axes[0]
+    assert texts_outside(fig) == []  # draws it
+    words = [t for t in ax.texts if t.get_text() in stages]
+    assert texts_cover_each_other(words, fig.canvas.get_renderer()) == []
+    note = [t.get_text() for t in ax.texts if t.get_gid() == "words left out"]
+    left_out = 100 - len(words)
+    assert left_out > 0 and note == [f"words beneath {left_out} of this row's marks left out: too close to others"]
+    # each word beneath its own miss
+    assert all(t.get_text() == stages[round((t.get_position()[0] - 10.0) / 5) % 4] for t in words)

@@ -265,6 +265,7 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
     lo, hi = span
     lowest = layout[0].bottom - 0.25
     labels = []
+    left_out = 0
     for row, ((name, _), lane) in enumerate(zip(reversed(lanes), layout)):
         index = len(lanes) - 1 - row
         marked: dict[str, tuple[list[float], list[float], Mark]] = {}
@@ -299,7 +300,9 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
             size = mark_size(len(xs))
             ax.plot(xs, ys, linestyle="none", marker=mark.marker, markerfacecolor=mark.face,
                     markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend)
-        lowest = min(lowest, _draw_words(ax, texts, hi - lo))
+        words_low, words_left_out = _draw_words(ax, texts, hi - lo)
+        lowest = min(lowest, words_low)
+        left_out += words_left_out
         labels.append(name + ("\n" + ", ".join(f"{n} {word}" for word, n in counted.items()) if counted else ""))
     ax.set_yticks([lane.centre for lane in layout], labels)
     ax.set_ylim(lowest, layout[-1].top + 0.25)
@@ -309,6 +312,10 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
     ax.xaxis.set_major_locator(MultipleLocator(tick_step(hi - lo)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: short_clock(x)))
     ax.grid(axis="x", alpha=0.3)
+    if left_out:  # in the margin above the lanes, where no bar or word is
+        ax.text(0.995, 0.99, f"words beneath {left_out} of this row's marks left out: too close to others",
+                transform=ax.transAxes, ha="right", va="top", fontsize=WORD_SIZE, color=MARK_TEXT_COLOUR,
+                gid="words left out")
     # An empty lane says so: a ground-truth lane left blank read as events not drawn.
     for index, ((_, bars), note) in enumerate(zip(lanes, ("no highlights found", "no events annotated"))):
         if empty_note and not bars:
@@ -316,19 +323,30 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
                     color="#555555")
 
 
-WORD_LEVELS = 3  # words under marks close in time step down this many lines, then start again
+WORD_LEVELS = 3  # words under marks close in time step down this many lines
+WORD_SIZE = 7
+# The axes' width at least, in points, beside the lanes' names: a word measured against it takes no
+# less of the row's time than it will.
+WORDS_AXIS_WIDTH_PT = 10 * 72
 
 
-def _draw_words(ax, texts: list[tuple[float, float, str]], span: float) -> float:
-    """Each mark's word beneath its bar; a word whose mark is within a fortieth of the row's
-    `span` of the last one's goes a line lower, so neighbours do not print over each other. Returns the lowest
-    y the words reach."""
+def _draw_words(ax, texts: list[tuple[float, float, str]], span: float) -> tuple[float, int]:
+    """Each mark's word beneath its bar, on the highest of WORD_LEVELS lines where it clears the
+    words already there; a word that clears none is left out, where a word a line lower every
+    fortieth of the row printed a crowd of misses' stages over each other. Returns the lowest y the
+    words reach and how many were left out."""
     lowest = 0.0
-    last_x, level = None, 0
+    ends = [-math.inf] * WORD_LEVELS
+    left_out = 0
+    seconds_per_pt = span / WORDS_AXIS_WIDTH_PT
     for x, y, text in sorted(texts):
-        level = (level + 1) % WORD_LEVELS if last_x is not None and x - last_x < span / 40 else 0
-        last_x = x
+        half = (widest_line_pt(text, WORD_SIZE) + 6) / 2 * seconds_per_pt  # 3 pt clear on each side
+        level = next((k for k, end in enumerate(ends) if end <= x - half), None)
+        if level is None:
+            left_out += 1
+            continue
+        ends[level] = x + half
         top = y - 0.22 * level
-        ax.text(x, top, text, ha="center", va="top", fontsize=7, color=MARK_TEXT_COLOUR)
+        ax.text(x, top, text, ha="center", va="top", fontsize=WORD_SIZE, color=MARK_TEXT_COLOUR)
         lowest = min(lowest, top - 0.3)
-    return lowest
+    return lowest, left_out
