@@ -29,6 +29,7 @@ from tests.review_browser import ReviewServer
 from tests.review_fixtures import MODEL, make_detect_folder
 from tests.test_review_playback import _detect_folder, _pictures, _source, needs_hevc
 
+POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
 
@@ -141,12 +142,15 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
         other.evaluate(f"() => {{ S.sel = {idx}; renderList(); }}")
         other.keyboard.press("r")
         other.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'")
-        page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'", timeout=5000)
+        # A poll every 1.5 s; a loaded machine answers a poll late, so the wait allows many polls.
+        page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'",
+                               timeout=POLL_WAIT_MS)
         assert "Bob" in page.inner_text("#notice")
         page.screenshot(path=shots / "5-changed-in-another-tab.png")
         # Undo in the second tab: the first tab's acceptance stands again.
         other.keyboard.press("u")
-        page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'accepted'", timeout=5000)
+        page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'accepted'",
+                               timeout=POLL_WAIT_MS)
         other.close()
 
         page.click("#exportBtn")
