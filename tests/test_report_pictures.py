@@ -115,3 +115,28 @@ def test_the_reliability_diagrams_legend_covers_no_bin():
         assert not legends[0].get_window_extent(renderer).overlaps(fig.axes[0].get_window_extent(renderer))
     finally:
         plt.close(fig)
+
+
+def test_the_diagonal_does_not_strike_through_a_bins_count():
+    """A bin of 0.9 to 1.0 right nine times in ten puts its count where the calibrated diagonal
+    runs: the dashed line was drawn through "n=10"."""
+    from highlights.report import build_report
+    from highlights.report.plot import reliability_figure
+
+    labels = ["none", "baseball_swing"]
+    conf = np.full(10, 0.95)
+    proba = np.c_[conf, 1 - conf]
+    truth = ["none"] * 9 + ["baseball_swing"]
+    report = build_report(truth, ["none"] * 10, labels, proba=proba, n_bootstrap=10)
+    fig = reliability_figure(report)
+    try:
+        (diagonal,) = [line for line in fig.axes[0].lines if list(line.get_xdata()) == [0, 1]]
+        diagonal.set_color("#ff0000")  # a colour nothing else in the picture has, to find its pixels
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[::-1, :, :3].astype(int)  # rows from the bottom
+        (count,) = [t for t in fig.axes[0].texts if t.get_text() == "n=10"]
+        box = count.get_window_extent(fig.canvas.get_renderer())
+        inside = pixels[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
+        assert ((inside[..., 0] > 150) & (inside[..., 1] < 100) & (inside[..., 2] < 100)).sum() == 0
+    finally:
+        plt.close(fig)

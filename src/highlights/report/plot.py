@@ -106,7 +106,10 @@ def reliability_figure(report: dict):
         low, high = row["bin"]
         ax.bar((low + high) / 2, row["correct_rate"], width=high - low, color="tab:blue", edgecolor="white",
                alpha=0.8)
-        ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center", va="bottom", fontsize=8)
+        # On white, above the diagonal: where a bin is about as right as it is sure, the dashed line
+        # ran through its count.
+        ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center", va="bottom", fontsize=8,
+                zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.1)
     ax.set_xlabel("probability of the predicted class (bin)")
