@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from highlights.train import curves
 
 
@@ -56,3 +58,21 @@ def test_the_best_epochs_legend_covers_no_point_of_a_weak_models_curve(monkeypat
     box = f1.get_legend().get_window_extent(canvas.get_renderer())
     points = f1.transData.transform([(h["epoch"], h["val_macro_f1"]) for h in history])
     assert [tuple(p) for p in points if box.contains(*p)] == []
+
+
+def test_each_epochs_dot_stands_apart_from_the_next_or_none_is_drawn(monkeypatch, tmp_path):
+    """200 epochs' dots across one axis drew a thick band that hid the curve."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    for epochs in (10, 40, 200):
+        history = [{"epoch": e, "train_loss": 2.0 / e, "val_macro_f1": min(0.9, 0.01 * e)} for e in range(1, epochs + 1)]
+        fig = _figure(monkeypatch, tmp_path, history, best_epoch=epochs)
+        FigureCanvasAgg(fig).draw()
+        for ax in fig.axes:
+            (curve,) = [line for line in ax.lines if len(line.get_xdata()) == epochs]
+            if curve.get_marker() in (None, "None", "", " "):
+                assert epochs > 40
+                continue
+            points = ax.transData.transform(curve.get_xydata())
+            apart = np.hypot(*np.diff(points, axis=0).T).min()
+            assert apart >= curve.get_markersize() * fig.dpi / 72, (epochs, apart)
