@@ -455,3 +455,17 @@ def test_the_pages_summary_counts_one_highlight_and_one_event_in_the_singular(tm
     parser.feed(render_html(one, tmp_path, source_name="game.mp4", duration_s=10.0, annotation=annotation))
     text = "".join(parser.text)
     assert "1 highlight, 2.0 s of reel" in text and "; 1 annotated event" in text and "event(s)" not in text
+
+
+def test_writing_a_timeline_leaves_pyplot_unimported(tmp_path: Path):
+    """The timelines draw on a Figure of their own: importing pyplot picks a backend, the global
+    state a library called from a service should not touch."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from highlights.pipeline.outputs.timeline import plot_timeline; "
+            f"plot_timeline([], {str(tmp_path / 't.png')!r}, duration_s=5.0); "
+            "print('matplotlib.pyplot' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False" and (tmp_path / "t.png").exists()

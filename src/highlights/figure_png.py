@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -32,7 +33,7 @@ def write_figure_png(out_path: str | Path, build: Callable[[], Any], *, dpi: flo
     from highlights.home_folder import give_matplotlib_a_folder
 
     give_matplotlib_a_folder()  # `detect_highlights` called by a service's process with no home
-    from matplotlib import pyplot, rc_context
+    from matplotlib import rc_context
 
     buffer = io.BytesIO()
     # Text takes its font when it is made and draws when saved: both under the fallback list.
@@ -42,7 +43,11 @@ def write_figure_png(out_path: str | Path, build: Callable[[], Any], *, dpi: flo
         try:
             fig.savefig(buffer, format="png", **({} if dpi is None else {"dpi": dpi}))
         finally:
-            pyplot.close(fig)  # nothing for a figure pyplot does not hold
+            # A figure pyplot made is held by it until closed; pyplot is not imported for one that
+            # is not (a library's Figure on its own canvas), since importing it picks a backend.
+            pyplot = sys.modules.get("matplotlib.pyplot")
+            if pyplot is not None:
+                pyplot.close(fig)
     missing = list(dict.fromkeys(chr(int(m.group(1))) for w in caught if (m := _MISSING_GLYPH.search(str(w.message)))))
     for w in caught:
         if not _MISSING_GLYPH.search(str(w.message)):
