@@ -19,9 +19,12 @@ def wrap_to_width(text: str, width_pt: float, fontsize: float) -> str:
     from matplotlib.textpath import text_to_path
 
     font = FontProperties(size=fontsize)
+    # No line of more characters fits: the narrowest glyphs (i, l, .) are over a fifth of the size
+    # wide. Measuring a name of thousands of characters whole, again for every line, took seconds.
+    most = max(1, int(width_pt / (0.2 * fontsize)))
 
     def fits(line: str) -> bool:
-        return text_to_path.get_text_width_height_descent(line, font, ismath=False)[0] <= width_pt
+        return len(line) <= most and text_to_path.get_text_width_height_descent(line, font, ismath=False)[0] <= width_pt
 
     out: list[str] = []
     for paragraph in text.split("\n"):
@@ -34,12 +37,25 @@ def wrap_to_width(text: str, width_pt: float, fontsize: float) -> str:
                 out.append(line.rstrip(" "))
             line = ""
             while piece and not fits(piece.rstrip(" ")):
-                cut = max(1, max((n for n in range(1, len(piece)) if fits(piece[:n])), default=1))
+                cut = _longest_fitting(piece, fits)
                 out.append(piece[:cut])
                 piece = piece[cut:]
             line = piece
         out.append(line.rstrip(" "))
     return "\n".join(out)
+
+
+def _longest_fitting(piece: str, fits) -> int:
+    """How many of `piece`'s first characters fit, at least 1: by halving, since a prefix is never
+    narrower than a shorter one (one measure a character took minutes over a 2,000-character name)."""
+    low, high = 1, len(piece)  # fits(piece[:low]) is taken as true; the whole piece does not fit
+    while high - low > 1:
+        middle = (low + high) // 2
+        if fits(piece[:middle]):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def widest_line_pt(text: str, fontsize: float) -> float:
