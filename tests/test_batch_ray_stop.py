@@ -1,0 +1,90 @@
+"""The pieces of a Ray batch's stop (`batch.ray_stop`) that need no Ray instance: the stop signal's
+wait, what `stop_games` asks of Ray (given a stand-in that records it), and the worker's Ctrl-C
+handling put in place for a game and taken back after it. The whole stop, on Ray, is
+tests/test_batch_ray_interrupt.py's."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from types import SimpleNamespace
+
+import pytest
+
+from highlights.batch.local_engine import STOP_GRACE_S, stop_game_once
+from highlights.batch.ray_stop import StopSignal, ctrl_c_stops_the_game, stop_games
+
+
+def test_the_stop_signal_says_whether_the_batch_stopped_and_waits_no_longer_than_asked():
+    async def asked() -> list[bool]:
+        stop = StopSignal()
+        said = [await stop.wait(0.01)]
+        await stop.stop()
+        said.append(await stop.wait(60.0))  # set: at once, not after the minute
+        return said
+
+    assert asyncio.run(asyncio.wait_for(asked(), 10.0)) == [False, True]
+
+
+class _Ray:
+    """Records what `stop_games` asks of Ray; `finished` returns within the grace."""
+
+    def __init__(self, finished: set[str], *, cancel_fails: bool = False, wait_raises: bool = False) -> None:
+        self.finished, self.cancel_fails, self.wait_raises = finished, cancel_fails, wait_raises
+        self.calls: list[tuple] = []
+
+    def wait(self, refs, num_returns, timeout):
+        self.calls.append(("wait", list(refs), num_returns, timeout))
+        if self.wait_raises:
+            raise KeyboardInterrupt  # a second Ctrl-C during the grace
+        return [r for r in refs if r in self.finished], [r for r in refs if r not in self.finished]
+
+    def cancel(self, ref, force):
+        self.calls.append(("cancel", ref, force))
+        if self.cancel_fails:
+            raise RuntimeError("the task ended meanwhile")
+
+
+def _signal(calls: list) -> SimpleNamespace:
+    return SimpleNamespace(stop=SimpleNamespace(remote=lambda: calls.append(("stop",))))
+
+
+def test_games_in_flight_are_told_to_stop_given_the_grace_and_those_left_are_ended():
+    ray = _Ray(finished={"a", "c"})
+    stop_games(ray, ["a", "b", "c", "d"], _signal(ray.calls))
+    assert ray.calls == [("stop",), ("wait", ["a", "b", "c", "d"], 4, STOP_GRACE_S),
+                         ("cancel", "b", True), ("cancel", "d", True)]
+
+
+def test_a_game_that_cannot_be_cancelled_leaves_the_others_to_be():
+    ray = _Ray(finished=set(), cancel_fails=True)
+    stop_games(ray, ["a", "b"], _signal(ray.calls))
+    assert [c for c in ray.calls if c[0] == "cancel"] == [("cancel", "a", True), ("cancel", "b", True)]
+
+
+def test_a_stop_cut_short_or_without_a_signal_ends_every_game():
+    ray = _Ray(finished={"a"}, wait_raises=True)
+    with pytest.raises(KeyboardInterrupt):
+        stop_games(ray, ["a", "b"], _signal(ray.calls))
+    assert [c for c in ray.calls if c[0] == "cancel"] == [("cancel", "a", True), ("cancel", "b", True)]
+    ray = _Ray(finished={"a"})
+    stop_games(ray, ["a", "b"], None)
+    assert ray.calls == [("cancel", "a", True), ("cancel", "b", True)]
+    ray = _Ray(finished=set())
+    stop_games(ray, [], _signal(ray.calls))  # nothing in flight or queued: nothing to ask of Ray
+    assert ray.calls == []
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signal masks")
+def test_ctrl_c_stops_the_game_while_it_runs_and_the_worker_is_put_back_as_it_was():
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGINT])  # as Ray's workers have it
+    try:
+        with ctrl_c_stops_the_game():
+            assert signal.getsignal(signal.SIGINT) is stop_game_once
+            assert signal.SIGINT not in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        assert signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        signal.signal(signal.SIGINT, handler)
