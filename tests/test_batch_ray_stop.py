@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import threading
 from types import SimpleNamespace
 
 import pytest
@@ -88,3 +89,42 @@ def test_ctrl_c_stops_the_game_while_it_runs_and_the_worker_is_put_back_as_it_wa
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         signal.signal(signal.SIGINT, handler)
+
+
+def test_a_game_still_queued_when_the_batch_stopped_returns_at_its_start_without_running(monkeypatch):
+    ray = pytest.importorskip("ray")
+    from highlights.batch import ray_engine
+
+    def never(*args, **kwargs):
+        raise AssertionError("a game queued when the batch stopped was started")
+
+    monkeypatch.setattr(ray_engine, "prepare_worker", never)
+    monkeypatch.setattr(ray_engine, "game_in_worker", never)
+    monkeypatch.setattr(ray, "get", lambda answer: answer)  # the actor's answer, as Ray hands it back
+    asked: list[float] = []
+    stopped = SimpleNamespace(wait=SimpleNamespace(remote=lambda timeout_s: asked.append(timeout_s) or True))
+    assert ray_engine._game_task({}, 1, stopped) is None
+    assert asked == [0.0]  # asked without waiting
+
+
+@pytest.mark.skipif(not hasattr(signal, "pthread_kill"), reason="POSIX signals")
+@pytest.mark.parametrize("game_done_meanwhile", [False, True], ids=["game running", "game done as the stop came"])
+def test_the_stop_reaches_a_running_game_and_never_one_that_ended(monkeypatch, game_done_meanwhile):
+    ray = pytest.importorskip("ray")
+    from highlights.batch.ray_stop import WATCH_S, stop_when_asked
+
+    done = threading.Event()
+    asked: list[float] = []
+
+    def answer(stopped):  # the batch stops while this wait is out; the game may end meanwhile
+        if game_done_meanwhile:
+            done.set()
+        return stopped
+
+    sent: list[tuple[int, int]] = []
+    monkeypatch.setattr(ray, "get", answer)
+    monkeypatch.setattr(signal, "pthread_kill", lambda thread, signum: sent.append((thread, signum)))
+    stopped = SimpleNamespace(wait=SimpleNamespace(remote=lambda timeout_s: asked.append(timeout_s) or True))
+    stop_when_asked(stopped, 1234, done)
+    assert asked == [WATCH_S]
+    assert sent == ([] if game_done_meanwhile else [(1234, signal.SIGINT)])
