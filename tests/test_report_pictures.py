@@ -140,3 +140,24 @@ def test_the_diagonal_does_not_strike_through_a_bins_count():
         assert ((inside[..., 0] > 150) & (inside[..., 1] < 100) & (inside[..., 2] < 100)).sum() == 0
     finally:
         plt.close(fig)
+
+
+def test_a_bin_of_clips_none_predicted_right_shows_on_the_axis():
+    """Its bar has no height: it drew nothing but its count beside the axis."""
+    from highlights.report import build_report
+    from highlights.report.plot import reliability_figure
+
+    report = build_report(["none"], ["baseball_swing"], ["none", "baseball_swing"], proba=np.array([[0.25, 0.75]]),
+                          n_bootstrap=10)
+    (row,) = report["confidence"]["calibration"]["bins"]
+    assert row["correct_rate"] == 0 and row["bin"] == [0.7, 0.8]
+    fig = reliability_figure(report)
+    try:
+        fig.canvas.draw()
+        pixels = np.asarray(fig.canvas.buffer_rgba())[::-1, :, :3].astype(int)  # rows from the bottom
+        ax = fig.axes[0]
+        x, y = ax.transData.transform((0.75, 0.0))
+        r, g, b = pixels[int(round(y)) + 1, int(round(x))]
+        assert b > r + 60, (r, g, b)  # the bars' blue just above the axis, where the white was
+    finally:
+        plt.close(fig)

@@ -106,6 +106,9 @@ def reliability_figure(report: dict):
         low, high = row["bin"]
         ax.bar((low + high) / 2, row["correct_rate"], width=high - low, color="tab:blue", edgecolor="white",
                alpha=0.8)
+        # The bar's top as a line over the axis too: a bin of clips none of which was right has a bar of
+        # no height, and showed nothing but its count.
+        ax.hlines(row["correct_rate"], low, high, color="tab:blue", linewidth=4, zorder=3, clip_on=False)
         # On white, above the diagonal: where a bin is about as right as it is sure, the dashed line
         # ran through its count.
         ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center", va="bottom", fontsize=8,
