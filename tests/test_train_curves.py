@@ -76,3 +76,18 @@ def test_each_epochs_dot_stands_apart_from_the_next_or_none_is_drawn(monkeypatch
             points = ax.transData.transform(curve.get_xydata())
             apart = np.hypot(*np.diff(points, axis=0).T).min()
             assert apart >= curve.get_markersize() * fig.dpi / 72, (epochs, apart)
+
+
+def test_a_dot_at_a_macro_f1_of_0_or_1_is_drawn_whole_inside_the_axes(monkeypatch, tmp_path):
+    """A 1-epoch run scoring 0 (the tiny demo's) had its dot cut in half by the axis."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    history = [{"epoch": 1, "train_loss": 1.4, "val_macro_f1": 0.0}, {"epoch": 2, "train_loss": 1.0, "val_macro_f1": 1.0}]
+    fig = _figure(monkeypatch, tmp_path, history, best_epoch=2, val_clips=3)
+    FigureCanvasAgg(fig).draw()
+    f1 = fig.axes[1]
+    (curve,) = [line for line in f1.lines if line.get_marker() == "o"]
+    radius = curve.get_markersize() / 2 * fig.dpi / 72
+    box = f1.get_window_extent()
+    for _, y in f1.transData.transform(curve.get_xydata()):
+        assert box.y0 <= y - radius and y + radius <= box.y1

@@ -44,7 +44,7 @@ def plot_training_curves(history: list[dict], path: str | Path, *, best_epoch: i
                        transform=ax_f1.transAxes, ha="center", va="center", color="#555555")
         ax_f1.set_xlabel("epoch")
         ax_f1.set_ylabel("validation macro-F1" + (f" ({counted(val_clips, 'clip')})" if val_clips else ""))
-        ax_f1.set_ylim(0, 1.02)
+        ax_f1.set_ylim(-0.04, 1.04)  # room for a whole dot at 0 and at 1, where the axes cut it in half
         for ax in (ax_loss, ax_f1):
             ax.grid(alpha=0.3)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
