@@ -316,3 +316,29 @@ def test_crowded_misses_print_no_word_over_another_and_count_those_left_out():
     assert left_out > 0 and note == [f"words beneath {left_out} of this row's marks left out: too close to others"]
     # each word beneath its own miss
     assert all(t.get_text() == stages[round((t.get_position()[0] - 10.0) / 5) % 4] for t in words)
+
+
+def test_the_ablation_charts_counts_lie_inside_their_panel_clear_of_the_baselines_line():
+    """Every run at 0 of 1 (the tiny demo's): the counts straddled the panel's left edge and the
+    baseline's dashed line at 0 ran through each of them."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    rows = [_row("baseline", "baseline", {}, 0, 1, 0), _row("only merge.min_length_s=5", "alone", {"x": 5}, 0, 1, 0)]
+    result = AblationResult(PipelineConfig(), {"x": 5}, 2.0, rows, [])
+    fig = ablation_figure(result)
+    recall_ax = fig.axes[0]
+    (baseline,) = [line for line in recall_ax.lines if line.get_gid() == "baseline recall"]
+    baseline.set_color("#ff0000")  # a colour nothing else in the picture has, to find its pixels
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    pixels = np.asarray(canvas.buffer_rgba())[::-1, :, :3].astype(int)  # rows from the bottom
+    panel = recall_ax.get_window_extent(renderer)
+    counts = [t for t in recall_ax.texts if t.get_text() == "0/1"]
+    assert len(counts) == 2
+    for count in counts:
+        box = count.get_window_extent(renderer)
+        assert panel.x0 <= box.x0 and box.x1 <= panel.x1
+        inside = pixels[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
+        assert ((inside[..., 0] > 150) & (inside[..., 1] < 100) & (inside[..., 2] < 100)).sum() == 0

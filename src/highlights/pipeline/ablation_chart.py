@@ -44,9 +44,12 @@ def ablation_figure(result: AblationResult):
             colour = CULPRIT_COLOUR if culprits & set(row.changes) and row.kind == "alone" else POINT_COLOUR
             ax.errorbar([rate.value], [y], xerr=[[rate.value - low], [high - rate.value]], fmt="o", color=colour,
                         capsize=3, gid=f"{what} {row.name}")
+            # on white above the baseline's dashed line, which ran through a count at the same rate
             ax.annotate(f"{rate.hits}/{rate.total}", (rate.value, y), xytext=(0, 6), textcoords="offset points",
-                        ha="center", fontsize=7, color=colour)
-        ax.set_xlim(-0.02, 1.02)
+                        ha="center", fontsize=7, color=colour, zorder=3,
+                        bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5})
+        # room for half a count's width beyond 0 and 1: a count at 0 ran over the axis's edge
+        ax.set_xlim(-0.06, 1.06)
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.grid(axis="x", alpha=0.3)
         ax.set_title(f"{what} ({'found/events' if what == 'recall' else 'right/highlights'})")
