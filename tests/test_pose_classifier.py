@@ -515,6 +515,9 @@ def test_a_pose_model_is_given_the_features_it_was_trained_on(trained, windows, 
                             clf.aggregation, feature_version=1)
     np.testing.assert_array_equal(old.window_proba(norm), as_old.window_proba(norm))
     assert not np.allclose(old.window_proba(norm), clf.window_proba(norm))
+    # The mirror images it averages in are given version 1 too: the features read left and right
+    # alike, so a mirror image scores as its window does and the average is the window's own score.
+    np.testing.assert_allclose(old.window_proba(norm), old.window_proba(norm, tta_mirror=False), atol=1e-6)
     # Saved again, it says version 1 and is read as version 1.
     old.save(tmp_path / "again.pt")
     assert PoseClassifier.load(tmp_path / "again.pt").feature_version == 1
