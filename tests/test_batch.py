@@ -687,3 +687,22 @@ def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_ind
     for name in EVENTS:
         assert games[name]["reused"] and games[name]["scores"] == ran[name]["scores"]
     assert index["summary"]["against_annotations"] == _index(local_out)["summary"]["against_annotations"]
+
+
+def test_a_reused_game_whose_highlights_json_cannot_be_read_is_listed_without_scores(season, local_out, tmp_path):
+    """A folder written before the index kept scores, whose highlights.json was since cut short:
+    the game is listed as it was, without scores, and the batch goes on to count the others."""
+    out = tmp_path / "out"
+    shutil.copytree(local_out, out)
+    for name in EVENTS:
+        record_path = out / name / "game.json"
+        record = json.loads(record_path.read_text())
+        del record["scores"]
+        record_path.write_text(json.dumps(record))
+    damaged = out / "alpha" / "highlights.json"
+    damaged.write_text(damaged.read_text()[:40])
+    run_batch(collect_games([season / "games.csv"]), out, FAST, workers=1, progress=False, log=lambda m: None)
+    games = {r["game_id"]: r for r in _index(out)["games"]}
+    assert games["alpha"]["reused"] and "scores" not in games["alpha"]
+    assert all(games[name]["scores"]["events"] == len(EVENTS[name]) for name in ("bravo", "charlie"))
+    assert _index(out)["summary"]["against_annotations"]["games"] == 2
