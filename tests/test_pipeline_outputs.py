@@ -469,3 +469,15 @@ def test_writing_a_timeline_leaves_pyplot_unimported(tmp_path: Path):
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False" and (tmp_path / "t.png").exists()
+
+
+def test_a_page_without_highlights_names_no_reel_and_offers_no_bar_to_click(tmp_path: Path):
+    """With only an annotated event's bar, it said "0.0 s of reel" (none is written) and "click a
+    bar to jump to its highlight"."""
+    annotation = SimpleNamespace(events=[SimpleNamespace(sport="basketball", label="basketball_layup", start_s=19.6,
+                                                         end_s=21.3, key_s=20.5)])
+    parser = _Page()
+    parser.feed(render_html([], tmp_path, source_name="game.mp4", duration_s=24.0, annotation=annotation))
+    text = "".join(parser.text)
+    assert "0 highlights, from a 00:00:24.000 game; 1 annotated event" in text
+    assert "s of reel" not in text and "% kept" not in text and "click a bar" not in text

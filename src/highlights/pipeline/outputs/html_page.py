@@ -294,8 +294,12 @@ def render_html(
     held = media.in_reel if media is not None and media.in_reel is not None else None
     if held is not None and not all(held):
         summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of footage"
+    if not ordered:  # no reel is written: "0.0 s of reel" named a file that is not there
+        summary = counted(0, "highlight")
     if duration_s:
-        summary += f", from a {clock_timecode(duration_s)} game ({100 * total / duration_s:.1f}% kept)"
+        summary += f", from a {clock_timecode(duration_s)} game"
+        if ordered:
+            summary += f" ({100 * total / duration_s:.1f}% kept)"
     if held is not None and not all(held):
         summary += f"; the reel holds the {sum(held)} best-ranked, {media.reel_seconds:.1f} s"
         if reel_budget:
@@ -332,7 +336,9 @@ def render_html(
             f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
             for s in sports
         ]
-        out.append('<p class="legend">' + "".join(swatches) + " — click a bar to jump to its highlight.</p>")
+        # the hint only where there is a highlight's bar to click (an annotated event's is not a link)
+        out.append('<p class="legend">' + "".join(swatches)
+                   + (" — click a bar to jump to its highlight." if ordered else "") + "</p>")
     out.append("</section>")
 
     if media is not None and media.reel_path is not None:
