@@ -20,7 +20,8 @@ def wrap_to_width(text: str, width_pt: float, fontsize: float) -> str:
 
     font = FontProperties(size=fontsize)
     # No line of more characters fits: the narrowest glyphs (i, l, .) are over a fifth of the size
-    # wide. Measuring a name of thousands of characters whole, again for every line, took seconds.
+    # wide. A longer line is not measured, where a name of thousands of characters was measured
+    # whole again for every line.
     most = max(1, int(width_pt / (0.2 * fontsize)))
 
     def fits(line: str) -> bool:
@@ -47,7 +48,7 @@ def wrap_to_width(text: str, width_pt: float, fontsize: float) -> str:
 
 def _longest_fitting(piece: str, fits) -> int:
     """How many of `piece`'s first characters fit, at least 1: by halving, since a prefix is never
-    narrower than a shorter one (one measure a character took minutes over a 2,000-character name)."""
+    narrower than a shorter one (a measure per character grows with the square of the name's length)."""
     low, high = 1, len(piece)  # fits(piece[:low]) is taken as true; the whole piece does not fit
     while high - low > 1:
         middle = (low + high) // 2
