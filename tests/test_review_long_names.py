@@ -12,7 +12,7 @@ LONG_NAME = "partie_été_Müller_" + "x" * 120 + "_日本"
 
 def test_the_game_list_shows_a_long_names_counts_and_keeps_the_whole_name_as_its_tooltip(browser, tmp_path):
     folder = make_detect_folder(tmp_path, name=LONG_NAME)
-    server = ReviewServer([str(folder)])
+    server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])
     try:
         context = browser.new_context(viewport={"width": 1280, "height": 800})
         try:
