@@ -133,3 +133,12 @@ def test_calibrate_on_a_game_the_model_has_seen_warns_as_evaluate_does(tmp_path,
         assert (f"warning: {ckpt} was trained on the video itself" in said) is warned, said
         assert ("this calibration is fitted on its scores on footage the model learned from, more confident there "
                 "than on new games; fit it on a game it has not seen" in said) is warned, said
+
+
+def test_a_video_both_trained_and_validated_on_is_named_once_as_trained_on(tmp_path, monkeypatch):
+    hash_reads(monkeypatch, tmp_path / "cache")
+    video = tmp_path / "game.mp4"
+    video.write_bytes(os.urandom(10_000))
+    seen = {hashlib.sha256(video.read_bytes()).hexdigest()[:16]}
+    (line,) = seen_video_warnings(_checkpoint(tmp_path / "both.pt", seen, tmp_path / "datasets", "v1", seen), video)
+    assert "both.pt was trained on the video itself" in line and "chosen on" not in line
