@@ -12,6 +12,16 @@ import os
 import pytest
 
 
+def pytest_configure(config):
+    """A suite started with Ctrl-C ignored (`pytest &` in a shell without job control, `nohup`)
+    hands that on to every process it starts, so the tests that stop a run with Ctrl-C would
+    wait in vain: Python's own handler is put back, as a run started at a terminal has it."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """Torch on one thread in every test (the machine's cores are shared), restored after."""
