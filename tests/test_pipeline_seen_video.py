@@ -33,15 +33,19 @@ def _checkpoint(path, clip_ids, root, version, val_clip_ids=None):
     return PipelineConfig().with_overrides({"classifier.checkpoint": str(path), "classifier.backend": "checkpoint"})
 
 
-def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_game(tmp_path):
+def _reviewed_version(tmp_path):
+    """A synthetic game reviewed (three decisions) and exported as v1: the version and its video."""
     folder = make_detect_folder(tmp_path / "detect", "game1")
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
         decide_first_three(session)
-        version = export_review(session, tmp_path / "datasets").version
-        video = session.games[0].video
+        return export_review(session, tmp_path / "datasets").version, session.games[0].video
     finally:
         session.store.close()
+
+
+def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_game(tmp_path):
+    version, video = _reviewed_version(tmp_path)
     ids = {c.clip_id for c in version.clips}
     cfg = _checkpoint(tmp_path / "seen.pt", ids, version.root, version.name)
     (line,) = seen_video_warnings(cfg, video)
@@ -65,14 +69,7 @@ def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_
 def test_a_model_whose_best_epoch_was_chosen_on_a_reviewed_games_clips_is_named_when_scored_on_it(tmp_path):
     """The game's clips in the version's val split chose the checkpoint's best epoch: its figures
     on that game are no test either, as `evaluate --clips` says of such clips."""
-    folder = make_detect_folder(tmp_path / "detect", "game1")
-    session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
-    try:
-        decide_first_three(session)
-        version = export_review(session, tmp_path / "datasets").version
-        video = session.games[0].video
-    finally:
-        session.store.close()
+    version, video = _reviewed_version(tmp_path)
     ids = {c.clip_id for c in version.clips}
     cfg = _checkpoint(tmp_path / "chosen.pt", {"0" * 16}, version.root, version.name, val_clip_ids=ids)
     (line,) = seen_video_warnings(cfg, video)
