@@ -420,3 +420,58 @@ def test_a_quantisation_killed_part_way_leaves_a_work_folder_the_next_one_remove
     with pytest.raises(ValueError, match="not this time"):
         backends.OnnxRuntimeInt8Backend(torch.nn.Identity(), torch.zeros(1, 3, 1, 2, 2))
     assert work_folders() == []
+
+
+def _threads_of_a_new_thread() -> int:
+    """torch's thread count as a thread started now sees it (it takes the last count set anywhere)."""
+    import threading
+
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(torch.get_num_threads()))
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+def test_num_threads_is_the_classifiers_own_and_the_callers_count_is_put_back(model):
+    """A caller on one thread builds a classifier on two: the classifier's work (its checks and
+    each prediction) runs on two, and the caller, and threads it starts later, keep one, after a
+    failed prediction too."""
+    seen = []
+    failing = []
+
+    def record(module, args):
+        seen.append(torch.get_num_threads())
+        if failing:
+            raise RuntimeError("forward failed")
+
+    hook = model.register_forward_pre_hook(record)
+    try:
+        # A named fast path is checked against eager's logits when it is built.
+        ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="channels_last", num_threads=2).close()
+        assert seen and set(seen) == {2}
+        assert torch.get_num_threads() == 1 and _threads_of_a_new_thread() == 1
+        classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager", num_threads=2)
+        assert classifier.num_threads == classifier.backend_report["threads"] == 2
+        seen.clear()
+        classifier.predict_logits(tiny_clips(2, seed=11))
+        assert seen == [2, 2]
+        assert torch.get_num_threads() == 1 and _threads_of_a_new_thread() == 1
+        failing.append(True)
+        with pytest.raises(RuntimeError, match="forward failed"):
+            classifier.predict(tiny_clips(1, seed=12))
+        assert torch.get_num_threads() == 1 and _threads_of_a_new_thread() == 1
+    finally:
+        hook.remove()
+
+
+def test_a_classifiers_worker_threads_leave_the_count_of_threads_started_later_alone(model):
+    # Each worker thread sets its own count (one here); torch also keeps that as the count every
+    # thread started afterwards begins with, which the classifier puts back after its call.
+    torch.set_num_threads(2)  # the autouse fixture puts one back after the test
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="torchscript", num_threads=2)
+    assert classifier.runner.describe()["workers"] == 2
+    x = tiny_clips(4, seed=13)
+    assert np.allclose(classifier.predict_logits(x), _eager(model, x).numpy(), atol=1e-4)
+    classifier.close()
+    assert torch.get_num_threads() == 2 and _threads_of_a_new_thread() == 2

@@ -25,6 +25,7 @@ from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, Path
                                           PathLayout, RaceResult, cache_key_fields, candidate_layouts,
                                           choose, model_signature, race)
 from highlights.model.runner import ChunkRunner
+from highlights.model.torch_threads import torch_threads
 
 # Largest accuracy drop (in percentage points, on a labelled test set) accepted for a
 # reduced-precision path (int8, bf16).
@@ -136,9 +137,11 @@ class ClipClassifier:
     per CPU model, torch version, thread count and model shape (``path_cache``; ``remeasure=True`` measures again), so a later run only builds and
     checks the chosen path. ``workers``/``chunk_size``, when given, restrict the layouts to
     theirs. The path in use is ``.backend``; ``.backend_report`` records what was tried, how it
-    was chosen and every layout's measured speed, for reports to quote. ``num_threads`` sets
-    torch's (process-wide) thread count and ONNX Runtime's; left as None, both use torch's
-    current setting. ``progress`` receives a line per step of a measurement.
+    was chosen and every layout's measured speed, for reports to quote. ``num_threads`` is the
+    classifier's intra-op thread count, torch's and ONNX Runtime's (None: torch's count when it is
+    built): torch runs on it only during the classifier's own work (building and measuring its
+    paths, each prediction), and the caller's count is put back after each, exceptions included
+    (``torch_threads``). ``progress`` receives a line per step of a measurement.
     ``measure_budget_s`` bounds the measurement (None: no bound, every layout timed in full in
     every round): paths not yet built when half of it is spent are not offered, and the race
     cuts layouts sooner to fit the rest, though every layout is timed at least once;
@@ -163,9 +166,11 @@ class ClipClassifier:
         out_features = getattr(getattr(model, "fc", None), "out_features", None)
         if out_features is not None and out_features != len(self.classes):
             raise ValueError(f"{len(self.classes)} class names for a {out_features}-class model")
-        if num_threads is not None:
-            torch.set_num_threads(int(num_threads))
-        self.num_threads = torch.get_num_threads()
+        if num_threads is not None and int(num_threads) < 1:
+            raise ValueError(f"num_threads must be >= 1, got {num_threads}")
+        # The classifier's own count, set only while it works (`torch_threads`): the caller's
+        # process keeps its own for everything else.
+        self.num_threads = torch.get_num_threads() if num_threads is None else int(num_threads)
         if workers is not None and int(workers) < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         if chunk_size is not None and int(chunk_size) < 1:
@@ -193,7 +198,8 @@ class ClipClassifier:
         self._eager = EagerBackend(self.model)
         self._backend: Backend = self._eager
         self.backend_report: dict[str, Any] = {}
-        self._select_backend(backend, dict(verified_paths or {}))
+        with torch_threads(self.num_threads):
+            self._select_backend(backend, dict(verified_paths or {}))
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, *, backend: str = "auto", int8: bool = True,
@@ -474,7 +480,8 @@ class ClipClassifier:
     def _run(self, backend: Backend, x: torch.Tensor) -> np.ndarray:
         if x.shape[0] == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return self.runner(backend, x).numpy().astype(np.float32, copy=False)
+        with torch_threads(self.num_threads):
+            return self.runner(backend, x).numpy().astype(np.float32, copy=False)
 
     def predict_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
         """``(N, C)`` float32 logits for a ``(N, 3, T, H, W)`` batch."""
@@ -494,8 +501,9 @@ class ClipClassifier:
         """Quantise the model to int8, its activation ranges calibrated on ``calibration``
         (N, 3, T, H, W): clips like the target footage, not the test clips. Nothing changes
         until ``use_int8`` accepts a verdict."""
-        self._candidates()["int8"] = OnnxRuntimeInt8Backend(
-            self.model, self._as_batch(calibration), num_threads=self._ort_threads(INT8_BACKEND), cpu=self.cpu)
+        with torch_threads(self.num_threads):
+            self._candidates()["int8"] = OnnxRuntimeInt8Backend(
+                self.model, self._as_batch(calibration), num_threads=self._ort_threads(INT8_BACKEND), cpu=self.cpu)
         return self._candidates()["int8"]
 
     def build_bf16(self, *, allow_emulated: bool = False) -> Backend:
@@ -524,7 +532,8 @@ class ClipClassifier:
         x = self._as_batch(x)
         if x.shape[0] == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        return self._runner_for(candidate.name)(candidate, x).numpy().astype(np.float32, copy=False)
+        with torch_threads(self.num_threads):
+            return self._runner_for(candidate.name)(candidate, x).numpy().astype(np.float32, copy=False)
 
     def int8_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
         """``(N, C)`` logits of the int8 model built by ``build_int8`` (the fp32 path stays in use)."""
