@@ -166,7 +166,7 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
     # the one game done with annotations: its recall and shown recall, as detect --annotations prints them
     pooled = _index(out)["summary"]["against_annotations"]
     assert (pooled["games"], pooled["events"]) == (1, len(EVENTS["charlie"]))
-    assert "against the annotations of 1 game (key moments within 2 s, pooled; 95% Wilson intervals): recall " in said
+    assert "against the annotations of 1 game of this run (key moments within 2 s, pooled; 95% Wilson intervals): recall " in said
     assert f"shown recall {Rate(pooled['shown'], pooled['events']).reported()}: events whose key moment" in said
     assert res.output.strip().splitlines()[-1] == (f"error: 2 of 4 games failed; {out / 'index.html'} lists why; "
                                                    "a second run retries them and skips the rest")
@@ -305,6 +305,17 @@ def test_the_index_lists_the_games_earlier_batches_left_in_the_folder(season, tm
     assert page.count("not among this run&#x27;s games") == len(first_ids)
     rows = list(csv.DictReader((out / "index.csv").open()))
     assert [r["other_batch"] for r in rows] == ["False"] + ["True"] * len(first_ids)
+    # The pooled recall is this run's games' alone (one config and model); the earlier batch's
+    # annotated games keep their own rows' figures and are counted as left out.
+    from highlights.batch.game_scores import pooled_line
+
+    pooled = index["summary"]["against_annotations"]
+    assert (pooled["games"], pooled["events"]) == (1, len(EVENTS["bravo"]))
+    assert pooled["other_batch_games_not_pooled"] == 2
+    assert (first.summary["against_annotations"]["games"],
+            first.summary["against_annotations"]["other_batch_games_not_pooled"]) == (2, 0)
+    assert "left out: 2 annotated games of earlier runs into this folder" in pooled_line(pooled)
+    assert "<span>1 game of this run with annotations</span>" in page
 
 
 def test_half_written_games_are_never_taken_for_complete(season, tmp_path, restore_threads):
@@ -665,7 +676,7 @@ def test_a_game_with_annotations_has_its_recall_and_shown_recall_in_the_index(se
     assert ">shown recall [95%]</th>" in page and page.count(f">{Rate(2, 2).reported()}</td>") == 2
     assert f"<span>shown recall {Rate(4, 4).reported()}</span>" in page
     line = pooled_line(pooled)
-    assert line.startswith(f"against the annotations of 3 games (key moments within 2 s, pooled; 95% Wilson "
+    assert line.startswith(f"against the annotations of 3 games of this run (key moments within 2 s, pooled; 95% Wilson "
                            f"intervals): recall {Rate(4, 4).reported()}; shown recall {Rate(4, 4).reported()}: ")
 
 

@@ -31,10 +31,27 @@ def test_the_done_games_with_annotations_are_pooled_and_no_other():
                                                         "max_length_s": 12.0}
     assert pooled_rates(pooled) == (Rate(3, 7), Rate(5, 7))
     line = pooled_line(pooled)
-    assert line.startswith("against the annotations of 2 games (key moments within 2 s, pooled; 95% Wilson "
+    assert line.startswith("against the annotations of 2 games of this run (key moments within 2 s, pooled; 95% Wilson "
                            f"intervals): recall {Rate(3, 7).reported()}; shown recall {Rate(5, 7).reported()}: ")
     assert "a highlight no longer than 12 s" in line and "2 of them matched to no highlight within 2 s" in line
     assert pooled_scores([records[2], without]) is None
+    assert pooled["other_batch_games_not_pooled"] == 0 and "left out" not in line
+
+
+def test_games_an_earlier_batch_left_in_the_folder_are_not_pooled_but_counted():
+    # Last week's game, maybe of another model: its figures stay in its own row, out of this run's.
+    ours = _record("alpha")
+    theirs = {**_record("bravo", events=10, found=9, shown=10, not_matched=1, tolerance_s=1.0), "reused": True,
+              "other_batch": True}
+    theirs_failed = {**_record("charlie", "failed"), "other_batch": True}
+    pooled = pooled_scores([ours, theirs, theirs_failed])
+    assert (pooled["games"], pooled["events"], pooled["found"], pooled["shown"], pooled["tolerance_s"]) == (1, 4, 2, 3, 2.0)
+    assert pooled["other_batch_games_not_pooled"] == 1
+    assert pooled_rates(pooled) == (Rate(2, 4), Rate(3, 4))
+    assert pooled_line(pooled).startswith("against the annotations of 1 game of this run (key moments within 2 s")
+    assert pooled_line(pooled).endswith("; left out: 1 annotated game of earlier runs into this folder, maybe of "
+                                        "another config or model (each one's own figures are in its row of the index)")
+    assert pooled_scores([theirs]) is None
 
 
 def test_a_tolerance_or_longest_highlight_that_differs_between_games_is_named_as_each_games():

@@ -152,7 +152,7 @@ def test_a_batch_index_with_annotated_games_fits_a_phone_and_keeps_each_fact_who
     summary = {"games": 2, "done": 2, "reused": 0, "failed": 0, "highlights": 800, "video_hours_total": 3.0,
                "video_hours_per_hour": 3.2,
                "against_annotations": {"games": 2, "events": 260, "found": 234, "shown": 242, "shown_not_matched": 8,
-                                       "tolerance_s": 2.0, "max_length_s": 12.0}}
+                                       "tolerance_s": 2.0, "max_length_s": 12.0, "other_batch_games_not_pooled": 3}}
     page = tmp_path / "index.html"
     page.write_text(render_index(records, summary, {"engine": "local", "workers": 1}), encoding="utf-8")
     assert _wider_than_the_screen(browser, page.as_uri()) == []
@@ -166,6 +166,7 @@ def test_a_batch_index_with_annotated_games_fits_a_phone_and_keeps_each_fact_who
     from highlights.pipeline.evaluation import Rate
 
     assert [f"recall {Rate(234, 260).reported()}", 1] in lines and [f"shown recall {Rate(242, 260).reported()}", 1] in lines
+    assert ["3 annotated games of earlier runs not pooled", 1] in lines
     assert all(n == 1 for _, n in lines), lines
 
 

@@ -1,6 +1,6 @@
 """A game's scores against its annotations, as the batch's index keeps them: the recall at the
 primary tolerance, and beside it the shown recall (`pipeline evaluate`'s, `eval_report.shown_of`),
-per game and pooled over the batch's annotated games."""
+per game and pooled over this run's annotated games."""
 
 from __future__ import annotations
 
@@ -62,22 +62,28 @@ def shown_recall_of(scores: dict[str, Any]) -> Rate:
 
 
 def pooled_scores(records: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The done games' scores pooled (events of every annotated game together); None where no
-    done game has annotations. A tolerance or longest highlight that differs between games (games
-    of earlier runs, another config) is kept as None: the pooled figure then names neither."""
-    scored = [scores for scores in map(done_scores, records) if scores]
-    if not scored:
+    """This run's done games' scores pooled (events of every annotated game together); None where
+    none of them has annotations. The games an earlier run into the same folder left there
+    (`other_batch`) are not pooled: their config and model may be other than this run's, and a
+    recall over them together would be no one pipeline's. Their count is
+    `other_batch_games_not_pooled`; each keeps its own figures in its row of the index.
+    A tolerance or longest highlight that differs between the pooled games is kept as None: the
+    pooled figure then names neither."""
+    ours = [scores for r in records if not r.get("other_batch") and (scores := done_scores(r))]
+    theirs = sum(1 for r in records if r.get("other_batch") and done_scores(r))
+    if not ours:
         return None
 
     def same(values: set) -> Any:
         return values.pop() if len(values) == 1 else None
 
-    return {"games": len(scored), "events": sum(s["events"] for s in scored),
-            "found": sum(s["found"] for s in scored),
-            "shown": sum(s["shown_in_reel"]["shown"] for s in scored),
-            "shown_not_matched": sum(s["shown_in_reel"]["shown_not_matched"] for s in scored),
-            "tolerance_s": same({s["tolerance_s"] for s in scored}),
-            "max_length_s": same({s["shown_in_reel"]["max_length_s"] for s in scored}),
+    return {"games": len(ours), "events": sum(s["events"] for s in ours),
+            "found": sum(s["found"] for s in ours),
+            "shown": sum(s["shown_in_reel"]["shown"] for s in ours),
+            "shown_not_matched": sum(s["shown_in_reel"]["shown_not_matched"] for s in ours),
+            "tolerance_s": same({s["tolerance_s"] for s in ours}),
+            "max_length_s": same({s["shown_in_reel"]["max_length_s"] for s in ours}),
+            "other_batch_games_not_pooled": theirs,
             "shown_in_reel_meaning": SHOWN_MEANING}
 
 
@@ -90,6 +96,10 @@ def pooled_line(pooled: dict[str, Any]) -> str:
     """The terminal's line: the pooled recall, and the shown recall's line beside it."""
     within = f"within {pooled['tolerance_s']:g} s" if pooled["tolerance_s"] is not None else "within each game's tolerance"
     recall, shown = pooled_rates(pooled)
-    return (f"against the annotations of {counted(pooled['games'], 'game')} (key moments {within}, pooled; 95% "
-            f"Wilson intervals): recall {recall.reported()}; "
-            + shown_summary(shown, pooled["max_length_s"], pooled["shown_not_matched"], pooled["tolerance_s"]))
+    left_out = pooled["other_batch_games_not_pooled"]
+    return (f"against the annotations of {counted(pooled['games'], 'game')} of this run (key moments {within}, pooled; "
+            f"95% Wilson intervals): recall {recall.reported()}; "
+            + shown_summary(shown, pooled["max_length_s"], pooled["shown_not_matched"], pooled["tolerance_s"])
+            + (f"; left out: {counted(left_out, 'annotated game')} of earlier runs into this folder, "
+               "maybe of another config or model (each one's own figures are in its row of the index)"
+               if left_out else ""))

@@ -166,8 +166,11 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     if pooled:
         # three facts, each short enough to stay on one line of a phone
         recall, shown = pooled_rates(pooled)
-        facts += [f"{counted(pooled['games'], 'game')} with annotations", f"recall {escape(recall.reported())}",
+        facts += [f"{counted(pooled['games'], 'game')} of this run with annotations", f"recall {escape(recall.reported())}",
                   f"shown recall {escape(shown.reported())}"]
+        if pooled.get("other_batch_games_not_pooled"):
+            facts.append(f"{counted(pooled['other_batch_games_not_pooled'], 'annotated game')} of earlier runs "
+                         "not pooled")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {counted(summary['games'], 'game')}</title>
