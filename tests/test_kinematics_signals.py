@@ -15,7 +15,7 @@ from highlights.pipeline.kinematics import (
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.synth.body import COCO_KEYPOINTS
 
-from tests.test_pipeline_parts import _still_body
+from tests.keypoint_fixtures import still_body
 
 NAN = np.nan
 
@@ -45,7 +45,7 @@ def test_a_track_shorter_than_the_smoothing_window_is_smoothed_over_what_it_has(
     # Five frames centred on each of three: all three in every window.
     np.testing.assert_array_equal(smooth(np.array([0.0, 2.0, 4.0]), 5), [2.0, 2.0, 2.0])
     cfg = PipelineConfig().with_overrides({"kinematics.smooth_frames": 5}).kinematics
-    assert find_triggers(np.arange(4) / 10.0, _still_body(4), scale=100.0, config=cfg) == []
+    assert find_triggers(np.arange(4) / 10.0, still_body(4), scale=100.0, config=cfg) == []
 
 
 def test_a_joint_speed_needs_a_step_forward_in_time_no_longer_than_the_gap_limit():
@@ -119,7 +119,7 @@ def _jump(arms_frame: int, lift_px: float) -> tuple[np.ndarray, np.ndarray]:
     """A 100 px player at 4 fps whose hips rise 0.2 heights at 2.0 s (frame 8), and whose
     wrists reach `lift_px` above their rest at `arms_frame` (43 px: 0.15 heights above the shoulders)."""
     times = np.arange(16) / 4.0
-    kp = _still_body(16)
+    kp = still_body(16)
     kp[8, :, 1] -= 20
     kp[arms_frame, [L_WRIST, R_WRIST], 1] -= lift_px
     return times, kp
@@ -141,7 +141,7 @@ def test_a_hip_rise_triggers_with_the_arms_up_to_the_threshold_within_half_a_sec
 
 def test_a_change_of_keypoint_confidence_is_no_motion():
     cfg = PipelineConfig().kinematics
-    kp = _still_body(20)
+    kp = still_body(20)
     kp[10, [L_WRIST, R_WRIST, L_ANKLE, R_ANKLE], 2] = 50.0
     assert find_triggers(np.arange(20) / 10.0, kp, scale=100.0, config=cfg) == []
 
@@ -205,13 +205,13 @@ def test_tracks_need_three_frames_a_body_over_a_pixel_and_joints_seen_at_the_vis
 
 
 def test_tracks_keep_the_sides_as_given_unless_side_continuity_is_asked():
-    from tests.test_side_continuity import _records as walker_records, swapped, walker
+    from tests.keypoint_fixtures import one_track_records, swapped, walker
 
     times, clean = walker()
     bad = swapped(clean, [7, 17, 27])
-    (_, as_given, _), = tracks_of(walker_records(times, bad), 0.3).values()
+    (_, as_given, _), = tracks_of(one_track_records(times, bad), 0.3).values()
     np.testing.assert_allclose(as_given[:, :, :2], bad[:, :, :2].astype(np.float32))
-    (_, continued, _), = tracks_of(walker_records(times, bad), 0.3, True).values()
+    (_, continued, _), = tracks_of(one_track_records(times, bad), 0.3, True).values()
     assert not np.allclose(continued[:, :, :2], as_given[:, :, :2])
 
 

@@ -9,7 +9,7 @@ from highlights.errors import ConfigError
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.kinematics import L_ANKLE, R_ANKLE, contrast, find_triggers, peaks_above
 
-from tests.test_pipeline_parts import _still_body
+from tests.keypoint_fixtures import still_body
 
 TIMES = np.arange(60) / 10.0
 
@@ -47,7 +47,7 @@ def test_a_lone_peak_is_kept_and_a_peak_among_equal_ones_is_dropped():
 def _walk_with_swapped_ankles(n: int) -> np.ndarray:
     """A player standing with his feet 0.4 body heights apart, whose ankles the pose model swaps at
     the frames where k % 3 == 1 and back at the next: each swap moves both by 4 body heights/s."""
-    kp = _still_body(n)
+    kp = still_body(n)
     kp[:, L_ANKLE, 0] -= 14
     kp[:, R_ANKLE, 0] += 14
     swapped = np.arange(n) % 3 == 1
@@ -61,7 +61,7 @@ def test_swapped_ankles_trigger_only_without_the_contrast_and_a_kick_triggers_wi
     walk = _walk_with_swapped_ankles(60)
     assert any(t.kind == "ankle_speed" for t in find_triggers(TIMES, walk, scale=100.0, config=off))
     assert find_triggers(TIMES, walk, scale=100.0, config=on) == []
-    kick = _still_body(60)
+    kick = still_body(60)
     kick[:, :, :2] += np.random.default_rng(1).normal(0.0, 0.5, (60, 17, 2))  # a pose model's jitter
     kick[30:, R_ANKLE, :2] += [35, -10]
     assert [(t.kind, t.key_s) for t in find_triggers(TIMES, kick, scale=100.0, config=on)] == [("ankle_speed", 3.0)]
@@ -75,7 +75,7 @@ def test_peak_contrast_is_a_checked_setting():
 
 def test_every_trigger_carries_its_peaks_contrast_whether_or_not_it_filters():
     off = PipelineConfig().kinematics
-    kick = _still_body(60)
+    kick = still_body(60)
     kick[:, :, :2] += np.random.default_rng(1).normal(0.0, 0.5, (60, 17, 2))
     kick[30:, R_ANKLE, :2] += [35, -10]
     (trigger,) = [t for t in find_triggers(TIMES, kick, scale=100.0, config=off) if t.kind == "ankle_speed"]

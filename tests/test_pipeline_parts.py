@@ -18,6 +18,7 @@ from highlights.pipeline.merge import fit_length, merge_candidates, temporal_iou
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import registered, registered_backends, stage_class
 from highlights.pipeline.roles import ROLE_OF_STAGE, FrameStage
+from tests.keypoint_fixtures import still_body
 
 
 # -- config ----------------------------------------------------------------------------------
@@ -514,19 +515,10 @@ def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
 
 # -- kinematics ------------------------------------------------------------------------------
 
-def _still_body(n):
-    """(n, 17, 3) standing keypoints, 100 px tall body (torso 30 px)."""
-    base = np.array([(0, -44), (-2, -46), (2, -46), (-4, -45), (4, -45), (-10, -30), (10, -30), (-13, -15),
-                     (13, -15), (-14, -2), (14, -2), (-6, 0), (6, 0), (-6, 25), (6, 25), (-6, 50), (6, 50)],
-                    dtype=np.float64) + np.array([200, 200])
-    kp = np.repeat(base[None], n, axis=0)
-    return np.concatenate([kp, np.full((n, 17, 1), 2.0)], axis=2)
-
-
 def test_kinematics_names_the_joint_that_moved():
     cfg = PipelineConfig().kinematics
     times = np.arange(20) / 10.0
-    still = _still_body(20)
+    still = still_body(20)
     assert find_triggers(times, still, scale=100.0, config=cfg) == []
     swing = still.copy()
     swing[10, 10, :2] += [40, -20]  # right wrist jumps 45 px in 0.1 s: 4.5 body heights/s
@@ -550,7 +542,7 @@ def test_a_pan_or_a_run_is_not_a_swing():
     joint alike: limb speeds are measured against the body's centre, so nothing triggers."""
     cfg = PipelineConfig().kinematics
     times = np.arange(20) / 10.0
-    pan = _still_body(20)
+    pan = still_body(20)
     pan[:, :, 0] += 60.0 * np.arange(20)[:, None]  # 6 body heights/s sideways
     assert find_triggers(times, pan, scale=100.0, config=cfg) == []
     pan[10, 10, :2] += [40, -20]  # ... and a real swing during the pan still shows
@@ -560,7 +552,7 @@ def test_a_pan_or_a_run_is_not_a_swing():
 def test_every_peak_in_a_window_triggers_not_only_the_largest():
     cfg = PipelineConfig().kinematics
     times = np.arange(60) / 10.0
-    kp = _still_body(60)
+    kp = still_body(60)
     kp[10, 10, :2] += [60, 0]  # a hard swing at 1.0 s ...
     kp[45, 9, :2] += [30, 0]  # ... and a softer one at 4.5 s, by the same player
     trigs = find_triggers(times, kp, scale=100.0, config=cfg)
@@ -577,7 +569,7 @@ def test_prominent_keeps_the_largest_tracks():
 def test_missing_keypoints_do_not_trigger():
     cfg = PipelineConfig().kinematics
     times = np.arange(10) / 10.0
-    kp = _still_body(10)
+    kp = still_body(10)
     kp[:, :, :2] = np.nan
     assert find_triggers(times, kp, scale=100.0, config=cfg) == []
 

@@ -6,40 +6,10 @@ import numpy as np
 
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.kinematics import L_ANKLE, R_ANKLE, find_triggers, tracks_of
-from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.roles import FrameStage
 from highlights.pipeline.side_continuity import continuous_sides
 from highlights.pipeline.track_settings import frame_settings
-
-FPS = 10.0
-L_KNEE, R_KNEE = 13, 14
-
-
-def walker(frames: int = 30) -> tuple[np.ndarray, np.ndarray]:
-    """A side-on walker 100 px tall at 10 fps: torso still in the frame's middle, each ankle
-    swinging forward and back half a stride either side of the hips, the two in opposite phase;
-    every other joint near its place on the body."""
-    times = np.arange(frames) / FPS
-    base = np.array([[0, -45], [2, -47], [-2, -47], [4, -46], [-4, -46], [3, -30], [-3, -30],
-                     [4, -15], [-4, -15], [5, 0], [-5, 0], [3, 0], [-3, 0], [3, 25], [-3, 25],
-                     [3, 50], [-3, 50]], dtype=np.float64)
-    kp = np.zeros((frames, 17, 3))
-    kp[:, :, :2] = base + np.array([320.0, 180.0])
-    kp[:, :, 2] = 0.8
-    phase = 2 * np.pi * 1.0 * times  # one stride a second
-    for side, (knee, ankle) in ((1, (L_KNEE, L_ANKLE)), (-1, (R_KNEE, R_ANKLE))):
-        kp[:, ankle, 0] += side * 20 * np.sin(phase)
-        kp[:, knee, 0] += side * 10 * np.sin(phase)
-    return times, kp
-
-
-def swapped(kp: np.ndarray, frames, pairs=((L_ANKLE, R_ANKLE),)) -> np.ndarray:
-    out = kp.copy()
-    for t in frames:
-        for a, b in pairs:
-            out[t, [a, b]] = out[t, [b, a]]
-    return out
-
+from tests.keypoint_fixtures import FPS, L_KNEE, R_KNEE, one_track_records, swapped, walker
 
 def test_ankles_swapped_for_a_few_frames_are_put_back():
     times, clean = walker()
@@ -85,12 +55,6 @@ def test_unseen_frames_and_a_long_gap_are_no_evidence():
     np.testing.assert_array_equal(out[16], swapped(bad, [16])[16])
 
 
-def _records(times, kp) -> list[FrameRecord]:
-    return [FrameRecord(index=i, time_s=float(t), persons=[Person(box=(300, 120, 340, 240), keypoints=k.astype(np.float32),
-                                                                  track_id=1)])
-            for i, (t, k) in enumerate(zip(times, kp))]
-
-
 def test_swaps_make_an_ankle_trigger_that_continuity_removes():
     """The diagnosed failure end to end: a walk whose ankle labels flip fires the kick trigger;
     read with side continuity it does not, and the clean walk fires nothing either way."""
@@ -99,7 +63,7 @@ def test_swaps_make_an_ankle_trigger_that_continuity_removes():
     cfg = PipelineConfig().kinematics
 
     def ankle_triggers(kp, continuity):
-        (track_times, track_kp, height), = tracks_of(_records(times, kp), 0.3, continuity).values()
+        (track_times, track_kp, height), = tracks_of(one_track_records(times, kp), 0.3, continuity).values()
         return [t for t in find_triggers(track_times, track_kp, scale=height, config=cfg) if t.kind == "ankle_speed"]
 
     assert ankle_triggers(clean, False) == [] and ankle_triggers(clean, True) == []
