@@ -16,6 +16,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,23 @@ class GameJob:
 
 
 def file_identity(path: str | os.PathLike | None) -> dict[str, Any] | None:
-    """Size and modification time: enough to notice a replaced upload without reading it."""
+    """Size, modification time and the SHA-256 of the first and last MiB, as a stopped run's kept
+    frames are named (`kept_frames.file_identity`): an upload replaced by another of the same size
+    whose modification time was put back (`touch -r`, a sync tool keeping times) differs, and a
+    long game is not read whole to say so, on every run."""
+    if path is None:
+        return None
+    from highlights.pipeline.kept_frames import file_identity as size_time_and_ends
+
+    try:
+        return size_time_and_ends(path)
+    except OSError:
+        return {"path": str(path), "missing": True}
+
+
+def size_and_time(path: str | os.PathLike | None) -> dict[str, Any] | None:
+    """A file's identity in the fingerprints of game folders written before `file_identity` read
+    the file's ends: its size and modification time alone."""
     if path is None:
         return None
     state = file_state(path)
@@ -77,16 +94,18 @@ def made_by() -> dict[str, int]:
 
 
 def fingerprint(config: dict[str, Any], model_sha256: str | None, video: str | os.PathLike,
-                annotations: str | os.PathLike | None) -> str:
-    """What a complete game folder must have been made from to be reused."""
+                annotations: str | os.PathLike | None, *,
+                identity: Callable[[str | os.PathLike | None], dict[str, Any] | None] = file_identity) -> str:
+    """What a complete game folder must have been made from to be reused. `identity=size_and_time`
+    gives the fingerprint game folders written before the files' ends were read carry."""
     what = {
         "format": GAME_FORMAT,
         "made_by": made_by(),
         "config": {section: {k: v for k, v in fields.items() if (section, k) not in LOCATION_FIELDS}
                    if isinstance(fields, dict) else fields for section, fields in config.items()},
         "model_sha256": model_sha256,
-        "video": file_identity(video),
-        "annotations": file_identity(annotations),
+        "video": identity(video),
+        "annotations": identity(annotations),
     }
     return hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -22,6 +22,7 @@ from highlights.batch.game_progress import kept_in_flight
 from highlights.batch.game_scores import SCORES, scores_of_folder
 from highlights.batch.game import (
     OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, made_by, read_complete, remove_partials,
+    size_and_time,
 )
 from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, summarise, write_index
 from highlights.batch.index_writer import IndexWriter
@@ -132,6 +133,17 @@ def run_batch(games: list[GameInput], out_root: str | Path, config, *, engine: s
         remove_if_still_empty(made)  # a batch refused before writing leaves no empty folder behind
 
 
+def made_from(earlier: dict[str, Any], job: GameJob, config: dict[str, Any], model_hash: str,
+              video: Path, annotations: str | None) -> bool:
+    """Whether a complete game folder's record was made from this job's config, models, video and
+    annotations. A folder written before the files' ends were read (its fingerprint made from
+    their size and modification time alone) still counts as made from them when those agree:
+    rerunning every game of a season for it would cost hours and find the same highlights."""
+    if earlier.get("fingerprint") == job.fingerprint:
+        return True
+    return earlier.get("fingerprint") == fingerprint(config, model_hash, video, annotations, identity=size_and_time)
+
+
 def other_complete_games(out_root: Path, listed: set[str]) -> list[dict[str, Any]]:
     """The records of the complete game folders in `out_root` that are none of `listed`, by game
     id, each marked as reused from another batch."""
@@ -179,7 +191,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                 log(f"{game.game_id}: failed: {records[game.game_id]['error']}")
                 continue
             earlier = None if fresh else read_complete(out_root, game.game_id)
-            if earlier is not None and earlier.get("fingerprint") == job.fingerprint:
+            if earlier is not None and made_from(earlier, job, game_config, model_hash, game.video, ann):
                 if ann and SCORES not in earlier:  # written before the index kept a game's scores
                     scores = scores_of_folder(out_root / game.game_id, earlier, ann)
                     earlier = {**earlier, SCORES: scores} if scores is not None else earlier
