@@ -475,3 +475,28 @@ def test_a_classifiers_worker_threads_leave_the_count_of_threads_started_later_a
     assert np.allclose(classifier.predict_logits(x), _eager(model, x).numpy(), atol=1e-4)
     classifier.close()
     assert torch.get_num_threads() == 2 and _threads_of_a_new_thread() == 2
+
+
+def test_reduced_precision_logits_leave_no_worker_thread_running(model, monkeypatch):
+    """`reduced_logits` spreads the batch over worker threads of a runner of its own, and stops
+    them before it returns (the runners are kept referenced here, so only `close` can stop them)."""
+    import threading
+
+    from highlights.model.runner import ChunkRunner
+
+    made: list[ChunkRunner] = []
+
+    class KeptRunner(ChunkRunner):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            made.append(self)
+
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager", workers=2, chunk_size=1)
+    classifier.build_bf16(allow_emulated=True)
+    monkeypatch.setattr(classifier_module, "ChunkRunner", KeptRunner)
+    x = tiny_clips(3, seed=11)
+    logits = classifier.reduced_logits("bf16", x)
+    assert logits.shape == (3, len(TINY_CLASSES))
+    assert len(made) == 1 and made[0].workers == 2  # the batch did go through a pool of two
+    assert [t.name for t in threading.enumerate() if t.name.startswith("highlights-infer")] == []
+    classifier.close()

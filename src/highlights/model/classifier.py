@@ -532,8 +532,14 @@ class ClipClassifier:
         x = self._as_batch(x)
         if x.shape[0] == 0:
             return np.zeros((0, len(self.classes)), dtype=np.float32)
-        with torch_threads(self.num_threads):
-            return self._runner_for(candidate.name)(candidate, x).numpy().astype(np.float32, copy=False)
+        # A runner of its own, closed here: left to garbage collection, its worker threads would
+        # outlive the call.
+        runner = self._runner_for(candidate.name)
+        try:
+            with torch_threads(self.num_threads):
+                return runner(candidate, x).numpy().astype(np.float32, copy=False)
+        finally:
+            runner.close()
 
     def int8_logits(self, x: torch.Tensor | np.ndarray) -> np.ndarray:
         """``(N, C)`` logits of the int8 model built by ``build_int8`` (the fp32 path stays in use)."""
