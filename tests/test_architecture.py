@@ -163,3 +163,17 @@ def test_the_architecture_page_names_every_top_level_module():
     modules = {p.stem for p in SRC.glob("*.py") if not p.stem.startswith("_")}
     named = {m for m in modules if re.search(rf"`(?:highlights\.)?{m}(?:\.py|\.\w+|\(\))?`", page)}
     assert sorted(modules - named) == []
+
+
+def _page() -> str:
+    return (SRC.parents[1] / "docs" / "architecture.md").read_text()
+
+
+def test_the_architecture_pages_pipeline_listing_names_every_pipeline_module():
+    """The `pipeline/` listing is where a reader looks for the module that does a job; one missing
+    from it is found only by reading the folder."""
+    listing = re.search(r"```\npipeline/\n(.*?)```", _page(), re.S).group(1)
+    listed = set(re.findall(r"\b(\w+)\.py\b", listing))
+    modules = {p.stem for p in (SRC / "pipeline").glob("*.py") if p.stem != "__init__"}
+    assert sorted(modules - listed) == [] and sorted(listed - modules) == []
+
