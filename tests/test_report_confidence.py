@@ -445,3 +445,23 @@ def test_compare_gives_no_change_for_the_precision_of_a_class_one_model_never_pr
     text = format_comparison(list(rows.values()))
     assert "| precision | baseball_swing | 1.000 [0.207, 1.000] | undefined | - |" in text
     assert "Never predicted: baseball_swing by B; a precision there is undefined" in text
+
+
+def test_compare_gives_no_change_for_the_recall_and_f1_of_a_class_one_test_split_lacks():
+    """A class with no test clip has no recall: the report stores 0.0 (and counts its F1 as 0 in
+    macro-F1), which compared as a number read as a fall from 1.000 to 0.000 for a test split that
+    merely held no clip of it."""
+    labels = ["baseball_swing", "basketball_layup", "none"]
+    a = build_report(["baseball_swing", "basketball_layup", "none", "none"],
+                     ["baseball_swing", "basketball_layup", "none", "none"], labels, n_bootstrap=20)
+    b = build_report(["basketball_layup", "basketball_layup", "none", "none"],
+                     ["basketball_layup", "none", "none", "none"], labels, n_bootstrap=20)
+    rows = {(r["metric"], r["class"]): r for r in compare_reports(a, b)}
+    for metric in ("recall", "f1"):
+        swing = rows[(metric, "baseball_swing")]
+        assert swing["a"] == 1.0 and swing["b_undefined"] and not swing["a_undefined"] and swing["change"] is None
+    layup = rows[("recall", "basketball_layup")]
+    assert layup["change"] == pytest.approx(-0.5) and not layup["a_undefined"] and not layup["b_undefined"]
+    text = format_comparison(list(rows.values()))
+    assert "| recall | baseball_swing | 1.000 [0.207, 1.000] | undefined | - |" in text
+    assert "No test clip: baseball_swing in B; a recall and F1 there are undefined" in text

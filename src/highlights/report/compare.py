@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 PER_CLASS_METRICS = ("precision", "recall", "f1", "support")
-UNDEFINED = "undefined"  # the precision of a class a model never predicted
+UNDEFINED = "undefined"  # the precision of a class a model never predicted; recall and F1 of one without test clips
 
 
 def compare_reports(a: dict, b: dict) -> list[dict]:
@@ -39,6 +39,13 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
                 row["a_undefined"], row["b_undefined"] = _never_predicted(ma), _never_predicted(mb)
                 if row["a_undefined"] or row["b_undefined"]:
                     row["change"] = None
+            if metric in ("recall", "f1"):
+                # A class with no test clip has no recall (nothing to find); the report stores 0.0 and
+                # counts that F1 as 0 in macro-F1, which compared as a number reads as a drop of up
+                # to 1 for a test split that merely lacks the class.
+                row["a_undefined"], row["b_undefined"] = _no_test_clip(ma), _no_test_clip(mb)
+                if row["a_undefined"] or row["b_undefined"]:
+                    row["change"] = None
             if metric in ("precision", "recall", "f1"):  # as the single report stores them
                 row["a_interval"] = (ma or {}).get(f"{metric}_interval")
                 row["b_interval"] = (mb or {}).get(f"{metric}_interval")
@@ -50,6 +57,10 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
 
 def _never_predicted(figures: dict | None) -> bool:
     return bool(figures) and figures.get("predicted") == 0
+
+
+def _no_test_clip(figures: dict | None) -> bool:
+    return bool(figures) and figures.get("support") == 0
 
 
 def _confidence(report: dict) -> dict:
@@ -236,6 +247,11 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
     if never:
         lines += ["", f"Never predicted: {', '.join(never)}; a precision there is {UNDEFINED} (no clip was "
                       "predicted as the class), so no change is given for it."]
+    absent = [f"{r['class']} in {name}" for r in rows if r["metric"] == "recall"
+              for name, flag in ((name_a, r.get("a_undefined")), (name_b, r.get("b_undefined"))) if flag]
+    if absent:
+        lines += ["", f"No test clip: {', '.join(absent)}; a recall and F1 there are {UNDEFINED} (macro-F1 "
+                      "counts that F1 as 0), so no change is given for them."]
     if overlap:
         names = ", ".join(r["metric"] + (f" of {r['class']}" if r["class"] else "") for r in overlap)
         lines += ["", f"The 95% intervals of {name_a} and {name_b} overlap for {names}: that change may be noise."]
