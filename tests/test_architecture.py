@@ -177,3 +177,50 @@ def test_the_architecture_pages_pipeline_listing_names_every_pipeline_module():
     modules = {p.stem for p in (SRC / "pipeline").glob("*.py") if p.stem != "__init__"}
     assert sorted(modules - listed) == [] and sorted(listed - modules) == []
 
+
+def _defined_names(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.ImportFrom)):
+            targets = node.names if isinstance(node, ast.ImportFrom) else (
+                node.targets if isinstance(node, ast.Assign) else [node.target])
+            for target in targets:
+                if isinstance(target, ast.alias):
+                    names.add(target.asname or target.name)
+                else:
+                    names |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return names
+
+
+def test_every_module_file_and_setting_the_architecture_page_names_exists():
+    """`highlights.x.y` (a module, or a name one defines), `folder/file.py` and `section.field`
+    spans on the page resolve in the code as it is, so the map never sends a reader to a module
+    or setting that was renamed or removed."""
+    from highlights.pipeline.config import SECTIONS, PipelineConfig
+
+    spans = set(re.findall(r"`([^`\n]+)`", re.sub(r"```.*?```", "", _page(), flags=re.S)))
+    modules = _modules()
+    settings = {f"{section}.{name}" for section, fields in PipelineConfig().to_dict().items() for name in fields}
+    unresolved = []
+    for span in sorted(spans):
+        dotted = re.fullmatch(r"(highlights(?:\.\w+)+)(?:\(.*\))?", span)
+        path = re.fullmatch(r"((?:\w+/)+\w+\.py)", span)
+        setting = re.fullmatch(r"(?:--set )?((\w+)\.\w+)(?:=.*)?", span)
+        if span.endswith((".json", ".csv", ".md", ".html", ".png", ".pt")):
+            continue  # a file the code writes or reads, such as `highlights.json`
+        if dotted:
+            module, _, name = dotted.group(1).rpartition(".")
+            folder = SRC.parent.joinpath(*dotted.group(1).split("."))
+            ok = (dotted.group(1) in modules or folder.is_dir()
+                  or (module in modules and name in _defined_names(modules[module])))
+        elif path:
+            ok = any((base / path.group(1)).is_file() for base in (SRC, SRC.parents[1]))
+        elif setting and setting.group(2) in SECTIONS:
+            ok = setting.group(1) in settings
+        else:
+            continue
+        if not ok:
+            unresolved.append(span)
+    assert unresolved == []
