@@ -130,3 +130,16 @@ def unknown_codec_mp4(path: Path, seed: int = 0) -> Path:
     data[payload + 12:payload + 16] = b"\0\0\0\0"  # version/flags, entry count, entry size, FOURCC
     path.write_bytes(bytes(data))
     return path
+
+
+def one_frame_left_faststart(path: Path, seed: int = 0) -> Path:
+    """A faststart MP4 cut off just after its first frame's data: an upload that stopped almost at
+    once, whose index still promises all 90 frames, and of which one picture decodes."""
+    full = faststart_mp4(path.with_name(f"full-{path.name}"), seed)
+    data = full.read_bytes()
+    full.unlink()
+    sizes, _ = find_box(data, [b"moov", b"trak", b"mdia", b"minf", b"stbl", b"stsz"])
+    first = struct.unpack_from(">I", data, sizes + 12)[0]  # after version/flags, common size 0, count
+    mdat, _ = find_box(data, [b"mdat"])
+    path.write_bytes(data[: mdat + first])
+    return path

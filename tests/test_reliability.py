@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 import highlights.atomic as atomic
-from tests.bad_inputs import (apng_named_mp4, gif_named_mp4, half_truncated_faststart, png_named_mp4, zero_delta_mp4,
-                              zero_timescale_mp4)
+from tests.bad_inputs import (apng_named_mp4, gif_named_mp4, half_truncated_faststart, one_frame_left_faststart,
+                              png_named_mp4, zero_delta_mp4, zero_timescale_mp4)
 from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
 from highlights.csv_cells import csv_cell, plain_cell
 from highlights.datasets import DatasetError, create_version, grow_version, list_versions, load_version
@@ -132,6 +132,7 @@ def test_formula_labels_are_neutralised_in_every_csv_and_read_back_whole(tmp_pat
     (apng_named_mp4, "an animated picture (APNG), not a video"),
     (gif_named_mp4, "an animated picture (GIF), not a video"),
     (half_truncated_faststart, "truncated or damaged"),
+    (one_frame_left_faststart, "truncated or damaged: only 1 frame decodes where its index promises 3.00 s"),
     (zero_timescale_mp4, "frame rate"),
     (zero_delta_mp4, "damaged timing"),
 ])

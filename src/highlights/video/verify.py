@@ -66,19 +66,22 @@ def verify_video(path: str | Path, on_frame: Callable[[av.VideoFrame], None] | N
         if not MIN_FPS <= opened.fps:
             raise VideoError(opened.path, f"implausible frame rate {opened.fps:.4g} fps "
                                           "(damaged timing in the index)")
-        if decoded < MIN_FRAMES:
-            raise VideoError(opened.path, f"only {decoded} frame decodes: a still image, not a video clip")
-        if stuck > max(1, decoded * MISSING_SHARE):
-            raise VideoError(opened.path, f"damaged timing: {stuck} of {decoded} frames do not advance in time "
-                                          "(zero frame durations in the index)")
         # The index's duration, not its sample count: an edit list (a clip trimmed in an editor
         # or on the phone) keeps samples it tells players to skip, so fewer frames decode than
         # the index lists, while the duration is what plays.
         expected = duration * opened.fps if duration > 0 else float(listed or 0)
-        if decoded < expected * (1 - MISSING_SHARE) - 1:
+        truncated = decoded < expected * (1 - MISSING_SHARE) - 1
+        # A recording cut off after its first frame is a truncated video, not a still image.
+        if decoded < MIN_FRAMES and not truncated:
+            raise VideoError(opened.path, f"only {decoded} frame decodes: a still image, not a video clip")
+        if stuck > max(1, decoded * MISSING_SHARE):
+            raise VideoError(opened.path, f"damaged timing: {stuck} of {decoded} frames do not advance in time "
+                                          "(zero frame durations in the index)")
+        if truncated:
             promised = (f"promises {duration:.2f} s at {opened.fps:.3g} fps (about {round(expected)} frames)"
                         if duration > 0 else f"lists {listed} frames")
-            raise VideoError(opened.path, f"truncated or damaged: only {decoded} frames decode where its index "
+            decode = "frame decodes" if decoded == 1 else "frames decode"
+            raise VideoError(opened.path, f"truncated or damaged: only {decoded} {decode} where its index "
                                           + promised)
         return VerifiedVideo(opened.path, decoded, listed, duration, opened.fps, opened.container.format.name)
     finally:
