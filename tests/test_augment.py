@@ -148,6 +148,19 @@ def test_preview_writes_a_png_grid(tmp_path) -> None:
     assert missing.exit_code == 1 and "nope.mp4" in missing.output
 
 
+def test_the_preview_of_a_cut_off_clip_is_refused_not_drawn_from_its_first_part(tmp_path) -> None:
+    from tests.bad_inputs import half_truncated_faststart
+
+    # Its index is at the front, so it opens and its first half decodes: the grid would repeat
+    # that half's frames as if they were the whole clip's.
+    clip = half_truncated_faststart(tmp_path / "cut.mp4")
+    out = tmp_path / "grid.png"
+    result = CliRunner().invoke(app, ["augment", "preview", str(clip), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith(f"error: {clip}: truncated or damaged: its frames end at")
+    assert len(result.output.strip().splitlines()) == 1 and not out.exists()
+
+
 def test_derived_seeds_are_stable_31_bit_numbers() -> None:
     from highlights.augment import derive_seed
 

@@ -30,9 +30,21 @@ def preview_variants(
     """The clip's ``frames`` frames spread over its length, and ``variants`` augmentations of them."""
     if variants < 1 or frames < 1:
         raise ValueError("variants and frames must be at least 1")
-    original, _ = read_clip(clip_path, num_frames=frames)
+    original, times = read_clip(clip_path, num_frames=frames)
+    _check_whole(clip_path, times, frames)
     augment = PhoneAugment(config or PhoneAugmentConfig())
     return original, [augment.apply(original, seed=derive_seed(seed, k)) for k in range(variants)]
+
+
+def _check_whole(clip_path: str | Path, times: np.ndarray, frames: int) -> None:
+    """Refuse a clip cut off part way (its index at the front): read_clip takes the frames nearest
+    its sampling times, so it repeats the first part's last frame for the missing rest."""
+    from highlights.video import check_frames_reach_end, probe
+
+    info = probe(clip_path)
+    # The last row is the frame nearest the last sampling time, half a step before the end.
+    step = (info.duration_s - info.start_s) / frames
+    check_frames_reach_end(clip_path, info.duration_s, float(times[-1]), step + 1.0 / info.fps)
 
 
 def write_preview_grid(
