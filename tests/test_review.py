@@ -21,6 +21,8 @@ from highlights.review.games import load_games
 from highlights.review.labelstudio import export_tasks, import_annotations, to_frame
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
+from highlights.video import VideoError
+from tests.bad_inputs import truncated_faststart_copy
 from tests.pipeline_fixtures import make_game
 from tests.review_fixtures import MODEL, make_detect_folder
 
@@ -151,6 +153,22 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
     with pytest.raises(ReviewError, match="source video is not at .*pass --video"):
         load_games([moved])
     assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
+
+
+@pytest.mark.parametrize("make, cause", [
+    (lambda path, source: path.write_bytes(b""), "empty file (0 bytes)"),
+    (lambda path, source: path.write_text("not a video\n" * 40), "not a video file"),
+    (lambda path, source: truncated_faststart_copy(source, path), "truncated or damaged: its frames end at"),
+])
+def test_a_source_video_that_does_not_play_is_refused_before_the_page_is_up(tmp_path, detect_folder, make, cause):
+    # The page plays the source in the browser, which says nothing useful about a broken file:
+    # without this the review opened on players that stayed black.
+    source = detect_folder.parent / "game1.mp4"
+    bad = tmp_path / "upload.mp4"
+    make(bad, source)
+    with pytest.raises(VideoError) as refused:
+        load_games([detect_folder], videos=[bad])
+    assert str(refused.value).startswith(f"{bad}: {cause}"), str(refused.value)
 
 
 def test_review_classes_refuse_a_name_its_export_could_not_file_as_a_folder(detect_folder):

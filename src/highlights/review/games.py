@@ -230,6 +230,18 @@ def _find_video(folder: Path, data: dict, override: Path | None) -> Path:
                       f"{' or '.join(dict.fromkeys(tried)) or 'a recorded path'} (pass --video)")
 
 
+def _check_plays(video: Path) -> Path:
+    """Refuse a source that is no whole video (an empty file, another kind of file, a copy cut off
+    part way) in one line naming it: the page plays it in the browser, which shows a black player
+    and no cause. Opening it and seeking near its end cost little beside the review."""
+    from highlights.video import probe
+    from highlights.video.tail_check import check_end_present
+
+    info = probe(video)
+    check_end_present(video, float(info.duration_s), 1.0 / info.fps if info.fps else 0.0)
+    return video
+
+
 def _slug(name: str) -> str:
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "game"
     return slug[:60]
@@ -296,7 +308,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
     return Game(
         id=game_id or _slug(folder.resolve().name),
         folder=folder.resolve(),
-        video=_find_video(folder, data, Path(video) if video else None),
+        video=_check_plays(_find_video(folder, data, Path(video) if video else None)),
         duration_s=float(info.get("duration_s") or max([i.end_s for i in highlights + found] or [0.0])),
         fps=float(info.get("fps") or 30.0),
         width=int(info.get("width") or 0),
