@@ -224,3 +224,10 @@ def test_every_module_file_and_setting_the_architecture_page_names_exists():
         if not ok:
             unresolved.append(span)
     assert unresolved == []
+
+
+def test_every_folder_of_modules_is_a_regular_package():
+    """A folder without `__init__.py` is a namespace package: it imports, but packaging and type
+    checkers may pass over it, and its folder line has no docstring to match."""
+    folders = {p.parent for p in SRC.rglob("*.py")}
+    assert sorted(str(f.relative_to(SRC)) for f in folders if not (f / "__init__.py").is_file()) == []
