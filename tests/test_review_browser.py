@@ -380,3 +380,27 @@ def test_the_page_writes_a_time_just_under_a_minute_as_the_next_minute(browser):
     finally:
         page.close()
     assert shown == ["0:00.0", "0:05.3", "0:59.9", "1:00.0", "2:00.0", "60:00.0", "1:01.5"]
+
+
+def test_a_game_opened_again_selects_its_first_item_not_decided_yet(browser, detect_folder, tmp_path):
+    """A reviewer back on a game (the review started again, the tab reloaded) pressing `a` decides
+    the first item left, where the page selected the decided item at the list's top and the key
+    replaced its decision without a word."""
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        _open_signed_in(page, server.url)
+        first, second, third = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")[:3]
+        for k, count in (("r", 1), ("r", 2)):
+            page.keyboard.press(k)
+            page.wait_for_function(f"() => S.undo.length >= {count}")
+        _open_signed_in(page, server.url)
+        assert page.evaluate("() => S.items[S.sel].id") == third
+        page.keyboard.press("a")
+        page.wait_for_function(f"() => S.items.find(i => i.id === '{third}').state.status !== 'pending'")
+        got = _statuses(page)
+        assert got[first] == "rejected" and got[second] == "rejected" and got[third] in ("accepted", "missed"), got
+    finally:
+        context.close()
+        server.kill()
