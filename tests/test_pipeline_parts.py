@@ -14,7 +14,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import Rate, evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kinematics import find_triggers, prominent, suppress
-from highlights.pipeline.merge import fit_length, merge_candidates, temporal_iou, temporal_nms
+from highlights.pipeline.merge import fit_length, merge_candidates, shown_core, temporal_iou, temporal_nms
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import registered, registered_backends, stage_class
 from highlights.pipeline.roles import ROLE_OF_STAGE, FrameStage
@@ -193,6 +193,14 @@ def test_temporal_iou_of_touching_or_empty_segments_is_zero():
     assert temporal_iou((5, 5), (5, 5)) == 0.0  # nothing to divide by
     assert temporal_iou((1, 3), (0, 4)) == pytest.approx(0.5)
     assert temporal_iou((0, 0.5), (0.25, 0.75)) == pytest.approx(1 / 3)  # short segments too
+
+
+def test_the_shown_core_takes_off_each_sides_own_padding_and_keeps_a_highlight_no_longer_than_it_whole():
+    # 1 s before and 1.5 s after: a window 6.8-8.8 fitted to 5.8-10.3 shows 6.8-8.8 again
+    assert shown_core(5.8, 10.3, pad_before=1.0, pad_after=1.5) == pytest.approx((6.8, 8.8))
+    # exactly as long as its padding: compared whole, not as the single instant left
+    assert shown_core(4.0, 6.5, pad_before=1.0, pad_after=1.5) == (4.0, 6.5)
+    assert shown_core(4.0, 6.0, pad_before=1.0, pad_after=1.5) == (4.0, 6.0)
 
 
 def test_merge_candidates_applies_nms_then_lengths():
