@@ -14,7 +14,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import Rate, evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kinematics import find_triggers, prominent, suppress
-from highlights.pipeline.merge import fit_length, merge_candidates, shown_core, temporal_iou, temporal_nms
+from highlights.pipeline.merge import fit_length, merge_candidates, shown_core, suppress_shown, temporal_iou, temporal_nms
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import registered, registered_backends, stage_class
 from highlights.pipeline.roles import ROLE_OF_STAGE, FrameStage
@@ -201,6 +201,17 @@ def test_the_shown_core_takes_off_each_sides_own_padding_and_keeps_a_highlight_n
     # exactly as long as its padding: compared whole, not as the single instant left
     assert shown_core(4.0, 6.5, pad_before=1.0, pad_after=1.5) == (4.0, 6.5)
     assert shown_core(4.0, 6.0, pad_before=1.0, pad_after=1.5) == (4.0, 6.0)
+
+
+def test_the_second_pass_folds_a_highlight_whose_moment_lies_on_either_end_of_the_survivors_span():
+    merge = SimpleNamespace(pad_before_s=0.0, pad_after_s=0.0, nms_iou=0.3)
+    # 4-8 s keyed at 5 s and 6-10 s keyed at 9 s both overlap the better 5-9 s by IoU 0.6, and
+    # their moments lie on its ends: it shows them, so it takes them
+    kept, folded = suppress_shown([(5.0, 9.0), (4.0, 8.0), (6.0, 10.0)], [0.9, 0.8, 0.7], [7.0, 5.0, 9.0], merge)
+    assert (kept, folded) == ([0], {0: [1, 2]})
+    # a moment just outside its span is not shown by it: that highlight stays
+    kept, folded = suppress_shown([(5.0, 9.0), (4.0, 8.0)], [0.9, 0.8], [7.0, 4.99], merge)
+    assert (kept, folded) == ([0, 1], {0: [], 1: []})
 
 
 def test_merge_candidates_applies_nms_then_lengths():
