@@ -240,6 +240,15 @@ def test_merge_candidates_suppresses_again_where_fitting_moves_highlights_togeth
     # class-agnostic; the better-scored survives and counts both detections it stands for
     assert [(c.label, c.start_s, c.end_s) for c in out] == [("soccer_shooting", 26.0, 30.5)]
     assert out[0].evidence["merge"]["suppressed"] == 2
+    # A folded highlight brings the detections the first pass folded into it: the survivor counts
+    # the other window, its double and its own double, and keeps its own window as its segment.
+    doubled = [Candidate(26.8, 28.8, "motion", key_s=27.8, label="basketball_layup", score=0.97),
+               Candidate(26.8, 28.8, "motion", key_s=27.8, label="basketball_layup", score=0.96),
+               Candidate(28.5, 30.5, "motion", key_s=30.1, label="soccer_shooting", score=0.99),
+               Candidate(28.5, 30.5, "motion", key_s=30.1, label="soccer_shooting", score=0.98)]
+    out = merge_candidates(doubled, cfg, duration_s=30.5)
+    assert [(c.label, c.start_s, c.end_s) for c in out] == [("soccer_shooting", 26.0, 30.5)]
+    assert out[0].evidence["merge"] == {"suppressed": 3, "segment": [28.5, 30.5]}
     # The same two windows mid-video keep apart, as do two shots 2 s apart whose padded
     # highlights overlap by IoU 2.5/6.5, more than nms_iou: the padding alone joins nothing.
     mid = [Candidate(6.8, 8.8, "motion", key_s=7.8, score=0.97), Candidate(8.5, 10.5, "motion", key_s=9.5, score=0.99),
