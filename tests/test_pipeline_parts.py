@@ -805,6 +805,23 @@ def test_evidence_at_exactly_the_tolerance_counts_for_attribution_as_it_does_for
     assert cause not in ("classifier_none", "classifier_wrong_class")
 
 
+def test_an_event_another_class_found_before_merge_at_exactly_the_tolerance_was_lost_at_merge():
+    """The benches' event-level count reads a highlight before the merge at 2 s as near, as the
+    matching and the classifier's window at 2 s are (4.4 - 2.4 is 2.0000000000000004)."""
+    from highlights.pipeline.evaluation import event_level_miss
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "detection.enabled": False,
+                                              "pose.enabled": False, "kinematics.enabled": False})
+    event = SimpleNamespace(start_s=1.9, end_s=2.9, key_s=2.4, label="soccer_shooting")
+    trace = StageTrace()
+    trace.classifications.append({"window": [3.4, 5.4], "key_s": 4.4, "label": "soccer_passing",
+                                  "score": 0.9, "accepted": True})
+    bunt_before_merge = Highlight(start_s=3.4, end_s=5.4, label="soccer_passing", sport="soccer", score=0.9, key_s=4.4)
+    assert event_level_miss(event, [], trace, config, [bunt_before_merge], 2.0) == (
+        "merge", "found before merge (as another class)")
+
+
 def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
     """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
     timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the

@@ -448,7 +448,7 @@ def event_level_miss(event, highlights: Sequence[Highlight], trace: StageTrace, 
     before the merge, else the matching."""
     cause, detail = first_lost_stage(event, trace, config, before_merge, tolerance_s)
     if cause == "classifier_wrong_class":
-        near = [h for h in before_merge if abs(h.moment_s - float(event.key_s)) <= tolerance_s]
+        near = [h for h in before_merge if _within(h.moment_s, float(event.key_s), tolerance_s)]
         cause = "merge" if near and config.merge.enabled else "matching"
         detail = "found before merge (as another class)" if near else detail
     shown = shown_by(float(event.key_s), highlights, config.merge.max_length_s)
