@@ -822,6 +822,28 @@ def test_an_event_another_class_found_before_merge_at_exactly_the_tolerance_was_
         "merge", "found before merge (as another class)")
 
 
+def test_a_candidate_window_reaching_any_part_of_an_event_covers_it():
+    from highlights.pipeline.evaluation import first_lost_stage
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig().with_overrides({"detection.enabled": False, "pose.enabled": False,
+                                              "kinematics.enabled": False, "classifier.enabled": False})
+    event = SimpleNamespace(start_s=4.5, end_s=5.5, key_s=5.0, label="baseball_swing")
+
+    def cause_with_window(start_s, end_s):
+        trace = StageTrace()
+        for t in (4.5, 5.0, 5.5):
+            trace.add_frame(t, 1.0, active=True, persons=1, pose_ok=True)
+        trace.windows.append({"start_s": start_s, "end_s": end_s})
+        return first_lost_stage(event, trace, config, [], tolerance_s=2.0)[0]
+
+    # a window over the event's end, over its start, or touching either is a candidate for it
+    for start_s, end_s in ((5.2, 7.2), (3.0, 4.8), (5.5, 7.5), (2.5, 4.5), (4.6, 5.4)):
+        assert cause_with_window(start_s, end_s) == "matching", (start_s, end_s)
+    assert cause_with_window(5.51, 7.5) == "candidates"
+    assert cause_with_window(2.5, 4.49) == "candidates"
+
+
 def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
     """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
     timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the
