@@ -844,6 +844,23 @@ def test_a_candidate_window_reaching_any_part_of_an_event_covers_it():
     assert cause_with_window(2.5, 4.49) == "candidates"
 
 
+def test_a_still_event_is_lost_at_candidates_only_where_they_keep_moving_frames_alone():
+    from highlights.pipeline.evaluation import first_lost_stage
+    from highlights.pipeline.trace import StageTrace
+
+    event = SimpleNamespace(start_s=4.5, end_s=5.5, key_s=5.0, label="baseball_swing")
+    trace = StageTrace()
+    for t in (4.5, 5.0, 5.5):
+        trace.add_frame(t, 0.0, active=False, persons=1, pose_ok=True)
+    trace.windows.append({"start_s": 0.0, "end_s": 10.0})
+    config = PipelineConfig().with_overrides({"detection.enabled": False, "pose.enabled": False,
+                                              "kinematics.enabled": False, "classifier.enabled": False})
+    assert first_lost_stage(event, trace, config, [], tolerance_s=2.0) == (
+        "candidates", "no active (moving) frame during the event")
+    every_frame = config.with_overrides({"candidates.active_frames_only": False})
+    assert first_lost_stage(event, trace, every_frame, [], tolerance_s=2.0)[0] == "matching"
+
+
 def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
     """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
     timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the
