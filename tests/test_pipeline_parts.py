@@ -861,6 +861,25 @@ def test_a_still_event_is_lost_at_candidates_only_where_they_keep_moving_frames_
     assert first_lost_stage(event, trace, every_frame, [], tolerance_s=2.0)[0] == "matching"
 
 
+def test_one_frame_with_a_person_and_a_pose_is_enough_for_detection_and_pose_to_have_kept_an_event():
+    from highlights.pipeline.evaluation import first_lost_stage
+    from highlights.pipeline.trace import StageTrace
+
+    event = SimpleNamespace(start_s=4.5, end_s=5.5, key_s=5.0, label="baseball_swing")
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "kinematics.enabled": False,
+                                              "classifier.enabled": False})
+
+    def cause(persons, poses):
+        trace = StageTrace()
+        for t, person, pose in zip((4.5, 5.0, 5.5), persons, poses):
+            trace.add_frame(t, 1.0, active=True, persons=person, pose_ok=pose)
+        return first_lost_stage(event, trace, config, [], tolerance_s=2.0)[0]
+
+    assert cause((0, 1, 0), (False, True, False)) == "matching"
+    assert cause((0, 0, 0), (False, True, False)) == "detection"
+    assert cause((0, 2, 0), (False, False, False)) == "pose"
+
+
 def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
     """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
     timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the
