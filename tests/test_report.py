@@ -346,6 +346,8 @@ def test_a_class_with_no_test_clip_is_named_beside_macro_f1():
     markdown = render_markdown(report)
     assert ("No test clip of basketball_layup: macro-F1 counts its F1 as 0. "
             "Over the 2 classes with test clips it is 0.667.") in markdown
+    # never predicted either, but without test clips: the note above says why, not 'never predicted'
+    assert report["per_class"]["basketball_layup"]["predicted"] == 0 and "Never predicted" not in markdown
     assert "No test clip" not in render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX))
 
 
