@@ -475,6 +475,11 @@ def test_a_cap_of_one_highlight_keeps_the_best_one():
     assert [c.score for c in kept] == [0.9] and dropped["over_max_highlights"] == 2
 
 
+def test_of_equally_scored_highlights_the_earlier_ranks_first_and_takes_the_last_place():
+    kept, dropped = rank_and_cap([cand(30.0, 0.8), cand(10.0, 0.8), cand(20.0, 0.9)], max_highlights=2)
+    assert [c.key_s for c in kept] == [20.0, 10.0] and dropped["over_max_highlights"] == 1
+
+
 def test_a_sport_the_shot_gave_no_probability_has_a_share_of_zero_and_equal_neighbours_are_both_best():
     from types import SimpleNamespace
 
