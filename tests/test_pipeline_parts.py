@@ -880,6 +880,15 @@ def test_one_frame_with_a_person_and_a_pose_is_enough_for_detection_and_pose_to_
     assert cause((0, 2, 0), (False, False, False)) == "pose"
 
 
+def test_a_miss_near_one_turned_down_window_says_one_window():
+    from highlights.pipeline.evaluation import turned_down_text
+
+    window = {"window": [4.0, 6.0], "label": "none", "score": 0.7, "probs": {"none": 0.7, "soccer_shooting": 0.3}}
+    assert turned_down_text([window], None) == "most action-like of 1 window said none (0.70; soccer_shooting 0.30)"
+    assert turned_down_text([window, dict(window, probs={"none": 0.9, "soccer_shooting": 0.1})], None).startswith(
+        "most action-like of 2 windows said none (0.70; ")
+
+
 def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
     """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
     timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the
