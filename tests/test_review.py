@@ -171,6 +171,13 @@ def test_a_source_video_that_does_not_play_is_refused_before_the_page_is_up(tmp_
     assert str(refused.value).startswith(f"{bad}: {cause}"), str(refused.value)
 
 
+def test_a_folder_given_as_the_source_video_is_named_as_a_folder(tmp_path, detect_folder):
+    folder = tmp_path / "game1.mp4"
+    folder.mkdir()
+    with pytest.raises(ReviewError, match=f"^{folder}: is a directory, not a video file$"):
+        load_games([detect_folder], videos=[folder])
+
+
 def test_review_classes_refuse_a_name_its_export_could_not_file_as_a_folder(detect_folder):
     """`review --classes` is the list a reviewer relabels to and its export files clips under: the
     same class names are refused there as in `dataset create`."""

@@ -216,6 +216,8 @@ def _model_of(data: dict) -> str:
 
 def _find_video(folder: Path, data: dict, override: Path | None) -> Path:
     if override is not None:
+        if override.is_dir():
+            raise ReviewError(f"{override}: is a directory, not a video file")
         if not override.is_file():
             raise ReviewError(f"{override}: source video not found")
         return override
