@@ -326,7 +326,7 @@ def test_a_stored_int8_verdict_is_used_only_for_its_own_checkpoint(model, tmp_pa
 
 
 def test_int8_verdict_counts_points_on_the_same_clips():
-    from highlights.model.classifier import int8_verdict
+    from highlights.model.precision_verdict import int8_verdict
 
     labels = np.arange(200) % 4
     fp32 = np.eye(4)[labels] * 5.0

@@ -545,7 +545,7 @@ def test_top_confusions_are_most_frequent_first_then_in_label_order():
 def test_a_reduced_precisions_agreement_with_fp32_is_given_in_clips():
     """One clip of 49 predicted otherwise read as "same prediction on 98.0% of clips": the
     verdict's agreement is given as the clips it counts, as its accuracies are."""
-    from highlights.model.classifier import int8_verdict
+    from highlights.model.precision_verdict import int8_verdict
 
     fp32 = np.eye(4)[[0, 1, 2, 3] * 12 + [0]] * 5.0
     int8 = fp32.copy()

@@ -24,13 +24,9 @@ from highlights.model.int8_store import load_bf16, load_int8
 from highlights.model.path_choice import (DEFAULT_BUDGET_S, DEFAULT_ROUNDS, PathCache, PathChoice,
                                           PathLayout, RaceResult, cache_key_fields, candidate_layouts,
                                           choose, model_signature, race)
+from highlights.model.precision_verdict import PRECISION_BACKENDS, precision_verdict, softmax
 from highlights.model.runner import ChunkRunner
 from highlights.model.torch_threads import torch_threads
-
-# Largest accuracy drop (in percentage points, on a labelled test set) accepted for a
-# reduced-precision path (int8, bf16).
-INT8_MAX_ACCURACY_LOSS_POINTS = 0.5
-MAX_ACCURACY_LOSS_POINTS = INT8_MAX_ACCURACY_LOSS_POINTS
 
 # Clips per forward call inside predict_* for a named path (the automatic choice measures it):
 # one clip per call keeps peak memory flat whatever batch is passed.
@@ -39,58 +35,8 @@ DEFAULT_CHUNK_SIZE = 1
 # ``path_timer(layout, run)`` -> seconds: how the automatic choice times one candidate (``run()``
 # runs it once on the measuring batch). The default is the wall clock; tests inject fake timings.
 PathTimer = Callable[[PathLayout, Callable[[], Any]], float]
-PRECISION_BACKENDS = {"int8": INT8_BACKEND, "bf16": BF16_BACKEND}
 # A verified reduced-precision path offered to the choice: intra-op threads -> a built backend.
 VerifiedFactory = Callable[[int], Backend]
-
-
-def precision_verdict(fp32_logits: np.ndarray, candidate_logits: np.ndarray,
-                      labels: Sequence[int] | np.ndarray, *, precision: str, backend: str) -> dict:
-    """Is a reduced-precision path (``precision`` "int8" or "bf16") good enough? fp32 and
-    candidate accuracy on the same labelled clips (``fp32_accuracy``, ``{precision}_accuracy``),
-    the change in points, the share of clips where both predict the same class, max |logit
-    diff|, the largest class-probability change and the mean over clips of each clip's largest
-    change (the pipeline thresholds probabilities, so a shift there matters even where the
-    argmax holds), and ``accepted`` (accuracy lost <= ``MAX_ACCURACY_LOSS_POINTS``)."""
-    fp32_logits, candidate_logits = np.asarray(fp32_logits), np.asarray(candidate_logits)
-    y = np.asarray(labels, dtype=np.int64)
-    if not (fp32_logits.shape == candidate_logits.shape and fp32_logits.shape[:1] == y.shape) or len(y) == 0:
-        raise ValueError(f"{precision} verdict: logits {fp32_logits.shape} and {candidate_logits.shape} "
-                         f"for {y.shape[0]} labels")
-    fp32_acc = float((fp32_logits.argmax(1) == y).mean())
-    candidate_acc = float((candidate_logits.argmax(1) == y).mean())
-    loss_points = (fp32_acc - candidate_acc) * 100.0
-    prob_diff = np.abs(softmax(fp32_logits.astype(np.float64)) - softmax(candidate_logits.astype(np.float64)))
-    return {
-        "backend": backend, "precision": precision, "num_clips": int(len(y)),
-        "fp32_accuracy": fp32_acc, f"{precision}_accuracy": candidate_acc,
-        "accuracy_change_points": -loss_points + 0.0,  # + 0.0: no "-0.00 points" when nothing changed
-        "prediction_agreement": float((fp32_logits.argmax(1) == candidate_logits.argmax(1)).mean()),
-        "max_abs_logit_diff": float(np.abs(fp32_logits - candidate_logits).max()),
-        "max_abs_prob_diff": float(prob_diff.max()),
-        "mean_abs_prob_diff": float(prob_diff.max(axis=1).mean()),
-        "max_loss_points_allowed": MAX_ACCURACY_LOSS_POINTS,
-        "points_per_clip": 100.0 / len(y),  # below 200 clips, one clip lost is already too many
-        # A hair of float slack: 200 clips with one lost is exactly 0.5 points.
-        "accepted": bool(loss_points <= MAX_ACCURACY_LOSS_POINTS + 1e-9),
-    }
-
-
-def int8_verdict(fp32_logits: np.ndarray, int8_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
-    """``precision_verdict`` for the int8 path."""
-    return precision_verdict(fp32_logits, int8_logits, labels, precision="int8", backend=INT8_BACKEND)
-
-
-def bf16_verdict(fp32_logits: np.ndarray, bf16_logits: np.ndarray, labels: Sequence[int] | np.ndarray) -> dict:
-    """``precision_verdict`` for the bf16 path."""
-    return precision_verdict(fp32_logits, bf16_logits, labels, precision="bf16", backend=BF16_BACKEND)
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax of (N, C) logits, shifted for stability."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
 
 
 def _wall_clock(layout: PathLayout, run: Callable[[], Any]) -> float:
