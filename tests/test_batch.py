@@ -136,6 +136,17 @@ def test_bad_manifests_are_one_line_errors(tmp_path, text, message):
         collect_games([tmp_path / "empty"])
 
 
+def test_a_manifest_row_naming_a_folder_or_a_dangling_link_fails_with_that_cause(tmp_path):
+    (tmp_path / "week0.mp4").mkdir()
+    (tmp_path / "gone.mp4").symlink_to(tmp_path / "deleted.mp4")
+    manifest = tmp_path / "season.csv"
+    manifest.write_text("path,game_id\nweek0.mp4,folder\ngone.mp4,link\n")
+    assert [(g.game_id, g.error) for g in collect_games([manifest])] == [
+        ("folder", f"{manifest}: line 2: week0.mp4: is a directory, not a video file"),
+        ("link", f"{manifest}: line 3: gone.mp4: dangling symbolic link (it points to {tmp_path / 'deleted.mp4'}, "
+                 "which does not exist)")]
+
+
 def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_path, restore_threads):
     """One upload of a season missing (or its annotations): the other games run, and the missing
     one is recorded as failed, in one line naming the manifest's line and the file, as a corrupt

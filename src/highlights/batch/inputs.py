@@ -158,8 +158,9 @@ def read_manifest(path: Path) -> list[_Found]:
                 listed[video.resolve()] = line
                 ann = _relative_to(path.parent, row["annotations"]) if row.get("annotations") else None
                 error = None
-                if not video.is_file():
-                    error = f"{path}: line {line}: {row['path']}: file not found"
+                cause = missing_file_cause(video)  # a folder or a dangling link said as such, not "not found"
+                if cause is not None:
+                    error = f"{path}: line {line}: {row['path']}: {cause}"
                 elif ann is not None and not ann.is_file():
                     error = f"{path}: line {line}: annotations {row['annotations']}: file not found"
                 rows.append(_Found(video, path.parent, row.get("game_id") or None, row.get("sport") or None,
