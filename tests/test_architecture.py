@@ -231,3 +231,9 @@ def test_every_folder_of_modules_is_a_regular_package():
     checkers may pass over it, and its folder line has no docstring to match."""
     folders = {p.parent for p in SRC.rglob("*.py")}
     assert sorted(str(f.relative_to(SRC)) for f in folders if not (f / "__init__.py").is_file()) == []
+
+
+def test_no_grab_bag_module():
+    """A module is named for what it holds; `utils`, `helpers`, `misc` or `common` name nothing."""
+    grab_bags = {"utils", "util", "helpers", "helper", "misc", "common", "tools"}
+    assert sorted(str(p.relative_to(SRC)) for p in SRC.rglob("*.py") if p.stem in grab_bags) == []
