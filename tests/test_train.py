@@ -612,6 +612,8 @@ def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(c
     used = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1", "--out",
                                     config.out_dir, "--no-progress"])
     assert used.exit_code == 1 and "holds a training run already; pass --resume to continue it" in used.output
+    # The refusal is all it says: not the model, data and precision of a run it does not start.
+    assert len(used.output.strip().splitlines()) == 1, used.output
     with pytest.raises(RunFolderError, match="lr"):
         fit(config.replace(lr=0.5), resume=True, show_progress=False)
     # A finished run resumes to itself without training again, and says so before reading a clip.

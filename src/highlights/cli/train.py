@@ -109,6 +109,7 @@ def train(
         raise ConfigError(f"--pretrained {pretrained}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 "
                           "weights (torchvision's layout)")
     from highlights.train import TrainConfig, fit, load_saved_config
+    from highlights.train.loop import refuse_used_folder
 
     check_writable(out)  # a clear line now, not the operating system's when the run folder is made
 
@@ -125,6 +126,7 @@ def train(
         typer.echo(f"resuming the run in {out} with its saved settings")
     else:
         config = TrainConfig.from_options(str(root), version, str(out), quick=quick, **given)
+        refuse_used_folder(out, "--resume")
     typer.echo(f"model: {config.describe_model()}")
     typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
                f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")

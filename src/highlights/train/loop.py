@@ -115,6 +115,8 @@ def fit(
     `resume_name` are what the messages call the run folder, `config.out_dir`, and `resume` (the
     `train` command's `--out` and `--resume`)."""
     log = log or (lambda message: None)
+    if not resume:
+        refuse_used_folder(Path(config.out_dir), resume_name)
     if config.precision == "auto":
         config = config.replace(precision=resolve_precision(config.precision))
         log(f"precision auto: training in {config.precision}"
@@ -138,6 +140,14 @@ def fit(
             # keeps them for the next try.
             _remove_if_empty(out_dir)
             remove_if_still_empty(made[1:])
+
+
+def refuse_used_folder(out_dir: Path, resume_name: str) -> None:
+    """A fresh run stops at a folder that holds a run (its last checkpoint) before it says what it
+    would train, so the refusal is the one line a user sees."""
+    if (out_dir / LAST_CHECKPOINT).exists():
+        raise RunFolderError(f"{out_dir}: holds a training run already; pass {resume_name} to continue it or pick "
+                             "a new folder")
 
 
 def _remove_if_empty(folder: Path) -> None:
@@ -178,9 +188,8 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
                 log(f"this run had already finished: {epochs} of {config.epochs} epochs"
                     f"{', stopped early' if finished.stopped_early else ''}; nothing to resume")
                 return finished
-        elif (out_dir / LAST_CHECKPOINT).exists():
-            raise RunFolderError(f"{out_dir}: holds a training run already; pass {resume_name} to continue it or pick "
-                                 "a new folder")
+        else:  # said again under the lock: a run may have begun in the folder since
+            refuse_used_folder(out_dir, resume_name)
 
         was_deterministic = torch.are_deterministic_algorithms_enabled()
         torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
