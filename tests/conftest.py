@@ -68,6 +68,15 @@ def cli():
     return lambda *args: runner.invoke(app, [str(a) for a in args])
 
 
+@pytest.fixture(scope="module")
+def season(tmp_path_factory):
+    """A season of three tiny games, one corrupt upload and their manifest (`tests.batch_fixtures`),
+    built once for each module that asks for it; tests only read it."""
+    from tests.batch_fixtures import make_season
+
+    return make_season(tmp_path_factory.mktemp("season"))
+
+
 @pytest.fixture(scope="session")
 def browser():
     """Chromium for the browser tests (`tests.review_browser`); they skip where Playwright or

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import json
+import shutil
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -101,6 +102,25 @@ def make_detect_folder(root: Path, name: str = "game1", *, seed: int = 3, minute
         "candidates": candidates,
     }
     (folder / "highlights.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return folder
+
+
+def own_classes_copy(detect_folder: Path, root: Path, name: str = "game1-highlights") -> Path:
+    """A copy of `detect_folder` at `root/name` as a model of a club's own classes would have made
+    it: `rest` for background play, no `none`."""
+    own = {"baseball_swing": "volleyball_spike", "basketball_layup": "tennis_serve",
+           "soccer_shooting": "volleyball_block", "none": "rest"}
+    folder = root / name
+    shutil.copytree(detect_folder, folder)
+    data = json.loads((folder / "highlights.json").read_text())
+    for item in data["highlights"]:
+        item["label"] = own[item["label"]]
+        probs = item["evidence"]["classifier"]["probs"]
+        item["evidence"]["classifier"]["probs"] = {own[c]: p for c, p in probs.items()}
+    for item in data["candidates"]:
+        item["label"] = own[item["label"]]
+        item["probs"] = {own[c]: p for c, p in item["probs"].items()}
+    (folder / "highlights.json").write_text(json.dumps(data))
     return folder
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import highlights.batch.runner as runner
 from highlights.batch import collect_games, run_batch
 from highlights.batch.game import failed_record
-from tests.test_batch import FAST, season  # noqa: F401 (fixture)
+from tests.batch_fixtures import FAST
 
 
 class _Recording:
@@ -29,7 +29,7 @@ class _Recording:
 
 
 def test_a_video_uploaded_twice_is_processed_once_and_the_copy_names_the_original(
-        season, tmp_path, monkeypatch):  # noqa: F811
+        season, tmp_path, monkeypatch):
     uploads = tmp_path / "uploads"
     uploads.mkdir()
     monkeypatch.chdir(tmp_path)  # the folder given as the command line gives it, relative

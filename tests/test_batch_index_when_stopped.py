@@ -13,7 +13,7 @@ import pytest
 import highlights.batch.runner as runner
 from highlights.batch import collect_games, run_batch
 from highlights.batch.game import PARTIAL_DIR, failed_record
-from tests.test_batch import FAST, season  # noqa: F401 (fixture)
+from tests.batch_fixtures import FAST
 
 
 def _index(out: Path) -> dict:
@@ -30,12 +30,12 @@ class _Engine:
         return {"engine": "local", "workers": 1, "threads_per_worker": 1}
 
 
-def _two_games(season):  # noqa: F811
+def _two_games(season):
     return [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
 
 
 def test_a_game_finished_just_after_an_index_write_is_listed_before_the_next_game_ends(
-        season, tmp_path, monkeypatch):  # noqa: F811
+        season, tmp_path, monkeypatch):
     """Two uploads fail at once and the next game is an hour long: the index written while that
     hour runs lists both failures (a kill in that hour keeps them), not only the first."""
     out = tmp_path / "out"
@@ -65,7 +65,7 @@ def test_a_game_finished_just_after_an_index_write_is_listed_before_the_next_gam
 
 
 def test_a_stopped_rerun_counts_every_game_and_keeps_the_earlier_pages_linked(
-        season, tmp_path, monkeypatch, restore_threads):  # noqa: F811
+        season, tmp_path, monkeypatch, restore_threads):
     out = tmp_path / "out"
     games = _two_games(season)
     said = []

@@ -7,14 +7,14 @@ import os
 
 from highlights.batch import collect_games, run_batch
 from highlights.batch.changed_settings import changed_settings, describe_changes
-from tests.test_batch import FAST, season  # noqa: F401 (fixture)
+from tests.batch_fixtures import FAST
 
 
 def _reran(said: list[str]) -> list[str]:
     return [line for line in said if "run again" in line]
 
 
-def test_a_rerun_names_the_settings_that_changed_or_the_replaced_video(season, tmp_path, restore_threads):  # noqa: F811
+def test_a_rerun_names_the_settings_that_changed_or_the_replaced_video(season, tmp_path, restore_threads):
     out = tmp_path / "out"
     games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
     run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
@@ -72,7 +72,7 @@ def test_settings_an_earlier_version_did_not_have_are_named_as_new_not_as_change
         "settings new since the version of highlights that made the earlier run: merge.reel_share"
 
 
-def test_a_game_folder_an_earlier_version_made_runs_again_rather_than_being_reused(season, tmp_path,  # noqa: F811
+def test_a_game_folder_an_earlier_version_made_runs_again_rather_than_being_reused(season, tmp_path,
                                                                                      restore_threads):
     """A game.json written before the pipeline's output number and the picture reader's were
     recorded (its fingerprint hashed the config, the models, the video and the annotations alone)

@@ -305,9 +305,9 @@ def test_probe_counts_the_sources_sound_channels(tmp_path: Path):
     import numpy as np
 
     from highlights.video import probe, write_video
-    from tests.test_pipeline_outputs_media import _game_with_sound
+    from tests.outputs_fixtures import game_with_sound
 
-    assert probe(_game_with_sound(tmp_path / "loud.mp4")).sound_channels == 1
+    assert probe(game_with_sound(tmp_path / "loud.mp4")).sound_channels == 1
     silent = write_video(tmp_path / "silent.mp4", (np.full((48, 64, 3), 90, np.uint8) for _ in range(10)), 30.0)
     assert probe(silent).sound_channels == 0
 

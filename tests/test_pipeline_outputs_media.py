@@ -1,8 +1,7 @@
 """The reel, per-highlight clips, thumbnails and review page, cut from a real encoded video.
 
-The source video encodes time in colour: frame i's index, written in base 7, gives the red,
-green and blue levels (10 + 36 * digit), so any decoded frame or thumbnail says exactly which
-source frame it came from; H.264's colour error (a few levels) is far below the 36-level step.
+The source video encodes time in colour (`tests.outputs_fixtures`), so any decoded frame or
+thumbnail says exactly which source frame it came from.
 """
 
 from __future__ import annotations
@@ -24,26 +23,8 @@ import highlights.pipeline.outputs.stream_writer as stream_writer
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import write_all, write_reel
 from highlights.video import VideoError, iter_frames, probe, write_video
+from tests.outputs_fixtures import FPS, HEIGHT, SECONDS, WIDTH, game_with_sound, source_frame, source_frame_index
 from tests.video_fixtures import mux_frames, video_stream
-
-FPS = 30.0
-SECONDS = 10
-WIDTH, HEIGHT = 160, 90
-
-
-def _source_frame(i: int) -> np.ndarray:
-    digits = [(i // 7**k) % 7 for k in range(3)]
-    rgb = np.empty((HEIGHT, WIDTH, 3), np.uint8)
-    rgb[:] = [10 + 36 * d for d in digits]
-    return rgb
-
-
-def _frame_index(rgb: np.ndarray) -> int:
-    """Source frame index read back from a frame's colour (centre patch, away from the caption)."""
-    h, w = rgb.shape[:2]
-    levels = rgb[h // 4 : h // 2, w // 3 : 2 * w // 3].reshape(-1, 3).mean(axis=0)
-    digits = [int(round((v - 10) / 36)) for v in levels]
-    return sum(d * 7**k for k, d in enumerate(digits))
 
 
 def _highlights() -> list[Highlight]:
@@ -61,7 +42,7 @@ def _expected_source_frames(highlights: list[Highlight]) -> list[int]:
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("src") / "game.mp4"
-    write_video(path, (_source_frame(i) for i in range(int(SECONDS * FPS))), FPS)
+    write_video(path, (source_frame(i) for i in range(int(SECONDS * FPS))), FPS)
     return path
 
 
@@ -89,7 +70,7 @@ def outputs(source: Path, tmp_path_factory) -> tuple[dict[str, Path], list[Highl
 
 def test_source_colour_code_round_trips(source: Path):
     # The test's own decoder must be right before it judges anything else.
-    assert [_frame_index(f.rgb) for f in iter_frames(source)] == list(range(300))
+    assert [source_frame_index(f.rgb) for f in iter_frames(source)] == list(range(300))
 
 
 def test_write_all_returns_every_output(outputs):
@@ -112,7 +93,7 @@ def test_reel_has_the_highlight_frames_in_order(outputs):
     assert (info.width, info.height) == (WIDTH, HEIGHT)
     total = sum(h.duration_s for h in highlights)
     assert abs(info.duration_s - total) <= 2 / FPS
-    got = [_frame_index(f.rgb) for f in iter_frames(paths["reel"])]
+    got = [source_frame_index(f.rgb) for f in iter_frames(paths["reel"])]
     assert got == expected
 
 
@@ -136,7 +117,7 @@ def test_one_clip_per_highlight_cut_at_its_times(outputs):
         "hl_003_soccer_shooting.mp4",
     ]
     for clip, h in zip(clips, sorted(highlights, key=lambda h: h.start_s)):
-        got = [_frame_index(f.rgb) for f in iter_frames(clip)]
+        got = [source_frame_index(f.rgb) for f in iter_frames(clip)]
         assert got == _expected_source_frames([h])
 
 
@@ -225,7 +206,7 @@ def test_thumbnails_are_jpeg_files_beside_the_page_at_the_key_moment(outputs):
         jpeg = (paths["html"].parent / unquote(href)).read_bytes()
         assert jpeg[:2] == b"\xff\xd8"
         bgr = cv2.imdecode(np.frombuffer(jpeg, np.uint8), cv2.IMREAD_COLOR)
-        frames.append(_frame_index(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
+        frames.append(source_frame_index(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)))
     # key 2.0 s -> frame 60; no key -> midpoint 4.5 s -> frame 135; key 8.0 s -> frame 240.
     assert frames == [60, 135, 240]
     # No poster: a browser fetches every video's poster at page open.
@@ -299,7 +280,7 @@ def test_variable_frame_rate_source_keeps_its_pace_in_the_reel_and_clips(tmp_pat
     # reel is written at the rate the frames are laid on (30), showing each frame its time.
     times = [i / 30 for i in range(150)] + [5 + i / 10 for i in range(50)]
     path = tmp_path / "vfr.mp4"
-    write_video(path, (_source_frame(i) for i in range(len(times))), 20.0, times_s=times)
+    write_video(path, (source_frame(i) for i in range(len(times))), 20.0, times_s=times)
     nominal = probe(path).steady_fps
     highlights = [Highlight(1.0, 3.0, "a", "soccer", 0.5, 2.0), Highlight(6.0, 8.0, "b", "soccer", 0.5, 7.0)]
     result = write_reel(highlights, path, tmp_path / "reel.mp4", clips_dir=tmp_path / "clips", progress=False)
@@ -308,7 +289,7 @@ def test_variable_frame_rate_source_keeps_its_pace_in_the_reel_and_clips(tmp_pat
     assert abs(reel.duration_s - 4.0) <= 1.5 / nominal
     for clip in result.clip_paths:
         assert abs(probe(clip).duration_s - 2.0) <= 1.5 / nominal
-    shown = [times[_frame_index(f.rgb)] for f in iter_frames(result.reel_path)]
+    shown = [times[source_frame_index(f.rgb)] for f in iter_frames(result.reel_path)]
     assert shown == sorted(shown)
     assert all(1.0 <= t < 3.0 or 6.0 <= t < 8.0 for t in shown)
     # Each output frame shows the source frame on screen at its moment of the highlight.
@@ -316,34 +297,10 @@ def test_variable_frame_rate_source_keeps_its_pace_in_the_reel_and_clips(tmp_pat
     assert all(abs(t - (1.0 + k / nominal)) <= 1 / 30 + 1e-6 for k, t in enumerate(first))
 
 
-def _game_with_sound(path: Path, rate: int = 16000) -> Path:
-    """SECONDS of colour-coded pictures with a 440 Hz tone whose loudness says the time: 0.05 + 0.05 t."""
-    import av
-
-    with av.open(str(path), "w") as out:
-        video = out.add_stream("libx264", rate=int(FPS))
-        video.width, video.height, video.pix_fmt = WIDTH, HEIGHT, "yuv420p"
-        sound = out.add_stream("aac", rate=rate, layout="mono")
-        for i in range(int(SECONDS * FPS)):
-            for packet in video.encode(av.VideoFrame.from_ndarray(_source_frame(i), format="rgb24")):
-                out.mux(packet)
-        t = np.arange(SECONDS * rate) / rate
-        tone = ((0.05 + 0.05 * t) * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-        for start in range(0, len(tone), 1024):
-            frame = av.AudioFrame.from_ndarray(tone[None, start:start + 1024].copy(), format="fltp", layout="mono")
-            frame.sample_rate, frame.pts = rate, start
-            for packet in sound.encode(frame):
-                out.mux(packet)
-        for stream in (video, sound):
-            for packet in stream.encode():
-                out.mux(packet)
-    return path
-
-
 def test_the_reel_carries_the_sound_of_the_moments_it_shows(tmp_path: Path):
     import av
 
-    source = _game_with_sound(tmp_path / "loud.mp4")
+    source = game_with_sound(tmp_path / "loud.mp4")
     result = write_reel(_highlights(), source, tmp_path / "reel.mp4", clips_dir=tmp_path / "clips", progress=False)
     with av.open(str(result.reel_path)) as reel:
         assert [s.type for s in reel.streams] == ["video", "audio"]
@@ -500,10 +457,10 @@ def test_a_long_stretch_without_highlights_is_sought_over_not_decoded(source: Pa
         _highlights(), source, tmp_path / "r.mp4", clips_dir=tmp_path / "c", thumbnails=True, progress=False
     )
     assert not [t for t in yielded if 5.1 < t < 7.1]
-    assert [_frame_index(f.rgb) for f in iter_frames(result.reel_path)] == _expected_source_frames(_highlights())
+    assert [source_frame_index(f.rgb) for f in iter_frames(result.reel_path)] == _expected_source_frames(_highlights())
     clips = [p for p in result.clip_paths if p is not None]
     for clip, h in zip(clips, sorted(_highlights(), key=lambda h: h.start_s)):
-        assert [_frame_index(f.rgb) for f in iter_frames(clip)] == _expected_source_frames([h])
+        assert [source_frame_index(f.rgb) for f in iter_frames(clip)] == _expected_source_frames([h])
     assert all(jpeg is not None for jpeg in result.thumbnails_jpeg)
 
 
@@ -542,11 +499,11 @@ def test_the_reel_sound_is_streamed_not_held_whole(tmp_path: Path):
 def test_the_reel_is_scaled_down_to_its_short_side_never_up_and_keeps_its_sound(tmp_path: Path):
     import av
 
-    source = _game_with_sound(tmp_path / "loud.mp4")  # 160x90
+    source = game_with_sound(tmp_path / "loud.mp4")  # 160x90
     small = write_reel(_highlights(), source, tmp_path / "small.mp4", reel_short_side=60, progress=False)
     assert (probe(small.reel_path).width, probe(small.reel_path).height) == (106, 60)
     frames = list(iter_frames(small.reel_path))
-    assert [_frame_index(f.rgb) for f in frames] == _expected_source_frames(_highlights())
+    assert [source_frame_index(f.rgb) for f in frames] == _expected_source_frames(_highlights())
     with av.open(str(small.reel_path)) as reel:
         rate = reel.streams.audio[0].rate
         sound = np.concatenate([f.to_ndarray()[0] for f in reel.decode(audio=0)])
@@ -580,11 +537,11 @@ def test_detect_cuts_the_reel_at_1080_by_default_and_the_setting_is_checked():
 def test_a_reel_capped_at_half_the_rate_keeps_its_length_its_sound_and_every_other_frame(tmp_path: Path):
     import av
 
-    source = _game_with_sound(tmp_path / "loud.mp4")  # 30 fps
+    source = game_with_sound(tmp_path / "loud.mp4")  # 30 fps
     result = write_reel(_highlights(), source, tmp_path / "reel.mp4", reel_max_fps=15.0, progress=False)
     reel = probe(result.reel_path)
     assert reel.fps == pytest.approx(15.0)
-    shown = [_frame_index(f.rgb) for f in iter_frames(result.reel_path)]
+    shown = [source_frame_index(f.rgb) for f in iter_frames(result.reel_path)]
     expected = _expected_source_frames(_highlights())
     assert len(shown) == pytest.approx(len(expected) / 2, abs=2) and set(shown) <= set(expected)
     # Each reel frame shows the source frame on screen at its middle: every other one, give or take
@@ -602,7 +559,7 @@ def test_a_reel_capped_at_half_the_rate_keeps_its_length_its_sound_and_every_oth
 
 def test_frames_only_the_clips_need_are_decoded_at_the_clips_size(tmp_path: Path, monkeypatch):
     # 640x360: the page's clips (180 short side) are smaller than the source, the reel is not.
-    path = write_video(tmp_path / "big.mp4", (np.repeat(np.repeat(_source_frame(i), 4, 0), 4, 1)
+    path = write_video(tmp_path / "big.mp4", (np.repeat(np.repeat(source_frame(i), 4, 0), 4, 1)
                                               for i in range(int(SECONDS * FPS))), FPS)
     in_the_reel = Highlight(1.5, 3.0, "baseball_swing", "baseball", 0.9, 2.0, {})
     page_only = Highlight(4.0, 5.0, "soccer_shooting", "soccer", 0.6, 4.5, {})
@@ -626,9 +583,9 @@ def test_frames_only_the_clips_need_are_decoded_at_the_clips_size(tmp_path: Path
     for clip, h in zip(result.clip_paths, (in_the_reel, page_only)):
         frames = list(iter_frames(clip))
         assert {f.rgb.shape for f in frames} == {small}
-        assert [_frame_index(f.rgb) for f in frames] == _expected_source_frames([h])
+        assert [source_frame_index(f.rgb) for f in frames] == _expected_source_frames([h])
     reel = list(iter_frames(result.reel_path))
     assert {f.rgb.shape for f in reel} == {full}
-    assert [_frame_index(f.rgb) for f in reel] == _expected_source_frames([in_the_reel])
+    assert [source_frame_index(f.rgb) for f in reel] == _expected_source_frames([in_the_reel])
     assert all(len(j) > 0 for j in result.thumbnails_jpeg)
     assert cv2.imdecode(np.frombuffer(result.thumbnails_jpeg[1], np.uint8), cv2.IMREAD_COLOR).shape == small

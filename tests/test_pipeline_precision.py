@@ -15,7 +15,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.run import run_pipeline
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
-from tests.test_rate_intervals import wilson
+from tests.wilson_reference import wilson
 
 GT = {"detection.backend": "gt", "pose.backend": "gt"}
 GT_FLAGS = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]

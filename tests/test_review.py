@@ -24,7 +24,7 @@ from highlights.review.store import DecisionStore
 from highlights.video import VideoError
 from tests.bad_inputs import truncated_faststart_copy
 from tests.pipeline_fixtures import make_game
-from tests.review_fixtures import MODEL, make_detect_folder
+from tests.review_fixtures import MODEL, make_detect_folder, own_classes_copy
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -582,27 +582,6 @@ def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
     assert "warning" not in res.output  # the model has `none`: rejected items go there
 
 
-def _own_classes_folder(detect_folder, tmp_path, name="game1-highlights"):
-    """The fixture's run as a model of a club's own classes would have made it: `rest` for
-    background play, no `none`."""
-    import shutil
-
-    own = {"baseball_swing": "volleyball_spike", "basketball_layup": "tennis_serve",
-           "soccer_shooting": "volleyball_block", "none": "rest"}
-    folder = tmp_path / name
-    shutil.copytree(detect_folder, folder)
-    data = json.loads((folder / "highlights.json").read_text())
-    for item in data["highlights"]:
-        item["label"] = own[item["label"]]
-        probs = item["evidence"]["classifier"]["probs"]
-        item["evidence"]["classifier"]["probs"] = {own[c]: p for c, p in probs.items()}
-    for item in data["candidates"]:
-        item["label"] = own[item["label"]]
-        item["probs"] = {own[c]: p for c, p in item["probs"].items()}
-    (folder / "highlights.json").write_text(json.dumps(data))
-    return folder
-
-
 def _reject_one_accept_one(session):
     gid = session.games[0].id
     items = {s["id"]: s for s in session.states(gid)}
@@ -616,7 +595,7 @@ def _reject_one_accept_one(session):
 def test_rejected_highlights_are_filed_under_the_class_given_for_them(detect_folder, tmp_path):
     from highlights.review.export import models_without_none
 
-    folder = _own_classes_folder(detect_folder, tmp_path)
+    folder = own_classes_copy(detect_folder, tmp_path)
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
         assert session.games[0].model_classes == ["volleyball_spike", "tennis_serve", "volleyball_block", "rest"]
@@ -646,7 +625,7 @@ def test_the_export_command_says_when_none_is_no_class_of_the_model_and_refuses_
                                                                                                 tmp_path):
     from highlights.cli.app import app
 
-    folder = _own_classes_folder(detect_folder, tmp_path)
+    folder = own_classes_copy(detect_folder, tmp_path)
     db = tmp_path / "review.sqlite"
     session = ReviewSession(load_games([folder]), DecisionStore(db))
     _reject_one_accept_one(session)

@@ -27,7 +27,7 @@ from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import make_game
 from tests.review_browser import ReviewServer
 from tests.review_fixtures import MODEL, make_detect_folder
-from tests.test_review_playback import _detect_folder, _pictures, _source, needs_hevc
+from tests.playback_fixtures import grey_pictures, needs_hevc, phone_source, playback_detect_folder
 
 POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -213,8 +213,8 @@ def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_
     """Chromium plays an HEVC file's sound and no picture (0x0, no error); `highlights review`
     opens at once, makes its H.264 copy in the background and switches the page's player to it,
     where a seek to 1.0 s shows the source's picture at 1.0 s."""
-    source = _source(tmp_path / "IMG_0002.mov")
-    folder = _detect_folder(tmp_path, source)
+    source = phone_source(tmp_path / "IMG_0002.mov")
+    folder = playback_detect_folder(tmp_path, source)
     server = ReviewServer([str(folder), "--db", str(tmp_path / "review.sqlite")])
     page = browser.new_page()
     try:
@@ -223,7 +223,7 @@ def test_the_review_page_shows_an_hevc_phone_clip_and_seeks_to_the_picture_at_a_
         page.wait_for_function("() => { const p = document.getElementById('player'); "
                                "return p.readyState >= 2 && p.videoWidth === 96; }", timeout=60000)
         assert "H.264 copy" in page.inner_text("#videoNote") and "HEVC" in page.inner_text("#videoNote")
-        times, greys = _pictures(source)
+        times, greys = grey_pictures(source)
         shown = page.evaluate(_SEEK_AND_LOOK, 1.0)
         assert shown == pytest.approx(greys[np.searchsorted(times, 1.0 + 1e-6) - 1], abs=2.5)
     finally:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -17,16 +16,13 @@ from highlights.review.games import load_games
 from highlights.review.playback import COPY_NAME, BrowserCopies, Playback, needed_copy, unplayable_because
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from highlights.video import iter_frames
-from tests.video_fixtures import mux_tone
+from tests.playback_fixtures import (
+    FPS, FRAMES, LATE_S, grey_pictures, needs_hevc, phone_source, playback_detect_folder,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     from fastapi.testclient import TestClient
-
-FPS, FRAMES, RATE = 25, 40, 16000
-LATE_S = 0.4  # pictures start this long after the sound, as in a stream-copied trim
-needs_hevc = pytest.mark.skipif("libx265" not in av.codecs_available, reason="no HEVC encoder in this FFmpeg")
 
 
 def _copy_made(source: Path, folder: Path) -> Playback:
@@ -34,29 +30,6 @@ def _copy_made(source: Path, folder: Path) -> Playback:
     need = needed_copy(source, folder)
     assert need is not None, f"{source.name} needs no copy"
     return need.make(progress=False)
-
-
-def _source(path: Path, encoder: str = "libx265", pix_fmt: str = "yuv420p10le", fmt: str | None = None,
-            sound_codec: str = "aac") -> Path:
-    """Picture i is grey level 30 + 5 i, from 0.4 s on; a 440 Hz tone from 0 s whose loudness says the time
-    (0.05 + 0.1 t)."""
-    with av.open(str(path), "w", format=fmt) as out:
-        options = {"preset": "ultrafast", "qp": "0"}  # lossless: the grey levels stay exact
-        if encoder == "libx265":
-            options = {"preset": "ultrafast", "x265-params": "lossless=1:log-level=error"}
-        video = out.add_stream(encoder, rate=FPS, options=options)
-        video.width, video.height, video.pix_fmt = 96, 64, pix_fmt
-        sound = out.add_stream(sound_codec, rate=RATE, layout="mono")
-        for i in range(FRAMES):
-            frame = av.VideoFrame.from_ndarray(np.full((64, 96, 3), 30 + 5 * i, np.uint8), format="rgb24")
-            frame = frame.reformat(format=pix_fmt)
-            frame.pts, frame.time_base = round(LATE_S * FPS) + i, Fraction(1, FPS)
-            for packet in video.encode(frame):
-                out.mux(packet)
-        for packet in video.encode():
-            out.mux(packet)
-        mux_tone(out, sound, LATE_S + FRAMES / FPS, slope=0.1)
-    return path
 
 
 def _assert_the_tone_stays_where_it_was(copy_path: Path) -> None:
@@ -70,15 +43,9 @@ def _assert_the_tone_stays_where_it_was(copy_path: Path) -> None:
         assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * at) / np.sqrt(2), rel=0.1)
 
 
-def _pictures(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(time, grey level) of every picture."""
-    frames = list(iter_frames(path))
-    return np.array([f.time_s for f in frames]), np.array([float(f.rgb.mean()) for f in frames])
-
-
 @needs_hevc
 def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timeline(tmp_path):
-    source = _source(tmp_path / "IMG_0001.mov")
+    source = phone_source(tmp_path / "IMG_0001.mov")
     assert "10-bit" in unplayable_because(source)
     playback = _copy_made(source, tmp_path)
     assert playback.path == tmp_path / COPY_NAME and playback.media_type == "video/mp4"
@@ -88,7 +55,7 @@ def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timelin
         assert (video.codec_context.name, video.codec_context.pix_fmt) == ("h264", "yuv420p")
     _assert_the_tone_stays_where_it_was(playback.path)
     # every picture at the time the source shows it (from 0.4 s on), so a seek lands on it
-    (got_t, got_grey), (want_t, want_grey) = _pictures(playback.path), _pictures(source)
+    (got_t, got_grey), (want_t, want_grey) = grey_pictures(playback.path), grey_pictures(source)
     assert len(got_t) == len(want_t) == FRAMES
     np.testing.assert_allclose(got_grey, want_grey, atol=2.5)  # pictures 5 levels apart: none moved
     np.testing.assert_allclose(got_t, want_t, atol=2e-3)
@@ -106,37 +73,28 @@ def test_a_10_bit_hevc_phone_clip_is_played_from_an_h264_copy_on_its_own_timelin
 def test_a_copy_made_for_its_sound_has_that_sound_as_aac(tmp_path):
     """H.264 pictures with PCM sound in a .mov: browsers play no PCM, so a copy is made for the sound,
     and it must carry it (encoded as AAC), on the same timeline as the pictures."""
-    source = _source(tmp_path / "camera.mov", "libx264", "yuv420p", sound_codec="pcm_s16le")
+    source = phone_source(tmp_path / "camera.mov", "libx264", "yuv420p", sound_codec="pcm_s16le")
     assert unplayable_because(source) == "pcm_s16le sound"
     playback = _copy_made(source, tmp_path)
     assert playback.path == tmp_path / COPY_NAME
     _assert_the_tone_stays_where_it_was(playback.path)
-    assert _pictures(playback.path)[0][0] == pytest.approx(LATE_S, abs=2e-3)
+    assert grey_pictures(playback.path)[0][0] == pytest.approx(LATE_S, abs=2e-3)
 
 
 def test_what_browsers_play_is_served_as_it_is_and_the_rest_is_named(tmp_path):
-    plain = _source(tmp_path / "plain.mp4", "libx264", "yuv420p")
+    plain = phone_source(tmp_path / "plain.mp4", "libx264", "yuv420p")
     assert unplayable_because(plain) is None
     assert needed_copy(plain, tmp_path) is None
     assert not (tmp_path / COPY_NAME).exists()
-    assert "10-bit" in unplayable_because(_source(tmp_path / "deep.mp4", "libx264", "yuv420p10le"))
-    assert unplayable_because(_source(tmp_path / "cut.ts", "libx264", "yuv420p", "mpegts")) == "a TS file"
-
-
-def _detect_folder(tmp_path: Path, source: Path) -> Path:
-    folder = tmp_path / "game-highlights"
-    folder.mkdir()
-    (folder / "highlights.json").write_text(json.dumps({
-        "video": {"path": str(source), "duration_s": LATE_S + FRAMES / FPS, "fps": FPS},
-        "highlights": [{"start_s": 0.5, "end_s": 1.5, "label": "basketball_layup", "score": 0.8, "key_s": 1.0}]}))
-    return folder
+    assert "10-bit" in unplayable_because(phone_source(tmp_path / "deep.mp4", "libx264", "yuv420p10le"))
+    assert unplayable_because(phone_source(tmp_path / "cut.ts", "libx264", "yuv420p", "mpegts")) == "a TS file"
 
 
 def test_the_page_plays_the_copy_and_says_why(tmp_path):
     from highlights.review.server import create_app
 
-    source = _source(tmp_path / "game.ts", "libx264", "yuv420p", "mpegts")
-    folder = _detect_folder(tmp_path, source)
+    source = phone_source(tmp_path / "game.ts", "libx264", "yuv420p", "mpegts")
+    folder = playback_detect_folder(tmp_path, source)
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
         game = session.games[0]
@@ -157,7 +115,7 @@ def _two_games(tmp_path: Path) -> list[Path]:
     folders = []
     for name in ("first", "second"):
         (tmp_path / name).mkdir()
-        folders.append(_detect_folder(tmp_path / name, _source(tmp_path / f"{name}.mov")))
+        folders.append(playback_detect_folder(tmp_path / name, phone_source(tmp_path / f"{name}.mov")))
     return folders
 
 
@@ -239,7 +197,7 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
             assert served.content == (game.folder / COPY_NAME).read_bytes()
             assert sorted(p.name for p in game.folder.iterdir()) == ["highlights.json", "review-video.json", COPY_NAME]
             # every picture, joined from its parts, at the time the source shows it
-            (got_t, got_grey), (want_t, want_grey) = _pictures(game.folder / COPY_NAME), _pictures(game.video)
+            (got_t, got_grey), (want_t, want_grey) = grey_pictures(game.folder / COPY_NAME), grey_pictures(game.video)
             assert len(got_t) == FRAMES
             np.testing.assert_allclose(got_t, want_t, atol=2e-3)
             np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
@@ -256,8 +214,8 @@ def test_label_studio_tasks_point_at_the_copy_browsers_play_on_the_sources_frame
     (made once), and the config counts frames at the task's fps, not Label Studio's default 24."""
     from highlights.review.labelstudio import export_tasks, from_frame, import_annotations
 
-    source = _source(tmp_path / "IMG_0003.mov")
-    folder = _detect_folder(tmp_path, source)
+    source = phone_source(tmp_path / "IMG_0003.mov")
+    folder = playback_detect_folder(tmp_path, source)
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
         said: list[str] = []
@@ -268,10 +226,10 @@ def test_label_studio_tasks_point_at_the_copy_browsers_play_on_the_sources_frame
         assert 'frameRate="$fps"' in written["config"].read_text() and task["data"]["fps"] == FPS
         # the copy plays the source's pictures at the times the task's frames say
         region = task["predictions"][0]["result"][0]["value"]["ranges"][0]
-        times, greys = _pictures(folder / COPY_NAME)
+        times, greys = grey_pictures(folder / COPY_NAME)
         start_s = from_frame(region["start"], task["data"]["fps"])
         assert start_s == pytest.approx(0.5, abs=1 / FPS)
-        source_times, source_greys = _pictures(source)
+        source_times, source_greys = grey_pictures(source)
         assert greys[np.searchsorted(times, start_s + 1e-6) - 1] == pytest.approx(
             source_greys[np.searchsorted(source_times, start_s + 1e-6) - 1], abs=2.5)
         # made once; under a URL prefix, the copy is named by its detect folder
@@ -301,8 +259,8 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
     folders = []
     for name in ("first", "second", "third"):  # transport streams: browsers do not play them
         (tmp_path / name).mkdir()
-        folders.append(_detect_folder(tmp_path / name, _source(tmp_path / f"{name}.ts", "libx264", "yuv420p",
-                                                               "mpegts")))
+        source = phone_source(tmp_path / f"{name}.ts", "libx264", "yuv420p", "mpegts")
+        folders.append(playback_detect_folder(tmp_path / name, source))
     session = ReviewSession(load_games(folders), DecisionStore(tmp_path / "review.sqlite"))
     head = {"X-Review-Token": "t"}
     real_iter_frames = playback_module.iter_frames
@@ -353,8 +311,8 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
         states = client.get("/api/playback", headers=head).json()["games"]
         for game in (first, second, third):
             assert states[game.id]["video_state"] == "copy"
-            got_t, got_grey = _pictures(game.folder / COPY_NAME)
-            want_t, want_grey = _pictures(game.video)
+            got_t, got_grey = grey_pictures(game.folder / COPY_NAME)
+            want_t, want_grey = grey_pictures(game.video)
             assert len(got_t) == FRAMES
             np.testing.assert_allclose(got_t, want_t, atol=2e-3)
             np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
@@ -368,7 +326,7 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
 def test_a_matroska_files_copy_ends_its_sound_where_its_pictures_end(tmp_path, sound_codec):
     """2 s of pictures with 4 s of sound in an MKV is a 2 s video (`probe`): its copy's sound stops with
     its pictures, rather than playing on for 2 s over the last picture, and is kept up to there."""
-    from tests.video_fixtures import indexed_frames, mux_frames, video_stream
+    from tests.video_fixtures import indexed_frames, mux_frames, mux_tone, video_stream
 
     source = tmp_path / "long-sound.mkv"
     with av.open(str(source), "w") as out:
@@ -388,7 +346,7 @@ def test_a_matroska_files_copy_ends_its_sound_where_its_pictures_end(tmp_path, s
     assert 2.0 <= sound_end_s <= 2.0 + 1024 / rate + 1e-3  # the packet that holds the pictures' end, no more
     window = samples[int(1.8 * rate):int(1.95 * rate)]  # and the sound up to there, where it was
     assert float(np.sqrt(np.mean(window ** 2))) == pytest.approx((0.05 + 0.1 * 1.875) / np.sqrt(2), rel=0.1)
-    assert len(_pictures(playback.path)[0]) == 50
+    assert len(grey_pictures(playback.path)[0]) == 50
 
 
 def test_a_copy_killed_while_its_parts_are_joined_leaves_temp_files_the_next_write_removes(tmp_path):

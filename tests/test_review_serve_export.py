@@ -15,8 +15,7 @@ import pytest
 
 from highlights.datasets import load_version
 from tests.review_browser import ReviewServer
-from tests.review_fixtures import make_detect_folder
-from tests.test_review import _own_classes_folder
+from tests.review_fixtures import make_detect_folder, own_classes_copy
 
 NO_NONE_WARNING = ("the reviewed runs' model has no 'none' class (its classes: volleyball_spike, tennis_serve, "
                    "volleyball_block, rest): rejected highlights are filed under 'none', a class it never had; "
@@ -28,7 +27,7 @@ def own_classes_folder(tmp_path_factory):
     """A detect folder of a model with `rest` for background play and no `none`."""
     base = tmp_path_factory.mktemp("review-serve")
     (base / "own").mkdir()
-    return _own_classes_folder(make_detect_folder(base, "game1"), base / "own")
+    return own_classes_copy(make_detect_folder(base, "game1"), base / "own")
 
 
 class Page:
