@@ -124,6 +124,18 @@ def own_classes_copy(detect_folder: Path, root: Path, name: str = "game1-highlig
     return folder
 
 
+def copy_detect_folder(folder: Path, root: Path) -> Path:
+    """A copy under `root` of a folder `make_detect_folder` made, with its game's files beside it as
+    they were; the copy's `highlights.json` names the copied video. For a test that writes into
+    the folder or beside it (an export's `reviewed/`), so the next test finds the folder as made."""
+    shutil.copytree(folder.parent, root, dirs_exist_ok=True)
+    copy = root / folder.name
+    data = json.loads((copy / "highlights.json").read_text(encoding="utf-8"))
+    data["video"]["path"] = str((root / Path(data["video"]["path"]).name).resolve())
+    (copy / "highlights.json").write_text(json.dumps(data, indent=2), encoding="utf-8")
+    return copy
+
+
 def decide_first_three(session) -> str:
     """Accept, reject and accept the first three items of the session's first game as reviewer
     Ada (a `none` item accepted as a baseball swing); returns the game's id."""

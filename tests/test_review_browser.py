@@ -25,17 +25,24 @@ from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import make_game
-from tests.review_browser import ReviewServer
-from tests.review_fixtures import MODEL, make_detect_folder
 from tests.playback_fixtures import grey_pictures, needs_hevc, phone_source, playback_detect_folder
+from tests.review_browser import ReviewServer
+from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder
 
 POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def detect_folder(tmp_path_factory):
+def made_detect_folder(tmp_path_factory):
+    """The game and its detect folder, made once; no test is given it (see `detect_folder`)."""
     return make_detect_folder(tmp_path_factory.mktemp("review-game"), XSS_NAME)
+
+
+@pytest.fixture
+def detect_folder(made_detect_folder, tmp_path_factory):
+    """A test's own copy of the detect folder: the Export button writes `reviewed/` into it."""
+    return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp("review-game-copy"))
 
 
 def _shots(tmp_path: Path) -> Path:
