@@ -47,13 +47,16 @@ def test_detect_writes_every_scored_window_as_soccernet_results(cli, video, tmp_
 
 
 def test_detect_keeps_the_half_of_the_video(cli, video, tmp_path):
-    second = video.with_name("2_224p.mp4")
+    # The video under the name of a game's second half, in a folder of its own: nothing is written
+    # beside the module's video, which the other tests read.
+    second = tmp_path / "game" / "2_224p.mp4"
+    second.parent.mkdir()
     second.write_bytes(video.read_bytes())
-    (video.parent / "2_224p.gt.jsonl").write_bytes(video.with_suffix(".gt.jsonl").read_bytes())
-    res = cli("detect", second, "--out", tmp_path, *GT, "--set", "classifier.backend=untrained",
+    second.with_suffix(".gt.jsonl").write_bytes(video.with_suffix(".gt.jsonl").read_bytes())
+    res = cli("detect", second, "--out", tmp_path / "out", *GT, "--set", "classifier.backend=untrained",
               "--no-progress")
     assert res.exit_code == 0, res.output
-    assert {s.half for s in read_results_spotting(tmp_path / "results_spotting.json")} == {2}
+    assert {s.half for s in read_results_spotting(tmp_path / "out" / "results_spotting.json")} == {2}
 
 
 def test_evaluate_reports_average_map_beside_recall(cli, video, tmp_path):
