@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 
 from tests.review_browser import ReviewServer
-from tests.review_fixtures import MODEL, make_detect_folder
+from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -23,11 +23,28 @@ LONG_NAME = "PXL_20261204_153012345_saturday_under_twelves_home_game_second_half
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("review-touch")
+def made_detect_folder(tmp_path_factory):
+    return make_detect_folder(tmp_path_factory.mktemp("review-touch"), LONG_NAME)
+
+
+def _review(folder, root):
     # With a dataset to export to, the header holds every control it can have (Export too).
-    running = ReviewServer([str(make_detect_folder(root, LONG_NAME)), "--db", str(root / "review.sqlite"),
-                            "--to-dataset", str(root / "datasets")])
+    return ReviewServer([str(folder), "--db", str(root / "review.sqlite"), "--to-dataset", str(root / "datasets")])
+
+
+@pytest.fixture(scope="module")
+def server(made_detect_folder, tmp_path_factory):
+    """The review the tests that only look at the page share: none of them decides an item."""
+    running = _review(made_detect_folder, tmp_path_factory.mktemp("review-touch-db"))
+    yield running
+    running.kill()
+
+
+@pytest.fixture
+def deciding_server(made_detect_folder, tmp_path_factory):
+    """A review of a test's own, for a test that decides items: the next test finds them pending."""
+    root = tmp_path_factory.mktemp("review-touch-decided")
+    running = _review(copy_detect_folder(made_detect_folder, root), root)
     yield running
     running.kill()
 
@@ -93,7 +110,8 @@ def test_a_desktop_keeps_its_keys_and_shows_no_touch_buttons(browser, server):
     assert accept < 40  # the desktop's compact buttons
 
 
-def test_tapping_moves_accepts_and_relabels_and_the_server_records_it(browser, server):
+def test_tapping_moves_accepts_and_relabels_and_the_server_records_it(browser, deciding_server):
+    server = deciding_server
     context, page = _open(browser, server, PHONE)
     try:
         page.fill("#reviewer", "coach")
