@@ -23,11 +23,16 @@ NO_NONE_WARNING = ("the reviewed runs' model has no 'none' class (its classes: v
 
 
 @pytest.fixture(scope="module")
-def own_classes_folder(tmp_path_factory):
-    """A detect folder of a model with `rest` for background play and no `none`."""
-    base = tmp_path_factory.mktemp("review-serve")
-    (base / "own").mkdir()
-    return own_classes_copy(make_detect_folder(base, "game1"), base / "own")
+def made_detect_folder(tmp_path_factory):
+    """The game and its detect folder, made once; tests only read them."""
+    return make_detect_folder(tmp_path_factory.mktemp("review-serve"), "game1")
+
+
+@pytest.fixture
+def own_classes_folder(made_detect_folder, tmp_path_factory):
+    """A test's own detect folder of a model with `rest` for background play and no `none`: an
+    export writes `reviewed/` into it, which the next test must not find."""
+    return own_classes_copy(made_detect_folder, tmp_path_factory.mktemp("review-serve-own"))
 
 
 class Page:
