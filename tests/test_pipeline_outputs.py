@@ -479,5 +479,6 @@ def test_a_page_without_highlights_names_no_reel_and_offers_no_bar_to_click(tmp_
     parser = _Page()
     parser.feed(render_html([], tmp_path, source_name="game.mp4", duration_s=24.0, annotation=annotation))
     text = "".join(parser.text)
-    assert "0 highlights, from a 00:00:24.000 game; 1 annotated event" in text
+    # The game's length as its timeline reads it, where "from a 00:00:24.000 game" read as a timecode.
+    assert "0 highlights, from a 0:24 game; 1 annotated event" in text
     assert "s of reel" not in text and "% kept" not in text and "click a bar" not in text

@@ -34,7 +34,7 @@ from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_tim
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
 from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
-from highlights.pipeline.outputs.timecode import clock_timecode
+from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 from highlights.pipeline.outputs.timeline_svg import timeline_svg
 
 NO_HIGHLIGHTS = "No highlights found."
@@ -297,7 +297,7 @@ def render_html(
     if not ordered:  # no reel is written: "0.0 s of reel" named a file that is not there
         summary = counted(0, "highlight")
     if duration_s:
-        summary += f", from a {clock_timecode(duration_s)} game"
+        summary += f", from a {short_clock(duration_s)} game"  # as its timeline reads: "a 5:00 game"
         if ordered:
             summary += f" ({100 * total / duration_s:.1f}% kept)"
     if held is not None and not all(held):
