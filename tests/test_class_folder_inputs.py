@@ -118,3 +118,16 @@ def test_pose_training_refuses_its_clips_before_synthesising_anything(tmp_path, 
                                       "--no-progress"])
     assert says in one_error_line(result)
     assert made == []
+
+
+def test_a_folder_of_clips_inside_a_class_folder_is_named_as_left_out_when_a_tree_is_scored(tmp_path):
+    # `dataset create` names it ("ignored ..."); scoring or training on the tree left its clips out
+    # unsaid, so a report counted fewer clips than the folders hold with no word of why.
+    from highlights.pose_classifier.clips import clip_tree
+
+    tree = tree_with_an_empty_class(tmp_path / "clips", CLASSES, None)
+    write_clip(tree / "none" / "saturday" / "clip9.mp4", 99, frames=16)
+    said: list[str] = []
+    clips, _ = clip_tree(tree, CLASSES, log=said.append)
+    assert len(clips) == 8
+    assert said == [f"ignored {tree / 'none' / 'saturday'}: a folder inside class folder none (not searched)"]

@@ -44,7 +44,8 @@ class OtherClassesRefused:
 
 
 def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = False,
-              refuse_others: OtherClassesRefused | None = None) -> tuple[list[LabelledClip], list[str]]:
+              refuse_others: OtherClassesRefused | None = None,
+              log: Callable[[str], None] = lambda m: None) -> tuple[list[LabelledClip], list[str]]:
     """The clips of a folder-per-class tree whose folder is one of `classes`, and the folders
     skipped because they are not; with `refuse_others`, a folder of clips that is none of the
     classes is refused instead, before any clip is decoded: a club's `volleyball_spike/` left out
@@ -53,7 +54,9 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
 
     Every clip is checked first as `dataset create` checks it (decoded whole, no duplicates), and
     all the bad ones are refused together, so one run lists everything to fix rather than
-    stopping at the first unreadable clip half way through scoring.
+    stopping at the first unreadable clip half way through scoring. Entries of the class folders
+    that are not clips (a folder of clips inside one, a note) are told to `log`, one line each, as
+    `dataset create` lists them.
     """
     from highlights.datasets.checks import check_sources
     from highlights.datasets.sources import scan_class_folders
@@ -80,6 +83,9 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
         raise replace(refuse_others, advice=advice).error(str(root), counts, classes)
     # Entries that cannot be clips (a dangling link), in the class folders only.
     problems = [p.reason for p in found.problems if Path(p.path).relative_to(root).parts[0] in classes]
+    for entry in found.ignored:
+        if Path(entry.path).relative_to(root).parts[0] in classes:
+            log(f"ignored {entry.reason}")
     if not chosen and not problems:
         raise DatasetError(f"{root}: no clips in folders named after the classes {classes}")
     outcome = check_sources(chosen, classes, {}, show_progress=show_progress)

@@ -44,7 +44,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     clf = PoseClassifier.load(checkpoint)
     if clips_root is not None:
         clips, _ = clip_tree(clips_root, clf.classes, show_progress=show_progress,
-                             refuse_others=_other_classes_refused(checkpoint))
+                             refuse_others=_other_classes_refused(checkpoint), log=log)
         clips, copies = each_video_once(clips, log)
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
                      "clips": len(clips), "copies_left_out": copies}

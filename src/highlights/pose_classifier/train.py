@@ -222,7 +222,7 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
     from highlights.pose_classifier.clips import LabelledClip, clip_tree
 
     if config.clips_root:
-        clips, skipped = clip_tree(config.clips_root, list(config.classes))
+        clips, skipped = clip_tree(config.clips_root, list(config.classes), log=log)
         for name in skipped:
             log(f"skipped folder {name}/: not one of the classes {list(config.classes)}")
         return clips, {"root": str(config.clips_root)}

@@ -128,7 +128,7 @@ def evaluate_checkpoint(
 
         if int8:
             raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
-        tree, _ = clip_tree(clips_root, classes, show_progress=show_progress,
+        tree, _ = clip_tree(clips_root, classes, show_progress=show_progress, log=log,
                             refuse_others=OtherClassesRefused(checkpoint.name, "score a model trained on them"))
         tree, copies = each_video_once(tree, log)
         dataset = None
