@@ -257,3 +257,21 @@ def test_a_tree_of_other_classes_is_refused_before_the_clip_model_is_loaded(tmp_
                                       str(tmp_path / "report"), "--no-progress"])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert f"error: {tree}: volleyball_spike/ (1 clip) is not a class of best.pt" in result.output, result.output
+
+
+@pytest.mark.parametrize("model", ["packaged pose model", "clip model"])
+def test_a_dataset_version_given_as_clips_points_to_root_and_version(model, tmp_path):
+    """A version's folder (clips stored under content hashes in clips/, labels in its manifest)
+    given as --clips was refused as a class named "clips/"; the line now says what it is and how to
+    score it."""
+    from highlights.datasets import create_version
+    from tests.train_fixtures import write_colour_clips
+
+    root = tmp_path / "datasets"
+    create_version(write_colour_clips(tmp_path / "src", per_class=4), root)
+    out = tmp_path / "report"
+    args = ["evaluate", "--clips", str(root / "v1"), "--out", str(out), "--no-progress", "--bootstrap", "10"]
+    errors = _error_lines(CliRunner().invoke(app, _scored_by(model == "clip model", args, tmp_path)))
+    assert errors == [f"error: {root / 'v1'}: a dataset version, not a folder per class; give --root {root} "
+                      "--version v1 in place of --clips"]
+    assert not out.exists()

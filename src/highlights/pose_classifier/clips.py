@@ -66,6 +66,13 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
         raise DatasetError(f"{root}: is a file; --clips names a folder holding a folder per class")
     if not root.is_dir():
         raise MissingFileError(root, "no such folder")
+    from highlights.datasets.records import META_NAME
+
+    if (root / META_NAME).is_file():
+        # A version stores its clips under content hashes in clips/, its labels in its manifest:
+        # read as a folder per class, it was refused as a class named "clips/".
+        raise DatasetError(f"{root}: a dataset version, not a folder per class; give --root {root.parent} "
+                           f"--version {root.name} in place of --clips")
     found = scan_class_folders(root)
     chosen = [c for c in found.clips if c.label in classes]
     skipped = sorted({c.label for c in found.clips if c.label not in classes})
