@@ -186,6 +186,13 @@ def test_a_folder_given_as_the_source_video_is_named_as_a_folder(tmp_path, detec
         load_games([detect_folder], videos=[folder])
 
 
+def test_a_dangling_link_given_as_the_source_video_is_named_as_one(tmp_path, detect_folder):
+    link = tmp_path / "game1.mp4"
+    link.symlink_to(tmp_path / "moved-away.mp4")
+    with pytest.raises(ReviewError, match=f"^{link}: dangling symbolic link"):
+        load_games([detect_folder], videos=[link])
+
+
 def test_review_classes_refuse_a_name_its_export_could_not_file_as_a_folder(detect_folder):
     """`review --classes` is the list a reviewer relabels to and its export files clips under: the
     same class names are refused there as in `dataset create`."""

@@ -216,10 +216,11 @@ def _model_of(data: dict) -> str:
 
 def _find_video(folder: Path, data: dict, override: Path | None) -> Path:
     if override is not None:
-        if override.is_dir():
-            raise ReviewError(f"{override}: is a directory, not a video file")
-        if not override.is_file():
-            raise ReviewError(f"{override}: source video not found")
+        from highlights.video.errors import missing_file_cause
+
+        cause = missing_file_cause(override)  # a folder, a dangling link: said as such
+        if cause is not None:
+            raise ReviewError(f"{override}: {'source video not found' if cause == 'file not found' else cause}")
         return override
     recorded = Path(str((data.get("video") or {}).get("path") or ""))
     tried = []
