@@ -126,6 +126,15 @@ def test_a_manifest_row_naming_a_folder_or_a_dangling_link_fails_with_that_cause
                  "which does not exist)")]
 
 
+def test_a_manifest_row_whose_annotations_name_a_folder_fails_with_that_cause(tmp_path):
+    (tmp_path / "week0.mp4").write_bytes(b"")  # its video is not read while the manifest is
+    (tmp_path / "week0-truth.json").mkdir()
+    manifest = tmp_path / "season.csv"
+    manifest.write_text("path,game_id,annotations\nweek0.mp4,alpha,week0-truth.json\n")
+    assert [(g.game_id, g.error) for g in collect_games([manifest])] == [
+        ("alpha", f"{manifest}: line 2: annotations week0-truth.json: is a directory, not an annotations file")]
+
+
 def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_path, restore_threads):
     """One upload of a season missing (or its annotations): the other games run, and the missing
     one is recorded as failed, in one line naming the manifest's line and the file, as a corrupt

@@ -161,8 +161,8 @@ def read_manifest(path: Path) -> list[_Found]:
                 cause = missing_file_cause(video)  # a folder or a dangling link said as such, not "not found"
                 if cause is not None:
                     error = f"{path}: line {line}: {row['path']}: {cause}"
-                elif ann is not None and not ann.is_file():
-                    error = f"{path}: line {line}: annotations {row['annotations']}: file not found"
+                elif ann is not None and (ann_cause := missing_file_cause(ann, kind="an annotations file")):
+                    error = f"{path}: line {line}: annotations {row['annotations']}: {ann_cause}"
                 rows.append(_Found(video, path.parent, row.get("game_id") or None, row.get("sport") or None,
                                    ann, error))
     except UnicodeDecodeError:

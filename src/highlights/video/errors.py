@@ -30,8 +30,8 @@ def frames_end_early(path: str | Path, where: str, duration_s: float) -> VideoEr
                             f"{duration_s:.2f} s (a cut-off recording or copy, or one still being written)")
 
 
-def missing_file_cause(path: str | Path) -> str | None:
-    """Why ``path`` cannot be opened as a file, or None when it is a readable regular file's name.
+def missing_file_cause(path: str | Path, *, kind: str = "a video file") -> str | None:
+    """Why ``path`` cannot be opened as ``kind``, or None when it is a readable regular file's name.
 
     Tells apart what a bare "file not found" would hide: a symbolic link loop, a link whose
     target is gone, a directory.
@@ -50,7 +50,7 @@ def missing_file_cause(path: str | Path) -> str | None:
             return "permission denied"
         return e.strerror or str(e)
     if stat.S_ISDIR(st.st_mode):
-        return "is a directory, not a video file"
+        return f"is a directory, not {kind}"
     if not stat.S_ISREG(st.st_mode):
         return "not a regular file (a device, pipe or socket)"
     return None
