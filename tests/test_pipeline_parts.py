@@ -484,6 +484,9 @@ def test_an_event_missed_at_the_event_level_is_put_down_as_the_benches_count_it(
     assert event_level_miss(event, [], trace, config, [_hl(10.0, "baseball_bunt")], 2.0) == (
         "merge", "found before merge (as another class)")
     assert event_level_miss(event, [], trace, config, [], 2.0)[0] == "matching"
+    no_merge = config.with_overrides({"merge.enabled": False})
+    assert event_level_miss(event, [], trace, no_merge, [_hl(10.0, "baseball_bunt")], 2.0) == (
+        "matching", "found before merge (as another class)")
     keyed_before = Highlight(start_s=7.0, end_s=11.0, label="baseball_swing", sport="baseball", score=0.9, key_s=7.5)
     cause, detail = event_level_miss(event, [keyed_before], trace, config, [], 2.0)
     assert cause == "shown" and detail.startswith("inside the baseball_swing highlight 7.00-11.00 s, keyed at 7.50 s")
@@ -535,6 +538,9 @@ def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
     assert found["by_stage"]["pose/kinematics"]["count"] == 2 and found["by_stage"]["merge"]["share"] == 0.2222
     assert found["by_cause"]["classifier_none"]["count"] == 1 and found["by_stage"]["classifier"]["count"] == 2
     assert found["by_cause"]["merge"]["share"] == 0.1111 and found["by_cause"]["matching"]["count"] == 1
+    # each share's interval is of the misses, not of the events
+    assert found["by_stage"]["merge"]["share_interval"] == Rate(2, 9).stored_interval()
+    assert found["by_cause"]["candidates"]["share_interval"] == Rate(2, 9).stored_interval()
     # with merge off, a detection that existed before it was lost to the matching
     no_merge = config.with_overrides({"merge.enabled": False})
     again = attribute_misses([_hl(35.4)], SimpleNamespace(events=events), trace, no_merge, before_merge, tolerance_s=2.0)
