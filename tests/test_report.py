@@ -162,6 +162,7 @@ def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
     assert [(m["clip_id"], m["confidence"], m.get("note")) for m in mis] == [
         ("c", pytest.approx(0.9), None), ("a", pytest.approx(0.8), "from a.mp4"), ("b", None, "no person found")]
     text = render_markdown(report)
+    assert "Figures from the class probabilities of 2 clips (1 clip without probabilities left out)." in text
     assert "| Clip | True | Predicted | Confidence | Note |" in text
     assert "| b | baseball_swing | none | - | no person found |" in text
     with pytest.raises(ValueError, match="clip_notes has 1 entries"):
