@@ -52,6 +52,16 @@ def test_markdown_names_each_intervals_method_and_warns_of_few_clips():
     assert "narrower" not in render_markdown(_report(80, 100))
 
 
+def test_markdown_prints_each_figure_between_its_own_interval_ends():
+    report = report_from_confusion(["a_x", "b_y", "none"], [[5, 1, 0], [2, 7, 1], [0, 3, 9]], n_bootstrap=200)
+    boot, md = report["bootstrap"], render_markdown(report)
+    assert f"- macro-F1 {report['macro_f1']:.3f} [{boot['macro_f1'][0]:.3f}, {boot['macro_f1'][1]:.3f}]" in md
+    assert (f"- balanced accuracy {report['balanced_accuracy']:.3f} [{boot['balanced_accuracy'][0]:.3f}, "
+            f"{boot['balanced_accuracy'][1]:.3f}] (bootstrap)") in md
+    # three distinct ends, so that printing one figure's end for another's shows
+    assert len({f"{x:.3f}" for x in (boot["accuracy"][0], boot["macro_f1"][0], boot["balanced_accuracy"][0])}) == 3
+
+
 def test_each_class_has_its_counts_and_wilson_intervals():
     labels = ["a", "b", "none"]
     y_true = ["a", "a", "a", "b", "none", "none", "none"]
