@@ -356,6 +356,9 @@ def test_figures_round_once_from_the_exact_fraction():
     assert Rate(4, 19).text() == "0.211"  # 0.2105263...; rounding 0.2105 again would print 0.210
     assert Rate(4, 19).rounded(4) == 0.2105
     assert Rate(1, 8).text() == "0.125" and Rate(0, 0).text() == "-"
+    # an exact tie goes to the even digit every time; 1/40 and 3/40 as floats lie a hair above and
+    # below their ties, and would round one up and the other down
+    assert (Rate(1, 40).text(2), Rate(3, 40).text(2), Rate(1, 80).text()) == ("0.02", "0.08", "0.012")
 
 
 def test_a_moment_exactly_at_the_tolerance_matches_despite_float_error():
