@@ -505,3 +505,7 @@ def test_a_window_across_a_cut_counts_in_the_shot_holding_its_middle():
     windows = [{"window": [8.0, 14.0], "probs": {"soccer_shooting": 1.0}},  # middle 11: before the cut
                {"window": [10.0, 16.0], "probs": {"baseball_swing": 1.0}}]  # middle 13: after it
     assert shot_sport_shares(windows, cuts=[12.0], times_s=[5.0, 20.0]) == [{"soccer": 1.0}, {"baseball": 1.0}]
+    # a middle or a time exactly on the cut is in the shot the cut opens
+    on_cut = [{"window": [11.0, 13.0], "probs": {"baseball_swing": 1.0}},
+              {"window": [4.0, 6.0], "probs": {"soccer_shooting": 1.0}}]
+    assert shot_sport_shares(on_cut, cuts=[12.0], times_s=[12.0, 11.99]) == [{"baseball": 1.0}, {"soccer": 1.0}]
