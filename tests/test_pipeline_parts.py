@@ -898,6 +898,20 @@ def test_a_miss_near_one_turned_down_window_says_one_window():
         "most action-like of 2 windows said none (0.70; ")
 
 
+def test_with_pose_off_kinematics_lets_windows_through_so_no_miss_is_put_down_to_a_missing_trigger():
+    from highlights.pipeline.evaluation import first_lost_stage
+    from highlights.pipeline.trace import StageTrace
+
+    event = SimpleNamespace(start_s=4.5, end_s=5.5, key_s=5.0, label="baseball_swing")
+    trace = StageTrace()
+    trace.add_frame(5.0, 1.0, active=True, persons=1, pose_ok=False)
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "classifier.enabled": False,
+                                              "kinematics.enabled": True})
+    assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[0] == "pose"
+    pose_off = config.with_overrides({"pose.enabled": False})
+    assert first_lost_stage(event, trace, pose_off, [], tolerance_s=2.0)[0] == "matching"
+
+
 def test_the_evaluation_says_when_a_rerun_of_its_config_may_pick_another_precision():
     """With inference_path auto and a verified bf16 (or int8) path, each run picks its path by
     timing: the demo's evaluation ran on bf16 and a rerun of its stored config on fp32 moved the
