@@ -63,10 +63,10 @@ def test_a_clubs_own_classes_are_the_models_learnt_from_its_clips_alone(club_run
     assert provenance["validation"]["in_sample"]["accuracy"] > 0.8
 
 
-def test_evaluate_and_detect_run_with_a_model_of_a_clubs_own_classes(club_run):
-    tmp, out, _ = club_run
-    held_out = _club_tree(tmp / "held_out", per_class=3, first_seed=300)
-    report_dir = tmp / "report"
+def test_evaluate_and_detect_run_with_a_model_of_a_clubs_own_classes(club_run, tmp_path):
+    _, out, _ = club_run  # read only: what this test makes goes to its own folder
+    held_out = _club_tree(tmp_path / "held_out", per_class=3, first_seed=300)
+    report_dir = tmp_path / "report"
     result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(out), "--clips", str(held_out),
                                       "--out", str(report_dir), "--no-progress", "--bootstrap", "100"])
     assert result.exit_code == 0, result.output
@@ -75,7 +75,7 @@ def test_evaluate_and_detect_run_with_a_model_of_a_clubs_own_classes(club_run):
     matrix = np.array(report["confusion_matrix"]["matrix"])
     assert report["confusion_matrix"]["labels"] == ["volley_a", "volley_b", "none"]
     assert np.trace(matrix) >= 6, matrix   # clips it never saw, well above chance (3 of 9)
-    detected = tmp / "detected"
+    detected = tmp_path / "detected"
     result = CliRunner().invoke(app, ["detect", str(held_out / "volley_a" / "clip_0.mp4"), "--checkpoint", str(out),
                                       "--out", str(detected), "--no-progress"])
     assert result.exit_code == 0, result.output
