@@ -411,3 +411,34 @@ def test_a_game_opened_again_selects_its_first_item_not_decided_yet(browser, det
     finally:
         context.close()
         server.kill()
+
+
+def test_a_game_opened_again_goes_on_at_its_first_item_not_decided_on_a_later_page(browser, detect_folder, tmp_path):
+    """A game of more items than a page whose first page is all decided opens on the page holding
+    its first item not decided yet, that item selected, where it selected the decided one at the
+    list's top."""
+    from highlights.review.games import load_games
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+
+    data = json.loads((detect_folder / "highlights.json").read_text(encoding="utf-8"))
+    data["highlights"] = [dict(data["highlights"][0]) for _ in range(60)]  # more than the page's 50
+    (detect_folder / "highlights.json").write_text(json.dumps(data), encoding="utf-8")
+    db = tmp_path / "review.sqlite"
+    session = ReviewSession(load_games([detect_folder]), DecisionStore(db))
+    gid = session.games[0].id
+    ordered = session.page(gid, limit=500)["items"]
+    for state in ordered[:55]:
+        session.decide(gid, state["id"], status="rejected", label=state["label"], start_s=state["start_s"],
+                       end_s=state["end_s"], reviewer="Ada")
+    session.store.close()
+    server = ReviewServer([str(detect_folder), "--db", str(db)])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        _open_signed_in(page, server.url)
+        page.wait_for_function("() => S.items.length > 0")
+        assert page.evaluate("() => [S.offset, S.items[S.sel].id]") == [50, ordered[55]["id"]]
+    finally:
+        context.close()
+        server.kill()

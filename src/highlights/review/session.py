@@ -128,8 +128,11 @@ class ReviewSession:
         else:
             states.sort(key=lambda s: (s["state"]["start_s"], s["id"]))
         offset, limit = max(0, int(offset)), max(1, min(int(limit), 500))
+        # Where in this order the first item not decided yet is (None: all are), so a page opened
+        # again can go on there when every item of its first page is decided.
+        first_pending = next((i for i, s in enumerate(states) if s["state"]["status"] == "pending"), None)
         return {"game": game_id, "total": len(states), "offset": offset, "order": order,
-                "items": states[offset:offset + limit]}
+                "first_pending": first_pending, "items": states[offset:offset + limit]}
 
     def one(self, game_id: str, item_id: str) -> dict[str, Any]:
         game = self.game(game_id)
