@@ -3,6 +3,8 @@ pace it happened. Sources made here with the project's writer (explicit frame ti
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -77,3 +79,17 @@ def test_editor_files_of_a_variable_rate_video_name_the_frame_shown_at_each_high
             assert min(abs(t - start.to_seconds()) for t in times) < 1e-3, kind
     assert "30 fps" in read["otio"].metadata["highlights"]["note"]
     assert "variable-frame-rate" in paths["edl"].read_text().splitlines()[6]
+
+
+def test_the_cutting_bar_names_its_count_of_highlights_and_its_unit(tmp_path, capsys, monkeypatch):
+    # A log line "cutting 1 highlight(s) 90/120" left a reader to guess what 90 counted.
+    import highlights.progress
+
+    monkeypatch.setattr(highlights.progress, "LOG_EVERY_S", 0.0)
+    source = write_video(tmp_path / "phone.mp4", (_coded(i) for i in range(len(TIMES))), 30,
+                         times_s=TIMES, crf=12)
+    write_reel([Highlight(1.0, 5.0, "soccer_shooting", "classifier", 0.8)], source,
+               tmp_path / "reel.mp4", caption=False, crf=12, progress=True)
+    logged = capsys.readouterr().err
+    assert "cutting 1 highlight " in logged and "highlight(s)" not in logged
+    assert re.search(r"\b\d+/\d+ frames\b", logged)

@@ -22,8 +22,9 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-from rich.progress import Progress
+from rich.progress import Progress, TextColumn
 
+from highlights.counted_noun import counted
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kept_clips import KeptClips
@@ -168,7 +169,8 @@ def _stretches(spans: Iterable[tuple[float, float]], gap_s: float) -> list[tuple
 
 
 def _progress(enabled: bool) -> Progress:
-    return progress_bar(enabled=enabled)
+    # The bar counts source frames decoded, which a bare "3273/8937" does not say.
+    return progress_bar(enabled=enabled, amount=TextColumn("{task.completed:.0f}/{task.total:.0f} frames"))
 
 
 def write_reel(
@@ -307,7 +309,7 @@ def write_reel(
 
     try:
         with _progress(bars) as bar:
-            task = bar.add_task(f"cutting {count} highlight(s)", total=expected)
+            task = bar.add_task(f"cutting {counted(count, 'highlight')}", total=expected)
             stretch = previous_stretch = 0
             for stretch, frame in stretch_frames():
                 t = frame.time_s
