@@ -477,6 +477,33 @@ def test_a_classifiers_worker_threads_leave_the_count_of_threads_started_later_a
     assert torch.get_num_threads() == 2 and _threads_of_a_new_thread() == 2
 
 
+def test_a_worker_that_starts_late_sets_its_count_inside_the_callers_block(monkeypatch):
+    """One worker of two slow to start while the other runs the whole batch: the count it sets
+    (which torch also keeps for threads started later) is set before the caller's block puts its
+    own back, not after, where it would stay."""
+    import threading
+    import time
+
+    from highlights.model.runner import ChunkRunner
+    from highlights.model.torch_threads import torch_threads
+
+    set_count = torch.set_num_threads
+
+    def second_worker_late(n: int) -> None:
+        if threading.current_thread().name == "highlights-infer_1":
+            time.sleep(0.5)
+        set_count(n)
+
+    monkeypatch.setattr(torch, "set_num_threads", second_worker_late)
+    set_count(2)  # the autouse fixture puts one back after the test
+    runner = ChunkRunner(chunk_size=1, workers=2, intra_threads=1)
+    with torch_threads(2):
+        out = runner(lambda chunk: chunk * 2, torch.arange(4.0)[:, None])
+    runner.close()  # waits for both workers, the late one's start included
+    assert torch.equal(out, torch.arange(4.0)[:, None] * 2)
+    assert torch.get_num_threads() == 2 and _threads_of_a_new_thread() == 2
+
+
 def test_reduced_precision_logits_leave_no_worker_thread_running(model, monkeypatch):
     """`reduced_logits` spreads the batch over worker threads of a runner of its own, and stops
     them before it returns (the runners are kept referenced here, so only `close` can stop them)."""

@@ -9,6 +9,7 @@ on the calling thread with every intra-op thread, so latency for one clip is not
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,7 +22,9 @@ class ChunkRunner:
     """Calls ``forward`` on ``chunk_size`` clips at a time, spread over ``workers`` threads.
 
     Each worker thread sets its own intra-op thread count (``intra_threads``); torch keeps that
-    setting per thread (OpenMP), so the caller's thread count is left as it was.
+    setting per thread (OpenMP), so the caller's thread count is left as it was. It also keeps it
+    as the count threads started later begin with: the workers all set theirs when the pool
+    starts, so a caller's ``torch_threads`` block around the first call puts that back.
     """
 
     def __init__(self, *, chunk_size: int = 1, workers: int = 1, intra_threads: int = 1) -> None:
@@ -38,6 +41,15 @@ class ChunkRunner:
             threads = self.intra_threads
             self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="highlights-infer",
                                             initializer=lambda: torch.set_num_threads(threads))
+            # Every worker started, and its count set, before the first batch: torch also keeps a
+            # worker's count as the one threads started later begin with, which the caller's
+            # `torch_threads` block puts back as it ends; a worker setting it after that (one
+            # started late while another ran the whole batch) would leave it changed. Each task
+            # holds its worker at the barrier, so the pool starts a thread for the next.
+            # The timeout only ends a wait that would never end (a worker whose start failed).
+            started = threading.Barrier(self.workers, timeout=60)
+            for done in [self._pool.submit(started.wait) for _ in range(self.workers)]:
+                done.result()
         return self._pool
 
     def __call__(self, forward: Forward, x: torch.Tensor) -> torch.Tensor:
