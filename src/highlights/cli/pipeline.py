@@ -142,6 +142,14 @@ def detect(
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
     CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos, a
     folder or a manifest: a batch, one such folder per game plus an index."""
+    if len(inputs) == 1 and not inputs[0].is_dir():
+        # A missing or unreadable file is said before the batch and pipeline modules load
+        # (augmentation, the model, the output encoders), which takes seconds.
+        from highlights.video.errors import VideoError, missing_file_cause
+
+        cause = missing_file_cause(inputs[0])
+        if cause is not None:
+            raise VideoError(inputs[0], cause)
     from highlights.batch import BatchError, collect_games, is_batch_request
 
     caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
