@@ -527,3 +527,22 @@ def test_reduced_precision_logits_leave_no_worker_thread_running(model, monkeypa
     assert len(made) == 1 and made[0].workers == 2  # the batch did go through a pool of two
     assert [t.name for t in threading.enumerate() if t.name.startswith("highlights-infer")] == []
     classifier.close()
+
+
+def test_a_kept_classifier_runs_on_the_thread_count_set_when_it_is_asked_for(model, tmp_path):
+    """A process keeping classifiers loaded (a batch of one worker, run twice in one process with
+    other --threads) gets one on the count set now, not the one kept from the first run's count."""
+    from highlights.model.process_cache import classifier_for, keep_classifiers_loaded
+
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
+    keep_classifiers_loaded(True)
+    try:
+        torch.set_num_threads(2)  # the autouse fixture puts one back after the test
+        on_two, _ = classifier_for(checkpoint, backend="eager")
+        torch.set_num_threads(1)
+        on_one, _ = classifier_for(checkpoint, backend="eager")
+        assert (on_two.num_threads, on_one.num_threads) == (2, 1)
+        assert classifier_for(checkpoint, backend="eager")[0] is on_one
+    finally:
+        keep_classifiers_loaded(False)
+

@@ -58,10 +58,15 @@ def classifier_for(path: str | os.PathLike, *, int8: bool = True, bf16: bool = T
 
     if not _enabled:
         return load(), True
+    import torch
+
     resolved = Path(path).resolve()
     stat = resolved.stat() if resolved.exists() else None
-    # A checkpoint rewritten in place (same path, new content) gets a fresh load.
-    key = (str(resolved), None if stat is None else (stat.st_size, stat.st_mtime_ns), bool(int8), bool(bf16), backend)
+    # A checkpoint rewritten in place (same path, new content) gets a fresh load. A classifier
+    # runs on torch's thread count when it was loaded (its `num_threads`), so a process whose
+    # count was set otherwise since (a second batch's --threads) gets one loaded for that count.
+    key = (str(resolved), None if stat is None else (stat.st_size, stat.st_mtime_ns), bool(int8), bool(bf16), backend,
+           torch.get_num_threads())
     if key not in _loaded:
         _loaded[key] = load()
     return _loaded[key], False
