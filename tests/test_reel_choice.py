@@ -61,3 +61,12 @@ def test_the_reel_holds_its_own_highlights_not_equal_copies_of_them():
     assert [choice.holds(h) for h in game] == [True, False, False, False, False]
     assert not choice.holds(Highlight.from_dict(game[0].to_dict()))
     assert choice._held_ids is choice._held_ids  # made once, not on every call
+
+
+def test_a_reel_is_called_long_from_five_minutes_and_a_quarter_of_its_video_on():
+    from highlights.pipeline.reel_length import long_reel_hint
+
+    assert long_reel_hint(300.0, 1200.0, 40).startswith("the reel is 5.0 min of the 20.0 min video (25%, 40 highlights)")
+    assert long_reel_hint(299.0, 1000.0, 40) is None  # under five minutes
+    assert long_reel_hint(300.0, 1201.0, 40) is None  # under a quarter of its video
+    assert long_reel_hint(300.0, 0.0, 40) is None  # a video of no known length
