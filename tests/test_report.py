@@ -169,6 +169,16 @@ def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
         build_report(["none"] * 3, ["none"] * 3, labels, clip_ids=["a", "b", "c"], clip_notes=["x"], n_bootstrap=10)
 
 
+def test_the_confidence_table_gives_each_bins_clips_then_the_right_ones():
+    labels = ["baseball_swing", "none"]
+    proba = np.array([[0.9, 0.1], [0.85, 0.15], [0.95, 0.05], [0.3, 0.7]])
+    report = build_report(["baseball_swing", "none", "none", "none"], ["baseball_swing"] * 3 + ["none"], labels,
+                          proba=proba, n_bootstrap=10)
+    top = report["confidence"]["calibration"]["bins"][-1]
+    assert (top["bin"], top["n"], top["right"]) == ([0.9, 1.0], 2, 1)
+    assert "| 0.9-1.0 | 2 | 1 | 0.925 | 0.500 |" in render_markdown(report)
+
+
 def test_a_report_under_an_action_threshold_says_why_a_predicted_action_can_have_low_confidence():
     """A pose model's clip is an action once 1 - P(none) reaches its threshold: the action it is then
     given may hold a small share of the probability, which the Confidence column shows."""
