@@ -110,6 +110,18 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
     assert both[1] > one[1]
 
 
+def test_score_keeps_spots_from_exactly_the_min_score_and_never_matches_a_spot_to_the_other_half(tmp_path):
+    from highlights.pipeline.eval_report import score_predictions
+    from highlights.pipeline.spotting import Predictions
+
+    spots = [Spot("Goal", 312.2, 0.5, 1),  # exactly --min-score: a highlight
+             Spot("Foul", 1200.5, 0.9, 2)]  # the first half's foul's time, in the second half
+    report, _ = score_predictions(Predictions("results_spotting", spots, None, {}), _match(), tmp_path,
+                                  tolerances=[2.0], min_score=0.5)
+    at2 = report.scores.at(2.0)
+    assert (at2.events, at2.highlights, at2.matched, at2.class_matched) == (4, 2, 1, 1)
+
+
 def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
     ann = video.with_suffix(".json")
     res = cli("pipeline", "evaluate", "--video", video, "--annotations", ann, "--out", tmp_path / "eval",
