@@ -553,6 +553,23 @@ def test_top_confusions_are_most_frequent_first_then_in_label_order():
         ("none", "a_x", 2), ("a_x", "b_y", 1), ("a_x", "c_z", 1), ("b_y", "a_x", 1)]
 
 
+def test_a_reduced_precisions_counts_are_the_nearest_whole_clips_to_its_shares():
+    # 0.29 and 0.57 of 100 are 28.999... and 56.999... in floats: still 29 and 57 clips
+    from highlights.report.markdown import accuracy_against_fp32, same_predictions
+
+    verdict = {"num_clips": 100, "int8_accuracy": 0.29, "fp32_accuracy": 0.57, "prediction_agreement": 0.29}
+    assert accuracy_against_fp32(verdict, "int8") == "accuracy 0.290 (29/100) vs fp32 0.570 (57/100)"
+    assert same_predictions(verdict) == "29 of the 100 clips"
+
+
+def test_mean_aps_interval_is_called_narrower_below_40_clips_only():
+    from highlights.report.markdown import _mean_ap_interval_note
+
+    boot = {"method": "percentile bootstrap over test clips", "n_resamples": 1000, "seed": 0}
+    assert "narrower than 95%" in _mean_ap_interval_note({"mean_bootstrap": boot, "n": 39})
+    assert "narrower" not in _mean_ap_interval_note({"mean_bootstrap": boot, "n": 40})
+
+
 def test_a_reduced_precisions_agreement_with_fp32_is_given_in_clips():
     """One clip of 49 predicted otherwise read as "same prediction on 98.0% of clips": the
     verdict's agreement is given as the clips it counts, as its accuracies are."""
