@@ -70,3 +70,11 @@ def test_a_reel_is_called_long_from_five_minutes_and_a_quarter_of_its_video_on()
     assert long_reel_hint(299.0, 1000.0, 40) is None  # under five minutes
     assert long_reel_hint(300.0, 1201.0, 40) is None  # under a quarter of its video
     assert long_reel_hint(300.0, 0.0, 40) is None  # a video of no known length
+
+
+def test_unranked_highlights_are_ranked_from_1_in_score_order_and_a_floor_equal_to_the_share_is_the_share():
+    unranked = [Highlight(start_s=a, end_s=a + 10.0, label="soccer_shooting", sport="soccer", score=s)
+                for a, s in ((100.0, 0.6), (10.0, 0.9))]
+    assert reel_choice(unranked, MergeConfig(reel_share=0.0), 600.0).ranks == (1, 2)
+    # a tenth of 600 s is the minute floor itself: the share set it
+    assert reel_choice(_game(), MergeConfig(), 600.0).budget_words() == "60 s: a tenth of the game"
