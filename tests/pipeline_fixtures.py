@@ -162,3 +162,25 @@ def make_game(folder: Path, name: str = "game", *, duration_s: float = 24.0, fps
     }
     (folder / f"{name}.json").write_text(json.dumps(annotation, indent=1))
     return video
+
+
+def damaged_copy(video: Path, name: str, from_s: float, to_s: float) -> Path:
+    """A copy of a `make_game` game, beside it as NAME.mp4 (with its annotation and people), whose
+    video packets in [from_s, to_s) are zeroed: they fail to decode, as a damaged recording's do."""
+    import shutil
+
+    import av
+
+    with av.open(str(video)) as container:
+        stream = container.streams.video[0]
+        spans = [(p.pos, p.size) for p in container.demux(stream)
+                 if p.size and p.pts is not None and from_s <= float(p.pts * stream.time_base) < to_s]
+    data = bytearray(video.read_bytes())
+    for at, size in spans:
+        data[at:at + size] = bytes(size)
+    damaged = video.with_name(f"{name}.mp4")
+    damaged.write_bytes(bytes(data))
+    annotation = json.loads(video.with_suffix(".json").read_text(encoding="utf-8"))
+    damaged.with_suffix(".json").write_text(json.dumps({**annotation, "video": damaged.name}), encoding="utf-8")
+    shutil.copy(video.with_name(f"{video.stem}.gt.jsonl"), damaged.with_name(f"{name}.gt.jsonl"))
+    return damaged

@@ -145,7 +145,7 @@ def test_evaluation_markdown_prints_the_score_auc_with_interval_and_counts():
     hl = lambda key, score: Highlight(start_s=key - 1, end_s=key + 1, label="baseball_swing",  # noqa: E731
                                       sport="baseball", score=score, key_s=key)
     highlights = [hl(10.0, 0.9), hl(20.0, 0.4), hl(50.0, 0.7), hl(70.0, 0.2)]  # two right, two wrong
-    trace = SimpleNamespace(windows=[], triggers=[], classifications=[], classifier_gate=None,
+    trace = SimpleNamespace(windows=[], triggers=[], classifications=[], classifier_gate=None, unanalysed_s=[],
                             frames_between=lambda a, b: {})
     report = PipelineEvaluation(
         scores=evaluate_highlights(highlights, annotation, tolerances=[2.0]),

@@ -17,7 +17,7 @@ FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend
 BATCH_DOC = DOC.with_name("batch.md")
 JSON_TYPES = {"string": str, "object": dict, "array": list, "integer": int, "number": (int, float), "boolean": bool,
               "number or null": (int, float, type(None)), "string or null": (str, type(None)),
-              "integer or null": (int, type(None))}
+              "integer or null": (int, type(None)), "object or null": (dict, type(None))}
 
 
 def _documented_tables(doc: Path, heading: str) -> list[dict[str, tuple[str, str]]]:

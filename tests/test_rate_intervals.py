@@ -112,7 +112,7 @@ def test_ablation_rows_carry_intervals_and_counts():
 
 def test_attribution_shares_carry_intervals():
     events = _events(10.0, 20.0, 30.0)
-    trace = SimpleNamespace(windows=[], triggers=[], classifications=[], classifier_gate=None,
+    trace = SimpleNamespace(windows=[], triggers=[], classifications=[], classifier_gate=None, unanalysed_s=[],
                             frames_between=lambda a, b: {})
     att = attribute_misses([], SimpleNamespace(events=events), trace, PipelineConfig(), [])
     row = att["by_stage"]["candidates"]

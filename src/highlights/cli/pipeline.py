@@ -235,6 +235,11 @@ def detect(
                   f"before the outputs were written; classifier inference: {inference})")
     from highlights.pipeline.classifier_inference import unkept_choice_note
 
+    from highlights.pipeline.damage import damage_line
+
+    damaged = damage_line(result.damage)
+    if damaged:
+        console.print(f"the video is damaged: {damaged}")
     unkept = unkept_choice_note(result.stats.get("inference_path"))
     if unkept:
         console.print(unkept)
@@ -477,6 +482,11 @@ def _print_scores(report) -> None:
         table.add_row(f"{s.tolerance_s:g}", str(s.events), str(s.highlights), s.recall.reported(),
                       s.precision.reported(), s.class_recall.reported(), s.class_precision.reported())
     console.print(table)
+    from highlights.pipeline.eval_report import damaged_recall_line
+
+    damaged = damaged_recall_line(report.about.get("damage"))
+    if damaged:
+        console.print(damaged)
     if report.shown is not None:
         console.print(report.shown.summary())
     amap = report.average_map

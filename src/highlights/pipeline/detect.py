@@ -120,6 +120,7 @@ def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, kn
     """Every output of ``result`` written into a staging folder that becomes ``final_dir`` whole;
     the page's clips and thumbnails an earlier, stopped write of the same cut finished (``kept``)
     are reused."""
+    from highlights.pipeline.damage import damage_line
     from highlights.pipeline.outputs import write_all
 
     reel = reel_choice(result.highlights, result.config.merge, float(result.video.get("duration_s") or 0.0))
@@ -134,6 +135,7 @@ def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, kn
                                  results_spotting=written["results_spotting"], up_link=up_link,
                                  reel_height=result.config.merge.reel_height,
                                  reel_fps=result.config.merge.reel_fps, in_reel=in_reel,
-                                 reel_budget=reel.budget_words(), kept=kept))
+                                 reel_budget=reel.budget_words(), kept=kept,
+                                 damage=damage_line(result.damage)))
         mark_complete(out_dir, written, video=str(video_path.resolve()))
     return moved(written, out_dir, final_dir)

@@ -81,8 +81,9 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
                                      result.before_merge, tolerance_s=attribution_tolerance_s),
         about={"config": result.config.to_dict(), "stages": result.backends,
                "inference_backend": result.inference_backend, "video": result.video,
-               "stats": result.stats, "annotation": {"video": getattr(annotation, "video", None),
-                                                     "events": len(annotation.events)},
+               "stats": result.stats, "damage": result.damage,
+               "annotation": {"video": getattr(annotation, "video", None),
+                              "events": len(annotation.events)},
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
                "score_calibration": describe_calibration(result.config),
                "models": loaded_models(result.config)})
@@ -260,6 +261,18 @@ def shown_paragraph(shown: ShownScore) -> str:
             "highlight with one event as SoccerNet's action spotting does.")
 
 
+def damaged_recall_line(damage: dict[str, Any] | None) -> str | None:
+    """Beside recall, for a video with damaged packets: what was never analysed, and that an event
+    there counts as a miss (of the video, not of any stage)."""
+    from highlights.pipeline.damage import damage_line
+
+    line = damage_line(damage)
+    if line is None:
+        return None
+    return (f"The video is damaged: {line}. An event in a stretch never analysed counts as missed "
+            f"(cause `damaged_video`), so recall is lower than the pipeline's on the footage it saw.")
+
+
 def render_markdown(report: PipelineEvaluation) -> str:
     about = report.about
     lines = ["# Highlight pipeline evaluation", ""]
@@ -284,6 +297,9 @@ def render_markdown(report: PipelineEvaluation) -> str:
                              ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.reported(),
                                s.precision.reported(), s.class_recall.reported(), s.class_precision.reported()]
                               for s in report.scores.scores))]
+    damaged = damaged_recall_line(about.get("damage"))
+    if damaged:
+        lines += ["", damaged]
     if report.shown is not None:
         lines += ["", shown_paragraph(report.shown)]
     primary = report.primary

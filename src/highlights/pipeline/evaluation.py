@@ -39,9 +39,11 @@ PRIMARY_TOLERANCE = 2.0
 # Attribution causes, in stage order. "pose/kinematics" in the summary groups two of them: a
 # pose too poor to trigger and a trigger that never fired are one stage's failure to a reader.
 # "shown" is last: no stage lost such an event, the reel shows it inside a highlight keyed at another.
-CAUSES: tuple[str, ...] = ("candidates", "detection", "pose", "kinematics", "classifier_none",
+# "damaged_video" is first: no stage saw such an event, its stretch of the video never decoded.
+CAUSES: tuple[str, ...] = ("damaged_video", "candidates", "detection", "pose", "kinematics", "classifier_none",
                            "classifier_wrong_class", "merge", "matching", "shown")
 CAUSE_TEXT = {
+    "damaged_video": "never analysed: the video is damaged there",
     "candidates": "no candidate window",
     "detection": "no person detected",
     "pose": "pose failed",
@@ -53,7 +55,8 @@ CAUSE_TEXT = {
     "matching": "found, but matched to another event",
     "shown": "shown inside another highlight",
 }
-STAGE_GROUP = {"candidates": "candidates", "detection": "detection", "pose": "pose/kinematics",
+STAGE_GROUP = {"damaged_video": "damaged video",
+               "candidates": "candidates", "detection": "detection", "pose": "pose/kinematics",
                "kinematics": "pose/kinematics", "classifier_none": "classifier",
                "classifier_wrong_class": "classifier", "merge": "merge", "matching": "merge",
                "shown": "shown inside another highlight"}
@@ -356,6 +359,10 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
                      tolerance_s: float) -> tuple[str, str]:
     """(cause, detail): the first enabled stage at which this event's evidence disappears."""
     start, end, key = float(event.start_s), float(event.end_s), float(event.key_s)
+    lost = [(a, b) for a, b in trace.unanalysed_s if a < key < b]
+    if lost:
+        a, b = lost[0]
+        return "damaged_video", f"its key moment lies in {a:.1f}-{b:.1f} s, where no frame decoded"
     frames = trace.frames_between(start, end)
     if config.candidates.enabled:
         windows = [w for w in trace.windows if w["start_s"] <= end and w["end_s"] >= start]

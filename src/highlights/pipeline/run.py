@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from highlights.pipeline.config import STAGES, PipelineConfig
+from highlights.pipeline.damage import StreamGaps, damage_record
 from highlights.pipeline.context import RunContext, default_gt_path
 from highlights.pipeline.highlight import Highlight, ranked
 from highlights.pipeline.kept_frames import NotKept
@@ -57,6 +58,8 @@ class PipelineResult:
     trace: StageTrace
     stats: dict[str, Any] = field(default_factory=dict)
     before_merge: list[Highlight] = field(default_factory=list)
+    # The damaged packets skipped and the stretches left unanalysed (`pipeline.damage`); None: none
+    damage: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -66,6 +69,7 @@ class PipelineResult:
             "stages": self.backends,
             "inference_backend": self.inference_backend,
             "stats": self.stats,
+            "damage": self.damage,
             "highlights": [h.to_dict() for h in self.highlights],
         }
 
@@ -198,6 +202,7 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
     earlier, stopped run kept are replayed from its chunks rather than decoded, where they can be
     (`say` is told in one line why not, when the video no longer gives the last kept frame)."""
     from highlights.video import check_frames_reach_end, iter_frames
+    from highlights.video.reader import DecodeDamage
     from highlights.video.unchanged_check import check_unchanged
 
     info, cache, kept_frames = context.info, context.cache, context.kept_frames
@@ -241,9 +246,11 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
         replayable = kept_frames is not None and _can_replay(config, stages, frame_stages, keep_side, cache)
         kept_stream = kept_frames.stream if replay and replayable else None
         decoded = None
+        skipped = DecodeDamage()
+        gaps = StreamGaps(1.0 / config.analysis.fps, 1.0 / info.fps if info.fps else 0.0)
         if kept_stream:
             last_s = float(kept_stream.times[-1])
-            decoded, why_not = _decoded_after(video_path, config, last_s, kept_frames.stream_end)
+            decoded, why_not = _decoded_after(video_path, config, last_s, kept_frames.stream_end, skipped)
             if decoded is None:
                 kept_stream = None
                 # Without it the run costs what decoding the kept part costs again (most of going on's
@@ -253,7 +260,8 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
                 (say or log.info)(line)
         if decoded is None:
             decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
-                                  interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads)
+                                  interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads,
+                                  damage=skipped)
         replaying = len(kept_stream) if kept_stream else 0  # the first frames, replayed undecoded
         replayed = (_Replayed(t, values) for t, values in kept_stream.frames()) if replaying else iter(())
         replayed_size = kept_frames.stream_end["size"] if replaying else None
@@ -278,6 +286,7 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
                 rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb,
                                   size=replayed_size if frame.rgb is None else None)
                 counts["analysis_frames"] += 1
+                gaps.add(rec.time_s)
                 context.stream_time_s = rec.time_s
                 with clock.time("candidates"):
                     if frame.rgb is None:
@@ -342,6 +351,8 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
             advance(context.stream_time_s, final=True)
 
         context.trace.before_merge = [_brief(c) for c in before_merge]
+        if skipped.packets:
+            context.trace.unanalysed_s = list(gaps.gaps)
         with clock.time("merge"):
             final = merger.merge(before_merge) if merger is not None else before_merge
         highlights = ranked([Highlight.from_candidate(c) for c in final])
@@ -378,7 +389,8 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
             highlights=highlights, config=config, video=asdict(info), backends=backends,
             inference_backend=classifier_report.get("inference_backend", "none"),
             trace=context.trace, stats=stats,
-            before_merge=[Highlight.from_candidate(c) for c in before_merge])
+            before_merge=[Highlight.from_candidate(c) for c in before_merge],
+            damage=damage_record(skipped, gaps))
     finally:
         for stage in stages.values():
             stage.close()
@@ -408,7 +420,7 @@ def _can_replay(config: PipelineConfig, stages: dict[str, Stage], frame_stages: 
     return type(stages["candidates"]).kept_values is not CandidateSource.kept_values
 
 
-def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end: dict):
+def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end: dict, damage=None):
     """The analysis frames after `last_s` (the last kept frame's time), decoded from a seek a
     little before it on the grid a reader from the start samples, and None; or None and why not,
     unless the frame decoded at `last_s` is the one the earlier run kept (its pixels' digest and
@@ -420,7 +432,7 @@ def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end:
     start_s = last_s - max(SEEK_LEAD_S, 2.0 / config.analysis.fps)
     frames = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
                          interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads,
-                         start_s=start_s if start_s > 0 else None, grid_from_s=0.0)
+                         start_s=start_s if start_s > 0 else None, grid_from_s=0.0, damage=damage)
     matched, held, why_not = False, None, "no frame decodes at that time after a seek"
     try:
         for frame in frames:

@@ -30,6 +30,9 @@ class StageTrace:
     # The rule the classifier's windows had to pass: {"rule": "action_threshold", "threshold": t}
     # or {"rule": "argmax", "min_score": m}; what a miss's "why" is measured against.
     classifier_gate: dict[str, Any] | None = None
+    # Stretches (start_s, end_s) between analysis frames where the video's packets were damaged
+    # and no frame decoded (`pipeline.damage`): an event there was never looked at.
+    unanalysed_s: list[tuple[float, float]] = field(default_factory=list)
 
     def add_frame(self, time_s: float, motion: float, active: bool, persons: int | None,
                   pose_ok: bool | None, cut: bool = False) -> None:

@@ -216,8 +216,19 @@ def _has_top_level_box(path: Path, kind: bytes) -> bool:
         return any(k == kind for k, _, _ in iter_file_boxes(fh, path.stat().st_size))
 
 
-def _decoded(opened: _Opened, *, from_start: bool = True) -> Iterator[av.VideoFrame]:
-    """Decode the video stream forward from the current position, tolerating damaged packets.
+@dataclass
+class DecodeDamage:
+    """The damaged packets a reader skipped (`iter_frames(damage=...)`), filled in as it reads:
+    a run records them beside what it analysed, not only in a terminal warning."""
+
+    packets: int = 0
+    first_error: str | None = None
+
+
+def _decoded(opened: _Opened, *, from_start: bool = True,
+             damage: DecodeDamage | None = None) -> Iterator[av.VideoFrame]:
+    """Decode the video stream forward from the current position, tolerating damaged packets
+    (counted into `damage` when given).
 
     Decoding from the start and getting no picture at all raises VideoError with the cause.
     """
@@ -250,6 +261,9 @@ def _decoded(opened: _Opened, *, from_start: bool = True) -> Iterator[av.VideoFr
             # A damaged packet: skip it like a player would, and keep going.
             decode_errors += 1
             first_error = first_error or _describe(err)
+            if damage is not None:
+                damage.packets += 1
+                damage.first_error = damage.first_error or first_error
             frames = []
         else:
             decoded_after_error += decode_errors > 0 and packet.size > 0
@@ -300,8 +314,8 @@ class _Timed:
     frame: av.VideoFrame
 
 
-def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
-                  ) -> Iterator[_Timed]:
+def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
+                  damage: DecodeDamage | None = None) -> Iterator[_Timed]:
     """Frames with presentation times in [start_s, end_s), seeking to start_s first.
 
     A keyframe seek that lands after ``start_s`` (some indexes are imprecise) is retried from
@@ -362,7 +376,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
     seeked = seek_next() if seek_targets else False
     index = 0
     last_t: float | None = None
-    decoder = _decoded(opened, from_start=not seeked)
+    decoder = _decoded(opened, from_start=not seeked, damage=damage)
     while True:
         try:
             frame = next(decoder)
@@ -371,7 +385,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
                 # The seek landed past every frame (a transport stream's timestamp search can
                 # end at the end of the file): try earlier, as for an overshoot.
                 seeked = seek_next()
-                decoder = _decoded(opened, from_start=not seeked)
+                decoder = _decoded(opened, from_start=not seeked, damage=damage)
                 continue
             return
         if last_t is None and seeked:
@@ -381,7 +395,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None
             if landed is None or landed > start_s + _EPS:
                 decoder.close()  # overshot or unplaceable: try earlier
                 seeked = seek_next()
-                decoder = _decoded(opened, from_start=not seeked)
+                decoder = _decoded(opened, from_start=not seeked, damage=damage)
                 continue
             index = max(0, int(round((landed - opened.start_s) * opened.fps)))  # after a seek, estimated
         t = _frame_time(frame, index, opened, tb, origin)
@@ -551,7 +565,7 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
                 end_s: float | None = None, interpolation: str | None = None,
                 threads: int = 0,
                 short_side_at: Callable[[float], int | None] | None = None,
-                grid_from_s: float | None = None) -> Iterator[Frame]:
+                grid_from_s: float | None = None, damage: DecodeDamage | None = None) -> Iterator[Frame]:
     """Stream upright RGB frames in presentation order; memory does not depend on length.
 
     ``target_fps`` keeps, for each point of a regular grid (``start_s`` or 0, then every
@@ -569,6 +583,7 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
     there instead of at ``start_s``: a reader that goes on part way through a stream another
     reader sampled from 0 keeps that reader's grid (the first frame after ``start_s`` is kept
     whatever the grid, so such a reader starts a little earlier and drops what it has).
+    ``damage``, when given, counts the damaged packets skipped as the frames are read.
     """
     if target_fps is not None and target_fps <= 0:
         raise ValueError(f"target_fps must be positive, got {target_fps}")
@@ -581,7 +596,7 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
     opened = _open(path, threads)
     try:
         with _wrap_decode_errors(opened.path):
-            source = _timed_frames(opened, start_s, end_s)
+            source = _timed_frames(opened, start_s, end_s, damage)
             if target_fps is not None:
                 grid_origin = grid_from_s if grid_from_s is not None else (start_s if start_s else 0.0)
                 source = _on_time_grid(source, grid_origin, 1.0 / target_fps, end_s,

@@ -121,6 +121,7 @@ def write_all(
     in_reel: Callable[[Highlight], bool] | None = None,
     reel_budget: str | None = None,
     kept: KeptClips | None = None,
+    damage: str | None = None,
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
@@ -131,7 +132,8 @@ def write_all(
     (the review page). Reel, clips and thumbnails come from one
     pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
     a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
-    pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it.
+    pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it; `damage`, the
+    line on what a damaged video kept the run from analysing, is shown on it.
     `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`),
     `reel_fps` its rate at most (0: the source's). `in_reel` (None: every highlight) says which
     highlights the reel holds (`reel_length.reel_choice`); every other output has them all.
@@ -218,6 +220,7 @@ def write_all(
             links=links,
             up_link=up_link,
             reel_budget=reel_budget,
+            damage=damage,
         )
         if (out_dir / OUTPUT_NAMES["thumbs"]).is_dir():
             paths["thumbs"] = out_dir / OUTPUT_NAMES["thumbs"]

@@ -47,7 +47,7 @@ h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6r
 /* A file's or a class's name without spaces breaks where it must: in one line, 150 characters made
    the page scroll sideways to twice the window's width. */
 h1, .card h3 { overflow-wrap: anywhere; }
-.summary { color: #50575e; } nav a { margin-right: 1rem; display: inline-block; }
+.summary { color: #50575e; } .damaged { color: #8a2424; font-weight: 600; } nav a { margin-right: 1rem; display: inline-block; }
 .timeline { width: 100%; height: auto; background: #fff; border: 1px solid #dcdcde; border-radius: 6px; }
 /* Drawn 1000 wide, the timeline scales with the page: on a phone its text would shrink to a third
    of its size, so below this width it scrolls within its box instead (its border inside its
@@ -273,13 +273,15 @@ def render_html(
     links: Mapping[str, str | Path] | None = None,
     up_link: tuple[str, str] | None = None,
     reel_budget: str | None = None,
+    damage: str | None = None,
 ) -> str:
     """The page's HTML; relative links are computed from `page_dir`, the folder it will sit in.
     `thumbnails` are the thumbnail files in time order (from `write_thumbnails`).
     `up_link` is (text, href) of the page one level up, such as a batch's index: an href as it is,
     because the page is written in a scratch folder and moved in place afterwards. `reel_budget`
     says, when the reel holds only the best-ranked highlights, the seconds they had to fit in and
-    what set them (`ReelChoice.budget_words`)."""
+    what set them (`ReelChoice.budget_words`). `damage`, for a video with damaged packets, says in
+    one line what the run could not analyse (`pipeline.damage.damage_line`)."""
     page_dir = Path(page_dir)
     ordered = in_time_order(highlights)
     truth = ground_truth_segments(annotation)
@@ -314,6 +316,8 @@ def render_html(
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
         f"<header><h1>{escape(title)}</h1><p class=\"summary\">{escape(summary)}</p>",
     ]
+    if damage:
+        out.append(f'<p class="damaged">The video is damaged: {escape(damage)}</p>')
     nav = []
     if media is not None and media.reel_path is not None:
         nav.append(("highlight reel (MP4)", media.reel_path))
@@ -412,10 +416,11 @@ def write_html(
     links: Mapping[str, str | Path] | None = None,
     up_link: tuple[str, str] | None = None,
     reel_budget: str | None = None,
+    damage: str | None = None,
 ) -> Path:
     """Writes the review page atomically, its thumbnails into `thumbs/` beside it. `media` (from
     `write_reel`) supplies the reel, clips and thumbnails; `links` adds named links to other
-    outputs (paths, made relative to the page); `reel_budget` as `render_html` takes it."""
+    outputs (paths, made relative to the page); `reel_budget` and `damage` as `render_html` takes them."""
     out_path = Path(out_path)
     ordered = in_time_order(highlights)
     page = render_html(
@@ -430,5 +435,6 @@ def write_html(
         links=links,
         up_link=up_link,
         reel_budget=reel_budget,
+        damage=damage,
     )
     return atomic_write_text(out_path, page)

@@ -1,0 +1,71 @@
+"""A game whose middle is damaged (packets that fail to decode) is analysed where it decodes, and
+every output says what was not: highlights.json, the page, the terminal summary, `pipeline
+evaluate` beside recall (the miss's cause is the video)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from highlights.cli.app import app
+from highlights.events import load_annotation
+from highlights.pipeline.detect import detect_highlights
+from highlights.pipeline.eval_report import evaluate_result
+from highlights.pipeline.run import run_pipeline
+from tests.batch_fixtures import FAST
+from tests.pipeline_fixtures import DEFAULT_EVENTS, damaged_copy, make_game
+
+# The game's second event (key moment at 12 s) lies inside the damaged stretch.
+DAMAGED_FROM_S, DAMAGED_TO_S = 10.0, 14.0
+LOST = next(e for e in DEFAULT_EVENTS if DAMAGED_FROM_S < e.key_s < DAMAGED_TO_S)
+
+
+@pytest.fixture(scope="module")
+def games(tmp_path_factory):
+    intact = make_game(tmp_path_factory.mktemp("damaged_game"))
+    return intact, damaged_copy(intact, "damaged", DAMAGED_FROM_S, DAMAGED_TO_S)
+
+
+def test_highlights_json_and_the_page_record_the_damaged_stretch(games, tmp_path):
+    intact, damaged = games
+    annotation = load_annotation(intact.with_suffix(".json"))
+    whole = run_pipeline(intact, FAST, annotation=annotation, progress=False)
+    result, files = detect_highlights(damaged, FAST, tmp_path / "out", annotation=annotation, progress=False)
+    data = json.loads(files["json"].read_text(encoding="utf-8"))
+    damage = data["damage"]
+    assert damage["packets_skipped"] == (DAMAGED_TO_S - DAMAGED_FROM_S) * 20  # every zeroed packet, 20 fps
+    # What an intact copy analyses is what the damaged one was expected to.
+    assert damage["analysis_frames_expected"] == whole.stats["analysis_frames"]
+    assert damage["analysis_frames_analysed"] == result.stats["analysis_frames"] < whole.stats["analysis_frames"]
+    [(start, end)] = damage["unanalysed_s"]
+    assert DAMAGED_FROM_S - 0.2 <= start <= DAMAGED_FROM_S and DAMAGED_TO_S <= end <= DAMAGED_TO_S + 0.2
+    assert whole.damage is None and whole.to_dict()["damage"] is None
+    page = files["html"].read_text(encoding="utf-8")
+    assert "The video is damaged: 80 damaged packets skipped: " in page
+    assert f"{damage['analysis_frames_analysed']} of {damage['analysis_frames_expected']} analysis frames" in page
+
+
+def test_detect_and_pipeline_evaluate_say_it_and_blame_the_video(games, tmp_path):
+    intact, damaged = games
+    fast = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.backend=oracle"]
+    detect = CliRunner().invoke(app, ["detect", str(damaged), "--out", str(tmp_path / "d"), "--no-progress",
+                                      "--annotations", str(damaged.with_suffix(".json")), *fast])
+    assert detect.exit_code == 0, detect.output
+    said = [line for line in detect.output.splitlines() if "damaged packets" in line]
+    assert len(said) == 1 and said[0].startswith("the video is damaged: 80 damaged packets skipped: ")
+    evaluate = CliRunner().invoke(app, ["pipeline", "evaluate", str(damaged), "--annotations",
+                                        str(damaged.with_suffix(".json")), "--out", str(tmp_path / "e"),
+                                        "--no-progress", *fast])
+    assert evaluate.exit_code == 0, evaluate.output
+    assert "The video is damaged: 80 damaged packets skipped: " in " ".join(evaluate.output.split())
+    report = json.loads((tmp_path / "e" / "pipeline_eval.json").read_text(encoding="utf-8"))
+    [miss] = report["attribution"]["misses"]
+    assert (miss["key_s"], miss["cause"], miss["stage"]) == (LOST.key_s, "damaged_video", "damaged video")
+    assert "The video is damaged" in (tmp_path / "e" / "pipeline_eval.md").read_text(encoding="utf-8")
+    # The intact game loses no event to its video.
+    annotation = load_annotation(intact.with_suffix(".json"))
+    whole = evaluate_result(run_pipeline(intact, FAST, annotation=annotation, progress=False), annotation)
+    assert whole.attribution["missed"] == 0 and whole.about["damage"] is None
+
