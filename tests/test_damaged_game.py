@@ -1,14 +1,17 @@
 """A game whose middle is damaged (packets that fail to decode) is analysed where it decodes, and
 every output says what was not: highlights.json, the page, the terminal summary, `pipeline
-evaluate` beside recall (the miss's cause is the video)."""
+evaluate` beside recall (the miss's cause is the video), and the batch index (done, with a warning)."""
 
 from __future__ import annotations
 
+import csv
 import json
 
 import pytest
 from typer.testing import CliRunner
 
+from highlights.batch import run_batch
+from highlights.batch.inputs import GameInput
 from highlights.cli.app import app
 from highlights.events import load_annotation
 from highlights.pipeline.detect import detect_highlights
@@ -69,3 +72,21 @@ def test_detect_and_pipeline_evaluate_say_it_and_blame_the_video(games, tmp_path
     whole = evaluate_result(run_pipeline(intact, FAST, annotation=annotation, progress=False), annotation)
     assert whole.attribution["missed"] == 0 and whole.about["damage"] is None
 
+
+def test_the_batch_index_marks_the_damaged_game_done_with_a_warning(games, tmp_path):
+    intact, damaged = games
+    inputs = [GameInput(game_id=v.stem, video=v, annotations=v.with_suffix(".json")) for v in (intact, damaged)]
+    said: list[str] = []
+    batch = run_batch(inputs, tmp_path / "batch", FAST, workers=1, progress=False, log=said.append)
+    records = {r["game_id"]: r for r in batch.records}
+    assert records["game"]["status"] == records["damaged"]["status"] == "done"
+    assert records["game"]["warning"] is None and records["game"]["damage"] is None
+    assert records["damaged"]["warning"].startswith("80 damaged packets skipped: ")
+    assert records["damaged"]["damage"]["packets_skipped"] == 80
+    assert batch.summary["with_warning"] == 1
+    with (tmp_path / "batch" / "index.csv").open(encoding="utf-8") as fh:
+        rows = {row["game_id"]: row for row in csv.DictReader(fh)}
+    assert rows["game"]["warning"] == "" and rows["damaged"]["warning"].startswith("80 damaged packets skipped")
+    page = (tmp_path / "batch" / "index.html").read_text(encoding="utf-8")
+    assert "done, with a warning: the video is damaged: 80 damaged packets skipped" in page
+    assert any(line.startswith("damaged: done, with a warning: ") for line in said)

@@ -170,7 +170,11 @@ def run_game(job: GameJob) -> dict[str, Any]:
             labels[h.label] = labels.get(h.label, 0) + 1
         seconds = time.perf_counter() - started
         duration = float(result.video.get("duration_s") or 0.0)
+        from highlights.pipeline.damage import damage_line
+
         record = {**base, "status": "done", "error": None,
+                  # done, but not all of it was analysed: said beside "done" wherever the game is listed
+                  "warning": damage_line(result.damage), "damage": result.damage,
                   "duration_s": round(duration, 3),
                   "highlights": len(result.highlights), "by_label": labels,
                   "seconds": round(seconds, 3),

@@ -20,7 +20,7 @@ from highlights.csv_cells import csv_cell, for_spreadsheets
 INDEX_FORMAT = "highlights.batch-index/1"
 INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
 CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "duration_s", "highlights", "by_label",
-               "seconds", "speed_x_realtime", "error", "page", "worker", "finished_at",
+               "seconds", "speed_x_realtime", "error", "warning", "page", "worker", "finished_at",
                # against the game's annotations (empty without): counts, for a spreadsheet to pool
                "events", "found", "recall", "shown", "shown_recall")
 
@@ -49,6 +49,7 @@ def summarise(records: list[dict[str, Any]], *, wall_s: float) -> dict[str, Any]
         "games": len(records),
         "done": len(done),
         "reused": len(done) - len(ran),
+        "with_warning": sum(bool(r.get("warning")) for r in done),
         "failed": sum(r["status"] == "failed" for r in records),
         "not_run": sum(r["status"] == "pending" for r in records),
         "highlights": sum(int(r.get("highlights") or 0) for r in done),
@@ -136,6 +137,8 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
         name = escape(r["game_id"])
         link = f'<a href="{escape(quote(page))}">{name}</a>' if page else name
         status = r["status"] + (" (earlier run)" if r.get("reused") else "")
+        if r["status"] == "done" and r.get("warning"):
+            status += f", with a warning: the video is damaged: {r['warning']}"
         if r.get("other_batch"):
             status += "; not among this run's games"
         if r.get("earlier") and page:
@@ -155,6 +158,8 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     per_hour = summary.get("video_hours_per_hour")
     facts = [counted(summary['games'], 'game'), f"{summary['done']} done ({summary['reused']} from earlier runs)",
              f"{summary['failed']} failed"]
+    if summary.get("with_warning"):
+        facts.insert(2, f"{summary['with_warning']} of them with a warning (a damaged video, not all analysed)")
     if summary.get("not_run"):
         facts.append(f"{summary['not_run']} not run yet")  # a stopped batch: every game is counted somewhere
     facts += [counted(summary['highlights'], 'highlight'),

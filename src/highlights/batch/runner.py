@@ -261,7 +261,9 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                                      f"too ({out_root / INDEX_NAMES['json']} lists the games done)")
                 if record["status"] == "failed":
                     log(f"{record['game_id']}: failed: {record['error']}")
-                elif record.get("went_on"):
+                if record["status"] == "done" and record.get("warning"):
+                    log(f"{record['game_id']}: done, with a warning: the video is damaged: {record['warning']}")
+                if record["status"] != "failed" and record.get("went_on"):
                     for line in record["went_on"].splitlines():
                         log(f"{record['game_id']}: {line}")
 
