@@ -67,6 +67,17 @@ def test_detect_and_pipeline_evaluate_say_it_and_blame_the_video(games, tmp_path
     [miss] = report["attribution"]["misses"]
     assert (miss["key_s"], miss["cause"], miss["stage"]) == (LOST.key_s, "damaged_video", "damaged video")
     assert "The video is damaged" in (tmp_path / "e" / "pipeline_eval.md").read_text(encoding="utf-8")
+    # Scored again from its highlights.json, it says the same; a highlights.json written before the
+    # field existed scores as it did.
+    written = tmp_path / "e" / "highlights.json"
+    old = tmp_path / "old" / "highlights.json"
+    old.parent.mkdir()
+    old.write_text(json.dumps({k: v for k, v in json.loads(written.read_text()).items() if k != "damage"}))
+    for predictions, damaged_line in ((written, True), (old, False)):
+        score = CliRunner().invoke(app, ["pipeline", "score", "--predictions", str(predictions), "--annotations",
+                                         str(damaged.with_suffix(".json")), "--out", str(predictions.parent / "s")])
+        assert score.exit_code == 0, score.output
+        assert ("The video is damaged: 80 damaged packets skipped: " in " ".join(score.output.split())) is damaged_line
     # The intact game loses no event to its video.
     annotation = load_annotation(intact.with_suffix(".json"))
     whole = evaluate_result(run_pipeline(intact, FAST, annotation=annotation, progress=False), annotation)

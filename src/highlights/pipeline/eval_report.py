@@ -168,6 +168,8 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
                                   "highlights": len(highlights)},
                   "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
                                  "half": half}})
+    if predictions.kind == "highlights" and predictions.data.get("damage"):
+        about["damage"] = predictions.data["damage"]  # said beside recall, as `pipeline evaluate` says it
     scores = evaluate_highlights(matched, matched_against, tolerances=sorted({float(t) for t in tolerances}))
     report = PipelineEvaluation(scores=scores, average_map=amap, about=about)
     # Spots have no span to show anything in; a highlights.json's highlights do, and its config
