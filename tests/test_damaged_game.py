@@ -101,3 +101,15 @@ def test_the_batch_index_marks_the_damaged_game_done_with_a_warning(games, tmp_p
     page = (tmp_path / "batch" / "index.html").read_text(encoding="utf-8")
     assert "done, with a warning: the video is damaged: 80 damaged packets skipped" in page
     assert any(line.startswith("damaged: done, with a warning: ") for line in said)
+
+
+def test_a_damaged_start_is_a_stretch_never_analysed(games):
+    # Nothing decodes before the second keyframe (2 s): the first analysis frame comes late.
+    intact, _ = games
+    damaged = damaged_copy(intact, "damaged_start", 0.0, 2.0)
+    annotation = load_annotation(damaged.with_suffix(".json"))
+    whole = run_pipeline(intact, FAST, annotation=annotation, progress=False)
+    result = run_pipeline(damaged, FAST, annotation=annotation, progress=False)
+    assert result.damage["unanalysed_s"] == [[0.0, 2.0]]
+    assert result.damage["analysis_frames_expected"] == whole.stats["analysis_frames"]
+    assert result.damage["analysis_frames_analysed"] == result.stats["analysis_frames"] < whole.stats["analysis_frames"]

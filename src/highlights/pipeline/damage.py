@@ -22,6 +22,7 @@ class StreamGaps:
 
     step_s: float  # the analysis grid's step
     frame_step_s: float  # the source's frame step
+    start_s: float = 0.0  # the video's first picture: a damaged start leaves a gap before the first frame
     analysed: int = 0
     missed: int = 0  # grid points inside the gaps
     gaps: list[tuple[float, float]] = field(default_factory=list)
@@ -29,8 +30,13 @@ class StreamGaps:
 
     def add(self, time_s: float) -> None:
         # The nearest frame to each grid point is kept, so consecutive analysis frames lie at most
-        # a step and a source frame apart; a wider gap lost frames.
-        if self._last_s is not None and time_s - self._last_s > 1.5 * self.step_s + self.frame_step_s:
+        # a step and a source frame apart, and the first lies within a source frame of the start;
+        # a wider gap lost frames.
+        if self._last_s is None:
+            if time_s - self.start_s > self.step_s / 2 + self.frame_step_s:
+                self.gaps.append((self.start_s, time_s))
+                self.missed += max(0, round((time_s - self.start_s) / self.step_s))
+        elif time_s - self._last_s > 1.5 * self.step_s + self.frame_step_s:
             self.gaps.append((self._last_s, time_s))
             self.missed += max(0, round((time_s - self._last_s) / self.step_s) - 1)
         self._last_s = time_s

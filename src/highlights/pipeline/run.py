@@ -247,7 +247,7 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
         kept_stream = kept_frames.stream if replay and replayable else None
         decoded = None
         skipped = DecodeDamage()
-        gaps = StreamGaps(1.0 / config.analysis.fps, 1.0 / info.fps if info.fps else 0.0)
+        gaps = StreamGaps(1.0 / config.analysis.fps, 1.0 / info.fps if info.fps else 0.0, float(info.start_s))
         if kept_stream:
             last_s = float(kept_stream.times[-1])
             decoded, why_not = _decoded_after(video_path, config, last_s, kept_frames.stream_end, skipped)
