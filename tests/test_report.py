@@ -250,6 +250,30 @@ def test_a_report_of_another_split_than_test_says_so_at_its_top():
         assert "Not a test" not in render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX, meta=meta))
 
 
+def test_a_report_of_clips_the_model_has_seen_counts_and_names_them_at_its_top():
+    def top(**meta):
+        return render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX, meta=meta)).split("\n")[2]
+
+    trained = [f"none/{i:02d}.mp4" for i in range(12)]
+    assert top(clips_seen_in_training=trained, clips_seen_in_validation=["none/v.mp4"]) == (
+        "**13 of the 117 clips are not a test:** the model was trained on the same files (none/00.mp4, none/01.mp4, "
+        "none/02.mp4, none/03.mp4, none/04.mp4, none/05.mp4, none/06.mp4, none/07.mp4, none/08.mp4, none/09.mp4 "
+        "and 2 more) and its best epoch was chosen on the same file (none/v.mp4), so the figures below overstate "
+        "how it does on new clips.")
+    assert top(clips_seen_in_validation=["none/v.mp4"]).startswith(
+        "**1 of the 117 clips is not a test:** its best epoch was chosen on the same file (none/v.mp4)")
+
+
+def test_the_markdown_lists_the_five_most_frequent_confusions():
+    labels = ["a_x", "b_y", "c_z", "none"]
+    matrix = [[9, 1, 2, 3], [4, 9, 5, 6], [7, 8, 9, 1], [2, 1, 1, 9]]
+    report = report_from_confusion(labels, matrix)
+    assert len(report["errors"]["top_confusions"]) == 12
+    table = render_markdown(report).split("Top confusions:\n\n")[1].split("\n\n")[0]
+    assert table.splitlines()[2:] == ["| c_z | b_y | 8 |", "| c_z | a_x | 7 |", "| b_y | none | 6 |",
+                                      "| b_y | c_z | 5 |", "| b_y | a_x | 4 |"]
+
+
 def test_compare_gives_the_change_per_metric_and_class():
     a = report_from_confusion(SEED_LABELS, SEED_MATRIX)
     better = [[35, 0, 0, 0], [0, 18, 0, 0], [0, 1, 47, 1], [0, 0, 0, 15]]
