@@ -78,3 +78,9 @@ def test_unranked_highlights_are_ranked_from_1_in_score_order_and_a_floor_equal_
     assert reel_choice(unranked, MergeConfig(reel_share=0.0), 600.0).ranks == (1, 2)
     # a tenth of 600 s is the minute floor itself: the share set it
     assert reel_choice(_game(), MergeConfig(), 600.0).budget_words() == "60 s: a tenth of the game"
+
+
+def test_a_reel_leaving_out_one_highlight_says_so():
+    assert reel_line({"highlights": 4, "of": 5, "seconds": 40.0, "budget_s": 45.0}).startswith(
+        "reel: the 4 best-ranked of 5 highlights (40 s, what fits in 45 s); ")
+    assert reel_line({"highlights": 5, "of": 5, "seconds": 48.0, "budget_s": 60.0}) is None
