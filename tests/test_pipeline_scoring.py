@@ -115,11 +115,21 @@ def test_score_keeps_spots_from_exactly_the_min_score_and_never_matches_a_spot_t
     from highlights.pipeline.spotting import Predictions
 
     spots = [Spot("Goal", 312.2, 0.5, 1),  # exactly --min-score: a highlight
-             Spot("Foul", 1200.5, 0.9, 2)]  # the first half's foul's time, in the second half
-    report, _ = score_predictions(Predictions("results_spotting", spots, None, {}), _match(), tmp_path,
-                                  tolerances=[2.0], min_score=0.5)
+             Spot("Foul", 1200.5, 0.9, 2),  # the first half's foul's time, in the second half
+             Spot("Corner", 312.0, 0.9, 2),  # the second half's goal, named a corner
+             Spot("Foul", 1204.5, 0.6, 1)]  # 4 s from the foul: within loose average-mAP's reach only
+    report, written = score_predictions(Predictions("results_spotting", spots, None, {}), _match(), tmp_path,
+                                        tolerances=[2.0], min_score=0.5)
     at2 = report.scores.at(2.0)
-    assert (at2.events, at2.highlights, at2.matched, at2.class_matched) == (4, 2, 1, 1)
+    assert (at2.events, at2.highlights, at2.matched, at2.class_matched) == (4, 4, 2, 1)
+    # the per-sport table gives the recall of any label and of the event's own
+    md = written["markdown"].read_text()
+    assert "| soccer | 4 | 0.500 [0.150, 0.850] (2/4) | 0.250 [0.046, 0.699] (1/4) |" in md
+    amap = report.average_map
+    assert amap["tight"]["average_map"] < amap["loose"]["average_map"]
+    for name in ("tight", "loose"):
+        assert f"| {name} (delta " in md and md.split(f"| {name} (delta ")[1].split(" | ")[1] == (
+            f"{amap[name]['average_map']:.3f}")
 
 
 def test_score_highlights_json_equals_evaluate(cli, video, tmp_path):
