@@ -482,6 +482,27 @@ def test_diff_gives_total_then_per_class_per_split(tree: Path, tmp_path: Path) -
     assert all(by_name[f"swing ({s})"].change == 0 for s in SPLITS)
 
 
+def test_the_growth_table_and_counts_keep_real_clips_and_variants_apart_by_hand() -> None:
+    from highlights.datasets.records import ClipRecord, DatasetVersion
+
+    def version(name: str, classes: list[str], rows: list[tuple[str, str, bool]]) -> DatasetVersion:
+        clips = [ClipRecord(f"{name}-{i}", Path(f"{i}.mp4"), label, split, f"g{i}", "0" * 64,
+                            "real-0" if variant else None, "", "") for i, (label, split, variant) in enumerate(rows)]
+        return DatasetVersion(Path("root"), name, {"classes": classes}, clips)
+
+    old = version("v1", ["none", "swing"], [("none", "train", False), ("swing", "test", False),
+                                            ("swing", "train", True)])
+    new = version("v2", ["none", "swing", "layup"], [("none", "train", False), ("swing", "test", False),
+                                                     ("layup", "val", False), ("swing", "train", True),
+                                                     ("swing", "train", True), ("none", "train", True)])
+    rows = {r.name: (r.old, r.new) for r in diff_versions(old, new)}
+    assert rows["Total clips"] == (2, 3) and rows["Augmented variants"] == (1, 3)
+    assert rows["swing (train)"] == (0, 0) and rows["swing (test)"] == (1, 1) and rows["layup (val)"] == (0, 1)
+    assert new.counts() == {"none": {"train": 1, "val": 0, "test": 0}, "swing": {"train": 0, "val": 0, "test": 1},
+                            "layup": {"train": 0, "val": 1, "test": 0}}
+    assert new.counts(augmented=True)["swing"] == {"train": 2, "val": 0, "test": 0}
+
+
 def test_loading_a_missing_version_names_it(tmp_path: Path) -> None:
     with pytest.raises(DatasetError, match="v3: no such dataset version"):
         load_version(tmp_path, "v3")
