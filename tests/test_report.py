@@ -274,6 +274,21 @@ def test_the_markdown_lists_the_five_most_frequent_confusions():
                                       "| b_y | c_z | 5 |", "| b_y | a_x | 4 |"]
 
 
+def test_the_error_line_counts_each_side_of_the_none_boundary_apart():
+    md = render_markdown(report_from_confusion(SEED_LABELS, SEED_MATRIX))
+    # actions called none: one swing, one layup, one shot; none clips called an action: 3 layups and 1 shot
+    assert ("7 errors of 117 clips: 7 confused with none (3 actions called none, 4 none clips called an action), "
+            "0 cross-sport, 0 within one sport.") in md
+
+
+def test_the_calibration_line_counts_clips_predicted_other_than_their_most_probable_class():
+    proba = np.array([[0.6, 0.4], [0.2, 0.8], [0.3, 0.7]])
+    report = build_report(["baseball_swing", "none", "baseball_swing"], ["baseball_swing", "baseball_swing", "none"],
+                          ["baseball_swing", "none"], proba=proba, n_bootstrap=10)
+    assert report["confidence"]["calibration"]["predicted_not_top"] == 1  # the second clip
+    assert "10 equal-width bins; 1 clip predicted other than their most probable class)" in render_markdown(report)
+
+
 def test_compare_gives_the_change_per_metric_and_class():
     a = report_from_confusion(SEED_LABELS, SEED_MATRIX)
     better = [[35, 0, 0, 0], [0, 18, 0, 0], [0, 1, 47, 1], [0, 0, 0, 15]]
