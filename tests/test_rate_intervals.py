@@ -121,6 +121,26 @@ def test_attribution_shares_carry_intervals():
     assert att["by_stage"]["detection"]["share_interval"] == pytest.approx(wilson(0, 3), abs=1e-4)
 
 
+def test_the_evaluation_markdown_gives_each_stages_share_of_the_misses_and_the_shown_events_not_matched():
+    from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown as render_evaluation
+    from highlights.pipeline.evaluation import ShownScore, evaluate_highlights
+
+    events = _events(10.0, 20.0, 30.0)
+    from highlights.pipeline.trace import StageTrace
+
+    found = [Highlight(start_s=9.0, end_s=11.0, label="baseball_swing", sport="baseball", score=0.9, key_s=10.0)]
+    trace = StageTrace()  # no candidate window: every miss is the candidates'
+    annotation = SimpleNamespace(events=events)
+    att = attribute_misses(found, annotation, trace, PipelineConfig(), [])
+    shown = ShownScore(12.0, 2.0, 3, frozenset({0, 1, 2}), 1)
+    md = render_evaluation(PipelineEvaluation(scores=evaluate_highlights(found, annotation), attribution=att,
+                                              shown=shown))
+    lo, hi = wilson(2, 2)
+    assert "## Where the misses were lost (2 of 3 events missed" in md
+    assert f"| candidates | 2 | 1.000 [{lo:.3f}, {hi:.3f}] |" in md  # 2 of the 2 misses, not of the 3 events
+    assert "(a longer one counts for none). 1 of them was matched to no highlight within 2 s" in md
+
+
 def test_ablation_changes_of_recall_name_the_events_gained_and_lost():
     """Two runs with the same recall can find different events: the change says which moved."""
     from highlights.pipeline.ablation import _moved
