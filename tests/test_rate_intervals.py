@@ -141,6 +141,22 @@ def test_the_evaluation_markdown_gives_each_stages_share_of_the_misses_and_the_s
     assert "(a longer one counts for none). 1 of them was matched to no highlight within 2 s" in md
 
 
+def test_the_evaluation_markdown_gives_each_score_bins_share_right_of_its_own_highlights():
+    from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown as render_evaluation
+    from highlights.pipeline.evaluation import evaluate_highlights
+    from highlights.pipeline.ranking import reliability
+
+    rel = {**reliability([0.9, 0.85, 0.3, 0.95], [True, False, True, True]), "tolerance_s": 2.0}
+    from highlights.pipeline.trace import StageTrace
+
+    annotation = SimpleNamespace(events=_events(10.0))
+    att = attribute_misses([], annotation, StageTrace(), PipelineConfig(), [])
+    md = render_evaluation(PipelineEvaluation(scores=evaluate_highlights([], annotation), attribution=att,
+                                              about={"score_reliability": rel}))
+    lo, hi = wilson(2, 3)
+    assert f"| 0.8-1.0 | 3 | 0.900 | 0.67 [{lo:.2f}, {hi:.2f}] (2/3) |" in md
+
+
 def test_ablation_changes_of_recall_name_the_events_gained_and_lost():
     """Two runs with the same recall can find different events: the change says which moved."""
     from highlights.pipeline.ablation import _moved
