@@ -281,12 +281,14 @@ def test_the_error_line_counts_each_side_of_the_none_boundary_apart():
             "0 cross-sport, 0 within one sport.") in md
 
 
-def test_the_calibration_line_counts_clips_predicted_other_than_their_most_probable_class():
+def test_the_calibration_line_counts_clips_predicted_other_than_the_most_probable_class():
     proba = np.array([[0.6, 0.4], [0.2, 0.8], [0.3, 0.7]])
     report = build_report(["baseball_swing", "none", "baseball_swing"], ["baseball_swing", "baseball_swing", "none"],
                           ["baseball_swing", "none"], proba=proba, n_bootstrap=10)
     assert report["confidence"]["calibration"]["predicted_not_top"] == 1  # the second clip
-    assert "10 equal-width bins; 1 clip predicted other than their most probable class)" in render_markdown(report)
+    assert "10 equal-width bins; 1 clip predicted other than its most probable class)" in render_markdown(report)
+    report["confidence"]["calibration"]["predicted_not_top"] = 2
+    assert "10 equal-width bins; 2 clips predicted other than their most probable class)" in render_markdown(report)
 
 
 def test_compare_gives_the_change_per_metric_and_class():

@@ -146,8 +146,9 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
 
     cal = figures["calibration"]
     lines = [f"Figures from the class probabilities of {figures['n']} clips{left_out}.", ""]
-    overridden = (f"; {_clips(cal['predicted_not_top'])} predicted other than their most probable class"
-                  if cal.get("predicted_not_top") else "")
+    not_top = cal.get("predicted_not_top") or 0
+    overridden = (f"; {_clips(not_top)} predicted other than {'its' if not_top == 1 else 'their'} most probable class"
+                  if not_top else "")
     lines.append(f"- Calibration: ECE of the predicted class's probability {ece_reported(cal, item='clip')} "
                  f"(95%, bootstrap; n={cal['n']} clips, {cal['bins_used']} equal-width bins{overridden})")
     ap = figures["average_precision"]
