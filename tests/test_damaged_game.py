@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 
 import pytest
 from typer.testing import CliRunner
@@ -113,3 +114,13 @@ def test_a_damaged_start_is_a_stretch_never_analysed(games):
     assert result.damage["unanalysed_s"] == [[0.0, 2.0]]
     assert result.damage["analysis_frames_expected"] == whole.stats["analysis_frames"]
     assert result.damage["analysis_frames_analysed"] == result.stats["analysis_frames"] < whole.stats["analysis_frames"]
+
+
+def test_the_run_says_the_damage_once_not_the_reader_too(games, caplog):
+    _, damaged = games
+    annotation = load_annotation(damaged.with_suffix(".json"))
+    with caplog.at_level(logging.WARNING):
+        result = run_pipeline(damaged, FAST, annotation=annotation, progress=False)
+    assert result.damage["packets_skipped"] == 80
+    assert [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()] == []
+

@@ -287,7 +287,10 @@ def _decoded(opened: _Opened, *, from_start: bool = True,
             cause += " (the video stream holds no data)"
         raise VideoError(path, cause)
     if decode_errors and decoded_after_error:
-        log.warning("%s: %d damaged packets skipped (first: %s)", path, decode_errors, first_error)
+        # A reader given `damage` hands the count to its caller, which says it in its own record
+        # and summary: a warning here too would say it twice.
+        (log.debug if damage is not None else log.warning)(
+            "%s: %d damaged packets skipped (first: %s)", path, decode_errors, first_error)
     elif decode_errors:
         # Damage only at the end, nothing decoding after it: a file cut off part way (its index at
         # the front). A reader of the whole file says how much is missing (`check_frames_reach_end`)
