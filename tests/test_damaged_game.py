@@ -7,7 +7,9 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from pathlib import Path
 
+import av
 import pytest
 from typer.testing import CliRunner
 
@@ -18,6 +20,7 @@ from highlights.events import load_annotation
 from highlights.pipeline.detect import detect_highlights
 from highlights.pipeline.eval_report import evaluate_result
 from highlights.pipeline.run import run_pipeline
+from highlights.video import iter_frames
 from tests.batch_fixtures import FAST
 from tests.pipeline_fixtures import DEFAULT_EVENTS, damaged_copy, make_game
 
@@ -124,3 +127,25 @@ def test_the_run_says_the_damage_once_not_the_reader_too(games, caplog):
     assert result.damage["packets_skipped"] == 80
     assert [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()] == []
 
+
+REAL_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev"
+REAL_GAME = REAL_DEV / "untrimmed" / "arturchichorro__demo1.mp4"
+
+
+@pytest.mark.skipif(not REAL_GAME.is_file(), reason="real footage not present")
+def test_frames_after_a_damaged_stretch_keep_their_own_times(tmp_path):
+    # In this phone recording, damaged from 10 s to 16 s, the decoder lets a picture from before the
+    # damage out after the first one past it: timed after that one, it pushed every later frame
+    # one frame late, and the analysis grid then kept more frames than the intact video gives.
+    damaged = tmp_path / "damaged.mp4"
+    with av.open(str(REAL_GAME)) as container:
+        stream = container.streams.video[0]
+        spans = [(p.pos, p.size) for p in container.demux(stream)
+                 if p.size and p.pts is not None and 10.0 <= float(p.pts * stream.time_base) < 16.0]
+    data = bytearray(REAL_GAME.read_bytes())
+    for at, size in spans:
+        data[at:at + size] = bytes(size)
+    damaged.write_bytes(bytes(data))
+    after = [[round(f.time_s, 4) for f in iter_frames(path, target_fps=10.0, max_short_side=32)
+              if f.time_s > 16.6] for path in (REAL_GAME, damaged)]
+    assert after[0] and after[1] == after[0]

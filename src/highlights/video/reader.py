@@ -402,6 +402,11 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
                 continue
             index = max(0, int(round((landed - opened.start_s) * opened.fps)))  # after a seek, estimated
         t = _frame_time(frame, index, opened, tb, origin)
+        if last_t is not None and t < last_t - step and not opened.time_by_index and frame.pts is not None:
+            # A picture from before a damaged stretch that the decoder held back to reorder and let
+            # out only after it: its moment is past. Timed after the last one, it would push every
+            # later frame one frame late.
+            continue
         if last_t is not None and t <= last_t:
             t = last_t + step  # damaged or duplicate timestamps: keep time moving forward
         last_t = t
