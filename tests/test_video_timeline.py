@@ -146,6 +146,22 @@ def test_two_transport_streams_joined_are_refused_with_the_remux_that_fixes_them
     assert "Traceback" not in result.output and not (tmp_path / "out").exists()
 
 
+def test_two_transport_streams_joined_read_every_picture_of_both_in_order(tmp_path):
+    """The reader (a library caller's `iter_frames`; the commands refuse such a file, above) keeps
+    the second recording's pictures, timed on from the first's: a clock that starts over in an
+    undamaged stream is not a picture a damaged stretch held back."""
+    first, second = _recording(tmp_path / "a.ts", 3.0, 40), _recording(tmp_path / "b.ts", 2.0, 200)
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    frames = list(iter_frames(joined))
+    levels = [int(round(f.rgb.mean())) for f in frames]
+    assert len(frames) == round(3.0 * FPS) + round(2.0 * FPS)
+    assert all(abs(v - 40) < 8 for v in levels[:round(3.0 * FPS)])
+    assert all(abs(v - 200) < 8 for v in levels[round(3.0 * FPS):])
+    times = [f.time_s for f in frames]
+    assert times == sorted(times) and len(set(times)) == len(times)
+
+
 WRAP_S = 2**33 / 90_000  # a transport stream's 33-bit 90 kHz clock starts over after 26.5 h
 
 

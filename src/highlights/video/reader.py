@@ -225,10 +225,11 @@ class DecodeDamage:
     first_error: str | None = None
 
 
-def _decoded(opened: _Opened, *, from_start: bool = True,
-             damage: DecodeDamage | None = None) -> Iterator[av.VideoFrame]:
+def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage | None = None,
+             warn: bool | None = None) -> Iterator[av.VideoFrame]:
     """Decode the video stream forward from the current position, tolerating damaged packets
-    (counted into `damage` when given).
+    (counted into `damage` when given). ``warn``: log the damage as a warning (default: when no
+    `damage` is given, so no caller records it).
 
     Decoding from the start and getting no picture at all raises VideoError with the cause.
     """
@@ -289,7 +290,7 @@ def _decoded(opened: _Opened, *, from_start: bool = True,
     if decode_errors and decoded_after_error:
         # A reader given `damage` hands the count to its caller, which says it in its own record
         # and summary: a warning here too would say it twice.
-        (log.debug if damage is not None else log.warning)(
+        (log.warning if (damage is None if warn is None else warn) else log.debug)(
             "%s: %d damaged packets skipped (first: %s)", path, decode_errors, first_error)
     elif decode_errors:
         # Damage only at the end, nothing decoding after it: a file cut off part way (its index at
@@ -325,6 +326,9 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
     ``SEEK_BACKOFF_S`` earlier, then from the start: at most three passes, never a loop.
     """
     stream = opened.stream
+    # Damage is counted here even for a caller that does not record it: a picture that goes back
+    # in time is dropped only after damaged packets (below).
+    seen = damage if damage is not None else DecodeDamage()
     tb = float(stream.time_base) if stream.time_base else None
     # `origin`: the timestamp of time 0 (the player's 0:00); `first`: the stream's own first one,
     # where a seek back to the beginning goes.
@@ -379,7 +383,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
     seeked = seek_next() if seek_targets else False
     index = 0
     last_t: float | None = None
-    decoder = _decoded(opened, from_start=not seeked, damage=damage)
+    decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=damage is None)
     while True:
         try:
             frame = next(decoder)
@@ -388,7 +392,7 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
                 # The seek landed past every frame (a transport stream's timestamp search can
                 # end at the end of the file): try earlier, as for an overshoot.
                 seeked = seek_next()
-                decoder = _decoded(opened, from_start=not seeked, damage=damage)
+                decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=damage is None)
                 continue
             return
         if last_t is None and seeked:
@@ -398,14 +402,16 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
             if landed is None or landed > start_s + _EPS:
                 decoder.close()  # overshot or unplaceable: try earlier
                 seeked = seek_next()
-                decoder = _decoded(opened, from_start=not seeked, damage=damage)
+                decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=damage is None)
                 continue
             index = max(0, int(round((landed - opened.start_s) * opened.fps)))  # after a seek, estimated
         t = _frame_time(frame, index, opened, tb, origin)
-        if last_t is not None and t < last_t - step and not opened.time_by_index and frame.pts is not None:
+        if (last_t is not None and t < last_t - step and seen.packets and not opened.time_by_index
+                and frame.pts is not None):
             # A picture from before a damaged stretch that the decoder held back to reorder and let
             # out only after it: its moment is past. Timed after the last one, it would push every
-            # later frame one frame late.
+            # later frame one frame late. In an undamaged stream a step back is a clock that
+            # started over (recordings joined): its pictures are kept, timed on from the last.
             continue
         if last_t is not None and t <= last_t:
             t = last_t + step  # damaged or duplicate timestamps: keep time moving forward
