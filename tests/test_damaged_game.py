@@ -149,3 +149,17 @@ def test_frames_after_a_damaged_stretch_keep_their_own_times(tmp_path):
     after = [[round(f.time_s, 4) for f in iter_frames(path, target_fps=10.0, max_short_side=32)
               if f.time_s > 16.6] for path in (REAL_GAME, damaged)]
     assert after[0] and after[1] == after[0]
+
+
+def test_a_whole_detect_says_the_damage_once(tmp_path, caplog):
+    # Damage inside the last highlight, which runs to the end of the video: cutting the reel and
+    # clips reads the damaged stretch again, through to the end, and the run has recorded the
+    # damage already, so that read says nothing of its own.
+    intact = make_game(tmp_path, duration_s=20.5)
+    damaged = damaged_copy(intact, "damaged_at_the_end", 19.6, 20.0)
+    annotation = load_annotation(intact.with_suffix(".json"))
+    with caplog.at_level(logging.WARNING):
+        result, files = detect_highlights(damaged, FAST, tmp_path / "out", annotation=annotation, progress=False)
+    assert result.damage["packets_skipped"] == 8
+    assert any(h.start_s < 19.6 and h.end_s >= 20.5 for h in result.highlights) and files["reel"].is_file()
+    assert [r.getMessage() for r in caplog.records if "damaged" in r.getMessage()] == []

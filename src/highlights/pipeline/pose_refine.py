@@ -111,10 +111,14 @@ class TrackRefiner:
         """The video's frame nearest each of `times` (seconds, ascending), decoded again at most
         `short_side` pixels on the short side."""
         from highlights.video import iter_frames
+        from highlights.video.reader import DecodeDamage
 
         slack = 0.1
+        # The run's analysis read records the video's damaged packets; this second read counts them
+        # into a record of its own that no one reads, so the reader does not warn again.
         decoded = [(f.time_s, f.rgb) for f in iter_frames(self.video_path, start_s=max(0.0, times[0] - slack),
-                                                         end_s=times[-1] + slack, max_short_side=self.short_side)]
+                                                         end_s=times[-1] + slack, max_short_side=self.short_side,
+                                                         damage=DecodeDamage())]
         if not decoded:
             from highlights.errors import HighlightsError
 

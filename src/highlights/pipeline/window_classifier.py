@@ -131,8 +131,10 @@ class ClassifierStage(WindowStage):
         n = self.spec.num_frames
         if self.settings.frames == "seek":
             from highlights.video import read_clip
+            from highlights.video.reader import DecodeDamage
 
-            return read_clip(self.context.video_path, n, start_s=start_s, end_s=end_s)[0]
+            # The run's analysis read records the video's damage: this read stays quiet about it.
+            return read_clip(self.context.video_path, n, start_s=start_s, end_s=end_s, damage=DecodeDamage())[0]
         ring = self.context.frames
         oldest = ring.oldest_s
         if oldest is not None and start_s < oldest - 1.5 / self.config.analysis.fps:

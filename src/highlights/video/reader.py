@@ -660,13 +660,14 @@ def _on_time_grid(source: Iterator[_Timed], origin: float, step: float, end_s: f
 
 
 def read_clip(path: str | Path, num_frames: int = 16, *, start_s: float | None = None,
-              end_s: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+              end_s: float | None = None, damage: DecodeDamage | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Sample ``num_frames`` upright frames spread evenly over [start_s, end_s].
 
     The span (default: the whole video) is cut into ``num_frames`` equal parts and the frame
     whose timestamp is nearest each part's centre is taken, in one forward decoding pass over
     the span. A short span repeats frames. Returns ``(T,H,W,3)`` uint8 frames and their
-    ``(T,)`` presentation times in seconds.
+    ``(T,)`` presentation times in seconds. ``damage``, when given, counts the damaged packets
+    skipped (as `iter_frames`'), and the reader then does not warn of them.
     """
     if num_frames < 1:
         raise ValueError(f"num_frames must be at least 1, got {num_frames}")
@@ -682,7 +683,7 @@ def read_clip(path: str | Path, num_frames: int = 16, *, start_s: float | None =
                 raise VideoError(opened.path, f"empty time span [{start:.3f}, {end:.3f}] s")
             seg = (end - start) / num_frames
             targets = start + (np.arange(num_frames) + 0.5) * seg
-            picks = _nearest_frames(opened, targets, start_s)
+            picks = _nearest_frames(opened, targets, start_s, damage)
             if not picks:
                 if start_s is None and end_s is None:
                     raise VideoError(opened.path, "no decodable video frames")
@@ -694,8 +695,8 @@ def read_clip(path: str | Path, num_frames: int = 16, *, start_s: float | None =
         opened.container.close()
 
 
-def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None
-                    ) -> list[tuple[float, np.ndarray]]:
+def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None,
+                    damage: DecodeDamage | None = None) -> list[tuple[float, np.ndarray]]:
     """For each sorted target time, (time, upright RGB) of the nearest frame, in one pass.
 
     A frame is converted to RGB once, when first picked; repeated picks share the array.
@@ -714,7 +715,7 @@ def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None
 
     prev: _Timed | None = None
     k = 0
-    source = _timed_frames(opened, start_s, None)
+    source = _timed_frames(opened, start_s, None, damage)
     for cur in source:
         while k < len(targets) and targets[k] <= cur.time_s:
             # A target exactly between two frames takes the earlier one, whatever the rounding.

@@ -35,6 +35,7 @@ from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.progress import progress_bar
 from highlights.progress_callback import ProgressSetting, bars_and_callback
 from highlights.video import VideoError, iter_frames, probe
+from highlights.video.reader import DecodeDamage
 
 log = logging.getLogger(__name__)
 
@@ -302,9 +303,12 @@ def write_reel(
 
     def stretch_frames():
         """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
+        # The run's own read of the video records and says its damaged packets (highlights.json's
+        # `damage`): counted here into a record no one reads, the reader does not warn a second time.
+        already_recorded = DecodeDamage()
         for n, (start, end) in enumerate(stretches):
             for frame in iter_frames(video_path, start_s=max(0.0, start - 1.0 / fps), end_s=end + 1.0 / fps,
-                                     short_side_at=short_side_at, interpolation="AREA"):
+                                     short_side_at=short_side_at, interpolation="AREA", damage=already_recorded):
                 yield n, frame
 
     try:
