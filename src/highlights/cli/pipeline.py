@@ -142,6 +142,13 @@ def detect(
     """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
     CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos, a
     folder or a manifest: a batch, one such folder per game plus an index."""
+    caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
+                                         ("reel_height", reel_height), ("reel_fps", reel_fps)) if v is not None}
+    for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
+        if value is not None and value <= 0:
+            from highlights.errors import ConfigError
+
+            raise ConfigError(f"{flag} {value:g}: a cap must be above 0; leave it out to keep every highlight")
     if len(inputs) == 1 and not inputs[0].is_dir():
         # A missing or unreadable file is said before the batch and pipeline modules load
         # (augmentation, the model, the output encoders), which takes seconds.
@@ -152,13 +159,6 @@ def detect(
             raise VideoError(inputs[0], cause)
     from highlights.batch import BatchError, collect_games, is_batch_request
 
-    caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
-                                         ("reel_height", reel_height), ("reel_fps", reel_fps)) if v is not None}
-    for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
-        if value is not None and value <= 0:
-            from highlights.errors import ConfigError
-
-            raise ConfigError(f"{flag} {value:g}: a cap must be above 0; leave it out to keep every highlight")
     if is_batch_request(inputs) or engine != "local" or workers is not None:
         if annotations is not None or half is not None:
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
