@@ -34,7 +34,7 @@ from highlights.pipeline.outputs.stream_writer import BackgroundVideoWriter
 from highlights.pipeline.outputs.timecode import clock_timecode
 from highlights.progress import progress_bar
 from highlights.progress_callback import ProgressSetting, bars_and_callback
-from highlights.video import VideoError, iter_frames, probe
+from highlights.video import Frame, VideoError, VideoInfo, iter_frames, probe
 from highlights.video.reader import DecodeDamage
 
 log = logging.getLogger(__name__)
@@ -224,190 +224,53 @@ def write_reel(
     fps = float(info.steady_fps)
     if not (math.isfinite(fps) and fps > 0):
         raise VideoError(video_path, f"no usable frame rate ({info.fps!r})")
-    result = ReelResult(
-        fps=fps, clip_paths=[None] * len(ordered), thumbnails_jpeg=[None] * len(ordered)
-    )
-    if in_reel is not None:
-        result.in_reel = [bool(in_reel(h)) for h in ordered]
-        result.reel_seconds = covered_seconds((h.start_s, h.end_s) for h, kept in zip(ordered, result.in_reel) if kept)
+    result = _empty_result(ordered, fps, in_reel)
     if not ordered or (reel_path is None and clips_dir is None and not thumbnails):
         return result
     clips_dir = None if clips_dir is None else Path(clips_dir)
     if clips_dir is not None:
         clips_dir.mkdir(parents=True, exist_ok=True)
 
-    count = len(ordered)
     if kept is not None:
         kept.plan({"highlights": [(h.start_s, h.end_s, key_time(h), h.label, h.score) for h in ordered],
                    "in_reel": result.in_reel, "reel": reel_path is not None, "clips": clips_dir is not None,
                    "thumbnails": thumbnails, "caption": caption, "clip_short_side": clip_short_side,
                    "reel_short_side": reel_short_side, "reel_max_fps": reel_max_fps,
                    "thumbnail_width": thumbnail_width, "crf": crf, "clip_crf": clip_crf})
-        for i, h in enumerate(ordered):
-            if clips_dir is not None:
-                result.clip_paths[i] = kept.place_clip(i, clips_dir / clip_filename(i + 1, h))
-            if thumbnails:
-                result.thumbnails_jpeg[i] = kept.thumbnail(i)
-    # A clip or thumbnail an earlier cut kept is not cut again; its stretch is read only for the reel.
-    clip_kept = [path is not None for path in result.clip_paths]
-    thumbnail_kept = [jpeg is not None for jpeg in result.thumbnails_jpeg]
-    # Frame timestamps carry rounding noise (1.4999999 for 1.5); a tolerance well under a
-    # frame keeps the boundary frame on the side the highlight's times mean.
-    eps = min(1e-3, 0.25 / fps)
-    keys = [key_time(h) for h in ordered]
-    needed = [not clip_kept[i] or (reel_path is not None and (result.in_reel is None or result.in_reel[i]))
-              for i in range(count)]
-    spans = ([(h.start_s, h.end_s) for i, h in enumerate(ordered) if needed[i]]
-             + ([(k, k) for i, k in enumerate(keys) if not thumbnail_kept[i]] if thumbnails else []))
-    stretches = _stretches(spans, SEEK_PAST_S)
-    pending_thumbs = deque(sorted((i for i in range(count) if not thumbnail_kept[i]), key=keys.__getitem__)
-                           if thumbnails else [])
-    clip_w, clip_h = clip_size(info.width, info.height, clip_short_side)
-    # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
-    # reel's size serves them all. Frames come upright, so the short side is the same either way.
-    decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width, info.height) else None
-    # Most frames a game's pass decodes go only to the page's small clips (the reel holds the
-    # best-ranked few highlights): those come from the decoder at the clip's size, with no
-    # conversion at full size to shrink after. The reel's frames and those beside a thumbnail's
-    # key moment are decoded as before.
-    small_short_side = min(clip_w, clip_h)
-    full_size_spans = _stretches(
-        [(h.start_s - eps, h.end_s - eps) for i, h in enumerate(ordered)
-         if reel_path is not None and (result.in_reel is None or result.in_reel[i])]
-        + [(k - 2.0 / fps, k + 2.0 / fps) for k in (keys if thumbnails else [])], 0.0)
-    full_size_starts = [start for start, _ in full_size_spans]
+        _place_kept(kept, ordered, result, clips_dir, thumbnails)
+    one_pass = _ForwardPass(
+        video_path, ordered, result, info, reel_path=reel_path, clips_dir=clips_dir, thumbnails=thumbnails,
+        caption=caption, clip_short_side=clip_short_side, reel_short_side=reel_short_side,
+        reel_max_fps=reel_max_fps, thumbnail_width=thumbnail_width, crf=crf, clip_crf=clip_crf, kept=kept,
+    )
+    one_pass.run(bars, report, sound=sound)
+    _warn_of_missing_outputs(video_path, ordered, result, reel_path, clips_dir)
+    return result
 
-    def short_side_at(t: float) -> int | None:
-        n = bisect.bisect_right(full_size_starts, t) - 1
-        if n >= 0 and t < full_size_spans[n][1]:
-            return decode_short_side
-        if decode_short_side is not None and decode_short_side <= small_short_side:
-            return decode_short_side
-        return small_short_side
 
-    next_to_open = 0
-    active: list[int] = []
-    clip_writers: dict[int, _ConstantRateFeed] = {}
-    reel_fps = min(fps, reel_max_fps) if reel_max_fps > 0 else fps
-    reel_writer = _ConstantRateFeed(Path(reel_path), reel_fps, crf) if reel_path is not None else None
-    previous = None
-    step = 1.0 / fps  # the last gap between two source frames
-    decoded = 0
-    expected = max(1, round(sum(min(end, info.duration_s or end) - start for start, end in stretches) * fps))
-    report_every = max(1, round(fps))  # frames: once per second of source video
+def _empty_result(ordered: list[Highlight], fps: float, in_reel: Callable[[Highlight], bool] | None) -> ReelResult:
+    """The result before the pass: no file yet, and which highlights the reel is to hold."""
+    result = ReelResult(
+        fps=fps, clip_paths=[None] * len(ordered), thumbnails_jpeg=[None] * len(ordered)
+    )
+    if in_reel is not None:
+        result.in_reel = [bool(in_reel(h)) for h in ordered]
+        result.reel_seconds = covered_seconds((h.start_s, h.end_s) for h, held in zip(ordered, result.in_reel) if held)
+    return result
 
-    def finished(i: int, path: Path | None) -> Path | None:
-        if kept is not None and path is not None:
-            kept.keep_clip(i, path)
-        return path
 
-    def stretch_frames():
-        """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
-        # The run's own read of the video records and says its damaged packets (highlights.json's
-        # `damage`): counted here into a record no one reads, the reader does not warn a second time.
-        already_recorded = DecodeDamage()
-        for n, (start, end) in enumerate(stretches):
-            for frame in iter_frames(video_path, start_s=max(0.0, start - 1.0 / fps), end_s=end + 1.0 / fps,
-                                     short_side_at=short_side_at, interpolation="AREA", damage=already_recorded):
-                yield n, frame
+def _place_kept(kept: KeptClips, ordered: list[Highlight], result: ReelResult, clips_dir: Path | None,
+                thumbnails: bool) -> None:
+    """Puts the clips and thumbnails an earlier, stopped cut finished into `result`."""
+    for i, h in enumerate(ordered):
+        if clips_dir is not None:
+            result.clip_paths[i] = kept.place_clip(i, clips_dir / clip_filename(i + 1, h))
+        if thumbnails:
+            result.thumbnails_jpeg[i] = kept.thumbnail(i)
 
-    try:
-        with _progress(bars) as bar:
-            task = bar.add_task(f"cutting {counted(count, 'highlight')}", total=expected)
-            stretch = previous_stretch = 0
-            for stretch, frame in stretch_frames():
-                t = frame.time_s
-                if previous is not None and stretch != previous_stretch:
-                    # The stretch before has ended, every highlight in it too: its last frame lasted
-                    # a frame's length, not until where this seek landed.
-                    until = previous.time_s + step
-                    for i in active:
-                        if i in clip_writers:
-                            result.clip_paths[i] = finished(i, clip_writers.pop(i).close(until))
-                    active = []
-                    if reel_writer is not None:
-                        reel_writer.cut(until)
-                elif previous is not None and t > previous.time_s:
-                    step = t - previous.time_s
-                previous_stretch = stretch
-                while pending_thumbs and t >= keys[pending_thumbs[0]]:
-                    i = pending_thumbs.popleft()
-                    nearest = frame
-                    if previous is not None and keys[i] - previous.time_s < t - keys[i]:
-                        nearest = previous
-                    result.thumbnails_jpeg[i] = thumbnail_jpeg(nearest.rgb, thumbnail_width)
-                    if kept is not None:
-                        kept.keep_thumbnail(i, result.thumbnails_jpeg[i])
 
-                while next_to_open < count and t >= ordered[next_to_open].start_s - eps:
-                    active.append(next_to_open)
-                    next_to_open += 1
-                still_active = []
-                for i in active:
-                    if t >= ordered[i].end_s - eps:
-                        if i in clip_writers:
-                            result.clip_paths[i] = finished(i, clip_writers.pop(i).close(t))
-                    else:
-                        still_active.append(i)
-                active = still_active
-
-                if reel_writer is not None:
-                    in_the_reel = [i for i in active if result.in_reel is None or result.in_reel[i]]
-                    if in_the_reel:
-                        reel_frame = _even_crop(frame.rgb).copy()
-                        if caption:
-                            draw_caption(reel_frame, caption_text(ordered[in_the_reel[0]], t))
-                        reel_writer.put(reel_frame, t)
-                    else:
-                        reel_writer.cut(t)  # between the reel's highlights: its last frame lasted until now
-                if active:
-                    if clips_dir is not None:
-                        small = frame.rgb
-                        if small.shape[:2] != (clip_h, clip_w):  # a frame decoded at full size
-                            small = cv2.resize(small, (clip_w, clip_h), interpolation=cv2.INTER_AREA)
-                        for i in active:
-                            if clip_kept[i]:
-                                continue
-                            # (a frame decoded small is copied too: the caption must not mark it
-                            # for a thumbnail taken from it as the previous frame)
-                            clip_frame = small.copy() if len(active) > 1 or small is frame.rgb else small
-                            if caption:
-                                draw_caption(clip_frame, caption_text(ordered[i], t))
-                            if i not in clip_writers:
-                                clip_writers[i] = _ConstantRateFeed(
-                                    clips_dir / clip_filename(i + 1, ordered[i]), fps, clip_crf
-                                )
-                            clip_writers[i].put(clip_frame, t)
-
-                previous = frame
-                decoded += 1
-                bar.advance(task)
-                if report is not None and decoded % report_every == 0:
-                    report("cutting", decoded, max(expected, decoded))
-                if next_to_open == count and not active and not pending_thumbs:
-                    break  # nothing after this frame is needed
-            bar.update(task, total=decoded)  # the estimate was approximate; show it done
-            if report is not None:
-                report("cutting", decoded, decoded)
-
-        if previous is not None:
-            for i in pending_thumbs:  # key moments past the last frame: take the last frame
-                result.thumbnails_jpeg[i] = thumbnail_jpeg(previous.rgb, thumbnail_width)
-        # Past the last frame read, its frame lasted as long as the ones before it.
-        end_s = previous.time_s + step if previous is not None else 0.0
-        for i in sorted(clip_writers):
-            result.clip_paths[i] = finished(i, clip_writers.pop(i).close(end_s))
-        if reel_writer is not None:
-            result.reel_path = reel_writer.close(end_s)
-            result.reel_frames = reel_writer.frames_put
-            spans, reel_writer = reel_writer.spans, None
-            if result.reel_path is not None and sound:
-                add_source_sound(result.reel_path, Path(video_path), spans)
-    except BaseException:
-        for writer in [*clip_writers.values(), *([reel_writer] if reel_writer else [])]:
-            writer.abort()
-        raise
-
+def _warn_of_missing_outputs(video_path: str | Path, ordered: list[Highlight], result: ReelResult,
+                             reel_path: str | Path | None, clips_dir: Path | None) -> None:
     if clips_dir is not None:
         for i, path in enumerate(result.clip_paths):
             if path is None:
@@ -417,4 +280,215 @@ def write_reel(
                 )
     if reel_path is not None and result.reel_path is None:
         log.warning("%s: no frame falls inside any highlight; no reel written", video_path)
-    return result
+
+
+class _ForwardPass:
+    """`write_reel`'s one pass over the source: what to decode and at which size, then each frame
+    handed to the reel, the open highlights' clips and the thumbnails due, in turn."""
+
+    def __init__(self, video_path: str | Path, ordered: list[Highlight], result: ReelResult, info: VideoInfo, *,
+                 reel_path: str | Path | None, clips_dir: Path | None, thumbnails: bool, caption: bool,
+                 clip_short_side: int, reel_short_side: int, reel_max_fps: float, thumbnail_width: int,
+                 crf: int, clip_crf: int, kept: KeptClips | None):
+        self.video_path, self.ordered, self.result, self.kept = video_path, ordered, result, kept
+        self.clips_dir, self.caption, self.thumbnail_width, self.clip_crf = clips_dir, caption, thumbnail_width, clip_crf
+        self.fps = fps = result.fps
+        self._plan_reads(reel_path, thumbnails)
+        self._plan_decode_sizes(info, reel_path, thumbnails, clip_short_side, reel_short_side)
+
+        self.next_to_open = 0
+        self.active: list[int] = []
+        self.clip_writers: dict[int, _ConstantRateFeed] = {}
+        reel_fps = min(fps, reel_max_fps) if reel_max_fps > 0 else fps
+        self.reel_writer = _ConstantRateFeed(Path(reel_path), reel_fps, crf) if reel_path is not None else None
+        self.previous: Frame | None = None
+        self.previous_stretch = 0
+        self.step = 1.0 / fps  # the last gap between two source frames
+        self.expected = max(1, round(sum(min(end, info.duration_s or end) - start
+                                         for start, end in self.stretches) * fps))
+
+    def _plan_reads(self, reel_path: str | Path | None, thumbnails: bool) -> None:
+        """The stretches of the source to read, and the thumbnails to take, in key-moment order."""
+        ordered, result, count = self.ordered, self.result, len(self.ordered)
+        # A clip or thumbnail an earlier cut kept is not cut again; its stretch is read only for the reel.
+        self.clip_kept = [path is not None for path in result.clip_paths]
+        thumbnail_kept = [jpeg is not None for jpeg in result.thumbnails_jpeg]
+        # Frame timestamps carry rounding noise (1.4999999 for 1.5); a tolerance well under a
+        # frame keeps the boundary frame on the side the highlight's times mean.
+        self.eps = min(1e-3, 0.25 / self.fps)
+        self.keys = keys = [key_time(h) for h in ordered]
+        needed = [not self.clip_kept[i] or (reel_path is not None and (result.in_reel is None or result.in_reel[i]))
+                  for i in range(count)]
+        spans = ([(h.start_s, h.end_s) for i, h in enumerate(ordered) if needed[i]]
+                 + ([(k, k) for i, k in enumerate(keys) if not thumbnail_kept[i]] if thumbnails else []))
+        self.stretches = _stretches(spans, SEEK_PAST_S)
+        self.pending_thumbs = deque(sorted((i for i in range(count) if not thumbnail_kept[i]), key=keys.__getitem__)
+                                    if thumbnails else [])
+
+    def _plan_decode_sizes(self, info: VideoInfo, reel_path: str | Path | None, thumbnails: bool,
+                           clip_short_side: int, reel_short_side: int) -> None:
+        """The clips' size, and the source times decoded at the reel's size rather than the clips'."""
+        fps, eps, result = self.fps, self.eps, self.result
+        self.clip_w, self.clip_h = clip_size(info.width, info.height, clip_short_side)
+        # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
+        # reel's size serves them all. Frames come upright, so the short side is the same either way.
+        self.decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width, info.height) else None
+        # Most frames a game's pass decodes go only to the page's small clips (the reel holds the
+        # best-ranked few highlights): those come from the decoder at the clip's size, with no
+        # conversion at full size to shrink after. The reel's frames and those beside a thumbnail's
+        # key moment are decoded as before.
+        self.small_short_side = min(self.clip_w, self.clip_h)
+        self.full_size_spans = _stretches(
+            [(h.start_s - eps, h.end_s - eps) for i, h in enumerate(self.ordered)
+             if reel_path is not None and (result.in_reel is None or result.in_reel[i])]
+            + [(k - 2.0 / fps, k + 2.0 / fps) for k in (self.keys if thumbnails else [])], 0.0)
+        self.full_size_starts = [start for start, _ in self.full_size_spans]
+
+    def run(self, bars: bool, report, *, sound: bool) -> None:
+        """Reads the stretches and writes every output, or aborts every encoder it opened."""
+        count = len(self.ordered)
+        decoded = 0
+        report_every = max(1, round(self.fps))  # frames: once per second of source video
+        try:
+            with _progress(bars) as bar:
+                task = bar.add_task(f"cutting {counted(count, 'highlight')}", total=self.expected)
+                for stretch, frame in self._stretch_frames():
+                    self._take(stretch, frame)
+                    decoded += 1
+                    bar.advance(task)
+                    if report is not None and decoded % report_every == 0:
+                        report("cutting", decoded, max(self.expected, decoded))
+                    if self.next_to_open == count and not self.active and not self.pending_thumbs:
+                        break  # nothing after this frame is needed
+                bar.update(task, total=decoded)  # the estimate was approximate; show it done
+                if report is not None:
+                    report("cutting", decoded, decoded)
+            self._finish(sound)
+        except BaseException:
+            for writer in [*self.clip_writers.values(), *([self.reel_writer] if self.reel_writer else [])]:
+                writer.abort()
+            raise
+
+    def _short_side_at(self, t: float) -> int | None:
+        n = bisect.bisect_right(self.full_size_starts, t) - 1
+        if n >= 0 and t < self.full_size_spans[n][1]:
+            return self.decode_short_side
+        if self.decode_short_side is not None and self.decode_short_side <= self.small_short_side:
+            return self.decode_short_side
+        return self.small_short_side
+
+    def _stretch_frames(self):
+        """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
+        # The run's own read of the video records and says its damaged packets (highlights.json's
+        # `damage`): counted here into a record no one reads, the reader does not warn a second time.
+        already_recorded = DecodeDamage()
+        for n, (start, end) in enumerate(self.stretches):
+            for frame in iter_frames(self.video_path, start_s=max(0.0, start - 1.0 / self.fps),
+                                     end_s=end + 1.0 / self.fps, short_side_at=self._short_side_at,
+                                     interpolation="AREA", damage=already_recorded):
+                yield n, frame
+
+    def _take(self, stretch: int, frame: Frame) -> None:
+        """One decoded frame, to every output that needs it."""
+        t = frame.time_s
+        if self.previous is not None and stretch != self.previous_stretch:
+            self._end_stretch()
+        elif self.previous is not None and t > self.previous.time_s:
+            self.step = t - self.previous.time_s
+        self.previous_stretch = stretch
+        self._take_thumbnails(frame)
+        self._open_and_close_highlights(t)
+        if self.reel_writer is not None:
+            self._feed_reel(frame)
+        if self.active and self.clips_dir is not None:
+            self._feed_clips(frame)
+        self.previous = frame
+
+    def _end_stretch(self) -> None:
+        # The stretch before has ended, every highlight in it too: its last frame lasted
+        # a frame's length, not until where this seek landed.
+        until = self.previous.time_s + self.step
+        for i in self.active:
+            if i in self.clip_writers:
+                self.result.clip_paths[i] = self._finished(i, self.clip_writers.pop(i).close(until))
+        self.active = []
+        if self.reel_writer is not None:
+            self.reel_writer.cut(until)
+
+    def _take_thumbnails(self, frame: Frame) -> None:
+        """The thumbnails whose key moment this frame reaches, from it or the frame before, the nearer."""
+        t = frame.time_s
+        while self.pending_thumbs and t >= self.keys[self.pending_thumbs[0]]:
+            i = self.pending_thumbs.popleft()
+            nearest = frame
+            if self.previous is not None and self.keys[i] - self.previous.time_s < t - self.keys[i]:
+                nearest = self.previous
+            self.result.thumbnails_jpeg[i] = thumbnail_jpeg(nearest.rgb, self.thumbnail_width)
+            if self.kept is not None:
+                self.kept.keep_thumbnail(i, self.result.thumbnails_jpeg[i])
+
+    def _open_and_close_highlights(self, t: float) -> None:
+        """The highlights that start by `t` become active; those that ended before it close their clip."""
+        while self.next_to_open < len(self.ordered) and t >= self.ordered[self.next_to_open].start_s - self.eps:
+            self.active.append(self.next_to_open)
+            self.next_to_open += 1
+        still_active = []
+        for i in self.active:
+            if t >= self.ordered[i].end_s - self.eps:
+                if i in self.clip_writers:
+                    self.result.clip_paths[i] = self._finished(i, self.clip_writers.pop(i).close(t))
+            else:
+                still_active.append(i)
+        self.active = still_active
+
+    def _feed_reel(self, frame: Frame) -> None:
+        t = frame.time_s
+        in_the_reel = [i for i in self.active if self.result.in_reel is None or self.result.in_reel[i]]
+        if in_the_reel:
+            reel_frame = _even_crop(frame.rgb).copy()
+            if self.caption:
+                draw_caption(reel_frame, caption_text(self.ordered[in_the_reel[0]], t))
+            self.reel_writer.put(reel_frame, t)
+        else:
+            self.reel_writer.cut(t)  # between the reel's highlights: its last frame lasted until now
+
+    def _feed_clips(self, frame: Frame) -> None:
+        t = frame.time_s
+        small = frame.rgb
+        if small.shape[:2] != (self.clip_h, self.clip_w):  # a frame decoded at full size
+            small = cv2.resize(small, (self.clip_w, self.clip_h), interpolation=cv2.INTER_AREA)
+        for i in self.active:
+            if self.clip_kept[i]:
+                continue
+            # (a frame decoded small is copied too: the caption must not mark it
+            # for a thumbnail taken from it as the previous frame)
+            clip_frame = small.copy() if len(self.active) > 1 or small is frame.rgb else small
+            if self.caption:
+                draw_caption(clip_frame, caption_text(self.ordered[i], t))
+            if i not in self.clip_writers:
+                self.clip_writers[i] = _ConstantRateFeed(
+                    self.clips_dir / clip_filename(i + 1, self.ordered[i]), self.fps, self.clip_crf
+                )
+            self.clip_writers[i].put(clip_frame, t)
+
+    def _finished(self, i: int, path: Path | None) -> Path | None:
+        if self.kept is not None and path is not None:
+            self.kept.keep_clip(i, path)
+        return path
+
+    def _finish(self, sound: bool) -> None:
+        """Past the last frame read: the thumbnails still due, then every encoder closed, then the reel's sound."""
+        result, previous = self.result, self.previous
+        if previous is not None:
+            for i in self.pending_thumbs:  # key moments past the last frame: take the last frame
+                result.thumbnails_jpeg[i] = thumbnail_jpeg(previous.rgb, self.thumbnail_width)
+        # Past the last frame read, its frame lasted as long as the ones before it.
+        end_s = previous.time_s + self.step if previous is not None else 0.0
+        for i in sorted(self.clip_writers):
+            result.clip_paths[i] = self._finished(i, self.clip_writers.pop(i).close(end_s))
+        if self.reel_writer is not None:
+            result.reel_path = self.reel_writer.close(end_s)
+            result.reel_frames = self.reel_writer.frames_put
+            spans, self.reel_writer = self.reel_writer.spans, None
+            if result.reel_path is not None and sound:
+                add_source_sound(result.reel_path, Path(self.video_path), spans)
