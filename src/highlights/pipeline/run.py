@@ -32,6 +32,7 @@ from highlights.pipeline.kept_frames import NotKept
 from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.pipeline.records import Candidate, FrameRecord
 from highlights.pipeline.registry import stage_class
+from highlights.pipeline.replay_kept import Replayed, can_replay, decoded_after, not_replayed_line
 from highlights.pipeline.ring import TimeRing
 from highlights.pipeline.roles import CandidateSource, FrameStage, Merger, Stage, WindowStage
 from highlights.pipeline.trace import StageTrace
@@ -43,9 +44,6 @@ log = logging.getLogger(__name__)
 FRAME_STAGES = ("detection", "pose")
 WINDOW_STAGES = ("kinematics", "classifier")
 FOLLOW_THROUGH_S = 0.5  # seconds of pose after the last moving frame
-# A run going on decodes from this long before its last kept frame: the sampling grid's choice of
-# the frames after it looks one frame back, and the first frame after a seek has none.
-SEEK_LEAD_S = 1.0
 
 
 @dataclass
@@ -201,172 +199,239 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
     """`run_pipeline`'s stream through the stages; with `replay`, the frames whose work an
     earlier, stopped run kept are replayed from its chunks rather than decoded, where they can be
     (`say` is told in one line why not, when the video no longer gives the last kept frame)."""
-    from highlights.video import check_frames_reach_end, iter_frames
-    from highlights.video.reader import DecodeDamage
-    from highlights.video.unchanged_check import check_unchanged
-
-    info, cache, kept_frames = context.info, context.cache, context.kept_frames
+    kept_frames = context.kept_frames
     started = time.perf_counter()
-    clock = context.clock
-    with clock.time("setup"):
+    with context.clock.time("setup"):
         stages = build_stages(config, context)
     try:
-        source: CandidateSource = stages["candidates"]
-        frame_stages: list[FrameStage] = [stages[n] for n in FRAME_STAGES if n in stages]
-        window_stages: list[WindowStage] = [stages[n] for n in WINDOW_STAGES if n in stages]
-        merger: Merger | None = stages.get("merge")
+        run = _StreamingRun(video_path, config, context, stages)
+        frames = run.open_frames(replay, say)
+        with _Progress(enabled=bars, total_s=float(context.info.duration_s), label=video_path.name,
+                       report=report, on_video_s=on_video_s,
+                       read_back_until_s=kept_frames.went_on_from_s if kept_frames is not None else None) as bar, \
+                _closing(frames):
+            run.analyse(chain(run.replayed, frames), bar)
+            run.end_of_stream()
+        return run.result(started, frames)
+    finally:
+        for stage in stages.values():
+            stage.close()
+
+
+class _StreamingRun:
+    """`_run`'s stages by role, the buffers between them and what the stream has found so far."""
+
+    def __init__(self, video_path: Path, config: PipelineConfig, context: RunContext, stages: dict[str, Stage]):
+        self.video_path, self.config, self.context, self.stages = video_path, config, context, stages
+        self.clock = context.clock
+        self.source: CandidateSource = stages["candidates"]
+        self.frame_stages: list[FrameStage] = [stages[n] for n in FRAME_STAGES if n in stages]
+        self.window_stages: list[WindowStage] = [stages[n] for n in WINDOW_STAGES if n in stages]
+        self.merger: Merger | None = stages.get("merge")
         buffer_s = config.analysis.buffer_s
         capacity = int(math.ceil(buffer_s * config.analysis.fps)) + 2
         context.records = TimeRing(buffer_s, capacity)
         # The smallest short side any window stage cuts clips at: frames are kept at that size.
-        pixel_sides = [s for s in (stage.pixels_short_side() for stage in window_stages) if s is not None]
-        keep_side = min(pixel_sides) if pixel_sides else None
-        if keep_side is not None:
+        pixel_sides = [s for s in (stage.pixels_short_side() for stage in self.window_stages) if s is not None]
+        self.keep_side = min(pixel_sides) if pixel_sides else None
+        if self.keep_side is not None:
             context.frames = TimeRing(buffer_s, capacity)
-        signatures = _signatures(config, stages, video_path)
-        queues: list[list[Candidate]] = [[] for _ in window_stages]
-        before_merge: list[Candidate] = []
-        counts = {"analysis_frames": 0, "frames_through_detection_or_pose": 0}
-        last_active_s = -math.inf
+        self.signatures = _signatures(config, stages, video_path)
+        self.queues: list[list[Candidate]] = [[] for _ in self.window_stages]
+        self.before_merge: list[Candidate] = []
+        self.counts = {"analysis_frames": 0, "frames_through_detection_or_pose": 0}
+        self.last_active_s = -math.inf
 
-        def advance(now_s: float, final: bool = False) -> None:
-            carry: list[Candidate] = []
-            for i, stage in enumerate(window_stages):
-                queue = queues[i] + carry
-                ready = [c for c in queue if final or stage.needs_frames_until(c) <= now_s + 1e-6]
-                queues[i] = [c for c in queue if not (final or stage.needs_frames_until(c) <= now_s + 1e-6)]
-                with clock.time(stage.name):
-                    carry = stage.on_candidates(ready) if ready else []
-                    if final:
-                        carry += stage.finish()  # e.g. the classifier's last, partial batch
-            before_merge.extend(carry)
+    def open_frames(self, replay: bool, say: Callable[[str], None] | None):
+        """The decoded frames (to close), after `self.replayed`: the first frames, replayed from
+        what an earlier, stopped run kept, where they can be."""
+        from highlights.video import iter_frames
+        from highlights.video.reader import DecodeDamage
 
+        config, info, kept_frames = self.config, self.context.info, self.context.kept_frames
         # Whether this run keeps what the candidate source made of each frame, so that a run going
         # on after a stop can replay the kept frames without decoding them (`pipeline.kept_frames`).
-        replayable = kept_frames is not None and _can_replay(config, stages, frame_stages, keep_side, cache)
-        kept_stream = kept_frames.stream if replay and replayable else None
+        self.replayable = kept_frames is not None and can_replay(config, self.stages, self.frame_stages,
+                                                                  self.keep_side, self.context.cache)
+        kept_stream = kept_frames.stream if replay and self.replayable else None
         decoded = None
-        skipped = DecodeDamage()
-        gaps = StreamGaps(1.0 / config.analysis.fps, 1.0 / info.fps if info.fps else 0.0, float(info.start_s))
+        self.skipped = DecodeDamage()
+        self.gaps = StreamGaps(1.0 / config.analysis.fps, 1.0 / info.fps if info.fps else 0.0, float(info.start_s))
         if kept_stream:
-            last_s = float(kept_stream.times[-1])
-            decoded, why_not = _decoded_after(video_path, config, last_s, kept_frames.stream_end, skipped)
+            decoded = self._decoded_after_kept(say)
             if decoded is None:
                 kept_stream = None
-                # Without it the run costs what decoding the kept part costs again (most of going on's
-                # saving): said, so that a run as slow as a fresh one is not a mystery.
-                line = _not_replayed_line(video_path, kept_frames.folder, kept_frames.went_on_from_s or last_s,
-                                          last_s, why_not)
-                (say or log.info)(line)
         if decoded is None:
-            decoded = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
+            decoded = iter_frames(self.video_path, target_fps=config.analysis.fps,
+                                  max_short_side=config.analysis.short_side,
                                   interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads,
-                                  damage=skipped)
-        replaying = len(kept_stream) if kept_stream else 0  # the first frames, replayed undecoded
-        replayed = (_Replayed(t, values) for t, values in kept_stream.frames()) if replaying else iter(())
-        replayed_size = kept_frames.stream_end["size"] if replaying else None
+                                  damage=self.skipped)
+        self.replaying = len(kept_stream) if kept_stream else 0  # the first frames, replayed undecoded
+        self.replayed = (Replayed(t, values) for t, values in kept_stream.frames()) if self.replaying else iter(())
+        self.replayed_size = kept_frames.stream_end["size"] if self.replaying else None
         if kept_frames is not None:
-            kept_frames.replayed_frames = replaying
+            kept_frames.replayed_frames = self.replaying
         ahead = config.analysis.decode_ahead
-        frames = ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
-        with _Progress(enabled=bars, total_s=float(info.duration_s), label=video_path.name,
-                       report=report, on_video_s=on_video_s,
-                       read_back_until_s=kept_frames.went_on_from_s if kept_frames is not None else None) as bar, \
-                _closing(frames):
-            # Frame stages that run models on a pool of workers see the next few decoded frames
-            # while the current one is active (the next ones most likely are too) and start on them
-            # (not when a cache already holds this frame's results: the next ones are likely cached too).
-            depth = max((stage.lookahead() for stage in frame_stages), default=0)
-            upcoming: deque = deque()
-            stream = chain(replayed, frames)
-            while True:
-                frame = upcoming.popleft() if upcoming else next(stream, None)
-                if frame is None:
-                    break
-                rec = FrameRecord(index=counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb,
-                                  size=replayed_size if frame.rgb is None else None)
-                counts["analysis_frames"] += 1
-                gaps.add(rec.time_s)
-                context.stream_time_s = rec.time_s
-                with clock.time("candidates"):
-                    if frame.rgb is None:
-                        new = source.replay(rec, frame.values)
-                        if rec.index == replaying - 1:
-                            source.restore(kept_frames.stream_end["state"])  # the next frame is decoded
-                    else:
-                        new = source.on_frame(rec)
-                if rec.active:
-                    last_active_s = rec.time_s
-                # Pose also runs for a moment after motion stops: a brief action (a far player's
-                # swing is active for a frame or two) needs its follow-through measured for
-                # kinematics to see a speed peak.
-                after_motion = rec.time_s - last_active_s <= FOLLOW_THROUGH_S
-                if frame_stages and (rec.active or after_motion or not config.candidates.active_frames_only):
-                    if depth and (cache is None or any(("frame", signatures[stage.name], rec.index) not in cache
-                                                       for stage in frame_stages if stage.frame_fields)):
-                        while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
-                            upcoming.append(ahead)  # waiting for it counts as decode_wait
-                        for k, ahead in enumerate(upcoming):
-                            if ahead.rgb is None:
-                                continue  # replayed: its people are read back when it comes
-                            for stage in frame_stages:
-                                stage.prefetch(rec.index + 1 + k, ahead.rgb)
-                    for stage in frame_stages:
-                        with clock.time(stage.name):
-                            _run_frame_stage(stage, rec, cache, signatures[stage.name])
-                    counts["frames_through_detection_or_pose"] += 1
-                if kept_frames is not None:
-                    kept_frames.note_frame(rec.index, rec.time_s, source.kept_values(rec) if replayable else None,
-                                           frame.rgb, source.kept_state)
-                    kept_frames.frame_done(rec.index, rec.time_s)
-                with clock.time("buffers"):
-                    if context.frames is not None:
-                        context.frames.push(rec.time_s, _shrink(frame.rgb, keep_side))
-                    rec.rgb = None  # pixels live on only in the classifier's ring
-                    context.records.push(rec.time_s, rec)
-                    context.trace.add_frame(rec.time_s, rec.motion, rec.active,
-                                            None if rec.persons is None else len(rec.persons), rec.pose_ok,
-                                            cut=rec.cut)
-                if window_stages:
-                    queues[0].extend(new)
-                else:
-                    before_merge.extend(new)
-                advance(rec.time_s)
-                bar.update(rec.time_s)
-            if kept_frames is not None:
-                kept_frames.keep_tail()  # the last, partial chunk: a stop while writing the outputs loses none
-            # A file still being written was read up to where it then ended; one cut off after its
-            # index decodes only its first part: highlights of that part reported as the whole
-            # game's would be wrong about the rest of it.
-            check_unchanged(video_path, context.file_state)
-            check_frames_reach_end(video_path, float(info.duration_s),
-                                   context.stream_time_s if counts["analysis_frames"] else None,
-                                   _end_slack_s(config, info))
-            with clock.time("candidates"):
-                tail = source.finish()
-            if window_stages:
-                queues[0].extend(tail)
-            else:
-                before_merge.extend(tail)
-            advance(context.stream_time_s, final=True)
+        return ReadAhead(decoded, depth=ahead, name="decode") if ahead > 0 else decoded
 
-        context.trace.before_merge = [_brief(c) for c in before_merge]
-        if skipped.packets:
-            context.trace.unanalysed_s = list(gaps.gaps)
-        with clock.time("merge"):
-            final = merger.merge(before_merge) if merger is not None else before_merge
+    def _decoded_after_kept(self, say: Callable[[str], None] | None):
+        """The frames after the last kept one, decoded from a seek; None (and said why) if it is not found again."""
+        kept_frames = self.context.kept_frames
+        last_s = float(kept_frames.stream.times[-1])
+        decoded, why_not = decoded_after(self.video_path, self.config, last_s, kept_frames.stream_end, self.skipped)
+        if decoded is None:
+            # Without it the run costs what decoding the kept part costs again (most of going on's
+            # saving): said, so that a run as slow as a fresh one is not a mystery.
+            line = not_replayed_line(self.video_path, kept_frames.folder, kept_frames.went_on_from_s or last_s,
+                                      last_s, why_not)
+            (say or log.info)(line)
+        return decoded
+
+    def analyse(self, stream, bar: "_Progress") -> None:
+        """Every frame through the candidate source and, where wanted, the frame stages, into the
+        buffers; each window stage takes a candidate once the stream has passed its last frame."""
+        # Frame stages that run models on a pool of workers see the next few decoded frames
+        # while the current one is active (the next ones most likely are too) and start on them
+        # (not when a cache already holds this frame's results: the next ones are likely cached too).
+        depth = max((stage.lookahead() for stage in self.frame_stages), default=0)
+        upcoming: deque = deque()
+        while True:
+            frame = upcoming.popleft() if upcoming else next(stream, None)
+            if frame is None:
+                break
+            rec, new = self._candidates(frame)
+            self._frame_stages(rec, stream, upcoming, depth)
+            self._keep_and_buffer(rec, frame)
+            self._queue(new)
+            self._advance(rec.time_s)
+            bar.update(rec.time_s)
+
+    def _candidates(self, frame) -> tuple[FrameRecord, list[Candidate]]:
+        """The frame's record, and the candidates the source finished on it."""
+        rec = FrameRecord(index=self.counts["analysis_frames"], time_s=float(frame.time_s), rgb=frame.rgb,
+                          size=self.replayed_size if frame.rgb is None else None)
+        self.counts["analysis_frames"] += 1
+        self.gaps.add(rec.time_s)
+        self.context.stream_time_s = rec.time_s
+        with self.clock.time("candidates"):
+            if frame.rgb is None:
+                new = self.source.replay(rec, frame.values)
+                if rec.index == self.replaying - 1:
+                    self.source.restore(self.context.kept_frames.stream_end["state"])  # the next frame is decoded
+            else:
+                new = self.source.on_frame(rec)
+        if rec.active:
+            self.last_active_s = rec.time_s
+        return rec, new
+
+    def _frame_stages(self, rec: FrameRecord, stream, upcoming: deque, depth: int) -> None:
+        # Pose also runs for a moment after motion stops: a brief action (a far player's
+        # swing is active for a frame or two) needs its follow-through measured for
+        # kinematics to see a speed peak.
+        after_motion = rec.time_s - self.last_active_s <= FOLLOW_THROUGH_S
+        if not (self.frame_stages and (rec.active or after_motion or not self.config.candidates.active_frames_only)):
+            return
+        cache = self.context.cache
+        if depth and (cache is None or any(("frame", self.signatures[stage.name], rec.index) not in cache
+                                           for stage in self.frame_stages if stage.frame_fields)):
+            while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
+                upcoming.append(ahead)  # waiting for it counts as decode_wait
+            for k, ahead in enumerate(upcoming):
+                if ahead.rgb is None:
+                    continue  # replayed: its people are read back when it comes
+                for stage in self.frame_stages:
+                    stage.prefetch(rec.index + 1 + k, ahead.rgb)
+        for stage in self.frame_stages:
+            with self.clock.time(stage.name):
+                _run_frame_stage(stage, rec, cache, self.signatures[stage.name])
+        self.counts["frames_through_detection_or_pose"] += 1
+
+    def _keep_and_buffer(self, rec: FrameRecord, frame) -> None:
+        context, kept_frames = self.context, self.context.kept_frames
+        if kept_frames is not None:
+            kept_frames.note_frame(rec.index, rec.time_s, self.source.kept_values(rec) if self.replayable else None,
+                                   frame.rgb, self.source.kept_state)
+            kept_frames.frame_done(rec.index, rec.time_s)
+        with self.clock.time("buffers"):
+            if context.frames is not None:
+                context.frames.push(rec.time_s, _shrink(frame.rgb, self.keep_side))
+            rec.rgb = None  # pixels live on only in the classifier's ring
+            context.records.push(rec.time_s, rec)
+            context.trace.add_frame(rec.time_s, rec.motion, rec.active,
+                                    None if rec.persons is None else len(rec.persons), rec.pose_ok,
+                                    cut=rec.cut)
+
+    def _queue(self, candidates: list[Candidate]) -> None:
+        if self.window_stages:
+            self.queues[0].extend(candidates)
+        else:
+            self.before_merge.extend(candidates)
+
+    def _advance(self, now_s: float, final: bool = False) -> None:
+        carry: list[Candidate] = []
+        for i, stage in enumerate(self.window_stages):
+            queue = self.queues[i] + carry
+            ready = [c for c in queue if final or stage.needs_frames_until(c) <= now_s + 1e-6]
+            self.queues[i] = [c for c in queue if not (final or stage.needs_frames_until(c) <= now_s + 1e-6)]
+            with self.clock.time(stage.name):
+                carry = stage.on_candidates(ready) if ready else []
+                if final:
+                    carry += stage.finish()  # e.g. the classifier's last, partial batch
+        self.before_merge.extend(carry)
+
+    def end_of_stream(self) -> None:
+        """Checks the video was read whole, then finishes the source's and the window stages' last candidates."""
+        from highlights.video import check_frames_reach_end
+        from highlights.video.unchanged_check import check_unchanged
+
+        context, info, kept_frames = self.context, self.context.info, self.context.kept_frames
+        if kept_frames is not None:
+            kept_frames.keep_tail()  # the last, partial chunk: a stop while writing the outputs loses none
+        # A file still being written was read up to where it then ended; one cut off after its
+        # index decodes only its first part: highlights of that part reported as the whole
+        # game's would be wrong about the rest of it.
+        check_unchanged(self.video_path, context.file_state)
+        check_frames_reach_end(self.video_path, float(info.duration_s),
+                               context.stream_time_s if self.counts["analysis_frames"] else None,
+                               _end_slack_s(self.config, info))
+        with self.clock.time("candidates"):
+            tail = self.source.finish()
+        self._queue(tail)
+        self._advance(context.stream_time_s, final=True)
+
+    def result(self, started: float, frames) -> PipelineResult:
+        """The merged, ranked highlights, with the trace and the run's figures."""
+        context, stages = self.context, self.stages
+        context.trace.before_merge = [_brief(c) for c in self.before_merge]
+        if self.skipped.packets:
+            context.trace.unanalysed_s = list(self.gaps.gaps)
+        with self.clock.time("merge"):
+            final = self.merger.merge(self.before_merge) if self.merger is not None else self.before_merge
         highlights = ranked([Highlight.from_candidate(c) for c in final])
-        looked = counts["frames_through_detection_or_pose"] > 0
+        looked = self.counts["frames_through_detection_or_pose"] > 0
         no_person = looked and not any(n > 0 for n in context.trace.frame_persons)
         if no_person:
             # Whatever motion or a pixel classifier saw, a highlight is a person's action.
             highlights = []
         reports = {name: stage.report() for name, stage in stages.items()}
-        classifier_report = reports.get("classifier", {})
         elapsed = time.perf_counter() - started
-        stage_seconds = _stage_seconds(clock, frames, elapsed)
-        stats = {
-            **counts,
+        stats = self._stats(reports, elapsed, no_person, _stage_seconds(self.clock, frames, elapsed))
+        backends = {n: (stages[n].backend if n in stages else "off") for n in STAGES}
+        if not self.config.candidates.enabled:
+            backends["candidates"] = "off (dense)"
+        return PipelineResult(
+            highlights=highlights, config=self.config, video=asdict(context.info), backends=backends,
+            inference_backend=reports.get("classifier", {}).get("inference_backend", "none"),
+            trace=context.trace, stats=stats,
+            before_merge=[Highlight.from_candidate(c) for c in self.before_merge],
+            damage=damage_record(self.skipped, self.gaps))
+
+    def _stats(self, reports: dict[str, dict], elapsed: float, no_person: bool,
+               stage_seconds: dict[str, float]) -> dict[str, Any]:
+        context = self.context
+        classifier_report = reports.get("classifier", {})
+        return {
+            **self.counts,
             "classifier_windows": len(context.trace.classifications),
             "frame_buffer_capacity": context.frames.capacity if context.frames else 0,
             "frame_buffer_max_frames": context.frames.max_len_seen if context.frames else 0,
@@ -374,7 +439,7 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
             **({"inference_path": classifier_report["inference_path"]} if "inference_path" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
-            "speed_x_realtime": round(float(info.duration_s) / elapsed, 2) if elapsed > 0 else None,
+            "speed_x_realtime": round(float(context.info.duration_s) / elapsed, 2) if elapsed > 0 else None,
             "no_person_found": no_person,
             # pose.refine: frames estimated again, those it found no one in, windows it dropped
             **({"pose_refine": reports["kinematics"]["refine"]} if "refine" in reports.get("kinematics", {}) else {}),
@@ -382,97 +447,6 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
             **{"movenet_path": reports[name]["movenet_path"] for name in reversed(FRAME_STAGES)
                if "movenet_path" in reports.get(name, {})},
         }
-        backends = {n: (stages[n].backend if n in stages else "off") for n in STAGES}
-        if not config.candidates.enabled:
-            backends["candidates"] = "off (dense)"
-        return PipelineResult(
-            highlights=highlights, config=config, video=asdict(info), backends=backends,
-            inference_backend=classifier_report.get("inference_backend", "none"),
-            trace=context.trace, stats=stats,
-            before_merge=[Highlight.from_candidate(c) for c in before_merge],
-            damage=damage_record(skipped, gaps))
-    finally:
-        for stage in stages.values():
-            stage.close()
-
-
-@dataclass
-class _Replayed:
-    """An analysis frame an earlier, stopped run analysed, replayed from what it kept: no pixels."""
-
-    time_s: float
-    values: dict[str, float]
-    rgb: None = None
-
-
-def _can_replay(config: PipelineConfig, stages: dict[str, Stage], frame_stages: list[FrameStage],
-                keep_side: int | None, cache: dict | None) -> bool:
-    """Whether the frames whose people are kept need no pixels in a run going on: only the
-    candidate source and MoveNet read them (no classifier cuts clips from the stream), MoveNet's
-    every pass is kept (none drawn between neighbours, which are started ahead from pixels) and
-    the source can replay a frame from what it made of it."""
-    from highlights.pipeline.movenet_people import SharedMoveNetHooks
-
-    if cache is not None or keep_side is not None or config.detection.movenet_interpolate_below > 0:
-        return False
-    if not frame_stages or not all(isinstance(stage, SharedMoveNetHooks) for stage in frame_stages):
-        return False
-    return type(stages["candidates"]).kept_values is not CandidateSource.kept_values
-
-
-def _decoded_after(video_path: Path, config: PipelineConfig, last_s: float, end: dict, damage=None):
-    """The analysis frames after `last_s` (the last kept frame's time), decoded from a seek a
-    little before it on the grid a reader from the start samples, and None; or None and why not,
-    unless the frame decoded at `last_s` is the one the earlier run kept (its pixels' digest and
-    size): a seek into another picture (a stream whose pictures after a keyframe need earlier
-    ones) decodes from the start."""
-    from highlights.pipeline.kept_frames import pixels_digest
-    from highlights.video import iter_frames
-
-    start_s = last_s - max(SEEK_LEAD_S, 2.0 / config.analysis.fps)
-    frames = iter_frames(video_path, target_fps=config.analysis.fps, max_short_side=config.analysis.short_side,
-                         interpolation=config.analysis.interpolation, threads=config.analysis.decode_threads,
-                         start_s=start_s if start_s > 0 else None, grid_from_s=0.0, damage=damage)
-    matched, held, why_not = False, None, "no frame decodes at that time after a seek"
-    try:
-        for frame in frames:
-            if frame.time_s < last_s:
-                continue
-            if frame.time_s == last_s and not matched:
-                size = (int(frame.rgb.shape[1]), int(frame.rgb.shape[0]))
-                matched = size == tuple(end["size"]) and pixels_digest(frame.rgb) == end["digest"]
-                if matched:
-                    continue
-                why_not = "after a seek, that frame decodes to another picture than the one kept"
-            held = frame
-            break
-    except Exception as e:  # noqa: BLE001 - a reader from the start meets the same trouble and says it
-        matched, why_not = False, f"decoding after a seek failed ({e})"
-    if not matched:
-        frames.close()
-        return None, why_not
-    return _then(held, frames), None
-
-
-def _not_replayed_line(video_path: Path, folder: Path, kept_s: float, last_s: float, why_not: str) -> str:
-    """One line: what was kept (up to `kept_s`), why its frames cannot be replayed (the one at
-    `last_s`, the last whole chunk's last, from which decoding would go on), and that decoding
-    starts over."""
-    from highlights.pipeline.outputs.timecode import short_clock
-
-    return (f"{video_path}: the frames analysed up to {short_clock(kept_s)} were kept (in {folder}), but the one at "
-            f"{short_clock(last_s)}, from which this run would decode on, cannot be found again: {why_not}; so the "
-            f"video is decoded again from its start (the people found in those frames are still read back, not "
-            f"found again)")
-
-
-def _then(first, rest):
-    try:
-        if first is not None:
-            yield first
-            yield from rest
-    finally:
-        rest.close()
 
 
 def _end_slack_s(config: PipelineConfig, info) -> float:
