@@ -152,3 +152,17 @@ def test_a_printed_ece_is_rounded_once_from_the_exact_figure():
     fields = ece_fields([0.39448, 0.39448], [False, False])
     assert fields["ece"] == pytest.approx(0.39448, abs=1e-12)
     assert ece_reported(fields) == "0.394 [0.394, 0.394]"
+
+
+def test_a_score_outside_every_bin_counts_among_the_items_but_in_no_bin():
+    """A score above 1 (or below 0, or NaN) is in no bin: it adds no gap, yet the ECE is still a
+    share of all the items, its resamples' too."""
+    from highlights.calibration_error import ece_fields, reliability_bins
+
+    scores, right = [0.2, 1.5, -0.5, float("nan")], [False, True, False, True]
+    assert expected_calibration_error(scores, right) == pytest.approx(0.2 / 4)
+    assert [(r["bin"], r["n"]) for r in reliability_bins(scores, right)] == [([0.2, 0.4], 1)]
+    # a resample holding the one binned score k times out of 4 has an ECE of 0.2 k / 4
+    draws = np.random.default_rng(0).integers(0, 4, size=(1000, 4))
+    by_hand = np.percentile(0.2 * (draws == 0).sum(axis=1) / 4, [2.5, 97.5])
+    assert ece_fields(scores, right)["ece_interval"] == pytest.approx(by_hand, abs=1e-12)
