@@ -72,8 +72,3 @@ def damage_line(damage: dict[str, Any] | None) -> str | None:
         where += f" and {len(stretches) - 3} more"
     return (f"{packets} skipped: {analysed} of {expected} analysis frames analysed; "
             f"not analysed: {where}")
-
-
-def unanalysed_at(damage: dict[str, Any] | None, time_s: float) -> bool:
-    """Whether `time_s` lies in a stretch the run could not analyse (its video was damaged there)."""
-    return any(a < time_s < b for a, b in (damage or {}).get("unanalysed_s") or [])
