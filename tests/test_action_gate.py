@@ -136,6 +136,33 @@ def test_leave_one_out_decides_each_clip_without_it():
     assert pred[-1] == NONE
 
 
+def test_leave_one_out_holds_out_each_clip_in_turn_and_decides_it_by_the_one_standard_error_choice():
+    """Two classes (action 0, none 1), one window per clip: each clip's threshold is the one
+    `choose_threshold` picks on the seven others, and the clip is decided by it, not by the
+    fold's best threshold."""
+    actions, nones = [0.51, 0.95, 0.14, 0.95], [0.31, 0.42, 0.83, 0.41]
+    windows = [np.array([[a, 1 - a]]) for a in actions + nones]
+    y = np.array([0] * 4 + [1] * 4)
+    grid = (0.2, 0.4, 0.6, 0.8)
+    pred, chosen = action_gate.leave_one_out(windows, y, 1, 2, grid, n_bootstrap=200)
+    folds = [action_gate.choose_threshold(windows[:i] + windows[i + 1:], np.delete(y, i), 1, 2, grid,
+                                          n_bootstrap=200) for i in range(len(y))]
+    assert chosen == [f.threshold for f in folds] and len(set(chosen)) > 1
+    assert pred.tolist() == [action_gate.clip_decision(w, 1, t) for w, t in zip(windows, chosen)]
+    # The none clip at 0.42: its fold's best is 0.6, where it would be none; within one standard
+    # error the lower 0.4 is chosen, and it is held out as an action.
+    assert (folds[5].best, chosen[5], pred[5]) == (0.6, 0.4, 0)
+
+
+def test_thresholds_given_in_any_order_are_chosen_from_as_if_sorted():
+    windows, y = _clips(np.random.default_rng(1), 10)
+    ascending = action_gate.choose_threshold(windows, y, NONE, 4)
+    shuffled = list(action_gate.THRESHOLDS)
+    np.random.default_rng(2).shuffle(shuffled)
+    for order in (action_gate.THRESHOLDS[::-1], tuple(shuffled)):
+        assert action_gate.choose_threshold(windows, y, NONE, 4, order) == ascending
+    assert ascending.threshold == 0.3
+
 def test_the_packaged_model_carries_its_chosen_threshold_and_how_it_was_chosen():
     provenance = json.loads(default_model.DEFAULT_PROVENANCE.read_text())
     record = provenance["action_threshold"]
