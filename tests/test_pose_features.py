@@ -165,6 +165,17 @@ def test_hips_unseen_for_frames_are_not_a_jump_across_the_gap():
     assert _features(n)["hip_vy_max"] == 0.0
 
 
+@pytest.mark.parametrize("version", [1, 2])
+def test_hips_seen_in_one_frame_give_no_hip_motion_in_either_feature_version(version):
+    # Version 1 differenced the seen frames alone: with one there is no difference to take.
+    n = _window()
+    n[:2, [L_HIP, R_HIP], 2] = 0.0
+    feats = _features(n, version)
+    assert [feats[k] for k in ("hip_rise", "hip_dip", "hip_travel", "hip_vy_max")] == [0.0, 0.0, 0.0, 0.0]
+    n[1, [L_HIP, R_HIP], 2] = 1.0                              # two frames: their motion counts
+    assert _features(n, version)["hip_vy_max"] == pytest.approx(3.0)
+
+
 def _scatter_unseen(n: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The same window with every unseen joint put somewhere else: a feature that reads an unseen
     joint's place changes."""
