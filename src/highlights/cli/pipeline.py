@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-import shlex
 from pathlib import Path
 from typing import Optional
 
@@ -30,20 +29,6 @@ CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
               "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
               "(sets classifier.sport; a batch manifest's sport column sets it per game)")
-
-
-def _no_none_note(result) -> str | None:
-    """One line for a run whose model has no `none`: the pipeline leaves out only `none`'s
-    windows, so every window is a highlight of its most probable class, a club's `background`
-    or `rest` too, and the count of highlights includes them. None for a model with `none`."""
-    from highlights.vocabulary import NONE_LABEL
-
-    classes = next((list(c["probs"]) for c in result.trace.classifications), [])
-    if not classes or NONE_LABEL in classes:
-        return None
-    return (f"note: the model's classes ({', '.join(classes)}) have no `{NONE_LABEL}`, so each window is a "
-            "highlight of its most probable class, background play too; to leave background play out, train the "
-            f"model with clips of no action under the class `{NONE_LABEL}`")
 
 
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]],
@@ -144,19 +129,9 @@ def detect(
     folder or a manifest: a batch, one such folder per game plus an index."""
     caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
                                          ("reel_height", reel_height), ("reel_fps", reel_fps)) if v is not None}
-    for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
-        if value is not None and value <= 0:
-            from highlights.errors import ConfigError
-
-            raise ConfigError(f"{flag} {value:g}: a cap must be above 0; leave it out to keep every highlight")
+    _refuse_caps_not_above_zero(max_highlights, reel_seconds)
     if len(inputs) == 1 and not inputs[0].is_dir():
-        # A missing or unreadable file is said before the batch and pipeline modules load
-        # (augmentation, the model, the output encoders), which takes seconds.
-        from highlights.video.errors import VideoError, missing_file_cause
-
-        cause = missing_file_cause(inputs[0])
-        if cause is not None:
-            raise VideoError(inputs[0], cause)
+        _refuse_missing_video(inputs[0])
     from highlights.batch import BatchError, collect_games, is_batch_request
 
     if is_batch_request(inputs) or engine != "local" or workers is not None:
@@ -167,6 +142,8 @@ def detect(
         _detect_batch(collect_games(inputs), out, cfg, workers=workers, threads=threads, engine=engine,
                       address=address, fresh=fresh, progress=progress)
         return
+    from highlights.cli.detect_lines import (interrupted_line, say_against_truth, say_run_notes, say_why_none,
+                                             say_written)
     from highlights.events import half_of_video
     from highlights.pipeline.detect import detect_highlights
 
@@ -183,120 +160,32 @@ def detect(
         # Ctrl-C: say what it cost. The folder is swapped in whole at the end, so nothing is
         # half-written; the people found so far, and the page's clips cut so far, are kept in the
         # cache folder for the next run.
-        kept_s = getattr(stop, "kept_until_s", None)
-        kept_clips = getattr(stop, "kept_clips", 0)
-        if kept_s or kept_clips:
-            from highlights.pipeline.outputs.timecode import short_clock
-
-            kept = [f"the people found in the first {short_clock(kept_s)} of the video"] if kept_s else []
-            kept += [f"{counted(kept_clips, 'clip')} of its page"] if kept_clips else []
-            verb = "is" if not kept_s and kept_clips == 1 else "are"
-            again = (f"{' and '.join(kept)} {verb} kept: run the same command again to go on from there "
-                     "(a changed video or setting starts over)")
-        else:
-            again = "no analysed frames were kept: run the command again to start it over"
-        typer.echo(f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left "
-                   f"as it was); {again}", err=True)
+        typer.echo(interrupted_line(stop, out), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
-    if result.stats.get("no_person_found"):
-        console.print(f"no person was found in {video}: no highlights")
-    elif not result.highlights and result.trace.classifications and not any(
-            c["accepted"] for c in result.trace.classifications):
-        from highlights.pipeline.evaluation import turned_down_text
-
-        # every window reached the classifier and none passed: say so, and by how much
-        console.print(f"no highlights: the classifier turned down every window, the "
-                      f"{turned_down_text(result.trace.classifications, result.trace.classifier_gate)}")
-    elif not result.highlights and not result.trace.classifications and any(
-            t.get("tracks_with_pose") for t in result.trace.triggers) and not any(
-            t.get("trigger") for t in result.trace.triggers):
-        # People moved, but no limb was fast enough: without this line "0 highlights" reads as a
-        # classifier that said no, and the setting to try is not named.
-        stretches = len(result.trace.triggers)
-        console.print(f"no highlights: in the {stretches} moving stretch{'es' if stretches != 1 else ''} no "
-                      "wrist or ankle moved fast enough and no player jumped with an arm raised, so no window "
-                      "reached the classifier (the kinematics.* thresholds; --set kinematics.enabled=false "
-                      "classifies windows across each moving stretch instead)")
-    elif not result.highlights and not result.trace.classifications and not result.trace.triggers \
-            and result.config.candidates.enabled and result.stats.get("frames_through_detection_or_pose") == 0:
-        # Nothing opened the motion gate (a still picture, a lens cap, a camera far from the play):
-        # "0 highlights" alone reads as a model that found nothing in a game it looked at.
-        gate = result.config.candidates
-        console.print(f"no highlights: nothing in the video moved enough to be looked at for people (the motion "
-                      f"gate: candidates.motion_threshold={gate.motion_threshold}, "
-                      f"candidates.motion_cell_threshold={gate.motion_cell_threshold})")
-    from highlights.pipeline.classifier_inference import classifier_inference_text
-
-    # The speed is the analysis's: cutting the clips and the reel comes after, and a batch's index
-    # times the whole game, so say which one this is.
-    inference = classifier_inference_text(result.inference_backend, result.backends, result.config.to_dict())
-    console.print(f"{counted(len(result.highlights), 'highlight')} in {result.video['duration_s']:.0f} s of video "
-                  f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
-                  f"before the outputs were written; classifier inference: {inference})")
-    from highlights.pipeline.classifier_inference import unkept_choice_note
-
-    from highlights.pipeline.damage import damage_line
-
-    damaged = damage_line(result.damage)
-    if damaged:
-        console.print(f"the video is damaged: {damaged}")
-    unkept = unkept_choice_note(result.stats.get("inference_path"))
-    if unkept:
-        console.print(unkept)
-    from highlights.pipeline.reel_length import reel_line
-
-    reel = result.stats.get("reel")
-    if reel and reel_line(reel):
-        console.print(reel_line(reel))
-    elif reel and reel["budget_s"] is None and max_highlights is None and reel_seconds is None:
-        from highlights.pipeline.reel_length import long_reel_hint
-
-        long_reel = long_reel_hint(reel["seconds"], float(result.video["duration_s"]), reel["of"])
-        if long_reel:
-            console.print(long_reel)
-    if not cfg.classifier.sport:
-        from highlights.pipeline.sport_filter import mixed_sports_hint
-
-        hint = mixed_sports_hint([h.label for h in result.highlights],
-                                 [e.label for e in truth.events] if truth is not None else ())
-        if hint:
-            console.print(hint)
-    no_none = _no_none_note(result)
-    if no_none:
-        console.print(no_none)
+    say_why_none(result, video, console.print)
+    say_run_notes(result, cfg, truth, capped=max_highlights is not None or reel_seconds is not None,
+                  say=console.print)
     if truth is not None:
-        from highlights.events.interval import covered_seconds
-        from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, evaluate_highlights
+        say_against_truth(result, truth, annotations, console.print)
+    say_written(written, result, out, console.print)
 
-        at = evaluate_highlights(result.highlights, truth, tolerances=[PRIMARY_TOLERANCE]).at(PRIMARY_TOLERANCE)
-        line = (f"against {annotations.name} (key moments within {PRIMARY_TOLERANCE:g} s; 95% Wilson intervals): "
-                f"recall {at.recall.reported()}, precision {at.precision.reported()}, right class "
-                f"{at.class_recall.reported()}; the highlights cover "
-                f"{covered_seconds((h.start_s, h.end_s) for h in result.highlights):.0f} s")
-        if reel and reel_line(reel):
-            from highlights.pipeline.evaluation import Rate, score_at
 
-            held = [h for h in result.highlights if h.rank in set(reel["ranks"])]
-            in_reel = score_at(held, truth.events, PRIMARY_TOLERANCE)
-            # right as precision counts it, at an event whatever its label; and how many name its class
-            line += (f"; of the reel's highlights, {Rate(in_reel.matched, len(held)).reported()} are right, "
-                     f"{in_reel.class_matched}/{len(held)} with the event's class")
-        console.print(line)
-        from highlights.pipeline.eval_report import shown_of
+def _refuse_caps_not_above_zero(max_highlights: Optional[int], reel_seconds: Optional[float]) -> None:
+    for flag, value in (("--max-highlights", max_highlights), ("--reel-seconds", reel_seconds)):
+        if value is not None and value <= 0:
+            from highlights.errors import ConfigError
 
-        console.print(shown_of(result.highlights, truth.events, result.config, at).summary())
-    for kind, path in written.items():
-        console.print(f"  {kind}: {path}")
-    from highlights.pipeline.outputs import final_cut_left_out
+            raise ConfigError(f"{flag} {value:g}: a cap must be above 0; leave it out to keep every highlight")
 
-    # The editor files' rate: a variable-rate video's steady rate, else its average (`editor_rate`).
-    note = final_cut_left_out(written, float(result.video.get("frame_rate") or result.video["fps"]))
-    if note:
-        console.print(f"  ({note})")
-    if result.highlights or result.trace.classifications:
-        # What a coach does next: watch and correct them; the decisions become training data.
-        console.print(f"next: review them in the browser, accept, reject or relabel each: highlights review "
-                      f"{shlex.quote(str(out))}")
+
+def _refuse_missing_video(video: Path) -> None:
+    # A missing or unreadable file is said before the batch and pipeline modules load
+    # (augmentation, the model, the output encoders), which takes seconds.
+    from highlights.video.errors import VideoError, missing_file_cause
+
+    cause = missing_file_cause(video)
+    if cause is not None:
+        raise VideoError(video, cause)
 
 
 def _detect_batch(games, out: Path, cfg, **options) -> None:
