@@ -42,3 +42,30 @@ def tiny_meta(model: torch.nn.Module, classes: list[str] = TINY_CLASSES) -> dict
         "train_config": {"lr": 1e-3, "epochs": 2, "seed": 0},
         "dataset": {"root": "/data/clips", "version": "v2"},
     }
+
+
+def keep_every_runner_started(monkeypatch) -> list:
+    """From here on, every `ChunkRunner` a classifier makes starts two worker threads at once and is
+    kept referenced here, so garbage collection cannot stop them: only the runner's `close` does.
+    Returns the list the runners are kept in."""
+    import highlights.model.classifier as classifier_module
+    from highlights.model.runner import ChunkRunner
+
+    made: list[ChunkRunner] = []
+
+    class StartedRunner(ChunkRunner):
+        def __init__(self, **kwargs):
+            super().__init__(**{**kwargs, "workers": 2})
+            self._executor()
+            made.append(self)
+
+    monkeypatch.setattr(classifier_module, "ChunkRunner", StartedRunner)
+    return made
+
+
+def inference_threads() -> set:
+    """The runners' worker threads still running (a test compares those before and after, so that
+    threads another test left to garbage collection are not counted)."""
+    import threading
+
+    return {t for t in threading.enumerate() if t.name.startswith("highlights-infer")}

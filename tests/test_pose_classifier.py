@@ -370,6 +370,22 @@ def test_evaluate_fuse_pose_chooses_the_weight_on_val_and_reports_test(tmp_path)
     assert listed and set(listed) <= test_ids
 
 
+def test_evaluate_fuse_pose_stops_the_r2plus1d_classifiers_worker_threads(tmp_path, monkeypatch):
+    from highlights.model import save_checkpoint
+    from highlights.pose_classifier.fusion_eval import evaluate_fusion
+    from tests.model_fixtures import inference_threads, keep_every_runner_started, tiny_meta, tiny_model
+    from tests.train_fixtures import make_colour_dataset
+
+    dataset = make_colour_dataset(tmp_path)
+    model = tiny_model()
+    ckpt = save_checkpoint(tmp_path / "r2.pt", model, tiny_meta(model))
+    runners, before = keep_every_runner_started(monkeypatch), inference_threads()
+    report, _ = evaluate_fusion(ckpt, root=dataset.root, version=dataset.name, out_dir=tmp_path / "fused",
+                                cache_dir=tmp_path / "poses", n_bootstrap=10)
+    assert report["num_clips"] == len(dataset.split("test", augmented=False))
+    assert runners and inference_threads() <= before
+
+
 def test_fusion_weight_choice_names_its_ties_and_how_few_clips_chose_it():
     # Four validation clips on which the pose model is right and the R(2+1)D right on half:
     # every weight under 0.5 keeps the pose model's argmax, so five weights tie.

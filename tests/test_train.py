@@ -752,6 +752,18 @@ def test_evaluate_writes_the_report_files(trained, colour_data, tmp_path):
     assert saved["meta"]["checkpoint"]["epoch"] == result.best_epoch
 
 
+def test_evaluate_stops_its_classifiers_worker_threads_before_it_returns(trained, colour_data, tmp_path,
+                                                                        monkeypatch):
+    from highlights.train.evaluation import evaluate_checkpoint
+    from tests.model_fixtures import inference_threads, keep_every_runner_started
+
+    runners, before = keep_every_runner_started(monkeypatch), inference_threads()
+    _, result = trained
+    evaluate_checkpoint(result.best_checkpoint, root=colour_data.root, version="v1", out_dir=tmp_path / "report",
+                        num_workers=0, n_bootstrap=10, backend="eager", show_progress=False)
+    assert runners and inference_threads() <= before
+
+
 def _source_files_of(colour_data, split: str) -> list[str]:
     """The names of the files, in the folder the version was made from, of the clips of ``split``
     (found by content, as a clip id is its file's SHA-256 prefix)."""

@@ -236,6 +236,7 @@ class ClipClassifier:
             raise RuntimeError(f"backend {requested!r} disagrees with eager (max |logit diff| "
                                f"{entry['max_abs_diff']:.2e}, same argmax {entry['same_argmax']})")
         self._backend = candidate
+        self.runner.close()
         self.runner = self._runner_for(candidate.name)
         self.backend_report = {"requested": requested, "picked": candidate.name, "tried": [entry],
                                "choice": "named", "threads": self.num_threads, **self.runner.describe()}

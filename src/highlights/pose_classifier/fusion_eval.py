@@ -49,23 +49,28 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     dataset, (val, test) = load_checked_splits(root, version, ["val", split], log=log)
     check_checkpoint_classes(checkpoint, pose.classes)
     r2 = ClipClassifier.from_checkpoint(checkpoint)
-    order = align_classes(r2.classes, pose.classes)
-    classes = list(r2.classes)
+    # Closed once both splits are scored: its runner's worker threads would otherwise outlive the
+    # evaluation until garbage collection.
+    try:
+        order = align_classes(r2.classes, pose.classes)
+        classes = list(r2.classes)
 
-    def both(records):
-        pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],
-                                  cache_dir=cache_dir)
-        return _r2_proba(r2, records), pose_p[:, order]
+        def both(records):
+            pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],
+                                      cache_dir=cache_dir)
+            return _r2_proba(r2, records), pose_p[:, order]
 
-    log(f"fusion: R(2+1)D {checkpoint.name} + pose model {pose_path.name}; choosing the weight on "
-        f"{len(val)} validation clips")
-    r2_val, pose_val = both(val)
-    best, scores = choose_weight(r2_val, pose_val, [classes.index(r.label) for r in val])
-    weight = settle_weight(best, len(val))
-    choice = weight_choice_text(weight, scores, len(val))
-    log(f"fusion: {choice} Validation macro-F1 by weight: "
-        + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()))
-    r2_test, pose_test = both(test)
+        log(f"fusion: R(2+1)D {checkpoint.name} + pose model {pose_path.name}; choosing the weight on "
+            f"{len(val)} validation clips")
+        r2_val, pose_val = both(val)
+        best, scores = choose_weight(r2_val, pose_val, [classes.index(r.label) for r in val])
+        weight = settle_weight(best, len(val))
+        choice = weight_choice_text(weight, scores, len(val))
+        log(f"fusion: {choice} Validation macro-F1 by weight: "
+            + ", ".join(f"{w:g}: {s:.3f}" for w, s in scores.items()))
+        r2_test, pose_test = both(test)
+    finally:
+        r2.close()
     proba = fuse(r2_test, pose_test, weight)
     # what the plain R(2+1)D report records of its checkpoint, so a fused figure is as traceable
     trained = r2.meta
