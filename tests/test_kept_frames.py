@@ -14,7 +14,8 @@ import pytest
 
 import highlights.pipeline.kept_frames as kept_frames
 from highlights.people.movenet import PoseDetection
-from highlights.pipeline.kept_frames import KeptFrames, file_identity, pixels_digest
+from highlights.file_identity import file_identity
+from highlights.pipeline.kept_frames import KeptFrames, pixels_digest
 
 KEY = {"video": "v"}
 REGION = (1.0, 2.0, 30.0, 40.0)
@@ -236,22 +237,6 @@ def test_a_folder_that_cannot_be_written_is_said_once_with_the_systems_reason(tm
     assert "HIGHLIGHTS_CACHE_DIR" in line
 
 
-def test_a_video_is_named_by_its_size_time_and_both_ends(tmp_path, monkeypatch):
-    monkeypatch.setattr(kept_frames, "HASHED_BYTES", 4)
-    video = tmp_path / "v.mp4"
-    data = bytes(range(10))
-    video.write_bytes(data)
-    ident = file_identity(video)
-    assert ident["size"] == 10 and ident["mtime_ns"] == video.stat().st_mtime_ns
-    assert ident["sha256_ends"] == hashlib.sha256(data[:4] + data[6:]).hexdigest()
-    short = tmp_path / "short.mp4"
-    short.write_bytes(data[:6])  # its end overlaps its start: the bytes after the start, once
-    assert file_identity(short)["sha256_ends"] == hashlib.sha256(data[:6]).hexdigest()
-    tiny = tmp_path / "tiny.mp4"
-    tiny.write_bytes(data[:4])
-    assert file_identity(tiny)["sha256_ends"] == hashlib.sha256(data[:4]).hexdigest()
-
-
 def test_old_folders_go_after_the_days_kept_and_this_runs_own_stays(tmp_path):
     own = _run(tmp_path, 3).folder
     day = 86400
@@ -391,24 +376,6 @@ def test_the_kept_frames_live_in_the_cache_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(tmp_path / "cache"))
     assert kept_frames.kept_frames_root() == tmp_path / "cache" / "detect-frames"
     assert KeptFrames(KEY, fps=2.0).folder.parent == tmp_path / "cache" / "detect-frames"
-
-
-def test_a_video_is_named_by_its_first_and_last_mib_not_what_lies_between(tmp_path):
-    mib = 1 << 20
-    video = tmp_path / "v.mp4"
-    video.write_bytes(bytes(3 * mib))
-    stat = video.stat()
-    first = file_identity(video)
-
-    def changed_at(offset: int) -> bool:
-        data = bytearray(bytes(3 * mib))
-        data[offset] = 1
-        video.write_bytes(bytes(data))
-        os.utime(video, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        return file_identity(video) != first
-
-    assert not changed_at(mib) and not changed_at(2 * mib - 1)  # the middle MiB: not read
-    assert changed_at(mib - 1) and changed_at(2 * mib) and changed_at(0) and changed_at(3 * mib - 1)
 
 
 def test_a_finished_run_removes_its_folder_and_one_that_kept_nothing_has_none_to_remove(tmp_path):

@@ -58,13 +58,13 @@ class GameJob:
 
 
 def file_identity(path: str | os.PathLike | None) -> dict[str, Any] | None:
-    """Size, modification time and the SHA-256 of the first and last MiB, as a stopped run's kept
-    frames are named (`kept_frames.file_identity`): an upload replaced by another of the same size
+    """Size, modification time and the SHA-256 of the first and last MiB (`highlights.file_identity`,
+    as a stopped run's kept frames are named): an upload replaced by another of the same size
     whose modification time was put back (`touch -r`, a sync tool keeping times) differs, and a
     long game is not read whole to say so, on every run."""
     if path is None:
         return None
-    from highlights.pipeline.kept_frames import file_identity as size_time_and_ends
+    from highlights.file_identity import file_identity as size_time_and_ends
 
     try:
         return size_time_and_ends(path)

@@ -8,7 +8,7 @@ absent), each thumbnail as its JPEG. A run that goes on puts the kept files in i
 folder and leaves their stretches of the source undecoded, unless the reel needs them; the reel
 (one file) is cut again whole.
 
-What a clip's pixels depend on names the folder: the video file (`kept_frames.file_identity`),
+What a clip's pixels depend on names the folder: the video file (`file_identity`),
 the picture reader, the pipeline's output number, PyAV (its FFmpeg and x264), and the whole cut:
 every highlight's times, label and score, which ones the reel holds, and the reel's and clips'
 settings (which frames are decoded at which size follows from all of them). A run that goes on
@@ -51,7 +51,7 @@ def kept_clips_for(video_path: str | os.PathLike, **options) -> "KeptClips | Non
     cannot be read: that is the run's to refuse, in its own words)."""
     import av
 
-    from highlights.pipeline.kept_frames import file_identity
+    from highlights.file_identity import file_identity
     from highlights.pipeline.output_version import OUTPUT_VERSION
     from highlights.video import PICTURES_VERSION
 

@@ -57,12 +57,12 @@ import numpy as np
 
 from highlights.atomic import OutputPathError
 from highlights.cache_dir import cache_dir
+from highlights.file_identity import file_identity
 from highlights.npz_file import write_npz
 
 CHUNK_S = 30.0  # seconds of video a chunk holds: a kill loses at most this much of the network's work
 KEEP_RUNS = 8  # unfinished runs kept (the most recent); each is a few MB per hour of video
 KEEP_DAYS = 14
-HASHED_BYTES = 1 << 20  # of the video's start and of its end, with its size and mtime: its identity
 FOLDER = "detect-frames"
 TAIL = "tail.npz"  # the people of the frames after the last whole chunk, kept when a run stops
 FORMAT = 2  # the layout of a chunk
@@ -72,20 +72,6 @@ log = logging.getLogger(__name__)
 
 def kept_frames_root() -> Path:
     return cache_dir() / FOLDER
-
-
-def file_identity(path: str | os.PathLike) -> dict[str, Any]:
-    """Size, modification time and the SHA-256 of the first and last `HASHED_BYTES`: a replaced or
-    re-encoded upload differs, and a multi-GB game is not read whole to say so."""
-    path = Path(path)
-    st = path.stat()
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        digest.update(f.read(HASHED_BYTES))
-        if st.st_size > HASHED_BYTES:
-            f.seek(max(HASHED_BYTES, st.st_size - HASHED_BYTES))
-            digest.update(f.read(HASHED_BYTES))
-    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256_ends": digest.hexdigest()}
 
 
 def movenet_identity(settings) -> dict[str, Any]:
