@@ -546,3 +546,27 @@ def test_a_kept_classifier_runs_on_the_thread_count_set_when_it_is_asked_for(mod
     finally:
         keep_classifiers_loaded(False)
 
+
+
+def test_a_kept_classifier_is_loaded_again_for_a_checkpoint_replaced_at_its_size_and_time(model, tmp_path):
+    """A checkpoint replaced by another of the same size, its modification time put back (a sync tool
+    keeping times), is another model: the process does not hand out the one loaded from the first."""
+    import os
+
+    from highlights.model.process_cache import classifier_for, keep_classifiers_loaded
+
+    checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
+    before = checkpoint.stat()
+    keep_classifiers_loaded(True)
+    try:
+        first, _ = classifier_for(checkpoint, backend="eager")
+        other = tiny_model(seed=7)
+        save_checkpoint(checkpoint, other, tiny_meta(other))
+        os.utime(checkpoint, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert checkpoint.stat().st_size == before.st_size
+        second, _ = classifier_for(checkpoint, backend="eager")
+        assert second is not first
+        x = tiny_clips(2, seed=3)
+        assert np.allclose(second.predict_logits(x), _eager(other, x).numpy(), atol=1e-4)
+    finally:
+        keep_classifiers_loaded(False)

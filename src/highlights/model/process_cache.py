@@ -60,13 +60,19 @@ def classifier_for(path: str | os.PathLike, *, int8: bool = True, bf16: bool = T
         return load(), True
     import torch
 
+    from highlights.file_identity import file_identity
+
     resolved = Path(path).resolve()
-    stat = resolved.stat() if resolved.exists() else None
-    # A checkpoint rewritten in place (same path, new content) gets a fresh load. A classifier
-    # runs on torch's thread count when it was loaded (its `num_threads`), so a process whose
-    # count was set otherwise since (a second batch's --threads) gets one loaded for that count.
-    key = (str(resolved), None if stat is None else (stat.st_size, stat.st_mtime_ns), bool(int8), bool(bf16), backend,
-           torch.get_num_threads())
+    try:
+        # A checkpoint rewritten in place (same path, new content) gets a fresh load, even one
+        # of the same size whose modification time was put back.
+        identity = tuple(file_identity(resolved).items())
+    except OSError:
+        identity = None  # the load says why
+    # A classifier runs on torch's thread count when it was loaded (its `num_threads`), so a
+    # process whose count was set otherwise since (a second batch's --threads) gets one loaded
+    # for that count.
+    key = (str(resolved), identity, bool(int8), bool(bf16), backend, torch.get_num_threads())
     if key not in _loaded:
         _loaded[key] = load()
     return _loaded[key], False
