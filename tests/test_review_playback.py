@@ -81,6 +81,27 @@ def test_a_copy_made_for_its_sound_has_that_sound_as_aac(tmp_path):
     assert grey_pictures(playback.path)[0][0] == pytest.approx(LATE_S, abs=2e-3)
 
 
+def test_a_source_replaced_at_its_size_and_time_gets_a_new_copy(tmp_path):
+    """A source replaced by another of the same size, its modification time put back (`touch -r`),
+    is not the one the copy was made from; a copy recorded with the size and time alone (as one
+    made by an earlier version was) is kept while those hold."""
+    source = phone_source(tmp_path / "camera.mov", "libx264", "yuv420p", sound_codec="pcm_s16le")
+    _copy_made(source, tmp_path)
+    need = needed_copy(source, tmp_path)
+    assert need.fresh()
+    record_path = tmp_path / "review-video.json"
+    record = json.loads(record_path.read_text())
+    record_path.write_text(json.dumps({k: v for k, v in record.items() if k != "sha256_ends"}))
+    assert need.fresh()
+    record_path.write_text(json.dumps(record))
+    st = source.stat()
+    data = bytearray(source.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    source.write_bytes(bytes(data))
+    os.utime(source, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert source.stat().st_size == st.st_size and not need.fresh()
+
+
 def test_what_browsers_play_is_served_as_it_is_and_the_rest_is_named(tmp_path):
     plain = phone_source(tmp_path / "plain.mp4", "libx264", "yuv420p")
     assert unplayable_because(plain) is None

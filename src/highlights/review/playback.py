@@ -31,6 +31,7 @@ from pathlib import Path
 import av
 
 from highlights.atomic import atomic_path, temp_file_beside
+from highlights.file_identity import file_identity
 from highlights.progress import progress_bar
 from highlights.video import iter_frames, main_video_stream, probe, timeline_origin_s, write_video
 from highlights.video.colour import HDR_TRANSFERS
@@ -120,9 +121,19 @@ def unplayable_because(path: str | Path) -> str | None:
 
 
 def _record(source: Path) -> dict:
-    st = source.stat()
-    return {"source": str(source.resolve()), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "format": _COPY_FORMAT, "short_side": COPY_SHORT_SIDE}
+    return {"source": str(source.resolve()), **file_identity(source), "format": _COPY_FORMAT,
+            "short_side": COPY_SHORT_SIDE}
+
+
+def _made_from(recorded: object, wanted: dict) -> bool:
+    """Does a copy's (or its parts') record name the source as it is now (`wanted`)? A record
+    written before the source's ends were hashed holds its size and time alone and is taken on
+    those, as it was then: each copy made already would otherwise be made again, at about the
+    game's length each."""
+    if recorded == wanted:
+        return True
+    return (isinstance(recorded, dict) and "sha256_ends" not in recorded
+            and recorded == {k: v for k, v in wanted.items() if k != "sha256_ends"})
 
 
 @dataclass(frozen=True)
@@ -142,7 +153,7 @@ class NeededCopy:
         """Is the copy in `folder` whole and made from the source as it is now?"""
         try:
             recorded = json.loads((self.folder / _COPY_RECORD).read_text(encoding="utf-8"))
-            return self.copy.is_file() and recorded == _record(self.source)
+            return self.copy.is_file() and _made_from(recorded, _record(self.source))
         except (OSError, ValueError):
             return False
 
@@ -412,7 +423,7 @@ class _Parts:
         wanted = {**_record(source), "part_s": part_s}
         record = self.folder / "source.json"
         try:
-            same = json.loads(record.read_text(encoding="utf-8")) == wanted
+            same = _made_from(json.loads(record.read_text(encoding="utf-8")), wanted)
         except (OSError, ValueError):
             same = False
         if not same:
