@@ -369,16 +369,32 @@ def _decide_some(session):
     return gid
 
 
+def test_an_export_names_the_videos_its_clips_were_cut_from_and_the_folder_of_a_name_two_share():
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from highlights.review.export import _videos_named
+
+    def clip(video: str):
+        return SimpleNamespace(game=SimpleNamespace(video=Path(video)))
+
+    clips = [clip("/season/week2/match.mp4"), clip("/season/cup.mp4"), clip("/season/week1/match.mp4"),
+             clip("/season/cup.mp4")]
+    assert _videos_named(clips) == "/season/week1/match.mp4, /season/week2/match.mp4, cup.mp4"
+    assert _videos_named(clips[1:2]) == "cup.mp4"
+
+
 def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, detect_folder, tmp_path):
     gid = _decide_some(session)
     root = tmp_path / "datasets"
     first = export_review(session, root, licence="CC-BY-4.0")
     assert first.version.name == "v1" and first.clips == {"rejected": 1, "accepted": 1, "missed": 1}
     assert first.pending == len(session.games[0].items) - 3
-    # Where the clips came from names the review, not the staging folder the export cut them into.
-    assert first.version.meta["source"] == f"review of {detect_folder}"
-    assert all(entry["source"].startswith(f"review of {detect_folder}: ")
-               for entry in first.version.meta["clips"].values())
+    # Where the clips came from names the review of the video they were cut from, not the staging
+    # folder the export cut them into.
+    assert session.games[0].video.name == "game1.mp4"
+    assert first.version.meta["source"] == "review of game1.mp4"
+    assert all(entry["source"].startswith("review of game1.mp4: ") for entry in first.version.meta["clips"].values())
     data, truth = _truth(detect_folder)
     # The wrongly labelled highlight is relabelled, a missed event is marked, and v2 grows v1.
     h2 = next(s for s in session.states(gid) if s["id"] == "h2")
@@ -448,7 +464,7 @@ def test_the_meta_of_an_exported_version_names_no_staged_file(session, detect_fo
     session.decide(gid, "h0", status="rejected", label=None, start_s=1.0, end_s=1.5, reviewer="Ada")
     meta = export_review(session, tmp_path / "datasets").version.meta
     assert [c["frames"] for c in meta["short_clips"]] == [pytest.approx(7, abs=1)]
-    assert meta["short_clips"][0]["path"] == f"review of {detect_folder}: {gid}_h0.mp4"
+    assert meta["short_clips"][0]["path"] == f"review of {session.games[0].video.name}: {gid}_h0.mp4"
     assert "highlights-review-export-" not in json.dumps(meta)
 
 
@@ -1086,6 +1102,7 @@ def test_the_export_says_which_split_each_games_clips_went_to(session, tmp_path)
 def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp_path):
     # Nine trimmed clips were said as "9 none clip(s) trimmed ...: " and five names, as if the
     # five were all of them.
+    from pathlib import Path
     from types import SimpleNamespace
 
     from highlights.cli.review import _export_message

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -343,7 +344,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
             writer.writeheader()
             writer.writerows(csv_row(r) for r in rows)  # read back by the dataset's reader
         # The staging folder is gone once the version is written: record the review instead.
-        source_name = "review of " + ", ".join(sorted({str(c.game.folder) for c in clips}))
+        source_name = "review of " + _videos_named(clips)
         try:
             if parent is not None:
                 # Classes the reviewer labelled with that the parent lacks are added (grow keeps the
@@ -371,6 +372,14 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         splits=game_splits(session, version), carried_licences=carried,
                         no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if parent is not None else None)
+
+
+def _videos_named(clips: list[ReviewedClip]) -> str:
+    """The videos `clips` were cut from, by name: what a user recognises, where the detect folders
+    the review read are a step between. A name two videos share is given with its folder."""
+    videos = {Path(c.game.video) for c in clips}
+    names = Counter(video.name for video in videos)
+    return ", ".join(sorted(video.name if names[video.name] == 1 else str(video) for video in videos))
 
 
 def _carried_licences(root: Path, parent: str, clips: list[ReviewedClip]) -> dict[str, str]:
