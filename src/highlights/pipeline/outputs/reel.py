@@ -291,7 +291,8 @@ class _ForwardPass:
                  clip_short_side: int, reel_short_side: int, reel_max_fps: float, thumbnail_width: int,
                  crf: int, clip_crf: int, kept: KeptClips | None):
         self.video_path, self.ordered, self.result, self.kept = video_path, ordered, result, kept
-        self.clips_dir, self.caption, self.thumbnail_width, self.clip_crf = clips_dir, caption, thumbnail_width, clip_crf
+        self.clips_dir, self.caption = clips_dir, caption
+        self.thumbnail_width, self.clip_crf = thumbnail_width, clip_crf
         self.fps = fps = result.fps
         self._plan_reads(reel_path, thumbnails)
         self._plan_decode_sizes(info, reel_path, thumbnails, clip_short_side, reel_short_side)
