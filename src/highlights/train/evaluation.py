@@ -110,6 +110,7 @@ def evaluate_checkpoint(
     bf16 path, through the same verdict, on a CPU with native bf16 only (ValueError elsewhere)."""
     log = log or (lambda message: None)
     checkpoint = Path(checkpoint)
+    dataset = copies = None
     if clips_root is None:
         # Before the classifier, whose inference path may be measured first: a wrong --version,
         # --split or a damaged clip is said at once.
@@ -126,61 +127,20 @@ def evaluate_checkpoint(
             classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
             classes = list(classifier.classes)
         if clips_root is not None:
-            # A plain folder per class: every clip is test, listed by its file name.
-            from highlights.pose_classifier.clips import OtherClassesRefused, clip_tree, each_video_once
-
-            if int8:
-                raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
-            tree, _ = clip_tree(clips_root, classes, show_progress=show_progress, log=log,
-                                refuse_others=OtherClassesRefused(checkpoint.name, "score a model trained on them"))
-            tree, copies = each_video_once(tree, log)
-            dataset = None
-            records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
-                                  sha256="", derived_from=None, licence="", provenance="") for c in tree]
+            records, copies = _clip_tree_records(checkpoint, clips_root, classes, int8=int8,
+                                                 show_progress=show_progress, log=log)
             split = "all"
-        other = Counter(r.label for r in records if r.label not in classes)
-        if other:  # a version of other classes than the model's (a club's own, before a model of the default four)
-            from highlights.pose_classifier.clips import OtherClassesRefused
-
-            raise OtherClassesRefused(checkpoint.name, "score a model trained on them").error(
-                f"{dataset.root} {dataset.name} ({split} split)", dict(other), classes)
+        _refuse_other_classes(records, classes, checkpoint, dataset, split)
         if classifier is None:
             classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
         log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
+        calibration = _build_reduced_paths(classifier, dataset, split, bf16=bf16, int8=int8,
+                                           int8_calibration_clips=int8_calibration_clips, log=log)
 
-        if bf16:
-            try:
-                classifier.build_bf16()
-            except Bf16Unavailable as exc:
-                raise Bf16Unavailable(f"--bf16: {exc}") from None
-        calibration = None
-        if int8:
-            calibration = _calibration_clips(dataset, split, classifier.spec, int8_calibration_clips)
-            log(f"int8: quantising with {len(calibration)} calibration clips ...")
-            classifier.build_int8(calibration)
-
-        # Decoding in a worker overlaps with the model's forward passes.
-        loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)), batch_size=batch_size,
-                            num_workers=num_workers)
         reduced = [p for p, on in (("int8", int8), ("bf16", bf16)) if on]
-        logits, seconds = [], {"fp32": 0.0, **{p: 0.0 for p in reduced}}
-        reduced_logits: dict[str, list[np.ndarray]] = {p: [] for p in reduced}
-        with progress_bar(enabled=show_progress) as progress:
-            task = progress.add_task(f"evaluating on {version or clips_root}/{split}", total=len(records))
-            for clips, problems in batches(loader):
-                bad = [p for p in problems if p]
-                if bad:
-                    raise ClipReadError(bad[0])
-                batch = clips.numpy()
-                started = time.perf_counter()
-                logits.append(classifier.predict_logits(batch))
-                seconds["fp32"] += time.perf_counter() - started
-                for precision in reduced:
-                    started = time.perf_counter()
-                    reduced_logits[precision].append(classifier.reduced_logits(precision, batch))
-                    seconds[precision] += time.perf_counter() - started
-                progress.advance(task, len(clips))
-        logits = np.concatenate(logits)
+        logits, reduced_logits, seconds = _logits(
+            classifier, records, reduced, batch_size=batch_size, num_workers=num_workers,
+            description=f"evaluating on {version or clips_root}/{split}", show_progress=show_progress)
         proba = softmax(logits)
         y_pred = proba.argmax(axis=1)
 
@@ -190,58 +150,19 @@ def evaluate_checkpoint(
             log(f"note: {unfinished['note']}")
         seen = seen_by_checkpoint(records, checkpoint_meta)
         seen.say(len(records), log)
-        meta = {
-            "model": checkpoint_meta.get("model"),
-            "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
-                           "epoch": checkpoint_meta.get("epoch"), "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
-            "dataset": ({"root": str(dataset.root), "version": dataset.name, "split": split,
-                         "clips": len(records), "trained_on": checkpoint_meta.get("dataset")}
-                        if dataset is not None else
-                        {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
-                         "clips": len(records), "copies_left_out": copies,
-                         "trained_on": checkpoint_meta.get("dataset")}),
-            "clip_spec": classifier.spec.to_dict(),
-            "inference_backend": classifier.backend,
-            "inference_backend_selection": classifier.backend_report,
-            "train_config": checkpoint_meta.get("train_config"),
-            "eval_config": {"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
-            **({"unfinished_run": unfinished} if unfinished else {}),
-            **seen.meta(),
-        }
+        meta = _report_meta(checkpoint, classifier, dataset, split, records, clips_root, copies,
+                            eval_config={"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
+                            unfinished=unfinished, seen=seen)
         stored: dict[str, Path] = {}
         labels = [classes.index(r.label) for r in records]
         for precision in reduced:
-            judge = int8_verdict if precision == "int8" else bf16_verdict
-            verdict = {
-                **judge(logits, np.concatenate(reduced_logits[precision]), labels),
-                "reference_backend": classifier.backend,
-                "cpu": classifier.cpu.to_dict(),
-                "speedup_vs_reference": (round(seconds["fp32"] / seconds[precision], 2)
-                                         if seconds[precision] > 0 else None),
-                "seconds": {k: round(seconds[k], 2) for k in ("fp32", precision)},
-                "measured_on": {"dataset_root": str(dataset.root), "version": dataset.name, "split": split,
-                                "clips": len(records)},
-            }
-            if precision == "int8":
-                backend = classifier.reduced_backend("int8")
-                verdict.update({"calibration": {"split": "train" if split != "train" else "val",
-                                                "clips": len(calibration)},
-                                "int8_kind": backend.int8_kind, "reduce_range": backend.reduce_range})
-                verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes(),
-                                                     cpu=classifier.cpu)
-            else:
-                verdict_path, model_path = save_bf16(checkpoint, verdict, cpu=classifier.cpu)
+            verdict, files = _judge_reduced_path(precision, classifier, checkpoint, logits,
+                                                 np.concatenate(reduced_logits[precision]), labels, seconds,
+                                                 dataset=dataset, split=split, clips=len(records),
+                                                 calibration=calibration)
             meta[precision] = verdict
-            stored[f"{precision}_verdict"] = verdict_path
-            if model_path:
-                stored[f"{precision}_model"] = model_path
-            log(f"{precision}: {accuracy_against_fp32(verdict, precision)} "
-                f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
-                f"same prediction on {same_predictions(verdict)}), "
-                f"{verdict['speedup_vs_reference']}x the speed of {classifier.backend} in this evaluation: "
-                + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
-                   if verdict["accepted"] else
-                   f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
+            stored.update(files)
+            log(_verdict_line(precision, verdict, classifier.backend))
         report = build_report(
             [r.label for r in records], [classes[i] for i in y_pred], classes,
             proba=proba, clip_ids=[r.clip_id for r in records],
@@ -252,6 +173,137 @@ def evaluate_checkpoint(
     finally:
         if classifier is not None:
             classifier.close()
+
+
+def _clip_tree_records(checkpoint: Path, clips_root: str | Path, classes: list[str], *, int8: bool,
+                       show_progress: bool, log: Callable[[str], None]) -> tuple[list[ClipRecord], object]:
+    """A plain folder per class: every clip is test, listed by its file name; and the copies of
+    one video left out."""
+    from highlights.pose_classifier.clips import OtherClassesRefused, clip_tree, each_video_once
+
+    if int8:
+        raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
+    tree, _ = clip_tree(clips_root, classes, show_progress=show_progress, log=log,
+                        refuse_others=OtherClassesRefused(checkpoint.name, "score a model trained on them"))
+    tree, copies = each_video_once(tree, log)
+    records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
+                          sha256="", derived_from=None, licence="", provenance="") for c in tree]
+    return records, copies
+
+
+def _refuse_other_classes(records: Sequence[ClipRecord], classes: list[str], checkpoint: Path, dataset,
+                          split: str) -> None:
+    other = Counter(r.label for r in records if r.label not in classes)
+    if other:  # a version of other classes than the model's (a club's own, before a model of the default four)
+        from highlights.pose_classifier.clips import OtherClassesRefused
+
+        raise OtherClassesRefused(checkpoint.name, "score a model trained on them").error(
+            f"{dataset.root} {dataset.name} ({split} split)", dict(other), classes)
+
+
+def _build_reduced_paths(classifier: ClipClassifier, dataset, split: str, *, bf16: bool, int8: bool,
+                         int8_calibration_clips: int, log: Callable[[str], None]) -> torch.Tensor | None:
+    """Builds the bf16 and int8 paths asked for; returns the int8 path's calibration clips."""
+    if bf16:
+        try:
+            classifier.build_bf16()
+        except Bf16Unavailable as exc:
+            raise Bf16Unavailable(f"--bf16: {exc}") from None
+    calibration = None
+    if int8:
+        calibration = _calibration_clips(dataset, split, classifier.spec, int8_calibration_clips)
+        log(f"int8: quantising with {len(calibration)} calibration clips ...")
+        classifier.build_int8(calibration)
+    return calibration
+
+
+def _logits(classifier: ClipClassifier, records: Sequence[ClipRecord], reduced: list[str], *, batch_size: int,
+            num_workers: int, description: str, show_progress: bool
+            ) -> tuple[np.ndarray, dict[str, list[np.ndarray]], dict[str, float]]:
+    """The fp32 logits of every clip, each reduced path's per batch, and each path's seconds."""
+    # Decoding in a worker overlaps with the model's forward passes.
+    loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)), batch_size=batch_size,
+                        num_workers=num_workers)
+    logits, seconds = [], {"fp32": 0.0, **{p: 0.0 for p in reduced}}
+    reduced_logits: dict[str, list[np.ndarray]] = {p: [] for p in reduced}
+    with progress_bar(enabled=show_progress) as progress:
+        task = progress.add_task(description, total=len(records))
+        for clips, problems in batches(loader):
+            bad = [p for p in problems if p]
+            if bad:
+                raise ClipReadError(bad[0])
+            batch = clips.numpy()
+            started = time.perf_counter()
+            logits.append(classifier.predict_logits(batch))
+            seconds["fp32"] += time.perf_counter() - started
+            for precision in reduced:
+                started = time.perf_counter()
+                reduced_logits[precision].append(classifier.reduced_logits(precision, batch))
+                seconds[precision] += time.perf_counter() - started
+            progress.advance(task, len(clips))
+    return np.concatenate(logits), reduced_logits, seconds
+
+
+def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str, records: Sequence[ClipRecord],
+                 clips_root: str | Path | None, copies, *, eval_config: dict, unfinished: dict | None,
+                 seen: SeenClips) -> dict:
+    """What the report records of the model, the clips scored and how."""
+    checkpoint_meta = classifier.meta
+    return {
+        "model": checkpoint_meta.get("model"),
+        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
+                       "epoch": checkpoint_meta.get("epoch"), "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
+        "dataset": ({"root": str(dataset.root), "version": dataset.name, "split": split,
+                     "clips": len(records), "trained_on": checkpoint_meta.get("dataset")} if dataset is not None else
+                    {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                     "clips": len(records), "copies_left_out": copies, "trained_on": checkpoint_meta.get("dataset")}),
+        "clip_spec": classifier.spec.to_dict(),
+        "inference_backend": classifier.backend,
+        "inference_backend_selection": classifier.backend_report,
+        "train_config": checkpoint_meta.get("train_config"),
+        "eval_config": eval_config,
+        **({"unfinished_run": unfinished} if unfinished else {}),
+        **seen.meta(),
+    }
+
+
+def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
+                        reduced_logits: np.ndarray, labels: list[int], seconds: dict[str, float], *, dataset,
+                        split: str, clips: int, calibration: torch.Tensor | None) -> tuple[dict, dict[str, Path]]:
+    """The int8 or bf16 path's verdict against fp32 on the same clips, saved beside the
+    checkpoint (`int8_store`): (the verdict, the files stored)."""
+    judge = int8_verdict if precision == "int8" else bf16_verdict
+    verdict = {
+        **judge(logits, reduced_logits, labels),
+        "reference_backend": classifier.backend,
+        "cpu": classifier.cpu.to_dict(),
+        "speedup_vs_reference": (round(seconds["fp32"] / seconds[precision], 2)
+                                 if seconds[precision] > 0 else None),
+        "seconds": {k: round(seconds[k], 2) for k in ("fp32", precision)},
+        "measured_on": {"dataset_root": str(dataset.root), "version": dataset.name, "split": split,
+                        "clips": clips},
+    }
+    if precision == "int8":
+        backend = classifier.reduced_backend("int8")
+        verdict.update({"calibration": {"split": "train" if split != "train" else "val", "clips": len(calibration)},
+                        "int8_kind": backend.int8_kind, "reduce_range": backend.reduce_range})
+        verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes(), cpu=classifier.cpu)
+    else:
+        verdict_path, model_path = save_bf16(checkpoint, verdict, cpu=classifier.cpu)
+    files = {f"{precision}_verdict": verdict_path}
+    if model_path:
+        files[f"{precision}_model"] = model_path
+    return verdict, files
+
+
+def _verdict_line(precision: str, verdict: dict, reference_backend: str) -> str:
+    return (f"{precision}: {accuracy_against_fp32(verdict, precision)} "
+            f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
+            f"same prediction on {same_predictions(verdict)}), "
+            f"{verdict['speedup_vs_reference']}x the speed of {reference_backend} in this evaluation: "
+            + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
+               if verdict["accepted"] else
+               f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
 
 
 def seen_ids(checkpoint_meta: dict) -> SeenIds:
