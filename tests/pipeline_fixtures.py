@@ -164,22 +164,29 @@ def make_game(folder: Path, name: str = "game", *, duration_s: float = 24.0, fps
     return video
 
 
-def damaged_copy(video: Path, name: str, from_s: float, to_s: float) -> Path:
-    """A copy of a `make_game` game, beside it as NAME.mp4 (with its annotation and people), whose
-    video packets in [from_s, to_s) are zeroed: they fail to decode, as a damaged recording's do."""
-    import shutil
-
+def zeroed_packets_copy(video: Path, damaged: Path, *stretches: tuple[float, float]) -> Path:
+    """A copy of `video` at `damaged` whose video packets presented in each [from_s, to_s) of
+    `stretches` are zeroed: they fail to decode, as a damaged recording's do."""
     import av
 
     with av.open(str(video)) as container:
         stream = container.streams.video[0]
         spans = [(p.pos, p.size) for p in container.demux(stream)
-                 if p.size and p.pts is not None and from_s <= float(p.pts * stream.time_base) < to_s]
+                 if p.size and p.pts is not None
+                 and any(a <= float(p.pts * stream.time_base) < b for a, b in stretches)]
     data = bytearray(video.read_bytes())
     for at, size in spans:
         data[at:at + size] = bytes(size)
-    damaged = video.with_name(f"{name}.mp4")
     damaged.write_bytes(bytes(data))
+    return damaged
+
+
+def damaged_copy(video: Path, name: str, from_s: float, to_s: float) -> Path:
+    """A copy of a `make_game` game, beside it as NAME.mp4 (with its annotation and people), whose
+    video packets in [from_s, to_s) are zeroed: they fail to decode, as a damaged recording's do."""
+    import shutil
+
+    damaged = zeroed_packets_copy(video, video.with_name(f"{name}.mp4"), (from_s, to_s))
     annotation = json.loads(video.with_suffix(".json").read_text(encoding="utf-8"))
     damaged.with_suffix(".json").write_text(json.dumps({**annotation, "video": damaged.name}), encoding="utf-8")
     shutil.copy(video.with_name(f"{video.stem}.gt.jsonl"), damaged.with_name(f"{name}.gt.jsonl"))

@@ -18,6 +18,7 @@ import av
 import numpy as np
 
 from highlights.video.colour import Colour, to_rgb
+from highlights.video.decode_damage import DecodeDamage
 from highlights.video.errors import VideoError, missing_file_cause
 from highlights.video.file_names import NAME_NOT_UTF8, name_is_utf8, printable_name
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
@@ -216,15 +217,6 @@ def _has_top_level_box(path: Path, kind: bytes) -> bool:
         return any(k == kind for k, _, _ in iter_file_boxes(fh, path.stat().st_size))
 
 
-@dataclass
-class DecodeDamage:
-    """The damaged packets a reader skipped (`iter_frames(damage=...)`), filled in as it reads:
-    a run records them beside what it analysed, not only in a terminal warning."""
-
-    packets: int = 0
-    first_error: str | None = None
-
-
 def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage | None = None,
              warn: bool | None = None) -> Iterator[av.VideoFrame]:
     """Decode the video stream forward from the current position, tolerating damaged packets
@@ -256,18 +248,19 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
             yield from frames
             return
         packet_count += packet.size > 0
+        error = None
         try:
             frames = stream.decode(packet)
         except av.error.FFmpegError as err:
             # A damaged packet: skip it like a player would, and keep going.
             decode_errors += 1
-            first_error = first_error or _describe(err)
-            if damage is not None:
-                damage.packets += 1
-                damage.first_error = damage.first_error or first_error
+            error = _describe(err)
+            first_error = first_error or error
             frames = []
         else:
             decoded_after_error += decode_errors > 0 and packet.size > 0
+        if damage is not None:
+            damage.packet(_packet_time_s(packet, stream), error, decode_time=packet.dts is not None)
         if frames:
             since_frame = 0
         elif packet.size:
@@ -297,6 +290,15 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
         # the front). A reader of the whole file says how much is missing (`check_frames_reach_end`)
         # in one line; a warning before it would tell the same thing twice, less clearly.
         log.debug("%s: ends in %d damaged packets (first: %s)", path, decode_errors, first_error)
+
+
+def _packet_time_s(packet, stream) -> float | None:
+    """Where a packet lies in its file, for `DecodeDamage` to count it once: its decode time, or
+    its presentation time where it has none, in seconds of the stream's clock."""
+    ticks = packet.dts if packet.dts is not None else packet.pts
+    if ticks is None:
+        return None
+    return float(ticks * stream.time_base) if stream.time_base else float(ticks)
 
 
 def _describe(err: Exception) -> str:

@@ -1,0 +1,101 @@
+"""A reader counts each damaged packet once: a reader that goes on from where an earlier one had
+read (as a run going on after a stop does, from a seek before the last frame it kept) counts only
+the packets after it, so the two together count what one reader from the start counts, however
+the damage lies around the point where the first stopped."""
+
+from __future__ import annotations
+
+import av
+import pytest
+
+from highlights.video import iter_frames
+from highlights.video.decode_damage import DecodeDamage
+from tests.pipeline_fixtures import make_game, zeroed_packets_copy
+
+FPS = 10.0  # the analysis grid
+LEAD_S = 1.0  # how far before the last frame it kept a run going on seeks
+
+
+@pytest.fixture(scope="module")
+def intact(tmp_path_factory):
+    return make_game(tmp_path_factory.mktemp("decode_damage"), duration_s=16.0)  # 20 fps, a keyframe every 2 s
+
+
+def _in_matroska(video, path):
+    """`video`'s packets as they are, in Matroska: its first packets after the start or a seek
+    come without a decode time."""
+    with av.open(str(video)) as source, av.open(str(path), "w") as out:
+        stream = source.streams.video[0]
+        copy = out.add_stream_from_template(stream)
+        for packet in source.demux(stream):
+            if packet.dts is not None:
+                packet.stream = copy
+                out.mux(packet)
+    return path
+
+
+def _read(path, damage: DecodeDamage, *, start_s: float | None = None, until_s: float | None = None) -> float | None:
+    """Read the analysis frames from `start_s` (on the grid from 0) into `damage`; stop once a frame
+    at or after `until_s` is read, as a run stops, and return that frame's time."""
+    frames = iter_frames(path, target_fps=FPS, max_short_side=32, start_s=start_s, grid_from_s=0.0, damage=damage)
+    try:
+        for frame in frames:
+            if until_s is not None and frame.time_s >= until_s:
+                return frame.time_s
+    finally:
+        frames.close()
+    return None
+
+
+class _Snapshots(DecodeDamage):
+    """A reader's damage that keeps what `so_far()` said after each packet: where a run's reader,
+    decoding ahead of its analysis on its own thread, may be when the run keeps a chunk."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.after_each: list = []
+
+    def packet(self, time_s, error, **placed) -> None:
+        super().packet(time_s, error, **placed)
+        self.after_each.append(self.so_far())
+
+
+@pytest.mark.parametrize("container", ["mp4", "mkv"])
+@pytest.mark.parametrize("stretches, stop_s, read_ahead", [
+    (((0.0, 0.5),), 2.0, None),  # at the very start (in Matroska, packets without a decode time)
+    (((3.0, 4.0),), 9.0, None),  # only before the stop
+    (((3.0, 4.0), (11.0, 12.0)), 9.0, None),  # before it and after it
+    # The last frame kept is the one before the stretch and the first reader had read half the
+    # stretch ahead of it (25 of its 50 packets): the seek from a second before that frame reads
+    # them again and goes on through the other half.
+    (((7.0, 9.5),), 6.95, 25),
+    # The reader had read the whole stretch to find the frame after the one kept.
+    (((7.0, 9.5),), 6.95, None),
+    # The first frame after the stretch kept: the seek lands on its damaged keyframe at 8 s.
+    (((7.0, 9.5),), 9.5, None),
+], ids=["at-the-start", "before", "both", "straddling-the-stop", "read-through-the-stretch", "just-after"])
+def test_a_reader_going_on_counts_the_packets_after_those_an_earlier_one_read(intact, tmp_path, stretches, stop_s,
+                                                                             read_ahead, container):
+    damaged = zeroed_packets_copy(intact, tmp_path / "damaged.mp4", *stretches)
+    if container == "mkv":
+        damaged = _in_matroska(damaged, tmp_path / "damaged.mkv")
+    whole = DecodeDamage()
+    _read(damaged, whole)
+    assert whole.packets == sum(round((b - a) * 20) for a, b in stretches)  # every zeroed packet, 20 fps
+
+    first = _Snapshots()
+    last_s = _read(damaged, first, until_s=stop_s)
+    assert last_s == pytest.approx(stop_s)
+    so_far = first.so_far() if read_ahead is None else next(s for s in first.after_each if s.packets == read_ahead)
+    assert so_far.packets > 0  # the kept part's record holds damage: the boundary is where it matters
+    rest = DecodeDamage.going_on_from(so_far)
+    _read(damaged, rest, start_s=last_s - LEAD_S)
+    assert (rest.packets, rest.first_error) == (whole.packets, whole.first_error)
+
+
+def test_a_packet_read_again_is_not_counted_again(intact, tmp_path):
+    damaged = zeroed_packets_copy(intact, tmp_path / "damaged.mp4", (5.0, 6.0))
+    damage = DecodeDamage()
+    _read(damaged, damage)
+    _read(damaged, damage, start_s=4.0)  # the same reader's packets again, from a seek back
+    assert damage.packets == 20
