@@ -44,16 +44,31 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     `playback` says, per game id, what its player plays (`review.playback`: fixed `Playback`s, or
     `BrowserCopies`, whose copies become ready while the review runs, the copy of the game whose
     video the page asks for first; default: the source)."""
-    if isinstance(playback, BrowserCopies):
-        copies = playback
-        playing, opened = copies.current, copies.want
-    else:
-        fixed = dict(playback or {})
-        playing, opened = fixed.get, (lambda game_id: None)
+    playing, opened = _playback_lookups(playback)
     app = FastAPI(title="highlights review", docs_url=None, redoc_url=None, openapi_url=None)
     thumbs = Thumbnails()
-    export_lock = threading.Lock()
     html = page_html()
+    _guard(app, token)
+    _add_page(app, html)
+    _add_reading_api(app, session, reviewer, export, playing)
+    _add_decision_api(app, session)
+    _add_export(app, export)
+    _add_media(app, session, playing, opened, thumbs)
+    return app
+
+
+def _playback_lookups(playback: Mapping[str, Playback] | BrowserCopies | None
+                      ) -> tuple[Callable[[str], Playback | None], Callable[[str], None]]:
+    """(what a game's player plays now, None: its source; what to call when the page opens a game)."""
+    if isinstance(playback, BrowserCopies):
+        return playback.current, playback.want
+    fixed = dict(playback or {})
+    return fixed.get, (lambda game_id: None)
+
+
+def _guard(app: FastAPI, token: str) -> None:
+    """Every request is checked for the token and answered with the page's security headers; a
+    user's error becomes a 400 with its one line."""
 
     def _token_ok(request: Request, *, header_only: bool) -> bool:
         given = request.headers.get(TOKEN_HEADER)
@@ -88,9 +103,17 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
         # version that is not there): the page shows the one line.
         return JSONResponse({"error": " ".join(str(exc).split())}, status_code=400)
 
+
+def _add_page(app: FastAPI, html: str) -> None:
     @app.get("/", response_class=HTMLResponse)
     def index(request: Request) -> HTMLResponse:
         return HTMLResponse(html.replace("__NONCE__", request.state.nonce), headers={"Cache-Control": "no-store"})
+
+
+def _add_reading_api(app: FastAPI, session: ReviewSession, reviewer: str,
+                     export: Callable[[], dict[str, Any]] | None,
+                     playing: Callable[[str], Playback | None]) -> None:
+    """The games, what each one's player plays, a page of a game's items and its whole timeline."""
 
     def video_state(game_id: str) -> dict[str, Any]:
         now = playing(game_id)
@@ -121,6 +144,10 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
         rows = [[s["id"], s["kind"], s["state"]["start_s"], s["state"]["end_s"], s["state"]["status"],
                  s["state"]["label"]] for s in session.states(game_id)]
         return {"game": game_id, "duration_s": session.game(game_id).duration_s, "rows": rows}
+
+
+def _add_decision_api(app: FastAPI, session: ReviewSession) -> None:
+    """A decision on an item, a missed event, an undo, and the changes since a decision id."""
 
     @app.post("/api/games/{game_id}/items/{item_id}/decision")
     def decide(game_id: str, item_id: str, body: dict = Body(...)) -> dict[str, Any]:
@@ -158,6 +185,11 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     def changes(since: int = 0) -> dict[str, Any]:
         return session.changes(since)
 
+
+def _add_export(app: FastAPI, export: Callable[[], dict[str, Any]] | None) -> None:
+    """The page's export button: one export at a time."""
+    export_lock = threading.Lock()
+
     @app.post("/api/export")
     def run_export() -> dict[str, Any]:
         if export is None:
@@ -169,6 +201,11 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
             return export()
         finally:
             export_lock.release()
+
+
+def _add_media(app: FastAPI, session: ReviewSession, playing: Callable[[str], Playback | None],
+               opened: Callable[[str], None], thumbs: Thumbnails) -> None:
+    """A game's video (or its browser copy), a file of its detect folder, an item's thumbnail."""
 
     @app.get("/media/{game_id}/video")
     def video(game_id: str) -> FileResponse:
@@ -195,8 +232,6 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
             raise HTTPException(404, "no such item")
         data = thumbs.jpeg(session.game(game_id).video, state["state"]["key_s"] or state["state"]["start_s"])
         return Response(data, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=3600"})
-
-    return app
 
 
 def safe_path(folder: Path, requested: str) -> Path | None:
