@@ -86,3 +86,16 @@ def test_a_sport_the_model_has_no_class_of_names_only_the_sports_its_classes_giv
         sport_classes(WITHOUT_NONE, "soccer")
     assert str(info.value) == ("classifier.sport='soccer': the model's classes (background, tennis_serve, "
                                "volleyball_spike) hold no soccer class (its sports: tennis, volleyball)")
+
+
+def test_unknown_is_no_sport_to_keep_the_labels_to():
+    """`unknown` is the sport of a class that names none (`background`): taken as a sport, it would
+    keep background as the only class, and every spike's probability would go to it."""
+    from highlights.errors import ConfigError
+    from highlights.pipeline.sport_filter import sport_classes
+
+    for sport in ("unknown", " Unknown"):
+        with pytest.raises(ConfigError) as info:
+            sport_classes(WITHOUT_NONE, sport)
+        assert "hold no unknown class (its sports: tennis, volleyball)" in str(info.value)
+    assert sport_classes(WITHOUT_NONE, "volleyball") == (2,)

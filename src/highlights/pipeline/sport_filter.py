@@ -34,7 +34,10 @@ def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
     """Indices of `sport`'s action classes in `classes` (a class's sport: `vocabulary.sport_of`);
     a one-line error naming the classes when there are none."""
     wanted = sport.strip().lower()
-    found = tuple(i for i, c in enumerate(classes) if c != NONE_LABEL and sport_of(c) == wanted)
+    # `unknown` is what a class naming no sport gets, not a sport: taken as one, a club's `rest`
+    # would be its only class, and every action's probability would go to background play.
+    found = () if wanted == UNKNOWN_SPORT else tuple(
+        i for i, c in enumerate(classes) if c != NONE_LABEL and sport_of(c) == wanted)
     if not found:
         # A class whose name gives no sport (a club's `background`) adds none to the list.
         sports = sorted({sport_of(c) for c in classes if c != NONE_LABEL} - {UNKNOWN_SPORT})
