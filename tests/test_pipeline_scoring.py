@@ -215,3 +215,67 @@ def test_score_of_highlights_json_refuses_an_annotation_past_its_videos_end(cli,
     (tmp_path / "game.json").write_text(json.dumps(own))
     res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json", "--out", tmp_path / "o")
     assert res.exit_code == 0, res.output
+
+
+def test_a_window_record_of_an_older_run_is_spotted_at_its_middle_with_its_one_label():
+    """Records without a key moment are spotted at their window's middle, records without the
+    class probabilities by their top label and score; `none` is no spot, and a key moment a
+    trigger put before the video's start is spotted at 0."""
+    from highlights.pipeline.spotting import window_spots
+
+    records = [{"window": [4.0, 6.5], "track": 1, "label": "soccer_shooting", "score": 0.6},
+               {"window": [8.0, 9.0], "track": 1, "key_s": None, "label": "none", "score": 0.9},
+               {"window": [0.0, 1.0], "track": 2, "key_s": -0.02, "label": "baseball_swing", "score": 0.3,
+                "probs": {"baseball_swing": 0.3, "none": 0.7}}]
+    assert window_spots(records, half=2) == [Spot("baseball_swing", 0.0, 0.3, 2), Spot("soccer_shooting", 5.25, 0.6, 2)]
+
+
+def test_highlights_are_spotted_at_their_key_moment_else_their_middle_and_read_back_as_highlights():
+    from highlights.pipeline.highlight import Highlight
+    from highlights.pipeline.spotting import highlight_spots, spots_as_highlights
+
+    keyed = Highlight(start_s=10.0, end_s=14.0, label="soccer_shooting", sport="soccer", score=0.8, key_s=11.0)
+    unkeyed = Highlight(start_s=2.0, end_s=3.0, label="basketball_layup", sport="basketball", score=0.4)
+    spots = highlight_spots([keyed, unkeyed], half=2)
+    assert spots == [Spot("basketball_layup", 2.5, 0.4, 2), Spot("soccer_shooting", 11.0, 0.8, 2)]
+    back = spots_as_highlights(spots)
+    assert [(h.start_s, h.end_s, h.key_s, h.label, h.sport, h.score, h.evidence) for h in back] == [
+        (2.5, 2.5, 2.5, "basketball_layup", "basketball", 0.4, {"half": 2}),
+        (11.0, 11.0, 11.0, "soccer_shooting", "soccer", 0.8, {"half": 2})]
+
+
+def test_a_spot_scores_only_against_the_events_of_its_own_half():
+    """An event 42 s into the second half: a spot at 42 s of the first half is another moment of
+    the match, one at 42 s of the second finds it; a file's `none` spots are no unscored label,
+    and an event without a half is on the half it is scored for."""
+    from highlights.pipeline.spotting import spotting_report
+
+    second = GameAnnotation("match", None, None, None, None, "soccer",
+                            [Event("0", "soccer", "Corner", 40.0, 44.0, 42.0, half=2)])
+    wrong_half = spotting_report([Spot("Corner", 42.0, 0.9, 1), Spot("Corner", 50.0, 0.2, 1),
+                                  Spot("none", 10.0, 0.5, 1)], second)
+    right_half = spotting_report([Spot("Corner", 42.0, 0.9, 2)], second)
+    assert wrong_half["tight"]["average_map"] == 0.0 and right_half["tight"]["average_map"] == 1.0
+    assert wrong_half["unscored_labels"] == [] and wrong_half["spots"] == 3
+    halfless = GameAnnotation("match", None, None, None, None, "soccer",
+                              [Event("0", "soccer", "Corner", 40.0, 44.0, 42.0)])
+    assert spotting_report([Spot("Corner", 42.0, 0.9, 2)], halfless, half=2)["tight"]["average_map"] == 1.0
+    assert spotting_report([Spot("Corner", 42.0, 0.9, 2)], halfless)["tight"]["average_map"] == 0.0
+
+
+def test_a_highlights_json_is_read_as_spots_of_the_half_named_and_a_malformed_highlight_is_one_line(tmp_path):
+    from highlights.events.formats import AnnotationError
+    from highlights.pipeline.spotting import load_predictions
+
+    path = tmp_path / "highlights.json"
+    shot = {"start_s": 4.0, "end_s": 6.0, "label": "soccer_shooting", "sport": "soccer", "score": 0.8, "key_s": 5.0}
+    path.write_text(json.dumps({"highlights": [shot]}))
+    assert load_predictions(path).spots == [Spot("soccer_shooting", 5.0, 0.8, 1)]
+    second = load_predictions(path, half=2)
+    assert (second.kind, second.spots) == ("highlights", [Spot("soccer_shooting", 5.0, 0.8, 2)])
+    for bad, cause in ((dict(shot, score="high"), "ValueError"), (dict(shot, end_s=None), "TypeError"),
+                       ({k: v for k, v in shot.items() if k != "label"}, "KeyError")):
+        path.write_text(json.dumps({"highlights": [bad]}))
+        with pytest.raises(AnnotationError) as info:
+            load_predictions(path)
+        assert str(info.value).startswith(f"{path}: malformed highlight ({cause}: ")
