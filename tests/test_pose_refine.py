@@ -114,3 +114,15 @@ def test_a_run_with_refine_estimates_the_keyed_windows_again(game):
         kin = h.evidence.get("kinematics") or {}
         if kin.get("trigger"):
             assert "refined" in kin  # every keyed window that reached the classifier was measured again
+
+
+def test_every_setting_read_with_whole_tracks_is_left_out_of_a_frames_settings_and_no_other():
+    """Side continuity and every refine setting act where tracks are read: frames kept under one
+    value of each serve another. A setting the pose stage itself reads still tells frames apart."""
+    from highlights.pipeline.config import KinematicsConfig, PoseConfig
+
+    track_read = PoseConfig(side_continuity=True, refine="blazepose", refine_margin=0.4, refine_short_side=480)
+    assert frame_settings(track_read) == frame_settings(PoseConfig()) == PoseConfig()
+    for frame_read in (PoseConfig(min_keypoints=5), PoseConfig(min_visibility=0.5), PoseConfig(backend="gt")):
+        assert frame_settings(frame_read) == frame_read != PoseConfig()
+    assert frame_settings(KinematicsConfig(smooth_frames=3)) == KinematicsConfig(smooth_frames=3)
