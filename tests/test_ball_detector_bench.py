@@ -104,7 +104,7 @@ def test_the_bench_runs_on_a_tiny_synthetic_real_dev_tree(tmp_path):
     (real_dev / "annotations" / "shot.json").write_text(json.dumps(ann.to_dict()))
 
     run = subprocess.run([sys.executable, str(BENCH_DIR / "bench_ball_detector.py"), "--package", PACKAGE,
-                          "--real-dev", str(real_dev), "--fps", "10"],
+                          "--real-dev", str(real_dev), "--fps", "10", "--per-clip"],
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     out = run.stdout
@@ -113,6 +113,8 @@ def test_the_bench_runs_on_a_tiny_synthetic_real_dev_tree(tmp_path):
     # 1.5 s at 10 fps: 15 analysis frames a clip, in each layout
     assert out.count("none               1 |   15 |") == 2
     assert out.count("soccer_shooting    1 |   15 |") == 2
+    assert sum(line.strip().startswith("none/jog.mp4: ") and line.split(": ")[1].startswith(tuple(
+        f"{k}/15 |" for k in range(16))) for line in out.splitlines()) == 2
     assert out.count("shot.mp4 e1 (soccer_shooting, 0.8 s):") == 2
     assert "(1 action, 1 none clips)" in out
     ms = [float(line.split("median ")[1].split(",")[0]) for line in out.splitlines() if "ms a frame" in line]
