@@ -31,7 +31,8 @@ is chosen. Then, around every
 annotated event of `annotations/*.json`: frames with a ball in the second before the key moment
 and the second after, and the speed after against before; and the same for the stretches of
 those clips more than 2 s from any key moment. Then the milliseconds a frame (resize and
-detector, median, at `--threads`). No frame is written or kept.
+detector, median, at `--threads`), and the CPU time it took (on a busy machine the wall time
+grows, the CPU time of one thread much less). No frame is written or kept.
 """
 
 from __future__ import annotations
@@ -193,6 +194,7 @@ class ClipBalls:
     times: list[float] = field(default_factory=list)
     best: list[Ball | None] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
+    cpu_ms: list[float] = field(default_factory=list)
 
 
 def best_ball(balls: list[Ball], min_score: float) -> Ball | None:
@@ -234,9 +236,10 @@ def detect_clip(video: Path, label: str, detector: BallDetector, fps: float, min
     for frame in iter_frames(video, target_fps=fps):
         if clip is None:
             clip = ClipBalls(label, video.name, frame.rgb.shape[0])
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         balls = detector(frame.rgb)
         clip.ms.append((time.perf_counter() - start) * 1000)
+        clip.cpu_ms.append((time.process_time() - cpu_start) * 1000)
         clip.times.append(frame.time_s)
         clip.best.append(best_ball(balls, min_score))
     return clip
@@ -367,6 +370,7 @@ def main() -> int:
         detector = BallDetector(model, layout, args.threads)
         clips = [detect_clip(path, label, detector, args.fps, args.min_score) for label, path in videos]
         ms = [m for c in clips for m in c.ms]
+        cpu_ms = [m for c in clips for m in c.cpu_ms]
         print(f"layout {layout}: {len(clips)} clips at {args.fps:g} fps, sports ball at score >= {args.min_score:g}")
         print_classes(clips)
         if args.per_clip:
@@ -374,7 +378,8 @@ def main() -> int:
         print_action_vs_none(clips)
         print_events(clips, args.real_dev)
         print(f"  ms a frame (resize and detector, {args.threads} thread{'s' if args.threads != 1 else ''}): "
-              f"median {statistics.median(ms):.1f}, p90 {percentile(ms, 90):.1f} (n={len(ms)} frames; "
+              f"median {statistics.median(ms):.1f}, p90 {percentile(ms, 90):.1f}, CPU time median "
+              f"{statistics.median(cpu_ms):.1f} (n={len(ms)} frames; "
               f"1-minute load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: a busy machine "
               "makes it slower)")
     return 0
