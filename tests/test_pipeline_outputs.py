@@ -222,21 +222,28 @@ def _overlapping() -> list[Highlight]:
 def test_timeline_png_draws_another_script_with_an_installed_font_else_says_so_in_one_line(tmp_path, monkeypatch,
                                                                                             caplog):
     """A sport named in a script matplotlib's own font lacks is drawn with an installed font that
-    has it; with none, one log line names the characters, where matplotlib warned once a glyph
-    with its source line. (STIX, which matplotlib ships, stands in for a CJK font here.)"""
+    has it; with none, one log line names the sport, where matplotlib warned once a glyph with its
+    source line. (STIX, which matplotlib ships, stands in for a CJK font here: the lookup finds it
+    by its characters.)"""
     import warnings
+
+    from matplotlib import font_manager
 
     import highlights.figure_png as figure_png
 
-    monkeypatch.setattr(figure_png, "FALLBACK_FONTS", ("STIXGeneral",))
+    monkeypatch.setattr(figure_png, "FALLBACK_FONTS", ())
+    monkeypatch.setattr(figure_png, "installed_fonts", lambda: tuple(
+        (f, font_manager.findfont(font_manager.FontProperties(family=[f]))) for f in ("DejaVu Sans", "STIXGeneral")))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plot_timeline([Highlight(1.0, 2.0, "x", "ℊolf", 0.8, None)], tmp_path / "stix.png", duration_s=10.0)
         with caplog.at_level("WARNING", logger=figure_png.__name__):
+            plot_timeline([Highlight(1.0, 2.0, "x", "ℊolf", 0.8, None)], tmp_path / "stix.png", duration_s=10.0)
+            assert caplog.records == []
             plot_timeline([Highlight(1.0, 2.0, "三分", "篮球", 0.8, None)], tmp_path / "cjk.png", duration_s=10.0)
     assert [r.getMessage() for r in caplog.records] == [
-        "cjk.png: no installed font draws 篮 球, shown there as boxes (the page, CSV and editor files "
-        "have them as written); a font of that script (Noto Sans CJK for Chinese, Japanese, Korean) draws them"]
+        "cjk.png: no installed font draws 篮球, shown there as boxes (the page, CSV, JSON and Markdown have them as "
+        "written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; Noto Sans Devanagari, ...) "
+        "draws them"]
     assert matplotlib.image.imread(tmp_path / "cjk.png").shape[2] in (3, 4)
 
 

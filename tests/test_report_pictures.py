@@ -51,19 +51,63 @@ def test_the_colour_scale_counts_whole_clips_from_none():
         plt.close(fig)
 
 
+def _fonts_only(monkeypatch, *families: str) -> None:
+    """The font lookup pointed at matplotlib's own font and `families` only, as on a machine with
+    no other font installed."""
+    from matplotlib import font_manager
+
+    monkeypatch.setattr(figure_png, "FALLBACK_FONTS", ())
+    monkeypatch.setattr(figure_png, "installed_fonts",
+                        lambda: tuple((f, font_manager.findfont(font_manager.FontProperties(family=[f]))) for f in ("DejaVu Sans", *families)))
+
+
 def test_a_class_named_in_another_script_is_drawn_with_an_installed_font_else_said_in_one_line(tmp_path, monkeypatch,
                                                                                               caplog):
     """As the timeline: matplotlib warned once a glyph with its source line, and drew the names in
-    its own font only. (STIX, which matplotlib ships, stands in for a CJK font here.)"""
-    monkeypatch.setattr(figure_png, "FALLBACK_FONTS", ("STIXGeneral",))
+    its own font only. (STIX, which matplotlib ships, stands in for a CJK font here: the lookup
+    finds it by its characters, not by name.)"""
+    _fonts_only(monkeypatch, "STIXGeneral")
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        plot_confusion(_diagonal(["ℊolf_swing", "none"]), tmp_path / "stix.png")
         with caplog.at_level("WARNING", logger=figure_png.__name__):
+            plot_confusion(_diagonal(["ℊolf_swing", "none"]), tmp_path / "stix.png")
+            assert caplog.records == []
             plot_confusion(_diagonal(["篮球_layup", "none"]), tmp_path / "cjk.png")
     assert [r.getMessage() for r in caplog.records] == [
-        "cjk.png: no installed font draws 篮 球, shown there as boxes (the page, CSV and editor files "
-        "have them as written); a font of that script (Noto Sans CJK for Chinese, Japanese, Korean) draws them"]
+        "cjk.png: no installed font draws 篮球_layup, shown there as boxes (the page, CSV, JSON and Markdown have "
+        "them as written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; Noto Sans "
+        "Devanagari, ...) draws them"]
+
+
+def test_names_in_scripts_matplotlib_does_not_shape_are_said_in_one_line_without_a_warning(tmp_path, monkeypatch,
+                                                                                         caplog):
+    """Devanagari: matplotlib warned once each label it drew ("does not support Devanagari
+    natively"), dozens of lines for one picture. Arabic it draws left to right, unjoined, and says
+    nothing."""
+    _fonts_only(monkeypatch)
+    labels = ["シュート", "投篮", "تسديدة", "शॉट मारना", "none"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with caplog.at_level("WARNING", logger=figure_png.__name__):
+            path = plot_confusion(_diagonal(labels), tmp_path / "scripts.png")
+    assert [r.getMessage() for r in caplog.records] == [
+        "scripts.png: no installed font draws シュート, 投篮, शॉट मारना, shown there as boxes (the page, CSV, JSON and "
+        "Markdown have them as written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; "
+        "Noto Sans Devanagari, ...) draws them; matplotlib draws Devanagari letter by letter, unjoined; "
+        "matplotlib draws تسديدة left to right, unjoined"]
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_japanese_class_is_drawn_by_an_installed_japanese_font_where_there_is_one(tmp_path, caplog):
+    """The lookup over the fonts as installed: where one has the glyphs (Noto Sans CJK), the name is
+    drawn without a word; where none has, the line names it."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with caplog.at_level("WARNING", logger=figure_png.__name__):
+            plot_confusion(_diagonal(["シュート", "none"]), tmp_path / "ja.png")
+    drawn = not figure_png.fonts_for(map(ord, "シュート"))[1]
+    assert [r.getMessage().split(",")[0] for r in caplog.records] == (
+        [] if drawn else ["ja.png: no installed font draws シュート"])
 
 
 def test_a_class_without_test_clips_is_named_in_the_confusion_matrixs_title():

@@ -59,7 +59,7 @@ def write_preview_grid(
     """Write a PNG grid (`preview_figure`), atomically, a file name in a script matplotlib's font
     lacks drawn with an installed font that has it."""
     return write_figure_png(out, lambda: preview_figure(clip_path, variants=variants, seed=seed, frames=frames,
-                                                        config=config), dpi=110)
+                                                        config=config), dpi=110, names=[Path(clip_path).name])
 
 
 def preview_figure(

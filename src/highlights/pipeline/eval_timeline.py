@@ -14,7 +14,7 @@ from typing import Any
 from highlights.figure_png import write_figure_png
 from highlights.pipeline.evaluation import ToleranceScore
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.timeline import Mark, TimelinePart, timeline_parts_figure
+from highlights.pipeline.outputs.timeline import Mark, TimelinePart, shown_names, timeline_parts_figure
 
 EVAL_TIMELINE_PNG = "pipeline_eval_timeline.png"
 
@@ -102,4 +102,5 @@ def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any],
 def write_eval_timeline(out_path: str | Path, highlights: Sequence[Highlight], events: Sequence[Any],
                         score: ToleranceScore, **kwargs: Any) -> Path:
     """`eval_timeline_figure` written as a PNG, atomically."""
-    return write_figure_png(out_path, lambda: eval_timeline_figure(highlights, events, score, **kwargs))
+    return write_figure_png(out_path, lambda: eval_timeline_figure(highlights, events, score, **kwargs),
+                            names=shown_names(highlights, events))

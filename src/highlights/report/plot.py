@@ -92,7 +92,8 @@ def confusion_figure(report: dict):
 def plot_confusion(report: dict, path: str | Path) -> Path:
     """Writes the report's confusion matrix (`confusion_figure`) as a PNG, atomically, a class
     named in a script matplotlib's font lacks drawn with an installed font that has it."""
-    return write_figure_png(path, lambda: confusion_figure(report), dpi=120)
+    return write_figure_png(path, lambda: confusion_figure(report), dpi=120,
+                            names=report["confusion_matrix"]["labels"])
 
 
 def reliability_figure(report: dict):

@@ -31,8 +31,16 @@ def plot_timeline(
     its score, highlights that overlap in time one above the other; the ground-truth lane (only
     when `annotation` is given) shows the annotated events.
     """
+    highlights = list(highlights)
     return write_figure_png(
-        out_path, lambda: timeline_figure(highlights, duration_s=duration_s, annotation=annotation, title=title))
+        out_path, lambda: timeline_figure(highlights, duration_s=duration_s, annotation=annotation, title=title),
+        names=shown_names(highlights, annotation))
+
+
+def shown_names(highlights: Iterable[Highlight], annotation: Any = None) -> list[str]:
+    """The sports and classes a timeline's legend names, for the fonts that draw them."""
+    return [*(colour_key(h.sport, h.label) for h in highlights),
+            *(colour_key(s.sport, s.label) for s in event_segments(annotation))]
 
 
 @dataclass(frozen=True)
