@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import warnings
 
+import matplotlib.image
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -108,6 +109,30 @@ def test_a_japanese_class_is_drawn_by_an_installed_japanese_font_where_there_is_
     drawn = not figure_png.fonts_for(map(ord, "シュート"))[1]
     assert [r.getMessage().split(",")[0] for r in caplog.records] == (
         [] if drawn else ["ja.png: no installed font draws シュート"])
+
+
+def test_fourteen_classes_of_long_names_make_a_picture_of_sensible_size_with_every_name_whole(tmp_path):
+    """Cells of 0.9 in and names slanted beneath made a picture over 2000 px wide for fourteen
+    classes of 45 characters; the names beneath now stand upright, each in its column."""
+    labels = [f"class {i:02d} basketball layups from the left side" for i in range(13)] + ["none"]
+    assert {len(label) for label in labels[:-1]} == {45}
+    path = plot_confusion(_diagonal(labels), tmp_path / "many.png")
+    height, width = matplotlib.image.imread(path).shape[:2]
+    assert 800 <= width <= 1500 and 800 <= height <= 1500, (width, height)
+    fig = confusion_figure(_diagonal(labels))
+    try:
+        assert texts_outside(fig) == []
+        renderer = fig.canvas.get_renderer()
+        ax = fig.axes[0]
+        for ticks in (ax.get_xticklabels(), ax.get_yticklabels()):
+            assert texts_cover_each_other(ticks, renderer) == []
+            assert [t.get_text().replace("\n", " ") for t in ticks] == labels
+        # each count narrower than its cell
+        cell_px = ax.transData.transform((1, 0))[0] - ax.transData.transform((0, 0))[0]
+        counts = [t for t in ax.texts if t.get_text().isdigit()]
+        assert len(counts) == 14 * 14 and max(t.get_window_extent(renderer).width for t in counts) < cell_px
+    finally:
+        plt.close(fig)
 
 
 def test_a_class_without_test_clips_is_named_in_the_confusion_matrixs_title():

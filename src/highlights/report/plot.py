@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -19,6 +20,10 @@ from highlights.wrapped_label import widest_line_pt, wrap_to_width  # noqa: E402
 TICK_FONT_SIZE = 10
 TITLE_SIZE = 9
 CLASS_NAME_WIDTH_PT = 130  # about 24 characters of a class name on a line
+LINE_PT = 1.2 * TICK_FONT_SIZE  # a class name's line, its spacing included
+SLANT = 35  # degrees the names beneath the matrix are turned where they fit so
+# A cell's side in inches: its largest, its least, and the matrix's side up to which cells shrink.
+MAX_CELL_IN, MIN_CELL_IN, MATRIX_IN = 0.9, 0.5, 7.5
 
 
 def _method_word(method: str) -> str:
@@ -60,10 +65,19 @@ def confusion_figure(report: dict):
     labels = [wrap_to_width(label, CLASS_NAME_WIDTH_PT, TICK_FONT_SIZE) for label in cm["labels"]]
     names_in = max(widest_line_pt(label, TICK_FONT_SIZE) for label in labels) / 72
     matrix = np.asarray(cm["matrix"])
-    size = 1.2 + 0.9 * len(labels)
-    # 6 in wide at least: the class names to the left of a small matrix push its title off the edge;
-    # wider and taller by the names beside it and beneath it (slanted)
-    fig, ax = plt.subplots(figsize=(max(size + 1.5 + names_in, 6.0), max(size + 0.6 * names_in, 3.5)))
+    n = len(labels)
+    # Cells smaller as classes are added, down to room for a count of four digits and a name of
+    # three lines beside each: at 0.9 in a cell, fourteen classes of long names made a picture
+    # over 2000 px wide. Up to MATRIX_IN across in all, where each cell still fits.
+    cell_in = max(MIN_CELL_IN, min(MAX_CELL_IN, MATRIX_IN / n))
+    # The names beneath slanted where they fit beside each other so, else upright as a column's
+    # own (slanted, names of two lines in cells of half an inch covered their neighbours).
+    lines = max(label.count("\n") + 1 for label in labels)
+    upright = lines * LINE_PT / math.sin(math.radians(SLANT)) > 0.9 * cell_in * 72
+    beneath_in = names_in if upright else names_in * math.sin(math.radians(SLANT)) + 0.15
+    size = cell_in * n
+    # 6 in wide at least: the class names to the left of a small matrix push its title off the edge
+    fig, ax = plt.subplots(figsize=(max(size + 1.7 + names_in, 6.0), max(size + 1.4 + beneath_in, 3.5)))
     try:
         # From 0 clips: with its own least count at the bottom, a matrix of one class (or of equal
         # counts) had a scale of 4.5 to 5.5 clips and its cell the colour of the middle.
@@ -71,17 +85,23 @@ def confusion_figure(report: dict):
         bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
         bar.locator = MaxNLocator(integer=True)  # counts of clips: no tick at 0.5 of one
         bar.update_ticks()
-        ax.set_xticks(range(len(labels)), labels=labels, rotation=35, ha="right", fontsize=TICK_FONT_SIZE)
-        ax.set_yticks(range(len(labels)), labels=labels, fontsize=TICK_FONT_SIZE)
+        if upright:
+            ax.set_xticks(range(n), labels=labels, rotation=90, fontsize=TICK_FONT_SIZE)
+        else:
+            ax.set_xticks(range(n), labels=labels, rotation=SLANT, ha="right", rotation_mode="anchor",
+                          fontsize=TICK_FONT_SIZE)
+        ax.set_yticks(range(n), labels=labels, fontsize=TICK_FONT_SIZE)
         ax.set_xlabel(cm["columns"])
         ax.set_ylabel(cm["rows"])
         ax.set_title(confusion_title(report), fontsize=TITLE_SIZE)
         # Each count in black or white by its own cell's colour: a fixed switch at half the largest
         # count put white on the mid blues, where it reads at about 2.5:1.
+        count_size = 10 if cell_in >= 0.6 else 8
         for i in range(matrix.shape[0]):
             for j in range(matrix.shape[1]):
                 cell = image.cmap(image.norm(matrix[i, j]))
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=text_colour_on(cell))
+                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=text_colour_on(cell),
+                        fontsize=count_size)
         fig.tight_layout()
     except BaseException:
         plt.close(fig)
