@@ -241,7 +241,7 @@ def test_timeline_png_draws_another_script_with_an_installed_font_else_says_so_i
             assert caplog.records == []
             plot_timeline([Highlight(1.0, 2.0, "三分", "篮球", 0.8, None)], tmp_path / "cjk.png", duration_s=10.0)
     assert [r.getMessage() for r in caplog.records] == [
-        "cjk.png: no installed font draws 篮球, shown there as boxes (the page, CSV, JSON and Markdown have them as "
+        "cjk.png: no installed font draws 篮球, shown there as boxes (the text files beside it have them as "
         "written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; Noto Sans Devanagari, ...) "
         "draws them"]
     assert matplotlib.image.imread(tmp_path / "cjk.png").shape[2] in (3, 4)

@@ -75,7 +75,7 @@ def test_a_class_named_in_another_script_is_drawn_with_an_installed_font_else_sa
             assert caplog.records == []
             plot_confusion(_diagonal(["篮球_layup", "none"]), tmp_path / "cjk.png")
     assert [r.getMessage() for r in caplog.records] == [
-        "cjk.png: no installed font draws 篮球_layup, shown there as boxes (the page, CSV, JSON and Markdown have "
+        "cjk.png: no installed font draws 篮球_layup, shown there as boxes (the text files beside it have "
         "them as written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; Noto Sans "
         "Devanagari, ...) draws them"]
 
@@ -92,8 +92,8 @@ def test_names_in_scripts_matplotlib_does_not_shape_are_said_in_one_line_without
         with caplog.at_level("WARNING", logger=figure_png.__name__):
             path = plot_confusion(_diagonal(labels), tmp_path / "scripts.png")
     assert [r.getMessage() for r in caplog.records] == [
-        "scripts.png: no installed font draws シュート, 投篮, शॉट मारना, shown there as boxes (the page, CSV, JSON and "
-        "Markdown have them as written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; "
+        "scripts.png: no installed font draws シュート, 投篮, शॉट मारना, shown there as boxes (the text files beside it "
+        "have them as written); a font of their script (Noto Sans CJK for Chinese, Japanese, Korean; "
         "Noto Sans Devanagari, ...) draws them; matplotlib draws Devanagari letter by letter, unjoined; "
         "matplotlib draws تسديدة left to right, unjoined"]
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

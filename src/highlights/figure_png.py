@@ -82,7 +82,7 @@ def _font_note(names: list[str], missing: list[str], unshaped: list[str]) -> str
         # a character of no given name (a file's name in a title) is named itself
         others = [ch for ch in missing if not any(ch in name for name in lacking)]
         parts.append(f"no installed font draws {', '.join([*lacking, *([' '.join(others)] if others else [])])}, "
-                     "shown there as boxes (the page, CSV, JSON and Markdown have them as written); a font of "
+                     "shown there as boxes (the text files beside it have them as written); a font of "
                      "their script (Noto Sans CJK for Chinese, Japanese, Korean; Noto Sans Devanagari, ...) draws them")
     if unshaped:
         parts.append(f"matplotlib draws {', '.join(unshaped)} letter by letter, unjoined")
