@@ -23,7 +23,8 @@ from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import (
-    LIKENESS_FILE, CheckedClip, KnownClip, Likeness, check_sources, check_video, load_likenesses, save_likenesses,
+    LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video, load_likenesses,
+    save_likenesses,
 )
 from highlights.datasets.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import cut_span
@@ -32,7 +33,7 @@ from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, DatasetVersion,
 )
-from highlights.datasets.sources import ClipDefaults, SourceClip, find_sources
+from highlights.datasets.sources import ClipDefaults, Discovered, SourceClip, find_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
 from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
@@ -194,18 +195,7 @@ def _build_locked(
     defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
 
-    if parent is None and list_versions(root):
-        # A second unrelated version beside the first (often the same folder ingested again)
-        # shares no splits with it: models trained on the two could not be compared.
-        have = list_versions(root)
-        raise DatasetError(f"{root}: already holds {', '.join(have)}; `dataset create` makes a root's first "
-                           f"version: `dataset grow SRC --root {root} --parent {have[-1]}` adds clips to it "
-                           "(or choose another --root)")
-    inside = _version_holding(root, Path(src))
-    if inside is not None:
-        # Its manifest reads like any other, and every clip would be refused as a duplicate of itself.
-        raise DatasetError(f"{src}: lies in {root}'s version {inside.name}, not in a folder of new clips (a grown "
-                           "version keeps its parent's clips anyway); give a folder or CSV manifest of new clips")
+    _refuse_unrelated_source(src, root, parent)
     base = load_version(root, parent) if parent is not None else None
     # Splits of the groups as the parent placed them, replaced clips included: a replacement in
     # the same group lands where the clip it replaces was.
@@ -216,46 +206,13 @@ def _build_locked(
     split_config = _split_config(base, seed, ratios)
     if augment_variants is None:
         augment_variants, augment_config = _parent_augment(base, augment_config)
-    discovered = find_sources(src, allow_outside=allow_outside, defaults=defaults)
-    if base is not None:
-        # Growing, an empty folder of a class the parent has loses nothing: the class stays.
-        kept = {str(Path(src) / name) for name in discovered.empty_folders if name in base.classes}
-        discovered.problems = [p for p in discovered.problems if p.path not in kept]
-    sources = discovered.clips
-    class_list = _resolve_classes(classes, base, sources)
+    discovered = _discovered(src, base, allow_outside, defaults)
+    class_list = _resolve_classes(classes, base, discovered.clips)
     base_looks = _parent_likenesses(base, show_progress) if base else {}
-    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id),
-                                 cut_span(c.provenance), file_size(c.path))
-             for c in base.clips} if base else {}
-
-    outcome = check_sources(sources, class_list, known, skip_existing=skip_existing, show_progress=show_progress)
-    checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
-    if rejected and not skip_bad:
-        raise DatasetError([r.reason for r in rejected], skippable=True)
-    rejected += outcome.contradicted
-    if not checked:
-        why = " (all were skipped)" if rejected else ""
-        if outcome.already_present:
-            why = " (all are already in the parent)"
-        raise DatasetError(f"{src}: no clips to add{why}")
-
-    base_clips = base.clips if base else []
-    base_real = [c for c in base_clips if not c.is_augmented]
-    splits = assign_splits(
-        [c.label for c in base_real] + [c.source.label for c in checked],
-        [c.group for c in base_real] + [c.source.group for c in checked],
-        split_config,
-        fixed=fixed,
-    )
-    new_splits = splits[len(base_real):]
-
-    def recorded(path) -> str:
-        """A source clip's path as the meta records it: under ``source_name`` (the way each clip's
-        own entry names it) when one is given, since ``src`` may be a staging folder gone by then."""
-        path = Path(path)
-        if source_name and path.resolve().is_relative_to(Path(src).resolve()):
-            return f"{source_name}: {path.name}"
-        return str(path)
+    outcome, rejected = _checked_sources(src, discovered, class_list, base, base_looks, skip_bad=skip_bad,
+                                         skip_existing=skip_existing, show_progress=show_progress)
+    checked = outcome.accepted
+    new_splits = _new_clip_splits(base, checked, split_config, fixed)
 
     name = next_version_name(root)
     try:
@@ -267,51 +224,14 @@ def _build_locked(
         (tmp / CLIPS_DIR).mkdir()
         rows: list[dict] = []
         clip_meta: dict[str, dict] = {}
-        if base:
-            _link_parent_clips(base, tmp, rows, clip_meta, show_progress)
-        augment = PhoneAugment(augment_config or PhoneAugmentConfig()) if augment_variants else None
-        stored = {r["sha256"] for r in rows}
-        new_variants = 0
-        work = "copying clips" + (" and making variants" if augment else "")
-        for clip, split in track(list(zip(checked, new_splits)), work, enabled=show_progress):
-            clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta,
-                                     source=f"{source_name}: {clip.source.path.name}" if source_name else None)
-            stored.add(clip.sha256)
-            if augment is not None and split == "train":
-                seeds = [derive_seed(split_config.seed, clip.sha256, k) for k in range(augment_variants)]
-                new_variants += _add_variants(clip_id, seeds, augment, tmp, name, rows, clip_meta, stored)
-        if augment is not None and base:
-            new_variants += _top_up_parent_variants(base, augment_variants, split_config.seed, augment, tmp, name,
-                                                    rows, clip_meta, stored, show_progress)
-
-        meta = {
-            "format": META_FORMAT,
-            "version": name,
-            "parent": base.name if base else None,
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
-            "note": note if note is not None else (base.note if base else DEFAULT_NOTE),
-            "classes": class_list,
-            "source": source_name or str(Path(src).resolve()),
-            "split": split_config.to_dict(),
-            "counts": count_clips(rows, class_list, augmented=False),
-            "augmented_counts": count_clips(rows, class_list, augmented=True),
-            "added": {"real": len(checked), "augmented": new_variants,
-                      "already_in_parent": outcome.already_present},
-            "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict(),
-                         "max_short_side_px": VARIANT_MAX_SHORT_SIDE} if augment else None),
-            "skipped": [r.to_dict() for r in rejected],
-            "near_duplicates": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
-                                for d in outcome.near_duplicates],
-            "same_video": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
-                           for d in outcome.same_video],
-            "replaced": replaced,
-            # Training and evaluation read a fixed number of frames a clip (16 by default) spread
-            # over its length; a shorter clip gives them by showing some frames twice.
-            "short_clips": [{"path": recorded(c.source.path), "frames": c.frames} for c in checked
-                            if 0 < c.frames < ClipSpec().num_frames],
-            "ignored": [r.to_dict() for r in discovered.ignored],
-            "clips": clip_meta,
-        }
+        augment, new_variants = _store_clips(base, checked, new_splits, tmp, name, rows, clip_meta,
+                                             augment_variants=augment_variants, augment_config=augment_config,
+                                             seed=split_config.seed, source_name=source_name,
+                                             show_progress=show_progress)
+        meta = _version_meta(
+            src, name, base, note, class_list, split_config, rows, clip_meta, outcome, rejected, replaced,
+            discovered, augment=augment, augment_variants=augment_variants, new_variants=new_variants,
+            source_name=source_name)
         _write_manifest(tmp / MANIFEST_NAME, rows)
         save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
                                                                if c.likeness is not None}})
@@ -329,6 +249,139 @@ def _build_locked(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return load_version(root, name)
+
+
+def _refuse_unrelated_source(src: str | Path, root: Path, parent: str | int | None) -> None:
+    """A first version of a root that already has one, or clips from one of the root's own versions."""
+    if parent is None and list_versions(root):
+        # A second unrelated version beside the first (often the same folder ingested again)
+        # shares no splits with it: models trained on the two could not be compared.
+        have = list_versions(root)
+        raise DatasetError(f"{root}: already holds {', '.join(have)}; `dataset create` makes a root's first "
+                           f"version: `dataset grow SRC --root {root} --parent {have[-1]}` adds clips to it "
+                           "(or choose another --root)")
+    inside = _version_holding(root, Path(src))
+    if inside is not None:
+        # Its manifest reads like any other, and every clip would be refused as a duplicate of itself.
+        raise DatasetError(f"{src}: lies in {root}'s version {inside.name}, not in a folder of new clips (a grown "
+                           "version keeps its parent's clips anyway); give a folder or CSV manifest of new clips")
+
+
+def _discovered(src: str | Path, base: DatasetVersion | None, allow_outside: bool,
+                defaults: ClipDefaults) -> Discovered:
+    discovered = find_sources(src, allow_outside=allow_outside, defaults=defaults)
+    if base is not None:
+        # Growing, an empty folder of a class the parent has loses nothing: the class stays.
+        kept = {str(Path(src) / name) for name in discovered.empty_folders if name in base.classes}
+        discovered.problems = [p for p in discovered.problems if p.path not in kept]
+    return discovered
+
+
+def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[str], base: DatasetVersion | None,
+                     base_looks: dict[str, Likeness], *, skip_bad: bool, skip_existing: bool,
+                     show_progress: bool) -> tuple[CheckOutcome, list]:
+    """The sources checked against the classes and the parent's clips, and every one left out;
+    refused when one is bad (unless `skip_bad`) or none is left to add."""
+    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id),
+                                 cut_span(c.provenance), file_size(c.path))
+             for c in base.clips} if base else {}
+    outcome = check_sources(discovered.clips, class_list, known, skip_existing=skip_existing,
+                            show_progress=show_progress)
+    checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
+    if rejected and not skip_bad:
+        raise DatasetError([r.reason for r in rejected], skippable=True)
+    rejected += outcome.contradicted
+    if not checked:
+        why = " (all were skipped)" if rejected else ""
+        if outcome.already_present:
+            why = " (all are already in the parent)"
+        raise DatasetError(f"{src}: no clips to add{why}")
+    return outcome, rejected
+
+
+def _new_clip_splits(base: DatasetVersion | None, checked: list[CheckedClip], split_config: SplitConfig,
+                     fixed: Mapping[str, str]) -> list[str]:
+    """The split of each new clip, assigned with the parent's real clips so that the ratios hold over both."""
+    base_clips = base.clips if base else []
+    base_real = [c for c in base_clips if not c.is_augmented]
+    splits = assign_splits(
+        [c.label for c in base_real] + [c.source.label for c in checked],
+        [c.group for c in base_real] + [c.source.group for c in checked],
+        split_config,
+        fixed=fixed,
+    )
+    return splits[len(base_real):]
+
+
+def _store_clips(base: DatasetVersion | None, checked: list[CheckedClip], new_splits: list[str], tmp: Path,
+                 name: str, rows: list, clip_meta: dict, *, augment_variants: int,
+                 augment_config: PhoneAugmentConfig | None, seed: int, source_name: str | None,
+                 show_progress: bool) -> tuple[PhoneAugment | None, int]:
+    """The parent's clips linked, the new ones copied, and the variants of the train clips made:
+    their rows and meta into `rows` and `clip_meta`; returns the augmentation (None: no variants)
+    and the number of new variants."""
+    if base:
+        _link_parent_clips(base, tmp, rows, clip_meta, show_progress)
+    augment = PhoneAugment(augment_config or PhoneAugmentConfig()) if augment_variants else None
+    stored = {r["sha256"] for r in rows}
+    new_variants = 0
+    work = "copying clips" + (" and making variants" if augment else "")
+    for clip, split in track(list(zip(checked, new_splits)), work, enabled=show_progress):
+        clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta,
+                                 source=f"{source_name}: {clip.source.path.name}" if source_name else None)
+        stored.add(clip.sha256)
+        if augment is not None and split == "train":
+            seeds = [derive_seed(seed, clip.sha256, k) for k in range(augment_variants)]
+            new_variants += _add_variants(clip_id, seeds, augment, tmp, name, rows, clip_meta, stored)
+    if augment is not None and base:
+        new_variants += _top_up_parent_variants(base, augment_variants, seed, augment, tmp, name,
+                                                rows, clip_meta, stored, show_progress)
+    return augment, new_variants
+
+
+def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note: str | None, class_list: list[str],
+                  split_config: SplitConfig, rows: list[dict], clip_meta: dict, outcome: CheckOutcome,
+                  rejected: list, replaced: list[dict], discovered: Discovered, *, augment: PhoneAugment | None,
+                  augment_variants: int, new_variants: int, source_name: str | None) -> dict:
+    """The version's meta.json: where it comes from, its counts, and every clip left out or noted, and why."""
+    checked = outcome.accepted
+
+    def recorded(path) -> str:
+        """A source clip's path as the meta records it: under ``source_name`` (the way each clip's
+        own entry names it) when one is given, since ``src`` may be a staging folder gone by then."""
+        path = Path(path)
+        if source_name and path.resolve().is_relative_to(Path(src).resolve()):
+            return f"{source_name}: {path.name}"
+        return str(path)
+
+    return {
+        "format": META_FORMAT,
+        "version": name,
+        "parent": base.name if base else None,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
+        "note": note if note is not None else (base.note if base else DEFAULT_NOTE),
+        "classes": class_list,
+        "source": source_name or str(Path(src).resolve()),
+        "split": split_config.to_dict(),
+        "counts": count_clips(rows, class_list, augmented=False),
+        "augmented_counts": count_clips(rows, class_list, augmented=True),
+        "added": {"real": len(checked), "augmented": new_variants,
+                  "already_in_parent": outcome.already_present},
+        "augment": ({"variants_per_clip": augment_variants, "config": augment.config.to_dict(),
+                     "max_short_side_px": VARIANT_MAX_SHORT_SIDE} if augment else None),
+        "skipped": [r.to_dict() for r in rejected],
+        "near_duplicates": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
+                            for d in outcome.near_duplicates],
+        "same_video": [{**d.to_dict(), "path": recorded(d.path), "of": recorded(d.of)}
+                       for d in outcome.same_video],
+        "replaced": replaced,
+        # Training and evaluation read a fixed number of frames a clip (16 by default) spread
+        # over its length; a shorter clip gives them by showing some frames twice.
+        "short_clips": [{"path": recorded(c.source.path), "frames": c.frames} for c in checked
+                        if 0 < c.frames < ClipSpec().num_frames],
+        "ignored": [r.to_dict() for r in discovered.ignored],
+        "clips": clip_meta,
+    }
 
 
 def _without_replaced(base: DatasetVersion, replaces: Mapping[str, str]) -> tuple[DatasetVersion, list[dict]]:
