@@ -3,6 +3,7 @@ dataset's checker, and all the bad ones are refused in one error (not the first 
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -275,3 +276,23 @@ def test_a_dataset_version_given_as_clips_points_to_root_and_version(model, tmp_
     assert errors == [f"error: {root / 'v1'}: a dataset version, not a folder per class; give --root {root} "
                       "--version v1 in place of --clips"]
     assert not out.exists()
+
+
+def test_a_folder_of_clips_gets_its_bf16_verdict_naming_the_folder(tmp_path):
+    """`--clips` with `--bf16` scores the bf16 path on the folder's clips; the verdict says it was
+    measured on that folder (there is no dataset version to name)."""
+    from highlights.model.cpu_features import this_cpu
+
+    if not this_cpu().native_bf16:
+        pytest.skip("this CPU has no native bf16")
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    model = tiny_model(len(CLASSES))
+    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out",
+                                      str(tmp_path / "report"), "--no-progress", "--bootstrap", "10", "--bf16"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    report = json.loads((tmp_path / "report" / "video_scorer_testreport.json").read_text(encoding="utf-8"))
+    assert report["meta"]["bf16"]["measured_on"] == {"clips_root": str(tree.resolve()), "split": "all",
+                                                     "clips": len(CLASSES)}

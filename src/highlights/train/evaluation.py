@@ -158,7 +158,8 @@ def evaluate_checkpoint(
         for precision in reduced:
             verdict, files = _judge_reduced_path(precision, classifier, checkpoint, logits,
                                                  np.concatenate(reduced_logits[precision]), labels, seconds,
-                                                 dataset=dataset, split=split, clips=len(records),
+                                                 dataset=dataset, clips_root=clips_root, split=split,
+                                                 clips=len(records),
                                                  calibration=calibration)
             meta[precision] = verdict
             stored.update(files)
@@ -269,7 +270,8 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
 
 def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
                         reduced_logits: np.ndarray, labels: list[int], seconds: dict[str, float], *, dataset,
-                        split: str, clips: int, calibration: torch.Tensor | None) -> tuple[dict, dict[str, Path]]:
+                        clips_root: str | Path | None, split: str, clips: int,
+                        calibration: torch.Tensor | None) -> tuple[dict, dict[str, Path]]:
     """The int8 or bf16 path's verdict against fp32 on the same clips, saved beside the
     checkpoint (`int8_store`): (the verdict, the files stored)."""
     judge = int8_verdict if precision == "int8" else bf16_verdict
@@ -280,8 +282,10 @@ def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: 
         "speedup_vs_reference": (round(seconds["fp32"] / seconds[precision], 2)
                                  if seconds[precision] > 0 else None),
         "seconds": {k: round(seconds[k], 2) for k in ("fp32", precision)},
-        "measured_on": {"dataset_root": str(dataset.root), "version": dataset.name, "split": split,
-                        "clips": clips},
+        # A folder scored with --clips has no dataset version: the folder is what it was measured on.
+        "measured_on": ({"dataset_root": str(dataset.root), "version": dataset.name, "split": split, "clips": clips}
+                        if dataset is not None else
+                        {"clips_root": str(Path(clips_root).resolve()), "split": split, "clips": clips}),
     }
     if precision == "int8":
         backend = classifier.reduced_backend("int8")
