@@ -384,6 +384,24 @@ def test_an_export_names_the_videos_its_clips_were_cut_from_and_the_folder_of_a_
     assert _videos_named(clips[1:2]) == "cup.mp4"
 
 
+def test_an_export_names_a_video_given_by_a_relative_path_once(tmp_path, monkeypatch):
+    # `review --video week1/match.mp4` keeps the path as typed, another game's video is found by
+    # its recorded, resolved path: one video, so one name, and a name two share in whole paths.
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from highlights.review.export import _videos_named
+
+    def clip(video: Path):
+        return SimpleNamespace(game=SimpleNamespace(video=video))
+
+    monkeypatch.chdir(tmp_path)
+    typed, found = Path("week1/match.mp4"), tmp_path / "week1" / "match.mp4"
+    assert _videos_named([clip(typed), clip(found)]) == "match.mp4"
+    other = tmp_path / "week2" / "match.mp4"
+    assert _videos_named([clip(typed), clip(other)]) == f"{found}, {other}"
+
+
 def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, detect_folder, tmp_path):
     gid = _decide_some(session)
     root = tmp_path / "datasets"

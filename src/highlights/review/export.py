@@ -376,8 +376,9 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
 
 def _videos_named(clips: list[ReviewedClip]) -> str:
     """The videos `clips` were cut from, by name: what a user recognises, where the detect folders
-    the review read are a step between. A name two videos share is given with its folder."""
-    videos = {Path(c.game.video) for c in clips}
+    the review read are a step between. A name two videos share is given as its whole path."""
+    # Resolved: a video given by a relative path (`review --video`) is the one found by its full path.
+    videos = {Path(c.game.video).resolve() for c in clips}
     names = Counter(video.name for video in videos)
     return ", ".join(sorted(video.name if names[video.name] == 1 else str(video) for video in videos))
 
