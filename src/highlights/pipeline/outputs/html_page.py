@@ -260,6 +260,140 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mappi
     )
 
 
+def _summary(ordered: Sequence[Highlight], truth: Sequence[Any], *, duration_s: float | None,
+             media: ReelResult | None, held: list[bool] | None, reel_budget: str | None, annotation: Any) -> str:
+    """The line under the title: how many highlights and their seconds, the game's length and the
+    share kept, what a capped reel holds, and how many events were annotated."""
+    total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
+    summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of reel"
+    if held is not None and not all(held):
+        summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of footage"
+    if not ordered:  # no reel is written: "0.0 s of reel" named a file that is not there
+        summary = counted(0, "highlight")
+    if duration_s:
+        summary += f", from a {short_clock(duration_s)} game"  # as its timeline reads: "a 5:00 game"
+        if ordered:
+            summary += f" ({100 * total / duration_s:.1f}% kept)"
+    if held is not None and not all(held):
+        summary += f"; the reel holds the {sum(held)} best-ranked, {media.reel_seconds:.1f} s"
+        if reel_budget:
+            summary += f" (those that fit in {reel_budget})"
+    if annotation is not None:
+        summary += f"; {counted(len(truth), 'annotated event')}"
+    return summary
+
+
+def _head_and_header(title: str, summary: str, page_dir: Path, *, media: ReelResult | None, damage: str | None,
+                     links: Mapping[str, str | Path] | None, up_link: tuple[str, str] | None) -> list[str]:
+    """The document's head and the page's header: title, summary, the damage line and the links
+    (the page one level up, the reel, the other outputs), up to the opening of `<main>`."""
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
+        f"<header><h1>{escape(title)}</h1><p class=\"summary\">{escape(summary)}</p>",
+    ]
+    if damage:
+        out.append(f'<p class="damaged">The video is damaged: {escape(damage)}</p>')
+    nav = []
+    if media is not None and media.reel_path is not None:
+        nav.append(("highlight reel (MP4)", media.reel_path))
+    nav.extend((links or {}).items())
+    anchors = [f'<a href="{escape(quote(up_link[1]))}">{escape(up_link[0])}</a>'] if up_link else []
+    anchors += [f'<a href="{escape(_href(Path(p), page_dir))}">{escape(name)}</a>' for name, p in nav]
+    if anchors:
+        out.append("<nav>" + "".join(anchors) + "</nav>")
+    out.append("</header><main>")
+    return out
+
+
+def _timeline_section(ordered: Sequence[Highlight], end: float, truth: Sequence[Any], annotation: Any,
+                      sports: Sequence[str], colours: Mapping[str, str]) -> list[str]:
+    out = ['<section id="timeline"><h2>Timeline</h2>']
+    out.append('<div class="scroll">'
+               + timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours)
+               + "</div>")
+    if sports:
+        swatches = [
+            f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
+            for s in sports
+        ]
+        # the hint only where there is a highlight's bar to click (an annotated event's is not a link)
+        out.append('<p class="legend">' + "".join(swatches)
+                   + (" — click a bar to jump to its highlight." if ordered else "") + "</p>")
+    out.append("</section>")
+    return out
+
+
+def _reel_section(media: ReelResult | None, page_dir: Path) -> list[str]:
+    if media is None or media.reel_path is None:
+        return []
+    reel_href = escape(_href(media.reel_path, page_dir))
+    return [
+        '<section id="reel"><h2>Highlight reel</h2>'
+        f'<video class="reel" controls playsinline preload="metadata" src="{reel_href}"></video></section>'
+    ]
+
+
+def _cards_section(ordered: Sequence[Highlight], page_dir: Path, clips: Sequence[Path | None],
+                   thumbs: Sequence[str | None], sizes: Sequence[str], colours: Mapping[str, str],
+                   held: list[bool] | None) -> list[str]:
+    # Numbered in time order; the rank (by calibrated score, what the reel keeps) is said beside it,
+    # so that #1 is never read as the best.
+    out = ['<section id="highlights"><h2>Highlights, in time order</h2>']
+    if not ordered:
+        out.append(f'<p class="empty">{NO_HIGHLIGHTS}</p>')
+    else:
+        cards = []
+        for number, h in enumerate(ordered, start=1):
+            clip = clips[number - 1] if number - 1 < len(clips) else None
+            thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
+            cards.append(
+                _card(
+                    number,
+                    h,
+                    None if clip is None else _href(clip, page_dir),
+                    thumb,
+                    colours,
+                    in_reel=held[number - 1] if held is not None and not all(held) else None,
+                    size=sizes[number - 1] if number - 1 < len(sizes) else "",
+                )
+            )
+        out.append('<div class="cards">' + "".join(cards) + "</div>")
+    out.append("</section>")
+    return out
+
+
+def _table_section(ordered: Sequence[Highlight], thumbs: Sequence[str | None], sizes: Sequence[str],
+                   colours: Mapping[str, str]) -> list[str]:
+    out = ['<section id="table"><h2>Table</h2>']
+    if ordered:
+        out.append(
+            "<div class='scroll'><table><thead><tr><th># (time order)</th><th>rank</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
+            "<th>duration (s)</th><th>label</th><th>sport</th><th>score</th><th>key (s)</th>"
+            "<th>evidence</th></tr></thead><tbody>"
+        )
+        for number, h in enumerate(ordered, start=1):
+            thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
+            out.append(_table_row(number, h, thumb, colours, sizes[number - 1] if number - 1 < len(sizes) else ""))
+        out.append("</tbody></table></div>")
+    else:
+        out.append(f"<p>{NO_HIGHLIGHTS}</p>")
+    out.append("</section>")
+    return out
+
+
+def _config_section(config_dict: Mapping[str, Any] | None) -> str:
+    config_text = (
+        json.dumps(config_dict, indent=2, sort_keys=True, default=str)
+        if config_dict is not None
+        else "(no config given)"
+    )
+    return ('<section id="config"><details><summary>Config used</summary>'
+            f"<pre>{escape(config_text)}</pre></details></section>")
+
+
 def render_html(
     highlights: Iterable[Highlight],
     page_dir: str | Path,
@@ -289,117 +423,20 @@ def render_html(
     clips = media.clip_paths if media is not None else []
     thumbs = [None if path is None else _href(path, page_dir) for path in thumbnails or []]
     sizes = [_image_size(path) for path in thumbnails or []]
+    held = media.in_reel if media is not None and media.in_reel is not None else None
 
     title = f"Highlights — {source_name}" if source_name else "Highlights"
-    total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
-    summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of reel"
-    held = media.in_reel if media is not None and media.in_reel is not None else None
-    if held is not None and not all(held):
-        summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of footage"
-    if not ordered:  # no reel is written: "0.0 s of reel" named a file that is not there
-        summary = counted(0, "highlight")
-    if duration_s:
-        summary += f", from a {short_clock(duration_s)} game"  # as its timeline reads: "a 5:00 game"
-        if ordered:
-            summary += f" ({100 * total / duration_s:.1f}% kept)"
-    if held is not None and not all(held):
-        summary += f"; the reel holds the {sum(held)} best-ranked, {media.reel_seconds:.1f} s"
-        if reel_budget:
-            summary += f" (those that fit in {reel_budget})"
-    if annotation is not None:
-        summary += f"; {counted(len(truth), 'annotated event')}"
-
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>",
-        f"<header><h1>{escape(title)}</h1><p class=\"summary\">{escape(summary)}</p>",
-    ]
-    if damage:
-        out.append(f'<p class="damaged">The video is damaged: {escape(damage)}</p>')
-    nav = []
-    if media is not None and media.reel_path is not None:
-        nav.append(("highlight reel (MP4)", media.reel_path))
-    nav.extend((links or {}).items())
-    anchors = [f'<a href="{escape(quote(up_link[1]))}">{escape(up_link[0])}</a>'] if up_link else []
-    anchors += [f'<a href="{escape(_href(Path(p), page_dir))}">{escape(name)}</a>' for name, p in nav]
-    if anchors:
-        out.append("<nav>" + "".join(anchors) + "</nav>")
-    out.append("</header><main>")
-
+    summary = _summary(ordered, truth, duration_s=duration_s, media=media, held=held, reel_budget=reel_budget,
+                       annotation=annotation)
+    out = _head_and_header(title, summary, page_dir, media=media, damage=damage, links=links, up_link=up_link)
     sports = list(dict.fromkeys([colour_key(h.sport, h.label) for h in ordered]
                                 + [colour_key(s.sport, s.label) for s in truth]))
     colours = sport_palette(sports)  # one per sport, the same in the timeline, legend, cards and table
-    out.append('<section id="timeline"><h2>Timeline</h2>')
-    out.append('<div class="scroll">'
-               + timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours)
-               + "</div>")
-    if sports:
-        swatches = [
-            f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
-            for s in sports
-        ]
-        # the hint only where there is a highlight's bar to click (an annotated event's is not a link)
-        out.append('<p class="legend">' + "".join(swatches)
-                   + (" — click a bar to jump to its highlight." if ordered else "") + "</p>")
-    out.append("</section>")
-
-    if media is not None and media.reel_path is not None:
-        reel_href = escape(_href(media.reel_path, page_dir))
-        out.append(
-            '<section id="reel"><h2>Highlight reel</h2>'
-            f'<video class="reel" controls playsinline preload="metadata" src="{reel_href}"></video></section>'
-        )
-
-    # Numbered in time order; the rank (by calibrated score, what the reel keeps) is said beside it,
-    # so that #1 is never read as the best.
-    out.append('<section id="highlights"><h2>Highlights, in time order</h2>')
-    if not ordered:
-        out.append(f'<p class="empty">{NO_HIGHLIGHTS}</p>')
-    else:
-        cards = []
-        for number, h in enumerate(ordered, start=1):
-            clip = clips[number - 1] if number - 1 < len(clips) else None
-            thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
-            cards.append(
-                _card(
-                    number,
-                    h,
-                    None if clip is None else _href(clip, page_dir),
-                    thumb,
-                    colours,
-                    in_reel=held[number - 1] if held is not None and not all(held) else None,
-                    size=sizes[number - 1] if number - 1 < len(sizes) else "",
-                )
-            )
-        out.append('<div class="cards">' + "".join(cards) + "</div>")
-    out.append("</section>")
-
-    out.append('<section id="table"><h2>Table</h2>')
-    if ordered:
-        out.append(
-            "<div class='scroll'><table><thead><tr><th># (time order)</th><th>rank</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
-            "<th>duration (s)</th><th>label</th><th>sport</th><th>score</th><th>key (s)</th>"
-            "<th>evidence</th></tr></thead><tbody>"
-        )
-        for number, h in enumerate(ordered, start=1):
-            thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
-            out.append(_table_row(number, h, thumb, colours, sizes[number - 1] if number - 1 < len(sizes) else ""))
-        out.append("</tbody></table></div>")
-    else:
-        out.append(f"<p>{NO_HIGHLIGHTS}</p>")
-    out.append("</section>")
-
-    config_text = (
-        json.dumps(config_dict, indent=2, sort_keys=True, default=str)
-        if config_dict is not None
-        else "(no config given)"
-    )
-    out.append(
-        '<section id="config"><details><summary>Config used</summary>'
-        f"<pre>{escape(config_text)}</pre></details></section>"
-    )
+    out += _timeline_section(ordered, end, truth, annotation, sports, colours)
+    out += _reel_section(media, page_dir)
+    out += _cards_section(ordered, page_dir, clips, thumbs, sizes, colours, held)
+    out += _table_section(ordered, thumbs, sizes, colours)
+    out.append(_config_section(config_dict))
     out.append("</main></body></html>")
     return "\n".join(out) + "\n"
 
