@@ -12,8 +12,8 @@ from highlights.review.games import Game
 from highlights.review.store import Decision
 
 
-def _game(name: str, fps: float = 30.0) -> Game:
-    return Game(id=name, folder=Path(f"/runs/{name}"), video=Path(f"/games/{name}.mp4"), duration_s=60.0, fps=fps,
+def _game(name: str, fps: float = 30.0, video: Path | None = None) -> Game:
+    return Game(id=name, folder=Path(f"/runs/{name}"), video=video or Path(f"/games/{name}.mp4"), duration_s=60.0, fps=fps,
                 width=640, height=360, classes=["soccer_shooting", "none"], model="tiny.pt", fingerprint="f" * 64,
                 items=[])
 
@@ -81,3 +81,25 @@ def test_what_each_decision_makes_of_an_item():
         ("soccer_shooting", "missed"), ("basketball_layup", "missed"), ("soccer_shooting", "missed"),
         ("soccer_shooting", "accepted"), ("soccer_shooting", "accepted"), ("basketball_layup", "relabelled"),
         ("rest", "rejected"), ("rest", "rejected")]
+
+
+def test_a_decision_from_before_decisions_named_their_video_stands_for_the_game(tmp_path):
+    """A review database older than decisions naming their video: its decisions are the game's
+    (it cannot tell them apart); one naming another video under the same game id is not."""
+    from highlights.review.games import video_identity
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+
+    video = tmp_path / "saturday.mp4"
+    video.write_bytes(b"\0" * 64)
+    game = _game("saturday", video=video)
+    other = tmp_path / "elsewhere" / "sunday.mp4"
+    other.parent.mkdir()
+    other.write_bytes(b"\0" * 65)
+    with DecisionStore(tmp_path / "review.sqlite") as store:
+        for item, on in (("m-1", ""), ("m-2", video_identity(video)), ("m-3", video_identity(other))):
+            store.decide("saturday", item, status="accepted", label="soccer_shooting", start_s=1.0, end_s=2.0,
+                         key_s=1.5, reviewer="Ada", video=on)
+        session = ReviewSession([game], store)
+        assert [s["id"] for s in session.states("saturday")] == ["m-1", "m-2"]
+        assert session.foreign_decisions() == {"saturday": (1, str(other))}
