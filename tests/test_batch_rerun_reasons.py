@@ -3,10 +3,11 @@ with its values, or, with the same settings, a replaced video; a moved model fil
 
 from __future__ import annotations
 
+import json
 import os
 
 from highlights.batch import collect_games, run_batch
-from highlights.batch.changed_settings import changed_settings, describe_changes
+from highlights.batch.changed_settings import ABSENT, changed_settings, describe_changes
 from tests.batch_fixtures import FAST
 
 
@@ -72,6 +73,26 @@ def test_settings_an_earlier_version_did_not_have_are_named_as_new_not_as_change
         "settings new since the version of highlights that made the earlier run: merge.reel_share"
 
 
+def test_a_whole_section_an_earlier_version_did_not_have_is_named_setting_by_setting_as_new():
+    older = {"merge": {"pad_after_s": 1.5}}
+    now = {"merge": {"pad_after_s": 1.5}, "tracking": {"max_age_s": 1.0, "reach": None}}
+    changes = changed_settings(older, now)
+    assert changes == {"tracking.max_age_s": (ABSENT, 1.0), "tracking.reach": (ABSENT, None)}
+    assert describe_changes([changes]) == ("settings new since the version of highlights that made the earlier "
+                                           "run: tracking.max_age_s, tracking.reach")
+
+
+def test_a_setting_this_run_no_longer_has_or_now_holds_null_is_a_change():
+    assert changed_settings({"merge": {"pad_after_s": 1.5, "old": 2}}, {"merge": {"pad_after_s": 1.5}}) == {
+        "merge.old": (2, None)}
+    assert changed_settings({"merge": {"x": 1}, "gone": {"y": 2}}, {"merge": {"x": 1}}) == {"gone": ({"y": 2}, None)}
+    assert changed_settings({"merge": {}}, {"merge": {"x": None}}) == {"merge.x": (ABSENT, None)}
+
+
+def test_three_changed_settings_are_all_named_with_nothing_more_counted():
+    three = [{f"merge.f{i}": (0, 1) for i in range(3)}]
+    assert describe_changes(three) == "changed: merge.f0 0 -> 1, merge.f1 0 -> 1, merge.f2 0 -> 1"
+
 def test_a_game_folder_an_earlier_version_made_runs_again_rather_than_being_reused(season, tmp_path,
                                                                                      restore_threads):
     """A game.json written before the pipeline's output number and the picture reader's were
@@ -108,3 +129,19 @@ def test_a_game_folder_an_earlier_version_made_runs_again_rather_than_being_reus
     said = []
     result = run_batch(games, out, FAST, workers=1, progress=False, log=said.append)
     assert [r["reused"] for r in result.records] == [True, True] and not _reran(said)
+
+
+def test_the_earlier_settings_are_read_only_from_a_highlights_json_that_holds_them(tmp_path):
+    from highlights.batch.changed_settings import earlier_settings
+
+    record = {"game_id": "alpha", "files": {"json": "highlights.json"}}
+    (tmp_path / "alpha").mkdir()
+    stored = tmp_path / "alpha" / "highlights.json"
+    stored.write_text(json.dumps({"config": {"merge": {"pad_after_s": 1.5}}}))
+    assert earlier_settings(tmp_path, record) == {"merge": {"pad_after_s": 1.5}}
+    for text in ('{"config": ["merge"]}', '{"highlights": []}', "[]", "{", ""):
+        stored.write_text(text)
+        assert earlier_settings(tmp_path, record) is None, text
+    stored.write_text(json.dumps({"config": {}}))
+    assert earlier_settings(tmp_path, {"game_id": "alpha", "files": {}}) is None   # no highlights.json named
+    assert earlier_settings(tmp_path, {"game_id": "bravo", "files": {"json": "highlights.json"}}) is None

@@ -50,6 +50,8 @@ def changed_settings(earlier: dict[str, Any], now: dict[str, Any]) -> dict[str, 
     changes: dict[str, tuple[Any, Any]] = {}
     for section in sorted(set(earlier) | set(now)):
         a, b = earlier.get(section), now.get(section)
+        if section not in earlier and isinstance(b, dict):
+            a = {}  # a section the earlier version did not have: each of its settings is new
         if not (isinstance(a, dict) and isinstance(b, dict)):
             if a != b:
                 changes[section] = (a, b)
