@@ -55,3 +55,43 @@ def test_a_video_uploaded_twice_is_processed_once_and_the_copy_names_the_origina
     assert not [line for line in said if "skipped" in line]  # it is not a complete game skipped either
     index = json.loads((tmp_path / "out" / "index.json").read_text())
     assert index["summary"]["games"] == 3 and index["summary"]["failed"] == 3
+
+
+def _uploads(tmp_path: Path, sizes: dict[str, int]) -> list:
+    from highlights.batch.inputs import GameInput
+
+    games = []
+    for name, size in sizes.items():
+        (tmp_path / f"{name}.mp4").write_bytes(b"\x01" * size)
+        games.append(GameInput(game_id=name, video=tmp_path / f"{name}.mp4"))
+    return games
+
+
+def test_only_files_of_a_shared_size_are_read_and_empty_files_are_no_copies(tmp_path, monkeypatch):
+    """Sizes are compared first: a season of distinct sizes hashes nothing. Two empty uploads are
+    two failures of their own (each says it is empty), not one video sent twice."""
+    import highlights.content_hash_cache as hashes
+    from highlights.batch.duplicate_uploads import same_video_as
+
+    read = []
+    hash_file = hashes.cached_file_sha256
+    monkeypatch.setattr(hashes, "cached_file_sha256", lambda path: read.append(path.name) or hash_file(path))
+    games = _uploads(tmp_path, {"alpha": 10, "bravo": 11, "charlie": 10, "empty": 0, "blank": 0})
+    assert {gid: g.game_id for gid, g in same_video_as(games).items()} == {"charlie": "alpha"}
+    assert sorted(read) == ["alpha.mp4", "charlie.mp4"]
+
+
+def test_a_copy_that_cannot_be_read_is_left_to_fail_as_its_own_game(tmp_path, monkeypatch):
+    import highlights.content_hash_cache as hashes
+    from highlights.batch.duplicate_uploads import same_video_as
+
+    hash_file = hashes.cached_file_sha256
+
+    def refused(path):
+        if path.name == "charlie.mp4":
+            raise PermissionError(13, "Permission denied", str(path))
+        return hash_file(path)
+
+    monkeypatch.setattr(hashes, "cached_file_sha256", refused)
+    games = _uploads(tmp_path, {"alpha": 10, "bravo": 10, "charlie": 10})
+    assert {gid: g.game_id for gid, g in same_video_as(games).items()} == {"bravo": "alpha"}
