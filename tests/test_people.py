@@ -260,6 +260,15 @@ def test_zoom_region_holds_everyone_and_costs_no_more_than_the_whole_frame():
     assert in_h - (y2 - y1) * scale < 32 and in_h - (y2 - y1) * scale >= 0
 
 
+def test_a_box_of_no_height_is_zoomed_to_as_a_person_a_pixel_tall():
+    """A degenerate box (the detector's top and bottom on one row) is a person at least a pixel
+    tall: the zoom is the most allowed, around him, as for any tiny player."""
+    from highlights.people.zoom import zoom_region
+
+    flat = zoom_region((320, 180), [(150, 90, 160, 90)], input_long_side=256, target_px=64, max_zoom=2.0)
+    tiny = zoom_region((320, 180), [(150, 90, 160, 91)], input_long_side=256, target_px=64, max_zoom=2.0)
+    assert flat == tiny and flat[2] - flat[0] == 160 and flat[0] <= 150 and 160 <= flat[2]
+
 def test_zoom_region_grows_to_hold_people_far_apart_and_gives_up_when_it_gains_little():
     from highlights.people.zoom import zoom_region
 
