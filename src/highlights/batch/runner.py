@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -157,79 +157,136 @@ def other_complete_games(out_root: Path, listed: set[str]) -> list[dict[str, Any
     return found
 
 
+@dataclass
+class _Plan:
+    """What a batch does with each of its games before running any: the record it starts with (a
+    failure, a complete game reused, or pending), the jobs to run, and why complete games run again."""
+
+    records: dict[str, dict[str, Any]] = field(default_factory=dict)
+    jobs: list[GameJob] = field(default_factory=list)
+    # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
+    rerun: dict[str, int] = field(default_factory=lambda: {"upgrade": 0, "model": 0, "other": 0})
+    changes: list[dict | None] = field(default_factory=list)  # per game rerun for another config, video or annotations
+
+
+def _game_job(game: GameInput, out_root: Path, config, config_dict: dict[str, Any], model_hash: str) -> GameJob:
+    ann = str(game.annotations.absolute()) if game.annotations else None
+    # A manifest's sport column is the sport that game holds: its labels are limited to it.
+    game_config = config.with_overrides({"classifier.sport": game.sport}).to_dict() if game.sport \
+        else config_dict
+    return GameJob(game_id=game.game_id, video=str(game.video.absolute()), out_root=str(out_root),
+                   config=game_config, fingerprint=fingerprint(game_config, model_hash, game.video, ann),
+                   model_sha256=model_hash, sport=game.sport, annotations=ann,
+                   duration_s=None if game.error else _duration(game.video))
+
+
+def _count_rerun(plan: _Plan, earlier: dict[str, Any] | None, job: GameJob, out_root: Path, model_hash: str) -> None:
+    """Counts why a complete game of an earlier run runs again (nothing where there is none)."""
+    if earlier is not None and earlier.get("made_by") != made_by():
+        plan.rerun["upgrade"] += 1
+    elif earlier is not None and earlier.get("model_sha256") != model_hash:
+        plan.rerun["model"] += 1
+    elif earlier is not None:
+        plan.rerun["other"] += 1
+        settings = earlier_settings(out_root, earlier)
+        plan.changes.append(None if settings is None else changed_settings(settings, job.config))
+
+
+def _plan_games(games: list[GameInput], out_root: Path, config, config_dict: dict[str, Any], model_hash: str,
+                *, fresh: bool, log: Callable[[str], None]) -> _Plan:
+    """Each game's job and first record, in the batch's order; a game that cannot run is said
+    failed as it is met."""
+    plan = _Plan()
+    copies = same_video_as(games)
+    for game in games:
+        job = _game_job(game, out_root, config, config_dict, model_hash)
+        if game.error:  # a manifest row naming a file that is not there: this game alone fails
+            plan.records[game.game_id] = {**failed_record(job, game.error), "reused": False}
+            log(f"{game.game_id}: failed: {game.error}")
+            continue
+        if game.game_id in copies:
+            original = copies[game.game_id]
+            plan.records[game.game_id] = {**failed_record(job, f"{job.video}: the same video as "
+                                                                f"{original.video.absolute()} (byte for byte): "
+                                                                f"processed once, as game {original.game_id}"),
+                                          "reused": False}
+            log(f"{game.game_id}: failed: {plan.records[game.game_id]['error']}")
+            continue
+        earlier = None if fresh else read_complete(out_root, game.game_id)
+        if earlier is not None and made_from(earlier, job, job.config, model_hash, game.video, job.annotations):
+            if job.annotations and SCORES not in earlier:  # written before the index kept a game's scores
+                scores = scores_of_folder(out_root / game.game_id, earlier, job.annotations)
+                earlier = {**earlier, SCORES: scores} if scores is not None else earlier
+            plan.records[game.game_id] = {**earlier, "reused": True}
+        else:
+            _count_rerun(plan, earlier, job, out_root, model_hash)
+            plan.records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
+                                          "status": "pending", "duration_s": job.duration_s}
+            if earlier is not None:
+                # Its folder stays until the new run replaces it: the index links it meanwhile,
+                # as an earlier run's, so a stopped or failed rerun hides no finished game.
+                plan.records[game.game_id]["earlier"] = {k: earlier.get(k) for k in EARLIER_FIELDS}
+            plan.jobs.append(job)
+    return plan
+
+
+def _say_skipped_and_rerun(plan: _Plan, n_games: int, log: Callable[[str], None]) -> None:
+    """The lines on the complete games of an earlier run: how many are skipped, how many run again and why."""
+    skipped = sum(1 for r in plan.records.values() if r.get("reused"))
+    if skipped:
+        log(f"{skipped} of {n_games} games are complete from an earlier run "
+            f"with the same config and model: skipped")
+    rerun = plan.rerun
+    if sum(rerun.values()):
+        another_model = ("with another model (a model file's content changed, or a setting names a model "
+                         "file where the packaged one ran)")
+        upgraded = ("made by an earlier version of highlights (another pipeline or picture reader: its "
+                    "highlights may not be this version's)")
+        why = [f"{n} {text}" for n, text in ((rerun["upgrade"], upgraded), (rerun["model"], another_model),
+                                             (rerun["other"], "with another config, video or annotations"))
+               if n]
+        if rerun["other"] and None not in plan.changes:  # every earlier run's settings read: say which changed
+            why[-1] += f" ({describe_changes(plan.changes)})"
+        log(f"{sum(rerun.values())} of {n_games} games complete from an earlier run are run again, their "
+            "outputs replaced as each is done: " + "; ".join(why))
+
+
+def _say_finished(record: dict[str, Any], out_root: Path, log: Callable[[str], None]) -> None:
+    """What a game that just finished makes the batch say; a full disk stops the batch."""
+    if record.get(OUT_OF_SPACE):
+        raise BatchError(f"{record['error']}; the batch stopped, as the games after it need space "
+                         f"too ({out_root / INDEX_NAMES['json']} lists the games done)")
+    if record["status"] == "failed":
+        log(f"{record['game_id']}: failed: {record['error']}")
+    if record["status"] == "done" and record.get("warning"):
+        log(f"{record['game_id']}: done, with a warning: the video is damaged: {record['warning']}")
+    if record["status"] != "failed" and record.get("went_on"):
+        for line in record["went_on"].splitlines():
+            log(f"{record['game_id']}: {line}")
+
+
+def _interrupted_line(records: dict[str, dict[str, Any]], games: list[GameInput], out_root: Path) -> str:
+    """Where a batch stopped by Ctrl-C stands: the games done, what those in flight kept, how to go on."""
+    done = sum(1 for r in records.values() if r.get("status") == "done")
+    ended = {game for game, r in records.items() if r.get("status") in ("done", "failed")}
+    kept = {game: what for game, what in kept_in_flight(out_root / PARTIAL_DIR).items()
+            if game in records and game not in ended}
+    return (f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
+            f"{kept_words(kept, [g.game_id for g in games])}"
+            "run the command again (without --fresh) to go on from there")
+
+
 def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dict[str, Any], model_hash: str,
                 runner, *, fresh: bool, progress: bool, log: Callable[[str], None]) -> BatchResult:
     with _output_lock(out_root):
         removed = remove_partials(out_root)
         if removed:
             log(f"removed {removed} partial game folder(s) left by an interrupted batch")
-        records: dict[str, dict[str, Any]] = {}
-        jobs: list[GameJob] = []
-        # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
-        rerun = {"upgrade": 0, "model": 0, "other": 0}
-        changes: list[dict | None] = []  # per game rerun for another config, video or annotations
-        copies = same_video_as(games)
-        for game in games:
-            ann = str(game.annotations.absolute()) if game.annotations else None
-            # A manifest's sport column is the sport that game holds: its labels are limited to it.
-            game_config = config.with_overrides({"classifier.sport": game.sport}).to_dict() if game.sport \
-                else config_dict
-            job = GameJob(game_id=game.game_id, video=str(game.video.absolute()), out_root=str(out_root),
-                          config=game_config, fingerprint=fingerprint(game_config, model_hash, game.video, ann),
-                          model_sha256=model_hash, sport=game.sport, annotations=ann,
-                          duration_s=None if game.error else _duration(game.video))
-            if game.error:  # a manifest row naming a file that is not there: this game alone fails
-                records[game.game_id] = {**failed_record(job, game.error), "reused": False}
-                log(f"{game.game_id}: failed: {game.error}")
-                continue
-            if game.game_id in copies:
-                original = copies[game.game_id]
-                records[game.game_id] = {**failed_record(job, f"{job.video}: the same video as "
-                                                               f"{original.video.absolute()} (byte for byte): "
-                                                               f"processed once, as game {original.game_id}"),
-                                         "reused": False}
-                log(f"{game.game_id}: failed: {records[game.game_id]['error']}")
-                continue
-            earlier = None if fresh else read_complete(out_root, game.game_id)
-            if earlier is not None and made_from(earlier, job, game_config, model_hash, game.video, ann):
-                if ann and SCORES not in earlier:  # written before the index kept a game's scores
-                    scores = scores_of_folder(out_root / game.game_id, earlier, ann)
-                    earlier = {**earlier, SCORES: scores} if scores is not None else earlier
-                records[game.game_id] = {**earlier, "reused": True}
-            else:
-                if earlier is not None and earlier.get("made_by") != made_by():
-                    rerun["upgrade"] += 1
-                elif earlier is not None and earlier.get("model_sha256") != model_hash:
-                    rerun["model"] += 1
-                elif earlier is not None:
-                    rerun["other"] += 1
-                    settings = earlier_settings(out_root, earlier)
-                    changes.append(None if settings is None else changed_settings(settings, game_config))
-                records[game.game_id] = {"game_id": game.game_id, "video": job.video, "sport": game.sport,
-                                         "status": "pending", "duration_s": job.duration_s}
-                if earlier is not None:
-                    # Its folder stays until the new run replaces it: the index links it meanwhile,
-                    # as an earlier run's, so a stopped or failed rerun hides no finished game.
-                    records[game.game_id]["earlier"] = {k: earlier.get(k) for k in EARLIER_FIELDS}
-                jobs.append(job)
+        plan = _plan_games(games, out_root, config, config_dict, model_hash, fresh=fresh, log=log)
+        records = plan.records
         request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash,
                    "model_files": {role: str(path) for role, path in model_files(config)}}
-        skipped = sum(1 for r in records.values() if r.get("reused"))
-        if skipped:
-            log(f"{skipped} of {len(games)} games are complete from an earlier run "
-                f"with the same config and model: skipped")
-        if sum(rerun.values()):
-            another_model = ("with another model (a model file's content changed, or a setting names a model "
-                             "file where the packaged one ran)")
-            upgraded = ("made by an earlier version of highlights (another pipeline or picture reader: its "
-                        "highlights may not be this version's)")
-            why = [f"{n} {text}" for n, text in ((rerun["upgrade"], upgraded), (rerun["model"], another_model),
-                                                 (rerun["other"], "with another config, video or annotations"))
-                   if n]
-            if rerun["other"] and None not in changes:  # every earlier run's settings read: say which changed
-                why[-1] += f" ({describe_changes(changes)})"
-            log(f"{sum(rerun.values())} of {len(games)} games complete from an earlier run are run again, their "
-                "outputs replaced as each is done: " + "; ".join(why))
+        _say_skipped_and_rerun(plan, len(games), log)
         started = time.perf_counter()
 
         # The season folder's other complete games, which earlier commands ran (last week's upload):
@@ -248,7 +305,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
 
         index = IndexWriter(write, INDEX_EVERY_S)
         index.final()
-        with BatchProgress(jobs, enabled=progress, partial_dir=out_root / PARTIAL_DIR) as bar:
+        with BatchProgress(plan.jobs, enabled=progress, partial_dir=out_root / PARTIAL_DIR) as bar:
             def on_record(record: dict[str, Any]) -> None:
                 with index.lock:
                     earlier = records[record["game_id"]].get("earlier")
@@ -256,28 +313,13 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                     records[record["game_id"]] = {**record, "reused": False, **keep}
                 bar.finished(record)
                 index.changed()
-                if record.get(OUT_OF_SPACE):
-                    raise BatchError(f"{record['error']}; the batch stopped, as the games after it need space "
-                                     f"too ({out_root / INDEX_NAMES['json']} lists the games done)")
-                if record["status"] == "failed":
-                    log(f"{record['game_id']}: failed: {record['error']}")
-                if record["status"] == "done" and record.get("warning"):
-                    log(f"{record['game_id']}: done, with a warning: the video is damaged: {record['warning']}")
-                if record["status"] != "failed" and record.get("went_on"):
-                    for line in record["went_on"].splitlines():
-                        log(f"{record['game_id']}: {line}")
+                _say_finished(record, out_root, log)
 
             try:
-                runner.run(jobs, on_record)
+                runner.run(plan.jobs, on_record)
             except KeyboardInterrupt as stop:
                 # Ctrl-C: the run stops without a word from the command line; say where it stands.
-                done = sum(1 for r in records.values() if r.get("status") == "done")
-                ended = {game for game, r in records.items() if r.get("status") in ("done", "failed")}
-                kept = {game: what for game, what in kept_in_flight(out_root / PARTIAL_DIR).items()
-                        if game in records and game not in ended}
-                log(f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
-                    f"{kept_words(kept, [g.game_id for g in games])}"
-                    "run the command again (without --fresh) to go on from there")
+                log(_interrupted_line(records, games, out_root))
                 mark_stop_said(stop)
                 raise
             finally:
