@@ -103,6 +103,69 @@ def _remove_stale(out_dir: Path, *, reel_made: bool, reel_written: Path | None,
                 old.unlink()
 
 
+def _write_editor_files(ordered: list[Highlight], video_path: Path, out_dir: Path, info) -> dict[str, Path]:
+    """The EDL and the OpenTimelineIO and Final Cut timelines, each where the video's frame rate
+    allows it (the others said in the log)."""
+    paths: dict[str, Path] = {}
+    rate, note = editor_rate(info)
+    if edl_supports(rate):
+        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,
+                                 note=note, source_timecode=info.timecode, sound_channels=info.sound_channels)
+    else:
+        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
+    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note,
+                            source_timecode=info.timecode, sound=info.sound_channels > 0)
+    for kind in ("otio", "fcp_xml", "fcpx_xml"):
+        if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
+            paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind,
+                                         frame_size=(info.width, info.height))
+        else:
+            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], rate)
+    return paths
+
+
+def _write_media(ordered: list[Highlight], video_path: Path, out_dir: Path, *, reel: bool, html: bool,
+                 reel_height: int, reel_fps: float, progress: ProgressSetting,
+                 in_reel: Callable[[Highlight], bool] | None, kept: KeptClips | None) -> ReelResult:
+    """The reel (with `reel`), the clips and thumbnails (with `html`) in one pass over the video,
+    and no reel or clip of an earlier run left beside them."""
+    media = write_reel(
+        ordered,
+        video_path,
+        out_dir / OUTPUT_NAMES["reel"] if reel else None,
+        clips_dir=out_dir / OUTPUT_NAMES["clips"] if html else None,
+        thumbnails=html,
+        reel_short_side=reel_height,
+        reel_max_fps=reel_fps,
+        progress=progress,
+        in_reel=in_reel,
+        kept=kept,
+    )
+    _remove_stale(
+        out_dir,
+        reel_made=reel,
+        reel_written=media.reel_path,
+        clips_made=html,
+        clips_written={p for p in media.clip_paths if p is not None},
+    )
+    return media
+
+
+def _page_links(paths: Mapping[str, Path], highlights_json: str | Path | None,
+                results_spotting: str | Path | None) -> dict[str, Path]:
+    """The page's links to the other outputs, by name: the pipeline's own result file first, then
+    SoccerNet's, then the files written here."""
+    links = {"CSV": paths["csv"], "EDL (CMX3600)": paths.get("edl"), "OpenTimelineIO": paths["otio"],
+             "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
+             "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
+    links = {k: v for k, v in links.items() if v is not None}
+    if results_spotting is not None:
+        links = {"SoccerNet results": Path(results_spotting), **links}
+    if highlights_json is not None:
+        links = {Path(highlights_json).name: Path(highlights_json), **links}
+    return links
+
+
 def write_all(
     highlights: Iterable[Highlight],
     video_path: str | Path,
@@ -150,20 +213,7 @@ def write_all(
 
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"], reel=reel, in_reel=in_reel)
-    rate, note = editor_rate(info)
-    if edl_supports(rate):
-        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,
-                                 note=note, source_timecode=info.timecode, sound_channels=info.sound_channels)
-    else:
-        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
-    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note,
-                            source_timecode=info.timecode, sound=info.sound_channels > 0)
-    for kind in ("otio", "fcp_xml", "fcpx_xml"):
-        if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
-            paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind,
-                                         frame_size=(info.width, info.height))
-        else:
-            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], rate)
+    paths.update(_write_editor_files(ordered, video_path, out_dir, info))
     paths["chapters"] = write_chapters(ordered, out_dir / OUTPUT_NAMES["chapters"], info.duration_s)
     paths["timeline"] = plot_timeline(
         ordered,
@@ -175,40 +225,15 @@ def write_all(
 
     media: ReelResult | None = None
     if reel or html:
-        media = write_reel(
-            ordered,
-            video_path,
-            out_dir / OUTPUT_NAMES["reel"] if reel else None,
-            clips_dir=out_dir / OUTPUT_NAMES["clips"] if html else None,
-            thumbnails=html,
-            reel_short_side=reel_height,
-            reel_max_fps=reel_fps,
-            progress=progress,
-            in_reel=in_reel,
-            kept=kept,
-        )
+        media = _write_media(ordered, video_path, out_dir, reel=reel, html=html, reel_height=reel_height,
+                             reel_fps=reel_fps, progress=progress, in_reel=in_reel, kept=kept)
         if media.reel_path is not None:
             paths["reel"] = media.reel_path
-        _remove_stale(
-            out_dir,
-            reel_made=reel,
-            reel_written=media.reel_path,
-            clips_made=html,
-            clips_written={p for p in media.clip_paths if p is not None},
-        )
         if html:
             paths["clips"] = out_dir / OUTPUT_NAMES["clips"]
             paths["clips"].mkdir(exist_ok=True)
 
     if html:
-        links = {"CSV": paths["csv"], "EDL (CMX3600)": paths.get("edl"), "OpenTimelineIO": paths["otio"],
-                 "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
-                 "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
-        links = {k: v for k, v in links.items() if v is not None}
-        if results_spotting is not None:
-            links = {"SoccerNet results": Path(results_spotting), **links}
-        if highlights_json is not None:
-            links = {Path(highlights_json).name: Path(highlights_json), **links}
         paths["html"] = write_html(
             ordered,
             out_dir / OUTPUT_NAMES["html"],
@@ -217,7 +242,7 @@ def write_all(
             media=media,
             config_dict=config_dict,
             annotation=annotation,
-            links=links,
+            links=_page_links(paths, highlights_json, results_spotting),
             up_link=up_link,
             reel_budget=reel_budget,
             damage=damage,
