@@ -99,3 +99,34 @@ def test_a_packet_read_again_is_not_counted_again(intact, tmp_path):
     _read(damaged, damage)
     _read(damaged, damage, start_s=4.0)  # the same reader's packets again, from a seek back
     assert damage.packets == 20
+
+
+def test_within_one_pass_every_damaged_packet_counts_whatever_time_another_packet_carried():
+    """A damaged transport stream may carry one garbled decode time far ahead of the rest. Within a
+    pass of decoding it must not hide the damaged packets that follow it; only a later pass (a
+    seek back, a run going on) leaves out what the earlier ones had read."""
+    damage = DecodeDamage()
+    damage.reading_from_here()
+    damage.packet(1.0, None)
+    damage.packet(5000.0, None)  # garbled: far past the rest of the file
+    damage.packet(1.1, "Invalid data found when processing input")
+    damage.packet(1.2, "Invalid data found when processing input")
+    damage.packet(1.2, "Invalid data found when processing input")  # the same decode time again
+    assert damage.packets == 3
+    assert damage.first_error == "Invalid data found when processing input"
+
+    damage.reading_from_here()  # a seek back: this pass meets again what the first one read
+    damage.packet(1.1, "Invalid data found when processing input")
+    assert damage.packets == 3
+
+
+def test_a_reader_going_on_leaves_out_only_what_the_earlier_one_read():
+    earlier = DecodeDamage()
+    earlier.reading_from_here()
+    for t, error in ((1.0, None), (2.0, "bad"), (3.0, None)):
+        earlier.packet(t, error)
+    rest = DecodeDamage.going_on_from(earlier.so_far())
+    rest.reading_from_here()
+    for t, error in ((2.0, "bad"), (3.0, None), (3.5, "bad"), (3.4, "bad")):
+        rest.packet(t, error)
+    assert rest.packets == 3  # the earlier one's, and the two after 3.0 (in any order)

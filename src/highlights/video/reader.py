@@ -232,6 +232,8 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
     decode_errors = 0
     decoded_after_error = 0  # packets that decoded after the first damaged one
     first_error: str | None = None
+    if damage is not None:
+        damage.reading_from_here()
     packets = opened.container.demux(stream)
     while True:
         try:
