@@ -587,7 +587,7 @@ def test_the_batch_eta_leaves_out_the_speed_of_a_game_reading_back_what_a_stoppe
         assert eta() == "0:00:17"  # (240 - 190) s of video at 90 s per 30 s; from the read-back speed, 0:00:08
     game.remove()
 
-def test_a_game_reports_its_progress_while_it_runs_and_leaves_no_file(season, tmp_path, monkeypatch):
+def test_a_game_reports_its_progress_while_it_runs_and_leaves_no_file(season, tmp_path, monkeypatch, restore_threads):
     import highlights.batch.game as game_module
 
     seen: list[tuple[str, float, bool]] = []
@@ -679,7 +679,7 @@ def test_a_game_with_annotations_has_its_recall_and_shown_recall_in_the_index(se
                            f"intervals): recall {Rate(4, 4).reported()}; shown recall {Rate(4, 4).reported()}: ")
 
 
-def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_index(season, local_out, tmp_path):
+def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_index(season, local_out, tmp_path, restore_threads):
     """A season's folders written by a version whose index kept no scores: run again, each complete
     game is reused, not run, and its recall and shown recall are counted from the highlights.json
     it wrote, as when it ran."""
@@ -699,7 +699,7 @@ def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_ind
     assert index["summary"]["against_annotations"] == _index(local_out)["summary"]["against_annotations"]
 
 
-def test_a_reused_game_whose_highlights_json_cannot_be_read_is_listed_without_scores(season, local_out, tmp_path):
+def test_a_reused_game_whose_highlights_json_cannot_be_read_is_listed_without_scores(season, local_out, tmp_path, restore_threads):
     """A folder written before the index kept scores, whose highlights.json was since cut short:
     the game is listed as it was, without scores, and the batch goes on to count the others."""
     out = tmp_path / "out"
