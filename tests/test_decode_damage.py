@@ -130,3 +130,18 @@ def test_a_reader_going_on_leaves_out_only_what_the_earlier_one_read():
     for t, error in ((2.0, "bad"), (3.0, None), (3.5, "bad"), (3.4, "bad")):
         rest.packet(t, error)
     assert rest.packets == 3  # the earlier one's, and the two after 3.0 (in any order)
+
+
+def test_a_seek_retried_from_earlier_counts_the_damage_before_where_the_overshot_one_landed():
+    """A seek that lands past its target (an imprecise index) reads a packet or two there and is
+    retried from earlier. The retry reads, for the first time, what lies between its own landing
+    and the overshot one's: damage there counts; only what the overshot pass read is left out."""
+    damage = DecodeDamage()
+    damage.reading_from_here()  # the seek for 10 s lands on the keyframe at 12 s
+    damage.packet(12.0, "bad")
+    damage.packet(12.05, None)
+    damage.reading_from_here()  # retried from 8 s
+    for t, error in ((8.0, None), (9.0, "bad"), (9.05, "bad"), (12.0, "bad"), (12.05, None), (12.1, "bad")):
+        damage.packet(t, error)
+    assert damage.packets == 4  # 12.0 once, 9.0 and 9.05 first read by the retry, and 12.1
+    assert damage.so_far().read_until_s == 12.1
