@@ -88,7 +88,7 @@ def test_detect_and_pipeline_evaluate_say_it_and_blame_the_video(games, tmp_path
     assert whole.attribution["missed"] == 0 and whole.about["damage"] is None
 
 
-def test_the_batch_index_marks_the_damaged_game_done_with_a_warning(games, tmp_path):
+def test_the_batch_index_marks_the_damaged_game_done_with_a_warning(games, tmp_path, restore_threads):
     intact, damaged = games
     inputs = [GameInput(game_id=v.stem, video=v, annotations=v.with_suffix(".json")) for v in (intact, damaged)]
     said: list[str] = []
