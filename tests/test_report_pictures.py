@@ -135,6 +135,19 @@ def test_fourteen_classes_of_long_names_make_a_picture_of_sensible_size_with_eve
         plt.close(fig)
 
 
+def test_names_that_would_cover_each_other_slanted_stand_upright_beneath_the_matrix():
+    """Twenty classes of 45-character names (two lines each) in cells of the least size: slanted,
+    each name beneath covered its neighbours; upright, each stands in its own column."""
+    labels = [f"class {i:02d} basketball layups from the left side" for i in range(19)] + ["none"]
+    fig = confusion_figure(_diagonal(labels))
+    try:
+        ax = fig.axes[0]
+        assert texts_cover_each_other(ax.get_xticklabels(), fig.canvas.get_renderer()) == []
+        assert texts_outside(fig) == []
+    finally:
+        plt.close(fig)
+
+
 def test_a_class_without_test_clips_is_named_in_the_confusion_matrixs_title():
     """Its row of zeros counts an F1 of 0 into the macro-F1 the title gives, as the report says."""
     report = report_from_confusion(["a", LONG_NAMES[0], "none"], [[10, 2, 1], [0, 0, 0], [1, 1, 20]], n_bootstrap=20)
