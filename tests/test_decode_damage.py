@@ -145,3 +145,37 @@ def test_a_seek_retried_from_earlier_counts_the_damage_before_where_the_overshot
         damage.packet(t, error)
     assert damage.packets == 4  # 12.0 once, 9.0 and 9.05 first read by the retry, and 12.1
     assert damage.so_far().read_until_s == 12.1
+
+
+class _OvershootingSeek:
+    """A container whose first seek lands `ahead_s` past where it was asked (an imprecise index)."""
+
+    def __init__(self, container, ahead_s: float) -> None:
+        self._container, self._ahead_s = container, ahead_s
+
+    def seek(self, offset, *, stream, **kwargs):
+        ahead, self._ahead_s = self._ahead_s, 0.0
+        return self._container.seek(offset + int(ahead / float(stream.time_base)), stream=stream, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self._container, name)
+
+
+def test_a_read_whose_seek_overshoots_counts_the_damage_its_retry_reads(intact, tmp_path, monkeypatch):
+    """Asked for 10 s, the seek lands on the keyframe at 14 s and is retried from 5 s earlier: the
+    retry decodes the damaged stretch at 11-12 s for the first time, and counts it."""
+    import highlights.video.reader as reader
+
+    damaged = zeroed_packets_copy(intact, tmp_path / "damaged.mp4", (11.0, 12.0))
+    exact = DecodeDamage()
+    _read(damaged, exact, start_s=10.0)
+    opened = reader._open
+    monkeypatch.setattr(reader, "_open", lambda *a, **k: _with_overshoot(opened(*a, **k)))
+    overshot = DecodeDamage()
+    _read(damaged, overshot, start_s=10.0)
+    assert exact.packets == overshot.packets == 20
+
+
+def _with_overshoot(opened):
+    opened.container = _OvershootingSeek(opened.container, ahead_s=4.0)
+    return opened
