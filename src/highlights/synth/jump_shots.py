@@ -3,15 +3,16 @@
 Most real basketball footage of a shot is a jump shot or a free throw, not a layup: ball at the
 chest, a knee dip, the ball raised to a set point above the forehead, released at the top of the
 jump with the shooting arm extended (a free throw: the same arm, no jump), the follow-through held.
-The ball's flight reuses the layup's (`actions._layup_ball`): from the hand to the rim.
+The ball's flight reuses the layup's (`ball_flight.layup_ball`): from the hand to the rim.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from highlights.synth.actions import RIM_HEIGHT, _layup_ball
+from highlights.synth.actions import RIM_HEIGHT
 from highlights.synth.background import standing_keys
+from highlights.synth.ball_flight import layup_ball
 from highlights.synth.body import L_HAND, R_HAND, BodyShape, skeleton
 from highlights.synth.motion import GRAVITY, KeyedMotion, Keys, clamp_keys
 
@@ -85,7 +86,7 @@ def jump_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int
                    "rim": (rim_x, RIM_HEIGHT), "shot": True,
                    "ball_flight": float(0.55 + 0.08 * distance * rng.uniform(0.9, 1.1)), "radius": 0.12}
     motion.fixtures = {"hoop": {"x": rim_x, "y": RIM_HEIGHT, "facing": f}}
-    motion.prop_fn = _layup_ball
+    motion.prop_fn = layup_ball
     return motion
 
 
