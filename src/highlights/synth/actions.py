@@ -37,6 +37,97 @@ def _bat_direction(facing: int, elevation: float, sweep: float) -> np.ndarray:
     return np.array([facing * np.cos(elevation) * np.cos(sweep), np.sin(elevation)])
 
 
+def _swing_times(rng: np.random.Generator, pre: float, s: float) -> list[float]:
+    """T0..T7: the ends of the stance, load, stride, launch, contact, extension, follow-through
+    and finish; `s` scales every phase."""
+    t_load, t_stride = rng.uniform(0.22, 0.34) * s, rng.uniform(0.16, 0.26) * s
+    t_launch, t_contact = rng.uniform(0.06, 0.09) * s, rng.uniform(0.08, 0.12) * s
+    t_ext, t_follow, t_finish = 0.06 * s, rng.uniform(0.13, 0.19) * s, rng.uniform(0.18, 0.3) * s
+    times = [pre]
+    for phase in (t_load, t_stride, t_launch, t_contact, t_ext, t_follow, t_finish):
+        times.append(times[-1] + phase)
+    return times
+
+
+def _stance_keys(key, rng: np.random.Generator, T0: float, hu0: float, front_x: float) -> None:
+    """The stance up to T0: the batter waggles the bat at irregular beats."""
+    t = 0.0
+    while t < T0 - 1e-6:
+        w = float(rng.uniform(-1, 1))
+        key(t, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10 + 0.01 * w, hu0, 68 + 6 * w, 168 - 8 * w, front_x)
+        t += float(rng.uniform(0.22, 0.35))
+
+
+def _swing_keys(key, mode: str, times: list[float], *, s: float, amp: float, hu0: float, fu: float,
+                front_x: float, lifted_x: float, stride_x: float) -> tuple[float, tuple, tuple | None]:
+    """Load, stride, then what the mode does (swing through, check, take). Returns the finish
+    time, the relaxed pose after it and, for a swing, the action (start, contact, end)."""
+    T0, T1, T2, T3, T4, T5, T6, T7 = times
+    key(T0, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, hu0, 70, 170, front_x)
+    key(T1, -0.06, 0.92, 0.32, 1.25, 1.0, -0.17, hu0 + 0.03, 60, 175, lifted_x, lift=0.05 * amp)
+    key(T2, 0.01, 0.90, 0.30, 1.2, 0.7, -0.15, hu0, 45, 180, stride_x)
+    if mode == "swing":
+        key(T3, 0.04, 0.89, 0.28, 0.9, 0.3, -0.05, 0.70, 10, 165, stride_x)
+        key(T4, 0.07, 0.89, 0.25, 0.35, 0.1, 0.08 + 0.12 * amp, 0.60, -5, 0, stride_x)
+        key(T5, 0.08, 0.90, 0.22, 0.2, 0.05, 0.14 + 0.16 * amp, 0.66, 15, -60, stride_x, back_heel=0.02)
+        key(T6, 0.08, 0.92, 0.15, 0.05, 0.05, 0.10, fu - 0.04, 40, -140, stride_x, back_heel=0.04)
+        key(T7, 0.07, 0.93, 0.12, 0.1, 0.1, -0.02, fu, 55, -175, stride_x, back_heel=0.04)
+        return T7, (0.07, 0.97, 0.08, 0.5, 0.4, 0.12, 0.55, -45, 20), (T0, T4, T7)
+    if mode == "check":
+        T4c = T3 + 0.13 * s
+        key(T3, 0.04, 0.89, 0.28, 0.95, 0.4, -0.06, 0.71, 12, 165, stride_x)
+        key(T4c, 0.05, 0.89, 0.27, 0.8, 0.35, 0.02, 0.66, 8, 95, stride_x)
+        key(T4c + 0.12 * s, 0.04, 0.90, 0.28, 0.9, 0.45, 0.0, 0.68, 12, 105, stride_x)
+        T7 = T4c + 0.5 * s
+        key(T7, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, 0.78, 55, 160, stride_x)
+        return T7, (-0.02, 0.95, 0.2, 0.9, 0.7, -0.02, 0.6, -30, 30), None
+    # take the pitch
+    T7 = T2 + 0.45 * s
+    key(T7, -0.01, 0.92, 0.3, 1.1, 0.8, -0.12, 0.79, 60, 172, stride_x)
+    return T7, (-0.02, 0.95, 0.2, 0.9, 0.7, -0.02, 0.6, -30, 30), None
+
+
+def _hands_on_handle(tracks: dict, rng: np.random.Generator, *, x0: float, f: int, h: float,
+                     one_handed: bool, T5: float) -> int:
+    """Replaces the hands and bat keys in `tracks` by the two wrists on the handle: the lower hand
+    at the hands key, the upper one up the bat (or, one-handed, let go after contact). Returns
+    which hand is lower on the handle."""
+    hand_track = tracks.pop("hands")
+    bat_track = tracks.pop("bat")
+    lead = int(rng.integers(2))   # which hand is lower on the handle
+
+    # The two wrists sit on the handle: lower hand at the hands key, upper hand up the bat.
+    wrist_keys = Keys()
+    # A one-handed follow-through: the top hand lets go after contact and drops in front.
+    free_hand = np.array([x0 + f * float(rng.uniform(-0.05, 0.15)) * h, float(rng.uniform(0.45, 0.65)) * h])
+    for t in hand_track.times:
+        p = hand_track(t)
+        e, sw = bat_track(t)
+        upper = p + HAND_GAP * _bat_direction(f, e, sw)
+        if one_handed and t > T5 + 1e-6:
+            upper = free_hand
+        wrist_keys.add("hand_l" if lead == 0 else "hand_r", t, p)
+        wrist_keys.add("hand_r" if lead == 0 else "hand_l", t, upper)
+    tracks.update(wrist_keys.tracks())
+    tracks["bat"] = bat_track
+    return lead
+
+
+def _bat_and_pitch(m: KeyedMotion, t: float, skel: Skeleton) -> list:
+    """The batter's props: the bat in the lower hand, and the pitched ball around contact."""
+    e, sw = m.tracks["bat"](t)
+    direction = _bat_direction(m.facing, e, sw)
+    low = skel.points[L_WRIST if m.data["lead"] == 0 else R_WRIST]
+    knob = low - 0.05 * direction
+    tip = low + BAT_LENGTH * direction
+    out: list = [Bat((float(knob[0]), float(knob[1])), (float(tip[0]), float(tip[1])),
+                     m.data["bat_colour"])]
+    pitch = m.data.get("pitch")
+    if pitch is not None:
+        out.extend(pitched_ball(m, t, pitch))
+    return out
+
+
 def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
                    pre: float = 0.4, post: float = 0.4, amp: float = 1.0, speed: float = 1.0,
                    mode: str = "swing") -> KeyedMotion:
@@ -52,17 +143,7 @@ def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing
     keys = Keys()
     d = np.deg2rad
     s = 1.0 / speed
-    t_load, t_stride = rng.uniform(0.22, 0.34) * s, rng.uniform(0.16, 0.26) * s
-    t_launch, t_contact = rng.uniform(0.06, 0.09) * s, rng.uniform(0.08, 0.12) * s
-    t_ext, t_follow, t_finish = 0.06 * s, rng.uniform(0.13, 0.19) * s, rng.uniform(0.18, 0.3) * s
-    T0 = pre
-    T1 = T0 + t_load
-    T2 = T1 + t_stride
-    T3 = T2 + t_launch
-    T4 = T3 + t_contact
-    T5 = T4 + t_ext
-    T6 = T5 + t_follow
-    T7 = T6 + t_finish
+    times = _swing_times(rng, pre, s)
     back_x = x0 - f * 0.17 * h
     front_x = x0 + f * 0.16 * h
     stride_x = x0 + f * (0.2 + 0.1 * amp) * h
@@ -81,36 +162,9 @@ def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing
     # Follow-through: hands finish anywhere from the chest to above the head.
     fu = float(rng.uniform(0.74, 0.92))
     one_handed = mode == "swing" and rng.random() < 0.5
-    t = 0.0
-    while t < T0 - 1e-6:
-        w = float(rng.uniform(-1, 1))
-        key(t, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10 + 0.01 * w, hu0, 68 + 6 * w, 168 - 8 * w, front_x)
-        t += float(rng.uniform(0.22, 0.35))
-    key(T0, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, hu0, 70, 170, front_x)
-    key(T1, -0.06, 0.92, 0.32, 1.25, 1.0, -0.17, hu0 + 0.03, 60, 175, x0 + f * 0.13 * h, lift=0.05 * amp)
-    key(T2, 0.01, 0.90, 0.30, 1.2, 0.7, -0.15, hu0, 45, 180, stride_x)
-    if mode == "swing":
-        key(T3, 0.04, 0.89, 0.28, 0.9, 0.3, -0.05, 0.70, 10, 165, stride_x)
-        key(T4, 0.07, 0.89, 0.25, 0.35, 0.1, 0.08 + 0.12 * amp, 0.60, -5, 0, stride_x)
-        key(T5, 0.08, 0.90, 0.22, 0.2, 0.05, 0.14 + 0.16 * amp, 0.66, 15, -60, stride_x, back_heel=0.02)
-        key(T6, 0.08, 0.92, 0.15, 0.05, 0.05, 0.10, fu - 0.04, 40, -140, stride_x, back_heel=0.04)
-        key(T7, 0.07, 0.93, 0.12, 0.1, 0.1, -0.02, fu, 55, -175, stride_x, back_heel=0.04)
-        end_pose = (0.07, 0.97, 0.08, 0.5, 0.4, 0.12, 0.55, -45, 20)
-        action = (T0, T4, T7)
-    elif mode == "check":
-        T4c = T3 + 0.13 * s
-        key(T3, 0.04, 0.89, 0.28, 0.95, 0.4, -0.06, 0.71, 12, 165, stride_x)
-        key(T4c, 0.05, 0.89, 0.27, 0.8, 0.35, 0.02, 0.66, 8, 95, stride_x)
-        key(T4c + 0.12 * s, 0.04, 0.90, 0.28, 0.9, 0.45, 0.0, 0.68, 12, 105, stride_x)
-        T7 = T4c + 0.5 * s
-        key(T7, -0.02, 0.93, 0.3, 1.0, 0.8, -0.10, 0.78, 55, 160, stride_x)
-        end_pose = (-0.02, 0.95, 0.2, 0.9, 0.7, -0.02, 0.6, -30, 30)
-        action = None
-    else:  # take the pitch
-        T7 = T2 + 0.45 * s
-        key(T7, -0.01, 0.92, 0.3, 1.1, 0.8, -0.12, 0.79, 60, 172, stride_x)
-        end_pose = (-0.02, 0.95, 0.2, 0.9, 0.7, -0.02, 0.6, -30, 30)
-        action = None
+    _stance_keys(key, rng, times[0], hu0, front_x)
+    T7, end_pose, action = _swing_keys(key, mode, times, s=s, amp=amp, hu0=hu0, fu=fu, front_x=front_x,
+                                       lifted_x=x0 + f * 0.13 * h, stride_x=stride_x)
     duration = T7 + post
     if post > 0:
         # Relax: the bat drops and the batter stands up.
@@ -118,48 +172,18 @@ def baseball_swing(shape: BodyShape, rng: np.random.Generator, x0: float, facing
         key(T7 + min(post, 0.6 * s), hip_dx, hip_y, lean, ys, yh, hf, hu, el, sw, stride_x)
         key(duration, hip_dx, hip_y, lean, ys, yh, hf, hu, el, sw, stride_x)
     tracks = keys.tracks()
-    hand_track = tracks.pop("hands")
-    bat_track = tracks.pop("bat")
-    lead = int(rng.integers(2))   # which hand is lower on the handle
+    lead = _hands_on_handle(tracks, rng, x0=x0, f=f, h=h, one_handed=one_handed, T5=times[5])
 
-    # The two wrists sit on the handle: lower hand at the hands key, upper hand up the bat.
-    wrist_keys = Keys()
-    # A one-handed follow-through: the top hand lets go after contact and drops in front.
-    free_hand = np.array([x0 + f * float(rng.uniform(-0.05, 0.15)) * h, float(rng.uniform(0.45, 0.65)) * h])
-    for t in hand_track.times:
-        p = hand_track(t)
-        e, sw = bat_track(t)
-        upper = p + HAND_GAP * _bat_direction(f, e, sw)
-        if one_handed and t > T5 + 1e-6:
-            upper = free_hand
-        wrist_keys.add("hand_l" if lead == 0 else "hand_r", t, p)
-        wrist_keys.add("hand_r" if lead == 0 else "hand_l", t, upper)
-    tracks.update(wrist_keys.tracks())
-
-    def props(m: KeyedMotion, t: float, skel: Skeleton) -> list:
-        e, sw = m.tracks["bat"](t)
-        direction = _bat_direction(m.facing, e, sw)
-        low = skel.points[L_WRIST if m.data["lead"] == 0 else R_WRIST]
-        knob = low - 0.05 * direction
-        tip = low + BAT_LENGTH * direction
-        out: list = [Bat((float(knob[0]), float(knob[1])), (float(tip[0]), float(tip[1])),
-                         m.data["bat_colour"])]
-        pitch = m.data.get("pitch")
-        if pitch is not None:
-            out.extend(pitched_ball(m, t, pitch))
-        return out
-
-    tracks["bat"] = bat_track
     name = {"swing": "baseball_swing", "check": "check_swing", "take": "take_pitch"}[mode]
     bat_colour = ((196, 150, 90), (170, 170, 180), (40, 40, 40), (150, 100, 60))[int(rng.integers(4))]
     # The pitch arrives at the contact moment (or where it would have been).
-    contact_t = T4 if mode == "swing" else T3 + 0.1 * s
+    contact_t = times[4] if mode == "swing" else times[3] + 0.1 * s
     contact = (x0 + f * (0.08 + 0.12 * amp + 0.6) * h * 0.9, 0.62 * h)
     data = {"lead": lead, "bat_colour": bat_colour,
             "pitch": {"t": contact_t, "x": contact[0], "y": contact[1], "hit": mode == "swing",
                       "out": float(rng.uniform(-0.3, 0.5))}}
     return KeyedMotion(name=name, shape=shape, facing=f, duration=duration, tracks=tracks,
-                       hands_world=True, action=action, prop_fn=props, data=data,
+                       hands_world=True, action=action, prop_fn=_bat_and_pitch, data=data,
                        fixtures={"plate": {"x": x0 + f * 0.35 * h}})
 
 
