@@ -13,6 +13,8 @@ returns a KeyedMotion whose `action` is (start, key, end) for the real actions.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from highlights.synth.background import standing_keys
@@ -197,43 +199,27 @@ def take_pitch(shape, rng, x0, facing, **kw) -> KeyedMotion:
 
 # ---------------------------------------------------------------------------- basketball
 
-def basketball_layup(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
-                     pre: float = 0.4, post: float = 0.4, amp: float = 1.0,
-                     speed: float = 1.0, shot: bool = True) -> KeyedMotion:
-    """Drive (dribbling), two-step gather, jump towards the rim, one-arm extension, ball released
-    to the rim, landing. x0 is where the motion starts; the rim ends up ahead of the take-off
-    (`fixtures["hoop"]`). With shot=False it is a running jump that keeps the ball (a confuser).
-    """
-    h, f = shape.height, facing
-    hs = shape.standing_hip_height
-    ah = shape.ankle_height
-    s = 1.0 / speed
-    v = float(rng.uniform(3.0, 4.2)) * speed ** 0.5
-    jump = float(rng.uniform(0.42, 0.62)) * amp
-    drive = float(rng.uniform(0.35, 0.5)) * s
-    step1, step2 = float(rng.uniform(0.24, 0.3)) * s, float(rng.uniform(0.2, 0.26)) * s
-    flight = float(np.sqrt(8 * jump / GRAVITY))
-    Tg = pre + drive                    # gather: first step lands, ball in both hands
-    Ts2 = Tg + step1                    # second (take-off) step lands
-    To = Ts2 + step2                    # take-off
-    Tl = To + flight                    # landing
-    Tr = Tl + 0.35                      # recovered
-    release = To + 0.55 * flight
-    duration = Tr + post
-    x_of = integrate_speed([(-2.0, v), (Tg, v), (Ts2, 0.85 * v), (To, 0.75 * v), (Tl, 0.45 * v),
-                            (Tl + 0.3, 0.05), (duration + 2, 0.0)], -2.0, duration + 2.0, 0.0, f)
-    shift = x0 - x_of(0.0)
+class _LayupTimes(NamedTuple):
+    """The moments of a layup (seconds into the motion)."""
 
-    def path(t: float) -> float:
-        return x_of(t) + shift
+    Tg: float        # gather: first step lands, ball in both hands
+    Ts2: float       # second (take-off) step lands
+    To: float        # take-off
+    Tl: float        # landing
+    Tr: float        # recovered
+    release: float
+    duration: float
+    flight: float    # time in the air
+    step1: float
+    step2: float
 
-    keys = Keys()
-    jog = JOG
-    shoot = int(rng.integers(2))        # shooting hand; its leg drives the knee up
-    plant_foot = shoot                  # first gather step is the shooting side foot
-    takeoff_foot = 1 - shoot
-    footfalls = add_gait(keys, shape, jog, f, path, -2.0, Tg, anchor=Tg, anchor_foot=plant_foot,
-                         hands=False, hip=True, torso=False)
+
+def _layup_feet(keys: Keys, tm: _LayupTimes, footfalls, path, *, shape: BodyShape, f: int, jump: float,
+                plant_foot: int, takeoff_foot: int) -> None:
+    """The feet from the gather on: the two steps, the legs in the air, the landing (the drive's
+    gait keys from the gather on, and its hip keys, are dropped)."""
+    Tg, Ts2, To, Tl, _, _, duration, flight, step1, step2 = tm
+    h, hs, ah, jog = shape.height, shape.standing_hip_height, shape.ankle_height, JOG
     # Drop gait foot keys from the gather on; the steps take over.
     for ch in ("foot_l", "foot_r"):
         keys.channels[ch] = [k for k in keys.channels[ch] if k[0] < Tg - 0.02]
@@ -261,7 +247,12 @@ def basketball_layup(shape: BodyShape, rng: np.random.Generator, x0: float, faci
     for ch, dxl in ((pc, 0.05), (tc, -0.05)):
         keys.add(ch, Tl, (path(Tl) + f * dxl * h, ah))
         keys.add(ch, duration, (path(Tl) + f * dxl * h, ah))
-    # Hip: gather dip, take-off crouch, ballistic flight, landing absorb.
+
+
+def _layup_hip_and_torso(keys: Keys, tm: _LayupTimes, path, *, hs: float, jump: float) -> None:
+    """Hip: gather dip, take-off crouch, ballistic flight, landing absorb; the torso leans in to
+    the take-off and back at the release."""
+    Tg, Ts2, To, Tl, Tr, release, duration, flight, _, _ = tm
     y_to = hs * 0.93 - 0.06
     keys.add("hip", Tg, (path(Tg), hs * 0.94))
     keys.add("hip", Ts2, (path(Ts2), hs * 0.93 - 0.03))
@@ -277,10 +268,14 @@ def basketball_layup(shape: BodyShape, rng: np.random.Generator, x0: float, faci
     keys.add("torso", release, (-0.05, 0.7, 0.6, 0.2))
     keys.add("torso", Tr, (0.05, 0.6, 0.5, 0.4))
     keys.add("torso", duration, (0.05, 0.6, 0.5, 0.4))
-    # Hands: dribble on the drive, ball to the chest at the gather, shooting arm up to release.
+
+
+def _layup_hands(keys: Keys, tm: _LayupTimes, *, h: float, shoot: int, shot: bool, period: float) -> None:
+    """Hands: dribble on the drive, ball to the chest at the gather, shooting arm up to release
+    (or, without a shot, both hands keep the ball)."""
+    Tg, _, To, Tl, Tr, release, duration, _, _, _ = tm
     sc, oc = ("hand_l", "hand_r") if shoot == 0 else ("hand_r", "hand_l")
     dribble_hand = sc
-    period = 1.0 / jog.cadence
     t = Tg - period
     while t > -period:
         keys.add(dribble_hand, t, (0.22 * h, -0.3 * h))
@@ -305,6 +300,47 @@ def basketball_layup(shape: BodyShape, rng: np.random.Generator, x0: float, faci
     keys.add(oc, Tr, (0.0, -0.3 * h) if shot else (0.18 * h, -0.1 * h))
     keys.add(sc, duration, (0.03 * h, -0.3 * h) if shot else (0.2 * h, -0.09 * h))
     keys.add(oc, duration, (0.0, -0.31 * h) if shot else (0.18 * h, -0.1 * h))
+
+
+def basketball_layup(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
+                     pre: float = 0.4, post: float = 0.4, amp: float = 1.0,
+                     speed: float = 1.0, shot: bool = True) -> KeyedMotion:
+    """Drive (dribbling), two-step gather, jump towards the rim, one-arm extension, ball released
+    to the rim, landing. x0 is where the motion starts; the rim ends up ahead of the take-off
+    (`fixtures["hoop"]`). With shot=False it is a running jump that keeps the ball (a confuser).
+    """
+    h, f = shape.height, facing
+    s = 1.0 / speed
+    v = float(rng.uniform(3.0, 4.2)) * speed ** 0.5
+    jump = float(rng.uniform(0.42, 0.62)) * amp
+    drive = float(rng.uniform(0.35, 0.5)) * s
+    step1, step2 = float(rng.uniform(0.24, 0.3)) * s, float(rng.uniform(0.2, 0.26)) * s
+    flight = float(np.sqrt(8 * jump / GRAVITY))
+    Tg = pre + drive
+    Ts2 = Tg + step1
+    To = Ts2 + step2
+    Tl = To + flight
+    Tr = Tl + 0.35
+    release = To + 0.55 * flight
+    duration = Tr + post
+    tm = _LayupTimes(Tg, Ts2, To, Tl, Tr, release, duration, flight, step1, step2)
+    x_of = integrate_speed([(-2.0, v), (Tg, v), (Ts2, 0.85 * v), (To, 0.75 * v), (Tl, 0.45 * v),
+                            (Tl + 0.3, 0.05), (duration + 2, 0.0)], -2.0, duration + 2.0, 0.0, f)
+    shift = x0 - x_of(0.0)
+
+    def path(t: float) -> float:
+        return x_of(t) + shift
+
+    keys = Keys()
+    shoot = int(rng.integers(2))        # shooting hand; its leg drives the knee up
+    plant_foot = shoot                  # first gather step is the shooting side foot
+    footfalls = add_gait(keys, shape, JOG, f, path, -2.0, Tg, anchor=Tg, anchor_foot=plant_foot,
+                         hands=False, hip=True, torso=False)
+    _layup_feet(keys, tm, footfalls, path, shape=shape, f=f, jump=jump, plant_foot=plant_foot,
+                takeoff_foot=1 - shoot)
+    _layup_hip_and_torso(keys, tm, path, hs=shape.standing_hip_height, jump=jump)
+    period = 1.0 / JOG.cadence
+    _layup_hands(keys, tm, h=h, shoot=shoot, shot=shot, period=period)
     clamp_keys(keys, 0.0, duration)
     tracks = keys.tracks()
     motion = KeyedMotion(name="basketball_layup" if shot else "jump_no_shot", shape=shape,
