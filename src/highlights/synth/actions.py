@@ -407,51 +407,14 @@ def jump_no_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: 
 
 # ---------------------------------------------------------------------------- soccer
 
-def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
-                    pre: float = 0.4, post: float = 0.4, amp: float = 1.0, speed: float = 1.0,
-                    goal: tuple[float, float] | None = None, power: bool = True,
-                    kind: str = "shot") -> KeyedMotion:
-    """Approach run, plant foot beside the ball, leg swing, contact, ball towards the goal,
-    follow-through. x0 is where the ball lies; `goal` is (x, depth) of the goal's centre
-    relative to the ball (the goal stands farther from the camera). power=False gives a slow
-    side-foot pass (a confuser): short backswing, slow leg, the ball rolls away. kind="cross"
-    is a lofted cross (a shot's swing, leaning back, the foot wrapping across, no goal) and
-    kind="pass" a firm ground pass; both are background play (`action` None).
-    """
-    if kind not in ("shot", "cross", "pass"):
-        raise ValueError(f"unknown kick kind {kind!r}")
-    h, f = shape.height, facing
-    hs = shape.standing_hip_height
-    ah = shape.ankle_height
-    s = 1.0 / speed
-    gait = JOG if power else WALK
-    v = float(rng.uniform(2.4, 3.4)) if power else float(rng.uniform(1.0, 1.5))
-    approach = float(rng.uniform(0.35, 0.55)) * s
-    Tp = pre + approach                                   # plant foot lands beside the ball
-    swing_t = (float(rng.uniform(0.09, 0.12)) if power else float(rng.uniform(0.32, 0.42))) * s
-    if kind == "pass":
-        swing_t = float(rng.uniform(0.15, 0.22)) * s
-    Tc = Tp + swing_t                                     # contact
-    Tf = Tc + 0.16 * s                                    # follow-through high point
-    Td = Tf + 0.25 * s                                    # kicking foot down
-    duration = Td + 0.2 + post
-    kick = int(rng.integers(2))
-    support = 1 - kick
+def _kick_legs(keys: Keys, rng: np.random.Generator, footfalls, path, *, shape: BodyShape, f: int, x0: float,
+               s: float, amp: float, power: bool, kind: str, gait, kick: int,
+               times: tuple[float, float, float, float], swing_t: float, duration: float) -> None:
+    """The legs after the approach: the kicking foot leaves the ground, swings back and through the
+    ball to its follow-through and down; the support foot plants beside the ball and stays."""
+    Tp, Tc, Tf, Td = times
+    h, ah = shape.height, shape.ankle_height
     kc, sc = ("foot_l", "foot_r") if kick == 0 else ("foot_r", "foot_l")
-    plant_x_hip = x0 - f * 0.3 * h                       # hip at plant, behind the ball
-    x_of = integrate_speed([(-2.0, v), (Tp - 0.1, v), (Tp, 0.4 * v), (Tc, 0.5 * v),
-                            (Td, 0.3 * v), (Td + 0.3, 0.0), (duration + 2, 0.0)],
-                           -2.0, duration + 2.0, 0.0, f)
-    shift = plant_x_hip - x_of(Tp)
-
-    def path(t: float) -> float:
-        return x_of(t) + shift
-
-    keys = Keys()
-    footfalls = add_gait(keys, shape, gait, f, path, -2.0, Tp, anchor=Tp, anchor_foot=support,
-                         hands=True, hip=True, torso=False)
-    for ch in ("foot_l", "foot_r", "hip", "hand_l", "hand_r"):
-        keys.channels[ch] = [k for k in keys.channels[ch] if k[0] < Tp - (0.3 if ch == kc else 0.02)]
     period = 1.0 / gait.cadence
     last_kick_land = max(tl for foot, tl, _ in footfalls if foot == kick and tl < Tp)
     kick_plant = [x for foot, tl, x in footfalls if foot == kick and tl == last_kick_land][0]
@@ -480,7 +443,12 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
     keys.add(kc, Tf, (path(Tf) + f * follow_fwd * h, ah + follow_up * h))
     keys.add(kc, Td, (path(Td) + f * 0.12 * h, ah))
     keys.add(kc, duration, (path(Td) + f * 0.12 * h, ah))
-    # Hip: drop into the plant, rise through the kick; lean back into the strike.
+
+
+def _kick_hip_and_torso(keys: Keys, path, *, hs: float, power: bool, kind: str,
+                        times: tuple[float, float, float, float], duration: float) -> None:
+    """Hip: drop into the plant, rise through the kick; lean back into the strike."""
+    Tp, Tc, Tf, Td = times
     keys.add("hip", Tp, (path(Tp), hs * 0.93))
     keys.add("hip", Tc, (path(Tc), hs * 0.95))
     keys.add("hip", Tf, (path(Tf), hs * 0.97))
@@ -493,10 +461,14 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
     keys.add("torso", Tc, ((-0.05 if power else 0.05) + lean_back, 0.5, 0.2, 0.2))
     keys.add("torso", Tf, (0.1, 0.3, 0.3, 0.2))
     keys.add("torso", duration, (0.05, 0.6, 0.5, 0.4))
-    # Arms out for balance: the arm opposite the kicking leg swings forward, out and up (often
-    # above the shoulder at contact in real kicks), the kicking side's arm goes back.
+
+
+def _balance_arms(keys: Keys, rng: np.random.Generator, *, h: float, kick: int, strong: bool,
+                  times: tuple[float, float, float, float], duration: float) -> None:
+    """Arms out for balance: the arm opposite the kicking leg swings forward, out and up (often
+    above the shoulder at contact in real kicks), the kicking side's arm goes back."""
+    Tp, Tc, Tf, Td = times
     ka, oa = ("hand_l", "hand_r") if kick == 0 else ("hand_r", "hand_l")
-    strong = power or kind == "pass"
     balance_up = float(rng.uniform(-0.05, 0.14)) * h
     keys.add(ka, Tp, (0.05 * h, -0.22 * h))
     keys.add(oa, Tp, (-0.16 * h, -0.05 * h) if strong else (-0.05 * h, -0.28 * h))
@@ -508,16 +480,13 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
     keys.add(oa, Td + 0.2, (0.02 * h, -0.3 * h))
     keys.add(ka, duration, (0.0, -0.31 * h))
     keys.add(oa, duration, (0.02 * h, -0.31 * h))
-    clamp_keys(keys, 0.0, duration)
-    if goal is None:
-        goal = (f * float(rng.uniform(1.0, 6.0)), float(rng.uniform(9.0, 22.0)))
+
+
+def _kicked_ball_data(motion: KeyedMotion, rng: np.random.Generator, *, x0: float, f: int,
+                      goal: tuple[float, float], target: tuple[float, float], Tc: float, power: bool,
+                      kind: str, is_shot: bool) -> None:
+    """What the ball does after contact (`_kicked_ball` reads it) and, for a shot, the goal."""
     r = 0.11
-    target = (goal[0] + float(rng.uniform(-2.8, 2.8)), float(rng.uniform(0.3, 2.1)))
-    is_shot = power and kind == "shot"
-    name = {"cross": "cross", "pass": "ground_pass"}.get(kind, "soccer_shooting" if power else "slow_pass")
-    motion = KeyedMotion(name=name, shape=shape, facing=f,
-                         duration=duration, tracks=keys.tracks(),
-                         action=(pre + 0.2 * approach, Tc, Td) if is_shot else None)
     flight = float(np.hypot(goal[0], goal[1]) / rng.uniform(14.0, 24.0))
     motion.data = {"ball": x0, "Tc": Tc, "goal": goal, "target": target, "flight": flight,
                    "radius": r, "power": power and kind != "pass", "roll": float(rng.uniform(2.0, 4.0))}
@@ -526,6 +495,68 @@ def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facin
         motion.data["target"] = (motion.data["goal"][0], float(rng.uniform(1.5, 4.0)))
     motion.fixtures = {"goal": {"x": x0 + goal[0], "depth": goal[1]}} if is_shot else {}
     motion.prop_fn = kicked_ball
+
+
+def soccer_shooting(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *,
+                    pre: float = 0.4, post: float = 0.4, amp: float = 1.0, speed: float = 1.0,
+                    goal: tuple[float, float] | None = None, power: bool = True,
+                    kind: str = "shot") -> KeyedMotion:
+    """Approach run, plant foot beside the ball, leg swing, contact, ball towards the goal,
+    follow-through. x0 is where the ball lies; `goal` is (x, depth) of the goal's centre
+    relative to the ball (the goal stands farther from the camera). power=False gives a slow
+    side-foot pass (a confuser): short backswing, slow leg, the ball rolls away. kind="cross"
+    is a lofted cross (a shot's swing, leaning back, the foot wrapping across, no goal) and
+    kind="pass" a firm ground pass; both are background play (`action` None).
+    """
+    if kind not in ("shot", "cross", "pass"):
+        raise ValueError(f"unknown kick kind {kind!r}")
+    h, f = shape.height, facing
+    s = 1.0 / speed
+    gait = JOG if power else WALK
+    v = float(rng.uniform(2.4, 3.4)) if power else float(rng.uniform(1.0, 1.5))
+    approach = float(rng.uniform(0.35, 0.55)) * s
+    Tp = pre + approach                                   # plant foot lands beside the ball
+    swing_t = (float(rng.uniform(0.09, 0.12)) if power else float(rng.uniform(0.32, 0.42))) * s
+    if kind == "pass":
+        swing_t = float(rng.uniform(0.15, 0.22)) * s
+    Tc = Tp + swing_t                                     # contact
+    Tf = Tc + 0.16 * s                                    # follow-through high point
+    Td = Tf + 0.25 * s                                    # kicking foot down
+    duration = Td + 0.2 + post
+    times = (Tp, Tc, Tf, Td)
+    kick = int(rng.integers(2))
+    support = 1 - kick
+    kc = "foot_l" if kick == 0 else "foot_r"
+    plant_x_hip = x0 - f * 0.3 * h                       # hip at plant, behind the ball
+    x_of = integrate_speed([(-2.0, v), (Tp - 0.1, v), (Tp, 0.4 * v), (Tc, 0.5 * v),
+                            (Td, 0.3 * v), (Td + 0.3, 0.0), (duration + 2, 0.0)],
+                           -2.0, duration + 2.0, 0.0, f)
+    shift = plant_x_hip - x_of(Tp)
+
+    def path(t: float) -> float:
+        return x_of(t) + shift
+
+    keys = Keys()
+    footfalls = add_gait(keys, shape, gait, f, path, -2.0, Tp, anchor=Tp, anchor_foot=support,
+                         hands=True, hip=True, torso=False)
+    for ch in ("foot_l", "foot_r", "hip", "hand_l", "hand_r"):
+        keys.channels[ch] = [k for k in keys.channels[ch] if k[0] < Tp - (0.3 if ch == kc else 0.02)]
+    _kick_legs(keys, rng, footfalls, path, shape=shape, f=f, x0=x0, s=s, amp=amp, power=power, kind=kind,
+               gait=gait, kick=kick, times=times, swing_t=swing_t, duration=duration)
+    _kick_hip_and_torso(keys, path, hs=shape.standing_hip_height, power=power, kind=kind, times=times,
+                        duration=duration)
+    _balance_arms(keys, rng, h=h, kick=kick, strong=power or kind == "pass", times=times, duration=duration)
+    clamp_keys(keys, 0.0, duration)
+    if goal is None:
+        goal = (f * float(rng.uniform(1.0, 6.0)), float(rng.uniform(9.0, 22.0)))
+    target = (goal[0] + float(rng.uniform(-2.8, 2.8)), float(rng.uniform(0.3, 2.1)))
+    is_shot = power and kind == "shot"
+    name = {"cross": "cross", "pass": "ground_pass"}.get(kind, "soccer_shooting" if power else "slow_pass")
+    motion = KeyedMotion(name=name, shape=shape, facing=f,
+                         duration=duration, tracks=keys.tracks(),
+                         action=(pre + 0.2 * approach, Tc, Td) if is_shot else None)
+    _kicked_ball_data(motion, rng, x0=x0, f=f, goal=goal, target=target, Tc=Tc, power=power, kind=kind,
+                      is_shot=is_shot)
     return motion
 
 
