@@ -217,10 +217,10 @@ def same_predictions(verdict: dict) -> str:
     return f"{round(verdict['prediction_agreement'] * n)} of the {n} clips"
 
 
-def render_markdown(report: dict, *, provenance: bool = True) -> str:
-    """The report as Markdown; `provenance=False` leaves out the section listing every setting
-    (the terminal shows the scoreboard; the files keep everything)."""
-    lines = ["# Test report", ""]
+def _notes_above_the_table(report: dict) -> list[str]:
+    """Why the scores are no test, how a fusion's weight was chosen, an unfinished run, the clips
+    left out: each a paragraph above the table, where it is read first."""
+    lines: list[str] = []
     not_a_test = _not_a_test_note(report)
     if not_a_test:
         lines += [not_a_test, ""]
@@ -233,7 +233,13 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     left_out = (report.get("meta") or {}).get("left_out")
     if left_out:
         lines += [f"**Left out:** {left_out['note']}.", ""]
-    lines += [render_table(report), ""]
+    return lines
+
+
+def _scores(report: dict) -> list[str]:
+    """The per-class table, macro-F1 and balanced accuracy, and the notes of classes the test split
+    has no clip of or that are never predicted."""
+    lines = [render_table(report), ""]
     lines.append(f"Macro-F1: {report['macro_f1']:.3f}")  # three places, as the table's F1 column
     if "balanced_accuracy" in report:  # reports written before it was stored have none
         lines += ["", f"Balanced accuracy (mean class recall): {report['balanced_accuracy']:.3f}"]
@@ -241,7 +247,12 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     for note in (_classes_without_clips_note(report), _never_predicted_note(report)):
         if note:
             lines += [note, ""]
+    return lines
 
+
+def _intervals(report: dict) -> list[str]:
+    """The overall figures' confidence intervals and how they were made, then each class's."""
+    lines: list[str] = []
     boot = report.get("bootstrap")
     if boot:
         conf = round(100 * boot["confidence"])
@@ -249,7 +260,8 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
         f1_lo, f1_hi = boot["macro_f1"]
         how = (f"accuracy: Wilson score interval of {boot['right']} right of {boot['n_clips']}; macro-F1: percentile "
                f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips"
-               if "right" in boot else f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips")
+               if "right" in boot else
+               f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips")
         lines += [
             f"{conf}% confidence intervals ({how}):",
             "",
@@ -264,16 +276,14 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     class_intervals = render_class_intervals(report)
     if class_intervals:
         lines += ["Per class, with 95% intervals (Wilson's score interval) and counts:", "", class_intervals, ""]
+    return lines
 
-    if "confidence" in report:  # reports written before it was stored have no such section
-        lines += ["## Confidence", "", *render_confidence(report, link_picture=provenance), ""]
 
-    lines += ["## Confusion matrix", "", "Rows are the true class, columns the predicted class.", ""]
-    lines += [render_confusion_table(report), ""]
-
+def _error_analysis(report: dict) -> list[str]:
+    """The errors counted by kind, the top confusions and the misclassified clips."""
     errors = report["errors"]
     none_label = report.get("none_label", "none")
-    lines += ["## Error analysis", ""]
+    lines = ["## Error analysis", ""]
     if none_label in report.get("labels", [none_label]):
         boundary = (f": {errors['confused_with_none']} confused with {none_label} "
                     f"({errors['action_called_none']} actions called {none_label}, "
@@ -289,51 +299,78 @@ def render_markdown(report: dict, *, provenance: bool = True) -> str:
     )
     lines.append("")
     if errors["top_confusions"]:
+        top = errors["top_confusions"][:TOP_CONFUSIONS_SHOWN]
         lines += ["Top confusions:", "", markdown_table(
-            ["True", "Predicted", "Count"],
-            ([row["true"], row["predicted"], row["count"]] for row in errors["top_confusions"][:TOP_CONFUSIONS_SHOWN])), ""]
+            ["True", "Predicted", "Count"], ([row["true"], row["predicted"], row["count"]] for row in top)), ""]
     if errors.get("misclassified"):
-        rows = errors["misclassified"]
-        noted = any(row.get("note") for row in rows)
-        lines += ["Misclassified clips (most confident first):", ""]
-        lines += [markdown_table(
-            ["Clip", "True", "Predicted", "Confidence", *(["Note"] if noted else [])],
-            ([row["clip_id"], row["true"], row["predicted"],
-              "-" if row["confidence"] is None else f"{row['confidence']:.3f}",
-              *([row.get("note") or ""] if noted else [])] for row in rows)), ""]
-        threshold = (report.get("meta") or {}).get("action_threshold")
-        if threshold is not None and none_label in report.get("labels", []):
-            # Under the action gate a wrong action of confidence 0.17 is no misprint: say how it came about.
-            lines += [f"Confidence is the model's probability of the predicted class. A clip is called an action "
-                      f"when its action probability, 1 - P({none_label}), reaches the model's action threshold "
-                      f"{threshold:g}, and is then given its most probable action class, so a predicted action's "
-                      "confidence can be low.", ""]
+        lines += _misclassified(report, errors["misclassified"], none_label)
+    return lines
 
+
+def _misclassified(report: dict, rows: list[dict], none_label: str) -> list[str]:
+    """The misclassified clips' table and, under the action gate, what their confidence means."""
+    noted = any(row.get("note") for row in rows)
+    lines = ["Misclassified clips (most confident first):", ""]
+    lines += [markdown_table(
+        ["Clip", "True", "Predicted", "Confidence", *(["Note"] if noted else [])],
+        ([row["clip_id"], row["true"], row["predicted"],
+          "-" if row["confidence"] is None else f"{row['confidence']:.3f}",
+          *([row.get("note") or ""] if noted else [])] for row in rows)), ""]
+    threshold = (report.get("meta") or {}).get("action_threshold")
+    if threshold is not None and none_label in report.get("labels", []):
+        # Under the action gate a wrong action of confidence 0.17 is no misprint: say how it came about.
+        lines += [f"Confidence is the model's probability of the predicted class. A clip is called an action "
+                  f"when its action probability, 1 - P({none_label}), reaches the model's action threshold "
+                  f"{threshold:g}, and is then given its most probable action class, so a predicted action's "
+                  "confidence can be low.", ""]
+    return lines
+
+
+def _inference(meta: dict) -> list[str]:
+    """Which inference path scored the clips, how it was chosen, and each reduced precision's
+    verdict against fp32 (none where the report's meta names no path)."""
+    if not meta.get("inference_backend"):
+        return []
+    lines = ["## Inference", "", f"Scores above are the `{meta['inference_backend']}` path's (fp32).", ""]
+    selection = meta.get("inference_backend_selection") or {}
+    if selection.get("layout"):
+        how = {"measured": "measured on this CPU", "cached": "measured earlier on this CPU (cached)"}
+        lines += [f"Path and layout: `{selection['layout']}`, "
+                  f"{how.get(selection.get('choice'), selection.get('choice', ''))}"
+                  + (f" ({selection['cpu']['model']}; native bf16: {selection['cpu']['native_bf16']}, "
+                     f"int8: {selection['cpu']['int8_kind']})" if selection.get("cpu") else "") + ".", ""]
+    for precision in ("int8", "bf16"):
+        verdict = meta.get(precision)
+        if not verdict:
+            continue
+        outcome = (f"accepted: later runs of this checkpoint on this kind of CPU may use the {precision} "
+                   "path where it is measured faster" if verdict["accepted"] else
+                   f"rejected (more than {verdict['max_loss_points_allowed']} points lost): fp32 stays")
+        lines += [
+            f"{precision} (`{verdict['backend']}`) on the same {verdict['num_clips']} clips: "
+            f"{accuracy_against_fp32(verdict, precision)} "
+            f"({verdict['accuracy_change_points']:+.2f} points; one clip is {verdict['points_per_clip']:.2f}), "
+            f"same prediction on {same_predictions(verdict)}"
+            + (f" (class probabilities differ by {verdict['mean_abs_prob_diff']:.3f} on average, "
+               f"{verdict['max_abs_prob_diff']:.3f} at most), " if "max_abs_prob_diff" in verdict else ", ") +
+            f"{verdict['speedup_vs_reference']}x the speed; {outcome}.", ""]
+    return lines
+
+
+def render_markdown(report: dict, *, provenance: bool = True) -> str:
+    """The report as Markdown; `provenance=False` leaves out the section listing every setting
+    (the terminal shows the scoreboard; the files keep everything)."""
+    lines = ["# Test report", ""]
+    lines += _notes_above_the_table(report)
+    lines += _scores(report)
+    lines += _intervals(report)
+    if "confidence" in report:  # reports written before it was stored have no such section
+        lines += ["## Confidence", "", *render_confidence(report, link_picture=provenance), ""]
+    lines += ["## Confusion matrix", "", "Rows are the true class, columns the predicted class.", ""]
+    lines += [render_confusion_table(report), ""]
+    lines += _error_analysis(report)
     meta = report.get("meta") or {}
-    if meta.get("inference_backend"):
-        lines += ["## Inference", "", f"Scores above are the `{meta['inference_backend']}` path's (fp32).", ""]
-        selection = meta.get("inference_backend_selection") or {}
-        if selection.get("layout"):
-            how = {"measured": "measured on this CPU", "cached": "measured earlier on this CPU (cached)"}
-            lines += [f"Path and layout: `{selection['layout']}`, "
-                      f"{how.get(selection.get('choice'), selection.get('choice', ''))}"
-                      + (f" ({selection['cpu']['model']}; native bf16: {selection['cpu']['native_bf16']}, "
-                         f"int8: {selection['cpu']['int8_kind']})" if selection.get("cpu") else "") + ".", ""]
-        for precision in ("int8", "bf16"):
-            verdict = meta.get(precision)
-            if not verdict:
-                continue
-            outcome = (f"accepted: later runs of this checkpoint on this kind of CPU may use the {precision} "
-                       "path where it is measured faster" if verdict["accepted"] else
-                       f"rejected (more than {verdict['max_loss_points_allowed']} points lost): fp32 stays")
-            lines += [
-                f"{precision} (`{verdict['backend']}`) on the same {verdict['num_clips']} clips: "
-                f"{accuracy_against_fp32(verdict, precision)} "
-                f"({verdict['accuracy_change_points']:+.2f} points; one clip is {verdict['points_per_clip']:.2f}), "
-                f"same prediction on {same_predictions(verdict)}"
-                + (f" (class probabilities differ by {verdict['mean_abs_prob_diff']:.3f} on average, "
-                   f"{verdict['max_abs_prob_diff']:.3f} at most), " if "max_abs_prob_diff" in verdict else ", ") +
-                f"{verdict['speedup_vs_reference']}x the speed; {outcome}.", ""]
+    lines += _inference(meta)
     if meta and provenance:
         lines += ["## Provenance", "", "```json", json.dumps(report["meta"], indent=2, sort_keys=True), "```", ""]
     return "\n".join(lines)
