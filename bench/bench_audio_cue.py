@@ -24,8 +24,9 @@ Printed, each with its n and 95% interval (Wilson's for a rate, Newcombe's for a
    and what clips.tsv says of the footage (broadcast, produced, phone). No label is fitted: the
    reading column is a fixed rule stated in `sound_reading`.
 2. Clip level, over the clips whose sound is audible (a track of zeros or below -60 dBFS is left
-   out): the AUC of the clip's strongest onset for action clips against `none` clips; the same
-   with the onset taken within 0.3 s of the clip's labelled moment (clips.tsv's `~a-b s` or
+   out): the AUC of the clip's strongest onset for action clips against `none` clips (and of
+   other measures of its loudest sound: the flux unscaled, over 2-8 kHz only, the loudest 10 ms
+   over the median level, onsets a second); the same with the onset taken within 0.3 s of the clip's labelled moment (clips.tsv's `~a-b s` or
    `~a s`: an action clip's action, a `none` clip's pass, cross or catch; or the annotated key
    moments); and, for action and `none` clips apart, how often the clip's strongest onset lies
    within 0.5 s of its labelled moment, beside the chance that a moment drawn at random does.
@@ -144,18 +145,28 @@ def decode_sound(path: Path) -> Sound | None:
     return Sound(samples, start or 0.0, times + (start or 0.0), flux, robust_z(flux))
 
 
-def spectral_flux(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def spectral_flux(samples: np.ndarray, band_hz: tuple[float, float] = BAND_HZ) -> tuple[np.ndarray, np.ndarray]:
     """(frame times, flux): the half-wave rectified rise of log(1 + 100|X|) between consecutive
-    STFT frames, summed over BAND_HZ and divided by the bins counted."""
+    STFT frames, summed over `band_hz` and divided by the bins counted."""
     from scipy.signal import stft
 
     if len(samples) < FRAME:
         return np.zeros(0), np.zeros(0)
     freqs, times, spec = stft(samples, fs=RATE, nperseg=FRAME, noverlap=FRAME - HOP, boundary=None, padded=False)
-    band = (freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])
+    band = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
     logmag = np.log1p(100.0 * np.abs(spec[band]))
     rise = np.maximum(np.diff(logmag, axis=1), 0.0).mean(axis=0)
     return times[1:], rise
+
+
+def peak_over_median_db(samples: np.ndarray) -> float:
+    """The loudest 10 ms block's level over the median block's, in dB."""
+    block = RATE // 100
+    n = len(samples) // block * block
+    if n == 0:
+        return 0.0
+    levels = np.sqrt((samples[:n].reshape(-1, block).astype(np.float64) ** 2).mean(axis=1))
+    return float(20 * np.log10(max(levels.max(), 1e-10) / max(float(np.median(levels)), 1e-10)))
 
 
 def robust_z(flux: np.ndarray) -> np.ndarray:
@@ -334,6 +345,18 @@ def print_clip_level(clips: list[Clip], per_clip: bool) -> None:
           f"{sum(not c.is_action for c in silent)} `none` clips")
     flags = [c.is_action for c in heard]
     print(f"strongest onset z in the clip: {_auc([float(c.sound.z.max()) for c in heard], flags)}")
+    # Other ways to read a clip's loudest sound, to see whether the figure above hangs on how the
+    # flux was scaled or which band it sums: the flux unscaled (the recording's own level), a
+    # crack's band alone, the loudest 10 ms against the clip's median level, and onsets a second.
+    others = {
+        "flux unscaled": [float(c.sound.flux.max()) for c in heard],
+        "z over 2-8 kHz only": [float(robust_z(spectral_flux(c.sound.samples, (2000.0, 8000.0))[1]).max())
+                                for c in heard],
+        "loudest 10 ms over the median level": [peak_over_median_db(c.sound.samples) for c in heard],
+        "onsets a second": [len(c.sound.onsets()) / c.sound.duration_s for c in heard],
+    }
+    for name, values in others.items():
+        print(f"  other measure, {name}: {_auc(values, flags)}")
     timed = [c for c in heard if c.labelled_spans()]
     near = [max(c.sound.strongest_in(a - 0.3, b + 0.3) for a, b in c.labelled_spans()) for c in timed]
     print(f"onset z within 0.3 s of the labelled moment ({sum(c.is_action for c in timed)} action clips with one; "

@@ -95,6 +95,15 @@ def test_a_steady_click_track_keeps_a_beat_and_scattered_clicks_do_not():
         assert bench.beat_regularity(bench.spectral_flux(scattered)[1]) < 0.5
 
 
+def test_the_loudest_10_ms_is_measured_against_the_median_level():
+    with bench_module("bench_audio_cue") as bench:
+        block = bench.RATE // 100
+        samples = np.full(20 * block, 0.01, np.float32)
+        samples[7 * block:8 * block] = 0.1  # one block ten times as loud: 20 dB
+        assert bench.peak_over_median_db(samples) == pytest.approx(20.0, abs=1e-4)
+        assert bench.peak_over_median_db(samples[:block // 2]) == 0.0
+
+
 def test_the_bench_runs_on_a_small_tree_of_clips_with_clicks(tmp_path):
     """Two action clips click at their labelled moment and one `none` clip elsewhere; a fourth
     clip's track is zeros and is left out of the clip level."""
@@ -119,5 +128,6 @@ def test_the_bench_runs_on_a_small_tree_of_clips_with_clicks(tmp_path):
     assert "a track below -60 dBFS: 1 action and 0 `none` clips" in out
     assert "action clips whose strongest onset is within 0.5 s of the labelled moment: 2/2 = 1.00" in out
     assert "`none` clips whose strongest onset is within 0.5 s of the labelled moment: 0/1 = 0.00" in out
+    assert "other measure, z over 2-8 kHz only:" in out
     assert "digital silence (all zeros)" in out
     assert "broadcast" in out
