@@ -9,7 +9,7 @@ import av
 import pytest
 
 from highlights.video import iter_frames
-from highlights.video.decode_damage import DecodeDamage
+from highlights.video.decode_damage import DamageSoFar, DecodeDamage
 from tests.pipeline_fixtures import make_game, zeroed_packets_copy
 
 FPS = 10.0  # the analysis grid
@@ -120,6 +120,30 @@ def test_within_one_pass_every_damaged_packet_counts_whatever_time_another_packe
     assert damage.packets == 3
 
 
+@pytest.mark.parametrize("garbled_s", [5000.0, -5000.0], ids=["far-future", "far-past"])
+def test_a_garbled_decode_time_an_earlier_reader_read_hides_no_damage_from_a_reader_going_on(garbled_s):
+    """One damaged packet whose decode time is garbled, read by a stopped run in the part it kept:
+    a reader going on from where that one stopped (even just after the garbled packet) counts every
+    damaged packet after, and that one once if it meets it again."""
+    packets = [(t / 10, "bad" if 30 <= t < 40 or 110 <= t < 120 else None) for t in range(150)]
+    packets[50] = (garbled_s, "bad")
+    whole = DecodeDamage()
+    whole.reading_from_here()
+    for t, error in packets:
+        whole.packet(t, error)
+    assert whole.packets == 21
+    for stop in (51, 52, 90):  # just after the garbled packet, one after it, well after it
+        earlier = DecodeDamage()
+        earlier.reading_from_here()
+        for t, error in packets[:stop]:
+            earlier.packet(t, error)
+        rest = DecodeDamage.going_on_from(earlier.so_far())
+        rest.reading_from_here()  # a seek a second before where the earlier one stopped
+        for t, error in packets[stop - 10:]:
+            rest.packet(t, error)
+        assert rest.packets == whole.packets, stop
+
+
 def test_a_reader_going_on_leaves_out_only_what_the_earlier_one_read():
     earlier = DecodeDamage()
     earlier.reading_from_here()
@@ -144,7 +168,8 @@ def test_a_seek_retried_from_earlier_counts_the_damage_before_where_the_overshot
     for t, error in ((8.0, None), (9.0, "bad"), (9.05, "bad"), (12.0, "bad"), (12.05, None), (12.1, "bad")):
         damage.packet(t, error)
     assert damage.packets == 4  # 12.0 once, 9.0 and 9.05 first read by the retry, and 12.1
-    assert damage.so_far().read_until_s == 12.1
+    # Read to 12.05 s (the middle of the latest three), the damaged packet at 12.1 s counted past it.
+    assert damage.so_far() == DamageSoFar(4, "bad", 12.05, (12.1,))
 
 
 class _OvershootingSeek:

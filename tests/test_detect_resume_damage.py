@@ -142,3 +142,44 @@ def test_a_run_that_cannot_replay_the_kept_part_counts_the_damage_once(video, ke
     whole, gone_on = _highlights_json(tmp_path / "whole"), _highlights_json(tmp_path / "out")
     assert whole["damage"]["packets_skipped"] == 39
     assert gone_on["damage"] == whole["damage"] and gone_on == whole
+
+
+class _GarbledDecodeTime:
+    """A container whose video packet presented at `at_s` carries a garbled decode time far past
+    the end of the file, as a damaged transport stream's may: its demuxer hands it on as read."""
+
+    def __init__(self, container, at_s: float) -> None:
+        self._container, self._at_s = container, at_s
+
+    def demux(self, *args, **kwargs):
+        stream = self._container.streams.video[0]
+        for packet in self._container.demux(*args, **kwargs):
+            if packet.pts is not None and abs(float(packet.pts * stream.time_base) - self._at_s) < 0.5 / VIDEO_FPS:
+                packet.dts = packet.pts + int(5000 / stream.time_base)
+            yield packet
+
+    def __getattr__(self, name):
+        return getattr(self._container, name)
+
+
+def test_a_garbled_decode_time_in_the_kept_part_hides_no_damage_after_it(video, kept_root, replayed, tmp_path,
+                                                                        monkeypatch):
+    """A packet at 5 s, in the part the stopped run kept, whose decode time reads 5000 s: the run
+    going on still counts the damaged stretch at 11-12 s, as the run from the start does."""
+    import highlights.video.reader as reader
+
+    opened = reader._open
+
+    def garbled(*args, **kwargs):
+        it = opened(*args, **kwargs)
+        it.container = _GarbledDecodeTime(it.container, at_s=5.0)
+        return it
+
+    monkeypatch.setattr(reader, "_open", garbled)
+    stretches = ((3.0, 4.0), (11.0, 12.0))
+    damaged = zeroed_packets_copy(video, tmp_path / "damaged.mp4", *stretches)
+    whole, gone_on = _whole_then_stopped_and_gone_on(damaged, tmp_path)
+    assert replayed == [pytest.approx(8.8)]
+    assert whole["damage"]["packets_skipped"] == sum(round((b - a) * VIDEO_FPS) for a, b in stretches)
+    assert gone_on["damage"] == whole["damage"]
+    assert gone_on == whole

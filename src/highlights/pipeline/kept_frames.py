@@ -17,8 +17,9 @@ a digest of that frame's pixels. A run that goes on then decodes nothing before 
 end: it replays them from the chunks (the tracker and the windows see what they saw the first
 time) and decodes from the last kept frame on, which must be the same picture (its digest) at
 the same time, or it decodes the video from its start after all. Such a chunk also holds the
-damaged packets the reader had skipped by then and the decode time it had read up to
-(`DamageSoFar`): the run going on counts only the damaged packets after that time, so that its
+damaged packets the reader had skipped by then, the decode time it had read up to and the
+damaged packets it had counted past that time (`DamageSoFar`): the run going on counts only the
+damaged packets after that time, and not those, so that its
 `damage` is the uninterrupted run's though it never reads the kept part's packets. Chunks an
 earlier version wrote hold no such record: their frames are decoded again from the start, their
 people still read back.
@@ -295,8 +296,11 @@ class KeptFrames:
                     raise ValueError("a chunk's stream of another length")
                 stream = (np.asarray(times, dtype=np.float64), tuple(names), np.asarray(values, dtype=np.float64))
                 until = float(z["damage_read_until_s"])
+                # Written since a garbled decode time no longer moves `until` (before, the greatest
+                # decode time read: past every damaged packet counted).
+                beyond = z["damage_counted_beyond_s"] if "damage_counted_beyond_s" in z.files else ()
                 damage = DamageSoFar(int(z["damage_packets"]), str(z["damage_first_error"]) or None,
-                                     None if np.isnan(until) else until)
+                                     None if np.isnan(until) else until, tuple(float(t) for t in beyond))
                 end = {"digest": str(z["end_digest"]), "size": tuple(int(v) for v in z["end_size"]),
                        "state": {str(n)[len("state_"):]: z[n] for n in z.files if str(n).startswith("state_")},
                        "damage": damage}
@@ -441,6 +445,7 @@ class KeptFrames:
             "damage_first_error": np.array(end["damage"].first_error or ""),
             "damage_read_until_s": np.array(np.nan if end["damage"].read_until_s is None
                                             else end["damage"].read_until_s, dtype=np.float64),
+            "damage_counted_beyond_s": np.array(end["damage"].counted_beyond_s, dtype=np.float64).reshape(-1),
             **{f"state_{name}": np.asarray(value) for name, value in end["state"].items()},
         }
 

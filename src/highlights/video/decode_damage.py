@@ -14,7 +14,10 @@ class DamageSoFar:
 
     packets: int
     first_error: str | None
-    read_until_s: float | None  # the latest decode time read (None: no packet with a time yet)
+    read_until_s: float | None  # how far its decode times had gone (None: no packet with a time yet)
+    # The damaged packets it counted placed past `read_until_s` (a garbled decode time, or the very
+    # latest packets): a reader going on that meets one again has counted it already.
+    counted_beyond_s: tuple[float, ...] = ()
 
 
 @dataclass
@@ -24,16 +27,22 @@ class DecodeDamage:
 
     A packet is placed by its decode time, which runs forward through a file as its packets are
     stored. Each pass of decoding (from the start, or from a seek) begins with `reading_from_here`
-    and reads the stretch from its first packet to its latest decode time. A damaged packet lying
-    in a stretch an earlier pass read was read before, so it is not counted again; every other one
-    counts. (The first packets after the start or a seek in Matroska have no decode time: they are
-    placed by their presentation time, which says whether they were read before but, out of decode
-    order, does not end a stretch or move `read_until_s`.) So a reader whose seek is retried from
-    earlier counts no packet twice, yet counts what lies between its landing and the landing that
-    overshot; and one started from an earlier reader's `so_far()` (a run going on from the frames a
-    stopped run kept, decoding from a seek before their end) counts only the packets after what
-    that one had read. Within a pass nothing is left out: one packet with a garbled, far-future
-    decode time (a damaged transport stream's) widens only what later passes leave out. A damaged
+    and reads the stretch from its first packet to where its decode times had gone. A damaged
+    packet lying in a stretch an earlier pass read was read before, so it is not counted again;
+    every other one counts. (The first packets after the start or a seek in Matroska have no
+    decode time: they are placed by their presentation time, which says whether they were read
+    before but, out of decode order, does not end a stretch or move `read_until_s`.) So a reader
+    whose seek is retried from earlier counts no packet twice, yet counts what lies between its
+    landing and the landing that overshot; and one started from an earlier reader's `so_far()` (a
+    run going on from the frames a stopped run kept, decoding from a seek before their end) counts
+    only the packets after what that one had read. Within a pass nothing is left out.
+
+    How far a pass's decode times had gone is the middle of its latest three, not the greatest:
+    one packet with a garbled decode time (a damaged transport stream's, far past the file's end
+    or far before its start) moves it neither for the rest of the pass nor for a later pass or a
+    run going on, so it hides none of the damage after it. That lags a sound stream by a packet;
+    the damaged packets counted past it (the garbled one too, if damaged) are remembered each at
+    its own time, so a later pass meeting one of them again does not count it twice. A damaged
     packet with no time cannot be placed: it is counted wherever it is met, and `so_far()` is then
     None.
 
@@ -42,28 +51,41 @@ class DecodeDamage:
 
     packets: int = 0
     first_error: str | None = None
-    read_until_s: float | None = None
+    read_until_s: float | None = None  # the furthest any pass's decode times had gone
     untimed: int = 0  # damaged packets without a decode or presentation time
-    # The stretches earlier passes read, (first, latest decode time): a damaged packet in one was counted then.
+    # What earlier passes read: their stretches (first time, how far their decode times had gone)
+    # and, as stretches of one moment, the damaged packets they counted past those.
     _read_before: list[tuple[float, float]] = field(default_factory=list, repr=False, compare=False)
+    _counted_s: list[float] = field(default_factory=list, repr=False, compare=False)  # where each counted one lay
+    _pass_counted_from: int = field(default=0, repr=False, compare=False)  # this pass's first in `_counted_s`
     _pass_first_s: float | None = field(default=None, repr=False, compare=False)  # this pass's stretch so far
-    _pass_until_s: float | None = field(default=None, repr=False, compare=False)
+    _pass_latest_s: list[float] = field(default_factory=list, repr=False, compare=False)  # its latest 3 decode times
+    _reached_s: float | None = field(default=None, repr=False, compare=False)  # how far earlier passes had gone
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def going_on_from(cls, so_far: DamageSoFar) -> DecodeDamage:
-        # The earlier reader read the file from its start up to `read_until_s`.
+        # The earlier reader read the file from its start up to `read_until_s`, and counted the
+        # packets of `counted_beyond_s` where they lay.
         read_before = [] if so_far.read_until_s is None else [(float("-inf"), so_far.read_until_s)]
+        read_before += [(t, t) for t in so_far.counted_beyond_s]
         return cls(packets=so_far.packets, first_error=so_far.first_error, read_until_s=so_far.read_until_s,
-                   _read_before=read_before)
+                   _read_before=read_before, _counted_s=list(so_far.counted_beyond_s),
+                   _pass_counted_from=len(so_far.counted_beyond_s), _reached_s=so_far.read_until_s)
 
     def reading_from_here(self) -> None:
         """A pass of decoding begins (from the start or a seek): the stretch the pass before read
         is one a damaged packet met again was counted in."""
         with self._lock:
-            if self._pass_first_s is not None and self._pass_until_s is not None:
-                self._read_before.append((self._pass_first_s, self._pass_until_s))
-            self._pass_first_s = self._pass_until_s = None
+            until = self._pass_until_s()
+            if self._pass_first_s is not None and until is not None:
+                self._read_before.append((self._pass_first_s, until))
+            self._read_before += [(t, t) for t in self._counted_s[self._pass_counted_from:]
+                                  if until is None or t > until]
+            self._pass_counted_from = len(self._counted_s)
+            self._pass_first_s, self._pass_latest_s = None, []
+            if until is not None:
+                self._reached_s = until if self._reached_s is None else max(self._reached_s, until)
 
     def packet(self, time_s: float | None, error: str | None, *, decode_time: bool = True) -> None:
         """A packet read at `time_s` (None: it has no time), its decode time or, with
@@ -76,12 +98,20 @@ class DecodeDamage:
                 if time_s is None or not any(first <= time_s <= until for first, until in self._read_before):
                     self.packets += 1
                     self.first_error = self.first_error or error
+                    if time_s is not None:
+                        self._counted_s.append(time_s)
             if time_s is not None:
                 self._pass_first_s = time_s if self._pass_first_s is None else min(self._pass_first_s, time_s)
             if decode_time and time_s is not None:
-                self._pass_until_s = time_s if self._pass_until_s is None else max(self._pass_until_s, time_s)
-                if self.read_until_s is None or time_s > self.read_until_s:
-                    self.read_until_s = time_s
+                self._pass_latest_s = [*self._pass_latest_s[-2:], time_s]
+                until = self._pass_until_s()
+                self.read_until_s = until if self._reached_s is None else max(self._reached_s, until)
+
+    def _pass_until_s(self) -> float | None:
+        # The middle of the pass's latest three decode times (of two, the earlier): one garbled
+        # time is never the middle one.
+        latest = sorted(self._pass_latest_s)
+        return latest[(len(latest) - 1) // 2] if latest else None
 
     def so_far(self) -> DamageSoFar | None:
         """The damage counted up to the latest packet read, for a later reader to go on from; None
@@ -90,4 +120,6 @@ class DecodeDamage:
         with self._lock:
             if self.untimed:
                 return None
-            return DamageSoFar(self.packets, self.first_error, self.read_until_s)
+            until = self.read_until_s
+            beyond = tuple(t for t in self._counted_s if until is None or t > until)
+            return DamageSoFar(self.packets, self.first_error, until, beyond)
