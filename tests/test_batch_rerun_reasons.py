@@ -82,11 +82,25 @@ def test_a_whole_section_an_earlier_version_did_not_have_is_named_setting_by_set
                                            "run: tracking.max_age_s, tracking.reach")
 
 
-def test_a_setting_this_run_no_longer_has_or_now_holds_null_is_a_change():
+def test_a_whole_section_this_version_no_longer_has_is_named_setting_by_setting_as_gone():
+    """The mirror of a new section: a section the earlier run's version had and this one dropped is
+    named by its settings, apart from the changes, not as one JSON value changed to null."""
+    older = {"merge": {"pad_after_s": 1.5}, "tracking": {"max_age_s": 1.0, "reach": None}}
+    now = {"merge": {"pad_after_s": 2.5}}
+    changes = changed_settings(older, now)
+    assert changes == {"merge.pad_after_s": (1.5, 2.5), "tracking.max_age_s": (1.0, ABSENT),
+                       "tracking.reach": (None, ABSENT)}
+    assert describe_changes([changes]) == ("changed: merge.pad_after_s 1.5 -> 2.5; settings this version of "
+                                           "highlights no longer has: tracking.max_age_s, tracking.reach")
+
+
+def test_a_setting_this_run_no_longer_has_is_gone_and_one_that_now_holds_null_is_a_change():
     assert changed_settings({"merge": {"pad_after_s": 1.5, "old": 2}}, {"merge": {"pad_after_s": 1.5}}) == {
-        "merge.old": (2, None)}
-    assert changed_settings({"merge": {"x": 1}, "gone": {"y": 2}}, {"merge": {"x": 1}}) == {"gone": ({"y": 2}, None)}
+        "merge.old": (2, ABSENT)}
+    assert changed_settings({"merge": {"x": 1}, "gone": {"y": 2}}, {"merge": {"x": 1}}) == {"gone.y": (2, ABSENT)}
+    assert changed_settings({"merge": {"x": 1}}, {"merge": {"x": None}}) == {"merge.x": (1, None)}
     assert changed_settings({"merge": {}}, {"merge": {"x": None}}) == {"merge.x": (ABSENT, None)}
+    assert changed_settings({"format": 1}, {}) == {"format": (1, ABSENT)}
 
 
 def test_three_changed_settings_are_all_named_with_nothing_more_counted():
