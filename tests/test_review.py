@@ -7,6 +7,7 @@ import json
 import sqlite3
 import threading
 import warnings
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -161,6 +162,33 @@ def test_a_detect_folder_without_its_video_or_json_is_one_clear_error(tmp_path, 
     with pytest.raises(ReviewError, match="source video is not at .*pass --video"):
         load_games([moved])
     assert load_games([moved], videos=[detect_folder.parent / "game1.mp4"])[0].video.name == "game1.mp4"
+
+
+def test_a_review_started_from_another_folder_finds_the_video_detect_was_given_by_a_relative_path(tmp_path,
+                                                                                                 monkeypatch):
+    """detect run in the club's folder on `videos/game.mp4` records that path as typed; a review
+    started elsewhere finds the video detect read, and names it by its whole path (as the page and
+    an export's provenance do), as it does a `--video` typed relative to where it runs."""
+    club = tmp_path / "club"
+    video = make_game(club / "videos", duration_s=6.0)
+    cfg = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                           "classifier.backend": "oracle", "kinematics.enabled": False})
+    monkeypatch.chdir(club)
+    detect_highlights(Path("videos") / video.name, cfg, Path("runs/game"),
+                      annotation=load_annotation(video.with_suffix(".json")), progress=False)
+    assert json.loads((club / "runs" / "game" / "highlights.json").read_text())["video"]["path"] == "videos/game.mp4"
+    elsewhere = tmp_path / "desk"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert load_games([club / "runs" / "game"])[0].video == video.resolve()
+    typed = load_games([club / "runs" / "game"], videos=[Path("../club/videos/game.mp4")])[0].video
+    assert typed == video.resolve()
+    video.rename(club / "game-moved.mp4")  # moved since: the one line names each whole path looked at
+    with pytest.raises(ReviewError) as missing:
+        load_games([club / "runs" / "game"])
+    assert str(missing.value) == (f"{club / 'runs' / 'game' / 'highlights.json'}: its source video is not at "
+                                  f"{video.resolve()} or {club / 'runs' / 'game' / 'game.mp4'} or "
+                                  f"{club / 'runs' / 'game.mp4'} or {elsewhere / 'videos' / 'game.mp4'} (pass --video)")
 
 
 @pytest.mark.parametrize("make, cause", [

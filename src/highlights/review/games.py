@@ -215,22 +215,42 @@ def _model_of(data: dict) -> str:
 
 
 def _find_video(folder: Path, data: dict, override: Path | None) -> Path:
+    """The game's source video as a whole path: the page and the provenance an export writes name
+    it, so a path relative to where the review (or detect) was started would name another file, or
+    none, from anywhere else."""
     if override is not None:
         from highlights.video.errors import missing_file_cause
 
         cause = missing_file_cause(override)  # a folder, a dangling link: said as such
         if cause is not None:
             raise ReviewError(f"{override}: {'source video not found' if cause == 'file not found' else cause}")
-        return override
+        return override.resolve()
     recorded = Path(str((data.get("video") or {}).get("path") or ""))
+    # highlights.json holds the path detect was given, which may be relative to where detect ran;
+    # its run marker holds where detect found it, a whole path (none in a folder made before it).
+    candidates = [recorded] if recorded.is_absolute() else []
+    candidates += [*_marker_video(folder), folder / recorded.name, folder.parent / recorded.name]
+    if not recorded.is_absolute():
+        candidates.append(recorded)  # where the review runs: detect may have run there too
     tried = []
-    for candidate in (recorded, folder / recorded.name, folder.parent / recorded.name):
+    for candidate in candidates:
         if str(candidate) not in ("", ".") and candidate.name:
-            tried.append(str(candidate))
+            tried.append(str(candidate.absolute()))
             if candidate.is_file():
                 return candidate.resolve()
     raise ReviewError(f"{folder / HIGHLIGHTS_JSON}: its source video is not at "
                       f"{' or '.join(dict.fromkeys(tried)) or 'a recorded path'} (pass --video)")
+
+
+def _marker_video(folder: Path) -> list[Path]:
+    """The whole path of the video detect read, from its run marker; [] where it holds none."""
+    from highlights.pipeline.output_folder import RUN_MARKER
+
+    try:
+        video = json.loads((folder / RUN_MARKER).read_text(encoding="utf-8")).get("video")
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [Path(video)] if isinstance(video, str) and Path(video).is_absolute() else []
 
 
 def _check_plays(video: Path) -> Path:
