@@ -553,13 +553,17 @@ def test_a_kept_classifier_is_loaded_again_for_a_checkpoint_replaced_at_its_size
     keeping times), is another model: the process does not hand out the one loaded from the first."""
     import os
 
-    from highlights.model.process_cache import classifier_for, keep_classifiers_loaded
+    from highlights.model.process_cache import classifier_for, keep_classifiers_loaded, loaded_count
 
     checkpoint = save_checkpoint(tmp_path / "tiny.pt", model, tiny_meta(model))
     before = checkpoint.stat()
     keep_classifiers_loaded(True)
     try:
         first, _ = classifier_for(checkpoint, backend="eager")
+        elsewhere, _ = classifier_for(save_checkpoint(tmp_path / "other.pt", model, tiny_meta(model)), backend="eager")
+        closed = []
+        close = first.close
+        first.close = lambda: closed.append(first) or close()
         other = tiny_model(seed=7)
         save_checkpoint(checkpoint, other, tiny_meta(other))
         os.utime(checkpoint, ns=(before.st_atime_ns, before.st_mtime_ns))
@@ -568,5 +572,8 @@ def test_a_kept_classifier_is_loaded_again_for_a_checkpoint_replaced_at_its_size
         assert second is not first
         x = tiny_clips(2, seed=3)
         assert np.allclose(second.predict_logits(x), _eager(other, x).numpy(), atol=1e-4)
+        # The one loaded from the replaced file is closed and let go, another file's kept.
+        assert closed == [first] and loaded_count() == 2
+        assert classifier_for(tmp_path / "other.pt", backend="eager")[0] is elsewhere
     finally:
         keep_classifiers_loaded(False)

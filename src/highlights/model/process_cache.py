@@ -74,7 +74,12 @@ def classifier_for(path: str | os.PathLike, *, int8: bool = True, bf16: bool = T
     # for that count.
     key = (str(resolved), identity, bool(int8), bool(bf16), backend, torch.get_num_threads())
     if key not in _loaded:
-        _loaded[key] = load()
+        classifier = load()
+        # Those loaded from the file this path held before it was replaced can never be handed out
+        # again: closed now, not kept (a model's weights and worker threads) for the process's life.
+        for stale in [k for k in _loaded if k[0] == key[0] and k[1] != identity]:
+            _loaded.pop(stale).close()
+        _loaded[key] = classifier
     return _loaded[key], False
 
 
