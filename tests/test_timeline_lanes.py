@@ -126,3 +126,25 @@ def test_each_sport_has_its_own_hatch_in_bars_and_legend_so_colour_is_not_the_on
     legend = {text.get_text(): patch.get_hatch()
               for text, patch in zip(fig.legends[0].get_texts(), fig.legends[0].get_patches())}
     assert {f"sport {sport}": legend[sport] for _, sport in sports} == bars
+
+
+@pytest.mark.parametrize("classes", [12, 20, 30])
+def test_a_clubs_many_classes_are_each_drawn_alike_in_bar_and_legend_and_unlike_any_other(classes):
+    """A club model's classes name no sport, so each is coloured by its own name. Up to twenty each
+    has a colour of its own; past that colours come round again, but never with the same hatch, and
+    the legend shows each class as its bars are drawn."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.colors import to_hex
+
+    names = [f"drill{i:02d}" for i in range(classes)]
+    highlights = [Highlight(3.0 * i, 3.0 * i + 2, name, "unknown", 0.8) for i, name in enumerate(names)]
+    fig = timeline_figure(highlights, duration_s=3.0 * classes)
+    bars = {c.get_gid(): (to_hex(c.get_facecolor()[0], keep_alpha=False), c.get_hatch())
+            for c in fig.axes[0].collections if isinstance(c, PolyCollection)}
+    assert set(bars) == {f"sport {name}" for name in names}
+    if classes <= 20:
+        assert len({colour for colour, _ in bars.values()}) == classes
+    assert len(set(bars.values())) == classes
+    legend = {text.get_text(): (to_hex(patch.get_facecolor(), keep_alpha=False), patch.get_hatch())
+              for text, patch in zip(fig.legends[0].get_texts(), fig.legends[0].get_patches())}
+    assert {f"sport {name}": legend[name] for name in names} == bars

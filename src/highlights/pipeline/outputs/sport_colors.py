@@ -4,7 +4,7 @@ name gives no sport (a club's `swing`, `rest`) is coloured by its own name (`col
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from highlights.vocabulary import UNKNOWN_SPORT
 
@@ -15,12 +15,18 @@ SPORT_COLORS: dict[str, str] = {
     "soccer": "#009E73",
 }
 _FALLBACK = ["#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#999999"]
+# Taken in order once those are used (a club model of 12 to 20 classes, each coloured by its own
+# name): Paul Tol's muted scheme, then darker and lighter colours of his others. No 20 colours are
+# all told apart by every reader; the picture's hatches are the cue beyond the first eight.
+_MORE = ["#332288", "#117733", "#882255", "#44AA99", "#999933", "#AA4499", "#CC6677", "#DDCC77", "#88CCEE",
+         "#661100", "#6699CC", "#BBCC33", "#FFAABB", "#225555", "#EE8866"]
 
 
 def sport_palette(sports: Iterable[str]) -> dict[str, str]:
-    """A colour for each of the sports one picture shows, no two alike while the colours last.
-    The known sports keep theirs; another sport (a club's `tennis`, `volleyball`) takes the colour
-    its name picks when it is free, else the next free one, in sorted order, so the same sports
+    """A colour for each of the sports one picture shows, no two alike while the colours last
+    (the three known sports' and twenty more). The known sports keep theirs; another sport (a
+    club's `tennis`, `volleyball`) takes the colour its name picks among the first five when it
+    is free, else the next free one of those, then of `_MORE`, in sorted order, so the same sports
     get the same colours in every picture of a run (two sports' names can pick one colour:
     `tennis` and `volleyball` do)."""
     shown = list(dict.fromkeys(sports))
@@ -29,7 +35,7 @@ def sport_palette(sports: Iterable[str]) -> dict[str, str]:
     for sport in sorted(set(shown) - set(palette)):
         start = zlib.crc32(sport.encode("utf-8")) % len(_FALLBACK)
         ring = _FALLBACK[start:] + _FALLBACK[:start]
-        palette[sport] = next((c for c in ring if c not in used), ring[0])
+        palette[sport] = next((c for c in ring + _MORE if c not in used), ring[0])
         used.add(palette[sport])
     return {s: palette[s] for s in shown}
 
@@ -47,11 +53,15 @@ SPORT_HATCHES: dict[str, str] = {"baseball": "//", "basketball": "..", "soccer":
 _FALLBACK_HATCHES = ["xx", "oo", "--", "++", "||", "**"]
 
 
-def sport_hatches(sports: Iterable[str]) -> dict[str, str]:
-    """A matplotlib hatch for each of the sports one picture shows: the known sports keep theirs,
-    the others take the free ones in sorted order (repeating only past six more sports)."""
-    shown = list(dict.fromkeys(sports))
-    hatches = {s: SPORT_HATCHES[s] for s in shown if s in SPORT_HATCHES}
-    for i, sport in enumerate(sorted(set(shown) - set(hatches))):
-        hatches[sport] = _FALLBACK_HATCHES[i % len(_FALLBACK_HATCHES)]
-    return {s: hatches[s] for s in shown}
+def sport_hatches(colours: Mapping[str, str]) -> dict[str, str]:
+    """A matplotlib hatch for each of the sports one picture shows (`colours`, each one's from
+    `sport_palette`): the known sports keep theirs, the others take the free ones in sorted order,
+    past six more sports again, but never the hatch of a sport of the same colour, so no two
+    sports are drawn alike while there are fewer than nine of one colour."""
+    hatches = {s: SPORT_HATCHES[s] for s in colours if s in SPORT_HATCHES}
+    ring = list(dict.fromkeys([*_FALLBACK_HATCHES, *SPORT_HATCHES.values()]))
+    for i, sport in enumerate(sorted(set(colours) - set(hatches))):
+        alike = {hatches[s] for s in hatches if colours[s] == colours[sport]}
+        turn = ring[i % len(_FALLBACK_HATCHES):] + ring[:i % len(_FALLBACK_HATCHES)]
+        hatches[sport] = next((h for h in turn if h not in alike), turn[0])
+    return {s: hatches[s] for s in colours}
