@@ -277,6 +277,30 @@ def test_split_ratios_are_checked_and_parsed() -> None:
             parse_ratios(text)
 
 
+def test_ratios_summing_under_one_are_refused_like_those_over() -> None:
+    from highlights.datasets.splits import parse_ratios
+
+    with pytest.raises(DatasetError, match="summing to 1"):
+        SplitConfig(ratios=(0.5, 0.2, 0.2))
+    with pytest.raises(DatasetError, match="summing to 1"):
+        parse_ratios("0.6,0.1,0.1")
+
+
+def test_a_group_found_in_several_splits_is_kept_in_the_most_held_out_one() -> None:
+    from highlights.datasets.splits import group_splits
+
+    groups = ["a", "a", "a", "b", "b", "c", "c", "d"]
+    splits = ["train", "test", "val", "val", "train", "train", "train", "val"]
+    assert group_splits(groups, splits) == {"a": "test", "b": "val", "c": "train", "d": "val"}
+
+
+def test_placing_refuses_unequal_lists_and_unknown_kept_splits() -> None:
+    with pytest.raises(ValueError, match="same length"):
+        assign_splits(["swing", "none"], ["g1"])
+    with pytest.raises(ValueError, match="holdout"):
+        assign_splits(["swing", "none"], ["g1", "g2"], fixed={"g1": "holdout"})
+
+
 def test_grow_keeps_parent_splits_and_places_new_groups(tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     v1 = create_version(tree, root, seed=1)
