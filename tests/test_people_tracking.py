@@ -87,3 +87,20 @@ def test_a_box_seen_twice_at_one_time_gives_its_track_no_speed():
     tracker.update(0.0, [(10, 0, 50, 100)])
     assert tracker._tracks[0].velocity.tolist() == [0.0, 0.0]
     assert tracker.update(0.5, [(10, 0, 50, 100)]) == [0]
+
+
+def test_a_box_a_quarter_similar_keeps_its_id_by_default_and_one_under_a_fifth_does_not():
+    tracker = IouTracker()
+    first = tracker.update(0.0, [TALL])[0]
+    assert tracker.update(0.1, [(75, 0, 115, 100)]) == [first]        # 1 - 75 / 100 = 0.25
+    tracker = IouTracker()
+    first = tracker.update(0.0, [TALL])[0]
+    assert tracker.update(0.1, [(85, 0, 125, 100)]) == [first + 1]    # 0.15: someone new
+
+
+def test_after_a_reset_the_same_box_is_someone_new():
+    tracker = IouTracker()
+    first = tracker.update(0.0, [TALL])[0]
+    tracker.reset()                                                    # a scene cut
+    assert tracker.update(0.1, [TALL]) == [first + 1]
+    assert tracker.update(0.2, [TALL]) == [first + 1]                 # tracked again from there
