@@ -413,8 +413,9 @@ def test_an_export_names_the_videos_its_clips_were_cut_from_and_the_folder_of_a_
 
 
 def test_an_export_names_a_video_given_by_a_relative_path_once(tmp_path, monkeypatch):
-    # `review --video week1/match.mp4` keeps the path as typed, another game's video is found by
-    # its recorded, resolved path: one video, so one name, and a name two share in whole paths.
+    # A game whose video is named by a relative path (a Game made by hand; `review --video` resolves
+    # the path typed), another game's video found by its recorded, resolved path: one video, so one
+    # name, and a name two share in whole paths.
     from pathlib import Path
     from types import SimpleNamespace
 
