@@ -331,6 +331,9 @@ class PipelineConfig:
 
     @classmethod
     def load(cls, path: str | Path) -> "PipelineConfig":
+        """The settings in a JSON file: one `highlights pipeline config` wrote (edited or not), or
+        a highlights.json, whose run's settings it reads. A file that is missing, not JSON or holds
+        an unknown setting raises a `HighlightsError` naming it."""
         path = Path(path)
         try:
             data = json.loads(path.read_text())

@@ -68,6 +68,10 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     total)` told of the analysis ("analysis", seconds of video) and then of cutting the reel and
     clips ("cutting", frames); raising from it stops the run (`highlights.progress_callback`).
 
+    Returns the `PipelineResult` and the paths written, by output name: `json` (highlights.json),
+    `results_spotting`, `csv`, `edl`, `otio`, `fcp_xml`, `fcpx_xml`, `chapters`, `timeline`,
+    `clips`, `html`, and `reel` and `thumbs` when a highlight gives them footage.
+
     DIR is written whole (`output_folder`): a run that fails or is killed leaves the previous
     run's DIR as it was. A DIR holding files no run wrote, or that another run is writing
     (`output_lock`), is refused before the run starts; `out_name` is what the messages call DIR

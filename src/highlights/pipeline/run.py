@@ -48,6 +48,16 @@ FOLLOW_THROUGH_S = 0.5  # seconds of pose after the last moving frame
 
 @dataclass
 class PipelineResult:
+    """What `run_pipeline` and `detect.detect_highlights` give for one game.
+
+    `highlights`: the `Highlight`s in time order, each with its `rank` by score (1 the best);
+    `config`: the settings the run used; `video`: the probed video (`video.VideoInfo`'s fields);
+    `backends`: the backend each stage ran; `stats`: counts, seconds per stage and the inference
+    paths; `damage`: the damaged packets skipped and the stretches left unanalysed, None when the
+    video had none. `to_dict()` holds all of it in plain JSON values: highlights.json without its
+    `candidates`. `trace` and `before_merge` are what the evaluation reads.
+    """
+
     highlights: list[Highlight]
     config: PipelineConfig
     video: dict[str, Any]
@@ -60,6 +70,8 @@ class PipelineResult:
     damage: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The result in plain JSON values (`json.dumps` needs no helper), as highlights.json
+        writes it less its `candidates`; its fields: docs/detect.md#reading-highlightsjson-from-a-program."""
         return {
             "format": RESULT_FORMAT,
             "video": self.video,
