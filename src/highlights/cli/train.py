@@ -72,7 +72,6 @@ def train(
 ) -> None:
     """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints, your
     labelled clips' poses, or both."""
-    from highlights.atomic import check_writable
     from highlights.errors import ConfigError
 
     if model not in ("r2plus1d", "pose"):
@@ -86,21 +85,52 @@ def train(
                  "--synth-games": synth_games or None, "--rendered-games": rendered_games or None,
                  "--render-dir": render_dir, "--pose-cache": pose_cache}
     if model == "pose":
-        if resume:
-            raise ConfigError("--resume goes on with an interrupted R(2+1)D run; the pose classifier trains in one "
-                              "go (minutes): run the command again with a new --out")
-        unused = [name for name, value in clip_only.items() if value is not None]
-        if unused:
-            raise ConfigError(f"{', '.join(unused)}: {'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}"
-                              f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
+        _refuse_clip_options(clip_only, resume=resume)
         _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress,
                     clips, synth_games, rendered_games, render_dir, root=root, version=version,
                     pose_cache=pose_cache)
         return
+    _refuse_pose_options(pose_only)
+    given = {
+        "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
+        "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
+        "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
+        "cache_dir": str(cache_dir) if cache_dir else None, "precision": precision,
+    }
+    _train_r2plus1d(out, root, version, given, pretrained=pretrained, resume=resume, quick=quick,
+                    progress=progress)
+
+
+def _refuse_clip_options(clip_only: dict, *, resume: bool) -> None:
+    """Training the pose classifier: --resume, and every R(2+1)D setting given, are refused."""
+    from highlights.errors import ConfigError
+
+    if resume:
+        raise ConfigError("--resume goes on with an interrupted R(2+1)D run; the pose classifier trains in one "
+                          "go (minutes): run the command again with a new --out")
+    unused = [name for name, value in clip_only.items() if value is not None]
+    if unused:
+        raise ConfigError(f"{', '.join(unused)}: {'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}"
+                          f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
+
+
+def _refuse_pose_options(pose_only: dict) -> None:
+    """Training the R(2+1)D: every pose classifier setting given is refused."""
+    from highlights.errors import ConfigError
+
     unused = [name for name, value in pose_only.items() if value is not None]
     if unused:
-        raise ConfigError(f"{', '.join(unused)}: {'a pose classifier setting' if len(unused) == 1 else 'pose classifier settings'}"
-                          "; add --model pose to train the pose classifier")
+        setting = "a pose classifier setting" if len(unused) == 1 else "pose classifier settings"
+        raise ConfigError(f"{', '.join(unused)}: {setting}; add --model pose to train the pose classifier")
+
+
+def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: dict, *, pretrained: Path | None,
+                    resume: bool, quick: bool, progress: bool) -> None:
+    """Checks the run's inputs, makes its config (a resumed run's is the saved one), trains and says
+    the best and last checkpoints."""
+    from highlights.atomic import check_writable
+    from highlights.errors import ConfigError
+
     if not resume and (root is None or version is None):  # a resumed run reads them from its folder
         raise ConfigError("--root and --version are required to train the R(2+1)D clip classifier")
     from highlights.pose_classifier.default import holds_pose_model
@@ -112,13 +142,6 @@ def train(
     from highlights.train.loop import refuse_used_folder
 
     check_writable(out)  # a clear line now, not the operating system's when the run folder is made
-
-    given = {
-        "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
-        "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
-        "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
-        "cache_dir": str(cache_dir) if cache_dir else None, "precision": precision,
-    }
     if resume:
         # The saved settings win; only how the run executes may change.
         saved = load_saved_config(out, out_name="--out", resume_name="--resume")
