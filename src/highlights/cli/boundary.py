@@ -21,6 +21,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from highlights.cli.finite_floats import refuse_non_finite_floats
 from highlights.cli.help_layout import fit_help_to_terminal
 from highlights.cli.termination import Terminated
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
@@ -105,6 +106,7 @@ class ErrorBoundary(TyperGroup):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         _hide_absent_defaults(self)
+        refuse_non_finite_floats(self)
 
     def main(self, *args, **kwargs):
         # Here, not at construction: a test runner sets the terminal's width (`COLUMNS`) only
