@@ -13,8 +13,8 @@ app = typer.Typer(no_args_is_help=True)
 def preview(
     clip: Path = typer.Argument(..., help="A video clip"),
     out: Path = typer.Option(Path("augment_preview.png"), "--out", help="Where to write the PNG grid"),
-    variants: int = typer.Option(4, "--variants", min=1, help="Augmented variants to show (columns)"),
-    frames: int = typer.Option(4, "--frames", min=1, help="Frames of the clip to show (rows)"),
+    variants: int = typer.Option(4, "--variants", min=1, max=16, help="Augmented variants to show (columns)"),
+    frames: int = typer.Option(4, "--frames", min=1, max=16, help="Frames of the clip to show (rows)"),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampled parameters"),
     shake_jitter_px: int = typer.Option(0, "--shake-jitter-px", min=0, max=32, help="Per-frame shake, in pixels (0: off)"),
 ) -> None:

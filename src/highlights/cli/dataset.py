@@ -74,7 +74,7 @@ def create(
     classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
     note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json (default: the provenance note "
                                        "'commercial model = rebuild on user / commercially-usable video')"),
-    seed: int = typer.Option(0, "--seed", help="Seed of the split (and of the augmented variants)"),
+    seed: int = typer.Option(0, "--seed", min=0, help="Seed of the split (and of the augmented variants)"),
     split: str = typer.Option("0.7,0.15,0.15", "--split", help="train,val,test proportions"),
     augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
     skip_bad: bool = typer.Option(False, "--skip-bad", help=SKIP_BAD_HELP),
@@ -104,7 +104,7 @@ def grow(
     parent: str = typer.Option(..., "--parent", help="The version to grow, e.g. v1"),
     classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
     note: str | None = typer.Option(None, "--note", help="Free-text note (default: the parent's)"),
-    seed: int | None = typer.Option(None, "--seed", help="Seed for placing new groups (default: the parent's)"),
+    seed: int | None = typer.Option(None, "--seed", min=0, help="Seed for placing new groups (default: the parent's)"),
     split: str | None = typer.Option(None, "--split", help="train,val,test proportions (default: the parent's)"),
     augment_variants: int | None = typer.Option(
         None, "--augment-variants", help=VARIANTS_HELP + " (default: the parent's; 0 makes none for the new clips)"),

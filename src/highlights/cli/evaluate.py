@@ -32,9 +32,9 @@ def evaluate(
     out: Path = typer.Option(..., "--out", help=(
         "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png where the "
         "model gave probabilities")),
-    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", help="Clips per inference call"),
-    workers: int = typer.Option(_WORKERS, "--workers", help="Decoding worker processes"),
-    bootstrap: int = typer.Option(1000, "--bootstrap", help="Bootstrap resamples for the 95% intervals"),
+    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1, help="Clips per inference call"),
+    workers: int = typer.Option(_WORKERS, "--workers", min=0, help="Decoding worker processes"),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for the 95% intervals"),
     backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "

@@ -20,7 +20,7 @@ def clips(
     classes: list[str] = typer.Option(None, "--classes", help="Classes to make, comma-separated (as dataset create takes them) or repeated; default all four."),
     seconds: float = typer.Option(2.0, "--seconds", min=0.1, help="Clip length."),
     size: str = typer.Option("640x360", "--size", help="WxH as displayed (taller than wide = portrait phone clip) or 'mixed'."),
-    fps: str = typer.Option("30", "--fps", help="Frame rate, or 'mixed' (24-60)."),
+    fps: str = typer.Option("30", "--fps", help="Frame rate (30, 29.97, 30000/1001), or 'mixed' (24-60)."),
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard: smaller and farther players, more camera shake, occluders, bystanders and look-alike none clips."),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same clips."),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering clips."),

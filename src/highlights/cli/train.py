@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import typer
@@ -186,6 +187,11 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
                           "training data; labelled clips are added to them)")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs {epochs}: at least 1")
+    for option, count in (("--synth-games", games), ("--rendered-games", rendered_games)):
+        if count < 0:
+            raise ConfigError(f"{option} {count}: 0 or more")
+    if lr is not None and not (math.isfinite(lr) and lr > 0):
+        raise ConfigError(f"--lr {lr}: a positive number")
     if pose_cache is not None and not (clips or version):
         raise ConfigError(f"--pose-cache {pose_cache}: keeps the estimated poses of labelled clips (--clips, or "
                           "--root/--version), and without them no pose is estimated")

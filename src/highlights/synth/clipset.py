@@ -14,6 +14,7 @@ import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -63,11 +64,22 @@ class ClipSetConfig:
             raise ConfigError("per_class must be at least 1")
         if self.size != "mixed":
             parse_size(self.size)
-        if self.fps != "mixed" and float(self.fps) <= 0:
-            raise ConfigError(f"fps must be positive or 'mixed', got {self.fps}")
+        if self.fps != "mixed":
+            frame_rate(self.fps)
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+def frame_rate(text: str) -> float:
+    """A frame rate given as a number or a fraction, as cameras state theirs (30, 29.97, 30000/1001)."""
+    try:
+        rate = Fraction(str(text).strip())
+    except (ValueError, ZeroDivisionError):
+        rate = None
+    if rate is None or rate <= 0:
+        raise ConfigError(f"fps must be a positive number such as 30, 29.97 or 30000/1001, or 'mixed', got {text!r}")
+    return float(rate)
 
 
 def parse_size(size: str) -> tuple[int, int]:
@@ -96,7 +108,7 @@ def _source_video(rng: np.random.Generator, cfg: ClipSetConfig) -> tuple[int, in
     else:
         w, h = parse_size(cfg.size)
     rotation = (90 if rng.random() < 0.5 else 270) if h > w else 0
-    fps = float(rng.choice(MIXED_FPS)) if cfg.fps == "mixed" else float(cfg.fps)
+    fps = float(rng.choice(MIXED_FPS)) if cfg.fps == "mixed" else frame_rate(cfg.fps)
     return w, h, fps, rotation
 
 

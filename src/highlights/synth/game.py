@@ -71,6 +71,10 @@ class GameConfig:
             raise ConfigError("minutes and fps must be positive, events_per_minute not negative")
         if not 0.0 <= self.burst_share <= 1.0:
             raise ConfigError(f"burst_share {self.burst_share:g}: a share of the events, from 0 to 1")
+        if self.name and (self.name.startswith(".") or "/" in self.name or "\\" in self.name):
+            # The name is joined to the output folder: `../x` would write the game beside it.
+            raise ConfigError(f"--name {self.name!r}: a file name stem, not a path or a hidden name "
+                              "(the game is written in --out)")
 
     @property
     def stem(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -76,6 +77,14 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "num_frames", "crop_size", "clips_per_video"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
+        # Checked here, not left to torch: its refusals (AdamW's "Invalid learning rate") come as
+        # tracebacks after the clips are decoded, and an infinite rate trains NaN weights silently.
+        for name in ("lr", "width"):
+            if not (math.isfinite(float(getattr(self, name))) and getattr(self, name) > 0):
+                raise ConfigError(f"{name} must be a positive number, got {getattr(self, name)}")
+        for name in ("weight_decay", "warmup_epochs", "patience", "num_workers"):
+            if not (math.isfinite(float(getattr(self, name))) and getattr(self, name) >= 0):
+                raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.resize_short_side < self.crop_size:
             raise ConfigError(
                 f"resize_short_side ({self.resize_short_side}) must be at least crop_size ({self.crop_size})"
