@@ -237,14 +237,9 @@ def _scene_for(rng, sport: str) -> SceneSpec:
     return scene
 
 
-def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
-    """Shots, their people and timelines, and the events (absolute seconds); plus frame count."""
-    rng = np.random.default_rng([cfg.seed, 21])
-    knobs = knobs_for(cfg.difficulty)
-    duration = cfg.minutes * 60.0
-    n_frames = max(1, int(round(duration * cfg.fps)))
-    duration = n_frames / cfg.fps
-    shot_spans = _shots(rng, duration, cfg.sport)
+def _shot_settings(rng: np.random.Generator, shot_spans: list[tuple[float, float, str]]):
+    """Each shot's scene, its followed player's body and two teams' kits, and where that player
+    plays: around the plate or the hoop, anywhere on a pitch."""
     scenes, focus_shapes, centres = [], [], []
     for _, _, sport in shot_spans:
         scene = _scene_for(rng, sport)
@@ -254,7 +249,15 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
         # Where the followed player plays: around the plate or the hoop, anywhere on a pitch.
         fixture = scene.fixtures[0]
         centres.append(float(fixture["x"]) if sport != "soccer" else float(rng.uniform(-4, 4)))
-    # Events: drawn at random times inside shots, whole, apart from each other and from cuts.
+    return scenes, focus_shapes, centres
+
+
+def _event_slots(rng: np.random.Generator, cfg: GameConfig, duration: float, knobs: DifficultyKnobs,
+                 shot_spans: list[tuple[float, float, str]], scenes: list[SceneSpec], focus_shapes: list,
+                 centres: list[float]) -> list[tuple[int, float, list[KeyedMotion]]]:
+    """The events: (shot, start, the event's motions in turn), in time order, drawn at random times
+    inside shots, whole, apart from each other and from cuts (a slot that cannot be placed in 60
+    tries is dropped)."""
     wanted = int(round(cfg.minutes * cfg.events_per_minute))
     if cfg.events_per_minute > 0 and wanted == 0 and duration >= 8:
         wanted = 1
@@ -281,64 +284,106 @@ def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
                 slots.append((k, t0, motions))
                 break
     slots.sort(key=lambda s: s[1])
+    return slots
+
+
+def _play_before_event(segments: list[Segment], rng: np.random.Generator, *, shape, sport: str, centre: float,
+                       knobs: DifficultyKnobs, t: float, x: float, st: float, target: float) -> tuple[float, float]:
+    """Background play from `t` (at `x`) until the event at `st`, then travel to where it starts
+    (`target`). Returns the time and place where the play left off."""
+    gap = st - t
+    if gap > 0.05:
+        travel = min(gap, max(1.0, abs(target - x) / 2.5))
+        idle = gap - travel
+        while idle > 0.5:
+            d = min(idle, float(rng.uniform(1.5, 5.0)))
+            if idle - d < 0.5:
+                d = idle
+            w = _wander(shape, rng, sport, x, centre, d, knobs, allow_confusers=True)
+            w = _fit(w, d, shape, rng, sport, x)
+            segments.append(Segment(t, w))
+            t, x = t + w.duration, w.x_end
+            idle = st - travel - t
+        travel = st - t
+        if travel > 0.05:
+            segments.append(Segment(t, _travel(shape, rng, x, target, travel)))
+    return t, x
+
+
+def _event_segments(segments: list[Segment], events: list[Event], burst_seconds: set[str], *, sport: str,
+                    st: float, ms: list[KeyedMotion]) -> float:
+    """The event's motions in turn from `st`, each annotated as an event (a burst's second action
+    noted in `burst_seconds`). Returns when the last one ends."""
+    for i, m in enumerate(ms):
+        segments.append(Segment(st, m))
+        a_s, a_k, a_e = m.action
+        events.append(Event(id=f"e{len(events):03d}", sport=sport, label=LABEL_OF_SPORT[sport],
+                            start_s=round(st + a_s, 3), end_s=round(st + a_e, 3), key_s=round(st + a_k, 3)))
+        if i:
+            burst_seconds.add(events[-1].id)
+        st += m.duration
+    return st
+
+
+def _followed_player(rng: np.random.Generator, k: int, span: tuple[float, float, str], *, shape, centre: float,
+                     knobs: DifficultyKnobs, slots: list, events: list[Event],
+                     burst_seconds: set[str]) -> list[Segment]:
+    """The followed player's segments in shot `k`: background play between the shot's events,
+    travelling to where each event starts, the events (added to `events`), play to the shot's end."""
+    s, e, sport = span
+    segments: list[Segment] = []
+    t, x = s, centre + float(rng.uniform(-3, 3))
+    shot_events = [(st, ms) for kk, st, ms in slots if kk == k]
+    for st, ms in shot_events:
+        t, x = _play_before_event(segments, rng, shape=shape, sport=sport, centre=centre, knobs=knobs,
+                                  t=t, x=x, st=st, target=ms[0].x_start)
+        t = _event_segments(segments, events, burst_seconds, sport=sport, st=st, ms=ms)
+        x = ms[-1].x_end
+    while t < e - 1e-6:
+        d = min(e - t, float(rng.uniform(2.0, 6.0)))
+        w = _wander(shape, rng, sport, x, centre, d + 0.05, knobs, allow_confusers=False)
+        segments.append(Segment(t, w))
+        t, x = t + d, w.x_end
+    return segments
+
+
+def _shot_camera(rng: np.random.Generator, cfg: GameConfig, knobs: DifficultyKnobs, *, shape,
+                 za: float) -> tuple[Projector, CameraStyle]:
+    """The shot's lens (the followed player a share of the frame's height) and camera operator."""
+    frac = float(rng.uniform(max(0.06, 0.3 - 0.22 * cfg.difficulty), 0.5 - 0.15 * cfg.difficulty))
+    focal = frac * cfg.height * za / shape.height
+    proj = Projector(focal=focal, cam_height=float(rng.uniform(1.3, 3.0)))
+    # Filmed from the sideline: the operator pans after the player and shakes a little, but
+    # holds zoom and roll within a shot (which also makes each frame a crop, see _background).
+    style = CameraStyle(zoom=1.0, follow_lag=float(rng.uniform(0.4, 1.0)),
+                        shake=knobs.shake * 0.6, shake_rotation=0.0, zoom_wobble=0.0,
+                        framing=(0.0, float(rng.uniform(0.0, 0.12))))
+    return proj, style
+
+
+def plan_game(cfg: GameConfig) -> tuple[list[ShotPlan], list[Event], int]:
+    """Shots, their people and timelines, and the events (absolute seconds); plus frame count."""
+    rng = np.random.default_rng([cfg.seed, 21])
+    knobs = knobs_for(cfg.difficulty)
+    duration = cfg.minutes * 60.0
+    n_frames = max(1, int(round(duration * cfg.fps)))
+    duration = n_frames / cfg.fps
+    shot_spans = _shots(rng, duration, cfg.sport)
+    scenes, focus_shapes, centres = _shot_settings(rng, shot_spans)
+    slots = _event_slots(rng, cfg, duration, knobs, shot_spans, scenes, focus_shapes, centres)
     shots: list[ShotPlan] = []
     events: list[Event] = []
     burst_seconds: set[str] = set()
-    next_id = 0
     for k, (s, e, sport) in enumerate(shot_spans):
         scene = scenes[k]
         shape, teams = focus_shapes[k]
         za = scene.actor_depth
-        centre = centres[k]
-        # The followed player: background play between this shot's events, travelling to where
-        # each event starts.
-        segments: list[Segment] = []
-        t, x = s, centre + float(rng.uniform(-3, 3))
-        shot_events = [(st, ms) for kk, st, ms in slots if kk == k]
-        for st, ms in shot_events:
-            gap = st - t
-            target = ms[0].x_start
-            if gap > 0.05:
-                travel = min(gap, max(1.0, abs(target - x) / 2.5))
-                idle = gap - travel
-                while idle > 0.5:
-                    d = min(idle, float(rng.uniform(1.5, 5.0)))
-                    if idle - d < 0.5:
-                        d = idle
-                    w = _wander(shape, rng, sport, x, centre, d, knobs, allow_confusers=True)
-                    w = _fit(w, d, shape, rng, sport, x)
-                    segments.append(Segment(t, w))
-                    t, x = t + w.duration, w.x_end
-                    idle = st - travel - t
-                travel = st - t
-                if travel > 0.05:
-                    segments.append(Segment(t, _travel(shape, rng, x, target, travel)))
-            for i, m in enumerate(ms):
-                segments.append(Segment(st, m))
-                a_s, a_k, a_e = m.action
-                events.append(Event(id=f"e{next_id:03d}", sport=sport, label=LABEL_OF_SPORT[sport],
-                                    start_s=round(st + a_s, 3), end_s=round(st + a_e, 3), key_s=round(st + a_k, 3)))
-                if i:
-                    burst_seconds.add(events[-1].id)
-                next_id += 1
-                st += m.duration
-            t, x = st, ms[-1].x_end
-        while t < e - 1e-6:
-            d = min(e - t, float(rng.uniform(2.0, 6.0)))
-            w = _wander(shape, rng, sport, x, centre, d + 0.05, knobs, allow_confusers=False)
-            segments.append(Segment(t, w))
-            t, x = t + d, w.x_end
+        segments = _followed_player(rng, k, (s, e, sport), shape=shape, centre=centres[k], knobs=knobs,
+                                    slots=slots, events=events, burst_seconds=burst_seconds)
         pid_base = 100 * k
         focus = PersonTrack(pid_base, True, shape, za, Timeline(segments))
         people = [focus] + _extras(rng, sport, scene, teams, s, e, knobs, pid_base, shape)
-        frac = float(rng.uniform(max(0.06, 0.3 - 0.22 * cfg.difficulty), 0.5 - 0.15 * cfg.difficulty))
-        focal = frac * cfg.height * za / shape.height
-        proj = Projector(focal=focal, cam_height=float(rng.uniform(1.3, 3.0)))
-        # Filmed from the sideline: the operator pans after the player and shakes a little, but
-        # holds zoom and roll within a shot (which also makes each frame a crop, see _background).
-        style = CameraStyle(zoom=1.0, follow_lag=float(rng.uniform(0.4, 1.0)),
-                            shake=knobs.shake * 0.6, shake_rotation=0.0, zoom_wobble=0.0,
-                            framing=(0.0, float(rng.uniform(0.0, 0.12))))
+        proj, style = _shot_camera(rng, cfg, knobs, shape=shape, za=za)
         shots.append(ShotPlan(k, s, e, sport, scene, proj, focus, people, style,
                               camera_seed=int(rng.integers(2**31)),
                               events=[ev for ev in events if s <= ev.start_s < e],
