@@ -280,7 +280,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
                                   "reusing the finished steps")
         if code != 0:
             raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
-        marker.write_text(command + "\n")
+        marker.write_text(command + "\n", encoding="utf-8")
         times.append(StepTime(step.key, time.monotonic() - step_started, _cpu_seconds() - cpu_started))
         console.print(f"(step {number}: {times[-1].wall_s:.0f} s wall, {times[-1].cpu_s:.0f} s CPU, "
                       f"load average {os.getloadavg()[0]:.1f})")

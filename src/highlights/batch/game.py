@@ -114,7 +114,7 @@ def read_complete(out_root: str | os.PathLike, game_id: str) -> dict[str, Any] |
     """The record of a complete game folder, or None (absent, unreadable, or not one of ours)."""
     path = Path(out_root) / game_id / GAME_RECORD
     try:
-        record = json.loads(path.read_text())
+        record = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if not isinstance(record, dict) or record.get("format") != GAME_FORMAT or record.get("status") != "done":

@@ -88,6 +88,6 @@ def parse_cpuinfo(text: str) -> CpuInfo:
 def this_cpu() -> CpuInfo:
     """This machine's CPU (read once per process)."""
     try:
-        return parse_cpuinfo(CPUINFO.read_text(errors="replace"))
+        return parse_cpuinfo(CPUINFO.read_text(encoding="utf-8", errors="replace"))
     except OSError:  # not Linux: no flags known, so bf16 is never offered
         return CpuInfo(model=platform.processor() or platform.machine() or "unknown CPU")

@@ -91,7 +91,7 @@ def _load_verdict(checkpoint: str | os.PathLike, precision: str, cpu: CpuInfo) -
     if not verdict_path.is_file():
         return {"usable": False, "reason": f"never verified (highlights evaluate --{precision})"}
     try:
-        verdict = json.loads(verdict_path.read_text())
+        verdict = json.loads(verdict_path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         return {"usable": False, "reason": f"{verdict_path}: unreadable verdict ({exc})"}
     if not isinstance(verdict, dict) or verdict.get("format") != FORMATS[precision]:

@@ -332,7 +332,7 @@ class PathCache:
 
     def _read(self) -> dict:
         try:
-            data = json.loads(self.path.read_text())
+            data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             return {}
         if not isinstance(data, dict) or data.get("format") != CACHE_FORMAT:
@@ -382,7 +382,7 @@ class PathCache:
         lock_path = self.path.with_name(self.path.name + ".lock")
         try:
             lock_path.parent.mkdir(parents=True, exist_ok=True)
-            handle = open(lock_path, "a+")
+            handle = open(lock_path, "ab")  # only locked, never read or written
         except OSError:
             yield
             return

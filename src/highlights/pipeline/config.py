@@ -336,7 +336,7 @@ class PipelineConfig:
         an unknown setting raises a `HighlightsError` naming it."""
         path = Path(path)
         try:
-            data = json.loads(path.read_text())
+            data = json.loads(path.read_text(encoding="utf-8-sig"))  # a Windows editor's byte-order mark
         except FileNotFoundError:
             raise MissingFileError(path, "config file not found") from None
         except (json.JSONDecodeError, UnicodeDecodeError) as e:

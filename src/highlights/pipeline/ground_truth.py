@@ -23,7 +23,7 @@ class GroundTruthReader:
         if not self.path.is_file():
             raise MissingFileError(self.path, "ground-truth file not found "
                                    "(the gt backends need the synthetic game's NAME.gt.jsonl)")
-        self._fh = self.path.open("r")
+        self._fh = self.path.open("r", encoding="utf-8")
         self._line_no = 0
         self._prev: dict[str, Any] | None = None
         self._next: dict[str, Any] | None = self._read()

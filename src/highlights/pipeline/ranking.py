@@ -190,7 +190,7 @@ class Calibration:
     def load(cls, path: str | Path, name: str = "fitted") -> "Calibration":
         path = Path(path)
         try:
-            return cls.from_dict(json.loads(path.read_text()), name=name)
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), name=name)
         except FileNotFoundError:
             raise MissingFileError(path, "score calibration file not found") from None
         except OtherFormatVersion as e:

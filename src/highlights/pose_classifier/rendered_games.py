@@ -71,7 +71,7 @@ def render(spec: GameWindowSpec, i: int, folder: Path) -> tuple[object, Path]:
     stamp = folder / f"{cfg.stem}.config.json"
     wanted = json.dumps({**cfg.to_dict(), "version": __version__}, sort_keys=True)
     video = folder / f"{cfg.stem}.mp4"
-    if not (video.is_file() and stamp.is_file() and stamp.read_text() == wanted):
+    if not (video.is_file() and stamp.is_file() and stamp.read_text(encoding="utf-8") == wanted):
         generate_game(folder, cfg)
         atomic_write_text(stamp, wanted)
     return cfg, video

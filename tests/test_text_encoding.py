@@ -1,0 +1,66 @@
+"""Names past ASCII where the platform's text encoding is not UTF-8.
+
+Windows opens text files as cp1252 unless told otherwise, and a C or POSIX locale with UTF-8 mode
+off (`PYTHONUTF8=0`) as ASCII; a pipe or a log may print in either. The suite runs on Linux in
+UTF-8, so those conditions are set in a subprocess's environment."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+ASCII_LOCALE = {"LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": ""}
+
+
+def _python(code: str, **env: str) -> subprocess.CompletedProcess:
+    full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(SRC), *sys.path]), **env}
+    return subprocess.run([sys.executable, "-c", code], env=full, capture_output=True, text=True,
+                          encoding="utf-8", errors="replace", timeout=120)
+
+
+def _text_opens_without_encoding(tree: ast.AST) -> list[int]:
+    """Lines that open a file as text in the platform's default encoding."""
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or any(k.arg == "encoding" for k in node.keywords):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name in ("read_text", "write_text"):
+            lines.append(node.lineno)
+        elif name == "open" and not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+                                     and func.value.id != "self"):  # os.open, av.open, Image.open ...
+            # open(path, mode) or path.open(mode): the mode is the first argument after the path
+            args = node.args[1:] if isinstance(func, ast.Name) else node.args
+            modes = [a.value for a in args[:1] if isinstance(a, ast.Constant)]
+            modes += [k.value.value for k in node.keywords if k.arg == "mode" and isinstance(k.value, ast.Constant)]
+            if not any("b" in str(mode) for mode in modes):
+                lines.append(node.lineno)
+    return lines
+
+
+def test_every_text_file_the_package_opens_names_its_encoding():
+    # Written by hand: the project has no linter among its dependencies (ruff's PLW1514 is this check).
+    found = []
+    for path in sorted((SRC / "highlights").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found += [f"{path.relative_to(SRC)}:{line}" for line in _text_opens_without_encoding(tree)]
+    assert found == []
+
+
+def test_a_pipeline_config_holding_non_ascii_text_loads_under_an_ascii_locale(tmp_path):
+    # A config the user wrote in UTF-8 (JSON's encoding), read where the locale's encoding is ASCII;
+    # a Windows editor's byte-order mark is taken too.
+    config = tmp_path / "config.json"
+    config.write_bytes(b"\xef\xbb\xbf" + json.dumps({"classifier": {"sport": "f\u00fatbol"}},
+                                                     ensure_ascii=False).encode("utf-8"))
+    done = _python(f"from highlights.pipeline.config import PipelineConfig; "
+                   f"print(ascii(PipelineConfig.load({str(config)!r}).classifier.sport))", **ASCII_LOCALE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == ascii("f\u00fatbol")
+
