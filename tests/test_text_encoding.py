@@ -64,3 +64,16 @@ def test_a_pipeline_config_holding_non_ascii_text_loads_under_an_ascii_locale(tm
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == ascii("f\u00fatbol")
 
+
+def test_a_command_prints_non_ascii_names_where_output_is_ascii(tmp_path):
+    # A finished command used to end in UnicodeEncodeError (a traceback, exit 1) printing its
+    # output folder's name to an ASCII pipe.
+    out = tmp_path / "jeu \u00e9t\u00e9 \u4e2d\u6587"
+    done = _python("import sys; sys.argv = ['highlights', 'synth', 'game', '--minutes', '0.01', '--size', "
+                   f"'64x48', '--out', {str(out)!r}, '--no-progress']; "
+                   "from highlights.cli.entry import main; main()",
+                   LC_ALL="C.UTF-8", PYTHONIOENCODING="ascii")
+    assert done.returncode == 0, done.stderr
+    assert "jeu \\xe9t\\xe9 \\u4e2d\\u6587" in done.stdout
+    assert (out / "game_mixed_s0.mp4").is_file()
+

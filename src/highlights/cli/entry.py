@@ -14,8 +14,10 @@ from highlights.errors import EXIT_INTERRUPTED
 
 
 def main() -> None:
+    from highlights.cli.text_streams import print_any_name
     from highlights.home_folder import give_matplotlib_a_folder
 
+    print_any_name()
     give_matplotlib_a_folder()  # a service's process with no home: matplotlib could not be imported
     try:
         from highlights.cli.app import main as run_command
