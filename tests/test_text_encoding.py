@@ -77,3 +77,15 @@ def test_a_command_prints_non_ascii_names_where_output_is_ascii(tmp_path):
     assert "jeu \\xe9t\\xe9 \\u4e2d\\u6587" in done.stdout
     assert (out / "game_mixed_s0.mp4").is_file()
 
+
+def test_a_utf8_file_name_read_as_ascii_is_blamed_on_the_locale_not_the_name(tmp_path):
+    # Under a C locale with UTF-8 mode off, Python decodes `données.mp4` as ASCII and keeps its
+    # other bytes as lone surrogates: renaming the file would not help, the setting would.
+    utf8, latin1 = (os.fsencode(tmp_path) + b"/donn\xc3\xa9es.mp4", os.fsencode(tmp_path) + b"/donn\xe9es.mp4")
+    code = ("import os; from highlights.video.file_names import name_not_utf8_cause as cause; "
+            f"print(cause(os.fsdecode({utf8!r}))); print(cause(os.fsdecode({latin1!r})))")
+    done = _python(code, **ASCII_LOCALE)
+    assert done.returncode == 0, done.stderr
+    utf8_name, latin1_name = done.stdout.splitlines()
+    assert "reads file names as ascii" in utf8_name and "PYTHONUTF8=1" in utf8_name
+    assert "rename the file" in latin1_name and "PYTHONUTF8" not in latin1_name

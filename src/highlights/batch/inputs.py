@@ -21,7 +21,7 @@ from pathlib import Path
 
 from highlights.batch.errors import BatchError
 from highlights.video.errors import missing_file_cause
-from highlights.video.file_names import NAME_NOT_UTF8, VIDEO_SUFFIXES, name_is_utf8, printable_name
+from highlights.video.file_names import VIDEO_SUFFIXES, name_is_utf8, name_not_utf8_cause, printable_name
 
 MANIFEST_COLUMNS = ("path", "game_id", "sport", "annotations")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -103,7 +103,7 @@ def _unnameable(game_id: str, item: _Found) -> GameInput:
     """A game whose video's name no UTF-8 index can hold: it fails alone, named as it can be."""
     shown = printable_name(item.video)
     return GameInput(game_id=game_id, video=Path(shown), sport=item.sport, annotations=item.annotations,
-                     error=f"{shown}: {NAME_NOT_UTF8}")
+                     error=f"{shown}: {name_not_utf8_cause(item.video)}")
 
 
 def _videos_in(folder: Path) -> list[Path]:

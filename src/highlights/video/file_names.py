@@ -5,6 +5,7 @@ so a camcorder's .MTS clip is a clip in both; and the names no output can hold (
 from __future__ import annotations
 
 import os
+import sys
 
 VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".webm", ".mts", ".m2ts", ".ts",
                                    ".mpg", ".mpeg", ".wmv", ".flv", ".3gp")
@@ -15,6 +16,19 @@ VIDEO_SUFFIXES: tuple[str, ...] = (".mp4", ".mov", ".m4v", ".mkv", ".avi", ".web
 # refused before any work, as a cause the user can remove by renaming the file.
 NAME_NOT_UTF8 = ("its name is not valid UTF-8 text (written by a system using another encoding, "
                  "such as an old Windows zip): rename the file, since every output names its video in UTF-8")
+
+
+def name_not_utf8_cause(path) -> str:
+    """Why ``path``'s name cannot be written as UTF-8. Its bytes may be UTF-8 all the same, read by
+    a Python whose file system encoding is not (a C or POSIX locale with UTF-8 mode turned off, as
+    `PYTHONUTF8=0` does): renaming would not help then, and the cause is that setting."""
+    encoding = sys.getfilesystemencoding()
+    try:
+        os.fsencode(str(path)).decode("utf-8")
+    except UnicodeDecodeError:
+        return NAME_NOT_UTF8
+    return (f"its name is UTF-8 but this Python reads file names as {encoding} (a C or POSIX locale "
+            "with UTF-8 mode off): set PYTHONUTF8=1, or a UTF-8 locale such as LC_ALL=C.UTF-8")
 
 
 def name_is_utf8(path) -> bool:

@@ -20,7 +20,7 @@ import numpy as np
 from highlights.video.colour import Colour, to_rgb
 from highlights.video.decode_damage import DecodeDamage
 from highlights.video.errors import VideoError, missing_file_cause
-from highlights.video.file_names import NAME_NOT_UTF8, name_is_utf8, printable_name
+from highlights.video.file_names import name_is_utf8, name_not_utf8_cause, printable_name
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.rotation import UprightFrames, clockwise_rotation_of
 from highlights.video.types import Frame, VideoInfo
@@ -91,7 +91,7 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
     path_str = str(path)
     p = Path(path)
     if not name_is_utf8(path_str):
-        raise VideoError(printable_name(path_str), NAME_NOT_UTF8)
+        raise VideoError(printable_name(path_str), name_not_utf8_cause(path_str))
     cause = missing_file_cause(p)
     if cause is not None:
         raise VideoError(path_str, cause)
