@@ -185,20 +185,9 @@ def plan_actor(req: ClipRequest, rng: np.random.Generator, knobs: DifficultyKnob
     return facing, shape, motion, motion_name
 
 
-def plan_clip(req: ClipRequest) -> ClipPlan:
-    rng = np.random.default_rng([req.seed, 1])
-    srng = np.random.default_rng([req.scene_seed, 2])   # shared by the clips of one source video
-    knobs = knobs_for(req.difficulty)
-    scene = sample_scene(srng, req.sport)
-    cam_height = float(srng.uniform(1.2, 2.4))
-    teams = [KIT_COLOURS[int(i)] for i in srng.choice(len(KIT_COLOURS), size=2, replace=False)]
-    za = scene.actor_depth
-    facing, shape, motion, motion_name = plan_actor(req, rng, knobs, team=teams[0])
-    seconds = req.seconds
-    batting = motion.name in ("baseball_swing", "check_swing", "take_pitch")
-    people = [Actor(0, True, shape, motion, za)]
-
-    # Fixtures: what the action needs, else what the sport's ground has somewhere near.
+def _clip_fixtures(req: ClipRequest, rng: np.random.Generator, motion: KeyedMotion, *, facing: int, za: float,
+                   batting: bool) -> list[dict]:
+    """Fixtures: what the action needs, else what the sport's ground has somewhere near."""
     fixtures: list[dict] = []
     fx = motion.fixtures
     if "hoop" in fx:
@@ -213,10 +202,15 @@ def plan_clip(req: ClipRequest) -> ClipPlan:
     if req.sport == "baseball":
         plate_x = 0.0 if batting else float(rng.uniform(-4, 4))
         fixtures.append({"type": "plate", "x": plate_x, "depth": za - 0.7, "facing": facing})
-    scene.fixtures = fixtures
+    return fixtures
 
-    # Distractors: others doing background play, mostly farther away; a catcher and an umpire
-    # behind a batter.
+
+def _clip_bystanders(req: ClipRequest, rng: np.random.Generator, knobs: DifficultyKnobs, *, teams, shape: BodyShape,
+                     facing: int, za: float, batting: bool) -> list[Actor]:
+    """Distractors: others doing background play, mostly farther away; a catcher behind a batter;
+    now and then a passer-by close to the camera."""
+    seconds = req.seconds
+    people: list[Actor] = []
     pid = 1
     if batting:
         catcher = sample_body(rng, team=teams[1])
@@ -243,26 +237,31 @@ def plan_clip(req: ClipRequest) -> ClipPlan:
         people.append(Actor(pid, False, body, background.walk(body, rng, x_start, f2, seconds + 0.1,
                                                              speed=float(rng.uniform(1.0, 1.6))), depth))
         pid += 1
+    return people
 
-    # Camera: player size in the frame sets the focal length.
-    frac = (float(rng.uniform(*knobs.far_actor_height)) if rng.random() < knobs.far_shot_prob
-            else float(rng.uniform(*knobs.actor_height)))
-    focal = frac * req.height * za / shape.height
-    proj = Projector(focal=focal, cam_height=cam_height)
+
+def _clip_occluders(rng: np.random.Generator, knobs: DifficultyKnobs, za: float) -> list[Occluder]:
+    """Now and then a pole or post between the camera and the play."""
     occluders = []
     if rng.random() < knobs.occluder_prob:
         depth = float(rng.uniform(2.0, 5.0))
+        colours = ((120, 120, 125), (40, 90, 50), (230, 230, 230), (60, 60, 70))
         occluders.append(Occluder(x=float(rng.uniform(-0.6, 0.6)) * depth / za * 2.0, depth=depth,
                                   width=float(rng.uniform(0.06, 0.2)), height=float(rng.uniform(3.0, 8.0)),
-                                  colour=((120, 120, 125), (40, 90, 50), (230, 230, 230), (60, 60, 70))[int(rng.integers(4))]))
+                                  colour=colours[int(rng.integers(4))]))
+    return occluders
+
+
+def _camera_path(req: ClipRequest, rng: np.random.Generator, knobs: DifficultyKnobs, *, motion: KeyedMotion,
+                 proj: Projector, shape: BodyShape, za: float, times: np.ndarray):
+    """The camera following the actor's hip: each frame's affine into the panorama, and the
+    panorama's origin and size that hold every frame."""
     style = CameraStyle(
         zoom=1.0, follow_lag=float(rng.uniform(*knobs.follow_lag)), shake=knobs.shake,
         shake_rotation=knobs.shake_rotation, zoom_wobble=float(rng.uniform(0.0, 0.08)),
         framing=(float(rng.uniform(-0.12, 0.12)), float(rng.uniform(-0.06, 0.06))),
     )
     camera = Camera(style, (req.width, req.height), rng)
-    n = max(1, int(round(seconds * req.fps)))
-    times = np.arange(n) / req.fps
     affines = []
     for t in times:
         hip_x = motion.hip_x(min(t, motion.duration))
@@ -273,9 +272,41 @@ def plan_clip(req: ClipRequest) -> ClipPlan:
     hi = np.ceil(corners.max(axis=0)) + 4
     origin = (int(lo[0]), int(lo[1]))
     size = (int(hi[0] - lo[0]), int(hi[1] - lo[1]))
+    return affines, origin, size
+
+
+def _lighting_gains(rng: np.random.Generator, knobs: DifficultyKnobs, times: np.ndarray) -> np.ndarray:
+    """Each frame's brightness gain: a slow wave, as clouds and auto-exposure make."""
     period = float(rng.uniform(1.5, 6.0))
     phase = float(rng.uniform(0, 2 * np.pi))
-    gains = 1.0 + knobs.lighting * 0.5 * np.sin(2 * np.pi * times / period + phase) * float(rng.uniform(0.3, 1.0))
+    return 1.0 + knobs.lighting * 0.5 * np.sin(2 * np.pi * times / period + phase) * float(rng.uniform(0.3, 1.0))
+
+
+def plan_clip(req: ClipRequest) -> ClipPlan:
+    rng = np.random.default_rng([req.seed, 1])
+    srng = np.random.default_rng([req.scene_seed, 2])   # shared by the clips of one source video
+    knobs = knobs_for(req.difficulty)
+    scene = sample_scene(srng, req.sport)
+    cam_height = float(srng.uniform(1.2, 2.4))
+    teams = [KIT_COLOURS[int(i)] for i in srng.choice(len(KIT_COLOURS), size=2, replace=False)]
+    za = scene.actor_depth
+    facing, shape, motion, motion_name = plan_actor(req, rng, knobs, team=teams[0])
+    seconds = req.seconds
+    batting = motion.name in ("baseball_swing", "check_swing", "take_pitch")
+    scene.fixtures = _clip_fixtures(req, rng, motion, facing=facing, za=za, batting=batting)
+    people = [Actor(0, True, shape, motion, za)]
+    people += _clip_bystanders(req, rng, knobs, teams=teams, shape=shape, facing=facing, za=za, batting=batting)
+
+    # Camera: player size in the frame sets the focal length.
+    frac = (float(rng.uniform(*knobs.far_actor_height)) if rng.random() < knobs.far_shot_prob
+            else float(rng.uniform(*knobs.actor_height)))
+    focal = frac * req.height * za / shape.height
+    proj = Projector(focal=focal, cam_height=cam_height)
+    occluders = _clip_occluders(rng, knobs, za)
+    n = max(1, int(round(seconds * req.fps)))
+    times = np.arange(n) / req.fps
+    affines, origin, size = _camera_path(req, rng, knobs, motion=motion, proj=proj, shape=shape, za=za, times=times)
+    gains = _lighting_gains(rng, knobs, times)
 
     action = None
     if motion.action is not None:
