@@ -204,9 +204,9 @@ def check_sources(
 
     ``known`` maps the sha256 of every clip already in the dataset (the parent version), so a
     duplicate names both files; those with a likeness are also compared with every new clip,
-    so a re-encoded copy of a parent clip is found as one of a new clip is. With ``skip_existing``, a source identical to a parent clip of
-    the same label is not a problem but simply already there (for re-ingesting a folder that
-    grew); one with another label is still refused.
+    so a re-encoded copy of a parent clip is found as one of a new clip is. With ``skip_existing``,
+    a source identical to a parent clip of the same label is not a problem but simply already there
+    (for re-ingesting a folder that grew); one with another label is still refused.
     """
     class_set = set(classes)
     seen: dict[str, tuple[str, str]] = {}  # sha256 -> the first clip with it, and its label

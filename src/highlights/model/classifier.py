@@ -80,18 +80,18 @@ class ClipClassifier:
     ``from_checkpoint``), times every path in every layout (workers, clips per call, intra-op
     threads) in a race of interleaved rounds and takes the finalist with the lowest median time
     (``path_choice.race``); ``fp32_paths`` narrows the fp32 paths offered. The choice is cached
-    per CPU model, torch version, thread count and model shape (``path_cache``; ``remeasure=True`` measures again), so a later run only builds and
-    checks the chosen path. ``workers``/``chunk_size``, when given, restrict the layouts to
-    theirs. The path in use is ``.backend``; ``.backend_report`` records what was tried, how it
-    was chosen and every layout's measured speed, for reports to quote. ``num_threads`` is the
-    classifier's intra-op thread count, torch's and ONNX Runtime's (None: torch's count when it is
-    built): torch runs on it only during the classifier's own work (building and measuring its
-    paths, each prediction), and the caller's count is put back after each, exceptions included
-    (``torch_threads``). ``progress`` receives a line per step of a measurement.
-    ``measure_budget_s`` bounds the measurement (None: no bound, every layout timed in full in
-    every round): paths not yet built when half of it is spent are not offered, and the race
-    cuts layouts sooner to fit the rest, though every layout is timed at least once;
-    ``backend_report["measure_race"]`` says what was cut after which round and
+    per CPU model, torch version, thread count and model shape (``path_cache``; ``remeasure=True``
+    measures again), so a later run only builds and checks the chosen path.
+    ``workers``/``chunk_size``, when given, restrict the layouts to theirs. The path in use is
+    ``.backend``; ``.backend_report`` records what was tried, how it was chosen and every layout's
+    measured speed, for reports to quote. ``num_threads`` is the classifier's intra-op thread count,
+    torch's and ONNX Runtime's (None: torch's count when it is built): torch runs on it only during
+    the classifier's own work (building and measuring its paths, each prediction), and the caller's
+    count is put back after each, exceptions included (``torch_threads``). ``progress`` receives a
+    line per step of a measurement. ``measure_budget_s`` bounds the measurement (None: no bound,
+    every layout timed in full in every round): paths not yet built when half of it is spent are not
+    offered, and the race cuts layouts sooner to fit the rest, though every layout is timed at least
+    once; ``backend_report["measure_race"]`` says what was cut after which round and
     ``["measure_skipped"]`` what the budget left out.
 
     A named path skips the measurement: it runs ``chunk_size`` (default 1) clips per call on

@@ -11,15 +11,15 @@ the one an uninterrupted run gives.
 
 Where nothing but the candidate source and MoveNet reads the pixels of a frame whose people are
 kept (the motion gate or dense windows, MoveNet for people and pose, no classifier cutting clips
-from the stream, no frames drawn between their neighbours), a chunk also holds what the candidate source made of each of its frames (its
-time, motion, scene cut and whether it was active), the source's state after its last frame and
-a digest of that frame's pixels. A run that goes on then decodes nothing before the kept frames'
-end: it replays them from the chunks (the tracker and the windows see what they saw the first
-time) and decodes from the last kept frame on, which must be the same picture (its digest) at
-the same time, or it decodes the video from its start after all. Such a chunk also holds the
-damaged packets the reader had skipped by then, the decode time it had read up to and the
-damaged packets it had counted past that time (`DamageSoFar`): the run going on counts only the
-damaged packets after that time, and not those, so that its
+from the stream, no frames drawn between their neighbours), a chunk also holds what the candidate
+source made of each of its frames (its time, motion, scene cut and whether it was active), the
+source's state after its last frame and a digest of that frame's pixels. A run that goes on then
+decodes nothing before the kept frames' end: it replays them from the chunks (the tracker and the
+windows see what they saw the first time) and decodes from the last kept frame on, which must be the
+same picture (its digest) at the same time, or it decodes the video from its start after all. Such a
+chunk also holds the damaged packets the reader had skipped by then, the decode time it had read up
+to and the damaged packets it had counted past that time (`DamageSoFar`): the run going on counts
+only the damaged packets after that time, and not those, so that its
 `damage` is the uninterrupted run's though it never reads the kept part's packets. Chunks an
 earlier version wrote hold no such record: their frames are decoded again from the start, their
 people still read back.

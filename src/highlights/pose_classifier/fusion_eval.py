@@ -2,9 +2,10 @@
 
 `highlights evaluate --checkpoint CHECKPOINT --root R --version V --fuse-pose` runs the R(2+1)D and the pose
 model on the version's validation and test clips, picks the weight on validation
-(`fusion.choose_weight`; kept at 0.5 with fewer than 30 validation clips, `fusion.settle_weight`), and writes the test report of the fused classifier with the weight, the
-score of every weight on validation, and both models in its provenance. The weight goes to the
-pipeline as `--set classifier.fusion_weight=W` with `classifier.backend=fusion`.
+(`fusion.choose_weight`; kept at 0.5 with fewer than 30 validation clips, `fusion.settle_weight`),
+and writes the test report of the fused classifier with the weight, the score of every weight on
+validation, and both models in its provenance. The weight goes to the pipeline as
+`--set classifier.fusion_weight=W` with `classifier.backend=fusion`.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ A clip (or a pipeline window of any length) is scored by sliding the model's win
 each window averaged with its mirror image; `aggregation` says how the windows make the clip's
 class probabilities: `max`, those of the window most likely to hold an action (1 - P(none)), or
 `mean`, the mean over the windows (with `max`, one kick-like moment of background play can decide
-a long clip). bench/bench_pose_classifier.py measures both on real clips. `action_threshold` turns "some action" into a decision: below it
-the answer is `none` whatever the sport scores say.
+a long clip). bench/bench_pose_classifier.py measures both on real clips. `action_threshold` turns
+"some action" into a decision: below it the answer is `none` whatever the sport scores say.
 """
 
 from __future__ import annotations

@@ -44,9 +44,10 @@ def build_report(
     `y_true`/`y_pred` hold class names (or indices into `labels`). `proba` is `(N, len(labels))`
     in the order of `labels`; with `clip_ids` it lists each misclassified clip with the model's
     confidence (none for a clip whose `proba` row is NaN: the model saw nothing to decide on) and
-    its entry of `clip_notes` (where the clip came from, why it has no confidence). `meta` (model, checkpoint, dataset version, clip spec, backend, config) is stored
-    as given, so it must be made of plain JSON types. `sports` maps a class to its sport for
-    the error analysis (default: `sport_of`).
+    its entry of `clip_notes` (where the clip came from, why it has no confidence). `meta` (model,
+    checkpoint, dataset version, clip spec, backend, config) is stored as given, so it must be made
+    of plain JSON types. `sports` maps a class to its sport for the error analysis (default:
+    `sport_of`).
     """
     labels = [str(x) for x in labels]
     y_true = _as_names(y_true, labels, "y_true")

@@ -6,9 +6,10 @@ accepted and relabelled highlights and found misses under their class, rejected 
 the class `rejected_as` names (a model of a club's own classes may have `rest` for background
 play and no `none`). A rejected item's clip never holds an action decided in the same video:
 where its segment overlaps one, it is trimmed to its longest part clear of every action, or left
-out when no part of it is long enough for a clip. The clips go through the dataset code like any other source (`highlights.datasets`), grouped by
-source game so one game's clips never straddle two splits, each with its provenance: source
-video, segment, decision, reviewer, decision time and the model that proposed it.
+out when no part of it is long enough for a clip. The clips go through the dataset code like any
+other source (`highlights.datasets`), grouped by source game so one game's clips never straddle two
+splits, each with its provenance: source video, segment, decision, reviewer, decision time and the
+model that proposed it.
 
 Each reviewed game's events (every item decided as an action) are also written as an annotation,
 in the project's format and as SoccerNet `Labels-v2.json`, so `highlights pipeline evaluate` can

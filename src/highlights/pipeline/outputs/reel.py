@@ -196,24 +196,25 @@ def write_reel(
     """Cuts the highlights out of `video_path` in one forward pass.
 
     Writes the reel to `reel_path` (skipped when None): every source frame inside any highlight,
-    in time order (overlapping highlights are not repeated), at the rate the source's frames are laid on (`VideoInfo.steady_fps`),
-    each frame shown as long as the source shows it (`_ConstantRateFeed`), so the reel and clips
-    last as long as their highlights even on variable-frame-rate footage. `reel_short_side` (0:
-    the source's size) scales the reel down, never up, to that short side; the source is decoded
-    at that size, so a 4K game is neither converted nor encoded at 4K. `reel_max_fps` (0: the
-    source's rate) caps the reel's rate: each frame still shows for as long as the source shows
-    it, so the reel keeps its length and its sound, with fewer frames. With `sound`, the reel
-    also carries the source's sound of the same moments (`reel_sound`; the clips stay silent).
-    With `clips_dir`, also writes one small clip per highlight there (`hl_001_<label>.mp4`);
-    with `thumbnails`, returns a JPEG per highlight taken at its key moment (`key_s`, else its
-    midpoint). A frame at time t belongs to a highlight when start_s <= t < end_s. `in_reel`
-    (None: every highlight) says which highlights the reel holds; the clips and thumbnails are
-    every highlight's. `kept` (a `pipeline.kept_clips.KeptClips`) gives the clips and thumbnails
-    an earlier, stopped cut of the same highlights finished, which are put in place rather than
-    cut again, and keeps this cut's as each is finished. `progress`: the terminal's bar (True), nothing (False), or
-    `progress("cutting", frames decoded, frames expected)` once per second of source video read
-    and at the end, when the expected count becomes the count decoded (`highlights.progress_callback`).
-    Raises `VideoError` for an unreadable source.
+    in time order (overlapping highlights are not repeated), at the rate the source's frames are
+    laid on (`VideoInfo.steady_fps`), each frame shown as long as the source shows it
+    (`_ConstantRateFeed`), so the reel and clips last as long as their highlights even on
+    variable-frame-rate footage. `reel_short_side` (0: the source's size) scales the reel down,
+    never up, to that short side; the source is decoded at that size, so a 4K game is neither
+    converted nor encoded at 4K. `reel_max_fps` (0: the source's rate) caps the reel's rate: each
+    frame still shows for as long as the source shows it, so the reel keeps its length and its
+    sound, with fewer frames. With `sound`, the reel also carries the source's sound of the same
+    moments (`reel_sound`; the clips stay silent). With `clips_dir`, also writes one small clip per
+    highlight there (`hl_001_<label>.mp4`); with `thumbnails`, returns a JPEG per highlight taken at
+    its key moment (`key_s`, else its midpoint). A frame at time t belongs to a highlight when
+    start_s <= t < end_s. `in_reel` (None: every highlight) says which highlights the reel holds;
+    the clips and thumbnails are every highlight's. `kept` (a `pipeline.kept_clips.KeptClips`) gives
+    the clips and thumbnails an earlier, stopped cut of the same highlights finished, which are put
+    in place rather than cut again, and keeps this cut's as each is finished. `progress`: the
+    terminal's bar (True), nothing (False), or `progress("cutting", frames decoded, frames
+    expected)` once per second of source video read and at the end, when the expected count becomes
+    the count decoded (`highlights.progress_callback`). Raises `VideoError` for an unreadable
+    source.
     """
     ordered = in_time_order(highlights)
     bars, report = bars_and_callback(progress)
