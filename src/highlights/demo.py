@@ -122,7 +122,8 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
               "--epochs", str(size.train_epochs)]),
         Step("evaluate", "Evaluate on v2's test split: the scoreboard (and whether int8"
                          + (" or bf16" if native_bf16 else "") + " may replace fp32)",
-             ["evaluate", "--checkpoint", str(checkpoint), "--root", str(datasets), "--version", "v2", "--out", str(report),
+             ["evaluate", "--checkpoint", str(checkpoint), "--root", str(datasets), "--version", "v2",
+              "--out", str(report),
               "--int8", *(["--bf16"] if native_bf16 else [])]),
         Step("evaluate-pose", "The packaged pose classifier (trained on synthetic poses only, no checkpoint "
                               "needed) on the v1 clips, beside the R(2+1)D's scoreboard",
@@ -140,7 +141,8 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
         Step("pipeline-evaluate-pose", "The same game with the packaged pose classifier instead of the "
                                        "R(2+1)D (no checkpoint): recall and precision side by side",
              ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
-              *_sets(SYNTHETIC_STAGE_FLAGS), "--set", "classifier.backend=pose", "--out", str(out / "pipeline-eval-pose")]),
+              *_sets(SYNTHETIC_STAGE_FLAGS), "--set", "classifier.backend=pose",
+              "--out", str(out / "pipeline-eval-pose")]),
         Step("ablate", f"One-at-a-time ablation of {len(DEMO_ABLATION_CHANGES)} changes",
              ["pipeline", "ablate", "--video", str(game_video), "--annotations", str(game_ann),
               "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),

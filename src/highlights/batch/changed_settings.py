@@ -88,7 +88,8 @@ def describe_changes(per_game: list[dict[str, tuple[Any, Any]]]) -> str:
     named = [f"{name} {next(iter(v))}" if len(v) == 1 else name for name, v in sorted(values.items())]
     phrases = [f"changed: {_some(named)}"] if named else []
     if added:
-        phrases.append(f"settings new since the version of highlights that made the earlier run: {_some(sorted(added))}")
+        phrases.append("settings new since the version of highlights that made the earlier run: "
+                       f"{_some(sorted(added))}")
     if dropped:
         phrases.append(f"settings this version of highlights no longer has: {_some(sorted(dropped))}")
     return "; ".join(phrases)

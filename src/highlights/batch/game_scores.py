@@ -94,7 +94,8 @@ def pooled_rates(pooled: dict[str, Any]) -> tuple[Rate, Rate]:
 
 def pooled_line(pooled: dict[str, Any]) -> str:
     """The terminal's line: the pooled recall, and the shown recall's line beside it."""
-    within = f"within {pooled['tolerance_s']:g} s" if pooled["tolerance_s"] is not None else "within each game's tolerance"
+    within = (f"within {pooled['tolerance_s']:g} s" if pooled["tolerance_s"] is not None
+              else "within each game's tolerance")
     recall, shown = pooled_rates(pooled)
     left_out = pooled["other_batch_games_not_pooled"]
     return (f"against the annotations of {counted(pooled['games'], 'game')} of this run (key moments {within}, pooled; "

@@ -171,7 +171,8 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     if pooled:
         # three facts, each short enough to stay on one line of a phone
         recall, shown = pooled_rates(pooled)
-        facts += [f"{counted(pooled['games'], 'game')} of this run with annotations", f"recall {escape(recall.reported())}",
+        facts += [f"{counted(pooled['games'], 'game')} of this run with annotations",
+                  f"recall {escape(recall.reported())}",
                   f"shown recall {escape(shown.reported())}"]
         if pooled.get("other_batch_games_not_pooled"):
             facts.append(f"{counted(pooled['other_batch_games_not_pooled'], 'annotated game')} of earlier runs "

@@ -78,7 +78,8 @@ def kept_words(kept: dict[str, tuple[float | None, int]], order: list[str]) -> s
     rest = games[NAMED_IN_FLIGHT:]
     if rest:
         keeping = sum(1 for g in rest if kept[g][0] or kept[g][1])
-        parts.append(f"{counted(len(rest), 'other game')} in flight, {keeping} of them keeping what {'it' if keeping == 1 else 'they'} found")
+        parts.append(f"{counted(len(rest), 'other game')} in flight, {keeping} of them keeping what "
+                     f"{'it' if keeping == 1 else 'they'} found")
     return "kept for going on: " + "; ".join(parts) + "; "
 
 

@@ -16,7 +16,8 @@ def preview(
     variants: int = typer.Option(4, "--variants", min=1, max=16, help="Augmented variants to show (columns)"),
     frames: int = typer.Option(4, "--frames", min=1, max=16, help="Frames of the clip to show (rows)"),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampled parameters"),
-    shake_jitter_px: int = typer.Option(0, "--shake-jitter-px", min=0, max=32, help="Per-frame shake, in pixels (0: off)"),
+    shake_jitter_px: int = typer.Option(0, "--shake-jitter-px", min=0, max=32,
+                                        help="Per-frame shake, in pixels (0: off)"),
 ) -> None:
     """Write a PNG grid of a few frames of CLIP (rows) and its augmented variants (columns)."""
     from highlights.augment import PhoneAugmentConfig

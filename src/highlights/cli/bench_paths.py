@@ -21,8 +21,8 @@ def register(root: typer.Typer) -> None:
 def bench_paths(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
     checkpoint: Path | None = typer.Option(None, "--checkpoint",
-                                           help="A checkpoint written by `highlights train` (best.pt; its run folder means "
-                                                "its best.pt)"),
+                                           help="A checkpoint written by `highlights train` (best.pt; its run "
+                                                "folder means its best.pt)"),
     movenet: bool = typer.Option(False, "--movenet", help="Also measure MoveNet's paths (person detection and "
                                  "pose) for the default analysis frames"),
     video: Path | None = typer.Option(None, "--video", help="With --movenet: take the frame size from this video "
@@ -30,10 +30,11 @@ def bench_paths(
     threads: int | None = typer.Option(None, "--threads", help="Torch threads (default: torch's setting)"),
     rounds: int = typer.Option(3, "--rounds", min=1, help="Timed rounds per layout (the median decides)"),
     budget: float = typer.Option(0.0, "--budget-s", min=0.0,
-                                 help="Bound the measurement to about this many seconds: a race that times every layout "
-                                      "of the paths built (no more are built once half of it is spent) once, then keeps "
-                                      "the faster half round after round (0: every path and layout in every "
-                                      "round; a first run without this command races under a bounded default budget and says what it cut)"),
+                                 help="Bound the measurement to about this many seconds: a race that times every "
+                                      "layout of the paths built (no more are built once half of it is spent) once, "
+                                      "then keeps the faster half round after round (0: every path and layout in "
+                                      "every round; a first run without this command races under a bounded default "
+                                      "budget and says what it cut)"),
     int8: bool = typer.Option(True, "--int8/--no-int8", help="Offer a verified int8 model (evaluate --int8)"),
     bf16: bool = typer.Option(True, "--bf16/--no-bf16", help="Offer a verified bf16 path (evaluate --bf16)"),
 ) -> None:

@@ -72,8 +72,9 @@ def create(
     src: Path = typer.Argument(..., help="A folder per class (DIR/<label>/*.mp4) or a CSV manifest"),
     root: Path = ROOT_OPTION,
     classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
-    note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json (default: the provenance note "
-                                       "'commercial model = rebuild on user / commercially-usable video')"),
+    note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json (default: the "
+                                       "provenance note 'commercial model = rebuild on user / commercially-usable "
+                                       "video')"),
     seed: int = typer.Option(0, "--seed", min=0, help="Seed of the split (and of the augmented variants)"),
     split: str = typer.Option("0.7,0.15,0.15", "--split", help="train,val,test proportions"),
     augment_variants: int = typer.Option(0, "--augment-variants", help=VARIANTS_HELP),
@@ -232,7 +233,8 @@ def _print_written(v: DatasetVersion) -> None:
         counts = "; ".join(f"{c}: {per_class[c]['total']} clips" for c in untested)
         _tagged("note", "yellow", f"{v.name}'s test split has no clip of {', '.join(untested)} ({counts}): "
                            "`highlights evaluate` cannot score "
-                           f"{'it' if len(untested) == 1 else 'them'} and counts {'its' if len(untested) == 1 else 'their'} "
+                           f"{'it' if len(untested) == 1 else 'them'} and counts "
+                           f"{'its' if len(untested) == 1 else 'their'} "
                            "F1 as 0 in macro-F1; grow the version with clips from other source videos")
     # Each class is split by its own source videos (the split keeps every class's shares).
     sources = {c: len({clip.group for clip in v.real_clips if clip.label == c}) for c in v.classes}

@@ -22,7 +22,8 @@ _BATCH_SIZE, _WORKERS, _BACKEND = 8, 1, "auto"
 def evaluate(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help=(
-        "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): R(2+1)D or pose model. "
+        "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): R(2+1)D or "
+        "pose model. "
         "Without one, the pose classifier that ships with highlights")),
     root: Path | None = typer.Option(None, "--root", help="Dataset root"),
     version: str | None = typer.Option(None, "--version", help="Dataset version, e.g. v2"),
@@ -45,10 +46,12 @@ def evaluate(
     fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
         "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
         "on the val split (0.5 kept with fewer than 30 val clips), and report the fused classifier on --split")),
-    pose_model: Path | None = typer.Option(None, "--pose-model", help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
+    pose_model: Path | None = typer.Option(None, "--pose-model",
+                                           help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
         "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
-        "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.pt.bf16.json) so later runs may use it")),
+        "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.pt.bf16.json) so later "
+        "runs may use it")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
@@ -77,7 +80,8 @@ def evaluate(
     check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
     if fuse_pose:
         if checkpoint is None or clips is not None:
-            raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version (the weight is chosen on val)")
+            raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version "
+                              "(the weight is chosen on val)")
         from highlights.pose_classifier.default import holds_pose_model
 
         if holds_pose_model(checkpoint):
@@ -109,8 +113,10 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
                    "synthetic poses only)")
     if is_pose_checkpoint(checkpoint):
         # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not dropped.
-        unused = [name for name, given in (("--int8", int8), ("--bf16", bf16), ("--batch-size", batch_size != _BATCH_SIZE),
-                                           ("--workers", workers != _WORKERS), ("--backend", backend != _BACKEND)) if given]
+        unused = [name for name, given in (("--int8", int8), ("--bf16", bf16),
+                                           ("--batch-size", batch_size != _BATCH_SIZE),
+                                           ("--workers", workers != _WORKERS), ("--backend", backend != _BACKEND))
+                  if given]
         if unused:
             from highlights.errors import ConfigError
 

@@ -195,7 +195,8 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
                        **options)
     s = result.summary
     per_hour = s["video_hours_per_hour"]
-    console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), {s['failed']} failed; "
+    console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), "
+                  f"{s['failed']} failed; "
                   f"{counted(s['highlights'], 'highlight')} in {s['video_hours_total']:.2f} video-hours"
                   + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
     if s.get("against_annotations"):
@@ -273,7 +274,8 @@ def evaluate(
         from highlights.pipeline.eval_report import bins_words
 
         console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
-                      f"error {_ece(rel)} over n={rel['n']} highlights{bins_words(rel, 'and')}{_ece_interval_note(rel)}; "
+                      f"error {_ece(rel)} over n={rel['n']} highlights{bins_words(rel, 'and')}"
+                      f"{_ece_interval_note(rel)}; "
                       f"scores are {calibration}")
         if rel.get("auc"):
             from highlights.pipeline.eval_report import auc_line
@@ -334,8 +336,8 @@ def calibrate(
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
-                  f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on; 95% intervals: "
-                  "bootstrap over highlights)")
+                  f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on; "
+                  "95% intervals: bootstrap over highlights)")
     for key, which in (("reliability_raw", "raw"), ("reliability_fitted_in_sample", "fitted (in sample)")):
         if info[key].get("auc"):
             from highlights.auc_interval import Auc
@@ -410,7 +412,8 @@ def _print_scores(report) -> None:
 @app.command("score")
 def score(
     predictions: Path = typer.Option(..., "--predictions",
-                                     help="The pipeline's highlights.json, or anyone's SoccerNet results_spotting.json"),
+                                     help="The pipeline's highlights.json, or anyone's SoccerNet "
+                                          "results_spotting.json"),
     annotations: Path = typer.Option(..., "--annotations",
                                      help="GAME.json (generator), Labels-v2.json (SoccerNet) or ActivityNet JSON"),
     out: Path = typer.Option(..., "--out", help="Output folder"),

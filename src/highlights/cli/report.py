@@ -46,7 +46,8 @@ def compare(
 
 @app.command("from-confusion")
 def from_confusion(
-    matrix_path: Path = typer.Argument(..., help='JSON {"labels": [...], "matrix": [[...]]}, rows true, columns predicted'),
+    matrix_path: Path = typer.Argument(..., help='JSON {"labels": [...], "matrix": [[...]]}, rows true, '
+                                                 'columns predicted'),
     out: Path | None = typer.Option(None, "--out", help="Also write the report files into this folder"),
     none_label: str = typer.Option("none", "--none-label", help="The class meaning 'no action'"),
 ) -> None:

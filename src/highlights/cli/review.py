@@ -104,8 +104,8 @@ def _export_message(result) -> str:
         msg += (f"; {len(result.changed)} item(s) were exported before with another decision: the new version "
                 f"holds the new decision's clip in place of the parent's: {_first_few(result.changed)}")
     if result.trimmed:
-        msg += (f"; {len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in the same "
-                f"video: {_first_few(result.trimmed)}")
+        msg += (f"; {len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in "
+                f"the same video: {_first_few(result.trimmed)}")
     if result.repeated:
         msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
                 f"and segment): {_first_few(result.repeated)}")
@@ -116,8 +116,8 @@ def _export_message(result) -> str:
         msg += (f"; {result.no_licence} of the {total} exported clips state no licence (recorded as unknown): "
                 "--licence NAME records one")
     if result.dropped:
-        msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided in the same "
-                f"video is left out: {_first_few(result.dropped)}")
+        msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided "
+                f"in the same video is left out: {_first_few(result.dropped)}")
     msg += _splits_message(result)
     if result.split_leaks:
         msg += f"; warning: {result.split_leaks}"

@@ -11,17 +11,21 @@ from highlights.console import plain_console
 
 app = typer.Typer(no_args_is_help=True)
 console = plain_console()
+DIFFICULTY_HELP = ("0 easy .. 1 hard: smaller and farther players, more camera shake, occluders, bystanders and "
+                   "look-alike none clips.")
 
 
 @app.command("clips")
 def clips(
     out: Path = typer.Option(..., "--out", help="Output folder: OUT/<label>/NAME.mp4 + NAME.json, OUT/manifest.csv."),
     per_class: int = typer.Option(..., "--per-class", min=1, help="Clips per class."),
-    classes: list[str] = typer.Option(None, "--classes", help="Classes to make, comma-separated (as dataset create takes them) or repeated; default all four."),
+    classes: list[str] = typer.Option(None, "--classes", help="Classes to make, comma-separated (as dataset create "
+                                                              "takes them) or repeated; default all four."),
     seconds: float = typer.Option(2.0, "--seconds", min=0.1, help="Clip length."),
-    size: str = typer.Option("640x360", "--size", help="WxH as displayed (taller than wide = portrait phone clip) or 'mixed'."),
+    size: str = typer.Option("640x360", "--size",
+                             help="WxH as displayed (taller than wide = portrait phone clip) or 'mixed'."),
     fps: str = typer.Option("30", "--fps", help="Frame rate (30, 29.97, 30000/1001), or 'mixed' (24-60)."),
-    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard: smaller and farther players, more camera shake, occluders, bystanders and look-alike none clips."),
+    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help=DIFFICULTY_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same clips."),
     workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering clips."),
     progress_shown: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
@@ -41,7 +45,8 @@ def clips(
 
     with progress_bar(enabled=progress_shown) as progress:
         task = progress.add_task("rendering clips", total=None)
-        manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+        manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done,
+                                                                                              total=total))
     console.print(f"wrote {len(cfg.classes) * per_class} clips and {manifest}")
 
 
@@ -52,8 +57,9 @@ def game(
     sport: str = typer.Option("mixed", "--sport", help="mixed, baseball, basketball or soccer."),
     size: str = typer.Option("1280x720", "--size", help="WxH."),
     fps: float = typer.Option(30.0, "--fps", min=1.0, help="Frame rate."),
-    events_per_minute: float = typer.Option(2.0, "--events-per-minute", min=0.0, help="Annotated highlight events per minute of play."),
-    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help="0 easy .. 1 hard: smaller and farther players, more camera shake, occluders, bystanders and look-alike none clips."),
+    events_per_minute: float = typer.Option(2.0, "--events-per-minute", min=0.0,
+                                            help="Annotated highlight events per minute of play."),
+    difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help=DIFFICULTY_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same game."),
     burst_share: float = typer.Option(0.0, "--burst-share", min=0.0, max=1.0,
                                       help="Share of events followed 1-3 s later by a second action of the same "
@@ -76,6 +82,7 @@ def game(
 
     with progress_bar(enabled=progress_shown) as progress:
         task = progress.add_task("rendering game", total=None)
-        paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+        paths = generate_game(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done,
+                                                                                        total=total))
     for kind, path in paths.items():
         console.print(f"{kind}: {path}")

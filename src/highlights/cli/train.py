@@ -34,7 +34,8 @@ def train(
         "--clips or --version)")),
     pose_family: str | None = _setting("--pose-family",
                                        help="Pose model: features_linear (default) | features_mlp | tcn"),
-    synth_windows: int | None = _setting("--synth-windows", help="Synthetic pose windows to train on (pose; default 3000)"),
+    synth_windows: int | None = _setting("--synth-windows",
+                                         help="Synthetic pose windows to train on (pose; default 3000)"),
     synth_games: int = typer.Option(0, "--synth-games", help=(
         "Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
         "(the packaged model uses none)")),
@@ -232,7 +233,8 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
     except KeyboardInterrupt:
         # Nothing is half-written (the model is written when training ends; estimated poses and
         # rendered games are written one whole file at a time), so a new run starts over.
-        kept = " (poses and rendered games made so far are kept and reused)" if (clips or version or rendered_games) else ""
+        kept = (" (poses and rendered games made so far are kept and reused)"
+                if (clips or version or rendered_games) else "")
         typer.echo(f"interrupted: no model was written to {out}; the pose classifier trains in one go, "
                    f"so run the same command again{kept}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None

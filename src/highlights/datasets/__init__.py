@@ -44,7 +44,8 @@ from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_split
 from highlights.datasets.store import list_versions, load_version
 
 __all__ = [
-    "ClipDefaults", "ClipRecord", "DEFAULT_NOTE", "DEFAULT_RATIOS", "DatasetError", "DatasetVersion", "DiffRow", "SPLITS",
+    "ClipDefaults", "ClipRecord", "DEFAULT_NOTE", "DEFAULT_RATIOS", "DatasetError", "DatasetVersion", "DiffRow",
+    "SPLITS",
     "SourceClip", "SplitConfig", "assign_splits", "create_version", "diff_versions", "discover_sources",
     "grow_version", "list_versions", "load_version", "parse_ratios",
 ]

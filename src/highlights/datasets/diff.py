@@ -19,7 +19,8 @@ class DiffRow:
 
 
 def diff_versions(old: DatasetVersion, new: DatasetVersion) -> list[DiffRow]:
-    """Rows of the growth table (total, then each class per split) over real clips, plus the augmented variants on the last row."""
+    """Rows of the growth table (total, then each class per split) over real clips, plus the
+    augmented variants on the last row."""
     classes = list(dict.fromkeys(old.classes + new.classes))
     old_counts, new_counts = _counts(old, classes), _counts(new, classes)
     rows = [DiffRow("Total clips", len(old.real_clips), len(new.real_clips))]

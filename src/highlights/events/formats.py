@@ -76,7 +76,8 @@ def read_json(path: Path) -> Any:
     except json.JSONDecodeError as err:
         raise AnnotationError(path, f"not valid JSON ({err})") from None
     except UnicodeDecodeError as err:
-        raise AnnotationError(path, f"not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start})") from None
+        raise AnnotationError(path, f"not UTF-8 text (byte 0x{err.object[err.start]:02x} "
+                                    f"at offset {err.start})") from None
     except OSError as err:
         raise AnnotationError(path, err.strerror or str(err)) from None
 

@@ -108,7 +108,8 @@ class GameAnnotation:
             height=None if d.get("height") is None else int(d["height"]),
             sport=str(d.get("sport", "")),
             events=[Event.from_dict(e, i) for i, e in enumerate(d.get("events", []))],
-            shots=[Shot(seconds_of(s["start_s"], "start_s"), seconds_of(s["end_s"], "end_s")) for s in d.get("shots", [])],
+            shots=[Shot(seconds_of(s["start_s"], "start_s"), seconds_of(s["end_s"], "end_s"))
+                   for s in d.get("shots", [])],
         )
 
     @property

@@ -60,7 +60,8 @@ def describe_skipped(skipped: dict) -> str:
     if skipped.get("paths"):
         parts.append("paths not built: " + ", ".join(skipped["paths"]))
     if skipped.get("rounds"):
-        parts.append(f"the finalists were timed {skipped['rounds']['timed']} of {skipped['rounds']['requested']} rounds")
+        parts.append(f"the finalists were timed {skipped['rounds']['timed']} of "
+                     f"{skipped['rounds']['requested']} rounds")
     return ", ".join(parts)
 
 

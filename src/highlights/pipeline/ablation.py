@@ -162,7 +162,8 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
         for i, (name, kind, ch, cfg) in enumerate(configs, 1):
             reused = cfg in scored
             # Each run takes as long as a pipeline run: say which row it is for before it starts.
-            log(f"run {i} of {len(configs)}: {name}" + (" (the same config as an earlier row: reused)" if reused else ""))
+            log(f"run {i} of {len(configs)}: {name}"
+                + (" (the same config as an earlier row: reused)" if reused else ""))
             if not reused:
                 run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
                 report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
@@ -293,8 +294,8 @@ def shown_table(result: AblationResult) -> tuple[str, list[str], list[list[str]]
                "to the recall)")
     header = ["run", "recall [95%] (found/events)", "shown recall [95%] (shown/events)",
               "shown, matched to no highlight"]
-    return meaning, header, [[r.name, r.score.recall.reported(), r.shown.shown_recall.reported(), str(r.shown.unmatched)]
-                             for r in rows]
+    return meaning, header, [[r.name, r.score.recall.reported(), r.shown.shown_recall.reported(),
+                              str(r.shown.unmatched)] for r in rows]
 
 
 TABLE_HEADER = ["run", "recall [95%] (found/events)", "precision [95%] (right/highlights)",

@@ -392,7 +392,8 @@ def flatten(data: dict[str, Any], *, source: str = "config") -> dict[str, Any]:
     return out
 
 
-_SECTION_TYPES: dict[str, type] = {f.name: typing.get_type_hints(PipelineConfig)[f.name] for f in fields(PipelineConfig)}
+_SECTION_TYPES: dict[str, type] = {f.name: typing.get_type_hints(PipelineConfig)[f.name]
+                                   for f in fields(PipelineConfig)}
 _HINTS: dict[str, Any] = {f"{s}.{name}": hint for s, cls in _SECTION_TYPES.items()
                           for name, hint in typing.get_type_hints(cls).items()}
 

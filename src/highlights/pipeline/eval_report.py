@@ -258,7 +258,8 @@ def auc_line(auc: dict[str, Any]) -> str:
 def shown_paragraph(shown: ShownScore) -> str:
     """The shown recall beside the recall table, and why it is not the recall."""
     return (f"Shown recall {shown.shown_recall.reported()}: {shown_definition(f'{shown.max_length_s:g} s')} (a "
-            f"longer one counts for none). {shown.unmatched} of them {'was' if shown.unmatched == 1 else 'were'} matched to no highlight within {shown.tolerance_s:g} s: each is "
+            f"longer one counts for none). {shown.unmatched} of them {'was' if shown.unmatched == 1 else 'were'} "
+            f"matched to no highlight within {shown.tolerance_s:g} s: each is "
             "shown inside a highlight keyed at another moment, and a miss to the recall above, which pairs one "
             "highlight with one event as SoccerNet's action spotting does.")
 
@@ -335,7 +336,8 @@ def render_markdown(report: PipelineEvaluation) -> str:
     rel = report.about.get("score_reliability") or {}
     if rel.get("n"):
         calibration = report.about.get("score_calibration")
-        lines += ["", f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
+        lines += ["",
+                  f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
                   "", f"Expected calibration error {ece_reported(rel)}{bins_words(rel)}; scores are {calibration}.", "",
                   *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
                      f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),

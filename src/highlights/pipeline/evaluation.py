@@ -258,8 +258,10 @@ def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s
         tolerance_s=tolerance_s, events=len(events), highlights=len(highlights),
         matched=len(any_pairs), class_matched=len(cls_pairs), found_events=frozenset(found),
         pairs=tuple(any_pairs), class_pairs=tuple(cls_pairs),
-        per_sport={s: group([i for i, e in enumerate(events) if e.sport == s]) for s in sorted({e.sport for e in events})},
-        per_class={c: group([i for i, e in enumerate(events) if e.label == c]) for c in sorted({e.label for e in events})},
+        per_sport={s: group([i for i, e in enumerate(events) if e.sport == s])
+                   for s in sorted({e.sport for e in events})},
+        per_class={c: group([i for i, e in enumerate(events) if e.label == c])
+                   for c in sorted({e.label for e in events})},
     )
 
 

@@ -65,7 +65,8 @@ def shared_reader(context) -> GroundTruthReader:
     reader = context.shared.get("gt_reader")
     if reader is None:
         if context.gt_path is None:
-            raise MissingFileError(context.video_path, "no ground-truth file (NAME.gt.jsonl) beside it for the gt backends")
+            raise MissingFileError(context.video_path,
+                                   "no ground-truth file (NAME.gt.jsonl) beside it for the gt backends")
         reader = context.shared["gt_reader"] = GroundTruthReader(context.gt_path)
     return reader
 

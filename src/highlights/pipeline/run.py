@@ -454,7 +454,8 @@ class _StreamingRun:
             "frame_buffer_capacity": context.frames.capacity if context.frames else 0,
             "frame_buffer_max_frames": context.frames.max_len_seen if context.frames else 0,
             "classifier_max_waiting_clips": classifier_report.get("max_waiting_clips", 0),
-            **({"inference_path": classifier_report["inference_path"]} if "inference_path" in classifier_report else {}),
+            **({"inference_path": classifier_report["inference_path"]}
+               if "inference_path" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
             "speed_x_realtime": round(float(context.info.duration_s) / elapsed, 2) if elapsed > 0 else None,

@@ -39,7 +39,8 @@ CONVENTIONS = (
 MATCHING_DIFFERENCE = (
     "Recall and precision above pair highlights and events one to one with an exact maximum "
     "matching (Hungarian) on unrounded key moments within +-tolerance, at one confidence threshold. "
-    "Average-mAP instead scores every prediction (every scored window of a run) at every threshold, rounds times to half "
+    "Average-mAP instead scores every prediction (every scored window of a run) at every threshold, "
+    "rounds times to half "
     "seconds, reaches only +-delta/2, and matches greedily, so an early event can take the "
     "prediction a later one needed: the two can disagree on the same run.")
 

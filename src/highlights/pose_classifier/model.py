@@ -222,7 +222,8 @@ class PoseClassifier:
         feature_version = meta["model"].get("feature_version", 1)   # written before it was stored
         if feature_version not in FEATURE_VERSIONS:
             raise CheckpointError(path, f"pose feature version {feature_version!r}, which this highlights does not "
-                                        f"compute (it computes {list(FEATURE_VERSIONS)}): another version of highlights wrote it")
+                                        f"compute (it computes {list(FEATURE_VERSIONS)}): another version of "
+                                        "highlights wrote it")
         return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5), aggregation,
                    feature_version)
 

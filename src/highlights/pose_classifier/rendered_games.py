@@ -175,7 +175,8 @@ def track_windows(rows: dict, events: list[tuple[float, str]], spec: GameWindowS
         kp[kp[:, :, 2] < min_visibility, :2] = 0.0   # what the pipeline hands the classifier for an unseen joint
         centres = [float(t) for t in rows["trigger_t"][rows["trigger_track"] == track]]
         span = float(times[-1] - times[0])
-        centres += [float(rng.uniform(times[0], times[-1])) for _ in range(int(rng.poisson(span / spec.random_every_s)))]
+        centres += [float(rng.uniform(times[0], times[-1]))
+                    for _ in range(int(rng.poisson(span / spec.random_every_s)))]
         if actor.any():
             centres += [k + float(rng.uniform(-spec.action_within_s, spec.action_within_s))
                         for k, _ in keys if times[0] - 0.5 <= k <= times[-1] + 0.5]

@@ -319,7 +319,8 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
     y = np.array([clf.classes.index(c.label) for c in clips], int)
     kept = {"clips": len(clips), "threshold": clf.action_threshold}
     if clf.aggregation != "max":
-        why = f"the gate's rule decides a clip by its most action-like window; this model aggregates by {clf.aggregation}"
+        why = ("the gate's rule decides a clip by its most action-like window; this model aggregates by "
+               f"{clf.aggregation}")
     elif not (y == ni).any() or not (y != ni).any():
         why = "its val split needs a `none` clip and an action clip to choose it on"
     elif len(y) < min_clips or min(int((y == ni).sum()), int((y != ni).sum())) < min_per_side:

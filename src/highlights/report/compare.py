@@ -239,7 +239,8 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
         shown = row["metric"] + (" (lower is better)" if row["metric"] in LOWER_IS_BETTER else "")
         a_text = UNDEFINED if row.get("a_undefined") else _fmt(row["a"], whole, row.get("a_interval"))
         b_text = UNDEFINED if row.get("b_undefined") else _fmt(row["b"], whole, row.get("b_interval"))
-        lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | {_fmt_change(row['change'], whole)} |")
+        lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | "
+                     f"{_fmt_change(row['change'], whole)} |")
     overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)
                and r["change"] is not None and r["change"] != 0]
     never = [f"{r['class']} by {name}" for r in rows if r["metric"] == "precision"

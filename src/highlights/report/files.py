@@ -39,8 +39,9 @@ def load_report(path: str | Path) -> dict:
     if not isinstance(report, dict) or report.get("format") != REPORT_FORMAT:
         kind = str(report.get("format", "")) if isinstance(report, dict) else ""
         if kind.startswith(REPORT_FORMAT.split("/")[0] + "/"):
-            raise ReportFileError(f"{path}: a test report of format {kind!r}, written by another version of highlights; "
-                                  f"this one reads {REPORT_FORMAT!r}: read it with the version that wrote it, or "
+            raise ReportFileError(f"{path}: a test report of format {kind!r}, written by another version of "
+                                  f"highlights; this one reads {REPORT_FORMAT!r}: read it with the version that "
+                                  "wrote it, or "
                                   "score the model again with `highlights evaluate`")
         raise ReportFileError(f"{path}: not a test report (expected format {REPORT_FORMAT!r})")
     return report

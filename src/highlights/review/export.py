@@ -103,7 +103,8 @@ class ReviewedClip:
     def describe(self) -> str:
         if self.span:
             d = self.decision
-            return f"{self.game.id}/{self.item} (decided {d.start_s:.2f}-{d.end_s:.2f} s, cut {self.start_s:.2f}-{self.end_s:.2f} s)"
+            return (f"{self.game.id}/{self.item} (decided {d.start_s:.2f}-{d.end_s:.2f} s, "
+                    f"cut {self.start_s:.2f}-{self.end_s:.2f} s)")
         return f"{self.game.id}/{self.item}"
 
 

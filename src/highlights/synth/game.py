@@ -149,7 +149,8 @@ def _wander(shape, rng, sport: str, x: float, centre: float, duration: float, kn
     name = str(rng.choice(ACTIVE_NONE_MOTIONS[sport] if active else NONE_MOTIONS[sport]))
     if abs(x - centre) > ROAM * 0.6 and name not in ("walk", "jog"):
         name = "walk"
-    facing = (1 if centre > x else -1) if abs(x - centre) > 2 or rng.random() < 0.5 else (1 if rng.random() < 0.5 else -1)
+    facing = ((1 if centre > x else -1) if abs(x - centre) > 2 or rng.random() < 0.5
+              else (1 if rng.random() < 0.5 else -1))
     if name in TIMED_NONE_BUILDERS:
         return _timed_play(TIMED_NONE_BUILDERS[name], shape, rng, x, facing, duration, knobs)
     return background_motion(name, shape, rng, x, facing, duration)

@@ -31,7 +31,8 @@ class Projector:
 
     def to_pano(self, x, y, z):
         z = np.maximum(np.asarray(z, dtype=float), 0.05)
-        return self.focal * np.asarray(x, dtype=float) / z, self.focal * (self.cam_height - np.asarray(y, dtype=float)) / z
+        return (self.focal * np.asarray(x, dtype=float) / z,
+                self.focal * (self.cam_height - np.asarray(y, dtype=float)) / z)
 
     def scale_at(self, z: float) -> float:
         """Panorama pixels per metre at depth z."""
@@ -184,7 +185,8 @@ def _draw_stands(band: np.ndarray, rng, spec: SceneSpec, us, vs, f, ch) -> None:
             x = int(i * step + rng.integers(0, max(1, step // 3)))
             c = tuple(float(v) for v in colours[j, i])
             cv2.ellipse(band, (x + step // 2, y + step), (step // 2 - 1, step // 2), 0, 180, 360, c, -1, cv2.LINE_AA)
-            cv2.circle(band, (x + step // 2, y + step // 3), max(1, step // 4), SKIN_TONES[int(skins[j, i])], -1, cv2.LINE_AA)
+            cv2.circle(band, (x + step // 2, y + step // 3), max(1, step // 4), SKIN_TONES[int(skins[j, i])], -1,
+                       cv2.LINE_AA)
 
 
 def _paint_ground(g: np.ndarray, rng, spec: SceneSpec, x: np.ndarray, z: np.ndarray, f: float, ch: float) -> None:

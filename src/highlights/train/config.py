@@ -120,7 +120,8 @@ class TrainConfig:
             if value is None or key in self.EXECUTION_ONLY or (key == "precision" and value == "auto"):
                 continue  # a run saves the precision "auto" resolved to
             if (list(value) if isinstance(value, tuple) else value) != saved[key]:
-                differ.append(f"{_OPTION_NAMES.get(key, '--' + key.replace('_', '-'))} {value} (the run's: {saved[key]})")
+                differ.append(f"{_OPTION_NAMES.get(key, '--' + key.replace('_', '-'))} {value} "
+                              f"(the run's: {saved[key]})")
         if differ:
             raise ConfigError(f"{self.out_dir}: --resume goes on with the run's own settings; given otherwise: "
                               f"{'; '.join(differ)} (leave them out, or train a new run with another --out)")

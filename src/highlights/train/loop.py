@@ -566,7 +566,8 @@ def _load_resume_point(out_dir: Path, out_name: str, resume_name: str) -> Traini
         raise RunFolderError(f"{out_dir}: a file; {out_name} is the run's folder ({out_dir.parent})")
     path = out_dir / LAST_CHECKPOINT
     if not path.exists():
-        started = [p.name for p in (out_dir / BEST_CHECKPOINT, *out_dir.glob(f".{LAST_CHECKPOINT}.*.tmp")) if p.exists()]
+        started = [p.name for p in (out_dir / BEST_CHECKPOINT, *out_dir.glob(f".{LAST_CHECKPOINT}.*.tmp"))
+                   if p.exists()]
         if started:
             raise RunFolderError(f"{path}: nothing to resume: the run in {out_dir} stopped before it had saved "
                                  f"a whole epoch ({' and '.join(started)} found, no {LAST_CHECKPOINT}); "

@@ -209,7 +209,8 @@ def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, fol
 def _sport_chip(h: Highlight, colours: Mapping[str, str]) -> str:
     background = colours[colour_key(h.sport, h.label)]
     # black or white, whichever reads on the sport's colour: white on Okabe-Ito orange is 2.3:1
-    return f'<span class="sport" style="background:{background};color:{text_colour_on(background)}">{escape(h.sport)}</span>'
+    return (f'<span class="sport" style="background:{background};color:{text_colour_on(background)}">'
+            f'{escape(h.sport)}</span>')
 
 
 def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
@@ -370,7 +371,8 @@ def _table_section(ordered: Sequence[Highlight], thumbs: Sequence[str | None], s
     out = ['<section id="table"><h2>Table</h2>']
     if ordered:
         out.append(
-            "<div class='scroll'><table><thead><tr><th># (time order)</th><th>rank</th><th>thumbnail</th><th>start (s)</th><th>end (s)</th>"
+            "<div class='scroll'><table><thead><tr><th># (time order)</th><th>rank</th><th>thumbnail</th>"
+            "<th>start (s)</th><th>end (s)</th>"
             "<th>duration (s)</th><th>label</th><th>sport</th><th>score</th><th>key (s)</th>"
             "<th>evidence</th></tr></thead><tbody>"
         )

@@ -84,7 +84,8 @@ def timeline_svg(
         tip = f"#{number} {h.label} ({h.sport}) {span_text} score {h.score:.3f}"
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
-            f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}"><rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
+            f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}">'
+            f'<rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
             f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[colour_key(h.sport, h.label)]}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )

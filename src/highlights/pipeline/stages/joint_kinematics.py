@@ -44,7 +44,8 @@ class JointKinematics(WindowStage):
     def report(self) -> dict:
         if self.refiner is None:
             return {}
-        return {"refine": {"frames": self.refiner.frames_refined, "frames_without_pose": self.refiner.frames_without_pose,
+        return {"refine": {"frames": self.refiner.frames_refined,
+                           "frames_without_pose": self.refiner.frames_without_pose,
                            "windows_dropped": self.refined_dropped}}
 
     def on_candidates(self, candidates: list[Candidate]) -> list[Candidate]:

@@ -52,7 +52,8 @@ def _numpy(x):
 class LocalDetector:
     def __init__(self, path: str | Path | None) -> None:
         if not path:
-            raise ConfigError("detection.backend=local needs detection.detector_path=FILE (a TorchScript or ONNX detector)")
+            raise ConfigError("detection.backend=local needs detection.detector_path=FILE "
+                              "(a TorchScript or ONNX detector)")
         self.path = Path(path)
         if not self.path.is_file():
             raise MissingFileError(self.path, "detector file not found (detection.backend=local "
