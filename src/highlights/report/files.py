@@ -8,6 +8,7 @@ from pathlib import Path
 
 from highlights.atomic import atomic_write_json, atomic_write_text, remove_file, written_together
 from highlights.errors import HighlightsError, MissingFileError
+from highlights.report.shape import check_report_shape
 from highlights.report.metrics import (
     REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
 )
@@ -44,6 +45,10 @@ def load_report(path: str | Path) -> dict:
                                   "wrote it, or "
                                   "score the model again with `highlights evaluate`")
         raise ReportFileError(f"{path}: not a test report (expected format {REPORT_FORMAT!r})")
+    try:
+        check_report_shape(report)
+    except ValueError as e:
+        raise ReportFileError(f"{path}: a damaged test report: {e}") from None
     return report
 
 
