@@ -208,99 +208,144 @@ def check_sources(
     a source identical to a parent clip of the same label is not a problem but simply already there
     (for re-ingesting a folder that grew); one with another label is still refused.
     """
-    class_set = set(classes)
-    seen: dict[str, tuple[str, str]] = {}  # sha256 -> the first clip with it, and its label
-    # The parent's clips first: a copy of one of them is named after it.
-    looks = [_Seen(k.description, k.label, k.group, k.likeness, k.cut) for k in known.values()
-             if k.likeness is not None]
-    outcome = CheckOutcome([], [])
-    videos = WholeAndCutVideos()
-    for sha, k in known.items():
-        if k.cut is not None:
-            videos.add_cut(k.cut.source, k.description, k.group)
-        else:
-            videos.add_whole(sha, k.description, k.group, k.size)
-    parent_groups = {k.group for k in known.values()}
-    # A new group -> the group it joined: the clips of a group are of one source video, so when one
-    # of them is the video of another group's clips, all of them join that group (the parent's
-    # groups stay where the parent put them).
-    moved: dict[str, str] = {}
-    contradicted: dict[str, tuple[str, str]] = {}  # an accepted clip's path -> a later copy of it, and its label
+    check = _SourcesCheck(classes, known)
     for clip in track(sources, "checking clips", enabled=show_progress):
+        check.check(clip, skip_existing=skip_existing)
+    return check.finish()
+
+
+class _SourcesCheck:
+    """One pass of `check_sources`: the clips seen so far (the parent's first), the source videos
+    they were cut from or are, and the groups joined on the way."""
+
+    def __init__(self, classes: Sequence[str], known: Mapping[str, KnownClip]) -> None:
+        self.classes = classes
+        self.class_set = set(classes)
+        self.known = known
+        self.seen: dict[str, tuple[str, str]] = {}  # sha256 -> the first clip with it, and its label
+        # The parent's clips first: a copy of one of them is named after it.
+        self.looks = [_Seen(k.description, k.label, k.group, k.likeness, k.cut) for k in known.values()
+                      if k.likeness is not None]
+        self.outcome = CheckOutcome([], [])
+        self.videos = WholeAndCutVideos()
+        for sha, k in known.items():
+            if k.cut is not None:
+                self.videos.add_cut(k.cut.source, k.description, k.group)
+            else:
+                self.videos.add_whole(sha, k.description, k.group, k.size)
+        self.parent_groups = {k.group for k in known.values()}
+        # A new group -> the group it joined: the clips of a group are of one source video, so when
+        # one of them is the video of another group's clips, all of them join that group (the
+        # parent's groups stay where the parent put them).
+        self.moved: dict[str, str] = {}
+        # An accepted clip's path -> a later copy of it, and its label.
+        self.contradicted: dict[str, tuple[str, str]] = {}
+
+    def check(self, clip: SourceClip, *, skip_existing: bool) -> None:
+        """Accepts `clip` into the outcome, or rejects it with its reason, or counts it as already
+        in the parent."""
         path = str(clip.path)
-        if clip.label not in class_set:
-            outcome.rejected.append(Rejected(path, _not_a_class(path, clip.label, classes)))
-            continue
+        sha = self._content(clip, path, skip_existing=skip_existing)
+        if sha is None:
+            return
+        try:
+            likeness = check_video(clip.path)
+        except VideoError as e:
+            self.outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
+            return
+        # Two moments of one static wide shot can look as alike as a copy: clips whose provenance
+        # says they were cut from the same video at different times are never taken for copies.
+        cut = cut_span(clip.provenance)
+        clip = replace(clip, group=_joined_group(self.moved, clip.group))
+        placed = self._beside_its_twin(clip, path, likeness, cut)
+        if placed is None:
+            return
+        clip = self._with_its_source_video(placed, path, sha, cut)
+        if cut is None:
+            self.videos.add_whole(sha, path, clip.group, _file_size(clip.path))
+        else:
+            self.videos.add_cut(cut.source, path, clip.group)
+        self.seen[sha] = (path, clip.label)
+        self.looks.append(_Seen(path, clip.label, clip.group, likeness, cut))
+        self.outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
+
+    def _content(self, clip: SourceClip, path: str, *, skip_existing: bool) -> str | None:
+        """The clip's sha256; None where it is rejected (not a class, missing, unreadable, a copy
+        of a clip in the parent or of one seen before) or, with `skip_existing`, already there."""
+        outcome = self.outcome
+        if clip.label not in self.class_set:
+            outcome.rejected.append(Rejected(path, _not_a_class(path, clip.label, self.classes)))
+            return None
         cause = missing_file_cause(clip.path)
         if cause is not None:
             outcome.rejected.append(Rejected(path, f"{path}: {cause}"))
-            continue
+            return None
         try:
             sha = file_sha256(clip.path)
         except OSError as e:
             outcome.rejected.append(Rejected(path, f"{path}: cannot read ({e.strerror or e})"))
-            continue
-        if sha in known:
-            other = known[sha]
+            return None
+        if sha in self.known:
+            other = self.known[sha]
             if skip_existing and other.label == clip.label:
                 outcome.already_present += 1
-                continue
+                return None
             relabelled = f", labelled {other.label!r} there" if other.label != clip.label else ""
             outcome.rejected.append(Rejected(path, f"{path}: duplicate of {other.description}{relabelled} "
                                                    f"(same content, sha256 {sha[:12]}...)"))
-            continue
-        if sha in seen:
-            first, first_label = seen[sha]
+            return None
+        if sha in self.seen:
+            first, first_label = self.seen[sha]
             relabelled = f", labelled {first_label!r} there" if first_label != clip.label else ""
             outcome.rejected.append(Rejected(path, f"{path}: duplicate of {first}{relabelled} "
                                                    f"(same content, sha256 {sha[:12]}...)"))
             if first_label != clip.label:
-                contradicted.setdefault(first, (path, clip.label))
-            continue
-        try:
-            likeness = check_video(clip.path)
-        except VideoError as e:
-            outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
-            continue
-        # Two moments of one static wide shot can look as alike as a copy: clips whose provenance
-        # says they were cut from the same video at different times are never taken for copies.
-        cut = cut_span(clip.provenance)
-        clip = replace(clip, group=_joined_group(moved, clip.group))
-        twin = next((other for other in looks
+                self.contradicted.setdefault(first, (path, clip.label))
+            return None
+        return sha
+
+    def _beside_its_twin(self, clip: SourceClip, path: str, likeness: "Likeness",
+                         cut: CutSpan | None) -> SourceClip | None:
+        """A clip showing the same pictures as one seen before: kept in its twin's group, or
+        rejected (None) where the twin carries another label."""
+        twin = next((other for other in self.looks
                      if not (cut is not None and cut.apart_from(other.cut)) and other.likeness.same_pictures(likeness)),
                     None)
-        if twin is not None:
-            if twin.label != clip.label:
-                shared = cut.shared_s(twin.cut) if cut is not None else 0.0
-                # Two overlapping cuts of one video (two reviewed items over one moment) are not a
-                # re-encoded copy: say what they are, so the one to change can be found.
-                why = (f"cut from {shared:.2f} s of the same moments of {cut.source} as {twin.name}" if shared > 0
-                       else f"the same pictures as {twin.name} (a re-encoded copy?)")
-                outcome.rejected.append(Rejected(path, f"{path}: {why}, labelled {twin.label!r} there"))
-                contradicted.setdefault(twin.name, (path, clip.label))
-                continue
-            # Kept, but never in another split than its original: the test set would see it.
-            outcome.near_duplicates.append(NearDuplicate(path, twin.name, twin.group))
-            clip = replace(clip, group=twin.group)
-        # One video added whole and cut by a review is one source video, whatever each is named:
-        # in two groups it could land in two splits, and the test set would hold training footage.
-        joined = videos.group_of_whole(clip.path, sha) if cut is None else videos.group_of_cut(cut.source)
+        if twin is None:
+            return clip
+        if twin.label != clip.label:
+            shared = cut.shared_s(twin.cut) if cut is not None else 0.0
+            # Two overlapping cuts of one video (two reviewed items over one moment) are not a
+            # re-encoded copy: say what they are, so the one to change can be found.
+            why = (f"cut from {shared:.2f} s of the same moments of {cut.source} as {twin.name}" if shared > 0
+                   else f"the same pictures as {twin.name} (a re-encoded copy?)")
+            self.outcome.rejected.append(Rejected(path, f"{path}: {why}, labelled {twin.label!r} there"))
+            self.contradicted.setdefault(twin.name, (path, clip.label))
+            return None
+        # Kept, but never in another split than its original: the test set would see it.
+        self.outcome.near_duplicates.append(NearDuplicate(path, twin.name, twin.group))
+        return replace(clip, group=twin.group)
+
+    def _with_its_source_video(self, clip: SourceClip, path: str, sha: str, cut: CutSpan | None) -> SourceClip:
+        """One video added whole and cut by a review is one source video, whatever each is named:
+        in two groups it could land in two splits, and the test set would hold training footage.
+        The clip joins the group of its source video's other clips (its own group's clips with it)."""
+        joined = self.videos.group_of_whole(clip.path, sha) if cut is None else self.videos.group_of_cut(cut.source)
         if joined is not None and joined[1] != clip.group:
-            outcome.same_video.append(SameVideo(path, *joined))
-            if clip.group not in parent_groups:
-                moved[clip.group] = _joined_group(moved, joined[1])
+            self.outcome.same_video.append(SameVideo(path, *joined))
+            if clip.group not in self.parent_groups:
+                self.moved[clip.group] = _joined_group(self.moved, joined[1])
             clip = replace(clip, group=joined[1])
-        if cut is None:
-            videos.add_whole(sha, path, clip.group, _file_size(clip.path))
-        else:
-            videos.add_cut(cut.source, path, clip.group)
-        seen[sha] = (path, clip.label)
-        looks.append(_Seen(path, clip.label, clip.group, likeness, cut))
-        outcome.accepted.append(CheckedClip(source=clip, sha256=sha, frames=likeness.frames, likeness=likeness))
-    outcome.accepted = [replace(c, source=replace(c.source, group=_joined_group(moved, c.source.group)))
-                        for c in outcome.accepted]
-    _refuse_contradicted(outcome, contradicted)
-    return outcome
+        return clip
+
+    def finish(self) -> CheckOutcome:
+        """The outcome, each accepted clip in the group its own joined last, the accepted clips a
+        later copy contradicts refused."""
+        outcome = self.outcome
+        outcome.accepted = [replace(c, source=replace(c.source, group=_joined_group(self.moved, c.source.group)))
+                            for c in outcome.accepted]
+        _refuse_contradicted(outcome, self.contradicted)
+        return outcome
 
 
 def _joined_group(moved: Mapping[str, str], group: str) -> str:
