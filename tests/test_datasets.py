@@ -98,6 +98,21 @@ def test_a_clip_is_traced_to_the_file_or_the_reviewed_segment_it_came_from(tmp_p
     assert v.origin("not-a-clip") is None
 
 
+def test_a_class_folder_listed_with_decomposed_accents_is_the_class_typed_composed(tmp_path: Path) -> None:
+    # macOS can list a folder made as `élan` with the accent a character of its own (NFD); typed
+    # in --classes or a manifest, the name is one character per letter (NFC). Both are one class.
+    composed, decomposed = "\u00e9lan", "e\u0301lan"
+    src = make_class_tree(tmp_path / "src", {decomposed: [("a0", None), ("a1", None)], "none": [("n0", None)]})
+    v = create_version(src, tmp_path / "root", classes=["none", composed])
+    assert v.classes == ["none", composed]
+    assert sorted(c.label for c in v.clips) == sorted([composed, composed, "none"])
+    found = create_version(src, tmp_path / "found")  # the classes taken from the folders
+    assert found.classes == sorted(["none", composed])
+    typed_decomposed = create_version(make_class_tree(tmp_path / "nfc", {composed: [("b0", None)]}),
+                                      tmp_path / "nfc-root", classes=[decomposed])
+    assert typed_decomposed.classes == [composed] and typed_decomposed.clips[0].label == composed
+
+
 def test_manifest_ingest_carries_groups_licence_and_provenance(tmp_path: Path) -> None:
     clips_dir = tmp_path / "data" / "raw"
     rows = []

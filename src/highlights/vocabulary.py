@@ -6,6 +6,8 @@ the test report's cross-sport confusions all come from here.
 
 from __future__ import annotations
 
+import unicodedata
+
 NONE_LABEL = "none"  # the class of a clip with none of the actions in it
 ACTIONS: tuple[str, ...] = ("baseball_swing", "basketball_layup", "soccer_shooting")
 CLASSES: tuple[str, ...] = (*ACTIONS, NONE_LABEL)
@@ -17,6 +19,14 @@ SPORTS: tuple[str, ...] = tuple(SPORT_OF_LABEL[a] for a in ACTIONS)
 # The label of a highlight that neither kinematics nor the classifier named.
 UNLABELLED = "highlight"
 UNKNOWN_SPORT = "unknown"
+
+
+def class_name(text: str) -> str:
+    """``text`` as a class name: each accented letter one character (Unicode's NFC form). macOS can
+    list a folder made as `élan` with its accent as a character of its own after the `e` (NFD),
+    as can a zip made there: it looks the same, but is not the string `élan` typed in --classes, a
+    manifest or another version's folders, and was refused as a class those did not list."""
+    return unicodedata.normalize("NFC", text)
 
 
 def sport_of(label: str | None) -> str:

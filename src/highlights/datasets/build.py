@@ -43,7 +43,7 @@ from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
-from highlights.vocabulary import class_name_error_text, class_name_problem
+from highlights.vocabulary import class_name, class_name_error_text, class_name_problem
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -552,7 +552,7 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
                      sources: Sequence[SourceClip]) -> list[str]:
     if classes:
         _check_class_names([c.strip() for c in classes], "--classes")
-        chosen = list(dict.fromkeys(c.strip() for c in classes if c.strip()))
+        chosen = list(dict.fromkeys(class_name(c.strip()) for c in classes if c.strip()))
         if base:
             dropped = [c for c in base.classes if c not in chosen]
             if dropped:
@@ -594,7 +594,7 @@ def typo_labels(sources: Sequence[SourceClip], keep_both: str = KEEP_BOTH_WITH_C
         rivals += [k for k in KNOWN if k not in clips_of and one_slip_apart(label, k)]
         if rivals:
             where = clips_of[label][0].path
-            where = where.parent if where.parent.name == label else where
+            where = where.parent if class_name(where.parent.name) == label else where
             problems.append(f"{where}: class {label!r} is one slip from {rivals[0]!r} ({len(clips_of[label])} "
                             f"clip(s)); rename it, or {keep_both}")
     return problems

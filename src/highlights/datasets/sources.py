@@ -12,6 +12,7 @@ from highlights.csv_cells import plain_cell
 from highlights.datasets.errors import DatasetError
 from highlights.video.errors import missing_file_cause
 from highlights.video.file_names import VIDEO_SUFFIXES
+from highlights.vocabulary import class_name
 
 SOURCE_MANIFEST_NAME = "manifest.csv"
 UNKNOWN_LICENCE = "unknown"
@@ -26,6 +27,9 @@ class SourceClip:
     group: str
     licence: str = UNKNOWN_LICENCE
     provenance: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", class_name(self.label))  # a folder's name as macOS may list it
 
 
 @dataclass(frozen=True)
