@@ -24,7 +24,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 from highlights.atomic import json_text
 from highlights.clips.spec import ClipSpec
@@ -285,16 +285,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     states for its video, if it states exactly one (`stated_licence`), else `unknown`.
     """
     root = Path(root)
-    check_rejected_as(session, rejected_as)
-    clips, pending = reviewed_clips(session, rejected_as)
-    if not clips:
-        raise ReviewError("nothing to export: no item of this review has been decided yet")
-    annotated = clips
-    clips, dropped = keep_actions_out_of_none(clips)
-    if not clips:
-        raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
-                          f"accepted action ({', '.join(dropped[:5])})")
-    clips, repeated = one_clip_per_segment(clips)
+    annotated, clips, pending, dropped, repeated = _decided_clips(session, rejected_as)
     if parent is None and list_versions(root):
         made = _made_first_by(root, clips)
         if made is not None and _annotations_not_written(session, annotated, annotations_dir):
@@ -326,40 +317,14 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           "decided since")
     clips_all, clips = clips, fresh
     carried = _carried_licences(root, parent, clips) if licence is None and parent is not None else {}
-    added_classes: list[str] = []
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     with staging_folder(root) as staging:
-        rows = []
-        for n, c in enumerate(track(clips, "cutting reviewed clips", enabled=show_progress)):
-            rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
-            cut_from[str(staging / rel)] = (f"{c.game.video} {c.start_s:.2f}-{c.end_s:.2f} s "
-                                            f"({c.game.id}/{c.item}, {c.outcome.label})")
-            cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)
-            # Grouped by source game: a game's clips land in one split, never two.
-            rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
-                         "licence": licence or carried.get(c.game.id) or UNKNOWN_LICENCE,
-                         "provenance": c.provenance()})
-            if progress:
-                progress(n + 1, len(clips))
-        with open(staging / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=["path", "label", "group", "licence", "provenance"])
-            writer.writeheader()
-            writer.writerows(csv_row(r) for r in rows)  # read back by the dataset's reader
-        # The staging folder is gone once the version is written: record the review instead.
-        source_name = "review of " + _videos_named(clips)
+        rows = _staged_clips(clips, staging, cut_from, licence=licence, carried=carried, progress=progress,
+                             show_progress=show_progress)
         try:
-            if parent is not None:
-                # Classes the reviewer labelled with that the parent lacks are added (grow keeps the
-                # parent's): refused, the review's work could not be exported at all.
-                have = load_version(root, parent).classes
-                added_classes = sorted({c.outcome.label for c in clips} - set(have))
-                classes = have + added_classes
-                version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
-                                       source_name=source_name, replaces=replaces, show_progress=show_progress)
-            else:
-                classes = sorted({c for g in session.games for c in g.classes} | {rejected_as})
-                version = create_version(staging, root, classes=classes, note=note, source_name=source_name,
-                                         show_progress=show_progress)
+            version, added_classes = _version_of_staged(session, staging, root, clips, parent=parent, note=note,
+                                                        replaces=replaces, rejected_as=rejected_as,
+                                                        show_progress=show_progress)
         except DatasetError as e:
             # The staged files are gone when the user reads this: name what each was cut from.
             raise DatasetError([_named(problem, cut_from) for problem in e.problems],
@@ -374,6 +339,69 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         splits=game_splits(session, version), carried_licences=carried,
                         no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if parent is not None else None)
+
+
+def _decided_clips(session: ReviewSession, rejected_as: str):
+    """The decided items (as annotated), the clips to cut from them (rejected ones within an
+    accepted action trimmed or dropped, one clip per segment), the items not decided yet, those
+    dropped and those repeated."""
+    check_rejected_as(session, rejected_as)
+    clips, pending = reviewed_clips(session, rejected_as)
+    if not clips:
+        raise ReviewError("nothing to export: no item of this review has been decided yet")
+    annotated = clips
+    clips, dropped = keep_actions_out_of_none(clips)
+    if not clips:
+        raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
+                          f"accepted action ({', '.join(dropped[:5])})")
+    clips, repeated = one_clip_per_segment(clips)
+    return annotated, clips, pending, dropped, repeated
+
+
+def _staged_clips(clips: list[ReviewedClip], staging: Path, cut_from: dict[str, str], *, licence: str | None,
+                  carried: Mapping[str, str], progress: Callable[[int, int], None] | None,
+                  show_progress: bool) -> list[dict]:
+    """Cuts each clip into `staging` (a folder per label) beside a manifest of them, noting in
+    `cut_from` what each staged file was cut from. Returns the manifest's rows."""
+    rows = []
+    for n, c in enumerate(track(clips, "cutting reviewed clips", enabled=show_progress)):
+        rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
+        cut_from[str(staging / rel)] = (f"{c.game.video} {c.start_s:.2f}-{c.end_s:.2f} s "
+                                        f"({c.game.id}/{c.item}, {c.outcome.label})")
+        cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)
+        # Grouped by source game: a game's clips land in one split, never two.
+        rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
+                     "licence": licence or carried.get(c.game.id) or UNKNOWN_LICENCE,
+                     "provenance": c.provenance()})
+        if progress:
+            progress(n + 1, len(clips))
+    with open(staging / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=["path", "label", "group", "licence", "provenance"])
+        writer.writeheader()
+        writer.writerows(csv_row(r) for r in rows)  # read back by the dataset's reader
+    return rows
+
+
+def _version_of_staged(session: ReviewSession, staging: Path, root: Path, clips: list[ReviewedClip], *,
+                       parent: str | None, note: str | None, replaces: Mapping[str, str], rejected_as: str,
+                       show_progress: bool) -> tuple[DatasetVersion, list[str]]:
+    """The new version made of the staged clips, grown from `parent` or the first of `root`, and
+    the classes it adds to the parent's."""
+    # The staging folder is gone once the version is written: record the review instead.
+    source_name = "review of " + _videos_named(clips)
+    if parent is not None:
+        # Classes the reviewer labelled with that the parent lacks are added (grow keeps the
+        # parent's): refused, the review's work could not be exported at all.
+        have = load_version(root, parent).classes
+        added_classes = sorted({c.outcome.label for c in clips} - set(have))
+        classes = have + added_classes
+        version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
+                               source_name=source_name, replaces=replaces, show_progress=show_progress)
+        return version, added_classes
+    classes = sorted({c for g in session.games for c in g.classes} | {rejected_as})
+    version = create_version(staging, root, classes=classes, note=note, source_name=source_name,
+                             show_progress=show_progress)
+    return version, []
 
 
 def _videos_named(clips: list[ReviewedClip]) -> str:
