@@ -89,3 +89,17 @@ def test_a_utf8_file_name_read_as_ascii_is_blamed_on_the_locale_not_the_name(tmp
     utf8_name, latin1_name = done.stdout.splitlines()
     assert "reads file names as ascii" in utf8_name and "PYTHONUTF8=1" in utf8_name
     assert "rename the file" in latin1_name and "PYTHONUTF8" not in latin1_name
+
+
+def test_clip_names_keep_to_the_letters_the_file_system_encoding_has(tmp_path):
+    # Under an ASCII or Latin-1 file system encoding, a clip named after `tir_é` or `上篮` could not
+    # be created, and the run failed after its analysis. Such a letter loses its accent, else becomes `_`.
+    code = ("import os; from highlights.pipeline.highlight import Highlight; "
+            "from highlights.pipeline.outputs.naming import clip_filename; "
+            "names = [clip_filename(i, Highlight(1.0, 2.0, label, 'x', 0.5, None)) "
+            "for i, label in enumerate(['tir_\\u00e9_but', '\\u4e0a\\u7bee'], 1)]; "
+            f"[open(os.path.join({str(tmp_path)!r}, name), 'wb').close() for name in names]; print(names)")
+    done = _python(code, **ASCII_LOCALE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(["hl_001_tir_e_but.mp4", "hl_002_highlight.mp4"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hl_001_tir_e_but.mp4", "hl_002_highlight.mp4"]
