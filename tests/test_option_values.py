@@ -49,6 +49,8 @@ CASES = [
     ("synth clips --out {out} --per-class 1 --classes none --fps abc", "or 'mixed', got 'abc'"),
     ("synth clips --out {out} --per-class 1 --classes none --fps 30000/0", "or 'mixed', got '30000/0'"),
     ("synth game --out {out} --minutes 0.05 --name ../beside", "--name '../beside': a file name stem, not a path"),
+    ("review serve {out} --port 70000", "'--port': 70000 is not in the range 0<=x<=65535"),
+    ("review label-studio-export {out} --out {out}/ls.json --candidates -5", "'--candidates': -5 is not in the range x>=0"),
 ]
 
 

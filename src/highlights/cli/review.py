@@ -147,11 +147,11 @@ def serve(
                                                "(default: the path recorded in its highlights.json)"),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (anything but loopback "
                              "lets other machines reach the review: they still need the token)"),
-    port: int = typer.Option(8765, "--port", help="Port (0 picks a free one)"),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 picks a free one)"),
     reviewer: str = typer.Option("", "--reviewer", help="Reviewer name filled in on the page"),
     classes: Optional[str] = typer.Option(None, "--classes", help="Classes to relabel to, comma-separated "
                                           "(default: the model's classes)"),
-    candidates: int = typer.Option(30, "--candidates", help="Turned-down windows offered per game, most "
+    candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows offered per game, most "
                                    "uncertain first"),
     to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="Dataset root the page's Export "
                                               "button writes the next version to"),
@@ -242,7 +242,7 @@ def export_cmd(
     note: Optional[str] = typer.Option(None, "--note", help="The new version's note (default: the parent's)"),
     annotations: Optional[Path] = typer.Option(None, "--annotations", help="Folder for the reviewed games' "
                                                "annotations (default: DIR/reviewed/ of each game)"),
-    candidates: int = typer.Option(30, "--candidates", help="As given to `highlights review`: the windows "
+    candidates: int = typer.Option(30, "--candidates", min=0, help="As given to `highlights review`: the windows "
                                    "counted as not reviewed yet (every decided one is exported)"),
     rejected_as: Optional[str] = typer.Option(None, "--rejected-as", metavar="CLASS",
                                               help=REJECTED_AS_HELP.format(what="the export files")),
@@ -272,7 +272,7 @@ def ls_export(
     video_url_prefix: Optional[str] = typer.Option(None, "--video-url-prefix", help="Prefix for video URLs in "
                                                    "the tasks, e.g. /data/local-files/?d=videos/ (a browser copy: "
                                                    "the prefix, its detect folder's name, /review-video.mp4)"),
-    candidates: int = typer.Option(30, "--candidates", help="Turned-down windows per game to include"),
+    candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows per game to include"),
 ) -> None:
     """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
     from highlights.review.labelstudio import export_tasks
@@ -291,7 +291,7 @@ def ls_import(
     video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
     reviewer: Optional[str] = typer.Option(None, "--reviewer", help="Record decisions under this name "
                                            "(default: the Label Studio annotator)"),
-    candidates: int = typer.Option(30, "--candidates", help="As given to label-studio-export"),
+    candidates: int = typer.Option(30, "--candidates", min=0, help="As given to label-studio-export"),
 ) -> None:
     """Label Studio's labels as review decisions (then export as usual)."""
     from highlights.review.labelstudio import import_annotations
