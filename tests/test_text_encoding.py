@@ -103,3 +103,19 @@ def test_clip_names_keep_to_the_letters_the_file_system_encoding_has(tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == str(["hl_001_tir_e_but.mp4", "hl_002_highlight.mp4"])
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hl_001_tir_e_but.mp4", "hl_002_highlight.mp4"]
+
+
+def test_a_name_the_file_system_encoding_lacks_is_one_error_line(tmp_path):
+    # A file name made of text past ASCII (a class's folder) under an ASCII file system encoding:
+    # one line naming the file and the setting to change, exit 1, rather than a traceback.
+    folder = tmp_path / "tir_au_but_\u00e9"
+    code = ("import pathlib, typer; from highlights.cli.boundary import ErrorBoundary; "
+            "app = typer.Typer(cls=ErrorBoundary); app.command()(lambda: None); "
+            f"app.command('make')(lambda: pathlib.Path({ascii(str(folder))}).mkdir()); app(['make'])")
+    done = _python(code, **ASCII_LOCALE)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        f"error: {folder}: this Python writes file names as ascii, which has no '\u00e9' (a C or POSIX locale "
+        "with UTF-8 mode off, or a locale of another encoding): set PYTHONUTF8=1, or a UTF-8 locale such as "
+        "LC_ALL=C.UTF-8"]
+    assert not folder.exists()

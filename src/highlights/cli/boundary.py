@@ -10,8 +10,10 @@ everything with its traceback.
 
 from __future__ import annotations
 
+import codecs
 import errno
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -89,6 +91,17 @@ def _os_message(error: OSError) -> str:
     return f"{error.filename}: {cause}" if error.filename else cause
 
 
+def _unwritable_name(error: UnicodeEncodeError) -> str | None:
+    """The one line for a name the file system's encoding cannot write (a class named `tir_é` as
+    a folder, under an ASCII or Latin-1 one), or None where the error is not that (a bug)."""
+    encoding = codecs.lookup(sys.getfilesystemencoding()).name
+    if encoding == "utf-8" or codecs.lookup(error.encoding).name != encoding or not isinstance(error.object, str):
+        return None
+    return (f"{error.object}: this Python writes file names as {encoding}, which has no "
+            f"{error.object[error.start:error.end]!r} (a C or POSIX locale with UTF-8 mode off, or a locale "
+            "of another encoding): set PYTHONUTF8=1, or a UTF-8 locale such as LC_ALL=C.UTF-8")
+
+
 def _hide_absent_defaults(command: click.Command) -> None:
     """An option whose default is None has none to show: `[default: None]` would say the
     option's value is None where its help says what it falls back to (the labels found, half
@@ -145,6 +158,11 @@ class ErrorBoundary(TyperGroup):
             if _debugging() or problem.errno == errno.EPIPE or _INNER_COMMAND.get():
                 raise
             _fail(_os_message(problem), getattr(problem, "__notes__", ()))
+        except UnicodeEncodeError as problem:
+            unwritable = _unwritable_name(problem)
+            if unwritable is None or _debugging() or _INNER_COMMAND.get():
+                raise
+            _fail(unwritable)
         except KeyboardInterrupt as stop:
             # Commands that keep something to go on from say so themselves (detect, train, dataset,
             # the demo); the rest end here with one line rather than none, as Ctrl-C in the middle
