@@ -391,29 +391,10 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         f"({GENERATOR})")
     windows, labels, names = synth_windows(train_spec, show_progress=show_progress, classes=config.classes)
     vwindows, vlabels, _ = synth_windows(val_spec, show_progress=show_progress, classes=config.classes)
-    games = {"games": 0, "windows": 0}
-    if config.game.games:
-        game = replace(config.game, fps=spec.fps, window_frames=spec.window_frames)
-        log(f"cutting pipeline-like windows from {game.games} synthetic games of {game.minutes:g} min")
-        gw, gl, gn = game_windows(game, show_progress=show_progress, classes=config.classes)
-        windows, labels, names = np.concatenate([windows, gw]), np.concatenate([labels, gl]), names + gn
-        games = {"games": game.games, "windows": int(len(gl)), "spec": game.to_dict(),
-                 "per_class": {c: int((gl == i).sum()) for i, c in enumerate(config.classes)}}
-    rendered = {"games": 0, "windows": 0}
-    if config.rendered.games:
-        from highlights.pose_classifier.rendered_games import rendered_windows
-
-        spec_r = replace(config.rendered, fps=spec.fps, window_frames=spec.window_frames)
-        folder = Path(config.render_dir) if config.render_dir else out / "rendered_games"
-        log(f"rendering {spec_r.games} synthetic games of {spec_r.minutes:g} min and estimating their poses with "
-            f"the pipeline's MoveNet (kept in {folder})")
-        rw, rl, rn = rendered_windows(spec_r, folder, show_progress=show_progress, classes=config.classes)
-        k = config.rendered_copies
-        windows = np.concatenate([windows] + [rw] * k)
-        labels = np.concatenate([labels] + [rl] * k)
-        names = names + rn * k
-        rendered = {"games": spec_r.games, "windows": int(len(rl)), "copies": k, "spec": spec_r.to_dict(),
-                    "per_class": {c: int((rl == i).sum()) for i, c in enumerate(config.classes)}}
+    windows, labels, names, games = _with_game_windows(config, windows, labels, names, log=log,
+                                                       show_progress=show_progress)
+    windows, labels, names, rendered = _with_rendered_windows(config, out, windows, labels, names, log=log,
+                                                              show_progress=show_progress)
     real = {"clips": 0, "windows": 0}
     if checked is not None:
         rw, rl, real = labelled_clip_windows(config, log=log, checked=checked)
@@ -422,28 +403,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
     clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold,
                         config.aggregation)
-    vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
-    cnorm, cy = _normalised(vwindows, vlabels, None, config.augment)
-    val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
-    if config.dataset_version:
-        if val_clips:
-            val["action_threshold"] = recorded_with_its_clips(
-                choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir),
-                val_clips)
-        else:
-            log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
-                "of the model's classes)")
-    if config.val_games:
-        vgame = replace(config.game, games=config.val_games, seed=config.game.seed + VAL_GAME_SEED_OFFSET,
-                        fps=spec.fps, window_frames=spec.window_frames)
-        gw, gl, _ = game_windows(vgame, show_progress=show_progress, classes=config.classes)
-        gnorm, gy = _normalised(gw, gl, np.random.default_rng([config.seed, 11]), config.augment)
-        val["games"] = {**window_scores(clf, gnorm, gy), **action_ranking(clf, gnorm, gy),
-                        "games": config.val_games, "game_seed_range": vgame.seed}
-        log(f"synthetic game windows (augmented): macro-F1 {val['games']['macro_f1']:.3f}, action-vs-none AUC "
-            f"{val['games']['action_auc']:.3f} over {val['games']['windows']} windows")
-    log(f"synthetic validation (augmented): accuracy {val['augmented']['accuracy']:.3f}, "
-        f"macro-F1 {val['augmented']['macro_f1']:.3f} over {val['augmented']['windows']} windows")
+    val = _validation(config, clf, vwindows, vlabels, val_clips, log=log, show_progress=show_progress)
     motions: dict[str, int] = {}
     for n in names:
         motions[n] = motions.get(n, 0) + 1
@@ -467,6 +427,75 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                         **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
                            if "version" in real else {})}}
     return clf, write_best(out, clf, meta, provenance, config)
+
+
+def _with_game_windows(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray, names: list[str], *,
+                       log: Callable[[str], None], show_progress: bool):
+    """The training windows with those cut from `config.game`'s synthetic games the way the
+    pipeline cuts them, and what they added (for the provenance)."""
+    games = {"games": 0, "windows": 0}
+    if config.game.games:
+        spec = config.window
+        game = replace(config.game, fps=spec.fps, window_frames=spec.window_frames)
+        log(f"cutting pipeline-like windows from {game.games} synthetic games of {game.minutes:g} min")
+        gw, gl, gn = game_windows(game, show_progress=show_progress, classes=config.classes)
+        windows, labels, names = np.concatenate([windows, gw]), np.concatenate([labels, gl]), names + gn
+        games = {"games": game.games, "windows": int(len(gl)), "spec": game.to_dict(),
+                 "per_class": {c: int((gl == i).sum()) for i, c in enumerate(config.classes)}}
+    return windows, labels, names, games
+
+
+def _with_rendered_windows(config: PoseTrainConfig, out: Path, windows: np.ndarray, labels: np.ndarray,
+                           names: list[str], *, log: Callable[[str], None], show_progress: bool):
+    """The training windows with `config.rendered_copies` copies of those of rendered synthetic
+    games, their poses estimated by the pipeline's MoveNet, and what they added."""
+    rendered = {"games": 0, "windows": 0}
+    if config.rendered.games:
+        from highlights.pose_classifier.rendered_games import rendered_windows
+
+        spec = config.window
+        spec_r = replace(config.rendered, fps=spec.fps, window_frames=spec.window_frames)
+        folder = Path(config.render_dir) if config.render_dir else out / "rendered_games"
+        log(f"rendering {spec_r.games} synthetic games of {spec_r.minutes:g} min and estimating their poses with "
+            f"the pipeline's MoveNet (kept in {folder})")
+        rw, rl, rn = rendered_windows(spec_r, folder, show_progress=show_progress, classes=config.classes)
+        k = config.rendered_copies
+        windows = np.concatenate([windows] + [rw] * k)
+        labels = np.concatenate([labels] + [rl] * k)
+        names = names + rn * k
+        rendered = {"games": spec_r.games, "windows": int(len(rl)), "copies": k, "spec": spec_r.to_dict(),
+                    "per_class": {c: int((rl == i).sum()) for i, c in enumerate(config.classes)}}
+    return windows, labels, names, rendered
+
+
+def _validation(config: PoseTrainConfig, clf: PoseClassifier, vwindows: np.ndarray, vlabels: np.ndarray,
+                val_clips: list, *, log: Callable[[str], None], show_progress: bool) -> dict:
+    """The model's scores on the synthetic validation windows (augmented and clean), the action
+    threshold chosen on the version's val clips, and the scores on validation games."""
+    spec = config.window
+    vnorm, vy = _normalised(vwindows, vlabels, np.random.default_rng([config.seed, 9]), config.augment)
+    cnorm, cy = _normalised(vwindows, vlabels, None, config.augment)
+    val = {"augmented": window_scores(clf, vnorm, vy), "clean": window_scores(clf, cnorm, cy)}
+    if config.dataset_version:
+        if val_clips:
+            val["action_threshold"] = recorded_with_its_clips(
+                choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir),
+                val_clips)
+        else:
+            log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
+                "of the model's classes)")
+    if config.val_games:
+        vgame = replace(config.game, games=config.val_games, seed=config.game.seed + VAL_GAME_SEED_OFFSET,
+                        fps=spec.fps, window_frames=spec.window_frames)
+        gw, gl, _ = game_windows(vgame, show_progress=show_progress, classes=config.classes)
+        gnorm, gy = _normalised(gw, gl, np.random.default_rng([config.seed, 11]), config.augment)
+        val["games"] = {**window_scores(clf, gnorm, gy), **action_ranking(clf, gnorm, gy),
+                        "games": config.val_games, "game_seed_range": vgame.seed}
+        log(f"synthetic game windows (augmented): macro-F1 {val['games']['macro_f1']:.3f}, action-vs-none AUC "
+            f"{val['games']['action_auc']:.3f} over {val['games']['windows']} windows")
+    log(f"synthetic validation (augmented): accuracy {val['augmented']['accuracy']:.3f}, "
+        f"macro-F1 {val['augmented']['macro_f1']:.3f} over {val['augmented']['windows']} windows")
+    return val
 
 
 def write_best(out: Path, clf: PoseClassifier, meta: dict, provenance: dict, config: PoseTrainConfig) -> Path:
