@@ -242,6 +242,24 @@ def test_resume_after_a_kill_before_the_first_epoch_was_saved_says_to_start_agai
     assert len(again.history) == 1 and not list(out.glob(".*.tmp"))
 
 
+def test_resume_after_a_stop_before_the_first_epoch_ended_says_to_start_again(colour_data, tmp_path, monkeypatch):
+    """Ctrl-C in the first epoch, then `--resume` as after any interruption: the run saved no
+    epoch to go on from, so the line says to start it again, not that no run was started."""
+    def stop(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    out = tmp_path / "run"
+    with monkeypatch.context() as patch:
+        patch.setattr(loop_module, "train_one_epoch", stop)
+        first = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1", "--out",
+                                         str(out), "--quick", "--no-progress"])
+    assert first.exit_code == 130 and (out / "cache").is_dir()  # the decoded clips are kept
+    resumed = CliRunner().invoke(app, ["train", "--out", str(out), "--resume", "--no-progress"])
+    assert resumed.exit_code == 1 and "Traceback" not in resumed.output
+    assert (f"{out / 'last.pt'}: nothing to resume: no run in {out} saved an epoch; run the same command without "
+            f"--resume to start it") in " ".join(resumed.output.split())
+
+
 def test_a_second_training_in_the_same_folder_is_refused_naming_the_first(colour_data, tmp_path):
     import fcntl
     import os

@@ -572,7 +572,10 @@ def _load_resume_point(out_dir: Path, out_name: str, resume_name: str) -> Traini
             raise RunFolderError(f"{path}: nothing to resume: the run in {out_dir} stopped before it had saved "
                                  f"a whole epoch ({' and '.join(started)} found, no {LAST_CHECKPOINT}); "
                                  f"{_rerun(resume_name)} without {resume_name} to start it again")
-        raise RunFolderError(f"{path}: nothing to resume (no run was started in {out_dir})")
+        # A run stopped before its first epoch ended saved none either (its folder may hold the
+        # decoded clips): the way on is the same as for a folder no run used.
+        raise RunFolderError(f"{path}: nothing to resume: no run in {out_dir} saved an epoch; "
+                             f"{_rerun(resume_name)} without {resume_name} to start it")
     state = load_training_state(path)
     if state.epoch is None or state.optimizer_state is None or "history" not in state.extra:
         raise RunFolderError(f"{path}: not a resumable training checkpoint (no optimizer or epoch state)")
