@@ -227,6 +227,8 @@ def test_review_classes_refuse_a_name_its_export_could_not_file_as_a_folder(dete
     with pytest.raises(ReviewError, match=r"^--classes: class name 'rally/spike' holds a path separator"):
         load_games([detect_folder], classes=["serve", "rally/spike"])
     assert load_games([detect_folder], classes=["serve", "pénalty"])[0].classes[:2] == ["serve", "pénalty"]
+    # typed with the accent a character of its own (NFD), it is the class a dataset takes (NFC)
+    assert load_games([detect_folder], classes=["serve", "pe\u0301nalty"])[0].classes[:2] == ["serve", "p\u00e9nalty"]
 
 
 def test_a_folder_of_detect_outputs_is_refused_naming_its_games(tmp_path, detect_folder):

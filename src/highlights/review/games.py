@@ -25,7 +25,7 @@ from typing import Any
 
 from highlights.clips.spec import DEFAULT_CLASSES
 from highlights.pipeline.output_version import RESULT_FORMAT
-from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name_error_text, class_name_problem
+from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name, class_name_error_text, class_name_problem
 from highlights.review.errors import ReviewError
 from highlights.review.game_sport import known_sport, sport_class
 
@@ -390,6 +390,7 @@ def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = N
                classes: list[str] | None = None,
                candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME) -> list[Game]:
     """Every folder as a game; ids are the folder names, made unique by a suffix when two clash."""
+    classes = [class_name(name) for name in classes] if classes else classes  # as a dataset takes them
     for name in classes or ():
         problem = class_name_problem(name)
         if problem:  # the clips of a class are exported into a folder of its name
