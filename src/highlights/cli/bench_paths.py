@@ -27,7 +27,7 @@ def bench_paths(
                                  "pose) for the default analysis frames"),
     video: Path | None = typer.Option(None, "--video", help="With --movenet: take the frame size from this video "
                                       "(default: 16:9 footage)"),
-    threads: int | None = typer.Option(None, "--threads", help="Torch threads (default: torch's setting)"),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="Torch threads (default: torch's setting)"),
     rounds: int = typer.Option(3, "--rounds", min=1, help="Timed rounds per layout (the median decides)"),
     budget: float = typer.Option(0.0, "--budget-s", min=0.0,
                                  help="Bound the measurement to about this many seconds: a race that times every "

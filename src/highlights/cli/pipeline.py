@@ -101,7 +101,7 @@ def detect(
     workers: Optional[int] = typer.Option(
         None, "--workers", help="Batch: games at once (default: half the cores, two threads each)"),
     threads: Optional[int] = typer.Option(
-        None, "--threads-per-worker",
+        None, "--threads-per-worker", min=1,
         help="Batch: torch/OpenCV threads per game (default: cores / workers; on Ray, 2: the CPUs each game's "
              "task asks for)"),
     engine: str = typer.Option("local", "--engine", help="Batch: local (worker processes) or ray"),
@@ -178,6 +178,15 @@ def _refuse_caps_not_above_zero(max_highlights: Optional[int], reel_seconds: Opt
             raise ConfigError(f"{flag} {value:g}: a cap must be above 0; leave it out to keep every highlight")
 
 
+def _refuse_tolerances_not_above_zero(tolerances) -> None:
+    """A key moment within -1 s (or exactly 0 s) of another matches nothing: every score would read 0."""
+    for value in ([tolerances] if isinstance(tolerances, (int, float)) else tolerances or []):
+        if not value > 0:
+            from highlights.errors import ConfigError
+
+            raise ConfigError(f"--tolerance {value:g}: a key moment's tolerance must be above 0 s")
+
+
 def _refuse_missing_video(video: Path) -> None:
     # A missing or unreadable file is said before the batch and pipeline modules load
     # (augmentation, the model, the output encoders), which takes seconds.
@@ -250,6 +259,7 @@ def evaluate(
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES, Rate
     from highlights.pipeline.output_folder import refuse_a_detect_folder
 
+    _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
@@ -328,6 +338,7 @@ def calibrate(
     from highlights.atomic import atomic_write_json
     from highlights.pipeline.calibrate import calibrate_on_game
 
+    _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
     cfg = _config(config, checkpoint, set_)
     truth, _ = _annotation(annotations, video=video)
@@ -431,6 +442,7 @@ def score(
     from highlights.pipeline.eval_report import score_file
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
 
+    _refuse_tolerances_not_above_zero(tolerance)
     truth = load_annotation(annotations)
     if half is not None:
         truth = truth.of_half(half)
@@ -471,6 +483,7 @@ def ablate(
     from highlights.pipeline.ablation import (TABLE_HEADER, culprits_sentence, run_ablation, shown_table, sport_table,
                                               table_rows, write_ablation)
 
+    _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
     base = _config(config, checkpoint, set_)
     check_writable_folder(out, out_name="--out")
