@@ -48,6 +48,8 @@ CASES = [
     ("synth game --out {out} --minutes 0.05 --events-per-minute nan", "'--events-per-minute': 'nan' is not a finite number"),
     ("synth clips --out {out} --per-class 1 --classes none --fps abc", "or 'mixed', got 'abc'"),
     ("synth clips --out {out} --per-class 1 --classes none --fps 30000/0", "or 'mixed', got '30000/0'"),
+    ("synth clips --out {out} --per-class 1 --classes none --fps 1e400", "or 'mixed', got '1e400'"),
+    ("synth clips --out {out} --per-class 1 --classes none --fps 1e-400", "or 'mixed', got '1e-400'"),
     ("synth game --out {out} --minutes 0.05 --name ../beside", "--name '../beside': a file name stem, not a path"),
     ("detect {clip} --out {out} --threads-per-worker 0", "'--threads-per-worker': 0 is not in the range x>=1"),
     ("pipeline score --predictions {out}/p.json --annotations {out}/a.json --out {out} --tolerance 0",

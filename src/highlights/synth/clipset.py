@@ -74,12 +74,13 @@ class ClipSetConfig:
 def frame_rate(text: str) -> float:
     """A frame rate given as a number or a fraction, as cameras state theirs (30, 29.97, 30000/1001)."""
     try:
-        rate = Fraction(str(text).strip())
-    except (ValueError, ZeroDivisionError):
+        # A float's range, not the fraction's: 1e400 overflows it and 1e-400 is 0 in it.
+        rate = float(Fraction(str(text).strip()))
+    except (ValueError, ZeroDivisionError, OverflowError):
         rate = None
     if rate is None or rate <= 0:
         raise ConfigError(f"fps must be a positive number such as 30, 29.97 or 30000/1001, or 'mixed', got {text!r}")
-    return float(rate)
+    return rate
 
 
 def parse_size(size: str) -> tuple[int, int]:
