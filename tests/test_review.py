@@ -433,6 +433,33 @@ def test_an_export_names_a_video_given_by_a_relative_path_once(tmp_path, monkeyp
     assert _videos_named([clip(typed), clip(other)]) == f"{found}, {other}"
 
 
+def test_an_export_of_a_class_past_ascii_works_where_file_names_are_ascii(detect_folder, tmp_path):
+    # Clips are cut into a folder per label before they become a version; under an ASCII file system
+    # encoding (a C locale with UTF-8 mode off) a folder named `p\u00e9nalty` could not be made, and
+    # the export failed. The label itself is kept as written.
+    import os
+    import subprocess
+    import sys
+
+    label = "p\u00e9nalty"
+    made = detect_folder / "highlights.json"  # as a model with this class would have made it
+    made.write_text(made.read_text(encoding="utf-8").replace('"baseball_swing"', '"p\\u00e9nalty"'), encoding="utf-8")
+    db = tmp_path / "review.sqlite"
+    session = ReviewSession(load_games([detect_folder]), DecisionStore(db))
+    h1 = next(s for s in session.states(session.games[0].id) if s["id"] == "h1")
+    session.decide(session.games[0].id, "h1", status="accepted", label=label, start_s=h1["start_s"],
+                   end_s=h1["end_s"], reviewer="Ada")
+    session.store.close()
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C", "PYTHONUTF8": "0",
+           "PYTHONPATH": os.pathsep.join([str(src), *sys.path])}
+    done = subprocess.run([sys.executable, "-m", "highlights", "review", "export", str(detect_folder),
+                           "--to-dataset", str(tmp_path / "datasets"), "--db", str(db), "--no-progress"],
+                          env=env, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert [c.label for c in load_version(tmp_path / "datasets", "v1").clips] == [label]
+
+
 def test_export_makes_v1_then_grows_it_with_only_the_new_decisions(session, detect_folder, tmp_path):
     gid = _decide_some(session)
     root = tmp_path / "datasets"

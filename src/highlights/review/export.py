@@ -37,6 +37,7 @@ from highlights.datasets.sources import UNKNOWN_LICENCE
 from highlights.datasets.split_leaks import split_leak_warning
 from highlights.events import Event, GameAnnotation, save_annotation
 from highlights.events.formats import annotation_data
+from highlights.file_name_letters import writable_name
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
 from highlights.review.errors import ReviewError
@@ -365,7 +366,8 @@ def _staged_clips(clips: list[ReviewedClip], staging: Path, cut_from: dict[str, 
     `cut_from` what each staged file was cut from. Returns the manifest's rows."""
     rows = []
     for n, c in enumerate(track(clips, "cutting reviewed clips", enabled=show_progress)):
-        rel = Path(c.outcome.label) / f"{c.game.id}_{c.item}.mp4"
+        # The folder's name is only for a person looking in: the manifest gives each clip's label.
+        rel = Path(writable_name(c.outcome.label)) / f"{c.game.id}_{c.item}.mp4"
         cut_from[str(staging / rel)] = (f"{c.game.video} {c.start_s:.2f}-{c.end_s:.2f} s "
                                         f"({c.game.id}/{c.item}, {c.outcome.label})")
         cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import math
 import re
-import sys
 import unicodedata
 from collections.abc import Iterable
 
+from highlights.file_name_letters import writable_name
 from highlights.pipeline.highlight import Highlight
 
 
@@ -40,26 +40,9 @@ def clip_filename(index: int, h: Highlight) -> str:
     label made filename-safe: letters and digits of any script kept, in their composed form as
     macOS and the web expect, everything else `_`), so a club's own classes name their clips."""
     label = unicodedata.normalize("NFC", h.label)
-    label = "".join(map(_in_file_names, label))
+    label = writable_name(label)  # a letter the file system's encoding lacks: without its accent, else `_`
     safe = re.sub(r"[^\w-]+", "_", label).strip("_")[:40] or "highlight"
     return f"hl_{index:03d}_{safe}.mp4"
-
-
-def _in_file_names(char: str) -> str:
-    """``char`` as a file name here can hold it. Python writes names in the file system's encoding:
-    UTF-8 on macOS and Windows, the locale's on Linux, so ASCII under a C locale with UTF-8 mode off
-    and Latin-1 under a Latin-1 locale. A letter it lacks loses its accent (`é` -> `e`), else
-    becomes `_` like punctuation; written as it was, it failed the run after its whole analysis,
-    at the first clip."""
-    encoding = sys.getfilesystemencoding()
-    for candidate in (char, "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))):
-        try:
-            candidate.encode(encoding)
-        except UnicodeEncodeError:
-            continue
-        if candidate:
-            return candidate
-    return "_"
 
 
 CLIP_GLOB = "hl_[0-9][0-9][0-9]*.mp4"
