@@ -128,7 +128,7 @@ def test_each_sport_has_its_own_hatch_in_bars_and_legend_so_colour_is_not_the_on
     assert {f"sport {sport}": legend[sport] for _, sport in sports} == bars
 
 
-@pytest.mark.parametrize("classes", [12, 20, 30])
+@pytest.mark.parametrize("classes", [12, 20, 30, 40])
 def test_a_clubs_many_classes_are_each_drawn_alike_in_bar_and_legend_and_unlike_any_other(classes):
     """A club model's classes name no sport, so each is coloured by its own name. Up to twenty each
     has a colour of its own; past that colours come round again, but never with the same hatch, and
