@@ -473,8 +473,12 @@ def test_a_class_list_without_none_is_not_said_to_have_errors_with_it():
                     "boundary): 1 cross-sport, 0 within one sport, 1 with a class whose name gives no sport.")
     seed = build_report(["none", "soccer_shooting"], ["soccer_shooting", "none"], ["soccer_shooting", "none"],
                         n_bootstrap=10)
-    assert "2 errors of 2 clips: 2 confused with none (1 actions called none, 1 none clips called an action), " \
+    assert "2 errors of 2 clips: 2 confused with none (1 action called none, 1 none clip called an action), " \
         in render_markdown(seed)
+    one = build_report(["none", "soccer_shooting", "none"], ["soccer_shooting", "soccer_shooting", "none"],
+                       ["soccer_shooting", "none"], n_bootstrap=10)
+    assert "1 error of 3 clips: 1 confused with none (0 actions called none, 1 none clip called an action), " \
+        in render_markdown(one)
 
 
 def test_bootstrap_intervals_are_the_percentiles_of_sklearn_figures_over_the_same_resamples():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from highlights.counted_noun import counted
 from highlights.markdown_table import markdown_table
 
 TOP_CONFUSIONS_SHOWN = 5
@@ -286,14 +287,14 @@ def _error_analysis(report: dict) -> list[str]:
     lines = ["## Error analysis", ""]
     if none_label in report.get("labels", [none_label]):
         boundary = (f": {errors['confused_with_none']} confused with {none_label} "
-                    f"({errors['action_called_none']} actions called {none_label}, "
-                    f"{errors['none_called_action']} {none_label} clips called an action), ")
+                    f"({counted(errors['action_called_none'], 'action')} called {none_label}, "
+                    f"{counted(errors['none_called_action'], none_label + ' clip')} called an action), ")
     else:  # a class list without it (a club's own `rest`): no boundary to count errors on
         boundary = f" (the classes have no `{none_label}`, so no error is on the action/no-action boundary): "
     # Reports written before `no_sport` was counted have none.
     no_sport = errors.get("no_sport", 0)
     lines.append(
-        f"{errors['total']} errors of {report['num_clips']} clips{boundary}"
+        f"{counted(errors['total'], 'error')} of {counted(report['num_clips'], 'clip')}{boundary}"
         f"{errors['cross_sport']} cross-sport, {errors['same_sport']} within one sport"
         + (f", {no_sport} with a class whose name gives no sport." if no_sport else ".")
     )
