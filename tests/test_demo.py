@@ -129,6 +129,42 @@ def test_a_step_stopped_by_ctrl_c_says_how_to_go_on_and_exits_130(tmp_path, monk
     assert [p.name for p in (out / ".steps").glob("*.done")] == ["synth-v1.done"]
 
 
+def test_the_steps_that_run_the_trained_checkpoint_load_it_once_between_them(tmp_path, monkeypatch):
+    """detect, pipeline evaluate and the ablation loaded the checkpoint once each: where the machine
+    is busy each load timed the inference paths again and could take another path."""
+    import highlights.cli.demo as demo_cli
+    from highlights.model.classifier import ClipClassifier
+    from highlights.model.process_cache import classifier_for, loaded_count
+
+    class Loaded:
+        closed = False
+
+        def close(self):
+            self.closed = True
+
+    loads: list[Loaded] = []
+
+    def load(cls, path, **options):
+        loads.append(Loaded())
+        return loads[-1]
+
+    def step(root, argv):
+        if "--checkpoint" in argv and argv[0] in ("detect", "pipeline"):
+            checkpoint = Path(argv[argv.index("--checkpoint") + 1])
+            if not checkpoint.exists():  # written by the train step, which this test skips
+                checkpoint.parent.mkdir(parents=True, exist_ok=True)
+                checkpoint.write_bytes(b"weights")
+            classifier_for(checkpoint)
+        return 0
+
+    monkeypatch.setattr(ClipClassifier, "from_checkpoint", classmethod(load))
+    monkeypatch.setattr(demo_cli, "_run_in_process", step)
+    result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--size", "tiny"])
+    assert result.exit_code == 0, result.output
+    assert len(loads) == 1 and loads[0].closed  # one load for the three steps, let go at the demo's end
+    assert loaded_count() == 0
+
+
 def test_headings_longer_than_the_console_are_printed_whole(tmp_path):
     import io
 

@@ -21,9 +21,16 @@ def register(root: typer.Typer) -> None:
         the highlight pipeline on a game with its evaluation and an ablation."""
         from highlights.demo import DemoInterrupted, run_demo
         from highlights.errors import EXIT_INTERRUPTED
+        from highlights.model.process_cache import classifiers_kept_loaded
 
         try:
-            run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv), out_name="--out")
+            # Its steps run in this process: detect, pipeline evaluate and the ablation load the
+            # trained checkpoint once between them, not once each. Where other processes keep the
+            # machine busy a measured inference path is not cached, so each load would time the
+            # paths again (and could pick another, moving the scores between steps).
+            with classifiers_kept_loaded():
+                run_demo(out, size=size, fresh=fresh, run_cli=lambda argv: _run_in_process(root, argv),
+                         out_name="--out")
         except DemoInterrupted as stopped:
             typer.echo(str(stopped), err=True)
             raise typer.Exit(EXIT_INTERRUPTED) from None
