@@ -116,6 +116,16 @@ def manifest_outside(tmp: Path) -> Case:
     return Case(["dataset", "create", manifest, "--root", tmp / "d"], str(secret), "outside the manifest's folder")
 
 
+def manifest_row_twice(tmp: Path) -> Case:
+    # Read as two clips, the second was refused as "a duplicate of" itself.
+    write_clip(tmp / "c" / "x.mp4", 1)
+    write_clip(tmp / "c" / "y.mp4", 2)
+    manifest = write_manifest(tmp / "c" / "m.csv", [{"path": "x.mp4", "label": "a"}, {"path": "y.mp4", "label": "b"},
+                                                     {"path": "./x.mp4", "label": "b"}])
+    return Case(["dataset", "create", manifest, "--root", tmp / "d"], str(tmp / "c" / "x.mp4"),
+                "listed twice (manifest m.csv lines 2 and 4)")
+
+
 def root_is_a_file(tmp: Path) -> Case:
     src = make_class_tree(tmp / "src", layout_of({"a": 2}))
     root = tmp / "root.txt"
@@ -328,7 +338,7 @@ def test_bad_pipeline_input_gets_one_clear_line(make_case, tmp_path: Path, game:
 
 CASES = [
     png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
-    manifest_outside, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
+    manifest_outside, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,
 ]

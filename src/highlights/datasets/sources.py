@@ -146,6 +146,7 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
         raise DatasetError(f"{csv_path}: cannot read ({e.strerror or e})") from e
     folder = csv_path.parent.resolve()
     problems, clips = [], []
+    first_line: dict[str, int] = {}  # each path's first row: a repeat reads as the clip's duplicate of itself
     for line, row in enumerate(rows, start=2):
         if not row.get("path"):
             problems.append(f"{csv_path}:{line}: empty path")
@@ -159,6 +160,12 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
         if not row.get("label"):
             problems.append(f"{path}: no label (manifest {csv_path.name} line {line})")
             continue
+        key = os.path.normpath(os.path.abspath(path))
+        if key in first_line:
+            problems.append(f"{path}: listed twice (manifest {csv_path.name} lines {first_line[key]} and {line}); "
+                            "keep one row per clip")
+            continue
+        first_line[key] = line
         clips.append(SourceClip(
             path=path,
             label=row["label"],
