@@ -172,6 +172,35 @@ def test_a_seek_retried_from_earlier_counts_the_damage_before_where_the_overshot
     assert damage.so_far() == DamageSoFar(4, "bad", 12.05, (12.1,))
 
 
+def test_a_damaged_packet_an_overshot_pass_read_last_is_counted_once_by_the_retry():
+    """A pass's stretch ends at the middle of its latest decode times (of two, the earlier), so the
+    damaged packet an overshot seek read last lies past it: the retry from earlier meets it again
+    and does not count it a second time."""
+    damage = DecodeDamage()
+    damage.reading_from_here()  # the seek for 10 s lands on the keyframe at 12 s
+    damage.packet(12.0, None)
+    damage.packet(12.05, "bad")
+    damage.reading_from_here()  # retried from 8 s
+    for t, error in ((8.0, None), (9.0, "bad"), (12.0, None), (12.05, "bad"), (12.1, None)):
+        damage.packet(t, error)
+    assert damage.packets == 2  # 9.0, and 12.05 once
+
+
+def test_of_two_decode_times_read_the_earlier_is_how_far_a_reader_had_read():
+    """With two decode times read, the later garbled one (a damaged transport stream's) is not how
+    far the reader had read: a reader going on from it still counts the damage after the first."""
+    earlier = DecodeDamage()
+    earlier.reading_from_here()
+    earlier.packet(0.0, None)
+    earlier.packet(5000.0, "bad")  # garbled: far past the rest of the file
+    assert earlier.so_far() == DamageSoFar(1, "bad", 0.0, (5000.0,))
+    rest = DecodeDamage.going_on_from(earlier.so_far())
+    rest.reading_from_here()
+    for t, error in ((0.0, None), (0.1, "bad"), (5000.0, "bad"), (0.2, "bad")):
+        rest.packet(t, error)
+    assert rest.packets == 3  # the garbled one once, and 0.1 and 0.2
+
+
 class _OvershootingSeek:
     """A container whose first seek lands `ahead_s` past where it was asked (an imprecise index)."""
 
