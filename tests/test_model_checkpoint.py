@@ -193,3 +193,75 @@ def test_the_clip_spec_survives_the_round_trip(tmp_path):
     model = tiny_model()
     _, meta = load_checkpoint(save_checkpoint(tmp_path / "c.pt", model, tiny_meta(model)))
     assert ClipSpec.from_dict(meta["clip_spec"]) == TINY_SPEC
+
+
+def test_every_part_saved_is_checked_for_plain_types_inside_lists_keys_extra_and_optimizer_state(tmp_path):
+    model = tiny_model()
+
+    class _Optimizer:  # an optimizer whose state holds something weights_only loading refuses
+        def state_dict(self):
+            return {"param_groups": [{"lr": 0.1, "log": tmp_path}]}
+
+    bad_list, bad_key = tiny_meta(model), tiny_meta(model)
+    bad_list["dataset"] = {"versions": ["v1", tmp_path]}
+    bad_key["dataset"] = {("v1", "v2"): "grown"}
+    for kwargs, where in [
+        ({"meta": bad_list}, r"meta\['dataset'\]\['versions'\]\[1\] is PosixPath"),
+        ({"meta": bad_key}, r"meta\['dataset'\]: key \('v1', 'v2'\) is tuple"),
+        ({"optimizer": _Optimizer()}, r"optimizer state\['param_groups'\]\[0\]\['log'\] is PosixPath"),
+        ({"extra": {"epoch": 3, "started": tmp_path}}, r"extra\['started'\] is PosixPath"),
+    ]:
+        with pytest.raises(TypeError, match=where):
+            save_checkpoint(tmp_path / "c.pt", model, **{"meta": tiny_meta(model), **kwargs})
+    assert not (tmp_path / "c.pt").exists()
+
+
+def test_class_names_are_saved_as_text_and_a_first_epoch_of_zero_reads_as_zero(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "c.pt", model, tiny_meta(model, classes=[0, 1, 2, 3]),
+                           extra={"epoch": 0, "best_metric": 0.0})
+    state = load_training_state(path)
+    assert state.meta["classes"] == ["0", "1", "2", "3"]
+    assert (state.epoch, state.best_metric) == (0, 0.0)
+
+
+def test_an_empty_dict_is_not_a_checkpoint_and_not_taken_for_a_state_dict(tmp_path):
+    path = tmp_path / "empty.pt"
+    torch.save({}, path)
+    with pytest.raises(CheckpointError) as info:
+        load_checkpoint(path)
+    assert str(info.value).endswith("not a highlights checkpoint (no 'format' marker)")
+
+
+@pytest.mark.parametrize("change, said", [
+    (lambda p: p.update(format_version=2), "checkpoint format version 2, written by another version of highlights"),
+    (lambda p: p.update(state_dict=None), "checkpoint has no 'state_dict' dict"),
+    (lambda p: p["meta"].update(model="r2plus1d_18"), "meta has no 'model' architecture description"),
+    (lambda p: p["meta"].update(model={"arch": "pose_gru"}), "a pose classifier checkpoint, where an R.2.1.D clip"),
+])
+def test_a_checkpoint_of_another_format_or_missing_a_part_names_the_file_and_what_it_lacks(tmp_path, change, said):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "c.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    change(payload)
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match=said) as info:
+        load_checkpoint(path)
+    assert str(info.value).startswith(str(path))
+
+
+def test_weights_lacking_a_layer_of_the_described_architecture_are_refused(tmp_path):
+    model = tiny_model()
+    path = save_checkpoint(tmp_path / "c.pt", model, tiny_meta(model))
+    payload = torch.load(path, weights_only=True)
+    payload["state_dict"].pop(next(iter(payload["state_dict"])))
+    torch.save(payload, path)
+    with pytest.raises(CheckpointError, match="weights do not fit the architecture"):
+        load_checkpoint(path)
+
+
+def test_rng_state_taken_without_a_generator_leaves_a_generator_given_on_restore_as_it_was():
+    state = capture_rng_state()
+    generator = np.random.default_rng(5)
+    restore_rng_state(state, generator)
+    assert generator.random() == np.random.default_rng(5).random()
