@@ -201,12 +201,14 @@ def test_the_shake_turns_and_shifts_both_ways_and_the_summary_keeps_what_it_says
     params = [augment.apply(clip, seed=seed).params for seed in range(40)]
     rotations = [p["Affine"]["rotate"] for p in params]
     shifts = [p["Affine"]["shift_px"][0] for p in params]
-    assert min(rotations) < 0 < max(rotations) and min(shifts) < 0 < max(shifts)
+    assert min(rotations) < 0 < max(rotations)
+    # Shifted both ways by pixels, not by the fraction of a pixel a turn about the centre moves it.
+    rises = [p["Affine"]["shift_px"][1] for p in params]
+    assert min(shifts) < -1 and max(shifts) > 1 and min(rises) < -1 and max(rises) > 1
     scales = [p["Downscale"]["scale"] for p in params]
     assert all(round(s, 4) == s for s in scales) and any(round(s, 3) != s for s in scales)  # four places
     assert all(set(p["RandomBrightnessContrast"]) == {"alpha", "beta"} for p in params)
     # Stored to the places a reader needs: shifts to 2, the contrast factor to 4, the brightness to 3.
-    rises = [p["Affine"]["shift_px"][1] for p in params]
     for figures, places in ((shifts, 2), (rises, 2), ([p["RandomBrightnessContrast"]["alpha"] for p in params], 4),
                             ([p["RandomBrightnessContrast"]["beta"] for p in params], 3)):
         assert all(round(v, places) == v for v in figures) and any(round(v, places - 1) != v for v in figures)
