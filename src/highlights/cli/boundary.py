@@ -194,4 +194,12 @@ def run_script(main: Callable[[], int | None]) -> NoReturn:
             raise
         _say(_os_message(problem), getattr(problem, "__notes__", ()))
         raise SystemExit(1) from None
+    except KeyboardInterrupt as stop:
+        # A benchmark stopped part way (they run for minutes) ends as a command does: one line and
+        # 130, not a traceback into whatever it was computing.
+        if _debugging():
+            raise
+        how = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
+        print(f"interrupted ({how}): {os.path.basename(sys.argv[0])} stopped before it finished", file=sys.stderr)
+        raise SystemExit(EXIT_INTERRUPTED) from None
     raise SystemExit(status)
