@@ -79,22 +79,22 @@ def test_a_script_says_a_users_failure_as_the_command_does_and_exits_with_mains_
         run_script(lambda: int("x"))
 
 
-def test_a_script_stopped_part_way_says_so_in_one_line_and_exits_130(capsys, monkeypatch):
+def test_a_script_stopped_part_way_says_so_in_one_line_and_exits_as_a_command_does(capsys, monkeypatch):
     """Ctrl-C (or SIGTERM) in a benchmark that runs for minutes ends it as it ends a command: the
-    one line naming the script, and 130, not a traceback into what it was computing."""
+    one line naming the script, and 130 (143), not a traceback into what it was computing."""
     from highlights.cli.boundary import run_script
     from highlights.cli.termination import Terminated
 
     monkeypatch.delenv("HIGHLIGHTS_DEBUG", raising=False)
     monkeypatch.setattr(sys, "argv", ["bench/bench_synthetic_game.py", "--fit-seeds", "301"])
-    for stop, how in ((KeyboardInterrupt, "Ctrl-C"), (Terminated, "SIGTERM")):
+    for stop, how, status in ((KeyboardInterrupt, "Ctrl-C", 130), (Terminated, "SIGTERM", 143)):
         def stopped(stop=stop):
             raise stop()
 
         try:
             run_script(stopped)
         except SystemExit as exited:
-            assert exited.code == 130
+            assert exited.code == status
         except KeyboardInterrupt:
             pytest.fail(f"{how}: the stop came out of the script as a traceback")
         assert capsys.readouterr().err == f"interrupted ({how}): bench_synthetic_game.py stopped before it finished\n"

@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from highlights.cli.finite_floats import refuse_non_finite_floats
 from highlights.cli.help_layout import fit_help_to_terminal
-from highlights.cli.termination import Terminated
+from highlights.cli.termination import EXIT_TERMINATED, Terminated
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
 
 DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
@@ -196,10 +196,11 @@ def run_script(main: Callable[[], int | None]) -> NoReturn:
         raise SystemExit(1) from None
     except KeyboardInterrupt as stop:
         # A benchmark stopped part way (they run for minutes) ends as a command does: one line and
-        # 130, not a traceback into whatever it was computing.
+        # 130 (143 for SIGTERM), not a traceback into whatever it was computing.
         if _debugging():
             raise
-        how = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
-        print(f"interrupted ({how}): {os.path.basename(sys.argv[0])} stopped before it finished", file=sys.stderr)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+        terminated = isinstance(stop, Terminated)
+        print(f"interrupted ({'SIGTERM' if terminated else 'Ctrl-C'}): {os.path.basename(sys.argv[0])} stopped "
+              "before it finished", file=sys.stderr)
+        raise SystemExit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
     raise SystemExit(status)
