@@ -102,3 +102,23 @@ def test_the_default_clip_spec_and_its_round_trip_through_json():
                               "mean": (0.43216, 0.394666, 0.37645), "std": (0.22803, 0.22145, 0.216989)}
     other = ClipSpec(num_frames=8, crop_size=64, resize_short_side=72, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
     assert ClipSpec.from_dict(json.loads(json.dumps(other.to_dict()))) == other
+
+
+def test_the_long_side_is_scaled_to_the_nearest_pixel_and_a_shrunk_clip_averages_its_pixels():
+    from highlights.video.transforms import resize_short_side
+
+    assert resize_short_side(np.zeros((1, 100, 171, 3), np.uint8), 128).shape == (1, 128, 219, 3)   # 218.88
+    stripes = np.zeros((1, 96, 96, 3), np.uint8)
+    stripes[:, :, 1::2] = 255                                      # one-pixel stripes
+    small = resize_short_side(stripes, 32)                         # each pixel the mean of three columns
+    assert small.min() >= 80 and small.max() <= 175
+
+
+def test_a_crop_wider_than_the_picture_is_refused_and_a_random_crop_reaches_every_offset():
+    from highlights.video.transforms import crop_offsets
+
+    with pytest.raises(ValueError, match="cannot crop 112x112 from 100x200"):
+        crop_offsets(200, 100, 112, train=False, rng=None)
+    rng = np.random.default_rng(0)
+    offsets = {crop_offsets(114, 113, 112, train=True, rng=rng) for _ in range(200)}
+    assert offsets == {(top, left) for top in range(3) for left in range(2)}
