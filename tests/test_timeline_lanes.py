@@ -148,3 +148,18 @@ def test_a_clubs_many_classes_are_each_drawn_alike_in_bar_and_legend_and_unlike_
     legend = {text.get_text(): (to_hex(patch.get_facecolor(), keep_alpha=False), patch.get_hatch())
               for text, patch in zip(fig.legends[0].get_texts(), fig.legends[0].get_patches())}
     assert {f"sport {name}": legend[name] for name in names} == bars
+
+
+def test_two_lanes_laid_out_by_hand_one_bar_deep_and_five_deep():
+    from highlights.pipeline.outputs.timeline_lanes import row_lanes, rows_height
+
+    apart = [(0.0, 1.0), (2.0, 3.0)]
+    five_at_once = [(0.0, 5.0), (1.0, 2.0), (1.5, 3.0), (1.8, 4.0), (1.9, 4.5)]   # all five at 1.95 s
+    low, high = row_lanes([apart, five_at_once])
+    assert (low.levels, low.bar_height, low.extent, low.centre) == ([0, 0], 0.7, 0.7, 0.0)
+    assert (low.top, low.bottom, low.bar_bottom(0)) == pytest.approx((0.35, -0.35, -0.35))
+    # Five levels of a quarter lane each (not a fifth): the lane grows to 0.875, its gap 0.3 above the first.
+    assert high.levels == [0, 1, 2, 3, 4]
+    assert (high.bar_height, high.extent, high.centre) == pytest.approx((0.175, 0.875, 1.0875))
+    assert (high.top, high.bottom, high.bar_bottom(0), high.bar_bottom(4)) == pytest.approx((1.525, 0.65, 1.35, 0.65))
+    assert rows_height([low, high]) == pytest.approx(2.175)
