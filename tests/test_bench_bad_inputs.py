@@ -98,3 +98,23 @@ def test_a_script_stopped_part_way_says_so_in_one_line_and_exits_as_a_command_do
         except KeyboardInterrupt:
             pytest.fail(f"{how}: the stop came out of the script as a traceback")
         assert capsys.readouterr().err == f"interrupted ({how}): bench_synthetic_game.py stopped before it finished\n"
+
+
+def test_a_script_sent_sigterm_ends_in_its_one_line_and_143(tmp_path):
+    """A real SIGTERM (a service manager's stop, `kill`), not one raised by hand: the script's
+    boundary makes it `Terminated`, so it ends as the highlights command does."""
+    import os
+    import signal
+
+    script = tmp_path / "bench_waits.py"
+    script.write_text("import sys, time\nfrom highlights.cli.boundary import run_script\n"
+                      "run_script(lambda: print('started', flush=True) or time.sleep(60))\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    env.pop("HIGHLIGHTS_DEBUG", None)
+    with subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env) as running:
+        assert running.stdout.readline() == "started\n"
+        running.send_signal(signal.SIGTERM)
+        _, err = running.communicate(timeout=30)
+    assert running.returncode == 143
+    assert err == "interrupted (SIGTERM): bench_waits.py stopped before it finished\n"

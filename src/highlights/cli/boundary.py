@@ -25,7 +25,7 @@ from typer.core import TyperGroup
 
 from highlights.cli.finite_floats import refuse_non_finite_floats
 from highlights.cli.help_layout import fit_help_to_terminal
-from highlights.cli.termination import EXIT_TERMINATED, Terminated
+from highlights.cli.termination import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
 
 DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
@@ -181,9 +181,11 @@ class ErrorBoundary(TyperGroup):
 def run_script(main: Callable[[], int | None]) -> NoReturn:
     """The same boundary for the project's scripts (`bench/`), which parse their own arguments:
     runs `main` and exits with the status it returns; a failure a user can cause is said as the
-    `highlights` command says it, one ``error:`` line (and its notes) and status 1."""
+    `highlights` command says it, one ``error:`` line (and its notes) and status 1. SIGTERM stops
+    it as Ctrl-C does, as `Terminated`, as it stops a command."""
     try:
-        status = main()
+        with terminate_as_interrupt():
+            status = main()
     except HighlightsError as problem:
         if _debugging():
             raise
