@@ -189,12 +189,14 @@ def test_manifests_with_a_bom_or_extra_columns_are_read_and_latin1_is_named(tmp_
 
 def test_manifest_paths_stay_in_the_manifest_folder_unless_allowed(tmp_path: Path) -> None:
     outside = write_clip(tmp_path / "elsewhere" / "x.mp4", 7)
+    write_clip(tmp_path / "elsewhere" / "y.mp4", 8)
     folder = tmp_path / "clips"
     for i in range(3):
         write_clip(folder / f"c{i}.mp4", i)
     rows = [{"path": f"c{i}.mp4", "label": "a"} for i in range(3)]
+    # One outside clip named by its absolute path, another by a relative path climbing out.
     manifest = write_manifest(folder / "m.csv", rows + [{"path": str(outside), "label": "b"},
-                                                        {"path": "../elsewhere/x.mp4", "label": "b"}])
+                                                        {"path": "../elsewhere/y.mp4", "label": "b"}])
     with pytest.raises(DatasetError) as err:
         read_source_manifest(manifest)
     assert len(err.value.problems) == 2
