@@ -22,6 +22,9 @@ from highlights.vocabulary import CLASSES, LABEL_OF_SPORT, SPORT_OF_LABEL, SPORT
 
 LABELS = CLASSES  # the generator makes every class the project knows
 GENERATOR = f"highlights synth v{__version__}"
+# The fastest frame rate the generator draws at: above the fastest phone slow motion (960 fps).
+# Without a bound a typo such as 1e300 renders for ever.
+MAX_FPS = 1000.0
 
 # Background play per sport for `none`, and the confusers that resemble each sport's action.
 NONE_MOTIONS: dict[str, tuple[str, ...]] = {

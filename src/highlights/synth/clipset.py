@@ -22,7 +22,7 @@ import numpy as np
 from highlights.atomic import atomic_write_text
 from highlights.csv_cells import csv_row
 from highlights.errors import ConfigError
-from highlights.synth.clip import GENERATOR, LABELS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
+from highlights.synth.clip import GENERATOR, LABELS, MAX_FPS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
 
 LICENCE = "synthetic, CC0"
 MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
@@ -80,6 +80,8 @@ def frame_rate(text: str) -> float:
         rate = None
     if rate is None or rate <= 0:
         raise ConfigError(f"fps must be a positive number such as 30, 29.97 or 30000/1001, or 'mixed', got {text!r}")
+    if rate > MAX_FPS:
+        raise ConfigError(f"fps {text}: at most {MAX_FPS:g} (phones film slow motion at up to 960)")
     return rate
 
 

@@ -28,7 +28,8 @@ from highlights.synth import actions, background, jump_shots
 from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
 from highlights.synth.clip import (ACTIVE_NONE_MOTIONS, ACTIVE_NONE_SHARE, BASKETBALL_SHOTS, CONFUSERS,
-                                   LABEL_OF_SPORT, NONE_MOTIONS, SPORTS, TIMED_NONE_BUILDERS, background_motion)
+                                   LABEL_OF_SPORT, MAX_FPS, NONE_MOTIONS, SPORTS, TIMED_NONE_BUILDERS,
+                                   background_motion)
 from highlights.synth.difficulty import DifficultyKnobs, knobs_for
 from highlights.synth.motion import KeyedMotion, Segment, Timeline
 from highlights.synth.render import PersonInFrame, draw_scene_people, to_frame
@@ -69,6 +70,8 @@ class GameConfig:
                               "games; a game of another sport comes from your own footage")
         if self.minutes <= 0 or self.fps <= 0 or self.events_per_minute < 0:
             raise ConfigError("minutes and fps must be positive, events_per_minute not negative")
+        if self.fps > MAX_FPS:
+            raise ConfigError(f"--fps {self.fps:g}: at most {MAX_FPS:g} (phones film slow motion at up to 960)")
         if not 0.0 <= self.burst_share <= 1.0:
             raise ConfigError(f"burst_share {self.burst_share:g}: a share of the events, from 0 to 1")
         if self.name and (self.name.startswith(".") or "/" in self.name or "\\" in self.name):
