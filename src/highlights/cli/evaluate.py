@@ -8,6 +8,7 @@ import typer
 
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.decoding_workers import MAX_DECODING_WORKERS
 
 
 def register(root: typer.Typer) -> None:
@@ -34,7 +35,8 @@ def evaluate(
         "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png where the "
         "model gave probabilities")),
     batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1, help="Clips per inference call"),
-    workers: int = typer.Option(_WORKERS, "--workers", min=0, help="Decoding worker processes"),
+    workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_DECODING_WORKERS,
+                                 help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for the 95% intervals"),
     backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
