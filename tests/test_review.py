@@ -414,23 +414,19 @@ def test_an_export_names_the_videos_its_clips_were_cut_from_and_the_folder_of_a_
     assert _videos_named(clips[1:2]) == "cup.mp4"
 
 
-def test_an_export_names_a_video_given_by_a_relative_path_once(tmp_path, monkeypatch):
-    # A game whose video is named by a relative path (a Game made by hand; `review --video` resolves
-    # the path typed), another game's video found by its recorded, resolved path: one video, so one
-    # name, and a name two share in whole paths.
+def test_an_export_names_a_video_given_by_a_relative_path_once(detect_folder, monkeypatch):
+    # A game whose video is typed relative (`review --video`), another's found by its recorded path:
+    # one video, so one name (the game holds the video's whole path however it was given).
     from pathlib import Path
     from types import SimpleNamespace
 
     from highlights.review.export import _videos_named
+    from highlights.review.games import load_game
 
-    def clip(video: Path):
-        return SimpleNamespace(game=SimpleNamespace(video=video))
-
-    monkeypatch.chdir(tmp_path)
-    typed, found = Path("week1/match.mp4"), tmp_path / "week1" / "match.mp4"
-    assert _videos_named([clip(typed), clip(found)]) == "match.mp4"
-    other = tmp_path / "week2" / "match.mp4"
-    assert _videos_named([clip(typed), clip(other)]) == f"{found}, {other}"
+    found = load_game(detect_folder)
+    monkeypatch.chdir(found.video.parent.parent)
+    typed = load_game(detect_folder, video=Path(found.video.parent.name) / found.video.name)
+    assert _videos_named([SimpleNamespace(game=typed), SimpleNamespace(game=found)]) == found.video.name
 
 
 def test_an_export_of_a_class_past_ascii_works_where_file_names_are_ascii(detect_folder, tmp_path):

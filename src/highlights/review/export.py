@@ -409,8 +409,8 @@ def _version_of_staged(session: ReviewSession, staging: Path, root: Path, clips:
 def _videos_named(clips: list[ReviewedClip]) -> str:
     """The videos `clips` were cut from, by name: what a user recognises, where the detect folders
     the review read are a step between. A name two videos share is given as its whole path."""
-    # Resolved: a video given by a relative path (`review --video`) is the one found by its full path.
-    videos = {Path(c.game.video).resolve() for c in clips}
+    # A game's video is a whole, resolved path however it was given (`load_game`), so one video is one name.
+    videos = {c.game.video for c in clips}
     names = Counter(video.name for video in videos)
     return ", ".join(sorted(video.name if names[video.name] == 1 else str(video) for video in videos))
 
