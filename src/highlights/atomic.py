@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,62 @@ class UnwritablePathError(OutputPathError, OSError):
         return self.strerror
 
 
+class NameTooLongError(OutputPathError):
+    """A file or folder name longer than its filesystem allows (255 bytes on most): a long video
+    name with a suffix added, say. Said before anything is written, naming the path."""
+
+
+# The most digits a pid has (Linux's pid_max is at most 2**22), for the room a temp name needs.
+_WIDEST_PID = "4194304"
+# What most filesystems (ext4, XFS, btrfs, tmpfs, APFS) allow in one name, where the system
+# cannot be asked.
+_DEFAULT_NAME_MAX = 255
+
+
+def name_max(folder: str | os.PathLike) -> int:
+    """The longest name, in bytes, the filesystem holding ``folder`` (or its nearest existing
+    ancestor) allows."""
+    here = Path(os.path.abspath(folder))
+    while not os.path.exists(here) and here != here.parent:  # (a name too long is not there)
+        here = here.parent
+    try:
+        return int(os.pathconf(here, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return _DEFAULT_NAME_MAX
+
+
+def check_name_lengths(path: str | os.PathLike) -> None:
+    """A `NameTooLongError` naming ``path`` if its name, or the name of a folder on the way to it
+    that is still to be made, is longer than the filesystem allows: the system's own error
+    ("File name too long") would come only once the file is written, naming its temp file."""
+    path = Path(path)
+    limit = name_max(path.parent)
+    for part in (path, *path.parents):
+        if os.path.exists(part):  # False, not an error, for a name too long to look up
+            return
+        size = len(os.fsencode(part.name))
+        if size > limit:
+            whose = "its name" if part == path else f"the folder name {part.name!r} in it"
+            raise NameTooLongError(f"{path}: {whose} is {size} bytes long, more than the {limit} "
+                                   "this file system allows in one name; choose a shorter one")
+
+
+def fitted_name(name: str, extra: int, folder: str | os.PathLike) -> str:
+    """``name`` cut short (at a whole character) so that ``extra`` more bytes still fit in one of
+    ``folder``'s names: a temp or staging name made from the name of the file it stands for."""
+    room = max(1, name_max(folder) - extra)
+    encoded = os.fsencode(name)
+    if len(encoded) <= room:
+        return name
+    cut = encoded[:room]
+    for _ in range(4):  # a UTF-8 character is at most 4 bytes: drop the one cut in half
+        try:
+            return cut.decode(sys.getfilesystemencoding())
+        except UnicodeDecodeError:
+            cut = cut[:-1]
+    return os.fsdecode(cut)
+
+
 def _check_output_parent(path: Path) -> None:
     """A clear error when ``path``'s folder cannot exist because a file sits in its way."""
     for ancestor in (path.parent, *path.parent.parents):
@@ -78,12 +135,14 @@ def check_writable(path: str | os.PathLike) -> None:
     the end (a file in the way, a read-only or special filesystem, no permission). A folder is
     made and removed in the nearest existing folder on the way to ``path``; nothing is left."""
     path = Path(path)
+    check_name_lengths(path)
     _check_output_parent(path)
     ancestor = next((a for a in (path.parent, *path.parent.parents) if a.exists()), None)
     if ancestor is None:
         return
     try:
-        os.rmdir(tempfile.mkdtemp(prefix=f".{path.name}.probe-", dir=ancestor))
+        probe = fitted_name(path.name, len("..probe-XXXXXXXX"), ancestor)
+        os.rmdir(tempfile.mkdtemp(prefix=f".{probe}.probe-", dir=ancestor))
     except OSError as e:
         if is_disk_full(e):
             raise DiskFullError(path) from e
@@ -94,6 +153,7 @@ def check_writable(path: str | os.PathLike) -> None:
 def check_writable_folder(path: str | os.PathLike, *, out_name: str | None = None) -> None:
     """`check_writable` for a path that names the folder a command writes its files into;
     ``out_name`` is what the caller called it (a command's ``--out``), for the message."""
+    check_name_lengths(path)
     if Path(path).exists() and not Path(path).is_dir():
         raise OutputPathError(f"{path}: is a file; {out_name} names the folder the outputs go into" if out_name
                               else f"{path}: is a file, where the folder the outputs go into is to be")
@@ -103,6 +163,7 @@ def check_writable_folder(path: str | os.PathLike, *, out_name: str | None = Non
 def check_writable_file(path: str | os.PathLike, *, out_name: str | None = None) -> None:
     """`check_writable` for a path that names the one file a command writes; ``out_name`` as in
     `check_writable_folder`."""
+    check_name_lengths(path)
     if Path(path).is_dir():
         raise OutputPathError(f"{path}: is a folder; {out_name} names the file to write" if out_name
                               else f"{path}: is a folder, where a file is to be written")
@@ -156,6 +217,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     removed and ``path`` is left as it was. Parent folders are created.
     """
     path = Path(path)
+    check_name_lengths(path)
     _check_output_parent(path)
     if path.is_dir():
         raise OutputPathError(f"{path}: is a folder, where a file is to be written")
@@ -207,8 +269,12 @@ def temp_file_beside(path: Path) -> Path:
     with this process's pid, after removing those a killed writer left in that folder: for a
     writer that renames its own file into place (a video), so that what a `kill -9` leaves of it
     is swept as `atomic_path`'s own temp files are."""
+    check_name_lengths(path)
     remove_dead_writers_temps(path.parent)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+    # A name that just fits leaves no room for the temp name's dot, pid and ending: its start
+    # stands for it (the sweep reads only the pid and the ending).
+    name = fitted_name(path.name, len(f"..{_WIDEST_PID}-XXXXXXXX.tmp"), path.parent)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
     os.close(fd)
     return Path(tmp_name)
 
@@ -405,13 +471,14 @@ def atomic_folder(path: str | os.PathLike) -> Iterator[Path]:
     of writers that are gone are removed first.
     """
     path = Path(path)
+    check_name_lengths(path)
     _check_output_parent(path)
     if path.exists() and not path.is_dir():
         raise OutputPathError(f"{path}: is a file, where an output folder is to be written")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_staging(path)
-        stage = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_PARTIAL}-{os.getpid()}-", dir=path.parent))
+        stage = Path(tempfile.mkdtemp(prefix=f".{_leftover_name(path)}.{_PARTIAL}-{os.getpid()}-", dir=path.parent))
     except OSError as e:
         if is_disk_full(e):
             raise DiskFullError(path) from e
@@ -459,7 +526,7 @@ def _swap_in(stage: Path, path: Path) -> None:
     if _exchange(stage, path):
         shutil.rmtree(stage, ignore_errors=True)  # it now holds the previous folder
         return
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.{_OLD}-{os.getpid()}-", dir=path.parent))
+    old = Path(tempfile.mkdtemp(prefix=f".{_leftover_name(path)}.{_OLD}-{os.getpid()}-", dir=path.parent))
     os.rename(path, old / "previous")
     os.rename(stage, path)
     shutil.rmtree(old, ignore_errors=True)
@@ -484,6 +551,13 @@ def _exchange(a: Path, b: Path) -> bool:
     if err in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False  # not supported here: fall back to two renames
     raise OSError(err, os.strerror(err), str(b))
+
+
+def _leftover_name(path: Path) -> str:
+    """The NAME in `atomic_folder`'s staging and previous-folder names for ``path``: its name, cut
+    short where the rest of the name would not fit (the same cut for every writer of ``path``,
+    so the next one still knows them as ``path``'s)."""
+    return fitted_name(path.name, len(f"..{_PARTIAL}-{_WIDEST_PID}-XXXXXXXX"), path.parent)
 
 
 # `atomic_folder`'s staging and previous-folder names: `.NAME.partial-PID-XXXXXXXX` (mkdtemp's suffix).
@@ -511,9 +585,10 @@ def remove_stale_staging(path: str | os.PathLike, *,
     removed = []
     for entry, m in folders_of_gone_owners(parent, _LEFTOVER_RE):
         name = m.group("name")
-        if name != path.name and (neighbour_in_use is None or neighbour_in_use(name)):
+        own = name == _leftover_name(path)
+        if not own and (neighbour_in_use is None or neighbour_in_use(name)):
             continue
-        previous, target = entry / "previous", parent / name
+        previous, target = entry / "previous", (path if own else parent / name)
         if m.group("kind") == _OLD and previous.is_dir() and not target.exists():
             os.rename(previous, target)
         shutil.rmtree(entry, ignore_errors=True)

@@ -4,6 +4,7 @@ the analysis frames, for the `gt` detection and pose backends."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ class GroundTruthReader:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        if not self.path.is_file():
+        if not os.path.isfile(self.path):  # (a name too long to exist is not there either)
             raise MissingFileError(self.path, "ground-truth file not found "
                                    "(the gt backends need the synthetic game's NAME.gt.jsonl)")
         self._fh = self.path.open("r", encoding="utf-8")
