@@ -116,3 +116,17 @@ def test_a_game_id_given_in_a_manifest_is_made_a_safe_folder_name(tmp_path):
     manifest = tmp_path / "season.csv"
     manifest.write_text("path,game_id\nfinal.mp4,../Cup Final/été 2024\n")
     assert [g.game_id for g in collect_games([manifest])] == ["Cup_Final_ete_2024"]
+
+
+def test_a_game_id_from_a_long_name_fits_the_names_made_from_it_and_stays_its_own(tmp_path):
+    from highlights.batch.game_progress import PROGRESS_SUFFIX
+
+    # Two phone uploads named alike up to their last letters, each as long as a name can be.
+    first = _video(tmp_path / ("match_" * 41 + "a.mp4"))
+    second = _video(tmp_path / ("match_" * 41 + "b.mp4"))
+    just = _video(tmp_path / ("x" * 200 + ".mp4"))
+    ids = [g.game_id for g in collect_games([first, second, just])]
+    assert len(set(ids)) == 3 and ids[2] == "x" * 200
+    # The longest name a game's id is given: its staging folder's progress file (ID.TOKEN.progress.json).
+    assert all(len(f"{gid}.{'0' * 12}{PROGRESS_SUFFIX}") <= 255 for gid in ids)
+    assert ids[0].startswith("match_match_") and ids[:2] == [g.game_id for g in collect_games([first, second])]

@@ -3,7 +3,8 @@
 A manifest has a `path` column (relative to the manifest's folder, or absolute) and optional
 `game_id`, `sport` and `annotations` columns. Every game gets an id that names its output
 folder: the manifest's `game_id`, else the file's stem; stems that collide take their folder
-path as well, so two `game1.mp4` in two folders never share an output folder.
+path as well, so two `game1.mp4` in two folders never share an output folder. An id longer than
+200 letters keeps its first 191 and a hash of the whole, so its folder's name fits the file system.
 
 A manifest row naming a file that is not there is one game that cannot run, not a bad manifest:
 a season of uploads with one missing runs the others and records that one as failed. A manifest
@@ -13,6 +14,7 @@ that cannot be read, or lacks its `path` column, still refuses the whole batch.
 from __future__ import annotations
 
 import csv
+import hashlib
 import os
 import re
 import unicodedata
@@ -25,6 +27,9 @@ from highlights.video.file_names import VIDEO_SUFFIXES, name_is_utf8, name_not_u
 
 MANIFEST_COLUMNS = ("path", "game_id", "sport", "annotations")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# The longest game id, in ASCII letters: what a 255-byte file name leaves beside the longest name
+# made from it (`.partial/ID.TOKEN.progress.json`, 27 more), with room for a number added to it.
+LONGEST_GAME_ID = 200
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,14 @@ def _relative_to(folder: Path, value: str) -> Path:
 def _safe(name: str) -> str:
     # Accents are dropped, not their letters: "été" is "ete", where the bare pattern made it "t".
     bare = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
-    return _UNSAFE.sub("_", bare).strip("._") or "game"
+    safe = _UNSAFE.sub("_", bare).strip("._") or "game"
+    if len(safe) <= LONGEST_GAME_ID:
+        return safe
+    # A file system takes 255 bytes in a name, and the game's staging folder and progress file add
+    # to its id: a longer name keeps its start and a hash of the whole, so two names that start
+    # alike still make two ids, the same ones in every run.
+    digest = hashlib.sha256(name.encode("utf-8", "surrogateescape")).hexdigest()[:8]
+    return f"{safe[:LONGEST_GAME_ID - 9].rstrip('._')}-{digest}"
 
 
 def _game_ids(items: list[tuple[Path, str | None, Path]]) -> list[str]:
