@@ -22,6 +22,12 @@ class VideoError(HighlightsError):
         super().__init__(f"{self.path}: {self.cause}")
 
 
+def error_cause(err: Exception) -> str:
+    """The cause an error states: FFmpeg's message for a PyAV error (whose str() carries errno
+    and the C function name besides), the system's for an OSError."""
+    return getattr(err, "strerror", None) or str(err)
+
+
 def frames_end_early(path: str | Path, where: str, duration_s: float) -> VideoError:
     """A video whose frames stop short of the length its index promises (``where``: "12.40 s",
     "about 41 s"), in the words of both checks of it: the pipeline's before and after its run,

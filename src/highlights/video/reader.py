@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +19,11 @@ import numpy as np
 
 from highlights.video.colour import Colour, to_rgb
 from highlights.video.decode_damage import DecodeDamage
-from highlights.video.errors import VideoError, missing_file_cause
+from highlights.video.errors import VideoError, error_cause, missing_file_cause
 from highlights.video.file_names import name_is_utf8, name_not_utf8_cause, printable_name
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
 from highlights.video.rotation import UprightFrames, clockwise_rotation_of
+from highlights.video.start_seek import StartSeek
 from highlights.video.types import Frame, VideoInfo
 
 log = logging.getLogger(__name__)
@@ -198,12 +199,12 @@ def frame_rate_of(stream, average_fps: float) -> float:
 
 
 def _open_failure_cause(path: Path, err: Exception) -> str:
-    detail = _describe(err)
+    detail = error_cause(err)
     try:
         with path.open("rb") as fh:
             head = fh.read(12)
     except OSError as read_err:
-        return f"cannot read the file ({_describe(read_err)})"
+        return f"cannot read the file ({error_cause(read_err)})"
     if is_iso_media(head):
         if not _has_top_level_box(path, b"moov"):
             return ("truncated MP4/MOV: its index ('moov' box) is missing - it is written at the "
@@ -245,7 +246,7 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
             log.warning("%s: stopped reading early: %s", path, err)
             frames = _flush(stream)
             if from_start and produced == 0 and not frames:
-                cause = f"no decodable video frames (reading failed: {_describe(err)})"
+                cause = f"no decodable video frames (reading failed: {error_cause(err)})"
                 raise VideoError(path, cause) from err
             yield from frames
             return
@@ -256,7 +257,7 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
         except av.error.FFmpegError as err:
             # A damaged packet: skip it like a player would, and keep going.
             decode_errors += 1
-            error = _describe(err)
+            error = error_cause(err)
             first_error = first_error or error
             frames = []
         else:
@@ -303,11 +304,6 @@ def _packet_time_s(packet, stream) -> float | None:
     return float(ticks * stream.time_base) if stream.time_base else float(ticks)
 
 
-def _describe(err: Exception) -> str:
-    # PyAV's str() carries errno and the C function name; the FFmpeg message is the cause.
-    return getattr(err, "strerror", None) or str(err)
-
-
 def _flush(stream) -> list:
     try:
         return stream.decode(None)
@@ -329,93 +325,24 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
     A keyframe seek that lands after ``start_s`` (some indexes are imprecise) is retried from
     ``SEEK_BACKOFF_S`` earlier, then from the start: at most three passes, never a loop.
     """
-    stream = opened.stream
     # Damage is counted here even for a caller that does not record it: a picture that goes back
     # in time is dropped only after damaged packets (below).
     seen = damage if damage is not None else DecodeDamage()
-    tb = float(stream.time_base) if stream.time_base else None
-    # `origin`: the timestamp of time 0 (the player's 0:00); `first`: the stream's own first one,
-    # where a seek back to the beginning goes.
-    first_pts = stream.start_time or 0
-    origin = round(opened.origin_s / tb) if tb else 0
+    seeks = _start_seek(opened, start_s)
+    decoder, frame, index = _first_frame(opened, seeks, start_s, seen, warn=damage is None)
     step = 1.0 / opened.fps
-    seek_targets: list[float] = []
-    moved = False  # has the demuxer left the start of the file?
-    if start_s and start_s > 0 and not opened.raw and tb:
-        seek_targets = [start_s, start_s - SEEK_BACKOFF_S]
-        if opened.time_by_index:
-            # Frame counters (AVI) may start at 1, not at the stream's start time: take the
-            # first frame's own counter as frame 0 so a landing after the seek is placed right.
-            first = next(_decoded(opened, from_start=True), None)
-            moved = True
-            if first is not None and first.pts is not None:
-                origin = first_pts = first.pts
-
-    def seek_next() -> bool:
-        """Seek to the next target; False once decoding must start from the beginning."""
-        nonlocal moved
-        while seek_targets:
-            target = seek_targets.pop(0)
-            if target <= 0:
-                break
-            try:
-                moved = True  # a seek that fails may still have moved the demuxer (MP4 does)
-                opened.container.seek(origin + int(target / tb), stream=stream, backward=True)
-                return True
-            except av.error.FFmpegError:
-                break  # not seekable: decode from the start and skip forward
-        seek_targets.clear()
-        if moved:
-            # A second before the first picture's time: a transport stream's search goes by decode
-            # timestamps, which run ahead of presentation ones when B-frames are reordered, so a
-            # seek to the first picture's own time lands a packet or two past the first keyframe
-            # and the first group of pictures would never be decoded (frame-counted AVI: as is).
-            back = 0 if opened.time_by_index else round(1.0 / tb)
-            try:
-                try:
-                    opened.container.seek(first_pts - back, stream=stream, backward=True)
-                except av.error.FFmpegError:
-                    # A file cut at the start has no keyframe at or before its first packet, so
-                    # a seek for one fails: go to that packet (the decoder skips to the first
-                    # picture it can decode).
-                    opened.container.seek(first_pts, stream=stream, backward=True, any_frame=True)
-            except av.error.FFmpegError as err:
-                cause = f"cannot seek back to the start: {_describe(err)}"
-                raise VideoError(opened.path, cause) from err
-        return False
-
-    seeked = seek_next() if seek_targets else False
-    index = 0
     last_t: float | None = None
-    decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=damage is None)
-    while True:
-        try:
-            frame = next(decoder)
-        except StopIteration:
-            if last_t is None and seeked:
-                # The seek landed past every frame (a transport stream's timestamp search can
-                # end at the end of the file): try earlier, as for an overshoot.
-                seeked = seek_next()
-                decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=damage is None)
-                continue
-            return
-        if last_t is None and seeked:
-            # Where did the seek land? The keyframe's own timestamp says, even in containers
-            # whose later timestamps we do not trust.
-            landed = None if frame.pts is None else (frame.pts - origin) * tb
-            if landed is None or landed > start_s + _EPS:
-                decoder.close()  # overshot or unplaceable: try earlier
-                seeked = seek_next()
-                decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=damage is None)
-                continue
-            index = max(0, int(round((landed - opened.start_s) * opened.fps)))  # after a seek, estimated
-        t = _frame_time(frame, index, opened, tb, origin)
+    # `next` by hand rather than a loop over the first frame chained to the rest: the chain would
+    # hold the first frame for as long as the read goes on.
+    while frame is not None:
+        t = _frame_time(frame, index, opened, seeks.tb, seeks.origin)
         if (last_t is not None and t < last_t - step and seen.packets and not opened.time_by_index
                 and frame.pts is not None):
             # A picture from before a damaged stretch that the decoder held back to reorder and let
             # out only after it: its moment is past. Timed after the last one, it would push every
             # later frame one frame late. In an undamaged stream a step back is a clock that
             # started over (recordings joined): its pictures are kept, timed on from the last.
+            frame = next(decoder, None)
             continue
         if last_t is not None and t <= last_t:
             t = last_t + step  # damaged or duplicate timestamps: keep time moving forward
@@ -426,6 +353,55 @@ def _timed_frames(opened: _Opened, start_s: float | None, end_s: float | None,
         if start_s is None or t >= start_s - _EPS:
             yield _Timed(index, t, frame)
         index += 1
+        frame = next(decoder, None)
+
+
+def _start_seek(opened: _Opened, start_s: float | None) -> StartSeek:
+    """The seeks a read from `start_s` tries: none from the beginning, or where the stream cannot
+    be sought by time (raw, or without a time base)."""
+    stream = opened.stream
+    tb = float(stream.time_base) if stream.time_base else None
+    # `origin`: the timestamp of time 0 (the player's 0:00); `first`: the stream's own first one,
+    # where a seek back to the beginning goes.
+    seeks = StartSeek(opened, tb, origin=round(opened.origin_s / tb) if tb else 0,
+                      first_pts=stream.start_time or 0, targets=[])
+    if start_s and start_s > 0 and not opened.raw and tb:
+        seeks.targets = [start_s, start_s - SEEK_BACKOFF_S]
+        if opened.time_by_index:
+            # Frame counters (AVI) may start at 1, not at the stream's start time: take the
+            # first frame's own counter as frame 0 so a landing after the seek is placed right.
+            first = next(_decoded(opened, from_start=True), None)
+            seeks.moved = True
+            if first is not None and first.pts is not None:
+                seeks.origin = seeks.first_pts = first.pts
+    return seeks
+
+
+def _first_frame(opened: _Opened, seeks: StartSeek, start_s: float | None, seen: DecodeDamage,
+                 *, warn: bool) -> tuple[Generator[av.VideoFrame, None, None], av.VideoFrame | None, int]:
+    """(the decoder, its first frame or None when there is none, that frame's index): seeking
+    through `seeks` until one lands at or before `start_s`, else decoding from the beginning."""
+    seeked = seeks.next() if seeks.targets else False
+    while True:
+        decoder = _decoded(opened, from_start=not seeked, damage=seen, warn=warn)
+        frame = next(decoder, None)
+        if frame is None:
+            if seeked:
+                # The seek landed past every frame (a transport stream's timestamp search can
+                # end at the end of the file): try earlier, as for an overshoot.
+                seeked = seeks.next()
+                continue
+            return decoder, None, 0
+        if not seeked:
+            return decoder, frame, 0
+        # Where did the seek land? The keyframe's own timestamp says, even in containers
+        # whose later timestamps we do not trust.
+        landed = None if frame.pts is None else (frame.pts - seeks.origin) * seeks.tb
+        if landed is None or landed > start_s + _EPS:
+            decoder.close()  # overshot or unplaceable: try earlier
+            seeked = seeks.next()
+            continue
+        return decoder, frame, max(0, int(round((landed - opened.start_s) * opened.fps)))  # estimated
 
 
 def _frame_time(frame, index: int, opened: _Opened, tb: float | None, origin: int) -> float:
@@ -459,7 +435,7 @@ def _wrap_decode_errors(path: str):
     try:
         yield
     except (av.error.FFmpegError, OSError) as err:
-        raise VideoError(path, f"decoding failed: {_describe(err)}") from err
+        raise VideoError(path, f"decoding failed: {error_cause(err)}") from err
 
 
 def _duration_s(opened: _Opened) -> tuple[float, int | None]:
