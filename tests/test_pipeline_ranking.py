@@ -358,7 +358,7 @@ def test_a_fitted_calibration_is_scikit_learns_logistic_regression_of_the_featur
     model = LogisticRegression(C=1.0).fit(X, correct)
     assert cal.intercept == pytest.approx(model.intercept_[0])
     assert cal.coef == pytest.approx(tuple(model.coef_[0]))
-    assert cal.fitted_on == {"samples": 40, "positives": sum(correct)}
+    assert cal.fitted_on == {"samples": 40, "positives": sum(correct), "l2_penalty_C": 1.0}
 
 
 def test_the_calibration_is_described_for_each_setting(tmp_path):
