@@ -349,6 +349,8 @@ def calibrate(
     console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
                   f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on; "
                   "95% intervals: bootstrap over highlights)")
+    if info.get("fit"):
+        console.print(f"  {info['fit']}")
     for key, which in (("reliability_raw", "raw"), ("reliability_fitted_in_sample", "fitted (in sample)")):
         if info[key].get("auc"):
             from highlights.auc_interval import Auc
