@@ -364,6 +364,18 @@ def written_together() -> Iterator[None]:
                 raise
 
 
+def put_in_place(tmp: Path, path: Path) -> bool:
+    """Rename a finished temp file (`temp_file_beside`'s) onto ``path``: now, or inside a
+    `written_together` block with the block's other files, at its end. True when it waits for the
+    block, which then owns ``tmp`` (removing it if the block fails)."""
+    together = _written_together.get()
+    if together is None:
+        os.replace(tmp, path)
+        return False
+    together.append((tmp, path))
+    return True
+
+
 def remove_file(path: str | os.PathLike) -> None:
     """Remove ``path`` if it is there; inside a `written_together` block, at the block's end
     with its renames (an earlier run's picture that this run's report does not have goes as

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 
 from highlights import __version__
-from highlights.atomic import atomic_write_json
+from highlights.atomic import atomic_write_json, written_together
 from highlights.synth import actions, active_play, background, jump_shots
 from highlights.synth.body import BodyShape, KIT_COLOURS, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
@@ -390,9 +390,12 @@ def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> di
     plan = plan_clip(req)
     frames_truth: list[dict] = []
     stored = (to_stored(f, req.rotation) for f in render_frames(plan, frames_truth))
-    write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation, preset=DATA_PRESET)
-    truth = clip_truth(plan, frames_truth)
-    atomic_write_json(video_path.with_suffix(".json"), truth, separators=(",", ":"))
+    # Both or neither: a clip without its truth would enter a dataset as its own source video
+    # (its group is in the truth), and a disk that fills after the video would leave it so.
+    with written_together():
+        write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation, preset=DATA_PRESET)
+        truth = clip_truth(plan, frames_truth)
+        atomic_write_json(video_path.with_suffix(".json"), truth, separators=(",", ":"))
     return truth
 
 

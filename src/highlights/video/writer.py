@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.atomic import DiskFullError, is_disk_full, no_space_left, temp_file_beside
+from highlights.atomic import DiskFullError, is_disk_full, no_space_left, put_in_place, temp_file_beside
 from highlights.video.colour import untagged_matrix
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 
@@ -168,19 +168,22 @@ def write_video(
     # muxer is named, so its `.tmp` ending does not matter to the encoder.)
     tmp = temp_file_beside(path)
     _chmod_like_new_file(tmp)
+    waits_for_others = False
     try:
         count = _encode(tmp, muxer, encoder, frames, rate, crf, times_s, preset)
         if count == 0:
             raise ValueError(f"{path}: no frames to write")
         if rotation:
             write_mp4_rotation(tmp, rotation)
-        os.replace(tmp, path)
+        # inside `written_together`, renamed with the files it goes with (a clip's ground truth)
+        waits_for_others = put_in_place(tmp, path)
     except Exception as e:
         if not isinstance(e, DiskFullError) and (is_disk_full(e) or no_space_left(path.parent)):
             raise DiskFullError(path) from e
         raise
     finally:
-        tmp.unlink(missing_ok=True)
+        if not waits_for_others:
+            tmp.unlink(missing_ok=True)
     return path
 
 
