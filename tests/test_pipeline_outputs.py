@@ -441,6 +441,41 @@ def test_classes_that_name_no_sport_are_coloured_by_their_own_names(tmp_path: Pa
     assert png.exists()
 
 
+def test_a_clubs_two_classes_of_one_sport_are_coloured_and_named_apart(tmp_path: Path):
+    """A basketball club's `basketball_jumpshot` and `basketball_layup` share a sport: coloured by
+    it, both were drawn alike and the legends named only `basketball`. Each takes its class's
+    colour, in the timeline, its legend, the chips and the ground truth of the same class; a sport
+    shown with one class keeps the sport's, and a highlight no class named stays with its sport."""
+    from highlights.pipeline.outputs.sport_colors import sport_palette
+    from highlights.pipeline.outputs.timeline import timeline_figure
+
+    highlights = [Highlight(1.0, 2.0, "basketball_jumpshot", "basketball", 0.9, 1.5, {}),
+                  Highlight(4.0, 5.0, "basketball_layup", "basketball", 0.8, 4.5, {}),
+                  Highlight(7.0, 8.0, "soccer_shooting", "soccer", 0.7, 7.5, {}),
+                  Highlight(8.5, 9.0, "highlight", "soccer", 0.6, 8.7, {})]
+    annotation = SimpleNamespace(events=[SimpleNamespace(sport="basketball", label="basketball_layup", start_s=4.0,
+                                                         end_s=5.0, key_s=4.5)])
+    shown = sport_palette(["basketball_jumpshot", "basketball_layup", "soccer"])
+    assert shown["basketball_jumpshot"] != shown["basketball_layup"]
+    page = render_html(highlights, tmp_path, duration_s=10.0, annotation=annotation)
+    swatches = re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page)
+    bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
+    truth = re.findall(r'fill="(#[0-9A-Fa-f]{6})" class="truth"', page)
+    chips = set(re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6});[^"]*">(\w+)<', page))
+    assert swatches == [(shown["basketball_jumpshot"], "basketball_jumpshot"),
+                        (shown["basketball_layup"], "basketball_layup"), (shown["soccer"], "soccer")]
+    assert bars == [shown["basketball_jumpshot"], shown["basketball_layup"], shown["soccer"], shown["soccer"]]
+    assert truth == [shown["basketball_layup"]]
+    assert chips == {(shown["basketball_jumpshot"], "basketball"), (shown["basketball_layup"], "basketball"),
+                     (shown["soccer"], "soccer")}
+    figure = timeline_figure(highlights, duration_s=10.0, annotation=annotation)
+    legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
+    assert sorted(legend) == ["basketball_jumpshot", "basketball_layup", "soccer"]
+    # the default classes, one to a sport, are still named by their sports
+    default = timeline_figure(highlights[1:], duration_s=10.0)
+    assert sorted(t.get_text() for legend in default.legends for t in legend.get_texts()) == ["basketball", "soccer"]
+
+
 def test_html_table_gives_each_highlights_rank_beside_its_time_order_number(tmp_path: Path):
     # Numbered by time, ranked by score: the table says both, so #1 is not read as the best.
     from highlights.pipeline.highlight import ranked

@@ -33,7 +33,7 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
-from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette, sports_of_several_classes
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 from highlights.pipeline.outputs.timeline_svg import timeline_svg
 
@@ -206,15 +206,16 @@ def write_thumbnails(ordered: Sequence[Highlight], media: ReelResult | None, fol
     return paths
 
 
-def _sport_chip(h: Highlight, colours: Mapping[str, str]) -> str:
-    background = colours[colour_key(h.sport, h.label)]
+def _sport_chip(h: Highlight, colours: Mapping[str, str], several: frozenset[str]) -> str:
+    background = colours[colour_key(h.sport, h.label, several)]
     # black or white, whichever reads on the sport's colour: white on Okabe-Ito orange is 2.3:1
     return (f'<span class="sport" style="background:{background};color:{text_colour_on(background)}">'
             f'{escape(h.sport)}</span>')
 
 
 def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | None,
-          colours: Mapping[str, str], in_reel: bool | None = None, size: str = "") -> str:
+          colours: Mapping[str, str], several: frozenset[str], in_reel: bool | None = None,
+          size: str = "") -> str:
     if clip_href is not None:
         video = (f'<video controls playsinline preload="none" src="{escape(clip_href)}" '
                  f'aria-label="clip #{number}, {escape(h.label)} at {clock_timecode(key_time(h))}"></video>')
@@ -232,7 +233,7 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
     reel = "" if in_reel is None else (", in the reel" if in_reel else ", not in the reel")
     return (
         f'<article class="card" id="{anchor_id(number)}">'
-        f"<h3>#{number} {escape(h.label)} {_sport_chip(h, colours)}</h3>{media}<dl>"
+        f"<h3>#{number} {escape(h.label)} {_sport_chip(h, colours, several)}</h3>{media}<dl>"
         f"<dt>from</dt><dd>{clock_timecode(h.start_s)}</dd>"
         f"<dt>to</dt><dd>{clock_timecode(h.end_s)} ({h.duration_s:.2f} s)</dd>"
         f"<dt>key</dt><dd>{key}</dd><dt>score</dt><dd>{h.score:.3f}</dd>"
@@ -242,7 +243,8 @@ def _card(number: int, h: Highlight, clip_href: str | None, thumb_href: str | No
     )
 
 
-def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mapping[str, str], size: str = "") -> str:
+def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mapping[str, str], several: frozenset[str],
+               size: str = "") -> str:
     thumb = f'<img loading="lazy" src="{escape(thumb_href)}"{size} alt="thumbnail #{number}">' if thumb_href else ""
     items = evidence_items(h.evidence)
     why = why_line(h.evidence)
@@ -255,7 +257,7 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mappi
         f'<tr><td class="num"><a href="#{anchor_id(number)}">{number}</a></td>'
         f'<td class="num">{"" if h.rank is None else h.rank}</td><td>{thumb}</td>'
         f'<td class="num">{h.start_s:.3f}</td><td class="num">{h.end_s:.3f}</td>'
-        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h, colours)}</td>'
+        f'<td class="num">{h.duration_s:.3f}</td><td>{escape(h.label)}</td><td>{_sport_chip(h, colours, several)}</td>'
         f'<td class="num">{h.score:.3f}</td><td class="num">{key}</td>'
         f'<td class="evidence">{evidence}</td></tr>'
     )
@@ -339,7 +341,7 @@ def _reel_section(media: ReelResult | None, page_dir: Path) -> list[str]:
 
 def _cards_section(ordered: Sequence[Highlight], page_dir: Path, clips: Sequence[Path | None],
                    thumbs: Sequence[str | None], sizes: Sequence[str], colours: Mapping[str, str],
-                   held: list[bool] | None) -> list[str]:
+                   several: frozenset[str], held: list[bool] | None) -> list[str]:
     # Numbered in time order; the rank (by calibrated score, what the reel keeps) is said beside it,
     # so that #1 is never read as the best.
     out = ['<section id="highlights"><h2>Highlights, in time order</h2>']
@@ -357,6 +359,7 @@ def _cards_section(ordered: Sequence[Highlight], page_dir: Path, clips: Sequence
                     None if clip is None else _href(clip, page_dir),
                     thumb,
                     colours,
+                    several,
                     in_reel=held[number - 1] if held is not None and not all(held) else None,
                     size=sizes[number - 1] if number - 1 < len(sizes) else "",
                 )
@@ -367,7 +370,7 @@ def _cards_section(ordered: Sequence[Highlight], page_dir: Path, clips: Sequence
 
 
 def _table_section(ordered: Sequence[Highlight], thumbs: Sequence[str | None], sizes: Sequence[str],
-                   colours: Mapping[str, str]) -> list[str]:
+                   colours: Mapping[str, str], several: frozenset[str]) -> list[str]:
     out = ['<section id="table"><h2>Table</h2>']
     if ordered:
         out.append(
@@ -378,7 +381,8 @@ def _table_section(ordered: Sequence[Highlight], thumbs: Sequence[str | None], s
         )
         for number, h in enumerate(ordered, start=1):
             thumb = thumbs[number - 1] if number - 1 < len(thumbs) else None
-            out.append(_table_row(number, h, thumb, colours, sizes[number - 1] if number - 1 < len(sizes) else ""))
+            size = sizes[number - 1] if number - 1 < len(sizes) else ""
+            out.append(_table_row(number, h, thumb, colours, several, size))
         out.append("</tbody></table></div>")
     else:
         out.append(f"<p>{NO_HIGHLIGHTS}</p>")
@@ -431,13 +435,14 @@ def render_html(
     summary = _summary(ordered, truth, duration_s=duration_s, media=media, held=held, reel_budget=reel_budget,
                        annotation=annotation)
     out = _head_and_header(title, summary, page_dir, media=media, damage=damage, links=links, up_link=up_link)
-    sports = list(dict.fromkeys([colour_key(h.sport, h.label) for h in ordered]
-                                + [colour_key(s.sport, s.label) for s in truth]))
+    several = sports_of_several_classes(ordered)  # a club's classes of one sport, told apart by colour
+    sports = list(dict.fromkeys([colour_key(h.sport, h.label, several) for h in ordered]
+                                + [colour_key(s.sport, s.label, several) for s in truth]))
     colours = sport_palette(sports)  # one per sport, the same in the timeline, legend, cards and table
     out += _timeline_section(ordered, end, truth, annotation, sports, colours)
     out += _reel_section(media, page_dir)
-    out += _cards_section(ordered, page_dir, clips, thumbs, sizes, colours, held)
-    out += _table_section(ordered, thumbs, sizes, colours)
+    out += _cards_section(ordered, page_dir, clips, thumbs, sizes, colours, several, held)
+    out += _table_section(ordered, thumbs, sizes, colours, several)
     out.append(_config_section(config_dict))
     out.append("</main></body></html>")
     return "\n".join(out) + "\n"

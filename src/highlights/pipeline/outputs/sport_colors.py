@@ -1,12 +1,14 @@
 """One colour per sport, shared by the PNG and SVG timelines and the HTML cards; a class whose
-name gives no sport (a club's `swing`, `rest`) is coloured by its own name (`colour_key`)."""
+name gives no sport (a club's `swing`, `rest`), or whose sport the picture shows more than one
+class of (a club's `basketball_jumpshot` beside `basketball_layup`), is coloured by its own name
+(`colour_key`)."""
 
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
-from highlights.vocabulary import UNKNOWN_SPORT
+from highlights.vocabulary import UNKNOWN_SPORT, UNLABELLED
 
 # Colour-blind-safe (Okabe-Ito) colours for the sports the project knows.
 SPORT_COLORS: dict[str, str] = {
@@ -40,11 +42,26 @@ def sport_palette(sports: Iterable[str]) -> dict[str, str]:
     return {s: palette[s] for s in shown}
 
 
-def colour_key(sport: str, label: str | None) -> str:
-    """What a highlight or event is coloured and listed in a legend by: its sport, or, for a class
-    whose name gives no sport, the class itself, so a club's `spike`, `serve` and `rest` do not
-    all take the one colour of `unknown`."""
-    return label if sport == UNKNOWN_SPORT and label else sport
+def sports_of_several_classes(highlights: Iterable) -> frozenset[str]:
+    """The sports whose highlights (anything with `sport` and `label`) one picture shows under more
+    than one class, each a club's action of that sport (`basketball_jumpshot` and
+    `basketball_layup`): coloured by sport, the two would be drawn and named alike. A highlight no
+    class named (`highlight`) is none of them."""
+    classes: dict[str, set[str]] = {}
+    for h in highlights:
+        if h.label and h.label != UNLABELLED and h.sport != UNKNOWN_SPORT:
+            classes.setdefault(h.sport, set()).add(h.label)
+    return frozenset(sport for sport, labels in classes.items() if len(labels) > 1)
+
+
+def colour_key(sport: str, label: str | None, several: Collection[str] = frozenset()) -> str:
+    """What a highlight or event is coloured and listed in a legend by: its sport, or its class
+    where the class's name gives no sport, so a club's `spike`, `serve` and `rest` do not all take
+    the one colour of `unknown`, or where its sport is one of `several`, the sports the picture
+    shows several classes of (`sports_of_several_classes`)."""
+    if label and (sport == UNKNOWN_SPORT or (sport in several and label != UNLABELLED)):
+        return label
+    return sport
 
 
 # A hatch for each sport as well as a colour, so a reader who cannot tell the colours apart (or

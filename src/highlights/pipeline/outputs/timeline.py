@@ -11,7 +11,9 @@ from typing import Any
 from highlights.figure_png import write_figure_png
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.segments import event_segments, timeline_end
-from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette
+from highlights.pipeline.outputs.sport_colors import (
+    colour_key, sport_hatches, sport_palette, sports_of_several_classes,
+)
 from highlights.pipeline.outputs.timecode import short_clock
 from highlights.pipeline.outputs.timeline_lanes import LaneLayout, row_lanes, rows_height
 from highlights.wrapped_label import widest_line_pt, wrap_to_width
@@ -39,8 +41,10 @@ def plot_timeline(
 
 def shown_names(highlights: Iterable[Highlight], annotation: Any = None) -> list[str]:
     """The sports and classes a timeline's legend names, for the fonts that draw them."""
-    return [*(colour_key(h.sport, h.label) for h in highlights),
-            *(colour_key(s.sport, s.label) for s in event_segments(annotation))]
+    highlights = list(highlights)
+    several = sports_of_several_classes(highlights)
+    return [*(colour_key(h.sport, h.label, several) for h in highlights),
+            *(colour_key(s.sport, s.label, several) for s in event_segments(annotation))]
 
 
 @dataclass(frozen=True)
@@ -145,7 +149,8 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
-    drawn = [_part_lanes(part) for part in parts]
+    several = sports_of_several_classes(h for part in parts for h in part.highlights)
+    drawn = [_part_lanes(part, several) for part in parts]
     rank = {legend: i for i, legend in enumerate(legend_order)}
     # each lane's tallies, the same words on every row (a row without a miss says "0 missed")
     met: dict[int, dict[str, int]] = {}
@@ -225,9 +230,10 @@ def _in_row(t: float, span: tuple[float, float], end: float) -> bool:
     return span[0] <= t < span[1] or (t == span[1] and span[1] >= end)
 
 
-def _part_lanes(part: TimelinePart) -> tuple[list[tuple[str, list]], float]:
+def _part_lanes(part: TimelinePart, several: frozenset[str]) -> tuple[list[tuple[str, list]], float]:
     """The lanes of one part, top first, each a list of (start, end, colour key, score, key moment,
-    mark) in time order, and the part's right edge."""
+    mark) in time order, and the part's right edge. `several`: the sports the figure's highlights
+    show several classes of, coloured by class (`colour_key`)."""
     highlights = list(part.highlights)
     h_marks = list(part.highlight_marks) if part.highlight_marks is not None else [None] * len(highlights)
     for h in highlights:
@@ -245,10 +251,10 @@ def _part_lanes(part: TimelinePart) -> tuple[list[tuple[str, list]], float]:
     truth = [truth_in_order[i] for i in t_order]
     end = timeline_end(part.duration_s, predicted, truth)
     predicted_name, truth_name = part.lane_names
-    lanes = [(predicted_name, [(h.start_s, h.end_s, colour_key(h.sport, h.label), h.score, h.moment_s, h_marks[i])
-                               for i, h in zip(order, predicted)])]
+    lanes = [(predicted_name, [(h.start_s, h.end_s, colour_key(h.sport, h.label, several), h.score, h.moment_s,
+                                h_marks[i]) for i, h in zip(order, predicted)])]
     if part.annotation is not None:
-        lanes.append((truth_name, [(s.start_s, s.end_s, colour_key(s.sport, s.label), 1.0,
+        lanes.append((truth_name, [(s.start_s, s.end_s, colour_key(s.sport, s.label, several), 1.0,
                                     s.key_s if s.key_s is not None else (s.start_s + s.end_s) / 2, e_marks[i])
                                    for i, s in zip(t_order, truth)]))
     return lanes, end

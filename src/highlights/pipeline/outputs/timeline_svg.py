@@ -13,7 +13,7 @@ from html import escape
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import anchor_id
 from highlights.pipeline.outputs.segments import Segment, stacked_rows
-from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette, sports_of_several_classes
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 
 _NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
@@ -41,9 +41,10 @@ def timeline_svg(
     (highlights given in time order, numbered from 1), and a ground-truth lane when `truth`
     is not None. `colours`: each sport's (`sport_palette`), given when the page around it shows
     more sports than the timeline."""
+    several = sports_of_several_classes(highlights)
     if colours is None:
-        colours = sport_palette([colour_key(h.sport, h.label) for h in highlights]
-                                + [colour_key(s.sport, s.label) for s in truth or ()])
+        colours = sport_palette([colour_key(h.sport, h.label, several) for h in highlights]
+                                + [colour_key(s.sport, s.label, several) for s in truth or ()])
     span = max(end_s, 1e-9)
     step = tick_step(span)
     # Room at the right for half the last time, centred on the axis's end: "1:30:00" (about 46 px
@@ -86,7 +87,7 @@ def timeline_svg(
         parts.append(
             f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}">'
             f'<rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
-            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[colour_key(h.sport, h.label)]}" '
+            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[colour_key(h.sport, h.label, several)]}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )
     if not highlights:
@@ -102,7 +103,7 @@ def timeline_svg(
             tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
             parts.append(
                 f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{max(x1 - x0, 2.0):.2f}" height="{LANE_H - 4}" '
-                f'fill="{colours[colour_key(s.sport, s.label)]}" class="truth"><title>{escape(tip)}</title></rect>'
+                f'fill="{colours[colour_key(s.sport, s.label, several)]}" class="truth"><title>{escape(tip)}</title></rect>'
             )
 
     parts.append(f'<line x1="{left}" y1="{axis_y:g}" x2="{left + plot_w}" y2="{axis_y:g}" class="axis"/>')
