@@ -144,6 +144,44 @@ def test_a_garbled_decode_time_an_earlier_reader_read_hides_no_damage_from_a_rea
         assert rest.packets == whole.packets, stop
 
 
+@pytest.mark.parametrize("garbled_s", [2.0, 3.5, 8.0, -5000.0], ids=["before-the-damage", "in-the-damage-read",
+                                                                      "just-before-the-stop", "far-past"])
+def test_a_damaged_packet_after_the_stop_garbled_to_before_it_is_counted_by_a_reader_going_on(garbled_s):
+    """A damaged packet the stopped reader never read, whose decode time reads as one it had read
+    past: the reader going on has read the stopped one's last packets again by then, so it counts
+    that packet, as a reader from the start does."""
+    packets = [(t / 10, "bad" if 30 <= t < 40 or 110 <= t < 120 else None) for t in range(150)]
+    packets[115] = (garbled_s, "bad")
+    whole = DecodeDamage()
+    whole.reading_from_here()
+    for t, error in packets:
+        whole.packet(t, error)
+    assert whole.packets == 20
+    for stop in (90, 114, 115):  # well before it, just before it, and with it the last packet read
+        earlier = DecodeDamage()
+        earlier.reading_from_here()
+        for t, error in packets[:stop + 1]:
+            earlier.packet(t, error)
+        rest = DecodeDamage.going_on_from(earlier.so_far())
+        rest.reading_from_here()  # a seek a second before where the earlier one stopped
+        for t, error in packets[stop - 10:]:
+            rest.packet(t, error)
+        assert rest.packets == whole.packets, stop
+
+
+def test_a_garbled_far_past_decode_time_early_in_a_pass_does_not_stretch_it_back():
+    """A seek that overshoots reads a packet whose decode time is garbled far into the past: the
+    retry from earlier still counts the damage it reads before where the overshot pass landed."""
+    damage = DecodeDamage()
+    damage.reading_from_here()  # the seek for 10 s lands on the keyframe at 12 s
+    for t in (12.0, -5000.0, 12.1, 12.15):
+        damage.packet(t, None)
+    damage.reading_from_here()  # retried from 8 s
+    for t, error in ((8.0, None), (9.0, "bad"), (9.05, "bad"), (12.0, None), (12.1, None)):
+        damage.packet(t, error)
+    assert damage.packets == 2
+
+
 def test_a_reader_going_on_leaves_out_only_what_the_earlier_one_read():
     earlier = DecodeDamage()
     earlier.reading_from_here()
@@ -169,7 +207,7 @@ def test_a_seek_retried_from_earlier_counts_the_damage_before_where_the_overshot
         damage.packet(t, error)
     assert damage.packets == 4  # 12.0 once, 9.0 and 9.05 first read by the retry, and 12.1
     # Read to 12.05 s (the middle of the latest three), the damaged packet at 12.1 s counted past it.
-    assert damage.so_far() == DamageSoFar(4, "bad", 12.05, (12.1,))
+    assert damage.so_far() == DamageSoFar(4, "bad", 12.05, (12.1,), (12.0, 12.05, 12.1))
 
 
 def test_a_damaged_packet_an_overshot_pass_read_last_is_counted_once_by_the_retry():
@@ -193,7 +231,7 @@ def test_of_two_decode_times_read_the_earlier_is_how_far_a_reader_had_read():
     earlier.reading_from_here()
     earlier.packet(0.0, None)
     earlier.packet(5000.0, "bad")  # garbled: far past the rest of the file
-    assert earlier.so_far() == DamageSoFar(1, "bad", 0.0, (5000.0,))
+    assert earlier.so_far() == DamageSoFar(1, "bad", 0.0, (5000.0,), (0.0, 5000.0))
     rest = DecodeDamage.going_on_from(earlier.so_far())
     rest.reading_from_here()
     for t, error in ((0.0, None), (0.1, "bad"), (5000.0, "bad"), (0.2, "bad")):

@@ -145,17 +145,19 @@ def test_a_run_that_cannot_replay_the_kept_part_counts_the_damage_once(video, ke
 
 
 class _GarbledDecodeTime:
-    """A container whose video packet presented at `at_s` carries a garbled decode time far past
-    the end of the file, as a damaged transport stream's may: its demuxer hands it on as read."""
+    """A container whose video packet presented at `at_s` carries a garbled decode time, `to_s`
+    (far past the end of the file by default), as a damaged transport stream's may: its demuxer
+    hands it on as read."""
 
-    def __init__(self, container, at_s: float) -> None:
-        self._container, self._at_s = container, at_s
+    def __init__(self, container, at_s: float, to_s: float | None = None) -> None:
+        self._container, self._at_s, self._to_s = container, at_s, to_s
 
     def demux(self, *args, **kwargs):
         stream = self._container.streams.video[0]
         for packet in self._container.demux(*args, **kwargs):
             if packet.pts is not None and abs(float(packet.pts * stream.time_base) - self._at_s) < 0.5 / VIDEO_FPS:
-                packet.dts = packet.pts + int(5000 / stream.time_base)
+                packet.dts = (packet.pts + int(5000 / stream.time_base) if self._to_s is None
+                              else int(self._to_s / stream.time_base))
             yield packet
 
     def __getattr__(self, name):
@@ -173,6 +175,29 @@ def test_a_garbled_decode_time_in_the_kept_part_hides_no_damage_after_it(video, 
     def garbled(*args, **kwargs):
         it = opened(*args, **kwargs)
         it.container = _GarbledDecodeTime(it.container, at_s=5.0)
+        return it
+
+    monkeypatch.setattr(reader, "_open", garbled)
+    stretches = ((3.0, 4.0), (11.0, 12.0))
+    damaged = zeroed_packets_copy(video, tmp_path / "damaged.mp4", *stretches)
+    whole, gone_on = _whole_then_stopped_and_gone_on(damaged, tmp_path)
+    assert replayed == [pytest.approx(8.8)]
+    assert whole["damage"]["packets_skipped"] == sum(round((b - a) * VIDEO_FPS) for a, b in stretches)
+    assert gone_on["damage"] == whole["damage"]
+    assert gone_on == whole
+
+
+def test_a_damaged_packet_after_the_stop_garbled_to_before_it_is_counted_when_it_goes_on(video, kept_root, replayed,
+                                                                                          tmp_path, monkeypatch):
+    """A damaged packet at 11.5 s, after where the run was stopped (9 s), whose decode time reads
+    1 s: the run going on counts it, as the run from the start does."""
+    import highlights.video.reader as reader
+
+    opened = reader._open
+
+    def garbled(*args, **kwargs):
+        it = opened(*args, **kwargs)
+        it.container = _GarbledDecodeTime(it.container, at_s=11.5, to_s=1.0)
         return it
 
     monkeypatch.setattr(reader, "_open", garbled)

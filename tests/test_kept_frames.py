@@ -162,8 +162,9 @@ def test_a_chunk_keeps_what_the_candidate_source_made_of_each_frame_and_where_it
     # The damage the reader had counted when frame 5 was analysed: it had read packet 6 too, damaged.
     # Where it had read to is the middle of its latest three decode times (5 s), so packet 6 is kept
     # at its own time, counted.
+    # Its last three decode times are kept too, in the order read.
     assert end["damage"] == DamageSoFar(packets=2, first_error="packet 2 is damaged", read_until_s=5.0,
-                                        counted_beyond_s=(6.0,))
+                                        counted_beyond_s=(6.0,), read_last_s=(4.0, 5.0, 6.0))
 
 
 def test_chunks_without_the_readers_damage_are_not_replayed(tmp_path):
@@ -171,7 +172,7 @@ def test_chunks_without_the_readers_damage_are_not_replayed(tmp_path):
     # on decodes those frames again (and counts their damage), their people read back.
     _run_with_stream(tmp_path, 8)
     again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
-    assert again.stream is not None and again.stream_end["damage"] == DamageSoFar(0, None, 5.0)
+    assert again.stream is not None and again.stream_end["damage"] == DamageSoFar(0, None, 5.0, (), (4.0, 5.0, 6.0))
     path = again.folder / "chunk-00001.npz"
     with np.load(path) as z:
         arrays = {name: z[name] for name in z.files if not name.startswith("damage_")}

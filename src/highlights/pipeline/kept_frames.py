@@ -299,8 +299,13 @@ class KeptFrames:
                 # Written since a garbled decode time no longer moves `until` (before, the greatest
                 # decode time read: past every damaged packet counted).
                 beyond = z["damage_counted_beyond_s"] if "damage_counted_beyond_s" in z.files else ()
+                # Written since a run going on tells its way past the stopped reader's last packets
+                # by their decode times; without them it never does (a damaged packet after the stop
+                # whose decode time is garbled to before it is then left out).
+                last = z["damage_read_last_s"] if "damage_read_last_s" in z.files else ()
                 damage = DamageSoFar(int(z["damage_packets"]), str(z["damage_first_error"]) or None,
-                                     None if np.isnan(until) else until, tuple(float(t) for t in beyond))
+                                     None if np.isnan(until) else until, tuple(float(t) for t in beyond),
+                                     tuple(float(t) for t in last))
                 end = {"digest": str(z["end_digest"]), "size": tuple(int(v) for v in z["end_size"]),
                        "state": {str(n)[len("state_"):]: z[n] for n in z.files if str(n).startswith("state_")},
                        "damage": damage}
@@ -446,6 +451,7 @@ class KeptFrames:
             "damage_read_until_s": np.array(np.nan if end["damage"].read_until_s is None
                                             else end["damage"].read_until_s, dtype=np.float64),
             "damage_counted_beyond_s": np.array(end["damage"].counted_beyond_s, dtype=np.float64).reshape(-1),
+            "damage_read_last_s": np.array(end["damage"].read_last_s, dtype=np.float64).reshape(-1),
             **{f"state_{name}": np.asarray(value) for name, value in end["state"].items()},
         }
 
