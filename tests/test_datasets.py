@@ -113,6 +113,62 @@ def test_a_class_folder_listed_with_decomposed_accents_is_the_class_typed_compos
     assert typed_decomposed.classes == [composed] and typed_decomposed.clips[0].label == composed
 
 
+def _stored_as_an_older_version_did(version, names: dict[str, str]) -> None:
+    """`version`'s class names (its meta's and its clips' labels) replaced by `names`'s, each written
+    as an earlier highlights kept a class folder macOS listed decomposed."""
+    vdir = version.root / version.name
+
+    def renamed(value):
+        if isinstance(value, str):
+            return names.get(value, value)
+        if isinstance(value, list):
+            return [renamed(v) for v in value]
+        if isinstance(value, dict):
+            return {renamed(k): renamed(v) for k, v in value.items()}
+        return value
+
+    meta = vdir / "dataset_meta.json"
+    meta.write_text(json.dumps(renamed(json.loads(meta.read_text(encoding="utf-8")))), encoding="utf-8")
+    with (vdir / "manifest.csv").open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    with (vdir / "manifest.csv").open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows({**row, "label": names.get(row["label"], row["label"])} for row in rows)
+
+
+def test_growing_a_version_that_kept_a_class_name_decomposed_says_how_to_make_it_again(tmp_path: Path) -> None:
+    # A version made before class names were taken composed keeps `élan` as a macOS folder listed
+    # it: the new clips of `élan` could not join it. Refused in one line, saying what to run.
+    composed, decomposed = "\u00e9lan", "e\u0301lan"
+    src = make_class_tree(tmp_path / "src", {composed: [("a0", None), ("a1", None)], "none": [("n0", None)]})
+    v1 = create_version(src, tmp_path / "root", classes=["none", composed])
+    _stored_as_an_older_version_did(v1, {composed: decomposed})
+    assert load_version(tmp_path / "root", "v1").classes == ["none", decomposed]
+    new = make_class_tree(tmp_path / "new", {composed: [("b0", None)]}, seed=1)
+    with pytest.raises(DatasetError) as refused:
+        grow_version(new, tmp_path / "root", "v1")
+    said = str(refused.value)
+    assert "\n" not in said and said.startswith(f"{tmp_path / 'root' / 'v1' / 'dataset_meta.json'}: class 'e\\u0301lan'")
+    assert said.endswith(f"highlights dataset create {tmp_path / 'root' / 'v1' / 'manifest.csv'} --root NEW_ROOT")
+    assert list_versions(tmp_path / "root") == ["v1"]
+    # What it says to run makes one class of it, its clips kept.
+    again = create_version(tmp_path / "root" / "v1" / "manifest.csv", tmp_path / "again")
+    assert again.classes == ["none", composed] and sorted(c.label for c in again.clips) == ["none", composed, composed]
+    assert grow_version(new, tmp_path / "again", "v1").classes == ["none", composed]
+
+
+def test_growing_a_version_with_two_classes_one_name_written_two_ways_merges_neither(tmp_path: Path) -> None:
+    composed, decomposed = "\u00e9lan", "e\u0301lan"
+    src = make_class_tree(tmp_path / "src", {composed: [("a0", None)], "elan": [("a1", None)], "none": [("n0", None)]})
+    v1 = create_version(src, tmp_path / "root", classes=["none", composed, "elan"])
+    _stored_as_an_older_version_did(v1, {"elan": decomposed})  # and `élan` as typed, composed
+    with pytest.raises(DatasetError) as refused:
+        grow_version(make_class_tree(tmp_path / "new", {"none": [("b0", None)]}, seed=1), tmp_path / "root", "v1")
+    assert f"classes '{composed}' and 'e\\u0301lan' are one name written two ways" in str(refused.value)
+    assert load_version(tmp_path / "root", "v1").classes == ["none", composed, decomposed]
+
+
 def test_manifest_ingest_carries_groups_licence_and_provenance(tmp_path: Path) -> None:
     clips_dir = tmp_path / "data" / "raw"
     rows = []

@@ -57,6 +57,29 @@ def without_none_note(classes) -> str | None:
 _NOT_IN_A_WINDOWS_NAME = ':*?"<>|'
 
 
+def decomposed_class_names(classes: list[str] | tuple[str, ...]) -> str | None:
+    """What is wrong with a stored version's class names written with their accents decomposed, or
+    None. A version made before class names were taken composed (`class_name`) keeps a class as a
+    macOS folder listed it: new clips of it, taken composed, could not join it, and two classes
+    that read the same may each hold clips. Said, not merged unsaid: their clips are the user's."""
+    by_name: dict[str, list[str]] = {}
+    for name in classes:
+        by_name.setdefault(class_name(name), []).append(name)
+    # A decomposed name is shown with its accents escaped: printed, it reads as the composed one.
+    shown = {name: "'" + (ascii(name)[1:-1] if name != class_name(name) else name) + "'" for name in classes}
+    twins = next((names for names in by_name.values() if len(names) > 1), None)
+    if twins is not None:
+        return (f"classes {' and '.join(shown[n] for n in twins)} are one name written two ways (an accent "
+                "as a character of its own after its letter, as macOS lists a folder, and the accented letter as "
+                "one character)")
+    decomposed = next((name for name in classes if name != class_name(name)), None)
+    if decomposed is not None:
+        return (f"class {shown[decomposed]} is written with its accents as characters of their own after their "
+                f"letters (as macOS lists a folder), where class names now take each accented letter as one character "
+                f"({class_name(decomposed)!r}), so new clips of it could not join it")
+    return None
+
+
 def class_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a class, or None. A class is a folder name too (of a folder-per-class
     tree, of `review export`'s clips), on any system the project runs on: no path separator, no

@@ -43,7 +43,7 @@ from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
-from highlights.vocabulary import class_name, class_name_error_text, class_name_problem
+from highlights.vocabulary import class_name, class_name_error_text, class_name_problem, decomposed_class_names
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -197,6 +197,8 @@ def _build_locked(
 
     _refuse_unrelated_source(src, root, parent)
     base = load_version(root, parent) if parent is not None else None
+    if base is not None:
+        _refuse_decomposed_classes(base)
     # Splits of the groups as the parent placed them, replaced clips included: a replacement in
     # the same group lands where the clip it replaces was.
     fixed = group_splits([c.group for c in base.clips], [c.split for c in base.clips]) if base else {}
@@ -546,6 +548,17 @@ def _check_class_names(names: Sequence[str], where: str) -> None:
         problem = class_name_problem(name)
         if problem:
             raise DatasetError(class_name_error_text(where, name, problem))
+
+
+def _refuse_decomposed_classes(base: DatasetVersion) -> None:
+    """A parent made before class names were taken composed, holding one as a macOS folder listed
+    it: refused in one line saying how to make it again, its names composed."""
+    problem = decomposed_class_names(base.classes)
+    if problem:
+        vdir = base.root / base.name
+        raise DatasetError(f"{vdir / META_NAME}: {problem}; make the dataset again from this version's clips, "
+                           f"which takes each class name in one form (clips, groups and licences kept): "
+                           f"highlights dataset create {vdir / MANIFEST_NAME} --root NEW_ROOT")
 
 
 def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
