@@ -168,7 +168,9 @@ def why_line(evidence: Mapping[str, Any]) -> str:
 
 def _href(target: Path, page_dir: Path) -> str:
     relative = os.path.relpath(Path(target).resolve(), page_dir.resolve())
-    return quote(Path(relative).as_posix())
+    # Escaped as the bytes the file system names it with: a browser turns a file:// link's %XX back
+    # into those bytes, so `é` on a Latin-1 file system is %E9, not UTF-8's %C3%A9 (a link to no file).
+    return quote(os.fsencode(Path(relative).as_posix()))
 
 
 def _image_size(path: Path | None) -> str:
