@@ -138,8 +138,12 @@ def check_writable(path: str | os.PathLike) -> None:
     check_name_lengths(path)
     _check_output_parent(path)
     ancestor = next((a for a in (path.parent, *path.parent.parents) if a.exists()), None)
-    if ancestor is None:
-        return
+    if ancestor is not None:
+        _probe(ancestor, path)
+
+
+def _probe(ancestor: Path, path: Path) -> None:
+    """Make and remove a folder in ``ancestor``: `check_writable`'s test that ``path`` can be made."""
     try:
         probe = fitted_name(path.name, len("..probe-XXXXXXXX"), ancestor)
         os.rmdir(tempfile.mkdtemp(prefix=f".{probe}.probe-", dir=ancestor))
@@ -157,7 +161,12 @@ def check_writable_folder(path: str | os.PathLike, *, out_name: str | None = Non
     if Path(path).exists() and not Path(path).is_dir():
         raise OutputPathError(f"{path}: is a file; {out_name} names the folder the outputs go into" if out_name
                               else f"{path}: is a file, where the folder the outputs go into is to be")
-    check_writable(path)
+    if Path(path).is_dir():
+        # The files go inside it: a folder that can be written is enough, whatever its parent is
+        # (a volume mounted writable on a read-only system, a folder of one's own in /srv).
+        _probe(Path(path), Path(path))
+    else:
+        check_writable(path)
 
 
 def check_writable_file(path: str | os.PathLike, *, out_name: str | None = None) -> None:

@@ -130,7 +130,7 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
                     resume: bool, quick: bool, progress: bool) -> None:
     """Checks the run's inputs, makes its config (a resumed run's is the saved one), trains and says
     the best and last checkpoints."""
-    from highlights.atomic import check_writable
+    from highlights.atomic import check_writable, check_writable_folder
     from highlights.errors import ConfigError
 
     if not resume and (root is None or version is None):  # a resumed run reads them from its folder
@@ -143,7 +143,9 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
     from highlights.train import TrainConfig, fit, load_saved_config
     from highlights.train.loop import refuse_used_folder
 
-    check_writable(out)  # a clear line now, not the operating system's when the run folder is made
+    # a clear line now, not the operating system's when the run folder is made; one that is there
+    # takes the run's files inside it, whatever its parent is
+    (check_writable_folder if out.is_dir() else check_writable)(out)
     if resume:
         # The saved settings win; only how the run executes may change.
         saved = load_saved_config(out, out_name="--out", resume_name="--resume")
@@ -167,7 +169,7 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
                 rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
                 version: str | None = None, pose_cache: Path | None = None) -> None:
     """A setting left out (None) keeps PoseTrainConfig's default: the packaged model's recipe."""
-    from highlights.atomic import check_writable
+    from highlights.atomic import check_writable, check_writable_folder
     from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.own_classes import with_the_clips_classes
@@ -175,7 +177,7 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
 
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: is a file, not a folder (--out is the folder the model is written in)")
-    check_writable(out)  # now, not after training
+    (check_writable_folder if out.is_dir() else check_writable)(out)  # now, not after training
     if (out / "best.pt").exists():
         raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
                           "to train again there")
