@@ -42,7 +42,7 @@ def test_the_penalised_fit_on_three_highlights_raises_their_ece_and_says_why():
     assert info["fit"] == (
         "fitted: a logistic regression on 6 evidence features over 3 highlights (1 right), L2-penalised (C=1) so "
         "that few highlights cannot drive it to scores of 0 and 1; the penalty pulls every score toward the share "
-        "right, the harder the fewer the highlights, so the fitted in-sample ECE is not zero and can read above the "
+        "right, the harder the fewer the highlights, so the fitted in-sample ECE need not be zero and can read above the "
         "raw one (it does here)")
 
 
@@ -84,3 +84,13 @@ def test_calibrate_prints_what_it_fitted_beside_the_two_figures(tmp_path, monkey
     assert f"{fitted:.3f}" > f"{raw:.3f}"  # as printed: the rise the line below explains
     assert (" ".join(fit[1]["fit"].split()) in said
             and said.index(f"raw, {fitted:.3f}") < said.index("fitted: a logistic") < said.index("AUC")), said
+
+
+def test_a_fit_whose_in_sample_ece_is_zero_is_not_said_to_be_above_zero():
+    # Three highlights alike in every feature, two right: the fit gives each the share right, 2/3,
+    # so its in-sample ECE is 0; the line said it "is not zero" beside the 0.000 it printed.
+    alike = [highlight(key, 0.4, "basketball_layup") for key in (2.0, 6.0, 10.0)]
+    _, info = fit_and_measure(alike, [True, True, False], fitted_on={"video": "synthetic"})
+    assert round(info["reliability_fitted_in_sample"]["ece"], 3) == 0.0
+    assert "not zero" not in info["fit"]
+    assert info["fit"].endswith("so the fitted in-sample ECE need not be zero and can read above the raw one")

@@ -6,7 +6,7 @@ one-to-one matching (its key moment within the tolerance of an annotated event, 
 label: a score says "a real action is here", the label's own accuracy is class recall's
 business), and a logistic map from its evidence to "right" is fitted (`ranking.fit_calibration`).
 The fit is L2-penalised (`fit_calibration`): on one game's few highlights the penalty pulls every
-score toward the share right, so the fitted scores' ECE on that same game is not zero and can
+score toward the share right, so the fitted scores' ECE on that same game need not be zero and can
 read above the raw probability's (`fit_summary` says so). Fit on one game and use the file on
 others (`--set merge.score_calibration=FILE`). The packaged calibration is fitted the same way
 on several synthetic games (`scripts/make_default_calibration.py`).
@@ -109,7 +109,7 @@ def fit_summary(calibration: Calibration, info: dict[str, Any]) -> str | None:
     text = (f"fitted: a logistic regression on {len(calibration.features)} evidence features over {n} highlights "
             f"({right} right), L2-penalised (C={penalty:g}) so that few highlights cannot drive it to scores of 0 "
             "and 1; the penalty pulls every score toward the share right, the harder the fewer the highlights, so "
-            "the fitted in-sample ECE is not zero and can read above the raw one")
+            "the fitted in-sample ECE need not be zero and can read above the raw one")
     raw, fitted = (info[key]["ece"] for key in ("reliability_raw", "reliability_fitted_in_sample"))
     # Compared as printed (three places): a rise only in the fourth place is not one a reader sees.
     if round(fitted, 3) > round(raw, 3):
