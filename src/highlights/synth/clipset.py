@@ -55,11 +55,18 @@ class ClipSetConfig:
     crf: int = 23
 
     def __post_init__(self) -> None:
+        # imported here: the datasets package it sits in loads the whole ingest, which synth needs not
+        from highlights.datasets.class_slips import one_slip_apart
+
         unknown = [c for c in self.classes if c not in LABELS]
+        misspelt = next(((c, g) for c in unknown for g in LABELS if one_slip_apart(c, g)), None)
+        if misspelt:  # `Basketball_Layup` is the generator's class typed otherwise, not another action
+            raise ConfigError(f"--classes {misspelt[0]}: one slip from {misspelt[1]}, a class the synthetic "
+                              f"generator draws; give it as {misspelt[1]}")
         if unknown:
             raise ConfigError(f"--classes {','.join(unknown)}: the synthetic generator draws only "
-                              f"{', '.join(LABELS)}; clips of another sport's actions come from your own "
-                              "footage (a folder per class, for `highlights dataset create`)")
+                              f"{', '.join(LABELS)}; clips of other actions (a basketball jump shot too) come "
+                              "from your own footage (a folder per class, for `highlights dataset create`)")
         if self.per_class < 1:
             raise ConfigError("per_class must be at least 1")
         if self.size != "mixed":
