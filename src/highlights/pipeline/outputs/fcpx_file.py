@@ -5,10 +5,11 @@ format by the picture's shown size, and the spine's clips as asset clips (pictur
 from __future__ import annotations
 
 import re
+import sys
 import xml.etree.ElementTree as ET
 from fractions import Fraction
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlparse
+from urllib.parse import unquote_to_bytes, urlparse
 
 
 def finish_fcpx(fcpx: str, *, rate: float, ntsc: bool, frame_size: tuple[int, int] | None, sound: bool) -> str:
@@ -69,7 +70,10 @@ def asset_clips(fcpx: str, *, sound: bool) -> str:
     for asset in assets.values():
         asset.set("hasAudio", "1" if sound else "0")
         if asset.get("src"):
-            asset.set("name", unquote(PurePosixPath(urlparse(asset.get("src")).path).name))
+            # The file URL escapes the bytes the file system names it with (Latin-1's `é` is %E9):
+            # read back in that encoding, not UTF-8, which made each such letter a replacement mark.
+            escaped = PurePosixPath(urlparse(asset.get("src")).path).name
+            asset.set("name", unquote_to_bytes(escaped).decode(sys.getfilesystemencoding(), "replace"))
     for spine in root.iter("spine"):
         for index, clip in enumerate(list(spine)):
             pictures = clip.findall("video")

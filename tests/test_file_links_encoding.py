@@ -1,5 +1,7 @@
-"""A detect page links its clips, thumbnails and reel by the bytes the file system names them with:
-a browser turns a file:// link's %XX escapes back into bytes and opens the file of those bytes."""
+"""Links to files are the bytes the file system names them with, escaped: a browser turns a file://
+link's %XX escapes back into bytes and opens the file of those bytes (a detect page's clips,
+thumbnails and reel), and an editor's file URL names its file by them (the FCP X asset's name is
+read back from it)."""
 
 from __future__ import annotations
 
@@ -60,3 +62,27 @@ def test_under_a_latin1_locale_a_clip_named_with_an_accent_is_linked_as_latin1(t
     encoding, href = done.stdout.split()
     assert encoding == "iso8859-1"
     assert href == "clips/hl_001_tir_au_but_%E9.mp4" and _opens(tmp_path, href)
+
+
+# Run under the locale given: the FCP X file's asset named from its file URL, as the OTIO adapter
+# writes it (`Path.as_uri`, the file system's bytes escaped).
+_ASSET_NAME_UNDER_LOCALE = """
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from highlights.pipeline.outputs.fcpx_file import asset_clips
+src = Path("/footage/partie_\\u00e9t\\u00e9.mp4").as_uri()
+text = asset_clips(f'<?xml version="1.0"?><fcpxml version="1.9"><resources><asset id="r2" name="x" src="{src}"/>'
+                   '</resources></fcpxml>', sound=False)
+print(src, ascii(ET.fromstring(text[text.index("<fcpxml"):]).find(".//asset").get("name")))
+"""
+
+
+@pytest.mark.skipif(not _locale_installed(LATIN1), reason=f"no {LATIN1} locale installed")
+def test_under_a_latin1_locale_the_fcpx_asset_is_named_as_its_file(tmp_path):
+    env = {**os.environ, "LANG": LATIN1, "LC_ALL": LATIN1, "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", _ASSET_NAME_UNDER_LOCALE], env=env, capture_output=True, text=True,
+                          check=True)
+    src, name = done.stdout.split()
+    assert src == "file:///footage/partie_%E9t%E9.mp4"
+    assert name == ascii("partie_\u00e9t\u00e9.mp4")
