@@ -1010,3 +1010,27 @@ def test_a_signal_while_loader_workers_start_waits_until_they_all_have():
         assert list(batches(_LoaderStartingWorkers(signal.SIGTERM))) == [1, 2] and noted == [signal.SIGTERM]
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def test_a_disk_filled_by_the_decoded_clips_says_where_they_go_and_how_to_move_them(colour_data, tmp_path,
+                                                                                        monkeypatch):
+    import errno
+
+    from highlights.atomic import atomic_path
+
+    def out_of_space(path, array):
+        with atomic_path(path):  # the write fails inside it, as np.save does on a full disk
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache_module, "_atomic_save_npy", out_of_space)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["train", "--root", str(colour_data.root), "--version", "v1",
+                                      "--out", str(out), "--quick", "--epochs", "1", "--no-progress"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    lines = result.output.splitlines()
+    error = next(line for line in lines if line.startswith("error: "))
+    assert error.startswith("error: no space left on ") and f"while writing {out / 'cache'}" in error
+    assert lines[lines.index(error) + 1] == (f"the run's decoded clips fill {out / 'cache'}; give --cache-dir a "
+                                             "folder on a disk with room (those decoded so far can be removed, "
+                                             "or moved there)")
+    assert not list((out / "cache").rglob("*.tmp")) and not list((out / "cache").rglob(".*"))

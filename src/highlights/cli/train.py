@@ -130,7 +130,7 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
                     resume: bool, quick: bool, progress: bool) -> None:
     """Checks the run's inputs, makes its config (a resumed run's is the saved one), trains and says
     the best and last checkpoints."""
-    from highlights.atomic import check_writable, check_writable_folder
+    from highlights.atomic import DiskFullError, check_writable, check_writable_folder
     from highlights.errors import ConfigError
 
     if not resume and (root is None or version is None):  # a resumed run reads them from its folder
@@ -157,8 +157,16 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
     typer.echo(f"model: {config.describe_model()}")
     typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
                f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
-    result = fit(config, resume=resume, show_progress=progress, log=typer.echo, out_name="--out",
-                 resume_name="--resume")
+    try:
+        result = fit(config, resume=resume, show_progress=progress, log=typer.echo, out_name="--out",
+                     resume_name="--resume")
+    except DiskFullError as full:
+        cache = config.resolved_cache_dir()
+        if Path(full.path).is_relative_to(cache):
+            # The cache is the run's largest write and the one that can go elsewhere.
+            full.add_note(f"the run's decoded clips fill {cache}; give --cache-dir a folder on a disk with room "
+                          "(those decoded so far can be removed, or moved there)")
+        raise
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
     typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")
     typer.echo(f"last: {result.last_checkpoint}")
