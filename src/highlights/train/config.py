@@ -169,6 +169,12 @@ class TrainConfig:
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"unknown training settings: {', '.join(sorted(unknown))}")
+        # A run saved before --workers was bounded may hold more decoding processes than are now
+        # allowed. How many decode is how a run executes, not what it trains (`EXECUTION_ONLY`), so
+        # such a run is read with the most allowed rather than refused: refused, it could not be
+        # resumed at all, not even with a --workers that is allowed.
+        if isinstance(data.get("num_workers"), int) and data["num_workers"] > MAX_DECODING_WORKERS:
+            data = {**data, "num_workers": MAX_DECODING_WORKERS}
         return cls(**data)
 
     def replace(self, **changes) -> "TrainConfig":
