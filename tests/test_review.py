@@ -1171,6 +1171,22 @@ def test_the_export_says_which_split_each_games_clips_went_to(session, tmp_path)
     assert seen in message
 
 
+def test_the_export_says_a_game_in_the_val_split_chose_the_model_and_is_no_test_of_it(tmp_path):
+    # A game whose clips went into val chose the best epoch of a model trained on the version (a
+    # pose model's action threshold): the export named its split and said nothing more.
+    from types import SimpleNamespace
+
+    from highlights.cli.review import _splits_message
+
+    result = SimpleNamespace(version=SimpleNamespace(name="v3"), splits={"det2": ["val"], "det3": ["test"]})
+    message = _splits_message(result)
+    assert message.startswith("; each game's clips are in one split of v3: det2 val, det3 test")
+    assert message.endswith("; a model trained on v3 had its best epoch (a pose model its action threshold) chosen on "
+                            "det2: its `pipeline evaluate` against that game's reviewed annotations is no test of it "
+                            "either")
+    assert "det3:" not in message and "has seen" not in message
+
+
 def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp_path):
     # Nine trimmed clips were said as "9 none clip(s) trimmed ...: " and five names, as if the
     # five were all of them.

@@ -132,11 +132,18 @@ def _splits_message(result) -> str:
     name = result.version.name
     placed = ", ".join(f"{game} {'+'.join(splits)}" for game, splits in sorted(result.splits.items()))
     seen = sorted(g for g, splits in result.splits.items() if "train" in splits)
+    # a game in val chose the model's best epoch (a pose model's action threshold): seen as well
+    chosen = sorted(g for g, splits in result.splits.items() if "val" in splits and "train" not in splits)
     msg = f"; each game's clips are in one split of {name}: {placed}"
     if seen:
         whose = "that game's" if len(seen) == 1 else "those games'"
         msg += (f"; a model trained on {name} has seen {', '.join(seen)}: its `pipeline evaluate` against "
                 f"{whose} reviewed annotations is no test of it")
+    if chosen:
+        whose = "that game's" if len(chosen) == 1 else "those games'"
+        msg += (f"; a model trained on {name} had its best epoch (a pose model its action threshold) chosen on "
+                f"{', '.join(chosen)}: its `pipeline evaluate` against {whose} reviewed annotations is no test of "
+                "it either")
     return msg
 
 
