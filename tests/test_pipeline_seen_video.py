@@ -132,6 +132,31 @@ def test_calibrate_on_a_game_the_model_has_seen_warns_as_evaluate_does(tmp_path,
                 "than on new games; fit it on a game it has not seen" in said) is warned, said
 
 
+def test_calibrate_on_several_games_names_the_game_the_model_has_seen(tmp_path, monkeypatch):
+    """Of several games pooled into one fit, the warning names the one the model was trained on."""
+    from typer.testing import CliRunner
+
+    import highlights.pipeline.calibrate as calibrate
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    seen, unseen = (make_game(tmp_path / name, duration_s=seconds, events=DEFAULT_EVENTS[:1])
+                    for name, seconds in (("a", 8.0), ("b", 9.0)))
+    fit = calibrate.calibrate_on_games
+    monkeypatch.setattr(calibrate, "calibrate_on_games", lambda games, cfg, **kw: fit(
+        games, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
+    ckpt = tmp_path / "seen.pt"
+    _checkpoint(ckpt, {file_sha256(seen)[:16]}, tmp_path / "datasets", "v1")
+    res = CliRunner().invoke(app, ["pipeline", "calibrate", "--checkpoint", str(ckpt), "--out", str(tmp_path / "c.json"),
+                                   *(arg for video in (seen, unseen) for arg in
+                                     ("--video", str(video), "--annotations", str(video.with_suffix(".json")))),
+                                   "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert said.count("warning:") == 1 and f"warning: {seen}: {ckpt} was trained on the video itself" in said, said
+
+
 def test_a_video_both_trained_and_validated_on_is_named_once_as_trained_on(tmp_path, monkeypatch):
     hash_reads(monkeypatch, tmp_path / "cache")
     video = tmp_path / "game.mp4"

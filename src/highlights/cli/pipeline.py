@@ -324,8 +324,11 @@ def _print_misses(misses: list[dict]) -> None:
 @app.command("calibrate")
 def calibrate(
     video_argument: Optional[Path] = hidden_argument("--video"),
-    video: Optional[Path] = typer.Option(None, "--video", help="An annotated game (not the one you will evaluate on)"),
-    annotations: Path = typer.Option(..., "--annotations", help="Its annotation"),
+    video: Optional[list[Path]] = typer.Option(
+        None, "--video", help="An annotated game (not one you will evaluate on); repeat --video and --annotations "
+                              "to fit on several games, their highlights pooled"),
+    annotations: list[Path] = typer.Option(..., "--annotations",
+                                           help="Its annotation (with several games: the Nth is the Nth --video's)"),
     out: Path = typer.Option(..., "--out", help="The calibration JSON to write"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
@@ -333,22 +336,35 @@ def calibrate(
     tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s for 'right'"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Fit the highlight score's calibration on an annotated game; use it on other games with
-    --set merge.score_calibration=FILE."""
+    """Fit the highlight score's calibration on one annotated game or several pooled; use it on
+    other games with --set merge.score_calibration=FILE."""
     from highlights.atomic import atomic_write_json
-    from highlights.pipeline.calibrate import calibrate_on_game
 
     _refuse_tolerances_not_above_zero(tolerance)
-    video = _game_video(video, video_argument)
+    videos = _calibration_videos(video or [], video_argument, annotations)
     cfg = _config(config, checkpoint, set_)
-    truth, _ = _annotation(annotations, video=video)
+    games = _calibration_games(videos, annotations)
     check_writable_file(out, out_name="--out")
-    calibration, info = calibrate_on_game(video, truth, cfg, tolerance_s=tolerance, progress=progress)
+    if len(games) == 1:
+        from highlights.pipeline.calibrate import calibrate_on_game
+
+        calibration, info = calibrate_on_game(videos[0], games[0][1], cfg, tolerance_s=tolerance, progress=progress)
+    else:
+        from highlights.pipeline.calibrate import calibrate_on_games
+
+        calibration, info = calibrate_on_games(games, cfg, tolerance_s=tolerance, progress=progress,
+                                               say=console.print if progress else None)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
-    console.print(f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
-                  f"calibration error {raw} raw, {fitted} fitted (measured on the game it was fitted on; "
-                  "95% intervals: bootstrap over highlights)")
+    several = len(games) > 1
+    console.print(f"{'pooled over ' + counted(len(games), 'game') + ': ' if several else ''}"
+                  f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
+                  f"calibration error {raw} raw, {fitted} fitted (measured on the "
+                  f"{'games' if several else 'game'} it was fitted on; 95% intervals: bootstrap over highlights)")
+    for game in info["games"] if several else ():
+        console.print(f"  {game['video']}: {game['highlights']} highlights, {game['right']} right "
+                      f"({counted(game['events'], 'event')}); expected calibration error "
+                      f"{_ece(game['reliability_raw'])} raw, {_ece(game['reliability_fitted_in_sample'])} fitted")
     if info.get("fit"):
         console.print(f"  {info['fit']}")
     for key, which in (("reliability_raw", "raw"), ("reliability_fitted_in_sample", "fitted (in sample)")):
@@ -361,14 +377,47 @@ def calibrate(
         # One outcome only: the fit is the intercept alone, the same score for every highlight.
         console.print(f"  every highlight was {'right' if info['right'] else 'wrong'}: nothing to tell right from "
                       f"wrong, so the calibration gives every highlight the same score "
-                      f"({1 / (1 + math.exp(-calibration.intercept)):.2f}); fit it on a game where "
-                      "some highlights are right and some wrong")
+                      f"({1 / (1 + math.exp(-calibration.intercept)):.2f}); fit it on "
+                      f"{'games' if several else 'a game'} where some highlights are right and some wrong")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
     from highlights.pipeline.seen_video import seen_video_warnings
 
-    # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures.
-    for line in seen_video_warnings(cfg, video, calibrating=True):
-        console.print(f"warning: {line}", style="yellow")
+    # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures; with several
+    # games each line names its game.
+    for game in videos:
+        for line in seen_video_warnings(cfg, game, calibrating=True):
+            console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
+
+
+def _calibration_videos(options: list[Path], argument: Optional[Path], annotations: list[Path]) -> list[Path]:
+    """The games' videos, each paired with the --annotations at its place: one may also come as
+    the argument (the earlier spelling), several only as --video."""
+    from highlights.errors import ConfigError
+
+    if len(options) > 1 and argument is not None:
+        raise ConfigError(f"the argument {argument} and {len(options)} --video: give every game as --video")
+    videos = list(options) if len(options) > 1 else [_game_video(options[0] if options else None, argument)]
+    if len(videos) != len(annotations):
+        raise ConfigError(f"{counted(len(videos), '--video', '--video')} and "
+                          f"{counted(len(annotations), '--annotations', '--annotations')}: give each game's "
+                          "--annotations after its --video (the Nth --annotations is the Nth --video's)")
+    return videos
+
+
+def _calibration_games(videos: list[Path], annotations: list[Path]) -> list[tuple[Path, object, dict]]:
+    """`(video, annotation, cache)` of each game, every one checked before any is analysed: a
+    missing video, an annotation that cannot be read or is another video's, or a game given twice
+    is refused in one line naming it, not after the games before it have run."""
+    games = []
+    for video, annotation in zip(videos, annotations):
+        if len(videos) > 1:
+            _refuse_missing_video(video)
+        games.append((video, _annotation(annotation, video=video)[0], {}))
+    if len(videos) > 1:
+        from highlights.pipeline.calibrate import refuse_a_game_twice
+
+        refuse_a_game_twice(videos)
+    return games
 
 
 def _f(x) -> str:

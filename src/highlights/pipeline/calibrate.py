@@ -1,4 +1,4 @@
-"""`highlights pipeline calibrate`: fit the highlight score's calibration on an annotated game.
+"""`highlights pipeline calibrate`: fit the highlight score's calibration on annotated games.
 
 The pipeline runs with no score floor, no caps and no calibration, so every action it finds is
 kept with its raw evidence; each highlight is then marked right or wrong by the evaluation's
@@ -7,15 +7,16 @@ label: a score says "a real action is here", the label's own accuracy is class r
 business), and a logistic map from its evidence to "right" is fitted (`ranking.fit_calibration`).
 The fit is L2-penalised (`fit_calibration`): on one game's few highlights the penalty pulls every
 score toward the share right, so the fitted scores' ECE on that same game need not be zero and can
-read above the raw probability's (`fit_summary` says so). Fit on one game and use the file on
-others (`--set merge.score_calibration=FILE`). The packaged calibration is fitted the same way
-on several synthetic games (`scripts/make_default_calibration.py`).
+read above the raw probability's (`fit_summary` says so). Several games pooled
+(`calibrate_on_games`) pull it less. Fit on some games and use the file on others
+(`--set merge.score_calibration=FILE`). The packaged calibration is fitted the same way on
+several synthetic games (`scripts/make_default_calibration.py`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from highlights.errors import HighlightsError
 from highlights.pipeline.evaluation import PRIMARY_TOLERANCE, match_key_moments
@@ -51,12 +52,15 @@ def calibrate_on_game(video_path: str | Path, annotation, config, *, tolerance_s
 
 
 def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], config, *,
-                       tolerance_s: float = PRIMARY_TOLERANCE, progress: bool = True
-                       ) -> tuple[Calibration, dict[str, Any]]:
+                       tolerance_s: float = PRIMARY_TOLERANCE, progress: bool = True,
+                       say: Callable[[str], None] | None = None) -> tuple[Calibration, dict[str, Any]]:
     """`calibrate_on_game` on several annotated games, `(video, annotation, cache)` each, their
     highlights pooled into one fit: one game's dozen or so highlights pin a logistic map down
     poorly. With one game the file records it as `calibrate_on_game` always has; with several it
-    records each game (video, sha256, events) under `games`."""
+    records each game (video name and path, sha256, events, highlights, right) under `games`.
+    `say` is told which game runs, before each of several. The returned figures hold `games`: each
+    game's highlights, right and the reliability of its raw and fitted scores (in sample: the fit
+    saw them)."""
     from highlights import __version__
     from highlights.content_hash_cache import cached_file_sha256
     from highlights.pipeline.run import run_pipeline
@@ -66,23 +70,57 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
     open_config = config.with_overrides({"merge.enabled": True,
                                          "merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
                                          "merge.max_highlights": 0, "merge.reel_seconds": 0.0})
-    highlights, flags, records, result = [], [], [], None
-    for video_path, annotation, cache in games:
+    found, records, result = [], [], None
+    for number, (video_path, annotation, cache) in enumerate(games, 1):
+        if say is not None and len(games) > 1:
+            say(f"game {number} of {len(games)}: {video_path}")
         result = run_pipeline(video_path, open_config, annotation=annotation, progress=progress, cache=cache)
         if not result.highlights:
             raise HighlightsError(f"{video_path}: the pipeline found no highlight in it, so there is nothing to fit "
                                   "the score to; calibrate on an annotated game where it finds some")
-        highlights += result.highlights
-        flags += correct_flags(result.highlights, list(annotation.events), tolerance_s)
+        flags = correct_flags(result.highlights, list(annotation.events), tolerance_s)
+        found.append((video_path, result.highlights, flags))
         records.append({"video": Path(video_path).name, "video_sha256": cached_file_sha256(video_path),
                         "events": len(annotation.events)})
-    where = records[0] if len(records) == 1 else {"games": records,
-                                                  "events": sum(r["events"] for r in records)}
-    calibration, info = fit_and_measure(highlights, flags, fitted_on={
+    if len(records) == 1:
+        where = records[0]
+    else:
+        # The name as one game's file has it, and the path: SoccerNet names every game 1_224p.mkv.
+        where = {"games": [{**record, "path": str(Path(video).resolve()), "highlights": len(hs),
+                            "right": int(sum(flags))} for record, (video, hs, flags) in zip(records, found)],
+                 "events": sum(r["events"] for r in records)}
+    highlights = [h for _, hs, _ in found for h in hs]
+    calibration, info = fit_and_measure(highlights, [f for _, _, flags in found for f in flags], fitted_on={
         **where, "tolerance_s": tolerance_s, "stages": result.backends,
         "classifier_inference": result.inference_backend, "pose_model": open_config.classifier.pose_model,
         "highlights_version": __version__})
-    return calibration, {**info, "config": open_config.to_dict()}
+    per_game = [{"video": str(video), "events": record["events"], "highlights": len(hs), "right": int(sum(flags)),
+                 "reliability_raw": reliability([h.score for h in hs], flags),
+                 "reliability_fitted_in_sample": reliability([calibration.score(h) for h in hs], flags)}
+                for record, (video, hs, flags) in zip(records, found)]
+    return calibration, {**info, "games": per_game, "config": open_config.to_dict()}
+
+
+def refuse_a_game_twice(videos: Sequence[str | Path]) -> None:
+    """Refuse, in one line, a video given twice (one path twice, or a copy under another name):
+    its highlights would count twice in the fit. Files are compared by size first, and only those
+    of one size are read (their hashes kept in the cache folder, where the fit's record reads them)."""
+    from highlights.content_hash_cache import cached_file_sha256
+    from highlights.errors import ConfigError
+
+    by_size: dict[int, list[Path]] = {}
+    for video in map(Path, videos):
+        by_size.setdefault(video.stat().st_size, []).append(video)
+    seen: dict[str, Path] = {}
+    for video in map(Path, videos):
+        if len(by_size[video.stat().st_size]) < 2:
+            continue
+        digest = cached_file_sha256(video)
+        if digest in seen:
+            same = "the same file as" if seen[digest].resolve() == video.resolve() else "a copy of"
+            raise ConfigError(f"--video {video}: {same} --video {seen[digest]}; a game's highlights count once "
+                              "in a fit, so give each game once")
+        seen[digest] = video
 
 
 def fit_and_measure(highlights: Sequence[Any], flags: Sequence[bool], *, fitted_on: dict[str, Any]
