@@ -53,6 +53,7 @@ CASES = [
     ("synth clips --out {out} --per-class 1 --classes none --fps 1e400", "or 'mixed', got '1e400'"),
     ("synth clips --out {out} --per-class 1 --classes none --fps 1e-400", "or 'mixed', got '1e-400'"),
     ("synth clips --out {out} --per-class 1 --classes none --fps 1e300", "fps 1e300: at most 1000"),
+    ("synth clips --out {out} --per-class 1 --classes none --workers 1000000000", "'--workers': 1000000000 is not in the range 1<=x<=64"),
     ("synth game --out {out} --minutes 0.05 --fps 1e300", "--fps 1e+300: at most 1000"),
     ("synth game --out {out} --minutes 0.05 --name ../beside", "--name '../beside': a file name stem, not a path"),
     ("detect {clip} --out {out} --threads-per-worker 0", "'--threads-per-worker': 0 is not in the range x>=1"),

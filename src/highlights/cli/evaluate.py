@@ -8,7 +8,7 @@ import typer
 
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
-from highlights.decoding_workers import MAX_DECODING_WORKERS
+from highlights.worker_processes import MAX_WORKER_PROCESSES
 
 
 def register(root: typer.Typer) -> None:
@@ -35,7 +35,7 @@ def evaluate(
         "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png where the "
         "model gave probabilities")),
     batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1, help="Clips per inference call"),
-    workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_DECODING_WORKERS,
+    workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_WORKER_PROCESSES,
                                  help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for the 95% intervals"),
     backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),

@@ -8,6 +8,7 @@ import typer
 
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
+from highlights.worker_processes import MAX_WORKER_PROCESSES
 
 app = typer.Typer(no_args_is_help=True)
 console = plain_console()
@@ -27,7 +28,7 @@ def clips(
     fps: str = typer.Option("30", "--fps", help="Frame rate (30, 29.97, 30000/1001), or 'mixed' (24-60)."),
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help=DIFFICULTY_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same clips."),
-    workers: int = typer.Option(2, "--workers", min=1, help="Processes rendering clips."),
+    workers: int = typer.Option(2, "--workers", min=1, max=MAX_WORKER_PROCESSES, help="Processes rendering clips."),
     progress_shown: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Labelled clips with per-frame ground truth, ready for `highlights dataset create`."""

@@ -26,7 +26,7 @@ from highlights.datasets.checks import (
     LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video, load_likenesses,
     save_likenesses,
 )
-from highlights.datasets.class_slips import one_slip_apart
+from highlights.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.same_video import file_size
 from highlights.datasets.errors import DatasetError

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.datasets.class_slips import one_slip_apart
+from highlights.class_slips import one_slip_apart
 from highlights.datasets.cut_spans import CutSpan, cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion

@@ -78,7 +78,7 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
     skipped = sorted({c.label for c in found.clips if c.label not in classes})
     # A folder one keyboard slip from a class (`basketbal_layup`) holds that class's clips:
     # skipped as "not a class", they would be left out of the score unseen.
-    from highlights.datasets.class_slips import one_slip_apart
+    from highlights.class_slips import one_slip_apart
 
     slips = [f"{root / name}: folder {name!r} is one slip from the class {cls!r}; rename it (or move its clips) "
              "to use them" for name in skipped for cls in classes if one_slip_apart(name, cls)]

@@ -62,7 +62,7 @@ def with_the_clips_classes(config: PoseTrainConfig) -> PoseTrainConfig:
         return config
     classes, clips, empty_folders = found
     from highlights.datasets.build import typo_labels
-    from highlights.datasets.class_slips import one_slip_apart
+    from highlights.class_slips import one_slip_apart
 
     # A folder one slip from a generator class (`basketbal_layup/`) is that class misspelt, which
     # `clip_tree` names; it does not make the clips a club's own classes.

@@ -377,7 +377,7 @@ def refuse_a_slip_for_a_model_class(classes: list[str], model_classes: list[str]
     of the model (`volleyball_spik`) would be, once exported, a class of its own in the dataset
     beside the model's (and, from --classes, a relabel button beside the model's own): refused,
     the line ending in `advice`."""
-    from highlights.datasets.class_slips import one_slip_apart
+    from highlights.class_slips import one_slip_apart
 
     for name in classes:
         rival = next((m for m in model_classes if m != name and one_slip_apart(name, m)), None)

@@ -56,7 +56,7 @@ class ClipSetConfig:
 
     def __post_init__(self) -> None:
         # imported here: the datasets package it sits in loads the whole ingest, which synth needs not
-        from highlights.datasets.class_slips import one_slip_apart
+        from highlights.class_slips import one_slip_apart
 
         unknown = [c for c in self.classes if c not in LABELS]
         misspelt = next(((c, g) for c in unknown for g in LABELS if one_slip_apart(c, g)), None)

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from highlights.clips.spec import ClipSpec
-from highlights.decoding_workers import MAX_DECODING_WORKERS
+from highlights.worker_processes import MAX_WORKER_PROCESSES
 from highlights.errors import ConfigError
 
 BALANCE_CHOICES = ("loss", "sampler", "none")
@@ -86,8 +86,8 @@ class TrainConfig:
         for name in ("weight_decay", "warmup_epochs", "patience", "num_workers"):
             if not (math.isfinite(float(getattr(self, name))) and getattr(self, name) >= 0):
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
-        if self.num_workers > MAX_DECODING_WORKERS:
-            raise ConfigError(f"num_workers (--workers) must be at most {MAX_DECODING_WORKERS}, got {self.num_workers}")
+        if self.num_workers > MAX_WORKER_PROCESSES:
+            raise ConfigError(f"num_workers (--workers) must be at most {MAX_WORKER_PROCESSES}, got {self.num_workers}")
         if self.resize_short_side < self.crop_size:
             raise ConfigError(
                 f"resize_short_side ({self.resize_short_side}) must be at least crop_size ({self.crop_size})"
