@@ -345,8 +345,10 @@ def test_a_calibration_left_at_its_defaults_is_the_identity_map_even_when_fitted
     assert Calibration.from_dict(cal.to_dict()) == cal  # one coefficient a feature
 
 
-def test_a_fitted_calibration_is_scikit_learns_logistic_regression_of_the_features():
+def test_a_fitted_calibration_is_scikit_learns_logistic_regression_of_the_standardised_features_folded_back():
     from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     from highlights.pipeline.ranking import FEATURES, evidence_features
 
@@ -354,11 +356,43 @@ def test_a_fitted_calibration_is_scikit_learns_logistic_regression_of_the_featur
     cands = [cand(i * 10.0, float(rng.uniform(0.2, 0.9)), strength=float(rng.uniform(0.5, 3.0))) for i in range(40)]
     correct = [bool(rng.random() < c.score) for c in cands]
     cal = fit_calibration(cands, correct)
-    X = [evidence_features(c.score, c.evidence, c.label, FEATURES) for c in cands]
-    model = LogisticRegression(C=1.0).fit(X, correct)
-    assert cal.intercept == pytest.approx(model.intercept_[0])
-    assert cal.coef == pytest.approx(tuple(model.coef_[0]))
-    assert cal.fitted_on == {"samples": 40, "positives": sum(correct), "l2_penalty_C": 1.0}
+    # Centrality, relative size and the shot's share are constant here (neutral evidence): the
+    # scaler leaves them unscaled and their coefficients stay 0.
+    X = np.array([evidence_features(c.score, c.evidence, c.label, FEATURES) for c in cands])
+    model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0)).fit(X, correct)
+    # The folded map scores every highlight as the standardised fit does, to rounding.
+    assert [cal.score(c) for c in cands] == pytest.approx(list(model.predict_proba(X)[:, 1]), rel=1e-12, abs=1e-12)
+    assert cal.coef[2:] == (0.0,) * (len(FEATURES) - 2)
+    # It is not the fit on raw units: that one shrinks the trigger strength's coefficient harder.
+    raw_units = LogisticRegression(C=1.0).fit(X, correct)
+    assert abs(cal.coef[1] - raw_units.coef_[0][1]) > 1e-3
+    assert cal.fitted_on == {"samples": 40, "positives": sum(correct), "l2_penalty_C": 1.0,
+                             "penalised_on": "standardised features"}
+
+
+def test_a_feature_in_other_units_changes_no_fitted_score():
+    # Whether the player is central decides here, beside the probability; the same highlights
+    # with their centrality a hundred times larger must fit to the same scores (the penalty does not
+    # depend on a feature's units), its coefficient a hundred times smaller.
+    rng = np.random.default_rng(7)
+    probability, centrality = rng.uniform(0.1, 0.9, 200), rng.uniform(0.0, 1.0, 200)
+    correct = [bool(rng.random() < 1 / (1 + np.exp(-(4 * c - 2 + (p - 0.5)))))
+               for p, c in zip(probability, centrality)]
+
+    def highlights(scale):
+        out = []
+        for i, (p, c) in enumerate(zip(probability, centrality)):
+            h = cand(i * 10.0, float(p))
+            h.evidence["classifier"] = {"prominence": {"centrality": float(c) * scale}}
+            out.append(h)
+        return out
+
+    unit, hundred = highlights(1.0), highlights(100.0)
+    cal_unit, cal_hundred = fit_calibration(unit, correct), fit_calibration(hundred, correct)
+    assert [cal_hundred.score(h) for h in hundred] == pytest.approx([cal_unit.score(h) for h in unit],
+                                                                    rel=1e-6, abs=1e-9)
+    assert cal_hundred.coef[3] == pytest.approx(cal_unit.coef[3] / 100, rel=1e-6)
+    assert cal_unit.coef[3] > 1.0
 
 
 def test_the_calibration_is_described_for_each_setting(tmp_path):

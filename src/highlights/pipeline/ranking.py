@@ -208,7 +208,13 @@ def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
     penalty pulls the coefficients toward 0 and every score toward the share right, the harder
     the fewer the highlights. The file records C. With only one outcome present there is nothing
     to separate: the intercept alone is fitted (the observed rate, held within 0.02-0.98), so the
-    map stays honest."""
+    map stays honest.
+
+    The penalty is applied to the features standardised over the fitted highlights (mean 0, sd 1;
+    a constant feature is left unscaled): on raw units it would shrink a feature spanning 0..1 far
+    harder than the logit spanning -9..9, a weighting set by each feature's units rather than by
+    the evidence. The fitted map is folded back onto the raw features, so a file holds the same
+    kind of coefficients as before and is applied the same way."""
     features = tuple(features)
     unknown = [f for f in features if f not in KNOWN_FEATURES]
     if unknown:
@@ -223,10 +229,16 @@ def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
         rate = min(max(y.mean(), 0.02), 0.98)
         return Calibration(intercept=_logit(rate), coef=(0.0,) * len(features), features=features, fitted_on=info)
     from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
 
-    model = LogisticRegression(C=regularisation).fit(X, y)
-    return Calibration(intercept=float(model.intercept_[0]), coef=tuple(float(v) for v in model.coef_[0]),
-                       features=features, fitted_on={**info, "l2_penalty_C": float(regularisation)})
+    scaler = StandardScaler().fit(X)  # a constant feature gets scale 1
+    model = LogisticRegression(C=regularisation).fit(scaler.transform(X), y)
+    # w . (x - mean) / scale + b  ==  (w / scale) . x + (b - w . mean / scale)
+    coef = model.coef_[0] / scaler.scale_
+    intercept = float(model.intercept_[0]) - float(coef @ scaler.mean_)
+    return Calibration(intercept=intercept, coef=tuple(float(v) for v in coef), features=features,
+                       fitted_on={**info, "l2_penalty_C": float(regularisation),
+                                  "penalised_on": "standardised features"})
 
 
 def uses_packaged_pose_model(config) -> bool:
