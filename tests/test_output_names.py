@@ -105,3 +105,15 @@ def test_a_demo_into_another_folder_names_out_from_python_and_the_command(tmp_pa
     res = CliRunner().invoke(app, ["demo", "--out", str(taken), "--size", "tiny"])
     assert res.exit_code == 1
     assert _errors(res.output) == [f"{taken}: exists and is not a demo folder; choose another --out"]
+
+
+def test_a_video_whose_place_a_folder_holds_is_named_not_its_temp_file(tmp_path):
+    import numpy as np
+
+    from highlights.video.writer import write_video
+
+    taken = tmp_path / "game.mp4"
+    taken.mkdir()
+    with pytest.raises(OutputPathError, match=f"^{taken}: is a folder, where a file is to be written$"):
+        write_video(taken, [np.zeros((16, 16, 3), np.uint8)] * 2, fps=10)
+    assert [p.name for p in tmp_path.iterdir()] == ["game.mp4"] and not any(taken.iterdir())

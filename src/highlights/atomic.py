@@ -226,10 +226,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     removed and ``path`` is left as it was. Parent folders are created.
     """
     path = Path(path)
-    check_name_lengths(path)
-    _check_output_parent(path)
-    if path.is_dir():
-        raise OutputPathError(f"{path}: is a folder, where a file is to be written")
+    check_file_target(path)
     made = missing_folders(path.parent)
     together_made = _made_together.get()
     if together_made is not None:
@@ -271,6 +268,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
         remove_if_still_empty(made)
         raise
+
+
+def check_file_target(path: Path) -> None:
+    """An `OutputPathError` naming ``path`` where no file can be written there: a folder in its
+    place, a file where one of its folders is to be, a name too long."""
+    check_name_lengths(path)
+    _check_output_parent(path)
+    if path.is_dir():
+        raise OutputPathError(f"{path}: is a folder, where a file is to be written")
 
 
 def temp_file_beside(path: Path) -> Path:

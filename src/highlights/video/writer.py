@@ -11,7 +11,7 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.atomic import DiskFullError, is_disk_full, no_space_left, put_in_place, temp_file_beside
+from highlights.atomic import DiskFullError, check_file_target, is_disk_full, no_space_left, put_in_place, temp_file_beside
 from highlights.video.colour import untagged_matrix
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 
@@ -162,6 +162,7 @@ def write_video(
             raise ValueError(f"{path}: preset applies to libx264/libx265, not {encoder}")
     rate = Fraction(fps).limit_denominator(1001)
 
+    check_file_target(path)  # a folder in its place is named, not the temp file renamed onto it
     path.parent.mkdir(parents=True, exist_ok=True)
     # The temp file sits beside the target so os.replace is an atomic rename; it carries this
     # process's pid, so that a later write into the folder removes it if a kill -9 leaves it. (The
