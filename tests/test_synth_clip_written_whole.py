@@ -32,3 +32,29 @@ def test_a_disk_full_at_the_truth_leaves_the_earlier_clip_and_truth_and_no_temp_
     assert video.read_bytes() == video_bytes
     assert video.with_suffix(".json").read_text() == truth_text
     assert sorted(p.name for p in video.parent.iterdir()) == ["none-s0-0000.json", "none-s0-0000.mp4"]
+
+
+@pytest.mark.parametrize("where", ["video", "annotation"])
+def test_a_disk_full_part_way_through_a_game_leaves_the_earlier_game_whole(tmp_path: Path, monkeypatch,
+                                                                           where: str) -> None:
+    from highlights.synth import GameConfig, generate_game
+    from highlights.synth import game as synth_game
+
+    def config(seed: int) -> GameConfig:
+        return GameConfig(minutes=0.05, sport="soccer", width=64, height=36, fps=10.0, seed=seed, name="match")
+
+    paths = generate_game(tmp_path, config(1))
+    earlier = {p.name: p.read_bytes() for p in paths.values()}
+
+    def out_of_space(path, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    # The video is written after the truth streamed beside it; the annotation after both.
+    if where == "video":
+        import highlights.video as video_package
+        monkeypatch.setattr(video_package, "write_video", out_of_space)
+    else:
+        monkeypatch.setattr(synth_game, "save_annotation", out_of_space)
+    with pytest.raises(OSError):
+        generate_game(tmp_path, config(2))
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == earlier

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from highlights.atomic import atomic_path
+from highlights.atomic import atomic_path, written_together
 from highlights.errors import ConfigError
 from highlights.events import Event, GameAnnotation, Shot, save_annotation
 from highlights.synth import actions, background, jump_shots
@@ -526,13 +526,16 @@ def generate_game(out_dir: str | Path, cfg: GameConfig,
     shots, events, n_frames = plan_game(cfg)
     video = out_dir / f"{stem}.mp4"
     gt = out_dir / f"{stem}.gt.jsonl"
-    # The per-frame truth is streamed to its file while the frames are rendered and encoded.
-    with atomic_path(gt) as tmp, open(tmp, "w", encoding="utf-8") as fh:
-        progress = (lambda i: on_progress(i + 1, n_frames)) if on_progress else None
-        write_video(video, render_game_frames(cfg, shots, n_frames, fh, progress), cfg.fps, crf=cfg.crf,
-                    preset=cfg.preset)
-    ann = GameAnnotation(video=video.name, fps=float(cfg.fps), duration_s=round(n_frames / cfg.fps, 6),
-                         width=cfg.width, height=cfg.height, sport=cfg.sport, events=events,
-                         shots=[Shot(round(s.start, 3), round(s.end, 3)) for s in shots])
-    annotation = save_annotation(ann, out_dir / f"{stem}.json", fmt="highlights")
+    # The three files take their places together: a disk that fills part way leaves an earlier
+    # game of this name as it was, never its video beside this one's annotation.
+    with written_together():
+        # The per-frame truth is streamed to its file while the frames are rendered and encoded.
+        with atomic_path(gt) as tmp, open(tmp, "w", encoding="utf-8") as fh:
+            progress = (lambda i: on_progress(i + 1, n_frames)) if on_progress else None
+            write_video(video, render_game_frames(cfg, shots, n_frames, fh, progress), cfg.fps, crf=cfg.crf,
+                        preset=cfg.preset)
+        ann = GameAnnotation(video=video.name, fps=float(cfg.fps), duration_s=round(n_frames / cfg.fps, 6),
+                             width=cfg.width, height=cfg.height, sport=cfg.sport, events=events,
+                             shots=[Shot(round(s.start, 3), round(s.end, 3)) for s in shots])
+        annotation = save_annotation(ann, out_dir / f"{stem}.json", fmt="highlights")
     return {"video": video, "annotation": annotation, "truth": gt}
