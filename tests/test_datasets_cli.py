@@ -124,6 +124,23 @@ def test_grow_names_a_folder_one_slip_from_a_class_as_a_folder_to_rename(tmp_pat
     assert "not one of the classes" not in said
 
 
+def test_a_class_folder_the_classes_lack_is_refused_in_one_line_not_one_per_clip(tmp_path) -> None:
+    # A club's new class folder of three clips grown onto a version without the class was refused
+    # in three lines alike (sixteen for a folder of sixteen); an unreadable clip keeps its own line.
+    src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None), ("d1", None),
+                                                                                ("d2", None)]})
+    (src / "swing" / "broken.mp4").write_bytes(b"not a video")
+    result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing", "--no-progress")
+    assert result.exit_code == 1
+    lines = [line.strip() for line in result.output.splitlines()]
+    assert "error: 2 problems:" in lines
+    dance = [line for line in lines if "'dance'" in line]
+    first = min((src / "dance").glob("*.mp4"), key=lambda p: p.name)
+    assert dance == [f"{first} and 2 more clips of the label: label 'dance' is not one of the classes (swing); "
+                     "to add it as a class: --classes swing,dance"]
+    assert any(line.startswith(str(src / "swing" / "broken.mp4")) for line in lines)
+
+
 def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:
     src = make_class_tree(tmp_path / "src", {"swing": [("s0", None)], "dance": [("d0", None)]})
     result = _run("dataset", "create", src, "--root", tmp_path / "root", "--classes", "swing")

@@ -24,9 +24,10 @@ from highlights.csv_cells import csv_row
 from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import (
     LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video, load_likenesses,
-    save_likenesses,
+    not_a_class, save_likenesses,
 )
 from highlights.class_slips import one_slip_apart
+from highlights.counted_noun import counted
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.same_video import file_size
 from highlights.datasets.errors import DatasetError
@@ -279,6 +280,32 @@ def _discovered(src: str | Path, base: DatasetVersion | None, allow_outside: boo
     return discovered
 
 
+def _refusal_lines(rejected: list, classes: list[str]) -> list[str]:
+    """One line per clip refused, but one per label the classes lack, where its first clip was: a
+    class folder of 16 clips is one folder to rename or one class to add, said in one line rather
+    than sixteen alike."""
+    lines: list[str | list] = []
+    of_label: dict[str, list] = {}
+    for r in rejected:
+        label = getattr(r, "not_a_class", None)
+        if label is None:
+            lines.append(r.reason)
+        elif label in of_label:
+            of_label[label].append(r)
+        else:
+            of_label[label] = [r]
+            lines.append(of_label[label])
+    return [line if isinstance(line, str) else _label_line(line, classes) for line in lines]
+
+
+def _label_line(rejected: list, classes: list[str]) -> str:
+    """The line refusing the clips of one label the classes lack, naming the first and how many more."""
+    first, more = rejected[0], len(rejected) - 1
+    if not more:
+        return first.reason
+    return not_a_class(f"{first.path} and {counted(more, 'more clip')} of the label", first.not_a_class, classes)
+
+
 def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[str], base: DatasetVersion | None,
                      base_looks: dict[str, Likeness], *, skip_bad: bool, skip_existing: bool,
                      show_progress: bool) -> tuple[CheckOutcome, list]:
@@ -291,7 +318,7 @@ def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[s
                             show_progress=show_progress)
     checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
     if rejected and not skip_bad:
-        raise DatasetError([r.reason for r in rejected], skippable=True)
+        raise DatasetError(_refusal_lines(rejected, class_list), skippable=True)
     rejected += outcome.contradicted
     if not checked:
         why = " (all were skipped)" if rejected else ""

@@ -35,6 +35,7 @@ class CheckedClip:
 class Rejected:
     path: str
     reason: str  # one line, already naming the file
+    not_a_class: str | None = None  # the label, where the cause is that the classes lack it
 
     def to_dict(self) -> dict:
         return {"path": self.path, "reason": self.reason}
@@ -274,7 +275,7 @@ class _SourcesCheck:
         of a clip in the parent or of one seen before) or, with `skip_existing`, already there."""
         outcome = self.outcome
         if clip.label not in self.class_set:
-            outcome.rejected.append(Rejected(path, _not_a_class(path, clip.label, self.classes)))
+            outcome.rejected.append(Rejected(path, not_a_class(path, clip.label, self.classes), clip.label))
             return None
         cause = missing_file_cause(clip.path)
         if cause is not None:
@@ -357,7 +358,7 @@ def _joined_group(moved: Mapping[str, str], group: str) -> str:
     return group
 
 
-def _not_a_class(path: str, label: str, classes: Sequence[str]) -> str:
+def not_a_class(path: str, label: str, classes: Sequence[str]) -> str:
     """Why a clip of a label the classes lack is refused, and what to do: a label one keyboard
     slip from a class (a folder `basketbal_layup`) is a misnamed folder, to rename; any other is
     likelier a class to add than a folder to leave out."""
