@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.atomic import atomic_write_text
+from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
 from highlights.errors import ConfigError
 from highlights.synth.clip import GENERATOR, LABELS, MAX_FPS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
@@ -55,9 +56,6 @@ class ClipSetConfig:
     crf: int = 23
 
     def __post_init__(self) -> None:
-        # imported here: the datasets package it sits in loads the whole ingest, which synth needs not
-        from highlights.class_slips import one_slip_apart
-
         unknown = [c for c in self.classes if c not in LABELS]
         misspelt = next(((c, g) for c in unknown for g in LABELS if one_slip_apart(c, g)), None)
         if misspelt:  # `Basketball_Layup` is the generator's class typed otherwise, not another action
