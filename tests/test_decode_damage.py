@@ -239,6 +239,20 @@ def test_of_two_decode_times_read_the_earlier_is_how_far_a_reader_had_read():
     assert rest.packets == 3  # the garbled one once, and 0.1 and 0.2
 
 
+def test_a_pass_whose_packets_carry_only_presentation_times_is_left_behind_by_a_retry():
+    """Packets without a decode time are placed by their presentation time; such a pass has no
+    decode times to say how far it read. A seek retried after it (an overshot one) still reads on,
+    counting the damage the first pass counted once."""
+    damage = DecodeDamage()
+    damage.reading_from_here()  # the seek for 10 s lands on the keyframe at 12 s
+    for t, error in ((12.0, None), (12.05, "bad"), (12.1, None)):
+        damage.packet(t, error, decode_time=False)
+    damage.reading_from_here()  # retried from 8 s
+    for t, error in ((8.0, None), (9.0, "bad"), (12.0, None), (12.05, "bad"), (12.1, None), (12.15, "bad")):
+        damage.packet(t, error, decode_time=False)
+    assert damage.packets == 3  # 12.05 once, 9.0 and 12.15
+
+
 class _OvershootingSeek:
     """A container whose first seek lands `ahead_s` past where it was asked (an imprecise index)."""
 

@@ -106,8 +106,10 @@ class DecodeDamage:
         a damaged packet met again was counted in."""
         with self._lock:
             first, until = self._pass_first_s(), self._pass_until_s()
-            if first is not None and until is not None and first > until:
-                first = until = None  # too few times for a stretch: its counted packets are kept one by one
+            if first is None or until is None or first > until:
+                # too few times for a stretch, or no decode time to end one (packets placed by their
+                # presentation times only): its counted packets are kept one by one
+                first = until = None
             outside = tuple(t for t in self._counted_s[self._pass_counted_from:]
                             if first is None or not first <= t <= until)
             if until is not None or outside:
