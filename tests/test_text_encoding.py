@@ -78,6 +78,17 @@ def test_a_command_prints_non_ascii_names_where_output_is_ascii(tmp_path):
     assert (out / "game_mixed_s0.mp4").is_file()
 
 
+def test_names_print_under_a_c_locale_with_utf8_mode_off():
+    # There Python writes standard output as ASCII with `surrogateescape`, not `strict`: a name's
+    # undecodable bytes go out as they were read, and any other letter past ASCII (`été`) raised
+    # UnicodeEncodeError. Such letters are escaped; the undecodable bytes still go out as read.
+    code = ("import os; from highlights.cli.text_streams import print_any_name; print_any_name(); "
+            "print('jeu \\u00e9t\\u00e9 \\u4e2d\\u6587'); print(os.fsdecode(b'donn\\xc3\\xa9es.mp4'))")
+    done = _python(code, **ASCII_LOCALE)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["jeu \\xe9t\\xe9 \\u4e2d\\u6587", "donn\u00e9es.mp4"]
+
+
 def test_a_utf8_file_name_read_as_ascii_is_blamed_on_the_locale_not_the_name(tmp_path):
     # Under a C locale with UTF-8 mode off, Python decodes `données.mp4` as ASCII and keeps its
     # other bytes as lone surrogates: renaming the file would not help, the setting would.
