@@ -83,10 +83,25 @@ def test_names_print_under_a_c_locale_with_utf8_mode_off():
     # undecodable bytes go out as they were read, and any other letter past ASCII (`été`) raised
     # UnicodeEncodeError. Such letters are escaped; the undecodable bytes still go out as read.
     code = ("import os; from highlights.cli.text_streams import print_any_name; print_any_name(); "
-            "print('jeu \\u00e9t\\u00e9 \\u4e2d\\u6587'); print(os.fsdecode(b'donn\\xc3\\xa9es.mp4'))")
+            "print('jeu \\u00e9t\\u00e9 \\u4e2d\\u6587'); print(os.fsdecode(b'donn\\xc3\\xa9es.mp4')); "
+            "print(os.fsdecode(b'caf\\xc3\\xa9') + '\\u00e9' + os.fsdecode(b'\\xc3\\xa9'))")
     done = _python(code, **ASCII_LOCALE)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["jeu \\xe9t\\xe9 \\u4e2d\\u6587", "donn\u00e9es.mp4"]
+    assert done.stdout.splitlines() == ["jeu \\xe9t\\xe9 \\u4e2d\\u6587", "donn\u00e9es.mp4",
+                                        "caf\u00e9\\xe9\u00e9"]  # read bytes and typed letters side by side
+
+
+def test_a_letter_is_kept_where_the_file_system_encoding_has_it_else_loses_its_accent_else_is_an_underscore():
+    from highlights.file_name_letters import writable_name
+
+    assert sys.getfilesystemencoding() == "utf-8"  # the suite's own: every letter is kept
+    assert writable_name("tir_\u00e9 \u4e0a\u7bee") == "tir_\u00e9 \u4e0a\u7bee"
+    code = ("from highlights.file_name_letters import writable_name as w; "
+            "print([w(t) for t in ('Tir_\\u00e9', '\\u4e0a\\u7bee', 'e\\u0301', '\\ufb01nal')])")
+    done = _python(code, **ASCII_LOCALE)
+    assert done.returncode == 0, done.stderr
+    # a lone accent has nothing left once its accent is taken off: `_`, not nothing
+    assert done.stdout.strip() == str(["Tir_e", "__", "e_", "final"])
 
 
 def test_a_utf8_file_name_read_as_ascii_is_blamed_on_the_locale_not_the_name(tmp_path):
