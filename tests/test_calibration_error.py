@@ -166,3 +166,14 @@ def test_a_score_outside_every_bin_counts_among_the_items_but_in_no_bin():
     draws = np.random.default_rng(0).integers(0, 4, size=(1000, 4))
     by_hand = np.percentile(0.2 * (draws == 0).sum(axis=1) / 4, [2.5, 97.5])
     assert ece_fields(scores, right)["ece_interval"] == pytest.approx(by_hand, abs=1e-12)
+
+
+def test_a_test_reports_own_bootstrap_is_the_one_run_and_stored():
+    from highlights.calibration_error import ece_fields
+
+    scores, right = _overconfident(60, seed=3)
+    fields = ece_fields(scores, right, items="test clips", n_resamples=200, seed=7)
+    assert fields["ece_interval"] == list(ece_interval(scores, right, n_resamples=200, seed=7))
+    assert fields["ece_interval"] != list(ece_interval(scores, right, n_resamples=200))
+    assert fields["ece_bootstrap"]["n_resamples"] == 200 and fields["ece_bootstrap"]["seed"] == 7
+    assert "bootstrap over test clips" in fields["ece_bootstrap"]["method"]
