@@ -543,3 +543,21 @@ def test_a_window_across_a_cut_counts_in_the_shot_holding_its_middle():
     on_cut = [{"window": [11.0, 13.0], "probs": {"baseball_swing": 1.0}},
               {"window": [4.0, 6.0], "probs": {"soccer_shooting": 1.0}}]
     assert shot_sport_shares(on_cut, cuts=[12.0], times_s=[12.0, 11.99]) == [{"baseball": 1.0}, {"soccer": 1.0}]
+
+
+def test_a_feature_that_varies_only_by_rounding_takes_no_weight_on_another_game():
+    """A share of float32 probabilities on a one-sport game is 1.0 or 0.99999994: standardised to
+    sd 1, that noise took a coefficient of tens of millions, and another game's highlight with a
+    share of 0.9 scored 1.0."""
+    cands, right = [], []
+    for i in range(10):
+        c = cand(10.0 * i, 0.3 + 0.05 * i)
+        c.evidence["shot"] = {"sport_share": 1.0 if i % 3 else float(np.float32(0.99999994))}
+        cands.append(c)
+        right.append(i % 3 == 0 or i == 7)
+    cal = fit_calibration(cands, right)
+    elsewhere = {share: cand(5.0, 0.8) for share in (1.0, 0.9)}
+    for share, c in elsewhere.items():
+        c.evidence["shot"] = {"sport_share": share}
+    assert abs(cal.score(elsewhere[0.9]) - cal.score(elsewhere[1.0])) < 0.01
+    assert 0.05 < cal.score(elsewhere[0.9]) < 0.95

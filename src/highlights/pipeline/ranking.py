@@ -199,6 +199,10 @@ class Calibration:
             raise ConfigError(f"{path}: not a score calibration file ({e})".splitlines()[0]) from None
 
 
+# The least spread of a feature over the fitted highlights that `fit_calibration` standardises by.
+_LEAST_EVIDENCE_SPREAD = 0.01
+
+
 def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
                     fitted_on: dict[str, Any] | None = None, regularisation: float = 1.0,
                     features: Sequence[str] = FEATURES) -> Calibration:
@@ -211,7 +215,8 @@ def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
     map stays honest.
 
     The penalty is applied to the features standardised over the fitted highlights (mean 0, sd 1;
-    a constant feature is left unscaled): on raw units it would shrink a feature spanning 0..1 far
+    a constant feature is left unscaled, one spread less than 0.01, varying only by rounding, is
+    scaled by 0.01): on raw units it would shrink a feature spanning 0..1 far
     harder than the logit spanning -9..9, a weighting set by each feature's units rather than by
     the evidence. The fitted map is folded back onto the raw features, so a file holds the same
     kind of coefficients as before and is applied the same way."""
@@ -232,6 +237,12 @@ def fit_calibration(candidates: Sequence[Any], correct: Sequence[bool], *,
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(X)  # a constant feature gets scale 1
+    # A feature that varies on these highlights only by rounding (a share of float32 probabilities,
+    # 1.0 beside 0.99999994) is constant for the evidence: scaled to sd 1, its noise would take a
+    # coefficient of some ten million once folded back, and a highlight of another game whose share
+    # is 0.9 would score 1.0. The evidence features are logs, shares and 0/1 kinds, where a spread
+    # under 0.01 says nothing: such a feature is scaled as if it spread that far.
+    scaler.scale_ = np.maximum(scaler.scale_, _LEAST_EVIDENCE_SPREAD)
     model = LogisticRegression(C=regularisation).fit(scaler.transform(X), y)
     # w . (x - mean) / scale + b  ==  (w / scale) . x + (b - w . mean / scale)
     coef = model.coef_[0] / scaler.scale_
