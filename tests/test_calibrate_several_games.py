@@ -91,9 +91,10 @@ def test_several_games_are_pooled_recorded_and_reported_each(games, cli, tmp_pat
 def test_progress_says_which_game_is_running(games, cli, tmp_path):
     res = cli("pipeline", "calibrate", *_pairs(games), "--out", tmp_path / "cal.json", *GT_FLAGS, "--progress")
     assert res.exit_code == 0, res.output
-    lines = res.output.splitlines()
-    assert [line for line in lines if line.startswith("game ")] == \
+    # On stderr, with the bars: the figures on stdout are those a run without progress prints.
+    assert [line for line in res.stderr.splitlines() if line.startswith("game ")] == \
         [f"game 1 of 2: {games[0][0]}", f"game 2 of 2: {games[1][0]}"], res.output
+    assert "game 1 of 2" not in res.stdout
     quiet = cli("pipeline", "calibrate", *_pairs(games), "--out", tmp_path / "quiet.json", *GT_FLAGS, "--no-progress")
     assert quiet.exit_code == 0 and "game 1 of 2" not in quiet.output
 

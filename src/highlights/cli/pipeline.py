@@ -352,8 +352,9 @@ def calibrate(
     else:
         from highlights.pipeline.calibrate import calibrate_on_games
 
+        # Which game runs is progress: on stderr with the bars, not among the figures.
         calibration, info = calibrate_on_games(games, cfg, tolerance_s=tolerance, progress=progress,
-                                               say=console.print if progress else None)
+                                               say=plain_console(stderr=True).print if progress else None)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     several = len(games) > 1
