@@ -173,8 +173,8 @@ class TrainConfig:
         # allowed. How many decode is how a run executes, not what it trains (`EXECUTION_ONLY`), so
         # such a run is read with the most allowed rather than refused: refused, it could not be
         # resumed at all, not even with a --workers that is allowed.
-        if isinstance(data.get("num_workers"), int) and data["num_workers"] > MAX_DECODING_WORKERS:
-            data = {**data, "num_workers": MAX_DECODING_WORKERS}
+        if isinstance(data.get("num_workers"), int) and data["num_workers"] > MAX_WORKER_PROCESSES:
+            data = {**data, "num_workers": MAX_WORKER_PROCESSES}
         return cls(**data)
 
     def replace(self, **changes) -> "TrainConfig":
