@@ -88,6 +88,19 @@ def test_a_sport_the_model_has_no_class_of_names_only_the_sports_its_classes_giv
                                "volleyball_spike) hold no soccer class (its sports: tennis, volleyball)")
 
 
+def test_a_sport_given_to_a_model_whose_classes_name_none_says_so_not_its_sports_none():
+    # A club's `shot` and `none` give no sport: the line said "(its sports: none)", beside a class
+    # called none, as if none were a sport.
+    from highlights.errors import ConfigError
+    from highlights.pipeline.sport_filter import sport_classes
+
+    with pytest.raises(ConfigError) as info:
+        sport_classes(["none", "shot"], "basketball")
+    assert str(info.value) == ("classifier.sport='basketball': the model's classes (none, shot) hold no basketball "
+                               "class (no class of it names a sport, which is a class's name before its first "
+                               "underscore (tennis_serve: tennis): run without --sport)")
+
+
 def test_unknown_is_no_sport_to_keep_the_labels_to():
     """`unknown` is the sport of a class that names none (`background`): taken as a sport, it would
     keep background as the only class, and every spike's probability would go to it."""

@@ -41,8 +41,12 @@ def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
     if not found:
         # A class whose name gives no sport (a club's `background`) adds none to the list.
         sports = sorted({sport_of(c) for c in classes if c != NONE_LABEL} - {UNKNOWN_SPORT})
+        # "its sports: none" beside a class named `none` read as a sport called none
+        which = (f"its sports: {', '.join(sports)}" if sports else
+                 "no class of it names a sport, which is a class's name before its first underscore (tennis_serve: "
+                 "tennis): run without --sport")
         raise ConfigError(f"classifier.sport={sport!r}: the model's classes ({', '.join(classes)}) hold no "
-                          f"{wanted} class (its sports: {', '.join(sports) or 'none'})")
+                          f"{wanted} class ({which})")
     return found
 
 
