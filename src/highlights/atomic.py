@@ -46,6 +46,11 @@ class DiskFullError(HighlightsError, OSError):
     def __str__(self) -> str:
         return self.strerror
 
+    def __reduce__(self):
+        # As made, where a worker process sends it back: pickle would pass OSError's (errno,
+        # message), and the pool that reads it would break instead of saying it.
+        return _disk_full_again, (self.path, self.strerror)
+
 
 class OutputPathError(HighlightsError):
     """An output path that cannot be written as asked: a file where a folder is needed, or the
@@ -58,11 +63,23 @@ class UnwritablePathError(OutputPathError, OSError):
     as a skipped one; ``str(e)`` names the file asked for, not the temporary one beside it."""
 
     def __init__(self, path: str | os.PathLike, error: OSError):
-        super().__init__(error.errno, f"{path}: cannot be written ({error.strerror or error})")
+        self.cause = error.strerror or str(error)
+        super().__init__(error.errno, f"{path}: cannot be written ({self.cause})")
         self.path = str(path)
 
     def __str__(self) -> str:
         return self.strerror
+
+    def __reduce__(self):  # as DiskFullError's
+        return type(self), (self.path, OSError(self.errno, self.cause))
+
+
+def _disk_full_again(path: str, message: str) -> DiskFullError:
+    """A `DiskFullError` with the message it was sent with (its mount point is the sender's)."""
+    error = DiskFullError.__new__(DiskFullError)
+    OSError.__init__(error, errno.ENOSPC, message)
+    error.path = path
+    return error
 
 
 class NameTooLongError(OutputPathError):

@@ -21,6 +21,11 @@ class VideoError(HighlightsError):
         self.cause = " ".join(str(cause).split())  # one line, whatever the decoder said
         super().__init__(f"{self.path}: {self.cause}")
 
+    def __reduce__(self):
+        # Made again from what it was made of where a worker process sends it back (pickle would
+        # call it with the message alone).
+        return type(self), (self.path, self.cause)
+
 
 def error_cause(err: Exception) -> str:
     """The cause an error states: FFmpeg's message for a PyAV error (whose str() carries errno
