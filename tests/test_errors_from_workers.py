@@ -11,6 +11,8 @@ from multiprocessing import get_context
 import pytest
 
 from highlights.atomic import DiskFullError, UnwritablePathError
+from highlights.events.formats import AnnotationError
+from highlights.model.errors import CheckpointError
 from highlights.synth import clipset
 from highlights.synth.clipset import ClipSetConfig, generate_clip_set
 from highlights.video import VideoError
@@ -18,8 +20,10 @@ from highlights.video import VideoError
 
 @pytest.mark.parametrize("error", [DiskFullError("/data/clips/a.mp4"),
                                    UnwritablePathError("/data/clips/a.mp4", OSError(errno.EROFS, "Read-only file system")),
-                                   VideoError("/data/game.mp4", "not a video file")],
-                         ids=["disk full", "unwritable", "video"])
+                                   VideoError("/data/game.mp4", "not a video file"),
+                                   CheckpointError("/runs/best.pt", "not a checkpoint"),
+                                   AnnotationError("/data/game.json", "line 3 is not an event")],
+                         ids=["disk full", "unwritable", "video", "checkpoint", "annotation"])
 def test_an_error_crosses_a_process_boundary_whole(error: Exception) -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and str(again) == str(error) and again.path == error.path

@@ -50,6 +50,9 @@ class AnnotationError(HighlightsError, ValueError):
         self.path, self.cause = str(path), " ".join(str(cause).split())
         super().__init__(f"{self.path}: {self.cause}")
 
+    def __reduce__(self):  # made again from its path and cause where a worker process sends it back
+        return type(self), (self.path, self.cause)
+
 
 def detect_format(data: Any) -> str | None:
     if not isinstance(data, dict):

@@ -14,3 +14,6 @@ class CheckpointError(HighlightsError):
         self.path = str(path)
         self.cause = " ".join(str(cause).split())  # one line, whatever the underlying error said
         super().__init__(f"{self.path}: {self.cause}")
+
+    def __reduce__(self):  # made again from its path and cause where a worker process sends it back
+        return type(self), (self.path, self.cause)
