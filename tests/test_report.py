@@ -320,6 +320,31 @@ def test_compare_handles_a_class_only_one_side_has():
     assert golf["a"] is None and golf["b"] == 0.0 and golf["change"] is None
 
 
+def test_compare_of_two_class_lists_shows_both_figures_over_all_classes_but_no_change(tmp_path):
+    a = build_report(["none", "soccer_shooting", "none"], ["none", "soccer_shooting", "soccer_shooting"],
+                     ["none", "soccer_shooting"], n_bootstrap=10)
+    b = build_report(["none", "golf_swing", "golf_swing"], ["none", "golf_swing", "none"],
+                     ["none", "golf_swing", "soccer_shooting"], n_bootstrap=10)
+    rows = {(r["metric"], r["class"]): r for r in compare_reports(a, b)}
+    for metric in ("accuracy", "macro_f1", "balanced_accuracy"):
+        assert rows[(metric, None)]["change"] is None and rows[(metric, None)]["not_comparable"]
+        assert rows[(metric, None)]["a"] == a[metric] and rows[(metric, None)]["b"] == b[metric]
+    assert rows[("num_clips", None)]["change"] == 0  # a count is still a count
+    assert rows[("recall", "none")]["change"] == pytest.approx(b["per_class"]["none"]["recall"]
+                                                               - a["per_class"]["none"]["recall"])
+    paths = [write_report_files(r, tmp_path / n)["json"] for n, r in (("a", a), ("b", b))]
+    result = CliRunner().invoke(app, ["report", "compare", *map(str, paths)])
+    assert result.exit_code == 0, result.output
+    accuracy = next(line for line in result.output.splitlines() if line.startswith("| accuracy |"))
+    assert accuracy.startswith(f"| accuracy | all | {a['accuracy']:.3f} [") and accuracy.endswith("| not comparable |")
+    macro = next(line for line in result.output.splitlines() if line.startswith("| macro_f1 |"))
+    assert macro.endswith("| not comparable |")
+    assert "Macro-F1 change B - A: not comparable (the two reports score different class lists)." in result.output
+    # the same class lists in another order are one class list: the change is given
+    same = {r["metric"]: r for r in compare_reports(b, {**b, "labels": list(reversed(b["labels"]))}) if not r["class"]}
+    assert same["accuracy"]["change"] == 0 and not same["accuracy"].get("not_comparable")
+
+
 def test_compare_says_when_the_two_reports_were_scored_on_different_clips(tmp_path):
     def scored(dataset, n):
         return build_report(["none"] * n, ["none"] * n, ["none", "soccer_shooting"], n_bootstrap=10,
@@ -350,8 +375,8 @@ def test_compare_reads_evaluates_folders_and_says_when_the_classes_differ(tmp_pa
     result = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "report-a"), str(tmp_path / "report-b")])
     assert result.exit_code == 0, result.output
     assert ("A and B do not score the same classes (only A has soccer_shooting; only B has golf_swing, "
-            "tennis_serve): their macro-F1 averages over different classes; compare the rows of the classes "
-            "both have.") in " ".join(result.output.split())
+            "tennis_serve): their macro-F1 averages over different classes, so no change is given for the figures "
+            "over all classes; compare the rows of the classes both have.") in " ".join(result.output.split())
     same = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "report-a"), str(tmp_path / "report-a")])
     assert same.exit_code == 0 and "same classes" not in same.output
     shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "report-b")])
@@ -646,7 +671,8 @@ def test_compare_notes_and_names_by_hand():
     a, b = {"labels": ["none", "swing"]}, {"labels": ["none", "swing", "layup"]}
     assert classes_note(a, a) is None
     assert classes_note(a, b) == ("A and B do not score the same classes (only B has layup): their macro-F1 "
-                                  "averages over different classes; compare the rows of the classes both have.")
+                                  "averages over different classes, so no change is given for the figures over "
+                                  "all classes; compare the rows of the classes both have.")
     # intervals touching at an end overlap; apart they do not; a missing figure shows as "-"
     row = {"metric": "f1", "class": "swing", "a": 0.5, "b": 0.7, "change": 0.2}
     touching = format_comparison([{**row, "a_interval": [0.4, 0.6], "b_interval": [0.6, 0.8]}])

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 PER_CLASS_METRICS = ("precision", "recall", "f1", "support")
 UNDEFINED = "undefined"  # the precision of a class a model never predicted; recall and F1 of one without test clips
+NOT_COMPARABLE = "not comparable"  # the change of a figure over all classes when the two reports' classes differ
+# The figures over all classes that average over (or depend on) the class list: with two class lists
+# their difference is not a change of one model against another. The clip count is not one of them.
+CLASS_LIST_FIGURES = frozenset({"accuracy", "macro_f1", "balanced_accuracy", "ece", "mean_average_precision",
+                                "action_auc"})
 
 
 def compare_reports(a: dict, b: dict) -> list[dict]:
     """Rows `{"metric", "class", "a", "b", "change"}`: overall metrics first, then per class
     (classes of `a` in order, then classes only `b` has). A class missing from one side has
-    `None` there and no change."""
+    `None` there and no change. When the two class lists differ, the figures over all classes
+    have no change either (`not_comparable`): each averages over other classes."""
     rows = []
     for metric in ("accuracy", "macro_f1", "balanced_accuracy"):
         if metric not in a or metric not in b:  # balanced accuracy: older reports have none
@@ -52,6 +58,10 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
             rows.append(row)
         if with_ap:
             rows.append(_row("average_precision", label, _class_ap(ca, label), _class_ap(cb, label)))
+    if set(a["labels"]) != set(b["labels"]):
+        for row in rows:
+            if row["class"] is None and row["metric"] in CLASS_LIST_FIGURES:
+                row["change"], row["not_comparable"] = None, True
     return rows
 
 
@@ -183,7 +193,8 @@ def classes_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> s
         return None
     sides = "; ".join(f"only {name} has {', '.join(cls)}" for name, cls in ((name_a, only_a), (name_b, only_b)) if cls)
     return (f"{name_a} and {name_b} do not score the same classes ({sides}): their macro-F1 averages over "
-            "different classes; compare the rows of the classes both have.")
+            "different classes, so no change is given for the figures over all classes; compare the rows of the "
+            "classes both have.")
 
 
 def unfinished_runs_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:
@@ -239,8 +250,8 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
         shown = row["metric"] + (" (lower is better)" if row["metric"] in LOWER_IS_BETTER else "")
         a_text = UNDEFINED if row.get("a_undefined") else _fmt(row["a"], whole, row.get("a_interval"))
         b_text = UNDEFINED if row.get("b_undefined") else _fmt(row["b"], whole, row.get("b_interval"))
-        lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | "
-                     f"{_fmt_change(row['change'], whole)} |")
+        change = NOT_COMPARABLE if row.get("not_comparable") else _fmt_change(row["change"], whole)
+        lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | {change} |")
     overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)
                and r["change"] is not None and r["change"] != 0]
     never = [f"{r['class']} by {name}" for r in rows if r["metric"] == "precision"

@@ -78,7 +78,10 @@ def _misclassified(report: dict) -> tuple[dict[str, tuple[str, str]] | None, str
 
 def macro_f1_change(a: dict, b: dict, *, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> dict[str, Any]:
     """B's macro-F1 minus A's, and, when the two reports can be paired, its 95% interval by a
-    paired bootstrap over their clips (`paired`: False and `why` otherwise)."""
+    paired bootstrap over their clips (`paired`: False and `why` otherwise). Two reports of
+    different class lists have no change (`change`: None): each macro-F1 averages over other classes."""
+    if set(a["labels"]) != set(b["labels"]):
+        return {"change": None, "paired": False, "why": "the two reports score different class lists"}
     change = float(b["macro_f1"] - a["macro_f1"])
     clips, why = paired_clips(a, b)
     if clips is None:
@@ -98,6 +101,8 @@ def macro_f1_change(a: dict, b: dict, *, n_resamples: int = N_RESAMPLES, seed: i
 
 def change_line(result: dict, *, name_a: str = "A", name_b: str = "B") -> str:
     """The macro-F1 change in one sentence: with its interval when paired, else why it has none."""
+    if result["change"] is None:
+        return f"Macro-F1 change {name_b} - {name_a}: not comparable ({result['why']})."
     head = f"Macro-F1 change {name_b} - {name_a}: {result['change']:+.3f}"
     if not result["paired"]:
         return (f"{head}, unpaired ({result['why']}): no interval for the change; read it against the two "
