@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
+from highlights.atomic import DiskFullError
 from highlights.review.errors import ReviewError
 
 STATUSES = ("accepted", "rejected")
@@ -70,6 +71,24 @@ def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+# SQLite's result codes (the low byte of an extended one) that are the disk's or the folder's fault,
+# not the database file's.
+_SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 13, 14
+
+
+def _disk_or_folder_error(path: Path, error: sqlite3.Error) -> Exception | None:
+    """The one-line error for a database that cannot be written where it lies (a full disk, a
+    read-only folder), or None where the fault is the file's: SQLite says "database or disk is
+    full" and "unable to open database file", which read as a damaged database."""
+    code = getattr(error, "sqlite_errorcode", 0) & 0xFF
+    if code == _SQLITE_FULL:
+        return DiskFullError(path)
+    if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
+        return ReviewError(f"{path}: the review's decisions cannot be written there ({error}): give --db a "
+                           "file in a folder that can be written")
+    return None
+
+
 class DecisionStore:
     """The decisions of one review, in one SQLite file. Safe to share between threads."""
 
@@ -77,6 +96,7 @@ class DecisionStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        made = not self.path.exists()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -87,7 +107,16 @@ class DecisionStore:
             if "video" not in columns:  # a review database made before decisions named their video
                 self._db.execute("ALTER TABLE decisions ADD COLUMN video TEXT NOT NULL DEFAULT ''")
         except sqlite3.DatabaseError as e:
-            raise ReviewError(f"{self.path}: not a review database ({e})") from None
+            said = _disk_or_folder_error(self.path, e)
+            if said is None:
+                raise ReviewError(f"{self.path}: not a review database ({e})") from None
+            if made:  # the empty file a full disk left is no review
+                for left in (self.path, *(self.path.with_name(self.path.name + end) for end in ("-wal", "-shm"))):
+                    try:
+                        left.unlink(missing_ok=True)
+                    except OSError:
+                        pass  # (a read-only folder, where none was made)
+            raise said from None
 
     def close(self) -> None:
         with self._lock:
@@ -136,9 +165,12 @@ class DecisionStore:
 
     def _insert(self, *values) -> Decision:
         with self._lock:
-            cur = self._db.execute(
-                "INSERT INTO decisions (game, item, status, label, start_s, end_s, key_s, reviewer,"
-                " client, undoes, run, decided_at, video) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+            try:
+                cur = self._db.execute(
+                    "INSERT INTO decisions (game, item, status, label, start_s, end_s, key_s, reviewer,"
+                    " client, undoes, run, decided_at, video) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", values)
+            except sqlite3.OperationalError as e:  # not kept: the reviewer is told why, in one line
+                raise _disk_or_folder_error(self.path, e) or e from None
             row = self._db.execute("SELECT * FROM decisions WHERE id = ?", (cur.lastrowid,)).fetchone()
         return Decision(*row)
 
