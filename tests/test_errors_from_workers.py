@@ -15,6 +15,7 @@ from highlights.events.formats import AnnotationError
 from highlights.model.errors import CheckpointError
 from highlights.synth import clipset
 from highlights.synth.clipset import ClipSetConfig, generate_clip_set
+from highlights.train.evaluation import ClipReadError
 from highlights.video import VideoError
 
 
@@ -22,8 +23,9 @@ from highlights.video import VideoError
                                    UnwritablePathError("/data/clips/a.mp4", OSError(errno.EROFS, "Read-only file system")),
                                    VideoError("/data/game.mp4", "not a video file"),
                                    CheckpointError("/runs/best.pt", "not a checkpoint"),
-                                   AnnotationError("/data/game.json", "line 3 is not an event")],
-                         ids=["disk full", "unwritable", "video", "checkpoint", "annotation"])
+                                   AnnotationError("/data/game.json", "line 3 is not an event"),
+                                   ClipReadError("/data/clips/a.mp4: no decodable video frames")],
+                         ids=["disk full", "unwritable", "video", "checkpoint", "annotation", "video, made of its message"])
 def test_an_error_crosses_a_process_boundary_whole(error: Exception) -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and str(again) == str(error) and again.path == error.path

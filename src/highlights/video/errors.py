@@ -23,8 +23,16 @@ class VideoError(HighlightsError):
 
     def __reduce__(self):
         # Made again from what it was made of where a worker process sends it back (pickle would
-        # call it with the message alone).
-        return type(self), (self.path, self.cause)
+        # call it with the message alone), through VideoError's own making: a subclass may be made
+        # of other arguments (ClipReadError of the message).
+        return _video_error_again, (type(self), self.path, self.cause)
+
+
+def _video_error_again(kind: type[VideoError], path: str, cause: str) -> VideoError:
+    """A `VideoError` of class `kind`, as `VideoError.__reduce__` sent it."""
+    error = kind.__new__(kind)
+    VideoError.__init__(error, path, cause)
+    return error
 
 
 def error_cause(err: Exception) -> str:
