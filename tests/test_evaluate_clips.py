@@ -296,3 +296,25 @@ def test_a_folder_of_clips_gets_its_bf16_verdict_naming_the_folder(tmp_path):
     report = json.loads((tmp_path / "report" / "video_scorer_testreport.json").read_text(encoding="utf-8"))
     assert report["meta"]["bf16"]["measured_on"] == {"clips_root": str(tree.resolve()), "split": "all",
                                                      "clips": len(CLASSES)}
+
+
+def test_backend_takes_the_reports_word_fp32_and_refuses_other_names_before_reading_a_clip(tmp_path):
+    tree = tmp_path / "clips"
+    for c, label in enumerate(CLASSES):
+        write_clip(tree / label / "ok.mp4", c, frames=16)
+    model = tiny_model(len(CLASSES))
+    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    args = ["evaluate", str(checkpoint), "--clips", str(tree), "--no-progress", "--bootstrap", "10"]
+    result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "report"), "--backend", "fp32"])
+    assert result.exit_code == 0, result.output
+    report = json.loads((tmp_path / "report" / "video_scorer_testreport.json").read_text())
+    assert "(fp32)." in (tmp_path / "report" / "video_scorer_testreport.md").read_text()
+    assert report["meta"]["inference_backend"] in ("torchscript", "folded_channels_last", "channels_last",
+                                                   "onnxruntime", "eager")
+    for name, says in (("int8", "--backend int8: the scores are fp32's; --int8 also runs the int8 path"),
+                       ("fp16", "--backend fp16: choose one of auto, torchscript, folded_channels_last, "
+                                "channels_last, onnxruntime, eager (each fp32; fp32 means auto)")):
+        refused = CliRunner().invoke(app, [*args, "--out", str(tmp_path / name), "--backend", name])
+        assert refused.exit_code == 1 and "Traceback" not in refused.output
+        assert says in " ".join(refused.output.split()) and len(refused.output.strip().splitlines()) == 1
+        assert not (tmp_path / name).exists()

@@ -38,7 +38,9 @@ def evaluate(
     workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_WORKER_PROCESSES,
                                  help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for the 95% intervals"),
-    backend: str = typer.Option(_BACKEND, "--backend", help="Inference path: auto (fastest verified) or a name"),
+    backend: str = typer.Option(_BACKEND, "--backend", help=(
+        "Inference path, each fp32: auto (the fastest verified on this CPU; fp32, as the report says, means the "
+        "same), torchscript, folded_channels_last, channels_last, onnxruntime or eager")),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
         "it beside the checkpoint (for best.pt: best.pt.int8.onnx and best.pt.int8.json) so later runs may use it")),
@@ -61,6 +63,7 @@ def evaluate(
     from highlights.report import render_markdown
 
     checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
+    backend = _backend_named(backend)  # now, not after every clip is read
     if checkpoint is not None and checkpoint.is_dir():
         # The run folder `highlights train --out` wrote: its best checkpoint is meant.
         from highlights.pose_classifier.default import checkpoint_file
@@ -103,6 +106,27 @@ def evaluate(
     typer.echo(render_markdown(report, provenance=False).rstrip())
     for path in paths.values():
         typer.echo(f"wrote {path}")
+
+
+# The report names what it scored with "fp32" (beside the int8 and bf16 it can also run): every
+# path `--backend` names is fp32, so the word stands for the choice among them, `auto`.
+FP32 = "fp32"
+
+
+def _backend_named(name: str) -> str:
+    """The inference path `--backend NAME` means; any other name refused in one line."""
+    from highlights.errors import ConfigError
+    from highlights.pipeline.config import INFERENCE_PATHS  # the fp32 paths, named without importing torch
+
+    if name == FP32:
+        return _BACKEND
+    if name in INFERENCE_PATHS:
+        return name
+    if name in ("int8", "bf16", "onnxruntime_int8", "bf16_autocast"):
+        precision = "int8" if "int8" in name else "bf16"
+        raise ConfigError(f"--backend {name}: the scores are fp32's; --{precision} also runs the {precision} path on "
+                          "the same clips and reports it beside them")
+    raise ConfigError(f"--backend {name}: choose one of {', '.join(INFERENCE_PATHS)} (each fp32; {FP32} means auto)")
 
 
 def _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap, backend, int8,
