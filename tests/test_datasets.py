@@ -438,6 +438,10 @@ def test_duplicate_clips_are_refused_naming_both_files(tmp_path: Path) -> None:
     with pytest.raises(DatasetError) as err:
         create_version(src, tmp_path / "root")
     assert "duplicate of" in str(err.value) and "labelled" not in str(err.value)
+    # Left out with --skip-bad, the copy alone goes: a duplicate under the same label contradicts nothing.
+    v = create_version(src, tmp_path / "root", skip_bad=True)
+    assert sorted(Path(c["source"]).name for c in v.meta["clips"].values()) == ["a0.mp4", "a1.mp4", "b0.mp4"]
+    assert [Path(s["path"]).name for s in v.meta["skipped"]] == ["copy.mp4"]
 
 
 @pytest.mark.parametrize("copy_kind", ["same-file", "re-encoded"])
