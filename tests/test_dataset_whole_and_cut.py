@@ -135,3 +135,17 @@ def test_the_clips_grouped_with_the_whole_video_join_its_cut_clips_too(tmp_path)
     v3 = grow_version(new, root, "v2")
     assert {c.group for c in v3.real_clips if "game03" in json.dumps(v3.meta["clips"][c.clip_id])} == {"game 2"}
     assert split_of(v3, str(new)) == {cut_split}
+
+
+def test_a_whole_video_listed_in_the_group_of_its_cut_clips_is_not_said_to_join_it(tmp_path):
+    import csv
+
+    game = session(tmp_path / "games" / "game 2.mp4")
+    listed = cuts_of(game, tmp_path / "review")
+    with open(listed, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    shutil.copyfile(game, tmp_path / "review" / "whole.mp4")
+    rows.append({"path": "whole.mp4", "label": "shot", "group": "game 2", "provenance": "filmed by the club"})
+    version = create_version(write_manifest(listed, rows), tmp_path / "datasets", classes=["none", "shot"])
+    assert len(version.real_clips) == 3 and len({c.split for c in version.real_clips}) == 1
+    assert version.meta.get("same_video", []) == []
