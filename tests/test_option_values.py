@@ -57,6 +57,8 @@ CASES = [
     ("synth game --out {out} --minutes 0.05 --fps 1e300", "--fps 1e+300: at most 1000"),
     ("synth game --out {out} --minutes 0.05 --name ../beside", "--name '../beside': a file name stem, not a path"),
     ("detect {clip} --out {out} --threads-per-worker 0", "'--threads-per-worker': 0 is not in the range x>=1"),
+    ("detect {clip} --out {out} --max-highlights 0", "--max-highlights 0: a cap must be above 0"),
+    ("detect {clip} --out {out} --reel-seconds -2.5", "--reel-seconds -2.5: a cap must be above 0"),
     ("pipeline score --predictions {out}/p.json --annotations {out}/a.json --out {out} --tolerance 0",
      "--tolerance 0: a key moment's tolerance must be above 0 s"),
     ("pipeline evaluate --video {clip} --annotations {out}/a.json --out {out} --tolerance 2 --tolerance -1",
