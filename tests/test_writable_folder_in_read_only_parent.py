@@ -59,3 +59,18 @@ def test_synth_clips_writes_into_a_writable_out_folder_in_a_read_only_parent(wri
                                       "--seconds", "0.2", "--size", "64x36", "--workers", "1", "--no-progress"])
     assert result.exit_code == 0, result.output
     assert (out / "manifest.csv").is_file() and len(list((out / "none").glob("*.mp4"))) == 1
+
+
+def test_detect_into_a_writable_folder_in_a_read_only_parent_says_to_give_a_folder_inside_it(
+        writable_inside_read_only: Path) -> None:
+    from highlights.pipeline.output_folder import check_replaceable
+
+    out = writable_inside_read_only
+    # detect's folder is made whole beside it and swapped in, which its parent refuses.
+    with pytest.raises(OutputPathError, match="cannot be written: nothing can be made in") as refused:
+        check_replaceable(out, out_name="--out")
+    assert refused.value.__notes__ == [f"the outputs are made beside {out} and swapped in whole, so its parent "
+                                       f"must take a folder too: give --out a new folder inside it "
+                                       f"({out / 'game'}, say)"]
+    check_replaceable(out / "game", out_name="--out")
+    assert list(out.iterdir()) == []

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from highlights.atomic import OutputPathError, atomic_folder, atomic_write_json, check_writable
+from highlights.atomic import OutputPathError, atomic_folder, atomic_write_json
+from highlights.pipeline.output_lock import check_swappable
 
 RUN_MARKER = ".highlights-run.json"
 MARKER_FORMAT = "highlights.run/1"
@@ -55,7 +56,7 @@ def check_replaceable(out_dir: str | Path, known_names: set[str] = frozenset(), 
     is what the caller called OUT (the command's ``--out``, a function's parameter), for the message.
     """
     out_dir = Path(out_dir)
-    check_writable(out_dir)
+    check_swappable(out_dir, out_name)
     if not out_dir.exists():
         return
     if not out_dir.is_dir():

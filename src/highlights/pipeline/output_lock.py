@@ -16,7 +16,9 @@ upload its own folder under one parent would otherwise gather one per killed run
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -70,6 +72,27 @@ def remove_stale_locks(parent: Path) -> list[Path]:
     return [p for p in entries if remove_if_abandoned(p)]
 
 
+def check_swappable(out_dir: Path, out_name: str) -> None:
+    """`check_writable` for an output folder made whole beside itself and swapped in: where only
+    its parent refuses (a volume mounted writable on a read-only system), a note says to give a
+    folder inside it."""
+    try:
+        check_writable(out_dir)
+    except OutputPathError as refused:
+        if out_dir.is_dir() and _can_make_inside(out_dir):
+            refused.add_note(f"the outputs are made beside {out_dir} and swapped in whole, so its parent must take "
+                             f"a folder too: give {out_name} a new folder inside it ({out_dir / 'game'}, say)")
+        raise
+
+
+def _can_make_inside(folder: Path) -> bool:
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".probe-", dir=folder))
+    except OSError:
+        return False
+    return True
+
+
 @contextmanager
 def one_run_writing(out_dir: str | Path, *, out_name: str = "out_dir") -> Iterator[None]:
     """Hold ``out_dir``'s write lock for the ``with`` block; another run holding it is an
@@ -78,7 +101,7 @@ def one_run_writing(out_dir: str | Path, *, out_name: str = "out_dir") -> Iterat
     Lock files of killed runs beside it, of any folder, are removed once this one is held."""
     out_dir = Path(out_dir)
     check_own_folder(out_dir, out_name)
-    check_writable(out_dir)  # a folder that cannot be made is said as such, not as a failed lock
+    check_swappable(out_dir, out_name)  # a folder that cannot be made is said as such, not as a failed lock
     made = missing_folders(out_dir.parent)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
