@@ -159,6 +159,10 @@ def test_unpaired_videos_and_annotations_are_refused(games, cli, tmp_path, monke
                                    "--annotations", first_ann)
     assert line == ("error: 2 --video and 1 --annotations: give each game's --annotations after its --video "
                     "(the Nth --annotations is the Nth --video's)")
+    # The argument, the earlier spelling of one --video, with two more: which game goes with which
+    # annotation would be a guess.
+    line = _refused_before_any_run(cli, monkeypatch, tmp_path, first, *_pairs(games))
+    assert line == f"error: the argument {first} and 2 --video: give every game as --video"
 
 
 def test_a_game_with_no_highlight_is_named_among_several(games, cli, tmp_path):
