@@ -284,12 +284,40 @@ class ClipClassifier:
         skipped: dict[str, Any] = {}
         self._progress("choosing the inference path on this CPU (first run for this model shape; "
                        "the choice is cached)")
+        tried, built, not_built = self._build_offered(verified, example, reference, started)
+        if not_built:
+            skipped["paths"] = not_built
+        layouts = candidate_layouts(list(built), threads=self.num_threads, batch=batch,
+                                    workers=self._workers_requested, chunk_size=self._chunk_requested)
+        # Seconds spent so far: building (wall clock) plus what the timer reports for each call
+        # (the wall clock too, except in tests, whose timers are fake).
+        build_s = time.perf_counter() - started
+        result, choice, backend = self._race_layouts(layouts, built, example, batch, build_s)
+        others = others_busy_cores(load_before, self._load_probe()) if self._load_probe is not None else None
+        quiet = others is None or others <= BUSY_OTHERS_CORES
+        stored = quiet and (self._path_cache is None or self._path_cache.put(fields, choice))
+        if choice.rounds < self._rounds:
+            skipped["rounds"] = {"requested": self._rounds, "timed": choice.rounds}
+        if skipped:
+            skipped["budget_s"] = budget
+        self._progress(self._measured_line(result, choice, skipped, stored=stored, quiet=quiet, others=others))
+        self._use(backend, choice.layout, tried=tried, how="measured", choice=choice,
+                  skipped=skipped, seconds=build_s + result.seconds, race_result=result,
+                  load={"others_busy_cores": None if others is None else round(others, 2), "stored": stored,
+                        **({"cache_unwritable": True} if quiet and not stored else {})})
+
+    def _build_offered(self, verified: dict[str, VerifiedFactory], example: torch.Tensor,
+                       reference: torch.Tensor, started: float) -> tuple[list[dict], dict[str, Backend], list[str]]:
+        """Every offered path built, the fp32 ones checked against eager: (an entry each, the paths
+        that built and agree, the fp32 paths left unbuilt once half the budget since `started` is spent)."""
+        budget = self._budget_s
         tried: list[dict] = []
         built: dict[str, Backend] = {}
+        not_built: list[str] = []
         for number, name in enumerate(self._fp32_paths, 1):
             spent = time.perf_counter() - started
             if name != "eager" and budget is not None and spent > budget / 2:
-                skipped.setdefault("paths", []).append(name)
+                not_built.append(name)
                 tried.append({"backend": name, "ok": False,
                               "reason": f"not built: {spent:.0f} s of the {budget:.0f} s measuring budget spent"})
                 continue
@@ -307,11 +335,13 @@ class ClipClassifier:
             else:
                 tried.append({"backend": name, "ok": True, "verified_by": "test-set verdict",
                               "build_s": round(time.perf_counter() - t0, 3)})
-        layouts = candidate_layouts(list(built), threads=self.num_threads, batch=batch,
-                                    workers=self._workers_requested, chunk_size=self._chunk_requested)
-        # Seconds spent so far: building (wall clock) plus what the timer reports for each call
-        # (the wall clock too, except in tests, whose timers are fake).
-        build_s = time.perf_counter() - started
+        return tried, built, not_built
+
+    def _race_layouts(self, layouts: list[PathLayout], built: dict[str, Backend], example: torch.Tensor,
+                      batch: int, build_s: float) -> tuple[RaceResult, PathChoice, Backend]:
+        """Times `layouts` on a batch of `batch` random clips against what is left of the budget
+        after `build_s`: (the race, the layout it chose, that layout's backend)."""
+        budget = self._budget_s
         x = torch.randn(batch, *example.shape[1:], generator=torch.Generator().manual_seed(1))
         instances: dict[tuple[str, int], Backend] = {}
         runners: dict[PathLayout, ChunkRunner] = {}
@@ -351,27 +381,22 @@ class ClipClassifier:
             for runner in runners.values():
                 runner.close()
         choice = choose(result.samples, batch=batch, among=result.finalists)
-        others = others_busy_cores(load_before, self._load_probe()) if self._load_probe is not None else None
-        quiet = others is None or others <= BUSY_OTHERS_CORES
-        stored = quiet and (self._path_cache is None or self._path_cache.put(fields, choice))
-        if choice.rounds < self._rounds:
-            skipped["rounds"] = {"requested": self._rounds, "timed": choice.rounds}
-        if skipped:
-            skipped["budget_s"] = budget
-        self._progress(f"timed {len(result.samples)} layouts in {result.rounds_run} rounds"
-                       + (f" ({_describe_cuts(result)})" if result.cut_after else "")
-                       + (f"; left out to fit {budget:.0f} s: {describe_skipped(skipped)}" if skipped else "")
-                       + f"; chose {choice.layout.label}"
-                       + ("" if stored else f" (not cached: {self._path_cache.path} cannot be written; the "
-                                            "next run measures again)" if quiet else
-                          f" (not cached: other processes kept {others:.2f} cores busy "
-                          "while it was measured; the next run measures again)")
-                       + (" (`highlights bench-paths --checkpoint CHECKPOINT --budget-s 0` times every layout in every "
-                          "round)" if skipped or result.cut_after else ""))
-        self._use(instance(choice.layout), choice.layout, tried=tried, how="measured", choice=choice,
-                  skipped=skipped, seconds=build_s + result.seconds, race_result=result,
-                  load={"others_busy_cores": None if others is None else round(others, 2), "stored": stored,
-                        **({"cache_unwritable": True} if quiet and not stored else {})})
+        return result, choice, instance(choice.layout)
+
+    def _measured_line(self, result: RaceResult, choice: PathChoice, skipped: dict, *, stored: bool,
+                       quiet: bool, others: float | None) -> str:
+        """What the measuring did and chose, and why its choice was not cached where it was not."""
+        budget = self._budget_s
+        return (f"timed {len(result.samples)} layouts in {result.rounds_run} rounds"
+                + (f" ({_describe_cuts(result)})" if result.cut_after else "")
+                + (f"; left out to fit {budget:.0f} s: {describe_skipped(skipped)}" if skipped else "")
+                + f"; chose {choice.layout.label}"
+                + ("" if stored else f" (not cached: {self._path_cache.path} cannot be written; the "
+                                     "next run measures again)" if quiet else
+                   f" (not cached: other processes kept {others:.2f} cores busy "
+                   "while it was measured; the next run measures again)")
+                + (" (`highlights bench-paths --checkpoint CHECKPOINT --budget-s 0` times every layout in every "
+                   "round)" if skipped or result.cut_after else ""))
 
     def _build_for_layout(self, layout: PathLayout, verified: dict[str, VerifiedFactory],
                           example: torch.Tensor, reference: torch.Tensor) -> tuple[Backend | None, dict]:
