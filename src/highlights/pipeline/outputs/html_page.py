@@ -450,37 +450,15 @@ def render_html(
     return "\n".join(out) + "\n"
 
 
-def write_html(
-    highlights: Iterable[Highlight],
-    out_path: str | Path,
-    *,
-    source_name: str = "",
-    duration_s: float | None = None,
-    media: ReelResult | None = None,
-    config_dict: Mapping[str, Any] | None = None,
-    annotation: Any = None,
-    links: Mapping[str, str | Path] | None = None,
-    up_link: tuple[str, str] | None = None,
-    reel_budget: str | None = None,
-    damage: str | None = None,
-) -> Path:
+def write_html(highlights: Iterable[Highlight], out_path: str | Path, *, media: ReelResult | None = None,
+               **page: Any) -> Path:
     """Writes the review page atomically, its thumbnails into `thumbs/` beside it. `media` (from
-    `write_reel`) supplies the reel, clips and thumbnails; `links` adds named links to other
-    outputs (paths, made relative to the page); `reel_budget` and `damage` as `render_html` takes them."""
+    `write_reel`) supplies the reel, clips and thumbnails; `page` holds `render_html`'s other
+    keywords (`source_name`, `duration_s`, `config_dict`, `annotation`, `links` to other outputs,
+    made relative to the page, `up_link`, `reel_budget`, `damage`), passed on as they are so that
+    the page's options are named and typed in one place."""
     out_path = Path(out_path)
     ordered = in_time_order(highlights)
-    page = render_html(
-        ordered,
-        out_path.parent,
-        source_name=source_name,
-        duration_s=duration_s,
-        media=media,
-        thumbnails=write_thumbnails(ordered, media, out_path.parent / THUMBNAILS_DIR),
-        config_dict=config_dict,
-        annotation=annotation,
-        links=links,
-        up_link=up_link,
-        reel_budget=reel_budget,
-        damage=damage,
-    )
-    return atomic_write_text(out_path, page)
+    thumbnails = write_thumbnails(ordered, media, out_path.parent / THUMBNAILS_DIR)
+    return atomic_write_text(out_path, render_html(ordered, out_path.parent, media=media, thumbnails=thumbnails,
+                                                   **page))
