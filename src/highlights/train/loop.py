@@ -26,6 +26,7 @@ from rich.progress import Progress, ProgressColumn
 from rich.text import Text
 from sklearn.metrics import f1_score
 from torch import nn
+from torch.utils.data import DataLoader
 
 from highlights.atomic import atomic_write_json
 from highlights.file_hash import file_sha256
@@ -219,14 +220,100 @@ def remove_unfinished_writes(out_dir: Path, cache_dir: Path | None = None) -> li
 
 def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingState | None, out_dir: Path,
          show_progress: bool, log: Callable[[str], None], resume_name: str) -> TrainResult:
-    # Every generator the checkpoint saves is seeded, Python's too: left to the interpreter's
-    # start, two runs of one seed would write last.pt files that differ in it alone.
-    torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
-    random.seed(config.seed)
+    _seed_every_generator(config.seed)
     dataset = dataset or load_version(config.root, config.version)
     classes = list(config.classes or dataset.classes)
     spec = config.clip_spec()
+    train_records, val_records = _checked_splits(dataset, classes, state, out_dir, show_progress, log)
+    # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
+    model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
+    pretrained = state.meta.get("pretrained") if state is not None else None
+    if config.pretrained and state is None:
+        pretrained = _load_pretrained(model, config, classes, log)
+    train_files, val_files = _decode_into_cache(config, spec, train_records, val_records, show_progress, log)
+
+    train_targets = [classes.index(r.label) for r in train_records]
+    val_targets = [classes.index(r.label) for r in val_records]
+    train_set, sampler_generator, train_loader, val_loader = _loaders(config, spec, train_files, train_targets,
+                                                                      val_files, val_targets)
+
+    weights = balanced_class_weights(train_targets, len(classes)) if config.balance == "loss" else None
+    criterion = nn.CrossEntropyLoss(weight=weights)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(train_loader))
+
+    meta_base = _meta_base(config, dataset, classes, spec, train_records, val_records, pretrained)
+    result = TrainResult(out_dir=out_dir, last_checkpoint=out_dir / LAST_CHECKPOINT,
+                         best_checkpoint=out_dir / BEST_CHECKPOINT)
+    epochs_without_improvement = 0
+    start_epoch = 0
+    if state is not None:
+        start_epoch, epochs_without_improvement = _resume(state, model, optimizer, scheduler, result, config, log)
+
+    saved = start_epoch  # epochs that last.pt holds
+    epoch_seconds: list[float] = []  # this process's epochs, training and validation, for the time left
+    # A bf16 run that once met non-finite gradients goes on in fp32, after a resume too.
+    precision = "fp32" if result.history and result.history[-1].get("precision") == "fp32" else config.precision
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
+            train_set.set_epoch(epoch)
+            epoch_started = time.perf_counter()
+            with _progress(show_progress) as progress:
+                stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
+                                        f"epoch {epoch + 1}/{config.epochs}", precision=precision)
+            if stats["bf16_fallback_step"] is not None:
+                precision = stats["precision"]
+                log(f"epoch {epoch + 1}, step {stats['bf16_fallback_step']}: bf16 gave non-finite gradients on "
+                    "this CPU; the step was redone in fp32 and the run goes on in fp32 (--precision fp32 "
+                    "from the start avoids the switch)")
+            val_f1 = _validate(model, val_loader, val_targets, len(classes),
+                               f"epoch {epoch + 1}/{config.epochs}: validating", show_progress)
+            improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
+            epoch_record = {"epoch": epoch + 1, **stats, "val_macro_f1": val_f1}
+            result.history.append(epoch_record)
+            meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
+            if improved:
+                result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
+                epochs_without_improvement = 0
+                save_checkpoint(result.best_checkpoint, model, meta)
+            else:
+                epochs_without_improvement += 1
+            result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
+                                        and epoch + 1 < config.epochs)
+            save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler,
+                            extra=_resume_point(epoch, result, epochs_without_improvement))
+            saved = epoch + 1
+            _write_history(out_dir, config, meta_base, result)
+            epoch_seconds.append(time.perf_counter() - epoch_started)
+            log(_epoch_line(epoch, config, stats, val_f1, improved=improved, stopped_early=result.stopped_early,
+                            epoch_seconds=epoch_seconds))
+            if result.stopped_early:
+                log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
+                break
+    except KeyboardInterrupt as stop:
+        # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
+        log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; "
+            f"{_rerun(resume_name)} with {resume_name} to go on" if saved
+            else f"interrupted before the first epoch ended: {_rerun(resume_name)} again")
+        mark_stop_said(stop)
+        raise
+    return result
+
+
+def _seed_every_generator(seed: int) -> None:
+    # Every generator the checkpoint saves is seeded, Python's too: left to the interpreter's
+    # start, two runs of one seed would write last.pt files that differ in it alone.
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def _checked_splits(dataset: DatasetVersion, classes: list[str], state: TrainingState | None, out_dir: Path,
+                    show_progress: bool, log: Callable[[str], None]) -> tuple[list[ClipRecord], list[ClipRecord]]:
+    """The version's train clips (augmented variants too) and real val clips, refused where they
+    cannot train `classes` (or are not those a resumed run trained on), with what is worth saying
+    of them said in `log`."""
     train_records = dataset.split("train")
     val_records = dataset.split("val", augmented=False)
     for record in train_records + val_records:
@@ -252,19 +339,21 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     log(f"clips: {len(train_records)} train ({len(train_records) - variants} real, {variants} augmented variants), "
         f"{len(val_records)} val (each epoch's val macro-F1 is on these {len(val_records)})")
     check_stored_clips(dataset, train_records + val_records, show_progress=show_progress)
+    return train_records, val_records
 
-    # The model first: pretrained weights that do not fit it are refused before minutes of decoding.
-    model = r2plus1d_18(len(classes), width=config.width, layers=config.layers)
-    pretrained = state.meta.get("pretrained") if state is not None else None
-    if config.pretrained and state is None:
-        loaded = _load_pretrained_into(model, config, classes)
-        head = _head_text(loaded, classes)
-        log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
-        # the file's content, not only its path: which weights a checkpoint started from
-        pretrained = {"path": str(Path(config.pretrained).resolve()), "sha256": file_sha256(config.pretrained),
-                      "head": head}
 
-    # Decode every clip once; epochs read the cache.
+def _load_pretrained(model: nn.Module, config: TrainConfig, classes: list[str], log: Callable[[str], None]) -> dict:
+    """Loads `config.pretrained` into `model`; what the checkpoint's meta records of it."""
+    loaded = _load_pretrained_into(model, config, classes)
+    head = _head_text(loaded, classes)
+    log(f"initialised from {config.pretrained} ({len(loaded.loaded)} tensors, {head})")
+    # the file's content, not only its path: which weights a checkpoint started from
+    return {"path": str(Path(config.pretrained).resolve()), "sha256": file_sha256(config.pretrained), "head": head}
+
+
+def _decode_into_cache(config: TrainConfig, spec, train_records: list[ClipRecord], val_records: list[ClipRecord],
+                       show_progress: bool, log: Callable[[str], None]) -> tuple[list[Path], list[Path]]:
+    """Decodes every clip once (epochs read the cache): the cached files of the train and val clips."""
     cache = DecodedClipCache(config.resolved_cache_dir(), spec)
     with _progress(show_progress) as progress:
         task = progress.add_task("decoding clips into the cache", total=len(train_records) + len(val_records))
@@ -274,9 +363,13 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
                                  on_done=lambda r: progress.advance(task))
     log(f"cache: {cache.decoded} clips decoded, {len(train_records) + len(val_records) - cache.decoded} "
         f"read from {cache.directory}")
+    return train_files, val_files
 
-    train_targets = [classes.index(r.label) for r in train_records]
-    val_targets = [classes.index(r.label) for r in val_records]
+
+def _loaders(config: TrainConfig, spec, train_files: list[Path], train_targets: list[int], val_files: list[Path],
+             val_targets: list[int]) -> tuple[CachedClipDataset, torch.Generator, DataLoader, DataLoader]:
+    """(the train clips, augmented afresh each epoch; the generator their loader's order is drawn
+    from, seeded per epoch; their loader; the val clips' loader)."""
     train_set = CachedClipDataset(
         train_files, train_targets, spec, train=True, seed=config.seed,
         augment=build_augment(config.augment, config.augment_config), hflip=config.hflip,
@@ -289,12 +382,12 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         weighted_sampler=config.balance == "sampler", generator=sampler_generator,
     )
     val_loader = make_eval_loader(val_set, batch_size=config.batch_size, num_workers=config.num_workers)
+    return train_set, sampler_generator, train_loader, val_loader
 
-    weights = balanced_class_weights(train_targets, len(classes)) if config.balance == "loss" else None
-    criterion = nn.CrossEntropyLoss(weight=weights)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(train_loader))
 
+def _meta_base(config: TrainConfig, dataset: DatasetVersion, classes: list[str], spec,
+               train_records: list[ClipRecord], val_records: list[ClipRecord], pretrained: dict | None) -> dict:
+    """What every checkpoint of the run records, whatever its epoch."""
     meta_base = {
         "classes": classes,
         "clip_spec": spec.to_dict(),
@@ -309,92 +402,64 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     }
     if pretrained is not None:
         meta_base["pretrained"] = pretrained
-    result = TrainResult(out_dir=out_dir, last_checkpoint=out_dir / LAST_CHECKPOINT,
-                         best_checkpoint=out_dir / BEST_CHECKPOINT)
-    epochs_without_improvement = 0
-    start_epoch = 0
-    if state is not None:
-        model.load_state_dict(state.model.state_dict())
-        optimizer.load_state_dict(state.optimizer_state)
-        scheduler.load_state_dict(state.scheduler_state)
-        restore_rng_state(state.rng_state)
-        start_epoch = state.epoch + 1
-        _restore_result(result, state)
-        epochs_without_improvement = int(state.extra["epochs_without_improvement"])
-        log(f"resuming after epoch {start_epoch} of {config.epochs}")
-        before = result.history[-1].get("threads") if result.history else None
-        if before is not None and before != torch.get_num_threads():
-            # torch's CPU kernels add in another order on another number of threads: the run
-            # goes on, but not to the weights it would have had straight through.
-            log(f"note: its epochs so far trained on {before} torch threads, this process has "
-                f"{torch.get_num_threads()}: the weights will differ slightly from a run straight through "
-                f"(OMP_NUM_THREADS={before} gives it the same threads)")
+    return meta_base
 
-    saved = start_epoch  # epochs that last.pt holds
-    epoch_seconds: list[float] = []  # this process's epochs, training and validation, for the time left
-    # A bf16 run that once met non-finite gradients goes on in fp32, after a resume too.
-    precision = "fp32" if result.history and result.history[-1].get("precision") == "fp32" else config.precision
-    try:
-        for epoch in range(start_epoch, config.epochs):
-            sampler_generator.manual_seed(config.seed * 1_000_003 + epoch)  # the epoch's order
-            train_set.set_epoch(epoch)
-            epoch_started = time.perf_counter()
-            with _progress(show_progress) as progress:
-                stats = train_one_epoch(model, criterion, optimizer, scheduler, train_loader, progress,
-                                        f"epoch {epoch + 1}/{config.epochs}", precision=precision)
-            if stats["bf16_fallback_step"] is not None:
-                precision = stats["precision"]
-                log(f"epoch {epoch + 1}, step {stats['bf16_fallback_step']}: bf16 gave non-finite gradients on "
-                    "this CPU; the step was redone in fp32 and the run goes on in fp32 (--precision fp32 "
-                    "from the start avoids the switch)")
-            val_f1 = None
-            if len(val_set):
-                with _progress(show_progress) as progress:
-                    task = progress.add_task(f"epoch {epoch + 1}/{config.epochs}: validating", total=len(val_set))
-                    proba = predict(model, val_loader, on_batch=lambda n: progress.advance(task, n))
-                val_f1 = float(f1_score(val_targets, proba.argmax(1), labels=list(range(len(classes))),
-                                        average="macro", zero_division=0))
-            improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
-            epoch_record = {"epoch": epoch + 1, **stats, "val_macro_f1": val_f1}
-            result.history.append(epoch_record)
-            meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
-            if improved:
-                result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
-                epochs_without_improvement = 0
-                save_checkpoint(result.best_checkpoint, model, meta)
-            else:
-                epochs_without_improvement += 1
-            result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
-                                        and epoch + 1 < config.epochs)
-            save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler, extra={
-                EXTRA_EPOCH: epoch,  # 0-based index of the epoch just completed
-                EXTRA_BEST_METRIC: result.best_val_macro_f1,
-                EXTRA_RNG_STATE: capture_rng_state(),
-                "history": result.history,
-                "best_epoch": result.best_epoch,
-                "epochs_without_improvement": epochs_without_improvement,
-                "stopped_early": result.stopped_early,
-            })
-            saved = epoch + 1
-            _write_history(out_dir, config, meta_base, result)
-            epoch_seconds.append(time.perf_counter() - epoch_started)
-            val_text = "n/a (no validation clips)" if val_f1 is None else f"{val_f1:.3f}"
-            log(f"epoch {epoch + 1}: loss {stats['train_loss']:.4f}, val macro-F1 {val_text}"
-                f"{' (best)' if improved else ''}, {stats['clips_per_s']:.2f} clips/s, "
-                f"data wait {100 * stats['data_wait_share']:.1f}% of step time"
-                + ("" if result.stopped_early else
-                   time_left_text(epoch_seconds, config.epochs - (epoch + 1), early_stop=bool(config.patience))))
-            if result.stopped_early:
-                log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
-                break
-    except KeyboardInterrupt as stop:
-        # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
-        log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; "
-            f"{_rerun(resume_name)} with {resume_name} to go on" if saved
-            else f"interrupted before the first epoch ended: {_rerun(resume_name)} again")
-        mark_stop_said(stop)
-        raise
-    return result
+
+def _resume(state: TrainingState, model: nn.Module, optimizer, scheduler, result: TrainResult,
+            config: TrainConfig, log: Callable[[str], None]) -> tuple[int, int]:
+    """Puts the run back where `state` left it: (the epoch to start from, 0-based; the epochs
+    without improvement so far)."""
+    model.load_state_dict(state.model.state_dict())
+    optimizer.load_state_dict(state.optimizer_state)
+    scheduler.load_state_dict(state.scheduler_state)
+    restore_rng_state(state.rng_state)
+    start_epoch = state.epoch + 1
+    _restore_result(result, state)
+    log(f"resuming after epoch {start_epoch} of {config.epochs}")
+    before = result.history[-1].get("threads") if result.history else None
+    if before is not None and before != torch.get_num_threads():
+        # torch's CPU kernels add in another order on another number of threads: the run
+        # goes on, but not to the weights it would have had straight through.
+        log(f"note: its epochs so far trained on {before} torch threads, this process has "
+            f"{torch.get_num_threads()}: the weights will differ slightly from a run straight through "
+            f"(OMP_NUM_THREADS={before} gives it the same threads)")
+    return start_epoch, int(state.extra["epochs_without_improvement"])
+
+
+def _validate(model: nn.Module, val_loader: DataLoader, val_targets: list[int], num_classes: int, description: str,
+              show_progress: bool) -> float | None:
+    """The macro-F1 on the val clips; None when there are none."""
+    if not len(val_loader.dataset):
+        return None
+    with _progress(show_progress) as progress:
+        task = progress.add_task(description, total=len(val_loader.dataset))
+        proba = predict(model, val_loader, on_batch=lambda n: progress.advance(task, n))
+    return float(f1_score(val_targets, proba.argmax(1), labels=list(range(num_classes)),
+                          average="macro", zero_division=0))
+
+
+def _resume_point(epoch: int, result: TrainResult, epochs_without_improvement: int) -> dict:
+    """What last.pt holds beside the weights and optimizer for a resumed run to go on exactly."""
+    return {
+        EXTRA_EPOCH: epoch,  # 0-based index of the epoch just completed
+        EXTRA_BEST_METRIC: result.best_val_macro_f1,
+        EXTRA_RNG_STATE: capture_rng_state(),
+        "history": result.history,
+        "best_epoch": result.best_epoch,
+        "epochs_without_improvement": epochs_without_improvement,
+        "stopped_early": result.stopped_early,
+    }
+
+
+def _epoch_line(epoch: int, config: TrainConfig, stats: dict, val_f1: float | None, *, improved: bool,
+                stopped_early: bool, epoch_seconds: list[float]) -> str:
+    """The line said after each epoch: its loss, val score, speed and the time left."""
+    val_text = "n/a (no validation clips)" if val_f1 is None else f"{val_f1:.3f}"
+    return (f"epoch {epoch + 1}: loss {stats['train_loss']:.4f}, val macro-F1 {val_text}"
+            f"{' (best)' if improved else ''}, {stats['clips_per_s']:.2f} clips/s, "
+            f"data wait {100 * stats['data_wait_share']:.1f}% of step time"
+            + ("" if stopped_early else
+               time_left_text(epoch_seconds, config.epochs - (epoch + 1), early_stop=bool(config.patience))))
 
 
 def _head_text(loaded: PretrainedLoad, classes: list[str]) -> str:
