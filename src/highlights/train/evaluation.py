@@ -141,39 +141,63 @@ def evaluate_checkpoint(
         logits, reduced_logits, seconds = _logits(
             classifier, records, reduced, batch_size=batch_size, num_workers=num_workers,
             description=f"evaluating on {version or clips_root}/{split}", show_progress=show_progress)
-        proba = softmax(logits)
-        y_pred = proba.argmax(axis=1)
-
-        checkpoint_meta = classifier.meta
-        unfinished = unfinished_run(checkpoint, checkpoint_meta)
-        if unfinished:
-            log(f"note: {unfinished['note']}")
-        seen = seen_by_checkpoint(records, checkpoint_meta)
-        seen.say(len(records), log)
-        meta = _report_meta(checkpoint, classifier, dataset, split, records, clips_root, copies,
-                            eval_config={"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"},
-                            unfinished=unfinished, seen=seen)
-        stored: dict[str, Path] = {}
-        labels = [classes.index(r.label) for r in records]
-        for precision in reduced:
-            verdict, files = _judge_reduced_path(precision, classifier, checkpoint, logits,
-                                                 np.concatenate(reduced_logits[precision]), labels, seconds,
-                                                 dataset=dataset, clips_root=clips_root, split=split,
-                                                 clips=len(records),
-                                                 calibration=calibration)
-            meta[precision] = verdict
-            stored.update(files)
-            log(_verdict_line(precision, verdict, classifier.backend))
-        report = build_report(
-            [r.label for r in records], [classes[i] for i in y_pred], classes,
-            proba=proba, clip_ids=[r.clip_id for r in records],
-            clip_notes=[dataset.origin(r.clip_id) for r in records] if dataset is not None else None,
-            meta=meta, n_bootstrap=n_bootstrap,
-        )
+        meta = _noted_meta(checkpoint, classifier, dataset, split, records, clips_root, copies, log=log,
+                           eval_config={"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"})
+        verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
+                                                [classes.index(r.label) for r in records], seconds,
+                                                dataset=dataset, clips_root=clips_root, split=split,
+                                                calibration=calibration, log=log)
+        meta.update(verdicts)
+        report = _scored_report(records, classes, logits, dataset, meta, n_bootstrap)
         return report, {**write_report_files(report, out_dir), **stored}
     finally:
         if classifier is not None:
             classifier.close()
+
+
+def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str, records: Sequence[ClipRecord],
+                clips_root: str | Path | None, copies, *, eval_config: dict, log: Callable[[str], None]) -> dict:
+    """The report's meta (`_report_meta`), with what it says of a checkpoint from a run that did not
+    finish and of scored clips the checkpoint saw in training, both also said in `log`."""
+    unfinished = unfinished_run(checkpoint, classifier.meta)
+    if unfinished:
+        log(f"note: {unfinished['note']}")
+    seen = seen_by_checkpoint(records, classifier.meta)
+    seen.say(len(records), log)
+    return _report_meta(checkpoint, classifier, dataset, split, records, clips_root, copies,
+                        eval_config=eval_config, unfinished=unfinished, seen=seen)
+
+
+def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
+                         reduced_logits: dict[str, list[np.ndarray]], labels: list[int], seconds: dict[str, float],
+                         *, dataset, clips_root: str | Path | None, split: str, calibration: torch.Tensor | None,
+                         log: Callable[[str], None]) -> tuple[dict[str, dict], dict[str, Path]]:
+    """Each reduced path's verdict (`_judge_reduced_path`), said in `log`: (the verdicts by
+    precision, the files stored)."""
+    verdicts: dict[str, dict] = {}
+    stored: dict[str, Path] = {}
+    for precision in reduced:
+        verdict, files = _judge_reduced_path(precision, classifier, checkpoint, logits,
+                                             np.concatenate(reduced_logits[precision]), labels, seconds,
+                                             dataset=dataset, clips_root=clips_root, split=split,
+                                             clips=len(labels), calibration=calibration)
+        verdicts[precision] = verdict
+        stored.update(files)
+        log(_verdict_line(precision, verdict, classifier.backend))
+    return verdicts, stored
+
+
+def _scored_report(records: Sequence[ClipRecord], classes: list[str], logits: np.ndarray, dataset, meta: dict,
+                   n_bootstrap: int) -> dict:
+    """The test report of the fp32 path's predictions (`build_report`)."""
+    proba = softmax(logits)
+    y_pred = proba.argmax(axis=1)
+    return build_report(
+        [r.label for r in records], [classes[i] for i in y_pred], classes,
+        proba=proba, clip_ids=[r.clip_id for r in records],
+        clip_notes=[dataset.origin(r.clip_id) for r in records] if dataset is not None else None,
+        meta=meta, n_bootstrap=n_bootstrap,
+    )
 
 
 def _clip_tree_records(checkpoint: Path, clips_root: str | Path, classes: list[str], *, int8: bool,
