@@ -634,7 +634,7 @@ def test_a_slip_for_a_class_highlights_knows_is_refused_alone(tmp_path: Path) ->
     ("soccer-shooting", "soccer_shooting", True), ("layup ", "Layup", True),
     ("jump", "jmup", True), ("jump", "jumps", True), ("run", "rnu", False), ("run", "runs", False),
     ("run", "Run", True), ("lay_up", "ay_up", True), ("layup", "lyzup", False), ("shot_left", "thot_lefs", False),
-    ("swing", "swinging", False),
+    ("swing", "swinging", False), (" layup ", "layup", True),
 ])
 def test_what_counts_as_a_slip(a: str, b: str, slip: bool) -> None:
     from highlights.datasets.build import one_slip_apart
