@@ -94,3 +94,19 @@ def test_a_fit_whose_in_sample_ece_is_zero_is_not_said_to_be_above_zero():
     assert round(info["reliability_fitted_in_sample"]["ece"], 3) == 0.0
     assert "not zero" not in info["fit"]
     assert info["fit"].endswith("so the fitted in-sample ECE need not be zero and can read above the raw one")
+
+
+@pytest.mark.parametrize("raw, fitted, said", [(0.1234, 0.1236, True), (0.12301, 0.12349, False),
+                                               (0.123, 0.123, False), (0.2, 0.1, False)])
+def test_a_rise_of_the_ece_is_said_only_where_it_shows_at_three_places(raw, fitted, said):
+    from types import SimpleNamespace
+
+    from highlights.pipeline.calibrate import fit_summary
+
+    calibration = SimpleNamespace(fitted_on={"l2_penalty_C": 1.0}, features=["score", "share"])
+    info = {"highlights": 12, "right": 5, "reliability_raw": {"ece": raw},
+            "reliability_fitted_in_sample": {"ece": fitted}}
+    text = fit_summary(calibration, info)
+    assert text.startswith("fitted: a logistic regression on 2 evidence features over 12 highlights (5 right), "
+                           "L2-penalised (C=1)")
+    assert text.endswith(" (it does here)") is said
