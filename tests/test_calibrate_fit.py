@@ -110,3 +110,16 @@ def test_a_rise_of_the_ece_is_said_only_where_it_shows_at_three_places(raw, fitt
     assert text.startswith("fitted: a logistic regression on 2 evidence features over 12 highlights (5 right), "
                            "L2-penalised (C=1)")
     assert text.endswith(" (it does here)") is said
+
+
+def test_a_highlight_is_right_when_matched_to_an_event_whatever_its_label_unless_labels_are_asked_for():
+    from highlights.events import Event
+    from highlights.pipeline.calibrate import correct_flags
+    from highlights.pipeline.highlight import Highlight
+
+    found = [Highlight(k - 1.0, k + 1.0, label, "basketball", 0.5, key_s=k)
+             for k, label in ((10.0, "basketball_layup"), (50.0, "basketball_layup"), (90.0, "basketball_dunk"))]
+    events = [Event(f"e{k}", "basketball", "basketball_layup", k - 1.0, k + 1.0, k) for k in (49.0, 91.0)]
+    assert correct_flags(found, events, 2.0) == [False, True, True]
+    assert correct_flags(found, events, 2.0, by_label=True) == [False, True, False]
+    assert correct_flags(found, events, 0.5) == [False, False, False]
