@@ -147,3 +147,27 @@ def test_the_reader_of_checked_splits_that_evaluate_and_pose_training_use_tells_
     said.clear()
     load_checked_splits(root, "v1", ["train"], log=said.append)
     assert said == []
+
+
+def test_the_warning_names_the_videos_and_the_figures_they_touch(monkeypatch):
+    from types import SimpleNamespace
+
+    from highlights.datasets import split_leaks
+    from highlights.datasets.split_leaks import VideoInTwoSplits, split_leak_warning
+
+    def warning(*leaks: VideoInTwoSplits) -> str:
+        monkeypatch.setattr(split_leaks, "videos_in_two_splits", lambda version: list(leaks))
+        return split_leak_warning(SimpleNamespace(name="v2"))
+
+    one = warning(VideoInTwoSplits(("py0922.mp4", "game 2.mp4"), {"test": 1, "train": 2}))
+    assert one.startswith("v2 holds a source video in two splits (")
+    assert ": py0922.mp4 = game 2.mp4 (train 2, test 1); the test figures of a model trained on v2 count " in one
+    two = warning(VideoInTwoSplits(("a.mp4",), {"train": 1, "val": 1}), VideoInTwoSplits(("b.mp4",), {"train": 1, "test": 3}))
+    assert two.startswith("v2 holds 2 source videos in two splits")
+    assert "a.mp4 (train 1, val 1); b.mp4 (train 1, test 3); the val and test figures of a model trained on v2" in two
+    held_out = warning(*(VideoInTwoSplits((f"{i}.mp4",), {"val": 1, "test": 1}) for i in range(6)))
+    assert held_out.startswith("v2 holds 6 source videos in two splits")
+    assert "; 4.mp4 (val 1, test 1); ...; its val and test splits hold the same footage." in held_out
+    assert "5.mp4" not in held_out
+    monkeypatch.setattr(split_leaks, "videos_in_two_splits", lambda version: [])
+    assert split_leak_warning(SimpleNamespace(name="v2")) is None
