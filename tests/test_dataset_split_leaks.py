@@ -171,3 +171,17 @@ def test_the_warning_names_the_videos_and_the_figures_they_touch(monkeypatch):
     assert "5.mp4" not in held_out
     monkeypatch.setattr(split_leaks, "videos_in_two_splits", lambda version: [])
     assert split_leak_warning(SimpleNamespace(name="v2")) is None
+
+
+def test_clips_cut_from_a_video_held_whole_before_them_in_another_split_are_named(tmp_path):
+    # The whole clip met first: the cut clips find it by its size, then its content.
+    root = tmp_path / "datasets"
+    labelled = _other_clips(tmp_path / "my-clips")
+    game = _session(labelled / "shot" / "py0922.mp4")
+    create_version(labelled, root, seed=0)
+    reviewed = shutil.copyfile(game, tmp_path / "game 2.mp4")
+    assert videos_in_two_splits(grow_version(_cuts_of(reviewed, tmp_path / "review"), root, "v1")) == []
+    moved_to = as_written_before(root / "v2", {"review/cut0.mp4", "review/cut1.mp4"})
+    (leak,) = videos_in_two_splits(load_version(root, "v2"))
+    assert leak.names == ("py0922.mp4", "game 2.mp4")
+    assert leak.clips[moved_to] == 2 and sum(leak.clips.values()) == 3
