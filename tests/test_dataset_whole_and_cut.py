@@ -149,3 +149,28 @@ def test_a_whole_video_listed_in_the_group_of_its_cut_clips_is_not_said_to_join_
     version = create_version(write_manifest(listed, rows), tmp_path / "datasets", classes=["none", "shot"])
     assert len(version.real_clips) == 3 and len({c.split for c in version.real_clips}) == 1
     assert version.meta.get("same_video", []) == []
+
+
+def test_a_group_joined_to_one_that_joins_another_follows_it(tmp_path):
+    """Group Y joins X when its clips cut from S are met (X holds S whole); X then joins Z (it also
+    holds T whole, whose cut clips Z holds): every clip of Y, the one met before the join too,
+    follows X into Z."""
+    import csv
+
+    s_video, t_video = write_clip(tmp_path / "games" / "s.mp4", 501, frames=40), write_clip(
+        tmp_path / "games" / "t.mp4", 502, frames=40)
+    folder = tmp_path / "clips"
+    rows = []
+    for video, group in ((t_video, "Z"), (s_video, "Y")):
+        listed = cuts_of(video, folder / video.stem)
+        with open(listed, newline="", encoding="utf-8") as f:
+            rows.append([{**row, "path": f"{video.stem}/{row['path']}", "group": group} for row in csv.DictReader(f)])
+    for video in (s_video, t_video):
+        shutil.copyfile(video, folder / f"{video.stem}_whole.mp4")
+    whole = [{"path": f"{v}_whole.mp4", "label": "shot", "group": "X", "provenance": "filmed by the club"} for v in "st"]
+    write_clip(folder / "y moment.mp4", 31)  # Y's first clip, accepted before Y is found to join X
+    y_first = [{"path": "y moment.mp4", "label": "shot", "group": "Y", "provenance": "filmed by the club"}]
+    listed = write_manifest(folder / "manifest.csv", rows[0] + whole[:1] + y_first + rows[1] + whole[1:])
+    version = create_version(listed, tmp_path / "datasets", classes=["none", "shot"])
+    assert len(version.real_clips) == 7
+    assert {c.group for c in version.real_clips} == {"Z"}
