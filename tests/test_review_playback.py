@@ -394,3 +394,16 @@ def test_a_copy_killed_while_its_parts_are_joined_leaves_temp_files_the_next_wri
     assert len(left) == 2 and all(re.fullmatch(r"\.copy\.mp4(\.pictures)?\.\d+-[^.]+\.tmp", n) for n in left), left
     atomic_write_json(out.parent / "games.json", {})
     assert sorted(p.name for p in out.parent.iterdir()) == [".copy.mp4.parts", "games.json"]
+
+
+def test_a_copy_asked_of_a_source_browsers_play_is_said_to_be_asked_for(tmp_path):
+    plain = phone_source(tmp_path / "plain.mp4", "libx264", "yuv420p")
+    need = needed_copy(plain, tmp_path / "copy", always_copy=True)
+    assert need is not None and need.asked
+    waiting = need.pending("waiting").note
+    assert waiting.startswith("a copy was asked for (--copy-video): an H.264 copy is being made")
+    assert "do not play" not in waiting
+    deep = needed_copy(phone_source(tmp_path / "deep.mp4", "libx264", "yuv420p10le"), tmp_path / "deep")
+    assert not deep.asked
+    assert deep.pending("waiting").note.startswith("the source is ") and "which browsers do not play" in deep.pending(
+        "waiting").note

@@ -144,6 +144,14 @@ class NeededCopy:
     folder: Path
     why: str
     part_s: float = PART_S  # the copy is made this many seconds at a time (`write_browser_copy`)
+    asked: bool = False  # made because --copy-video asked, of a source browsers may well play
+
+    def because(self, subject: str = "the source is ") -> str:
+        """Why the copy is made, as the page and the log say it: a source asked to be copied is
+        not said to be one browsers do not play (an H.264 source asked for is played fine)."""
+        if self.asked:
+            return "a copy was asked for (--copy-video)"
+        return f"{subject}{self.why}, which browsers do not play"
 
     @property
     def copy(self) -> Path:
@@ -171,8 +179,7 @@ class NeededCopy:
         return self.playback()
 
     def playback(self) -> Playback:
-        return Playback(self.copy, "video/mp4", f"playing an H.264 copy: the source is {self.why}, "
-                        "which browsers do not play", state="copy")
+        return Playback(self.copy, "video/mp4", f"playing an H.264 copy: {self.because()}", state="copy")
 
     def pending(self, state: str, done: float = 0.0, ahead: int = 0) -> Playback:
         """The source, served while the copy is `waiting` (behind `ahead` other games' copies; `done` of it
@@ -186,7 +193,7 @@ class NeededCopy:
             if done > 0:
                 how_far = f"{done:.0%} made, set aside for the game opened since: {how_far}"
         return Playback(self.source, _media_type(self.source),
-                        f"the source is {self.why}, which browsers do not play: an H.264 copy is being made "
+                        f"{self.because()}: an H.264 copy is being made "
                         f"({how_far}); the player switches to it when it is done. Decisions can be made "
                         "meanwhile.", state=state, done=done)
 
@@ -197,7 +204,7 @@ def needed_copy(source: Path, folder: Path, *, always_copy: bool = False, part_s
     reason = unplayable_because(source)
     if reason is None and not always_copy:
         return None
-    return NeededCopy(source, Path(folder), reason or "asked for (--copy-video)", part_s)
+    return NeededCopy(source, Path(folder), reason or "asked for (--copy-video)", part_s, asked=reason is None)
 
 
 class BrowserCopies:
@@ -237,7 +244,7 @@ class BrowserCopies:
                 self._now[game_id] = Playback(Path(source), _media_type(Path(source)))
             elif need.fresh():
                 self._now[game_id] = need.playback()
-                self._say(f"{need.source.name}: {need.why}, which browsers do not play: the page plays its "
+                self._say(f"{need.source.name}: {need.because(subject='')}: the page plays its "
                           f"H.264 copy {need.copy}")
             else:
                 self._todo.append((game_id, need))
@@ -316,7 +323,7 @@ class BrowserCopies:
             if game_id in begun:
                 self._say(f"{need.source.name}: going on with its H.264 copy ({need.copy})")
             else:
-                self._say(f"{need.source.name}: {need.why}, which browsers do not play: making an H.264 copy for "
+                self._say(f"{need.source.name}: {need.because(subject='')}: making an H.264 copy for "
                           f"the page in the background ({need.copy}); the page plays the source until it is done")
             begun.add(game_id)
 
