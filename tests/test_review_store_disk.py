@@ -56,3 +56,24 @@ def test_a_database_in_a_read_only_folder_says_so(tmp_path: Path) -> None:
             subprocess.run(["umount", "-l", str(folder)], capture_output=True)
         else:
             folder.chmod(0o755)
+
+
+def test_a_refused_database_has_its_handle_closed(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    import highlights.review.store as store_module
+
+    opened, real_connect = [], sqlite3.connect
+
+    def connect(*args, **kwargs):
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(store_module.sqlite3, "connect", connect)
+    junk = tmp_path / "review.db"
+    junk.write_bytes(b"not sqlite at all, but long enough to be read as a header " * 4)
+    with pytest.raises(ReviewError, match="not a review database"):
+        DecisionStore(junk)
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")

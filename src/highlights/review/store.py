@@ -97,6 +97,7 @@ class DecisionStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
         made = not self.path.exists()
+        self._db = None
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -107,6 +108,8 @@ class DecisionStore:
             if "video" not in columns:  # a review database made before decisions named their video
                 self._db.execute("ALTER TABLE decisions ADD COLUMN video TEXT NOT NULL DEFAULT ''")
         except sqlite3.DatabaseError as e:
+            if self._db is not None:
+                self._db.close()  # the store is refused: nothing else would close its handle
             said = _disk_or_folder_error(self.path, e)
             if said is None:
                 raise ReviewError(f"{self.path}: not a review database ({e})") from None
