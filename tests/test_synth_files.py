@@ -145,10 +145,10 @@ def test_cli_out_that_is_a_file_is_one_line_saying_so(tmp_path):
 @pytest.mark.parametrize("args, says", [
     (["synth", "clips", "--per-class", "1", "--classes", "none,volleyball_spike"],
      "--classes volleyball_spike: the synthetic generator draws only baseball_swing, basketball_layup, "
-     "soccer_shooting, none; clips of other actions (a basketball jump shot too) come from your own footage"),
+     "soccer_shooting, none; clips of other actions, of these sports too, come from your own footage"),
     (["synth", "clips", "--per-class", "1", "--classes", "basketball_jumpshot,none"],
      "--classes basketball_jumpshot: the synthetic generator draws only baseball_swing, basketball_layup, "
-     "soccer_shooting, none; clips of other actions (a basketball jump shot too) come from your own footage"),
+     "soccer_shooting, none; clips of other actions, of these sports too, come from your own footage"),
     (["synth", "clips", "--per-class", "1", "--classes", "Basketball_Layup,none"],
      "--classes Basketball_Layup: one slip from basketball_layup, a class the synthetic generator draws; give it "
      "as basketball_layup"),

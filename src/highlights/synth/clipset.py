@@ -63,7 +63,7 @@ class ClipSetConfig:
                               f"generator draws; give it as {misspelt[1]}")
         if unknown:
             raise ConfigError(f"--classes {','.join(unknown)}: the synthetic generator draws only "
-                              f"{', '.join(LABELS)}; clips of other actions (a basketball jump shot too) come "
+                              f"{', '.join(LABELS)}; clips of other actions, of these sports too, come "
                               "from your own footage (a folder per class, for `highlights dataset create`)")
         if self.per_class < 1:
             raise ConfigError("per_class must be at least 1")
