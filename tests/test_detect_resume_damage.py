@@ -164,40 +164,24 @@ class _GarbledDecodeTime:
         return getattr(self._container, name)
 
 
-def test_a_garbled_decode_time_in_the_kept_part_hides_no_damage_after_it(video, kept_root, replayed, tmp_path,
-                                                                        monkeypatch):
-    """A packet at 5 s, in the part the stopped run kept, whose decode time reads 5000 s: the run
-    going on still counts the damaged stretch at 11-12 s, as the run from the start does."""
+@pytest.mark.parametrize("at_s, to_s", [
+    # a packet at 5 s, in the part the stopped run kept, whose decode time reads 5000 s (far past
+    # the end): it must hide no damage after it
+    (5.0, None),
+    # a damaged packet at 11.5 s, after where the run was stopped (9 s), whose decode time reads 1 s
+    (11.5, 1.0),
+], ids=["kept-part-garbled-far-ahead", "after-the-stop-garbled-to-before-it"])
+def test_a_garbled_decode_time_loses_no_damage_when_it_goes_on(video, kept_root, replayed, tmp_path, monkeypatch,
+                                                               at_s, to_s):
+    """A packet whose decode time is garbled: the run going on after the stop still counts the
+    damaged stretch at 11-12 s, as the run from the start does."""
     import highlights.video.reader as reader
 
     opened = reader._open
 
     def garbled(*args, **kwargs):
         it = opened(*args, **kwargs)
-        it.container = _GarbledDecodeTime(it.container, at_s=5.0)
-        return it
-
-    monkeypatch.setattr(reader, "_open", garbled)
-    stretches = ((3.0, 4.0), (11.0, 12.0))
-    damaged = zeroed_packets_copy(video, tmp_path / "damaged.mp4", *stretches)
-    whole, gone_on = _whole_then_stopped_and_gone_on(damaged, tmp_path)
-    assert replayed == [pytest.approx(8.8)]
-    assert whole["damage"]["packets_skipped"] == sum(round((b - a) * VIDEO_FPS) for a, b in stretches)
-    assert gone_on["damage"] == whole["damage"]
-    assert gone_on == whole
-
-
-def test_a_damaged_packet_after_the_stop_garbled_to_before_it_is_counted_when_it_goes_on(video, kept_root, replayed,
-                                                                                          tmp_path, monkeypatch):
-    """A damaged packet at 11.5 s, after where the run was stopped (9 s), whose decode time reads
-    1 s: the run going on counts it, as the run from the start does."""
-    import highlights.video.reader as reader
-
-    opened = reader._open
-
-    def garbled(*args, **kwargs):
-        it = opened(*args, **kwargs)
-        it.container = _GarbledDecodeTime(it.container, at_s=11.5, to_s=1.0)
+        it.container = _GarbledDecodeTime(it.container, at_s=at_s, to_s=to_s)
         return it
 
     monkeypatch.setattr(reader, "_open", garbled)
