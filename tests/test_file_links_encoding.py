@@ -11,11 +11,9 @@ import sys
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-import pytest
-
 from highlights.pipeline.outputs.html_page import _href
+from tests.latin1_locale import LATIN1, needs_latin1
 
-LATIN1 = "en_US.ISO-8859-1"
 
 # Run under the locale given: writes a clip named with an accent, prints its link from the page's folder.
 _LINK_UNDER_LOCALE = """
@@ -45,15 +43,7 @@ def test_a_link_names_the_file_by_its_bytes_where_the_name_is_no_text_of_the_enc
     assert href == "clips/hl_001_%E9.mp4" and _opens(tmp_path, href)
 
 
-def _locale_installed(name: str) -> bool:
-    try:
-        found = subprocess.run(["locale", "-a"], capture_output=True, text=True, check=False).stdout.split()
-    except OSError:
-        return False
-    return name.lower().replace("-", "") in (n.lower().replace("-", "") for n in found)
-
-
-@pytest.mark.skipif(not _locale_installed(LATIN1), reason=f"no {LATIN1} locale installed")
+@needs_latin1
 def test_under_a_latin1_locale_a_clip_named_with_an_accent_is_linked_as_latin1(tmp_path):
     env = {**os.environ, "LANG": LATIN1, "LC_ALL": LATIN1, "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8",
            "PYTHONPATH": os.pathsep.join(sys.path)}
@@ -77,7 +67,7 @@ print(src, ascii(ET.fromstring(text[text.index("<fcpxml"):]).find(".//asset").ge
 """
 
 
-@pytest.mark.skipif(not _locale_installed(LATIN1), reason=f"no {LATIN1} locale installed")
+@needs_latin1
 def test_under_a_latin1_locale_the_fcpx_asset_is_named_as_its_file(tmp_path):
     env = {**os.environ, "LANG": LATIN1, "LC_ALL": LATIN1, "PYTHONUTF8": "0", "PYTHONIOENCODING": "utf-8",
            "PYTHONPATH": os.pathsep.join(sys.path)}

@@ -10,9 +10,8 @@ import os
 import subprocess
 import sys
 
-import pytest
 
-from tests.test_file_links_encoding import LATIN1, _locale_installed
+from tests.latin1_locale import LATIN1, needs_latin1
 
 # Run under the locale: makes the game, serves it, fetches the page, a thumbnail and the video as the
 # page does, accepts the highlight of the accented class, exports, then runs `review export`.
@@ -62,7 +61,7 @@ print(json.dumps(out))
 '''
 
 
-@pytest.mark.skipif(not _locale_installed(LATIN1), reason=f"no {LATIN1} locale installed")
+@needs_latin1
 def test_review_serves_and_exports_a_game_named_in_latin1(tmp_path):
     env = {**os.environ, "LANG": LATIN1, "LC_ALL": LATIN1, "PYTHONUTF8": "0", "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, "-c", _REVIEW_UNDER_LOCALE, str(tmp_path)], env=env, capture_output=True,
