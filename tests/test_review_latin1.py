@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 
-
 from tests.latin1_locale import LATIN1, needs_latin1
 
 # Run under the locale: makes the game, serves it, fetches the page, a thumbnail and the video as the
