@@ -7,7 +7,8 @@ per bar and a `<title>` tooltip per bar, which is a few lines of markup here.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from html import escape
 
 from highlights.pipeline.highlight import Highlight
@@ -27,6 +28,25 @@ def tick_step(duration_s: float, max_ticks: int = 12) -> float:
         if duration_s / step <= max_ticks:
             return float(step)
     return float(_NICE_STEPS_S[-1] * (int(duration_s / (_NICE_STEPS_S[-1] * max_ticks)) + 1))
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """The plot's place on the drawing: its left edge and width (px), and the seconds it spans."""
+
+    left: int
+    width: int
+    span_s: float
+
+    def x_of(self, t: float) -> float:
+        return self.left + self.width * min(max(t, 0.0), self.span_s) / self.span_s
+
+    def lane(self, y: float, lane_h: float, name: str) -> list[str]:
+        return [
+            f'<rect x="{self.left}" y="{y:g}" width="{self.width}" height="{lane_h:g}" class="lane"/>',
+            f'<text x="{self.left - 8}" y="{y + lane_h / 2 + 4:.1f}" text-anchor="end" class="lane-name">'
+            f"{escape(name)}</text>",
+        ]
 
 
 def timeline_svg(
@@ -58,62 +78,73 @@ def timeline_svg(
     predicted_h = depth * bar_h + 4
     axis_y = top + predicted_h + gap + (LANE_H + gap if truth is not None else 0)
     height = axis_y + 34
-    plot_w = width - left - right
+    plot = _Plot(left, width - left - right, span)
 
-    def x_of(t: float) -> float:
-        return left + plot_w * min(max(t, 0.0), span) / span
+    def colour_of(item: Highlight | Segment) -> str:
+        return colours[colour_key(item.sport, item.label, several)]
 
     parts = [
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" '
         # with a link per bar it is a group: an image's content is one picture to a screen reader,
         # and its links could be neither named nor reached
-        f'role="{"group" if highlights else "img"}" aria-label="timeline of {len(highlights)} highlights">'
+        f'role="{"group" if highlights else "img"}" aria-label="timeline of {len(highlights)} highlights">',
+        *plot.lane(top, predicted_h, "predicted"),
+        *_highlight_bars(plot, highlights, stack, top, bar_h, colour_of),
     ]
-
-    def lane(y: float, lane_h: float, name: str) -> float:
-        parts.append(f'<rect x="{left}" y="{y:g}" width="{plot_w}" height="{lane_h:g}" class="lane"/>')
+    if not highlights:
         parts.append(
-            f'<text x="{left - 8}" y="{y + lane_h / 2 + 4:.1f}" text-anchor="end" class="lane-name">'
-            f"{escape(name)}</text>"
+            f'<text x="{left + plot.width / 2:.1f}" y="{top + predicted_h / 2 + 4:.1f}" text-anchor="middle" '
+            'class="none">no highlights found</text>'
         )
-        return y
+    if truth is not None:
+        y = top + predicted_h + gap
+        parts += plot.lane(y, LANE_H, "ground truth")
+        parts += _truth_bars(plot, truth, y, colour_of)
+    parts += _axis(plot, axis_y, step)
+    parts.append("</svg>")
+    return "".join(parts)
 
-    y = lane(top, predicted_h, "predicted")
+
+def _highlight_bars(plot: _Plot, highlights: Sequence[Highlight], stack: Sequence[int], y: float, bar_h: float,
+                    colour_of: Callable[[Highlight], str]) -> list[str]:
+    """A bar a highlight, in its row of the lane at `y`, linking to its card."""
+    parts = []
     for number, (h, level) in enumerate(zip(highlights, stack), start=1):
-        x0, x1 = x_of(h.start_s), x_of(h.end_s)
+        x0, x1 = plot.x_of(h.start_s), plot.x_of(h.end_s)
         span_text = f"{clock_timecode(h.start_s)}-{clock_timecode(h.end_s)}"
         tip = f"#{number} {h.label} ({h.sport}) {span_text} score {h.score:.3f}"
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
             f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}">'
             f'<rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
-            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colours[colour_key(h.sport, h.label, several)]}" '
+            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colour_of(h)}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
         )
-    if not highlights:
+    return parts
+
+
+def _truth_bars(plot: _Plot, truth: Sequence[Segment], y: float, colour_of: Callable[[Segment], str]) -> list[str]:
+    """A bar a ground-truth event, in the lane at `y`."""
+    parts = []
+    for s in truth:
+        x0, x1 = plot.x_of(s.start_s), plot.x_of(s.end_s)
+        tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
         parts.append(
-            f'<text x="{left + plot_w / 2:.1f}" y="{y + predicted_h / 2 + 4:.1f}" text-anchor="middle" '
-            'class="none">no highlights found</text>'
+            f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{max(x1 - x0, 2.0):.2f}" height="{LANE_H - 4}" '
+            f'fill="{colour_of(s)}" class="truth"><title>{escape(tip)}</title></rect>'
         )
+    return parts
 
-    if truth is not None:
-        y = lane(top + predicted_h + gap, LANE_H, "ground truth")
-        for s in truth:
-            x0, x1 = x_of(s.start_s), x_of(s.end_s)
-            tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
-            parts.append(
-                f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{max(x1 - x0, 2.0):.2f}" height="{LANE_H - 4}" '
-                f'fill="{colours[colour_key(s.sport, s.label, several)]}" class="truth"><title>{escape(tip)}</title></rect>'
-            )
 
-    parts.append(f'<line x1="{left}" y1="{axis_y:g}" x2="{left + plot_w}" y2="{axis_y:g}" class="axis"/>')
+def _axis(plot: _Plot, axis_y: float, step: float) -> list[str]:
+    """The time axis at `axis_y`, a tick and its time every `step` seconds."""
+    parts = [f'<line x1="{plot.left}" y1="{axis_y:g}" x2="{plot.left + plot.width}" y2="{axis_y:g}" class="axis"/>']
     tick = 0.0
-    while tick <= span + 1e-9:
-        x = x_of(tick)
+    while tick <= plot.span_s + 1e-9:
+        x = plot.x_of(tick)
         parts.append(f'<line x1="{x:.2f}" y1="{axis_y:g}" x2="{x:.2f}" y2="{axis_y + 5:g}" class="axis"/>')
         parts.append(
             f'<text x="{x:.2f}" y="{axis_y + 18:g}" text-anchor="middle" class="tick">{short_clock(tick)}</text>'
         )
         tick += step
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
