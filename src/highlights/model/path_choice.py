@@ -178,14 +178,7 @@ def race(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float],
     layouts = list(dict.fromkeys(layouts))
     order = {layout: i for i, layout in enumerate(layouts)}
     say = on_step or (lambda message: None)
-    spent = 0.0
-    estimates: dict[PathLayout, float] = {}
-    if warm_up is not None:
-        for number, layout in enumerate(layouts, 1):
-            say(f"warm-up {number}/{len(layouts)}: {layout.label}")
-            took, estimate = warm_up(layout)
-            spent += float(took)
-            estimates[layout] = float(estimate)
+    spent, estimates = _warm_ups(layouts, warm_up, say)
     samples: dict[PathLayout, list[float]] = {layout: [] for layout in layouts}
 
     def best_so_far(layout: PathLayout) -> float:
@@ -205,40 +198,75 @@ def race(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float],
                     break
             else:
                 ranked = _ranked(best_so_far, alive, order)
-                want = len(ranked) if len(ranked) <= finalists else max(finalists, math.ceil(len(ranked) * keep))
-                if len(ranked) <= finalists and min(len(samples[layout]) for layout in ranked) >= rounds:
-                    break
-                kept = ranked[:want]
-                left = budget_s - spent
-                while kept and sum(median(layout) for layout in kept) > left:
-                    kept.pop()
-                if len(kept) < want:
-                    short = True
-                if len(kept) <= 1 < len(ranked) or not kept:
-                    # One layout timed alone decides nothing: the race ends here, between the
-                    # leaders (each timed in every round so far), by median.
-                    for layout in ranked[finalists:]:
-                        cut_after[layout] = round_number
-                    alive = ranked[:finalists]
-                    break
-                for layout in ranked[len(kept):]:
+                survivors, ends, cut_short = _survivors(ranked, samples, median, rounds=rounds, keep=keep,
+                                                        finalists=finalists, left_s=budget_s - spent)
+                short = short or cut_short
+                for layout in ranked[len(survivors):]:
                     cut_after[layout] = round_number
-                alive = [layout for layout in layouts if layout in kept]
+                alive = [layout for layout in layouts if layout in survivors]
+                if ends:
+                    break
         shift = round_number % len(alive)
         say(f"round {round_number + 1}: timing {len(alive)} layout{'s' if len(alive) > 1 else ''}")
-        for layout in alive[shift:] + alive[:shift]:
-            if round_number == 0 and first_round is not None:
-                took, estimate = first_round(layout)
-                samples[layout].append(float(estimate))
-                spent += float(took)
-            else:
-                seconds = float(time_one(layout))
-                samples[layout].append(seconds)
-                spent += seconds
+        spent = _time_round(alive[shift:] + alive[:shift], samples, spent, time_one,
+                            first_round if round_number == 0 else None)
         round_number += 1
     final = _ranked(median, alive, order)
     return RaceResult(samples={layout: s for layout, s in samples.items() if s}, cut_after=cut_after,
                       finalists=final, rounds_run=round_number, seconds=spent, cut_by_budget=short)
+
+
+def _warm_ups(layouts: Sequence[PathLayout], warm_up: Callable[[PathLayout], tuple[float, float]] | None,
+              say: Callable[[str], None]) -> tuple[float, dict[PathLayout, float]]:
+    """Every layout warmed up (``race``'s ``warm_up``): the seconds that took, and each layout's
+    estimate of one timed call's seconds."""
+    spent = 0.0
+    estimates: dict[PathLayout, float] = {}
+    if warm_up is not None:
+        for number, layout in enumerate(layouts, 1):
+            say(f"warm-up {number}/{len(layouts)}: {layout.label}")
+            took, estimate = warm_up(layout)
+            spent += float(took)
+            estimates[layout] = float(estimate)
+    return spent, estimates
+
+
+def _survivors(ranked: list[PathLayout], samples: dict[PathLayout, list[float]],
+               median: Callable[[PathLayout], float], *, rounds: int, keep: float, finalists: int,
+               left_s: float) -> tuple[list[PathLayout], bool, bool]:
+    """Which of ``ranked`` (the layouts still racing, best first) go on, with ``left_s`` seconds of
+    the budget left: the ``keep`` share (at least ``finalists``), fewer where their rounds would
+    not fit. Returns them, whether the race ends here, and whether the budget cut more than the
+    halving would have."""
+    want = len(ranked) if len(ranked) <= finalists else max(finalists, math.ceil(len(ranked) * keep))
+    if len(ranked) <= finalists and min(len(samples[layout]) for layout in ranked) >= rounds:
+        return ranked, True, False
+    kept = ranked[:want]
+    while kept and sum(median(layout) for layout in kept) > left_s:
+        kept.pop()
+    short = len(kept) < want
+    if len(kept) <= 1 < len(ranked) or not kept:
+        # One layout timed alone decides nothing: the race ends here, between the leaders (each
+        # timed in every round so far), by median.
+        return ranked[:finalists], True, short
+    return kept, False, short
+
+
+def _time_round(in_turn: list[PathLayout], samples: dict[PathLayout, list[float]], spent: float,
+                time_one: Callable[[PathLayout], float],
+                first_round: Callable[[PathLayout], tuple[float, float]] | None) -> float:
+    """One round: each of ``in_turn`` timed once, in that order, its sample added to ``samples``;
+    returns ``spent`` with the round's seconds added. ``first_round``: the short timing of round 1."""
+    for layout in in_turn:
+        if first_round is not None:
+            took, estimate = first_round(layout)
+            samples[layout].append(float(estimate))
+            spent += float(took)
+        else:
+            seconds = float(time_one(layout))
+            samples[layout].append(seconds)
+            spent += seconds
+    return spent
 
 
 @dataclass(frozen=True)
