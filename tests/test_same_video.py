@@ -84,3 +84,11 @@ def test_one_file_under_two_names_is_the_same_file_and_a_copy_is_not(tmp_path):
     assert same_file(tmp_path / "games" / ".." / "games" / "game.mp4", original)
     assert not same_file(original, _file(tmp_path / "copy.mp4", b"pictures"))
     assert not same_file(original, tmp_path / "gone.mp4")
+
+
+def test_a_missing_path_is_no_file_even_named_twice(tmp_path):
+    # Two paths to nothing name no one file, however alike they are spelt.
+    gone = tmp_path / "games" / "gone.mp4"
+    assert not same_file(gone, gone)
+    assert not same_file(gone, tmp_path / "games" / ".." / "games" / "gone.mp4")
+    assert not same_file(str(gone), gone)

@@ -109,7 +109,9 @@ def file_size(path: str | os.PathLike) -> int | None:
 def same_file(a: str | os.PathLike, b: str | os.PathLike) -> bool:
     """Whether two paths name one file: the same path once links are followed, or another name of
     it (a hard link, a folder reached another way); False where either cannot be found."""
+    # By the files found, never by the names alone: a clip's recorded source and a video that are
+    # one missing path are no evidence that the clip is of any file a caller has in hand.
     try:
-        return Path(a).resolve() == Path(b).resolve() or os.path.samefile(a, b)
+        return os.path.samefile(a, b)
     except OSError:
         return False
