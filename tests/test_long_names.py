@@ -22,6 +22,12 @@ def _longest_name(folder: Path, suffix: str, letter: str = "a") -> str:
     return letter * (room // len(letter.encode())) + suffix
 
 
+def _dead_pid() -> str:
+    """A pid no process has: a writer that is gone."""
+    return subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True).stdout.strip()
+
+
 def test_a_file_whose_name_just_fits_is_written_and_leaves_no_temp_file(tmp_path: Path) -> None:
     for name in (_longest_name(tmp_path, ".json"), _longest_name(tmp_path, ".json", "é")):
         target = tmp_path / name
@@ -48,12 +54,29 @@ def test_a_folder_whose_name_just_fits_is_swapped_in_and_its_leftovers_known(tmp
     assert (target / "result.json").read_text() == "second"
     # A staging folder a killed writer of this folder left (cut short as its own are) is its own
     # to remove: a pid no process has.
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    dead = _dead_pid()
     with atomic_folder(target) as stage:
         left = stage.with_name(stage.name.replace(f"-{os.getpid()}-", f"-{dead}-"))
         left.mkdir()
     assert remove_stale_staging(target) == [left]
+
+
+def test_two_long_folder_names_alike_but_for_their_end_have_their_own_staging(tmp_path: Path) -> None:
+    # Both names fit, but not with a staging folder's ending: cut short, each keeps its own.
+    first = tmp_path / _longest_name(tmp_path, "-part1")
+    second = tmp_path / _longest_name(tmp_path, "-part2")
+    with atomic_folder(first) as first_stage, atomic_folder(second) as second_stage:
+        assert first_stage.name.split(".partial-")[0] != second_stage.name.split(".partial-")[0]
+        (first_stage / "result.json").write_text("first")
+        (second_stage / "result.json").write_text("second")
+    assert (first / "result.json").read_text() == "first" and (second / "result.json").read_text() == "second"
+    # What a killed writer of the first left is the first's, not the second's to sweep.
+    dead = _dead_pid()
+    with atomic_folder(first) as stage:
+        left = stage.with_name(stage.name.replace(f"-{os.getpid()}-", f"-{dead}-"))
+        left.mkdir()
+    assert remove_stale_staging(second) == []
+    assert remove_stale_staging(first) == [left]
 
 
 @pytest.mark.parametrize("where", ["file", "folder on the way"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import hashlib
 import json
 import math
 import os
@@ -92,6 +93,9 @@ _WIDEST_PID = "4194304"
 # What most filesystems (ext4, XFS, btrfs, tmpfs, APFS) allow in one name, where the system
 # cannot be asked.
 _DEFAULT_NAME_MAX = 255
+# Hex digits of the whole name's hash that a name cut short keeps (`fitted_name`): 2**32 values,
+# for the few long names that share a folder.
+_NAME_HASH_DIGITS = 8
 
 
 def name_max(folder: str | os.PathLike) -> int:
@@ -124,18 +128,22 @@ def check_name_lengths(path: str | os.PathLike) -> None:
 
 def fitted_name(name: str, extra: int, folder: str | os.PathLike) -> str:
     """``name`` cut short (at a whole character) so that ``extra`` more bytes still fit in one of
-    ``folder``'s names: a temp or staging name made from the name of the file it stands for."""
+    ``folder``'s names: a temp or staging name made from the name of the file it stands for. A
+    name cut short ends in ``~`` and a short hash of the whole name: two names alike up to the cut
+    (``...-part1``, ``...-part2``) stand for two files, and a staging folder taken for the other's
+    would be swept, or put back in its place, as this one's."""
     room = max(1, name_max(folder) - extra)
     encoded = os.fsencode(name)
     if len(encoded) <= room:
         return name
-    cut = encoded[:room]
+    mark = "~" + hashlib.sha256(encoded).hexdigest()[:_NAME_HASH_DIGITS]
+    cut = encoded[:max(1, room - len(mark))]
     for _ in range(4):  # a UTF-8 character is at most 4 bytes: drop the one cut in half
         try:
-            return cut.decode(sys.getfilesystemencoding())
+            return cut.decode(sys.getfilesystemencoding()) + mark
         except UnicodeDecodeError:
             cut = cut[:-1]
-    return os.fsdecode(cut)
+    return os.fsdecode(cut) + mark
 
 
 def _check_output_parent(path: Path) -> None:
