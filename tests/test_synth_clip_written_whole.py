@@ -58,3 +58,57 @@ def test_a_disk_full_part_way_through_a_game_leaves_the_earlier_game_whole(tmp_p
     with pytest.raises(OSError):
         generate_game(tmp_path, config(2))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == earlier
+
+
+def _out_of_space_after_two_clips(args):
+    """A clip set's renderer on a disk with room for its first two clips: those it writes whole."""
+    from highlights.synth import clipset
+
+    out_dir, relpath = args[0], args[1]
+    if relpath.endswith(("-0000.mp4", "-0001.mp4")):
+        return clipset.write_clip(args[2], Path(out_dir) / relpath, crf=args[3]) and relpath
+    raise DiskFullError(Path(out_dir) / relpath)
+
+
+def _whole_clips(out: Path) -> list[str]:
+    return sorted(p.name for p in out.rglob("*.mp4") if p.with_suffix(".json").is_file())
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_disk_full_part_way_through_a_clip_set_says_how_many_clips_it_wrote(tmp_path: Path, monkeypatch,
+                                                                              workers: int) -> None:
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from highlights.synth import clipset
+
+    # The renderers must see the failing job: a pool of forked processes, which inherit it.
+    monkeypatch.setattr(clipset, "_make", _out_of_space_after_two_clips)
+    monkeypatch.setattr(clipset, "ProcessPoolExecutor",
+                        lambda **kwargs: ProcessPoolExecutor(max_workers=2, mp_context=get_context("fork")))
+    out = tmp_path / "clips"
+    cfg = clipset.ClipSetConfig(per_class=5, classes=("none",), seconds=0.2, size="64x36", workers=workers)
+    with pytest.raises(DiskFullError) as stopped:
+        clipset.generate_clip_set(out, cfg)
+    said = str(stopped.value)
+    assert _whole_clips(out) == ["none-s0-0000.mp4", "none-s0-0001.mp4"]
+    assert "nothing earlier was changed" not in said and "\n" not in said
+    assert f"; 2 of the 5 clips were written whole before it and stay, but {out / 'manifest.csv'} is written only " \
+           "once every clip is; free some space and run the same command again" in said
+    assert not (out / "manifest.csv").exists()
+
+
+def test_a_clip_set_on_a_disk_that_fills_names_the_clips_it_left(tmp_path: Path) -> None:
+    from tests.small_filesystem import nearly_full_filesystem
+
+    from highlights.synth.clipset import ClipSetConfig, generate_clip_set
+
+    cfg = ClipSetConfig(per_class=12, classes=("none",), seconds=0.3, size="64x36", workers=1)
+    with nearly_full_filesystem(tmp_path / "disk", 40 * 1024) as disk:
+        out = disk / "clips"
+        with pytest.raises(DiskFullError) as stopped:
+            generate_clip_set(out, cfg)
+        whole = _whole_clips(out)
+        assert 0 < len(whole) < 12, whole
+        assert f"; {len(whole)} of the 12 clips were written whole before it" in str(stopped.value)
+        assert not (out / "manifest.csv").exists()

@@ -35,13 +35,16 @@ from highlights.owner_pid import folders_of_gone_owners, owner_gone
 
 # Out of space, or out of the user's quota on it: the same thing to a user.
 _DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
+# What a write that ran out of space left, where it was the command's only one.
+NOTHING_CHANGED = "nothing earlier was changed"
 
 
 class DiskFullError(HighlightsError, OSError):
-    """A write ran out of space. ``str(e)`` is one line naming the device and the file."""
+    """A write ran out of space. ``str(e)`` is one line naming the device and the file, and what
+    is left of the work: ``kept``, where a command wrote other files whole before this one."""
 
-    def __init__(self, path: str | os.PathLike):
-        super().__init__(errno.ENOSPC, disk_full_message(path))
+    def __init__(self, path: str | os.PathLike, kept: str = NOTHING_CHANGED):
+        super().__init__(errno.ENOSPC, disk_full_message(path, kept))
         self.path = str(path)
 
     def __str__(self) -> str:
@@ -223,8 +226,8 @@ def no_space_left(folder: str | os.PathLike) -> bool:
         return False
 
 
-def disk_full_message(path: str | os.PathLike) -> str:
-    return f"no space left on {mount_point(path)} while writing {path}; nothing earlier was changed"
+def disk_full_message(path: str | os.PathLike, kept: str = NOTHING_CHANGED) -> str:
+    return f"no space left on {mount_point(path)} while writing {path}; {kept}"
 
 
 def mount_point(path: str | os.PathLike) -> str:

@@ -12,14 +12,14 @@ import csv
 import io
 import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed, wait
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
-from highlights.atomic import atomic_write_text
+from highlights.atomic import DiskFullError, atomic_write_text, is_disk_full
 from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
 from highlights.errors import ConfigError
@@ -196,7 +196,8 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
                       on_progress: Callable[[int, int], None] | None = None) -> Path:
     """Render every planned clip (in `cfg.workers` fresh worker processes) and write the manifest; returns
     the manifest's path. Each clip file is written atomically, so an interrupted run leaves
-    only whole clips; the manifest is written last."""
+    only whole clips; the manifest is written last. A disk that fills part way stops the run with
+    a `DiskFullError` saying how many clips it wrote whole and that running it again makes the set."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     planned = plan_clip_set(cfg)
@@ -204,25 +205,64 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
         (out_dir / label).mkdir(exist_ok=True)
     jobs = [(str(out_dir), p.relpath, p.request, cfg.crf) for p in planned]
     total = len(jobs)
-    done = 0
+    written = 0  # clips written whole so far, for the run's failure to report
+
+    def one_more() -> None:
+        nonlocal written
+        written += 1
+        if on_progress:
+            on_progress(written, total)
+
     if on_progress:
         on_progress(0, total)
-    if cfg.workers <= 1:
+    try:
+        _render(jobs, cfg.workers, one_more)
+        rows = [{"path": p.relpath, "label": p.request.label, "group": p.request.group,
+                 "licence": LICENCE, "provenance": provenance(cfg)} for p in planned]
+        return write_manifest(out_dir, rows)
+    except OSError as e:
+        if not is_disk_full(e):
+            raise
+        path = getattr(e, "path", None) or e.filename or out_dir
+        raise DiskFullError(path, kept=_kept_after_full_disk(written, total, out_dir)) from e
+
+
+def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> None:
+    """Every clip of ``jobs``, calling ``one_more`` for each written whole (those that other
+    workers finish after one failed too)."""
+    if workers <= 1:
         for job in jobs:
             _make(job)
-            done += 1
-            if on_progress:
-                on_progress(done, total)
-    else:
-        # spawn, not fork: a child forked after the parent has used OpenCV's (or torch's) thread
-        # pool inherits that pool's locks without its threads and can hang on its first call.
-        # A fresh interpreter costs a second or two of imports per worker.
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=cfg.workers, mp_context=ctx, initializer=_init_worker) as pool:
-            for _ in pool.map(_make, jobs, chunksize=1):
-                done += 1
-                if on_progress:
-                    on_progress(done, total)
-    rows = [{"path": p.relpath, "label": p.request.label, "group": p.request.group,
-             "licence": LICENCE, "provenance": provenance(cfg)} for p in planned]
-    return write_manifest(out_dir, rows)
+            one_more()
+        return
+    # spawn, not fork: a child forked after the parent has used OpenCV's (or torch's) thread
+    # pool inherits that pool's locks without its threads and can hang on its first call.
+    # A fresh interpreter costs a second or two of imports per worker.
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
+        futures = [pool.submit(_make, job) for job in jobs]
+        counted = set()
+        try:
+            for future in as_completed(futures):
+                future.result()
+                counted.add(future)
+                one_more()
+        except Exception:
+            # The clips not started are not rendered into a failed run; those being written
+            # finish, whole or not at all.
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            for future in futures:
+                if future not in counted and not future.cancelled() and future.exception() is None:
+                    one_more()
+            raise
+
+
+def _kept_after_full_disk(written: int, total: int, out_dir: Path) -> str:
+    """What a clip set's run that ran out of space leaves, for its one-line error."""
+    again = "free some space and run the same command again: it makes the same clips"
+    if written == total:
+        return f"all {total} clips were written whole before it and stay; {again} and the manifest"
+    return (f"{written} of the {total} clips were written whole before it and stay, but {out_dir / 'manifest.csv'} "
+            f"is written only once every clip is; {again}")
