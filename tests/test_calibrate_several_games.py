@@ -64,13 +64,17 @@ def test_several_games_are_pooled_recorded_and_reported_each(games, cli, tmp_pat
     scores, pooled_raw, pooled_fitted, pooled_flags = [], [], [], []
     for (video, annotation_file), record in zip(games, fitted_on["games"]):
         annotation = load_annotation(annotation_file)
-        found = run_pipeline(video, PipelineConfig().with_overrides(UNCALIBRATED), annotation=annotation,
-                             progress=False).highlights
+        run = run_pipeline(video, PipelineConfig().with_overrides(UNCALIBRATED), annotation=annotation,
+                           progress=False)
+        found = run.highlights
         flags = correct_flags(found, list(annotation.events), 2.0)
         raw = reliability([h.score for h in found], flags)
         fitted = reliability([calibration.score(h) for h in found], flags)
         assert record == {"video": "game.mp4", "path": str(video.resolve()), "video_sha256": file_sha256(video),
-                          "events": len(annotation.events), "highlights": len(found), "right": sum(flags)}
+                          "events": len(annotation.events), "highlights": len(found), "right": sum(flags),
+                          "stages": run.backends, "classifier_inference": run.inference_backend}
+        # every game ran the same stages: the top level holds them, as a one-game file does
+        assert (fitted_on["stages"], fitted_on["classifier_inference"]) == (run.backends, run.inference_backend)
         assert _ece_after(said, f"{video}: {len(found)} highlights, {sum(flags)} right") == \
             (ece_reported(raw), ece_reported(fitted))
         scores.append(record)
@@ -86,6 +90,36 @@ def test_several_games_are_pooled_recorded_and_reported_each(games, cli, tmp_pat
         (ece_reported(reliability(pooled_raw, pooled_flags)), ece_reported(reliability(pooled_fitted, pooled_flags)))
     assert "measured on the games it was fitted on" in said
     assert f"calibration: {cal}" in said
+
+
+def test_games_that_ran_different_stages_are_recorded_each_and_said_to(games, cli, tmp_path, monkeypatch):
+    import dataclasses
+
+    import highlights.pipeline.run as run
+
+    real_run = run.run_pipeline
+    second = games[1][0]
+
+    def another_classifier_on_the_second(video, *args, **kwargs):
+        # As a run whose classifier was picked per game would report it: the second game's ran another one.
+        result = real_run(video, *args, **kwargs)
+        if video == second:
+            other = "checkpoint" if result.backends["classifier"] != "checkpoint" else "pose"
+            result = dataclasses.replace(result, backends={**result.backends, "classifier": other})
+        return result
+
+    monkeypatch.setattr(run, "run_pipeline", another_classifier_on_the_second)
+    cal = tmp_path / "cal.json"
+    res = cli("pipeline", "calibrate", *_pairs(games), "--out", cal, *GT_FLAGS, "--no-progress")
+    assert res.exit_code == 0, res.output
+    fitted_on = Calibration.load(cal).fitted_on
+    first, other = (game["stages"]["classifier"] for game in fitted_on["games"])
+    assert first != other and [game["stages"] for game in fitted_on["games"]][0] == \
+        real_run(games[0][0], PipelineConfig().with_overrides(UNCALIBRATED), progress=False).backends
+    assert "stages" not in fitted_on and "classifier_inference" not in fitted_on
+    said = " ".join(res.output.split())
+    assert (f"warning: the games ran different stages (classifier: {first} on {games[0][0]}, {other} on "
+            f"{second}): the fit pools the scores of different pipelines") in said
 
 
 def test_progress_says_which_game_is_running(games, cli, tmp_path):

@@ -381,6 +381,10 @@ def calibrate(
                       f"({1 / (1 + math.exp(-calibration.intercept)):.2f}); fit it on "
                       f"{'games' if several else 'a game'} where some highlights are right and some wrong")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
+    if info.get("stages_differ"):
+        console.print(f"warning: the games ran different stages ({info['stages_differ']}): the fit pools the scores "
+                      f"of different pipelines, so it is the calibration of none of them alone; each game's stages "
+                      f"are recorded under games in {path}", style="yellow")
     from highlights.pipeline.seen_video import seen_video_warnings
 
     # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures; with several

@@ -57,7 +57,8 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
     """`calibrate_on_game` on several annotated games, `(video, annotation, cache)` each, their
     highlights pooled into one fit: one game's dozen or so highlights pin a logistic map down
     poorly. With one game the file records it as `calibrate_on_game` always has; with several it
-    records each game (video name and path, sha256, events, highlights, right) under `games`.
+    records each game (video name and path, sha256, events, highlights, right, the stages it ran)
+    under `games`, and the stages at the top level where every game ran the same ones.
     `say` is told which game runs, before each of several. The returned figures hold `games`: each
     game's highlights, right and the reliability of its raw and fitted scores (in sample: the fit
     saw them)."""
@@ -70,7 +71,7 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
     open_config = config.with_overrides({"merge.enabled": True,
                                          "merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
                                          "merge.max_highlights": 0, "merge.reel_seconds": 0.0})
-    found, records, result = [], [], None
+    found, records, ran = [], [], []
     for number, (video_path, annotation, cache) in enumerate(games, 1):
         if say is not None and len(games) > 1:
             say(f"game {number} of {len(games)}: {video_path}")
@@ -82,23 +83,40 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
         found.append((video_path, result.highlights, flags))
         records.append({"video": Path(video_path).name, "video_sha256": cached_file_sha256(video_path),
                         "events": len(annotation.events)})
+        ran.append({"stages": result.backends, "classifier_inference": result.inference_backend})
     if len(records) == 1:
-        where = records[0]
+        where = {**records[0], **ran[0]}
     else:
         # The name as one game's file has it, and the path: SoccerNet names every game 1_224p.mkv.
+        # Each game's stages are its own run's; the top level holds them where every game ran the same.
         where = {"games": [{**record, "path": str(Path(video).resolve()), "highlights": len(hs),
-                            "right": int(sum(flags))} for record, (video, hs, flags) in zip(records, found)],
-                 "events": sum(r["events"] for r in records)}
+                            "right": int(sum(flags)), **stages}
+                           for record, (video, hs, flags), stages in zip(records, found, ran)],
+                 "events": sum(r["events"] for r in records), **(ran[0] if all(r == ran[0] for r in ran) else {})}
     highlights = [h for _, hs, _ in found for h in hs]
     calibration, info = fit_and_measure(highlights, [f for _, _, flags in found for f in flags], fitted_on={
-        **where, "tolerance_s": tolerance_s, "stages": result.backends,
-        "classifier_inference": result.inference_backend, "pose_model": open_config.classifier.pose_model,
+        **where, "tolerance_s": tolerance_s, "pose_model": open_config.classifier.pose_model,
         "highlights_version": __version__})
     per_game = [{"video": str(video), "events": record["events"], "highlights": len(hs), "right": int(sum(flags)),
                  "reliability_raw": reliability([h.score for h in hs], flags),
                  "reliability_fitted_in_sample": reliability([calibration.score(h) for h in hs], flags)}
                 for record, (video, hs, flags) in zip(records, found)]
-    return calibration, {**info, "games": per_game, "config": open_config.to_dict()}
+    return calibration, {**info, "games": per_game, "config": open_config.to_dict(),
+                         "stages_differ": stages_differ([str(video) for video, _, _ in found], ran)}
+
+
+def stages_differ(names: Sequence[str], ran: Sequence[dict[str, Any]]) -> str | None:
+    """What the games of one fit ran differently (``ran``: each game's stages and classifier
+    inference path), one stage a clause: "classifier: pose on a/game.mp4, checkpoint on b/game.mp4"; None
+    where they all ran the same. A calibration maps one pipeline's scores, so a fit that pooled
+    the scores of different ones is said to be one."""
+    runs = [{**r["stages"], "classifier inference": r["classifier_inference"]} for r in ran]
+    clauses = []
+    for stage in dict.fromkeys(key for run in runs for key in run):
+        used = [run.get(stage, "off") for run in runs]
+        if len(set(used)) > 1:
+            clauses.append(f"{stage}: " + ", ".join(f"{backend} on {name}" for backend, name in zip(used, names)))
+    return "; ".join(clauses) or None
 
 
 def refuse_a_game_twice(videos: Sequence[str | Path]) -> None:
