@@ -59,7 +59,7 @@ def evaluate(
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
-    from highlights.errors import ConfigError
+    from highlights.atomic import check_writable_folder
     from highlights.report import render_markdown
 
     checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
@@ -70,6 +70,26 @@ def evaluate(
 
         checkpoint = checkpoint_file(checkpoint)
         typer.echo(f"checkpoint: {checkpoint}")
+    _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips, pose_model=pose_model,
+                                  fuse_pose=fuse_pose)
+    check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
+    if fuse_pose:
+        report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split, clips=clips,
+                                   out=out, pose_cache=pose_cache, bootstrap=bootstrap)
+    else:
+        report, paths = _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap,
+                             backend, int8, pose_cache, progress, bf16)
+    # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
+    typer.echo(render_markdown(report, provenance=False).rstrip())
+    for path in paths.values():
+        typer.echo(f"wrote {path}")
+
+
+def _refuse_what_would_be_dropped(*, root: Path | None, version: str | None, split: str, clips: Path | None,
+                                  pose_model: Path | None, fuse_pose: bool) -> None:
+    """One line for a set of options that leaves out what to score or gives one that would do nothing."""
+    from highlights.errors import ConfigError
+
     if clips is None and (root is None or version is None):
         raise ConfigError("give --clips FOLDER, or --root and --version of a dataset")
     if clips is not None and (root is not None or version is not None):
@@ -80,32 +100,24 @@ def evaluate(
     if pose_model is not None and not fuse_pose:
         raise ConfigError("--pose-model is the pose model --fuse-pose fuses with; to score a pose model alone, "
                           "give it as --checkpoint")
-    from highlights.atomic import check_writable_folder
 
-    check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
-    if fuse_pose:
-        if checkpoint is None or clips is not None:
-            raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version "
-                              "(the weight is chosen on val)")
-        from highlights.pose_classifier.default import holds_pose_model
 
-        if holds_pose_model(checkpoint):
-            raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) "
-                              f"with a pose model: give this one as --pose-model {checkpoint}")
-        from highlights.pose_classifier.default import checkpoint_file
-        from highlights.pose_classifier.fusion_eval import evaluate_fusion
+def _run_fused(checkpoint: Path | None, pose_model: Path | None, *, root: Path | None, version: str | None,
+               split: str, clips: Path | None, out: Path, pose_cache: Path | None, bootstrap: int):
+    """`--fuse-pose`: the R(2+1)D checkpoint fused with the pose model, the weight chosen on val."""
+    from highlights.errors import ConfigError
+    from highlights.pose_classifier.default import checkpoint_file, holds_pose_model
+    from highlights.pose_classifier.fusion_eval import evaluate_fusion
 
-        pose_model = checkpoint_file(pose_model) if pose_model is not None else None
-
-        report, paths = evaluate_fusion(checkpoint, root=root, version=version, out_dir=out, pose_model=pose_model,
-                                        split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)
-    else:
-        report, paths = _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap,
-                             backend, int8, pose_cache, progress, bf16)
-    # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
-    typer.echo(render_markdown(report, provenance=False).rstrip())
-    for path in paths.values():
-        typer.echo(f"wrote {path}")
+    if checkpoint is None or clips is not None:
+        raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version "
+                          "(the weight is chosen on val)")
+    if holds_pose_model(checkpoint):
+        raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) "
+                          f"with a pose model: give this one as --pose-model {checkpoint}")
+    pose_model = checkpoint_file(pose_model) if pose_model is not None else None
+    return evaluate_fusion(checkpoint, root=root, version=version, out_dir=out, pose_model=pose_model,
+                           split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)
 
 
 # The report names what it scored with "fp32" (beside the int8 and bf16 it can also run): every
