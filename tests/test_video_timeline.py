@@ -14,7 +14,7 @@ import pytest
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import write_reel
 from highlights.video import iter_frames, probe, read_clip
-from tests.video_fixtures import mux_tone
+from tests.video_fixtures import mux_tone, video_stream
 
 FPS, FRAMES, RATE, SECONDS = 24, 48, 16000, 3.0
 LATE_S = 0.5  # the pictures start this long after the sound
@@ -209,3 +209,30 @@ def test_a_clip_from_the_first_second_of_a_transport_stream_with_b_frames_holds_
     assert 0.2 <= times[0] < times[-1] < 0.6
     assert [round(float(p.mean()) / 3) for p in pictures] == pytest.approx([round((t - first) * FPS) for t in times],
                                                                            abs=1)
+
+
+def test_a_matroska_video_whose_clock_starts_an_hour_in_ends_an_hour_and_its_length_in(tmp_path):
+    """A camera's clock kept by a stream copy into Matroska: the pictures start at 3600 s on the
+    file's timeline, and the Segment's duration FFmpeg writes is where they end (3602 s), not
+    their length; read as a length it promised 7202 s, and the check for a cut-off file refused it."""
+    from highlights.video.tail_check import check_end_present
+    from highlights.video.verify import verify_video
+
+    path = tmp_path / "camera clock.mkv"
+    with av.open(str(path), "w") as out:
+        stream = video_stream(out, 64, 48, rate=FPS)
+        stream.time_base = Fraction(1, 1000)
+        for i in range(FRAMES):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 5 * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = 3600 * FPS + i, Fraction(1, FPS)
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    info = probe(path)
+    assert info.start_s == pytest.approx(3600.0, abs=2e-3)
+    assert info.duration_s == pytest.approx(3600.0 + FRAMES / FPS, abs=2e-3)
+    check_end_present(path, info.duration_s, 1.0 / FPS)
+    verify_video(path)
+    frames = list(iter_frames(path, start_s=3601.0))
+    assert [_picture(f.rgb) for f in frames] == list(range(FPS, FRAMES))

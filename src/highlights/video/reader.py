@@ -467,10 +467,15 @@ def _duration_s(opened: _Opened) -> tuple[float, int | None]:
 def _pictures_end_s(opened: _Opened) -> float | None:
     """Where the video stream's last picture ends, on its own clock: its `DURATION` tag (what
     FFmpeg and mkvmerge write per Matroska track), else the end of its last packets, demuxed from
-    a seek near the file's end. None when it is the only stream (the container's end is its own)
-    or nothing is found."""
+    a seek near the file's end. None when it is the only stream of a container whose duration
+    counts from its first timestamp (its end is then the pictures' own), or nothing is found.
+
+    A Matroska Segment's duration is not such a length: FFmpeg writes where its last block ends
+    on the Segment's timeline from 0, so a lone track whose clock starts an hour in (a camera's,
+    kept by a stream copy) would be read to end an hour past its pictures."""
     stream, container = opened.stream, opened.container
-    if len(container.streams) < 2:
+    segment_timeline = bool({"matroska", "webm"} & set(container.format.name.split(",")))
+    if len(container.streams) < 2 and not segment_timeline:
         return None
     tagged = _clock_s(stream.metadata.get("DURATION") or stream.metadata.get("duration") or "")
     if tagged is not None:
