@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Optional
 
@@ -171,9 +172,6 @@ def serve(
 ) -> None:
     """Start the review app over detect output folders and print its URL (it opens nothing);
     `highlights review DIR...` is the same command."""
-    import uvicorn
-
-    from highlights.review.errors import ReviewError
     from highlights.review.server import create_app, new_token
 
     session = _session(dirs, db, video, classes, candidates)
@@ -185,27 +183,51 @@ def serve(
     playback = _playback(session, always_copy=copy_video)
     export = None
     if to_dataset is not None:
-        from highlights.review.export import models_without_none
-
-        # Said again with every export: the page's reviewer does not see the terminal's warning.
-        no_none = models_without_none(session) if rejected_as is None else None
-        grows = [parent]
-
-        def export() -> dict:
-            # Imported on first use: the dataset code pulls in the augmentation stack, which the
-            # review itself never needs, so the server starts quickly.
-            from highlights.review.export import export_review
-
-            result = export_review(session, to_dataset, parent=grows[0], licence=licence, rejected_as=rejected)
-            # The next click grows this version by what is decided since: from the same parent it
-            # would be refused as the same export again, and the page cannot name another.
-            grows[0] = result.version.name
-            message = _export_message(result) + (f"; warning: {no_none}" if no_none and result.clips.get("rejected")
-                                                 else "")
-            return {"message": message, "version": result.version.name, "clips": result.clips,
-                    "pending": result.pending, "rejected_as": result.rejected_as}
+        export = _export_button(session, to_dataset, parent=parent, licence=licence, rejected=rejected,
+                                say_no_none=rejected_as is None)
     token = session.store.token(new_token)
     app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback)
+    sock = _listening_socket(host, port)
+    shown = f"[{host}]" if ":" in host else host
+    n_items = sum(len(g.items) for g in session.games)
+    console.print(f"Reviewing {len(session.games)} game(s), {n_items} items; decisions go to {db}")
+    # The URL on a line of its own, flushed, so scripts (and tests) can read it.
+    print(f"http://{shown}:{sock.getsockname()[1]}/?token={token}", flush=True)
+    _serve_until_stopped(app_, sock, session, playback, db)
+
+
+def _export_button(session, to_dataset: Path, *, parent: Optional[str], licence: Optional[str], rejected: str,
+                   say_no_none: bool) -> Callable[[], dict]:
+    """What the page's Export button runs: the next dataset version from the decisions so far, and
+    the line and figures the page shows of it."""
+    from highlights.review.export import models_without_none
+
+    # Said again with every export: the page's reviewer does not see the terminal's warning.
+    no_none = models_without_none(session) if say_no_none else None
+    grows = [parent]
+
+    def export() -> dict:
+        # Imported on first use: the dataset code pulls in the augmentation stack, which the
+        # review itself never needs, so the server starts quickly.
+        from highlights.review.export import export_review
+
+        result = export_review(session, to_dataset, parent=grows[0], licence=licence, rejected_as=rejected)
+        # The next click grows this version by what is decided since: from the same parent it
+        # would be refused as the same export again, and the page cannot name another.
+        grows[0] = result.version.name
+        message = _export_message(result) + (f"; warning: {no_none}" if no_none and result.clips.get("rejected")
+                                             else "")
+        return {"message": message, "version": result.version.name, "clips": result.clips,
+                "pending": result.pending, "rejected_as": result.rejected_as}
+
+    return export
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host`:`port` and listening: connections queue from now on, so the URL
+    works the moment it is printed."""
+    from highlights.review.errors import ReviewError
+
     if host not in LOOPBACK:
         err.print(f"warning: listening on {host}: other machines on the network can reach this "
                   "review (they still need the token in the URL)", style="yellow")
@@ -216,13 +238,14 @@ def serve(
         sock.bind((host, port))
     except OSError as e:
         raise ReviewError(f"cannot listen on {host}:{port} ({e.strerror or e}); try --port 0") from None
-    sock.listen(128)  # connections queue from now on, so the URL below works the moment it is printed
-    bound_port = sock.getsockname()[1]
-    shown = f"[{host}]" if ":" in host else host
-    n_items = sum(len(g.items) for g in session.games)
-    console.print(f"Reviewing {len(session.games)} game(s), {n_items} items; decisions go to {db}")
-    # The URL on a line of its own, flushed, so scripts (and tests) can read it.
-    print(f"http://{shown}:{bound_port}/?token={token}", flush=True)
+    sock.listen(128)
+    return sock
+
+
+def _serve_until_stopped(app_, sock: socket.socket, session, playback, db: Path) -> None:
+    """Serves the review on `sock` until Ctrl-C, making the browser copies meanwhile."""
+    import uvicorn
+
     config = uvicorn.Config(app_, log_level="warning", access_log=False)
     playback.start()
     try:
