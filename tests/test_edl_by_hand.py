@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs import format_edl
+from highlights.pipeline.outputs import EdlOptions, format_edl
 
 
 def test_events_in_time_order_back_to_back_with_the_note_in_the_first_only():
     shot = Highlight(4.0, 6.0, "soccer_shooting", "soccer", 0.875, 5.0)
     # 1.0 to 1.01 s: both ends round to frame 25, and an event keeps at least one frame.
     swing = Highlight(1.0, 1.01, "baseball  swing\n", "baseball", 0.5, 1.0)
-    text = format_edl([shot, swing], fps=25.0, source_name="cup/Final Game.mp4",
-                      reel_name="season final 2024!", note="frames counted at 25 fps")
+    text = format_edl([shot, swing], EdlOptions(fps=25.0, source_name="cup/Final Game.mp4",
+                                                reel_name="season final 2024!", note="frames counted at 25 fps"))
     assert text == (
         "TITLE: Final Game\n"
         "FCM: NON-DROP FRAME\n"
@@ -28,8 +28,8 @@ def test_events_in_time_order_back_to_back_with_the_note_in_the_first_only():
 
 
 def test_a_reel_name_of_no_letters_is_ax_and_a_blank_title_is_highlights():
-    lines = format_edl([Highlight(0.0, 1.0, "none", "soccer", 0.5)], fps=25.0, source_name="game.mp4",
-                       reel_name="!!", title="  \n ").splitlines()
+    options = EdlOptions(fps=25.0, source_name="game.mp4", reel_name="!!", title="  \n ")
+    lines = format_edl([Highlight(0.0, 1.0, "none", "soccer", 0.5)], options).splitlines()
     assert lines[0] == "TITLE: HIGHLIGHTS"
     assert lines[3].startswith("001  AX       V     C ")
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs import format_edl, plot_timeline, render_html, write_csv, write_edl
+from highlights.pipeline.outputs import EdlOptions, format_edl, plot_timeline, render_html, write_csv, write_edl
 from highlights.pipeline.outputs.html_page import evidence_items, why_line
 from highlights.pipeline.outputs.segments import ground_truth_segments
 from highlights.pipeline.outputs.timecode import (
@@ -109,7 +109,8 @@ def test_a_clubs_labels_in_its_own_script_name_its_clips_and_open_right_in_a_spr
     with (tmp_path / "h.csv").open(newline="", encoding="utf-8-sig") as handle:
         assert [(r["label"], r["sport"]) for r in csv.DictReader(handle)] == [("pénalty", "football"), ("三分", "篮球")]
     assert write_csv(_highlights(), tmp_path / "ascii.csv").read_bytes().startswith(b"index,")
-    edl = write_edl(labelled, tmp_path / "h.edl", fps=25.0, source_name="match é.mp4").read_text(encoding="utf-8")
+    edl_path = write_edl(labelled, tmp_path / "h.edl", EdlOptions(fps=25.0, source_name="match é.mp4"))
+    edl = edl_path.read_text(encoding="utf-8")
     assert "* COMMENT: pénalty | football" in edl and "* COMMENT: 三分 | 篮球" in edl
     timeline = build_timeline(labelled, fps=25.0, source_path=tmp_path / "match é.mp4", duration_s=10.0)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
@@ -128,7 +129,7 @@ def test_bad_highlight_interval_is_refused_with_its_label(tmp_path: Path):
 
 
 def test_edl_header_and_exact_timecodes_at_30fps(tmp_path: Path):
-    path = write_edl(_highlights(), tmp_path / "h.edl", fps=30.0, source_name="games/match 1.mp4")
+    path = write_edl(_highlights(), tmp_path / "h.edl", EdlOptions(fps=30.0, source_name="games/match 1.mp4"))
     text = path.read_text()
     lines = text.splitlines()
     assert lines[0] == "TITLE: match 1"
@@ -150,7 +151,7 @@ def test_edl_at_2997_uses_base_30_non_drop():
         Highlight(1.5, 2.0, "a", "soccer", 0.5),
         Highlight(100.0, 101.0, "b", "soccer", 0.5),
     ]
-    text = format_edl(highlights, fps=NTSC, source_name="phone.mov", reel_name="cam-a 01")
+    text = format_edl(highlights, EdlOptions(fps=NTSC, source_name="phone.mov", reel_name="cam-a 01"))
     assert "FCM: NON-DROP FRAME" in text
     events = _edl_events(text)
     # 1.5 s -> frame 45 (44.96) -> 00:00:01:15; 2.0 s -> frame 60 (59.94).
@@ -161,14 +162,14 @@ def test_edl_at_2997_uses_base_30_non_drop():
 
 
 def test_edl_of_no_highlights_has_header_and_no_events(tmp_path: Path):
-    text = write_edl([], tmp_path / "e.edl", fps=25.0, source_name="x.mp4").read_text()
+    text = write_edl([], tmp_path / "e.edl", EdlOptions(fps=25.0, source_name="x.mp4")).read_text()
     assert text.startswith("TITLE: x\nFCM: NON-DROP FRAME\n")
     assert _edl_events(text) == []
 
 
 def test_edl_text_fields_stay_on_one_line():
     text = format_edl(
-        [Highlight(0.0, 1.0, "two\nlines", "soccer", 0.5)], fps=25.0, source_name="a.mp4", title="t\r\nx"
+        [Highlight(0.0, 1.0, "two\nlines", "soccer", 0.5)], EdlOptions(fps=25.0, source_name="a.mp4", title="t\r\nx")
     )
     assert text.splitlines()[0] == "TITLE: t x"
     assert "* COMMENT: two lines | soccer | score 0.500" in text.splitlines()

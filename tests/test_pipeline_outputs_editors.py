@@ -11,7 +11,7 @@ import pytest
 
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import (
-    build_timeline, format_chapters, format_edl, write_chapters, write_edl, write_timeline)
+    EdlOptions, build_timeline, format_chapters, format_edl, write_chapters, write_edl, write_timeline)
 from highlights.pipeline.outputs.editor_timeline import ADAPTERS, supports, timeline_rate
 from highlights.pipeline.outputs.timecode import seconds_to_frame
 
@@ -55,7 +55,7 @@ def test_timeline_reads_back_with_the_same_cuts(tmp_path: Path, kind: str, fps: 
 
 
 def test_edl_reads_back_with_opentimelineio(tmp_path: Path):
-    path = write_edl(_highlights(), tmp_path / "h.edl", fps=25.0, source_name="game.mp4")
+    path = write_edl(_highlights(), tmp_path / "h.edl", EdlOptions(fps=25.0, source_name="game.mp4"))
     back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=25)
     clips = list(back.find_clips())
     assert len(clips) == 3
@@ -128,7 +128,7 @@ def test_slow_motion_gets_no_edl_whose_timecodes_would_not_parse(tmp_path: Path)
     assert note.startswith("no highlights.edl, highlights.fcp.xml or highlights.fcpxml: the video's 240 fps")
     assert "\n" not in note
     with pytest.raises(ValueError, match="99 frames a second"):
-        format_edl([Highlight(0.25, 0.75, "a", "soccer", 0.5)], fps=240.0, source_name="slomo.mp4")
+        format_edl([Highlight(0.25, 0.75, "a", "soccer", 0.5)], EdlOptions(fps=240.0, source_name="slomo.mp4"))
 
 
 @pytest.mark.parametrize("fps,left_out", [(29.0, "highlights.fcp.xml or highlights.fcpxml"), (NTSC, None)])
@@ -181,7 +181,8 @@ def test_edl_counts_from_the_sources_start_timecode(tmp_path: Path, fps, timecod
     # A camera that writes a timecode track numbers its frames from it; an editor finds each
     # event's frames by those numbers, so an EDL counted from 00:00:00:00 names frames the clip
     # does not have.
-    path = write_edl(_highlights(), tmp_path / "h.edl", fps=fps, source_name="cam.mp4", source_timecode=timecode)
+    path = write_edl(_highlights(), tmp_path / "h.edl",
+                     EdlOptions(fps=fps, source_name="cam.mp4", source_timecode=timecode))
     assert path.read_text().splitlines()[1] == header
     back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=fps)
     ordered = sorted(_highlights(), key=lambda h: h.start_s)
@@ -268,7 +269,8 @@ def test_fcpx_asset_starts_at_the_sources_drop_frame_timecode(tmp_path: Path):
                                                     (2, "AA/V", ["V", "A1", "A2"])])
 def test_edl_events_take_the_sources_sound(tmp_path: Path, channels, field, tracks):
     # An event of picture only ("V") opens silent in the editor, though the game has its sound.
-    path = write_edl(_highlights(), tmp_path / "h.edl", fps=25.0, source_name="game.mp4", sound_channels=channels)
+    path = write_edl(_highlights(), tmp_path / "h.edl",
+                     EdlOptions(fps=25.0, source_name="game.mp4", sound_channels=channels))
     assert path.read_text().splitlines()[3].startswith(f"001  AX       {field:<6}C        00:00:01:13 ")
     back = otio.adapters.read_from_file(str(path), adapter_name="cmx_3600", rate=25)
     assert sorted(t.name for t in back.tracks) == sorted(tracks)

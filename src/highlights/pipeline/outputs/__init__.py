@@ -13,7 +13,7 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kept_clips import KeptClips
 from highlights.pipeline.outputs.chapters import format_chapters, write_chapters
 from highlights.pipeline.outputs.csv_writer import write_csv
-from highlights.pipeline.outputs.edl import format_edl, write_edl
+from highlights.pipeline.outputs.edl import EdlOptions, format_edl, write_edl
 from highlights.pipeline.outputs.edl import supports as edl_supports
 from highlights.pipeline.outputs.editor_timeline import build_timeline, supports, write_timeline
 from highlights.pipeline.outputs.html_page import THUMBNAILS_DIR, render_html, write_html
@@ -24,6 +24,7 @@ from highlights.progress_callback import ProgressSetting
 from highlights.video import probe
 
 __all__ = [
+    "EdlOptions",
     "OUTPUT_NAMES",
     "ReelResult",
     "build_timeline",
@@ -109,8 +110,9 @@ def _write_editor_files(ordered: list[Highlight], video_path: Path, out_dir: Pat
     paths: dict[str, Path] = {}
     rate, note = editor_rate(info)
     if edl_supports(rate):
-        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"], fps=rate, source_name=video_path.name,
-                                 note=note, source_timecode=info.timecode, sound_channels=info.sound_channels)
+        paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"],
+                                 EdlOptions(fps=rate, source_name=video_path.name, note=note,
+                                            source_timecode=info.timecode, sound_channels=info.sound_channels))
     else:
         log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
     editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note,

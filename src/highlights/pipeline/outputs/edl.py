@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from highlights.atomic import atomic_write_text
@@ -58,30 +59,35 @@ def _reel_name(name: str) -> str:
     return cleaned or "AX"
 
 
-def format_edl(
-    highlights: Iterable[Highlight],
-    *,
-    fps: float,
-    source_name: str,
-    title: str | None = None,
-    reel_name: str = "AX",
-    note: str | None = None,
-    source_timecode: str = "",
-    sound_channels: int = 0,
-) -> str:
-    """The EDL text for `highlights` cut from the source file `source_name` at `fps` (`supports`).
-    `note` (how the frames are counted) is a comment of the first event: CMX3600 readers take
-    comments only inside events. `source_timecode` is the source's start timecode, if it has one;
-    `sound_channels`, how many channels of sound it has (0: none)."""
+@dataclass(frozen=True, kw_only=True)
+class EdlOptions:
+    """What an EDL is cut from and how it is named: the source file `source_name` at `fps`
+    (`supports`), its start timecode `source_timecode` if it has one, and how many channels of
+    sound it has (`sound_channels`, 0: none); the list's `title` (default: the source's stem) and
+    `reel_name`; `note` (how the frames are counted), a comment of the first event: CMX3600
+    readers take comments only inside events."""
+
+    fps: float
+    source_name: str
+    title: str | None = None
+    reel_name: str = "AX"
+    note: str | None = None
+    source_timecode: str = ""
+    sound_channels: int = 0
+
+
+def format_edl(highlights: Iterable[Highlight], options: EdlOptions) -> str:
+    """The EDL text for `highlights` cut as `options` say."""
+    fps, source_name, note = options.fps, options.source_name, options.note
     if not supports(fps):
         raise ValueError(f"a CMX3600 EDL counts at most {MAX_TIMECODE_BASE} frames a second, not {fps:g}")
     base = timecode_base(fps)
-    reel = _reel_name(reel_name)
-    title = _one_line(title if title is not None else Path(source_name).stem) or "HIGHLIGHTS"
-    start, drop = timecode_start(source_timecode, fps)
+    reel = _reel_name(options.reel_name)
+    title = _one_line(options.title if options.title is not None else Path(source_name).stem) or "HIGHLIGHTS"
+    start, drop = timecode_start(options.source_timecode, fps)
     lines = [f"TITLE: {title}", f"FCM: {'DROP FRAME' if drop else 'NON-DROP FRAME'}", ""]
     record = 0
-    channels = channels_of(sound_channels)
+    channels = channels_of(options.sound_channels)
     for number, h in enumerate(in_time_order(highlights), start=1):
         src_in = seconds_to_frame(h.start_s, fps)
         src_out = max(src_in + 1, seconds_to_frame(h.end_s, fps))
@@ -100,19 +106,6 @@ def format_edl(
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write_edl(
-    highlights: Iterable[Highlight],
-    out_path: str | Path,
-    *,
-    fps: float,
-    source_name: str,
-    title: str | None = None,
-    reel_name: str = "AX",
-    note: str | None = None,
-    source_timecode: str = "",
-    sound_channels: int = 0,
-) -> Path:
+def write_edl(highlights: Iterable[Highlight], out_path: str | Path, options: EdlOptions) -> Path:
     """Writes the CMX3600 EDL (title and header only when there are no highlights)."""
-    text = format_edl(highlights, fps=fps, source_name=source_name, title=title, reel_name=reel_name, note=note,
-                      source_timecode=source_timecode, sound_channels=sound_channels)
-    return atomic_write_text(out_path, text)
+    return atomic_write_text(out_path, format_edl(highlights, options))
