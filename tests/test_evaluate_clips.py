@@ -38,6 +38,19 @@ def _tree_with_bad_clips(root: Path) -> tuple[Path, dict[Path, str]]:
     return root, bad
 
 
+def _good_tree(root: Path, clip_name: str = "ok.mp4") -> Path:
+    """`root` with one good clip of each class, each in its class's folder."""
+    for c, label in enumerate(CLASSES):
+        write_clip(root / label / clip_name, c, frames=16)
+    return root
+
+
+def _tiny_checkpoint(path: Path) -> Path:
+    """A tiny R(2+1)D of CLASSES saved as a checkpoint at `path`."""
+    model = tiny_model(len(CLASSES))
+    return save_checkpoint(path, model, tiny_meta(model, CLASSES))
+
+
 def _check_all_named(result, tree: Path, bad: dict[Path, str], out: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "Traceback" not in result.output
@@ -60,8 +73,7 @@ def test_the_pose_model_refuses_every_bad_clip_at_once(tmp_path):
 
 def test_the_clip_model_refuses_every_bad_clip_at_once(tmp_path):
     tree, bad = _tree_with_bad_clips(tmp_path / "clips")
-    model = tiny_model(len(CLASSES))
-    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    checkpoint = _tiny_checkpoint(tmp_path / "best.pt")
     out = tmp_path / "report"
     result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out", str(out),
                                       "--no-progress", "--bootstrap", "10"])
@@ -69,11 +81,8 @@ def test_the_clip_model_refuses_every_bad_clip_at_once(tmp_path):
 
 
 def test_a_tree_of_good_clips_is_scored_whole(tmp_path):
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
-    model = tiny_model(len(CLASSES))
-    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    tree = _good_tree(tmp_path / "clips")
+    checkpoint = _tiny_checkpoint(tmp_path / "best.pt")
     result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out",
                                       str(tmp_path / "report"), "--no-progress", "--bootstrap", "10"])
     assert result.exit_code == 0, result.output
@@ -81,9 +90,7 @@ def test_a_tree_of_good_clips_is_scored_whole(tmp_path):
 
 
 def test_a_single_bad_clip_is_one_line_naming_it(tmp_path):
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
+    tree = _good_tree(tmp_path / "clips")
     cut = half_truncated_faststart(tree / "none" / "cut.mp4")
     result = CliRunner().invoke(app, ["evaluate", "--clips", str(tree), "--out", str(tmp_path / "r"),
                                       "--no-progress", "--pose-cache", str(tmp_path / "poses")])
@@ -93,12 +100,9 @@ def test_a_single_bad_clip_is_one_line_naming_it(tmp_path):
 
 
 def test_a_run_folder_means_its_best_checkpoint(tmp_path):
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
-    model = tiny_model(len(CLASSES))
+    tree = _good_tree(tmp_path / "clips")
     run = tmp_path / "run"
-    save_checkpoint(run / "best.pt", model, tiny_meta(model, CLASSES))
+    _tiny_checkpoint(run / "best.pt")
     result = CliRunner().invoke(app, ["evaluate", str(run), "--clips", str(tree), "--out", str(tmp_path / "r"),
                                       "--no-progress", "--bootstrap", "10"])
     assert result.exit_code == 0, result.output
@@ -110,9 +114,7 @@ def test_a_run_folder_means_its_best_checkpoint(tmp_path):
 
 
 def test_a_class_folder_one_slip_from_a_class_is_not_skipped_unseen(tmp_path):
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
+    tree = _good_tree(tmp_path / "clips")
     write_clip(tree / "basketbal_layup" / "late.mp4", 9, frames=16)
     result = CliRunner().invoke(app, ["evaluate", "--clips", str(tree), "--out", str(tmp_path / "r"),
                                       "--no-progress", "--pose-cache", str(tmp_path / "poses")])
@@ -152,9 +154,7 @@ def test_a_re_encoded_copy_of_a_clip_is_scored_once(tmp_path, model):
 
     from highlights.video import iter_frames, write_video
 
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "a.mp4", c, frames=16)
+    tree = _good_tree(tmp_path / "clips", clip_name="a.mp4")
     original = tree / "none" / "a.mp4"
     write_video(tree / "none" / "b shared again.mp4", [f.rgb for f in iter_frames(original)], 8.0, crf=35)
     out = tmp_path / "report"
@@ -184,8 +184,7 @@ def _scored_by(clip_model: bool, args: list[str], tmp_path) -> list[str]:
     the packaged pose model (its pose cache under tmp_path)."""
     if not clip_model:
         return args + ["--pose-cache", str(tmp_path / "poses")]
-    net = tiny_model(len(CLASSES))
-    return [args[0], str(save_checkpoint(tmp_path / "best.pt", net, tiny_meta(net, CLASSES))), *args[1:]]
+    return [args[0], str(_tiny_checkpoint(tmp_path / "best.pt")), *args[1:]]
 
 
 def _error_lines(result) -> list[str]:
@@ -198,9 +197,7 @@ def _error_lines(result) -> list[str]:
 def test_a_folder_of_clips_of_no_class_of_the_model_is_refused_not_left_out(model, tmp_path):
     """A club's own classes are not scored by a model of the default four as if the rest of the
     tree were all of it: the folders it cannot score are named in one line, nothing is written."""
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
+    tree = _good_tree(tmp_path / "clips")
     for i in range(2):
         write_clip(tree / "volleyball_spike" / f"spike{i}.mp4", 20 + i, frames=16)
     (tree / "notes").mkdir()  # no clips in it: not a class folder, nothing to refuse
@@ -247,8 +244,7 @@ def test_a_tree_of_other_classes_is_refused_before_the_clip_model_is_loaded(tmp_
     tree = tmp_path / "clips"
     write_clip(tree / "none" / "ok.mp4", 0, frames=16)
     write_clip(tree / "volleyball_spike" / "spike.mp4", 1, frames=16)
-    tiny = tiny_model(len(CLASSES))
-    checkpoint = save_checkpoint(tmp_path / "best.pt", tiny, tiny_meta(tiny, CLASSES))
+    checkpoint = _tiny_checkpoint(tmp_path / "best.pt")
 
     def not_yet(*args, **kwargs):
         raise AssertionError("the classifier was loaded before the tree was checked")
@@ -285,11 +281,8 @@ def test_a_folder_of_clips_gets_its_bf16_verdict_naming_the_folder(tmp_path):
 
     if not this_cpu().native_bf16:
         pytest.skip("this CPU has no native bf16")
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
-    model = tiny_model(len(CLASSES))
-    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    tree = _good_tree(tmp_path / "clips")
+    checkpoint = _tiny_checkpoint(tmp_path / "best.pt")
     result = CliRunner().invoke(app, ["evaluate", str(checkpoint), "--clips", str(tree), "--out",
                                       str(tmp_path / "report"), "--no-progress", "--bootstrap", "10", "--bf16"])
     assert result.exit_code == 0, (result.output, result.exception)
@@ -299,11 +292,8 @@ def test_a_folder_of_clips_gets_its_bf16_verdict_naming_the_folder(tmp_path):
 
 
 def test_backend_takes_the_reports_word_fp32_and_refuses_other_names_before_reading_a_clip(tmp_path):
-    tree = tmp_path / "clips"
-    for c, label in enumerate(CLASSES):
-        write_clip(tree / label / "ok.mp4", c, frames=16)
-    model = tiny_model(len(CLASSES))
-    checkpoint = save_checkpoint(tmp_path / "best.pt", model, tiny_meta(model, CLASSES))
+    tree = _good_tree(tmp_path / "clips")
+    checkpoint = _tiny_checkpoint(tmp_path / "best.pt")
     args = ["evaluate", str(checkpoint), "--clips", str(tree), "--no-progress", "--bootstrap", "10"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "report"), "--backend", "fp32"])
     assert result.exit_code == 0, result.output
