@@ -227,20 +227,17 @@ def sys_path_bench() -> None:
 
 # -- training games -----------------------------------------------------------------------------
 
-def training_triggers(games: int, reach: float) -> list[dict]:
-    """Every wrist or ankle speed trigger on every track of `games` training games (the pose
-    classifier's game seeds): the generator's points at the analysis rate with MoveNet-like side
-    flicker (40% of frames swapped, runs of 1-4), triggers found as the pipeline finds them; each with
-    its scores, whether it lies within 0.5 s of an event of that track, and the person's motion."""
-    from highlights.pipeline.config import KinematicsConfig
-    from highlights.pipeline.kinematics import body_height, contrast, find_triggers, suppress, trigger_signals
+def flickered_tracks(games: int):
+    """Every person's track in `games` training games (the pose classifier's game seeds): the
+    generator's points at the analysis rate with MoveNet-like side flicker (40% of frames swapped,
+    runs of 1-4), unseen joints NaN, those too small or seen too little left out. Yields
+    (game config, shot, person, times, keypoints, body height) and says when each game is done."""
+    from highlights.pipeline.kinematics import body_height
     from highlights.pose_classifier.augment import flicker_frames
     from highlights.pose_classifier.game_data import MIN_SEEN_JOINTS, GameWindowSpec, game_config, game_tracks
     from highlights.pose_classifier.skeleton import FLIP
 
-    kinematics = KinematicsConfig()
     spec = GameWindowSpec(games=games)
-    out = []
     for g in range(games):
         cfg = game_config(spec, g)
         rng = np.random.default_rng([cfg.seed, 47])
@@ -257,18 +254,31 @@ def training_triggers(games: int, reach: float) -> list[dict]:
                 height = float(np.nanmedian([body_height(frame, None) for frame in kp]))
             if not np.isfinite(height) or height < 0.06 * cfg.height:
                 continue
-            keys = [ev.key_s for ev in shot.events] if person.actor else []
-            sig = trigger_signals(times, kp, scale=height)
-            for trig in suppress(find_triggers(times, kp, scale=height, config=kinematics), kinematics.trigger_nms_s):
-                if trig.kind not in ("wrist_speed", "ankle_speed"):
-                    continue
-                i = int(np.argmin(np.abs(times - trig.key_s)))
-                timeline = person.timeline
-                out.append({"seed": cfg.seed, "near_event": any(abs(k - trig.key_s) <= 0.5 for k in keys),
-                            "motion": timeline.segments[timeline.index_at(trig.key_s)].motion.name,
-                            "contrast": contrast(times, sig[trig.kind], i),
-                            **periodicity(times, kp, height, trig.key_s, reach)})
-        print(f"  training game {g + 1}/{games} (seed {cfg.seed}): {len(out)} speed triggers so far", flush=True)
+            yield cfg, shot, person, times, kp, height
+        print(f"  training game {g + 1}/{games} (seed {cfg.seed}) done", flush=True)
+
+
+def training_triggers(games: int, reach: float) -> list[dict]:
+    """Every wrist or ankle speed trigger on every track of `games` training games
+    (`flickered_tracks`), triggers found as the pipeline finds them; each with its scores, whether
+    it lies within 0.5 s of an event of that track, and the person's motion."""
+    from highlights.pipeline.config import KinematicsConfig
+    from highlights.pipeline.kinematics import contrast, find_triggers, suppress, trigger_signals
+
+    kinematics = KinematicsConfig()
+    out = []
+    for cfg, shot, person, times, kp, height in flickered_tracks(games):
+        keys = [ev.key_s for ev in shot.events] if person.actor else []
+        sig = trigger_signals(times, kp, scale=height)
+        for trig in suppress(find_triggers(times, kp, scale=height, config=kinematics), kinematics.trigger_nms_s):
+            if trig.kind not in ("wrist_speed", "ankle_speed"):
+                continue
+            i = int(np.argmin(np.abs(times - trig.key_s)))
+            timeline = person.timeline
+            out.append({"seed": cfg.seed, "near_event": any(abs(k - trig.key_s) <= 0.5 for k in keys),
+                        "motion": timeline.segments[timeline.index_at(trig.key_s)].motion.name,
+                        "contrast": contrast(times, sig[trig.kind], i),
+                        **periodicity(times, kp, height, trig.key_s, reach)})
     return out
 
 
