@@ -43,6 +43,7 @@ def test_a_missing_file_is_one_line_naming_it(tmp_path, script, args, named):
      "--fit-seeds fits a calibration and score floor for the ground-truth run, which --skip-gt leaves out"),
     ("bench_periodicity.py", ["--reach", "0"], "--reach 0: seconds either side of the trigger, above 0"),
     ("bench_periodicity.py", ["--train-games", "-1"], "--train-games -1: a number of games, 0 or more"),
+    ("bench_relative_probability.py", ["--train-games", "-1"], "--train-games -1: a number of games, 0 or more"),
     ("bench_train.py", ["--video", "640"], "argument --video: '640' is not a frame size WxH"),
     ("bench_tone_map.py", ["--frames", "0"], "--frames and --repeat must be at least 1, got 0 and 3"),
 ])
