@@ -120,53 +120,38 @@ def test_within_one_pass_every_damaged_packet_counts_whatever_time_another_packe
     assert damage.packets == 3
 
 
-@pytest.mark.parametrize("garbled_s", [5000.0, -5000.0], ids=["far-future", "far-past"])
-def test_a_garbled_decode_time_an_earlier_reader_read_hides_no_damage_from_a_reader_going_on(garbled_s):
-    """One damaged packet whose decode time is garbled, read by a stopped run in the part it kept:
-    a reader going on from where that one stopped (even just after the garbled packet) counts every
-    damaged packet after, and that one once if it meets it again."""
+@pytest.mark.parametrize("garbled_at, garbled_s, whole_packets, passes", [
+    # Read by a stopped run in the part it kept; the reader going on starts just after the garbled
+    # packet, one after it, and well after it.
+    (50, 5000.0, 21, ((51, 41), (52, 42), (90, 80))),
+    (50, -5000.0, 21, ((51, 41), (52, 42), (90, 80))),
+    # After the stop, never read by the stopped run, its time garbled to one that run had read
+    # past; the stopped run read well before it, to just before it, and up to it as its last packet.
+    *[(115, garbled_s, 20, ((91, 80), (115, 104), (116, 105))) for garbled_s in (2.0, 3.5, 8.0, -5000.0)],
+], ids=["kept-far-future", "kept-far-past", "after-the-stop-before-the-damage", "after-the-stop-in-the-damage-read",
+        "after-the-stop-just-before-the-stop", "after-the-stop-far-past"])
+def test_a_garbled_decode_time_hides_no_damage_from_a_reader_going_on(garbled_at, garbled_s, whole_packets, passes):
+    """One damaged packet whose decode time is garbled, whether a stopped run read it in the part
+    it kept or never read it: a reader going on from where that one stopped (a seek a second before
+    it) counts every damaged packet after, that one once, as a reader from the start does.
+    `passes`: how many packets the stopped reader read, and the packet the reader going on starts at."""
     packets = [(t / 10, "bad" if 30 <= t < 40 or 110 <= t < 120 else None) for t in range(150)]
-    packets[50] = (garbled_s, "bad")
+    packets[garbled_at] = (garbled_s, "bad")
     whole = DecodeDamage()
     whole.reading_from_here()
     for t, error in packets:
         whole.packet(t, error)
-    assert whole.packets == 21
-    for stop in (51, 52, 90):  # just after the garbled packet, one after it, well after it
+    assert whole.packets == whole_packets
+    for read, going_on_at in passes:
         earlier = DecodeDamage()
         earlier.reading_from_here()
-        for t, error in packets[:stop]:
+        for t, error in packets[:read]:
             earlier.packet(t, error)
         rest = DecodeDamage.going_on_from(earlier.so_far())
-        rest.reading_from_here()  # a seek a second before where the earlier one stopped
-        for t, error in packets[stop - 10:]:
+        rest.reading_from_here()
+        for t, error in packets[going_on_at:]:
             rest.packet(t, error)
-        assert rest.packets == whole.packets, stop
-
-
-@pytest.mark.parametrize("garbled_s", [2.0, 3.5, 8.0, -5000.0], ids=["before-the-damage", "in-the-damage-read",
-                                                                      "just-before-the-stop", "far-past"])
-def test_a_damaged_packet_after_the_stop_garbled_to_before_it_is_counted_by_a_reader_going_on(garbled_s):
-    """A damaged packet the stopped reader never read, whose decode time reads as one it had read
-    past: the reader going on has read the stopped one's last packets again by then, so it counts
-    that packet, as a reader from the start does."""
-    packets = [(t / 10, "bad" if 30 <= t < 40 or 110 <= t < 120 else None) for t in range(150)]
-    packets[115] = (garbled_s, "bad")
-    whole = DecodeDamage()
-    whole.reading_from_here()
-    for t, error in packets:
-        whole.packet(t, error)
-    assert whole.packets == 20
-    for stop in (90, 114, 115):  # well before it, just before it, and with it the last packet read
-        earlier = DecodeDamage()
-        earlier.reading_from_here()
-        for t, error in packets[:stop + 1]:
-            earlier.packet(t, error)
-        rest = DecodeDamage.going_on_from(earlier.so_far())
-        rest.reading_from_here()  # a seek a second before where the earlier one stopped
-        for t, error in packets[stop - 10:]:
-            rest.packet(t, error)
-        assert rest.packets == whole.packets, stop
+        assert rest.packets == whole.packets, read
 
 
 def test_a_garbled_far_past_decode_time_early_in_a_pass_does_not_stretch_it_back():
