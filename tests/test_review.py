@@ -1177,8 +1177,9 @@ def test_the_export_says_a_game_in_the_val_split_chose_the_model_and_is_no_test_
     from types import SimpleNamespace
 
     from highlights.cli.review import _splits_message
+    from highlights.review.export import ExportResult
 
-    result = SimpleNamespace(version=SimpleNamespace(name="v3"), splits={"det2": ["val"], "det3": ["test"]})
+    result = ExportResult(version=SimpleNamespace(name="v3"), clips={}, splits={"det2": ["val"], "det3": ["test"]})
     message = _splits_message(result)
     assert message.startswith("; each game's clips are in one split of v3: det2 val, det3 test")
     assert message.endswith("; a model trained on v3 had its best epoch (a pose model its action threshold) chosen on "

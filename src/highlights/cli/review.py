@@ -43,7 +43,7 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
                   f"({video}), not {session.game(game).video}: left out of this review (give each set of "
                   "games its own --db)", style="yellow")
     for game, n in session.stale_decisions().items():
-        err.print(f"warning: {n} decision(s) on {game} were made on an earlier detect run of it "
+        err.print(f"warning: {n} decision(s) on {session.game(game).name} were made on an earlier detect run of it "
                   "(its highlights.json has changed since); check them before exporting", style="yellow")
     return session
 
@@ -110,7 +110,8 @@ def _export_message(result) -> str:
     if result.repeated:
         msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
                 f"and segment): {_first_few(result.repeated)}")
-    for game, licence in sorted(result.carried_licences.items()):
+    carried = sorted((result.named(game), licence) for game, licence in result.carried_licences.items())
+    for game, licence in carried:
         msg += f"; the clips of {game} carry {licence}, the licence {result.version.parent} states for its video"
     if result.no_licence:
         total = sum(result.clips.values())
@@ -131,10 +132,11 @@ def _splits_message(result) -> str:
     if not result.splits:
         return ""
     name = result.version.name
-    placed = ", ".join(f"{game} {'+'.join(splits)}" for game, splits in sorted(result.splits.items()))
-    seen = sorted(g for g, splits in result.splits.items() if "train" in splits)
+    by_name = sorted((result.named(game), splits) for game, splits in result.splits.items())
+    placed = ", ".join(f"{game} {'+'.join(splits)}" for game, splits in by_name)
+    seen = [g for g, splits in by_name if "train" in splits]
     # a game in val chose the model's best epoch (a pose model's action threshold): seen as well
-    chosen = sorted(g for g, splits in result.splits.items() if "val" in splits and "train" not in splits)
+    chosen = [g for g, splits in by_name if "val" in splits and "train" not in splits]
     msg = f"; each game's clips are in one split of {name}: {placed}"
     if seen:
         whose = "that game's" if len(seen) == 1 else "those games'"
@@ -291,7 +293,7 @@ def export_cmd(
                            annotations_dir=annotations, rejected_as=rejected, show_progress=progress)
     console.print(_export_message(result))
     for game, paths in result.annotations.items():
-        console.print(f"  {game}: " + ", ".join(str(p) for p in paths))
+        console.print(f"  {result.named(game)}: " + ", ".join(str(p) for p in paths))
 
 
 def ls_export(

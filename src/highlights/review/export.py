@@ -104,9 +104,9 @@ class ReviewedClip:
     def describe(self) -> str:
         if self.span:
             d = self.decision
-            return (f"{self.game.id}/{self.item} (decided {d.start_s:.2f}-{d.end_s:.2f} s, "
+            return (f"{self.game.name}/{self.item} (decided {d.start_s:.2f}-{d.end_s:.2f} s, "
                     f"cut {self.start_s:.2f}-{self.end_s:.2f} s)")
-        return f"{self.game.id}/{self.item}"
+        return f"{self.game.name}/{self.item}"
 
 
 @dataclass
@@ -140,6 +140,11 @@ class ExportResult:
     # A grown version whose parent, written before same-video clips were kept in one split, holds a
     # source video in two (`split_leak_warning`): one line naming them, as `dataset grow` says it.
     split_leaks: str | None = None
+    # Game id -> the game as messages name it (`Game.name`): the mappings above are keyed by id.
+    game_names: dict[str, str] = field(default_factory=dict)
+
+    def named(self, game_id: str) -> str:
+        return self.game_names.get(game_id, game_id)
 
 
 def reviewed_clips(session: ReviewSession, rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
@@ -222,7 +227,7 @@ def one_clip_per_segment(clips: list[ReviewedClip]) -> tuple[list[ReviewedClip],
         if twin is c:
             kept.append(c)
         else:
-            repeated.append(f"{c.game.id}/{c.item} (as {twin.game.id}/{twin.item})")
+            repeated.append(f"{c.game.name}/{c.item} (as {twin.game.name}/{twin.item})")
     return kept, repeated
 
 
@@ -299,7 +304,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     changed = [c for c in fresh if c.key() in already]
     # The earlier decision's clip would contradict the new one (another label) or hold another
     # cut of the same moment: the new version has the new one only.
-    replaces = {already[c.key()][1]: f"review decision on {c.game.id}/{c.item} changed to {c.outcome.label} "
+    replaces = {already[c.key()][1]: f"review decision on {c.game.name}/{c.item} changed to {c.outcome.label} "
                 f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
     if not fresh:
         if _annotations_not_written(session, annotated, annotations_dir):
@@ -334,12 +339,13 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     tally = _tally(clips)
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
-                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.id}/{c.item}" for c in changed],
+                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.name}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
                         added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
                         splits=game_splits(session, version), carried_licences=carried,
                         no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
-                        split_leaks=split_leak_warning(version) if parent is not None else None)
+                        split_leaks=split_leak_warning(version) if parent is not None else None,
+                        game_names=_game_names(session))
 
 
 def _decided_clips(session: ReviewSession, rejected_as: str):
@@ -369,7 +375,7 @@ def _staged_clips(clips: list[ReviewedClip], staging: Path, cut_from: dict[str, 
         # The folder's name is only for a person looking in: the manifest gives each clip's label.
         rel = Path(writable_name(c.outcome.label)) / f"{c.game.id}_{c.item}.mp4"
         cut_from[str(staging / rel)] = (f"{c.game.video} {c.start_s:.2f}-{c.end_s:.2f} s "
-                                        f"({c.game.id}/{c.item}, {c.outcome.label})")
+                                        f"({c.game.name}/{c.item}, {c.outcome.label})")
         cut_clip(c.game.video, c.start_s, c.end_s, staging / rel, c.game.fps)
         # Grouped by source game: a game's clips land in one split, never two.
         rows.append({"path": rel.as_posix(), "label": c.outcome.label, "group": c.game.video.stem,
@@ -404,6 +410,10 @@ def _version_of_staged(session: ReviewSession, staging: Path, root: Path, clips:
     version = create_version(staging, root, classes=classes, note=note, source_name=source_name,
                              show_progress=show_progress)
     return version, []
+
+
+def _game_names(session: ReviewSession) -> dict[str, str]:
+    return {game.id: game.name for game in session.games}
 
 
 def _videos_named(clips: list[ReviewedClip]) -> str:
@@ -495,7 +505,8 @@ def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedCli
                         pending=pending, unchanged=unchanged, rejected_as=rejected_as,
                         splits=game_splits(session, version), carried_licences=carried,
                         no_licence=sum(1 for clip, _ in made if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
-                        split_leaks=split_leak_warning(version) if version.parent is not None else None)
+                        split_leaks=split_leak_warning(version) if version.parent is not None else None,
+                        game_names=_game_names(session))
 
 
 def check_rejected_as(session: ReviewSession, name: str) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -84,9 +85,14 @@ class Game:
     # (`game_sport`); None when the run names no sport or several.
     sport: str | None = None
     sport_class: str | None = None
+    # The game as messages name it: its detect folder's own name (the id is an ASCII slug of it, for
+    # URLs and file names: `partie_été-highlights` is `partie_-t--highlights` there), or the folder's
+    # path where two games' folders share a name.
+    name: str = ""
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
+        self.name = self.name or self.folder.name
 
     @cached_property
     def video_identity(self) -> str:
@@ -283,8 +289,10 @@ def _what_folder_holds(folder: Path) -> str:
 
 
 def load_game(folder: str | Path, *, video: str | Path | None = None, classes: list[str] | None = None,
-              candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME, game_id: str | None = None) -> Game:
-    """One detect output folder as a game under review."""
+              candidates_per_game: int = DEFAULT_CANDIDATES_PER_GAME, game_id: str | None = None,
+              name: str | None = None) -> Game:
+    """One detect output folder as a game under review (``name``: as messages name it, by default
+    the folder's name)."""
     folder = Path(folder)
     path = folder / HIGHLIGHTS_JSON
     if not folder.is_dir():
@@ -344,6 +352,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         model_classes=model_classes,
         sport=sport,
         sport_class=sport_class(sport, known, highlight_labels),
+        name=name or "",
     )
 
 
@@ -400,14 +409,17 @@ def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = N
                           "per folder, in the same order, or not at all")
     games: list[Game] = []
     used: set[str] = set()
+    named = Counter(Path(folder).resolve().name for folder in folders)
     for i, folder in enumerate(folders):
-        base = _slug(Path(folder).resolve().name)
+        resolved = Path(folder).resolve()
+        base = _slug(resolved.name)
         gid, n = base, 2
         while gid in used:
             gid, n = f"{base}-{n}", n + 1
         used.add(gid)
         games.append(load_game(folder, video=videos[i] if videos else None, classes=classes,
-                               candidates_per_game=candidates_per_game, game_id=gid))
+                               candidates_per_game=candidates_per_game, game_id=gid,
+                               name=resolved.name if named[resolved.name] == 1 else str(resolved)))
     if not games:
         raise ReviewError("no detect output folders given")
     return games
