@@ -34,6 +34,19 @@ def readme_output_names() -> set[str]:
     return {span.rstrip("/") for row in table.splitlines()[2:] for span in re.findall(r"`([^`]+)`", row.split("|")[1])}
 
 
+def detect_page_output_names() -> set[str]:
+    """The files and folders docs/detect.md's list of what `detect` writes names, up to its next
+    section (`clips/` as `clips`; the options and examples beside them left out)."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "detect.md").read_text()
+    listing = page.split("`detect` writes these files into `--out`:", 1)[1].split("\n**", 1)[0]
+    return {span.rstrip("/") for span in re.findall(r"`([^`]+)`", listing)
+            if re.fullmatch(r"[\w.]+\.(?:json|csv|mp4|html|edl|otio|xml|fcpxml|txt|png)|\w+/", span)}
+
+
+def test_the_detect_pages_list_names_every_file_detect_writes():
+    assert detect_page_output_names() == {*outputs.OUTPUT_NAMES.values(), "highlights.json", "results_spotting.json"}
+
+
 def _tree(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
