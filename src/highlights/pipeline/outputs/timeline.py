@@ -146,51 +146,17 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     # matplotlib is imported here, not with the outputs package: a run that fails before writing
     # (a wrong path) does not pay for it, nor print its warning about an unwritable config folder.
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
     several = sports_of_several_classes(h for part in parts for h in part.highlights)
     drawn = [_part_lanes(part, several) for part in parts]
     rank = {legend: i for i, legend in enumerate(legend_order)}
-    # each lane's tallies, the same words on every row (a row without a miss says "0 missed")
-    met: dict[int, dict[str, int]] = {}
-    for lanes, _ in drawn:
-        for index, (_, bars) in enumerate(lanes):
-            for *_, m in bars:
-                if m and m.tally:
-                    met.setdefault(index, {}).setdefault(m.tally, rank.get(m.legend, len(rank)))
-    tallies = {index: sorted(words, key=words.__getitem__) for index, words in met.items()}
+    tallies = _lane_tallies(drawn, rank)
     rows = [(p, span, i == 0) for p, (_, end) in enumerate(drawn) for i, span in enumerate(row_spans(end))]
-    # Each part's title and the figure's, on as many lines as a long file name takes: in one line,
-    # 150 characters ran past both edges and took the counts after them along.
-    part_titles = []
-    for part, (lanes, _) in zip(parts, drawn):
-        shown = f"{len(part.highlights)} predicted" + (
-            f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
-        name = part.name if len(parts) > 1 else title
-        part_titles.append(wrap_to_width(f"{name} ({shown})" if counts else name, TITLE_WIDTH_PT, TITLE_SIZE))
+    part_titles = _part_titles(parts, drawn, title, counts)
     suptitle = wrap_to_width(title, TITLE_WIDTH_PT, TITLE_SIZE) if len(parts) > 1 else ""
     layouts = [_row_layout(drawn[p][0], span, drawn[p][1]) for p, span, _ in rows]
-    heights = []
-    for (p, span, first), layout in zip(rows, layouts):
-        lanes = drawn[p][0]
-        words = any(m and m.text and _in_row(key, span, drawn[p][1]) for _, bars in lanes for *_, key, m in bars)
-        # 0.7 in a lane of the usual height and its gap; a lane of many overlapping highlights more
-        title_lines = part_titles[p].count("\n") + 1 if first else 0
-        heights.append((0.25 + 0.2 * title_lines if first else 0.15) + 0.7 * rows_height(layout)
-                       + (0.3 if words else 0) + 0.35)
-    # The legend goes beneath the axes, in columns: the marks' lines are long, and beside the axes
-    # they would take a quarter of the width from the game's time.
-    sport_names = list(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
-    mark_names = {m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m}
-    n_sports, n_marks = len(sport_names), len(mark_names)
-    # As many columns as the widest entry lets fit across the figure: six columns of sports named
-    # in 40 characters ran past both edges, the first and last sports out of the picture.
-    widest = max((widest_line_pt(_legend_label(name), LEGEND_SIZE) for name in [*sport_names, *mark_names]),
-                 default=0.0)
-    fitting = int((FIGURE_WIDTH_IN * 72 - 24) // (widest + LEGEND_ENTRY_EXTRA_PT))
-    columns = max(1, min(LEGEND_COLUMNS if n_marks else min(n_sports, 6), fitting))
-    legend_rows = -(-(n_sports + n_marks) // columns)
+    heights = _row_heights(rows, layouts, drawn, part_titles)
+    columns, legend_rows = _legend_columns(drawn)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
     fig = Figure(figsize=(FIGURE_WIDTH_IN, sum(heights) + (0.3 + 0.2 * suptitle.count("\n")) * (len(parts) > 1) + 0.3
                           + 0.25 * legend_rows), dpi=100,
@@ -208,15 +174,79 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     axes[-1].set_xlabel("game time")
     if len(parts) > 1:
         fig.suptitle(suptitle, fontsize=TITLE_SIZE)
+    handles = _legend_handles(sports, marks, colours, hatches, rank)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False, fontsize=LEGEND_SIZE)
+    return fig
+
+
+def _lane_tallies(drawn, rank: dict[str, int]) -> dict[int, list[str]]:
+    """Each lane's tallies (by its index in a part), the same words on every row (a row without a
+    miss says "0 missed"): those of legends in `rank` first in its order, then the others as met."""
+    met: dict[int, dict[str, int]] = {}
+    for lanes, _ in drawn:
+        for index, (_, bars) in enumerate(lanes):
+            for *_, m in bars:
+                if m and m.tally:
+                    met.setdefault(index, {}).setdefault(m.tally, rank.get(m.legend, len(rank)))
+    return {index: sorted(words, key=words.__getitem__) for index, words in met.items()}
+
+
+def _part_titles(parts: Sequence[TimelinePart], drawn, title: str, counts: bool) -> list[str]:
+    """Each part's title (the figure's, for one part), with its counts where `counts`, on as many
+    lines as a long file name takes: in one line, 150 characters ran past both edges and took the
+    counts after them along."""
+    part_titles = []
+    for part, (lanes, _) in zip(parts, drawn):
+        shown = f"{len(part.highlights)} predicted" + (
+            f", {len(lanes[1][1])} annotated" if part.annotation is not None else "")
+        name = part.name if len(parts) > 1 else title
+        part_titles.append(wrap_to_width(f"{name} ({shown})" if counts else name, TITLE_WIDTH_PT, TITLE_SIZE))
+    return part_titles
+
+
+def _row_heights(rows, layouts: list[list[LaneLayout]], drawn, part_titles: list[str]) -> list[float]:
+    """Each row's height (in): its part's title over a part's first row, its lanes, the words
+    beneath its marks where it has any, and the axis."""
+    heights = []
+    for (p, span, first), layout in zip(rows, layouts):
+        lanes = drawn[p][0]
+        words = any(m and m.text and _in_row(key, span, drawn[p][1]) for _, bars in lanes for *_, key, m in bars)
+        # 0.7 in a lane of the usual height and its gap; a lane of many overlapping highlights more
+        title_lines = part_titles[p].count("\n") + 1 if first else 0
+        heights.append((0.25 + 0.2 * title_lines if first else 0.15) + 0.7 * rows_height(layout)
+                       + (0.3 if words else 0) + 0.35)
+    return heights
+
+
+def _legend_columns(drawn) -> tuple[int, int]:
+    """The legend's columns and rows. It goes beneath the axes, in columns: the marks' lines are
+    long, and beside the axes they would take a quarter of the width from the game's time."""
+    sport_names = list(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
+    mark_names = {m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m}
+    n_sports, n_marks = len(sport_names), len(mark_names)
+    # As many columns as the widest entry lets fit across the figure: six columns of sports named
+    # in 40 characters ran past both edges, the first and last sports out of the picture.
+    widest = max((widest_line_pt(_legend_label(name), LEGEND_SIZE) for name in [*sport_names, *mark_names]),
+                 default=0.0)
+    fitting = int((FIGURE_WIDTH_IN * 72 - 24) // (widest + LEGEND_ENTRY_EXTRA_PT))
+    columns = max(1, min(LEGEND_COLUMNS if n_marks else min(n_sports, 6), fitting))
+    return columns, -(-(n_sports + n_marks) // columns)
+
+
+def _legend_handles(sports: dict[str, None], marks: dict[str, Mark], colours: dict[str, str],
+                    hatches: dict[str, str], rank: dict[str, int]) -> list:
+    """The legend's entries: the sports drawn, then the marks drawn, those in `rank` first."""
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
     handles = [Patch(facecolor=colours[s], hatch=hatches[s], edgecolor=HATCH_COLOUR, linewidth=0,
                      label=_legend_label(s))
                for s in sports]
     handles += [Line2D([], [], linestyle="none", marker=m.marker, markerfacecolor=m.face, markeredgecolor=MARK_EDGE,
                        markersize=8, label=_legend_label(m.legend))
                 for m in sorted(marks.values(), key=lambda m: rank.get(m.legend, len(rank)))]
-    if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False, fontsize=LEGEND_SIZE)
-    return fig
+    return handles
 
 
 def _legend_label(name: str) -> str:
