@@ -18,7 +18,7 @@ from highlights.cli.app import app
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from highlights.pipeline.output_folder import outputs_of
-from highlights.pipeline.output_lock import lock_path
+from highlights.pipeline.output_lock import lock_path, one_run_writing
 from tests.detect_in_another_process import FAST, HOLDER
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
@@ -124,3 +124,19 @@ def test_a_python_callers_folder_messages_name_its_parameter(video, tmp_path):
     assert f"error: {a_file}: is a file; --out names the folder the run's outputs go into" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["footage", "out.mp4"]
 
+
+
+def test_a_folder_named_near_the_filesystems_limit_is_locked_too(tmp_path, holder):
+    """`.NAME.lock` of a folder whose name is 252 bytes would be past the 255-byte limit: the lock
+    file's name is cut short with a hash, so a second writer is still refused (it went on unlocked),
+    and two such folders alike up to the cut keep locks of their own."""
+    out = tmp_path / ("é" * 122 + "game-one")  # 252 bytes
+    other = tmp_path / ("é" * 122 + "game-two")
+    writer = holder(out)
+    assert len(os.fsencode(lock_path(out).name)) <= 255 and lock_path(out).exists()
+    with pytest.raises(OutputPathError, match=f"another highlights run is writing this folder \\(pid {writer.pid}\\)"):
+        with one_run_writing(out):
+            pass
+    assert lock_path(other) != lock_path(out)
+    with one_run_writing(other):  # not the first folder's lock
+        assert lock_path(other).exists()

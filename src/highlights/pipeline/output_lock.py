@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from highlights.atomic import OutputPathError, check_writable
+from highlights.atomic import OutputPathError, check_writable, fitted_name
 from highlights.datasets.lock import exclusive_lock, lock_held, remove_if_abandoned
 from highlights.errors import HighlightsError
 from highlights.made_folders import missing_folders, remove_if_still_empty
@@ -34,9 +34,12 @@ class _NoLock(HighlightsError):
 
 
 def lock_path(out_dir: str | Path) -> Path:
-    """The lock file of the output folder ``out_dir``: hidden, beside it."""
+    """The lock file of the output folder ``out_dir``: hidden, beside it. A name near the
+    filesystem's limit is cut short with a hash (`fitted_name`): the lock file's own name would
+    not fit, and with no lock to be had the run would go on unlocked."""
     out_dir = Path(out_dir)
-    return out_dir.with_name(f".{out_dir.name}.lock")
+    name = fitted_name(out_dir.name, len(".") + len(".lock"), out_dir.parent)
+    return out_dir.with_name(f".{name}.lock")
 
 
 def check_own_folder(out_dir: Path, out_name: str) -> None:
