@@ -104,6 +104,16 @@ def collect(seed: int, video: Path, annotation_path: Path, workdir: Path, config
     return result.highlights, flags, len(annotation.events), result.backends
 
 
+def stages_of_every_game(seeds, ran):
+    """The stages every game ran (``ran``: each seed's), or a stop naming each game's where they
+    differ. One config runs every game, but a backend is chosen per run (a model that fails to
+    load falls back): a calibration maps one pipeline's scores, so pooled games must have run one."""
+    if any(stages != ran[0] for stages in ran):
+        raise SystemExit("the games ran different stages, so no one calibration fits them: "
+                         + "; ".join(f"seed {seed}: {stages}" for seed, stages in zip(seeds, ran)))
+    return ran[0]
+
+
 def auc(scores, flags) -> float | None:
     """The chance a right highlight outscores a false one (ties half)."""
     s, y = np.asarray(scores, np.float64), np.asarray(flags, bool)
@@ -170,12 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     config = PipelineConfig().with_overrides(overrides)
     args.workdir.mkdir(parents=True, exist_ok=True)
     print(f"games: seeds {seeds}, {args.minutes:g} min at {args.size}, in {args.workdir}", flush=True)
-    games, events, stages = [], 0, None
+    games, events, ran = [], 0, []
     for seed in seeds:
         video, annotation = make_game(args.workdir, args.minutes, args.size, seed)
         highlights, flags, n_events, stages = collect(seed, video, annotation, args.workdir, config)
         games.append((seed, highlights, flags))
         events += n_events
+        ran.append(stages)
+    stages = stages_of_every_game(seeds, ran)
 
     compared = {}
     for name, candidate in CANDIDATES.items():

@@ -268,6 +268,22 @@ def test_the_calibration_script_refuses_the_games_it_is_judged_on():
         assert res.returncode == 2 and f"seed {seed} ({why})" in res.stderr
 
 
+def test_the_calibration_script_records_the_stages_only_where_every_game_ran_them():
+    """The packaged calibration's record names the stages its games ran: those of every game,
+    not of the last; games that ran different ones stop the script, naming each game's."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "make_default_calibration.py"
+    spec = importlib.util.spec_from_file_location("make_default_calibration", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    movenet, mediapipe = {"pose": "movenet", "detection": "movenet"}, {"pose": "mediapipe", "detection": "movenet"}
+    assert script.stages_of_every_game([101, 102], [movenet, dict(movenet)]) == movenet
+    with pytest.raises(SystemExit, match="different stages.*seed 101: .*movenet.*; seed 102: .*'pose': 'mediapipe'"):
+        script.stages_of_every_game([101, 102], [movenet, mediapipe])
+
+
 def test_scoring_marks_who_is_best_in_its_neighbourhood_and_keeps_the_raw_score():
     from types import SimpleNamespace
 
