@@ -269,20 +269,9 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
                     "from the start avoids the switch)")
             val_f1 = _validate(model, val_loader, val_targets, len(classes),
                                f"epoch {epoch + 1}/{config.epochs}: validating", show_progress)
-            improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
-            epoch_record = {"epoch": epoch + 1, **stats, "val_macro_f1": val_f1}
-            result.history.append(epoch_record)
-            meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
-            if improved:
-                result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
-                epochs_without_improvement = 0
-                save_checkpoint(result.best_checkpoint, model, meta)
-            else:
-                epochs_without_improvement += 1
-            result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
-                                        and epoch + 1 < config.epochs)
-            save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler,
-                            extra=_resume_point(epoch, result, epochs_without_improvement))
+            improved, epochs_without_improvement = _save_epoch(
+                epoch, stats, val_f1, result, meta_base, config, model, optimizer, scheduler,
+                epochs_without_improvement)
             saved = epoch + 1
             _write_history(out_dir, config, meta_base, result)
             epoch_seconds.append(time.perf_counter() - epoch_started)
@@ -299,6 +288,28 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
         mark_stop_said(stop)
         raise
     return result
+
+
+def _save_epoch(epoch: int, stats: dict, val_f1: float | None, result: TrainResult, meta_base: dict,
+                config: TrainConfig, model: nn.Module, optimizer, scheduler,
+                epochs_without_improvement: int) -> tuple[bool, int]:
+    """Epoch `epoch`'s record added to `result`'s history, best.pt written where its validation
+    macro-F1 improved, and last.pt with the point to resume from. Returns whether it improved and
+    the epochs without improvement since the best."""
+    improved = val_f1 is None or result.best_val_macro_f1 is None or val_f1 > result.best_val_macro_f1
+    result.history.append({"epoch": epoch + 1, **stats, "val_macro_f1": val_f1})
+    meta = {**meta_base, "epoch": epoch + 1, "val_macro_f1": val_f1, "history": result.history}
+    if improved:
+        result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
+        epochs_without_improvement = 0
+        save_checkpoint(result.best_checkpoint, model, meta)
+    else:
+        epochs_without_improvement += 1
+    result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
+                                and epoch + 1 < config.epochs)
+    save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler,
+                    extra=_resume_point(epoch, result, epochs_without_improvement))
+    return improved, epochs_without_improvement
 
 
 def _seed_every_generator(seed: int) -> None:
