@@ -11,6 +11,7 @@ from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_su
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
+from highlights.errors import HighlightsError
 from highlights.report import (
     REPORT_FILENAME,
     build_report,
@@ -192,6 +193,20 @@ def test_a_report_under_an_action_threshold_says_why_a_predicted_action_can_have
     text = render_markdown(report)
     assert "| a | none | baseball_swing | 0.100 |" in text
     assert "reaches the model's action threshold 0.05, and is then given its most probable action class" in text
+
+
+def test_a_callers_wrong_label_or_arrays_raise_the_packages_one_error_class():
+    # A service calling build_report as it would sklearn's metrics catches HighlightsError alone.
+    for call in (lambda: build_report(["basketbal_layup"], ["none"], ["basketball_layup", "none"]),
+                 lambda: build_report(["none", "none"], ["none"], ["none"]),
+                 lambda: build_report([], [], ["none"]),
+                 lambda: report_from_confusion(["a", "b"], [[1, 2]])):
+        with pytest.raises(HighlightsError) as caught:
+            call()
+        assert isinstance(caught.value, ValueError)  # as scikit-learn's metrics raise
+        assert "\n" not in str(caught.value)
+    with pytest.raises(HighlightsError, match="y_true: unknown class 'basketbal_layup'"):
+        build_report(["basketbal_layup"], ["none"], ["basketball_layup", "none"])
 
 
 def test_none_class_is_configurable():

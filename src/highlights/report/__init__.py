@@ -15,6 +15,7 @@ from highlights.report.files import (
 from highlights.report.markdown import render_markdown, render_table
 from highlights.report.metrics import (
     REPORT_FILENAME,
+    ReportInputError,
     build_report,
     error_analysis,
     report_from_confusion,
@@ -23,6 +24,7 @@ from highlights.report.plot import plot_confusion
 
 __all__ = [
     "REPORT_FILENAME",
+    "ReportInputError",
     "build_report",
     "compare_reports",
     "error_analysis",

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
+from highlights.errors import HighlightsError
 from highlights.rate_interval import METHOD as WILSON_METHOD, wilson_interval
 from highlights.report.resamples import clip_resamples
 from highlights.vocabulary import UNKNOWN_SPORT, sport_of
@@ -23,6 +24,12 @@ from highlights.vocabulary import UNKNOWN_SPORT, sport_of
 REPORT_FORMAT = "highlights.testreport/1"
 REPORT_FILENAME = "video_scorer_testreport.json"
 CONFIDENCE = 0.95
+
+
+class ReportInputError(HighlightsError, ValueError):
+    """Labels, predictions or counts a report cannot be built from (an unknown class, arrays of
+    different lengths, a confusion matrix of the wrong shape): a caller's mistake, raised as the
+    one class a service catches."""
 
 
 def build_report(
@@ -53,17 +60,17 @@ def build_report(
     y_true = _as_names(y_true, labels, "y_true")
     y_pred = _as_names(y_pred, labels, "y_pred")
     if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true has {len(y_true)} entries but y_pred has {len(y_pred)}")
+        raise ReportInputError(f"y_true has {len(y_true)} entries but y_pred has {len(y_pred)}")
     if len(y_true) == 0:
-        raise ValueError("cannot build a report from zero clips")
+        raise ReportInputError("cannot build a report from zero clips")
     if proba is not None:
         proba = np.asarray(proba, dtype=np.float64)
         if proba.shape != (len(y_true), len(labels)):
-            raise ValueError(f"proba has shape {proba.shape}, expected {(len(y_true), len(labels))}")
+            raise ReportInputError(f"proba has shape {proba.shape}, expected {(len(y_true), len(labels))}")
     if clip_ids is not None and len(clip_ids) != len(y_true):
-        raise ValueError(f"clip_ids has {len(clip_ids)} entries but there are {len(y_true)} clips")
+        raise ReportInputError(f"clip_ids has {len(clip_ids)} entries but there are {len(y_true)} clips")
     if clip_notes is not None and len(clip_notes) != len(y_true):
-        raise ValueError(f"clip_notes has {len(clip_notes)} entries but there are {len(y_true)} clips")
+        raise ReportInputError(f"clip_notes has {len(clip_notes)} entries but there are {len(y_true)} clips")
 
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
@@ -186,35 +193,35 @@ def report_from_confusion(labels: Sequence[str], matrix: Sequence[Sequence[int]]
 def check_confusion_labels(labels) -> list[str]:
     """The class names of a published matrix: non-empty, distinct strings."""
     if not isinstance(labels, (list, tuple)) or not labels:
-        raise ValueError("labels must be a non-empty list of class names")
+        raise ReportInputError("labels must be a non-empty list of class names")
     bad = [x for x in labels if not isinstance(x, str) or not x.strip()]
     if bad:
-        raise ValueError(f"labels must be non-empty strings, got {bad[0]!r}")
+        raise ReportInputError(f"labels must be non-empty strings, got {bad[0]!r}")
     repeated = sorted({x for x in labels if labels.count(x) > 1})
     if repeated:
-        raise ValueError(f"label(s) listed twice: {', '.join(repeated)} (each class must appear once)")
+        raise ReportInputError(f"label(s) listed twice: {', '.join(repeated)} (each class must appear once)")
     return list(labels)
 
 
 def check_confusion_counts(matrix, k: int) -> np.ndarray:
     """A KxK array of non-negative whole counts with at least one clip, or a ValueError saying why."""
     if not isinstance(matrix, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in matrix):
-        raise ValueError("matrix must be a list of rows, each a list of counts")
+        raise ReportInputError("matrix must be a list of rows, each a list of counts")
     if len(matrix) != k:
-        raise ValueError(f"confusion matrix has {len(matrix)} rows, expected {k} (one row and column per label)")
+        raise ReportInputError(f"confusion matrix has {len(matrix)} rows, expected {k} (one row and column per label)")
     short = next((i for i, r in enumerate(matrix) if len(r) != k), None)
     if short is not None:
-        raise ValueError(f"confusion matrix row {short + 1} has {len(matrix[short])} entries, expected {k} "
+        raise ReportInputError(f"confusion matrix row {short + 1} has {len(matrix[short])} entries, expected {k} "
                          "(one row and column per label)")
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
             whole = isinstance(v, int) or (isinstance(v, float) and math.isfinite(v) and v == int(v))
             if isinstance(v, bool) or not whole or v < 0:
-                raise ValueError(f"confusion matrix entries must be non-negative whole counts; "
+                raise ReportInputError(f"confusion matrix entries must be non-negative whole counts; "
                                  f"row {i + 1} column {j + 1} is {v!r}")
     counts = np.array([[int(v) for v in row] for row in matrix], dtype=np.int64)
     if counts.sum() <= 0:
-        raise ValueError("confusion matrix counts no clips (every entry is 0)")
+        raise ReportInputError("confusion matrix counts no clips (every entry is 0)")
     return counts
 
 
@@ -400,11 +407,11 @@ def _as_names(values: Sequence, labels: list[str], what: str) -> list[str]:
     for v in values:
         if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
             if not 0 <= int(v) < len(labels):
-                raise ValueError(f"{what}: class index {v} is outside 0..{len(labels) - 1}")
+                raise ReportInputError(f"{what}: class index {v} is outside 0..{len(labels) - 1}")
             names.append(labels[int(v)])
         else:
             name = str(v)
             if name not in known:
-                raise ValueError(f"{what}: unknown class {name!r} (classes: {', '.join(labels)})")
+                raise ReportInputError(f"{what}: unknown class {name!r} (classes: {', '.join(labels)})")
             names.append(name)
     return names
