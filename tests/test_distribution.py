@@ -27,7 +27,7 @@ def built(tmp_path_factory) -> dict[str, list[str]]:
                  "requirements-dev.txt", "requirements-dev-nodeps.txt", "requirements-models.txt"):
         if (REPO / name).exists():
             shutil.copy2(REPO / name, project / name)
-    for folder in ("src", "tests"):
+    for folder in ("src", "tests", "bench", "docs", "scripts"):
         shutil.copytree(REPO / folder, project / folder, ignore=SKIP)
     script = ("import setuptools.build_meta as b; s = b.build_sdist('out'); w = b.build_wheel('out'); "
               "print('built', s, w)")
@@ -88,6 +88,35 @@ def test_the_sdist_carries_its_whole_test_suite_and_the_licence(built):
     missing = [str(p.relative_to(REPO)) for p in _files(REPO / "tests") if str(p.relative_to(REPO)) not in sdist]
     assert not missing, missing
     assert {"LICENSE", "requirements.txt", "pyproject.toml"} <= sdist
+
+
+def _provenance_commands(value) -> list[str]:
+    """Every `command` a provenance record holds, at any depth."""
+    if isinstance(value, dict):
+        return [*([value["command"]] if isinstance(value.get("command"), str) else []),
+                *(c for item in value.values() for c in _provenance_commands(item))]
+    if isinstance(value, list):
+        return [c for item in value for c in _provenance_commands(item)]
+    return []
+
+
+def test_the_sdist_carries_the_commands_that_made_its_packaged_files_and_what_its_tests_read(built):
+    """The packaged pose model's provenance names `scripts/make_default_pose_model.py` and
+    `scripts/choose_action_threshold.py`, the score calibration's `scripts/make_default_calibration.py`:
+    an sdist without scripts/ cannot rebuild them, and one without bench/ and docs/ fails the
+    tests that read them."""
+    import json
+
+    sdist = set(built["sdist"])
+    commands = [command for name in ("pose_classifier/default/pose_default.json",
+                                     "pipeline/default/score_calibration.json")
+                for command in _provenance_commands(json.loads((PACKAGE / name).read_text(encoding="utf-8")))]
+    scripts = [word for command in commands for word in command.split() if word.endswith(".py")]
+    assert len(scripts) == len(commands) >= 3, commands
+    assert [script for script in scripts if script not in sdist] == []
+    missing = [str(p.relative_to(REPO)) for folder in ("bench", "docs", "scripts") for p in _files(REPO / folder)
+               if str(p.relative_to(REPO)) not in sdist]
+    assert missing == []
 
 
 INSTALLED_CHECKS = """
