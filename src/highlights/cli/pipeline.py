@@ -142,13 +142,19 @@ def detect(
         _detect_batch(collect_games(inputs), out, cfg, workers=workers, threads=threads, engine=engine,
                       address=address, fresh=fresh, progress=progress)
         return
+    cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
+    _detect_one(inputs[0], out, cfg, annotations=annotations, half=half, progress=progress,
+                capped=max_highlights is not None or reel_seconds is not None)
+
+
+def _detect_one(video: Path, out: Path, cfg, *, annotations: Optional[Path], half: Optional[int], progress: bool,
+                capped: bool) -> None:
+    """One game's detect run into `out`, and what it found said on the console."""
     from highlights.cli.detect_lines import (interrupted_line, say_against_truth, say_run_notes, say_why_none,
                                              say_written)
     from highlights.events import half_of_video
     from highlights.pipeline.detect import detect_highlights
 
-    video = inputs[0]
-    cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
     truth = None
     if annotations is not None:
         truth, half = _annotation(annotations, half=half, video=video)
@@ -163,8 +169,7 @@ def detect(
         typer.echo(interrupted_line(stop, out), err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     say_why_none(result, video, console.print)
-    say_run_notes(result, cfg, truth, capped=max_highlights is not None or reel_seconds is not None,
-                  say=console.print)
+    say_run_notes(result, cfg, truth, capped=capped, say=console.print)
     if truth is not None:
         say_against_truth(result, truth, annotations, console.print)
     say_written(written, result, out, console.print)
