@@ -88,6 +88,35 @@ def _sets(flags: list[str]) -> list[str]:
     return [arg for flag in flags for arg in ("--set", flag)]
 
 
+@dataclass(frozen=True)
+class _DemoPaths:
+    """Where the demo's steps write, under its output folder `out` (`under`)."""
+
+    out: Path
+    footage: Path
+    datasets: Path
+    run: Path
+    checkpoint: Path
+    report: Path
+    game_dir: Path
+    game_name: str
+    detect_dir: Path
+
+    @classmethod
+    def under(cls, out: Path) -> _DemoPaths:
+        run = out / "runs" / "classifier-v2"
+        return cls(out=out, footage=out / "footage", datasets=out / "datasets", run=run, checkpoint=run / "best.pt",
+                   report=out / "report", game_dir=out / "game", game_name="game", detect_dir=out / "highlights")
+
+    @property
+    def game_video(self) -> Path:
+        return self.game_dir / f"{self.game_name}.mp4"
+
+    @property
+    def game_annotation(self) -> Path:
+        return self.game_dir / f"{self.game_name}.json"
+
+
 def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple[list[Step], dict[str, Path]]:
     """The demo's command lines, in order, and the files a person opens afterwards.
 
@@ -97,14 +126,16 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
         from highlights.model.cpu_features import this_cpu
 
         native_bf16 = this_cpu().native_bf16
-    footage, datasets = out / "footage", out / "datasets"
-    run, report = out / "runs" / "classifier-v2", out / "report"
-    game_dir, detect_dir = out / "game", out / "highlights"
-    game_name = "game"
-    game_video, game_ann = game_dir / f"{game_name}.mp4", game_dir / f"{game_name}.json"
-    checkpoint = run / "best.pt"
+    paths = _DemoPaths.under(out)
+    return [*_classifier_steps(paths, size, native_bf16), *_game_steps(paths, size)], _outputs(paths)
+
+
+def _classifier_steps(paths: _DemoPaths, size: DemoSize, native_bf16: bool) -> list[Step]:
+    """Synthetic clips, the two dataset versions, and the classifier trained on v2 and evaluated,
+    beside the packaged pose classifier."""
+    footage, datasets, out = paths.footage, paths.datasets, paths.out
     seconds = str(size.clip_seconds)
-    steps = [
+    return [
         Step("synth-v1", "Synthetic labelled clips for dataset v1",
              ["synth", "clips", "--per-class", str(size.clips_per_class_v1), "--seconds", seconds,
               "--size", size.clip_size, "--out", str(footage / "clips-v1"), "--seed", "1"]),
@@ -118,23 +149,31 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
              ["dataset", "grow", str(footage / "clips-v2-none"), "--root", str(datasets), "--parent", "v1"]),
         Step("dataset-diff", "The growth table", ["dataset", "diff", "v1", "v2", "--root", str(datasets)]),
         Step("train", "Train the classifier on v2 (reduced budget for a CPU demo)",
-             ["train", "--root", str(datasets), "--version", "v2", "--out", str(run), "--quick",
+             ["train", "--root", str(datasets), "--version", "v2", "--out", str(paths.run), "--quick",
               "--epochs", str(size.train_epochs)]),
         Step("evaluate", "Evaluate on v2's test split: the scoreboard (and whether int8"
                          + (" or bf16" if native_bf16 else "") + " may replace fp32)",
-             ["evaluate", "--checkpoint", str(checkpoint), "--root", str(datasets), "--version", "v2",
-              "--out", str(report),
+             ["evaluate", "--checkpoint", str(paths.checkpoint), "--root", str(datasets), "--version", "v2",
+              "--out", str(paths.report),
               "--int8", *(["--bf16"] if native_bf16 else [])]),
         Step("evaluate-pose", "The packaged pose classifier (trained on synthetic poses only, no checkpoint "
                               "needed) on the v1 clips, beside the R(2+1)D's scoreboard",
              ["evaluate", "--clips", str(footage / "clips-v1"), "--out", str(out / "report-pose")]),
+    ]
+
+
+def _game_steps(paths: _DemoPaths, size: DemoSize) -> list[Step]:
+    """A synthetic game, its highlights found, the pipeline evaluated on it with each classifier, and
+    the ablation."""
+    game_video, game_ann, checkpoint, out = paths.game_video, paths.game_annotation, paths.checkpoint, paths.out
+    return [
         Step("synth-game", "A synthetic game with annotated highlights",
              ["synth", "game", "--minutes", str(size.game_minutes), "--size", size.game_size,
               "--fps", str(size.game_fps),
-              "--out", str(game_dir), "--name", game_name, "--seed", "3"]),
+              "--out", str(paths.game_dir), "--name", paths.game_name, "--seed", "3"]),
         Step("detect", "Find the highlights in the game",
              ["detect", str(game_video), "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS),
-              "--annotations", str(game_ann), "--out", str(detect_dir)]),
+              "--annotations", str(game_ann), "--out", str(paths.detect_dir)]),
         Step("pipeline-evaluate", "Pipeline recall, precision, average-mAP, per sport, and where each miss was lost",
              ["pipeline", "evaluate", "--video", str(game_video), "--annotations", str(game_ann),
               "--checkpoint", str(checkpoint), *_sets(SYNTHETIC_STAGE_FLAGS), "--out", str(out / "pipeline-eval")]),
@@ -149,13 +188,18 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
               *[arg for change in DEMO_ABLATION_CHANGES for arg in ("--change", change)],
               "--out", str(out / "ablation")]),
     ]
-    outputs = {
-        "dataset meta (v2)": datasets / "v2" / "dataset_meta.json",
+
+
+def _outputs(paths: _DemoPaths) -> dict[str, Path]:
+    """The files a person opens after the demo, by what each is."""
+    out, report, detect_dir = paths.out, paths.report, paths.detect_dir
+    return {
+        "dataset meta (v2)": paths.datasets / "v2" / "dataset_meta.json",
         "test report": report / "video_scorer_testreport.json",
         "test report (Markdown)": report / "video_scorer_testreport.md",
         "confusion matrix": report / "video_scorer_testreport_confusion.png",
         "reliability diagram": report / "video_scorer_testreport_reliability.png",
-        "training curves": run / "train_curves.png",
+        "training curves": paths.run / "train_curves.png",
         "pose classifier report": out / "report-pose" / "video_scorer_testreport.md",
         "highlights": detect_dir / "highlights.json",
         "highlight reel": detect_dir / "reel.mp4",
@@ -166,7 +210,6 @@ def plan(out: Path, size: DemoSize, *, native_bf16: bool | None = None) -> tuple
         "ablation": out / "ablation" / "ablation.md",
         "ablation chart": out / "ablation" / "ablation.png",
     }
-    return steps, outputs
 
 
 def _cpu_seconds() -> float:
