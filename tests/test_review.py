@@ -586,6 +586,10 @@ def test_items_decided_over_one_segment_as_one_class_are_one_clip(session, tmp_p
     assert result.clips == {"missed": 1, "rejected": 1} and len(result.version.real_clips) == 2
     assert len(result.repeated) == 2 and f"{gid}/c18 (as {gid}/h0)" in result.repeated
     assert f"2 item(s) left out, the same clip as another item's" in _export_message(result)
+    # ... and the missed event is one event of the game's annotations, which `pipeline evaluate` counts
+    for path in result.annotations[gid]:
+        loaded = load_annotation(path)
+        assert [e.label for e in loaded.events if abs(e.key_s - 10.0) < 0.01] == ["soccer_shooting"], path.name
     with pytest.raises(ReviewError, match="nothing new to export"):
         export_review(session, root, parent="v1")
 

@@ -244,10 +244,14 @@ def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -
 
 
 def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
-    events = []
+    """The game's events: one per segment decided as one class, as the export cuts one clip of it
+    (`one_clip_per_segment`). A missed event marked twice at one playhead is one event: twice, it
+    would count once found as two events found, or once missed as two misses."""
+    events, seen = [], set()
     for c in sorted(clips, key=lambda c: c.decision.start_s):
-        if c.background:
+        if c.background or c.fingerprint() in seen:
             continue
+        seen.add(c.fingerprint())
         label = c.outcome.label
         d = c.decision
         events.append(Event(id=c.item, sport=sport_of(label), label=label, start_s=round(d.start_s, 3),
