@@ -132,6 +132,38 @@ def test_calibrate_on_a_game_the_model_has_seen_warns_as_evaluate_does(tmp_path,
                 "than on new games; fit it on a game it has not seen" in said) is warned, said
 
 
+def test_evaluate_on_a_game_the_model_has_seen_says_so_in_its_report_files_too(tmp_path, monkeypatch):
+    """pipeline_eval.json and .md travel without the terminal: on a game the model was trained on,
+    each carries the warning the terminal prints, and on another game neither does. The run uses
+    the oracle classifier (the checkpoint here records only what it saw, no weights)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import highlights.pipeline.eval_report as eval_report
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    video = make_game(tmp_path / "game", duration_s=8.0, events=DEFAULT_EVENTS[:1])
+    run = eval_report.run_pipeline
+    monkeypatch.setattr(eval_report, "run_pipeline", lambda video, cfg, **kw: run(
+        video, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
+    args = ["pipeline", "evaluate", "--video", str(video), "--annotations", str(video.with_suffix(".json")),
+            "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--no-progress"]
+    for name, trained_on, warned in (("seen", {file_sha256(video)[:16]}, True), ("unseen", {"0" * 16}, False)):
+        ckpt = tmp_path / f"{name}.pt"
+        _checkpoint(ckpt, trained_on, tmp_path / "datasets", "v1")
+        out = tmp_path / f"eval-{name}"
+        res = CliRunner().invoke(app, [*args, "--checkpoint", str(ckpt), "--out", str(out)])
+        assert res.exit_code == 0, res.output
+        line = f"{ckpt} was trained on the video itself"
+        assert (f"warning: {line}" in " ".join(res.output.split())) is warned, res.output
+        saved = json.loads((out / "pipeline_eval.json").read_text())["seen_footage"]
+        assert (len(saved) == 1 and saved[0].startswith(line)) if warned else saved == [], saved
+        assert (f"**Warning:** {line}" in (out / "pipeline_eval.md").read_text()) is warned
+
+
 def test_calibrate_on_several_games_names_the_game_the_model_has_seen(tmp_path, monkeypatch):
     """Of several games pooled into one fit, the warning names the one the model was trained on."""
     from typer.testing import CliRunner

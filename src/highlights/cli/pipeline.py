@@ -298,11 +298,9 @@ def evaluate(
             console.print(auc_line(rel["auc"]))
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")
-    from highlights.pipeline.seen_video import seen_video_warnings
-
     # Last, beside the figures it qualifies: a reviewed game exported into the version the model
     # was trained on scores that model on footage it learned from.
-    for line in seen_video_warnings(cfg, video):
+    for line in report.about["seen_footage"]:
         console.print(f"warning: {line}", style="yellow")
 
 

@@ -112,6 +112,11 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
     refuse_a_detect_folder(out_dir)  # before the run, not after it
     result = run_pipeline(video_path, config, annotation=annotation, cache=cache, progress=progress)
     report = evaluate_result(result, annotation, tolerances=tolerances, half=half)
+    from highlights.pipeline.seen_video import seen_video_warnings
+
+    # In the files too, not on the terminal alone: the figures travel without the terminal, and on
+    # a game the model learned from they are no test of it.
+    report.about["seen_footage"] = seen_video_warnings(config, video_path)
     out_dir = Path(out_dir)
     video = result.video or {}
     name = Path(video["path"]).name if video.get("path") else "the game"
@@ -288,6 +293,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
         lines += [f"Video: `{video.get('path', '?')}` ({video.get('duration_s', 0):.1f} s). "
                   f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
                   + f". Classifier inference: {inference}.", ""]
+    lines += [f"**Warning:** {line}.\n" for line in about.get("seen_footage") or []]
     preds = about.get("predictions")
     if isinstance(preds, dict):
         lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
