@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import av
@@ -414,12 +415,40 @@ def _frame_time(frame, index: int, opened: _Opened, tb: float | None, origin: in
 SCALE_FILTERS = ("FAST_BILINEAR", "BILINEAR", "BICUBIC", "AREA", "POINT")
 
 
+def _shown_size(opened: _Opened, upright: UprightFrames, first_read: av.VideoFrame,
+                from_start: bool) -> tuple[int, int]:
+    """The video's size as shown, what `probe` gives: its first picture's, turned upright. A read
+    from part way decodes that picture apart (the stream's size may have changed since)."""
+    w, h = first_read.width, first_read.height
+    if not from_start:
+        stat = Path(opened.path).stat()
+        first = _first_picture_size(opened.path, opened.stream.index, stat.st_size, stat.st_mtime_ns)
+        w, h = first or (w, h)
+    return (h, w) if upright.clockwise in (90, 270) else (w, h)
+
+
+@lru_cache(maxsize=64)
+def _first_picture_size(path: str, stream_index: int, size: int, mtime_ns: int) -> tuple[int, int] | None:
+    """The stored size of a stream's first picture, kept per file as it is while its size and time
+    are unchanged: the pipeline reads a game part way once per window it classifies."""
+    with av.open(path) as again:
+        stream = next(s for s in again.streams if s.index == stream_index)
+        try:
+            first = next(again.decode(stream), None)
+        except av.error.FFmpegError:
+            return None  # the reader being used says what is damaged
+        return (first.width, first.height) if first is not None else None
+
+
 def _to_rgb(frame: av.VideoFrame, upright: UprightFrames, max_short_side: int | None,
-            interpolation: str | None = None, colour: Colour = Colour()) -> np.ndarray:
+            interpolation: str | None = None, colour: Colour = Colour(),
+            video_size: tuple[int, int] | None = None) -> np.ndarray:
     # Turned first, then scaled: the same pixels as the same pictures stored upright.
     stored_size = (frame.width, frame.height)  # untagged video's matrix goes by it, as players'
     frame = upright(frame)
     w, h = frame.width, frame.height
+    if video_size is not None and (w, h) != video_size:
+        return _fitted(frame, video_size, max_short_side, interpolation, colour, stored_size)
     short = min(w, h)
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
@@ -427,6 +456,27 @@ def _to_rgb(frame: av.VideoFrame, upright: UprightFrames, max_short_side: int | 
         return to_rgb(frame, colour, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
                       interpolation=interpolation, stored_size=stored_size)
     return to_rgb(frame, colour, stored_size=stored_size)
+
+
+def _fitted(frame: av.VideoFrame, video_size: tuple[int, int], max_short_side: int | None,
+            interpolation: str | None, colour: Colour, stored_size: tuple[int, int]) -> np.ndarray:
+    """A picture whose size changed part way through the stream (recordings of other shapes
+    joined, a stream that switched resolution), fitted in proportion inside the video's own
+    size, with black bars. Every frame then has one size, and a point found in any frame is in
+    the video's pixels, which boxes, poses and the outputs are measured in; stretched to that
+    size instead, a person in a picture of another shape would be squashed."""
+    width, height = video_size
+    short = min(width, height)
+    if max_short_side and short > max_short_side:
+        scale = max_short_side / short
+        width, height = max(2, round(width * scale)), max(2, round(height * scale))
+    fit = min(width / frame.width, height / frame.height)
+    w, h = min(width, max(2, round(frame.width * fit))), min(height, max(2, round(frame.height * fit)))
+    canvas = np.zeros((height, width, 3), np.uint8)
+    top, left = (height - h) // 2, (width - w) // 2
+    canvas[top:top + h, left:left + w] = to_rgb(frame, colour, width=w, height=h, interpolation=interpolation,
+                                                stored_size=stored_size)
+    return canvas
 
 
 @contextmanager
@@ -605,11 +655,12 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
             for item in source:
                 if upright is None:
                     upright = UprightFrames(clockwise_rotation_of(item.frame))
+                    video_size = _shown_size(opened, upright, item.frame, not (start_s and start_s > 0))
                 side = max_short_side if short_side_at is None else short_side_at(item.time_s)
                 if side is not None and side < 2:
                     raise ValueError(f"short_side_at({item.time_s}) must be None or at least 2, got {side}")
                 yield Frame(item.index, item.time_s,
-                            _to_rgb(item.frame, upright, side, interpolation, opened.colour))
+                            _to_rgb(item.frame, upright, side, interpolation, opened.colour, video_size))
                 count += 1
             if count == 0 and start_s is None and end_s is None:
                 raise VideoError(opened.path, "no decodable video frames")
@@ -688,20 +739,26 @@ def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None,
     """
     picks: list[tuple[float, np.ndarray]] = []
     upright: UprightFrames | None = None
+    video_size: tuple[int, int] | None = None
     converted: tuple[int, float, np.ndarray] | None = None
 
     def pick(item: _Timed) -> None:
-        nonlocal upright, converted
+        nonlocal upright, video_size, converted
         if converted is None or converted[0] != item.index:
             if upright is None:
                 upright = UprightFrames(clockwise_rotation_of(item.frame))
-            converted = (item.index, item.time_s, _to_rgb(item.frame, upright, None, None, opened.colour))
+                video_size = _shown_size(opened, upright, first_frame, not (start_s and start_s > 0))
+            converted = (item.index, item.time_s,
+                         _to_rgb(item.frame, upright, None, None, opened.colour, video_size))
         picks.append(converted[1:])
 
     prev: _Timed | None = None
+    first_frame: av.VideoFrame | None = None  # the first decoded, whether picked or not
     k = 0
     source = _timed_frames(opened, start_s, None, damage)
     for cur in source:
+        if first_frame is None:
+            first_frame = cur.frame
         while k < len(targets) and targets[k] <= cur.time_s:
             # A target exactly between two frames takes the earlier one, whatever the rounding.
             near_prev = (prev is not None
