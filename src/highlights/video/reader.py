@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 
@@ -76,6 +77,7 @@ class _Opened:
     time_by_index: bool  # no usable timestamps: frame i is at i / fps
     colour: Colour = Colour()  # how its pictures become RGB (HDR transfers are tone-mapped)
     origin_s: float = 0.0  # the moment, on the stream's clock, that players show as 0:00
+    pixel_aspect: Fraction = Fraction(1)  # a stored pixel's width over its height, as shown
 
     @property
     def start_s(self) -> float:
@@ -123,7 +125,7 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
         fps = _stream_fps(stream, raw)
         by_index = raw or container.format.name in _INDEX_TIMED_FORMATS
         return _Opened(path_str, container, stream, fps, by_index, Colour.of_stream(stream),
-                       timeline_origin_s(container, stream))
+                       timeline_origin_s(container, stream), _pixel_aspect(stream))
     except BaseException:
         container.close()
         raise
@@ -157,6 +159,27 @@ def timeline_origin_s(container, stream) -> float:
     else:
         origin = start
     return min(origin, start)
+
+
+def _pixel_aspect(stream) -> Fraction:
+    """The sample aspect ratio players stretch the stored picture by (HDV's 1440x1080 is shown at
+    1920x1080); 1 where none is stated, or one no camera writes (a damaged header)."""
+    ratio = stream.sample_aspect_ratio or (stream.codec_context.sample_aspect_ratio
+                                           if stream.codec_context is not None else None)
+    if not ratio or not Fraction(1, 4) <= Fraction(ratio) <= 4:
+        return Fraction(1)
+    return Fraction(ratio)
+
+
+def shown_dimensions(width: int, height: int, clockwise: int, pixel_aspect: Fraction) -> tuple[int, int]:
+    """The size a player shows an upright picture of `width` x `height` stored pixels at: their
+    stored width, along the picture's height once it is turned a quarter, stretched by
+    `pixel_aspect`."""
+    if pixel_aspect == 1:
+        return width, height
+    if clockwise in (90, 270):
+        return width, max(2, round(height * pixel_aspect))
+    return max(2, round(width * pixel_aspect)), height
 
 
 def _picture_area(stream) -> int:
@@ -424,7 +447,8 @@ def _shown_size(opened: _Opened, upright: UprightFrames, first_read: av.VideoFra
         stat = Path(opened.path).stat()
         first = _first_picture_size(opened.path, opened.stream.index, stat.st_size, stat.st_mtime_ns)
         w, h = first or (w, h)
-    return (h, w) if upright.clockwise in (90, 270) else (w, h)
+    w, h = (h, w) if upright.clockwise in (90, 270) else (w, h)
+    return shown_dimensions(w, h, upright.clockwise, opened.pixel_aspect)
 
 
 @lru_cache(maxsize=64)
@@ -442,23 +466,25 @@ def _first_picture_size(path: str, stream_index: int, size: int, mtime_ns: int) 
 
 def _to_rgb(frame: av.VideoFrame, upright: UprightFrames, max_short_side: int | None,
             interpolation: str | None = None, colour: Colour = Colour(),
-            video_size: tuple[int, int] | None = None) -> np.ndarray:
+            video_size: tuple[int, int] | None = None, pixel_aspect: Fraction = Fraction(1)) -> np.ndarray:
     # Turned first, then scaled: the same pixels as the same pictures stored upright.
     stored_size = (frame.width, frame.height)  # untagged video's matrix goes by it, as players'
     frame = upright(frame)
-    w, h = frame.width, frame.height
+    w, h = shown_dimensions(frame.width, frame.height, upright.clockwise, pixel_aspect)
     if video_size is not None and (w, h) != video_size:
-        return _fitted(frame, video_size, max_short_side, interpolation, colour, stored_size)
+        return _fitted(frame, (w, h), video_size, max_short_side, interpolation, colour, stored_size)
     short = min(w, h)
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
         # Scaling and the YUV->RGB conversion happen in one swscale pass.
         return to_rgb(frame, colour, width=max(2, round(w * scale)), height=max(2, round(h * scale)),
                       interpolation=interpolation, stored_size=stored_size)
+    if (w, h) != (frame.width, frame.height):  # pixels not square: stretched as players show them
+        return to_rgb(frame, colour, width=w, height=h, interpolation=interpolation, stored_size=stored_size)
     return to_rgb(frame, colour, stored_size=stored_size)
 
 
-def _fitted(frame: av.VideoFrame, video_size: tuple[int, int], max_short_side: int | None,
+def _fitted(frame: av.VideoFrame, shown: tuple[int, int], video_size: tuple[int, int], max_short_side: int | None,
             interpolation: str | None, colour: Colour, stored_size: tuple[int, int]) -> np.ndarray:
     """A picture whose size changed part way through the stream (recordings of other shapes
     joined, a stream that switched resolution), fitted in proportion inside the video's own
@@ -470,8 +496,8 @@ def _fitted(frame: av.VideoFrame, video_size: tuple[int, int], max_short_side: i
     if max_short_side and short > max_short_side:
         scale = max_short_side / short
         width, height = max(2, round(width * scale)), max(2, round(height * scale))
-    fit = min(width / frame.width, height / frame.height)
-    w, h = min(width, max(2, round(frame.width * fit))), min(height, max(2, round(frame.height * fit)))
+    fit = min(width / shown[0], height / shown[1])
+    w, h = min(width, max(2, round(shown[0] * fit))), min(height, max(2, round(shown[1] * fit)))
     canvas = np.zeros((height, width, 3), np.uint8)
     top, left = (height - h) // 2, (width - w) // 2
     canvas[top:top + h, left:left + w] = to_rgb(frame, colour, width=w, height=h, interpolation=interpolation,
@@ -575,6 +601,7 @@ def probe(path: str | Path) -> VideoInfo:
         width, height = first.width, first.height
         if rotation in (90, 270):
             width, height = height, width
+        width, height = shown_dimensions(width, height, rotation, opened.pixel_aspect)
         plays = duration * opened.fps
         # An edit list (a clip trimmed on the phone or copied from a cut without re-encoding)
         # keeps samples it tells players to skip: the index lists more frames than its duration
@@ -660,7 +687,8 @@ def iter_frames(path: str | Path, *, target_fps: float | None = None,
                 if side is not None and side < 2:
                     raise ValueError(f"short_side_at({item.time_s}) must be None or at least 2, got {side}")
                 yield Frame(item.index, item.time_s,
-                            _to_rgb(item.frame, upright, side, interpolation, opened.colour, video_size))
+                            _to_rgb(item.frame, upright, side, interpolation, opened.colour, video_size,
+                                    opened.pixel_aspect))
                 count += 1
             if count == 0 and start_s is None and end_s is None:
                 raise VideoError(opened.path, "no decodable video frames")
@@ -749,7 +777,7 @@ def _nearest_frames(opened: _Opened, targets: np.ndarray, start_s: float | None,
                 upright = UprightFrames(clockwise_rotation_of(item.frame))
                 video_size = _shown_size(opened, upright, first_frame, not (start_s and start_s > 0))
             converted = (item.index, item.time_s,
-                         _to_rgb(item.frame, upright, None, None, opened.colour, video_size))
+                         _to_rgb(item.frame, upright, None, None, opened.colour, video_size, opened.pixel_aspect))
         picks.append(converted[1:])
 
     prev: _Timed | None = None

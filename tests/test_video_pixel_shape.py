@@ -1,0 +1,47 @@
+"""Pixels that are not square (a sample aspect ratio, as HDV and DV cameras and some editors'
+exports store a picture narrower than it is shown): frames are read at the shape a player shows,
+so a person is not squashed for the pose model and the reel keeps the picture's shape."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import av
+import numpy as np
+import pytest
+
+from highlights.video import iter_frames, probe, read_clip
+from tests.video_fixtures import mux_frames, video_stream
+
+
+def _square_stored_half_wide(path, sar: Fraction) -> None:
+    """48x48 pictures of pixels `sar` wide: a white block 24 stored pixels wide and 48 tall in the
+    middle of black, a square on screen when `sar` is 2."""
+    rgb = np.zeros((48, 48, 3), np.uint8)
+    rgb[:, 12:36] = 255
+    with av.open(str(path), "w") as out:
+        stream = video_stream(out, 48, 48, rate=10)
+        stream.codec_context.sample_aspect_ratio = sar
+        mux_frames(out, stream, [rgb] * 5)
+
+
+def _white_box(rgb: np.ndarray) -> tuple[int, int]:
+    """(width, height) of the white part."""
+    white = rgb.mean(axis=2) > 128
+    return int(white.any(axis=0).sum()), int(white.any(axis=1).sum())
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_wide_pixels_are_read_at_the_shape_a_player_shows(tmp_path, suffix):
+    path = tmp_path / f"wide pixels{suffix}"
+    _square_stored_half_wide(path, Fraction(2, 1))
+    info = probe(path)
+    assert (info.width, info.height) == (96, 48)
+    frames = list(iter_frames(path))
+    assert {f.rgb.shape for f in frames} == {(48, 96, 3)}
+    width, height = _white_box(frames[0].rgb)
+    assert abs(width - height) <= 2
+    small = list(iter_frames(path, max_short_side=24))
+    assert {f.rgb.shape for f in small} == {(24, 48, 3)}
+    clip, _ = read_clip(path, 2)
+    assert clip.shape == (2, 48, 96, 3)
