@@ -134,3 +134,16 @@ def test_two_games_in_two_threads_find_what_each_finds_alone(tmp_path):
     for t in threads:
         t.join()
     assert [found(results[i]) for i in range(2)] == alone
+
+
+@pytest.mark.parametrize("module", ["highlights.datasets", "highlights.pipeline.detect"])
+def test_importing_the_datasets_or_detect_loads_no_augmentation_library(module):
+    """A notebook that reads a dataset version or runs detect does not wait seconds for
+    albumentations and the torch it loads, which only making augmented variants needs."""
+    import subprocess
+    import sys
+
+    code = (f"import sys, {module}; "
+            "print(sorted(m for m in ('albumentations', 'torch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

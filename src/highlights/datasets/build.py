@@ -16,12 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from highlights.atomic import disk_full_message, is_disk_full, json_text
 from highlights.clips.clip_id import clip_id_of
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
-from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
 from highlights.datasets.checks import (
     LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video, load_likenesses,
     not_a_class, save_likenesses,
@@ -45,6 +45,11 @@ from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
 from highlights.vocabulary import class_name, class_name_error_text, class_name_problem, decomposed_class_names
+
+if TYPE_CHECKING:
+    # albumentations, and the torch it loads, take seconds to import: only a version made with
+    # augmented variants needs them, so they are imported where the variants are made.
+    from highlights.augment import PhoneAugment, PhoneAugmentConfig
 
 _READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
 
@@ -349,6 +354,8 @@ def _store_clips(base: DatasetVersion | None, checked: list[CheckedClip], new_sp
     """The parent's clips linked, the new ones copied, and the variants of the train clips made:
     their rows and meta into `rows` and `clip_meta`; returns the augmentation (None: no variants)
     and the number of new variants."""
+    from highlights.augment import PhoneAugment, PhoneAugmentConfig, derive_seed
+
     if base:
         _link_parent_clips(base, tmp, rows, clip_meta, show_progress)
     augment = PhoneAugment(augment_config or PhoneAugmentConfig()) if augment_variants else None
@@ -470,6 +477,8 @@ def _parent_augment(base: DatasetVersion | None,
     trained without phone-footage copies. A parent that records no setting but holds variants
     (grown before versions inherited it) is read from the variants it holds.
     """
+    from highlights.augment import PhoneAugmentConfig
+
     if base is None:
         return 0, config
     recorded = base.meta.get("augment") or {}
@@ -486,6 +495,8 @@ def _top_up_parent_variants(base: DatasetVersion, per_clip: int, seed: int, augm
     """Give each of the parent's train clips the variants it lacks of ``per_clip``: "two variants per
     training clip" holds for the whole new version, not only its new clips. The parent is not
     touched; the new variants are the new version's."""
+    from highlights.augment import derive_seed
+
     have = Counter(c.derived_from for c in base.augmented_clips)
     short = [c for c in base.real_clips if c.split == "train" and have[c.clip_id] < per_clip]
     added = 0

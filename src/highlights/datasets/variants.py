@@ -6,15 +6,17 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from highlights.augment import PhoneAugment, derive_seed
 from highlights.datasets.store import clip_file_name
 from highlights.file_hash import file_sha256
 from highlights.video import iter_frames, probe, write_video
 from highlights.video.writer import DATA_PRESET
+
+if TYPE_CHECKING:  # albumentations is imported only where variants are made (datasets/build.py)
+    from highlights.augment import PhoneAugment
 
 VARIANT_SUFFIX = ".mp4"
 # Variants are written no larger than this (short side, px). Only the clip classifier's training
@@ -41,6 +43,8 @@ def make_variants(source: Path, version_dir: Path, augment: PhoneAugment, seeds:
     source larger than ``VARIANT_MAX_SHORT_SIDE`` is scaled down to it first. The clip is held in
     memory while its variants are made: dataset clips are a few seconds long.
     """
+    from highlights.augment import derive_seed
+
     fps = probe(source).fps
     frames = np.stack([frame.rgb for frame in iter_frames(source, max_short_side=VARIANT_MAX_SHORT_SIDE,
                                                           interpolation="AREA")])
