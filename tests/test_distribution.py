@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "highlights"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")
 WHEEL_LIMIT_BYTES = 2_000_000
+LEFT_BEHIND_VIDEOS = ("tests/left behind.mp4", "bench/IMG_0001.MOV", "docs/game.mkv")
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +30,9 @@ def built(tmp_path_factory) -> dict[str, list[str]]:
             shutil.copy2(REPO / name, project / name)
     for folder in ("src", "tests", "bench", "docs", "scripts"):
         shutil.copytree(REPO / folder, project / folder, ignore=SKIP)
+    # Clips a developer left in a checkout: MANIFEST.in's grafts take files git does not track too.
+    for stray in LEFT_BEHIND_VIDEOS:
+        (project / stray).write_bytes(b"\0" * 64)
     script = ("import setuptools.build_meta as b; s = b.build_sdist('out'); w = b.build_wheel('out'); "
               "print('built', s, w)")
     done = subprocess.run([sys.executable, "-c", script], cwd=project, capture_output=True, text=True)
@@ -117,6 +121,13 @@ def test_the_sdist_carries_the_commands_that_made_its_packaged_files_and_what_it
     missing = [str(p.relative_to(REPO)) for folder in ("bench", "docs", "scripts") for p in _files(REPO / folder)
                if str(p.relative_to(REPO)) not in sdist]
     assert missing == []
+
+
+def test_the_sdist_carries_no_video_left_in_the_checkout(built):
+    """Footage (a real clip, a rendered game) lying in tests/, bench/ or docs/ of the checkout the
+    sdist is built from stays out of it: no video goes out with the source."""
+    videos = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mts")
+    assert [name for name in built["sdist"] if name.lower().endswith(videos)] == []
 
 
 INSTALLED_CHECKS = """
