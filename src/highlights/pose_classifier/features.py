@@ -79,37 +79,58 @@ def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION
     if version not in FEATURE_VERSIONS:
         raise ValueError(f"unknown pose feature version {version!r}; expected one of {FEATURE_VERSIONS}")
     seen = norm[:, :, 2] > 0
-    feats: list[tuple[str, float]] = []
+    hip_ok = seen[:, L_HIP] & seen[:, R_HIP]
+    hip = 0.5 * (norm[:, L_HIP, :2] + norm[:, R_HIP, :2])  # the centre of the hips
+    sho_ok = seen[:, L_SHOULDER] & seen[:, R_SHOULDER]
+    sho = 0.5 * (norm[:, L_SHOULDER, :2] + norm[:, R_SHOULDER, :2])
+    feats = [*_limb_speeds(norm, fps), *_hip_motion(hip, hip_ok, fps, version),
+             *_arm_features(norm, seen, sho, sho_ok, version), *_leg_features(norm, seen, hip, hip_ok)]
+    # Trunk lean from vertical (radians, either way) and its range.
+    trunk = sho - hip
+    lean = np.abs(np.arctan2(trunk[:, 0], np.maximum(trunk[:, 1], 1e-3)))
+    feats += _stat("lean", lean, hip_ok & sho_ok, ("max", "mean", "min"))
+    feats.append(("visible_frac", float(seen.mean())))
+    feats.append(("legs_visible_frac", float(seen[:, [L_KNEE, R_KNEE, L_ANKLE, R_ANKLE]].mean())))
+    names = [n for n, _ in feats]
+    values = np.array([v for _, v in feats], dtype=np.float32)
+    values[~np.isfinite(values)] = 0.0
+    return values, names
 
+
+def _limb_speeds(norm: np.ndarray, fps: float) -> list[tuple[str, float]]:
+    """The faster and the slower of each pair of wrists, ankles, knees and elbows: their speeds."""
     def speed_of(n, j):
         sp, ok = _speed(n, j, fps)
         return np.concatenate([[0.0], sp]), np.concatenate([[False], ok])
 
+    feats: list[tuple[str, float]] = []
     for name, (a, b) in {"wrist": (L_WRIST, R_WRIST), "ankle": (L_ANKLE, R_ANKLE),
                          "knee": (L_KNEE, R_KNEE), "elbow": (L_ELBOW, R_ELBOW)}.items():
         hi, mhi, lo, mlo = _pair(norm, a, b, speed_of)
         feats += _stat(f"{name}_speed_hi", hi, mhi & np.isfinite(hi), ("max", "mean", "p90"))
         feats += _stat(f"{name}_speed_lo", lo, mlo & np.isfinite(lo), ("max", "mean"))
-    # Centre of the hips: travel and vertical motion (jumps) in the window's own frame.
-    hip_ok = seen[:, L_HIP] & seen[:, R_HIP]
-    hip = 0.5 * (norm[:, L_HIP, :2] + norm[:, R_HIP, :2])
-    if hip_ok.sum() >= 2:
-        hy = hip[hip_ok, 1]
-        hx = hip[hip_ok, 0]
-        feats += [("hip_rise", float(hy.max() - np.median(hy))), ("hip_dip", float(np.median(hy) - hy.min())),
-                  ("hip_travel", float(hx.max() - hx.min())),
-                  ("hip_vy_max", _hip_vy_max(hip[:, 1], hip_ok, fps, version))]
-    else:
-        feats += [("hip_rise", 0.0), ("hip_dip", 0.0), ("hip_travel", 0.0), ("hip_vy_max", 0.0)]
-    sho_ok = seen[:, L_SHOULDER] & seen[:, R_SHOULDER]
-    sho = 0.5 * (norm[:, L_SHOULDER, :2] + norm[:, R_SHOULDER, :2])
+    return feats
 
+
+def _hip_motion(hip: np.ndarray, hip_ok: np.ndarray, fps: float, version: int) -> list[tuple[str, float]]:
+    """The centre of the hips: travel and vertical motion (jumps) in the window's own frame."""
+    if hip_ok.sum() < 2:
+        return [("hip_rise", 0.0), ("hip_dip", 0.0), ("hip_travel", 0.0), ("hip_vy_max", 0.0)]
+    hy = hip[hip_ok, 1]
+    hx = hip[hip_ok, 0]
+    return [("hip_rise", float(hy.max() - np.median(hy))), ("hip_dip", float(np.median(hy) - hy.min())),
+            ("hip_travel", float(hx.max() - hx.min())), ("hip_vy_max", _hip_vy_max(hip[:, 1], hip_ok, fps, version))]
+
+
+def _arm_features(norm: np.ndarray, seen: np.ndarray, sho: np.ndarray, sho_ok: np.ndarray,
+                  version: int) -> list[tuple[str, float]]:
+    """The wrists against the shoulders and the head, their gap, and their reach forward of the body."""
     def rel_height(n, j):
         ok = seen[:, j] & sho_ok
         return n[:, j, 1] - sho[:, 1], ok
 
     hi, mhi, lo, mlo = _pair(norm, L_WRIST, R_WRIST, rel_height)
-    feats += _stat("wrist_above_shoulder_hi", hi, mhi & np.isfinite(hi), ("max", "mean", "min"))
+    feats = _stat("wrist_above_shoulder_hi", hi, mhi & np.isfinite(hi), ("max", "mean", "min"))
     feats += _stat("wrist_above_shoulder_lo", lo, mlo & np.isfinite(lo), ("max", "mean"))
     ok = mhi & np.isfinite(hi)
     feats.append(("wrist_over_shoulder_frac", float(np.mean(hi[ok] > 0)) if ok.any() else 0.0))
@@ -129,28 +150,22 @@ def window_features(norm: np.ndarray, fps: float, version: int = FEATURE_VERSION
     if version >= 2:  # the farther of the wrists seen, not an unseen one at the hip centre
         reach = np.where(rm, reach, -np.inf)
     feats += _stat("wrist_reach", reach.max(axis=1), rm.any(axis=1), ("max", "mean"))
+    return feats
 
+
+def _leg_features(norm: np.ndarray, seen: np.ndarray, hip: np.ndarray, hip_ok: np.ndarray) -> list[tuple[str, float]]:
+    """The higher ankle and knee against the hips, and how far apart the feet are."""
     def foot_height(n, j):
         return n[:, j, 1] - hip[:, 1], seen[:, j] & hip_ok
 
-    hi, mhi, lo, mlo = _pair(norm, L_ANKLE, R_ANKLE, foot_height)
-    feats += _stat("ankle_above_hip_hi", hi, mhi & np.isfinite(hi), ("max", "mean"))
-    hi, mhi, lo, mlo = _pair(norm, L_KNEE, R_KNEE, foot_height)
+    hi, mhi, _, _ = _pair(norm, L_ANKLE, R_ANKLE, foot_height)
+    feats = _stat("ankle_above_hip_hi", hi, mhi & np.isfinite(hi), ("max", "mean"))
+    hi, mhi, _, _ = _pair(norm, L_KNEE, R_KNEE, foot_height)
     feats += _stat("knee_above_hip_hi", hi, mhi & np.isfinite(hi), ("max", "mean"))
     ank_both = seen[:, L_ANKLE] & seen[:, R_ANKLE]
     stride = np.abs(norm[:, L_ANKLE, 0] - norm[:, R_ANKLE, 0])
     feats += _stat("feet_apart", stride, ank_both, ("max", "mean"))
-    # Trunk lean from vertical (radians, either way) and its range.
-    trunk = sho - hip
-    tok = hip_ok & sho_ok
-    lean = np.abs(np.arctan2(trunk[:, 0], np.maximum(trunk[:, 1], 1e-3)))
-    feats += _stat("lean", lean, tok, ("max", "mean", "min"))
-    feats.append(("visible_frac", float(seen.mean())))
-    feats.append(("legs_visible_frac", float(seen[:, [L_KNEE, R_KNEE, L_ANKLE, R_ANKLE]].mean())))
-    names = [n for n, _ in feats]
-    values = np.array([v for _, v in feats], dtype=np.float32)
-    values[~np.isfinite(values)] = 0.0
-    return values, names
+    return feats
 
 
 def feature_names() -> list[str]:
