@@ -407,3 +407,26 @@ def test_a_copy_asked_of_a_source_browsers_play_is_said_to_be_asked_for(tmp_path
     assert not deep.asked
     assert deep.pending("waiting").note.startswith("the source is ") and "which browsers do not play" in deep.pending(
         "waiting").note
+
+
+_AV1_ENCODER = next((name for name in ("libsvtav1", "libaom-av1") if name in av.codecs_available), None)
+
+
+@pytest.mark.skipif(_AV1_ENCODER is None, reason="this PyAV build has no AV1 encoder")
+def test_an_av1_video_is_named_av1_not_by_its_decoder_and_plays_as_it_is_in_webm(tmp_path):
+    """FFmpeg decodes AV1 with dav1d, whose decoder is named `libdav1d`: the codec is AV1 all
+    the same, which browsers play in WebM (a copy of an hour's game was made for nothing, its
+    note saying 'libdav1d video') and not in an MP4 here."""
+    from highlights.video import probe
+    from tests.video_fixtures import indexed_frames, mux_frames, video_stream
+
+    options = {"preset": "12"} if _AV1_ENCODER == "libsvtav1" else {"cpu-used": "8"}
+    sources = {}
+    for name in ("clip.webm", "clip.mp4"):
+        with av.open(str(tmp_path / name), "w") as out:
+            stream = video_stream(out, 64, 64, rate=10, encoder=_AV1_ENCODER, options=options)
+            mux_frames(out, stream, indexed_frames(10, 64, 64))
+        sources[name] = tmp_path / name
+    assert probe(sources["clip.webm"]).codec == "av1"
+    assert unplayable_because(sources["clip.webm"]) is None
+    assert unplayable_because(sources["clip.mp4"]) == "AV1 video"

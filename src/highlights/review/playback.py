@@ -33,7 +33,7 @@ import av
 from highlights.atomic import atomic_path, temp_file_beside
 from highlights.file_identity import file_identity
 from highlights.progress import progress_bar
-from highlights.video import iter_frames, main_video_stream, probe, timeline_origin_s, write_video
+from highlights.video import codec_name, iter_frames, main_video_stream, probe, timeline_origin_s, write_video
 from highlights.video.colour import HDR_TRANSFERS
 
 log = logging.getLogger(__name__)
@@ -98,7 +98,7 @@ def unplayable_because(path: str | Path) -> str | None:
             video = main_video_stream(container)
             if video is None or video.codec_context is None:
                 return None  # reading it fails later, with the reader's own message
-            codec = video.codec_context.name
+            codec = codec_name(video.codec_context)
             pixels = video.codec_context.pix_fmt or ""
             transfer = HDR_TRANSFERS.get(int(video.codec_context.color_trc or 0))
             sound = [s.codec_context.name for s in container.streams.audio if s.codec_context is not None]

@@ -6,7 +6,7 @@
 from highlights.video.colour import PICTURES_VERSION
 from highlights.video.errors import VideoError
 from highlights.video.file_names import VIDEO_SUFFIXES
-from highlights.video.reader import iter_frames, main_video_stream, probe, read_clip, timeline_origin_s
+from highlights.video.reader import codec_name, iter_frames, main_video_stream, probe, read_clip, timeline_origin_s
 from highlights.video.types import Frame, VideoInfo
 from highlights.video.verify import check_frames_reach_end
 from highlights.video.writer import write_video
@@ -31,6 +31,7 @@ __all__ = [
     "VideoInfo",
     "check_frames_reach_end",
     "clip_to_tensor",
+    "codec_name",
     "iter_frames",
     "main_video_stream",
     "probe",

@@ -187,6 +187,12 @@ def _picture_area(stream) -> int:
     return (ctx.width or 0) * (ctx.height or 0) if ctx is not None else 0
 
 
+def codec_name(codec_context) -> str:
+    """The codec a stream is coded in (`h264`, `av1`): FFmpeg's canonical name, where the context's
+    own name is its decoder's (`libdav1d` for AV1)."""
+    return codec_context.codec.canonical_name
+
+
 def _codec_name(stream) -> str:
     # Without a codec context, PyAV's attribute lookup falls through to None and raises
     # AttributeError (a damaged codec header); say so rather than fail here.
@@ -610,7 +616,7 @@ def probe(path: str | Path) -> VideoInfo:
         start = opened.start_s
         return VideoInfo(path=opened.path, width=width, height=height, rotation=rotation,
                          fps=opened.fps, duration_s=start + duration, num_frames=num_frames,
-                         codec=opened.stream.codec_context.name, start_s=start,
+                         codec=codec_name(opened.stream.codec_context), start_s=start,
                          frame_rate=0.0 if opened.time_by_index else frame_rate_of(opened.stream, opened.fps),
                          timecode=start_timecode(opened.container, opened.stream),
                          sound_channels=sound_channels(opened.container))
