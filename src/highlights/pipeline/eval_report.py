@@ -282,23 +282,7 @@ def damaged_recall_line(damage: dict[str, Any] | None) -> str | None:
 
 
 def render_markdown(report: PipelineEvaluation) -> str:
-    about = report.about
-    lines = ["# Highlight pipeline evaluation", ""]
-    video = about.get("video")
-    if video is not None:
-        from highlights.pipeline.classifier_inference import classifier_inference_text
-
-        inference = classifier_inference_text(str(about.get("inference_backend")), about.get("stages") or {},
-                                              about.get("config") or {})
-        lines += [f"Video: `{video.get('path', '?')}` ({video.get('duration_s', 0):.1f} s). "
-                  f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
-                  + f". Classifier inference: {inference}.", ""]
-    lines += [f"**Warning:** {line}.\n" for line in about.get("seen_footage") or []]
-    preds = about.get("predictions")
-    if isinstance(preds, dict):
-        lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
-                  + (f", {about['highlights_from_spots']}" if about.get("highlights_from_spots") else "")
-                  + "), scored without running the pipeline.", ""]
+    lines = ["# Highlight pipeline evaluation", "", *_what_was_scored(report.about)]
     lines += [f"Matching: {report.scores.matching}.", "",
               f"Each rate is shown with its 95% interval ({INTERVAL_METHOD}) and the counts it is made of.", "",
               markdown_table(["tolerance (s)", "events", "highlights", "recall", "precision", "class recall",
@@ -306,7 +290,7 @@ def render_markdown(report: PipelineEvaluation) -> str:
                              ([f"{s.tolerance_s:g}", s.events, s.highlights, s.recall.reported(),
                                s.precision.reported(), s.class_recall.reported(), s.class_precision.reported()]
                               for s in report.scores.scores))]
-    damaged = damaged_recall_line(about.get("damage"))
+    damaged = damaged_recall_line(report.about.get("damage"))
     if damaged:
         lines += ["", damaged]
     if report.shown is not None:
@@ -322,36 +306,9 @@ def render_markdown(report: PipelineEvaluation) -> str:
               markdown_table(["sport", "events", "recall", "class recall"],
                              ([sport, g.events, g.recall.reported(), g.class_recall.reported()]
                               for sport, g in primary.per_sport.items()))]
-    att = report.attribution
-    if att is None:
+    if report.attribution is None:
         return "\n".join(lines + [""])
-    missed = att["missed"]
-    lines += ["", f"## Where the misses were lost ({missed} of {att['events']} events missed, "
-              f"tolerance {att['tolerance_s']:g} s, class level)", "",
-              markdown_table(["stage", "misses", "share [95% interval]"],
-                             ([stage, row["count"], Rate(row["count"], missed).with_interval()]
-                              for stage, row in att["by_stage"].items())),
-              "",
-              markdown_table(["cause", "misses", "share [95% interval]"],
-                             ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).with_interval()]
-                              for cause, row in att["by_cause"].items()))]
-    if att["misses"]:
-        lines += ["", markdown_table(["event", "label", "key (s)", MISS_WHERE, "detail"],
-                                     ([m["event_id"], m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"]]
-                                      for m in att["misses"]))]
-    rel = report.about.get("score_reliability") or {}
-    if rel.get("n"):
-        calibration = report.about.get("score_calibration")
-        lines += ["",
-                  f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
-                  "", f"Expected calibration error {ece_reported(rel)}{bins_words(rel)}; scores are {calibration}.", "",
-                  *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
-                     f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
-                  *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
-                  markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
-                                 ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.3f}",
-                                   Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]
-                                  for b in rel["bins"]))]
+    lines += _misses_markdown(report.attribution) + _reliability_markdown(report.about)
     lines += ["", "The config that made these numbers is in `pipeline_eval.json` under `config`"
               + (", and the model files the run loaded, each with its sha256, under `models`"
                  if report.about.get("models") else "") + ".", ""]
@@ -359,6 +316,65 @@ def render_markdown(report: PipelineEvaluation) -> str:
     if rerun:
         lines += [rerun, ""]
     return "\n".join(lines)
+
+
+def _what_was_scored(about: dict[str, Any]) -> list[str]:
+    """The report's opening: the video and its stages, or the predictions file scored, and what the
+    footage seen leaves out."""
+    lines = []
+    video = about.get("video")
+    if video is not None:
+        from highlights.pipeline.classifier_inference import classifier_inference_text
+
+        inference = classifier_inference_text(str(about.get("inference_backend")), about.get("stages") or {},
+                                              about.get("config") or {})
+        lines += [f"Video: `{video.get('path', '?')}` ({video.get('duration_s', 0):.1f} s). "
+                  f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
+                  + f". Classifier inference: {inference}.", ""]
+    lines += [f"**Warning:** {line}.\n" for line in about.get("seen_footage") or []]
+    preds = about.get("predictions")
+    if isinstance(preds, dict):
+        lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
+                  + (f", {about['highlights_from_spots']}" if about.get("highlights_from_spots") else "")
+                  + "), scored without running the pipeline.", ""]
+    return lines
+
+
+def _misses_markdown(att: dict[str, Any]) -> list[str]:
+    """Where the misses were lost: by stage, by cause, and each miss."""
+    missed = att["missed"]
+    lines = ["", f"## Where the misses were lost ({missed} of {att['events']} events missed, "
+             f"tolerance {att['tolerance_s']:g} s, class level)", "",
+             markdown_table(["stage", "misses", "share [95% interval]"],
+                            ([stage, row["count"], Rate(row["count"], missed).with_interval()]
+                             for stage, row in att["by_stage"].items())),
+             "",
+             markdown_table(["cause", "misses", "share [95% interval]"],
+                            ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).with_interval()]
+                             for cause, row in att["by_cause"].items()))]
+    if att["misses"]:
+        lines += ["", markdown_table(["event", "label", "key (s)", MISS_WHERE, "detail"],
+                                     ([m["event_id"], m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"]]
+                                      for m in att["misses"]))]
+    return lines
+
+
+def _reliability_markdown(about: dict[str, Any]) -> list[str]:
+    """The highlights' score reliability section, where there were highlights to bin."""
+    rel = about.get("score_reliability") or {}
+    if not rel.get("n"):
+        return []
+    calibration = about.get("score_calibration")
+    return ["",
+            f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
+            "", f"Expected calibration error {ece_reported(rel)}{bins_words(rel)}; scores are {calibration}.", "",
+            *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
+               f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
+            *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
+            markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
+                           ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.3f}",
+                             Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]
+                            for b in rel["bins"]))]
 
 
 def path_choice_note(about: dict[str, Any]) -> str | None:
