@@ -45,3 +45,26 @@ def test_wide_pixels_are_read_at_the_shape_a_player_shows(tmp_path, suffix):
     assert {f.rgb.shape for f in small} == {(24, 48, 3)}
     clip, _ = read_clip(path, 2)
     assert clip.shape == (2, 48, 96, 3)
+
+
+def test_a_training_clip_the_reader_decoded_squashed_is_decoded_again(tmp_path, monkeypatch):
+    """The decoded-clip cache is keyed by the reader's `PICTURES_VERSION`. Version 4 read the
+    stored picture of wide pixels, half the width a player shows here: a clip it cached must not be
+    what training reads now, or the fix would reach only clips never decoded before."""
+    import highlights.train.cache as cache_module
+    from highlights.clips.spec import ClipSpec
+    from highlights.datasets.records import ClipRecord
+    from highlights.file_hash import file_sha256
+
+    path = tmp_path / "wide pixels.mp4"
+    _square_stored_half_wide(path, Fraction(2, 1))
+    record = ClipRecord(clip_id="c0", path=path, label="none", split="train", group="g", sha256=file_sha256(path),
+                        derived_from=None, licence="CC0-1.0", provenance="{}")
+    cache = cache_module.DecodedClipCache(tmp_path / "cache", ClipSpec(num_frames=2, resize_short_side=48))
+    with monkeypatch.context() as earlier:
+        earlier.setattr(cache_module, "PICTURES_VERSION", 4)
+        stale = cache.path_for(record)
+    stale.parent.mkdir(parents=True)
+    np.save(stale, np.zeros((2, 48, 48, 3), np.uint8))  # the stored picture's shape, as version 4 read it
+    cache.ensure([record])
+    assert cache.decoded == 1 and cache.load(record).shape == (2, 48, 96, 3)

@@ -28,12 +28,15 @@ import numpy as np
 # games) carries it in its key, so an upgrade that reads pictures differently never serves figures
 # computed from the old pictures. 1: BT.601 limited range for every stream (swscale's default);
 # 2: the stream's stated matrix and range, HDR tone-mapped; 3: untagged HD read as BT.709;
-# 4: a sideways-stored picture turned upright before it is scaled (`rotation.UprightFrames`).
+# 4: a sideways-stored picture turned upright before it is scaled (`rotation.UprightFrames`);
+# 5: pixels that are not square stretched to the shape a player shows, and a picture whose size
+# changes part way fitted into the first's (`reader._to_rgb`): poses, tracks and clips cached from
+# such video were of the squashed or stored picture.
 # A change within rounding keeps the number: `tone_map` done in slices moved HDR (HLG, PQ) pictures
 # only, by at most 1 level on a few values in a million (bench/bench_tone_map.py), far less than a
 # lossy re-encode of the same clip moves them; a new number would have every cache, SDR ones too,
 # computed again.
-PICTURES_VERSION = 4
+PICTURES_VERSION = 5
 
 # AVColorSpace values with swscale coefficients (its table is indexed by the same numbers).
 _MATRICES = {1, 4, 5, 6, 7, 9, 10}
