@@ -316,3 +316,29 @@ def test_detect_on_a_still_picture_says_nothing_moved(cli, tmp_path):
     assert "0 highlights in 6 s" in text
     assert "no highlights: nothing in the video moved enough to be looked at for people (the motion gate: " \
            "candidates.motion_threshold=0.3" in text
+
+
+def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an_hour_in(cli, video, tmp_path):
+    """A camera's clock kept by a stream copy: the pictures lie from 3600 s to 3614 s. The run
+    analysed 14 s of video, and its speed is of those; it said 3614 s and a speed 250 times too high."""
+    import shutil
+
+    import av
+
+    late = tmp_path / "late.mkv"
+    with av.open(str(video)) as src, av.open(str(late), "w") as out:
+        stream = out.add_stream_from_template(src.streams.video[0])
+        shift = int(3600 / src.streams.video[0].time_base)
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
+                out.mux(packet)
+    shutil.copy(video.with_suffix(".gt.jsonl"), tmp_path / "late.gt.jsonl")
+    res = cli("detect", late, "--out", tmp_path / "out", *GT, "--set", "classifier.enabled=false", "--no-progress")
+    assert res.exit_code == 0, res.output
+    data = json.loads((tmp_path / "out" / "highlights.json").read_text())
+    assert data["video"]["start_s"] == pytest.approx(3600.0, abs=0.01)
+    assert data["video"]["duration_s"] == pytest.approx(3614.0, abs=0.1)
+    stats = data["stats"]
+    assert stats["speed_x_realtime"] == pytest.approx(14.0 / stats["seconds"], rel=0.02)
+    assert "in 14 s of video" in " ".join(res.output.split())

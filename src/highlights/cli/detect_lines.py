@@ -74,7 +74,8 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
     # The speed is the analysis's: cutting the clips and the reel comes after, and a batch's index
     # times the whole game, so say which one this is.
     inference = classifier_inference_text(result.inference_backend, result.backends, result.config.to_dict())
-    say(f"{counted(len(result.highlights), 'highlight')} in {result.video['duration_s']:.0f} s of video "
+    length_s = float(result.video["duration_s"]) - float(result.video.get("start_s") or 0.0)
+    say(f"{counted(len(result.highlights), 'highlight')} in {length_s:.0f} s of video "
         f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
         f"before the outputs were written; classifier inference: {inference})")
     from highlights.pipeline.classifier_inference import unkept_choice_note

@@ -458,7 +458,8 @@ class _StreamingRun:
                if "inference_path" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
-            "speed_x_realtime": round(float(context.info.duration_s) / elapsed, 2) if elapsed > 0 else None,
+            # of the pictures' length: a file whose clock starts an hour in ends an hour past its length
+            "speed_x_realtime": round(_pictures_length_s(context.info) / elapsed, 2) if elapsed > 0 else None,
             "no_person_found": no_person,
             # pose.refine: frames estimated again, those it found no one in, windows it dropped
             **({"pose_refine": reports["kinematics"]["refine"]} if "refine" in reports.get("kinematics", {}) else {}),
@@ -466,6 +467,11 @@ class _StreamingRun:
             **{"movenet_path": reports[name]["movenet_path"] for name in reversed(FRAME_STAGES)
                if "movenet_path" in reports.get(name, {})},
         }
+
+
+def _pictures_length_s(info) -> float:
+    """Seconds from the video's first picture to its end: what a run analyses."""
+    return max(0.0, float(info.duration_s) - float(info.start_s))
 
 
 def _end_slack_s(config: PipelineConfig, info) -> float:
