@@ -15,6 +15,7 @@ from highlights.errors import HighlightsError
 from highlights.report import (
     REPORT_FILENAME,
     build_report,
+    classes_note,
     compare_reports,
     format_comparison,
     load_report,
@@ -358,6 +359,35 @@ def test_compare_of_two_class_lists_shows_both_figures_over_all_classes_but_no_c
     # the same class lists in another order are one class list: the change is given
     same = {r["metric"]: r for r in compare_reports(b, {**b, "labels": list(reversed(b["labels"]))}) if not r["class"]}
     assert same["accuracy"]["change"] == 0 and not same["accuracy"].get("not_comparable")
+
+
+def test_compare_of_a_model_that_gained_a_class_on_the_same_clips_gives_every_change_but_macro_f1(tmp_path):
+    """The old model against one trained on a version that added tennis_serve, both scored on the
+    version both know: each clip is right or wrong whatever else either model could call it."""
+    truth = ["none", "soccer_shooting", "soccer_shooting", "none"]
+    scored_on = {"meta": {"dataset": {"root": "/data", "version": "v2", "split": "test", "clips": 4}},
+                 "clip_ids": ["c1", "c2", "c3", "c4"], "n_bootstrap": 10}
+    proba_a = np.array([[0.9, 0.1], [0.3, 0.7], [0.6, 0.4], [0.8, 0.2]])
+    proba_b = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1], [0.2, 0.7, 0.1], [0.2, 0.1, 0.7]])
+    a = build_report(truth, ["none", "soccer_shooting", "none", "none"], ["none", "soccer_shooting"],
+                     proba=proba_a, **scored_on)
+    b = build_report(truth, ["none", "soccer_shooting", "soccer_shooting", "tennis_serve"],
+                     ["none", "soccer_shooting", "tennis_serve"], proba=proba_b, **scored_on)
+    rows = {(r["metric"], r["class"]): r for r in compare_reports(a, b)}
+    assert rows[("accuracy", None)]["change"] == pytest.approx(0.0)  # 3 of 4 right each, other clips wrong
+    assert rows[("balanced_accuracy", None)]["change"] == pytest.approx(b["balanced_accuracy"] - a["balanced_accuracy"])
+    for metric in ("accuracy", "balanced_accuracy", "ece", "mean_average_precision", "action_auc"):
+        assert not rows[(metric, None)].get("not_comparable"), metric
+    assert rows[("macro_f1", None)]["change"] is None and rows[("macro_f1", None)]["not_comparable"]
+    note = classes_note(a, b)
+    assert "no change is given for it. They scored the same clips" in note
+    # Scored on other clips as well, none of them is a change of the models alone.
+    elsewhere = {**scored_on, "clip_ids": ["c1", "c2", "c3", "c5"]}
+    b_elsewhere = build_report(truth, ["none", "soccer_shooting", "soccer_shooting", "tennis_serve"],
+                               ["none", "soccer_shooting", "tennis_serve"], proba=proba_b, **elsewhere)
+    rows = {(r["metric"], r["class"]): r for r in compare_reports(a, b_elsewhere)}
+    assert all(rows[(m, None)]["not_comparable"] for m in ("accuracy", "balanced_accuracy", "ece"))
+    assert "no change is given for the figures over all classes" in classes_note(a, b_elsewhere)
 
 
 def test_compare_says_when_the_two_reports_were_scored_on_different_clips(tmp_path):

@@ -6,7 +6,8 @@ PER_CLASS_METRICS = ("precision", "recall", "f1", "support")
 UNDEFINED = "undefined"  # the precision of a class a model never predicted; recall and F1 of one without test clips
 NOT_COMPARABLE = "not comparable"  # the change of a figure over all classes when the two reports' classes differ
 # The figures over all classes that average over (or depend on) the class list: with two class lists
-# their difference is not a change of one model against another. The clip count is not one of them.
+# on other clips their difference is not a change of one model against another (on the same clips,
+# see `not_comparable_figures`). The clip count is not one of them.
 CLASS_LIST_FIGURES = frozenset({"accuracy", "macro_f1", "balanced_accuracy", "ece", "mean_average_precision",
                                 "action_auc"})
 
@@ -14,8 +15,9 @@ CLASS_LIST_FIGURES = frozenset({"accuracy", "macro_f1", "balanced_accuracy", "ec
 def compare_reports(a: dict, b: dict) -> list[dict]:
     """Rows `{"metric", "class", "a", "b", "change"}`: overall metrics first, then per class
     (classes of `a` in order, then classes only `b` has). A class missing from one side has
-    `None` there and no change. When the two class lists differ, the figures over all classes
-    have no change either (`not_comparable`): each averages over other classes."""
+    `None` there and no change. When the two class lists differ, macro-F1 has no change either
+    (`not_comparable`), nor, unless the two scored the same clips, the other figures over all
+    classes (`not_comparable_figures`)."""
     rows = []
     for metric in ("accuracy", "macro_f1", "balanced_accuracy"):
         if metric not in a or metric not in b:  # balanced accuracy: older reports have none
@@ -58,11 +60,22 @@ def compare_reports(a: dict, b: dict) -> list[dict]:
             rows.append(row)
         if with_ap:
             rows.append(_row("average_precision", label, _class_ap(ca, label), _class_ap(cb, label)))
-    if set(a["labels"]) != set(b["labels"]):
-        for row in rows:
-            if row["class"] is None and row["metric"] in CLASS_LIST_FIGURES:
-                row["change"], row["not_comparable"] = None, True
+    for row in rows:
+        if row["class"] is None and row["metric"] in not_comparable_figures(a, b):
+            row["change"], row["not_comparable"] = None, True
     return rows
+
+
+def not_comparable_figures(a: dict, b: dict) -> frozenset[str]:
+    """The figures over all classes whose change `compare_reports` does not give. With two class
+    lists (a model that gained a class against its predecessor), on the same clips each clip is
+    right or wrong whatever else either model could have called it, and the classes with test
+    clips are the same: accuracy, balanced accuracy, ECE, mean AP and the action AUC are the two
+    models' on one test. Macro-F1 averages over every class of its list, those without test clips
+    as 0, so it is not. On other clips, none of them is."""
+    if set(a["labels"]) == set(b["labels"]):
+        return frozenset()
+    return frozenset({"macro_f1"}) if same_test_clips(a, b) else CLASS_LIST_FIGURES
 
 
 def _never_predicted(figures: dict | None) -> bool:
@@ -192,6 +205,10 @@ def classes_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> s
     if not only_a and not only_b:
         return None
     sides = "; ".join(f"only {name} has {', '.join(cls)}" for name, cls in ((name_a, only_a), (name_b, only_b)) if cls)
+    if not_comparable_figures(a, b) == {"macro_f1"}:
+        return (f"{name_a} and {name_b} do not score the same classes ({sides}): their macro-F1 averages over "
+                "different classes, so no change is given for it. They scored the same clips, so the other figures "
+                "over all classes are each model's on one test, and their change is given.")
     return (f"{name_a} and {name_b} do not score the same classes ({sides}): their macro-F1 averages over "
             "different classes, so no change is given for the figures over all classes; compare the rows of the "
             "classes both have.")
