@@ -233,7 +233,31 @@ def test_a_version_of_other_classes_than_the_models_is_one_line_naming_them(mode
     assert len(errors) == 1, result.output
     assert errors[0].startswith(f"error: {dataset.root} v1 (test split): volleyball_spike ({n} clip{'s' if n != 1 else ''}) "
                                 f"is not a class of {named} ({', '.join(CLASSES)}): "), result.output
+    assert "score both on" not in errors[0]  # v1 grew from nothing
     assert not out.exists()
+
+
+@pytest.mark.parametrize("model", ["packaged pose model", "clip model"])
+def test_a_version_that_added_a_class_names_the_version_it_grew_from_to_compare_on(model, tmp_path):
+    """The old model cannot be scored on a version that added a class (a club's tennis_serve/ grown
+    in); the refusal names the version it grew from without it, where the old model and the new can
+    both be scored on the same clips for `report compare`."""
+    from highlights.datasets import create_version, grow_version
+    from tests.train_fixtures import write_colour_clips
+
+    root = tmp_path / "data"
+    create_version(write_colour_clips(tmp_path / "src", per_class=4), root, ratios=(0.5, 0.25, 0.25), seed=0)
+    for i in range(4):
+        write_clip(tmp_path / "more" / "tennis_serve" / f"serve_{i}.mp4", 100 + i, frames=16)
+    grow_version(tmp_path / "more", root, "v1", classes=["baseball_swing", "none", "tennis_serve"])  # v2
+    write_clip(tmp_path / "later" / "none" / "rest.mp4", 200, frames=16)
+    grow_version(tmp_path / "later", root, "v2")  # v3: the class came in one version before
+    args = ["evaluate", "--root", str(root), "--version", "v3", "--out", str(tmp_path / "report"), "--no-progress",
+            "--bootstrap", "10"]
+    errors = _error_lines(CliRunner().invoke(app, _scored_by(model == "clip model", args, tmp_path)))
+    assert len(errors) == 1 and f"{root} v3 (test split): tennis_serve (" in errors[0], errors
+    assert errors[0].endswith("; to compare this model with one that has tennis_serve, score both on v1 "
+                              "(--version v1), which v3 grew from and whose clips it keeps"), errors
 
 
 def test_a_tree_of_other_classes_is_refused_before_the_clip_model_is_loaded(tmp_path, monkeypatch):

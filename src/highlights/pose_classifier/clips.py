@@ -35,12 +35,20 @@ class OtherClassesRefused:
     model: str
     advice: str
 
-    def error(self, where: str, counts: dict[str, int], classes: list[str]) -> DatasetError:
-        """One line: where the clips are, each other class with its clips, the model's classes."""
+    def error(self, where: str, counts: dict[str, int], classes: list[str], *,
+              compare_on: tuple[str, str] | None = None) -> DatasetError:
+        """One line: where the clips are, each other class with its clips, the model's classes;
+        with ``compare_on`` (the version scored, the ancestor without those classes: see
+        `datasets.ancestors`), where this model and one that has them can both be scored."""
         named = ", ".join(f"{name} ({n} clip{'s' if n != 1 else ''})" for name, n in counts.items())
         one = len(counts) == 1
+        compare = ""
+        if compare_on is not None:
+            version, ancestor = compare_on
+            compare = (f"; to compare this model with one that has {', '.join(counts)}, score both on "
+                       f"{ancestor} (--version {ancestor}), which {version} grew from and whose clips it keeps")
         return DatasetError(f"{where}: {named} {'is not a class' if one else 'are not classes'} of {self.model} "
-                            f"({', '.join(classes)}): {self.advice}")
+                            f"({', '.join(classes)}): {self.advice}{compare}")
 
 
 def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = False,

@@ -49,6 +49,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
                      "clips": len(clips), "copies_left_out": copies}
         origins = [None] * len(clips)
+        dataset = None
     else:
         from highlights.datasets.checks import load_checked_splits
 
@@ -59,8 +60,12 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
     other = Counter(c.label for c in clips if c.label not in clf.classes)
     if other:  # a version of a club's own classes, before a model of the default four
+        from highlights.datasets.ancestors import ancestor_without
+
+        ancestor = ancestor_without(dataset.root, dataset.parent, set(other)) if dataset is not None else None
         raise _other_classes_refused(checkpoint).error(f"{data_meta['root']} {data_meta['version']} ({split} split)",
-                                                       dict(other), clf.classes)
+                                                       dict(other), clf.classes,
+                                                       compare_on=(dataset.name, ancestor) if ancestor else None)
     log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
     from highlights.pose_classifier.seen_clips import seen_by_pose_model
 

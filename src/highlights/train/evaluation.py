@@ -222,8 +222,12 @@ def _refuse_other_classes(records: Sequence[ClipRecord], classes: list[str], che
     if other:  # a version of other classes than the model's (a club's own, before a model of the default four)
         from highlights.pose_classifier.clips import OtherClassesRefused
 
+        from highlights.datasets.ancestors import ancestor_without
+
+        ancestor = ancestor_without(dataset.root, dataset.parent, set(other))
         raise OtherClassesRefused(checkpoint.name, "score a model trained on them").error(
-            f"{dataset.root} {dataset.name} ({split} split)", dict(other), classes)
+            f"{dataset.root} {dataset.name} ({split} split)", dict(other), classes,
+            compare_on=(dataset.name, ancestor) if ancestor else None)
 
 
 def _build_reduced_paths(classifier: ClipClassifier, dataset, split: str, *, bf16: bool, int8: bool,
