@@ -270,6 +270,9 @@ def test_detect_with_no_highlights_says_the_classifier_turned_every_window_down(
     text = " ".join(res.output.split())
     assert "0 highlights in" in text
     assert "no highlights: the classifier turned down every window, the most action-like of 2 windows said" in text
+    # with nothing to accept or reject, what the review offers is the windows turned down
+    assert text.endswith("next: review the windows the classifier turned down in the browser, mark each action it "
+                         f"missed: highlights review {tmp_path / 'd'}")
 
 
 def test_detect_with_no_trigger_says_no_window_reached_the_classifier(cli, video, tmp_path):

@@ -163,6 +163,8 @@ def say_written(written: dict[str, Path], result, out: Path, say: Say) -> None:
     if note:
         say(f"  ({note})")
     if result.highlights or result.trace.classifications:
-        # What a coach does next: watch and correct them; the decisions become training data.
-        say(f"next: review them in the browser, accept, reject or relabel each: highlights review "
-            f"{shlex.quote(str(out))}")
+        # What a coach does next: watch and correct them; the decisions become training data. With
+        # none kept, the review offers the windows turned down, where the missed actions are.
+        what = ("them in the browser, accept, reject or relabel each" if result.highlights else
+                "the windows the classifier turned down in the browser, mark each action it missed")
+        say(f"next: review {what}: highlights review {shlex.quote(str(out))}")
