@@ -345,3 +345,17 @@ def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an
     stats = data["stats"]
     assert stats["speed_x_realtime"] == pytest.approx(14.0 / stats["seconds"], rel=0.02)
     assert "in 14 s of video" in " ".join(res.output.split())
+
+
+def test_detect_says_when_the_video_has_fewer_pictures_a_second_than_it_analyses(cli, video, tmp_path):
+    from tests.pipeline_fixtures import make_game
+
+    slow = make_game(tmp_path / "slow", duration_s=14.0, fps=2.0, events=DEFAULT_EVENTS[:2])
+    said = {}
+    for name, path in (("slow", slow), ("usual", video)):
+        res = cli("detect", path, "--out", tmp_path / f"{name}-out", *GT, "--set", "classifier.enabled=false",
+                  "--no-progress")
+        assert res.exit_code == 0, res.output
+        said[name] = " ".join(res.output.split())
+    assert "note: the video has 2 pictures a second, fewer than the 10 the analysis looks at" in said["slow"]
+    assert "pictures a second, fewer than" not in said["usual"]

@@ -85,6 +85,9 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
     damaged = damage_line(result.damage)
     if damaged:
         say(f"the video is damaged: {damaged}")
+    few = few_pictures_note(result, cfg)
+    if few:
+        say(few)
     unkept = unkept_choice_note(result.stats.get("inference_path"))
     if unkept:
         say(unkept)
@@ -109,6 +112,19 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
     no_none = no_none_note(result)
     if no_none:
         say(no_none)
+
+
+def few_pictures_note(result, cfg) -> str | None:
+    """One line for a video of fewer pictures a second than the analysis looks at (a time-lapse,
+    a security camera's 1 fps): a swing or a shot lasts about a second, so few of its pictures show
+    it, and a run finding few highlights in it would read as a game with few actions."""
+    fps = float(result.video.get("frame_rate") or result.video.get("fps") or 0.0)
+    if not 0 < fps < cfg.analysis.fps:
+        return None
+    pictures = f"{fps:g} picture{'' if fps == 1 else 's'}"
+    return (f"note: the video has {pictures} a second, fewer than the {cfg.analysis.fps:g} the analysis looks at,"
+            " so an action quicker than a few of its pictures (a swing, a shot) can fall between "
+            "them and be missed")
 
 
 def no_none_note(result) -> str | None:
