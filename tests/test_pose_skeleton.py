@@ -71,6 +71,16 @@ def test_a_window_without_a_scale_is_not_normalised():
     assert normalise(flat) is None
     tiny = _window(shoulder_y=(199.5, 199.5, 199.5))  # a torso of half a pixel still scales
     assert normalise(tiny)[0, L_SHOULDER].tolist() == pytest.approx([-20.0, 1.0, 1.0])
+    speck = _window(shoulder_y=(199.9999, 199.9999, 199.9999))   # a ten-thousandth of a pixel does not
+    assert normalise(speck) is None
+
+
+def test_hips_and_shoulders_seen_at_the_least_visibility_give_the_scale():
+    kp = _window()
+    kp[:, [L_HIP, R_HIP, L_SHOULDER, R_SHOULDER], 2] = skeleton.MIN_VISIBILITY   # only just seen, in every frame
+    out = normalise(kp)
+    assert out is not None
+    assert out[0, NOSE].tolist() == pytest.approx([0.0, 1.5, 1.0])
 
 
 def test_mirror_negates_x_and_swaps_left_and_right():
