@@ -216,3 +216,21 @@ def test_an_unseen_joint_moves_no_feature(dropped):
 def test_a_feature_version_not_computed_here_is_refused_not_computed_as_another(version):
     with pytest.raises(ValueError, match=f"unknown pose feature version {version}"):
         window_features(_window(), 10.0, version)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_hips_dropping_are_as_fast_as_hips_rising(version):
+    # A landing, or a crouch before a jump: the hips' fastest vertical speed either way.
+    n = _window()
+    n[2, [L_HIP, R_HIP], 1] = -0.3                              # the hips drop in the last frame
+    feats = _features(n, version)
+    assert feats["hip_vy_max"] == pytest.approx(3.0)
+    assert (feats["hip_rise"], feats["hip_dip"]) == pytest.approx((0.0, 0.3))
+
+
+def test_feet_out_of_the_frame_are_half_the_legs_unseen():
+    n = _window()
+    n[:, [L_ANKLE, R_ANKLE]] = 0.0                             # the ankles below the frame's edge
+    feats = _features(n)
+    assert feats["legs_visible_frac"] == pytest.approx(0.5)   # knees seen, ankles not
+    assert feats["visible_frac"] == pytest.approx(13 / 17)    # nor the elbows
