@@ -79,3 +79,30 @@ def test_misplaced_wrists_sit_on_their_sides_ear_elbow_or_hip_with_a_low_score(w
                     assert (out[~moved, wrist, 2] >= 0.35).all()
     assert np.concatenate(moved_share).mean() == pytest.approx(0.1, abs=0.015)
     assert 0.3 <= min(scores) and max(scores) <= 0.45
+
+
+def test_a_rate_past_what_gaps_of_one_frame_allow_comes_out_at_that_limit():
+    # Runs of 1 to 4 frames (2.5 on average) with gaps of at least one frame: at most 5/7 swapped.
+    rng = np.random.default_rng(0)
+    for rate in (0.9, 0.99):
+        masks = np.stack([flicker_frames(20, rng, rate, 4) for _ in range(2000)])
+        assert masks.mean() == pytest.approx(5 / 7, abs=0.02)
+
+
+def test_a_frame_swapped_by_both_the_flicker_and_the_swapped_frames_is_the_right_way_round(windows):
+    # A swap of a swapped frame puts its sides back.
+    rng = np.random.default_rng(3)
+    cfg = replace(OFF, swap_frames=1.0, flicker=1.0, flicker_rate=0.4, flicker_run=4)
+    shares = [_swapped(augment_window(w, rng, cfg), w).mean() for _ in range(20) for w in windows]
+    assert np.mean(shares) == pytest.approx(0.6, abs=0.05)
+
+
+def test_a_wrist_the_estimator_did_not_see_is_not_made_seen_by_misplacing_it(windows):
+    rng = np.random.default_rng(4)
+    cfg = replace(OFF, wrist_misplace=0.5)
+    for w in windows:
+        w = w.copy()
+        w[::2, 9, 2] = 0.0                                         # the left wrist unseen in every other frame
+        out = augment_window(w, rng, cfg)
+        assert not out[::2, 9, 2].any()
+        assert out[::2, 10, 2].min() >= 0.3                         # the right one, seen, keeps a score
