@@ -164,6 +164,32 @@ def test_evaluate_on_a_game_the_model_has_seen_says_so_in_its_report_files_too(t
         assert (f"**Warning:** {line}" in (out / "pipeline_eval.md").read_text()) is warned
 
 
+def test_detect_against_annotations_of_a_game_the_model_has_seen_says_so(tmp_path, monkeypatch):
+    """`detect --annotations` prints the recall and precision `pipeline evaluate` gives: on a game
+    the model was trained on, with the same warning. The run uses the oracle classifier."""
+    from typer.testing import CliRunner
+
+    import highlights.pipeline.detect as detect
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    video = make_game(tmp_path / "game", duration_s=8.0, events=DEFAULT_EVENTS[:1])
+    run = detect.run_pipeline
+    monkeypatch.setattr(detect, "run_pipeline", lambda video, cfg, **kw: run(
+        video, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
+    for name, trained_on, warned in (("seen", {file_sha256(video)[:16]}, True), ("unseen", {"0" * 16}, False)):
+        ckpt = tmp_path / f"{name}.pt"
+        _checkpoint(ckpt, trained_on, tmp_path / "datasets", "v1")
+        res = CliRunner().invoke(app, ["detect", str(video), "--annotations", str(video.with_suffix(".json")),
+                                       "--checkpoint", str(ckpt), "--out", str(tmp_path / f"d-{name}"),
+                                       "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--no-progress"])
+        assert res.exit_code == 0, res.output
+        said = " ".join(res.output.split())
+        assert "recall" in said
+        assert (f"warning: {ckpt} was trained on the video itself" in said) is warned, said
+
+
 def test_calibrate_on_several_games_names_the_game_the_model_has_seen(tmp_path, monkeypatch):
     """Of several games pooled into one fit, the warning names the one the model was trained on."""
     from typer.testing import CliRunner

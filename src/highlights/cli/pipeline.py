@@ -172,6 +172,11 @@ def _detect_one(video: Path, out: Path, cfg, *, annotations: Optional[Path], hal
     say_run_notes(result, cfg, truth, capped=capped, say=console.print)
     if truth is not None:
         say_against_truth(result, truth, annotations, console.print)
+        from highlights.pipeline.seen_video import seen_video_warnings
+
+        # Those figures, as `pipeline evaluate`'s, are no test of a model trained on the game.
+        for line in seen_video_warnings(cfg, video):
+            console.print(f"warning: {line}", style="yellow")
     say_written(written, result, out, console.print)
 
 
