@@ -174,6 +174,12 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
     assert [r["status"] for r in index["games"]] == ["done", "failed", "failed", "done"]
     assert rows["lost"]["error"] == games[1].error and rows["bravo"]["error"] == games[2].error
     assert index["summary"]["failed"] == 2 and index["summary"]["done"] == 2
+    # Every field docs/batch.md lists for a game's record is there, in a failed game's too (null).
+    documented = _documented_game_fields()
+    assert len(documented) > 15
+    for r in index["games"]:
+        assert documented <= set(r), (r["status"], sorted(documented - set(r)))
+    assert rows["lost"]["warning"] is None and rows["lost"]["damage"] is None
     assert (out / "alpha" / GAME_RECORD).is_file() and (out / "charlie" / GAME_RECORD).is_file()
     assert not (out / "lost").exists() and not (out / "bravo").exists()
     with open(out / "index.csv", newline="") as f:
@@ -192,6 +198,15 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
     assert [(r["status"], r["error"]) for r in _index(out)["games"]] == [
         ("done", None), ("done", None), ("failed", games[2].error), ("done", None)]
     assert (out / "lost" / GAME_RECORD).is_file()
+
+
+def _documented_game_fields() -> set[str]:
+    """The fields docs/batch.md's table of a game's record names, less those it says are present
+    only in some records."""
+    page = (Path(__file__).resolve().parents[1] / "docs" / "batch.md").read_text(encoding="utf-8")
+    table = page.split("Each of `games`", 1)[1].split("\n\n", 2)[1]
+    rows = [[cell.strip() for cell in line.split("|")[1:-1]] for line in table.splitlines() if line.startswith("| `")]
+    return {name.strip("`") for name, _, meaning in rows if not meaning.startswith("present")}
 
 
 def test_workers_times_threads_fits_the_cores():

@@ -212,7 +212,8 @@ def failed_record(job: GameJob, error: str, *, seconds: float | None = None) -> 
     """The index record of a game that could not be processed; `error` is one line."""
     return {"format": GAME_FORMAT, "game_id": job.game_id, "video": job.video, "sport": job.sport,
             "fingerprint": job.fingerprint, "model_sha256": job.model_sha256, "worker": None,
-            "status": "failed", "error": error, "duration_s": job.duration_s, "highlights": None,
+            "status": "failed", "error": error, "warning": None, "damage": None, "made_by": None,
+            "duration_s": job.duration_s, "highlights": None,
             "by_label": {}, "seconds": None if seconds is None else round(seconds, 3),
             "speed_x_realtime": None, "inference_backend": None, "files": {},
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
