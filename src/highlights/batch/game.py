@@ -169,7 +169,9 @@ def run_game(job: GameJob) -> dict[str, Any]:
         for h in result.highlights:
             labels[h.label] = labels.get(h.label, 0) + 1
         seconds = time.perf_counter() - started
-        duration = float(result.video.get("duration_s") or 0.0)
+        # The pictures' length, from the first to the end: a video's `duration_s` is where it ends on its
+        # clock, an hour past its length where the clock starts an hour in (a camera's, kept by a stream copy).
+        duration = max(0.0, float(result.video.get("duration_s") or 0.0) - float(result.video.get("start_s") or 0.0))
         from highlights.pipeline.damage import damage_line
 
         record = {**base, "status": "done", "error": None,

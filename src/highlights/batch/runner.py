@@ -48,7 +48,8 @@ def _duration(video: Path) -> float | None:
     from highlights.video import VideoError, probe
 
     try:
-        return float(probe(video).duration_s)
+        info = probe(video)
+        return max(0.0, float(info.duration_s) - float(info.start_s))  # its length, as the game's record gives it
     except (VideoError, OSError, ValueError):
         return None  # the game itself will fail and say why
 
