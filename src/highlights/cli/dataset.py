@@ -24,7 +24,9 @@ app = typer.Typer(no_args_is_help=True)
 console = plain_console()
 
 ROOT_OPTION = typer.Option(Path("datasets"), "--root", help="Folder holding the versions v1, v2, ...")
-CLASSES_HELP = "Comma-separated class list (default: the labels found, or the parent's classes)"
+CLASSES_HELP = "Comma-separated class list (default: the labels found)"
+GROW_CLASSES_HELP = ("Comma-separated class list (default: the parent's classes, so a new label is refused; to add "
+                     "a class, list the parent's classes and the new one)")
 SKIP_BAD_HELP = ("Leave out unreadable, unknown-label and duplicate clips (listed in dataset_meta.json) "
                  "instead of refusing the whole version")
 SKIP_EXISTING_HELP = "Quietly leave out clips already in the parent (when SRC is a folder that grew)"
@@ -103,7 +105,7 @@ def grow(
     src: Path = typer.Argument(..., help="New clips: a folder per class or a CSV manifest"),
     root: Path = ROOT_OPTION,
     parent: str = typer.Option(..., "--parent", help="The version to grow, e.g. v1"),
-    classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
+    classes: str | None = typer.Option(None, "--classes", help=GROW_CLASSES_HELP),
     note: str | None = typer.Option(None, "--note", help="Free-text note (default: the parent's)"),
     seed: int | None = typer.Option(None, "--seed", min=0, help="Seed for placing new groups (default: the parent's)"),
     split: str | None = typer.Option(None, "--split", help="train,val,test proportions (default: the parent's)"),
