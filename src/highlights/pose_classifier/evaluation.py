@@ -42,30 +42,8 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     dataset version's split."""
     checkpoint = Path(checkpoint)
     clf = PoseClassifier.load(checkpoint)
-    if clips_root is not None:
-        clips, _ = clip_tree(clips_root, clf.classes, show_progress=show_progress,
-                             refuse_others=_other_classes_refused(checkpoint), log=log)
-        clips, copies = each_video_once(clips, log)
-        data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
-                     "clips": len(clips), "copies_left_out": copies}
-        origins = [None] * len(clips)
-        dataset = None
-    else:
-        from highlights.datasets.checks import load_checked_splits
-
-        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress, log=log)
-        # Listed as the R(2+1)D's report lists them: by clip id, with the file each was added from.
-        clips = [LabelledClip(r.path, r.label, r.clip_id) for r in records]
-        origins = [dataset.origin(r.clip_id) for r in records]
-        data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
-    other = Counter(c.label for c in clips if c.label not in clf.classes)
-    if other:  # a version of a club's own classes, before a model of the default four
-        from highlights.datasets.ancestors import ancestor_without
-
-        ancestor = ancestor_without(dataset.root, dataset.parent, set(other)) if dataset is not None else None
-        raise _other_classes_refused(checkpoint).error(f"{data_meta['root']} {data_meta['version']} ({split} split)",
-                                                       dict(other), clf.classes,
-                                                       compare_on=(dataset.name, ancestor) if ancestor else None)
+    clips, origins, data_meta = _clips_to_score(checkpoint, clf, clips_root=clips_root, root=root, version=version,
+                                                split=split, show_progress=show_progress, log=log)
     log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
     from highlights.pose_classifier.seen_clips import seen_by_pose_model
 
@@ -77,19 +55,8 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         # A model without `none` has no answer for a clip with nobody in it: given the first class,
         # it counted right whenever that was its label. Left out of the scores and said, as the
         # pipeline makes no highlight of a window with nobody in it.
-        names = [c.name for c, f in zip(clips, found) if not f]
-        shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-        left_out = {"clips": names,
-                    "note": (f"{len(names)} of the {len(clips)} clips show nobody the pose model finds ({shown}); "
-                             f"the model's classes have no `none` to call them, so they are not scored")}
-        log(f"left out: {left_out['note']}")
-        if len(names) == len(clips):
-            from highlights.datasets.errors import DatasetError
-
-            where = data_meta.get("clips_root") or f"{data_meta.get('root')} {data_meta.get('version')}"
-            raise DatasetError(f"{where}: no person found in any of its {len(clips)} clips, so there is nothing to "
-                               "score (the model's classes have no `none` to call a clip with nobody in it)")
-        seen = seen.without(names)
+        left_out = _nobody_left_out([c.name for c, f in zip(clips, found) if not f], len(clips), data_meta, log)
+        seen = seen.without(left_out["clips"])
         origins = [o for o, f in zip(origins, found) if f]
         clips = [c for c, f in zip(clips, found) if f]
         proba, found = proba[found], found[found]
@@ -116,6 +83,54 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
                           clip_notes=[_note(origin, f) for origin, f in zip(origins, found)],
                           meta=meta, n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)
+
+
+def _clips_to_score(checkpoint: Path, clf: PoseClassifier, *, clips_root, root, version, split: str,
+                    show_progress: bool, log: Callable[[str], None]) -> tuple[list[LabelledClip], list, dict]:
+    """The clips to score (each video once, of the model's classes), each one's origin (a dataset
+    version's: the file it was added from), and what the report says of them."""
+    if clips_root is not None:
+        clips, _ = clip_tree(clips_root, clf.classes, show_progress=show_progress,
+                             refuse_others=_other_classes_refused(checkpoint), log=log)
+        clips, copies = each_video_once(clips, log)
+        data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                     "clips": len(clips), "copies_left_out": copies}
+        origins = [None] * len(clips)
+        dataset = None
+    else:
+        from highlights.datasets.checks import load_checked_splits
+
+        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress, log=log)
+        # Listed as the R(2+1)D's report lists them: by clip id, with the file each was added from.
+        clips = [LabelledClip(r.path, r.label, r.clip_id) for r in records]
+        origins = [dataset.origin(r.clip_id) for r in records]
+        data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
+    other = Counter(c.label for c in clips if c.label not in clf.classes)
+    if other:  # a version of a club's own classes, before a model of the default four
+        from highlights.datasets.ancestors import ancestor_without
+
+        ancestor = ancestor_without(dataset.root, dataset.parent, set(other)) if dataset is not None else None
+        raise _other_classes_refused(checkpoint).error(f"{data_meta['root']} {data_meta['version']} ({split} split)",
+                                                       dict(other), clf.classes,
+                                                       compare_on=(dataset.name, ancestor) if ancestor else None)
+    return clips, origins, data_meta
+
+
+def _nobody_left_out(names: list[str], n_clips: int, data_meta: dict, log: Callable[[str], None]) -> dict:
+    """The clips `names` showing nobody, left out of the scores of a model without `none`, and the
+    note that says so; refused where that leaves nothing to score."""
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    left_out = {"clips": names,
+                "note": (f"{len(names)} of the {n_clips} clips show nobody the pose model finds ({shown}); "
+                         f"the model's classes have no `none` to call them, so they are not scored")}
+    log(f"left out: {left_out['note']}")
+    if len(names) == n_clips:
+        from highlights.datasets.errors import DatasetError
+
+        where = data_meta.get("clips_root") or f"{data_meta.get('root')} {data_meta.get('version')}"
+        raise DatasetError(f"{where}: no person found in any of its {n_clips} clips, so there is nothing to "
+                           "score (the model's classes have no `none` to call a clip with nobody in it)")
+    return left_out
 
 
 def _other_classes_refused(checkpoint: Path) -> OtherClassesRefused:
