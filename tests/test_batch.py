@@ -527,6 +527,19 @@ def test_a_manifest_sport_limits_that_games_labels(season, tmp_path, restore_thr
     assert "baseball_swing" in rows["alpha"]["error"] and "\n" not in rows["alpha"]["error"]
 
 
+def test_a_manifest_sport_auto_reads_each_games_sport_into_its_record(season, tmp_path, restore_threads):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("path,game_id,sport,annotations\n"
+                        f"{season / 'week1' / 'bravo.mp4'},bravo,auto,{season / 'week1' / 'bravo.json'}\n")
+    out = tmp_path / "out"
+    run_batch(collect_games([manifest]), out, FAST, workers=1, progress=False, log=lambda m: None)
+    record = _index(out)["games"][0]
+    assert record["status"] == "done" and record["sport"] == "auto"
+    sport = EVENTS["bravo"][0].sport
+    assert record["sport_read"]["sport"] == sport and record["sport_read"]["outcome"] == "read"
+    assert {h["label"].split("_")[0] for h in _highlights(out, "bravo")} == {sport}
+
+
 def test_a_running_game_moves_the_batch_bar_and_its_log_line_before_it_ends(tmp_path, monkeypatch):
     import io
     from types import SimpleNamespace

@@ -12,7 +12,7 @@ from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.run import run_pipeline
 from highlights.pipeline.sport_filter import restrict_to_sport, sport_classes
-from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, FixtureEvent, make_game
 
 FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 CLASSES = ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
@@ -184,3 +184,67 @@ def test_the_hint_is_given_for_two_sports_named_unless_the_annotation_names_two_
     assert mixed_sports_hint(labels, ["volleyball_spike", "rest", "none"]).startswith(hint)
     assert mixed_sports_hint(labels, []).startswith(hint)
     assert mixed_sports_hint(["volleyball_spike", "volleyball_spike", "rest"]) is None  # one sport named
+
+
+# A basketball game with one action the model would call soccer: three layups and a shot.
+BASKETBALL_GAME = (FixtureEvent("basketball_layup", 4.0, "basketball"),
+                   FixtureEvent("basketball_layup", 10.0, "basketball"),
+                   FixtureEvent("soccer_shooting", 16.0, "soccer"),
+                   FixtureEvent("basketball_layup", 22.0, "basketball"))
+
+
+def test_auto_reads_a_one_sport_games_sport_and_limits_its_labels_without_classifying_again(tmp_path):
+    video = make_game(tmp_path, "basketball", duration_s=26.0, events=BASKETBALL_GAME)
+    annotation = load_annotation(video.with_suffix(".json"))
+    cache: dict = {}
+    free = run_pipeline(video, FAST, annotation=annotation, cache=cache, progress=False)
+    assert [h.label for h in free.highlights] == [e.label for e in BASKETBALL_GAME]
+    assert "sport_read" not in free.stats
+    windows = sum(1 for k in cache if k[0] == "classifier-window")
+    auto = run_pipeline(video, FAST.with_overrides({"classifier.sport": "auto"}), annotation=annotation,
+                        cache=cache, progress=False)
+    assert sum(1 for k in cache if k[0] == "classifier-window") == windows
+    reading = auto.stats["sport_read"]
+    assert reading["outcome"] == "read" and reading["sport"] == "basketball" and reading["windows"] > 0
+    assert 0.6 <= reading["share"] < 1.0  # the shot's windows weighed for soccer
+    assert [h.label for h in auto.highlights] == ["basketball_layup"] * len(BASKETBALL_GAME)
+    assert [h.key_s for h in auto.highlights] == [h.key_s for h in free.highlights]
+    for c in auto.trace.classifications:
+        assert c["probs"]["soccer_shooting"] == 0 and c["probs"]["baseball_swing"] == 0
+    # The config keeps what was asked; the result holds what was read.
+    assert auto.config.classifier.sport == "auto" and auto.to_dict()["stats"]["sport_read"]["sport"] == "basketball"
+
+
+def test_auto_on_a_game_of_three_sports_reads_none_and_limits_nothing(game):
+    video, annotation = game
+    cache: dict = {}
+    free = run_pipeline(video, FAST, annotation=annotation, cache=cache, progress=False)
+    auto = run_pipeline(video, FAST.with_overrides({"classifier.sport": "auto"}), annotation=annotation,
+                        cache=cache, progress=False)
+    reading = auto.stats["sport_read"]
+    assert reading["outcome"] == "unclear" and reading["sport"] is None and reading["share"] < 0.6
+    assert [h.label for h in auto.highlights] == [h.label for h in free.highlights] == \
+        [e.label for e in DEFAULT_EVENTS]
+
+
+def test_detect_sport_auto_says_what_it_read_and_the_review_knows_the_sport(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+    from highlights.review.games import load_game
+
+    video = make_game(tmp_path, "basketball", duration_s=26.0, events=BASKETBALL_GAME)
+    out = tmp_path / "out"
+    args = ["detect", str(video), "--out", str(out), "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+            "--set", "classifier.backend=oracle", "--annotations", str(video.with_suffix(".json")),
+            "--no-progress", "--sport", "auto"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "sport: basketball, " in said and "% of the action weight over " in said
+    data = json.loads((out / "highlights.json").read_text())
+    assert data["config"]["classifier"]["sport"] == "auto" and data["stats"]["sport_read"]["sport"] == "basketball"
+    assert {h["label"] for h in data["highlights"]} == {"basketball_layup"}
+    assert load_game(out).sport == "basketball"

@@ -102,7 +102,13 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
         long_reel = long_reel_hint(reel["seconds"], float(result.video["duration_s"]), reel["of"])
         if long_reel:
             say(long_reel)
-    if not cfg.classifier.sport:
+    reading = result.stats.get("sport_read")
+    if reading:
+        from highlights.pipeline.sport_vote import reading_line
+
+        say(reading_line(reading))
+    # `auto` that read no sport limited nothing: the labels may name several sports as without it.
+    if not cfg.classifier.sport or (reading and reading["sport"] is None):
         from highlights.pipeline.sport_filter import mixed_sports_hint
 
         hint = mixed_sports_hint([h.label for h in result.highlights],

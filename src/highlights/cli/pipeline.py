@@ -28,7 +28,8 @@ CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.
              "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose")
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
               "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
-              "(sets classifier.sport; a batch manifest's sport column sets it per game)")
+              "(sets classifier.sport; a batch manifest's sport column sets it per game); auto: the sport "
+              "the game's action windows weigh for most, where one holds at least 60% of that weight")
 
 
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]],

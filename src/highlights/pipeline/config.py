@@ -191,7 +191,9 @@ class ClassifierConfig:
     # The one sport the footage holds (a class's sport is the part of its name before the first
     # underscore: basketball for basketball_layup). None: any. The other sports' action
     # probability goes to this sport's best class (`pipeline.sport_filter`), so a highlight is
-    # never labelled with a sport the footage does not hold.
+    # never labelled with a sport the footage does not hold. `auto`: the sport the game's action
+    # windows weigh for most, read once every window is classified (`pipeline.sport_vote`);
+    # where no sport holds a clear majority, nothing is limited.
     sport: str | None = None
     batch: int = 8
     int8: bool = True  # use the checkpoint's int8 model where `evaluate --int8` verified it

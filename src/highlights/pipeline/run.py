@@ -456,6 +456,8 @@ class _StreamingRun:
             "classifier_max_waiting_clips": classifier_report.get("max_waiting_clips", 0),
             **({"inference_path": classifier_report["inference_path"]}
                if "inference_path" in classifier_report else {}),
+            # classifier.sport=auto: the sport read from the game's windows, and by what share
+            **({"sport_read": classifier_report["sport_read"]} if "sport_read" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
             # of the pictures' length: a file whose clock starts an hour in ends an hour past its length

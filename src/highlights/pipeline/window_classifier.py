@@ -162,7 +162,10 @@ class ClassifierStage(WindowStage):
         return self.spec.resize_short_side
 
     def report(self) -> dict:
-        return {"inference_backend": self.inference_backend, "max_waiting_clips": self.max_waiting_clips}
+        out = {"inference_backend": self.inference_backend, "max_waiting_clips": self.max_waiting_clips}
+        if self.sport_reading is not None:
+            out["sport_read"] = self.sport_reading.to_dict()
+        return out
 
     def backend_identity(self) -> tuple:
         return (self.backend,)
@@ -180,6 +183,7 @@ class ClassifierStage(WindowStage):
         self._pool: ThreadPoolExecutor | None = None
         self._prominence: dict[tuple, dict] = {}
         self._sport_allowed: tuple[int, ...] | None = None
+        self.sport_reading = None  # `classifier.sport=auto`: the `sport_vote.SportReading`, once read
 
     @property
     def _overlap(self) -> bool:
@@ -221,7 +225,7 @@ class ClassifierStage(WindowStage):
                 self._collect(block=True)
         else:
             self._run_batches()
-        return self._decided()
+        return self._decided(final=True)
 
     def _run_batches(self) -> None:
         """Classify every waiting window now, on this thread, `classifier.batch` at a time."""
@@ -262,8 +266,15 @@ class ClassifierStage(WindowStage):
             self._pool = None
         self._in_flight = None
 
-    def _decided(self) -> list[Candidate]:
-        """Candidates whose every window has probabilities, in arrival order; the rest keep waiting."""
+    def _decided(self, final: bool = False) -> list[Candidate]:
+        """Candidates whose every window has probabilities, in arrival order; the rest keep waiting.
+        With `classifier.sport=auto` every candidate waits for the end (`final`), where the game's
+        sport is read from all its windows before any is decided."""
+        if self.auto_sport:
+            if not final:
+                return []
+            if self.sport_reading is None:
+                self._read_sport()
         cache = self._cache()
         out: list[Candidate] = []
         still: list[tuple[Candidate, list[tuple]]] = []
@@ -288,11 +299,33 @@ class ClassifierStage(WindowStage):
     # A backend whose model carries a chosen gate sets this (see `action_threshold`).
     model_action_threshold: float | None = None
 
+    @property
+    def auto_sport(self) -> bool:
+        """`classifier.sport=auto`: the sport is read from the game's windows (`sport_vote`)."""
+        from highlights.pipeline.sport_vote import is_auto
+
+        return is_auto(self.settings.sport)
+
+    def _read_sport(self) -> None:
+        """The `auto` vote over every distinct window's unrestricted probabilities (all of them
+        classified by now); a sport read limits the windows as a sport given would."""
+        from highlights.pipeline.sport_filter import sport_classes
+        from highlights.pipeline.sport_vote import read_sport
+
+        cache = self._cache()
+        windows = list(dict.fromkeys(w for _, ws in self._waiting_candidates for w in ws))
+        probs = [np.asarray(cache[self._cache_key(w)], np.float64) for w in windows]
+        # `_sport_allowed` is still None here, so `decision` is the unrestricted one.
+        self.sport_reading = read_sport(self.classes, probs, [self.decision(p)[2] for p in probs])
+        if self.sport_reading.sport is not None:
+            self._sport_allowed = sport_classes(self.classes, self.sport_reading.sport)
+
     def check_sport(self) -> tuple[int, ...] | None:
         """The class indices `classifier.sport` allows (None: every class); a one-line error when
-        the model has no class of that sport. Called once the backend knows its classes."""
-        if not self.settings.sport:
-            return None
+        the model has no class of that sport. Called once the backend knows its classes. With
+        `auto`: the read sport's once it is read, else None."""
+        if not self.settings.sport or self.auto_sport:
+            return self._sport_allowed
         if self._sport_allowed is None:
             from highlights.pipeline.sport_filter import sport_classes
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from highlights.clips.spec import DEFAULT_CLASSES
 from highlights.pipeline.output_version import RESULT_FORMAT
+from highlights.pipeline.sport_vote import is_auto
 from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name, class_name_error_text, class_name_problem
 from highlights.review.errors import ReviewError
 from highlights.review.game_sport import known_sport, sport_class
@@ -192,9 +193,14 @@ def _candidate_items(data: dict, highlights: list[Item], limit: int, path: Path)
 
 
 def _declared_sport(data: dict) -> str | None:
-    """The sport the run was told its footage holds (`classifier.sport`), if any."""
+    """The sport the run was told its footage holds (`classifier.sport`), if any; with `auto`, the
+    sport it read from the game's windows (None where it read none)."""
     section = (data.get("config") or {}).get("classifier")
-    return section.get("sport") if isinstance(section, dict) else None
+    declared = section.get("sport") if isinstance(section, dict) else None
+    if is_auto(declared):
+        reading = (data.get("stats") or {}).get("sport_read")
+        return reading.get("sport") if isinstance(reading, dict) else None
+    return declared
 
 
 def _model_of(data: dict) -> str:

@@ -23,6 +23,7 @@ from highlights.vocabulary import LABEL_OF_SPORT, UNLABELLED, sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
 from highlights.pipeline.roles import WindowStage
+from highlights.pipeline.sport_vote import is_auto
 
 
 @register
@@ -86,8 +87,11 @@ class JointKinematics(WindowStage):
         # Footage of one known sport (classifier.sport): a trigger's label is that sport's, which
         # stands where the classifier is switched off. Of a sport the triggers know no action of
         # (a club's volleyball), a trigger is an unnamed highlight of that sport, not the default
-        # sport's action its joint stands for (a wrist: baseball_swing).
+        # sport's action its joint stands for (a wrist: baseball_swing). `auto` is read from the
+        # classifier's windows later, so here it is no sport yet.
         sport = (self.config.classifier.sport or "").strip().lower()
+        if is_auto(sport):
+            sport = ""
         for trig in triggers:
             label = LABEL_OF_SPORT.get(sport, UNLABELLED if sport else TRIGGER_LABEL[trig.kind])
             ev = {"trigger": trig.kind, "key_s": round(trig.key_s, 3), "value": round(trig.value, 3),

@@ -17,6 +17,7 @@ import numpy as np
 from highlights.errors import ConfigError
 from highlights.vocabulary import NONE_LABEL, UNKNOWN_SPORT, sport_of
 from highlights.pipeline.registry import register
+from highlights.pipeline.sport_vote import is_auto
 from highlights.pipeline.window_classifier import ClassifierStage
 
 
@@ -40,7 +41,8 @@ class OracleClassifier(ClassifierStage):
         event's own class: an event the oracle gets wrong whose wrong label is another sport's (a
         class that names no sport, a club's `rest`, the filter leaves as it is)."""
         sport = (self.settings.sport or "").strip().lower()
-        if not sport:
+        # `auto`'s sport is read from the windows, so which mistakes it would hide is not known here.
+        if not sport or is_auto(sport):
             return
         hidden = [e for e in self.context.annotation.events
                   if self._wrong(e) and sport_of(wrong_label(e.label, self.classes)) not in (sport, UNKNOWN_SPORT)]
