@@ -9,7 +9,8 @@ clips, and its speed with multi-person pose on against decoding alone.
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
 pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classifier) plus the
 `--set` flags, again with the classifier off (the kinematic triggers' labels stand; detection
-and pose are reused), and again told each clip's sport (`--sport`, from its annotation).
+and pose are reused), again told each clip's sport (`--sport`, from its annotation), and again
+reading it from the clip's own windows (`--sport auto`).
 Highlights are matched one-to-one to annotated key moments within 2 s;
 recall and precision (any label, and class level) are printed per clip and pooled, each with its
 n and a Wilson 95% interval, beside the shown recall (events whose key moment lies inside a
@@ -88,12 +89,15 @@ def accuracy_configs(sets: list[str]):
         out.append(("classifier off", default.with_overrides({"classifier.enabled": False})))
         if not default.classifier.sport:
             out.append((SPORT_GIVEN, default))
+            out.append((SPORT_AUTO, default.with_overrides({"classifier.sport": "auto"})))
     return out
 
 
 # The default run told each clip's sport (`detect --sport`, from the clip's annotation), as a
 # coach filming one sport would: the labels change, which windows are actions does not.
 SPORT_GIVEN = "sport given"
+# The default run reading each clip's sport from its own windows (`detect --sport auto`).
+SPORT_AUTO = "sport auto"
 
 
 def gate_description(cfg) -> str:
@@ -198,6 +202,10 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
             print(f"{video.stem:<34} {sc.events:>6} {sc.highlights:>6} {f'{sc.matched}/{sc.events}':>10} "
                   f"{f'{sc.matched}/{sc.highlights}':>13} {f'{sc.class_matched}/{sc.events}':>10} "
                   f"{result.video['duration_s'] / wall:>10.1f}x")
+            if "sport_read" in result.stats:
+                from highlights.pipeline.sport_vote import reading_line
+
+                print(f"  {reading_line(result.stats['sport_read'])} (annotated: {ann.sport})")
         print(f"pooled recall @2 s          : {_fmt(totals['matched'], totals['events'])}")
         print(f"pooled precision @2 s       : {_fmt(totals['matched'], totals['highlights'])}")
         print(f"pooled class recall @2 s    : {_fmt(totals['class_matched'], totals['events'])}")
