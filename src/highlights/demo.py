@@ -274,17 +274,7 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     if size not in SIZES:
         raise DemoError(f"unknown demo size {size!r}; choose one of {', '.join(SIZES)}")
     out = Path(out)
-    # Before anything is made: a file in the way, or a folder nothing can be made in (a read-only
-    # working folder for the default --out, /proc), named as --out rather than as the inner
-    # `.steps` folder or "No such file or directory".
-    check_writable_folder(out, out_name=out_name)
-    if fresh and out.exists():
-        if not _is_demo_folder(out) and any(out.iterdir()):
-            raise DemoError(f"{out}: not a demo folder (no {MARKER_DIR}/); refusing to delete it for --fresh")
-        shutil.rmtree(out)
-    if out.exists() and any(out.iterdir()) and not _is_demo_folder(out):
-        raise DemoError(f"{out}: exists and is not a demo folder; choose another {out_name}")
-    (out / MARKER_DIR).mkdir(parents=True, exist_ok=True)
+    _make_demo_folder(out, fresh=fresh, out_name=out_name)
     chosen = SIZES[size]
     steps, outputs = plan(out, chosen)
     heading(console, f"highlights demo ({chosen.name} size) -> {out}")
@@ -293,42 +283,10 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     started = time.monotonic()
     times: list[StepTime] = []
     for number, step in enumerate(steps, 1):
-        marker = out / MARKER_DIR / f"{step.key}.done"
-        command = "highlights " + " ".join(shlex.quote(a) for a in step.argv)
         heading(console, f"[{number}/{len(steps)}] {step.title}")
-        if marker.exists():
-            console.print(f"already done (remove {marker} or use --fresh to redo): {command}")
-            continue
-        argv = list(step.argv)
-        if step.key == "train" and (out / "runs" / "classifier-v2" / "last.pt").exists():
-            argv.append("--resume")  # an interrupted demo picks its training up where it stopped
-            command += " --resume"
-        if step.key == "detect" and chosen.caveat:
-            console.print(Text.assemble(("What to expect:", "bold"), " ", chosen.caveat))
-        if step.key == "train":
-            console.print(Text.assemble(("Reduced budget:", "bold"), " a small R(2+1)D (width 0.25, 8x64x64 clips) "
-                                       f"for up to {chosen.train_epochs} epochs, so the demo fits a laptop CPU. "
-                                       "The full model is:\n"
-                          "  highlights train --root DATASETS --version v2 --out runs/full  "
-                                       "# R(2+1)D-18, 16x112x112, hours on a CPU"))
-        console.print(f"$ {command}")
-        step_started, cpu_started = time.monotonic(), _cpu_seconds()
-        try:
-            code = run_cli(argv)
-        except HighlightsError as problem:
-            raise DemoError(f"step {number} ({step.key}): {problem}") from problem
-        if code == EXIT_INTERRUPTED:
-            # The step's own line says how to go on with its command; the demo goes on by itself.
-            again = "highlights demo" + ("" if out == Path("highlights-demo") else f" --out {shlex.quote(str(out))}")
-            again += "" if chosen.name == "default" else f" --size {chosen.name}"
-            raise DemoInterrupted(f"interrupted at step {number} ({step.key}); `{again}` goes on from there, "
-                                  "reusing the finished steps")
-        if code != 0:
-            raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
-        marker.write_text(command + "\n", encoding="utf-8")
-        times.append(StepTime(step.key, time.monotonic() - step_started, _cpu_seconds() - cpu_started))
-        console.print(f"(step {number}: {times[-1].wall_s:.0f} s wall, {times[-1].cpu_s:.0f} s CPU, "
-                      f"load average {os.getloadavg()[0]:.1f})")
+        took = _run_step(number, step, out, chosen, run_cli=run_cli, console=console)
+        if took is not None:
+            times.append(took)
     heading(console, "Done")
     if times:
         _print_times(console, times, time.monotonic() - started)
@@ -340,3 +298,61 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
         console.print(chosen.caveat)
     console.print("Numbers above are on synthetic footage. To use your own footage, see the README.")
     return outputs
+
+
+def _make_demo_folder(out: Path, *, fresh: bool, out_name: str) -> None:
+    """`out` made ready for the demo's steps: emptied with `fresh`, refused where it holds anything
+    but a demo."""
+    # Before anything is made: a file in the way, or a folder nothing can be made in (a read-only
+    # working folder for the default --out, /proc), named as --out rather than as the inner
+    # `.steps` folder or "No such file or directory".
+    check_writable_folder(out, out_name=out_name)
+    if fresh and out.exists():
+        if not _is_demo_folder(out) and any(out.iterdir()):
+            raise DemoError(f"{out}: not a demo folder (no {MARKER_DIR}/); refusing to delete it for --fresh")
+        shutil.rmtree(out)
+    if out.exists() and any(out.iterdir()) and not _is_demo_folder(out):
+        raise DemoError(f"{out}: exists and is not a demo folder; choose another {out_name}")
+    (out / MARKER_DIR).mkdir(parents=True, exist_ok=True)
+
+
+def _run_step(number: int, step: Step, out: Path, chosen: DemoSize, *, run_cli: Callable[[list[str]], int],
+              console: Console) -> StepTime | None:
+    """Step `number` run through `run_cli` and marked done, with what it cost; None where an
+    earlier demo had done it."""
+    marker = out / MARKER_DIR / f"{step.key}.done"
+    command = "highlights " + " ".join(shlex.quote(a) for a in step.argv)
+    if marker.exists():
+        console.print(f"already done (remove {marker} or use --fresh to redo): {command}")
+        return None
+    argv = list(step.argv)
+    if step.key == "train" and (out / "runs" / "classifier-v2" / "last.pt").exists():
+        argv.append("--resume")  # an interrupted demo picks its training up where it stopped
+        command += " --resume"
+    if step.key == "detect" and chosen.caveat:
+        console.print(Text.assemble(("What to expect:", "bold"), " ", chosen.caveat))
+    if step.key == "train":
+        console.print(Text.assemble(("Reduced budget:", "bold"), " a small R(2+1)D (width 0.25, 8x64x64 clips) "
+                                   f"for up to {chosen.train_epochs} epochs, so the demo fits a laptop CPU. "
+                                   "The full model is:\n"
+                      "  highlights train --root DATASETS --version v2 --out runs/full  "
+                                   "# R(2+1)D-18, 16x112x112, hours on a CPU"))
+    console.print(f"$ {command}")
+    step_started, cpu_started = time.monotonic(), _cpu_seconds()
+    try:
+        code = run_cli(argv)
+    except HighlightsError as problem:
+        raise DemoError(f"step {number} ({step.key}): {problem}") from problem
+    if code == EXIT_INTERRUPTED:
+        # The step's own line says how to go on with its command; the demo goes on by itself.
+        again = "highlights demo" + ("" if out == Path("highlights-demo") else f" --out {shlex.quote(str(out))}")
+        again += "" if chosen.name == "default" else f" --size {chosen.name}"
+        raise DemoInterrupted(f"interrupted at step {number} ({step.key}); `{again}` goes on from there, "
+                              "reusing the finished steps")
+    if code != 0:
+        raise DemoError(f"step {number} ({step.key}) failed with exit code {code}: {command}")
+    marker.write_text(command + "\n", encoding="utf-8")
+    took = StepTime(step.key, time.monotonic() - step_started, _cpu_seconds() - cpu_started)
+    console.print(f"(step {number}: {took.wall_s:.0f} s wall, {took.cpu_s:.0f} s CPU, "
+                  f"load average {os.getloadavg()[0]:.1f})")
+    return took
