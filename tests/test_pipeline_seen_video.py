@@ -190,6 +190,36 @@ def test_detect_against_annotations_of_a_game_the_model_has_seen_says_so(tmp_pat
         assert (f"warning: {ckpt} was trained on the video itself" in said) is warned, said
 
 
+def test_a_batch_against_annotations_names_the_game_the_model_has_seen(tmp_path, monkeypatch):
+    """A batch's manifest with annotations prints the games' pooled recall: the game the model was
+    trained on is named, as `detect --annotations` names it of one game. One worker runs the games
+    in this process, with the oracle classifier."""
+    from typer.testing import CliRunner
+
+    import highlights.pipeline.detect as detect
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    seen, unseen = (make_game(tmp_path / name, duration_s=seconds, events=DEFAULT_EVENTS[:1])
+                    for name, seconds in (("a", 8.0), ("b", 9.0)))
+    run = detect.run_pipeline
+    monkeypatch.setattr(detect, "run_pipeline", lambda video, cfg, **kw: run(
+        video, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
+    manifest = tmp_path / "games.csv"
+    manifest.write_text("path,game_id,annotations\n" + "".join(
+        f"{video},{name},{video.with_suffix('.json')}\n" for name, video in (("seen", seen), ("unseen", unseen))))
+    ckpt = tmp_path / "seen.pt"
+    _checkpoint(ckpt, {file_sha256(seen)[:16]}, tmp_path / "datasets", "v1")
+    res = CliRunner().invoke(app, ["detect", str(manifest), "--checkpoint", str(ckpt), "--out", str(tmp_path / "season"),
+                                   "--workers", "1", "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+                                   "--no-progress"])
+    assert res.exit_code == 0, res.output
+    said = " ".join(res.output.split())
+    assert "against the annotations of 2 games" in said, said
+    assert said.count("warning:") == 1 and f"warning: seen: {ckpt} was trained on the video itself" in said, said
+
+
 def test_calibrate_on_several_games_names_the_game_the_model_has_seen(tmp_path, monkeypatch):
     """Of several games pooled into one fit, the warning names the one the model was trained on."""
     from typer.testing import CliRunner

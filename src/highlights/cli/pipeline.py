@@ -223,6 +223,14 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
         from highlights.batch.game_scores import pooled_line
 
         console.print(pooled_line(s["against_annotations"]))
+        from highlights.pipeline.seen_video import seen_video_warnings
+
+        # As `detect --annotations` says it of one game: those figures are no test of a model
+        # trained on the game.
+        for game in games:
+            if game.annotations is not None and game.error is None and game.video.is_file():
+                for line in seen_video_warnings(cfg, game.video):
+                    console.print(f"warning: {game.game_id}: {line}", style="yellow")
     for kind, path in result.written.items():
         console.print(f"  {kind}: {path}")
     if s["failed"]:
