@@ -18,6 +18,7 @@ PACKAGE = REPO / "src" / "highlights"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")
 WHEEL_LIMIT_BYTES = 2_000_000
 LEFT_BEHIND_VIDEOS = ("tests/left behind.mp4", "bench/IMG_0001.MOV", "docs/game.mkv")
+VIDEOS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mts")  # what MANIFEST.in keeps out
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,7 @@ def built(tmp_path_factory) -> dict[str, list[str]]:
         wheel_names = zf.namelist()
         wheel_size = (project / "out" / wheel).stat().st_size
     return {"sdist": sdist_names, "wheel": wheel_names, "wheel_size": wheel_size,
-            "wheel_path": project / "out" / wheel, "sdist_path": project / "out" / sdist}
+            "wheel_path": project / "out" / wheel, "sdist_path": project / "out" / sdist, "project": project}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +74,14 @@ def _files(folder: Path) -> list[Path]:
     return [p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
 
 
+def _unshipped(built, folder: str) -> list[str]:
+    """The files of ``folder`` in the tree the sdist was built from (the checkout, and the clips
+    `built` leaves in it) that the sdist lacks, but footage, which it leaves out wherever it lies."""
+    project, sdist = built["project"], set(built["sdist"])
+    return [name for p in _files(project / folder) if (name := p.relative_to(project).as_posix()) not in sdist
+            and not name.lower().endswith(VIDEOS)]
+
+
 def test_the_wheel_carries_every_file_of_the_package_and_no_tests(built):
     """A data file the package reads at run time (the pose model and its provenance, the score
     calibration, the review page) is missing from a pip install unless package-data names it."""
@@ -89,7 +98,7 @@ def test_the_sdist_carries_its_whole_test_suite_and_the_licence(built):
     """setuptools alone puts tests/test_*.py in the sdist but not conftest.py, the fixtures or
     tests/data: its tests could not run."""
     sdist = set(built["sdist"])
-    missing = [str(p.relative_to(REPO)) for p in _files(REPO / "tests") if str(p.relative_to(REPO)) not in sdist]
+    missing = _unshipped(built, "tests")
     assert not missing, missing
     assert {"LICENSE", "requirements.txt", "pyproject.toml"} <= sdist
 
@@ -118,16 +127,13 @@ def test_the_sdist_carries_the_commands_that_made_its_packaged_files_and_what_it
     scripts = [word for command in commands for word in command.split() if word.endswith(".py")]
     assert len(scripts) == len(commands) >= 3, commands
     assert [script for script in scripts if script not in sdist] == []
-    missing = [str(p.relative_to(REPO)) for folder in ("bench", "docs", "scripts") for p in _files(REPO / folder)
-               if str(p.relative_to(REPO)) not in sdist]
-    assert missing == []
+    assert [name for folder in ("bench", "docs", "scripts") for name in _unshipped(built, folder)] == []
 
 
 def test_the_sdist_carries_no_video_left_in_the_checkout(built):
     """Footage (a real clip, a rendered game) lying in tests/, bench/ or docs/ of the checkout the
     sdist is built from stays out of it: no video goes out with the source."""
-    videos = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mts")
-    assert [name for name in built["sdist"] if name.lower().endswith(videos)] == []
+    assert [name for name in built["sdist"] if name.lower().endswith(VIDEOS)] == []
 
 
 INSTALLED_CHECKS = """
