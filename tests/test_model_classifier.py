@@ -9,10 +9,12 @@ import pytest
 import torch
 
 import highlights.model.classifier as classifier_module
+from highlights.errors import HighlightsError
 from highlights.model import AUTO_ORDER, CheckpointError, ClipClassifier, fold_batchnorm, save_checkpoint
 from highlights.model.backends import Backend, build_backend, compare_logits
 from highlights.model.cpu_features import this_cpu
 from highlights.model.path_choice import PathCache
+from highlights.video import clip_to_tensor
 
 from tests.model_fixtures import TINY_CLASSES, TINY_SPEC, tiny_clips, tiny_meta, tiny_model
 
@@ -210,6 +212,24 @@ def test_from_checkpoint_restores_classes_spec_and_outputs(model, clips, tmp_pat
 def test_from_checkpoint_with_a_bad_path_names_the_file(tmp_path):
     with pytest.raises(CheckpointError, match="missing.pt: no such file"):
         ClipClassifier.from_checkpoint(tmp_path / "missing.pt")
+
+
+def test_a_batch_not_made_to_the_checkpoints_clip_spec_is_refused_in_one_line(model):
+    """Raw frames, or clips cut at another size, run through the network without error and give
+    confident nonsense: a notebook user is told how to make the batch instead."""
+    classifier = ClipClassifier(model, TINY_CLASSES, TINY_SPEC, backend="eager")
+    frames = np.random.default_rng(0).integers(0, 256, (TINY_SPEC.num_frames, 48, 64, 3), dtype=np.uint8)
+    raw = np.ascontiguousarray(frames.transpose(3, 0, 1, 2))[None, :, :, :TINY_SPEC.crop_size, :TINY_SPEC.crop_size]
+    other_size = torch.zeros(1, 3, TINY_SPEC.num_frames, 2 * TINY_SPEC.crop_size, 2 * TINY_SPEC.crop_size)
+    other_length = torch.zeros(1, 3, 2 * TINY_SPEC.num_frames, TINY_SPEC.crop_size, TINY_SPEC.crop_size)
+    for batch, cause in ((frames[None], r"\(N, 3, T, H, W\)"), (raw, "uint8 values"),
+                         (other_size, "the checkpoint's clip spec"), (other_length, "the checkpoint's clip spec")):
+        with pytest.raises(HighlightsError, match=cause) as caught:
+            classifier.predict_proba(batch)
+        assert "clip_to_tensor(frames, classifier.spec, train=False)" in str(caught.value)
+        assert "\n" not in str(caught.value)
+    made = clip_to_tensor(frames, TINY_SPEC, train=False)[None]
+    assert classifier.predict_proba(made).shape == (1, len(TINY_CLASSES))
 
 
 def test_bad_inputs_and_names_are_refused(model):

@@ -446,8 +446,17 @@ class ClipClassifier:
 
     def _as_batch(self, x: torch.Tensor | np.ndarray) -> torch.Tensor:
         x = torch.as_tensor(x)
+        prepare = "clip_to_tensor(frames, classifier.spec, train=False) makes one"
         if x.dim() != 5 or x.shape[1] != 3:
-            raise ValueError(f"expected a (N, 3, T, H, W) clip batch, got shape {tuple(x.shape)}")
+            raise ConfigError(f"expected a (N, 3, T, H, W) clip batch, got shape {tuple(x.shape)}: {prepare}")
+        if not x.is_floating_point():
+            # Raw video frames (uint8) run through the model without error and give confident nonsense.
+            raise ConfigError(f"expected a normalised float clip batch, got {x.dtype} values (raw frames?): {prepare}")
+        frames, size = self.spec.num_frames, self.spec.crop_size
+        if tuple(x.shape[2:]) != (frames, size, size):
+            # The network takes any size, but one it was not trained at scores clips it never saw.
+            raise ConfigError(f"expected clips of {frames} frames of {size}x{size} px (the checkpoint's clip spec), "
+                              f"got shape {tuple(x.shape)}: {prepare}")
         return x.to(torch.float32)
 
     def _run(self, backend: Backend, x: torch.Tensor) -> np.ndarray:
