@@ -177,11 +177,52 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
                 rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
                 version: str | None = None, pose_cache: Path | None = None) -> None:
     """A setting left out (None) keeps PoseTrainConfig's default: the packaged model's recipe."""
-    from highlights.atomic import check_writable, check_writable_folder
     from highlights.errors import ConfigError
     from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.own_classes import with_the_clips_classes
     from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
+
+    _refuse_pose_settings(out, synth_windows=synth_windows, epochs=epochs, lr=lr, games=games,
+                          rendered_games=rendered_games, render_dir=render_dir, labelled=bool(clips or version),
+                          pose_cache=pose_cache)
+    overrides = {"family": family, "epochs": epochs, "lr": lr, "seed": seed}
+    if synth_windows is not None:
+        # Validation keeps the recipe's share of the training windows (600 of 3000), 100 at least.
+        overrides.update(synth_windows=synth_windows, val_windows=max(100, synth_windows // 5))
+    config = PoseTrainConfig(out_dir=str(out), clips_root=str(clips) if clips else None,
+                             dataset_root=str(root) if root else None, dataset_version=version,
+                             game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
+                             rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
+                             render_dir=str(render_dir) if render_dir else None,
+                             pose_cache_dir=str(pose_cache) if pose_cache else None,
+                             **{k: v for k, v in overrides.items() if v is not None})
+    config = with_the_clips_classes(config)
+    if not config.synthetic and synth_windows is not None:
+        raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are not all the "
+                          "synthetic generator's, so the model trains on the clips alone and draws no synthetic "
+                          "window")
+    _say_pose_model_and_data(config, games=games, rendered_games=rendered_games, clips=clips, version=version)
+    try:
+        _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
+    except KeyboardInterrupt:
+        # Nothing is half-written (the model is written when training ends; estimated poses and
+        # rendered games are written one whole file at a time), so a new run starts over.
+        kept = (" (poses and rendered games made so far are kept and reused)"
+                if (clips or version or rendered_games) else "")
+        typer.echo(f"interrupted: no model was written to {out}; the pose classifier trains in one go, "
+                   f"so run the same command again{kept}", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
+
+
+def _refuse_pose_settings(out: Path, *, synth_windows: int | None, epochs: int | None, lr: float | None, games: int,
+                          rendered_games: int, render_dir: Path | None, labelled: bool,
+                          pose_cache: Path | None) -> None:
+    """The pose classifier's settings out of range or doing nothing refused in one line, and an
+    --out that cannot take the model, before any training. `labelled`: labelled clips' poses are
+    estimated (--clips, or --root/--version)."""
+    from highlights.atomic import check_writable, check_writable_folder
+    from highlights.errors import ConfigError
 
     if out.exists() and not out.is_dir():
         raise ConfigError(f"{out}: is a file, not a folder (--out is the folder the model is written in)")
@@ -189,10 +230,6 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
     if (out / "best.pt").exists():
         raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
                           "to train again there")
-    overrides = {"family": family, "epochs": epochs, "lr": lr, "seed": seed}
-    if synth_windows is not None:
-        # Validation keeps the recipe's share of the training windows (600 of 3000), 100 at least.
-        overrides.update(synth_windows=synth_windows, val_windows=max(100, synth_windows // 5))
     if synth_windows is not None and synth_windows < 1:
         raise ConfigError(f"--synth-windows {synth_windows}: at least 1 (the synthetic windows are the model's "
                           "training data; labelled clips are added to them)")
@@ -203,25 +240,19 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
             raise ConfigError(f"{option} {count}: 0 or more")
     if lr is not None and not (math.isfinite(lr) and lr > 0):
         raise ConfigError(f"--lr {lr}: a positive number")
-    if pose_cache is not None and not (clips or version):
+    if pose_cache is not None and not labelled:
         raise ConfigError(f"--pose-cache {pose_cache}: keeps the estimated poses of labelled clips (--clips, or "
                           "--root/--version), and without them no pose is estimated")
     if render_dir is not None and not rendered_games:
         raise ConfigError(f"--render-dir {render_dir}: keeps the games --rendered-games renders, and without it none "
                           "is rendered")
-    config = PoseTrainConfig(out_dir=str(out), clips_root=str(clips) if clips else None,
-                             dataset_root=str(root) if root else None, dataset_version=version,
-                             game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
-                             rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
-                             render_dir=str(render_dir) if render_dir else None,
-                             pose_cache_dir=str(pose_cache) if pose_cache else None,
-                             **{k: v for k, v in overrides.items() if v is not None})
-    config = with_the_clips_classes(config)
+
+
+def _say_pose_model_and_data(config, *, games: int, rendered_games: int, clips: Path | None,
+                             version: str | None) -> None:
+    """The pose model and what it trains on, in a line (a model of the clips' own classes trains on
+    them alone)."""
     if not config.synthetic:
-        if synth_windows is not None:
-            raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are not all the "
-                              "synthetic generator's, so the model trains on the clips alone and draws no synthetic "
-                              "window")
         typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
                    f"at {config.window.fps:g} fps, of your clips' classes {', '.join(config.classes)}; data: "
                    f"the poses of {f'{version} train clips' if version else f'the clips in {clips}'} alone, "
@@ -238,14 +269,3 @@ def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs
                    f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
                    f"{f' and the poses of {version} train clips' if version else ''}"
                    f"{f' and the poses of the clips in {clips}' if clips else ''}, seed {config.seed}")
-    try:
-        _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
-    except KeyboardInterrupt:
-        # Nothing is half-written (the model is written when training ends; estimated poses and
-        # rendered games are written one whole file at a time), so a new run starts over.
-        kept = (" (poses and rendered games made so far are kept and reused)"
-                if (clips or version or rendered_games) else "")
-        typer.echo(f"interrupted: no model was written to {out}; the pose classifier trains in one go, "
-                   f"so run the same command again{kept}", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
