@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from highlights.pose_classifier.augment import PoseAugmentConfig, _time_warp, augment_window
-from highlights.pose_classifier.skeleton import FLIP, L_ANKLE, L_HIP, L_KNEE, L_WRIST, R_ANKLE, R_HIP, R_KNEE
+from highlights.pose_classifier.skeleton import FLIP, L_ANKLE, L_HIP, L_KNEE, L_WRIST, R_ANKLE, R_HIP, R_KNEE, R_WRIST
 
 OFF = PoseAugmentConfig(mirror=0.0, camera_follow=0.0, rotation_deg=0.0, squash=(1.0, 1.0), speed=(1.0, 1.0),
                         jitter=(0.0, 0.0), lag=0.0, drop_joint=(0.0, 0.0), drop_frame=(0.0, 0.0),
@@ -129,10 +129,12 @@ def test_a_body_cut_off_at_the_frame_s_edge_loses_its_ankles_and_mostly_its_knee
 
 def test_the_mirror_swaps_left_and_right_and_reflects_about_the_body_s_centre():
     w = _still(3)
+    w[:, L_WRIST, :2] = (60.0, 10.0)                  # the left hand raised, out to the side
     out = augment_window(w, np.random.default_rng(0), _only(mirror=1.0))
-    centre_x = float(STANDING[:, 0].mean())
+    centre_x = float(w[0, :, 0].mean())
     np.testing.assert_allclose(out[:, :, 0], 2 * centre_x - w[:, list(FLIP), 0], atol=1e-3)
     np.testing.assert_allclose(out[:, :, 1], w[:, list(FLIP), 1], atol=1e-3)
+    assert out[0, R_WRIST, 1] == pytest.approx(10.0)              # now the right hand is the raised one
 
 
 def test_the_squash_narrows_the_body_about_its_centre_and_keeps_its_height():
