@@ -106,3 +106,9 @@ def test_a_wrist_the_estimator_did_not_see_is_not_made_seen_by_misplacing_it(win
         out = augment_window(w, rng, cfg)
         assert not out[::2, 9, 2].any()
         assert out[::2, 10, 2].min() >= 0.3                         # the right one, seen, keeps a score
+
+
+def test_a_rate_of_one_swaps_every_frame_and_a_rate_of_zero_none():
+    rng = np.random.default_rng(0)
+    assert flicker_frames(20, rng, 1.0, 4).all()
+    assert not flicker_frames(20, rng, 0.0, 4).any()
