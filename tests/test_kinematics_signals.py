@@ -218,3 +218,54 @@ def test_tracks_keep_the_sides_as_given_unless_side_continuity_is_asked():
 def test_prominent_keeps_one_track_when_asked_for_one():
     tracks = {"near": (None, None, 300.0), "far": (None, None, 80.0), "mid": (None, None, 150.0)}
     assert list(prominent(tracks, 1)) == ["near"]
+
+
+def test_a_camera_pan_or_a_run_across_the_frame_moves_no_limb():
+    # The whole body crosses the frame at 3 body heights a second: far over the swing and kick
+    # thresholds in the image, no motion of a wrist or an ankle against the body.
+    cfg = PipelineConfig().kinematics
+    times = np.arange(20) / 10.0
+    kp = still_body(20)
+    kp[:, :, 0] += 30.0 * np.arange(20)[:, None]
+    assert find_triggers(times, kp, scale=100.0, config=cfg) == []
+    kp[12, L_WRIST, 0] += 60.0                                 # a swing of the wrist alone still shows
+    assert [t.kind for t in find_triggers(times, kp, scale=100.0, config=cfg)] == ["wrist_speed"]
+
+
+def test_a_hip_rise_is_read_from_either_hip_when_the_other_is_unseen():
+    cfg = PipelineConfig().kinematics
+    for unseen in (L_HIP, R_HIP):
+        times, kp = _jump(10, 43.0)
+        kp[:, unseen, :2] = NAN
+        rises = [(t.key_s, t.value) for t in find_triggers(times, kp, scale=100.0, config=cfg) if t.kind == "hip_rise"]
+        assert rises == [(2.0, pytest.approx(0.2))]
+
+
+def test_a_track_s_height_is_the_median_of_its_frames_so_one_odd_box_does_not_set_it():
+    records = _records([50.0], 3)
+    records[1].persons[0] = Person(box=(0.0, 0.0, 10.0, 400.0), keypoints=records[1].persons[0].keypoints,
+                                   track_id=0)                   # a box taken for a group once
+    assert tracks_of(records, 0.3)[0][2] == 50.0
+
+
+def test_untracked_people_of_one_frame_are_told_apart_by_their_place_in_it():
+    records = _records([50.0, 80.0], 3)
+    for rec in records:
+        rec.persons[:] = [Person(box=p.box, keypoints=p.keypoints, track_id=None) for p in rec.persons]
+    tracks = tracks_of(records, 0.3)
+    assert {k: len(v[0]) for k, v in tracks.items()} == {"untracked-0": 3, "untracked-1": 3}
+
+
+def test_prominent_keeps_every_track_when_asked_for_none_or_for_as_many_as_there_are():
+    tracks = {"near": (None, None, 300.0), "far": (None, None, 80.0)}
+    assert prominent(tracks, 0) == tracks
+    assert prominent(tracks, 2) == tracks
+
+
+def test_the_triggers_of_a_track_come_in_time_order_whatever_their_kind():
+    cfg = PipelineConfig().kinematics
+    times = np.arange(30) / 10.0
+    kp = still_body(30)
+    kp[5, L_ANKLE, 0] += 60.0                                  # a kick at 0.5 s
+    kp[25, L_WRIST, 0] += 60.0                                 # a swing at 2.5 s
+    assert [t.kind for t in find_triggers(times, kp, scale=100.0, config=cfg)] == ["ankle_speed", "wrist_speed"]
