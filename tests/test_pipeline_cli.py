@@ -321,14 +321,14 @@ def test_detect_on_a_still_picture_says_nothing_moved(cli, tmp_path):
            "candidates.motion_threshold=0.3" in text
 
 
-def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an_hour_in(cli, video, tmp_path):
-    """A camera's clock kept by a stream copy: the pictures lie from 3600 s to 3614 s. The run
-    analysed 14 s of video, and its speed is of those; it said 3614 s and a speed 250 times too high."""
+def _clock_an_hour_in(video, folder):
+    """`video`'s pictures copied into Matroska an hour later on its clock (a camera's clock kept by
+    a stream copy), with its ground truth beside it."""
     import shutil
 
     import av
 
-    late = tmp_path / "late.mkv"
+    late = folder / "late.mkv"
     with av.open(str(video)) as src, av.open(str(late), "w") as out:
         stream = out.add_stream_from_template(src.streams.video[0])
         shift = int(3600 / src.streams.video[0].time_base)
@@ -336,7 +336,14 @@ def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an
             if packet.dts is not None:
                 packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
                 out.mux(packet)
-    shutil.copy(video.with_suffix(".gt.jsonl"), tmp_path / "late.gt.jsonl")
+    shutil.copy(video.with_suffix(".gt.jsonl"), folder / "late.gt.jsonl")
+    return late
+
+
+def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an_hour_in(cli, video, tmp_path):
+    """A camera's clock kept by a stream copy: the pictures lie from 3600 s to 3614 s. The run
+    analysed 14 s of video, and its speed is of those; it said 3614 s and a speed 250 times too high."""
+    late = _clock_an_hour_in(video, tmp_path)
     res = cli("detect", late, "--out", tmp_path / "out", *GT, "--set", "classifier.enabled=false", "--no-progress")
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "out" / "highlights.json").read_text())
@@ -359,3 +366,18 @@ def test_detect_says_when_the_video_has_fewer_pictures_a_second_than_it_analyses
         said[name] = " ".join(res.output.split())
     assert "note: the video has 2 pictures a second, fewer than the 10 the analysis looks at" in said["slow"]
     assert "pictures a second, fewer than" not in said["usual"]
+
+
+def test_progress_counts_the_video_analysed_from_its_first_picture_where_the_clock_starts_an_hour_in(video, tmp_path):
+    """The progress a caller (a batch's bar and ETA) is told is seconds analysed of the pictures'
+    length: it was told 3600 of 3614 s done at the first picture."""
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.run import run_pipeline
+
+    told = []
+    config = PipelineConfig().with_overrides(["detection.backend=gt", "pose.backend=gt", "classifier.enabled=false"])
+    run_pipeline(_clock_an_hour_in(video, tmp_path), config,
+                 progress=lambda stage, done, total: told.append((done, total)))
+    assert told and all(total == pytest.approx(14.0, abs=0.1) for _, total in told)
+    assert told[0][0] < 2.0 and told[-1][0] == pytest.approx(14.0, abs=0.1)
+

@@ -218,8 +218,8 @@ def _run(video_path: Path, config: PipelineConfig, context: RunContext, bars: bo
     try:
         run = _StreamingRun(video_path, config, context, stages)
         frames = run.open_frames(replay, say)
-        with _Progress(enabled=bars, total_s=float(context.info.duration_s), label=video_path.name,
-                       report=report, on_video_s=on_video_s,
+        with _Progress(enabled=bars, total_s=_pictures_length_s(context.info), label=video_path.name,
+                       report=report, on_video_s=on_video_s, first_s=float(context.info.start_s),
                        read_back_until_s=kept_frames.went_on_from_s if kept_frames is not None else None) as bar, \
                 _closing(frames):
             run.analyse(chain(run.replayed, frames), bar)
@@ -515,14 +515,21 @@ class _Progress:
     A run that goes on reads the video up to `read_back_until_s` back from what an earlier run
     kept, several times faster than it analyses the rest: until it gets there the bar shows no
     ETA (from the speed of the part read back it would be several times too short), and from
-    there on one from the speed of the rest alone. With every frame read back the ETA is rich's."""
+    there on one from the speed of the rest alone. With every frame read back the ETA is rich's.
+
+    Video time counts from the first picture (`first_s` on the player's timeline): a file whose
+    clock starts an hour in has analysed none of it at its first picture, not an hour."""
 
     STAGE = "analysis"
 
     def __init__(self, *, enabled: bool, total_s: float, label: str, report: ProgressCallback | None = None,
-                 on_video_s: Callable[[float], None] | None = None, read_back_until_s: float | None = None) -> None:
+                 on_video_s: Callable[[float], None] | None = None, read_back_until_s: float | None = None,
+                 first_s: float = 0.0) -> None:
         self.enabled, self.total_s, self.label = enabled, max(total_s, 1e-6), label
         self.report, self.on_video_s = report, on_video_s
+        self.first_s = first_s
+        if read_back_until_s is not None:
+            read_back_until_s -= first_s
         # Every frame read back (a run stopped while it wrote its outputs): that speed is the run's.
         everything = read_back_until_s is not None and read_back_until_s + 1.0 >= total_s
         self.read_back_until_s = None if not read_back_until_s or everything else read_back_until_s
@@ -544,9 +551,10 @@ class _Progress:
         return self
 
     def update(self, time_s: float) -> None:
-        if time_s - self._last >= 1.0:
-            self._tell(min(time_s, self.total_s))
-            self._last = time_s
+        done_s = time_s - self.first_s
+        if done_s - self._last >= 1.0:
+            self._tell(min(done_s, self.total_s))
+            self._last = done_s
 
     def _tell(self, done_s: float) -> None:
         if self._progress is not None:
