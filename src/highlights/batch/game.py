@@ -136,7 +136,6 @@ def one_line(error: BaseException) -> str:
 def run_game(job: GameJob) -> dict[str, Any]:
     """Process one game into OUT/<id>/ and return its index record. Never raises for a bad game:
     a failure comes back as a record with `status: failed` and a one-line `error`."""
-    from highlights.batch.game_scores import SCORES, game_scores
     from highlights.events import half_of_video, load_annotation, select_half
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.detect import detect_highlights
@@ -165,31 +164,8 @@ def run_game(job: GameJob) -> dict[str, Any]:
                                             up_link=("all games", f"../{INDEX_NAMES['html']}"),
                                             on_video_s=tracker, say=went_on.append,
                                             on_read_back=tracker.read_back, on_kept=tracker.kept)
-        labels: dict[str, int] = {}
-        for h in result.highlights:
-            labels[h.label] = labels.get(h.label, 0) + 1
-        seconds = time.perf_counter() - started
-        # The pictures' length, from the first to the end: a video's `duration_s` is where it ends on its
-        # clock, an hour past its length where the clock starts an hour in (a camera's, kept by a stream copy).
-        duration = max(0.0, float(result.video.get("duration_s") or 0.0) - float(result.video.get("start_s") or 0.0))
-        from highlights.pipeline.damage import damage_line
-
-        record = {**base, "status": "done", "error": None,
-                  # done, but not all of it was analysed: said beside "done" wherever the game is listed
-                  "warning": damage_line(result.damage), "damage": result.damage,
-                  "duration_s": round(duration, 3),
-                  "highlights": len(result.highlights), "by_label": labels,
-                  "seconds": round(seconds, 3),
-                  "speed_x_realtime": round(duration / seconds, 2) if seconds > 0 else None,
-                  "inference_backend": result.inference_backend,
-                  # a manifest's `auto` sport: the sport read from the game's windows, and by what share
-                  **({"sport_read": result.stats["sport_read"]} if "sport_read" in result.stats else {}),
-                  "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
-                            if _inside(Path(p), partial)},
-                  "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                  **({SCORES: game_scores(result.highlights, result.config, annotation)}
-                     if annotation is not None else {}),
-                  **({"went_on": "\n".join(went_on)} if went_on else {})}
+        record = _done_record(base, result, written, partial, annotation, went_on,
+                              seconds=time.perf_counter() - started)
         atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
         _swap_in(partial, out_root / job.game_id)
         return record
@@ -210,6 +186,37 @@ def run_game(job: GameJob) -> dict[str, Any]:
     finally:
         if not stopped:
             tracker.remove()
+
+
+def _done_record(base: dict[str, Any], result, written: dict[str, Path], partial: Path, annotation,
+                 went_on: list[str], *, seconds: float) -> dict[str, Any]:
+    """The index record of a game done in `seconds`: what it found, how fast, and its files (by
+    their place in its folder `partial`); its scores against `annotation` where it has one."""
+    from highlights.batch.game_scores import SCORES, game_scores
+    from highlights.pipeline.damage import damage_line
+
+    labels: dict[str, int] = {}
+    for h in result.highlights:
+        labels[h.label] = labels.get(h.label, 0) + 1
+    # The pictures' length, from the first to the end: a video's `duration_s` is where it ends on its
+    # clock, an hour past its length where the clock starts an hour in (a camera's, kept by a stream copy).
+    duration = max(0.0, float(result.video.get("duration_s") or 0.0) - float(result.video.get("start_s") or 0.0))
+    return {**base, "status": "done", "error": None,
+            # done, but not all of it was analysed: said beside "done" wherever the game is listed
+            "warning": damage_line(result.damage), "damage": result.damage,
+            "duration_s": round(duration, 3),
+            "highlights": len(result.highlights), "by_label": labels,
+            "seconds": round(seconds, 3),
+            "speed_x_realtime": round(duration / seconds, 2) if seconds > 0 else None,
+            "inference_backend": result.inference_backend,
+            # a manifest's `auto` sport: the sport read from the game's windows, and by what share
+            **({"sport_read": result.stats["sport_read"]} if "sport_read" in result.stats else {}),
+            "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
+                      if _inside(Path(p), partial)},
+            "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **({SCORES: game_scores(result.highlights, result.config, annotation)}
+               if annotation is not None else {}),
+            **({"went_on": "\n".join(went_on)} if went_on else {})}
 
 
 def failed_record(job: GameJob, error: str, *, seconds: float | None = None) -> dict[str, Any]:
