@@ -213,10 +213,23 @@ def test_the_training_defaults_are_the_packaged_models_recipe_and_train_uses_the
     import highlights.pose_classifier.train as pose_train
 
     # Every setting the packaged model was trained with is PoseTrainConfig's default, so
-    # `scripts/make_default_pose_model.py` (which passes none) trains it again.
+    # `scripts/make_default_pose_model.py` trains it again. It passes one setting alone: the
+    # features' version, which new models get newer than the packaged model's (recorded beside the
+    # weights, not in its training config, which predates the setting).
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "make_default_pose_model.py"
+    spec = importlib.util.spec_from_file_location("make_default_pose_model", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    assert script.PACKAGED_FEATURE_VERSION == default_model.load_default_pose_model().feature_version == 1
+    assert pose_train.PoseTrainConfig(out_dir="-").feature_version == 2
     stored = dict(torch.load(default_model.DEFAULT_MODEL, weights_only=True)["meta"]["train_config"])
     defaults = pose_train.PoseTrainConfig(out_dir="-").to_dict()
     stored.pop("out_dir"), defaults.pop("out_dir")
+    assert "feature_version" not in stored
+    defaults.pop("feature_version")
     assert set(stored) <= set(defaults), f"settings the dataclass lost: {set(stored) - set(defaults)}"
     # Augmentation steps added after the model was made are off by default and draw nothing when
     # off, so the defaults still train it again.
@@ -504,6 +517,26 @@ def test_a_pose_model_written_before_clamping_loads_with_unbounded_features(trai
     clf.network.lo.fill_(-torch.inf)
     clf.network.hi.fill_(torch.inf)
     np.testing.assert_allclose(old.window_proba(norm), clf.window_proba(norm), rtol=1e-5)
+
+
+def test_a_model_trained_on_feature_version_1_is_fitted_and_saved_on_those_features(tmp_path, windows):
+    """The packaged model's script trains on version 1: the clamp and standardisation are fitted on
+    version-1 features (an unseen wrist read at the hip centre changes them), and the model says
+    version 1, so it is given those features when loaded."""
+    from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
+
+    made = {}
+    for version in (1, 2):
+        config = PoseTrainConfig(out_dir=str(tmp_path / f"v{version}"), synth_windows=200, val_windows=40,
+                                 epochs=3, feature_version=version)
+        _, path = train_pose_classifier(config, show_progress=False, log=lambda *_: None)
+        made[version] = PoseClassifier.load(path)
+        assert made[version].feature_version == version
+    # Same seeds, same windows: only the features' version differs, and the fitted ranges show it.
+    assert not torch.equal(made[1].network.lo, made[2].network.lo) or not torch.equal(made[1].network.mean,
+                                                                                       made[2].network.mean)
+    with pytest.raises(ConfigError, match="unknown pose feature version 3"):
+        PoseTrainConfig(out_dir="-", feature_version=3)
 
 
 def test_a_pose_model_is_given_the_features_it_was_trained_on(trained, windows, tmp_path):

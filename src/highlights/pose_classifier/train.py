@@ -27,6 +27,7 @@ from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.pose_classifier.game_data import GameWindowSpec, game_windows
+from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS
 from highlights.pose_classifier.model import (
     AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, model_inputs,
 )
@@ -69,6 +70,9 @@ class PoseTrainConfig:
     # families; 0 keeps them unbounded): see model.FeatureNet.
     feature_range_quantile: float = 0.01
     aggregation: str = "max"        # how a clip's windows combine: "max" or "mean" (model.py)
+    # How the features families compute their window features (`features.FEATURE_VERSIONS`): the
+    # newest for a new model; the packaged model was made on version 1, and its script says so.
+    feature_version: int = FEATURE_VERSION
     clips_root: str | None = None   # a user's labelled clips (folder per class), added to training
     # Or the train split of a dataset version (`dataset create`), added the same way.
     dataset_root: str | None = None
@@ -106,6 +110,8 @@ class PoseTrainConfig:
                 raise ConfigError(f"the pose classifier's classes repeat a name: {list(self.classes)}")
         elif "none" not in self.classes:
             raise ConfigError("the pose classifier's classes must include 'none'")
+        if self.feature_version not in FEATURE_VERSIONS:
+            raise ConfigError(f"unknown pose feature version {self.feature_version!r}; expected one of {FEATURE_VERSIONS}")
         if not 0.0 <= self.feature_range_quantile < 0.5:
             raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
         if self.rendered_copies < 1:
@@ -160,7 +166,7 @@ def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray
             task = progress.add_task("augmenting + features", total=config.copies)
             for _ in range(config.copies):
                 norm, y = _normalised(windows, labels, rng, config.augment)
-                xs.append(model_inputs(config.family, norm, fps))
+                xs.append(model_inputs(config.family, norm, fps, config.feature_version))
                 ys.append(torch.from_numpy(y))
                 progress.advance(task)
         x, y = torch.cat(xs), torch.cat(ys)
@@ -177,7 +183,7 @@ def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray
             net.train()
             if not config.family.startswith("features"):
                 norm, yy = _normalised(windows, labels, rng, config.augment)
-                x, y = model_inputs(config.family, norm, fps), torch.from_numpy(yy)
+                x, y = model_inputs(config.family, norm, fps, config.feature_version), torch.from_numpy(yy)
             order = torch.randperm(len(y))
             total = 0.0
             for i in range(0, len(y), config.batch_size):
@@ -402,7 +408,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
     clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold,
-                        config.aggregation)
+                        config.aggregation, feature_version=config.feature_version)
     val = _validation(config, clf, vwindows, vlabels, val_clips, log=log, show_progress=show_progress)
     motions: dict[str, int] = {}
     for n in names:
@@ -537,7 +543,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     repeats = len(many_labels) // len(labels)
     net = fit_network(config, many, many_labels, log=log, show_progress=show_progress)
     clf = PoseClassifier(net, list(config.classes), config.window, config.family, {}, config.action_threshold,
-                         config.aggregation)
+                         config.aggregation, feature_version=config.feature_version)
     norm, y = _normalised(windows, labels, None, config.augment)
     val: dict = {"in_sample": window_scores(clf, norm, y)}
     in_sample = (f"accuracy {val['in_sample']['accuracy']:.3f} on its {val['in_sample']['windows']} training "
