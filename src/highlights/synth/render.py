@@ -214,56 +214,74 @@ def draw_scene_people(img: np.ndarray, people: list[PersonInFrame], proj: Projec
                 or px[:, 1].max() < -margin or px[:, 1].min() > height + margin):
             continue   # nowhere near the frame: nothing to draw (nor props)
         draw_person(img, px, p.shape, p.skel, scale)
-        for prop in p.props:
-            if isinstance(prop, Bat):
-                ends = np.array([prop.knob, prop.tip])
-                u, v = proj.to_pano(ends[:, 0], ends[:, 1], p.depth)
-                q = to_frame(affine, u, v)
-                draw_bat(img, q[0], q[1], scale, prop.colour)
-                props_gt.append({"kind": "bat", "person": p.pid, "knob": [_r(q[0, 0]), _r(q[0, 1])],
-                                 "tip": [_r(q[1, 0]), _r(q[1, 1])]})
-            elif isinstance(prop, Ball):
-                d = p.depth + prop.depth
-                u, v = proj.to_pano(prop.x, prop.y, d)
-                q = to_frame(affine, u, v)
-                rad = prop.radius * zoom * proj.scale_at(d)
-                draw_ball(img, q, rad, prop.colour)
-                props_gt.append({"kind": "ball", "person": p.pid, "centre": [_r(q[0]), _r(q[1])],
-                                 "radius": _r(rad)})
-    occ_quads = []
-    for occ in occluders:
-        xs = np.array([occ.x - occ.width / 2, occ.x + occ.width / 2, occ.x + occ.width / 2, occ.x - occ.width / 2])
-        ys = np.array([-2.0, -2.0, occ.height, occ.height])
-        u, v = proj.to_pano(xs, ys, occ.depth)
-        quad = to_frame(affine, u, v)
-        occ_quads.append(quad)
-        cv2.fillConvexPoly(img, (quad * ONE).round().astype(np.int32), occ.colour, cv2.LINE_AA, shift=SHIFT)
+        props_gt += _draw_props(img, p, proj, affine, scale, zoom)
+    occ_quads = [_draw_occluder(img, occ, proj, affine) for occ in occluders]
     persons_gt = []
-    for k, (p, px, scale, caps) in enumerate(placed):
-        kp = px[:17]
-        vis = _in_frame(kp, width, height)
-        kp_lo, kp_hi = kp.min(axis=0), kp.max(axis=0)
-        for p2, _, _, caps2 in placed[k + 1:]:          # everyone drawn after is nearer
-            if p2.depth >= p.depth:
-                continue
-            a2, b2, r2 = caps2
-            lo2 = np.minimum(a2, b2).min(axis=0) - r2.max()
-            hi2 = np.maximum(a2, b2).max(axis=0) + r2.max()
-            if (lo2 > kp_hi).any() or (hi2 < kp_lo).any():
-                continue                                # boxes apart: cannot cover
-            vis &= ~points_in_capsules(kp, *caps2)
-        for quad in occ_quads:
-            vis &= ~_in_quad(kp, quad)
-        a, b, r = caps
-        lo = np.minimum(a, b) - r[:, None]
-        hi = np.maximum(a, b) + r[:, None]
-        x1, y1 = max(0.0, float(lo[:, 0].min())), max(0.0, float(lo[:, 1].min()))
-        x2, y2 = min(float(width), float(hi[:, 0].max())), min(float(height), float(hi[:, 1].max()))
-        if x2 - x1 < 1 or y2 - y1 < 1:
-            continue
-        persons_gt.append({
-            "id": p.pid, "actor": p.actor, "box": [_r(x1), _r(y1), _r(x2), _r(y2)],
-            "keypoints": [[_r(x), _r(y), 2 if ok else 0] for (x, y), ok in zip(kp, vis)],
-        })
+    for k, (p, px, _, caps) in enumerate(placed):
+        truth = _person_truth(p, px[:17], caps, placed[k + 1:], occ_quads, width, height)
+        if truth is not None:
+            persons_gt.append(truth)
     persons_gt.sort(key=lambda d: d["id"])
     return persons_gt, props_gt
+
+
+def _draw_props(img: np.ndarray, p: PersonInFrame, proj: Projector, affine: np.ndarray, scale: float,
+                zoom: float) -> list[dict]:
+    """Draw the bat or ball `p` holds; return their ground truth."""
+    props_gt: list[dict] = []
+    for prop in p.props:
+        if isinstance(prop, Bat):
+            ends = np.array([prop.knob, prop.tip])
+            u, v = proj.to_pano(ends[:, 0], ends[:, 1], p.depth)
+            q = to_frame(affine, u, v)
+            draw_bat(img, q[0], q[1], scale, prop.colour)
+            props_gt.append({"kind": "bat", "person": p.pid, "knob": [_r(q[0, 0]), _r(q[0, 1])],
+                             "tip": [_r(q[1, 0]), _r(q[1, 1])]})
+        elif isinstance(prop, Ball):
+            d = p.depth + prop.depth
+            u, v = proj.to_pano(prop.x, prop.y, d)
+            q = to_frame(affine, u, v)
+            rad = prop.radius * zoom * proj.scale_at(d)
+            draw_ball(img, q, rad, prop.colour)
+            props_gt.append({"kind": "ball", "person": p.pid, "centre": [_r(q[0]), _r(q[1])],
+                             "radius": _r(rad)})
+    return props_gt
+
+
+def _draw_occluder(img: np.ndarray, occ: Occluder, proj: Projector, affine: np.ndarray) -> np.ndarray:
+    """Draw an occluder; return its quad in the frame."""
+    xs = np.array([occ.x - occ.width / 2, occ.x + occ.width / 2, occ.x + occ.width / 2, occ.x - occ.width / 2])
+    ys = np.array([-2.0, -2.0, occ.height, occ.height])
+    u, v = proj.to_pano(xs, ys, occ.depth)
+    quad = to_frame(affine, u, v)
+    cv2.fillConvexPoly(img, (quad * ONE).round().astype(np.int32), occ.colour, cv2.LINE_AA, shift=SHIFT)
+    return quad
+
+
+def _person_truth(p: PersonInFrame, kp: np.ndarray, caps, nearer: list, occ_quads: list[np.ndarray], width: int,
+                  height: int) -> dict | None:
+    """The ground truth of person `p` (keypoints `kp`, body `caps`): its keypoints seen unless out
+    of the frame or behind someone drawn after it (`nearer`) or an occluder, and its box; None where
+    its box is under a pixel in the frame."""
+    vis = _in_frame(kp, width, height)
+    kp_lo, kp_hi = kp.min(axis=0), kp.max(axis=0)
+    for p2, _, _, caps2 in nearer:          # everyone drawn after is nearer
+        if p2.depth >= p.depth:
+            continue
+        a2, b2, r2 = caps2
+        lo2 = np.minimum(a2, b2).min(axis=0) - r2.max()
+        hi2 = np.maximum(a2, b2).max(axis=0) + r2.max()
+        if (lo2 > kp_hi).any() or (hi2 < kp_lo).any():
+            continue                                # boxes apart: cannot cover
+        vis &= ~points_in_capsules(kp, *caps2)
+    for quad in occ_quads:
+        vis &= ~_in_quad(kp, quad)
+    a, b, r = caps
+    lo = np.minimum(a, b) - r[:, None]
+    hi = np.maximum(a, b) + r[:, None]
+    x1, y1 = max(0.0, float(lo[:, 0].min())), max(0.0, float(lo[:, 1].min()))
+    x2, y2 = min(float(width), float(hi[:, 0].max())), min(float(height), float(hi[:, 1].max()))
+    if x2 - x1 < 1 or y2 - y1 < 1:
+        return None
+    return {"id": p.pid, "actor": p.actor, "box": [_r(x1), _r(y1), _r(x2), _r(y2)],
+            "keypoints": [[_r(x), _r(y), 2 if ok else 0] for (x, y), ok in zip(kp, vis)]}
