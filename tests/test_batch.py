@@ -538,6 +538,9 @@ def test_a_manifest_sport_auto_reads_each_games_sport_into_its_record(season, tm
     sport = EVENTS["bravo"][0].sport
     assert record["sport_read"]["sport"] == sport and record["sport_read"]["outcome"] == "read"
     assert {h["label"].split("_")[0] for h in _highlights(out, "bravo")} == {sport}
+    with open(out / "index.csv", newline="") as f:
+        (row,) = csv.DictReader(f)
+    assert (row["sport"], row["sport_read"]) == ("auto", sport)
 
 
 def test_a_running_game_moves_the_batch_bar_and_its_log_line_before_it_ends(tmp_path, monkeypatch):

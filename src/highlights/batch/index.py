@@ -19,7 +19,8 @@ from highlights.csv_cells import csv_cell, for_spreadsheets
 
 INDEX_FORMAT = "highlights.batch-index/1"
 INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
-CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "duration_s", "highlights", "by_label",
+CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "sport_read", "duration_s", "highlights",
+               "by_label",
                "seconds", "speed_x_realtime", "error", "warning", "page", "worker", "finished_at",
                # against the game's annotations (empty without): counts, for a spreadsheet to pool
                "events", "found", "recall", "shown", "shown_recall")
@@ -78,6 +79,10 @@ def _row(record: dict[str, Any]) -> list[str]:
     values["page"] = game_page(record)
     values["reused"] = bool(record.get("reused"))
     values["other_batch"] = bool(record.get("other_batch"))
+    # A manifest's `auto`: the sport read, or why none was, beside the `auto` it gave.
+    reading = record.get("sport_read")
+    values["sport_read"] = (reading.get("sport") or f"none ({reading.get('outcome')})") \
+        if isinstance(reading, dict) else None
     scores = done_scores(record)
     if scores:
         values.update(events=scores["events"], found=scores["found"], recall=recall_of(scores).text(),
