@@ -147,3 +147,26 @@ def test_importing_the_datasets_or_detect_loads_no_augmentation_library(module):
             "print(sorted(m for m in ('albumentations', 'torch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_drawing_a_report_or_training_curves_leaves_the_callers_matplotlib_backend_alone(tmp_path):
+    """A notebook plots inline through its own backend: highlights draws its pictures on figures of
+    their own, so importing it or writing its PNGs neither switches that backend nor loads pyplot."""
+    import subprocess
+    import sys
+
+    code = f"""
+import sys, matplotlib
+matplotlib.use("svg")
+import highlights.augment.preview
+from highlights.report import build_report, plot_confusion
+from highlights.train.curves import plot_training_curves
+report = build_report(["none", "soccer_shooting"], ["none", "none"], ["none", "soccer_shooting"], n_bootstrap=10)
+plot_confusion(report, {str(tmp_path / "confusion.png")!r})
+plot_training_curves([{{"epoch": 1, "train_loss": 1.0, "val_macro_f1": 0.5}}], {str(tmp_path / "curves.png")!r})
+print(matplotlib.get_backend(), "matplotlib.pyplot" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["svg", "False"]
+    for name in ("confusion.png", "curves.png"):
+        assert (tmp_path / name).read_bytes().startswith(b"\x89PNG")

@@ -9,11 +9,15 @@ from highlights.train import curves
 
 def _figure(monkeypatch, tmp_path, history, **kw):
     kept = []
-    close = curves.plt.close
-    monkeypatch.setattr(curves.plt, "close", kept.append)  # keep the figure to read it back
+
+    class KeptFigure(curves.Figure):  # keeps the figure drawn to read it back
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            kept.append(self)
+
+    monkeypatch.setattr(curves, "Figure", KeptFigure)
     curves.plot_training_curves(history, tmp_path / "c.png", **kw)
     monkeypatch.undo()
-    close(kept[0])  # its axes stay readable
     return kept[0]
 
 

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
 import numpy as np
+# A Figure of its own, not pyplot's: pyplot, or choosing its backend, would change the plotting
+# of a notebook that previews the augmentation.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; never needs a display
-import matplotlib.pyplot as plt  # noqa: E402
-
-from highlights.augment.config import PhoneAugmentConfig  # noqa: E402
-from highlights.augment.phone import AugmentResult, PhoneAugment, derive_seed  # noqa: E402
-from highlights.figure_png import write_figure_png  # noqa: E402
-from highlights.video import read_clip  # noqa: E402
-from highlights.wrapped_label import wrap_to_width  # noqa: E402
+from highlights.augment.config import PhoneAugmentConfig
+from highlights.augment.phone import AugmentResult, PhoneAugment, derive_seed
+from highlights.figure_png import write_figure_png
+from highlights.video import read_clip
+from highlights.wrapped_label import wrap_to_width
 
 TITLE_SIZE = 9
 
@@ -72,15 +72,16 @@ def preview_figure(
 ):
     """The grid: rows are frames of the clip, columns the original and its variants, each column
     titled with the parameters sampled for it, the clip's name above, on as many lines as it takes
-    (in one line, a long name ran past both edges of a narrow grid). The caller closes it."""
+    (in one line, a long name ran past both edges of a narrow grid). A `Figure` pyplot does not hold."""
     original, results = preview_variants(clip_path, variants=variants, seed=seed, frames=frames, config=config)
     columns = [("original", original)] + [(_title(k, r), r.frames) for k, r in enumerate(results)]
     h, w = original.shape[1:3]
     cell = 2.6
     title = wrap_to_width(f"{Path(clip_path).name}: phone augmentation, seed {seed}", (cell * len(columns) - 0.4) * 72,
                           TITLE_SIZE)
-    fig, axes = plt.subplots(frames, len(columns), squeeze=False,
-                             figsize=(cell * len(columns), cell * frames * h / w + 0.9 + 0.15 * title.count("\n")))
+    fig = Figure(figsize=(cell * len(columns), cell * frames * h / w + 0.9 + 0.15 * title.count("\n")))
+    FigureCanvasAgg(fig)  # drawn in memory, whatever backend the caller's pyplot uses
+    axes = fig.subplots(frames, len(columns), squeeze=False)
     for col, (name, clip) in enumerate(columns):
         for row in range(frames):
             ax = axes[row][col]

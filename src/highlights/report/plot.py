@@ -5,17 +5,17 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+# A Figure of its own, not pyplot's: pyplot, or choosing its backend, would change the plotting
+# of a notebook or program that imports highlights.
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
-matplotlib.use("Agg")  # files only, never a window
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from highlights.contrast import text_colour_on  # noqa: E402
-from highlights.counted_noun import counted  # noqa: E402
-from highlights.figure_png import write_figure_png  # noqa: E402
-from highlights.wrapped_label import widest_line_pt, wrap_to_width  # noqa: E402
+from highlights.contrast import text_colour_on
+from highlights.counted_noun import counted
+from highlights.figure_png import write_figure_png
+from highlights.wrapped_label import widest_line_pt, wrap_to_width
 
 TICK_FONT_SIZE = 10
 TITLE_SIZE = 9
@@ -57,8 +57,8 @@ def confusion_title(report: dict) -> str:
 
 
 def confusion_figure(report: dict):
-    """The report's confusion matrix with counts in the cells; rows true, columns predicted. The
-    caller closes the figure."""
+    """The report's confusion matrix with counts in the cells; rows true, columns predicted. A
+    `Figure` pyplot does not hold: nothing to close."""
     cm = report["confusion_matrix"]
     # A long class name on lines of its own: in one line, 30 characters took half the picture from
     # the matrix and pushed its title past the right edge.
@@ -77,35 +77,33 @@ def confusion_figure(report: dict):
     beneath_in = names_in if upright else names_in * math.sin(math.radians(SLANT)) + 0.15
     size = cell_in * n
     # 6 in wide at least: the class names to the left of a small matrix push its title off the edge
-    fig, ax = plt.subplots(figsize=(max(size + 1.7 + names_in, 6.0), max(size + 1.4 + beneath_in, 3.5)))
-    try:
-        # From 0 clips: with its own least count at the bottom, a matrix of one class (or of equal
-        # counts) had a scale of 4.5 to 5.5 clips and its cell the colour of the middle.
-        image = ax.imshow(matrix, cmap="Blues", vmin=0)
-        bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-        bar.locator = MaxNLocator(integer=True)  # counts of clips: no tick at 0.5 of one
-        bar.update_ticks()
-        if upright:
-            ax.set_xticks(range(n), labels=labels, rotation=90, fontsize=TICK_FONT_SIZE)
-        else:
-            ax.set_xticks(range(n), labels=labels, rotation=SLANT, ha="right", rotation_mode="anchor",
-                          fontsize=TICK_FONT_SIZE)
-        ax.set_yticks(range(n), labels=labels, fontsize=TICK_FONT_SIZE)
-        ax.set_xlabel(cm["columns"])
-        ax.set_ylabel(cm["rows"])
-        ax.set_title(confusion_title(report), fontsize=TITLE_SIZE)
-        # Each count in black or white by its own cell's colour: a fixed switch at half the largest
-        # count put white on the mid blues, where it reads at about 2.5:1.
-        count_size = 10 if cell_in >= 0.6 else 8
-        for i in range(matrix.shape[0]):
-            for j in range(matrix.shape[1]):
-                cell = image.cmap(image.norm(matrix[i, j]))
-                ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=text_colour_on(cell),
-                        fontsize=count_size)
-        fig.tight_layout()
-    except BaseException:
-        plt.close(fig)
-        raise
+    fig = Figure(figsize=(max(size + 1.7 + names_in, 6.0), max(size + 1.4 + beneath_in, 3.5)))
+    FigureCanvasAgg(fig)  # drawn in memory, whatever backend the caller's pyplot uses
+    ax = fig.subplots()
+    # From 0 clips: with its own least count at the bottom, a matrix of one class (or of equal
+    # counts) had a scale of 4.5 to 5.5 clips and its cell the colour of the middle.
+    image = ax.imshow(matrix, cmap="Blues", vmin=0)
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.locator = MaxNLocator(integer=True)  # counts of clips: no tick at 0.5 of one
+    bar.update_ticks()
+    if upright:
+        ax.set_xticks(range(n), labels=labels, rotation=90, fontsize=TICK_FONT_SIZE)
+    else:
+        ax.set_xticks(range(n), labels=labels, rotation=SLANT, ha="right", rotation_mode="anchor",
+                      fontsize=TICK_FONT_SIZE)
+    ax.set_yticks(range(n), labels=labels, fontsize=TICK_FONT_SIZE)
+    ax.set_xlabel(cm["columns"])
+    ax.set_ylabel(cm["rows"])
+    ax.set_title(confusion_title(report), fontsize=TITLE_SIZE)
+    # Each count in black or white by its own cell's colour: a fixed switch at half the largest
+    # count put white on the mid blues, where it reads at about 2.5:1.
+    count_size = 10 if cell_in >= 0.6 else 8
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            cell = image.cmap(image.norm(matrix[i, j]))
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=text_colour_on(cell),
+                    fontsize=count_size)
+    fig.tight_layout()
     return fig
 
 
@@ -119,9 +117,11 @@ def plot_confusion(report: dict, path: str | Path) -> Path:
 def reliability_figure(report: dict):
     """The reliability diagram of the report's confidence: over each bin that holds clips, a bar as
     high as the share of them predicted right with their count above it, and the diagonal a
-    calibrated model would follow. The caller closes the figure."""
+    calibrated model would follow. A `Figure` pyplot does not hold: nothing to close."""
     calibration = report["confidence"]["calibration"]
-    fig, ax = plt.subplots(figsize=(7.5, 5.8), layout="constrained")
+    fig = Figure(figsize=(7.5, 5.8), layout="constrained")
+    FigureCanvasAgg(fig)  # drawn in memory, whatever backend the caller's pyplot uses
+    ax = fig.subplots()
     ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
     for row in calibration["bins"]:
         low, high = row["bin"]
