@@ -12,7 +12,7 @@ import shutil
 import stat
 import tempfile
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -223,12 +223,8 @@ def _build_locked(
     new_splits = _new_clip_splits(base, checked, split_config, fixed)
 
     name = next_version_name(root)
-    try:
-        tmp = Path(tempfile.mkdtemp(prefix=temp_dir_prefix(name), dir=root))
-    except OSError as e:
-        raise DatasetError(f"{root}: cannot write a new version there ({e.strerror or e})") from e
-    try:
-        tmp.chmod(0o755)  # mkdtemp makes it private; a version is as readable as its root
+
+    def fill(tmp: Path) -> None:
         (tmp / CLIPS_DIR).mkdir()
         rows: list[dict] = []
         clip_meta: dict[str, dict] = {}
@@ -244,6 +240,22 @@ def _build_locked(
         save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
                                                                if c.likeness is not None}})
         (tmp / META_NAME).write_text(json_text(meta, indent=2) + "\n", encoding="utf-8")
+
+    _write_version(root, name, fill)
+    return load_version(root, name)
+
+
+def _write_version(root: Path, name: str, fill: Callable[[Path], None]) -> None:
+    """Version `name` of `root`, written whole or not at all: `fill` writes it into a temporary
+    folder beside the versions, made read-only and renamed into place once whole; the folder is
+    removed on any failure, a full disk said as such."""
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=temp_dir_prefix(name), dir=root))
+    except OSError as e:
+        raise DatasetError(f"{root}: cannot write a new version there ({e.strerror or e})") from e
+    try:
+        tmp.chmod(0o755)  # mkdtemp makes it private; a version is as readable as its root
+        fill(tmp)
         _make_read_only(tmp)
         if (root / name).exists():
             raise DatasetError(f"{root / name}: appeared while this version was being written")
@@ -256,7 +268,6 @@ def _build_locked(
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return load_version(root, name)
 
 
 def _refuse_unrelated_source(src: str | Path, root: Path, parent: str | int | None) -> None:
