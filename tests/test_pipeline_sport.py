@@ -248,3 +248,9 @@ def test_detect_sport_auto_says_what_it_read_and_the_review_knows_the_sport(tmp_
     assert data["config"]["classifier"]["sport"] == "auto" and data["stats"]["sport_read"]["sport"] == "basketball"
     assert {h["label"] for h in data["highlights"]} == {"basketball_layup"}
     assert load_game(out).sport == "basketball"
+    res = CliRunner().invoke(app, ["pipeline", "evaluate", str(video), "--annotations", str(video.with_suffix(".json")),
+                                   "--out", str(tmp_path / "eval"), "--set", "detection.backend=gt", "--set",
+                                   "pose.backend=gt", "--set", "classifier.backend=oracle", "--sport", "auto",
+                                   "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert "sport: basketball, " in " ".join(res.output.split())
