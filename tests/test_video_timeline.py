@@ -236,3 +236,35 @@ def test_a_matroska_video_whose_clock_starts_an_hour_in_ends_an_hour_and_its_len
     verify_video(path)
     frames = list(iter_frames(path, start_s=3601.0))
     assert [_picture(f.rgb) for f in frames] == list(range(FPS, FRAMES))
+
+
+@pytest.mark.parametrize("name, fmt", [("sound first.mkv", None), ("sound first.ts", "mpegts")])
+def test_a_file_whose_first_ten_seconds_of_packets_are_sound_reads_its_pictures_rate_and_start(
+        tmp_path, name, fmt):
+    """A recorder that writes its sound ahead of its pictures: every packet of the file's first
+    10 s is sound, and the pictures (30 fps, from 3 s) come after them. Probed no further than
+    FFmpeg's default 5 s, the video stream had no packet yet: its rate read as 25 and the
+    Matroska pictures' start as 0."""
+    rate, late_s, frames = 30, 3.0, 60
+    path = tmp_path / name
+    # no interleaving by time: packets are written in the order they are muxed, sound first
+    with av.open(str(path), "w", format=fmt, options={"max_interleave_delta": "1"}) as out:
+        video = video_stream(out, 64, 48, rate=rate)
+        mux_tone(out, out.add_stream("aac", rate=RATE, layout="mono"), 10.0)
+        for i in range(frames):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 4 * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = round(late_s * rate) + i, Fraction(1, rate)
+            for packet in video.encode(frame):
+                out.mux(packet)
+        for packet in video.encode():
+            out.mux(packet)
+    with av.open(str(path)) as c:  # the file is as described: 10 s of sound before any picture
+        first_video = next(k for k, p in enumerate(c.demux()) if p.stream.type == "video")
+    assert first_video * 1024 / RATE >= 9.9
+    info = probe(path)
+    assert info.fps == pytest.approx(rate) and info.num_frames == frames
+    # a transport stream's muxer moves the pictures a little; players count from its first sound
+    assert info.start_s == pytest.approx(late_s, abs=0.07)
+    assert info.duration_s == pytest.approx(late_s + frames / rate, abs=0.07)
+    times = [f.time_s for f in iter_frames(path)]
+    assert len(times) == frames and times[0] == pytest.approx(info.start_s, abs=1e-3)

@@ -33,7 +33,8 @@ import av
 from highlights.atomic import atomic_path, temp_file_beside
 from highlights.file_identity import file_identity
 from highlights.progress import progress_bar
-from highlights.video import codec_name, iter_frames, main_video_stream, probe, timeline_origin_s, write_video
+from highlights.video import (codec_name, iter_frames, main_video_stream, open_input, probe, timeline_origin_s,
+                              write_video)
 from highlights.video.colour import HDR_TRANSFERS
 
 log = logging.getLogger(__name__)
@@ -511,7 +512,7 @@ def _copy_sound(source: Path, copy: Path, into: Path, stop: threading.Event | No
     `end_s` (the pictures' end, where `probe` ends the video): a Matroska file's sound can run on
     past its pictures, and the copy would otherwise play it over a still last picture.
     False (nothing written) when there is none. Raises `CopyStopped` when `stop` is set."""
-    with av.open(str(source)) as src:
+    with open_input(str(source)) as src:
         video = main_video_stream(src)
         sounds = [s for s in src.streams.audio if s.codec_context is not None]
         if not sounds or video is None:

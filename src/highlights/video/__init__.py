@@ -6,6 +6,7 @@
 from highlights.video.colour import PICTURES_VERSION
 from highlights.video.errors import VideoError
 from highlights.video.file_names import VIDEO_SUFFIXES
+from highlights.video.opening import open_input
 from highlights.video.reader import codec_name, iter_frames, main_video_stream, probe, read_clip, timeline_origin_s
 from highlights.video.types import Frame, VideoInfo
 from highlights.video.verify import check_frames_reach_end
@@ -34,6 +35,7 @@ __all__ = [
     "codec_name",
     "iter_frames",
     "main_video_stream",
+    "open_input",
     "probe",
     "read_clip",
     "timeline_origin_s",

@@ -24,6 +24,7 @@ from highlights.video.decode_damage import DecodeDamage
 from highlights.video.errors import VideoError, error_cause, missing_file_cause
 from highlights.video.file_names import name_is_utf8, name_not_utf8_cause, printable_name
 from highlights.video.mp4boxes import is_iso_media, iter_file_boxes
+from highlights.video.opening import open_input
 from highlights.video.rotation import UprightFrames, clockwise_rotation_of
 from highlights.video.start_seek import StartSeek
 from highlights.video.types import Frame, VideoInfo
@@ -102,7 +103,7 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
     if p.stat().st_size == 0:
         raise VideoError(path_str, "empty file (0 bytes)")
     try:
-        container = av.open(path_str, mode="r")
+        container = open_input(path_str)
     except (av.error.FFmpegError, OSError, ValueError) as err:
         raise VideoError(path_str, _open_failure_cause(p, err)) from err
     try:
@@ -461,7 +462,7 @@ def _shown_size(opened: _Opened, upright: UprightFrames, first_read: av.VideoFra
 def _first_picture_size(path: str, stream_index: int, size: int, mtime_ns: int) -> tuple[int, int] | None:
     """The stored size of a stream's first picture, kept per file as it is while its size and time
     are unchanged: the pipeline reads a game part way once per window it classifies."""
-    with av.open(path) as again:
+    with open_input(path) as again:
         stream = next(s for s in again.streams if s.index == stream_index)
         try:
             first = next(again.decode(stream), None)
@@ -537,7 +538,7 @@ def _duration_s(opened: _Opened) -> tuple[float, int | None]:
         return max(0.0, end - opened.origin_s - opened.start_s), frames
     # A raw stream: count its packets (one per picture) in a separate pass; demuxing is cheap.
     count = 0
-    with av.open(opened.path) as counter:
+    with open_input(opened.path) as counter:
         try:
             for packet in counter.demux(counter.streams.video[0]):
                 count += packet.size > 0
@@ -569,7 +570,7 @@ def _pictures_end_s(opened: _Opened) -> float | None:
     near_end = begin + container.duration / av.time_base - SEEK_BACKOFF_S
     end = None
     try:
-        with av.open(opened.path) as tail:
+        with open_input(opened.path) as tail:
             video = next(s for s in tail.streams if s.index == stream.index)
             if near_end > begin:
                 tail.seek(int(near_end / tb), stream=video, backward=True)

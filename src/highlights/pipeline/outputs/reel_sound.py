@@ -18,7 +18,7 @@ import av
 import numpy as np
 
 from highlights.atomic import atomic_path
-from highlights.video import main_video_stream, timeline_origin_s
+from highlights.video import main_video_stream, open_input, timeline_origin_s
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def _sound_of_spans(source: Path, spans: Sequence[tuple[float, float]]) -> Itera
     pieces as the audio stream decodes; nothing when the source has no sound. Only the piece at
     hand is held, so memory does not grow with the reel's length (a whole game's uncapped reel
     holds tens of minutes of sound: gigabytes as one array)."""
-    with av.open(str(source)) as container:
+    with open_input(str(source)) as container:
         video = main_video_stream(container)  # the stream whose frame times the spans are in
         if not container.streams.audio or video is None:
             return
