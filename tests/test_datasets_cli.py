@@ -139,6 +139,21 @@ def test_a_class_folder_the_classes_lack_is_refused_in_one_line_not_one_per_clip
     assert dance == [f"{first} and 2 more clips of the label: label 'dance' is not one of the classes (swing); "
                      "to add it as a class: --classes swing,dance"]
     assert any(line.startswith(str(src / "swing" / "broken.mp4")) for line in lines)
+    assert "(fix these, or rerun with --skip-bad" in result.output  # the broken clip has no --classes fix
+
+
+def test_a_grow_refused_for_a_new_class_alone_names_only_the_flags_that_help(tmp_path) -> None:
+    """A club's new class folder grown onto a version: each line says how --classes adds it; the
+    note under them names --skip-bad, not --skip-existing, which leaves out nothing here."""
+    src = make_class_tree(tmp_path / "src", {"swing": [("s0", None), ("s1", None)], "none": [("n0", None)]})
+    assert _run("dataset", "create", src, "--root", tmp_path / "root", "--no-progress").exit_code == 0
+    more = make_class_tree(tmp_path / "more", {"tennis_serve": [("t0", None), ("t1", None)]}, seed=1)
+    result = _run("dataset", "grow", more, "--root", tmp_path / "root", "--parent", "v1", "--no-progress")
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "label 'tennis_serve' is not one of the classes (none, swing); to add it as a class: " in said, said
+    assert said.endswith("(or rerun with --skip-bad to leave them out and record them in the meta)"), said
+    assert "--skip-existing" not in said
 
 
 def test_errors_are_one_clear_line_and_exit_1(tmp_path) -> None:

@@ -46,7 +46,9 @@ def _skip_hint(*, growing: bool = False) -> Iterator[None]:
     try:
         yield
     except HighlightsError as error:
-        if getattr(error, "skippable", False):  # a DatasetError about single clips
+        if getattr(error, "new_labels_only", False):  # each line says how --classes adds its label
+            error.add_note("(or rerun with --skip-bad to leave them out and record them in the meta)")
+        elif getattr(error, "skippable", False):  # a DatasetError about single clips
             error.add_note("(fix these, or rerun with --skip-bad to leave them out and record them in the meta"
                            + ("; --skip-existing leaves out clips the parent already has)" if growing else ")"))
         raise

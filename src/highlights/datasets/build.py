@@ -334,7 +334,8 @@ def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[s
                             show_progress=show_progress)
     checked, rejected = outcome.accepted, [*discovered.problems, *outcome.rejected]
     if rejected and not skip_bad:
-        raise DatasetError(_refusal_lines(rejected, class_list), skippable=True)
+        raise DatasetError(_refusal_lines(rejected, class_list), skippable=True,
+                           new_labels_only=all(getattr(r, "not_a_class", None) for r in rejected))
     rejected += outcome.contradicted
     if not checked:
         why = " (all were skipped)" if rejected else ""

@@ -10,13 +10,16 @@ class DatasetError(HighlightsError):
 
     Each problem is one line naming the file (or option) and the cause. ``problems`` lists them
     all, so one run shows everything that has to be fixed. ``skippable`` marks problems with
-    single clips that ``skip_bad`` would leave out instead. ``headline`` replaces "N problems"
-    above a list of several.
+    single clips that ``skip_bad`` would leave out instead; ``new_labels_only`` those whose every
+    problem is a label the class list lacks, which `--classes` adds (and no other skip flag helps).
+    ``headline`` replaces "N problems" above a list of several.
     """
 
-    def __init__(self, problems: str | list[str], *, skippable: bool = False, headline: str | None = None):
+    def __init__(self, problems: str | list[str], *, skippable: bool = False, headline: str | None = None,
+                 new_labels_only: bool = False):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
         self.skippable = skippable
+        self.new_labels_only = new_labels_only
         self.headline = headline
         if len(self.problems) == 1:
             message = self.problems[0]
