@@ -140,26 +140,7 @@ def write_video(
     ultrafast for hevc). Only h264 and hevc have presets.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in _CONTAINERS:
-        raise ValueError(f"{path}: unsupported container {suffix!r}; "
-                         f"use one of {sorted(_CONTAINERS)}")
-    muxer, allowed = _CONTAINERS[suffix]
-    codec_key = _CODEC_ALIASES.get(codec.lower())
-    if codec_key is None or codec_key not in allowed:
-        raise ValueError(f"{path}: codec {codec!r} cannot go in {suffix} (allowed: {allowed})")
-    if rotation not in ROTATIONS:
-        raise ValueError(f"{path}: rotation must be one of {ROTATIONS}, got {rotation}")
-    if rotation and suffix not in _ROTATABLE:
-        raise ValueError(f"{path}: rotation metadata is only written to .mp4/.mov, not {suffix}")
-    if not fps or fps <= 0:
-        raise ValueError(f"{path}: fps must be positive, got {fps}")
-    encoder = _encoder_for(codec_key)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ValueError(f"{path}: unknown preset {preset!r}; use one of {PRESETS}")
-        if encoder not in _DEFAULT_PRESET:
-            raise ValueError(f"{path}: preset applies to libx264/libx265, not {encoder}")
+    muxer, encoder = _muxer_and_encoder(path, codec, rotation=rotation, fps=fps, preset=preset)
     rate = Fraction(fps).limit_denominator(1001)
 
     check_file_target(path)  # a folder in its place is named, not the temp file renamed onto it
@@ -186,6 +167,32 @@ def write_video(
         if not waits_for_others:
             tmp.unlink(missing_ok=True)
     return path
+
+
+def _muxer_and_encoder(path: Path, codec: str, *, rotation: int, fps: float, preset: str | None) -> tuple[str, str]:
+    """The muxer of `path`'s container and the encoder of `codec`; ValueError naming `path` for a
+    codec, rotation, rate or preset that cannot be written there."""
+    suffix = path.suffix.lower()
+    if suffix not in _CONTAINERS:
+        raise ValueError(f"{path}: unsupported container {suffix!r}; "
+                         f"use one of {sorted(_CONTAINERS)}")
+    muxer, allowed = _CONTAINERS[suffix]
+    codec_key = _CODEC_ALIASES.get(codec.lower())
+    if codec_key is None or codec_key not in allowed:
+        raise ValueError(f"{path}: codec {codec!r} cannot go in {suffix} (allowed: {allowed})")
+    if rotation not in ROTATIONS:
+        raise ValueError(f"{path}: rotation must be one of {ROTATIONS}, got {rotation}")
+    if rotation and suffix not in _ROTATABLE:
+        raise ValueError(f"{path}: rotation metadata is only written to .mp4/.mov, not {suffix}")
+    if not fps or fps <= 0:
+        raise ValueError(f"{path}: fps must be positive, got {fps}")
+    encoder = _encoder_for(codec_key)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ValueError(f"{path}: unknown preset {preset!r}; use one of {PRESETS}")
+        if encoder not in _DEFAULT_PRESET:
+            raise ValueError(f"{path}: preset applies to libx264/libx265, not {encoder}")
+    return muxer, encoder
 
 
 def _chmod_like_new_file(path: Path) -> None:
