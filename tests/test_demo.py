@@ -234,3 +234,23 @@ def test_a_step_failing_through_the_command_line_is_said_in_one_line_naming_the_
     assert errors == [f"error: step 1 (synth-v1): {out / 'footage' / 'clips-v1'}: is a file; "
                       "--out names the folder the outputs go into"], run.stderr
     assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_the_demos_last_line_points_at_commands_an_installed_package_has(tmp_path):
+    """A user who installed the package with pip has no README: the closing line names commands,
+    and each `highlights ...` it names runs (its --help)."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=400, markup=False, highlight=False)
+    run_demo(tmp_path / "demo", size="tiny", run_cli=lambda argv: 0, console=console)
+    last = console.file.getvalue().rstrip().splitlines()[-1]
+    assert "README" not in last
+    named = re.findall(r"`highlights ([^`]*)`", last)
+    assert named
+    for command in named:
+        name = command.split()[0]  # the command; what follows is its arguments
+        result = CliRunner().invoke(app, [*([] if name.startswith("-") else [name]), "--help"])
+        assert result.exit_code == 0, (command, result.output)

@@ -296,7 +296,10 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
         console.print(f"  {name:24s} {path}{state}")
     if chosen.caveat:
         console.print(chosen.caveat)
-    console.print("Numbers above are on synthetic footage. To use your own footage, see the README.")
+    # An installed package has no README beside it: point at what every install has.
+    console.print("Numbers above are on synthetic footage. Each `$ highlights ...` step above runs on your "
+                  "own files too (a game: `highlights detect GAME.mp4 --out GAME-highlights`); "
+                  "`highlights --help` lists every command.")
     return outputs
 
 
