@@ -22,7 +22,6 @@ def jump_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int
               free_throw: bool = False) -> KeyedMotion:
     h, f = shape.height, facing
     hs = shape.standing_hip_height
-    ah = shape.ankle_height
     s = 1.0 / speed
     jump = 0.0 if free_throw else float(rng.uniform(0.1, 0.35)) * amp
     flight = float(np.sqrt(8 * jump / GRAVITY)) if jump > 0 else 0.0
@@ -55,14 +54,7 @@ def jump_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int
     keys.add(sc, To, set_point)
     keys.add(oc, To, (set_point[0] - 0.02 * h, set_point[1] - 0.02 * h))
     if flight > 0:
-        drift = f * float(rng.uniform(-0.05, 0.15))
-        for u in np.linspace(0, 1, 7):
-            t = To + u * flight
-            y = hs * 0.99 + 4 * jump * u * (1 - u)
-            keys.add("hip", t, (x0 + drift * u, y))
-            for ch, dx in (("foot_l", 1), ("foot_r", -1)):
-                keys.add(ch, t, (x0 + drift * u + dx * (stance * h * 0.5 + shape.hip_half_width * 0.4),
-                                 ah + 4 * jump * u * (1 - u)))
+        _jump_keys(keys, shape, rng, x0, f, take_off=To, flight=flight, jump=jump, stance=stance)
     else:
         keys.add("hip", release, (x0, hs * 1.0 + 0.02))    # up on the toes
     reach = (float(rng.uniform(0.1, 0.18)) * h, float(rng.uniform(0.36, 0.42)) * h)
@@ -79,7 +71,30 @@ def jump_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int
     name = "free_throw" if free_throw else "jump_shot"
     motion = KeyedMotion(name=name, shape=shape, facing=f, duration=duration, tracks=keys.tracks(),
                          action=(max(0.0, pre - 0.1), release, min(duration, Thold)))
-    tip = skeleton(shape, motion.pose(release)).points[L_HAND if shoot == 0 else R_HAND]
+    _aim_at_the_rim(motion, rng, shoot=shoot, release=release, free_throw=free_throw)
+    return motion
+
+
+def _jump_keys(keys: Keys, shape: BodyShape, rng: np.random.Generator, x0: float, facing: int, *, take_off: float,
+               flight: float, jump: float, stance: float) -> None:
+    """The hips and feet through the jump's flight, `jump` high, drifting a little forward."""
+    h, hs, ah = shape.height, shape.standing_hip_height, shape.ankle_height
+    drift = facing * float(rng.uniform(-0.05, 0.15))
+    for u in np.linspace(0, 1, 7):
+        t = take_off + u * flight
+        y = hs * 0.99 + 4 * jump * u * (1 - u)
+        keys.add("hip", t, (x0 + drift * u, y))
+        for ch, dx in (("foot_l", 1), ("foot_r", -1)):
+            keys.add(ch, t, (x0 + drift * u + dx * (stance * h * 0.5 + shape.hip_half_width * 0.4),
+                             ah + 4 * jump * u * (1 - u)))
+
+
+def _aim_at_the_rim(motion: KeyedMotion, rng: np.random.Generator, *, shoot: int, release: float,
+                    free_throw: bool) -> None:
+    """The rim placed a shot's distance ahead of the shooting hand at release (a free throw's
+    4.2 m), and the ball's flight to it."""
+    f = motion.facing
+    tip = skeleton(motion.shape, motion.pose(release)).points[L_HAND if shoot == 0 else R_HAND]
     distance = 4.2 if free_throw else float(rng.uniform(2.5, 7.0))
     rim_x = float(tip[0] + f * distance)
     motion.data = {"shoot": shoot, "Tg": -1.0, "release": release, "period": 0.5,
@@ -87,7 +102,6 @@ def jump_shot(shape: BodyShape, rng: np.random.Generator, x0: float, facing: int
                    "ball_flight": float(0.55 + 0.08 * distance * rng.uniform(0.9, 1.1)), "radius": 0.12}
     motion.fixtures = {"hoop": {"x": rim_x, "y": RIM_HEIGHT, "facing": f}}
     motion.prop_fn = layup_ball
-    return motion
 
 
 def free_throw(shape, rng, x0, facing, **kw) -> KeyedMotion:
