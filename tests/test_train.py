@@ -132,6 +132,19 @@ def test_two_runs_of_one_seed_write_the_same_last_checkpoint_state(colour_data, 
     assert torch.equal(states[0]["torch"], states[1]["torch"])
 
 
+def test_training_gives_the_callers_random_generators_back_as_they_were(colour_data, tmp_path):
+    """A notebook that trains, then draws its own random numbers, draws what it would have without
+    training: the run seeds the global generators from its config, and puts the caller's back."""
+    def draws():
+        return torch.rand(3).tolist(), np.random.rand(3).tolist(), [random.random() for _ in range(3)]
+
+    torch.manual_seed(123), np.random.seed(123), random.seed(123)
+    expected = draws()
+    torch.manual_seed(123), np.random.seed(123), random.seed(123)
+    fit(tiny_config(colour_data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache")), show_progress=False)
+    assert draws() == expected
+
+
 def _stopped_in_second_epoch(config, monkeypatch) -> None:
     real_epoch = loop_module.train_one_epoch
     calls = []

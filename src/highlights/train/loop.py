@@ -193,11 +193,17 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
             refuse_used_folder(out_dir, resume_name)
 
         was_deterministic = torch.are_deterministic_algorithms_enabled()
+        # The run seeds torch's, numpy's and Python's global generators from config.seed; the
+        # caller's (a notebook's own draws) are given back as they were, as the setting above is.
+        callers_generators = (torch.get_rng_state(), np.random.get_state(), random.getstate())
         torch.use_deterministic_algorithms(config.deterministic, warn_only=True)
         try:
             return _fit(config, dataset, state, out_dir, show_progress, log, resume_name)
         finally:
             torch.use_deterministic_algorithms(was_deterministic)
+            torch.set_rng_state(callers_generators[0])
+            np.random.set_state(callers_generators[1])
+            random.setstate(callers_generators[2])
 
 
 def remove_unfinished_writes(out_dir: Path, cache_dir: Path | None = None) -> list[Path]:
