@@ -29,6 +29,7 @@ import json
 import math
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -60,8 +61,9 @@ class OtherFormatVersion(ValueError):
     """A calibration file of this kind in a format another version of highlights wrote."""
 
 
-# Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how.
-DEFAULT_CALIBRATION = Path(__file__).parent / "default" / "score_calibration.json"
+# Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how. A
+# file-system path (the package is installed as files), as the messages naming it need.
+DEFAULT_CALIBRATION = Path(str(files("highlights.pipeline").joinpath("default", "score_calibration.json")))
 _EPS = 1e-4
 
 

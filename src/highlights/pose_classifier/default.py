@@ -7,13 +7,16 @@ validation scores.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import torch
 
 from highlights.model.errors import CheckpointError
 
-DEFAULT_MODEL = Path(__file__).parent / "default" / "pose_default.pt"
+# A file-system path, as torch.load, the file's hash and every message naming it need: the package
+# is installed as files (a wheel), where the resource is the file itself.
+DEFAULT_MODEL = Path(str(files("highlights.pose_classifier").joinpath("default", "pose_default.pt")))
 DEFAULT_PROVENANCE = DEFAULT_MODEL.with_suffix(".json")
 
 
