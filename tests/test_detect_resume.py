@@ -493,3 +493,22 @@ def test_a_cache_folder_that_cannot_be_written_keeps_nothing_and_the_run_goes_th
     assert said[0].startswith(f"{blocked / kept_frames.FOLDER}/") and said[0].endswith(
         "cannot be kept there (Not a directory), so a stopped run of this video starts over; set "
         "HIGHLIGHTS_CACHE_DIR to a folder that can be written"), said
+
+
+def test_a_stopped_sport_auto_run_goes_on_to_what_an_uninterrupted_one_writes(video, kept_root, passes, tmp_path):
+    """`--sport auto` reads the sport only once every window is classified: a run going on
+    classifies every window again (only the people are kept), so it reads the sport from the whole
+    game, not from the part after the stop. Its first part ran with another sport: what is kept
+    does not depend on the sport, and nothing of that sport's labels reaches the outputs."""
+    auto = CONFIG.with_overrides({"classifier.sport": "auto"})
+    detect_highlights(video, auto, tmp_path / "whole", progress=False, go_on=False)
+    whole = _highlights_json(tmp_path / "whole")
+    assert whole["highlights"] and whole["stats"]["sport_read"]["windows"] > 0  # windows voted
+    with pytest.raises(KeyboardInterrupt):
+        detect_highlights(video, CONFIG.with_overrides({"classifier.sport": "baseball"}), tmp_path / "out",
+                          progress=_stop_at(0.6))
+    said: list[str] = []
+    passes["n"] = 0
+    detect_highlights(video, auto, tmp_path / "out", progress=False, say=said.append)
+    assert len(said) == 1 and said[0].startswith("going on from "), said  # the people were read back
+    assert _highlights_json(tmp_path / "out") == whole
