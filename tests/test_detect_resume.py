@@ -503,7 +503,7 @@ def test_a_stopped_sport_auto_run_goes_on_to_what_an_uninterrupted_one_writes(vi
     auto = CONFIG.with_overrides({"classifier.sport": "auto"})
     detect_highlights(video, auto, tmp_path / "whole", progress=False, go_on=False)
     whole = _highlights_json(tmp_path / "whole")
-    assert whole["highlights"] and whole["stats"]["sport_read"]["windows"] > 0  # windows voted
+    assert whole["highlights"] and whole["sport_read"]["windows"] > 0  # windows voted
     with pytest.raises(KeyboardInterrupt):
         detect_highlights(video, CONFIG.with_overrides({"classifier.sport": "baseball"}), tmp_path / "out",
                           progress=_stop_at(0.6))

@@ -199,12 +199,12 @@ def test_auto_reads_a_one_sport_games_sport_and_limits_its_labels_without_classi
     cache: dict = {}
     free = run_pipeline(video, FAST, annotation=annotation, cache=cache, progress=False)
     assert [h.label for h in free.highlights] == [e.label for e in BASKETBALL_GAME]
-    assert "sport_read" not in free.stats
+    assert free.sport_read is None and free.to_dict()["sport_read"] is None
     windows = sum(1 for k in cache if k[0] == "classifier-window")
     auto = run_pipeline(video, FAST.with_overrides({"classifier.sport": "auto"}), annotation=annotation,
                         cache=cache, progress=False)
     assert sum(1 for k in cache if k[0] == "classifier-window") == windows
-    reading = auto.stats["sport_read"]
+    reading = auto.sport_read
     assert reading["outcome"] == "read" and reading["sport"] == "basketball" and reading["windows"] > 0
     assert 0.6 <= reading["share"] < 1.0  # the shot's windows weighed for soccer
     assert [h.label for h in auto.highlights] == ["basketball_layup"] * len(BASKETBALL_GAME)
@@ -212,7 +212,8 @@ def test_auto_reads_a_one_sport_games_sport_and_limits_its_labels_without_classi
     for c in auto.trace.classifications:
         assert c["probs"]["soccer_shooting"] == 0 and c["probs"]["baseball_swing"] == 0
     # The config keeps what was asked; the result holds what was read.
-    assert auto.config.classifier.sport == "auto" and auto.to_dict()["stats"]["sport_read"]["sport"] == "basketball"
+    assert auto.config.classifier.sport == "auto" and auto.to_dict()["sport_read"]["sport"] == "basketball"
+    assert "sport_read" not in auto.stats  # a result of the run, not a count or timing of it
 
 
 def test_auto_on_a_game_of_three_sports_reads_none_and_limits_nothing(game):
@@ -221,7 +222,7 @@ def test_auto_on_a_game_of_three_sports_reads_none_and_limits_nothing(game):
     free = run_pipeline(video, FAST, annotation=annotation, cache=cache, progress=False)
     auto = run_pipeline(video, FAST.with_overrides({"classifier.sport": "auto"}), annotation=annotation,
                         cache=cache, progress=False)
-    reading = auto.stats["sport_read"]
+    reading = auto.sport_read
     assert reading["outcome"] == "unclear" and reading["sport"] is None and reading["share"] < 0.6
     assert [h.label for h in auto.highlights] == [h.label for h in free.highlights] == \
         [e.label for e in DEFAULT_EVENTS]
@@ -245,7 +246,7 @@ def test_detect_sport_auto_says_what_it_read_and_the_review_knows_the_sport(tmp_
     said = " ".join(res.output.split())
     assert "sport: basketball, " in said and "% of the action weight over " in said
     data = json.loads((out / "highlights.json").read_text())
-    assert data["config"]["classifier"]["sport"] == "auto" and data["stats"]["sport_read"]["sport"] == "basketball"
+    assert data["config"]["classifier"]["sport"] == "auto" and data["sport_read"]["sport"] == "basketball"
     assert {h["label"] for h in data["highlights"]} == {"basketball_layup"}
     assert load_game(out).sport == "basketball"
     res = CliRunner().invoke(app, ["pipeline", "evaluate", str(video), "--annotations", str(video.with_suffix(".json")),
@@ -254,3 +255,5 @@ def test_detect_sport_auto_says_what_it_read_and_the_review_knows_the_sport(tmp_
                                    "--no-progress"])
     assert res.exit_code == 0, res.output
     assert "sport: basketball, " in " ".join(res.output.split())
+    evaluated = json.loads((tmp_path / "eval" / "pipeline_eval.json").read_text())
+    assert evaluated["sport_read"]["sport"] == "basketball" and "sport_read" not in evaluated["stats"]

@@ -210,7 +210,7 @@ def _done_record(base: dict[str, Any], result, written: dict[str, Path], partial
             "speed_x_realtime": round(duration / seconds, 2) if seconds > 0 else None,
             "inference_backend": result.inference_backend,
             # a manifest's `auto` sport: the sport read from the game's windows, and by what share
-            **({"sport_read": result.stats["sport_read"]} if "sport_read" in result.stats else {}),
+            **({"sport_read": result.sport_read} if result.sport_read is not None else {}),
             "files": {kind: Path(p).relative_to(partial).as_posix() for kind, p in written.items()
                       if _inside(Path(p), partial)},
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

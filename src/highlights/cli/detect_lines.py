@@ -102,7 +102,7 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
         long_reel = long_reel_hint(reel["seconds"], float(result.video["duration_s"]), reel["of"])
         if long_reel:
             say(long_reel)
-    reading = result.stats.get("sport_read")
+    reading = result.sport_read
     if reading:
         from highlights.pipeline.sport_vote import reading_line
 

@@ -286,7 +286,7 @@ def evaluate(
     refuse_a_detect_folder(out, out_name="--out")
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
                                      progress=progress, half=half)
-    reading = (report.about.get("stats") or {}).get("sport_read")
+    reading = report.about.get("sport_read")
     if reading:  # --sport auto: the sport the scores below were labelled with
         from highlights.pipeline.sport_vote import reading_line
 

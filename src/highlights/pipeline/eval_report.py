@@ -82,6 +82,7 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
         about={"config": result.config.to_dict(), "stages": result.backends,
                "inference_backend": result.inference_backend, "video": result.video,
                "stats": result.stats, "damage": result.damage,
+               **({"sport_read": result.sport_read} if result.sport_read is not None else {}),
                "annotation": {"video": getattr(annotation, "video", None),
                               "events": len(annotation.events)},
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),

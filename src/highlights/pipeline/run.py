@@ -53,8 +53,9 @@ class PipelineResult:
     `highlights`: the `Highlight`s in time order, each with its `rank` by score (1 the best);
     `config`: the settings the run used; `video`: the probed video (`video.VideoInfo`'s fields);
     `backends`: the backend each stage ran; `stats`: counts, seconds per stage and the inference
-    paths; `damage`: the damaged packets skipped and the stretches left unanalysed, None when the
-    video had none. `to_dict()` holds all of it in plain JSON values: highlights.json without its
+    paths; `sport_read`: with `classifier.sport=auto`, the sport read from the game's windows
+    (`sport_vote.SportReading.to_dict()`), None without `auto`; `damage`: the damaged packets
+    skipped and the stretches left unanalysed, None when the video had none. `to_dict()` holds all of it in plain JSON values: highlights.json without its
     `candidates`. `trace` and `before_merge` are what the evaluation reads.
     """
 
@@ -68,6 +69,8 @@ class PipelineResult:
     before_merge: list[Highlight] = field(default_factory=list)
     # The damaged packets skipped and the stretches left unanalysed (`pipeline.damage`); None: none
     damage: dict[str, Any] | None = None
+    # A result of the run like its highlights, not of how it ran: beside `stats`, not in it.
+    sport_read: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The result in plain JSON values (`json.dumps` needs no helper), as highlights.json
@@ -78,6 +81,7 @@ class PipelineResult:
             "config": self.config.to_dict(),
             "stages": self.backends,
             "inference_backend": self.inference_backend,
+            "sport_read": self.sport_read,
             "stats": self.stats,
             "damage": self.damage,
             "highlights": [h.to_dict() for h in self.highlights],
@@ -442,7 +446,7 @@ class _StreamingRun:
             inference_backend=reports.get("classifier", {}).get("inference_backend", "none"),
             trace=context.trace, stats=stats,
             before_merge=[Highlight.from_candidate(c) for c in self.before_merge],
-            damage=damage_record(self.skipped, self.gaps))
+            damage=damage_record(self.skipped, self.gaps), sport_read=reports.get("classifier", {}).get("sport_read"))
 
     def _stats(self, reports: dict[str, dict], elapsed: float, no_person: bool,
                stage_seconds: dict[str, float]) -> dict[str, Any]:
@@ -456,8 +460,6 @@ class _StreamingRun:
             "classifier_max_waiting_clips": classifier_report.get("max_waiting_clips", 0),
             **({"inference_path": classifier_report["inference_path"]}
                if "inference_path" in classifier_report else {}),
-            # classifier.sport=auto: the sport read from the game's windows, and by what share
-            **({"sport_read": classifier_report["sport_read"]} if "sport_read" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
             # of the pictures' length: a file whose clock starts an hour in ends an hour past its length

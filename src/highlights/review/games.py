@@ -198,7 +198,8 @@ def _declared_sport(data: dict) -> str | None:
     section = (data.get("config") or {}).get("classifier")
     declared = section.get("sport") if isinstance(section, dict) else None
     if is_auto(declared):
-        reading = (data.get("stats") or {}).get("sport_read")
+        # Top-level since it left `stats`, where the first runs with `auto` wrote it.
+        reading = data.get("sport_read") or (data.get("stats") or {}).get("sport_read")
         return reading.get("sport") if isinstance(reading, dict) else None
     return declared
 
