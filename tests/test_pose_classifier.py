@@ -480,6 +480,20 @@ def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
             in (out / "video_scorer_testreport.md").read_text())
 
 
+def test_training_leaves_the_callers_torch_generator_where_it_was(windows, tmp_path):
+    from highlights.pose_classifier.train import PoseTrainConfig, fit_network
+
+    w, y, _ = windows
+    cfg = PoseTrainConfig(out_dir=str(tmp_path), family="features_linear", epochs=2, copies=1)
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    first = fit_network(cfg, w, y)
+    assert torch.equal(torch.rand(3), expected)
+    again = fit_network(cfg, w, y)  # and the run is still its seed's alone
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), again.state_dict().values()))
+
+
 def test_features_are_clamped_to_their_training_range(windows, tmp_path):
     from highlights.pose_classifier.model import model_inputs
     from highlights.pose_classifier.train import PoseTrainConfig, fit_network

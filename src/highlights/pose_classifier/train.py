@@ -150,7 +150,14 @@ def _class_weights(labels: np.ndarray, n: int) -> torch.Tensor:
 
 def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray,
                 log: Callable[[str], None] = lambda m: None, show_progress: bool = False) -> nn.Module:
-    """Train `config.family` on pixel-like windows (augmented here)."""
+    """Train `config.family` on pixel-like windows (augmented here). Seeded from `config.seed`
+    on a fork of torch's generator: the caller's own draws go on as if it had not run."""
+    with torch.random.fork_rng(devices=[]):
+        return _fit_network(config, windows, labels, log, show_progress)
+
+
+def _fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray,
+                 log: Callable[[str], None], show_progress: bool) -> nn.Module:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng([config.seed, 5])
     C = len(config.classes)
