@@ -285,7 +285,7 @@ def evaluate(
     check_writable_folder(out, out_name="--out")  # now, not after the run
     refuse_a_detect_folder(out, out_name="--out")
     report, written = evaluate_video(video, truth, cfg, out, tolerances=tolerance or DEFAULT_TOLERANCES,
-                                     progress=progress, half=half)
+                                     progress=progress, half=half, annotation_path=annotations)
     reading = report.about.get("sport_read")
     if reading:  # --sport auto: the sport the scores below were labelled with
         from highlights.pipeline.sport_vote import reading_line
@@ -321,6 +321,8 @@ def evaluate(
     # was trained on scores that model on footage it learned from.
     for line in report.about["seen_footage"]:
         console.print(f"warning: {line}", style="yellow")
+    if report.about["annotation"].get("other_video"):
+        console.print(f"warning: {report.about['annotation']['other_video']}", style="yellow")
 
 
 MISSES_SHOWN = 20  # a game's worth; the rest are in pipeline_eval.md

@@ -109,7 +109,11 @@ def loaded_models(config: PipelineConfig) -> list[dict[str, Any]]:
 
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
                    tolerances: Iterable[float] = DEFAULT_TOLERANCES, progress: bool = True,
-                   cache: dict | None = None, half: int | None = None) -> tuple[PipelineEvaluation, dict[str, Path]]:
+                   cache: dict | None = None, half: int | None = None,
+                   annotation_path: str | Path | None = None) -> tuple[PipelineEvaluation, dict[str, Path]]:
+    """Runs the pipeline on `video_path`, scores it against `annotation` and writes the report into
+    `out_dir`; `annotation_path`, the file `annotation` was read from, is checked to name this video
+    (`events.named_video`)."""
     refuse_a_detect_folder(out_dir)  # before the run, not after it
     result = run_pipeline(video_path, config, annotation=annotation, cache=cache, progress=progress)
     report = evaluate_result(result, annotation, tolerances=tolerances, half=half)
@@ -118,6 +122,10 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
     # In the files too, not on the terminal alone: the figures travel without the terminal, and on
     # a game the model learned from they are no test of it.
     report.about["seen_footage"] = seen_video_warnings(config, video_path)
+    if annotation_path is not None:
+        from highlights.events.named_video import other_video_line
+
+        report.about["annotation"]["other_video"] = other_video_line(annotation_path, video_path)
     out_dir = Path(out_dir)
     video = result.video or {}
     name = Path(video["path"]).name if video.get("path") else "the game"
@@ -332,7 +340,8 @@ def _what_was_scored(about: dict[str, Any]) -> list[str]:
         lines += [f"Video: `{video.get('path', '?')}` ({video.get('duration_s', 0):.1f} s). "
                   f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
                   + f". Classifier inference: {inference}.", ""]
-    lines += [f"**Warning:** {line}.\n" for line in about.get("seen_footage") or []]
+    warnings = [*(about.get("seen_footage") or []), (about.get("annotation") or {}).get("other_video")]
+    lines += [f"**Warning:** {line}.\n" for line in warnings if line]
     preds = about.get("predictions")
     if isinstance(preds, dict):
         lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
