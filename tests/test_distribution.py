@@ -13,12 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from highlights.video.file_names import VIDEO_SUFFIXES
+
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "highlights"
 SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", ".pytest_cache")
 WHEEL_LIMIT_BYTES = 2_000_000
-LEFT_BEHIND_VIDEOS = ("tests/left behind.mp4", "bench/IMG_0001.MOV", "docs/game.mkv")
-VIDEOS = (".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mts")  # what MANIFEST.in keeps out
+LEFT_BEHIND_VIDEOS = ("tests/left behind.mp4", "bench/IMG_0001.MOV", "docs/game.mkv", "tests/VID_0001.3GP",
+                      "bench/camcorder.m2ts", "docs/old phone.wmv")
+VIDEOS = VIDEO_SUFFIXES  # every suffix the package reads as video: what MANIFEST.in keeps out
 
 
 @pytest.fixture(scope="module")
