@@ -209,8 +209,17 @@ def test_a_folder_of_clips_of_no_class_of_the_model_is_refused_not_left_out(mode
     assert len(errors) == 1, result.output
     assert errors[0].startswith(f"error: {tree}: volleyball_spike/ (2 clips) is not a class of {named} "
                                 f"({', '.join(CLASSES)}): "), result.output
-    assert "move those folders out" in errors[0]
+    # One folder: its words of it singular.
+    advice = ("for your own class train a pose model on your clips of it" if model == "packaged pose model"
+              else "score a model trained on it")
+    assert f"): {advice}" in errors[0] and "move that folder out to score the rest" in errors[0], errors[0]
     assert not out.exists()
+
+    write_clip(tree / "tennis_serve" / "serve.mp4", 30, frames=16)
+    errors = _error_lines(CliRunner().invoke(app, _scored_by(model == "clip model", args, tmp_path)))
+    advice = advice.replace("own class ", "own classes ").removesuffix(" it") + " them"
+    assert "are not classes of" in errors[0] and f"): {advice}" in errors[0], errors[0]
+    assert "move those folders out to score the rest" in errors[0], errors[0]
 
 
 @pytest.mark.parametrize("model", ["packaged pose model", "clip model"])
@@ -233,6 +242,8 @@ def test_a_version_of_other_classes_than_the_models_is_one_line_naming_them(mode
     assert len(errors) == 1, result.output
     assert errors[0].startswith(f"error: {dataset.root} v1 (test split): volleyball_spike ({n} clip{'s' if n != 1 else ''}) "
                                 f"is not a class of {named} ({', '.join(CLASSES)}): "), result.output
+    assert errors[0].endswith("clips of it (`highlights train --model pose --clips TREE --out RUN`) and pass it"
+                              if model == "packaged pose model" else ": score a model trained on it"), errors[0]
     assert "score both on" not in errors[0]  # v1 grew from nothing
     assert not out.exists()
 

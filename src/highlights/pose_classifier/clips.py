@@ -27,13 +27,20 @@ class LabelledClip:
     copy_of: str | None = None  # the earlier clip of the tree whose pictures it shows (a re-encoded copy)
 
 
+# What a model not of the packaged default says to do with clips of classes it lacks: of several
+# classes, then of one (`OtherClassesRefused`'s `advice` and `advice_one`).
+TRAINED_ON_THEM = ("score a model trained on them", "score a model trained on it")
+
+
 @dataclass(frozen=True)
 class OtherClassesRefused:
     """What a refusal of clips of none of a model's classes names: the model whose classes they
-    are not, and what to do instead."""
+    are not, and what to do instead: `advice` where several classes are refused, `advice_one` (its
+    words of them singular) where one is, `advice` where it is empty."""
 
     model: str
     advice: str
+    advice_one: str = ""
 
     def error(self, where: str, counts: dict[str, int], classes: list[str], *,
               compare_on: tuple[str, str] | None = None) -> DatasetError:
@@ -47,8 +54,9 @@ class OtherClassesRefused:
             version, ancestor = compare_on
             compare = (f"; to compare this model with one that has {', '.join(counts)}, score both on "
                        f"{ancestor} (--version {ancestor}), which {version} grew from and whose clips it keeps")
+        advice = self.advice_one if one and self.advice_one else self.advice
         return DatasetError(f"{where}: {named} {'is not a class' if one else 'are not classes'} of {self.model} "
-                            f"({', '.join(classes)}): {self.advice}{compare}")
+                            f"({', '.join(classes)}): {advice}{compare}")
 
 
 def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = False,
@@ -95,7 +103,8 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
     if skipped and refuse_others is not None:
         counts = {f"{name}/": sum(c.label == name for c in found.clips) for name in skipped}
         advice = f"{refuse_others.advice}, or move those folders out to score the rest"
-        raise replace(refuse_others, advice=advice).error(str(root), counts, classes)
+        advice_one = f"{refuse_others.advice_one or refuse_others.advice}, or move that folder out to score the rest"
+        raise replace(refuse_others, advice=advice, advice_one=advice_one).error(str(root), counts, classes)
     # Entries that cannot be clips (a dangling link), in the class folders only.
     problems = [p.reason for p in found.problems if Path(p.path).relative_to(root).parts[0] in classes]
     for entry in found.ignored:

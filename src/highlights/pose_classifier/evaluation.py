@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.pose_classifier.clips import (
-    LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
+    TRAINED_ON_THEM, LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
 )
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 from highlights.progress import progress_bar
@@ -139,11 +139,12 @@ def _other_classes_refused(checkpoint: Path) -> OtherClassesRefused:
     from highlights.pose_classifier.default import DEFAULT_MODEL
 
     if checkpoint.resolve() == DEFAULT_MODEL.resolve():
-        return OtherClassesRefused(
-            f"the packaged pose model {checkpoint.name}, which knows only these",
-            "for your own classes train a pose model on your clips of them (`highlights train --model pose "
-            "--clips TREE --out RUN`) and pass it")
-    return OtherClassesRefused(checkpoint.name, "score a model trained on them")
+        train = ("train a pose model on your clips of {} (`highlights train --model pose --clips TREE --out RUN`) "
+                 "and pass it")
+        return OtherClassesRefused(f"the packaged pose model {checkpoint.name}, which knows only these",
+                                   f"for your own classes {train.format('them')}",
+                                   f"for your own class {train.format('it')}")
+    return OtherClassesRefused(checkpoint.name, *TRAINED_ON_THEM)
 
 
 def _note(origin: str | None, person_found: bool) -> str | None:

@@ -204,12 +204,12 @@ def _clip_tree_records(checkpoint: Path, clips_root: str | Path, classes: list[s
                        show_progress: bool, log: Callable[[str], None]) -> tuple[list[ClipRecord], object]:
     """A plain folder per class: every clip is test, listed by its file name; and the copies of
     one video left out."""
-    from highlights.pose_classifier.clips import OtherClassesRefused, clip_tree, each_video_once
+    from highlights.pose_classifier.clips import TRAINED_ON_THEM, OtherClassesRefused, clip_tree, each_video_once
 
     if int8:
         raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
     tree, _ = clip_tree(clips_root, classes, show_progress=show_progress, log=log,
-                        refuse_others=OtherClassesRefused(checkpoint.name, "score a model trained on them"))
+                        refuse_others=OtherClassesRefused(checkpoint.name, *TRAINED_ON_THEM))
     tree, copies = each_video_once(tree, log)
     records = [ClipRecord(clip_id=c.name, path=c.path, label=c.label, split="test", group=c.name,
                           sha256="", derived_from=None, licence="", provenance="") for c in tree]
@@ -220,12 +220,12 @@ def _refuse_other_classes(records: Sequence[ClipRecord], classes: list[str], che
                           split: str) -> None:
     other = Counter(r.label for r in records if r.label not in classes)
     if other:  # a version of other classes than the model's (a club's own, before a model of the default four)
-        from highlights.pose_classifier.clips import OtherClassesRefused
+        from highlights.pose_classifier.clips import TRAINED_ON_THEM, OtherClassesRefused
 
         from highlights.datasets.ancestors import ancestor_without
 
         ancestor = ancestor_without(dataset.root, dataset.parent, set(other))
-        raise OtherClassesRefused(checkpoint.name, "score a model trained on them").error(
+        raise OtherClassesRefused(checkpoint.name, *TRAINED_ON_THEM).error(
             f"{dataset.root} {dataset.name} ({split} split)", dict(other), classes,
             compare_on=(dataset.name, ancestor) if ancestor else None)
 
