@@ -511,4 +511,6 @@ def test_a_stopped_sport_auto_run_goes_on_to_what_an_uninterrupted_one_writes(vi
     passes["n"] = 0
     detect_highlights(video, auto, tmp_path / "out", progress=False, say=said.append)
     assert len(said) == 1 and said[0].startswith("going on from "), said  # the people were read back
+    # Not "with these settings": --sport changed, and the people are read back all the same.
+    assert "earlier run of this video with the same analysis, candidates, detection and pose settings" in said[0]
     assert _highlights_json(tmp_path / "out") == whole

@@ -487,5 +487,5 @@ class KeptFrames:
         from highlights.pipeline.outputs.timecode import short_clock
 
         return (f"going on from {short_clock(self.went_on_from_s)} of {short_clock(duration_s)}: the people in "
-                f"the frames before were found by an earlier run of this video with these settings (kept in "
-                f"{self.folder}) and are read back, not found again")
+                f"the frames before were found by an earlier run of this video with the same analysis, "
+                f"candidates, detection and pose settings (kept in {self.folder}) and are read back, not found again")
