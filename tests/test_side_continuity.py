@@ -257,3 +257,36 @@ def test_a_joint_that_moves_far_and_stays_there_is_followed_from_its_second_read
     times, clean = ankles_at(10, [16.0] * 4 + [116.0] * 6, -16.0)
     np.testing.assert_array_equal(continuous_sides(times, clean), clean)
     np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [6])), clean)
+
+
+def test_feet_passing_each_other_across_a_missed_frame_are_carried_on_for_the_time_that_passed():
+    # 100 px/s each, then 0.4 s until the next reading: 40 px further, past each other. Carried on
+    # one frame's worth only (10 px) the swapped reading would look the nearer.
+    times, passing = ankles_at(3, [-30, -20, 20], [30, 20, -20], times=[0.0, 0.1, 0.5])
+    np.testing.assert_array_equal(continuous_sides(times, passing), passing)
+
+
+def test_a_foot_stepping_off_a_foot_close_to_it_is_followed_from_its_first_step():
+    """The ankles 4 px apart, then the left one steps 10 px out (more than they were apart, less
+    than the 15 px within which places are not told apart): that is motion, not a glitch, so the
+    next frame's reading the wrong way round is put back."""
+    times, clean = ankles_at(4, [2.0, 2.0, 12.0, 22.0], -2.0)
+    np.testing.assert_array_equal(continuous_sides(times, clean), clean)
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [3])), clean)
+
+
+def test_a_lone_right_joint_given_the_left_sides_name_is_moved_back_too():
+    times, clean = walker()
+    bad = clean.copy()
+    # Frame 8: only one ankle seen, where the left one was, but named right.
+    bad[8, R_ANKLE] = clean[8, L_ANKLE]
+    bad[8, L_ANKLE, :2] = np.nan
+    fixed = continuous_sides(times, bad)
+    np.testing.assert_allclose(fixed[8, L_ANKLE], clean[8, L_ANKLE])
+    assert np.isnan(fixed[8, R_ANKLE, :2]).all()
+
+
+def test_a_frame_without_its_shoulders_is_judged_about_the_hips():
+    times, clean = open_stance(10)
+    clean[5, [5, 6], :2] = np.nan                  # the shoulders unseen in frame 5
+    np.testing.assert_array_equal(continuous_sides(times, swapped(clean, [5])), clean)
