@@ -27,3 +27,13 @@ def test_a_short_row_reads_back_with_empty_cells_and_a_long_row_keeps_its_extra_
 def test_only_a_csv_holding_a_character_beyond_ascii_gets_a_byte_order_mark():
     assert for_spreadsheets("label\nsoccer_shooting\n") == "label\nsoccer_shooting\n"
     assert for_spreadsheets("label\npénalty\n") == BOM + "label\npénalty\n"
+
+
+def test_a_cell_beginning_with_a_quote_before_plain_text_is_written_and_read_as_it_is():
+    assert csv_cell("'90s") == "'90s" and plain_cell("'90s") == "'90s"
+    for value in ("'=1", "''", "'+x"):                        # a quote csv_cell could have put: one more
+        assert csv_cell(value) == "'" + value and plain_cell(csv_cell(value)) == value
+
+
+def test_no_value_is_an_empty_cell():
+    assert csv_cell(None) == ""
