@@ -19,9 +19,12 @@ def missing_folders(path: Path) -> list[Path]:
 
 def remove_if_still_empty(folders: list[Path]) -> None:
     """Remove the folders of ``missing_folders`` (deepest first) while they are empty: one that
-    holds what the command wrote, or what someone else put there meanwhile, stays, with its parents."""
+    holds what the command wrote, or what someone else put there meanwhile, stays, with its parents.
+    One not there (a `mkdir` that failed part way never made it) is passed over."""
     for folder in folders:
         try:
             folder.rmdir()
+        except FileNotFoundError:
+            continue
         except OSError:
             return
