@@ -93,3 +93,48 @@ def test_a_temp_file_left_by_a_killed_writer_is_removed_by_the_next_write(tmp_pa
     unnamed.write_text("an earlier version's")
     atomic_write_json(tmp_path / "summary.json", {"whole": True})  # another file of the same folder
     assert sorted(os.listdir(tmp_path)) == sorted(["summary.json", live.name, unnamed.name])
+
+
+def test_a_name_cut_to_fit_leaves_the_room_asked_for_and_keeps_whole_characters(tmp_path):
+    from highlights.atomic import fitted_name, name_max
+
+    room = name_max(tmp_path) - 10
+    assert len(os.fsencode(fitted_name("a" * 400, 10, tmp_path))) == room
+    assert fitted_name("a" * room, 10, tmp_path) == "a" * room
+    for extra in (10, 11):                           # one of the two cuts a two-byte character in half
+        fitted = fitted_name("é" * 400, extra, tmp_path)
+        kept, mark = fitted.rsplit("~", 1)
+        assert kept == "é" * len(kept) and len(mark) == 8
+        assert name_max(tmp_path) - extra - 1 <= len(os.fsencode(fitted)) <= name_max(tmp_path) - extra
+
+
+def test_a_file_that_cannot_be_started_leaves_no_folder_it_made(tmp_path, monkeypatch):
+    import errno
+
+    import highlights.atomic as atomic
+    from highlights.atomic import DiskFullError
+
+    def full(path):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic, "temp_file_beside", full)
+    with pytest.raises(DiskFullError):
+        with atomic_path(tmp_path / "new" / "deeper" / "out.json"):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_a_whole_temp_name_of_an_ended_writer_is_swept(tmp_path):
+    import subprocess
+    import sys
+
+    from highlights.atomic import remove_dead_writers_temps
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    temp = tmp_path / f".report.json.{ended.pid}-abcd1234.tmp"
+    kept = tmp_path / f".report.json.{ended.pid}-abcd1234.tmp.kept"   # a user's copy of it
+    for path in (temp, kept):
+        path.write_text("left by a killed writer")
+    assert remove_dead_writers_temps(tmp_path) == [temp]
+    assert sorted(os.listdir(tmp_path)) == [kept.name]
