@@ -138,3 +138,94 @@ def test_only_a_whole_temp_name_of_an_ended_writer_is_swept(tmp_path):
         path.write_text("left by a killed writer")
     assert remove_dead_writers_temps(tmp_path) == [temp]
     assert sorted(os.listdir(tmp_path)) == [kept.name]
+
+
+def test_ctrl_c_while_writing_leaves_no_temp_file_and_no_folder_it_made(tmp_path):
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(tmp_path / "new" / "out.json") as tmp:
+            tmp.write_text("half")
+            raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_block_written_together_inside_another_waits_for_the_outer_one(tmp_path):
+    from highlights.atomic import written_together
+
+    with written_together():
+        with written_together():
+            atomic_write_text(tmp_path / "report.md", "new")
+        assert not (tmp_path / "report.md").exists()
+    assert (tmp_path / "report.md").read_text() == "new"
+
+
+def test_a_rename_that_fails_at_the_end_of_a_block_leaves_no_temp_file(tmp_path, monkeypatch):
+    import errno
+
+    from highlights.atomic import written_together
+
+    real_replace = os.replace
+
+    def replace(source, target):
+        if os.path.basename(target) == "b.json":
+            raise OSError(errno.EIO, "Input/output error")
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(OSError):
+        with written_together():
+            atomic_write_text(tmp_path / "a.json", "a")
+            atomic_write_text(tmp_path / "b.json", "b")
+    assert sorted(os.listdir(tmp_path)) == ["a.json"]
+
+
+def test_a_file_removed_in_a_block_goes_as_the_block_s_files_arrive(tmp_path):
+    from highlights.atomic import remove_file, written_together
+
+    (tmp_path / "old.png").write_bytes(b"an earlier run's picture")
+    with written_together():
+        remove_file(tmp_path / "old.png")
+        atomic_write_text(tmp_path / "report.md", "new")
+        assert (tmp_path / "old.png").exists()
+    assert sorted(os.listdir(tmp_path)) == ["report.md"]
+
+
+def test_a_number_that_is_not_finite_inside_a_tuple_is_written_as_null():
+    from highlights.atomic import json_text
+
+    assert json_text({"span_s": (1.5, float("nan")), "ratio": [float("inf")]}) == '{"span_s": [1.5, null], "ratio": [null]}'
+
+
+def test_a_folder_written_whole_is_as_readable_as_any_folder(tmp_path):
+    from highlights.atomic import atomic_folder
+
+    with atomic_folder(tmp_path / "run") as stage:
+        (stage / "results.json").write_text("{}")
+    assert stat.S_IMODE(os.stat(tmp_path / "run").st_mode) == 0o755
+
+
+def test_a_previous_folder_left_by_an_ended_writer_is_not_put_back_over_the_folder_now_there(tmp_path):
+    import subprocess
+    import sys
+
+    from highlights.atomic import remove_stale_staging
+
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "current.json").write_text("{}")
+    leftover = tmp_path / f".run.old-{ended.pid}-abcd1234"
+    (leftover / "previous").mkdir(parents=True)
+    (leftover / "previous" / "earlier.json").write_text("{}")
+    assert remove_stale_staging(tmp_path / "run") == [leftover]
+    assert sorted(os.listdir(tmp_path)) == ["run"] and os.listdir(tmp_path / "run") == ["current.json"]
+
+
+def test_a_file_put_in_place_inside_a_block_arrives_with_the_block_s_files(tmp_path):
+    from highlights.atomic import put_in_place, temp_file_beside, written_together
+
+    with written_together():
+        tmp = temp_file_beside(tmp_path / "clip.mp4")
+        tmp.write_bytes(b"video")
+        assert put_in_place(tmp, tmp_path / "clip.mp4")
+        assert not (tmp_path / "clip.mp4").exists()
+    assert (tmp_path / "clip.mp4").read_bytes() == b"video"
