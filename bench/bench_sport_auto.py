@@ -26,11 +26,14 @@ from bench_synthetic_game import TOLERANCE_S, make_game  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--size", default="640x360")
-    parser.add_argument("--test-seeds", default="202,203,204")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE")
+    parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
+    parser.add_argument("--size", default="640x360", help="frame size of the games, WxH")
+    parser.add_argument("--test-seeds", default="202,203,204",
+                        help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
+                        help="where the games are kept and reused (the synthetic-game bench's by default)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
+                        help="a pipeline setting for both runs, as `highlights detect --set` takes it (repeatable)")
     args = parser.parse_args()
 
     from highlights.events import load_annotation
