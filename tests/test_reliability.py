@@ -364,6 +364,28 @@ def test_staging_leftovers_of_gone_writers_are_cleaned_and_a_lost_folder_put_bac
     assert (out / "highlights.json").read_text() == "{}"
 
 
+def test_a_long_named_neighbours_leftovers_are_judged_by_that_folders_own_name(tmp_path: Path) -> None:
+    """A folder named near the 255-byte limit has its leftovers' NAME cut short with a hash: the
+    neighbour asked about is the folder of that cut, by its whole name (whose lock says whether it is
+    being written), and a lost folder is put back under it; a cut name no folder has is left alone."""
+    dead = _dead_pid()
+    out = tmp_path / "out"
+    (tmp_path / "out").mkdir()
+    long_name = "match-" + "é" * 122  # 250 bytes: its leftovers' names are cut
+    cut = atomic._leftover_name(tmp_path / long_name)
+    assert cut != long_name and len(os.fsencode(f".{cut}.partial-{dead}-x")) <= 255
+    (tmp_path / long_name).mkdir()
+    (tmp_path / f".{cut}.partial-{dead}-x").mkdir()
+    orphan = "other-" + "é" * 122
+    (tmp_path / f".{atomic._leftover_name(tmp_path / orphan)}.partial-{dead}-y").mkdir()
+    asked = []
+    atomic.remove_stale_staging(out, neighbour_in_use=lambda name: asked.append(name) or True)
+    assert asked == [long_name]  # the folder's own name; the orphan's is not asked, nor removed
+    atomic.remove_stale_staging(out, neighbour_in_use=lambda name: False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f".{atomic._leftover_name(tmp_path / orphan)}.partial-{dead}-y", long_name, "out"])
+
+
 def test_outputs_where_a_file_or_folder_is_in_the_way_are_named(tmp_path: Path) -> None:
     a_file = tmp_path / "report.txt"
     a_file.write_text("keep me")

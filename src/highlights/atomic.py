@@ -615,6 +615,22 @@ def _leftover_name(path: Path) -> str:
     return fitted_name(path.name, len(f"..{_PARTIAL}-{_WIDEST_PID}-XXXXXXXX"), path.parent)
 
 
+def _neighbour_named(parent: Path, name: str) -> str | None:
+    """The folder of ``parent`` whose leftovers are named ``name``: ``name`` itself, or, where it
+    was cut short (`fitted_name`'s ``~`` and hash), the folder there whose name cuts to it; None
+    where none does (its first run was killed before the folder existed): whose it is, and so
+    whether its writer is gone, cannot be told, and it is left for that folder's next writer."""
+    if not _CUT_NAME_RE.search(name):
+        return name
+    try:
+        return next((e.name for e in os.scandir(parent) if not e.name.startswith(".")
+                     and _leftover_name(parent / e.name) == name), None)
+    except OSError:
+        return None
+
+
+_CUT_NAME_RE = re.compile(r"~[0-9a-f]{" + str(_NAME_HASH_DIGITS) + "}$")
+
 # `atomic_folder`'s staging and previous-folder names: `.NAME.partial-PID-XXXXXXXX` (mkdtemp's suffix).
 _LEFTOVER_RE = re.compile(r"^\.(?P<name>.+)\.(?P<kind>" + _PARTIAL + "|" + _OLD + r")-(?P<pid>\d+)-[a-z0-9_]+$")
 
@@ -641,8 +657,10 @@ def remove_stale_staging(path: str | os.PathLike, *,
     for entry, m in folders_of_gone_owners(parent, _LEFTOVER_RE):
         name = m.group("name")
         own = name == _leftover_name(path)
-        if not own and (neighbour_in_use is None or neighbour_in_use(name)):
-            continue
+        if not own:
+            name = _neighbour_named(parent, name) if neighbour_in_use is not None else None
+            if name is None or neighbour_in_use(name):
+                continue
         previous, target = entry / "previous", (path if own else parent / name)
         if m.group("kind") == _OLD and previous.is_dir() and not target.exists():
             os.rename(previous, target)
