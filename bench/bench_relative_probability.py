@@ -342,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
           "its highlight):")
     for s in SCORES:
         values = [t["scores"][s] for t in near if np.isfinite(t["scores"][s])]
+        if not values:  # too few training games for a trigger near an event: the rule sets no cut
+            print(f"    {s:<18} no cut: no trigger within {NEAR_EVENT_S:g} s of an event has this score defined")
+            continue
         cut = float(np.percentile(values, 100 * (1 - RULE_SHARE)))
         at_loco = np.mean([t["scores"][s] < cut for t in loco if np.isfinite(t["scores"][s])])
         line = f"    {s:<18} cut {cut:.3f} (drops {at_loco:.0%} of the locomotion there)"
