@@ -28,21 +28,18 @@ FEATURE_VERSION = 2
 FEATURE_VERSIONS = (1, 2)
 
 
+_STATS = {
+    "max": np.max,
+    "min": np.min,
+    "mean": np.mean,
+    "p90": lambda v: np.percentile(v, 90),
+}
+
+
 def _stat(name: str, values: np.ndarray, mask: np.ndarray, kinds=("max", "mean")) -> list[tuple[str, float]]:
+    """`name_kind` for each kind in `kinds` over the masked values (0.0 where none is masked in)."""
     v = values[mask] if mask.any() else np.zeros(1)
-    out = []
-    for k in kinds:
-        if k == "max":
-            out.append((f"{name}_max", float(np.max(v))))
-        elif k == "min":
-            out.append((f"{name}_min", float(np.min(v))))
-        elif k == "mean":
-            out.append((f"{name}_mean", float(np.mean(v))))
-        elif k == "p90":
-            out.append((f"{name}_p90", float(np.percentile(v, 90))))
-        elif k == "frac":
-            out.append((f"{name}_frac", float(np.mean(v > 0))))
-    return out
+    return [(f"{name}_{k}", float(_STATS[k](v))) for k in kinds]
 
 
 def _speed(norm: np.ndarray, j: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
