@@ -55,8 +55,9 @@ class PipelineResult:
     `backends`: the backend each stage ran; `stats`: counts, seconds per stage and the inference
     paths; `sport_read`: with `classifier.sport=auto`, the sport read from the game's windows
     (`sport_vote.SportReading.to_dict()`), None without `auto`; `damage`: the damaged packets
-    skipped and the stretches left unanalysed, None when the video had none. `to_dict()` holds all of it in plain JSON values: highlights.json without its
-    `candidates`. `trace` and `before_merge` are what the evaluation reads.
+    skipped and the stretches left unanalysed, None when the video had none. `to_dict()` holds
+    all of it in plain JSON values: highlights.json without its `candidates`. `trace` and
+    `before_merge` are what the evaluation reads.
     """
 
     highlights: list[Highlight]
