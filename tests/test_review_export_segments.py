@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from highlights.clips.spec import ClipSpec
-from highlights.review.export import ReviewedClip, keep_actions_out_of_none, one_clip_per_segment
+from highlights.review.export import ReviewedClip, game_annotation, keep_actions_out_of_none, one_clip_per_segment
 from highlights.review.games import Game
 from highlights.review.store import Decision
 
@@ -20,9 +20,9 @@ def _game(name: str, fps: float = 30.0, video: Path | None = None) -> Game:
 
 def _clip(game: Game, item: str, status: str, start_s: float, end_s: float, *, kind: str = "highlight",
           label: str = "soccer_shooting", decided_label: str | None = None,
-          rejected_as: str = "none") -> ReviewedClip:
+          rejected_as: str = "none", key_s: float | None = None) -> ReviewedClip:
     decision = Decision(id=0, game=game.id, item=item, status=status, label=decided_label, start_s=start_s, end_s=end_s,
-                        key_s=None, reviewer="Ada", decided_at="2026-01-01T00:00:00Z", client="test", undoes=None,
+                        key_s=key_s, reviewer="Ada", decided_at="2026-01-01T00:00:00Z", client="test", undoes=None,
                         run="r" * 64)
     return ReviewedClip(game=game, item=item, kind=kind, proposed_label=label, decision=decision,
                         rejected_as=rejected_as)
@@ -63,6 +63,21 @@ def test_one_segment_decided_as_one_class_is_one_clip_per_video():
     kept, repeated = one_clip_per_segment([first, again, other_label, other_video])
     assert [(c.game.id, c.item) for c in kept] == [("saturday", "h0"), ("saturday", "h3"), ("sunday", "h0")]
     assert repeated == ["saturday/m1 (as saturday/h0)"]
+
+
+def test_two_key_moments_over_one_segment_are_one_clip_but_two_events_of_the_game():
+    """Two shots 1.5 s apart near the video's end, both padded to its end: one clip of the segment,
+    but the game's annotation holds both shots; a missed event marked twice at one playhead stays one."""
+    game = _game("saturday")
+    first = _clip(game, "h4", "accepted", 55.0, 60.0, key_s=57.0)
+    second = _clip(game, "h5", "accepted", 55.0, 60.0, key_s=58.5)
+    marked = _clip(game, "m1", "accepted", 20.0, 22.0, kind="missed", key_s=21.0)
+    marked_again = _clip(game, "m2", "accepted", 20.5, 21.5, kind="missed", key_s=21.0)
+    kept, repeated = one_clip_per_segment([first, second, marked, marked_again])
+    assert [c.item for c in kept] == ["h4", "m1", "m2"] and repeated == ["saturday/h5 (as saturday/h4)"]
+    events = game_annotation(game, [first, second, marked, marked_again]).events
+    assert [(e.id, e.key_s, e.start_s, e.end_s) for e in events] == [
+        ("m1", 21.0, 20.0, 22.0), ("h4", 57.0, 55.0, 60.0), ("h5", 58.5, 55.0, 60.0)]
 
 
 def test_what_each_decision_makes_of_an_item():

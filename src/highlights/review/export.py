@@ -244,19 +244,21 @@ def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -
 
 
 def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
-    """The game's events: one per segment decided as one class, as the export cuts one clip of it
-    (`one_clip_per_segment`). A missed event marked twice at one playhead is one event: twice, it
-    would count once found as two events found, or once missed as two misses."""
+    """The game's events: one per key moment decided as one class. A missed event marked twice at
+    one playhead is one event: twice, it would count once found as two events found, or once
+    missed as two misses. Two key moments of one class are two events even where their segments
+    coincide (two shots near the video's end, both padded to its end): the export cuts one clip of
+    that segment (`one_clip_per_segment`), but the game holds both shots."""
     events, seen = [], set()
     for c in sorted(clips, key=lambda c: c.decision.start_s):
-        if c.background or c.fingerprint() in seen:
-            continue
-        seen.add(c.fingerprint())
-        label = c.outcome.label
         d = c.decision
+        key_s = round(d.key_s if d.key_s is not None else (d.start_s + d.end_s) / 2, 3)
+        if c.background or (c.outcome.label, key_s) in seen:
+            continue
+        seen.add((c.outcome.label, key_s))
+        label = c.outcome.label
         events.append(Event(id=c.item, sport=sport_of(label), label=label, start_s=round(d.start_s, 3),
-                            end_s=round(d.end_s, 3),
-                            key_s=round(d.key_s if d.key_s is not None else (d.start_s + d.end_s) / 2, 3)))
+                            end_s=round(d.end_s, 3), key_s=key_s))
     sports = {e.sport for e in events}
     return GameAnnotation(video=game.video.name, fps=game.fps, duration_s=game.duration_s,
                           width=game.width or None, height=game.height or None,
