@@ -342,3 +342,41 @@ def test_the_ablation_charts_counts_lie_inside_their_panel_clear_of_the_baseline
         assert panel.x0 <= box.x0 and box.x1 <= panel.x1
         inside = pixels[int(box.y0):int(box.y1) + 1, int(box.x0):int(box.x1) + 1]
         assert ((inside[..., 0] > 150) & (inside[..., 1] < 100) & (inside[..., 2] < 100)).sum() == 0
+
+
+def test_a_long_run_name_keeps_to_its_lines_leaving_both_panels_their_width_and_every_word_inside():
+    """A change to a model's path named a row in one line of 80 characters: the panels were pressed
+    into the right third and the precision panel's title ran past the picture's right edge."""
+    from tests.picture_checks import texts_cover_each_other, texts_outside
+
+    path = "/home/coach/models/club_2026_autumn/run_with_more_data_from_the_spring_league/best.pt"
+    rows = [_row("baseline", "baseline", {}, 12, 20, 30),
+            _row(f"only classifier.checkpoint={path}", "alone", {"classifier.checkpoint": path}, 15, 20, 20),
+            _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40)]
+    result = AblationResult(PipelineConfig(), {"classifier.checkpoint": path, "merge.nms_iou": 0.5}, 2.0, rows, [])
+    fig = ablation_figure(result)
+    assert texts_outside(fig) == []  # draws the figure
+    renderer = fig.canvas.get_renderer()
+    width = fig.canvas.get_width_height()[0]
+    recall_ax, precision_ax = fig.axes
+    for ax in (recall_ax, precision_ax):
+        assert ax.get_window_extent(renderer).width >= 0.3 * width
+    names = recall_ax.get_yticklabels()
+    assert sorted(t.get_text().replace("\n", "") for t in names) == sorted(r.name for r in rows)
+    assert texts_cover_each_other(names, renderer) == []
+
+
+def test_a_change_that_costs_recall_is_told_by_its_marks_shape_as_well_as_its_colour():
+    """In orange alone, a culprit's row read like every other in a greyscale print."""
+    rows = [_row("baseline", "baseline", {}, 12, 20, 30),
+            _row("only pose.video_mode=false", "alone", {"pose.video_mode": False}, 10, 20, 25),
+            _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40)]
+    result = AblationResult(PipelineConfig(), {"pose.video_mode": False, "merge.nms_iou": 0.5}, 2.0, rows,
+                            ["pose.video_mode"])
+    fig = ablation_figure(result)
+    for ax in fig.axes:
+        shapes = {c.lines[0].get_gid(): c.lines[0].get_marker() for c in ax.containers}
+        what = ax.get_title().split()[0]
+        culprit = shapes.pop(f"{what} only pose.video_mode=false")
+        assert set(shapes.values()) and culprit not in set(shapes.values())
+    assert "square" in fig.get_suptitle()

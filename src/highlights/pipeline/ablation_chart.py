@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from highlights.figure_png import write_figure_png
+from highlights.wrapped_label import wrap_to_width
 
 if TYPE_CHECKING:
     from highlights.pipeline.ablation import AblationResult
@@ -16,6 +17,15 @@ ABLATION_PNG = "ablation.png"
 POINT_COLOUR = "#0072B2"
 CULPRIT_COLOUR = "#D55E00"  # a change that costs recall (`AblationResult.culprits`)
 BASELINE_COLOUR = "#555555"
+# A culprit's point is a square as well as orange: by colour alone its row read like any other in
+# a greyscale print.
+POINT_MARKER, CULPRIT_MARKER = "o", "s"
+NAME_SIZE = 10
+# A run's name on lines of this width (about 40 characters): a change to a model's path named a row
+# in one line of 80, which pressed both panels into the right third and pushed the precision
+# panel's title past the picture's edge.
+NAME_WIDTH_PT = 230
+LINE_IN = 1.2 * NAME_SIZE / 72  # a line of a name, its spacing included
 
 
 def ablation_figure(result: AblationResult):
@@ -25,10 +35,12 @@ def ablation_figure(result: AblationResult):
     from matplotlib.figure import Figure
 
     rows = result.rows
-    fig = Figure(figsize=(11, 1.4 + 0.35 * len(rows)), dpi=100, layout="constrained")
+    names = [wrap_to_width(row.name, NAME_WIDTH_PT, NAME_SIZE) for row in rows]
+    # each row as tall as the most lines a name takes, and room above its point for the count
+    row_in = max(0.35, LINE_IN * max(name.count("\n") + 1 for name in names) + 0.12)
+    fig = Figure(figsize=(11, 1.4 + row_in * len(rows)), dpi=100, layout="constrained")
     axes = fig.subplots(1, 2, sharey=True)
     culprits = set(result.culprits)
-    names = [row.name for row in rows]
     ys = list(range(len(rows)))[::-1]  # the baseline on top, as in the table
     for ax, what in zip(axes, ("recall", "precision")):
         rates = [getattr(row.score, what) if row.score is not None else None for row in rows]
@@ -41,8 +53,10 @@ def ablation_figure(result: AblationResult):
                         fontsize=8, color=BASELINE_COLOUR)
                 continue
             low, high = rate.interval
-            colour = CULPRIT_COLOUR if culprits & set(row.changes) and row.kind == "alone" else POINT_COLOUR
-            ax.errorbar([rate.value], [y], xerr=[[rate.value - low], [high - rate.value]], fmt="o", color=colour,
+            culprit = bool(culprits & set(row.changes)) and row.kind == "alone"
+            colour = CULPRIT_COLOUR if culprit else POINT_COLOUR
+            ax.errorbar([rate.value], [y], xerr=[[rate.value - low], [high - rate.value]],
+                        fmt=CULPRIT_MARKER if culprit else POINT_MARKER, color=colour,
                         capsize=3, gid=f"{what} {row.name}")
             # on white above the baseline's dashed line, which ran through a count at the same rate
             ax.annotate(f"{rate.hits}/{rate.total}", (rate.value, y), xytext=(0, 6), textcoords="offset points",
@@ -53,12 +67,12 @@ def ablation_figure(result: AblationResult):
         ax.set_ylim(-0.6, len(rows) - 0.4)
         ax.grid(axis="x", alpha=0.3)
         ax.set_title(f"{what} ({'found/events' if what == 'recall' else 'right/highlights'})")
-    axes[0].set_yticks(ys, names)
+    axes[0].set_yticks(ys, names, fontsize=NAME_SIZE)
     for label, row in zip(axes[0].get_yticklabels(), rows):
         if row.kind == "alone" and culprits & set(row.changes):
             label.set_color(CULPRIT_COLOUR)
     fig.suptitle(f"Ablation, tolerance {result.tolerance_s:g} s: each run's figure with its 95% Wilson interval; "
-                 "dashed, the baseline's" + ("\nin orange, a change that costs recall alone or inside the batch"
+                 "dashed, the baseline's" + ("\nin orange and square, a change that costs recall alone or inside the batch"
                                             if culprits else ""))
     return fig
 
