@@ -100,6 +100,30 @@ def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video
     assert not folder.exists()  # outputs written: nothing kept
 
 
+def test_a_video_whose_clock_starts_late_counts_what_it_read_back_from_its_first_picture(video, kept_root, tmp_path):
+    """A camera's file whose clock starts an hour in: going on, the part read back is told from the
+    first picture, as the analysed seconds are, so a batch's game gets past it and shows an ETA."""
+    import av
+
+    late = tmp_path / "late.mkv"
+    with av.open(str(video)) as src, av.open(str(late), "w") as out:
+        stream = out.add_stream_from_template(src.streams.video[0])
+        shift = int(3600 / src.streams.video[0].time_base)
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
+                out.mux(packet)
+    with pytest.raises(KeyboardInterrupt) as stop:
+        detect_highlights(late, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
+    assert stop.value.kept_until_s == pytest.approx(3609.0)  # kept on the file's own clock
+    read_back: list[float] = []
+    analysed: list[float] = []
+    detect_highlights(late, CONFIG, tmp_path / "out", progress=False, on_read_back=read_back.append,
+                      on_video_s=analysed.append)
+    assert len(read_back) == 1 and read_back[0] == pytest.approx(9.0), read_back  # it said 3609 s
+    assert analysed[0] < read_back[0] <= analysed[-1] == pytest.approx(15.0, abs=0.1)
+
+
 @pytest.fixture
 def decoded(monkeypatch):
     """How many pictures the decoder made while `detect` analysed the video (not while it probed

@@ -59,8 +59,8 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     then the CSV, EDL, editor timelines, chapters, timeline, reel, clips and review page
     (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
     now and then with the seconds of video analysed so far (a batch shows games in flight);
-    `on_read_back`, before that, with the seconds an earlier, stopped run kept, read back at a
-    fraction of the analysis's cost (a batch's ETA leaves their speed out). `on_kept` is called
+    `on_read_back`, before that, with the seconds an earlier, stopped run kept (from the first
+    picture, as `on_video_s`'s), read back at a fraction of the analysis's cost (a batch's ETA leaves their speed out). `on_kept` is called
     with what a stop would leave for going on (the video time up to which the people found are
     kept, or None; the page's clips kept) each time that grows (a batch says it for a game its
     worker ran when the batch is stopped).
@@ -93,7 +93,11 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         kept = kept_frames_for(video_path, config) if go_on else None
         clips = kept_clips_for(video_path, say=say) if go_on else None
         if kept is not None and kept.read_back and kept.went_on_from_s and on_read_back is not None:
-            on_read_back(kept.went_on_from_s)
+            from highlights.video import probe
+
+            # Counted from the first picture, as `on_video_s` counts: a file whose clock starts an
+            # hour in would otherwise never reach the part read back, and its game show no ETA.
+            on_read_back(max(0.0, kept.went_on_from_s - float(probe(video_path).start_s)))
         if on_kept is not None:
             def told() -> None:
                 on_kept(kept.kept_until_s if kept is not None else None, clips.kept_clips if clips is not None else 0)
