@@ -14,6 +14,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_timeline import eval_timeline_figure
 from highlights.pipeline.evaluation import Rate, ToleranceScore, score_at
 from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.timeline import SHADE_LEGEND
 
 
 def _event(i: int, label: str, key: float, half: int | None = None):
@@ -62,7 +63,7 @@ def test_each_event_is_marked_found_or_missed_with_its_stage_and_each_highlight_
     assert sorted((t.get_position()[0], t.get_text()) for t in ax.texts) == [
         (30.0, "classifier"), (50.0, "pose/kinematics"), (80.0, "candidates")]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert legend == ["baseball", right, wrong, false, found, missed]
+    assert legend == ["baseball", right, wrong, false, found, missed, SHADE_LEGEND]
     assert "1 of 4 events found, 1 of 3 highlights right" in ax.get_title()
 
 

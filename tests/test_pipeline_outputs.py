@@ -448,7 +448,7 @@ def test_a_clubs_two_classes_of_one_sport_are_coloured_and_named_apart(tmp_path:
     colour, in the timeline, its legend, the chips and the ground truth of the same class; a sport
     shown with one class keeps the sport's, and a highlight no class named stays with its sport."""
     from highlights.pipeline.outputs.sport_colors import sport_palette
-    from highlights.pipeline.outputs.timeline import timeline_figure
+    from highlights.pipeline.outputs.timeline import SHADE_LEGEND, timeline_figure
 
     highlights = [Highlight(1.0, 2.0, "basketball_jumpshot", "basketball", 0.9, 1.5, {}),
                   Highlight(4.0, 5.0, "basketball_layup", "basketball", 0.8, 4.5, {}),
@@ -471,10 +471,11 @@ def test_a_clubs_two_classes_of_one_sport_are_coloured_and_named_apart(tmp_path:
                      (shown["soccer"], "soccer")}
     figure = timeline_figure(highlights, duration_s=10.0, annotation=annotation)
     legend = [t.get_text() for legend in figure.legends for t in legend.get_texts()]
-    assert sorted(legend) == ["basketball_jumpshot", "basketball_layup", "soccer"]
+    assert sorted(legend) == sorted(["basketball_jumpshot", "basketball_layup", "soccer", SHADE_LEGEND])
     # the default classes, one to a sport, are still named by their sports
     default = timeline_figure(highlights[1:], duration_s=10.0)
-    assert sorted(t.get_text() for legend in default.legends for t in legend.get_texts()) == ["basketball", "soccer"]
+    assert sorted(t.get_text() for legend in default.legends for t in legend.get_texts()) == sorted(
+        ["basketball", "soccer", SHADE_LEGEND])
 
 
 def test_html_table_gives_each_highlights_rank_beside_its_time_order_number(tmp_path: Path):

@@ -163,3 +163,27 @@ def test_two_lanes_laid_out_by_hand_one_bar_deep_and_five_deep():
     assert (high.bar_height, high.extent, high.centre) == pytest.approx((0.175, 0.875, 1.0875))
     assert (high.top, high.bottom, high.bar_bottom(0), high.bar_bottom(4)) == pytest.approx((1.525, 0.65, 1.35, 0.65))
     assert rows_height([low, high]) == pytest.approx(2.175)
+
+
+def test_the_legend_says_what_a_bars_shade_means_with_swatches_as_pale_and_as_full_as_the_bars_run():
+    """Bars are paler the lower their highlight's score, and nothing in the picture said so: pale bars
+    beside full ones read as drawn wrong."""
+    from matplotlib.collections import PolyCollection
+    from matplotlib.patches import Rectangle
+
+    from highlights.pipeline.outputs.timeline import SHADE_LEGEND
+
+    highlights = [Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.0),
+                  Highlight(5.0, 7.0, "soccer_shooting", "soccer", 1.0)]
+    fig = timeline_figure(highlights, duration_s=10.0)
+    alphas = sorted(c.get_alpha() for c in fig.axes[0].collections if isinstance(c, PolyCollection))
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert texts == ["soccer", SHADE_LEGEND]
+    # the swatches drawn: the sport's, then the shade's pale and full ones
+    swatches = [p for p in legend.findobj(Rectangle) if p.get_visible() and p is not legend.legendPatch]
+    assert len(swatches) == 3
+    assert [p.get_alpha() for p in swatches[1:]] == alphas and alphas[0] < alphas[1]
+    # no bar, no shade to speak of
+    empty = timeline_figure([], duration_s=10.0)
+    assert SHADE_LEGEND not in [t.get_text() for legend in empty.legends for t in legend.get_texts()]

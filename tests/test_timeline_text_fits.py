@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from highlights.pipeline.eval_timeline import eval_timeline_figure
 from highlights.pipeline.evaluation import score_at
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.timeline import timeline_figure
+from highlights.pipeline.outputs.timeline import SHADE_LEGEND, timeline_figure
 from tests.picture_checks import texts_outside
 
 LONG_NAME = "partie_été_Müller_" + "x" * 150 + ".mp4"
@@ -53,7 +53,7 @@ def test_a_timeline_of_twelve_sports_with_long_names_shows_every_one_in_its_lege
     highlights = [Highlight(5 + 7 * i, 9 + 7 * i, f"{s}_action", s, 0.9) for i, s in enumerate(sports)]
     fig = timeline_figure(highlights, duration_s=90.0)
     assert texts_outside(fig) == []
-    assert [t.get_text() for t in fig.legends[0].get_texts()] == sports
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == [*sports, SHADE_LEGEND]
 
 
 def test_an_evaluations_legend_of_every_mark_lies_inside_the_picture():
@@ -66,5 +66,5 @@ def test_an_evaluations_legend_of_every_mark_lies_inside_the_picture():
     fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0),
                                misses=[{"event_id": "1", "stage": "classifier"}, {"event_id": "2", "stage": "candidates"}],
                                duration_s=100.0)
-    assert len(fig.legends[0].get_texts()) == 6  # the sport and the five marks
+    assert len(fig.legends[0].get_texts()) == 7  # the sport, the five marks and the bars' shade
     assert texts_outside(fig) == []

@@ -112,6 +112,15 @@ LEGEND_ENTRY_EXTRA_PT = 4.8 * LEGEND_SIZE
 TITLE_WIDTH_PT = 10.5 * 72  # the axes' width in the 12 in figure, beside the lanes' names
 TICK_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 MAX_TICKS = 11
+# A bar is paler the lower its highlight's score; said in the legend, where pale bars beside full
+# ones read as drawn wrong or as another kind of item.
+SHADE_LEGEND = "paler bar: lower score"
+SHADE_SWATCH = "#555555"
+
+
+def bar_alpha(score: float) -> float:
+    """A highlight's bar's opacity: from 0.35 at a score of 0 to whole at 1."""
+    return 0.35 + 0.65 * min(1.0, max(0.0, score))
 
 
 def mark_size(count: int) -> float:
@@ -156,7 +165,9 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     suptitle = wrap_to_width(title, TITLE_WIDTH_PT, TITLE_SIZE) if len(parts) > 1 else ""
     layouts = [_row_layout(drawn[p][0], span, drawn[p][1]) for p, span, _ in rows]
     heights = _row_heights(rows, layouts, drawn, part_titles)
-    columns, legend_rows = _legend_columns(drawn)
+    # the first lane of each part is the predicted one; a shade is said only where a bar has one
+    shaded = any(drawn_part[0][0][1] for drawn_part in drawn)
+    columns, legend_rows = _legend_columns(drawn, shaded)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
     fig = Figure(figsize=(FIGURE_WIDTH_IN, sum(heights) + (0.3 + 0.2 * suptitle.count("\n")) * (len(parts) > 1) + 0.3
                           + 0.25 * legend_rows), dpi=100,
@@ -174,9 +185,13 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     axes[-1].set_xlabel("game time")
     if len(parts) > 1:
         fig.suptitle(suptitle, fontsize=TITLE_SIZE)
-    handles = _legend_handles(sports, marks, colours, hatches, rank)
+    handles = _legend_handles(sports, marks, colours, hatches, rank, shaded)
     if handles:
-        fig.legend(handles=handles, loc="outside lower center", ncols=columns, frameon=False, fontsize=LEGEND_SIZE)
+        from matplotlib.legend_handler import HandlerTuple
+
+        labels = [h[0].get_label() if isinstance(h, tuple) else h.get_label() for h in handles]
+        fig.legend(handles=handles, labels=labels, loc="outside lower center", ncols=columns, frameon=False,
+                   fontsize=LEGEND_SIZE, handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
     return fig
 
 
@@ -219,15 +234,17 @@ def _row_heights(rows, layouts: list[list[LaneLayout]], drawn, part_titles: list
     return heights
 
 
-def _legend_columns(drawn) -> tuple[int, int]:
+def _legend_columns(drawn, shaded: bool) -> tuple[int, int]:
     """The legend's columns and rows. It goes beneath the axes, in columns: the marks' lines are
     long, and beside the axes they would take a quarter of the width from the game's time."""
     sport_names = list(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
     mark_names = {m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m}
-    n_sports, n_marks = len(sport_names), len(mark_names)
+    # the shade's entry is as short as a sport's: it keeps a legend of sports in its columns
+    n_sports, n_marks = len(sport_names) + shaded, len(mark_names)
     # As many columns as the widest entry lets fit across the figure: six columns of sports named
     # in 40 characters ran past both edges, the first and last sports out of the picture.
-    widest = max((widest_line_pt(_legend_label(name), LEGEND_SIZE) for name in [*sport_names, *mark_names]),
+    shade = [SHADE_LEGEND] if shaded else []
+    widest = max((widest_line_pt(_legend_label(name), LEGEND_SIZE) for name in [*sport_names, *mark_names, *shade]),
                  default=0.0)
     fitting = int((FIGURE_WIDTH_IN * 72 - 24) // (widest + LEGEND_ENTRY_EXTRA_PT))
     columns = max(1, min(LEGEND_COLUMNS if n_marks else min(n_sports, 6), fitting))
@@ -235,8 +252,9 @@ def _legend_columns(drawn) -> tuple[int, int]:
 
 
 def _legend_handles(sports: dict[str, None], marks: dict[str, Mark], colours: dict[str, str],
-                    hatches: dict[str, str], rank: dict[str, int]) -> list:
-    """The legend's entries: the sports drawn, then the marks drawn, those in `rank` first."""
+                    hatches: dict[str, str], rank: dict[str, int], shaded: bool) -> list:
+    """The legend's entries: the sports drawn, then the marks drawn, those in `rank` first, then
+    (`shaded`: a highlight's bar is drawn) what a bar's shade says, a pale and a full swatch."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -246,6 +264,9 @@ def _legend_handles(sports: dict[str, None], marks: dict[str, Mark], colours: di
     handles += [Line2D([], [], linestyle="none", marker=m.marker, markerfacecolor=m.face, markeredgecolor=MARK_EDGE,
                        markersize=8, label=_legend_label(m.legend))
                 for m in sorted(marks.values(), key=lambda m: rank.get(m.legend, len(rank)))]
+    if shaded:
+        handles.append((Patch(facecolor=SHADE_SWATCH, alpha=bar_alpha(0.0), linewidth=0, label=SHADE_LEGEND),
+                        Patch(facecolor=SHADE_SWATCH, alpha=bar_alpha(1.0), linewidth=0)))
     return handles
 
 
@@ -323,7 +344,7 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
                 [(start, max(stop - start, (hi - lo) * MIN_BAR_SHARE))],
                 (bottom, height),
                 facecolors=colours[sport],
-                alpha=0.35 + 0.65 * min(1.0, max(0.0, score)),
+                alpha=bar_alpha(score),
                 hatch=hatches[sport],
                 edgecolor=HATCH_COLOUR,  # a hatch is drawn in the edge's colour; the edge itself is not drawn
                 linewidth=0,
