@@ -13,6 +13,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
+from highlights import __version__
 from highlights.cli.app import app
 from highlights.pose_classifier import default as default_model
 from dataclasses import replace
@@ -137,6 +138,7 @@ def test_train_writes_a_weights_only_checkpoint_with_provenance(trained):
     assert provenance["training_data"]["source"].startswith("synthetic")
     assert provenance["training_data"]["windows"] == 400
     assert provenance["generator"].startswith("highlights synth")
+    assert provenance["highlights_version"] == payload["meta"]["provenance"]["highlights_version"] == __version__
     # It learnt the generator's classes: well above chance (0.25) on held-out synthetic windows.
     assert provenance["validation"]["clean"]["accuracy"] > 0.5
 

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from highlights import __version__
 from highlights.atomic import disk_full_message, is_disk_full, json_text
 from highlights.clips.clip_id import clip_id_of
 from highlights.clips.spec import ClipSpec
@@ -28,6 +29,7 @@ from highlights.datasets.checks import (
 )
 from highlights.class_slips import one_slip_apart
 from highlights.counted_noun import counted
+from highlights.datasets.content_id import dataset_content_id
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.same_video import file_size
 from highlights.datasets.errors import DatasetError
@@ -405,6 +407,9 @@ def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note:
     return {
         "format": META_FORMAT,
         "version": name,
+        # what it holds, by content (the manifest's clips, labels and splits), and what wrote it
+        "content_id": dataset_content_id((r["sha256"], r["label"], r["split"]) for r in rows),
+        "highlights_version": __version__,
         "parent": base.name if base else None,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z"),
         "note": note if note is not None else (base.note if base else DEFAULT_NOTE),

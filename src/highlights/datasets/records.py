@@ -72,6 +72,14 @@ class DatasetVersion:
         return self.meta.get("note", "")
 
     @property
+    def content_id(self) -> str:
+        """Its clips' content, labels and splits as one id (`content_id.dataset_content_id`),
+        computed from the manifest, so a version written before its meta recorded one has it too."""
+        from highlights.datasets.content_id import dataset_content_id
+
+        return dataset_content_id((c.sha256, c.label, c.split) for c in self.clips)
+
+    @property
     def real_clips(self) -> list[ClipRecord]:
         return [c for c in self.clips if not c.is_augmented]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights import __version__
 from highlights.pose_classifier.clips import (
     TRAINED_ON_THEM, LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
 )
@@ -62,6 +63,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
         proba, found = proba[found], found[found]
     pred = [clf.classes[clf.decide(p)] for p in proba]
     meta = {
+        "highlights_version": __version__,
         "model": clf.meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "provenance": clf.meta.get("provenance")},
@@ -104,7 +106,8 @@ def _clips_to_score(checkpoint: Path, clf: PoseClassifier, *, clips_root, root, 
         # Listed as the R(2+1)D's report lists them: by clip id, with the file each was added from.
         clips = [LabelledClip(r.path, r.label, r.clip_id) for r in records]
         origins = [dataset.origin(r.clip_id) for r in records]
-        data_meta = {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(clips)}
+        data_meta = {"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
+                     "split": split, "clips": len(clips)}
     other = Counter(c.label for c in clips if c.label not in clf.classes)
     if other:  # a version of a club's own classes, before a model of the default four
         from highlights.datasets.ancestors import ancestor_without

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from highlights import __version__
 from highlights.pose_classifier.clips import LabelledClip
 from highlights.pose_classifier.evaluation import predict_clips
 from highlights.pose_classifier.fusion import (
@@ -79,6 +80,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     if unfinished:
         log(f"note: {unfinished['note']}")
     meta = {
+        "highlights_version": __version__,
         "model": {"arch": "fusion", "rule": "w * p_r2plus1d + (1 - w) * p_pose, argmax",
                   "weight": weight, "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
                   "validation_clips": len(val), "best_validation_weight": best,
@@ -90,7 +92,8 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         "train_config": trained.get("train_config"),
         "pose_model": {"path": str(pose_path.resolve()), "sha256": file_sha256(pose_path),
                        "provenance": pose.meta.get("provenance")},
-        "dataset": {"root": str(dataset.root), "version": dataset.name, "split": split, "clips": len(test),
+        "dataset": {"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
+                    "split": split, "clips": len(test),
                     "trained_on": trained.get("dataset")},
         "eval_config": {"n_bootstrap": n_bootstrap},
         **({"unfinished_run": unfinished} if unfinished else {}),

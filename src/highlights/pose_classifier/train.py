@@ -22,6 +22,7 @@ import torch
 from sklearn.metrics import accuracy_score, f1_score
 from torch import nn
 
+from highlights import __version__
 from highlights.atomic import atomic_write_bytes, atomic_write_json, written_together
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
@@ -252,7 +253,8 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
         from highlights.datasets.errors import DatasetError
 
         raise DatasetError(f"{dataset.path}: no train clip of the classes {list(config.classes)}")
-    return clips, {"root": str(dataset.root), "version": dataset.name, "split": "train"}
+    return clips, {"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
+                   "split": "train"}
 
 
 def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None,
@@ -422,6 +424,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         motions[n] = motions.get(n, 0) + 1
     provenance = {
         "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
+        "highlights_version": __version__,
         "seed": config.seed, "synth_seed": config.synth_seed, "generator": GENERATOR,
         "training_data": {"source": _source(games, real, rendered),
                           "labelled_clips": real,
@@ -437,8 +440,8 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     meta = {"train_config": config.to_dict(), "provenance": provenance,
             "model": {"hidden": config.hidden, "channels": config.channels},
             "dataset": {"kind": "synthetic" + (" + labelled clips" if real["clips"] else ""), "generator": GENERATOR,
-                        **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
-                           if "version" in real else {})}}
+                        **({"root": real["root"], "version": real["version"], "content_id": real["content_id"],
+                            "train_clips": real["clips"]} if "version" in real else {})}}
     return clf, write_best(out, clf, meta, provenance, config)
 
 
@@ -571,6 +574,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
             f"--checkpoint {out} --clips TREE` on clips it was not trained on")
     provenance = {
         "command": command or " ".join(shlex.quote(a) for a in ["highlights", *sys.argv[1:]]),
+        "highlights_version": __version__,
         "seed": config.seed,
         "training_data": {"source": f"poses of {real['clips'] - len(real['clips_without_a_person'])} labelled clips "
                                     "only (classes the synthetic generator cannot all draw: no synthetic windows)",
@@ -583,6 +587,6 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     meta = {"train_config": config.to_dict(), "provenance": provenance,
             "model": {"hidden": config.hidden, "channels": config.channels},
             "dataset": {"kind": "labelled clips",
-                        **({"root": real["root"], "version": real["version"], "train_clips": real["clips"]}
-                           if "version" in real else {"root": real["root"]})}}
+                        **({"root": real["root"], "version": real["version"], "content_id": real["content_id"],
+                            "train_clips": real["clips"]} if "version" in real else {"root": real["root"]})}}
     return clf, write_best(out, clf, meta, provenance, config)

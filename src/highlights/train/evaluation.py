@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from highlights import __version__
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import ClipRecord, DatasetError
 from highlights.datasets.checks import load_checked_splits
@@ -279,11 +280,14 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
     """What the report records of the model, the clips scored and how."""
     checkpoint_meta = classifier.meta
     return {
+        "highlights_version": __version__,
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
+                       "highlights_version": checkpoint_meta.get("highlights_version"),
                        "epoch": checkpoint_meta.get("epoch"), "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
-        "dataset": ({"root": str(dataset.root), "version": dataset.name, "split": split,
-                     "clips": len(records), "trained_on": checkpoint_meta.get("dataset")} if dataset is not None else
+        "dataset": ({"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
+                     "split": split, "clips": len(records), "trained_on": checkpoint_meta.get("dataset")}
+                    if dataset is not None else
                     {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
                      "clips": len(records), "copies_left_out": copies, "trained_on": checkpoint_meta.get("dataset")}),
         "clip_spec": classifier.spec.to_dict(),

@@ -28,6 +28,7 @@ from sklearn.metrics import f1_score
 from torch import nn
 from torch.utils.data import DataLoader
 
+from highlights import __version__
 from highlights.atomic import atomic_write_json
 from highlights.file_hash import file_sha256
 from highlights.datasets import DatasetError, DatasetVersion, load_version
@@ -410,8 +411,9 @@ def _meta_base(config: TrainConfig, dataset: DatasetVersion, classes: list[str],
         "clip_spec": spec.to_dict(),
         "model": architecture_kwargs(len(classes), width=config.width, layers=config.layers),
         "train_config": config.to_dict(),
-        "dataset": {"root": str(dataset.root), "version": dataset.name,
+        "dataset": {"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
                     "train_clips": len(train_records), "val_clips": len(val_records)},
+        "highlights_version": __version__,
         # The real clips it learns from, by clip id (their sha256's first 16 hex digits): an
         # evaluation of other clips than the version's test split names those it holds.
         TRAIN_CLIP_IDS: sorted(r.clip_id for r in train_records if not r.is_augmented),
@@ -723,6 +725,7 @@ def _history_behind(out_dir: Path, result: TrainResult) -> bool:
 def _write_history(out_dir: Path, config: TrainConfig, meta_base: dict, result: TrainResult) -> None:
     summary = {
         "train_config": config.to_dict(),
+        "highlights_version": meta_base["highlights_version"],
         "dataset": meta_base["dataset"],
         "model": meta_base["model"],
         "clip_spec": meta_base["clip_spec"],
