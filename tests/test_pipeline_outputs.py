@@ -526,3 +526,16 @@ def test_a_page_without_highlights_names_no_reel_and_offers_no_bar_to_click(tmp_
     # The game's length as its timeline reads it, where "from a 00:00:24.000 game" read as a timecode.
     assert "0 highlights, from a 0:24 game; 1 annotated event" in text
     assert "s of reel" not in text and "% kept" not in text and "click a bar" not in text
+
+
+def test_the_pages_legend_says_what_a_bars_shade_means_where_bars_are_shaded_by_score(tmp_path: Path):
+    """The page's bars are paler the lower their score, as the picture's are, and its legend did not say so."""
+    highlights = [Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.0),
+                  Highlight(5.0, 7.0, "soccer_shooting", "soccer", 1.0)]
+    page = render_html(highlights, tmp_path, duration_s=10.0)
+    opacities = [float(x) for x in re.findall(r'fill-opacity="([0-9.]+)" class="bar"', page)]
+    assert opacities[0] < opacities[1]
+    parser = _Page()
+    parser.feed(page)
+    assert "a paler bar, a lower score" in "".join(parser.text)
+    assert "paler bar" not in render_html([], tmp_path, duration_s=10.0)

@@ -324,9 +324,11 @@ def _timeline_section(ordered: Sequence[Highlight], end: float, truth: Sequence[
             f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
             for s in sports
         ]
-        # the hint only where there is a highlight's bar to click (an annotated event's is not a link)
+        # the hints only where there is a highlight's bar, shaded by its score, to click (an annotated
+        # event's is neither)
         out.append('<p class="legend">' + "".join(swatches)
-                   + (" — click a bar to jump to its highlight." if ordered else "") + "</p>")
+                   + (" — a paler bar, a lower score; click a bar to jump to its highlight." if ordered else "")
+                   + "</p>")
     out.append("</section>")
     return out
 
