@@ -324,6 +324,54 @@ def test_a_changed_setting_or_video_starts_over(video, kept_root, passes, tmp_pa
     assert said == []
 
 
+def _changed(value):
+    """Values other than `value` of its type, to try as a setting (None for a type not tried)."""
+    if isinstance(value, bool):
+        return [not value]
+    if isinstance(value, int):
+        return [value + 1, value - 1]
+    if isinstance(value, float):
+        return [value * 1.5, value * 0.5] if value else [0.5, 0.01]
+    return None
+
+
+def test_the_stopped_runs_line_names_the_settings_that_start_over(video, kept_root):
+    """Every setting tried against the line after a Ctrl-C: one of the sections it names changes the
+    kept people's folder (the run starts over) unless it is one of speed or of whole tracks; a
+    setting of any other section leaves the folder as it is (the run goes on)."""
+    from dataclasses import fields, replace
+
+    from highlights.cli.detect_lines import interrupted_line
+    from highlights.errors import HighlightsError
+    from highlights.pipeline.config import SECTIONS
+    from highlights.pipeline.track_settings import TRACK_SETTINGS
+
+    stop = KeyboardInterrupt()
+    stop.kept_until_s = 6.0
+    line = interrupted_line(stop, Path("out"))
+    listed = line.split("(another video, or another ")[1].split(" setting (")[0]  # "analysis, ... or pose"
+    named = [name for name in SECTIONS if name in listed.replace(" or ", ", ").split(", ")]
+    assert named == ["analysis", "candidates", "detection", "pose"], line
+    assert "(but those of speed or of whole tracks), finds the people again; other settings go on)" in line
+    base = kept_frames.kept_frames_for(video, CONFIG).folder
+    unnamed_ones = (set(kept_frames.EXECUTION_ONLY) | {n for names in TRACK_SETTINGS.values() for n in names})
+    tried = {True: 0, False: 0}
+    for section in SECTIONS:
+        for f in fields(CONFIG.section(section)):
+            for value in _changed(getattr(CONFIG.section(section), f.name)) or []:
+                try:
+                    other = CONFIG.with_overrides({f"{section}.{f.name}": value})
+                except HighlightsError:
+                    continue  # out of its range: try the next value
+                kept = kept_frames.kept_frames_for(video, other)
+                starts_over = kept is None or kept.folder != base
+                expected = section in named and f.name not in unnamed_ones
+                assert starts_over == expected, (section, f.name, value)
+                tried[starts_over] += 1
+                break
+    assert tried[True] > 20 and tried[False] > 20, tried  # both kinds were tried, many of each
+
+
 def test_a_damaged_chunk_is_computed_again(video, kept_root, tmp_path):
     with pytest.raises(KeyboardInterrupt):
         detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.9))
@@ -372,7 +420,8 @@ def test_the_command_says_what_was_kept_and_that_it_goes_on(video, kept_root, cl
     assert res.exit_code == 130, res.output
     assert (f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it "
             "was); the people found in the first 0:06 of the video are kept: run the same command again to go on "
-            "from there (a changed video or setting starts over)") in said
+            "from there (another video, or another analysis, candidates, detection or pose setting (but those of "
+            "speed or of whole tracks), finds the people again; other settings go on)") in said
     assert not out.exists()
     res = cli("detect", video, "--out", out, *threads)
     assert res.exit_code == 0, res.output

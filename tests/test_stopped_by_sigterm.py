@@ -53,7 +53,7 @@ def test_a_detect_run_stopped_by_sigterm_leaves_its_folder_as_it_was_and_exits_1
     assert len(clips) == 1
     assert stderr.splitlines() == [
         f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it was); "
-        "1 clip of its page is kept: run the same command again to go on from there (a changed video or setting "
-        "starts over)"]
+        "1 clip of its page is kept: run the same command again to go on from there (another video, other "
+        "highlights or other settings of the clips cut the clips again)"]
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["game"]  # no staging folder, no lock file

@@ -23,11 +23,18 @@ def interrupted_line(stop: KeyboardInterrupt, out: Path) -> str:
     if kept_s or kept_clips:
         from highlights.pipeline.outputs.timecode import short_clock
 
+        from highlights.pipeline.kept_frames import FRAME_SECTIONS
+
         kept = [f"the people found in the first {short_clock(kept_s)} of the video"] if kept_s else []
         kept += [f"{counted(kept_clips, 'clip')} of its page"] if kept_clips else []
         verb = "is" if not kept_s and kept_clips == 1 else "are"
+        # What another run keeps of them: the people under the same frame settings, whatever the
+        # others; the clips of the same highlights cut the same way (`KeptClips.plan`).
+        unless = [f"another video, or another {', '.join(FRAME_SECTIONS[:-1])} or {FRAME_SECTIONS[-1]} setting "
+                  "(but those of speed or of whole tracks), finds the people again; other settings go on"] if kept_s else []
+        unless += ["another video, other highlights or other settings of the clips cut the clips again"] if kept_clips else []
         again = (f"{' and '.join(kept)} {verb} kept: run the same command again to go on from there "
-                 "(a changed video or setting starts over)")
+                 f"({'; '.join(unless)})")
     else:
         again = "no analysed frames were kept: run the command again to start it over"
     return (f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left "

@@ -32,8 +32,9 @@ leaves it as it was, and a run into another `--out` (or a batch worker) goes on 
 run's folder is named by everything the detections depend on: the video file (its size, its
 modification time and a hash of its first and last MiB), the analysis and candidate settings,
 the detection and pose sections, MoveNet's model file and runtime, the picture reader and the
-pipeline's output number. A changed video or setting names another folder, so its run starts
-over. A run that writes its outputs removes its folder; folders of runs that were never finished
+pipeline's output number. A changed video, or a changed setting of those sections other than
+their speed and track settings, names another folder, so its run starts over; any other setting
+(kinematics, classifier, merge) goes on from the same folder. A run that writes its outputs removes its folder; folders of runs that were never finished
 are removed after `KEEP_DAYS` days, and at most `KEEP_RUNS` are kept.
 
 The frames after the last whole chunk are kept too, as `tail.npz`, when the run is stopped
@@ -100,6 +101,10 @@ def movenet_identity(settings) -> dict[str, Any]:
 
 # Settings that choose how MoveNet runs (threads, workers, frames queued on each, measuring the
 # path again), not what it finds: every path gives the same people, so changing them goes on.
+# The sections whose settings change what a frame yields: they name the kept detections' folder
+# (but for `EXECUTION_ONLY` and the track settings, `track_settings.frame_settings`). A stopped
+# run says so after a Ctrl-C: another of their settings starts over, any other goes on.
+FRAME_SECTIONS = ("analysis", "candidates", "detection", "pose")
 EXECUTION_ONLY = ("movenet_threads", "movenet_workers", "movenet_frames_per_worker", "movenet_remeasure",
                   "decode_threads", "decode_ahead")
 
@@ -128,7 +133,7 @@ def kept_frames_for(video_path: str | os.PathLike, config, **options) -> "KeptFr
     try:
         key = {"video": file_identity(video_path), "pictures": PICTURES_VERSION, "output": OUTPUT_VERSION,
                "movenet": movenet_identity(config.detection),
-               **{name: _settings(config.section(name)) for name in ("analysis", "candidates", "detection", "pose")}}
+               **{name: _settings(config.section(name)) for name in FRAME_SECTIONS}}
         return KeptFrames(key, fps=config.analysis.fps, **options)
     except OSError:
         return None  # a missing video is the run's to refuse, in its own words
