@@ -541,6 +541,8 @@ def test_a_manifest_sport_auto_reads_each_games_sport_into_its_record(season, tm
     with open(out / "index.csv", newline="") as f:
         (row,) = csv.DictReader(f)
     assert (row["sport"], row["sport_read"]) == ("auto", sport)
+    (listed,) = [r for r in (out / "index.html").read_text(encoding="utf-8").split("<tr") if ">bravo</a>" in r]
+    assert f'<span class="count">sport read: {sport}</span>; <span class="count">' in listed  # then its labels
 
 
 def test_a_running_game_moves_the_batch_bar_and_its_log_line_before_it_ends(tmp_path, monkeypatch):

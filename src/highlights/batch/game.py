@@ -23,7 +23,7 @@ from typing import Any
 
 from highlights.atomic import atomic_write_json, disk_full_message, is_disk_full
 from highlights.batch.game_progress import PROGRESS_SUFFIX, GameProgressFile
-from highlights.batch.index import INDEX_NAMES
+from highlights.batch.index import INDEX_NAMES, SEEN_FOOTAGE
 from highlights.video.unchanged_check import file_state
 
 GAME_FORMAT = "highlights.batch-game/1"
@@ -164,8 +164,14 @@ def run_game(job: GameJob) -> dict[str, Any]:
                                             up_link=("all games", f"../{INDEX_NAMES['html']}"),
                                             on_video_s=tracker, say=went_on.append,
                                             on_read_back=tracker.read_back, on_kept=tracker.kept)
+        # As `detect --annotations` warns: the game's scores are no test of a model that has seen it.
+        seen = []
+        if annotation is not None:
+            from highlights.pipeline.seen_video import seen_video_warnings
+
+            seen = seen_video_warnings(config, job.video)
         record = _done_record(base, result, written, partial, annotation, went_on,
-                              seconds=time.perf_counter() - started)
+                              seconds=time.perf_counter() - started, seen=seen)
         atomic_write_json(partial / GAME_RECORD, record, indent=2)  # last file: the folder is whole
         _swap_in(partial, out_root / job.game_id)
         return record
@@ -189,9 +195,10 @@ def run_game(job: GameJob) -> dict[str, Any]:
 
 
 def _done_record(base: dict[str, Any], result, written: dict[str, Path], partial: Path, annotation,
-                 went_on: list[str], *, seconds: float) -> dict[str, Any]:
+                 went_on: list[str], *, seconds: float, seen: list[str] = ()) -> dict[str, Any]:
     """The index record of a game done in `seconds`: what it found, how fast, and its files (by
-    their place in its folder `partial`); its scores against `annotation` where it has one."""
+    their place in its folder `partial`); its scores against `annotation` where it has one, and
+    the lines saying a model of the run has seen the game (`seen`, `seen_video_warnings`)."""
     from highlights.batch.game_scores import SCORES, game_scores
     from highlights.pipeline.damage import damage_line
 
@@ -216,6 +223,7 @@ def _done_record(base: dict[str, Any], result, written: dict[str, Path], partial
             "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             **({SCORES: game_scores(result.highlights, result.config, annotation)}
                if annotation is not None else {}),
+            **({SEEN_FOOTAGE: list(seen)} if seen else {}),
             **({"went_on": "\n".join(went_on)} if went_on else {})}
 
 

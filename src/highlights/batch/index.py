@@ -23,7 +23,12 @@ CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "
                "by_label",
                "seconds", "speed_x_realtime", "error", "warning", "page", "worker", "finished_at",
                # against the game's annotations (empty without): counts, for a spreadsheet to pool
-               "events", "found", "recall", "shown", "shown_recall")
+               "events", "found", "recall", "shown", "shown_recall",
+               # why those are no test, where a model of the run has seen the game (one line per model)
+               "seen_footage")
+# A done game's record, with annotations: the lines saying a model of the run was trained on its
+# footage or chose its best epoch or threshold on it (`pipeline.seen_video`), as `detect` warns.
+SEEN_FOOTAGE = "seen_footage"
 
 
 # What the index keeps of a complete game folder whose game runs again (another config or model),
@@ -83,6 +88,7 @@ def _row(record: dict[str, Any]) -> list[str]:
     reading = record.get("sport_read")
     values["sport_read"] = (reading.get("sport") or f"none ({reading.get('outcome')})") \
         if isinstance(reading, dict) else None
+    values[SEEN_FOOTAGE] = "\n".join(record.get(SEEN_FOOTAGE) or []) or None
     scores = done_scores(record)
     if scores:
         values.update(events=scores["events"], found=scores["found"], recall=recall_of(scores).text(),
@@ -148,9 +154,15 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
             status += "; not among this run's games"
         if r.get("earlier") and page:
             status += "; its page is an earlier run's, with another config or model"
+        if r["status"] == "done" and r.get(SEEN_FOOTAGE):
+            status += "; with a warning: " + " ".join(r[SEEN_FOOTAGE])
         # A label and its count never part at a line break: "baseball_swing" over "1" reads as two things.
         labels = ", ".join(f'<span class="count">{escape(k)} {v}</span>'
                            for k, v in sorted((r.get("by_label") or {}).items()))
+        reading = r.get("sport_read")
+        if isinstance(reading, dict):  # a manifest's `auto`: the sport read, as the CSV gives it
+            read = reading.get("sport") or f"none ({reading.get('outcome')})"
+            labels = f'<span class="count">sport read: {escape(str(read))}</span>' + (f"; {labels}" if labels else "")
         speed = r.get("speed_x_realtime")
         rows.append(
             f'<tr class="{escape(r["status"])}"><td class="name">{link}</td><td>{escape(status)}</td>'
