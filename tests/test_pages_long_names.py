@@ -67,3 +67,37 @@ def test_a_90_minute_games_timeline_keeps_its_last_time_inside_the_drawing(brows
         context.close()
     assert ticks[-1][0] == "1:30:00"
     assert [t for t in ticks if t[1] < 0 or t[2] > width] == []
+
+
+def test_the_batch_index_keeps_a_short_game_name_and_video_path_on_one_line_on_a_laptop(browser, tmp_path):
+    """A name of 20 characters broke inside its last word ("game_00_u12_satur" over "day") at 1280 px,
+    beside a half-empty column: a name allowed to break anywhere was the column the table squeezed."""
+    records = [{"game_id": f"game_{k:02d}_u12_saturday", "status": "done", "video": f"/footage/game_{k:02d}.mp4",
+                "duration_s": 5400.0, "highlights": 57, "speed_x_realtime": 3.2, "files": {"html": "highlights.html"},
+                "by_label": {"basketball_layup": 28, "soccer_shooting": 29}} for k in range(3)]
+    records.append({"game_id": "game_03_u12_saturday", "status": "failed", "video": "/footage/game_03.mp4",
+                    "error": "/footage/game_03.mp4: not a video (no video stream)"})
+    summary = {"games": 4, "done": 3, "reused": 0, "failed": 1, "highlights": 171, "video_hours_total": 4.5,
+               "video_hours_per_hour": 3.2}
+    page = tmp_path / "index.html"
+    page.write_text(render_index(records, summary, {"engine": "local", "workers": 2}), encoding="utf-8")
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        tab = context.new_page()
+        tab.goto(page.as_uri())
+        names = tab.evaluate(f"() => [...document.querySelectorAll('td.name:first-child')].map({LINES_OF})")
+        paths = tab.evaluate(f"() => [...document.querySelectorAll('td.name:last-child')].map({LINES_OF})")
+    finally:
+        context.close()
+    assert names == [[r["game_id"]] for r in records]
+    # where a path breaks, it breaks after a folder's name
+    assert ["".join(lines) for lines in paths] == [r["video"] for r in records]
+    assert all(line.endswith("/") for lines in paths for line in lines[:-1]), paths
+
+
+# The lines an element's text is laid out in, as a list of strings (each character placed by its box's top).
+LINES_OF = """td => { const lines = new Map(); const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  for (let n = walk.nextNode(); n; n = walk.nextNode()) for (let i = 0; i < n.length; i++) {
+    const r = document.createRange(); r.setStart(n, i); r.setEnd(n, i + 1);
+    const top = Math.round(r.getBoundingClientRect().top); lines.set(top, (lines.get(top) || "") + n.data[i]); }
+  return [...lines.keys()].sort((a, b) => a - b).map(k => lines.get(k)); }"""

@@ -115,13 +115,22 @@ def _clock(seconds: Any) -> str:
 # A phone: the summary wraps between facts, never inside one ("0.02" over "video-hours"), the page's
 # margin is narrower, and on a touch screen each game's link is a finger's height (about 44 px).
 # A game's name and its video's path (class "name") break where they must: in one line, 150
-# characters took a laptop's whole width, the other columns off to the right.
+# characters took a laptop's whole width, the other columns off to the right. Yet the game's column
+# is at least 12em wide (about 25 characters): a name that may break anywhere is the column a
+# table squeezes first, and "game_00_u12_saturday" broke inside its last word beside a half-empty
+# column at 1280 px. A video's path breaks after a "/" where it can (`_path_cell`).
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}.scroll{overflow-x:auto}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}
-td.n{text-align:right}td.name{overflow-wrap:anywhere}.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}
+td.n{text-align:right}td.name{overflow-wrap:anywhere;min-width:7em}td.game{min-width:12em}.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}
 .summary span{margin-right:1.5em;display:inline-block}
 @media (max-width:600px){body{margin:1em}}
 @media (pointer:coarse){td a{display:inline-flex;align-items:center;min-height:44px}}"""
+
+
+def _path_cell(path: str) -> str:
+    """A path, escaped, that may break after each "/": broken anywhere, "/footage/game_00.mp4" read
+    "/footage/ga" over "me_00.mp4"."""
+    return "/<wbr>".join(escape(part) for part in path.split("/"))
 
 
 def _scores_cells(record: dict[str, Any]) -> str:
@@ -165,13 +174,13 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
             labels = f'<span class="count">sport read: {escape(str(read))}</span>' + (f"; {labels}" if labels else "")
         speed = r.get("speed_x_realtime")
         rows.append(
-            f'<tr class="{escape(r["status"])}"><td class="name">{link}</td><td>{escape(status)}</td>'
+            f'<tr class="{escape(r["status"])}"><td class="name game">{link}</td><td>{escape(status)}</td>'
             f'<td class="n">{_clock(r.get("duration_s"))}</td>'
             f'<td class="n">{"-" if r.get("highlights") is None else r["highlights"]}</td>'
             f"<td>{labels}</td>"
             f'<td class="n">{"-" if speed is None else f"{speed:g}x"}</td>'
             + (_scores_cells(r) if scored else "") +
-            f'<td>{escape(r.get("error") or "")}</td><td class="name">{escape(str(r.get("video", "")))}</td></tr>')
+            f'<td>{escape(r.get("error") or "")}</td><td class="name">{_path_cell(str(r.get("video", "")))}</td></tr>')
     per_hour = summary.get("video_hours_per_hour")
     facts = [counted(summary['games'], 'game'), f"{summary['done']} done ({summary['reused']} from earlier runs)",
              f"{summary['failed']} failed"]
