@@ -1180,16 +1180,14 @@ def test_the_export_says_a_game_in_the_val_split_chose_the_model_and_is_no_test_
     # pose model's action threshold): the export named its split and said nothing more.
     from types import SimpleNamespace
 
-    from highlights.cli.review import _splits_message
+    from highlights.cli.review import _splits_facts
     from highlights.review.export import ExportResult
 
     result = ExportResult(version=SimpleNamespace(name="v3"), clips={}, splits={"det2": ["val"], "det3": ["test"]})
-    message = _splits_message(result)
-    assert message.startswith("; each game's clips are in one split of v3: det2 val, det3 test")
-    assert message.endswith("; a model trained on v3 had its best epoch (a pose model its action threshold) chosen on "
-                            "det2: its `pipeline evaluate` against that game's reviewed annotations is no test of it "
-                            "either")
-    assert "det3:" not in message and "has seen" not in message
+    assert _splits_facts(result) == [
+        "each game's clips are in one split of v3: det2 val, det3 test",
+        "a model trained on v3 had its best epoch (a pose model its action threshold) chosen on det2: its `pipeline "
+        "evaluate` against that game's reviewed annotations is no test of it either"]
 
 
 def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp_path):
@@ -1208,6 +1206,34 @@ def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp
     assert f"9 none clip(s) trimmed to leave out an action decided in the same video: {', '.join(trimmed[:5])} " \
            "and 4 more;" in message
     assert "video is left out: game/c20 (4.00-6.00 s)" in message and "more" not in message.split("too short")[1]
+
+
+def test_the_export_summary_reads_one_fact_a_line_in_an_80_column_terminal(tmp_path):
+    # It was one line of every fact, parted by semicolons: a dozen lines of 80 columns to read as one.
+    from types import SimpleNamespace
+
+    from highlights.cli.review import _export_lines, _export_message
+    from highlights.review.export import ExportResult
+
+    folder = tmp_path / "a-folder-with-a-rather-long-name-that-no-line-may-cut" / "v3"
+    result = ExportResult(version=SimpleNamespace(path=folder, name="v3", parent="v2"), clips={"rejected": 9, "accepted": 4},
+                          pending=12, unchanged=3, added_classes=["tennis_serve"],
+                          changed=[f"saturday-highlights/h{i}" for i in range(7)],
+                          trimmed=[f"saturday-highlights/c{i} (decided 1.00-3.00 s, cut 1.50-3.00 s)" for i in range(3)],
+                          repeated=["sunday-highlights/m1 (as sunday-highlights/h0)"],
+                          dropped=["saturday-highlights/c20 (4.00-6.00 s)"],
+                          splits={"saturday-highlights": ["train"], "sunday-highlights": ["val"]})
+    message = _export_message(result)
+    facts = message.count("; ") + 1
+    lines = _export_lines(result, 80)
+    assert lines[0].split()[0] == str(folder), lines  # the path whole, to copy
+    assert all(len(line) <= 80 or len(line.split()) == 1 for line in lines), lines
+    assert sum(line.startswith("- ") for line in lines) == facts - 1 and len(lines) > facts
+    assert all(line.startswith(("- ", "  ")) for line in lines[1:]), lines
+    # Nothing said is lost, nor added but the dashes: the page's one paragraph holds the same.
+    assert " ".join(" ".join(lines).split()) == " ".join(message.replace("; ", " - ").split())
+    # Written to a log: one fact a line, none broken.
+    assert _export_lines(result, None) == [message.split("; ")[0], *(f"- {f}" for f in message.split("; ")[1:])]
 
 
 @pytest.mark.parametrize("kind", ["pose", "checkpoint", "moved"])

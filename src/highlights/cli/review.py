@@ -91,63 +91,87 @@ def _first_few(names: list[str], shown: int = 5) -> str:
 
 
 def _export_message(result) -> str:
+    """What an export made, in one paragraph: the page's status line shows it, two lines of it
+    at first and the rest on a tap."""
+    return "; ".join(_export_facts(result))
+
+
+def _export_lines(result, width: int | None) -> list[str]:
+    """What an export made, for a terminal `width` columns wide (None: a log, lines unbroken):
+    what was written, then each further fact on lines of its own, a dash before its first,
+    indented after. One paragraph of them ran to a dozen lines of 80 columns, the facts parted only
+    by semicolons."""
+    import textwrap
+
+    first, *facts = _export_facts(result)
+    if width is None:
+        return [first, *(f"- {fact}" for fact in facts)]
+    # A path or a game's name is never cut: a reader copies it whole.
+    wrap = dict(width=max(width, 40), break_long_words=False, break_on_hyphens=False)
+    return [*textwrap.wrap(first, subsequent_indent="  ", **wrap),
+            *(line for fact in facts for line in textwrap.wrap(fact, initial_indent="- ", subsequent_indent="  ",
+                                                                **wrap))]
+
+
+def _export_facts(result) -> list[str]:
+    """What was written and how many clips of each outcome, then each further fact of the export."""
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
-    msg = f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"
+    facts = [f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"]
     if result.clips.get("rejected"):
-        msg += f"; the rejected ones filed under {result.rejected_as!r}"
+        facts.append(f"the rejected ones filed under {result.rejected_as!r}")
     if result.unchanged:
-        msg += f"; {result.unchanged} already in the parent"
+        facts.append(f"{result.unchanged} already in the parent")
     if result.added_classes:
-        msg += f"; new class(es) added to the parent's: {', '.join(result.added_classes)}"
+        facts.append(f"new class(es) added to the parent's: {', '.join(result.added_classes)}")
     if result.pending:
-        msg += f"; {result.pending} items not reviewed yet were left out"
+        facts.append(f"{result.pending} items not reviewed yet were left out")
     if result.changed:
-        msg += (f"; {len(result.changed)} item(s) were exported before with another decision: the new version "
-                f"holds the new decision's clip in place of the parent's: {_first_few(result.changed)}")
+        facts.append(f"{len(result.changed)} item(s) were exported before with another decision: the new version "
+                     f"holds the new decision's clip in place of the parent's: {_first_few(result.changed)}")
     if result.trimmed:
-        msg += (f"; {len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in "
-                f"the same video: {_first_few(result.trimmed)}")
+        facts.append(f"{len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in "
+                     f"the same video: {_first_few(result.trimmed)}")
     if result.repeated:
-        msg += (f"; {len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
-                f"and segment): {_first_few(result.repeated)}")
+        facts.append(f"{len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
+                     f"and segment): {_first_few(result.repeated)}")
     carried = sorted((result.named(game), licence) for game, licence in result.carried_licences.items())
     for game, licence in carried:
-        msg += f"; the clips of {game} carry {licence}, the licence {result.version.parent} states for its video"
+        facts.append(f"the clips of {game} carry {licence}, the licence {result.version.parent} states for its video")
     if result.no_licence:
         total = sum(result.clips.values())
-        msg += (f"; {result.no_licence} of the {total} exported clips state no licence (recorded as unknown): "
-                "--licence NAME records one")
+        facts.append(f"{result.no_licence} of the {total} exported clips state no licence (recorded as unknown): "
+                     "--licence NAME records one")
     if result.dropped:
-        msg += (f"; {len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided "
-                f"in the same video is left out: {_first_few(result.dropped)}")
-    msg += _splits_message(result)
+        facts.append(f"{len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided "
+                     f"in the same video is left out: {_first_few(result.dropped)}")
+    facts += _splits_facts(result)
     if result.split_leaks:
-        msg += f"; warning: {result.split_leaks}"
-    return msg
+        facts.append(f"warning: {result.split_leaks}")
+    return facts
 
 
-def _splits_message(result) -> str:
+def _splits_facts(result) -> list[str]:
     """Which split of the new version each reviewed game's clips are in: the reviewed annotations
     of a game in the train split are no test of a model trained on that version."""
     if not result.splits:
-        return ""
+        return []
     name = result.version.name
     by_name = sorted((result.named(game), splits) for game, splits in result.splits.items())
     placed = ", ".join(f"{game} {'+'.join(splits)}" for game, splits in by_name)
     seen = [g for g, splits in by_name if "train" in splits]
     # a game in val chose the model's best epoch (a pose model's action threshold): seen as well
     chosen = [g for g, splits in by_name if "val" in splits and "train" not in splits]
-    msg = f"; each game's clips are in one split of {name}: {placed}"
+    facts = [f"each game's clips are in one split of {name}: {placed}"]
     if seen:
         whose = "that game's" if len(seen) == 1 else "those games'"
-        msg += (f"; a model trained on {name} has seen {', '.join(seen)}: its `pipeline evaluate` against "
-                f"{whose} reviewed annotations is no test of it")
+        facts.append(f"a model trained on {name} has seen {', '.join(seen)}: its `pipeline evaluate` against "
+                     f"{whose} reviewed annotations is no test of it")
     if chosen:
         whose = "that game's" if len(chosen) == 1 else "those games'"
-        msg += (f"; a model trained on {name} had its best epoch (a pose model its action threshold) chosen on "
-                f"{', '.join(chosen)}: its `pipeline evaluate` against {whose} reviewed annotations is no test of "
-                "it either")
-    return msg
+        facts.append(f"a model trained on {name} had its best epoch (a pose model its action threshold) chosen on "
+                     f"{', '.join(chosen)}: its `pipeline evaluate` against {whose} reviewed annotations is no test "
+                     "of it either")
+    return facts
 
 
 def serve(
@@ -291,7 +315,9 @@ def export_cmd(
     rejected = _rejected_class(session, rejected_as)
     result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,
                            annotations_dir=annotations, rejected_as=rejected, show_progress=progress)
-    console.print(_export_message(result))
+    for line in _export_lines(result, console.width if console.is_terminal else None):
+        # Wrapped here, with its indent: rich would wrap a long line again, flush left.
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
     for game, paths in result.annotations.items():
         console.print(f"  {result.named(game)}: " + ", ".join(str(p) for p in paths))
 
