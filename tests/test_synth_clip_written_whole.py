@@ -110,5 +110,21 @@ def test_a_clip_set_on_a_disk_that_fills_names_the_clips_it_left(tmp_path: Path)
             generate_clip_set(out, cfg)
         whole = _whole_clips(out)
         assert 0 < len(whole) < 12, whole
-        assert f"; {len(whole)} of the 12 clips were written whole before it" in str(stopped.value)
+        were = "was" if len(whole) == 1 else "were"
+        assert f"; {len(whole)} of the 12 clips {were} written whole before it" in str(stopped.value)
         assert not (out / "manifest.csv").exists()
+
+
+@pytest.mark.parametrize(("written", "total", "said"), [
+    (0, 5, "none of the 5 clips was written; free some space"),
+    (1, 5, "1 of the 5 clips was written whole before it and stays, but "),
+    (3, 5, "3 of the 5 clips were written whole before it and stay, but "),
+    (5, 5, "all 5 clips were written whole before it and stay; free some space"),
+    (0, 1, "its one clip was not written; free some space"),
+    (1, 1, "its one clip was written whole before it and stays; free some space")])
+def test_what_a_full_disk_left_is_said_in_the_number_of_its_clips(tmp_path: Path, written, total, said) -> None:
+    from highlights.synth.clipset import _kept_after_full_disk
+
+    kept = _kept_after_full_disk(written, total, tmp_path)
+    assert kept.startswith(said), kept
+    assert ("manifest.csv is written only once every clip is" in kept) == (0 < written < total)

@@ -263,6 +263,11 @@ def _kept_after_full_disk(written: int, total: int, out_dir: Path) -> str:
     """What a clip set's run that ran out of space leaves, for its one-line error."""
     again = "free some space and run the same command again: it makes the same clips"
     if written == total:
-        return f"all {total} clips were written whole before it and stay; {again} and the manifest"
-    return (f"{written} of the {total} clips were written whole before it and stay, but {out_dir / 'manifest.csv'} "
-            f"is written only once every clip is; {again}")
+        whole = "its one clip was written whole before it and stays" if total == 1 else \
+            f"all {total} clips were written whole before it and stay"
+        return f"{whole}; {again} and the manifest"
+    if written == 0:
+        return f"{'its one clip was not' if total == 1 else f'none of the {total} clips was'} written; {again}"
+    was, stays = ("was", "stays") if written == 1 else ("were", "stay")
+    return (f"{written} of the {total} clips {was} written whole before it and {stays}, but "
+            f"{out_dir / 'manifest.csv'} is written only once every clip is; {again}")
