@@ -176,7 +176,7 @@ def test_jitter_is_off_at_zero_on_from_one_pixel_and_a_one_frame_clip_is_a_clip(
     off = PhoneAugment(PhoneAugmentConfig()).apply(clip, seed=1)
     assert off.jitter_px == [] and "jitter" not in off.describe()
     on = PhoneAugment(PhoneAugmentConfig(shake_jitter_px=1)).apply(clip, seed=1)
-    assert len(on.jitter_px) == 3 and on.describe().endswith("jitter")
+    assert len(on.jitter_px) == 3 and on.describe().endswith("shake jitter")
     with pytest.raises(FrozenInstanceError):
         on.seed = 2
     assert PhoneAugment().apply(clip[:1], seed=1).frames.shape == (1, 48, 64, 3)
@@ -221,8 +221,10 @@ def test_a_clip_description_names_each_applied_transform() -> None:
               "Affine": {"rotate": -2.5, "scale": 1.05, "shift_px": [3.4, -1.6]},
               "RandomBrightnessContrast": {"alpha": 1.1, "beta": 12.0}, "Sharpen": {}}
     described = AugmentResult(frames=np.zeros((1, 2, 2, 3), np.uint8), seed=0, params=params).describe()
-    assert described == "blur 7px, down 0.50x, jpeg q55, rot -2.5° x1.05 shift +3,-2px, bc 1.10/+12, Sharpen"
-    assert AugmentResult(frames=np.zeros((1, 2, 2, 3), np.uint8), seed=0, params={}).describe() == "identity"
+    # in words: "bc 1.10/+12" and "x1.05" were names only the code used
+    assert described == ("motion blur 7 px, resolution x0.50, JPEG quality 55, turned -2.5°, zoom x1.05, "
+                         "moved +3,-2 px, contrast x1.10, brightness +12, Sharpen")
+    assert AugmentResult(frames=np.zeros((1, 2, 2, 3), np.uint8), seed=0, params={}).describe() == "unchanged"
 
 
 def test_a_turn_or_zoom_without_translation_reads_as_no_shift_and_its_figures_keep_their_places() -> None:
@@ -296,5 +298,33 @@ def test_the_preview_of_a_clip_with_a_long_name_keeps_the_name_inside_the_pictur
     try:
         assert texts_outside(fig) == []
         assert "".join(fig.get_suptitle().split()) == f"{name}:phoneaugmentation,seed0"
+    finally:
+        plt.close(fig)
+
+
+def test_the_preview_says_when_each_row_is_and_keeps_each_applied_change_whole_on_a_line(tmp_path) -> None:
+    """The rows did not say which moments of the clip they show, and a column's title broke its
+    changes anywhere ("motion blur 17" over "px")."""
+    import matplotlib.pyplot as plt
+
+    from highlights.augment.preview import preview_figure, preview_variants
+    from tests.picture_checks import texts_cover_each_other, texts_outside
+
+    clip = write_clip(tmp_path / "clip.mp4", 3, frames=10, width=96, height=64)
+    config = PhoneAugmentConfig(motion_blur_p=1.0, downscale_p=1.0, jpeg_p=1.0, affine_p=1.0,
+                                brightness_contrast_p=1.0)
+    _, times, results = preview_variants(clip, variants=3, frames=2, config=config)
+    fig = preview_figure(clip, variants=3, frames=2, config=config)
+    try:
+        assert texts_outside(fig) == []
+        renderer = fig.canvas.get_renderer()
+        first_row, first_column = fig.axes[:4], fig.axes[::4]
+        assert [ax.get_ylabel() for ax in first_column] == [f"at {t:.2f} s" for t in times]
+        assert times[0] < times[1]
+        assert texts_cover_each_other([ax.title for ax in first_row], renderer) == []
+        for ax, result in zip(first_row[1:], results):
+            lines = ax.get_title().split("\n")[1:]
+            assert len(lines) > 1
+            assert [item for line in lines for item in line.rstrip(",").split(", ")] == result.describe().split(", ")
     finally:
         plt.close(fig)

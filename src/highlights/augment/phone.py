@@ -98,25 +98,26 @@ class AugmentResult:
     jitter_px: list[tuple[float, float]] = field(default_factory=list)  # per-frame (dx, dy), if on
 
     def describe(self) -> str:
-        """One short line naming what was applied, for titles and logs."""
+        """One short line naming what was applied, in words, for titles and logs: "bc 0.98/+38" and
+        "x0.94" above a preview's column were names only the code used."""
         bits = []
         for name, p in self.params.items():
             if name == "MotionBlur":
-                bits.append(f"blur {p['kernel_size']}px")
+                bits.append(f"motion blur {p['kernel_size']} px")
             elif name == "Downscale":
-                bits.append(f"down {p['scale']:.2f}x")
+                bits.append(f"resolution x{p['scale']:.2f}")
             elif name == "ImageCompression":
-                bits.append(f"jpeg q{p['quality']}")
+                bits.append(f"JPEG quality {p['quality']}")
             elif name == "Affine":
                 dx, dy = p["shift_px"]
-                bits.append(f"rot {p['rotate']:+.1f}° x{p['scale']:.2f} shift {dx:+.0f},{dy:+.0f}px")
+                bits.append(f"turned {p['rotate']:+.1f}°, zoom x{p['scale']:.2f}, moved {dx:+.0f},{dy:+.0f} px")
             elif name == "RandomBrightnessContrast":
-                bits.append(f"bc {p['alpha']:.2f}/{p['beta']:+.0f}")
+                bits.append(f"contrast x{p['alpha']:.2f}, brightness {p['beta']:+.0f}")
             else:
                 bits.append(name)
         if self.jitter_px:
-            bits.append("jitter")
-        return ", ".join(bits) if bits else "identity"
+            bits.append("shake jitter")
+        return ", ".join(bits) if bits else "unchanged"
 
 
 class PhoneAugment:

@@ -14,9 +14,11 @@ from highlights.augment.config import PhoneAugmentConfig
 from highlights.augment.phone import AugmentResult, PhoneAugment, derive_seed
 from highlights.figure_png import write_figure_png
 from highlights.video import read_clip
-from highlights.wrapped_label import wrap_to_width
+from highlights.wrapped_label import widest_line_pt, wrap_to_width
 
 TITLE_SIZE = 9
+COLUMN_TITLE_SIZE = 7
+CELL_IN = 2.6  # a column's width
 
 
 def preview_variants(
@@ -27,13 +29,14 @@ def preview_variants(
     frames: int = 4,
     config: PhoneAugmentConfig | None = None,
 ) -> tuple[np.ndarray, list[AugmentResult]]:
-    """The clip's ``frames`` frames spread over its length, and ``variants`` augmentations of them."""
+    """The clip's ``frames`` frames spread over its length, the times they are shown at, and
+    ``variants`` augmentations of them."""
     if variants < 1 or frames < 1:
         raise ValueError("variants and frames must be at least 1")
     original, times = read_clip(clip_path, num_frames=frames)
     _check_whole(clip_path, times, frames)
     augment = PhoneAugment(config or PhoneAugmentConfig())
-    return original, [augment.apply(original, seed=derive_seed(seed, k)) for k in range(variants)]
+    return original, times, [augment.apply(original, seed=derive_seed(seed, k)) for k in range(variants)]
 
 
 def _check_whole(clip_path: str | Path, times: np.ndarray, frames: int) -> None:
@@ -73,10 +76,11 @@ def preview_figure(
     """The grid: rows are frames of the clip, columns the original and its variants, each column
     titled with the parameters sampled for it, the clip's name above, on as many lines as it takes
     (in one line, a long name ran past both edges of a narrow grid). A `Figure` pyplot does not hold."""
-    original, results = preview_variants(clip_path, variants=variants, seed=seed, frames=frames, config=config)
+    original, times, results = preview_variants(clip_path, variants=variants, seed=seed, frames=frames,
+                                                config=config)
     columns = [("original", original)] + [(_title(k, r), r.frames) for k, r in enumerate(results)]
     h, w = original.shape[1:3]
-    cell = 2.6
+    cell = CELL_IN
     title = wrap_to_width(f"{Path(clip_path).name}: phone augmentation, seed {seed}", (cell * len(columns) - 0.4) * 72,
                           TITLE_SIZE)
     fig = Figure(figsize=(cell * len(columns), cell * frames * h / w + 0.9 + 0.15 * title.count("\n")))
@@ -89,14 +93,23 @@ def preview_figure(
             ax.set_xticks([])
             ax.set_yticks([])
             if row == 0:
-                ax.set_title(name, fontsize=7)
+                ax.set_title(name, fontsize=COLUMN_TITLE_SIZE)
+            if col == 0:  # which moment of the clip a row shows
+                ax.set_ylabel(f"at {times[row]:.2f} s", fontsize=COLUMN_TITLE_SIZE)
     fig.suptitle(title, fontsize=TITLE_SIZE)
     fig.tight_layout()
     return fig
 
 
 def _title(k: int, result: AugmentResult) -> str:
-    # Wrap the one-line description so narrow columns stay readable.
-    parts = result.describe().split(", ")
-    lines = [", ".join(parts[i:i + 2]) for i in range(0, len(parts), 2)]
-    return f"variant {k + 1} (seed {result.seed})\n" + "\n".join(lines)
+    """The variant's number and seed over what was applied, its items ("motion blur 17 px") packed
+    into lines of its column's width, each whole: wrapped at any space, "17" stood over "px"."""
+    width = (CELL_IN - 0.2) * 72
+    lines: list[str] = []
+    for item in result.describe().split(", "):
+        joined = f"{lines[-1]}, {item}" if lines else item
+        if lines and widest_line_pt(joined + ",", COLUMN_TITLE_SIZE) <= width:
+            lines[-1] = joined
+        else:
+            lines.append(item)
+    return f"variant {k + 1} (seed {result.seed})\n" + ",\n".join(lines)
