@@ -1,0 +1,481 @@
+"""kill -9 at random moments, then the same command again: what the project promises of its long
+commands (outputs written whole or not at all, training going on with `--resume`, detect and
+batch going on after a stop), tried at seeded random moments instead of one chosen one.
+
+    python bench/crash_points.py [--kills 3] [--seed 0] [--only detect,train-quick] [--workdir DIR]
+
+Makes (once, reused from --workdir) small inputs with the project's generator (`highlights synth
+clips` and `synth game`), a dataset version, a `--quick` checkpoint, a detect folder with review
+decisions and a confusion matrix. Then, for each command below, each run in a folder of its own
+with a cache folder of its own (so no run goes on from another's kept work):
+
+1. the command twice uninterrupted: the reference, and a second run telling which parts of the
+   outputs differ from run to run anyway (timings, dates, the inference path timed on a busy
+   machine); those parts are left out of the comparison, every other byte and value counts;
+2. --kills times: the command started, its process group sent SIGKILL after a delay drawn (from
+   --seed) between 0 and the reference's time, then the command again (`train --resume` where
+   the killed run saved an epoch, as a user goes on; else the same command). Where the kill came
+   after the outputs were whole (they already equal the reference), the run again is not needed
+   and not made.
+
+After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
+dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
+so), no path is there that the reference lacks (temp files, staging folders, a second version),
+and its outputs equal the reference's (checkpoints tensor by tensor: `--resume` promises the
+weights of the run that went straight through, docs/datasets.md). The table counts, per command:
+kills, clean runs again, mismatches and leftovers; the problems found are listed under it. The
+bench exits 1 when it found any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import highlights as highlights_package
+from highlights.cli.boundary import run_script
+
+# Person detection and pose read the synthetic games' ground truth, as the demo's detect step does:
+# MediaPipe and MoveNet find no one in drawn figures, and the bench is about stops, not models.
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "pose.gt_noise_px=2.0"]
+QUIET = ["--no-progress"]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    argv: list[str]
+    # Inputs copied into the run's folder first (a dataset root the command grows, a review
+    # database): name in the run folder -> source.
+    copied: dict[str, Path] = field(default_factory=dict)
+    # The argv of the run again, given the killed run's folder (None: the same argv).
+    again: Callable[[Path], list[str]] | None = None
+
+
+# The package this bench imported, for every command it runs: each runs in a folder of its own, where
+# a relative PYTHONPATH would find another copy (or the installed one) instead.
+PACKAGE_PARENT = str(Path(highlights_package.__file__).resolve().parents[1])
+
+
+def highlights(argv: list[str], cwd: Path, **popen) -> subprocess.Popen:
+    path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)
+    env = dict(os.environ, PYTHONPATH=path, HIGHLIGHTS_CACHE_DIR=str(cwd / "cache"), COLUMNS="200")
+    return subprocess.Popen([sys.executable, "-m", "highlights", *argv], cwd=cwd, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+
+
+def run_whole(argv: list[str], cwd: Path) -> tuple[int, str, float]:
+    started = time.perf_counter()
+    proc = highlights(argv, cwd)
+    out, _ = proc.communicate()
+    return proc.returncode, out, time.perf_counter() - started
+
+
+def fresh_folder(path: Path, command: Command) -> Path:
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    for name, source in command.copied.items():
+        if source.is_dir():
+            shutil.copytree(source, path / name, symlinks=True)
+        else:
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, path / name)
+    return path
+
+
+def must(argv: list[str], cwd: Path) -> str:
+    code, out, _ = run_whole(argv, cwd)
+    if code != 0:
+        raise SystemExit(f"`highlights {' '.join(argv)}` in {cwd} failed ({code}):\n{out[-3000:]}")
+    return out
+
+
+# --- the inputs --------------------------------------------------------------------------------
+
+def make_inputs(workdir: Path) -> Path:
+    inputs = workdir / "inputs"
+    done = inputs / "ready"
+    if done.exists():
+        return inputs
+    shutil.rmtree(inputs, ignore_errors=True)
+    inputs.mkdir(parents=True)
+    clip = ["--seconds", "1", "--size", "256x144", *QUIET]
+    must(["synth", "clips", "--per-class", "4", "--out", "clips-v1", "--seed", "1", *clip], inputs)
+    must(["synth", "clips", "--classes", "none", "--per-class", "3", "--out", "clips-v2", "--seed", "2", *clip],
+         inputs)
+    game = ["--minutes", "0.2", "--size", "320x180", "--fps", "15"]
+    must(["synth", "game", *game, "--out", "game", "--name", "game", "--seed", "3"], inputs)
+    for seed in (4, 5):
+        must(["synth", "game", *game, "--out", "games", "--name", f"game{seed}", "--seed", str(seed)], inputs)
+    must(["dataset", "create", "clips-v1", "--root", "datasets", "--split", "0.4,0.3,0.3", *QUIET], inputs)
+    must(["train", "--root", "datasets", "--version", "v1", "--out", "run", "--quick", "--epochs", "1",
+          "--workers", "0", *QUIET], inputs)
+    must(["detect", "game/game.mp4", *GT, "--out", "detected", *QUIET], inputs)
+    decide_review(inputs / "detected", inputs / "review.sqlite")
+    (inputs / "confusion.json").write_text(json.dumps({
+        "labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
+        "matrix": [[9, 1, 2, 0], [0, 7, 3, 1], [2, 1, 20, 2], [1, 0, 3, 8]]}))
+    done.write_text("")
+    return inputs
+
+
+def decide_review(folder: Path, db: Path) -> None:
+    """Accept the detected highlights and reject the first turned-down windows: the decisions a
+    reviewer makes in the browser, made through the review session the browser's app calls."""
+    from highlights.review.games import load_games
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+
+    session = ReviewSession(load_games([folder]), DecisionStore(db))
+    try:
+        game = session.games[0].id
+        for state in session.states(game)[:4]:
+            accepted = state["label"] not in (None, "none")
+            session.decide(game, state["id"], status="accepted" if accepted else "rejected",
+                           label=state["label"] if accepted else None, start_s=state["start_s"],
+                           end_s=state["end_s"], reviewer="bench")
+    finally:
+        session.store.close()
+
+
+def commands(inputs: Path) -> list[Command]:
+    def train_again(folder: Path) -> list[str]:
+        # `--resume` in a folder where no epoch was saved says to run the command without it.
+        return [*train, "--resume"] if (folder / "run" / "last.pt").exists() else train
+
+    train = ["train", "--root", str(inputs / "datasets"), "--version", "v1", "--out", "run", "--quick",
+             "--epochs", "2", "--workers", "0", "--seed", "0", *QUIET]
+    game = str(inputs / "game" / "game.mp4")
+    return [
+        Command("dataset-create", ["dataset", "create", str(inputs / "clips-v1"), "--root", "datasets",
+                                   "--split", "0.4,0.3,0.3", *QUIET]),
+        Command("dataset-grow", ["dataset", "grow", str(inputs / "clips-v2"), "--root", "datasets",
+                                 "--parent", "v1", "--augment-variants", "1", *QUIET],
+                copied={"datasets": inputs / "datasets"}),
+        Command("train-quick", train, again=train_again),
+        Command("train-pose", ["train", "--model", "pose", "--out", "run", "--synth-windows", "200",
+                               "--epochs", "5", *QUIET]),
+        Command("evaluate", ["evaluate", "--checkpoint", str(inputs / "run" / "best.pt"), "--root",
+                             str(inputs / "datasets"), "--version", "v1", "--out", "report", "--bootstrap", "100",
+                             *QUIET]),
+        # --int8 stores the int8 model beside the checkpoint, so the checkpoint is the run's own copy.
+        Command("evaluate-int8", ["evaluate", "--checkpoint", "run/best.pt", "--root", str(inputs / "datasets"),
+                                  "--version", "v1", "--out", "report", "--bootstrap", "100", "--int8", *QUIET],
+                copied={"run/best.pt": inputs / "run" / "best.pt"}),
+        Command("detect", ["detect", game, *GT, "--out", "highlights", *QUIET]),
+        Command("detect-max", ["detect", game, *GT, "--max-highlights", "1", "--out", "highlights", *QUIET]),
+        Command("batch", ["detect", str(inputs / "games"), *GT, "--workers", "1", "--engine", "local",
+                          "--out", "batch", *QUIET]),
+        Command("review-export", ["review", "export", "detected", "--db", "review.sqlite", "--to-dataset",
+                                  "datasets", "--parent", "v1", *QUIET],
+                copied={"detected": inputs / "detected", "review.sqlite": inputs / "review.sqlite",
+                        "datasets": inputs / "datasets"}),
+        Command("report", ["report", "from-confusion", str(inputs / "confusion.json"), "--out", "report"]),
+        Command("augment", ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
+                            "--out", "preview.png", "--seed", "1"]),
+    ]
+
+
+# --- what a folder holds -----------------------------------------------------------------------
+
+IGNORED_TOP = {"cache"}  # the run's own cache folder: kept work, not an output
+
+
+def paths_of(folder: Path) -> set[str]:
+    found = set()
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder)
+        if rel.parts[0] in IGNORED_TOP or path.is_dir():
+            continue
+        found.add(rel.as_posix())
+    return found
+
+
+def loaded(path: Path, folder: Path):
+    """A file's content as compared: JSON as data, checkpoints as their objects, else bytes. The
+    run's own folder in any text is written as <RUN>, the outputs being compared across folders."""
+    if path.suffix in (".json", ".jsonl"):
+        text = path.read_text().replace(str(folder.resolve()), "<RUN>").replace(str(folder), "<RUN>")
+        if path.suffix == ".jsonl":
+            return [json.loads(line) for line in text.splitlines() if line.strip()]
+        return json.loads(text)
+    if path.suffix == ".csv":  # rows by column, so a timing column is told apart from the rest
+        with path.open(newline="") as f:
+            rows = [{k: (v or "").replace(str(folder.resolve()), "<RUN>") for k, v in row.items()}
+                    for row in csv.DictReader(f)]
+        return rows
+    if path.suffix == ".pt":
+        import torch
+        return torch.load(path, map_location="cpu", weights_only=False)
+    data = path.read_bytes()
+    return data.replace(str(folder.resolve()).encode(), b"<RUN>").replace(str(folder).encode(), b"<RUN>")
+
+
+# Places that hold how long something took or when it was done: they differ between any two runs,
+# whether or not the two uninterrupted runs happened to agree on them.
+TIMING_WORDS = ("seconds", "speed", "created", "finished", "started", "wait", "per_s", "_at", "elapsed", "wall_s")
+# What a run that went on says of it: a batch game's `went_on`, a game a stopped batch had finished
+# counted as `reused` and not among the video hours this run processed. There by design, not a
+# difference in the outputs.
+GOING_ON_NOTES = ("went_on", "reused", "video_hours_processed")
+
+
+def differs_by_design(place: str) -> bool:
+    parts = place.replace("[", ".[").split(".")
+    return any(word in part for part in parts for word in TIMING_WORDS) or any(p in GOING_ON_NOTES for p in parts)
+
+
+def differences(a, b, where: str = "") -> list[str]:
+    """The places (dotted key paths) where two loaded contents differ."""
+    import numpy as np
+    import torch
+
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = [f"{where}.{k}" for k in set(a) ^ set(b)]
+        for k in set(a) & set(b):
+            out += differences(a[k], b[k], f"{where}.{k}")
+        return out
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) != len(b):
+            return [where]
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in differences(x, y, f"{where}[{i}]")]
+    if isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor):
+        same = a.shape == b.shape and a.dtype == b.dtype and torch.equal(a, b)
+        return [] if same else [where]
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return [] if a.shape == b.shape and np.array_equal(a, b) else [where]
+    try:
+        return [] if a == b else [where]
+    except Exception:  # objects without a plain ==: their text
+        return [] if repr(a) == repr(b) else [where]
+
+
+def read_errors(folder: Path) -> list[str]:
+    """Files that do not read whole: JSON that does not parse, checkpoints that do not load,
+    dataset versions whose meta does not list exactly the clips on disk."""
+    errors = []
+    for rel in sorted(paths_of(folder)):
+        path = folder / rel
+        if path.suffix in (".json", ".pt", ".jsonl"):
+            try:
+                loaded(path, folder)
+            except Exception as e:  # whatever a half-written file raises, it is the finding
+                errors.append(f"{rel} does not read: {type(e).__name__}: {str(e)[:120]}")
+        if path.name == "dataset_meta.json":
+            errors += meta_errors(path, folder)
+    return errors
+
+
+def meta_errors(meta_path: Path, folder: Path) -> list[str]:
+    try:
+        meta = json.loads(meta_path.read_text())
+    except ValueError:
+        return []  # said above
+    version = meta_path.parent
+    listed = {version.joinpath(c["file"]).resolve() for c in meta["clips"].values()}
+    on_disk = {p.resolve() for p in (version / "clips").glob("*") if p.is_file()} if (version / "clips").is_dir() else set()
+    rel = meta_path.relative_to(folder)
+    errors = [f"{rel} lists {p.name}, not on disk" for p in sorted(listed) if not p.exists()]
+    errors += [f"{rel} does not list {p.name}, in its clips/" for p in sorted(on_disk - listed)]
+    counted = meta["counts"]["total"] + meta.get("augmented_counts", {}).get("total", 0)
+    if counted != len(meta["clips"]):
+        errors.append(f"{rel} counts {counted} clips and lists {len(meta['clips'])}")
+    return errors
+
+
+def leftovers(folder: Path, reference: set[str]) -> list[str]:
+    return sorted(paths_of(folder) - reference)
+
+
+@dataclass
+class Reference:
+    folder: Path
+    paths: set[str]
+    seconds: float
+    # Per file: the places that differed between two uninterrupted runs (None: the whole file).
+    varying: dict[str, set[str] | None]
+
+
+def make_reference(command: Command, workdir: Path) -> Reference:
+    first, second = workdir / "reference", workdir / "reference-2"
+    seconds = []
+    for folder in (first, second):
+        fresh_folder(folder, command)
+        code, out, took = run_whole(command.argv, folder)
+        if code != 0:
+            raise SystemExit(f"{command.name}: the uninterrupted run failed ({code}):\n{out[-3000:]}")
+        seconds.append(took)
+    paths = paths_of(first)
+    if paths != paths_of(second):
+        raise SystemExit(f"{command.name}: two uninterrupted runs wrote other files: "
+                         f"{sorted(paths ^ paths_of(second))}")
+    varying: dict[str, set[str] | None] = {}
+    for rel in paths:
+        a, b = loaded(first / rel, first), loaded(second / rel, second)
+        if isinstance(a, bytes):
+            if a != b:
+                varying[rel] = None
+        else:
+            varying[rel] = set(differences(a, b))
+    return Reference(first, paths, min(seconds), varying)
+
+
+def mismatches(folder: Path, reference: Reference) -> list[str]:
+    found = []
+    for rel in sorted(reference.paths):
+        path = folder / rel
+        if not path.exists():
+            found.append(f"{rel} missing")
+            continue
+        vary = reference.varying.get(rel, set())
+        if vary is None:
+            continue  # differs between uninterrupted runs too; it was read above
+        try:
+            a, b = loaded(reference.folder / rel, reference.folder), loaded(path, folder)
+        except Exception:
+            continue  # counted among the read errors
+        differ = [d for d in (differences(a, b) if not isinstance(a, bytes) else ([] if a == b else ["bytes"]))
+                  if d not in vary and not differs_by_design(d)]
+        if differ:
+            found.append(f"{rel} differs at {', '.join(sorted(differ)[:4])}{' ...' if len(differ) > 4 else ''}")
+    return found
+
+
+@dataclass
+class Tally:
+    kills: int = 0
+    ended_first: int = 0  # the command ended before its kill came: no kill
+    whole_at_kill: int = 0
+    clean: int = 0
+    mismatched: int = 0
+    left: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def kill_at(command: Command, folder: Path, delay: float) -> int | None:
+    """Start the command, SIGKILL its process group after ``delay`` s; its exit status if it had
+    ended by then, else None."""
+    proc = highlights(command.argv, folder, start_new_session=True)
+    try:
+        proc.wait(timeout=delay)
+        proc.communicate()
+        return proc.returncode
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        # Worker processes of the group are gone with it; wait for the group's last one.
+        while True:
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                return None
+            time.sleep(0.05)
+
+
+def startup_seconds(workdir: Path) -> float:
+    """How long `highlights --version` takes: the imports every command spends before its work,
+    during which a kill finds nothing written."""
+    code, out, took = run_whole(["--version"], workdir)
+    if code != 0:
+        raise SystemExit(f"highlights --version failed ({code}): {out[-500:]}")
+    return took
+
+
+def try_command(command: Command, workdir: Path, kills: int, rng: random.Random, startup: float) -> Tally:
+    reference = make_reference(command, workdir)
+    tally = Tally()
+    for trial in range(kills):
+        folder = fresh_folder(workdir / f"kill-{trial}", command)
+        delay = rng.uniform(min(startup, reference.seconds / 2), reference.seconds)
+        ended = kill_at(command, folder, delay)
+        where = f"{command.name} kill {trial} at {delay:.1f} s of {reference.seconds:.1f}"
+        if ended is not None:
+            tally.ended_first += 1
+            if ended != 0:
+                tally.problems.append(f"{where}: the run to be killed failed ({ended}) first")
+            print(f"  {where}: it had ended", flush=True)
+            continue
+        tally.kills += 1
+        if not read_errors(folder) and not leftovers(folder, reference.paths) and not mismatches(folder, reference):
+            tally.whole_at_kill += 1
+            tally.clean += 1
+            print(f"  {where}: its outputs were whole", flush=True)
+            continue
+        argv = command.again(folder) if command.again else command.argv
+        code, out, _ = run_whole(argv, folder)
+        errors, left, differ = read_errors(folder), leftovers(folder, reference.paths), mismatches(folder, reference)
+        if code == 0 and not errors:
+            tally.clean += 1
+        else:
+            last = out.strip().splitlines()[-1] if out.strip() else ""
+            tally.problems.append(f"{where}: run again exited {code}: {last[:200]}")
+        tally.problems += [f"{where}: {e}" for e in errors]
+        if differ:
+            tally.mismatched += 1
+            tally.problems += [f"{where}: {d}" for d in differ[:6]]
+        if left:
+            tally.left += 1
+            tally.problems += [f"{where}: left {p}" for p in left[:6]]
+        verdict = "clean" if code == 0 and not errors and not differ and not left else "PROBLEM"
+        print(f"  {where}: `{' '.join(argv[:2])}{' --resume' if '--resume' in argv else ''}` again: {verdict}",
+              flush=True)
+    return tally
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kills", type=int, default=3, help="killed runs per command (each then run again)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the kill delays")
+    parser.add_argument("--only", default="", help="comma-separated command names to try (default: all)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="folder for the inputs (reused) and the runs (default: a temporary one)")
+    args = parser.parse_args()
+    if args.kills < 1:
+        parser.error(f"--kills {args.kills}: at least 1")
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-crash-points-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    inputs = make_inputs(workdir.resolve())
+    chosen = commands(inputs)
+    if args.only:
+        names = {c.name for c in chosen}
+        wanted = [n.strip() for n in args.only.split(",") if n.strip()]
+        unknown = [n for n in wanted if n not in names]
+        if unknown:
+            parser.error(f"--only {','.join(unknown)}: not a command here ({', '.join(sorted(names))})")
+        chosen = [c for c in chosen if c.name in wanted]
+    rng = random.Random(args.seed)
+    startup = startup_seconds(workdir)
+    rows, problems = [], []
+    for command in chosen:
+        started = time.perf_counter()
+        tally = try_command(command, workdir / command.name, args.kills, rng, startup)
+        rows.append((command.name, tally))
+        problems += tally.problems
+        print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), {tally.clean} clean ({tally.whole_at_kill} whole at the kill), "
+              f"{tally.mismatched} mismatched, {tally.left} with leftovers "
+              f"({time.perf_counter() - started:.0f} s)", flush=True)
+    print()
+    print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} {'leftovers':>9}")
+    for name, t in rows:
+        print(f"{name:<16} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}")
+    if problems:
+        print("\nproblems:")
+        for p in problems:
+            print(f"- {p}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    run_script(main)
