@@ -200,6 +200,33 @@ def test_the_untrained_model_runs_the_real_classifier_path(game):
         assert 0.25 <= c["score"] <= 1.0  # the top of 4 probabilities
 
 
+def test_the_untrained_model_leaves_a_callers_torch_rng_as_it_was(game):
+    """A library caller that seeded torch draws what it would have drawn without the run: the
+    untrained model's weights come from a generator of its own, the same ones every run."""
+    import torch
+
+    from highlights.model.r2plus1d import seeded_r2plus1d_18
+
+    torch.manual_seed(1234)
+    expected = torch.rand(3)
+    torch.manual_seed(1234)
+    before = torch.get_rng_state()
+    first = _run(game, {"classifier.backend": "untrained", "classifier.min_score": 0.0})
+    assert torch.equal(torch.get_rng_state(), before)
+    assert torch.equal(torch.rand(3), expected)
+    again = _run(game, {"classifier.backend": "untrained", "classifier.min_score": 0.0})
+    assert [c["probs"] for c in again.trace.classifications] == [c["probs"] for c in first.trace.classifications]
+    # Every weight and statistic set (none left as the empty memory it was laid out in), as seeded.
+    model = seeded_r2plus1d_18(4, seed=0, width=0.25, layers=(1, 1, 1, 1))
+    state, same = model.state_dict(), seeded_r2plus1d_18(4, seed=0, width=0.25, layers=(1, 1, 1, 1)).state_dict()
+    assert all(torch.equal(state[k], same[k]) for k in state)
+    assert all(torch.isfinite(v.float()).all() for v in state.values())
+    bn = model.stem[1]
+    assert torch.equal(bn.running_mean, torch.zeros_like(bn.running_mean))
+    assert torch.equal(bn.running_var, torch.ones_like(bn.running_var)) and int(bn.num_batches_tracked) == 0
+    assert 0.005 < float(model.fc.weight.std()) < 0.015  # drawn as torchvision's N(0, 0.01)
+
+
 def test_stream_holds_a_bounded_buffer(game):
     video, annotation = game
     cfg = FAST.with_overrides({"classifier.backend": "untrained", "classifier.min_score": 0.0,

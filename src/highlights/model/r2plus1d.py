@@ -135,16 +135,18 @@ class VideoResNet(nn.Module):
         blocks_list += [BasicBlock(planes, planes) for _ in range(1, blocks)]
         return nn.Sequential(*blocks_list)
 
-    def _init_weights(self) -> None:
-        # torchvision's initialisation, so a model trained from scratch behaves the same.
+    def _init_weights(self, generator: torch.Generator | None = None) -> None:
+        # torchvision's initialisation, so a model trained from scratch behaves the same. It sets
+        # every parameter; `generator` draws the random ones (None: torch's global generator).
         for m in self.modules():
             if isinstance(m, nn.Conv3d):
-                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu", generator=generator)
             elif isinstance(m, nn.BatchNorm3d):
                 nn.init.constant_(m.weight, 1)
                 nn.init.constant_(m.bias, 0)
+                m.reset_running_stats()
             elif isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, 0, 0.01)
+                nn.init.normal_(m.weight, 0, 0.01, generator=generator)
                 nn.init.constant_(m.bias, 0)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -166,6 +168,18 @@ def r2plus1d_18(num_classes: int = 400, *, width: float = 1.0,
     test and quick-run models (``width=0.25, layers=(1, 1, 1, 1)`` is a tiny one).
     """
     return VideoResNet(num_classes, width=width, layers=layers)
+
+
+def seeded_r2plus1d_18(num_classes: int, *, seed: int, width: float = 1.0,
+                       layers: Sequence[int] = (2, 2, 2, 2)) -> VideoResNet:
+    """`r2plus1d_18` with weights drawn from a generator of its own seeded with `seed`: the same
+    weights for the same seed, and torch's global generator, a library caller's, left as it was
+    (built on the meta device, the layers' own initialisation draws nothing from it)."""
+    with torch.device("meta"):
+        model = r2plus1d_18(num_classes, width=width, layers=layers)
+    model = model.to_empty(device="cpu")
+    model._init_weights(torch.Generator().manual_seed(int(seed)))
+    return model
 
 
 def architecture_kwargs(num_classes: int, *, width: float = 1.0,

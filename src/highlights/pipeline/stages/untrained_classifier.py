@@ -20,11 +20,12 @@ class UntrainedClassifier(ClassifierStage):
         super().__init__(config, context)
         import torch
 
-        from highlights.model.r2plus1d import r2plus1d_18
+        from highlights.model.r2plus1d import seeded_r2plus1d_18
 
-        torch.manual_seed(0)
         depth = int(self.settings.untrained_depth)
-        self._model = r2plus1d_18(len(self.classes), width=self.settings.untrained_width, layers=(depth,) * 4).eval()
+        # Its own generator: the same weights every run, and a library caller's torch RNG untouched.
+        self._model = seeded_r2plus1d_18(len(self.classes), seed=0, width=self.settings.untrained_width,
+                                         layers=(depth,) * 4).eval()
         self._model = self._model.to(memory_format=torch.channels_last_3d)
 
     def predict(self, clips: list[np.ndarray]) -> np.ndarray:
