@@ -145,11 +145,12 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
          pose_cache, progress, bf16=False):
     from highlights.pose_classifier.default import DEFAULT_MODEL, is_pose_checkpoint
 
-    if checkpoint is None:
+    pose = checkpoint is None
+    if pose:
         checkpoint = DEFAULT_MODEL
         typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained on "
                    "synthetic poses only)")
-    if is_pose_checkpoint(checkpoint):
+    if pose or is_pose_checkpoint(checkpoint):
         # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not dropped.
         unused = [name for name, given in (("--int8", int8), ("--bf16", bf16),
                                            ("--batch-size", batch_size != _BATCH_SIZE),

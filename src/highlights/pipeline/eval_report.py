@@ -102,8 +102,9 @@ def loaded_models(config: PipelineConfig) -> list[dict[str, Any]]:
     the figures once a file is retrained in place."""
     from highlights.pipeline.model_files import model_files
     from highlights.file_hash import file_sha256
+    from highlights.packaged_file import shown_name
 
-    return [{"role": role, "path": str(path.resolve()), "sha256": file_sha256(path) if path.is_file() else None}
+    return [{"role": role, "path": shown_name(path), "sha256": file_sha256(path) if path.is_file() else None}
             for role, path in model_files(config)]
 
 

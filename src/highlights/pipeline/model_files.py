@@ -15,14 +15,16 @@ role is hashed with it), so naming a copy of a packaged file in a setting re-run
 from __future__ import annotations
 
 import hashlib
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from highlights.errors import MissingFileError
 
 
-def model_files(config) -> list[tuple[str, Path]]:
-    """(role, path) of every model file a run with `config` would load, in a fixed order."""
-    files: list[tuple[str, Path]] = []
+def model_files(config) -> list[tuple[str, Path | Traversable]]:
+    """(role, path) of every model file a run with `config` would load, in a fixed order; a
+    packaged file is a `Traversable` (a member of the zip highlights is imported from, maybe)."""
+    files: list[tuple[str, Path | Traversable]] = []
     classifier, detection, pose = config.classifier, config.detection, config.pose
     if classifier.enabled and classifier.backend in ("checkpoint", "fusion") and classifier.checkpoint:
         from highlights.model.int8_store import sidecar_paths

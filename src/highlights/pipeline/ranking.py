@@ -29,7 +29,7 @@ import json
 import math
 from copy import deepcopy
 from dataclasses import asdict, dataclass, field
-from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -37,6 +37,7 @@ import numpy as np
 
 from highlights.events.interval import covered_seconds
 from highlights.errors import ConfigError, MissingFileError
+from highlights.packaged_file import file_or_member, packaged_file
 from highlights.pipeline.records import Candidate
 
 FEATURES = ("logit_probability", "log_trigger_strength", "log_support", "centrality", "relative_size",
@@ -61,9 +62,9 @@ class OtherFormatVersion(ValueError):
     """A calibration file of this kind in a format another version of highlights wrote."""
 
 
-# Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how. A
-# file-system path (the package is installed as files), as the messages naming it need.
-DEFAULT_CALIBRATION = Path(str(files("highlights.pipeline").joinpath("default", "score_calibration.json")))
+# Fitted by scripts/make_default_calibration.py on synthetic games; its `fitted_on` says how. Read
+# as a packaged file, not as a path: imported from a zip, it is a member of it (packaged_file).
+DEFAULT_CALIBRATION = packaged_file("highlights.pipeline", "default", "score_calibration.json")
 _EPS = 1e-4
 
 
@@ -189,8 +190,8 @@ class Calibration:
                    fitted_on=dict(data.get("fitted_on") or {}), name=name)
 
     @classmethod
-    def load(cls, path: str | Path, name: str = "fitted") -> "Calibration":
-        path = Path(path)
+    def load(cls, path: str | Path | Traversable, name: str = "fitted") -> "Calibration":
+        path = file_or_member(path)
         try:
             return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), name=name)
         except FileNotFoundError:
@@ -261,7 +262,7 @@ def uses_packaged_pose_model(config) -> bool:
     return bool(config.enabled("classifier") and cls.backend == "pose" and not cls.pose_model)
 
 
-def calibration_source(config) -> tuple[str, Path | None]:
+def calibration_source(config) -> tuple[str, Path | Traversable | None]:
     """What `merge.score_calibration` means for this run, parsed in one place: ("none", None) for
     the classifier's own probability, ("default", path) for the packaged calibration, or ("file",
     path) for a file from `highlights pipeline calibrate`. `default` with any classifier other

@@ -7,17 +7,17 @@ validation scores.
 
 from __future__ import annotations
 
-from importlib.resources import files
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import torch
 
 from highlights.model.errors import CheckpointError
+from highlights.packaged_file import packaged_file
 
-# A file-system path, as torch.load, the file's hash and every message naming it need: the package
-# is installed as files (a wheel), where the resource is the file itself.
-DEFAULT_MODEL = Path(str(files("highlights.pose_classifier").joinpath("default", "pose_default.pt")))
-DEFAULT_PROVENANCE = DEFAULT_MODEL.with_suffix(".json")
+# Read as packaged files, not as paths: imported from a zip, they are members of it (packaged_file).
+DEFAULT_MODEL = packaged_file("highlights.pose_classifier", "default", "pose_default.pt")
+DEFAULT_PROVENANCE = packaged_file("highlights.pose_classifier", "default", "pose_default.json")
 
 
 def load_default_pose_model():
@@ -28,6 +28,14 @@ def load_default_pose_model():
         raise CheckpointError(DEFAULT_MODEL, "the default pose model is missing from the installation "
                                              "(reinstall highlights, or pass a checkpoint)")
     return PoseClassifier.load(DEFAULT_MODEL)
+
+
+def is_default_model(checkpoint: Path | Traversable) -> bool:
+    """Whether `checkpoint` is the packaged model (as a path to its file, or as the packaged file)."""
+    if isinstance(checkpoint, Path) and isinstance(DEFAULT_MODEL, Path):
+        return checkpoint.resolve() == DEFAULT_MODEL.resolve()
+    # A member of a zip has no path to resolve; its name is the zip's path and its own.
+    return str(checkpoint) == str(DEFAULT_MODEL)
 
 
 def is_pose_checkpoint(path: str | Path) -> bool:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
 
 from highlights import __version__
+from highlights.packaged_file import file_or_member, shown_name
 from highlights.pose_classifier.clips import (
     TRAINED_ON_THEM, LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
 )
@@ -41,7 +43,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
                   log: Callable[[str], None] = lambda m: None) -> tuple[dict, dict[str, Path]]:
     """The test report of a pose model on a folder-per-class tree (every clip is test) or on a
     dataset version's split."""
-    checkpoint = Path(checkpoint)
+    checkpoint = file_or_member(checkpoint)
     clf = PoseClassifier.load(checkpoint)
     clips, origins, data_meta = _clips_to_score(checkpoint, clf, clips_root=clips_root, root=root, version=version,
                                                 split=split, show_progress=show_progress, log=log)
@@ -65,7 +67,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     meta = {
         "highlights_version": __version__,
         "model": clf.meta.get("model"),
-        "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
+        "checkpoint": {"path": shown_name(checkpoint), "sha256": file_sha256(checkpoint),
                        "provenance": clf.meta.get("provenance")},
         "dataset": {**data_meta, "trained_on": clf.meta.get("dataset")},
         "pose_window": clf.spec.to_dict(),
@@ -136,12 +138,12 @@ def _nobody_left_out(names: list[str], n_clips: int, data_meta: dict, log: Calla
     return left_out
 
 
-def _other_classes_refused(checkpoint: Path) -> OtherClassesRefused:
+def _other_classes_refused(checkpoint: Path | Traversable) -> OtherClassesRefused:
     """How a folder of clips that is none of the model's classes is refused: the packaged model
     knows only the generator's classes, so a club's own are for a model trained on them."""
-    from highlights.pose_classifier.default import DEFAULT_MODEL
+    from highlights.pose_classifier.default import is_default_model
 
-    if checkpoint.resolve() == DEFAULT_MODEL.resolve():
+    if is_default_model(checkpoint):
         train = ("train a pose model on your clips of {} (`highlights train --model pose --clips TREE --out RUN`) "
                  "and pass it")
         return OtherClassesRefused(f"the packaged pose model {checkpoint.name}, which knows only these",

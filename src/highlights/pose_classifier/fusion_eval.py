@@ -21,6 +21,7 @@ from highlights.pose_classifier.evaluation import predict_clips
 from highlights.pose_classifier.fusion import (
     FEW_VALIDATION_CLIPS, align_classes, check_checkpoint_classes, choose_weight, fuse, settle_weight, tied_weights,
     weight_choice_text)
+from highlights.packaged_file import shown_name
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 
 
@@ -90,7 +91,7 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
                        "epoch": trained.get("epoch"), "val_macro_f1": trained.get("val_macro_f1"),
                        "pretrained": trained.get("pretrained")},
         "train_config": trained.get("train_config"),
-        "pose_model": {"path": str(pose_path.resolve()), "sha256": file_sha256(pose_path),
+        "pose_model": {"path": shown_name(pose_path), "sha256": file_sha256(pose_path),
                        "provenance": pose.meta.get("provenance")},
         "dataset": {"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
                     "split": split, "clips": len(test),

@@ -17,9 +17,9 @@ a long clip). bench/bench_pose_classifier.py measures both on real clips. `actio
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import asdict, dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +28,10 @@ from torch import nn
 
 from highlights.atomic import atomic_write_bytes
 from highlights.errors import ConfigError
+from highlights.file_hash import file_sha256  # noqa: F401 (the name its importers use)
 from highlights.model.checkpoint import unsupported_format
 from highlights.model.errors import CheckpointError
+from highlights.packaged_file import file_or_member
 from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS, feature_names, window_features
 from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
 
@@ -185,12 +187,15 @@ class PoseClassifier:
         return buffer.getvalue()
 
     @classmethod
-    def load(cls, path: str | Path) -> "PoseClassifier":
-        path = Path(path)
+    def load(cls, path: str | Path | Traversable) -> "PoseClassifier":
+        """The model in `path`: a file, or the packaged model (`default.DEFAULT_MODEL`), whose bytes
+        are read where it is a member of the zip highlights is imported from (no path to load)."""
+        path = file_or_member(path)
         if not path.is_file():
             raise CheckpointError(path, "no such file")
         try:
-            payload = torch.load(path, map_location="cpu", weights_only=True)
+            payload = torch.load(path if isinstance(path, Path) else io.BytesIO(path.read_bytes()),
+                                 map_location="cpu", weights_only=True)
         except Exception as e:  # any unreadable file: one line naming it
             raise CheckpointError(path, f"not a readable pose model ({type(e).__name__}: {e})") from None
         version = payload.get("format_version") if isinstance(payload, dict) else None
@@ -274,8 +279,3 @@ class PoseClassifier:
         from highlights.pose_classifier.action_gate import decide
 
         return decide(proba, self.none_index, self.action_threshold)[0]
-
-
-def file_sha256(path: str | Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
