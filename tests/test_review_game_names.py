@@ -48,3 +48,47 @@ def test_the_export_names_a_game_with_an_accent_by_its_folder(tmp_path):
     said = " ".join(second.stdout.split())
     assert f"in place of the parent's: {name}/h" in said
     assert game not in second.stdout and game not in first.stdout
+
+
+def test_the_trimmed_left_out_repeated_and_refused_clips_name_the_game_by_its_folder(tmp_path):
+    """Each list of items the export names (a `none` clip trimmed clear of an action, one left out
+    as too short, an item repeating another's clip, a clip the dataset refuses) names the game as
+    the coach named its folder, never by its slug."""
+    folder = make_detect_folder(tmp_path, "partie_\u00e9t\u00e9")
+    name, db, datasets = folder.name, tmp_path / "review.sqlite", tmp_path / "datasets"
+    session = ReviewSession(load_games([folder]), DecisionStore(db))
+    game = session.games[0].id
+    first, *others = [s for s in session.states(game) if s["kind"] == "highlight"]
+    a, b = first["start_s"], first["end_s"]
+    decide = dict(reviewer="Ada")
+    session.decide(game, first["id"], status="accepted", label=first["label"], start_s=a, end_s=b, **decide)
+    # Rejected over the action's end (2 s clear of it after: trimmed) and inside it (left out).
+    session.decide(game, others[0]["id"], status="rejected", label=others[0]["label"], start_s=b - 0.2,
+                   end_s=b + 2.0, **decide)
+    session.decide(game, others[1]["id"], status="rejected", label=others[1]["label"], start_s=a + 0.1,
+                   end_s=b - 0.1, **decide)
+    missed = session.mark_missed(game, at_s=(a + b) / 2, label=first["label"], start_s=a, end_s=b, **decide)["id"]
+    session.store.close()
+
+    def export(root) -> tuple[int, str]:
+        res = CliRunner().invoke(app, ["review", "export", str(folder), "--to-dataset", str(root), "--db", str(db),
+                                       "--no-progress"])
+        return res.exit_code, " ".join(res.output.split())
+
+    code, said = export(datasets)
+    assert code == 0, said
+    assert f"trimmed to leave out an action decided in the same video: {name}/{others[0]['id']} (decided " in said
+    assert f"in the same video is left out: {name}/{others[1]['id']} (" in said
+    assert f"(same video, class and segment): {name}/{missed} (as {name}/{first['id']})" in said
+    assert game not in said
+
+    # The same moments marked missed under another class: the dataset refuses the second clip as
+    # the first's content, and the refusal names each by the item it was cut from.
+    session = ReviewSession(load_games([folder]), DecisionStore(db))
+    other_class = next(c for c in session.games[0].classes if c not in (first["label"], "none"))
+    again = session.mark_missed(game, at_s=(a + b) / 2, label=other_class, start_s=a, end_s=b, **decide)["id"]
+    session.store.close()
+    code, said = export(tmp_path / "other-datasets")
+    assert code == 1 and said.startswith("error: the clip of "), said
+    assert f"({name}/{again}, {other_class})" in said and f"({name}/{first['id']}, {first['label']})" in said
+    assert game not in said
