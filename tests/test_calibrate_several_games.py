@@ -71,7 +71,7 @@ def test_several_games_are_pooled_recorded_and_reported_each(games, cli, tmp_pat
         raw = reliability([h.score for h in found], flags)
         fitted = reliability([calibration.score(h) for h in found], flags)
         assert record == {"video": "game.mp4", "path": str(video.resolve()), "video_sha256": file_sha256(video),
-                          "events": len(annotation.events), "highlights": len(found), "right": sum(flags),
+                          "video_size_bytes": video.stat().st_size, "events": len(annotation.events), "highlights": len(found), "right": sum(flags),
                           "stages": run.backends, "classifier_inference": run.inference_backend}
         # every game ran the same stages: the top level holds them, as a one-game file does
         assert (fitted_on["stages"], fitted_on["classifier_inference"]) == (run.backends, run.inference_backend)
@@ -141,6 +141,10 @@ def test_one_game_keeps_its_file(games, cli, tmp_path):
     assert res.exit_code == 0, res.output
     fitted_on = json.loads((tmp_path / "one.json").read_text())["fitted_on"]
     assert fitted_on["video"] == "game.mp4" and fitted_on["video_sha256"] == file_sha256(video)
+    assert fitted_on["video_size_bytes"] == video.stat().st_size
+    # what made the scores it was fitted to: the whole config, and each model file by content
+    assert PipelineConfig.from_dict(fitted_on["config"]) == PipelineConfig().with_overrides(UNCALIBRATED)
+    assert fitted_on["models"] and all(m["sha256"] == file_sha256(m["path"]) for m in fitted_on["models"])
     assert "games" not in fitted_on and "path" not in fitted_on
     assert "pooled" not in res.output and "measured on the game it was fitted on" in " ".join(res.output.split())
 

@@ -75,6 +75,9 @@ def test_every_field_of_a_batch_index_is_documented_with_its_type(tmp_path, rest
     assert index["format"] in top["format"][1]
     assert all(f"`{key}`" in top["summary"][1] for key in index["summary"])
     assert all(f"`{key}`" in top["request"][1] for key in index["request"])
+    from highlights import __version__
+
+    assert index["request"]["highlights_version"] == __version__
     assert sorted(g["status"] for g in index["games"]) == ["done", "failed"]
     for game in index["games"]:
         assert set(game) <= set(game_fields), set(game) - set(game_fields)

@@ -138,6 +138,14 @@ def test_ablation_exposes_the_bad_change_and_reuses_work(game, tmp_path):
     written = write_ablation(result, tmp_path)
     saved = json.loads(written["json"].read_text())
     assert saved["base_config"] == FAST.to_dict() and len(saved["rows"]) == 8
+    # what made it: the package, the game by content, each row's model files by content
+    from highlights import __version__
+    from highlights.file_hash import file_sha256
+    from highlights.pipeline.made_from import loaded_models
+
+    assert saved["highlights_version"] == __version__
+    assert (saved["video"]["sha256"], saved["video"]["size_bytes"]) == (file_sha256(video), video.stat().st_size)
+    assert all(row["models"] == loaded_models(FAST.with_overrides(row["changes"])) for row in saved["rows"])
     markdown = written["markdown"].read_text()
     assert "all but pose.gt_dropout" in markdown
     assert "| baseline | 1.000 [0.439, 1.000] (3/3) |" in markdown  # each rate with the counts it is made of

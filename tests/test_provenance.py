@@ -8,6 +8,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from highlights import __version__
 from highlights.datasets import create_version, load_version
 from tests.dataset_fixtures import layout_of, make_class_tree
@@ -44,24 +46,87 @@ def test_a_dataset_version_records_its_content_id_which_follows_its_clips_not_it
     assert load_version(tmp_path / "moved", "v1").content_id != version.content_id
 
 
-def test_a_checkpoint_and_its_test_report_name_the_dataset_by_content_and_the_package_version(tmp_path):
-    from highlights.model import load_checkpoint
+@pytest.fixture(scope="module")
+def colour_run(tmp_path_factory):
+    """A tiny R(2+1)D trained one epoch on colour clips, and its test report."""
     from highlights.train import fit
     from highlights.train.evaluation import evaluate_checkpoint
     from tests.train_fixtures import make_colour_dataset, tiny_config
 
-    data = make_colour_dataset(tmp_path, per_class=4)
-    config = tiny_config(data, tmp_path / "run", epochs=1, cache_dir=str(tmp_path / "cache"))
+    tmp = tmp_path_factory.mktemp("colour-run")
+    data = make_colour_dataset(tmp, per_class=4)
+    config = tiny_config(data, tmp / "run", epochs=1, cache_dir=str(tmp / "cache"))
     result = fit(config, show_progress=False)
+    report, _ = evaluate_checkpoint(result.best_checkpoint, root=data.root, version="v1", out_dir=tmp / "report",
+                                    num_workers=0, n_bootstrap=10, show_progress=False)
+    return data, config, result, report, tmp
+
+
+def test_a_checkpoint_and_its_test_report_name_the_dataset_by_content_and_the_package_version(colour_run):
+    from highlights.model import load_checkpoint
+
+    data, config, result, report, tmp = colour_run
     _, meta = load_checkpoint(result.best_checkpoint)
     assert meta["highlights_version"] == __version__
     assert meta["dataset"]["content_id"] == data.content_id
-    history = json.loads((tmp_path / "run" / "train_history.json").read_text(encoding="utf-8"))
+    history = json.loads((tmp / "run" / "train_history.json").read_text(encoding="utf-8"))
     assert history["highlights_version"] == __version__ and history["dataset"]["content_id"] == data.content_id
 
-    report, _ = evaluate_checkpoint(result.best_checkpoint, root=data.root, version="v1", out_dir=tmp_path / "report",
-                                    num_workers=0, n_bootstrap=10, show_progress=False)
     assert report["meta"]["highlights_version"] == __version__
     assert report["meta"]["checkpoint"]["highlights_version"] == __version__
     assert report["meta"]["dataset"]["content_id"] == data.content_id
     assert report["meta"]["dataset"]["trained_on"]["content_id"] == data.content_id
+
+
+def test_highlights_json_and_pipeline_eval_name_the_video_and_models_by_content(tmp_path):
+    from highlights.events import load_annotation
+    from highlights.file_hash import file_sha256
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.eval_report import evaluate_video
+    from tests.pipeline_fixtures import make_game
+
+    video = make_game(tmp_path / "game", duration_s=12.0)
+    # the packaged pose classifier on the generator's own people: a run that loads a model file
+    config = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                              "classifier.backend": "pose"})
+    annotation_path = video.with_suffix(".json")
+    _, files = evaluate_video(video, load_annotation(annotation_path), config, tmp_path / "eval", progress=False,
+                              annotation_path=annotation_path)
+    run = json.loads(files["highlights"].read_text(encoding="utf-8"))
+    scored = json.loads(files["json"].read_text(encoding="utf-8"))
+    for data in (run, scored):
+        assert data["highlights_version"] == __version__
+        assert data["video"]["size_bytes"] == video.stat().st_size
+        assert data["video"]["sha256"] == file_sha256(video)
+        roles = [m["role"] for m in data["models"]]
+        assert "packaged pose classifier" in roles
+        for model in data["models"]:
+            assert model["sha256"] == file_sha256(model["path"])
+    assert scored["annotation"]["sha256"] == file_sha256(annotation_path)
+
+
+def test_a_reviewed_clip_names_the_models_and_video_that_proposed_it_by_content(tmp_path):
+    from highlights.datasets import load_version
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.detect import detect_highlights
+    from highlights.review.export import export_review
+    from highlights.review.games import load_games
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+    from tests.pipeline_fixtures import make_game
+
+    video = make_game(tmp_path / "game", duration_s=12.0)
+    config = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                              "classifier.backend": "pose"})
+    _, files = detect_highlights(video, config, tmp_path / "detect", progress=False)
+    run = json.loads(files["json"].read_text(encoding="utf-8"))
+    session = ReviewSession(load_games([tmp_path / "detect"]), DecisionStore(tmp_path / "review.sqlite"))
+    game = session.games[0].id
+    session.mark_missed(game, at_s=6.0, label="soccer_shooting", reviewer="Ada")
+    export_review(session, tmp_path / "datasets", licence="CC-BY-4.0")
+    session.store.close()
+    (clip,) = load_version(tmp_path / "datasets", "v1").clips
+    provenance = json.loads(clip.provenance)
+    assert provenance["proposed_by_sha256"] == {m["role"]: m["sha256"] for m in run["models"]}
+    assert "packaged pose classifier" in provenance["proposed_by_sha256"]
+    assert provenance["source_video_sha256"] == run["video"]["sha256"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from highlights import __version__
 from highlights.batch.changed_settings import changed_settings, describe_changes, earlier_settings
 from highlights.batch.duplicate_uploads import same_video_as
 from highlights.batch.errors import BatchError
@@ -287,7 +288,8 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
         plan = _plan_games(games, out_root, config, config_dict, model_hash, fresh=fresh, log=log)
         records = plan.records
         request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash,
-                   "model_files": {role: str(path) for role, path in model_files(config)}}
+                   "model_files": {role: str(path) for role, path in model_files(config)},
+                   "highlights_version": __version__}
         _say_skipped_and_rerun(plan, len(games), log)
         started = time.perf_counter()
 

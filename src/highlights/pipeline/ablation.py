@@ -22,6 +22,7 @@ from typing import Any, Callable
 from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.errors import ConfigError
 from highlights.markdown_table import markdown_table
+from highlights import __version__
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_report import evaluate_result
 from highlights.pipeline.evaluation import (INTERVALS, PRIMARY_TOLERANCE, SHOWN_MEANING, STORED_DIGITS, ShownScore,
@@ -51,6 +52,7 @@ class AblationRow:
     events_vs_all: dict[str, int] | None = None  # the same behind delta_recall_vs_all
     seconds: float = 0.0
     reused: bool = False
+    models: list[dict[str, Any]] = field(default_factory=list)  # the model files its run loaded, by content
     score: ToleranceScore | None = field(default=None, repr=False, compare=False)  # the exact counts
     shown: ShownScore | None = field(default=None, repr=False, compare=False)  # the events its highlights show
 
@@ -74,11 +76,13 @@ class AblationResult:
     changes: dict[str, Any]
     tolerance_s: float
     rows: list[AblationRow] = field(default_factory=list)
+    video: dict[str, Any] = field(default_factory=dict)  # the game as read, with its size and sha256
     culprits: list[str] = field(default_factory=list)
     class_culprits: list[str] = field(default_factory=list)  # the same at class level: the right label
 
     def to_dict(self) -> dict[str, Any]:
-        return {"base_config": self.base_config.to_dict(), "changes": self.changes,
+        return {"highlights_version": __version__, "video": self.video,
+                "base_config": self.base_config.to_dict(), "changes": self.changes,
                 "tolerance_s": self.tolerance_s, "culprits": self.culprits,
                 "class_culprits": self.class_culprits,
                 "intervals": {**INTERVALS, "changes_of_recall": PAIRED_METHOD},
@@ -150,7 +154,7 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
             raise ConfigError(f"{k}={_show(v)} is already the baseline's value; nothing to ablate")
     configs = [(name, kind, ch, base.with_overrides(ch)) for name, kind, ch in ablation_plan(changes)]
     cache = {} if cache is None else cache
-    scored: dict[PipelineConfig, tuple[ToleranceScore, ShownScore | None, float]] = {}
+    scored: dict[PipelineConfig, tuple[ToleranceScore, ShownScore | None, float, list]] = {}
     result = AblationResult(base_config=base, changes=changes, tolerance_s=tolerance_s)
     from highlights.model.process_cache import classifiers_kept_loaded
 
@@ -167,13 +171,15 @@ def run_ablation(video_path: str | Path, annotation, base: PipelineConfig, chang
             if not reused:
                 run = run_pipeline(video_path, cfg, annotation=annotation, cache=cache, progress=progress)
                 report = evaluate_result(run, annotation, tolerances=[tolerance_s], attribution_tolerance_s=tolerance_s)
-                scored[cfg] = (report.scores.at(tolerance_s), report.shown, run.stats["seconds"])
-            score, shown, seconds = scored[cfg]
+                scored[cfg] = (report.scores.at(tolerance_s), report.shown, run.stats["seconds"], run.models)
+                result.video = result.video or run.video
+            score, shown, seconds, models = scored[cfg]
             r = AblationRow(name=name, kind=kind, changes=ch, recall=score.recall.rounded(STORED_DIGITS),
                             precision=score.precision.rounded(STORED_DIGITS),
                             class_recall=score.class_recall.rounded(STORED_DIGITS),
                             class_precision=score.class_precision.rounded(STORED_DIGITS),
-                            seconds=0.0 if reused else seconds, reused=reused, score=score, shown=shown)
+                            seconds=0.0 if reused else seconds, reused=reused, models=models, score=score,
+                            shown=shown)
             result.rows.append(r)
     baseline = result.rows[0]
     everything = next(r for r in result.rows if r.kind == "all")

@@ -82,7 +82,7 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
         flags = correct_flags(result.highlights, list(annotation.events), tolerance_s)
         found.append((video_path, result.highlights, flags))
         records.append({"video": Path(video_path).name, "video_sha256": cached_file_sha256(video_path),
-                        "events": len(annotation.events)})
+                        "video_size_bytes": Path(video_path).stat().st_size, "events": len(annotation.events)})
         ran.append({"stages": result.backends, "classifier_inference": result.inference_backend})
     if len(records) == 1:
         where = {**records[0], **ran[0]}
@@ -96,6 +96,8 @@ def calibrate_on_games(games: Sequence[tuple[str | Path, Any, dict | None]], con
     highlights = [h for _, hs, _ in found for h in hs]
     calibration, info = fit_and_measure(highlights, [f for _, _, flags in found for f in flags], fitted_on={
         **where, "tolerance_s": tolerance_s, "pose_model": open_config.classifier.pose_model,
+        # the whole config its scores were made under, and the models by content (the same for every game)
+        "config": open_config.to_dict(), "models": result.models,
         "highlights_version": __version__})
     per_game = [{"video": str(video), "events": record["events"], "highlights": len(hs), "right": int(sum(flags)),
                  "reliability_raw": reliability([h.score for h in hs], flags),

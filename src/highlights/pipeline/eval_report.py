@@ -7,9 +7,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from highlights import __version__
 from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.auc_interval import Auc
 from highlights.markdown_table import markdown_table
+from highlights.file_hash import file_sha256
 from highlights.calibration_error import BIAS_NOTE as ECE_BIAS_NOTE, METHOD as ECE_METHOD, ece_reported
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
@@ -87,7 +89,7 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
                               "events": len(annotation.events)},
                "score_reliability": score_reliability(result.highlights, annotation, attribution_tolerance_s),
                "score_calibration": describe_calibration(result.config),
-               "models": loaded_models(result.config)})
+               "models": result.models, "highlights_version": __version__})
 
 
 def shown_of(highlights, events, config: PipelineConfig, score: ToleranceScore) -> ShownScore:
@@ -95,17 +97,6 @@ def shown_of(highlights, events, config: PipelineConfig, score: ToleranceScore) 
     makes, beside the recall `score` gives at its tolerance: what every command that prints a
     run's recall prints beside it (`ShownScore.summary()`)."""
     return shown_in_reel(highlights, list(events), config.merge.max_length_s, score.found_events, score.tolerance_s)
-
-
-def loaded_models(config: PipelineConfig) -> list[dict[str, Any]]:
-    """Every model file the run loaded, by content: a path alone does not say which weights made
-    the figures once a file is retrained in place."""
-    from highlights.pipeline.model_files import model_files
-    from highlights.file_hash import file_sha256
-    from highlights.packaged_file import shown_name
-
-    return [{"role": role, "path": shown_name(path), "sha256": file_sha256(path) if path.is_file() else None}
-            for role, path in model_files(config)]
 
 
 def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, out_dir: str | Path, *,
@@ -127,6 +118,8 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
         from highlights.events.named_video import other_video_line
 
         report.about["annotation"]["other_video"] = other_video_line(annotation_path, video_path)
+        # the events scored against, by content: an annotation corrected in place gives other figures
+        report.about["annotation"]["sha256"] = file_sha256(annotation_path)
     out_dir = Path(out_dir)
     video = result.video or {}
     name = Path(video["path"]).name if video.get("path") else "the game"
@@ -179,8 +172,10 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
     else:
         amap["predictions"] = "every spot in the file"
         about["highlights_from_spots"] = f"spots with confidence >= {min_score:g}"
-    about.update({"predictions": {"path": source, "kind": predictions.kind, "spots": len(spots),
-                                  "highlights": len(highlights)},
+    about.update({"highlights_version": __version__,
+                  "predictions": {"path": source, "kind": predictions.kind, "spots": len(spots),
+                                  "highlights": len(highlights),
+                                  "sha256": file_sha256(source) if source and Path(source).is_file() else None},
                   "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
                                  "half": half}})
     if predictions.kind == "highlights" and predictions.data.get("damage"):

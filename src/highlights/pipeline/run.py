@@ -24,11 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from highlights import __version__
 from highlights.pipeline.config import STAGES, PipelineConfig
 from highlights.pipeline.damage import StreamGaps, damage_record
 from highlights.pipeline.context import RunContext, default_gt_path
 from highlights.pipeline.highlight import Highlight, ranked
 from highlights.pipeline.kept_frames import NotKept
+from highlights.pipeline.made_from import loaded_models, video_identity
 from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.pipeline.records import Candidate, FrameRecord
 from highlights.pipeline.registry import stage_class
@@ -72,17 +74,21 @@ class PipelineResult:
     damage: dict[str, Any] | None = None
     # A result of the run like its highlights, not of how it ran: beside `stats`, not in it.
     sport_read: dict[str, Any] | None = None
+    # Every model file the run loaded, by content (`made_from.loaded_models`)
+    models: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The result in plain JSON values (`json.dumps` needs no helper), as highlights.json
         writes it less its `candidates`; its fields: docs/detect.md#reading-highlightsjson-from-a-program."""
         return {
             "format": RESULT_FORMAT,
+            "highlights_version": __version__,
             "video": self.video,
             "config": self.config.to_dict(),
             "stages": self.backends,
             "inference_backend": self.inference_backend,
             "sport_read": self.sport_read,
+            "models": self.models,
             "stats": self.stats,
             "damage": self.damage,
             "highlights": [h.to_dict() for h in self.highlights],
@@ -443,7 +449,8 @@ class _StreamingRun:
         if not self.config.candidates.enabled:
             backends["candidates"] = "off (dense)"
         return PipelineResult(
-            highlights=highlights, config=self.config, video=asdict(context.info), backends=backends,
+            highlights=highlights, config=self.config, backends=backends,
+            video={**asdict(context.info), **video_identity(self.video_path)}, models=loaded_models(self.config),
             inference_backend=reports.get("classifier", {}).get("inference_backend", "none"),
             trace=context.trace, stats=stats,
             before_merge=[Highlight.from_candidate(c) for c in self.before_merge],

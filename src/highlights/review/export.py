@@ -99,6 +99,12 @@ class ReviewedClip:
             "game": self.game.id, "run": self.decision.run[:16]}
         if self.span:
             data["decided_s"] = [round(self.decision.start_s, 3), round(self.decision.end_s, 3)]
+        # by content, where the run recorded it: a checkpoint retrained at its path, or a video
+        # re-exported under its name, is another model or video than the one that proposed this
+        if self.game.model_sha256:
+            data["proposed_by_sha256"] = self.game.model_sha256
+        if self.game.video_sha256:
+            data["source_video_sha256"] = self.game.video_sha256
         return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
     def describe(self) -> str:

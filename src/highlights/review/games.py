@@ -90,6 +90,10 @@ class Game:
     # URLs and file names: `partie_été-highlights` is `partie_-t--highlights` there), or the folder's
     # path where two games' folders share a name.
     name: str = ""
+    # What made its highlights, by content, where its highlights.json records it (written before,
+    # it does not): each model file's sha256 by role, and the video's sha256 when the run read it.
+    model_sha256: dict[str, str] = field(default_factory=dict)
+    video_sha256: str | None = None
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -360,6 +364,9 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         sport=sport,
         sport_class=sport_class(sport, known, highlight_labels),
         name=name or "",
+        model_sha256={str(m["role"]): str(m["sha256"]) for m in data.get("models") or []
+                      if isinstance(m, dict) and m.get("role") and m.get("sha256")},
+        video_sha256=info.get("sha256") if isinstance(info.get("sha256"), str) else None,
     )
 
 
