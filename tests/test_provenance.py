@@ -78,6 +78,53 @@ def test_a_checkpoint_and_its_test_report_name_the_dataset_by_content_and_the_pa
     assert report["meta"]["dataset"]["trained_on"]["content_id"] == data.content_id
 
 
+def _compare(cli, a: Path, b: Path) -> str:
+    result = cli("report", "compare", a, b)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_report_compare_names_what_made_two_reports_differently(colour_run, cli):
+    from dataclasses import replace
+
+    from highlights.train import fit
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    data, config, result, _, tmp = colour_run
+    first = tmp / "report"
+    # the same model, scored again with other evaluation settings
+    evaluate_checkpoint(result.best_checkpoint, root=data.root, version="v1", out_dir=tmp / "again",
+                        num_workers=0, n_bootstrap=20, show_progress=False)
+    said = _compare(cli, first, tmp / "again")
+    assert "A and B were made differently: the evaluation settings (n_bootstrap 10 vs 20)." in said
+    assert "the model" not in said and "training settings" not in said
+
+    # a model trained with another seed on the same data
+    other = fit(replace(config, seed=1, out_dir=str(tmp / "run-seed1")), show_progress=False)
+    evaluate_checkpoint(other.best_checkpoint, root=data.root, version="v1", out_dir=tmp / "seed1",
+                        num_workers=0, n_bootstrap=10, show_progress=False)
+    said = _compare(cli, first, tmp / "seed1")
+    sha_a = report_sha(first)[:12]
+    sha_b = report_sha(tmp / "seed1")[:12]
+    assert sha_a != sha_b
+    assert f"the model (checkpoint {sha_a} vs {sha_b}); the training settings (seed 0 vs 1)." in said
+    assert "The change is theirs together" in said and "the data it was trained on" not in said
+
+    # a report written before reports recorded the package version and the data's content id
+    old = json.loads((tmp / "seed1" / "video_scorer_testreport.json").read_text(encoding="utf-8"))
+    del old["meta"]["highlights_version"]
+    del old["meta"]["dataset"]["trained_on"]["content_id"]
+    (tmp / "old").mkdir()
+    (tmp / "old" / "video_scorer_testreport.json").write_text(json.dumps(old), encoding="utf-8")
+    said = " ".join(_compare(cli, first, tmp / "old").split())
+    assert ("Not compared, as one report was written before it was recorded: the data it was trained on "
+            "(B does not record it); the highlights version (B does not record it).") in said
+
+
+def report_sha(folder: Path) -> str:
+    return json.loads((folder / "video_scorer_testreport.json").read_text(encoding="utf-8"))["meta"]["checkpoint"]["sha256"]
+
+
 def test_highlights_json_and_pipeline_eval_name_the_video_and_models_by_content(tmp_path):
     from highlights.events import load_annotation
     from highlights.file_hash import file_sha256

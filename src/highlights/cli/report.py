@@ -29,6 +29,7 @@ def compare(
         classes_note, compare_reports, format_comparison, load_report, mixed_test_sets_note, scored_by,
         seen_clips_note, unfinished_runs_note,
     )
+    from highlights.report.made_by import made_differently_note
     from highlights.report.paired import change_line, macro_f1_change
 
     report_a, report_b = load_report(a), load_report(b)
@@ -38,8 +39,9 @@ def compare(
     typer.echo("")
     typer.echo(format_comparison(compare_reports(report_a, report_b)))
     typer.echo("\n" + change_line(macro_f1_change(report_a, report_b)))
-    for note in (mixed_test_sets_note(report_a, report_b), classes_note(report_a, report_b),
-                 unfinished_runs_note(report_a, report_b), seen_clips_note(report_a, report_b)):
+    for note in (made_differently_note(report_a, report_b), mixed_test_sets_note(report_a, report_b),
+                 classes_note(report_a, report_b), unfinished_runs_note(report_a, report_b),
+                 seen_clips_note(report_a, report_b)):
         if note:
             typer.echo(f"\n{note}")
 
