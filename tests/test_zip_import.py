@@ -23,7 +23,7 @@ import highlights
 archive = sys.argv[1]
 assert highlights.__file__.startswith(archive + "/"), f"{highlights.__file__}: not imported from the zip"
 from highlights.pipeline.config import PipelineConfig
-from highlights.pipeline.eval_report import loaded_models
+from highlights.pipeline.made_from import loaded_models
 from highlights.pipeline.model_files import model_sha256
 from highlights.pipeline.ranking import resolve_calibration
 from highlights.pose_classifier.default import DEFAULT_PROVENANCE, load_default_pose_model
