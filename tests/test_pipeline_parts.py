@@ -429,6 +429,25 @@ def test_the_report_does_not_say_a_shown_miss_was_lost_at_a_stage():
     assert "| lost at |" not in markdown
 
 
+def test_the_reports_table_of_misses_says_where_each_was_lost_in_the_words_of_the_table_of_causes():
+    """A miss's row read "classifier_none", a name of the code's, where the causes' table above it
+    says "classifier turned it down"."""
+    from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown
+    from highlights.pipeline.evaluation import CAUSE_TEXT, attribute_misses, evaluate_highlights
+    from highlights.pipeline.trace import StageTrace
+
+    highlights = [Highlight(start_s=8.0, end_s=12.5, label="soccer_shooting", sport="soccer", score=0.9, key_s=10.0)]
+    annotation = SimpleNamespace(events=_events(("soccer", "soccer_shooting", 10.0),
+                                                ("soccer", "soccer_shooting", 11.6),
+                                                ("soccer", "soccer_shooting", 40.0)))
+    found = attribute_misses(highlights, annotation, StageTrace(), PipelineConfig(), [], tolerance_s=2.0)
+    assert [m["cause"] for m in found["misses"]] == ["shown", "candidates"]
+    markdown = render_markdown(PipelineEvaluation(scores=evaluate_highlights(highlights, annotation, tolerances=[2.0]),
+                                                  attribution=found))
+    rows = [line.split(" | ") for line in markdown.splitlines() if line.startswith("| e") and "| label |" not in line]
+    assert [row[3] for row in rows] == [CAUSE_TEXT["shown"], CAUSE_TEXT["candidates"]]
+
+
 def test_a_highlight_longer_than_the_merge_allows_shows_nothing():
     """A highlight over the whole game would show every event: one longer than
     merge.max_length_s counts for none, and its events are put down to a stage as before."""

@@ -360,7 +360,9 @@ def _misses_markdown(att: dict[str, Any]) -> list[str]:
                              for cause, row in att["by_cause"].items()))]
     if att["misses"]:
         lines += ["", markdown_table(["event", "label", "key (s)", MISS_WHERE, "detail"],
-                                     ([m["event_id"], m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"]]
+                                     # in the words of the causes' table above, not the code's names
+                                     ([m["event_id"], m["label"], f"{m['key_s']:.2f}", CAUSE_TEXT[m["cause"]],
+                                       m["detail"]]
                                       for m in att["misses"]))]
     return lines
 
