@@ -306,3 +306,30 @@ def test_a_turned_down_window_shows_its_class_probability_not_a_score(browser, r
     assert windows and found
     assert all("class probability" in t and "score" not in t for t in windows)
     assert all(" score " in t and "probability" not in t for t in found)
+
+
+def test_the_review_timeline_has_a_key_and_tells_decisions_apart_by_pattern_as_well_as_colour(browser, review):
+    """The timeline's bars were coloured by decision with no key on the page, green accepted beside
+    red rejected (alike to a red-green colour-blind reviewer), in two rows nothing named."""
+    context, page = _open(browser, review.url)
+    try:
+        page.wait_for_selector("#timeline .seg")
+        key = page.eval_on_selector_all("#timelineKey span", """ss => ss.map(s => {
+            const i = s.querySelector('i'); if (!i) return [s.textContent.trim(), null, null];
+            const css = getComputedStyle(i); return [s.textContent.trim(), css.backgroundColor, css.backgroundImage]; })""")
+        bars = page.evaluate("""() => ['pending', 'accepted', 'relabelled', 'rejected', 'missed'].map(st => {
+            const b = document.createElement('div'); b.className = 'seg highlight ' + st; $('timeline').appendChild(b);
+            const css = getComputedStyle(b); const out = [css.backgroundColor, css.backgroundImage]; b.remove();
+            return out; })""")
+        visible = page.is_visible("#timelineKey")
+    finally:
+        context.close()
+    assert visible
+    rows, *swatches = key
+    assert "upper row" in rows[0] and "lower row" in rows[0] and rows[1] is None
+    assert [name for name, *_ in swatches] == ["not decided", "accepted", "relabelled", "rejected", "missed"]
+    # each key's swatch drawn as that decision's bars are
+    assert [[colour, image] for _, colour, image in swatches] == bars
+    # accepted, relabelled and rejected each drawn alike in no pattern
+    patterns = [image for _, image in bars[1:4]]
+    assert len(set(patterns)) == 3

@@ -1364,3 +1364,24 @@ def test_an_export_into_a_version_holding_its_video_in_two_splits_says_so(sessio
     assert result.split_leaks.startswith("v3 holds a source video in two splits")
     assert "whole session.mp4" in result.split_leaks
     assert f"; warning: {result.split_leaks}" in _export_message(result)
+
+
+def test_the_timeline_colours_each_item_by_its_outcome_as_the_list_does(session):
+    """A relabelled highlight was drawn as accepted on the timeline, and a turned-down window taken
+    as a real miss too, where the list's badges say relabelled and missed."""
+    from highlights.review.server import create_app
+
+    client = TestClient(create_app(session, TOKEN))
+    gid = session.games[0].id
+    items = {s["id"]: s for s in session.states(gid)}
+    other = next(c for c in session.games[0].classes if c != items["h1"]["label"])
+    for item, status, label in (("h0", "rejected", None), ("h1", "accepted", other),
+                                ("h2", "accepted", items["h2"]["label"]), ("c18", "accepted", "baseball_swing")):
+        s = items[item]
+        session.decide(gid, item, status=status, label=label, start_s=s["start_s"], end_s=s["end_s"], reviewer="Ada")
+    rows = client.get(f"/api/games/{gid}/timeline", headers={"X-Review-Token": TOKEN}).json()["rows"]
+    shown = {row[0]: row[4] for row in rows}
+    badges = {s["id"]: s["state"].get("outcome", s["state"]["status"]) for s in session.states(gid)}
+    assert {k: shown[k] for k in ("h0", "h1", "h2", "c18")} == {"h0": "rejected", "h1": "relabelled",
+                                                                 "h2": "accepted", "c18": "missed"}
+    assert shown == badges

@@ -140,9 +140,12 @@ def _add_reading_api(app: FastAPI, session: ReviewSession, reviewer: str,
 
     @app.get("/api/games/{game_id}/timeline")
     def timeline(game_id: str) -> dict[str, Any]:
-        # Compact rows for the whole game's timeline: [id, kind, start, end, status, label].
-        rows = [[s["id"], s["kind"], s["state"]["start_s"], s["state"]["end_s"], s["state"]["status"],
-                 s["state"]["label"]] for s in session.states(game_id)]
+        # Compact rows for the whole game's timeline: [id, kind, start, end, outcome, label]. The
+        # outcome, as the list's badges show it: by the status alone, a relabelled highlight and a
+        # turned-down window taken as a miss were drawn as accepted.
+        rows = [[s["id"], s["kind"], s["state"]["start_s"], s["state"]["end_s"],
+                 s["state"].get("outcome", s["state"]["status"]), s["state"]["label"]]
+                for s in session.states(game_id)]
         return {"game": game_id, "duration_s": session.game(game_id).duration_s, "rows": rows}
 
 
