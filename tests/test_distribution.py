@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -133,6 +134,23 @@ def test_the_sdist_carries_the_commands_that_made_its_packaged_files_and_what_it
     assert [name for folder in ("bench", "docs", "scripts") for name in _unshipped(built, folder)] == []
 
 
+def test_the_wheels_description_says_where_its_docs_links_lead(built):
+    """The wheel's long description is the README, whose links to docs/*.md are relative: on a
+    package index's page, or read from a pip install, they lead nowhere. Before the first it says
+    that those pages come with the source; every one it links to is in the sdist, none in the wheel."""
+    with zipfile.ZipFile(built["wheel_path"]) as zf:
+        (metadata,) = [name for name in zf.namelist() if name.endswith(".dist-info/METADATA")]
+        text = zf.read(metadata).decode("utf-8")
+    description = text.split("\n\n", 1)[1]  # the headers, a blank line, then the long description
+    links = set(re.findall(r"\]\((docs/[^)#]+)", description))
+    assert links
+    said = " ".join(description[:description.index("](docs/")].split())
+    assert "`docs/` pages this page links to come with the source" in said
+    assert "source distribution" in said
+    assert sorted(links - set(built["sdist"])) == []
+    assert [name for name in built["wheel"] if name.startswith("docs/") or name.endswith(".md")] == []
+
+
 def test_the_sdist_carries_no_video_left_in_the_checkout(built):
     """Footage (a real clip, a rendered game) lying in tests/, bench/ or docs/ of the checkout the
     sdist is built from stays out of it: no video goes out with the source."""
@@ -180,6 +198,10 @@ def test_the_installed_wheel_finds_its_packaged_files_in_itself(installed, tmp_p
     version = _run_installed(installed, tmp_path, "-m", "highlights", "--version")
     assert version.returncode == 0, version.stderr[-2000:]
     assert version.stdout.strip() == "highlights 0.1.0"
+    # The install has no docs: its help says where the guides are.
+    shown = _run_installed(installed, tmp_path, "-m", "highlights", "--help")
+    assert shown.returncode == 0, shown.stderr[-2000:]
+    assert "docs/" in shown.stdout and "source distribution" in " ".join(shown.stdout.split())
 
 
 @pytest.mark.slow
