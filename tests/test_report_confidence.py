@@ -465,3 +465,19 @@ def test_compare_gives_no_change_for_the_recall_and_f1_of_a_class_one_test_split
     text = format_comparison(list(rows.values()))
     assert "| recall | baseball_swing | 1.000 [0.207, 1.000] | undefined | - |" in text
     assert "No test clip: baseball_swing in B; a recall and F1 there are undefined" in text
+
+
+def test_a_report_of_one_clip_counts_it_in_the_singular_and_claims_no_interval_it_lacks():
+    """One test clip read "the class probabilities of 1 clips", "Over the 1 classes", "resampling 1
+    clips", and its ECE "(one clip: no interval) (95%, bootstrap; ...)", an interval it then denied."""
+    import re
+
+    from highlights.report import build_report, render_markdown
+
+    labels = ["baseball_swing", "basketball_layup", "none"]
+    report = build_report(["none"], ["basketball_layup"], labels, proba=np.array([[0.3, 0.45, 0.25]]),
+                          n_bootstrap=50)
+    text = render_markdown(report)
+    assert re.findall(r"\b1 (?:clips|classes|test clips|classes with test clips)\b", text) == []
+    ece_line = next(line for line in text.splitlines() if line.startswith("- Calibration:"))
+    assert "no interval" in ece_line and "95%" not in ece_line

@@ -77,7 +77,7 @@ def _classes_without_clips_note(report: dict) -> str | None:
     if not absent or not present:
         return None
     return (f"No test clip of {', '.join(absent)}: macro-F1 counts {'its' if len(absent) == 1 else 'their'} F1 "
-            f"as 0. Over the {len(present)} classes with test clips it is {sum(present) / len(present):.3f}.")
+            f"as 0. Over the {_clips(len(present), 'class')} with test clips it is {sum(present) / len(present):.3f}.")
 
 
 # What a model has seen of each split other than test (`evaluate --split`).
@@ -124,7 +124,8 @@ RELIABILITY_PICTURE = "video_scorer_testreport_reliability.png"
 
 
 def _clips(count: int, what: str = "clip") -> str:
-    return f"{count} {what}{'s' if count != 1 else ''}"
+    """`count` and `what` in the right number: "1 clip", "2 clips", "1 class", "3 classes"."""
+    return counted(count, what, what + "es" if what.endswith("s") else None)
 
 
 def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
@@ -146,12 +147,14 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
     from highlights.calibration_error import ece_reported
 
     cal = figures["calibration"]
-    lines = [f"Figures from the class probabilities of {figures['n']} clips{left_out}.", ""]
+    lines = [f"Figures from the class probabilities of {_clips(figures['n'])}{left_out}.", ""]
     not_top = cal.get("predicted_not_top") or 0
     overridden = (f"; {_clips(not_top)} predicted other than {'its' if not_top == 1 else 'their'} most probable class"
                   if not_top else "")
+    # the interval's level and method only beside an interval: of one clip, none is made
+    how = "95%, bootstrap; " if cal.get("ece_interval") else ""
     lines.append(f"- Calibration: ECE of the predicted class's probability {ece_reported(cal, item='clip')} "
-                 f"(95%, bootstrap; n={cal['n']} clips, {cal['bins_used']} equal-width bins{overridden})")
+                 f"({how}n={_clips(cal['n'])}, {cal['bins_used']} equal-width bins{overridden})")
     ap = figures["average_precision"]
     if ap["mean"] is not None:
         per = ", ".join(f"{label} {row['ap']:.3f} ({row['positives']})" for label, row in ap["per_class"].items()
@@ -159,7 +162,7 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
         interval = ap.get("mean_interval")  # reports written before it was stored, or of one clip, have none
         shown = "" if not interval else f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%, bootstrap)"
         lines.append(f"- Average precision, one class against the rest: mean {ap['mean']:.3f}{shown} over "
-                     f"{ap['classes_in_mean']} classes (n={ap['n']} clips); per class (test clips of it): {per}")
+                     f"{_clips(ap['classes_in_mean'], 'class')} (n={_clips(ap['n'])}); per class (test clips of it): {per}")
     auc = figures.get("action_auc")
     none_label = report.get("none_label", "none")
     if auc is not None:
@@ -260,9 +263,9 @@ def _intervals(report: dict) -> list[str]:
         acc_lo, acc_hi = boot["accuracy"]
         f1_lo, f1_hi = boot["macro_f1"]
         how = (f"accuracy: Wilson score interval of {boot['right']} right of {boot['n_clips']}; macro-F1: percentile "
-               f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips"
+               f"bootstrap, {boot['n_resamples']} resamples of the {_clips(boot['n_clips'], 'test clip')}"
                if "right" in boot else
-               f"bootstrap, {boot['n_resamples']} resamples of the {boot['n_clips']} test clips")
+               f"bootstrap, {boot['n_resamples']} resamples of the {_clips(boot['n_clips'], 'test clip')}")
         lines += [
             f"{conf}% confidence intervals ({how}):",
             "",

@@ -288,7 +288,7 @@ def _interval_note(n: int) -> str:
     clips = f"{n} test clip{'s' if n != 1 else ''}"
     if n < FEW_CLIPS_FOR_BOOTSTRAP:
         return (f"With only {clips} these intervals are wide, and the bootstrap ones (macro-F1's and, more so, "
-                f"each class's F1's) are still narrower than 95% at this size (resampling {n} clips cannot show "
+                f"each class's F1's) are still narrower than 95% at this size (resampling {clips} cannot show "
                 f"the clips they lack): {caution}")
     if n < 1000:
         return f"With only {clips} these intervals are wide: {caution}"
