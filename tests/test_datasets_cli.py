@@ -45,9 +45,16 @@ def test_create_grow_diff_show(tmp_path) -> None:
     assert sum(int(re.findall(r"[+-]\d+", row)[-1]) for row in none_rows) == 7
     assert any("layup (test)" in line for line in lines)
     assert lines.index(total) < lines.index(none_rows[0])
+    from highlights.datasets import load_version
+
+    v1, v2 = load_version(root, "v1").content_id, load_version(root, "v2").content_id
+    assert f"content id: v1 {v1}, v2 {v2} (different content)" in diff.output
+    same = _run("dataset", "diff", "v2", "v2", "--root", root)
+    assert f"content id: v2 {v2}, v2 {v2} (the same clips, labels and splits)" in same.output
 
     show = _run("dataset", "show", "v2", "--root", root)
     assert show.exit_code == 0 and "prototype data" in show.output and "parent: v1" in show.output
+    assert f"content id: {v2}" in show.output
     assert "the default:" not in show.output
 
 

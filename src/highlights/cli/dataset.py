@@ -152,6 +152,10 @@ def diff(
     for row in diff_versions(a, b):
         table.add_row(row.name, str(row.old), str(row.new), f"{row.change:+d}")
     console.print(table)
+    # The counts can agree where the clips do not (one relabelled, one swapped for another): the
+    # content ids say whether the two hold the same clips, labels and splits.
+    same = "the same clips, labels and splits" if a.content_id == b.content_id else "different content"
+    console.print(f"content id: {a.name} {a.content_id}, {b.name} {b.content_id} ({same})")
 
 
 @app.command("show")
@@ -264,7 +268,8 @@ def _print_version(v: DatasetVersion) -> None:
 
     meta = v.meta
     ratios = ",".join(str(meta["split"]["ratios"][s]) for s in SPLITS)
-    console.print(Text.assemble((v.name, "bold"), f"  parent: {v.parent or '-'}  created: {meta['created']}"))
+    console.print(Text.assemble((v.name, "bold"), f"  parent: {v.parent or '-'}  created: {meta['created']}  "
+                                f"content id: {v.content_id}"))
     from highlights.datasets import DEFAULT_NOTE
 
     # The default note is shorthand; said once in full where it is shown, kept verbatim in the meta.
