@@ -589,3 +589,23 @@ def test_frames_only_the_clips_need_are_decoded_at_the_clips_size(tmp_path: Path
     assert [source_frame_index(f.rgb) for f in reel] == _expected_source_frames([in_the_reel])
     assert all(len(j) > 0 for j in result.thumbnails_jpeg)
     assert cv2.imdecode(np.frombuffer(result.thumbnails_jpeg[1], np.uint8), cv2.IMREAD_COLOR).shape == small
+
+
+@pytest.mark.parametrize("width, height", [(1080, 1920), (360, 640), (240, 426), (384, 216), (1280, 720)])
+@pytest.mark.parametrize("label", ["soccer_shooting", "basketball_layup_from_the_left_side_of_court"])
+def test_a_reels_caption_lies_whole_inside_the_frame_of_an_upright_phone_video_too(width, height, label):
+    """The caption's size followed the frame's height alone: on an upright phone video (1080x1920)
+    a long class name ran past the right edge, and on 360x640 even "soccer_shooting" did."""
+
+    from highlights.pipeline.outputs.reel import draw_caption
+
+    frame = np.full((height, width, 3), 128, np.uint8)
+    draw_caption(frame, f"{label} 0.87 @ 00:01:23.400")
+    band = (frame == 0).all(-1)
+    text = (frame > 200).all(-1)
+    assert text.any() and not band[:, -1].any()  # the dark band ends before the right edge
+    columns = np.flatnonzero(text.any(axis=0))
+    assert columns.max() < width - 1
+    # legible: its letters at least as tall as at the least scale
+    rows = np.flatnonzero(text.any(axis=1))
+    assert rows.max() - rows.min() >= 6

@@ -40,6 +40,7 @@ from highlights.video.reader import DecodeDamage
 log = logging.getLogger(__name__)
 
 _FONT = cv2.FONT_HERSHEY_SIMPLEX
+CAPTION_LEAST_SCALE = 0.3  # about 7 px tall letters: the smallest a caption still reads at
 # A stretch between highlights longer than this is skipped by a seek (which decodes from the
 # keyframe before the next highlight, a few seconds at most on phone and camera video) rather
 # than decoded whole; shorter ones cost less to decode than a seek.
@@ -66,16 +67,34 @@ def caption_text(h: Highlight, time_s: float) -> str:
 
 
 def draw_caption(rgb: np.ndarray, text: str) -> np.ndarray:
-    """Draws `text` bottom-left on a dark band, in place; the size follows the frame height."""
+    """Draws `text` bottom-left on a dark band, in place; the size follows the frame height, and is
+    made smaller where the text would run past the right edge (an upright phone video: by its height
+    alone, a long class name ran off a 1080x1920 frame); where it fits no line at the least size,
+    the label goes on a line above its score and time."""
     height, width = rgb.shape[:2]
     scale = min(1.0, max(0.3, 0.9 * height / 720))
     thickness = 1 if height < 540 else 2
     pad = max(2, round(6 * scale))
-    (text_w, text_h), baseline = cv2.getTextSize(text, _FONT, scale, thickness)
-    top = max(0, height - text_h - baseline - 2 * pad)
-    cv2.rectangle(rgb, (0, top), (min(width - 1, text_w + 2 * pad), height - 1), (0, 0, 0), cv2.FILLED)
-    origin = (pad, height - baseline - pad)
-    cv2.putText(rgb, text, origin, _FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
+    room = width - 2 * pad - 2  # the band ends before the frame's right edge
+
+    def too_wide(line: str) -> bool:
+        return cv2.getTextSize(line, _FONT, scale, thickness)[0][0] > room
+
+    while too_wide(text) and scale > CAPTION_LEAST_SCALE:
+        scale = max(CAPTION_LEAST_SCALE, scale * 0.9)
+        thickness = 1 if scale < 0.6 else thickness
+    lines = [text]
+    if too_wide(text) and " " in text:
+        label, rest = text.split(" ", 1)
+        lines = [label, rest]
+    sizes = [cv2.getTextSize(line, _FONT, scale, thickness) for line in lines]
+    line_h = max(h + baseline for (_, h), baseline in sizes) + pad
+    band_w = max(w for (w, _), _ in sizes) + 2 * pad
+    top = max(0, height - line_h * len(lines) - pad)
+    cv2.rectangle(rgb, (0, top), (min(width - 1, band_w), height - 1), (0, 0, 0), cv2.FILLED)
+    for i, (line, ((_, _), baseline)) in enumerate(zip(lines, sizes)):
+        origin = (pad, height - pad - baseline - line_h * (len(lines) - 1 - i))
+        cv2.putText(rgb, line, origin, _FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return rgb
 
 
