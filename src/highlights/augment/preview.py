@@ -28,7 +28,7 @@ def preview_variants(
     seed: int = 0,
     frames: int = 4,
     config: PhoneAugmentConfig | None = None,
-) -> tuple[np.ndarray, list[AugmentResult]]:
+) -> tuple[np.ndarray, np.ndarray, list[AugmentResult]]:
     """The clip's ``frames`` frames spread over its length, the times they are shown at, and
     ``variants`` augmentations of them."""
     if variants < 1 or frames < 1:

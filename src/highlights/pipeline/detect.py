@@ -60,10 +60,10 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     (`up_link`: (text, href) of a page above it, such as a batch's index). `on_video_s` is called
     now and then with the seconds of video analysed so far (a batch shows games in flight);
     `on_read_back`, before that, with the seconds an earlier, stopped run kept (from the first
-    picture, as `on_video_s`'s), read back at a fraction of the analysis's cost (a batch's ETA leaves their speed out). `on_kept` is called
-    with what a stop would leave for going on (the video time up to which the people found are
-    kept, or None; the page's clips kept) each time that grows (a batch says it for a game its
-    worker ran when the batch is stopped).
+    picture, as `on_video_s`'s), read back at a fraction of the analysis's cost (a batch's ETA
+    leaves their speed out). `on_kept` is called with what a stop would leave for going on (the
+    video time up to which the people found are kept, or None; the page's clips kept) each time
+    that grows (a batch says it for a game its worker ran when the batch is stopped).
     `progress`: the terminal's bars (True), nothing (False), or a callable `progress(stage, done,
     total)` told of the analysis ("analysis", seconds of video) and then of cutting the reel and
     clips ("cutting", frames); raising from it stops the run (`highlights.progress_callback`).

@@ -34,8 +34,9 @@ modification time and a hash of its first and last MiB), the analysis and candid
 the detection and pose sections, MoveNet's model file and runtime, the picture reader and the
 pipeline's output number. A changed video, or a changed setting of those sections other than
 their speed and track settings, names another folder, so its run starts over; any other setting
-(kinematics, classifier, merge) goes on from the same folder. A run that writes its outputs removes its folder; folders of runs that were never finished
-are removed after `KEEP_DAYS` days, and at most `KEEP_RUNS` are kept.
+(kinematics, classifier, merge) goes on from the same folder. A run that writes its outputs
+removes its folder; folders of runs that were never finished are removed after `KEEP_DAYS` days,
+and at most `KEEP_RUNS` are kept.
 
 The frames after the last whole chunk are kept too, as `tail.npz`, when the run is stopped
 (`keep_tail`, as Ctrl-C or SIGTERM stops it) and when its stream ends (a stop while it writes its
@@ -99,12 +100,12 @@ def movenet_identity(settings) -> dict[str, Any]:
     return {"model": file_identity(path) if path else MOVENET_SHA256, "runtime": runtime}
 
 
-# Settings that choose how MoveNet runs (threads, workers, frames queued on each, measuring the
-# path again), not what it finds: every path gives the same people, so changing them goes on.
 # The sections whose settings change what a frame yields: they name the kept detections' folder
 # (but for `EXECUTION_ONLY` and the track settings, `track_settings.frame_settings`). A stopped
 # run says so after a Ctrl-C: another of their settings starts over, any other goes on.
 FRAME_SECTIONS = ("analysis", "candidates", "detection", "pose")
+# Settings that choose how MoveNet runs (threads, workers, frames queued on each, measuring the
+# path again), not what it finds: every path gives the same people, so changing them goes on.
 EXECUTION_ONLY = ("movenet_threads", "movenet_workers", "movenet_frames_per_worker", "movenet_remeasure",
                   "decode_threads", "decode_ahead")
 
