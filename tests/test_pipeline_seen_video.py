@@ -252,3 +252,40 @@ def test_a_video_both_trained_and_validated_on_is_named_once_as_trained_on(tmp_p
     seen = {hashlib.sha256(video.read_bytes()).hexdigest()[:16]}
     (line,) = seen_video_warnings(_checkpoint(tmp_path / "both.pt", seen, tmp_path / "datasets", "v1", seen), video)
     assert "both.pt was trained on the video itself" in line and "chosen on" not in line
+
+
+def test_with_the_classifier_off_a_checkpoint_named_has_judged_nothing_and_is_not_warned_of(tmp_path, monkeypatch):
+    """`--set classifier.enabled=false` (as the ablation switches it) with `--checkpoint` still given:
+    the model scored no window, so detect, pipeline evaluate and a batch say nothing of what it saw,
+    in their terminal lines or in the files they write."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    video = make_game(tmp_path / "game", duration_s=8.0, events=DEFAULT_EVENTS[:1])
+    ckpt = tmp_path / "seen.pt"
+    cfg = _checkpoint(ckpt, {file_sha256(video)[:16]}, tmp_path / "datasets", "v1")
+    assert seen_video_warnings(cfg, video)  # the same model with the classifier on is warned of
+    assert seen_video_warnings(cfg.with_overrides({"classifier.enabled": False}), video) == []
+    annotations = str(video.with_suffix(".json"))
+    manifest = tmp_path / "games.csv"
+    manifest.write_text(f"path,game_id,annotations\n{video},seen,{annotations}\n")
+    common = ["--checkpoint", str(ckpt), "--set", "classifier.enabled=false", "--set", "detection.backend=gt",
+              "--set", "pose.backend=gt", "--no-progress"]
+    runs = {"detect": ["detect", str(video), "--annotations", annotations, "--out", str(tmp_path / "d")],
+            "evaluate": ["pipeline", "evaluate", "--video", str(video), "--annotations", annotations,
+                         "--out", str(tmp_path / "e")],
+            "batch": ["detect", str(manifest), "--out", str(tmp_path / "season"), "--workers", "1"]}
+    for name, args in runs.items():
+        res = CliRunner().invoke(app, [*args, *common])
+        assert res.exit_code == 0, (name, res.output)
+        said = " ".join(res.output.split())
+        assert "recall" in said, (name, said)
+        assert "warning" not in said and "trained on" not in said, (name, said)
+    assert json.loads((tmp_path / "e" / "pipeline_eval.json").read_text())["seen_footage"] == []
+    (game,) = json.loads((tmp_path / "season" / "index.json").read_text())["games"]
+    assert game["status"] == "done" and "seen_footage" not in game, game

@@ -25,9 +25,11 @@ from highlights.report.seen_clips import SeenIds
 
 def _models_seen(cfg) -> list[tuple[Path, SeenIds, dict]]:
     """(checkpoint, the clips it has seen, {"root", "version"} where known) of each model the run's
-    classifier uses."""
+    classifier uses: none when the classifier is off."""
     out = []
     clf = cfg.classifier
+    if not clf.enabled:  # switched off (as the ablation does): a checkpoint still named judged nothing
+        return out
     if clf.backend in ("checkpoint", "fusion") and clf.checkpoint:
         from highlights.model.checkpoint import read_checkpoint_file
         from highlights.train.evaluation import seen_ids
