@@ -368,7 +368,9 @@ def written_together() -> Iterator[None]:
     written whole to its temp file beside its target, and only when all are written are they
     renamed into place. A failure (a full disk) or a kill while writing leaves every target as it
     was, never a new JSON beside the previous run's pictures; the renames need no space, so a
-    full disk cannot stop them half way. Another process or thread writing the same files at
+    full disk cannot stop them half way. A kill -9 between two renames leaves the files renamed
+    before it in place: they are renamed in the order written, so a block writes last the file
+    whose presence says the set is whole (a pose model's best.pt after its best.json). Another process or thread writing the same files at
     once (two reports into one folder) does its renames before or after these, never between
     them (`folders_locked`): the folder holds one writer's files, the last one's. Nested blocks
     join the outermost one. A writer in this block must not read back a file it wrote in it: the

@@ -519,18 +519,18 @@ def write_best(out: Path, clf: PoseClassifier, meta: dict, provenance: dict, con
     path, data = out / "best.pt", clf.checkpoint_bytes(meta)
     # best.json holds best.pt's sha256: the two take their places together, so a run stopped or out
     # of disk while writing them leaves the previous pair whole, never a checkpoint beside another
-    # model's summary.
+    # model's summary. They are renamed in the order written, best.pt last: a run killed between the
+    # two renames leaves best.json alone, which the next `train` there overwrites, where a best.pt
+    # without its summary made it refuse the folder as holding a trained model.
+    summary = {**provenance, "file": path.name, "sha256": hashlib.sha256(data).hexdigest(),
+               "family": config.family, "classes": list(config.classes),
+               "feature_version": clf.feature_version, "aggregation": config.aggregation,
+               # A model without `none` answers each clip's most probable class.
+               "action_threshold": clf.action_threshold if clf.none_index is not None else None,
+               "bytes": len(data)}
     with written_together():
+        atomic_write_json(out / "best.json", summary, indent=2)
         atomic_write_bytes(path, data)
-        atomic_write_json(out / "best.json", {**provenance, "file": path.name,
-                                              "sha256": hashlib.sha256(data).hexdigest(),
-                                              "family": config.family, "classes": list(config.classes),
-                                              "feature_version": clf.feature_version,
-                                              "aggregation": config.aggregation,
-                                              # A model without `none` answers each clip's most probable class.
-                                              "action_threshold": clf.action_threshold if clf.none_index is not None
-                                              else None,
-                                              "bytes": len(data)}, indent=2)
     return path
 
 
