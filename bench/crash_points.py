@@ -2,7 +2,8 @@
 commands (outputs written whole or not at all, training going on with `--resume`, detect and
 batch going on after a stop), tried at seeded random moments instead of one chosen one.
 
-    python bench/crash_points.py [--kills 3] [--seed 0] [--only detect,train-quick] [--workdir DIR]
+    python bench/crash_points.py [--kills 3] [--seed 0] [--at-renames] [--only detect,train-quick]
+                                 [--workdir DIR]
 
 Makes (once, reused from --workdir) small inputs with the project's generator (`highlights synth
 clips` and `synth game`), a dataset version, a `--quick` checkpoint, a detect folder with review
@@ -16,7 +17,11 @@ with a cache folder of its own (so no run goes on from another's kept work):
    --seed) between 0 and the reference's time, then the command again (`train --resume` where
    the killed run saved an epoch, as a user goes on; else the same command). Where the kill came
    after the outputs were whole (they already equal the reference), the run again is not needed
-   and not made.
+   and not made. With --at-renames, the kill comes instead just before a rename drawn from those
+   the uninterrupted run made (every output takes its place by a rename): the command's process
+   kills itself there, every temp file before it written whole, so the moments between the
+   renames of files meant to take their places together are tried, which a kill at a random time
+   almost never hits.
 
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
@@ -69,16 +74,47 @@ class Command:
 PACKAGE_PARENT = str(Path(highlights_package.__file__).resolve().parents[1])
 
 
-def highlights(argv: list[str], cwd: Path, **popen) -> subprocess.Popen:
+# `--at-renames`: the command run with os.replace and os.rename counted, the process killing itself
+# with SIGKILL just before the N-th (its temp file written whole, the renames before it done): the
+# moments between two files' renames that a kill at a random time almost never hits. Only the
+# command's own process counts and kills, not its worker processes.
+RENAME_POINTS = """
+import atexit, os, signal, sys
+kill_at = int(os.environ.get("CRASH_POINTS_KILL_AT_RENAME") or 0)
+count_to = os.environ.get("CRASH_POINTS_RENAME_COUNT")
+main_pid, seen = os.getpid(), [0]
+def counted(real):
+    def rename(*args, **kwargs):
+        if os.getpid() == main_pid:
+            seen[0] += 1
+            if seen[0] == kill_at:
+                os.kill(main_pid, signal.SIGKILL)
+        return real(*args, **kwargs)
+    return rename
+os.replace, os.rename = counted(os.replace), counted(os.rename)
+if count_to:
+    atexit.register(lambda: os.getpid() == main_pid and open(count_to, "w").write(str(seen[0])))
+sys.argv[0] = "highlights"
+from highlights.cli.entry import main
+main()
+"""
+
+
+def highlights(argv: list[str], cwd: Path, *, kill_at_rename: int | None = None, count_renames: Path | None = None,
+               **popen) -> subprocess.Popen:
     path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)
     env = dict(os.environ, PYTHONPATH=path, HIGHLIGHTS_CACHE_DIR=str(cwd / "cache"), COLUMNS="200")
-    return subprocess.Popen([sys.executable, "-m", "highlights", *argv], cwd=cwd, env=env,
+    start = [sys.executable, "-m", "highlights"]
+    if kill_at_rename or count_renames:
+        env.update(CRASH_POINTS_KILL_AT_RENAME=str(kill_at_rename or 0), CRASH_POINTS_RENAME_COUNT=str(count_renames or ""))
+        start = [sys.executable, "-c", RENAME_POINTS]
+    return subprocess.Popen([*start, *argv], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
 
 
-def run_whole(argv: list[str], cwd: Path) -> tuple[int, str, float]:
+def run_whole(argv: list[str], cwd: Path, **options) -> tuple[int, str, float]:
     started = time.perf_counter()
-    proc = highlights(argv, cwd)
+    proc = highlights(argv, cwd, **options)
     out, _ = proc.communicate()
     return proc.returncode, out, time.perf_counter() - started
 
@@ -304,6 +340,7 @@ class Reference:
     folder: Path
     paths: set[str]
     seconds: float
+    renames: int  # os.replace and os.rename calls of the command's process
     # Per file: the places that differed between two uninterrupted runs (None: the whole file).
     varying: dict[str, set[str] | None]
 
@@ -311,9 +348,10 @@ class Reference:
 def make_reference(command: Command, workdir: Path) -> Reference:
     first, second = workdir / "reference", workdir / "reference-2"
     seconds = []
+    count = workdir / "renames"
     for folder in (first, second):
         fresh_folder(folder, command)
-        code, out, took = run_whole(command.argv, folder)
+        code, out, took = run_whole(command.argv, folder, count_renames=count if folder == first else None)
         if code != 0:
             raise SystemExit(f"{command.name}: the uninterrupted run failed ({code}):\n{out[-3000:]}")
         seconds.append(took)
@@ -329,7 +367,7 @@ def make_reference(command: Command, workdir: Path) -> Reference:
                 varying[rel] = None
         else:
             varying[rel] = set(differences(a, b))
-    return Reference(first, paths, min(seconds), varying)
+    return Reference(first, paths, min(seconds), int(count.read_text()), varying)
 
 
 def mismatches(folder: Path, reference: Reference) -> list[str]:
@@ -364,24 +402,26 @@ class Tally:
     problems: list[str] = field(default_factory=list)
 
 
-def kill_at(command: Command, folder: Path, delay: float) -> int | None:
-    """Start the command, SIGKILL its process group after ``delay`` s; its exit status if it had
-    ended by then, else None."""
-    proc = highlights(command.argv, folder, start_new_session=True)
+def kill_at(command: Command, folder: Path, delay: float | None, rename: int | None = None) -> int | None:
+    """Start the command, SIGKILL its process group after ``delay`` s (or let it kill itself before
+    its ``rename``-th rename); its exit status if it ended otherwise, else None."""
+    proc = highlights(command.argv, folder, kill_at_rename=rename, start_new_session=True)
     try:
-        proc.wait(timeout=delay)
-        proc.communicate()
-        return proc.returncode
+        out, _ = proc.communicate(timeout=delay)
+        if proc.returncode != -signal.SIGKILL:
+            return proc.returncode
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        # Worker processes of the group are gone with it; wait for the group's last one.
-        while True:
-            try:
-                os.killpg(proc.pid, 0)
-            except ProcessLookupError:
-                return None
-            time.sleep(0.05)
+    # Worker processes of the group are gone with it (or, killed itself, with their parent); wait
+    # for the group's last one.
+    for _ in range(600):
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    return None
 
 
 def startup_seconds(workdir: Path) -> float:
@@ -393,14 +433,20 @@ def startup_seconds(workdir: Path) -> float:
     return took
 
 
-def try_command(command: Command, workdir: Path, kills: int, rng: random.Random, startup: float) -> Tally:
+def try_command(command: Command, workdir: Path, kills: int, rng: random.Random, startup: float,
+                at_renames: bool) -> Tally:
     reference = make_reference(command, workdir)
     tally = Tally()
-    for trial in range(kills):
+    renames = sorted(rng.sample(range(1, reference.renames + 1), min(kills, reference.renames)))
+    for trial in range(len(renames) if at_renames else kills):
         folder = fresh_folder(workdir / f"kill-{trial}", command)
-        delay = rng.uniform(min(startup, reference.seconds / 2), reference.seconds)
-        ended = kill_at(command, folder, delay)
-        where = f"{command.name} kill {trial} at {delay:.1f} s of {reference.seconds:.1f}"
+        if at_renames:
+            ended = kill_at(command, folder, None, renames[trial])
+            where = f"{command.name} kill {trial} before rename {renames[trial]} of {reference.renames}"
+        else:
+            delay = rng.uniform(min(startup, reference.seconds / 2), reference.seconds)
+            ended = kill_at(command, folder, delay)
+            where = f"{command.name} kill {trial} at {delay:.1f} s of {reference.seconds:.1f}"
         if ended is not None:
             tally.ended_first += 1
             if ended != 0:
@@ -437,6 +483,9 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=3, help="killed runs per command (each then run again)")
+    parser.add_argument("--at-renames", action="store_true",
+                        help="kill each command just before a rename drawn from those of its uninterrupted run "
+                             "(its files' os.replace/os.rename), instead of at a random time")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill delays")
     parser.add_argument("--only", default="", help="comma-separated command names to try (default: all)")
     parser.add_argument("--workdir", type=Path, default=None,
@@ -460,7 +509,7 @@ def main() -> int:
     rows, problems = [], []
     for command in chosen:
         started = time.perf_counter()
-        tally = try_command(command, workdir / command.name, args.kills, rng, startup)
+        tally = try_command(command, workdir / command.name, args.kills, rng, startup, args.at_renames)
         rows.append((command.name, tally))
         problems += tally.problems
         print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), {tally.clean} clean ({tally.whole_at_kill} whole at the kill), "
