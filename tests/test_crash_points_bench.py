@@ -54,6 +54,6 @@ def test_a_changed_weight_is_a_mismatch_and_a_timing_is_not(tmp_path: Path) -> N
             (folder / "run" / "history.json").write_text(json.dumps({"loss": 0.5, "stats": {"seconds": seconds},
                                                                       "out": str(folder / "run")}))
             folders[name] = folder
-        reference = bench.Reference(folders["reference"], bench.paths_of(folders["reference"]), 3.2, {})
+        reference = bench.Reference(folders["reference"], bench.paths_of(folders["reference"]), 3.2, 0, {})
         assert bench.mismatches(folders["again"], reference) == []
         assert bench.mismatches(folders["changed"], reference) == ["run/last.pt differs at .model.w"]
