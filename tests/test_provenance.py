@@ -177,3 +177,20 @@ def test_a_reviewed_clip_names_the_models_and_video_that_proposed_it_by_content(
     assert provenance["proposed_by_sha256"] == {m["role"]: m["sha256"] for m in run["models"]}
     assert "packaged pose classifier" in provenance["proposed_by_sha256"]
     assert provenance["source_video_sha256"] == run["video"]["sha256"]
+
+
+def test_a_report_of_a_folder_names_its_clips_by_content(colour_run):
+    from highlights.train.evaluation import evaluate_checkpoint
+
+    data, _, result, _, tmp = colour_run
+    ids = []
+    for name in ("src", "copy", "fewer"):
+        if name != "src":
+            shutil.copytree(tmp / "src", tmp / name)
+        if name == "fewer":
+            next((tmp / name / "none").glob("*.mp4")).unlink()
+        report, _ = evaluate_checkpoint(result.best_checkpoint, root=None, version=None, clips_root=tmp / name,
+                                        out_dir=tmp / f"report-{name}", num_workers=0, n_bootstrap=10,
+                                        show_progress=False)
+        ids.append(report["meta"]["dataset"]["content_id"])
+    assert ids[0] == ids[1] != ids[2]

@@ -9,6 +9,7 @@ model can be traced to the clips it learnt from even after ``v2`` is made again 
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable
 
 CONTENT_ID_CHARS = 16
@@ -19,3 +20,11 @@ def dataset_content_id(clips: Iterable[tuple[str, str, str]]) -> str:
     (augmented variants included: they are what a model trains on too)."""
     lines = sorted(f"{sha256}\t{label}\t{split}" for sha256, label, split in clips)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:CONTENT_ID_CHARS]
+
+
+def folder_content_id(clips: Iterable[tuple[str | os.PathLike, str]]) -> str:
+    """The same id for a folder-per-class tree scored whole: each clip's file hashed, its label its
+    class folder, every clip in the one split a report of a folder scores (`test`)."""
+    from highlights.content_hash_cache import cached_file_sha256
+
+    return dataset_content_id((cached_file_sha256(path), label, "test") for path, label in clips)

@@ -94,10 +94,13 @@ def _clips_to_score(checkpoint: Path, clf: PoseClassifier, *, clips_root, root, 
     """The clips to score (each video once, of the model's classes), each one's origin (a dataset
     version's: the file it was added from), and what the report says of them."""
     if clips_root is not None:
+        from highlights.datasets.content_id import folder_content_id
+
         clips, _ = clip_tree(clips_root, clf.classes, show_progress=show_progress,
                              refuse_others=_other_classes_refused(checkpoint), log=log)
         clips, copies = each_video_once(clips, log)
         data_meta = {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                     "content_id": folder_content_id((c.path, c.label) for c in clips),
                      "clips": len(clips), "copies_left_out": copies}
         origins = [None] * len(clips)
         dataset = None

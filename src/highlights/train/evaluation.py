@@ -15,6 +15,7 @@ from highlights import __version__
 from highlights.clips.spec import ClipSpec
 from highlights.datasets import ClipRecord, DatasetError
 from highlights.datasets.checks import load_checked_splits
+from highlights.datasets.content_id import folder_content_id
 from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
@@ -289,6 +290,7 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
                      "split": split, "clips": len(records), "trained_on": checkpoint_meta.get("dataset")}
                     if dataset is not None else
                     {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                     "content_id": folder_content_id((r.path, r.label) for r in records),
                      "clips": len(records), "copies_left_out": copies, "trained_on": checkpoint_meta.get("dataset")}),
         "clip_spec": classifier.spec.to_dict(),
         "inference_backend": classifier.backend,
