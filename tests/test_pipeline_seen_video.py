@@ -289,3 +289,42 @@ def test_with_the_classifier_off_a_checkpoint_named_has_judged_nothing_and_is_no
     assert json.loads((tmp_path / "e" / "pipeline_eval.json").read_text())["seen_footage"] == []
     (game,) = json.loads((tmp_path / "season" / "index.json").read_text())["games"]
     assert game["status"] == "done" and "seen_footage" not in game, game
+
+
+def test_a_batchs_terminal_warnings_are_the_ones_its_index_records(tmp_path, monkeypatch):
+    """The lines under the pooled recall are read from the games' records, so the terminal and the
+    index never disagree: a game the model saw whose annotations cannot be read fails, has no
+    scores and no `seen_footage`, and is warned of nowhere; a game the model has not seen is not
+    warned of either. One worker runs the games in this process, with the oracle classifier."""
+    import json
+
+    from typer.testing import CliRunner
+
+    import highlights.pipeline.detect as detect
+    from highlights.cli.app import app
+    from highlights.file_hash import file_sha256
+    from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+
+    seen, unseen, unreadable = (make_game(tmp_path / name, duration_s=seconds, events=DEFAULT_EVENTS[:1])
+                                for name, seconds in (("a", 8.0), ("b", 9.0), ("c", 7.0)))
+    unreadable.with_suffix(".json").write_text("{ not json", encoding="utf-8")
+    run = detect.run_pipeline
+    monkeypatch.setattr(detect, "run_pipeline", lambda video, cfg, **kw: run(
+        video, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
+    manifest = tmp_path / "games.csv"
+    manifest.write_text("path,game_id,annotations\n" + "".join(
+        f"{video},{name},{video.with_suffix('.json')}\n"
+        for name, video in (("seen", seen), ("unseen", unseen), ("unreadable", unreadable))))
+    ckpt = tmp_path / "seen.pt"
+    _checkpoint(ckpt, {file_sha256(seen)[:16], file_sha256(unreadable)[:16]}, tmp_path / "datasets", "v1")
+    res = CliRunner().invoke(app, ["detect", str(manifest), "--checkpoint", str(ckpt), "--out", str(tmp_path / "season"),
+                                   "--workers", "1", "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+                                   "--no-progress"])
+    said = " ".join(res.output.split())
+    assert res.exit_code != 0 and "1 of 3 games failed" in said, said
+    games = {g["game_id"]: g for g in json.loads((tmp_path / "season" / "index.json").read_text())["games"]}
+    assert games["unreadable"]["status"] == "failed" and "seen_footage" not in games["unreadable"], games
+    assert "seen_footage" not in games["unseen"]
+    (recorded,) = games["seen"]["seen_footage"]
+    assert recorded.startswith(f"{ckpt} was trained on the video itself"), recorded
+    assert said.count("warning:") == 1 and f"warning: seen: {recorded}" in said, said

@@ -223,14 +223,15 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
         from highlights.batch.game_scores import pooled_line
 
         console.print(pooled_line(s["against_annotations"]))
-        from highlights.pipeline.seen_video import seen_video_warnings
+        from highlights.batch.index import SEEN_FOOTAGE
 
         # As `detect --annotations` says it of one game: those figures are no test of a model
-        # trained on the game.
-        for game in games:
-            if game.annotations is not None and game.error is None and game.video.is_file():
-                for line in seen_video_warnings(cfg, game.video):
-                    console.print(f"warning: {game.game_id}: {line}", style="yellow")
+        # trained on the game. Read from the games' records, as the index shows them, so the two
+        # agree (a game that failed has no figures to qualify); an earlier batch's games are not pooled.
+        for record in result.records:
+            if not record.get("other_batch"):
+                for line in record.get(SEEN_FOOTAGE) or []:
+                    console.print(f"warning: {record['game_id']}: {line}", style="yellow")
     for kind, path in result.written.items():
         console.print(f"  {kind}: {path}")
     if s["failed"]:
