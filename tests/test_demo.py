@@ -254,3 +254,21 @@ def test_the_demos_last_line_points_at_commands_an_installed_package_has(tmp_pat
         name = command.split()[0]  # the command; what follows is its arguments
         result = CliRunner().invoke(app, [*([] if name.startswith("-") else [name]), "--help"])
         assert result.exit_code == 0, (command, result.output)
+
+
+def test_the_files_written_stand_in_one_column_after_their_names(tmp_path):
+    """"pipeline evaluation, pose classifier" is longer than the names' column was: its path stood
+    a space after it, out of line with every other."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(file=io.StringIO(), width=400, markup=False, highlight=False)
+    outputs = run_demo(tmp_path / "demo", size="tiny", run_cli=lambda argv: 0, console=console)
+    lines = console.file.getvalue().splitlines()
+    first = lines.index("Files written (nothing is opened for you):") + 1
+    listed = lines[first:first + len(outputs)]
+    starts = {line.index(str(path)) for line, path in zip(listed, outputs.values())}
+    assert len(starts) == 1
+    (start,) = starts
+    assert all(line[:start].rstrip() == f"  {name}" for line, name in zip(listed, outputs))

@@ -291,9 +291,10 @@ def run_demo(out: Path, *, run_cli: Callable[[list[str]], int], size: str = "def
     if times:
         _print_times(console, times, time.monotonic() - started)
     console.print("Files written (nothing is opened for you):")
+    names_width = max(map(len, outputs), default=0)  # the paths in one column after the longest name
     for name, path in outputs.items():
         state = "" if path.exists() else "  (not written)"
-        console.print(f"  {name:24s} {path}{state}")
+        console.print(f"  {name:{names_width}s} {path}{state}")
     if chosen.caveat:
         console.print(chosen.caveat)
     # An installed package has no README beside it: point at what every install has.
