@@ -249,6 +249,54 @@ def _has_top_level_box(path: Path, kind: bytes) -> bool:
         return any(k == kind for k, _, _ in iter_file_boxes(fh, path.stat().st_size))
 
 
+@dataclass
+class _DecodeTally:
+    """What `_decoded` has met so far in a stream, for its errors and its log line."""
+
+    packets: int = 0  # packets holding data
+    errors: int = 0  # packets that failed to decode
+    first_error: str | None = None
+    decoded_after_error: int = 0  # packets that decoded after the first damaged one
+    produced: int = 0  # pictures
+    since_frame: int = 0  # packets holding data since the last picture
+
+    def decode(self, stream, packet) -> tuple[list, str | None]:
+        """The packet's pictures, and the cause where it failed to decode (no picture then)."""
+        self.packets += packet.size > 0
+        try:
+            frames = stream.decode(packet)
+        except av.error.FFmpegError as err:
+            # A damaged packet: skip it like a player would, and keep going.
+            self.errors += 1
+            error = error_cause(err)
+            self.first_error = self.first_error or error
+            return [], error
+        self.decoded_after_error += self.errors > 0 and packet.size > 0
+        return frames, None
+
+    def count(self, path: Path, packet, frames: list) -> None:
+        """Counts the packet's pictures; raises VideoError once too many packets made none."""
+        if frames:
+            self.since_frame = 0
+        elif packet.size:
+            self.since_frame += 1
+            if self.since_frame > MAX_PACKETS_WITHOUT_FRAME:
+                cause = f"{self.since_frame} packets decoded to no picture; the stream is corrupt"
+                if self.first_error:
+                    cause += f" ({self.errors} decode errors, first: {self.first_error})"
+                raise VideoError(path, cause)
+        self.produced += len(frames)
+
+    def no_frames_cause(self) -> str:
+        cause = "no decodable video frames"
+        if self.errors:
+            cause += (f" ({self.errors} of {self.packets} packets failed to decode;"
+                      f" first error: {self.first_error})")
+        elif self.packets == 0:
+            cause += " (the video stream holds no data)"
+        return cause
+
+
 def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage | None = None,
              warn: bool | None = None) -> Iterator[av.VideoFrame]:
     """Decode the video stream forward from the current position, tolerating damaged packets
@@ -258,12 +306,7 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
     Decoding from the start and getting no picture at all raises VideoError with the cause.
     """
     path, stream = opened.path, opened.stream
-    since_frame = 0
-    produced = 0
-    packet_count = 0
-    decode_errors = 0
-    decoded_after_error = 0  # packets that decoded after the first damaged one
-    first_error: str | None = None
+    tally = _DecodeTally()
     if damage is not None:
         damage.reading_from_here()
     packets = opened.container.demux(stream)
@@ -273,57 +316,42 @@ def _decoded(opened: _Opened, *, from_start: bool = True, damage: DecodeDamage |
         except StopIteration:
             break
         except av.error.FFmpegError as err:
-            # The demuxer hit damaged or missing data (a truncated file): decode what we have.
-            log.warning("%s: stopped reading early: %s", path, err)
-            frames = _flush(stream)
-            if from_start and produced == 0 and not frames:
-                cause = f"no decodable video frames (reading failed: {error_cause(err)})"
-                raise VideoError(path, cause) from err
-            yield from frames
+            yield from _frames_left_after_read_failure(path, stream, err,
+                                                       none_yet=from_start and tally.produced == 0)
             return
-        packet_count += packet.size > 0
-        error = None
-        try:
-            frames = stream.decode(packet)
-        except av.error.FFmpegError as err:
-            # A damaged packet: skip it like a player would, and keep going.
-            decode_errors += 1
-            error = error_cause(err)
-            first_error = first_error or error
-            frames = []
-        else:
-            decoded_after_error += decode_errors > 0 and packet.size > 0
+        frames, error = tally.decode(stream, packet)
         if damage is not None:
             damage.packet(_packet_time_s(packet, stream), error, decode_time=packet.dts is not None)
-        if frames:
-            since_frame = 0
-        elif packet.size:
-            since_frame += 1
-            if since_frame > MAX_PACKETS_WITHOUT_FRAME:
-                cause = f"{since_frame} packets decoded to no picture; the stream is corrupt"
-                if first_error:
-                    cause += f" ({decode_errors} decode errors, first: {first_error})"
-                raise VideoError(path, cause)
-        produced += len(frames)
+        tally.count(path, packet, frames)
         yield from frames
-    if from_start and produced == 0:
-        cause = "no decodable video frames"
-        if decode_errors:
-            cause += (f" ({decode_errors} of {packet_count} packets failed to decode;"
-                      f" first error: {first_error})")
-        elif packet_count == 0:
-            cause += " (the video stream holds no data)"
-        raise VideoError(path, cause)
-    if decode_errors and decoded_after_error:
+    if from_start and tally.produced == 0:
+        raise VideoError(path, tally.no_frames_cause())
+    _log_skipped_packets(path, tally, warn=damage is None if warn is None else warn)
+
+
+def _frames_left_after_read_failure(path: Path, stream, err: av.error.FFmpegError, *, none_yet: bool) -> list:
+    """The demuxer hit damaged or missing data (a truncated file): the pictures the decoder still
+    holds. Raises VideoError where there are none and `none_yet` (no picture came before)."""
+    log.warning("%s: stopped reading early: %s", path, err)
+    frames = _flush(stream)
+    if none_yet and not frames:
+        cause = f"no decodable video frames (reading failed: {error_cause(err)})"
+        raise VideoError(path, cause) from err
+    return frames
+
+
+def _log_skipped_packets(path: Path, tally: _DecodeTally, *, warn: bool) -> None:
+    """Says the damaged packets skipped in a stream read to its end."""
+    if tally.errors and tally.decoded_after_error:
         # A reader given `damage` hands the count to its caller, which says it in its own record
         # and summary: a warning here too would say it twice.
-        (log.warning if (damage is None if warn is None else warn) else log.debug)(
-            "%s: %d damaged packets skipped (first: %s)", path, decode_errors, first_error)
-    elif decode_errors:
+        (log.warning if warn else log.debug)(
+            "%s: %d damaged packets skipped (first: %s)", path, tally.errors, tally.first_error)
+    elif tally.errors:
         # Damage only at the end, nothing decoding after it: a file cut off part way (its index at
         # the front). A reader of the whole file says how much is missing (`check_frames_reach_end`)
         # in one line; a warning before it would tell the same thing twice, less clearly.
-        log.debug("%s: ends in %d damaged packets (first: %s)", path, decode_errors, first_error)
+        log.debug("%s: ends in %d damaged packets (first: %s)", path, tally.errors, tally.first_error)
 
 
 def _packet_time_s(packet, stream) -> float | None:
