@@ -311,13 +311,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                                             pending=pending, rejected_as=rejected_as, licence=licence)
         raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
                           "say which version the review grows (--parent vN)")
-    already = _exported_before(root, parent) if parent is not None else {}
-    fresh = [c for c in clips if already.get(c.key(), (None,))[0] != c.fingerprint()]
-    changed = [c for c in fresh if c.key() in already]
-    # The earlier decision's clip would contradict the new one (another label) or hold another
-    # cut of the same moment: the new version has the new one only.
-    replaces = {already[c.key()][1]: f"review decision on {c.game.name}/{c.item} changed to {c.outcome.label} "
-                f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
+    fresh, changed, replaces = _not_exported_before(root, parent, clips)
     if not fresh:
         if _annotations_not_written(session, annotated, annotations_dir):
             return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, parent), clips,
@@ -335,6 +329,43 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           "decided since")
     clips_all, clips = clips, fresh
     carried = _carried_licences(root, parent, clips) if licence is None and parent is not None else {}
+    version, added_classes, rows = _cut_into_version(session, root, clips, parent=parent, note=note,
+                                                     replaces=replaces, rejected_as=rejected_as, licence=licence,
+                                                     carried=carried, progress=progress,
+                                                     show_progress=show_progress)
+    # Written once the version is: a refused export changes nothing on disk.
+    annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
+    tally = _tally(clips)
+    return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
+                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.name}/{c.item}" for c in changed],
+                        trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
+                        added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
+                        splits=game_splits(session, version), carried_licences=carried,
+                        no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
+                        split_leaks=split_leak_warning(version) if parent is not None else None,
+                        game_names=_game_names(session))
+
+
+def _not_exported_before(root: Path, parent: str | None, clips: list[ReviewedClip]
+                         ) -> tuple[list[ReviewedClip], list[ReviewedClip], dict[str, str]]:
+    """The clips `parent` does not hold as they are decided now, those of them whose item it holds
+    decided otherwise, and the clips of `parent` each of those replaces (with why)."""
+    already = _exported_before(root, parent) if parent is not None else {}
+    fresh = [c for c in clips if already.get(c.key(), (None,))[0] != c.fingerprint()]
+    changed = [c for c in fresh if c.key() in already]
+    # The earlier decision's clip would contradict the new one (another label) or hold another
+    # cut of the same moment: the new version has the new one only.
+    replaces = {already[c.key()][1]: f"review decision on {c.game.name}/{c.item} changed to {c.outcome.label} "
+                f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
+    return fresh, changed, replaces
+
+
+def _cut_into_version(session: ReviewSession, root: Path, clips: list[ReviewedClip], *, parent: str | None,
+                      note: str | None, replaces: Mapping[str, str], rejected_as: str, licence: str | None,
+                      carried: Mapping[str, str], progress: Callable[[int, int], None] | None,
+                      show_progress: bool) -> tuple[DatasetVersion, list[str], list[dict]]:
+    """Cuts the clips into a staging folder and makes the next version of `root` of them: (the
+    version, the classes it adds, the staged manifest's rows)."""
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     with staging_folder(root) as staging:
         rows = _staged_clips(clips, staging, cut_from, licence=licence, carried=carried, progress=progress,
@@ -347,17 +378,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
             # The staged files are gone when the user reads this: name what each was cut from.
             raise DatasetError([_named(problem, cut_from) for problem in e.problems],
                                skippable=e.skippable, headline=e.headline) from None
-    # Written once the version is: a refused export changes nothing on disk.
-    annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
-    tally = _tally(clips)
-    return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
-                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.name}/{c.item}" for c in changed],
-                        trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
-                        added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
-                        splits=game_splits(session, version), carried_licences=carried,
-                        no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
-                        split_leaks=split_leak_warning(version) if parent is not None else None,
-                        game_names=_game_names(session))
+    return version, added_classes, rows
 
 
 def _decided_clips(session: ReviewSession, rejected_as: str):
