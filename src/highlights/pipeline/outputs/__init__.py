@@ -213,6 +213,24 @@ def write_all(
     ordered = in_time_order(highlights)
     info = probe(video_path)
 
+    paths = _write_listings(ordered, video_path, out_dir, info, annotation=annotation, reel=reel, in_reel=in_reel)
+    media: ReelResult | None = None
+    if reel or html:
+        media = _write_media(ordered, video_path, out_dir, reel=reel, html=html, reel_height=reel_height,
+                             reel_fps=reel_fps, progress=progress, in_reel=in_reel, kept=kept)
+        paths.update(_media_paths(media, out_dir, html=html))
+    if html:
+        paths.update(_write_page(ordered, video_path, out_dir, info, media, paths, config_dict=config_dict,
+                                 annotation=annotation, highlights_json=highlights_json,
+                                 results_spotting=results_spotting, up_link=up_link, reel_budget=reel_budget,
+                                 damage=damage))
+    return paths
+
+
+def _write_listings(ordered: list[Highlight], video_path: Path, out_dir: Path, info, *, annotation: Any,
+                    reel: bool, in_reel: Callable[[Highlight], bool] | None) -> dict[str, Path]:
+    """The outputs that list the highlights without cutting the video: the CSV, the editor files,
+    the chapters and the timeline PNG."""
     paths: dict[str, Path] = {}
     paths["csv"] = write_csv(ordered, out_dir / OUTPUT_NAMES["csv"], reel=reel, in_reel=in_reel)
     paths.update(_write_editor_files(ordered, video_path, out_dir, info))
@@ -224,31 +242,40 @@ def write_all(
         annotation=annotation,
         title=f"Highlights of {video_path.name}",
     )
-
-    media: ReelResult | None = None
-    if reel or html:
-        media = _write_media(ordered, video_path, out_dir, reel=reel, html=html, reel_height=reel_height,
-                             reel_fps=reel_fps, progress=progress, in_reel=in_reel, kept=kept)
-        if media.reel_path is not None:
-            paths["reel"] = media.reel_path
-        if html:
-            paths["clips"] = out_dir / OUTPUT_NAMES["clips"]
-            paths["clips"].mkdir(exist_ok=True)
-
-    if html:
-        paths["html"] = write_html(
-            ordered,
-            out_dir / OUTPUT_NAMES["html"],
-            source_name=video_path.name,
-            duration_s=info.duration_s,
-            media=media,
-            config_dict=config_dict,
-            annotation=annotation,
-            links=_page_links(paths, highlights_json, results_spotting),
-            up_link=up_link,
-            reel_budget=reel_budget,
-            damage=damage,
-        )
-        if (out_dir / OUTPUT_NAMES["thumbs"]).is_dir():
-            paths["thumbs"] = out_dir / OUTPUT_NAMES["thumbs"]
     return paths
+
+
+def _media_paths(media: ReelResult, out_dir: Path, *, html: bool) -> dict[str, Path]:
+    """The reel where one was written, and with `html` the clips' folder (made where no clip was
+    written into it)."""
+    paths: dict[str, Path] = {}
+    if media.reel_path is not None:
+        paths["reel"] = media.reel_path
+    if html:
+        paths["clips"] = out_dir / OUTPUT_NAMES["clips"]
+        paths["clips"].mkdir(exist_ok=True)
+    return paths
+
+
+def _write_page(ordered: list[Highlight], video_path: Path, out_dir: Path, info, media: ReelResult | None,
+                paths: Mapping[str, Path], *, config_dict: Mapping[str, Any] | None, annotation: Any,
+                highlights_json: str | Path | None, results_spotting: str | Path | None,
+                up_link: tuple[str, str] | None, reel_budget: str | None, damage: str | None) -> dict[str, Path]:
+    """The review page, linking the outputs in `paths`, and the thumbnails' folder where the media
+    pass wrote one."""
+    page = {"html": write_html(
+        ordered,
+        out_dir / OUTPUT_NAMES["html"],
+        source_name=video_path.name,
+        duration_s=info.duration_s,
+        media=media,
+        config_dict=config_dict,
+        annotation=annotation,
+        links=_page_links(paths, highlights_json, results_spotting),
+        up_link=up_link,
+        reel_budget=reel_budget,
+        damage=damage,
+    )}
+    if (out_dir / OUTPUT_NAMES["thumbs"]).is_dir():
+        page["thumbs"] = out_dir / OUTPUT_NAMES["thumbs"]
+    return page
