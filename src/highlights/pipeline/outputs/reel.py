@@ -238,13 +238,7 @@ def write_reel(
     ordered = in_time_order(highlights)
     bars, report = bars_and_callback(progress)
     info = probe(video_path)
-    # A variable-rate recording's reel at its average rate would drop frames where it ran faster
-    # (a sixth of them in a phone's 30 fps stretches averaging 25): write at the rate its frames
-    # are laid on, where each frame is shown at least once (and slower stretches repeat frames).
-    fps = float(info.steady_fps)
-    if not (math.isfinite(fps) and fps > 0):
-        raise VideoError(video_path, f"no usable frame rate ({info.fps!r})")
-    result = _empty_result(ordered, fps, in_reel)
+    result = _empty_result(ordered, _output_rate(video_path, info), in_reel)
     if not ordered or (reel_path is None and clips_dir is None and not thumbnails):
         return result
     clips_dir = None if clips_dir is None else Path(clips_dir)
@@ -252,11 +246,10 @@ def write_reel(
         clips_dir.mkdir(parents=True, exist_ok=True)
 
     if kept is not None:
-        kept.plan({"highlights": [(h.start_s, h.end_s, key_time(h), h.label, h.score) for h in ordered],
-                   "in_reel": result.in_reel, "reel": reel_path is not None, "clips": clips_dir is not None,
-                   "thumbnails": thumbnails, "caption": caption, "clip_short_side": clip_short_side,
-                   "reel_short_side": reel_short_side, "reel_max_fps": reel_max_fps,
-                   "thumbnail_width": thumbnail_width, "crf": crf, "clip_crf": clip_crf})
+        kept.plan(_cut_settings(ordered, result, reel=reel_path is not None, clips=clips_dir is not None,
+                                thumbnails=thumbnails, caption=caption, clip_short_side=clip_short_side,
+                                reel_short_side=reel_short_side, reel_max_fps=reel_max_fps,
+                                thumbnail_width=thumbnail_width, crf=crf, clip_crf=clip_crf))
         _place_kept(kept, ordered, result, clips_dir, thumbnails)
     one_pass = _ForwardPass(
         video_path, ordered, result, info, reel_path=reel_path, clips_dir=clips_dir, thumbnails=thumbnails,
@@ -266,6 +259,28 @@ def write_reel(
     one_pass.run(bars, report, sound=sound)
     _warn_of_missing_outputs(video_path, ordered, result, reel_path, clips_dir)
     return result
+
+
+def _output_rate(video_path: str | Path, info: VideoInfo) -> float:
+    """The rate the reel and clips are written at."""
+    # A variable-rate recording's reel at its average rate would drop frames where it ran faster
+    # (a sixth of them in a phone's 30 fps stretches averaging 25): write at the rate its frames
+    # are laid on, where each frame is shown at least once (and slower stretches repeat frames).
+    fps = float(info.steady_fps)
+    if not (math.isfinite(fps) and fps > 0):
+        raise VideoError(video_path, f"no usable frame rate ({info.fps!r})")
+    return fps
+
+
+def _cut_settings(ordered: list[Highlight], result: ReelResult, *, reel: bool, clips: bool, thumbnails: bool,
+                  caption: bool, clip_short_side: int, reel_short_side: int, reel_max_fps: float,
+                  thumbnail_width: int, crf: int, clip_crf: int) -> dict:
+    """What this cut makes and how, as `KeptClips.plan` compares it with an earlier, stopped cut's."""
+    return {"highlights": [(h.start_s, h.end_s, key_time(h), h.label, h.score) for h in ordered],
+            "in_reel": result.in_reel, "reel": reel, "clips": clips,
+            "thumbnails": thumbnails, "caption": caption, "clip_short_side": clip_short_side,
+            "reel_short_side": reel_short_side, "reel_max_fps": reel_max_fps,
+            "thumbnail_width": thumbnail_width, "crf": crf, "clip_crf": clip_crf}
 
 
 def _empty_result(ordered: list[Highlight], fps: float, in_reel: Callable[[Highlight], bool] | None) -> ReelResult:
