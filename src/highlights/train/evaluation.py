@@ -136,25 +136,39 @@ def evaluate_checkpoint(
         if classifier is None:
             classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
         log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
-        calibration = _build_reduced_paths(classifier, dataset, split, bf16=bf16, int8=int8,
-                                           int8_calibration_clips=int8_calibration_clips, log=log)
-
-        reduced = [p for p, on in (("int8", int8), ("bf16", bf16)) if on]
-        logits, reduced_logits, seconds = _logits(
-            classifier, records, reduced, batch_size=batch_size, num_workers=num_workers,
-            description=f"evaluating on {version or clips_root}/{split}", show_progress=show_progress)
-        meta = _noted_meta(checkpoint, classifier, dataset, split, records, clips_root, copies, log=log,
-                           eval_config={"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"})
-        verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
-                                                [classes.index(r.label) for r in records], seconds,
-                                                dataset=dataset, clips_root=clips_root, split=split,
-                                                calibration=calibration, log=log)
-        meta.update(verdicts)
-        report = _scored_report(records, classes, logits, dataset, meta, n_bootstrap)
-        return report, {**write_report_files(report, out_dir), **stored}
+        return _score_and_write(classifier, checkpoint, records, classes, dataset, split, out_dir,
+                                clips_root=clips_root, copies=copies, version=version, batch_size=batch_size,
+                                num_workers=num_workers, n_bootstrap=n_bootstrap, int8=int8,
+                                int8_calibration_clips=int8_calibration_clips, bf16=bf16,
+                                show_progress=show_progress, log=log)
     finally:
         if classifier is not None:
             classifier.close()
+
+
+def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequence[ClipRecord], classes: list[str],
+                     dataset, split: str, out_dir: str | Path, *, clips_root: str | Path | None, copies,
+                     version: str | None, batch_size: int, num_workers: int, n_bootstrap: int, int8: bool,
+                     int8_calibration_clips: int, bf16: bool, show_progress: bool,
+                     log: Callable[[str], None]) -> tuple[dict, dict[str, Path]]:
+    """Scores `records` with the classifier's fp32 path (and the int8 or bf16 path asked for,
+    judged against it), and writes the report: (the report, the files written or stored)."""
+    calibration = _build_reduced_paths(classifier, dataset, split, bf16=bf16, int8=int8,
+                                       int8_calibration_clips=int8_calibration_clips, log=log)
+
+    reduced = [p for p, on in (("int8", int8), ("bf16", bf16)) if on]
+    logits, reduced_logits, seconds = _logits(
+        classifier, records, reduced, batch_size=batch_size, num_workers=num_workers,
+        description=f"evaluating on {version or clips_root}/{split}", show_progress=show_progress)
+    meta = _noted_meta(checkpoint, classifier, dataset, split, records, clips_root, copies, log=log,
+                       eval_config={"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"})
+    verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
+                                            [classes.index(r.label) for r in records], seconds,
+                                            dataset=dataset, clips_root=clips_root, split=split,
+                                            calibration=calibration, log=log)
+    meta.update(verdicts)
+    report = _scored_report(records, classes, logits, dataset, meta, n_bootstrap)
+    return report, {**write_report_files(report, out_dir), **stored}
 
 
 def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str, records: Sequence[ClipRecord],
