@@ -11,6 +11,31 @@ from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.errors import EXIT_INTERRUPTED
 
 
+# The longer options' help, kept out of the command's signature so that it reads as the list of
+# its options.
+_VERSION_HELP = ("Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones; "
+                 "of classes the generator cannot draw, trained on alone, its val split validating it and, with none "
+                 "among them, choosing the threshold)")
+_MODEL_HELP = ("r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
+               "on the synthetic generator's keypoints, needing no dataset; or on your labelled clips' poses, "
+               "--clips or --version)")
+_SYNTH_GAMES_HELP = ("Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
+                     "(the packaged model uses none)")
+_RENDERED_GAMES_HELP = ("Pose: also windows of this many rendered 5-minute synthetic games, with the poses the "
+                        "pipeline's MoveNet estimates from their pixels (minutes a game on 2 cores; kept in "
+                        "--render-dir)")
+_RENDER_DIR_HELP = ("Pose: where rendered games and their estimated poses are kept and reused "
+                    "(default OUT/rendered_games)")
+_CLIPS_HELP = ("Pose: your labelled clips (a folder per class), their poses added to the synthetic ones; of classes "
+               "the generator cannot draw (volleyball_spike/), the model is of their classes, trained on them alone")
+_POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
+                    "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
+_PRECISION_HELP = ("auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 autocast "
+                   "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")
+_RESUME_HELP = ("Continue the interrupted run in --out (its dataset and settings are read from it; "
+                "--root only where its datasets have moved)")
+
+
 def _setting(*names: str, help: str | None = None):
     """An option that, left unset, keeps TrainConfig's default (so no default is shown here)."""
     return typer.Option(None, *names, help=help, show_default=False)
@@ -23,33 +48,18 @@ def register(root: typer.Typer) -> None:
 
 def train(
     root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...)"),
-    version: str | None = typer.Option(None, "--version", help=(
-        "Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones; "
-        "of classes the generator cannot draw, trained on alone, its val split validating it and, with none "
-        "among them, choosing the threshold)")),
+    version: str | None = typer.Option(None, "--version", help=_VERSION_HELP),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
-    model: str = typer.Option("r2plus1d", "--model", help=(
-        "r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
-        "on the synthetic generator's keypoints, needing no dataset; or on your labelled clips' poses, "
-        "--clips or --version)")),
+    model: str = typer.Option("r2plus1d", "--model", help=_MODEL_HELP),
     pose_family: str | None = _setting("--pose-family",
                                        help="Pose model: features_linear (default) | features_mlp | tcn"),
     synth_windows: int | None = _setting("--synth-windows",
                                          help="Synthetic pose windows to train on (pose; default 3000)"),
-    synth_games: int = typer.Option(0, "--synth-games", help=(
-        "Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
-        "(the packaged model uses none)")),
-    rendered_games: int = typer.Option(0, "--rendered-games", help=(
-        "Pose: also windows of this many rendered 5-minute synthetic games, with the poses the "
-        "pipeline's MoveNet estimates from their pixels (minutes a game on 2 cores; kept in --render-dir)")),
-    render_dir: Path | None = typer.Option(None, "--render-dir", help=(
-        "Pose: where rendered games and their estimated poses are kept and reused (default OUT/rendered_games)")),
-    clips: Path | None = typer.Option(None, "--clips", help=(
-        "Pose: your labelled clips (a folder per class), their poses added to the synthetic ones; of classes "
-        "the generator cannot draw (volleyball_spike/), the model is of their classes, trained on them alone")),
-    pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
-        "Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
-        "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
+    synth_games: int = typer.Option(0, "--synth-games", help=_SYNTH_GAMES_HELP),
+    rendered_games: int = typer.Option(0, "--rendered-games", help=_RENDERED_GAMES_HELP),
+    render_dir: Path | None = typer.Option(None, "--render-dir", help=_RENDER_DIR_HELP),
+    clips: Path | None = typer.Option(None, "--clips", help=_CLIPS_HELP),
+    pose_cache: Path | None = typer.Option(None, "--pose-cache", help=_POSE_CACHE_HELP),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 40 with --model pose)"),
     batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
     lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)"),
@@ -63,12 +73,8 @@ def train(
     workers: int | None = _setting("--workers", help="DataLoader worker processes (default 2)"),
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
-    precision: str | None = _setting("--precision", help=(
-        "auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 autocast "
-        "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")),
-    resume: bool = typer.Option(False, "--resume", help=(
-        "Continue the interrupted run in --out (its dataset and settings are read from it; "
-        "--root only where its datasets have moved)")),
+    precision: str | None = _setting("--precision", help=_PRECISION_HELP),
+    resume: bool = typer.Option(False, "--resume", help=_RESUME_HELP),
     quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
