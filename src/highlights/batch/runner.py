@@ -25,7 +25,7 @@ from highlights.batch.game import (
     OUT_OF_SPACE, PARTIAL_DIR, GameJob, failed_record, fingerprint, made_by, read_complete, remove_partials,
     size_and_time,
 )
-from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, summarise, write_index
+from highlights.batch.index import EARLIER_FIELDS, INDEX_NAMES, SEEN_FOOTAGE, summarise, write_index
 from highlights.batch.index_writer import IndexWriter
 from highlights.batch.model_files import model_files, model_sha256
 from highlights.batch.inputs import GameInput
@@ -220,6 +220,13 @@ def _plan_games(games: list[GameInput], out_root: Path, config, config_dict: dic
             if job.annotations and SCORES not in earlier:  # written before the index kept a game's scores
                 scores = scores_of_folder(out_root / game.game_id, earlier, job.annotations)
                 earlier = {**earlier, SCORES: scores} if scores is not None else earlier
+            if job.annotations and SEEN_FOOTAGE not in earlier:
+                # Written before game records kept the mark (or kept none: no model had seen the
+                # game): looked at again, as the terminal's warnings are read from the records.
+                from highlights.pipeline.seen_video import seen_video_warnings
+
+                seen = seen_video_warnings(config, game.video)
+                earlier = {**earlier, SEEN_FOOTAGE: seen} if seen else earlier
             plan.records[game.game_id] = {**earlier, "reused": True}
         else:
             _count_rerun(plan, earlier, job, out_root, model_hash)
