@@ -183,6 +183,23 @@ inside(calibration)
 resolve_calibration(PipelineConfig())
 from highlights.review.server import page_html
 assert "<html" in page_html().lower()
+# Every command's --help, as the command line shows it: none may need a file of the checkout.
+import typer
+from typer.testing import CliRunner
+from highlights.cli.app import app
+
+def paths(command, path):
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from paths(sub, [*path, name])
+
+runner = CliRunner()
+helped = 0
+for path in paths(typer.main.get_command(app), []):
+    shown = runner.invoke(app, [*path, "--help"])
+    assert shown.exit_code == 0 and "Usage:" in shown.output, (path, shown.output[-500:], shown.exception)
+    helped += 1
+assert helped > 20, helped
 print("installed ok")
 """
 
@@ -190,7 +207,7 @@ print("installed ok")
 def test_the_installed_wheel_finds_its_packaged_files_in_itself(installed, tmp_path):
     """The packaged pose model, its provenance, the score calibration, the review page and
     py.typed are read from the installed package, not from a checkout beside it; `python -m
-    highlights` answers from any folder."""
+    highlights` and every command's --help answer from any folder."""
     script = tmp_path / "checks.py"
     script.write_text(INSTALLED_CHECKS, encoding="utf-8")
     done = _run_installed(installed, tmp_path, str(script), str(installed / "highlights"))
