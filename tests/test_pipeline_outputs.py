@@ -27,6 +27,9 @@ from highlights.pipeline.outputs.timeline_svg import tick_step, timeline_svg
 
 NTSC = 30000 / 1001
 
+# A legend's swatch: its colour under its sport's hatch, then the name it stands for.
+SWATCH = r'<svg class="swatch"[^>]*><rect width="12" height="12" fill="(#[0-9A-Fa-f]{6})"/><rect [^>]*/></svg>(\w+)<'
+
 
 def _highlights() -> list[Highlight]:
     # Deliberately out of order: every writer must sort by time.
@@ -410,7 +413,7 @@ def test_two_sports_of_a_clubs_own_classes_never_share_a_colour(tmp_path: Path):
                   Highlight(4.0, 5.0, "volleyball_spike", "volleyball", 0.8, 4.5, {})]
     page = render_html(highlights, tmp_path)
     chips = set(re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6});[^"]*">(\w+)<', page))
-    swatches = set(re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page))
+    swatches = set(re.findall(SWATCH, page))
     bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
     assert chips == swatches == {(together["tennis"], "tennis"), (together["volleyball"], "volleyball")}
     assert bars == [together["tennis"], together["volleyball"]]
@@ -432,7 +435,7 @@ def test_classes_that_name_no_sport_are_coloured_by_their_own_names(tmp_path: Pa
                   Highlight(4.0, 5.0, "serve", "unknown", 0.8, 4.5, {}),
                   Highlight(7.0, 8.0, "spike", "unknown", 0.7, 7.5, {})]
     page = render_html(highlights, tmp_path)
-    swatches = set(re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page))
+    swatches = set(re.findall(SWATCH, page))
     chips = re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6});[^"]*">(\w+)<', page)
     bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
     assert swatches == {(own["spike"], "spike"), (own["serve"], "serve")}
@@ -459,7 +462,7 @@ def test_a_clubs_two_classes_of_one_sport_are_coloured_and_named_apart(tmp_path:
     shown = sport_palette(["basketball_jumpshot", "basketball_layup", "soccer"])
     assert shown["basketball_jumpshot"] != shown["basketball_layup"]
     page = render_html(highlights, tmp_path, duration_s=10.0, annotation=annotation)
-    swatches = re.findall(r'class="swatch" style="background:(#[0-9A-Fa-f]{6})"></i>(\w+)<', page)
+    swatches = re.findall(SWATCH, page)
     bars = re.findall(r'fill="(#[0-9A-Fa-f]{6})" fill-opacity', page)
     truth = re.findall(r'fill="(#[0-9A-Fa-f]{6})" class="truth"', page)
     chips = set(re.findall(r'class="sport" style="background:(#[0-9A-Fa-f]{6});[^"]*">(\w+)<', page))
@@ -539,3 +542,30 @@ def test_the_pages_legend_says_what_a_bars_shade_means_where_bars_are_shaded_by_
     parser.feed(page)
     assert "a paler bar, a lower score" in "".join(parser.text)
     assert "paler bar" not in render_html([], tmp_path, duration_s=10.0)
+
+
+def test_the_pages_timeline_and_legend_hatch_each_sport_as_timeline_png_does(tmp_path: Path):
+    """The page told its sports apart by colour alone, where timeline.png hatches each: in a grey
+    print, or to a colour-blind reader, baseball's bars read as soccer's."""
+    from matplotlib.collections import PolyCollection
+
+    from highlights.pipeline.outputs.hatch_tiles import hatch_id
+    from highlights.pipeline.outputs.timeline import timeline_figure
+
+    highlights = [Highlight(1.0, 3.0, "baseball_swing", "baseball", 0.9),
+                  Highlight(5.0, 7.0, "soccer_shooting", "soccer", 0.8),
+                  Highlight(9.0, 11.0, "basketball_layup", "basketball", 0.7)]
+    annotation = SimpleNamespace(events=[SimpleNamespace(sport="soccer", label="soccer_shooting", start_s=5.2,
+                                                         end_s=6.8, key_s=6.0)])
+    page = render_html(highlights, tmp_path, duration_s=12.0, annotation=annotation)
+    # the hatch timeline.png gives each sport's bars
+    fig = timeline_figure(highlights, duration_s=12.0, annotation=annotation)
+    hatches = {c.get_gid().removeprefix("sport "): c.get_hatch() for c in fig.axes[0].collections
+               if isinstance(c, PolyCollection)}
+    assert set(hatches) == {"baseball", "soccer", "basketball"} and len(set(hatches.values())) == 3
+    # a pattern for each on the page, over each bar and the ground truth's bar of its sport
+    assert set(re.findall(r'<pattern id="([\w-]+)"', page)) == {hatch_id(h) for h in hatches.values()}
+    laid = re.findall(r'fill="url\(#([\w-]+)\)" class="hatch"', page)
+    assert laid == [hatch_id(hatches[s]) for s in ("baseball", "soccer", "basketball", "soccer")]
+    swatches = re.findall(r'<svg class="swatch".*?fill="url\(#([\w-]+)\)"/></svg>(\w+)<', page)
+    assert sorted(swatches) == sorted((hatch_id(h), s) for s, h in hatches.items())

@@ -33,8 +33,9 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
 from highlights.pipeline.outputs.reel import ReelResult
 from highlights.pipeline.outputs.segments import ground_truth_segments, timeline_end
-from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette, sports_of_several_classes
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette, sports_of_several_classes
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
+from highlights.pipeline.outputs.hatch_tiles import hatched_swatch
 from highlights.pipeline.outputs.timeline_svg import timeline_svg
 
 NO_HIGHLIGHTS = "No highlights found."
@@ -320,8 +321,9 @@ def _timeline_section(ordered: Sequence[Highlight], end: float, truth: Sequence[
                + timeline_svg(ordered, end, truth=truth if annotation is not None else None, colours=colours)
                + "</div>")
     if sports:
+        hatches = sport_hatches(colours)  # as the timeline's bars have them (its patterns are the page's)
         swatches = [
-            f'<span><i class="swatch" style="background:{colours[s]}"></i>{escape(s)}</span>'
+            f'<span>{hatched_swatch(colours[s], hatches[s])}{escape(s)}</span>'
             for s in sports
         ]
         # the hints only where there is a highlight's bar, shaded by its score, to click (an annotated

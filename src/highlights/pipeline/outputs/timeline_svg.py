@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from html import escape
 
 from highlights.pipeline.highlight import Highlight
+from highlights.pipeline.outputs.hatch_tiles import hatch_patterns, hatched_rect
 from highlights.pipeline.outputs.naming import anchor_id
 from highlights.pipeline.outputs.segments import Segment, stacked_rows
-from highlights.pipeline.outputs.sport_colors import colour_key, sport_palette, sports_of_several_classes
+from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette, sports_of_several_classes
 from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 
 _NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
@@ -80,16 +81,23 @@ def timeline_svg(
     height = axis_y + 34
     plot = _Plot(left, width - left - right, span)
 
+    # each sport's hatch as timeline.png draws it, so its bars read apart without their colour
+    hatches = sport_hatches(colours)
+
     def colour_of(item: Highlight | Segment) -> str:
         return colours[colour_key(item.sport, item.label, several)]
+
+    def hatch_of(item: Highlight | Segment) -> str:
+        return hatches[colour_key(item.sport, item.label, several)]
 
     parts = [
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" '
         # with a link per bar it is a group: an image's content is one picture to a screen reader,
         # and its links could be neither named nor reached
         f'role="{"group" if highlights else "img"}" aria-label="timeline of {len(highlights)} highlights">',
+        hatch_patterns(hatches.values()),
         *plot.lane(top, predicted_h, "predicted"),
-        *_highlight_bars(plot, highlights, stack, top, bar_h, colour_of),
+        *_highlight_bars(plot, highlights, stack, top, bar_h, colour_of, hatch_of),
     ]
     if not highlights:
         parts.append(
@@ -99,14 +107,14 @@ def timeline_svg(
     if truth is not None:
         y = top + predicted_h + gap
         parts += plot.lane(y, LANE_H, "ground truth")
-        parts += _truth_bars(plot, truth, y, colour_of)
+        parts += _truth_bars(plot, truth, y, colour_of, hatch_of)
     parts += _axis(plot, axis_y, step)
     parts.append("</svg>")
     return "".join(parts)
 
 
 def _highlight_bars(plot: _Plot, highlights: Sequence[Highlight], stack: Sequence[int], y: float, bar_h: float,
-                    colour_of: Callable[[Highlight], str]) -> list[str]:
+                    colour_of: Callable[[Highlight], str], hatch_of: Callable[[Highlight], str]) -> list[str]:
     """A bar a highlight, in its row of the lane at `y`, linking to its card."""
     parts = []
     for number, (h, level) in enumerate(zip(highlights, stack), start=1):
@@ -118,12 +126,14 @@ def _highlight_bars(plot: _Plot, highlights: Sequence[Highlight], stack: Sequenc
             f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}">'
             f'<rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
             f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colour_of(h)}" '
-            f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect></a>'
+            f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect>'
+            + hatched_rect(x0, y + 2 + level * bar_h, max(x1 - x0, 2.0), bar_h, hatch_of(h)) + "</a>"
         )
     return parts
 
 
-def _truth_bars(plot: _Plot, truth: Sequence[Segment], y: float, colour_of: Callable[[Segment], str]) -> list[str]:
+def _truth_bars(plot: _Plot, truth: Sequence[Segment], y: float, colour_of: Callable[[Segment], str],
+                hatch_of: Callable[[Segment], str]) -> list[str]:
     """A bar a ground-truth event, in the lane at `y`."""
     parts = []
     for s in truth:
@@ -132,6 +142,7 @@ def _truth_bars(plot: _Plot, truth: Sequence[Segment], y: float, colour_of: Call
         parts.append(
             f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{max(x1 - x0, 2.0):.2f}" height="{LANE_H - 4}" '
             f'fill="{colour_of(s)}" class="truth"><title>{escape(tip)}</title></rect>'
+            + hatched_rect(x0, y + 2, max(x1 - x0, 2.0), LANE_H - 4, hatch_of(s))
         )
     return parts
 
