@@ -76,9 +76,10 @@ class AblationResult:
     changes: dict[str, Any]
     tolerance_s: float
     rows: list[AblationRow] = field(default_factory=list)
-    video: dict[str, Any] = field(default_factory=dict)  # the game as read, with its size and sha256
     culprits: list[str] = field(default_factory=list)
     class_culprits: list[str] = field(default_factory=list)  # the same at class level: the right label
+    # the game as read, with its size and sha256 (last: the fields before it are given by position)
+    video: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"highlights_version": __version__, "video": self.video,
