@@ -143,6 +143,19 @@ def test_preview_writes_a_png_grid(tmp_path) -> None:
     image = matplotlib.image.imread(out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert image.shape[1] > image.shape[0] > 100  # 4 columns by 2 rows: wider than tall
+    # what made the picture, in its own text: the clip by content, the seed, the whole config
+    import hashlib
+    import json
+
+    from PIL import Image
+
+    from highlights import __version__
+    from highlights.augment.config import PhoneAugmentConfig
+
+    made_by = json.loads(Image.open(out).text["Description"])
+    assert made_by["clip_sha256"] == hashlib.sha256(clip.read_bytes()).hexdigest()
+    assert (made_by["seed"], made_by["variants"], made_by["frames"]) == (1, 3, 2)
+    assert made_by["config"] == PhoneAugmentConfig().to_dict() and made_by["highlights_version"] == __version__
 
     missing = CliRunner().invoke(app, ["augment", "preview", str(tmp_path / "nope.mp4"), "--out", str(out)])
     assert missing.exit_code == 1 and "nope.mp4" in missing.output

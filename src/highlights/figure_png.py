@@ -12,7 +12,7 @@ import re
 import sys
 import unicodedata
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,13 @@ _NOT_SHAPED = re.compile(r"^Matplotlib currently does not support (.+) natively"
 
 
 def write_figure_png(out_path: str | Path, build: Callable[[], Any], *, dpi: float | None = None,
-                     names: Iterable[str] = ()) -> Path:
+                     names: Iterable[str] = (), metadata: Mapping[str, str] | None = None) -> Path:
     """Builds a figure with `build` and writes it as a PNG atomically, its text in matplotlib's font
     or, for a glyph that font lacks, an installed one that has it (`font_families`). `names`: the
     user's words the picture shows (class names, sports), for which any installed font with their
     glyphs is looked for, and which the one log line names when no installed font draws them. The
-    figure is closed when pyplot holds it. `dpi`: None, the figure's own."""
+    figure is closed when pyplot holds it. `dpi`: None, the figure's own. `metadata`: text kept in
+    the PNG's own text chunks (`Description`: what made the picture), beside matplotlib's `Software`."""
     from highlights.home_folder import give_matplotlib_a_folder
 
     give_matplotlib_a_folder()  # `detect_highlights` called by a service's process with no home
@@ -52,7 +53,8 @@ def write_figure_png(out_path: str | Path, build: Callable[[], Any], *, dpi: flo
         warnings.simplefilter("always", UserWarning)
         fig = build()
         try:
-            fig.savefig(buffer, format="png", **({} if dpi is None else {"dpi": dpi}))
+            fig.savefig(buffer, format="png", **({} if dpi is None else {"dpi": dpi}),
+                        **({"metadata": dict(metadata)} if metadata else {}))
         finally:
             # A figure pyplot made is held by it until closed; pyplot is not imported for one that
             # is not (a library's Figure on its own canvas), since importing it picks a backend.

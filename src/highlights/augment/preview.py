@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -60,9 +61,18 @@ def write_preview_grid(
     config: PhoneAugmentConfig | None = None,
 ) -> Path:
     """Write a PNG grid (`preview_figure`), atomically, a file name in a script matplotlib's font
-    lacks drawn with an installed font that has it."""
+    lacks drawn with an installed font that has it. The PNG's `Description` holds what made it, as
+    JSON: the clip (path and sha256), seed, variants, frames, the whole augmentation config and
+    the highlights version."""
+    from highlights import __version__
+    from highlights.file_hash import file_sha256
+
+    made_by = {"clip": str(Path(clip_path).resolve()), "clip_sha256": file_sha256(clip_path), "seed": seed,
+               "variants": variants, "frames": frames, "config": (config or PhoneAugmentConfig()).to_dict(),
+               "highlights_version": __version__}
     return write_figure_png(out, lambda: preview_figure(clip_path, variants=variants, seed=seed, frames=frames,
-                                                        config=config), dpi=110, names=[Path(clip_path).name])
+                                                        config=config), dpi=110, names=[Path(clip_path).name],
+                            metadata={"Description": json.dumps(made_by, sort_keys=True)})
 
 
 def preview_figure(
