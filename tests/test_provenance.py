@@ -194,3 +194,17 @@ def test_a_report_of_a_folder_names_its_clips_by_content(colour_run):
                                         show_progress=False)
         ids.append(report["meta"]["dataset"]["content_id"])
     assert ids[0] == ids[1] != ids[2]
+
+
+def test_report_compare_leaves_out_where_a_pose_run_kept_its_rendered_games():
+    """`--render-dir` is where a pose run keeps and reuses its rendered games, a cache as the pose
+    cache is: two runs differing only there were made alike."""
+    from highlights.report.made_by import made_differently_note
+
+    def report(render_dir: str, pose_cache_dir: str) -> dict:
+        return {"meta": {"highlights_version": __version__, "checkpoint": {"sha256": "a" * 64},
+                         "train_config": {"family": "features_linear", "seed": 0, "out_dir": "run",
+                                          "render_dir": render_dir, "pose_cache_dir": pose_cache_dir},
+                         "eval_config": {"n_bootstrap": 100}}}
+
+    assert made_differently_note(report("/disk/a/rendered", "/cache/a"), report("/disk/b/rendered", "/cache/b")) is None

@@ -10,8 +10,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-# Where a run wrote or cached its files: not what it computed.
-LOCATION_SETTINGS = frozenset({"out_dir", "cache_dir", "pose_cache_dir"})
+# Where a run wrote or cached its files: not what it computed (`render_dir`: where a pose run keeps
+# and reuses its rendered games).
+LOCATION_SETTINGS = frozenset({"out_dir", "cache_dir", "pose_cache_dir", "render_dir"})
 SHORT_HASH = 12
 SETTINGS_SHOWN = 6
 
