@@ -118,7 +118,7 @@ def test_the_ablation_chart_has_a_row_per_run_with_its_rates_and_intervals():
             _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40),
             _row("all changes", "all", {"pose.video_mode": False, "merge.nms_iou": 0.5}, 0, 20, 0)]
     result = AblationResult(PipelineConfig(), {"pose.video_mode": False, "merge.nms_iou": 0.5}, 2.0, rows,
-                            ["pose.video_mode"])
+                            culprits=["pose.video_mode"])
     recall_ax, precision_ax = ablation_figure(result).axes
     # the table's order from the top
     ticks = sorted(recall_ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
@@ -326,7 +326,7 @@ def test_the_ablation_charts_counts_lie_inside_their_panel_clear_of_the_baseline
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     rows = [_row("baseline", "baseline", {}, 0, 1, 0), _row("only merge.min_length_s=5", "alone", {"x": 5}, 0, 1, 0)]
-    result = AblationResult(PipelineConfig(), {"x": 5}, 2.0, rows, [])
+    result = AblationResult(PipelineConfig(), {"x": 5}, 2.0, rows)
     fig = ablation_figure(result)
     recall_ax = fig.axes[0]
     (baseline,) = [line for line in recall_ax.lines if line.get_gid() == "baseline recall"]
@@ -354,7 +354,7 @@ def test_a_long_run_name_keeps_to_its_lines_leaving_both_panels_their_width_and_
     rows = [_row("baseline", "baseline", {}, 12, 20, 30),
             _row(f"only classifier.checkpoint={path}", "alone", {"classifier.checkpoint": path}, 15, 20, 20),
             _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40)]
-    result = AblationResult(PipelineConfig(), {"classifier.checkpoint": path, "merge.nms_iou": 0.5}, 2.0, rows, [])
+    result = AblationResult(PipelineConfig(), {"classifier.checkpoint": path, "merge.nms_iou": 0.5}, 2.0, rows)
     fig = ablation_figure(result)
     assert texts_outside(fig) == []  # draws the figure
     renderer = fig.canvas.get_renderer()
@@ -373,7 +373,7 @@ def test_a_change_that_costs_recall_is_told_by_its_marks_shape_as_well_as_its_co
             _row("only pose.video_mode=false", "alone", {"pose.video_mode": False}, 10, 20, 25),
             _row("only merge.nms_iou=0.5", "alone", {"merge.nms_iou": 0.5}, 13, 20, 40)]
     result = AblationResult(PipelineConfig(), {"pose.video_mode": False, "merge.nms_iou": 0.5}, 2.0, rows,
-                            ["pose.video_mode"])
+                            culprits=["pose.video_mode"])
     fig = ablation_figure(result)
     for ax in fig.axes:
         shapes = {c.lines[0].get_gid(): c.lines[0].get_marker() for c in ax.containers}
