@@ -187,3 +187,23 @@ def test_the_legend_says_what_a_bars_shade_means_with_swatches_as_pale_and_as_fu
     # no bar, no shade to speak of
     empty = timeline_figure([], duration_s=10.0)
     assert SHADE_LEGEND not in [t.get_text() for legend in empty.legends for t in legend.get_texts()]
+
+
+def test_the_grey_stretch_after_a_long_games_end_is_named_in_the_legend_and_only_where_drawn():
+    """A 25-minute game's last row runs to 30:00, greyed past the end, and nothing said what the grey was."""
+    from matplotlib.colors import to_hex
+
+    from highlights.pipeline.outputs.timeline import AFTER_END_LEGEND
+
+    highlights = [Highlight(60.0 * i + 5, 60.0 * i + 12, "soccer_shooting", "soccer", 0.7) for i in range(0, 25, 3)]
+    fig = timeline_figure(highlights, duration_s=25 * 60 + 10)
+    greyed = [p for ax in fig.axes for p in ax.patches if p.get_gid() == "after the end"]
+    assert len(greyed) == 1
+    legend = fig.legends[0]
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert AFTER_END_LEGEND in texts
+    swatch = legend.legend_handles[texts.index(AFTER_END_LEGEND)]
+    assert to_hex(swatch.get_facecolor(), keep_alpha=False) == to_hex(greyed[0].get_facecolor(), keep_alpha=False)
+    for duration in (20 * 60.0, 100.0):  # rows that end where the game does
+        fig = timeline_figure(highlights[:2], duration_s=duration)
+        assert AFTER_END_LEGEND not in [t.get_text() for t in fig.legends[0].get_texts()]

@@ -116,6 +116,7 @@ MAX_TICKS = 11
 # ones read as drawn wrong or as another kind of item.
 SHADE_LEGEND = "paler bar: lower score"
 SHADE_SWATCH = "#555555"
+AFTER_END_LEGEND = "after the video's end"
 
 
 def bar_alpha(score: float) -> float:
@@ -167,7 +168,10 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     heights = _row_heights(rows, layouts, drawn, part_titles)
     # the first lane of each part is the predicted one; a shade is said only where a bar has one
     shaded = any(drawn_part[0][0][1] for drawn_part in drawn)
-    columns, legend_rows = _legend_columns(drawn, shaded)
+    # a long game's last row runs past its end, greyed there: said in the legend, where a grey
+    # stretch with nothing in it read as a part of the game drawn wrong
+    past_end = any(span[1] > drawn[p][1] for p, span, _ in rows)
+    columns, legend_rows = _legend_columns(drawn, shaded + past_end)
     # Figure + its own Agg canvas (not pyplot): no global state, safe inside a library.
     fig = Figure(figsize=(FIGURE_WIDTH_IN, sum(heights) + (0.3 + 0.2 * suptitle.count("\n")) * (len(parts) > 1) + 0.3
                           + 0.25 * legend_rows), dpi=100,
@@ -186,6 +190,10 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     if len(parts) > 1:
         fig.suptitle(suptitle, fontsize=TITLE_SIZE)
     handles = _legend_handles(sports, marks, colours, hatches, rank, shaded)
+    if past_end:
+        from matplotlib.patches import Patch
+
+        handles.append(Patch(facecolor=AFTER_END_COLOUR, edgecolor="#BBBBBB", linewidth=0.5, label=AFTER_END_LEGEND))
     if handles:
         from matplotlib.legend_handler import HandlerTuple
 
@@ -234,16 +242,17 @@ def _row_heights(rows, layouts: list[list[LaneLayout]], drawn, part_titles: list
     return heights
 
 
-def _legend_columns(drawn, shaded: bool) -> tuple[int, int]:
+def _legend_columns(drawn, extra: int) -> tuple[int, int]:
     """The legend's columns and rows. It goes beneath the axes, in columns: the marks' lines are
     long, and beside the axes they would take a quarter of the width from the game's time."""
     sport_names = list(dict.fromkeys(sport for lanes, _ in drawn for _, bars in lanes for _, _, sport, *_ in bars))
     mark_names = {m.legend for lanes, _ in drawn for _, bars in lanes for *_, m in bars if m}
-    # the shade's entry is as short as a sport's: it keeps a legend of sports in its columns
-    n_sports, n_marks = len(sport_names) + shaded, len(mark_names)
+    # `extra` short entries (the bars' shade, after the video's end), as short as a sport's: they
+    # keep a legend of sports in its columns
+    n_sports, n_marks = len(sport_names) + extra, len(mark_names)
     # As many columns as the widest entry lets fit across the figure: six columns of sports named
     # in 40 characters ran past both edges, the first and last sports out of the picture.
-    shade = [SHADE_LEGEND] if shaded else []
+    shade = [SHADE_LEGEND, AFTER_END_LEGEND] if extra else []
     widest = max((widest_line_pt(_legend_label(name), LEGEND_SIZE) for name in [*sport_names, *mark_names, *shade]),
                  default=0.0)
     fitting = int((FIGURE_WIDTH_IN * 72 - 24) // (widest + LEGEND_ENTRY_EXTRA_PT))
