@@ -37,7 +37,7 @@ from highlights.cli.boundary import run_script
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from bench_pipeline import make_checkpoint  # noqa: E402  (a full-size random checkpoint, shared)
+from bench_pipeline import figures_made_by, make_checkpoint  # noqa: E402  (a full-size random checkpoint, shared)
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.min_score=0.0"]
 
@@ -124,7 +124,8 @@ def main() -> None:
     scaling = rows[1]["video_hours_per_hour"] / rows[0]["video_hours_per_hour"]
     print(f"scaling, 2 workers / 1 worker: {scaling:.2f}x (n = {args.games} games of {args.minutes:g} min, "
           f"{cores} cores, load average now {os.getloadavg()[0]:.1f})")
-    figures = {"games": args.games, "minutes": args.minutes, "height": args.height, "cores": cores,
+    figures = {"made_by": figures_made_by(args, checkpoint),
+               "games": args.games, "minutes": args.minutes, "height": args.height, "cores": cores,
                "runs": rows, "scaling_2_over_1": round(scaling, 3)}
     if len(rows) > 2:
         figures["ray_over_local_2"] = round(rows[2]["video_hours_per_hour"] / rows[1]["video_hours_per_hour"], 3)

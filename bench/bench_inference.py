@@ -42,7 +42,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from highlights import __version__
 from highlights.clips.spec import DEFAULT_CLASSES, ClipSpec
+from highlights.file_hash import file_sha256
 from highlights.cli.boundary import run_script
 from highlights.model import ClipClassifier, load_checkpoint, r2plus1d_18
 from highlights.model.backends import (AUTO_ORDER, Bf16AutocastBackend, OnnxRuntimeInt8Backend,
@@ -317,7 +319,11 @@ def main(argv: list[str] | None = None) -> int:
                                          "auto_share_of_best": auto_share, "auto_seconds": picked_s,
                                          "int8": int8_verdict, "threads": args.threads,
                                          "load_average_1min": load_after, "wall_s": total_s,
-                                         "batch": batch, "model": source}, indent=2))
+                                         "batch": batch, "model": source,
+                                         "model_sha256": file_sha256(args.checkpoint) if args.checkpoint else None,
+                                         "highlights_version": __version__,
+                                         "options": {k: str(v) if isinstance(v, Path) else v
+                                                     for k, v in vars(args).items()}}, indent=2))
     return 0
 
 

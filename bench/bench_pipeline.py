@@ -59,6 +59,18 @@ SLOW = {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "
         "kinematics.enabled": False, "classifier.frames": "seek"}
 
 
+def figures_made_by(args: argparse.Namespace, checkpoint: Path | None) -> dict:
+    """What a bench's figures file records of what made them: the highlights version, the command
+    line and every option's value, and the checkpoint by content."""
+    from highlights import __version__
+    from highlights.file_hash import file_sha256
+
+    return {"highlights_version": __version__, "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
+            "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "checkpoint": ({"path": str(Path(checkpoint).resolve()), "sha256": file_sha256(checkpoint)}
+                           if checkpoint is not None else None)}
+
+
 # -- making the games and the checkpoint ------------------------------------------------------
 
 def make_checkpoint(workdir: Path) -> Path:
@@ -259,7 +271,7 @@ def main() -> None:
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
     fast = {**FAST, "classifier.checkpoint": str(checkpoint)}
 
-    summary: dict = {"fast_config": fast}
+    summary: dict = {"fast_config": fast, "made_by": figures_made_by(args, checkpoint)}
     if not args.skip_speed:
         game = make_game(args.workdir, args.minutes, 1280, 720)
         print(f"game: {game} ({game.stat().st_size / 2**20:.0f} MiB, "

@@ -33,3 +33,22 @@ def test_a_path_measured_and_cached_says_so(bench):
 def test_a_cached_choice_or_no_classifier_adds_nothing(bench):
     assert bench._speed(_run(10.0, {"choice": "cached"})) == "  6.00x real time (10.0 s)"
     assert bench._speed(_run(10.0, None)) == "  6.00x real time (10.0 s)"
+
+
+def test_the_figures_file_records_what_made_its_figures(bench, tmp_path, monkeypatch):
+    """bench_pipeline.json and bench_batch.json carry the version, the options and the checkpoint by
+    content, so a figure quoted from one can be traced to what made it."""
+    import argparse
+    import hashlib
+
+    from highlights import __version__
+
+    checkpoint = tmp_path / "best.pt"
+    checkpoint.write_bytes(b"weights")
+    monkeypatch.setattr("sys.argv", ["bench/bench_pipeline.py", "--minutes", "2"])
+    args = argparse.Namespace(minutes=2.0, workdir=tmp_path, checkpoint=None)
+    made_by = bench.figures_made_by(args, checkpoint)
+    assert made_by["highlights_version"] == __version__
+    assert made_by["command"] == ["bench_pipeline.py", "--minutes", "2"]
+    assert made_by["options"] == {"minutes": 2.0, "workdir": str(tmp_path), "checkpoint": None}
+    assert made_by["checkpoint"]["sha256"] == hashlib.sha256(b"weights").hexdigest()
