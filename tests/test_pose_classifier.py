@@ -643,6 +643,7 @@ def test_poses_an_earlier_version_or_another_mediapipe_cached_are_not_served(tmp
     import hashlib
     from dataclasses import asdict
 
+    from highlights.file_hash import file_sha256
     from highlights.pipeline import blazepose
     from highlights.pose_classifier import real_poses
     from highlights.video import PICTURES_VERSION
@@ -654,7 +655,7 @@ def test_poses_an_earlier_version_or_another_mediapipe_cached_are_not_served(tmp
     earlier_key = hashlib.sha256(json.dumps({**asdict(settings), "pictures": PICTURES_VERSION},
                                             sort_keys=True).encode()).hexdigest()[:12]
     stale = np.full((15, 17, 3), 7.0, np.float32)
-    np.savez(cache / f"{real_poses.file_sha256(clip)}-{earlier_key}.npz", keypoints=stale,
+    np.savez(cache / f"{file_sha256(clip)}-{earlier_key}.npz", keypoints=stale,
              times=np.arange(15) / 10.0, size=np.array([320, 240]))
     calls = _count_blazepose_runs(monkeypatch)
     poses = real_poses.estimate_clip_poses(clip, cache_dir=cache)

@@ -18,6 +18,7 @@ import numpy as np
 
 from highlights.atomic import OutputPathError
 from highlights.cache_dir import cache_dir
+from highlights.file_hash import file_sha256
 from highlights.npz_file import write_npz
 
 POSE_CACHE_ENV = "HIGHLIGHTS_POSE_CACHE"
@@ -87,11 +88,6 @@ def _store(entry: Path, poses: ClipPoses) -> None:
             log.warning("%s: estimated poses cannot be cached there (%s), so the next run estimates them "
                         "again; set HIGHLIGHTS_CACHE_DIR (or %s, or --pose-cache) to a folder that can be "
                         "written", folder, reason, POSE_CACHE_ENV)
-
-
-def file_sha256(path: str | Path) -> str:
-    with open(path, "rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseEstimateSettings(),
