@@ -118,9 +118,12 @@ def test_a_video_whose_clock_starts_late_counts_what_it_read_back_from_its_first
     assert stop.value.kept_until_s == pytest.approx(3609.0)  # kept on the file's own clock
     read_back: list[float] = []
     analysed: list[float] = []
+    said: list[str] = []
     detect_highlights(late, CONFIG, tmp_path / "out", progress=False, on_read_back=read_back.append,
-                      on_video_s=analysed.append)
+                      on_video_s=analysed.append, say=said.append)
     assert len(read_back) == 1 and read_back[0] == pytest.approx(9.0), read_back  # it said 3609 s
+    # The line saying so counts both numbers from the first picture too (it said 1:00:09 of 1:00:15).
+    assert len(said) == 1 and said[0].startswith("going on from 0:09 of 0:15: "), said
     assert analysed[0] < read_back[0] <= analysed[-1] == pytest.approx(15.0, abs=0.1)
 
 

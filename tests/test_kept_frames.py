@@ -79,7 +79,7 @@ def test_a_later_run_reads_back_each_finished_frame_under_its_own_plan(tmp_path)
     assert again.get(1, (None, False)) is None
     assert again.get(0, (REGION, True)) is None
     assert _same(again.get(1, ((1, 2, 30, 40), False)), _found(1))  # the same numbers, as ints
-    assert again.going_on_line(15.0).startswith("going on from 0:05 of 0:15: ")
+    assert again.going_on_line(15.0, 0.0).startswith("going on from 0:05 of 0:15: ")
 
 
 def test_a_run_going_on_writes_only_the_chunks_after_the_kept_ones(tmp_path):
@@ -100,7 +100,7 @@ def test_a_stop_keeps_the_frames_after_the_last_whole_chunk_and_a_later_run_writ
     assert stopped.kept_until_s == 7.0
     again = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
     assert again.loaded_chunks == 2 and again.loaded_tail_frames == 2 and sorted(again.loaded) == list(range(8))
-    assert again.went_on_from_s == 7.0 and again.going_on_line(15.0).startswith("going on from 0:07 of 0:15: ")
+    assert again.went_on_from_s == 7.0 and again.going_on_line(15.0, 0.0).startswith("going on from 0:07 of 0:15: ")
     for i in (6, 7):
         assert _same(again.get(i, _plan(i)), _found(i)), i
     # Stopped again before the frames it read back are passed: what is on disk stays as it was.
@@ -216,7 +216,7 @@ def test_kept_chunks_are_read_from_the_first_up_to_the_first_missing_or_foreign(
     assert again.loaded_chunks == 1 and sorted(again.loaded) == [0, 1, 2] and again.went_on_from_s == 2.0
     (kept.folder / "chunk-00000.npz").unlink()
     none = KeptFrames(KEY, fps=2.0, root=tmp_path, chunk_s=1.5)
-    assert none.loaded_chunks == 0 and none.loaded == {} and none.going_on_line(15.0) is None
+    assert none.loaded_chunks == 0 and none.loaded == {} and none.going_on_line(15.0, 0.0) is None
     assert none.kept_until_s is None
 
 

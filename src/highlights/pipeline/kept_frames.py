@@ -486,12 +486,17 @@ class KeptFrames:
     def _prune(self) -> None:
         prune_unfinished(self.root, self.folder, days=KEEP_DAYS, runs=KEEP_RUNS)
 
-    def going_on_line(self, duration_s: float) -> str | None:
-        """What the run says when it goes on from an earlier one (None when it starts over)."""
+    def going_on_line(self, duration_s: float, start_s: float) -> str | None:
+        """What the run says when it goes on from an earlier one (None when it starts over).
+        `duration_s` is where the video ends on its clock, `start_s` where its first picture lies:
+        both numbers are counted from that picture, as the progress lines count, not from the
+        clock (which starts an hour in on a camera's file kept by a stream copy)."""
         if not self.read_back or self.went_on_from_s is None:
             return None
         from highlights.pipeline.outputs.timecode import short_clock
 
-        return (f"going on from {short_clock(self.went_on_from_s)} of {short_clock(duration_s)}: the people in "
+        went_on_s = max(0.0, self.went_on_from_s - start_s)
+        length_s = max(0.0, duration_s - start_s)
+        return (f"going on from {short_clock(went_on_s)} of {short_clock(length_s)}: the people in "
                 f"the frames before were found by an earlier run of this video with the same analysis, "
                 f"candidates, detection and pose settings (kept in {self.folder}) and are read back, not found again")

@@ -195,7 +195,7 @@ def run_pipeline(video_path: str | Path, config: PipelineConfig | None = None, *
                          gt_path=Path(gt_path), cache=cache, progress=bars, kept_frames=kept_frames,
                          file_state=before)
     if kept_frames is not None and say is not None:
-        going_on = kept_frames.going_on_line(float(info.duration_s))
+        going_on = kept_frames.going_on_line(float(info.duration_s), float(info.start_s))
         if going_on:
             say(going_on)
     try:
