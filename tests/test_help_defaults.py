@@ -150,3 +150,17 @@ def test_the_workers_help_says_how_batch_plans_them():
 
     assert "half the cores, two threads each" in _option_help(("detect",))["--workers"]
     assert [plan_workers(None, cores) for cores in (2, 8, 16)] == [(1, 2), (4, 2), (8, 2)]
+
+
+def test_the_threads_per_worker_help_says_how_batch_plans_them(monkeypatch):
+    """Left out, the threads per game are cores / workers, locally and on Ray where --workers is
+    given; on Ray without --workers each game's task asks for 2 CPUs."""
+    import highlights.batch.worker as worker
+    from highlights.batch.runner import make_engine
+
+    monkeypatch.setattr(worker, "available_cores", lambda: 12)
+    said = _option_help(("detect",))["--threads-per-worker"]
+    assert "default: cores / workers" in said and "on Ray without --workers, 2" in said, said
+    assert worker.plan_workers(3) == (3, 4)  # locally: 12 cores / 3 workers
+    assert make_engine("ray", workers=None, threads=None, address=None).threads == 2
+    assert make_engine("ray", workers=3, threads=None, address=None).threads == 4

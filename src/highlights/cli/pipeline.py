@@ -103,8 +103,8 @@ def detect(
         None, "--workers", help="Batch: games at once (default: half the cores, two threads each)"),
     threads: Optional[int] = typer.Option(
         None, "--threads-per-worker", min=1,
-        help="Batch: torch/OpenCV threads per game (default: cores / workers; on Ray, 2: the CPUs each game's "
-             "task asks for)"),
+        help="Batch: torch/OpenCV threads per game, on Ray the CPUs each game's task asks for (default: "
+             "cores / workers; on Ray without --workers, 2)"),
     engine: str = typer.Option("local", "--engine", help="Batch: local (worker processes) or ray"),
     address: Optional[str] = typer.Option(
         None, "--address", help="Batch on Ray: the cluster to join (e.g. auto); default a local Ray instance"),
