@@ -57,3 +57,28 @@ def test_no_action_window_and_a_model_without_sports_read_nothing():
     mixed_club = ("volleyball_spike", "rest", "none")
     rest_only = read_sport(mixed_club, [np.array([0.0, 0.8, 0.2])], [True])
     assert rest_only.outcome == "no_sport_action" and rest_only.sport is None
+
+
+@pytest.mark.parametrize("sport, auto", [("auto", True), ("Auto", True), (" AUTO ", True), ("soccer", False),
+                                         ("", False), (None, False), ("autos", False)])
+def test_auto_is_asked_for_in_any_case_and_with_spaces_around_it(sport, auto):
+    from highlights.pipeline.sport_vote import is_auto
+
+    assert is_auto(sport) is auto
+
+
+def test_a_sport_of_several_classes_gets_its_classes_weight_together():
+    # One window that splits 0.35/0.35 between two soccer classes and gives basketball 0.3: soccer
+    # holds 0.7 of the weight. Its best class alone (0.35) would not be a clear majority.
+    classes = ("basketball_layup", "soccer_shooting", "soccer_pass", "none")
+    reading = read_sport(classes, [np.array([0.3, 0.35, 0.35, 0.0])], [True])
+    assert reading.outcome == "read" and reading.sport == "soccer"
+    assert reading.weights == pytest.approx({"basketball": 0.3, "soccer": 0.7})
+
+
+def test_the_record_keeps_the_share_and_weights_to_four_digits():
+    probs = [np.array([0.0, 0.45, 0.5, 0.05]), np.array([0.0, 0.45, 0.5, 0.05]), np.array([0.0, 0.9, 0.0, 0.1])]
+    record = read_sport(CLASSES, probs, [True, True, True]).to_dict()
+    assert record == {"rule": "auto", "sport": "basketball", "outcome": "read", "leader": "basketball",
+                      "share": 0.6429, "windows": 3, "min_share": MIN_SHARE,
+                      "weights": {"baseball": 0.0, "basketball": 1.8, "soccer": 1.0}}
