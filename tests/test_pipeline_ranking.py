@@ -577,3 +577,11 @@ def test_a_feature_that_varies_only_by_rounding_takes_no_weight_on_another_game(
         c.evidence["shot"] = {"sport_share": share}
     assert abs(cal.score(elsewhere[0.9]) - cal.score(elsewhere[1.0])) < 0.01
     assert 0.05 < cal.score(elsewhere[0.9]) < 0.95
+
+
+def test_a_key_moment_at_the_first_instant_is_kept_not_taken_for_a_missing_one():
+    from highlights.events.interval import key_moment
+
+    assert key_moment(0.0, 4.0, 0.0) == 0.0  # a serve at 0:00, the video's first frame
+    assert key_moment(0.0, 4.0, None) == 2.0
+    assert key_moment(10.0, 14.0, 11.5) == 11.5
