@@ -100,6 +100,13 @@ def test_a_new_moment_is_not_taken_for_a_copy_of_a_parent_clip_cut_from_the_same
     (json.dumps({"source_video": "/g.mp4", "start_s": "soon", "end_s": 2}), None),
     (json.dumps(["/g.mp4", 1, 2]), None),
     ("{not json", None),
+    (json.dumps({"source_video": "/g.mp4", "start_s": 2, "end_s": 2}), None),  # holds no moment
+    (json.dumps({"source_video": "", "start_s": 1, "end_s": 2}), None),
+    (json.dumps({"source_video": 7, "start_s": 1, "end_s": 2}), None),
+    (json.dumps({"source_video": "/g.mp4", "start_s": None, "end_s": 2}), None),
+    (json.dumps({"source_video": "/g.mp4", "start_s": float("nan"), "end_s": 2}), None),
+    (json.dumps({"source_video": "/g.mp4", "start_s": 1, "end_s": float("inf")}), None),
+    (json.dumps({"source_video": "/g.mp4", "start_s": 1}), None),
 ])
 def test_a_span_is_read_only_from_provenance_that_names_one_whole(text, span):
     assert cut_span(text) == span
@@ -118,5 +125,6 @@ def test_the_seconds_two_cuts_share_are_counted_on_one_video_only():
     assert a.shared_s(CutSpan("/g.mp4", 2.0, 3.0)) == 0.5
     assert a.shared_s(CutSpan("/g.mp4", 0.0, 9.0)) == 1.5
     assert a.shared_s(CutSpan("/g.mp4", 2.5, 3.0)) == 0.0
+    assert a.shared_s(CutSpan("/g.mp4", 5.0, 6.0)) == 0.0  # apart on one video: nothing shared, not less
     assert a.shared_s(CutSpan("/other.mp4", 1.0, 2.5)) == 0.0
     assert a.shared_s(None) == 0.0
