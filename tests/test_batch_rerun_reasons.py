@@ -159,3 +159,9 @@ def test_the_earlier_settings_are_read_only_from_a_highlights_json_that_holds_th
     stored.write_text(json.dumps({"config": {}}))
     assert earlier_settings(tmp_path, {"game_id": "alpha", "files": {}}) is None   # no highlights.json named
     assert earlier_settings(tmp_path, {"game_id": "bravo", "files": {"json": "highlights.json"}}) is None
+
+
+def test_a_top_level_value_is_a_change_only_where_it_differs():
+    # highlights.json's config may hold values outside any section (its format number).
+    assert changed_settings({"format": 1, "merge": {"x": 1}}, {"format": 1, "merge": {"x": 1}}) == {}
+    assert changed_settings({"format": 1}, {"format": 2}) == {"format": (1, 2)}
