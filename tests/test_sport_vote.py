@@ -82,3 +82,5 @@ def test_the_record_keeps_the_share_and_weights_to_four_digits():
     assert record == {"rule": "auto", "sport": "basketball", "outcome": "read", "leader": "basketball",
                       "share": 0.6429, "windows": 3, "min_share": MIN_SHARE,
                       "weights": {"baseball": 0.0, "basketball": 1.8, "soccer": 1.0}}
+    thirds = read_sport(CLASSES, [np.array([0.0, 2 / 3, 1 / 3, 0.0])], [True]).to_dict()
+    assert (thirds["share"], thirds["weights"]) == (0.6667, {"baseball": 0.0, "basketball": 0.6667, "soccer": 0.3333})
