@@ -38,3 +38,11 @@ def test_the_nearest_item_to_each_time_and_a_tie_to_the_earlier():
 
 def test_window_times_are_the_centres_of_equal_bins():
     np.testing.assert_allclose(window_times(2.0, 4.0, 4), [2.25, 2.75, 3.25, 3.75])
+
+
+
+def test_items_of_one_timestamp_give_the_earlier_whichever_side_the_time_lies():
+    ring: TimeRing[str] = TimeRing(span_s=10.0, capacity=10)
+    ring.push(1.0, "a")
+    ring.push(1.0, "b")  # a duplicated timestamp: equally near every time, so the earlier
+    assert ring.nearest(np.array([0.0, 1.0, 3.0])) == ["a", "a", "a"]
