@@ -95,3 +95,11 @@ def test_a_copy_that_cannot_be_read_is_left_to_fail_as_its_own_game(tmp_path, mo
     monkeypatch.setattr(hashes, "cached_file_sha256", refused)
     games = _uploads(tmp_path, {"alpha": 10, "bravo": 10, "charlie": 10})
     assert {gid: g.game_id for gid, g in same_video_as(games).items()} == {"bravo": "alpha"}
+
+
+def test_a_video_gone_before_the_comparison_is_left_to_fail_as_its_own_game(tmp_path):
+    from highlights.batch.duplicate_uploads import same_video_as
+
+    games = _uploads(tmp_path, {"alpha": 10, "bravo": 10, "gone": 10})
+    (tmp_path / "gone.mp4").unlink()  # deleted between the listing and the batch's start
+    assert {gid: g.game_id for gid, g in same_video_as(games).items()} == {"bravo": "alpha"}
