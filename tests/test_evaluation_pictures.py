@@ -14,7 +14,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.eval_timeline import eval_timeline_figure
 from highlights.pipeline.evaluation import Rate, ToleranceScore, score_at
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.timeline import SHADE_LEGEND
+from highlights.pipeline.outputs.timeline import AFTER_END_LEGEND, AFTER_HALF_LEGEND, SHADE_LEGEND
 
 
 def _event(i: int, label: str, key: float, half: int | None = None):
@@ -381,3 +381,13 @@ def test_a_change_that_costs_recall_is_told_by_its_marks_shape_as_well_as_its_co
         culprit = shapes.pop(f"{what} only pose.video_mode=false")
         assert set(shapes.values()) and culprit not in set(shapes.values())
     assert "square" in fig.get_suptitle()
+
+
+def test_the_grey_past_a_long_halfs_end_is_named_as_the_halfs_end():
+    """Halves of 25 minutes run in rows to 30:00: the grey past each is after its half, not after the video."""
+    events = [_event(0, "Goal", 1500.0, 1), _event(1, "Goal", 1500.0, 2)]
+    highlights = [Highlight(1499.0, 1501.0, "Goal", "soccer", 0.9)] * 2
+    fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0), highlight_halves=[1, 2])
+    assert [p.get_gid() for ax in fig.axes for p in ax.patches].count("after the end") == 2
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert AFTER_HALF_LEGEND in legend and AFTER_END_LEGEND not in legend

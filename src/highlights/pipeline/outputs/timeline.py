@@ -117,6 +117,7 @@ MAX_TICKS = 11
 SHADE_LEGEND = "paler bar: lower score"
 SHADE_SWATCH = "#555555"
 AFTER_END_LEGEND = "after the video's end"
+AFTER_HALF_LEGEND = "after the half's end"  # a match filmed as two halves, an axis each
 
 
 def bar_alpha(score: float) -> float:
@@ -193,7 +194,8 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     if past_end:
         from matplotlib.patches import Patch
 
-        handles.append(Patch(facecolor=AFTER_END_COLOUR, edgecolor="#BBBBBB", linewidth=0.5, label=AFTER_END_LEGEND))
+        handles.append(Patch(facecolor=AFTER_END_COLOUR, edgecolor="#BBBBBB", linewidth=0.5,
+                             label=AFTER_HALF_LEGEND if len(parts) > 1 else AFTER_END_LEGEND))
     if handles:
         from matplotlib.legend_handler import HandlerTuple
 
