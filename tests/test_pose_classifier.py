@@ -139,6 +139,8 @@ def test_train_writes_a_weights_only_checkpoint_with_provenance(trained):
     assert provenance["training_data"]["windows"] == 400
     assert provenance["generator"].startswith("highlights synth")
     assert provenance["highlights_version"] == payload["meta"]["provenance"]["highlights_version"] == __version__
+    # the whole config, not a subset (the checkpoint keeps tuples that JSON writes as lists)
+    assert provenance["train_config"] == json.loads(json.dumps(payload["meta"]["train_config"]))
     # It learnt the generator's classes: well above chance (0.25) on held-out synthetic windows.
     assert provenance["validation"]["clean"]["accuracy"] > 0.5
 

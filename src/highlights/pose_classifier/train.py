@@ -527,7 +527,9 @@ def write_best(out: Path, clf: PoseClassifier, meta: dict, provenance: dict, con
                "feature_version": clf.feature_version, "aggregation": config.aggregation,
                # A model without `none` answers each clip's most probable class.
                "action_threshold": clf.action_threshold if clf.none_index is not None else None,
-               "bytes": len(data)}
+               "bytes": len(data),
+               # whole, as best.pt holds it: the summary is read without torch
+               "train_config": config.to_dict()}
     with written_together():
         atomic_write_json(out / "best.json", summary, indent=2)
         atomic_write_bytes(path, data)
