@@ -262,15 +262,16 @@ def loaded(path: Path, folder: Path):
 # Places that hold how long something took or when it was done: they differ between any two runs,
 # whether or not the two uninterrupted runs happened to agree on them.
 TIMING_WORDS = ("seconds", "speed", "created", "finished", "started", "wait", "per_s", "_at", "elapsed", "wall_s")
-# What a run that went on says of it: a batch game's `went_on`, a game a stopped batch had finished
-# counted as `reused` and not among the video hours this run processed. There by design, not a
-# difference in the outputs.
-GOING_ON_NOTES = ("went_on", "reused", "video_hours_processed")
+# Places that differ by design: what a run that went on says of it (a batch game's `went_on`, a
+# game a stopped batch had finished counted as `reused` and not among the video hours this run
+# processed), and how the inference path was chosen, timed on the machine as it was then
+# (docs/datasets.md, "Running a command again").
+BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend_selection")
 
 
 def differs_by_design(place: str) -> bool:
     parts = place.replace("[", ".[").split(".")
-    return any(word in part for part in parts for word in TIMING_WORDS) or any(p in GOING_ON_NOTES for p in parts)
+    return any(word in part for part in parts for word in TIMING_WORDS) or any(p in BY_DESIGN for p in parts)
 
 
 def differences(a, b, where: str = "") -> list[str]:
