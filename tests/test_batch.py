@@ -183,7 +183,11 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
     assert (out / "alpha" / GAME_RECORD).is_file() and (out / "charlie" / GAME_RECORD).is_file()
     assert not (out / "lost").exists() and not (out / "bravo").exists()
     with open(out / "index.csv", newline="") as f:
-        assert {r["game_id"]: r["error"] for r in csv.DictReader(f)}["lost"] == games[1].error
+        csv_rows = {r["game_id"]: r for r in csv.DictReader(f)}
+    assert csv_rows["lost"]["error"] == games[1].error
+    # each done game's row names the models that made it, by content, as its record does
+    assert all(csv_rows[r["game_id"]]["model_sha256"] == (r["model_sha256"] or "") for r in index["games"]
+               if r["status"] == "done")
     from html import escape
 
     assert escape(games[1].error) in (out / "index.html").read_text()

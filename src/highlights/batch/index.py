@@ -22,6 +22,9 @@ INDEX_NAMES = {"json": "index.json", "csv": "index.csv", "html": "index.html"}
 CSV_COLUMNS = ("game_id", "status", "reused", "other_batch", "video", "sport", "sport_read", "duration_s", "highlights",
                "by_label",
                "seconds", "speed_x_realtime", "error", "warning", "page", "worker", "finished_at",
+               # the models that made its highlights, by content: a reused or earlier batch's game may
+               # have been made by others than this run's, and a spreadsheet pools rows
+               "model_sha256",
                # against the game's annotations (empty without): counts, for a spreadsheet to pool
                "events", "found", "recall", "shown", "shown_recall",
                # why those are no test, where a model of the run has seen the game (one line per model)
