@@ -39,6 +39,16 @@ def test_every_word_of_the_confusion_matrix_lies_inside_the_picture_and_no_class
         plt.close(fig)
 
 
+def test_the_axes_say_which_class_each_runs_along():
+    """Named just "true" and "predicted", a row could be read as either."""
+    fig = confusion_figure(_diagonal(["baseball_swing", "none"]))
+    try:
+        ax = fig.axes[0]
+        assert (ax.get_ylabel(), ax.get_xlabel()) == ("true class (rows)", "predicted class (columns)")
+    finally:
+        plt.close(fig)
+
+
 def test_the_colour_scale_counts_whole_clips_from_none():
     """One class of 5 clips had a scale from 4.5 to 5.5 in tenths of a clip, its cell the middle blue."""
     fig = confusion_figure(report_from_confusion(["none"], [[5]], n_bootstrap=20))

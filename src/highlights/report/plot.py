@@ -92,8 +92,10 @@ def confusion_figure(report: dict):
         ax.set_xticks(range(n), labels=labels, rotation=SLANT, ha="right", rotation_mode="anchor",
                       fontsize=TICK_FONT_SIZE)
     ax.set_yticks(range(n), labels=labels, fontsize=TICK_FONT_SIZE)
-    ax.set_xlabel(cm["columns"])
-    ax.set_ylabel(cm["rows"])
+    # The axes named in words, each with its side of the matrix: "true"/"predicted" alone left a
+    # reader to guess which way a row runs, the ambiguity the report exists to remove.
+    ax.set_xlabel(f"{cm['columns']} class (columns)")
+    ax.set_ylabel(f"{cm['rows']} class (rows)")
     ax.set_title(confusion_title(report), fontsize=TITLE_SIZE)
     # Each count in black or white by its own cell's colour: a fixed switch at half the largest
     # count put white on the mid blues, where it reads at about 2.5:1.
