@@ -41,8 +41,6 @@ It then estimates what dropping the test games' speed-keyed highlights above tha
 from __future__ import annotations
 
 import argparse
-import pickle
-import tempfile
 import warnings
 from collections import Counter
 from pathlib import Path
@@ -173,7 +171,6 @@ def collect(workdir: Path, seeds: list[int]) -> list[dict]:
     kinematics stage measured the trigger on (over the candidate window it was found in)."""
     import highlights.pipeline.stages.joint_kinematics as stage
     from highlights.events import load_annotation
-    from highlights.pipeline.run import frame_outputs
 
     sys_path_bench()
     import bench_synthetic_game as game_bench
@@ -195,8 +192,7 @@ def collect(workdir: Path, seeds: list[int]) -> list[dict]:
         for seed in seeds:
             video, ann_path = game_bench.make_game(workdir, 5.0, "640x360", seed, f"test{seed}")
             ann = load_annotation(ann_path)
-            frames = video.with_name(video.stem + ".frames.pkl")
-            cache = frame_outputs(pickle.loads(frames.read_bytes())) if frames.is_file() else {}
+            cache = game_bench.frames_kept_beside(video)
             seen.clear()
             result, score, secs = game_bench.run(video, ann, {}, cache)
             print(f"seed {seed}: recall {score.recall.hits}/{score.recall.total}, precision "
@@ -306,9 +302,11 @@ def is_locomotion(motion) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
-                        help="the synthetic-game bench's folder: its games, and its kept frames where present")
-    parser.add_argument("--test-seeds", default="202,203,204", help="comma-separated seeds of the test games")
+    sys_path_bench()
+    import bench_synthetic_game as game_bench
+
+    game_bench.add_test_game_options(
+        parser, "the synthetic-game bench's folder: its games, and its kept frames where present")
     parser.add_argument("--keep", type=Path, default=None,
                         help="a pickle the test games' highlights and tracks are kept in and read back from")
     parser.add_argument("--reach", type=float, default=2.0, help="seconds either side of the trigger scored")
@@ -320,15 +318,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.train_games < 0:
         parser.error(f"--train-games {args.train_games}: a number of games, 0 or more")
 
-    seeds = [int(s) for s in args.test_seeds.split(",") if s.strip()]
-    if args.keep is not None and args.keep.is_file():
-        highlights = pickle.loads(args.keep.read_bytes())
-    else:
-        highlights = collect(args.workdir, seeds)
-        if args.keep is not None:
-            from highlights.atomic import atomic_write_bytes
-
-            atomic_write_bytes(args.keep, pickle.dumps(highlights))
+    seeds = game_bench.seeds_of(args.test_seeds)
+    highlights = game_bench.kept_or_made(args.keep, lambda: collect(args.workdir, seeds))
     keyed = [h for h in highlights if h["trigger"] in ("wrist_speed", "ankle_speed") and len(h["times"])]
     names = [f"{m}:{s}" for m in MEASURES for s in SIGNALS]
     for h in keyed:
@@ -372,14 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.train_games:
         kept_train = (args.keep.with_name(f"{args.keep.stem}.train{args.train_games}.reach{args.reach:g}.pkl")
                       if args.keep else None)
-        if kept_train is not None and kept_train.is_file():
-            triggers = pickle.loads(kept_train.read_bytes())
-        else:
-            triggers = training_triggers(args.train_games, args.reach)
-            if kept_train is not None:
-                from highlights.atomic import atomic_write_bytes
-
-                atomic_write_bytes(kept_train, pickle.dumps(triggers))
+        triggers = game_bench.kept_or_made(kept_train, lambda: training_triggers(args.train_games, args.reach))
         near = [t for t in triggers if t["near_event"]]
         loco = [t for t in triggers if not t["near_event"] and is_locomotion(t["motion"])]
         print(f"\ntraining games: {len(triggers)} speed triggers, {len(near)} within 0.5 s of an event, "

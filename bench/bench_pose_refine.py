@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import pickle
 import sys
-import tempfile
 import time
 import warnings
 from collections import Counter, defaultdict
@@ -42,7 +41,8 @@ from highlights.cli.boundary import run_script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_synthetic_game import classify_highlights, load_truth_boxes, game_plan, who  # noqa: E402
+from bench_synthetic_game import (add_test_game_options, classify_highlights, game_plan, load_truth_boxes,  # noqa: E402
+                                  seeds_of, who)
 
 L_WRIST, R_WRIST, L_ANKLE, R_ANKLE = 9, 10, 15, 16
 APART_BH = 0.1  # true ankles closer than this: which is which cannot be told
@@ -203,9 +203,7 @@ def with_unseen(kp: np.ndarray | None, min_visibility: float) -> np.ndarray:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
-                        help="where bench_synthetic_game.py --keep-frames left the test games")
-    parser.add_argument("--test-seeds", default="202,203,204", help="comma-separated seeds of the test games")
+    add_test_game_options(parser, "where bench_synthetic_game.py --keep-frames left the test games")
     parser.add_argument("--margins", default="0.25,0.4",
                         help="comma-separated shares the crop is widened by around the track's box")
     args = parser.parse_args(argv)
@@ -223,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     estimates = ["generator's truth", "MoveNet"] + [f"BlazePose, {where} crop +{m:.0%}" for where in ("analysis", "video") for m in margins]
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     timing: list[float] = []
-    for seed in (int(s) for s in args.test_seeds.split(",") if s.strip()):
+    for seed in seeds_of(args.test_seeds):
         video = args.workdir / f"test{seed}.mp4"
         kept = args.workdir / f"test{seed}.frames.pkl"
         if not kept.is_file():

@@ -47,9 +47,7 @@ them (`<keep>.train<N>.pkl`).
 from __future__ import annotations
 
 import argparse
-import pickle
 import sys
-import tempfile
 import time
 import warnings
 from collections import Counter
@@ -152,7 +150,6 @@ def collect(workdir: Path, seeds: list[int], overrides: dict, probabilities: Tra
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.kinematics import tracks_of
     from highlights.pipeline.records import FrameRecord
-    from highlights.pipeline.run import frame_outputs
 
     kept: list[FrameRecord] = []
 
@@ -172,8 +169,7 @@ def collect(workdir: Path, seeds: list[int], overrides: dict, probabilities: Tra
         for seed in seeds:
             video, ann_path = game_bench.make_game(workdir, 5.0, "640x360", seed, f"test{seed}")
             ann = load_annotation(ann_path)
-            frames = video.with_name(video.stem + ".frames.pkl")
-            cache = frame_outputs(pickle.loads(frames.read_bytes())) if frames.is_file() and not overrides else {}
+            cache = game_bench.frames_kept_beside(video) if not overrides else {}
             kept.clear()
             result, score, secs = game_bench.run(video, ann, overrides, cache)
             tracks = {str(t): v for t, v in tracks_of(kept, pose.min_visibility, pose.side_continuity).items()}
@@ -274,22 +270,10 @@ def ranking(rows: list[dict], title: str) -> None:
         print(auc_line("", [h["scores"][s] for h in s_right], [h["scores"][s] for h in s_false]))
 
 
-def kept_or_made(path: Path | None, make):
-    if path is not None and path.is_file():
-        return pickle.loads(path.read_bytes())
-    value = make()
-    if path is not None:
-        from highlights.atomic import atomic_write_bytes
-
-        atomic_write_bytes(path, pickle.dumps(value))
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
-                        help="the synthetic-game bench's folder: its games, and its kept frames where present")
-    parser.add_argument("--test-seeds", default="202,203,204", help="comma-separated seeds of the test games")
+    game_bench.add_test_game_options(
+        parser, "the synthetic-game bench's folder: its games, and its kept frames where present")
     parser.add_argument("--keep", type=Path, default=None,
                         help="a file name the highlights and scores are kept beside and read back from")
     parser.add_argument("--train-games", type=int, default=0,
@@ -303,13 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.evaluation import Rate
 
-    seeds = [int(s) for s in args.test_seeds.split(",") if s.strip()]
+    seeds = game_bench.seeds_of(args.test_seeds)
     probabilities = TrackProbabilities(PipelineConfig().classifier.window_s)
     keep = (lambda suffix: args.keep.with_name(f"{args.keep.name}.{suffix}.pkl")) if args.keep else (lambda _: None)
-    runs = {"MoveNet's poses (the default config)": kept_or_made(
+    runs = {"MoveNet's poses (the default config)": game_bench.kept_or_made(
         keep("movenet"), lambda: collect(args.workdir, seeds, {}, probabilities))}
     if not args.skip_gt:
-        runs["the generator's poses"] = kept_or_made(
+        runs["the generator's poses"] = game_bench.kept_or_made(
             keep("gt"), lambda: collect(args.workdir, seeds, dict(game_bench.GT), probabilities))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
@@ -322,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.train_games:
         return 0
     calls, seconds = probabilities.calls.copy(), probabilities.seconds.copy()
-    triggers = kept_or_made(keep(f"train{args.train_games}"),
+    triggers = game_bench.kept_or_made(keep(f"train{args.train_games}"),
                             lambda: training_triggers(args.train_games, probabilities))
     if probabilities.calls - calls:
         print("training games: windows classified " + cost(probabilities.calls - calls, probabilities.seconds - seconds))

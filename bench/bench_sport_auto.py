@@ -15,23 +15,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_synthetic_game import TOLERANCE_S, make_game  # noqa: E402
+from bench_synthetic_game import TOLERANCE_S, add_test_game_options, make_game, seeds_of  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
     parser.add_argument("--size", default="640x360", help="frame size of the games, WxH")
-    parser.add_argument("--test-seeds", default="202,203,204",
-                        help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
-                        help="where the games are kept and reused (the synthetic-game bench's by default)")
+    add_test_game_options(parser, "where the games are kept and reused (the synthetic-game bench's by default)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
                         help="a pipeline setting for both runs, as `highlights detect --set` takes it (repeatable)")
     args = parser.parse_args()
@@ -45,7 +41,7 @@ def main() -> None:
     base = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
                                             **parse_assignments(args.sets)})
     totals: Counter = Counter()
-    for seed in (int(s) for s in args.test_seeds.split(",")):
+    for seed in seeds_of(args.test_seeds):
         video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}")
         ann = load_annotation(ann_path)
         events = list(ann.events)

@@ -114,6 +114,46 @@ def share(text: str) -> float:
     return value
 
 
+WORKDIR = Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game"
+
+
+def add_test_game_options(parser: argparse.ArgumentParser, workdir_help: str) -> None:
+    """`--workdir` and `--test-seeds`, as the benches that read this bench's test games take them."""
+    parser.add_argument("--workdir", type=Path, default=WORKDIR, help=workdir_help)
+    parser.add_argument("--test-seeds", default="202,203,204", help="comma-separated seeds of the test games")
+
+
+def seeds_of(text: str) -> list[int]:
+    """The seeds of a comma-separated seeds option."""
+    return [int(s) for s in text.split(",") if s.strip()]
+
+
+def frames_kept_beside(video: Path) -> dict:
+    """The detection and pose outputs `--keep-frames` kept beside `video` (NAME.frames.pkl), as a
+    run's cache; empty where none were kept."""
+    import pickle
+
+    from highlights.pipeline.run import frame_outputs
+
+    path = video.with_name(video.stem + ".frames.pkl")
+    return frame_outputs(pickle.loads(path.read_bytes())) if path.is_file() else {}
+
+
+def kept_or_made(path: Path | None, make):
+    """`make()`'s value, pickled at `path` and read back from there by the next run with the same
+    `path`; made each time where `path` is None."""
+    import pickle
+
+    if path is not None and path.is_file():
+        return pickle.loads(path.read_bytes())
+    value = make()
+    if path is not None:
+        from highlights.atomic import atomic_write_bytes
+
+        atomic_write_bytes(path, pickle.dumps(value))
+    return value
+
+
 def make_game(folder: Path, minutes: float, size: str, seed: int, name: str,
               bursts: float = 0.0) -> tuple[Path, Path]:
     from highlights.progress import progress_bar
@@ -553,8 +593,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
     parser.add_argument("--fit-seed", type=int, default=101,
                         help="seed of the game the calibration and score floor are fitted on (none made with --skip-gt)")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game",
-                        help="where the games are kept and reused")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR, help="where the games are kept and reused")
     parser.add_argument("--skip-movenet", action="store_true",
                         help="leave out the default config's run with MoveNet (1)")
     parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs (and the fit game only they read)")
@@ -581,7 +620,7 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.pipeline.config import PipelineConfig, parse_assignments
     from highlights.pipeline.evaluation import Rate, shown_in_reel
 
-    seeds = [int(s) for s in args.test_seeds.split(",") if s.strip()]
+    seeds = seeds_of(args.test_seeds)
     if args.fit_seed in seeds and not args.skip_gt:
         parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
     from highlights.pose_classifier.game_data import HELD_OUT_GAME_SEEDS
@@ -589,7 +628,7 @@ def main(argv: list[str] | None = None) -> int:
     def held_out(option: str, text: str, purpose: str, does: str) -> list[int]:
         """The seeds of a held-out games option, refused when one is a test, fit, demo or training
         game's: what is chosen or fitted on these games would be tuned on the games it is judged on."""
-        chosen = [int(s) for s in text.split(",") if s.strip()]
+        chosen = seeds_of(text)
         clash = sorted(set(chosen) & (set(seeds) | {args.fit_seed} | HELD_OUT_GAME_SEEDS))
         if clash:
             parser.error(f"{option} {', '.join(map(str, clash))}: a test, fit or demo game's seed; the {purpose} "
@@ -652,12 +691,7 @@ def main(argv: list[str] | None = None) -> int:
         return video.with_name(video.stem + ".frames.pkl")
 
     def kept_frames(seed: int) -> dict:
-        import pickle
-
-        from highlights.pipeline.run import frame_outputs
-
-        path = frames_file(seed)
-        return frame_outputs(pickle.loads(path.read_bytes())) if path.is_file() else {}
+        return frames_kept_beside(next(video for s, video, _ in tests if s == seed))
 
     def keep_frames(caches_used: dict) -> None:
         import pickle

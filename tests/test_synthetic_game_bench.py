@@ -227,3 +227,29 @@ def test_the_misses_on_a_game_with_bursts_say_how_many_were_a_bursts_second_acti
     # Without the plan nothing is said of bursts.
     bench.print_breakdown("no detection", [(result, ann, truth, None)])
     assert "burst" not in capsys.readouterr().out
+
+
+def test_a_kept_value_is_read_back_and_not_made_again(bench, tmp_path):
+    """What a bench reading the test games keeps (`--keep`): made once, then read from its pickle."""
+    made = []
+
+    def make():
+        made.append(1)
+        return {"highlights": [len(made)]}
+
+    keep = tmp_path / "kept.pkl"
+    assert bench.kept_or_made(keep, make) == {"highlights": [1]}
+    assert bench.kept_or_made(keep, make) == {"highlights": [1]} and len(made) == 1
+    assert bench.kept_or_made(None, make) == {"highlights": [2]}  # nothing kept: made each time
+    assert [p.name for p in tmp_path.iterdir()] == ["kept.pkl"]
+
+
+def test_frames_kept_beside_a_game_are_read_as_a_runs_cache_and_none_kept_read_as_empty(bench, tmp_path):
+    import pickle
+
+    video = tmp_path / "test7.mp4"
+    assert bench.frames_kept_beside(video) == {}
+    kept = {("frame", "detection", 0): [1.0, 2.0], ("window", 0): [0.5]}
+    (tmp_path / "test7.frames.pkl").write_bytes(pickle.dumps(kept))
+    # Only the per-frame outputs serve as a cache: a window's probability depends on the model file.
+    assert bench.frames_kept_beside(video) == {("frame", "detection", 0): [1.0, 2.0]}
