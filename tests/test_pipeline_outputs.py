@@ -371,7 +371,25 @@ def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):
     parser = _Page()
     parser.feed(page)
     text = "".join(parser.text)
-    assert "2 highlights, 6.0 s of reel" in text and "(100.0% kept)" in text
+    assert "2 highlights, 6.0 s of footage" in text and "(100.0% kept)" in text
+
+
+def test_the_pages_summary_speaks_of_a_reel_only_where_one_is_written(tmp_path: Path):
+    """A page written by a library caller without a reel said "4.0 s of reel", naming a file that
+    is not there, and a page whose reel could not be written said the same."""
+    from highlights.pipeline.outputs.reel import ReelResult
+
+    two = _highlights()[:2]
+
+    def summary(media):
+        page = render_html(two, tmp_path, source_name="game.mp4", duration_s=10.0, media=media)
+        return re.search(r'<p class="summary">([^<]*)</p>', page).group(1)
+
+    for media in (None, ReelResult(fps=25.0)):
+        text = summary(media)
+        assert "2 highlights, " in text and " s of footage" in text and "reel" not in text
+    written = summary(ReelResult(fps=25.0, reel_path=tmp_path / "game_reel.mp4"))
+    assert " s of reel" in written and "footage" not in written
 
 
 def test_the_page_says_what_set_the_length_of_a_reel_of_the_best_ranked(tmp_path: Path):
@@ -501,7 +519,7 @@ def test_the_pages_summary_counts_one_highlight_and_one_event_in_the_singular(tm
     parser = _Page()
     parser.feed(render_html(one, tmp_path, source_name="game.mp4", duration_s=10.0, annotation=annotation))
     text = "".join(parser.text)
-    assert "1 highlight, 2.0 s of reel" in text and "; 1 annotated event" in text and "event(s)" not in text
+    assert "1 highlight, 2.0 s of footage" in text and "; 1 annotated event" in text and "event(s)" not in text
 
 
 def test_writing_a_timeline_leaves_pyplot_unimported(tmp_path: Path):

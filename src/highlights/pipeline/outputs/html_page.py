@@ -271,9 +271,10 @@ def _summary(ordered: Sequence[Highlight], truth: Sequence[Any], *, duration_s: 
     """The line under the title: how many highlights and their seconds, the game's length and the
     share kept, what a capped reel holds, and how many events were annotated."""
     total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
-    summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of reel"
-    if held is not None and not all(held):
-        summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of footage"
+    # "of reel" only where the whole of it is in a reel written beside the page: a caller of the
+    # library may write the page alone, and a capped reel holds only some of the footage.
+    whole_reel = media is not None and media.reel_path is not None and (held is None or all(held))
+    summary = f"{counted(len(ordered), 'highlight')}, {total:.1f} s of {'reel' if whole_reel else 'footage'}"
     if not ordered:  # no reel is written: "0.0 s of reel" named a file that is not there
         summary = counted(0, "highlight")
     if duration_s:
