@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 from highlights.batch import collect_games, run_batch
 from highlights.clips.clip_id import clip_id_of
@@ -15,16 +16,21 @@ from tests.pipeline_fixtures import FixtureEvent, make_game
 from tests.worker_settings import worker_settings_put_back
 
 
+def _config_with_a_model_trained_on(video: Path, model: Path):
+    """The batch's config classifying with the packaged pose model saved at `model`, its provenance
+    saying it was trained on `video`'s file."""
+    load_default_pose_model().save(model, extra_meta={"provenance": {"training_data": {"labelled_clips": {
+        "clip_hashes": [clip_id_of(file_sha256(video))]}}}})
+    return FAST.with_overrides({"classifier.backend": "pose", "classifier.pose_model": str(model)})
+
+
 def test_a_game_the_model_was_trained_on_is_marked_in_the_index(tmp_path):
     uploads = tmp_path / "uploads"
     seen = make_game(uploads, "seen", duration_s=6.0, events=(FixtureEvent("baseball_swing", 3.0, "baseball"),))
     new = make_game(uploads, "new", duration_s=6.0, events=(FixtureEvent("soccer_shooting", 2.0, "soccer"),))
-    # The packaged pose model, its provenance saying it was trained on the first game's file.
     model = tmp_path / "trained_on_seen.pt"
-    load_default_pose_model().save(model, extra_meta={"provenance": {"training_data": {"labelled_clips": {
-        "clip_hashes": [clip_id_of(file_sha256(seen))]}}}})
+    config = _config_with_a_model_trained_on(seen, model)
     (uploads / "games.csv").write_text("path,annotations\nseen.mp4,seen.json\nnew.mp4,new.json\n", encoding="utf-8")
-    config = FAST.with_overrides({"classifier.backend": "pose", "classifier.pose_model": str(model)})
     with worker_settings_put_back():
         run_batch(collect_games([uploads / "games.csv"]), tmp_path / "out", config, workers=1, progress=False,
                   log=lambda m: None)
@@ -52,10 +58,8 @@ def test_a_game_reused_from_a_folder_written_without_the_mark_is_marked_all_the_
     uploads = tmp_path / "uploads"
     seen = make_game(uploads, "seen", duration_s=6.0, events=(FixtureEvent("baseball_swing", 3.0, "baseball"),))
     model = tmp_path / "trained_on_seen.pt"
-    load_default_pose_model().save(model, extra_meta={"provenance": {"training_data": {"labelled_clips": {
-        "clip_hashes": [clip_id_of(file_sha256(seen))]}}}})
+    config = _config_with_a_model_trained_on(seen, model)
     (uploads / "games.csv").write_text("path,annotations\nseen.mp4,seen.json\n", encoding="utf-8")
-    config = FAST.with_overrides({"classifier.backend": "pose", "classifier.pose_model": str(model)})
 
     def batch() -> dict:
         with worker_settings_put_back():
