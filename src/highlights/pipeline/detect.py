@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from highlights.atomic import atomic_write_json, remove_stale_staging
 from highlights.events.spotting import RESULTS_SPOTTING_JSON, write_results_spotting
@@ -16,6 +17,9 @@ from highlights.pipeline.reel_length import reel_choice
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import window_spots
 from highlights.progress_callback import ProgressSetting
+
+if TYPE_CHECKING:
+    from highlights.pipeline.kept_frames import KeptFrames
 
 HIGHLIGHTS_JSON = "highlights.json"
 
@@ -88,24 +92,8 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         # the lock of: a run in another container has no pid here) go now, before this run's
         # analysis, not after it: their space is the reels this run may need.
         remove_stale_staging(final_dir, neighbour_in_use=lambda name: being_written(final_dir.parent / name))
-        from highlights.pipeline.kept_frames import kept_frames_for
-
-        kept = kept_frames_for(video_path, config) if go_on else None
-        clips = kept_clips_for(video_path, say=say) if go_on else None
-        if kept is not None and kept.read_back and kept.went_on_from_s and on_read_back is not None:
-            from highlights.video import probe
-
-            # Counted from the first picture, as `on_video_s` counts: a file whose clock starts an
-            # hour in would otherwise never reach the part read back, and its game show no ETA.
-            on_read_back(max(0.0, kept.went_on_from_s - float(probe(video_path).start_s)))
-        if on_kept is not None:
-            def told() -> None:
-                on_kept(kept.kept_until_s if kept is not None else None, clips.kept_clips if clips is not None else 0)
-
-            for keeper in (kept, clips):
-                if keeper is not None:
-                    keeper.on_keep = told
-            told()
+        kept, clips = _kept_by_a_stopped_run(video_path, config, go_on=go_on, say=say, on_read_back=on_read_back,
+                                             on_kept=on_kept)
         try:
             result = run_pipeline(video_path, config, annotation=annotation, progress=progress,
                                   on_video_s=on_video_s, kept_frames=kept, say=say)
@@ -120,6 +108,36 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
             if done is not None:
                 done.discard()
         return result, written
+
+
+def _kept_by_a_stopped_run(video_path: str | Path, config: PipelineConfig, *, go_on: bool,
+                           say: Callable[[str], None] | None,
+                           on_read_back: Callable[[float], None] | None,
+                           on_kept: Callable[[float | None, int], None] | None
+                           ) -> tuple[KeptFrames | None, KeptClips | None]:
+    """What an earlier, stopped run of this video kept for going on: its people found
+    (`kept_frames_for`) and its page's clips (`kept_clips_for`), both None without `go_on`.
+    `on_read_back` is told of the part read back, and `on_kept` of what is kept, now and each
+    time it grows."""
+    from highlights.pipeline.kept_frames import kept_frames_for
+
+    kept = kept_frames_for(video_path, config) if go_on else None
+    clips = kept_clips_for(video_path, say=say) if go_on else None
+    if kept is not None and kept.read_back and kept.went_on_from_s and on_read_back is not None:
+        from highlights.video import probe
+
+        # Counted from the first picture, as `on_video_s` counts: a file whose clock starts an
+        # hour in would otherwise never reach the part read back, and its game show no ETA.
+        on_read_back(max(0.0, kept.went_on_from_s - float(probe(video_path).start_s)))
+    if on_kept is not None:
+        def told() -> None:
+            on_kept(kept.kept_until_s if kept is not None else None, clips.kept_clips if clips is not None else 0)
+
+        for keeper in (kept, clips):
+            if keeper is not None:
+                keeper.on_keep = told
+        told()
+    return kept, clips
 
 
 def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, known: set[str], *, annotation,
