@@ -233,3 +233,56 @@ def test_a_prediction_of_confidence_0_is_kept(tmp_path):
     _assert_same(tmp_path, {"g/s/zero": (events, [_pred("goal", 10.0, 0.0, 1)])}, ["goal"])
     score = average_map([10.0], ["goal"], [10.0], ["goal"], [0.0], classes=["goal"])
     assert score.average_map == 1.0 and score.predictions == {"goal": 1}   # found at the threshold 0
+
+
+def test_times_labels_and_groups_of_other_lengths_are_refused():
+    # Paired by position, a label too few would silently drop an event (or score it on another's time).
+    with pytest.raises(ValueError, match="same length"):
+        average_map([1.0, 2.0], ["goal"], [1.0], ["goal"], [0.9], classes=["goal"])
+    with pytest.raises(ValueError, match="same length"):
+        average_map([1.0], ["goal"], [1.0], ["goal"], [0.9], classes=["goal"], pred_groups=[1, 2])
+
+
+def test_a_class_named_twice_counts_once_in_the_mean():
+    # goal found (AP 1), corner missed (AP 0): the mean is 0.5 however often goal is named.
+    args = ([10.0, 30.0], ["goal", "corner"], [10.0], ["goal"], [0.9])
+    once = average_map(*args, classes=["goal", "corner"])
+    twice = average_map(*args, classes=["goal", "goal", "corner"])
+    assert once.average_map == pytest.approx(0.5)
+    assert twice.average_map == once.average_map and twice.per_class == once.per_class
+
+
+def test_no_class_or_no_tolerance_to_average_over_is_refused():
+    with pytest.raises(ValueError, match="at least one class"):
+        average_map([1.0], ["goal"], [1.0], ["goal"], [0.9], classes=[])
+    with pytest.raises(ValueError, match="at least one tolerance"):
+        average_map([1.0], ["goal"], [1.0], ["goal"], [0.9], classes=["goal"], deltas_s=())
+
+
+def test_a_spot_is_in_the_first_or_second_half():
+    for half in (0, 3):
+        with pytest.raises(ValueError, match="half must be 1 or 2"):
+            Spot("Goal", 1.0, 0.5, half)
+
+
+def test_a_spot_s_position_is_its_time_to_the_nearest_millisecond():
+    # 1.001 s is 1000.9999... ms in floating point; 2.0006 s is nearer 2001 ms than 2000.
+    assert [Spot("Goal", t, 0.5).position_ms for t in (1.001, 2.0006, 2.0004)] == [1001, 2001, 2000]
+
+
+def test_spots_of_two_labels_at_one_millisecond_are_both_written_half_by_half_in_time_order():
+    goal, corner, again = Spot("Goal", 5.0, 0.9), Spot("Corner", 5.0, 0.4), Spot("Goal", 5.0, 0.3, half=2)
+    early_second = Spot("Goal", 1.0, 0.5, half=2)
+    assert strongest_per_position([goal, early_second, corner, again]) == [corner, goal, early_second, again]
+
+
+def test_a_results_file_whose_predictions_are_not_a_list_of_objects_is_one_line_of_error():
+    from highlights.events.formats import AnnotationError
+    from highlights.events.spotting import spots_from_results
+
+    with pytest.raises(AnnotationError) as err:
+        spots_from_results({"predictions": {"gameTime": "1 - 00:01"}}, "x.json")
+    assert str(err.value) == 'x.json: not a SoccerNet results file (no "predictions" list)'
+    with pytest.raises(AnnotationError, match=r"^x.json: prediction 1 is malformed \(TypeError"):
+        spots_from_results({"predictions": [{"label": "Goal", "position": 1, "confidence": 1, "half": 1}, None]},
+                           "x.json")
