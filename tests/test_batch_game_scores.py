@@ -68,3 +68,18 @@ def test_a_games_recall_and_shown_recall_are_its_own_in_the_index_table():
     (row,) = csv.DictReader(io.StringIO(render_csv([record])))
     assert (row["events"], row["found"], row["recall"], row["shown"], row["shown_recall"]) == (
         "4", "2", Rate(2, 4).text(), "3", Rate(3, 4).text())
+
+
+def test_a_games_scores_are_counted_from_its_highlights_and_leave_the_shown_recalls_meaning_to_the_summary():
+    from highlights.batch.game_scores import game_scores
+    from highlights.events import Event, GameAnnotation
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.highlight import Highlight
+
+    events = [Event("0", "soccer", "soccer_shooting", 9.0, 11.0, 10.0), Event("1", "soccer", "soccer_shooting", 30.0, 32.0, 31.0)]
+    annotation = GameAnnotation("g", None, None, None, None, "soccer", events, [])
+    found = [Highlight(8.0, 12.0, "soccer_shooting", "soccer", 0.9, key_s=10.2)]
+    scores = game_scores(found, PipelineConfig(), annotation)
+    assert (scores["events"], scores["highlights"], scores["found"]) == (2, 1, 1)
+    assert scores["recall"] == Rate(1, 2).rounded(4) and scores["shown_in_reel"]["shown"] == 1
+    assert "meaning" not in scores["shown_in_reel"]  # said once, in the summary
