@@ -220,6 +220,10 @@ def test_one_box_geometry_agrees_with_itself():
     assert box_iou((0, 0, 1, 1), (2, 2, 3, 3)) == 0.0
     assert box_iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
     assert box_containment((0, 0, 10, 10), (2, 2, 4, 4)) == 1.0
+    assert box_containment((0, 0, 10, 10), (5, 5, 15, 25)) == pytest.approx(25 / 100)
+    # Side by side, or one above the other: nothing in common, however far along the other axis.
+    assert box_containment((0, 0, 10, 10), (2, 20, 8, 30)) == 0.0
+    assert box_containment((0, 0, 10, 10), (20, 2, 30, 8)) == 0.0
     rng = np.random.default_rng(0)
     xy = rng.uniform(0, 100, (12, 2))
     boxes = np.concatenate([xy, xy + rng.uniform(1, 40, (12, 2))], axis=1)
