@@ -68,3 +68,23 @@ def test_a_training_clip_the_reader_decoded_squashed_is_decoded_again(tmp_path, 
     np.save(stale, np.zeros((2, 48, 48, 3), np.uint8))  # the stored picture's shape, as version 4 read it
     cache.ensure([record])
     assert cache.decoded == 1 and cache.load(record).shape == (2, 48, 96, 3)
+
+
+@pytest.mark.parametrize("sar", [Fraction(5, 1), Fraction(1, 5)])
+def test_a_pixel_shape_no_camera_writes_is_taken_for_a_damaged_header_and_read_square(tmp_path, sar):
+    path = tmp_path / "odd pixels.mkv"
+    _square_stored_half_wide(path, sar)
+    assert (probe(path).width, probe(path).height) == (48, 48)
+    assert {f.rgb.shape for f in iter_frames(path)} == {(48, 48, 3)}
+
+
+def test_a_picture_turned_a_quarter_stretches_its_stored_width_along_its_height():
+    from highlights.video.reader import shown_dimensions
+
+    # Stored 64 wide and 48 tall, pixels twice as wide as tall: upright (turned a quarter) the
+    # picture is 48 wide and its height runs along the stored width, 64 stored pixels twice as wide.
+    assert shown_dimensions(48, 64, 90, Fraction(2)) == (48, 128)
+    assert shown_dimensions(48, 64, 270, Fraction(2)) == (48, 128)
+    assert shown_dimensions(64, 48, 0, Fraction(2)) == (128, 48)
+    assert shown_dimensions(64, 48, 180, Fraction(1, 2)) == (32, 48)
+    assert shown_dimensions(64, 48, 90, Fraction(1)) == (64, 48)
