@@ -104,10 +104,17 @@ def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video
 def test_a_video_whose_clock_starts_late_counts_what_it_read_back_from_its_first_picture(video, kept_root, tmp_path):
     """A camera's file whose clock starts an hour in: going on, the part read back is told from the
     first picture, as the analysed seconds are, so a batch's game gets past it and shows an ETA."""
+    from highlights.cli.detect_lines import interrupted_line
+
     late = late_clock_copy(video, tmp_path / "late.mkv")
+    told: list[float | None] = []
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(late, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
-    assert stop.value.kept_until_s == pytest.approx(3609.0)  # kept on the file's own clock
+        detect_highlights(late, CONFIG, tmp_path / "out", progress=_stop_at(0.6),
+                          on_kept=lambda until_s, clips: told.append(until_s))
+    # What is kept is told from the first picture too, as the line going on from it says: "the
+    # people found in the first 1:00:09 of the video" of a 15 s video read as wrong.
+    assert stop.value.kept_until_s == pytest.approx(9.0) and told[-1] == pytest.approx(9.0), told
+    assert "the people found in the first 0:09 of the video are kept" in interrupted_line(stop.value, tmp_path / "out")
     read_back: list[float] = []
     analysed: list[float] = []
     said: list[str] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,8 +67,9 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
     `on_read_back`, before that, with the seconds an earlier, stopped run kept (from the first
     picture, as `on_video_s`'s), read back at a fraction of the analysis's cost (a batch's ETA
     leaves their speed out). `on_kept` is called with what a stop would leave for going on (the
-    video time up to which the people found are kept, or None; the page's clips kept) each time
-    that grows (a batch says it for a game its worker ran when the batch is stopped).
+    video time up to which the people found are kept, from the first picture too, or None; the
+    page's clips kept) each time that grows (a batch says it for a game its worker ran when the
+    batch is stopped).
     `progress`: the terminal's bars (True), nothing (False), or a callable `progress(stage, done,
     total)` told of the analysis ("analysis", seconds of video) and then of cutting the reel and
     clips ("cutting", frames); raising from it stops the run (`highlights.progress_callback`).
@@ -92,8 +94,8 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
         # the lock of: a run in another container has no pid here) go now, before this run's
         # analysis, not after it: their space is the reels this run may need.
         remove_stale_staging(final_dir, neighbour_in_use=lambda name: being_written(final_dir.parent / name))
-        kept, clips = _kept_by_a_stopped_run(video_path, config, go_on=go_on, say=say, on_read_back=on_read_back,
-                                             on_kept=on_kept)
+        kept, clips, kept_until_s = _kept_by_a_stopped_run(video_path, config, go_on=go_on, say=say,
+                                                           on_read_back=on_read_back, on_kept=on_kept)
         try:
             result = run_pipeline(video_path, config, annotation=annotation, progress=progress,
                                   on_video_s=on_video_s, kept_frames=kept, say=say)
@@ -101,7 +103,7 @@ def detect_highlights(video_path: str | Path, config: PipelineConfig, out_dir: s
                                      progress=progress, half=half, up_link=up_link, out_name=out_name,
                                      kept=clips)
         except KeyboardInterrupt as stop:
-            stop.kept_until_s = kept.kept_until_s if kept is not None else None
+            stop.kept_until_s = kept_until_s()
             stop.kept_clips = clips.kept_clips if clips is not None else 0
             raise
         for done in (kept, clips):
@@ -114,30 +116,41 @@ def _kept_by_a_stopped_run(video_path: str | Path, config: PipelineConfig, *, go
                            say: Callable[[str], None] | None,
                            on_read_back: Callable[[float], None] | None,
                            on_kept: Callable[[float | None, int], None] | None
-                           ) -> tuple[KeptFrames | None, KeptClips | None]:
+                           ) -> tuple[KeptFrames | None, KeptClips | None, Callable[[], float | None]]:
     """What an earlier, stopped run of this video kept for going on: its people found
-    (`kept_frames_for`) and its page's clips (`kept_clips_for`), both None without `go_on`.
-    `on_read_back` is told of the part read back, and `on_kept` of what is kept, now and each
-    time it grows."""
+    (`kept_frames_for`) and its page's clips (`kept_clips_for`), both None without `go_on`, and
+    the time up to which its people are kept now (None: none is). `on_read_back` is told of the
+    part read back, and `on_kept` of what is kept, now and each time it grows."""
     from highlights.pipeline.kept_frames import kept_frames_for
 
     kept = kept_frames_for(video_path, config) if go_on else None
     clips = kept_clips_for(video_path, say=say) if go_on else None
-    if kept is not None and kept.read_back and kept.went_on_from_s and on_read_back is not None:
+
+    # The kept part's times are counted from the first picture, as `on_video_s` counts and the line
+    # going on from them says: a file whose clock starts an hour in would otherwise never reach the
+    # part read back (its game showing no ETA), and a stop would say "the people found in the
+    # first 1:00:09" of a 15 s video.
+    @functools.cache
+    def first_picture_s() -> float:  # probed only where a kept time is told
         from highlights.video import probe
 
-        # Counted from the first picture, as `on_video_s` counts: a file whose clock starts an
-        # hour in would otherwise never reach the part read back, and its game show no ETA.
-        on_read_back(max(0.0, kept.went_on_from_s - float(probe(video_path).start_s)))
+        return float(probe(video_path).start_s)
+
+    def kept_until_s() -> float | None:
+        until_s = kept.kept_until_s if kept is not None else None
+        return None if until_s is None else max(0.0, until_s - first_picture_s())
+
+    if kept is not None and kept.read_back and kept.went_on_from_s and on_read_back is not None:
+        on_read_back(max(0.0, kept.went_on_from_s - first_picture_s()))
     if on_kept is not None:
         def told() -> None:
-            on_kept(kept.kept_until_s if kept is not None else None, clips.kept_clips if clips is not None else 0)
+            on_kept(kept_until_s(), clips.kept_clips if clips is not None else 0)
 
         for keeper in (kept, clips):
             if keeper is not None:
                 keeper.on_keep = told
         told()
-    return kept, clips
+    return kept, clips, kept_until_s
 
 
 def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, known: set[str], *, annotation,
