@@ -391,3 +391,34 @@ def test_the_grey_past_a_long_halfs_end_is_named_as_the_halfs_end():
     assert [p.get_gid() for ax in fig.axes for p in ax.patches].count("after the end") == 2
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert AFTER_HALF_LEGEND in legend and AFTER_END_LEGEND not in legend
+
+
+def test_a_missed_events_mark_reads_in_grey_on_every_sports_bar():
+    """A missed event's vermillion triangle was 1.7:1 on basketball's orange and 1.3:1 on
+    baseball's blue: in a grey print the mark was a speck of its bar."""
+    import numpy as np
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from highlights.contrast import contrast_ratio, relative_luminance
+    from highlights.pipeline.outputs.sport_colors import _FALLBACK, _MORE, SPORT_COLORS
+    from highlights.pipeline.outputs.timeline import MARK_EDGE, MARK_HALO
+
+    def grey(colour) -> tuple[float, float, float]:
+        level = relative_luminance(colour) ** (1 / 2.2)  # the grey of the same luminance
+        return level, level, level
+
+    events = [SimpleNamespace(id=str(i), label=f"{sport}_action", sport=sport, start_s=20.0 * i + 8,
+                              end_s=20.0 * i + 12, key_s=20.0 * i + 10, half=None)
+              for i, sport in enumerate(SPORT_COLORS)]
+    fig = eval_timeline_figure([], events, score_at([], events, 2.0), duration_s=70.0)
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())[:, :, :3] / 255
+    ax = fig.axes[0]
+    (missed,) = [line for line in ax.lines if line.get_gid() == "event missed"]
+    for (x, y), event in zip(ax.transData.transform(missed.get_xydata()), events):
+        centre = pixels[int(round(pixels.shape[0] - y)), int(round(x))]
+        assert contrast_ratio(grey(centre), grey(SPORT_COLORS[event.sport])) >= 3, event.sport
+    # on a club's sport's colour too: the mark's black edge or its white rim stands out from the bar
+    for colour in [*_FALLBACK, *_MORE]:
+        assert max(contrast_ratio(grey(MARK_EDGE), grey(colour)), contrast_ratio(grey(MARK_HALO), grey(colour))) >= 4.5

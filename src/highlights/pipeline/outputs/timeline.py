@@ -85,7 +85,10 @@ def timeline_figure(highlights: Iterable[Highlight], *, duration_s: float | None
                                  title=title)
 
 
-MARK_EDGE = "black"
+MARK_EDGE = "#000000"
+# A white rim outside each mark's black edge: one of the two contrasts 4.5:1 or more with any bar's
+# colour (`highlights.contrast.text_colour_on`), so a mark's outline shows on every sport's bar.
+MARK_HALO, MARK_HALO_PT = "#ffffff", 1.5
 MARK_TEXT_COLOUR = "#333333"
 AFTER_END_COLOUR = "#EEEEEE"
 HATCH_COLOUR = "#00000073"  # black at 45%: the hatch reads over every sport colour without hiding it
@@ -336,6 +339,7 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
     """One row of a part (`layout`: its lanes, bottom first): the bars that reach into `span`, and
     the marks whose key moments are in it (a mark once, in the row of its moment, where a bar
     across two rows is drawn in both)."""
+    from matplotlib.patheffects import withStroke
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     lo, hi = span
@@ -375,7 +379,8 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
             # small mark's edge thinner, else a small cross is all edge and its colour is lost
             size = mark_size(len(xs))
             ax.plot(xs, ys, linestyle="none", marker=mark.marker, markerfacecolor=mark.face,
-                    markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend)
+                    markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend,
+                    path_effects=[withStroke(linewidth=size / MARK_SIZE + 2 * MARK_HALO_PT, foreground=MARK_HALO)])
         words_low, words_left_out = _draw_words(ax, texts, hi - lo)
         lowest = min(lowest, words_low)
         left_out += words_left_out
