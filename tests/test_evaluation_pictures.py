@@ -295,7 +295,7 @@ def test_an_empty_lane_says_so_in_its_own_lane():
     for shown, events, words in (([], [], {"highlights": "no highlights found", "events": "no events annotated"}),
                                  (highlights, [], {"events": "no events annotated"})):
         ax = eval_timeline_figure(shown, events, score_at(shown, events, 2.0), duration_s=5.0).axes[0]
-        lanes = {t.get_text(): t.get_position()[1] for t in ax.get_yticklabels()}
+        lanes = {t.get_text().split("\n")[0]: t.get_position()[1] for t in ax.get_yticklabels()}  # name, tally
         assert {t.get_text(): t.get_position()[1] for t in ax.texts} == {
             note: lanes[lane] for lane, note in words.items()}
 
@@ -422,3 +422,16 @@ def test_a_missed_events_mark_reads_in_grey_on_every_sports_bar():
     # on a club's sport's colour too: the mark's black edge or its white rim stands out from the bar
     for colour in [*_FALLBACK, *_MORE]:
         assert max(contrast_ratio(grey(MARK_EDGE), grey(colour)), contrast_ratio(grey(MARK_HALO), grey(colour))) >= 4.5
+
+
+def test_each_lane_counts_both_of_its_sides_when_the_picture_has_marks_of_one():
+    """With every event missed the events' lane read "1 missed", no word of found; a reader
+    comparing lanes and pictures should find the same counts in each."""
+    events = EVENTS[:1]
+    far = [Highlight(60.0, 62.0, "baseball_swing", "baseball", 0.5)]
+    fig = eval_timeline_figure(far, events, score_at(far, events, 2.0), duration_s=100.0)
+    assert _lane_labels(fig.axes[0]) == ["highlights\n0 right, 1 false", "events\n0 found, 1 missed"]
+    # one found and nothing false: the false highlights are counted, none
+    near = [Highlight(9.0, 11.0, "baseball_swing", "baseball", 0.9)]
+    fig = eval_timeline_figure(near, events, score_at(near, events, 2.0), duration_s=100.0)
+    assert _lane_labels(fig.axes[0]) == ["highlights\n1 right, 0 false", "events\n1 found, 0 missed"]

@@ -100,7 +100,12 @@ def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any],
     shapes = (RIGHT_MARKER, WRONG_CLASS_MARKER, FALSE_MARKER)
     order = dict.fromkeys(m.legend for m in sorted(h_marks, key=lambda m: shapes.index(m.marker)))
     order.update(dict.fromkeys(m.legend for m in sorted(e_marks, key=lambda m: m.marker != FOUND_MARKER)))
-    return timeline_parts_figure(parts, title=f"{title}\n{counts}", counts=len(parts) > 1, legend_order=list(order))
+    # Each lane counts both sides on every axis, none or not: "1 missed" alone read as if found were
+    # not counted; a wrong class is counted only in a picture that has one.
+    wrong = ["wrong class"] if any(m.tally == "wrong class" for m in h_marks) else []
+    tallied = (["right", *wrong, "false"], ["found", "missed"])
+    return timeline_parts_figure(parts, title=f"{title}\n{counts}", counts=len(parts) > 1, legend_order=list(order),
+                                 tallied=tallied)
 
 
 def write_eval_timeline(out_path: str | Path, highlights: Sequence[Highlight], events: Sequence[Any],

@@ -150,13 +150,15 @@ def tick_step(span: float) -> float:
 
 
 def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highlights", counts: bool = True,
-                          legend_order: Sequence[str] = ()):
+                          legend_order: Sequence[str] = (), tallied: Sequence[Sequence[str]] = ()):
     """One axis per part, one above the other, or for a long part one per row of its time
     (`row_spans`), each with its predicted lane and (when the part has an annotation) its
     ground-truth lane, each lane's label with its count of each `Mark.tally` in that row; one
     legend of the sports and the marks. `counts`: the title of each part's first row says how many
     highlights and events it shows (a title with counts of its own leaves them out). The legend
-    lists the marks drawn, those named in `legend_order` first in that order, then the others as met."""
+    lists the marks drawn, those named in `legend_order` first in that order, then the others as met.
+    `tallied`: for each lane, top first, the tallies its label counts even where no mark has them
+    ("0 found, 1 missed", where "1 missed" alone left the reader to guess what else was counted)."""
     # matplotlib is imported here, not with the outputs package: a run that fails before writing
     # (a wrong path) does not pay for it, nor print its warning about an unwritable config folder.
     from matplotlib.figure import Figure
@@ -164,7 +166,7 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     several = sports_of_several_classes(h for part in parts for h in part.highlights)
     drawn = [_part_lanes(part, several) for part in parts]
     rank = {legend: i for i, legend in enumerate(legend_order)}
-    tallies = _lane_tallies(drawn, rank)
+    tallies = _lane_tallies(drawn, rank, tallied)
     rows = [(p, span, i == 0) for p, (_, end) in enumerate(drawn) for i, span in enumerate(row_spans(end))]
     part_titles = _part_titles(parts, drawn, title, counts)
     suptitle = wrap_to_width(title, TITLE_WIDTH_PT, TITLE_SIZE) if len(parts) > 1 else ""
@@ -208,10 +210,14 @@ def timeline_parts_figure(parts: Sequence[TimelinePart], *, title: str = "Highli
     return fig
 
 
-def _lane_tallies(drawn, rank: dict[str, int]) -> dict[int, list[str]]:
+def _lane_tallies(drawn, rank: dict[str, int], tallied: Sequence[Sequence[str]] = ()) -> dict[int, list[str]]:
     """Each lane's tallies (by its index in a part), the same words on every row (a row without a
-    miss says "0 missed"): those of legends in `rank` first in its order, then the others as met."""
+    miss says "0 missed"): those `tallied` for the lane, in its order, and the words of the marks
+    drawn in it, those of legends in `rank` in its order, then the others as met."""
     met: dict[int, dict[str, int]] = {}
+    for index, words in enumerate(tallied):
+        for word in words:
+            met.setdefault(index, {}).setdefault(word, -len(words) + list(words).index(word))
     for lanes, _ in drawn:
         for index, (_, bars) in enumerate(lanes):
             for *_, m in bars:
