@@ -84,6 +84,13 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
     res = cli("pipeline", "score", "--predictions", pred, "--annotations", ann_path, "--out", tmp_path / "all")
     assert res.exit_code == 0, res.output
     report = json.loads((tmp_path / "all" / "pipeline_eval.json").read_text())
+    # what it scored, by content, and the package that scored it
+    import hashlib
+
+    from highlights import __version__
+
+    assert report["predictions"]["sha256"] == hashlib.sha256(pred.read_bytes()).hexdigest()
+    assert report["highlights_version"] == __version__
     written = read_results_spotting(pred)
     m = _match()
     for name, deltas in (("tight", TIGHT_DELTAS_S), ("loose", LOOSE_DELTAS_S)):

@@ -110,6 +110,15 @@ def test_report_compare_names_what_made_two_reports_differently(colour_run, cli)
     assert f"the model (checkpoint {sha_a} vs {sha_b}); the training settings (seed 0 vs 1)." in said
     assert "The change is theirs together" in said and "the data it was trained on" not in said
 
+    # a model of the same settings trained on other data: the version made again from other clips
+    other_data = json.loads((tmp / "seed1" / "video_scorer_testreport.json").read_text(encoding="utf-8"))
+    other_data["meta"]["dataset"]["trained_on"].update(version="v2", content_id="0123456789abcdef")
+    (tmp / "other-data").mkdir()
+    (tmp / "other-data" / "video_scorer_testreport.json").write_text(json.dumps(other_data), encoding="utf-8")
+    said = " ".join(_compare(cli, tmp / "seed1", tmp / "other-data").split())
+    assert (f"A and B were made differently: the data it was trained on (v1, content {data.content_id} vs v2, "
+            "content 0123456789abcdef).") in said
+
     # a report written before reports recorded the package version and the data's content id
     old = json.loads((tmp / "seed1" / "video_scorer_testreport.json").read_text(encoding="utf-8"))
     del old["meta"]["highlights_version"]
