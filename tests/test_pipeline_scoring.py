@@ -91,6 +91,7 @@ def test_score_results_spotting_of_both_halves(cli, tmp_path):
 
     assert report["predictions"]["sha256"] == hashlib.sha256(pred.read_bytes()).hexdigest()
     assert report["highlights_version"] == __version__
+    assert report["annotation"]["sha256"] == hashlib.sha256(ann_path.read_bytes()).hexdigest()
     written = read_results_spotting(pred)
     m = _match()
     for name, deltas in (("tight", TIGHT_DELTAS_S), ("loose", LOOSE_DELTAS_S)):

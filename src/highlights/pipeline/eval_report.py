@@ -147,7 +147,8 @@ def _on_one_timeline(items: list, halves: list[int | None], keys: list[str]) -> 
 
 def score_predictions(predictions: Predictions, annotation, out_dir: str | Path, *,
                       tolerances: Iterable[float] = DEFAULT_TOLERANCES, half: int | None = None,
-                      min_score: float = 0.5, source: str = "") -> tuple[PipelineEvaluation, dict[str, Path]]:
+                      min_score: float = 0.5, source: str = "",
+                      annotation_sha256: str | None = None) -> tuple[PipelineEvaluation, dict[str, Path]]:
     """Score predictions that already exist: recall and precision of the highlights (a
     `results_spotting.json`'s spots with confidence >= `min_score`), average-mAP of every spot.
     Writes the same pipeline_eval.json and .md as `evaluate`, without the attribution (no run)."""
@@ -177,7 +178,7 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
                                   "highlights": len(highlights),
                                   "sha256": file_sha256(source) if source and Path(source).is_file() else None},
                   "annotation": {"video": getattr(annotation, "video", None), "events": len(events),
-                                 "half": half}})
+                                 "half": half, "sha256": annotation_sha256}})
     if predictions.kind == "highlights" and predictions.data.get("damage"):
         about["damage"] = predictions.data["damage"]  # said beside recall, as `pipeline evaluate` says it
     scores = evaluate_highlights(matched, matched_against, tolerances=sorted({float(t) for t in tolerances}))
@@ -217,7 +218,9 @@ def score_file(predictions_path: str | Path, annotation, out_dir: str | Path, *,
         refuse_events_after(annotation.of_half(half) if half is not None else annotation,
                             video.get("duration_s"), video.get("path") or Path(predictions_path).name,
                             source=annotation_source)
-    return score_predictions(preds, annotation, out_dir, source=str(predictions_path), half=half, **kwargs)
+    return score_predictions(preds, annotation, out_dir, source=str(predictions_path), half=half,
+                             annotation_sha256=file_sha256(annotation_source) if Path(annotation_source).is_file()
+                             else None, **kwargs)
 
 
 def _fmt(x) -> str:
