@@ -207,3 +207,22 @@ def test_the_grey_stretch_after_a_long_games_end_is_named_in_the_legend_and_only
     for duration in (20 * 60.0, 100.0):  # rows that end where the game does
         fig = timeline_figure(highlights[:2], duration_s=duration)
         assert AFTER_END_LEGEND not in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+def test_a_long_games_short_bars_are_wide_enough_to_show_their_hatch_and_hide_no_neighbour():
+    """Across a 90-minute game a 4 s highlight was a 2 px sliver on the page: its hatch, what tells
+    its sport without colour, was not drawn at all."""
+    from highlights.pipeline.outputs.hatch_tiles import TILE
+
+    spans = [(600.0, 604.0), (620.0, 624.0), (2000.0, 2003.0), (5396.0, 5400.0)]
+    truth = ground_truth_segments([{"start_s": 601.0, "end_s": 603.0, "label": "soccer_shooting", "sport": "soccer"}])
+    svg = timeline_svg(_highlights(spans), 5400.0, truth=truth)
+    bars = _svg_bars(svg)
+    hatches = re.findall(r'<rect x="[\d.]+" y="[\d.]+" width="([\d.]+)" height="[\d.]+" fill="url\(#hatch', svg)
+    assert len(bars) == 4 and all(x1 - x0 >= TILE - 0.01 for x0, x1, _, _ in bars)
+    assert len(hatches) == 5 and all(float(w) >= TILE - 0.01 for w in hatches)  # the event's bar too
+    # each about its highlight's middle, the last kept inside the plot: in order, as the times are
+    middles = [(x0 + x1) / 2 for x0, x1, _, _ in bars]
+    assert middles == sorted(middles) and bars[-1][1] <= 1000
+    # the two 16 s apart, drawn wider than 16 s, do not hide each other: one above the other
+    assert _overlap(bars[0][:2], bars[1][:2]) and bars[0][2] != bars[1][2]

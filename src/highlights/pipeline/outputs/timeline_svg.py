@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from html import escape
 
 from highlights.pipeline.highlight import Highlight
-from highlights.pipeline.outputs.hatch_tiles import hatch_patterns, hatched_rect
+from highlights.pipeline.outputs.hatch_tiles import TILE, hatch_patterns, hatched_rect
 from highlights.pipeline.outputs.naming import anchor_id
 from highlights.pipeline.outputs.segments import Segment, stacked_rows
 from highlights.pipeline.outputs.sport_colors import colour_key, sport_hatches, sport_palette, sports_of_several_classes
@@ -21,6 +21,10 @@ from highlights.pipeline.outputs.timecode import clock_timecode, short_clock
 _NICE_STEPS_S = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200]
 LANE_H = 26       # a lane's height, its bars sharing it while they stay MIN_BAR_H tall or more
 MIN_BAR_H = 10    # a bar's least height: highlights overlapping in time grow their lane instead
+# A bar's least width: one tile of its hatch, so that across a long game a few seconds' highlight
+# still shows which sport it is without its colour (at 2 px, a 90-minute game's bars were slivers
+# of colour, their hatch not drawn at all).
+MIN_BAR_W = TILE
 
 
 def tick_step(duration_s: float, max_ticks: int = 12) -> float:
@@ -41,6 +45,15 @@ class _Plot:
 
     def x_of(self, t: float) -> float:
         return self.left + self.width * min(max(t, 0.0), self.span_s) / self.span_s
+
+    def shown_span(self, start_s: float, end_s: float) -> tuple[float, float]:
+        """The seconds a bar of `start_s`..`end_s` is drawn across: its own, or MIN_BAR_W wide
+        about its middle, kept inside the plot."""
+        least = MIN_BAR_W * self.span_s / self.width
+        if end_s - start_s >= least:
+            return start_s, end_s
+        start = min(max((start_s + end_s - least) / 2, 0.0), max(self.span_s - least, 0.0))
+        return start, start + least
 
     def lane(self, y: float, lane_h: float, name: str) -> list[str]:
         return [
@@ -72,14 +85,15 @@ def timeline_svg(
     # at the page's 12 px) was cut to "1:30:0" with 20 px. About 3.6 px is half a character.
     last_tick = short_clock(math.floor(span / step + 1e-9) * step)
     left, right, gap, top = 110, max(20, math.ceil(3.6 * len(last_tick)) + 5), 10, 10
-    # Highlights that overlap in time sit one above the other, each in the first row free at its
-    # start (`stacked_rows`: as few rows as the most that overlap at one moment).
-    stack, depth = stacked_rows([(h.start_s, h.end_s) for h in highlights])
+    plot = _Plot(left, width - left - right, span)
+    # Highlights whose bars overlap sit one above the other, each in the first row free at its
+    # start (`stacked_rows`: as few rows as the most that overlap at one moment); a bar widened to
+    # MIN_BAR_W counts as wide as it is drawn, so it hides no neighbour's hatch.
+    stack, depth = stacked_rows([plot.shown_span(h.start_s, h.end_s) for h in highlights])
     bar_h = max((LANE_H - 4) / depth, MIN_BAR_H)
     predicted_h = depth * bar_h + 4
     axis_y = top + predicted_h + gap + (LANE_H + gap if truth is not None else 0)
     height = axis_y + 34
-    plot = _Plot(left, width - left - right, span)
 
     # each sport's hatch as timeline.png draws it, so its bars read apart without their colour
     hatches = sport_hatches(colours)
@@ -118,16 +132,16 @@ def _highlight_bars(plot: _Plot, highlights: Sequence[Highlight], stack: Sequenc
     """A bar a highlight, in its row of the lane at `y`, linking to its card."""
     parts = []
     for number, (h, level) in enumerate(zip(highlights, stack), start=1):
-        x0, x1 = plot.x_of(h.start_s), plot.x_of(h.end_s)
+        x0, x1 = (plot.x_of(t) for t in plot.shown_span(h.start_s, h.end_s))
         span_text = f"{clock_timecode(h.start_s)}-{clock_timecode(h.end_s)}"
         tip = f"#{number} {h.label} ({h.sport}) {span_text} score {h.score:.3f}"
         opacity = 0.35 + 0.65 * min(1.0, max(0.0, h.score))
         parts.append(
             f'<a href="#{anchor_id(number)}" aria-label="{escape(tip)}">'
             f'<rect x="{x0:.2f}" y="{y + 2 + level * bar_h:g}" '
-            f'width="{max(x1 - x0, 2.0):.2f}" height="{bar_h:g}" fill="{colour_of(h)}" '
+            f'width="{x1 - x0:.2f}" height="{bar_h:g}" fill="{colour_of(h)}" '
             f'fill-opacity="{opacity:.2f}" class="bar"><title>{escape(tip)}</title></rect>'
-            + hatched_rect(x0, y + 2 + level * bar_h, max(x1 - x0, 2.0), bar_h, hatch_of(h)) + "</a>"
+            + hatched_rect(x0, y + 2 + level * bar_h, x1 - x0, bar_h, hatch_of(h)) + "</a>"
         )
     return parts
 
@@ -137,12 +151,12 @@ def _truth_bars(plot: _Plot, truth: Sequence[Segment], y: float, colour_of: Call
     """A bar a ground-truth event, in the lane at `y`."""
     parts = []
     for s in truth:
-        x0, x1 = plot.x_of(s.start_s), plot.x_of(s.end_s)
+        x0, x1 = (plot.x_of(t) for t in plot.shown_span(s.start_s, s.end_s))
         tip = f"{s.label} ({s.sport}) {clock_timecode(s.start_s)}-{clock_timecode(s.end_s)}"
         parts.append(
-            f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{max(x1 - x0, 2.0):.2f}" height="{LANE_H - 4}" '
+            f'<rect x="{x0:.2f}" y="{y + 2:g}" width="{x1 - x0:.2f}" height="{LANE_H - 4}" '
             f'fill="{colour_of(s)}" class="truth"><title>{escape(tip)}</title></rect>'
-            + hatched_rect(x0, y + 2, max(x1 - x0, 2.0), LANE_H - 4, hatch_of(s))
+            + hatched_rect(x0, y + 2, x1 - x0, LANE_H - 4, hatch_of(s))
         )
     return parts
 
