@@ -164,3 +164,13 @@ def test_the_threads_per_worker_help_says_how_batch_plans_them(monkeypatch):
     assert worker.plan_workers(3) == (3, 4)  # locally: 12 cores / 3 workers
     assert make_engine("ray", workers=None, threads=None, address=None).threads == 2
     assert make_engine("ray", workers=3, threads=None, address=None).threads == 4
+
+
+def test_the_workers_help_says_a_ray_cluster_decides_the_games_at_once():
+    """With --address no local Ray instance is sized by --workers: the cluster's CPUs decide how
+    many games run at once."""
+    from highlights.batch.runner import make_engine
+
+    assert "on a Ray cluster (--address) its CPUs decide" in _option_help(("detect",))["--workers"]
+    assert make_engine("ray", workers=3, threads=None, address="auto").local_cpus is None
+    assert make_engine("ray", workers=3, threads=2, address=None).local_cpus == 6

@@ -100,7 +100,8 @@ def detect(
                                     "recall, precision and shown recall against it are printed"),
     half: Optional[int] = _half_option(),
     workers: Optional[int] = typer.Option(
-        None, "--workers", help="Batch: games at once (default: half the cores, two threads each)"),
+        None, "--workers", help="Batch: games at once (default: half the cores, two threads each); on a Ray "
+                                "cluster (--address) its CPUs decide how many"),
     threads: Optional[int] = typer.Option(
         None, "--threads-per-worker", min=1,
         help="Batch: torch/OpenCV threads per game, on Ray the CPUs each game's task asks for (default: "
