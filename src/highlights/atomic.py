@@ -370,10 +370,10 @@ def written_together() -> Iterator[None]:
     was, never a new JSON beside the previous run's pictures; the renames need no space, so a
     full disk cannot stop them half way. A kill -9 between two renames leaves the files renamed
     before it in place: they are renamed in the order written, so a block writes last the file
-    whose presence says the set is whole (a pose model's best.pt after its best.json). Another process or thread writing the same files at
-    once (two reports into one folder) does its renames before or after these, never between
-    them (`folders_locked`): the folder holds one writer's files, the last one's. Nested blocks
-    join the outermost one. A writer in this block must not read back a file it wrote in it: the
+    whose presence says the set is whole (a pose model's best.pt after its best.json). Another
+    process or thread writing the same files at once (two reports into one folder) does its
+    renames before or after these, never between them (`folders_locked`): the folder holds one
+    writer's files, the last one's. Nested blocks join the outermost one. A writer in this block must not read back a file it wrote in it: the
     file is not in place yet.
     """
     if _written_together.get() is not None:
