@@ -264,9 +264,9 @@ def loaded(path: Path, folder: Path):
 TIMING_WORDS = ("seconds", "speed", "created", "finished", "started", "wait", "per_s", "_at", "elapsed", "wall_s")
 # Places that differ by design: what a run that went on says of it (a batch game's `went_on`, a
 # game a stopped batch had finished counted as `reused` and not among the video hours this run
-# processed), and how the inference path was chosen, timed on the machine as it was then
+# processed), and the inference path, chosen by timing the paths on the machine as it was then
 # (docs/datasets.md, "Running a command again").
-BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend_selection")
+BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend", "inference_backend_selection")
 
 
 def differs_by_design(place: str) -> bool:
