@@ -287,7 +287,7 @@ def test_every_header_control_is_on_the_screen_without_a_sideways_scroll(browser
     assert device is PHONE_ON_ITS_SIDE  # the menu is for a short screen only
     assert {c[0] for c in row if c[1]} == {"reviewer", "game", "moreBtn"}
     assert [c for c in row if c[1] and (c[2] < 0 or c[3] > width)] == []
-    assert {c[0] for c in opened if c[1]} == names | {"moreBtn"}
+    assert {c[0] for c in opened if c[1]} == names | {"moreBtn", "keyBtn"}
     assert [c for c in opened if c[1] and (c[2] < 0 or c[3] > width or c[4] < 0 or c[5] > height)] == []
     assert closed
 
@@ -318,3 +318,37 @@ def test_the_page_opens_at_its_top_and_moving_down_the_list_scrolls_the_list_alo
     assert moved[0] == 0, f"moving down the list scrolled the page by {moved[0]} px"
     if device is DESKTOP:  # a narrow screen has the list in the page, not in a box of its own
         assert moved[1] > 0 and moved[2], "the last item is not scrolled into the list's view"
+
+
+_KEY = """() => { const key = document.querySelector('#timelineKey'), r = key.getBoundingClientRect();
+    return {shown: key.offsetParent !== null || getComputedStyle(key).position === 'fixed' && r.height > 0,
+            inside: r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth,
+            words: [...key.querySelectorAll('span')].filter(s => s.getBoundingClientRect().height > 0)
+                     .map(s => s.textContent.trim()),
+            button: document.querySelector('#keyBtn').offsetParent !== null}; }"""
+
+
+@pytest.mark.parametrize("device", [PHONE_ON_ITS_SIDE, DESKTOP], ids=["phone-on-its-side", "desktop"])
+def test_the_timelines_key_is_reachable_on_a_short_screen(browser, server, device):
+    """Under 500 px tall the key beneath the timeline was hidden, with nothing to show it: what the
+    bars' colours and patterns meant could not be read. There it opens from the More menu, inside
+    the screen, and closes with Escape; a taller screen shows it beneath the timeline as before."""
+    context, page = _open(browser, server, device)
+    try:
+        before = page.evaluate(_KEY)
+        if device is PHONE_ON_ITS_SIDE:
+            page.tap("#moreBtn")
+            page.tap("#keyBtn")
+            opened = page.evaluate(_KEY)
+            expanded = page.get_attribute("#keyBtn", "aria-expanded")
+            page.keyboard.press("Escape")
+            closed = page.evaluate(_KEY)
+    finally:
+        context.close()
+    decisions = ["not decided", "accepted", "relabelled", "rejected", "missed"]
+    if device is DESKTOP:
+        assert before["shown"] and before["inside"] and before["words"][1:] == decisions and not before["button"]
+        return
+    assert not before["shown"]
+    assert opened["shown"] and opened["inside"] and opened["words"][1:] == decisions and expanded == "true"
+    assert not closed["shown"]
