@@ -424,3 +424,35 @@ def test_bench_paths_draws_its_status_on_stderr_and_writes_only_its_results_to_s
     assert b"measuring inference paths" in shown
     assert b"chosen: " in results and b"CPU: " in results
     assert b"\x1b" not in results and b"\r" not in results
+
+
+def test_workers_given_without_clips_per_call_time_both_call_sizes_on_those_workers():
+    assert candidate_layouts(["eager"], threads=4, batch=8, workers=2) == [
+        PathLayout("eager", workers=2, chunk_size=1, intra_threads=2),
+        PathLayout("eager", workers=2, chunk_size=8, intra_threads=2)]
+    # Clips per call given alone: one worker, every thread its own intra-op thread.
+    assert candidate_layouts(["eager"], threads=4, batch=8, chunk_size=3) == [
+        PathLayout("eager", workers=1, chunk_size=3, intra_threads=4)]
+
+
+def test_no_timed_round_is_refused_before_any_layout_is_timed():
+    calls: list[str] = []
+    with pytest.raises(ValueError, match="rounds must be >= 1"):
+        measure_interleaved([PathLayout("eager")], lambda layout: calls.append(layout.backend) or 1.0, rounds=0)
+    assert calls == []
+
+
+def test_a_layout_slowed_in_its_one_timed_call_is_kept_by_its_warm_up_estimate():
+    # "a" is the fastest by its warm-up, but its first timed call met a burst of load elsewhere.
+    layouts = [PathLayout(name) for name in "abcd"]
+    first_call = {"a": 1.0, "b": 0.5, "c": 0.6, "d": 0.7}
+    steady = {"a": 0.1, "b": 0.5, "c": 0.6, "d": 0.7}
+    calls: dict[str, int] = {}
+
+    def time_one(layout):
+        calls[layout.backend] = calls.get(layout.backend, 0) + 1
+        return (first_call if calls[layout.backend] == 1 else steady)[layout.backend]
+
+    result = race(layouts, time_one, warm_up=lambda layout: (0.0, steady[layout.backend]), budget_s=1000.0)
+    assert set(result.cut_after) == {PathLayout("c"), PathLayout("d")}
+    assert result.finalists[0] == PathLayout("a")
