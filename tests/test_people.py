@@ -417,3 +417,13 @@ def test_the_whole_frame_pass_beside_a_zoomed_one_runs_at_its_own_input_size(mon
     assert shapes[160] == [(256, 160), (160, 96), (256, 160)]
     with pytest.raises(ConfigError, match="whole_long_side=100"):
         MoveNetMultiPose(input_long_side=256, threads=1, whole_long_side=100)
+
+
+def test_the_zoom_is_set_by_the_smallest_person():
+    from highlights.people.zoom import zoom_region
+
+    # A player 20 px tall beside one 40 px tall: the smaller needs 4x to be 64 px tall in the
+    # network's input; the larger alone would need 2x, a region half the frame's width.
+    boxes = [(100, 80, 110, 100), (130, 70, 140, 110)]
+    x1, _, x2, _ = zoom_region((320, 180), boxes, input_long_side=256, target_px=64, max_zoom=4.0)
+    assert x2 - x1 < 160
