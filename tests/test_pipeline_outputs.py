@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -24,6 +23,7 @@ from highlights.pipeline.outputs.timecode import (
     timecode_base,
 )
 from highlights.pipeline.outputs.timeline_svg import tick_step, timeline_svg
+from tests.html_page import HtmlPage
 
 NTSC = 30000 / 1001
 
@@ -275,19 +275,6 @@ def test_timelines_draw_overlapping_highlights_whole():
 # --- HTML (no video) -------------------------------------------------------------------------
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
 def test_evidence_is_flattened_and_shortened():
     evidence = {
         "pose": {"conf": 0.912345, "ok": True},
@@ -332,7 +319,7 @@ def test_html_without_media_escapes_text_and_shows_config(tmp_path: Path):
         duration_s=10.0,
         config_dict={"merge": {"pad_s": 0.5, "note": "</pre><script>x</script>"}},
     )
-    parser = _Page()
+    parser = HtmlPage()
     parser.feed(page)
     tags = [tag for tag, _ in parser.tags]
     assert "script" not in tags and "b" not in tags
@@ -354,7 +341,7 @@ def test_each_highlight_says_why_in_one_line_and_keeps_the_rest_one_click_away(t
     assert why_line({"classifier": {"probs": {"a": 0.3, "b": 0.7}}}) == "b 0.70"  # no `none` class
     assert why_line({"candidates": {"source": "motion"}}) == ""
     h = Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.5, 2.0, evidence)
-    parser = _Page()
+    parser = HtmlPage()
     parser.feed(render_html([h, *_highlights()], tmp_path, duration_s=10.0))
     text = " ".join("".join(parser.text).split())
     # On the card and in the table; every evidence item still on the page, under a summary.
@@ -368,7 +355,7 @@ def test_html_summary_counts_footage_two_highlights_share_once(tmp_path: Path):
     overlapping = [Highlight(0.0, 4.0, "soccer_shooting", "soccer", 0.8, 2.0, {}),
                    Highlight(2.0, 6.0, "soccer_shooting", "soccer", 0.7, 4.0, {})]
     page = render_html(overlapping, tmp_path, source_name="game.mp4", duration_s=6.0)
-    parser = _Page()
+    parser = HtmlPage()
     parser.feed(page)
     text = "".join(parser.text)
     assert "2 highlights, 6.0 s of footage" in text and "(100.0% kept)" in text
@@ -405,7 +392,7 @@ def test_the_page_says_what_set_the_length_of_a_reel_of_the_best_ranked(tmp_path
         choice = reel_choice(game, MergeConfig(), video_s)
         held = [choice.holds(h) for h in game]  # `ranked` keeps time order
         media = ReelResult(fps=25.0, in_reel=held, reel_seconds=30.0 * sum(held))
-        parser = _Page()
+        parser = HtmlPage()
         parser.feed(render_html(game, tmp_path, duration_s=video_s, media=media,
                                 reel_budget=choice.budget_words()))
         return " ".join("".join(parser.text).split())
@@ -516,7 +503,7 @@ def test_the_pages_summary_counts_one_highlight_and_one_event_in_the_singular(tm
     one = [Highlight(1.0, 3.0, "soccer_shooting", "soccer", 0.8, 2.0, {})]
     annotation = SimpleNamespace(events=[SimpleNamespace(sport="soccer", label="soccer_shooting", start_s=1.0,
                                                          end_s=3.0, key_s=2.0)])
-    parser = _Page()
+    parser = HtmlPage()
     parser.feed(render_html(one, tmp_path, source_name="game.mp4", duration_s=10.0, annotation=annotation))
     text = "".join(parser.text)
     assert "1 highlight, 2.0 s of footage" in text and "; 1 annotated event" in text and "event(s)" not in text
@@ -541,7 +528,7 @@ def test_a_page_without_highlights_names_no_reel_and_offers_no_bar_to_click(tmp_
     bar to jump to its highlight"."""
     annotation = SimpleNamespace(events=[SimpleNamespace(sport="basketball", label="basketball_layup", start_s=19.6,
                                                          end_s=21.3, key_s=20.5)])
-    parser = _Page()
+    parser = HtmlPage()
     parser.feed(render_html([], tmp_path, source_name="game.mp4", duration_s=24.0, annotation=annotation))
     text = "".join(parser.text)
     # The game's length as its timeline reads it, where "from a 00:00:24.000 game" read as a timecode.
@@ -556,7 +543,7 @@ def test_the_pages_legend_says_what_a_bars_shade_means_where_bars_are_shaded_by_
     page = render_html(highlights, tmp_path, duration_s=10.0)
     opacities = [float(x) for x in re.findall(r'fill-opacity="([0-9.]+)" class="bar"', page)]
     assert opacities[0] < opacities[1]
-    parser = _Page()
+    parser = HtmlPage()
     parser.feed(page)
     assert "a paler bar, a lower score" in "".join(parser.text)
     assert "paler bar" not in render_html([], tmp_path, duration_s=10.0)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from html.parser import HTMLParser
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import unquote
@@ -23,6 +22,7 @@ import highlights.pipeline.outputs.stream_writer as stream_writer
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import write_all, write_reel
 from highlights.video import VideoError, iter_frames, probe, write_video
+from tests.html_page import HtmlPage
 from tests.outputs_fixtures import FPS, HEIGHT, SECONDS, WIDTH, game_with_sound, source_frame, source_frame_index
 from tests.video_fixtures import mux_frames, video_stream
 
@@ -138,24 +138,8 @@ def test_single_forward_pass_over_the_source(source: Path, tmp_path: Path, monke
     assert all(p is not None and p.is_file() for p in result.clip_paths)
 
 
-class _Page(HTMLParser):
-    def __init__(self):
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_startendtag(self, tag, attrs):
-        self.tags.append((tag, dict(attrs)))
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-
-def _parse(path: Path) -> _Page:
-    page = _Page()
+def _parse(path: Path) -> HtmlPage:
+    page = HtmlPage()
     page.feed(path.read_text(encoding="utf-8"))
     page.close()
     return page
