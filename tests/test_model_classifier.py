@@ -597,3 +597,29 @@ def test_a_kept_classifier_is_loaded_again_for_a_checkpoint_replaced_at_its_size
         assert classifier_for(tmp_path / "other.pt", backend="eager")[0] is elsewhere
     finally:
         keep_classifiers_loaded(False)
+
+
+def test_a_reduced_precision_more_accurate_than_fp32_is_accepted_with_its_gain():
+    from highlights.model.precision_verdict import int8_verdict
+
+    labels = np.arange(100) % 4
+    right = np.eye(4)[labels] * 5.0
+    fp32 = right.copy()
+    fp32[:2] = np.eye(4)[(labels[:2] + 1) % 4] * 5.0  # fp32 gets two clips wrong that int8 gets right
+    verdict = int8_verdict(fp32, right, labels)
+    assert verdict["accuracy_change_points"] == pytest.approx(2.0)
+    assert verdict["prediction_agreement"] == pytest.approx(0.98)  # the two clips they predict otherwise
+    assert verdict["accepted"] is True
+    assert verdict["points_per_clip"] == pytest.approx(1.0)  # one clip of 100 is a point
+    # Logits that all rose: the largest change is their size, whichever way they moved.
+    assert int8_verdict(right, right + 0.25, labels)["max_abs_logit_diff"] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="for 0 labels"):
+        int8_verdict(np.zeros((0, 4)), np.zeros((0, 4)), [])
+    with pytest.raises(ValueError, match="for 99 labels"):
+        int8_verdict(fp32, right, labels[:-1])
+
+
+def test_probabilities_of_large_logits_are_finite():
+    from highlights.model.precision_verdict import softmax
+
+    np.testing.assert_allclose(softmax(np.array([[1000.0, 1000.0], [800.0, 0.0]])), [[0.5, 0.5], [1.0, 0.0]])
