@@ -18,18 +18,15 @@ from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kept_clips import KeptClips
 from highlights.pipeline.outputs import write_reel
 from highlights.video import iter_frames, write_video
+from tests.outputs_fixtures import FPS, HEIGHT, WIDTH, source_frame, source_frame_index
 
-FPS = 30.0
 SECONDS = 16
-WIDTH, HEIGHT = 160, 90
 
 
 def _source_frame(i: int) -> np.ndarray:
-    # Each frame's index in its colour (base 7 in red, green and blue), plus texture, so the
-    # encoder has real work and a frame taken from the wrong time would show.
-    digits = [(i // 7**k) % 7 for k in range(3)]
-    rgb = np.empty((HEIGHT, WIDTH, 3), np.uint8)
-    rgb[:] = [10 + 36 * d for d in digits]
+    # The frame's index in its colour, plus texture in its top fifth, so the encoder has real work
+    # and a frame taken from the wrong time would show.
+    rgb = source_frame(i)
     rgb[: HEIGHT // 5] = np.random.default_rng(i).integers(0, 256, (HEIGHT // 5, WIDTH, 3), dtype=np.uint8)
     return rgb
 
@@ -86,11 +83,7 @@ def _stop_cutting_at(share: float):
 
 
 def _frames_of(path: Path) -> list[int]:
-    out = []
-    for frame in iter_frames(path):
-        levels = frame.rgb[HEIGHT // 2 : 2 * HEIGHT // 3, WIDTH // 3 : 2 * WIDTH // 3].reshape(-1, 3).mean(axis=0)
-        out.append(sum(round((v - 10) / 36) * 7**k for k, v in enumerate(levels)))
-    return out
+    return [source_frame_index(frame.rgb) for frame in iter_frames(path)]
 
 
 def test_a_write_stopped_part_way_goes_on_with_the_clips_it_had_cut(source, tmp_path, counted):
