@@ -12,9 +12,11 @@ with a cache folder of its own (so no run goes on from another's kept work):
 
 1. the command twice uninterrupted: the reference, and a second run telling which parts of the
    outputs differ from run to run anyway (timings, dates, the inference path timed on a busy
-   machine); those parts are left out of the comparison, every other byte and value counts;
+   machine); those parts, and any that hold a time or what a run that went on says of it (a
+   batch's `went_on`, `reused`), are left out of the comparison, every other byte and value counts;
 2. --kills times: the command started, its process group sent SIGKILL after a delay drawn (from
-   --seed) between 0 and the reference's time, then the command again (`train --resume` where
+   --seed) between the time `highlights --version` takes (the imports, before which nothing is
+   written) and the reference's time, then the command again (`train --resume` where
    the killed run saved an epoch, as a user goes on; else the same command). Where the kill came
    after the outputs were whole (they already equal the reference), the run again is not needed
    and not made. With --at-renames, the kill comes instead just before a rename drawn from those
@@ -160,6 +162,7 @@ def make_inputs(workdir: Path) -> Path:
           "--workers", "0", *QUIET], inputs)
     must(["detect", "game/game.mp4", *GT, "--out", "detected", *QUIET], inputs)
     decide_review(inputs / "detected", inputs / "review.sqlite")
+    # `report from-confusion` builds a report from a published matrix; any matrix of the classes will do.
     (inputs / "confusion.json").write_text(json.dumps({
         "labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
         "matrix": [[9, 1, 2, 0], [0, 7, 3, 1], [2, 1, 20, 2], [1, 0, 3, 8]]}))
@@ -168,8 +171,8 @@ def make_inputs(workdir: Path) -> Path:
 
 
 def decide_review(folder: Path, db: Path) -> None:
-    """Accept the detected highlights and reject the first turned-down windows: the decisions a
-    reviewer makes in the browser, made through the review session the browser's app calls."""
+    """The review's first four items decided, a labelled one accepted and the others rejected: the
+    decisions a reviewer makes in the browser, made through the review session its app calls."""
     from highlights.review.games import load_games
     from highlights.review.session import ReviewSession
     from highlights.review.store import DecisionStore
