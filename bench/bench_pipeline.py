@@ -111,14 +111,35 @@ def make_game(workdir: Path, minutes: int, width: int, height: int) -> Path:
     return generate_game(workdir, cfg)["video"]
 
 
+def back_to_back(clip: Path, out_path: Path, copies: int, duration: float) -> None:
+    """`copies` repeats of `clip`'s video, `duration` s each, written back to back into the MP4
+    `out_path`: its packets stream-copied with PyAV (nothing decoded or encoded again), their
+    timestamps shifted by each copy's start."""
+    import av
+
+    with av.open(str(out_path), "w", format="mp4") as out:
+        stream = None
+        for k in range(copies):
+            with av.open(str(clip)) as inp:
+                src = inp.streams.video[0]
+                if stream is None:
+                    stream = out.add_stream_from_template(src)
+                shift = int(round(k * duration / src.time_base))
+                for packet in inp.demux(src):
+                    if packet.dts is None:  # the demuxer's end-of-stream flush packet
+                        continue
+                    packet.pts += shift
+                    packet.dts += shift
+                    packet.stream = stream
+                    out.mux(packet)
+
+
 def make_long_game(workdir: Path, base: Path, copies: int) -> Path:
     """`copies` back-to-back repeats of the game `base`, for the memory run: generating an hour
     of footage takes an hour on this CPU. The packets are stream-copied with PyAV, their
     timestamps shifted by each copy's start, and the ground truth and events repeated with the
     same shift and with person and event ids made unique per copy, so every stage sees a
     consistent hour-long game (its recall is printed beside the 5-minute one's as a check)."""
-    import av
-
     from highlights.atomic import atomic_path, atomic_write_text
 
     name = f"{base.stem}_x{copies}"
@@ -130,21 +151,7 @@ def make_long_game(workdir: Path, base: Path, copies: int) -> Path:
     duration = float(ann["duration_s"])
     frames_per_copy = int(round(duration * float(ann["fps"])))
     with atomic_path(video) as tmp:
-        with av.open(str(tmp), "w", format="mp4") as out:
-            stream = None
-            for k in range(copies):
-                with av.open(str(base)) as inp:
-                    src = inp.streams.video[0]
-                    if stream is None:
-                        stream = out.add_stream_from_template(src)
-                    shift = int(round(k * duration / src.time_base))
-                    for packet in inp.demux(src):
-                        if packet.dts is None:  # the demuxer's end-of-stream flush packet
-                            continue
-                        packet.pts += shift
-                        packet.dts += shift
-                        packet.stream = stream
-                        out.mux(packet)
+        back_to_back(base, tmp, copies, duration)
     gt_out = workdir / f"{name}.gt.jsonl"
     with atomic_path(gt_out) as tmp, open(tmp, "w") as fh:
         for k in range(copies):

@@ -50,11 +50,15 @@ import json
 import math
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 from highlights.cli.boundary import run_script
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_pipeline import back_to_back  # noqa: E402  (the stream-copied repeat, shared)
 
 DEFAULT_REAL_DEV = Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev"
 
@@ -225,28 +229,12 @@ def accuracy(real_dev: Path, sets: list[str]) -> None:
 
 def looped(clip: Path, seconds: float, workdir: Path) -> Path:
     """The clip repeated back to back (stream copy, shifted timestamps) to at least `seconds`."""
-    import av
-
     from highlights.video import probe
 
     duration = float(probe(clip).duration_s)
     copies = max(1, math.ceil(seconds / duration))
     out_path = workdir / f"{clip.stem}_x{copies}.mp4"
-    with av.open(str(out_path), "w", format="mp4") as out:
-        stream = None
-        for k in range(copies):
-            with av.open(str(clip)) as inp:
-                src = inp.streams.video[0]
-                if stream is None:
-                    stream = out.add_stream_from_template(src)
-                shift = int(round(k * duration / src.time_base))
-                for packet in inp.demux(src):
-                    if packet.dts is None:
-                        continue
-                    packet.pts += shift
-                    packet.dts += shift
-                    packet.stream = stream
-                    out.mux(packet)
+    back_to_back(clip, out_path, copies, duration)
     return out_path
 
 
