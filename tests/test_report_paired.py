@@ -216,3 +216,33 @@ def test_a_report_without_a_fingerprint_of_a_dataset_folder_moved_since_is_not_c
     fewer = build_report(truth[:27], b[:27], LABELS, clip_ids=[f"clip{i:02d}" for i in range(27)], n_bootstrap=50,
                          meta={"dataset": {**TEST_SET["dataset"], "root": "/moved/data", "clips": 27}})
     assert "different test clips" in mixed_test_sets_note(old, fewer)
+
+
+def test_two_folders_are_told_apart_by_their_content_ids():
+    """A report of a folder records its content id: a copy of the folder elsewhere is the same
+    clips, the same folder edited in place is not, and a report without an id leaves it to paths."""
+    from highlights.report import mixed_test_sets_note
+
+    truth, a, b = _two_models()
+    folder = {"dataset": {"clips_root": "/club/a", "split": "all (every clip is test)", "clips": 30,
+                          "content_id": "0123456789abcdef"}}
+    moved = {"dataset": {**folder["dataset"], "clips_root": "/club/b"}}
+    edited = {"dataset": {**folder["dataset"], "content_id": "fedcba9876543210"}}
+    first = _report(truth, a, meta=folder)
+    copy = _report(truth, b, meta=moved)
+    assert macro_f1_change(first, copy)["paired"] and mixed_test_sets_note(first, copy) is None
+    in_place = _report(truth, b, meta=edited)
+    assert not macro_f1_change(first, in_place)["paired"]
+    note = mixed_test_sets_note(first, in_place)
+    assert "different test clips" in note and "0123456789abcdef and fedcba9876543210" in note
+    # The same clips under other file names: the same test set, but not paired by name.
+    renamed = build_report(truth, b, LABELS, clip_ids=[f"take{i:02d}" for i in range(30)], n_bootstrap=50,
+                           meta=moved)
+    result = macro_f1_change(first, renamed)
+    assert not result["paired"] and "other file names" in result["why"]
+    assert mixed_test_sets_note(first, renamed) is None
+    # A report written before folders' content ids were recorded: the paths decide, as before.
+    older = {"dataset": {k: v for k, v in moved["dataset"].items() if k != "content_id"}}
+    assert "different test clips" in mixed_test_sets_note(first, _report(truth, b, meta=older))
+    older_here = {"dataset": {k: v for k, v in folder["dataset"].items() if k != "content_id"}}
+    assert macro_f1_change(first, _report(truth, b, meta=older_here))["paired"]

@@ -131,6 +131,11 @@ def same_test_clips(a: dict, b: dict) -> bool | None:
         return None
     if a["num_clips"] != b["num_clips"]:
         return False
+    # A folder's content id hashes each clip file's bytes with its label: two folders holding the
+    # same clips (a copy, a moved folder) have the same id, one folder edited in place another.
+    folder_ids = scored_folder_content_id(a), scored_folder_content_id(b)
+    if all(folder_ids):
+        return folder_ids[0] == folder_ids[1]
     fingerprints = a.get("clip_ids_sha256"), b.get("clip_ids_sha256")
     # A folder's clips are named by their paths, not their content: only dataset ids say "same clips".
     if all(fingerprints) and all(_dataset_version(r) for r in (a, b)):
@@ -138,6 +143,13 @@ def same_test_clips(a: dict, b: dict) -> bool | None:
     if set_a != set_b and unfingerprinted_splits(a, b):
         return None
     return set_a == set_b
+
+
+def scored_folder_content_id(report: dict) -> str | None:
+    """The content id of the folder a report scored every clip of (None for a dataset split, or a
+    report written before reports recorded one: unknown, not different)."""
+    data = (report.get("meta") or {}).get("dataset") or {}
+    return data.get("content_id") if data.get("clips_root") else None
 
 
 def _dataset_version(report: dict) -> str | None:
@@ -193,8 +205,11 @@ def mixed_test_sets_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "
                 "Evaluate both checkpoints on the same split to compare them.")
     if same in (None, True):
         return None
-    return (f"{name_a} and {name_b} were scored on different test clips ({name_a}: {set_a}; {name_b}: {set_b}): "
-            "the change is not the models' alone. Evaluate both checkpoints on the same split to compare them.")
+    ids = scored_folder_content_id(a), scored_folder_content_id(b)
+    told_by = f", folder content ids {ids[0]} and {ids[1]}" if all(ids) else ""
+    return (f"{name_a} and {name_b} were scored on different test clips ({name_a}: {set_a}; {name_b}: {set_b}"
+            f"{told_by}): the change is not the models' alone. Evaluate both checkpoints on the same split to "
+            "compare them.")
 
 
 def classes_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -> str | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from highlights.report.compare import same_test_clips, unfingerprinted_splits
+from highlights.report.compare import same_test_clips, scored_folder_content_id, unfingerprinted_splits
 from highlights.report.metrics import CONFIDENCE, FEW_CLIPS_FOR_BOOTSTRAP, confusions_of, macro_f1_of
 
 N_RESAMPLES = 2000
@@ -41,6 +41,9 @@ def paired_clips(a: dict, b: dict) -> tuple[list[tuple[str, str, str]] | None, s
         return None, "a report does not record which clips it scored"
     if not same:
         return None, "the two reports were scored on different clips"
+    # Two folders of the same content may name their clips differently; the pairing goes by name.
+    if scored_folder_content_id(a) and a.get("clip_ids_sha256") != b.get("clip_ids_sha256"):
+        return None, "the two folders hold the same clips under other file names"
     wrong_a, why_a = _misclassified(a)
     wrong_b, why_b = _misclassified(b)
     if wrong_a is None or wrong_b is None:
