@@ -456,3 +456,20 @@ def test_a_layout_slowed_in_its_one_timed_call_is_kept_by_its_warm_up_estimate()
     result = race(layouts, time_one, warm_up=lambda layout: (0.0, steady[layout.backend]), budget_s=1000.0)
     assert set(result.cut_after) == {PathLayout("c"), PathLayout("d")}
     assert result.finalists[0] == PathLayout("a")
+
+
+def test_the_finalists_are_ranked_by_median_and_the_faster_half_kept_rounds_up():
+    # "a" has the single best round, "b" the better median: the median decides.
+    rounds = {"a": [0.5, 1.0, 1.0], "b": [0.8, 0.8, 0.8]}
+    seen: dict[str, int] = {}
+
+    def time_one(layout):
+        seen[layout.backend] = seen.get(layout.backend, 0) + 1
+        return rounds[layout.backend][seen[layout.backend] - 1]
+
+    result = race([PathLayout("a"), PathLayout("b")], time_one, rounds=3)
+    assert [layout.backend for layout in result.finalists] == ["b", "a"]
+    # Five layouts: half of them, rounded up, go on after the first round.
+    five = race([PathLayout(name) for name in "abcde"], lambda layout: 0.1 * (1 + "abcde".index(layout.backend)),
+                budget_s=1000.0)
+    assert {layout.backend for layout, after in five.cut_after.items() if after == 1} == {"d", "e"}
