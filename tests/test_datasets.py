@@ -600,6 +600,9 @@ def test_the_growth_table_and_counts_keep_real_clips_and_variants_apart_by_hand(
     assert new.counts() == {"none": {"train": 1, "val": 0, "test": 0}, "swing": {"train": 0, "val": 0, "test": 1},
                             "layup": {"train": 0, "val": 1, "test": 0}}
     assert new.counts(augmented=True)["swing"] == {"train": 2, "val": 0, "test": 0}
+    # A class the newer version no longer has keeps its rows, down to nothing.
+    dropped = {r.name: (r.old, r.new) for r in diff_versions(new, version("v3", ["none", "swing"], []))}
+    assert dropped["layup (val)"] == (1, 0) and dropped["Total clips"] == (3, 0)
 
 
 def test_loading_a_missing_version_names_it(tmp_path: Path) -> None:
