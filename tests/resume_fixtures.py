@@ -39,10 +39,11 @@ def kept_in_2s_chunks(tmp_path: Path, monkeypatch) -> Path:
     return root / kept_frames.FOLDER
 
 
-def stop_at(share: float):
-    """A progress callback that stops the run (as Ctrl-C does) once `share` of it is analysed."""
-    def progress(stage, done, total):
-        if stage == "analysis" and done >= share * total:
+def stop_at(share: float, stage: str = "analysis"):
+    """A progress callback that stops the run (as Ctrl-C does) once `share` of its `stage` is done
+    ("analysis", or "cutting" while it writes its outputs)."""
+    def progress(at_stage, done, total):
+        if at_stage == stage and done >= share * total:
             raise KeyboardInterrupt
     return progress
 

@@ -19,6 +19,7 @@ from highlights.pipeline.kept_clips import KeptClips
 from highlights.pipeline.outputs import write_reel
 from highlights.video import iter_frames, write_video
 from tests.outputs_fixtures import FPS, HEIGHT, WIDTH, source_frame, source_frame_index
+from tests.resume_fixtures import stop_at
 
 SECONDS = 16
 
@@ -75,13 +76,6 @@ def _write(source: Path, out: Path, kept: KeptClips | None, highlights=None, pro
                       thumbnails=True, in_reel=_in_reel, kept=kept, progress=progress)
 
 
-def _stop_cutting_at(share: float):
-    def progress(stage, done, total):
-        if stage == "cutting" and done >= share * total:
-            raise KeyboardInterrupt
-    return progress
-
-
 def _frames_of(path: Path) -> list[int]:
     return [source_frame_index(frame.rgb) for frame in iter_frames(path)]
 
@@ -95,7 +89,7 @@ def test_a_write_stopped_part_way_goes_on_with_the_clips_it_had_cut(source, tmp_
     key = {"video": "game.mp4"}
     with pytest.raises(KeyboardInterrupt):
         _write(source, tmp_path / "stopped", KeptClips(key, root=tmp_path / "cache"),
-               progress=_stop_cutting_at(0.6))
+               progress=stop_at(0.6, "cutting"))
     (folder,) = (tmp_path / "cache").iterdir()
     kept = sorted(p.name for p in folder.glob("clip-*.mp4"))
     assert 1 <= len(kept) < 5  # stopped part way, the finished clips kept
@@ -121,7 +115,7 @@ def test_another_cut_starts_over(source, tmp_path, counted):
     key = {"video": "game.mp4"}
     with pytest.raises(KeyboardInterrupt):
         _write(source, tmp_path / "stopped", KeptClips(key, root=tmp_path / "cache"),
-               progress=_stop_cutting_at(0.6))
+               progress=stop_at(0.6, "cutting"))
     counted["clips"] = 0
     other = _highlights()
     other[-1].score = 0.99  # its caption changes: every clip's folder is another
@@ -162,7 +156,7 @@ def test_detect_stopped_while_writing_goes_on_and_writes_what_an_uninterrupted_r
     assert len(whole) >= 3  # enough clips that a stop part way keeps some and not all
 
     with pytest.raises(KeyboardInterrupt) as stop:
-        detect_highlights(game, config, tmp_path / "out", progress=_stop_cutting_at(0.7))
+        detect_highlights(game, config, tmp_path / "out", progress=stop_at(0.7, "cutting"))
     assert 1 <= stop.value.kept_clips < len(whole)
     assert not (tmp_path / "out").exists()
 
