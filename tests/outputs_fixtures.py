@@ -24,9 +24,10 @@ def source_frame(i: int) -> np.ndarray:
 
 
 def source_frame_index(rgb: np.ndarray) -> int:
-    """Source frame index read back from a frame's colour (centre patch, away from the caption)."""
+    """Source frame index read back from a frame's colour (a patch below the middle, away from the
+    caption at the top, which takes the top 26 rows of a 60-row reel)."""
     h, w = rgb.shape[:2]
-    levels = rgb[h // 4 : h // 2, w // 3 : 2 * w // 3].reshape(-1, 3).mean(axis=0)
+    levels = rgb[h // 2 : 3 * h // 4, w // 3 : 2 * w // 3].reshape(-1, 3).mean(axis=0)
     digits = [int(round((v - 10) / 36)) for v in levels]
     return sum(d * 7**k for k, d in enumerate(digits))
 

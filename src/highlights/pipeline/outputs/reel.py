@@ -67,10 +67,12 @@ def caption_text(h: Highlight, time_s: float) -> str:
 
 
 def draw_caption(rgb: np.ndarray, text: str) -> np.ndarray:
-    """Draws `text` bottom-left on a dark band, in place; the size follows the frame height, and is
+    """Draws `text` top-left on a dark band, in place; the size follows the frame height, and is
     made smaller where the text would run past the right edge (an upright phone video: by its height
     alone, a long class name ran off a 1080x1920 frame); where it fits no line at the least size,
-    the label goes on a line above its score and time."""
+    the label goes on a line above its score and time. At the top, not the bottom: a browser
+    draws its player's controls over a video's bottom edge while it is paused or hovered, and
+    bottom-left they covered the caption just when a reviewer stopped to read it."""
     height, width = rgb.shape[:2]
     scale = min(1.0, max(0.3, 0.9 * height / 720))
     thickness = 1 if height < 540 else 2
@@ -90,10 +92,10 @@ def draw_caption(rgb: np.ndarray, text: str) -> np.ndarray:
     sizes = [cv2.getTextSize(line, _FONT, scale, thickness) for line in lines]
     line_h = max(h + baseline for (_, h), baseline in sizes) + pad
     band_w = max(w for (w, _), _ in sizes) + 2 * pad
-    top = max(0, height - line_h * len(lines) - pad)
-    cv2.rectangle(rgb, (0, top), (min(width - 1, band_w), height - 1), (0, 0, 0), cv2.FILLED)
+    bottom = min(height, line_h * len(lines) + pad)
+    cv2.rectangle(rgb, (0, 0), (min(width - 1, band_w), bottom - 1), (0, 0, 0), cv2.FILLED)
     for i, (line, ((_, _), baseline)) in enumerate(zip(lines, sizes)):
-        origin = (pad, height - pad - baseline - line_h * (len(lines) - 1 - i))
+        origin = (pad, line_h * (i + 1) - baseline)
         cv2.putText(rgb, line, origin, _FONT, scale, (255, 255, 255), thickness, cv2.LINE_AA)
     return rgb
 
