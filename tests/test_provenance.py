@@ -188,6 +188,32 @@ def test_a_reviewed_clip_names_the_models_and_video_that_proposed_it_by_content(
     assert provenance["source_video_sha256"] == run["video"]["sha256"]
 
 
+def test_label_studio_tasks_name_the_models_video_and_version_that_made_them(tmp_path):
+    """A task's `data`, which Label Studio keeps and exports, names the run's models and video by
+    content and its highlights version, as a reviewed clip's provenance does."""
+    from highlights.file_hash import file_sha256
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.detect import detect_highlights
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+    from highlights.review.games import load_games
+    from highlights.review.labelstudio import export_tasks
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+    from tests.pipeline_fixtures import make_game
+
+    video = make_game(tmp_path / "game", duration_s=12.0)
+    config = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
+                                              "classifier.backend": "pose"})
+    detect_highlights(video, config, tmp_path / "detect", progress=False)
+    session = ReviewSession(load_games([tmp_path / "detect"]), DecisionStore(tmp_path / "review.sqlite"))
+    files = export_tasks(session, tmp_path / "labelstudio", progress=False)
+    session.store.close()
+    (task,) = json.loads(files["tasks"].read_text(encoding="utf-8"))
+    assert task["data"]["proposed_by_sha256"]["packaged pose classifier"] == file_sha256(DEFAULT_MODEL)
+    assert task["data"]["source_video_sha256"] == file_sha256(video)
+    assert task["data"]["highlights_version"] == __version__
+
+
 def test_a_report_of_a_folder_names_its_clips_by_content(colour_run):
     from highlights.train.evaluation import evaluate_checkpoint
 

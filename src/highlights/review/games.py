@@ -94,6 +94,8 @@ class Game:
     # it does not): each model file's sha256 by role, and the video's sha256 when the run read it.
     model_sha256: dict[str, str] = field(default_factory=dict)
     video_sha256: str | None = None
+    # The version of highlights that made the run (None for a highlights.json that does not say).
+    highlights_version: str | None = None
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -367,6 +369,8 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         model_sha256={str(m["role"]): str(m["sha256"]) for m in data.get("models") or []
                       if isinstance(m, dict) and m.get("role") and m.get("sha256")},
         video_sha256=info.get("sha256") if isinstance(info.get("sha256"), str) else None,
+        highlights_version=(data.get("highlights_version") if isinstance(data.get("highlights_version"), str)
+                            else None),
     )
 
 

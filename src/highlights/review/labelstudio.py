@@ -1,6 +1,7 @@
 """Label Studio interop: review tasks for its video timeline labelling, and its exports read back.
 
-Export: one task per game, `{"data": {"video": URL, ...}, "predictions": [...]}`, with each item
+Export: one task per game, `{"data": {"video": URL, ...}, "predictions": [...]}` (its `data` also
+naming the run's models and video by sha256, and its highlights version), with each item
 of the review (the model's highlights and the turned-down windows worth a look) as a
 `timelinelabels` region, plus the labelling config (`TimelineLabels` over a `Video`) to paste into
 the project. Label Studio counts timeline ranges in frames, from 1, at the `Video` tag's
@@ -73,6 +74,16 @@ def task_video(game: Game, *, progress: bool = True, say=None) -> tuple[Path, st
     return need.copy, f"{game.folder.name}/{need.copy.name}"
 
 
+def made_by(game: Game) -> dict[str, Any]:
+    """What made a game's run, by content, where its highlights.json records it, as the review's
+    dataset export records it: each model file's sha256 by role, the video's sha256 and the
+    highlights version. A task's `data` is where Label Studio keeps them: it stores every field
+    there with the task and gives them back in its exports."""
+    return {**({"proposed_by_sha256": game.model_sha256} if game.model_sha256 else {}),
+            **({"source_video_sha256": game.video_sha256} if game.video_sha256 else {}),
+            **({"highlights_version": game.highlights_version} if game.highlights_version else {})}
+
+
 def export_tasks(session: ReviewSession, out_dir: str | Path, *, video_url_prefix: str | None = None,
                  progress: bool = True, say=None) -> dict[str, Path]:
     """`tasks.json` and `labelling_config.xml` in `out_dir`. Videos are referenced by
@@ -91,7 +102,8 @@ def export_tasks(session: ReviewSession, out_dir: str | Path, *, video_url_prefi
             if s["status"] == "rejected":
                 continue
             regions.append(_region(state["id"], s["label"], s["start_s"], s["end_s"], game.fps))
-        tasks.append({"data": {"video": url, "game": game.id, "fps": game.fps, "video_name": game.video.name},
+        tasks.append({"data": {"video": url, "game": game.id, "fps": game.fps, "video_name": game.video.name,
+                               **made_by(game)},
                       "predictions": [{"model_version": game.model, "result": regions}]})
     return {"tasks": atomic_write_json(out_dir / "tasks.json", tasks, indent=2),
             "config": atomic_write_text(out_dir / "labelling_config.xml", labelling_config(classes))}
