@@ -246,3 +246,7 @@ def test_two_folders_are_told_apart_by_their_content_ids():
     assert "different test clips" in mixed_test_sets_note(first, _report(truth, b, meta=older))
     older_here = {"dataset": {k: v for k, v in folder["dataset"].items() if k != "content_id"}}
     assert macro_f1_change(first, _report(truth, b, meta=older_here))["paired"]
+    # ... and pairs by name there, as before, even where the older report lists its clips under other names
+    older_names = build_report(truth, b, LABELS, clip_ids=[f"take{i:02d}" for i in range(30)], n_bootstrap=50,
+                               meta=older_here)
+    assert "other file names" not in macro_f1_change(first, older_names).get("why", "")

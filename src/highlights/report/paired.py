@@ -42,7 +42,8 @@ def paired_clips(a: dict, b: dict) -> tuple[list[tuple[str, str, str]] | None, s
     if not same:
         return None, "the two reports were scored on different clips"
     # Two folders of the same content may name their clips differently; the pairing goes by name.
-    if scored_folder_content_id(a) and a.get("clip_ids_sha256") != b.get("clip_ids_sha256"):
+    if (scored_folder_content_id(a) and scored_folder_content_id(b)
+            and a.get("clip_ids_sha256") != b.get("clip_ids_sha256")):
         return None, "the two folders hold the same clips under other file names"
     wrong_a, why_a = _misclassified(a)
     wrong_b, why_b = _misclassified(b)
