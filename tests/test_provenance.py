@@ -214,7 +214,7 @@ def test_label_studio_tasks_name_the_models_video_and_version_that_made_them(tmp
     assert task["data"]["highlights_version"] == __version__
 
 
-def test_a_report_of_a_folder_names_its_clips_by_content(colour_run):
+def test_a_report_of_a_folder_names_its_clips_by_content(colour_run, cli):
     from highlights.train.evaluation import evaluate_checkpoint
 
     data, _, result, _, tmp = colour_run
@@ -229,6 +229,11 @@ def test_a_report_of_a_folder_names_its_clips_by_content(colour_run):
                                         show_progress=False)
         ids.append(report["meta"]["dataset"]["content_id"])
     assert ids[0] == ids[1] != ids[2]
+    # report compare reads the ids: a copy of the folder scored the same clips, paired clip by clip
+    said = " ".join(_compare(cli, tmp / "report-src", tmp / "report-copy").split())
+    assert "different test clips" not in said and "unpaired" not in said
+    said = " ".join(_compare(cli, tmp / "report-src", tmp / "report-fewer").split())
+    assert f"folder content ids {ids[0]} and {ids[2]}" in said
 
 
 def test_report_compare_leaves_out_where_a_pose_run_kept_its_rendered_games():
