@@ -269,7 +269,9 @@ TIMING_WORDS = ("seconds", "speed", "created", "finished", "started", "wait", "p
 # game a stopped batch had finished counted as `reused` and not among the video hours this run
 # processed), and the inference path, chosen by timing the paths on the machine as it was then
 # (docs/datasets.md, "Running a command again").
-BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend", "inference_backend_selection")
+BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend", "inference_backend_selection",
+             # the int8 model's distance from that fp32 path, measured again with the path chosen
+             "reference_backend", "max_abs_logit_diff", "max_abs_prob_diff", "mean_abs_prob_diff")
 
 
 def differs_by_design(place: str) -> bool:
