@@ -248,3 +248,24 @@ def test_report_compare_leaves_out_where_a_pose_run_kept_its_rendered_games():
                          "eval_config": {"n_bootstrap": 100}}}
 
     assert made_differently_note(report("/disk/a/rendered", "/cache/a"), report("/disk/b/rendered", "/cache/b")) is None
+
+
+def test_report_compare_takes_a_dataset_moved_to_another_folder_for_the_same_data():
+    """Two reports of one dataset version read from two folders (copied to another disk) name the
+    same data by content: the folder alone is no change. Without the content id it still is."""
+    from highlights.report.made_by import made_differently_note
+
+    def report(root: str, content_id: str | None) -> dict:
+        trained_on = {"version": "v2", "root": root, **({"content_id": content_id} if content_id else {})}
+        return {"meta": {"highlights_version": __version__, "checkpoint": {"sha256": "a" * 64},
+                         "train_config": {"root": root, "version": "v2", "seed": 0},
+                         "dataset": {"trained_on": trained_on},
+                         "eval_config": {"n_bootstrap": 100}}}
+
+    assert made_differently_note(report("/disk/a/datasets", "0123456789abcdef"),
+                                 report("/disk/b/datasets", "0123456789abcdef")) is None
+    moved_and_changed = made_differently_note(report("/disk/a/datasets", "0123456789abcdef"),
+                                              report("/disk/b/datasets", "fedcba9876543210"))
+    assert "the data it was trained on" in moved_and_changed and "training settings" not in moved_and_changed
+    unknown = made_differently_note(report("/disk/a/datasets", None), report("/disk/b/datasets", None))
+    assert "the training settings" in unknown and "/disk/b/datasets" in unknown

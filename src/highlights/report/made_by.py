@@ -13,6 +13,10 @@ from typing import Any
 # Where a run wrote or cached its files: not what it computed (`render_dir`: where a pose run keeps
 # and reuses its rendered games).
 LOCATION_SETTINGS = frozenset({"out_dir", "cache_dir", "pose_cache_dir", "render_dir"})
+# Where the training data was read from: left out of the training settings when both reports name
+# that data by content ("the data it was trained on"), so a dataset moved or copied to another
+# folder is not a change; compared as settings where either lacks the content id.
+DATA_FOLDER_SETTINGS = frozenset({"root", "dataset_root", "clips_root"})
 SHORT_HASH = 12
 SETTINGS_SHOWN = 6
 
@@ -21,8 +25,12 @@ def made_differently_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = 
     """One paragraph naming what made `a` and `b` differently, and what either does not record;
     None when every part both record is the same and neither lacks one."""
     differs, unknown = [], []
+    meta_a, meta_b = a.get("meta") or {}, b.get("meta") or {}
+    data_by_content = _trained_on(meta_a) is not None and _trained_on(meta_b) is not None
     for part, read, tell in _PARTS:
-        va, vb = read(a.get("meta") or {}), read(b.get("meta") or {})
+        va, vb = read(meta_a), read(meta_b)
+        if data_by_content and part == TRAINING_SETTINGS and va is not None and vb is not None:
+            va, vb = (_without(v, DATA_FOLDER_SETTINGS) for v in (va, vb))
         if va is None or vb is None:
             lacking = [name for name, v in ((name_a, va), (name_b, vb)) if v is None]
             # A part neither records (a report built from a confusion matrix) is not compared, and not news.
@@ -37,6 +45,10 @@ def made_differently_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = 
     if unknown:
         lines.append("Not compared, as one report was written before it was recorded: " + "; ".join(unknown) + ".")
     return " ".join(lines) or None
+
+
+def _without(settings: dict, keys: frozenset) -> dict:
+    return {k: v for k, v in settings.items() if k not in keys}
 
 
 def _checkpoints(meta: dict) -> tuple[str, ...] | None:
@@ -101,9 +113,10 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+TRAINING_SETTINGS = "the training settings"
 _PARTS: list[tuple[str, Callable[[dict], Any], Callable[[Any, Any], str]]] = [
     ("the model", _checkpoints, _tell_hashes),
-    ("the training settings", _settings("train_config"), _tell_settings),
+    (TRAINING_SETTINGS, _settings("train_config"), _tell_settings),
     ("the data it was trained on", _trained_on, _tell_data),
     ("the evaluation settings", _settings("eval_config"), _tell_settings),
     ("the highlights version", _version, lambda va, vb: f"{va} vs {vb}"),
