@@ -268,3 +268,34 @@ def test_a_file_whose_first_ten_seconds_of_packets_are_sound_reads_its_pictures_
     assert info.duration_s == pytest.approx(late_s + frames / rate, abs=0.07)
     times = [f.time_s for f in iter_frames(path)]
     assert len(times) == frames and times[0] == pytest.approx(info.start_s, abs=1e-3)
+
+
+def test_a_transport_stream_whose_clock_starts_late_reads_from_its_first_timestamp(tmp_path):
+    """A camcorder's transport stream whose clock reads 10 s at its start: players show that
+    moment as 0:00, so frame times, the probed start and length, and a seek all count from it,
+    not from the clock's own zero."""
+    path = tmp_path / "camcorder.ts"
+    with av.open(str(path), "w", format="mpegts", options={"output_ts_offset": "10"}) as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": str(FPS), "bf": "0"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(3 * FPS):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 3 * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, FPS)
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        mux_tone(out, sound, 3.0)
+    with av.open(str(path)) as c:
+        assert c.start_time / av.time_base > 9.9  # the file's clock does start 10 s in
+    first = _pictures_start_s(path)
+    assert 0 <= first < 0.5
+    frames = list(iter_frames(path))
+    assert [round(float(f.rgb.mean()) / 3) for f in frames] == list(range(3 * FPS))
+    np.testing.assert_allclose([f.time_s for f in frames], first + np.arange(3 * FPS) / FPS, atol=2e-3)
+    info = probe(path)
+    assert info.start_s == pytest.approx(first, abs=2e-3)
+    assert info.duration_s == pytest.approx(3.0, abs=0.1)
+    pictures, times = read_clip(path, 4, start_s=2.0, end_s=2.5)
+    assert 2.0 - 1e-3 <= times[0] < times[-1] < 2.5
+    assert [round(float(p.mean()) / 3) for p in pictures] == pytest.approx([round((t - first) * FPS) for t in times],
+                                                                           abs=1)
