@@ -443,7 +443,10 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
                 at_renames: bool) -> Tally:
     reference = make_reference(command, workdir)
     tally = Tally()
-    renames = sorted(rng.sample(range(1, reference.renames + 1), min(kills, reference.renames)))
+    # Drawn only when kills land on renames, so a seed's kill times do not shift with a command's
+    # rename count.
+    renames = (sorted(rng.sample(range(1, reference.renames + 1), min(kills, reference.renames)))
+               if at_renames else [])
     for trial in range(len(renames) if at_renames else kills):
         folder = fresh_folder(workdir / f"kill-{trial}", command)
         if at_renames:
