@@ -165,24 +165,31 @@ def test_two_transport_streams_joined_read_every_picture_of_both_in_order(tmp_pa
 WRAP_S = 2**33 / 90_000  # a transport stream's 33-bit 90 kHz clock starts over after 26.5 h
 
 
+def _transport_stream_from(path: Path, clock_s: float, seconds: int, *, step: int) -> Path:
+    """A transport stream whose every stream's clock reads `clock_s` at its start (as `ffmpeg
+    -output_ts_offset` writes it): `seconds` of grey pictures (picture i of level `step` i, a
+    keyframe a second) over a tone."""
+    with av.open(str(path), "w", format="mpegts", options={"output_ts_offset": f"{clock_s:.6f}"}) as out:
+        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": str(FPS), "bf": "0"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        sound = out.add_stream("aac", rate=RATE, layout="mono")
+        for i in range(seconds * FPS):
+            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), step * i, np.uint8), format="rgb24")
+            frame.pts, frame.time_base = i, Fraction(1, FPS)
+            out.mux(video.encode(frame))
+        out.mux(video.encode())
+        mux_tone(out, sound, float(seconds))
+    return path
+
+
 def test_a_transport_stream_whose_clock_wraps_part_way_reads_as_one_timeline(tmp_path):
     """A recorder's clock that passes 2^33 ticks part way (26.5 h after its 0) starts over at 0 in
     the file: that is a wrap, not a restart, so the file reads as one timeline (FFmpeg's demuxer
     unwraps it), is not refused as two recordings joined, and a seek after the wrap finds its time."""
     from highlights.video.timeline_check import check_one_timeline
 
-    path = tmp_path / "overnight.ts"
-    # As `ffmpeg -output_ts_offset`: every stream's clock 1.5 s short of the wrap at the start.
-    with av.open(str(path), "w", format="mpegts", options={"output_ts_offset": f"{WRAP_S - 1.5:.6f}"}) as out:
-        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": str(FPS)})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        sound = out.add_stream("aac", rate=RATE, layout="mono")
-        for i in range(4 * FPS):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 2 * i, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            out.mux(video.encode(frame))
-        out.mux(video.encode())
-        mux_tone(out, sound, 4.0)
+    # Every stream's clock 1.5 s short of the wrap at the start.
+    path = _transport_stream_from(tmp_path / "overnight.ts", WRAP_S - 1.5, 4, step=2)
     with av.open(str(path), options={"correct_ts_overflow": "0"}) as raw:  # the clock as the file holds it
         stamps = [p.pts for p in raw.demux(raw.streams.video[0]) if p.pts is not None]
     assert max(stamps) > 2**33 - 2 * 90_000 and min(stamps) < 2 * 90_000  # it does wrap
@@ -274,17 +281,7 @@ def test_a_transport_stream_whose_clock_starts_late_reads_from_its_first_timesta
     """A camcorder's transport stream whose clock reads 10 s at its start: players show that
     moment as 0:00, so frame times, the probed start and length, and a seek all count from it,
     not from the clock's own zero."""
-    path = tmp_path / "camcorder.ts"
-    with av.open(str(path), "w", format="mpegts", options={"output_ts_offset": "10"}) as out:
-        video = out.add_stream("libx264", rate=FPS, options={"preset": "ultrafast", "g": str(FPS), "bf": "0"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
-        sound = out.add_stream("aac", rate=RATE, layout="mono")
-        for i in range(3 * FPS):
-            frame = av.VideoFrame.from_ndarray(np.full((48, 64, 3), 3 * i, np.uint8), format="rgb24")
-            frame.pts, frame.time_base = i, Fraction(1, FPS)
-            out.mux(video.encode(frame))
-        out.mux(video.encode())
-        mux_tone(out, sound, 3.0)
+    path = _transport_stream_from(tmp_path / "camcorder.ts", 10.0, 3, step=3)
     with av.open(str(path)) as c:
         assert c.start_time / av.time_base > 9.9  # the file's clock does start 10 s in
     first = _pictures_start_s(path)
