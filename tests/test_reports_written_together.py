@@ -34,7 +34,7 @@ def test_a_test_report_stopped_by_a_full_disk_leaves_the_earlier_one_whole(tmp_p
     labels = ["a", "b", "none"]
     write_report_files(build_report(["a", "b", "none", "a"], ["a", "b", "none", "b"], labels, n_bootstrap=20), tmp_path)
     earlier = _files(tmp_path)
-    _disk_full_at(monkeypatch, "video_scorer_testreport_confusion.png")  # after the JSON and Markdown
+    _disk_full_at(monkeypatch, "video_scorer_testreport_confusion.png")  # after the Markdown
     with pytest.raises(atomic.DiskFullError, match="video_scorer_testreport_confusion.png; nothing earlier"):
         write_report_files(build_report(["a", "b", "none", "a"], ["a", "a", "a", "a"], labels, n_bootstrap=20),
                            tmp_path)
@@ -50,7 +50,7 @@ def test_pipeline_scores_stopped_by_a_full_disk_leave_the_earlier_ones_whole(cli
     out = tmp_path / "scores"
     assert cli("pipeline", "score", "--predictions", first, "--annotations", annotation, "--out", out).exit_code == 0
     earlier = _files(out)
-    _disk_full_at(monkeypatch, "pipeline_eval.md")  # the last: the timeline and the JSON are written
+    _disk_full_at(monkeypatch, "pipeline_eval.md")  # after the timeline, before the JSON
     res = cli("pipeline", "score", "--predictions", second, "--annotations", annotation, "--out", out)
     assert res.exit_code == 1
     assert res.output.strip().splitlines()[-1] == (f"error: no space left on {atomic.mount_point(out)} while writing "

@@ -421,6 +421,20 @@ def put_in_place(tmp: Path, path: Path) -> bool:
     return True
 
 
+def written_file(path: str | os.PathLike) -> Path:
+    """Where what was last written for ``path`` lies now: inside a `written_together` block, the
+    temp file waiting to be renamed onto it; else ``path`` itself. For a file of a set that records
+    its partners' contents (`highlights.file_set`) before they are in place."""
+    path = Path(path)
+    for tmp, target in reversed(_written_together.get() or []):
+        if target == path:
+            if tmp is None:
+                raise FileNotFoundError(errno.ENOENT, "to be removed with the block's files",
+                                        str(path))
+            return tmp
+    return path
+
+
 def remove_file(path: str | os.PathLike) -> None:
     """Remove ``path`` if it is there; inside a `written_together` block, at the block's end
     with its renames (an earlier run's picture that this run's report does not have goes as

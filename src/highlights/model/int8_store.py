@@ -12,18 +12,20 @@ arithmetic differs (int8 with or without VNNI; bf16 only where native) falls bac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
 from typing import Any
 
-from highlights.atomic import atomic_write_bytes, atomic_write_json
+from highlights.atomic import atomic_write_bytes, atomic_write_json, remove_file, written_together
 from highlights.file_hash import file_sha256
 from highlights.model.cpu_features import CpuInfo, this_cpu
 
 VERDICT_FORMAT = "highlights.int8-verdict/1"
 BF16_VERDICT_FORMAT = "highlights.bf16-verdict/1"
 FORMATS = {"int8": VERDICT_FORMAT, "bf16": BF16_VERDICT_FORMAT}
+MODEL_SHA256 = "model_sha256"  # an accepted int8 verdict's: the quantised model it measured
 
 
 def sidecar_paths(checkpoint: str | os.PathLike, precision: str = "int8") -> tuple[Path, Path]:
@@ -54,16 +56,19 @@ def save_verdict(checkpoint: str | os.PathLike, precision: str, verdict: dict[st
     record = {**verdict, "format": FORMATS[precision], "checkpoint_sha256": file_sha256(checkpoint),
               "cpu": (cpu or this_cpu()).to_dict()}
     written_model = None
-    if precision != "int8":
-        pass  # nothing but the verdict to write
-    elif verdict.get("accepted"):
-        if not model_bytes:
-            raise ValueError("an accepted int8 verdict needs the quantised model's bytes")
-        written_model = atomic_write_bytes(model_path, model_bytes)
-    else:
-        model_path.unlink(missing_ok=True)
-    # The verdict last: a reader that finds an accepted verdict finds its model too.
-    atomic_write_json(verdict_path, record, indent=2)
+    # Both or neither; the verdict last, naming its model's sha256: a kill between the two renames
+    # over an earlier pair leaves an earlier verdict that `load_int8` finds is not this model's.
+    with written_together():
+        if precision != "int8":
+            pass  # nothing but the verdict to write
+        elif verdict.get("accepted"):
+            if not model_bytes:
+                raise ValueError("an accepted int8 verdict needs the quantised model's bytes")
+            written_model = atomic_write_bytes(model_path, model_bytes)
+            record[MODEL_SHA256] = hashlib.sha256(model_bytes).hexdigest()
+        else:
+            remove_file(model_path)
+        atomic_write_json(verdict_path, record, indent=2)
     return verdict_path, written_model
 
 
@@ -76,7 +81,13 @@ def load_int8(checkpoint: str | os.PathLike, *, cpu: CpuInfo | None = None) -> t
     model_path, _ = sidecar_paths(checkpoint, "int8")
     if not model_path.is_file():
         return None, {**verdict, "usable": False, "reason": f"{model_path}: quantised model missing"}
-    return model_path.read_bytes(), verdict
+    model = model_path.read_bytes()
+    # (A verdict written before the model's sha256 was recorded has none to check.)
+    if verdict.get(MODEL_SHA256) not in (None, hashlib.sha256(model).hexdigest()):
+        reason = (f"{model_path}: not the model its verdict measured (a later run stopped "
+                  "between writing them): re-run evaluate --int8")
+        return None, {**verdict, "usable": False, "reason": reason}
+    return model, verdict
 
 
 def load_bf16(checkpoint: str | os.PathLike, *, cpu: CpuInfo | None = None) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from highlights.atomic import atomic_write_json, atomic_write_text, written_together
+from highlights.file_set import WRITTEN_WITH, partners_record
 from highlights.errors import ConfigError
 from highlights.markdown_table import markdown_table
 from highlights import __version__
@@ -222,10 +223,13 @@ def write_ablation(result: AblationResult, out_dir: str | Path) -> dict[str, Pat
 
     out_dir = Path(out_dir)
     with written_together():  # all or none, as a report is read: the Markdown links the chart
-        return {"chart": write_ablation_chart(result, out_dir / ABLATION_PNG),
-                "json": atomic_write_json(out_dir / ABLATION_JSON, result.to_dict(), indent=2,
-                                          default=json_default),
-                "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
+        written = {"chart": write_ablation_chart(result, out_dir / ABLATION_PNG),
+                   "markdown": atomic_write_text(out_dir / ABLATION_MD, render_markdown(result))}
+        # The JSON last, naming the others' contents (`highlights.file_set`): a kill between the
+        # renames leaves an earlier JSON that says the files beside it are not its own.
+        record = {**result.to_dict(), WRITTEN_WITH: partners_record(written.values())}
+        return {**written, "json": atomic_write_json(out_dir / ABLATION_JSON, record, indent=2,
+                                                     default=json_default)}
 
 
 def _signed(x: Fraction | None) -> str:

@@ -9,6 +9,7 @@ from typing import Any, Iterable
 
 from highlights import __version__
 from highlights.atomic import atomic_write_json, atomic_write_text, written_together
+from highlights.file_set import WRITTEN_WITH, partners_record
 from highlights.auc_interval import Auc
 from highlights.markdown_table import markdown_table
 from highlights.file_hash import file_sha256
@@ -128,10 +129,21 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
                    # before the Markdown that links it
                    "timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, result.highlights, annotation.events,
                                                    report.primary, misses=report.attribution["misses"],
-                                                   duration_s=video.get("duration_s"), title=f"Evaluation of {name}"),
-                   "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
-                   "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
+                                                   duration_s=video.get("duration_s"),
+                                                   title=f"Evaluation of {name}")}
+        written = _scores_last(report, out_dir, written)
     return report, written
+
+
+def _scores_last(report: PipelineEvaluation, out_dir: Path,
+                 written: dict[str, Path]) -> dict[str, Path]:
+    """The Markdown, then pipeline_eval.json naming the contents of every file written with it
+    (`highlights.file_set`): a kill between the renames leaves an earlier JSON that says the files
+    beside it are not its own."""
+    written = {**written, "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
+    record = {**report.to_dict(), WRITTEN_WITH: partners_record(written.values())}
+    json_path = atomic_write_json(out_dir / EVAL_JSON, record, indent=2, default=json_default)
+    return {**written, "json": json_path}
 
 
 def _on_one_timeline(items: list, halves: list[int | None], keys: list[str]) -> list:
@@ -193,12 +205,12 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
                                                      at.found_events, at.tolerance_s))
     out_dir = Path(out_dir)
     video = (predictions.data.get("video") or {}) if predictions.kind == "highlights" else {}
+    title = f"Scores of {Path(source).name or 'the predictions'}"
     with written_together():
         written = {"timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, highlights, events, report.primary,
                                                    highlight_halves=h_halves, duration_s=video.get("duration_s"),
-                                                   title=f"Scores of {Path(source).name or 'the predictions'}"),
-                   "json": atomic_write_json(out_dir / EVAL_JSON, report.to_dict(), indent=2, default=json_default),
-                   "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
+                                                   title=title)}
+        written = _scores_last(report, out_dir, written)
     return report, written
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from highlights.atomic import atomic_write_json, atomic_write_text, remove_file, written_together
 from highlights.errors import HighlightsError, MissingFileError
+from highlights.file_set import WRITTEN_WITH, check_written_with, partners_record
 from highlights.report.shape import check_report_shape
 from highlights.report.metrics import (
     REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
@@ -49,6 +50,8 @@ def load_report(path: str | Path) -> dict:
         check_report_shape(report)
     except ValueError as e:
         raise ReportFileError(f"{path}: a damaged test report: {e}") from None
+    check_written_with(path, report,
+                       again="run the command that wrote the report again to write it whole")
     return report
 
 
@@ -89,14 +92,19 @@ def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
     stem = Path(REPORT_FILENAME).stem
     calibrated = bool((report.get("confidence") or {}).get("calibration"))
     # All or none: a run stopped half way must not leave its JSON beside an earlier run's pictures.
+    # The JSON last, naming the others' contents: a kill between the renames leaves an earlier
+    # JSON that `load_report` finds is not this run's Markdown's (`highlights.file_set`).
     with written_together():
         paths = {
-            "json": write_report_json(report, out_dir / REPORT_FILENAME),
             "markdown": atomic_write_text(out_dir / f"{stem}.md", render_markdown(report)),
             "confusion_png": plot_confusion(report, out_dir / f"{stem}_confusion.png"),
         }
+        absent = []
         if calibrated:
             paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
         else:  # an earlier run's diagram would read as this report's
             remove_file(out_dir / RELIABILITY_PICTURE)
+            absent.append(out_dir / RELIABILITY_PICTURE)
+        recorded = {**report, WRITTEN_WITH: partners_record(paths.values(), absent)}
+        paths = {"json": write_report_json(recorded, out_dir / REPORT_FILENAME), **paths}
     return paths

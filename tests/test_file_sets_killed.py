@@ -1,0 +1,155 @@
+"""Sets of files written together (a test report's JSON, Markdown and pictures; pipeline scores with
+their timeline and Markdown; an int8 verdict and its model), killed between the renames that put
+them in place over an earlier run's set: the reader says the folder is mixed and which file, where
+it used to read an earlier record beside a later run's files as one set."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from highlights.events import Event, GameAnnotation, save_annotation
+from highlights.events.spotting import Spot, write_results_spotting
+from highlights.file_set import WRITTEN_WITH, MixedSetError, stale_partners
+from highlights.report import build_report, load_report, write_report_files
+
+LABELS = ["a", "b", "none"]
+JSON, MD = "video_scorer_testreport.json", "video_scorer_testreport.md"
+
+
+class Killed(BaseException):
+    """The process ending at this point, as kill -9 ends it: no handler runs on its behalf."""
+
+
+def _killed_after_renames(monkeypatch, folder: Path, renames: int) -> list[str]:
+    """os.replace dies before the (renames + 1)-th rename into ``folder``; the names renamed."""
+    real_replace = os.replace
+    into: list[str] = []
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).parent == folder:
+            if len(into) == renames:
+                raise Killed
+            into.append(Path(dst).name)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    return into
+
+
+def _report(predicted: list[str], *, probabilities: bool = False) -> dict:
+    truth = ["a", "b", "none", "a"]
+    proba = None
+    if probabilities:
+        proba = np.array([[0.8 if label == p else 0.1 for label in LABELS] for p in predicted])
+    return build_report(truth, predicted, LABELS, n_bootstrap=20, proba=proba)
+
+
+def test_a_report_killed_between_its_renames_is_refused_naming_the_file_not_its_own(tmp_path,
+                                                                                   monkeypatch):
+    write_report_files(_report(["a", "b", "none", "b"]), tmp_path)
+    earlier = load_report(tmp_path)
+    into = _killed_after_renames(monkeypatch, tmp_path, 1)
+    with pytest.raises(Killed):
+        write_report_files(_report(["a", "a", "a", "a"]), tmp_path)
+    monkeypatch.undo()
+    assert into == [MD]  # the later run's Markdown beside the earlier JSON
+    assert json.loads((tmp_path / JSON).read_text())["accuracy"] == earlier["accuracy"]
+    with pytest.raises(MixedSetError) as refused:
+        load_report(tmp_path)
+    message = str(refused.value)
+    assert "\n" not in message
+    assert message.startswith(f"{tmp_path / JSON}: {MD} beside it")
+    assert "confusion.png" not in message  # still the earlier run's: not named
+    assert "run the command that wrote the report again" in message
+
+    write_report_files(_report(["a", "a", "a", "a"]), tmp_path)  # the command run again
+    assert load_report(tmp_path)["accuracy"] == 0.5
+
+
+def test_a_report_whose_files_were_all_renamed_but_its_json_names_them_all(tmp_path, monkeypatch):
+    # An earlier report without the reliability diagram; the later one has it, and is killed
+    # just before its JSON's rename: the diagram the earlier JSON has no place for is named too.
+    write_report_files(_report(["a", "b", "none", "b"]), tmp_path)
+    assert json.loads((tmp_path / "video_scorer_testreport.json").read_text())[WRITTEN_WITH][
+        "video_scorer_testreport_reliability.png"] is None
+    later = _report(["a", "b", "none", "a"], probabilities=True)
+    assert later.get("confidence", {}).get("calibration")
+    _killed_after_renames(monkeypatch, tmp_path, 3)
+    with pytest.raises(Killed):
+        write_report_files(later, tmp_path)
+    monkeypatch.undo()
+    record = json.loads((tmp_path / JSON).read_text())
+    stale = {p.name for p in stale_partners(tmp_path / JSON, record)}
+    assert stale == {"video_scorer_testreport.md", "video_scorer_testreport_confusion.png",
+                     "video_scorer_testreport_reliability.png"}
+
+
+def test_a_report_written_before_sets_were_recorded_reads_as_before(tmp_path):
+    write_report_files(_report(["a", "b", "none", "b"]), tmp_path)
+    json_path = tmp_path / "video_scorer_testreport.json"
+    older = json.loads(json_path.read_text())
+    del older[WRITTEN_WITH]
+    json_path.write_text(json.dumps(older))
+    (tmp_path / "video_scorer_testreport.md").write_text("another run's Markdown\n")
+    assert load_report(tmp_path) == older
+    # and a record moved away from its partners is not a mix
+    (tmp_path / "alone").mkdir()
+    write_report_files(_report(["a", "b", "none", "b"]), tmp_path / "with")
+    os.replace(tmp_path / "with" / JSON, tmp_path / "alone" / "report.json")
+    assert load_report(tmp_path / "alone" / "report.json")["accuracy"] == 0.75
+
+
+def test_pipeline_scores_killed_between_their_renames_name_the_later_files(cli, tmp_path,
+                                                                           monkeypatch):
+    event = lambda i, t: Event(str(i), "soccer", "Goal", t - 2, t + 2, t)  # noqa: E731
+    events = [event(0, 30.0), event(1, 90.0)]
+    game = GameAnnotation("match", None, None, None, None, "soccer", events)
+    annotation = save_annotation(game, tmp_path / "match.json")
+    first, second = (write_results_spotting([Spot("Goal", at, 0.9, 1)], tmp_path / f"{name}.json",
+                                            game="match")
+                     for name, at in (("first", 30.2), ("second", 60.0)))
+    out = tmp_path / "scores"
+    score = ["pipeline", "score", "--annotations", annotation, "--out", out]
+    assert cli(*score, "--predictions", first).exit_code == 0
+    record_path = out / "pipeline_eval.json"
+    assert stale_partners(record_path, json.loads(record_path.read_text())) == []
+    into = _killed_after_renames(monkeypatch, out, 2)
+    with pytest.raises(Killed):
+        cli(*score, "--predictions", second)  # Killed is no Exception: it is not caught
+    monkeypatch.undo()
+    assert into == ["pipeline_eval_timeline.png", "pipeline_eval.md"]  # the JSON would come last
+    stale = stale_partners(record_path, json.loads(record_path.read_text()))
+    assert sorted(p.name for p in stale) == sorted(into)
+
+
+def test_an_int8_model_killed_before_its_verdict_is_not_used_with_the_earlier_one(tmp_path,
+                                                                                  monkeypatch):
+    from highlights.model.cpu_features import this_cpu
+    from highlights.model.int8_store import MODEL_SHA256, load_int8, save_int8, sidecar_paths
+
+    checkpoint = tmp_path / "best.pt"
+    checkpoint.write_bytes(b"a checkpoint")
+    cpu = this_cpu()
+    verdict = {"accepted": True, "accuracy_change_points": 0.0}
+    save_int8(checkpoint, verdict, b"model one", cpu=cpu)
+    assert load_int8(checkpoint, cpu=cpu)[0] == b"model one"
+    model_path, verdict_path = sidecar_paths(checkpoint)
+    into = _killed_after_renames(monkeypatch, tmp_path, 1)
+    with pytest.raises(Killed):
+        save_int8(checkpoint, verdict, b"model two", cpu=cpu)
+    monkeypatch.undo()
+    assert into == [model_path.name] and model_path.read_bytes() == b"model two"
+    model, why = load_int8(checkpoint, cpu=cpu)
+    assert model is None and why["usable"] is False
+    assert why["reason"].startswith(f"{model_path}: not the model its verdict measured")
+
+    # A verdict written before the model's sha256 was recorded is used as before.
+    earlier = json.loads(verdict_path.read_text())
+    del earlier[MODEL_SHA256]
+    verdict_path.write_text(json.dumps(earlier))
+    assert load_int8(checkpoint, cpu=cpu)[0] == b"model two"
