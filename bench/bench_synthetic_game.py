@@ -3,7 +3,8 @@ where the false highlights come from.
 
     python bench/bench_synthetic_game.py [--minutes 5] [--size 640x360] [--test-seeds 202,203,204]
                                          [--fit-seed 101] [--workdir DIR] [--skip-movenet] [--bursts SHARE]
-                                         [--keep-frames] [--skip-gt] [--set FLAG=VALUE ...]
+                                         [--keep-frames] [--skip-gt] [--skip-fit-game]
+                                         [--set FLAG=VALUE ...]
                                          [--threshold-seeds 301,302,...] [--fit-seeds 301,302,...]
 
 Makes (once, reused from --workdir) games with the project's generator
@@ -42,6 +43,8 @@ load average:
    of one game pin a calibration and a floor down poorly. --threshold-seeds and --fit-seeds may
    name the same seeds: each held-out game is made once, as `heldout{seed}`.
 --skip-movenet leaves out (1) where a quick figure is wanted, --skip-gt leaves out (2)-(6);
+--skip-fit-game leaves out (4) and the FIT game only it reads (a 5-minute game is minutes of
+rendering on a busy machine; (5) and (6) choose on their own held-out games);
 --bursts SHARE makes every game with that share of its events followed 1-3 s later by a second
 action of the same sport by the same player (`GameConfig.burst_share`; games of their own, named
 `..._bursts0.5`, beside those without): the case the shown recall exists for, two shots a second
@@ -597,6 +600,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-movenet", action="store_true",
                         help="leave out the default config's run with MoveNet (1)")
     parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs (and the fit game only they read)")
+    parser.add_argument("--skip-fit-game", action="store_true",
+                        help="leave out the run fitted on the fit game (4), and the fit game")
     parser.add_argument("--bursts", type=share, default=0.0, metavar="SHARE",
                         help="share of each game's events followed 1-3 s later by a second action of the same "
                              "sport by the same player (default 0: games without bursts)")
@@ -621,7 +626,8 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.pipeline.evaluation import Rate, shown_in_reel
 
     seeds = seeds_of(args.test_seeds)
-    if args.fit_seed in seeds and not args.skip_gt:
+    fit_game_run = not (args.skip_gt or args.skip_fit_game)  # row (4), the one run reading it
+    if args.fit_seed in seeds and fit_game_run:
         parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
     from highlights.pose_classifier.game_data import HELD_OUT_GAME_SEEDS
 
@@ -651,7 +657,7 @@ def main(argv: list[str] | None = None) -> int:
         video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}", args.bursts)
         tests.append((seed, video, load_annotation(ann_path)))
     fit_video = fit_ann = None
-    if not args.skip_gt:  # only the ground-truth runs' calibration row reads the fit game
+    if fit_game_run:
         fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed,
                                              f"fit{args.fit_seed}", args.bursts)
         fit_ann = load_annotation(fit_ann_path)
@@ -736,11 +742,13 @@ def main(argv: list[str] | None = None) -> int:
         other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
         configuration(f"  ... with merge.backend={other_merge}", {**extra, **GT, "merge.backend": other_merge})
 
-        fitted, floor, info = fit_calibration_and_floor([(fit_video, fit_ann, {})], {**extra, **GT},
-                                                        args.workdir / "calibration_fit_game.json")
-        print(fitted_there(f"seed {args.fit_seed}", floor, info), flush=True)
-        configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted on seed "
-                      f"{args.fit_seed})", fitted)
+        if fit_game_run:
+            fitted, floor, info = fit_calibration_and_floor(
+                [(fit_video, fit_ann, {})], {**extra, **GT},
+                args.workdir / "calibration_fit_game.json")
+            print(fitted_there(f"seed {args.fit_seed}", floor, info), flush=True)
+            configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted "
+                          f"on seed {args.fit_seed})", fitted)
         if fit_seeds:
             games = []
             for seed in fit_seeds:

@@ -202,6 +202,18 @@ def test_skip_gt_makes_no_fit_game(bench, tmp_path, capsys):
     assert "fit game" not in capsys.readouterr().out
 
 
+def test_skip_fit_game_leaves_the_fit_game_out_not_the_ground_truth_runs(bench, tmp_path, capsys):
+    """--skip-fit-game leaves out the fit game and the run fitted on it, not the ground-truth runs:
+    the test game is run with the generator's poses, and nothing is fitted on seed 5."""
+    assert bench.main(["--minutes", "0.25", "--size", "256x144", "--test-seeds", "4",
+                       "--fit-seed", "5", "--workdir", str(tmp_path), "--skip-movenet",
+                       "--skip-fit-game"]) == 0
+    assert sorted(p.name for p in tmp_path.glob("*.mp4")) == ["test4.mp4"]
+    said = capsys.readouterr().out
+    assert "ground-truth detection and pose, seed 4: recall" in said
+    assert "fit game" not in said and "fitted on seed" not in said
+
+
 def test_the_misses_on_a_game_with_bursts_say_how_many_were_a_bursts_second_action(bench, tmp_path, capsys):
     """--bursts: the summary of the misses says how many of them, in all and at each stage, are a
     burst's second action, read from the game's plan (the annotation does not mark them)."""
