@@ -20,7 +20,7 @@ from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
 from highlights.model.backends import Bf16Unavailable
-from highlights.model.precision_verdict import bf16_verdict, int8_verdict, softmax
+from highlights.model.precision_verdict import bf16_verdict, int8_verdict, softmax, speed_against_fp32
 from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
@@ -327,9 +327,7 @@ def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: 
         **judge(logits, reduced_logits, labels),
         "reference_backend": classifier.backend,
         "cpu": classifier.cpu.to_dict(),
-        "speedup_vs_reference": (round(seconds["fp32"] / seconds[precision], 2)
-                                 if seconds[precision] > 0 else None),
-        "seconds": {k: round(seconds[k], 2) for k in ("fp32", precision)},
+        **speed_against_fp32(seconds, precision),
         # A folder scored with --clips has no dataset version: the folder is what it was measured on.
         "measured_on": ({"dataset_root": str(dataset.root), "version": dataset.name, "split": split, "clips": clips}
                         if dataset is not None else
