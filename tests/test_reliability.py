@@ -9,9 +9,7 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +19,10 @@ import highlights.atomic as atomic
 from tests.bad_inputs import (apng_named_mp4, gif_named_mp4, half_truncated_faststart, one_frame_left_faststart,
                               png_named_mp4, zero_delta_mp4, zero_timescale_mp4)
 from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
+from tests.lock_waiters import root_held_elsewhere
 from highlights.csv_cells import csv_cell, plain_cell
 from highlights.datasets import DatasetError, create_version, grow_version, list_versions, load_version
 from highlights.datasets.sources import read_source_manifest
-from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import remove_stale_temp_dirs
 from highlights.events.model import Event
 from highlights.pipeline.highlight import Highlight
@@ -37,34 +35,12 @@ from highlights.video.verify import verify_video
 FORMULAS = ["=HYPERLINK(\"http://x\",\"y\")", "+SUM(A1:A9)", "-2+3+cmd|' /C calc'!A0", "@SUM(1)",
             "'=quoted", "'90s", "plain", "-1.5"]
 
-@contextmanager
-def _held_elsewhere(root: Path, seconds: float | None = None):
-    """The root's write lock, held as another writer would hold it (its own open file; flock
-    locks belong to open files, so this process's next attempt is refused like another's)."""
-    root.mkdir(parents=True, exist_ok=True)
-    taken, release = threading.Event(), threading.Event()
-
-    def hold():
-        with root_write_lock(root):
-            taken.set()
-            release.wait(seconds)
-
-    thread = threading.Thread(target=hold, daemon=True)
-    thread.start()
-    taken.wait(10)
-    try:
-        yield thread
-    finally:
-        release.set()
-        thread.join()
-
-
 def test_a_second_writer_is_told_who_holds_the_root(tmp_path: Path) -> None:
     src = make_class_tree(tmp_path / "src", layout_of({"a": 3, "b": 3}))
     root = tmp_path / "root"
     create_version(src, root)
     more = make_class_tree(tmp_path / "more", layout_of({"a": 2}, prefix="m-"), seed=5)
-    with _held_elsewhere(root):
+    with root_held_elsewhere(root):
         with pytest.raises(DatasetError) as err:
             grow_version(more, root, "v1")
         assert str(err.value).startswith(f"another write is in progress on {root} (pid {os.getpid()})")
@@ -76,7 +52,7 @@ def test_wait_waits_for_the_other_writer(tmp_path: Path) -> None:
     src = make_class_tree(tmp_path / "src", layout_of({"a": 3, "b": 3}))
     root = tmp_path / "root"
     started = time.monotonic()
-    with _held_elsewhere(root, 1.0):
+    with root_held_elsewhere(root, 1.0):
         assert create_version(src, root, wait=True).name == "v1"
     assert time.monotonic() - started > 0.9
 

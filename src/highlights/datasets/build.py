@@ -29,6 +29,7 @@ from highlights.datasets.checks import (
 )
 from highlights.class_slips import one_slip_apart
 from highlights.counted_noun import counted
+from highlights.datasets.build_settings import BuildSettings
 from highlights.datasets.content_id import dataset_content_id
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.same_video import file_size
@@ -86,14 +87,13 @@ def create_version(
     source_name: str | None = None,
     defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
-    """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no parent.
-    ``source_name`` is recorded as where the clips came from instead of ``src``'s path (for a
-    staging folder that is gone once the version is written). ``defaults`` gives the licence and
-    provenance of the clips that state none of their own."""
-    return build_version(src, root, parent=None, classes=classes, note=note, seed=seed, ratios=ratios,
-                         augment_variants=augment_variants, augment_config=augment_config,
-                         skip_bad=skip_bad, skip_existing=False, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait, source_name=source_name, defaults=defaults)
+    """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no
+    parent. The options are those of `BuildSettings`."""
+    settings = BuildSettings(
+        classes=classes, note=note, seed=seed, ratios=ratios, augment_variants=augment_variants,
+        augment_config=augment_config, skip_bad=skip_bad, show_progress=show_progress,
+        allow_outside=allow_outside, wait=wait, source_name=source_name, defaults=defaults)
+    return build_version(src, root, None, settings)
 
 
 def grow_version(
@@ -116,7 +116,8 @@ def grow_version(
     replaces: Mapping[str, str] | None = None,
     defaults: ClipDefaults = ClipDefaults(),
 ) -> DatasetVersion:
-    """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in ``src``.
+    """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in
+    ``src``. The options are those of `BuildSettings`.
 
     Seed, split ratios, classes, note and augmented variants per training clip (with their
     settings) default to the parent's. A clip of ``src`` identical to
@@ -128,41 +129,19 @@ def grow_version(
     ``defaults`` gives the licence and provenance of the new clips that state none of their own
     (the parent's clips keep theirs).
     """
-    return build_version(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
-                         augment_variants=augment_variants, augment_config=augment_config,
-                         skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                         allow_outside=allow_outside, wait=wait, source_name=source_name, replaces=replaces,
-                         defaults=defaults)
+    settings = BuildSettings(
+        classes=classes, note=note, seed=seed, ratios=ratios, augment_variants=augment_variants,
+        augment_config=augment_config, skip_bad=skip_bad, skip_existing=skip_existing,
+        show_progress=show_progress, allow_outside=allow_outside, wait=wait,
+        source_name=source_name, replaces=replaces, defaults=defaults)
+    return build_version(src, root, parent, settings)
 
 
-def build_version(
-    src: str | Path,
-    root: str | Path,
-    *,
-    parent: str | int | None,
-    classes: Sequence[str] | None,
-    note: str | None,
-    seed: int | None,
-    ratios: Sequence[float] | None,
-    augment_variants: int | None,
-    augment_config: PhoneAugmentConfig | None,
-    skip_bad: bool,
-    skip_existing: bool,
-    show_progress: bool,
-    allow_outside: bool = False,
-    wait: bool = False,
-    source_name: str | None = None,
-    replaces: Mapping[str, str] | None = None,
-    defaults: ClipDefaults = ClipDefaults(),
-) -> DatasetVersion:
-    """Write the next version of ``root`` under its write lock (see ``grow_version``).
-
-    ``allow_outside`` lets a manifest name clips outside its own folder; ``wait`` waits for
-    another writer of ``root`` instead of refusing.
-    """
+def build_version(src: str | Path, root: str | Path, parent: str | int | None,
+                  settings: BuildSettings) -> DatasetVersion:
+    """Write the next version of ``root``, grown from ``parent`` (None: its first version), under
+    the root's write lock (see ``grow_version``)."""
     root = Path(root)
-    if augment_variants is not None and augment_variants < 0:
-        raise DatasetError(f"--augment-variants must be 0 or more, got {augment_variants}")
     if root.exists() and not root.is_dir():
         raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
     made = missing_folders(root)
@@ -171,38 +150,16 @@ def build_version(
     except OSError as e:
         raise DatasetError(f"{root}: cannot create the dataset root ({e.strerror or e})") from e
     try:
-        with root_write_lock(root, wait=wait):
+        with root_write_lock(root, wait=settings.wait):
             remove_stale_temp_dirs(root)
-            return _build_locked(src, root, parent=parent, classes=classes, note=note, seed=seed, ratios=ratios,
-                                 augment_variants=augment_variants, augment_config=augment_config,
-                                 skip_bad=skip_bad, skip_existing=skip_existing, show_progress=show_progress,
-                                 allow_outside=allow_outside, source_name=source_name, replaces=replaces,
-                                 defaults=defaults)
+            return _build_locked(src, root, parent, settings)
     finally:
         # A refused first version leaves no empty root behind (one holding a version stays).
         remove_if_still_empty(made)
 
 
-def _build_locked(
-    src: str | Path,
-    root: Path,
-    *,
-    parent: str | int | None,
-    classes: Sequence[str] | None,
-    note: str | None,
-    seed: int | None,
-    ratios: Sequence[float] | None,
-    augment_variants: int | None,
-    augment_config: PhoneAugmentConfig | None,
-    skip_bad: bool,
-    skip_existing: bool,
-    show_progress: bool,
-    allow_outside: bool,
-    source_name: str | None = None,
-    replaces: Mapping[str, str] | None = None,
-    defaults: ClipDefaults = ClipDefaults(),
-) -> DatasetVersion:
-
+def _build_locked(src: str | Path, root: Path, parent: str | int | None,
+                  settings: BuildSettings) -> DatasetVersion:
     _refuse_unrelated_source(src, root, parent)
     base = load_version(root, parent) if parent is not None else None
     if base is not None:
@@ -211,16 +168,19 @@ def _build_locked(
     # the same group lands where the clip it replaces was.
     fixed = group_splits([c.group for c in base.clips], [c.split for c in base.clips]) if base else {}
     replaced = []
-    if replaces and base is not None:
-        base, replaced = _without_replaced(base, replaces)
-    split_config = _split_config(base, seed, ratios)
+    if settings.replaces and base is not None:
+        base, replaced = _without_replaced(base, settings.replaces)
+    split_config = _split_config(base, settings.seed, settings.ratios)
+    augment_variants, augment_config = settings.augment_variants, settings.augment_config
     if augment_variants is None:
         augment_variants, augment_config = _parent_augment(base, augment_config)
-    discovered = _discovered(src, base, allow_outside, defaults)
-    class_list = _resolve_classes(classes, base, discovered.clips)
-    base_looks = _parent_likenesses(base, show_progress) if base else {}
-    outcome, rejected = _checked_sources(src, discovered, class_list, base, base_looks, skip_bad=skip_bad,
-                                         skip_existing=skip_existing, show_progress=show_progress)
+    discovered = _discovered(src, base, settings.allow_outside, settings.defaults)
+    class_list = _resolve_classes(settings.classes, base, discovered.clips)
+    base_looks = _parent_likenesses(base, settings.show_progress) if base else {}
+    outcome, rejected = _checked_sources(src, discovered, class_list, base, base_looks,
+                                         skip_bad=settings.skip_bad,
+                                         skip_existing=settings.skip_existing,
+                                         show_progress=settings.show_progress)
     checked = outcome.accepted
     new_splits = _new_clip_splits(base, checked, split_config, fixed)
 
@@ -231,13 +191,14 @@ def _build_locked(
         rows: list[dict] = []
         clip_meta: dict[str, dict] = {}
         augment, new_variants = _store_clips(base, checked, new_splits, tmp, name, rows, clip_meta,
-                                             augment_variants=augment_variants, augment_config=augment_config,
-                                             seed=split_config.seed, source_name=source_name,
-                                             show_progress=show_progress)
+                                             augment_variants=augment_variants,
+                                             augment_config=augment_config, seed=split_config.seed,
+                                             source_name=settings.source_name,
+                                             show_progress=settings.show_progress)
         meta = _version_meta(
-            src, name, base, note, class_list, split_config, rows, clip_meta, outcome, rejected, replaced,
-            discovered, augment=augment, augment_variants=augment_variants, new_variants=new_variants,
-            source_name=source_name)
+            src, name, base, settings.note, class_list, split_config, rows, clip_meta, outcome,
+            rejected, replaced, discovered, augment=augment, augment_variants=augment_variants,
+            new_variants=new_variants, source_name=settings.source_name)
         _write_manifest(tmp / MANIFEST_NAME, rows)
         save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
                                                                if c.likeness is not None}})
