@@ -84,3 +84,22 @@ def test_a_reel_leaving_out_one_highlight_says_so():
     assert reel_line({"highlights": 4, "of": 5, "seconds": 40.0, "budget_s": 45.0}).startswith(
         "reel: the 4 best-ranked of 5 highlights (40 s, what fits in 45 s); ")
     assert reel_line({"highlights": 5, "of": 5, "seconds": 48.0, "budget_s": 60.0}) is None
+
+
+def test_a_late_clocks_share_is_of_the_pictures_length_and_its_page_says_that_length(tmp_path):
+    """A camera's clock kept by a stream copy: 600 s of pictures from 3600 s to 4200 s. The reel's
+    tenth and the page's game length and share kept are of the 600 s; of the clock's end (4200 s)
+    the budget was 420 s and the page read "from a 1:10:00 game (0.9% kept)"."""
+    from highlights.events.interval import covered_seconds
+    from highlights.pipeline.outputs import render_html
+    from highlights.pipeline.reel_length import reel_of_run
+
+    late = [Highlight(start_s=3600.0 + h.start_s, end_s=3600.0 + h.end_s, label=h.label, sport=h.sport,
+                      score=h.score, rank=h.rank) for h in _game()]
+    merge = MergeConfig(reel_share=0.05, reel_min_seconds=0.0)
+    choice = reel_of_run(late, merge, {"duration_s": 4200.0, "start_s": 3600.0})
+    assert choice.budget_s == pytest.approx(30.0)
+    assert choice.ranks == reel_choice(_game(), merge, 600.0).ranks
+    page = render_html(late, tmp_path, duration_s=4200.0, start_s=3600.0)
+    total = covered_seconds((h.start_s, h.end_s) for h in late)
+    assert f"from a 10:00 game ({100 * total / 600.0:.1f}% kept)" in page

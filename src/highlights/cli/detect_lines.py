@@ -106,7 +106,7 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
     elif reel and reel["budget_s"] is None and not capped:
         from highlights.pipeline.reel_length import long_reel_hint
 
-        long_reel = long_reel_hint(reel["seconds"], float(result.video["duration_s"]), reel["of"])
+        long_reel = long_reel_hint(reel["seconds"], length_s, reel["of"])
         if long_reel:
             say(long_reel)
     reading = result.sport_read

@@ -14,7 +14,7 @@ from highlights.pipeline.json_values import json_default
 from highlights.pipeline.kept_clips import KeptClips, kept_clips_for
 from highlights.pipeline.output_folder import check_replaceable, mark_complete, moved, run_folder
 from highlights.pipeline.output_lock import being_written, one_run_writing
-from highlights.pipeline.reel_length import reel_choice
+from highlights.pipeline.reel_length import reel_of_run
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.pipeline.spotting import window_spots
 from highlights.progress_callback import ProgressSetting
@@ -162,7 +162,7 @@ def _write_outputs(result: PipelineResult, video_path: Path, final_dir: Path, kn
     from highlights.pipeline.damage import damage_line
     from highlights.pipeline.outputs import write_all
 
-    reel = reel_choice(result.highlights, result.config.merge, float(result.video.get("duration_s") or 0.0))
+    reel = reel_of_run(result.highlights, result.config.merge, result.video)
     result.stats["reel"] = reel.to_dict()
     in_reel = None if reel.every_highlight else reel.holds
     with run_folder(final_dir, known, out_name=out_name) as out_dir:

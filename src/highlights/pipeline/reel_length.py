@@ -114,6 +114,15 @@ def reel_choice(highlights: Sequence[Highlight], merge, video_s: float) -> ReelC
                       share=merge.reel_share, min_s=merge.reel_min_seconds, video_s=max(0.0, video_s))
 
 
+def reel_of_run(highlights: Sequence[Highlight], merge, video: dict) -> ReelChoice:
+    """`reel_choice` for a run's `video` (its `PipelineResult.video`): the share is of the pictures'
+    length, from `start_s` to `duration_s`. `duration_s` is where the video ends on its clock, an
+    hour past the length of a camera's file whose clock starts an hour in: a tenth of that gave a
+    90 s game a 369 s budget in place of the minute at least."""
+    length_s = float(video.get("duration_s") or 0.0) - float(video.get("start_s") or 0.0)
+    return reel_choice(highlights, merge, max(0.0, length_s))
+
+
 def reel_line(reel: dict) -> str | None:
     """One line for the user when the reel (`ReelChoice.to_dict`) leaves highlights out, else None."""
     if reel["highlights"] == reel["of"]:

@@ -267,9 +267,13 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mappi
 
 
 def _summary(ordered: Sequence[Highlight], truth: Sequence[Any], *, duration_s: float | None,
-             media: ReelResult | None, held: list[bool] | None, reel_budget: str | None, annotation: Any) -> str:
+             media: ReelResult | None, held: list[bool] | None, reel_budget: str | None, annotation: Any,
+             start_s: float = 0.0) -> str:
     """The line under the title: how many highlights and their seconds, the game's length and the
-    share kept, what a capped reel holds, and how many events were annotated."""
+    share kept, what a capped reel holds, and how many events were annotated. The length is the
+    pictures', from `start_s` to `duration_s`: a camera's clock kept by a stream copy ends an hour
+    past the length of a game that starts an hour in, which made a 90 s game "1:01:30"."""
+    duration_s = None if duration_s is None else max(0.0, duration_s - start_s)
     total = covered_seconds((h.start_s, h.end_s) for h in ordered)  # shared footage plays once
     # "of reel" only where the whole of it is in a reel written beside the page: a caller of the
     # library may write the page alone, and a capped reel holds only some of the footage.
@@ -413,6 +417,7 @@ def render_html(
     *,
     source_name: str = "",
     duration_s: float | None = None,
+    start_s: float = 0.0,
     media: ReelResult | None = None,
     thumbnails: Sequence[Path | None] | None = None,
     config_dict: Mapping[str, Any] | None = None,
@@ -427,7 +432,8 @@ def render_html(
     `up_link` is (text, href) of the page one level up, such as a batch's index: an href as it is,
     because the page is written in a scratch folder and moved in place afterwards. `reel_budget`
     says, when the reel holds only the best-ranked highlights, the seconds they had to fit in and
-    what set them (`ReelChoice.budget_words`). `damage`, for a video with damaged packets, says in
+    what set them (`ReelChoice.budget_words`). `start_s`: where the video's clock starts, its first
+    picture (`duration_s` is where it ends on that clock). `damage`, for a video with damaged packets, says in
     one line what the run could not analyse (`pipeline.damage.damage_line`)."""
     page_dir = Path(page_dir)
     ordered = in_time_order(highlights)
@@ -440,7 +446,7 @@ def render_html(
 
     title = f"Highlights — {source_name}" if source_name else "Highlights"
     summary = _summary(ordered, truth, duration_s=duration_s, media=media, held=held, reel_budget=reel_budget,
-                       annotation=annotation)
+                       annotation=annotation, start_s=start_s)
     out = _head_and_header(title, summary, page_dir, media=media, damage=damage, links=links, up_link=up_link)
     several = sports_of_several_classes(ordered)  # a club's classes of one sport, told apart by colour
     sports = list(dict.fromkeys([colour_key(h.sport, h.label, several) for h in ordered]
@@ -459,7 +465,7 @@ def write_html(highlights: Iterable[Highlight], out_path: str | Path, *, media: 
                **page: Any) -> Path:
     """Writes the review page atomically, its thumbnails into `thumbs/` beside it. `media` (from
     `write_reel`) supplies the reel, clips and thumbnails; `page` holds `render_html`'s other
-    keywords (`source_name`, `duration_s`, `config_dict`, `annotation`, `links` to other outputs,
+    keywords (`source_name`, `duration_s`, `start_s`, `config_dict`, `annotation`, `links` to other outputs,
     made relative to the page, `up_link`, `reel_budget`, `damage`), passed on as they are so that
     the page's options are named and typed in one place."""
     out_path = Path(out_path)
