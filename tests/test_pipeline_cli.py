@@ -333,6 +333,13 @@ def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an
     stats = data["stats"]
     assert stats["speed_x_realtime"] == pytest.approx(14.0 / stats["seconds"], rel=0.02)
     assert "in 14 s of video" in " ".join(res.output.split())
+    # the page's game length and the reel's budget are of the same 14 s, not of the clock's end
+    assert "from a 0:14 game" in (tmp_path / "out" / "highlights.html").read_text()
+    assert stats["reel"]["budget_s"] == pytest.approx(60.0)  # a minute at least; a tenth of 3614 s was 361 s
+    from highlights.pipeline.eval_report import _what_was_scored
+
+    opening = _what_was_scored({"video": data["video"], "stages": data["stages"]})[0]
+    assert f"Video: `{late}` (14.0 s)" in opening
 
 
 def test_detect_says_when_the_video_has_fewer_pictures_a_second_than_it_analyses(cli, video, tmp_path):
