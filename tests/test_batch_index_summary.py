@@ -41,7 +41,8 @@ def test_the_summary_counts_each_game_once_and_the_hours_this_run_processed():
 def test_the_throughput_is_the_stored_hours_over_the_stored_wall_time():
     """A wall time of 35.996 s stored as 36.0 beside 5.001 video-hours per hour of 180 s of video:
     the stored figures give 5.000. The throughput is now of the wall time as stored."""
-    records = [dict(_records()[0], duration_s=90.0), dict(_records()[0], game_id="echo", duration_s=90.0)]
+    records = [dict(_records()[0], duration_s=90.0),
+               dict(_records()[0], game_id="echo", duration_s=90.0)]
     for wall_s in (35.996, 36.004, 1862.7549, 7.123456):
         summary = summarise(records, wall_s=wall_s)
         assert summary["wall_s"] == pytest.approx(wall_s, abs=0.005)

@@ -15,7 +15,8 @@ from tests.wilson_reference import wilson
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").glob("*.md")) + [ROOT / "README.md"]
 # `0.10 [0.07, 0.14]`, and `0.10, 95% interval 0.07-0.14`
-INTERVAL = re.compile(r"(\d*\.\d+)(?:\s*\[(\d*\.\d+),\s*(\d*\.\d+)\]|,\s*95% interval (\d*\.\d+)-(\d*\.\d+))")
+INTERVAL = re.compile(r"(\d*\.\d+)(?:\s*\[(\d*\.\d+),\s*(\d*\.\d+)\]"
+                      r"|,\s*95% interval (\d*\.\d+)-(\d*\.\d+))")
 COUNT = re.compile(r"(\d+)/(\d+)")
 # how far before an interval its count may stand: `26/30 at 26/84, 0.31 [0.22, 0.41]`
 REACH = 60
@@ -26,7 +27,8 @@ def counted_intervals(text: str):
     before it, read to the places printed; the nearest such count is the one it is of."""
     lines = text.splitlines()
     for number, line in enumerate(lines, 1):
-        joined = (lines[number - 2] + " " if number > 1 else "") + line  # a sentence wrapped before it
+        # with the line before: a sentence wrapped between the count and its interval
+        joined = (lines[number - 2] + " " if number > 1 else "") + line
         offset = len(joined) - len(line)
         for m in INTERVAL.finditer(line):
             figure = m[1]
@@ -34,8 +36,8 @@ def counted_intervals(text: str):
             places = len(figure.split(".")[1])
             slack = 0.5 * 10 ** -places + 1e-9
             before = joined[max(0, offset + m.start() - REACH):offset + m.start()]
-            counts = [(int(k), int(n)) for k, n in COUNT.findall(before)
-                      if 0 <= int(k) <= int(n) > 0 and abs(int(k) / int(n) - float(figure)) <= slack]
+            counts = [(k, n) for k, n in ((int(a), int(b)) for a, b in COUNT.findall(before))
+                      if 0 <= k <= n > 0 and abs(k / n - float(figure)) <= slack]
             if counts:
                 yield counts[-1], float(low), float(high), places, f"line {number}: {m.group(0)}"
 
@@ -45,14 +47,18 @@ def test_an_interval_beside_its_count_is_wilsons_of_that_count(page):
     wrong = []
     for (k, n), low, high, places, where in counted_intervals(page.read_text(encoding="utf-8")):
         want = wilson(k, n)
-        if abs(low - want[0]) > 0.5 * 10 ** -places + 1e-9 or abs(high - want[1]) > 0.5 * 10 ** -places + 1e-9:
-            wrong.append(f"{page.name} {where}: of {k}/{n}, Wilson's is [{want[0]:.{places}f}, {want[1]:.{places}f}]")
+        slack = 0.5 * 10 ** -places + 1e-9
+        if abs(low - want[0]) > slack or abs(high - want[1]) > slack:
+            wrong.append(f"{page.name} {where}: of {k}/{n}, Wilson's is "
+                         f"[{want[0]:.{places}f}, {want[1]:.{places}f}]")
     assert not wrong, wrong
 
 
 def test_the_reading_finds_the_count_and_catches_a_wrong_interval():
-    text = "at precision 27/264 (0.10 [0.07, 0.15]) and\n26/84 (0.31, 95% interval 0.22-0.41); 0.54 [0.38, 0.68]"
+    text = ("at precision 27/264 (0.10 [0.07, 0.15]) and\n"
+            "26/84 (0.31, 95% interval 0.22-0.41); 0.54 [0.38, 0.68]")
     found = list(counted_intervals(text))
-    assert [(count, low, high) for count, low, high, _, _ in found] == [((27, 264), 0.07, 0.15), ((26, 84), 0.22, 0.41)]
+    assert [(count, low, high) for count, low, high, _, _ in found] == [((27, 264), 0.07, 0.15),
+                                                                      ((26, 84), 0.22, 0.41)]
     (k, n), _, high, _, _ = found[0]
     assert round(wilson(k, n)[1], 2) == 0.14 != high

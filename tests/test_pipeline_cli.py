@@ -335,7 +335,8 @@ def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an
     assert "in 14 s of video" in " ".join(res.output.split())
     # the page's game length and the reel's budget are of the same 14 s, not of the clock's end
     assert "from a 0:14 game" in (tmp_path / "out" / "highlights.html").read_text()
-    assert stats["reel"]["budget_s"] == pytest.approx(60.0)  # a minute at least; a tenth of 3614 s was 361 s
+    # a minute at least; a tenth of 3614 s was 361 s
+    assert stats["reel"]["budget_s"] == pytest.approx(60.0)
     from highlights.pipeline.eval_report import _what_was_scored
 
     opening = _what_was_scored({"video": data["video"], "stages": data["stages"]})[0]

@@ -94,8 +94,8 @@ def test_a_late_clocks_share_is_of_the_pictures_length_and_its_page_says_that_le
     from highlights.pipeline.outputs import render_html
     from highlights.pipeline.reel_length import reel_of_run
 
-    late = [Highlight(start_s=3600.0 + h.start_s, end_s=3600.0 + h.end_s, label=h.label, sport=h.sport,
-                      score=h.score, rank=h.rank) for h in _game()]
+    late = [Highlight(start_s=3600.0 + h.start_s, end_s=3600.0 + h.end_s, label=h.label,
+                      sport=h.sport, score=h.score, rank=h.rank) for h in _game()]
     merge = MergeConfig(reel_share=0.05, reel_min_seconds=0.0)
     choice = reel_of_run(late, merge, {"duration_s": 4200.0, "start_s": 3600.0})
     assert choice.budget_s == pytest.approx(30.0)

@@ -350,7 +350,8 @@ def _what_was_scored(about: dict[str, Any]) -> list[str]:
                                               about.get("config") or {})
         # the pictures' length: `duration_s` is where a video ends on its clock, which a camera's
         # file starting an hour in ends an hour past
-        length_s = max(0.0, float(video.get("duration_s") or 0.0) - float(video.get("start_s") or 0.0))
+        length_s = max(0.0, float(video.get("duration_s") or 0.0)
+                       - float(video.get("start_s") or 0.0))
         lines += [f"Video: `{video.get('path', '?')}` ({length_s:.1f} s). "
                   f"Stages: " + ", ".join(f"{k}={v}" for k, v in about.get("stages", {}).items())
                   + f". Classifier inference: {inference}.", ""]

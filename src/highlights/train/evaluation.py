@@ -20,7 +20,8 @@ from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
 from highlights.model.backends import Bf16Unavailable
-from highlights.model.precision_verdict import bf16_verdict, int8_verdict, softmax, speed_against_fp32
+from highlights.model.precision_verdict import (bf16_verdict, int8_verdict, softmax,
+                                                speed_against_fp32)
 from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files

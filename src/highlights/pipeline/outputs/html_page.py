@@ -267,8 +267,8 @@ def _table_row(number: int, h: Highlight, thumb_href: str | None, colours: Mappi
 
 
 def _summary(ordered: Sequence[Highlight], truth: Sequence[Any], *, duration_s: float | None,
-             media: ReelResult | None, held: list[bool] | None, reel_budget: str | None, annotation: Any,
-             start_s: float = 0.0) -> str:
+             media: ReelResult | None, held: list[bool] | None, reel_budget: str | None,
+             annotation: Any, start_s: float = 0.0) -> str:
     """The line under the title: how many highlights and their seconds, the game's length and the
     share kept, what a capped reel holds, and how many events were annotated. The length is the
     pictures', from `start_s` to `duration_s`: a camera's clock kept by a stream copy ends an hour
@@ -432,8 +432,8 @@ def render_html(
     `up_link` is (text, href) of the page one level up, such as a batch's index: an href as it is,
     because the page is written in a scratch folder and moved in place afterwards. `reel_budget`
     says, when the reel holds only the best-ranked highlights, the seconds they had to fit in and
-    what set them (`ReelChoice.budget_words`). `start_s`: where the video's clock starts, its first
-    picture (`duration_s` is where it ends on that clock). `damage`, for a video with damaged packets, says in
+    what set them (`ReelChoice.budget_words`). `start_s`: where the video's clock starts, its
+    first picture (`duration_s` is where it ends on that clock). `damage`, for a video with damaged packets, says in
     one line what the run could not analyse (`pipeline.damage.damage_line`)."""
     page_dir = Path(page_dir)
     ordered = in_time_order(highlights)
