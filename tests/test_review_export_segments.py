@@ -118,3 +118,17 @@ def test_a_decision_from_before_decisions_named_their_video_stands_for_the_game(
         session = ReviewSession([game], store)
         assert [s["id"] for s in session.states("saturday")] == ["m-1", "m-2"]
         assert session.foreign_decisions() == {"saturday": (1, str(other))}
+
+
+def test_an_event_decided_without_a_key_moment_is_at_its_segments_middle_in_a_game_of_its_size():
+    """A decision stored without a key moment (a review database from before decisions recorded
+    one) puts the game's event at the middle of its segment; the annotation carries the game's
+    frame size, and none where the game does not know it (0)."""
+    game = _game("saturday")
+    ann = game_annotation(game, [_clip(game, "h0", "accepted", 10.0, 12.5)])
+    assert [(e.id, e.key_s) for e in ann.events] == [("h0", 11.25)]
+    assert (ann.width, ann.height, ann.sport) == (640, 360, "soccer")
+    unsized = _game("sunday")
+    unsized.width = unsized.height = 0
+    ann = game_annotation(unsized, [_clip(unsized, "h0", "accepted", 1.0, 2.0)])
+    assert (ann.width, ann.height) == (None, None)
