@@ -229,3 +229,56 @@ def test_a_file_put_in_place_inside_a_block_arrives_with_the_block_s_files(tmp_p
         assert put_in_place(tmp, tmp_path / "clip.mp4")
         assert not (tmp_path / "clip.mp4").exists()
     assert (tmp_path / "clip.mp4").read_bytes() == b"video"
+
+
+def test_a_name_in_another_encoding_than_utf8_is_cut_to_fit_as_well(tmp_path):
+    """A name listed from a disk written in Latin-1 (bytes not UTF-8, kept as Python's escapes):
+    no cut of it decodes as UTF-8, and it is still cut to leave the room asked for."""
+    from highlights.atomic import fitted_name, name_max
+
+    name = os.fsdecode(b"caf\xe9-" * 100)
+    fitted = fitted_name(name, 10, tmp_path)
+    kept, mark = fitted.rsplit("~", 1)
+    assert name.startswith(kept) and len(kept) > 100 and len(mark) == 8
+    assert len(os.fsencode(fitted)) <= name_max(tmp_path) - 10
+
+
+def test_a_folder_not_made_yet_has_the_name_limit_of_the_disk_it_will_be_made_on(tmp_path,
+                                                                                 monkeypatch):
+    """The limit of a folder still to be made is its nearest existing folder's (an encrypted home
+    allows 143 bytes, not 255): the system answers only for a path that exists."""
+    from highlights.atomic import name_max
+
+    def pathconf(path, name):
+        if not os.path.exists(path):
+            raise FileNotFoundError(2, "No such file or directory", str(path))
+        return 143
+
+    monkeypatch.setattr(os, "pathconf", pathconf)
+    assert name_max(tmp_path / "new" / "deeper") == 143
+
+
+def test_a_file_that_cannot_be_made_is_named_with_the_systems_cause_not_the_temp_file(tmp_path,
+                                                                                      monkeypatch):
+    import errno
+
+    import highlights.atomic as atomic
+    from highlights.atomic import UnwritablePathError
+
+    def refused(path):
+        temp = path.parent / f".{path.name}.tmp-1"
+        raise PermissionError(errno.EACCES, "Permission denied", str(temp))
+
+    monkeypatch.setattr(atomic, "temp_file_beside", refused)
+    with pytest.raises(UnwritablePathError) as e:
+        with atomic_path(tmp_path / "out.json"):
+            pass
+    assert str(e.value) == f"{tmp_path / 'out.json'}: cannot be written (Permission denied)"
+    assert e.value.errno == errno.EACCES
+
+
+@pytest.mark.skipif(not os.path.ismount("/proc"), reason="needs /proc mounted (Linux)")
+def test_the_mount_point_named_for_a_full_disk_is_the_nearest_one_not_the_root():
+    from highlights.atomic import mount_point
+
+    assert mount_point("/proc/no-such-entry/out.json") == "/proc"
