@@ -765,6 +765,9 @@ def test_compare_notes_and_names_by_hand():
     assert "overlap" not in format_comparison([{**row, "a_interval": [0.81, 0.9], "b_interval": [0.6, 0.8]}])
     assert "overlap for f1" in format_comparison([{**row, "a_interval": [0.8, 0.9], "b_interval": [0.6, 0.8]}])
     assert format_comparison([{**row, "a": None, "change": None}]).splitlines()[-1] == "| f1 | swing | - | 0.700 | - |"
+    # the intervals' methods and their n are said once, under a table that shows any
+    assert "a percentile bootstrap over the test clips for macro-F1" in touching
+    assert "Wilson" not in format_comparison([{**row, "a": None, "change": None}])
     # a dataset split and a folder are not the same clips, whatever their fingerprints
     split = {"num_clips": 3, "clip_ids_sha256": "f", "meta": {"dataset": {"root": "/d", "version": "v1"}}}
     folder = {"num_clips": 3, "clip_ids_sha256": "f", "meta": {"dataset": {"clips_root": "/d/v1"}}}

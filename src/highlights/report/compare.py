@@ -272,6 +272,14 @@ def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -
 LOWER_IS_BETTER = frozenset({"ece"})
 
 
+# Said under the table, since the intervals beside its figures come from two methods and several n.
+INTERVALS_NOTE = ("Each interval is the 95% interval its report stores: Wilson's score interval "
+                  "for accuracy (n: the test clips) and each class's precision (n: the clips "
+                  "predicted as it) and recall (n: its test clips, the support row); a percentile "
+                  "bootstrap over the test clips for macro-F1, balanced accuracy, each class's F1, "
+                  "ECE and mean AP; Newcombe's for the action AUC.")
+
+
 def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B") -> str:
     """The comparison as a Markdown table; each figure with the 95% interval its report stores
     (Wilson's for accuracy and each class's precision and recall, a bootstrap over clips for
@@ -284,6 +292,8 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
         b_text = UNDEFINED if row.get("b_undefined") else _fmt(row["b"], whole, row.get("b_interval"))
         change = NOT_COMPARABLE if row.get("not_comparable") else _fmt_change(row["change"], whole)
         lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | {change} |")
+    if any(r.get("a_interval") or r.get("b_interval") for r in rows):
+        lines += ["", INTERVALS_NOTE]
     overlap = [r for r in rows if r.get("a_interval") and r.get("b_interval") and _overlaps(r)
                and r["change"] is not None and r["change"] != 0]
     never = [f"{r['class']} by {name}" for r in rows if r["metric"] == "precision"
