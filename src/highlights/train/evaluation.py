@@ -29,6 +29,7 @@ from highlights.report.markdown import accuracy_against_fp32, same_predictions
 from highlights.report.seen_clips import BEST_EPOCH, SeenClips, SeenIds
 from highlights.video import VideoError, clip_to_tensor, read_clip
 from highlights.train.data import batches
+from highlights.train.evaluation_settings import EvaluationSettings
 
 
 class ClipReadError(VideoError):
@@ -110,7 +111,12 @@ def evaluate_checkpoint(
     `int8_calibration_clips` train clips, so the scored clips stay unseen) runs on the same clips;
     its verdict goes into the report and beside the checkpoint (`int8_store`), and when it is
     within the allowed loss, later runs of this checkpoint may use it. `bf16` does the same for the
-    bf16 path, through the same verdict, on a CPU with native bf16 only (ValueError elsewhere)."""
+    bf16 path, through the same verdict, on a CPU with native bf16 only (ValueError elsewhere).
+    The options are those of `EvaluationSettings`."""
+    settings = EvaluationSettings(
+        batch_size=batch_size, num_workers=num_workers, n_bootstrap=n_bootstrap, backend=backend,
+        int8=int8, int8_calibration_clips=int8_calibration_clips, bf16=bf16,
+        show_progress=show_progress)
     log = log or (lambda message: None)
     checkpoint = Path(checkpoint)
     dataset = copies = None
@@ -127,7 +133,8 @@ def evaluate_checkpoint(
     try:
         classes = _checkpoint_classes(checkpoint)
         if classes is None:
-            classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
+            classifier = ClipClassifier.from_checkpoint(checkpoint, backend=settings.backend,
+                                                        int8=False, bf16=False)
             classes = list(classifier.classes)
         if clips_root is not None:
             records, copies = _clip_tree_records(checkpoint, clips_root, classes, int8=int8,
@@ -135,40 +142,40 @@ def evaluate_checkpoint(
             split = "all"
         _refuse_other_classes(records, classes, checkpoint, dataset, split)
         if classifier is None:
-            classifier = ClipClassifier.from_checkpoint(checkpoint, backend=backend, int8=False, bf16=False)
+            classifier = ClipClassifier.from_checkpoint(checkpoint, backend=settings.backend,
+                                                        int8=False, bf16=False)
         log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
         return _score_and_write(classifier, checkpoint, records, classes, dataset, split, out_dir,
-                                clips_root=clips_root, copies=copies, version=version, batch_size=batch_size,
-                                num_workers=num_workers, n_bootstrap=n_bootstrap, int8=int8,
-                                int8_calibration_clips=int8_calibration_clips, bf16=bf16,
-                                show_progress=show_progress, log=log)
+                                settings, clips_root=clips_root, copies=copies, version=version,
+                                log=log)
     finally:
         if classifier is not None:
             classifier.close()
 
 
-def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequence[ClipRecord], classes: list[str],
-                     dataset, split: str, out_dir: str | Path, *, clips_root: str | Path | None, copies,
-                     version: str | None, batch_size: int, num_workers: int, n_bootstrap: int, int8: bool,
-                     int8_calibration_clips: int, bf16: bool, show_progress: bool,
+def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequence[ClipRecord],
+                     classes: list[str], dataset, split: str, out_dir: str | Path,
+                     settings: EvaluationSettings, *, clips_root: str | Path | None, copies,
+                     version: str | None,
                      log: Callable[[str], None]) -> tuple[dict, dict[str, Path]]:
     """Scores `records` with the classifier's fp32 path (and the int8 or bf16 path asked for,
     judged against it), and writes the report: (the report, the files written or stored)."""
-    calibration = _build_reduced_paths(classifier, dataset, split, bf16=bf16, int8=int8,
-                                       int8_calibration_clips=int8_calibration_clips, log=log)
+    calibration = _build_reduced_paths(classifier, dataset, split, settings, log=log)
 
-    reduced = [p for p, on in (("int8", int8), ("bf16", bf16)) if on]
+    reduced = [p for p, on in (("int8", settings.int8), ("bf16", settings.bf16)) if on]
     logits, reduced_logits, seconds = _logits(
-        classifier, records, reduced, batch_size=batch_size, num_workers=num_workers,
-        description=f"evaluating on {version or clips_root}/{split}", show_progress=show_progress)
+        classifier, records, reduced, settings,
+        description=f"evaluating on {version or clips_root}/{split}")
+    eval_config = {"batch_size": settings.batch_size, "n_bootstrap": settings.n_bootstrap,
+                   "crop": "centre"}
     meta = _noted_meta(checkpoint, classifier, dataset, split, records, clips_root, copies, log=log,
-                       eval_config={"batch_size": batch_size, "n_bootstrap": n_bootstrap, "crop": "centre"})
+                       eval_config=eval_config)
     verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
                                             [classes.index(r.label) for r in records], seconds,
                                             dataset=dataset, clips_root=clips_root, split=split,
                                             calibration=calibration, log=log)
     meta.update(verdicts)
-    report = _scored_report(records, classes, logits, dataset, meta, n_bootstrap)
+    report = _scored_report(records, classes, logits, dataset, meta, settings.n_bootstrap)
     return report, {**write_report_files(report, out_dir), **stored}
 
 
@@ -247,32 +254,34 @@ def _refuse_other_classes(records: Sequence[ClipRecord], classes: list[str], che
             compare_on=(dataset.name, ancestor) if ancestor else None)
 
 
-def _build_reduced_paths(classifier: ClipClassifier, dataset, split: str, *, bf16: bool, int8: bool,
-                         int8_calibration_clips: int, log: Callable[[str], None]) -> torch.Tensor | None:
+def _build_reduced_paths(classifier: ClipClassifier, dataset, split: str,
+                         settings: EvaluationSettings, *,
+                         log: Callable[[str], None]) -> torch.Tensor | None:
     """Builds the bf16 and int8 paths asked for; returns the int8 path's calibration clips."""
-    if bf16:
+    if settings.bf16:
         try:
             classifier.build_bf16()
         except Bf16Unavailable as exc:
             raise Bf16Unavailable(f"--bf16: {exc}") from None
     calibration = None
-    if int8:
-        calibration = _calibration_clips(dataset, split, classifier.spec, int8_calibration_clips)
+    if settings.int8:
+        calibration = _calibration_clips(dataset, split, classifier.spec,
+                                         settings.int8_calibration_clips)
         log(f"int8: quantising with {len(calibration)} calibration clips ...")
         classifier.build_int8(calibration)
     return calibration
 
 
-def _logits(classifier: ClipClassifier, records: Sequence[ClipRecord], reduced: list[str], *, batch_size: int,
-            num_workers: int, description: str, show_progress: bool
+def _logits(classifier: ClipClassifier, records: Sequence[ClipRecord], reduced: list[str],
+            settings: EvaluationSettings, *, description: str
             ) -> tuple[np.ndarray, dict[str, list[np.ndarray]], dict[str, float]]:
     """The fp32 logits of every clip, each reduced path's per batch, and each path's seconds."""
     # Decoding in a worker overlaps with the model's forward passes.
-    loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)), batch_size=batch_size,
-                        num_workers=num_workers)
+    loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)),
+                        batch_size=settings.batch_size, num_workers=settings.num_workers)
     logits, seconds = [], {"fp32": 0.0, **{p: 0.0 for p in reduced}}
     reduced_logits: dict[str, list[np.ndarray]] = {p: [] for p in reduced}
-    with progress_bar(enabled=show_progress) as progress:
+    with progress_bar(enabled=settings.show_progress) as progress:
         task = progress.add_task(description, total=len(records))
         for clips, problems in batches(loader):
             bad = [p for p in problems if p]
