@@ -269,3 +269,22 @@ def test_report_compare_takes_a_dataset_moved_to_another_folder_for_the_same_dat
     assert "the data it was trained on" in moved_and_changed and "training settings" not in moved_and_changed
     unknown = made_differently_note(report("/disk/a/datasets", None), report("/disk/b/datasets", None))
     assert "the training settings" in unknown and "/disk/b/datasets" in unknown
+
+
+def test_report_compare_shows_a_long_setting_cut_and_no_data_for_synthetic_windows_with_clips():
+    """A setting's value past 40 characters is cut (the reports hold it whole). A pose model
+    trained on synthetic windows names its data by their generator; one trained on labelled clips
+    as well names no content id for them, so its data is unknown, not the other model's."""
+    from highlights.report.made_by import made_differently_note
+
+    def report(note: str, kind: str) -> dict:
+        return {"meta": {"highlights_version": __version__, "checkpoint": {"sha256": "a" * 64},
+                         "train_config": {"seed": 0, "note": note},
+                         "dataset": {"trained_on": {"kind": kind, "generator": "highlights synth v0.1.0"}},
+                         "eval_config": {"n_bootstrap": 100}}}
+
+    said = made_differently_note(report("x" * 40, "synthetic"), report("y" * 41, "synthetic"))
+    assert said == f"A and B were made differently: the training settings (note {'x' * 40} vs {'y' * 37}...)."
+    said = made_differently_note(report("x", "synthetic"), report("x", "synthetic + labelled clips"))
+    assert said == ("Not compared, as one report was written before it was recorded: "
+                    "the data it was trained on (B does not record it).")
