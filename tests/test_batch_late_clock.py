@@ -26,4 +26,5 @@ def test_a_game_whose_clock_starts_an_hour_in_is_indexed_at_its_pictures_length(
     assert game["status"] == "done", game
     assert game["duration_s"] == pytest.approx(6.0, abs=0.1)   # it said 3606 s
     assert game["speed_x_realtime"] == pytest.approx(game["duration_s"] / game["seconds"], rel=0.01)
+    assert game["speed_x_realtime"] == round(game["duration_s"] / game["seconds"], 2)  # as stored
     assert index["summary"]["video_hours_total"] == pytest.approx(6.0 / 3600, abs=1e-4)

@@ -332,6 +332,8 @@ def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an
     assert data["video"]["duration_s"] == pytest.approx(3614.0, abs=0.1)
     stats = data["stats"]
     assert stats["speed_x_realtime"] == pytest.approx(14.0 / stats["seconds"], rel=0.02)
+    length_s = data["video"]["duration_s"] - data["video"]["start_s"]
+    assert stats["speed_x_realtime"] == round(length_s / stats["seconds"], 2)  # the stored figures
     assert "in 14 s of video" in " ".join(res.output.split())
     # the page's game length and the reel's budget are of the same 14 s, not of the clock's end
     assert "from a 0:14 game" in (tmp_path / "out" / "highlights.html").read_text()

@@ -214,7 +214,9 @@ def _done_record(base: dict[str, Any], result, written: dict[str, Path], partial
             "duration_s": round(duration, 3),
             "highlights": len(result.highlights), "by_label": labels,
             "seconds": round(seconds, 3),
-            "speed_x_realtime": round(duration / seconds, 2) if seconds > 0 else None,
+            # of the figures as stored beside it, so that they divide to it
+            "speed_x_realtime": (round(round(duration, 3) / round(seconds, 3), 2)
+                                 if round(seconds, 3) > 0 else None),
             "inference_backend": result.inference_backend,
             # a manifest's `auto` sport: the sport read from the game's windows, and by what share
             **({"sport_read": result.sport_read} if result.sport_read is not None else {}),

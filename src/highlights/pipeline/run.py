@@ -470,8 +470,10 @@ class _StreamingRun:
                if "inference_path" in classifier_report else {}),
             "record_buffer_max": context.records.max_len_seen,
             "seconds": round(elapsed, 3),
-            # of the pictures' length: a file whose clock starts an hour in ends an hour past its length
-            "speed_x_realtime": round(_pictures_length_s(context.info) / elapsed, 2) if elapsed > 0 else None,
+            # of the pictures' length: a file whose clock starts an hour in ends an hour past its
+            # length; and of the seconds as stored, so that the stored figures divide to it
+            "speed_x_realtime": (round(_pictures_length_s(context.info) / round(elapsed, 3), 2)
+                                 if round(elapsed, 3) > 0 else None),
             "no_person_found": no_person,
             # pose.refine: frames estimated again, those it found no one in, windows it dropped
             **({"pose_refine": reports["kinematics"]["refine"]} if "refine" in reports.get("kinematics", {}) else {}),
