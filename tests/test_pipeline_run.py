@@ -397,3 +397,23 @@ def test_the_oracle_names_a_wrong_event_by_its_rule_and_refuses_a_sport_that_wou
                     "baseball's own class, so 1 of its mistakes would not show")
     # right on every event, there is no mistake to hide
     assert [h.label for h in _run(game, {"classifier.sport": "baseball"}).highlights] == ["baseball_swing"] * 3
+
+
+def test_the_printed_misses_name_each_cause_as_pipeline_eval_md_does(monkeypatch):
+    """The terminal's table of misses gave the code's cause (`classifier_wrong_class`) where the
+    Markdown of the same run says "classifier said the wrong class"."""
+    import io
+
+    from rich.console import Console
+
+    import highlights.cli.pipeline as pipeline_cli
+    from highlights.pipeline.evaluation import CAUSE_TEXT
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    monkeypatch.setattr(pipeline_cli, "console", console)
+    misses = [{"event_id": f"e{i}", "label": "baseball_swing", "key_s": 10.0 * i, "cause": cause,
+               "detail": "why"} for i, cause in enumerate(("classifier_wrong_class", "shown"))]
+    pipeline_cli._print_misses(misses)
+    text = console.export_text()
+    assert CAUSE_TEXT["classifier_wrong_class"] in text and CAUSE_TEXT["shown"] in text
+    assert "classifier_wrong_class" not in text

@@ -336,12 +336,15 @@ def _print_misses(misses: list[dict]) -> None:
     if not misses:
         return
     from highlights.pipeline.eval_report import MISS_WHERE
+    from highlights.pipeline.evaluation import CAUSE_TEXT
 
     table = Table(title="Each miss: the first stage its evidence was lost at, or the highlight that shows it, and why")
     for col in ("event", "label", "key (s)", MISS_WHERE, "why"):
         table.add_column(col, justify="right" if col == "key (s)" else "left")
     for m in misses[:MISSES_SHOWN]:
-        table.add_row(str(m["event_id"]), m["label"], f"{m['key_s']:.2f}", m["cause"], m["detail"])
+        # in the words pipeline_eval.md uses, not the code's names
+        table.add_row(str(m["event_id"]), m["label"], f"{m['key_s']:.2f}", CAUSE_TEXT[m["cause"]],
+                      m["detail"])
     console.print(table)
     if len(misses) > MISSES_SHOWN:
         console.print(f"... and {len(misses) - MISSES_SHOWN} more misses in pipeline_eval.md")
