@@ -66,13 +66,13 @@ def test_portrait_clip_reads_back_portrait_and_upright(tmp_path):
 
 def test_same_seed_gives_the_same_bytes(tmp_path):
     req = request("basketball_layup", 24, seconds=0.5, size=LANDSCAPE, difficulty=0.7)
-    for name in ("a", "b"):
-        write_clip(req, tmp_path / f"{name}.mp4")
-    assert _sha(tmp_path / "a.mp4") == _sha(tmp_path / "b.mp4")
-    assert _sha(tmp_path / "a.json") == _sha(tmp_path / "b.json")
+    for name in ("a", "b"):  # one clip name in two folders: the truth names its clip's file
+        write_clip(req, tmp_path / name / "clip.mp4")
+    assert _sha(tmp_path / "a" / "clip.mp4") == _sha(tmp_path / "b" / "clip.mp4")
+    assert _sha(tmp_path / "a" / "clip.json") == _sha(tmp_path / "b" / "clip.json")
     other = request("basketball_layup", 25, seconds=0.5, size=LANDSCAPE, difficulty=0.7)
     write_clip(other, tmp_path / "c.mp4")
-    assert _sha(tmp_path / "c.mp4") != _sha(tmp_path / "a.mp4")
+    assert _sha(tmp_path / "c.mp4") != _sha(tmp_path / "a" / "clip.mp4")
 
 
 def test_clip_set_plan_groups_clips_like_source_videos():

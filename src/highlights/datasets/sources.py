@@ -10,9 +10,14 @@ from pathlib import Path
 
 from highlights.csv_cells import plain_cell
 from highlights.datasets.errors import DatasetError
+from highlights.file_set import MixedSetError, check_written_with
 from highlights.video.errors import missing_file_cause
 from highlights.video.file_names import VIDEO_SUFFIXES
 from highlights.vocabulary import class_name
+
+# What to do about a generator's truth (`synth clips`' NAME.json) beside a clip it was not written
+# with: a run over an earlier clip set of the same names, killed between a clip's two renames.
+SYNTH_AGAIN = "make the clips again (the same `highlights synth clips` command)"
 
 SOURCE_MANIFEST_NAME = "manifest.csv"
 UNKNOWN_LICENCE = "unknown"
@@ -257,4 +262,8 @@ def _read_sidecar(video: Path) -> dict:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError
         raise ValueError(f"{sidecar}: unreadable sidecar ({e})") from e
+    try:  # a generator's truth names its clip's sha256: not this clip's, its group is another's
+        check_written_with(sidecar, data, again=SYNTH_AGAIN)
+    except MixedSetError as e:
+        raise ValueError(str(e)) from None
     return data if isinstance(data, dict) else {}

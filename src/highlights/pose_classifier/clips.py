@@ -15,7 +15,9 @@ from typing import Callable
 import numpy as np
 
 from highlights.datasets.errors import DatasetError
+from highlights.datasets.sources import SYNTH_AGAIN
 from highlights.errors import MissingFileError
+from highlights.file_set import check_written_with
 from highlights.pose_classifier.real_poses import PoseEstimateSettings, estimate_clip_poses
 
 
@@ -148,6 +150,7 @@ def synthetic_truth_poses(video: Path) -> tuple[np.ndarray, np.ndarray] | None:
         frames = truth["frames"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
+    check_written_with(sidecar, truth, again=SYNTH_AGAIN)  # another clip's poses would be trained on
     kps, times = [], []
     for fr in frames:
         actor = next((p for p in fr.get("persons", []) if p.get("actor")), None)

@@ -11,6 +11,7 @@ import numpy as np
 
 from highlights import __version__
 from highlights.atomic import atomic_write_json, written_together
+from highlights.file_set import WRITTEN_WITH, partners_record
 from highlights.synth import actions, active_play, background, jump_shots
 from highlights.synth.body import BodyShape, KIT_COLOURS, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
@@ -392,10 +393,13 @@ def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> di
     stored = (to_stored(f, req.rotation) for f in render_frames(plan, frames_truth))
     # Both or neither: a clip without its truth would enter a dataset as its own source video
     # (its group is in the truth), and a disk that fills after the video would leave it so.
+    # The truth last, naming the video's sha256: a kill between the two renames over an earlier
+    # clip of this name leaves a truth that says the video beside it is not its own.
     with written_together():
         write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation, preset=DATA_PRESET)
         truth = clip_truth(plan, frames_truth)
-        atomic_write_json(video_path.with_suffix(".json"), truth, separators=(",", ":"))
+        recorded = {**truth, WRITTEN_WITH: partners_record([video_path])}
+        atomic_write_json(video_path.with_suffix(".json"), recorded, separators=(",", ":"))
     return truth
 
 
