@@ -2,8 +2,8 @@
 commands (outputs written whole or not at all, training going on with `--resume`, detect and
 batch going on after a stop), tried at seeded random moments instead of one chosen one.
 
-    python bench/crash_points.py [--kills 3] [--seed 0] [--at-renames] [--only detect,train-quick]
-                                 [--workdir DIR]
+    python bench/crash_points.py [--kills 3] [--seed 0] [--at-renames [--over-older]]
+                                 [--only detect,train-quick] [--workdir DIR]
 
 Makes (once, reused from --workdir) small inputs with the project's generator (`highlights synth
 clips` and `synth game`), a dataset version, a `--quick` checkpoint, a detect folder with review
@@ -23,7 +23,12 @@ with a cache folder of its own (so no run goes on from another's kept work):
    the uninterrupted run made (every output takes its place by a rename): the command's process
    kills itself there, every temp file before it written whole, so the moments between the
    renames of files meant to take their places together are tried, which a kill at a random time
-   almost never hits.
+   almost never hits. With --over-older as well, the commands that write a set of files into a
+   folder another run of theirs may have written (`evaluate`, `report`, `pipeline score`, `detect`)
+   are each killed over the outputs of an earlier run with other settings, made in the folder
+   first: a folder the kill left holding files of both runs (told apart by comparing each file
+   with the two runs' uninterrupted outputs) is a problem unless its readers say so (a record's
+   `written_with` naming a partner it was not written with, an int8 verdict refusing its model).
 
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
@@ -69,6 +74,9 @@ class Command:
     copied: dict[str, Path] = field(default_factory=dict)
     # The argv of the run again, given the killed run's folder (None: the same argv).
     again: Callable[[Path], list[str]] | None = None
+    # `--over-older`: an earlier run with other settings that writes the same set of files into the
+    # same folder, made there (uninterrupted) before the command; None: the command has no such set.
+    older: list[str] | None = None
 
 
 # The package this bench imported, for every command it runs: each runs in a folder of its own, where
@@ -130,6 +138,14 @@ def fresh_folder(path: Path, command: Command) -> Path:
         else:
             (path / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, path / name)
+    return path
+
+
+def prepared_folder(path: Path, command: Command, over_older: bool) -> Path:
+    """The run's folder with its inputs, and with `--over-older` the earlier run's outputs."""
+    fresh_folder(path, command)
+    if over_older:
+        must(command.older, path)
     return path
 
 
@@ -197,6 +213,13 @@ def commands(inputs: Path) -> list[Command]:
     train = ["train", "--root", str(inputs / "datasets"), "--version", "v1", "--out", "run", "--quick",
              "--epochs", "2", "--workers", "0", "--seed", "0", *QUIET]
     game = str(inputs / "game" / "game.mp4")
+    evaluate = ["evaluate", "--checkpoint", str(inputs / "run" / "best.pt"), "--root", str(inputs / "datasets"),
+                "--version", "v1", "--out", "report", *QUIET]
+    older_confusion = inputs / "confusion-older.json"  # written here: a workdir made before it lacks it
+    older_confusion.write_text(json.dumps({"labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
+                                           "matrix": [[5, 3, 2, 2], [1, 6, 3, 1], [4, 1, 18, 2], [2, 1, 3, 6]]}))
+    score = ["pipeline", "score", "--predictions", str(inputs / "detected" / "highlights.json"),
+             "--annotations", str(inputs / "game" / "game.json"), "--out", "scores"]
     return [
         Command("dataset-create", ["dataset", "create", str(inputs / "clips-v1"), "--root", "datasets",
                                    "--split", "0.4,0.3,0.3", *QUIET]),
@@ -206,14 +229,15 @@ def commands(inputs: Path) -> list[Command]:
         Command("train-quick", train, again=train_again),
         Command("train-pose", ["train", "--model", "pose", "--out", "run", "--synth-windows", "200",
                                "--epochs", "5", *QUIET]),
-        Command("evaluate", ["evaluate", "--checkpoint", str(inputs / "run" / "best.pt"), "--root",
-                             str(inputs / "datasets"), "--version", "v1", "--out", "report", "--bootstrap", "100",
-                             *QUIET]),
+        Command("evaluate", [*evaluate, "--bootstrap", "100"], older=[*evaluate, "--bootstrap", "50"]),
         # --int8 stores the int8 model beside the checkpoint, so the checkpoint is the run's own copy.
         Command("evaluate-int8", ["evaluate", "--checkpoint", "run/best.pt", "--root", str(inputs / "datasets"),
                                   "--version", "v1", "--out", "report", "--bootstrap", "100", "--int8", *QUIET],
-                copied={"run/best.pt": inputs / "run" / "best.pt"}),
-        Command("detect", ["detect", game, *GT, "--out", "highlights", *QUIET]),
+                copied={"run/best.pt": inputs / "run" / "best.pt"},
+                older=["evaluate", "--checkpoint", "run/best.pt", "--root", str(inputs / "datasets"),
+                       "--version", "v1", "--out", "report", "--bootstrap", "50", "--int8", *QUIET]),
+        Command("detect", ["detect", game, *GT, "--out", "highlights", *QUIET],
+                older=["detect", game, *GT, "--max-highlights", "1", "--out", "highlights", *QUIET]),
         Command("detect-max", ["detect", game, *GT, "--max-highlights", "1", "--out", "highlights", *QUIET]),
         Command("batch", ["detect", str(inputs / "games"), *GT, "--workers", "1", "--engine", "local",
                           "--out", "batch", *QUIET]),
@@ -221,7 +245,9 @@ def commands(inputs: Path) -> list[Command]:
                                   "datasets", "--parent", "v1", *QUIET],
                 copied={"detected": inputs / "detected", "review.sqlite": inputs / "review.sqlite",
                         "datasets": inputs / "datasets"}),
-        Command("report", ["report", "from-confusion", str(inputs / "confusion.json"), "--out", "report"]),
+        Command("report", ["report", "from-confusion", str(inputs / "confusion.json"), "--out", "report"],
+                older=["report", "from-confusion", str(older_confusion), "--out", "report"]),
+        Command("pipeline-score", [*score, "--tolerance", "2"], older=[*score, "--tolerance", "1"]),
         Command("augment", ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
                             "--out", "preview.png", "--seed", "1"]),
     ]
@@ -351,12 +377,12 @@ class Reference:
     varying: dict[str, set[str] | None]
 
 
-def make_reference(command: Command, workdir: Path) -> Reference:
+def make_reference(command: Command, workdir: Path, over_older: bool = False) -> Reference:
     first, second = workdir / "reference", workdir / "reference-2"
     seconds = []
     count = workdir / "renames"
     for folder in (first, second):
-        fresh_folder(folder, command)
+        prepared_folder(folder, command, over_older)
         code, out, took = run_whole(command.argv, folder, count_renames=count if folder == first else None)
         if code != 0:
             raise SystemExit(f"{command.name}: the uninterrupted run failed ({code}):\n{out[-3000:]}")
@@ -379,22 +405,72 @@ def make_reference(command: Command, workdir: Path) -> Reference:
 def mismatches(folder: Path, reference: Reference) -> list[str]:
     found = []
     for rel in sorted(reference.paths):
-        path = folder / rel
-        if not path.exists():
+        if not (folder / rel).exists():
             found.append(f"{rel} missing")
             continue
-        vary = reference.varying.get(rel, set())
-        if vary is None:
-            continue  # differs between uninterrupted runs too; it was read above
-        try:
-            a, b = loaded(reference.folder / rel, reference.folder), loaded(path, folder)
-        except Exception:
-            continue  # counted among the read errors
-        differ = [d for d in (differences(a, b) if not isinstance(a, bytes) else ([] if a == b else ["bytes"]))
-                  if d not in vary and not differs_by_design(d)]
+        differ = differing_places(folder, rel, reference)
         if differ:
             found.append(f"{rel} differs at {', '.join(sorted(differ)[:4])}{' ...' if len(differ) > 4 else ''}")
     return found
+
+
+def differing_places(folder: Path, rel: str, reference: Reference) -> list[str]:
+    """Where ``folder``'s file ``rel`` differs from the reference's, beyond what differs between
+    uninterrupted runs anyway; [] for a file that differs as a whole between them, or that does
+    not read (counted among the read errors)."""
+    vary = reference.varying.get(rel, set())
+    if vary is None:
+        return []
+    try:
+        a, b = loaded(reference.folder / rel, reference.folder), loaded(folder / rel, folder)
+    except Exception:
+        return []
+    return [d for d in (differences(a, b) if not isinstance(a, bytes) else ([] if a == b else ["bytes"]))
+            if d not in vary and not differs_by_design(d)]
+
+
+# --- `--over-older`: a set written over an earlier run's -------------------------------------
+
+def files_of_each_run(folder: Path, later: Reference, earlier: Reference) -> tuple[list[str], list[str]]:
+    """The files both runs write that are the later run's (and not the earlier one's), and those
+    that are the earlier run's (and not the later one's): a folder with both holds a mixed set."""
+    of_later, of_earlier = [], []
+    for rel in sorted(later.paths & earlier.paths):
+        if not (folder / rel).is_file():
+            continue
+        is_later, is_earlier = (not differing_places(folder, rel, r) for r in (later, earlier))
+        if is_later and not is_earlier:
+            of_later.append(rel)
+        elif is_earlier and not is_later:
+            of_earlier.append(rel)
+    return of_later, of_earlier
+
+
+def readers_say(folder: Path) -> list[str]:
+    """What the readers of the folder's sets say is not whole: a record's partners it was not
+    written with (`highlights.file_set`), an int8 model its verdict did not measure."""
+    from highlights.model.int8_store import load_int8
+
+    try:
+        from highlights.file_set import stale_partners
+    except ImportError:  # a version before sets recorded their files: its readers say nothing
+        def stale_partners(path: Path, record: object) -> list[Path]:
+            return []
+    said = []
+    for rel in sorted(paths_of(folder)):
+        path = folder / rel
+        if path.suffix != ".json":
+            continue
+        try:
+            record = json.loads(path.read_text())
+        except ValueError:
+            continue  # said by the read errors
+        said += [f"{rel}: {p.name} is not its own" for p in stale_partners(path, record)]
+        if path.name.endswith(".int8.json"):
+            reason = load_int8(path.with_name(path.name.removesuffix(".int8.json")))[1].get("reason", "")
+            if "not the model its verdict measured" in reason:
+                said.append(f"{rel}: {reason}")
+    return said
 
 
 @dataclass
@@ -405,6 +481,8 @@ class Tally:
     clean: int = 0
     mismatched: int = 0
     left: int = 0
+    mixed: int = 0  # `--over-older`: kills that left files of both runs
+    told: int = 0  # ... and whose readers said so
     problems: list[str] = field(default_factory=list)
 
 
@@ -440,15 +518,18 @@ def startup_seconds(workdir: Path) -> float:
 
 
 def try_command(command: Command, workdir: Path, kills: int, rng: random.Random, startup: float,
-                at_renames: bool) -> Tally:
-    reference = make_reference(command, workdir)
+                at_renames: bool, over_older: bool = False) -> Tally:
+    reference = make_reference(command, workdir, over_older)
+    # The earlier run alone, to tell its files from the later run's (`files_of_each_run`).
+    earlier = make_reference(Command(command.name, command.older or [], command.copied), workdir / "earlier") \
+        if over_older else None
     tally = Tally()
     # Drawn only when kills land on renames, so a seed's kill times do not shift with a command's
     # rename count.
     renames = (sorted(rng.sample(range(1, reference.renames + 1), min(kills, reference.renames)))
                if at_renames else [])
     for trial in range(len(renames) if at_renames else kills):
-        folder = fresh_folder(workdir / f"kill-{trial}", command)
+        folder = prepared_folder(workdir / f"kill-{trial}", command, over_older)
         if at_renames:
             ended = kill_at(command, folder, None, renames[trial])
             where = f"{command.name} kill {trial} before rename {renames[trial]} of {reference.renames}"
@@ -463,6 +544,8 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
             print(f"  {where}: it had ended", flush=True)
             continue
         tally.kills += 1
+        if earlier is not None:
+            check_mixed(folder, reference, earlier, where, tally)
         if not read_errors(folder) and not leftovers(folder, reference.paths) and not mismatches(folder, reference):
             tally.whole_at_kill += 1
             tally.clean += 1
@@ -489,12 +572,32 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
     return tally
 
 
+def check_mixed(folder: Path, later: Reference, earlier: Reference, where: str, tally: Tally) -> None:
+    """A folder the kill left with files of both runs must be one its readers say is mixed."""
+    of_later, of_earlier = files_of_each_run(folder, later, earlier)
+    said = readers_say(folder)
+    if of_later and of_earlier:
+        tally.mixed += 1
+        tally.told += bool(said)
+        print(f"  {where}: mixed ({', '.join(of_later)} of the later run beside {', '.join(of_earlier)} of the "
+              f"earlier one); {'said: ' + said[0] if said else 'NOT SAID'}", flush=True)
+        if not said:
+            tally.problems.append(f"{where}: {', '.join(of_later)} of the later run beside {', '.join(of_earlier)} "
+                                  "of the earlier one, and no reader says so")
+    elif said:
+        print(f"  {where}: said {said[0]}, with files of one run only by the comparison", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kills", type=int, default=3, help="killed runs per command (each then run again)")
     parser.add_argument("--at-renames", action="store_true",
                         help="kill each command just before a rename drawn from those of its uninterrupted run "
                              "(its files' os.replace/os.rename), instead of at a random time")
+    parser.add_argument("--over-older", action="store_true",
+                        help="with --at-renames: each killed run writes over the outputs of an earlier run with "
+                             "other settings (the commands that have one), and a folder left with files of both "
+                             "runs must be one its readers say is mixed")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill delays")
     parser.add_argument("--only", default="", help="comma-separated command names to try (default: all)")
     parser.add_argument("--workdir", type=Path, default=None,
@@ -502,6 +605,8 @@ def main() -> int:
     args = parser.parse_args()
     if args.kills < 1:
         parser.error(f"--kills {args.kills}: at least 1")
+    if args.over_older and not args.at_renames:
+        parser.error("--over-older: with --at-renames (a kill between a set's renames is what it tries)")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-crash-points-"))
     workdir.mkdir(parents=True, exist_ok=True)
     inputs = make_inputs(workdir.resolve())
@@ -513,21 +618,27 @@ def main() -> int:
         if unknown:
             parser.error(f"--only {','.join(unknown)}: not a command here ({', '.join(sorted(names))})")
         chosen = [c for c in chosen if c.name in wanted]
+    if args.over_older:
+        chosen = [c for c in chosen if c.older is not None]
     rng = random.Random(args.seed)
     startup = startup_seconds(workdir)
     rows, problems = [], []
     for command in chosen:
         started = time.perf_counter()
-        tally = try_command(command, workdir / command.name, args.kills, rng, startup, args.at_renames)
+        tally = try_command(command, workdir / command.name, args.kills, rng, startup, args.at_renames,
+                            args.over_older)
         rows.append((command.name, tally))
         problems += tally.problems
         print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), {tally.clean} clean ({tally.whole_at_kill} whole at the kill), "
-              f"{tally.mismatched} mismatched, {tally.left} with leftovers "
+              f"{tally.mismatched} mismatched, {tally.left} with leftovers"
+              f"{f', {tally.mixed} mixed ({tally.told} said)' if args.over_older else ''} "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     print()
-    print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} {'leftovers':>9}")
+    mixed = f" {'mixed':>5} {'said':>4}" if args.over_older else ""
+    print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} {'leftovers':>9}{mixed}")
     for name, t in rows:
-        print(f"{name:<16} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}")
+        mixed = f" {t.mixed:>5} {t.told:>4}" if args.over_older else ""
+        print(f"{name:<16} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}{mixed}")
     if problems:
         print("\nproblems:")
         for p in problems:
