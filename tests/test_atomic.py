@@ -282,3 +282,17 @@ def test_the_mount_point_named_for_a_full_disk_is_the_nearest_one_not_the_root()
     from highlights.atomic import mount_point
 
     assert mount_point("/proc/no-such-entry/out.json") == "/proc"
+
+
+def test_a_folder_named_from_the_working_folder_is_replaced_whole(tmp_path, monkeypatch):
+    """`--out run`: the folders swapped are named relative to the working folder."""
+    from pathlib import Path
+
+    from highlights.atomic import atomic_folder
+
+    monkeypatch.chdir(tmp_path)
+    for text in ("first", "second"):
+        with atomic_folder(Path("run")) as stage:
+            (stage / "result.json").write_text(text)
+    assert (tmp_path / "run" / "result.json").read_text() == "second"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]

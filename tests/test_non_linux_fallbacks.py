@@ -86,3 +86,47 @@ def test_without_renameat2_a_folder_is_replaced_by_two_renames(tmp_path, monkeyp
     assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
     assert (out / "new.txt").read_text() == "this run"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "a staging or previous folder was left"
+
+
+def _libc_whose_renameat2_fails(err: int):
+    """A libc with renameat2 that fails with ``err`` (as the call does on a filesystem that
+    cannot exchange two folders, EINVAL, or on a failing disk, EIO)."""
+    class Libc:
+        def __init__(self, *args, **kwargs):
+            def renameat2(*args):
+                ctypes.set_errno(err)
+                return -1
+            self.renameat2 = renameat2
+    return Libc
+
+
+def _previous_run(tmp_path):
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / "old.txt").write_text("previous run")
+    return out
+
+
+def test_a_filesystem_that_cannot_exchange_folders_has_one_replaced_by_two_renames(tmp_path,
+                                                                                  monkeypatch):
+    import errno
+
+    monkeypatch.setattr(ctypes, "CDLL", _libc_whose_renameat2_fails(errno.EINVAL))
+    out = _previous_run(tmp_path)
+    with atomic.atomic_folder(out) as stage:
+        (stage / "new.txt").write_text("this run")
+    assert sorted(p.name for p in out.iterdir()) == ["new.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "a staging or old folder was left"
+
+
+def test_an_exchange_failing_otherwise_is_the_systems_error_and_keeps_the_previous_folder(tmp_path,
+                                                                                         monkeypatch):
+    import errno
+
+    monkeypatch.setattr(ctypes, "CDLL", _libc_whose_renameat2_fails(errno.EIO))
+    out = _previous_run(tmp_path)
+    with pytest.raises(OSError) as e, atomic.atomic_folder(out) as stage:
+        (stage / "new.txt").write_text("this run")
+    assert e.value.errno == errno.EIO and e.value.filename == str(out)
+    assert (out / "old.txt").read_text() == "previous run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"], "the staging folder was left"
