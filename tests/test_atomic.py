@@ -296,3 +296,34 @@ def test_a_folder_named_from_the_working_folder_is_replaced_whole(tmp_path, monk
             (stage / "result.json").write_text(text)
     assert (tmp_path / "run" / "result.json").read_text() == "second"
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_an_output_folder_is_made_with_the_folders_on_the_way_to_it(tmp_path):
+    from highlights.atomic import atomic_folder
+
+    with atomic_folder(tmp_path / "runs" / "2026" / "game-1") as stage:
+        (stage / "result.json").write_text("{}")
+    assert (tmp_path / "runs" / "2026" / "game-1" / "result.json").read_text() == "{}"
+
+
+def test_a_disk_filling_up_in_a_folder_write_without_naming_a_file_names_the_folder(tmp_path):
+    import errno
+
+    from highlights.atomic import DiskFullError, atomic_folder
+
+    with pytest.raises(DiskFullError) as e, atomic_folder(tmp_path / "run") as stage:
+        (stage / "result.json").write_text("{}")
+        raise OSError(errno.ENOSPC, "No space left on device")
+    assert e.value.path == str(tmp_path / "run") and list(tmp_path.iterdir()) == []
+
+
+def test_a_writer_that_removed_the_temp_file_before_failing_gets_its_own_error(tmp_path):
+    import errno
+
+    (tmp_path / "out.json").write_text("previous")
+    with pytest.raises(OSError) as e, atomic_path(tmp_path / "out.json") as tmp:
+        tmp.unlink()  # a writer that replaces the file it is given removes it first
+        raise OSError(errno.EIO, "Input/output error")
+    assert e.value.errno == errno.EIO
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+    assert (tmp_path / "out.json").read_text() == "previous"
