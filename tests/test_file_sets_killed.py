@@ -5,8 +5,10 @@ it used to read an earlier record beside a later run's files as one set."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -176,3 +178,30 @@ def test_a_synthetic_clip_killed_before_its_truth_is_refused_where_its_truth_is_
         scan_class_folders(tmp_path)
     with pytest.raises(MixedSetError):
         synthetic_truth_poses(clip)
+
+
+def test_a_generated_clip_killed_before_its_truth_is_refused_where_the_sets_manifest_is_read(
+        tmp_path, monkeypatch):
+    """The generator's folder holds manifest.csv, which `dataset create` reads in place of the
+    class folders: a clip killed before its truth over an earlier set of the same names leaves
+    that earlier manifest, naming the earlier clip's group, beside the later video."""
+    from highlights.datasets.errors import DatasetError
+    from highlights.datasets.sources import find_sources
+    from highlights.synth.clip import write_clip
+    from highlights.synth.clipset import ClipSetConfig, generate_clip_set, plan_clip_set
+
+    config = ClipSetConfig(per_class=1, classes=("none",), seconds=0.5, size="160x96", fps="10",
+                           workers=1)
+    generate_clip_set(tmp_path, config)
+    (planned,) = plan_clip_set(config)
+    assert [c.group for c in find_sources(tmp_path).clips] == [planned.request.group]
+    clip = tmp_path / planned.relpath
+    later = dataclasses.replace(planned.request, seed=planned.request.seed + 1, group="later")
+    into = _killed_after_renames(monkeypatch, clip.parent, 1)
+    with pytest.raises(Killed):
+        write_clip(later, clip)
+    monkeypatch.undo()
+    assert into == [clip.name]  # the later video beside the earlier truth and manifest
+    said = rf"{re.escape(str(clip.with_suffix('.json')))}: {re.escape(clip.name)} beside it is not"
+    with pytest.raises(DatasetError, match=said + r" the file it was written with .*clips again"):
+        find_sources(tmp_path)

@@ -171,6 +171,10 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
                             "keep one row per clip")
             continue
         first_line[key] = line
+        other_clips_truth = _truth_of_another_clip(path)
+        if other_clips_truth:
+            problems.append(other_clips_truth)
+            continue
         clips.append(SourceClip(
             path=path,
             label=row["label"],
@@ -251,6 +255,26 @@ def scan_class_folders(src: Path, *, defaults: ClipDefaults = ClipDefaults()) ->
     if problems:
         raise DatasetError(problems)
     return found
+
+
+def _truth_of_another_clip(video: Path) -> str | None:
+    """Why the generator's truth beside a clip a manifest names was written with another clip, or
+    None. The generator's folder holds a manifest, read in place of the class folders: a run over
+    an earlier set of the same names, killed between a clip's two renames, leaves the earlier
+    manifest and truth beside the later video. A sidecar that does not read is no generator's,
+    and a manifest never needed one: it is left alone."""
+    sidecar = video.with_suffix(".json")
+    if not sidecar.is_file():
+        return None
+    try:
+        data = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        check_written_with(sidecar, data, again=SYNTH_AGAIN)
+    except MixedSetError as e:
+        return str(e)
+    return None
 
 
 def _read_sidecar(video: Path) -> dict:
