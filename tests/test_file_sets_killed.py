@@ -157,7 +157,8 @@ def test_an_int8_model_killed_before_its_verdict_is_not_used_with_the_earlier_on
     assert load_int8(checkpoint, cpu=cpu)[0] == b"model two"
 
 
-def test_a_synthetic_clip_killed_before_its_truth_is_refused_where_its_truth_is_read(tmp_path, monkeypatch):
+def test_a_synthetic_clip_killed_before_its_truth_is_refused_where_its_truth_is_read(tmp_path,
+                                                                                    monkeypatch):
     from highlights.datasets.errors import DatasetError
     from highlights.datasets.sources import scan_class_folders
     from highlights.pose_classifier.clips import synthetic_truth_poses
@@ -173,8 +174,8 @@ def test_a_synthetic_clip_killed_before_its_truth_is_refused_where_its_truth_is_
         write_clip(ClipRequest(seed=2, scene_seed=2, group="second", **made), clip)
     monkeypatch.undo()
     assert into == ["clip.mp4"]  # the later clip beside the earlier one's truth (group "first")
-    with pytest.raises(DatasetError, match=r"clip\.json: clip\.mp4 beside it is not the file it was written "
-                                           r"with .*make the clips again"):
+    with pytest.raises(DatasetError, match=r"clip\.json: clip\.mp4 beside it is not the file it "
+                                           r"was written with .*make the clips again"):
         scan_class_folders(tmp_path)
     with pytest.raises(MixedSetError):
         synthetic_truth_poses(clip)

@@ -280,11 +280,14 @@ def test_report_compare_shows_a_long_setting_cut_and_no_data_for_synthetic_windo
     def report(note: str, kind: str) -> dict:
         return {"meta": {"highlights_version": __version__, "checkpoint": {"sha256": "a" * 64},
                          "train_config": {"seed": 0, "note": note},
-                         "dataset": {"trained_on": {"kind": kind, "generator": "highlights synth v0.1.0"}},
+                         "dataset": {"trained_on": {"kind": kind,
+                                                    "generator": "highlights synth v0.1.0"}},
                          "eval_config": {"n_bootstrap": 100}}}
 
     said = made_differently_note(report("x" * 40, "synthetic"), report("y" * 41, "synthetic"))
-    assert said == f"A and B were made differently: the training settings (note {'x' * 40} vs {'y' * 37}...)."
-    said = made_differently_note(report("x", "synthetic"), report("x", "synthetic + labelled clips"))
+    assert said == ("A and B were made differently: the training settings "
+                    f"(note {'x' * 40} vs {'y' * 37}...).")
+    said = made_differently_note(report("x", "synthetic"),
+                                 report("x", "synthetic + labelled clips"))
     assert said == ("Not compared, as one report was written before it was recorded: "
                     "the data it was trained on (B does not record it).")

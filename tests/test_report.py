@@ -341,20 +341,22 @@ def test_compare_gives_per_class_ap_and_no_precision_change_for_a_class_never_pr
     true = ["none", "none", "soccer_shooting", "soccer_shooting"]
     a = build_report(true, ["none"] * 4, labels, n_bootstrap=10,
                      proba=np.array([[0.9, 0.1], [0.8, 0.2], [0.6, 0.4], [0.7, 0.3]]))
-    b = build_report(true, ["none", "soccer_shooting", "soccer_shooting", "soccer_shooting"], labels,
-                     n_bootstrap=10, proba=np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.3, 0.7]]))
+    b = build_report(true, ["none", "soccer_shooting", "soccer_shooting", "soccer_shooting"],
+                     labels, n_bootstrap=10,
+                     proba=np.array([[0.9, 0.1], [0.4, 0.6], [0.2, 0.8], [0.3, 0.7]]))
     by_key = {(r["metric"], r["class"]): r for r in compare_reports(a, b)}
     for label in labels:
         ap = by_key[("average_precision", label)]
-        assert (ap["a"], ap["b"]) == tuple(r["confidence"]["average_precision"]["per_class"][label]["ap"]
-                                           for r in (a, b))
+        assert (ap["a"], ap["b"]) == tuple(
+            r["confidence"]["average_precision"]["per_class"][label]["ap"] for r in (a, b))
     # A never predicts a shot: its stored precision 0.0 is no figure to take a change from.
     shots = by_key[("precision", "soccer_shooting")]
     assert (shots["a_undefined"], shots["b_undefined"], shots["change"]) == (True, False, None)
     rest = by_key[("precision", "none")]
     assert not rest["a_undefined"] and rest["change"] == pytest.approx(rest["b"] - rest["a"])
     text = format_comparison(compare_reports(a, b))
-    assert "Never predicted: soccer_shooting by A;" in text and "No test clip" not in text  # it has two
+    # it has two test clips
+    assert "Never predicted: soccer_shooting by A;" in text and "No test clip" not in text
 
 
 def test_compare_of_two_class_lists_shows_both_figures_over_all_classes_but_no_change(tmp_path):

@@ -67,5 +67,6 @@ def check_written_with(record_path: str | os.PathLike, record: object, *, again:
     if stale:
         names = " and ".join(p.name for p in stale)
         verb = "is not the file" if len(stale) == 1 else "are not the files"
-        raise MixedSetError(f"{record_path}: {names} beside it {verb} it was written with (a later run "
-                            f"stopped while putting its files in place, or changed since); {again}")
+        raise MixedSetError(f"{record_path}: {names} beside it {verb} it was written with (a "
+                            "later run stopped while putting its files in place, or changed "
+                            f"since); {again}")

@@ -150,7 +150,8 @@ def synthetic_truth_poses(video: Path) -> tuple[np.ndarray, np.ndarray] | None:
         frames = truth["frames"]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    check_written_with(sidecar, truth, again=SYNTH_AGAIN)  # another clip's poses would be trained on
+    # another clip's poses would be trained on
+    check_written_with(sidecar, truth, again=SYNTH_AGAIN)
     kps, times = [], []
     for fr in frames:
         actor = next((p for p in fr.get("persons", []) if p.get("actor")), None)

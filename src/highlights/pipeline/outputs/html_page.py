@@ -433,8 +433,9 @@ def render_html(
     because the page is written in a scratch folder and moved in place afterwards. `reel_budget`
     says, when the reel holds only the best-ranked highlights, the seconds they had to fit in and
     what set them (`ReelChoice.budget_words`). `start_s`: where the video's clock starts, its
-    first picture (`duration_s` is where it ends on that clock). `damage`, for a video with damaged packets, says in
-    one line what the run could not analyse (`pipeline.damage.damage_line`)."""
+    first picture (`duration_s` is where it ends on that clock). `damage`, for a video with
+    damaged packets, says in one line what the run could not analyse
+    (`pipeline.damage.damage_line`)."""
     page_dir = Path(page_dir)
     ordered = in_time_order(highlights)
     truth = ground_truth_segments(annotation)
@@ -465,9 +466,9 @@ def write_html(highlights: Iterable[Highlight], out_path: str | Path, *, media: 
                **page: Any) -> Path:
     """Writes the review page atomically, its thumbnails into `thumbs/` beside it. `media` (from
     `write_reel`) supplies the reel, clips and thumbnails; `page` holds `render_html`'s other
-    keywords (`source_name`, `duration_s`, `start_s`, `config_dict`, `annotation`, `links` to other outputs,
-    made relative to the page, `up_link`, `reel_budget`, `damage`), passed on as they are so that
-    the page's options are named and typed in one place."""
+    keywords (`source_name`, `duration_s`, `start_s`, `config_dict`, `annotation`, `links` to
+    other outputs, made relative to the page, `up_link`, `reel_budget`, `damage`), passed on as
+    they are so that the page's options are named and typed in one place."""
     out_path = Path(out_path)
     ordered = in_time_order(highlights)
     thumbnails = write_thumbnails(ordered, media, out_path.parent / THUMBNAILS_DIR)
