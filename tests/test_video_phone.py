@@ -60,9 +60,9 @@ def test_a_clip_cut_at_the_start_reads_from_a_time_before_its_first_keyframe(tmp
     path = _cut_at_the_start(tmp_path / "cut.mp4")
     whole = list(iter_frames(path))
     assert [round(f.rgb.mean() / 5) for f in whole] == list(range(12, 48))  # from the first keyframe on
-    # Times are on the player's timeline (the MP4's movie time), where the first packet left lies
-    # at 4/24 s and the first picture that decodes, frame 12, at 12/24 s.
-    assert whole[0].time_s == pytest.approx(12 / 24, abs=1e-3)
+    # Times count from the file's start, its first packet left (4/24 s on the MP4's movie time, as
+    # `ffmpeg -ss` and players count): the first picture that decodes, frame 12, lies at 8/24 s.
+    assert whole[0].time_s == pytest.approx(8 / 24, abs=1e-3)
     # (A highlight starting there.) The seek fails (no keyframe at or before the time), and the
     # failed seek had moved the demuxer on: the read began at the second keyframe, 12 frames late.
     later = list(iter_frames(path, start_s=0.1))

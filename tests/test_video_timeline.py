@@ -218,10 +218,12 @@ def test_a_clip_from_the_first_second_of_a_transport_stream_with_b_frames_holds_
                                                                            abs=1)
 
 
-def test_a_matroska_video_whose_clock_starts_an_hour_in_ends_an_hour_and_its_length_in(tmp_path):
-    """A camera's clock kept by a stream copy into Matroska: the pictures start at 3600 s on the
-    file's timeline, and the Segment's duration FFmpeg writes is where they end (3602 s), not
-    their length; read as a length it promised 7202 s, and the check for a cut-off file refused it."""
+def test_a_matroska_video_whose_clock_starts_an_hour_in_reads_from_its_first_picture(tmp_path):
+    """A camera's clock kept by a stream copy into Matroska: the pictures start at 3600 s on its
+    clock. Players, editors and `ffmpeg -ss` count from the file's start, so it reads as a 2 s
+    video from 0 s; its clock's hour read as a start put every time an hour late. The Segment's
+    duration FFmpeg writes is where the pictures end on the clock (3602 s), not their length;
+    read as a length it promised 7202 s, and the check for a cut-off file refused it."""
     from highlights.video.tail_check import check_end_present
     from highlights.video.verify import verify_video
 
@@ -237,12 +239,13 @@ def test_a_matroska_video_whose_clock_starts_an_hour_in_ends_an_hour_and_its_len
         for packet in stream.encode():
             out.mux(packet)
     info = probe(path)
-    assert info.start_s == pytest.approx(3600.0, abs=2e-3)
-    assert info.duration_s == pytest.approx(3600.0 + FRAMES / FPS, abs=2e-3)
+    assert info.start_s == pytest.approx(0.0, abs=2e-3)
+    assert info.duration_s == pytest.approx(FRAMES / FPS, abs=2e-3)
     check_end_present(path, info.duration_s, 1.0 / FPS)
     verify_video(path)
-    frames = list(iter_frames(path, start_s=3601.0))
+    frames = list(iter_frames(path, start_s=1.0))
     assert [_picture(f.rgb) for f in frames] == list(range(FPS, FRAMES))
+    assert frames[0].time_s == pytest.approx(1.0, abs=2e-3)
 
 
 @pytest.mark.parametrize("name, fmt", [("sound first.mkv", None), ("sound first.ts", "mpegts")])

@@ -44,10 +44,11 @@ _STILL_IMAGE = av.stream.Disposition.still_image
 _FALLBACK_FPS = 25.0  # FFmpeg's own default when a raw stream states no rate
 _EPS = 1e-6
 # Containers whose timestamps are one presentation timeline that starts at 0: MP4/MOV's movie
-# time (after its edit lists) and Matroska/WebM's. Players show each frame at its own timestamp
-# there, so a track that starts late (a stream-copied trim whose pictures begin after its sound)
-# is shown late. Elsewhere (MPEG-TS/PS, FLV, ...) timestamps run on from an arbitrary clock and
-# players count from the file's first timestamp of any stream.
+# time (after its edit lists) and Matroska/WebM's. A track that starts after the file's other
+# tracks (a stream-copied trim whose pictures begin after its sound) is shown late there. A file
+# whose every track starts late (a camera's clock kept by a stream copy, an hour in) is counted
+# from its start, as elsewhere (MPEG-TS/PS, FLV, ...), where timestamps run on from an arbitrary
+# clock and players, editors, `ffmpeg -ss` and chapters count from the file's first timestamp.
 _TIMELINE_FROM_ZERO = {"mov", "mp4", "matroska", "webm"}
 # FFmpeg's demuxers of still pictures (png_pipe, jpeg_pipe, ..., and image2 for numbered image
 # files): such a file opens as a one-picture "video" of no length, which a run would analyse as
@@ -143,22 +144,20 @@ def main_video_stream(container) -> "av.video.stream.VideoStream | None":
 
 
 def timeline_origin_s(container, stream) -> float:
-    """The time on `stream`'s clock (seconds) that players (browsers, VLC, ffplay) show as 0:00.
+    """The time on `stream`'s clock (seconds) that players (mpv, VLC, ffplay), editors and
+    `ffmpeg -ss` count as 0:00: the file's start, its first timestamp of any stream.
 
     Every time this project reports or cuts at is on that timeline, so that highlights.json, the
-    EDL, the chapters and a seek in a player all land on the same picture. It is 0 for MP4/MOV and
-    Matroska/WebM, the file's first timestamp of any stream elsewhere, and never after the
-    stream's own start (a track that starts before 0, by its decoder delay, counts from its first
-    frame, which players show at 0:00).
+    EDL, the chapters and a seek in a player all land on the same picture, whatever clock the
+    camera stamped. In MP4/MOV and Matroska/WebM a file that starts before 0 still counts from 0.
+    It is never after the stream's own start (a track that starts before 0, by its decoder delay,
+    counts from its first frame, which players show at 0:00).
     """
     tb = stream.time_base
     start = float(stream.start_time * tb) if stream.start_time is not None and tb else 0.0
+    origin = start if container.start_time is None else container.start_time / av.time_base
     if set(container.format.name.split(",")) & _TIMELINE_FROM_ZERO:
-        origin = 0.0
-    elif container.start_time is not None:
-        origin = container.start_time / av.time_base
-    else:
-        origin = start
+        origin = max(0.0, origin)
     return min(origin, start)
 
 
