@@ -89,3 +89,20 @@ def test_pipeline_evaluate_matches_the_annotation_on_the_first_pictures_timeline
     assert scored["late"] == scored["filmed"]
     assert [(row["events"], row["matched"]) for row in scored["late"]] == [(2, 2)] * len(scored["late"])
 
+
+def test_the_review_plays_a_late_clock_mp4_from_a_copy_timed_from_its_first_picture(games, tmp_path):
+    """An MP4 that kept the hour holds it as an empty edit before its pictures, which a browser
+    may play as an hour of nothing: the review page's seeks, to highlights.json's times, would
+    land there. Its player gets a copy whose pictures lie where highlights.json counts them."""
+    from highlights.review.playback import needed_copy, write_browser_copy
+
+    video, late = games
+    assert needed_copy(video, tmp_path) is None
+    need = needed_copy(late["mp4"], tmp_path)
+    assert need is not None and not need.asked
+    assert need.because() == ("the source is timed on a camera's clock that starts 1:00:00 in, "
+                              "where a browser may not count from its first picture")
+    write_browser_copy(late["mp4"], need.copy, progress=False)
+    copied, filmed = list(iter_frames(need.copy)), list(iter_frames(video))
+    assert [f.time_s for f in copied] == pytest.approx([f.time_s for f in filmed], abs=1e-3)
+    assert copied[0].time_s == pytest.approx(0.0, abs=1e-3)

@@ -32,6 +32,7 @@ import av
 
 from highlights.atomic import atomic_path, temp_file_beside
 from highlights.file_identity import file_identity
+from highlights.pipeline.outputs.timecode import short_clock
 from highlights.progress import progress_bar
 from highlights.video import (codec_name, iter_frames, main_video_stream, open_input, probe, timeline_origin_s,
                               write_video)
@@ -87,6 +88,10 @@ class CopyPaused(Exception):
     whole parts are kept, and the next `make` goes on from them."""
 
 
+# Why a source browsers decode is copied all the same: its times are a camera's clock.
+_LATE_CLOCK = "a camera's clock that starts "
+
+
 def _media_type(path: Path) -> str | None:
     return "video/mp4" if path.suffix.lower() in (".mp4", ".m4v", ".mov") else None
 
@@ -103,6 +108,7 @@ def unplayable_because(path: str | Path) -> str | None:
             pixels = video.codec_context.pix_fmt or ""
             transfer = HDR_TRANSFERS.get(int(video.codec_context.color_trc or 0))
             sound = [s.codec_context.name for s in container.streams.audio if s.codec_context is not None]
+            clock_s = _clock_start_s(container, video)
     except (av.error.FFmpegError, OSError, ValueError):
         return None
     iso, webm = bool(formats & _ISO), bool(formats & _WEBM) and Path(path).suffix.lower() == ".webm"
@@ -118,7 +124,18 @@ def unplayable_because(path: str | Path) -> str | None:
     odd = [c for c in sound if c not in (_ISO_SOUND if iso else _WEBM_SOUND)]
     if odd:
         return f"{odd[0]} sound"
+    if clock_s is not None:
+        return f"{_LATE_CLOCK}{short_clock(clock_s)} in"
     return None
+
+
+def _clock_start_s(container, video) -> float | None:
+    """Where the file starts on its clock, when later than half a frame: an MP4 that kept a
+    camera's clock starting an hour in holds an hour's empty edit, which a browser may play as
+    an hour before the first picture, where highlights.json's times count from that picture."""
+    origin_s = timeline_origin_s(container, video)
+    frame_s = 1.0 / float(video.average_rate) if video.average_rate else 0.0
+    return origin_s if origin_s > frame_s / 2 else None
 
 
 def _record(source: Path) -> dict:
@@ -152,6 +169,9 @@ class NeededCopy:
         not said to be one browsers do not play (an H.264 source asked for is played fine)."""
         if self.asked:
             return "a copy was asked for (--copy-video)"
+        if self.why.startswith(_LATE_CLOCK):
+            return (f"{subject}timed on {self.why}, where a browser may not count from its first "
+                    "picture")
         return f"{subject}{self.why}, which browsers do not play"
 
     @property
