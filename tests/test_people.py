@@ -3,13 +3,14 @@ merging, and track ids on synthetic boxes and frames. No real footage needed."""
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 
 import numpy as np
 import pytest
 
 from highlights.people import IouTracker, ModelFileError, movenet_model_bytes
-from highlights.people.model_file import BUNDLE_MEMBER
+from highlights.people.model_file import BUNDLE_MEMBER, MOVENET_SHA256
 from highlights.people.movenet import (PoseDetection, decode_rows, input_shape, merge_detections,
                                        tile_boxes)
 from tests.movenet_marks import NEEDS_MOVENET
@@ -58,6 +59,9 @@ def test_corrupt_model_file_is_refused_by_hash(tmp_path):
     with pytest.raises(ModelFileError, match="corrupt or not the pinned file") as e:
         movenet_model_bytes(bad, check_sha256=True)
     assert "\n" not in str(e.value) and str(bad) in str(e.value)
+    # both files by the start of their sha256, as `sha256sum` prints it
+    found = hashlib.sha256(bad.read_bytes()).hexdigest()
+    assert f"(sha256 {found[:12]}..., expected {MOVENET_SHA256[:12]}...)" in str(e.value)
 
 
 def test_bundle_without_the_member_is_refused(tmp_path):
