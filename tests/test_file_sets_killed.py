@@ -206,3 +206,23 @@ def test_a_generated_clip_killed_before_its_truth_is_refused_where_the_sets_mani
     said = rf"{re.escape(str(clip.with_suffix('.json')))}: {re.escape(clip.name)} beside it is not"
     with pytest.raises(DatasetError, match=said + r" the file it was written with .*clips again"):
         find_sources(tmp_path)
+
+
+def test_a_synthetic_game_killed_before_its_annotation_is_refused_where_it_is_read(tmp_path,
+                                                                                   monkeypatch):
+    from highlights.events import load_annotation
+    from highlights.synth.game import GameConfig, generate_game
+
+    made = dict(minutes=0.1, sport="soccer", width=160, height=96, fps=10.0, name="game")
+    paths = generate_game(tmp_path, GameConfig(seed=1, **made))
+    earlier = load_annotation(paths["annotation"])
+    into = _killed_after_renames(monkeypatch, tmp_path, 2)
+    with pytest.raises(Killed):
+        generate_game(tmp_path, GameConfig(seed=2, **made))
+    monkeypatch.undo()
+    assert into == ["game.mp4", "game.gt.jsonl"]  # the later game beside the earlier one's events
+    said = r"game\.json: game\.mp4 and game\.gt\.jsonl beside it are not the files it was written"
+    with pytest.raises(MixedSetError, match=said + r" with .*make the game again"):
+        load_annotation(paths["annotation"])
+    generate_game(tmp_path, GameConfig(seed=1, **made))  # the command run again
+    assert load_annotation(paths["annotation"]) == earlier

@@ -54,7 +54,7 @@ def test_a_disk_full_part_way_through_a_game_leaves_the_earlier_game_whole(tmp_p
         import highlights.video as video_package
         monkeypatch.setattr(video_package, "write_video", out_of_space)
     else:
-        monkeypatch.setattr(synth_game, "save_annotation", out_of_space)
+        monkeypatch.setattr(synth_game, "atomic_write_json", out_of_space)  # the annotation
     with pytest.raises(OSError):
         generate_game(tmp_path, config(2))
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == earlier

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.atomic import atomic_write_json
+from highlights.file_set import check_written_with
 from highlights.errors import HighlightsError
 from highlights.events.model import Event, GameAnnotation, Shot
 from highlights.events.times import seconds_of
@@ -90,6 +91,10 @@ def load_annotations(path: str | Path) -> list[GameAnnotation]:
     path = Path(path)
     data = read_json(path)
     fmt = detect_format(data)
+    if fmt == "highlights":
+        # the generator's names its game's video and truth: not theirs, it would score another game
+        check_written_with(path, data, again="make the game again (the same `highlights synth game` "
+                                             "command)")
     try:
         if fmt == "highlights":
             return [GameAnnotation.from_dict(data)]

@@ -21,9 +21,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from highlights.atomic import atomic_path, written_together
+from highlights.atomic import atomic_path, atomic_write_json, written_together
 from highlights.errors import ConfigError
-from highlights.events import Event, GameAnnotation, Shot, save_annotation
+from highlights.events import Event, GameAnnotation, Shot
+from highlights.events.formats import annotation_data
+from highlights.file_set import WRITTEN_WITH, partners_record
 from highlights.synth import actions, background, jump_shots
 from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
@@ -537,5 +539,8 @@ def generate_game(out_dir: str | Path, cfg: GameConfig,
         ann = GameAnnotation(video=video.name, fps=float(cfg.fps), duration_s=round(n_frames / cfg.fps, 6),
                              width=cfg.width, height=cfg.height, sport=cfg.sport, events=events,
                              shots=[Shot(round(s.start, 3), round(s.end, 3)) for s in shots])
-        annotation = save_annotation(ann, out_dir / f"{stem}.json", fmt="highlights")
+        # The annotation last, naming the video's and the truth's sha256: a kill between the renames
+        # over an earlier game of this name leaves an annotation that says they are not its own.
+        annotation = atomic_write_json(out_dir / f"{stem}.json", {
+            **annotation_data(ann, "highlights"), WRITTEN_WITH: partners_record([video, gt])}, indent=2)
     return {"video": video, "annotation": annotation, "truth": gt}
