@@ -244,10 +244,8 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     train_set, sampler_generator, train_loader, val_loader = _loaders(config, spec, train_files, train_targets,
                                                                       val_files, val_targets)
 
-    weights = balanced_class_weights(train_targets, len(classes)) if config.balance == "loss" else None
-    criterion = nn.CrossEntropyLoss(weight=weights)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = make_scheduler(optimizer, config, steps_per_epoch=len(train_loader))
+    criterion, optimizer, scheduler = _optimisation(config, model, train_targets, len(classes),
+                                                    steps_per_epoch=len(train_loader))
 
     meta_base = _meta_base(config, dataset, classes, spec, train_records, val_records, pretrained)
     result = TrainResult(out_dir=out_dir, last_checkpoint=out_dir / LAST_CHECKPOINT,
@@ -289,12 +287,27 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
                 break
     except KeyboardInterrupt as stop:
         # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
-        log(f"interrupted: {result.last_checkpoint} holds epoch {saved} of {config.epochs}; "
-            f"{_rerun(resume_name)} with {resume_name} to go on" if saved
-            else f"interrupted before the first epoch ended: {_rerun(resume_name)} again")
+        log(_interrupted_line(result, saved, config.epochs, resume_name))
         mark_stop_said(stop)
         raise
     return result
+
+
+def _optimisation(config: TrainConfig, model: nn.Module, train_targets: list[int], num_classes: int, *,
+                  steps_per_epoch: int):
+    """The loss (class-weighted with ``balance=loss``), the optimiser and its learning-rate schedule."""
+    weights = balanced_class_weights(train_targets, num_classes) if config.balance == "loss" else None
+    criterion = nn.CrossEntropyLoss(weight=weights)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    return criterion, optimizer, make_scheduler(optimizer, config, steps_per_epoch=steps_per_epoch)
+
+
+def _interrupted_line(result: TrainResult, saved: int, epochs: int, resume_name: str) -> str:
+    """What Ctrl-C leaves: the last finished epoch in the run folder, and how to go on from it."""
+    if saved:
+        return (f"interrupted: {result.last_checkpoint} holds epoch {saved} of {epochs}; "
+                f"{_rerun(resume_name)} with {resume_name} to go on")
+    return f"interrupted before the first epoch ended: {_rerun(resume_name)} again"
 
 
 def _save_epoch(epoch: int, stats: dict, val_f1: float | None, result: TrainResult, meta_base: dict,
