@@ -80,12 +80,29 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     unfinished = unfinished_run(checkpoint, trained)
     if unfinished:
         log(f"note: {unfinished['note']}")
-    meta = {
+    meta = _fusion_meta(checkpoint, trained, pose, pose_path, dataset, split, len(test),
+                        weight=weight, best=best, scores=scores, choice=choice,
+                        validation_clips=len(val), n_bootstrap=n_bootstrap, unfinished=unfinished)
+    report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
+                          # by clip id, as the R(2+1)D's and the pose model's reports list them: `report
+                          # compare` pairs the clips of two reports by it
+                          proba=proba, clip_ids=[r.clip_id for r in test],
+                          clip_notes=[dataset.origin(r.clip_id) for r in test], meta=meta, n_bootstrap=n_bootstrap)
+    return report, write_report_files(report, out_dir)
+
+
+def _fusion_meta(checkpoint: Path, trained: dict, pose: PoseClassifier, pose_path: Path, dataset,
+                 split: str, test_clips: int, *, weight: float, best: float, scores: dict,
+                 choice: str, validation_clips: int, n_bootstrap: int,
+                 unfinished: dict | None) -> dict:
+    """The fused report's provenance: the weight and how it was chosen, both models, the split."""
+    return {
         "highlights_version": __version__,
         "model": {"arch": "fusion", "rule": "w * p_r2plus1d + (1 - w) * p_pose, argmax",
-                  "weight": weight, "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
-                  "validation_clips": len(val), "best_validation_weight": best,
-                  "chosen_on_validation": len(val) >= FEW_VALIDATION_CLIPS,
+                  "weight": weight,
+                  "validation_macro_f1_by_weight": {str(k): v for k, v in scores.items()},
+                  "validation_clips": validation_clips, "best_validation_weight": best,
+                  "chosen_on_validation": validation_clips >= FEW_VALIDATION_CLIPS,
                   "tied_weights": tied_weights(scores), "weight_choice": choice},
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "epoch": trained.get("epoch"), "val_macro_f1": trained.get("val_macro_f1"),
@@ -93,15 +110,9 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
         "train_config": trained.get("train_config"),
         "pose_model": {"path": shown_name(pose_path), "sha256": file_sha256(pose_path),
                        "provenance": pose.meta.get("provenance")},
-        "dataset": {"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
-                    "split": split, "clips": len(test),
+        "dataset": {"root": str(dataset.root), "version": dataset.name,
+                    "content_id": dataset.content_id, "split": split, "clips": test_clips,
                     "trained_on": trained.get("dataset")},
         "eval_config": {"n_bootstrap": n_bootstrap},
         **({"unfinished_run": unfinished} if unfinished else {}),
     }
-    report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
-                          # by clip id, as the R(2+1)D's and the pose model's reports list them: `report
-                          # compare` pairs the clips of two reports by it
-                          proba=proba, clip_ids=[r.clip_id for r in test],
-                          clip_notes=[dataset.origin(r.clip_id) for r in test], meta=meta, n_bootstrap=n_bootstrap)
-    return report, write_report_files(report, out_dir)
