@@ -385,9 +385,23 @@ def calibrate(
         calibration, info = calibrate_on_games(games, cfg, tolerance_s=tolerance, progress=progress,
                                                say=plain_console(stderr=True).print if progress else None)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
-    raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
+    _print_calibration_fit(info, calibration, path, tolerance, len(games))
     several = len(games) > 1
-    console.print(f"{'pooled over ' + counted(len(games), 'game') + ': ' if several else ''}"
+    from highlights.pipeline.seen_video import seen_video_warnings
+
+    # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures; with several
+    # games each line names its game.
+    for game in videos:
+        for line in seen_video_warnings(cfg, game, calibrating=True):
+            console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
+
+
+def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float, games: int) -> None:
+    """The fit's figures (pooled over `games`, then game by game), its AUCs, a fit with one
+    outcome only, where it was written, and a warning when the games ran different stages."""
+    several = games > 1
+    raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
+    console.print(f"{'pooled over ' + counted(games, 'game') + ': ' if several else ''}"
                   f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
                   f"calibration error {raw} raw, {fitted} fitted (measured on the "
                   f"{'games' if several else 'game'} it was fitted on; 95% intervals: bootstrap over highlights)")
@@ -414,13 +428,6 @@ def calibrate(
         console.print(f"warning: the games ran different stages ({info['stages_differ']}): the fit pools the scores "
                       f"of different pipelines, so it is the calibration of none of them alone; each game's stages "
                       f"are recorded under games in {path}", style="yellow")
-    from highlights.pipeline.seen_video import seen_video_warnings
-
-    # Last, beside the fit it qualifies, as `pipeline evaluate` does of its figures; with several
-    # games each line names its game.
-    for game in videos:
-        for line in seen_video_warnings(cfg, game, calibrating=True):
-            console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
 
 
 def _calibration_videos(options: list[Path], argument: Optional[Path], annotations: list[Path]) -> list[Path]:
