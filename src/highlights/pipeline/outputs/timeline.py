@@ -345,7 +345,6 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
     """One row of a part (`layout`: its lanes, bottom first): the bars that reach into `span`, and
     the marks whose key moments are in it (a mark once, in the row of its moment, where a bar
     across two rows is drawn in both)."""
-    from matplotlib.patheffects import withStroke
     from matplotlib.ticker import FuncFormatter, MultipleLocator
 
     lo, hi = span
@@ -354,39 +353,9 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
     left_out = 0
     for row, ((name, _), lane) in enumerate(zip(reversed(lanes), layout)):
         index = len(lanes) - 1 - row
-        marked: dict[str, tuple[list[float], list[float], Mark]] = {}
-        texts: list[tuple[float, float, str]] = []
         counted = dict.fromkeys(tallies.get(index, []), 0)
-        height = lane.bar_height
-        for (start, stop, sport, score, key, mark), level in zip(lane.shown, lane.levels):
-            sports.setdefault(sport, None)
-            bottom = lane.bar_bottom(level)
-            ax.broken_barh(
-                [(start, max(stop - start, (hi - lo) * MIN_BAR_SHARE))],
-                (bottom, height),
-                facecolors=colours[sport],
-                alpha=bar_alpha(score),
-                hatch=hatches[sport],
-                edgecolor=HATCH_COLOUR,  # a hatch is drawn in the edge's colour; the edge itself is not drawn
-                linewidth=0,
-                gid=f"sport {sport}",
-            )
-            if mark is not None and _in_row(key, span, end):
-                xs, ys, _ = marked.setdefault(mark.legend, ([], [], mark))
-                xs.append(key)
-                ys.append(bottom + height / 2)
-                marks.setdefault(mark.legend, mark)
-                if mark.tally:
-                    counted[mark.tally] += 1
-                if mark.text:
-                    texts.append((key, lane.bottom - 0.05, mark.text))
-        for legend, (xs, ys, mark) in marked.items():
-            # one line of markers per meaning, named by it (gid), so what is drawn can be counted; a
-            # small mark's edge thinner, else a small cross is all edge and its colour is lost
-            size = mark_size(len(xs))
-            ax.plot(xs, ys, linestyle="none", marker=mark.marker, markerfacecolor=mark.face,
-                    markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend,
-                    path_effects=[withStroke(linewidth=size / MARK_SIZE + 2 * MARK_HALO_PT, foreground=MARK_HALO)])
+        marked, texts = _draw_bars(ax, lane, span, end, colours, hatches, sports, marks, counted)
+        _plot_marks(ax, marked)
         words_low, words_left_out = _draw_words(ax, texts, hi - lo)
         lowest = min(lowest, words_low)
         left_out += words_left_out
@@ -408,6 +377,54 @@ def _draw_lanes(ax, lanes, layout: list[LaneLayout], span: tuple[float, float], 
         if empty_note and not bars:
             ax.text((lo + min(hi, end)) / 2, layout[len(lanes) - 1 - index].centre, note, ha="center", va="center",
                     color="#555555")
+
+
+def _draw_bars(ax, lane: LaneLayout, span: tuple[float, float], end: float, colours: dict[str, str],
+               hatches: dict[str, str], sports: dict[str, None], marks: dict[str, Mark],
+               counted: dict[str, int]) -> tuple[dict, list[tuple[float, float, str]]]:
+    """The bars of one lane; returns the marks whose key moments are in this row, by legend (xs,
+    ys, mark), and the words beneath them. `sports`, `marks` and `counted` gather what the legend
+    and the lane's name show."""
+    lo, hi = span
+    marked: dict[str, tuple[list[float], list[float], Mark]] = {}
+    texts: list[tuple[float, float, str]] = []
+    height = lane.bar_height
+    for (start, stop, sport, score, key, mark), level in zip(lane.shown, lane.levels):
+        sports.setdefault(sport, None)
+        bottom = lane.bar_bottom(level)
+        ax.broken_barh(
+            [(start, max(stop - start, (hi - lo) * MIN_BAR_SHARE))],
+            (bottom, height),
+            facecolors=colours[sport],
+            alpha=bar_alpha(score),
+            hatch=hatches[sport],
+            edgecolor=HATCH_COLOUR,  # a hatch is drawn in the edge's colour; the edge itself is not drawn
+            linewidth=0,
+            gid=f"sport {sport}",
+        )
+        if mark is not None and _in_row(key, span, end):
+            xs, ys, _ = marked.setdefault(mark.legend, ([], [], mark))
+            xs.append(key)
+            ys.append(bottom + height / 2)
+            marks.setdefault(mark.legend, mark)
+            if mark.tally:
+                counted[mark.tally] += 1
+            if mark.text:
+                texts.append((key, lane.bottom - 0.05, mark.text))
+    return marked, texts
+
+
+def _plot_marks(ax, marked: dict[str, tuple[list[float], list[float], Mark]]) -> None:
+    """One line of markers per meaning, named by it (gid), so what is drawn can be counted; a
+    small mark's edge thinner, else a small cross is all edge and its colour is lost."""
+    from matplotlib.patheffects import withStroke
+
+    for legend, (xs, ys, mark) in marked.items():
+        size = mark_size(len(xs))
+        ax.plot(xs, ys, linestyle="none", marker=mark.marker, markerfacecolor=mark.face,
+                markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend,
+                path_effects=[withStroke(linewidth=size / MARK_SIZE + 2 * MARK_HALO_PT,
+                                         foreground=MARK_HALO)])
 
 
 WORD_LEVELS = 3  # words under marks close in time step down this many lines
