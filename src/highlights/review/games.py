@@ -307,22 +307,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
     """One detect output folder as a game under review (``name``: as messages name it, by default
     the folder's name)."""
     folder = Path(folder)
-    path = folder / HIGHLIGHTS_JSON
-    if not folder.is_dir():
-        raise ReviewError(f"{folder}: no such folder (expected a `highlights detect` output folder)")
-    try:
-        raw = path.read_bytes()
-        data = json.loads(raw)
-    except FileNotFoundError:
-        raise ReviewError(f"{path}: missing ({_what_folder_holds(folder)})") from None
-    except (OSError, ValueError) as e:
-        raise ReviewError(f"{path}: unreadable ({e})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("highlights"), list):
-        raise ReviewError(f"{path}: not a highlights.json written by `highlights detect`")
-    if data.get("format", RESULT_FORMAT) != RESULT_FORMAT:
-        raise ReviewError(f"{path}: format {data.get('format')!r}, written by another version of highlights; this "
-                          f"one reads {RESULT_FORMAT!r}: review it with the version that wrote it, or run "
-                          "`highlights detect` again into its folder")
+    path, raw, data = _read_highlights_json(folder)
     info = data.get("video") or {}
     highlights = _highlight_items(data, path)
     found, unoffered = _candidate_items(data, highlights, candidates_per_game, path)
@@ -336,17 +321,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         # No window reached the classifier (a quiet game): the classes of the model the run names,
         # so a missed event is marked with a club's own class rather than one of the default four.
         model_classes = _run_model_classes(data)
-    if classes:
-        refuse_a_slip_for_a_model_class(classes, model_classes, path, where="--classes",
-                                        advice="give the model's name, or leave it out (the model's classes are "
-                                               "offered anyway)")
-    # Without --classes the relabel buttons (keys 1-9) are the model's classes: a club's own
-    # (`volleyball_spike`) rather than the default four ahead of them. The default four only
-    # when no item carries probabilities (a run with the classifier switched off).
-    known = list(classes or model_classes or DEFAULT_CLASSES)  # a list of its own: model_classes is kept
-    known += sorted(labels - set(known) - {UNLABELLED})
-    if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
-        known.remove(NONE_LABEL)
+    known = _relabel_classes(classes, model_classes, labels, path)
     highlight_labels = [item.label for item in highlights]
     sport = known_sport(_declared_sport(data), highlight_labels)
     return Game(
@@ -372,6 +347,46 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         highlights_version=(data.get("highlights_version") if isinstance(data.get("highlights_version"), str)
                             else None),
     )
+
+
+def _read_highlights_json(folder: Path) -> tuple[Path, bytes, dict]:
+    """A detect output folder's highlights.json: its path, its bytes (the game's fingerprint) and
+    its content, refused in one line when missing, unreadable or written by another version."""
+    path = folder / HIGHLIGHTS_JSON
+    if not folder.is_dir():
+        raise ReviewError(f"{folder}: no such folder (expected a `highlights detect` output folder)")
+    try:
+        raw = path.read_bytes()
+        data = json.loads(raw)
+    except FileNotFoundError:
+        raise ReviewError(f"{path}: missing ({_what_folder_holds(folder)})") from None
+    except (OSError, ValueError) as e:
+        raise ReviewError(f"{path}: unreadable ({e})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("highlights"), list):
+        raise ReviewError(f"{path}: not a highlights.json written by `highlights detect`")
+    if data.get("format", RESULT_FORMAT) != RESULT_FORMAT:
+        raise ReviewError(f"{path}: format {data.get('format')!r}, written by another version of "
+                          f"highlights; this one reads {RESULT_FORMAT!r}: review it with the version "
+                          "that wrote it, or run `highlights detect` again into its folder")
+    return path, raw, data
+
+
+def _relabel_classes(classes: list[str] | None, model_classes: list[str], labels: set[str],
+                     path: Path) -> list[str]:
+    """The classes the review offers to relabel to (keys 1-9 first): --classes, else the model's,
+    then every other label the game's items carry; never none (what "reject" means)."""
+    if classes:
+        refuse_a_slip_for_a_model_class(classes, model_classes, path, where="--classes",
+                                        advice="give the model's name, or leave it out (the model's "
+                                               "classes are offered anyway)")
+    # Without --classes the relabel buttons (keys 1-9) are the model's classes: a club's own
+    # (`volleyball_spike`) rather than the default four ahead of them. The default four only
+    # when no item carries probabilities (a run with the classifier switched off).
+    known = list(classes or model_classes or DEFAULT_CLASSES)  # a list of its own: model_classes is kept
+    known += sorted(labels - set(known) - {UNLABELLED})
+    if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
+        known.remove(NONE_LABEL)
+    return known
 
 
 def _run_model_classes(data: dict) -> list[str]:
