@@ -588,7 +588,7 @@ def pooled_row(name: str, runs: list, durations: list[float], events: list) -> l
             f"{seconds:.0f} s", f"{os.getloadavg()[0]:.1f}"]
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
     parser.add_argument("--size", type=frame_size, default="640x360", help="frame size of the games, WxH")
@@ -617,69 +617,81 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated seeds of held-out games on which the fit row's procedure (actions "
                              "merge, score calibration, score floor keeping recall >= 0.90) is fitted, pooled, "
                              "then run on the test games as one more row (none: not run)")
-    args = parser.parse_args(argv)
+    return parser
 
-    from highlights.events import load_annotation
-    from highlights.markdown_table import markdown_table
-    from highlights.calibration_error import ece_reported
-    from highlights.pipeline.config import PipelineConfig, parse_assignments
-    from highlights.pipeline.evaluation import Rate, shown_in_reel
 
-    seeds = seeds_of(args.test_seeds)
-    fit_game_run = not (args.skip_gt or args.skip_fit_game)  # row (4), the one run reading it
-    if args.fit_seed in seeds and fit_game_run:
-        parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
+def _held_out_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace, seeds: list[int],
+                    option: str, text: str, purpose: str, does: str) -> list[int]:
+    """The seeds of a held-out games option, refused when one is a test, fit, demo or training
+    game's: what is chosen or fitted on these games would be tuned on the games it is judged on."""
     from highlights.pose_classifier.game_data import HELD_OUT_GAME_SEEDS
 
-    def held_out(option: str, text: str, purpose: str, does: str) -> list[int]:
-        """The seeds of a held-out games option, refused when one is a test, fit, demo or training
-        game's: what is chosen or fitted on these games would be tuned on the games it is judged on."""
-        chosen = seeds_of(text)
-        clash = sorted(set(chosen) & (set(seeds) | {args.fit_seed} | HELD_OUT_GAME_SEEDS))
-        if clash:
-            parser.error(f"{option} {', '.join(map(str, clash))}: a test, fit or demo game's seed; the {purpose} "
-                         "on other games")
-        if any(s >= 10_000 for s in chosen):
-            parser.error(f"{option}: seeds from 10000 on are the pose classifier's training and validation "
-                         "games (pose_classifier.game_data.game_seed); choose lower ones")
-        if chosen and args.skip_gt:
-            parser.error(f"{option} {does} for the ground-truth run, which --skip-gt leaves out")
-        return chosen
+    chosen = seeds_of(text)
+    clash = sorted(set(chosen) & (set(seeds) | {args.fit_seed} | HELD_OUT_GAME_SEEDS))
+    if clash:
+        parser.error(f"{option} {', '.join(map(str, clash))}: a test, fit or demo game's seed; the {purpose} "
+                     "on other games")
+    if any(s >= 10_000 for s in chosen):
+        parser.error(f"{option}: seeds from 10000 on are the pose classifier's training and validation "
+                     "games (pose_classifier.game_data.game_seed); choose lower ones")
+    if chosen and args.skip_gt:
+        parser.error(f"{option} {does} for the ground-truth run, which --skip-gt leaves out")
+    return chosen
 
-    threshold_seeds = held_out("--threshold-seeds", args.threshold_seeds, "operating threshold is chosen",
-                               "chooses a threshold")
-    fit_seeds = held_out("--fit-seeds", args.fit_seeds, "calibration and score floor are fitted",
-                         "fits a calibration and score floor")
-    extra = parse_assignments(args.sets)
-    args.workdir.mkdir(parents=True, exist_ok=True)
-    tests = []
-    for seed in seeds:
-        video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}", args.bursts)
-        tests.append((seed, video, load_annotation(ann_path)))
-    fit_video = fit_ann = None
-    if fit_game_run:
-        fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed,
-                                             f"fit{args.fit_seed}", args.bursts)
-        fit_ann = load_annotation(fit_ann_path)
-    default = PipelineConfig().with_overrides(extra)
-    print(f"config: detection={default.detection.backend}, pose={default.pose.backend}, "
-          f"classifier={default.classifier.backend}, merge={default.merge.backend}"
-          + (f" ({', '.join(args.sets)})" if args.sets else " (the default)")
-          + f"; tolerance {TOLERANCE_S:g} s; test games seeds "
-          + ", ".join(f"{seed} ({len(ann.events)} events)" for seed, _, ann in tests)
-          + (f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)" if fit_ann else "")
-          + (f"; bursts after {args.bursts:.0%} of the events" if args.bursts else ""), flush=True)
 
-    truths = {seed: load_truth_boxes(video.with_name(video.stem + ".gt.jsonl")) for seed, video, _ in tests}
-    plans = {seed: game_plan(video.with_name(video.stem + ".config.json")) for seed, video, _ in tests}
-    durations = [float(ann.duration_s or args.minutes * 60) for _, _, ann in tests]
-    caches: dict[int, dict] = {seed: {} for seed in seeds}
-    rows: list[list[str]] = []
-    breakdowns = []
+def _fit_game_run(args: argparse.Namespace) -> bool:
+    """Whether row (4), the one run reading the FIT game, runs."""
+    return not (args.skip_gt or args.skip_fit_game)
 
-    def configuration(name: str, overrides: dict, cache_of=lambda seed: caches[seed], explain: bool = False):
+
+def _parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[int], list[int], list[int]]:
+    """The options, and the seeds of the test games, the threshold games and the fit games."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    seeds = seeds_of(args.test_seeds)
+    if args.fit_seed in seeds and _fit_game_run(args):
+        parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
+    threshold_seeds = _held_out_seeds(parser, args, seeds, "--threshold-seeds", args.threshold_seeds,
+                                      "operating threshold is chosen", "chooses a threshold")
+    fit_seeds = _held_out_seeds(parser, args, seeds, "--fit-seeds", args.fit_seeds,
+                                "calibration and score floor are fitted", "fits a calibration and score floor")
+    return args, seeds, threshold_seeds, fit_seeds
+
+
+def _held_out_game(args: argparse.Namespace, seed: int):
+    """A held-out game (threshold or fit seeds), made once as `heldout{seed}`: its video and
+    annotation."""
+    from highlights.events import load_annotation
+
+    video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}", args.bursts)
+    return video, load_annotation(ann_path)
+
+
+class RunsOnTestGames:
+    """The test games, and every configuration run on them: its per-game lines, its pooled row,
+    and (`explain`) what its false highlights come from."""
+
+    def __init__(self, args: argparse.Namespace, seeds: list[int]):
+        from highlights.events import load_annotation
+
+        self.tests = []
+        for seed in seeds:
+            video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}", args.bursts)
+            self.tests.append((seed, video, load_annotation(ann_path)))
+        self.truths = {seed: load_truth_boxes(video.with_name(video.stem + ".gt.jsonl"))
+                       for seed, video, _ in self.tests}
+        self.plans = {seed: game_plan(video.with_name(video.stem + ".config.json")) for seed, video, _ in self.tests}
+        self.durations = [float(ann.duration_s or args.minutes * 60) for _, _, ann in self.tests]
+        self.caches: dict[int, dict] = {seed: {} for seed in seeds}
+        self.rows: list[list[str]] = []
+        self.breakdowns = []
+
+    def configuration(self, name: str, overrides: dict, cache_of=None, explain: bool = False) -> None:
+        from highlights.pipeline.evaluation import shown_in_reel
+
+        cache_of = cache_of or (lambda seed: self.caches[seed])
         runs = []
-        for seed, video, ann in tests:
+        for seed, video, ann in self.tests:
             runs.append(run(video, ann, overrides, cache_of(seed)))
             result, score, secs = runs[-1]
             shown = shown_in_reel(result.highlights, list(ann.events), result.config.merge.max_length_s,
@@ -687,81 +699,99 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  {name}, seed {seed}: recall {score.recall.hits}/{score.recall.total}, precision "
                   f"{score.precision.hits}/{score.precision.total}, shown {len(shown.shown_events)}/{shown.events} "
                   f"({shown.unmatched} matched to no highlight), {secs:.0f} s", flush=True)
-        rows.append(pooled_row(name, runs, durations, [list(ann.events) for _, _, ann in tests]))
-        print(" | ".join(rows[-1]), flush=True)
+        self.rows.append(pooled_row(name, runs, self.durations, [list(ann.events) for _, _, ann in self.tests]))
+        print(" | ".join(self.rows[-1]), flush=True)
         if explain:
-            breakdowns.append((name, [(r, ann, truths[seed], plans[seed]) for (r, _, _), (seed, _, ann) in zip(runs, tests)]))
+            self.breakdowns.append((name, [(r, ann, self.truths[seed], self.plans[seed])
+                                           for (r, _, _), (seed, _, ann) in zip(runs, self.tests)]))
 
-    def frames_file(seed: int) -> Path:
-        video = next(video for s, video, _ in tests if s == seed)
-        return video.with_name(video.stem + ".frames.pkl")
+    def video(self, seed: int) -> Path:
+        return next(video for s, video, _ in self.tests if s == seed)
 
-    def kept_frames(seed: int) -> dict:
-        return frames_kept_beside(next(video for s, video, _ in tests if s == seed))
-
-    def keep_frames(caches_used: dict) -> None:
+    def keep_frames(self, caches_used: dict) -> None:
+        """Each game's detection and pose outputs beside its video, read back on the next run."""
         import pickle
 
         from highlights.atomic import atomic_write_bytes
         from highlights.pipeline.run import frame_outputs
 
         for seed, cache in caches_used.items():
-            atomic_write_bytes(frames_file(seed), pickle.dumps(frame_outputs(cache)))
+            video = self.video(seed)
+            atomic_write_bytes(video.with_name(video.stem + ".frames.pkl"), pickle.dumps(frame_outputs(cache)))
 
-    if not args.skip_movenet:
-        movenet_caches = {seed: kept_frames(seed) if args.keep_frames else {} for seed in seeds}
-        configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed], explain=True)
-        if args.keep_frames:
-            keep_frames(movenet_caches)
+
+def _print_config_line(default, args: argparse.Namespace, games: RunsOnTestGames, fit_ann) -> None:
+    print(f"config: detection={default.detection.backend}, pose={default.pose.backend}, "
+          f"classifier={default.classifier.backend}, merge={default.merge.backend}"
+          + (f" ({', '.join(args.sets)})" if args.sets else " (the default)")
+          + f"; tolerance {TOLERANCE_S:g} s; test games seeds "
+          + ", ".join(f"{seed} ({len(ann.events)} events)" for seed, _, ann in games.tests)
+          + (f"; fit game seed {args.fit_seed} ({len(fit_ann.events)} events)" if fit_ann else "")
+          + (f"; bursts after {args.bursts:.0%} of the events" if args.bursts else ""), flush=True)
+
+
+def _operating_threshold_row(games: RunsOnTestGames, args: argparse.Namespace, overrides: dict,
+                             threshold_seeds: list[int]) -> None:
+    """(5): the threshold chosen on the threshold games (each swept once), then its row on the
+    test games."""
+    from highlights.pipeline.evaluation import Rate
+    from highlights.pose_classifier.action_gate import THRESHOLDS
+
+    sweeps = []
+    for seed in threshold_seeds:
+        video, ann = _held_out_game(args, seed)
+        t0 = time.perf_counter()
+        sweeps.append((threshold_sweep(video, ann, overrides, {}, THRESHOLDS), list(ann.events)))
+        print(f"  threshold game seed {seed}: {len(ann.events)} events, swept in "
+              f"{time.perf_counter() - t0:.0f} s", flush=True)
+    chosen, table = choose_operating_threshold(sweeps)
+    print(f"synthetic operating threshold, ground-truth detection and pose, on seeds "
+          f"{', '.join(map(str, threshold_seeds))} (pooled; recall at {TOLERANCE_S:g} s):")
+    for t, matched, events, highlights in table:
+        print(f"  {t:.2f}: recall {Rate(matched, events).reported()}, precision "
+              f"{Rate(matched, highlights).reported()}" + ("  <- chosen" if t == chosen else ""))
+    if chosen is None:
+        print(f"  no threshold keeps recall >= {TARGET_RECALL:.2f} there", flush=True)
+    else:
+        games.configuration(f"  ... classifier.action_threshold={chosen:g} (chosen on seeds "
+                            f"{', '.join(map(str, threshold_seeds))})",
+                            {**overrides, "classifier.action_threshold": chosen}, explain=True)
+
+
+def _ground_truth_rows(games: RunsOnTestGames, args: argparse.Namespace, extra: dict, default, fit_video, fit_ann,
+                       threshold_seeds: list[int], fit_seeds: list[int]) -> dict | None:
+    """(2)-(6), with ground-truth detection and pose; returns what the calibration fitted on the
+    FIT game says of itself (None with --skip-fit-game)."""
+    gt = {**extra, **GT}
+    games.configuration("ground-truth detection and pose", gt, explain=True)
+    if threshold_seeds:
+        _operating_threshold_row(games, args, gt, threshold_seeds)
+    other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
+    games.configuration(f"  ... with merge.backend={other_merge}", {**gt, "merge.backend": other_merge})
+
     info = None
-    if not args.skip_gt:
-        configuration("ground-truth detection and pose", {**extra, **GT}, explain=True)
-        if threshold_seeds:
-            from highlights.pose_classifier.action_gate import THRESHOLDS
+    if _fit_game_run(args):
+        fitted, floor, info = fit_calibration_and_floor([(fit_video, fit_ann, {})], gt,
+                                                        args.workdir / "calibration_fit_game.json")
+        print(fitted_there(f"seed {args.fit_seed}", floor, info), flush=True)
+        games.configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted "
+                            f"on seed {args.fit_seed})", fitted)
+    if fit_seeds:
+        held_out = [(*_held_out_game(args, seed), {}) for seed in fit_seeds]
+        pooled_fit, pooled_floor, pooled_info = fit_calibration_and_floor(
+            held_out, gt, args.workdir / "calibration_fit_seeds.json")
+        named = ", ".join(map(str, fit_seeds))
+        print(fitted_there(f"seeds {named} (pooled)", pooled_floor, pooled_info), flush=True)
+        games.configuration(f"  ... actions merge, calibrated, score floor {pooled_floor:.3f} (both fitted on seeds "
+                            f"{named} pooled)", pooled_fit, explain=True)
+    return info
 
-            sweeps = []
-            for seed in threshold_seeds:
-                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}", args.bursts)
-                ann = load_annotation(ann_path)
-                t0 = time.perf_counter()
-                sweeps.append((threshold_sweep(video, ann, {**extra, **GT}, {}, THRESHOLDS), list(ann.events)))
-                print(f"  threshold game seed {seed}: {len(ann.events)} events, swept in "
-                      f"{time.perf_counter() - t0:.0f} s", flush=True)
-            chosen, table = choose_operating_threshold(sweeps)
-            print(f"synthetic operating threshold, ground-truth detection and pose, on seeds "
-                  f"{', '.join(map(str, threshold_seeds))} (pooled; recall at {TOLERANCE_S:g} s):")
-            for t, matched, events, highlights in table:
-                print(f"  {t:.2f}: recall {Rate(matched, events).reported()}, precision "
-                      f"{Rate(matched, highlights).reported()}" + ("  <- chosen" if t == chosen else ""))
-            if chosen is None:
-                print(f"  no threshold keeps recall >= {TARGET_RECALL:.2f} there", flush=True)
-            else:
-                configuration(f"  ... classifier.action_threshold={chosen:g} (chosen on seeds "
-                              f"{', '.join(map(str, threshold_seeds))})",
-                              {**extra, **GT, "classifier.action_threshold": chosen}, explain=True)
-        other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
-        configuration(f"  ... with merge.backend={other_merge}", {**extra, **GT, "merge.backend": other_merge})
 
-        if fit_game_run:
-            fitted, floor, info = fit_calibration_and_floor(
-                [(fit_video, fit_ann, {})], {**extra, **GT},
-                args.workdir / "calibration_fit_game.json")
-            print(fitted_there(f"seed {args.fit_seed}", floor, info), flush=True)
-            configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted "
-                          f"on seed {args.fit_seed})", fitted)
-        if fit_seeds:
-            games = []
-            for seed in fit_seeds:
-                video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}", args.bursts)
-                games.append((video, load_annotation(ann_path), {}))
-            pooled_fit, pooled_floor, pooled_info = fit_calibration_and_floor(
-                games, {**extra, **GT}, args.workdir / "calibration_fit_seeds.json")
-            named = ", ".join(map(str, fit_seeds))
-            print(fitted_there(f"seeds {named} (pooled)", pooled_floor, pooled_info), flush=True)
-            configuration(f"  ... actions merge, calibrated, score floor {pooled_floor:.3f} (both fitted on seeds "
-                          f"{named} pooled)", pooled_fit, explain=True)
+def _print_summary(games: RunsOnTestGames, info: dict | None, fit_seed: int) -> None:
+    from highlights.calibration_error import ece_reported
+    from highlights.markdown_table import markdown_table
 
-    for name, per_game in breakdowns:
+    for name, per_game in games.breakdowns:
         print_breakdown(name, per_game)
 
     print()
@@ -769,16 +799,42 @@ def main(argv: list[str] | None = None) -> int:
                           "class recall [95%]", "class precision [95%]",
                           "shown recall [95%]; shown, matched to no highlight", "highlights cover",
                           "reel (as detect cuts it) [95%]", "pipeline time",
-                          "load (1 min)"], rows))
+                          "load (1 min)"], games.rows))
     if info is not None:
-        print(f"\ncalibration fitted on seed {args.fit_seed}: {info['highlights']} highlights, {info['right']} right; "
+        print(f"\ncalibration fitted on seed {fit_seed}: {info['highlights']} highlights, {info['right']} right; "
               f"ECE raw {ece_reported(info['reliability_raw'])}, fitted "
               f"{ece_reported(info['reliability_fitted_in_sample'])} (in sample; 95% intervals: bootstrap over "
               "highlights)")
     print(f"target: precision >= 0.70 at recall >= 0.90 at {TOLERANCE_S:g} s with the default config, "
           f"pooled over the test games")
-    return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    args, seeds, threshold_seeds, fit_seeds = _parse_args(argv)
+    from highlights.events import load_annotation
+    from highlights.pipeline.config import PipelineConfig, parse_assignments
+
+    extra = parse_assignments(args.sets)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    games = RunsOnTestGames(args, seeds)
+    fit_video = fit_ann = None
+    if _fit_game_run(args):
+        fit_video, fit_ann_path = make_game(args.workdir, args.minutes, args.size, args.fit_seed,
+                                             f"fit{args.fit_seed}", args.bursts)
+        fit_ann = load_annotation(fit_ann_path)
+    default = PipelineConfig().with_overrides(extra)
+    _print_config_line(default, args, games, fit_ann)
+
+    if not args.skip_movenet:
+        movenet_caches = {seed: frames_kept_beside(games.video(seed)) if args.keep_frames else {} for seed in seeds}
+        games.configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed], explain=True)
+        if args.keep_frames:
+            games.keep_frames(movenet_caches)
+    info = None
+    if not args.skip_gt:
+        info = _ground_truth_rows(games, args, extra, default, fit_video, fit_ann, threshold_seeds, fit_seeds)
+    _print_summary(games, info, args.fit_seed)
+    return 0
 
 if __name__ == "__main__":
     run_script(main)
