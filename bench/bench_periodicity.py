@@ -300,11 +300,8 @@ def is_locomotion(motion) -> bool:
     return motion in LOCOMOTION
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None, game_bench) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    sys_path_bench()
-    import bench_synthetic_game as game_bench
-
     game_bench.add_test_game_options(
         parser, "the synthetic-game bench's folder: its games, and its kept frames where present")
     parser.add_argument("--keep", type=Path, default=None,
@@ -317,18 +314,27 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--reach {args.reach:g}: seconds either side of the trigger, above 0 and at most 30")
     if args.train_games < 0:
         parser.error(f"--train-games {args.train_games}: a number of games, 0 or more")
+    return args
 
-    seeds = game_bench.seeds_of(args.test_seeds)
-    highlights = game_bench.kept_or_made(args.keep, lambda: collect(args.workdir, seeds))
+
+def _score_keyed(highlights: list[dict], names: list[str],
+                 reach: float) -> tuple[list[dict], list[dict]]:
+    """The highlights keyed on a wrist or ankle speed peak, each given its scores; and those of
+    them on which every score is defined."""
     keyed = [h for h in highlights if h["trigger"] in ("wrist_speed", "ankle_speed") and len(h["times"])]
-    names = [f"{m}:{s}" for m in MEASURES for s in SIGNALS]
     for h in keyed:
-        h["scores"] = periodicity(h["times"], h["kp"], h["height"], float(h["key_s"]), args.reach)
+        h["scores"] = periodicity(h["times"], h["kp"], h["height"], float(h["key_s"]), reach)
         # Unbounded where the track was still around the peak: capped as the highlight score caps it.
         h["scores"]["contrast"] = CONTRAST_CAP if h["contrast"] is None else min(float(h["contrast"]), CONTRAST_CAP)
     # Every score is compared on the same highlights: those whose track was seen enough around the
     # trigger for each to be defined.
-    scored = [h for h in keyed if all(np.isfinite(h["scores"][n]) for n in names)]
+    return keyed, [h for h in keyed if all(np.isfinite(h["scores"][n]) for n in names)]
+
+
+def _print_test_game_aucs(highlights: list[dict], keyed: list[dict], scored: list[dict],
+                          names: list[str], seeds: list[int], reach: float) -> None:
+    """How each score ranks the right highlights above the false ones on the test games, among
+    all the scored ones and among those the contrast rule keeps."""
     right = [h for h in scored if h["right"]]
     false = [h for h in scored if not h["right"]]
     walks = [h for h in false if h["cause"] == "followed player" and is_locomotion(h["motion"])]
@@ -336,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
           f"ankle speed peak, {len(scored)} of them with every score defined: {len(right)} right, {len(false)} false, "
           f"{len(walks)} of them the filmed player walking, running or jogging "
           f"({', '.join(f'{m} {k}' for m, k in Counter(h['motion'] for h in walks).most_common())}); "
-          f"reach {args.reach:g} s")
+          f"reach {reach:g} s")
     for against, group in (("the filmed player's walking/running/jogging false", walks), ("all false", false)):
         print(f"  AUC, right above {against} (low periodicity ranks first; the contrast: high first):")
         print(auc_line("contrast", [h["scores"]["contrast"] for h in right],
@@ -360,47 +366,74 @@ def main(argv: list[str] | None = None) -> int:
                        [-h["scores"][name] for h in kept_false]) + "  (negated)")
     print("  rank correlation (Spearman) of each score with the contrast, over the scored highlights: "
           + ", ".join(f"{n} {spearman(n, scored):.2f}" for n in names))
-    if args.train_games:
-        kept_train = (args.keep.with_name(f"{args.keep.stem}.train{args.train_games}.reach{args.reach:g}.pkl")
-                      if args.keep else None)
-        triggers = game_bench.kept_or_made(kept_train, lambda: training_triggers(args.train_games, args.reach))
-        near = [t for t in triggers if t["near_event"]]
-        loco = [t for t in triggers if not t["near_event"] and is_locomotion(t["motion"])]
-        print(f"\ntraining games: {len(triggers)} speed triggers, {len(near)} within 0.5 s of an event, "
-              f"{len(loco)} on locomotion away from events")
-        print("  AUC, triggers near events above locomotion's (low periodicity first; the contrast: high first):")
-        print(auc_line("contrast", [min(t["contrast"], CONTRAST_CAP) for t in near],
-                       [min(t["contrast"], CONTRAST_CAP) for t in loco]))
-        for name in names:
-            print(auc_line(name, [-t[name] for t in near], [-t[name] for t in loco]) + "  (negated)")
-        from highlights.events import load_annotation
-        from highlights.pipeline.evaluation import Rate
 
-        keyed_ids = {id(h) for h in keyed}
-        events = sum(len(load_annotation(args.workdir / f"test{seed}.json").events) for seed in seeds)
-        print(f"  each score's cut: the value 95% of the triggers near events stay at or below there; then, "
-              f"on the test games, what dropping the speed-keyed highlights above it would leave of the "
-              f"{len(highlights)} ({sum(h['right'] for h in highlights)} right, {events} events), alone and beside "
-              f"a contrast of {PEAK_CONTRAST_RULE:g} (an estimate: in the pipeline a dropped trigger may let "
-              "a weaker one of the same window through)")
-        for name in names:
-            cut = float(np.nanpercentile([t[name] for t in near], 95))
-            share = np.mean([t[name] <= cut for t in loco if np.isfinite(t[name])])
-            line = (f"    {name:<24} cut {cut:.3f} (locomotion at or below it there {share:.0%}; medians near "
-                    f"{np.nanmedian([t[name] for t in near]):.2f}, "
-                    f"locomotion {np.nanmedian([t[name] for t in loco]):.2f})")
-            for label, also in (("alone", False), ("with the contrast", True)):
-                left = [h for h in highlights if not (id(h) in keyed_ids and (
-                    (np.isfinite(h["scores"][name]) and h["scores"][name] > cut)
-                    or (also and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)))]
-                found = sum(h["right"] for h in left)
-                line += (f"; {label}: found {found}/{events}, precision {Rate(found, len(left)).reported()}")
-            print(line)
-        left = [h for h in highlights if not (id(h) in keyed_ids and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)]
+
+def _cut_line(name: str, near: list[dict], loco: list[dict], highlights: list[dict],
+              keyed_ids: set[int], events: int) -> str:
+    """One score's cut (95% of the triggers near events at or below it), and what dropping the
+    speed-keyed test highlights above it would leave, alone and beside the contrast rule."""
+    from highlights.pipeline.evaluation import Rate
+
+    cut = float(np.nanpercentile([t[name] for t in near], 95))
+    share = np.mean([t[name] <= cut for t in loco if np.isfinite(t[name])])
+    line = (f"    {name:<24} cut {cut:.3f} (locomotion at or below it there {share:.0%}; medians near "
+            f"{np.nanmedian([t[name] for t in near]):.2f}, "
+            f"locomotion {np.nanmedian([t[name] for t in loco]):.2f})")
+    for label, also in (("alone", False), ("with the contrast", True)):
+        left = [h for h in highlights if not (id(h) in keyed_ids and (
+            (np.isfinite(h["scores"][name]) and h["scores"][name] > cut)
+            or (also and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)))]
         found = sum(h["right"] for h in left)
-        print(f"    the contrast alone: found {found}/{events}, precision {Rate(found, len(left)).reported()}")
-    return 0
+        line += (f"; {label}: found {found}/{events}, precision {Rate(found, len(left)).reported()}")
+    return line
 
+
+def _print_training_cuts(args: argparse.Namespace, game_bench, highlights: list[dict],
+                         keyed: list[dict], names: list[str], seeds: list[int]) -> None:
+    """The speed triggers of the training games: each score's AUC there, and the cut it sets."""
+    from highlights.events import load_annotation
+    from highlights.pipeline.evaluation import Rate
+
+    kept_train = (args.keep.with_name(f"{args.keep.stem}.train{args.train_games}.reach{args.reach:g}.pkl")
+                  if args.keep else None)
+    triggers = game_bench.kept_or_made(kept_train, lambda: training_triggers(args.train_games, args.reach))
+    near = [t for t in triggers if t["near_event"]]
+    loco = [t for t in triggers if not t["near_event"] and is_locomotion(t["motion"])]
+    print(f"\ntraining games: {len(triggers)} speed triggers, {len(near)} within 0.5 s of an event, "
+          f"{len(loco)} on locomotion away from events")
+    print("  AUC, triggers near events above locomotion's (low periodicity first; the contrast: high first):")
+    print(auc_line("contrast", [min(t["contrast"], CONTRAST_CAP) for t in near],
+                   [min(t["contrast"], CONTRAST_CAP) for t in loco]))
+    for name in names:
+        print(auc_line(name, [-t[name] for t in near], [-t[name] for t in loco]) + "  (negated)")
+
+    keyed_ids = {id(h) for h in keyed}
+    events = sum(len(load_annotation(args.workdir / f"test{seed}.json").events) for seed in seeds)
+    print(f"  each score's cut: the value 95% of the triggers near events stay at or below there; then, "
+          f"on the test games, what dropping the speed-keyed highlights above it would leave of the "
+          f"{len(highlights)} ({sum(h['right'] for h in highlights)} right, {events} events), alone and beside "
+          f"a contrast of {PEAK_CONTRAST_RULE:g} (an estimate: in the pipeline a dropped trigger may let "
+          "a weaker one of the same window through)")
+    for name in names:
+        print(_cut_line(name, near, loco, highlights, keyed_ids, events))
+    left = [h for h in highlights if not (id(h) in keyed_ids and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)]
+    found = sum(h["right"] for h in left)
+    print(f"    the contrast alone: found {found}/{events}, precision {Rate(found, len(left)).reported()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    sys_path_bench()
+    import bench_synthetic_game as game_bench
+
+    args = _parse_args(argv, game_bench)
+    seeds = game_bench.seeds_of(args.test_seeds)
+    highlights = game_bench.kept_or_made(args.keep, lambda: collect(args.workdir, seeds))
+    names = [f"{m}:{s}" for m in MEASURES for s in SIGNALS]
+    keyed, scored = _score_keyed(highlights, names, args.reach)
+    _print_test_game_aucs(highlights, keyed, scored, names, seeds, args.reach)
+    if args.train_games:
+        _print_training_cuts(args, game_bench, highlights, keyed, names, seeds)
+    return 0
 
 if __name__ == "__main__":
     run_script(main)
