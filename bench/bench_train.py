@@ -175,7 +175,7 @@ def busy_cores(n: int):
             spinner.join()
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=6, help="training steps to time (first is warm-up)")
     parser.add_argument("--batch-size", type=int, default=8, help="clips per training step")
@@ -199,22 +199,118 @@ def main() -> None:
                         help="also compare fp32 and bf16 validation curves of the quick model over this many epochs")
     parser.add_argument("--curve-clips", type=int, default=30,
                         help="synthetic clips per class for --compare-curves (two thirds train, one third val)")
-    args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
-    cpu = this_cpu()
-    print(f"CPU: {cpu.describe()}")
-    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
-          "(figures taken under load are not speed figures)")
+    return parser.parse_args()
+
+
+def _precisions(args: argparse.Namespace, cpu) -> list[str]:
+    """The precisions to time: --precision, else fp32 and bf16 where the CPU has native bf16;
+    emulated bf16 refused without --allow-emulated-bf16."""
     precisions = (args.precision.split(",") if args.precision
                   else ["fp32", "bf16"] if cpu.native_bf16 else ["fp32"])
     if "bf16" in precisions and not cpu.native_bf16 and not args.allow_emulated_bf16:
         check_precision("bf16", cpu)  # the one-line refusal
     if "bf16" not in precisions:
         print("bf16: not timed (no native bf16 on this CPU; --precision fp32,bf16 --allow-emulated-bf16 times it)")
+    return precisions
+
+
+def _train_config(args: argparse.Namespace, dataset, out_dir: Path) -> TrainConfig:
+    settings = dict(batch_size=args.batch_size, num_workers=args.workers, augment=not args.no_augment,
+                    epochs=1, warmup_epochs=0)
+    if args.quick:
+        return TrainConfig.quick(str(dataset.root), dataset.name, str(out_dir), **settings)
+    return TrainConfig(root=str(dataset.root), version=dataset.name, out_dir=str(out_dir),
+                       width=args.width, layers=tuple(args.layers), **settings)
+
+
+def _uncached_batch_seconds(records, spec: ClipSpec, batch_size: int) -> float:
+    """Baseline: decoding every sample of a batch at step time (what an uncached loader does)."""
+    t0 = time.perf_counter()
+    for record in records[:batch_size]:
+        clip_to_tensor(read_clip(record.path, spec.num_frames)[0], spec, train=True, rng=np.random.default_rng(0))
+    return time.perf_counter() - t0
+
+
+def _compared_curves(args: argparse.Namespace, tmp: Path, precisions: list[str]) -> tuple[dict, int]:
+    """Validation curves of the quick model, fp32 on two seeds and bf16 on one, and the
+    validation clips they are measured on."""
+    curve_config, curve_train, curve_val, curve_classes = learnable_curve_sets(args, tmp)
+    curves = {}
+    for name, precision, seed in (("fp32 seed 0", "fp32", 0), ("fp32 seed 1", "fp32", 1),
+                                  ("bf16 seed 0", "bf16", 0)):
+        if precision == "bf16" and "bf16" not in precisions:
+            continue
+        curves[name] = _curve(args, curve_config, curve_train, curve_val, curve_classes, precision, seed,
+                              args.compare_curves)
+    return curves, len(curve_val)
+
+
+def _steady(steps: list) -> list:
+    """The steps after the first, which also pays for starting the DataLoader workers."""
+    return steps[1:] if len(steps) > 1 else steps
+
+
+def _print_steps(results: dict, precisions: list[str], batch_size: int, load_after_steps: float) -> None:
+    """Each precision's training speed and data wait, all steps and after step 1."""
+    print()
+    print(f"training steps timed with load average (1 min) {load_after_steps:.2f} at their end")
+    print(f"{'':34s}" + "".join(f"{p:>12s}" for p in precisions))
+    rows = []
+    for precision in precisions:
+        stats, steps = results[precision]
+        steady = _steady(steps)
+        rows.append({
+            "steps timed": f"{len(steps)}",
+            "training clips/s (all steps)": f"{stats['clips_per_s']:.3f}",
+            "training clips/s (after step 1)": f"{batch_size * len(steady) / sum(s for _, s in steady):.3f}",
+            "median step (s)": f"{statistics.median(s for _, s in steady):.2f}",
+            "data wait share, all steps": f"{100 * stats['data_wait_share']:.2f}%",
+            "data wait share, after step 1": f"{100 * sum(w for w, _ in steady) / sum(s for _, s in steady):.2f}%",
+        })
+    for key in rows[0]:
+        print(f"{key:34s}" + "".join(f"{row[key]:>12s}" for row in rows))
+    if "bf16" in results and "fp32" in results:
+        def steady_rate(steps):
+            steady = _steady(steps)
+            return batch_size * len(steady) / sum(s for _, s in steady)
+        ratio = steady_rate(results["bf16"][1]) / steady_rate(results["fp32"][1])
+        print(f"bf16 / fp32 training speed (after step 1): {ratio:.2f}x")
+    for precision in precisions:
+        stats, steps = results[precision]
+        steady = _steady(steps)
+        share = sum(w for w, _ in steady) / sum(s for _, s in steady)
+        print(f"{precision}: data wait after step 1 {100 * share:.2f}% (target <= 10%) "
+              f"{'OK' if share <= 0.10 else 'OVER TARGET'}")
+
+
+def _print_curves(curves: dict, n_val: int, epochs: int) -> None:
+    """The curves epoch by epoch, and whether bf16's stays within fp32's seed-to-seed noise."""
+    print(f"\nvalidation curves of the quick model ({n_val} val clips, evaluated in fp32; load average now "
+          f"{os.getloadavg()[0]:.2f}):")
+    print("epoch " + "".join(f"{name + ' loss':>18s}{'acc':>6s}" for name in curves))
+    for e in range(epochs):
+        print(f"{e + 1:5d} " + "".join(f"{c[e]['val_loss']:18.4f}{c[e]['val_accuracy']:6.2f}" for c in curves.values()))
+    if "bf16 seed 0" in curves:
+        def distance(a, b):
+            return max(abs(x["val_loss"] - y["val_loss"]) for x, y in zip(a, b))
+        noise = distance(curves["fp32 seed 0"], curves["fp32 seed 1"])
+        gap = distance(curves["fp32 seed 0"], curves["bf16 seed 0"])
+        print("seconds for all epochs: " + ", ".join(f"{name} {c[-1]['seconds']:.0f}" for name, c in curves.items()))
+        print(f"largest val-loss gap: bf16 vs fp32 {gap:.4f}; fp32 seed 1 vs seed 0 (noise) {noise:.4f}: "
+              f"bf16 {'within' if gap <= noise + 0.02 else 'NOT within'} noise")
+
+
+def main() -> None:
+    args = _parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    cpu = this_cpu()
+    print(f"CPU: {cpu.describe()}")
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
+          "(figures taken under load are not speed figures)")
+    precisions = _precisions(args, cpu)
     vw, vh = (int(v) for v in args.video.split("x"))
-    n_train = args.steps * args.batch_size
-    n_clips = n_train
+    n_clips = args.steps * args.batch_size
 
     with tempfile.TemporaryDirectory(prefix="bench-train-") as tmp:
         tmp = Path(tmp)
@@ -223,29 +319,16 @@ def main() -> None:
         dataset = create_version(src, tmp / "data", ratios=(1.0, 0.0, 0.0))
         records = dataset.split("train")
         print(f"made {n_clips} synthetic {vw}x{vh} clips of 2 s in {time.perf_counter() - t0:.1f} s")
-
-        settings = dict(batch_size=args.batch_size, num_workers=args.workers, augment=not args.no_augment,
-                        epochs=1, warmup_epochs=0)
-        if args.quick:
-            config = TrainConfig.quick(str(dataset.root), dataset.name, str(tmp / "run"), **settings)
-        else:
-            config = TrainConfig(root=str(dataset.root), version=dataset.name, out_dir=str(tmp / "run"),
-                                 width=args.width, layers=tuple(args.layers), **settings)
+        config = _train_config(args, dataset, tmp / "run")
         spec: ClipSpec = config.clip_spec()
         print(f"model: {config.describe_model()}; batch {args.batch_size}, {args.threads} torch threads, "
               f"{args.workers} DataLoader workers, augmentation {'on' if config.augment else 'off'}")
-
-        # Baseline: decoding every sample of a batch at step time (what an uncached loader does).
-        t0 = time.perf_counter()
-        for record in records[: args.batch_size]:
-            clip_to_tensor(read_clip(record.path, spec.num_frames)[0], spec, train=True, rng=np.random.default_rng(0))
-        decode_batch_s = time.perf_counter() - t0
+        decode_batch_s = _uncached_batch_seconds(records, spec, args.batch_size)
 
         t0 = time.perf_counter()
         cache = DecodedClipCache(tmp / "cache", spec)
         files = cache.ensure(records, workers=max(1, args.workers))
-        fill_s = time.perf_counter() - t0
-        print(f"cache fill: {len(files)} clips decoded once in {fill_s:.1f} s")
+        print(f"cache fill: {len(files)} clips decoded once in {time.perf_counter() - t0:.1f} s")
 
         train_set = CachedClipDataset(files, [dataset.classes.index(r.label) for r in records], spec, train=True,
                                       seed=0, augment=build_augment(config.augment, {}), hflip=True)
@@ -254,64 +337,14 @@ def main() -> None:
         with busy_cores(args.busy_cores):
             results = {p: _train_steps(args, config, train_set, dataset.classes, p) for p in precisions}
         load_after_steps = os.getloadavg()[0]
-        curves = {}
-        if args.compare_curves:
-            curve_config, curve_train, curve_val, curve_classes = learnable_curve_sets(args, tmp)
-            n_val = len(curve_val)
-            for name, precision, seed in (("fp32 seed 0", "fp32", 0), ("fp32 seed 1", "fp32", 1),
-                                          ("bf16 seed 0", "bf16", 0)):
-                if precision == "bf16" and "bf16" not in precisions:
-                    continue
-                curves[name] = _curve(args, curve_config, curve_train, curve_val, curve_classes, precision, seed,
-                                      args.compare_curves)
+        curves, n_val = _compared_curves(args, tmp, precisions) if args.compare_curves else ({}, 0)
 
-    print()
-    print(f"training steps timed with load average (1 min) {load_after_steps:.2f} at their end")
-    print(f"{'':34s}" + "".join(f"{p:>12s}" for p in precisions))
-    rows = []
-    for precision in precisions:
-        stats, steps = results[precision]
-        steady = steps[1:] if len(steps) > 1 else steps  # the first step also pays for starting workers
-        rows.append({
-            "steps timed": f"{len(steps)}",
-            "training clips/s (all steps)": f"{stats['clips_per_s']:.3f}",
-            "training clips/s (after step 1)": f"{args.batch_size * len(steady) / sum(s for _, s in steady):.3f}",
-            "median step (s)": f"{statistics.median(s for _, s in steady):.2f}",
-            "data wait share, all steps": f"{100 * stats['data_wait_share']:.2f}%",
-            "data wait share, after step 1": f"{100 * sum(w for w, _ in steady) / sum(s for _, s in steady):.2f}%",
-        })
-    for key in rows[0]:
-        print(f"{key:34s}" + "".join(f"{row[key]:>12s}" for row in rows))
-    if "bf16" in results and "fp32" in results:
-        def steady_rate(steps):  # the first step also pays for starting the DataLoader workers
-            steady = steps[1:] if len(steps) > 1 else steps
-            return args.batch_size * len(steady) / sum(s for _, s in steady)
-        ratio = steady_rate(results["bf16"][1]) / steady_rate(results["fp32"][1])
-        print(f"bf16 / fp32 training speed (after step 1): {ratio:.2f}x")
-    for precision in precisions:
-        stats, steps = results[precision]
-        steady = steps[1:] if len(steps) > 1 else steps
-        share = sum(w for w, _ in steady) / sum(s for _, s in steady)
-        print(f"{precision}: data wait after step 1 {100 * share:.2f}% (target <= 10%) "
-              f"{'OK' if share <= 0.10 else 'OVER TARGET'}")
+    _print_steps(results, precisions, args.batch_size, load_after_steps)
     median_step = statistics.median(s for _, s in (results["fp32"][1] if "fp32" in results else results[precisions[0]][1]))
     print(f"uncached baseline: decoding one batch takes {decode_batch_s:.2f} s, "
           f"{100 * decode_batch_s / (decode_batch_s + median_step):.1f}% of a step if done in line")
     if curves:
-        print(f"\nvalidation curves of the quick model ({n_val} val clips, evaluated in fp32; load average now "
-              f"{os.getloadavg()[0]:.2f}):")
-        print("epoch " + "".join(f"{name + ' loss':>18s}{'acc':>6s}" for name in curves))
-        for e in range(args.compare_curves):
-            print(f"{e + 1:5d} " + "".join(f"{c[e]['val_loss']:18.4f}{c[e]['val_accuracy']:6.2f}" for c in curves.values()))
-        if "bf16 seed 0" in curves:
-            def distance(a, b):
-                return max(abs(x["val_loss"] - y["val_loss"]) for x, y in zip(a, b))
-            noise = distance(curves["fp32 seed 0"], curves["fp32 seed 1"])
-            gap = distance(curves["fp32 seed 0"], curves["bf16 seed 0"])
-            print("seconds for all epochs: " + ", ".join(f"{name} {c[-1]['seconds']:.0f}" for name, c in curves.items()))
-            print(f"largest val-loss gap: bf16 vs fp32 {gap:.4f}; fp32 seed 1 vs seed 0 (noise) {noise:.4f}: "
-                  f"bf16 {'within' if gap <= noise + 0.02 else 'NOT within'} noise")
-
+        _print_curves(curves, n_val, args.compare_curves)
 
 if __name__ == "__main__":
     run_script(main)
