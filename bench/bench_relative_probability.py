@@ -270,7 +270,7 @@ def ranking(rows: list[dict], title: str) -> None:
         print(auc_line("", [h["scores"][s] for h in s_right], [h["scores"][s] for h in s_false]))
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     game_bench.add_test_game_options(
         parser, "the synthetic-game bench's folder: its games, and its kept frames where present")
@@ -282,19 +282,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.train_games < 0:
         parser.error(f"--train-games {args.train_games}: a number of games, 0 or more")
+    return args
 
-    from highlights.events import load_annotation
-    from highlights.pipeline.config import PipelineConfig
-    from highlights.pipeline.evaluation import Rate
 
-    seeds = game_bench.seeds_of(args.test_seeds)
-    probabilities = TrackProbabilities(PipelineConfig().classifier.window_s)
-    keep = (lambda suffix: args.keep.with_name(f"{args.keep.name}.{suffix}.pkl")) if args.keep else (lambda _: None)
-    runs = {"MoveNet's poses (the default config)": game_bench.kept_or_made(
-        keep("movenet"), lambda: collect(args.workdir, seeds, {}, probabilities))}
-    if not args.skip_gt:
-        runs["the generator's poses"] = game_bench.kept_or_made(
-            keep("gt"), lambda: collect(args.workdir, seeds, dict(game_bench.GT), probabilities))
+def _print_rankings(runs: dict[str, list[dict]]) -> None:
+    """Each run's ranking, and how far the keyed windows classified again from the kept records
+    are from the run's own probabilities."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for title, rows in runs.items():
@@ -303,8 +296,34 @@ def main(argv: list[str] | None = None) -> int:
             if again:
                 print(f"  the keyed window classified again from the kept records: largest difference from the "
                       f"run's own probability {max(again):.4f} (n={len(again)})")
-    if not args.train_games:
-        return 0
+
+
+def _cut_line(s: str, near: list[dict], loco: list[dict], runs: dict[str, list[dict]],
+              events: int) -> str:
+    """One score's cut (reached by RULE_SHARE of the triggers near events), and what dropping the
+    test games' highlights below it leaves in each run."""
+    from highlights.pipeline.evaluation import Rate
+
+    values = [t["scores"][s] for t in near if np.isfinite(t["scores"][s])]
+    if not values:  # too few training games for a trigger near an event: the rule sets no cut
+        return f"    {s:<18} no cut: no trigger within {NEAR_EVENT_S:g} s of an event has this score defined"
+    cut = float(np.percentile(values, 100 * (1 - RULE_SHARE)))
+    at_loco = np.mean([t["scores"][s] < cut for t in loco if np.isfinite(t["scores"][s])])
+    line = f"    {s:<18} cut {cut:.3f} (drops {at_loco:.0%} of the locomotion there)"
+    for title, rows in runs.items():
+        left = [h for h in rows if not (np.isfinite(h["scores"][s]) and h["scores"][s] < cut)]
+        found = sum(h["right"] for h in left)
+        line += (f"; {title.split(' (')[0]}: found {Rate(found, events).reported()}, precision "
+                 f"{Rate(found, len(left)).reported()}")
+    return line
+
+
+def _print_training_cuts(args: argparse.Namespace, seeds: list[int], runs: dict[str, list[dict]],
+                         probabilities: TrackProbabilities, keep) -> None:
+    """The triggers of the training games: each score's AUC there, and the cut it sets."""
+    from highlights.events import load_annotation
+    from highlights.pipeline.evaluation import Rate
+
     calls, seconds = probabilities.calls.copy(), probabilities.seconds.copy()
     triggers = game_bench.kept_or_made(keep(f"train{args.train_games}"),
                             lambda: training_triggers(args.train_games, probabilities))
@@ -325,25 +344,29 @@ def main(argv: list[str] | None = None) -> int:
           f"games ({events} events), what dropping the highlights below it leaves (a score left undefined keeps "
           "its highlight):")
     for s in SCORES:
-        values = [t["scores"][s] for t in near if np.isfinite(t["scores"][s])]
-        if not values:  # too few training games for a trigger near an event: the rule sets no cut
-            print(f"    {s:<18} no cut: no trigger within {NEAR_EVENT_S:g} s of an event has this score defined")
-            continue
-        cut = float(np.percentile(values, 100 * (1 - RULE_SHARE)))
-        at_loco = np.mean([t["scores"][s] < cut for t in loco if np.isfinite(t["scores"][s])])
-        line = f"    {s:<18} cut {cut:.3f} (drops {at_loco:.0%} of the locomotion there)"
-        for title, rows in runs.items():
-            left = [h for h in rows if not (np.isfinite(h["scores"][s]) and h["scores"][s] < cut)]
-            found = sum(h["right"] for h in left)
-            line += (f"; {title.split(' (')[0]}: found {Rate(found, events).reported()}, precision "
-                     f"{Rate(found, len(left)).reported()}")
-        print(line)
+        print(_cut_line(s, near, loco, runs, events))
     for title, rows in runs.items():
         found = sum(h["right"] for h in rows)
         print(f"    as run, {title}: found {Rate(found, events).reported()}, precision "
               f"{Rate(found, len(rows)).reported()}")
-    return 0
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    from highlights.pipeline.config import PipelineConfig
+
+    seeds = game_bench.seeds_of(args.test_seeds)
+    probabilities = TrackProbabilities(PipelineConfig().classifier.window_s)
+    keep = (lambda suffix: args.keep.with_name(f"{args.keep.name}.{suffix}.pkl")) if args.keep else (lambda _: None)
+    runs = {"MoveNet's poses (the default config)": game_bench.kept_or_made(
+        keep("movenet"), lambda: collect(args.workdir, seeds, {}, probabilities))}
+    if not args.skip_gt:
+        runs["the generator's poses"] = game_bench.kept_or_made(
+            keep("gt"), lambda: collect(args.workdir, seeds, dict(game_bench.GT), probabilities))
+    _print_rankings(runs)
+    if args.train_games:
+        _print_training_cuts(args, seeds, runs, probabilities, keep)
+    return 0
 
 if __name__ == "__main__":
     run_script(main)
