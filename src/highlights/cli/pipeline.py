@@ -396,7 +396,8 @@ def calibrate(
             console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
 
 
-def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float, games: int) -> None:
+def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float,
+                           games: int) -> None:
     """The fit's figures (pooled over `games`, then game by game), its AUCs, a fit with one
     outcome only, where it was written, and a warning when the games ran different stages."""
     several = games > 1

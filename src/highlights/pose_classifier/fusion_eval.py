@@ -83,11 +83,13 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     meta = _fusion_meta(checkpoint, trained, pose, pose_path, dataset, split, len(test),
                         weight=weight, best=best, scores=scores, choice=choice,
                         validation_clips=len(val), n_bootstrap=n_bootstrap, unfinished=unfinished)
-    report = build_report([r.label for r in test], [classes[i] for i in proba.argmax(axis=1)], classes,
-                          # by clip id, as the R(2+1)D's and the pose model's reports list them: `report
-                          # compare` pairs the clips of two reports by it
+    predicted = [classes[i] for i in proba.argmax(axis=1)]
+    report = build_report([r.label for r in test], predicted, classes,
+                          # by clip id, as the R(2+1)D's and the pose model's reports list them:
+                          # `report compare` pairs the clips of two reports by it
                           proba=proba, clip_ids=[r.clip_id for r in test],
-                          clip_notes=[dataset.origin(r.clip_id) for r in test], meta=meta, n_bootstrap=n_bootstrap)
+                          clip_notes=[dataset.origin(r.clip_id) for r in test], meta=meta,
+                          n_bootstrap=n_bootstrap)
     return report, write_report_files(report, out_dir)
 
 

@@ -354,7 +354,8 @@ def _read_highlights_json(folder: Path) -> tuple[Path, bytes, dict]:
     its content, refused in one line when missing, unreadable or written by another version."""
     path = folder / HIGHLIGHTS_JSON
     if not folder.is_dir():
-        raise ReviewError(f"{folder}: no such folder (expected a `highlights detect` output folder)")
+        raise ReviewError(f"{folder}: no such folder "
+                          "(expected a `highlights detect` output folder)")
     try:
         raw = path.read_bytes()
         data = json.loads(raw)
@@ -365,9 +366,9 @@ def _read_highlights_json(folder: Path) -> tuple[Path, bytes, dict]:
     if not isinstance(data, dict) or not isinstance(data.get("highlights"), list):
         raise ReviewError(f"{path}: not a highlights.json written by `highlights detect`")
     if data.get("format", RESULT_FORMAT) != RESULT_FORMAT:
-        raise ReviewError(f"{path}: format {data.get('format')!r}, written by another version of "
-                          f"highlights; this one reads {RESULT_FORMAT!r}: review it with the version "
-                          "that wrote it, or run `highlights detect` again into its folder")
+        raise ReviewError(f"{path}: format {data.get('format')!r}, written by another version "
+                          f"of highlights; this one reads {RESULT_FORMAT!r}: review it with the "
+                          "version that wrote it, or run `highlights detect` again into its folder")
     return path, raw, data
 
 
@@ -377,12 +378,13 @@ def _relabel_classes(classes: list[str] | None, model_classes: list[str], labels
     then every other label the game's items carry; never none (what "reject" means)."""
     if classes:
         refuse_a_slip_for_a_model_class(classes, model_classes, path, where="--classes",
-                                        advice="give the model's name, or leave it out (the model's "
-                                               "classes are offered anyway)")
+                                        advice="give the model's name, or leave it out (the "
+                                               "model's classes are offered anyway)")
     # Without --classes the relabel buttons (keys 1-9) are the model's classes: a club's own
     # (`volleyball_spike`) rather than the default four ahead of them. The default four only
     # when no item carries probabilities (a run with the classifier switched off).
-    known = list(classes or model_classes or DEFAULT_CLASSES)  # a list of its own: model_classes is kept
+    # a list of its own: model_classes is kept
+    known = list(classes or model_classes or DEFAULT_CLASSES)
     known += sorted(labels - set(known) - {UNLABELLED})
     if NONE_LABEL in known:  # none is what "reject" means, not a class to relabel to
         known.remove(NONE_LABEL)

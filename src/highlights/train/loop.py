@@ -293,12 +293,15 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
     return result
 
 
-def _optimisation(config: TrainConfig, model: nn.Module, train_targets: list[int], num_classes: int, *,
-                  steps_per_epoch: int):
-    """The loss (class-weighted with ``balance=loss``), the optimiser and its learning-rate schedule."""
-    weights = balanced_class_weights(train_targets, num_classes) if config.balance == "loss" else None
+def _optimisation(config: TrainConfig, model: nn.Module, train_targets: list[int],
+                  num_classes: int, *, steps_per_epoch: int):
+    """The loss (class-weighted with ``balance=loss``), the optimiser and its learning-rate
+    schedule."""
+    balanced = config.balance == "loss"
+    weights = balanced_class_weights(train_targets, num_classes) if balanced else None
     criterion = nn.CrossEntropyLoss(weight=weights)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr,
+                                  weight_decay=config.weight_decay)
     return criterion, optimizer, make_scheduler(optimizer, config, steps_per_epoch=steps_per_epoch)
 
 

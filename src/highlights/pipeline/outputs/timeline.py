@@ -398,7 +398,8 @@ def _draw_bars(ax, lane: LaneLayout, span: tuple[float, float], end: float, colo
             facecolors=colours[sport],
             alpha=bar_alpha(score),
             hatch=hatches[sport],
-            edgecolor=HATCH_COLOUR,  # a hatch is drawn in the edge's colour; the edge itself is not drawn
+            # a hatch is drawn in the edge's colour; the edge itself is not drawn
+            edgecolor=HATCH_COLOUR,
             linewidth=0,
             gid=f"sport {sport}",
         )
@@ -422,7 +423,8 @@ def _plot_marks(ax, marked: dict[str, tuple[list[float], list[float], Mark]]) ->
     for legend, (xs, ys, mark) in marked.items():
         size = mark_size(len(xs))
         ax.plot(xs, ys, linestyle="none", marker=mark.marker, markerfacecolor=mark.face,
-                markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE, gid=legend,
+                markeredgecolor=MARK_EDGE, markersize=size, markeredgewidth=size / MARK_SIZE,
+                gid=legend,
                 path_effects=[withStroke(linewidth=size / MARK_SIZE + 2 * MARK_HALO_PT,
                                          foreground=MARK_HALO)])
 
