@@ -201,6 +201,93 @@ def with_unseen(kp: np.ndarray | None, min_visibility: float) -> np.ndarray:
     return out
 
 
+def _picked_highlights(result, ann, truth_boxes,
+                       video: Path) -> list[tuple[str, float, float, int, object]]:
+    """The highlights of a group, each as (group, window start, window end, its track, the
+    person the truth finds by that track's box)."""
+    right, causes, motions = classify_highlights(result.highlights, list(ann.events), truth_boxes,
+                                                 game_plan(video.with_name(video.stem + ".config.json")))
+    picked = []
+    for h, ok, cause, motion in zip(result.highlights, right, causes, motions):
+        group = group_of(ok, cause, motion)
+        ev = h.evidence.get("classifier") or {}
+        person = who(h, truth_boxes)
+        if group is None or ev.get("track") is None or person is None or person[0] == "?":
+            continue
+        picked.append((group, float(ev["window"][0]), float(ev["window"][1]), int(ev["track"]), person[0]))
+    return picked
+
+
+def _pose_windows(picked, poses: dict, times_of, gt_rows: list[dict], gt_times: np.ndarray) -> list:
+    """Each picked highlight's window as (group, rows): its frames where the track has a box and
+    the person a true pose, as (frame, time, the track's pose, the true keypoints); 3 frames
+    at least."""
+    windows = []
+    for group, start, end, track, person_id in picked:
+        rows = []
+        for i in sorted(poses):
+            if i >= len(times_of) or not (start - 1e-6 <= times_of[i] <= end + 1e-6):
+                continue
+            mine = [p for p in poses[i] if p.track_id == track and p.box is not None]
+            truth = truth_keypoints(gt_rows, gt_times, times_of[i], person_id)
+            if mine and truth is not None:
+                rows.append((i, times_of[i], mine[0], truth))
+        if len(rows) >= 3:
+            windows.append((group, rows))
+    return windows
+
+
+def _tally_windows(windows: list, small: dict, full: dict, source_w: float, margins: list[float],
+                   config, tallies: dict, timing: list[float]) -> None:
+    """Each window's truth, MoveNet's poses and BlazePose's on each crop, tallied by estimate and
+    group; BlazePose's seconds a crop added to `timing`."""
+    kin, min_vis = config.kinematics, config.pose.min_visibility
+    for group, rows in windows:
+        times = np.array([t for _, t, _, _ in rows])
+        truth = np.stack([tr for *_, tr in rows])
+        movenet = np.stack([with_unseen(p.keypoints, min_vis) for _, _, p, _ in rows])
+        tallies[("MoveNet", group)].add(times, movenet, truth, kin)
+        tallies[("generator's truth", group)].add(times, np.concatenate([truth, np.ones_like(truth[:, :, :1])], axis=2),
+                                                  truth, kin)
+        for where, frames in (("analysis", small), ("video", full)):
+            scale = frames[rows[0][0]][1].shape[1] / source_w
+            for m in margins:
+                kps = blazepose_window([(frames[i][1], p.box) for i, _, p, _ in rows], scale, m, timing)
+                est = np.stack([with_unseen(k, min_vis) for k in kps])
+                tallies[(f"BlazePose, {where} crop +{m:.0%}", group)].add(times, est, truth, kin)
+
+
+def _tally_game(parser: argparse.ArgumentParser, workdir: Path, seed: int, config,
+                margins: list[float], tallies: dict, timing: list[float]) -> None:
+    """One test game: the pipeline run again on its kept frames, and its highlights' windows
+    tallied."""
+    import json
+
+    from highlights.events import load_annotation
+    from highlights.pipeline.run import frame_outputs, run_pipeline
+
+    video = workdir / f"test{seed}.mp4"
+    kept = workdir / f"test{seed}.frames.pkl"
+    if not kept.is_file():
+        parser.error(f"{kept}: no kept frames; run bench/bench_synthetic_game.py --workdir {workdir} "
+                     "--keep-frames first")
+    cache = frame_outputs(pickle.loads(kept.read_bytes()))
+    ann = load_annotation(workdir / f"test{seed}.json")
+    result = run_pipeline(video, config, annotation=ann, cache=cache, progress=False)
+    gt_path = video.with_name(video.stem + ".gt.jsonl")
+    gt_rows = [json.loads(line) for line in gt_path.read_text().splitlines()]
+    gt_times = np.array([float(r["t"]) for r in gt_rows])
+    picked = _picked_highlights(result, ann, load_truth_boxes(gt_path), video)
+    windows = _pose_windows(picked, pose_outputs(cache), analysis_times(video), gt_rows, gt_times)
+    needed = {i for _, rows in windows for i, *_ in rows}
+    small = decoded(video, needed, config.analysis.short_side)
+    full = decoded(video, needed, None)
+    source_w = float(result.video.get("width") or full[min(full)][1].shape[1])
+    print(f"seed {seed}: {len(result.highlights)} highlights; windows "
+          + ", ".join(f"{g} {n}" for g, n in Counter(g for g, _ in windows).items()), flush=True)
+    _tally_windows(windows, small, full, source_w, margins, config, tallies, timing)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_test_game_options(parser, "where bench_synthetic_game.py --keep-frames left the test games")
@@ -208,75 +295,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="comma-separated shares the crop is widened by around the track's box")
     args = parser.parse_args(argv)
 
-    import json
-
-    from highlights.events import load_annotation
     from highlights.markdown_table import markdown_table
     from highlights.pipeline.config import PipelineConfig
-    from highlights.pipeline.run import frame_outputs, run_pipeline
 
     config = PipelineConfig()
-    kin, min_vis = config.kinematics, config.pose.min_visibility
+    kin = config.kinematics
     margins = [float(m) for m in args.margins.split(",") if m.strip()]
     estimates = ["generator's truth", "MoveNet"] + [f"BlazePose, {where} crop +{m:.0%}" for where in ("analysis", "video") for m in margins]
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     timing: list[float] = []
     for seed in seeds_of(args.test_seeds):
-        video = args.workdir / f"test{seed}.mp4"
-        kept = args.workdir / f"test{seed}.frames.pkl"
-        if not kept.is_file():
-            parser.error(f"{kept}: no kept frames; run bench/bench_synthetic_game.py --workdir {args.workdir} "
-                         "--keep-frames first")
-        cache = frame_outputs(pickle.loads(kept.read_bytes()))
-        ann = load_annotation(args.workdir / f"test{seed}.json")
-        result = run_pipeline(video, config, annotation=ann, cache=cache, progress=False)
-        gt_path = video.with_name(video.stem + ".gt.jsonl")
-        truth_boxes = load_truth_boxes(gt_path)
-        gt_rows = [json.loads(line) for line in gt_path.read_text().splitlines()]
-        gt_times = np.array([float(r["t"]) for r in gt_rows])
-        right, causes, motions = classify_highlights(result.highlights, list(ann.events), truth_boxes,
-                                                     game_plan(video.with_name(video.stem + ".config.json")))
-        poses = pose_outputs(cache)
-        picked = []
-        for h, ok, cause, motion in zip(result.highlights, right, causes, motions):
-            group = group_of(ok, cause, motion)
-            ev = h.evidence.get("classifier") or {}
-            person = who(h, truth_boxes)
-            if group is None or ev.get("track") is None or person is None or person[0] == "?":
-                continue
-            picked.append((group, float(ev["window"][0]), float(ev["window"][1]), int(ev["track"]), person[0]))
-        times_of = analysis_times(video)
-        windows = []
-        for group, start, end, track, person_id in picked:
-            rows = []
-            for i in sorted(poses):
-                if i >= len(times_of) or not (start - 1e-6 <= times_of[i] <= end + 1e-6):
-                    continue
-                mine = [p for p in poses[i] if p.track_id == track and p.box is not None]
-                truth = truth_keypoints(gt_rows, gt_times, times_of[i], person_id)
-                if mine and truth is not None:
-                    rows.append((i, times_of[i], mine[0], truth))
-            if len(rows) >= 3:
-                windows.append((group, rows))
-        needed = {i for _, rows in windows for i, *_ in rows}
-        small = decoded(video, needed, config.analysis.short_side)
-        full = decoded(video, needed, None)
-        source_w = float(result.video.get("width") or full[min(full)][1].shape[1])
-        print(f"seed {seed}: {len(result.highlights)} highlights; windows "
-              + ", ".join(f"{g} {n}" for g, n in Counter(g for g, _ in windows).items()), flush=True)
-        for group, rows in windows:
-            times = np.array([t for _, t, _, _ in rows])
-            truth = np.stack([tr for *_, tr in rows])
-            movenet = np.stack([with_unseen(p.keypoints, min_vis) for _, _, p, _ in rows])
-            tallies[("MoveNet", group)].add(times, movenet, truth, kin)
-            tallies[("generator's truth", group)].add(times, np.concatenate([truth, np.ones_like(truth[:, :, :1])], axis=2),
-                                                      truth, kin)
-            for where, frames in (("analysis", small), ("video", full)):
-                scale = frames[rows[0][0]][1].shape[1] / source_w
-                for m in margins:
-                    kps = blazepose_window([(frames[i][1], p.box) for i, _, p, _ in rows], scale, m, timing)
-                    est = np.stack([with_unseen(k, min_vis) for k in kps])
-                    tallies[(f"BlazePose, {where} crop +{m:.0%}", group)].add(times, est, truth, kin)
+        _tally_game(parser, args.workdir, seed, config, margins, tallies, timing)
 
     rows = [tallies[(e, g)].row(e, g, kin) for g in GROUPS for e in estimates if (e, g) in tallies]
     print()
@@ -289,7 +318,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\nBlazePose: {1000 * np.median(timing):.1f} ms a crop (median over {len(timing)} windows, the "
               "model's start included) on this machine")
     return 0
-
 
 if __name__ == "__main__":
     run_script(main)
