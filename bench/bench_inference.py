@@ -105,7 +105,7 @@ def _bench_model(spec: ClipSpec, *, num_classes: int = 4, seed: int = 0) -> tupl
     return model, signal
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=None,
                         help="clips per timed call (default: the automatic choice's own measuring batch)")
@@ -132,44 +132,42 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--test-limit", type=int, default=None,
                         help="score int8 on at most this many test clips (with --dataset; default: all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
 
-    bench_started = time.perf_counter()
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(0)
+
+def _model_to_time(args: argparse.Namespace) -> tuple[torch.nn.Module, list[str], ClipSpec, str]:
+    """The checkpoint's model, or the reference one (see the module docstring), with its classes,
+    clip spec and a line saying which."""
     if args.checkpoint:
         model, meta = load_checkpoint(args.checkpoint)
-        classes, spec = list(meta["classes"]), ClipSpec.from_dict(meta["clip_spec"])
-        source = f"checkpoint {args.checkpoint}"
-    else:
-        spec = ClipSpec(num_frames=args.frames, crop_size=args.size)
-        model, signal = _bench_model(spec)
-        classes = list(DEFAULT_CLASSES)
-        source = (f"r2plus1d_18(4), random weights with a clip-dependent head (on random clips the "
-                  f"clip-dependent part of its features is {signal:.1%} of the common part, so "
-                  f"small numeric errors move its argmax far more than a trained model's)")
-    cpu = this_cpu()
-    print(f"CPU: {cpu.describe()}")
-    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
-          "(figures taken under load are not speed figures)")
+        return (model, list(meta["classes"]), ClipSpec.from_dict(meta["clip_spec"]),
+                f"checkpoint {args.checkpoint}")
+    spec = ClipSpec(num_frames=args.frames, crop_size=args.size)
+    model, signal = _bench_model(spec)
+    source = (f"r2plus1d_18(4), random weights with a clip-dependent head (on random clips the "
+              f"clip-dependent part of its features is {signal:.1%} of the common part, so "
+              f"small numeric errors move its argmax far more than a trained model's)")
+    return model, list(DEFAULT_CLASSES), spec, source
 
-    # The automatic choice first, as a user's first run makes it: nothing cached, default budget.
+
+def _first_run_choice(model, classes: list[str], spec: ClipSpec, cpu,
+                      args) -> tuple[ClipClassifier, float]:
+    """The automatic choice as a user's first run makes it (nothing cached, default budget), and
+    the seconds it took."""
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="highlights-bench-paths-") as cache_dir:
         classifier = ClipClassifier(model, classes, spec, backend="auto", cpu=cpu,
                                     path_cache=PathCache(Path(cache_dir) / "inference-paths.json"),
                                     measure_rounds=args.auto_rounds, measure_budget_s=args.auto_budget_s or None,
                                     progress=lambda line: print(f"  auto: {line}", file=sys.stderr, flush=True))
-    picked_s = time.perf_counter() - started
-    report = classifier.backend_report
-    batch = args.batch or int(report["measure_batch"])
-    x = torch.randn(batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
-    print(f"model: {source}; batch {batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
-          f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    return classifier, time.perf_counter() - started
+
+
+def _print_first_run_choice(report: dict, picked_s: float, budget_s: float) -> None:
     race_report = report.get("measure_race") or {}
     cuts = race_report.get("cut_after_round", {})
     print(f"auto picked {report['layout']} in {picked_s:.1f} s (a first run's measurement: budget "
-          f"{args.auto_budget_s:.0f} s, batch {report['measure_batch']}; {len(report['measured_clips_per_s'])} "
+          f"{budget_s:.0f} s, batch {report['measure_batch']}; {len(report['measured_clips_per_s'])} "
           f"layouts timed, {len(cuts)} cut by its race "
           f"({', '.join(f'{n} after round {r}' for r, n in sorted(Counter(cuts.values()).items())) or 'none'}), "
           f"the pick timed {report['measure_rounds']} rounds; load average {os.getloadavg()[0]:.2f})")
@@ -177,9 +175,12 @@ def main(argv: list[str] | None = None) -> int:
     if auto_skipped:
         print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: {describe_skipped(auto_skipped)}")
 
-    eager = build_backend("eager", model, x[:1])
-    with torch.inference_mode():
-        reference = torch.cat([eager(x[i:i + 1]) for i in range(x.shape[0])])
+
+def _build_paths(model, x: torch.Tensor, reference: torch.Tensor, eager, cpu, spec: ClipSpec,
+                 classes: list[str], classifier: ClipClassifier,
+                 args) -> tuple[dict[str, object], dict[str, dict], dict | None]:
+    """Every path to time, built, each with its logits on `x` checked against eager's
+    (`reference`); and int8's verdict on the test split where a dataset is given."""
     checks: dict[str, dict] = {"eager": {"max_abs_diff": 0.0, "same_argmax": True}}
     built: dict[str, object] = {"eager": eager}
 
@@ -212,11 +213,16 @@ def main(argv: list[str] | None = None) -> int:
         else:
             calib = torch.randn(2, 3, spec.num_frames, spec.crop_size, spec.crop_size)
         add("onnxruntime_int8", lambda n: OnnxRuntimeInt8Backend(model, calib, num_threads=n))
+    return built, checks, int8_verdict
 
-    # Every layout the automatic choice considers, for every path built here, on the same batch.
+
+def _layout_runners(built: dict[str, object], threads: int,
+                    batch: int) -> tuple[dict[str, object], list[ChunkRunner]]:
+    """Every layout the automatic choice considers, for every path built here, as a runner of
+    the batch; and the pools to close after."""
     runners: dict[str, object] = {}
     pools: list[ChunkRunner] = []
-    for layout in candidate_layouts(list(built), threads=args.threads, batch=batch):
+    for layout in candidate_layouts(list(built), threads=threads, batch=batch):
         backend = built[layout.backend]
         with_threads = getattr(backend, "with_threads", None)
         if with_threads is not None and getattr(backend, "num_threads", layout.intra_threads) != layout.intra_threads:
@@ -224,34 +230,34 @@ def main(argv: list[str] | None = None) -> int:
         pool = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers, intra_threads=layout.intra_threads)
         pools.append(pool)
         runners[layout.label] = (lambda r, b: (lambda a: r(b, a)))(pool, backend)
-    # The reference row: plain PyTorch, one call for the whole batch on every thread.
-    baseline = PathLayout("eager", workers=1, chunk_size=batch, intra_threads=max(1, args.threads)).label
-    picked_key = f"auto -> {report['layout']}"
-    runners[picked_key] = classifier.predict_logits
-    picked_check = compare_logits(reference, torch.as_tensor(classifier.predict_logits(x)))
-    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
+    return runners, pools
 
-    # Warm-up (first calls allocate, oneDNN picks kernels), then interleaved timed rounds whose
-    # order rotates, so no row always follows the same neighbour.
+
+def _interleaved_times(runners: dict[str, object], x: torch.Tensor,
+                       repeats: int) -> dict[str, list[float]]:
+    """Warm-up (first calls allocate, oneDNN picks kernels), then interleaved timed rounds whose
+    order rotates, so no row always follows the same neighbour."""
     keys = list(runners)
-    print(f"timing {len(keys)} rows: 1 warm-up and {args.repeats} interleaved rounds", file=sys.stderr)
+    print(f"timing {len(keys)} rows: 1 warm-up and {repeats} interleaved rounds", file=sys.stderr)
     with torch.inference_mode():
         for run in runners.values():
             _timed(run, x)
         times: dict[str, list[float]] = {k: [] for k in runners}
-        for round_index in range(args.repeats):
+        for round_index in range(repeats):
             shift = round_index % len(keys)
             for key in keys[shift:] + keys[:shift]:
                 times[key].append(_timed(runners[key], x))
-            print(f"  round {round_index + 1}/{args.repeats} done (load average {os.getloadavg()[0]:.2f})",
+            print(f"  round {round_index + 1}/{repeats} done (load average {os.getloadavg()[0]:.2f})",
                   file=sys.stderr, flush=True)
-    for pool in pools:
-        pool.close()
-    load_after = os.getloadavg()[0]
+    return times
 
+
+def _print_rows(times: dict[str, list[float]], checks: dict[str, dict], batch: int, baseline: str,
+                repeats: int, load_after: float) -> list[dict]:
+    """Each row's median and best clips/s, its ratio to eager and its agreement, slowest first."""
     median_base = batch / statistics.median(times[baseline])
     rows = []
-    print(f"\nclips/s on batch {batch}, median of {args.repeats} interleaved rounds (best beside it); "
+    print(f"\nclips/s on batch {batch}, median of {repeats} interleaved rounds (best beside it); "
           f"load average (1 min) after them: {load_after:.2f}; x eager: against {baseline}")
     print(f"{'path, layout':50s} {'median':>7s} {'x eager':>8s} {'best':>6s} {'max|dlogit|':>12s} {'argmax':>7s}")
     for key, samples in sorted(times.items(), key=lambda item: statistics.median(item[1])):
@@ -262,6 +268,13 @@ def main(argv: list[str] | None = None) -> int:
         agree = "same" if check["same_argmax"] else f"{check.get('argmax_agreement', 0):.0%}"
         print(f"{key:50s} {median:7.2f} {median / median_base:7.2f}x {best:6.2f} "
               f"{check['max_abs_diff']:12.2e} {agree:>7s}")
+    return rows
+
+
+def _print_auto_against_best(rows: list[dict], report: dict, picked_key: str, batch: int,
+                             repeats: int, load_after: float) -> float:
+    """How far the automatic choice is from the best row it could have picked (its share of it),
+    then the reduced-precision rows beside the best fp32 one."""
     # Auto chooses among the paths it was offered: the fp32 ones, plus int8/bf16 only where a
     # verdict on a test set sits beside the checkpoint (never for these random weights). It is
     # judged against the best row among those; the reduced-precision rows are printed beside.
@@ -274,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     verdict = "within" if auto_share >= 1 - AUTO_TOLERANCE else "NOT within"
     print(f"\nauto ({report['layout']}) median {auto_row['median_clips_per_s']:.2f} clips/s = {auto_share:.1%} of "
           f"the best row it could pick ({best_row['path']}, {best_row['median_clips_per_s']:.2f}; paths offered: "
-          f"{', '.join(sorted(offered))}): {verdict} {AUTO_TOLERANCE:.0%} (medians of {args.repeats} interleaved "
+          f"{', '.join(sorted(offered))}): {verdict} {AUTO_TOLERANCE:.0%} (medians of {repeats} interleaved "
           f"rounds on batch {batch}, load average {load_after:.2f})")
     if own_row is not None:
         rank = 1 + sorted((r["median_clips_per_s"] for r in choosable), reverse=True).index(
@@ -287,6 +300,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{reduced} (offered to auto only with a verdict on a test set beside the checkpoint): best "
               f"{fastest['path']} {fastest['median_clips_per_s']:.2f} clips/s = "
               f"{fastest['median_clips_per_s'] / best_row['median_clips_per_s']:.2f}x the best fp32 row")
+    return auto_share
+
+
+def _print_bf16_against_fp32(rows: list[dict]) -> None:
     for row in [r for r in rows if r["path"].startswith("bf16_autocast ")]:
         # bf16 is the folded channels-last model under autocast: compare with the same in fp32.
         layout = row["path"][len("bf16_autocast "):]
@@ -296,6 +313,12 @@ def main(argv: list[str] | None = None) -> int:
                   f"{fp32_row['median_clips_per_s']:.2f} clips/s = "
                   f"{row['median_clips_per_s'] / fp32_row['median_clips_per_s']:.2f}x, max |dlogit| "
                   f"{row['max_abs_diff']:.2e}, same argmax: {row['same_argmax']}")
+
+
+def _print_int8(int8_verdict: dict | None, built: dict[str, object], checks: dict[str, dict],
+                classifier: ClipClassifier, spec: ClipSpec, args) -> None:
+    """int8's accuracy change on the test split, or, without a dataset, its agreement with fp32
+    on more random clips (recorded in `checks`)."""
     if int8_verdict:
         print(f"\nint8 on {int8_verdict['num_clips']} test clips: accuracy fp32 "
               f"{int8_verdict['fp32_accuracy']:.3f} -> int8 {int8_verdict['int8_accuracy']:.3f} "
@@ -311,6 +334,48 @@ def main(argv: list[str] | None = None) -> int:
               f"same argmax on {agreement:.1%}, max |logit diff| {float((fp32 - int8).abs().max()):.2e}, "
               f"fp32 logit range {float(fp32.min()):.2f}..{float(fp32.max()):.2f}. Agreement only: "
               "pass --checkpoint and --dataset for the accuracy change on a test set.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
+    bench_started = time.perf_counter()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model, classes, spec, source = _model_to_time(args)
+    cpu = this_cpu()
+    print(f"CPU: {cpu.describe()}")
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
+          "(figures taken under load are not speed figures)")
+
+    classifier, picked_s = _first_run_choice(model, classes, spec, cpu, args)
+    report = classifier.backend_report
+    batch = args.batch or int(report["measure_batch"])
+    x = torch.randn(batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+    print(f"model: {source}; batch {batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
+          f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    _print_first_run_choice(report, picked_s, args.auto_budget_s)
+
+    eager = build_backend("eager", model, x[:1])
+    with torch.inference_mode():
+        reference = torch.cat([eager(x[i:i + 1]) for i in range(x.shape[0])])
+    built, checks, int8_verdict = _build_paths(model, x, reference, eager, cpu, spec, classes,
+                                               classifier, args)
+    runners, pools = _layout_runners(built, args.threads, batch)
+    # The reference row: plain PyTorch, one call for the whole batch on every thread.
+    baseline = PathLayout("eager", workers=1, chunk_size=batch, intra_threads=max(1, args.threads)).label
+    picked_key = f"auto -> {report['layout']}"
+    runners[picked_key] = classifier.predict_logits
+    picked_check = compare_logits(reference, torch.as_tensor(classifier.predict_logits(x)))
+    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
+
+    times = _interleaved_times(runners, x, args.repeats)
+    for pool in pools:
+        pool.close()
+    load_after = os.getloadavg()[0]
+    rows = _print_rows(times, checks, batch, baseline, args.repeats, load_after)
+    auto_share = _print_auto_against_best(rows, report, picked_key, batch, args.repeats, load_after)
+    _print_bf16_against_fp32(rows)
+    _print_int8(int8_verdict, built, checks, classifier, spec, args)
     classifier.close()
     total_s = time.perf_counter() - bench_started
     print(f"\nbench wall time {total_s / 60:.1f} min (auto's first-run measurement {picked_s:.0f} s of it)")
@@ -325,7 +390,6 @@ def main(argv: list[str] | None = None) -> int:
                                          "options": {k: str(v) if isinstance(v, Path) else v
                                                      for k, v in vars(args).items()}}, indent=2))
     return 0
-
 
 if __name__ == "__main__":
     run_script(main)
