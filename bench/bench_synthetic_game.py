@@ -629,11 +629,11 @@ def _held_out_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace, s
     chosen = seeds_of(text)
     clash = sorted(set(chosen) & (set(seeds) | {args.fit_seed} | HELD_OUT_GAME_SEEDS))
     if clash:
-        parser.error(f"{option} {', '.join(map(str, clash))}: a test, fit or demo game's seed; the {purpose} "
-                     "on other games")
+        parser.error(f"{option} {', '.join(map(str, clash))}: a test, fit or demo game's seed; "
+                     f"the {purpose} on other games")
     if any(s >= 10_000 for s in chosen):
-        parser.error(f"{option}: seeds from 10000 on are the pose classifier's training and validation "
-                     "games (pose_classifier.game_data.game_seed); choose lower ones")
+        parser.error(f"{option}: seeds from 10000 on are the pose classifier's training and "
+                     "validation games (pose_classifier.game_data.game_seed); choose lower ones")
     if chosen and args.skip_gt:
         parser.error(f"{option} {does} for the ground-truth run, which --skip-gt leaves out")
     return chosen
@@ -644,17 +644,21 @@ def _fit_game_run(args: argparse.Namespace) -> bool:
     return not (args.skip_gt or args.skip_fit_game)
 
 
-def _parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[int], list[int], list[int]]:
+def _parse_args(argv: list[str] | None
+                ) -> tuple[argparse.Namespace, list[int], list[int], list[int]]:
     """The options, and the seeds of the test games, the threshold games and the fit games."""
     parser = _parser()
     args = parser.parse_args(argv)
     seeds = seeds_of(args.test_seeds)
     if args.fit_seed in seeds and _fit_game_run(args):
-        parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a test game")
-    threshold_seeds = _held_out_seeds(parser, args, seeds, "--threshold-seeds", args.threshold_seeds,
-                                      "operating threshold is chosen", "chooses a threshold")
+        parser.error(f"--fit-seed {args.fit_seed} is also a test seed: nothing may be fitted on a "
+                     "test game")
+    threshold_seeds = _held_out_seeds(parser, args, seeds, "--threshold-seeds",
+                                      args.threshold_seeds, "operating threshold is chosen",
+                                      "chooses a threshold")
     fit_seeds = _held_out_seeds(parser, args, seeds, "--fit-seeds", args.fit_seeds,
-                                "calibration and score floor are fitted", "fits a calibration and score floor")
+                                "calibration and score floor are fitted",
+                                "fits a calibration and score floor")
     return args, seeds, threshold_seeds, fit_seeds
 
 
@@ -663,7 +667,8 @@ def _held_out_game(args: argparse.Namespace, seed: int):
     annotation."""
     from highlights.events import load_annotation
 
-    video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}", args.bursts)
+    video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"heldout{seed}",
+                                args.bursts)
     return video, load_annotation(ann_path)
 
 
@@ -676,17 +681,20 @@ class RunsOnTestGames:
 
         self.tests = []
         for seed in seeds:
-            video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}", args.bursts)
+            video, ann_path = make_game(args.workdir, args.minutes, args.size, seed, f"test{seed}",
+                                        args.bursts)
             self.tests.append((seed, video, load_annotation(ann_path)))
         self.truths = {seed: load_truth_boxes(video.with_name(video.stem + ".gt.jsonl"))
                        for seed, video, _ in self.tests}
-        self.plans = {seed: game_plan(video.with_name(video.stem + ".config.json")) for seed, video, _ in self.tests}
+        self.plans = {seed: game_plan(video.with_name(video.stem + ".config.json"))
+                      for seed, video, _ in self.tests}
         self.durations = [float(ann.duration_s or args.minutes * 60) for _, _, ann in self.tests]
         self.caches: dict[int, dict] = {seed: {} for seed in seeds}
         self.rows: list[list[str]] = []
         self.breakdowns = []
 
-    def configuration(self, name: str, overrides: dict, cache_of=None, explain: bool = False) -> None:
+    def configuration(self, name: str, overrides: dict, cache_of=None,
+                      explain: bool = False) -> None:
         from highlights.pipeline.evaluation import shown_in_reel
 
         cache_of = cache_of or (lambda seed: self.caches[seed])
@@ -699,7 +707,8 @@ class RunsOnTestGames:
             print(f"  {name}, seed {seed}: recall {score.recall.hits}/{score.recall.total}, precision "
                   f"{score.precision.hits}/{score.precision.total}, shown {len(shown.shown_events)}/{shown.events} "
                   f"({shown.unmatched} matched to no highlight), {secs:.0f} s", flush=True)
-        self.rows.append(pooled_row(name, runs, self.durations, [list(ann.events) for _, _, ann in self.tests]))
+        events = [list(ann.events) for _, _, ann in self.tests]
+        self.rows.append(pooled_row(name, runs, self.durations, events))
         print(" | ".join(self.rows[-1]), flush=True)
         if explain:
             self.breakdowns.append((name, [(r, ann, self.truths[seed], self.plans[seed])
@@ -717,7 +726,8 @@ class RunsOnTestGames:
 
         for seed, cache in caches_used.items():
             video = self.video(seed)
-            atomic_write_bytes(video.with_name(video.stem + ".frames.pkl"), pickle.dumps(frame_outputs(cache)))
+            atomic_write_bytes(video.with_name(video.stem + ".frames.pkl"),
+                               pickle.dumps(frame_outputs(cache)))
 
 
 def _print_config_line(default, args: argparse.Namespace, games: RunsOnTestGames, fit_ann) -> None:
@@ -758,8 +768,9 @@ def _operating_threshold_row(games: RunsOnTestGames, args: argparse.Namespace, o
                             {**overrides, "classifier.action_threshold": chosen}, explain=True)
 
 
-def _ground_truth_rows(games: RunsOnTestGames, args: argparse.Namespace, extra: dict, default, fit_video, fit_ann,
-                       threshold_seeds: list[int], fit_seeds: list[int]) -> dict | None:
+def _ground_truth_rows(games: RunsOnTestGames, args: argparse.Namespace, extra: dict, default,
+                       fit_video, fit_ann, threshold_seeds: list[int],
+                       fit_seeds: list[int]) -> dict | None:
     """(2)-(6), with ground-truth detection and pose; returns what the calibration fitted on the
     FIT game says of itself (None with --skip-fit-game)."""
     gt = {**extra, **GT}
@@ -767,23 +778,24 @@ def _ground_truth_rows(games: RunsOnTestGames, args: argparse.Namespace, extra: 
     if threshold_seeds:
         _operating_threshold_row(games, args, gt, threshold_seeds)
     other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
-    games.configuration(f"  ... with merge.backend={other_merge}", {**gt, "merge.backend": other_merge})
+    games.configuration(f"  ... with merge.backend={other_merge}",
+                        {**gt, "merge.backend": other_merge})
 
     info = None
     if _fit_game_run(args):
         fitted, floor, info = fit_calibration_and_floor([(fit_video, fit_ann, {})], gt,
                                                         args.workdir / "calibration_fit_game.json")
         print(fitted_there(f"seed {args.fit_seed}", floor, info), flush=True)
-        games.configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both fitted "
-                            f"on seed {args.fit_seed})", fitted)
+        games.configuration(f"  ... actions merge, calibrated, score floor {floor:.3f} (both "
+                            f"fitted on seed {args.fit_seed})", fitted)
     if fit_seeds:
         held_out = [(*_held_out_game(args, seed), {}) for seed in fit_seeds]
         pooled_fit, pooled_floor, pooled_info = fit_calibration_and_floor(
             held_out, gt, args.workdir / "calibration_fit_seeds.json")
         named = ", ".join(map(str, fit_seeds))
         print(fitted_there(f"seeds {named} (pooled)", pooled_floor, pooled_info), flush=True)
-        games.configuration(f"  ... actions merge, calibrated, score floor {pooled_floor:.3f} (both fitted on seeds "
-                            f"{named} pooled)", pooled_fit, explain=True)
+        games.configuration(f"  ... actions merge, calibrated, score floor {pooled_floor:.3f} "
+                            f"(both fitted on seeds {named} pooled)", pooled_fit, explain=True)
     return info
 
 
@@ -801,10 +813,10 @@ def _print_summary(games: RunsOnTestGames, info: dict | None, fit_seed: int) -> 
                           "reel (as detect cuts it) [95%]", "pipeline time",
                           "load (1 min)"], games.rows))
     if info is not None:
-        print(f"\ncalibration fitted on seed {fit_seed}: {info['highlights']} highlights, {info['right']} right; "
-              f"ECE raw {ece_reported(info['reliability_raw'])}, fitted "
-              f"{ece_reported(info['reliability_fitted_in_sample'])} (in sample; 95% intervals: bootstrap over "
-              "highlights)")
+        print(f"\ncalibration fitted on seed {fit_seed}: {info['highlights']} highlights, "
+              f"{info['right']} right; ECE raw {ece_reported(info['reliability_raw'])}, fitted "
+              f"{ece_reported(info['reliability_fitted_in_sample'])} (in sample; 95% intervals: "
+              "bootstrap over highlights)")
     print(f"target: precision >= 0.70 at recall >= 0.90 at {TOLERANCE_S:g} s with the default config, "
           f"pooled over the test games")
 
@@ -826,13 +838,16 @@ def main(argv: list[str] | None = None) -> int:
     _print_config_line(default, args, games, fit_ann)
 
     if not args.skip_movenet:
-        movenet_caches = {seed: frames_kept_beside(games.video(seed)) if args.keep_frames else {} for seed in seeds}
-        games.configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed], explain=True)
+        movenet_caches = {seed: frames_kept_beside(games.video(seed)) if args.keep_frames else {}
+                          for seed in seeds}
+        games.configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed],
+                            explain=True)
         if args.keep_frames:
             games.keep_frames(movenet_caches)
     info = None
     if not args.skip_gt:
-        info = _ground_truth_rows(games, args, extra, default, fit_video, fit_ann, threshold_seeds, fit_seeds)
+        info = _ground_truth_rows(games, args, extra, default, fit_video, fit_ann, threshold_seeds,
+                                  fit_seeds)
     _print_summary(games, info, args.fit_seed)
     return 0
 
