@@ -254,10 +254,7 @@ def _path_note(run: dict) -> str:
     return f" [{path.get('measure_seconds', 0):.0f} s of it measuring the inference path, {why}]"
 
 
-def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
-        worker(*sys.argv[2:5])
-        return
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--minutes", type=int, default=5,
                     help="length of the speed game and of the short memory game, in minutes")
@@ -274,6 +271,117 @@ def main() -> None:
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error(f"--repeat must be at least 1, got {args.repeat}")
+    return args
+
+
+def _interleaved_rounds(game: Path, fast: dict,
+                        repeat: int) -> tuple[dict[str, dict], dict[str, list[dict]]]:
+    """Decode and every pipeline variant (the default, fp32 where int8 is the default, each with
+    overlap flipped) in interleaved rounds: this shared CPU's speed drifts by 10-20% over minutes,
+    so they are compared by their medians."""
+    variants: dict[str, dict] = {"default": fast}
+    probe_run = measure("pipeline", game, fast)
+    int8_default = "int8" in probe_run["inference"]
+    if int8_default:
+        variants["fp32"] = {**fast, "classifier.int8": False}
+    for name, changes in list(variants.items()):
+        flipped = not PipelineConfigDefaults().classifier.overlap
+        variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier.overlap": flipped}
+    runs: dict[str, list[dict]] = {"decode": []}
+    runs.update({name: [] for name in variants})
+    for round_no in range(repeat):
+        runs["decode"].append(measure("decode", game))
+        for name, changes in variants.items():
+            runs[name].append(probe_run if (round_no == 0 and name == "default") else measure("pipeline", game, changes))
+        print(f"round {round_no + 1}/{repeat}: decode {runs['decode'][-1]['seconds']:.1f} s, "
+              + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in variants), flush=True)
+    return variants, runs
+
+
+def _speed_runs(args: argparse.Namespace, game: Path, fast: dict) -> dict:
+    """The speed figures: decode alone, each variant against it, and recall with the oracle
+    classifier on the default and the slow path."""
+    variants, runs = _interleaved_rounds(game, fast, args.repeat)
+    decode = _median_run(runs["decode"])
+    print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s "
+          f"(median of {args.repeat})", flush=True)
+    pipe = _median_run(runs["default"])
+    print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
+          f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
+          f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
+          f"recall @2 s {pipe['recall']:.3f}", flush=True)
+    ratio = decode["seconds"] / pipe["seconds"]
+    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
+          f"overlap {'on' if PipelineConfigDefaults().classifier.overlap else 'off'}; per round: "
+          + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
+          flush=True)
+    summary: dict = {"rounds": runs}
+    for name in variants:
+        if name == "default":
+            continue
+        other = _median_run(runs[name])
+        print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / decode "
+              f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
+        summary[f"pipeline_{name}"] = other
+
+    fast_oracle = measure("pipeline", game, {**fast, "classifier.backend": "oracle"})
+    slow_oracle = measure("pipeline", game, SLOW)
+    why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
+           if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")
+    print(f"recall @2 s with the oracle classifier ({why}): default path {fast_oracle['recall']:.3f} "
+          f"(class {fast_oracle['class_recall']:.3f}) vs slow path {slow_oracle['recall']:.3f} "
+          f"(class {slow_oracle['class_recall']:.3f}, {slow_oracle['seconds']:.1f} s)", flush=True)
+    print(f"pipeline / decode with the network left out (oracle): "
+          f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
+    return {"decode": decode, "pipeline": pipe, **summary, "ratio": ratio,
+            "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "slow_config": SLOW}
+
+
+def _memory_runs(args: argparse.Namespace, fast: dict, speed: dict) -> dict:
+    """Peak RSS on a short and a long game (the short one repeated), and the long run's RSS at
+    each tenth of it; beside the speed runs' peaks where they ran."""
+    h = args.memory_height
+    w = int(round(h * 16 / 9 / 2)) * 2
+    short_game = make_game(args.workdir, args.minutes, w, h)
+    copies = max(1, round(args.long_minutes / args.minutes))
+    long_game = make_long_game(args.workdir, short_game, copies)
+    short_mem = measure("pipeline", short_game, fast)
+    long_mem = measure("pipeline", long_game, fast)
+    print(f"peak RSS, pipeline at {w}x{h} (a lower resolution than the speed test, so that the "
+          f"{copies * args.minutes}-minute run is quick; memory is bounded by buffers sized in "
+          f"seconds, not by the resolution's share): {args.minutes} min game "
+          f"{short_mem['peak_rss_mb']:.0f} MB{_path_note(short_mem)}, {copies * args.minutes} min game "
+          f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
+          f"{long_mem['stats']['classifier_windows']} vs {short_mem['stats']['classifier_windows']} "
+          f"classifier windows)", flush=True)
+    tenths = _tenths(long_mem["rss_samples_mb"])
+    if tenths:
+        print(f"RSS through the {copies * args.minutes}-minute run, at each tenth of it (MB): "
+              + ", ".join(f"{x:.0f}" for x in tenths)
+              + f"; growth over its second half {tenths[-1] - tenths[len(tenths) // 2 - 1]:+.0f} MB",
+              flush=True)
+    if "pipeline" in speed:
+        print(f"peak RSS at 720p, {args.minutes} min: pipeline {speed['pipeline']['peak_rss_mb']:.0f} MB, "
+              f"decode alone {speed['decode']['peak_rss_mb']:.0f} MB", flush=True)
+    return {"memory_short": short_mem, "memory_long": long_mem}
+
+
+def _update_figures(figures: Path, summary: dict) -> None:
+    """A run with --skip-speed or --skip-memory updates the figures file instead of dropping the
+    other part's figures from an earlier run."""
+    try:
+        previous = json.loads(figures.read_text()) if figures.exists() else {}
+    except json.JSONDecodeError:
+        previous = {}
+    atomic_write_text(figures, json.dumps({**previous, **summary}, indent=2))
+    print(f"figures: {figures}")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "--worker":
+        worker(*sys.argv[2:5])
+        return
+    args = _parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     checkpoint = args.checkpoint or make_checkpoint(args.workdir)
     fast = {**FAST, "classifier.checkpoint": str(checkpoint)}
@@ -285,94 +393,10 @@ def main() -> None:
               f"{game.stat().st_size * 8 / (args.minutes * 60) / 1e6:.1f} Mbit/s, "
               f"{len(json.loads(game.with_suffix('.json').read_text())['events'])} events); "
               f"classifier: {checkpoint}", flush=True)
-
-        # This shared CPU's speed drifts by 10-20% over minutes: decode and every pipeline variant
-        # are measured in interleaved rounds and compared by their medians.
-        variants: dict[str, dict] = {"default": fast}
-        probe_run = measure("pipeline", game, fast)
-        int8_default = "int8" in probe_run["inference"]
-        if int8_default:
-            variants["fp32"] = {**fast, "classifier.int8": False}
-        for name, changes in list(variants.items()):
-            flipped = not PipelineConfigDefaults().classifier.overlap
-            variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier.overlap": flipped}
-        runs: dict[str, list[dict]] = {"decode": []}
-        runs.update({name: [] for name in variants})
-        for round_no in range(args.repeat):
-            runs["decode"].append(measure("decode", game))
-            for name, changes in variants.items():
-                runs[name].append(probe_run if (round_no == 0 and name == "default") else measure("pipeline", game, changes))
-            print(f"round {round_no + 1}/{args.repeat}: decode {runs['decode'][-1]['seconds']:.1f} s, "
-                  + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in variants), flush=True)
-        decode = _median_run(runs["decode"])
-        print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s "
-              f"(median of {args.repeat})", flush=True)
-        pipe = _median_run(runs["default"])
-        print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
-              f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
-              f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
-              f"recall @2 s {pipe['recall']:.3f}", flush=True)
-        ratio = decode["seconds"] / pipe["seconds"]
-        print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
-              f"overlap {'on' if PipelineConfigDefaults().classifier.overlap else 'off'}; per round: "
-              + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
-              flush=True)
-        summary_extra: dict = {"rounds": runs}
-        for name in variants:
-            if name == "default":
-                continue
-            other = _median_run(runs[name])
-            print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / decode "
-                  f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
-            summary_extra[f"pipeline_{name}"] = other
-
-        fast_oracle = measure("pipeline", game, {**fast, "classifier.backend": "oracle"})
-        slow_oracle = measure("pipeline", game, SLOW)
-        why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
-               if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")
-        print(f"recall @2 s with the oracle classifier ({why}): default path {fast_oracle['recall']:.3f} "
-              f"(class {fast_oracle['class_recall']:.3f}) vs slow path {slow_oracle['recall']:.3f} "
-              f"(class {slow_oracle['class_recall']:.3f}, {slow_oracle['seconds']:.1f} s)", flush=True)
-        print(f"pipeline / decode with the network left out (oracle): "
-              f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
-
-        summary.update({"decode": decode, "pipeline": pipe, **summary_extra, "ratio": ratio,
-                        "fast_oracle": fast_oracle, "slow_oracle": slow_oracle, "slow_config": SLOW})
+        summary.update(_speed_runs(args, game, fast))
     if not args.skip_memory:
-        h = args.memory_height
-        w = int(round(h * 16 / 9 / 2)) * 2
-        short_game = make_game(args.workdir, args.minutes, w, h)
-        copies = max(1, round(args.long_minutes / args.minutes))
-        long_game = make_long_game(args.workdir, short_game, copies)
-        short_mem = measure("pipeline", short_game, fast)
-        long_mem = measure("pipeline", long_game, fast)
-        print(f"peak RSS, pipeline at {w}x{h} (a lower resolution than the speed test, so that the "
-              f"{copies * args.minutes}-minute run is quick; memory is bounded by buffers sized in "
-              f"seconds, not by the resolution's share): {args.minutes} min game "
-              f"{short_mem['peak_rss_mb']:.0f} MB{_path_note(short_mem)}, {copies * args.minutes} min game "
-              f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
-              f"{long_mem['stats']['classifier_windows']} vs {short_mem['stats']['classifier_windows']} "
-              f"classifier windows)", flush=True)
-        tenths = _tenths(long_mem["rss_samples_mb"])
-        if tenths:
-            print(f"RSS through the {copies * args.minutes}-minute run, at each tenth of it (MB): "
-                  + ", ".join(f"{x:.0f}" for x in tenths)
-                  + f"; growth over its second half {tenths[-1] - tenths[len(tenths) // 2 - 1]:+.0f} MB",
-                  flush=True)
-        if "pipeline" in summary:
-            print(f"peak RSS at 720p, {args.minutes} min: pipeline {pipe['peak_rss_mb']:.0f} MB, "
-                  f"decode alone {decode['peak_rss_mb']:.0f} MB", flush=True)
-        summary.update(memory_short=short_mem, memory_long=long_mem)
-    # A run with --skip-speed or --skip-memory updates the figures file instead of dropping the
-    # other part's figures from an earlier run.
-    figures = args.workdir / "bench_pipeline.json"
-    try:
-        previous = json.loads(figures.read_text()) if figures.exists() else {}
-    except json.JSONDecodeError:
-        previous = {}
-    atomic_write_text(figures, json.dumps({**previous, **summary}, indent=2))
-    print(f"figures: {figures}")
-
+        summary.update(_memory_runs(args, fast, summary))
+    _update_figures(args.workdir / "bench_pipeline.json", summary)
 
 if __name__ == "__main__":
     run_script(main)
