@@ -65,7 +65,7 @@ def as_before(reel_side: int | None):
         writer._encoder_options, reel.iter_frames = options, frames
 
 
-def main() -> None:
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=3.0, help="length of the synthetic 720p game")
     parser.add_argument("--workdir", type=Path, default=None,
@@ -76,7 +76,39 @@ def main() -> None:
         parser.error(f"--minutes {args.minutes}: a length above 0")
     if args.repeat < 1:
         parser.error(f"--repeat {args.repeat}: at least 1")
+    return args
 
+
+def _timed_parts(parts: dict, out: Path, reel_side: int | None,
+                 repeat: int) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """Each part's wall and CPU seconds, written as before and as now, in interleaved rounds."""
+    seconds: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for _ in range(repeat):
+        for name, part in parts.items():
+            for way in ("before", "now"):
+                shutil.rmtree(out, ignore_errors=True)
+                with as_before(reel_side) if way == "before" else contextlib.nullcontext():
+                    wall, cpu = time.perf_counter(), time.process_time()
+                    part()
+                    seconds.setdefault((name, way), []).append(
+                        (time.perf_counter() - wall, time.process_time() - cpu))
+    shutil.rmtree(out, ignore_errors=True)
+    return seconds
+
+
+def _print_parts(parts: dict, seconds: dict, repeat: int) -> None:
+    print(f"{'part':58} {'before':>16} {'now':>16} {'saved':>6}")
+    for name in parts:
+        before = [statistics.median(x) for x in zip(*seconds[(name, 'before')])]
+        now = [statistics.median(x) for x in zip(*seconds[(name, 'now')])]
+        saved = 1 - now[0] / before[0] if before[0] > 0 else 0.0
+        print(f"{name:58} {before[0]:6.1f} s ({before[1]:5.1f} cpu) {now[0]:6.1f} s ({now[1]:5.1f} cpu) {saved:5.0%}")
+    print("(wall seconds, and in brackets the CPU seconds of every thread; medians of "
+          f"{repeat} round(s))")
+
+
+def main() -> None:
+    args = _parse_args()
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.outputs import write_all
     from highlights.pipeline.outputs.reel import write_reel
@@ -113,30 +145,12 @@ def main() -> None:
                               reel_height=merge.reel_height, reel_fps=merge.reel_fps, in_reel=in_reel),
     }
     parts["other files (CSV, EDL, editors', chapters, timeline PNG)"]()  # imports (matplotlib) out of the timings
-    seconds: dict[tuple[str, str], list[tuple[float, float]]] = {}
-    for _ in range(args.repeat):
-        for name, part in parts.items():
-            for way in ("before", "now"):
-                shutil.rmtree(out, ignore_errors=True)
-                with as_before(reel_side) if way == "before" else contextlib.nullcontext():
-                    wall, cpu = time.perf_counter(), time.process_time()
-                    part()
-                    seconds.setdefault((name, way), []).append(
-                        (time.perf_counter() - wall, time.process_time() - cpu))
-    shutil.rmtree(out, ignore_errors=True)
+    seconds = _timed_parts(parts, out, reel_side, args.repeat)
 
     held = sum(1 for kept in (in_reel(h) for h in highlights) if kept) if in_reel else len(highlights)
     print(f"{video.name}: {result.video['duration_s']:.0f} s of 720p video, {len(highlights)} highlights "
           f"({held} in the reel); the analysis took {result.stats['seconds']:.1f} s")
-    print(f"{'part':58} {'before':>16} {'now':>16} {'saved':>6}")
-    for name in parts:
-        before = [statistics.median(x) for x in zip(*seconds[(name, 'before')])]
-        now = [statistics.median(x) for x in zip(*seconds[(name, 'now')])]
-        saved = 1 - now[0] / before[0] if before[0] > 0 else 0.0
-        print(f"{name:58} {before[0]:6.1f} s ({before[1]:5.1f} cpu) {now[0]:6.1f} s ({now[1]:5.1f} cpu) {saved:5.0%}")
-    print("(wall seconds, and in brackets the CPU seconds of every thread; medians of "
-          f"{args.repeat} round(s))")
-
+    _print_parts(parts, seconds, args.repeat)
 
 if __name__ == "__main__":
     run_script(main)
