@@ -148,7 +148,8 @@ def leave_one_game_out(games: list, features) -> dict:
             "raw_probability": figures(raw, flags)}
 
 
-def main(argv: list[str] | None = None) -> int:
+def _parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[int]]:
+    """The options, and the training games' seeds (none of them reserved, two at least)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"training games' seeds (default {DEFAULT_SEEDS})")
     parser.add_argument("--minutes", type=float, default=5.0, help="length of each training game (default 5)")
@@ -163,18 +164,43 @@ def main(argv: list[str] | None = None) -> int:
                         help="calibration file written (default: the packaged one)")
     parser.add_argument("--dry-run", action="store_true", help="print the fit and its figures, write nothing")
     args = parser.parse_args(argv)
-
-    from highlights import __version__
-    from highlights.file_hash import file_sha256
-    from highlights.pipeline.config import PipelineConfig
-    from highlights.pose_classifier.default import DEFAULT_MODEL
-
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     reserved = [f"{s} ({RESERVED_SEEDS[s]})" for s in seeds if s in RESERVED_SEEDS]
     if reserved:
         parser.error(f"seed {', '.join(reserved)}: the calibration is judged there, it may not be fitted there")
     if len(seeds) < 2:
         parser.error("at least two games are needed (the fit is cross-validated leave-one-game-out)")
+    return args, seeds
+
+
+def _chosen_features(games: list, given: str) -> tuple[tuple[str, ...], str, dict]:
+    """The features fitted on (`given`, or with auto the candidate set with the lowest
+    leave-one-game-out log loss), the name of that choice, and every candidate's figures."""
+    compared = {}
+    for name, candidate in CANDIDATES.items():
+        compared[name] = {"features": list(candidate), **leave_one_game_out(games, candidate)}
+        print(f"  {name:<32} leave one game out: {compared[name]['calibrated']}", flush=True)
+    if given == "auto":
+        chosen = min(compared, key=lambda name: compared[name]["calibrated"]["log_loss"])
+        return tuple(compared[chosen]["features"]), chosen, compared
+    return tuple(f.strip() for f in given.split(",") if f.strip()), "given", compared
+
+
+def _command(args: argparse.Namespace) -> str:
+    """This script's command line as it was run, the options left at their defaults left out."""
+    return (COMMAND + (f" --seeds {args.seeds}" if args.seeds != DEFAULT_SEEDS else "")
+            + (f" --minutes {args.minutes:g}" if args.minutes != 5.0 else "")
+            + (f" --size {args.size}" if args.size != "640x360" else "")
+            + (f" --features {args.features}" if args.features != DEFAULT_FEATURES else ""))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args, seeds = _parse_args(argv)
+    from highlights import __version__
+    from highlights.file_hash import file_sha256
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+
     overrides = {"merge.score_calibration": "none", "merge.highlight_min_score": 0.0, "merge.max_highlights": 0,
                  "merge.reel_seconds": 0.0}
     config = PipelineConfig().with_overrides(overrides)
@@ -189,16 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         ran.append(stages)
     stages = stages_of_every_game(seeds, ran)
 
-    compared = {}
-    for name, candidate in CANDIDATES.items():
-        compared[name] = {"features": list(candidate), **leave_one_game_out(games, candidate)}
-        print(f"  {name:<32} leave one game out: {compared[name]['calibrated']}", flush=True)
-    if args.features == "auto":
-        chosen = min(compared, key=lambda name: compared[name]["calibrated"]["log_loss"])
-        features = tuple(compared[chosen]["features"])
-    else:
-        features = tuple(f.strip() for f in args.features.split(",") if f.strip())
-        chosen = "given"
+    features, chosen, compared = _chosen_features(games, args.features)
     cv = leave_one_game_out(games, features)
     print(f"{chosen}: leave one game out ({cv['highlights']} highlights, {cv['right']} right): "
           f"calibrated {cv['calibrated']}; raw probability {cv['raw_probability']}")
@@ -206,10 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     all_f = [f for _, _, fs in games for f in fs]
     pose_model = file_sha256(DEFAULT_MODEL)
     calibration = fit_calibration(all_h, all_f, features=features, fitted_on={
-        "command": COMMAND + (f" --seeds {args.seeds}" if args.seeds != DEFAULT_SEEDS else "")
-        + (f" --minutes {args.minutes:g}" if args.minutes != 5.0 else "")
-        + (f" --size {args.size}" if args.size != "640x360" else "")
-        + (f" --features {args.features}" if args.features != DEFAULT_FEATURES else ""),
+        "command": _command(args),
         "games": {"generator": f"highlights synth v{__version__}", "seeds": seeds, "minutes": args.minutes,
                   "size": args.size},
         "events": events, "tolerance_s": TOLERANCE_S, "matching": "key moment within tolerance, any label",
@@ -226,7 +240,6 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_json(args.out, calibration.to_dict(), indent=2)
     print(f"written: {args.out}")
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
