@@ -140,6 +140,43 @@ def _two_games(tmp_path: Path) -> list[Path]:
     return folders
 
 
+def _served_before_any_copy(client, first, head: dict) -> None:
+    """Opened before any copy is made: each game's source is served, the page says why and what
+    next, and decisions can be made."""
+    listed = client.get("/api/games", headers=head).json()["games"]
+    assert [g["video_state"] for g in listed] == ["waiting", "waiting"]
+    assert "HEVC" in listed[0]["video_note"] and "being made" in listed[0]["video_note"]
+    assert "after 1 other game" in listed[1]["video_note"]
+    assert client.get(f"/media/{first.id}/video?token=t").content == first.video.read_bytes()
+    decided = client.post(f"/api/games/{first.id}/items/h0/decision", headers=head,
+                          json={"status": "rejected", "start_s": 0.5, "end_s": 1.5,
+                                "reviewer": "Ada"})
+    assert decided.status_code == 200
+
+
+def _each_copy_served_whole(client, games, head: dict) -> None:
+    """Each game's H.264 copy is served in place of its source, showing its pictures."""
+    states = client.get("/api/playback", headers=head).json()["games"]
+    for game in games:
+        assert states[game.id]["video_state"] == "copy"
+        assert "playing an H.264 copy" in states[game.id]["video_note"]
+        served = client.get(f"/media/{game.id}/video?token=t")
+        assert served.headers["content-type"] == "video/mp4"
+        assert served.content == (game.folder / COPY_NAME).read_bytes()
+        assert sorted(p.name for p in game.folder.iterdir()) == [
+            "highlights.json", "review-video.json", COPY_NAME]
+        _copy_shows_the_source(game)
+
+
+def _copy_shows_the_source(game) -> None:
+    """Every picture of the game's copy, joined from its parts, at the time the source shows it."""
+    got_t, got_grey = grey_pictures(game.folder / COPY_NAME)
+    want_t, want_grey = grey_pictures(game.video)
+    assert len(got_t) == FRAMES
+    np.testing.assert_allclose(got_t, want_t, atol=2e-3)
+    np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
+
+
 @needs_hevc
 def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_whole(tmp_path, monkeypatch):
     """`highlights review` of two HEVC games: the page is served at once (the sources, and a note saying
@@ -159,15 +196,7 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
                                say=said.append, part_s=PART)
         client = TestClient(create_app(session, "t", playback=copies))
         first, second = session.games
-        # Open before any copy is made: each game's source is served, and the page says why and what next.
-        listed = client.get("/api/games", headers=head).json()["games"]
-        assert [g["video_state"] for g in listed] == ["waiting", "waiting"]
-        assert "HEVC" in listed[0]["video_note"] and "being made" in listed[0]["video_note"]
-        assert "after 1 other game" in listed[1]["video_note"]
-        assert client.get(f"/media/{first.id}/video?token=t").content == first.video.read_bytes()
-        decided = client.post(f"/api/games/{first.id}/items/h0/decision", headers=head,
-                              json={"status": "rejected", "start_s": 0.5, "end_s": 1.5, "reviewer": "Ada"})
-        assert decided.status_code == 200
+        _served_before_any_copy(client, first, head)
 
         # Ctrl-C while the first copy is half made: nothing of it is served; its whole parts are kept.
         real_iter_frames = playback_module.iter_frames
@@ -210,18 +239,7 @@ def test_the_review_opens_before_its_copies_are_made_and_switches_to_each_when_w
         assert len(first_again) == FRAMES - 15 and min(first_again) >= 1.0 - 1e-6  # 0.4-1.0 s was kept
         assert [(line.split(":")[0], "made;" in line) for line in said] == [
             ("first.mov", False), ("first.mov", True), ("second.mov", False), ("second.mov", True)]
-        states = client.get("/api/playback", headers=head).json()["games"]
-        for game in (first, second):
-            assert states[game.id]["video_state"] == "copy" and "playing an H.264 copy" in states[game.id]["video_note"]
-            served = client.get(f"/media/{game.id}/video?token=t")
-            assert served.headers["content-type"] == "video/mp4"
-            assert served.content == (game.folder / COPY_NAME).read_bytes()
-            assert sorted(p.name for p in game.folder.iterdir()) == ["highlights.json", "review-video.json", COPY_NAME]
-            # every picture, joined from its parts, at the time the source shows it
-            (got_t, got_grey), (want_t, want_grey) = grey_pictures(game.folder / COPY_NAME), grey_pictures(game.video)
-            assert len(got_t) == FRAMES
-            np.testing.assert_allclose(got_t, want_t, atol=2e-3)
-            np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
+        _each_copy_served_whole(client, (first, second), head)
         _assert_the_tone_stays_where_it_was(first.folder / COPY_NAME)
         # made once: a third review has nothing to make
         assert BrowserCopies([(g.id, g.video, g.folder) for g in session.games], progress=False).to_make == []
@@ -266,6 +284,16 @@ def test_label_studio_tasks_point_at_the_copy_browsers_play_on_the_sources_frame
         session.store.close()
 
 
+def _three_transport_stream_games(tmp_path: Path) -> list[Path]:
+    """Three detect folders of transport streams (browsers do not play them), in this order."""
+    folders = []
+    for name in ("first", "second", "third"):
+        (tmp_path / name).mkdir()
+        source = phone_source(tmp_path / f"{name}.ts", "libx264", "yuv420p", "mpegts")
+        folders.append(playback_detect_folder(tmp_path / name, source))
+    return folders
+
+
 def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
     """Three games whose copies are made in the background: while the first one's is being made, the page
     opens the third. The first's current part is finished and set aside, the third's copy is made whole,
@@ -277,12 +305,8 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
     from highlights.review.playback import BrowserCopies
     from highlights.review.server import create_app
 
-    folders = []
-    for name in ("first", "second", "third"):  # transport streams: browsers do not play them
-        (tmp_path / name).mkdir()
-        source = phone_source(tmp_path / f"{name}.ts", "libx264", "yuv420p", "mpegts")
-        folders.append(playback_detect_folder(tmp_path / name, source))
-    session = ReviewSession(load_games(folders), DecisionStore(tmp_path / "review.sqlite"))
+    session = ReviewSession(load_games(_three_transport_stream_games(tmp_path)),
+                            DecisionStore(tmp_path / "review.sqlite"))
     head = {"X-Review-Token": "t"}
     real_iter_frames = playback_module.iter_frames
     decoded: list[tuple[str, float]] = []
@@ -332,11 +356,7 @@ def test_the_game_the_page_opens_has_its_copy_made_next(tmp_path, monkeypatch):
         states = client.get("/api/playback", headers=head).json()["games"]
         for game in (first, second, third):
             assert states[game.id]["video_state"] == "copy"
-            got_t, got_grey = grey_pictures(game.folder / COPY_NAME)
-            want_t, want_grey = grey_pictures(game.video)
-            assert len(got_t) == FRAMES
-            np.testing.assert_allclose(got_t, want_t, atol=2e-3)
-            np.testing.assert_allclose(got_grey, want_grey, atol=2.5)
+            _copy_shows_the_source(game)
     finally:
         page_opened.set()
         copies.stop()
