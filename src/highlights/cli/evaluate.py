@@ -43,7 +43,9 @@ def evaluate(
         "same), torchscript, folded_channels_last, channels_last, onnxruntime or eager")),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
-        "it beside the checkpoint (for best.pt: best.pt.int8.onnx and best.pt.int8.json) so later runs may use it")),
+        "it beside the checkpoint (for best.pt: best.pt.int8.onnx and best.pt.int8.json) so later "
+        "runs may use it. Its speed against fp32: medians of 3 interleaved calls each on the first "
+        "batch of clips, after a warm-up call each")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
         "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else poses "
         "in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
@@ -55,7 +57,7 @@ def evaluate(
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
         "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
         "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.pt.bf16.json) so later "
-        "runs may use it")),
+        "runs may use it. Its speed is timed as --int8's")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""

@@ -34,9 +34,10 @@ import math
 import os
 import statistics
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 from torch import nn
@@ -48,6 +49,7 @@ from highlights.model.cpu_features import CpuInfo
 CACHE_FORMAT = "highlights.inference-paths/1"
 CACHE_FILENAME = "inference-paths.json"
 DEFAULT_ROUNDS = 3
+Layout = TypeVar("Layout", bound=Hashable)  # what `measure_interleaved` times: a layout or a name
 # Seconds a first run may spend choosing its path (building and checking every path, then the
 # race): beyond it the race cuts layouts sooner (``race``). Sized for the full R(2+1)D-18 on a
 # small CPU, where building the paths and one round of every layout each take a large part of
@@ -103,20 +105,22 @@ def candidate_layouts(backends: Sequence[str], *, threads: int, batch: int,
     return layouts
 
 
-def measure_interleaved(layouts: Sequence[PathLayout], time_one: Callable[[PathLayout], float], *,
+def measure_interleaved(layouts: Sequence[Layout], time_one: Callable[[Layout], float], *,
                         rounds: int = DEFAULT_ROUNDS, warmup: int = 1,
-                        on_round: Callable[[int, int], None] | None = None) -> dict[PathLayout, list[float]]:
-    """Seconds per round for every layout. Each round times every layout once, in an order that
-    rotates from round to round, so a burst of load from another process, or a layout that
-    warms the cache for the next, does not always favour the same one. ``warmup`` untimed
-    rounds come first (first calls allocate; oneDNN picks its kernels)."""
+                        on_round: Callable[[int, int], None] | None = None
+                        ) -> dict[Layout, list[float]]:
+    """Seconds per round for every layout (a `PathLayout`, or any name of a path). Each round
+    times every layout once, in an order that rotates from round to round, so a burst of load
+    from another process, or a layout that warms the cache for the next, does not always favour
+    the same one. ``warmup`` untimed rounds come first (first calls allocate; oneDNN picks its
+    kernels)."""
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, got {rounds}")
     layouts = list(layouts)
     for _ in range(warmup):
         for layout in layouts:
             time_one(layout)
-    samples: dict[PathLayout, list[float]] = {layout: [] for layout in layouts}
+    samples: dict[Layout, list[float]] = {layout: [] for layout in layouts}
     for r in range(rounds):
         shift = r % max(1, len(layouts))
         for layout in layouts[shift:] + layouts[:shift]:

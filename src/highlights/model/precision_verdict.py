@@ -4,11 +4,14 @@ classifier judge a path the same way."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import statistics
+import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from highlights.model.backends import BF16_BACKEND, INT8_BACKEND
+from highlights.model.path_choice import DEFAULT_ROUNDS, measure_interleaved
 
 # Largest accuracy drop (in percentage points, on a labelled test set) accepted for a
 # reduced-precision path (int8, bf16).
@@ -65,14 +68,33 @@ def bf16_verdict(fp32_logits: np.ndarray, bf16_logits: np.ndarray, labels: Seque
 SECONDS_DIGITS = 4
 
 
-def speed_against_fp32(seconds: dict[str, float], precision: str) -> dict:
-    """The verdict's `seconds` (fp32's and `precision`'s inference time on the same clips) and its
-    `speedup_vs_reference`, the ratio of those stored seconds to two places (None where the
-    reduced path's time rounds to nothing): a reader dividing the stored seconds gets the speedup
-    printed beside them."""
+def timed_paths(calls: dict[str, Callable[[], object]], *, rounds: int = DEFAULT_ROUNDS,
+                clock: Callable[[], float] = time.perf_counter) -> dict[str, float]:
+    """Each path's median seconds for one call (``calls``: path name -> one call on the same
+    clips), timed as the path choice times its candidates (``measure_interleaved``): one untimed
+    warm-up call each (first calls allocate and pick kernels), then ``rounds`` interleaved rounds
+    whose order rotates."""
+    def time_one(name: str) -> float:
+        started = clock()
+        calls[name]()
+        return clock() - started
+
+    samples = measure_interleaved(list(calls), time_one, rounds=rounds, warmup=1)
+    return {name: statistics.median(times) for name, times in samples.items()}
+
+
+def speed_against_fp32(seconds: dict[str, float], precision: str, *, clips: int,
+                       rounds: int = DEFAULT_ROUNDS) -> dict:
+    """The verdict's `seconds` (fp32's and `precision`'s median seconds for one call on the same
+    ``clips`` clips, `timed_paths`), its `speedup_vs_reference`, the ratio of those stored
+    seconds to two places (None where the reduced path's time rounds to nothing): a reader
+    dividing the stored seconds gets the speedup printed beside them; and `timing`, how the
+    seconds were measured."""
     stored = {k: round(float(seconds[k]), SECONDS_DIGITS) for k in ("fp32", precision)}
     speedup = round(stored["fp32"] / stored[precision], 2) if stored[precision] > 0 else None
-    return {"speedup_vs_reference": speedup, "seconds": stored}
+    return {"speedup_vs_reference": speedup, "seconds": stored,
+            "timing": {"clips": int(clips), "rounds": int(rounds), "warm_up_calls": 1,
+                       "statistic": "median"}}
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:

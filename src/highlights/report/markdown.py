@@ -357,8 +357,18 @@ def _inference(meta: dict) -> list[str]:
             f"same prediction on {same_predictions(verdict)}"
             + (f" (class probabilities differ by {verdict['mean_abs_prob_diff']:.3f} on average, "
                f"{verdict['max_abs_prob_diff']:.3f} at most), " if "max_abs_prob_diff" in verdict else ", ") +
-            f"{verdict['speedup_vs_reference']}x the speed; {outcome}.", ""]
+            f"{verdict['speedup_vs_reference']}x the speed{how_timed(verdict)}; {outcome}.", ""]
     return lines
+
+
+def how_timed(verdict: dict) -> str:
+    """What a verdict's speed-up is measured on, for the lines that print it ("" for a verdict
+    stored before its `timing` was recorded)."""
+    timing = verdict.get("timing")
+    if not timing:
+        return ""
+    return (f" (medians of {counted(timing['rounds'], 'call')} each on the same "
+            f"{counted(timing['clips'], 'clip')}, interleaved, warm-up call excluded)")
 
 
 def render_markdown(report: dict, *, provenance: bool = True) -> str:

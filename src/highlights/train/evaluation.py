@@ -20,12 +20,14 @@ from highlights.file_hash import file_sha256
 from highlights.errors import ConfigError
 from highlights.model import ClipClassifier
 from highlights.model.backends import Bf16Unavailable
+from highlights.counted_noun import counted
+from highlights.model.path_choice import DEFAULT_ROUNDS
 from highlights.model.precision_verdict import (bf16_verdict, int8_verdict, softmax,
-                                                speed_against_fp32)
+                                                speed_against_fp32, timed_paths)
 from highlights.model.int8_store import save_bf16, save_int8
 from highlights.progress import progress_bar
 from highlights.report import build_report, write_report_files
-from highlights.report.markdown import accuracy_against_fp32, same_predictions
+from highlights.report.markdown import accuracy_against_fp32, how_timed, same_predictions
 from highlights.report.seen_clips import BEST_EPOCH, SeenClips, SeenIds
 from highlights.video import VideoError, clip_to_tensor, read_clip
 from highlights.train.data import batches
@@ -163,16 +165,19 @@ def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequ
     calibration = _build_reduced_paths(classifier, dataset, split, settings, log=log)
 
     reduced = [p for p, on in (("int8", settings.int8), ("bf16", settings.bf16)) if on]
-    logits, reduced_logits, seconds = _logits(
+    logits, reduced_logits, first_batch = _logits(
         classifier, records, reduced, settings,
         description=f"evaluating on {version or clips_root}/{split}")
+    seconds = _path_seconds(classifier, reduced, first_batch, log=log)
     eval_config = {"batch_size": settings.batch_size, "n_bootstrap": settings.n_bootstrap,
                    "crop": "centre"}
     meta = _noted_meta(checkpoint, classifier, dataset, split, records, clips_root, copies, log=log,
                        eval_config=eval_config)
     verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
                                             [classes.index(r.label) for r in records], seconds,
-                                            dataset=dataset, clips_root=clips_root, split=split,
+                                            timed_clips=0 if first_batch is None else len(first_batch),
+                                            dataset=dataset,
+                                            clips_root=clips_root, split=split,
                                             calibration=calibration, log=log)
     meta.update(verdicts)
     report = _scored_report(records, classes, logits, dataset, meta, settings.n_bootstrap)
@@ -194,7 +199,8 @@ def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: st
 
 def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
                          reduced_logits: dict[str, list[np.ndarray]], labels: list[int], seconds: dict[str, float],
-                         *, dataset, clips_root: str | Path | None, split: str, calibration: torch.Tensor | None,
+                         *, timed_clips: int, dataset, clips_root: str | Path | None, split: str,
+                         calibration: torch.Tensor | None,
                          log: Callable[[str], None]) -> tuple[dict[str, dict], dict[str, Path]]:
     """Each reduced path's verdict (`_judge_reduced_path`), said in `log`: (the verdicts by
     precision, the files stored)."""
@@ -203,7 +209,8 @@ def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpo
     for precision in reduced:
         verdict, files = _judge_reduced_path(precision, classifier, checkpoint, logits,
                                              np.concatenate(reduced_logits[precision]), labels, seconds,
-                                             dataset=dataset, clips_root=clips_root, split=split,
+                                             timed_clips=timed_clips, dataset=dataset,
+                                             clips_root=clips_root, split=split,
                                              clips=len(labels), calibration=calibration)
         verdicts[precision] = verdict
         stored.update(files)
@@ -274,12 +281,13 @@ def _build_reduced_paths(classifier: ClipClassifier, dataset, split: str,
 
 def _logits(classifier: ClipClassifier, records: Sequence[ClipRecord], reduced: list[str],
             settings: EvaluationSettings, *, description: str
-            ) -> tuple[np.ndarray, dict[str, list[np.ndarray]], dict[str, float]]:
-    """The fp32 logits of every clip, each reduced path's per batch, and each path's seconds."""
+            ) -> tuple[np.ndarray, dict[str, list[np.ndarray]], np.ndarray]:
+    """The fp32 logits of every clip, each reduced path's per batch, and the first batch (the
+    clips the paths are timed on, `_path_seconds`)."""
     # Decoding in a worker overlaps with the model's forward passes.
     loader = DataLoader(_ReportedErrors(DecodedClips(records, classifier.spec)),
                         batch_size=settings.batch_size, num_workers=settings.num_workers)
-    logits, seconds = [], {"fp32": 0.0, **{p: 0.0 for p in reduced}}
+    logits, first_batch = [], None
     reduced_logits: dict[str, list[np.ndarray]] = {p: [] for p in reduced}
     with progress_bar(enabled=settings.show_progress) as progress:
         task = progress.add_task(description, total=len(records))
@@ -288,15 +296,28 @@ def _logits(classifier: ClipClassifier, records: Sequence[ClipRecord], reduced: 
             if bad:
                 raise ClipReadError(bad[0])
             batch = clips.numpy()
-            started = time.perf_counter()
+            first_batch = batch if first_batch is None else first_batch
             logits.append(classifier.predict_logits(batch))
-            seconds["fp32"] += time.perf_counter() - started
             for precision in reduced:
-                started = time.perf_counter()
                 reduced_logits[precision].append(classifier.reduced_logits(precision, batch))
-                seconds[precision] += time.perf_counter() - started
             progress.advance(task, len(clips))
-    return np.concatenate(logits), reduced_logits, seconds
+    return np.concatenate(logits), reduced_logits, first_batch
+
+
+def _path_seconds(classifier: ClipClassifier, reduced: list[str], batch: np.ndarray, *,
+                  rounds: int = DEFAULT_ROUNDS, clock: Callable[[], float] = time.perf_counter,
+                  log: Callable[[str], None]) -> dict[str, float]:
+    """fp32's and each reduced path's median seconds for one call on ``batch`` (`timed_paths`:
+    a warm-up call each, then interleaved rounds). Summing the scoring pass's calls instead
+    counted each path's first call, which allocates and picks kernels, and made the speed-up of
+    a one-batch test split noise."""
+    if not reduced or batch is None:
+        return {}
+    log(f"timing fp32 and {' and '.join(reduced)} on the same {counted(len(batch), 'clip')}: "
+        f"a warm-up call each, then {counted(rounds, 'interleaved round')} ...")
+    calls = {"fp32": lambda: classifier.predict_logits(batch),
+             **{p: (lambda p=p: classifier.reduced_logits(p, batch)) for p in reduced}}
+    return timed_paths(calls, rounds=rounds, clock=clock)
 
 
 def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str, records: Sequence[ClipRecord],
@@ -327,7 +348,8 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
 
 
 def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
-                        reduced_logits: np.ndarray, labels: list[int], seconds: dict[str, float], *, dataset,
+                        reduced_logits: np.ndarray, labels: list[int], seconds: dict[str, float], *,
+                        timed_clips: int, dataset,
                         clips_root: str | Path | None, split: str, clips: int,
                         calibration: torch.Tensor | None) -> tuple[dict, dict[str, Path]]:
     """The int8 or bf16 path's verdict against fp32 on the same clips, saved beside the
@@ -337,7 +359,7 @@ def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: 
         **judge(logits, reduced_logits, labels),
         "reference_backend": classifier.backend,
         "cpu": classifier.cpu.to_dict(),
-        **speed_against_fp32(seconds, precision),
+        **speed_against_fp32(seconds, precision, clips=timed_clips),
         # A folder scored with --clips has no dataset version: the folder is what it was measured on.
         "measured_on": ({"dataset_root": str(dataset.root), "version": dataset.name, "split": split, "clips": clips}
                         if dataset is not None else
@@ -360,7 +382,8 @@ def _verdict_line(precision: str, verdict: dict, reference_backend: str) -> str:
     return (f"{precision}: {accuracy_against_fp32(verdict, precision)} "
             f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
             f"same prediction on {same_predictions(verdict)}), "
-            f"{verdict['speedup_vs_reference']}x the speed of {reference_backend} in this evaluation: "
+            f"{verdict['speedup_vs_reference']}x the speed of {reference_backend}"
+            f"{how_timed(verdict)}: "
             + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
                if verdict["accepted"] else
                f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
