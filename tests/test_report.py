@@ -328,6 +328,34 @@ def test_compare_gives_the_change_per_metric_and_class():
             f"{b['per_class']['baseball_swing']['f1']:.3f} [{blo:.3f}, {bhi:.3f}] |") in text
 
 
+def test_compare_shows_each_change_as_the_difference_of_the_two_figures_shown():
+    """18/33 and 22/33 are shown as 0.545 and 0.667; the difference of the unrounded values,
+    0.1212, was shown as +0.121 beside them. The Change column, and the macro-F1 change said
+    under the table, are the differences of the figures shown."""
+    import re
+
+    from highlights.report.paired import change_line, macro_f1_change
+
+    a = report_from_confusion(["none", "soccer_shooting"], [[9, 7], [8, 9]])
+    b = report_from_confusion(["none", "soccer_shooting"], [[11, 5], [6, 11]])
+    assert (a["accuracy"], b["accuracy"]) == (18 / 33, 22 / 33)
+    text = format_comparison(compare_reports(a, b))
+    assert re.search(r"\| accuracy \| all \| 0\.545 \[[^]]*\] \| 0\.667 \[[^]]*\] \| \+0\.122 \|", text)
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in text.splitlines()
+            if re.match(r"\| [a-z_0-9]+ ", line)]
+    checked = 0
+    for row in rows:
+        figures = [re.match(r"-?\d+\.\d{3}", cell) for cell in row[2:4]]
+        if all(figures) and re.match(r"[+-]\d+\.\d{3}$", row[4]):
+            shown = float(figures[1].group()) - float(figures[0].group())
+            assert row[4] == f"{shown:+.3f}", row
+            checked += 1
+    assert checked == 9
+    macro = next(row for row in rows if row[0] == "macro_f1")
+    said = re.search(r"Macro-F1 change B - A: ([+-]\d\.\d{3})", change_line(macro_f1_change(a, b)))
+    assert said.group(1) == macro[4]
+
+
 def test_compare_handles_a_class_only_one_side_has():
     a = build_report(["none", "soccer_shooting"], ["none", "soccer_shooting"], ["none", "soccer_shooting"], n_bootstrap=10)
     b = build_report(["none", "golf_swing"], ["none", "none"], ["none", "golf_swing"], n_bootstrap=10)

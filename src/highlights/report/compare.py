@@ -290,7 +290,7 @@ def format_comparison(rows: list[dict], *, name_a: str = "A", name_b: str = "B")
         shown = row["metric"] + (" (lower is better)" if row["metric"] in LOWER_IS_BETTER else "")
         a_text = UNDEFINED if row.get("a_undefined") else _fmt(row["a"], whole, row.get("a_interval"))
         b_text = UNDEFINED if row.get("b_undefined") else _fmt(row["b"], whole, row.get("b_interval"))
-        change = NOT_COMPARABLE if row.get("not_comparable") else _fmt_change(row["change"], whole)
+        change = NOT_COMPARABLE if row.get("not_comparable") else _fmt_change(row, whole)
         lines.append(f"| {shown} | {row['class'] or 'all'} | {a_text} | {b_text} | {change} |")
     if any(r.get("a_interval") or r.get("b_interval") for r in rows):
         lines += ["", INTERVALS_NOTE]
@@ -331,7 +331,16 @@ def _fmt(value, whole: bool, interval=None) -> str:
     return text
 
 
-def _fmt_change(value, whole: bool) -> str:
-    if value is None:
+def shown_change(a: float, b: float) -> float:
+    """``b - a`` as the difference of the two figures shown to three places: the difference of
+    the unrounded figures read 0.545 -> 0.667 as +0.121 (0.5454 -> 0.6666)."""
+    return float(f"{b:.3f}") - float(f"{a:.3f}")
+
+
+def _fmt_change(row: dict, whole: bool) -> str:
+    """The row's change as the difference of the two figures shown beside it."""
+    if row["change"] is None:
         return "-"
-    return f"{int(value):+d}" if whole else f"{value:+.3f}"
+    if whole:
+        return f"{int(row['b']) - int(row['a']):+d}"
+    return f"{shown_change(row['a'], row['b']):+.3f}"

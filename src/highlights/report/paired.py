@@ -20,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from highlights.report.compare import same_test_clips, scored_folder_content_id, unfingerprinted_splits
+from highlights.report.compare import (same_test_clips, scored_folder_content_id, shown_change,
+                                       unfingerprinted_splits)
 from highlights.report.metrics import CONFIDENCE, FEW_CLIPS_FOR_BOOTSTRAP, confusions_of, macro_f1_of
 
 N_RESAMPLES = 2000
@@ -87,9 +88,11 @@ def macro_f1_change(a: dict, b: dict, *, n_resamples: int = N_RESAMPLES, seed: i
     if set(a["labels"]) != set(b["labels"]):
         return {"change": None, "paired": False, "why": "the two reports score different class lists"}
     change = float(b["macro_f1"] - a["macro_f1"])
+    # The change said is that of the two figures the table shows (`shown_change`).
+    figures = {"macro_f1": [float(a["macro_f1"]), float(b["macro_f1"])]}
     clips, why = paired_clips(a, b)
     if clips is None:
-        return {"change": change, "paired": False, "why": why}
+        return {"change": change, **figures, "paired": False, "why": why}
     labels = list(a["labels"])
     index = {label: i for i, label in enumerate(labels)}
     t, pa, pb = (np.array([index[c[k]] for c in clips]) for k in range(3))
@@ -99,15 +102,16 @@ def macro_f1_change(a: dict, b: dict, *, n_resamples: int = N_RESAMPLES, seed: i
              - macro_f1_of(confusions_of(t[draws], pa[draws], len(labels))))
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(diffs, [tail, 100 - tail])
-    return {"change": change, "paired": True, "interval": [float(low), float(high)], "clips": len(clips),
-            "differ": int(np.sum(pa != pb)), "n_resamples": n_resamples, "seed": seed, "method": METHOD}
+    return {"change": change, **figures, "paired": True, "interval": [float(low), float(high)],
+            "clips": len(clips), "differ": int(np.sum(pa != pb)), "n_resamples": n_resamples, "seed": seed, "method": METHOD}
 
 
 def change_line(result: dict, *, name_a: str = "A", name_b: str = "B") -> str:
     """The macro-F1 change in one sentence: with its interval when paired, else why it has none."""
     if result["change"] is None:
         return f"Macro-F1 change {name_b} - {name_a}: not comparable ({result['why']})."
-    head = f"Macro-F1 change {name_b} - {name_a}: {result['change']:+.3f}"
+    said = shown_change(*result["macro_f1"]) if "macro_f1" in result else result["change"]
+    head = f"Macro-F1 change {name_b} - {name_a}: {said:+.3f}"
     if not result["paired"]:
         return (f"{head}, unpaired ({result['why']}): no interval for the change; read it against the two "
                 "reports' own intervals above.")
