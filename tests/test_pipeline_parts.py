@@ -762,6 +762,36 @@ def test_a_wrong_class_miss_gives_the_class_probability_beside_the_action_score(
     assert first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1] == "said soccer_shooting (0.59)"
 
 
+def test_a_miss_tells_apart_an_action_score_and_a_class_probability_that_round_alike():
+    """0.452 and 0.447 were both printed "0.45": "action 0.45; soccer_shooting 0.45" read as one
+    figure said twice. Each pair is printed to the places that tell it apart."""
+    from highlights.pipeline.evaluation import first_lost_stage, turned_down_text
+    from highlights.pipeline.outputs.html_page import why_line
+    from highlights.pipeline.trace import StageTrace
+
+    config = PipelineConfig().with_overrides({"candidates.enabled": False, "detection.enabled": False,
+                                              "pose.enabled": False, "kinematics.enabled": False})
+    event = SimpleNamespace(start_s=41.5, end_s=42.9, key_s=42.3, label="basketball_layup")
+    probs = {"basketball_layup": 0.0, "soccer_shooting": 0.447, "baseball_swing": 0.005, "none": 0.548}
+    trace = StageTrace()
+    trace.classifications.append({"window": [41.2, 43.2], "key_s": 42.2, "track": 7,
+                                  "label": "soccer_shooting", "score": 0.452, "accepted": True,
+                                  "probs": probs})
+    detail = first_lost_stage(event, trace, config, [], tolerance_s=2.0)[1]
+    assert detail == "said soccer_shooting (action 0.452; soccer_shooting 0.447)"
+    window = {"window": [4.0, 6.0], "label": "none", "score": 0.548, "probs": probs}
+    gate = {"rule": "action_threshold", "threshold": 0.5}
+    assert turned_down_text([window], gate) == ("most action-like of 1 window: action probability "
+                                                "0.452 (soccer_shooting 0.447), under the action "
+                                                "threshold 0.5")
+    assert why_line({"classifier": {"probs": probs}}) == "action 0.452 (most likely soccer_shooting 0.447)"
+    # Figures that read apart at two places keep two; equal ones are not stretched.
+    two = {"soccer_shooting": 0.40, "baseball_swing": 0.05, "none": 0.55}
+    assert why_line({"classifier": {"probs": two}}) == "action 0.45 (most likely soccer_shooting 0.40)"
+    alone = {"soccer_shooting": 0.45, "none": 0.55}
+    assert why_line({"classifier": {"probs": alone}}) == "action 0.45 (most likely soccer_shooting 0.45)"
+
+
 def test_a_config_file_with_a_wrong_setting_is_named_in_the_error(tmp_path):
     """`--config game.json` given the annotation by mistake: the line names the file, not only
     the first key it could not place."""

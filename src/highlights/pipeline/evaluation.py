@@ -29,6 +29,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from highlights.events.interval import key_moment
+from highlights.figures_apart import figures_apart
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.trace import StageTrace
 from highlights.rate_interval import CONFIDENCE, METHOD as INTERVAL_METHOD, wilson_interval
@@ -415,8 +416,9 @@ def turned_down_text(near: list[dict[str, Any]], gate: dict[str, Any] | None) ->
     actions = {k: v for k, v in probs.items() if k != "none"}
     top = max(actions, key=actions.get) if actions else None
     if gate and gate.get("rule") == "action_threshold":
-        said = f" ({top} {actions[top]:.2f})" if top else ""
-        return (f"most action-like {of}: action probability {action(best):.2f}{said}, "
+        action_text, top_text = figures_apart(action(best), actions[top] if top else 0.0)
+        said = f" ({top} {top_text})" if top else ""
+        return (f"most action-like {of}: action probability {action_text}{said}, "
                 f"under the action threshold {gate['threshold']:g}")
     if best["label"] == "none":
         said = f"; {top} {actions[top]:.2f}" if top else ""
@@ -433,7 +435,8 @@ def _score_text(c: dict[str, Any]) -> str:
     p = (c.get("probs") or {}).get(c["label"])
     if p is None or abs(p - c["score"]) < 0.005:
         return f"{c['score']:.2f}"
-    return f"action {c['score']:.2f}; {c['label']} {p:.2f}"
+    score_text, p_text = figures_apart(c["score"], p)  # 0.452 and 0.447 are not both "0.45"
+    return f"action {score_text}; {c['label']} {p_text}"
 
 
 def _window_key(c: dict[str, Any]) -> float:

@@ -29,6 +29,7 @@ from highlights.atomic import atomic_write_bytes, atomic_write_text
 from highlights.contrast import text_colour_on
 from highlights.counted_noun import counted
 from highlights.events.interval import covered_seconds
+from highlights.figures_apart import figures_apart
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.naming import THUMBNAIL_GLOB, anchor_id, in_time_order, key_time, thumbnail_filename
 from highlights.pipeline.outputs.reel import ReelResult
@@ -160,7 +161,8 @@ def why_line(evidence: Mapping[str, Any]) -> str:
         actions = {k: float(v) for k, v in probs.items() if k != "none"}
         if "none" in probs and actions:
             best = max(actions, key=actions.get)
-            parts.append(f"action {1.0 - float(probs['none']):.2f} (most likely {best} {actions[best]:.2f})")
+            action_text, best_text = figures_apart(1.0 - float(probs["none"]), actions[best])
+            parts.append(f"action {action_text} (most likely {best} {best_text})")
         elif actions:
             best = max(actions, key=actions.get)
             parts.append(f"{best} {actions[best]:.2f}")
