@@ -63,8 +63,8 @@ class _LoaderWithOldReader:  # one whose reader predates `files()` (importlib.ab
 
 
 @pytest.mark.parametrize("loader", [_LoaderWithoutReader, _LoaderWithOldReader])
-def test_the_bundle_of_a_package_read_by_another_importer_is_found_in_its_first_folder(tmp_path, monkeypatch,
-                                                                                      loader):
+def test_the_bundle_of_a_package_read_by_another_importer_is_in_its_first_folder(tmp_path, loader,
+                                                                               monkeypatch):
     import importlib.util
     from importlib.machinery import ModuleSpec
 
@@ -73,8 +73,9 @@ def test_the_bundle_of_a_package_read_by_another_importer_is_found_in_its_first_
     spec = ModuleSpec(model_file.BUNDLE_PACKAGE, loader(), is_package=True)
     spec.submodule_search_locations = [str(tmp_path / "first"), str(tmp_path / "second")]
     find_spec = importlib.util.find_spec
+    package = model_file.BUNDLE_PACKAGE
     monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: spec if name == model_file.BUNDLE_PACKAGE else find_spec(name, *a))
+                        lambda name, *a: spec if name == package else find_spec(name, *a))
     assert model_file.default_bundle_path() == tmp_path / "first" / model_file.BUNDLE_FILE
 
 
