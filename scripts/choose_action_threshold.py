@@ -71,7 +71,7 @@ def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAUL
     return classes, clips, windows, y
 
 
-def main() -> int:
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
                     help="folder of labelled real clips, a folder per class (default: ../shared/real-dev)")
@@ -81,7 +81,56 @@ def main() -> int:
     ap.add_argument("--dry-run", action="store_true", help="print the choice, write nothing")
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                     help="pose model whose threshold is chosen and written (default: the packaged one)")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def _threshold_record(choice, loo_pred: np.ndarray, loo_f1: float, ci: dict, picked: dict,
+                      classes: list[str], windows: list[np.ndarray], y: np.ndarray) -> dict:
+    """How the threshold was chosen, on what, and its cross-validated score: the provenance
+    written beside it."""
+    return {
+        "value": choice.threshold,
+        "command": COMMAND,
+        "rule": ("a window is an action when 1 - P(none) >= threshold, labelled by its best action class "
+                 "(highlights.pose_classifier.action_gate)"),
+        "chosen_on": {"clips": len(y), "per_class": {c: int((y == i).sum()) for i, c in enumerate(classes)},
+                      "source": "real-dev: real clips labelled by eye (folder per class), not in the repository",
+                      "windows": "every classifier window of one default pipeline run per clip "
+                                 f"({sum(len(w) for w in windows)} windows; MoveNet poses, kinematic triggers)",
+                      "clip_decision": "none without a window at the threshold, else the action class of the "
+                                       "most action-like window"},
+        "choice": {"grid": list(THRESHOLDS), "criterion": "macro-F1 over the clips",
+                   "rule": "one-standard-error: the lowest threshold within one bootstrap standard error "
+                           "(500 resamples, seed 0) of the best",
+                   "best": choice.best, "standard_error": choice.standard_error,
+                   "macro_f1_by_threshold": {str(t): v for t, v in choice.scores.items()}},
+        "cross_validated": {"scheme": "leave-one-out (the whole choice rerun without each clip)",
+                            "macro_f1": round(loo_f1, 4),
+                            "macro_f1_95ci": [round(ci["macro_f1"][0], 4), round(ci["macro_f1"][1], 4)],
+                            "accuracy": round(float((loo_pred == y).mean()), 4),
+                            "thresholds_chosen": picked, "n": len(y)},
+    }
+
+
+def _write_threshold(model_path: Path, threshold: float, record: dict) -> None:
+    """The threshold into the model file, and its record into the provenance JSON beside it
+    (where there is one)."""
+    model = PoseClassifier.load(model_path)
+    model.action_threshold = threshold
+    model.save(model_path, extra_meta={"action_threshold_choice": record})
+    provenance_path = model_path.with_suffix(".json")
+    if not provenance_path.is_file():
+        print(f"wrote action threshold {threshold:g} into {model_path}")
+        return
+    provenance = json.loads(provenance_path.read_text())
+    provenance["action_threshold"] = record
+    provenance.update({"sha256": file_sha256(model_path), "bytes": model_path.stat().st_size})
+    atomic_write_text(provenance_path, json.dumps(provenance, indent=2) + "\n")
+    print(f"wrote action threshold {threshold:g} into {model_path} and {provenance_path}")
+
+
+def main() -> int:
+    args = _parse_args()
     if not args.real_dev.is_dir():
         print(f"{args.real_dev} is absent: the threshold is chosen on labelled real clips")
         return 1
@@ -105,44 +154,11 @@ def main() -> int:
           f"n={len(y)}; thresholds chosen in the folds: {picked}")
     if args.dry_run:
         return 0
-    model = PoseClassifier.load(model_path)
-    model.action_threshold = choice.threshold
-    record = {
-        "value": choice.threshold,
-        "command": COMMAND,
-        "rule": ("a window is an action when 1 - P(none) >= threshold, labelled by its best action class "
-                 "(highlights.pose_classifier.action_gate)"),
-        "chosen_on": {"clips": len(y), "per_class": {c: int((y == i).sum()) for i, c in enumerate(classes)},
-                      "source": "real-dev: real clips labelled by eye (folder per class), not in the repository",
-                      "windows": "every classifier window of one default pipeline run per clip "
-                                 f"({sum(len(w) for w in windows)} windows; MoveNet poses, kinematic triggers)",
-                      "clip_decision": "none without a window at the threshold, else the action class of the "
-                                       "most action-like window"},
-        "choice": {"grid": list(THRESHOLDS), "criterion": "macro-F1 over the clips",
-                   "rule": "one-standard-error: the lowest threshold within one bootstrap standard error "
-                           "(500 resamples, seed 0) of the best",
-                   "best": choice.best, "standard_error": choice.standard_error,
-                   "macro_f1_by_threshold": {str(t): v for t, v in choice.scores.items()}},
-        "cross_validated": {"scheme": "leave-one-out (the whole choice rerun without each clip)",
-                            "macro_f1": round(loo_f1, 4),
-                            "macro_f1_95ci": [round(ci["macro_f1"][0], 4), round(ci["macro_f1"][1], 4)],
-                            "accuracy": round(float((loo_pred == y).mean()), 4),
-                            "thresholds_chosen": picked, "n": len(y)},
-    }
+    record = _threshold_record(choice, loo_pred, loo_f1, ci, picked, classes, windows, y)
     if model_path != DEFAULT_MODEL.resolve():
         record["command"] = f"{COMMAND} --model {args.model}"
-    model.save(model_path, extra_meta={"action_threshold_choice": record})
-    provenance_path = model_path.with_suffix(".json")
-    if not provenance_path.is_file():
-        print(f"wrote action threshold {choice.threshold:g} into {model_path}")
-        return 0
-    provenance = json.loads(provenance_path.read_text())
-    provenance["action_threshold"] = record
-    provenance.update({"sha256": file_sha256(model_path), "bytes": model_path.stat().st_size})
-    atomic_write_text(provenance_path, json.dumps(provenance, indent=2) + "\n")
-    print(f"wrote action threshold {choice.threshold:g} into {model_path} and {provenance_path}")
+    _write_threshold(model_path, choice.threshold, record)
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
