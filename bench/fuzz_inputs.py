@@ -153,7 +153,10 @@ def check_real(folder: Path) -> None:
         print(f"  refused: {line}")
 
 
-def main() -> None:
+OUTCOMES = ["clear error", "accepted", "unclear error", "traceback", "hang"]
+
+
+def _parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=300, help="mutants to ingest")
     parser.add_argument("--seed", type=int, default=0, help="seed of the mutations")
@@ -163,7 +166,37 @@ def main() -> None:
                         help="Copy mutants that gave a traceback, a hang or an unclear error here")
     parser.add_argument("--real", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
                         help="Also check that every real clip under this folder passes (skipped when absent)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def _ingest_mutant(clip: Path, root: Path, timeout: float, ctx) -> tuple[str, str]:
+    """The outcome of `dataset create` on one mutant, in a worker process, and its detail."""
+    receive, send = ctx.Pipe(duplex=False)
+    worker = ctx.Process(target=run_case, args=(str(clip), str(root), send))
+    worker.start()
+    if receive.poll(timeout):
+        outcome, detail = receive.recv()
+    else:
+        outcome, detail = "hang", f"no answer in {timeout:.0f} s"
+    worker.kill()
+    worker.join()
+    return outcome, detail
+
+
+def _print_tally(tally: dict[str, Counter], bugs: list[tuple[str, str, str]]) -> None:
+    """The outcomes per mutation kind and in all, then the end of the first bugs' output."""
+    total = Counter()
+    print(f"\n{'mutation':<10}" + "".join(f"{o:>15}" for o in OUTCOMES) + f"{'n':>6}")
+    for kind in sorted(tally):
+        total.update(tally[kind])
+        print(f"{kind:<10}" + "".join(f"{tally[kind][o]:>15}" for o in OUTCOMES) + f"{sum(tally[kind].values()):>6}")
+    print(f"{'all':<10}" + "".join(f"{total[o]:>15}" for o in OUTCOMES) + f"{sum(total.values()):>6}")
+    for name, kind, detail in bugs[:10]:
+        print(f"\n--- {name} ({kind})\n{detail.strip()[-800:]}")
+
+
+def main() -> None:
+    args = _parse_args()
     if args.real.is_dir():
         check_real(args.real)
     else:
@@ -190,15 +223,7 @@ def main() -> None:
             clip = case_dir / "src" / "a" / f"m{case:04d}{source.suffix}"
             clip.parent.mkdir(parents=True)
             clip.write_bytes(data)
-            receive, send = ctx.Pipe(duplex=False)
-            worker = ctx.Process(target=run_case, args=(str(clip), str(case_dir / "root"), send))
-            worker.start()
-            if receive.poll(args.timeout):
-                outcome, detail = receive.recv()
-            else:
-                outcome, detail = "hang", f"no answer in {args.timeout:.0f} s"
-            worker.kill()
-            worker.join()
+            outcome, detail = _ingest_mutant(clip, case_dir / "root", args.timeout, ctx)
             tally[kind.split(":")[0]][outcome] += 1
             if outcome in ("traceback", "hang", "unclear error"):
                 bugs.append((clip.name, kind, detail))
@@ -210,17 +235,7 @@ def main() -> None:
                 print(f"  {case + 1} mutants, {time.monotonic() - started:.0f} s", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-    outcomes = ["clear error", "accepted", "unclear error", "traceback", "hang"]
-    total = Counter()
-    print(f"\n{'mutation':<10}" + "".join(f"{o:>15}" for o in outcomes) + f"{'n':>6}")
-    for kind in sorted(tally):
-        total.update(tally[kind])
-        print(f"{kind:<10}" + "".join(f"{tally[kind][o]:>15}" for o in outcomes) + f"{sum(tally[kind].values()):>6}")
-    print(f"{'all':<10}" + "".join(f"{total[o]:>15}" for o in outcomes) + f"{sum(total.values()):>6}")
-    for name, kind, detail in bugs[:10]:
-        print(f"\n--- {name} ({kind})\n{detail.strip()[-800:]}")
-
+    _print_tally(tally, bugs)
 
 if __name__ == "__main__":
     run_script(main)
