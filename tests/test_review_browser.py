@@ -68,10 +68,104 @@ def _open_signed_in(page, url, reviewer="Ada"):
     page.press("#reviewer", "Enter")
 
 
+def _opened_safely(page, server, shots: Path) -> None:
+    """Without the token the page is refused; with it, it loads everything it asks for (the
+    browser's own icon request included) without an error in its console, and the markup-like
+    file name is shown as text, never run."""
+    console_errors = []
+    page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
+    assert page.goto(server.url.split("?")[0]).status == 403
+    console_errors.clear()
+    _open(page, server.url)
+    page.screenshot(path=shots / "1-opened.png")
+    assert console_errors == []
+    assert XSS_NAME + ".mp4" in page.inner_text("#game")
+    assert page.locator("img[src='x']").count() == 0
+
+
+def _decide_by_keyboard(page, right: str, shots: Path) -> dict[str, str]:
+    """Five items decided by keyboard (one relabelled to `right`, one moved) and a missed event
+    marked at the playhead; returns the statuses the page shows."""
+    classes = ["baseball_swing", "basketball_layup", "soccer_shooting"]
+
+    def key(k):
+        before = page.evaluate("() => S.undo.length")
+        page.keyboard.press(k)
+        page.wait_for_function(f"() => S.undo.length > {before}")
+
+    key("a")                                   # the nearly-taken window: a real miss
+    key("r")                                   # h0, the false alarm: rejected
+    key(str(classes.index(right) + 1))         # h2: relabelled to the right class
+    key("[")                                   # h1: start moved 0.2 s earlier ...
+    key("a")                                   # ... and accepted
+    key("r")                                   # a sure negative: rejected
+    page.screenshot(path=shots / "2-five-decided.png")
+    # A missed event at the playhead: click the timeline at 60 % of the game.
+    box = page.locator("#timeline").bounding_box()
+    page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 3)
+    page.select_option("#missLabel", "soccer_shooting")
+    page.locator("#player").focus()
+    page.evaluate("() => document.activeElement.blur()")
+    key("m")
+    page.screenshot(path=shots / "3-missed-marked.png")
+    return _statuses(page)
+
+
+def _later_decision_in_another_tab_wins(context, page, server, shots: Path) -> None:
+    """Two tabs on one item: the second tab rejects what the first accepted; the first tab shows
+    it within a poll and the later decision stands; undone there, the acceptance stands again."""
+    other = context.new_page()
+    _open(other, server.url)
+    other.fill("#reviewer", "Bob")
+    other.press("#reviewer", "Enter")
+    idx = other.evaluate("() => S.items.findIndex(i => i.id === 'h1')")
+    other.evaluate(f"() => {{ S.sel = {idx}; renderList(); }}")
+    other.keyboard.press("r")
+    other.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'")
+    # A poll every 1.5 s; a loaded machine answers a poll late, so the wait allows many polls.
+    page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'",
+                           timeout=POLL_WAIT_MS)
+    assert "Bob" in page.inner_text("#notice")
+    page.screenshot(path=shots / "5-changed-in-another-tab.png")
+    # Undo in the second tab: the first tab's acceptance stands again.
+    other.keyboard.press("u")
+    page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'accepted'",
+                           timeout=POLL_WAIT_MS)
+    other.close()
+
+
+def _check_exported_version(root: Path, detect_folder: Path, game: dict, truth, right: str,
+                            missed: str) -> None:
+    """The dataset version the Export button made: each decided item a clip with its label and
+    provenance (h1 moved 0.2 s earlier), one split, and the reviewed annotation beside the game."""
+    version = load_version(root, "v1")
+    by_item = {json.loads(c.provenance)["item"]: c for c in version.clips}
+    assert set(by_item) == {"c18", "h0", "h2", "h1", "c0", missed}
+    labels = {k: c.label for k, c in by_item.items()}
+    first = truth.events[0]
+    assert labels == {"c18": "baseball_swing", "h0": "none", "h2": right, "h1": first.label,
+                      "c0": "none", missed: "soccer_shooting"}
+    for item, clip in by_item.items():
+        prov = json.loads(clip.provenance)
+        assert prov["reviewer"] == "Ada" and prov["proposed_by"].startswith(MODEL)
+        assert prov["source_video"].endswith(XSS_NAME + ".mp4") and prov["decided_at"].endswith("Z")
+        assert clip.group == XSS_NAME and clip.path.is_file()
+    h1 = json.loads(by_item["h1"].provenance)
+    h1_proposed = next(h for h in game["highlights"] if h["start_s"] < first.key_s < h["end_s"])
+    assert h1["start_s"] == pytest.approx(h1_proposed["start_s"] - 0.2, abs=1e-3)
+    assert len({c.split for c in version.clips}) == 1  # one game: one split
+    reviewed = load_annotation(detect_folder / "reviewed" / "reviewed.json")
+    assert sorted(e.label for e in reviewed.events) == sorted(["baseball_swing", right, first.label,
+                                                                "soccer_shooting"])
+
+
 def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(browser, detect_folder, tmp_path):
     shots = _shots(tmp_path)
     db, root = tmp_path / "review.sqlite", tmp_path / "datasets"
     args = [str(detect_folder), "--db", str(db), "--to-dataset", str(root)]
+    game = json.loads((detect_folder / "highlights.json").read_text())
+    truth = load_annotation(Path(game["video"]["path"]).with_suffix(".json"))
+    right = truth.events[1].label
     server = ReviewServer(args)
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     dialogs = []
@@ -79,53 +173,15 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
     try:
         page = context.new_page()
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-        console_errors = []
-        page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
-        # Without the token: refused.
-        assert page.goto(server.url.split("?")[0]).status == 403
-        console_errors.clear()
-        _open(page, server.url)
-        page.screenshot(path=shots / "1-opened.png")
-        # Opened with its token, the page loads everything it asks for (the browser's own icon
-        # request included) without an error in its console.
-        assert console_errors == []
-        # The markup-like file name is shown as text, never run.
-        assert XSS_NAME + ".mp4" in page.inner_text("#game")
-        assert page.locator("img[src='x']").count() == 0
-
+        _opened_safely(page, server, shots)
         order = [li for li in page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")]
         # Least certain first: the window the model nearly took, then the false alarm, then the
         # wrongly labelled highlight.
         assert order[:4] == ["c18" if order[0] == "c18" else order[0], "h0", "h2", "h1"]
         page.fill("#reviewer", "Ada")
         page.press("#reviewer", "Enter")
-        game = json.loads((detect_folder / "highlights.json").read_text())
-        truth = load_annotation(Path(game["video"]["path"]).with_suffix(".json"))
-        right = truth.events[1].label
-        classes = ["baseball_swing", "basketball_layup", "soccer_shooting"]
-
-        def key(k):
-            before = page.evaluate("() => S.undo.length")
-            page.keyboard.press(k)
-            page.wait_for_function(f"() => S.undo.length > {before}")
-
-        key("a")                                   # the nearly-taken window: a real miss
-        key("r")                                   # h0, the false alarm: rejected
-        key(str(classes.index(right) + 1))         # h2: relabelled to the right class
-        key("[")                                   # h1: start moved 0.2 s earlier ...
-        key("a")                                   # ... and accepted
-        key("r")                                   # a sure negative: rejected
-        page.screenshot(path=shots / "2-five-decided.png")
-        # A missed event at the playhead: click the timeline at 60 % of the game.
-        box = page.locator("#timeline").bounding_box()
-        page.mouse.click(box["x"] + 0.6 * box["width"], box["y"] + 3)
-        page.select_option("#missLabel", "soccer_shooting")
-        page.locator("#player").focus()
-        page.evaluate("() => document.activeElement.blur()")
-        key("m")
-        page.screenshot(path=shots / "3-missed-marked.png")
+        got = _decide_by_keyboard(page, right, shots)
         expected = {"c18": "missed", "h0": "rejected", "h2": "relabelled", "h1": "accepted"}
-        got = _statuses(page)
         assert {k: got[k] for k in expected} == expected
         missed = [k for k, v in got.items() if k.startswith("m-")]
         assert len(missed) == 1 and got[missed[0]] == "missed"
@@ -139,27 +195,7 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
         assert {k: again[k] for k in expected} == expected and again[missed[0]] == "missed"
         assert sum(v != "pending" for v in again.values()) == 6
 
-        # Two tabs on one item: the second tab rejects what the first accepted; the first tab
-        # shows it within a poll and the later decision stands.
-        other = context.new_page()
-        _open(other, server.url)
-        other.fill("#reviewer", "Bob")
-        other.press("#reviewer", "Enter")
-        idx = other.evaluate("() => S.items.findIndex(i => i.id === 'h1')")
-        other.evaluate(f"() => {{ S.sel = {idx}; renderList(); }}")
-        other.keyboard.press("r")
-        other.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'")
-        # A poll every 1.5 s; a loaded machine answers a poll late, so the wait allows many polls.
-        page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'rejected'",
-                               timeout=POLL_WAIT_MS)
-        assert "Bob" in page.inner_text("#notice")
-        page.screenshot(path=shots / "5-changed-in-another-tab.png")
-        # Undo in the second tab: the first tab's acceptance stands again.
-        other.keyboard.press("u")
-        page.wait_for_function("() => S.items.find(i => i.id === 'h1').state.status === 'accepted'",
-                               timeout=POLL_WAIT_MS)
-        other.close()
-
+        _later_decision_in_another_tab_wins(context, page, server, shots)
         page.click("#exportBtn")
         page.wait_for_function("() => /written/.test(document.getElementById('status').textContent)", timeout=60000)
         page.screenshot(path=shots / "6-exported.png")
@@ -167,25 +203,7 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
     finally:
         context.close()
         server.kill()
-
-    version = load_version(root, "v1")
-    by_item = {json.loads(c.provenance)["item"]: c for c in version.clips}
-    assert set(by_item) == {"c18", "h0", "h2", "h1", "c0", missed[0]}
-    labels = {k: c.label for k, c in by_item.items()}
-    assert labels == {"c18": "baseball_swing", "h0": "none", "h2": right, "h1": truth.events[0].label,
-                      "c0": "none", missed[0]: "soccer_shooting"}
-    for item, clip in by_item.items():
-        prov = json.loads(clip.provenance)
-        assert prov["reviewer"] == "Ada" and prov["proposed_by"].startswith(MODEL)
-        assert prov["source_video"].endswith(XSS_NAME + ".mp4") and prov["decided_at"].endswith("Z")
-        assert clip.group == XSS_NAME and clip.path.is_file()
-    h1 = json.loads(by_item["h1"].provenance)
-    h1_proposed = next(h for h in game["highlights"] if h["start_s"] < truth.events[0].key_s < h["end_s"])
-    assert h1["start_s"] == pytest.approx(h1_proposed["start_s"] - 0.2, abs=1e-3)
-    assert len({c.split for c in version.clips}) == 1  # one game: one split
-    reviewed = load_annotation(detect_folder / "reviewed" / "reviewed.json")
-    assert sorted(e.label for e in reviewed.events) == sorted(["baseball_swing", right, truth.events[0].label,
-                                                                "soccer_shooting"])
+    _check_exported_version(root, detect_folder, game, truth, right, missed[0])
 
 
 # `seeked` can fire before the new picture is ready to draw: on a busy machine Chromium then
