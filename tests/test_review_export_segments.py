@@ -132,3 +132,15 @@ def test_an_event_decided_without_a_key_moment_is_at_its_segments_middle_in_a_ga
     unsized.width = unsized.height = 0
     ann = game_annotation(unsized, [_clip(unsized, "h0", "accepted", 1.0, 2.0)])
     assert (ann.width, ann.height) == (None, None)
+
+
+def test_a_trimmed_none_clip_records_the_segment_cut_and_the_one_decided_to_the_millisecond():
+    import json
+
+    game = _game("saturday")
+    action = _clip(game, "h1", "accepted", 10.00049, 12.0)
+    rejected = _clip(game, "h0", "rejected", 8.40049, 10.5)
+    kept, _ = keep_actions_out_of_none([action, rejected])
+    provenance = json.loads(kept[1].provenance())
+    assert (provenance["start_s"], provenance["end_s"]) == (8.4, 10.0)
+    assert provenance["decided_s"] == [8.4, 10.5]
