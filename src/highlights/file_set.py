@@ -60,13 +60,21 @@ def stale_partners(record_path: str | os.PathLike, record: object) -> list[Path]
     return stale
 
 
+def mixed_set_line(record_path: str | os.PathLike, record: object, *, again: str) -> str | None:
+    """One line naming the partners beside ``record_path`` that it was not written with, and
+    ``again``: how to write the set whole; None where every partner is its own."""
+    stale = stale_partners(record_path, record)
+    if not stale:
+        return None
+    names = " and ".join(p.name for p in stale)
+    verb = "is not the file" if len(stale) == 1 else "are not the files"
+    return (f"{record_path}: {names} beside it {verb} it was written with (a later run stopped "
+            f"while putting its files in place, or changed since); {again}")
+
+
 def check_written_with(record_path: str | os.PathLike, record: object, *, again: str) -> None:
     """A `MixedSetError` where a partner beside ``record_path`` is not one it was written with;
     ``again`` says how to write the set whole."""
-    stale = stale_partners(record_path, record)
-    if stale:
-        names = " and ".join(p.name for p in stale)
-        verb = "is not the file" if len(stale) == 1 else "are not the files"
-        raise MixedSetError(f"{record_path}: {names} beside it {verb} it was written with (a "
-                            "later run stopped while putting its files in place, or changed "
-                            f"since); {again}")
+    line = mixed_set_line(record_path, record, again=again)
+    if line:
+        raise MixedSetError(line)

@@ -4,15 +4,19 @@ interrupted run never leaves half a report."""
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from highlights.atomic import atomic_write_json, atomic_write_text, remove_file, written_together
 from highlights.errors import HighlightsError, MissingFileError
-from highlights.file_set import WRITTEN_WITH, check_written_with, partners_record
+from highlights.file_set import WRITTEN_WITH, mixed_set_line, partners_record
 from highlights.report.shape import check_report_shape
 from highlights.report.metrics import (
     REPORT_FILENAME, REPORT_FORMAT, check_confusion_counts, check_confusion_labels,
 )
+
+
+log = logging.getLogger(__name__)
 
 
 class ReportFileError(HighlightsError, ValueError):
@@ -50,8 +54,13 @@ def load_report(path: str | Path) -> dict:
         check_report_shape(report)
     except ValueError as e:
         raise ReportFileError(f"{path}: a damaged test report: {e}") from None
-    check_written_with(path, report,
-                       again="run the command that wrote the report again to write it whole")
+    # Read, with a warning: the JSON is the report (its figures are what was measured, whole);
+    # a Markdown or picture beside it that is not its own may be a later run's stopped half way,
+    # or the same one edited, or given other line endings by a checkout.
+    mixed = mixed_set_line(path, report, again="the figures read are this JSON's; run the command "
+                                               "that wrote the report again to write it whole")
+    if mixed:
+        log.warning("warning: %s", mixed)
     return report
 
 
