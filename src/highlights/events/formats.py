@@ -93,8 +93,8 @@ def load_annotations(path: str | Path) -> list[GameAnnotation]:
     fmt = detect_format(data)
     if fmt == "highlights":
         # the generator's names its game's video and truth: not theirs, it would score another game
-        check_written_with(path, data, again="make the game again (the same `highlights synth game` "
-                                             "command)")
+        check_written_with(path, data, again="make the game again (the same "
+                                             "`highlights synth game` command)")
     try:
         if fmt == "highlights":
             return [GameAnnotation.from_dict(data)]

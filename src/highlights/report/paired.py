@@ -103,7 +103,8 @@ def macro_f1_change(a: dict, b: dict, *, n_resamples: int = N_RESAMPLES, seed: i
     tail = 100 * (1 - CONFIDENCE) / 2
     low, high = np.percentile(diffs, [tail, 100 - tail])
     return {"change": change, **figures, "paired": True, "interval": [float(low), float(high)],
-            "clips": len(clips), "differ": int(np.sum(pa != pb)), "n_resamples": n_resamples, "seed": seed, "method": METHOD}
+            "clips": len(clips), "differ": int(np.sum(pa != pb)), "n_resamples": n_resamples,
+            "seed": seed, "method": METHOD}
 
 
 def change_line(result: dict, *, name_a: str = "A", name_b: str = "B") -> str:

@@ -542,5 +542,6 @@ def generate_game(out_dir: str | Path, cfg: GameConfig,
         # The annotation last, naming the video's and the truth's sha256: a kill between the renames
         # over an earlier game of this name leaves an annotation that says they are not its own.
         annotation = atomic_write_json(out_dir / f"{stem}.json", {
-            **annotation_data(ann, "highlights"), WRITTEN_WITH: partners_record([video, gt])}, indent=2)
+            **annotation_data(ann, "highlights"), WRITTEN_WITH: partners_record([video, gt])},
+            indent=2)
     return {"video": video, "annotation": annotation, "truth": gt}

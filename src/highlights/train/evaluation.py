@@ -175,7 +175,8 @@ def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequ
                        eval_config=eval_config)
     verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
                                             [classes.index(r.label) for r in records], seconds,
-                                            timed_clips=0 if first_batch is None else len(first_batch),
+                                            timed_clips=(0 if first_batch is None
+                                                         else len(first_batch)),
                                             dataset=dataset,
                                             clips_root=clips_root, split=split,
                                             calibration=calibration, log=log)
