@@ -311,7 +311,7 @@ def describe_r2plus1d(path: Path, meta: dict) -> str:
             f"{'-' if val is None else f'{val:.2f}'} on its {ds.get('val_clips')} validation clips")
 
 
-def main() -> int:
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
                     help="folder of labelled real clips (a folder per class)")
@@ -329,7 +329,71 @@ def main() -> int:
                     help="keep (and reuse) the pipeline's window probabilities of the clips in this file")
     ap.add_argument("--skip-pipeline-gate", action="store_true",
                     help="leave out the pipeline's gate (running the default pipeline on every clip)")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def _report_families(args: argparse.Namespace, clips, labels: list[str], y: np.ndarray) -> None:
+    """Each --families model trained on synthetic windows for each seed, scored on the clips."""
+    from highlights.pose_classifier.model import PoseClassifier
+    from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+    from highlights.pose_classifier.train import PoseTrainConfig, fit_network
+
+    for seed in [int(s) for s in args.seeds.split(",")]:
+        windows, wl, _ = synth_windows(SynthWindowSpec(count=args.synth_windows, seed=seed))
+        for family in args.families.split(","):
+            cfg = PoseTrainConfig(out_dir="-", family=family, seed=seed, epochs=args.epochs)
+            started = time.time()
+            net = fit_network(cfg, windows, wl)
+            clf = PoseClassifier(net, labels, cfg.window, family, {})
+            report_pose(f"{family} (seed {seed}, {time.time() - started:.0f} s train)", clf, clips,
+                        labels, y, args.pose_cache, verbose=False)
+
+
+def _report_pose_model(pose, clips, labels: list[str], y: np.ndarray,
+                       pose_cache: Path | None) -> np.ndarray:
+    """The pose model's scores on the clips (their probabilities returned); for a features model,
+    the same unbounded and where synthetic and real poses differ most."""
+    pose_proba = report_pose(f"pose classifier ({pose.family})", pose, clips, labels, y, pose_cache)
+    if pose.family.startswith("features") and bool(np.isfinite(pose.network.lo.numpy()).any()):
+        # What clamping features to their training range does on real poses: the same weights unbounded.
+        import copy
+
+        unbounded = copy.deepcopy(pose)
+        unbounded.network.lo.fill_(-np.inf)
+        unbounded.network.hi.fill_(np.inf)
+        report_pose("  the same, features unbounded", unbounded, clips, labels, y, pose_cache, verbose=False)
+    if pose.family.startswith("features"):
+        print("where synthetic and real poses differ most (median per class, synthetic through the training "
+              "augmentation -> real-dev windows; gap in synthetic standard deviations, mean over classes):")
+        for line in feature_gap(pose, clips, labels, pose_cache):
+            print(f"  {line}")
+    return pose_proba
+
+
+def _report_r2plus1d_and_fusion(checkpoint: Path, pose, pose_proba: np.ndarray, clips,
+                                labels: list[str], y: np.ndarray) -> None:
+    """The R(2+1)D checkpoint's scores on the clips, and its fusion with the pose model (the
+    weight chosen leave-one-out)."""
+    from highlights.model import ClipClassifier
+    from highlights.pose_classifier.fusion import align_classes
+    from highlights.video import clip_to_tensor, read_clip
+
+    r2 = ClipClassifier.from_checkpoint(checkpoint, backend="eager")
+    print(describe_r2plus1d(checkpoint, r2.meta))
+    order = align_classes(r2.classes, pose.classes)
+    r2_proba = []
+    for c in clips:
+        frames, _ = read_clip(c.path, r2.spec.num_frames)
+        r2_proba.append(r2.predict_proba(clip_to_tensor(frames, r2.spec, train=False)[None].numpy())[0])
+    r2_proba = np.array(r2_proba)
+    y_r2 = np.array([list(r2.classes).index(labels[i]) for i in y])
+    print(f"{'R(2+1)D (' + checkpoint.name + ')':<34} {scores(y_r2, r2_proba.argmax(1), list(r2.classes))}")
+    fused = loo_fusion(r2_proba, pose_proba[:, order], y_r2)
+    print(f"{'fusion (weight leave-one-out)':<34} {scores(y_r2, fused, list(r2.classes))}")
+
+
+def main() -> int:
+    args = _parse_args()
     if not args.real_dev.is_dir():
         print(f"skipped: {args.real_dev} is absent (the real clips are not part of the repository)")
         return 0
@@ -344,63 +408,20 @@ def main() -> int:
     print(f"real-dev: {len(clips)} clips ({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); "
           f"skipped folders: {', '.join(skipped) or 'none'}")
     print(f"{'always none':<34} {scores(y, np.full(len(y), labels.index('none')), labels)}")
-
     if args.families:
-        from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
-        from highlights.pose_classifier.train import PoseTrainConfig, fit_network
-
-        for seed in [int(s) for s in args.seeds.split(",")]:
-            windows, wl, _ = synth_windows(SynthWindowSpec(count=args.synth_windows, seed=seed))
-            for family in args.families.split(","):
-                cfg = PoseTrainConfig(out_dir="-", family=family, seed=seed, epochs=args.epochs)
-                started = time.time()
-                net = fit_network(cfg, windows, wl)
-                clf = PoseClassifier(net, labels, cfg.window, family, {})
-                report_pose(f"{family} (seed {seed}, {time.time() - started:.0f} s train)", clf, clips,
-                            labels, y, args.pose_cache, verbose=False)
+        _report_families(args, clips, labels, y)
 
     pose_path = args.pose or DEFAULT_MODEL
     pose = PoseClassifier.load(pose_path)
-    pose_proba = report_pose(f"pose classifier ({pose.family})", pose, clips, labels, y, args.pose_cache)
-    if pose.family.startswith("features") and bool(np.isfinite(pose.network.lo.numpy()).any()):
-        # What clamping features to their training range does on real poses: the same weights unbounded.
-        import copy
-
-        unbounded = copy.deepcopy(pose)
-        unbounded.network.lo.fill_(-np.inf)
-        unbounded.network.hi.fill_(np.inf)
-        report_pose("  the same, features unbounded", unbounded, clips, labels, y, args.pose_cache, verbose=False)
-    if pose.family.startswith("features"):
-        print("where synthetic and real poses differ most (median per class, synthetic through the training "
-              "augmentation -> real-dev windows; gap in synthetic standard deviations, mean over classes):")
-        for line in feature_gap(pose, clips, labels, args.pose_cache):
-            print(f"  {line}")
-
+    pose_proba = _report_pose_model(pose, clips, labels, y, args.pose_cache)
     if not args.skip_pipeline_gate:
         report_pipeline_gate(pose, pose_path, clips, labels, y, args.real_dev, args.windows)
-
     if args.r2plus1d is not None:
-        from highlights.model import ClipClassifier
-        from highlights.pose_classifier.fusion import align_classes
-        from highlights.video import clip_to_tensor, read_clip
-
-        r2 = ClipClassifier.from_checkpoint(args.r2plus1d, backend="eager")
-        print(describe_r2plus1d(args.r2plus1d, r2.meta))
-        order = align_classes(r2.classes, pose.classes)
-        r2_proba = []
-        for c in clips:
-            frames, _ = read_clip(c.path, r2.spec.num_frames)
-            r2_proba.append(r2.predict_proba(clip_to_tensor(frames, r2.spec, train=False)[None].numpy())[0])
-        r2_proba = np.array(r2_proba)
-        y_r2 = np.array([list(r2.classes).index(labels[i]) for i in y])
-        print(f"{'R(2+1)D (' + args.r2plus1d.name + ')':<34} {scores(y_r2, r2_proba.argmax(1), list(r2.classes))}")
-        fused = loo_fusion(r2_proba, pose_proba[:, order], y_r2)
-        print(f"{'fusion (weight leave-one-out)':<34} {scores(y_r2, fused, list(r2.classes))}")
+        _report_r2plus1d_and_fusion(args.r2plus1d, pose, pose_proba, clips, labels, y)
     else:
         print("R(2+1)D and fusion: not measured (pass --r2plus1d CHECKPOINT, e.g. the demo's "
               "runs/classifier-v2/best.pt)")
     return 0
-
 
 if __name__ == "__main__":
     run_script(main)
