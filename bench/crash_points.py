@@ -482,7 +482,8 @@ class Tally:
     mismatched: int = 0
     left: int = 0
     mixed: int = 0  # `--over-older`: kills that left files of both runs
-    told: int = 0  # ... and whose readers said so
+    told: int = 0  # kills after which a reader said a set is mixed (of those, or of files the
+    # comparison cannot place: a file that differs between any two runs, evaluate's Markdown)
     problems: list[str] = field(default_factory=list)
 
 
@@ -576,15 +577,15 @@ def check_mixed(folder: Path, later: Reference, earlier: Reference, where: str, 
     """A folder the kill left with files of both runs must be one its readers say is mixed."""
     of_later, of_earlier = files_of_each_run(folder, later, earlier)
     said = readers_say(folder)
+    tally.told += bool(said)
     if of_later and of_earlier:
         tally.mixed += 1
-        tally.told += bool(said)
         print(f"  {where}: mixed ({', '.join(of_later)} of the later run beside {', '.join(of_earlier)} of the "
               f"earlier one); {'said: ' + said[0] if said else 'NOT SAID'}", flush=True)
         if not said:
             tally.problems.append(f"{where}: {', '.join(of_later)} of the later run beside {', '.join(of_earlier)} "
                                   "of the earlier one, and no reader says so")
-    elif said:
+    elif said:  # (a file whose bytes differ between any two runs is neither run's to the comparison)
         print(f"  {where}: said {said[0]}, with files of one run only by the comparison", flush=True)
 
 
