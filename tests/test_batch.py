@@ -282,7 +282,7 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     said = []
     third = run_batch(games[:1], out, changed, workers=1, progress=False, log=said.append)
     assert third.records[0]["reused"] is False
-    assert said == ["1 of 1 games complete from an earlier run are run again, their outputs replaced as each is "
+    assert said == ["1 of 1 game complete from an earlier run is run again, their outputs replaced as each is "
                     "done: 1 with another config, video or annotations (changed: merge.pad_after_s 1.5 -> 2.5)"]
     h = _highlights(out, "alpha")[0]
     assert json.loads((out / "alpha" / "highlights.json").read_text())["config"]["merge"]["pad_after_s"] == 2.5
@@ -472,7 +472,7 @@ def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, 
     said = []
     third = run_batch(games, out, cfg, workers=1, progress=False, log=said.append)
     assert third.records[0]["reused"] is False and third.records[0]["status"] == "done"
-    assert said == ["1 of 1 games complete from an earlier run are run again, their outputs replaced as each is "
+    assert said == ["1 of 1 game complete from an earlier run is run again, their outputs replaced as each is "
                     "done: 1 with another model (a model file's content changed, or a setting names a model file "
                     "where the packaged one ran)"]
     assert third.records[0]["model_sha256"] != first.records[0]["model_sha256"]
@@ -760,3 +760,15 @@ def test_a_reused_game_whose_highlights_json_cannot_be_read_is_listed_without_sc
     assert games["alpha"]["reused"] and "scores" not in games["alpha"]
     assert all(games[name]["scores"]["events"] == len(EVENTS[name]) for name in ("bravo", "charlie"))
     assert _index(out)["summary"]["against_annotations"]["games"] == 2
+
+
+def test_a_batch_of_one_game_says_one_game_not_one_games(tmp_path):
+    from highlights.batch.inputs import GameInput
+    from highlights.batch.runner import _interrupted_line, _Plan, _say_skipped_and_rerun
+
+    said: list[str] = []
+    _say_skipped_and_rerun(_Plan(records={"g1": {"reused": True}}), 1, said.append)
+    assert said == ["1 of 1 game is complete from an earlier run with the same config and model: skipped"]
+    game = GameInput("g1", tmp_path / "g1.mp4")
+    line = _interrupted_line({"g1": {"status": "done"}}, [game], tmp_path / "out")
+    assert line.startswith(f"interrupted: 1 of 1 game done ({tmp_path / 'out' / 'index.json'} lists them); ")

@@ -65,7 +65,7 @@ def test_a_local_batch_of_two_workers_stopped_with_ctrl_c_goes_on_to_the_same_ou
     done = run_batch_command(games, out, batch_env(games, cache), ARGS)
     assert done.returncode == 0, done.stdout
     lines = done.stdout.splitlines()
-    assert "1 of 3 games are complete from an earlier run with the same config and model: skipped" in lines
+    assert "1 of 3 games is complete from an earlier run with the same config and model: skipped" in lines
     for game in ("long", "late"):
         going_on = [line for line in lines if line.startswith(f"{game}: going on ")]
         assert len(going_on) == 1 and going_on[0].startswith(f"{game}: going on from 0:09 of 0:15: "), lines

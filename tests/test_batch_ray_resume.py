@@ -50,7 +50,7 @@ def test_a_ray_batch_stopped_in_a_games_analysis_and_then_in_its_writing_goes_on
 
     said = stopped_batch(games, out, cache, "writing", ARGS)[0]
     assert said == ["removed 1 partial game folder(s) left by an interrupted batch",
-                        "1 of 2 games are complete from an earlier run with the same config and model: skipped",
+                        "1 of 2 games is complete from an earlier run with the same config and model: skipped",
                         f"interrupted: 1 of 2 games done ({index} lists them); kept for going on: the people found "
                         "in the first 0:15 of long's video and 1 clip of its page; run the command again (without "
                         "--fresh) to go on from there"], said
@@ -58,7 +58,7 @@ def test_a_ray_batch_stopped_in_a_games_analysis_and_then_in_its_writing_goes_on
     done = run_batch_command(games, out, batch_env(games, cache), ARGS)
     assert done.returncode == 0, done.stdout
     lines = done.stdout.splitlines()
-    assert "1 of 2 games are complete from an earlier run with the same config and model: skipped" in lines
+    assert "1 of 2 games is complete from an earlier run with the same config and model: skipped" in lines
     going_on = [line for line in lines if line.startswith("long: going on ")]
     assert [line.split(":")[1] for line in going_on] == [" going on from 0", " going on with the page's clips"]
     assert going_on[0].startswith("long: going on from 0:15 of 0:15: "), going_on

@@ -37,7 +37,7 @@ def test_a_rerun_names_the_settings_that_changed_or_the_replaced_video(season, t
     said = []
     result = run_batch(moved, out, changed, workers=1, progress=False, log=said.append)
     assert [r["reused"] for r in result.records] == [False, True]
-    assert _reran(said) == ["1 of 2 games complete from an earlier run are run again, their outputs replaced as each "
+    assert _reran(said) == ["1 of 2 games complete from an earlier run is run again, their outputs replaced as each "
                             "is done: 1 with another config, video or annotations (no setting changed, so a video "
                             "or annotations file did)"]
 
@@ -136,7 +136,7 @@ def test_a_game_folder_an_earlier_version_made_runs_again_rather_than_being_reus
     said = []
     result = run_batch(games, out, FAST, workers=1, progress=False, log=said.append)
     assert [r["reused"] for r in result.records] == [False, True]
-    assert _reran(said) == ["1 of 2 games complete from an earlier run are run again, their outputs replaced as each "
+    assert _reran(said) == ["1 of 2 games complete from an earlier run is run again, their outputs replaced as each "
                             "is done: 1 made by an earlier version of highlights (another pipeline or picture "
                             "reader: its highlights may not be this version's)"]
     assert json.loads(alpha.read_text())["made_by"] == json.loads((out / "bravo" / GAME_RECORD).read_text())["made_by"]

@@ -477,7 +477,7 @@ def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
                                       "--no-progress", "--bootstrap", "10"])
     assert scored.exit_code == 0, scored.output
     said = " ".join(scored.output.split())
-    assert "1 of the 2 clips were among this model's training clips (the same files)" in said
+    assert "1 of the 2 clips was among this model's training clips (the same files)" in said
     assert json.loads((out / "video_scorer_testreport.json").read_text())["meta"]["clips_seen_in_training"] == [
         "none/old.mp4"]
     assert ("**1 of the 2 clips is not a test:** the model was trained on the same file (none/old.mp4)"

@@ -121,6 +121,16 @@ def test_attribution_shares_carry_intervals():
     assert att["by_stage"]["detection"]["share_interval"] == pytest.approx(wilson(0, 3), abs=1e-4)
 
 
+def test_one_event_missed_of_one_is_one_event_not_one_events():
+    from highlights.pipeline.eval_report import _misses_markdown, misses_counted
+
+    trace = SimpleNamespace(windows=[], triggers=[], classifications=[], classifier_gate=None, unanalysed_s=[],
+                            frames_between=lambda a, b: {})
+    att = attribute_misses([], SimpleNamespace(events=_events(10.0)), trace, PipelineConfig(), [])
+    assert misses_counted(att) == "1 of 1 event missed"  # the terminal's table title says it too
+    assert "## Where the misses were lost (1 of 1 event missed, tolerance 2 s, class level)" in _misses_markdown(att)
+
+
 def test_the_evaluation_markdown_gives_each_stages_share_of_the_misses_and_the_shown_events_not_matched():
     from highlights.pipeline.eval_report import PipelineEvaluation, render_markdown as render_evaluation
     from highlights.pipeline.evaluation import ShownScore, evaluate_highlights

@@ -821,6 +821,43 @@ def test_a_reduced_precisions_speedup_leaves_out_each_paths_first_call():
     assert "2.0x the speed of eager: accepted" in _verdict_line("int8", older, "eager")
 
 
+def test_a_verdict_and_a_report_of_one_clip_say_one_clip_not_one_clips():
+    from highlights.model.precision_verdict import bf16_verdict, speed_against_fp32
+    from highlights.train.evaluation import _verdict_line
+
+    verdict = {**bf16_verdict(np.eye(2)[:1], np.eye(2)[:1], [0]),
+               **speed_against_fp32({"fp32": 0.2, "bf16": 0.1}, "bf16", clips=1)}
+    line = _verdict_line("bf16", verdict, "eager")
+    assert "on the same 1 clip (+0.00 points, same prediction on 1 of the 1 clip), 2.0x the speed of eager " \
+        "(medians of 3 calls each on the same 1 clip, " in line, line
+    report = build_report(["a"], ["a"], ["a", "b"], meta={"inference_backend": "eager", "bf16": verdict,
+                                                          "dataset": {"split": "val", "clips": 1},
+                                                          "clips_seen_in_training": ["x.mp4"]})
+    text = render_markdown(report)
+    assert "bf16 (`bf16_autocast`) on the same 1 clip: " in text
+    assert "same prediction on 1 of the 1 clip " in text and "1 clips" not in text
+    assert "(1 clip), the clips its best epoch" in render_markdown({**report, "meta": {
+        "dataset": {"split": "val", "clips": 1}}})
+    seen = render_markdown({**report, "meta": {"clips_seen_in_training": ["x.mp4"]}})
+    assert "**1 of the 1 clip is not a test:** " in seen
+
+
+def test_compare_of_reports_of_one_clip_says_one_clip_not_one_clips():
+    from highlights.report.compare import scored_on, seen_clips_note
+    from highlights.report.paired import change_line
+
+    one = build_report(["a"], ["a"], ["a", "b"], meta={
+        "dataset": {"root": "/data", "version": "v2", "split": "test", "clips": 1},
+        "clips_seen_in_training": ["x.mp4"]})
+    assert scored_on(one) == "/data v2 test split, 1 clip"
+    folder = {**one, "meta": {"dataset": {"clips_root": "/clips", "clips": 1}}}
+    assert scored_on(folder) == "every clip of /clips, 1 clip"
+    assert "B's model was trained on 1 of the 1 clip it scored" in seen_clips_note(folder, one)
+    paired = {"change": 0.0, "macro_f1": [1.0, 1.0], "paired": True, "interval": [0.0, 0.0], "clips": 1,
+              "differ": 0, "n_resamples": 10, "method": "paired bootstrap"}
+    assert "(95%, paired bootstrap: 1 clip, 0 predicted differently" in change_line(paired)
+
+
 def test_a_report_of_one_clip_says_its_ece_has_no_interval_for_one_clip_not_one_highlight():
     # The clip report shares the ECE's wording with the pipeline's, which scores highlights.
     labels = ["baseball_swing", "none"]

@@ -27,7 +27,7 @@ def test_a_clip_trained_and_validated_on_is_named_once_as_trained_on(tmp_path):
     said: list[str] = []
     seen.say(4, said.append)
     assert said[0].startswith("2 of the 4 clips were among this model's training clips")
-    assert said[1].startswith("1 of the 4 clips were among the clips this model's action threshold was chosen on")
+    assert said[1].startswith("1 of the 4 clips was among the clips this model's action threshold was chosen on")
     assert seen.meta() == {"clips_seen_in_training": ["a", "b"], "clips_seen_in_validation": ["c"],
                            "chosen_on_validation": "action threshold"}
 
@@ -38,7 +38,14 @@ def test_clips_validated_on_alone_are_named(tmp_path):
     assert (seen.trained, seen.validated, seen.chosen) == ([], ["b"], BEST_EPOCH)
     said: list[str] = []
     seen.say(2, said.append)
-    assert len(said) == 1 and said[0].startswith("1 of the 2 clips were among the clips this model's best epoch")
+    assert len(said) == 1 and said[0].startswith("1 of the 2 clips was among the clips this model's best epoch")
+
+
+def test_one_clip_scored_is_one_clip_not_one_clips(tmp_path):
+    clips, ids = _clips(tmp_path, "a")
+    said: list[str] = []
+    seen_clips(clips, {ids["a"]}, set()).say(1, said.append)
+    assert said[0].startswith("1 of the 1 clip was among this model's training clips")
 
 
 def test_a_clip_whose_hash_is_known_is_not_read_and_none_is_read_without_seen_clips(tmp_path):

@@ -34,7 +34,7 @@ def test_an_evaluations_timeline_titled_with_a_long_file_name_keeps_it_and_its_f
     assert texts_outside(fig) == []
     title = fig.axes[0].get_title()
     assert _unwrapped(title).startswith(_unwrapped(f"Evaluation of {LONG_NAME}"))
-    assert title.endswith("\n1 of 1 events found, 1 of 2 highlights right (class level, one-to-one within 2 s)")
+    assert title.endswith("\n1 of 1 event found, 1 of 2 highlights right (class level, one-to-one within 2 s)")
 
 
 def test_a_timeline_of_two_halves_keeps_its_long_title_inside_the_picture():

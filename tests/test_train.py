@@ -820,7 +820,8 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_it_tra
     seen = report["meta"]["clips_seen_in_training"]
     assert sorted(Path(name).name for name in seen) == trained_files
     assert report["num_clips"] > len(seen)  # the val and test clips are not named as trained on
-    assert any(f"{len(seen)} of the {report['num_clips']} clips were among this model's training clips" in line
+    were = "was" if len(seen) == 1 else "were"
+    assert any(f"{len(seen)} of the {report['num_clips']} clips {were} among this model's training clips" in line
                for line in said)
     not_a_test = len(seen) + len(report["meta"]["clips_seen_in_validation"])  # the val split's too
     assert f"**{not_a_test} of the {report['num_clips']} clips are not a test:**" in paths["markdown"].read_text()
@@ -847,8 +848,9 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_its_be
     validated = report["meta"]["clips_seen_in_validation"]
     assert sorted(Path(name).name for name in validated) == val_files
     assert not set(validated) & set(report["meta"]["clips_seen_in_training"])
-    assert any(f"{len(validated)} of the {report['num_clips']} clips were among the clips this model's best epoch "
-               "was chosen on" in line for line in said)
+    were = "was" if len(validated) == 1 else "were"
+    assert any(f"{len(validated)} of the {report['num_clips']} clips {were} among the clips this model's best "
+               "epoch was chosen on" in line for line in said)
     seen = len(validated) + len(report["meta"]["clips_seen_in_training"])
     text = paths["markdown"].read_text()
     assert f"**{seen} of the {report['num_clips']} clips are not a test:**" in text

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from highlights.counted_noun import counted
 from highlights import __version__
 from highlights.batch.changed_settings import changed_settings, describe_changes, earlier_settings
 from highlights.batch.duplicate_uploads import same_video_as
@@ -244,8 +245,8 @@ def _say_skipped_and_rerun(plan: _Plan, n_games: int, log: Callable[[str], None]
     """The lines on the complete games of an earlier run: how many are skipped, how many run again and why."""
     skipped = sum(1 for r in plan.records.values() if r.get("reused"))
     if skipped:
-        log(f"{skipped} of {n_games} games are complete from an earlier run "
-            f"with the same config and model: skipped")
+        log(f"{skipped} of {counted(n_games, 'game')} {'is' if skipped == 1 else 'are'} complete "
+            "from an earlier run with the same config and model: skipped")
     rerun = plan.rerun
     if sum(rerun.values()):
         another_model = ("with another model (a model file's content changed, or a setting names a model "
@@ -257,8 +258,10 @@ def _say_skipped_and_rerun(plan: _Plan, n_games: int, log: Callable[[str], None]
                if n]
         if rerun["other"] and None not in plan.changes:  # every earlier run's settings read: say which changed
             why[-1] += f" ({describe_changes(plan.changes)})"
-        log(f"{sum(rerun.values())} of {n_games} games complete from an earlier run are run again, their "
-            "outputs replaced as each is done: " + "; ".join(why))
+        again = sum(rerun.values())
+        log(f"{again} of {counted(n_games, 'game')} complete from an earlier run "
+            f"{'is' if again == 1 else 'are'} run again, their outputs replaced as each is done: "
+            + "; ".join(why))
 
 
 def _say_finished(record: dict[str, Any], out_root: Path, log: Callable[[str], None]) -> None:
@@ -281,7 +284,8 @@ def _interrupted_line(records: dict[str, dict[str, Any]], games: list[GameInput]
     ended = {game for game, r in records.items() if r.get("status") in ("done", "failed")}
     kept = {game: what for game, what in kept_in_flight(out_root / PARTIAL_DIR).items()
             if game in records and game not in ended}
-    return (f"interrupted: {done} of {len(games)} games done ({out_root / INDEX_NAMES['json']} lists them); "
+    return (f"interrupted: {done} of {counted(len(games), 'game')} done "
+            f"({out_root / INDEX_NAMES['json']} lists them); "
             f"{kept_words(kept, [g.game_id for g in games])}"
             "run the command again (without --fresh) to go on from there")
 

@@ -295,7 +295,9 @@ def evaluate(
         console.print(reading_line(reading))
     _print_scores(report)
     att = report.attribution
-    lost = Table(title=f"Where the misses were lost: {att['missed']} of {att['events']} events missed "
+    from highlights.pipeline.eval_report import misses_counted
+
+    lost = Table(title=f"Where the misses were lost: {misses_counted(att)} "
                        f"(tolerance {att['tolerance_s']:g} s, class level)")
     lost.add_column("stage")
     lost.add_column("misses", justify="right")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
+from highlights.counted_noun import counted
 from highlights import __version__
 from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.file_set import WRITTEN_WITH, partners_record
@@ -365,10 +366,15 @@ def _what_was_scored(about: dict[str, Any]) -> list[str]:
     return lines
 
 
+def misses_counted(att: dict[str, Any]) -> str:
+    """`1 of 1 event missed`, in the heading of the misses' tables in the report and the terminal."""
+    return f"{att['missed']} of {counted(att['events'], 'event')} missed"
+
+
 def _misses_markdown(att: dict[str, Any]) -> list[str]:
     """Where the misses were lost: by stage, by cause, and each miss."""
     missed = att["missed"]
-    lines = ["", f"## Where the misses were lost ({missed} of {att['events']} events missed, "
+    lines = ["", f"## Where the misses were lost ({misses_counted(att)}, "
              f"tolerance {att['tolerance_s']:g} s, class level)", "",
              markdown_table(["stage", "misses", "share [95% interval]"],
                             ([stage, row["count"], Rate(row["count"], missed).with_interval()]

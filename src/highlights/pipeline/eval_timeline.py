@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from highlights.counted_noun import counted
 from highlights.figure_png import write_figure_png
 from highlights.pipeline.evaluation import ToleranceScore
 from highlights.pipeline.highlight import Highlight
@@ -93,8 +94,9 @@ def eval_timeline_figure(highlights: Sequence[Highlight], events: Sequence[Any],
                               [m for m, x in zip(h_marks, h_halves) if of(half, x)],
                               [m for m, x in zip(e_marks, e_halves) if of(half, x)], LANE_NAMES)
                  for half in halves]
-    counts = (f"{len({e for _, e in score.class_pairs})} of {len(events)} events found, "
-              f"{len({h for h, _ in score.class_pairs})} of {len(highlights)} highlights right "
+    counts = (f"{len({e for _, e in score.class_pairs})} of {counted(len(events), 'event')} found, "
+              f"{len({h for h, _ in score.class_pairs})} of "
+              f"{counted(len(highlights), 'highlight')} right "
               f"(class level, one-to-one within {score.tolerance_s:g} s)")
     # the legend top to bottom as the lanes are: highlights, then events
     shapes = (RIGHT_MARKER, WRONG_CLASS_MARKER, FALSE_MARKER)

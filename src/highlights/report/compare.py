@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from highlights.counted_noun import counted
+
 PER_CLASS_METRICS = ("precision", "recall", "f1", "support")
 UNDEFINED = "undefined"  # the precision of a class a model never predicted; recall and F1 of one without test clips
 NOT_COMPARABLE = "not comparable"  # the change of a figure over all classes when the two reports' classes differ
@@ -107,14 +109,19 @@ CONFIDENCE_METRICS = {
 }
 
 
+def _clips(n) -> str:
+    return counted(n, "clip") if isinstance(n, int) else f"{n} clips"
+
+
 def scored_on(report: dict) -> str | None:
     """The clips a report was scored on, in words (None when its meta does not say)."""
     data = (report.get("meta") or {}).get("dataset") or {}
     clips = data.get("clips", report.get("num_clips"))
     if data.get("version"):
-        return f"{data.get('root', '?')} {data['version']} {data.get('split', 'test')} split, {clips} clips"
+        return (f"{data.get('root', '?')} {data['version']} {data.get('split', 'test')} split, "
+                f"{_clips(clips)}")
     if data.get("clips_root"):
-        return f"every clip of {data['clips_root']}, {clips} clips"
+        return f"every clip of {data['clips_root']}, {_clips(clips)}"
     return None
 
 
@@ -260,7 +267,8 @@ def seen_clips_note(a: dict, b: dict, *, name_a: str = "A", name_b: str = "B") -
         elif seen or validated:
             how = [f"was trained on {len(seen)}"] if seen else []
             how += [f"chose its {chosen_on_validation(meta)} on {len(validated)}"] if validated else []
-            parts.append(f"{name}'s model {' and '.join(how)} of the {report['num_clips']} clips it scored")
+            parts.append(f"{name}'s model {' and '.join(how)} of the "
+                         f"{counted(report['num_clips'], 'clip')} it scored")
     if not parts:
         return None
     return ("; ".join(parts) + ": its figures overstate how it does on new clips, so the change is not a test "

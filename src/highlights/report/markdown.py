@@ -111,12 +111,16 @@ def _not_a_test_note(report: dict) -> str | None:
         how += ([f"its {chosen_on_validation(meta)} was chosen on the same file{'s' if len(validated) > 1 else ''} "
                  f"({listed(validated)})"] if validated else [])
         n = len(seen) + len(validated)
-        return (f"**{n} of the {report['num_clips']} clips {'are' if n > 1 else 'is'} not a test:** "
+        return (f"**{n} of the {counted(report['num_clips'], 'clip')} "
+                f"{'are' if n > 1 else 'is'} not a "
+                "test:** "
                 f"{' and '.join(how)}, so the figures below overstate how it does on new clips.")
     if split not in SEEN_SPLITS:
         return None
     return (f"**Not a test:** scored on the {split} split of {data.get('root', '?')} {data.get('version', '?')} "
-            f"({data.get('clips', report['num_clips'])} clips), {SEEN_SPLITS[split]}: a figure on clips it has "
+            f"({counted(data.get('clips', report['num_clips']), 'clip')}), {SEEN_SPLITS[split]}: "
+            "a figure "
+            "on clips it has "
             "seen, not how it does on new ones.")
 
 
@@ -218,7 +222,7 @@ def same_predictions(verdict: dict) -> str:
     """`48 of the 49 clips`: how many clips a reduced precision predicts as fp32 does, as counts
     (a share of 98.0% hides that it is one clip of 49)."""
     n = int(verdict["num_clips"])
-    return f"{round(verdict['prediction_agreement'] * n)} of the {n} clips"
+    return f"{round(verdict['prediction_agreement'] * n)} of the {counted(n, 'clip')}"
 
 
 def _notes_above_the_table(report: dict) -> list[str]:
@@ -351,7 +355,8 @@ def _inference(meta: dict) -> list[str]:
                    "path where it is measured faster" if verdict["accepted"] else
                    f"rejected (more than {verdict['max_loss_points_allowed']} points lost): fp32 stays")
         lines += [
-            f"{precision} (`{verdict['backend']}`) on the same {verdict['num_clips']} clips: "
+            f"{precision} (`{verdict['backend']}`) on the same "
+            f"{counted(verdict['num_clips'], 'clip')}: "
             f"{accuracy_against_fp32(verdict, precision)} "
             f"({verdict['accuracy_change_points']:+.2f} points; one clip is {verdict['points_per_clip']:.2f}), "
             f"same prediction on {same_predictions(verdict)}"

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from highlights.counted_noun import counted
 from highlights.report.compare import (same_test_clips, scored_folder_content_id, shown_change,
                                        unfingerprinted_splits)
 from highlights.report.metrics import CONFIDENCE, FEW_CLIPS_FOR_BOOTSTRAP, confusions_of, macro_f1_of
@@ -121,5 +122,6 @@ def change_line(result: dict, *, name_a: str = "A", name_b: str = "B") -> str:
                else "the interval excludes 0")
     few = (f" With fewer than {FEW_CLIPS_FOR_BOOTSTRAP} clips a bootstrap interval is narrower than 95%."
            if result["clips"] < FEW_CLIPS_FOR_BOOTSTRAP else "")
-    return (f"{head} [{low:+.3f}, {high:+.3f}] (95%, {result['method']}: {result['clips']} clips, "
+    return (f"{head} [{low:+.3f}, {high:+.3f}] "
+            f"(95%, {result['method']}: {counted(result['clips'], 'clip')}, "
             f"{result['differ']} predicted differently, {result['n_resamples']} resamples); {verdict}.{few}")

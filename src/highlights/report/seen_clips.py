@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from highlights.counted_noun import counted
 from highlights.clips.clip_id import clip_id_of
 from highlights.file_hash import file_sha256
 
@@ -50,10 +51,14 @@ class SeenClips:
     def say(self, scored: int, log: Callable[[str], None]) -> None:
         """The lines the evaluating command prints of them (nothing when there are none)."""
         if self.trained:
-            log(f"{len(self.trained)} of the {scored} clips were among this model's training clips (the same files): "
+            log(f"{len(self.trained)} of the {counted(scored, 'clip')} {_were(self.trained)} "
+                "among this model's "
+                "training clips (the same files): "
                 "its figures on them are not a test; score it on clips it was not trained on")
         if self.validated:
-            log(f"{len(self.validated)} of the {scored} clips were among the clips this model's {self.chosen} was "
+            log(f"{len(self.validated)} of the {counted(scored, 'clip')} {_were(self.validated)} "
+                "among the clips "
+                f"this model's {self.chosen} was "
                 "chosen on (its val split; the same files): its figures on them are not a test; score it on clips "
                 "it has not seen")
 
@@ -68,3 +73,7 @@ def seen_clips(clips: Iterable[tuple[str, str | Path, str | None]], trained: set
     ids = [(name, clip_id_of(sha or file_sha256(path))) for name, path, sha in clips]
     return SeenClips([name for name, sha in ids if sha in trained],
                      [name for name, sha in ids if sha in validated and sha not in trained], chosen)
+
+
+def _were(clips: list) -> str:
+    return "was" if len(clips) == 1 else "were"

@@ -381,7 +381,8 @@ def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: 
 
 def _verdict_line(precision: str, verdict: dict, reference_backend: str) -> str:
     return (f"{precision}: {accuracy_against_fp32(verdict, precision)} "
-            f"on the same {verdict['num_clips']} clips ({verdict['accuracy_change_points']:+.2f} points, "
+            f"on the same {counted(verdict['num_clips'], 'clip')} "
+            f"({verdict['accuracy_change_points']:+.2f} points, "
             f"same prediction on {same_predictions(verdict)}), "
             f"{verdict['speedup_vs_reference']}x the speed of {reference_backend}"
             f"{how_timed(verdict)}: "
