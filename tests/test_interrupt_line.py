@@ -45,3 +45,22 @@ def test_ctrl_c_in_a_review_says_where_the_decisions_are(tmp_path, monkeypatch) 
     last = " ".join(result.output.split()).rsplit("http", 1)[1]
     assert f"review stopped: every decision made is saved in {db}; the same command goes on from them" in last
     assert "interrupted" not in last
+
+
+def test_ctrl_c_before_the_server_runs_says_where_the_decisions_are(tmp_path, monkeypatch) -> None:
+    # Ctrl-C right after the URL is printed, while the server is still being built.
+    import uvicorn
+
+    folder = make_detect_folder(tmp_path / "det")
+    db = tmp_path / "decisions.sqlite"
+
+    def stopped(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(uvicorn.Config, "__init__", stopped)
+    result = runner.invoke(app, ["review", str(folder), "--db", str(db), "--port", "0"])
+    assert result.exit_code == 130, result.output
+    last = " ".join(result.output.split()).rsplit("http", 1)[1]
+    said = f"review stopped: every decision made is saved in {db}; the same command goes on"
+    assert said in last
+    assert "interrupted" not in last

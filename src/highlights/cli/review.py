@@ -270,11 +270,13 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 def _serve_until_stopped(app_, sock: socket.socket, session, playback, db: Path) -> None:
     """Serves the review on `sock` until Ctrl-C, making the browser copies meanwhile."""
-    import uvicorn
-
-    config = uvicorn.Config(app_, log_level="warning", access_log=False)
-    playback.start()
     try:
+        # The URL is printed before the server is built: Ctrl-C while uvicorn is still being
+        # imported (slow on a busy machine) ends the review as any other Ctrl-C does.
+        import uvicorn
+
+        config = uvicorn.Config(app_, log_level="warning", access_log=False)
+        playback.start()
         uvicorn.Server(config).run(sockets=[sock])
     except KeyboardInterrupt:
         # Ctrl-C is how a review ends, not a failure: say where its decisions are and how to go on.
