@@ -69,7 +69,10 @@ def fold_tree(clips, root: Path) -> Path:
     return root
 
 
-def main() -> int:
+VARIANTS = ("synthetic only", "synthetic + your clips", "your clips only", "your clips only, repeated")
+
+
+def _parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
                     help="folder of labelled real clips (a folder per class, clips.tsv naming sources)")
@@ -78,22 +81,86 @@ def main() -> int:
     ap.add_argument("--pose-cache", type=Path, default=None,
                     help="keep the real clips' estimated poses here and reuse them")
     ap.add_argument("--workdir", type=Path, default=None, help="keeps the synthetic windows for the next run")
-    args = ap.parse_args()
+    return ap.parse_args()
+
+
+def _synthetic_windows(spec, workdir: Path | None) -> tuple[np.ndarray, np.ndarray]:
+    """The synthetic training windows and their labels, kept in `workdir` for the next run."""
+    from highlights.pose_classifier.synth_data import synth_windows
+
+    kept = workdir / f"synth_windows_{spec.count}_{spec.seed}.npz" if workdir else None
+    if kept is not None and kept.is_file():
+        with np.load(kept) as z:
+            return z["windows"], z["labels"]
+    started = time.time()
+    sw, sl, _ = synth_windows(spec, show_progress=True)
+    print(f"synthesised {len(sl)} windows in {time.time() - started:.0f} s")
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        np.savez(kept, windows=sw, labels=sl)
+    return sw, sl
+
+
+def _fold_models(config, sw: np.ndarray, sl: np.ndarray, rw: np.ndarray, rl: np.ndarray,
+                 synthetic_model) -> dict:
+    """Each variant's network for one fold (the synthetic-only one is the same for every fold)."""
+    from highlights.pose_classifier.own_classes import repeated_to_an_epoch
+    from highlights.pose_classifier.train import fit_network
+
+    return {"synthetic only": synthetic_model,
+            "synthetic + your clips": fit_network(config, np.concatenate([sw, rw]), np.concatenate([sl, rl])),
+            "your clips only": fit_network(config, rw, rl),
+            "your clips only, repeated": fit_network(config, *repeated_to_an_epoch(rw, rl))}
+
+
+def _out_of_fold_proba(args: argparse.Namespace, config, clips, labels: list[str], y: np.ndarray,
+                       groups: list[str], sw: np.ndarray, sl: np.ndarray):
+    """Every variant's window probabilities of each clip, from the models of the fold that left
+    the clip's sources out; and the synthetic-only network."""
+    from dataclasses import replace
+
+    from sklearn.model_selection import GroupKFold
+
+    from highlights.pose_classifier.clips import clip_poses
+    from highlights.pose_classifier.model import PoseClassifier
+    from highlights.pose_classifier.train import fit_network, labelled_clip_windows
+
+    window_proba = {v: [None] * len(clips) for v in VARIANTS}
+    synthetic_model = None
+    folds = GroupKFold(n_splits=args.folds).split(np.zeros(len(y)), y, groups)
+    for k, (train_idx, test_idx) in enumerate(folds, 1):
+        with tempfile.TemporaryDirectory() as tmp:
+            tree = fold_tree([clips[i] for i in train_idx], Path(tmp) / "clips")
+            rw, rl, real = labelled_clip_windows(replace(config, clips_root=str(tree)))
+        started = time.time()
+        if synthetic_model is None:
+            synthetic_model = fit_network(config, sw, sl)
+        models = _fold_models(config, sw, sl, rw, rl, synthetic_model)
+        print(f"fold {k}: trained on {real['clips']} clips ({real['windows']} windows) of "
+              f"{len({groups[i] for i in train_idx})} sources, scored on {len(test_idx)} clips of "
+              f"{len({groups[i] for i in test_idx})} others ({time.time() - started:.0f} s)")
+        for name, net in models.items():
+            clf = PoseClassifier(net, labels, config.window, config.family, {})
+            for i in test_idx:
+                kp, times = clip_poses(clips[i].path, fps=clf.spec.fps, cache_dir=args.pose_cache)
+                windows = clf.windows(kp, times)
+                window_proba[name][i] = clf.window_proba(windows) if windows else None
+    return window_proba, synthetic_model
+
+
+def main() -> int:
+    args = _parse_args()
     if not args.real_dev.is_dir():
         print(f"skipped: {args.real_dev} is absent (the real clips are not part of the repository)")
         return 0
     if args.pose_cache is not None:
         # `train --clips` reads poses from the default pose cache: point it at the bench's.
         os.environ["HIGHLIGHTS_POSE_CACHE"] = str(args.pose_cache)
-    from dataclasses import replace
-
-    from sklearn.model_selection import GroupKFold
-
     from bench_pose_classifier import aggregated, loo_settings, scores
-    from highlights.pose_classifier.clips import clip_poses, clip_tree
+    from highlights.pose_classifier.clips import clip_tree
     from highlights.pose_classifier.model import PoseClassifier
-    from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
-    from highlights.pose_classifier.train import PoseTrainConfig, fit_network, labelled_clip_windows
+    from highlights.pose_classifier.synth_data import SynthWindowSpec
+    from highlights.pose_classifier.train import PoseTrainConfig
     from highlights.synth.clip import LABELS
 
     labels = list(LABELS)
@@ -104,51 +171,11 @@ def main() -> int:
           f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); {args.folds} folds by source")
 
     config = PoseTrainConfig(out_dir="-")  # the packaged model's recipe
-    spec = SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed)
-    kept = args.workdir / f"synth_windows_{spec.count}_{spec.seed}.npz" if args.workdir else None
-    if kept is not None and kept.is_file():
-        with np.load(kept) as z:
-            sw, sl = z["windows"], z["labels"]
-    else:
-        started = time.time()
-        sw, sl, _ = synth_windows(spec, show_progress=True)
-        print(f"synthesised {len(sl)} windows in {time.time() - started:.0f} s")
-        if kept is not None:
-            kept.parent.mkdir(parents=True, exist_ok=True)
-            np.savez(kept, windows=sw, labels=sl)
-
-    from highlights.pose_classifier.own_classes import repeated_to_an_epoch
-
-    variants = ("synthetic only", "synthetic + your clips", "your clips only", "your clips only, repeated")
-    window_proba = {v: [None] * len(clips) for v in variants}
-    trained_on = {v: [] for v in variants}
-    synthetic_model = None
-    folds = GroupKFold(n_splits=args.folds).split(np.zeros(len(y)), y, groups)
-    for k, (train_idx, test_idx) in enumerate(folds, 1):
-        with tempfile.TemporaryDirectory() as tmp:
-            tree = fold_tree([clips[i] for i in train_idx], Path(tmp) / "clips")
-            rw, rl, real = labelled_clip_windows(replace(config, clips_root=str(tree)))
-        models = {}
-        started = time.time()
-        if synthetic_model is None:
-            synthetic_model = fit_network(config, sw, sl)
-        models["synthetic only"] = synthetic_model
-        models["synthetic + your clips"] = fit_network(config, np.concatenate([sw, rw]), np.concatenate([sl, rl]))
-        models["your clips only"] = fit_network(config, rw, rl)
-        models["your clips only, repeated"] = fit_network(config, *repeated_to_an_epoch(rw, rl))
-        print(f"fold {k}: trained on {real['clips']} clips ({real['windows']} windows) of "
-              f"{len({groups[i] for i in train_idx})} sources, scored on {len(test_idx)} clips of "
-              f"{len({groups[i] for i in test_idx})} others ({time.time() - started:.0f} s)")
-        for name, net in models.items():
-            clf = PoseClassifier(net, labels, config.window, config.family, {})
-            trained_on[name].append(len(train_idx) if name != "synthetic only" else 0)
-            for i in test_idx:
-                kp, times = clip_poses(clips[i].path, fps=clf.spec.fps, cache_dir=args.pose_cache)
-                windows = clf.windows(kp, times)
-                window_proba[name][i] = clf.window_proba(windows) if windows else None
+    sw, sl = _synthetic_windows(SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed), args.workdir)
+    window_proba, synthetic_model = _out_of_fold_proba(args, config, clips, labels, y, groups, sw, sl)
 
     print()
-    for name in variants:
+    for name in VARIANTS:
         clf = PoseClassifier(synthetic_model, labels, config.window, config.family, {})
         plain = aggregated(clf, window_proba[name], "mean").argmax(axis=1)
         loo, chosen = loo_settings(clf, window_proba[name], y, labels)
@@ -156,7 +183,6 @@ def main() -> int:
         print(f"{name:<26} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
         print(f"{'':<26} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: {picks})")
     return 0
-
 
 if __name__ == "__main__":
     run_script(main)
