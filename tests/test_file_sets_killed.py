@@ -78,20 +78,29 @@ def test_a_report_killed_between_its_renames_reads_its_json_with_a_warning_namin
     assert not caplog.records
 
 
+def _report_command(*argv) -> subprocess.CompletedProcess:
+    """`highlights report ARGV` as a user runs it: no logging set up, so a warning is Python's
+    last resort on stderr."""
+    return subprocess.run([sys.executable, "-m", "highlights", "report", *map(str, argv)],
+                          capture_output=True, text=True, timeout=120)
+
+
 def test_report_show_reads_a_report_whose_markdown_a_checkout_gave_crlf_line_ends(tmp_path):
     write_report_files(_report(["a", "b", "none", "b"]), tmp_path)
     markdown = tmp_path / MD
     markdown.write_bytes(markdown.read_bytes().replace(b"\n", b"\r\n"))  # git's autocrlf
-    for argv in (["show", tmp_path], ["compare", tmp_path, tmp_path]):
-        # the command as a user runs it: no logging set up, so the warning is Python's last resort
-        shown = subprocess.run([sys.executable, "-m", "highlights", "report", *map(str, argv)],
-                               capture_output=True, text=True, timeout=120)
-        assert shown.returncode == 0, shown.stderr
-        assert "| Class |" in shown.stdout or "Change" in shown.stdout
-        lines = shown.stderr.splitlines()  # a line for each report read: compare reads it twice
-        assert len(lines) == len(argv) - 1, lines
-        assert all(line.startswith(f"warning: {tmp_path / JSON}: {MD} beside it is not the file it "
-                                   "was written with") for line in lines), lines
+    shown = _report_command("show", tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "| Class |" in shown.stdout
+    assert shown.stderr == ""  # the same text: not another run's
+
+    markdown.write_bytes(markdown.read_bytes() + b"A note of my own.\r\n")  # edited by hand
+    compared = _report_command("compare", tmp_path, tmp_path)
+    assert compared.returncode == 0, compared.stderr
+    lines = compared.stderr.splitlines()  # a line for each report read: compare reads it twice
+    assert len(lines) == 2, lines
+    assert all(line.startswith(f"warning: {tmp_path / JSON}: {MD} beside it is not the file it "
+                               "was written with") for line in lines), lines
 
 
 def test_a_report_whose_files_were_all_renamed_but_its_json_names_them_all(tmp_path, monkeypatch):
@@ -246,4 +255,7 @@ def test_a_synthetic_game_killed_before_its_annotation_is_refused_where_it_is_re
     with pytest.raises(MixedSetError, match=said + r" with .*make the game again"):
         load_annotation(paths["annotation"])
     generate_game(tmp_path, GameConfig(seed=1, **made))  # the command run again
+    assert load_annotation(paths["annotation"]) == earlier
+    truth = paths["truth"]  # a checkout on Windows: the same truth with CRLF line ends
+    truth.write_bytes(truth.read_bytes().replace(b"\n", b"\r\n"))
     assert load_annotation(paths["annotation"]) == earlier

@@ -15,6 +15,7 @@ does a record written before the field existed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -53,11 +54,25 @@ def stale_partners(record_path: str | os.PathLike, record: object) -> list[Path]
         if not partner.is_file():
             continue
         try:
-            if sha256 is None or file_sha256(partner) != sha256:
+            if sha256 is None or not _same_contents(partner, sha256):
                 stale.append(partner)
         except OSError:
             continue  # unreadable: its own reader says so
     return stale
+
+
+# Text partners (a Markdown, a truth's JSON Lines) that a git checkout on Windows may give CRLF
+# line ends: the same text, not another run's.
+_TEXT_SUFFIXES = {".md", ".json", ".jsonl", ".csv", ".txt"}
+
+
+def _same_contents(partner: Path, sha256: str) -> bool:
+    if file_sha256(partner) == sha256:
+        return True
+    if partner.suffix.lower() not in _TEXT_SUFFIXES:
+        return False
+    text = partner.read_bytes()
+    return b"\r\n" in text and hashlib.sha256(text.replace(b"\r\n", b"\n")).hexdigest() == sha256
 
 
 def mixed_set_line(record_path: str | os.PathLike, record: object, *, again: str) -> str | None:
