@@ -109,6 +109,8 @@ def test_a_choice_measured_on_a_busy_machine_serves_its_run_but_is_not_cached(mo
         "--set classifier.inference_path=PATH (an fp32 path: torchscript, onnxruntime, ...)")
     with_int8 = {**summary, "int8": {"offered": True, "reason": None}, "bf16": {"offered": False, "reason": "x"}}
     assert "(an int8 path's scores differ slightly from an fp32 path's)" in unkept_choice_note(with_int8)
+    with_bf16 = {**summary, "int8": {"offered": False, "reason": "x"}, "bf16": {"offered": True, "reason": None}}
+    assert "(a bf16 path's scores differ slightly from an fp32 path's)" in unkept_choice_note(with_bf16)
     busy.close()
     quiet = make(probe_of((0.0, 0.0, 0.0), (10.0, 2.5, 2.0)))  # others: 0.05 of a core
     assert quiet.backend_report["stored"] is True and quiet.backend_report["others_busy_cores"] == pytest.approx(0.05)

@@ -30,7 +30,8 @@ def unkept_choice_note(path: dict[str, Any] | None) -> str | None:
             or path.get("cache_unwritable") or path.get("others_busy_cores") is None):
         return None
     offered = [p for p in ("int8", "bf16") if (path.get(p) or {}).get("offered")]
-    differ = (f"an {' or '.join(offered)} path's scores differ slightly from an fp32 path's"
+    article = "an" if offered and offered[0] == "int8" else "a"  # an int8, a bf16
+    differ = (f"{article} {' or '.join(offered)} path's scores differ slightly from an fp32 path's"
               if offered else "two fp32 paths' scores may differ in their last digits")
     return (f"the classifier's inference path ({path.get('picked')}) was chosen by timing while other processes "
             f"kept {float(path['others_busy_cores']):.2f} cores busy, so the choice was not kept: the next run "
