@@ -238,6 +238,35 @@ def test_a_generated_clip_killed_before_its_truth_is_refused_where_the_sets_mani
         find_sources(tmp_path)
 
 
+def test_a_clip_set_killed_before_its_manifest_leaves_no_earlier_manifest_naming_its_clips(
+        tmp_path, monkeypatch):
+    """A clip set of other classes over an earlier one gives a clip of the same name another
+    group; killed before its manifest, the earlier manifest must not name that clip's group."""
+    from highlights.datasets.sources import find_sources
+    from highlights.synth import clipset
+
+    made = dict(per_class=2, seconds=0.2, size="64x36", fps="10", workers=1)
+    clipset.generate_clip_set(tmp_path, clipset.ClipSetConfig(classes=("none",), **made))
+    later = clipset.ClipSetConfig(classes=("basketball_layup", "none"), **made)
+    groups = {p.relpath: p.request.group for p in clipset.plan_clip_set(later)}
+    earlier = {c.path.relative_to(tmp_path).as_posix(): c.group for c in find_sources(tmp_path).clips}
+    assert any(groups[name] != group for name, group in earlier.items())  # a group moved
+
+    def killed(out_dir, rows):
+        raise Killed
+
+    monkeypatch.setattr(clipset, "write_manifest", killed)  # every clip written, then the kill
+    with pytest.raises(Killed):
+        clipset.generate_clip_set(tmp_path, later)
+    monkeypatch.undo()
+    assert not (tmp_path / "manifest.csv").exists()
+    found = {c.path.relative_to(tmp_path).as_posix(): c.group for c in find_sources(tmp_path).clips}
+    assert found == groups  # each clip's group from its own truth
+    clipset.generate_clip_set(tmp_path, later)  # the command run again
+    assert {c.path.relative_to(tmp_path).as_posix(): c.group
+            for c in find_sources(tmp_path).clips} == groups
+
+
 def test_a_synthetic_game_killed_before_its_annotation_is_refused_where_it_is_read(tmp_path,
                                                                                    monkeypatch):
     from highlights.events import load_annotation

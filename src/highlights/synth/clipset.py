@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from highlights.atomic import DiskFullError, atomic_write_text, is_disk_full
+from highlights.atomic import DiskFullError, atomic_write_text, is_disk_full, remove_file
 from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
 from highlights.errors import ConfigError
@@ -200,6 +200,12 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
     a `DiskFullError` saying how many clips it wrote whole and that running it again makes the set."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # An earlier run's manifest goes before the first clip: a run stopped between clips (kill -9,
+    # a full disk) over a set of the same names would leave it naming the later clips with the
+    # earlier run's groups and provenance, and `dataset create` reads a folder's manifest in place
+    # of the clips' own truth. Without it the folder reads as class folders, each clip's group
+    # from its truth, until a run writes the manifest whole again.
+    remove_file(out_dir / "manifest.csv")
     planned = plan_clip_set(cfg)
     for label in {p.request.label for p in planned}:
         (out_dir / label).mkdir(exist_ok=True)
