@@ -17,7 +17,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import cv2
@@ -28,6 +28,7 @@ from highlights.counted_noun import counted
 from highlights.events.interval import covered_seconds
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kept_clips import KeptClips
+from highlights.pipeline.outputs.cut_settings import CutSettings
 from highlights.pipeline.outputs.naming import clip_filename, in_time_order, key_time
 from highlights.pipeline.outputs.reel_sound import add_source_sound
 from highlights.pipeline.outputs.stream_writer import BackgroundVideoWriter
@@ -247,17 +248,15 @@ def write_reel(
     if clips_dir is not None:
         clips_dir.mkdir(parents=True, exist_ok=True)
 
+    cut = CutSettings(caption=caption, clip_short_side=clip_short_side,
+                      reel_short_side=reel_short_side, reel_max_fps=reel_max_fps,
+                      thumbnail_width=thumbnail_width, crf=crf, clip_crf=clip_crf)
     if kept is not None:
-        kept.plan(_cut_settings(ordered, result, reel=reel_path is not None, clips=clips_dir is not None,
-                                thumbnails=thumbnails, caption=caption, clip_short_side=clip_short_side,
-                                reel_short_side=reel_short_side, reel_max_fps=reel_max_fps,
-                                thumbnail_width=thumbnail_width, crf=crf, clip_crf=clip_crf))
+        kept.plan(_cut_plan(ordered, result, cut, reel=reel_path is not None,
+                            clips=clips_dir is not None, thumbnails=thumbnails))
         _place_kept(kept, ordered, result, clips_dir, thumbnails)
-    one_pass = _ForwardPass(
-        video_path, ordered, result, info, reel_path=reel_path, clips_dir=clips_dir, thumbnails=thumbnails,
-        caption=caption, clip_short_side=clip_short_side, reel_short_side=reel_short_side,
-        reel_max_fps=reel_max_fps, thumbnail_width=thumbnail_width, crf=crf, clip_crf=clip_crf, kept=kept,
-    )
+    one_pass = _ForwardPass(video_path, ordered, result, info, cut, reel_path=reel_path,
+                            clips_dir=clips_dir, thumbnails=thumbnails, kept=kept)
     one_pass.run(bars, report, sound=sound)
     _warn_of_missing_outputs(video_path, ordered, result, reel_path, clips_dir)
     return result
@@ -274,15 +273,12 @@ def _output_rate(video_path: str | Path, info: VideoInfo) -> float:
     return fps
 
 
-def _cut_settings(ordered: list[Highlight], result: ReelResult, *, reel: bool, clips: bool, thumbnails: bool,
-                  caption: bool, clip_short_side: int, reel_short_side: int, reel_max_fps: float,
-                  thumbnail_width: int, crf: int, clip_crf: int) -> dict:
+def _cut_plan(ordered: list[Highlight], result: ReelResult, cut: CutSettings, *, reel: bool,
+              clips: bool, thumbnails: bool) -> dict:
     """What this cut makes and how, as `KeptClips.plan` compares it with an earlier, stopped cut's."""
     return {"highlights": [(h.start_s, h.end_s, key_time(h), h.label, h.score) for h in ordered],
-            "in_reel": result.in_reel, "reel": reel, "clips": clips,
-            "thumbnails": thumbnails, "caption": caption, "clip_short_side": clip_short_side,
-            "reel_short_side": reel_short_side, "reel_max_fps": reel_max_fps,
-            "thumbnail_width": thumbnail_width, "crf": crf, "clip_crf": clip_crf}
+            "in_reel": result.in_reel, "reel": reel, "clips": clips, "thumbnails": thumbnails,
+            **asdict(cut)}
 
 
 def _empty_result(ordered: list[Highlight], fps: float, in_reel: Callable[[Highlight], bool] | None) -> ReelResult:
@@ -323,22 +319,21 @@ class _ForwardPass:
     """`write_reel`'s one pass over the source: what to decode and at which size, then each frame
     handed to the reel, the open highlights' clips and the thumbnails due, in turn."""
 
-    def __init__(self, video_path: str | Path, ordered: list[Highlight], result: ReelResult, info: VideoInfo, *,
-                 reel_path: str | Path | None, clips_dir: Path | None, thumbnails: bool, caption: bool,
-                 clip_short_side: int, reel_short_side: int, reel_max_fps: float, thumbnail_width: int,
-                 crf: int, clip_crf: int, kept: KeptClips | None):
+    def __init__(self, video_path: str | Path, ordered: list[Highlight], result: ReelResult,
+                 info: VideoInfo, cut: CutSettings, *, reel_path: str | Path | None,
+                 clips_dir: Path | None, thumbnails: bool, kept: KeptClips | None):
         self.video_path, self.ordered, self.result, self.kept = video_path, ordered, result, kept
-        self.clips_dir, self.caption = clips_dir, caption
-        self.thumbnail_width, self.clip_crf = thumbnail_width, clip_crf
+        self.clips_dir, self.cut = clips_dir, cut
         self.fps = fps = result.fps
         self._plan_reads(reel_path, thumbnails)
-        self._plan_decode_sizes(info, reel_path, thumbnails, clip_short_side, reel_short_side)
+        self._plan_decode_sizes(info, reel_path, thumbnails)
 
         self.next_to_open = 0
         self.active: list[int] = []
         self.clip_writers: dict[int, _ConstantRateFeed] = {}
-        reel_fps = min(fps, reel_max_fps) if reel_max_fps > 0 else fps
-        self.reel_writer = _ConstantRateFeed(Path(reel_path), reel_fps, crf) if reel_path is not None else None
+        reel_fps = min(fps, cut.reel_max_fps) if cut.reel_max_fps > 0 else fps
+        self.reel_writer = (_ConstantRateFeed(Path(reel_path), reel_fps, cut.crf)
+                            if reel_path is not None else None)
         self.previous: Frame | None = None
         self.previous_stretch = 0
         self.step = 1.0 / fps  # the last gap between two source frames
@@ -363,13 +358,14 @@ class _ForwardPass:
         self.pending_thumbs = deque(sorted((i for i in range(count) if not thumbnail_kept[i]), key=keys.__getitem__)
                                     if thumbnails else [])
 
-    def _plan_decode_sizes(self, info: VideoInfo, reel_path: str | Path | None, thumbnails: bool,
-                           clip_short_side: int, reel_short_side: int) -> None:
+    def _plan_decode_sizes(self, info: VideoInfo, reel_path: str | Path | None,
+                           thumbnails: bool) -> None:
         """The clips' size, and the source times decoded at the reel's size rather than the clips'."""
         fps, eps, result = self.fps, self.eps, self.result
-        self.clip_w, self.clip_h = clip_size(info.width, info.height, clip_short_side)
+        self.clip_w, self.clip_h = clip_size(info.width, info.height, self.cut.clip_short_side)
         # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
         # reel's size serves them all. Frames come upright, so the short side is the same either way.
+        reel_short_side = self.cut.reel_short_side
         self.decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width, info.height) else None
         # Most frames a game's pass decodes go only to the page's small clips (the reel holds the
         # best-ranked few highlights): those come from the decoder at the clip's size, with no
@@ -461,7 +457,7 @@ class _ForwardPass:
             nearest = frame
             if self.previous is not None and self.keys[i] - self.previous.time_s < t - self.keys[i]:
                 nearest = self.previous
-            self.result.thumbnails_jpeg[i] = thumbnail_jpeg(nearest.rgb, self.thumbnail_width)
+            self.result.thumbnails_jpeg[i] = thumbnail_jpeg(nearest.rgb, self.cut.thumbnail_width)
             if self.kept is not None:
                 self.kept.keep_thumbnail(i, self.result.thumbnails_jpeg[i])
 
@@ -484,7 +480,7 @@ class _ForwardPass:
         in_the_reel = [i for i in self.active if self.result.in_reel is None or self.result.in_reel[i]]
         if in_the_reel:
             reel_frame = _even_crop(frame.rgb).copy()
-            if self.caption:
+            if self.cut.caption:
                 draw_caption(reel_frame, caption_text(self.ordered[in_the_reel[0]], t))
             self.reel_writer.put(reel_frame, t)
         else:
@@ -501,11 +497,12 @@ class _ForwardPass:
             # (a frame decoded small is copied too: the caption must not mark it
             # for a thumbnail taken from it as the previous frame)
             clip_frame = small.copy() if len(self.active) > 1 or small is frame.rgb else small
-            if self.caption:
+            if self.cut.caption:
                 draw_caption(clip_frame, caption_text(self.ordered[i], t))
             if i not in self.clip_writers:
                 self.clip_writers[i] = _ConstantRateFeed(
-                    self.clips_dir / clip_filename(i + 1, self.ordered[i]), self.fps, self.clip_crf
+                    self.clips_dir / clip_filename(i + 1, self.ordered[i]), self.fps,
+                    self.cut.clip_crf,
                 )
             self.clip_writers[i].put(clip_frame, t)
 
@@ -519,7 +516,7 @@ class _ForwardPass:
         result, previous = self.result, self.previous
         if previous is not None:
             for i in self.pending_thumbs:  # key moments past the last frame: take the last frame
-                result.thumbnails_jpeg[i] = thumbnail_jpeg(previous.rgb, self.thumbnail_width)
+                result.thumbnails_jpeg[i] = thumbnail_jpeg(previous.rgb, self.cut.thumbnail_width)
         # Past the last frame read, its frame lasted as long as the ones before it.
         end_s = previous.time_s + self.step if previous is not None else 0.0
         for i in sorted(self.clip_writers):
