@@ -191,7 +191,7 @@ def test_clips_shorter_than_a_classifier_clip_are_noted(tmp_path) -> None:
     assert created.exit_code == 0, created.output
     meta = json.loads((tmp_path / "d" / "v1" / "dataset_meta.json").read_text())
     assert meta["short_clips"] == [{"path": str(short), "frames": 5}]
-    assert ("note 1 clip(s) have fewer frames than the 16 the classifier reads from a clip, so some of their "
+    assert ("note 1 clip has fewer frames than the 16 the classifier reads from a clip, so some of its "
             f"frames are shown twice: {short} (5)") in " ".join(created.output.split())
 
 

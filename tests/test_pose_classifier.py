@@ -935,8 +935,8 @@ def test_a_model_without_none_leaves_a_clip_with_nobody_in_it_out_of_its_scores_
     assert report["num_clips"] == 2
     assert report["meta"]["left_out"]["clips"] == ["background/empty.mp4"]
     said = " ".join(result.output.split())
-    assert ("1 of the 3 clips show nobody the pose model finds (background/empty.mp4); the model's classes have "
-            "no `none` to call them, so they are not scored") in said
+    assert ("1 of the 3 clips shows nobody the pose model finds (background/empty.mp4); the model's classes have "
+            "no `none` to call it, so it is not scored") in said
     assert "**Left out:** 1 of the 3 clips" in (out / "video_scorer_testreport.md").read_text()
 
 

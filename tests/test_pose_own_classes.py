@@ -123,7 +123,7 @@ def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp
     # The clip with nobody is left out, as evaluate leaves it out, not counted wrong.
     scored = len(val) - 1
     assert f"validation on {scored} val clip of v1 with a person: {scored}/{scored} right, macro-F1" in said, said
-    assert f"1 of the {len(val)} show nobody the pose model finds (" in said, said
+    assert f"1 of the {len(val)} shows nobody the pose model finds (" in said, said
     assert ("note: no class is `none`, so `detect` with this model reports a window of any of volley_a, volley_b as "
             "a highlight, background play too") in said, said
     model = PoseClassifier.load(out / "best.pt")

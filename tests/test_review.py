@@ -319,7 +319,7 @@ def test_decisions_on_another_video_under_the_same_game_id_are_left_out(detect_f
     said = io.StringIO()
     monkeypatch.setattr(cli_review, "err", Console(file=said, width=400))
     cli_review._session([other], db, None, None, 30).store.close()
-    assert (f"warning: 2 decision(s) under game id {gid} in {db} were made on another video ({video}), not "
+    assert (f"warning: 2 decisions under game id {gid} in {db} were made on another video ({video}), not "
             f"{second.games[0].video}: left out of this review (give each set of games its own --db)") in said.getvalue()
 
 
@@ -585,7 +585,7 @@ def test_items_decided_over_one_segment_as_one_class_are_one_clip(session, tmp_p
     result = export_review(session, root)  # refused before: a duplicate clip
     assert result.clips == {"missed": 1, "rejected": 1} and len(result.version.real_clips) == 2
     assert len(result.repeated) == 2 and f"{gid}/c18 (as {gid}/h0)" in result.repeated
-    assert f"2 item(s) left out, the same clip as another item's" in _export_message(result)
+    assert f"2 items left out, the same clip as another item's" in _export_message(result)
     # ... and the missed event is one event of the game's annotations, which `pipeline evaluate` counts
     for path in result.annotations[gid]:
         loaded = load_annotation(path)
@@ -965,7 +965,7 @@ def test_a_rejected_items_none_clip_never_holds_an_accepted_action(session, tmp_
         if c.label == "none":
             assert all(p["end_s"] <= q["start_s"] or p["start_s"] >= q["end_s"] for q in actions), p
     message = _export_message(result)
-    assert "1 none clip(s) trimmed" in message and f"{gid}/h0" in message
+    assert "1 none clip trimmed" in message and f"{gid}/h0" in message
     assert "1 none clip(s) left out" in message and f"{gid}/{inside}" in message
     # The trimmed clip is what the parent holds: exporting again finds nothing new.
     with pytest.raises(ReviewError, match="nothing new to export"):
@@ -1203,7 +1203,7 @@ def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp
     result = ExportResult(version=SimpleNamespace(path=tmp_path / "v3"), clips={"rejected": 9}, trimmed=trimmed,
                           dropped=["game/c20 (4.00-6.00 s)"])
     message = _export_message(result)
-    assert f"9 none clip(s) trimmed to leave out an action decided in the same video: {', '.join(trimmed[:5])} " \
+    assert f"9 none clips trimmed to leave out an action decided in the same video: {', '.join(trimmed[:5])} " \
            "and 4 more;" in message
     assert "video is left out: game/c20 (4.00-6.00 s)" in message and "more" not in message.split("too short")[1]
 

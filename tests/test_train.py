@@ -216,7 +216,7 @@ def test_a_run_killed_while_saving_resumes_and_leaves_nothing_half_written(colou
     half.write_bytes((out / "last.pt").read_bytes()[:4096])
     said = []
     resumed = fit(config, resume=True, show_progress=False, log=said.append)
-    assert "removed 1 file(s) a killed run left half-written: .last.pt.k9x2q7ab.tmp" in said
+    assert "removed 1 file a killed run left half-written: .last.pt.k9x2q7ab.tmp" in said
     assert not list(out.glob(".*.tmp")) and len(resumed.history) == 2
 
 
@@ -229,7 +229,7 @@ def test_a_run_killed_while_filling_its_cache_leaves_no_half_written_clip(colour
         half.write_bytes(b"\x93NUMPY" + b"\0" * 100)
     said = []
     fit(config, show_progress=False, log=said.append)
-    assert "removed 1 file(s) a killed run left half-written: .ab12.npy.k9x2q7ab.tmp" in said
+    assert "removed 1 file a killed run left half-written: .ab12.npy.k9x2q7ab.tmp" in said
     assert not list(Path(config.resolved_cache_dir()).rglob("*.tmp"))
     # A cache outside the run folder may be another run's, writing now: left alone.
     fit(shared, show_progress=False)
@@ -656,12 +656,12 @@ def test_resume_refuses_changed_settings_and_a_fresh_run_refuses_a_used_folder(c
     said = []
     again = fit(config.replace(num_workers=1), resume=True, show_progress=False, log=said.append)
     assert len(again.history) == 1 and again.best_epoch == 1 and again.best_val_macro_f1 is not None
-    assert said[-1] == "this run had already finished: 1 of 1 epochs; nothing to resume"
+    assert said[-1] == "this run had already finished: 1 of 1 epoch; nothing to resume"
     with pytest.raises(RunFolderError, match="lr"):  # settings that differ are still refused, first
         fit(config.replace(lr=0.5), resume=True, show_progress=False)
     result = CliRunner().invoke(app, ["train", "--out", config.out_dir, "--resume", "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "this run had already finished: 1 of 1 epochs; nothing to resume" in result.output
+    assert "this run had already finished: 1 of 1 epoch; nothing to resume" in result.output
     assert f"best: epoch 1, val macro-F1 {again.best_val_macro_f1:.3f}" in result.output
 
 

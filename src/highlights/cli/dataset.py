@@ -12,6 +12,7 @@ from rich.text import Text
 
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
+from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError
 
 if TYPE_CHECKING:
@@ -203,8 +204,9 @@ def _print_written(v: DatasetVersion) -> None:
     _print_version(v)
     if v.parent:  # a new version never puts one video in two splits; a parent written before may have
         _warn_split_leaks(v)
-    if v.meta["added"].get("already_in_parent"):
-        console.print(f"{v.meta['added']['already_in_parent']} clips of SRC were already in {v.parent}")
+    already = v.meta["added"].get("already_in_parent")
+    if already:
+        console.print(f"{counted(already, 'clip')} of SRC {'was' if already == 1 else 'were'} already in {v.parent}")
     for skipped in v.meta.get("skipped", []):
         _tagged("skipped", "yellow", skipped["reason"])
     for twin in v.meta.get("near_duplicates", []):
@@ -222,8 +224,10 @@ def _print_written(v: DatasetVersion) -> None:
         from highlights.clips.spec import ClipSpec
 
         listed = ", ".join(f"{c['path']} ({c['frames']})" for c in short[:5]) + (", ..." if len(short) > 5 else "")
-        _tagged("note", "yellow", f"{len(short)} clip(s) have fewer frames than the {ClipSpec().num_frames} "
-                           f"the classifier reads from a clip, so some of their frames are shown twice: {listed}")
+        has, their = ("has", "its") if len(short) == 1 else ("have", "their")
+        _tagged("note", "yellow", f"{counted(len(short), 'clip')} {has} fewer frames than the "
+                           f"{ClipSpec().num_frames} the classifier reads from a clip, so some of {their} frames "
+                           f"are shown twice: {listed}")
     for ignored in v.meta.get("ignored", []):
         _tagged("ignored", "dim", ignored["reason"])
     # A few source videos per class round a 15% share down to none: say so now, not when
@@ -238,7 +242,7 @@ def _print_written(v: DatasetVersion) -> None:
     per_split = v.meta["counts"]["per_split"]
     untested = [c for c in v.classes if per_class[c]["train"] and not per_class[c]["test"]]
     if untested and per_split.get("test"):
-        counts = "; ".join(f"{c}: {per_class[c]['total']} clips" for c in untested)
+        counts = "; ".join(f"{c}: {counted(per_class[c]['total'], 'clip')}" for c in untested)
         _tagged("note", "yellow", f"{v.name}'s test split has no clip of {', '.join(untested)} ({counts}): "
                            "`highlights evaluate` cannot score "
                            f"{'it' if len(untested) == 1 else 'them'} and counts "
@@ -246,7 +250,7 @@ def _print_written(v: DatasetVersion) -> None:
                            "F1 as 0 in macro-F1; grow the version with clips from other source videos")
     # Each class is split by its own source videos (the split keeps every class's shares).
     sources = {c: len({clip.group for clip in v.real_clips if clip.label == c}) for c in v.classes}
-    counted = ", ".join(f"{c} {n}" for c, n in sources.items())
+    videos_per_class = ", ".join(f"{c} {n}" for c, n in sources.items())
     ratios = v.meta["split"]["ratios"]
     for split, needed_by in (("val", "training's model selection"), ("test", "`highlights evaluate`")):
         if not per_split.get(split) and not ratios[split]:
@@ -257,7 +261,7 @@ def _print_written(v: DatasetVersion) -> None:
         elif not per_split.get(split):
             # Under one source video's worth in every class is the usual cause; otherwise a few
             # sources held most of the clips, and the split kept each whole.
-            few = (f"{ratios[split]:.0%} of each class's source videos ({counted}) is under one, and "
+            few = (f"{ratios[split]:.0%} of each class's source videos ({videos_per_class}) is under one, and "
                    if all(ratios[split] * n < 1 for n in sources.values()) else "")
             _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): {few}"
                                "all clips of one source video share a split, so add clips from more source videos")

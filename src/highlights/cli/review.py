@@ -16,6 +16,7 @@ import typer
 
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
+from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
 
 console = plain_console()
@@ -39,11 +40,13 @@ def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: 
                        classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None)
     session = ReviewSession(games, DecisionStore(db))
     for game, (n, video) in session.foreign_decisions().items():
-        err.print(f"warning: {n} decision(s) under game id {game} in {db} were made on another video "
+        err.print(f"warning: {counted(n, 'decision')} under game id {game} in {db} "
+                  f"{'was' if n == 1 else 'were'} made on another video "
                   f"({video}), not {session.game(game).video}: left out of this review (give each set of "
                   "games its own --db)", style="yellow")
     for game, n in session.stale_decisions().items():
-        err.print(f"warning: {n} decision(s) on {session.game(game).name} were made on an earlier detect run of it "
+        err.print(f"warning: {counted(n, 'decision')} on {session.game(game).name} {'was' if n == 1 else 'were'} "
+                  "made on an earlier detect run of it "
                   "(its highlights.json has changed since); check them before exporting", style="yellow")
     return session
 
@@ -124,15 +127,19 @@ def _export_facts(result) -> list[str]:
     if result.added_classes:
         facts.append(f"new class(es) added to the parent's: {', '.join(result.added_classes)}")
     if result.pending:
-        facts.append(f"{result.pending} items not reviewed yet were left out")
+        facts.append(f"{counted(result.pending, 'item')} not reviewed yet {'was' if result.pending == 1 else 'were'} "
+                     "left out")
     if result.changed:
-        facts.append(f"{len(result.changed)} item(s) were exported before with another decision: the new version "
+        facts.append(f"{counted(len(result.changed), 'item')} {'was' if len(result.changed) == 1 else 'were'} "
+                     "exported before with another decision: the new version "
                      f"holds the new decision's clip in place of the parent's: {_first_few(result.changed)}")
     if result.trimmed:
-        facts.append(f"{len(result.trimmed)} {result.rejected_as} clip(s) trimmed to leave out an action decided in "
+        facts.append(f"{counted(len(result.trimmed), result.rejected_as + ' clip')} trimmed to leave out an action "
+                     "decided in "
                      f"the same video: {_first_few(result.trimmed)}")
     if result.repeated:
-        facts.append(f"{len(result.repeated)} item(s) left out, the same clip as another item's (same video, class "
+        facts.append(f"{counted(len(result.repeated), 'item')} left out, the same clip as another item's "
+                     "(same video, class "
                      f"and segment): {_first_few(result.repeated)}")
     carried = sorted((result.named(game), licence) for game, licence in result.carried_licences.items())
     for game, licence in carried:
@@ -216,7 +223,8 @@ def serve(
     sock = _listening_socket(host, port)
     shown = f"[{host}]" if ":" in host else host
     n_items = sum(len(g.items) for g in session.games)
-    console.print(f"Reviewing {len(session.games)} game(s), {n_items} items; decisions go to {db}")
+    console.print(f"Reviewing {counted(len(session.games), 'game')}, {counted(n_items, 'item')}; "
+                  f"decisions go to {db}")
     # The URL on a line of its own, flushed, so scripts (and tests) can read it.
     print(f"http://{shown}:{sock.getsockname()[1]}/?token={token}", flush=True)
     _serve_until_stopped(app_, sock, session, playback, db)

@@ -8,6 +8,7 @@ import typer
 
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.console import plain_console
+from highlights.counted_noun import counted
 from highlights.worker_processes import MAX_WORKER_PROCESSES
 
 app = typer.Typer(no_args_is_help=True)
@@ -48,7 +49,7 @@ def clips(
         task = progress.add_task("rendering clips", total=None)
         manifest = generate_clip_set(out, cfg, on_progress=lambda done, total: progress.update(task, completed=done,
                                                                                               total=total))
-    console.print(f"wrote {len(cfg.classes) * per_class} clips and {manifest}")
+    console.print(f"wrote {counted(len(cfg.classes) * per_class, 'clip')} and {manifest}")
 
 
 @app.command("game")

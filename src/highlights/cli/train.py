@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
 
 
@@ -161,7 +162,8 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
         config = TrainConfig.from_options(str(root), version, str(out), quick=quick, **given)
         refuse_used_folder(out, "--resume")
     typer.echo(f"model: {config.describe_model()}")
-    typer.echo(f"data: {config.root} {config.version}; {config.epochs} epochs, batch {config.batch_size}, "
+    typer.echo(f"data: {config.root} {config.version}; {counted(config.epochs, 'epoch')}, "
+               f"batch {config.batch_size}, "
                f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
     try:
         result = fit(config, resume=resume, show_progress=progress, log=typer.echo, out_name="--out",

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.class_slips import one_slip_apart
+from highlights.counted_noun import counted
 from highlights.datasets.cut_spans import CutSpan, cut_span
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.records import ClipRecord, DatasetVersion
@@ -438,7 +439,8 @@ def check_stored_clips(version: DatasetVersion, records: Sequence[ClipRecord], *
             problems.append(f"{version.describe(record.clip_id)}: {cause}")
     if problems:
         raise DatasetError(problems, headline=(
-            f"{version.path}: {len(problems)} of {len(records)} clips are missing or changed; a version's "
+            f"{version.path}: {len(problems)} of {counted(len(records), 'clip')} "
+            f"{'is' if len(problems) == 1 else 'are'} missing or changed; a version's "
             "clips never change: restore each from the source named"))
 
 

@@ -14,6 +14,7 @@ from typing import Callable
 
 import numpy as np
 
+from highlights.counted_noun import counted
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.sources import SYNTH_AGAIN
 from highlights.errors import MissingFileError
@@ -118,7 +119,7 @@ def clip_tree(root: str | Path, classes: list[str], *, show_progress: bool = Fal
     bad = problems + [r.reason for r in outcome.rejected]
     if bad:
         total = len(chosen) + len(problems)
-        raise DatasetError(bad, headline=f"{root}: {len(bad)} of {total} clips cannot be used")
+        raise DatasetError(bad, headline=f"{root}: {len(bad)} of {counted(total, 'clip')} cannot be used")
     copy_of = {d.path: str(Path(d.of).relative_to(root)) for d in outcome.near_duplicates}
     clips = [LabelledClip(c.source.path, c.source.label, str(c.source.path.relative_to(root)),
                           copy_of.get(str(c.source.path)))

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights import __version__
+from highlights.counted_noun import counted
 from highlights.packaged_file import file_or_member, shown_name
 from highlights.pose_classifier.clips import (
     TRAINED_ON_THEM, LabelledClip, OtherClassesRefused, clip_poses, clip_tree, each_video_once,
@@ -47,7 +48,7 @@ def evaluate_pose(checkpoint: str | Path, *, out_dir: str | Path, clips_root: st
     clf = PoseClassifier.load(checkpoint)
     clips, origins, data_meta = _clips_to_score(checkpoint, clf, clips_root=clips_root, root=root, version=version,
                                                 split=split, show_progress=show_progress, log=log)
-    log(f"pose classifier: {checkpoint} ({clf.family}), {len(clips)} clips")
+    log(f"pose classifier: {checkpoint} ({clf.family}), {counted(len(clips), 'clip')}")
     from highlights.pose_classifier.seen_clips import seen_by_pose_model
 
     seen = seen_by_pose_model([c.name for c in clips], [c.path for c in clips], clf.meta.get("provenance"))
@@ -128,15 +129,17 @@ def _nobody_left_out(names: list[str], n_clips: int, data_meta: dict, log: Calla
     """The clips `names` showing nobody, left out of the scores of a model without `none`, and the
     note that says so; refused where that leaves nothing to score."""
     shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    show, them, they_are = ("shows", "it", "it is") if len(names) == 1 else ("show", "them", "they are")
     left_out = {"clips": names,
-                "note": (f"{len(names)} of the {n_clips} clips show nobody the pose model finds ({shown}); "
-                         f"the model's classes have no `none` to call them, so they are not scored")}
+                "note": (f"{len(names)} of the {counted(n_clips, 'clip')} {show} nobody the pose model finds "
+                         f"({shown}); the model's classes have no `none` to call {them}, so {they_are} not scored")}
     log(f"left out: {left_out['note']}")
     if len(names) == n_clips:
         from highlights.datasets.errors import DatasetError
 
         where = data_meta.get("clips_root") or f"{data_meta.get('root')} {data_meta.get('version')}"
-        raise DatasetError(f"{where}: no person found in any of its {n_clips} clips, so there is nothing to "
+        its = "its one clip" if n_clips == 1 else f"any of its {n_clips} clips"
+        raise DatasetError(f"{where}: no person found in {its}, so there is nothing to "
                            "score (the model's classes have no `none` to call a clip with nobody in it)")
     return left_out
 

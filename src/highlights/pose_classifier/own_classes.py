@@ -128,7 +128,7 @@ def what_it_trained_on(config: PoseTrainConfig, labels: np.ndarray, clips: int) 
     """One line: the clips, the windows of each class, and that nothing synthetic was added."""
     counts = ", ".join(f"{c} {int((labels == i).sum())}" for i, c in enumerate(config.classes))
     return (f"training on the labelled clips alone ({', '.join(config.classes)}: classes the synthetic generator "
-            f"cannot all draw, so no synthetic windows): {clips} clips, windows per class {counts}")
+            f"cannot all draw, so no synthetic windows): {counted(clips, 'clip')}, windows per class {counts}")
 
 
 def val_clip_scores(clf, clips: list, cache_dir: str | None) -> dict:
@@ -160,10 +160,13 @@ def val_clips_said(scores: dict, n_val: int, version: str) -> str:
     in them named as left out."""
     left = scores["left_out"]
     shown = ", ".join(left[:10]) + (f" and {len(left) - 10} more" if len(left) > 10 else "")
-    nobody = (f"; {len(left)} of the {n_val} show nobody the pose model finds ({shown}) and are not scored, as "
+    nobody = (f"; {len(left)} of the {n_val} {'shows' if len(left) == 1 else 'show'} nobody the pose model "
+              f"finds ({shown}) and {'is' if len(left) == 1 else 'are'} not scored, as "
               "the model's classes have no `none` to call them" if left else "")
     if not scores["clips"]:
-        return f"no validation: none of the {n_val} val clips of {version} shows anybody the pose model finds ({shown})"
+        val = (f"the one val clip of {version} shows nobody" if n_val == 1
+               else f"none of the {n_val} val clips of {version} shows anybody")
+        return f"no validation: {val} the pose model finds ({shown})"
     return (f"validation on {counted(scores['clips'], 'val clip')} of {version} with a person: {scores['correct']}/"
             f"{scores['clips']} right, macro-F1 {scores['macro_f1']:.3f} (each clip its most probable class: the model "
             f"has no `none`, so no action threshold){nobody}")

@@ -24,6 +24,7 @@ from torch import nn
 
 from highlights import __version__
 from highlights.atomic import atomic_write_bytes, atomic_write_json, written_together
+from highlights.counted_noun import counted
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
@@ -281,8 +282,8 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
             out.append(w)
             labels.append(config.classes.index(clip.label))
     where = f"{source['root']} {source['version']} (train split)" if "version" in source else source["root"]
-    used = f"{len(clips)} clips" if not nobody else f"{len(clips) - len(nobody)} of {len(clips)} clips"
-    log(f"labelled clips: {len(out)} windows from {used} in {where}")
+    used = counted(len(clips), "clip") if not nobody else f"{len(clips) - len(nobody)} of {counted(len(clips), 'clip')}"
+    log(f"labelled clips: {counted(len(out), 'window')} from {used} in {where}")
     if clips and len(nobody) == len(clips):
         from highlights.datasets.errors import DatasetError
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
+from highlights.counted_noun import counted
 from highlights.errors import HighlightsError
 from highlights.rate_interval import METHOD as WILSON_METHOD, wilson_interval
 from highlights.report.resamples import clip_resamples
@@ -60,7 +61,7 @@ def build_report(
     y_true = _as_names(y_true, labels, "y_true")
     y_pred = _as_names(y_pred, labels, "y_pred")
     if len(y_true) != len(y_pred):
-        raise ReportInputError(f"y_true has {len(y_true)} entries but y_pred has {len(y_pred)}")
+        raise ReportInputError(f"y_true has {_entries(y_true)} but y_pred has {len(y_pred)}")
     if len(y_true) == 0:
         raise ReportInputError("cannot build a report from zero clips")
     if proba is not None:
@@ -68,9 +69,9 @@ def build_report(
         if proba.shape != (len(y_true), len(labels)):
             raise ReportInputError(f"proba has shape {proba.shape}, expected {(len(y_true), len(labels))}")
     if clip_ids is not None and len(clip_ids) != len(y_true):
-        raise ReportInputError(f"clip_ids has {len(clip_ids)} entries but there are {len(y_true)} clips")
+        raise ReportInputError(f"clip_ids has {_entries(clip_ids)} but {_clips_there(y_true)}")
     if clip_notes is not None and len(clip_notes) != len(y_true):
-        raise ReportInputError(f"clip_notes has {len(clip_notes)} entries but there are {len(y_true)} clips")
+        raise ReportInputError(f"clip_notes has {_entries(clip_notes)} but {_clips_there(y_true)}")
 
     precision, recall, f1, support = precision_recall_fscore_support(
         y_true, y_pred, labels=labels, zero_division=0
@@ -95,6 +96,14 @@ def build_report(
         meta=meta,
         confidence=confidence,
     ) | report_clips
+
+
+def _entries(values: Sequence) -> str:
+    return counted(len(values), "entry", "entries")
+
+
+def _clips_there(y_true: Sequence) -> str:
+    return f"there {'is' if len(y_true) == 1 else 'are'} {counted(len(y_true), 'clip')}"
 
 
 def _assemble(labels, none_label, num_clips, precision, recall, f1, support, *, accuracy, matrix,

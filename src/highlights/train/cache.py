@@ -21,6 +21,7 @@ import numpy as np
 
 from highlights.atomic import atomic_path
 from highlights.clips.spec import ClipSpec
+from highlights.counted_noun import counted
 from highlights.datasets.errors import DatasetError
 from highlights.file_hash import file_sha256
 from highlights.video import PICTURES_VERSION, VideoError, read_clip
@@ -98,7 +99,8 @@ class DecodedClipCache:
             if workers > 1:
                 pool.shutdown(wait=True, cancel_futures=True)
         if failed:
-            raise DatasetError(failed, headline=f"{len(failed)} of {len(records)} clips do not decode")
+            raise DatasetError(failed, headline=(f"{len(failed)} of {counted(len(records), 'clip')} "
+                                                  f"{'does' if len(failed) == 1 else 'do'} not decode"))
         return paths
 
     def _decode_into(self, record: ClipRecord, path: Path) -> None:

@@ -30,6 +30,7 @@ from torch.utils.data import DataLoader
 
 from highlights import __version__
 from highlights.atomic import atomic_write_json
+from highlights.counted_noun import counted
 from highlights.file_hash import file_sha256
 from highlights.datasets import DatasetError, DatasetVersion, load_version
 from highlights.datasets.split_leaks import split_leak_warning
@@ -177,7 +178,8 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
     ):
         left = remove_unfinished_writes(out_dir, config.resolved_cache_dir())
         if left:
-            log(f"removed {len(left)} file(s) a killed run left half-written: {', '.join(p.name for p in left)}")
+            log(f"removed {counted(len(left), 'file')} a killed run left half-written: "
+                f"{', '.join(p.name for p in left)}")
         state = _load_resume_point(out_dir, out_name, resume_name) if resume else None
         if state is not None:
             _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
@@ -187,7 +189,7 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
                     # killed after the final epoch's last.pt, before its history and curves
                     _write_history(out_dir, config, state.meta, finished)
                 epochs = len(finished.history)
-                log(f"this run had already finished: {epochs} of {config.epochs} epochs"
+                log(f"this run had already finished: {epochs} of {counted(config.epochs, 'epoch')}"
                     f"{', stopped early' if finished.stopped_early else ''}; nothing to resume")
                 return finished
         else:  # said again under the lock: a run may have begun in the folder since
@@ -283,7 +285,7 @@ def _fit(config: TrainConfig, dataset: DatasetVersion | None, state: TrainingSta
             log(_epoch_line(epoch, config, stats, val_f1, improved=improved, stopped_early=result.stopped_early,
                             epoch_seconds=epoch_seconds))
             if result.stopped_early:
-                log(f"stopping early: validation macro-F1 has not improved for {config.patience} epochs")
+                log(f"stopping early: validation macro-F1 has not improved for {counted(config.patience, 'epoch')}")
                 break
     except KeyboardInterrupt as stop:
         # Ctrl-C: the run folder holds the last finished epoch; say how to go on from it.
@@ -395,8 +397,8 @@ def _decode_into_cache(config: TrainConfig, spec, train_records: list[ClipRecord
                                    on_done=lambda r: progress.advance(task))
         val_files = cache.ensure(val_records, workers=max(1, config.num_workers),
                                  on_done=lambda r: progress.advance(task))
-    log(f"cache: {cache.decoded} clips decoded, {len(train_records) + len(val_records) - cache.decoded} "
-        f"read from {cache.directory}")
+    log(f"cache: {counted(cache.decoded, 'clip')} decoded, "
+        f"{len(train_records) + len(val_records) - cache.decoded} read from {cache.directory}")
     return train_files, val_files
 
 
