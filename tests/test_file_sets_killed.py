@@ -288,3 +288,41 @@ def test_a_synthetic_game_killed_before_its_annotation_is_refused_where_it_is_re
     truth = paths["truth"]  # a checkout on Windows: the same truth with CRLF line ends
     truth.write_bytes(truth.read_bytes().replace(b"\n", b"\r\n"))
     assert load_annotation(paths["annotation"]) == earlier
+
+
+def test_the_gt_backends_refuse_a_truth_written_with_another_video(tmp_path, monkeypatch):
+    """A game killed after its video's rename leaves the earlier game's NAME.gt.jsonl beside the
+    later video: the gt backends would find the earlier game's persons in it."""
+    import shutil
+    from types import SimpleNamespace
+
+    from highlights.pipeline.context import default_gt_path
+    from highlights.pipeline.ground_truth import release_reader, shared_reader
+    from highlights.synth.game import GameConfig, generate_game
+
+    def context(video: Path, gt: Path | None = None):
+        return SimpleNamespace(shared={}, video_path=video, gt_path=gt or default_gt_path(video))
+
+    made = dict(minutes=0.1, sport="soccer", width=160, height=96, fps=10.0, name="game")
+    paths = generate_game(tmp_path / "one", GameConfig(seed=1, **made))
+    whole = context(paths["video"])
+    assert shared_reader(whole).persons_at(0.0)  # the earlier game, read whole
+    release_reader(whole)
+    elsewhere = tmp_path / "copied.mp4"  # its own video copied away from its truth: still its own
+    shutil.copy(paths["video"], elsewhere)
+    copied = context(elsewhere, paths["truth"])
+    assert shared_reader(copied).persons_at(0.0)
+    release_reader(copied)
+    other = generate_game(tmp_path / "two", GameConfig(seed=3, **made))
+    with pytest.raises(MixedSetError, match=rf"{re.escape(str(paths['truth']))}: the truth of "
+                                            r"game\.mp4 .*not of .*two/game\.mp4"):
+        shared_reader(context(other["video"], paths["truth"]))
+
+    into = _killed_after_renames(monkeypatch, paths["video"].parent, 1)
+    with pytest.raises(Killed):
+        generate_game(paths["video"].parent, GameConfig(seed=2, **made))
+    monkeypatch.undo()
+    assert into == ["game.mp4"]  # the later video beside the earlier truth and annotation
+    with pytest.raises(MixedSetError, match=r"game\.json: game\.mp4 beside it is not the file it "
+                                            r"was written with .*make the game again"):
+        shared_reader(context(paths["video"]))

@@ -12,6 +12,11 @@ import numpy as np
 
 from highlights.errors import MissingFileError
 from highlights.events.formats import AnnotationError
+from highlights.file_hash import file_sha256
+from highlights.file_set import WRITTEN_WITH, MixedSetError, check_written_with
+
+GT_SUFFIX = ".gt.jsonl"
+AGAIN = "make the game again (the same `highlights synth game` command)"
 
 DETECTION_STREAM, POSE_STREAM = 1, 2  # separate random streams for the two stages' noise
 
@@ -68,8 +73,35 @@ def shared_reader(context) -> GroundTruthReader:
         if context.gt_path is None:
             raise MissingFileError(context.video_path,
                                    "no ground-truth file (NAME.gt.jsonl) beside it for the gt backends")
+        check_truth_of_video(Path(context.gt_path), Path(context.video_path))
         reader = context.shared["gt_reader"] = GroundTruthReader(context.gt_path)
     return reader
+
+
+def check_truth_of_video(gt_path: Path, video_path: Path) -> None:
+    """A `MixedSetError` where the game's annotation beside NAME.gt.jsonl (NAME.json, written
+    last, naming its video's and truth's sha256) says the truth or the video is not one it was
+    written with: a `synth game` killed between its renames over an earlier game of the name
+    leaves the later video beside the earlier truth, whose persons are another game's. A truth
+    without the annotation, or an annotation that does not name it, is read as before."""
+    if not gt_path.name.endswith(GT_SUFFIX):
+        return
+    record_path = gt_path.with_name(gt_path.name.removesuffix(GT_SUFFIX) + ".json")
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return  # none, or not the generator's: the truth is read alone
+    recorded = record.get(WRITTEN_WITH) if isinstance(record, dict) else None
+    if not isinstance(recorded, dict) or gt_path.name not in recorded:
+        return
+    check_written_with(record_path, record, again=AGAIN)
+    if os.path.abspath(video_path.parent) == os.path.abspath(gt_path.parent):
+        return  # checked with the annotation's other files
+    videos = {name: sha for name, sha in recorded.items() if name != gt_path.name and sha}
+    if videos and video_path.is_file() and file_sha256(video_path) not in videos.values():
+        raise MixedSetError(f"{gt_path}: the truth of {' and '.join(videos)} ({record_path} names "
+                            f"them by content), not of {video_path}; give the gt backends the "
+                            "truth of this video (analysis.gt_path), or its own video")
 
 
 def release_reader(context) -> None:
