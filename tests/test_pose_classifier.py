@@ -324,6 +324,27 @@ def test_window_aggregation_is_saved_with_the_model_and_changes_the_clip_score(t
         PoseClassifier(clf.network, clf.classes, clf.spec, clf.family, {}, 0.5, "median")
 
 
+def test_a_best_pt_beside_another_models_best_json_loads_with_a_warning_naming_it(trained, tmp_path,
+                                                                                 caplog):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(trained, run)
+    clf = PoseClassifier.load(run / "best.pt")
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]  # its own summary
+    other = PoseClassifier(clf.network, clf.classes, clf.spec, clf.family, clf.meta, clf.action_threshold,
+                           "mean")
+    other.save(run / "best.pt")  # another model's file beside the run's best.json
+    assert PoseClassifier.load(run / "best.pt").aggregation == "mean"  # still loaded: it is whole
+    [warning] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert warning.startswith(f"warning: {run / 'best.json'}: describes another best.pt")
+    assert "\n" not in warning
+    caplog.clear()
+    other.save(tmp_path / "alone.pt")  # no summary beside it: nothing to say
+    PoseClassifier.load(tmp_path / "alone.pt")
+    assert not caplog.records
+
+
 def test_track_proba_scores_a_track_longer_than_a_window(trained, windows):
     clf = PoseClassifier.load(trained / "best.pt")
     w, y, _ = windows

@@ -34,6 +34,7 @@ from highlights.model.errors import CheckpointError
 from highlights.packaged_file import file_or_member
 from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS, feature_names, window_features
 from highlights.pose_classifier.skeleton import mirror, normalise, resample, with_velocity
+from highlights.pose_classifier.summary_beside import warn_of_another_models_summary
 
 FORMAT_NAME = "highlights.checkpoint"
 # The pose model file's layout. Every pose model highlights has written is format 1; older ones
@@ -229,6 +230,8 @@ class PoseClassifier:
             raise CheckpointError(path, f"pose feature version {feature_version!r}, which this highlights does not "
                                         f"compute (it computes {list(FEATURE_VERSIONS)}): another version of "
                                         "highlights wrote it")
+        if isinstance(path, Path):  # a packaged model inside a zip has no summary to mix up
+            warn_of_another_models_summary(path)
         return cls(net, meta["classes"], spec, family, meta, meta.get("action_threshold", 0.5), aggregation,
                    feature_version)
 
