@@ -829,6 +829,71 @@ def test_a_label_studio_annotator_exported_as_a_user_is_recorded_by_email(sessio
     assert decided and {s["reviewer"] for s in decided} == {"lee@club.example"}
 
 
+@pytest.mark.parametrize("broken, cause", [
+    ([1, 2], "not a Label Studio JSON export (task 1 is 1, not an object)"),
+    ([{"data": "game1.mp4"}], "task 1 is malformed (its data is str, not an object)"),
+    ([{"annotations": ["lee"]}], "task 1 is malformed (annotations: not a list of objects)"),
+    ([{"annotations": [{"result": "h1"}]}],
+     "task 1 is malformed (an annotation's result: not a list"),
+    ([{"annotations": [{"result": [{"type": "timelinelabels", "value": "h1"}]}]}],
+     "task 1 is malformed (a timeline region's value is not an object)"),
+    ([{"annotations": [{"result": [{"type": "timelinelabels", "value": {
+        "timelinelabels": "soccer_shooting", "ranges": [{"start": 1, "end": 9}]}}]}]}],
+     "task 1 is malformed (a timeline region's labels are 'soccer_shooting', not a list)"),
+    ([{"annotations": [{"result": [{"type": "timelinelabels", "value": {
+        "timelinelabels": ["soccer_shooting"], "ranges": [{"start": "one", "end": 9}]}}]}]}],
+     "task 1 is malformed (a range's frame is 'one', not a frame number)"),
+    ([{"annotations": [{"result": [{"type": "timelinelabels", "value": {
+        "timelinelabels": ["soccer_shooting"], "ranges": [{"start": float("nan"), "end": 9}]}}]}]}],
+     "task 1 is malformed (a range's frame is nan, not a frame number)"),
+    ([{"annotations": [{"result": [{"type": "timelinelabels", "value": {
+        "timelinelabels": ["soccer_shooting"], "ranges": [{"end": 9}]}}]}]}],
+     "task 1 is malformed (no 'start')"),
+])
+def test_a_malformed_label_studio_export_is_one_line_naming_its_task(session, detect_folder,
+                                                                    tmp_path, broken, cause):
+    from highlights.cli.app import app
+
+    data = json.loads(export_tasks(session, tmp_path / "ls")["tasks"].read_text())[0]["data"]
+    export = [{"data": data, **task} if isinstance(task, dict) and "data" not in task else task
+              for task in broken]
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    export_file = tmp_path / "ls-export.json"
+    res = CliRunner().invoke(app, ["review", "label-studio-import", str(export_file),
+                                   str(detect_folder),
+                                   "--db", str(tmp_path / "new.sqlite")])
+    assert res.exit_code == 1, res.output
+    assert " ".join(res.output.split()).startswith(f"error: {tmp_path / 'ls-export.json'}: {cause}")
+    assert "Traceback" not in res.output and res.output.count("error:") == 1
+    assert not (tmp_path / "new.sqlite").exists()  # refused before a database was made
+
+
+def test_a_label_studio_export_with_one_bad_task_records_none_of_its_decisions(
+        session, detect_folder, tmp_path):
+    from highlights.cli.app import app
+
+    tasks = json.loads(export_tasks(session, tmp_path / "ls")["tasks"].read_text())
+    region = next(r for r in tasks[0]["predictions"][0]["result"] if r["id"] == "h1")
+    other = {**region, "id": "new", "value": {**region["value"], "timelinelabels": ["curling"]}}
+    export = [{"id": 1, "data": tasks[0]["data"], "annotations": [{"id": 7, "result": [region]}]},
+              {"id": 2, "data": tasks[0]["data"], "annotations": [{"id": 8, "result": [other]}]}]
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    with pytest.raises(ReviewError, match=r"ls-export.json: task 2: label 'curling' is not one of"):
+        import_annotations(session, tmp_path / "ls-export.json")
+    # The first task's decisions were not recorded before the second was refused.
+    assert session.store.history() == []
+    export_file = tmp_path / "ls-export.json"
+    res = CliRunner().invoke(app, ["review", "label-studio-import", str(export_file),
+                                   str(detect_folder),
+                                   "--db", str(tmp_path / "new.sqlite")])
+    assert res.exit_code == 1 and "task 2: label 'curling'" in " ".join(res.output.split())
+    assert not (tmp_path / "new.sqlite").exists()
+    # With the second task's label put right, both tasks are recorded, the first as before.
+    other["value"]["timelinelabels"] = ["soccer_shooting"]
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    assert import_annotations(session, tmp_path / "ls-export.json")["accepted"] >= 1
+
+
 def test_a_label_studio_region_of_a_prediction_decides_that_item_where_another_overlaps_it_more(
         detect_folder, tmp_path):
     # Two highlights of one action, the second 1 s after the first (temporal NMS keeps both):

@@ -33,11 +33,18 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 def _session(dirs: list[Path], db: Path, videos: Optional[list[Path]], classes: Optional[str], candidates: int):
     from highlights.review.games import load_games
-    from highlights.review.session import ReviewSession
-    from highlights.review.store import DecisionStore
 
     games = load_games(dirs, videos=videos, candidates_per_game=candidates,
                        classes=[c.strip() for c in classes.split(",") if c.strip()] if classes else None)
+    return _games_session(games, db)
+
+
+def _games_session(games, db: Path):
+    """The review of loaded `games` on the decisions database `db` (made if missing), with a
+    warning for each set of decisions in it that this review leaves out."""
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+
     session = ReviewSession(games, DecisionStore(db))
     for game, (n, video) in session.foreign_decisions().items():
         err.print(f"warning: {counted(n, 'decision')} under game id {game} in {db} "
@@ -362,10 +369,15 @@ def ls_import(
     candidates: int = typer.Option(30, "--candidates", min=0, help="As given to label-studio-export"),
 ) -> None:
     """Label Studio's labels as review decisions (then export as usual)."""
-    from highlights.review.labelstudio import import_annotations
+    from highlights.review.games import load_games
+    from highlights.review.labelstudio import import_annotations, plan_import
 
-    session = _session(dirs, db, video, None, candidates)
-    counts = import_annotations(session, export_json, reviewer=reviewer)
+    games = load_games(dirs, videos=video, candidates_per_game=candidates)
+    # The whole export is checked before the database is opened: a refused export records no
+    # decision, and leaves no empty database where none was.
+    plan = plan_import(games, export_json)
+    session = _games_session(games, db)
+    counts = import_annotations(session, plan, reviewer=reviewer)
     decided = ", ".join(f"{counts[k]} {k}" for k in ("accepted", "relabelled", "rejected", "missed"))
     line = f"{export_json}: {decided}; recorded in {db}"
     if counts["tasks_without_game"]:

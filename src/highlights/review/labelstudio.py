@@ -21,6 +21,8 @@ looked at them.
 from __future__ import annotations
 
 import json
+import math
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -115,26 +117,53 @@ def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def _game_of(session: ReviewSession, task: dict) -> Game | None:
+def _game_of(games: list[Game], task: dict) -> Game | None:
     data = task.get("data") or {}
-    if data.get("game") in {g.id for g in session.games}:
-        return session.game(data["game"])
+    if not isinstance(data, dict):
+        raise TypeError(f"its data is {type(data).__name__}, not an object")
+    for game in games:
+        if game.id == data.get("game"):
+            return game
     name = Path(str(data.get("video_name") or data.get("video") or "")).name
-    return next((g for g in session.games if g.video.name == name), None)
+    return next((g for g in games if g.video.name == name), None)
 
 
-def _ranges(annotation: dict, fps: float, path: Path) -> list[tuple[str, str, float, float]]:
+def _objects(value: Any, what: str) -> list[dict]:
+    """`value` (a list of objects, or missing) as a list; anything else is a malformed export."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise TypeError(f"{what}: not a list of objects")
+    return value
+
+
+def _seconds(frame: Any, fps: float) -> float:
+    """A range end, a frame number from 1, in seconds; a non-number is a malformed export."""
+    try:
+        number = float(frame) if not isinstance(frame, bool) else math.nan
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number):  # NaN would pass as frame 1, the video's start
+        raise ValueError(f"a range's frame is {frame!r}, not a frame number")
+    return from_frame(number, fps)
+
+
+def _ranges(annotation: dict, fps: float) -> list[tuple[str, str, float, float]]:
     """(region id, label, start s, end s) of every labelled timeline range."""
     out = []
-    for r in annotation.get("result") or []:
+    for r in _objects(annotation.get("result"), "an annotation's result"):
         if r.get("type") != "timelinelabels":
             continue
         value = r.get("value") or {}
+        if not isinstance(value, dict):
+            raise TypeError("a timeline region's value is not an object")
         labels = value.get("timelinelabels") or []
+        if not isinstance(labels, list):
+            raise TypeError(f"a timeline region's labels are {labels!r}, not a list")
         if len(labels) != 1:
-            raise ReviewError(f"{path}: a timeline region has {len(labels)} labels; expected one")
-        for span in value.get("ranges") or []:
-            start, end = from_frame(span["start"], fps), from_frame(span["end"], fps)
+            raise ValueError(f"a timeline region has {len(labels)} labels; expected one")
+        for span in _objects(value.get("ranges"), "a timeline region's ranges"):
+            start, end = _seconds(span["start"], fps), _seconds(span["end"], fps)
             if end <= start:
                 end = start + 1.0 / fps
             out.append((str(r.get("id") or ""), str(labels[0]), start, end))
@@ -151,8 +180,18 @@ def _annotator(annotation: dict) -> str:
     return str(annotation.get("completed_by_email") or user or "label-studio")
 
 
-def import_annotations(session: ReviewSession, path: str | Path, *, reviewer: str | None = None) -> dict[str, int]:
-    """Decisions from a Label Studio JSON export; returns counts of what was done."""
+@dataclass(frozen=True)
+class ImportPlan:
+    """A Label Studio export read and checked whole, before any decision is recorded: each task's
+    game, the annotator of its latest annotation and its labelled ranges, in the export's order."""
+
+    path: Path
+    tasks: list[tuple[Game, str, list[tuple[str, str, float, float]]]]
+    tasks_without_game: int
+
+
+def read_export(path: str | Path) -> list[dict]:
+    """A Label Studio JSON export's tasks, refused in one line naming `path` where it is not one."""
     path = Path(path)
     try:
         tasks = json.loads(path.read_text(encoding="utf-8"))
@@ -162,28 +201,55 @@ def import_annotations(session: ReviewSession, path: str | Path, *, reviewer: st
         raise ReviewError(f"{path}: not a Label Studio JSON export ({e})") from None
     if not isinstance(tasks, list):
         raise ReviewError(f"{path}: not a Label Studio JSON export (expected a list of tasks)")
-    counts = {"accepted": 0, "relabelled": 0, "rejected": 0, "missed": 0, "tasks_without_game": 0}
-    for task in tasks:
-        game = _game_of(session, task) if isinstance(task, dict) else None
-        if game is None:
-            counts["tasks_without_game"] += 1
-            continue
-        done = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
-        if not done:
-            continue
-        ann = done[-1]  # the latest annotation of the task is the one that stands
-        who = reviewer or _annotator(ann)
+    for n, task in enumerate(tasks, 1):
+        if not isinstance(task, dict):
+            raise ReviewError(f"{path}: not a Label Studio JSON export (task {n} is {task!r}, "
+                              "not an object)")
+    return tasks
+
+
+def plan_import(games: list[Game], path: str | Path) -> ImportPlan:
+    """Every task of the export at `path` read and checked against `games`: a malformed task or a
+    label that is no class of its game refuses the whole export, so an import never stops half way
+    with some of its decisions recorded."""
+    path = Path(path)
+    planned, without_game = [], 0
+    for n, task in enumerate(read_export(path), 1):
+        try:
+            game = _game_of(games, task)
+            if game is None:
+                without_game += 1
+                continue
+            annotations = _objects(task.get("annotations"), "annotations")
+            done = [a for a in annotations if not a.get("was_cancelled")]
+            if not done:
+                continue
+            ann = done[-1]  # the latest annotation of the task is the one that stands
+            ranges = _ranges(ann, game.fps)
+        except (AttributeError, KeyError, TypeError, ValueError) as e:
+            cause = f"no {e}" if isinstance(e, KeyError) else str(e)
+            raise ReviewError(f"{path}: task {n} is malformed ({cause})") from None
+        for _, label, _, _ in ranges:
+            if label not in game.classes:
+                raise ReviewError(f"{path}: task {n}: label {label!r} is not one of this review's "
+                                  f"classes ({', '.join(game.classes)})")
+        planned.append((game, _annotator(ann), ranges))
+    return ImportPlan(path, planned, without_game)
+
+
+def import_annotations(session: ReviewSession, path: str | Path | ImportPlan, *,
+                       reviewer: str | None = None) -> dict[str, int]:
+    """Decisions from a Label Studio JSON export (or its `plan_import`); returns counts of what was
+    done."""
+    plan = path if isinstance(path, ImportPlan) else plan_import(session.games, path)
+    counts = {"accepted": 0, "relabelled": 0, "rejected": 0, "missed": 0,
+              "tasks_without_game": plan.tasks_without_game}
+    for game, annotator, ranges in plan.tasks:
+        who = reviewer or annotator
         states = {s["id"]: s for s in session.states(game.id)}
         taken: set[str] = set()
-        try:
-            ranges = _ranges(ann, game.fps, path)
-        except (KeyError, TypeError, ValueError) as e:
-            raise ReviewError(f"{path}: malformed timeline region ({type(e).__name__}: {e})") from None
         for region, label, start, end in ranges:
             start, end = max(0.0, start), min(game.duration_s, end)
-            if label not in game.classes:
-                raise ReviewError(f"{path}: label {label!r} is not one of this review's classes "
-                                  f"({', '.join(game.classes)})")
             # A region made from a prediction keeps its id, the item's: kept, relabelled or moved,
             # it is that item's, though another item may overlap the moved range as much or more.
             best = states.get(region) if region not in taken else None
