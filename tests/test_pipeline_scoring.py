@@ -287,3 +287,35 @@ def test_a_highlights_json_is_read_as_spots_of_the_half_named_and_a_malformed_hi
         with pytest.raises(AnnotationError) as info:
             load_predictions(path)
         assert str(info.value).startswith(f"{path}: malformed highlight ({cause}: ")
+
+
+def test_score_takes_progress_as_the_other_pipeline_commands_do_and_names_each_step(cli, tmp_path, monkeypatch):
+    """`pipeline score` of a file of thousands of spots runs a while, most of it drawing the
+    timeline: a spinner on stderr names the step, and --no-progress leaves it out, as it does in
+    `pipeline evaluate`, `calibrate`, `ablate` and `detect`."""
+    from contextlib import contextmanager
+
+    import highlights.pipeline.eval_report as eval_report
+
+    ann_path = save_annotation(_match(), tmp_path / "Labels-v2.json", fmt="soccernet")
+    pred = write_results_spotting([Spot("Goal", 312.2, 0.9, 1), Spot("Corner", 500.0, 0.8, 2)],
+                                  tmp_path / "results_spotting.json", game="match")
+    steps: list[tuple[str, bool, list[str]]] = []
+
+    @contextmanager
+    def recorded(description, *, enabled=True):
+        shown: list[str] = []
+        steps.append((description, enabled, shown))
+        yield shown.append
+
+    monkeypatch.setattr(eval_report, "status_line", recorded)
+    args = ["pipeline", "score", "--predictions", pred, "--annotations", ann_path]
+    shown = cli(*args, "--out", tmp_path / "shown")
+    assert shown.exit_code == 0, shown.output
+    assert steps == [("scoring results_spotting.json", True,
+                      ["average-mAP of 2 spots", "recall and precision of 2 highlights", "drawing the timeline"])]
+    quiet = cli(*args, "--out", tmp_path / "quiet", "--no-progress")
+    assert quiet.exit_code == 0, quiet.output
+    assert steps[1][:2] == ("scoring results_spotting.json", False)
+    scores = [json.loads((tmp_path / d / "pipeline_eval.json").read_text())["by_tolerance"] for d in ("shown", "quiet")]
+    assert scores[0] == scores[1]

@@ -530,6 +530,7 @@ def score(
     min_score: float = typer.Option(0.5, "--min-score",
                                     help="For a results_spotting.json: the confidence a spot needs to count "
                                          "as a highlight in recall and precision (average-mAP uses every spot)"),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score predictions that already exist against annotations, without running the pipeline:
     recall, precision and SoccerNet's average-mAP into DIR/pipeline_eval.json and .md."""
@@ -542,7 +543,8 @@ def score(
     if half is not None:
         truth = truth.of_half(half)
     report, written = score_file(predictions, truth, out, tolerances=tolerance or DEFAULT_TOLERANCES,
-                                 half=half, min_score=min_score, annotation_source=annotations)
+                                 half=half, min_score=min_score, annotation_source=annotations,
+                                 progress=progress)
     _print_scores(report)
     for kind, path in written.items():
         console.print(f"  {kind}: {path}")

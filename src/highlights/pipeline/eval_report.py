@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from highlights.counted_noun import counted
 from highlights import __version__
@@ -25,6 +25,7 @@ from highlights.pipeline.evaluation import (
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.rate_interval import METHOD as INTERVAL_METHOD
+from highlights.progress import status_line
 from highlights.pipeline.spotting import (
     HALF_GAP_S, Predictions, load_predictions, spots_as_highlights, spotting_report, window_spots)
 
@@ -160,11 +161,22 @@ def _on_one_timeline(items: list, halves: list[int | None], keys: list[str]) -> 
 
 def score_predictions(predictions: Predictions, annotation, out_dir: str | Path, *,
                       tolerances: Iterable[float] = DEFAULT_TOLERANCES, half: int | None = None,
-                      min_score: float = 0.5, source: str = "",
-                      annotation_sha256: str | None = None) -> tuple[PipelineEvaluation, dict[str, Path]]:
+                      min_score: float = 0.5, source: str = "", annotation_sha256: str | None = None,
+                      progress: bool = False) -> tuple[PipelineEvaluation, dict[str, Path]]:
     """Score predictions that already exist: recall and precision of the highlights (a
     `results_spotting.json`'s spots with confidence >= `min_score`), average-mAP of every spot.
-    Writes the same pipeline_eval.json and .md as `evaluate`, without the attribution (no run)."""
+    Writes the same pipeline_eval.json and .md as `evaluate`, without the attribution (no run).
+    `progress`: a spinner on stderr naming the step, as a file of thousands of spots takes a while
+    (most of it drawing the timeline)."""
+    with status_line(f"scoring {Path(source).name or 'the predictions'}", enabled=progress) as show:
+        return _score_predictions(predictions, annotation, out_dir, tolerances=tolerances, half=half,
+                                  min_score=min_score, source=source, annotation_sha256=annotation_sha256,
+                                  show=show)
+
+
+def _score_predictions(predictions: Predictions, annotation, out_dir: str | Path, *, tolerances: Iterable[float],
+                       half: int | None, min_score: float, source: str, annotation_sha256: str | None,
+                       show: Callable[[str], None]) -> tuple[PipelineEvaluation, dict[str, Path]]:
     spots = predictions.spots
     if half is not None:
         spots = [s for s in spots if s.half == half]
@@ -179,6 +191,7 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
         matched = _on_one_timeline(highlights, h_halves, ["start_s", "end_s", "key_s"])
         matched_against = replace(annotation, events=_on_one_timeline(
             events, [e.half for e in events], ["start_s", "end_s", "key_s"]))
+    show(f"average-mAP of {counted(len(spots), 'spot')}")
     amap = spotting_report(spots, annotation, half=half)
     about: dict[str, Any] = {}
     if predictions.highlights is not None:
@@ -194,6 +207,7 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
                                  "half": half, "sha256": annotation_sha256}})
     if predictions.kind == "highlights" and predictions.data.get("damage"):
         about["damage"] = predictions.data["damage"]  # said beside recall, as `pipeline evaluate` says it
+    show(f"recall and precision of {counted(len(highlights), 'highlight')}")
     scores = evaluate_highlights(matched, matched_against, tolerances=sorted({float(t) for t in tolerances}))
     report = PipelineEvaluation(scores=scores, average_map=amap, about=about)
     # Spots have no span to show anything in; a highlights.json's highlights do, and its config
@@ -207,6 +221,7 @@ def score_predictions(predictions: Predictions, annotation, out_dir: str | Path,
     out_dir = Path(out_dir)
     video = (predictions.data.get("video") or {}) if predictions.kind == "highlights" else {}
     title = f"Scores of {Path(source).name or 'the predictions'}"
+    show("drawing the timeline")
     with written_together():
         written = {"timeline": write_eval_timeline(out_dir / EVAL_TIMELINE_PNG, highlights, events, report.primary,
                                                    highlight_halves=h_halves, duration_s=video.get("duration_s"),
