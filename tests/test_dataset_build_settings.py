@@ -21,6 +21,7 @@ from highlights.datasets import (
     ClipDefaults, DatasetError, DatasetVersion, create_version, grow_version,
 )
 from highlights.datasets.build_settings import BuildSettings
+from highlights.datasets.group_pattern import GroupPattern
 from highlights.datasets.lock import SWEEP_GRACE_S
 
 CLASSES = ["swing", "none", "kick"]  # not sorted, as classes found in the clips would be
@@ -70,6 +71,9 @@ def _options(parent: DatasetVersion | None) -> dict[str, tuple[object, Check]]:
         "source_name": (SOURCE_NAME, lambda run: run.meta["source"] == SOURCE_NAME),
         "defaults": (ClipDefaults(licence=LICENCE),
                      lambda run: {c["licence"] for c in run.new_real_clips()} == {LICENCE}),
+        # The stems' letters: swing0 and swing1 are one group.
+        "group_pattern": (GroupPattern(r"^(\D+)"), lambda run: run.meta["group_pattern"]["regex"] == r"^(\D+)"
+                          and {c["group"] for c in run.new_real_clips()} == {*CLASSES, "far"}),
     }
     if parent is not None:
         replaced = parent.clips[0].clip_id

@@ -40,6 +40,20 @@ PROVENANCE_HELP = ("Provenance recorded for the new clips that state none of the
                    "provenance column or a sidecar's \"provenance\" wins; default: the folder or manifest "
                    "they were read from)")
 
+GROUP_PATTERN_HELP = (
+    "Take the group (source video) of a clip that states none from its file name: REGEX is "
+    "searched in the file stem, and its group named 'group', else its first (...) group, else what "
+    "it matches, is the group. '^(.+)_\\d+$' makes game03_0012 and game03_0044 one group, game03. "
+    "A manifest's group cell or a NAME.json sidecar's \"group\" wins over it; a name it finds no "
+    "group in is refused (--skip-bad leaves it out)")
+
+
+def _group_pattern(text: str | None):
+    """The typed --group-pattern, or None (the parent's; a first version's: the file stem)."""
+    from highlights.datasets.group_pattern import GroupPattern
+
+    return None if text is None else GroupPattern(text)
+
 
 @contextmanager
 def _skip_hint(*, growing: bool = False) -> Iterator[None]:
@@ -87,6 +101,9 @@ def create(
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
     licence: str | None = typer.Option(None, "--licence", help=LICENCE_HELP),
     provenance: str | None = typer.Option(None, "--provenance", help=PROVENANCE_HELP),
+    group_pattern: str | None = typer.Option(
+        None, "--group-pattern", metavar="REGEX",
+        help=GROUP_PATTERN_HELP + " (default: the file stem)"),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
@@ -99,7 +116,8 @@ def create(
                                  ratios=parse_ratios(split), augment_variants=augment_variants,
                                  augment_config=PhoneAugmentConfig(), skip_bad=skip_bad, show_progress=progress,
                                  allow_outside=allow_outside, wait=wait,
-                                 defaults=ClipDefaults(licence=licence, provenance=provenance))
+                                 defaults=ClipDefaults(licence=licence, provenance=provenance),
+                                 group_pattern=_group_pattern(group_pattern))
     _print_written(version)
 
 
@@ -119,6 +137,9 @@ def grow(
     allow_outside: bool = typer.Option(False, "--allow-outside", help=ALLOW_OUTSIDE_HELP),
     licence: str | None = typer.Option(None, "--licence", help=LICENCE_HELP + "; the parent's clips keep theirs"),
     provenance: str | None = typer.Option(None, "--provenance", help=PROVENANCE_HELP),
+    group_pattern: str | None = typer.Option(
+        None, "--group-pattern", metavar="REGEX",
+        help=GROUP_PATTERN_HELP + " (default: the parent's; '' takes the file stem)"),
     wait: bool = typer.Option(False, "--wait", help=WAIT_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
@@ -131,7 +152,8 @@ def grow(
                                augment_variants=augment_variants,
                                skip_bad=skip_bad, skip_existing=skip_existing, show_progress=progress,
                                allow_outside=allow_outside, wait=wait,
-                               defaults=ClipDefaults(licence=licence, provenance=provenance))
+                               defaults=ClipDefaults(licence=licence, provenance=provenance),
+                               group_pattern=_group_pattern(group_pattern))
     _print_written(version)
 
 
@@ -280,6 +302,11 @@ def _print_version(v: DatasetVersion) -> None:
     console.print(f"note: {v.note}" + (" (the default: a model for commercial use is to be rebuilt on footage you "
                                        "may use commercially; --note sets your own)" if v.note == DEFAULT_NOTE else ""))
     console.print(f"split: {ratios} (seed {meta['split']['seed']})")
+    groups = len({c.group for c in v.real_clips})
+    pattern = v.group_pattern
+    console.print(f"source videos (groups): {groups}" + ("" if pattern.by_stem else
+                  "; a clip that states no group takes it from its file name by --group-pattern "
+                  f"'{pattern.regex}'"))
     # What the clips may be used for, beside the note: an `unknown` here is footage whose terms
     # nobody recorded (`--licence` on create/grow records them for the clips that state none).
     from collections import Counter

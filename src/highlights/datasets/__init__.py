@@ -14,9 +14,10 @@ Layout of a version (never changed once written; files are read-only)::
                                 growing the version finds re-encoded copies of its clips
 
 Ingest: a folder per class (``SRC/<label>/*.mp4|avi|mov|mkv|webm|m4v``, group from a
-``NAME.json`` sidecar's ``group`` or the file stem), or a CSV manifest
-``path,label[,group,licence,provenance]`` (a ``manifest.csv`` inside SRC is preferred to its
-folder names). Every clip is checked: its label is one of the classes, it probes and decodes, its
+``NAME.json`` sidecar's ``group``), or a CSV manifest ``path,label[,group,licence,provenance]``
+(a ``manifest.csv`` inside SRC is preferred to its folder names). A clip that states no group
+takes it from its file stem: the whole stem, or what a ``GroupPattern`` (``--group-pattern``)
+finds in it. Every clip is checked: its label is one of the classes, it probes and decodes, its
 content hash is new to this version and its parent, and it is not a re-encoded copy of one of
 theirs under another label (one under the same label joins its original's group and split).
 

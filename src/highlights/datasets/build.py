@@ -34,6 +34,7 @@ from highlights.datasets.content_id import dataset_content_id
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.same_video import file_size
 from highlights.datasets.errors import DatasetError
+from highlights.datasets.group_pattern import GroupPattern
 from highlights.datasets.records import (
     CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, DatasetVersion,
 )
@@ -86,13 +87,15 @@ def create_version(
     wait: bool = False,
     source_name: str | None = None,
     defaults: ClipDefaults = ClipDefaults(),
+    group_pattern: GroupPattern | None = None,
 ) -> DatasetVersion:
     """Ingest ``src`` (class folders or a CSV manifest) as the next version of ``root``, with no
     parent. The options are those of `BuildSettings`."""
     settings = BuildSettings(
         classes=classes, note=note, seed=seed, ratios=ratios, augment_variants=augment_variants,
         augment_config=augment_config, skip_bad=skip_bad, show_progress=show_progress,
-        allow_outside=allow_outside, wait=wait, source_name=source_name, defaults=defaults)
+        allow_outside=allow_outside, wait=wait, source_name=source_name, defaults=defaults,
+        group_pattern=group_pattern)
     return build_version(src, root, None, settings)
 
 
@@ -115,6 +118,7 @@ def grow_version(
     source_name: str | None = None,
     replaces: Mapping[str, str] | None = None,
     defaults: ClipDefaults = ClipDefaults(),
+    group_pattern: GroupPattern | None = None,
 ) -> DatasetVersion:
     """The next version of ``root``: every clip of ``parent`` (splits kept) plus the new clips in
     ``src``. The options are those of `BuildSettings`.
@@ -127,13 +131,14 @@ def grow_version(
     changed since they were exported): they and their variants are left out of the new version
     (listed under ``replaced`` in its meta), the parent keeping them; their groups keep their split.
     ``defaults`` gives the licence and provenance of the new clips that state none of their own
-    (the parent's clips keep theirs).
+    (the parent's clips keep theirs). ``group_pattern`` (default: the parent's) groups the new
+    clips that state no group by their file names; the parent's clips keep their groups.
     """
     settings = BuildSettings(
         classes=classes, note=note, seed=seed, ratios=ratios, augment_variants=augment_variants,
         augment_config=augment_config, skip_bad=skip_bad, skip_existing=skip_existing,
         show_progress=show_progress, allow_outside=allow_outside, wait=wait,
-        source_name=source_name, replaces=replaces, defaults=defaults)
+        source_name=source_name, replaces=replaces, defaults=defaults, group_pattern=group_pattern)
     return build_version(src, root, parent, settings)
 
 
@@ -174,7 +179,10 @@ def _build_locked(src: str | Path, root: Path, parent: str | int | None,
     augment_variants, augment_config = settings.augment_variants, settings.augment_config
     if augment_variants is None:
         augment_variants, augment_config = _parent_augment(base, augment_config)
-    discovered = _discovered(src, base, settings.allow_outside, settings.defaults)
+    group_pattern = settings.group_pattern
+    if group_pattern is None:
+        group_pattern = base.group_pattern if base is not None else GroupPattern()
+    discovered = _discovered(src, base, settings.allow_outside, settings.defaults, group_pattern)
     class_list = _resolve_classes(settings.classes, base, discovered.clips)
     base_looks = _parent_likenesses(base, settings.show_progress) if base else {}
     outcome, rejected = _checked_sources(src, discovered, class_list, base, base_looks,
@@ -198,7 +206,8 @@ def _build_locked(src: str | Path, root: Path, parent: str | int | None,
         meta = _version_meta(
             src, name, base, settings.note, class_list, split_config, rows, clip_meta, outcome,
             rejected, replaced, discovered, augment=augment, augment_variants=augment_variants,
-            new_variants=new_variants, source_name=settings.source_name)
+            new_variants=new_variants, source_name=settings.source_name,
+            group_pattern=group_pattern)
         _write_manifest(tmp / MANIFEST_NAME, rows)
         save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
                                                                if c.likeness is not None}})
@@ -250,8 +259,9 @@ def _refuse_unrelated_source(src: str | Path, root: Path, parent: str | int | No
 
 
 def _discovered(src: str | Path, base: DatasetVersion | None, allow_outside: bool,
-                defaults: ClipDefaults) -> Discovered:
-    discovered = find_sources(src, allow_outside=allow_outside, defaults=defaults)
+                defaults: ClipDefaults, group_pattern: GroupPattern) -> Discovered:
+    discovered = find_sources(src, allow_outside=allow_outside, defaults=defaults,
+                              group_pattern=group_pattern)
     if base is not None:
         # Growing, an empty folder of a class the parent has loses nothing: the class stays.
         kept = {str(Path(src) / name) for name in discovered.empty_folders if name in base.classes}
@@ -353,7 +363,8 @@ def _store_clips(base: DatasetVersion | None, checked: list[CheckedClip], new_sp
 def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note: str | None, class_list: list[str],
                   split_config: SplitConfig, rows: list[dict], clip_meta: dict, outcome: CheckOutcome,
                   rejected: list, replaced: list[dict], discovered: Discovered, *, augment: PhoneAugment | None,
-                  augment_variants: int, new_variants: int, source_name: str | None) -> dict:
+                  augment_variants: int, new_variants: int, source_name: str | None,
+                  group_pattern: GroupPattern) -> dict:
     """The version's meta.json: where it comes from, its counts, and every clip left out or noted, and why."""
     checked = outcome.accepted
 
@@ -377,6 +388,9 @@ def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note:
         "classes": class_list,
         "source": source_name or str(Path(src).resolve()),
         "split": split_config.to_dict(),
+        # How its new clips that state no group of their own were grouped (None: by file stem);
+        # a version grown from it groups its new clips the same way unless told otherwise.
+        "group_pattern": group_pattern.to_dict(),
         "counts": count_clips(rows, class_list, augmented=False),
         "augmented_counts": count_clips(rows, class_list, augmented=True),
         "added": {"real": len(checked), "augmented": new_variants,

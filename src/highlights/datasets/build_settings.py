@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from highlights.datasets.errors import DatasetError
+from highlights.datasets.group_pattern import GroupPattern
 from highlights.datasets.sources import ClipDefaults
 
 if TYPE_CHECKING:
@@ -16,9 +17,9 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class BuildSettings:
-    """The options of one new version. None for classes, note, seed, ratios or augmented
-    variants takes the parent's (a first version's: sorted found classes, the default note, seed
-    0, `DEFAULT_RATIOS`, no variants).
+    """The options of one new version. None for classes, note, seed, ratios, augmented
+    variants or group pattern takes the parent's (a first version's: sorted found classes, the
+    default note, seed 0, `DEFAULT_RATIOS`, no variants, groups by file stem).
 
     ``skip_bad`` leaves bad clips out (recorded under ``skipped``) instead of refusing them;
     ``skip_existing`` leaves out clips the parent holds; ``allow_outside`` lets a manifest name
@@ -26,7 +27,8 @@ class BuildSettings:
     refusing; ``source_name`` is recorded as where the clips came from instead of the source's
     path (a staging folder gone once the version is written); ``replaces`` maps parent clip ids
     to why a new clip takes their place; ``defaults`` gives the licence and provenance of new
-    clips that state none of their own.
+    clips that state none of their own; ``group_pattern`` takes the group of a new clip that
+    states none from its file name (`GroupPattern()`, the empty one: its whole stem).
     """
 
     classes: Sequence[str] | None = None
@@ -43,6 +45,7 @@ class BuildSettings:
     source_name: str | None = None
     replaces: Mapping[str, str] | None = None
     defaults: ClipDefaults = ClipDefaults()
+    group_pattern: GroupPattern | None = None
 
     def __post_init__(self) -> None:
         if self.augment_variants is not None and self.augment_variants < 0:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from highlights.datasets.errors import DatasetError
+from highlights.datasets.group_pattern import GroupPattern
 
 SPLITS: tuple[str, ...] = ("train", "val", "test")
 MANIFEST_FIELDS: tuple[str, ...] = (
@@ -66,6 +67,12 @@ class DatasetVersion:
     @property
     def parent(self) -> str | None:
         return self.meta.get("parent")
+
+    @property
+    def group_pattern(self) -> GroupPattern:
+        """How it grouped its clips that state no group (`GroupPattern()`, by file stem, for a
+        version written before there was a pattern)."""
+        return GroupPattern.from_dict(self.meta.get("group_pattern"))
 
     @property
     def note(self) -> str:

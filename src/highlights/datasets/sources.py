@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from highlights.csv_cells import plain_cell
 from highlights.datasets.errors import DatasetError
+from highlights.datasets.group_pattern import GroupPattern
 from highlights.file_set import MixedSetError, check_written_with
 from highlights.video.errors import missing_file_cause
 from highlights.video.file_names import VIDEO_SUFFIXES
@@ -25,13 +26,15 @@ UNKNOWN_LICENCE = "unknown"
 
 @dataclass(frozen=True)
 class SourceClip:
-    """A labelled clip waiting to be ingested. ``group`` is its source video (never split apart)."""
+    """A labelled clip waiting to be ingested. ``group`` is its source video (never split apart);
+    ``own_group`` says it was stated (a manifest cell, a sidecar key) rather than its file stem."""
 
     path: Path
     label: str
     group: str
     licence: str = UNKNOWN_LICENCE
     provenance: str = ""
+    own_group: bool = True
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", class_name(self.label))  # a folder's name as macOS may list it
@@ -72,16 +75,19 @@ class ClipDefaults:
 
 
 def discover_sources(src: str | Path, *, allow_outside: bool = False,
-                     defaults: ClipDefaults = ClipDefaults()) -> list[SourceClip]:
+                     defaults: ClipDefaults = ClipDefaults(),
+                     group_pattern: GroupPattern = GroupPattern()) -> list[SourceClip]:
     """The clips under ``src`` (see ``find_sources``); an entry that cannot be a clip is an error."""
-    found = find_sources(src, allow_outside=allow_outside, defaults=defaults)
+    found = find_sources(src, allow_outside=allow_outside, defaults=defaults,
+                         group_pattern=group_pattern)
     if found.problems:
         raise DatasetError([p.reason for p in found.problems], skippable=True)
     return found.clips
 
 
 def find_sources(src: str | Path, *, allow_outside: bool = False,
-                 defaults: ClipDefaults = ClipDefaults()) -> Discovered:
+                 defaults: ClipDefaults = ClipDefaults(),
+                 group_pattern: GroupPattern = GroupPattern()) -> Discovered:
     """The clips under ``src``.
 
     ``src`` is a CSV manifest (``path,label[,group,licence,provenance]``, paths relative to the
@@ -91,7 +97,9 @@ def find_sources(src: str | Path, *, allow_outside: bool = False,
     A manifest's clips must lie inside the manifest's folder (after following links) unless
     ``allow_outside``: a manifest from elsewhere must not make the dataset read any file it names.
     A clip's own licence and provenance (its manifest cells, its sidecar's keys) win over
-    ``defaults``, which win over ``unknown`` and the manifest or folder it was read from.
+    ``defaults``, which win over ``unknown`` and the manifest or folder it was read from. A clip's
+    own group wins over ``group_pattern``, which wins over the file stem; a clip whose stem the
+    pattern finds no group in is a problem, not a group of its own.
     """
     src = Path(src)
     cause = missing_file_cause(src)
@@ -100,12 +108,37 @@ def find_sources(src: str | Path, *, allow_outside: bool = False,
     if src.is_file():
         if src.suffix.lower() != ".csv":
             raise DatasetError(f"{src}: not a folder or a .csv manifest")
-        return Discovered(clips=read_source_manifest(src, allow_outside=allow_outside, defaults=defaults))
+        clips = read_source_manifest(src, allow_outside=allow_outside, defaults=defaults)
+        return _grouped(Discovered(clips=clips), group_pattern, src.name)
     if (src / SOURCE_MANIFEST_NAME).is_file():
         manifest = src / SOURCE_MANIFEST_NAME
         clips = read_source_manifest(manifest, allow_outside=allow_outside, defaults=defaults)
-        return Discovered(clips=clips, problems=_unlisted_clips(src, manifest, clips))
-    return scan_class_folders(src, defaults=defaults)
+        found = Discovered(clips=clips, problems=_unlisted_clips(src, manifest, clips))
+        return _grouped(found, group_pattern, manifest.name)
+    return _grouped(scan_class_folders(src, defaults=defaults), group_pattern, None)
+
+
+def _grouped(found: Discovered, pattern: GroupPattern, manifest: str | None) -> Discovered:
+    """``found`` with the group of each clip that states none taken by ``pattern`` from its file
+    stem. A clip it finds no group in is a problem (left out by --skip-bad), not a group of its
+    own: the stem would be a source video of one clip, which may land in another split than the
+    rest of its game, the leak the pattern was given to prevent. ``manifest`` names the manifest
+    the clips were read from (None: class folders, whose clips state a group in a sidecar)."""
+    if pattern.by_stem:
+        return found
+    clips = []
+    for clip in found.clips:
+        group = clip.group if clip.own_group else pattern.group_of(clip.path.stem)
+        if group is not None:
+            clips.append(replace(clip, group=group))
+            continue
+        state = (f"give its group in {manifest}'s group column" if manifest else
+                 f'give its group in {clip.path.stem}.json beside it ({{"group": ...}})')
+        found.problems.append(SkippedEntry(str(clip.path), (
+            f"{clip.path}: --group-pattern '{pattern.regex}' finds no group in its name "
+            f"'{clip.path.stem}'; rename it, {state}, or change the pattern")))
+    found.clips = clips
+    return found
 
 
 def _unlisted_clips(src: Path, manifest: Path, clips: list[SourceClip]) -> list[SkippedEntry]:
@@ -181,6 +214,7 @@ def read_source_manifest(csv_path: Path, *, allow_outside: bool = False,
             group=row.get("group") or path.stem,
             licence=row.get("licence") or defaults.licence or UNKNOWN_LICENCE,
             provenance=row.get("provenance") or defaults.provenance or f"manifest {csv_path}",
+            own_group=bool(row.get("group")),
         ))
     if problems:
         raise DatasetError(problems)
@@ -247,6 +281,7 @@ def scan_class_folders(src: Path, *, defaults: ClipDefaults = ClipDefaults()) ->
                 group=str(sidecar.get("group") or path.stem),
                 licence=str(sidecar.get("licence") or defaults.licence or UNKNOWN_LICENCE),
                 provenance=str(sidecar.get("provenance") or defaults.provenance or f"folder {src}"),
+                own_group=bool(sidecar.get("group")),
             ))
         if len(found.clips) + len(found.problems) + len(problems) == videos_before:
             found.empty_folders.append(entry.name)
