@@ -32,8 +32,8 @@ def test_the_summary_counts_each_game_once_and_the_hours_this_run_processed():
     summary = summarise(_records(), wall_s=1862.75)
     assert {k: v for k, v in summary.items() if k != "against_annotations"} == {
         "games": 4, "done": 2, "reused": 1, "with_warning": 1, "failed": 1, "not_run": 1, "highlights": 7,
-        "video_hours_total": round((3725.5 + 1800.0) / 3600, 4),   # every done game's video
-        "video_hours_processed": round(3725.5 / 3600, 4),          # the ones this run decoded
+        "video_hours_total": round((3725.5 + 1800.0) / 3600, 6),   # every done game's video
+        "video_hours_processed": round(3725.5 / 3600, 6),          # the ones this run decoded
         "wall_s": 1862.75, "video_hours_per_hour": 2.0}
     assert summary["against_annotations"] is None
 
@@ -48,6 +48,18 @@ def test_the_throughput_is_the_stored_hours_over_the_stored_wall_time():
         assert summary["wall_s"] == pytest.approx(wall_s, abs=0.005)
         hours = summary["video_hours_processed"]
         assert summary["video_hours_per_hour"] == round(hours / (summary["wall_s"] / 3600), 3)
+
+
+def test_the_throughput_is_the_stored_hours_over_the_stored_wall_time_for_any_length_of_video():
+    """37 s of video in 7.12 s: the hours were stored to 4 places (0.0103) and the throughput taken
+    of the seconds (5.197), where the stored figures give 5.208. It is now the stored hours' ratio,
+    and the hours are stored to 6 places, so the throughput stays that of the video's seconds."""
+    for seconds, wall_s in ((37.0, 7.12), (12.345, 3.5), (3725.5, 1862.75), (14.0, 2.347)):
+        summary = summarise([dict(_records()[0], duration_s=seconds)], wall_s=wall_s)
+        hours = summary["video_hours_processed"]
+        assert hours == round(seconds / 3600, 6)
+        assert summary["video_hours_per_hour"] == round(hours / (summary["wall_s"] / 3600), 3)
+        assert summary["video_hours_per_hour"] == pytest.approx(seconds / summary["wall_s"], rel=1e-3)
 
 
 def test_a_run_that_processed_nothing_has_no_throughput():
