@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.worker_processes import MAX_WORKER_PROCESSES
+
+if TYPE_CHECKING:
+    from highlights.train.evaluation_settings import EvaluationSettings
 
 
 def register(root: typer.Typer) -> None:
@@ -76,11 +80,16 @@ def evaluate(
                                   fuse_pose=fuse_pose)
     check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
     if fuse_pose:
-        report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split, clips=clips,
-                                   out=out, pose_cache=pose_cache, bootstrap=bootstrap)
+        report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split,
+                                   clips=clips, out=out, pose_cache=pose_cache, bootstrap=bootstrap)
     else:
-        report, paths = _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap,
-                             backend, int8, pose_cache, progress, bf16)
+        from highlights.train.evaluation_settings import EvaluationSettings
+
+        settings = EvaluationSettings(batch_size=batch_size, num_workers=workers,
+                                      n_bootstrap=bootstrap, backend=backend, int8=int8, bf16=bf16,
+                                      show_progress=progress)
+        report, paths = _run(checkpoint, root=root, version=version, split=split, clips=clips,
+                             out=out, pose_cache=pose_cache, settings=settings)
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
     typer.echo(render_markdown(report, provenance=False).rstrip())
     for path in paths.values():
@@ -143,8 +152,11 @@ def _backend_named(name: str) -> str:
     raise ConfigError(f"--backend {name}: choose one of {', '.join(INFERENCE_PATHS)} (each fp32; {FP32} means auto)")
 
 
-def _run(checkpoint, root, version, split, clips, out, batch_size, workers, bootstrap, backend, int8,
-         pose_cache, progress, bf16=False):
+def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, split: str,
+         clips: Path | None, out: Path, pose_cache: Path | None, settings: EvaluationSettings):
+    """Scores the checkpoint (None: the packaged pose model) on the split or the clips tree."""
+    from dataclasses import asdict
+
     from highlights.pose_classifier.default import DEFAULT_MODEL, is_pose_checkpoint
 
     pose = checkpoint is None
@@ -154,9 +166,10 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
                    "synthetic poses only)")
     if pose or is_pose_checkpoint(checkpoint):
         # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not dropped.
-        unused = [name for name, given in (("--int8", int8), ("--bf16", bf16),
-                                           ("--batch-size", batch_size != _BATCH_SIZE),
-                                           ("--workers", workers != _WORKERS), ("--backend", backend != _BACKEND))
+        unused = [name for name, given in (("--int8", settings.int8), ("--bf16", settings.bf16),
+                                           ("--batch-size", settings.batch_size != _BATCH_SIZE),
+                                           ("--workers", settings.num_workers != _WORKERS),
+                                           ("--backend", settings.backend != _BACKEND))
                   if given]
         if unused:
             from highlights.errors import ConfigError
@@ -166,12 +179,9 @@ def _run(checkpoint, root, version, split, clips, out, batch_size, workers, boot
         from highlights.pose_classifier.evaluation import evaluate_pose
 
         return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,
-                             out_dir=out, cache_dir=pose_cache, n_bootstrap=bootstrap,
-                             show_progress=progress, log=typer.echo)
+                             out_dir=out, cache_dir=pose_cache, n_bootstrap=settings.n_bootstrap,
+                             show_progress=settings.show_progress, log=typer.echo)
     from highlights.train.evaluation import evaluate_checkpoint
 
-    return evaluate_checkpoint(
-        checkpoint, root=root, version=version, split=split, clips_root=clips, out_dir=out,
-        batch_size=batch_size, num_workers=workers, n_bootstrap=bootstrap, backend=backend, int8=int8,
-        bf16=bf16, show_progress=progress, log=typer.echo,
-    )
+    return evaluate_checkpoint(checkpoint, root=root, version=version, split=split,
+                               clips_root=clips, out_dir=out, log=typer.echo, **asdict(settings))
