@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -27,10 +28,17 @@ def test_detect_writes_highlights_json(cli, video, tmp_path):
     hl = [Highlight.from_dict(h) for h in data["highlights"]]
     assert [h.label for h in hl] == ["baseball_swing", "basketball_layup"]
     assert data["config"]["classifier"]["enabled"] is False and data["stages"]["classifier"] == "off"
-    # The speed printed is the analysis's, which highlights.json records, and the line says so.
+    # The speed printed is the analysis's, which highlights.json records, and the line says so; the
+    # length and seconds printed beside it divide to it.
     said = " ".join(res.output.split())
-    assert (f"found in {data['stats']['seconds']:.1f} s, {data['stats']['speed_x_realtime']}x real time, before "
-            "the outputs were written") in said
+    speed = data["stats"]["speed_x_realtime"]
+    printed = re.search(r"in ([\d.]+) s of video \(found in ([\d.]+) s, ([\d.]+)x real time, before the outputs "
+                        r"were written", said)
+    assert printed, said
+    length, seconds = (float(printed.group(i)) for i in (1, 2))
+    assert float(printed.group(3)) == speed == round(length / seconds, 2)
+    assert length == pytest.approx(data["video"]["duration_s"], abs=0.5)
+    assert seconds == pytest.approx(data["stats"]["seconds"], abs=0.05)
     # and what to do next, as a command that runs
     assert said.endswith(f"next: review them in the browser, accept, reject or relabel each: highlights review {tmp_path}")
 
@@ -335,7 +343,7 @@ def test_detect_times_its_speed_by_the_pictures_length_where_the_clock_starts_an
     assert stats["speed_x_realtime"] == pytest.approx(14.0 / stats["seconds"], rel=0.02)
     length_s = data["video"]["duration_s"] - data["video"]["start_s"]
     assert stats["speed_x_realtime"] == round(length_s / stats["seconds"], 2)  # the stored figures
-    assert "in 14 s of video" in " ".join(res.output.split())
+    assert re.search(r"in 14(\.0+)? s of video", " ".join(res.output.split()))
     # the page's game length and the reel's budget are of the same 14 s, not of the clock's end
     assert "from a 0:14 game" in (tmp_path / "out" / "highlights.html").read_text()
     # a minute at least; a tenth of 3614 s was 361 s

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from highlights.counted_noun import counted
+from highlights.ratio_figures import figures_dividing_to
 
 Say = Callable[[str], None]
 
@@ -82,8 +83,13 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
     # times the whole game, so say which one this is.
     inference = classifier_inference_text(result.inference_backend, result.backends, result.config.to_dict())
     length_s = float(result.video["duration_s"]) - float(result.video.get("start_s") or 0.0)
-    say(f"{counted(len(result.highlights), 'highlight')} in {length_s:.0f} s of video "
-        f"(found in {result.stats['seconds']:.1f} s, {result.stats['speed_x_realtime']}x real time, "
+    seconds, speed = result.stats["seconds"], result.stats["speed_x_realtime"]
+    if speed is not None:  # the figures printed divide to the speed printed beside them
+        length_text, seconds_text = figures_dividing_to(length_s, seconds, speed)
+    else:
+        length_text, seconds_text = f"{length_s:.0f}", f"{seconds:.1f}"
+    say(f"{counted(len(result.highlights), 'highlight')} in {length_text} s of video "
+        f"(found in {seconds_text} s, {speed}x real time, "
         f"before the outputs were written; classifier inference: {inference})")
     from highlights.pipeline.classifier_inference import unkept_choice_note
 
