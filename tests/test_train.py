@@ -220,6 +220,47 @@ def test_a_run_killed_while_saving_resumes_and_leaves_nothing_half_written(colou
     assert not list(out.glob(".*.tmp")) and len(resumed.history) == 2
 
 
+class _Killed(BaseException):
+    """The process ending at this point, as kill -9 ends it: no handler runs on its behalf."""
+
+
+def test_a_run_killed_between_an_improved_epochs_two_checkpoints_resumes_to_a_best_pt_of_its_history(
+        colour_data, tmp_path, monkeypatch):
+    """An epoch that improved puts last.pt and best.pt in place one rename each. Killed between the
+    two, then resumed where the epoch validates otherwise (another number of threads adds in
+    another order): best.pt must still be the epoch that the run's history names its best."""
+    import os
+
+    config = tiny_config(colour_data, tmp_path / "run", epochs=2, cache_dir=str(tmp_path / "cache"))
+    out = Path(config.out_dir)
+    scores = iter([0.5, 0.6])  # each epoch improves on the one before
+    monkeypatch.setattr(loop_module, "_validate", lambda *args, **kwargs: next(scores))
+    real_replace, renamed = os.replace, []
+
+    def replace(src, dst, *args, **kwargs):
+        if Path(dst).name in ("best.pt", "last.pt"):
+            if len(renamed) == 3:  # the second epoch's second checkpoint
+                raise _Killed
+            renamed.append(Path(dst).name)
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+    with pytest.raises(_Killed):
+        fit(config, show_progress=False)
+    monkeypatch.setattr(os, "replace", real_replace)
+    monkeypatch.setattr(loop_module, "_validate", lambda *args, **kwargs: 0.4)  # a redone epoch scores lower
+    said = []
+    resumed = fit(config, resume=True, show_progress=False, log=said.append)
+    best, last = (torch.load(out / name, weights_only=True) for name in ("best.pt", "last.pt"))
+    assert best["meta"]["epoch"] == resumed.best_epoch
+    if resumed.best_epoch == last["meta"]["epoch"]:
+        assert all(torch.equal(best["state_dict"][k], v) for k, v in last["state_dict"].items())
+    assert said[-1].startswith("this run had already finished")
+    assert any(line.startswith("best.pt written from last.pt: the run stopped before epoch 2, its best so far")
+               for line in said)
+    assert not list(out.glob(".*.tmp"))
+
+
 def test_a_run_killed_while_filling_its_cache_leaves_no_half_written_clip(colour_data, tmp_path):
     config = tiny_config(colour_data, tmp_path / "run", epochs=1)  # the cache in the run folder
     shared = tiny_config(colour_data, tmp_path / "run2", epochs=1, cache_dir=str(tmp_path / "shared"))

@@ -51,7 +51,7 @@ from highlights.model import (
     restore_rng_state,
     save_checkpoint,
 )
-from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE
+from highlights.model.checkpoint import EXTRA_BEST_METRIC, EXTRA_EPOCH, EXTRA_RNG_STATE, read_checkpoint_file
 from highlights.model.errors import CheckpointError
 from highlights.vocabulary import without_none_note
 from highlights.progress import progress_bar
@@ -183,6 +183,7 @@ def _fit_locked(config: TrainConfig, dataset: DatasetVersion | None, resume: boo
         state = _load_resume_point(out_dir, out_name, resume_name) if resume else None
         if state is not None:
             _check_same_run(config, TrainConfig.from_dict(state.meta["train_config"]))
+            _best_from_resume_point(out_dir, state, log)
             finished = _finished_run(config, state, out_dir)
             if finished is not None:  # said now, not after every clip of the version was read and checked
                 if _history_behind(out_dir, finished):
@@ -327,14 +328,36 @@ def _save_epoch(epoch: int, stats: dict, val_f1: float | None, result: TrainResu
     if improved:
         result.best_epoch, result.best_val_macro_f1 = epoch + 1, val_f1
         epochs_without_improvement = 0
-        save_checkpoint(result.best_checkpoint, model, meta)
     else:
         epochs_without_improvement += 1
     result.stopped_early = bool(config.patience and epochs_without_improvement >= config.patience
                                 and epoch + 1 < config.epochs)
+    # last.pt first: a kill before best.pt took its place leaves a resume point naming this epoch
+    # the best, with its weights, from which `--resume` writes best.pt (`_best_from_resume_point`).
+    # best.pt first left it beside the previous last.pt, and a resumed epoch validated otherwise
+    # (on another number of threads) kept a best.pt of an epoch its history does not hold.
     save_checkpoint(result.last_checkpoint, model, meta, optimizer=optimizer, scheduler=scheduler,
                     extra=_resume_point(epoch, result, epochs_without_improvement))
+    if improved:
+        save_checkpoint(result.best_checkpoint, model, meta)
     return improved, epochs_without_improvement
+
+
+def _best_from_resume_point(out_dir: Path, state: TrainingState, log: Callable[[str], None]) -> None:
+    """best.pt written from last.pt where last.pt's epoch is its run's best and best.pt is not
+    that epoch's: a run stopped between the two renames of an epoch that improved."""
+    best_epoch = state.extra.get("best_epoch")
+    if best_epoch is None or best_epoch != state.epoch + 1:
+        return
+    path = out_dir / BEST_CHECKPOINT
+    try:
+        if read_checkpoint_file(path)["meta"].get("epoch") == best_epoch:
+            return
+    except CheckpointError:
+        pass  # not there, or not whole: written now
+    save_checkpoint(path, state.model, state.meta)
+    log(f"{path.name} written from {LAST_CHECKPOINT}: the run stopped before epoch {best_epoch}, "
+        f"its best so far, took its place as {path.name}")
 
 
 def _seed_every_generator(seed: int) -> None:
