@@ -768,6 +768,23 @@ def test_the_export_command_says_when_none_is_no_class_of_the_model_and_refuses_
 
 # ---------------------------------------------------------------- Label Studio
 
+def test_a_label_studio_export_that_fails_at_its_config_leaves_the_earlier_tasks(session, tmp_path, monkeypatch):
+    import errno
+
+    from highlights.review import labelstudio
+
+    earlier = export_tasks(session, tmp_path / "ls")["tasks"].read_bytes()
+
+    def full_disk(classes):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(labelstudio, "labelling_config", full_disk)
+    with pytest.raises(OSError):
+        export_tasks(session, tmp_path / "ls", video_url_prefix="/data/local-files/?d=")  # other tasks
+    assert (tmp_path / "ls" / "tasks.json").read_bytes() == earlier
+    assert not [p.name for p in (tmp_path / "ls").iterdir() if p.name.startswith(".")]
+
+
 def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session, detect_folder, tmp_path):
     gid = session.games[0].id
     game = session.games[0]

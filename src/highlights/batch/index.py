@@ -81,6 +81,10 @@ def summarise(records: list[dict[str, Any]], *, wall_s: float) -> dict[str, Any]
 def write_index(out_root: str | Path, records: list[dict[str, Any]], summary: dict[str, Any],
                 request: dict[str, Any]) -> dict[str, Path]:
     out_root = Path(out_root)
+    # Not a set with a record naming the others (`highlights.file_set`): the three are views of the
+    # same records, each whole, written again at every index write (the run's first one before any
+    # game). A kill between them leaves the CSV and page one write behind the JSON: an earlier
+    # moment of the batch, each file true of it, which the next run in the folder writes over first.
     data = {"format": INDEX_FORMAT, "summary": summary, "request": request, "games": records}
     written = {"json": atomic_write_json(out_root / INDEX_NAMES["json"], data, indent=2, default=str)}
     written["csv"] = atomic_write_text(out_root / INDEX_NAMES["csv"], for_spreadsheets(render_csv(records)))

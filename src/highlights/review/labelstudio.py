@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from highlights.atomic import atomic_write_json, atomic_write_text
+from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.review.errors import ReviewError
 from highlights.review.games import Game
 from highlights.review.playback import needed_copy
@@ -107,8 +107,15 @@ def export_tasks(session: ReviewSession, out_dir: str | Path, *, video_url_prefi
         tasks.append({"data": {"video": url, "game": game.id, "fps": game.fps, "video_name": game.video.name,
                                **made_by(game)},
                       "predictions": [{"model_version": game.model, "result": regions}]})
-    return {"tasks": atomic_write_json(out_dir / "tasks.json", tasks, indent=2),
-            "config": atomic_write_text(out_dir / "labelling_config.xml", labelling_config(classes))}
+    # The tasks' labels are the config's: both take their places together, so an export that fails
+    # part way (a full disk) leaves an earlier export's pair as it was. Nothing of highlights reads
+    # them back as a pair (an import reads Label Studio's own export), so no record names the other:
+    # a kill -9 in the instant between the two renames leaves the later tasks beside the earlier
+    # config, which differ only where the two exports' classes do; the export run again writes both.
+    with written_together():
+        written = {"tasks": atomic_write_json(out_dir / "tasks.json", tasks, indent=2),
+                   "config": atomic_write_text(out_dir / "labelling_config.xml", labelling_config(classes))}
+    return written
 
 
 def _iou(a: tuple[float, float], b: tuple[float, float]) -> float:
