@@ -24,11 +24,13 @@ with a cache folder of its own (so no run goes on from another's kept work):
    kills itself there, every temp file before it written whole, so the moments between the
    renames of files meant to take their places together are tried, which a kill at a random time
    almost never hits. With --over-older as well, the commands that write a set of files into a
-   folder another run of theirs may have written (`evaluate`, `report`, `pipeline score`, `detect`)
-   are each killed over the outputs of an earlier run with other settings, made in the folder
-   first: a folder the kill left holding files of both runs (told apart by comparing each file
-   with the two runs' uninterrupted outputs) is a problem unless its readers say so (a record's
-   `written_with` naming a partner it was not written with, an int8 verdict refusing its model).
+   folder another run of theirs may have written (`evaluate`, `report`, `pipeline score`, `detect`,
+   `synth clips`) are each killed over the outputs of an earlier run with other settings, made in
+   the folder first: a folder the kill left holding files of both runs (told apart by comparing
+   each file with the two runs' uninterrupted outputs) is a problem unless its readers say so (a
+   record's `written_with` naming a partner it was not written with, an int8 verdict refusing its
+   model), or the file that would name them as one set is not there (`synth clips`' manifest.csv:
+   counted as unlisted).
 
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
@@ -77,6 +79,11 @@ class Command:
     # `--over-older`: an earlier run with other settings that writes the same set of files into the
     # same folder, made there (uninterrupted) before the command; None: the command has no such set.
     older: list[str] | None = None
+    # `--over-older`: the file that names the set's files for its readers (`synth clips`'
+    # manifest.csv, which `dataset create` reads in place of the clips' own truth), where the set has
+    # one that is no JSON record. A kill that leaves it absent leaves no set to read as one: files of
+    # both runs are then each read with their own record (a clip with its truth).
+    record: str | None = None
 
 
 # The package this bench imported, for every command it runs: each runs in a folder of its own, where
@@ -218,6 +225,8 @@ def commands(inputs: Path) -> list[Command]:
     older_confusion = inputs / "confusion-older.json"  # written here: a workdir made before it lacks it
     older_confusion.write_text(json.dumps({"labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
                                            "matrix": [[5, 3, 2, 2], [1, 6, 3, 1], [4, 1, 18, 2], [2, 1, 3, 6]]}))
+    synth_clips = ["synth", "clips", "--per-class", "2", "--out", "clips", "--seconds", "1", "--size", "256x144",
+                   "--seed", "1", "--workers", "1", *QUIET]  # one process: its renames are counted
     score = ["pipeline", "score", "--predictions", str(inputs / "detected" / "highlights.json"),
              "--annotations", str(inputs / "game" / "game.json"), "--out", "scores"]
     return [
@@ -248,6 +257,9 @@ def commands(inputs: Path) -> list[Command]:
         Command("report", ["report", "from-confusion", str(inputs / "confusion.json"), "--out", "report"],
                 older=["report", "from-confusion", str(older_confusion), "--out", "report"]),
         Command("pipeline-score", [*score, "--tolerance", "2"], older=[*score, "--tolerance", "1"]),
+        # One clip set over another of other classes: a clip of the same name in another group.
+        Command("synth-clips", [*synth_clips, "--classes", "basketball_layup,none"],
+                older=[*synth_clips, "--classes", "none"], record="clips/manifest.csv"),
         Command("augment", ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
                             "--out", "preview.png", "--seed", "1"]),
     ]
@@ -482,6 +494,7 @@ class Tally:
     mismatched: int = 0
     left: int = 0
     mixed: int = 0  # `--over-older`: kills that left files of both runs
+    unlisted: int = 0  # `--over-older`: mixed, with no record naming the files as one set
     told: int = 0  # kills after which a reader said a set is mixed (of those, or of files the
     # comparison cannot place: a file that differs between any two runs, evaluate's Markdown)
     problems: list[str] = field(default_factory=list)
@@ -546,7 +559,7 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
             continue
         tally.kills += 1
         if earlier is not None:
-            check_mixed(folder, reference, earlier, where, tally)
+            check_mixed(folder, reference, earlier, where, tally, command.record)
         if not read_errors(folder) and not leftovers(folder, reference.paths) and not mismatches(folder, reference):
             tally.whole_at_kill += 1
             tally.clean += 1
@@ -573,12 +586,18 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
     return tally
 
 
-def check_mixed(folder: Path, later: Reference, earlier: Reference, where: str, tally: Tally) -> None:
-    """A folder the kill left with files of both runs must be one its readers say is mixed."""
+def check_mixed(folder: Path, later: Reference, earlier: Reference, where: str, tally: Tally,
+                record: str | None = None) -> None:
+    """A folder the kill left with files of both runs must be one its readers say is mixed, or
+    one without the ``record`` that would name them as one set."""
     of_later, of_earlier = files_of_each_run(folder, later, earlier)
     said = readers_say(folder)
     tally.told += bool(said)
-    if of_later and of_earlier:
+    if of_later and of_earlier and record is not None and not (folder / record).exists():
+        tally.mixed += 1
+        tally.unlisted += 1
+        print(f"  {where}: files of both runs, and no {record} naming them as one set", flush=True)
+    elif of_later and of_earlier:
         tally.mixed += 1
         print(f"  {where}: mixed ({', '.join(of_later)} of the later run beside {', '.join(of_earlier)} of the "
               f"earlier one); {'said: ' + said[0] if said else 'NOT SAID'}", flush=True)
@@ -632,13 +651,13 @@ def main() -> int:
         problems += tally.problems
         print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), {tally.clean} clean ({tally.whole_at_kill} whole at the kill), "
               f"{tally.mismatched} mismatched, {tally.left} with leftovers"
-              f"{f', {tally.mixed} mixed ({tally.told} said)' if args.over_older else ''} "
+              f"{f', {tally.mixed} mixed ({tally.told} said, {tally.unlisted} unlisted)' if args.over_older else ''} "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     print()
-    mixed = f" {'mixed':>5} {'said':>4}" if args.over_older else ""
+    mixed = f" {'mixed':>5} {'said':>4} {'unlisted':>8}" if args.over_older else ""
     print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} {'leftovers':>9}{mixed}")
     for name, t in rows:
-        mixed = f" {t.mixed:>5} {t.told:>4}" if args.over_older else ""
+        mixed = f" {t.mixed:>5} {t.told:>4} {t.unlisted:>8}" if args.over_older else ""
         print(f"{name:<16} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}{mixed}")
     if problems:
         print("\nproblems:")
