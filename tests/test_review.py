@@ -911,6 +911,26 @@ def test_a_label_studio_export_with_one_bad_task_records_none_of_its_decisions(
     assert import_annotations(session, tmp_path / "ls-export.json")["accepted"] >= 1
 
 
+def test_a_label_studio_range_past_the_videos_end_refuses_the_export_before_any_decision(
+        session, tmp_path):
+    """A range Label Studio gives past the end of the video the review has (a longer cut of the
+    game labelled there) is refused with the export's other tasks, naming the task, not after
+    the tasks before it were recorded."""
+    tasks = json.loads(export_tasks(session, tmp_path / "ls")["tasks"].read_text())
+    region = next(r for r in tasks[0]["predictions"][0]["result"] if r["id"] == "h1")
+    game = session.games[0]
+    past = to_frame(game.duration_s + 5.0, game.fps)
+    late = {**region, "id": "late", "value": {**region["value"], "ranges": [
+        {"start": past, "end": past + 20}]}}
+    export = [{"id": 1, "data": tasks[0]["data"], "annotations": [{"id": 7, "result": [region]}]},
+              {"id": 2, "data": tasks[0]["data"], "annotations": [{"id": 8, "result": [late]}]}]
+    (tmp_path / "ls-export.json").write_text(json.dumps(export))
+    with pytest.raises(ReviewError, match=r"ls-export.json: task 2: a range at [\d.]+-[\d.]+ s is "
+                                          r"not inside the video"):
+        import_annotations(session, tmp_path / "ls-export.json")
+    assert session.store.history() == []  # task 1's decisions were not recorded either
+
+
 def test_a_label_studio_region_of_a_prediction_decides_that_item_where_another_overlaps_it_more(
         detect_folder, tmp_path):
     # Two highlights of one action, the second 1 s after the first (temporal NMS keeps both):

@@ -236,10 +236,15 @@ def plan_import(games: list[Game], path: str | Path) -> ImportPlan:
         except (AttributeError, KeyError, TypeError, ValueError) as e:
             cause = f"no {e}" if isinstance(e, KeyError) else str(e)
             raise ReviewError(f"{path}: task {n} is malformed ({cause})") from None
-        for _, label, _, _ in ranges:
+        for _, label, start, end in ranges:
             if label not in game.classes:
                 raise ReviewError(f"{path}: task {n}: label {label!r} is not one of this review's "
                                   f"classes ({', '.join(game.classes)})")
+            # Cut to the video as the import cuts it: a range left empty (past the video's end)
+            # is refused here, with the whole export, not by the session half way through it.
+            if not max(0.0, start) < min(game.duration_s, end):
+                raise ReviewError(f"{path}: task {n}: a range at {start:.3f}-{end:.3f} s is not "
+                                  f"inside the video {game.video.name} (0-{game.duration_s:.3f} s)")
         planned.append((game, _annotator(ann), ranges))
     return ImportPlan(path, planned, without_game)
 
