@@ -314,8 +314,24 @@ def detect_truncated_upload(tmp: Path, game: Path) -> Case:
                 earlier=[tmp / "out"])
 
 
+def detect_one_frame_video(tmp: Path, game: Path) -> Case:
+    # A photo saved as a video: with nothing moving, it read as a game without highlights, exit 0.
+    from highlights.video import iter_frames, write_video
+
+    frames = iter_frames(game)
+    still = write_video(tmp / "photo.mp4", [next(frames).rgb], 30.0)
+    frames.close()
+    stages_off = ["--set", "detection.enabled=false", "--set", "pose.enabled=false",
+                  "--set", "classifier.enabled=false", "--no-progress"]
+    return Case(["detect", still, "--out", tmp / "out", *stages_off], str(still),
+                "only 1 frame to look at in 0.03 s of video: a still picture",
+                earlier=[tmp / "out"])
+
+
 GAME_CASES = [
-    detect_truncated_upload, checkpoint_text, checkpoint_pickle, checkpoint_missing_in_evaluate, config_is_a_list, config_is_a_folder,
+    detect_truncated_upload, detect_one_frame_video,
+    checkpoint_text, checkpoint_pickle, checkpoint_missing_in_evaluate, config_is_a_list,
+    config_is_a_folder,
     activitynet_list_for_a_dict, annotation_infinite_end, annotation_key_outside, annotation_latin1,
 ]
 

@@ -423,6 +423,16 @@ class _StreamingRun:
         check_frames_reach_end(self.video_path, float(info.duration_s),
                                context.stream_time_s if self.counts["analysis_frames"] else None,
                                _end_slack_s(self.config, info))
+        if self.counts["analysis_frames"] == 1 and not self.replaying:
+            # A picture saved as a one-frame video (a phone's "export as video" of a photo): no
+            # motion to look at, so it would read as a game with nothing in it, exit status 0.
+            from highlights.video import VideoError
+
+            what = ("a still picture, not a video of play" if info.num_frames <= 1 else
+                    f"too short to hold play (analysed at {self.config.analysis.fps:g} fps)")
+            seconds = float(info.duration_s)
+            raise VideoError(self.video_path,
+                             f"only 1 frame to look at in {seconds:.2f} s of video: {what}")
         with self.clock.time("candidates"):
             tail = self.source.finish()
         self._queue(tail)
