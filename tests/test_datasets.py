@@ -86,6 +86,26 @@ def test_folder_groups_come_from_sidecars_else_the_file_stem(tmp_path: Path) -> 
     assert groups == {"game-1", "a1", "b0"}
 
 
+@pytest.mark.parametrize("sidecar, cause", [
+    ('["game-1"]', "(an array, not an object such as"),
+    ("NaN", "(the value NaN, not an object such as"),
+    ('{"group": ["game-1"]}', '(its group is ["game-1"], not text)'),
+    ('{"group": true}', "(its group is true, not text)"),
+    ('{"licence": 4}', "(its licence is 4, not text)"),
+])
+def test_a_sidecar_that_is_no_object_of_text_is_refused_naming_it(tmp_path: Path, sidecar, cause):
+    # Read as no sidecar (or a list written out as the group's name), the clip's group was lost.
+    layout = {"a": [("a0", "game-1"), ("a1", None)], "b": [("b0", None)]}
+    src = make_class_tree(tmp_path / "src", layout)
+    (src / "a" / "a1.json").write_text(sidecar)
+    with pytest.raises(DatasetError) as refused:
+        create_version(src, tmp_path / "root")
+    assert f"{src / 'a' / 'a1.json'}: unreadable sidecar {cause}" in str(refused.value)
+    assert not (tmp_path / "root").exists() or not any((tmp_path / "root").iterdir())
+    (src / "a" / "a1.json").write_text('{"group": 12}')  # a number, as a spreadsheet's game column
+    assert {c.group for c in create_version(src, tmp_path / "root").clips} == {"game-1", "12", "b0"}
+
+
 def test_a_clip_is_traced_to_the_file_or_the_reviewed_segment_it_came_from(tmp_path: Path) -> None:
     # Clips are stored under content hashes; reports name them by what their owner knows.
     src = make_class_tree(tmp_path / "src", layout_of({"a": 1, "b": 1}))

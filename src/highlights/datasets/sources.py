@@ -312,8 +312,16 @@ def _truth_of_another_clip(video: Path) -> str | None:
     return None
 
 
+# The sidecar keys a class folder's clip is read with; each, where given, is text (a group may be
+# a number, as a spreadsheet's game column is).
+_SIDECAR_TEXT = {"group": (str, int), "licence": (str,), "provenance": (str,)}
+
+
 def _read_sidecar(video: Path) -> dict:
-    """The clip's ``NAME.json`` sidecar if it has one (a dict), else an empty dict."""
+    """The clip's ``NAME.json`` sidecar if it has one (a JSON object), else an empty dict. One
+    that is not an object, or whose group, licence or provenance is not text, is refused: read
+    as no sidecar (or its list written out as the group's name), the clip's group was lost
+    without a word, and with it the split that keeps a game's clips together."""
     sidecar = video.with_suffix(".json")
     if not sidecar.is_file():
         return {}
@@ -325,4 +333,13 @@ def _read_sidecar(video: Path) -> dict:
         check_written_with(sidecar, data, again=SYNTH_AGAIN)
     except MixedSetError as e:
         raise ValueError(str(e)) from None
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        what = "an array" if isinstance(data, list) else f"the value {json.dumps(data)}"
+        raise ValueError(f"{sidecar}: unreadable sidecar ({what}, not an object such as "
+                         '{"group": "game-1"})')
+    for key, kinds in _SIDECAR_TEXT.items():
+        value = data.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+            raise ValueError(f"{sidecar}: unreadable sidecar (its {key} is {json.dumps(value)}, "
+                             "not text)")
+    return data
