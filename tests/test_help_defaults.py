@@ -174,3 +174,39 @@ def test_the_workers_help_says_a_ray_cluster_decides_the_games_at_once():
     assert "on a Ray cluster (--address) its CPUs decide" in _option_help(("detect",))["--workers"]
     assert make_engine("ray", workers=3, threads=None, address="auto").local_cpus is None
     assert make_engine("ray", workers=3, threads=2, address=None).local_cpus == 6
+
+
+def test_synth_clips_help_names_the_classes_it_makes_without_classes():
+    from highlights.synth.clipset import ClipSetConfig
+    from highlights.synth.clip import LABELS
+
+    stated = re.search(r"\(default: every class it draws, ([\w, ]+)\)", _option_help(("synth", "clips"))["--classes"])
+    assert stated and tuple(stated.group(1).split(", ")) == LABELS
+    assert ClipSetConfig(per_class=1).classes == LABELS
+
+
+def test_every_review_command_taking_video_says_where_it_is_found_without_it():
+    helps = {name: _option_help(("review", name))["--video"]
+             for name in ("serve", "export", "label-studio-export", "label-studio-import")}
+    assert set(helps.values()) == {"Source video of each folder, in order (default: the path recorded in its "
+                                   "highlights.json)"}, helps
+
+
+def test_no_option_help_ends_in_a_full_stop():
+    # Typer's own completion options are its wording; "v1, v2, ..." ends in an ellipsis.
+    typers = {"highlights --install-completion", "highlights --show-completion"}
+    ending = [where for where, text in _walk(root_command(), ("highlights",))
+              if text.rstrip().endswith(".") and not text.rstrip().endswith("...") and where not in typers]
+    assert not ending, ending
+
+
+def test_video_given_a_number_of_times_other_than_the_folders_says_it_in_the_right_number(tmp_path):
+    from highlights.review.errors import ReviewError
+    from highlights.review.games import load_games
+
+    with pytest.raises(ReviewError) as once:
+        load_games([tmp_path / "a", tmp_path / "b"], videos=[tmp_path / "a.mp4"])
+    assert str(once.value).startswith("--video given 1 time for 2 folders; give it once per folder")
+    with pytest.raises(ReviewError) as twice:
+        load_games([tmp_path / "a"], videos=[tmp_path / "a.mp4", tmp_path / "b.mp4"])
+    assert str(twice.value).startswith("--video given 2 times for 1 folder;")

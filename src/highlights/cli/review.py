@@ -27,6 +27,7 @@ REJECTED_AS_HELP = ("The class {what} rejected highlights under (default: none);
                     "classes, its class of background play (e.g. rest)")
 LICENCE_HELP = ("Licence recorded for every exported clip (default: the one licence the parent version "
                 "states for the clips of the same video, where it states one; else unknown)")
+VIDEO_HELP = "Source video of each folder, in order (default: the path recorded in its highlights.json)"
 DEFAULT_DB = Path("review.sqlite")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -191,8 +192,7 @@ def _splits_facts(result) -> list[str]:
 def serve(
     dirs: list[Path] = typer.Argument(..., help="`highlights detect` output folders"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
-    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order "
-                                               "(default: the path recorded in its highlights.json)"),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help=VIDEO_HELP),
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (anything but loopback "
                              "lets other machines reach the review: they still need the token)"),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 picks a free one)"),
@@ -203,7 +203,9 @@ def serve(
                                    "uncertain first"),
     to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="Dataset root the page's Export "
                                               "button writes the next version to"),
-    parent: Optional[str] = typer.Option(None, "--parent", help="The version that export grows (e.g. v2)"),
+    parent: Optional[str] = typer.Option(None, "--parent", help="The version the first Export grows (e.g. v2); "
+                                         "each later one grows the version the one before wrote; without it, "
+                                         "the first export is the root's first version"),
     licence: Optional[str] = typer.Option(None, "--licence", help=LICENCE_HELP),
     copy_video: bool = typer.Option(False, "--copy-video", help="Play an H.264 copy of every game (made once, "
                                     "beside its detect output), also where the source looks playable"),
@@ -310,7 +312,7 @@ def export_cmd(
     parent: Optional[str] = typer.Option(None, "--parent", help="The version to grow (e.g. v2); without it, "
                                          "the review becomes the root's first version"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help="The review's decisions database"),
-    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help=VIDEO_HELP),
     licence: Optional[str] = typer.Option(None, "--licence", help=LICENCE_HELP),
     note: Optional[str] = typer.Option(None, "--note", help="The new version's note (default: the parent's)"),
     annotations: Optional[Path] = typer.Option(None, "--annotations", help="Folder for the reviewed games' "
@@ -343,7 +345,7 @@ def ls_export(
     dirs: list[Path] = typer.Argument(..., help="Detect output folders"),
     out: Path = typer.Option(..., "--out", help="Folder for tasks.json and labelling_config.xml"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
-    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help=VIDEO_HELP),
     video_url_prefix: Optional[str] = typer.Option(None, "--video-url-prefix", help="Prefix for video URLs in "
                                                    "the tasks, e.g. /data/local-files/?d=videos/ (a browser copy: "
                                                    "the prefix, its detect folder's name, /review-video.mp4)"),
@@ -363,7 +365,7 @@ def ls_import(
     export_json: Path = typer.Argument(..., help="A Label Studio JSON export of the review tasks"),
     dirs: list[Path] = typer.Argument(..., help="The detect output folders the tasks were made from"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
-    video: Optional[list[Path]] = typer.Option(None, "--video", help="Source video of each folder, in order"),
+    video: Optional[list[Path]] = typer.Option(None, "--video", help=VIDEO_HELP),
     reviewer: Optional[str] = typer.Option(None, "--reviewer", help="Record decisions under this name "
                                            "(default: the Label Studio annotator)"),
     candidates: int = typer.Option(30, "--candidates", min=0, help="As given to label-studio-export"),

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.clips.spec import DEFAULT_CLASSES
+from highlights.counted_noun import counted
 from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.pipeline.sport_vote import is_auto
 from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name, class_name_error_text, class_name_problem
@@ -440,8 +441,8 @@ def load_games(folders: list[str | Path], *, videos: list[str | Path] | None = N
         if problem:  # the clips of a class are exported into a folder of its name
             raise ReviewError(class_name_error_text("--classes", name, problem))
     if videos and len(videos) != len(folders):
-        raise ReviewError(f"--video given {len(videos)} times for {len(folders)} folders; give it once "
-                          "per folder, in the same order, or not at all")
+        raise ReviewError(f"--video given {counted(len(videos), 'time')} for {counted(len(folders), 'folder')}; "
+                          "give it once per folder, in the same order, or not at all")
     games: list[Game] = []
     used: set[str] = set()
     named = Counter(Path(folder).resolve().name for folder in folders)
