@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -95,9 +96,13 @@ def train(
                  "--render-dir": render_dir, "--pose-cache": pose_cache}
     if model == "pose":
         _refuse_clip_options(clip_only, resume=resume)
-        _train_pose(out, pose_family, synth_windows, epochs, lr, seed, progress,
-                    clips, synth_games, rendered_games, render_dir, root=root, version=version,
-                    pose_cache=pose_cache)
+        from highlights.cli.pose_train_options import PoseTrainOptions
+
+        options = PoseTrainOptions(out, family=pose_family, synth_windows=synth_windows,
+                                   epochs=epochs, lr=lr, seed=seed, clips=clips, games=synth_games,
+                                   rendered_games=rendered_games, render_dir=render_dir,
+                                   root=root, version=version, pose_cache=pose_cache)
+        _train_pose(options, progress=progress)
         return
     _refuse_pose_options(pose_only)
     given = {
@@ -180,90 +185,76 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
     typer.echo(f"last: {result.last_checkpoint}")
 
 
-def _train_pose(out: Path, family: str | None, synth_windows: int | None, epochs: int | None, lr: float | None,
-                seed: int | None, progress: bool, clips: Path | None = None, games: int = 0,
-                rendered_games: int = 0, render_dir: Path | None = None, *, root: Path | None = None,
-                version: str | None = None, pose_cache: Path | None = None) -> None:
+def _train_pose(options: PoseTrainOptions, *, progress: bool) -> None:
     """A setting left out (None) keeps PoseTrainConfig's default: the packaged model's recipe."""
     from highlights.errors import ConfigError
-    from highlights.pose_classifier.game_data import GameWindowSpec
     from highlights.pose_classifier.own_classes import with_the_clips_classes
-    from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
+    from highlights.pose_classifier.train import train_pose_classifier
 
-    _refuse_pose_settings(out, synth_windows=synth_windows, epochs=epochs, lr=lr, games=games,
-                          rendered_games=rendered_games, render_dir=render_dir, labelled=bool(clips or version),
-                          pose_cache=pose_cache)
-    overrides = {"family": family, "epochs": epochs, "lr": lr, "seed": seed}
-    if synth_windows is not None:
-        # Validation keeps the recipe's share of the training windows (600 of 3000), 100 at least.
-        overrides.update(synth_windows=synth_windows, val_windows=max(100, synth_windows // 5))
-    config = PoseTrainConfig(out_dir=str(out), clips_root=str(clips) if clips else None,
-                             dataset_root=str(root) if root else None, dataset_version=version,
-                             game=GameWindowSpec(games=games), val_games=(max(1, games // 5) if games else 0),
-                             rendered=GameWindowSpec(games=rendered_games, video_fps=10.0),
-                             render_dir=str(render_dir) if render_dir else None,
-                             pose_cache_dir=str(pose_cache) if pose_cache else None,
-                             **{k: v for k, v in overrides.items() if v is not None})
-    config = with_the_clips_classes(config)
-    if not config.synthetic and synth_windows is not None:
-        raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are not all the "
-                          "synthetic generator's, so the model trains on the clips alone and draws no synthetic "
-                          "window")
-    _say_pose_model_and_data(config, games=games, rendered_games=rendered_games, clips=clips, version=version)
+    _refuse_pose_settings(options)
+    config = with_the_clips_classes(options.config())
+    if not config.synthetic and options.synth_windows is not None:
+        raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are "
+                          "not all the synthetic generator's, so the model trains on the clips "
+                          "alone and draws no synthetic window")
+    _say_pose_model_and_data(config, options)
     try:
         _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
     except KeyboardInterrupt:
         # Nothing is half-written (the model is written when training ends; estimated poses and
         # rendered games are written one whole file at a time), so a new run starts over.
         kept = (" (poses and rendered games made so far are kept and reused)"
-                if (clips or version or rendered_games) else "")
-        typer.echo(f"interrupted: no model was written to {out}; the pose classifier trains in one go, "
-                   f"so run the same command again{kept}", err=True)
+                if (options.labelled or options.rendered_games) else "")
+        typer.echo(f"interrupted: no model was written to {options.out}; the pose classifier "
+                   f"trains in one go, so run the same command again{kept}", err=True)
         raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(f"wrote {path} and {path.with_suffix('.json')}")
 
 
-def _refuse_pose_settings(out: Path, *, synth_windows: int | None, epochs: int | None, lr: float | None, games: int,
-                          rendered_games: int, render_dir: Path | None, labelled: bool,
-                          pose_cache: Path | None) -> None:
+def _refuse_pose_settings(options: PoseTrainOptions) -> None:
     """The pose classifier's settings out of range or doing nothing refused in one line, and an
-    --out that cannot take the model, before any training. `labelled`: labelled clips' poses are
-    estimated (--clips, or --root/--version)."""
+    --out that cannot take the model, before any training."""
     from highlights.atomic import check_writable, check_writable_folder
     from highlights.errors import ConfigError
 
+    out, synth_windows, epochs, lr = options.out, options.synth_windows, options.epochs, options.lr
     if out.exists() and not out.is_dir():
-        raise ConfigError(f"{out}: is a file, not a folder (--out is the folder the model is written in)")
+        raise ConfigError(f"{out}: is a file, not a folder (--out is the folder the model is "
+                          "written in)")
     (check_writable_folder if out.is_dir() else check_writable)(out)  # now, not after training
     if (out / "best.pt").exists():
-        raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or remove it "
-                          "to train again there")
+        raise ConfigError(f"{out}: holds a trained model already (best.pt); pick a new --out, or "
+                          "remove it to train again there")
     if synth_windows is not None and synth_windows < 1:
-        raise ConfigError(f"--synth-windows {synth_windows}: at least 1 (the synthetic windows are the model's "
-                          "training data; labelled clips are added to them)")
+        raise ConfigError(f"--synth-windows {synth_windows}: at least 1 (the synthetic windows are "
+                          "the model's training data; labelled clips are added to them)")
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs {epochs}: at least 1")
-    for option, count in (("--synth-games", games), ("--rendered-games", rendered_games)):
+    for option, count in (("--synth-games", options.games),
+                          ("--rendered-games", options.rendered_games)):
         if count < 0:
             raise ConfigError(f"{option} {count}: 0 or more")
     if lr is not None and not (math.isfinite(lr) and lr > 0):
         raise ConfigError(f"--lr {lr}: a positive number")
-    if pose_cache is not None and not labelled:
-        raise ConfigError(f"--pose-cache {pose_cache}: keeps the estimated poses of labelled clips (--clips, or "
-                          "--root/--version), and without them no pose is estimated")
-    if render_dir is not None and not rendered_games:
-        raise ConfigError(f"--render-dir {render_dir}: keeps the games --rendered-games renders, and without it none "
-                          "is rendered")
+    if options.pose_cache is not None and not options.labelled:
+        raise ConfigError(f"--pose-cache {options.pose_cache}: keeps the estimated poses of "
+                          "labelled clips (--clips, or --root/--version), and without them no pose "
+                          "is estimated")
+    if options.render_dir is not None and not options.rendered_games:
+        raise ConfigError(f"--render-dir {options.render_dir}: keeps the games --rendered-games "
+                          "renders, and without it none is rendered")
 
 
-def _say_pose_model_and_data(config, *, games: int, rendered_games: int, clips: Path | None,
-                             version: str | None) -> None:
+def _say_pose_model_and_data(config, options: PoseTrainOptions) -> None:
     """The pose model and what it trains on, in a line (a model of the clips' own classes trains on
     them alone)."""
+    games, rendered, clips, version = (options.games, options.rendered_games, options.clips,
+                                       options.version)
+    model = (f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
+             f"at {config.window.fps:g} fps")
     if not config.synthetic:
-        typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
-                   f"at {config.window.fps:g} fps, of your clips' classes {', '.join(config.classes)}; data: "
-                   f"the poses of {f'{version} train clips' if version else f'the clips in {clips}'} alone, "
+        typer.echo(f"{model}, of your clips' classes {', '.join(config.classes)}; data: the poses "
+                   f"of {f'{version} train clips' if version else f'the clips in {clips}'} alone, "
                    f"seed {config.seed}")
         from highlights.vocabulary import without_none_note
 
@@ -271,9 +262,9 @@ def _say_pose_model_and_data(config, *, games: int, rendered_games: int, clips: 
         if note:
             typer.echo(note)
     else:
-        typer.echo(f"model: pose classifier ({config.family}), {config.window.window_frames} frames "
-                   f"at {config.window.fps:g} fps; data: {config.synth_windows} synthetic pose windows"
+        typer.echo(f"{model}; data: {config.synth_windows} synthetic pose windows"
                    f"{f' and windows of {games} synthetic games' if games else ''}"
-                   f"{f' and MoveNet poses of {rendered_games} rendered games' if rendered_games else ''}"
+                   f"{f' and MoveNet poses of {rendered} rendered games' if rendered else ''}"
                    f"{f' and the poses of {version} train clips' if version else ''}"
-                   f"{f' and the poses of the clips in {clips}' if clips else ''}, seed {config.seed}")
+                   f"{f' and the poses of the clips in {clips}' if clips else ''}"
+                   f", seed {config.seed}")
