@@ -61,3 +61,11 @@ def test_an_export_of_one_pending_and_one_changed_item_says_one_item_was(tmp_pat
     several = _export_message(ExportResult(version=SimpleNamespace(path=tmp_path / "v2"), clips={"action": 1},
                                            pending=2))
     assert "2 items not reviewed yet were left out" in several
+
+
+def test_a_reel_of_one_highlight_of_several_is_the_best_ranked_one():
+    from highlights.pipeline.reel_length import reel_line
+
+    reel = {"highlights": 1, "of": 3, "seconds": 12.0, "budget_s": 60.0}
+    assert reel_line(reel).startswith("reel: the best-ranked one of 3 highlights (12 s, what fits in 60 s); ")
+    assert reel_line(dict(reel, highlights=2)).startswith("reel: the 2 best-ranked of 3 highlights")

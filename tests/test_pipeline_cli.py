@@ -250,7 +250,7 @@ def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_li
     assert reel["ranks"] == [1] and reel["of"] == 2 and reel["budget_s"] == pytest.approx(0.3 * 14.0, abs=0.1)
     assert reel["seconds"] == pytest.approx(best.end_s - best.start_s, abs=1e-3)
     said = " ".join(res.output.split())
-    assert "reel: the 1 best-ranked of 2 highlights" in said and "merge.reel_share=0 puts every highlight in it" in said
+    assert "reel: the best-ranked one of 2 highlights" in said and "merge.reel_share=0 puts every highlight in it" in said
     assert "recall 1.00" in said and "of the reel's highlights, 1.00" in said and "(1/1) are right" in said
     assert probe(out / "reel.mp4").duration_s == pytest.approx(best.end_s - best.start_s, abs=0.15)
     assert len(list((out / "clips").glob("*.mp4"))) == 2

@@ -49,7 +49,7 @@ def test_a_model_trained_on_a_reviewed_games_clips_is_named_when_scored_on_that_
     ids = {c.clip_id for c in version.clips}
     cfg = _checkpoint(tmp_path / "seen.pt", ids, version.root, version.name)
     (line,) = seen_video_warnings(cfg, video)
-    assert f"seen.pt was trained on {len(ids)} clip(s) cut from it ({version.root} v1)" in line
+    assert len(ids) > 1 and f"seen.pt was trained on {len(ids)} clips cut from it ({version.root} v1)" in line
     assert "not a test of it" in line
     # Another video, one no clip was cut from, is a test of the model.
     other = tmp_path / "other.mp4"
@@ -73,12 +73,12 @@ def test_a_model_whose_best_epoch_was_chosen_on_a_reviewed_games_clips_is_named_
     ids = {c.clip_id for c in version.clips}
     cfg = _checkpoint(tmp_path / "chosen.pt", {"0" * 16}, version.root, version.name, val_clip_ids=ids)
     (line,) = seen_video_warnings(cfg, video)
-    assert f"chosen.pt had its best epoch chosen on {len(ids)} clip(s) cut from it ({version.root} v1)" in line
+    assert f"chosen.pt had its best epoch chosen on {len(ids)} clips cut from it ({version.root} v1)" in line
     assert "not a test of it" in line and "in the version's test split" in line
     # Trained on some of them and validated on the rest: both are said, each clip once.
     first, *rest = sorted(ids)
     (line,) = seen_video_warnings(_checkpoint(tmp_path / "both.pt", {first}, version.root, "v1", ids), video)
-    assert f"was trained on 1 clip(s) cut from it and had its best epoch chosen on {len(rest)} clip(s)" in line
+    assert f"was trained on 1 clip cut from it and had its best epoch chosen on {len(rest)} clip" in line
     assert seen_video_warnings(_checkpoint(tmp_path / "other.pt", {"0" * 16}, version.root, "v1", {"1" * 16}),
                             video) == []
 

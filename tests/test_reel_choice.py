@@ -23,7 +23,7 @@ def test_the_reel_is_a_prefix_of_the_ranking_that_fits_the_share_of_the_video():
     assert reel_choice(_game(), merge, 600.0).ranks == (1, 2, 3, 4, 5)
     short = reel_choice(_game(), MergeConfig(reel_share=0.05, reel_min_seconds=0.0), 600.0)
     assert short.ranks == (1,) and short.seconds == pytest.approx(10.0) and short.budget_s == pytest.approx(30.0)
-    assert short.to_dict()["of"] == 5 and "best-ranked of 5 highlights" in reel_line(short.to_dict())
+    assert short.to_dict()["of"] == 5 and "the best-ranked one of 5 highlights" in reel_line(short.to_dict())
 
 
 def test_overlapping_footage_counts_once_and_the_minute_floor_holds():

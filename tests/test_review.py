@@ -242,7 +242,7 @@ def test_a_folder_of_detect_outputs_is_refused_naming_its_games(tmp_path, detect
     with pytest.raises(ReviewError) as err:
         load_games([season])
     assert str(err.value) == (f"{season}/highlights.json: missing ({season} holds the detect output folders "
-                              f"of 2 game(s): g1, g2; review those, e.g. `highlights review {season}/*/`)")
+                              f"of 2 games: g1, g2; review those, e.g. `highlights review {season}/*/`)")
 
 
 def test_a_highlight_that_ends_with_the_video_can_be_decided(detect_folder, tmp_path):

@@ -312,7 +312,7 @@ def evaluate(
         from highlights.pipeline.eval_report import bins_words
 
         console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
-                      f"error {_ece(rel)} over n={rel['n']} highlights{bins_words(rel, 'and')}"
+                      f"error {_ece(rel)} over n={counted(rel['n'], 'highlight')}{bins_words(rel, 'and')}"
                       f"{_ece_interval_note(rel)}; "
                       f"scores are {calibration}")
         if rel.get("auc"):
@@ -405,11 +405,11 @@ def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float
     several = games > 1
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{'pooled over ' + counted(games, 'game') + ': ' if several else ''}"
-                  f"{info['highlights']} highlights, {info['right']} right (tolerance {tolerance:g} s); expected "
+                  f"{counted(info['highlights'], 'highlight')}, {info['right']} right (tolerance {tolerance:g} s); expected "
                   f"calibration error {raw} raw, {fitted} fitted (measured on the "
                   f"{'games' if several else 'game'} it was fitted on; 95% intervals: bootstrap over highlights)")
     for game in info["games"] if several else ():
-        console.print(f"  {game['video']}: {game['highlights']} highlights, {game['right']} right "
+        console.print(f"  {game['video']}: {counted(game['highlights'], 'highlight')}, {game['right']} right "
                       f"({counted(game['events'], 'event')}); expected calibration error "
                       f"{_ece(game['reliability_raw'])} raw, {_ece(game['reliability_fitted_in_sample'])} fitted")
     if info.get("fit"):

@@ -375,7 +375,7 @@ def _what_was_scored(about: dict[str, Any]) -> list[str]:
     lines += [f"**Warning:** {line}.\n" for line in warnings if line]
     preds = about.get("predictions")
     if isinstance(preds, dict):
-        lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {preds['highlights']} highlights"
+        lines += [f"Predictions: `{preds['path']}` ({preds['kind']}, {counted(preds['highlights'], 'highlight')}"
                   + (f", {about['highlights_from_spots']}" if about.get("highlights_from_spots") else "")
                   + "), scored without running the pipeline.", ""]
     return lines
@@ -414,10 +414,10 @@ def _reliability_markdown(about: dict[str, Any]) -> list[str]:
         return []
     calibration = about.get("score_calibration")
     return ["",
-            f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={rel['n']} highlights)",
+            f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={counted(rel['n'], 'highlight')})",
             "", f"Expected calibration error {ece_reported(rel)}{bins_words(rel)}; scores are {calibration}.", "",
             *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
-               f"{rel['n']} highlights; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
+               f"{counted(rel['n'], 'highlight')}; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
             *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
             markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
                            ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.3f}",

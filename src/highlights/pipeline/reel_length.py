@@ -127,6 +127,7 @@ def reel_line(reel: dict) -> str | None:
     """One line for the user when the reel (`ReelChoice.to_dict`) leaves highlights out, else None."""
     if reel["highlights"] == reel["of"]:
         return None
-    return (f"reel: the {reel['highlights']} best-ranked of {reel['of']} highlights ({reel['seconds']:.0f} s, what "
+    best = "best-ranked one" if reel["highlights"] == 1 else f"{reel['highlights']} best-ranked"
+    return (f"reel: the {best} of {reel['of']} highlights ({reel['seconds']:.0f} s, what "
             f"fits in {reel['budget_s']:.0f} s); every one is in highlights.json and on the page; --reel-seconds S "
             "or --max-highlights N chooses the reel, --set merge.reel_share=0 puts every highlight in it")

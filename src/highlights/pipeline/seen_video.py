@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from highlights.counted_noun import counted
 from highlights.datasets import DatasetError, list_versions, load_version
 from highlights.datasets.cut_spans import cut_span
 from highlights.datasets.same_video import same_file
@@ -52,7 +53,8 @@ def _cut_from(clip, video: Path) -> bool:
 
 
 def _what(whole: bool, cut: int) -> str:
-    return " and ".join((["the video itself"] if whole else []) + ([f"{cut} clip(s) cut from it"] if cut else []))
+    return " and ".join((["the video itself"] if whole else [])
+                        + ([f"{counted(cut, 'clip')} cut from it"] if cut else []))
 
 
 def seen_video_warnings(cfg, video: str | Path, *, calibrating: bool = False) -> list[str]:

@@ -298,7 +298,7 @@ def _what_folder_holds(folder: Path) -> str:
     if not games:
         return f"is {folder} a `highlights detect` output folder?"
     shown = ", ".join(games[:5]) + (", ..." if len(games) > 5 else "")
-    return (f"{folder} holds the detect output folders of {len(games)} game(s): {shown}; review those, "
+    return (f"{folder} holds the detect output folders of {counted(len(games), 'game')}: {shown}; review those, "
             f"e.g. `highlights review {folder}/*/`")
 
 
