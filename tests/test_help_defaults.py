@@ -210,3 +210,9 @@ def test_video_given_a_number_of_times_other_than_the_folders_says_it_in_the_rig
     with pytest.raises(ReviewError) as twice:
         load_games([tmp_path / "a"], videos=[tmp_path / "a.mp4", tmp_path / "b.mp4"])
     assert str(twice.value).startswith("--video given 2 times for 1 folder;")
+
+
+def test_only_detect_which_runs_batches_speaks_of_a_batch_in_its_sport_help():
+    assert "in a batch, a manifest's sport column sets it per game" in _option_help(("detect",))["--sport"]
+    assert "batch" not in _option_help(("pipeline", "evaluate"))["--sport"]
+    assert "the JSON it prints lists them" in _option_help(("pipeline", "config"))["--set"]

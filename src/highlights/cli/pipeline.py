@@ -22,14 +22,17 @@ app = typer.Typer(no_args_is_help=True)
 console = plain_console()
 
 CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside)"
-SET_HELP = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
-            "--set classifier.enabled=false (repeatable; `highlights pipeline config` lists them)")
+SET_WORDS = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
+             "--set classifier.enabled=false (repeatable; {listed})")
+SET_HELP = SET_WORDS.format(listed="`highlights pipeline config` lists them")
 CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.pt: an R(2+1)D one sets "
              "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose")
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
               "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
-              "(sets classifier.sport; a batch manifest's sport column sets it per game); auto: the sport "
-              "the game's action windows weigh for most, where one holds at least 60% of that weight")
+              "(sets classifier.sport); auto: the sport the game's action windows weigh for most, where one "
+              "holds at least 60% of that weight")
+# detect's alone: the pipeline commands score one game, never a batch
+BATCH_SPORT_HELP = "; in a batch, a manifest's sport column sets it per game"
 
 
 def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optional[list[str]],
@@ -58,8 +61,8 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
     return cfg.with_overrides({"classifier.sport": sport}) if sport else cfg
 
 
-def _sport_option():
-    return typer.Option(None, "--sport", help=SPORT_HELP)
+def _sport_option(help_text: str = SPORT_HELP):
+    return typer.Option(None, "--sport", help=help_text)
 
 
 HALF_HELP = ("Which half of a match the video is (1 or 2), as SoccerNet films it (1_224p.mkv, 2_224p.mkv); "
@@ -94,7 +97,7 @@ def detect(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    sport: Optional[str] = _sport_option(),
+    sport: Optional[str] = _sport_option(SPORT_HELP + BATCH_SPORT_HELP),
     annotations: Optional[Path] = typer.Option(
         None, "--annotations", help="Optional ground truth, drawn as a second lane on the timeline and page; the "
                                     "recall, precision and shown recall against it are printed"),
@@ -605,7 +608,7 @@ def ablate(
 @app.command("config")
 def show_config(
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
+    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_WORDS.format(listed="the JSON it prints lists them")),
 ) -> None:
     """Print the pipeline config (defaults, or a file, with --set changes) as JSON, ready to edit."""
     cfg = _config(config, None, set_)
