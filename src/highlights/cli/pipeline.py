@@ -408,8 +408,8 @@ def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float
     several = games > 1
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{'pooled over ' + counted(games, 'game') + ': ' if several else ''}"
-                  f"{counted(info['highlights'], 'highlight')}, {info['right']} right (tolerance {tolerance:g} s); expected "
-                  f"calibration error {raw} raw, {fitted} fitted (measured on the "
+                  f"{counted(info['highlights'], 'highlight')}, {info['right']} right (tolerance {tolerance:g} s); "
+                  f"expected calibration error {raw} raw, {fitted} fitted (measured on the "
                   f"{'games' if several else 'game'} it was fitted on; 95% intervals: bootstrap over highlights)")
     for game in info["games"] if several else ():
         console.print(f"  {game['video']}: {counted(game['highlights'], 'highlight')}, {game['right']} right "
@@ -608,7 +608,8 @@ def ablate(
 @app.command("config")
 def show_config(
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
-    set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_WORDS.format(listed="the JSON it prints lists them")),
+    set_: Optional[list[str]] = typer.Option(None, "--set",
+                                             help=SET_WORDS.format(listed="the JSON it prints lists them")),
 ) -> None:
     """Print the pipeline config (defaults, or a file, with --set changes) as JSON, ready to edit."""
     cfg = _config(config, None, set_)
