@@ -69,3 +69,12 @@ def test_a_reel_of_one_highlight_of_several_is_the_best_ranked_one():
     reel = {"highlights": 1, "of": 3, "seconds": 12.0, "budget_s": 60.0}
     assert reel_line(reel).startswith("reel: the best-ranked one of 3 highlights (12 s, what fits in 60 s); ")
     assert reel_line(dict(reel, highlights=2)).startswith("reel: the 2 best-ranked of 3 highlights")
+
+
+def test_a_timeline_of_one_highlight_is_named_so_to_a_screen_reader():
+    from highlights.pipeline.highlight import Highlight
+    from highlights.pipeline.outputs.timeline_svg import timeline_svg
+
+    one = Highlight(1.5, 3.0, "baseball_swing", "baseball", 0.9, 2.0, {})
+    assert 'aria-label="timeline of 1 highlight"' in timeline_svg([one], 10.0)
+    assert 'aria-label="timeline of 0 highlights"' in timeline_svg([], 10.0)

@@ -414,7 +414,8 @@ def _reliability_markdown(about: dict[str, Any]) -> list[str]:
         return []
     calibration = about.get("score_calibration")
     return ["",
-            f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, n={counted(rel['n'], 'highlight')})",
+            f"## Score reliability (tolerance {rel['tolerance_s']:g} s, event level, "
+            f"n={counted(rel['n'], 'highlight')})",
             "", f"Expected calibration error {ece_reported(rel)}{bins_words(rel)}; scores are {calibration}.", "",
             *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
                f"{counted(rel['n'], 'highlight')}; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from highlights.counted_noun import counted
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.hatch_tiles import TILE, hatch_patterns, hatched_rect
 from highlights.pipeline.outputs.naming import anchor_id
@@ -108,7 +109,7 @@ def timeline_svg(
         f'<svg class="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height:g}" '
         # with a link per bar it is a group: an image's content is one picture to a screen reader,
         # and its links could be neither named nor reached
-        f'role="{"group" if highlights else "img"}" aria-label="timeline of {len(highlights)} highlights">',
+        f'role="{"group" if highlights else "img"}" aria-label="timeline of {counted(len(highlights), "highlight")}">',
         hatch_patterns(hatches.values()),
         *plot.lane(top, predicted_h, "predicted"),
         *_highlight_bars(plot, highlights, stack, top, bar_h, colour_of, hatch_of),
