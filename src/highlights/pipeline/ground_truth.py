@@ -4,6 +4,7 @@ the analysis frames, for the `gt` detection and pose backends."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,12 @@ import numpy as np
 from highlights.errors import MissingFileError
 from highlights.events.formats import AnnotationError
 from highlights.file_hash import file_sha256
-from highlights.file_set import WRITTEN_WITH, MixedSetError, check_written_with
+from highlights.file_set import WRITTEN_WITH, check_written_with
 
 GT_SUFFIX = ".gt.jsonl"
 AGAIN = "make the game again (the same `highlights synth game` command)"
+
+log = logging.getLogger(__name__)
 
 DETECTION_STREAM, POSE_STREAM = 1, 2  # separate random streams for the two stages' noise
 
@@ -80,10 +83,11 @@ def shared_reader(context) -> GroundTruthReader:
 
 def check_truth_of_video(gt_path: Path, video_path: Path) -> None:
     """A `MixedSetError` where the game's annotation beside NAME.gt.jsonl (NAME.json, written
-    last, naming its video's and truth's sha256) says the truth or the video is not one it was
-    written with: a `synth game` killed between its renames over an earlier game of the name
-    leaves the later video beside the earlier truth, whose persons are another game's. A truth
-    without the annotation, or an annotation that does not name it, is read as before."""
+    last, naming its video's and truth's sha256) says the truth or the video beside it is not one
+    it was written with: a `synth game` killed between its renames over an earlier game of the
+    name leaves the later video beside the earlier truth, whose persons are another game's. A
+    video elsewhere that the annotation does not name by content is warned of. A truth without
+    the annotation, or an annotation that does not name it, is read as before."""
     if not gt_path.name.endswith(GT_SUFFIX):
         return
     record_path = gt_path.with_name(gt_path.name.removesuffix(GT_SUFFIX) + ".json")
@@ -97,11 +101,12 @@ def check_truth_of_video(gt_path: Path, video_path: Path) -> None:
     check_written_with(record_path, record, again=AGAIN)
     if os.path.abspath(video_path.parent) == os.path.abspath(gt_path.parent):
         return  # checked with the annotation's other files
+    # A video away from the truth with other bytes may be another game, or this one remuxed or
+    # cut into another container (the same frames): said, not refused.
     videos = {name: sha for name, sha in recorded.items() if name != gt_path.name and sha}
     if videos and video_path.is_file() and file_sha256(video_path) not in videos.values():
-        raise MixedSetError(f"{gt_path}: the truth of {' and '.join(videos)} ({record_path} names "
-                            f"them by content), not of {video_path}; give the gt backends the "
-                            "truth of this video (analysis.gt_path), or its own video")
+        log.warning("warning: %s: the truth of %s (%s names it by content), not of %s; its persons are "
+                    "read as this video's", gt_path, " and ".join(videos), record_path, video_path)
 
 
 def release_reader(context) -> None:
