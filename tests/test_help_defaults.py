@@ -216,3 +216,12 @@ def test_only_detect_which_runs_batches_speaks_of_a_batch_in_its_sport_help():
     assert "in a batch, a manifest's sport column sets it per game" in _option_help(("detect",))["--sport"]
     assert "batch" not in _option_help(("pipeline", "evaluate"))["--sport"]
     assert "the JSON it prints lists them" in _option_help(("pipeline", "config"))["--set"]
+
+
+@pytest.mark.parametrize("command", [("detect",), ("pipeline", "evaluate"), ("pipeline", "calibrate"),
+                                     ("pipeline", "ablate")])
+def test_the_checkpoint_help_names_the_classifier_used_without_one(command):
+    classifier = PipelineConfig().section("classifier")
+    assert "(default: the packaged pose classifier, unless --config or --set names another)" in \
+        _option_help(command)["--checkpoint"]
+    assert classifier.enabled and classifier.backend == "pose" and classifier.pose_model is None

@@ -26,7 +26,8 @@ SET_WORDS = ("Change one setting, section.field=value, e.g. --set kinematics.smo
              "--set classifier.enabled=false (repeatable; {listed})")
 SET_HELP = SET_WORDS.format(listed="`highlights pipeline config` lists them")
 CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.pt: an R(2+1)D one sets "
-             "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose")
+             "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose "
+             "(default: the packaged pose classifier, unless --config or --set names another)")
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
               "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
               "(sets classifier.sport); auto: the sport the game's action windows weigh for most, where one "

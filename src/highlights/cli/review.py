@@ -202,7 +202,8 @@ def serve(
     candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows offered per game, most "
                                    "uncertain first"),
     to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="Dataset root the page's Export "
-                                              "button writes the next version to"),
+                                              "button writes the next version to (without it the page has no "
+                                              "Export button: `highlights review export` exports the decisions)"),
     parent: Optional[str] = typer.Option(None, "--parent", help="The version the first Export grows (e.g. v2); "
                                          "each later one grows the version the one before wrote; without it, "
                                          "the first export is the root's first version"),
@@ -348,7 +349,8 @@ def ls_export(
     video: Optional[list[Path]] = typer.Option(None, "--video", help=VIDEO_HELP),
     video_url_prefix: Optional[str] = typer.Option(None, "--video-url-prefix", help="Prefix for video URLs in "
                                                    "the tasks, e.g. /data/local-files/?d=videos/ (a browser copy: "
-                                                   "the prefix, its detect folder's name, /review-video.mp4)"),
+                                                   "the prefix, its detect folder's name, /review-video.mp4; "
+                                                   "default: each video's path)"),
     candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows per game to include"),
 ) -> None:
     """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
