@@ -24,8 +24,8 @@ from highlights.clips.clip_id import clip_id_of
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.datasets.checks import (
-    LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video, load_likenesses,
-    not_a_class, save_likenesses,
+    LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video,
+    load_likenesses, not_a_class, save_likenesses,
 )
 from highlights.class_slips import one_slip_apart
 from highlights.counted_noun import counted
@@ -36,19 +36,23 @@ from highlights.datasets.same_video import file_size
 from highlights.datasets.errors import DatasetError
 from highlights.datasets.group_pattern import GroupPattern
 from highlights.datasets.records import (
-    CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS, DatasetVersion,
+    CLIPS_DIR, DEFAULT_NOTE, MANIFEST_FIELDS, MANIFEST_NAME, META_FORMAT, META_NAME, SPLITS,
+    DatasetVersion,
 )
 from highlights.datasets.sources import ClipDefaults, Discovered, SourceClip, find_sources
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
 from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
-    clip_file_name, list_versions, load_version, next_version_name, remove_stale_temp_dirs, temp_dir_prefix,
+    clip_file_name, list_versions, load_version, next_version_name, remove_stale_temp_dirs,
+    temp_dir_prefix,
 )
 from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
-from highlights.vocabulary import class_name, class_name_error_text, class_name_problem, decomposed_class_names
+from highlights.vocabulary import (
+    class_name, class_name_error_text, class_name_problem, decomposed_class_names,
+)
 
 if TYPE_CHECKING:
     # albumentations, and the torch it loads, take seconds to import: only a version made with
@@ -64,7 +68,8 @@ def copy_clip(src: Path, dst: Path) -> None:
 
 
 def link_or_copy(src: Path, dst: Path) -> None:
-    """Parent clips are shared by hard link where the filesystem allows: versions stay self-contained."""
+    """Parent clips are shared by hard link where the filesystem allows: versions stay
+    self-contained."""
     try:
         os.link(src, dst)
     except OSError:
@@ -148,7 +153,8 @@ def build_version(src: str | Path, root: str | Path, parent: str | int | None,
     the root's write lock (see ``grow_version``)."""
     root = Path(root)
     if root.exists() and not root.is_dir():
-        raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
+        raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, "
+                           "v2, ...)")
     made = missing_folders(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -171,7 +177,8 @@ def _build_locked(src: str | Path, root: Path, parent: str | int | None,
         _refuse_decomposed_classes(base)
     # Splits of the groups as the parent placed them, replaced clips included: a replacement in
     # the same group lands where the clip it replaces was.
-    fixed = group_splits([c.group for c in base.clips], [c.split for c in base.clips]) if base else {}
+    fixed = group_splits([c.group for c in base.clips],
+                         [c.split for c in base.clips]) if base else {}
     replaced = []
     if settings.replaces and base is not None:
         base, replaced = _without_replaced(base, settings.replaces)
@@ -209,8 +216,9 @@ def _build_locked(src: str | Path, root: Path, parent: str | int | None,
             new_variants=new_variants, source_name=settings.source_name,
             group_pattern=group_pattern)
         _write_manifest(tmp / MANIFEST_NAME, rows)
-        save_likenesses(tmp / LIKENESS_FILE, {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
-                                                               if c.likeness is not None}})
+        save_likenesses(tmp / LIKENESS_FILE,
+                        {**base_looks, **{clip_id_of(c.sha256): c.likeness for c in checked
+                                          if c.likeness is not None}})
         (tmp / META_NAME).write_text(json_text(meta, indent=2) + "\n", encoding="utf-8")
 
     _write_version(root, name, fill)
@@ -243,19 +251,22 @@ def _write_version(root: Path, name: str, fill: Callable[[Path], None]) -> None:
 
 
 def _refuse_unrelated_source(src: str | Path, root: Path, parent: str | int | None) -> None:
-    """A first version of a root that already has one, or clips from one of the root's own versions."""
+    """A first version of a root that already has one, or clips from one of the root's own
+    versions."""
     if parent is None and list_versions(root):
         # A second unrelated version beside the first (often the same folder ingested again)
         # shares no splits with it: models trained on the two could not be compared.
         have = list_versions(root)
-        raise DatasetError(f"{root}: already holds {', '.join(have)}; `dataset create` makes a root's first "
-                           f"version: `dataset grow SRC --root {root} --parent {have[-1]}` adds clips to it "
-                           "(or choose another --root)")
+        raise DatasetError(f"{root}: already holds {', '.join(have)}; `dataset create` makes a "
+                           f"root's first version: `dataset grow SRC --root {root} --parent "
+                           f"{have[-1]}` adds clips to it (or choose another --root)")
     inside = _version_holding(root, Path(src))
     if inside is not None:
-        # Its manifest reads like any other, and every clip would be refused as a duplicate of itself.
-        raise DatasetError(f"{src}: lies in {root}'s version {inside.name}, not in a folder of new clips (a grown "
-                           "version keeps its parent's clips anyway); give a folder or CSV manifest of new clips")
+        # Its manifest reads like any other, and every clip would be refused as a duplicate of
+        # itself.
+        raise DatasetError(f"{src}: lies in {root}'s version {inside.name}, not in a folder of new "
+                           "clips (a grown version keeps its parent's clips anyway); give a folder "
+                           "or CSV manifest of new clips")
 
 
 def _discovered(src: str | Path, base: DatasetVersion | None, allow_outside: bool,
@@ -288,20 +299,24 @@ def _refusal_lines(rejected: list, classes: list[str]) -> list[str]:
 
 
 def _label_line(rejected: list, classes: list[str]) -> str:
-    """The line refusing the clips of one label the classes lack, naming the first and how many more."""
+    """The line refusing the clips of one label the classes lack, naming the first and how many
+    more."""
     first, more = rejected[0], len(rejected) - 1
     if not more:
         return first.reason
-    return not_a_class(f"{first.path} and {counted(more, 'more clip')} of the label", first.not_a_class, classes)
+    return not_a_class(f"{first.path} and {counted(more, 'more clip')} of the label",
+                       first.not_a_class, classes)
 
 
-def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[str], base: DatasetVersion | None,
-                     base_looks: dict[str, Likeness], *, skip_bad: bool, skip_existing: bool,
+def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[str],
+                     base: DatasetVersion | None, base_looks: dict[str, Likeness], *,
+                     skip_bad: bool, skip_existing: bool,
                      show_progress: bool) -> tuple[CheckOutcome, list]:
     """The sources checked against the classes and the parent's clips, and every one left out;
     refused when one is bad (unless `skip_bad`) or none is left to add."""
-    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group, base_looks.get(c.clip_id),
-                                 cut_span(c.provenance), file_size(c.path))
+    known = {c.sha256: KnownClip(base.describe(c.clip_id), c.label, c.group,
+                                 base_looks.get(c.clip_id), cut_span(c.provenance),
+                                 file_size(c.path))
              for c in base.clips} if base else {}
     outcome = check_sources(discovered.clips, class_list, known, skip_existing=skip_existing,
                             show_progress=show_progress)
@@ -318,9 +333,10 @@ def _checked_sources(src: str | Path, discovered: Discovered, class_list: list[s
     return outcome, rejected
 
 
-def _new_clip_splits(base: DatasetVersion | None, checked: list[CheckedClip], split_config: SplitConfig,
-                     fixed: Mapping[str, str]) -> list[str]:
-    """The split of each new clip, assigned with the parent's real clips so that the ratios hold over both."""
+def _new_clip_splits(base: DatasetVersion | None, checked: list[CheckedClip],
+                     split_config: SplitConfig, fixed: Mapping[str, str]) -> list[str]:
+    """The split of each new clip, assigned with the parent's real clips so that the ratios hold
+    over both."""
     base_clips = base.clips if base else []
     base_real = [c for c in base_clips if not c.is_augmented]
     splits = assign_splits(
@@ -332,8 +348,8 @@ def _new_clip_splits(base: DatasetVersion | None, checked: list[CheckedClip], sp
     return splits[len(base_real):]
 
 
-def _store_clips(base: DatasetVersion | None, checked: list[CheckedClip], new_splits: list[str], tmp: Path,
-                 name: str, rows: list, clip_meta: dict, *, augment_variants: int,
+def _store_clips(base: DatasetVersion | None, checked: list[CheckedClip], new_splits: list[str],
+                 tmp: Path, name: str, rows: list, clip_meta: dict, *, augment_variants: int,
                  augment_config: PhoneAugmentConfig | None, seed: int, source_name: str | None,
                  show_progress: bool) -> tuple[PhoneAugment | None, int]:
     """The parent's clips linked, the new ones copied, and the variants of the train clips made:
@@ -349,28 +365,33 @@ def _store_clips(base: DatasetVersion | None, checked: list[CheckedClip], new_sp
     work = "copying clips" + (" and making variants" if augment else "")
     for clip, split in track(list(zip(checked, new_splits)), work, enabled=show_progress):
         clip_id = _add_real_clip(clip, split, tmp, name, rows, clip_meta,
-                                 source=f"{source_name}: {clip.source.path.name}" if source_name else None)
+                                 source=(f"{source_name}: {clip.source.path.name}"
+                                         if source_name else None))
         stored.add(clip.sha256)
         if augment is not None and split == "train":
             seeds = [derive_seed(seed, clip.sha256, k) for k in range(augment_variants)]
-            new_variants += _add_variants(clip_id, seeds, augment, tmp, name, rows, clip_meta, stored)
+            new_variants += _add_variants(clip_id, seeds, augment, tmp, name, rows, clip_meta,
+                                          stored)
     if augment is not None and base:
         new_variants += _top_up_parent_variants(base, augment_variants, seed, augment, tmp, name,
                                                 rows, clip_meta, stored, show_progress)
     return augment, new_variants
 
 
-def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note: str | None, class_list: list[str],
-                  split_config: SplitConfig, rows: list[dict], clip_meta: dict, outcome: CheckOutcome,
-                  rejected: list, replaced: list[dict], discovered: Discovered, *, augment: PhoneAugment | None,
-                  augment_variants: int, new_variants: int, source_name: str | None,
+def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note: str | None,
+                  class_list: list[str], split_config: SplitConfig, rows: list[dict],
+                  clip_meta: dict, outcome: CheckOutcome, rejected: list, replaced: list[dict],
+                  discovered: Discovered, *, augment: PhoneAugment | None, augment_variants: int,
+                  new_variants: int, source_name: str | None,
                   group_pattern: GroupPattern) -> dict:
-    """The version's meta.json: where it comes from, its counts, and every clip left out or noted, and why."""
+    """The version's meta.json: where it comes from, its counts, and every clip left out or noted,
+    and why."""
     checked = outcome.accepted
 
     def recorded(path) -> str:
         """A source clip's path as the meta records it: under ``source_name`` (the way each clip's
-        own entry names it) when one is given, since ``src`` may be a staging folder gone by then."""
+        own entry names it) when one is given, since ``src`` may be a staging folder gone by
+        then."""
         path = Path(path)
         if source_name and path.resolve().is_relative_to(Path(src).resolve()):
             return f"{source_name}: {path.name}"
@@ -412,14 +433,16 @@ def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note:
     }
 
 
-def _without_replaced(base: DatasetVersion, replaces: Mapping[str, str]) -> tuple[DatasetVersion, list[dict]]:
+def _without_replaced(base: DatasetVersion,
+                      replaces: Mapping[str, str]) -> tuple[DatasetVersion, list[dict]]:
     """``base`` as the new version inherits it: without the clips ``replaces`` names and their
     variants; and the meta's record of each replaced clip."""
     unknown = sorted(set(replaces) - {c.clip_id for c in base.real_clips})
     if unknown:
         raise DatasetError(f"{base.path}: holds no clip {', '.join(unknown)} to replace")
     kept = [c for c in base.clips if c.clip_id not in replaces and c.derived_from not in replaces]
-    replaced = [{"clip_id": c.clip_id, "label": c.label, "split": c.split, "reason": replaces[c.clip_id]}
+    replaced = [{"clip_id": c.clip_id, "label": c.label, "split": c.split,
+                 "reason": replaces[c.clip_id]}
                 for c in base.real_clips if c.clip_id in replaces]
     return replace(base, clips=kept), replaced
 
@@ -444,14 +467,17 @@ def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, L
         try:
             stored[clip.clip_id] = check_video(clip.path)
         except VideoError as e:
-            problems.append(f"{base.describe(clip.clip_id)}: cannot be read any more ({e.cause or e}); "
-                            f"{base.name}'s clips were all readable when it was written: restore the file")
+            problems.append(f"{base.describe(clip.clip_id)}: cannot be read any more "
+                            f"({e.cause or e}); {base.name}'s clips were all readable when it was "
+                            "written: restore the file")
     if problems:
-        raise DatasetError(problems, headline=f"{base.path}: {len(problems)} of its clips are damaged")
+        raise DatasetError(problems,
+                           headline=f"{base.path}: {len(problems)} of its clips are damaged")
     return {c.clip_id: stored[c.clip_id] for c in base.real_clips}
 
 
-def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: dict, show_progress: bool) -> None:
+def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: dict,
+                       show_progress: bool) -> None:
     for clip in track(base.clips, f"linking {base.name} clips", enabled=show_progress):
         rel = clip.path.relative_to(base.path).as_posix()
         link_or_copy(clip.path, tmp / rel)
@@ -482,17 +508,19 @@ def _parent_augment(base: DatasetVersion | None,
     return max(have.values(), default=0), config
 
 
-def _top_up_parent_variants(base: DatasetVersion, per_clip: int, seed: int, augment: PhoneAugment, tmp: Path,
-                            version: str, rows: list, clip_meta: dict, stored: set[str], show_progress: bool) -> int:
-    """Give each of the parent's train clips the variants it lacks of ``per_clip``: "two variants per
-    training clip" holds for the whole new version, not only its new clips. The parent is not
+def _top_up_parent_variants(base: DatasetVersion, per_clip: int, seed: int, augment: PhoneAugment,
+                            tmp: Path, version: str, rows: list, clip_meta: dict,
+                            stored: set[str], show_progress: bool) -> int:
+    """Give each of the parent's train clips the variants it lacks of ``per_clip``: "two variants
+    per training clip" holds for the whole new version, not only its new clips. The parent is not
     touched; the new variants are the new version's."""
     from highlights.augment import derive_seed
 
     have = Counter(c.derived_from for c in base.augmented_clips)
     short = [c for c in base.real_clips if c.split == "train" and have[c.clip_id] < per_clip]
     added = 0
-    for clip in track(short, f"making variants of {base.name}'s train clips", enabled=show_progress):
+    for clip in track(short, f"making variants of {base.name}'s train clips",
+                      enabled=show_progress):
         seeds = [derive_seed(seed, clip.sha256, k) for k in range(have[clip.clip_id], per_clip)]
         added += _add_variants(clip.clip_id, seeds, augment, tmp, version, rows, clip_meta, stored)
     return added
@@ -500,7 +528,8 @@ def _top_up_parent_variants(base: DatasetVersion, per_clip: int, seed: int, augm
 
 def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Path, version: str,
                   rows: list, clip_meta: dict, stored: set[str]) -> int:
-    """Materialise the variants of one real clip; they inherit its label, group, split and licence."""
+    """Materialise the variants of one real clip; they inherit its label, group, split and
+    licence."""
     source = clip_meta[clip_id]
     added = 0
     for v in make_variants(tmp / source["file"], tmp, augment, seeds):
@@ -510,24 +539,27 @@ def _add_variants(clip_id: str, seeds: list[int], augment: PhoneAugment, tmp: Pa
         added += 1
         vid = clip_id_of(v.sha256)
         provenance = f"augmented from clip {clip_id} (seed {v.seed})"
-        rows.append(_row(vid, v.file_name, source["label"], source["split"], source["group"], v.sha256,
-                         clip_id, source["licence"], provenance))
-        clip_meta[vid] = {**source, "file": v.file_name, "sha256": v.sha256, "provenance": provenance,
-                          "added_in": version, "derived_from": clip_id,
+        rows.append(_row(vid, v.file_name, source["label"], source["split"], source["group"],
+                         v.sha256, clip_id, source["licence"], provenance))
+        clip_meta[vid] = {**source, "file": v.file_name, "sha256": v.sha256,
+                          "provenance": provenance, "added_in": version, "derived_from": clip_id,
                           "augment": {"seed": v.seed, "params": v.params, "jitter_px": v.jitter_px}}
     return added
 
 
-def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows: list, clip_meta: dict,
-                   source: str | None = None) -> str:
+def _add_real_clip(clip: CheckedClip, split: str, tmp: Path, version: str, rows: list,
+                   clip_meta: dict, source: str | None = None) -> str:
     src: SourceClip = clip.source
     clip_id = clip_id_of(clip.sha256)
     rel = clip_file_name(clip.sha256, src.path.suffix)
     copy_clip(src.path, tmp / rel)
-    rows.append(_row(clip_id, rel, src.label, split, src.group, clip.sha256, None, src.licence, src.provenance))
+    rows.append(_row(clip_id, rel, src.label, split, src.group, clip.sha256, None, src.licence,
+                     src.provenance))
     clip_meta[clip_id] = {"file": rel, "label": src.label, "split": split, "group": src.group,
-                          "sha256": clip.sha256, "licence": src.licence, "provenance": src.provenance,
-                          "source": source or str(src.path.resolve()), "added_in": version, "derived_from": None}
+                          "sha256": clip.sha256, "licence": src.licence,
+                          "provenance": src.provenance,
+                          "source": source or str(src.path.resolve()), "added_in": version,
+                          "derived_from": None}
     return clip_id
 
 
@@ -535,7 +567,8 @@ def count_clips(rows: Sequence[dict], classes: Sequence[str], *, augmented: bool
     """Counts per class per split, per split and in total, over real clips or augmented variants."""
     chosen = [r for r in rows if bool(r["derived_from"]) == augmented]
     tally = Counter((r["label"], r["split"]) for r in chosen)
-    per_class = {c: {**{s: tally[(c, s)] for s in SPLITS}, "total": sum(tally[(c, s)] for s in SPLITS)}
+    per_class = {c: {**{s: tally[(c, s)] for s in SPLITS},
+                     "total": sum(tally[(c, s)] for s in SPLITS)}
                  for c in classes}
     per_split = {s: sum(tally[(c, s)] for c in classes) for s in SPLITS}
     return {"total": len(chosen), "per_split": per_split, "per_class": per_class}
@@ -562,7 +595,8 @@ def _make_read_only(version_dir: Path) -> None:
             path.chmod(_READ_ONLY)
 
 
-def _split_config(base: DatasetVersion | None, seed: int | None, ratios: Sequence[float] | None) -> SplitConfig:
+def _split_config(base: DatasetVersion | None, seed: int | None,
+                  ratios: Sequence[float] | None) -> SplitConfig:
     inherited = SplitConfig.from_dict(base.meta["split"]) if base else SplitConfig()
     return SplitConfig(
         ratios=tuple(float(r) for r in ratios) if ratios is not None else inherited.ratios,
@@ -586,8 +620,9 @@ def _refuse_decomposed_classes(base: DatasetVersion) -> None:
     problem = decomposed_class_names(base.classes)
     if problem:
         vdir = base.root / base.name
-        raise DatasetError(f"{vdir / META_NAME}: {problem}; make the dataset again from this version's clips, "
-                           f"which takes each class name in one form (clips, groups and licences kept): "
+        raise DatasetError(f"{vdir / META_NAME}: {problem}; make the dataset again from this "
+                           "version's clips, which takes each class name in one form (clips, "
+                           "groups and licences kept): "
                            f"highlights dataset create {vdir / MANIFEST_NAME} --root NEW_ROOT")
 
 
@@ -599,7 +634,8 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
         if base:
             dropped = [c for c in base.classes if c not in chosen]
             if dropped:
-                raise DatasetError(f"--classes drops class(es) of {base.name}: {', '.join(dropped)}")
+                raise DatasetError(f"--classes drops class(es) of {base.name}: "
+                                   f"{', '.join(dropped)}")
         return chosen
     if base:
         return base.classes
@@ -615,7 +651,8 @@ def _resolve_classes(classes: Sequence[str] | None, base: DatasetVersion | None,
 KEEP_BOTH_WITH_CLASSES = "pass --classes listing both to keep both"
 
 
-def typo_labels(sources: Sequence[SourceClip], keep_both: str = KEEP_BOTH_WITH_CLASSES) -> list[str]:
+def typo_labels(sources: Sequence[SourceClip],
+                keep_both: str = KEEP_BOTH_WITH_CLASSES) -> list[str]:
     """One line per label that looks like a slip for another label found, or for one of the
     classes highlights knows, when the classes come from the folders (no --classes): a folder
     `basketbal_layup` beside `basketball_layup` would otherwise become a fifth class of one clip.
@@ -638,6 +675,6 @@ def typo_labels(sources: Sequence[SourceClip], keep_both: str = KEEP_BOTH_WITH_C
         if rivals:
             where = clips_of[label][0].path
             where = where.parent if class_name(where.parent.name) == label else where
-            problems.append(f"{where}: class {label!r} is one slip from {rivals[0]!r} ({len(clips_of[label])} "
-                            f"clip(s)); rename it, or {keep_both}")
+            problems.append(f"{where}: class {label!r} is one slip from {rivals[0]!r} "
+                            f"({len(clips_of[label])} clip(s)); rename it, or {keep_both}")
     return problems

@@ -125,7 +125,8 @@ def evaluate_checkpoint(
     if clips_root is None:
         # Before the classifier, whose inference path may be measured first: a wrong --version,
         # --split or a damaged clip is said at once.
-        dataset, (records,) = load_checked_splits(root, version, [split], show_progress=show_progress, log=log)
+        dataset, (records,) = load_checked_splits(root, version, [split],
+                                                  show_progress=show_progress, log=log)
     # The fp32 path is the reference the report scores, even where a verified int8/bf16 path exists.
     # Its classes are read from the checkpoint first, so that a tree or version of other classes is
     # refused before the classifier's inference path is measured (minutes on a first run).
@@ -185,8 +186,9 @@ def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequ
     return report, {**write_report_files(report, out_dir), **stored}
 
 
-def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str, records: Sequence[ClipRecord],
-                clips_root: str | Path | None, copies, *, eval_config: dict, log: Callable[[str], None]) -> dict:
+def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str,
+                records: Sequence[ClipRecord], clips_root: str | Path | None, copies, *,
+                eval_config: dict, log: Callable[[str], None]) -> dict:
     """The report's meta (`_report_meta`), with what it says of a checkpoint from a run that did not
     finish and of scored clips the checkpoint saw in training, both also said in `log`."""
     unfinished = unfinished_run(checkpoint, classifier.meta)
@@ -198,8 +200,9 @@ def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: st
                         eval_config=eval_config, unfinished=unfinished, seen=seen)
 
 
-def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
-                         reduced_logits: dict[str, list[np.ndarray]], labels: list[int], seconds: dict[str, float],
+def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpoint: Path,
+                         logits: np.ndarray, reduced_logits: dict[str, list[np.ndarray]],
+                         labels: list[int], seconds: dict[str, float],
                          *, timed_clips: int, dataset, clips_root: str | Path | None, split: str,
                          calibration: torch.Tensor | None,
                          log: Callable[[str], None]) -> tuple[dict[str, dict], dict[str, Path]]:
@@ -209,8 +212,8 @@ def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpo
     stored: dict[str, Path] = {}
     for precision in reduced:
         verdict, files = _judge_reduced_path(precision, classifier, checkpoint, logits,
-                                             np.concatenate(reduced_logits[precision]), labels, seconds,
-                                             timed_clips=timed_clips, dataset=dataset,
+                                             np.concatenate(reduced_logits[precision]), labels,
+                                             seconds, timed_clips=timed_clips, dataset=dataset,
                                              clips_root=clips_root, split=split,
                                              clips=len(labels), calibration=calibration)
         verdicts[precision] = verdict
@@ -219,8 +222,8 @@ def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpo
     return verdicts, stored
 
 
-def _scored_report(records: Sequence[ClipRecord], classes: list[str], logits: np.ndarray, dataset, meta: dict,
-                   n_bootstrap: int) -> dict:
+def _scored_report(records: Sequence[ClipRecord], classes: list[str], logits: np.ndarray, dataset,
+                   meta: dict, n_bootstrap: int) -> dict:
     """The test report of the fp32 path's predictions (`build_report`)."""
     proba = softmax(logits)
     y_pred = proba.argmax(axis=1)
@@ -233,13 +236,17 @@ def _scored_report(records: Sequence[ClipRecord], classes: list[str], logits: np
 
 
 def _clip_tree_records(checkpoint: Path, clips_root: str | Path, classes: list[str], *, int8: bool,
-                       show_progress: bool, log: Callable[[str], None]) -> tuple[list[ClipRecord], object]:
+                       show_progress: bool,
+                       log: Callable[[str], None]) -> tuple[list[ClipRecord], object]:
     """A plain folder per class: every clip is test, listed by its file name; and the copies of
     one video left out."""
-    from highlights.pose_classifier.clips import TRAINED_ON_THEM, OtherClassesRefused, clip_tree, each_video_once
+    from highlights.pose_classifier.clips import (
+        TRAINED_ON_THEM, OtherClassesRefused, clip_tree, each_video_once,
+    )
 
     if int8:
-        raise ConfigError("--int8 needs a dataset version (its calibration clips come from another split)")
+        raise ConfigError("--int8 needs a dataset version (its calibration clips come from another "
+                          "split)")
     tree, _ = clip_tree(clips_root, classes, show_progress=show_progress, log=log,
                         refuse_others=OtherClassesRefused(checkpoint.name, *TRAINED_ON_THEM))
     tree, copies = each_video_once(tree, log)
@@ -248,10 +255,11 @@ def _clip_tree_records(checkpoint: Path, clips_root: str | Path, classes: list[s
     return records, copies
 
 
-def _refuse_other_classes(records: Sequence[ClipRecord], classes: list[str], checkpoint: Path, dataset,
-                          split: str) -> None:
+def _refuse_other_classes(records: Sequence[ClipRecord], classes: list[str], checkpoint: Path,
+                          dataset, split: str) -> None:
     other = Counter(r.label for r in records if r.label not in classes)
-    if other:  # a version of other classes than the model's (a club's own, before a model of the default four)
+    # a version of other classes than the model's (a club's own, before a model of the default four)
+    if other:
         from highlights.pose_classifier.clips import TRAINED_ON_THEM, OtherClassesRefused
 
         from highlights.datasets.ancestors import ancestor_without
@@ -321,9 +329,9 @@ def _path_seconds(classifier: ClipClassifier, reduced: list[str], batch: np.ndar
     return timed_paths(calls, rounds=rounds, clock=clock)
 
 
-def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str, records: Sequence[ClipRecord],
-                 clips_root: str | Path | None, copies, *, eval_config: dict, unfinished: dict | None,
-                 seen: SeenClips) -> dict:
+def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str,
+                 records: Sequence[ClipRecord], clips_root: str | Path | None, copies, *,
+                 eval_config: dict, unfinished: dict | None, seen: SeenClips) -> dict:
     """What the report records of the model, the clips scored and how."""
     checkpoint_meta = classifier.meta
     return {
@@ -331,13 +339,17 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
         "model": checkpoint_meta.get("model"),
         "checkpoint": {"path": str(checkpoint.resolve()), "sha256": file_sha256(checkpoint),
                        "highlights_version": checkpoint_meta.get("highlights_version"),
-                       "epoch": checkpoint_meta.get("epoch"), "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
-        "dataset": ({"root": str(dataset.root), "version": dataset.name, "content_id": dataset.content_id,
-                     "split": split, "clips": len(records), "trained_on": checkpoint_meta.get("dataset")}
+                       "epoch": checkpoint_meta.get("epoch"),
+                       "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
+        "dataset": ({"root": str(dataset.root), "version": dataset.name,
+                     "content_id": dataset.content_id, "split": split, "clips": len(records),
+                     "trained_on": checkpoint_meta.get("dataset")}
                     if dataset is not None else
-                    {"clips_root": str(Path(clips_root).resolve()), "split": "all (every clip is test)",
+                    {"clips_root": str(Path(clips_root).resolve()),
+                     "split": "all (every clip is test)",
                      "content_id": folder_content_id((r.path, r.label) for r in records),
-                     "clips": len(records), "copies_left_out": copies, "trained_on": checkpoint_meta.get("dataset")}),
+                     "clips": len(records), "copies_left_out": copies,
+                     "trained_on": checkpoint_meta.get("dataset")}),
         "clip_spec": classifier.spec.to_dict(),
         "inference_backend": classifier.backend,
         "inference_backend_selection": classifier.backend_report,
@@ -348,9 +360,9 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
     }
 
 
-def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: Path, logits: np.ndarray,
-                        reduced_logits: np.ndarray, labels: list[int], seconds: dict[str, float], *,
-                        timed_clips: int, dataset,
+def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: Path,
+                        logits: np.ndarray, reduced_logits: np.ndarray, labels: list[int],
+                        seconds: dict[str, float], *, timed_clips: int, dataset,
                         clips_root: str | Path | None, split: str, clips: int,
                         calibration: torch.Tensor | None) -> tuple[dict, dict[str, Path]]:
     """The int8 or bf16 path's verdict against fp32 on the same clips, saved beside the
@@ -361,16 +373,21 @@ def _judge_reduced_path(precision: str, classifier: ClipClassifier, checkpoint: 
         "reference_backend": classifier.backend,
         "cpu": classifier.cpu.to_dict(),
         **speed_against_fp32(seconds, precision, clips=timed_clips),
-        # A folder scored with --clips has no dataset version: the folder is what it was measured on.
-        "measured_on": ({"dataset_root": str(dataset.root), "version": dataset.name, "split": split, "clips": clips}
+        # A folder scored with --clips has no dataset version: the folder is what it was
+        # measured on.
+        "measured_on": ({"dataset_root": str(dataset.root), "version": dataset.name,
+                         "split": split, "clips": clips}
                         if dataset is not None else
-                        {"clips_root": str(Path(clips_root).resolve()), "split": split, "clips": clips}),
+                        {"clips_root": str(Path(clips_root).resolve()), "split": split,
+                         "clips": clips}),
     }
     if precision == "int8":
         backend = classifier.reduced_backend("int8")
-        verdict.update({"calibration": {"split": "train" if split != "train" else "val", "clips": len(calibration)},
+        verdict.update({"calibration": {"split": "train" if split != "train" else "val",
+                                        "clips": len(calibration)},
                         "int8_kind": backend.int8_kind, "reduce_range": backend.reduce_range})
-        verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes(), cpu=classifier.cpu)
+        verdict_path, model_path = save_int8(checkpoint, verdict, classifier.int8_onnx_bytes(),
+                                             cpu=classifier.cpu)
     else:
         verdict_path, model_path = save_bf16(checkpoint, verdict, cpu=classifier.cpu)
     files = {f"{precision}_verdict": verdict_path}
@@ -386,9 +403,11 @@ def _verdict_line(precision: str, verdict: dict, reference_backend: str) -> str:
             f"same prediction on {same_predictions(verdict)}), "
             f"{verdict['speedup_vs_reference']}x the speed of {reference_backend}"
             f"{how_timed(verdict)}: "
-            + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if measured faster)"
+            + ("accepted; later runs of this checkpoint on this kind of CPU may use it (if "
+               "measured faster)"
                if verdict["accepted"] else
-               f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 stays"))
+               f"rejected (more than {verdict['max_loss_points_allowed']} points lost); fp32 "
+               "stays"))
 
 
 def seen_ids(checkpoint_meta: dict) -> SeenIds:
@@ -402,7 +421,8 @@ def seen_ids(checkpoint_meta: dict) -> SeenIds:
     data = checkpoint_meta.get("dataset") or {}
     validated = (set(checkpoint_meta[VAL_CLIP_IDS] or []) if VAL_CLIP_IDS in checkpoint_meta
                  else split_clip_ids(data.get("root"), data.get("version"), "val"))
-    return SeenIds(frozenset(checkpoint_meta.get(TRAIN_CLIP_IDS) or []), frozenset(validated), BEST_EPOCH)
+    return SeenIds(frozenset(checkpoint_meta.get(TRAIN_CLIP_IDS) or []), frozenset(validated),
+                   BEST_EPOCH)
 
 
 def seen_by_checkpoint(records: Sequence[ClipRecord], checkpoint_meta: dict) -> SeenClips:
@@ -433,11 +453,13 @@ def unfinished_run(checkpoint: Path, checkpoint_meta: dict) -> dict | None:
     # Only the history of this checkpoint's run counts (settings equal but for how it executed).
     same_run = isinstance(ran, dict) and all(ran.get(k) == v for k, v in saved.items()
                                              if k not in TrainConfig.EXECUTION_ONLY)
-    if not same_run or not isinstance(planned, int) or history.get("stopped_early") or done >= planned:
+    if (not same_run or not isinstance(planned, int) or history.get("stopped_early")
+            or done >= planned):
         return None
     return {"epochs_done": done, "epochs_planned": planned,
-            "note": f"{checkpoint.name} comes from a training run that stopped after epoch {done} of {planned} "
-                    "(interrupted; `highlights train --resume` goes on): these are not the finished model's scores"}
+            "note": f"{checkpoint.name} comes from a training run that stopped after epoch {done} "
+                    f"of {planned} (interrupted; `highlights train --resume` goes on): these are "
+                    "not the finished model's scores"}
 
 
 def _calibration_clips(dataset, split: str, spec: ClipSpec, limit: int) -> torch.Tensor:
