@@ -385,6 +385,8 @@ def _draw_bars(ax, lane: LaneLayout, span: tuple[float, float], end: float, colo
     """The bars of one lane; returns the marks whose key moments are in this row, by legend (xs,
     ys, mark), and the words beneath them. `sports`, `marks` and `counted` gather what the legend
     and the lane's name show."""
+    from matplotlib.collections import PolyCollection
+
     lo, hi = span
     marked: dict[str, tuple[list[float], list[float], Mark]] = {}
     texts: list[tuple[float, float, str]] = []
@@ -392,9 +394,12 @@ def _draw_bars(ax, lane: LaneLayout, span: tuple[float, float], end: float, colo
     for (start, stop, sport, score, key, mark), level in zip(lane.shown, lane.levels):
         sports.setdefault(sport, None)
         bottom = lane.bar_bottom(level)
-        ax.broken_barh(
-            [(start, max(stop - start, (hi - lo) * MIN_BAR_SHARE))],
-            (bottom, height),
+        right = start + max(stop - start, (hi - lo) * MIN_BAR_SHARE)
+        # The rectangle `broken_barh` makes, added without its autoscaling: the row's limits are
+        # set once its bars are drawn, so autoscaling after each bar is work thrown away, and a
+        # results_spotting.json's spots make thousands of bars.
+        ax.add_collection(PolyCollection(
+            [[(start, bottom), (start, bottom + height), (right, bottom + height), (right, bottom)]],
             facecolors=colours[sport],
             alpha=bar_alpha(score),
             hatch=hatches[sport],
@@ -402,7 +407,7 @@ def _draw_bars(ax, lane: LaneLayout, span: tuple[float, float], end: float, colo
             edgecolor=HATCH_COLOUR,
             linewidth=0,
             gid=f"sport {sport}",
-        )
+        ), autolim=False)
         if mark is not None and _in_row(key, span, end):
             xs, ys, _ = marked.setdefault(mark.legend, ([], [], mark))
             xs.append(key)
