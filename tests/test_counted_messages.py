@@ -28,14 +28,17 @@ def test_one_clip_with_nobody_of_three_is_said_in_the_singular_and_one_of_one_is
 
     said: list[str] = []
     left_out = _nobody_left_out(["background/empty.mp4"], 3, {}, said.append)
-    assert left_out["note"] == ("1 of the 3 clips shows nobody the pose model finds (background/empty.mp4); the "
-                                "model's classes have no `none` to call it, so it is not scored")
+    assert left_out["note"] == ("1 of the 3 clips shows nobody the pose model finds "
+                                "(background/empty.mp4); the model's classes have no `none` to "
+                                "call it, so it is not scored")
     assert said == [f"left out: {left_out['note']}"]
     two = _nobody_left_out(["a.mp4", "b.mp4"], 3, {}, said.append)["note"]
-    assert two.startswith("2 of the 3 clips show nobody") and "call them, so they are not scored" in two
+    assert two.startswith("2 of the 3 clips show nobody")
+    assert "call them, so they are not scored" in two
     with pytest.raises(DatasetError) as refused:
         _nobody_left_out(["a.mp4"], 1, {"clips_root": "/clips"}, said.append)
-    assert "/clips: no person found in its one clip, so there is nothing to score" in str(refused.value)
+    assert "/clips: no person found in its one clip, so there is nothing to score" in \
+        str(refused.value)
 
 
 def test_the_pose_models_val_line_counts_one_clip_with_nobody_in_the_singular():
@@ -43,23 +46,24 @@ def test_the_pose_models_val_line_counts_one_clip_with_nobody_in_the_singular():
 
     scores = {"clips": 3, "correct": 2, "macro_f1": 0.5, "left_out": ["b/empty.mp4"]}
     line = val_clips_said(scores, 4, "v1")
-    assert "; 1 of the 4 shows nobody the pose model finds (b/empty.mp4) and is not scored, as" in line
-    nobody = val_clips_said({"clips": 0, "correct": 0, "macro_f1": None, "left_out": ["b/e.mp4"]}, 1, "v1")
-    assert nobody == "no validation: the one val clip of v1 shows nobody the pose model finds (b/e.mp4)"
+    assert "; 1 of the 4 shows nobody the pose model finds (b/empty.mp4) and is not scored" in line
+    none_scored = {"clips": 0, "correct": 0, "macro_f1": None, "left_out": ["b/e.mp4"]}
+    assert val_clips_said(none_scored, 1, "v1") == (
+        "no validation: the one val clip of v1 shows nobody the pose model finds (b/e.mp4)")
 
 
 def test_an_export_of_one_pending_and_one_changed_item_says_one_item_was(tmp_path):
     from highlights.cli.review import _export_message
     from highlights.review.export import ExportResult
 
-    result = ExportResult(version=SimpleNamespace(path=tmp_path / "v2"), clips={"action": 1}, pending=1,
-                          changed=["game/h0"], repeated=["game/h1 (as game/h2)"])
+    version = SimpleNamespace(path=tmp_path / "v2")
+    result = ExportResult(version=version, clips={"action": 1}, pending=1, changed=["game/h0"],
+                          repeated=["game/h1 (as game/h2)"])
     message = _export_message(result)
     assert "1 item not reviewed yet was left out" in message
     assert "1 item was exported before with another decision" in message
     assert "1 item left out, the same clip as another item's" in message
-    several = _export_message(ExportResult(version=SimpleNamespace(path=tmp_path / "v2"), clips={"action": 1},
-                                           pending=2))
+    several = _export_message(ExportResult(version=version, clips={"action": 1}, pending=2))
     assert "2 items not reviewed yet were left out" in several
 
 
@@ -67,7 +71,8 @@ def test_a_reel_of_one_highlight_of_several_is_the_best_ranked_one():
     from highlights.pipeline.reel_length import reel_line
 
     reel = {"highlights": 1, "of": 3, "seconds": 12.0, "budget_s": 60.0}
-    assert reel_line(reel).startswith("reel: the best-ranked one of 3 highlights (12 s, what fits in 60 s); ")
+    assert reel_line(reel).startswith(
+        "reel: the best-ranked one of 3 highlights (12 s, what fits in 60 s); ")
     assert reel_line(dict(reel, highlights=2)).startswith("reel: the 2 best-ranked of 3 highlights")
 
 

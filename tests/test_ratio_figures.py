@@ -7,13 +7,14 @@ import pytest
 from highlights.ratio_figures import MOST_PLACES, figures_dividing_to
 
 
-@pytest.mark.parametrize("length, seconds", [(14.4, 2.347), (14.0, 2.347), (600.0, 123.456), (3614.0, 0.951),
-                                             (7.5, 7.5), (0.4, 0.049)])
+@pytest.mark.parametrize("length, seconds", [(14.4, 2.347), (14.0, 2.347), (600.0, 123.456),
+                                             (3614.0, 0.951), (7.5, 7.5), (0.4, 0.049)])
 def test_the_printed_figures_divide_to_the_ratio_of_the_stored_ones(length, seconds):
     speed = round(length / seconds, 2)
     n_text, d_text = figures_dividing_to(length, seconds, speed)
     assert round(float(n_text) / float(d_text), 2) == speed
-    assert float(n_text) == pytest.approx(length, abs=0.5) and float(d_text) == pytest.approx(seconds, abs=0.05)
+    assert float(n_text) == pytest.approx(length, abs=0.5)
+    assert float(d_text) == pytest.approx(seconds, abs=0.05)
 
 
 def test_the_figures_take_no_more_places_than_they_need():
@@ -24,4 +25,5 @@ def test_the_figures_take_no_more_places_than_they_need():
 
 
 def test_a_ratio_no_printed_figures_give_leaves_them_at_the_most_places():
-    assert figures_dividing_to(14.4, 2.347, 9.99) == (f"{14.4:.{MOST_PLACES}f}", f"{2.347:.{MOST_PLACES}f}")
+    most = (f"{14.4:.{MOST_PLACES}f}", f"{2.347:.{MOST_PLACES}f}")
+    assert figures_dividing_to(14.4, 2.347, 9.99) == most

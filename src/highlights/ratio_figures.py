@@ -11,14 +11,15 @@ from __future__ import annotations
 MOST_PLACES = 3  # the places the pipeline stores seconds to: there the figures are the stored ones
 
 
-def figures_dividing_to(numerator: float, denominator: float, ratio: float, *, ratio_places: int = 2,
-                        places: tuple[int, int] = (0, 1)) -> tuple[str, str]:
+def figures_dividing_to(numerator: float, denominator: float, ratio: float, *,
+                        ratio_places: int = 2, places: tuple[int, int] = (0, 1)) -> tuple[str, str]:
     """``numerator`` and ``denominator`` to the fewest places, ``places`` or more (each at most
     ``MOST_PLACES``), whose quotient rounds to ``ratio`` at ``ratio_places``; to ``MOST_PLACES``
     where none does."""
     for extra in range(MOST_PLACES + 1):
         n_places, d_places = (min(p + extra, MOST_PLACES) for p in places)
         n_text, d_text = f"{numerator:.{n_places}f}", f"{denominator:.{d_places}f}"
-        if float(d_text) > 0 and round(float(n_text) / float(d_text), ratio_places) == round(ratio, ratio_places):
+        shown = float(n_text) / float(d_text) if float(d_text) > 0 else None
+        if shown is not None and round(shown, ratio_places) == round(ratio, ratio_places):
             return n_text, d_text
     return f"{numerator:.{MOST_PLACES}f}", f"{denominator:.{MOST_PLACES}f}"
