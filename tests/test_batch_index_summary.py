@@ -93,3 +93,14 @@ def test_a_duration_is_shown_to_the_nearest_second(seconds, shown):
     record = dict(_records()[0], duration_s=seconds)
     page = render_html([record], summarise([record], wall_s=1.0), REQUEST)
     assert f'<td class="n">{shown}</td>' in page
+
+
+def test_the_page_names_the_engines_workers_only_where_the_request_has_a_number():
+    """A Ray batch's request names no workers (the cluster's CPUs decide): the page said "engine
+    ray, None worker(s)"."""
+    records = _records()
+    summary = summarise(records, wall_s=10.0)
+    ray = render_html(records, summary, {"engine": "ray", "address": None, "threads_per_worker": 2})
+    assert "engine ray" in ray and "None" not in ray and "worker" not in ray.split("engine ray")[1][:20]
+    assert "engine local, 1 worker" in render_html(records, summary, {"engine": "local", "workers": 1})
+    assert "engine local, 2 workers" in render_html(records, summary, REQUEST)

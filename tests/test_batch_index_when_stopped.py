@@ -89,7 +89,7 @@ def test_a_stopped_rerun_counts_every_game_and_keeps_the_earlier_pages_linked(
     said.clear()
     with pytest.raises(KeyboardInterrupt):
         run_batch(games, out, changed, workers=1, progress=False, log=said.append)
-    assert said[0] == "removed 1 partial game folder(s) left by an interrupted batch"
+    assert said[0] == "removed 1 partial game folder left by an interrupted batch"
 
     index = _index(out)
     assert [r["status"] for r in index["games"]] == ["failed", "pending"]

@@ -49,7 +49,7 @@ def test_a_ray_batch_stopped_in_a_games_analysis_and_then_in_its_writing_goes_on
                     "there"], said
 
     said = stopped_batch(games, out, cache, "writing", ARGS)[0]
-    assert said == ["removed 1 partial game folder(s) left by an interrupted batch",
+    assert said == ["removed 1 partial game folder left by an interrupted batch",
                         "1 of 2 games is complete from an earlier run with the same config and model: skipped",
                         f"interrupted: 1 of 2 games done ({index} lists them); kept for going on: the people found "
                         "in the first 0:15 of long's video and 1 clip of its page; run the command again (without "

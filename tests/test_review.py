@@ -831,7 +831,7 @@ def test_label_studio_tasks_and_an_export_of_them_come_back_as_decisions(session
     assert res.exit_code == 0, res.output
     assert " ".join(res.output.split()) == (
         f"{tmp_path / 'ls-export.json'}: 1 accepted, 1 relabelled, 1 rejected, 1 missed; recorded in "
-        f"{tmp_path / 'review.sqlite'}; 1 task(s) name no game of this review ({gid}), left out: give the "
+        f"{tmp_path / 'review.sqlite'}; 1 task names no game of this review ({gid}), left out: give the "
         "detect folders the tasks were made from")
 
 

@@ -204,7 +204,9 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
         facts.append(f"{summary['not_run']} not run yet")  # a stopped batch: every game is counted somewhere
     facts += [counted(summary['highlights'], 'highlight'),
               f"{summary['video_hours_total']:.2f} video-hours",
-              f"engine {escape(str(request.get('engine')))}, {request.get('workers')} worker(s)"]
+              f"engine {escape(str(request.get('engine')))}"
+              # a Ray batch names no number of workers: the cluster's CPUs decide it
+              + (f", {counted(request['workers'], 'worker')}" if request.get("workers") is not None else "")]
     if per_hour is not None:
         facts.append(f"{per_hour:g} video-hours per hour this run")
     pooled = summary.get("against_annotations")

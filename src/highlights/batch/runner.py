@@ -295,7 +295,7 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
     with _output_lock(out_root):
         removed = remove_partials(out_root)
         if removed:
-            log(f"removed {removed} partial game folder(s) left by an interrupted batch")
+            log(f"removed {counted(removed, 'partial game folder')} left by an interrupted batch")
         plan = _plan_games(games, out_root, config, config_dict, model_hash, fresh=fresh, log=log)
         records = plan.records
         request = {**runner.describe(), "out": str(out_root), "config": config_dict, "model_sha256": model_hash,

@@ -157,8 +157,8 @@ def _export_facts(result) -> list[str]:
         facts.append(f"{result.no_licence} of the {total} exported clips state no licence (recorded as unknown): "
                      "--licence NAME records one")
     if result.dropped:
-        facts.append(f"{len(result.dropped)} {result.rejected_as} clip(s) left out, too short once an action decided "
-                     f"in the same video is left out: {_first_few(result.dropped)}")
+        facts.append(f"{counted(len(result.dropped), result.rejected_as + ' clip')} left out, too short once an "
+                     f"action decided in the same video is left out: {_first_few(result.dropped)}")
     facts += _splits_facts(result)
     if result.split_leaks:
         facts.append(f"warning: {result.split_leaks}")
@@ -387,7 +387,8 @@ def ls_import(
     if counts["tasks_without_game"]:
         # Named, not only counted: the export was likely made from other folders than those given.
         games = ", ".join(g.id for g in session.games)
-        line += (f"; {counts['tasks_without_game']} task(s) name no game of this review ({games}), "
+        n = counts["tasks_without_game"]
+        line += (f"; {counted(n, 'task')} {'names' if n == 1 else 'name'} no game of this review ({games}), "
                  "left out: give the detect folders the tasks were made from")
     console.print(line)
 
