@@ -751,6 +751,26 @@ def test_a_likeness_stored_by_another_picture_reader_is_computed_again(tmp_path:
     assert load_likenesses(stored) == {}  # its pictures were read in other colours: decoded again
 
 
+@pytest.mark.parametrize("damage", ["empty", "cut off", "not an archive"])
+def test_a_damaged_likeness_file_is_computed_again(tmp_path: Path, damage: str) -> None:
+    # An empty one raised EOFError, which the command line said as "Aborted." naming no file.
+    from highlights.datasets.checks import load_likenesses
+
+    root = tmp_path / "root"
+    v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 2, "none": 2})), root)
+    stored = v1.path / "likeness.npz"
+    whole = stored.read_bytes()
+    stored.chmod(0o644)
+    damaged = {"empty": b"", "cut off": whole[:100], "not an archive": b"likeness"}[damage]
+    stored.write_bytes(damaged)
+    assert load_likenesses(stored) == {}
+    more = make_class_tree(tmp_path / "more", layout_of({"swing": 1}, prefix="m-"), seed=5)
+    v2 = grow_version(more, root, "v1")  # the parent's clips decoded again
+    assert len(v2.real_clips) == len(v1.real_clips) + 1
+    assert sorted(load_likenesses(v2.path / "likeness.npz")) == sorted(
+        c.clip_id for c in v2.real_clips)
+
+
 def test_grow_names_a_parent_clip_damaged_since_it_was_written(tmp_path: Path) -> None:
     root = tmp_path / "root"
     v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3})), root)

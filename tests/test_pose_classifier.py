@@ -658,6 +658,35 @@ def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differe
     assert len(calls) == 2 and len(list(cache.iterdir())) == 2
 
 
+def test_a_damaged_or_misshapen_pose_cache_entry_is_estimated_again(tmp_path, monkeypatch):
+    """An empty entry raised EOFError, which the command line said as "Aborted." naming no file; a
+    cut-off one BadZipFile; arrays of other shapes were served as the clip's poses."""
+    from highlights.pose_classifier import real_poses
+
+    clip = _kick_without_keypoints(tmp_path)
+    calls = _count_blazepose_runs(monkeypatch)
+    cache = tmp_path / "poses"
+    first = real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    (entry,) = cache.iterdir()
+    whole = entry.read_bytes()
+    n = len(first.times)
+    size = np.array([320, 240])
+    for damaged in (b"", whole[:100], b"poses",
+                    {"keypoints": first.keypoints[:1], "times": first.times, "size": size},
+                    {"keypoints": first.keypoints[..., :2], "times": first.times, "size": size},
+                    {"keypoints": first.keypoints, "times": first.times, "size": size[:1]}):
+        if isinstance(damaged, bytes):
+            entry.write_bytes(damaged)
+        else:
+            with open(entry, "wb") as f:
+                np.savez(f, **damaged)
+        again = real_poses.estimate_clip_poses(clip, cache_dir=cache)
+        assert again.keypoints.shape == (n, 17, 3) and np.allclose(again.keypoints, first.keypoints)
+    assert len(calls) == 7
+    real_poses.estimate_clip_poses(clip, cache_dir=cache)
+    assert len(calls) == 7  # the entry written last is whole again, and served
+
+
 def test_poses_an_earlier_version_or_another_mediapipe_cached_are_not_served(tmp_path, monkeypatch):
     """A cache entry is named by the clip's sha256 and a hash of what its poses depend on. An
     earlier version of highlights hashed only the settings and the picture reader's version: its

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from highlights.atomic import atomic_write_bytes
+
+# What `np.load` of a damaged archive raises: an empty file EOFError, one cut off BadZipFile, other
+# bytes ValueError or OSError, an archive without a member KeyError. A cache entry that raises one
+# is computed again. EOFError must be among them: it reached the command line, where click turns
+# it into "Aborted." with no file named.
+DAMAGED_NPZ = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 
 
 def write_npz(path: str | os.PathLike, *, compressed: bool = True, **arrays: np.ndarray) -> Path:

@@ -16,7 +16,7 @@ from highlights.datasets.records import ClipRecord, DatasetVersion
 from highlights.datasets.same_video import SameVideo, WholeAndCutVideos, file_size as _file_size
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
-from highlights.npz_file import write_npz
+from highlights.npz_file import DAMAGED_NPZ, write_npz
 from highlights.progress import track
 from highlights.video import PICTURES_VERSION, VideoError
 from highlights.video.errors import missing_file_cause
@@ -135,7 +135,7 @@ def load_likenesses(path: Path) -> dict[str, Likeness]:
                 return {}
             ids, pictures = data["clip_ids"], data["pictures"]
             durations, frames = data["duration_s"], data["frames"]
-    except (OSError, ValueError, KeyError):
+    except DAMAGED_NPZ:
         return {}
     if pictures.shape[1:] != (LIKENESS_MOMENTS, LIKENESS_SIZE, LIKENESS_SIZE, 3) or not (
             len(ids) == len(pictures) == len(durations) == len(frames)):

@@ -55,7 +55,6 @@ import logging
 import os
 import shutil
 import time
-import zipfile
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -66,7 +65,7 @@ import numpy as np
 from highlights.atomic import OutputPathError
 from highlights.cache_dir import cache_dir
 from highlights.file_identity import file_identity
-from highlights.npz_file import write_npz
+from highlights.npz_file import DAMAGED_NPZ, write_npz
 
 if TYPE_CHECKING:
     from highlights.video.decode_damage import DecodeDamage
@@ -237,7 +236,7 @@ class KeptFrames:
                 break
             try:
                 entries, end_time_s, replay, end = self._read(path, k)
-            except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            except DAMAGED_NPZ:
                 break  # damaged: its frames are computed again (and the chunk written again)
             self.loaded.update(entries)
             self.went_on_from_s = end_time_s
@@ -272,7 +271,7 @@ class KeptFrames:
                     return
                 frames = int(z["frames_kept"])
             entries, end_time_s, _, _ = self._read(path, self.loaded_chunks, with_stream=False)
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+        except DAMAGED_NPZ:
             return
         if frames <= 0 or any(not first <= index < first + frames for index in entries):
             return

@@ -19,7 +19,7 @@ import numpy as np
 from highlights.atomic import OutputPathError
 from highlights.cache_dir import cache_dir
 from highlights.file_hash import file_sha256
-from highlights.npz_file import write_npz
+from highlights.npz_file import DAMAGED_NPZ, write_npz
 
 POSE_CACHE_ENV = "HIGHLIGHTS_POSE_CACHE"
 
@@ -90,6 +90,20 @@ def _store(entry: Path, poses: ClipPoses) -> None:
                         "written", folder, reason, POSE_CACHE_ENV)
 
 
+def _cached_poses(entry: Path) -> ClipPoses | None:
+    """The poses a cache entry holds; None where it is damaged or holds arrays of other shapes
+    (17 keypoints of x, y, score per time, a width and height)."""
+    try:
+        with np.load(entry, allow_pickle=False) as z:
+            keypoints, times, size = z["keypoints"], z["times"], z["size"]
+    except DAMAGED_NPZ:
+        return None
+    if keypoints.ndim != 3 or keypoints.shape[1:] != (17, 3) or times.shape != keypoints.shape[:1] \
+            or size.shape != (2,):
+        return None
+    return ClipPoses(keypoints, times, int(size[0]), int(size[1]))
+
+
 def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseEstimateSettings(),
                         *, cache_dir: str | Path | None = None) -> ClipPoses:
     """BlazePose on every frame of `path` at `settings.fps`; reads the cache when it has the clip.
@@ -103,11 +117,7 @@ def estimate_clip_poses(path: str | Path, settings: PoseEstimateSettings = PoseE
     cache = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     entry = cache / f"{file_sha256(path)}-{settings.key()}.npz"
     if entry.exists():
-        try:
-            with np.load(entry, allow_pickle=False) as z:
-                cached = ClipPoses(z["keypoints"], z["times"], int(z["size"][0]), int(z["size"][1]))
-        except (OSError, ValueError, KeyError):
-            cached = None  # a damaged cache entry is recomputed
+        cached = _cached_poses(entry)  # a damaged cache entry is recomputed
         if cached is not None:
             check_frames_reach_end(path, info.duration_s, float(cached.times[-1]) if len(cached.times) else None,
                                    slack_s)

@@ -37,7 +37,7 @@ from pathlib import Path
 import numpy as np
 
 from highlights.atomic import atomic_write_text
-from highlights.npz_file import write_npz
+from highlights.npz_file import DAMAGED_NPZ, write_npz
 from highlights.people.boxes import iou_matrix
 from highlights.pipeline.ground_truth import GroundTruthReader
 from highlights.pose_classifier.game_data import GameWindowSpec, game_config, window_label
@@ -137,9 +137,12 @@ def game_tracks(spec: GameWindowSpec, i: int, folder: Path, pipeline_config=None
     path = folder / f"{cfg.stem}.tracks.npz"
     wanted = _stamp(cfg, config)
     if path.is_file():
-        with np.load(path) as z:
-            if str(z["stamp"]) == wanted:
-                return cfg, {k: z[k] for k in z.files if k != "stamp"}
+        try:  # a damaged file is estimated again, as one of other settings is
+            with np.load(path) as z:
+                if str(z["stamp"]) == wanted:
+                    return cfg, {k: z[k] for k in z.files if k != "stamp"}
+        except DAMAGED_NPZ:
+            pass
     rows = estimate_tracks(video, config)
     truth = GroundTruthReader(folder / f"{cfg.stem}.gt.jsonl")
     try:
