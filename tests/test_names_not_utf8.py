@@ -59,3 +59,30 @@ def test_a_batch_records_that_game_as_failed_and_runs_the_others(tmp_path, resto
     assert games["partido_espa_a"]["error"].startswith(
         str(uploads / "partido_espa\\xf1a.mp4") + ": its name is not valid UTF-8")
     assert (out / "index.csv").read_text(encoding="utf-8-sig") and (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_dataset_create_names_such_a_clip_once_and_records_it_as_text(tmp_path):
+    # Its line named it twice, the first time with its bytes as lone surrogates ("\udcf1"), and
+    # --skip-bad recorded those in dataset_meta.json, which no UTF-8 reader takes.
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+    from tests.dataset_fixtures import layout_of, make_class_tree, write_clip
+
+    src = make_class_tree(tmp_path / "src", layout_of({"a": 2, "b": 2}))
+    _latin1_named_copy(write_clip(tmp_path / "made" / "clip.mp4", 99), src / "b")
+    shown = str(src / "b" / "partido_espa\\xf1a.mp4")
+    res = CliRunner().invoke(app, ["dataset", "create", str(src), "--root", str(tmp_path / "ds"),
+                                   "--no-progress"])
+    assert res.exit_code == 1
+    assert res.output.startswith(f"error: {shown}: its name is not valid UTF-8")
+    assert res.output.count("partido") == 1
+    res = CliRunner().invoke(app, ["dataset", "create", str(src), "--root", str(tmp_path / "ds"),
+                                   "--skip-bad", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    meta = (tmp_path / "ds" / "v1" / "dataset_meta.json").read_bytes().decode("utf-8")
+    skipped = json.loads(meta)["skipped"]
+    assert [s["path"] for s in skipped] == [shown]
+    assert skipped[0]["reason"].startswith(f"{shown}: its name")
+    for entry in skipped:
+        json.dumps(entry, ensure_ascii=False).encode("utf-8")  # text a UTF-8 file can hold

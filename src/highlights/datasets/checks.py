@@ -20,6 +20,7 @@ from highlights.npz_file import DAMAGED_NPZ, write_npz
 from highlights.progress import track
 from highlights.video import PICTURES_VERSION, VideoError
 from highlights.video.errors import missing_file_cause
+from highlights.video.file_names import printable_name
 from highlights.video.colour import to_rgb
 from highlights.video.verify import verify_video
 
@@ -246,7 +247,9 @@ class _SourcesCheck:
     def check(self, clip: SourceClip, *, skip_existing: bool) -> None:
         """Accepts `clip` into the outcome, or rejects it with its reason, or counts it as already
         in the parent."""
-        path = str(clip.path)
+        # As the reader names it, and as dataset_meta.json can hold it: a name that is not UTF-8
+        # was named twice in its one line (once with its bytes as lone surrogates) and recorded so.
+        path = printable_name(clip.path)
         sha = self._content(clip, path, skip_existing=skip_existing)
         if sha is None:
             return
@@ -380,7 +383,7 @@ def _refuse_contradicted(outcome: CheckOutcome, contradicted: Mapping[str, tuple
     parent clip contradicted stays: the parent version is immutable, and its copy is refused."""
     kept = []
     for checked in outcome.accepted:
-        path = str(checked.source.path)
+        path = printable_name(checked.source.path)
         if path in contradicted:
             copy, label = contradicted[path]
             outcome.contradicted.append(Rejected(path, f"{path}: the same pictures as {copy}, labelled {label!r} "
