@@ -16,9 +16,9 @@ recall and precision (any label, and class level) are printed per clip and poole
 n and a Wilson 95% interval, beside the shown recall (events whose key moment lies inside a
 highlight no longer than `merge.max_length_s`, and how many of them the matching paired with no
 highlight), and every missed event with the first stage that lost it (candidates, detection,
-pose/kinematics, classifier, merge), or the highlight it is shown inside. Then how the highlights' scores
-rank them, pooled: the area under the ROC curve (a right highlight outscores a false one; also
-within a video), with its 95% interval (Newcombe's) and counts, and the
+pose/kinematics, classifier, merge), or the highlight it is shown inside. Then how the
+highlights' scores rank them, pooled: the area under the ROC curve (a right highlight outscores a
+false one; also within a video), with its 95% interval (Newcombe's) and counts, and the
 expected calibration error, for the highlight score (the packaged calibration by default) and
 the raw classifier probability it was calibrated from, with n. The annotations are read by eye
 (about +-0.5 s) and there are few: read the figures as what breaks, not as a score to tune.
@@ -35,10 +35,11 @@ lags by a minute): on a busy machine the figures are not speed figures. `--compa
 ...'` (repeatable) adds configurations timed in the same rounds, in an order rotated every round,
 with each one's speed and CPU time as ratios to the first configuration's in the same round: on
 a loaded machine, compare ways by those ratios, not by separate runs (the CPU time ratio drifts
-less with the load; the speed ratio also counts the share of the cores a way's threads get). MoveNet's path is chosen before the
-clock starts: measured again on this machine now (a choice measured while the machine was busy
-can be far from the best on a quiet one: it is not stored, the line says how busy, and it is
-measured again), or read from the cache with `--cached-movenet-path`.
+less with the load; the speed ratio also counts the share of the cores a way's threads get).
+MoveNet's path is chosen before the clock starts: measured again on this machine now (a choice
+measured while the machine was busy can be far from the best on a quiet one: it is not stored,
+the line says how busy, and it is measured again), or read from the cache with
+`--cached-movenet-path`.
 Nothing is written outside a temporary folder but that choice (in the path cache); no frame is
 kept.
 """
@@ -53,6 +54,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from highlights.cli.boundary import run_script
@@ -107,25 +110,31 @@ SPORT_AUTO = "sport auto"
 def gate_description(cfg) -> str:
     """The action-vs-`none` rule the run's classifier uses, and where its threshold came from."""
     if cfg.classifier.action_threshold is not None:
-        return f"a window is an action when 1 - P(none) >= {cfg.classifier.action_threshold:g} (set)"
+        return (f"a window is an action when 1 - P(none) >= {cfg.classifier.action_threshold:g} "
+                "(set)")
     if cfg.classifier.backend != "pose":
         return f"argmax, accepted at probability >= {cfg.classifier.min_score:g}"
     from highlights.pose_classifier.model import PoseClassifier
     from highlights.pose_classifier.default import DEFAULT_MODEL
 
     model = PoseClassifier.load(cfg.classifier.pose_model or DEFAULT_MODEL)
-    how = (model.meta.get("action_threshold_choice") or {}).get("choice", {}).get("rule", "the model's own")
-    return (f"a window is an action when 1 - P(none) >= {model.action_threshold:g}, the pose model's "
-            f"threshold ({how.split(':')[0]}, chosen on real-dev clip labels, not on these events' times)"
+    how = ((model.meta.get("action_threshold_choice") or {}).get("choice", {})
+           .get("rule", "the model's own"))
+    return (f"a window is an action when 1 - P(none) >= {model.action_threshold:g}, the pose "
+            f"model's threshold ({how.split(':')[0]}, chosen on real-dev clip labels, not on these "
+            "events' times)"
             if "action_threshold_choice" in model.meta else
-            f"a window is an action when 1 - P(none) >= {model.action_threshold:g}, the pose model's own")
+            f"a window is an action when 1 - P(none) >= {model.action_threshold:g}, the pose "
+            "model's own")
 
 
 def event_miss_stage(event, result, cfg) -> tuple[str, str]:
-    """The stage group that lost an event missed at the event level, and why (`event_level_miss`)."""
+    """The stage group that lost an event missed at the event level, and why
+    (`event_level_miss`)."""
     from highlights.pipeline.evaluation import STAGE_GROUP, event_level_miss
 
-    cause, detail = event_level_miss(event, result.highlights, result.trace, cfg, result.before_merge, TOLERANCE_S)
+    cause, detail = event_level_miss(event, result.highlights, result.trace, cfg,
+                                     result.before_merge, TOLERANCE_S)
     return STAGE_GROUP[cause], detail if cause == "shown" else f"{cause}: {detail}"
 
 
@@ -141,10 +150,13 @@ def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:
 
     flags = [ok for _, ok, _ in scored]
     videos = [v for _, _, v in scored]
-    kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none")) for h, _, _ in scored})
-    print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, {sum(flags)} right; "
-          f"AUC intervals 95%: {METHOD}; within a video: {WITHIN_METHOD}; ECE intervals 95%: {ECE_METHOD}:")
-    for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
+    kinds = sorted({str((h.evidence.get("score") or {}).get("calibration", "none"))
+                    for h, _, _ in scored})
+    print(f"scores (calibration: {', '.join(kinds) or '-'}), n={len(flags)} highlights, "
+          f"{sum(flags)} right; AUC intervals 95%: {METHOD}; within a video: {WITHIN_METHOD}; "
+          f"ECE intervals 95%: {ECE_METHOD}:")
+    ways = (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score))
+    for name, key in ways:
         values = [key(h) for h, _, _ in scored]
         pooled, inside = auc_of(values, flags), within_group_auc(values, flags, videos)
         print(f"  {name:<16} AUC {'-' if pooled is None else pooled.reported()}")
@@ -152,79 +164,117 @@ def print_score_ranking(scored: list[tuple[object, bool, str]]) -> None:
         print(f"  {'':<16} ECE {ece_reported(reliability(values, flags)) if values else '-'}")
 
 
-def accuracy(real_dev: Path, sets: list[str]) -> None:
-    from collections import Counter
-
+def _annotated_clips(real_dev: Path) -> list[tuple[object, Path]]:
+    """(annotation, video) of every `annotations/*.json` whose video is in the folder."""
     from highlights.events import load_annotation
-    from highlights.pipeline.evaluation import STAGE_GROUP, match_key_moments, score_at, shown_in_reel
-    from highlights.pipeline.run import run_pipeline
 
     annotated = []
     for ann_path in sorted((real_dev / "annotations").glob("*.json")):
         ann = load_annotation(ann_path)
-        videos = [v for v in sorted(real_dev.rglob(Path(ann.video).name)) if v.suffix.lower() != ".json"]
+        videos = [v for v in sorted(real_dev.rglob(Path(ann.video).name))
+                  if v.suffix.lower() != ".json"]
         if not videos:
             print(f"{ann_path.name}: video {ann.video} not found, skipped")
             continue
         annotated.append((ann, videos[0]))
+    return annotated
+
+
+@dataclass
+class _Tally:
+    """One configuration's counts over the clips, its missed events' lines and its highlights
+    as (highlight, right, video) for the score ranking."""
+
+    totals: Counter = field(default_factory=Counter)
+    lost: Counter = field(default_factory=Counter)
+    misses: list[str] = field(default_factory=list)
+    scored: list[tuple[object, bool, str]] = field(default_factory=list)
+
+
+def _score_clip(result, ann, video: Path, cfg, run_cfg, tally: _Tally):
+    """Adds one clip's run to `tally`; its scores at 2 s."""
+    from highlights.pipeline.evaluation import (
+        STAGE_GROUP, match_key_moments, score_at, shown_in_reel,
+    )
+
+    events = list(ann.events)
+    sc = score_at(result.highlights, events, TOLERANCE_S)
+    shown = shown_in_reel(result.highlights, events, run_cfg.merge.max_length_s, sc.found_events,
+                          TOLERANCE_S)
+    tally.totals.update(events=sc.events, highlights=sc.highlights, matched=sc.matched,
+                        class_matched=sc.class_matched, shown=len(shown.shown_events),
+                        shown_unmatched=shown.unmatched)
+    pairs = match_key_moments([h.moment_s for h in result.highlights], [e.key_s for e in events],
+                              TOLERANCE_S)
+    found = {g for _, g in pairs}
+    matched_h = {h for h, _ in pairs}
+    tally.scored += [(h, i in matched_h, video.stem) for i, h in enumerate(result.highlights)]
+    for i, e in enumerate(events):
+        if i not in found:
+            stage, detail = event_miss_stage(e, result, cfg)
+            tally.lost[stage] += 1
+            where = stage if stage == STAGE_GROUP["shown"] else f"lost at {stage}"
+            tally.misses.append(f"  {video.stem} event at {float(e.key_s):.2f} s ({e.label}): "
+                                f"{where} ({detail})")
+    return sc
+
+
+def _print_pooled(tally: _Tally, cfg) -> None:
+    """The pooled rates, the stages that lost the missed events and each miss."""
+    totals, lost = tally.totals, tally.lost
+    print(f"pooled recall @2 s          : {_fmt(totals['matched'], totals['events'])}")
+    print(f"pooled precision @2 s       : {_fmt(totals['matched'], totals['highlights'])}")
+    print(f"pooled class recall @2 s    : {_fmt(totals['class_matched'], totals['events'])}")
+    print(f"pooled class precision @2 s : {_fmt(totals['class_matched'], totals['highlights'])}")
+    print(f"pooled shown recall         : {_fmt(totals['shown'], totals['events'])}, "
+          f"{totals['shown_unmatched']} of them matched to no highlight within 2 s (inside a "
+          f"highlight no longer than {cfg.merge.max_length_s:g} s)")
+    n_missed = sum(lost.values())
+    print(f"events missed (any label within 2 s): {n_missed} of {totals['events']}; stage that "
+          "lost each (or shown inside another highlight): "
+          + (", ".join(f"{stage} {k}" for stage, k in lost.most_common()) or "none"))
+    for line in tally.misses:
+        print(line)
+
+
+def _accuracy_of(name: str, cfg, annotated: list[tuple[object, Path]], caches: dict) -> None:
+    """One configuration over every annotated clip: a line per clip, then the pooled figures."""
+    from highlights.pipeline.run import run_pipeline
+
+    print(f"\n== accuracy, {name}: " + ", ".join(
+        f"{s}={getattr(cfg, s).backend if getattr(cfg, s).enabled else 'off'}"
+        for s in ("candidates", "detection", "pose", "kinematics", "classifier", "merge")))
+    if cfg.classifier.enabled:
+        print("classifier gate: " + gate_description(cfg))
+    tally = _Tally()
+    print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} "
+          f"{'class rec.':>10} {'x real time':>11}")
+    for ann, video in annotated:
+        start = time.perf_counter()
+        told = name == SPORT_GIVEN
+        run_cfg = cfg.with_overrides({"classifier.sport": ann.sport}) if told else cfg
+        result = run_pipeline(video, run_cfg, annotation=ann, cache=caches[video], progress=False)
+        wall = time.perf_counter() - start
+        sc = _score_clip(result, ann, video, cfg, run_cfg, tally)
+        print(f"{video.stem:<34} {sc.events:>6} {sc.highlights:>6} "
+              f"{f'{sc.matched}/{sc.events}':>10} {f'{sc.matched}/{sc.highlights}':>13} "
+              f"{f'{sc.class_matched}/{sc.events}':>10} "
+              f"{result.video['duration_s'] / wall:>10.1f}x")
+        if "sport_read" in result.stats:
+            from highlights.pipeline.sport_vote import reading_line
+
+            print(f"  {reading_line(result.stats['sport_read'])} (annotated: {ann.sport})")
+    _print_pooled(tally, cfg)
+    if cfg.classifier.enabled:
+        print_score_ranking(tally.scored)
+
+
+def accuracy(real_dev: Path, sets: list[str]) -> None:
+    """Every configuration of `accuracy_configs` over the annotated clips."""
+    annotated = _annotated_clips(real_dev)
     caches = {video: {} for _, video in annotated}  # detection and pose computed once per clip
     for name, cfg in accuracy_configs(sets):
-        print(f"\n== accuracy, {name}: " + ", ".join(
-            f"{s}={getattr(cfg, s).backend if getattr(cfg, s).enabled else 'off'}"
-            for s in ("candidates", "detection", "pose", "kinematics", "classifier", "merge")))
-        if cfg.classifier.enabled:
-            print("classifier gate: " + gate_description(cfg))
-        totals = Counter()
-        lost = Counter()
-        print(f"{'clip':<34} {'events':>6} {'highl.':>6} {'recall@2s':>10} {'precision@2s':>13} "
-              f"{'class rec.':>10} {'x real time':>11}")
-        misses = []
-        scored = []
-        for ann, video in annotated:
-            start = time.perf_counter()
-            run_cfg = cfg.with_overrides({"classifier.sport": ann.sport}) if name == SPORT_GIVEN else cfg
-            result = run_pipeline(video, run_cfg, annotation=ann, cache=caches[video], progress=False)
-            wall = time.perf_counter() - start
-            events = list(ann.events)
-            sc = score_at(result.highlights, events, TOLERANCE_S)
-            shown = shown_in_reel(result.highlights, events, run_cfg.merge.max_length_s, sc.found_events,
-                                  TOLERANCE_S)
-            totals.update(events=sc.events, highlights=sc.highlights, matched=sc.matched,
-                          class_matched=sc.class_matched, shown=len(shown.shown_events),
-                          shown_unmatched=shown.unmatched)
-            pairs = match_key_moments([h.moment_s for h in result.highlights], [e.key_s for e in events],
-                                      TOLERANCE_S)
-            found = {g for _, g in pairs}
-            matched_h = {h for h, _ in pairs}
-            scored += [(h, i in matched_h, video.stem) for i, h in enumerate(result.highlights)]
-            for i, e in enumerate(events):
-                if i not in found:
-                    stage, detail = event_miss_stage(e, result, cfg)
-                    lost[stage] += 1
-                    where = stage if stage == STAGE_GROUP["shown"] else f"lost at {stage}"
-                    misses.append(f"  {video.stem} event at {float(e.key_s):.2f} s ({e.label}): {where} ({detail})")
-            print(f"{video.stem:<34} {sc.events:>6} {sc.highlights:>6} {f'{sc.matched}/{sc.events}':>10} "
-                  f"{f'{sc.matched}/{sc.highlights}':>13} {f'{sc.class_matched}/{sc.events}':>10} "
-                  f"{result.video['duration_s'] / wall:>10.1f}x")
-            if "sport_read" in result.stats:
-                from highlights.pipeline.sport_vote import reading_line
-
-                print(f"  {reading_line(result.stats['sport_read'])} (annotated: {ann.sport})")
-        print(f"pooled recall @2 s          : {_fmt(totals['matched'], totals['events'])}")
-        print(f"pooled precision @2 s       : {_fmt(totals['matched'], totals['highlights'])}")
-        print(f"pooled class recall @2 s    : {_fmt(totals['class_matched'], totals['events'])}")
-        print(f"pooled class precision @2 s : {_fmt(totals['class_matched'], totals['highlights'])}")
-        print(f"pooled shown recall         : {_fmt(totals['shown'], totals['events'])}, "
-              f"{totals['shown_unmatched']} of them matched to no highlight within 2 s (inside a highlight "
-              f"no longer than {cfg.merge.max_length_s:g} s)")
-        n_missed = sum(lost.values())
-        print(f"events missed (any label within 2 s): {n_missed} of {totals['events']}; stage that lost each "
-              "(or shown inside another highlight): "
-              + (", ".join(f"{stage} {k}" for stage, k in lost.most_common()) or "none"))
-        for line in misses:
-            print(line)
-        if cfg.classifier.enabled:
-            print_score_ranking(scored)
+        _accuracy_of(name, cfg, annotated, caches)
 
 
 def looped(clip: Path, seconds: float, workdir: Path) -> Path:
@@ -238,13 +288,15 @@ def looped(clip: Path, seconds: float, workdir: Path) -> Path:
     return out_path
 
 
-PATH_TRIES = 3  # MoveNet path measurements before the clock while other processes keep the machine busy
-STAGE_ORDER = ("setup", "decode_wait", "candidates", "detection", "pose", "buffers", "kinematics", "classifier",
-               "merge", "other")
+# MoveNet path measurements before the clock while other processes keep the machine busy
+PATH_TRIES = 3
+STAGE_ORDER = ("setup", "decode_wait", "candidates", "detection", "pose", "buffers", "kinematics",
+               "classifier", "merge", "other")
 
 
 def speed_config(sets: list[str]):
-    """The default pipeline (MoveNet detection and pose, the default classifier) plus `--set` flags."""
+    """The default pipeline (MoveNet detection and pose, the default classifier) plus `--set`
+    flags."""
     from highlights.pipeline.config import PipelineConfig, parse_assignments
 
     return PipelineConfig().with_overrides(parse_assignments(sets))
@@ -257,14 +309,17 @@ def _load() -> str:
 def _stage_table(stats: dict, wall_s: float) -> None:
     seconds = dict(stats["stage_seconds"])
     print(f"  {'stage (main thread)':<24} {'seconds':>8} {'share':>7}")
-    for name in STAGE_ORDER + tuple(sorted(k for k in seconds if k not in STAGE_ORDER and "." not in k
-                                          and k != "decode_thread")):
+    others = tuple(sorted(k for k in seconds if k not in STAGE_ORDER and "." not in k
+                          and k != "decode_thread"))
+    for name in STAGE_ORDER + others:
         if name in seconds:
             print(f"  {name:<24} {seconds[name]:>8.2f} {seconds[name] / wall_s:>7.1%}")
-            for part in sorted(k for k in seconds if k.startswith(("movenet.",)) and name in ("detection",)):
+            for part in sorted(k for k in seconds
+                               if k.startswith(("movenet.",)) and name in ("detection",)):
                 print(f"    {part:<22} {seconds[part]:>8.2f} {seconds[part] / wall_s:>7.1%}")
     if "decode_thread" in seconds:
-        print(f"  {'decode (own thread)':<24} {seconds['decode_thread']:>8.2f} {seconds['decode_thread'] / wall_s:>7.1%}"
+        decode_s = seconds["decode_thread"]
+        print(f"  {'decode (own thread)':<24} {decode_s:>8.2f} {decode_s / wall_s:>7.1%}"
               "  (overlaps the stages above)")
 
 
@@ -274,11 +329,14 @@ def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
     again here (and the cache updated) unless `remeasure` is off, up to `PATH_TRIES` times while
     other processes keep the machine busy (such a choice is not stored; the timed runs then use
     the stored one, if any). Printed once per input size."""
-    from highlights.pipeline.movenet_people import analysis_size, choose_movenet_path, movenet_estimator
+    from highlights.pipeline.movenet_people import (
+        analysis_size, choose_movenet_path, movenet_estimator,
+    )
 
     detection = cfg.detection
     key = (detection.movenet_input_long_side, detection.movenet_tiles)
-    if detection.backend != "movenet" or not detection.enabled or detection.movenet_threads != 0 or key in seen:
+    if (detection.backend != "movenet" or not detection.enabled or detection.movenet_threads != 0
+            or key in seen):
         return
     seen.add(key)
     estimator = movenet_estimator(detection)
@@ -287,10 +345,12 @@ def _choose_path_before_clock(cfg, info, remeasure: bool, seen: set) -> None:
                                                                     cfg.analysis.short_side),
                                            detection.movenet_tiles, remeasure=remeasure)
         others = report.get("others_busy_cores")
-        busy = (f"; other processes kept {others:.2f} cores busy meanwhile"
-                + ("" if report.get("stored", True) else ", so it was not stored") if others is not None else "")
-        print(f"MoveNet path at input long side {detection.movenet_input_long_side}, {detection.movenet_tiles} "
-              f"tile(s): {path.label} ({report['source']}; {report['cache']}{busy})")
+        kept = "" if report.get("stored", True) else ", so it was not stored"
+        busy = (f"; other processes kept {others:.2f} cores busy meanwhile" + kept
+                if others is not None else "")
+        print(f"MoveNet path at input long side {detection.movenet_input_long_side}, "
+              f"{detection.movenet_tiles} tile(s): {path.label} ({report['source']}; "
+              f"{report['cache']}{busy})")
         if report.get("stored", True):
             break
     estimator.close()
@@ -312,9 +372,10 @@ def _run_timed(video: Path, cfg, duration: float) -> dict:
     pipe_s = time.perf_counter() - start
     cpu = sum(getattr(os.times(), k) - getattr(cpu_before, k) for k in ("user", "system"))
     others = others_busy_cores(counters, cpu_seconds())
-    return {"result": result, "seconds": pipe_s, "cpu": cpu, "setup": result.stats["stage_seconds"].get("setup", 0.0),
-            "load": f"{load_before} before, {_load()} after"
-                    + ("" if others is None else f"; other processes kept {others:.2f} cores busy meanwhile")}
+    busy = "" if others is None else f"; other processes kept {others:.2f} cores busy meanwhile"
+    return {"result": result, "seconds": pipe_s, "cpu": cpu,
+            "setup": result.stats["stage_seconds"].get("setup", 0.0),
+            "load": f"{load_before} before, {_load()} after" + busy}
 
 
 def _print_run(name: str, run: dict, duration: float) -> None:
@@ -325,13 +386,92 @@ def _print_run(name: str, run: dict, duration: float) -> None:
     print(f"    without setup ({setup_s:4.1f} s loading models)     : "
           f"{duration / max(1e-9, pipe_s - setup_s):5.1f}x real time")
     print(f"    pose ran on {result.stats['frames_through_detection_or_pose']} of "
-          f"{result.stats['analysis_frames']} analysis frames; {len(result.highlights)} highlights; "
+          f"{result.stats['analysis_frames']} analysis frames; {len(result.highlights)} "
+          "highlights; "
           f"MoveNet path {result.stats.get('movenet_path', {}).get('path', '-')}")
     movenet = result.stats.get("movenet_path", {})
     if "zoomed_frames" in movenet:
-        print(f"    zoomed in on small players on {movenet['zoomed_frames']} frames; whole-frame passes "
-              f"{movenet['whole_frame_passes']}")
+        print(f"    zoomed in on small players on {movenet['zoomed_frames']} frames; whole-frame "
+              f"passes {movenet['whole_frame_passes']}")
     _stage_table(result.stats, pipe_s)
+
+
+@dataclass
+class _SpeedRows:
+    """What the rounds measured: decoding alone (full size, as the pipeline reads) per round, each
+    configuration's (seconds, setup seconds) per round, and each compared configuration's speed
+    and CPU-time ratios to the first's in the same round."""
+
+    names: list[str]
+    decode: list[tuple[float, float]] = field(default_factory=list)
+    pipe: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    ratios: dict[str, list[float]] = field(default_factory=dict)
+    cpu_ratios: dict[str, list[float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.pipe = {name: [] for name in self.names}
+        self.ratios = {name: [] for name in self.names[1:]}
+        self.cpu_ratios = {name: [] for name in self.names[1:]}
+
+
+def _time_decoding(video: Path, cfg) -> tuple[int, float, int, float]:
+    """Frames and seconds to decode every frame to RGB at full size, and as the pipeline reads
+    the video."""
+    from highlights.video import iter_frames
+
+    analysis = cfg.analysis
+    start = time.perf_counter()
+    full = sum(1 for _ in iter_frames(video))
+    full_s = time.perf_counter() - start
+    start = time.perf_counter()
+    kept = sum(1 for _ in iter_frames(video, target_fps=analysis.fps,
+                                      max_short_side=analysis.short_side,
+                                      interpolation=analysis.interpolation,
+                                      threads=analysis.decode_threads))
+    return full, full_s, kept, time.perf_counter() - start
+
+
+def _speed_round(r: int, rounds: int, video: Path, variants: list, duration: float,
+                 rows: _SpeedRows) -> None:
+    """Round `r`: decoding alone, then every configuration in an order rotated by `r`, and the
+    compared configurations' ratios to the first's."""
+    analysis = variants[0][1].analysis
+    full, full_s, kept, analysis_s = _time_decoding(video, variants[0][1])
+    rows.decode.append((full_s, analysis_s))
+    print(f"round {r + 1}/{rounds} (1-min load average {_load()}):")
+    print(f"  decode alone, every frame to RGB at full size : {duration / full_s:5.1f}x real time "
+          f"({full} frames, {full_s:.1f} s)")
+    print(f"  decode alone, as the pipeline reads it        : {duration / analysis_s:5.1f}x real "
+          f"time ({kept} frames at {analysis.fps:g} fps, short side {analysis.short_side}, "
+          f"{analysis_s:.1f} s)")
+    order = variants[r % len(variants):] + variants[:r % len(variants)]
+    runs = {}
+    for name, variant in order:
+        runs[name] = _run_timed(video, variant, duration)
+        _print_run(name, runs[name], duration)
+        rows.pipe[name].append((runs[name]["seconds"], runs[name]["setup"]))
+    base = variants[0][0]
+    for name in rows.ratios:
+        rows.ratios[name].append(runs[base]["seconds"] / runs[name]["seconds"])
+        rows.cpu_ratios[name].append(runs[name]["cpu"] / runs[base]["cpu"])
+        print(f"  [{name}] is {rows.ratios[name][-1]:.2f}x the speed of [{base}] in this round, "
+              f"using {rows.cpu_ratios[name][-1]:.2f}x its CPU time")
+
+
+def _print_speed_medians(rows: _SpeedRows, rounds: int, duration: float) -> None:
+    dec = [statistics.median(col) for col in zip(*rows.decode)]
+    print(f"\nmedian of {rounds} round{'s' if rounds > 1 else ''} on {duration:.1f} s of video "
+          f"(1-min load average {_load()} at the end): decode alone {duration / dec[0]:.1f}x "
+          f"(full size) / {duration / dec[1]:.1f}x (as the pipeline reads it)")
+    for name, pipe in rows.pipe.items():
+        med = [statistics.median(col) for col in zip(*pipe)]
+        line = (f"  pipeline [{name}]: {duration / med[0]:.1f}x real time whole run, "
+                f"{duration / max(1e-9, med[0] - med[1]):.1f}x without setup (n={len(pipe)} runs)")
+        if name in rows.ratios:
+            line += (f"; {statistics.median(rows.ratios[name]):.2f}x the first configuration's "
+                     f"speed and {statistics.median(rows.cpu_ratios[name]):.2f}x its CPU time "
+                     "(medians of paired rounds)")
+        print(line)
 
 
 def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], rounds: int,
@@ -341,7 +481,7 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
     one process, the order rotated every round so that a drift of the machine's load falls on
     every variant alike), and the paired ratio to the first configuration is printed per round."""
     from highlights.pipeline.config import parse_assignments
-    from highlights.video import iter_frames, probe
+    from highlights.video import probe
 
     found = sorted(p for p in real_dev.rglob(clip_name) if p.suffix.lower() != ".json")
     if not found:
@@ -352,89 +492,56 @@ def speed(real_dev: Path, clip_name: str, seconds: float, sets: list[str], round
     for flags in compare or []:
         variants.append((flags, cfg.with_overrides(parse_assignments(flags.split()))))
     stages = ", ".join(f"{name}={cfg.section(name).backend if cfg.enabled(name) else 'off'}"
-                       for name in ("candidates", "detection", "pose", "kinematics", "classifier", "merge"))
+                       for name in ("candidates", "detection", "pose", "kinematics", "classifier",
+                                    "merge"))
+    rows = _SpeedRows([name for name, _ in variants])
     with tempfile.TemporaryDirectory() as tmp:
         video = looped(found[0], seconds, Path(tmp))
         info = probe(video)
         duration = float(info.duration_s)
-        print(f"\nspeed on {found[0].name} looped to {duration:.1f} s ({info.width}x{info.height}, {info.fps:.2f} fps); "
-              f"{os.cpu_count()} CPUs; 1-min load average {_load()} before")
-        print(f"pipeline: {stages}; analysis {cfg.analysis.fps:g} fps at short side {cfg.analysis.short_side}")
+        print(f"\nspeed on {found[0].name} looped to {duration:.1f} s ({info.width}x{info.height}, "
+              f"{info.fps:.2f} fps); {os.cpu_count()} CPUs; 1-min load average {_load()} before")
+        print(f"pipeline: {stages}; analysis {cfg.analysis.fps:g} fps at short side "
+              f"{cfg.analysis.short_side}")
         seen: set = set()
         for _, variant in variants:
             _choose_path_before_clock(variant, info, remeasure_path, seen)
-        decode_rows = []
-        pipe_rows: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in variants}
-        ratios: dict[str, list[float]] = {name: [] for name, _ in variants[1:]}
-        cpu_ratios: dict[str, list[float]] = {name: [] for name, _ in variants[1:]}
         for r in range(rounds):
-            start = time.perf_counter()
-            full = sum(1 for _ in iter_frames(video))
-            full_s = time.perf_counter() - start
-            start = time.perf_counter()
-            kept = sum(1 for _ in iter_frames(video, target_fps=cfg.analysis.fps, max_short_side=cfg.analysis.short_side,
-                                              interpolation=cfg.analysis.interpolation,
-                                              threads=cfg.analysis.decode_threads))
-            analysis_s = time.perf_counter() - start
-            decode_rows.append((full_s, analysis_s))
-            print(f"round {r + 1}/{rounds} (1-min load average {_load()}):")
-            print(f"  decode alone, every frame to RGB at full size : {duration / full_s:5.1f}x real time "
-                  f"({full} frames, {full_s:.1f} s)")
-            print(f"  decode alone, as the pipeline reads it        : {duration / analysis_s:5.1f}x real time "
-                  f"({kept} frames at {cfg.analysis.fps:g} fps, short side {cfg.analysis.short_side}, {analysis_s:.1f} s)")
-            order = variants[r % len(variants):] + variants[:r % len(variants)]
-            runs = {}
-            for name, variant in order:
-                runs[name] = _run_timed(video, variant, duration)
-                _print_run(name, runs[name], duration)
-                pipe_rows[name].append((runs[name]["seconds"], runs[name]["setup"]))
-            base = variants[0][0]
-            for name in ratios:
-                ratios[name].append(runs[base]["seconds"] / runs[name]["seconds"])
-                cpu_ratios[name].append(runs[name]["cpu"] / runs[base]["cpu"])
-                print(f"  [{name}] is {ratios[name][-1]:.2f}x the speed of [{base}] in this round, "
-                      f"using {cpu_ratios[name][-1]:.2f}x its CPU time")
-    dec = [statistics.median(col) for col in zip(*decode_rows)]
-    print(f"\nmedian of {rounds} round{'s' if rounds > 1 else ''} on {duration:.1f} s of video "
-          f"(1-min load average {_load()} at the end): decode alone {duration / dec[0]:.1f}x (full size) / "
-          f"{duration / dec[1]:.1f}x (as the pipeline reads it)")
-    for name, rows in pipe_rows.items():
-        med = [statistics.median(col) for col in zip(*rows)]
-        line = (f"  pipeline [{name}]: {duration / med[0]:.1f}x real time whole run, "
-                f"{duration / max(1e-9, med[0] - med[1]):.1f}x without setup (n={len(rows)} runs)")
-        if name in ratios:
-            line += (f"; {statistics.median(ratios[name]):.2f}x the first configuration's speed and "
-                     f"{statistics.median(cpu_ratios[name]):.2f}x its CPU time (medians of paired rounds)")
-        print(line)
+            _speed_round(r, rounds, video, variants, duration, rows)
+    _print_speed_medians(rows, rounds, duration)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-dev", type=Path, default=DEFAULT_REAL_DEV,
                         help="folder of real clips with annotations/*.json")
-    parser.add_argument("--set", dest="sets", action="append", default=[], help="pipeline flag=value")
+    parser.add_argument("--set", dest="sets", action="append", default=[],
+                        help="pipeline flag=value")
     parser.add_argument("--speed-clip", default="py0922__basketball.mp4",
                         help="file name of the real-dev clip the speed runs repeat")
     parser.add_argument("--speed-seconds", type=float, default=60.0,
                         help="the speed clip is repeated to at least this many seconds")
-    parser.add_argument("--speed-rounds", type=int, default=2, help="decode-only and pipeline runs, alternating")
+    parser.add_argument("--speed-rounds", type=int, default=2,
+                        help="decode-only and pipeline runs, alternating")
     parser.add_argument("--compare", action="append", default=[], metavar="'FLAG=VALUE ...'",
-                        help="also time the pipeline with these flags on top, interleaved with the first "
-                             "configuration in every round (repeatable)")
+                        help="also time the pipeline with these flags on top, interleaved with "
+                             "the first configuration in every round (repeatable)")
     parser.add_argument("--cached-movenet-path", action="store_true",
-                        help="use MoveNet's cached path choice instead of measuring it again before the clock")
+                        help="use MoveNet's cached path choice instead of measuring it again "
+                             "before the clock")
     parser.add_argument("--skip-accuracy", action="store_true", help="only the speed runs")
     parser.add_argument("--skip-speed", action="store_true", help="only the accuracy runs")
     args = parser.parse_args()
     if not args.real_dev.is_dir():
         print(f"{args.real_dev}: real-dev folder not found; nothing to measure, skipped")
         return
-    print(f"{os.cpu_count()} CPUs visible; figures on a shared machine drift; n is printed beside each")
+    print(f"{os.cpu_count()} CPUs visible; figures on a shared machine drift; n is printed beside "
+          "each")
     if not args.skip_accuracy:
         accuracy(args.real_dev, args.sets)
     if not args.skip_speed:
-        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets, max(1, args.speed_rounds), args.compare,
-              not args.cached_movenet_path)
+        speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets,
+              max(1, args.speed_rounds), args.compare, not args.cached_movenet_path)
 
 
 if __name__ == "__main__":
