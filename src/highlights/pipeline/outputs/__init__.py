@@ -18,6 +18,7 @@ from highlights.pipeline.outputs.edl import supports as edl_supports
 from highlights.pipeline.outputs.editor_timeline import build_timeline, supports, write_timeline
 from highlights.pipeline.outputs.html_page import THUMBNAILS_DIR, render_html, write_html
 from highlights.pipeline.outputs.naming import CLIP_GLOB, in_time_order
+from highlights.pipeline.outputs.page_notes import PageNotes
 from highlights.pipeline.outputs.reel import ReelResult, write_reel
 from highlights.pipeline.outputs.timeline import plot_timeline
 from highlights.progress_callback import ProgressSetting
@@ -220,10 +221,11 @@ def write_all(
                              reel_fps=reel_fps, progress=progress, in_reel=in_reel, kept=kept)
         paths.update(_media_paths(media, out_dir, html=html))
     if html:
-        paths.update(_write_page(ordered, video_path, out_dir, info, media, paths, config_dict=config_dict,
-                                 annotation=annotation, highlights_json=highlights_json,
-                                 results_spotting=results_spotting, up_link=up_link, reel_budget=reel_budget,
-                                 damage=damage))
+        notes = PageNotes(config_dict=config_dict, highlights_json=highlights_json,
+                          results_spotting=results_spotting, up_link=up_link,
+                          reel_budget=reel_budget, damage=damage)
+        paths.update(_write_page(ordered, video_path, out_dir, info, media, paths, notes,
+                                 annotation=annotation))
     return paths
 
 
@@ -257,10 +259,9 @@ def _media_paths(media: ReelResult, out_dir: Path, *, html: bool) -> dict[str, P
     return paths
 
 
-def _write_page(ordered: list[Highlight], video_path: Path, out_dir: Path, info, media: ReelResult | None,
-                paths: Mapping[str, Path], *, config_dict: Mapping[str, Any] | None, annotation: Any,
-                highlights_json: str | Path | None, results_spotting: str | Path | None,
-                up_link: tuple[str, str] | None, reel_budget: str | None, damage: str | None) -> dict[str, Path]:
+def _write_page(ordered: list[Highlight], video_path: Path, out_dir: Path, info,
+                media: ReelResult | None, paths: Mapping[str, Path], notes: PageNotes, *,
+                annotation: Any) -> dict[str, Path]:
     """The review page, linking the outputs in `paths`, and the thumbnails' folder where the media
     pass wrote one."""
     page = {"html": write_html(
@@ -270,12 +271,12 @@ def _write_page(ordered: list[Highlight], video_path: Path, out_dir: Path, info,
         duration_s=info.duration_s,
         start_s=float(info.start_s or 0.0),
         media=media,
-        config_dict=config_dict,
+        config_dict=notes.config_dict,
         annotation=annotation,
-        links=_page_links(paths, highlights_json, results_spotting),
-        up_link=up_link,
-        reel_budget=reel_budget,
-        damage=damage,
+        links=_page_links(paths, notes.highlights_json, notes.results_spotting),
+        up_link=notes.up_link,
+        reel_budget=notes.reel_budget,
+        damage=notes.damage,
     )}
     if (out_dir / OUTPUT_NAMES["thumbs"]).is_dir():
         page["thumbs"] = out_dir / OUTPUT_NAMES["thumbs"]
