@@ -1,4 +1,5 @@
-"""Chooses the packaged pose model's action-vs-`none` threshold on labelled real clips and stores it.
+"""Chooses the packaged pose model's action-vs-`none` threshold on labelled real clips and stores
+it.
 
     .venv/bin/python scripts/choose_action_threshold.py [--real-dev ../shared/real-dev]
                                                         [--windows FILE] [--dry-run] [--model FILE]
@@ -35,14 +36,17 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from highlights.atomic import atomic_write_text  # noqa: E402
-from highlights.pose_classifier.action_gate import THRESHOLDS, choose_threshold, leave_one_out, macro_f1  # noqa: E402
+from highlights.pose_classifier.action_gate import (  # noqa: E402
+    THRESHOLDS, choose_threshold, leave_one_out, macro_f1,
+)
 from highlights.pose_classifier.default import DEFAULT_MODEL  # noqa: E402
 from highlights.pose_classifier.model import PoseClassifier, file_sha256  # noqa: E402
 
 COMMAND = "python scripts/choose_action_threshold.py"
 
 
-def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAULT_MODEL) -> tuple[list[str], list, list[np.ndarray], np.ndarray]:
+def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAULT_MODEL,
+            ) -> tuple[list[str], list, list[np.ndarray], np.ndarray]:
     """(classes, clips, each clip's window probabilities, labels as class indices)."""
     from highlights.pipeline.clip_windows import clips_window_proba
     from highlights.pipeline.config import PipelineConfig
@@ -52,18 +56,23 @@ def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAUL
     classes = list(model.classes)
     clips, skipped = clip_tree(real_dev, classes)
     y = np.array([classes.index(c.label) for c in clips])
-    stored = json.loads(windows_file.read_text()) if windows_file is not None and windows_file.is_file() else {}
-    if stored.get("classes") == classes and sorted(stored.get("clips", {})) == sorted(c.name for c in clips):
+    stored = (json.loads(windows_file.read_text())
+              if windows_file is not None and windows_file.is_file() else {})
+    if (stored.get("classes") == classes
+            and sorted(stored.get("clips", {})) == sorted(c.name for c in clips)):
         print(f"window probabilities read from {windows_file}")
-        windows = [np.asarray(stored["clips"][c.name], np.float64).reshape(-1, len(classes)) for c in clips]
+        windows = [np.asarray(stored["clips"][c.name], np.float64).reshape(-1, len(classes))
+                   for c in clips]
     else:
-        print(f"running the default pipeline on {len(clips)} clips (skipped folders: {', '.join(skipped) or 'none'})")
+        print(f"running the default pipeline on {len(clips)} clips (skipped folders: "
+              f"{', '.join(skipped) or 'none'})")
         started = time.time()
         config = PipelineConfig()
         if model_path != DEFAULT_MODEL.resolve():
             config = config.with_overrides({"classifier.pose_model": str(model_path)})
-        windows = clips_window_proba(clips, config, classes,
-                                     on_clip=lambda i, c: print(f"  [{i + 1}/{len(clips)}] {c.name}", flush=True))
+        windows = clips_window_proba(
+            clips, config, classes,
+            on_clip=lambda i, c: print(f"  [{i + 1}/{len(clips)}] {c.name}", flush=True))
         print(f"  {sum(len(w) for w in windows)} windows in {time.time() - started:.0f} s")
         if windows_file is not None:
             windows_file.write_text(json.dumps({"classes": classes, "clips": {
@@ -72,15 +81,19 @@ def collect(real_dev: Path, windows_file: Path | None, model_path: Path = DEFAUL
 
 
 def _parse_args() -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
-                    help="folder of labelled real clips, a folder per class (default: ../shared/real-dev)")
+                    help="folder of labelled real clips, a folder per class (default: "
+                         "../shared/real-dev)")
     ap.add_argument("--windows", type=Path, default=None,
-                    help="JSON file keeping each clip's window probabilities: read when it holds the same "
+                    help="JSON file keeping each clip's window probabilities: read when it holds "
+                         "the same "
                          "classes and clips, else written after the pipeline has run over them")
     ap.add_argument("--dry-run", action="store_true", help="print the choice, write nothing")
     ap.add_argument("--model", type=Path, default=DEFAULT_MODEL,
-                    help="pose model whose threshold is chosen and written (default: the packaged one)")
+                    help="pose model whose threshold is chosen and written (default: the packaged "
+                         "one)")
     return ap.parse_args()
 
 
@@ -91,22 +104,26 @@ def _threshold_record(choice, loo_pred: np.ndarray, loo_f1: float, ci: dict, pic
     return {
         "value": choice.threshold,
         "command": COMMAND,
-        "rule": ("a window is an action when 1 - P(none) >= threshold, labelled by its best action class "
-                 "(highlights.pose_classifier.action_gate)"),
-        "chosen_on": {"clips": len(y), "per_class": {c: int((y == i).sum()) for i, c in enumerate(classes)},
-                      "source": "real-dev: real clips labelled by eye (folder per class), not in the repository",
+        "rule": ("a window is an action when 1 - P(none) >= threshold, labelled by its best action "
+                 "class (highlights.pose_classifier.action_gate)"),
+        "chosen_on": {"clips": len(y),
+                      "per_class": {c: int((y == i).sum()) for i, c in enumerate(classes)},
+                      "source": "real-dev: real clips labelled by eye (folder per class), not in "
+                                "the repository",
                       "windows": "every classifier window of one default pipeline run per clip "
-                                 f"({sum(len(w) for w in windows)} windows; MoveNet poses, kinematic triggers)",
-                      "clip_decision": "none without a window at the threshold, else the action class of the "
-                                       "most action-like window"},
+                                 f"({sum(len(w) for w in windows)} windows; MoveNet poses, "
+                                 "kinematic triggers)",
+                      "clip_decision": "none without a window at the threshold, else the action "
+                                       "class of the most action-like window"},
         "choice": {"grid": list(THRESHOLDS), "criterion": "macro-F1 over the clips",
-                   "rule": "one-standard-error: the lowest threshold within one bootstrap standard error "
-                           "(500 resamples, seed 0) of the best",
+                   "rule": "one-standard-error: the lowest threshold within one bootstrap standard "
+                           "error (500 resamples, seed 0) of the best",
                    "best": choice.best, "standard_error": choice.standard_error,
                    "macro_f1_by_threshold": {str(t): v for t, v in choice.scores.items()}},
         "cross_validated": {"scheme": "leave-one-out (the whole choice rerun without each clip)",
                             "macro_f1": round(loo_f1, 4),
-                            "macro_f1_95ci": [round(ci["macro_f1"][0], 4), round(ci["macro_f1"][1], 4)],
+                            "macro_f1_95ci": [round(ci["macro_f1"][0], 4),
+                                              round(ci["macro_f1"][1], 4)],
                             "accuracy": round(float((loo_pred == y).mean()), 4),
                             "thresholds_chosen": picked, "n": len(y)},
     }
@@ -145,13 +162,16 @@ def main() -> int:
     choice = choose_threshold(windows, y, none, len(classes))
     loo_pred, loo_chosen = leave_one_out(windows, y, none, len(classes))
     loo_f1 = macro_f1(y, loo_pred, len(classes))
-    ci = bootstrap_intervals([classes[i] for i in y], [classes[i] for i in loo_pred], classes, n_bootstrap=2000)
+    ci = bootstrap_intervals([classes[i] for i in y], [classes[i] for i in loo_pred], classes,
+                             n_bootstrap=2000)
     picked = {str(t): loo_chosen.count(t) for t in sorted(set(loo_chosen))}
-    print("macro-F1 by threshold (n=%d clips): " % len(y) + ", ".join(f"{t:g}: {v:.3f}" for t, v in choice.scores.items()))
+    print("macro-F1 by threshold (n=%d clips): " % len(y)
+          + ", ".join(f"{t:g}: {v:.3f}" for t, v in choice.scores.items()))
     print(f"best {choice.best:g} ({choice.scores[choice.best]:.3f}, bootstrap standard error "
-          f"{choice.standard_error:.3f}); chosen (lowest within one standard error): {choice.threshold:g}")
-    print(f"leave-one-out cross-validated macro-F1 {loo_f1:.3f} [{ci['macro_f1'][0]:.2f}, {ci['macro_f1'][1]:.2f}] "
-          f"n={len(y)}; thresholds chosen in the folds: {picked}")
+          f"{choice.standard_error:.3f}); chosen (lowest within one standard error): "
+          f"{choice.threshold:g}")
+    print(f"leave-one-out cross-validated macro-F1 {loo_f1:.3f} [{ci['macro_f1'][0]:.2f}, "
+          f"{ci['macro_f1'][1]:.2f}] n={len(y)}; thresholds chosen in the folds: {picked}")
     if args.dry_run:
         return 0
     record = _threshold_record(choice, loo_pred, loo_f1, ci, picked, classes, windows, y)

@@ -1,4 +1,5 @@
-"""Fits the packaged highlight-score calibration on synthetic games and stores it with how it was made.
+"""Fits the packaged highlight-score calibration on synthetic games and stores it with how it was
+made.
 
     .venv/bin/python scripts/make_default_calibration.py [--seeds 101,102,103,104] [--minutes 5]
                                                          [--size 640x360] [--workdir DIR]
@@ -37,11 +38,13 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
 from highlights.atomic import atomic_write_json, atomic_write_bytes  # noqa: E402
-from highlights.pipeline.ranking import (DEFAULT_CALIBRATION, FEATURES, KNOWN_FEATURES,  # noqa: E402
-                                         fit_calibration, raw_score, reliability)
+from highlights.pipeline.ranking import (  # noqa: E402
+    DEFAULT_CALIBRATION, FEATURES, KNOWN_FEATURES, fit_calibration, raw_score, reliability,
+)
 
 COMMAND = "python scripts/make_default_calibration.py"
-RESERVED_SEEDS = {202: "the synthetic-game bench's test game", 203: "the synthetic-game bench's test game",
+RESERVED_SEEDS = {202: "the synthetic-game bench's test game",
+                  203: "the synthetic-game bench's test game",
                   204: "the synthetic-game bench's test game", 3: "the demo's game"}
 TOLERANCE_S = 2.0
 DEFAULT_SEEDS = "101,102,103,104"
@@ -51,12 +54,14 @@ CANDIDATES = {
     "probability": ("logit_probability",),
     "evidence": FEATURES,
     "evidence + sport": FEATURES + ("sport_baseball", "sport_basketball"),
-    "evidence + sport + trigger kind": FEATURES + ("sport_baseball", "sport_basketball", "trigger_wrist", "trigger_ankle",
+    "evidence + sport + trigger kind": FEATURES + ("sport_baseball", "sport_basketball",
+                                                   "trigger_wrist", "trigger_ankle",
                                                    "trigger_hip_rise", "trigger_fits_label"),
     "evidence + neighbourhood": FEATURES + ("local_best", "log_neighbours"),
     # Added once the peak's contrast was found to separate kicks and swings from a walk's swapped
     # ankles (docs/measurements.md); compared here on the training games like the others.
-    "evidence + neighbourhood + contrast": FEATURES + ("local_best", "log_neighbours", "log_peak_contrast"),
+    "evidence + neighbourhood + contrast": FEATURES + ("local_best", "log_neighbours",
+                                                       "log_peak_contrast"),
     "all": KNOWN_FEATURES,
 }
 DEFAULT_FEATURES = "auto"
@@ -70,7 +75,8 @@ def make_game(folder: Path, minutes: float, size: str, seed: int) -> tuple[Path,
     width, height = (int(v) for v in size.lower().split("x"))
     name = f"train{seed}"
     cfg = GameConfig(minutes=minutes, width=width, height=height, seed=seed, name=name)
-    video, annotation, stamp = folder / f"{name}.mp4", folder / f"{name}.json", folder / f"{name}.config.json"
+    video, annotation, stamp = (folder / f"{name}.mp4", folder / f"{name}.json",
+                                folder / f"{name}.config.json")
     wanted = json.dumps({**cfg.to_dict(), "version": __version__}, sort_keys=True)
     if video.exists() and annotation.exists() and stamp.exists() and stamp.read_text() == wanted:
         return video, annotation
@@ -82,7 +88,8 @@ def make_game(folder: Path, minutes: float, size: str, seed: int) -> tuple[Path,
 
 
 def collect(seed: int, video: Path, annotation_path: Path, workdir: Path, config):
-    """(highlights, right flags, events, stages) of the uncalibrated default pipeline on one game."""
+    """(highlights, right flags, events, stages) of the uncalibrated default pipeline on one
+    game."""
     from highlights.events import load_annotation
     from highlights.pipeline.calibrate import correct_flags
     from highlights.pipeline.run import frame_outputs, run_pipeline
@@ -98,16 +105,18 @@ def collect(seed: int, video: Path, annotation_path: Path, workdir: Path, config
         atomic_write_bytes(cache_file, pickle.dumps(kept))
     flags = correct_flags(result.highlights, list(annotation.events), TOLERANCE_S, by_label=False)
     atomic_write_json(workdir / f"train{seed}.highlights.json",
-                      {"highlights": [h.to_dict() for h in result.highlights], "right": flags}, indent=1)
-    print(f"  seed {seed}: {len(result.highlights)} highlights, {sum(flags)} right, {len(annotation.events)} "
-          f"events ({time.time() - started:.0f} s)", flush=True)
+                      {"highlights": [h.to_dict() for h in result.highlights], "right": flags},
+                      indent=1)
+    print(f"  seed {seed}: {len(result.highlights)} highlights, {sum(flags)} right, "
+          f"{len(annotation.events)} events ({time.time() - started:.0f} s)", flush=True)
     return result.highlights, flags, len(annotation.events), result.backends
 
 
 def stages_of_every_game(seeds, ran):
     """The stages every game ran (``ran``: each seed's), or a stop naming each game's where they
     differ. One config runs every game, but a backend is chosen per run (a model that fails to
-    load falls back): a calibration maps one pipeline's scores, so pooled games must have run one."""
+    load falls back): a calibration maps one pipeline's scores, so pooled games must have run
+    one."""
     if any(stages != ran[0] for stages in ran):
         raise SystemExit("the games ran different stages, so no one calibration fits them: "
                          + "; ".join(f"seed {seed}: {stages}" for seed, stages in zip(seeds, ran)))
@@ -144,32 +153,38 @@ def leave_one_game_out(games: list, features) -> dict:
         held_scores += [cal.score(h) for h in highlights]
         raw += [raw_score(h) for h in highlights]
         flags += list(right)
-    return {"highlights": len(flags), "right": int(sum(flags)), "calibrated": figures(held_scores, flags),
-            "raw_probability": figures(raw, flags)}
+    return {"highlights": len(flags), "right": int(sum(flags)),
+            "calibrated": figures(held_scores, flags), "raw_probability": figures(raw, flags)}
 
 
 def _parse_args(argv: list[str] | None) -> tuple[argparse.Namespace, list[int]]:
     """The options, and the training games' seeds (none of them reserved, two at least)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seeds", default=DEFAULT_SEEDS, help=f"training games' seeds (default {DEFAULT_SEEDS})")
-    parser.add_argument("--minutes", type=float, default=5.0, help="length of each training game (default 5)")
-    parser.add_argument("--size", default="640x360", help="the games' frame size, WIDTHxHEIGHT (default 640x360)")
+    parser.add_argument("--seeds", default=DEFAULT_SEEDS,
+                        help=f"training games' seeds (default {DEFAULT_SEEDS})")
+    parser.add_argument("--minutes", type=float, default=5.0,
+                        help="length of each training game (default 5)")
+    parser.add_argument("--size", default="640x360",
+                        help="the games' frame size, WIDTHxHEIGHT (default 640x360)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/highlights-calibration-games"),
-                        help="where the games and their detection and pose outputs are kept and reused "
-                             "(default /tmp/highlights-calibration-games)")
+                        help="where the games and their detection and pose outputs are kept and "
+                             "reused (default /tmp/highlights-calibration-games)")
     parser.add_argument("--features", default=DEFAULT_FEATURES,
-                        help="auto (the candidate set with the lowest leave-one-game-out log loss) or "
-                             "comma-separated evidence features (ranking.KNOWN_FEATURES)")
+                        help="auto (the candidate set with the lowest leave-one-game-out log loss) "
+                             "or comma-separated evidence features (ranking.KNOWN_FEATURES)")
     parser.add_argument("--out", type=Path, default=DEFAULT_CALIBRATION,
                         help="calibration file written (default: the packaged one)")
-    parser.add_argument("--dry-run", action="store_true", help="print the fit and its figures, write nothing")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the fit and its figures, write nothing")
     args = parser.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     reserved = [f"{s} ({RESERVED_SEEDS[s]})" for s in seeds if s in RESERVED_SEEDS]
     if reserved:
-        parser.error(f"seed {', '.join(reserved)}: the calibration is judged there, it may not be fitted there")
+        parser.error(f"seed {', '.join(reserved)}: the calibration is judged there, it may not be "
+                     "fitted there")
     if len(seeds) < 2:
-        parser.error("at least two games are needed (the fit is cross-validated leave-one-game-out)")
+        parser.error("at least two games are needed (the fit is cross-validated "
+                     "leave-one-game-out)")
     return args, seeds
 
 
@@ -201,11 +216,12 @@ def main(argv: list[str] | None = None) -> int:
     from highlights.pipeline.config import PipelineConfig
     from highlights.pose_classifier.default import DEFAULT_MODEL
 
-    overrides = {"merge.score_calibration": "none", "merge.highlight_min_score": 0.0, "merge.max_highlights": 0,
-                 "merge.reel_seconds": 0.0}
+    overrides = {"merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
+                 "merge.max_highlights": 0, "merge.reel_seconds": 0.0}
     config = PipelineConfig().with_overrides(overrides)
     args.workdir.mkdir(parents=True, exist_ok=True)
-    print(f"games: seeds {seeds}, {args.minutes:g} min at {args.size}, in {args.workdir}", flush=True)
+    print(f"games: seeds {seeds}, {args.minutes:g} min at {args.size}, in {args.workdir}",
+          flush=True)
     games, events, ran = [], 0, []
     for seed in seeds:
         video, annotation = make_game(args.workdir, args.minutes, args.size, seed)
@@ -224,16 +240,18 @@ def main(argv: list[str] | None = None) -> int:
     pose_model = file_sha256(DEFAULT_MODEL)
     calibration = fit_calibration(all_h, all_f, features=features, fitted_on={
         "command": _command(args),
-        "games": {"generator": f"highlights synth v{__version__}", "seeds": seeds, "minutes": args.minutes,
-                  "size": args.size},
-        "events": events, "tolerance_s": TOLERANCE_S, "matching": "key moment within tolerance, any label",
+        "games": {"generator": f"highlights synth v{__version__}", "seeds": seeds,
+                  "minutes": args.minutes, "size": args.size},
+        "events": events, "tolerance_s": TOLERANCE_S,
+        "matching": "key moment within tolerance, any label",
         "stages": stages, "config": overrides, "pose_model_sha256": pose_model,
         "cross_validated_leave_one_game_out": cv, "feature_sets_compared": compared,
         "feature_choice": "lowest leave-one-game-out log loss" if chosen != "given" else "given",
         "highlights_version": __version__})
     in_sample = figures([calibration.score(h) for h in all_h], all_f)
     calibration.fitted_on["in_sample"] = in_sample
-    print("fitted on all games: " + ", ".join(f"{n} {w:+.3f}" for n, w in zip(features, calibration.coef))
+    print("fitted on all games: "
+          + ", ".join(f"{n} {w:+.3f}" for n, w in zip(features, calibration.coef))
           + f", intercept {calibration.intercept:+.3f}; in sample {in_sample}")
     if args.dry_run:
         return 0

