@@ -885,6 +885,19 @@ def test_a_malformed_label_studio_export_is_one_line_naming_its_task(session, de
     assert not (tmp_path / "new.sqlite").exists()  # refused before a database was made
 
 
+def test_a_file_given_for_a_detect_folder_is_named_as_a_file(detect_folder, tmp_path):
+    # It was "no such folder", which sends the user looking for a folder that is not missing.
+    with pytest.raises(ReviewError) as refused:
+        load_games([detect_folder / "highlights.json"])
+    assert str(refused.value) == (f"{detect_folder / 'highlights.json'}: a file, not a folder "
+                                  f"(give its folder, {detect_folder})")
+    (tmp_path / "notes.txt").write_text("game 3")
+    with pytest.raises(ReviewError, match=r"notes.txt: a file, not a folder \(expected a"):
+        load_games([tmp_path / "notes.txt"])
+    with pytest.raises(ReviewError, match=r"gone: no such folder"):
+        load_games([tmp_path / "gone"])
+
+
 def test_a_label_studio_export_with_one_bad_task_records_none_of_its_decisions(
         session, detect_folder, tmp_path):
     from highlights.cli.app import app

@@ -354,6 +354,10 @@ def _read_highlights_json(folder: Path) -> tuple[Path, bytes, dict]:
     """A detect output folder's highlights.json: its path, its bytes (the game's fingerprint) and
     its content, refused in one line when missing, unreadable or written by another version."""
     path = folder / HIGHLIGHTS_JSON
+    if folder.is_file():  # most often the folder's highlights.json, given for the folder
+        hint = (f"give its folder, {folder.parent}" if folder.name == HIGHLIGHTS_JSON
+                else "expected a `highlights detect` output folder")
+        raise ReviewError(f"{folder}: a file, not a folder ({hint})")
     if not folder.is_dir():
         raise ReviewError(f"{folder}: no such folder "
                           "(expected a `highlights detect` output folder)")
