@@ -606,6 +606,30 @@ def test_the_cache_names_every_clip_that_does_not_decode(tmp_path):
     assert [line.strip().split(": ")[0] for line in lines[1:]] == [str(records[1].path), str(records[3].path)]
 
 
+def test_a_damaged_cache_file_is_decoded_again(tmp_path):
+    # An empty one reached the DataLoader as an EOFError, which the command line said as
+    # "Aborted." naming no file; a cut-off one failed there too.
+    from highlights.clips.spec import ClipSpec
+    from highlights.datasets import ClipRecord
+    from highlights.train.cache import DecodedClipCache
+    from tests.dataset_fixtures import write_clip
+
+    records = [ClipRecord(f"c{i}", write_clip(tmp_path / f"c{i}.mp4", i), "x", "train", f"g{i}",
+                          f"{i:064x}", None, "", "") for i in range(5)]
+    cache = DecodedClipCache(tmp_path / "cache", ClipSpec(num_frames=4))
+    files = cache.ensure(records)
+    whole = [np.load(f) for f in files]
+    files[0].write_bytes(b"")
+    files[1].write_bytes(files[1].read_bytes()[:200])
+    files[2].write_bytes(b"not an array")
+    with open(files[3], "wb") as f:
+        np.save(f, whole[3][:2])  # another shape: two frames of four
+    again = DecodedClipCache(tmp_path / "cache", ClipSpec(num_frames=4))
+    assert again.ensure(records) == files and again.decoded == 4
+    for f, frames in zip(files, whole):
+        assert np.array_equal(np.load(f), frames)
+
+
 def test_an_out_that_is_a_file_is_one_line(colour_data, tmp_path):
     taken = tmp_path / "notes.txt"
     taken.write_text("mine")

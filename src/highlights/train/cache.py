@@ -68,7 +68,7 @@ class DecodedClipCache:
         paths = [self.path_for(r) for r in records]
         missing = []
         for record, path in zip(records, paths):
-            if not path.exists():
+            if not self._whole(path):
                 missing.append((record, path))
             elif on_done is not None:
                 on_done(record)
@@ -102,6 +102,20 @@ class DecodedClipCache:
             raise DatasetError(failed, headline=(f"{len(failed)} of {counted(len(records), 'clip')} "
                                                   f"{'does' if len(failed) == 1 else 'do'} not decode"))
         return paths
+
+    def _whole(self, path: Path) -> bool:
+        """Whether `path` holds a whole cached clip: missing, empty, cut off (a disk that failed, a
+        copy that stopped) or of another shape, it is decoded again. Only its header is read (the
+        mapping checks the file holds all the data it states); an empty file reached the
+        DataLoader as an EOFError, which the command line said as "Aborted." naming no file."""
+        try:
+            frames = np.load(path, mmap_mode="r", allow_pickle=False)
+        except (OSError, ValueError, EOFError):  # FileNotFoundError among them
+            return False
+        whole = (frames.dtype == np.uint8 and frames.ndim == 4
+                 and frames.shape[0] == self.spec.num_frames and frames.shape[3] == 3)
+        del frames  # the mapping, closed before the file may be replaced
+        return whole
 
     def _decode_into(self, record: ClipRecord, path: Path) -> None:
         frames, _ = read_clip(record.path, self.spec.num_frames)
