@@ -163,6 +163,26 @@ def test_suppression_keeps_the_strongest_and_drops_any_within_the_window_its_edg
     assert [t.key_s for t in kept] == [1.5, 3.0]
 
 
+def test_per_track_suppression_keeps_a_weaker_trigger_of_another_person_near_a_stronger_one():
+    """A pitcher's arm 0.4 s before the batter's swing: suppressed across tracks, the batter's
+    trigger goes and the window left reads the pitcher; per track both stay, and the batter's own
+    weaker ankle peak within the window still goes."""
+    cfg = PipelineConfig().kinematics
+    times = np.arange(30) / 10.0
+    pitcher, batter = still_body(30), still_body(30)
+    pitcher[10, 10, :2] += [60, -20]  # right wrist 63 px in 0.1 s: 6.3 body heights/s
+    batter[13, 10, :2] += [40, -10]  # 4.1 body heights/s
+    batter[16:, 16, :2] += [35, 0]  # his right ankle steps 35 px: 3.5 body heights/s
+    triggers = (find_triggers(times, pitcher, scale=100.0, config=cfg, track="pitcher")
+                + find_triggers(times, batter, scale=100.0, config=cfg, track="batter"))
+    assert sorted((t.track, t.kind) for t in triggers) == [
+        ("batter", "ankle_speed"), ("batter", "wrist_speed"), ("pitcher", "wrist_speed")]
+    assert {t.track for t in suppress(triggers, cfg.trigger_nms_s)} == {"pitcher"}
+    per_track = suppress(triggers, cfg.trigger_nms_s, per_track=True)
+    assert [(t.track, t.kind) for t in per_track] == [("pitcher", "wrist_speed"),
+                                                      ("batter", "wrist_speed")]
+
+
 def test_the_body_height_comes_from_the_torso_else_the_box_else_the_keypoints():
     kp = np.full((17, 3), NAN)
     kp[:, 2] = 1.0

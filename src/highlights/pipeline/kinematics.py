@@ -189,11 +189,14 @@ def find_triggers(times: np.ndarray, kp: np.ndarray, *, scale: float, config, tr
     return sorted(out, key=lambda t: t.key_s)
 
 
-def suppress(triggers: list[Trigger], window_s: float) -> list[Trigger]:
-    """Strongest first; drop any trigger within `window_s` of one kept (whatever its kind)."""
+def suppress(triggers: list[Trigger], window_s: float, per_track: bool = False) -> list[Trigger]:
+    """Strongest first; drop any trigger within `window_s` of one kept (whatever its kind).
+    `per_track`: only one kept of the same track drops it. Across tracks a kept trigger's window
+    reads its own person, not the one dropped: a pitcher's arm would hide the batter's swing."""
     kept: list[Trigger] = []
     for trig in sorted(triggers, key=lambda t: -t.strength):
-        if all(abs(trig.key_s - k.key_s) > window_s for k in kept):
+        if all(abs(trig.key_s - k.key_s) > window_s for k in kept
+               if not per_track or k.track == trig.track):
             kept.append(trig)
     return sorted(kept, key=lambda t: t.key_s)
 

@@ -67,7 +67,7 @@ class JointKinematics(WindowStage):
         tracks = tracks_of(records, self.config.pose.min_visibility, self.config.pose.side_continuity)
         for track, (times, kp, height) in prominent(tracks, cfg.max_tracks).items():
             triggers += find_triggers(times, kp, scale=height, config=cfg, track=track)
-        triggers = suppress(triggers, cfg.trigger_nms_s)
+        triggers = suppress(triggers, cfg.trigger_nms_s, cfg.trigger_nms_per_track)
         trace = self.context.trace.triggers
         refined: dict[Trigger, Trigger | None] = {}
         if self.refiner is not None:
