@@ -5,6 +5,7 @@ fusion with an R(2+1)D."""
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 from pathlib import Path
 
@@ -656,6 +657,23 @@ def test_cached_poses_of_a_clip_are_estimated_again_when_pictures_decode_differe
     monkeypatch.setattr(highlights.video, "PICTURES_VERSION", highlights.video.PICTURES_VERSION + 1)
     real_poses.estimate_clip_poses(clip, cache_dir=cache)
     assert len(calls) == 2 and len(list(cache.iterdir())) == 2
+
+
+@pytest.mark.parametrize("content, cause", [
+    (b"", "not a checkpoint (not a PyTorch file)"),
+    (b'{"model": "pose"}', "not a checkpoint (not a PyTorch file)"),
+    (pickle.dumps({"meta": print}), "it holds pickled Python objects, which are never loaded"),
+])
+def test_an_unreadable_pose_model_is_said_as_a_checkpoint_is(tmp_path, content, cause):
+    # It was torch's paragraph, advising weights_only=False, or "(EOFError: )" for an empty file.
+    from highlights.model.errors import CheckpointError
+
+    (tmp_path / "pose.pt").write_bytes(content)
+    with pytest.raises(CheckpointError) as refused:
+        PoseClassifier.load(tmp_path / "pose.pt")
+    said = str(refused.value)
+    assert said.startswith(f"{tmp_path / 'pose.pt'}: ") and cause in said
+    assert "weights_only" not in said and len(said) < 200
 
 
 def test_a_damaged_or_misshapen_pose_cache_entry_is_estimated_again(tmp_path, monkeypatch):

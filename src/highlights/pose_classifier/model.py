@@ -29,7 +29,7 @@ from torch import nn
 from highlights.atomic import atomic_write_bytes
 from highlights.errors import ConfigError
 from highlights.file_hash import file_sha256  # noqa: F401 (the name its importers use)
-from highlights.model.checkpoint import unsupported_format
+from highlights.model.checkpoint import unreadable_checkpoint, unsupported_format
 from highlights.model.errors import CheckpointError
 from highlights.packaged_file import file_or_member
 from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS, feature_names, window_features
@@ -198,6 +198,10 @@ class PoseClassifier:
             payload = torch.load(path if isinstance(path, Path) else io.BytesIO(path.read_bytes()),
                                  map_location="cpu", weights_only=True)
         except Exception as e:  # any unreadable file: one line naming it
+            if isinstance(path, Path):
+                # What the file is, as --checkpoint says it: torch's own message is paragraphs
+                # advising weights_only=False, which could run the file's code.
+                raise unreadable_checkpoint(path, e) from None
             raise CheckpointError(path, f"not a readable pose model ({type(e).__name__}: {e})") from None
         version = payload.get("format_version") if isinstance(payload, dict) else None
         if isinstance(payload, dict) and payload.get("format") == FORMAT_NAME and version != FORMAT_VERSION:
