@@ -1,6 +1,8 @@
-"""axe-core's accessibility audit of the pages highlights writes and serves, in each state a coach sees.
+"""axe-core's accessibility audit of the pages highlights writes and serves, in each state a coach
+sees.
 
-    python bench/bench_accessibility.py --axe node_modules/axe-core/axe.min.js [--minutes 0.5] [--keep DIR]
+    python bench/bench_accessibility.py --axe node_modules/axe-core/axe.min.js [--minutes 0.5]
+                                        [--keep DIR]
 
 Makes a synthetic game with the project's generator, runs `highlights detect` on it, and audits in
 Chromium (Playwright with `/usr/bin/chromium`, as the browser tests use): the game's
@@ -36,16 +38,18 @@ SHORT_SCREEN = {"width": 800, "height": 400}
 
 
 def axe_source(path: Path | None) -> str:
-    """axe.min.js's text: from `path`, else from the axe-playwright-python package when installed."""
+    """axe.min.js's text: from `path`, else from the axe-playwright-python package when
+    installed."""
     if path is None:
         try:
             import axe_playwright_python
         except ImportError:
-            raise HighlightsError("no axe-core: give --axe PATH/axe.min.js (npm install axe-core) or "
-                                  "pip install axe-playwright-python") from None
+            raise HighlightsError("no axe-core: give --axe PATH/axe.min.js (npm install axe-core) "
+                                  "or pip install axe-playwright-python") from None
         found = sorted(Path(axe_playwright_python.__file__).parent.rglob("axe.min.js"))
         if not found:
-            raise HighlightsError("axe-playwright-python is installed but holds no axe.min.js: give --axe")
+            raise HighlightsError("axe-playwright-python is installed but holds no axe.min.js: "
+                                  "give --axe")
         path = found[0]
     if not path.is_file():
         raise HighlightsError(f"{path}: no such file (axe.min.js from npm's axe-core)")
@@ -55,13 +59,16 @@ def axe_source(path: Path | None) -> str:
 def audit(page, axe: str, state: str) -> list[dict]:
     """axe's violations on `page` as it is now, printed under `state`."""
     page.add_script_tag(content=axe)
-    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})", AXE_TAGS)
+    result = page.evaluate("(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+                           AXE_TAGS)
     violations = result["violations"]
-    print(f"{state}: {len(violations)} violation(s), {len(result['incomplete'])} rule(s) axe could not decide")
+    print(f"{state}: {len(violations)} violation(s), {len(result['incomplete'])} rule(s) axe could "
+          "not decide")
     for v in violations:
         print(f"  [{v['impact']}] {v['id']}: {v['help']} ({len(v['nodes'])} element(s))")
         for node in v["nodes"][:5]:
-            print(f"      {' '.join(node['target'])}: {' '.join(node['failureSummary'].split())[:200]}")
+            print(f"      {' '.join(node['target'])}: "
+                  f"{' '.join(node['failureSummary'].split())[:200]}")
     return violations
 
 
@@ -86,11 +93,14 @@ def make_pages(root: Path, minutes: float) -> tuple[Path, Path, Path]:
     data["highlights"], data["candidates"] = [], []
     (empty / "highlights.json").write_text(json.dumps(data), encoding="utf-8")
     index = root / "index.html"
-    record = {"game_id": "game1-highlights", "status": "done", "video": str(files["video"]), "duration_s": minutes * 60,
-              "highlights": len(result.highlights), "speed_x_realtime": 1.0, "files": {"html": "highlights.html"}}
-    summary = {"games": 1, "done": 1, "reused": 0, "failed": 0, "highlights": len(result.highlights),
-               "video_hours_total": minutes / 60}
-    index.write_text(render_index([record], summary, {"engine": "local", "workers": 1}), encoding="utf-8")
+    record = {"game_id": "game1-highlights", "status": "done", "video": str(files["video"]),
+              "duration_s": minutes * 60,
+              "highlights": len(result.highlights), "speed_x_realtime": 1.0,
+              "files": {"html": "highlights.html"}}
+    summary = {"games": 1, "done": 1, "reused": 0, "failed": 0,
+               "highlights": len(result.highlights), "video_hours_total": minutes / 60}
+    index.write_text(render_index([record], summary, {"engine": "local", "workers": 1}),
+                     encoding="utf-8")
     return folder, empty, index
 
 
@@ -98,8 +108,10 @@ class ReviewServer:
     """`highlights review ARGS` in a subprocess; `.url` is the URL it printed."""
 
     def __init__(self, args: list[str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-c", "from highlights.cli.review import app; app()",
-                                      *args, "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.proc = subprocess.Popen([sys.executable, "-c",
+                                      "from highlights.cli.review import app; app()",
+                                      *args, "--port", "0"], stdout=subprocess.PIPE,
+                                     stderr=subprocess.DEVNULL, text=True)
         self.url = next((m.group(1) for line in self.proc.stdout
                          if (m := re.search(r"(http://\S+/\?token=\S+)", line))), None)
         if self.url is None:
@@ -130,22 +142,27 @@ def audit_review(browser, axe: str, folders: list[Path], root: Path, found: dict
         found["review: after a decision"] = audit(page, axe, "review: after a decision")
         page.set_viewport_size(SHORT_SCREEN)
         page.click("#moreBtn")
-        found["review: More menu (short screen)"] = audit(page, axe, "review: More menu (short screen)")
+        found["review: More menu (short screen)"] = audit(page, axe,
+                                                          "review: More menu (short screen)")
         page.click("#exportBtn")
-        page.wait_for_function("() => !/^Exporting/.test(document.getElementById('status').textContent)",
+        page.wait_for_function("() => "
+                               "!/^Exporting/.test(document.getElementById('status').textContent)",
                                timeout=300000)
         print(f"  (export said: {page.inner_text('#status')})")
         found["review: after the export"] = audit(page, axe, "review: after the export")
         page.set_viewport_size({"width": 1280, "height": 900})
         if len(folders) > 1:
             page.select_option("#game", "1")
-            page.wait_for_function("() => /Nothing to review/.test(document.getElementById('current').textContent)")
-            found["review: a game with nothing to review"] = audit(page, axe, "review: a game with nothing to review")
+            page.wait_for_function("() => /Nothing to "
+                                   "review/.test(document.getElementById('current').textContent)")
+            found["review: a game with nothing to review"] = audit(
+                page, axe, "review: a game with nothing to review")
             page.select_option("#game", "0")
             page.wait_for_function("() => S.items.length > 0")
         server.kill()
         page.keyboard.press("r")
-        page.wait_for_function("() => /^Not saved/.test(document.getElementById('status').textContent)",
+        page.wait_for_function("() => /^Not "
+                               "saved/.test(document.getElementById('status').textContent)",
                                timeout=10000)
         found["review: the server stopped"] = audit(page, axe, "review: the server stopped")
     finally:
@@ -156,10 +173,12 @@ def audit_review(browser, axe: str, folders: list[Path], root: Path, found: dict
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--axe", type=Path, default=None,
-                    help="axe.min.js from npm's axe-core (default: the copy axe-playwright-python bundles)")
+                    help="axe.min.js from npm's axe-core (default: the copy axe-playwright-python "
+                         "bundles)")
     ap.add_argument("--minutes", type=float, default=0.5, help="length of the synthetic game")
     ap.add_argument("--keep", type=Path, default=None,
-                    help="write the game and its pages into this folder and keep them (default: a temporary one)")
+                    help="write the game and its pages into this folder and keep them (default: a "
+                         "temporary one)")
     args = ap.parse_args()
     axe = axe_source(args.axe)
     if not CHROMIUM.exists():
@@ -175,7 +194,8 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
             try:
                 page = browser.new_page(viewport={"width": 1280, "height": 900})
-                for name, path in (("highlights.html", folder / "highlights.html"), ("batch index.html", index)):
+                for name, path in (("highlights.html", folder / "highlights.html"),
+                                   ("batch index.html", index)):
                     page.goto(path.resolve().as_uri())
                     page.wait_for_load_state("load")
                     found[name] = audit(page, axe, name)

@@ -26,10 +26,11 @@ Printed, each with its n and 95% interval (Wilson's for a rate, Newcombe's for a
 2. Clip level, over the clips whose sound is audible (a track of zeros or below -60 dBFS is left
    out): the AUC of the clip's strongest onset for action clips against `none` clips (and of
    other measures of its loudest sound: the flux unscaled, over 2-8 kHz only, the loudest 10 ms
-   over the median level, onsets a second); the same with the onset taken within 0.3 s of the clip's labelled moment (clips.tsv's `~a-b s` or
-   `~a s`: an action clip's action, a `none` clip's pass, cross or catch; or the annotated key
-   moments); and, for action and `none` clips apart, how often the clip's strongest onset lies
-   within 0.5 s of its labelled moment, beside the chance that a moment drawn at random does.
+   over the median level, onsets a second); the same with the onset taken within 0.3 s of the
+   clip's labelled moment (clips.tsv's `~a-b s` or `~a s`: an action clip's action, a `none`
+   clip's pass, cross or catch; or the annotated key moments); and, for action and `none` clips
+   apart, how often the clip's strongest onset lies within 0.5 s of its labelled moment, beside
+   the chance that a moment drawn at random does.
 3. The annotated clips: each annotated key moment with an onset within 0.3 s and 0.5 s, beside
    the chance (the share of that clip's timeline within as much of an onset), and the onset at
    the key moments against the rest of the same clips (AUC). Then the default
@@ -89,12 +90,14 @@ class Sound:
         """Louder than SILENT_DBFS overall: some tracks are digital zeros (a broadcast excerpt
         with its sound taken out) or the floor of a muted phone, where the z-score would only
         scale up the codec's noise."""
-        return len(self.samples) > 0 and float(np.sqrt(np.mean(self.samples ** 2))) >= 10 ** (SILENT_DBFS / 20)
+        return (len(self.samples) > 0
+                and float(np.sqrt(np.mean(self.samples ** 2))) >= 10 ** (SILENT_DBFS / 20))
 
     def onsets(self) -> np.ndarray:
         from scipy.signal import find_peaks
 
-        peaks, _ = find_peaks(self.z, height=ONSET_Z, distance=max(1, round(MIN_GAP_S * RATE / HOP)))
+        peaks, _ = find_peaks(self.z, height=ONSET_Z,
+                              distance=max(1, round(MIN_GAP_S * RATE / HOP)))
         return self.times[peaks]
 
     def strongest_near(self, t: float, tol: float) -> float:
@@ -145,14 +148,16 @@ def decode_sound(path: Path) -> Sound | None:
     return Sound(samples, start or 0.0, times + (start or 0.0), flux, robust_z(flux))
 
 
-def spectral_flux(samples: np.ndarray, band_hz: tuple[float, float] = BAND_HZ) -> tuple[np.ndarray, np.ndarray]:
+def spectral_flux(samples: np.ndarray,
+                  band_hz: tuple[float, float] = BAND_HZ) -> tuple[np.ndarray, np.ndarray]:
     """(frame times, flux): the half-wave rectified rise of log(1 + 100|X|) between consecutive
     STFT frames, summed over `band_hz` and divided by the bins counted."""
     from scipy.signal import stft
 
     if len(samples) < FRAME:
         return np.zeros(0), np.zeros(0)
-    freqs, times, spec = stft(samples, fs=RATE, nperseg=FRAME, noverlap=FRAME - HOP, boundary=None, padded=False)
+    freqs, times, spec = stft(samples, fs=RATE, nperseg=FRAME, noverlap=FRAME - HOP, boundary=None,
+                              padded=False)
     band = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
     logmag = np.log1p(100.0 * np.abs(spec[band]))
     rise = np.maximum(np.diff(logmag, axis=1), 0.0).mean(axis=0)
@@ -202,7 +207,8 @@ def sound_stats(sound: Sound) -> SoundStats:
 
     x = sound.samples
     block = int(0.05 * RATE)
-    blocks = x[: len(x) // block * block].reshape(-1, block) if len(x) >= block else x.reshape(1, -1)
+    blocks = (x[: len(x) // block * block].reshape(-1, block) if len(x) >= block
+              else x.reshape(1, -1))
     frame_db = _dbfs(np.sqrt((blocks ** 2).mean(axis=1)))
     freqs, power = welch(x, fs=RATE, nperseg=min(FRAME, len(x)))
     power = power + 1e-20
@@ -210,9 +216,10 @@ def sound_stats(sound: Sound) -> SoundStats:
     flatness = float(np.exp(np.log(power[audible]).mean()) / power[audible].mean())
     low_share = float(power[(freqs >= 20) & (freqs < 200)].sum() / power[audible].sum())
     return SoundStats(
-        rms_dbfs=float(_dbfs(np.sqrt(np.mean(x ** 2)))), p10_dbfs=float(np.percentile(frame_db, 10)),
-        p90_dbfs=float(np.percentile(frame_db, 90)), silent_share=float((frame_db < SILENT_DBFS).mean()),
-        flatness=flatness, low_share=low_share,
+        rms_dbfs=float(_dbfs(np.sqrt(np.mean(x ** 2)))),
+        p10_dbfs=float(np.percentile(frame_db, 10)),
+        p90_dbfs=float(np.percentile(frame_db, 90)),
+        silent_share=float((frame_db < SILENT_DBFS).mean()), flatness=flatness, low_share=low_share,
         onsets_per_s=len(sound.onsets()) / max(sound.duration_s, 1e-9),
         beat=beat_regularity(sound.flux), strongest_z=float(sound.z.max()) if len(sound.z) else 0.0)
 
@@ -297,7 +304,8 @@ def load_clips(real_dev: Path) -> list[Clip]:
             path = real_dev / row["file"]
             if not path.is_file():
                 continue
-            clips.append(Clip(path, row["label"], row["notes"], decode_sound(path), annotated.get(path.name, [])))
+            clips.append(Clip(path, row["label"], row["notes"],
+                              decode_sound(path), annotated.get(path.name, [])))
     return clips
 
 
@@ -318,10 +326,10 @@ def _auc(values, flags) -> str:
 
 
 def print_sound_table(clips: list[Clip]) -> None:
-    print(f"\n== what the sound is ({sum(c.sound is not None for c in clips)} of {len(clips)} clips have an "
-          "audio track; levels in dBFS, 50 ms frames)")
-    print(f"{'clip':<40} {'label':<16} {'footage':<14} {'RMS':>5} {'p10':>5} {'p90':>5} {'silent':>6} "
-          f"{'flat':>5} {'<200Hz':>6} {'ons/s':>5} {'beat':>5} {'max z':>6}  reading")
+    print(f"\n== what the sound is ({sum(c.sound is not None for c in clips)} of {len(clips)} "
+          "clips have an audio track; levels in dBFS, 50 ms frames)")
+    print(f"{'clip':<40} {'label':<16} {'footage':<14} {'RMS':>5} {'p10':>5} {'p90':>5} "
+          f"{'silent':>6} {'flat':>5} {'<200Hz':>6} {'ons/s':>5} {'beat':>5} {'max z':>6}  reading")
     for c in clips:
         kind = footage_kind(c.notes)
         if c.sound is None:
@@ -329,9 +337,9 @@ def print_sound_table(clips: list[Clip]) -> None:
             continue
         s = sound_stats(c.sound)
         beat = "-" if s.beat != s.beat else f"{s.beat:.2f}"
-        print(f"{c.path.stem:<40} {c.label:<16} {kind:<14} {s.rms_dbfs:>5.0f} {s.p10_dbfs:>5.0f} {s.p90_dbfs:>5.0f} "
-              f"{s.silent_share:>6.2f} {s.flatness:>5.2f} {s.low_share:>6.2f} {s.onsets_per_s:>5.1f} {beat:>5} "
-              f"{s.strongest_z:>6.1f}  {sound_reading(s)}")
+        print(f"{c.path.stem:<40} {c.label:<16} {kind:<14} {s.rms_dbfs:>5.0f} {s.p10_dbfs:>5.0f} "
+              f"{s.p90_dbfs:>5.0f} {s.silent_share:>6.2f} {s.flatness:>5.2f} {s.low_share:>6.2f} "
+              f"{s.onsets_per_s:>5.1f} {beat:>5} {s.strongest_z:>6.1f}  {sound_reading(s)}")
 
 
 def print_clip_level(clips: list[Clip], per_clip: bool) -> None:
@@ -339,10 +347,10 @@ def print_clip_level(clips: list[Clip], per_clip: bool) -> None:
     heard = [c for c in tracks if c.sound.audible]
     actions = [c for c in heard if c.is_action]
     silent = [c for c in tracks if not c.sound.audible]
-    print(f"\n== clip level: {len(actions)} action clips and {len(heard) - len(actions)} `none` clips with sound "
-          f"(AUC: the chance an action clip's figure is above a `none` clip's); left out, a track below "
-          f"{SILENT_DBFS:g} dBFS: {sum(c.is_action for c in silent)} action and "
-          f"{sum(not c.is_action for c in silent)} `none` clips")
+    print(f"\n== clip level: {len(actions)} action clips and {len(heard) - len(actions)} `none` "
+          "clips with sound (AUC: the chance an action clip's figure is above a `none` clip's); "
+          f"left out, a track below {SILENT_DBFS:g} dBFS: {sum(c.is_action for c in silent)} "
+          f"action and {sum(not c.is_action for c in silent)} `none` clips")
     flags = [c.is_action for c in heard]
     print(f"strongest onset z in the clip: {_auc([float(c.sound.z.max()) for c in heard], flags)}")
     # Other ways to read a clip's loudest sound, to see whether the figure above hangs on how the
@@ -350,20 +358,24 @@ def print_clip_level(clips: list[Clip], per_clip: bool) -> None:
     # crack's band alone, the loudest 10 ms against the clip's median level, and onsets a second.
     others = {
         "flux unscaled": [float(c.sound.flux.max()) for c in heard],
-        "z over 2-8 kHz only": [float(robust_z(spectral_flux(c.sound.samples, (2000.0, 8000.0))[1]).max())
+        "z over 2-8 kHz only": [float(robust_z(spectral_flux(c.sound.samples,
+                                                            (2000.0, 8000.0))[1]).max())
                                 for c in heard],
-        "loudest 10 ms over the median level": [peak_over_median_db(c.sound.samples) for c in heard],
+        "loudest 10 ms over the median level": [peak_over_median_db(c.sound.samples)
+                                                for c in heard],
         "onsets a second": [len(c.sound.onsets()) / c.sound.duration_s for c in heard],
     }
     for name, values in others.items():
         print(f"  other measure, {name}: {_auc(values, flags)}")
     timed = [c for c in heard if c.labelled_spans()]
-    near = [max(c.sound.strongest_in(a - 0.3, b + 0.3) for a, b in c.labelled_spans()) for c in timed]
-    print(f"onset z within 0.3 s of the labelled moment ({sum(c.is_action for c in timed)} action clips with one; "
-          f"{sum(not c.is_action for c in timed)} `none` clips that name a pass, cross or catch): "
-          f"{_auc(near, [c.is_action for c in timed])}")
+    near = [max(c.sound.strongest_in(a - 0.3, b + 0.3) for a, b in c.labelled_spans())
+            for c in timed]
+    print(f"onset z within 0.3 s of the labelled moment ({sum(c.is_action for c in timed)} action "
+          f"clips with one; {sum(not c.is_action for c in timed)} `none` clips that name a pass, "
+          f"cross or catch): {_auc(near, [c.is_action for c in timed])}")
     if per_clip:
-        print(f"  {'clip':<40} {'label':<16} {'labelled moment (s)':<28} {'strongest onset':>16} {'z near it':>9}")
+        print(f"  {'clip':<40} {'label':<16} {'labelled moment (s)':<28} {'strongest onset':>16} "
+              f"{'z near it':>9}")
         for c, z_near in zip(timed, near):
             top = int(np.argmax(c.sound.z))
             spans = ", ".join(f"{a:g}-{b:g}" if a != b else f"{a:g}" for a, b in c.labelled_spans())
@@ -384,19 +396,23 @@ def print_clip_level(clips: list[Clip], per_clip: bool) -> None:
             for a, b in spans:
                 covered |= (grid >= a - 0.5) & (grid <= b + 0.5)
             chance.append(float(covered.mean()))
-        print(f"{what} whose strongest onset is within 0.5 s of the labelled moment: {_rate(hits, len(group))}; "
-              f"a moment drawn at random is there {np.mean(chance) if chance else float('nan'):.2f} of the time "
-              "(mean over the same clips: they are short and the moment fills much of them)"
-              + ("; by label: " + ", ".join(f"{label} {k}/{n}" for label, (k, n) in by_label.items())
+        print(f"{what} whose strongest onset is within 0.5 s of the labelled moment: "
+              f"{_rate(hits, len(group))}; a moment drawn at random is there "
+              f"{np.mean(chance) if chance else float('nan'):.2f} of the time (mean over the same "
+              "clips: they are short and the moment fills much of them)"
+              + ("; by label: "
+                 + ", ".join(f"{label} {k}/{n}" for label, (k, n) in by_label.items())
                  if is_action else ""))
 
 
 def print_annotated(clips: list[Clip]) -> None:
     annotated = [c for c in clips if c.key_moments]
-    print(f"\n== the {len(annotated)} annotated clips: key moments with an onset (z >= {ONSET_Z:g}) near them")
+    print(f"\n== the {len(annotated)} annotated clips: key moments with an onset (z >= "
+          f"{ONSET_Z:g}) near them")
     for c in annotated:
         if c.sound is None:
-            print(f"  {c.path.stem}: no audio track ({len(c.key_moments)} key moments not measurable)")
+            print(f"  {c.path.stem}: no audio track ({len(c.key_moments)} key moments not "
+                  "measurable)")
     heard = [c for c in annotated if c.sound is not None and c.sound.audible]
     for tol in TOLERANCES_S:
         k = n = 0
@@ -407,8 +423,9 @@ def print_annotated(clips: list[Clip]) -> None:
                 n += 1
                 k += bool(len(ons)) and bool(np.any(np.abs(ons - key) <= tol))
                 chance.append(c.sound.chance_near_onset(tol))
-        print(f"within {tol:g} s: {_rate(k, n)} key moments in {len(heard)} clips with sound; a moment drawn at "
-              f"random in the same clips has one {np.mean(chance) if chance else float('nan'):.2f} of the time")
+        print(f"within {tol:g} s: {_rate(k, n)} key moments in {len(heard)} clips with sound; a "
+              "moment drawn at random in the same clips has one "
+              f"{np.mean(chance) if chance else float('nan'):.2f} of the time")
     # Within the same clips: a key moment's strongest onset against moments of the rest of the
     # clip, on a grid 2 * 0.3 s apart (windows that do not overlap) more than 1 s from every key
     # moment: is the sound louder at the action than elsewhere in the same footage?
@@ -421,37 +438,43 @@ def print_annotated(clips: list[Clip]) -> None:
             if min(abs(t - k) for k in c.key_moments) > 1.0:
                 values.append(c.sound.strongest_near(float(t), 0.3))
                 flags.append(False)
-    print(f"onset z within 0.3 s of a key moment against the rest of the same clips (0.6 s grid, over 1 s from "
-          f"any key moment; AUC): {_auc(values, flags)}")
+    print("onset z within 0.3 s of a key moment against the rest of the same clips (0.6 s grid, "
+          f"over 1 s from any key moment; AUC): {_auc(values, flags)}")
     for c in heard:
         ons = c.sound.onsets()
         print(f"  {c.path.stem}: {len(ons)} onsets in {c.sound.duration_s:.1f} s; key moments "
-              + ", ".join(f"{k:.1f} s (z {c.sound.strongest_near(k, 0.3):.1f} within 0.3 s)" for k in c.key_moments))
+              + ", ".join(f"{k:.1f} s (z {c.sound.strongest_near(k, 0.3):.1f} within 0.3 s)"
+                          for k in c.key_moments))
 
 
-def print_clip_highlights(clips: list[Clip], per_clip: bool) -> list[tuple[bool, float, float, float]]:
+def print_clip_highlights(clips: list[Clip],
+                          per_clip: bool) -> list[tuple[bool, float, float, float]]:
     """The default pipeline over every other clip with sound: a highlight on an action clip within
     MATCH_S of its labelled action is right; one on a `none` clip, or farther, is false."""
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.run import run_pipeline
 
-    heard = [c for c in clips if not c.key_moments and c.label != "untrimmed" and c.sound is not None
+    heard = [c for c in clips if not c.key_moments and c.label != "untrimmed"
+             and c.sound is not None
              and c.sound.audible and (not c.is_action or c.labelled_spans())]
     rows = []  # (right, score, z within 0.3 s, z within 0.5 s)
     cfg = PipelineConfig()
     for c in heard:
         result = run_pipeline(c.path, cfg, cache={}, progress=False)
         for h in result.highlights:
-            right = c.is_action and any(a - MATCH_S <= h.moment_s <= b + MATCH_S for a, b in c.labelled_spans())
+            right = c.is_action and any(a - MATCH_S <= h.moment_s <= b + MATCH_S
+                                        for a, b in c.labelled_spans())
             rows.append((right, float(h.score), c.sound.strongest_near(h.moment_s, 0.3),
                          c.sound.strongest_near(h.moment_s, 0.5)))
             if per_clip:
-                print(f"  {c.path.stem} ({c.label}): highlight at {h.moment_s:.2f} s {'right' if right else 'FALSE'}, "
-                      f"score {h.score:.3f}, onset z {rows[-1][2]:.1f} (0.3 s) / {rows[-1][3]:.1f} (0.5 s)")
+                print(f"  {c.path.stem} ({c.label}): highlight at {h.moment_s:.2f} s "
+                      f"{'right' if right else 'FALSE'}, score {h.score:.3f}, onset z "
+                      f"{rows[-1][2]:.1f} (0.3 s) / {rows[-1][3]:.1f} (0.5 s)")
     flags = [r[0] for r in rows]
     print(f"\n== the default pipeline's highlights on the {len(heard)} other clips with sound "
-          f"({sum(c.is_action for c in heard)} action, {sum(not c.is_action for c in heard)} `none`; right: on an "
-          f"action clip within {MATCH_S:g} s of its labelled action), AUC right above false:")
+          f"({sum(c.is_action for c in heard)} action, {sum(not c.is_action for c in heard)} "
+          f"`none`; right: on an action clip within {MATCH_S:g} s of its labelled action), AUC "
+          "right above false:")
     print(f"  highlight score                   : {_auc([r[1] for r in rows], flags)}")
     print(f"  onset z within 0.3 s of its moment: {_auc([r[2] for r in rows], flags)}")
     print(f"  onset z within 0.5 s of its moment: {_auc([r[3] for r in rows], flags)}")
@@ -470,15 +493,18 @@ def print_highlights(clips: list[Clip], per_clip: bool) -> list[tuple[bool, floa
     for c in heard:
         ann_path = next(p for p in (c.path.parents[1] / "annotations").glob("*.json")
                         if Path(load_annotation(p).video).name == c.path.name)
-        result = run_pipeline(c.path, cfg, annotation=load_annotation(ann_path), cache={}, progress=False)
+        result = run_pipeline(c.path, cfg, annotation=load_annotation(ann_path), cache={},
+                              progress=False)
         pairs = match_key_moments([h.moment_s for h in result.highlights], c.key_moments, MATCH_S)
         right = {h for h, _ in pairs}
         for i, h in enumerate(result.highlights):
-            rows.append((c.path.stem, i in right, float(h.score), c.sound.strongest_near(h.moment_s, 0.3),
+            rows.append((c.path.stem, i in right, float(h.score),
+                         c.sound.strongest_near(h.moment_s, 0.3),
                          c.sound.strongest_near(h.moment_s, 0.5)))
             if per_clip:
-                print(f"  {c.path.stem}: highlight at {h.moment_s:.2f} s {'right' if i in right else 'FALSE'}, "
-                      f"score {h.score:.3f}, onset z {rows[-1][3]:.1f} (0.3 s) / {rows[-1][4]:.1f} (0.5 s)")
+                print(f"  {c.path.stem}: highlight at {h.moment_s:.2f} s "
+                      f"{'right' if i in right else 'FALSE'}, score {h.score:.3f}, onset z "
+                      f"{rows[-1][3]:.1f} (0.3 s) / {rows[-1][4]:.1f} (0.5 s)")
     flags = [r[1] for r in rows]
     print(f"\n== the default pipeline's highlights on the {len(heard)} annotated clips with sound "
           f"(right: matched to a key moment within {MATCH_S:g} s), AUC right above false:")
@@ -492,17 +518,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--real-dev", type=Path, default=DEFAULT_REAL_DEV,
                         help="folder of real clips with clips.tsv and annotations/*.json")
-    parser.add_argument("--skip-pipeline", action="store_true", help="leave out the pipeline's highlights")
+    parser.add_argument("--skip-pipeline", action="store_true",
+                        help="leave out the pipeline's highlights")
     parser.add_argument("--per-clip", action="store_true",
-                        help="also print each clip's labelled moment, its strongest onset and the onset near it")
+                        help="also print each clip's labelled moment, its strongest onset and the "
+                             "onset near it")
     args = parser.parse_args()
     if not (args.real_dev / "clips.tsv").is_file():
         print(f"{args.real_dev}: real-dev folder not found; nothing to measure, skipped")
         return
     clips = load_clips(args.real_dev)
-    print(f"onset strength: spectral flux, {FRAME / RATE * 1000:.0f} ms frames every {HOP / RATE * 1000:.1f} ms, "
-          f"{BAND_HZ[0]:g}-{BAND_HZ[1]:g} Hz, robust z of each clip's own; onset: a peak of z >= {ONSET_Z:g}; "
-          "intervals 95%: Wilson (rates), Newcombe (AUC)")
+    print(f"onset strength: spectral flux, {FRAME / RATE * 1000:.0f} ms frames every "
+          f"{HOP / RATE * 1000:.1f} ms, {BAND_HZ[0]:g}-{BAND_HZ[1]:g} Hz, robust z of each clip's "
+          f"own; onset: a peak of z >= {ONSET_Z:g}; intervals 95%: Wilson (rates), Newcombe (AUC)")
     print_sound_table(clips)
     print_clip_level(clips, args.per_clip)
     print_annotated(clips)

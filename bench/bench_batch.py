@@ -37,9 +37,11 @@ from highlights.cli.boundary import run_script
 
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
-from bench_pipeline import figures_made_by, make_checkpoint  # noqa: E402  (a full-size random checkpoint, shared)
+# a full-size random checkpoint, shared
+from bench_pipeline import figures_made_by, make_checkpoint  # noqa: E402
 
-GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.min_score=0.0"]
+GT = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set",
+      "classifier.min_score=0.0"]
 
 
 def _one_game(args: tuple[str, float, int, int, int]) -> str:
@@ -62,7 +64,8 @@ def make_games(workdir: Path, games: int, minutes: float, height: int) -> Path:
     t0 = time.perf_counter()
     with ProcessPoolExecutor(max(1, min(games, os.cpu_count() or 1))) as pool:
         videos = list(pool.map(_one_game, jobs))
-    print(f"games ready in {time.perf_counter() - t0:.0f} s: {games} x {minutes:g} min at {width}x{height}")
+    print(f"games ready in {time.perf_counter() - t0:.0f} s: {games} x {minutes:g} min at "
+          f"{width}x{height}")
     manifest = folder / f"manifest_{games}.csv"
     manifest.write_text("path\n" + "".join(f"{Path(v).name}\n" for v in videos))
     return manifest
@@ -82,17 +85,20 @@ def run(name: str, manifest: Path, out: Path, checkpoint: Path, extra: list[str]
     summary = index["summary"]
     games = index["games"]
     hours = sum(float(g["duration_s"] or 0) for g in games if g["status"] == "done") / 3600
-    row = {"name": name, "wall_s": round(wall, 1), "games_done": summary["done"], "failed": summary["failed"],
+    row = {"name": name, "wall_s": round(wall, 1), "games_done": summary["done"],
+           "failed": summary["failed"],
            "video_hours": round(hours, 4), "video_hours_per_hour": round(hours * 3600 / wall, 3),
            "batch_only_video_hours_per_hour": summary["video_hours_per_hour"],
            "request": {k: v for k, v in index["request"].items() if k != "config"},
-           "inference_backend": sorted({g["inference_backend"] for g in games if g.get("inference_backend")})}
+           "inference_backend": sorted({g["inference_backend"] for g in games
+                                        if g.get("inference_backend")})}
     print(f"  {row['games_done']} games, {row['failed']} failed, {wall:.1f} s wall: "
           f"{row['video_hours_per_hour']:.2f} video-hours per hour", flush=True)
     if summary["failed"]:
         # A throughput of failed games compares nothing: stop with the first game's error.
         first = next(g for g in games if g["status"] == "failed")
-        raise SystemExit(f"{name}: {summary['failed']} game(s) failed, e.g. {first['game_id']}: {first['error']}")
+        raise SystemExit(f"{name}: {summary['failed']} game(s) failed, e.g. {first['game_id']}: "
+                         f"{first['error']}")
     return row
 
 
@@ -101,7 +107,8 @@ def main() -> None:
     ap.add_argument("--games", type=int, default=8, help="synthetic games in the batch")
     ap.add_argument("--minutes", type=float, default=1.0, help="length of each game in minutes")
     ap.add_argument("--height", type=int, default=720, help="frame height of the games (16:9)")
-    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-batch",
+    ap.add_argument("--workdir", type=Path,
+                    default=Path(tempfile.gettempdir()) / "highlights-bench-batch",
                     help="where the games, checkpoint and outputs are kept (games are reused)")
     ap.add_argument("--checkpoint", type=Path, default=None,
                     help="a trained classifier instead of a random full-size R(2+1)D-18")
@@ -113,8 +120,10 @@ def main() -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{cores} cores; load average before the runs: {os.getloadavg()[0]:.1f}")
 
-    rows = [run("local, 1 worker", manifest, args.workdir / "out-1", checkpoint, ["--workers", "1"]),
-            run("local, 2 workers", manifest, args.workdir / "out-2", checkpoint, ["--workers", "2"])]
+    rows = [run("local, 1 worker", manifest, args.workdir / "out-1",
+                checkpoint, ["--workers", "1"]),
+            run("local, 2 workers", manifest, args.workdir / "out-2",
+                checkpoint, ["--workers", "2"])]
     if not args.skip_ray:
         rows.append(run("ray, 2 tasks at once", manifest, args.workdir / "out-ray", checkpoint,
                         ["--engine", "ray", "--workers", "2"]))
@@ -122,13 +131,14 @@ def main() -> None:
     for r in rows:
         print(f"{r['name']:<24} {r['wall_s']:>8.1f} {r['video_hours_per_hour']:>10.2f}")
     scaling = rows[1]["video_hours_per_hour"] / rows[0]["video_hours_per_hour"]
-    print(f"scaling, 2 workers / 1 worker: {scaling:.2f}x (n = {args.games} games of {args.minutes:g} min, "
-          f"{cores} cores, load average now {os.getloadavg()[0]:.1f})")
+    print(f"scaling, 2 workers / 1 worker: {scaling:.2f}x (n = {args.games} games of "
+          f"{args.minutes:g} min, {cores} cores, load average now {os.getloadavg()[0]:.1f})")
     figures = {"made_by": figures_made_by(args, checkpoint),
                "games": args.games, "minutes": args.minutes, "height": args.height, "cores": cores,
                "runs": rows, "scaling_2_over_1": round(scaling, 3)}
     if len(rows) > 2:
-        figures["ray_over_local_2"] = round(rows[2]["video_hours_per_hour"] / rows[1]["video_hours_per_hour"], 3)
+        figures["ray_over_local_2"] = round(rows[2]["video_hours_per_hour"]
+                                             / rows[1]["video_hours_per_hour"], 3)
         print(f"ray / local 2 workers: {figures['ray_over_local_2']:.2f}x")
     out = atomic_write_text(args.workdir / "bench_batch.json", json.dumps(figures, indent=2))
     print(f"figures: {out}")

@@ -1,8 +1,10 @@
-"""Classifier inference speed on this CPU: every path and layout, and the automatic choice, in the same run.
+"""Classifier inference speed on this CPU: every path and layout, and the automatic choice, in the
+same run.
 
     .venv/bin/python bench/bench_inference.py --skip-int8    # default R(2+1)D-18, 2 threads
     .venv/bin/python bench/bench_inference.py
-    .venv/bin/python bench/bench_inference.py --checkpoint runs/x/best.pt --dataset data --version v2
+    .venv/bin/python bench/bench_inference.py --checkpoint runs/x/best.pt --dataset data \\
+        --version v2
 
 Prints this CPU's relevant flags (AVX-512, VNNI, native bf16, AMX); then runs the automatic
 choice exactly as a user's first run does (``ClipClassifier(backend="auto")`` with an empty path
@@ -66,12 +68,14 @@ def _dataset_clips(root: str, version: str, split: str, spec: ClipSpec, classes:
     from highlights.video import clip_to_tensor, read_clip
 
     records = load_version(root, version).split(split, augmented=False)[:limit]
-    clips = [clip_to_tensor(read_clip(r.path, spec.num_frames)[0], spec, train=False) for r in records]
+    clips = [clip_to_tensor(read_clip(r.path, spec.num_frames)[0], spec, train=False)
+             for r in records]
     labels = np.array([classes.index(r.label) for r in records])
     return torch.stack(clips), labels
 
 
-def _bench_model(spec: ClipSpec, *, num_classes: int = 4, seed: int = 0) -> tuple[torch.nn.Module, float]:
+def _bench_model(spec: ClipSpec, *, num_classes: int = 4,
+                 seed: int = 0) -> tuple[torch.nn.Module, float]:
     """Default-size model whose argmax varies from clip to clip (see the module docstring), and
     the size of the clip-dependent part of its features relative to their common part."""
     torch.manual_seed(seed)
@@ -92,7 +96,8 @@ def _bench_model(spec: ClipSpec, *, num_classes: int = 4, seed: int = 0) -> tupl
     feats = features[0]
     centred = feats - feats.mean(0)
     weight = torch.randn(num_classes, feats.shape[1])
-    weight *= 2.0 / (centred @ weight.T).std()  # logits spread over a few units, like a trained head
+    # logits spread over a few units, like a trained head
+    weight *= 2.0 / (centred @ weight.T).std()
     with torch.no_grad():
         model.fc.weight.copy_(weight)
         model.fc.bias.copy_(-(weight @ feats.mean(0)))
@@ -103,29 +108,37 @@ def _bench_model(spec: ClipSpec, *, num_classes: int = 4, seed: int = 0) -> tupl
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=None,
-                        help="clips per timed call (default: the automatic choice's own measuring batch)")
+                        help="clips per timed call (default: the automatic choice's own measuring "
+                             "batch)")
     parser.add_argument("--threads", type=int, default=2,
                         help="torch threads of the process (the layouts split them)")
     parser.add_argument("--frames", type=int, default=16, help="frames per clip")
     parser.add_argument("--size", type=int, default=112, help="clip height and width in pixels")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved timed rounds per row (median)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="interleaved timed rounds per row (median)")
     parser.add_argument("--paths", default=",".join(p for p in AUTO_ORDER if p != "eager"),
                         help="fast fp32 paths to time, comma-separated")
     parser.add_argument("--skip-int8", action="store_true",
                         help="leave out the int8 path (its quantisation and timing)")
     parser.add_argument("--bf16", choices=("auto", "skip", "force"), default="auto",
-                        help="time the bf16 path: where the CPU has native bf16 (auto), never, or always")
+                        help="time the bf16 path: where the CPU has native bf16 (auto), never, or "
+                             "always")
     parser.add_argument("--auto-rounds", type=int, default=DEFAULT_ROUNDS,
-                        help="rounds of the automatic choice's own measurement (default: a first run's)")
+                        help="rounds of the automatic choice's own measurement (default: a first "
+                             "run's)")
     parser.add_argument("--auto-budget-s", type=float, default=DEFAULT_BUDGET_S,
-                        help="the automatic choice's measuring budget (default: a first run's; 0: no bound)")
+                        help="the automatic choice's measuring budget (default: a first run's; 0: "
+                             "no bound)")
     parser.add_argument("--agreement-clips", type=int, default=32,
                         help="random clips on which int8's argmax is compared with fp32's")
-    parser.add_argument("--checkpoint", help="a trained checkpoint instead of the reference weights")
-    parser.add_argument("--dataset", help="dataset root (with --checkpoint): int8 accuracy on real clips")
+    parser.add_argument("--checkpoint",
+                        help="a trained checkpoint instead of the reference weights")
+    parser.add_argument("--dataset",
+                        help="dataset root (with --checkpoint): int8 accuracy on real clips")
     parser.add_argument("--version", default="v1", help="dataset version (with --dataset)")
     parser.add_argument("--test-limit", type=int, default=None,
-                        help="score int8 on at most this many test clips (with --dataset; default: all)")
+                        help="score int8 on at most this many test clips (with --dataset; default: "
+                             "all)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args(argv)
 
@@ -153,22 +166,28 @@ def _first_run_choice(model, classes: list[str], spec: ClipSpec, cpu,
     with tempfile.TemporaryDirectory(prefix="highlights-bench-paths-") as cache_dir:
         classifier = ClipClassifier(model, classes, spec, backend="auto", cpu=cpu,
                                     path_cache=PathCache(Path(cache_dir) / "inference-paths.json"),
-                                    measure_rounds=args.auto_rounds, measure_budget_s=args.auto_budget_s or None,
-                                    progress=lambda line: print(f"  auto: {line}", file=sys.stderr, flush=True))
+                                    measure_rounds=args.auto_rounds,
+                                    measure_budget_s=args.auto_budget_s or None,
+                                    progress=lambda line: print(f"  auto: {line}", file=sys.stderr,
+                                                                flush=True))
     return classifier, time.perf_counter() - started
 
 
 def _print_first_run_choice(report: dict, picked_s: float, budget_s: float) -> None:
     race_report = report.get("measure_race") or {}
     cuts = race_report.get("cut_after_round", {})
+    rounds_cut = ", ".join(f"{n} after round {r}"
+                           for r, n in sorted(Counter(cuts.values()).items()))
     print(f"auto picked {report['layout']} in {picked_s:.1f} s (a first run's measurement: budget "
-          f"{budget_s:.0f} s, batch {report['measure_batch']}; {len(report['measured_clips_per_s'])} "
-          f"layouts timed, {len(cuts)} cut by its race "
-          f"({', '.join(f'{n} after round {r}' for r, n in sorted(Counter(cuts.values()).items())) or 'none'}), "
-          f"the pick timed {report['measure_rounds']} rounds; load average {os.getloadavg()[0]:.2f})")
+          f"{budget_s:.0f} s, batch {report['measure_batch']}; "
+          f"{len(report['measured_clips_per_s'])} layouts timed, {len(cuts)} cut by its race "
+          f"({rounds_cut or 'none'}), "
+          f"the pick timed {report['measure_rounds']} rounds; load average "
+          f"{os.getloadavg()[0]:.2f})")
     auto_skipped = report.get("measure_skipped") or {}
     if auto_skipped:
-        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: {describe_skipped(auto_skipped)}")
+        print(f"auto's measurement left out, to fit {auto_skipped.get('budget_s'):.0f} s: "
+              f"{describe_skipped(auto_skipped)}")
 
 
 def _build_paths(model, x: torch.Tensor, reference: torch.Tensor, eager, cpu, spec: ClipSpec,
@@ -189,13 +208,15 @@ def _build_paths(model, x: torch.Tensor, reference: torch.Tensor, eager, cpu, sp
         logits = built[name](x)
         check = compare_logits(reference, logits)
         checks[name] = {"max_abs_diff": check.max_abs_diff, "same_argmax": check.same_argmax,
-                        "argmax_agreement": float((reference.argmax(1) == logits.argmax(1)).float().mean()),
+                        "argmax_agreement": float((reference.argmax(1)
+                                                  == logits.argmax(1)).float().mean()),
                         "build_s": round(time.perf_counter() - started, 2)}
 
     for name in [p for p in args.paths.split(",") if p]:
         add(name, lambda n, name=name: build_backend(name, model, x[:1], num_threads=n))
     if args.bf16 == "force" or (args.bf16 == "auto" and cpu.native_bf16):
-        add("bf16_autocast", lambda n: Bf16AutocastBackend(model, cpu=cpu, allow_emulated=args.bf16 == "force"))
+        add("bf16_autocast",
+            lambda n: Bf16AutocastBackend(model, cpu=cpu, allow_emulated=args.bf16 == "force"))
     elif args.bf16 == "auto":
         print("bf16: not timed (no native bf16 on this CPU; --bf16 force times the emulated path)")
 
@@ -203,7 +224,8 @@ def _build_paths(model, x: torch.Tensor, reference: torch.Tensor, eager, cpu, sp
     if not args.skip_int8:
         if args.checkpoint and args.dataset:
             calib, _ = _dataset_clips(args.dataset, args.version, "train", spec, classes, 8)
-            test_x, test_y = _dataset_clips(args.dataset, args.version, "test", spec, classes, args.test_limit)
+            test_x, test_y = _dataset_clips(args.dataset, args.version, "test", spec, classes,
+                                            args.test_limit)
             int8_verdict = classifier.evaluate_int8(test_x, test_y, calibration=calib)
         else:
             calib = torch.randn(2, 3, spec.num_frames, spec.crop_size, spec.crop_size)
@@ -220,9 +242,11 @@ def _layout_runners(built: dict[str, object], threads: int,
     for layout in candidate_layouts(list(built), threads=threads, batch=batch):
         backend = built[layout.backend]
         with_threads = getattr(backend, "with_threads", None)
-        if with_threads is not None and getattr(backend, "num_threads", layout.intra_threads) != layout.intra_threads:
+        if with_threads is not None and getattr(backend, "num_threads",
+                                                layout.intra_threads) != layout.intra_threads:
             backend = with_threads(layout.intra_threads)  # ONNX Runtime sizes its pool per session
-        pool = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers, intra_threads=layout.intra_threads)
+        pool = ChunkRunner(chunk_size=layout.chunk_size, workers=layout.workers,
+                           intra_threads=layout.intra_threads)
         pools.append(pool)
         runners[layout.label] = (lambda r, b: (lambda a: r(b, a)))(pool, backend)
     return runners, pools
@@ -234,7 +258,8 @@ def _interleaved_times(runners: dict[str, object], x: torch.Tensor,
     verdicts time their candidates (``measure_interleaved``): a warm-up call each (first calls
     allocate, oneDNN picks kernels), then interleaved rounds whose order rotates, so no row always
     follows the same neighbour."""
-    print(f"timing {len(runners)} rows: 1 warm-up and {repeats} interleaved rounds", file=sys.stderr)
+    print(f"timing {len(runners)} rows: 1 warm-up and {repeats} interleaved rounds",
+          file=sys.stderr)
 
     def time_one(key: str) -> float:
         started = time.perf_counter()
@@ -242,10 +267,12 @@ def _interleaved_times(runners: dict[str, object], x: torch.Tensor,
         return time.perf_counter() - started
 
     def said_round(done: int, rounds: int) -> None:
-        print(f"  round {done}/{rounds} done (load average {os.getloadavg()[0]:.2f})", file=sys.stderr, flush=True)
+        print(f"  round {done}/{rounds} done (load average {os.getloadavg()[0]:.2f})",
+              file=sys.stderr, flush=True)
 
     with torch.inference_mode():
-        return measure_interleaved(list(runners), time_one, rounds=repeats, warmup=1, on_round=said_round)
+        return measure_interleaved(list(runners), time_one, rounds=repeats, warmup=1,
+                                   on_round=said_round)
 
 
 def _print_rows(times: dict[str, list[float]], checks: dict[str, dict], batch: int, baseline: str,
@@ -255,7 +282,8 @@ def _print_rows(times: dict[str, list[float]], checks: dict[str, dict], batch: i
     rows = []
     print(f"\nclips/s on batch {batch}, median of {repeats} interleaved rounds (best beside it); "
           f"load average (1 min) after them: {load_after:.2f}; x eager: against {baseline}")
-    print(f"{'path, layout':50s} {'median':>7s} {'x eager':>8s} {'best':>6s} {'max|dlogit|':>12s} {'argmax':>7s}")
+    print(f"{'path, layout':50s} {'median':>7s} {'x eager':>8s} {'best':>6s} {'max|dlogit|':>12s} "
+          f"{'argmax':>7s}")
     for key, samples in sorted(times.items(), key=lambda item: statistics.median(item[1])):
         best, median = batch / min(samples), batch / statistics.median(samples)
         check = checks.get(key) or checks[key.split(" ")[0]]
@@ -281,10 +309,11 @@ def _print_auto_against_best(rows: list[dict], report: dict, picked_key: str, ba
     own_row = next((r for r in rows if r["path"] == report["layout"]), None)
     auto_share = auto_row["median_clips_per_s"] / best_row["median_clips_per_s"]
     verdict = "within" if auto_share >= 1 - AUTO_TOLERANCE else "NOT within"
-    print(f"\nauto ({report['layout']}) median {auto_row['median_clips_per_s']:.2f} clips/s = {auto_share:.1%} of "
-          f"the best row it could pick ({best_row['path']}, {best_row['median_clips_per_s']:.2f}; paths offered: "
-          f"{', '.join(sorted(offered))}): {verdict} {AUTO_TOLERANCE:.0%} (medians of {repeats} interleaved "
-          f"rounds on batch {batch}, load average {load_after:.2f})")
+    print(f"\nauto ({report['layout']}) median {auto_row['median_clips_per_s']:.2f} clips/s = "
+          f"{auto_share:.1%} of the best row it could pick ({best_row['path']}, "
+          f"{best_row['median_clips_per_s']:.2f}; paths offered: {', '.join(sorted(offered))}): "
+          f"{verdict} {AUTO_TOLERANCE:.0%} (medians of {repeats} interleaved rounds on batch "
+          f"{batch}, load average {load_after:.2f})")
     if own_row is not None:
         rank = 1 + sorted((r["median_clips_per_s"] for r in choosable), reverse=True).index(
             own_row["median_clips_per_s"])
@@ -296,9 +325,11 @@ def _print_auto_against_best(rows: list[dict], report: dict, picked_key: str, ba
                       key=lambda r: r["median_clips_per_s"])
         # An fp32 path is missing from auto's measurement only where its budget left it out.
         why = ("offered to auto only with a verdict on a test set beside the checkpoint"
-               if unoffered in REDUCED_PRECISION else "left out of auto's measurement to fit its budget")
-        print(f"{unoffered} ({why}): best {fastest['path']} {fastest['median_clips_per_s']:.2f} clips/s = "
-              f"{fastest['median_clips_per_s'] / best_row['median_clips_per_s']:.2f}x the best row auto could pick")
+               if unoffered in REDUCED_PRECISION else "left out of auto's measurement to fit its "
+                                                      "budget")
+        print(f"{unoffered} ({why}): best {fastest['path']} {fastest['median_clips_per_s']:.2f} "
+              f"clips/s = {fastest['median_clips_per_s'] / best_row['median_clips_per_s']:.2f}x "
+              "the best row auto could pick")
     return auto_share
 
 
@@ -308,10 +339,10 @@ def _print_bf16_against_fp32(rows: list[dict]) -> None:
         layout = row["path"][len("bf16_autocast "):]
         fp32_row = next((r for r in rows if r["path"] == f"folded_channels_last {layout}"), None)
         if fp32_row is not None:
-            print(f"bf16 vs fp32 (folded channels-last, {layout}): {row['median_clips_per_s']:.2f} vs "
-                  f"{fp32_row['median_clips_per_s']:.2f} clips/s = "
-                  f"{row['median_clips_per_s'] / fp32_row['median_clips_per_s']:.2f}x, max |dlogit| "
-                  f"{row['max_abs_diff']:.2e}, same argmax: {row['same_argmax']}")
+            print(f"bf16 vs fp32 (folded channels-last, {layout}): {row['median_clips_per_s']:.2f} "
+                  f"vs {fp32_row['median_clips_per_s']:.2f} clips/s = "
+                  f"{row['median_clips_per_s'] / fp32_row['median_clips_per_s']:.2f}x, max "
+                  f"|dlogit| {row['max_abs_diff']:.2e}, same argmax: {row['same_argmax']}")
 
 
 def _print_int8(int8_verdict: dict | None, built: dict[str, object], checks: dict[str, dict],
@@ -321,18 +352,21 @@ def _print_int8(int8_verdict: dict | None, built: dict[str, object], checks: dic
     if int8_verdict:
         print(f"\nint8 on {int8_verdict['num_clips']} test clips: accuracy fp32 "
               f"{int8_verdict['fp32_accuracy']:.3f} -> int8 {int8_verdict['int8_accuracy']:.3f} "
-              f"({int8_verdict['accuracy_change_points']:+.1f} points), accepted: {int8_verdict['accepted']}")
+              f"({int8_verdict['accuracy_change_points']:+.1f} points), accepted: "
+              f"{int8_verdict['accepted']}")
     elif not args.skip_int8 and "onnxruntime_int8" in built:
-        extra = torch.randn(args.agreement_clips, 3, spec.num_frames, spec.crop_size, spec.crop_size)
+        extra = torch.randn(args.agreement_clips, 3, spec.num_frames, spec.crop_size,
+                            spec.crop_size)
         fp32 = torch.from_numpy(classifier.predict_logits(extra))
         int8 = ChunkRunner(chunk_size=1)(built["onnxruntime_int8"], extra)
         agreement = float((fp32.argmax(1) == int8.argmax(1)).float().mean())
         checks["onnxruntime_int8"]["agreement_on_extra_clips"] = agreement
         print(f"\nint8 vs fp32 ({classifier.backend}) on {args.agreement_clips} more random clips "
               f"(fp32 predicts {len(set(fp32.argmax(1).tolist()))} different classes on them): "
-              f"same argmax on {agreement:.1%}, max |logit diff| {float((fp32 - int8).abs().max()):.2e}, "
-              f"fp32 logit range {float(fp32.min()):.2f}..{float(fp32.max()):.2f}. Agreement only: "
-              "pass --checkpoint and --dataset for the accuracy change on a test set.")
+              f"same argmax on {agreement:.1%}, max |logit diff| "
+              f"{float((fp32 - int8).abs().max()):.2e}, fp32 logit range "
+              f"{float(fp32.min()):.2f}..{float(fp32.max()):.2f}. Agreement only: pass "
+              "--checkpoint and --dataset for the accuracy change on a test set.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -343,15 +377,16 @@ def main(argv: list[str] | None = None) -> int:
     model, classes, spec, source = _model_to_time(args)
     cpu = this_cpu()
     print(f"CPU: {cpu.describe()}")
-    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical CPUs "
-          "(figures taken under load are not speed figures)")
+    print(f"load average (1 min) at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} logical "
+          "CPUs (figures taken under load are not speed figures)")
 
     classifier, picked_s = _first_run_choice(model, classes, spec, cpu, args)
     report = classifier.backend_report
     batch = args.batch or int(report["measure_batch"])
     x = torch.randn(batch, 3, spec.num_frames, spec.crop_size, spec.crop_size)
-    print(f"model: {source}; batch {batch} x 3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, "
-          f"fp32, torch {torch.__version__}, {torch.get_num_threads()} threads")
+    print(f"model: {source}; batch {batch} x "
+          f"3x{spec.num_frames}x{spec.crop_size}x{spec.crop_size}, fp32, torch "
+          f"{torch.__version__}, {torch.get_num_threads()} threads")
     _print_first_run_choice(report, picked_s, args.auto_budget_s)
 
     eager = build_backend("eager", model, x[:1])
@@ -361,11 +396,13 @@ def main(argv: list[str] | None = None) -> int:
                                                classifier, args)
     runners, pools = _layout_runners(built, args.threads, batch)
     # The reference row: plain PyTorch, one call for the whole batch on every thread.
-    baseline = PathLayout("eager", workers=1, chunk_size=batch, intra_threads=max(1, args.threads)).label
+    baseline = PathLayout("eager", workers=1, chunk_size=batch,
+                          intra_threads=max(1, args.threads)).label
     picked_key = f"auto -> {report['layout']}"
     runners[picked_key] = classifier.predict_logits
     picked_check = compare_logits(reference, torch.as_tensor(classifier.predict_logits(x)))
-    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff, "same_argmax": picked_check.same_argmax}
+    checks[picked_key] = {"max_abs_diff": picked_check.max_abs_diff,
+                          "same_argmax": picked_check.same_argmax}
 
     times = _interleaved_times(runners, x, args.repeats)
     for pool in pools:
@@ -377,14 +414,16 @@ def main(argv: list[str] | None = None) -> int:
     _print_int8(int8_verdict, built, checks, classifier, spec, args)
     classifier.close()
     total_s = time.perf_counter() - bench_started
-    print(f"\nbench wall time {total_s / 60:.1f} min (auto's first-run measurement {picked_s:.0f} s of it)")
+    print(f"\nbench wall time {total_s / 60:.1f} min (auto's first-run measurement {picked_s:.0f} "
+          "s of it)")
     if args.json:
         args.json.write_text(json.dumps({"rows": rows, "picked": report, "cpu": cpu.to_dict(),
                                          "auto_share_of_best": auto_share, "auto_seconds": picked_s,
                                          "int8": int8_verdict, "threads": args.threads,
                                          "load_average_1min": load_after, "wall_s": total_s,
                                          "batch": batch, "model": source,
-                                         "model_sha256": file_sha256(args.checkpoint) if args.checkpoint else None,
+                                         "model_sha256": file_sha256(args.checkpoint)
+                                         if args.checkpoint else None,
                                          "highlights_version": __version__,
                                          "options": {k: str(v) if isinstance(v, Path) else v
                                                      for k, v in vars(args).items()}}, indent=2))

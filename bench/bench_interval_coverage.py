@@ -1,13 +1,13 @@
 """How often the test report's 95% intervals hold the truth, on simulated test sets.
 
-    .venv/bin/python bench/bench_interval_coverage.py                       # 1,000 sets a size, 16, 37, 117 clips
+    .venv/bin/python bench/bench_interval_coverage.py    # 1,000 sets a size, 16, 37, 117 clips
     .venv/bin/python bench/bench_interval_coverage.py --sets 50 --sizes 37 --bootstrap 200 --seed 1
 
-The population is fixed: 4 classes in the shares of the 37 real clips docs/pose-classifier.md measures on
-(8 baseball_swing, 10 basketball_layup, 8 soccer_shooting, 11 none), and a model that predicts
-each true class as the rows of `PREDICTED_GIVEN_TRUE` say (0.78-0.87 right, its mistakes mostly
-`none`). Its expected confusion (class share x predicted-given-true) gives the true figures: accuracy
-0.834, each class's F1 0.844, 0.874, 0.825, 0.801, macro-F1 0.836 (their mean).
+The population is fixed: 4 classes in the shares of the 37 real clips docs/pose-classifier.md
+measures on (8 baseball_swing, 10 basketball_layup, 8 soccer_shooting, 11 none), and a model that
+predicts each true class as the rows of `PREDICTED_GIVEN_TRUE` say (0.78-0.87 right, its mistakes
+mostly `none`). Its expected confusion (class share x predicted-given-true) gives the true figures:
+accuracy 0.834, each class's F1 0.844, 0.874, 0.825, 0.801, macro-F1 0.836 (their mean).
 
 Each simulated test set draws its clips independently from that population (so a small set can
 lack a class), and its intervals are the ones the test report prints, computed by the report's own
@@ -16,8 +16,8 @@ over test clips, with the report's resample count and seed). An interval holds t
 population's figure lies inside it. For macro-F1 and each class's F1 that is the population's F1,
 not the F1 a test set of that size has on average (F1 is a ratio: its mean over small sets differs
 from the population's); the population's is what the interval is read as covering. Each line prints
-the coverage with its own Wilson interval over the simulated sets, the mean width, and, for a class's
-F1, how often the report printed no interval (the test set held no clip of the class).
+the coverage with its own Wilson interval over the simulated sets, the mean width, and, for a
+class's F1, how often the report printed no interval (the test set held no clip of the class).
 
 It also prints, computed exactly over every count a test set could give, how often Wilson's
 interval of accuracy holds the true accuracy at 15 clips and 0.87 and at 10 clips and 0.90, beside
@@ -45,13 +45,15 @@ PREDICTED_GIVEN_TRUE = (
     (0.03, 0.03, 0.78, 0.16),
     (0.04, 0.05, 0.04, 0.87),
 )
-# (test clips, true accuracy) at which the exact accuracy coverage is printed: docs/scoring.md's figures.
+# (test clips, true accuracy) at which the exact accuracy coverage is printed: docs/scoring.md's
+# figures.
 EXACT_ACCURACY_POINTS = ((15, 0.87), (10, 0.90))
 
 
 @dataclass(frozen=True)
 class Population:
-    """A classifier's population: `joint[i, j]` is the chance a clip is of class i and predicted j."""
+    """A classifier's population: `joint[i, j]` is the chance a clip is of class i and predicted
+    j."""
 
     labels: tuple[str, ...]
     joint: np.ndarray
@@ -129,8 +131,8 @@ class Coverage:
 
 def measure_coverage(population: Population, size: int, sets: int, *, n_bootstrap: int = 1000,
                      rng: np.random.Generator, progress=None) -> list[Coverage]:
-    """Coverage of accuracy's, macro-F1's and each class's F1 interval over `sets` test sets of `size`
-    clips, each interval computed as the test report computes it (its default seed)."""
+    """Coverage of accuracy's, macro-F1's and each class's F1 interval over `sets` test sets of
+    `size` clips, each interval computed as the test report computes it (its default seed)."""
     truths = population.truths()
     rows = {name: Coverage(size, name, truth) for name, truth in truths.items()}
     for s in range(sets):
@@ -145,10 +147,12 @@ def measure_coverage(population: Population, size: int, sets: int, *, n_bootstra
     return list(rows.values())
 
 
-def exact_accuracy_coverage(n: int, accuracy: float, *, n_bootstrap: int = 1000, seed: int = 0) -> dict[str, float]:
+def exact_accuracy_coverage(n: int, accuracy: float, *, n_bootstrap: int = 1000,
+                            seed: int = 0) -> dict[str, float]:
     """How often accuracy's interval holds `accuracy` over every count of right clips a test set of
-    `n` could give, each weighted by its binomial chance: Wilson's (the report's), and the percentile
-    bootstrap of the test clips the report used before (resampled with the report's seed)."""
+    `n` could give, each weighted by its binomial chance: Wilson's (the report's), and the
+    percentile bootstrap of the test clips the report used before (resampled with the report's
+    seed)."""
     lo_pct, hi_pct = 100 * (1 - CONFIDENCE) / 2, 100 * (1 + CONFIDENCE) / 2
     samples = np.random.default_rng(seed).integers(0, n, size=(n_bootstrap, n))
     covered = {"Wilson (the report's)": 0.0, "percentile bootstrap (before)": 0.0}
@@ -169,22 +173,24 @@ def _fmt(x: float | None, digits: int = 2) -> str:
 
 
 def _print_table(rows: list[Coverage]) -> None:
-    head = f"{'size':>5}  {'interval':<22} {'truth':>6}  {'coverage [95% CI]':<20} {'held/printed':>12}  " \
+    head = f"{'size':>5}  {'interval':<22} {'truth':>6}  {'coverage [95% CI]':<20} " \
+           f"{'held/printed':>12}  " \
            f"{'mean width':>10}  {'missing':>7}"
     print(head)
     print("-" * len(head))
     for row in rows:
         ci = row.rate_interval
         cov = "-" if row.rate is None else f"{row.rate:.2f} [{ci[0]:.2f}, {ci[1]:.2f}]"
-        print(f"{row.size:>5}  {row.interval:<22} {row.truth:>6.3f}  {cov:<20} {f'{row.held}/{row.printed}':>12}  "
-              f"{_fmt(row.mean_width):>10}  {row.missing:>7.1%}")
+        print(f"{row.size:>5}  {row.interval:<22} {row.truth:>6.3f}  {cov:<20} "
+              f"{f'{row.held}/{row.printed}':>12}  {_fmt(row.mean_width):>10}  {row.missing:>7.1%}")
 
 
 def _sizes(text: str) -> list[int]:
     try:
         sizes = [int(s) for s in text.split(",") if s.strip()]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got "
+                                         f"{text!r}") from None
     if not sizes or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"every size must be at least 1 clip, got {text!r}")
     return sizes
@@ -193,7 +199,8 @@ def _sizes(text: str) -> list[int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sets", type=int, default=1000, help="simulated test sets at each size")
-    ap.add_argument("--sizes", type=_sizes, default="16,37,117", help="test-set sizes in clips, comma-separated")
+    ap.add_argument("--sizes", type=_sizes, default="16,37,117",
+                    help="test-set sizes in clips, comma-separated")
     ap.add_argument("--seed", type=int, default=0, help="seed of the test sets drawn")
     ap.add_argument("--bootstrap", type=int, default=1000,
                     help="bootstrap resamples of each test set (the report's default: 1000)")
@@ -203,13 +210,16 @@ def main() -> None:
         ap.error("--sets and --bootstrap must be at least 1")
 
     population = Population.from_shares(LABELS, CLASS_COUNTS, PREDICTED_GIVEN_TRUE)
-    print("population: classes in shares " + ", ".join(f"{label} {count}/{sum(CLASS_COUNTS)}"
-                                                       for label, count in zip(LABELS, CLASS_COUNTS)))
+    print("population: classes in shares "
+          + ", ".join(f"{label} {count}/{sum(CLASS_COUNTS)}"
+                      for label, count in zip(LABELS, CLASS_COUNTS)))
     print("  predicted given true (rows true): "
           + "; ".join(" ".join(f"{x:.2f}" for x in row) for row in PREDICTED_GIVEN_TRUE))
-    print("  true figures: " + ", ".join(f"{name} {value:.3f}" for name, value in population.truths().items())
+    print("  true figures: "
+          + ", ".join(f"{name} {value:.3f}" for name, value in population.truths().items())
           + " (macro-F1 = mean of the class F1s)")
-    print(f"{args.sets} test sets a size, {args.bootstrap} bootstrap resamples each, seed {args.seed}\n", flush=True)
+    print(f"{args.sets} test sets a size, {args.bootstrap} bootstrap resamples each, seed "
+          f"{args.seed}\n", flush=True)
 
     rng = np.random.default_rng(args.seed)
     rows: list[Coverage] = []
@@ -220,10 +230,11 @@ def main() -> None:
             if done % step == 0 or done == args.sets:
                 print(f"  {size} clips: {done}/{args.sets} sets", flush=True)
 
-        rows += measure_coverage(population, size, args.sets, n_bootstrap=args.bootstrap, rng=rng, progress=progress)
+        rows += measure_coverage(population, size, args.sets, n_bootstrap=args.bootstrap, rng=rng,
+                                 progress=progress)
     print()
-    print("coverage: share of printed intervals holding the population's figure; missing: share of sets with no "
-          "interval (the set held no clip of the class)")
+    print("coverage: share of printed intervals holding the population's figure; missing: share of "
+          "sets with no interval (the set held no clip of the class)")
     _print_table(rows)
 
     print("\naccuracy's interval, exact over every count of right clips (binomial weights):")

@@ -66,11 +66,15 @@ def as_before(reel_side: int | None):
 
 
 def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=3.0, help="length of the synthetic 720p game")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=3.0,
+                        help="length of the synthetic 720p game")
     parser.add_argument("--workdir", type=Path, default=None,
-                        help="folder for the game (reused) and the outputs (default: a temporary one)")
-    parser.add_argument("--repeat", type=int, default=1, help="interleaved rounds of every timing (medians shown)")
+                        help="folder for the game (reused) and the outputs (default: a temporary "
+                             "one)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="interleaved rounds of every timing (medians shown)")
     args = parser.parse_args()
     if args.minutes <= 0:
         parser.error(f"--minutes {args.minutes}: a length above 0")
@@ -102,7 +106,8 @@ def _print_parts(parts: dict, seconds: dict, repeat: int) -> None:
         before = [statistics.median(x) for x in zip(*seconds[(name, 'before')])]
         now = [statistics.median(x) for x in zip(*seconds[(name, 'now')])]
         saved = 1 - now[0] / before[0] if before[0] > 0 else 0.0
-        print(f"{name:58} {before[0]:6.1f} s ({before[1]:5.1f} cpu) {now[0]:6.1f} s ({now[1]:5.1f} cpu) {saved:5.0%}")
+        print(f"{name:58} {before[0]:6.1f} s ({before[1]:5.1f} cpu) {now[0]:6.1f} s ({now[1]:5.1f} "
+              f"cpu) {saved:5.0%}")
     print("(wall seconds, and in brackets the CPU seconds of every thread; medians of "
           f"{repeat} round(s))")
 
@@ -136,20 +141,25 @@ def main() -> None:
 
     parts = {
         "other files (CSV, EDL, editors', chapters, timeline PNG)":
-            lambda: write_all(highlights, video, out / "other", progress=False, reel=False, html=False),
+            lambda: write_all(highlights, video, out / "other",
+                              progress=False, reel=False, html=False),
         "the pass with thumbnails only (its decoding)": pass_with(thumbnails=True),
         "the reel only (with its sound)": pass_with(reel_path=out / "reel.mp4"),
         "the page's clips only": pass_with(clips_dir=out / "clips"),
         "write_all whole, as detect calls it":
-            lambda: write_all(highlights, video, out / "all", config_dict=result.config.to_dict(), progress=False,
-                              reel_height=merge.reel_height, reel_fps=merge.reel_fps, in_reel=in_reel),
+            lambda: write_all(highlights, video, out / "all", config_dict=result.config.to_dict(),
+                              progress=False,
+                              reel_height=merge.reel_height, reel_fps=merge.reel_fps,
+                              in_reel=in_reel),
     }
-    parts["other files (CSV, EDL, editors', chapters, timeline PNG)"]()  # imports (matplotlib) out of the timings
+    # imports (matplotlib) out of the timings
+    parts["other files (CSV, EDL, editors', chapters, timeline PNG)"]()
     seconds = _timed_parts(parts, out, reel_side, args.repeat)
 
-    held = sum(1 for kept in (in_reel(h) for h in highlights) if kept) if in_reel else len(highlights)
-    print(f"{video.name}: {result.video['duration_s']:.0f} s of 720p video, {len(highlights)} highlights "
-          f"({held} in the reel); the analysis took {result.stats['seconds']:.1f} s")
+    held = sum(1 for kept in (in_reel(h) for h in highlights)
+               if kept) if in_reel else len(highlights)
+    print(f"{video.name}: {result.video['duration_s']:.0f} s of 720p video, {len(highlights)} "
+          f"highlights ({held} in the reel); the analysis took {result.stats['seconds']:.1f} s")
     _print_parts(parts, seconds, args.repeat)
 
 if __name__ == "__main__":

@@ -19,12 +19,12 @@ never on both sides), and each fold is scored by models trained without it:
 4. the same, each window repeated to 3,000 an epoch (augmented afresh) as `train` does for a
    club's own classes (`own_classes.repeated_to_an_epoch`), where 3 gives a few optimiser steps.
 
-Each is printed with clip accuracy and macro-F1 with 95% intervals (Wilson's, bootstrap) and n, decided two
-ways: argmax of the clip's mean window probabilities (no setting), and with the window aggregation
-and action threshold chosen leave-one-out over the out-of-fold predictions, as
+Each is printed with clip accuracy and macro-F1 with 95% intervals (Wilson's, bootstrap) and n,
+decided two ways: argmax of the clip's mean window probabilities (no setting), and with the window
+aggregation and action threshold chosen leave-one-out over the out-of-fold predictions, as
 `bench/bench_pose_classifier.py` does. The folds hold about 30 training clips each: what a user
-labels in an afternoon. Poses are estimated once per clip with BlazePose and cached
-(`--pose-cache`, by file content). Training takes a few minutes per fold on 2 cores.
+labels in an afternoon. Poses are estimated once per clip with BlazePose and cached (`--pose-cache`,
+by file content). Training takes a few minutes per fold on 2 cores.
 
 Skips cleanly (exit 0, one line) when the real-dev folder is absent.
 """
@@ -69,18 +69,23 @@ def fold_tree(clips, root: Path) -> Path:
     return root
 
 
-VARIANTS = ("synthetic only", "synthetic + your clips", "your clips only", "your clips only, repeated")
+VARIANTS = ("synthetic only", "synthetic + your clips", "your clips only",
+            "your clips only, repeated")
 
 
 def _parse_args() -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
-                    help="folder of labelled real clips (a folder per class, clips.tsv naming sources)")
-    ap.add_argument("--folds", type=int, default=5, help="cross-validation folds, grouped by source")
+                    help="folder of labelled real clips (a folder per class, clips.tsv naming "
+                         "sources)")
+    ap.add_argument("--folds", type=int, default=5,
+                    help="cross-validation folds, grouped by source")
     ap.add_argument("--synth-windows", type=int, default=3000, help="synthetic training windows")
     ap.add_argument("--pose-cache", type=Path, default=None,
                     help="keep the real clips' estimated poses here and reuse them")
-    ap.add_argument("--workdir", type=Path, default=None, help="keeps the synthetic windows for the next run")
+    ap.add_argument("--workdir", type=Path, default=None,
+                    help="keeps the synthetic windows for the next run")
     return ap.parse_args()
 
 
@@ -108,7 +113,8 @@ def _fold_models(config, sw: np.ndarray, sl: np.ndarray, rw: np.ndarray, rl: np.
     from highlights.pose_classifier.train import fit_network
 
     return {"synthetic only": synthetic_model,
-            "synthetic + your clips": fit_network(config, np.concatenate([sw, rw]), np.concatenate([sl, rl])),
+            "synthetic + your clips": fit_network(config, np.concatenate([sw, rw]),
+                                                  np.concatenate([sl, rl])),
             "your clips only": fit_network(config, rw, rl),
             "your clips only, repeated": fit_network(config, *repeated_to_an_epoch(rw, rl))}
 
@@ -168,20 +174,25 @@ def main() -> int:
     y = np.array([labels.index(c.label) for c in clips])
     groups = source_groups(args.real_dev, clips)
     print(f"real-dev: {len(clips)} clips from {len(set(groups))} sources "
-          f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); {args.folds} folds by source")
+          f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); "
+          f"{args.folds} folds by source")
 
     config = PoseTrainConfig(out_dir="-")  # the packaged model's recipe
-    sw, sl = _synthetic_windows(SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed), args.workdir)
-    window_proba, synthetic_model = _out_of_fold_proba(args, config, clips, labels, y, groups, sw, sl)
+    sw, sl = _synthetic_windows(SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed),
+                                args.workdir)
+    window_proba, synthetic_model = _out_of_fold_proba(args, config, clips, labels, y, groups, sw,
+                                                       sl)
 
     print()
     for name in VARIANTS:
         clf = PoseClassifier(synthetic_model, labels, config.window, config.family, {})
         plain = aggregated(clf, window_proba[name], "mean").argmax(axis=1)
         loo, chosen = loo_settings(clf, window_proba[name], y, labels)
-        picks = ", ".join(f"{a}/{t:g} x{n}" for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
+        picks = ", ".join(f"{a}/{t:g} x{n}"
+                          for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
         print(f"{name:<26} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
-        print(f"{'':<26} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: {picks})")
+        print(f"{'':<26} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: "
+              f"{picks})")
     return 0
 
 if __name__ == "__main__":

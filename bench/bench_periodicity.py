@@ -1,5 +1,5 @@
-"""Does a stride's rhythm tell walking from a kick? Periodicity scores of the keyed track around each
-highlight's trigger, ranked against the highlight being right, beside the peak's contrast.
+"""Does a stride's rhythm tell walking from a kick? Periodicity scores of the keyed track around
+each highlight's trigger, ranked against the highlight being right, beside the peak's contrast.
 
     python bench/bench_periodicity.py [--workdir DIR] [--test-seeds 202,203,204] [--keep CACHE]
                                       [--train-games 12] [--reach 2.0]
@@ -84,8 +84,8 @@ def on_grid(times: np.ndarray, values: np.ndarray, centre: float, reach: float) 
 
 def autocorrelation(x: np.ndarray, lags: range) -> np.ndarray:
     """The normalised autocorrelation of `x` (on the grid, NaN unseen) at each lag: the mean product
-    over the pairs seen at both ends, over the variance of every seen sample (a burst's variance then
-    lowers every lag's value); NaN at a lag with under 4 such pairs."""
+    over the pairs seen at both ends, over the variance of every seen sample (a burst's variance
+    then lowers every lag's value); NaN at a lag with under 4 such pairs."""
     d = x - np.nanmean(x)
     var = np.nanmean(d * d)
     out = np.full(len(lags), np.nan)
@@ -116,8 +116,8 @@ def acf_peak(x: np.ndarray) -> float:
 
 
 def band_share(x: np.ndarray) -> float:
-    """The share of `x`'s power (linear trend removed, gaps filled linearly) at BAND_HZ, from scipy's
-    periodogram with a Hann window. NaN when under half seen."""
+    """The share of `x`'s power (linear trend removed, gaps filled linearly) at BAND_HZ, from
+    scipy's periodogram with a Hann window. NaN when under half seen."""
     from scipy.signal import detrend, periodogram
 
     seen = ~np.isnan(x)
@@ -132,7 +132,8 @@ def band_share(x: np.ndarray) -> float:
     return float(power[(freqs >= BAND_HZ[0]) & (freqs <= BAND_HZ[1])].sum() / total)
 
 
-def signals(times: np.ndarray, kp: np.ndarray, height: float, centre: float, reach: float) -> dict[str, np.ndarray]:
+def signals(times: np.ndarray, kp: np.ndarray, height: float, centre: float,
+            reach: float) -> dict[str, np.ndarray]:
     """The track's signals on the grid around `centre`, in body heights (per second for speeds)."""
     from highlights.pipeline.kinematics import body_centre
 
@@ -147,7 +148,8 @@ def signals(times: np.ndarray, kp: np.ndarray, height: float, centre: float, rea
             (("ankle_gap", gap), ("ankle_lr", lr), ("hip_bob", hips_y))}
     ankles = [np.stack([on_grid(times, limbs[:, j, c], centre, reach) for c in (0, 1)], axis=1)
               for j in (L_ANKLE, R_ANKLE)]
-    speed = sum(np.r_[np.nan, np.linalg.norm(np.diff(a, axis=0), axis=1) * RATE_HZ / height] for a in ankles)
+    speed = sum(np.r_[np.nan, np.linalg.norm(np.diff(a, axis=0), axis=1) * RATE_HZ / height]
+                for a in ankles)
     grid["ankle_speed_sum"] = speed
     if np.sum(~np.isnan(grid["hip_bob"])) >= 2:
         from scipy.signal import detrend
@@ -157,10 +159,12 @@ def signals(times: np.ndarray, kp: np.ndarray, height: float, centre: float, rea
     return grid
 
 
-def periodicity(times: np.ndarray, kp: np.ndarray, height: float, centre: float, reach: float) -> dict[str, float]:
+def periodicity(times: np.ndarray, kp: np.ndarray, height: float, centre: float,
+                reach: float) -> dict[str, float]:
     """Every (measure, signal) score of one track around `centre`."""
     grid = signals(times, kp, height, centre, reach)
-    return {f"{m}:{s}": (acf_peak if m == "acf" else band_share)(grid[s]) for m in MEASURES for s in SIGNALS}
+    return {f"{m}:{s}": (acf_peak if m == "acf" else band_share)(grid[s]) for m in MEASURES
+            for s in SIGNALS}
 
 
 # -- the test games' highlights -------------------------------------------------------------------
@@ -176,7 +180,8 @@ def collect(workdir: Path, seeds: list[int]) -> list[dict]:
     import bench_synthetic_game as game_bench
 
     # What the kinematics stage measured each trigger on: the track's keypoints over the candidate
-    # window the trigger was found in, keyed by (track, moment) as the highlight's evidence names it.
+    # window the trigger was found in, keyed by (track, moment) as the highlight's evidence names
+    # it.
     seen: dict[tuple[str, float], tuple[np.ndarray, np.ndarray, float]] = {}
     original = stage.find_triggers
 
@@ -199,12 +204,14 @@ def collect(workdir: Path, seeds: list[int]) -> list[dict]:
                   f"{score.precision.hits}/{score.precision.total}, {secs:.0f} s", flush=True)
             truth = game_bench.load_truth_boxes(video.with_name(video.stem + ".gt.jsonl"))
             plan = game_bench.game_plan(video.with_name(video.stem + ".config.json"))
-            right, causes, motions = game_bench.classify_highlights(result.highlights, list(ann.events), truth, plan)
+            right, causes, motions = game_bench.classify_highlights(result.highlights,
+                                                                    list(ann.events), truth, plan)
             for h, ok, cause, motion in zip(result.highlights, right, causes, motions):
                 kin = h.evidence.get("kinematics") or {}
                 times, kp, height = seen.get((str(kin.get("track")), kin.get("key_s")),
                                              (np.zeros(0), np.zeros((0, 17, 3)), float("nan")))
-                out.append({"seed": seed, "right": ok, "cause": cause, "motion": motion, "label": h.label,
+                out.append({"seed": seed, "right": ok, "cause": cause, "motion": motion,
+                            "label": h.label,
                             "trigger": kin.get("trigger"), "key_s": kin.get("key_s"),
                             "contrast": kin.get("contrast", float("inf")),
                             "times": times, "kp": kp, "height": height})
@@ -230,7 +237,9 @@ def flickered_tracks(games: int):
     (game config, shot, person, times, keypoints, body height) and says when each game is done."""
     from highlights.pipeline.kinematics import body_height
     from highlights.pose_classifier.augment import flicker_frames
-    from highlights.pose_classifier.game_data import MIN_SEEN_JOINTS, GameWindowSpec, game_config, game_tracks
+    from highlights.pose_classifier.game_data import (
+        MIN_SEEN_JOINTS, GameWindowSpec, game_config, game_tracks,
+    )
     from highlights.pose_classifier.skeleton import FLIP
 
     spec = GameWindowSpec(games=games)
@@ -266,12 +275,14 @@ def training_triggers(games: int, reach: float) -> list[dict]:
     for cfg, shot, person, times, kp, height in flickered_tracks(games):
         keys = [ev.key_s for ev in shot.events] if person.actor else []
         sig = trigger_signals(times, kp, scale=height)
-        for trig in suppress(find_triggers(times, kp, scale=height, config=kinematics), kinematics.trigger_nms_s):
+        for trig in suppress(find_triggers(times, kp, scale=height, config=kinematics),
+                             kinematics.trigger_nms_s):
             if trig.kind not in ("wrist_speed", "ankle_speed"):
                 continue
             i = int(np.argmin(np.abs(times - trig.key_s)))
             timeline = person.timeline
-            out.append({"seed": cfg.seed, "near_event": any(abs(k - trig.key_s) <= 0.5 for k in keys),
+            out.append({"seed": cfg.seed,
+                        "near_event": any(abs(k - trig.key_s) <= 0.5 for k in keys),
                         "motion": timeline.segments[timeline.index_at(trig.key_s)].motion.name,
                         "contrast": contrast(times, sig[trig.kind], i),
                         **periodicity(times, kp, height, trig.key_s, reach)})
@@ -293,7 +304,8 @@ def auc_line(name: str, right: list[float], false: list[float]) -> str:
 def spearman(name: str, rows: list[dict]) -> float:
     from scipy.stats import spearmanr
 
-    return float(spearmanr([h["scores"][name] for h in rows], [h["scores"]["contrast"] for h in rows])[0])
+    return float(spearmanr([h["scores"][name] for h in rows],
+                           [h["scores"]["contrast"] for h in rows])[0])
 
 
 def is_locomotion(motion) -> bool:
@@ -305,13 +317,17 @@ def _parse_args(argv: list[str] | None, game_bench) -> argparse.Namespace:
     game_bench.add_test_game_options(
         parser, "the synthetic-game bench's folder: its games, and its kept frames where present")
     parser.add_argument("--keep", type=Path, default=None,
-                        help="a pickle the test games' highlights and tracks are kept in and read back from")
-    parser.add_argument("--reach", type=float, default=2.0, help="seconds either side of the trigger scored")
+                        help="a pickle the test games' highlights and tracks are kept in and read "
+                             "back from")
+    parser.add_argument("--reach", type=float, default=2.0,
+                        help="seconds either side of the trigger scored")
     parser.add_argument("--train-games", type=int, default=0,
-                        help="training games whose action triggers set each score's 95th percentile (0: none)")
+                        help="training games whose action triggers set each score's 95th "
+                             "percentile (0: none)")
     args = parser.parse_args(argv)
     if not 0 < args.reach <= 30:
-        parser.error(f"--reach {args.reach:g}: seconds either side of the trigger, above 0 and at most 30")
+        parser.error(f"--reach {args.reach:g}: seconds either side of the trigger, above 0 and at "
+                     "most 30")
     if args.train_games < 0:
         parser.error(f"--train-games {args.train_games}: a number of games, 0 or more")
     return args
@@ -321,11 +337,14 @@ def _score_keyed(highlights: list[dict], names: list[str],
                  reach: float) -> tuple[list[dict], list[dict]]:
     """The highlights keyed on a wrist or ankle speed peak, each given its scores; and those of
     them on which every score is defined."""
-    keyed = [h for h in highlights if h["trigger"] in ("wrist_speed", "ankle_speed") and len(h["times"])]
+    keyed = [h for h in highlights if h["trigger"] in ("wrist_speed", "ankle_speed")
+             and len(h["times"])]
     for h in keyed:
         h["scores"] = periodicity(h["times"], h["kp"], h["height"], float(h["key_s"]), reach)
-        # Unbounded where the track was still around the peak: capped as the highlight score caps it.
-        h["scores"]["contrast"] = CONTRAST_CAP if h["contrast"] is None else min(float(h["contrast"]), CONTRAST_CAP)
+        # Unbounded where the track was still around the peak: capped as the highlight score caps
+        # it.
+        h["scores"]["contrast"] = (CONTRAST_CAP if h["contrast"] is None
+                                    else min(float(h["contrast"]), CONTRAST_CAP))
     # Every score is compared on the same highlights: those whose track was seen enough around the
     # trigger for each to be defined.
     return keyed, [h for h in keyed if all(np.isfinite(h["scores"][n]) for n in names)]
@@ -338,17 +357,21 @@ def _print_test_game_aucs(highlights: list[dict], keyed: list[dict], scored: lis
     right = [h for h in scored if h["right"]]
     false = [h for h in scored if not h["right"]]
     walks = [h for h in false if h["cause"] == "followed player" and is_locomotion(h["motion"])]
-    print(f"\n{len(highlights)} highlights on seeds {', '.join(map(str, seeds))}, {len(keyed)} keyed on a wrist or "
-          f"ankle speed peak, {len(scored)} of them with every score defined: {len(right)} right, {len(false)} false, "
-          f"{len(walks)} of them the filmed player walking, running or jogging "
-          f"({', '.join(f'{m} {k}' for m, k in Counter(h['motion'] for h in walks).most_common())}); "
-          f"reach {reach:g} s")
-    for against, group in (("the filmed player's walking/running/jogging false", walks), ("all false", false)):
-        print(f"  AUC, right above {against} (low periodicity ranks first; the contrast: high first):")
+    print(f"\n{len(highlights)} highlights on seeds {', '.join(map(str, seeds))}, {len(keyed)} "
+          f"keyed on a wrist or ankle speed peak, {len(scored)} of them with every score defined: "
+          f"{len(right)} right, {len(false)} false, {len(walks)} of them the filmed player "
+          "walking, running or jogging "
+          f"({', '.join(f'{m} {k}' for m, k in Counter(h['motion'] for h in walks).most_common())}"
+          f"); reach {reach:g} s")
+    for against, group in (("the filmed player's walking/running/jogging false", walks),
+                           ("all false", false)):
+        print(f"  AUC, right above {against} (low periodicity ranks first; the contrast: high "
+              "first):")
         print(auc_line("contrast", [h["scores"]["contrast"] for h in right],
                        [h["scores"]["contrast"] for h in group]))
         for name in names:
-            print(auc_line(name, [-h["scores"][name] for h in right], [-h["scores"][name] for h in group])
+            print(auc_line(name, [-h["scores"][name] for h in right],
+                           [-h["scores"][name] for h in group])
                   + "  (negated)")
     # What periodicity would add to the contrast: the same ranking among the highlights that
     # `kinematics.peak_contrast=2.3` (its rule's value) keeps.
@@ -357,14 +380,16 @@ def _print_test_game_aucs(highlights: list[dict], keyed: list[dict], scored: lis
     walk_ids = {id(h) for h in walks}
     kept_walks = [h for h in kept if id(h) in walk_ids]
     kept_false = [h for h in kept if not h["right"]]
-    print(f"  among the {len(kept)} whose contrast reaches {PEAK_CONTRAST_RULE:g} ({len(kept_right)} right, "
-          f"{len(kept_walks)} the filmed player's locomotion, {len(kept_false)} false):")
+    print(f"  among the {len(kept)} whose contrast reaches {PEAK_CONTRAST_RULE:g} "
+          f"({len(kept_right)} right, {len(kept_walks)} the filmed player's locomotion, "
+          f"{len(kept_false)} false):")
     for name in names:
         print(auc_line(f"{name}, locomotion", [-h["scores"][name] for h in kept_right],
                        [-h["scores"][name] for h in kept_walks]) + "  (negated)")
         print(auc_line(f"{name}, all false", [-h["scores"][name] for h in kept_right],
                        [-h["scores"][name] for h in kept_false]) + "  (negated)")
-    print("  rank correlation (Spearman) of each score with the contrast, over the scored highlights: "
+    print("  rank correlation (Spearman) of each score with the contrast, over the scored "
+          "highlights: "
           + ", ".join(f"{n} {spearman(n, scored):.2f}" for n in names))
 
 
@@ -376,15 +401,16 @@ def _cut_line(name: str, near: list[dict], loco: list[dict], highlights: list[di
 
     cut = float(np.nanpercentile([t[name] for t in near], 95))
     share = np.mean([t[name] <= cut for t in loco if np.isfinite(t[name])])
-    line = (f"    {name:<24} cut {cut:.3f} (locomotion at or below it there {share:.0%}; medians near "
-            f"{np.nanmedian([t[name] for t in near]):.2f}, "
+    line = (f"    {name:<24} cut {cut:.3f} (locomotion at or below it there {share:.0%}; medians "
+            f"near {np.nanmedian([t[name] for t in near]):.2f}, "
             f"locomotion {np.nanmedian([t[name] for t in loco]):.2f})")
     for label, also in (("alone", False), ("with the contrast", True)):
         left = [h for h in highlights if not (id(h) in keyed_ids and (
             (np.isfinite(h["scores"][name]) and h["scores"][name] > cut)
             or (also and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)))]
         found = sum(h["right"] for h in left)
-        line += (f"; {label}: found {found}/{events}, precision {Rate(found, len(left)).reported()}")
+        line += (f"; {label}: found {found}/{events}, precision "
+                 f"{Rate(found, len(left)).reported()}")
     return line
 
 
@@ -394,14 +420,17 @@ def _print_training_cuts(args: argparse.Namespace, game_bench, highlights: list[
     from highlights.events import load_annotation
     from highlights.pipeline.evaluation import Rate
 
-    kept_train = (args.keep.with_name(f"{args.keep.stem}.train{args.train_games}.reach{args.reach:g}.pkl")
+    kept_train = (args.keep.with_name(f"{args.keep.stem}.train{args.train_games}"
+                                      f".reach{args.reach:g}.pkl")
                   if args.keep else None)
-    triggers = game_bench.kept_or_made(kept_train, lambda: training_triggers(args.train_games, args.reach))
+    triggers = game_bench.kept_or_made(kept_train,
+                                       lambda: training_triggers(args.train_games, args.reach))
     near = [t for t in triggers if t["near_event"]]
     loco = [t for t in triggers if not t["near_event"] and is_locomotion(t["motion"])]
-    print(f"\ntraining games: {len(triggers)} speed triggers, {len(near)} within 0.5 s of an event, "
-          f"{len(loco)} on locomotion away from events")
-    print("  AUC, triggers near events above locomotion's (low periodicity first; the contrast: high first):")
+    print(f"\ntraining games: {len(triggers)} speed triggers, {len(near)} within 0.5 s of an "
+          f"event, {len(loco)} on locomotion away from events")
+    print("  AUC, triggers near events above locomotion's (low periodicity first; the contrast: "
+          "high first):")
     print(auc_line("contrast", [min(t["contrast"], CONTRAST_CAP) for t in near],
                    [min(t["contrast"], CONTRAST_CAP) for t in loco]))
     for name in names:
@@ -409,16 +438,18 @@ def _print_training_cuts(args: argparse.Namespace, game_bench, highlights: list[
 
     keyed_ids = {id(h) for h in keyed}
     events = sum(len(load_annotation(args.workdir / f"test{seed}.json").events) for seed in seeds)
-    print(f"  each score's cut: the value 95% of the triggers near events stay at or below there; then, "
-          f"on the test games, what dropping the speed-keyed highlights above it would leave of the "
-          f"{len(highlights)} ({sum(h['right'] for h in highlights)} right, {events} events), alone and beside "
-          f"a contrast of {PEAK_CONTRAST_RULE:g} (an estimate: in the pipeline a dropped trigger may let "
-          "a weaker one of the same window through)")
+    print("  each score's cut: the value 95% of the triggers near events stay at or below there; "
+          "then, on the test games, what dropping the speed-keyed highlights above it would leave "
+          f"of the {len(highlights)} ({sum(h['right'] for h in highlights)} right, {events} "
+          f"events), alone and beside a contrast of {PEAK_CONTRAST_RULE:g} (an estimate: in the "
+          "pipeline a dropped trigger may let a weaker one of the same window through)")
     for name in names:
         print(_cut_line(name, near, loco, highlights, keyed_ids, events))
-    left = [h for h in highlights if not (id(h) in keyed_ids and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)]
+    left = [h for h in highlights
+            if not (id(h) in keyed_ids and h["scores"]["contrast"] < PEAK_CONTRAST_RULE)]
     found = sum(h["right"] for h in left)
-    print(f"    the contrast alone: found {found}/{events}, precision {Rate(found, len(left)).reported()}")
+    print(f"    the contrast alone: found {found}/{events}, precision "
+          f"{Rate(found, len(left)).reported()}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,13 +5,13 @@
 
 Makes (once, reused from --workdir) a 720p30 H.264 game with the project's synthetic generator
 (`highlights.synth.generate_game`: shots and camera cuts, background players, highlight events,
-per-frame ground-truth boxes and keypoints), generated at its full length. Unless --checkpoint is given, a
-full-size R(2+1)D-18 with random weights is saved as a real checkpoint (`save_checkpoint`, with
-its classes, clip spec, training config and dataset), so the pipeline's `checkpoint` backend
+per-frame ground-truth boxes and keypoints), generated at its full length. Unless --checkpoint is
+given, a full-size R(2+1)D-18 with random weights is saved as a real checkpoint (`save_checkpoint`,
+with its classes, clip spec, training config and dataset), so the pipeline's `checkpoint` backend
 loads it through `ClipClassifier.from_checkpoint` and runs the fastest verified inference path,
-exactly as on a trained one (the compute is the same). A run that chose that path by measuring
-(the first on the machine, or any while other processes keep it busy: such a choice is not cached)
-says so beside its figures, whose seconds and peak RSS then include the measurement.
+exactly as on a trained one (the compute is the same). A run that chose that path by measuring (the
+first on the machine, or any while other processes keep it busy: such a choice is not cached) says
+so beside its figures, whose seconds and peak RSS then include the measurement.
 
 Each measurement runs in its own subprocess, so its peak RSS (`resource.getrusage`) is its own.
 This shared CPU's speed drifts by 10-20% over minutes, so the timed runs go in --repeat
@@ -67,7 +67,8 @@ def figures_made_by(args: argparse.Namespace, checkpoint: Path | None) -> dict:
 
     return {"highlights_version": __version__, "command": [Path(sys.argv[0]).name, *sys.argv[1:]],
             "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "checkpoint": ({"path": str(Path(checkpoint).resolve()), "sha256": file_sha256(checkpoint)}
+            "checkpoint": ({"path": str(Path(checkpoint).resolve()),
+                            "sha256": file_sha256(checkpoint)}
                            if checkpoint is not None else None)}
 
 
@@ -87,7 +88,8 @@ def make_checkpoint(workdir: Path) -> Path:
     torch.manual_seed(0)
     model = r2plus1d_18(len(DEFAULT_CLASSES)).eval()
     meta = {"classes": list(DEFAULT_CLASSES), "clip_spec": ClipSpec().to_dict(),
-            "train_config": {"note": "random weights for the speed benchmark; never trained", "seed": 0},
+            "train_config": {"note": "random weights for the speed benchmark; never trained",
+                             "seed": 0},
             "dataset": {"name": "none", "note": "untrained"}}
     return save_checkpoint(path, model, meta)
 
@@ -105,7 +107,8 @@ def make_game(workdir: Path, minutes: int, width: int, height: int) -> Path:
     video = workdir / f"{name}.mp4"
     if video.exists() and video.with_suffix(".json").exists():
         return video
-    print(f"generating a {minutes}-minute {width}x{height} 30 fps synthetic game (once) ...", flush=True)
+    print(f"generating a {minutes}-minute {width}x{height} 30 fps synthetic game (once) ...",
+          flush=True)
     cfg = GameConfig(minutes=float(minutes), sport="mixed", width=width, height=height, fps=FPS,
                      seed=0, crf=18, name=name)
     return generate_game(workdir, cfg)["video"]
@@ -144,9 +147,11 @@ def make_long_game(workdir: Path, base: Path, copies: int) -> Path:
 
     name = f"{base.stem}_x{copies}"
     video = workdir / f"{name}.mp4"
-    if video.exists() and video.with_suffix(".json").exists() and (workdir / f"{name}.gt.jsonl").exists():
+    if (video.exists() and video.with_suffix(".json").exists()
+            and (workdir / f"{name}.gt.jsonl").exists()):
         return video
-    print(f"making a {copies}x repeat of {base.name} (stream copy, shifted timestamps) ...", flush=True)
+    print(f"making a {copies}x repeat of {base.name} (stream copy, shifted timestamps) ...",
+          flush=True)
     ann = json.loads(base.with_suffix(".json").read_text())
     duration = float(ann["duration_s"])
     frames_per_copy = int(round(duration * float(ann["fps"])))
@@ -167,11 +172,13 @@ def make_long_game(workdir: Path, base: Path, copies: int) -> Path:
     for k in range(copies):
         for ev in ann["events"]:
             events.append({**ev, "id": f"{ev['id']}-{k}",
-                           **{key: round(ev[key] + k * duration, 3) for key in ("start_s", "end_s", "key_s")}})
-    shots = [{"start_s": round(sh["start_s"] + k * duration, 3), "end_s": round(sh["end_s"] + k * duration, 3)}
+                           **{key: round(ev[key] + k * duration, 3)
+                              for key in ("start_s", "end_s", "key_s")}})
+    shots = [{"start_s": round(sh["start_s"] + k * duration, 3),
+              "end_s": round(sh["end_s"] + k * duration, 3)}
              for k in range(copies) for sh in ann.get("shots", [])]
-    long_ann = {**ann, "video": video.name, "duration_s": round(copies * duration, 6), "events": events,
-                "shots": shots}
+    long_ann = {**ann, "video": video.name, "duration_s": round(copies * duration, 6),
+                "events": events, "shots": shots}
     atomic_write_text(video.with_suffix(".json"), json.dumps(long_ann, indent=2))
     return video
 
@@ -239,7 +246,8 @@ def _tenths(samples: list[float]) -> list[float]:
 
 
 def _speed(run: dict) -> str:
-    return f"{run['duration_s'] / run['seconds']:6.2f}x real time ({run['seconds']:.1f} s){_path_note(run)}"
+    return (f"{run['duration_s'] / run['seconds']:6.2f}x real time ({run['seconds']:.1f} s)"
+            f"{_path_note(run)}")
 
 
 def _path_note(run: dict) -> str:
@@ -250,7 +258,8 @@ def _path_note(run: dict) -> str:
     if path.get("choice") != "measured":
         return ""
     why = ("cached for the next runs" if path.get("stored", True)
-           else f"not cached: other processes kept {path.get('others_busy_cores', 0):.2f} cores busy")
+           else f"not cached: other processes kept {path.get('others_busy_cores', 0):.2f} cores "
+                "busy")
     return f" [{path.get('measure_seconds', 0):.0f} s of it measuring the inference path, {why}]"
 
 
@@ -260,14 +269,18 @@ def _parse_args() -> argparse.Namespace:
                     help="length of the speed game and of the short memory game, in minutes")
     ap.add_argument("--long-minutes", type=int, default=60,
                     help="length of the long memory game, in minutes (the short one repeated)")
-    ap.add_argument("--memory-height", type=int, default=360, help="frame height of the memory games")
-    ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth",
+    ap.add_argument("--memory-height", type=int, default=360,
+                    help="frame height of the memory games")
+    ap.add_argument("--workdir", type=Path,
+                    default=Path(tempfile.gettempdir()) / "highlights-bench-pipeline-synth",
                     help="where the games, checkpoint and figures are kept (games are reused)")
-    ap.add_argument("--checkpoint", type=Path, help="a trained classifier instead of the random full-size one")
+    ap.add_argument("--checkpoint", type=Path,
+                    help="a trained classifier instead of the random full-size one")
     ap.add_argument("--skip-memory", action="store_true", help="only the speed runs")
     ap.add_argument("--skip-speed", action="store_true", help="only the memory runs")
     ap.add_argument("--repeat", type=int, default=3,
-                    help="interleaved rounds of decode and each pipeline variant; medians are compared")
+                    help="interleaved rounds of decode and each pipeline variant; medians are "
+                         "compared")
     args = ap.parse_args()
     if args.repeat < 1:
         ap.error(f"--repeat must be at least 1, got {args.repeat}")
@@ -286,13 +299,15 @@ def _interleaved_rounds(game: Path, fast: dict,
         variants["fp32"] = {**fast, "classifier.int8": False}
     for name, changes in list(variants.items()):
         flipped = not PipelineConfigDefaults().classifier.overlap
-        variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes, "classifier.overlap": flipped}
+        variants[f"{name}, overlap={'on' if flipped else 'off'}"] = {**changes,
+                                                                     "classifier.overlap": flipped}
     runs: dict[str, list[dict]] = {"decode": []}
     runs.update({name: [] for name in variants})
     for round_no in range(repeat):
         runs["decode"].append(measure("decode", game))
         for name, changes in variants.items():
-            runs[name].append(probe_run if (round_no == 0 and name == "default") else measure("pipeline", game, changes))
+            runs[name].append(probe_run if (round_no == 0 and name == "default")
+                              else measure("pipeline", game, changes))
         print(f"round {round_no + 1}/{repeat}: decode {runs['decode'][-1]['seconds']:.1f} s, "
               + ", ".join(f"{n} {runs[n][-1]['seconds']:.1f} s" for n in variants), flush=True)
     return variants, runs
@@ -303,34 +318,39 @@ def _speed_runs(args: argparse.Namespace, game: Path, fast: dict) -> dict:
     classifier on the default and the slow path."""
     variants, runs = _interleaved_rounds(game, fast, args.repeat)
     decode = _median_run(runs["decode"])
-    print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} frames/s "
-          f"(median of {args.repeat})", flush=True)
+    print(f"decode alone          : {_speed(decode)}, {decode['frames'] / decode['seconds']:.0f} "
+          f"frames/s (median of {args.repeat})", flush=True)
     pipe = _median_run(runs["default"])
-    print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} classifier "
-          f"windows, {pipe['stats']['frames_through_detection_or_pose']} of "
+    print(f"pipeline (default)    : {_speed(pipe)}; {pipe['stats']['classifier_windows']} "
+          f"classifier windows, {pipe['stats']['frames_through_detection_or_pose']} of "
           f"{pipe['stats']['analysis_frames']} analysis frames through detection/pose; "
           f"recall @2 s {pipe['recall']:.3f}", flush=True)
     ratio = decode["seconds"] / pipe["seconds"]
-    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference {pipe['inference']}, "
-          f"overlap {'on' if PipelineConfigDefaults().classifier.overlap else 'off'}; per round: "
-          + ", ".join(f"{d['seconds'] / p['seconds']:.2f}" for d, p in zip(runs["decode"], runs["default"])),
+    print(f"pipeline / decode     : {ratio:.2f} (target >= 0.7) with inference "
+          f"{pipe['inference']}, overlap "
+          f"{'on' if PipelineConfigDefaults().classifier.overlap else 'off'}; per round: "
+          + ", ".join(f"{d['seconds'] / p['seconds']:.2f}"
+                      for d, p in zip(runs["decode"], runs["default"])),
           flush=True)
     summary: dict = {"rounds": runs}
     for name in variants:
         if name == "default":
             continue
         other = _median_run(runs[name])
-        print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / decode "
-              f"{decode['seconds'] / other['seconds']:.2f}; recall @2 s {other['recall']:.3f}", flush=True)
+        print(f"pipeline, {name:<12}: {_speed(other)}; inference {other['inference']}: pipeline / "
+              f"decode {decode['seconds'] / other['seconds']:.2f}; recall @2 s "
+              f"{other['recall']:.3f}", flush=True)
         summary[f"pipeline_{name}"] = other
 
     fast_oracle = measure("pipeline", game, {**fast, "classifier.backend": "oracle"})
     slow_oracle = measure("pipeline", game, SLOW)
     why = ("the checkpoint is untrained, so recall is measured on the stages that choose windows"
-           if args.checkpoint is None else "recall of the stages that choose windows, whatever the network")
-    print(f"recall @2 s with the oracle classifier ({why}): default path {fast_oracle['recall']:.3f} "
-          f"(class {fast_oracle['class_recall']:.3f}) vs slow path {slow_oracle['recall']:.3f} "
-          f"(class {slow_oracle['class_recall']:.3f}, {slow_oracle['seconds']:.1f} s)", flush=True)
+           if args.checkpoint is None else "recall of the stages that choose windows, whatever the "
+                                           "network")
+    print(f"recall @2 s with the oracle classifier ({why}): default path "
+          f"{fast_oracle['recall']:.3f} (class {fast_oracle['class_recall']:.3f}) vs slow path "
+          f"{slow_oracle['recall']:.3f} (class {slow_oracle['class_recall']:.3f}, "
+          f"{slow_oracle['seconds']:.1f} s)", flush=True)
     print(f"pipeline / decode with the network left out (oracle): "
           f"{decode['seconds'] / fast_oracle['seconds']:.2f}", flush=True)
     return {"decode": decode, "pipeline": pipe, **summary, "ratio": ratio,
@@ -350,19 +370,21 @@ def _memory_runs(args: argparse.Namespace, fast: dict, speed: dict) -> dict:
     print(f"peak RSS, pipeline at {w}x{h} (a lower resolution than the speed test, so that the "
           f"{copies * args.minutes}-minute run is quick; memory is bounded by buffers sized in "
           f"seconds, not by the resolution's share): {args.minutes} min game "
-          f"{short_mem['peak_rss_mb']:.0f} MB{_path_note(short_mem)}, {copies * args.minutes} min game "
-          f"{long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
-          f"{long_mem['stats']['classifier_windows']} vs {short_mem['stats']['classifier_windows']} "
-          f"classifier windows)", flush=True)
+          f"{short_mem['peak_rss_mb']:.0f} MB{_path_note(short_mem)}, {copies * args.minutes} min "
+          f"game {long_mem['peak_rss_mb']:.0f} MB ({_speed(long_mem)}; "
+          f"{long_mem['stats']['classifier_windows']} vs "
+          f"{short_mem['stats']['classifier_windows']} classifier windows)", flush=True)
     tenths = _tenths(long_mem["rss_samples_mb"])
     if tenths:
         print(f"RSS through the {copies * args.minutes}-minute run, at each tenth of it (MB): "
               + ", ".join(f"{x:.0f}" for x in tenths)
-              + f"; growth over its second half {tenths[-1] - tenths[len(tenths) // 2 - 1]:+.0f} MB",
+              + f"; growth over its second half "
+                f"{tenths[-1] - tenths[len(tenths) // 2 - 1]:+.0f} MB",
               flush=True)
     if "pipeline" in speed:
-        print(f"peak RSS at 720p, {args.minutes} min: pipeline {speed['pipeline']['peak_rss_mb']:.0f} MB, "
-              f"decode alone {speed['decode']['peak_rss_mb']:.0f} MB", flush=True)
+        print(f"peak RSS at 720p, {args.minutes} min: pipeline "
+              f"{speed['pipeline']['peak_rss_mb']:.0f} MB, decode alone "
+              f"{speed['decode']['peak_rss_mb']:.0f} MB", flush=True)
     return {"memory_short": short_mem, "memory_long": long_mem}
 
 

@@ -1,14 +1,16 @@
 """Clip classification on real footage: the pose classifier, the R(2+1)D and their fusion.
 
     python bench/bench_pose_classifier.py [--real-dev ../shared/real-dev] [--pose CKPT]
-                                          [--r2plus1d CKPT] [--families features_linear,features_mlp,tcn]
-                                          [--synth-windows 3000] [--seeds 0,1] [--epochs 60] [--pose-cache DIR]
+                                          [--r2plus1d CKPT]
+                                          [--families features_linear,features_mlp,tcn]
+                                          [--synth-windows 3000] [--seeds 0,1] [--epochs 60]
+                                          [--pose-cache DIR]
                                           [--windows FILE] [--skip-pipeline-gate]
 
 Scores every classifier available on the real-dev clips (a folder per class, labelled by eye;
 folders that are not a class, such as `untrimmed/`, are skipped) and prints, for each, clip
-accuracy and macro-F1 with 95% intervals (Wilson's, percentile bootstrap) and n, beside always answering
-`none`:
+accuracy and macro-F1 with 95% intervals (Wilson's, percentile bootstrap) and n, beside always
+answering `none`:
 - the pose classifier (the packaged default model unless --pose is given); poses are estimated
   once per clip with MediaPipe BlazePose and cached by file content;
 - the R(2+1)D, if --r2plus1d names a checkpoint (e.g. the one `highlights demo` trains on
@@ -66,7 +68,8 @@ def scores(y_true, y_pred, labels) -> str:
     acc = accuracy_score(y_true, y_pred)
     f1 = f1_score(y_true, y_pred, average="macro", labels=range(len(labels)), zero_division=0)
     return (f"accuracy {acc:.2f} [{ci['accuracy'][0]:.2f}, {ci['accuracy'][1]:.2f}]  "
-            f"macro-F1 {f1:.2f} [{ci['macro_f1'][0]:.2f}, {ci['macro_f1'][1]:.2f}]  n={len(y_true)}")
+            f"macro-F1 {f1:.2f} [{ci['macro_f1'][0]:.2f}, {ci['macro_f1'][1]:.2f}]  "
+            f"n={len(y_true)}")
 
 
 def decide_all(proba: np.ndarray, none_index: int, threshold: float) -> np.ndarray:
@@ -138,7 +141,9 @@ def confusion(y, pred, labels) -> str:
     head = "true / predicted"
     rows = [f"{head:>{width}}  " + " ".join(f"{c[:10]:>10}" for c in labels)]
     for i, c in enumerate(labels):
-        rows.append(f"{c:>{width}}  " + " ".join(f"{int(((y == i) & (pred == j)).sum()):>10}" for j in range(len(labels))))
+        rows.append(f"{c:>{width}}  "
+                    + " ".join(f"{int(((y == i) & (pred == j)).sum()):>10}"
+                               for j in range(len(labels))))
     return "\n".join(" " * 35 + r for r in rows)
 
 
@@ -181,12 +186,15 @@ def wrong_class_pull(clf, clips, y, pred, labels, cache, top: int = 3) -> list[s
         proba = clf.window_proba(windows)
         w = windows[int(np.argmax(1.0 - proba[:, clf.none_index]))]
         with torch.no_grad():
-            z = net.standardise(torch.as_tensor(window_features(w, clf.spec.fps, clf.feature_version)[0],
+            z = net.standardise(torch.as_tensor(window_features(w,
+                                                                clf.spec.fps,
+                                                                clf.feature_version)[0],
                                                 dtype=torch.float32)).numpy()
         pull = (weight[p] - weight[t]) * z
         order = np.argsort(-pull)[:top]
         leaders[names[order[0]]] += 1
-        lines.append(f"{c.name} -> {labels[p]}: " + ", ".join(f"{names[k]} {pull[k]:+.1f} (z {z[k]:+.1f})" for k in order)
+        lines.append(f"{c.name} -> {labels[p]}: " + ", ".join(f"{names[k]} {pull[k]:+.1f} (z "
+                                                              f"{z[k]:+.1f})" for k in order)
                      + f"; all features {pull.sum():+.1f}")
     if leaders:
         lines.append("leading feature: " + ", ".join(f"{n} x{k}" for n, k in leaders.most_common()))
@@ -208,7 +216,8 @@ def feature_gap(clf, clips, labels, cache, synth_count: int = 1200, top: int = 8
 
     fps = clf.spec.fps
     windows, wl, _ = synth_windows(SynthWindowSpec(count=synth_count, seed=11, fps=fps,
-                                                   window_frames=clf.spec.window_frames), classes=tuple(labels))
+                                                   window_frames=clf.spec.window_frames),
+                                   classes=tuple(labels))
     rng = np.random.default_rng(0)
     synth = {c: [] for c in labels}
     for w, k in zip(windows, wl):
@@ -218,7 +227,8 @@ def feature_gap(clf, clips, labels, cache, synth_count: int = 1200, top: int = 8
     real = {c: [] for c in labels}
     for c in clips:
         kp, times = clip_poses(c.path, fps=fps, cache_dir=cache)
-        real[c.label] += [window_features(w, fps, clf.feature_version)[0] for w in clf.windows(kp, times)]
+        real[c.label] += [window_features(w, fps, clf.feature_version)[0]
+                          for w in clf.windows(kp, times)]
     every = np.stack([f for v in synth.values() for f in v])
     sd = every.std(axis=0) + 1e-6
     med = {c: (np.median(np.stack(synth[c]), axis=0), np.median(np.stack(real[c]), axis=0))
@@ -238,28 +248,31 @@ def report_pose(name, clf, clips, labels, y, cache, verbose=True):
     proba = aggregated(clf, window_proba, clf.aggregation)
     found = sum(p is not None for p in window_proba)
     pred = np.array([clf.decide(p) for p in proba])
-    print(f"{name:<34} {scores(y, pred, labels)}  (its own settings: {clf.aggregation} over windows, "
-          f"threshold {clf.action_threshold:g}; a usable body in {found}/{len(clips)} clips; "
-          f"{time.time() - started:.0f} s)")
+    print(f"{name:<34} {scores(y, pred, labels)}  (its own settings: {clf.aggregation} over "
+          f"windows, threshold {clf.action_threshold:g}; a usable body in {found}/{len(clips)} "
+          f"clips; {time.time() - started:.0f} s)")
     loo, chosen = loo_settings(clf, window_proba, y, labels)
-    picks = ", ".join(f"{a}/{t:g} x{n}" for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
-    print(f"{'':<34} {scores(y, loo, labels)}  (aggregation and action threshold chosen leave-one-out "
-          f"from {{max, mean}} x {THRESHOLDS}; chosen: {picks})")
+    picks = ", ".join(f"{a}/{t:g} x{n}"
+                      for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
+    print(f"{'':<34} {scores(y, loo, labels)}  (aggregation and action threshold chosen "
+          f"leave-one-out from {{max, mean}} x {THRESHOLDS}; chosen: {picks})")
     if verbose:
         print(confusion(y, pred, labels))
         wrong = [f"{c.name}->{labels[p]}" for c, p, t in zip(clips, pred, y) if p != t]
         print(f"{'':<34} misclassified: {', '.join(wrong)}")
         if clf.family == "features_linear":
-            print(f"{'':<34} what pulled each misclassified clip to its predicted class (feature: its share of "
-                  "logit(predicted) - logit(true) in the deciding window):")
+            print(f"{'':<34} what pulled each misclassified clip to its predicted class (feature: "
+                  "its share of logit(predicted) - logit(true) in the deciding window):")
             for line in wrong_class_pull(clf, clips, y, pred, labels, cache):
                 print(f"{'':<36}{line}")
     return proba
 
 
-def report_pipeline_gate(pose, pose_path: Path, clips, labels, y, real_dev: Path, windows_file: Path | None) -> None:
+def report_pipeline_gate(pose, pose_path: Path, clips, labels, y, real_dev: Path,
+                         windows_file: Path | None) -> None:
     """The pipeline's action gate on the clips: stored threshold, cross-validated, previous rule;
-    the pipeline runs with the model scored above (`classifier.pose_model` when not the packaged one)."""
+    the pipeline runs with the model scored above (`classifier.pose_model` when not the packaged
+    one)."""
     sys.path.insert(0, str(REPO / "scripts"))
     from choose_action_threshold import collect
 
@@ -269,14 +282,15 @@ def report_pipeline_gate(pose, pose_path: Path, clips, labels, y, real_dev: Path
     ni = classes.index("none")
     with_windows = sum(len(w) > 0 for w in windows)
     print(f"\n== the pipeline's gate on real-dev clips: the default pipeline's own windows "
-          f"({sum(len(w) for w in windows)} windows; a window in {with_windows}/{len(windows)} clips)")
+          f"({sum(len(w) for w in windows)} windows; a window in {with_windows}/{len(windows)} "
+          "clips)")
     stored = clip_decisions(windows, ni, pose.action_threshold)
-    print(f"{'stored threshold ' + format(pose.action_threshold, 'g'):<34} {scores(y_gate, stored, classes)}  "
-          "(in-sample: chosen on these clips)")
+    print(f"{'stored threshold ' + format(pose.action_threshold, 'g'):<34} "
+          f"{scores(y_gate, stored, classes)}  (in-sample: chosen on these clips)")
     loo, chosen = leave_one_out(windows, y_gate, ni, len(classes))
     picks = ", ".join(f"{t:g} x{chosen.count(t)}" for t in sorted(set(chosen)))
-    print(f"{'cross-validated':<34} {scores(y_gate, loo, classes)}  (leave-one-out, the one-standard-error "
-          f"choice rerun without each clip; chosen: {picks})")
+    print(f"{'cross-validated':<34} {scores(y_gate, loo, classes)}  (leave-one-out, the "
+          f"one-standard-error choice rerun without each clip; chosen: {picks})")
     previous = []
     for w in windows:
         if len(w) == 0:
@@ -297,38 +311,46 @@ def describe_r2plus1d(path: Path, meta: dict) -> str:
 
     from highlights.train.loop import HISTORY_FILENAME
 
-    model, tc, spec, ds = meta.get("model", {}), meta.get("train_config", {}), meta.get("clip_spec", {}), meta.get("dataset", {})
+    model, tc, spec, ds = (meta.get("model", {}), meta.get("train_config", {}),
+                           meta.get("clip_spec", {}), meta.get("dataset", {}))
     val = meta.get("val_macro_f1")
     try:
         ran = len(json.loads((path.parent / HISTORY_FILENAME).read_text())["history"])
         epochs = f"trained {ran} of {tc.get('epochs')} epochs"
     except (OSError, ValueError, KeyError, TypeError):
         epochs = f"trained up to {tc.get('epochs')} epochs"
-    return (f"R(2+1)D checkpoint {path}: {model.get('arch')} width {model.get('width')} layers {model.get('layers')}, "
-            f"{spec.get('num_frames')} frames at {spec.get('crop_size')} px, {epochs} "
-            f"(best epoch {meta.get('epoch')}) on {ds.get('train_clips')} clips of dataset "
-            f"{ds.get('version')} at {ds.get('root')}, validation macro-F1 "
+    return (f"R(2+1)D checkpoint {path}: {model.get('arch')} width {model.get('width')} layers "
+            f"{model.get('layers')}, {spec.get('num_frames')} frames at {spec.get('crop_size')} "
+            f"px, {epochs} (best epoch {meta.get('epoch')}) on {ds.get('train_clips')} clips of "
+            f"dataset {ds.get('version')} at {ds.get('root')}, validation macro-F1 "
             f"{'-' if val is None else f'{val:.2f}'} on its {ds.get('val_clips')} validation clips")
 
 
 def _parse_args() -> argparse.Namespace:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--real-dev", type=Path, default=REPO.parent / "shared" / "real-dev",
                     help="folder of labelled real clips (a folder per class)")
-    ap.add_argument("--pose", type=Path, default=None, help="pose checkpoint (default: the packaged model)")
-    ap.add_argument("--r2plus1d", type=Path, default=None, help="R(2+1)D checkpoint trained on synthetic clips")
-    ap.add_argument("--families", default="", help="train and score these pose model families first")
+    ap.add_argument("--pose", type=Path, default=None,
+                    help="pose checkpoint (default: the packaged model)")
+    ap.add_argument("--r2plus1d", type=Path, default=None,
+                    help="R(2+1)D checkpoint trained on synthetic clips")
+    ap.add_argument("--families", default="",
+                    help="train and score these pose model families first")
     ap.add_argument("--synth-windows", type=int, default=3000,
                     help="synthetic windows each --families model trains on")
-    ap.add_argument("--seeds", default="0", help="comma-separated training seeds of the --families models")
+    ap.add_argument("--seeds", default="0",
+                    help="comma-separated training seeds of the --families models")
     # The families were compared at 60 epochs; the packaged model (features_linear) trains 40.
     ap.add_argument("--epochs", type=int, default=60, help="epochs each --families model trains")
     ap.add_argument("--pose-cache", type=Path, default=None,
                     help="keep the real clips' estimated poses here and reuse them")
     ap.add_argument("--windows", type=Path, default=None,
-                    help="keep (and reuse) the pipeline's window probabilities of the clips in this file")
+                    help="keep (and reuse) the pipeline's window probabilities of the clips in "
+                         "this file")
     ap.add_argument("--skip-pipeline-gate", action="store_true",
-                    help="leave out the pipeline's gate (running the default pipeline on every clip)")
+                    help="leave out the pipeline's gate (running the default pipeline on every "
+                         "clip)")
     return ap.parse_args()
 
 
@@ -355,16 +377,19 @@ def _report_pose_model(pose, clips, labels: list[str], y: np.ndarray,
     the same unbounded and where synthetic and real poses differ most."""
     pose_proba = report_pose(f"pose classifier ({pose.family})", pose, clips, labels, y, pose_cache)
     if pose.family.startswith("features") and bool(np.isfinite(pose.network.lo.numpy()).any()):
-        # What clamping features to their training range does on real poses: the same weights unbounded.
+        # What clamping features to their training range does on real poses: the same weights
+        # unbounded.
         import copy
 
         unbounded = copy.deepcopy(pose)
         unbounded.network.lo.fill_(-np.inf)
         unbounded.network.hi.fill_(np.inf)
-        report_pose("  the same, features unbounded", unbounded, clips, labels, y, pose_cache, verbose=False)
+        report_pose("  the same, features unbounded", unbounded, clips, labels, y, pose_cache,
+                    verbose=False)
     if pose.family.startswith("features"):
-        print("where synthetic and real poses differ most (median per class, synthetic through the training "
-              "augmentation -> real-dev windows; gap in synthetic standard deviations, mean over classes):")
+        print("where synthetic and real poses differ most (median per class, synthetic through the "
+              "training augmentation -> real-dev windows; gap in synthetic standard deviations, "
+              "mean over classes):")
         for line in feature_gap(pose, clips, labels, pose_cache):
             print(f"  {line}")
     return pose_proba
@@ -384,10 +409,12 @@ def _report_r2plus1d_and_fusion(checkpoint: Path, pose, pose_proba: np.ndarray, 
     r2_proba = []
     for c in clips:
         frames, _ = read_clip(c.path, r2.spec.num_frames)
-        r2_proba.append(r2.predict_proba(clip_to_tensor(frames, r2.spec, train=False)[None].numpy())[0])
+        r2_proba.append(
+            r2.predict_proba(clip_to_tensor(frames, r2.spec, train=False)[None].numpy())[0])
     r2_proba = np.array(r2_proba)
     y_r2 = np.array([list(r2.classes).index(labels[i]) for i in y])
-    print(f"{'R(2+1)D (' + checkpoint.name + ')':<34} {scores(y_r2, r2_proba.argmax(1), list(r2.classes))}")
+    print(f"{'R(2+1)D (' + checkpoint.name + ')':<34} "
+          f"{scores(y_r2, r2_proba.argmax(1), list(r2.classes))}")
     fused = loo_fusion(r2_proba, pose_proba[:, order], y_r2)
     print(f"{'fusion (weight leave-one-out)':<34} {scores(y_r2, fused, list(r2.classes))}")
 
@@ -405,8 +432,9 @@ def main() -> int:
     labels = list(LABELS)
     clips, skipped = clip_tree(args.real_dev, labels)
     y = np.array([labels.index(c.label) for c in clips])
-    print(f"real-dev: {len(clips)} clips ({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); "
-          f"skipped folders: {', '.join(skipped) or 'none'}")
+    print(f"real-dev: {len(clips)} clips "
+          f"({', '.join(f'{c} {int((y == i).sum())}' for i, c in enumerate(labels))}); skipped "
+          f"folders: {', '.join(skipped) or 'none'}")
     print(f"{'always none':<34} {scores(y, np.full(len(y), labels.index('none')), labels)}")
     if args.families:
         _report_families(args, clips, labels, y)

@@ -41,7 +41,8 @@ from highlights.cli.boundary import run_script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_synthetic_game import (add_test_game_options, classify_highlights, game_plan, load_truth_boxes,  # noqa: E402
+from bench_synthetic_game import (add_test_game_options, classify_highlights, game_plan,
+                                  load_truth_boxes,  # noqa: E402
                                   seeds_of, who)
 
 L_WRIST, R_WRIST, L_ANKLE, R_ANKLE = 9, 10, 15, 16
@@ -71,8 +72,10 @@ def pose_outputs(cache: dict) -> dict[int, list]:
     return out
 
 
-def decoded(video: Path, indices: set[int], short_side: int | None) -> dict[int, tuple[float, np.ndarray]]:
-    """(time, rgb) of the analysis frames `indices` (10 fps), at the analysis size or the video's."""
+def decoded(video: Path, indices: set[int],
+            short_side: int | None) -> dict[int, tuple[float, np.ndarray]]:
+    """(time, rgb) of the analysis frames `indices` (10 fps), at the analysis size or the
+    video's."""
     from highlights.pipeline.config import PipelineConfig
     from highlights.video import iter_frames
 
@@ -94,11 +97,13 @@ def analysis_times(video: Path) -> list[float]:
     from highlights.video import iter_frames
 
     a = PipelineConfig().analysis
-    return [float(f.time_s) for f in iter_frames(video, target_fps=a.fps, max_short_side=a.short_side,
+    return [float(f.time_s) for f in iter_frames(video, target_fps=a.fps,
+                                                 max_short_side=a.short_side,
                                                  interpolation=a.interpolation)]
 
 
-def truth_keypoints(gt_rows: list[dict], gt_times: np.ndarray, t: float, person_id) -> np.ndarray | None:
+def truth_keypoints(gt_rows: list[dict], gt_times: np.ndarray, t: float,
+                    person_id) -> np.ndarray | None:
     row = gt_rows[int(np.argmin(np.abs(gt_times - t)))]
     for p in row.get("persons", []):
         if str(p.get("id")) == str(person_id) and p.get("keypoints"):
@@ -151,11 +156,13 @@ class Tally:
                 self.err[name] += list(d[~np.isnan(d)])
                 self.seen[name] += int((~np.isnan(est[:, j, 0])).sum())
                 self.seen[name + " truth"] += int((~np.isnan(truth[:, j, 0])).sum())
-        el, er, tl, tr = est[:, L_ANKLE, :2], est[:, R_ANKLE, :2], truth[:, L_ANKLE], truth[:, R_ANKLE]
+        el, er, tl, tr = (est[:, L_ANKLE, :2], est[:, R_ANKLE, :2], truth[:, L_ANKLE],
+                          truth[:, R_ANKLE])
         dist = lambda a, b: np.linalg.norm(a - b, axis=1)  # noqa: E731
         ok = ~np.isnan(dist(el, er)) & ~np.isnan(dist(tl, tr)) & (dist(tl, tr) > APART_BH * bh)
         self.swap_frames += int(ok.sum())
-        self.swapped += int((ok & (dist(el, tr) + dist(er, tl) < dist(el, tl) + dist(er, tr))).sum())
+        self.swapped += int((ok & (dist(el, tr) + dist(er, tl)
+                                   < dist(el, tl) + dist(er, tr))).sum())
         seen = ~np.all(np.isnan(est[:, :, 0]), axis=1)
         if seen.sum() < 3:
             self.fastest["ankle"].append(np.nan)
@@ -184,7 +191,8 @@ class Tally:
 
         big = np.mean([e > 0.4 for e in self.err["wrist"]]) if self.err["wrist"] else float("nan")
         return [group, name, str(self.windows), str(self.frames),
-                f"{self.swapped}/{self.swap_frames} ({self.swapped / max(1, self.swap_frames):.0%})",
+                f"{self.swapped}/{self.swap_frames} "
+                f"({self.swapped / max(1, self.swap_frames):.0%})",
                 med(self.err["ankle"]), med(self.err["wrist"]), f"{big:.0%}",
                 f"{self.seen['ankle'] / max(1, self.seen['ankle truth']):.0%}",
                 f"{self.seen['wrist'] / max(1, self.seen['wrist truth']):.0%}",
@@ -205,8 +213,9 @@ def _picked_highlights(result, ann, truth_boxes,
                        video: Path) -> list[tuple[str, float, float, int, object]]:
     """The highlights of a group, each as (group, window start, window end, its track, the
     person the truth finds by that track's box)."""
-    right, causes, motions = classify_highlights(result.highlights, list(ann.events), truth_boxes,
-                                                 game_plan(video.with_name(video.stem + ".config.json")))
+    right, causes, motions = classify_highlights(
+        result.highlights, list(ann.events), truth_boxes,
+        game_plan(video.with_name(video.stem + ".config.json")))
     picked = []
     for h, ok, cause, motion in zip(result.highlights, right, causes, motions):
         group = group_of(ok, cause, motion)
@@ -214,7 +223,8 @@ def _picked_highlights(result, ann, truth_boxes,
         person = who(h, truth_boxes)
         if group is None or ev.get("track") is None or person is None or person[0] == "?":
             continue
-        picked.append((group, float(ev["window"][0]), float(ev["window"][1]), int(ev["track"]), person[0]))
+        picked.append((group, float(ev["window"][0]),
+                       float(ev["window"][1]), int(ev["track"]), person[0]))
     return picked
 
 
@@ -247,12 +257,13 @@ def _tally_windows(windows: list, small: dict, full: dict, source_w: float, marg
         truth = np.stack([tr for *_, tr in rows])
         movenet = np.stack([with_unseen(p.keypoints, min_vis) for _, _, p, _ in rows])
         tallies[("MoveNet", group)].add(times, movenet, truth, kin)
-        tallies[("generator's truth", group)].add(times, np.concatenate([truth, np.ones_like(truth[:, :, :1])], axis=2),
-                                                  truth, kin)
+        with_visibility = np.concatenate([truth, np.ones_like(truth[:, :, :1])], axis=2)
+        tallies[("generator's truth", group)].add(times, with_visibility, truth, kin)
         for where, frames in (("analysis", small), ("video", full)):
             scale = frames[rows[0][0]][1].shape[1] / source_w
             for m in margins:
-                kps = blazepose_window([(frames[i][1], p.box) for i, _, p, _ in rows], scale, m, timing)
+                kps = blazepose_window([(frames[i][1], p.box) for i, _, p, _ in rows], scale, m,
+                                       timing)
                 est = np.stack([with_unseen(k, min_vis) for k in kps])
                 tallies[(f"BlazePose, {where} crop +{m:.0%}", group)].add(times, est, truth, kin)
 
@@ -269,8 +280,8 @@ def _tally_game(parser: argparse.ArgumentParser, workdir: Path, seed: int, confi
     video = workdir / f"test{seed}.mp4"
     kept = workdir / f"test{seed}.frames.pkl"
     if not kept.is_file():
-        parser.error(f"{kept}: no kept frames; run bench/bench_synthetic_game.py --workdir {workdir} "
-                     "--keep-frames first")
+        parser.error(f"{kept}: no kept frames; run bench/bench_synthetic_game.py --workdir "
+                     f"{workdir} --keep-frames first")
     cache = frame_outputs(pickle.loads(kept.read_bytes()))
     ann = load_annotation(workdir / f"test{seed}.json")
     result = run_pipeline(video, config, annotation=ann, cache=cache, progress=False)
@@ -301,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     config = PipelineConfig()
     kin = config.kinematics
     margins = [float(m) for m in args.margins.split(",") if m.strip()]
-    estimates = ["generator's truth", "MoveNet"] + [f"BlazePose, {where} crop +{m:.0%}" for where in ("analysis", "video") for m in margins]
+    estimates = ["generator's truth", "MoveNet"] + [f"BlazePose, {where} crop +{m:.0%}"
+                                                    for where in ("analysis", "video")
+                                                    for m in margins]
     tallies: dict[tuple[str, str], Tally] = defaultdict(Tally)
     timing: list[float] = []
     for seed in seeds_of(args.test_seeds):
@@ -309,14 +322,16 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = [tallies[(e, g)].row(e, g, kin) for g in GROUPS for e in estimates if (e, g) in tallies]
     print()
-    print(markdown_table(["windows of", "estimate", "windows", "frames", "ankles swapped", "ankle error (bh, median)",
-                          "wrist error (bh, median)", "wrist > 0.4 bh", "ankles seen", "wrists seen",
+    print(markdown_table(["windows of", "estimate", "windows", "frames", "ankles swapped",
+                          "ankle error (bh, median)",
+                          "wrist error (bh, median)", "wrist > 0.4 bh", "ankles seen",
+                          "wrists seen",
                           f"fastest ankle bh/s, median (>= {kin.ankle_speed_threshold:g})",
                           f"fastest wrist bh/s, median (>= {kin.wrist_speed_threshold:g})",
                           "a trigger fires"], rows))
     if timing:
-        print(f"\nBlazePose: {1000 * np.median(timing):.1f} ms a crop (median over {len(timing)} windows, the "
-              "model's start included) on this machine")
+        print(f"\nBlazePose: {1000 * np.median(timing):.1f} ms a crop (median over {len(timing)} "
+              "windows, the model's start included) on this machine")
     return 0
 
 if __name__ == "__main__":

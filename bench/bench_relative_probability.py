@@ -2,7 +2,8 @@
 track around it? Relative probabilities, ranked against the highlight being right, beside the raw
 probability and the peak's contrast.
 
-    python bench/bench_relative_probability.py [--workdir DIR] [--test-seeds 202,203,204] [--keep PICKLE]
+    python bench/bench_relative_probability.py [--workdir DIR] [--test-seeds 202,203,204]
+                                               [--keep PICKLE]
                                                [--train-games 12] [--skip-gt]
 
 The filmed player's walk or run, as MoveNet sees it, gets an action probability around 0.19 on
@@ -95,7 +96,8 @@ class TrackProbabilities:
     def forget(self) -> None:
         self._known.clear()
 
-    def at(self, times: np.ndarray, kp: np.ndarray, height: float, centre: float, purpose: str = "key") -> float:
+    def at(self, times: np.ndarray, kp: np.ndarray, height: float, centre: float,
+           purpose: str = "key") -> float:
         """The action probability of the window centred on `centre`; NaN where the track has under
         3 frames in it (the pipeline's `tracks_of` leaves such a track out)."""
         key = (id(times), round(float(centre), 3))
@@ -112,10 +114,13 @@ class TrackProbabilities:
         self._known[key] = float(1.0 - p[self.none_index])
         return self._known[key]
 
-    def scores(self, times: np.ndarray, kp: np.ndarray, height: float, centre: float, p: float) -> dict:
+    def scores(self, times: np.ndarray, kp: np.ndarray, height: float, centre: float,
+               p: float) -> dict:
         """Every score of the keyed window (centred on `centre`, action probability `p`)."""
-        around = np.array([self.at(times, kp, height, centre + off, "neighbours") for off in NEIGHBOUR_OFFSETS_S])
-        grid = np.arange(times[0] + self.window_s / 2, times[-1] - self.window_s / 2 + 1e-9, TRACK_STEP_S)
+        around = np.array([self.at(times, kp, height, centre + off, "neighbours")
+                           for off in NEIGHBOUR_OFFSETS_S])
+        grid = np.arange(times[0] + self.window_s / 2, times[-1] - self.window_s / 2 + 1e-9,
+                         TRACK_STEP_S)
         whole = np.array([self.at(times, kp, height, c, "track") for c in grid])
         return relative_scores(p, around, whole)
 
@@ -141,7 +146,8 @@ def relative_scores(p: float, around: np.ndarray, whole: np.ndarray) -> dict:
 
 # -- the test games ------------------------------------------------------------------------------
 
-def collect(workdir: Path, seeds: list[int], overrides: dict, probabilities: TrackProbabilities) -> list[dict]:
+def collect(workdir: Path, seeds: list[int], overrides: dict,
+            probabilities: TrackProbabilities) -> list[dict]:
     """Per highlight of one run per test game: whether it is right, why it is false, what the
     generator had its person doing, its trigger and contrast, and its scores (`TrackProbabilities`)
     from its track's keypoints over the whole game (every frame record the run made)."""
@@ -172,10 +178,13 @@ def collect(workdir: Path, seeds: list[int], overrides: dict, probabilities: Tra
             cache = game_bench.frames_kept_beside(video) if not overrides else {}
             kept.clear()
             result, score, secs = game_bench.run(video, ann, overrides, cache)
-            tracks = {str(t): v for t, v in tracks_of(kept, pose.min_visibility, pose.side_continuity).items()}
+            tracks = {str(t): v
+                      for t, v in tracks_of(kept,
+                                            pose.min_visibility, pose.side_continuity).items()}
             truth = game_bench.load_truth_boxes(video.with_name(video.stem + ".gt.jsonl"))
             plan = game_bench.game_plan(video.with_name(video.stem + ".config.json"))
-            right, causes, motions = game_bench.classify_highlights(result.highlights, list(ann.events), truth, plan)
+            right, causes, motions = game_bench.classify_highlights(result.highlights,
+                                                                    list(ann.events), truth, plan)
             probabilities.forget()
             calls, seconds = probabilities.calls.copy(), probabilities.seconds.copy()
             for h, ok, cause, motion in zip(result.highlights, right, causes, motions):
@@ -183,7 +192,8 @@ def collect(workdir: Path, seeds: list[int], overrides: dict, probabilities: Tra
                 clf = h.evidence.get("classifier") or {}
                 probs = clf.get("probs") or {}
                 p = 1.0 - float(probs.get("none", 0.0))
-                row = {"seed": seed, "right": ok, "cause": cause, "motion": motion, "label": h.label,
+                row = {"seed": seed, "right": ok, "cause": cause, "motion": motion,
+                       "label": h.label,
                        "trigger": kin.get("trigger"), "contrast": kin.get("contrast")}
                 track = tracks.get(str(clf.get("track")))
                 if track is None or not clf.get("window"):
@@ -216,12 +226,14 @@ def training_triggers(games: int, probabilities: TrackProbabilities) -> list[dic
     for cfg, shot, person, times, kp, height in periodicity_bench.flickered_tracks(games):
         keys = [ev.key_s for ev in shot.events] if person.actor else []
         probabilities.forget()
-        for trig in suppress(find_triggers(times, kp, scale=height, config=kinematics), kinematics.trigger_nms_s):
+        for trig in suppress(find_triggers(times, kp, scale=height, config=kinematics),
+                             kinematics.trigger_nms_s):
             p = probabilities.at(times, kp, height, trig.key_s)
             if not np.isfinite(p):
                 continue
             timeline = person.timeline
-            out.append({"seed": cfg.seed, "near_event": any(abs(k - trig.key_s) <= NEAR_EVENT_S for k in keys),
+            out.append({"seed": cfg.seed,
+                        "near_event": any(abs(k - trig.key_s) <= NEAR_EVENT_S for k in keys),
                         "motion": timeline.segments[timeline.index_at(trig.key_s)].motion.name,
                         "scores": probabilities.scores(times, kp, height, trig.key_s, p)})
     return out
@@ -230,7 +242,8 @@ def training_triggers(games: int, probabilities: TrackProbabilities) -> list[dic
 # -- report --------------------------------------------------------------------------------------
 
 def cost(calls: Counter, seconds: Counter) -> str:
-    return ", ".join(f"{purpose} {calls[purpose]} in {seconds[purpose]:.1f} s" for purpose in sorted(calls))
+    return ", ".join(f"{purpose} {calls[purpose]} in {seconds[purpose]:.1f} s"
+                     for purpose in sorted(calls))
 
 
 def auc_line(name: str, right: list[float], false: list[float]) -> str:
@@ -250,21 +263,23 @@ def ranking(rows: list[dict], title: str) -> None:
     right = [h for h in scored if h["right"]]
     false = [h for h in scored if not h["right"]]
     walks = [h for h in false if h["cause"] == "followed player" and h["motion"] in LOCOMOTION]
-    print(f"\n{title}: {len(rows)} highlights, {sum(h['right'] for h in rows)} right; every score defined on "
-          f"{len(scored)}: {len(right)} right, {len(false)} false, {len(walks)} of them the filmed player walking, "
-          "running or jogging")
+    print(f"\n{title}: {len(rows)} highlights, {sum(h['right'] for h in rows)} right; every score "
+          f"defined on {len(scored)}: {len(right)} right, {len(false)} false, {len(walks)} of them "
+          "the filmed player walking, running or jogging")
     for against, group in (("the filmed player's locomotion", walks), ("all false", false)):
         print(f"  AUC, right above {against}:")
         for s in SCORES:
             print(auc_line(s, [h["scores"][s] for h in right], [h["scores"][s] for h in group]))
-    speed = [h for h in scored if h["trigger"] in ("wrist_speed", "ankle_speed") and h["contrast"] is not None]
+    speed = [h for h in scored if h["trigger"] in ("wrist_speed", "ankle_speed")
+             and h["contrast"] is not None]
     for h in speed:
         h["scores"]["contrast"] = min(float(h["contrast"]), CONTRAST_CAP)
     s_right = [h for h in speed if h["right"]]
     s_false = [h for h in speed if not h["right"]]
     s_walks = [h for h in s_false if h["cause"] == "followed player" and h["motion"] in LOCOMOTION]
-    print(f"  keyed on a speed peak: {len(speed)} ({len(s_right)} right, {len(s_walks)} the filmed player's "
-          f"locomotion, {len(s_false)} false); AUC right above his locomotion, and above all false:")
+    print(f"  keyed on a speed peak: {len(speed)} ({len(s_right)} right, {len(s_walks)} the filmed "
+          f"player's locomotion, {len(s_false)} false); AUC right above his locomotion, and above "
+          "all false:")
     for s in ("contrast",) + SCORES:
         print(auc_line(s, [h["scores"][s] for h in s_right], [h["scores"][s] for h in s_walks]))
         print(auc_line("", [h["scores"][s] for h in s_right], [h["scores"][s] for h in s_false]))
@@ -275,10 +290,13 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     game_bench.add_test_game_options(
         parser, "the synthetic-game bench's folder: its games, and its kept frames where present")
     parser.add_argument("--keep", type=Path, default=None,
-                        help="a file name the highlights and scores are kept beside and read back from")
+                        help="a file name the highlights and scores are kept beside and read back "
+                             "from")
     parser.add_argument("--train-games", type=int, default=0,
-                        help="training games whose triggers near events set each relative score's cut (0: none)")
-    parser.add_argument("--skip-gt", action="store_true", help="leave out the run on the generator's poses")
+                        help="training games whose triggers near events set each relative score's "
+                             "cut (0: none)")
+    parser.add_argument("--skip-gt", action="store_true",
+                        help="leave out the run on the generator's poses")
     args = parser.parse_args(argv)
     if args.train_games < 0:
         parser.error(f"--train-games {args.train_games}: a number of games, 0 or more")
@@ -292,10 +310,12 @@ def _print_rankings(runs: dict[str, list[dict]]) -> None:
         warnings.simplefilter("ignore", RuntimeWarning)
         for title, rows in runs.items():
             ranking(rows, title)
-            again = [abs(h["raw_again"] - h["scores"]["raw"]) for h in rows if np.isfinite(h.get("raw_again", np.nan))]
+            again = [abs(h["raw_again"] - h["scores"]["raw"]) for h in rows
+                     if np.isfinite(h.get("raw_again", np.nan))]
             if again:
-                print(f"  the keyed window classified again from the kept records: largest difference from the "
-                      f"run's own probability {max(again):.4f} (n={len(again)})")
+                print("  the keyed window classified again from the kept records: largest "
+                      f"difference from the run's own probability {max(again):.4f} "
+                      f"(n={len(again)})")
 
 
 def _cut_line(s: str, near: list[dict], loco: list[dict], runs: dict[str, list[dict]],
@@ -306,7 +326,8 @@ def _cut_line(s: str, near: list[dict], loco: list[dict], runs: dict[str, list[d
 
     values = [t["scores"][s] for t in near if np.isfinite(t["scores"][s])]
     if not values:  # too few training games for a trigger near an event: the rule sets no cut
-        return f"    {s:<18} no cut: no trigger within {NEAR_EVENT_S:g} s of an event has this score defined"
+        return (f"    {s:<18} no cut: no trigger within {NEAR_EVENT_S:g} s of an event has this "
+                "score defined")
     cut = float(np.percentile(values, 100 * (1 - RULE_SHARE)))
     at_loco = np.mean([t["scores"][s] < cut for t in loco if np.isfinite(t["scores"][s])])
     line = f"    {s:<18} cut {cut:.3f} (drops {at_loco:.0%} of the locomotion there)"
@@ -328,11 +349,13 @@ def _print_training_cuts(args: argparse.Namespace, seeds: list[int], runs: dict[
     triggers = game_bench.kept_or_made(keep(f"train{args.train_games}"),
                             lambda: training_triggers(args.train_games, probabilities))
     if probabilities.calls - calls:
-        print("training games: windows classified " + cost(probabilities.calls - calls, probabilities.seconds - seconds))
+        print("training games: windows classified " + cost(probabilities.calls - calls,
+                                                           probabilities.seconds - seconds))
     near = [t for t in triggers if t["near_event"]]
     loco = [t for t in triggers if not t["near_event"] and t["motion"] in LOCOMOTION]
-    print(f"\ntraining games ({args.train_games}): {len(triggers)} triggers, {len(near)} within {NEAR_EVENT_S:g} s "
-          f"of an event, {len(loco)} on locomotion away from events; AUC near above locomotion:")
+    print(f"\ntraining games ({args.train_games}): {len(triggers)} triggers, {len(near)} within "
+          f"{NEAR_EVENT_S:g} s of an event, {len(loco)} on locomotion away from events; AUC near "
+          "above locomotion:")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         for s in SCORES:
@@ -340,9 +363,9 @@ def _print_training_cuts(args: argparse.Namespace, seeds: list[int], runs: dict[
             print(auc_line(s, [t["scores"][s] for t in ok if t["near_event"]],
                            [t["scores"][s] for t in ok if not t["near_event"]]))
     events = sum(len(load_annotation(args.workdir / f"test{seed}.json").events) for seed in seeds)
-    print(f"  each score's cut: the value {RULE_SHARE:.0%} of the triggers near events reach there; on the test "
-          f"games ({events} events), what dropping the highlights below it leaves (a score left undefined keeps "
-          "its highlight):")
+    print(f"  each score's cut: the value {RULE_SHARE:.0%} of the triggers near events reach "
+          f"there; on the test games ({events} events), what dropping the highlights below it "
+          "leaves (a score left undefined keeps its highlight):")
     for s in SCORES:
         print(_cut_line(s, near, loco, runs, events))
     for title, rows in runs.items():
@@ -357,7 +380,8 @@ def main(argv: list[str] | None = None) -> int:
 
     seeds = game_bench.seeds_of(args.test_seeds)
     probabilities = TrackProbabilities(PipelineConfig().classifier.window_s)
-    keep = (lambda suffix: args.keep.with_name(f"{args.keep.name}.{suffix}.pkl")) if args.keep else (lambda _: None)
+    keep = ((lambda suffix: args.keep.with_name(f"{args.keep.name}.{suffix}.pkl")) if args.keep
+            else (lambda _: None))
     runs = {"MoveNet's poses (the default config)": game_bench.kept_or_made(
         keep("movenet"), lambda: collect(args.workdir, seeds, {}, probabilities))}
     if not args.skip_gt:

@@ -53,8 +53,10 @@ def same(result, reference: dict, what: str) -> None:
     if data != reference:
         differ = sorted({f"stats.{k}" for k in set(data["stats"]) | set(reference["stats"])
                          if data["stats"].get(k) != reference["stats"].get(k)}
-                        | {k for k in set(data) | set(reference) if k != "stats" and data.get(k) != reference.get(k)})
-        raise SystemExit(f"{what} gave another result than the run from the start: {', '.join(differ)}")
+                        | {k for k in set(data) | set(reference) if k != "stats"
+                           and data.get(k) != reference.get(k)})
+        raise SystemExit(f"{what} gave another result than the run from the start: "
+                         f"{', '.join(differ)}")
 
 
 def make_game(workdir: Path, minutes: float) -> Path:
@@ -67,12 +69,15 @@ def make_game(workdir: Path, minutes: float) -> Path:
 
 
 def _parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=3.0, help="length of the synthetic 720p game")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=3.0,
+                        help="length of the synthetic 720p game")
     parser.add_argument("--stop-at", type=float, default=0.5,
                         help="share of the video after which run 4 is stopped (0 < share < 1)")
     parser.add_argument("--workdir", type=Path, default=None,
-                        help="folder for the game (reused) and the kept detections (default: a temporary one)")
+                        help="folder for the game (reused) and the kept detections (default: a "
+                             "temporary one)")
     args = parser.parse_args()
     if not 0.0 < args.stop_at < 1.0:
         parser.error(f"--stop-at {args.stop_at}: a share of the video, between 0 and 1")
@@ -96,7 +101,8 @@ def _kept_detection_runs(video: Path, config, root: Path, reference: dict):
     said: list[str] = []
     again = run_pipeline(video, config, progress=False, kept_frames=kept, say=said.append)
     same(again, reference, "the run that went on from every frame")
-    print(f"3. the analysis with every frame kept (stopped while cutting the outputs): {again.stats['seconds']:.1f} s "
+    print("3. the analysis with every frame kept (stopped while cutting the outputs): "
+          f"{again.stats['seconds']:.1f} s "
           f"({again.stats['seconds'] / keeping.stats['seconds']:.0%} of run 2)")
     print(f"   {said[0] if said else '(it did not say it went on)'}")
     kept.discard()
@@ -126,14 +132,15 @@ def _stopped_analysis_run(video: Path, config, root: Path, reference: dict, keep
     went_on = run_pipeline(video, config, progress=False, kept_frames=kept, say=said.append)
     same(went_on, reference, "the run that went on after a stop")
     kept.discard()
-    print(f"4. stopped at {stop_at:.0%} of the video after {stopped_s:.1f} s; the run that went on: "
-          f"{went_on.stats['seconds']:.1f} s, where one from the start took {keeping.stats['seconds']:.1f} s "
-          f"(together {stopped_s + went_on.stats['seconds']:.1f} s)")
+    print(f"4. stopped at {stop_at:.0%} of the video after {stopped_s:.1f} s; the run that went "
+          f"on: {went_on.stats['seconds']:.1f} s, where one from the start took "
+          f"{keeping.stats['seconds']:.1f} s (together {stopped_s + went_on.stats['seconds']:.1f} "
+          "s)")
     print(f"   {said[0] if said else '(it did not say it went on)'}")
     decode_s = [run.stats["stage_seconds"].get("decode_thread", 0.0) for run in (went_on, keeping)]
-    print(f"   {kept.replayed_frames} of {went_on.stats['analysis_frames']} analysis frames replayed from the kept "
-          f"chunks without decoding them; the decoder's thread busy {decode_s[0]:.1f} s, where the run from the "
-          f"start's was {decode_s[1]:.1f} s")
+    print(f"   {kept.replayed_frames} of {went_on.stats['analysis_frames']} analysis frames "
+          "replayed from the kept chunks without decoding them; the decoder's thread busy "
+          f"{decode_s[0]:.1f} s, where the run from the start's was {decode_s[1]:.1f} s")
 
 
 def _same_outputs(first_out: Path, again_out: Path) -> tuple[int, int]:
@@ -141,10 +148,13 @@ def _same_outputs(first_out: Path, again_out: Path) -> tuple[int, int]:
     clips are the same bytes, of how many."""
     from highlights.pipeline.outputs import OUTPUT_NAMES
 
-    first, again_files = (sorted((d / OUTPUT_NAMES["thumbs"]).iterdir()) for d in (first_out, again_out))
+    first, again_files = (sorted((d / OUTPUT_NAMES["thumbs"]).iterdir())
+                          for d in (first_out, again_out))
     if [(p.name, p.read_bytes()) for p in first] != [(p.name, p.read_bytes()) for p in again_files]:
-        raise SystemExit("the write that went on wrote other thumbnails than the write from the start")
-    first, again_files = (sorted((d / OUTPUT_NAMES["clips"]).iterdir()) for d in (first_out, again_out))
+        raise SystemExit("the write that went on wrote other thumbnails than the write from the "
+                         "start")
+    first, again_files = (sorted((d / OUTPUT_NAMES["clips"]).iterdir())
+                          for d in (first_out, again_out))
     if [p.name for p in first] != [p.name for p in again_files]:
         raise SystemExit("the write that went on wrote other clips than the write from the start")
     # Two cuts of a 720p game from the start do not agree byte for byte on every clip either
@@ -170,7 +180,8 @@ def _stopped_outputs_write(whole, video: Path, workdir: Path, stop_at: float,
     shutil.rmtree(workdir / "out-again", ignore_errors=True)
     started = time.perf_counter()
     try:
-        _write_outputs(whole, video, workdir / "out-again", known, annotation=None, progress=stop_cutting, half=1,
+        _write_outputs(whole, video, workdir / "out-again", known, annotation=None,
+                       progress=stop_cutting, half=1,
                        up_link=None, out_name="out", kept=kept_clips_for(video, root=clips_root))
         raise AssertionError("the write was not stopped")
     except KeyboardInterrupt:
@@ -178,16 +189,18 @@ def _stopped_outputs_write(whole, video: Path, workdir: Path, stop_at: float,
     said: list[str] = []
     clips = kept_clips_for(video, root=clips_root, say=said.append)
     started = time.perf_counter()
-    _write_outputs(whole, video, workdir / "out-again", known, annotation=None, progress=False, half=1,
-                   up_link=None, out_name="out", kept=clips)
+    _write_outputs(whole, video, workdir / "out-again", known, annotation=None, progress=False,
+                   half=1, up_link=None, out_name="out", kept=clips)
     went_on_s = time.perf_counter() - started
     clips.discard()
     same_bytes, clip_count = _same_outputs(workdir / "out", workdir / "out-again")
     print(f"5. the outputs stopped at {stop_at:.0%} of their cut after {stopped_s:.1f} s "
-          f"({clips.found_clips} of {len(whole.highlights)} clips kept); the write that went on: {went_on_s:.1f} s, "
-          f"where one from the start took {outputs_s:.1f} s (together {stopped_s + went_on_s:.1f} s)")
+          f"({clips.found_clips} of {len(whole.highlights)} clips kept); the write that went on: "
+          f"{went_on_s:.1f} s, where one from the start took {outputs_s:.1f} s (together "
+          f"{stopped_s + went_on_s:.1f} s)")
     print(f"   {said[0] if said else '(it did not say it went on)'}")
-    print(f"   the same clip names and thumbnails; {same_bytes} of {clip_count} clips the same bytes")
+    print(f"   the same clip names and thumbnails; {same_bytes} of {clip_count} clips the same "
+          "bytes")
 
 
 def main() -> None:
@@ -207,11 +220,13 @@ def main() -> None:
     total = time.perf_counter() - started
     reference = comparable(whole)
     analysis = whole.stats["seconds"]
-    print(f"{video.name}: {whole.video['duration_s']:.0f} s of 720p video, {len(whole.highlights)} highlights")
-    print(f"1. detect from the start: {total:.1f} s, of which the analysis {analysis:.1f} s and the outputs "
-          f"(reel, clips, page) {total - analysis:.1f} s")
+    print(f"{video.name}: {whole.video['duration_s']:.0f} s of 720p video, {len(whole.highlights)} "
+          "highlights")
+    print(f"1. detect from the start: {total:.1f} s, of which the analysis {analysis:.1f} s and "
+          f"the outputs (reel, clips, page) {total - analysis:.1f} s")
     stages = whole.stats["stage_seconds"]
-    print("   analysis by stage (s): " + ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if v >= 0.05))
+    print("   analysis by stage (s): "
+          + ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if v >= 0.05))
 
     keeping = _kept_detection_runs(video, config, root, reference)
     _stopped_analysis_run(video, config, root, reference, keeping, args.stop_at)

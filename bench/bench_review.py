@@ -36,7 +36,8 @@ from highlights.video import write_video
 CLASSES = ("baseball_swing", "basketball_layup", "soccer_shooting")
 
 
-def make_season(root: Path, games: int, highlights: int, candidates_per_game: int = 300) -> list[Path]:
+def make_season(root: Path, games: int, highlights: int,
+                candidates_per_game: int = 300) -> list[Path]:
     video = root / "game.mp4"
     frames = (np.full((180, 320, 3), (i * 3) % 255, np.uint8) for i in range(15 * 60))
     write_video(video, frames, 15.0)  # one minute; every game's items point into it
@@ -51,8 +52,8 @@ def make_season(root: Path, games: int, highlights: int, candidates_per_game: in
             p = float(rng.uniform(0.4, 0.99))
             probs = {c: round((1 - p) / 3, 4) for c in (*CLASSES, "none")}
             probs[label] = round(p, 4)
-            hl.append({"start_s": round(start, 3), "end_s": round(start + 2.5, 3), "label": label, "sport": "x",
-                       "score": p, "key_s": round(start + 1.2, 3),
+            hl.append({"start_s": round(start, 3), "end_s": round(start + 2.5, 3), "label": label,
+                       "sport": "x", "score": p, "key_s": round(start + 1.2, 3),
                        "evidence": {"classifier": {"probs": probs}}})
         hl.sort(key=lambda h: h["start_s"])
         cands = []
@@ -66,7 +67,8 @@ def make_season(root: Path, games: int, highlights: int, candidates_per_game: in
         folder = root / f"game{g:02d}-highlights"
         folder.mkdir()
         (folder / "highlights.json").write_text(json.dumps({
-            "video": {"path": str(video), "duration_s": 60.0, "fps": 15.0, "width": 320, "height": 180},
+            "video": {"path": str(video), "duration_s": 60.0,
+                      "fps": 15.0, "width": 320, "height": 180},
             "config": {"classifier": {"backend": "checkpoint", "checkpoint": "runs/v2/best.pt"}},
             "inference_backend": "torchscript", "highlights": hl, "candidates": cands}))
         folders.append(folder)
@@ -80,7 +82,8 @@ def record_decisions(folders: list[Path], db: Path, n: int) -> None:
         for item in game.items:
             if done >= n:
                 break
-            session.decide(game.id, item.id, status="accepted" if done % 3 else "rejected", label=item.label,
+            session.decide(game.id, item.id, status="accepted" if done % 3 else "rejected",
+                           label=item.label,
                            start_s=item.start_s, end_s=item.end_s, reviewer="bench")
             done += 1
     session.store.close()
@@ -139,7 +142,8 @@ def main() -> None:
         folders = make_season(root, args.games, args.highlights)
         db = root / "review.sqlite"
         record_decisions(folders, db, args.decided)
-        proc = subprocess.Popen([sys.executable, "-c", "from highlights.cli.review import app; app()",
+        proc = subprocess.Popen([sys.executable, "-c",
+                                 "from highlights.cli.review import app; app()",
                                  *map(str, folders), "--db", str(db), "--port", "0"],
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         try:
@@ -158,18 +162,20 @@ def main() -> None:
             proc.kill()
             proc.wait()
     items = args.highlights + args.games * 30
-    print(f"review of {args.games} games, {args.highlights} highlights (+{args.games * 30} turned-down windows "
-          f"offered, {items} items), {args.decided} decisions recorded; {args.rounds} opens each")
-    print(f"  open over HTTP (page, game list, first 50 items, timeline): median {statistics.median(http):.3f} s, "
-          f"worst {max(http):.3f} s")
+    print(f"review of {args.games} games, {args.highlights} highlights (+{args.games * 30} "
+          f"turned-down windows offered, {items} items), {args.decided} decisions recorded; "
+          f"{args.rounds} opens each")
+    print("  open over HTTP (page, game list, first 50 items, timeline): median "
+          f"{statistics.median(http):.3f} s, worst {max(http):.3f} s")
     if isinstance(browser, str):
         print(f"  open in Chromium: not measured ({browser})")
     else:
         wall, page_s = browser
-        print(f"  open in Chromium, by the page's clock (navigation start until the list and timeline are "
-              f"drawn): median {statistics.median(page_s):.3f} s, worst {max(page_s):.3f} s")
-        print(f"  the same seen from outside (reload until drawn): median {statistics.median(wall):.3f} s, "
-              f"worst {max(wall):.3f} s")
+        print("  open in Chromium, by the page's clock (navigation start until the list and "
+              f"timeline are drawn): median {statistics.median(page_s):.3f} s, worst "
+              f"{max(page_s):.3f} s")
+        print("  the same seen from outside (reload until drawn): median "
+              f"{statistics.median(wall):.3f} s, worst {max(wall):.3f} s")
         print(f"  median under one second: {'yes' if statistics.median(page_s) < 1.0 else 'NO'}")
     print(f"  machine load (1-minute average) {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
 

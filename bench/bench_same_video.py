@@ -47,7 +47,8 @@ def drop_from_page_cache(path: Path) -> bool:
 
 
 def timed_check(video: Path, whole_sha256: str, cache: Path) -> float:
-    """Seconds a fresh check takes to find that ``video`` is the clip added whole (of ``whole_sha256``)."""
+    """Seconds a fresh check takes to find that ``video`` is the clip added whole (of
+    ``whole_sha256``)."""
     os.environ["HIGHLIGHTS_CACHE_DIR"] = str(cache)
     videos = WholeAndCutVideos()
     videos.add_whole(whole_sha256, "whole.mp4", "whole", video.stat().st_size)
@@ -61,9 +62,11 @@ def timed_check(video: Path, whole_sha256: str, cache: Path) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("video", nargs="?", type=Path,
-                        help="a video to time the check on (default: a synthetic 720p30 game of --minutes)")
+                        help="a video to time the check on (default: a synthetic 720p30 game of "
+                             "--minutes)")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the synthetic game")
-    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "highlights-bench-same-video",
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "highlights-bench-same-video",
                         help="where the synthetic game is made once and reused")
     args = parser.parse_args()
 
@@ -79,8 +82,9 @@ def main() -> None:
         raise FileNotFoundError(2, "file not found", str(video))
     info = probe(video)
     size = video.stat().st_size
-    print(f"{video}: {info.width}x{info.height} {info.codec} {info.fps:.2f} fps, {info.duration_s / 60:.1f} min, "
-          f"{size / 1e6:.0f} MB ({size * 8 / info.duration_s / 1e6:.1f} Mbit/s)")
+    print(f"{video}: {info.width}x{info.height} {info.codec} {info.fps:.2f} fps, "
+          f"{info.duration_s / 60:.1f} min, {size / 1e6:.0f} MB "
+          f"({size * 8 / info.duration_s / 1e6:.1f} Mbit/s)")
 
     from highlights.file_hash import file_sha256
 
@@ -93,7 +97,8 @@ def main() -> None:
         cached = timed_check(video, whole_sha256, cold)  # the cache the first check filled
     where = "from the disk" if dropped else "page cache not dropped (no posix_fadvise)"
     print(f"1. no hash cached, {where}: {first:6.2f} s ({size / first / 1e6:.0f} MB/s)")
-    print(f"2. no hash cached, file in the page cache: {warm:6.2f} s ({size / warm / 1e6:.0f} MB/s)")
+    print(f"2. no hash cached, file in the page cache: {warm:6.2f} s "
+          f"({size / warm / 1e6:.0f} MB/s)")
     print(f"3. hash cached: {cached * 1000:8.2f} ms")
 
 

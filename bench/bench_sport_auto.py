@@ -20,16 +20,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_synthetic_game import TOLERANCE_S, add_test_game_options, make_game, seeds_of  # noqa: E402
+from bench_synthetic_game import (  # noqa: E402
+    TOLERANCE_S, add_test_game_options, make_game, seeds_of,
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
+    parser.add_argument("--minutes", type=float, default=5.0,
+                        help="length of each game, in minutes")
     parser.add_argument("--size", default="640x360", help="frame size of the games, WxH")
-    add_test_game_options(parser, "where the games are kept and reused (the synthetic-game bench's by default)")
+    add_test_game_options(parser, "where the games are kept and reused (the synthetic-game bench's "
+                                  "by default)")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
-                        help="a pipeline setting for both runs, as `highlights detect --set` takes it (repeatable)")
+                        help="a pipeline setting for both runs, as `highlights detect --set` takes "
+                             "it (repeatable)")
     args = parser.parse_args()
 
     from highlights.events import load_annotation
@@ -49,20 +54,25 @@ def main() -> None:
         print(f"test{seed}: {len(events)} events ("
               + ", ".join(f"{s} {n}" for s, n in per_sport.most_common()) + ")", flush=True)
         cache: dict = {}
-        for name, cfg in (("as it is", base), ("sport auto", base.with_overrides({"classifier.sport": "auto"}))):
+        for name, cfg in (("as it is", base),
+                          ("sport auto", base.with_overrides({"classifier.sport": "auto"}))):
             result = run_pipeline(video, cfg, annotation=ann, cache=cache, progress=False)
             sc = score_at(result.highlights, events, TOLERANCE_S)
             labels = Counter(h.sport for h in result.highlights)
-            totals.update({f"{name} found": sc.matched, f"{name} class": sc.class_matched, "events": sc.events}
-                          if name == "as it is" else {f"{name} found": sc.matched, f"{name} class": sc.class_matched})
-            print(f"  {name:<10} found {sc.matched}/{sc.events}, right class {sc.class_matched}/{sc.events}, "
-                  f"{len(result.highlights)} highlights (" + ", ".join(f"{s} {n}" for s, n in labels.most_common())
+            totals.update({f"{name} found": sc.matched,
+                           f"{name} class": sc.class_matched, "events": sc.events}
+                          if name == "as it is" else {f"{name} found": sc.matched,
+                                                      f"{name} class": sc.class_matched})
+            print(f"  {name:<10} found {sc.matched}/{sc.events}, right class "
+                  f"{sc.class_matched}/{sc.events}, {len(result.highlights)} highlights ("
+                  + ", ".join(f"{s} {n}" for s, n in labels.most_common())
                   + ")", flush=True)
             if "sport_read" in result.stats:
                 print(f"  {reading_line(result.stats['sport_read'])}", flush=True)
     n = totals["events"]
     for name in ("as it is", "sport auto"):
-        print(f"pooled {name:<10}: found {totals[f'{name} found']}/{n}, right class {totals[f'{name} class']}/{n}")
+        print(f"pooled {name:<10}: found {totals[f'{name} found']}/{n}, right class "
+              f"{totals[f'{name} class']}/{n}")
 
 
 if __name__ == "__main__":

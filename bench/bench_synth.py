@@ -25,23 +25,26 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clips", type=int, default=100, help="total clips (split over the 4 classes)")
     ap.add_argument("--workers", type=int, default=2, help="worker processes making the clip set")
-    ap.add_argument("--game-minutes", type=float, default=1.0, help="length of the 720p30 game, in minutes")
+    ap.add_argument("--game-minutes", type=float, default=1.0,
+                    help="length of the 720p30 game, in minutes")
     args = ap.parse_args()
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
           f"load average {load:.1f} at start")
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = ClipSetConfig(per_class=max(1, args.clips // 4), seconds=2.0, size="640x360", fps="30",
-                            workers=args.workers, seed=0)
+        cfg = ClipSetConfig(per_class=max(1, args.clips // 4), seconds=2.0, size="640x360",
+                            fps="30", workers=args.workers, seed=0)
         t0 = time.perf_counter()
         generate_clip_set(Path(tmp) / "clips", cfg)
         dt = time.perf_counter() - t0
         n = cfg.per_class * len(cfg.classes)
         frames = n * 60
         print(f"clips: {n} x 2 s at 640x360 30 fps, {args.workers} workers: {dt:.1f} s "
-              f"({dt / n * 1000:.0f} ms per clip, {frames / dt:.0f} frames/s)  target < 60 s for 100")
+              f"({dt / n * 1000:.0f} ms per clip, {frames / dt:.0f} frames/s)  target < 60 s for "
+              "100")
 
-        gcfg = GameConfig(minutes=args.game_minutes, sport="mixed", width=1280, height=720, fps=30.0, seed=0)
+        gcfg = GameConfig(minutes=args.game_minutes, sport="mixed", width=1280, height=720,
+                          fps=30.0, seed=0)
         t0 = time.perf_counter()
         paths = generate_game(Path(tmp) / "game", gcfg)
         dt = time.perf_counter() - t0

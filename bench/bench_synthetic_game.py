@@ -1,8 +1,9 @@
-"""Few and right highlights on whole synthetic games: recall, precision, highlights, reel length, and
-where the false highlights come from.
+"""Few and right highlights on whole synthetic games: recall, precision, highlights, reel length,
+and where the false highlights come from.
 
     python bench/bench_synthetic_game.py [--minutes 5] [--size 640x360] [--test-seeds 202,203,204]
-                                         [--fit-seed 101] [--workdir DIR] [--skip-movenet] [--bursts SHARE]
+                                         [--fit-seed 101] [--workdir DIR] [--skip-movenet]
+                                         [--bursts SHARE]
                                          [--keep-frames] [--skip-gt] [--skip-fit-game]
                                          [--set FLAG=VALUE ...]
                                          [--threshold-seeds 301,302,...] [--fit-seeds 301,302,...]
@@ -94,12 +95,13 @@ TOLERANCE_S = 2.0
 NEAR_S = 5.0
 TARGET_RECALL = 0.90
 SCORE_STEP = 1e-4  # a highlight's score is rounded to 4 places (Highlight.from_candidate)
-CAUSES = ("duplicate, same track", "duplicate, same person", "duplicate, other person", "off by 2-5 s",
-          "followed player", "background player", "no such person", "no track")
+CAUSES = ("duplicate, same track", "duplicate, same person", "duplicate, other person",
+          "off by 2-5 s", "followed player", "background player", "no such person", "no track")
 
 
 def frame_size(text: str) -> str:
-    """A WxH frame size as argparse's type: a malformed one is refused as a usage error, not a traceback."""
+    """A WxH frame size as argparse's type: a malformed one is refused as a usage error, not a
+    traceback."""
     width, _, height = text.lower().partition("x")
     if not (width.isdigit() and height.isdigit() and int(width) > 0 and int(height) > 0):
         raise argparse.ArgumentTypeError(f"{text!r} is not a frame size WxH such as 640x360")
@@ -107,7 +109,8 @@ def frame_size(text: str) -> str:
 
 
 def share(text: str) -> float:
-    """A share from 0 to 1 as argparse's type: another is refused as a usage error, not a traceback."""
+    """A share from 0 to 1 as argparse's type: another is refused as a usage error, not a
+    traceback."""
     try:
         value = float(text)
     except ValueError:
@@ -121,9 +124,11 @@ WORKDIR = Path(tempfile.gettempdir()) / "highlights-bench-synthetic-game"
 
 
 def add_test_game_options(parser: argparse.ArgumentParser, workdir_help: str) -> None:
-    """`--workdir` and `--test-seeds`, as the benches that read this bench's test games take them."""
+    """`--workdir` and `--test-seeds`, as the benches that read this bench's test games take
+    them."""
     parser.add_argument("--workdir", type=Path, default=WORKDIR, help=workdir_help)
-    parser.add_argument("--test-seeds", default="202,203,204", help="comma-separated seeds of the test games")
+    parser.add_argument("--test-seeds", default="202,203,204",
+                        help="comma-separated seeds of the test games")
 
 
 def seeds_of(text: str) -> list[int]:
@@ -165,7 +170,8 @@ def make_game(folder: Path, minutes: float, size: str, seed: int, name: str,
     width, height = (int(v) for v in size.lower().split("x"))
     # A game with bursts is another game of the same seed: its own name keeps the one without.
     name = f"{name}_bursts{bursts:g}" if bursts else name
-    cfg = GameConfig(minutes=minutes, width=width, height=height, seed=seed, name=name, burst_share=bursts)
+    cfg = GameConfig(minutes=minutes, width=width, height=height, seed=seed, name=name,
+                     burst_share=bursts)
     video, annotation = folder / f"{name}.mp4", folder / f"{name}.json"
     stamp = folder / f"{name}.config.json"
     from highlights import __version__
@@ -178,8 +184,8 @@ def make_game(folder: Path, minutes: float, size: str, seed: int, name: str,
         task = bar.add_task(f"making {name} (seed {seed})", total=None)
         generate_game(folder, cfg, on_progress=lambda i, n: bar.update(task, completed=i, total=n))
     stamp.write_text(wanted)
-    print(f"{name}: {minutes:g} min at {size}, seed {seed}, made in {time.perf_counter() - t0:.0f} s "
-          f"(load {os.getloadavg()[0]:.1f})", flush=True)
+    print(f"{name}: {minutes:g} min at {size}, seed {seed}, made in {time.perf_counter() - t0:.0f} "
+          f"s (load {os.getloadavg()[0]:.1f})", flush=True)
     return video, annotation
 
 
@@ -192,7 +198,8 @@ def run(video: Path, annotation, overrides: dict, cache: dict):
     t0 = time.perf_counter()
     result = run_pipeline(video, cfg, annotation=annotation, cache=cache, progress=False)
     seconds = time.perf_counter() - t0
-    score = evaluate_highlights(result.highlights, annotation, tolerances=[TOLERANCE_S]).at(TOLERANCE_S)
+    score = evaluate_highlights(result.highlights, annotation,
+                                tolerances=[TOLERANCE_S]).at(TOLERANCE_S)
     return result, score, seconds
 
 
@@ -221,11 +228,13 @@ def fit_floor(games: list[tuple[Path, object, dict]], overrides: dict, calibrati
 
     per_game = []
     for video, annotation, cache in games:
-        result, _, _ = run(video, annotation, {**overrides, "merge.score_calibration": str(calibration_path)}, cache)
+        result, _, _ = run(video, annotation,
+                           {**overrides, "merge.score_calibration": str(calibration_path)}, cache)
         per_game.append((result.highlights, list(annotation.events)))
     floor = choose_floor(per_game)
     kept = [score_at([h for h in hl if h.score >= floor], evs, TOLERANCE_S) for hl, evs in per_game]
-    return floor, (sum(k.matched for k in kept), sum(k.events for k in kept), sum(k.highlights for k in kept))
+    return floor, (sum(k.matched for k in kept), sum(k.events for k in kept),
+                   sum(k.highlights for k in kept))
 
 
 def fit_calibration_and_floor(games: list[tuple[Path, object, dict]], overrides: dict, path: Path
@@ -248,7 +257,8 @@ def fit_calibration_and_floor(games: list[tuple[Path, object, dict]], overrides:
     # The floor is read off highlights' scores, which are rounded to 4 places, while merge compares
     # the unrounded score: half a step lower keeps the highlight the floor was read from.
     setting = max(0.0, floor - 0.5 * SCORE_STEP)
-    return {**actions, "merge.score_calibration": str(path), "merge.highlight_min_score": setting}, floor, info
+    return {**actions, "merge.score_calibration": str(path),
+            "merge.highlight_min_score": setting}, floor, info
 
 
 def fitted_there(games: str, floor: float, info: dict) -> str:
@@ -256,9 +266,10 @@ def fitted_there(games: str, floor: float, info: dict) -> str:
     from highlights.pipeline.evaluation import Rate
 
     at = info["at_floor"]
-    return (f"calibration fitted on {games}: {info['highlights']} highlights, {info['right']} right, "
-            f"{at['events']} events; floor {floor:.3f} keeps there recall {Rate(at['matched'], at['events']).reported()}, "
-            f"precision {Rate(at['matched'], at['highlights']).reported()}")
+    return (f"calibration fitted on {games}: {info['highlights']} highlights, {info['right']} "
+            f"right, {at['events']} events; floor {floor:.3f} keeps there recall "
+            f"{Rate(at['matched'], at['events']).reported()}, precision "
+            f"{Rate(at['matched'], at['highlights']).reported()}")
 
 
 def threshold_sweep(video: Path, annotation, overrides: dict, cache: dict,
@@ -278,7 +289,8 @@ def threshold_sweep(video: Path, annotation, overrides: dict, cache: dict,
     from highlights.pipeline.run import run_pipeline
 
     thresholds = sorted(float(t) for t in thresholds)
-    cfg = PipelineConfig().with_overrides({**overrides, "classifier.action_threshold": thresholds[0]})
+    cfg = PipelineConfig().with_overrides({**overrides,
+                                           "classifier.action_threshold": thresholds[0]})
     merger = stage_class("merge", cfg.merge.backend)
     original, given = merger.merge, []
 
@@ -295,17 +307,20 @@ def threshold_sweep(video: Path, annotation, overrides: dict, cache: dict,
     if gate is not None and gate.get("rule") != "action_threshold":
         from highlights.errors import ConfigError
 
-        raise ConfigError(f"{video}: the classifier decides its windows by {gate.get('rule')}, not by an action "
-                          "threshold; --threshold-seeds needs a model with a `none` class")
+        raise ConfigError(f"{video}: the classifier decides its windows by {gate.get('rule')}, not "
+                          "by an action threshold; --threshold-seeds needs a model with a `none` "
+                          "class")
     stage, candidates = given[-1]
     out = {}
     for t in thresholds:
         kept = original(stage, [deepcopy(c) for c in candidates if c.score >= t])
-        out[t] = [] if result.stats.get("no_person_found") else ranked([Highlight.from_candidate(c) for c in kept])
+        out[t] = [] if result.stats.get("no_person_found") else ranked([Highlight.from_candidate(c)
+                                                                        for c in kept])
     return out
 
 
-def choose_operating_threshold(sweeps: list[tuple[dict[float, list], list]]) -> tuple[float | None, list[tuple]]:
+def choose_operating_threshold(sweeps: list[tuple[dict[float, list], list]],
+                               ) -> tuple[float | None, list[tuple]]:
     """The highest threshold whose recall at 2 s, pooled over the games, stays >= TARGET_RECALL
     (None when none does), and each threshold's pooled (threshold, matched, events, highlights).
     `sweeps`: per game, its `threshold_sweep` and its events."""
@@ -316,7 +331,8 @@ def choose_operating_threshold(sweeps: list[tuple[dict[float, list], list]]) -> 
         matched = events = highlights = 0
         for by_threshold, evs in sweeps:
             sc = score_at(by_threshold[t], evs, TOLERANCE_S)
-            matched, events, highlights = matched + sc.matched, events + sc.events, highlights + sc.highlights
+            matched, events, highlights = (matched + sc.matched, events + sc.events,
+                                           highlights + sc.highlights)
         table.append((t, matched, events, highlights))
     ok = [t for t, matched, events, _ in table if events and matched / events >= TARGET_RECALL]
     return (max(ok) if ok else None), table
@@ -324,14 +340,16 @@ def choose_operating_threshold(sweeps: list[tuple[dict[float, list], list]]) -> 
 
 # -- where false highlights come from -------------------------------------------------------------
 
-def load_truth_boxes(gt_path: Path) -> tuple[np.ndarray, list[list[tuple[object, bool, list[float]]]]]:
+def load_truth_boxes(gt_path: Path,
+                     ) -> tuple[np.ndarray, list[list[tuple[object, bool, list[float]]]]]:
     """Per encoded frame of a generated game: its time and its persons as (id, actor, box)."""
     times, persons = [], []
     with open(gt_path) as f:
         for line in f:
             row = json.loads(line)
             times.append(float(row["t"]))
-            persons.append([(p.get("id"), bool(p.get("actor")), p["box"]) for p in row.get("persons", [])])
+            persons.append([(p.get("id"),
+                             bool(p.get("actor")), p["box"]) for p in row.get("persons", [])])
     return np.asarray(times), persons
 
 
@@ -408,7 +426,8 @@ def classify_highlights(highlights, events, truth, plan: list | None = None
             other_person = who(other, truth)
             if same_track:
                 causes.append(CAUSES[0])
-            elif person is not None and other_person is not None and person[0] == other_person[0] != "?":
+            elif (person is not None and other_person is not None
+                  and person[0] == other_person[0] != "?"):
                 causes.append(CAUSES[1])
             else:
                 causes.append(CAUSES[2])
@@ -448,8 +467,9 @@ def best_floor(games, score=lambda h: h.score) -> tuple[float, int, int, int, in
 def print_scores(scores: dict, games) -> None:
     """The highlight score against the raw classifier probability it was calibrated from: do they
     rank right highlights first (AUC), is a score of s right s of the time (expected calibration
-    error, 5 bins, with its 95% percentile bootstrap interval over the highlights), the precision of the run as it stands, and the best precision a floor on each
-    reaches at pooled recall >= TARGET_RECALL."""
+    error, 5 bins, with its 95% percentile bootstrap interval over the highlights), the precision of
+    the run as it stands, and the best precision a floor on each reaches at pooled recall >=
+    TARGET_RECALL."""
     from highlights.auc_interval import Auc
     from highlights.pipeline.evaluation import Rate
     from highlights.calibration_error import ece_reported
@@ -458,10 +478,11 @@ def print_scores(scores: dict, games) -> None:
     calibrations = Counter((h.evidence.get("score") or {}).get("calibration", "none")
                            for highlights, _ in games for h in highlights)
     n_right, n_false = len(scores[True]), len(scores[False])
-    print(f"  scores ({', '.join(f'{k}: {v}' for k, v in sorted(calibrations.items()))}; precision as run "
-          f"{Rate(n_right, n_right + n_false).reported()}, no floor):")
+    print(f"  scores ({', '.join(f'{k}: {v}' for k, v in sorted(calibrations.items()))}; precision "
+          f"as run {Rate(n_right, n_right + n_false).reported()}, no floor):")
     flags = [True] * n_right + [False] * n_false
-    for name, key in (("highlight score", lambda h: float(h.score)), ("raw probability", raw_score)):
+    for name, key in (("highlight score", lambda h: float(h.score)),
+                      ("raw probability", raw_score)):
         right, false = [], []
         for (highlights, _), oks in zip(games, scores["flags"]):
             for h, ok in zip(highlights, oks):
@@ -469,10 +490,12 @@ def print_scores(scores: dict, games) -> None:
         rel = reliability(right + false, flags)
         floor = best_floor(games, key)
         best = ("no floor keeps recall >= {:.2f}".format(TARGET_RECALL) if floor is None else
-                f"best floor {floor[0]:.3f}: recall {Rate(floor[1], floor[2]).reported()}, precision "
-                f"{Rate(floor[3], floor[4]).reported()} (a floor chosen on these games: an upper bound)")
+                f"best floor {floor[0]:.3f}: recall {Rate(floor[1], floor[2]).reported()}, "
+                f"precision {Rate(floor[3], floor[4]).reported()} (a floor chosen on these games: "
+                "an upper bound)")
         area = rel["auc"]
-        print(f"    {name:<16} AUC {'-' if area is None else Auc.from_dict(area).reported(3)}, ECE {ece_reported(rel)}, {best}")
+        print(f"    {name:<16} AUC {'-' if area is None else Auc.from_dict(area).reported(3)}, ECE "
+              f"{ece_reported(rel)}, {best}")
 
 
 def _quantiles(values: list[float]) -> str:
@@ -497,9 +520,11 @@ def misses_line(lost: Counter, lost_seconds: Counter | None) -> str:
         k = sum(lost_seconds.values()) if stage is None else lost_seconds[stage]
         return f" ({k} a burst's second action)" if k or stage is None else ""
 
-    return (f"  events missed (no highlight of any label within {TOLERANCE_S:g} s): {sum(lost.values())}{of()}"
+    return (f"  events missed (no highlight of any label within {TOLERANCE_S:g} s): "
+            f"{sum(lost.values())}{of()}"
             + ("; stage that lost each (or shown inside another highlight): "
-               + ", ".join(f"{stage} {k}{of(stage)}" for stage, k in lost.most_common()) if lost else ""))
+               + ", ".join(f"{stage} {k}{of(stage)}" for stage, k in lost.most_common()) if lost
+               else ""))
 
 
 def print_breakdown(name: str, per_game: list) -> None:
@@ -534,7 +559,8 @@ def print_breakdown(name: str, per_game: list) -> None:
                 causes[cause] += 1
         summary = result.stats.get("merge_summary") or {}
         merge.update(accepted=sum(1 for c in result.trace.classifications if c["accepted"]),
-                     windows=len(result.trace.classifications), before_merge=len(result.before_merge),
+                     windows=len(result.trace.classifications),
+                     before_merge=len(result.before_merge),
                      actions=int(summary.get("actions", 0)), highlights=len(result.highlights))
     n_false = sum(causes.values())
     print(f"\n-- where the false highlights come from: {name} ({n_false} false of "
@@ -546,11 +572,12 @@ def print_breakdown(name: str, per_game: list) -> None:
                 print("    doing: " + ", ".join(f"{m} {k}" for m, k in doing[cause].most_common()))
     print("  by label: " + ", ".join(f"{label} {c['right']} right / {c['false']} false"
                                      for label, c in sorted(by_class.items())))
-    print(f"  score quantiles 10/25/50/75/90%: right {_quantiles(scores[True])} (n={len(scores[True])}); "
-          f"false {_quantiles(scores[False])} (n={len(scores[False])})")
+    print(f"  score quantiles 10/25/50/75/90%: right {_quantiles(scores[True])} "
+          f"(n={len(scores[True])}); false {_quantiles(scores[False])} (n={len(scores[False])})")
     print_scores(scores, games)
     print("    (a best floor is chosen on these games: an upper bound, not a result)")
-    print(misses_line(lost, lost_seconds if any(burst_second_actions(plan) for *_, plan in per_game) else None))
+    print(misses_line(lost, lost_seconds
+                      if any(burst_second_actions(plan) for *_, plan in per_game) else None))
     print(f"  merge: {merge['windows']} classifier windows, {merge['accepted']} accepted, "
           f"{merge['before_merge']} given to merge, {merge['highlights']} highlights")
 
@@ -570,53 +597,68 @@ def pooled_row(name: str, runs: list, durations: list[float], events: list) -> l
     tot = Counter()
     covered = reel = seconds = 0.0
     for (result, score, secs), duration, evs in zip(runs, durations, events):
-        shown = shown_in_reel(result.highlights, evs, result.config.merge.max_length_s, score.found_events,
-                              TOLERANCE_S)
+        shown = shown_in_reel(result.highlights, evs, result.config.merge.max_length_s,
+                              score.found_events, TOLERANCE_S)
         tot.update(events=score.events, highlights=score.highlights, matched=score.matched,
-                   class_matched=score.class_matched, shown=len(shown.shown_events), shown_unmatched=shown.unmatched)
+                   class_matched=score.class_matched, shown=len(shown.shown_events),
+                   shown_unmatched=shown.unmatched)
         covered += covered_seconds((h.start_s, h.end_s) for h in result.highlights)
         choice = reel_choice(result.highlights, result.config.merge, duration)
         reel += choice.seconds
-        tot.update(reel_right=score_at(list(choice.held), evs, TOLERANCE_S).matched, reel_held=len(choice.held))
+        tot.update(reel_right=score_at(list(choice.held), evs, TOLERANCE_S).matched,
+                   reel_held=len(choice.held))
         seconds += secs
     rec, prec = Rate(tot["matched"], tot["events"]), Rate(tot["matched"], tot["highlights"])
-    crec, cprec = Rate(tot["class_matched"], tot["events"]), Rate(tot["class_matched"], tot["highlights"])
+    crec, cprec = (Rate(tot["class_matched"], tot["events"]),
+                   Rate(tot["class_matched"], tot["highlights"]))
     return [name, str(tot["events"]), str(tot["highlights"]), rec.reported(), prec.reported(),
             crec.reported(), cprec.reported(),
-            f"{Rate(tot['shown'], tot['events']).reported()}; {tot['shown_unmatched']} unmatched", f"{covered:.0f} s of {sum(durations):.0f} s",
+            f"{Rate(tot['shown'], tot['events']).reported()}; {tot['shown_unmatched']} unmatched",
+            f"{covered:.0f} s of {sum(durations):.0f} s",
             f"{reel:.0f} s; right {Rate(tot['reel_right'], tot['reel_held']).reported()}",
             f"{seconds:.0f} s", f"{os.getloadavg()[0]:.1f}"]
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", type=float, default=5.0, help="length of each game, in minutes")
-    parser.add_argument("--size", type=frame_size, default="640x360", help="frame size of the games, WxH")
+    parser.add_argument("--minutes", type=float, default=5.0,
+                        help="length of each game, in minutes")
+    parser.add_argument("--size", type=frame_size, default="640x360",
+                        help="frame size of the games, WxH")
     parser.add_argument("--test-seeds", default="202,203,204",
-                        help="comma-separated seeds of the test games (default 202,203,204: 30 events)")
+                        help="comma-separated seeds of the test games (default 202,203,204: 30 "
+                             "events)")
     parser.add_argument("--fit-seed", type=int, default=101,
-                        help="seed of the game the calibration and score floor are fitted on (none made with --skip-gt)")
-    parser.add_argument("--workdir", type=Path, default=WORKDIR, help="where the games are kept and reused")
+                        help="seed of the game the calibration and score floor are fitted on (none "
+                             "made with --skip-gt)")
+    parser.add_argument("--workdir", type=Path, default=WORKDIR,
+                        help="where the games are kept and reused")
     parser.add_argument("--skip-movenet", action="store_true",
                         help="leave out the default config's run with MoveNet (1)")
-    parser.add_argument("--skip-gt", action="store_true", help="leave out the ground-truth pose runs (and the fit game only they read)")
+    parser.add_argument("--skip-gt", action="store_true",
+                        help="leave out the ground-truth pose runs (and the fit game only they "
+                             "read)")
     parser.add_argument("--skip-fit-game", action="store_true",
                         help="leave out the run fitted on the fit game (4), and the fit game")
     parser.add_argument("--bursts", type=share, default=0.0, metavar="SHARE",
-                        help="share of each game's events followed 1-3 s later by a second action of the same "
-                             "sport by the same player (default 0: games without bursts)")
+                        help="share of each game's events followed 1-3 s later by a second action "
+                             "of the same sport by the same player (default 0: games without "
+                             "bursts)")
     parser.add_argument("--keep-frames", action="store_true",
-                        help="keep the default config's detection and pose outputs in --workdir and reuse them")
+                        help="keep the default config's detection and pose outputs in --workdir "
+                             "and reuse them")
     parser.add_argument("--set", dest="sets", action="append", default=[], metavar="FLAG=VALUE",
                         help="a setting added to every run (repeatable)")
     parser.add_argument("--threshold-seeds", default="",
-                        help="comma-separated seeds of held-out games on which a synthetic operating threshold "
-                             "is chosen for the ground-truth run: the highest classifier.action_threshold whose "
-                             "pooled recall there stays >= 0.90, then run on the test games (none: not run)")
+                        help="comma-separated seeds of held-out games on which a synthetic "
+                             "operating threshold is chosen for the ground-truth run: the highest "
+                             "classifier.action_threshold whose pooled recall there stays >= 0.90, "
+                             "then run on the test games (none: not run)")
     parser.add_argument("--fit-seeds", default="",
-                        help="comma-separated seeds of held-out games on which the fit row's procedure (actions "
-                             "merge, score calibration, score floor keeping recall >= 0.90) is fitted, pooled, "
-                             "then run on the test games as one more row (none: not run)")
+                        help="comma-separated seeds of held-out games on which the fit row's "
+                             "procedure (actions merge, score calibration, score floor keeping "
+                             "recall >= 0.90) is fitted, pooled, then run on the test games as one "
+                             "more row (none: not run)")
     return parser
 
 
@@ -702,11 +744,12 @@ class RunsOnTestGames:
         for seed, video, ann in self.tests:
             runs.append(run(video, ann, overrides, cache_of(seed)))
             result, score, secs = runs[-1]
-            shown = shown_in_reel(result.highlights, list(ann.events), result.config.merge.max_length_s,
-                                  score.found_events, TOLERANCE_S)
-            print(f"  {name}, seed {seed}: recall {score.recall.hits}/{score.recall.total}, precision "
-                  f"{score.precision.hits}/{score.precision.total}, shown {len(shown.shown_events)}/{shown.events} "
-                  f"({shown.unmatched} matched to no highlight), {secs:.0f} s", flush=True)
+            shown = shown_in_reel(result.highlights, list(ann.events),
+                                  result.config.merge.max_length_s, score.found_events, TOLERANCE_S)
+            print(f"  {name}, seed {seed}: recall {score.recall.hits}/{score.recall.total}, "
+                  f"precision {score.precision.hits}/{score.precision.total}, shown "
+                  f"{len(shown.shown_events)}/{shown.events} ({shown.unmatched} matched to no "
+                  f"highlight), {secs:.0f} s", flush=True)
         events = [list(ann.events) for _, _, ann in self.tests]
         self.rows.append(pooled_row(name, runs, self.durations, events))
         print(" | ".join(self.rows[-1]), flush=True)
@@ -807,8 +850,8 @@ def _print_summary(games: RunsOnTestGames, info: dict | None, fit_seed: int) -> 
         print_breakdown(name, per_game)
 
     print()
-    print(markdown_table(["run", "events", "highlights", "recall @2 s [95%]", "precision @2 s [95%]",
-                          "class recall [95%]", "class precision [95%]",
+    print(markdown_table(["run", "events", "highlights", "recall @2 s [95%]",
+                          "precision @2 s [95%]", "class recall [95%]", "class precision [95%]",
                           "shown recall [95%]; shown, matched to no highlight", "highlights cover",
                           "reel (as detect cuts it) [95%]", "pipeline time",
                           "load (1 min)"], games.rows))
@@ -817,8 +860,8 @@ def _print_summary(games: RunsOnTestGames, info: dict | None, fit_seed: int) -> 
               f"{info['right']} right; ECE raw {ece_reported(info['reliability_raw'])}, fitted "
               f"{ece_reported(info['reliability_fitted_in_sample'])} (in sample; 95% intervals: "
               "bootstrap over highlights)")
-    print(f"target: precision >= 0.70 at recall >= 0.90 at {TOLERANCE_S:g} s with the default config, "
-          f"pooled over the test games")
+    print(f"target: precision >= 0.70 at recall >= 0.90 at {TOLERANCE_S:g} s with the default "
+          f"config, pooled over the test games")
 
 
 def main(argv: list[str] | None = None) -> int:

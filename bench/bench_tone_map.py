@@ -1,4 +1,5 @@
-"""Speed of HDR tone mapping (highlights.video.colour.tone_map), against the whole-frame numpy version.
+"""Speed of HDR tone mapping (highlights.video.colour.tone_map), against the whole-frame numpy
+version.
 
     python bench/bench_tone_map.py [--frames 5] [--repeat 3]
 
@@ -21,12 +22,13 @@ import av
 import numpy as np
 
 from highlights.cli.boundary import run_script
-from highlights.video.colour import (_BT2020_TO_BT709, _LUT_MAX, _LUT_SIZE, TRC_HLG, TRC_PQ, _conversion,
-                                     _output_table, _signal_table, tone_map)
+from highlights.video.colour import (_BT2020_TO_BT709, _LUT_MAX, _LUT_SIZE, TRC_HLG, TRC_PQ,
+                                     _conversion, _output_table, _signal_table, tone_map)
 
 WIDTH, HEIGHT = 1920, 1080
 SIZES = [(1920, 1080), (320, 180)]
-_BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433], [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
+_BT709_TO_BT2020 = np.array([[0.6274, 0.3293, 0.0433],
+                             [0.0691, 0.9195, 0.0114], [0.0164, 0.0880, 0.8956]])
 
 
 def numpy_tone_map(signal: np.ndarray, transfer: int) -> np.ndarray:
@@ -46,7 +48,8 @@ def scene_linear(i: int, rng: np.random.Generator) -> np.ndarray:
     rgb = np.stack([np.clip(np.abs(hue - 3.0) - 1.0, 0, 1), np.clip(2.0 - np.abs(hue - 2.0), 0, 1),
                     np.clip(2.0 - np.abs(hue - 4.0), 0, 1)], -1)
     saturation = 0.3 + 0.7 * (0.5 + 0.5 * np.sin(ys / 97.0))[..., None]
-    level = (4.0 * (1.0 - ys / HEIGHT) ** 3)[..., None]  # 4x SDR white at the top, black at the bottom
+    # 4x SDR white at the top, black at the bottom
+    level = (4.0 * (1.0 - ys / HEIGHT) ** 3)[..., None]
     linear = level * (1.0 - saturation + saturation * rgb)
     linear *= 1.0 + rng.normal(0.0, 0.03, linear.shape).astype(np.float32)
     x0 = 100 + (i * 40) % (WIDTH - 300)
@@ -61,9 +64,11 @@ def hdr_signal(linear709: np.ndarray, transfer: int) -> np.ndarray:
         m1, m2, c1, c2, c3 = 0.1593017578125, 78.84375, 0.8359375, 18.8515625, 18.6875
         lm = np.power(np.clip(linear / 10000.0, 0, 1), m1)
         return np.power((c1 + c2 * lm) / (1 + c3 * lm), m2)
-    scene = np.power(np.clip(linear / 1000.0, 0, 1), 1 / 1.2)  # the 1000 cd/m2 display's OOTF undone
+    # the 1000 cd/m2 display's OOTF undone
+    scene = np.power(np.clip(linear / 1000.0, 0, 1), 1 / 1.2)
     a, b, c = 0.17883277, 0.28466892, 0.55991073
-    return np.where(scene <= 1 / 12, np.sqrt(3 * scene), a * np.log(np.maximum(12 * scene - b, 1e-9)) + c)
+    return np.where(scene <= 1 / 12, np.sqrt(3 * scene),
+                    a * np.log(np.maximum(12 * scene - b, 1e-9)) + c)
 
 
 def write_hdr_clip(path: Path, transfer: int, frames: int) -> None:
@@ -78,7 +83,8 @@ def write_hdr_clip(path: Path, transfer: int, frames: int) -> None:
         stream.codec_context.color_primaries, stream.codec_context.color_trc = 9, transfer
         for i in range(frames):
             e = hdr_signal(scene_linear(i, rng), transfer)
-            rgb48 = av.VideoFrame.from_ndarray(np.round(e * 65535).astype(np.uint16), format="rgb48le")
+            rgb48 = av.VideoFrame.from_ndarray(np.round(e * 65535).astype(np.uint16),
+                                               format="rgb48le")
             frame = rgb48.reformat(format="yuv420p10le", src_colorspace=1, dst_colorspace=9,
                                    src_color_range=2, dst_color_range=1)
             frame.colorspace, frame.color_range, frame.pts = 9, 1, i
@@ -89,7 +95,8 @@ def write_hdr_clip(path: Path, transfer: int, frames: int) -> None:
 def decoded_signals(path: Path, width: int, height: int) -> list[np.ndarray]:
     """What to_rgb hands tone_map for each frame at this size."""
     with av.open(str(path)) as container:
-        return [frame.to_ndarray(format="gbrp16le", width=width, height=height, **_conversion(frame))
+        return [frame.to_ndarray(format="gbrp16le", width=width,
+                                 height=height, **_conversion(frame))
                 for frame in container.decode(video=0)]
 
 
@@ -106,12 +113,14 @@ def ms_per_frame(fn, signals: list[np.ndarray], transfer: int, repeat: int) -> f
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=5, help="frames per clip")
-    parser.add_argument("--repeat", type=int, default=3, help="passes over the frames; the fastest is kept")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="passes over the frames; the fastest is kept")
     args = parser.parse_args()
     if args.frames < 1 or args.repeat < 1:
-        parser.error(f"--frames and --repeat must be at least 1, got {args.frames} and {args.repeat}")
-    print(f"{'clip':<5} {'size':>9} {'numpy ms':>9} {'now ms':>7} {'x':>5} {'max diff':>9} {'mean diff':>10}"
-          f"  ({args.frames} frames, best of {args.repeat})")
+        parser.error(f"--frames and --repeat must be at least 1, got {args.frames} and "
+                     f"{args.repeat}")
+    print(f"{'clip':<5} {'size':>9} {'numpy ms':>9} {'now ms':>7} {'x':>5} {'max diff':>9} "
+          f"{'mean diff':>10}  ({args.frames} frames, best of {args.repeat})")
     with tempfile.TemporaryDirectory() as tmp:
         for name, transfer in (("HLG", TRC_HLG), ("PQ", TRC_PQ)):
             path = Path(tmp) / f"{name}.mov"
@@ -120,10 +129,11 @@ def main() -> None:
                 signals = decoded_signals(path, width, height)
                 before = ms_per_frame(numpy_tone_map, signals, transfer, args.repeat)
                 after = ms_per_frame(tone_map, signals, transfer, args.repeat)
-                diff = np.concatenate([np.abs(tone_map(s, transfer).astype(np.int16) - numpy_tone_map(s, transfer))
-                                       .ravel() for s in signals])
-                print(f"{name:<5} {width:>4}x{height:<4} {before:9.1f} {after:7.1f} {before / after:5.1f} "
-                      f"{int(diff.max()):9d} {diff.mean():10.6f}")
+                diff = np.concatenate([np.abs(tone_map(s, transfer).astype(np.int16)
+                                              - numpy_tone_map(s, transfer)).ravel()
+                                       for s in signals])
+                print(f"{name:<5} {width:>4}x{height:<4} {before:9.1f} {after:7.1f} "
+                      f"{before / after:5.1f} {int(diff.max()):9d} {diff.mean():10.6f}")
 
 
 if __name__ == "__main__":

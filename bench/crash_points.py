@@ -80,14 +80,14 @@ class Command:
     # same folder, made there (uninterrupted) before the command; None: the command has no such set.
     older: list[str] | None = None
     # `--over-older`: the file that names the set's files for its readers (`synth clips`'
-    # manifest.csv, which `dataset create` reads in place of the clips' own truth), where the set has
-    # one that is no JSON record. A kill that leaves it absent leaves no set to read as one: files of
-    # both runs are then each read with their own record (a clip with its truth).
+    # manifest.csv, which `dataset create` reads in place of the clips' own truth), where the set
+    # has one that is no JSON record. A kill that leaves it absent leaves no set to read as one:
+    # files of both runs are then each read with their own record (a clip with its truth).
     record: str | None = None
 
 
-# The package this bench imported, for every command it runs: each runs in a folder of its own, where
-# a relative PYTHONPATH would find another copy (or the installed one) instead.
+# The package this bench imported, for every command it runs: each runs in a folder of its own,
+# where a relative PYTHONPATH would find another copy (or the installed one) instead.
 PACKAGE_PARENT = str(Path(highlights_package.__file__).resolve().parents[1])
 
 
@@ -117,13 +117,14 @@ main()
 """
 
 
-def highlights(argv: list[str], cwd: Path, *, kill_at_rename: int | None = None, count_renames: Path | None = None,
-               **popen) -> subprocess.Popen:
+def highlights(argv: list[str], cwd: Path, *, kill_at_rename: int | None = None,
+               count_renames: Path | None = None, **popen) -> subprocess.Popen:
     path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)
     env = dict(os.environ, PYTHONPATH=path, HIGHLIGHTS_CACHE_DIR=str(cwd / "cache"), COLUMNS="200")
     start = [sys.executable, "-m", "highlights"]
     if kill_at_rename or count_renames:
-        env.update(CRASH_POINTS_KILL_AT_RENAME=str(kill_at_rename or 0), CRASH_POINTS_RENAME_COUNT=str(count_renames or ""))
+        env.update(CRASH_POINTS_KILL_AT_RENAME=str(kill_at_rename or 0),
+                   CRASH_POINTS_RENAME_COUNT=str(count_renames or ""))
         start = [sys.executable, "-c", RENAME_POINTS]
     return subprocess.Popen([*start, *argv], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
@@ -174,18 +175,22 @@ def make_inputs(workdir: Path) -> Path:
     inputs.mkdir(parents=True)
     clip = ["--seconds", "1", "--size", "256x144", *QUIET]
     must(["synth", "clips", "--per-class", "4", "--out", "clips-v1", "--seed", "1", *clip], inputs)
-    must(["synth", "clips", "--classes", "none", "--per-class", "3", "--out", "clips-v2", "--seed", "2", *clip],
+    must(["synth", "clips", "--classes", "none", "--per-class", "3", "--out",
+          "clips-v2", "--seed", "2", *clip],
          inputs)
     game = ["--minutes", "0.2", "--size", "320x180", "--fps", "15"]
     must(["synth", "game", *game, "--out", "game", "--name", "game", "--seed", "3"], inputs)
     for seed in (4, 5):
-        must(["synth", "game", *game, "--out", "games", "--name", f"game{seed}", "--seed", str(seed)], inputs)
-    must(["dataset", "create", "clips-v1", "--root", "datasets", "--split", "0.4,0.3,0.3", *QUIET], inputs)
-    must(["train", "--root", "datasets", "--version", "v1", "--out", "run", "--quick", "--epochs", "1",
-          "--workers", "0", *QUIET], inputs)
+        must(["synth", "game", *game, "--out", "games", "--name",
+              f"game{seed}", "--seed", str(seed)], inputs)
+    must(["dataset", "create", "clips-v1", "--root", "datasets", "--split", "0.4,0.3,0.3", *QUIET],
+         inputs)
+    must(["train", "--root", "datasets", "--version", "v1", "--out", "run", "--quick", "--epochs",
+          "1", "--workers", "0", *QUIET], inputs)
     must(["detect", "game/game.mp4", *GT, "--out", "detected", *QUIET], inputs)
     decide_review(inputs / "detected", inputs / "review.sqlite")
-    # `report from-confusion` builds a report from a published matrix; any matrix of the classes will do.
+    # `report from-confusion` builds a report from a published matrix; any matrix of the classes
+    # will do.
     (inputs / "confusion.json").write_text(json.dumps({
         "labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
         "matrix": [[9, 1, 2, 0], [0, 7, 3, 1], [2, 1, 20, 2], [1, 0, 3, 8]]}))
@@ -217,51 +222,65 @@ def commands(inputs: Path) -> list[Command]:
         # `--resume` in a folder where no epoch was saved says to run the command without it.
         return [*train, "--resume"] if (folder / "run" / "last.pt").exists() else train
 
-    train = ["train", "--root", str(inputs / "datasets"), "--version", "v1", "--out", "run", "--quick",
-             "--epochs", "2", "--workers", "0", "--seed", "0", *QUIET]
+    train = ["train", "--root", str(inputs / "datasets"), "--version", "v1", "--out", "run",
+             "--quick", "--epochs", "2", "--workers", "0", "--seed", "0", *QUIET]
     game = str(inputs / "game" / "game.mp4")
-    evaluate = ["evaluate", "--checkpoint", str(inputs / "run" / "best.pt"), "--root", str(inputs / "datasets"),
-                "--version", "v1", "--out", "report", *QUIET]
-    older_confusion = inputs / "confusion-older.json"  # written here: a workdir made before it lacks it
-    older_confusion.write_text(json.dumps({"labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
-                                           "matrix": [[5, 3, 2, 2], [1, 6, 3, 1], [4, 1, 18, 2], [2, 1, 3, 6]]}))
-    synth_clips = ["synth", "clips", "--per-class", "2", "--out", "clips", "--seconds", "1", "--size", "256x144",
-                   "--seed", "1", "--workers", "1", *QUIET]  # one process: its renames are counted
+    evaluate = ["evaluate", "--checkpoint", str(inputs / "run" / "best.pt"), "--root",
+                str(inputs / "datasets"), "--version", "v1", "--out", "report", *QUIET]
+    # written here: a workdir made before it lacks it
+    older_confusion = inputs / "confusion-older.json"
+    older_confusion.write_text(json.dumps({
+        "labels": ["baseball_swing", "basketball_layup", "none", "soccer_shooting"],
+        "matrix": [[5, 3, 2, 2], [1, 6, 3, 1], [4, 1, 18, 2], [2, 1, 3, 6]]}))
+    # one process: its renames are counted
+    synth_clips = ["synth", "clips", "--per-class", "2", "--out", "clips", "--seconds", "1",
+                   "--size", "256x144", "--seed", "1", "--workers", "1", *QUIET]
     score = ["pipeline", "score", "--predictions", str(inputs / "detected" / "highlights.json"),
              "--annotations", str(inputs / "game" / "game.json"), "--out", "scores"]
     return [
-        Command("dataset-create", ["dataset", "create", str(inputs / "clips-v1"), "--root", "datasets",
-                                   "--split", "0.4,0.3,0.3", *QUIET]),
+        Command("dataset-create",
+                ["dataset", "create", str(inputs / "clips-v1"), "--root", "datasets",
+                 "--split", "0.4,0.3,0.3", *QUIET]),
         Command("dataset-grow", ["dataset", "grow", str(inputs / "clips-v2"), "--root", "datasets",
                                  "--parent", "v1", "--augment-variants", "1", *QUIET],
                 copied={"datasets": inputs / "datasets"}),
         Command("train-quick", train, again=train_again),
         Command("train-pose", ["train", "--model", "pose", "--out", "run", "--synth-windows", "200",
                                "--epochs", "5", *QUIET]),
-        Command("evaluate", [*evaluate, "--bootstrap", "100"], older=[*evaluate, "--bootstrap", "50"]),
-        # --int8 stores the int8 model beside the checkpoint, so the checkpoint is the run's own copy.
-        Command("evaluate-int8", ["evaluate", "--checkpoint", "run/best.pt", "--root", str(inputs / "datasets"),
-                                  "--version", "v1", "--out", "report", "--bootstrap", "100", "--int8", *QUIET],
+        Command("evaluate", [*evaluate, "--bootstrap", "100"],
+                older=[*evaluate, "--bootstrap", "50"]),
+        # --int8 stores the int8 model beside the checkpoint, so the checkpoint is the run's own
+        # copy.
+        Command("evaluate-int8",
+                ["evaluate", "--checkpoint", "run/best.pt", "--root", str(inputs / "datasets"),
+                 "--version", "v1", "--out", "report", "--bootstrap", "100", "--int8", *QUIET],
                 copied={"run/best.pt": inputs / "run" / "best.pt"},
-                older=["evaluate", "--checkpoint", "run/best.pt", "--root", str(inputs / "datasets"),
-                       "--version", "v1", "--out", "report", "--bootstrap", "50", "--int8", *QUIET]),
+                older=["evaluate", "--checkpoint", "run/best.pt", "--root",
+                       str(inputs / "datasets"), "--version", "v1", "--out", "report",
+                       "--bootstrap", "50", "--int8", *QUIET]),
         Command("detect", ["detect", game, *GT, "--out", "highlights", *QUIET],
-                older=["detect", game, *GT, "--max-highlights", "1", "--out", "highlights", *QUIET]),
-        Command("detect-max", ["detect", game, *GT, "--max-highlights", "1", "--out", "highlights", *QUIET]),
-        Command("batch", ["detect", str(inputs / "games"), *GT, "--workers", "1", "--engine", "local",
-                          "--out", "batch", *QUIET]),
-        Command("review-export", ["review", "export", "detected", "--db", "review.sqlite", "--to-dataset",
-                                  "datasets", "--parent", "v1", *QUIET],
+                older=["detect", game, *GT, "--max-highlights", "1",
+                       "--out", "highlights", *QUIET]),
+        Command("detect-max",
+                ["detect", game, *GT, "--max-highlights", "1", "--out", "highlights", *QUIET]),
+        Command("batch",
+                ["detect", str(inputs / "games"), *GT, "--workers", "1", "--engine", "local",
+                 "--out", "batch", *QUIET]),
+        Command("review-export",
+                ["review", "export", "detected", "--db", "review.sqlite", "--to-dataset",
+                 "datasets", "--parent", "v1", *QUIET],
                 copied={"detected": inputs / "detected", "review.sqlite": inputs / "review.sqlite",
                         "datasets": inputs / "datasets"}),
-        Command("report", ["report", "from-confusion", str(inputs / "confusion.json"), "--out", "report"],
+        Command("report",
+                ["report", "from-confusion", str(inputs / "confusion.json"), "--out", "report"],
                 older=["report", "from-confusion", str(older_confusion), "--out", "report"]),
         Command("pipeline-score", [*score, "--tolerance", "2"], older=[*score, "--tolerance", "1"]),
         # One clip set over another of other classes: a clip of the same name in another group.
         Command("synth-clips", [*synth_clips, "--classes", "basketball_layup,none"],
                 older=[*synth_clips, "--classes", "none"], record="clips/manifest.csv"),
-        Command("augment", ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
-                            "--out", "preview.png", "--seed", "1"]),
+        Command("augment",
+                ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
+                 "--out", "preview.png", "--seed", "1"]),
     ]
 
 
@@ -284,7 +303,8 @@ def loaded(path: Path, folder: Path):
     """A file's content as compared: JSON as data, checkpoints as their objects, else bytes. The
     run's own folder in any text is written as <RUN>, the outputs being compared across folders."""
     if path.suffix in (".json", ".jsonl"):
-        text = path.read_text().replace(str(folder.resolve()), "<RUN>").replace(str(folder), "<RUN>")
+        text = (path.read_text().replace(str(folder.resolve()), "<RUN>")
+                .replace(str(folder), "<RUN>"))
         if path.suffix == ".jsonl":
             return [json.loads(line) for line in text.splitlines() if line.strip()]
         return json.loads(text)
@@ -297,24 +317,28 @@ def loaded(path: Path, folder: Path):
         import torch
         return torch.load(path, map_location="cpu", weights_only=False)
     data = path.read_bytes()
-    return data.replace(str(folder.resolve()).encode(), b"<RUN>").replace(str(folder).encode(), b"<RUN>")
+    return (data.replace(str(folder.resolve()).encode(), b"<RUN>")
+            .replace(str(folder).encode(), b"<RUN>"))
 
 
 # Places that hold how long something took or when it was done: they differ between any two runs,
 # whether or not the two uninterrupted runs happened to agree on them.
-TIMING_WORDS = ("seconds", "speed", "created", "finished", "started", "wait", "per_s", "_at", "elapsed", "wall_s")
+TIMING_WORDS = ("seconds", "speed", "created", "finished", "started", "wait", "per_s", "_at",
+                "elapsed", "wall_s")
 # Places that differ by design: what a run that went on says of it (a batch game's `went_on`, a
 # game a stopped batch had finished counted as `reused` and not among the video hours this run
 # processed), and the inference path, chosen by timing the paths on the machine as it was then
 # (docs/datasets.md, "Running a command again").
-BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend", "inference_backend_selection",
+BY_DESIGN = ("went_on", "reused", "video_hours_processed", "inference_backend",
+             "inference_backend_selection",
              # the int8 model's distance from that fp32 path, measured again with the path chosen
              "reference_backend", "max_abs_logit_diff", "max_abs_prob_diff", "mean_abs_prob_diff")
 
 
 def differs_by_design(place: str) -> bool:
     parts = place.replace("[", ".[").split(".")
-    return any(word in part for part in parts for word in TIMING_WORDS) or any(p in BY_DESIGN for p in parts)
+    return (any(word in part for part in parts for word in TIMING_WORDS)
+            or any(p in BY_DESIGN for p in parts))
 
 
 def differences(a, b, where: str = "") -> list[str]:
@@ -365,7 +389,8 @@ def meta_errors(meta_path: Path, folder: Path) -> list[str]:
         return []  # said above
     version = meta_path.parent
     listed = {version.joinpath(c["file"]).resolve() for c in meta["clips"].values()}
-    on_disk = {p.resolve() for p in (version / "clips").glob("*") if p.is_file()} if (version / "clips").is_dir() else set()
+    on_disk = ({p.resolve() for p in (version / "clips").glob("*") if p.is_file()}
+               if (version / "clips").is_dir() else set())
     rel = meta_path.relative_to(folder)
     errors = [f"{rel} lists {p.name}, not on disk" for p in sorted(listed) if not p.exists()]
     errors += [f"{rel} does not list {p.name}, in its clips/" for p in sorted(on_disk - listed)]
@@ -395,9 +420,11 @@ def make_reference(command: Command, workdir: Path, over_older: bool = False) ->
     count = workdir / "renames"
     for folder in (first, second):
         prepared_folder(folder, command, over_older)
-        code, out, took = run_whole(command.argv, folder, count_renames=count if folder == first else None)
+        code, out, took = run_whole(command.argv, folder,
+                                    count_renames=count if folder == first else None)
         if code != 0:
-            raise SystemExit(f"{command.name}: the uninterrupted run failed ({code}):\n{out[-3000:]}")
+            raise SystemExit(f"{command.name}: the uninterrupted run failed "
+                             f"({code}):\n{out[-3000:]}")
         seconds.append(took)
     paths = paths_of(first)
     if paths != paths_of(second):
@@ -422,7 +449,8 @@ def mismatches(folder: Path, reference: Reference) -> list[str]:
             continue
         differ = differing_places(folder, rel, reference)
         if differ:
-            found.append(f"{rel} differs at {', '.join(sorted(differ)[:4])}{' ...' if len(differ) > 4 else ''}")
+            found.append(f"{rel} differs at "
+                         f"{', '.join(sorted(differ)[:4])}{' ...' if len(differ) > 4 else ''}")
     return found
 
 
@@ -437,13 +465,15 @@ def differing_places(folder: Path, rel: str, reference: Reference) -> list[str]:
         a, b = loaded(reference.folder / rel, reference.folder), loaded(folder / rel, folder)
     except Exception:
         return []
-    return [d for d in (differences(a, b) if not isinstance(a, bytes) else ([] if a == b else ["bytes"]))
+    return [d for d in (differences(a, b) if not isinstance(a, bytes)
+                        else ([] if a == b else ["bytes"]))
             if d not in vary and not differs_by_design(d)]
 
 
 # --- `--over-older`: a set written over an earlier run's -------------------------------------
 
-def files_of_each_run(folder: Path, later: Reference, earlier: Reference) -> tuple[list[str], list[str]]:
+def files_of_each_run(folder: Path, later: Reference,
+                      earlier: Reference) -> tuple[list[str], list[str]]:
     """The files both runs write that are the later run's (and not the earlier one's), and those
     that are the earlier run's (and not the later one's): a folder with both holds a mixed set."""
     of_later, of_earlier = [], []
@@ -479,7 +509,8 @@ def readers_say(folder: Path) -> list[str]:
             continue  # said by the read errors
         said += [f"{rel}: {p.name} is not its own" for p in stale_partners(path, record)]
         if path.name.endswith(".int8.json"):
-            reason = load_int8(path.with_name(path.name.removesuffix(".int8.json")))[1].get("reason", "")
+            reason = (load_int8(path.with_name(path.name.removesuffix(".int8.json")))[1]
+                      .get("reason", ""))
             if "not the model its verdict measured" in reason:
                 said.append(f"{rel}: {reason}")
     return said
@@ -500,7 +531,8 @@ class Tally:
     problems: list[str] = field(default_factory=list)
 
 
-def kill_at(command: Command, folder: Path, delay: float | None, rename: int | None = None) -> int | None:
+def kill_at(command: Command, folder: Path, delay: float | None,
+            rename: int | None = None) -> int | None:
     """Start the command, SIGKILL its process group after ``delay`` s (or let it kill itself before
     its ``rename``-th rename); its exit status if it ended otherwise, else None."""
     proc = highlights(command.argv, folder, kill_at_rename=rename, start_new_session=True)
@@ -535,7 +567,8 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
                 at_renames: bool, over_older: bool = False) -> Tally:
     reference = make_reference(command, workdir, over_older)
     # The earlier run alone, to tell its files from the later run's (`files_of_each_run`).
-    earlier = make_reference(Command(command.name, command.older or [], command.copied), workdir / "earlier") \
+    earlier = make_reference(Command(command.name, command.older or [], command.copied),
+                             workdir / "earlier") \
         if over_older else None
     tally = Tally()
     # Drawn only when kills land on renames, so a seed's kill times do not shift with a command's
@@ -546,7 +579,8 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
         folder = prepared_folder(workdir / f"kill-{trial}", command, over_older)
         if at_renames:
             ended = kill_at(command, folder, None, renames[trial])
-            where = f"{command.name} kill {trial} before rename {renames[trial]} of {reference.renames}"
+            where = (f"{command.name} kill {trial} before rename {renames[trial]} of "
+                     f"{reference.renames}")
         else:
             delay = rng.uniform(min(startup, reference.seconds / 2), reference.seconds)
             ended = kill_at(command, folder, delay)
@@ -560,14 +594,16 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
         tally.kills += 1
         if earlier is not None:
             check_mixed(folder, reference, earlier, where, tally, command.record)
-        if not read_errors(folder) and not leftovers(folder, reference.paths) and not mismatches(folder, reference):
+        if (not read_errors(folder) and not leftovers(folder, reference.paths)
+                and not mismatches(folder, reference)):
             tally.whole_at_kill += 1
             tally.clean += 1
             print(f"  {where}: its outputs were whole", flush=True)
             continue
         argv = command.again(folder) if command.again else command.argv
         code, out, _ = run_whole(argv, folder)
-        errors, left, differ = read_errors(folder), leftovers(folder, reference.paths), mismatches(folder, reference)
+        errors, left, differ = (read_errors(folder), leftovers(folder, reference.paths),
+                                mismatches(folder, reference))
         if code == 0 and not errors:
             tally.clean += 1
         else:
@@ -581,7 +617,8 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
             tally.left += 1
             tally.problems += [f"{where}: left {p}" for p in left[:6]]
         verdict = "clean" if code == 0 and not errors and not differ and not left else "PROBLEM"
-        print(f"  {where}: `{' '.join(argv[:2])}{' --resume' if '--resume' in argv else ''}` again: {verdict}",
+        print(f"  {where}: `{' '.join(argv[:2])}{' --resume' if '--resume' in argv else ''}` "
+              f"again: {verdict}",
               flush=True)
     return tally
 
@@ -599,34 +636,45 @@ def check_mixed(folder: Path, later: Reference, earlier: Reference, where: str, 
         print(f"  {where}: files of both runs, and no {record} naming them as one set", flush=True)
     elif of_later and of_earlier:
         tally.mixed += 1
-        print(f"  {where}: mixed ({', '.join(of_later)} of the later run beside {', '.join(of_earlier)} of the "
-              f"earlier one); {'said: ' + said[0] if said else 'NOT SAID'}", flush=True)
+        print(f"  {where}: mixed ({', '.join(of_later)} of the later run beside "
+              f"{', '.join(of_earlier)} of the earlier one); "
+              f"{'said: ' + said[0] if said else 'NOT SAID'}", flush=True)
         if not said:
-            tally.problems.append(f"{where}: {', '.join(of_later)} of the later run beside {', '.join(of_earlier)} "
-                                  "of the earlier one, and no reader says so")
-    elif said:  # (a file whose bytes differ between any two runs is neither run's to the comparison)
-        print(f"  {where}: said {said[0]}, with files of one run only by the comparison", flush=True)
+            tally.problems.append(f"{where}: {', '.join(of_later)} of the later run beside "
+                                  f"{', '.join(of_earlier)} of the earlier one, and no reader says "
+                                  "so")
+    # (a file whose bytes differ between any two runs is neither run's to the comparison)
+    elif said:
+        print(f"  {where}: said {said[0]}, with files of one run only by the comparison",
+              flush=True)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--kills", type=int, default=3, help="killed runs per command (each then run again)")
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kills", type=int, default=3,
+                        help="killed runs per command (each then run again)")
     parser.add_argument("--at-renames", action="store_true",
-                        help="kill each command just before a rename drawn from those of its uninterrupted run "
-                             "(its files' os.replace/os.rename), instead of at a random time")
+                        help="kill each command just before a rename drawn from those of its "
+                             "uninterrupted run (its files' os.replace/os.rename), instead of at a "
+                             "random time")
     parser.add_argument("--over-older", action="store_true",
-                        help="with --at-renames: each killed run writes over the outputs of an earlier run with "
-                             "other settings (the commands that have one), and a folder left with files of both "
-                             "runs must be one its readers say is mixed")
+                        help="with --at-renames: each killed run writes over the outputs of an "
+                             "earlier run with other settings (the commands that have one), and a "
+                             "folder left with files of both runs must be one its readers say is "
+                             "mixed")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill delays")
-    parser.add_argument("--only", default="", help="comma-separated command names to try (default: all)")
+    parser.add_argument("--only", default="",
+                        help="comma-separated command names to try (default: all)")
     parser.add_argument("--workdir", type=Path, default=None,
-                        help="folder for the inputs (reused) and the runs (default: a temporary one)")
+                        help="folder for the inputs (reused) and the runs (default: a temporary "
+                             "one)")
     args = parser.parse_args()
     if args.kills < 1:
         parser.error(f"--kills {args.kills}: at least 1")
     if args.over_older and not args.at_renames:
-        parser.error("--over-older: with --at-renames (a kill between a set's renames is what it tries)")
+        parser.error("--over-older: with --at-renames (a kill between a set's renames is what it "
+                     "tries)")
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="bench-crash-points-"))
     workdir.mkdir(parents=True, exist_ok=True)
     inputs = make_inputs(workdir.resolve())
@@ -636,7 +684,8 @@ def main() -> int:
         wanted = [n.strip() for n in args.only.split(",") if n.strip()]
         unknown = [n for n in wanted if n not in names]
         if unknown:
-            parser.error(f"--only {','.join(unknown)}: not a command here ({', '.join(sorted(names))})")
+            parser.error(f"--only {','.join(unknown)}: not a command here "
+                         f"({', '.join(sorted(names))})")
         chosen = [c for c in chosen if c.name in wanted]
     if args.over_older:
         chosen = [c for c in chosen if c.older is not None]
@@ -645,17 +694,20 @@ def main() -> int:
     rows, problems = [], []
     for command in chosen:
         started = time.perf_counter()
-        tally = try_command(command, workdir / command.name, args.kills, rng, startup, args.at_renames,
-                            args.over_older)
+        tally = try_command(command, workdir / command.name, args.kills, rng, startup,
+                            args.at_renames, args.over_older)
         rows.append((command.name, tally))
         problems += tally.problems
-        print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), {tally.clean} clean ({tally.whole_at_kill} whole at the kill), "
-              f"{tally.mismatched} mismatched, {tally.left} with leftovers"
-              f"{f', {tally.mixed} mixed ({tally.told} said, {tally.unlisted} unlisted)' if args.over_older else ''} "
+        mixed = (f", {tally.mixed} mixed ({tally.told} said, {tally.unlisted} unlisted)"
+                 if args.over_older else "")
+        print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), "
+              f"{tally.clean} clean ({tally.whole_at_kill} whole at the kill), {tally.mismatched} "
+              f"mismatched, {tally.left} with leftovers{mixed} "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     print()
     mixed = f" {'mixed':>5} {'said':>4} {'unlisted':>8}" if args.over_older else ""
-    print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} {'leftovers':>9}{mixed}")
+    print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} "
+          f"{'leftovers':>9}{mixed}")
     for name, t in rows:
         mixed = f" {t.mixed:>5} {t.told:>4} {t.unlisted:>8}" if args.over_older else ""
         print(f"{name:<16} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}{mixed}")

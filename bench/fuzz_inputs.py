@@ -36,7 +36,8 @@ from pathlib import Path
 from highlights.cli.boundary import run_script
 
 BOX_CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf", b"udta"}
-TIMING_BOXES = {b"mdhd", b"mvhd", b"stts", b"ctts", b"stsz", b"stco", b"stsc", b"stss", b"tkhd", b"elst"}
+TIMING_BOXES = {b"mdhd", b"mvhd", b"stts", b"ctts", b"stsz", b"stco", b"stsc", b"stss", b"tkhd",
+                b"elst"}
 
 
 def make_sources(folder: Path) -> list[Path]:
@@ -46,10 +47,10 @@ def make_sources(folder: Path) -> list[Path]:
     from highlights.video import iter_frames
 
     folder.mkdir(parents=True, exist_ok=True)
-    landscape = ClipRequest(label="baseball_swing", seed=1, scene_seed=1, group="g1", sport="baseball",
-                            seconds=1.0, width=192, height=108, fps=15.0)
-    portrait = ClipRequest(label="none", seed=2, scene_seed=2, group="g2", sport="soccer", seconds=1.0,
-                           width=108, height=192, fps=15.0, rotation=90)
+    landscape = ClipRequest(label="baseball_swing", seed=1, scene_seed=1, group="g1",
+                            sport="baseball", seconds=1.0, width=192, height=108, fps=15.0)
+    portrait = ClipRequest(label="none", seed=2, scene_seed=2, group="g2", sport="soccer",
+                           seconds=1.0, width=108, height=192, fps=15.0, rotation=90)
     sources = []
     for name, req in (("landscape.mp4", landscape), ("portrait.mp4", portrait)):
         write_clip(req, folder / name)
@@ -59,7 +60,8 @@ def make_sources(folder: Path) -> list[Path]:
     for name, options in (("faststart.mp4", {"movflags": "faststart"}), ("clip.mkv", {})):
         with av.open(str(folder / name), "w", options=options) as out:
             stream = out.add_stream("h264", rate=15)
-            stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+            stream.width, stream.height, stream.pix_fmt = (frames[0].shape[1], frames[0].shape[0],
+                                                           "yuv420p")
             for rgb in frames:
                 for packet in stream.encode(av.VideoFrame.from_ndarray(rgb, format="rgb24")):
                     out.mux(packet)
@@ -89,7 +91,8 @@ def boxes(data: bytes, start: int = 0, end: int | None = None, depth: int = 0):
 
 
 def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
-    kind = rng.choice(["bitflip", "truncate", "box"] if data[4:8] == b"ftyp" else ["bitflip", "truncate"])
+    kind = rng.choice(["bitflip", "truncate", "box"] if data[4:8] == b"ftyp"
+                      else ["bitflip", "truncate"])
     out = bytearray(data)
     if kind == "bitflip":
         for _ in range(rng.choice([1, 4, 32, 256])):
@@ -103,13 +106,15 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
     box_type, header, payload, end = rng.choice(timing if timing and rng.random() < 0.7 else found)
     edit = rng.choice(["size", "type", "field", "zero"])
     if edit == "size":
-        struct.pack_into(">I", out, header, rng.choice([0, 1, 7, end - header + rng.randint(-64, 64),
-                                                        0xFFFFFFFF, rng.randrange(1 << 32)]) & 0xFFFFFFFF)
+        struct.pack_into(">I", out, header,
+                         rng.choice([0, 1, 7, end - header + rng.randint(-64, 64),
+                                     0xFFFFFFFF, rng.randrange(1 << 32)]) & 0xFFFFFFFF)
     elif edit == "type":
         out[header + 4:header + 8] = rng.choice([b"free", b"mdat", b"moov", b"\0\0\0\0", b"trak"])
     elif edit == "field" and end - payload >= 8:
         at = payload + 4 * rng.randrange((end - payload) // 4)
-        struct.pack_into(">I", out, at, rng.choice([0, 1, 0xFFFFFFFF, 0x7FFFFFFF, rng.randrange(1 << 32)]))
+        struct.pack_into(">I", out, at,
+                         rng.choice([0, 1, 0xFFFFFFFF, 0x7FFFFFFF, rng.randrange(1 << 32)]))
     else:
         out[payload:end] = bytes(end - payload)
     return f"box:{box_type.decode('latin-1')}:{edit}", bytes(out)
@@ -122,7 +127,8 @@ def run_case(path: str, root: str, conn) -> None:
     from highlights.cli.app import app
 
     try:
-        result = CliRunner().invoke(app, ["dataset", "create", str(Path(path).parent.parent), "--root", root])
+        result = CliRunner().invoke(app, ["dataset", "create",
+                                          str(Path(path).parent.parent), "--root", root])
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             tb = "".join(traceback.format_exception(result.exception))
             conn.send(("traceback", tb))
@@ -141,14 +147,17 @@ def check_real(folder: Path) -> None:
     from highlights.video import VideoError
     from highlights.video.verify import verify_video
 
-    clips = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".mp4", ".mov", ".mkv", ".webm", ".avi"))
+    clips = sorted(p for p in folder.rglob("*") if p.suffix.lower() in (".mp4",
+                                                                        ".mov", ".mkv", ".webm",
+                                                                        ".avi"))
     refused = []
     for clip in clips:
         try:
             verify_video(clip)
         except VideoError as e:
             refused.append(str(e))
-    print(f"real clips under {folder}: {len(clips) - len(refused)} of n={len(clips)} pass the ingestion check")
+    print(f"real clips under {folder}: {len(clips) - len(refused)} of n={len(clips)} pass the "
+          "ingestion check")
     for line in refused:
         print(f"  refused: {line}")
 
@@ -164,8 +173,10 @@ def _parse_args() -> argparse.Namespace:
                         help="seconds a mutant may take before it counts as a hang")
     parser.add_argument("--keep", type=Path, default=None,
                         help="Copy mutants that gave a traceback, a hang or an unclear error here")
-    parser.add_argument("--real", type=Path, default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
-                        help="Also check that every real clip under this folder passes (skipped when absent)")
+    parser.add_argument("--real", type=Path,
+                        default=Path(__file__).resolve().parents[1] / ".." / "shared" / "real-dev",
+                        help="Also check that every real clip under this folder passes (skipped "
+                             "when absent)")
     return parser.parse_args()
 
 
@@ -189,8 +200,11 @@ def _print_tally(tally: dict[str, Counter], bugs: list[tuple[str, str, str]]) ->
     print(f"\n{'mutation':<10}" + "".join(f"{o:>15}" for o in OUTCOMES) + f"{'n':>6}")
     for kind in sorted(tally):
         total.update(tally[kind])
-        print(f"{kind:<10}" + "".join(f"{tally[kind][o]:>15}" for o in OUTCOMES) + f"{sum(tally[kind].values()):>6}")
-    print(f"{'all':<10}" + "".join(f"{total[o]:>15}" for o in OUTCOMES) + f"{sum(total.values()):>6}")
+        print(f"{kind:<10}"
+              + "".join(f"{tally[kind][o]:>15}"
+                        for o in OUTCOMES) + f"{sum(tally[kind].values()):>6}")
+    print(f"{'all':<10}"
+          + "".join(f"{total[o]:>15}" for o in OUTCOMES) + f"{sum(total.values()):>6}")
     for name, kind, detail in bugs[:10]:
         print(f"\n--- {name} ({kind})\n{detail.strip()[-800:]}")
 
@@ -229,7 +243,8 @@ def main() -> None:
                 bugs.append((clip.name, kind, detail))
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
-                    shutil.copy2(clip, args.keep / f"{clip.stem}-{kind.replace(':', '_')}{clip.suffix}")
+                    shutil.copy2(clip,
+                                 args.keep / f"{clip.stem}-{kind.replace(':', '_')}{clip.suffix}")
             shutil.rmtree(case_dir, ignore_errors=True)
             if (case + 1) % 50 == 0:
                 print(f"  {case + 1} mutants, {time.monotonic() - started:.0f} s", flush=True)
