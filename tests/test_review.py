@@ -1081,7 +1081,7 @@ def test_a_rejected_items_none_clip_never_holds_an_accepted_action(session, tmp_
             assert all(p["end_s"] <= q["start_s"] or p["start_s"] >= q["end_s"] for q in actions), p
     message = _export_message(result)
     assert "1 none clip trimmed" in message and f"{gid}/h0" in message
-    assert "1 none clip(s) left out" in message and f"{gid}/{inside}" in message
+    assert "1 none clip left out" in message and f"{gid}/{inside}" in message
     # The trimmed clip is what the parent holds: exporting again finds nothing new.
     with pytest.raises(ReviewError, match="nothing new to export"):
         export_review(session, root, parent="v1")
