@@ -233,3 +233,29 @@ def test_a_reader_that_stops_reading_gets_no_error_line():
     refused = CliRunner().invoke(tiny, ["write", "ENOSPC"])
     assert refused.exit_code == 1
     assert refused.output.strip() == f"error: {os.strerror(errno.ENOSPC)}"
+
+
+def test_an_end_of_file_no_reader_named_is_a_bug_with_its_traceback_not_aborted():
+    """click turns an EOFError into "Aborted." (for a prompt's input closed), which named no file:
+    an empty cache file read so ended commands with it and exit status 1."""
+    import io
+
+    import typer
+
+    from highlights.cli.boundary import ErrorBoundary
+
+    tiny = typer.Typer(cls=ErrorBoundary)
+
+    @tiny.command()
+    def read() -> None:
+        np.load(io.BytesIO(b""))  # what an empty cache file gave
+
+    @tiny.command()
+    def other() -> None:
+        pass
+
+    result = CliRunner().invoke(tiny, ["read"])
+    assert "Aborted" not in result.output
+    assert isinstance(result.exception, RuntimeError)
+    assert "unexpected end of data" in str(result.exception)
+    assert isinstance(result.exception.__cause__, EOFError)

@@ -158,6 +158,13 @@ class ErrorBoundary(TyperGroup):
             if _debugging() or problem.errno == errno.EPIPE or _INNER_COMMAND.get():
                 raise
             _fail(_os_message(problem), getattr(problem, "__notes__", ()))
+        except EOFError as bug:
+            # click says any EOFError as "Aborted." (meant for a prompt's input closed), naming no
+            # file; no command prompts, so it is a reader that met the end of a damaged file
+            # without saying which: a bug, which keeps its traceback as every other bug does.
+            if _debugging():
+                raise
+            raise RuntimeError(f"unexpected end of data in {ctx.command_path} ({bug!r})") from bug
         except UnicodeEncodeError as problem:
             unwritable = _unwritable_name(problem)
             if unwritable is None or _debugging() or _INNER_COMMAND.get():
