@@ -259,7 +259,7 @@ def _labelled_clips(config: PoseTrainConfig, log: Callable[[str], None]) -> tupl
 
 
 def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = lambda m: None,
-                          checked: tuple[list, dict] | None = None):
+                          checked: tuple[list, dict] | None = None, show_progress: bool = False):
     """Every window of every labelled clip (`config.clips_root`, or the train split of
     `config.dataset_version`; poses estimated once and cached), labelled with its clip's class: a
     weak label (an action clip's lead-in is labelled as the action too), which the synthetic
@@ -270,17 +270,23 @@ def labelled_clip_windows(config: PoseTrainConfig, log: Callable[[str], None] = 
 
     clips, source = checked if checked is not None else _labelled_clips(config, log)
     out, labels, nobody = [], [], []
-    for clip in clips:
-        kp, times = clip_poses(clip.path, fps=config.window.fps, cache_dir=config.pose_cache_dir)
-        # A window that never shows a hip and a shoulder together has no scale to normalise by, so
-        # training would drop it: left out here, where the counts and the check that every class
-        # has a window still see it.
-        windows = [w for w in pixel_windows(kp, times, config.window) if normalise(w) is not None]
-        if not windows:
-            nobody.append(clip.name)
-        for w in windows:
-            out.append(w)
-            labels.append(config.classes.index(clip.label))
+    # Estimating a real clip's poses takes seconds (cached after), so a folder of them gets a bar.
+    with progress_bar(enabled=show_progress) as progress:
+        task = progress.add_task("poses of labelled clips", total=len(clips))
+        for clip in clips:
+            kp, times = clip_poses(clip.path, fps=config.window.fps,
+                                   cache_dir=config.pose_cache_dir)
+            # A window that never shows a hip and a shoulder together has no scale to normalise by,
+            # so training would drop it: left out here, where the counts and the check that every
+            # class has a window still see it.
+            windows = [w for w in pixel_windows(kp, times, config.window)
+                       if normalise(w) is not None]
+            if not windows:
+                nobody.append(clip.name)
+            for w in windows:
+                out.append(w)
+                labels.append(config.classes.index(clip.label))
+            progress.advance(task)
     where = f"{source['root']} {source['version']} (train split)" if "version" in source else source["root"]
     used = counted(len(clips), "clip") if not nobody else f"{len(clips) - len(nobody)} of {counted(len(clips), 'clip')}"
     log(f"labelled clips: {counted(len(out), 'window')} from {used} in {where}")
@@ -320,7 +326,8 @@ def version_val_clips(config: PoseTrainConfig) -> list:
 
 def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
                             log: Callable[[str], None] = lambda m: None, *, cache_dir: str | None = None,
-                            min_clips: int = 20, min_per_side: int = 5) -> dict:
+                            min_clips: int = 20, min_per_side: int = 5,
+                            show_progress: bool = False) -> dict:
     """The action-vs-`none` threshold of a model trained on a version, chosen on its val clips by
     the rule that chose the packaged model's (`action_gate.choose_threshold`: decided per clip as
     the pipeline does, one-standard-error rule), and set on `clf`. Left at the configured value,
@@ -348,10 +355,13 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
         log(f"action threshold {clf.action_threshold:g} (not chosen on {version}'s val clips: {why})")
         return {**kept, "chosen": False, "why": why}
     windows = []
-    for clip in clips:
-        kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
-        found = clf.windows(kp, times)
-        windows.append(clf.window_proba(found) if found else np.zeros((0, len(clf.classes))))
+    with progress_bar(enabled=show_progress) as progress:
+        task = progress.add_task(f"poses of {version}'s val clips", total=len(clips))
+        for clip in clips:
+            kp, times = clip_poses(clip.path, fps=clf.spec.fps, cache_dir=cache_dir)
+            found = clf.windows(kp, times)
+            windows.append(clf.window_proba(found) if found else np.zeros((0, len(clf.classes))))
+            progress.advance(task)
     choice = choose_threshold(windows, y, ni, len(clf.classes))
     clf.action_threshold = choice.threshold
     f1 = choice.scores[choice.threshold]
@@ -413,7 +423,8 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                                                               show_progress=show_progress)
     real = {"clips": 0, "windows": 0}
     if checked is not None:
-        rw, rl, real = labelled_clip_windows(config, log=log, checked=checked)
+        rw, rl, real = labelled_clip_windows(config, log=log, checked=checked,
+                                             show_progress=show_progress)
         windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
@@ -496,7 +507,9 @@ def _validation(config: PoseTrainConfig, clf: PoseClassifier, vwindows: np.ndarr
     if config.dataset_version:
         if val_clips:
             val["action_threshold"] = recorded_with_its_clips(
-                choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir),
+                choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
+                                        cache_dir=config.pose_cache_dir,
+                                        show_progress=show_progress),
                 val_clips)
         else:
             log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
@@ -547,7 +560,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     )
 
     out = Path(config.out_dir)
-    windows, labels, real = labelled_clip_windows(config, log=log)
+    windows, labels, real = labelled_clip_windows(config, log=log, show_progress=show_progress)
     where = f"{real['root']} {real['version']}" if "version" in real else real["root"]
     refuse_a_class_without_windows(config, labels, where)
     log(what_it_trained_on(config, labels, real["clips"] - len(real["clips_without_a_person"])))
@@ -565,7 +578,8 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
         val["action_threshold"] = recorded_with_its_clips(
             choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir,
                                     min_clips=config.threshold_min_val_clips,
-                                    min_per_side=config.threshold_min_val_per_side),
+                                    min_per_side=config.threshold_min_val_per_side,
+                                    show_progress=show_progress),
             val_clips)
     elif val_clips:
         val["clips"] = val_clip_scores(clf, val_clips, config.pose_cache_dir)
