@@ -885,6 +885,19 @@ def test_a_malformed_label_studio_export_is_one_line_naming_its_task(session, de
     assert not (tmp_path / "new.sqlite").exists()  # refused before a database was made
 
 
+def test_label_studio_tasks_of_a_review_without_a_database_make_none(detect_folder, tmp_path,
+                                                                    monkeypatch):
+    from highlights.cli.app import app
+
+    monkeypatch.chdir(tmp_path)
+    res = CliRunner().invoke(app, ["review", "label-studio-export", str(detect_folder),
+                                   "--out", "ls"])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ls"]  # no review.sqlite left behind
+    tasks = json.loads((tmp_path / "ls" / "tasks.json").read_text())
+    assert len(tasks) == 1 and tasks[0]["predictions"][0]["result"]
+
+
 def test_a_file_given_for_a_detect_folder_is_named_as_a_file(detect_folder, tmp_path):
     # It was "no such folder", which sends the user looking for a folder that is not missing.
     with pytest.raises(ReviewError) as refused:

@@ -356,7 +356,9 @@ def ls_export(
     """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
     from highlights.review.labelstudio import export_tasks
 
-    session = _session(dirs, db, video, None, candidates)
+    # Decisions are only read here: without a database there are none to read, and none is made
+    # (an empty review.sqlite was left in the working folder by every export).
+    session = _session(dirs, db if db.exists() else Path(":memory:"), video, None, candidates)
     written = export_tasks(session, out, video_url_prefix=video_url_prefix,
                            say=lambda line: err.print(line))
     for kind, path in written.items():
