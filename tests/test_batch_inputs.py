@@ -93,8 +93,15 @@ def test_a_game_id_given_twice_is_refused_and_one_given_keeps_its_name_beside_a_
     _video(tmp_path / "week1" / "final.mp4")
     twice = tmp_path / "twice.csv"
     twice.write_text("path,game_id\na.mp4,final\nweek1/final.mp4,final\n")
-    with pytest.raises(BatchError, match="game_id used twice in the manifest: final"):
+    # Named where it is, as a video listed twice is: it named neither the manifest nor the line.
+    with pytest.raises(BatchError) as refused:
         collect_games([twice])
+    assert str(refused.value) == (f"{twice}: line 3: game_id 'final' is already on line 2; "
+                                  "give each game its own id")
+    (tmp_path / "one.csv").write_text("path,game_id\na.mp4,final\n")
+    (tmp_path / "two.csv").write_text("path,game_id\nweek1/final.mp4,final\n")
+    with pytest.raises(BatchError, match="game_id used twice in the manifests: final"):
+        collect_games([tmp_path / "one.csv", tmp_path / "two.csv"])
     manifest = tmp_path / "season.csv"
     manifest.write_text("path,game_id\na.mp4,final\nweek1/final.mp4,\n")
     assert [g.game_id for g in collect_games([manifest])] == ["final", "week1__final"]

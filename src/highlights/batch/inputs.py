@@ -150,6 +150,7 @@ def read_manifest(path: Path) -> list[_Found]:
                                  f"(optional: {', '.join(MANIFEST_COLUMNS[1:])}){_separator_hint(columns)}")
             rows = []
             listed: dict[Path, int] = {}
+            given_ids: dict[str, int] = {}
             for line, row in enumerate(reader, start=2):
                 row = {(k or "").strip(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
                 if not row.get("path"):
@@ -161,6 +162,11 @@ def read_manifest(path: Path) -> list[_Found]:
                     raise BatchError(f"{path}: line {line}: {row['path']} is already on line "
                                      f"{listed[video.resolve()]}; list each video once (one video, one game)")
                 listed[video.resolve()] = line
+                gid = row.get("game_id")
+                if gid and gid in given_ids:  # said where it is, as a video listed twice is
+                    raise BatchError(f"{path}: line {line}: game_id {gid!r} is already on line "
+                                     f"{given_ids[gid]}; give each game its own id")
+                given_ids.setdefault(gid, line)
                 ann = _relative_to(path.parent, row["annotations"]) if row.get("annotations") else None
                 error = None
                 cause = missing_file_cause(video)  # a folder or a dangling link said as such, not "not found"
@@ -215,7 +221,7 @@ def _game_ids(items: list[tuple[Path, str | None, Path]]) -> list[str]:
     given = [gid for _, gid, _ in items if gid]
     dupes = {g for g in given if given.count(g) > 1}
     if dupes:
-        raise BatchError(f"game_id used twice in the manifest: {', '.join(sorted(dupes))}")
+        raise BatchError(f"game_id used twice in the manifests: {', '.join(sorted(dupes))}")
     for i, (video, gid, root) in enumerate(items):
         if gid or ids.count(ids[i]) == 1:
             continue
