@@ -291,3 +291,17 @@ def test_report_compare_shows_a_long_setting_cut_and_no_data_for_synthetic_windo
                                  report("x", "synthetic + labelled clips"))
     assert said == ("Not compared, as one report was written before it was recorded: "
                     "the data it was trained on (B does not record it).")
+
+
+def test_report_compare_says_unset_for_a_setting_one_model_leaves_to_its_default():
+    """An R(2+1)D run stores `classes: null` (its dataset's classes); the note is read by people,
+    so it says `unset` rather than JSON's `null`."""
+    from highlights.report.made_by import made_differently_note
+
+    def report(classes: list[str] | None) -> dict:
+        return {"meta": {"highlights_version": __version__, "checkpoint": {"sha256": "a" * 64},
+                         "train_config": {"seed": 0, "classes": classes},
+                         "eval_config": {"n_bootstrap": 100}}}
+
+    said = made_differently_note(report(["none", "shot"]), report(None))
+    assert said == 'A and B were made differently: the training settings (classes ["none", "shot"] vs unset).'

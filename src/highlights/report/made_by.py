@@ -107,8 +107,11 @@ def _tell_data(va: tuple, vb: tuple) -> str:
 
 
 def _short(value: Any) -> str:
-    """A setting's value as the note prints it: plain for a number or a word, JSON for the rest,
+    """A setting's value as the note prints it: plain for a number or a word, `unset` for a
+    setting left to its default (an R(2+1)D's classes, taken from its dataset), JSON for the rest,
     cut where it runs long (a nested section: the note names it, the reports hold it whole)."""
+    if value is None:
+        return "unset"
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     return text if len(text) <= 40 else text[:37] + "..."
 
