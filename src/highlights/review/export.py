@@ -41,6 +41,7 @@ from highlights.file_name_letters import writable_name
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
 from highlights.review.errors import ReviewError
+from highlights.review.export_settings import ExportSettings
 from highlights.review.export_staging import staging_folder
 from highlights.review.games import HIGHLIGHTS_JSON, Game, refuse_a_slip_for_a_model_class
 from highlights.review.session import ReviewSession, outcome_of
@@ -302,25 +303,28 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     `licence` is every exported clip's; without it a game's clips carry the one licence the parent
     states for its video, if it states exactly one (`stated_licence`), else `unknown`.
     """
+    settings = ExportSettings(parent=parent, licence=licence, annotations_dir=annotations_dir,
+                              note=note, progress=progress, rejected_as=rejected_as,
+                              show_progress=show_progress)
     root = Path(root)
     annotated, clips, pending, dropped, repeated = _decided_clips(session, rejected_as)
     if parent is None and list_versions(root):
         made = _made_first_by(root, clips)
         if made is not None and _annotations_not_written(session, annotated, annotations_dir):
-            return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, made), clips,
-                                            pending=pending, rejected_as=rejected_as, licence=licence)
+            return _stopped_export_finished(session, annotated, load_version(root, made), clips,
+                                            settings, pending=pending)
         raise ReviewError(f"{root}: already holds {', '.join(list_versions(root))}; "
                           "say which version the review grows (--parent vN)")
     fresh, changed, replaces = _not_exported_before(root, parent, clips)
     if not fresh:
         if _annotations_not_written(session, annotated, annotations_dir):
-            return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, parent), clips,
-                                            pending=pending, rejected_as=rejected_as, licence=licence)
+            return _stopped_export_finished(session, annotated, load_version(root, parent), clips,
+                                            settings, pending=pending)
         raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
     twin = _grown_before(root, parent, fresh) if parent is not None else None
     if twin is not None and _annotations_not_written(session, annotated, annotations_dir):
-        return _stopped_export_finished(session, annotated, annotations_dir, load_version(root, twin), fresh,
-                                        pending=pending, rejected_as=rejected_as, licence=licence,
+        return _stopped_export_finished(session, annotated, load_version(root, twin), fresh,
+                                        settings, pending=pending,
                                         unchanged=len(clips) - len(fresh))
     if twin is not None:
         # The same export run again: it would make a copy of that version under a new name.
@@ -329,10 +333,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           "decided since")
     clips_all, clips = clips, fresh
     carried = _carried_licences(root, parent, clips) if licence is None and parent is not None else {}
-    version, added_classes, rows = _cut_into_version(session, root, clips, parent=parent, note=note,
-                                                     replaces=replaces, rejected_as=rejected_as, licence=licence,
-                                                     carried=carried, progress=progress,
-                                                     show_progress=show_progress)
+    version, added_classes, rows = _cut_into_version(session, root, clips, settings,
+                                                     replaces=replaces, carried=carried)
     # Written once the version is: a refused export changes nothing on disk.
     annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
     tally = _tally(clips)
@@ -360,20 +362,17 @@ def _not_exported_before(root: Path, parent: str | None, clips: list[ReviewedCli
     return fresh, changed, replaces
 
 
-def _cut_into_version(session: ReviewSession, root: Path, clips: list[ReviewedClip], *, parent: str | None,
-                      note: str | None, replaces: Mapping[str, str], rejected_as: str, licence: str | None,
-                      carried: Mapping[str, str], progress: Callable[[int, int], None] | None,
-                      show_progress: bool) -> tuple[DatasetVersion, list[str], list[dict]]:
+def _cut_into_version(session: ReviewSession, root: Path, clips: list[ReviewedClip],
+                      settings: ExportSettings, *, replaces: Mapping[str, str],
+                      carried: Mapping[str, str]) -> tuple[DatasetVersion, list[str], list[dict]]:
     """Cuts the clips into a staging folder and makes the next version of `root` of them: (the
     version, the classes it adds, the staged manifest's rows)."""
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
     with staging_folder(root) as staging:
-        rows = _staged_clips(clips, staging, cut_from, licence=licence, carried=carried, progress=progress,
-                             show_progress=show_progress)
+        rows = _staged_clips(clips, staging, cut_from, settings, carried=carried)
         try:
-            version, added_classes = _version_of_staged(session, staging, root, clips, parent=parent, note=note,
-                                                        replaces=replaces, rejected_as=rejected_as,
-                                                        show_progress=show_progress)
+            version, added_classes = _version_of_staged(session, staging, root, clips, settings,
+                                                        replaces=replaces)
         except DatasetError as e:
             # The staged files are gone when the user reads this: name what each was cut from.
             raise DatasetError([_named(problem, cut_from) for problem in e.problems],
@@ -398,11 +397,11 @@ def _decided_clips(session: ReviewSession, rejected_as: str):
     return annotated, clips, pending, dropped, repeated
 
 
-def _staged_clips(clips: list[ReviewedClip], staging: Path, cut_from: dict[str, str], *, licence: str | None,
-                  carried: Mapping[str, str], progress: Callable[[int, int], None] | None,
-                  show_progress: bool) -> list[dict]:
+def _staged_clips(clips: list[ReviewedClip], staging: Path, cut_from: dict[str, str],
+                  settings: ExportSettings, *, carried: Mapping[str, str]) -> list[dict]:
     """Cuts each clip into `staging` (a folder per label) beside a manifest of them, noting in
     `cut_from` what each staged file was cut from. Returns the manifest's rows."""
+    licence, progress, show_progress = settings.licence, settings.progress, settings.show_progress
     rows = []
     for n, c in enumerate(track(clips, "cutting reviewed clips", enabled=show_progress)):
         # The folder's name is only for a person looking in: the manifest gives each clip's label.
@@ -423,11 +422,12 @@ def _staged_clips(clips: list[ReviewedClip], staging: Path, cut_from: dict[str, 
     return rows
 
 
-def _version_of_staged(session: ReviewSession, staging: Path, root: Path, clips: list[ReviewedClip], *,
-                       parent: str | None, note: str | None, replaces: Mapping[str, str], rejected_as: str,
-                       show_progress: bool) -> tuple[DatasetVersion, list[str]]:
+def _version_of_staged(session: ReviewSession, staging: Path, root: Path,
+                       clips: list[ReviewedClip], settings: ExportSettings, *,
+                       replaces: Mapping[str, str]) -> tuple[DatasetVersion, list[str]]:
     """The new version made of the staged clips, grown from `parent` or the first of `root`, and
     the classes it adds to the parent's."""
+    parent, note, show_progress = settings.parent, settings.note, settings.show_progress
     # The staging folder is gone once the version is written: record the review instead.
     source_name = "review of " + _videos_named(clips)
     if parent is not None:
@@ -439,7 +439,7 @@ def _version_of_staged(session: ReviewSession, staging: Path, root: Path, clips:
         version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
                                source_name=source_name, replaces=replaces, show_progress=show_progress)
         return version, added_classes
-    classes = sorted({c for g in session.games for c in g.classes} | {rejected_as})
+    classes = sorted({c for g in session.games for c in g.classes} | {settings.rejected_as})
     version = create_version(staging, root, classes=classes, note=note, source_name=source_name,
                              show_progress=show_progress)
     return version, []
@@ -518,9 +518,10 @@ def _annotations_not_written(session: ReviewSession, clips: list[ReviewedClip], 
     return False
 
 
-def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedClip], out_dir: str | Path | None,
-                             version: DatasetVersion, clips: list[ReviewedClip], *, pending: int,
-                             rejected_as: str, licence: str | None, unchanged: int = 0) -> ExportResult:
+def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedClip],
+                             version: DatasetVersion, clips: list[ReviewedClip],
+                             settings: ExportSettings, *, pending: int,
+                             unchanged: int = 0) -> ExportResult:
     """The same export run again after one that made ``version`` was stopped (killed, or a full
     disk) before it wrote the annotations, which are written last: write them now, as that run
     would have, rather than refuse the export as already done and leave them unwritten."""
@@ -530,12 +531,13 @@ def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedCli
     made = [(clip, game_of[key]) for clip in version.real_clips
             if (prov := _review_provenance(clip)) is not None and (key := _review_key(prov)) in game_of]
     carried = {}
-    if licence is None and version.parent is not None:
+    if settings.licence is None and version.parent is not None:
         # the licence the parent states for a game's video, where the clips it made carry it
         carried = {game: stated for game, stated in _carried_licences(version.root, version.parent, clips).items()
                    if all(clip.licence == stated for clip, of in made if of == game)}
-    return ExportResult(version=version, clips=tally, annotations=write_annotations(session, annotated, out_dir),
-                        pending=pending, unchanged=unchanged, rejected_as=rejected_as,
+    annotations = write_annotations(session, annotated, settings.annotations_dir)
+    return ExportResult(version=version, clips=tally, annotations=annotations,
+                        pending=pending, unchanged=unchanged, rejected_as=settings.rejected_as,
                         splits=game_splits(session, version), carried_licences=carried,
                         no_licence=sum(1 for clip, _ in made if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if version.parent is not None else None,
