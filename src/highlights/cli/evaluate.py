@@ -20,51 +20,59 @@ def register(root: typer.Typer) -> None:
     root.command("evaluate")(evaluate)
 
 
-# Defaults of the R(2+1)D's inference settings: with a pose model, any other value is refused (`_run`).
+# Defaults of the R(2+1)D's inference settings: with a pose model, any other value is refused
+# (`_run`).
 _BATCH_SIZE, _WORKERS, _BACKEND = 8, 1, "auto"
 
 
 def evaluate(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help=(
-        "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): R(2+1)D or "
-        "pose model. "
+        "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): "
+        "R(2+1)D or pose model. "
         "Without one, the pose classifier that ships with highlights")),
     root: Path | None = typer.Option(None, "--root", help="Dataset root"),
     version: str | None = typer.Option(None, "--version", help="Dataset version, e.g. v2"),
     split: str = typer.Option("test", "--split", help="train | val | test"),
     clips: Path | None = typer.Option(None, "--clips", help=(
-        "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a dataset version")),
+        "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a "
+        "dataset version")),
     out: Path = typer.Option(..., "--out", help=(
-        "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png where the "
-        "model gave probabilities")),
-    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1, help="Clips per inference call"),
+        "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png "
+        "where the model gave probabilities")),
+    batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1,
+                                   help="Clips per inference call"),
     workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_WORKER_PROCESSES,
                                  help="Decoding worker processes"),
-    bootstrap: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for the 95% intervals"),
+    bootstrap: int = typer.Option(1000, "--bootstrap", min=1,
+                                  help="Bootstrap resamples for the 95% intervals"),
     backend: str = typer.Option(_BACKEND, "--backend", help=(
-        "Inference path, each fp32: auto (the fastest verified on this CPU; fp32, as the report says, means the "
-        "same), torchscript, folded_channels_last, channels_last, onnxruntime or eager")),
+        "Inference path, each fp32: auto (the fastest verified on this CPU; fp32, as the report "
+        "says, means the same), torchscript, folded_channels_last, channels_last, onnxruntime or "
+        "eager")),
     int8: bool = typer.Option(False, "--int8/--no-int8", help=(
         "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
         "it beside the checkpoint (for best.pt: best.pt.int8.onnx and best.pt.int8.json) so later "
         "runs may use it. Its speed against fp32: medians of 3 interleaved calls each on the first "
         "batch of clips, after a warm-up call each")),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
-        "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else poses "
-        "in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
+        "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
+        "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
     fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
-        "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight chosen "
-        "on the val split (0.5 kept with fewer than 30 val clips), and report the fused classifier on --split")),
+        "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight "
+        "chosen on the val split (0.5 kept with fewer than 30 val clips), and report the fused "
+        "classifier on --split")),
     pose_model: Path | None = typer.Option(None, "--pose-model",
-                                           help="Pose checkpoint for --fuse-pose (default: the packaged one)"),
+                                           help="Pose checkpoint for --fuse-pose (default: the "
+                                                "packaged one)"),
     bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
-        "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at most "
-        "0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: best.pt.bf16.json) so later "
-        "runs may use it. Its speed is timed as --int8's")),
+        "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at "
+        "most 0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: "
+        "best.pt.bf16.json) so later runs may use it. Its speed is timed as --int8's")),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Score a checkpoint on a dataset split or a folder-per-class tree and write the test report."""
+    """Score a checkpoint on a dataset split or a folder-per-class tree and write the test
+    report."""
     from highlights.atomic import check_writable_folder
     from highlights.report import render_markdown
 
@@ -76,8 +84,8 @@ def evaluate(
 
         checkpoint = checkpoint_file(checkpoint)
         typer.echo(f"checkpoint: {checkpoint}")
-    _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips, pose_model=pose_model,
-                                  fuse_pose=fuse_pose)
+    _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips,
+                                  pose_model=pose_model, fuse_pose=fuse_pose)
     check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
     if fuse_pose:
         report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split,
@@ -96,9 +104,11 @@ def evaluate(
         typer.echo(f"wrote {path}")
 
 
-def _refuse_what_would_be_dropped(*, root: Path | None, version: str | None, split: str, clips: Path | None,
+def _refuse_what_would_be_dropped(*, root: Path | None, version: str | None, split: str,
+                                  clips: Path | None,
                                   pose_model: Path | None, fuse_pose: bool) -> None:
-    """One line for a set of options that leaves out what to score or gives one that would do nothing."""
+    """One line for a set of options that leaves out what to score or gives one that would do
+    nothing."""
     from highlights.errors import ConfigError
 
     if clips is None and (root is None or version is None):
@@ -106,14 +116,15 @@ def _refuse_what_would_be_dropped(*, root: Path | None, version: str | None, spl
     if clips is not None and (root is not None or version is not None):
         raise ConfigError("--clips scores a folder; leave out --root/--version")
     if clips is not None and split != "test":
-        raise ConfigError(f"--split {split}: --clips scores every clip of the folder; --split chooses a dataset "
-                          "version's split")
+        raise ConfigError(f"--split {split}: --clips scores every clip of the folder; --split "
+                          "chooses a dataset version's split")
     if pose_model is not None and not fuse_pose:
-        raise ConfigError("--pose-model is the pose model --fuse-pose fuses with; to score a pose model alone, "
-                          "give it as --checkpoint")
+        raise ConfigError("--pose-model is the pose model --fuse-pose fuses with; to score a pose "
+                          "model alone, give it as --checkpoint")
 
 
-def _run_fused(checkpoint: Path | None, pose_model: Path | None, *, root: Path | None, version: str | None,
+def _run_fused(checkpoint: Path | None, pose_model: Path | None, *, root: Path | None,
+               version: str | None,
                split: str, clips: Path | None, out: Path, pose_cache: Path | None, bootstrap: int):
     """`--fuse-pose`: the R(2+1)D checkpoint fused with the pose model, the weight chosen on val."""
     from highlights.errors import ConfigError
@@ -124,10 +135,12 @@ def _run_fused(checkpoint: Path | None, pose_model: Path | None, *, root: Path |
         raise ConfigError("--fuse-pose needs an R(2+1)D checkpoint and --root/--version "
                           "(the weight is chosen on val)")
     if holds_pose_model(checkpoint):
-        raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) "
-                          f"with a pose model: give this one as --pose-model {checkpoint}")
+        raise ConfigError(f"{checkpoint}: a pose model; --fuse-pose fuses an R(2+1)D checkpoint "
+                          "(--checkpoint) with a pose model: give this one as --pose-model "
+                          f"{checkpoint}")
     pose_model = checkpoint_file(pose_model) if pose_model is not None else None
-    return evaluate_fusion(checkpoint, root=root, version=version, out_dir=out, pose_model=pose_model,
+    return evaluate_fusion(checkpoint, root=root, version=version, out_dir=out,
+                           pose_model=pose_model,
                            split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)
 
 
@@ -139,7 +152,8 @@ FP32 = "fp32"
 def _backend_named(name: str) -> str:
     """The inference path `--backend NAME` means; any other name refused in one line."""
     from highlights.errors import ConfigError
-    from highlights.pipeline.config import INFERENCE_PATHS  # the fp32 paths, named without importing torch
+    # the fp32 paths, named without importing torch
+    from highlights.pipeline.config import INFERENCE_PATHS
 
     if name == FP32:
         return _BACKEND
@@ -147,9 +161,10 @@ def _backend_named(name: str) -> str:
         return name
     if name in ("int8", "bf16", "onnxruntime_int8", "bf16_autocast"):
         precision = "int8" if "int8" in name else "bf16"
-        raise ConfigError(f"--backend {name}: the scores are fp32's; --{precision} also runs the {precision} path on "
-                          "the same clips and reports it beside them")
-    raise ConfigError(f"--backend {name}: choose one of {', '.join(INFERENCE_PATHS)} (each fp32; {FP32} means auto)")
+        raise ConfigError(f"--backend {name}: the scores are fp32's; --{precision} also runs the "
+                          f"{precision} path on the same clips and reports it beside them")
+    raise ConfigError(f"--backend {name}: choose one of {', '.join(INFERENCE_PATHS)} (each fp32; "
+                      f"{FP32} means auto)")
 
 
 def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, split: str,
@@ -162,10 +177,11 @@ def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, spl
     pose = checkpoint is None
     if pose:
         checkpoint = DEFAULT_MODEL
-        typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained on "
-                   "synthetic poses only)")
+        typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained "
+                   "on synthetic poses only)")
     if pose or is_pose_checkpoint(checkpoint):
-        # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not dropped.
+        # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not
+        # dropped.
         unused = [name for name, given in (("--int8", settings.int8), ("--bf16", settings.bf16),
                                            ("--batch-size", settings.batch_size != _BATCH_SIZE),
                                            ("--workers", settings.num_workers != _WORKERS),
@@ -174,8 +190,8 @@ def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, spl
         if unused:
             from highlights.errors import ConfigError
 
-            raise ConfigError(f"{' and '.join(unused)}: the R(2+1)D clip classifier's inference settings; "
-                              f"{checkpoint.name} is a pose model, which has none")
+            raise ConfigError(f"{' and '.join(unused)}: the R(2+1)D clip classifier's inference "
+                              f"settings; {checkpoint.name} is a pose model, which has none")
         from highlights.pose_classifier.evaluation import evaluate_pose
 
         return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,

@@ -15,25 +15,27 @@ from highlights.errors import EXIT_INTERRUPTED
 
 # The longer options' help, kept out of the command's signature so that it reads as the list of
 # its options.
-_VERSION_HELP = ("Dataset version to train on, e.g. v2 (pose: its train split's poses, added to the synthetic ones; "
-                 "of classes the generator cannot draw, trained on alone, its val split validating it and, with none "
-                 "among them, choosing the threshold)")
-_MODEL_HELP = ("r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence classifier, "
-               "on the synthetic generator's keypoints, needing no dataset; or on your labelled clips' poses, "
-               "--clips or --version)")
-_SYNTH_GAMES_HELP = ("Pose: also windows cut from this many 5-minute synthetic games the way the pipeline cuts them "
-                     "(the packaged model uses none)")
-_RENDERED_GAMES_HELP = ("Pose: also windows of this many rendered 5-minute synthetic games, with the poses the "
-                        "pipeline's MoveNet estimates from their pixels (minutes a game on 2 cores; kept in "
-                        "--render-dir)")
+_VERSION_HELP = ("Dataset version to train on, e.g. v2 (pose: its train split's poses, added to "
+                 "the synthetic ones; of classes the generator cannot draw, trained on alone, its "
+                 "val split validating it and, with none among them, choosing the threshold)")
+_MODEL_HELP = ("r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence "
+               "classifier, on the synthetic generator's keypoints, needing no dataset; or on your "
+               "labelled clips' poses, --clips or --version)")
+_SYNTH_GAMES_HELP = ("Pose: also windows cut from this many 5-minute synthetic games the way the "
+                     "pipeline cuts them (the packaged model uses none)")
+_RENDERED_GAMES_HELP = ("Pose: also windows of this many rendered 5-minute synthetic games, with "
+                        "the poses the pipeline's MoveNet estimates from their pixels (minutes a "
+                        "game on 2 cores; kept in --render-dir)")
 _RENDER_DIR_HELP = ("Pose: where rendered games and their estimated poses are kept and reused "
                     "(default OUT/rendered_games)")
-_CLIPS_HELP = ("Pose: your labelled clips (a folder per class), their poses added to the synthetic ones; of classes "
-               "the generator cannot draw (volleyball_spike/), the model is of their classes, trained on them alone")
-_POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
-                    "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
-_PRECISION_HELP = ("auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 autocast "
-                   "training, on CPUs with native bf16 (AVX512_BF16, AMX) only")
+_CLIPS_HELP = ("Pose: your labelled clips (a folder per class), their poses added to the synthetic "
+               "ones; of classes the generator cannot draw (volleyball_spike/), the model is of "
+               "their classes, trained on them alone")
+_POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached (default: "
+                    "$HIGHLIGHTS_POSE_CACHE, else poses in $HIGHLIGHTS_CACHE_DIR, "
+                    "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
+_PRECISION_HELP = ("auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 "
+                   "autocast training, on CPUs with native bf16 (AVX512_BF16, AMX) only")
 _RESUME_HELP = ("Continue the interrupted run in --out (its dataset and settings are read from it; "
                 "--root only where its datasets have moved)")
 
@@ -54,9 +56,11 @@ def train(
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
     model: str = typer.Option("r2plus1d", "--model", help=_MODEL_HELP),
     pose_family: str | None = _setting("--pose-family",
-                                       help="Pose model: features_linear (default) | features_mlp | tcn"),
+                                       help="Pose model: features_linear (default) | features_mlp "
+                                            "| tcn"),
     synth_windows: int | None = _setting("--synth-windows",
-                                         help="Synthetic pose windows to train on (pose; default 3000)"),
+                                         help="Synthetic pose windows to train on (pose; default "
+                                              "3000)"),
     synth_games: int = typer.Option(0, "--synth-games", help=_SYNTH_GAMES_HELP),
     rendered_games: int = typer.Option(0, "--rendered-games", help=_RENDERED_GAMES_HELP),
     render_dir: Path | None = typer.Option(None, "--render-dir", help=_RENDER_DIR_HELP),
@@ -64,24 +68,30 @@ def train(
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=_POSE_CACHE_HELP),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 40 with --model pose)"),
     batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
-    lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)"),
-    width: float | None = _setting(help="Channel width multiplier (default 1.0 = R(2+1)D-18; 0.25 with --quick)"),
+    lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with "
+                                             "--model pose)"),
+    width: float | None = _setting(help="Channel width multiplier (default 1.0 = R(2+1)D-18; 0.25 "
+                                        "with --quick)"),
     frames: int | None = _setting(help="Frames per clip (default 16; 8 with --quick)"),
     crop: int | None = _setting(help="Crop size in pixels (default 112; 64 with --quick)"),
     balance: str | None = _setting(help="Class imbalance: loss (default) | sampler | none"),
-    augment: bool | None = _setting("--augment/--no-augment", help="On-the-fly phone augmentation (default on)"),
+    augment: bool | None = _setting("--augment/--no-augment",
+                                    help="On-the-fly phone augmentation (default on)"),
     patience: int | None = _setting(help="Early-stopping patience in epochs (0 = off; default 5)"),
-    seed: int | None = _setting(help="Seed of the weights, the sampling and the augmentation (default 0)"),
+    seed: int | None = _setting(help="Seed of the weights, the sampling and the augmentation "
+                                     "(default 0)"),
     workers: int | None = _setting("--workers", help="DataLoader worker processes (default 2)"),
-    pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to fine-tune"),
+    pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to "
+                                            "fine-tune"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
     precision: str | None = _setting("--precision", help=_PRECISION_HELP),
     resume: bool = typer.Option(False, "--resume", help=_RESUME_HELP),
-    quick: bool = typer.Option(False, "--quick", help="A small model on 8x64x64 clips, for quick runs"),
+    quick: bool = typer.Option(False, "--quick",
+                               help="A small model on 8x64x64 clips, for quick runs"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Train the clip classifier on a dataset version, or the pose classifier on synthetic keypoints, your
-    labelled clips' poses, or both."""
+    """Train the clip classifier on a dataset version, or the pose classifier on synthetic
+    keypoints, your labelled clips' poses, or both."""
     from highlights.errors import ConfigError
 
     if model not in ("r2plus1d", "pose"):
@@ -107,8 +117,8 @@ def train(
     _refuse_pose_options(pose_only)
     given = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
-        "crop_size": crop, "balance": balance, "augment": augment, "patience": patience, "seed": seed,
-        "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
+        "crop_size": crop, "balance": balance, "augment": augment, "patience": patience,
+        "seed": seed, "num_workers": workers, "pretrained": str(pretrained) if pretrained else None,
         "cache_dir": str(cache_dir) if cache_dir else None, "precision": precision,
     }
     _train_r2plus1d(out, root, version, given, pretrained=pretrained, resume=resume, quick=quick,
@@ -120,12 +130,14 @@ def _refuse_clip_options(clip_only: dict, *, resume: bool) -> None:
     from highlights.errors import ConfigError
 
     if resume:
-        raise ConfigError("--resume goes on with an interrupted R(2+1)D run; the pose classifier trains in one "
-                          "go (minutes): run the command again with a new --out")
+        raise ConfigError("--resume goes on with an interrupted R(2+1)D run; the pose classifier "
+                          "trains in one go (minutes): run the command again with a new --out")
     unused = [name for name, value in clip_only.items() if value is not None]
     if unused:
-        raise ConfigError(f"{', '.join(unused)}: {'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}"
-                          f"; the pose classifier does not use {'it' if len(unused) == 1 else 'them'}")
+        raise ConfigError(f"{', '.join(unused)}: "
+                          f"{'an R(2+1)D setting' if len(unused) == 1 else 'R(2+1)D settings'}; "
+                          "the pose classifier does not use "
+                          f"{'it' if len(unused) == 1 else 'them'}")
 
 
 def _refuse_pose_options(pose_only: dict) -> None:
@@ -135,11 +147,12 @@ def _refuse_pose_options(pose_only: dict) -> None:
     unused = [name for name, value in pose_only.items() if value is not None]
     if unused:
         setting = "a pose classifier setting" if len(unused) == 1 else "pose classifier settings"
-        raise ConfigError(f"{', '.join(unused)}: {setting}; add --model pose to train the pose classifier")
+        raise ConfigError(f"{', '.join(unused)}: {setting}; add --model pose to train the pose "
+                          "classifier")
 
 
-def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: dict, *, pretrained: Path | None,
-                    resume: bool, quick: bool, progress: bool) -> None:
+def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: dict, *,
+                    pretrained: Path | None, resume: bool, quick: bool, progress: bool) -> None:
     """Checks the run's inputs, makes its config (a resumed run's is the saved one), trains and says
     the best and last checkpoints."""
     from highlights.atomic import DiskFullError, check_writable, check_writable_folder
@@ -150,8 +163,8 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
     from highlights.pose_classifier.default import holds_pose_model
 
     if pretrained is not None and holds_pose_model(pretrained):
-        raise ConfigError(f"--pretrained {pretrained}: a pose classifier checkpoint; --pretrained takes R(2+1)D-18 "
-                          "weights (torchvision's layout)")
+        raise ConfigError(f"--pretrained {pretrained}: a pose classifier checkpoint; --pretrained "
+                          "takes R(2+1)D-18 weights (torchvision's layout)")
     from highlights.train import TrainConfig, fit, load_saved_config
     from highlights.train.loop import refuse_used_folder
 
@@ -169,16 +182,17 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
     typer.echo(f"model: {config.describe_model()}")
     typer.echo(f"data: {config.root} {config.version}; {counted(config.epochs, 'epoch')}, "
                f"batch {config.batch_size}, "
-               f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed {config.seed}")
+               f"balance={config.balance}, augment={'on' if config.augment else 'off'}, seed "
+               f"{config.seed}")
     try:
-        result = fit(config, resume=resume, show_progress=progress, log=typer.echo, out_name="--out",
-                     resume_name="--resume")
+        result = fit(config, resume=resume, show_progress=progress, log=typer.echo,
+                     out_name="--out", resume_name="--resume")
     except DiskFullError as full:
         cache = config.resolved_cache_dir()
         if Path(full.path).is_relative_to(cache):
             # The cache is the run's largest write and the one that can go elsewhere.
-            full.add_note(f"the run's decoded clips fill {cache}; give --cache-dir a folder on a disk with room "
-                          "(those decoded so far can be removed, or moved there)")
+            full.add_note(f"the run's decoded clips fill {cache}; give --cache-dir a folder on a "
+                          "disk with room (those decoded so far can be removed, or moved there)")
         raise
     best = "n/a" if result.best_val_macro_f1 is None else f"{result.best_val_macro_f1:.3f}"
     typer.echo(f"best: epoch {result.best_epoch}, val macro-F1 {best} -> {result.best_checkpoint}")

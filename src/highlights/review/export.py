@@ -49,7 +49,8 @@ from highlights.review.store import Decision
 
 ANNOTATION_NAME = "reviewed.json"
 SOCCERNET_NAME = "Labels-v2.json"
-ANNOTATION_FILES = ((ANNOTATION_NAME, "highlights"), (SOCCERNET_NAME, "soccernet"))  # per game, with formats
+# per game, with formats
+ANNOTATION_FILES = ((ANNOTATION_NAME, "highlights"), (SOCCERNET_NAME, "soccernet"))
 ANNOTATIONS_DIR = "reviewed"
 
 
@@ -96,8 +97,8 @@ class ReviewedClip:
             "review": self.outcome.category, "source_video": str(self.game.video),
             "start_s": round(self.start_s, 3), "end_s": round(self.end_s, 3),
             "reviewer": self.decision.reviewer, "decided_at": self.decision.decided_at,
-            "proposed_by": self.game.model, "proposed_label": self.proposed_label, "item": self.item,
-            "game": self.game.id, "run": self.decision.run[:16]}
+            "proposed_by": self.game.model, "proposed_label": self.proposed_label,
+            "item": self.item, "game": self.game.id, "run": self.decision.run[:16]}
         if self.span:
             data["decided_s"] = [round(self.decision.start_s, 3), round(self.decision.end_s, 3)]
         # by content, where the run recorded it: a checkpoint retrained at its path, or a video
@@ -154,7 +155,8 @@ class ExportResult:
         return self.game_names.get(game_id, game_id)
 
 
-def reviewed_clips(session: ReviewSession, rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
+def reviewed_clips(session: ReviewSession,
+                   rejected_as: str = NONE_LABEL) -> tuple[list[ReviewedClip], int]:
     """Every decided item of every game (a rejected one filed under `rejected_as`), and how many
     items nobody decided."""
     out, pending = [], 0
@@ -209,7 +211,8 @@ def keep_actions_out_of_none(clips: list[ReviewedClip]) -> tuple[list[ReviewedCl
         if not c.background or not any(a < d.end_s and b > d.start_s for a, b in spans):
             kept.append(c)
             continue
-        part = clear_of(d.start_s, d.end_s, spans, min_s=frames / c.game.fps if c.game.fps > 0 else 1.0)
+        part = clear_of(d.start_s, d.end_s, spans,
+                        min_s=frames / c.game.fps if c.game.fps > 0 else 1.0)
         if part is None:
             dropped.append(f"{c.describe()} ({d.start_s:.2f}-{d.end_s:.2f} s)")
             continue
@@ -239,7 +242,8 @@ def one_clip_per_segment(clips: list[ReviewedClip]) -> tuple[list[ReviewedClip],
 
 
 def cut_clip(video: Path, start_s: float, end_s: float, out: Path, fps: float) -> Path:
-    """The segment re-encoded on its own (H.264): a clip any reader seeks in from its first frame."""
+    """The segment re-encoded on its own (H.264): a clip any reader seeks in from its first
+    frame."""
     from highlights.video import iter_frames, write_video
     from highlights.video.writer import DATA_PRESET
 
@@ -264,8 +268,8 @@ def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
             continue
         seen.add((c.outcome.label, key_s))
         label = c.outcome.label
-        events.append(Event(id=c.item, sport=sport_of(label), label=label, start_s=round(d.start_s, 3),
-                            end_s=round(d.end_s, 3), key_s=key_s))
+        events.append(Event(id=c.item, sport=sport_of(label), label=label,
+                            start_s=round(d.start_s, 3), end_s=round(d.end_s, 3), key_s=key_s))
     sports = {e.sport for e in events}
     return GameAnnotation(video=game.video.name, fps=game.fps, duration_s=game.duration_s,
                           width=game.width or None, height=game.height or None,
@@ -275,7 +279,8 @@ def game_annotation(game: Game, clips: list[ReviewedClip]) -> GameAnnotation:
 def write_annotations(session: ReviewSession, clips: list[ReviewedClip],
                       out_dir: Path | None = None) -> dict[str, list[Path]]:
     """`reviewed.json` and `Labels-v2.json` per game (in `GAME_FOLDER/reviewed/` by default)."""
-    return {game.id: [save_annotation(ann, folder / name, fmt=fmt) for name, fmt in ANNOTATION_FILES]
+    return {game.id: [save_annotation(ann, folder / name, fmt=fmt)
+                      for name, fmt in ANNOTATION_FILES]
             for game, folder, ann in _annotations_of(session, clips, out_dir)}
 
 
@@ -320,7 +325,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
         if _annotations_not_written(session, annotated, annotations_dir):
             return _stopped_export_finished(session, annotated, load_version(root, parent), clips,
                                             settings, pending=pending)
-        raise ReviewError(f"nothing new to export: every decided item is already in {root}/{parent}")
+        raise ReviewError("nothing new to export: every decided item is already in "
+                          f"{root}/{parent}")
     twin = _grown_before(root, parent, fresh) if parent is not None else None
     if twin is not None and _annotations_not_written(session, annotated, annotations_dir):
         return _stopped_export_finished(session, annotated, load_version(root, twin), fresh,
@@ -328,18 +334,21 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                                         unchanged=len(clips) - len(fresh))
     if twin is not None:
         # The same export run again: it would make a copy of that version under a new name.
-        raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows {parent} by every "
-                          f"decided item it lacks ({len(fresh)}); export with --parent {twin} to add what is "
-                          "decided since")
+        raise ReviewError(f"nothing new to export from {parent}: {root}/{twin} already grows "
+                          f"{parent} by every decided item it lacks ({len(fresh)}); export with "
+                          f"--parent {twin} to add what is decided since")
     clips_all, clips = clips, fresh
-    carried = _carried_licences(root, parent, clips) if licence is None and parent is not None else {}
+    carried = (_carried_licences(root, parent, clips) if licence is None and parent is not None
+               else {})
     version, added_classes, rows = _cut_into_version(session, root, clips, settings,
                                                      replaces=replaces, carried=carried)
     # Written once the version is: a refused export changes nothing on disk.
-    annotations = write_annotations(session, annotated, Path(annotations_dir) if annotations_dir else None)
+    annotations = write_annotations(session, annotated,
+                                    Path(annotations_dir) if annotations_dir else None)
     tally = _tally(clips)
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
-                        unchanged=len(clips_all) - len(clips), changed=[f"{c.game.name}/{c.item}" for c in changed],
+                        unchanged=len(clips_all) - len(clips),
+                        changed=[f"{c.game.name}/{c.item}" for c in changed],
                         trimmed=[c.describe() for c in clips if c.span], dropped=dropped,
                         added_classes=added_classes, repeated=repeated, rejected_as=rejected_as,
                         splits=game_splits(session, version), carried_licences=carried,
@@ -357,8 +366,8 @@ def _not_exported_before(root: Path, parent: str | None, clips: list[ReviewedCli
     changed = [c for c in fresh if c.key() in already]
     # The earlier decision's clip would contradict the new one (another label) or hold another
     # cut of the same moment: the new version has the new one only.
-    replaces = {already[c.key()][1]: f"review decision on {c.game.name}/{c.item} changed to {c.outcome.label} "
-                f"{c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
+    replaces = {already[c.key()][1]: f"review decision on {c.game.name}/{c.item} changed to "
+                f"{c.outcome.label} {c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
     return fresh, changed, replaces
 
 
@@ -391,8 +400,8 @@ def _decided_clips(session: ReviewSession, rejected_as: str):
     annotated = clips
     clips, dropped = keep_actions_out_of_none(clips)
     if not clips:
-        raise ReviewError(f"nothing to export: every decided item is a rejected one lying within an "
-                          f"accepted action ({', '.join(dropped[:5])})")
+        raise ReviewError("nothing to export: every decided item is a rejected one lying within "
+                          f"an accepted action ({', '.join(dropped[:5])})")
     clips, repeated = one_clip_per_segment(clips)
     return annotated, clips, pending, dropped, repeated
 
@@ -436,8 +445,9 @@ def _version_of_staged(session: ReviewSession, staging: Path, root: Path,
         have = load_version(root, parent).classes
         added_classes = sorted({c.outcome.label for c in clips} - set(have))
         classes = have + added_classes
-        version = grow_version(staging, root, parent, classes=classes, note=note, skip_existing=True,
-                               source_name=source_name, replaces=replaces, show_progress=show_progress)
+        version = grow_version(staging, root, parent, classes=classes, note=note,
+                               skip_existing=True, source_name=source_name, replaces=replaces,
+                               show_progress=show_progress)
         return version, added_classes
     classes = sorted({c for g in session.games for c in g.classes} | {settings.rejected_as})
     version = create_version(staging, root, classes=classes, note=note, source_name=source_name,
@@ -452,10 +462,12 @@ def _game_names(session: ReviewSession) -> dict[str, str]:
 def _videos_named(clips: list[ReviewedClip]) -> str:
     """The videos `clips` were cut from, by name: what a user recognises, where the detect folders
     the review read are a step between. A name two videos share is given as its whole path."""
-    # A game's video is a whole, resolved path however it was given (`load_game`), so one video is one name.
+    # A game's video is a whole, resolved path however it was given (`load_game`), so one video is
+    # one name.
     videos = {c.game.video for c in clips}
     names = Counter(video.name for video in videos)
-    return ", ".join(sorted(video.name if names[video.name] == 1 else str(video) for video in videos))
+    return ", ".join(sorted(video.name if names[video.name] == 1 else str(video)
+                            for video in videos))
 
 
 def _carried_licences(root: Path, parent: str, clips: list[ReviewedClip]) -> dict[str, str]:
@@ -485,7 +497,8 @@ def game_splits(session: ReviewSession, version: DatasetVersion) -> dict[str, li
             by_source.setdefault(Path(span.source).resolve(), set()).add(clip.split)
     splits = {}
     for game in session.games:
-        found = by_group.get(game.video.stem, set()) | by_source.get(Path(game.video).resolve(), set())
+        found = (by_group.get(game.video.stem, set())
+                 | by_source.get(Path(game.video).resolve(), set()))
         if found:
             splits[game.id] = sorted(found)
     return splits
@@ -503,7 +516,8 @@ def _tally(clips: list[ReviewedClip]) -> dict[str, int]:
     return tally
 
 
-def _annotations_not_written(session: ReviewSession, clips: list[ReviewedClip], out_dir: str | Path | None) -> bool:
+def _annotations_not_written(session: ReviewSession, clips: list[ReviewedClip],
+                             out_dir: str | Path | None) -> bool:
     """Is an annotation file `write_annotations` would write for ``clips`` not there, or not what
     it would write? An export stopped before it wrote them leaves the files of an earlier export
     to the same folder, which lack what was decided since."""
@@ -529,18 +543,22 @@ def _stopped_export_finished(session: ReviewSession, annotated: list[ReviewedCli
     # What the stopped run would have said of the version it made, which no one was told.
     game_of = {c.key(): c.game.id for c in clips}
     made = [(clip, game_of[key]) for clip in version.real_clips
-            if (prov := _review_provenance(clip)) is not None and (key := _review_key(prov)) in game_of]
+            if (prov := _review_provenance(clip)) is not None
+            and (key := _review_key(prov)) in game_of]
     carried = {}
     if settings.licence is None and version.parent is not None:
         # the licence the parent states for a game's video, where the clips it made carry it
-        carried = {game: stated for game, stated in _carried_licences(version.root, version.parent, clips).items()
+        carried = {game: stated for game, stated
+                   in _carried_licences(version.root, version.parent, clips).items()
                    if all(clip.licence == stated for clip, of in made if of == game)}
     annotations = write_annotations(session, annotated, settings.annotations_dir)
     return ExportResult(version=version, clips=tally, annotations=annotations,
                         pending=pending, unchanged=unchanged, rejected_as=settings.rejected_as,
                         splits=game_splits(session, version), carried_licences=carried,
-                        no_licence=sum(1 for clip, _ in made if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
-                        split_leaks=split_leak_warning(version) if version.parent is not None else None,
+                        no_licence=sum(1 for clip, _ in made
+                                       if (clip.licence or UNKNOWN_LICENCE) == UNKNOWN_LICENCE),
+                        split_leaks=split_leak_warning(version) if version.parent is not None
+                        else None,
                         game_names=_game_names(session))
 
 
@@ -563,9 +581,9 @@ def models_without_none(session: ReviewSession) -> str | None:
     classes = list(dict.fromkeys(c for g in session.games for c in g.model_classes))
     if not classes or NONE_LABEL in classes:
         return None
-    return (f"the reviewed runs' model has no {NONE_LABEL!r} class (its classes: {', '.join(classes)}): rejected "
-            f"highlights are filed under {NONE_LABEL!r}, a class it never had; --rejected-as CLASS files them under "
-            "one of its own")
+    return (f"the reviewed runs' model has no {NONE_LABEL!r} class (its classes: "
+            f"{', '.join(classes)}): rejected highlights are filed under {NONE_LABEL!r}, a class "
+            "it never had; --rejected-as CLASS files them under one of its own")
 
 
 def _named(problem: str, cut_from: dict[str, str]) -> str:
@@ -606,7 +624,8 @@ def _exported_before(root: Path, parent: str) -> dict[tuple[str, str, str], tupl
     for clip in load_version(root, parent).real_clips:
         prov = _review_provenance(clip)
         if prov is not None:
-            out[_review_key(prov)] = ((clip.label, round(float(prov["start_s"]), 3), round(float(prov["end_s"]), 3)),
+            out[_review_key(prov)] = ((clip.label, round(float(prov["start_s"]), 3),
+                                       round(float(prov["end_s"]), 3)),
                                       clip.clip_id)
     return out
 

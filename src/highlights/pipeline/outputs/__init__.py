@@ -72,9 +72,10 @@ def editor_rate(info) -> tuple[float, str | None]:
     puts each highlight where it happened."""
     if not info.frame_rate:
         return info.fps, None
-    return info.steady_fps, (f"frames counted at {info.steady_fps:g} fps, the rate that fits this variable-frame-rate "
-                             f"video's frame times ({info.fps:.4g} fps on average): conform it to "
-                             f"{info.steady_fps:g} fps by its frames' times")
+    return info.steady_fps, (f"frames counted at {info.steady_fps:g} fps, the rate that fits this "
+                             f"variable-frame-rate video's frame times ({info.fps:.4g} fps on "
+                             f"average): conform it to {info.steady_fps:g} fps by its frames' "
+                             "times")
 
 
 def final_cut_left_out(paths: Mapping[str, Path], fps: float) -> str | None:
@@ -84,9 +85,9 @@ def final_cut_left_out(paths: Mapping[str, Path], fps: float) -> str | None:
     if not missing or "otio" not in paths:
         return None
     if "edl" not in paths:  # slow motion: 120, 240 fps
-        return (f"no {OUTPUT_NAMES['edl']}, {' or '.join(missing)}: the video's {fps:g} fps is above what "
-                "an EDL's timecodes count (99 frames a second) and not a Final Cut Pro frame rate; the "
-                "OpenTimelineIO file keeps its timing")
+        return (f"no {OUTPUT_NAMES['edl']}, {' or '.join(missing)}: the video's {fps:g} fps is "
+                "above what an EDL's timecodes count (99 frames a second) and not a Final Cut Pro "
+                "frame rate; the OpenTimelineIO file keeps its timing")
     return (f"no {' or '.join(missing)}: the video's {fps:g} fps is not a Final Cut Pro frame rate "
             "(24, 25, 29.97, 30, 50, 60, ...); the EDL and OpenTimelineIO files keep its timing")
 
@@ -105,7 +106,8 @@ def _remove_stale(out_dir: Path, *, reel_made: bool, reel_written: Path | None,
                 old.unlink()
 
 
-def _write_editor_files(ordered: list[Highlight], video_path: Path, out_dir: Path, info) -> dict[str, Path]:
+def _write_editor_files(ordered: list[Highlight], video_path: Path, out_dir: Path,
+                        info) -> dict[str, Path]:
     """The EDL and the OpenTimelineIO and Final Cut timelines, each where the video's frame rate
     allows it (the others said in the log)."""
     paths: dict[str, Path] = {}
@@ -113,22 +115,25 @@ def _write_editor_files(ordered: list[Highlight], video_path: Path, out_dir: Pat
     if edl_supports(rate):
         paths["edl"] = write_edl(ordered, out_dir / OUTPUT_NAMES["edl"],
                                  EdlOptions(fps=rate, source_name=video_path.name, note=note,
-                                            source_timecode=info.timecode, sound_channels=info.sound_channels))
+                                            source_timecode=info.timecode,
+                                            sound_channels=info.sound_channels))
     else:
-        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"], rate)
-    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s, note=note,
-                            source_timecode=info.timecode, sound=info.sound_channels > 0)
+        log.info("no %s: the video's %g fps does not fit an EDL's timecodes", OUTPUT_NAMES["edl"],
+                 rate)
+    editor = build_timeline(ordered, fps=rate, source_path=video_path, duration_s=info.duration_s,
+                            note=note, source_timecode=info.timecode, sound=info.sound_channels > 0)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
         if supports(kind, rate):  # Final Cut knows only editors' rates (24, 25, 29.97, ...)
             paths[kind] = write_timeline(editor, out_dir / OUTPUT_NAMES[kind], kind,
                                          frame_size=(info.width, info.height))
         else:
-            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind], rate)
+            log.info("no %s: the video's %g fps is not a Final Cut Pro rate", OUTPUT_NAMES[kind],
+                     rate)
     return paths
 
 
-def _write_media(ordered: list[Highlight], video_path: Path, out_dir: Path, *, reel: bool, html: bool,
-                 reel_height: int, reel_fps: float, progress: ProgressSetting,
+def _write_media(ordered: list[Highlight], video_path: Path, out_dir: Path, *, reel: bool,
+                 html: bool, reel_height: int, reel_fps: float, progress: ProgressSetting,
                  in_reel: Callable[[Highlight], bool] | None, kept: KeptClips | None) -> ReelResult:
     """The reel (with `reel`), the clips and thumbnails (with `html`) in one pass over the video,
     and no reel or clip of an earlier run left beside them."""
@@ -158,8 +163,10 @@ def _page_links(paths: Mapping[str, Path], highlights_json: str | Path | None,
                 results_spotting: str | Path | None) -> dict[str, Path]:
     """The page's links to the other outputs, by name: the pipeline's own result file first, then
     SoccerNet's, then the files written here."""
-    links = {"CSV": paths["csv"], "EDL (CMX3600)": paths.get("edl"), "OpenTimelineIO": paths["otio"],
-             "Final Cut Pro 7 XML": paths.get("fcp_xml"), "Final Cut Pro X XML": paths.get("fcpx_xml"),
+    links = {"CSV": paths["csv"], "EDL (CMX3600)": paths.get("edl"),
+             "OpenTimelineIO": paths["otio"],
+             "Final Cut Pro 7 XML": paths.get("fcp_xml"),
+             "Final Cut Pro X XML": paths.get("fcpx_xml"),
              "chapters": paths["chapters"], "timeline (PNG)": paths["timeline"]}
     links = {k: v for k, v in links.items() if v is not None}
     if results_spotting is not None:
@@ -191,17 +198,17 @@ def write_all(
 ) -> dict[str, Path]:
     """Writes every output of one processed game into `out_dir` and returns their paths.
 
-    Always: `csv`, `edl` (up to 99 fps), `otio`, `fcp_xml` and `fcpx_xml` (at editors' frame rates), `chapters`,
-    `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies
-    inside a highlight, e.g. when there are none). With `html`: `clips` (folder of
-    per-highlight MP4s), `thumbs` (folder of their JPEG thumbnails, when there is one) and `html`
-    (the review page). Reel, clips and thumbnails come from one
-    pass over `video_path`. `annotation` (a `GameAnnotation` or anything with `.events`) adds
-    a ground-truth lane to both timelines; `config_dict` is shown on the page; `highlights_json`, the
-    pipeline's own result file, and `results_spotting` (SoccerNet's) are linked from it; `damage`, the
-    line on what a damaged video kept the run from analysing, is shown on it.
-    `reel_height` is the reel's short side (0: the source's size; see `MergeConfig.reel_height`),
-    `reel_fps` its rate at most (0: the source's). `in_reel` (None: every highlight) says which
+    Always: `csv`, `edl` (up to 99 fps), `otio`, `fcp_xml` and `fcpx_xml` (at editors' frame rates),
+    `chapters`, `timeline` (PNG). With `reel`: `reel` (MP4; absent when no frame lies inside a
+    highlight, e.g. when there are none). With `html`: `clips` (folder of per-highlight MP4s),
+    `thumbs` (folder of their JPEG thumbnails, when there is one) and `html` (the review page).
+    Reel, clips and thumbnails come from one pass over `video_path`. `annotation` (a
+    `GameAnnotation` or anything with `.events`) adds a ground-truth lane to both timelines;
+    `config_dict` is shown on the page; `highlights_json`, the pipeline's own result file, and
+    `results_spotting` (SoccerNet's) are linked from it; `damage`, the line on what a damaged video
+    kept the run from analysing, is shown on it. `reel_height` is the reel's short side (0: the
+    source's size; see `MergeConfig.reel_height`), `reel_fps` its rate at most (0: the source's).
+    `in_reel` (None: every highlight) says which
     highlights the reel holds (`reel_length.reel_choice`); every other output has them all.
     `reel_budget` (`ReelChoice.budget_words`) tells the page what the reel's length was set by.
     `kept` (`pipeline.kept_clips`): clips and thumbnails an earlier, stopped write finished are
@@ -214,10 +221,12 @@ def write_all(
     ordered = in_time_order(highlights)
     info = probe(video_path)
 
-    paths = _write_listings(ordered, video_path, out_dir, info, annotation=annotation, reel=reel, in_reel=in_reel)
+    paths = _write_listings(ordered, video_path, out_dir, info, annotation=annotation, reel=reel,
+                            in_reel=in_reel)
     media: ReelResult | None = None
     if reel or html:
-        media = _write_media(ordered, video_path, out_dir, reel=reel, html=html, reel_height=reel_height,
+        media = _write_media(ordered, video_path, out_dir, reel=reel, html=html,
+                             reel_height=reel_height,
                              reel_fps=reel_fps, progress=progress, in_reel=in_reel, kept=kept)
         paths.update(_media_paths(media, out_dir, html=html))
     if html:
@@ -229,7 +238,8 @@ def write_all(
     return paths
 
 
-def _write_listings(ordered: list[Highlight], video_path: Path, out_dir: Path, info, *, annotation: Any,
+def _write_listings(ordered: list[Highlight], video_path: Path, out_dir: Path, info, *,
+                    annotation: Any,
                     reel: bool, in_reel: Callable[[Highlight], bool] | None) -> dict[str, Path]:
     """The outputs that list the highlights without cutting the video: the CSV, the editor files,
     the chapters and the timeline PNG."""

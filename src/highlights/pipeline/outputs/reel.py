@@ -1,4 +1,5 @@
-"""The highlight reel MP4, the per-highlight clips and the thumbnails, from ONE pass over the source.
+"""The highlight reel MP4, the per-highlight clips and the thumbnails, from ONE pass over the
+source.
 
 Reading a game in order is far cheaper than seeking window by window (see the measured decoding
 figures in the docs), so the source is decoded once, front to back: every frame whose timestamp
@@ -121,8 +122,10 @@ def thumbnail_jpeg(rgb: np.ndarray, width: int = 320, quality: int = 82) -> byte
     """A JPEG of the frame at `width` pixels wide (never upscaled)."""
     height, src_w = rgb.shape[:2]
     if src_w > width:
-        rgb = cv2.resize(rgb, (width, max(1, round(height * width / src_w))), interpolation=cv2.INTER_AREA)
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+        rgb = cv2.resize(rgb, (width, max(1, round(height * width / src_w))),
+                         interpolation=cv2.INTER_AREA)
+    ok, data = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR),
+                            [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise RuntimeError("JPEG encoding of a thumbnail failed")
     return data.tobytes()
@@ -181,7 +184,8 @@ class _ConstantRateFeed:
 
 
 def _stretches(spans: Iterable[tuple[float, float]], gap_s: float) -> list[tuple[float, float]]:
-    """The (start, end) stretches of the source to decode: `spans` joined where less than `gap_s` apart."""
+    """The (start, end) stretches of the source to decode: `spans` joined where less than `gap_s`
+    apart."""
     joined: list[list[float]] = []
     for start, end in sorted(spans):
         if joined and start - joined[-1][1] <= gap_s:
@@ -193,7 +197,8 @@ def _stretches(spans: Iterable[tuple[float, float]], gap_s: float) -> list[tuple
 
 def _progress(enabled: bool) -> Progress:
     # The bar counts source frames decoded, which a bare "3273/8937" does not say.
-    return progress_bar(enabled=enabled, amount=TextColumn("{task.completed:.0f}/{task.total:.0f} frames"))
+    return progress_bar(enabled=enabled,
+                        amount=TextColumn("{task.completed:.0f}/{task.total:.0f} frames"))
 
 
 def write_reel(
@@ -275,25 +280,28 @@ def _output_rate(video_path: str | Path, info: VideoInfo) -> float:
 
 def _cut_plan(ordered: list[Highlight], result: ReelResult, cut: CutSettings, *, reel: bool,
               clips: bool, thumbnails: bool) -> dict:
-    """What this cut makes and how, as `KeptClips.plan` compares it with an earlier, stopped cut's."""
+    """What this cut makes and how, as `KeptClips.plan` compares it with an earlier, stopped
+    cut's."""
     return {"highlights": [(h.start_s, h.end_s, key_time(h), h.label, h.score) for h in ordered],
             "in_reel": result.in_reel, "reel": reel, "clips": clips, "thumbnails": thumbnails,
             **asdict(cut)}
 
 
-def _empty_result(ordered: list[Highlight], fps: float, in_reel: Callable[[Highlight], bool] | None) -> ReelResult:
+def _empty_result(ordered: list[Highlight], fps: float,
+                  in_reel: Callable[[Highlight], bool] | None) -> ReelResult:
     """The result before the pass: no file yet, and which highlights the reel is to hold."""
     result = ReelResult(
         fps=fps, clip_paths=[None] * len(ordered), thumbnails_jpeg=[None] * len(ordered)
     )
     if in_reel is not None:
         result.in_reel = [bool(in_reel(h)) for h in ordered]
-        result.reel_seconds = covered_seconds((h.start_s, h.end_s) for h, held in zip(ordered, result.in_reel) if held)
+        result.reel_seconds = covered_seconds((h.start_s, h.end_s)
+                                              for h, held in zip(ordered, result.in_reel) if held)
     return result
 
 
-def _place_kept(kept: KeptClips, ordered: list[Highlight], result: ReelResult, clips_dir: Path | None,
-                thumbnails: bool) -> None:
+def _place_kept(kept: KeptClips, ordered: list[Highlight], result: ReelResult,
+                clips_dir: Path | None, thumbnails: bool) -> None:
     """Puts the clips and thumbnails an earlier, stopped cut finished into `result`."""
     for i, h in enumerate(ordered):
         if clips_dir is not None:
@@ -343,30 +351,37 @@ class _ForwardPass:
     def _plan_reads(self, reel_path: str | Path | None, thumbnails: bool) -> None:
         """The stretches of the source to read, and the thumbnails to take, in key-moment order."""
         ordered, result, count = self.ordered, self.result, len(self.ordered)
-        # A clip or thumbnail an earlier cut kept is not cut again; its stretch is read only for the reel.
+        # A clip or thumbnail an earlier cut kept is not cut again; its stretch is read only for the
+        # reel.
         self.clip_kept = [path is not None for path in result.clip_paths]
         thumbnail_kept = [jpeg is not None for jpeg in result.thumbnails_jpeg]
         # Frame timestamps carry rounding noise (1.4999999 for 1.5); a tolerance well under a
         # frame keeps the boundary frame on the side the highlight's times mean.
         self.eps = min(1e-3, 0.25 / self.fps)
         self.keys = keys = [key_time(h) for h in ordered]
-        needed = [not self.clip_kept[i] or (reel_path is not None and (result.in_reel is None or result.in_reel[i]))
+        needed = [not self.clip_kept[i]
+                  or (reel_path is not None and (result.in_reel is None or result.in_reel[i]))
                   for i in range(count)]
         spans = ([(h.start_s, h.end_s) for i, h in enumerate(ordered) if needed[i]]
-                 + ([(k, k) for i, k in enumerate(keys) if not thumbnail_kept[i]] if thumbnails else []))
+                 + ([(k, k) for i, k in enumerate(keys) if not thumbnail_kept[i]] if thumbnails
+                    else []))
         self.stretches = _stretches(spans, SEEK_PAST_S)
-        self.pending_thumbs = deque(sorted((i for i in range(count) if not thumbnail_kept[i]), key=keys.__getitem__)
+        self.pending_thumbs = deque(sorted((i for i in range(count)
+                                            if not thumbnail_kept[i]), key=keys.__getitem__)
                                     if thumbnails else [])
 
     def _plan_decode_sizes(self, info: VideoInfo, reel_path: str | Path | None,
                            thumbnails: bool) -> None:
-        """The clips' size, and the source times decoded at the reel's size rather than the clips'."""
+        """The clips' size, and the source times decoded at the reel's size rather than the
+        clips'."""
         fps, eps, result = self.fps, self.eps, self.result
         self.clip_w, self.clip_h = clip_size(info.width, info.height, self.cut.clip_short_side)
         # Clips (180) and thumbnails (320 wide) are smaller than any sensible reel: decoding at the
-        # reel's size serves them all. Frames come upright, so the short side is the same either way.
+        # reel's size serves them all. Frames come upright, so the short side is the same either
+        # way.
         reel_short_side = self.cut.reel_short_side
-        self.decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width, info.height) else None
+        self.decode_short_side = reel_short_side if 0 < reel_short_side < min(info.width,
+                                                                              info.height) else None
         # Most frames a game's pass decodes go only to the page's small clips (the reel holds the
         # best-ranked few highlights): those come from the decoder at the clip's size, with no
         # conversion at full size to shrink after. The reel's frames and those beside a thumbnail's
@@ -399,7 +414,8 @@ class _ForwardPass:
                     report("cutting", decoded, decoded)
             self._finish(sound)
         except BaseException:
-            for writer in [*self.clip_writers.values(), *([self.reel_writer] if self.reel_writer else [])]:
+            for writer in [*self.clip_writers.values(),
+                           *([self.reel_writer] if self.reel_writer else [])]:
                 writer.abort()
             raise
 
@@ -414,7 +430,8 @@ class _ForwardPass:
     def _stretch_frames(self):
         """(stretch number, frame) of every stretch in turn, each from a seek to its start."""
         # The run's own read of the video records and says its damaged packets (highlights.json's
-        # `damage`): counted here into a record no one reads, the reader does not warn a second time.
+        # `damage`): counted here into a record no one reads, the reader does not warn a second
+        # time.
         already_recorded = DecodeDamage()
         for n, (start, end) in enumerate(self.stretches):
             for frame in iter_frames(self.video_path, start_s=max(0.0, start - 1.0 / self.fps),
@@ -450,7 +467,8 @@ class _ForwardPass:
             self.reel_writer.cut(until)
 
     def _take_thumbnails(self, frame: Frame) -> None:
-        """The thumbnails whose key moment this frame reaches, from it or the frame before, the nearer."""
+        """The thumbnails whose key moment this frame reaches, from it or the frame before, the
+        nearer."""
         t = frame.time_s
         while self.pending_thumbs and t >= self.keys[self.pending_thumbs[0]]:
             i = self.pending_thumbs.popleft()
@@ -462,8 +480,10 @@ class _ForwardPass:
                 self.kept.keep_thumbnail(i, self.result.thumbnails_jpeg[i])
 
     def _open_and_close_highlights(self, t: float) -> None:
-        """The highlights that start by `t` become active; those that ended before it close their clip."""
-        while self.next_to_open < len(self.ordered) and t >= self.ordered[self.next_to_open].start_s - self.eps:
+        """The highlights that start by `t` become active; those that ended before it close their
+        clip."""
+        while (self.next_to_open < len(self.ordered)
+               and t >= self.ordered[self.next_to_open].start_s - self.eps):
             self.active.append(self.next_to_open)
             self.next_to_open += 1
         still_active = []
@@ -477,14 +497,16 @@ class _ForwardPass:
 
     def _feed_reel(self, frame: Frame) -> None:
         t = frame.time_s
-        in_the_reel = [i for i in self.active if self.result.in_reel is None or self.result.in_reel[i]]
+        in_the_reel = [i for i in self.active if self.result.in_reel is None
+                       or self.result.in_reel[i]]
         if in_the_reel:
             reel_frame = _even_crop(frame.rgb).copy()
             if self.cut.caption:
                 draw_caption(reel_frame, caption_text(self.ordered[in_the_reel[0]], t))
             self.reel_writer.put(reel_frame, t)
         else:
-            self.reel_writer.cut(t)  # between the reel's highlights: its last frame lasted until now
+            # between the reel's highlights: its last frame lasted until now
+            self.reel_writer.cut(t)
 
     def _feed_clips(self, frame: Frame) -> None:
         t = frame.time_s
@@ -512,7 +534,8 @@ class _ForwardPass:
         return path
 
     def _finish(self, sound: bool) -> None:
-        """Past the last frame read: the thumbnails still due, then every encoder closed, then the reel's sound."""
+        """Past the last frame read: the thumbnails still due, then every encoder closed, then the
+        reel's sound."""
         result, previous = self.result, self.previous
         if previous is not None:
             for i in self.pending_thumbs:  # key moments past the last frame: take the last frame
