@@ -1314,8 +1314,9 @@ def test_the_export_says_a_game_in_the_val_split_chose_the_model_and_is_no_test_
     result = ExportResult(version=SimpleNamespace(name="v3"), clips={}, splits={"det2": ["val"], "det3": ["test"]})
     assert _splits_facts(result) == [
         "each game's clips are in one split of v3: det2 val, det3 test",
-        "a model trained on v3 had its best epoch (a pose model its action threshold) chosen on det2: its `pipeline "
-        "evaluate` against that game's reviewed annotations is no test of it either"]
+        "a model trained on v3 has its best epoch (a pose model its action threshold, where the val split is large "
+        "enough to choose one) chosen on det2: its `pipeline evaluate` against that game's reviewed annotations is "
+        "no test of it either"]
 
 
 def test_the_export_message_says_how_many_more_a_list_cut_at_five_leaves_out(tmp_path):
