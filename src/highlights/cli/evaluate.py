@@ -24,51 +24,55 @@ def register(root: typer.Typer) -> None:
 # (`_run`).
 _BATCH_SIZE, _WORKERS, _BACKEND = 8, 1, "auto"
 
+# The longer options' help, kept out of the command's signature so that it reads as the list of
+# its options.
+_CHECKPOINT_HELP = ("A checkpoint written by `highlights train` (best.pt; its run folder means its "
+                    "best.pt): R(2+1)D or pose model. Without one, the pose classifier that ships "
+                    "with highlights")
+_CLIPS_HELP = ("A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a "
+               "dataset version")
+_OUT_HELP = ("Folder for video_scorer_testreport.json, .md and _confusion.png, and "
+             "_reliability.png where the model gave probabilities")
+_BACKEND_HELP = ("Inference path, each fp32: auto (the fastest verified on this CPU; fp32, as the "
+                 "report says, means the same), torchscript, folded_channels_last, channels_last, "
+                 "onnxruntime or eager")
+_INT8_HELP = ("Also run the int8 model on the same clips; if it loses at most 0.5 accuracy "
+              "points, store it beside the checkpoint (for best.pt: best.pt.int8.onnx and "
+              "best.pt.int8.json) so later runs may use it. Its speed against fp32: medians of 3 "
+              "interleaved calls each on the first batch of clips, after a warm-up call each")
+_POSE_CACHE_HELP = ("Where estimated poses of real clips are cached (default: "
+                    "$HIGHLIGHTS_POSE_CACHE, else poses in $HIGHLIGHTS_CACHE_DIR, "
+                    "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
+_FUSE_POSE_HELP = ("With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, "
+                   "the weight chosen on the val split (0.5 kept with fewer than 30 val clips), "
+                   "and report the fused classifier on --split")
+_BF16_HELP = ("Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses "
+              "at most 0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: "
+              "best.pt.bf16.json) so later runs may use it. Its speed is timed as --int8's")
+
 
 def evaluate(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
-    checkpoint: Path | None = typer.Option(None, "--checkpoint", help=(
-        "A checkpoint written by `highlights train` (best.pt; its run folder means its best.pt): "
-        "R(2+1)D or pose model. "
-        "Without one, the pose classifier that ships with highlights")),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help=_CHECKPOINT_HELP),
     root: Path | None = typer.Option(None, "--root", help="Dataset root"),
     version: str | None = typer.Option(None, "--version", help="Dataset version, e.g. v2"),
     split: str = typer.Option("test", "--split", help="train | val | test"),
-    clips: Path | None = typer.Option(None, "--clips", help=(
-        "A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a "
-        "dataset version")),
-    out: Path = typer.Option(..., "--out", help=(
-        "Folder for video_scorer_testreport.json, .md and _confusion.png, and _reliability.png "
-        "where the model gave probabilities")),
+    clips: Path | None = typer.Option(None, "--clips", help=_CLIPS_HELP),
+    out: Path = typer.Option(..., "--out", help=_OUT_HELP),
     batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1,
                                    help="Clips per inference call"),
     workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_WORKER_PROCESSES,
                                  help="Decoding worker processes"),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=1,
                                   help="Bootstrap resamples for the 95% intervals"),
-    backend: str = typer.Option(_BACKEND, "--backend", help=(
-        "Inference path, each fp32: auto (the fastest verified on this CPU; fp32, as the report "
-        "says, means the same), torchscript, folded_channels_last, channels_last, onnxruntime or "
-        "eager")),
-    int8: bool = typer.Option(False, "--int8/--no-int8", help=(
-        "Also run the int8 model on the same clips; if it loses at most 0.5 accuracy points, store "
-        "it beside the checkpoint (for best.pt: best.pt.int8.onnx and best.pt.int8.json) so later "
-        "runs may use it. Its speed against fp32: medians of 3 interleaved calls each on the first "
-        "batch of clips, after a warm-up call each")),
-    pose_cache: Path | None = typer.Option(None, "--pose-cache", help=(
-        "Where estimated poses of real clips are cached (default: $HIGHLIGHTS_POSE_CACHE, else "
-        "poses in $HIGHLIGHTS_CACHE_DIR, $XDG_CACHE_HOME/highlights or ~/.cache/highlights)")),
-    fuse_pose: bool = typer.Option(False, "--fuse-pose", help=(
-        "With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, the weight "
-        "chosen on the val split (0.5 kept with fewer than 30 val clips), and report the fused "
-        "classifier on --split")),
+    backend: str = typer.Option(_BACKEND, "--backend", help=_BACKEND_HELP),
+    int8: bool = typer.Option(False, "--int8/--no-int8", help=_INT8_HELP),
+    pose_cache: Path | None = typer.Option(None, "--pose-cache", help=_POSE_CACHE_HELP),
+    fuse_pose: bool = typer.Option(False, "--fuse-pose", help=_FUSE_POSE_HELP),
     pose_model: Path | None = typer.Option(None, "--pose-model",
                                            help="Pose checkpoint for --fuse-pose (default: the "
                                                 "packaged one)"),
-    bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=(
-        "Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses at "
-        "most 0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: "
-        "best.pt.bf16.json) so later runs may use it. Its speed is timed as --int8's")),
+    bf16: bool = typer.Option(False, "--bf16/--no-bf16", help=_BF16_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test

@@ -36,6 +36,11 @@ _POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached 
                     "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
 _PRECISION_HELP = ("auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 "
                    "autocast training, on CPUs with native bf16 (AVX512_BF16, AMX) only")
+_POSE_FAMILY_HELP = "Pose model: features_linear (default) | features_mlp | tcn"
+_SYNTH_WINDOWS_HELP = "Synthetic pose windows to train on (pose; default 3000)"
+_LR_HELP = "Peak learning rate of AdamW (default 5e-4; 3e-3 with --model pose)"
+_WIDTH_HELP = "Channel width multiplier (default 1.0 = R(2+1)D-18; 0.25 with --quick)"
+_SEED_HELP = "Seed of the weights, the sampling and the augmentation (default 0)"
 _RESUME_HELP = ("Continue the interrupted run in --out (its dataset and settings are read from it; "
                 "--root only where its datasets have moved)")
 
@@ -55,12 +60,8 @@ def train(
     version: str | None = typer.Option(None, "--version", help=_VERSION_HELP),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
     model: str = typer.Option("r2plus1d", "--model", help=_MODEL_HELP),
-    pose_family: str | None = _setting("--pose-family",
-                                       help="Pose model: features_linear (default) | features_mlp "
-                                            "| tcn"),
-    synth_windows: int | None = _setting("--synth-windows",
-                                         help="Synthetic pose windows to train on (pose; default "
-                                              "3000)"),
+    pose_family: str | None = _setting("--pose-family", help=_POSE_FAMILY_HELP),
+    synth_windows: int | None = _setting("--synth-windows", help=_SYNTH_WINDOWS_HELP),
     synth_games: int = typer.Option(0, "--synth-games", help=_SYNTH_GAMES_HELP),
     rendered_games: int = typer.Option(0, "--rendered-games", help=_RENDERED_GAMES_HELP),
     render_dir: Path | None = typer.Option(None, "--render-dir", help=_RENDER_DIR_HELP),
@@ -68,18 +69,15 @@ def train(
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=_POSE_CACHE_HELP),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 40 with --model pose)"),
     batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
-    lr: float | None = _setting("--lr", help="Peak learning rate of AdamW (default 5e-4; 3e-3 with "
-                                             "--model pose)"),
-    width: float | None = _setting(help="Channel width multiplier (default 1.0 = R(2+1)D-18; 0.25 "
-                                        "with --quick)"),
+    lr: float | None = _setting("--lr", help=_LR_HELP),
+    width: float | None = _setting(help=_WIDTH_HELP),
     frames: int | None = _setting(help="Frames per clip (default 16; 8 with --quick)"),
     crop: int | None = _setting(help="Crop size in pixels (default 112; 64 with --quick)"),
     balance: str | None = _setting(help="Class imbalance: loss (default) | sampler | none"),
     augment: bool | None = _setting("--augment/--no-augment",
                                     help="On-the-fly phone augmentation (default on)"),
     patience: int | None = _setting(help="Early-stopping patience in epochs (0 = off; default 5)"),
-    seed: int | None = _setting(help="Seed of the weights, the sampling and the augmentation "
-                                     "(default 0)"),
+    seed: int | None = _setting(help=_SEED_HELP),
     workers: int | None = _setting("--workers", help="DataLoader worker processes (default 2)"),
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to "
                                             "fine-tune"),
