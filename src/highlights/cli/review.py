@@ -183,9 +183,10 @@ def _splits_facts(result) -> list[str]:
                      f"{whose} reviewed annotations is no test of it")
     if chosen:
         whose = "that game's" if len(chosen) == 1 else "those games'"
-        facts.append(f"a model trained on {name} has its best epoch (a pose model its action threshold, where "
-                     f"the val split is large enough to choose one) chosen on {', '.join(chosen)}: its `pipeline "
-                     f"evaluate` against {whose} reviewed annotations is no test of it either")
+        facts.append(f"a model trained on {name} has its best epoch (a pose model its action "
+                     "threshold, where the val split is large enough to choose one) chosen on "
+                     f"{', '.join(chosen)}: its `pipeline evaluate` against {whose} reviewed "
+                     "annotations is no test of it either")
     return facts
 
 
