@@ -521,7 +521,8 @@ def test_detect_command_runs_a_batch(season, tmp_path, restore_threads):
 
 def test_a_manifest_sport_limits_that_games_labels(season, tmp_path, restore_threads):
     """The sport column is the sport a game holds: its highlights carry that sport's labels only; a
-    sport the model has no class of fails that game alone, in one line naming the classes."""
+    sport the model has no class of fails that game alone, in one line naming its manifest row and
+    the classes."""
     manifest = tmp_path / "m.csv"
     manifest.write_text("path,game_id,sport,annotations\n"
                         f"{season / 'week1' / 'bravo.mp4'},bravo,Baseball,{season / 'week1' / 'bravo.json'}\n"
@@ -534,7 +535,8 @@ def test_a_manifest_sport_limits_that_games_labels(season, tmp_path, restore_thr
     assert [h["label"] for h in _highlights(out, "charlie")] == [e.label for e in EVENTS["charlie"]]
     saved = json.loads((out / "bravo" / "highlights.json").read_text())["config"]["classifier"]["sport"]
     assert saved == "Baseball"
-    assert rows["alpha"]["status"] == "failed" and "classifier.sport='cricket'" in rows["alpha"]["error"]
+    assert rows["alpha"]["status"] == "failed"
+    assert rows["alpha"]["error"].startswith(f"{manifest}: line 4: classifier.sport='cricket': ")
     assert "baseball_swing" in rows["alpha"]["error"] and "\n" not in rows["alpha"]["error"]
 
 

@@ -52,6 +52,7 @@ class GameJob:
     sport: str | None = None
     annotations: str | None = None
     duration_s: float | None = None
+    row: str | None = None  # its manifest row ("m.csv: line 4"), named where the row's sport fails it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -182,7 +183,7 @@ def run_game(job: GameJob) -> dict[str, Any]:
             return {**failed_record(job, disk_full_message(_in_place(written, partial, out_root / job.game_id)),
                                     seconds=time.perf_counter() - started),
                     "worker": base["worker"], OUT_OF_SPACE: True}
-        return {**failed_record(job, one_line(error), seconds=time.perf_counter() - started),
+        return {**failed_record(job, _where_said(job, error), seconds=time.perf_counter() - started),
                 "worker": base["worker"]}
     except BaseException:
         # Stopped (Ctrl-C): its progress file, saying what the game kept for going on, stays for
@@ -192,6 +193,15 @@ def run_game(job: GameJob) -> dict[str, Any]:
     finally:
         if not stopped:
             tracker.remove()
+
+
+def _where_said(job: GameJob, error: BaseException) -> str:
+    """`error` in one line; a sport the model has no class of, given by a manifest row, is said at
+    that row, as a manifest's other bad values are."""
+    from highlights.pipeline.sport_filter import UnknownSportError
+
+    text = one_line(error)
+    return f"{job.row}: {text}" if job.row and job.sport and isinstance(error, UnknownSportError) else text
 
 
 def _done_record(base: dict[str, Any], result, written: dict[str, Path], partial: Path, annotation,

@@ -43,6 +43,8 @@ class GameInput:
     # Why the game cannot run, known from its manifest row (a file not found), in one line naming
     # the manifest, the line and the file; the batch records the game as failed and runs the rest.
     error: str | None = None
+    # Its manifest row ("m.csv: line 4"), named where a setting of the row fails the game later.
+    row: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class _Found:
     sport: str | None = None
     annotations: Path | None = None
     error: str | None = None
+    row: str | None = None
 
     def has_row_settings(self) -> bool:
         return bool(self.game_id or self.sport or self.annotations)
@@ -100,7 +103,7 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
             unique[first[key]] = item
     ids = _game_ids([(item.video, item.game_id, item.root) for item in unique])
     return [GameInput(game_id=gid, video=item.video, sport=item.sport, annotations=item.annotations,
-                      error=item.error) if name_is_utf8(item.video) else _unnameable(gid, item)
+                      error=item.error, row=item.row) if name_is_utf8(item.video) else _unnameable(gid, item)
             for gid, item in zip(ids, unique)]
 
 
@@ -108,7 +111,7 @@ def _unnameable(game_id: str, item: _Found) -> GameInput:
     """A game whose video's name no UTF-8 index can hold: it fails alone, named as it can be."""
     shown = printable_name(item.video)
     return GameInput(game_id=game_id, video=Path(shown), sport=item.sport, annotations=item.annotations,
-                     error=f"{shown}: {name_not_utf8_cause(item.video)}")
+                     error=f"{shown}: {name_not_utf8_cause(item.video)}", row=item.row)
 
 
 def _videos_in(folder: Path) -> list[Path]:
@@ -175,7 +178,7 @@ def read_manifest(path: Path) -> list[_Found]:
                 elif ann is not None and (ann_cause := missing_file_cause(ann, kind="an annotations file")):
                     error = f"{path}: line {line}: annotations {row['annotations']}: {ann_cause}"
                 rows.append(_Found(video, path.parent, row.get("game_id") or None, row.get("sport") or None,
-                                   ann, error))
+                                   ann, error, f"{path}: line {line}"))
     except UnicodeDecodeError:
         raise BatchError(f"{path}: not UTF-8 text; save the manifest as UTF-8 CSV") from None
     except csv.Error as e:  # a quote left open reads the rest of the file as one field, say

@@ -180,7 +180,7 @@ def _game_job(game: GameInput, out_root: Path, config, config_dict: dict[str, An
         else config_dict
     return GameJob(game_id=game.game_id, video=str(game.video.absolute()), out_root=str(out_root),
                    config=game_config, fingerprint=fingerprint(game_config, model_hash, game.video, ann),
-                   model_sha256=model_hash, sport=game.sport, annotations=ann,
+                   model_sha256=model_hash, sport=game.sport, annotations=ann, row=game.row,
                    duration_s=None if game.error else _duration(game.video))
 
 

@@ -24,6 +24,10 @@ from highlights.errors import ConfigError
 from highlights.vocabulary import NONE_LABEL, UNKNOWN_SPORT, sport_of
 
 
+class UnknownSportError(ConfigError):
+    """A sport the model has no class of: a batch names the manifest row that gave it."""
+
+
 def sportless_classes(classes: Sequence[str]) -> tuple[int, ...]:
     """Indices of the classes other than `none` whose name gives no sport (`vocabulary.sport_of`):
     a club's `background` or `rest`, which `restrict_to_sport` leaves as they are."""
@@ -45,7 +49,7 @@ def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
         which = (f"its sports: {', '.join(sports)}" if sports else
                  "no class of it names a sport, which is a class's name before its first underscore (tennis_serve: "
                  "tennis): run without --sport")
-        raise ConfigError(f"classifier.sport={sport!r}: the model's classes ({', '.join(classes)}) hold no "
+        raise UnknownSportError(f"classifier.sport={sport!r}: the model's classes ({', '.join(classes)}) hold no "
                           f"{wanted} class ({which})")
     return found
 
