@@ -29,6 +29,21 @@ def test_a_manifest_saved_with_an_upper_case_suffix_is_read_as_a_manifest(tmp_pa
     assert [(g.game_id, g.video, g.sport) for g in games] == [("cup-final", tmp_path / "week1" / "final.mp4", "soccer")]
 
 
+def test_a_manifests_columns_a_batch_does_not_read_are_warned_of_in_one_line(tmp_path):
+    _video(tmp_path / "final.mp4")
+    manifest = tmp_path / "clips.csv"
+    manifest.write_text("path,label,sport,group\nfinal.mp4,soccer_shooting,soccer,g1\n")
+    said: list[str] = []
+    games = collect_games([manifest], warn=said.append)
+    assert [(g.game_id, g.sport) for g in games] == [("final", "soccer")]  # run, not refused
+    assert said == [f"{manifest}: columns 'label', 'group' ignored; a batch manifest reads "
+                    "path, game_id, sport, annotations"]
+    manifest.write_text("path,game_id,sport,annotations\nfinal.mp4,cup,soccer,\n")
+    said.clear()
+    collect_games([manifest], warn=said.append)
+    assert said == []
+
+
 def test_a_video_in_two_manifests_keeps_the_first_rows_settings(tmp_path):
     _video(tmp_path / "final.mp4")
     first, second = tmp_path / "a.csv", tmp_path / "b.csv"

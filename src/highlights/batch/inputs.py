@@ -18,6 +18,7 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def is_batch_request(paths: list[Path]) -> bool:
     return len(paths) != 1 or Path(paths[0]).is_dir() or is_manifest(Path(paths[0]))
 
 
-def collect_games(paths: list[Path | str]) -> list[GameInput]:
-    """Expand the command line's inputs into games, in a stable order, each video once."""
+def collect_games(paths: list[Path | str], *, warn: Callable[[str], None] = lambda line: None) -> list[GameInput]:
+    """Expand the command line's inputs into games, in a stable order, each video once; `warn`
+    takes the one-line warnings on what a manifest holds that is not read (`read_manifest`)."""
     if not paths:
         raise BatchError("no input: give videos, folders or a CSV manifest")
     found: list[_Found] = []
@@ -85,7 +87,7 @@ def collect_games(paths: list[Path | str]) -> list[GameInput]:
                                  f"(looked for {', '.join(sorted(VIDEO_SUFFIXES))})")
             found += [_Found(v, path, error=_entry_error(v)) for v in videos]
         elif is_manifest(path):
-            found += read_manifest(path)
+            found += read_manifest(path, warn=warn)
         elif path.exists():
             found.append(_Found(path, path.parent))
         else:
@@ -141,9 +143,11 @@ def _entry_error(video: Path) -> str | None:
     return None if cause is None else f"{video.absolute()}: {cause}"
 
 
-def read_manifest(path: Path) -> list[_Found]:
+def read_manifest(path: Path, *, warn: Callable[[str], None] = lambda line: None) -> list[_Found]:
     """One input per row; a clear one-line error for a bad manifest. A row whose video or
-    annotations file is not there comes back with its `error`, so that game alone fails."""
+    annotations file is not there comes back with its `error`, so that game alone fails. Columns
+    a batch does not read (a dataset manifest's `label` or `group`) are said in one line to `warn`,
+    not refused: a manifest kept for other tools still runs, and a misspelt `sprot` is seen."""
     try:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
@@ -151,6 +155,10 @@ def read_manifest(path: Path) -> list[_Found]:
             if "path" not in columns:
                 raise BatchError(f"{path}: a batch manifest needs a 'path' column "
                                  f"(optional: {', '.join(MANIFEST_COLUMNS[1:])}){_separator_hint(columns)}")
+            ignored = [c for c in columns if c not in MANIFEST_COLUMNS]
+            if ignored:
+                warn(f"{path}: {'column' if len(ignored) == 1 else 'columns'} {', '.join(map(repr, ignored))} "
+                     f"ignored; a batch manifest reads {', '.join(MANIFEST_COLUMNS)}")
             rows = []
             listed: dict[Path, int] = {}
             given_ids: dict[str, int] = {}

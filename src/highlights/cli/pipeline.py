@@ -145,7 +145,8 @@ def detect(
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
                              "manifest column (the half comes from each video's name)")
         cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
-        _detect_batch(collect_games(inputs), out, cfg, workers=workers, threads=threads, engine=engine,
+        games = collect_games(inputs, warn=lambda line: console.print(f"warning: {line}", style="yellow"))
+        _detect_batch(games, out, cfg, workers=workers, threads=threads, engine=engine,
                       address=address, fresh=fresh, progress=progress)
         return
     cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
