@@ -207,16 +207,17 @@ def _mean_ap_interval_note(ap: dict) -> str:
     return note
 
 
-
 def accuracy_against_fp32(verdict: dict, precision: str) -> str:
     """`accuracy 0.633 (31/49) vs fp32 0.612 (30/49)`: a reduced precision's accuracy beside fp32's
     on the same clips, each with the clips it is made of, as the terminal and the report say it."""
     n = int(verdict["num_clips"])
 
-    def counted(accuracy: float) -> str:
+    def accuracy_with_clips(accuracy: float) -> str:
         return f"{accuracy:.3f} ({round(accuracy * n)}/{n})"
 
-    return f"accuracy {counted(verdict[f'{precision}_accuracy'])} vs fp32 {counted(verdict['fp32_accuracy'])}"
+    return (f"accuracy {accuracy_with_clips(verdict[f'{precision}_accuracy'])} "
+            f"vs fp32 {accuracy_with_clips(verdict['fp32_accuracy'])}")
+
 
 def same_predictions(verdict: dict) -> str:
     """`48 of the 49 clips`: how many clips a reduced precision predicts as fp32 does, as counts
