@@ -174,6 +174,16 @@ def test_the_preview_of_a_cut_off_clip_is_refused_not_drawn_from_its_first_part(
     assert len(result.output.strip().splitlines()) == 1 and not out.exists()
 
 
+@pytest.mark.parametrize("name, cause", [("clips", "is a directory, not a video file"),
+                                         ("gone.mp4", "file not found")])
+def test_the_preview_of_a_folder_or_a_missing_clip_is_one_line_naming_it(tmp_path, name, cause) -> None:
+    (tmp_path / "clips").mkdir()
+    out = tmp_path / "grid.png"
+    result = CliRunner().invoke(app, ["augment", "preview", str(tmp_path / name), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    assert result.output == f"error: {tmp_path / name}: {cause}\n" and not out.exists()
+
+
 def test_derived_seeds_are_stable_31_bit_numbers() -> None:
     from highlights.augment import derive_seed
 

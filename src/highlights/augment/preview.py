@@ -34,10 +34,21 @@ def preview_variants(
     ``variants`` augmentations of them."""
     if variants < 1 or frames < 1:
         raise ValueError("variants and frames must be at least 1")
+    _refuse_not_a_file(clip_path)
     original, times = read_clip(clip_path, num_frames=frames)
     _check_whole(clip_path, times, frames)
     augment = PhoneAugment(config or PhoneAugmentConfig())
     return original, times, [augment.apply(original, seed=derive_seed(seed, k)) for k in range(variants)]
+
+
+def _refuse_not_a_file(clip_path: str | Path) -> None:
+    """A folder or a missing clip said in the project's one line naming it, not the OS's wording
+    ("Is a directory") from hashing or opening it."""
+    from highlights.video.errors import VideoError, missing_file_cause
+
+    cause = missing_file_cause(clip_path)
+    if cause is not None:
+        raise VideoError(clip_path, cause)
 
 
 def _check_whole(clip_path: str | Path, times: np.ndarray, frames: int) -> None:
@@ -67,6 +78,7 @@ def write_preview_grid(
     from highlights import __version__
     from highlights.file_hash import file_sha256
 
+    _refuse_not_a_file(clip_path)
     made_by = {"clip": str(Path(clip_path).resolve()), "clip_sha256": file_sha256(clip_path), "seed": seed,
                "variants": variants, "frames": frames, "config": (config or PhoneAugmentConfig()).to_dict(),
                "highlights_version": __version__}
