@@ -40,6 +40,16 @@ def test_usage_lines_show_no_hidden_spelling():
         assert usage.split() == ["Usage:", "highlights", *args[:-1], "[OPTIONS]"]
 
 
+def test_the_pipeline_commands_help_says_their_video_is_required():
+    # Optional to click, as the video may come as the hidden argument, but needed all the same.
+    for name in ("evaluate", "calibrate", "ablate"):
+        shown = CliRunner().invoke(app, ["pipeline", name, "--help"], terminal_width=200).output
+        (line,) = [line for line in shown.splitlines() if line.strip().startswith("--video PATH")]
+        assert line.rstrip().endswith("[required]"), line
+    missing = CliRunner().invoke(app, ["pipeline", "evaluate", "--annotations", "a.json", "--out", "o"])
+    assert missing.exit_code == 1 and missing.output == "error: give the game video: --video PATH\n"
+
+
 def test_the_earlier_spellings_do_what_the_shown_ones_do(tmp_path):
     missing = tmp_path / "gone.pt"
     clips = ["--clips", str(tmp_path), "--out", str(tmp_path / "o")]

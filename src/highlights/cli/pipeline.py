@@ -254,6 +254,11 @@ def register(root: typer.Typer) -> None:
     root.command("detect")(detect)
 
 
+# Needed, but optional to click: the video may come as the hidden argument, its earlier spelling
+# (`hidden_argument`). Said as click says a required option's.
+GAME_VIDEO_HELP = "The game video  [required]"
+
+
 def _game_video(option: Optional[Path], argument: Optional[Path]) -> Path:
     """The game video, given as --video or, as `detect` takes it, as the argument."""
     video = one_of("--video", option, argument)
@@ -267,7 +272,7 @@ def _game_video(option: Optional[Path], argument: Optional[Path]) -> Path:
 @app.command("evaluate")
 def evaluate(
     video_argument: Optional[Path] = hidden_argument("--video"),
-    video: Optional[Path] = typer.Option(None, "--video", help="The game video"),
+    video: Optional[Path] = typer.Option(None, "--video", help=GAME_VIDEO_HELP),
     annotations: Path = typer.Option(..., "--annotations",
                                      help="GAME.json (generator), Labels-v2.json (SoccerNet) or ActivityNet JSON"),
     out: Path = typer.Option(..., "--out", help="Output folder"),
@@ -362,7 +367,7 @@ def calibrate(
     video_argument: Optional[Path] = hidden_argument("--video"),
     video: Optional[list[Path]] = typer.Option(
         None, "--video", help="An annotated game (not one you will evaluate on); repeat --video and --annotations "
-                              "to fit on several games, their highlights pooled"),
+                              "to fit on several games, their highlights pooled  [required]"),
     annotations: list[Path] = typer.Option(..., "--annotations",
                                            help="Its annotation (with several games: the Nth is the Nth --video's)"),
     out: Path = typer.Option(..., "--out", help="The calibration JSON to write"),
@@ -570,7 +575,7 @@ def results_table(title: str, header: list[str], rows: list[list[str]]) -> Table
 @app.command("ablate")
 def ablate(
     video_argument: Optional[Path] = hidden_argument("--video"),
-    video: Optional[Path] = typer.Option(None, "--video", help="The game video"),
+    video: Optional[Path] = typer.Option(None, "--video", help=GAME_VIDEO_HELP),
     annotations: Path = typer.Option(..., "--annotations", help="The game's annotation"),
     out: Path = typer.Option(..., "--out", help="Output folder"),
     change: list[str] = typer.Option(..., "--change", help="A change to test, section.field=value (repeatable)"),
