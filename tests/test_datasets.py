@@ -787,6 +787,26 @@ def test_grow_names_a_parent_clip_damaged_since_it_was_written(tmp_path: Path) -
     assert list_versions(root) == ["v1"]
 
 
+def test_grow_names_a_parent_clip_gone_its_version_and_what_to_do(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3})), root)
+    more = make_class_tree(tmp_path / "more", layout_of({"swing": 1}, prefix="m-"), seed=5)
+    gone = v1.real_clips[0]
+    gone.path.unlink()
+    with pytest.raises(DatasetError) as err:
+        grow_version(more, root, "v1")
+    assert str(err.value) == (f"{v1.describe(gone.clip_id)}: file not found; a version's clips never "
+                              "change: restore it from the source named, then grow again")
+    assert f"of v1, from {tmp_path / 'src'}" in str(err.value)
+    v1.real_clips[1].path.unlink()
+    with pytest.raises(DatasetError) as err:
+        grow_version(more, root, "v1")
+    assert str(err.value).splitlines()[0] == (
+        f"{v1.path}: 2 of {len(v1.clips)} clips are missing; a version's clips never change: "
+        "restore each from the source named, then grow again:")
+    assert list_versions(root) == ["v1"]
+
+
 @pytest.mark.parametrize("inside", ["v1", "v1/manifest.csv", "v1/clips"])
 def test_grow_from_a_version_of_the_same_root_is_one_line(tree: Path, tmp_path: Path, inside: str) -> None:
     root = tmp_path / "root"

@@ -50,6 +50,7 @@ from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.progress import track
 from highlights.video import VideoError
+from highlights.video.errors import missing_file_cause
 from highlights.vocabulary import (
     class_name, class_name_error_text, class_name_problem, decomposed_class_names,
 )
@@ -182,6 +183,8 @@ def _build_locked(src: str | Path, root: Path, parent: str | int | None,
     replaced = []
     if settings.replaces and base is not None:
         base, replaced = _without_replaced(base, settings.replaces)
+    if base is not None:
+        _refuse_missing_parent_clips(base)
     split_config = _split_config(base, settings.seed, settings.ratios)
     augment_variants, augment_config = settings.augment_variants, settings.augment_config
     if augment_variants is None:
@@ -474,6 +477,20 @@ def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, L
         raise DatasetError(problems,
                            headline=f"{base.path}: {len(problems)} of its clips are damaged")
     return {c.clip_id: stored[c.clip_id] for c in base.real_clips}
+
+
+def _refuse_missing_parent_clips(base: DatasetVersion) -> None:
+    """Every clip of ``base`` is linked into the new version: one gone is named, with its version
+    and source, before any work, not met part way as the OS's "No such file or directory"."""
+    todo = "a version's clips never change: restore it from the source named, then grow again"
+    problems = [f"{base.describe(c.clip_id)}: {cause}" for c in base.clips
+                if (cause := missing_file_cause(c.path)) is not None]
+    if len(problems) == 1:
+        raise DatasetError(f"{problems[0]}; {todo}")
+    if problems:
+        raise DatasetError(problems, headline=(
+            f"{base.path}: {len(problems)} of {counted(len(base.clips), 'clip')} are missing; "
+            f"{todo.replace('restore it', 'restore each')}"))
 
 
 def _link_parent_clips(base: DatasetVersion, tmp: Path, rows: list, clip_meta: dict,
