@@ -58,6 +58,25 @@ def test_create_grow_diff_show(tmp_path) -> None:
     assert "the default:" not in show.output
 
 
+def test_clips_whose_sidecar_names_another_label_are_labelled_by_their_folder_said_once(tmp_path) -> None:
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3}))
+    for name in ("none-0", "none-1"):  # moved from swing to none, their sidecars left as they were
+        (src / "none" / f"{name}.json").write_text(json.dumps({"label": "swing", "group": name}))
+    created = _run("dataset", "create", src, "--root", tmp_path / "d")
+    assert created.exit_code == 0, created.output
+    with open(tmp_path / "d" / "v1" / "manifest.csv", newline="") as f:
+        labels = {Path(r["path"]).name: r["label"] for r in csv.DictReader(f)}
+    assert list(labels.values()).count("none") == 3
+    said = " ".join(created.output.split())
+    first = src / "none" / "none-0.mp4"
+    assert said.count("sidecar naming another label") == 1
+    assert (f"warning 2 clips have a sidecar naming another label than the class folder (first: {first}, "
+            "sidecar 'swing', folder 'none'): the folder is the label; to relabel a clip, move it") in said
+    plain = _run("dataset", "create", make_class_tree(tmp_path / "s2", layout_of({"swing": 2, "none": 2})),
+                 "--root", tmp_path / "d2")
+    assert plain.exit_code == 0 and "sidecar naming" not in plain.output
+
+
 def test_an_empty_split_is_said_when_the_version_is_written(tmp_path) -> None:
     # Four source videos a class: 15% of four rounds to none, so nothing is left to test on.
     src = make_class_tree(tmp_path / "src", layout_of({"swing": 4, "none": 4}))

@@ -252,6 +252,12 @@ def _print_written(v: DatasetVersion) -> None:
                            f"are shown twice: {listed}")
     for ignored in v.meta.get("ignored", []):
         _tagged("ignored", "dim", ignored["reason"])
+    overruled = v.meta.get("sidecar_labels_ignored", [])
+    if overruled:  # one line, however many: a folder of moved clips is one mistake, or one fix
+        first, has = overruled[0], "has" if len(overruled) == 1 else "have"
+        _tagged("warning", "yellow", f"{counted(len(overruled), 'clip')} {has} a sidecar naming another "
+                f"label than the class folder (first: {first['path']}, sidecar {first['sidecar_label']!r}, "
+                f"folder {first['folder']!r}): the folder is the label; to relabel a clip, move it")
     # A few source videos per class round a 15% share down to none: say so now, not when
     # `highlights train` or `evaluate` finds the split empty.
     per_class = v.meta["counts"]["per_class"]

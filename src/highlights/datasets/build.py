@@ -432,6 +432,10 @@ def _version_meta(src: str | Path, name: str, base: DatasetVersion | None, note:
         "short_clips": [{"path": recorded(c.source.path), "frames": c.frames} for c in checked
                         if 0 < c.frames < ClipSpec().num_frames],
         "ignored": [r.to_dict() for r in discovered.ignored],
+        # A class folder's clip is labelled by its folder; a sidecar naming another label is
+        # kept out of the label, and recorded so that the build says so.
+        "sidecar_labels_ignored": [{"path": recorded(p), "sidecar_label": said, "folder": Path(p).parent.name}
+                                   for p, said in discovered.other_labels],
         "clips": clip_meta,
     }
 

@@ -63,6 +63,9 @@ class Discovered:
     # Class folders holding no video (also among ``problems``): a class the user meant to have,
     # which would otherwise be dropped from the class list without a word.
     empty_folders: list[str] = field(default_factory=list)
+    # Class folders' clips whose sidecar names another label (a clip moved to another folder to
+    # relabel it, its sidecar left as it was): (clip, the sidecar's label). The folder is the label.
+    other_labels: list[tuple[Path, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -275,6 +278,9 @@ def scan_class_folders(src: Path, *, defaults: ClipDefaults = ClipDefaults()) ->
             except ValueError as e:
                 problems.append(str(e))
                 continue
+            said = sidecar.get("label")
+            if isinstance(said, str) and said.strip() and said.strip() != entry.name:
+                found.other_labels.append((path, said.strip()))
             found.clips.append(SourceClip(
                 path=path,
                 label=entry.name,
