@@ -529,6 +529,7 @@ def misses_line(lost: Counter, lost_seconds: Counter | None) -> str:
 
 def print_breakdown(name: str, per_game: list) -> None:
     """`per_game`: (result, annotation, truth, plan) of each test game under one configuration."""
+    from highlights.pipeline.event_person import event_persons
     from highlights.pipeline.evaluation import STAGE_GROUP, event_level_miss, match_key_moments
 
     causes, by_class, scores = Counter(), defaultdict(Counter), {True: [], False: [], "flags": []}
@@ -541,10 +542,13 @@ def print_breakdown(name: str, per_game: list) -> None:
         found = {g for _, g in match_key_moments([h.moment_s for h in result.highlights],
                                                  [float(e.key_s) for e in events], TOLERANCE_S)}
         seconds = burst_second_actions(plan)
+        # the followed player's own triggers and windows only: another's near it is not its evidence
+        video = (result.video or {}).get("path")
+        persons = event_persons(result.config, video, events) or [None] * len(events)
         for i, event in enumerate(events):
             if i not in found:
                 cause, _ = event_level_miss(event, result.highlights, result.trace, result.config,
-                                            result.before_merge, TOLERANCE_S)
+                                            result.before_merge, TOLERANCE_S, persons[i])
                 lost[STAGE_GROUP[cause]] += 1
                 lost_seconds[STAGE_GROUP[cause]] += event.id in seconds
         right, why, motions = classify_highlights(result.highlights, events, truth, plan)

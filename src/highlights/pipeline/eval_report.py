@@ -22,6 +22,7 @@ from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_time
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ShownScore, ToleranceScore,
     attribute_misses, evaluate_highlights, shown_definition, shown_in_reel)
+from highlights.pipeline.event_person import event_persons
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.rate_interval import METHOD as INTERVAL_METHOD
@@ -79,11 +80,13 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
     from highlights.pipeline.ranking import describe_calibration
 
     scores = evaluate_highlights(result.highlights, annotation, tolerances=tolerances)
+    persons = event_persons(result.config, (result.video or {}).get("path"), annotation.events)
     return PipelineEvaluation(
         scores=scores, average_map=amap,
         shown=shown_of(result.highlights, annotation.events, result.config, scores.at(attribution_tolerance_s)),
         attribution=attribute_misses(result.highlights, annotation, result.trace, result.config,
-                                     result.before_merge, tolerance_s=attribution_tolerance_s),
+                                     result.before_merge, tolerance_s=attribution_tolerance_s,
+                                     persons=persons),
         about={"config": result.config.to_dict(), "stages": result.backends,
                "inference_backend": result.inference_backend, "video": result.video,
                "stats": result.stats, "damage": result.damage,

@@ -30,6 +30,7 @@ from scipy.optimize import linear_sum_assignment
 
 from highlights.events.interval import key_moment
 from highlights.figures_apart import figures_apart
+from highlights.pipeline.event_person import EventPerson
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.trace import StageTrace
 from highlights.rate_interval import CONFIDENCE, METHOD as INTERVAL_METHOD, wilson_interval
@@ -359,8 +360,10 @@ class Attribution:
 
 
 def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Highlight],
-                     tolerance_s: float) -> tuple[str, str]:
-    """(cause, detail): the first enabled stage at which this event's evidence disappears."""
+                     tolerance_s: float, person: EventPerson | None = None) -> tuple[str, str]:
+    """(cause, detail): the first enabled stage at which this event's evidence disappears.
+    `person`: who performs the event, where known (`event_person`); then only their triggers and
+    windows count, and a detail says where another person's was the one near."""
     start, end, key = float(event.start_s), float(event.end_s), float(event.key_s)
     lost = [(a, b) for a, b in trace.unanalysed_s if a < key < b]
     if lost:
@@ -380,10 +383,12 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
     if config.kinematics.enabled:
         if config.pose.enabled:
             fired = [t for t in trace.triggers if t.get("trigger") and _within(t["key_s"], key, tolerance_s)]
-            if not fired:
-                return "kinematics", f"no trigger within {tolerance_s:g} s of the key moment"
+            if not _theirs(fired, person):
+                return "kinematics", (f"no trigger{_of(person, fired)} within {tolerance_s:g} s "
+                                      f"of the key moment{_others_text(fired, 'trigger')}")
     if config.classifier.enabled:
-        near = [c for c in trace.classifications if _within(_window_key(c), key, tolerance_s)]
+        anyone = [c for c in trace.classifications if _within(_window_key(c), key, tolerance_s)]
+        near = _theirs(anyone, person)
         right = [c for c in near if c["accepted"] and c["label"] == event.label]
         if not right:
             wrong = [c for c in near if c["accepted"]]
@@ -391,13 +396,34 @@ def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Hi
                 best = max(wrong, key=lambda c: c["score"])
                 return "classifier_wrong_class", f"said {best['label']} ({_score_text(best)})"
             if not near:
-                return "classifier_none", "no classifier window near the key moment"
+                return "classifier_none", (f"no classifier window{_of(person, anyone)} near the "
+                                           f"key moment{_others_text(anyone, 'window')}")
             return "classifier_none", turned_down_text(near, trace.classifier_gate)
     survived = [h for h in before_merge if _within(_key(h), key, tolerance_s)
                 and (h.label == event.label or not config.classifier.enabled)]
     if survived and config.merge.enabled:
         return "merge", "a correct detection existed before merge"
     return "matching", "a detection existed but the one-to-one matching gave it to another event"
+
+
+def _theirs(rows: list[dict[str, Any]], person: EventPerson | None) -> list[dict[str, Any]]:
+    return rows if person is None else [r for r in rows if person.owns(r)]
+
+
+def _of(person: EventPerson | None, near: list[dict[str, Any]]) -> str:
+    """` of the event's person (track 4)` where another person's rows were near, else nothing."""
+    return f" of the event's person (track {person.id})" if person is not None and near else ""
+
+
+def _others_text(near: list[dict[str, Any]], what: str) -> str:
+    """`; another person's trigger (track 7) was the one near`, where rows near the key moment,
+    none the event's person's, were there; nothing where none was."""
+    tracks = sorted({str(r.get("track")) for r in near})
+    if not tracks:
+        return ""
+    whose = "another person's" if len(tracks) == 1 else "other persons'"
+    plural = "s" if len(near) > 1 else ""
+    return f"; {whose} {what}{plural} (track {', '.join(tracks)}) near it"
 
 
 def turned_down_text(near: list[dict[str, Any]], gate: dict[str, Any] | None) -> str:
@@ -452,13 +478,14 @@ def shown_text(h: Highlight, cause: str, detail: str) -> str:
 
 
 def event_level_miss(event, highlights: Sequence[Highlight], trace: StageTrace, config,
-                     before_merge: Sequence[Highlight], tolerance_s: float) -> tuple[str, str]:
+                     before_merge: Sequence[Highlight], tolerance_s: float,
+                     person: EventPerson | None = None) -> tuple[str, str]:
     """(cause, detail) of an event missed at the event level (no highlight of any label matched to
     it), as the benches count them: "shown" (`shown_text`) where a highlight holds its moment, else
     the first stage that lost it (`first_lost_stage`), except that a classifier window that
     accepted it under another label did find it: the merge lost it where a highlight stood near it
-    before the merge, else the matching."""
-    cause, detail = first_lost_stage(event, trace, config, before_merge, tolerance_s)
+    before the merge, else the matching. `person`: as `first_lost_stage`'s."""
+    cause, detail = first_lost_stage(event, trace, config, before_merge, tolerance_s, person)
     if cause == "classifier_wrong_class":
         near = [h for h in before_merge if _within(h.moment_s, float(event.key_s), tolerance_s)]
         cause = "merge" if near and config.merge.enabled else "matching"
@@ -467,11 +494,17 @@ def event_level_miss(event, highlights: Sequence[Highlight], trace: StageTrace, 
     return ("shown", shown_text(shown, cause, detail)) if shown is not None else (cause, detail)
 
 
+PERSON_KNOWN = ("the event's person (the player the game's truth marks as followed at its key "
+                "moment): another person's trigger or classifier window near it does not count")
+PERSON_UNKNOWN = "anyone: any person's trigger or classifier window near an event counts"
+
+
 def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTrace, config,
-                     before_merge: Sequence[Highlight], *, tolerance_s: float = PRIMARY_TOLERANCE
-                     ) -> dict[str, Any]:
+                     before_merge: Sequence[Highlight], *, tolerance_s: float = PRIMARY_TOLERANCE,
+                     persons: Sequence[EventPerson | None] | None = None) -> dict[str, Any]:
     """Every event missed at the class level, with the stage that lost it (or the highlight that
-    shows it, where no highlight was matched to it: `shown_by`), and the summary table."""
+    shows it, where no highlight was matched to it: `shown_by`), and the summary table.
+    `persons`: per event, who performs it where known (`event_person.event_persons`)."""
     events = list(annotation.events)
     keys, ev_keys = [_key(h) for h in highlights], [e.key_s for e in events]
     pairs = match_key_moments(keys, ev_keys, tolerance_s,
@@ -485,7 +518,8 @@ def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTr
         # A highlight paired with this event under another label is its own, named wrong: the
         # stages say why. One paired with none, holding its moment, shows it inside another.
         shown = None if i in found_any_label else shown_by(float(e.key_s), highlights, config.merge.max_length_s)
-        cause, detail = first_lost_stage(e, trace, config, before_merge, tolerance_s)
+        person = persons[i] if persons is not None else None
+        cause, detail = first_lost_stage(e, trace, config, before_merge, tolerance_s, person)
         if shown is not None:
             cause, detail = "shown", shown_text(shown, cause, detail)
         rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), cause, detail))
@@ -496,6 +530,8 @@ def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTr
         "tolerance_s": tolerance_s,
         "level": "class (a miss is an event with no highlight of its label within the tolerance)",
         "events": len(events), "missed": n,
+        "evidence_of": (PERSON_KNOWN if persons is not None and any(p is not None for p in persons)
+                        else PERSON_UNKNOWN),
         "by_cause": {c: {"count": counts.get(c, 0), "share": Rate(counts.get(c, 0), n).rounded(STORED_DIGITS),
                          "share_interval": Rate(counts.get(c, 0), n).stored_interval(),
                          "meaning": CAUSE_TEXT[c]} for c in CAUSES},
