@@ -919,3 +919,21 @@ def test_a_camcorders_mts_clip_in_a_class_folder_is_a_clip(tmp_path: Path) -> No
     (swing,) = [c for c in v.clips if c.label == "swing"]
     assert swing.path.suffix == ".mts"
     assert len(list(iter_frames(swing.path))) == 8
+
+
+def test_a_sidecar_naming_its_folders_class_with_the_accent_composed_otherwise_is_its_label(tmp_path):
+    """A class folder made on macOS (or unzipped from there) lists `élan` with its accent as a
+    character of its own (NFD); the clip's sidecar, typed elsewhere, names `élan` composed (NFC).
+    The two are one class, as the dataset reads them: no sidecar names another label."""
+    import unicodedata
+
+    from highlights.datasets.sources import scan_class_folders
+
+    folder = tmp_path / "src" / unicodedata.normalize("NFD", "élan")
+    folder.mkdir(parents=True)
+    (folder / "a.mp4").write_bytes(b"not decoded here")
+    (folder / "a.json").write_text(json.dumps({"label": unicodedata.normalize("NFC", "élan")}),
+                                   encoding="utf-8")
+    found = scan_class_folders(tmp_path / "src")
+    assert [c.label for c in found.clips] == [unicodedata.normalize("NFC", "élan")]
+    assert found.other_labels == []

@@ -279,8 +279,10 @@ def scan_class_folders(src: Path, *, defaults: ClipDefaults = ClipDefaults()) ->
                 problems.append(str(e))
                 continue
             said = sidecar.get("label")
-            if isinstance(said, str) and said.strip() and said.strip() != entry.name:
-                found.other_labels.append((path, said.strip()))
+            # Compared as class names: a folder listed from macOS has its accents decomposed (NFD).
+            said = class_name(said.strip()) if isinstance(said, str) else ""
+            if said and said != class_name(entry.name):
+                found.other_labels.append((path, said))
             found.clips.append(SourceClip(
                 path=path,
                 label=entry.name,
