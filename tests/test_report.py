@@ -167,7 +167,7 @@ def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
     assert "Figures from the class probabilities of 2 clips (1 clip without probabilities left out)." in text
     assert "| Clip | True | Predicted | Confidence | Note |" in text
     assert "| b | baseball_swing | none | - | no person found |" in text
-    with pytest.raises(ValueError, match="clip_notes has 1 entries"):
+    with pytest.raises(ValueError, match="clip_notes has 1 entry but there are 3 clips"):
         build_report(["none"] * 3, ["none"] * 3, labels, clip_ids=["a", "b", "c"], clip_notes=["x"], n_bootstrap=10)
 
 
@@ -221,7 +221,7 @@ def test_none_class_is_configurable():
 def test_bad_inputs_are_clear_errors():
     with pytest.raises(ValueError, match="unknown class 'cat'"):
         build_report(["cat"], ["none"], ["none"])
-    with pytest.raises(ValueError, match="entries"):
+    with pytest.raises(ValueError, match="y_true has 1 entry but y_pred has 2"):
         build_report(["none"], ["none", "none"], ["none"])
     with pytest.raises(ValueError, match="has 1 rows, expected 2"):
         report_from_confusion(["a", "b"], [[1, 2, 3]])
