@@ -215,3 +215,26 @@ def test_a_pattern_reads_back_from_what_a_meta_records() -> None:
     assert GroupPattern().to_dict() is None and GroupPattern.from_dict(None) == GroupPattern()
     with pytest.raises(DatasetError, match=r"--group-pattern '\(': not a regular expression"):
         GroupPattern("(")
+
+
+@pytest.mark.parametrize("recorded, cause", [
+    ('"^(.+)_\\\\d+$"', 'group_pattern is "^(.+)_\\\\d+$", not null or an object such as'),
+    ('{"regex": 3}', 'group_pattern is {"regex": 3}, not null or an object such as'),
+    ('{"regex": "(game"}', "group_pattern's regex '(game' is not a regular expression"),
+])
+def test_a_meta_whose_pattern_was_edited_into_another_shape_is_refused_naming_it(
+        rendered, tmp_path, cli, recorded: str, cause: str) -> None:
+    # Read only when the version grows, it stopped `dataset grow` with a traceback.
+    root = tmp_path / "d"
+    assert cli("dataset", "create", _games(rendered, tmp_path / "a", [1, 2, 3]), "--root", root,
+               "--no-progress").exit_code == 0
+    meta_path = root / "v1" / "dataset_meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["group_pattern"] = json.loads(recorded)
+    meta_path.chmod(0o644)
+    meta_path.write_text(json.dumps(meta))
+    grown = cli("dataset", "grow", _games(rendered, tmp_path / "b", [4], first=6), "--root", root,
+                "--parent", "v1", "--no-progress")
+    assert grown.exit_code == 1
+    assert _one_line(grown.output).startswith(f"error: {meta_path}: {cause}"), grown.output
+    assert not (root / "v2").exists()

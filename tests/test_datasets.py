@@ -104,6 +104,10 @@ def test_a_sidecar_that_is_no_object_of_text_is_refused_naming_it(tmp_path: Path
     assert not (tmp_path / "root").exists() or not any((tmp_path / "root").iterdir())
     (src / "a" / "a1.json").write_text('{"group": 12}')  # a number, as a spreadsheet's game column
     assert {c.group for c in create_version(src, tmp_path / "root").clips} == {"game-1", "12", "b0"}
+    (src / "a" / "a1.json").write_text('{"group": 0}')  # the first game is numbered 0, not the stem
+    assert {c.group for c in create_version(src, tmp_path / "root2").clips} == {"game-1", "0", "b0"}
+    (src / "a" / "a1.json").write_text('{"group": null}')  # no group given: the stem, not "None"
+    assert {c.group for c in create_version(src, tmp_path / "root3").clips} == {"game-1", "a1", "b0"}
 
 
 def test_a_clip_is_traced_to_the_file_or_the_reviewed_segment_it_came_from(tmp_path: Path) -> None:

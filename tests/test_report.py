@@ -223,9 +223,9 @@ def test_bad_inputs_are_clear_errors():
         build_report(["cat"], ["none"], ["none"])
     with pytest.raises(ValueError, match="y_true has 1 entry but y_pred has 2"):
         build_report(["none"], ["none", "none"], ["none"])
-    with pytest.raises(ValueError, match="has 1 rows, expected 2"):
+    with pytest.raises(ValueError, match="has 1 row, expected 2"):
         report_from_confusion(["a", "b"], [[1, 2, 3]])
-    with pytest.raises(ValueError, match="row 2 has 1 entries, expected 2"):  # a ragged matrix, told by row
+    with pytest.raises(ValueError, match="row 2 has 1 entry, expected 2"):  # a ragged matrix, told by row
         report_from_confusion(["a", "b"], [[1, 2], [3]])
 
 

@@ -283,13 +283,15 @@ def scan_class_folders(src: Path, *, defaults: ClipDefaults = ClipDefaults()) ->
             said = class_name(said.strip()) if isinstance(said, str) else ""
             if said and said != class_name(entry.name):
                 found.other_labels.append((path, said))
+            # A group of 0 (a spreadsheet's first game) is a group: only a missing or empty one is not.
+            own_group = "" if sidecar.get("group") is None else str(sidecar["group"])
             found.clips.append(SourceClip(
                 path=path,
                 label=entry.name,
-                group=str(sidecar.get("group") or path.stem),
+                group=own_group or path.stem,
                 licence=str(sidecar.get("licence") or defaults.licence or UNKNOWN_LICENCE),
                 provenance=str(sidecar.get("provenance") or defaults.provenance or f"folder {src}"),
-                own_group=bool(sidecar.get("group")),
+                own_group=bool(own_group),
             ))
         if len(found.clips) + len(found.problems) + len(problems) == videos_before:
             found.empty_folders.append(entry.name)

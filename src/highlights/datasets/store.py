@@ -93,9 +93,25 @@ def load_version(root: str | Path, version: str | int) -> DatasetVersion:
         raise DatasetError(f"{meta_path}: dataset format {meta.get('format')!r}, written by another version of "
                            f"highlights; this one reads format {META_FORMAT}: open it with the version "
                            "that wrote it, or make it again from its clips with this one (`highlights dataset create`)")
+    _check_group_pattern(meta_path, meta.get("group_pattern"))
     clips = read_manifest(manifest_path, vdir)
     _refuse_leaks(manifest_path, clips)
     return DatasetVersion(root=root, name=name, meta=meta, clips=clips)
+
+
+def _check_group_pattern(meta_path: Path, recorded: object) -> None:
+    """A meta edited by hand: its rule for grouping clips by file name is read when the version
+    grows, where a value not of the shape written stopped `dataset grow` with a traceback."""
+    if recorded is None:
+        return
+    if not isinstance(recorded, dict) or not isinstance(recorded.get("regex"), str):
+        raise DatasetError(f"{meta_path}: group_pattern is {json.dumps(recorded)}, not null or an "
+                           'object such as {"regex": "^(.+)_\\d+$"}')
+    try:
+        re.compile(recorded["regex"])
+    except re.error as e:
+        raise DatasetError(f"{meta_path}: group_pattern's regex {recorded['regex']!r} is not a "
+                           f"regular expression ({e})") from None
 
 
 def split_clip_ids(root: str | Path | None, version: str | None, split: str) -> set[str]:

@@ -217,10 +217,11 @@ def check_confusion_counts(matrix, k: int) -> np.ndarray:
     if not isinstance(matrix, (list, tuple)) or not all(isinstance(r, (list, tuple)) for r in matrix):
         raise ReportInputError("matrix must be a list of rows, each a list of counts")
     if len(matrix) != k:
-        raise ReportInputError(f"confusion matrix has {len(matrix)} rows, expected {k} (one row and column per label)")
+        raise ReportInputError(f"confusion matrix has {counted(len(matrix), 'row')}, expected {k} "
+                               "(one row and column per label)")
     short = next((i for i, r in enumerate(matrix) if len(r) != k), None)
     if short is not None:
-        raise ReportInputError(f"confusion matrix row {short + 1} has {len(matrix[short])} entries, expected {k} "
+        raise ReportInputError(f"confusion matrix row {short + 1} has {_entries(matrix[short])}, expected {k} "
                          "(one row and column per label)")
     for i, row in enumerate(matrix):
         for j, v in enumerate(row):
