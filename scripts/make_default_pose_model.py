@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
+from highlights.atomic import atomic_write_bytes, atomic_write_text  # noqa: E402
 from highlights.pose_classifier.default import DEFAULT_MODEL  # noqa: E402
 from highlights.pose_classifier.model import file_sha256  # noqa: E402
 from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier  # noqa: E402
@@ -46,10 +46,13 @@ def main() -> int:
         _, path = train_pose_classifier(config, show_progress=True, log=print,
                                         command="python scripts/make_default_pose_model.py")
         DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DEFAULT_MODEL)
+        atomic_write_bytes(DEFAULT_MODEL, path.read_bytes())
+        # The run's summary already holds the provenance (command, highlights_version, seeds,
+        # generator, data, validation); only the file it describes is renamed.
         provenance = json.loads(path.with_suffix(".json").read_text())
         provenance.update({"file": DEFAULT_MODEL.name, "sha256": file_sha256(DEFAULT_MODEL)})
-        DEFAULT_MODEL.with_suffix(".json").write_text(json.dumps(provenance, indent=2) + "\n")
+        atomic_write_text(DEFAULT_MODEL.with_suffix(".json"),
+                          json.dumps(provenance, indent=2) + "\n")
     print(f"wrote {DEFAULT_MODEL} ({DEFAULT_MODEL.stat().st_size} bytes) and "
           f"{DEFAULT_MODEL.with_suffix('.json')}")
     return 0

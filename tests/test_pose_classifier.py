@@ -205,6 +205,8 @@ def test_default_model_ships_small_safe_and_documented():
     provenance = json.loads(default_model.DEFAULT_PROVENANCE.read_text())
     for key in ("command", "seed", "generator", "training_data", "validation", "sha256"):
         assert key in provenance
+    # the package that made it, as every record of the project says
+    assert provenance["highlights_version"] == "0.1.0"
     assert provenance["training_data"]["source"].startswith("synthetic")
     clf = default_model.load_default_pose_model()
     assert clf.classes == list(LABELS)
@@ -260,6 +262,33 @@ def test_the_training_defaults_are_the_packaged_models_recipe_and_train_uses_the
     assert replace(plain, out_dir="-") == pose_train.PoseTrainConfig(out_dir="-")
     assert replace(given, out_dir="-") == pose_train.PoseTrainConfig(out_dir="-", synth_windows=1000, val_windows=200,
                                                                      epochs=7)
+
+
+def test_the_packaged_models_script_writes_its_provenance_with_the_package_version(tmp_path,
+                                                                                    monkeypatch):
+    """`scripts/make_default_pose_model.py` writes the model and its provenance JSON (command,
+    package version, sha256 of the file written), here from a short run of the same recipe."""
+    import importlib.util
+
+    import highlights.pose_classifier.train as pose_train
+    from highlights.file_hash import file_sha256
+
+    path = Path(__file__).resolve().parents[1] / "scripts" / "make_default_pose_model.py"
+    spec = importlib.util.spec_from_file_location("make_default_pose_model", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    model = tmp_path / "default" / "pose_default.pt"
+    monkeypatch.setattr(script, "DEFAULT_MODEL", model)
+    monkeypatch.setattr(script, "PoseTrainConfig", lambda **settings: pose_train.PoseTrainConfig(
+        **settings, synth_windows=120, val_windows=40, epochs=2))
+    monkeypatch.setattr("sys.argv", [str(path)])
+    assert script.main() == 0
+    provenance = json.loads(model.with_suffix(".json").read_text())
+    assert provenance["command"] == "python scripts/make_default_pose_model.py"
+    assert provenance["highlights_version"] == __version__
+    assert (provenance["file"], provenance["sha256"]) == (model.name, file_sha256(model))
+    assert provenance["feature_version"] == script.PACKAGED_FEATURE_VERSION
+    assert provenance["training_data"]["windows"] == 120
 
 
 def test_default_model_on_synthetic_clips_with_no_checkpoint(clip_tree, tmp_path):
