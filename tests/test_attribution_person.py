@@ -5,8 +5,12 @@ is not that person's evidence."""
 from __future__ import annotations
 
 import json
+
+import pytest
 from types import SimpleNamespace
 
+from highlights.file_hash import file_sha256
+from highlights.file_set import MixedSetError
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.event_person import EventPerson, event_persons
 from highlights.pipeline.evaluation import attribute_misses, first_lost_stage
@@ -78,3 +82,22 @@ def test_the_events_person_is_the_followed_player_of_the_truth_where_tracks_are_
     found = attribute_misses([], annotation, _trace(own_trigger=False), config, [], persons=None)
     assert [m["cause"] for m in found["misses"]] == ["classifier_none"]
     assert found["evidence_of"].startswith("anyone")
+
+
+def test_a_truth_the_games_annotation_was_not_written_with_is_refused_naming_both(tmp_path):
+    """A `synth game` killed between its renames over an earlier game of the name leaves the
+    annotation beside another game's truth: its followed player is not this game's."""
+    video = tmp_path / "game.mp4"
+    truth = tmp_path / "game.gt.jsonl"
+    rows = [{"frame": i, "t": round(i * 0.5, 3), "shot": 0,
+             "persons": [{"id": 1, "actor": True, "box": [10, 10, 40, 90]}]} for i in range(30)]
+    truth.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    record = tmp_path / "game.json"
+    config = PipelineConfig().with_overrides(GT_STAGES)
+    record.write_text(json.dumps({"written_with": {truth.name: file_sha256(truth)}}))
+    assert event_persons(config, video, [SHOT]) == [EventPerson(1)]
+    record.write_text(json.dumps({"written_with": {truth.name: "0" * 64}}))
+    with pytest.raises(MixedSetError) as e:
+        event_persons(config, video, [SHOT])
+    line = str(e.value)
+    assert "\n" not in line and str(record) in line and truth.name in line

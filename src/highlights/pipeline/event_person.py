@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from highlights.pipeline.context import default_gt_path
-from highlights.pipeline.ground_truth import GroundTruthReader
+from highlights.pipeline.ground_truth import GroundTruthReader, check_truth_of_video
 
 
 @dataclass(frozen=True)
@@ -42,13 +42,16 @@ def tracks_are_truth_ids(config) -> bool:
 def event_persons(config, video_path: str | Path | None, events: Sequence[Any]
                   ) -> list[EventPerson | None] | None:
     """Per event, the followed player at its key moment (None where the frame has not exactly
-    one); None for all where the run's tracks are not the truth's ids or no truth is there."""
+    one); None for all where the run's tracks are not the truth's ids or no truth is there. A
+    truth that its game's annotation was not written with is refused (`check_truth_of_video`), as
+    the gt backends refuse it: its persons would be another game's."""
     if video_path is None or not tracks_are_truth_ids(config) or any(
             getattr(e, "half", None) is not None for e in events):
         return None
     path = Path(config.analysis.gt_path or default_gt_path(video_path))
     if not path.is_file():
         return None
+    check_truth_of_video(path, Path(video_path))
     out: list[EventPerson | None] = [None] * len(events)
     reader = GroundTruthReader(path)
     try:  # the reader streams forward: key moments are read in time order
