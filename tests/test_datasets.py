@@ -787,8 +787,47 @@ def test_grow_names_a_parent_clip_damaged_since_it_was_written(tmp_path: Path) -
         grow_version(more, root, "v1")
     message = str(err.value)
     assert message.startswith(f"{damaged} (clip {v1.real_clips[0].clip_id} of v1, from ") and "\n" not in message
-    assert "cannot be read any more (truncated" in message and message.endswith("restore the file")
+    # told by its content before it is decoded for its likeness, and said as damaged
+    assert ": damaged since v1 was written (truncated" in message
+    assert message.endswith("restore it from the source named, then grow again")
     assert list_versions(root) == ["v1"]
+
+
+def test_grow_refuses_a_parent_clip_changed_since_it_was_written_and_reads_it_once(
+        tmp_path: Path, monkeypatch) -> None:
+    """A parent clip whose bytes are not the sha256 its version recorded would be carried into the
+    new version under the old clip's id; its hash is kept in the cache while the file is
+    unchanged, so a grow refused for its new clips and run again does not read the parent again
+    (a grown version's hard links change its parent's files' ctime: the next grow reads them)."""
+    from tests.hash_reads import hash_reads
+
+    reads = hash_reads(monkeypatch, tmp_path / "cache")
+    root = tmp_path / "root"
+    src = make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3}))
+    v1 = create_version(src, root)
+    parent_files = {str(c.path) for c in v1.clips}
+    again = tmp_path / "again" / "swing"
+    again.mkdir(parents=True)
+    shutil.copy(next(src.glob("swing/*.mp4")), again / "copy.mp4")
+    for attempt in range(2):
+        read_before = len(reads)
+        with pytest.raises(DatasetError, match="duplicate of"):
+            grow_version(again.parent, root, "v1")
+        parent_read = set(reads[read_before:]) & parent_files
+        assert parent_read == (parent_files if attempt == 0 else set())
+    more = make_class_tree(tmp_path / "more", layout_of({"swing": 1}, prefix="m-"), seed=5)
+    assert len(grow_version(more, root, "v1").real_clips) == len(v1.real_clips) + 1
+
+    edited, other = v1.real_clips[0], v1.real_clips[1]
+    edited.path.chmod(0o644)
+    edited.path.write_bytes(other.path.read_bytes())  # another clip that decodes: an edit
+    with pytest.raises(DatasetError) as err:
+        grow_version(more, root, "v1")
+    assert str(err.value) == (
+        f"{v1.describe(edited.clip_id)}: changed since v1 was written (sha256 {other.sha256[:12]}..., "
+        f"written as {edited.sha256[:12]}...); it still decodes: replaced or edited; a version's "
+        "clips never change: restore it from the source named, then grow again")
+    assert list_versions(root) == ["v1", "v2"]
 
 
 def test_grow_names_a_parent_clip_gone_its_version_and_what_to_do(tmp_path: Path) -> None:

@@ -25,10 +25,11 @@ from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.datasets.checks import (
     LIKENESS_FILE, CheckedClip, CheckOutcome, KnownClip, Likeness, check_sources, check_video,
-    load_likenesses, not_a_class, save_likenesses,
+    load_likenesses, not_a_class, save_likenesses, stored_clip_cause,
 )
 from highlights.class_slips import one_slip_apart
 from highlights.counted_noun import counted
+from highlights.content_hash_cache import cached_file_sha256
 from highlights.datasets.build_settings import BuildSettings
 from highlights.datasets.content_id import dataset_content_id
 from highlights.datasets.cut_spans import cut_span
@@ -184,7 +185,7 @@ def _build_locked(src: str | Path, root: Path, parent: str | int | None,
     if settings.replaces and base is not None:
         base, replaced = _without_replaced(base, settings.replaces)
     if base is not None:
-        _refuse_missing_parent_clips(base)
+        _refuse_missing_or_changed_parent_clips(base, settings.show_progress)
     split_config = _split_config(base, settings.seed, settings.ratios)
     augment_variants, augment_config = settings.augment_variants, settings.augment_config
     if augment_variants is None:
@@ -483,17 +484,26 @@ def _parent_likenesses(base: DatasetVersion, show_progress: bool) -> dict[str, L
     return {c.clip_id: stored[c.clip_id] for c in base.real_clips}
 
 
-def _refuse_missing_parent_clips(base: DatasetVersion) -> None:
+def _refuse_missing_or_changed_parent_clips(base: DatasetVersion, show_progress: bool) -> None:
     """Every clip of ``base`` is linked into the new version: one gone is named, with its version
-    and source, before any work, not met part way as the OS's "No such file or directory"."""
+    and source, before any work, not met part way as the OS's "No such file or directory"; so is
+    one whose content is not the sha256 ``base`` recorded (edited, replaced or damaged since), which
+    the new version would otherwise carry under the old clip's id and hash. The hashes come from
+    the content-hash cache while a file is unchanged (`content_hash_cache`), so a parent grown
+    again is not read again."""
     todo = "a version's clips never change: restore it from the source named, then grow again"
-    problems = [f"{base.describe(c.clip_id)}: {cause}" for c in base.clips
-                if (cause := missing_file_cause(c.path)) is not None]
+    problems, missing = [], 0
+    for clip in track(base.clips, f"checking {base.name} clips", enabled=show_progress):
+        cause = stored_clip_cause(clip, base.name, sha256_of=cached_file_sha256)
+        if cause is not None:
+            problems.append(f"{base.describe(clip.clip_id)}: {cause}")
+            missing += missing_file_cause(clip.path) is not None
     if len(problems) == 1:
         raise DatasetError(f"{problems[0]}; {todo}")
     if problems:
+        what = "missing" if missing == len(problems) else "missing or changed"
         raise DatasetError(problems, headline=(
-            f"{base.path}: {len(problems)} of {counted(len(base.clips), 'clip')} are missing; "
+            f"{base.path}: {len(problems)} of {counted(len(base.clips), 'clip')} are {what}; "
             f"{todo.replace('restore it', 'restore each')}"))
 
 

@@ -429,15 +429,7 @@ def check_stored_clips(version: DatasetVersion, records: Sequence[ClipRecord], *
     """
     problems = []
     for record in track(records, f"checking {version.name} clips", enabled=show_progress):
-        cause = missing_file_cause(record.path)
-        if cause is None:
-            try:
-                now = file_sha256(record.path)
-            except OSError as e:
-                cause = f"cannot read ({e.strerror or e})"
-            else:
-                if now != record.sha256:
-                    cause = _changed_cause(record.path, version.name, now, record.sha256)
+        cause = stored_clip_cause(record, version.name)
         if cause is not None:
             problems.append(f"{version.describe(record.clip_id)}: {cause}")
     if problems:
@@ -445,6 +437,21 @@ def check_stored_clips(version: DatasetVersion, records: Sequence[ClipRecord], *
             f"{version.path}: {len(problems)} of {counted(len(records), 'clip')} "
             f"{'is' if len(problems) == 1 else 'are'} missing or changed; a version's "
             "clips never change: restore each from the source named"))
+
+
+def stored_clip_cause(record: ClipRecord, version: str, *,
+                      sha256_of: Callable[[Path], str] = file_sha256) -> str | None:
+    """Why a clip of ``version`` is not as the version recorded it (missing, unreadable, or its
+    content's sha256 another), or None. ``sha256_of`` hashes the file (a cached hash where a
+    caller may trust one kept for the unchanged file)."""
+    cause = missing_file_cause(record.path)
+    if cause is not None:
+        return cause
+    try:
+        now = sha256_of(record.path)
+    except OSError as e:
+        return f"cannot read ({e.strerror or e})"
+    return None if now == record.sha256 else _changed_cause(record.path, version, now, record.sha256)
 
 
 def _changed_cause(path: Path, version: str, now: str, written: str) -> str:
