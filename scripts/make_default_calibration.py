@@ -18,7 +18,9 @@ error, log loss, against the raw probability), and the set with the lowest log l
 (--features names one instead). Every set's figures are recorded.
 
 Writes `src/highlights/pipeline/default/score_calibration.json` (its `fitted_on` holds the
-command, seeds, counts, the pose model's sha256, the stages and the cross-validated figures).
+command, seeds, counts, the pose model's sha256, the stages, the kinematics settings and the
+pipeline's output version, and the cross-validated figures). A run under other kinematics
+settings than the recorded ones says so when it loads the file (`calibration_kinematics`).
 A frame cache per game (detection and pose outputs) is kept in --workdir, so a second run after a
 change to the classifier or the merge does not run MoveNet again. --dry-run writes nothing.
 """
@@ -30,6 +32,7 @@ import json
 import pickle
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -214,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     from highlights import __version__
     from highlights.file_hash import file_sha256
     from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.output_version import OUTPUT_VERSION
     from highlights.pose_classifier.default import DEFAULT_MODEL
 
     overrides = {"merge.score_calibration": "none", "merge.highlight_min_score": 0.0,
@@ -245,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
         "events": events, "tolerance_s": TOLERANCE_S,
         "matching": "key moment within tolerance, any label",
         "stages": stages, "config": overrides, "pose_model_sha256": pose_model,
+        # The evidence the map weighs (trigger strength, detections merged, highlights near) is
+        # the kinematics stage's: loading warns where a run's settings differ from these.
+        "kinematics": asdict(config.kinematics), "pipeline_output_version": OUTPUT_VERSION,
         "cross_validated_leave_one_game_out": cv, "feature_sets_compared": compared,
         "feature_choice": "lowest leave-one-game-out log loss" if chosen != "given" else "given",
         "highlights_version": __version__})

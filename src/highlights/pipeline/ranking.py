@@ -278,7 +278,11 @@ def calibration_source(config) -> tuple[str, Path | Traversable | None]:
 
 
 def resolve_calibration(config) -> Calibration:
-    """The calibration `merge.score_calibration` names (see `calibration_source`)."""
+    """The calibration `merge.score_calibration` names (see `calibration_source`); loading one
+    fitted under other kinematics settings than `config`'s says so in one line
+    (`calibration_kinematics`)."""
+    from highlights.pipeline.calibration_kinematics import warn_of_other_kinematics
+
     kind, path = calibration_source(config)
     if kind == "none":
         return Calibration()
@@ -287,8 +291,11 @@ def resolve_calibration(config) -> Calibration:
             raise MissingFileError(path, "the default score calibration is missing from the "
                                          "installation (reinstall highlights, or set "
                                          "merge.score_calibration=none)")
-        return Calibration.load(path, name="default")
-    return Calibration.load(path)
+        calibration = Calibration.load(path, name="default")
+    else:
+        calibration = Calibration.load(path)
+    warn_of_other_kinematics(path, calibration.fitted_on, config)
+    return calibration
 
 
 def describe_calibration(config) -> str:
