@@ -542,9 +542,10 @@ def print_breakdown(name: str, per_game: list) -> None:
         found = {g for _, g in match_key_moments([h.moment_s for h in result.highlights],
                                                  [float(e.key_s) for e in events], TOLERANCE_S)}
         seconds = burst_second_actions(plan)
-        # the followed player's own triggers and windows only: another's near it is not its evidence
+        # the followed player's own triggers and windows only (by track id, or with MoveNet's
+        # tracks by box): another's near it is not its evidence
         video = (result.video or {}).get("path")
-        persons = event_persons(result.config, video, events) or [None] * len(events)
+        persons = event_persons(result.config, video, events, result.trace) or [None] * len(events)
         for i, event in enumerate(events):
             if i not in found:
                 cause, _ = event_level_miss(event, result.highlights, result.trace, result.config,

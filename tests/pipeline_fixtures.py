@@ -115,14 +115,17 @@ def spread_events(duration_s: float, every_s: float = 12.0) -> tuple[FixtureEven
 
 def make_game(folder: Path, name: str = "game", *, duration_s: float = 24.0, fps: float = FPS,
               events=DEFAULT_EVENTS, width: int = WIDTH, height: int = HEIGHT, textured: bool = False,
-              crf: int = 18, actor_scale: float = 1.0) -> Path:
+              crf: int = 18, actor_scale: float = 1.0, performed=None, bystander_events=()) -> Path:
     """Write NAME.mp4, NAME.json and NAME.gt.jsonl into `folder`; returns the video path.
 
     `textured` paints a grass texture and fresh low-level sensor noise on every frame, so a large
     video costs what real footage costs to encode and decode (still below the motion threshold).
     `actor_scale` < 1 films the actor from afar: smaller (thinner limbs too) and further up the
     pitch, the far player of real footage whose action changes few pixels of the frame.
+    `performed`: the events the actor acts out (default: `events`, the annotated ones);
+    `bystander_events`: actions the bystander acts out (none: he stands).
     """
+    performed = events if performed is None else performed
     folder.mkdir(parents=True, exist_ok=True)
     n = int(round(duration_s * fps))
     k = height / HEIGHT  # everything is laid out at 320x180 and scaled
@@ -143,9 +146,10 @@ def make_game(folder: Path, name: str = "game", *, duration_s: float = 24.0, fps
                 else:
                     rgb = pitch.copy()
                 hip_y = 110 - 50 * (1.0 - actor_scale)  # further away is higher up the frame
-                actor = _to_pixels(actor_pose(t, events), (110 * k, hip_y * k), BODY_PX * k * actor_scale)
+                actor = _to_pixels(actor_pose(t, performed), (110 * k, hip_y * k), BODY_PX * k * actor_scale)
                 # A bystander, standing still but for a slow walk that stays below the motion threshold.
-                other = _to_pixels(STAND, ((240 + 4 * math.sin(0.2 * t)) * k, 105 * k), 60 * k)
+                stance = actor_pose(t, bystander_events) if bystander_events else STAND
+                other = _to_pixels(stance, ((240 + 4 * math.sin(0.2 * t)) * k, 105 * k), 60 * k)
                 _draw(rgb, actor, (240, 240, 240), k * actor_scale)
                 _draw(rgb, other, (30, 30, 200), k)
                 gt.write(json.dumps({"frame": i, "t": round(t, 4),

@@ -80,7 +80,8 @@ def evaluate_result(result: PipelineResult, annotation, *, tolerances: Iterable[
     from highlights.pipeline.ranking import describe_calibration
 
     scores = evaluate_highlights(result.highlights, annotation, tolerances=tolerances)
-    persons = event_persons(result.config, (result.video or {}).get("path"), annotation.events)
+    persons = event_persons(result.config, (result.video or {}).get("path"), annotation.events,
+                            result.trace)
     return PipelineEvaluation(
         scores=scores, average_map=amap,
         shown=shown_of(result.highlights, annotation.events, result.config, scores.at(attribution_tolerance_s)),

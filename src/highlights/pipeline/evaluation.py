@@ -30,7 +30,7 @@ from scipy.optimize import linear_sum_assignment
 
 from highlights.events.interval import key_moment
 from highlights.figures_apart import figures_apart
-from highlights.pipeline.event_person import EventPerson
+from highlights.pipeline.event_person import ACTOR_BOX_IOU, BY_ANYONE, BY_BOX, EventPerson
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.trace import StageTrace
 from highlights.rate_interval import CONFIDENCE, METHOD as INTERVAL_METHOD, wilson_interval
@@ -352,11 +352,14 @@ class Attribution:
     key_s: float
     cause: str
     detail: str
+    # Whose triggers and windows counted (`event_person`): the event's person's, told by
+    # `track_id` or by `box`, or `anyone`'s.
+    evidence_by: str = BY_ANYONE
 
     def to_dict(self) -> dict[str, Any]:
         return {"event_id": self.event_id, "label": self.label, "sport": self.sport,
                 "key_s": round(self.key_s, 3), "cause": self.cause, "stage": STAGE_GROUP[self.cause],
-                "detail": self.detail}
+                "detail": self.detail, "evidence_by": self.evidence_by}
 
 
 def first_lost_stage(event, trace: StageTrace, config, before_merge: Sequence[Highlight],
@@ -411,8 +414,13 @@ def _theirs(rows: list[dict[str, Any]], person: EventPerson | None) -> list[dict
 
 
 def _of(person: EventPerson | None, near: list[dict[str, Any]]) -> str:
-    """` of the event's person (track 4)` where another person's rows were near, else nothing."""
-    return f" of the event's person (track {person.id})" if person is not None and near else ""
+    """` of the event's person (track 4)` where another person's rows were near, else nothing;
+    told by box, the person is the truth's id, and the tracks named beside it the detector's."""
+    if person is None or not near:
+        return ""
+    if person.by == BY_BOX:
+        return f" of the event's person (the truth's person {person.id}, by box)"
+    return f" of the event's person (track {person.id})"
 
 
 def _others_text(near: list[dict[str, Any]], what: str) -> str:
@@ -495,7 +503,10 @@ def event_level_miss(event, highlights: Sequence[Highlight], trace: StageTrace, 
 
 
 PERSON_KNOWN = ("the event's person (the player the game's truth marks as followed at its key "
-                "moment): another person's trigger or classifier window near it does not count")
+                "moment): another person's trigger or classifier window near it does not count; "
+                "a row is theirs by its track id where the run's tracks are the truth's ids, else "
+                f"by its track's box overlapping the truth's box of them (IoU >= {ACTOR_BOX_IOU:g}); "
+                "each miss's `evidence_by` says which")
 PERSON_UNKNOWN = "anyone: any person's trigger or classifier window near an event counts"
 
 
@@ -522,7 +533,8 @@ def attribute_misses(highlights: Sequence[Highlight], annotation, trace: StageTr
         cause, detail = first_lost_stage(e, trace, config, before_merge, tolerance_s, person)
         if shown is not None:
             cause, detail = "shown", shown_text(shown, cause, detail)
-        rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), cause, detail))
+        rows.append(Attribution(str(e.id), e.label, e.sport, float(e.key_s), cause, detail,
+                                BY_ANYONE if person is None else person.by))
     counts = Counter(r.cause for r in rows)
     groups = Counter(STAGE_GROUP[r.cause] for r in rows)
     n = len(rows)

@@ -230,7 +230,7 @@ def tracks_of(records: list[FrameRecord], min_visibility: float, side_continuity
         for n, person in enumerate(rec.persons or []):
             if person.keypoints is None:
                 continue
-            track = person.track_id if person.track_id is not None else f"untracked-{n}"
+            track = track_key(person, n)
             kp = person.keypoints.astype(np.float64).copy()
             unseen = kp[:, 2] < min_visibility
             kp[unseen, :2] = np.nan
@@ -250,6 +250,22 @@ def tracks_of(records: list[FrameRecord], min_visibility: float, side_continuity
             kp = continuous_sides(times, kp)
         out[track] = (times, kp, height)
     return out
+
+
+def track_key(person, n: int) -> object:
+    """The key `tracks_of` files a person under: its track id, else its place in the frame."""
+    return person.track_id if person.track_id is not None else f"untracked-{n}"
+
+
+def track_box(records: list[FrameRecord], track: object, time_s: float) -> list[float] | None:
+    """The box `track` has in the frame nearest `time_s` among those it has one in (frame pixels,
+    to 0.1 px); None where it has none in `records`."""
+    boxes = [(abs(rec.time_s - time_s), person.box) for rec in records
+             for n, person in enumerate(rec.persons or [])
+             if person.box is not None and track_key(person, n) == track]
+    if not boxes:
+        return None
+    return [round(float(v), 1) for v in min(boxes, key=lambda b: b[0])[1]]
 
 
 def prominent(tracks: dict, max_tracks: int) -> dict:

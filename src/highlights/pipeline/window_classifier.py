@@ -392,6 +392,9 @@ class ClassifierStage(WindowStage):
         self.context.trace.classifications.append({
             "window": list(window), "track": track, "label": label, "score": round(score, 4), "accepted": accepted,
             "hint": cand.label, "key_s": None if cand.key_s is None else round(cand.key_s, 3),
+            # the track's box at the window's middle: whose window it was, where track ids are a
+            # detector's (`event_person`)
+            "box": (self._prominence.get(key) or {}).get("box"),
             # every class's probability: SoccerNet's results_spotting.json and average-mAP use them all
             "probs": {c: round(float(p), 4) for c, p in zip(self.classes, probs)}})
         if not accepted:

@@ -4,7 +4,9 @@ Each candidate window's tracks with pose are measured (`highlights.pipeline.kine
 trigger becomes a candidate keyed on its moment, one classifier window long, labelled with the
 action the trigger suggests, carrying the track id of the person who moved (`track_id`, and
 `track` in its evidence; the classifier reads that person and how prominent he is). A window with
-no trigger is dropped.
+no trigger is dropped. Each trigger's trace row also holds its track's box at the trigger's frame
+(`box`, frame pixels): the miss attribution tells by it whose trigger it was where the track ids
+are a detector's (`highlights.pipeline.event_person`).
 
 With `pose.refine` on, each trigger's window (one classifier window around its moment) has its
 track's keypoints estimated again (`highlights.pipeline.pose_refine`) in the frame records, where
@@ -18,7 +20,8 @@ import math
 from copy import deepcopy
 
 from highlights.pipeline.pose_refine import TrackRefiner, check_refine_available
-from highlights.pipeline.kinematics import TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, tracks_of
+from highlights.pipeline.kinematics import (TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress,
+                                            track_box, tracks_of)
 from highlights.vocabulary import LABEL_OF_SPORT, UNLABELLED, sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
@@ -100,7 +103,10 @@ class JointKinematics(WindowStage):
             again = refined.get(trig)
             if again is not None:
                 ev["refined"] = {"trigger": again.kind, "key_s": round(again.key_s, 3), "value": round(again.value, 3)}
-            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev})
+            # The trace row (not the candidate's evidence) also holds the track's box at the
+            # trigger: where track ids are a detector's, the evaluation tells by it whose it was.
+            trace.append({"window": [round(cand.start_s, 3), round(cand.end_s, 3)], **ev,
+                          "box": track_box(records, trig.track, trig.key_s)})
             half = 0.5 * self.config.classifier.window_s
             keyed = Candidate(start_s=max(0.0, trig.key_s - half), end_s=trig.key_s + half, source=cand.source,
                               key_s=trig.key_s, label=label, sport=sport if label == UNLABELLED else sport_of(label),
