@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +14,7 @@ from torch.utils.data import DataLoader, Dataset
 
 from highlights import __version__
 from highlights.clips.spec import ClipSpec
-from highlights.datasets import ClipRecord, DatasetError
+from highlights.datasets import ClipRecord, DatasetError, DatasetVersion
 from highlights.datasets.checks import load_checked_splits
 from highlights.datasets.content_id import folder_content_id
 from highlights.file_hash import file_sha256
@@ -77,6 +78,18 @@ class _ReportedErrors(Dataset):
         except VideoError as e:
             spec = self.clips.spec
             return torch.zeros(3, spec.num_frames, spec.crop_size, spec.crop_size), str(e)
+
+
+@dataclass(frozen=True)
+class ScoredClips:
+    """The clips a report scores and where they come from: a dataset version's split, or a folder
+    per class (``clips_root``: every clip test, ``copies`` the re-encoded copies left out)."""
+
+    records: Sequence[ClipRecord]
+    dataset: DatasetVersion | None
+    split: str
+    clips_root: str | Path | None = None
+    copies: list[dict] | None = None
 
 
 def _checkpoint_classes(checkpoint: Path) -> list[str] | None:
@@ -148,21 +161,22 @@ def evaluate_checkpoint(
             classifier = ClipClassifier.from_checkpoint(checkpoint, backend=settings.backend,
                                                         int8=False, bf16=False)
         log(f"classifier: {checkpoint}, inference backend: {classifier.backend}")
-        return _score_and_write(classifier, checkpoint, records, classes, dataset, split, out_dir,
-                                settings, clips_root=clips_root, copies=copies, version=version,
-                                log=log)
+        scored = ScoredClips(records, dataset, split, clips_root, copies)
+        return _score_and_write(classifier, checkpoint, scored, classes, out_dir, settings,
+                                version=version, log=log)
     finally:
         if classifier is not None:
             classifier.close()
 
 
-def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequence[ClipRecord],
-                     classes: list[str], dataset, split: str, out_dir: str | Path,
-                     settings: EvaluationSettings, *, clips_root: str | Path | None, copies,
+def _score_and_write(classifier: ClipClassifier, checkpoint: Path, scored: ScoredClips,
+                     classes: list[str], out_dir: str | Path, settings: EvaluationSettings, *,
                      version: str | None,
                      log: Callable[[str], None]) -> tuple[dict, dict[str, Path]]:
-    """Scores `records` with the classifier's fp32 path (and the int8 or bf16 path asked for,
+    """Scores the clips with the classifier's fp32 path (and the int8 or bf16 path asked for,
     judged against it), and writes the report: (the report, the files written or stored)."""
+    records, dataset, split, clips_root = (scored.records, scored.dataset, scored.split,
+                                           scored.clips_root)
     calibration = _build_reduced_paths(classifier, dataset, split, settings, log=log)
 
     reduced = [p for p, on in (("int8", settings.int8), ("bf16", settings.bf16)) if on]
@@ -172,8 +186,7 @@ def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequ
     seconds = _path_seconds(classifier, reduced, first_batch, log=log)
     eval_config = {"batch_size": settings.batch_size, "n_bootstrap": settings.n_bootstrap,
                    "crop": "centre"}
-    meta = _noted_meta(checkpoint, classifier, dataset, split, records, clips_root, copies, log=log,
-                       eval_config=eval_config)
+    meta = _noted_meta(checkpoint, classifier, scored, log=log, eval_config=eval_config)
     verdicts, stored = _judge_reduced_paths(reduced, classifier, checkpoint, logits, reduced_logits,
                                             [classes.index(r.label) for r in records], seconds,
                                             timed_clips=(0 if first_batch is None
@@ -186,18 +199,17 @@ def _score_and_write(classifier: ClipClassifier, checkpoint: Path, records: Sequ
     return report, {**write_report_files(report, out_dir), **stored}
 
 
-def _noted_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str,
-                records: Sequence[ClipRecord], clips_root: str | Path | None, copies, *,
+def _noted_meta(checkpoint: Path, classifier: ClipClassifier, scored: ScoredClips, *,
                 eval_config: dict, log: Callable[[str], None]) -> dict:
     """The report's meta (`_report_meta`), with what it says of a checkpoint from a run that did not
     finish and of scored clips the checkpoint saw in training, both also said in `log`."""
     unfinished = unfinished_run(checkpoint, classifier.meta)
     if unfinished:
         log(f"note: {unfinished['note']}")
-    seen = seen_by_checkpoint(records, classifier.meta)
-    seen.say(len(records), log)
-    return _report_meta(checkpoint, classifier, dataset, split, records, clips_root, copies,
-                        eval_config=eval_config, unfinished=unfinished, seen=seen)
+    seen = seen_by_checkpoint(scored.records, classifier.meta)
+    seen.say(len(scored.records), log)
+    return _report_meta(checkpoint, classifier, scored, eval_config=eval_config,
+                        unfinished=unfinished, seen=seen)
 
 
 def _judge_reduced_paths(reduced: list[str], classifier: ClipClassifier, checkpoint: Path,
@@ -329,11 +341,11 @@ def _path_seconds(classifier: ClipClassifier, reduced: list[str], batch: np.ndar
     return timed_paths(calls, rounds=rounds, clock=clock)
 
 
-def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: str,
-                 records: Sequence[ClipRecord], clips_root: str | Path | None, copies, *,
+def _report_meta(checkpoint: Path, classifier: ClipClassifier, scored: ScoredClips, *,
                  eval_config: dict, unfinished: dict | None, seen: SeenClips) -> dict:
     """What the report records of the model, the clips scored and how."""
     checkpoint_meta = classifier.meta
+    dataset, records = scored.dataset, scored.records
     return {
         "highlights_version": __version__,
         "model": checkpoint_meta.get("model"),
@@ -342,13 +354,14 @@ def _report_meta(checkpoint: Path, classifier: ClipClassifier, dataset, split: s
                        "epoch": checkpoint_meta.get("epoch"),
                        "val_macro_f1": checkpoint_meta.get("val_macro_f1")},
         "dataset": ({"root": str(dataset.root), "version": dataset.name,
-                     "content_id": dataset.content_id, "split": split, "clips": len(records),
+                     "content_id": dataset.content_id, "split": scored.split,
+                     "clips": len(records),
                      "trained_on": checkpoint_meta.get("dataset")}
                     if dataset is not None else
-                    {"clips_root": str(Path(clips_root).resolve()),
+                    {"clips_root": str(Path(scored.clips_root).resolve()),
                      "split": "all (every clip is test)",
                      "content_id": folder_content_id((r.path, r.label) for r in records),
-                     "clips": len(records), "copies_left_out": copies,
+                     "clips": len(records), "copies_left_out": scored.copies,
                      "trained_on": checkpoint_meta.get("dataset")}),
         "clip_spec": classifier.spec.to_dict(),
         "inference_backend": classifier.backend,
