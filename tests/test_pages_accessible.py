@@ -322,12 +322,15 @@ def test_the_review_timeline_has_a_key_and_tells_decisions_apart_by_pattern_as_w
             const css = getComputedStyle(b); const out = [css.backgroundColor, css.backgroundImage]; b.remove();
             return out; })""")
         visible = page.is_visible("#timelineKey")
+        mark = page.evaluate("() => getComputedStyle($('keyMark'), '::before').backgroundColor")
     finally:
         context.close()
     assert visible
-    rows, *swatches = key
+    rows, *swatches, key_moment = key
     assert "upper row" in rows[0] and "lower row" in rows[0] and rows[1] is None
     assert [name for name, *_ in swatches] == ["not decided", "accepted", "relabelled", "rejected", "missed"]
+    # the selected item's key moment: its swatch the colour of its mark on the timeline
+    assert key_moment[:2] == ["the selected item's key moment", mark]
     # each key's swatch drawn as that decision's bars are
     assert [[colour, image] for _, colour, image in swatches] == bars
     # accepted, relabelled and rejected each drawn alike in no pattern

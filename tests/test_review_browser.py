@@ -309,62 +309,6 @@ def test_a_decision_made_while_the_server_is_stopped_says_the_server_does_not_an
         server.kill()
 
 
-def test_a_missed_event_starts_at_the_games_sport_else_the_class_last_given_one(browser, detect_folder, tmp_path):
-    """A missed event marked in a game of one known sport takes that sport's class; in a game of
-    several it takes the class last given to a missed event on the page (the first class before
-    any); one picked under "Missed event class" wins. The status line says which and why."""
-    court = make_detect_folder(tmp_path / "court", "court")
-    data = json.loads((court / "highlights.json").read_text())
-    data["config"]["classifier"]["sport"] = "basketball"
-    (court / "highlights.json").write_text(json.dumps(data))
-    server = ReviewServer([str(detect_folder), str(court), "--db", str(tmp_path / "review.sqlite")])
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = context.new_page()
-        _open_signed_in(page, server.url)
-
-        def press(k):
-            before = page.evaluate("() => S.undo.length")
-            page.evaluate("() => document.activeElement && document.activeElement.blur()")
-            page.keyboard.press(k)
-            page.wait_for_function(f"() => S.undo.length > {before}")
-
-        def mark_at(share):
-            box = page.locator("#timeline").bounding_box()
-            page.mouse.click(box["x"] + share * box["width"], box["y"] + 3)
-            before = page.text_content("#status")
-            press("m")
-            # The counts are written to the status line first, then what the marking took.
-            page.wait_for_function("before => { const s = document.getElementById('status').textContent; "
-                                   "return s !== before && s.startsWith('Marked a missed'); }", arg=before)
-            return page.evaluate("() => S.items[0].state.label"), page.text_content("#status")
-
-        assert page.evaluate("() => S.game.sport_class") is None  # its highlights name several sports
-        classes = page.evaluate("() => S.game.classes")
-        assert page.input_value("#missLabel") == classes[0]
-        label, said = mark_at(0.3)
-        assert label == classes[0] and f"Marked a missed {classes[0]} at" in said and "(the first class;" in said
-        press(str(classes.index("soccer_shooting") + 1))  # the reviewer relabels it
-        assert page.input_value("#missLabel") == "soccer_shooting"
-        label, said = mark_at(0.5)
-        assert label == "soccer_shooting" and "(the class last given to a missed event;" in said
-
-        page.select_option("#game", "1")
-        page.wait_for_function("() => S.game && S.game.sport_class === 'basketball_layup'")
-        page.wait_for_function("() => S.items.length > 0")
-        assert page.input_value("#missLabel") == "basketball_layup"
-        label, said = mark_at(0.4)
-        assert label == "basketball_layup" and "(the game's sport, basketball;" in said
-        page.screenshot(path=_shots(tmp_path) / "5-missed-at-the-games-sport.png")
-
-        page.select_option("#missLabel", "baseball_swing")
-        label, said = mark_at(0.6)
-        assert label == "baseball_swing" and "(picked under Missed event class;" in said
-    finally:
-        context.close()
-        server.kill()
-
-
 def test_the_page_names_the_model_a_real_detect_run_proposed_its_items_with(browser, tmp_path):
     """A detect run with the default classifier (the packaged pose model) and, beside it, a
     highlights.json that records no model: the page names each game's own as it is picked."""

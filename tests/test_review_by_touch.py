@@ -345,7 +345,8 @@ def test_the_timelines_key_is_reachable_on_a_short_screen(browser, server, devic
             closed = page.evaluate(_KEY)
     finally:
         context.close()
-    decisions = ["not decided", "accepted", "relabelled", "rejected", "missed"]
+    # each decision's colour, and the mark of the selected item's key moment
+    decisions = ["not decided", "accepted", "relabelled", "rejected", "missed", "the selected item's key moment"]
     if device is DESKTOP:
         assert before["shown"] and before["inside"] and before["words"][1:] == decisions and not before["button"]
         return

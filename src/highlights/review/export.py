@@ -99,6 +99,10 @@ class ReviewedClip:
             "reviewer": self.decision.reviewer, "decided_at": self.decision.decided_at,
             "proposed_by": self.game.model, "proposed_label": self.proposed_label,
             "item": self.item, "game": self.game.id, "run": self.decision.run[:16]}
+        if self.decision.key_s is not None and not self.background:
+            # the moment the clip is cut around (the reviewer may have moved it): the same time
+            # as the event's in the reviewed annotations
+            data["key_s"] = round(self.decision.key_s, 3)
         if self.span:
             data["decided_s"] = [round(self.decision.start_s, 3), round(self.decision.end_s, 3)]
         # by content, where the run recorded it: a checkpoint retrained at its path, or a video

@@ -150,7 +150,8 @@ def _add_reading_api(app: FastAPI, session: ReviewSession, reviewer: str,
 
 
 def _add_decision_api(app: FastAPI, session: ReviewSession) -> None:
-    """A decision on an item, a missed event, an undo, and the changes since a decision id."""
+    """A decision on an item, its key moment moved, a missed event, an undo, and the changes since
+    a decision id."""
 
     @app.post("/api/games/{game_id}/items/{item_id}/decision")
     def decide(game_id: str, item_id: str, body: dict = Body(...)) -> dict[str, Any]:
@@ -163,6 +164,17 @@ def _add_decision_api(app: FastAPI, session: ReviewSession) -> None:
             if isinstance(e, ReviewError):
                 raise
             raise HTTPException(400, f"bad decision ({type(e).__name__}: {e})") from None
+
+    @app.post("/api/games/{game_id}/items/{item_id}/key")
+    def move_key(game_id: str, item_id: str, body: dict = Body(...)) -> dict[str, Any]:
+        try:
+            return session.move_key(game_id, item_id, key_s=float(body["key_s"]),
+                                    reviewer=str(body.get("reviewer") or ""),
+                                    client=str(body.get("client") or ""))
+        except (KeyError, TypeError, ValueError) as e:
+            if isinstance(e, ReviewError):
+                raise
+            raise HTTPException(400, f"bad key moment ({type(e).__name__}: {e})") from None
 
     @app.post("/api/games/{game_id}/missed")
     def missed(game_id: str, body: dict = Body(...)) -> dict[str, Any]:

@@ -7,6 +7,7 @@ own (`m-...`), which exist while their marking decision stands.
 
 from __future__ import annotations
 
+import math
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -165,13 +166,13 @@ class ReviewSession:
                end_s: float, reviewer: str, client: str = "", key_s: float | None = None) -> dict[str, Any]:
         game = self.game(game_id)
         item = game.by_id.get(item_id) or game.unoffered.get(item_id)
-        if item is None:
-            missed = self._current(game).get((game.id, item_id))
-            if not item_id.startswith(MISSED_PREFIX) or missed is None:
-                raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
-            proposed_key = missed.key_s
-        else:
-            proposed_key = item.key_s
+        standing = self._current(game).get((game.id, item_id))
+        if item is None and (not item_id.startswith(MISSED_PREFIX) or standing is None):
+            raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
+        # A decision that names no key moment keeps the one standing: a key moment the reviewer
+        # moved stays where they put it when the item is relabelled or its end moved after.
+        proposed_key = standing.key_s if standing is not None and standing.key_s is not None else (
+            item.key_s if item is not None else None)
         label = label if status == "accepted" else (label or (item.label if item else None))
         self._check(game, status, label, float(start_s), float(end_s))
         end_s = min(float(end_s), game.duration_s)
@@ -184,6 +185,27 @@ class ReviewSession:
         # The item's state is read after the write: another tab's decision saved in between is the
         # one that stands, so the decision this call made (the one its tab may undo) is named apart.
         return {**self.one(game_id, item_id), "decision_id": made.id}
+
+    def move_key(self, game_id: str, item_id: str, *, key_s: float, reviewer: str,
+                 client: str = "") -> dict[str, Any]:
+        """The item's key moment moved to `key_s`, and its segment with it: centred on the new
+        moment, its length kept (moved inside the video where an end of it is nearer than half
+        that length). The clip the export cuts is that segment, so it is cut around the moment the
+        reviewer set. The item keeps its label; a rejected one stays rejected, any other is
+        accepted (as a moved start or end is)."""
+        game = self.game(game_id)
+        if not math.isfinite(float(key_s)):
+            raise ReviewError(f"a key moment must be a time in seconds, not {key_s}")
+        state = self.one(game_id, item_id)["state"]
+        if state["status"] == "gone":
+            raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
+        key = min(max(float(key_s), 0.0), game.duration_s)
+        length = min(float(state["end_s"]) - float(state["start_s"]), game.duration_s)
+        start = min(max(key - length / 2, 0.0), game.duration_s - length)
+        status = "rejected" if state["status"] == "rejected" else "accepted"
+        return self.decide(game_id, item_id, status=status, label=state["label"],
+                           start_s=round(start, 3), end_s=round(start + length, 3),
+                           key_s=round(key, 3), reviewer=reviewer, client=client)
 
     def mark_missed(self, game_id: str, *, at_s: float, label: str, reviewer: str, client: str = "",
                     start_s: float | None = None, end_s: float | None = None) -> dict[str, Any]:

@@ -1,0 +1,109 @@
+"""A highlight's key moment moved in the review: its segment moves with it, centred on it; later
+decisions keep it; the export cuts the clip around it and the reviewed annotations hold it."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pytest
+
+from highlights.events import load_annotation
+from highlights.review.errors import ReviewError
+from highlights.review.export import export_review
+from highlights.review.games import load_games
+from highlights.review.session import ReviewSession
+from highlights.review.store import DecisionStore
+from highlights.video import probe
+from tests.review_fixtures import copy_detect_folder, make_detect_folder
+
+
+@pytest.fixture(scope="module")
+def made_detect_folder(tmp_path_factory):
+    return make_detect_folder(tmp_path_factory.mktemp("key-moment"), "game1")
+
+
+@pytest.fixture
+def session(made_detect_folder, tmp_path):
+    folder = copy_detect_folder(made_detect_folder, tmp_path / "game")
+    s = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+    yield s
+    s.store.close()
+
+
+def _state(session, item):
+    return session.one(session.games[0].id, item)["state"]
+
+
+def test_a_moved_key_moment_centres_the_segment_on_it_and_later_decisions_keep_it(session):
+    gid = session.games[0].id
+    proposed = _state(session, "h1")
+    length = proposed["end_s"] - proposed["start_s"]
+    moved_to = round(proposed["key_s"] - 1.0, 3)  # found a second late
+    state = session.move_key(gid, "h1", key_s=moved_to, reviewer="Ada")["state"]
+    assert state["status"] == "accepted" and state["label"] == proposed["label"]
+    assert state["key_s"] == pytest.approx(moved_to)
+    assert (state["start_s"] + state["end_s"]) / 2 == pytest.approx(moved_to, abs=1e-3)
+    assert state["end_s"] - state["start_s"] == pytest.approx(length, abs=2e-3)
+    # Relabelled, then its end moved, without naming the key moment: the moved one stays.
+    other = next(c for c in session.games[0].classes if c != proposed["label"])
+    session.decide(gid, "h1", status="accepted", label=other, start_s=state["start_s"],
+                   end_s=state["end_s"], reviewer="Ada")
+    kept = session.decide(gid, "h1", status="accepted", label=other, start_s=state["start_s"],
+                          end_s=state["end_s"] + 0.2, reviewer="Ada")["state"]
+    assert kept["key_s"] == pytest.approx(moved_to) and kept["label"] == other
+
+
+def test_a_key_moment_near_the_videos_start_keeps_the_segment_inside_the_video(session):
+    gid = session.games[0].id
+    h0 = _state(session, "h0")
+    length = h0["end_s"] - h0["start_s"]
+    state = session.move_key(gid, "h0", key_s=0.2, reviewer="Ada")["state"]
+    assert state["start_s"] == 0.0 and state["end_s"] == pytest.approx(length, abs=2e-3)
+    assert state["key_s"] == pytest.approx(0.2)
+    # A rejected item stays rejected when its moment moves.
+    session.decide(gid, "h0", status="rejected", label=None, start_s=state["start_s"],
+                   end_s=state["end_s"], reviewer="Ada")
+    assert session.move_key(gid, "h0", key_s=1.5, reviewer="Ada")["state"]["status"] == "rejected"
+    with pytest.raises(ReviewError, match="no item 'h99'"):
+        session.move_key(gid, "h99", key_s=1.0, reviewer="Ada")
+
+
+def test_the_export_cuts_the_clip_around_the_moved_key_moment(session, tmp_path):
+    gid = session.games[0].id
+    proposed = _state(session, "h1")
+    moved_to = round(proposed["key_s"] - 1.0, 3)
+    session.move_key(gid, "h1", key_s=moved_to, reviewer="Ada")
+    result = export_review(session, tmp_path / "datasets", licence="CC-BY-4.0")
+    (clip,) = result.version.clips
+    prov = json.loads(clip.provenance)
+    assert prov["item"] == "h1" and prov["key_s"] == pytest.approx(moved_to)
+    assert (prov["start_s"] + prov["end_s"]) / 2 == pytest.approx(moved_to, abs=1e-3)
+    assert probe(clip.path).duration_s == pytest.approx(prov["end_s"] - prov["start_s"], abs=0.15)
+    reviewed = load_annotation(session.games[0].folder / "reviewed" / "reviewed.json")
+    soccernet = load_annotation(session.games[0].folder / "reviewed" / "Labels-v2.json")
+    assert [e.key_s for e in reviewed.events] == [pytest.approx(moved_to)]
+    assert [e.key_s for e in soccernet.events] == [pytest.approx(moved_to, abs=0.01)]
+
+
+def test_the_api_moves_a_key_moment_with_the_token_in_its_header_only(session):
+    from highlights.review.server import create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # starlette's note on httpx
+        from fastapi.testclient import TestClient
+    token = "test-token"
+    client = TestClient(create_app(session, token))
+    gid = session.games[0].id
+    body = {"key_s": 2.5, "reviewer": "Ada", "client": "tab"}
+    assert client.post(f"/api/games/{gid}/items/h2/key?token={token}", json=body).status_code == 403
+    url, header = f"/api/games/{gid}/items/h2/key", {"X-Review-Token": token}
+    ok = client.post(url, json=body, headers=header)
+    assert ok.status_code == 200 and ok.json()["state"]["key_s"] == 2.5
+    assert ok.json()["decision_id"] > 0
+    for bad, why in (({"reviewer": "Ada"}, "bad key moment"),
+                     ({**body, "key_s": "later"}, "bad key moment"),
+                     ({**body, "key_s": "nan"}, "must be a time in seconds")):
+        r = client.post(url, json=bad, headers=header)
+        said = r.json().get("error", r.json().get("detail", ""))
+        assert r.status_code == 400 and why in said, bad
