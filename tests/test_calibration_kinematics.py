@@ -63,3 +63,14 @@ def test_the_same_settings_a_file_without_them_and_pipeline_calibrates_config_ar
             assert (line is not None) == differ, fitted_on
     assert "trigger_nms_s=2.0 (this run: 1.0)" in line and PER_TRACK not in line
 
+
+def test_a_hand_edited_fitted_on_whose_config_is_no_mapping_loads_unchecked(tmp_path, caplog):
+    """`fitted_on` is provenance: a note written over its config (a file name, a list) leaves the
+    calibration as usable as before, with nothing to compare."""
+    for config in ("settings.toml", ["kinematics"], 3):
+        path = written(tmp_path, {"games": 4, "config": config})
+        run = PipelineConfig().with_overrides({"merge.score_calibration": str(path),
+                                               PER_TRACK: False})
+        with caplog.at_level(logging.WARNING):
+            assert not ranking.resolve_calibration(run).is_identity
+        assert warnings_of(caplog) == []

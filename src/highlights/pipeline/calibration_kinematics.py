@@ -25,10 +25,12 @@ _SAID: set[str] = set()
 
 
 def kinematics_fitted_under(fitted_on: dict[str, Any]) -> dict[str, Any] | None:
-    """The kinematics settings a calibration's ``fitted_on`` records, or None."""
+    """The kinematics settings a calibration's ``fitted_on`` records, or None. ``fitted_on`` is
+    provenance a user may have edited by hand: what is not a mapping where one is read is none."""
     recorded = fitted_on.get("kinematics")
-    if recorded is None:
-        recorded = (fitted_on.get("config") or {}).get("kinematics")
+    config = fitted_on.get("config")
+    if recorded is None and isinstance(config, dict):
+        recorded = config.get("kinematics")
     return recorded if isinstance(recorded, dict) else None
 
 
