@@ -29,6 +29,13 @@ def _press(page, key):
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
     page.keyboard.press(key)
     page.wait_for_function(f"() => S.undo.length > {before}")
+    _settled(page)
+
+
+def _settled(page):
+    """Every action asked for has run to its end (the page runs them in turn, `turns`): a decision
+    saved is shown, and the status line and player are what it leaves them."""
+    page.evaluate("() => turns.then(() => true)")
 
 
 def _select(page, item):
@@ -78,6 +85,13 @@ def test_a_missed_event_takes_the_class_last_given_on_the_page_else_the_games_sp
         assert page.input_value("#missLabel") == relabelled
         label, said = _mark_at(page, 0.5)
         assert label == relabelled and "(the class last given;" in said
+        # A relabel pressed by mistake and undone gives back the class given before it.
+        _select(page, "h2")
+        _press(page, str(classes.index(accepted) + 1))
+        assert page.input_value("#missLabel") == accepted
+        page.keyboard.press("u")
+        page.wait_for_function("() => $('status').textContent === 'Undone.'")
+        assert page.input_value("#missLabel") == relabelled
         # Accepting a highlight as proposed gives its class too.
         _select(page, "h2")
         _press(page, "a")
@@ -153,15 +167,13 @@ def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
         duration = page.evaluate("() => S.duration")
         mark = page.locator("#keyMark").bounding_box()
         line = page.locator("#timeline").bounding_box()
-        said = page.text_content("#status")
         x, y = mark["x"] + mark["width"] / 2, mark["y"] + 10
         page.mouse.move(x, y)
         page.mouse.down()
         page.mouse.move(x + 0.1 * line["width"], y, steps=5)
         page.mouse.up()
-        # saved, and the player shown the picture at the new moment (the status line's last step)
-        page.wait_for_function("said => { const s = document.getElementById('status').textContent; "
-                               "return s !== said && s.startsWith('Key moment'); }", arg=said)
+        _settled(page)
+        assert page.text_content("#status").startswith("Key moment")
         dragged = page.evaluate("() => S.items[S.sel].state.key_s")
         assert dragged == pytest.approx(key_s + 0.1 * duration, abs=0.02 * duration)
         # `t`: the key moment at the playhead, 0.5 s before where the drag left it.
