@@ -112,7 +112,8 @@ def test_pose_training_refuses_its_clips_before_synthesising_anything(tmp_path, 
     else:
         write_clip(tree / "basketbal_layup" / "late.mp4", 9, frames=16)
     made = []
-    monkeypatch.setattr(pose_train, "synth_windows", lambda *a, **k: made.append(a) or pytest.fail("synthesised"))
+    monkeypatch.setattr(pose_train, "cached_synth_windows",
+                        lambda *a, **k: made.append(a) or pytest.fail("synthesised"))
     result = CliRunner().invoke(app, ["train", "--model", "pose", "--clips", str(tree), "--out",
                                       str(tmp_path / "run"), "--pose-cache", str(tmp_path / "poses"),
                                       "--no-progress"])

@@ -34,7 +34,8 @@ from highlights.pose_classifier.model import (
     AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, model_inputs,
 )
 from highlights.pose_classifier.skeleton import normalise
-from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
+from highlights.pose_classifier.synth_data import SynthWindowSpec
+from highlights.pose_classifier.synth_window_cache import cached_synth_windows
 from highlights.progress import progress_bar
 from highlights.synth.clip import GENERATOR, LABELS
 
@@ -415,8 +416,11 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
     val_spec = replace(train_spec, count=config.val_windows, seed=config.synth_seed + 10_000)
     log(f"synthesising {train_spec.count} training and {val_spec.count} validation pose windows "
         f"({GENERATOR})")
-    windows, labels, names = synth_windows(train_spec, show_progress=show_progress, classes=config.classes)
-    vwindows, vlabels, _ = synth_windows(val_spec, show_progress=show_progress, classes=config.classes)
+    # The same settings draw the same windows: a later run reads them from the cache folder.
+    windows, labels, names = cached_synth_windows(train_spec, show_progress=show_progress,
+                                                  classes=config.classes)
+    vwindows, vlabels, _ = cached_synth_windows(val_spec, show_progress=show_progress,
+                                                classes=config.classes)
     windows, labels, names, games = _with_game_windows(config, windows, labels, names, log=log,
                                                        show_progress=show_progress)
     windows, labels, names, rendered = _with_rendered_windows(config, out, windows, labels, names, log=log,
