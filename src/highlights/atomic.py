@@ -373,8 +373,8 @@ def written_together() -> Iterator[None]:
     whose presence says the set is whole (a pose model's best.pt after its best.json). Another
     process or thread writing the same files at once (two reports into one folder) does its
     renames before or after these, never between them (`folders_locked`): the folder holds one
-    writer's files, the last one's. Nested blocks join the outermost one. A writer in this block must not read back a file it wrote in it: the
-    file is not in place yet.
+    writer's files, the last one's. Nested blocks join the outermost one. A writer in this block
+    must not read back a file it wrote in it: the file is not in place yet.
     """
     if _written_together.get() is not None:
         yield

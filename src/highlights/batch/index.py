@@ -135,7 +135,8 @@ def _clock(seconds: Any) -> str:
 # column at 1280 px. A video's path breaks after a "/" where it can (`_path_cell`).
 _STYLE = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}.scroll{overflow-x:auto}
 table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.3em .7em;text-align:left}
-td.n{text-align:right}td.name{overflow-wrap:anywhere;min-width:7em}td.game{min-width:12em}.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}
+td.n{text-align:right}td.name{overflow-wrap:anywhere;min-width:7em}td.game{min-width:12em}
+.count{white-space:nowrap}.failed{color:#b00}.pending{color:#888}
 .summary span{margin-right:1.5em;display:inline-block}
 @media (max-width:600px){body{margin:1em}}
 @media (pointer:coarse){td a{display:inline-flex;align-items:center;min-height:44px}}"""
@@ -221,12 +222,14 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
                          "not pooled")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>Highlights: {counted(summary['games'], 'game')}</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Highlights: {counted(summary['games'], 'game')}</title>
 <style>{_STYLE}</style></head><body><main>
 <h1>Highlights of {counted(summary['games'], 'game')}</h1>
 <p class="summary">{''.join(f'<span>{f}</span>' for f in facts)}</p>
 <div class="scroll"><table><thead><tr><th>game</th><th>status</th><th>duration</th><th>highlights</th><th>by label</th>
-<th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th>{SCORES_HEAD if scored else ""}<th>error</th><th>video</th></tr></thead>
+<th title="the video's duration over the time its whole run took, outputs written">speed, whole run</th>
+{SCORES_HEAD if scored else ""}<th>error</th><th>video</th></tr></thead>
 <tbody>
 {chr(10).join(rows)}
 </tbody></table></div></main></body></html>

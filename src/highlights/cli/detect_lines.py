@@ -32,8 +32,10 @@ def interrupted_line(stop: KeyboardInterrupt, out: Path) -> str:
         # What another run keeps of them: the people under the same frame settings, whatever the
         # others; the clips of the same highlights cut the same way (`KeptClips.plan`).
         unless = [f"another video, or another {', '.join(FRAME_SECTIONS[:-1])} or {FRAME_SECTIONS[-1]} setting "
-                  "(but those of speed or of whole tracks), finds the people again; other settings go on"] if kept_s else []
-        unless += ["another video, other highlights or other settings of the clips cut the clips again"] if kept_clips else []
+                  "(but those of speed or of whole tracks), finds the people again; "
+                  "other settings go on"] if kept_s else []
+        unless += ["another video, other highlights or other settings of the clips "
+                   "cut the clips again"] if kept_clips else []
         again = (f"{' and '.join(kept)} {verb} kept: run the same command again to go on from there "
                  f"({'; '.join(unless)})")
     else:

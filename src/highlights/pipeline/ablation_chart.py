@@ -72,8 +72,9 @@ def ablation_figure(result: AblationResult):
         if row.kind == "alone" and culprits & set(row.changes):
             label.set_color(CULPRIT_COLOUR)
     fig.suptitle(f"Ablation, tolerance {result.tolerance_s:g} s: each run's figure with its 95% Wilson interval; "
-                 "dashed, the baseline's" + ("\nin orange and square, a change that costs recall alone or inside the batch"
-                                            if culprits else ""))
+                 "dashed, the baseline's"
+                 + ("\nin orange and square, a change that costs recall alone or inside the batch"
+                    if culprits else ""))
     return fig
 
 

@@ -114,7 +114,8 @@ class PoseTrainConfig:
         elif "none" not in self.classes:
             raise ConfigError("the pose classifier's classes must include 'none'")
         if self.feature_version not in FEATURE_VERSIONS:
-            raise ConfigError(f"unknown pose feature version {self.feature_version!r}; expected one of {FEATURE_VERSIONS}")
+            raise ConfigError(f"unknown pose feature version {self.feature_version!r}; expected "
+                              f"one of {FEATURE_VERSIONS}")
         if not 0.0 <= self.feature_range_quantile < 0.5:
             raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
         if self.rendered_copies < 1:

@@ -166,7 +166,8 @@ def render_confidence(report: dict, *, link_picture: bool = True) -> list[str]:
         interval = ap.get("mean_interval")  # reports written before it was stored, or of one clip, have none
         shown = "" if not interval else f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%, bootstrap)"
         lines.append(f"- Average precision, one class against the rest: mean {ap['mean']:.3f}{shown} over "
-                     f"{_clips(ap['classes_in_mean'], 'class')} (n={_clips(ap['n'])}); per class (test clips of it): {per}")
+                     f"{_clips(ap['classes_in_mean'], 'class')} (n={_clips(ap['n'])}); per class "
+                     f"(test clips of it): {per}")
     auc = figures.get("action_auc")
     none_label = report.get("none_label", "none")
     if auc is not None:

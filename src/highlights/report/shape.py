@@ -51,9 +51,11 @@ def check_report_shape(report: dict) -> None:
             raise ValueError(f"field 'per_class.{label}' must be an object, got {short_repr(scores)}")
         for name in _CLASS_RATES:
             if name in scores and not _is_rate(scores[name]):
-                raise ValueError(f"field 'per_class.{label}.{name}' must be a number from 0 to 1, got {short_repr(scores[name])}")
+                raise ValueError(f"field 'per_class.{label}.{name}' must be a number from 0 to 1, "
+                                 f"got {short_repr(scores[name])}")
         if "support" in scores and not _is_count(scores["support"]):
-            raise ValueError(f"field 'per_class.{label}.support' must be a whole count, got {short_repr(scores['support'])}")
+            raise ValueError(f"field 'per_class.{label}.support' must be a whole count, got "
+                             f"{short_repr(scores['support'])}")
     matrix = report.get("confusion_matrix")
     if not isinstance(matrix, dict):
         raise ValueError(f"field 'confusion_matrix' must be an object with its 'matrix', got {short_repr(matrix)}")

@@ -11,7 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from highlights.atomic import DiskFullError, check_file_target, is_disk_full, no_space_left, put_in_place, temp_file_beside
+from highlights.atomic import (DiskFullError, check_file_target, is_disk_full, no_space_left,
+                               put_in_place, temp_file_beside)
 from highlights.video.colour import untagged_matrix
 from highlights.video.rotation import ROTATIONS, write_mp4_rotation
 

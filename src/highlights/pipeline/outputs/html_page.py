@@ -49,24 +49,28 @@ h1 { font-size: 1.5rem; margin: .5rem 0; } h2 { font-size: 1.15rem; margin: 1.6r
 /* A file's or a class's name without spaces breaks where it must: in one line, 150 characters made
    the page scroll sideways to twice the window's width. */
 h1, .card h3 { overflow-wrap: anywhere; }
-.summary { color: #50575e; } .damaged { color: #8a2424; font-weight: 600; } nav a { margin-right: 1rem; display: inline-block; }
+.summary { color: #50575e; } .damaged { color: #8a2424; font-weight: 600; }
+nav a { margin-right: 1rem; display: inline-block; }
 .timeline { width: 100%; height: auto; background: #fff; border: 1px solid #dcdcde; border-radius: 6px; }
 /* Drawn 1000 wide, the timeline scales with the page: on a phone its text would shrink to a third
    of its size, so below this width it scrolls within its box instead (its border inside its
    width, or the box scrolls by 2 px on a desktop too). */
 .timeline { min-width: 760px; box-sizing: border-box; }
-.timeline .lane { fill: #f0f0f1; } .timeline .lane-name, .timeline .tick, .timeline .none { font-size: 12px; fill: #50575e; }
+.timeline .lane { fill: #f0f0f1; }
+.timeline .lane-name, .timeline .tick, .timeline .none { font-size: 12px; fill: #50575e; }
 .timeline .axis { stroke: #8c8f94; } .timeline .bar:hover { stroke: #1d2327; stroke-width: 2; }
 /* A bar reached by Tab is outlined as thick as a hovered one, whatever the browser draws round an SVG link. */
 .timeline a:focus-visible .bar { stroke: #1d2327; stroke-width: 3; }
 .timeline .truth { fill-opacity: .8; }
 .legend span { display: inline-block; margin-right: 1rem; font-size: .9rem; }
-.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px; margin-right: .3rem; vertical-align: -1px; }
+.swatch { display: inline-block; width: .8rem; height: .8rem; border-radius: 2px;
+         margin-right: .3rem; vertical-align: -1px; }
 video.reel { width: 100%; max-height: 70vh; background: #000; border-radius: 6px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 1rem; }
 .card { background: #fff; border: 1px solid #dcdcde; border-radius: 6px; padding: .6rem; scroll-margin-top: 1rem; }
 .card:target { outline: 3px solid #2271b1; }
-.card h3 { font-size: 1rem; margin: 0 0 .4rem; } .card video, .card img { width: 100%; height: auto; border-radius: 4px; background: #000; }
+.card h3 { font-size: 1rem; margin: 0 0 .4rem; }
+.card video, .card img { width: 100%; height: auto; border-radius: 4px; background: #000; }
 /* The clip over its thumbnail: a video shows nothing of its own until it plays, so the picture
    below shows through, the size of the thumbnail as the video's poster was. */
 .card .face { position: relative; display: inline-block; width: 100%; } .card .face img { display: block; }
@@ -84,7 +88,8 @@ th { background: #f0f0f1; } td.num { text-align: right; font-variant-numeric: ta
 td img { width: 96px; height: auto; display: block; }
 td.evidence { min-width: 18rem; }  /* on a phone, wide enough that its lines are not a word each */
 .evidence .why { margin-bottom: .2rem; } .evidence summary { cursor: pointer; color: #2271b1; }
-.evidence code { display: inline-block; margin: 0 .35rem .15rem 0; background: #f0f0f1; padding: 0 .25rem; border-radius: 3px; }
+.evidence code { display: inline-block; margin: 0 .35rem .15rem 0; background: #f0f0f1;
+                 padding: 0 .25rem; border-radius: 3px; }
 .empty { font-size: 1.1rem; padding: 1rem; background: #fff; border: 1px dashed #8c8f94; border-radius: 6px; }
 /* A touch screen: links and the evidence's toggles a finger's size (about 44 px). */
 @media (pointer: coarse) {
