@@ -11,7 +11,8 @@ from tests.pipeline_fixtures import FixtureEvent, make_game
 
 # Ground-truth detection and pose, the oracle classifier (reads each game's annotation from the
 # manifest): every stage runs, in about a second a game.
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 EVENTS = {"alpha": (FixtureEvent("baseball_swing", 3.0, "baseball"),),
           "bravo": (FixtureEvent("basketball_layup", 4.0, "basketball"),),
           "charlie": (FixtureEvent("soccer_shooting", 3.5, "soccer"), FixtureEvent("baseball_swing", 6.5, "baseball"))}

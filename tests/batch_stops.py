@@ -59,7 +59,8 @@ if os.environ.get("HOLD") and worker:
     def held_frame(self, index, time_s):
         frame_done(self, index, time_s)
         past = int(os.environ.get("HOLD_PAST", "0"))  # analysis frames after the 4 chunks
-        if os.environ["HOLD"] == "analysis" and playing.get("game") in holding and index + 1 == 4 * self.chunk_frames + past:
+        if (os.environ["HOLD"] == "analysis" and playing.get("game") in holding
+                and index + 1 == 4 * self.chunk_frames + past):
             hold()
 
     keep_clip = kept_clips.KeptClips.keep_clip

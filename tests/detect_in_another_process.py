@@ -2,7 +2,8 @@
 and pose, no classifier) and scripts for `python -c` that hold a run at a chosen point, so a test
 can stop, kill or race it there."""
 
-FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
+FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set",
+        "classifier.enabled=false", "--no-progress"]
 
 # `highlights detect ARGS...`, held once every output is in its staging folder (the run's longest
 # step, where a stop or a kill leaves the most behind) until its stdin closes; prints "written".

@@ -49,6 +49,7 @@ def swapped(kp: np.ndarray, frames, pairs=((L_ANKLE, R_ANKLE),)) -> np.ndarray:
 
 def one_track_records(times, kp) -> list[FrameRecord]:
     """One person, track 1, in a fixed box, with the keypoints of each frame."""
-    return [FrameRecord(index=i, time_s=float(t), persons=[Person(box=(300, 120, 340, 240), keypoints=k.astype(np.float32),
+    return [FrameRecord(index=i, time_s=float(t),
+                        persons=[Person(box=(300, 120, 340, 240), keypoints=k.astype(np.float32),
                                                                   track_id=1)])
             for i, (t, k) in enumerate(zip(times, kp))]

@@ -255,7 +255,8 @@ def check_pieces(pieces: list[Shown], *, lone_option_owners: set[str] = frozense
             words = _words(segment)
             while words and re.fullmatch(r"[A-Z_][A-Z0-9_]*=\S*", words[0]):  # OMP_NUM_THREADS=1 highlights ...
                 words = words[1:]
-            if len(words) > 2 and re.fullmatch(r"(?:\S*/)?python[\d.]*", words[0]) and words[1:3] == ["-m", "highlights"]:
+            if (len(words) > 2 and re.fullmatch(r"(?:\S*/)?python[\d.]*", words[0])
+                    and words[1:3] == ["-m", "highlights"]):
                 words = words[2:]  # `python -m highlights ...` is the same command
             if not words:
                 continue

@@ -47,7 +47,8 @@ def chromium_browser():
     if why:
         pytest.skip(why)
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
+        b = p.chromium.launch(executable_path=str(CHROMIUM),
+                              args=["--no-sandbox", "--autoplay-policy=no-user-gesture-required"])
         try:
             yield b
         finally:

@@ -43,7 +43,8 @@ def test_each_run_has_its_shown_recall_beside_its_recall():
     # the longest highlight that counts differs between the runs: the sentence says it is each run's
     assert "no longer than each run's (merge.max_length_s)" in meaning
     markdown = render_markdown(result)
-    assert f"{meaning}:" in markdown and "| baseline | 0.500 [0.095, 0.905] (1/2) | 1.000 [0.342, 1.000] (2/2) | 1 |" in markdown
+    assert f"{meaning}:" in markdown and ("| baseline | 0.500 [0.095, 0.905] (1/2) | "
+                                          "1.000 [0.342, 1.000] (2/2) | 1 |") in markdown
 
 
 def test_ablation_json_keeps_each_runs_shown_recall():

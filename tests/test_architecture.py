@@ -18,7 +18,12 @@ SRC = Path(highlights.__file__).parent
 
 # Lower layers never import higher ones; a layer may import within itself and below.
 LAYERS: list[set[str]] = [
-    {"errors", "atomic", "csv_cells", "counted_noun", "figures_apart", "ratio_figures", "file_hash", "file_set", "packaged_file", "file_identity", "content_hash_cache", "npz_file", "markdown_table", "progress", "progress_callback", "console", "vocabulary", "clips", "machine_load", "cache_dir", "home_folder", "rate_interval", "auc_interval", "calibration_error", "made_folders", "file_name_letters", "owner_pid", "supported_system", "contrast", "figure_png", "wrapped_label", "worker_processes", "class_slips", "__init__"},
+    {"errors", "atomic", "csv_cells", "counted_noun", "figures_apart", "ratio_figures", "file_hash",
+     "file_set", "packaged_file", "file_identity", "content_hash_cache", "npz_file",
+     "markdown_table", "progress", "progress_callback", "console", "vocabulary", "clips",
+     "machine_load", "cache_dir", "home_folder", "rate_interval", "auc_interval",
+     "calibration_error", "made_folders", "file_name_letters", "owner_pid", "supported_system",
+     "contrast", "figure_png", "wrapped_label", "worker_processes", "class_slips", "__init__"},
     {"video", "events"},
     {"augment", "synth", "model", "report", "people"},
     {"datasets"},

@@ -192,7 +192,8 @@ def test_a_file_removed_in_a_block_goes_as_the_block_s_files_arrive(tmp_path):
 def test_a_number_that_is_not_finite_inside_a_tuple_is_written_as_null():
     from highlights.atomic import json_text
 
-    assert json_text({"span_s": (1.5, float("nan")), "ratio": [float("inf")]}) == '{"span_s": [1.5, null], "ratio": [null]}'
+    assert json_text({"span_s": (1.5, float("nan")),
+                      "ratio": [float("inf")]}) == '{"span_s": [1.5, null], "ratio": [null]}'
 
 
 def test_a_folder_written_whole_is_as_readable_as_any_folder(tmp_path):

@@ -107,7 +107,8 @@ def test_ties_duplicates_and_competing_events_match(tmp_path):
 
 def test_an_empty_class_and_an_unpredicted_class_match(tmp_path):
     classes = ["Goal", "Penalty", "Yellow card"]  # custom names, read with dataset=None
-    events = [Event("0", "soccer", "Goal", 0, 14, 12.0, half=1), Event("1", "soccer", "Penalty", 200, 204, 202.0, half=2)]
+    events = [Event("0", "soccer", "Goal", 0, 14, 12.0, half=1),
+              Event("1", "soccer", "Penalty", 200, 204, 202.0, half=2)]
     preds = [_pred("Goal", 12.2, 0.8, 1), _pred("Yellow card", 40.0, 0.6, 1),  # Yellow card: no events
              _pred("Goal", 300.0, 0.9, 2)]                                        # Penalty: no predictions
     ours = _assert_same(tmp_path, {"g/s/empty": (events, preds)}, classes)
@@ -118,7 +119,8 @@ def test_an_empty_class_and_an_unpredicted_class_match(tmp_path):
 def test_the_project_writer_is_read_by_the_official_evaluation(tmp_path):
     classes = ["soccer_shooting"]
     events = [Event("0", "soccer", "soccer_shooting", 4, 8, 6.0, half=1)]
-    spots = [Spot("soccer_shooting", 6.3, 0.8, 1), Spot("soccer_shooting", 6.3, 0.4, 1), Spot("soccer_shooting", 90.0, 0.6, 1)]
+    spots = [Spot("soccer_shooting", 6.3, 0.8, 1), Spot("soccer_shooting", 6.3, 0.4, 1),
+             Spot("soccer_shooting", 90.0, 0.6, 1)]
     save_annotation(GameAnnotation("g", None, None, None, None, "soccer", events, []),
                     tmp_path / "labels" / "g" / "Labels-v2.json", fmt="soccernet")
     path = write_results_spotting(spots, tmp_path / "preds" / "g" / "results_spotting.json", game="g")

@@ -76,7 +76,8 @@ def test_a_missing_or_wrong_package_is_one_line_naming_the_file(tmp_path):
             tar.addfile(tarfile.TarInfo("package/README.md"), io.BytesIO(b""))
         with pytest.raises(bench.BallModelError, match="other.tgz: not the detector's package"):
             bench.load_model(other)
-        assert bench.parse_labels("0  person\n36  sports ball\n37  kite\n") == {0: "person", 36: "sports ball", 37: "kite"}
+        assert bench.parse_labels("0  person\n36  sports ball\n37  kite\n") == {
+            0: "person", 36: "sports ball", 37: "kite"}
 
 
 def test_the_bench_refuses_to_run_without_a_package(tmp_path):

@@ -165,7 +165,8 @@ def test_a_manifest_row_naming_a_missing_file_fails_that_game_alone(season, tmp_
     # the one game done with annotations: its recall and shown recall, as detect --annotations prints them
     pooled = _index(out)["summary"]["against_annotations"]
     assert (pooled["games"], pooled["events"]) == (1, len(EVENTS["charlie"]))
-    assert "against the annotations of 1 game of this run (key moments within 2 s, pooled; 95% Wilson intervals): recall " in said
+    assert ("against the annotations of 1 game of this run (key moments within 2 s, pooled; "
+            "95% Wilson intervals): recall ") in said
     assert f"shown recall {Rate(pooled['shown'], pooled['events']).reported()}: events whose key moment" in said
     assert res.output.strip().splitlines()[-1] == (f"error: 2 of 4 games failed; {out / 'index.html'} lists why; "
                                                    "a second run retries them and skips the rest")
@@ -261,7 +262,8 @@ def test_batch_records_failures_resumes_and_reruns_a_changed_config(season, loca
     # The index times each game's whole run (its outputs included), unlike the speed in its highlights.json.
     assert "speed, whole run</th>" in page
     for name in EVENTS:
-        assert rows[name]["speed_x_realtime"] == pytest.approx(rows[name]["duration_s"] / rows[name]["seconds"], rel=0.01)
+        assert rows[name]["speed_x_realtime"] == pytest.approx(
+            rows[name]["duration_s"] / rows[name]["seconds"], rel=0.01)
         assert f'href="{name}/highlights.html"' in page
         # ...and each game's page links back to it (the pages are made in a scratch folder, then moved).
         game_page = (out / name / "highlights.html").read_text()
@@ -356,7 +358,8 @@ def test_kill_9_loses_only_the_game_in_flight(season, tmp_path):
     manifest = season / "games.csv"
     code = ("import sys; from highlights.batch import collect_games, run_batch; "
             "from highlights.pipeline.config import PipelineConfig; "
-            "cfg = PipelineConfig().with_overrides({'detection.backend': 'gt', 'pose.backend': 'gt', 'classifier.backend': 'oracle'}); "
+            "cfg = PipelineConfig().with_overrides({'detection.backend': 'gt', "
+            "'pose.backend': 'gt', 'classifier.backend': 'oracle'}); "
             "run_batch(collect_games([sys.argv[1]]), sys.argv[2], cfg, workers=2, progress=False)")
     proc = subprocess.Popen([sys.executable, "-c", code, str(manifest), str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -711,7 +714,8 @@ def test_a_game_with_annotations_has_its_recall_and_shown_recall_in_the_index(se
         assert scores["shown_in_reel"]["shown_recall_interval"] == expected.shown_recall.stored_interval()
         found, shown, events = found + at.matched, shown + len(expected.shown_events), events + at.events
     pooled = index["summary"]["against_annotations"]
-    assert (pooled["games"], pooled["events"], pooled["found"], pooled["shown"]) == (3, events, found, shown) == (3, 4, 4, 4)
+    assert (pooled["games"], pooled["events"], pooled["found"], pooled["shown"]) == (
+        3, events, found, shown) == (3, 4, 4, 4)
     with open(local_out / "index.csv", newline="") as f:
         table = {r["game_id"]: r for r in csv.DictReader(f)}
     assert (table["charlie"]["events"], table["charlie"]["found"], table["charlie"]["recall"],
@@ -721,11 +725,13 @@ def test_a_game_with_annotations_has_its_recall_and_shown_recall_in_the_index(se
     assert ">shown recall [95%]</th>" in page and page.count(f">{Rate(2, 2).reported()}</td>") == 2
     assert f"<span>shown recall {Rate(4, 4).reported()}</span>" in page
     line = pooled_line(pooled)
-    assert line.startswith(f"against the annotations of 3 games of this run (key moments within 2 s, pooled; 95% Wilson "
+    assert line.startswith(f"against the annotations of 3 games of this run (key moments within "
+                           f"2 s, pooled; 95% Wilson "
                            f"intervals): recall {Rate(4, 4).reported()}; shown recall {Rate(4, 4).reported()}: ")
 
 
-def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_index(season, local_out, tmp_path, restore_threads):
+def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_index(
+        season, local_out, tmp_path, restore_threads):
     """A season's folders written by a version whose index kept no scores: run again, each complete
     game is reused, not run, and its recall and shown recall are counted from the highlights.json
     it wrote, as when it ran."""
@@ -745,7 +751,8 @@ def test_a_game_reused_from_a_folder_written_without_scores_gets_them_in_the_ind
     assert index["summary"]["against_annotations"] == _index(local_out)["summary"]["against_annotations"]
 
 
-def test_a_reused_game_whose_highlights_json_cannot_be_read_is_listed_without_scores(season, local_out, tmp_path, restore_threads):
+def test_a_reused_game_whose_highlights_json_cannot_be_read_is_listed_without_scores(
+        season, local_out, tmp_path, restore_threads):
     """A folder written before the index kept scores, whose highlights.json was since cut short:
     the game is listed as it was, without scores, and the batch goes on to count the others."""
     out = tmp_path / "out"

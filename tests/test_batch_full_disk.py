@@ -15,7 +15,8 @@ from highlights.pipeline.config import PipelineConfig
 from tests.pipeline_fixtures import FixtureEvent, make_game
 
 # Ground-truth detection and pose, the oracle classifier: every stage runs, in about a second a game.
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
 def test_a_full_disk_stops_the_batch_and_names_the_file_in_the_games_folder(tmp_path: Path, monkeypatch,

@@ -45,7 +45,8 @@ def test_games_an_earlier_batch_left_in_the_folder_are_not_pooled_but_counted():
               "other_batch": True}
     theirs_failed = {**_record("charlie", "failed"), "other_batch": True}
     pooled = pooled_scores([ours, theirs, theirs_failed])
-    assert (pooled["games"], pooled["events"], pooled["found"], pooled["shown"], pooled["tolerance_s"]) == (1, 4, 2, 3, 2.0)
+    assert (pooled["games"], pooled["events"], pooled["found"], pooled["shown"],
+            pooled["tolerance_s"]) == (1, 4, 2, 3, 2.0)
     assert pooled["other_batch_games_not_pooled"] == 1
     assert pooled_rates(pooled) == (Rate(2, 4), Rate(3, 4))
     assert pooled_line(pooled).startswith("against the annotations of 1 game of this run (key moments within 2 s")
@@ -76,7 +77,8 @@ def test_a_games_scores_are_counted_from_its_highlights_and_leave_the_shown_reca
     from highlights.pipeline.config import PipelineConfig
     from highlights.pipeline.highlight import Highlight
 
-    events = [Event("0", "soccer", "soccer_shooting", 9.0, 11.0, 10.0), Event("1", "soccer", "soccer_shooting", 30.0, 32.0, 31.0)]
+    events = [Event("0", "soccer", "soccer_shooting", 9.0, 11.0, 10.0),
+              Event("1", "soccer", "soccer_shooting", 30.0, 32.0, 31.0)]
     annotation = GameAnnotation("g", None, None, None, None, "soccer", events, [])
     found = [Highlight(8.0, 12.0, "soccer_shooting", "soccer", 0.9, key_s=10.2)]
     scores = game_scores(found, PipelineConfig(), annotation)

@@ -25,7 +25,8 @@ from tests.pipeline_fixtures import FixtureEvent, make_game
 from tests.process_states import alive
 
 ray = pytest.importorskip("ray")
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
+    not Path("/proc").is_dir(), reason="reads process states from /proc")]
 
 REPO = Path(__file__).resolve().parents[1]
 HANG_S = 600  # the game in flight would run this long: far past any bound below

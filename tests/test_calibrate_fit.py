@@ -42,8 +42,8 @@ def test_the_penalised_fit_on_three_highlights_raises_their_ece_and_says_why():
     assert info["fit"] == (
         "fitted: a logistic regression on 6 evidence features over 3 highlights (1 right), L2-penalised (C=1) so "
         "that few highlights cannot drive it to scores of 0 and 1; the penalty pulls every score toward the share "
-        "right, the harder the fewer the highlights, so the fitted in-sample ECE need not be zero and can read above the "
-        "raw one (it does here)")
+        "right, the harder the fewer the highlights, so the fitted in-sample ECE need not be zero "
+        "and can read above the raw one (it does here)")
 
 
 def test_a_fit_that_lowers_the_ece_says_what_it_fitted_but_not_that_it_rose():

@@ -71,7 +71,9 @@ def test_several_games_are_pooled_recorded_and_reported_each(games, cli, tmp_pat
         raw = reliability([h.score for h in found], flags)
         fitted = reliability([calibration.score(h) for h in found], flags)
         assert record == {"video": "game.mp4", "path": str(video.resolve()), "video_sha256": file_sha256(video),
-                          "video_size_bytes": video.stat().st_size, "events": len(annotation.events), "highlights": len(found), "right": sum(flags),
+                          "video_size_bytes": video.stat().st_size,
+                          "events": len(annotation.events), "highlights": len(found),
+                          "right": sum(flags),
                           "stages": run.backends, "classifier_inference": run.inference_backend}
         # every game ran the same stages: the top level holds them, as a one-game file does
         assert (fitted_on["stages"], fitted_on["classifier_inference"]) == (run.backends, run.inference_backend)

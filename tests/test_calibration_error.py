@@ -113,7 +113,8 @@ def test_the_interval_is_the_same_on_every_run_and_stored_with_how_it_was_made()
     first, again = reliability(scores, right), reliability(scores, right)
     assert first["ece_interval"] == again["ece_interval"]
     assert first["ece_interval"][0] < first["ece_interval"][1]
-    assert first["ece_bootstrap"]["n_resamples"] == 1000 and "bootstrap over highlights" in first["ece_bootstrap"]["method"]
+    assert (first["ece_bootstrap"]["n_resamples"] == 1000
+            and "bootstrap over highlights" in first["ece_bootstrap"]["method"])
     # another seed draws other resamples: the stored seed is the one that reproduces it
     assert ece_interval(scores, right, seed=1) != ece_interval(scores, right)
     low, high = first["ece_interval"]

@@ -70,5 +70,6 @@ def test_both_spellings_with_two_different_values_are_refused_in_one_line(tmp_pa
                                       "--clips", str(tmp_path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 1 and result.output.count("\n") == 1
     assert "give it once" in result.output
-    missing = CliRunner().invoke(app, ["pipeline", "ablate", "--annotations", "a.json", "--out", "o", "--change", "x=1"])
+    missing = CliRunner().invoke(
+        app, ["pipeline", "ablate", "--annotations", "a.json", "--out", "o", "--change", "x=1"])
     assert missing.exit_code == 1 and missing.output == "error: give the game video: --video PATH\n"

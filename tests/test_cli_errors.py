@@ -82,7 +82,8 @@ CASES: list[tuple[str, str, str]] = [
      "fast"),
     ("pipeline ablate --video {v} --annotations {r}/nope.json --out {r}/pa --change classifier.enabled=false", MISSING,
      "nope.json"),
-    ("pipeline ablate --video {v} --annotations {r}/corrupt.json --out {r}/pa --change classifier.enabled=false", CORRUPT,
+    ("pipeline ablate --video {v} --annotations {r}/corrupt.json --out {r}/pa --change "
+     "classifier.enabled=false", CORRUPT,
      "corrupt.json"),
     ("pipeline score --predictions {r}/corrupt.json --annotations {r}/nope.json --out {r}/ps", MISSING,
      "nope.json"),

@@ -162,7 +162,8 @@ def test_the_warning_names_the_videos_and_the_figures_they_touch(monkeypatch):
     one = warning(VideoInTwoSplits(("py0922.mp4", "game 2.mp4"), {"test": 1, "train": 2}))
     assert one.startswith("v2 holds a source video in two splits (")
     assert ": py0922.mp4 = game 2.mp4 (train 2, test 1); the test figures of a model trained on v2 count " in one
-    two = warning(VideoInTwoSplits(("a.mp4",), {"train": 1, "val": 1}), VideoInTwoSplits(("b.mp4",), {"train": 1, "test": 3}))
+    two = warning(VideoInTwoSplits(("a.mp4",), {"train": 1, "val": 1}),
+                  VideoInTwoSplits(("b.mp4",), {"train": 1, "test": 3}))
     assert two.startswith("v2 holds 2 source videos in two splits")
     assert "a.mp4 (train 1, val 1); b.mp4 (train 1, test 3); the val and test figures of a model trained on v2" in two
     held_out = warning(*(VideoInTwoSplits((f"{i}.mp4",), {"val": 1, "test": 1}) for i in range(6)))

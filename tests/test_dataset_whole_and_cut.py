@@ -167,7 +167,8 @@ def test_a_group_joined_to_one_that_joins_another_follows_it(tmp_path):
             rows.append([{**row, "path": f"{video.stem}/{row['path']}", "group": group} for row in csv.DictReader(f)])
     for video in (s_video, t_video):
         shutil.copyfile(video, folder / f"{video.stem}_whole.mp4")
-    whole = [{"path": f"{v}_whole.mp4", "label": "shot", "group": "X", "provenance": "filmed by the club"} for v in "st"]
+    whole = [{"path": f"{v}_whole.mp4", "label": "shot", "group": "X",
+              "provenance": "filmed by the club"} for v in "st"]
     write_clip(folder / "y moment.mp4", 31)  # Y's first clip, accepted before Y is found to join X
     y_first = [{"path": "y moment.mp4", "label": "shot", "group": "Y", "provenance": "filmed by the club"}]
     listed = write_manifest(folder / "manifest.csv", rows[0] + whole[:1] + y_first + rows[1] + whole[1:])

@@ -173,7 +173,8 @@ def test_growing_a_version_that_kept_a_class_name_decomposed_says_how_to_make_it
     with pytest.raises(DatasetError) as refused:
         grow_version(new, tmp_path / "root", "v1")
     said = str(refused.value)
-    assert "\n" not in said and said.startswith(f"{tmp_path / 'root' / 'v1' / 'dataset_meta.json'}: class 'e\\u0301lan'")
+    assert "\n" not in said and said.startswith(
+        f"{tmp_path / 'root' / 'v1' / 'dataset_meta.json'}: class 'e\\u0301lan'")
     assert said.endswith(f"highlights dataset create {tmp_path / 'root' / 'v1' / 'manifest.csv'} --root NEW_ROOT")
     assert list_versions(tmp_path / "root") == ["v1"]
     # What it says to run makes one class of it, its clips kept.
@@ -284,7 +285,8 @@ def test_a_manifest_edited_to_put_one_source_video_in_two_splits_is_refused(tree
     assert shown.exit_code == 1 and shown.output.count("\n") == 1 and group in shown.output
 
 
-def test_a_manifest_edited_to_put_a_variant_beside_its_source_in_another_split_is_refused(tree: Path, tmp_path: Path) -> None:
+def test_a_manifest_edited_to_put_a_variant_beside_its_source_in_another_split_is_refused(
+        tree: Path, tmp_path: Path) -> None:
     root = tmp_path / "root"
     v = create_version(tree, root)
     made = next(c for c in v.clips if c.split == "train")
@@ -484,7 +486,8 @@ def test_skip_bad_leaves_out_both_clips_whose_labels_contradict(tmp_path: Path, 
     assert len(v.real_clips) == 5
     reasons = {Path(s["path"]).name: s["reason"] for s in v.meta["skipped"]}
     assert set(reasons) == {"a-1.mp4", "copy.mp4"}
-    assert reasons["a-1.mp4"] == f"{original}: the same pictures as {copy}, labelled 'b' there: the two labels contradict"
+    assert reasons["a-1.mp4"] == (f"{original}: the same pictures as {copy}, labelled 'b' there: "
+                                  f"the two labels contradict")
 
 
 def test_a_clip_already_in_the_parent_is_refused_on_grow(tree: Path, tmp_path: Path) -> None:

@@ -138,7 +138,8 @@ def test_grow_names_a_folder_one_slip_from_a_class_as_a_folder_to_rename(tmp_pat
     # The parent has basketball_layup; a new folder `basketbal_layup` is a misnamed folder, and
     # making it a class of its own (what a label the classes lack is otherwise offered) would train
     # the model on a class of typos.
-    created = _run("dataset", "create", make_class_tree(tmp_path / "src", layout_of({"basketball_layup": 4, "none": 4})),
+    created = _run("dataset", "create",
+                   make_class_tree(tmp_path / "src", layout_of({"basketball_layup": 4, "none": 4})),
                    "--root", tmp_path / "d")
     assert created.exit_code == 0, created.output
     more = make_class_tree(tmp_path / "more", {"basketbal_layup": [("b0", None)], "none": [("n0", None)]}, seed=9)

@@ -101,7 +101,8 @@ def test_a_large_clips_variants_are_written_at_most_at_the_stored_short_side(tmp
     (variant,) = make_variants(source, tmp_path, PhoneAugment(STRONG), [7])
     info = probe(tmp_path / variant.file_name)
     assert min(info.width, info.height) <= VARIANT_MAX_SHORT_SIDE
-    assert info.width / info.height == pytest.approx(2 * VARIANT_MAX_SHORT_SIDE / (VARIANT_MAX_SHORT_SIDE + 40), rel=0.02)
+    assert info.width / info.height == pytest.approx(
+        2 * VARIANT_MAX_SHORT_SIDE / (VARIANT_MAX_SHORT_SIDE + 40), rel=0.02)
     assert info.num_frames == 3
 
 

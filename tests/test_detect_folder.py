@@ -15,7 +15,8 @@ from highlights.cli.app import app
 from highlights.pipeline.output_folder import RUN_MARKER, outputs_of
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
-FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
+FAST = ["--set", "detection.backend=gt", "--set", "pose.backend=gt", "--set",
+        "classifier.enabled=false", "--no-progress"]
 
 
 @pytest.fixture(scope="module")

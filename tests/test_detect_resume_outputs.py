@@ -210,7 +210,8 @@ def test_one_kept_clip_is_said_as_one(tmp_path):
     again = KeptClips({"video": "game.mp4"}, root=tmp_path / "cache", say=said.append)
     again.plan({"highlights": [1, 2, 3]})
     assert said == [f"going on with the page's clips: 1 clip of 3 was cut by an earlier run of this video, stopped or "
-                    f"still running (kept in {again.folder}), and is reused, not cut again; the reel is cut again whole"]
+                    f"still running (kept in {again.folder}), and is reused, not cut again; "
+                    f"the reel is cut again whole"]
 
 
 def test_kept_clips_of_writes_never_finished_are_bounded_like_kept_detections(tmp_path):

@@ -20,12 +20,14 @@ from highlights.video import VideoError
 
 
 @pytest.mark.parametrize("error", [DiskFullError("/data/clips/a.mp4"),
-                                   UnwritablePathError("/data/clips/a.mp4", OSError(errno.EROFS, "Read-only file system")),
+                                   UnwritablePathError("/data/clips/a.mp4",
+                                                       OSError(errno.EROFS, "Read-only file system")),
                                    VideoError("/data/game.mp4", "not a video file"),
                                    CheckpointError("/runs/best.pt", "not a checkpoint"),
                                    AnnotationError("/data/game.json", "line 3 is not an event"),
                                    ClipReadError("/data/clips/a.mp4: no decodable video frames")],
-                         ids=["disk full", "unwritable", "video", "checkpoint", "annotation", "video, made of its message"])
+                         ids=["disk full", "unwritable", "video", "checkpoint", "annotation",
+                              "video, made of its message"])
 def test_an_error_crosses_a_process_boundary_whole(error: Exception) -> None:
     again = pickle.loads(pickle.dumps(error))
     assert type(again) is type(error) and str(again) == str(error) and again.path == error.path

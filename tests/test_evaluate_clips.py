@@ -237,10 +237,12 @@ def test_a_version_of_other_classes_than_the_models_is_one_line_naming_them(mode
             "--bootstrap", "10"]
     result = CliRunner().invoke(app, _scored_by(model == "clip model", args, tmp_path))
     errors = _error_lines(result)
-    n = len(dataset.split("test", augmented=False)) - sum(r.label == "none" for r in dataset.split("test", augmented=False))
+    n = len(dataset.split("test", augmented=False)) - sum(
+        r.label == "none" for r in dataset.split("test", augmented=False))
     named = "best.pt" if model == "clip model" else "the packaged pose model pose_default.pt, which knows only these"
     assert len(errors) == 1, result.output
-    assert errors[0].startswith(f"error: {dataset.root} v1 (test split): volleyball_spike ({n} clip{'s' if n != 1 else ''}) "
+    assert errors[0].startswith(f"error: {dataset.root} v1 (test split): volleyball_spike ({n} "
+                                f"clip{'s' if n != 1 else ''}) "
                                 f"is not a class of {named} ({', '.join(CLASSES)}): "), result.output
     assert errors[0].endswith("clips of it (`highlights train --model pose --clips TREE --out RUN`) and pass it"
                               if model == "packaged pose model" else ": score a model trained on it"), errors[0]

@@ -123,7 +123,8 @@ def test_the_ablation_chart_has_a_row_per_run_with_its_rates_and_intervals():
     # the table's order from the top
     ticks = sorted(recall_ax.get_yticklabels(), key=lambda t: -t.get_position()[1])
     assert [t.get_text() for t in ticks] == [r.name for r in rows]
-    assert to_hex(ticks[1].get_color()) == CULPRIT_COLOUR.lower() and to_hex(ticks[2].get_color()) != CULPRIT_COLOUR.lower()
+    assert (to_hex(ticks[1].get_color()) == CULPRIT_COLOUR.lower()
+            and to_hex(ticks[2].get_color()) != CULPRIT_COLOUR.lower())
     for ax, what in ((recall_ax, "recall"), (precision_ax, "precision")):
         drawn = {c.lines[0].get_gid(): c for c in ax.containers}
         for row in rows:

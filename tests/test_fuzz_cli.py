@@ -353,7 +353,8 @@ def test_bad_pipeline_input_gets_one_clear_line(make_case, tmp_path: Path, game:
 
 
 CASES = [
-    png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas, unknown_codec, symlink_loop, manifest_latin1,
+    png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas,
+    unknown_codec, symlink_loop, manifest_latin1,
     manifest_outside, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,

@@ -15,7 +15,8 @@ from highlights.pipeline.run import run_pipeline
 from tests.pipeline_fixtures import make_game
 
 # Ground-truth people and the oracle classifier: every stage runs, in well under a second.
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
 @pytest.fixture(scope="module")

@@ -275,7 +275,8 @@ def test_int8_is_used_only_after_a_verdict_accepts_it(model):
     assert classifier.backend == "onnxruntime_int8"
     assert classifier.backend_report["picked"] == "onnxruntime_int8"
     int8_logits = classifier.predict_logits(test_x)
-    assert np.abs(int8_logits - _eager(model, test_x).numpy()).max() == pytest.approx(verdict["max_abs_logit_diff"], rel=1e-5)
+    assert np.abs(int8_logits - _eager(model, test_x).numpy()).max() == pytest.approx(
+        verdict["max_abs_logit_diff"], rel=1e-5)
 
 
 def _int8_fastest(layout, run):

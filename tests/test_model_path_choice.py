@@ -182,7 +182,8 @@ def test_bf16_goes_through_the_same_verdict_as_int8_and_joins_the_choice(model, 
         labels = model(x).argmax(1).numpy()
     verdict = classifier.evaluate_bf16(x, labels)
     assert verdict["backend"] == "bf16_autocast" and verdict["precision"] == "bf16"
-    assert verdict["fp32_accuracy"] == 1.0 and verdict["bf16_accuracy"] == pytest.approx(verdict["prediction_agreement"])
+    assert verdict["fp32_accuracy"] == 1.0 and verdict["bf16_accuracy"] == pytest.approx(
+        verdict["prediction_agreement"])
     assert 0 < verdict["max_abs_logit_diff"] < 0.5  # close to fp32, not equal
     for key in ("accuracy_change_points", "mean_abs_prob_diff", "max_abs_prob_diff", "points_per_clip", "accepted"):
         assert key in verdict

@@ -53,7 +53,8 @@ def test_detect_writes_its_timeline_picture(tmp_path):
     code = f"""
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs.timeline import plot_timeline
-plot_timeline([Highlight(start_s=1.0, end_s=3.0, label="basketball_layup", sport="basketball", score=0.9)], {str(out)!r}, duration_s=10.0)
+plot_timeline([Highlight(start_s=1.0, end_s=3.0, label="basketball_layup", sport="basketball",
+                         score=0.9)], {str(out)!r}, duration_s=10.0)
 """
     done = _run_homeless(code, tmp_path)
     assert done.returncode == 0, done.stderr

@@ -13,7 +13,8 @@ from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import make_game
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "detect.md"
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 BATCH_DOC = DOC.with_name("batch.md")
 JSON_TYPES = {"string": str, "object": dict, "array": list, "integer": int, "number": (int, float), "boolean": bool,
               "number or null": (int, float, type(None)), "string or null": (str, type(None)),
@@ -86,7 +87,8 @@ def test_every_field_of_a_batch_index_is_documented_with_its_type(tmp_path, rest
     (done,) = (g for g in index["games"] if g["status"] == "done")
     _assert_named_counts(done["scores"], game_fields["scores"][1], nested={"shown_in_reel"})
     _assert_named_counts(done["scores"]["shown_in_reel"], game_fields["scores"][1])
-    _assert_named_counts(index["summary"]["against_annotations"], _parenthesis(top["summary"][1], "against_annotations"),
+    _assert_named_counts(index["summary"]["against_annotations"],
+                         _parenthesis(top["summary"][1], "against_annotations"),
                          texts={"shown_in_reel_meaning"})
     assert index["summary"]["against_annotations"]["games"] == 1
 

@@ -3,7 +3,8 @@
 A coach who reviews by keyboard presses a focused button with Space or Enter; a screen reader
 hears the status line change, is told which item of the list is selected, and finds the page's
 heading on a short screen too; the More menu gives its focus back when Escape closes it; the
-single-key shortcuts can be turned off; the timeline is a slider the arrow keys move; the coloured badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
+single-key shortcuts can be turned off; the timeline is a slider the arrow keys move; the coloured
+badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
 link, reached by Tab, and the page has a main landmark, as has the batch's index. Direct checks,
 with the fixtures of the other browser tests; `bench/bench_accessibility.py` runs axe-core over the
 same pages. Skipped where Playwright or Chromium is missing (`tests.review_browser`).
@@ -116,7 +117,8 @@ def test_every_decision_button_declares_its_key(browser, review):
     context, page = _open(browser, review.url)
     try:
         keys = page.eval_on_selector_all("#controls button:not(.touch)",
-                                         "bs => bs.map(b => [b.textContent.trim(), b.getAttribute('aria-keyshortcuts')])")
+                                         "bs => bs.map(b => [b.textContent.trim(), "
+                                         "b.getAttribute('aria-keyshortcuts')])")
     finally:
         context.close()
     assert keys and all(key for _, key in keys), keys
@@ -159,7 +161,8 @@ def test_the_badges_and_status_colours_read_at_wcag_aa_contrast(browser, review)
         pairs = page.evaluate("""() => ['pending', 'accepted', 'rejected', 'relabelled', 'missed'].map(s => {
             const b = document.createElement('span'); b.className = 'badge ' + s; b.textContent = s;
             document.body.appendChild(b);
-            const css = getComputedStyle(b); const out = [s, css.color, css.backgroundColor]; b.remove(); return out; })""")
+            const css = getComputedStyle(b); const out = [s, css.color, css.backgroundColor];
+            b.remove(); return out; })""")
         tips = page.eval_on_selector_all("#timeline .seg", "ss => ss.map(s => [s.className, s.title])")
     finally:
         context.close()
@@ -199,7 +202,9 @@ def test_a_games_timeline_bars_are_named_links_reached_by_tab(browser, tmp_path)
             page.keyboard.press("Tab")
             reached.append(page.evaluate("() => document.activeElement.getAttribute('href')"))
             if reached[-1] == "#hl-002" and outline is None:  # the bar reached by Tab is outlined, as a hovered one
-                outline = page.evaluate("() => { const r = document.activeElement.querySelector('rect'); return r ? getComputedStyle(r).strokeWidth : document.activeElement.tagName; }")
+                outline = page.evaluate(
+                    "() => { const r = document.activeElement.querySelector('rect'); return r ? "
+                    "getComputedStyle(r).strokeWidth : document.activeElement.tagName; }")
     finally:
         context.close()
     assert len(names) == 3 and names[1].startswith("#2 basketball_layup (basketball)"), names
@@ -214,7 +219,8 @@ def test_a_games_sport_chips_read_at_wcag_aa_contrast(browser, tmp_path):
         page = context.new_page()
         page.goto(_games_page(tmp_path).as_uri())
         chips = page.eval_on_selector_all(
-            ".sport", "cs => cs.map(c => [c.textContent, getComputedStyle(c).color, getComputedStyle(c).backgroundColor])")
+            ".sport", "cs => cs.map(c => [c.textContent, getComputedStyle(c).color, "
+                      "getComputedStyle(c).backgroundColor])")
     finally:
         context.close()
     assert {sport for sport, _, _ in chips} == {"baseball", "basketball", "soccer"}
@@ -316,7 +322,8 @@ def test_the_review_timeline_has_a_key_and_tells_decisions_apart_by_pattern_as_w
         page.wait_for_selector("#timeline .seg")
         key = page.eval_on_selector_all("#timelineKey span", """ss => ss.map(s => {
             const i = s.querySelector('i'); if (!i) return [s.textContent.trim(), null, null];
-            const css = getComputedStyle(i); return [s.textContent.trim(), css.backgroundColor, css.backgroundImage]; })""")
+            const css = getComputedStyle(i);
+            return [s.textContent.trim(), css.backgroundColor, css.backgroundImage]; })""")
         bars = page.evaluate("""() => ['pending', 'accepted', 'relabelled', 'rejected', 'missed'].map(st => {
             const b = document.createElement('div'); b.className = 'seg highlight ' + st; $('timeline').appendChild(b);
             const css = getComputedStyle(b); const out = [css.backgroundColor, css.backgroundImage]; b.remove();

@@ -47,7 +47,8 @@ def _broken_media(driver) -> list[str]:
     """Images that did not decode and videos with an error, by their address."""
     return driver.execute_script("""return [
         ...[...document.images].filter((i) => i.complete && i.naturalWidth === 0).map((i) => 'img ' + i.src),
-        ...[...document.querySelectorAll('video')].filter((v) => v.error).map((v) => 'video ' + v.currentSrc + ' ' + v.error.code)]""")
+        ...[...document.querySelectorAll('video')].filter((v) => v.error)
+          .map((v) => 'video ' + v.currentSrc + ' ' + v.error.code)]""")
 
 
 def _statuses(driver) -> dict[str, str]:

@@ -67,7 +67,8 @@ def test_thumbnails_load_as_their_cards_come_near_the_view(browser, game_page):
         except PlaywrightTimeout:
             pass  # the assertions below say which pictures were not fetched or are broken
         at_end = set(fetched)
-        broken = tab.eval_on_selector_all(".card img", "is => is.filter(i => !(i.complete && i.naturalWidth > 0)).length")
+        broken = tab.eval_on_selector_all(
+            ".card img", "is => is.filter(i => !(i.complete && i.naturalWidth > 0)).length")
     finally:
         context.close()
     assert shown and shown <= at_open  # the first view's pictures are there at once

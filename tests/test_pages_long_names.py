@@ -62,7 +62,8 @@ def test_a_90_minute_games_timeline_keeps_its_last_time_inside_the_drawing(brows
         tab.goto(page.as_uri())
         width = tab.eval_on_selector("svg.timeline", "s => s.viewBox.baseVal.width")
         ticks = tab.eval_on_selector_all("svg.timeline text.tick",
-                                         "ts => ts.map(t => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })")
+                                         "ts => ts.map(t => { const b = t.getBBox(); return "
+                                         "[t.textContent, b.x, b.x + b.width]; })")
     finally:
         context.close()
     assert ticks[-1][0] == "1:30:00"

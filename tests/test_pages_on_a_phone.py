@@ -49,7 +49,8 @@ def _game_page(tmp_path):
                        clip_paths=[tmp_path / "clips" / f"{k}.mp4" for k in range(4)])
     page = tmp_path / "highlights.html"
     page.write_text(render_html(highlights, tmp_path, source_name="saturday game.mp4", duration_s=90.0, media=media,
-                                links={"CSV": tmp_path / "highlights.csv", "EDL (CMX3600)": tmp_path / "highlights.edl"}),
+                                links={"CSV": tmp_path / "highlights.csv",
+                                       "EDL (CMX3600)": tmp_path / "highlights.edl"}),
                     encoding="utf-8")
     return page
 
@@ -61,7 +62,8 @@ def test_a_games_timeline_keeps_readable_text_on_a_phone(browser, tmp_path):
     try:
         tab = context.new_page()
         tab.goto(_game_page(tmp_path).as_uri())
-        tick_heights = tab.eval_on_selector_all("svg.timeline text.tick", "ts => ts.map(t => t.getBoundingClientRect().height)")
+        tick_heights = tab.eval_on_selector_all(
+            "svg.timeline text.tick", "ts => ts.map(t => t.getBoundingClientRect().height)")
         box = tab.eval_on_selector("svg.timeline", "s => [s.parentElement.scrollWidth, s.parentElement.clientWidth]")
         page_width = tab.evaluate("() => [document.documentElement.scrollWidth, innerWidth]")
     finally:
@@ -134,7 +136,8 @@ def test_the_batch_index_keeps_each_fact_whole_and_its_links_a_fingers_size(brow
     try:
         tab = context.new_page()
         tab.goto(page.as_uri())
-        lines = tab.eval_on_selector_all(".summary span", "ss => ss.map(s => [s.textContent, s.getClientRects().length])")
+        lines = tab.eval_on_selector_all(
+            ".summary span", "ss => ss.map(s => [s.textContent, s.getClientRects().length])")
         links = tab.eval_on_selector_all("td a", "as => as.map(a => Math.round(a.getBoundingClientRect().height))")
     finally:
         context.close()
@@ -160,12 +163,14 @@ def test_a_batch_index_with_annotated_games_fits_a_phone_and_keeps_each_fact_who
     try:
         tab = context.new_page()
         tab.goto(page.as_uri())
-        lines = tab.eval_on_selector_all(".summary span", "ss => ss.map(s => [s.textContent, s.getClientRects().length])")
+        lines = tab.eval_on_selector_all(
+            ".summary span", "ss => ss.map(s => [s.textContent, s.getClientRects().length])")
     finally:
         context.close()
     from highlights.pipeline.evaluation import Rate
 
-    assert [f"recall {Rate(234, 260).reported()}", 1] in lines and [f"shown recall {Rate(242, 260).reported()}", 1] in lines
+    assert ([f"recall {Rate(234, 260).reported()}", 1] in lines
+            and [f"shown recall {Rate(242, 260).reported()}", 1] in lines)
     assert ["3 annotated games of earlier runs not pooled", 1] in lines
     assert all(n == 1 for _, n in lines), lines
 

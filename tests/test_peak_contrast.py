@@ -90,7 +90,8 @@ def test_the_contrast_is_evidence_for_the_score_capped_where_infinite_and_neutra
     def logged(kinematics: dict) -> float:
         return evidence_values(0.5, {"kinematics": kinematics})["log_peak_contrast"]
 
-    assert logged({"trigger": "ankle_speed", "value": 4.0, "threshold": 3.0, "contrast": 6.0}) == pytest.approx(np.log(6))
+    assert logged({"trigger": "ankle_speed", "value": 4.0, "threshold": 3.0,
+                   "contrast": 6.0}) == pytest.approx(np.log(6))
     assert logged({"trigger": "ankle_speed", "contrast": None}) == pytest.approx(np.log(CONTRAST_CAP))  # still around
     assert logged({"trigger": "ankle_speed", "contrast": 500.0}) == pytest.approx(np.log(CONTRAST_CAP))
     assert logged({"trigger": "ankle_speed"}) == 0.0  # a run from before contrast was recorded

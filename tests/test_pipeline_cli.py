@@ -40,7 +40,8 @@ def test_detect_writes_highlights_json(cli, video, tmp_path):
     assert length == pytest.approx(data["video"]["duration_s"], abs=0.5)
     assert seconds == pytest.approx(data["stats"]["seconds"], abs=0.05)
     # and what to do next, as a command that runs
-    assert said.endswith(f"next: review them in the browser, accept, reject or relabel each: highlights review {tmp_path}")
+    assert said.endswith(f"next: review them in the browser, accept, reject or relabel each: "
+                         f"highlights review {tmp_path}")
 
 
 def test_detect_needs_no_checkpoint(cli, video, tmp_path):
@@ -104,7 +105,8 @@ def test_detect_against_annotations_prints_the_shown_recall_beside_the_recall(cl
     assert shown.shown_recall == Rate(2, 2) and shown.max_length_s == data["config"]["merge"]["max_length_s"]
     text = " ".join(res.output.split())
     assert ("shown recall 1.000 [0.342, 1.000] (2/2): events whose key moment lies inside a highlight no longer "
-            "than 6 s (merge.max_length_s), any label; 0 of them matched to no highlight within 2 s") in text, res.output
+            "than 6 s (merge.max_length_s), any label; 0 of them matched to no highlight "
+            "within 2 s") in text, res.output
 
 
 def test_detect_says_how_many_of_the_reels_highlights_name_the_events_class(cli, video, tmp_path):
@@ -250,7 +252,8 @@ def test_the_reel_holds_the_best_ranked_highlights_that_fit_its_share_and_the_li
     assert reel["ranks"] == [1] and reel["of"] == 2 and reel["budget_s"] == pytest.approx(0.3 * 14.0, abs=0.1)
     assert reel["seconds"] == pytest.approx(best.end_s - best.start_s, abs=1e-3)
     said = " ".join(res.output.split())
-    assert "reel: the best-ranked one of 2 highlights" in said and "merge.reel_share=0 puts every highlight in it" in said
+    assert ("reel: the best-ranked one of 2 highlights" in said
+            and "merge.reel_share=0 puts every highlight in it" in said)
     assert "recall 1.00" in said and "of the reel's highlights, 1.00" in said and "(1/1) are right" in said
     assert probe(out / "reel.mp4").duration_s == pytest.approx(best.end_s - best.start_s, abs=0.15)
     assert len(list((out / "clips").glob("*.mp4"))) == 2
@@ -320,7 +323,8 @@ def test_detect_on_a_still_picture_says_nothing_moved(cli, tmp_path):
 
     from highlights.video import write_video
 
-    still = write_video(tmp_path / "still.mp4", (np.full((90, 160, 3), (40, 120, 50), np.uint8) for _ in range(60)), 10.0)
+    still = write_video(tmp_path / "still.mp4",
+                        (np.full((90, 160, 3), (40, 120, 50), np.uint8) for _ in range(60)), 10.0)
     res = cli("detect", still, "--out", tmp_path / "d", "--no-progress")
     assert res.exit_code == 0, res.output
     text = " ".join(res.output.split())

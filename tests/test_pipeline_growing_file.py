@@ -13,7 +13,8 @@ from highlights.video import VideoError
 from tests.pipeline_fixtures import make_game
 from tests.video_fixtures import remuxed
 
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
 def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path):
@@ -31,7 +32,8 @@ def test_a_file_that_grows_while_it_is_read_is_refused(tmp_path):
     with pytest.raises(VideoError) as caught:
         run_pipeline(arriving, FAST, progress=upload_goes_on, **truth)
     message = str(caught.value)
-    assert message.startswith(f"{arriving}: it changed while it was read (from {len(whole) // 2} to {len(whole)} bytes)")
+    assert message.startswith(
+        f"{arriving}: it changed while it was read (from {len(whole) // 2} to {len(whole)} bytes)")
     assert "\n" not in message
     # Whole, the same file runs.
     assert run_pipeline(arriving, FAST, progress=False, **truth).video["duration_s"] > 11.0

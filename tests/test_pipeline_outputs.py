@@ -118,7 +118,8 @@ def test_a_clubs_labels_in_its_own_script_name_its_clips_and_open_right_in_a_spr
     timeline = build_timeline(labelled, fps=25.0, source_path=tmp_path / "match é.mp4", duration_s=10.0)
     for kind in ("otio", "fcp_xml", "fcpx_xml"):
         back = otio.adapters.read_from_file(str(write_timeline(timeline, tmp_path / f"h.{kind}", kind)),
-                                            adapter_name={"otio": None, "fcp_xml": "fcp_xml", "fcpx_xml": "fcpx_xml"}[kind])
+                                            adapter_name={"otio": None, "fcp_xml": "fcp_xml",
+                                                          "fcpx_xml": "fcpx_xml"}[kind])
         assert [c.name for c in back.find_clips()] == ["001 pénalty", "002 三分"], kind
 
 

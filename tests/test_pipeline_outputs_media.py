@@ -438,7 +438,8 @@ def test_a_long_stretch_without_highlights_is_sought_over_not_decoded(source: Pa
             yield frame
 
     monkeypatch.setattr(reel_module, "iter_frames", counting)
-    monkeypatch.setattr(reel_module, "SEEK_PAST_S", 1.5, raising=False)  # the gap between 5.0 s and 7.25 s counts as long
+    # the gap between 5.0 s and 7.25 s counts as long
+    monkeypatch.setattr(reel_module, "SEEK_PAST_S", 1.5, raising=False)
     result = write_reel(
         _highlights(), source, tmp_path / "r.mp4", clips_dir=tmp_path / "c", thumbnails=True, progress=False
     )

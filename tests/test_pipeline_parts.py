@@ -14,7 +14,8 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.evaluation import Rate, evaluate_highlights, match_key_moments, score_at
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.kinematics import find_triggers, prominent, suppress
-from highlights.pipeline.merge import fit_length, merge_candidates, shown_core, suppress_shown, temporal_iou, temporal_nms
+from highlights.pipeline.merge import (fit_length, merge_candidates, shown_core, suppress_shown,
+                                       temporal_iou, temporal_nms)
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import registered, registered_backends, stage_class
 from highlights.pipeline.roles import ROLE_OF_STAGE, FrameStage
@@ -101,7 +102,8 @@ def test_the_deprecation_line_is_logged_not_printed_and_still_shows_without_logg
     code = "from highlights.pipeline.config import PipelineConfig; PipelineConfig().with_overrides({'nms_iou': 0.4})"
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert plain.stdout == ""
-    assert plain.stderr.strip() == "deprecated: flat pipeline config keys; use the dotted names (nms_iou -> merge.nms_iou)"
+    assert plain.stderr.strip() == ("deprecated: flat pipeline config keys; use the dotted names "
+                                    "(nms_iou -> merge.nms_iou)")
     routed = subprocess.run([sys.executable, "-c", "import logging, io; stream = io.StringIO(); "
                              "logging.basicConfig(stream=stream, format='%(name)s|%(message)s'); " + code
                              + "; print(stream.getvalue(), end='')"], capture_output=True, text=True, check=True)
@@ -252,7 +254,8 @@ def test_merge_candidates_suppresses_again_where_fitting_moves_highlights_togeth
     # The same two windows mid-video keep apart, as do two shots 2 s apart whose padded
     # highlights overlap by IoU 2.5/6.5, more than nms_iou: the padding alone joins nothing.
     mid = [Candidate(6.8, 8.8, "motion", key_s=7.8, score=0.97), Candidate(8.5, 10.5, "motion", key_s=9.5, score=0.99),
-           Candidate(20.0, 22.0, "motion", key_s=21.0, score=0.9), Candidate(22.0, 24.0, "motion", key_s=23.0, score=0.8)]
+           Candidate(20.0, 22.0, "motion", key_s=21.0, score=0.9),
+           Candidate(22.0, 24.0, "motion", key_s=23.0, score=0.8)]
     assert [(c.start_s, c.end_s) for c in merge_candidates(mid, cfg, duration_s=60.0)] == [
         (5.8, 10.3), (7.5, 12.0), (19.0, 23.5), (21.0, 25.5)]
 
@@ -287,7 +290,8 @@ def test_the_actions_merge_also_suppresses_where_fitting_moves_highlights_togeth
     assert (summary["actions"], summary["kept"]) == (1, 1)
     # Mid-video they stay two, as do two shots 2 s apart whose padded highlights overlap.
     mid = [Candidate(6.8, 8.8, "motion", key_s=7.8, score=0.97), Candidate(8.5, 10.5, "motion", key_s=10.1, score=0.99),
-           Candidate(20.0, 22.0, "motion", key_s=21.0, score=0.9), Candidate(22.0, 24.0, "motion", key_s=23.0, score=0.8)]
+           Candidate(20.0, 22.0, "motion", key_s=21.0, score=0.9),
+           Candidate(22.0, 24.0, "motion", key_s=23.0, score=0.8)]
     assert [(c.start_s, c.end_s) for c in merge(mid, 60.0)[0]] == [(5.8, 10.3), (7.5, 12.0), (19.0, 23.5), (21.0, 25.5)]
 
 
@@ -565,7 +569,8 @@ def test_each_missed_event_is_put_down_to_the_first_stage_that_lost_it():
     assert found["by_cause"]["candidates"]["share_interval"] == Rate(2, 9).stored_interval()
     # with merge off, a detection that existed before it was lost to the matching
     no_merge = config.with_overrides({"merge.enabled": False})
-    again = attribute_misses([_hl(35.4)], SimpleNamespace(events=events), trace, no_merge, before_merge, tolerance_s=2.0)
+    again = attribute_misses(
+        [_hl(35.4)], SimpleNamespace(events=events), trace, no_merge, before_merge, tolerance_s=2.0)
     assert again["misses"][6]["cause"] == "matching"
 
 

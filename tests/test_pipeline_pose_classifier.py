@@ -43,8 +43,11 @@ def test_fusion_refuses_a_checkpoint_with_other_classes(game, tmp_path, monkeypa
     ckpt = tmp_path / "other.pt"
     model = r2plus1d_18(3, width=0.25, layers=(1, 1, 1, 1))
     from highlights.clips.spec import ClipSpec
-    save_checkpoint(ckpt, model, {"classes": ["a", "b", "none"], "clip_spec": ClipSpec(num_frames=4, crop_size=32, resize_short_side=36).to_dict(),
-                                  "model": {"arch": "r2plus1d_18", "num_classes": 3, "width": 0.25, "layers": [1, 1, 1, 1]},
+    save_checkpoint(ckpt, model, {"classes": ["a", "b", "none"],
+                                  "clip_spec": ClipSpec(num_frames=4, crop_size=32,
+                                                        resize_short_side=36).to_dict(),
+                                  "model": {"arch": "r2plus1d_18", "num_classes": 3, "width": 0.25,
+                                            "layers": [1, 1, 1, 1]},
                                   "train_config": {}, "dataset": {}})
     video, annotation = game
     cfg = PipelineConfig().with_overrides({**GT, "classifier.backend": "fusion", "classifier.checkpoint": str(ckpt)})

@@ -164,7 +164,8 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
             "and 5 equal-width score bins (95% interval: bootstrap over highlights); scores are"
             ) in " ".join(res.output.split()), res.output
     markdown = " ".join((tmp_path / "eval" / "pipeline_eval.md").read_text().split())
-    assert f"Expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}] over 5 equal-width score bins;" in markdown
+    assert (f"Expected calibration error {rel['ece']:.3f} [{low:.3f}, {high:.3f}] over 5 "
+            f"equal-width score bins;") in markdown
     assert (f"The interval is a 95% percentile bootstrap over highlights (resampled with replacement, ECE "
             f"recomputed with the same bins), 1000 resamples of the {rel['n']} highlights; ECE is biased upward at "
             "small n") in markdown

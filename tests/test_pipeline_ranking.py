@@ -106,7 +106,8 @@ def test_calibration_with_one_outcome_fits_the_rate_only(tmp_path):
 
 
 def test_calibration_round_trips_and_bad_files_are_named(tmp_path):
-    cal = fit_calibration([cand(i, 0.5 + 0.04 * i, strength=1 + i / 5) for i in range(12)], [i % 3 > 0 for i in range(12)])
+    cal = fit_calibration([cand(i, 0.5 + 0.04 * i, strength=1 + i / 5) for i in range(12)],
+                          [i % 3 > 0 for i in range(12)])
     path = tmp_path / "cal.json"
     path.write_text(json.dumps(cal.to_dict()))
     again = Calibration.load(path)

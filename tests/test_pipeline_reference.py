@@ -1,10 +1,10 @@
 """The pipeline's output on the demo's small synthetic game, compared with a stored reference.
 
-The game is the demo's at its `tiny` size, with more events in it (`highlights synth game
---minutes 0.5 --size 320x180 --seed 3 --events-per-minute 8`), run with the demo's ground-truth
-detection and pose and the oracle classifier (deterministic, no training), in four configurations. A change that is meant to keep
-the pipeline's behaviour (a restructure, a faster path) must reproduce the stored highlights,
-their scores and evidence exactly. A change that is meant to alter the output raises
+The game is the demo's at its `tiny` size, with more events in it (`highlights synth game --minutes
+0.5 --size 320x180 --seed 3 --events-per-minute 8`), run with the demo's ground-truth detection and
+pose and the oracle classifier (deterministic, no training), in four configurations. A change that
+is meant to keep the pipeline's behaviour (a restructure, a faster path) must reproduce the stored
+highlights, their scores and evidence exactly. A change that is meant to alter the output raises
 `highlights.pipeline.output_version.OUTPUT_VERSION` (a batch then runs again the games an earlier
 version made) and rewrites the reference on purpose, and its diff shows what changed:
 

@@ -22,7 +22,8 @@ from highlights.pipeline.window_classifier import ClassifierStage
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 
 # Ground-truth detection and pose, the oracle classifier: every stage runs, in well under a second.
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +167,8 @@ def test_the_printed_ablation_table_keeps_each_run_name_whole_on_a_narrow_termin
     names = ["baseline", "only classifier.backend=checkpoint", "only classifier.enabled=false", "all changes"]
     cell = "0.000 [0.000, 0.793] (0/1)"
     console = Console(width=80, file=io.StringIO(), record=True)
-    console.print(results_table("Ablation", TABLE_HEADER, [[name] + [cell] * (len(TABLE_HEADER) - 1) for name in names]))
+    console.print(results_table(
+        "Ablation", TABLE_HEADER, [[name] + [cell] * (len(TABLE_HEADER) - 1) for name in names]))
     body = console.export_text().split("┡")[1].splitlines()[1:]
     first_column = "".join(line.split("│")[1].strip() for line in body if line.startswith("│"))
     assert "…" not in first_column

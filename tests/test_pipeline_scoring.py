@@ -179,9 +179,12 @@ def test_one_window_of_one_track_is_one_prediction():
 
     probs = {"baseball_swing": 0.1, "basketball_layup": 0.7, "soccer_shooting": 0.1, "none": 0.1}
     records = [
-        {"window": [8.31, 10.31], "track": 1, "key_s": 10.11, "label": "basketball_layup", "score": 0.7, "probs": probs},
-        {"window": [8.31, 10.31], "track": 1, "key_s": 10.31, "label": "basketball_layup", "score": 0.7, "probs": probs},
-        {"window": [8.31, 10.31], "track": 2, "key_s": 10.21, "label": "basketball_layup", "score": 0.7, "probs": probs},
+        {"window": [8.31, 10.31], "track": 1, "key_s": 10.11, "label": "basketball_layup",
+         "score": 0.7, "probs": probs},
+        {"window": [8.31, 10.31], "track": 1, "key_s": 10.31, "label": "basketball_layup",
+         "score": 0.7, "probs": probs},
+        {"window": [8.31, 10.31], "track": 2, "key_s": 10.21, "label": "basketball_layup",
+         "score": 0.7, "probs": probs},
         {"window": [4.0, 6.0], "track": 1, "key_s": 5.0, "label": "basketball_layup", "score": 0.7, "probs": probs},
     ]
     spots = window_spots(records)
@@ -215,13 +218,15 @@ def test_score_of_highlights_json_refuses_an_annotation_past_its_videos_end(cli,
     own = {"video": "game 1.mp4", "events": [{"label": "soccer_shooting", "start_s": 4, "end_s": 6},
                                               {"label": "soccer_shooting", "start_s": 300, "end_s": 302}]}
     (tmp_path / "game.json").write_text(json.dumps(own))
-    res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json", "--out", tmp_path / "o")
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json",
+              "--out", tmp_path / "o")
     assert res.exit_code == 1
     assert ("game.json: 1 of 2 key moments are after the end of game 1.mp4 (30.0 s; the last at 301.0 s)"
             in " ".join(res.output.split()))
     own["events"].pop()
     (tmp_path / "game.json").write_text(json.dumps(own))
-    res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json", "--out", tmp_path / "o")
+    res = cli("pipeline", "score", "--predictions", pred, "--annotations", tmp_path / "game.json",
+              "--out", tmp_path / "o")
     assert res.exit_code == 0, res.output
 
 

@@ -211,7 +211,8 @@ def test_a_batch_against_annotations_names_the_game_the_model_has_seen(tmp_path,
         f"{video},{name},{video.with_suffix('.json')}\n" for name, video in (("seen", seen), ("unseen", unseen))))
     ckpt = tmp_path / "seen.pt"
     _checkpoint(ckpt, {file_sha256(seen)[:16]}, tmp_path / "datasets", "v1")
-    res = CliRunner().invoke(app, ["detect", str(manifest), "--checkpoint", str(ckpt), "--out", str(tmp_path / "season"),
+    res = CliRunner().invoke(app, ["detect", str(manifest), "--checkpoint", str(ckpt), "--out",
+                                   str(tmp_path / "season"),
                                    "--workers", "1", "--set", "detection.backend=gt", "--set", "pose.backend=gt",
                                    "--no-progress"])
     assert res.exit_code == 0, res.output
@@ -236,7 +237,8 @@ def test_calibrate_on_several_games_names_the_game_the_model_has_seen(tmp_path, 
         games, cfg.with_overrides({"classifier.backend": "oracle"}), **kw))
     ckpt = tmp_path / "seen.pt"
     _checkpoint(ckpt, {file_sha256(seen)[:16]}, tmp_path / "datasets", "v1")
-    res = CliRunner().invoke(app, ["pipeline", "calibrate", "--checkpoint", str(ckpt), "--out", str(tmp_path / "c.json"),
+    res = CliRunner().invoke(app, ["pipeline", "calibrate", "--checkpoint", str(ckpt), "--out",
+                                   str(tmp_path / "c.json"),
                                    *(arg for video in (seen, unseen) for arg in
                                      ("--video", str(video), "--annotations", str(video.with_suffix(".json")))),
                                    "--set", "detection.backend=gt", "--set", "pose.backend=gt", "--no-progress"])
@@ -317,7 +319,8 @@ def test_a_batchs_terminal_warnings_are_the_ones_its_index_records(tmp_path, mon
         for name, video in (("seen", seen), ("unseen", unseen), ("unreadable", unreadable))))
     ckpt = tmp_path / "seen.pt"
     _checkpoint(ckpt, {file_sha256(seen)[:16], file_sha256(unreadable)[:16]}, tmp_path / "datasets", "v1")
-    res = CliRunner().invoke(app, ["detect", str(manifest), "--checkpoint", str(ckpt), "--out", str(tmp_path / "season"),
+    res = CliRunner().invoke(app, ["detect", str(manifest), "--checkpoint", str(ckpt), "--out",
+                                   str(tmp_path / "season"),
                                    "--workers", "1", "--set", "detection.backend=gt", "--set", "pose.backend=gt",
                                    "--no-progress"])
     said = " ".join(res.output.split())

@@ -14,7 +14,8 @@ from highlights.pipeline.run import run_pipeline
 from highlights.pipeline.sport_filter import restrict_to_sport, sport_classes
 from tests.pipeline_fixtures import DEFAULT_EVENTS, FixtureEvent, make_game
 
-FAST = PipelineConfig().with_overrides({"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
+FAST = PipelineConfig().with_overrides(
+    {"detection.backend": "gt", "pose.backend": "gt", "classifier.backend": "oracle"})
 CLASSES = ("baseball_swing", "basketball_layup", "soccer_shooting", "none")
 
 
@@ -89,7 +90,8 @@ def test_detect_sport_option(game, tmp_path):
             str(video.with_suffix(".json")), "--no-progress"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 0, res.output
-    counts = Counter(h["label"].split("_")[0] for h in json.loads((tmp_path / "out" / "highlights.json").read_text())["highlights"])
+    counts = Counter(h["label"].split("_")[0] for h in json.loads(
+        (tmp_path / "out" / "highlights.json").read_text())["highlights"])
     assert len(counts) > 1  # the events are of several sports
     # Its annotation says so too: the video is not of one sport, so --sport is not advised.
     assert "sports (" not in " ".join(res.output.split()) and "--sport" not in res.output
@@ -98,7 +100,8 @@ def test_detect_sport_option(game, tmp_path):
                    "--set", "pose.backend=gt", "--set", "classifier.enabled=false", "--no-progress"]
     res = CliRunner().invoke(app, unannotated)
     assert res.exit_code == 0, res.output
-    counts = Counter(h["label"].split("_")[0] for h in json.loads((tmp_path / "out2" / "highlights.json").read_text())["highlights"])
+    counts = Counter(h["label"].split("_")[0] for h in json.loads(
+        (tmp_path / "out2" / "highlights.json").read_text())["highlights"])
     assert len(counts) > 1
     said = " ".join(res.output.split())
     assert f"the highlights name {len(counts)} sports" in said and "--sport" in said

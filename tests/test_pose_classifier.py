@@ -97,7 +97,8 @@ def test_reproportioning_widens_the_body_and_shortens_the_limbs_against_the_tors
     out = augment_window(w, np.random.default_rng(0), _only(proportions=1.0))
 
     def torso(x):
-        return float(np.median(np.linalg.norm((x[:, 5, :2] + x[:, 6, :2]) / 2 - (x[:, 11, :2] + x[:, 12, :2]) / 2, axis=1)))
+        return float(np.median(np.linalg.norm(
+            (x[:, 5, :2] + x[:, 6, :2]) / 2 - (x[:, 11, :2] + x[:, 12, :2]) / 2, axis=1)))
 
     assert _span(out, 5, 6) / torso(out) > 1.1 * _span(w, 5, 6) / torso(w)        # shoulders
     assert _span(out, 11, 12) / torso(out) > 1.05 * _span(w, 11, 12) / torso(w)    # hips
@@ -502,7 +503,8 @@ def test_fuse_pose_refuses_a_checkpoint_with_other_classes(tmp_path):
         result.output.split())
     # ... and says what to do: no pose model of other classes can be trained to fuse with.
     said = " ".join(result.output.split())
-    assert "so a model of other classes runs alone (evaluate without --fuse-pose, classifier.backend=checkpoint)" in said
+    assert ("so a model of other classes runs alone (evaluate without --fuse-pose, "
+            "classifier.backend=checkpoint)") in said
 
 
 def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
@@ -883,7 +885,8 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     from tests.train_fixtures import make_colour_dataset
 
     dataset = make_colour_dataset(tmp_path, per_class=40)  # val: 20 clips, 10 of them `none`
-    label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
+    label_of = {str(r.path): r.label for split in ("train", "val", "test")
+                for r in dataset.split(split, augmented=False)}
     person = windows[0][0]
 
     caches = []
@@ -923,7 +926,8 @@ def test_a_val_split_of_a_few_clips_leaves_the_action_threshold_as_configured(tm
     from tests.train_fixtures import make_colour_dataset
 
     dataset = make_colour_dataset(tmp_path)
-    label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
+    label_of = {str(r.path): r.label for split in ("train", "val", "test")
+                for r in dataset.split(split, augmented=False)}
     person = windows[0][0]
     monkeypatch.setattr(clips_module, "clip_poses", lambda path, *, fps, cache_dir=None: (
         np.zeros_like(person) if label_of.get(str(path)) == "none" else person, np.arange(len(person)) / fps))
@@ -953,7 +957,8 @@ def test_a_val_split_of_a_few_clips_leaves_the_action_threshold_as_configured(tm
     (["--model", "pose", "--epochs", "0"], "--epochs 0: at least 1"),
     # Settings of data the run does not have, which it would leave unused.
     (["--model", "pose", "--pose-cache", "ROOT"],
-     "keeps the estimated poses of labelled clips (--clips, or --root/--version), and without them no pose is estimated"),
+     "keeps the estimated poses of labelled clips (--clips, or --root/--version), and without them "
+     "no pose is estimated"),
     (["--model", "pose", "--render-dir", "ROOT"], "keeps the games --rendered-games renders, and without it none"),
 ])
 def test_train_refuses_the_other_models_options_rather_than_dropping_them(tmp_path, args, says):
@@ -1065,7 +1070,8 @@ def test_train_pose_names_the_labelled_clips_it_found_nobody_in(clip_tree, tmp_p
     tree = _club_tree(clip_tree, tmp_path / "tree", {"baseball_swing": "baseball_swing"})
     (tree / "none").mkdir()
     _without_the_actor(clip_tree / "none" / "clip_none.mp4", tree / "none" / "empty.mp4")
-    args = ["train", "--model", "pose", "--synth-windows", "100", "--epochs", "2", "--clips", str(tree), "--no-progress"]
+    args = ["train", "--model", "pose", "--synth-windows", "100", "--epochs", "2", "--clips",
+            str(tree), "--no-progress"]
     result = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
@@ -1108,8 +1114,8 @@ def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it
     fused = CliRunner().invoke(app, ["evaluate", str(pose), "--root", str(tmp_path), "--version", "v1",
                                      "--fuse-pose", "--out", str(tmp_path / "o")])
     assert fused.exit_code == 1
-    assert f"--fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) with a pose model: give this one as --pose-model {pose}" in (
-        " ".join(fused.output.split()))
+    assert (f"--fuse-pose fuses an R(2+1)D checkpoint (--checkpoint) with a pose model: give this "
+            f"one as --pose-model {pose}") in " ".join(fused.output.split())
     warm = CliRunner().invoke(app, ["train", "--root", str(tmp_path), "--version", "v1", "--out", str(tmp_path / "run"),
                                     "--pretrained", str(pose)])
     assert warm.exit_code == 1
@@ -1145,7 +1151,8 @@ def test_a_train_stopped_while_saving_leaves_no_model_without_its_summary_and_ru
 
     again = CliRunner().invoke(app, command)
     assert again.exit_code == 0, again.output
-    assert json.loads((out / "best.json").read_text())["sha256"] == hashlib.sha256((out / "best.pt").read_bytes()).hexdigest()
+    assert json.loads((out / "best.json").read_text())["sha256"] == hashlib.sha256(
+        (out / "best.pt").read_bytes()).hexdigest()
 
 
 @pytest.mark.parametrize("version", [2, 0])
@@ -1184,7 +1191,8 @@ def test_evaluate_on_the_tree_a_version_was_made_from_names_the_clips_its_thresh
     from tests.train_fixtures import make_colour_dataset
 
     dataset = make_colour_dataset(tmp_path, per_class=40)  # val: 20 clips, enough to choose the threshold on
-    label_of = {str(r.path): r.label for split in ("train", "val", "test") for r in dataset.split(split, augmented=False)}
+    label_of = {str(r.path): r.label for split in ("train", "val", "test")
+                for r in dataset.split(split, augmented=False)}
     person = windows[0][0]
 
     def poses(path, *, fps, cache_dir=None):  # `none` shows nobody, an action the generator's actor

@@ -39,7 +39,8 @@ def _window() -> np.ndarray:
 # Speeds are per frame pair (frames 1 and 2), the larger and the smaller side; heights are against
 # the frame's own mid-shoulder or mid-hip; p90 interpolates between the two pairs.
 EXPECTED = {
-    "wrist_speed_hi_max": 11.0, "wrist_speed_hi_mean": 6.0, "wrist_speed_hi_p90": 10.0,   # right 11 then 0, left 2 then 1
+    "wrist_speed_hi_max": 11.0, "wrist_speed_hi_mean": 6.0,
+    "wrist_speed_hi_p90": 10.0,   # right 11 then 0, left 2 then 1
     "wrist_speed_lo_max": 2.0, "wrist_speed_lo_mean": 1.0,
     "ankle_speed_hi_max": 3.0, "ankle_speed_hi_mean": 1.5, "ankle_speed_hi_p90": 2.7,
     "ankle_speed_lo_max": 0.0, "ankle_speed_lo_mean": 0.0,
@@ -110,7 +111,8 @@ def _partly_seen() -> np.ndarray:
 def test_joints_seen_in_some_frames_only():
     feats = dict(zip(*reversed(window_features(_partly_seen(), 10.0))))
     # hips in two frames are enough: y 0.1 and 0.3, median 0.2
-    assert [feats[k] for k in ("hip_rise", "hip_dip", "hip_travel", "hip_vy_max")] == pytest.approx([0.1, 0.1, 0.0, 2.0])
+    assert [feats[k] for k in ("hip_rise", "hip_dip", "hip_travel", "hip_vy_max")] == pytest.approx(
+        [0.1, 0.1, 0.0, 2.0])
     # the higher wrist against the shoulders: the one seen where only one is (-0.5, 0, 0.6, 0.5)
     assert [feats[f"wrist_above_shoulder_hi_{k}"] for k in ("max", "mean", "min")] == pytest.approx([0.6, 0.15, -0.5])
     assert [feats[f"wrist_above_shoulder_lo_{k}"] for k in ("max", "mean")] == pytest.approx([0.2, 0.1])

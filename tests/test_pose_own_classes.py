@@ -26,7 +26,8 @@ def _club_tree(root: Path, per_class: int, first_seed: int) -> Path:
     for club, label in DRAWN_AS.items():
         for i in range(per_class):
             seed = first_seed + 10 * i + list(DRAWN_AS).index(club)
-            req = ClipRequest(label=label, seed=seed, scene_seed=seed, group="g", sport=SPORT_OF_LABEL.get(label, "soccer"),
+            req = ClipRequest(label=label, seed=seed, scene_seed=seed, group="g",
+                              sport=SPORT_OF_LABEL.get(label, "soccer"),
                               seconds=2.5, width=160, height=96, fps=10.0, difficulty=0.1)
             write_clip(req, root / club / f"clip_{i}.mp4")
     return root
@@ -150,7 +151,8 @@ def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club
         extra, named = [], f"error: {tree}: only the class 'volleyball_spike'; a classifier needs clips of two classes"
     elif case == "synthetic windows asked for":
         tree = tmp / "clips"
-        extra, named = ["--synth-windows", "100"], "error: --synth-windows: the clips' classes (volley_a, volley_b, none)"
+        extra, named = (["--synth-windows", "100"],
+                        "error: --synth-windows: the clips' classes (volley_a, volley_b, none)")
     else:   # it would be left unused, as it is without --rendered-games on the generator's classes too
         tree, render_dir = tmp / "clips", tmp_path / "rendered"
         extra = ["--render-dir", str(render_dir)]

@@ -75,7 +75,8 @@ def test_blazepose_on_crops_finds_the_drawn_player_where_the_truth_has_him(game)
         actor = next((p for p in row["persons"] if p["actor"]), None)
         if actor is None:
             continue
-        records.append(FrameRecord(index=i, time_s=float(row["t"]), persons=[Person(box=tuple(actor["box"]), track_id=7)]))
+        records.append(FrameRecord(
+            index=i, time_s=float(row["t"]), persons=[Person(box=tuple(actor["box"]), track_id=7)]))
         truth.append(np.asarray(actor["keypoints"], dtype=np.float64).reshape(17, 3))
     assert len(records) >= 10
     refiner = TrackRefiner(game["video"], (640, 360), margin=0.3, short_side=720)

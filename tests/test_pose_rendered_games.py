@@ -79,7 +79,8 @@ def test_a_joint_the_pipeline_does_not_see_reaches_the_window_at_zero():
 def test_identify_finds_the_truth_person_by_box_and_no_one_for_a_false_detection():
     frame = [{"id": 4, "actor": False, "box": [0, 0, 10, 20]}, {"id": 7, "actor": True, "box": [50, 0, 60, 20]}]
     truth = {0.0: frame, 0.1: frame}.__getitem__  # persons_at(t)
-    rows = {"t": np.array([0.0, 0.1, 0.1]), "box": np.array([[1, 0, 11, 21], [49, 1, 60, 20], [200, 0, 210, 20]], float)}
+    rows = {"t": np.array([0.0, 0.1, 0.1]),
+            "box": np.array([[1, 0, 11, 21], [49, 1, 60, 20], [200, 0, 210, 20]], float)}
     pid, actor = identify(rows, truth)
     assert pid.tolist() == [4, 7, -1] and actor.tolist() == [False, True, False]
 

@@ -131,7 +131,8 @@ def test_report_compare_names_what_made_two_reports_differently(colour_run, cli)
 
 
 def report_sha(folder: Path) -> str:
-    return json.loads((folder / "video_scorer_testreport.json").read_text(encoding="utf-8"))["meta"]["checkpoint"]["sha256"]
+    return json.loads((folder / "video_scorer_testreport.json")
+                      .read_text(encoding="utf-8"))["meta"]["checkpoint"]["sha256"]
 
 
 def test_highlights_json_and_pipeline_eval_name_the_video_and_models_by_content(tmp_path):

@@ -40,8 +40,9 @@ from pathlib import Path
 import click
 import pytest
 
-from tests.readme_commands import (_FILE_SUFFIXES, REPO, Shown, check_pieces, check_setting, every_cli_option, manual_pieces,
-                                   root_command, script_flags, settings_in, without_comment)
+from tests.readme_commands import (_FILE_SUFFIXES, REPO, Shown, check_pieces, check_setting,
+                                   every_cli_option, manual_pieces, root_command, script_flags,
+                                   settings_in, without_comment)
 from tests.readme_defaults import check_stated_default, stated_defaults
 
 README = REPO / "README.md"
@@ -215,7 +216,8 @@ def test_a_stale_stated_default_fails_naming_its_line():
         "`merge.backend=actions` (the default) and `classifier.int8=true` by default.",
         "With `detection.movenet_workers=W`, default 3, `detection.movenet_frames_per_worker` frames (default 2)",
         "queue; every `detection.movenet_whole_every`-th frame (4) and `classifier.min_score` (0.5).",
-        "`--set detection.movenet_interpolate_below=1.1` (off by default), `--set merge.reel_height=720` (off by default).",
+        "`--set detection.movenet_interpolate_below=1.1` (off by default), "
+        "`--set merge.reel_height=720` (off by default).",
         "```bash",
         "highlights detect game.mp4 --set merge.nms_iou=0.9  # (default) in a code block is not prose",
         "```",
@@ -486,9 +488,11 @@ def test_a_file_or_module_that_is_not_there_is_named():
     assert _named_file_problem("highlights/pipeline/kinematics.py") is None
     assert _named_file_problem("cli/boundary.py") is None and _named_file_problem("src/highlights/py.typed") is None
     assert _named_file_problem("runs/v2/best.pt") is None and _named_file_problem("report/x.json") is None
-    assert _named_file_problem("highlights/pipeline/kinematic.py") == "no highlights/pipeline/kinematic.py in the repository"
+    assert (_named_file_problem("highlights/pipeline/kinematic.py")
+            == "no highlights/pipeline/kinematic.py in the repository")
     assert _named_file_problem("madefolders.py") == "no file madefolders.py in the repository"
     assert _module_name_problem("highlights.pipeline.run.run_pipeline") is None
-    assert _module_name_problem("highlights.pipeline.run.run_pipelines") == "highlights.pipeline.run has no run_pipelines"
+    assert (_module_name_problem("highlights.pipeline.run.run_pipelines")
+            == "highlights.pipeline.run has no run_pipelines")
     assert _module_name_problem("highlights.pipeline.nothing") == "highlights.pipeline has no nothing"
     assert _module_name_problem("highlights.edl") is None

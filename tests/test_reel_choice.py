@@ -11,7 +11,8 @@ from highlights.pipeline.reel_length import reel_choice, reel_line
 
 def _game() -> list[Highlight]:
     spans = [(10.0, 20.0, 0.9), (100.0, 130.0, 0.8), (200.0, 205.0, 0.7), (203.0, 208.0, 0.6), (400.0, 410.0, 0.5)]
-    return ranked([Highlight(start_s=a, end_s=b, label="soccer_shooting", sport="soccer", score=s) for a, b, s in spans])
+    return ranked([Highlight(start_s=a, end_s=b, label="soccer_shooting", sport="soccer", score=s)
+                   for a, b, s in spans])
 
 
 def test_the_reel_is_a_prefix_of_the_ranking_that_fits_the_share_of_the_video():
@@ -66,7 +67,8 @@ def test_the_reel_holds_its_own_highlights_not_equal_copies_of_them():
 def test_a_reel_is_called_long_from_five_minutes_and_a_quarter_of_its_video_on():
     from highlights.pipeline.reel_length import long_reel_hint
 
-    assert long_reel_hint(300.0, 1200.0, 40).startswith("the reel is 5.0 min of the 20.0 min video (25%, 40 highlights)")
+    assert long_reel_hint(300.0, 1200.0, 40).startswith(
+        "the reel is 5.0 min of the 20.0 min video (25%, 40 highlights)")
     assert long_reel_hint(299.0, 1000.0, 40) is None  # under five minutes
     assert long_reel_hint(300.0, 1201.0, 40) is None  # under a quarter of its video
     assert long_reel_hint(300.0, 0.0, 40) is None  # a video of no known length

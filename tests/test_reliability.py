@@ -59,7 +59,8 @@ def test_wait_waits_for_the_other_writer(tmp_path: Path) -> None:
 
 def test_only_temp_folders_of_gone_writers_are_removed(tmp_path: Path) -> None:
     dead_pid, live_pid = _dead_pid(), os.getppid()
-    dead, live, unnamed = (tmp_path / f".tmp-v3-{dead_pid}-x", tmp_path / f".tmp-v3-{live_pid}-y", tmp_path / ".tmp-v3-z")
+    dead, live, unnamed = (tmp_path / f".tmp-v3-{dead_pid}-x", tmp_path / f".tmp-v3-{live_pid}-y",
+                           tmp_path / ".tmp-v3-z")
     for folder in (dead, live, unnamed):
         folder.mkdir()
     assert sorted(remove_stale_temp_dirs(tmp_path)) == sorted([dead, unnamed])

@@ -84,7 +84,8 @@ def test_metrics_agree_with_sklearn_on_random_data():
         assert m["f1"] == pytest.approx(f[i])
         assert m["support"] == s[i]
     assert report["accuracy"] == pytest.approx(accuracy_score(y_true, y_pred))
-    assert report["macro_f1"] == pytest.approx(f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
+    assert report["macro_f1"] == pytest.approx(
+        f1_score(y_true, y_pred, labels=labels, average="macro", zero_division=0))
 
 
 def test_bootstrap_macro_f1_helper_agrees_with_sklearn_including_absent_classes():
@@ -137,7 +138,8 @@ def test_confusion_matrix_axes_and_labels_are_named_in_the_json(tmp_path):
 def test_error_split_on_a_hand_made_example():
     labels = ["baseball_swing", "baseball_bunt", "basketball_layup", "none"]
     y_true = ["baseball_swing", "baseball_swing", "basketball_layup", "none", "none", "baseball_bunt", "none"]
-    y_pred = ["none", "basketball_layup", "basketball_layup", "baseball_swing", "none", "baseball_swing", "basketball_layup"]
+    y_pred = ["none", "basketball_layup", "basketball_layup", "baseball_swing", "none",
+              "baseball_swing", "basketball_layup"]
     proba = np.full((7, 4), 0.1)
     for i, p in enumerate(y_pred):
         proba[i, labels.index(p)] = 0.3 + 0.1 * i
@@ -151,7 +153,8 @@ def test_error_split_on_a_hand_made_example():
     assert errors["same_sport"] == 1  # clip5: bunt -> swing
     mis = errors["misclassified"]
     assert [m["clip_id"] for m in mis] == ["clip6", "clip5", "clip3", "clip1", "clip0"]  # most confident first
-    assert mis[0] == {"clip_id": "clip6", "true": "none", "predicted": "basketball_layup", "confidence": pytest.approx(0.9)}
+    assert mis[0] == {"clip_id": "clip6", "true": "none", "predicted": "basketball_layup",
+                      "confidence": pytest.approx(0.9)}
 
 
 def test_a_clip_without_probabilities_has_no_confidence_and_keeps_its_note():
@@ -235,7 +238,8 @@ def test_report_files_and_markdown_name_the_provenance(tmp_path):
     paths = write_report_files(report, tmp_path)
     assert load_report(paths["json"])["meta"]["checkpoint"] == "best.pt"
     assert SEED_TABLE in paths["markdown"].read_text()
-    assert "| true \\ predicted | baseball_swing | basketball_layup | none | soccer_shooting |" in paths["markdown"].read_text()
+    assert ("| true \\ predicted | baseball_swing | basketball_layup | none | soccer_shooting |"
+            in paths["markdown"].read_text())
     assert paths["confusion_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
@@ -357,7 +361,8 @@ def test_compare_shows_each_change_as_the_difference_of_the_two_figures_shown():
 
 
 def test_compare_handles_a_class_only_one_side_has():
-    a = build_report(["none", "soccer_shooting"], ["none", "soccer_shooting"], ["none", "soccer_shooting"], n_bootstrap=10)
+    a = build_report(["none", "soccer_shooting"], ["none", "soccer_shooting"],
+                     ["none", "soccer_shooting"], n_bootstrap=10)
     b = build_report(["none", "golf_swing"], ["none", "none"], ["none", "golf_swing"], n_bootstrap=10)
     rows = compare_reports(a, b)
     golf = [r for r in rows if r["class"] == "golf_swing" and r["metric"] == "f1"][0]
@@ -487,7 +492,8 @@ def test_compare_reads_evaluates_folders_and_says_when_the_classes_differ(tmp_pa
     assert f"error: {empty}: holds no video_scorer_testreport.json (the folder `highlights evaluate --out` " \
            "writes)" in " ".join(CliRunner().invoke(app, ["report", "show", str(empty)]).output.split())
     (empty / "pipeline_eval.json").write_text("{}")
-    said = " ".join(CliRunner().invoke(app, ["report", "compare", str(empty), str(tmp_path / "report-a")]).output.split())
+    said = " ".join(CliRunner().invoke(
+        app, ["report", "compare", str(empty), str(tmp_path / "report-a")]).output.split())
     assert said.endswith("; it is a `pipeline evaluate` folder, whose scores are in pipeline_eval.md"), said
 
 
@@ -746,7 +752,8 @@ def test_a_reduced_precisions_agreement_with_fp32_is_given_in_clips():
     int8[0] = np.eye(4)[1] * 5.0  # the first clip's prediction moves from class 0 to class 1
     labels = [0, 1, 2, 3] * 12 + [0]
     verdict = {**int8_verdict(fp32, int8, labels), "speedup_vs_reference": 2.0}
-    report = build_report(["a", "b"], ["a", "b"], ["a", "b"], meta={"inference_backend": "torchscript", "int8": verdict})
+    report = build_report(["a", "b"], ["a", "b"], ["a", "b"],
+                          meta={"inference_backend": "torchscript", "int8": verdict})
     md = render_markdown(report)
     assert "accuracy 0.980 (48/49) vs fp32 1.000 (49/49)" in md
     assert "same prediction on 48 of the 49 clips" in md and "%" not in md.split("int8 (")[1].split("\n")[0]
@@ -895,4 +902,5 @@ def test_compare_notes_and_names_by_hand():
     assert scored_by(model(arch="r2plus1d_18", width=0.5)) == "R(2+1)D, width 0.5"
     assert scored_by(model(arch="fusion", weight=0.6, validation_clips=40)) == (
         "fusion of an R(2+1)D and a pose classifier (R(2+1)D weight 0.6, chosen on 40 validation clips)")
-    assert scored_by(model(arch="fusion", weight=0.6)) == "fusion of an R(2+1)D and a pose classifier (R(2+1)D weight 0.6)"
+    assert (scored_by(model(arch="fusion", weight=0.6))
+            == "fusion of an R(2+1)D and a pose classifier (R(2+1)D weight 0.6)")

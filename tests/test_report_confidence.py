@@ -367,7 +367,8 @@ def test_compare_shows_the_new_figures_only_where_both_reports_have_them(tmp_pat
     assert result.exit_code == 0, result.output
     assert "| accuracy | all |" in result.output and "| ece |" not in result.output
     both = CliRunner().invoke(app, ["report", "compare", str(tmp_path / "new"), str(tmp_path / "new")])
-    assert both.exit_code == 0 and "| ece (lower is better) | all |" in both.output and "| action_auc | all |" in both.output
+    assert (both.exit_code == 0 and "| ece (lower is better) | all |" in both.output
+            and "| action_auc | all |" in both.output)
     shown = CliRunner().invoke(app, ["report", "show", str(tmp_path / "old")])
     assert shown.exit_code == 0 and "## Confidence" not in shown.output
     assert format_comparison(compare_reports(old, new))  # renders without the new fields
@@ -378,7 +379,8 @@ def test_mean_average_precision_intervals_show_in_markdown_and_compare_and_older
     worse = _scored(_calibrated(80, 6, overconfident=0.3), n_bootstrap=50)
     low, high = new["confidence"]["average_precision"]["mean_interval"]
     section = render_markdown(new)
-    assert f"mean {new['confidence']['average_precision']['mean']:.3f} [{low:.3f}, {high:.3f}] (95%, bootstrap)" in section
+    assert (f"mean {new['confidence']['average_precision']['mean']:.3f} [{low:.3f}, {high:.3f}] "
+            f"(95%, bootstrap)") in section
     assert "Mean AP's interval: percentile bootstrap over test clips; a resample without a clip of a class" in section
     assert "50 resamples of the 80 clips" in section and "narrower than 95%" not in section
     few = _scored(_calibrated(20, 5), n_bootstrap=50)

@@ -30,7 +30,8 @@ DAMAGES = {
     "labels gone": (lambda r: r.pop("labels"), "field 'labels'"),
     "classes as a list": (lambda r: r.update(per_class=[1]), "field 'per_class' must be an object"),
     "class score above 1": (lambda r: r["per_class"]["none"].update(f1=1.5), "field 'per_class.none.f1'"),
-    "matrix cut short": (lambda r: r["confusion_matrix"].update(matrix=[[5]]), "confusion matrix has 1 row, expected 2"),
+    "matrix cut short": (lambda r: r["confusion_matrix"].update(matrix=[[5]]),
+                         "confusion matrix has 1 row, expected 2"),
     "meta as text": (lambda r: r.update(meta="x"), "field 'meta' must be an object"),
     "negative count": (lambda r: r.update(num_clips=-3), "field 'num_clips' must be a whole count, got -3"),
 }

@@ -140,7 +140,8 @@ def test_each_class_f1_has_a_bootstrap_interval_over_the_resamples_holding_the_c
         row = report["per_class"][label]
         assert row["f1_interval"] == pytest.approx(np.percentile(f1s, [2.5, 97.5]), abs=1e-12)
         assert row["f1_interval"][0] <= row["f1"] <= row["f1_interval"][1]
-    assert "class_f1" not in report["bootstrap"] and "resamples that hold a clip" in report["bootstrap"]["methods"]["class_f1"]
+    assert ("class_f1" not in report["bootstrap"]
+            and "resamples that hold a clip" in report["bootstrap"]["methods"]["class_f1"])
     lo, hi = report["per_class"]["none"]["f1_interval"]
     assert f"| {report['per_class']['none']['f1']:.3f} [{lo:.3f}, {hi:.3f}] |" in render_markdown(report)
 

@@ -99,7 +99,8 @@ def test_unpaired_reports_say_why_and_give_no_interval(case, reason):
     assert not result["paired"] and reason in result["why"] and "interval" not in result
     if case == "other classes":  # each macro-F1 averages over other classes: no change at all
         assert result["change"] is None
-        assert change_line(result) == "Macro-F1 change B - A: not comparable (the two reports score different class lists)."
+        assert change_line(result) == ("Macro-F1 change B - A: not comparable (the two reports "
+                                       "score different class lists).")
     else:
         assert "unpaired (" in change_line(result) and "no interval for the change" in change_line(result)
 
@@ -145,7 +146,8 @@ def test_reports_listing_their_classes_in_another_order_are_paired():
                              clip_ids=[f"clip{i:02d}" for i in range(30)], n_bootstrap=50, meta=TEST_SET)
     clips, why = paired_clips(_report(truth, a), reordered)
     assert why == "" and Counter(clips) == Counter(zip(truth, a, b))
-    shuffled, ordered = macro_f1_change(_report(truth, a), reordered), macro_f1_change(_report(truth, a), _report(truth, b))
+    shuffled, ordered = macro_f1_change(_report(truth, a), reordered), macro_f1_change(
+        _report(truth, a), _report(truth, b))
     assert shuffled["paired"] and shuffled["change"] == pytest.approx(ordered["change"])
     assert shuffled["interval"] == pytest.approx(ordered["interval"])
 

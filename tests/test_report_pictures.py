@@ -69,7 +69,9 @@ def _fonts_only(monkeypatch, *families: str) -> None:
 
     monkeypatch.setattr(figure_png, "FALLBACK_FONTS", ())
     monkeypatch.setattr(figure_png, "installed_fonts",
-                        lambda: tuple((f, font_manager.findfont(font_manager.FontProperties(family=[f]))) for f in ("DejaVu Sans", *families)))
+                        lambda: tuple((f, font_manager.findfont(
+                                          font_manager.FontProperties(family=[f])))
+                                      for f in ("DejaVu Sans", *families)))
 
 
 def test_a_class_named_in_another_script_is_drawn_with_an_installed_font_else_said_in_one_line(tmp_path, monkeypatch,

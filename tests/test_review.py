@@ -320,7 +320,8 @@ def test_decisions_on_another_video_under_the_same_game_id_are_left_out(detect_f
     monkeypatch.setattr(cli_review, "err", Console(file=said, width=400))
     cli_review._session([other], db, None, None, 30).store.close()
     assert (f"warning: 2 decisions under game id {gid} in {db} were made on another video ({video}), not "
-            f"{second.games[0].video}: left out of this review (give each set of games its own --db)") in said.getvalue()
+            f"{second.games[0].video}: left out of this review (give each set of games its own "
+            f"--db)") in said.getvalue()
 
 
 def test_a_review_database_from_before_decisions_named_their_video_still_opens(tmp_path):
@@ -1258,7 +1259,8 @@ def test_a_game_of_one_known_sport_starts_a_missed_event_at_that_sports_class(de
     assert known_sport(None, ["swing", "highlight"]) is None
     assert known_sport(None, ["volleyball_spike", "tennis_serve"]) is None
     own = ["volleyball_block", "volleyball_spike", "tennis_serve"]
-    assert sport_class("volleyball", own, ["volleyball_spike", "volleyball_spike", "volleyball_block"]) == "volleyball_spike"
+    assert sport_class("volleyball", own, [
+        "volleyball_spike", "volleyball_spike", "volleyball_block"]) == "volleyball_spike"
     assert sport_class("volleyball", own, []) == "volleyball_block"
     assert sport_class("basketball", own, ["basketball_layup"]) is None
 
@@ -1345,10 +1347,12 @@ def test_the_export_summary_reads_one_fact_a_line_in_an_80_column_terminal(tmp_p
     from highlights.review.export import ExportResult
 
     folder = tmp_path / "a-folder-with-a-rather-long-name-that-no-line-may-cut" / "v3"
-    result = ExportResult(version=SimpleNamespace(path=folder, name="v3", parent="v2"), clips={"rejected": 9, "accepted": 4},
+    result = ExportResult(version=SimpleNamespace(path=folder, name="v3", parent="v2"),
+                          clips={"rejected": 9, "accepted": 4},
                           pending=12, unchanged=3, added_classes=["tennis_serve"],
                           changed=[f"saturday-highlights/h{i}" for i in range(7)],
-                          trimmed=[f"saturday-highlights/c{i} (decided 1.00-3.00 s, cut 1.50-3.00 s)" for i in range(3)],
+                          trimmed=[f"saturday-highlights/c{i} (decided 1.00-3.00 s, "
+                                   f"cut 1.50-3.00 s)" for i in range(3)],
                           repeated=["sunday-highlights/m1 (as sunday-highlights/h0)"],
                           dropped=["saturday-highlights/c20 (4.00-6.00 s)"],
                           splits={"saturday-highlights": ["train"], "sunday-highlights": ["val"]})

@@ -53,7 +53,8 @@ def _shots(tmp_path: Path) -> Path:
 
 
 def _statuses(page) -> dict[str, str]:
-    return page.eval_on_selector_all("#list li", "els => Object.fromEntries(els.map(e => [e.dataset.item, e.dataset.status]))")
+    return page.eval_on_selector_all(
+        "#list li", "els => Object.fromEntries(els.map(e => [e.dataset.item, e.dataset.status]))")
 
 
 def _open(page, url):

@@ -173,7 +173,8 @@ def test_on_a_phone_on_its_side_a_long_message_keeps_to_two_lines_and_opens_on_a
                "highlights train --root /home/coach/highlights/datasets/under-twelves --version v3")
     context, page = _open(browser, server, PHONE_ON_ITS_SIDE)
     lines = """() => { const s = document.querySelector('#status');
-        return [Math.round(s.getBoundingClientRect().height / parseFloat(getComputedStyle(s).lineHeight)), s.title]; }"""
+        return [Math.round(s.getBoundingClientRect().height /
+          parseFloat(getComputedStyle(s).lineHeight)), s.title]; }"""
     try:
         page.evaluate("m => status(m)", message)
         shown, title = page.evaluate(lines)

@@ -13,7 +13,8 @@ from highlights.review.store import Decision
 
 
 def _game(name: str, fps: float = 30.0, video: Path | None = None) -> Game:
-    return Game(id=name, folder=Path(f"/runs/{name}"), video=video or Path(f"/games/{name}.mp4"), duration_s=60.0, fps=fps,
+    return Game(id=name, folder=Path(f"/runs/{name}"), video=video or Path(f"/games/{name}.mp4"),
+                duration_s=60.0, fps=fps,
                 width=640, height=360, classes=["soccer_shooting", "none"], model="tiny.pt", fingerprint="f" * 64,
                 items=[])
 
@@ -87,7 +88,8 @@ def test_what_each_decision_makes_of_an_item():
     game = _game("saturday")
     outcomes = [(kind, status, label, _clip(game, "i", status, 1.0, 2.0, kind=kind, decided_label=label,
                                           rejected_as="rest").outcome)
-                for kind, status, label in (("candidate", "accepted", None), ("candidate", "accepted", "basketball_layup"),
+                for kind, status, label in (("candidate", "accepted", None),
+                                            ("candidate", "accepted", "basketball_layup"),
                                             ("missed", "accepted", None), ("highlight", "accepted", None),
                                             ("highlight", "accepted", "soccer_shooting"),
                                             ("highlight", "accepted", "basketball_layup"),

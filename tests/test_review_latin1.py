@@ -78,4 +78,5 @@ def test_review_serves_and_exports_a_game_named_in_latin1(tmp_path):
     assert "partie_\u00e9t\u00e9-highlights: " in said and "partie_-t-" not in said
     assert out["exported"] == ["tir_r\u00e9ussi"]
     annotation = out["annotation"]
-    assert annotation["video"] == "partie_\u00e9t\u00e9.mp4" and [e["label"] for e in annotation["events"]] == ["tir_r\u00e9ussi"]
+    assert (annotation["video"] == "partie_\u00e9t\u00e9.mp4"
+            and [e["label"] for e in annotation["events"]] == ["tir_r\u00e9ussi"])

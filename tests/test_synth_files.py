@@ -127,7 +127,8 @@ def test_cli_makes_clips_and_a_game(tmp_path):
                               "--sport", "soccer", "--out", str(tmp_path / "game"), "--name", "g"])
     assert res.exit_code == 0, res.output
     assert {p.name for p in (tmp_path / "game").iterdir()} >= {"g.mp4", "g.json", "g.gt.jsonl"}
-    bad = runner.invoke(app, ["synth", "clips", "--per-class", "1", "--classes", "curling", "--out", str(tmp_path / "x")])
+    bad = runner.invoke(app, [
+        "synth", "clips", "--per-class", "1", "--classes", "curling", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0
 
 

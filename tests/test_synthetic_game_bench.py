@@ -99,7 +99,8 @@ def test_a_threshold_read_from_the_lowest_threshold_run_is_what_a_run_at_it_give
 
 
 def test_the_operating_threshold_is_the_highest_that_keeps_pooled_recall(bench):
-    events = [SimpleNamespace(key_s=k, label="baseball_swing", sport="baseball") for k in (10.0, 30.0, 50.0, 70.0, 90.0)]
+    events = [SimpleNamespace(key_s=k, label="baseball_swing", sport="baseball")
+              for k in (10.0, 30.0, 50.0, 70.0, 90.0)]
     hl = lambda k: SimpleNamespace(moment_s=k, key_s=k, label="baseball_swing")  # noqa: E731
     # game 1: 5 events, all found at 0.1 and 0.2, 4 at 0.3; game 2: 5 events, all found up to 0.3
     game1 = ({0.1: [hl(k) for k in (10, 30, 50, 70, 90, 20)], 0.2: [hl(k) for k in (10, 30, 50, 70, 90)],
@@ -115,7 +116,8 @@ def test_the_operating_threshold_is_the_highest_that_keeps_pooled_recall(bench):
 
 
 def test_the_score_floor_is_the_highest_that_keeps_recall_pooled_over_the_fit_games(bench):
-    events = [SimpleNamespace(key_s=k, label="baseball_swing", sport="baseball") for k in (10.0, 30.0, 50.0, 70.0, 90.0)]
+    events = [SimpleNamespace(key_s=k, label="baseball_swing", sport="baseball")
+              for k in (10.0, 30.0, 50.0, 70.0, 90.0)]
     hl = lambda k, s: SimpleNamespace(moment_s=k, key_s=k, label="baseball_swing", score=s)  # noqa: E731
     # game 1 finds its 5 events at scores 0.9, 0.8, 0.7, 0.3, 0.2 and has a false highlight at 0.25;
     # game 2 finds its 5 at 0.9, 0.8, 0.7, 0.6, 0.5

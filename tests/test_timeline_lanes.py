@@ -69,7 +69,8 @@ def _svg_bars(svg: str) -> list[tuple[float, float, float, float]]:
 def _svg_rect(svg: str, cls: str) -> list[tuple[float, float]]:
     """(y0, y1) of each rect of a class."""
     return [(float(y), float(y) + float(h))
-            for y, h in re.findall(rf'<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" height="([\d.]+)"[^>]*class="{cls}"', svg)]
+            for y, h in re.findall(rf'<rect x="[\d.]+" y="([\d.]+)" width="[\d.]+" '
+                                   rf'height="([\d.]+)"[^>]*class="{cls}"', svg)]
 
 
 def _view_height(svg: str) -> float:

@@ -13,7 +13,8 @@ from highlights.pipeline.outputs.timeline import SHADE_LEGEND, timeline_figure
 from tests.picture_checks import texts_outside
 
 LONG_NAME = "partie_été_Müller_" + "x" * 150 + ".mp4"
-HIGHLIGHTS = [Highlight(0.5, 1.5, "baseball_swing", "baseball", 0.9), Highlight(2.0, 3.5, "soccer_shooting", "soccer", 0.5)]
+HIGHLIGHTS = [Highlight(0.5, 1.5, "baseball_swing", "baseball", 0.9),
+              Highlight(2.0, 3.5, "soccer_shooting", "soccer", 0.5)]
 
 
 def _unwrapped(text: str) -> str:
@@ -64,7 +65,8 @@ def test_an_evaluations_legend_of_every_mark_lies_inside_the_picture():
                   Highlight(29.0, 31.0, "baseball_swing", "baseball", 0.6),
                   Highlight(64.0, 66.0, "baseball_swing", "baseball", 0.3)]
     fig = eval_timeline_figure(highlights, events, score_at(highlights, events, 2.0),
-                               misses=[{"event_id": "1", "stage": "classifier"}, {"event_id": "2", "stage": "candidates"}],
+                               misses=[{"event_id": "1", "stage": "classifier"},
+                                       {"event_id": "2", "stage": "candidates"}],
                                duration_s=100.0)
     assert len(fig.legends[0].get_texts()) == 7  # the sport, the five marks and the bars' shade
     assert texts_outside(fig) == []

@@ -546,7 +546,8 @@ def test_clips_damaged_after_the_version_was_written_are_all_named_before_traini
     assert lines[1:] == [f"{version.describe(clip.clip_id)}: {cause}" for clip, cause in zip(hit, (
         lines[1].split(": ", 1)[1], lines[2].split(": ", 1)[1], "file not found"))]
     assert lines[1].endswith(")") and ": damaged since v1 was written (truncated" in lines[1]
-    assert ": changed since v1 was written (sha256 " in lines[2] and lines[2].endswith("still decodes: replaced or edited")
+    assert ": changed since v1 was written (sha256 " in lines[2] and lines[2].endswith(
+        "still decodes: replaced or edited")
     assert not (tmp_path / "run2" / "last.pt").exists()
 
 
@@ -880,7 +881,8 @@ def test_evaluate_on_the_folder_the_version_was_made_from_names_the_clips_it_tra
     source = colour_data.root.parent / "src"
     trained_files = _source_files_of(colour_data, "train")
     said: list[str] = []
-    report, paths = evaluate_checkpoint(result.best_checkpoint, root=None, version=None, clips_root=source, out_dir=tmp_path / "folder",
+    report, paths = evaluate_checkpoint(result.best_checkpoint, root=None, version=None,
+                                        clips_root=source, out_dir=tmp_path / "folder",
                                         num_workers=0, n_bootstrap=50, show_progress=False, log=said.append)
     seen = report["meta"]["clips_seen_in_training"]
     assert sorted(Path(name).name for name in seen) == trained_files
@@ -937,7 +939,8 @@ def test_a_checkpoint_that_does_not_record_its_val_clips_names_those_of_its_vers
     assert (gone.trained, gone.validated) == ([], [])
 
 
-def test_evaluate_int8_measures_both_paths_on_the_same_clips_and_stores_an_accepted_model(trained, colour_data, tmp_path):
+def test_evaluate_int8_measures_both_paths_on_the_same_clips_and_stores_an_accepted_model(
+        trained, colour_data, tmp_path):
     import shutil
 
     from highlights.model import ClipClassifier

@@ -46,7 +46,8 @@ def test_a_run_without_validation_clips_says_so_where_the_macro_f1_would_be(monk
     """Each epoch of such a run is kept as the best: the panel was empty under a "best" line."""
     history = [{"epoch": e, "train_loss": 1.0 / e, "val_macro_f1": None} for e in (1, 2, 3)]
     f1 = _figure(monkeypatch, tmp_path, history, best_epoch=3, val_clips=0).axes[1]
-    assert [t.get_text() for t in f1.texts] == ["no validation clips: no macro-F1 to draw,\nthe last epoch is the one kept"]
+    assert [t.get_text() for t in f1.texts] == [
+        "no validation clips: no macro-F1 to draw,\nthe last epoch is the one kept"]
     assert f1.get_legend() is None and list(f1.lines) == []
 
 
@@ -69,7 +70,8 @@ def test_each_epochs_dot_stands_apart_from_the_next_or_none_is_drawn(monkeypatch
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     for epochs in (10, 40, 200):
-        history = [{"epoch": e, "train_loss": 2.0 / e, "val_macro_f1": min(0.9, 0.01 * e)} for e in range(1, epochs + 1)]
+        history = [{"epoch": e, "train_loss": 2.0 / e, "val_macro_f1": min(0.9, 0.01 * e)}
+                   for e in range(1, epochs + 1)]
         fig = _figure(monkeypatch, tmp_path, history, best_epoch=epochs)
         FigureCanvasAgg(fig).draw()
         for ax in fig.axes:
@@ -86,7 +88,8 @@ def test_a_dot_at_a_macro_f1_of_0_or_1_is_drawn_whole_inside_the_axes(monkeypatc
     """A 1-epoch run scoring 0 (the tiny demo's) had its dot cut in half by the axis."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    history = [{"epoch": 1, "train_loss": 1.4, "val_macro_f1": 0.0}, {"epoch": 2, "train_loss": 1.0, "val_macro_f1": 1.0}]
+    history = [{"epoch": 1, "train_loss": 1.4, "val_macro_f1": 0.0},
+               {"epoch": 2, "train_loss": 1.0, "val_macro_f1": 1.0}]
     fig = _figure(monkeypatch, tmp_path, history, best_epoch=2, val_clips=3)
     FigureCanvasAgg(fig).draw()
     f1 = fig.axes[1]

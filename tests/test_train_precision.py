@@ -29,7 +29,8 @@ def test_bf16_training_is_refused_without_native_bf16():
     with pytest.raises(ValueError, match="precision"):
         TrainConfig(root="r", version="v1", out_dir="o", precision="fp16")
     assert TrainConfig(root="r", version="v1", out_dir="o").precision == "auto"
-    assert TrainConfig.from_dict(TrainConfig(root="r", version="v1", out_dir="o", precision="bf16").to_dict()).precision == "bf16"
+    assert TrainConfig.from_dict(TrainConfig(root="r", version="v1", out_dir="o",
+                                             precision="bf16").to_dict()).precision == "bf16"
 
 
 def test_auto_precision_is_bf16_only_where_the_cpu_has_amx():

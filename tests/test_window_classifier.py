@@ -54,7 +54,8 @@ def _person(track, box):
 
 def test_prominence_is_the_tracks_centrality_and_size_over_the_window_and_its_box_nearest_the_middle():
     records = [
-        SimpleNamespace(time_s=0.5, persons=[_person(7, (40.0, 10.0, 60.0, 60.0)), _person(3, (0.0, 20.0, 10.0, 120.0))]),
+        SimpleNamespace(time_s=0.5, persons=[_person(7, (40.0, 10.0, 60.0, 60.0)),
+                                             _person(3, (0.0, 20.0, 10.0, 120.0))]),
         SimpleNamespace(time_s=0.8, persons=[_person(3, (0.0, 0.0, 10.0, 100.0))]),  # the track not there
         SimpleNamespace(time_s=1.0, persons=None),
         SimpleNamespace(time_s=1.2346, persons=[_person(7, (70.25, 5.0, 90.0, 105.0)), _person(3, None)]),

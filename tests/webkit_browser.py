@@ -29,10 +29,12 @@ ERRORS_AFTER_LOAD = """
 if (!window.__errors) {
   window.__errors = [];
   addEventListener("error", (e) => { if (e.message) window.__errors.push("error: " + e.message); });
-  addEventListener("unhandledrejection", (e) => window.__errors.push("unhandled rejection: " + ((e.reason && e.reason.message) || e.reason)));
+  addEventListener("unhandledrejection", (e) => window.__errors.push("unhandled rejection: " +
+    ((e.reason && e.reason.message) || e.reason)));
   for (const level of ["error", "warn"]) {
     const was = console[level];
-    console[level] = (...args) => { window.__errors.push("console." + level + ": " + args.join(" ")); was.apply(console, args); };
+    console[level] = (...args) => {
+      window.__errors.push("console." + level + ": " + args.join(" ")); was.apply(console, args); };
   }
 }
 """
@@ -80,7 +82,8 @@ class WebKit:
     def _start_xvfb(self) -> str:
         # -displayfd: Xvfb picks a free display and writes its number, so runs side by side never clash.
         read, write = os.pipe()
-        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1200x24", "-nolisten", "tcp"],
+        self.xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0",
+                                      "1600x1200x24", "-nolisten", "tcp"],
                                      pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(write)
         with os.fdopen(read) as numbers:
@@ -98,7 +101,8 @@ class WebKit:
 
     def console_errors_at_load(self, url: str) -> list[str]:
         """The console's errors and warnings (uncaught ones included) while MiniBrowser loads `url`."""
-        done = subprocess.run([self.browser, "--enable-write-console-messages-to-stdout=true", "--exit-after-load", url],
+        done = subprocess.run([self.browser, "--enable-write-console-messages-to-stdout=true",
+                               "--exit-after-load", url],
                               env=self.env, capture_output=True, text=True, errors="replace", timeout=120)
         # "stdout" in the setting's name; the messages come on stderr (WebKitGTK 2.50).
         return [line for line in (done.stdout + done.stderr).splitlines()
