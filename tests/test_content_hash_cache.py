@@ -157,3 +157,23 @@ def test_a_cache_entry_this_version_did_not_write_is_not_trusted(tmp_path, reads
     store.write_text(json.dumps(data))
     assert cached_file_sha256(video) == hashlib.sha256(b"a" * 5000).hexdigest()
     assert reads == [str(video)]
+
+
+def test_many_files_hashed_together_write_the_cache_once_and_are_kept(tmp_path, reads, monkeypatch):
+    """A dataset version's clips checked together: one write of the cache file, not one per clip
+    (each write rewrites every entry kept), and a second check reads none of their bytes."""
+    writes = []
+    real = content_hash_cache.atomic_write_json
+    monkeypatch.setattr(content_hash_cache, "atomic_write_json",
+                        lambda path, obj, **kw: writes.append(path) or real(path, obj, **kw))
+    clips = [tmp_path / f"clip{i}.mp4" for i in range(5)]
+    for i, clip in enumerate(clips):
+        clip.write_bytes(bytes([i]) * 3000)
+    with content_hash_cache.content_hashes() as sha256_of:
+        assert [sha256_of(c) for c in clips] == [file_hash.file_sha256(c) for c in clips]
+        assert writes == []  # nothing written while the check runs
+    assert len(writes) == 1 and reads[:5] == [str(c) for c in clips]
+    reads.clear()
+    with content_hash_cache.content_hashes() as sha256_of:
+        [sha256_of(c) for c in clips]
+    assert reads == [] and len(writes) == 1  # all from the cache: nothing new to write

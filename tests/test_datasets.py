@@ -833,6 +833,26 @@ def test_grow_refuses_a_parent_clip_changed_since_it_was_written_and_reads_it_on
     assert list_versions(root) == ["v1", "v2"]
 
 
+def test_grow_checks_its_parent_clips_with_one_write_of_the_hash_cache(tmp_path: Path,
+                                                                      monkeypatch) -> None:
+    """Each write of the content-hash cache rewrites every entry it keeps: one per parent clip made
+    checking a version of hundreds of clips cost more than reading them."""
+    from highlights import content_hash_cache
+    from tests.hash_reads import hash_reads
+
+    reads = hash_reads(monkeypatch, tmp_path / "cache")
+    writes = []
+    real = content_hash_cache.atomic_write_json
+    monkeypatch.setattr(content_hash_cache, "atomic_write_json",
+                        lambda path, obj, **kw: writes.append(path) or real(path, obj, **kw))
+    v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3})),
+                        tmp_path / "root")
+    writes.clear()
+    reads.clear()
+    build_module._refuse_missing_or_changed_parent_clips(v1, show_progress=False)
+    assert sorted(reads) == sorted(str(c.path) for c in v1.clips) and len(writes) == 1
+
+
 def test_grow_names_a_parent_clip_gone_its_version_and_what_to_do(tmp_path: Path) -> None:
     root = tmp_path / "root"
     v1 = create_version(make_class_tree(tmp_path / "src", layout_of({"swing": 3, "none": 3})), root)

@@ -2,7 +2,8 @@
 bytes reads it once, not again on every run: the same-video check of a dataset's clips
 (`datasets.same_video`, on every `dataset show`, `train` and `evaluate`), `pipeline evaluate`'s
 check of the games a model has seen, `pipeline calibrate`'s record of its games and a batch's check
-for a video uploaded twice (bench/bench_same_video.py prints what that read costs).
+for a video uploaded twice (bench/bench_same_video.py prints what that read costs). `dataset
+grow`'s check of its parent's clips hashes them together (`content_hashes`).
 
 An entry holds for the file at one path while its size, modification and change times and inode
 stay what they were when it was hashed: a file written again, or replaced by another (even a copy
@@ -16,6 +17,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from highlights import file_hash
@@ -50,23 +53,59 @@ def _read(path: Path) -> dict:
 def cached_file_sha256(path: str | os.PathLike) -> str:
     """The SHA-256 of ``path``'s bytes, from the cache while the file is unchanged, else read and
     kept there. Raises OSError as `file_sha256` does when the file cannot be read."""
-    key = os.path.abspath(path)
-    before = _identity(os.stat(key))
-    store = cache_file()
-    entry = _read(store).get(key)
-    if isinstance(entry, dict) and entry.get("identity") == before and isinstance(entry.get("sha256"), str):
-        return entry["sha256"]
-    sha = file_hash.file_sha256(key)
-    if _identity(os.stat(key)) != before:
-        return sha  # written to while it was read: these bytes may not be the file's now, so not kept
+    hashes = ContentHashes()
     try:
-        store.parent.mkdir(parents=True, exist_ok=True)
-        with folders_locked([store.parent]):  # another process keeping a hash of its own is not lost
-            files = _read(store)
-            files.pop(key, None)
-            files[key] = {"identity": before, "sha256": sha}
-            kept = dict(list(files.items())[-KEEP_FILES:])
-            atomic_write_json(store, {"format": FORMAT, "files": kept}, indent=1)
-    except (OSError, OutputPathError) as e:
-        log.debug("%s: cannot be written (%s); content hashes are computed again", store, e)
-    return sha
+        return hashes.sha256(path)
+    finally:
+        hashes.save()
+
+
+@contextmanager
+def content_hashes() -> Iterator[Callable[[str | os.PathLike], str]]:
+    """`cached_file_sha256` for many files (a dataset version's clips): the cache file is read
+    once and written once at the end, not once per file, which costs more than hashing a short
+    clip once the cache holds hundreds of entries. Hashes taken before an error are kept."""
+    hashes = ContentHashes()
+    try:
+        yield hashes.sha256
+    finally:
+        hashes.save()
+
+
+class ContentHashes:
+    """The cache file's entries as read once, and the hashes taken since, to `save`."""
+
+    def __init__(self) -> None:
+        self.store = cache_file()
+        self.kept = _read(self.store)
+        self.taken: dict[str, dict] = {}
+
+    def sha256(self, path: str | os.PathLike) -> str:
+        key = os.path.abspath(path)
+        before = _identity(os.stat(key))
+        entry = self.taken.get(key) or self.kept.get(key)
+        if (isinstance(entry, dict) and entry.get("identity") == before
+                and isinstance(entry.get("sha256"), str)):
+            return entry["sha256"]
+        sha = file_hash.file_sha256(key)
+        if _identity(os.stat(key)) == before:  # else written to while it was read: not kept
+            self.taken[key] = {"identity": before, "sha256": sha}
+        return sha
+
+    def save(self) -> None:
+        if not self.taken:
+            return
+        try:
+            self.store.parent.mkdir(parents=True, exist_ok=True)
+            # another process keeping a hash of its own is not lost
+            with folders_locked([self.store.parent]):
+                files = _read(self.store)
+                for key, entry in self.taken.items():
+                    files.pop(key, None)
+                    files[key] = entry
+                kept = dict(list(files.items())[-KEEP_FILES:])
+                atomic_write_json(self.store, {"format": FORMAT, "files": kept}, indent=1)
+        except (OSError, OutputPathError) as e:
+            log.debug("%s: cannot be written (%s); content hashes are computed again",
+                      self.store, e)
+        self.taken = {}

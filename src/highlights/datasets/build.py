@@ -29,7 +29,7 @@ from highlights.datasets.checks import (
 )
 from highlights.class_slips import one_slip_apart
 from highlights.counted_noun import counted
-from highlights.content_hash_cache import cached_file_sha256
+from highlights.content_hash_cache import content_hashes
 from highlights.datasets.build_settings import BuildSettings
 from highlights.datasets.content_id import dataset_content_id
 from highlights.datasets.cut_spans import cut_span
@@ -493,11 +493,12 @@ def _refuse_missing_or_changed_parent_clips(base: DatasetVersion, show_progress:
     again is not read again."""
     todo = "a version's clips never change: restore it from the source named, then grow again"
     problems, missing = [], 0
-    for clip in track(base.clips, f"checking {base.name} clips", enabled=show_progress):
-        cause = stored_clip_cause(clip, base.name, sha256_of=cached_file_sha256)
-        if cause is not None:
-            problems.append(f"{base.describe(clip.clip_id)}: {cause}")
-            missing += missing_file_cause(clip.path) is not None
+    with content_hashes() as sha256_of:
+        for clip in track(base.clips, f"checking {base.name} clips", enabled=show_progress):
+            cause = stored_clip_cause(clip, base.name, sha256_of=sha256_of)
+            if cause is not None:
+                problems.append(f"{base.describe(clip.clip_id)}: {cause}")
+                missing += missing_file_cause(clip.path) is not None
     if len(problems) == 1:
         raise DatasetError(f"{problems[0]}; {todo}")
     if problems:
