@@ -4,6 +4,7 @@ them back, any setting that shapes them (or an edit of the generator) draws them
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,3 +81,14 @@ def test_the_generator_code_id_names_its_source():
     code = synth_window_cache.generator_code_id()
     assert code is not None and len(code) == 64
     assert code == synth_window_cache.generator_code_id()
+
+
+def test_the_code_id_covers_every_module_whose_names_shape_the_windows():
+    """`synth_windows` draws a `none` window's sport from the vocabulary's sports, whatever the
+    run's classes: a sport added there draws other windows for the same settings."""
+    import highlights.synth.clip as synth_clip
+    from highlights import vocabulary
+
+    files = {p.resolve() for p in synth_window_cache.generator_source_files()}
+    for module in (synth_clip, synth_data, vocabulary):
+        assert Path(module.__file__).resolve() in files, module.__name__

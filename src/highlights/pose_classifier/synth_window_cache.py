@@ -35,15 +35,22 @@ KEEP_ENTRIES = 8  # the most recently written; 3,000 windows take about 7 MB
 log = logging.getLogger(__name__)
 
 
-def generator_code_id() -> str | None:
-    """The SHA-256 of the source of the generator package and of `synth_data`, or None where a
-    file cannot be read as one."""
+def generator_source_files() -> list[Path]:
+    """The source files whose code shapes the windows drawn: the generator package, `synth_data`,
+    and the vocabulary, whose sports a `none` window's sport is drawn from (an added sport changes
+    them even for a run whose classes do not name it)."""
     import highlights.synth as synth_package
+    from highlights import vocabulary
 
-    files = sorted(Path(synth_package.__file__).parent.glob("*.py")) + [Path(synth_data.__file__)]
+    return sorted(Path(synth_package.__file__).parent.glob("*.py")) + [
+        Path(synth_data.__file__), Path(vocabulary.__file__)]
+
+
+def generator_code_id() -> str | None:
+    """The SHA-256 of `generator_source_files`, or None where a file cannot be read as one."""
     digest = hashlib.sha256()
     try:
-        for path in files:
+        for path in generator_source_files():
             digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     except OSError:
         return None
