@@ -177,3 +177,21 @@ def test_many_files_hashed_together_write_the_cache_once_and_are_kept(tmp_path, 
     with content_hash_cache.content_hashes() as sha256_of:
         [sha256_of(c) for c in clips]
     assert reads == [] and len(writes) == 1  # all from the cache: nothing new to write
+
+
+def test_a_folders_content_id_hashes_its_clips_with_one_write_of_the_cache(tmp_path, reads,
+                                                                          monkeypatch):
+    """`evaluate --clips TREE` records the tree's content id: its clips hashed as one batch."""
+    from highlights.datasets.content_id import dataset_content_id, folder_content_id
+
+    writes = []
+    real = content_hash_cache.atomic_write_json
+    monkeypatch.setattr(content_hash_cache, "atomic_write_json",
+                        lambda path, obj, **kw: writes.append(path) or real(path, obj, **kw))
+    clips = [(tmp_path / f"clip{i}.mp4", "none") for i in range(4)]
+    for i, (clip, _) in enumerate(clips):
+        clip.write_bytes(bytes([i]) * 3000)
+    expected = dataset_content_id((file_hash.file_sha256(c), label, "test") for c, label in clips)
+    reads.clear()
+    assert folder_content_id(clips) == expected
+    assert len(reads) == 4 and len(writes) == 1

@@ -25,6 +25,7 @@ def dataset_content_id(clips: Iterable[tuple[str, str, str]]) -> str:
 def folder_content_id(clips: Iterable[tuple[str | os.PathLike, str]]) -> str:
     """The same id for a folder-per-class tree scored whole: each clip's file hashed, its label its
     class folder, every clip in the one split a report of a folder scores (`test`)."""
-    from highlights.content_hash_cache import cached_file_sha256
+    from highlights.content_hash_cache import content_hashes
 
-    return dataset_content_id((cached_file_sha256(path), label, "test") for path, label in clips)
+    with content_hashes() as sha256_of:  # one read and one write of the cache for all clips
+        return dataset_content_id((sha256_of(path), label, "test") for path, label in clips)
