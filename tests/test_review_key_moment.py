@@ -54,6 +54,25 @@ def test_a_moved_key_moment_centres_the_segment_on_it_and_later_decisions_keep_i
     assert kept["key_s"] == pytest.approx(moved_to) and kept["label"] == other
 
 
+def test_a_start_trimmed_past_the_proposed_key_moment_and_back_gives_it_back(session):
+    """The proposed moment is pushed inside a segment whose start is moved past it; moved back, the
+    reviewer never set a key moment: the event stays at the proposed one, not where it was pushed."""
+    gid = session.games[0].id
+    proposed = _state(session, "h1")
+    key, label = proposed["key_s"], proposed["label"]
+    trimmed = session.decide(gid, "h1", status="accepted", label=label, start_s=key + 0.4,
+                             end_s=proposed["end_s"], reviewer="Ada")["state"]
+    assert trimmed["key_s"] == pytest.approx(key + 0.4)
+    back = session.decide(gid, "h1", status="accepted", label=label, start_s=proposed["start_s"],
+                          end_s=proposed["end_s"], reviewer="Ada")["state"]
+    assert back["key_s"] == pytest.approx(key)
+    # one the reviewer set is kept as the segment moves
+    set_at = session.move_key(gid, "h1", key_s=key - 0.3, reviewer="Ada")["state"]
+    kept = session.decide(gid, "h1", status="accepted", label=label, start_s=set_at["start_s"],
+                          end_s=set_at["end_s"] + 0.2, reviewer="Ada")["state"]
+    assert kept["key_s"] == pytest.approx(key - 0.3)
+
+
 def test_a_key_moment_near_the_videos_start_keeps_the_segment_inside_the_video(session):
     gid = session.games[0].id
     h0 = _state(session, "h0")

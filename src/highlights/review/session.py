@@ -26,6 +26,15 @@ MISSED_PREFIX = "m-"
 STORED_TIME_PRECISION_S = 0.0005
 
 
+def _only_pushed_inside(standing, proposed_key: float | None) -> bool:
+    """Whether a standing decision's key moment is the proposed one, or that moment pushed inside
+    the decision's segment (a start or end moved past it), rather than one the reviewer set."""
+    if proposed_key is None:
+        return False
+    pushed = min(max(float(proposed_key), float(standing.start_s)), float(standing.end_s))
+    return abs(float(standing.key_s) - pushed) <= STORED_TIME_PRECISION_S
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What an item's decision means for training data."""
@@ -170,9 +179,13 @@ class ReviewSession:
         if item is None and (not item_id.startswith(MISSED_PREFIX) or standing is None):
             raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
         # A decision that names no key moment keeps the one standing: a key moment the reviewer
-        # moved stays where they put it when the item is relabelled or its end moved after.
-        proposed_key = standing.key_s if standing is not None and standing.key_s is not None else (
-            item.key_s if item is not None else None)
+        # moved stays where they put it when the item is relabelled or its end moved after. One
+        # that is only the proposed moment pushed inside a segment trimmed past it is not theirs:
+        # the segment widened again gives the proposed moment back.
+        proposed_key = item.key_s if item is not None else None
+        if standing is not None and standing.key_s is not None and not _only_pushed_inside(
+                standing, proposed_key):
+            proposed_key = standing.key_s
         label = label if status == "accepted" else (label or (item.label if item else None))
         self._check(game, status, label, float(start_s), float(end_s))
         end_s = min(float(end_s), game.duration_s)
