@@ -143,7 +143,8 @@ def log_loss(scores, flags) -> float:
 
 def figures(scores, flags) -> dict:
     a = auc(scores, flags)
-    return {"auc": None if a is None else round(a, 4), "ece": reliability(scores, flags)["ece"],
+    return {"auc": None if a is None else round(a, 4),
+            "ece": round(reliability(scores, flags)["ece"], 4),
             "log_loss": round(log_loss(scores, flags), 4)}
 
 

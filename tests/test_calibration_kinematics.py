@@ -74,3 +74,15 @@ def test_a_hand_edited_fitted_on_whose_config_is_no_mapping_loads_unchecked(tmp_
         with caplog.at_level(logging.WARNING):
             assert not ranking.resolve_calibration(run).is_identity
         assert warnings_of(caplog) == []
+
+
+def test_the_packaged_calibration_was_fitted_under_the_default_kinematics(caplog):
+    packaged = Calibration.load(ranking.DEFAULT_CALIBRATION)
+    recorded = calibration_kinematics.kinematics_fitted_under(packaged.fitted_on)
+    assert recorded is not None, "the packaged calibration records no kinematics settings"
+    assert calibration_kinematics.kinematics_differences(packaged.fitted_on, PipelineConfig()) == []
+    with caplog.at_level(logging.WARNING):
+        ranking.resolve_calibration(PipelineConfig())
+        assert warnings_of(caplog) == []
+        ranking.resolve_calibration(PipelineConfig().with_overrides({PER_TRACK: False}))
+    assert len(warnings_of(caplog)) == 1 and "score_calibration.json" in warnings_of(caplog)[0]
