@@ -195,3 +195,17 @@ def test_a_folders_content_id_hashes_its_clips_with_one_write_of_the_cache(tmp_p
     reads.clear()
     assert folder_content_id(clips) == expected
     assert len(reads) == 4 and len(writes) == 1
+
+
+def test_a_version_of_thousands_of_clips_is_checked_again_without_reading_one(tmp_path, reads):
+    """A coach's dataset grows past a thousand clips: `dataset grow` checks every parent clip, and
+    a second check must not hash them again (with a thousand entries kept, it hashed the rest)."""
+    clips = [tmp_path / f"clip{i:04d}.mp4" for i in range(1500)]
+    for i, clip in enumerate(clips):
+        clip.write_bytes(i.to_bytes(2, "big") * 10)
+    with content_hash_cache.content_hashes() as sha256_of:
+        first = [sha256_of(clip) for clip in clips]
+    reads.clear()
+    with content_hash_cache.content_hashes() as sha256_of:
+        assert [sha256_of(clip) for clip in clips] == first
+    assert reads == []
