@@ -5,6 +5,7 @@ clips, and its speed with multi-person pose on against decoding alone.
                                         [--speed-clip py0922__basketball.mp4] [--speed-seconds 60]
                                         [--speed-rounds 2] [--compare 'FLAG=VALUE ...' ...]
                                         [--cached-movenet-path] [--skip-accuracy] [--skip-speed]
+                                        [--calibration-choice]
 
 Accuracy: every `annotations/*.json` whose video is in the folder is run with the default
 pipeline (MoveNet MultiPose detection, pose and tracks, the packaged pose classifier) plus the
@@ -22,6 +23,11 @@ false one; also within a video), with its 95% interval (Newcombe's) and counts, 
 expected calibration error, for the highlight score (the packaged calibration by default) and
 the raw classifier probability it was calibrated from, with n. The annotations are read by eye
 (about +-0.5 s) and there are few: read the figures as what breaks, not as a score to tune.
+`--calibration-choice` runs the default again with `merge.score_calibration=none` (the same
+detection and pose) and prints every highlight's score under each, then chooses between the two
+leave-one-video-out: for each clip, the setting with the higher within-video AUC on the other
+clips (a tie keeps the default), scoring that clip; it prints each fold's pick, how often each
+was picked and the cross-validated within-video AUC beside each setting's own over every clip.
 
 Speed: a 720p clip is repeated by stream copy to at least `--speed-seconds` of video (its
 timestamps shifted, no re-encoding). In each of `--speed-rounds` rounds the same file is decoded
@@ -237,7 +243,7 @@ def _print_pooled(tally: _Tally, cfg) -> None:
         print(line)
 
 
-def _accuracy_of(name: str, cfg, annotated: list[tuple[object, Path]], caches: dict) -> None:
+def _accuracy_of(name: str, cfg, annotated: list[tuple[object, Path]], caches: dict) -> _Tally:
     """One configuration over every annotated clip: a line per clip, then the pooled figures."""
     from highlights.pipeline.run import run_pipeline
 
@@ -267,14 +273,81 @@ def _accuracy_of(name: str, cfg, annotated: list[tuple[object, Path]], caches: d
     _print_pooled(tally, cfg)
     if cfg.classifier.enabled:
         print_score_ranking(tally.scored)
+    return tally
 
 
-def accuracy(real_dev: Path, sets: list[str]) -> None:
-    """Every configuration of `accuracy_configs` over the annotated clips."""
+def accuracy(real_dev: Path, sets: list[str], calibration_choice: bool = False) -> None:
+    """Every configuration of `accuracy_configs` over the annotated clips; with
+    `calibration_choice`, the default one again with `merge.score_calibration=none` and the
+    leave-one-video-out choice between the two (`print_calibration_choice`)."""
     annotated = _annotated_clips(real_dev)
     caches = {video: {} for _, video in annotated}  # detection and pose computed once per clip
     for name, cfg in accuracy_configs(sets):
-        _accuracy_of(name, cfg, annotated, caches)
+        tally = _accuracy_of(name, cfg, annotated, caches)
+        if calibration_choice and name == "default":
+            kept = str(cfg.merge.score_calibration)
+            other = _accuracy_of(UNCALIBRATED, cfg.with_overrides(
+                {"merge.score_calibration": "none"}), annotated, caches)
+            print_calibration_choice({kept: _scored_rows(tally), "none": _scored_rows(other)},
+                                     keep=kept)
+
+
+# The default run again ranking by the classifier's probability (`merge.score_calibration=none`)
+UNCALIBRATED = "score calibration none"
+
+
+def _scored_rows(tally: _Tally) -> list[tuple[float, bool, str]]:
+    return [(float(h.score), ok, video) for h, ok, video in tally.scored]
+
+
+def calibration_choice_cv(scored_by: dict[str, list[tuple[float, bool, str]]], keep: str):
+    """Leave-one-video-out choice of the score setting: for each video, the setting whose
+    within-video AUC over the other videos' highlights is highest (a tie, or a figure with no
+    pair, keeps `keep`), and that setting's (score, right, video) rows of the held-out video.
+    Returns ({video: (pick, {setting: training AUC or None})}, the within-video AUC of the
+    held-out rows pooled). Pairs lie within a video, so no pair compares two settings' scores."""
+    from highlights.auc_interval import within_group_auc
+
+    videos = sorted({video for rows in scored_by.values() for _, _, video in rows})
+    folds, held = {}, []
+    for video in videos:
+        figures = {}
+        for name, rows in scored_by.items():
+            train = [row for row in rows if row[2] != video]
+            auc = within_group_auc(*zip(*train)) if train else None
+            figures[name] = None if auc is None else auc.value
+        pick = keep
+        if figures.get(keep) is not None:
+            for name, value in figures.items():
+                if value is not None and value > figures[pick]:
+                    pick = name
+        folds[video] = (pick, figures)
+        held += [row for row in scored_by[pick] if row[2] == video]
+    return folds, (within_group_auc(*zip(*held)) if held else None)
+
+
+def print_calibration_choice(scored_by: dict[str, list[tuple[float, bool, str]]],
+                             keep: str) -> None:
+    """Each highlight's score under each setting, each fold's pick and the cross-validated
+    within-video AUC beside each setting's own over every video."""
+    from highlights.auc_interval import within_group_auc
+
+    print(f"\n== score setting chosen leave-one-video-out by within-video AUC (a tie keeps "
+          f"{keep}):")
+    for name, rows in scored_by.items():
+        print(f"  {name}: " + "; ".join(f"{video} {score:.3f} {'right' if ok else 'false'}"
+                                       for score, ok, video in rows))
+    folds, cv = calibration_choice_cv(scored_by, keep)
+    for video, (pick, figures) in folds.items():
+        print(f"  held out {video}: other videos' AUC " + ", ".join(
+            f"{name} {'-' if value is None else f'{value:.3f}'}"
+            for name, value in figures.items()) + f"; picked {pick}")
+    picks = Counter(pick for pick, _ in folds.values())
+    print("  picked: " + ", ".join(f"{name} {picks[name]} of {len(folds)}" for name in scored_by))
+    print(f"  cross-validated within a video: {'-' if cv is None else cv.reported()}")
+    for name, rows in scored_by.items():
+        whole = within_group_auc(*zip(*rows)) if rows else None
+        print(f"  {name} on every video: {'-' if whole is None else whole.reported()}")
 
 
 def looped(clip: Path, seconds: float, workdir: Path) -> Path:
@@ -531,6 +604,9 @@ def main() -> None:
                              "before the clock")
     parser.add_argument("--skip-accuracy", action="store_true", help="only the speed runs")
     parser.add_argument("--skip-speed", action="store_true", help="only the accuracy runs")
+    parser.add_argument("--calibration-choice", action="store_true",
+                        help="also run the default with merge.score_calibration=none and choose "
+                             "between the two leave-one-video-out by within-video AUC")
     args = parser.parse_args()
     if not args.real_dev.is_dir():
         print(f"{args.real_dev}: real-dev folder not found; nothing to measure, skipped")
@@ -538,7 +614,7 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs visible; figures on a shared machine drift; n is printed beside "
           "each")
     if not args.skip_accuracy:
-        accuracy(args.real_dev, args.sets)
+        accuracy(args.real_dev, args.sets, args.calibration_choice)
     if not args.skip_speed:
         speed(args.real_dev, args.speed_clip, args.speed_seconds, args.sets,
               max(1, args.speed_rounds), args.compare, not args.cached_movenet_path)
