@@ -6,7 +6,8 @@ and where the false highlights come from.
                                          [--bursts SHARE]
                                          [--keep-frames] [--skip-gt] [--skip-fit-game]
                                          [--set FLAG=VALUE ...]
-                                         [--threshold-seeds 301,302,...] [--fit-seeds 301,302,...]
+                                         [--threshold-seeds 301,302,...] [--movenet-threshold]
+                                         [--fit-seeds 301,302,...]
 
 Makes (once, reused from --workdir) games with the project's generator
 (`highlights.synth.generate_game`: shots and camera cuts, several players, active background play
@@ -38,6 +39,9 @@ load average:
    actions; on the generator's own games a threshold chosen on its own games is the honest one,
    and choosing it on the test games would be tuning on them. Each threshold game runs once, at
    the lowest threshold, and every higher one is read from the same windows (`threshold_sweep`).
+   With --movenet-threshold the same is done with (1)'s MoveNet stages: the threshold chosen on
+   the held-out games' MoveNet poses, then run on the test games' (--keep-frames keeps the
+   held-out games' frames too).
 6. with --fit-seeds, (4) fitted on the games of those seeds pooled instead of the one FIT game
    (held-out games, refused as --threshold-seeds refuses them): the calibration on all their
    highlights, the floor the highest whose POOLED recall there stays >= 0.90. A dozen highlights
@@ -91,6 +95,8 @@ import numpy as np
 from highlights.cli.boundary import run_script
 
 GT = {"detection.backend": "gt", "pose.backend": "gt"}
+GT_STAGES = "ground-truth detection and pose"
+MOVENET_STAGES = "MoveNet detection and pose"
 TOLERANCE_S = 2.0
 NEAR_S = 5.0
 TARGET_RECALL = 0.90
@@ -145,6 +151,18 @@ def frames_kept_beside(video: Path) -> dict:
 
     path = video.with_name(video.stem + ".frames.pkl")
     return frame_outputs(pickle.loads(path.read_bytes())) if path.is_file() else {}
+
+
+def keep_frames_beside(video: Path, cache: dict) -> None:
+    """A run's detection and pose outputs beside `video` (NAME.frames.pkl), as `frames_kept_beside`
+    reads them back."""
+    import pickle
+
+    from highlights.atomic import atomic_write_bytes
+    from highlights.pipeline.run import frame_outputs
+
+    atomic_write_bytes(video.with_name(video.stem + ".frames.pkl"),
+                       pickle.dumps(frame_outputs(cache)))
 
 
 def kept_or_made(path: Path | None, make):
@@ -659,6 +677,10 @@ def _parser() -> argparse.ArgumentParser:
                              "operating threshold is chosen for the ground-truth run: the highest "
                              "classifier.action_threshold whose pooled recall there stays >= 0.90, "
                              "then run on the test games (none: not run)")
+    parser.add_argument("--movenet-threshold", action="store_true",
+                        help="with --threshold-seeds, also choose the threshold with the default "
+                             "config's MoveNet stages on those games and run it on the test "
+                             "games' MoveNet poses")
     parser.add_argument("--fit-seeds", default="",
                         help="comma-separated seeds of held-out games on which the fit row's "
                              "procedure (actions merge, score calibration, score floor keeping "
@@ -681,7 +703,7 @@ def _held_out_seeds(parser: argparse.ArgumentParser, args: argparse.Namespace, s
     if any(s >= 10_000 for s in chosen):
         parser.error(f"{option}: seeds from 10000 on are the pose classifier's training and "
                      "validation games (pose_classifier.game_data.game_seed); choose lower ones")
-    if chosen and args.skip_gt:
+    if chosen and args.skip_gt and not (option == "--threshold-seeds" and args.movenet_threshold):
         parser.error(f"{option} {does} for the ground-truth run, which --skip-gt leaves out")
     return chosen
 
@@ -703,6 +725,9 @@ def _parse_args(argv: list[str] | None
     threshold_seeds = _held_out_seeds(parser, args, seeds, "--threshold-seeds",
                                       args.threshold_seeds, "operating threshold is chosen",
                                       "chooses a threshold")
+    if args.movenet_threshold and (args.skip_movenet or not threshold_seeds):
+        parser.error("--movenet-threshold chooses a threshold on the --threshold-seeds games for "
+                     "the MoveNet run: it needs --threshold-seeds, without --skip-movenet")
     fit_seeds = _held_out_seeds(parser, args, seeds, "--fit-seeds", args.fit_seeds,
                                 "calibration and score floor are fitted",
                                 "fits a calibration and score floor")
@@ -767,15 +792,8 @@ class RunsOnTestGames:
 
     def keep_frames(self, caches_used: dict) -> None:
         """Each game's detection and pose outputs beside its video, read back on the next run."""
-        import pickle
-
-        from highlights.atomic import atomic_write_bytes
-        from highlights.pipeline.run import frame_outputs
-
         for seed, cache in caches_used.items():
-            video = self.video(seed)
-            atomic_write_bytes(video.with_name(video.stem + ".frames.pkl"),
-                               pickle.dumps(frame_outputs(cache)))
+            keep_frames_beside(self.video(seed), cache)
 
 
 def _print_config_line(default, args: argparse.Namespace, games: RunsOnTestGames, fit_ann) -> None:
@@ -789,9 +807,11 @@ def _print_config_line(default, args: argparse.Namespace, games: RunsOnTestGames
 
 
 def _operating_threshold_row(games: RunsOnTestGames, args: argparse.Namespace, overrides: dict,
-                             threshold_seeds: list[int]) -> None:
+                             threshold_seeds: list[int], stages: str = GT_STAGES,
+                             cache_of=None) -> None:
     """(5): the threshold chosen on the threshold games (each swept once), then its row on the
-    test games."""
+    test games. With MoveNet's `stages`, `cache_of(seed)` holds each test game's frames, and each
+    held-out game's are read from and kept beside it with --keep-frames."""
     from highlights.pipeline.evaluation import Rate
     from highlights.pose_classifier.action_gate import THRESHOLDS
 
@@ -799,11 +819,15 @@ def _operating_threshold_row(games: RunsOnTestGames, args: argparse.Namespace, o
     for seed in threshold_seeds:
         video, ann = _held_out_game(args, seed)
         t0 = time.perf_counter()
-        sweeps.append((threshold_sweep(video, ann, overrides, {}, THRESHOLDS), list(ann.events)))
+        keep = args.keep_frames and stages != GT_STAGES
+        cache = frames_kept_beside(video) if keep else {}
+        sweeps.append((threshold_sweep(video, ann, overrides, cache, THRESHOLDS), list(ann.events)))
+        if keep:
+            keep_frames_beside(video, cache)
         print(f"  threshold game seed {seed}: {len(ann.events)} events, swept in "
               f"{time.perf_counter() - t0:.0f} s", flush=True)
     chosen, table = choose_operating_threshold(sweeps)
-    print(f"synthetic operating threshold, ground-truth detection and pose, on seeds "
+    print(f"synthetic operating threshold, {stages}, on seeds "
           f"{', '.join(map(str, threshold_seeds))} (pooled; recall at {TOLERANCE_S:g} s):")
     for t, matched, events, highlights in table:
         print(f"  {t:.2f}: recall {Rate(matched, events).reported()}, precision "
@@ -812,8 +836,9 @@ def _operating_threshold_row(games: RunsOnTestGames, args: argparse.Namespace, o
         print(f"  no threshold keeps recall >= {TARGET_RECALL:.2f} there", flush=True)
     else:
         games.configuration(f"  ... classifier.action_threshold={chosen:g} (chosen on seeds "
-                            f"{', '.join(map(str, threshold_seeds))})",
-                            {**overrides, "classifier.action_threshold": chosen}, explain=True)
+                            f"{', '.join(map(str, threshold_seeds))}, {stages})",
+                            {**overrides, "classifier.action_threshold": chosen},
+                            cache_of=cache_of, explain=True)
 
 
 def _ground_truth_rows(games: RunsOnTestGames, args: argparse.Namespace, extra: dict, default,
@@ -822,7 +847,7 @@ def _ground_truth_rows(games: RunsOnTestGames, args: argparse.Namespace, extra: 
     """(2)-(6), with ground-truth detection and pose; returns what the calibration fitted on the
     FIT game says of itself (None with --skip-fit-game)."""
     gt = {**extra, **GT}
-    games.configuration("ground-truth detection and pose", gt, explain=True)
+    games.configuration(GT_STAGES, gt, explain=True)
     if threshold_seeds:
         _operating_threshold_row(games, args, gt, threshold_seeds)
     other_merge = "actions" if default.merge.backend != "actions" else "temporal_nms"
@@ -890,6 +915,9 @@ def main(argv: list[str] | None = None) -> int:
                           for seed in seeds}
         games.configuration("default config", extra, cache_of=lambda seed: movenet_caches[seed],
                             explain=True)
+        if args.movenet_threshold:
+            _operating_threshold_row(games, args, extra, threshold_seeds, MOVENET_STAGES,
+                                     cache_of=lambda seed: movenet_caches[seed])
         if args.keep_frames:
             games.keep_frames(movenet_caches)
     info = None

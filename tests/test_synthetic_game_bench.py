@@ -267,3 +267,46 @@ def test_frames_kept_beside_a_game_are_read_as_a_runs_cache_and_none_kept_read_a
     (tmp_path / "test7.frames.pkl").write_bytes(pickle.dumps(kept))
     # Only the per-frame outputs serve as a cache: a window's probability depends on the model file.
     assert bench.frames_kept_beside(video) == {("frame", "detection", 0): [1.0, 2.0]}
+
+
+@pytest.mark.parametrize("argv", [
+    ["--movenet-threshold"],                                          # no games to choose on
+    ["--movenet-threshold", "--threshold-seeds", "9", "--skip-movenet"],  # no MoveNet run
+    ["--threshold-seeds", "9", "--skip-gt"],                          # only the ground-truth row
+])
+def test_a_threshold_with_no_run_to_choose_it_for_is_refused(bench, tmp_path, argv):
+    with pytest.raises(SystemExit):
+        bench.main(["--test-seeds", "4", "--workdir", str(tmp_path), *argv])
+    assert not list(tmp_path.glob("*.mp4"))
+
+
+def test_the_movenet_threshold_is_chosen_on_the_held_out_games_movenet_poses_and_kept(
+        bench, tmp_path, capsys, monkeypatch):
+    """--movenet-threshold without the ground-truth runs: the threshold row is chosen with the
+    default (MoveNet) stages on the held-out game, and that game's frames are kept beside it."""
+    argv = ["--minutes", "0.25", "--size", "256x144", "--test-seeds", "4", "--workdir",
+            str(tmp_path), "--skip-gt", "--threshold-seeds", "9", "--movenet-threshold",
+            "--keep-frames"]
+    assert bench.main(argv) == 0
+    said = capsys.readouterr().out
+    assert "synthetic operating threshold, MoveNet detection and pose, on seeds 9" in said
+    assert "ground-truth detection and pose" not in said
+    kept = tmp_path / "heldout9.frames.pkl"
+    assert kept.is_file() and bench.frames_kept_beside(tmp_path / "heldout9.mp4")
+    # The next run reads the held-out game's MoveNet outputs back, and chooses as before.
+    read = {}
+    real_read = bench.frames_kept_beside
+
+    def reading(video):
+        read[video.name] = real_read(video)
+        return read[video.name]
+
+    monkeypatch.setattr(bench, "frames_kept_beside", reading)
+    assert bench.main(argv) == 0
+    assert read["heldout9.mp4"]
+    again = capsys.readouterr().out
+
+    def choice(out):
+        return [line for line in out.splitlines() if "<- chosen" in line or "no threshold" in line]
+
+    assert choice(said) and choice(said) == choice(again)
