@@ -57,7 +57,7 @@ def _read(path: Path) -> dict:
 def cached_file_sha256(path: str | os.PathLike) -> str:
     """The SHA-256 of ``path``'s bytes, from the cache while the file is unchanged, else read and
     kept there. Raises OSError as `file_sha256` does when the file cannot be read."""
-    hashes = ContentHashes()
+    hashes = HashCacheBatch()
     try:
         return hashes.sha256(path)
     finally:
@@ -69,14 +69,14 @@ def content_hashes() -> Iterator[Callable[[str | os.PathLike], str]]:
     """`cached_file_sha256` for many files (a dataset version's clips): the cache file is read
     once and written once at the end, not once per file, which costs more than hashing a short
     clip once the cache holds hundreds of entries. Hashes taken before an error are kept."""
-    hashes = ContentHashes()
+    hashes = HashCacheBatch()
     try:
         yield hashes.sha256
     finally:
         hashes.save()
 
 
-class ContentHashes:
+class HashCacheBatch:
     """The cache file's entries as read once, and the hashes taken since, to `save`."""
 
     def __init__(self) -> None:
