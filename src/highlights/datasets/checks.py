@@ -451,7 +451,9 @@ def stored_clip_cause(record: ClipRecord, version: str, *,
         now = sha256_of(record.path)
     except OSError as e:
         return f"cannot read ({e.strerror or e})"
-    return None if now == record.sha256 else _changed_cause(record.path, version, now, record.sha256)
+    if now == record.sha256:
+        return None
+    return _changed_cause(record.path, version, now, record.sha256)
 
 
 def _changed_cause(path: Path, version: str, now: str, written: str) -> str:

@@ -505,7 +505,8 @@ def event_level_miss(event, highlights: Sequence[Highlight], trace: StageTrace, 
 PERSON_KNOWN = ("the event's person (the player the game's truth marks as followed at its key "
                 "moment): another person's trigger or classifier window near it does not count; "
                 "a row is theirs by its track id where the run's tracks are the truth's ids, else "
-                f"by its track's box overlapping the truth's box of them (IoU >= {ACTOR_BOX_IOU:g}); "
+                "by its track's box overlapping the truth's box of them "
+                f"(IoU >= {ACTOR_BOX_IOU:g}); "
                 "each miss's `evidence_by` says which")
 PERSON_UNKNOWN = "anyone: any person's trigger or classifier window near an event counts"
 

@@ -20,8 +20,9 @@ import math
 from copy import deepcopy
 
 from highlights.pipeline.pose_refine import TrackRefiner, check_refine_available
-from highlights.pipeline.kinematics import (TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress,
-                                            track_box, tracks_of)
+from highlights.pipeline.kinematics import (
+    TRIGGER_LABEL, Trigger, find_triggers, prominent, suppress, track_box, tracks_of,
+)
 from highlights.vocabulary import LABEL_OF_SPORT, UNLABELLED, sport_of
 from highlights.pipeline.records import Candidate
 from highlights.pipeline.registry import register
