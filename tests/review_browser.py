@@ -64,6 +64,7 @@ class ReviewServer:
         self.proc = subprocess.Popen([sys.executable, "-c", "from highlights.cli.review import app; app()",
                                       *args, "--port", "0"],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.stderr = ""  # what the server wrote to stderr, once `kill` has stopped it
         self.url = self._read_url()
 
     def _read_url(self) -> str:
@@ -78,11 +79,15 @@ class ReviewServer:
             if m:
                 return m.group(1)
         self.kill()
-        raise AssertionError("the review printed no URL: " + "".join(lines) + self.proc.stderr.read())
+        raise AssertionError("the review printed no URL: " + "".join(lines) + self.stderr)
 
     def kill(self) -> None:
+        """Stops the server and keeps what it wrote to stderr (a handler's traceback, which a
+        failing test shows: the page is only told "Internal Server Error")."""
         if self.proc.poll() is None:
             self.proc.kill()  # SIGKILL: nothing gets a chance to flush on the way out
         self.proc.wait(timeout=10)
+        if not self.proc.stderr.closed:
+            self.stderr = self.proc.stderr.read()
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
