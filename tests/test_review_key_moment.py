@@ -126,3 +126,24 @@ def test_the_api_moves_a_key_moment_with_the_token_in_its_header_only(session):
         r = client.post(url, json=bad, headers=header)
         said = r.json().get("error", r.json().get("detail", ""))
         assert r.status_code == 400 and why in said, bad
+
+
+def test_a_key_moment_moved_where_the_segment_cannot_move_is_exported_again(session, tmp_path):
+    """Near the video's start the segment stays at 0 s whatever the key moment: the re-export
+    from the parent still sees the moved moment as a change and carries it to the new version and
+    reviewed.json."""
+    gid, root = session.games[0].id, tmp_path / "datasets"
+    first = session.move_key(gid, "h0", key_s=0.2, reviewer="Ada")["state"]
+    assert first["start_s"] == 0.0 and first["end_s"] - first["start_s"] > 1.2
+    export_review(session, root, licence="CC-BY-4.0")
+    moved = session.move_key(gid, "h0", key_s=0.6, reviewer="Ada")["state"]
+    assert (moved["start_s"], moved["end_s"]) == (first["start_s"], first["end_s"])
+    again = export_review(session, root, parent="v1", licence="CC-BY-4.0")
+    assert again.changed == [f"{session.games[0].name}/h0"] and again.unchanged == 0
+    (clip,) = [c for c in again.version.clips if json.loads(c.provenance)["item"] == "h0"]
+    assert json.loads(clip.provenance)["key_s"] == pytest.approx(0.6)
+    reviewed = load_annotation(session.games[0].folder / "reviewed" / "reviewed.json")
+    assert [e.key_s for e in reviewed.events] == [pytest.approx(0.6)]
+    # exported as decided now: a third export finds nothing new
+    with pytest.raises(ReviewError, match="nothing new to export"):
+        export_review(session, root, parent="v2", licence="CC-BY-4.0")

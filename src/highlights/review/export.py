@@ -88,8 +88,23 @@ class ReviewedClip:
         return (str(self.game.video), self.decision.run[:16], self.item)
 
     def fingerprint(self) -> tuple:
-        """What the clip holds: a re-export skips an item whose clip would be the same again."""
+        """What the clip holds: its class and segment (two items that cut the same are repeats)."""
         return (self.outcome.label, round(self.start_s, 3), round(self.end_s, 3))
+
+    def key_moment(self) -> float | None:
+        """The moment an action's clip is cut around, as its provenance records it (`key_s`)."""
+        if self.decision.key_s is None or self.background:
+            return None
+        return round(self.decision.key_s, 3)
+
+    def exported_as(self, recorded: tuple) -> bool:
+        """Whether a clip exported before (`_exported_before`: class and segment, key moment) is
+        this clip as decided now. The key moment counts apart from the segment: one moved within
+        the first or last half a segment's length of the video leaves the segment where it was (it
+        cannot move outside the video), and its time must still reach the new version and
+        reviewed.json. A clip exported before key moments were recorded is compared by segment."""
+        cut, key = recorded
+        return cut == self.fingerprint() and (key is None or key == self.key_moment())
 
     def provenance(self) -> str:
         """One line of JSON: it travels through the manifest into `dataset_meta.json` unchanged."""
@@ -306,8 +321,8 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     of clips, each decoded and encoded.
 
     With `parent` the new version is grown from it (its clips and splits kept; an item it already
-    holds with the same label and segment is left out, so exporting again after more review adds
-    only the new decisions); without, it is the first version of `root`.
+    holds with the same label, segment and key moment is left out, so exporting again after more
+    review adds only the new decisions); without, it is the first version of `root`.
 
     `licence` is every exported clip's; without it a game's clips carry the one licence the parent
     states for its video, if it states exactly one (`stated_licence`), else `unknown`.
@@ -366,12 +381,14 @@ def _not_exported_before(root: Path, parent: str | None, clips: list[ReviewedCli
     """The clips `parent` does not hold as they are decided now, those of them whose item it holds
     decided otherwise, and the clips of `parent` each of those replaces (with why)."""
     already = _exported_before(root, parent) if parent is not None else {}
-    fresh = [c for c in clips if already.get(c.key(), (None,))[0] != c.fingerprint()]
+    fresh = [c for c in clips if not _holds(already, c)]
     changed = [c for c in fresh if c.key() in already]
     # The earlier decision's clip would contradict the new one (another label) or hold another
     # cut of the same moment: the new version has the new one only.
     replaces = {already[c.key()][1]: f"review decision on {c.game.name}/{c.item} changed to "
-                f"{c.outcome.label} {c.start_s:.2f}-{c.end_s:.2f} s" for c in changed}
+                f"{c.outcome.label} {c.start_s:.2f}-{c.end_s:.2f} s"
+                + (f" (key moment {c.key_moment():.2f} s)" if c.key_moment() is not None else "")
+                for c in changed}
     return fresh, changed, replaces
 
 
@@ -601,11 +618,11 @@ def _named(problem: str, cut_from: dict[str, str]) -> str:
 
 def _grown_before(root: Path, parent: str, clips: list[ReviewedClip]) -> str | None:
     """Another version grown from `parent` that holds every one of `clips` as they would be cut."""
-    wanted = {(c.key(), c.fingerprint()) for c in clips}
     for name in list_versions(root):
         if name == parent or load_version(root, name).meta.get("parent") != parent:
             continue
-        if wanted <= {(key, cut) for key, (cut, _) in _exported_before(root, name).items()}:
+        held = _exported_before(root, name)
+        if all(_holds(held, c) for c in clips):
             return name
     return None
 
@@ -613,25 +630,34 @@ def _grown_before(root: Path, parent: str, clips: list[ReviewedClip]) -> str | N
 def _made_first_by(root: Path, clips: list[ReviewedClip]) -> str | None:
     """A first version of `root` (grown from none) that holds exactly `clips` as they would be cut:
     this export, made before by the same command."""
-    wanted = {(c.key(), c.fingerprint()) for c in clips}
     for name in list_versions(root):
-        if load_version(root, name).meta.get("parent") is None and wanted == {
-                (key, cut) for key, (cut, _) in _exported_before(root, name).items()}:
+        if load_version(root, name).meta.get("parent") is not None:
+            continue
+        held = _exported_before(root, name)
+        if len(held) == len({c.key() for c in clips}) and all(_holds(held, c) for c in clips):
             return name
     return None
 
 
 def _exported_before(root: Path, parent: str) -> dict[tuple[str, str, str], tuple[tuple, str]]:
-    """(source video, detect run, item) (`ReviewedClip.key`) -> what was exported for it and the
-    clip id, for the reviewed clips of `parent`."""
+    """(source video, detect run, item) (`ReviewedClip.key`) -> what was exported for it (class
+    and segment, key moment: `ReviewedClip.exported_as`) and the clip id, for the reviewed clips
+    of `parent`. The key moment is None where the provenance has none (a background clip, or one
+    exported before key moments were recorded)."""
     out = {}
     for clip in load_version(root, parent).real_clips:
         prov = _review_provenance(clip)
         if prov is not None:
-            out[_review_key(prov)] = ((clip.label, round(float(prov["start_s"]), 3),
-                                       round(float(prov["end_s"]), 3)),
+            key = round(float(prov["key_s"]), 3) if prov.get("key_s") is not None else None
+            out[_review_key(prov)] = (((clip.label, round(float(prov["start_s"]), 3),
+                                        round(float(prov["end_s"]), 3)), key),
                                       clip.clip_id)
     return out
+
+
+def _holds(held: Mapping[tuple[str, str, str], tuple[tuple, str]], clip: ReviewedClip) -> bool:
+    """Whether a version's reviewed clips (`_exported_before`) hold `clip` as it is decided now."""
+    return clip.key() in held and clip.exported_as(held[clip.key()][0])
 
 
 def _review_provenance(clip) -> dict | None:
