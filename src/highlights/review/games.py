@@ -28,6 +28,7 @@ from highlights.clips.spec import DEFAULT_CLASSES
 from highlights.counted_noun import counted
 from highlights.pipeline.output_version import RESULT_FORMAT
 from highlights.pipeline.sport_vote import is_auto
+from highlights.review.marked_span import HighlightFit
 from highlights.vocabulary import NONE_LABEL, UNLABELLED, class_name, class_name_error_text, class_name_problem
 from highlights.review.errors import ReviewError
 from highlights.review.game_sport import known_sport, sport_class
@@ -97,6 +98,8 @@ class Game:
     video_sha256: str | None = None
     # The version of highlights that made the run (None for a highlights.json that does not say).
     highlights_version: str | None = None
+    # How the run fitted its highlights' segments: a missed event marked in it gets one as long.
+    highlight_fit: HighlightFit = field(default_factory=HighlightFit)
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -347,6 +350,7 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         video_sha256=info.get("sha256") if isinstance(info.get("sha256"), str) else None,
         highlights_version=(data.get("highlights_version") if isinstance(data.get("highlights_version"), str)
                             else None),
+        highlight_fit=HighlightFit.of_run(data.get("config")),
     )
 
 

@@ -19,7 +19,6 @@ from highlights.review.store import Decision, DecisionStore
 
 ORDERS = ("uncertainty", "time")
 # A missed event marked at the playhead spans this much before and after it until nudged.
-MISSED_HALF_SPAN_S = 1.0
 MISSED_PREFIX = "m-"
 # `highlights.json` stores times to the millisecond, so a highlight that ends with the video can
 # end up to half a millisecond after the duration the same file states.
@@ -222,11 +221,14 @@ class ReviewSession:
 
     def mark_missed(self, game_id: str, *, at_s: float, label: str, reviewer: str, client: str = "",
                     start_s: float | None = None, end_s: float | None = None) -> dict[str, Any]:
-        """A missed event at `at_s` (its segment `start_s`-`end_s`, or a short one around it)."""
+        """A missed event at `at_s`: its segment `start_s`-`end_s`, or the one the game's detect
+        run gives a highlight keyed there (`HighlightFit.around`), so its clip is as long as the
+        highlights' clips."""
         game = self.game(game_id)
         at_s = min(max(float(at_s), 0.0), game.duration_s)
-        start = max(0.0, at_s - MISSED_HALF_SPAN_S) if start_s is None else float(start_s)
-        end = min(game.duration_s, at_s + MISSED_HALF_SPAN_S) if end_s is None else float(end_s)
+        fitted = game.highlight_fit.around(at_s, game.duration_s)
+        start = round(fitted[0], 3) if start_s is None else float(start_s)
+        end = round(fitted[1], 3) if end_s is None else float(end_s)
         self._check(game, "accepted", label, start, end)
         item_id = MISSED_PREFIX + uuid.uuid4().hex[:10]
         made = self.store.decide(game.id, item_id, status="accepted", label=label, start_s=start, end_s=end,
