@@ -3,9 +3,10 @@
 A coach who reviews by keyboard presses a focused button with Space or Enter; a screen reader
 hears the status line change, is told which item of the list is selected, and finds the page's
 heading on a short screen too; the More menu gives its focus back when Escape closes it; the
-single-key shortcuts can be turned off; the timeline is a slider the arrow keys move; the coloured
-badges' text reads at WCAG AA contrast. On `highlights.html` every timeline bar is a named
-link, reached by Tab, and the page has a main landmark, as has the batch's index. Direct checks,
+single-key shortcuts can be turned off; the timeline is a slider the arrow keys move, and so is
+the selected item's key moment; the coloured badges' text reads at WCAG AA contrast. On
+`highlights.html` every timeline bar is a named link, reached by Tab, and the page has a main
+landmark, as has the batch's index. Direct checks,
 with the fixtures of the other browser tests; `bench/bench_accessibility.py` runs axe-core over the
 same pages. Skipped where Playwright or Chromium is missing (`tests.review_browser`).
 """
@@ -296,6 +297,40 @@ def test_the_timeline_is_a_slider_the_arrow_keys_move_and_a_screen_reader_hears(
     assert end[0] == end[1] and end[2] == str(round(end[1]))
     assert home == 0
     assert moved == selected + 1
+
+
+def test_the_key_moment_mark_is_a_slider_reached_by_tab_whose_arrows_move_it(browser, review):
+    """The key moment's mark moved by a drag alone: it is a slider of its own, beside the timeline
+    (a slider's children are hidden from a screen reader), reached by Tab after it. Its value reads
+    as the time, and Left and Right move it as `,` and `.` do (with Shift, as `<` and `>`); each
+    move is saved, and the focus stays on the mark."""
+    context, page = _open(browser, review.url)
+    try:
+        page.wait_for_function("() => $('player').readyState >= 1", timeout=15000)
+        mark = page.get_by_role("slider", name="Key moment of the selected item")
+        assert mark.count() == 1
+        page.get_by_role("slider", name="Playhead in the game").focus()
+        page.keyboard.press("Tab")
+        focused = page.evaluate("() => document.activeElement.id")
+        proposed = page.evaluate("() => S.items[S.sel].state.key_s")
+        said = [mark.get_attribute(a) for a in ("aria-valuenow", "aria-valuetext")]
+        steps = []
+        for key in ("ArrowRight", "ArrowRight", "Shift+ArrowLeft"):
+            page.keyboard.press(key)
+            steps.append(page.evaluate("() => turns.then(() => S.items[S.sel].state.key_s)"))
+        after = [mark.get_attribute(a) for a in ("aria-valuenow", "aria-valuetext")]
+        saved = page.evaluate("() => api('GET', '/api/games/' + S.items[S.sel].game + '/items',"
+                              " undefined, {limit: 500}).then(r => r.items.find("
+                              "i => i.id === S.items[S.sel].id).state.key_s)")
+        still = page.evaluate("() => document.activeElement.id")
+    finally:
+        context.close()
+    assert focused == "keyMark"
+    assert float(said[0]) == pytest.approx(proposed, abs=0.05) and said[1].startswith("key moment ")
+    assert steps == [pytest.approx(proposed + 0.2, abs=2e-3), pytest.approx(proposed + 0.4, abs=2e-3),
+                     pytest.approx(proposed - 0.6, abs=2e-3)]
+    assert float(after[0]) == pytest.approx(proposed - 0.6, abs=0.05)
+    assert saved == pytest.approx(proposed - 0.6, abs=2e-3) and still == "keyMark"
 
 
 def test_a_turned_down_window_shows_its_class_probability_not_a_score(browser, review):
