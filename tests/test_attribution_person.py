@@ -101,3 +101,29 @@ def test_a_truth_the_games_annotation_was_not_written_with_is_refused_naming_bot
         event_persons(config, video, [SHOT])
     line = str(e.value)
     assert "\n" not in line and str(record) in line and truth.name in line
+
+
+def test_the_report_lists_whose_rows_each_miss_was_told_from_where_they_differ():
+    """pipeline_eval.md gives each miss's `evidence_by`: a column where the misses were told
+    differently (an event whose frame has no single followed player counts anyone's rows), one
+    line under the misses where all were told the same way."""
+    from highlights.pipeline.eval_report import EVIDENCE_COLUMN, MISS_WHERE, _misses_markdown
+
+    events = [SimpleNamespace(id=f"e{i}", sport="soccer", label="soccer_shooting", start_s=k - 0.5,
+                              end_s=k + 0.5, key_s=k) for i, k in enumerate((10.0, 20.0))]
+    annotation = SimpleNamespace(events=events)
+    config = PipelineConfig().with_overrides(GT_STAGES)
+    mixed = attribute_misses([], annotation, StageTrace(), config, [],
+                             persons=[EventPerson(1), None])
+    assert [m["evidence_by"] for m in mixed["misses"]] == ["track_id", "anyone"]
+    md = "\n".join(_misses_markdown(mixed))
+    table = [line for line in md.splitlines() if line.startswith("| e")]
+    assert len(table) == 3 and table[0].endswith(f"| detail | {EVIDENCE_COLUMN} |")
+    table = table[1:]
+    assert table[0].endswith("| the event's person's, told by track id |")
+    assert table[1].endswith("| anyone's |")
+    same = attribute_misses([], annotation, StageTrace(), config, [], persons=None)
+    md = "\n".join(_misses_markdown(same))
+    assert [line for line in md.splitlines() if line.startswith("| event |")] == [
+        f"| event | label | key (s) | {MISS_WHERE} | detail |"]
+    assert md.endswith(f"{EVIDENCE_COLUMN.capitalize()} for every miss: anyone's.")

@@ -22,7 +22,8 @@ from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_time
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ShownScore, ToleranceScore,
     attribute_misses, evaluate_highlights, shown_definition, shown_in_reel)
-from highlights.pipeline.event_person import event_persons
+from highlights.pipeline.event_person import (
+    ACTOR_BOX_IOU, BY_ANYONE, BY_BOX, BY_TRACK, event_persons)
 from highlights.pipeline.json_values import json_default
 from highlights.pipeline.run import PipelineResult, run_pipeline
 from highlights.rate_interval import METHOD as INTERVAL_METHOD
@@ -37,6 +38,12 @@ EVAL_MD = "pipeline_eval.md"
 # The misses tables' column of where each miss went: a stage that lost it, or "shown" for one a
 # highlight keyed at another moment shows (no stage lost it).
 MISS_WHERE = "lost at, or shown"
+# Whose triggers and classifier windows near an event a miss's stage was told from, as each miss's
+# `evidence_by` in pipeline_eval.json says (`event_person`).
+EVIDENCE_COLUMN = "triggers and windows counted"
+EVIDENCE_TEXT = {BY_TRACK: "the event's person's, told by track id",
+                 BY_BOX: f"the event's person's, told by box (IoU >= {ACTOR_BOX_IOU:g})",
+                 BY_ANYONE: "anyone's"}
 
 
 @dataclass(frozen=True)
@@ -403,11 +410,16 @@ def _misses_markdown(att: dict[str, Any]) -> list[str]:
                             ([CAUSE_TEXT[cause], row["count"], Rate(row["count"], missed).with_interval()]
                              for cause, row in att["by_cause"].items()))]
     if att["misses"]:
-        lines += ["", markdown_table(["event", "label", "key (s)", MISS_WHERE, "detail"],
+        told = [EVIDENCE_TEXT[m.get("evidence_by", BY_ANYONE)] for m in att["misses"]]
+        by_row = len(set(told)) > 1  # a column only where the misses were told differently
+        lines += ["", markdown_table(["event", "label", "key (s)", MISS_WHERE, "detail"]
+                                     + ([EVIDENCE_COLUMN] if by_row else []),
                                      # in the words of the causes' table above, not the code's names
                                      ([m["event_id"], m["label"], f"{m['key_s']:.2f}", CAUSE_TEXT[m["cause"]],
-                                       m["detail"]]
-                                      for m in att["misses"]))]
+                                       m["detail"]] + ([text] if by_row else [])
+                                      for m, text in zip(att["misses"], told)))]
+        if not by_row:
+            lines += ["", f"{EVIDENCE_COLUMN.capitalize()} for every miss: {told[0]}."]
     return lines
 
 
