@@ -18,7 +18,8 @@ from highlights.review.games import Game, Item, same_video
 from highlights.review.store import Decision, DecisionStore
 
 ORDERS = ("uncertainty", "time")
-# A missed event marked at the playhead spans this much before and after it until nudged.
+# A missed event marked by the reviewer is an item of its own: its id starts with this, where the
+# run's items are `h...` and `c...`.
 MISSED_PREFIX = "m-"
 # `highlights.json` stores times to the millisecond, so a highlight that ends with the video can
 # end up to half a millisecond after the duration the same file states.
