@@ -20,13 +20,15 @@ highlight), and every missed event with the first stage that lost it (candidates
 pose/kinematics, classifier, merge), or the highlight it is shown inside. Then how the
 highlights' scores rank them, pooled: the area under the ROC curve (a right highlight outscores a
 false one; also within a video), with its 95% interval (Newcombe's) and counts, and the
-expected calibration error, for the highlight score (the packaged calibration by default) and
-the raw classifier probability it was calibrated from, with n. The annotations are read by eye
+expected calibration error, for the highlight score (the classifier's probability unless
+`--set merge.score_calibration=...` names a calibration) and the raw classifier probability it
+was calibrated from, with n. The annotations are read by eye
 (about +-0.5 s) and there are few: read the figures as what breaks, not as a score to tune.
-`--calibration-choice` runs the default again with `merge.score_calibration=none` (the same
-detection and pose) and prints every highlight's score under each, then chooses between the two
+`--calibration-choice` runs the default again with `merge.score_calibration=default` (the
+packaged map) and `=none` (the same detection and pose) and prints every highlight's score under
+each, then chooses between the two
 leave-one-video-out: for each clip, the setting with the higher within-video AUC on the other
-clips (a tie keeps the default), scoring that clip; it prints each fold's pick, how often each
+clips (a tie keeps the packaged map), scoring that clip; it prints each fold's pick, how often each
 was picked and the cross-validated within-video AUC beside each setting's own over every clip.
 
 Speed: a 720p clip is repeated by stream copy to at least `--speed-seconds` of video (its
@@ -278,22 +280,22 @@ def _accuracy_of(name: str, cfg, annotated: list[tuple[object, Path]], caches: d
 
 def accuracy(real_dev: Path, sets: list[str], calibration_choice: bool = False) -> None:
     """Every configuration of `accuracy_configs` over the annotated clips; with
-    `calibration_choice`, the default one again with `merge.score_calibration=none` and the
-    leave-one-video-out choice between the two (`print_calibration_choice`)."""
+    `calibration_choice`, the default one again under each of `CALIBRATION_SETTINGS` and the
+    leave-one-video-out choice between them (`print_calibration_choice`)."""
     annotated = _annotated_clips(real_dev)
     caches = {video: {} for _, video in annotated}  # detection and pose computed once per clip
     for name, cfg in accuracy_configs(sets):
-        tally = _accuracy_of(name, cfg, annotated, caches)
+        _accuracy_of(name, cfg, annotated, caches)
         if calibration_choice and name == "default":
-            kept = str(cfg.merge.score_calibration)
-            other = _accuracy_of(UNCALIBRATED, cfg.with_overrides(
-                {"merge.score_calibration": "none"}), annotated, caches)
-            print_calibration_choice({kept: _scored_rows(tally), "none": _scored_rows(other)},
-                                     keep=kept)
+            print_calibration_choice({setting: _scored_rows(_accuracy_of(
+                f"score calibration {setting}", cfg.with_overrides(
+                    {"merge.score_calibration": setting}), annotated, caches))
+                for setting in CALIBRATION_SETTINGS}, keep=CALIBRATION_SETTINGS[0])
 
 
-# The default run again ranking by the classifier's probability (`merge.score_calibration=none`)
-UNCALIBRATED = "score calibration none"
+# The score settings `--calibration-choice` chooses between: the packaged map (kept on a tie, as
+# it was the default when the rule was declared) and the classifier's probability.
+CALIBRATION_SETTINGS = ("default", "none")
 
 
 def _scored_rows(tally: _Tally) -> list[tuple[float, bool, str]]:
@@ -605,8 +607,9 @@ def main() -> None:
     parser.add_argument("--skip-accuracy", action="store_true", help="only the speed runs")
     parser.add_argument("--skip-speed", action="store_true", help="only the accuracy runs")
     parser.add_argument("--calibration-choice", action="store_true",
-                        help="also run the default with merge.score_calibration=none and choose "
-                             "between the two leave-one-video-out by within-video AUC")
+                        help="also run the default with merge.score_calibration=default and =none "
+                             "and choose between the two leave-one-video-out by within-video "
+                             "AUC")
     args = parser.parse_args()
     if not args.real_dev.is_dir():
         print(f"{args.real_dev}: real-dev folder not found; nothing to measure, skipped")

@@ -441,12 +441,14 @@ def test_a_changed_pose_model_reruns_the_games_and_a_moved_one_does_not(season, 
     shutil.copy(DEFAULT_MODEL, pose_model)
     cfg = FAST.with_overrides({"classifier.backend": "pose", "classifier.pose_model": str(pose_model)})
     # The packaged model counts when no pose checkpoint is configured; the MoveNet file when it runs.
-    packaged = dict(model_files(FAST.with_overrides({"classifier.backend": "pose"})))
+    named = {"merge.score_calibration": "default"}  # the packaged calibration counts when named
+    packaged = dict(model_files(FAST.with_overrides({"classifier.backend": "pose", **named})))
     assert packaged == {"packaged pose classifier": DEFAULT_MODEL, "packaged score calibration": DEFAULT_CALIBRATION}
-    roles = [role for role, _ in model_files(PipelineConfig())]
+    roles = [role for role, _ in model_files(PipelineConfig().with_overrides(named))]
     assert roles == ["packaged pose classifier", "MoveNet model (installed bundle)", "packaged score calibration"]
+    assert [role for role, _ in model_files(PipelineConfig())] == roles[:2]
     # A pose checkpoint of your own keeps its probabilities: the packaged calibration does not apply.
-    assert "packaged score calibration" not in dict(model_files(cfg))
+    assert "packaged score calibration" not in dict(model_files(cfg.with_overrides(named)))
 
     games = [g for g in collect_games([season / "games.csv"]) if g.game_id == "alpha"]
     out = tmp_path / "out"

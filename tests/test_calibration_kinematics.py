@@ -81,8 +81,9 @@ def test_the_packaged_calibration_was_fitted_under_the_default_kinematics(caplog
     recorded = calibration_kinematics.kinematics_fitted_under(packaged.fitted_on)
     assert recorded is not None, "the packaged calibration records no kinematics settings"
     assert calibration_kinematics.kinematics_differences(packaged.fitted_on, PipelineConfig()) == []
+    named = PipelineConfig().with_overrides({"merge.score_calibration": "default"})
     with caplog.at_level(logging.WARNING):
-        ranking.resolve_calibration(PipelineConfig())
+        ranking.resolve_calibration(named)
         assert warnings_of(caplog) == []
-        ranking.resolve_calibration(PipelineConfig().with_overrides({PER_TRACK: False}))
+        ranking.resolve_calibration(named.with_overrides({PER_TRACK: False}))
     assert len(warnings_of(caplog)) == 1 and "score_calibration.json" in warnings_of(caplog)[0]

@@ -272,3 +272,15 @@ def test_the_files_written_stand_in_one_column_after_their_names(tmp_path):
     assert len(starts) == 1
     (start,) = starts
     assert all(line[:start].rstrip() == f"  {name}" for line, name in zip(listed, outputs))
+
+
+def test_the_pose_step_scores_the_synthetic_game_with_the_packaged_calibration_it_names(tmp_path):
+    from highlights.pipeline.config import PipelineConfig, parse_assignments
+    from highlights.pipeline.ranking import calibration_source
+
+    steps, _ = plan(tmp_path, SIZES["tiny"], native_bf16=False)
+    pose = next(step for step in steps if step.key == "pipeline-evaluate-pose")
+    sets = [pose.argv[i + 1] for i, arg in enumerate(pose.argv) if arg == "--set"]
+    assert "merge.score_calibration=default" in sets  # printed with the command
+    assert calibration_source(PipelineConfig().with_overrides(parse_assignments(sets)))[0] == "default"
+    assert calibration_source(PipelineConfig())[0] == "none"

@@ -177,10 +177,11 @@ model = load_default_pose_model()
 provenance = json.loads(inside(DEFAULT_PROVENANCE).read_text(encoding="utf-8"))
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.ranking import calibration_source, resolve_calibration
-kind, calibration = calibration_source(PipelineConfig())
+packaged = PipelineConfig().with_overrides({"merge.score_calibration": "default"})
+kind, calibration = calibration_source(packaged)
 assert kind == "default", kind
 inside(calibration)
-resolve_calibration(PipelineConfig())
+resolve_calibration(packaged)
 from highlights.review.server import page_html
 assert "<html" in page_html().lower()
 # Every command's --help, as the command line shows it: none may need a file of the checkout.

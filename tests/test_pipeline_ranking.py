@@ -201,20 +201,22 @@ def test_the_default_calibration_is_for_the_packaged_pose_model_only(monkeypatch
     from highlights.pipeline import ranking
     from highlights.pipeline.config import PipelineConfig
 
-    packaged = ranking.resolve_calibration(PipelineConfig())
+    named = PipelineConfig().with_overrides({"merge.score_calibration": "default"})
+    packaged = ranking.resolve_calibration(named)
     assert not packaged.is_identity and packaged.name == "default"
     assert packaged == Calibration.load(ranking.DEFAULT_CALIBRATION, name="default")
+    assert ranking.resolve_calibration(PipelineConfig()).is_identity  # none unless named
     for overrides in ({"merge.score_calibration": "none"}, {"merge.score_calibration": None},
                       {"classifier.backend": "oracle"}, {"classifier.pose_model": str(tmp_path / "mine.pt")},
                       {"classifier.enabled": False}):
-        assert ranking.resolve_calibration(PipelineConfig().with_overrides(overrides)).is_identity, overrides
+        assert ranking.resolve_calibration(named.with_overrides(overrides)).is_identity, overrides
     own = fit_calibration([cand(i, 0.3 + 0.05 * i) for i in range(10)], [i % 2 == 0 for i in range(10)])
     path = tmp_path / "own.json"
     path.write_text(json.dumps(own.to_dict()))
     assert ranking.resolve_calibration(PipelineConfig().with_overrides({"merge.score_calibration": str(path)})) == own
     monkeypatch.setattr(ranking, "DEFAULT_CALIBRATION", tmp_path / "gone" / "score_calibration.json")
     with pytest.raises(HighlightsError, match="score_calibration.json: the default score calibration is missing"):
-        ranking.resolve_calibration(PipelineConfig())
+        ranking.resolve_calibration(named)
 
 
 def test_the_resolver_the_report_and_the_batch_hash_read_score_calibration_alike(tmp_path):
@@ -225,8 +227,10 @@ def test_the_resolver_the_report_and_the_batch_hash_read_score_calibration_alike
     own = tmp_path / "own.json"
     own.write_text(json.dumps(fit_calibration([cand(i, 0.3 + 0.05 * i) for i in range(10)],
                                               [i % 2 == 0 for i in range(10)]).to_dict()))
-    cases = [({}, "default"), ({"merge.score_calibration": "NONE"}, "none"),
-             ({"merge.score_calibration": None}, "none"), ({"classifier.backend": "oracle"}, "none"),
+    packaged = {"merge.score_calibration": "default"}
+    cases = [({}, "none"), (packaged, "default"), ({"merge.score_calibration": "NONE"}, "none"),
+             ({"merge.score_calibration": None}, "none"),
+             ({**packaged, "classifier.backend": "oracle"}, "none"),
              ({"merge.score_calibration": str(own)}, "file"),
              ({"merge.score_calibration": str(own), "classifier.backend": "oracle"}, "file")]
     for overrides, kind in cases:
@@ -419,10 +423,12 @@ def test_the_calibration_is_described_for_each_setting(tmp_path):
     def said(overrides):
         return describe_calibration(PipelineConfig().with_overrides(overrides))
 
-    assert said({}) == "calibrated by the packaged calibration (fitted on synthetic games)"
+    packaged = {"merge.score_calibration": "default"}
+    assert said(packaged) == "calibrated by the packaged calibration (fitted on synthetic games)"
+    assert said({}) == "the classifier's probability (no calibration)"
     assert said({"merge.score_calibration": None}) == "the classifier's probability (no calibration)"
     assert said({"merge.score_calibration": "none"}) == "the classifier's probability (no calibration)"
-    assert said({"classifier.backend": "oracle"}) == (
+    assert said({**packaged, "classifier.backend": "oracle"}) == (
         "the classifier's probability (the packaged calibration is for the packaged pose model)")
     own = tmp_path / "own.json"
     assert said({"merge.score_calibration": str(own)}) == f"calibrated by {own}"

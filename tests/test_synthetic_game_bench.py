@@ -310,3 +310,14 @@ def test_the_movenet_threshold_is_chosen_on_the_held_out_games_movenet_poses_and
         return [line for line in out.splitlines() if "<- chosen" in line or "no threshold" in line]
 
     assert choice(said) and choice(said) == choice(again)
+
+
+def test_the_synthetic_games_are_scored_by_the_packaged_calibration_unless_set(bench):
+    from highlights.pipeline.config import PipelineConfig
+    from highlights.pipeline.ranking import calibration_source
+
+    assert calibration_source(PipelineConfig())[0] == "none"  # detect's default
+    packaged = PipelineConfig().with_overrides(bench.synthetic_overrides({}))
+    assert calibration_source(packaged)[0] == "default"
+    told = bench.synthetic_overrides({"merge.score_calibration": "none", "merge.nms_iou": 0.5})
+    assert told == {"merge.score_calibration": "none", "merge.nms_iou": 0.5}

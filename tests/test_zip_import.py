@@ -32,7 +32,7 @@ from highlights.pose_classifier.default import DEFAULT_MODEL
 from highlights.review.server import page_html
 
 model = load_default_pose_model()
-config = PipelineConfig()
+config = PipelineConfig().with_overrides({"merge.score_calibration": "default"})
 print(json.dumps({
     "classes": list(model.classes), "action_threshold": model.action_threshold,
     "provenance": json.loads(DEFAULT_PROVENANCE.read_text(encoding="utf-8")),
@@ -91,7 +91,8 @@ def test_the_packaged_model_and_calibration_load_from_a_zip(archive, tmp_path):
         "packaged pose classifier": file_sha256(DEFAULT_MODEL),
         "packaged score calibration": file_sha256(DEFAULT_CALIBRATION)}
     # A batch resumes a game only when its models hash the same: zipped or not, they are one model.
-    assert seen["model_sha256"] == model_sha256(PipelineConfig())
+    named = PipelineConfig().with_overrides({"merge.score_calibration": "default"})
+    assert seen["model_sha256"] == model_sha256(named)
     assert seen["refused_as"].startswith("the packaged pose model pose_default.pt")
     assert seen["review_page"]
 

@@ -237,10 +237,13 @@ class MergeConfig:
     # actions: detections whose key moments lie within this of the best one are one action
     # (below 2 s: real shooting drills put shots 2 s apart).
     action_gap_s: float = 1.5
-    # The highlight score: default (the packaged calibration, fitted on synthetic games to the
-    # packaged pose model; other classifiers keep their probability) | none (the classifier's
-    # probability) | a JSON from `highlights pipeline calibrate`.
-    score_calibration: str | None = "default"
+    # The highlight score: none (None: the classifier's probability) | default (the packaged
+    # calibration, fitted on synthetic games to the packaged pose model; other classifiers keep
+    # their probability) | a JSON from `highlights pipeline calibrate`. none by default: chosen
+    # leave-one-video-out on the annotated real clips, where the packaged map ranked a video's
+    # false highlights above its right ones (docs/measurements.md, "The packaged score
+    # calibration"); synthetic games' runs name `default`.
+    score_calibration: str | None = None
     highlight_min_score: float = 0.0  # floor on the (calibrated) score
     max_highlights: int = 0  # keep the N best (0: all)
     reel_seconds: float = 0.0  # keep the best that fit in S seconds of reel (0: no cap)
