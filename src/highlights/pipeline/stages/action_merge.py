@@ -1,10 +1,11 @@
-"""One action -> one highlight (`merge.backend=actions`): detections whose key moments
-lie within `merge.action_gap_s` of the best one, or whose windows overlap its window by more than
+"""One action -> one highlight (`merge.backend=actions`): detections whose key moments lie within
+`merge.action_gap_s` of the best one, or whose windows overlap its window by more than
 `merge.nms_iou`, become one highlight covering them all; then padding and length limits, and
-temporal NMS again on what the fitted highlights show (`suppress_shown`, as in
-`temporal_nms`); each gets a score (calibrated by `merge.score_calibration`: the packaged
-calibration by default), a rank, and the caps `merge.highlight_min_score`, `merge.max_highlights`
-and `merge.reel_seconds`. The functions are in `highlights.pipeline.ranking`."""
+temporal NMS again on what the fitted highlights show (`suppress_shown`, as in `temporal_nms`); each
+gets a score (`merge.score_calibration`: the classifier's probability by default, or calibrated by
+the packaged map or a fitted file), a rank, and the caps `merge.highlight_min_score`,
+`merge.max_highlights` and `merge.reel_seconds`.
+The functions are in `highlights.pipeline.ranking`."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Merge by temporal non-maximum suppression, then padding and length limits
-(`merge.backend=temporal_nms`; the functions are in `highlights.pipeline.merge`). The survivors
-are scored as the `actions` merge scores its highlights (`merge.score_calibration`: the packaged
-calibration by default) and ranked; the caps `merge.highlight_min_score`, `merge.max_highlights`
-and `merge.reel_seconds` apply as there. Suppression itself runs on the classifier's
-probabilities, so the calibration changes scores and ranks, never which highlights survive."""
+(`merge.backend=temporal_nms`; the functions are in `highlights.pipeline.merge`). The survivors are
+scored as the `actions` merge scores its highlights (`merge.score_calibration`: the classifier's
+probability by default, or a calibration) and ranked; the caps `merge.highlight_min_score`,
+`merge.max_highlights` and `merge.reel_seconds` apply as there. Suppression itself runs on the
+classifier's probabilities, so the calibration changes scores and ranks, never which highlights
+survive."""
 
 from __future__ import annotations
 
