@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from highlights.cli.finite_floats import refuse_non_finite_floats
 from highlights.cli.help_layout import fit_help_to_terminal
+from highlights.cli.required_values import refuse_missing_required
 from highlights.cli.termination import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
 
@@ -120,6 +121,7 @@ class ErrorBoundary(TyperGroup):
         super().__init__(*args, **kwargs)
         _hide_absent_defaults(self)
         refuse_non_finite_floats(self)
+        refuse_missing_required(self)
 
     def main(self, *args, **kwargs):
         # Here, not at construction: a test runner sets the terminal's width (`COLUMNS`) only
