@@ -11,6 +11,10 @@ import os
 
 import pytest
 
+# Test modules import albumentations themselves, before highlights sets this: no test asks PyPI
+# for albumentations' newest release.
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
 
 def pytest_configure(config):
     """A suite started with Ctrl-C ignored (`pytest &` in a shell without job control, `nohup`)

@@ -351,3 +351,25 @@ def test_the_preview_says_when_each_row_is_and_keeps_each_applied_change_whole_o
             assert [item for line in lines for item in line.rstrip(",").split(", ")] == result.describe().split(", ")
     finally:
         plt.close(fig)
+
+
+def test_importing_the_augmentation_asks_no_server_for_anything():
+    """albumentations asks PyPI for a newer release when imported unless told not to; nothing in
+    highlights may reach the network at run time."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import urllib.request\n"
+            "asked = []\n"
+            "real = urllib.request.build_opener\n"
+            "urllib.request.build_opener = lambda *a, **k: asked.append(a) or real(*a, **k)\n"
+            "urllib.request.urlopen = lambda *a, **k: asked.append(a) or (_ for _ in ()).throw(OSError())\n"
+            "import highlights.augment.phone\n"
+            "print(len(asked))\n")
+    env = {k: v for k, v in os.environ.items() if k != "NO_ALBUMENTATIONS_UPDATE"}
+    env["PYTHONPATH"] = os.pathsep.join(sys.path)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "0"

@@ -9,12 +9,17 @@ deliberate exception and runs as a separate per-frame transform.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
-import albumentations as A
-import cv2
-import numpy as np
+# albumentations asks PyPI for a newer release of itself when imported, unless this is set: nothing
+# in highlights may reach the network at run time (and offline, the ask costs a timeout).
+os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+
+import albumentations as A  # noqa: E402
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
 from highlights.augment.config import PhoneAugmentConfig
 
