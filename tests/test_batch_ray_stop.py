@@ -6,6 +6,7 @@ tests/test_batch_ray_interrupt.py's."""
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import threading
 from types import SimpleNamespace
@@ -128,3 +129,30 @@ def test_the_stop_reaches_a_running_game_and_never_one_that_ended(monkeypatch, g
     stop_when_asked(stopped, 1234, done)
     assert asked == [WATCH_S]
     assert sent == ([] if game_done_meanwhile else [(1234, signal.SIGINT)])
+
+
+@pytest.mark.parametrize("given", [None, "1"], ids=["not set", "set by the user"])
+def test_a_ray_instance_started_here_sends_no_usage_statistics_unless_asked(monkeypatch, given):
+    """Ray reports usage statistics to its servers by default; nothing in highlights reaches the
+    network unasked, while a user who sets the variable keeps their choice."""
+    ray = pytest.importorskip("ray")
+    from highlights.batch import ray_engine
+
+    class Started(Exception):
+        pass
+
+    if given is None:
+        monkeypatch.delenv(ray_engine.RAY_USAGE_STATS, raising=False)
+    else:
+        monkeypatch.setenv(ray_engine.RAY_USAGE_STATS, given)
+    seen = []
+
+    def init(**kwargs):
+        seen.append(os.environ.get(ray_engine.RAY_USAGE_STATS))
+        raise Started
+
+    monkeypatch.setattr(ray, "is_initialized", lambda: False)
+    monkeypatch.setattr(ray, "init", init)
+    with pytest.raises(Started):
+        ray_engine.RayEngine(1, local_cpus=1).run([], lambda record: None)
+    assert seen == ["0" if given is None else given]

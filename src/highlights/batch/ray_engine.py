@@ -9,6 +9,7 @@ filesystem), and have `highlights` installed.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -19,6 +20,8 @@ from highlights.batch.local_engine import OnRecord, game_in_worker
 from highlights.batch.ray_stop import (STOPPED_IN_WORKER, StopSignal, ctrl_c_stops_the_game, stop_games,
                                         stop_when_asked, stopped_already)
 from highlights.batch.worker import prepare_worker
+
+RAY_USAGE_STATS = "RAY_USAGE_STATS_ENABLED"
 
 
 def _game_task(job: dict[str, Any], threads: int, stop_signal) -> dict[str, Any] | None:
@@ -68,6 +71,10 @@ class RayEngine:
                 if self.address:
                     ray.init(address=self.address, include_dashboard=False, log_to_driver=False)
                 else:
+                    # A Ray instance started here reports usage statistics to Ray's servers by
+                    # default: nothing in highlights reaches the network unasked (set the variable
+                    # to 1 to allow it). A cluster joined by --address follows its own setting.
+                    os.environ.setdefault(RAY_USAGE_STATS, "0")
                     ray.init(num_cpus=self.local_cpus, include_dashboard=False, log_to_driver=False)
             except ConnectionError as e:
                 raise BatchError(f"Ray cluster at {self.address}: cannot connect ({e})") from None
