@@ -365,3 +365,17 @@ def test_without_licence_a_clip_that_states_none_is_unknown(tmp_path) -> None:
     for command in ("create", "grow"):
         shown = " ".join(_run("dataset", command, "--help").output.split())
         assert "--licence" in shown and "--provenance" in shown and "wins" in shown
+
+
+def test_list_says_where_there_are_no_versions_and_refuses_a_root_that_is_not_there(tmp_path) -> None:
+    """`dataset list` printed nothing at all for an empty root and for a root mistyped."""
+    empty = tmp_path / "datasets"
+    empty.mkdir()
+    shown = _run("dataset", "list", "--root", str(empty))
+    assert shown.exit_code == 0
+    said = " ".join(shown.output.split())
+    assert said == f"no versions under {empty} yet: highlights dataset create SRC --root {empty} makes v1"
+    missing = _run("dataset", "list", "--root", str(tmp_path / "datsets"))
+    assert missing.exit_code == 1
+    said = " ".join(missing.output.split())
+    assert said.startswith(f"error: {tmp_path / 'datsets'}: no such folder"), said

@@ -201,7 +201,13 @@ def list_cmd(root: Path = ROOT_OPTION) -> None:
 
     if root.exists() and not root.is_dir():
         raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
-    for name in list_versions(root):
+    if not root.exists():
+        raise DatasetError(f"{root}: no such folder (--root is the folder holding the versions v1, v2, ...; "
+                           "highlights dataset create makes it)")
+    names = list_versions(root)
+    if not names:
+        console.print(f"no versions under {root} yet: highlights dataset create SRC --root {root} makes v1")
+    for name in names:
         v = load_version(root, name)
         console.print(f"{name}  parent={v.parent or '-'}  clips={len(v.real_clips)}"
                       f"  augmented={len(v.augmented_clips)}  created={v.meta.get('created', '?')}")
