@@ -91,3 +91,24 @@ class ReviewServer:
             self.stderr = self.proc.stderr.read()
         for stream in (self.proc.stdout, self.proc.stderr):
             stream.close()
+
+
+def shots_folder(tmp_path: Path) -> Path:
+    """Where a browser test keeps its screenshots: $HIGHLIGHTS_TEST_ARTIFACTS/review, else the test's
+    own folder."""
+    base = Path(os.environ.get("HIGHLIGHTS_TEST_ARTIFACTS") or tmp_path)
+    out = base / "review"
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def open_page(page, url):
+    page.goto(url)
+    page.wait_for_selector("body[data-ready='1']", timeout=15000)
+
+
+def open_signed_in(page, url, reviewer="Ada"):
+    """The page opened, its reviewer's name typed and entered, as a reviewer starts."""
+    open_page(page, url)
+    page.fill("#reviewer", reviewer)
+    page.press("#reviewer", "Enter")

@@ -26,7 +26,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import make_game
 from tests.playback_fixtures import grey_pictures, needs_hevc, phone_source, playback_detect_folder
-from tests.review_browser import ReviewServer
+from tests.review_browser import ReviewServer, open_page, open_signed_in, shots_folder
 from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder
 
 POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
@@ -45,28 +45,9 @@ def detect_folder(made_detect_folder, tmp_path_factory):
     return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp("review-game-copy"))
 
 
-def _shots(tmp_path: Path) -> Path:
-    base = Path(os.environ.get("HIGHLIGHTS_TEST_ARTIFACTS") or tmp_path)
-    out = base / "review"
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
 def _statuses(page) -> dict[str, str]:
     return page.eval_on_selector_all(
         "#list li", "els => Object.fromEntries(els.map(e => [e.dataset.item, e.dataset.status]))")
-
-
-def _open(page, url):
-    page.goto(url)
-    page.wait_for_selector("body[data-ready='1']", timeout=15000)
-
-
-def _open_signed_in(page, url, reviewer="Ada"):
-    """The page opened, its reviewer's name typed and entered, as a reviewer starts."""
-    _open(page, url)
-    page.fill("#reviewer", reviewer)
-    page.press("#reviewer", "Enter")
 
 
 def _opened_safely(page, server, shots: Path) -> None:
@@ -77,7 +58,7 @@ def _opened_safely(page, server, shots: Path) -> None:
     page.on("console", lambda m: console_errors.append(m.text) if m.type == "error" else None)
     assert page.goto(server.url.split("?")[0]).status == 403
     console_errors.clear()
-    _open(page, server.url)
+    open_page(page, server.url)
     page.screenshot(path=shots / "1-opened.png")
     assert console_errors == []
     assert XSS_NAME + ".mp4" in page.inner_text("#game")
@@ -116,7 +97,7 @@ def _later_decision_in_another_tab_wins(context, page, server, shots: Path) -> N
     """Two tabs on one item: the second tab rejects what the first accepted; the first tab shows
     it within a poll and the later decision stands; undone there, the acceptance stands again."""
     other = context.new_page()
-    _open(other, server.url)
+    open_page(other, server.url)
     other.fill("#reviewer", "Bob")
     other.press("#reviewer", "Enter")
     idx = other.evaluate("() => S.items.findIndex(i => i.id === 'h1')")
@@ -161,7 +142,7 @@ def _check_exported_version(root: Path, detect_folder: Path, game: dict, truth, 
 
 
 def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(browser, detect_folder, tmp_path):
-    shots = _shots(tmp_path)
+    shots = shots_folder(tmp_path)
     db, root = tmp_path / "review.sqlite", tmp_path / "datasets"
     args = [str(detect_folder), "--db", str(db), "--to-dataset", str(root)]
     game = json.loads((detect_folder / "highlights.json").read_text())
@@ -190,7 +171,7 @@ def test_review_by_keyboard_survives_a_killed_server_and_exports_a_dataset(brows
         # Kill the server outright, start it again on the same database: everything is there.
         server.kill()
         server = ReviewServer(args)
-        _open(page, server.url)
+        open_page(page, server.url)
         page.screenshot(path=shots / "4-after-kill-and-reload.png")
         again = _statuses(page)
         assert {k: again[k] for k in expected} == expected and again[missed[0]] == "missed"
@@ -266,7 +247,7 @@ def test_keys_pressed_while_a_decision_is_being_saved_act_on_the_items_in_turn(b
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         first, second = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")[:2]
         held, holding = [], [True]
         # Decisions sent while `holding` are answered only when let go below, as a busy server answers.
@@ -299,7 +280,7 @@ def test_a_decision_made_while_the_server_is_stopped_says_the_server_does_not_an
     context = browser.new_context()
     try:
         page = context.new_page()
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         server.kill()
         page.keyboard.press("a")
         page.wait_for_function("() => document.getElementById('status').textContent.startsWith('Not saved')",
@@ -326,7 +307,7 @@ def test_the_page_names_the_model_a_real_detect_run_proposed_its_items_with(brow
     server = ReviewServer([str(tmp_path / "run"), str(bare), "--db", str(tmp_path / "review.sqlite")])
     page = browser.new_page()
     try:
-        _open(page, server.url)
+        open_page(page, server.url)
         first = page.inner_text("#proposedBy")
         page.select_option("#game", "1")
         page.wait_for_function("() => document.querySelector('#proposedBy').textContent !== " + json.dumps(first))
@@ -360,12 +341,12 @@ def test_a_game_opened_again_selects_its_first_item_not_decided_yet(browser, det
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         first, second, third = page.eval_on_selector_all("#list li", "els => els.map(e => e.dataset.item)")[:3]
         for k, count in (("r", 1), ("r", 2)):
             page.keyboard.press(k)
             page.wait_for_function(f"() => S.undo.length >= {count}")
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         assert page.evaluate("() => S.items[S.sel].id") == third
         page.keyboard.press("a")
         page.wait_for_function(f"() => S.items.find(i => i.id === '{third}').state.status !== 'pending'")
@@ -399,7 +380,7 @@ def test_a_game_opened_again_goes_on_at_its_first_item_not_decided_on_a_later_pa
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         page.wait_for_function("() => S.items.length > 0")
         assert page.evaluate("() => [S.offset, S.items[S.sel].id]") == [50, ordered[55]["id"]]
     finally:

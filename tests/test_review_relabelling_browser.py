@@ -12,9 +12,8 @@ import pytest
 
 from highlights.datasets import load_version
 from highlights.events import load_annotation
-from tests.review_browser import ReviewServer
+from tests.review_browser import ReviewServer, open_signed_in, shots_folder
 from tests.review_fixtures import copy_detect_folder, make_detect_folder
-from tests.test_review_browser import _open_signed_in, _shots
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +70,7 @@ def test_a_missed_event_takes_the_class_last_given_on_the_page_else_the_games_sp
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         # its highlights name several sports
         assert page.evaluate("() => S.game.sport_class") is None
         classes = page.evaluate("() => S.game.classes")
@@ -114,7 +113,7 @@ def test_a_missed_event_takes_the_class_last_given_on_the_page_else_the_games_sp
         page.select_option("#missLabel", "soccer_shooting")
         label, said = _mark_at(page, 0.6)
         assert label == "soccer_shooting" and "(picked under Missed event class;" in said
-        page.screenshot(path=_shots(tmp_path) / "7-missed-at-the-class-last-given.png")
+        page.screenshot(path=shots_folder(tmp_path) / "7-missed-at-the-class-last-given.png")
     finally:
         context.close()
         server.kill()
@@ -146,7 +145,7 @@ def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:
         page = context.new_page()
-        _open_signed_in(page, server.url)
+        open_signed_in(page, server.url)
         _select(page, "h1")
         proposed = page.evaluate("() => S.items[S.sel].state")
         length = proposed["end_s"] - proposed["start_s"]
@@ -183,7 +182,7 @@ def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
         assert moved["key_s"] == pytest.approx(dragged - 0.5, abs=0.05)
         assert page.evaluate("() => S.items[S.sel].id") == "h1"
         assert moved["label"] == proposed["label"]
-        page.screenshot(path=_shots(tmp_path) / "8-key-moment-moved.png")
+        page.screenshot(path=shots_folder(tmp_path) / "8-key-moment-moved.png")
         page.click("#exportBtn")
         page.wait_for_function("() => /written/.test($('status').textContent)",
                                timeout=60000)
