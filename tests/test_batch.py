@@ -337,6 +337,12 @@ def test_the_index_lists_the_games_earlier_batches_left_in_the_folder(season, tm
     assert "<span>1 game of this run with annotations</span>" in page
 
 
+def test_a_finished_batch_leaves_no_scratch_behind(local_out):
+    # Its games done or failed, the folder holds the game folders and the index, nothing hidden.
+    assert sorted(p.name for p in local_out.iterdir() if p.name.startswith(".")) == []
+    assert {g["status"] for g in _index(local_out)["games"]} == {"done", "failed"}
+
+
 def test_half_written_games_are_never_taken_for_complete(season, tmp_path, restore_threads):
     out = tmp_path / "out"
     games = [g for g in collect_games([season / "games.csv"]) if g.game_id in ("alpha", "bravo")]
@@ -348,7 +354,7 @@ def test_half_written_games_are_never_taken_for_complete(season, tmp_path, resto
     (out / "bravo" / "highlights.json").write_text('{"highlights": []}')
     result = run_batch(games, out, FAST, workers=1, progress=False, log=lambda m: None)
     assert [r["reused"] for r in result.records] == [False, False]
-    assert list((out / PARTIAL_DIR).iterdir()) == []
+    assert not (out / PARTIAL_DIR).exists()  # a finished batch leaves no scratch
     assert len(_highlights(out, "bravo")) == 1
 
 
@@ -385,7 +391,7 @@ def test_kill_9_loses_only_the_game_in_flight(season, tmp_path):
     result = run_batch(collect_games([manifest]), out, FAST, workers=1, progress=False, log=lambda m: None)
     assert result.records[0]["reused"] is True
     assert [r["status"] for r in result.records] == ["done", "done", "done", "failed"]
-    assert list((out / PARTIAL_DIR).iterdir()) == []
+    assert not (out / PARTIAL_DIR).exists()  # a finished batch leaves no scratch
 
 
 def test_the_model_is_loaded_once_per_worker(season, tmp_path, restore_threads):
@@ -654,7 +660,7 @@ def test_a_game_reports_its_progress_while_it_runs_and_leaves_no_file(season, tm
     times = [s for _, s, _ in seen]
     assert times == sorted(times) and 1.0 <= times[0] and 6.0 <= times[-1] <= 8.0
     assert {(game, beside) for game, _, beside in seen} == {("alpha", True)}
-    assert list((tmp_path / "out" / PARTIAL_DIR).iterdir()) == []
+    assert not (tmp_path / "out" / PARTIAL_DIR).exists()
 
 
 def test_a_stopped_batch_names_what_each_game_in_flight_kept_and_counts_the_rest():

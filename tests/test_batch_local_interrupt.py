@@ -86,4 +86,4 @@ def test_a_local_batch_of_two_workers_stopped_with_ctrl_c_goes_on_to_the_same_ou
     from highlights.pipeline.kept_frames import FOLDER as FRAMES
 
     assert [p for folder in (FRAMES, CLIPS) for p in (cache / folder).rglob("*") if p.is_file()] == []
-    assert not (out / PARTIAL_DIR).exists() or not any((out / PARTIAL_DIR).iterdir())
+    assert not (out / PARTIAL_DIR).exists()

@@ -290,6 +290,17 @@ def _interrupted_line(records: dict[str, dict[str, Any]], games: list[GameInput]
             "run the command again (without --fresh) to go on from there")
 
 
+def _remove_empty_partial_area(out_root: Path) -> None:
+    """A finished batch leaves no scratch: its games' staging folders and progress files are gone
+    by now, so the hidden area is removed too. Only while empty: whatever a removal there failed
+    to take stays for the next batch to clear. (An interrupted batch never gets here; the progress
+    files it keeps there say what each game kept for going on.)"""
+    try:
+        (out_root / PARTIAL_DIR).rmdir()
+    except OSError:
+        pass
+
+
 def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dict[str, Any], model_hash: str,
                 runner, *, fresh: bool, progress: bool, log: Callable[[str], None]) -> BatchResult:
     with _output_lock(out_root):
@@ -339,4 +350,5 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
                 raise
             finally:
                 written = index.final()  # an interrupted batch still lists what finished
+        _remove_empty_partial_area(out_root)
         return BatchResult(records=ordered(), summary=latest["summary"], written=written)
