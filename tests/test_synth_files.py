@@ -44,6 +44,22 @@ def test_clip_decodes_with_its_size_length_and_truth(tmp_path):
     assert len(on_disk["frames"][0]["persons"][0]["keypoints"]) == 17
 
 
+def test_a_clip_copied_out_of_its_set_keeps_its_licence_and_provenance(tmp_path):
+    import shutil
+
+    from highlights.datasets.sources import scan_class_folders
+
+    req = request("none", 7, sport="soccer", seconds=0.3, size=LANDSCAPE, difficulty=0.25)
+    write_clip(req, tmp_path / "set" / "a.mp4")
+    # Copied, with its truth, into a class folder of the user's: no manifest goes with it.
+    (tmp_path / "mine" / "none").mkdir(parents=True)
+    for name in ("a.mp4", "a.json"):
+        shutil.copy(tmp_path / "set" / name, tmp_path / "mine" / "none" / name)
+    [clip] = scan_class_folders(tmp_path / "mine").clips
+    assert clip.licence == "synthetic, CC0"
+    assert clip.provenance == "highlights synth v0.1.0 seed=7 difficulty=0.25"
+
+
 def test_none_clip_has_no_action(tmp_path):
     truth = write_clip(request("none", 22, sport="basketball", seconds=0.4, size=LANDSCAPE), tmp_path / "n.mp4")
     assert truth["action"] is None and truth["label"] == "none"
@@ -113,7 +129,10 @@ def test_clip_set_folder_and_manifest(tmp_path):
         assert clip.parent.name == r["label"] and clip.exists() and clip.with_suffix(".json").exists()
         assert r["licence"] == "synthetic, CC0"
         assert r["provenance"] == "highlights synth v0.1.0 seed=5 difficulty=0.5"
-        assert json.loads(clip.with_suffix(".json").read_text())["group"] == r["group"]
+        truth = json.loads(clip.with_suffix(".json").read_text())
+        # The truth beside the clip states what its manifest row does, for a clip copied out.
+        assert (truth["group"], truth["licence"], truth["provenance"]) == (
+            r["group"], r["licence"], r["provenance"])
         assert probe(clip).num_frames == 9
 
 

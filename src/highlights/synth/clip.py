@@ -23,6 +23,14 @@ from highlights.vocabulary import CLASSES, LABEL_OF_SPORT, SPORT_OF_LABEL, SPORT
 
 LABELS = CLASSES  # the generator makes every class the project knows
 GENERATOR = f"highlights synth v{__version__}"
+# What every synthetic clip may be used under, stated in the clip set's manifest and in each
+# clip's truth beside it, so that a clip copied out of its set keeps it.
+LICENCE = "synthetic, CC0"
+
+
+def provenance_of(seed: int, difficulty: float) -> str:
+    """Where a synthetic clip came from: the generator, its seed and its difficulty."""
+    return f"{GENERATOR} seed={seed} difficulty={difficulty:g}"
 # The fastest frame rate the generator draws at: above the fastest phone slow motion (960 fps).
 # Without a bound a typo such as 1e300 renders for ever.
 MAX_FPS = 1000.0
@@ -378,9 +386,12 @@ def clip_truth(plan: ClipPlan, frames: list[dict]) -> dict:
     }
 
 
-def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> dict:
+def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23,
+               provenance: str | None = None) -> dict:
     """Render, encode and write `video_path` (.mp4) and its ground truth beside it (.json).
 
+    The truth file also states the clip's licence and `provenance` (by default the generator, the
+    request's seed and difficulty), as a clip set's manifest does, under the same keys.
     Returns the truth dict (with its frames).
     """
     from highlights.video import write_video   # imported here: the video package is heavier
@@ -398,7 +409,9 @@ def write_clip(req: ClipRequest, video_path: str | Path, *, crf: int = 23) -> di
     with written_together():
         write_video(video_path, stored, req.fps, crf=crf, rotation=req.rotation, preset=DATA_PRESET)
         truth = clip_truth(plan, frames_truth)
-        recorded = {**truth, WRITTEN_WITH: partners_record([video_path])}
+        recorded = {**truth, "licence": LICENCE,
+                    "provenance": provenance or provenance_of(req.seed, req.difficulty),
+                    WRITTEN_WITH: partners_record([video_path])}
         atomic_write_json(video_path.with_suffix(".json"), recorded, separators=(",", ":"))
     return truth
 

@@ -23,9 +23,8 @@ from highlights.atomic import DiskFullError, atomic_write_text, is_disk_full, re
 from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
 from highlights.errors import ConfigError
-from highlights.synth.clip import GENERATOR, LABELS, MAX_FPS, SPORT_OF_LABEL, SPORTS, ClipRequest, write_clip
-
-LICENCE = "synthetic, CC0"
+from highlights.synth.clip import (LABELS, LICENCE, MAX_FPS, SPORT_OF_LABEL, SPORTS, ClipRequest,
+                                   provenance_of, write_clip)
 MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
 # Stored widths are multiples of 128. The rendered frames are always identical for a seed, and
 # in one process so are the encoded bytes; across processes x264 was seen to emit different
@@ -169,7 +168,7 @@ def plan_clip_set(cfg: ClipSetConfig) -> list[PlannedClip]:
 
 
 def provenance(cfg: ClipSetConfig, seed: int | None = None) -> str:
-    return f"{GENERATOR} seed={cfg.seed if seed is None else seed} difficulty={cfg.difficulty:g}"
+    return provenance_of(cfg.seed if seed is None else seed, cfg.difficulty)
 
 
 def _init_worker() -> None:
@@ -177,9 +176,10 @@ def _init_worker() -> None:
     cv2.setNumThreads(1)   # one process per core already
 
 
-def _make(args: tuple[str, str, ClipRequest, int]) -> str:
-    out_dir, relpath, req, crf = args
-    write_clip(req, Path(out_dir) / relpath, crf=crf)
+def _make(args: tuple[str, str, ClipRequest, int, str]) -> str:
+    out_dir, relpath, req, crf, source = args
+    # The truth beside the clip states the manifest row's provenance, so the two never differ.
+    write_clip(req, Path(out_dir) / relpath, crf=crf, provenance=source)
     return relpath
 
 
@@ -209,7 +209,7 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
     planned = plan_clip_set(cfg)
     for label in {p.request.label for p in planned}:
         (out_dir / label).mkdir(exist_ok=True)
-    jobs = [(str(out_dir), p.relpath, p.request, cfg.crf) for p in planned]
+    jobs = [(str(out_dir), p.relpath, p.request, cfg.crf, provenance(cfg)) for p in planned]
     total = len(jobs)
     written = 0  # clips written whole so far, for the run's failure to report
 
