@@ -22,7 +22,8 @@ def bench_paths(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
     checkpoint: Path | None = typer.Option(None, "--checkpoint",
                                            help="A checkpoint written by `highlights train` (best.pt; its run "
-                                                "folder means its best.pt)"),
+                                                "folder means its best.pt; without it, --movenet's "
+                                                "paths alone)"),
     movenet: bool = typer.Option(False, "--movenet", help="Also measure MoveNet's paths (person detection and "
                                  "pose) for the default analysis frames"),
     video: Path | None = typer.Option(None, "--video", help="With --movenet: take the frame size from this video "

@@ -88,7 +88,7 @@ def _classes(text: str | None) -> list[str] | None:
 
 @app.command("create")
 def create(
-    src: Path = typer.Argument(..., help="A folder per class (DIR/<label>/*.mp4) or a CSV manifest"),
+    src: Path = typer.Argument(..., help="A folder per class (SRC/<label>/*.mp4) or a CSV manifest"),
     root: Path = ROOT_OPTION,
     classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
     note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json (default: the "

@@ -29,13 +29,14 @@ _BATCH_SIZE, _WORKERS, _BACKEND = 8, 1, "auto"
 _CHECKPOINT_HELP = ("A checkpoint written by `highlights train` (best.pt; its run folder means its "
                     "best.pt): R(2+1)D or pose model. Without one, the pose classifier that ships "
                     "with highlights")
-_CLIPS_HELP = ("A folder per class (CLASS/*.mp4) scored directly, every clip as test, instead of a "
-               "dataset version")
+_ROOT_HELP = "Dataset root, the folder holding v1, v2, ... (required without --clips)"
+_CLIPS_HELP = ("A folder per class (CLIPS/CLASS/*.mp4), every clip scored as test (without it: "
+               "the --split of --root and --version)")
 _OUT_HELP = ("Folder for video_scorer_testreport.json, .md and _confusion.png, and "
              "_reliability.png where the model gave probabilities")
-_BACKEND_HELP = ("Inference path, each fp32: auto (the fastest verified on this CPU; fp32, as the "
-                 "report says, means the same), torchscript, folded_channels_last, channels_last, "
-                 "onnxruntime or eager")
+_BACKEND_HELP = ("Inference path, every one fp32: auto (the fastest one verified on this CPU; "
+                 "fp32, the name the report gives it, does the same), torchscript, "
+                 "folded_channels_last, channels_last, onnxruntime or eager")
 _INT8_HELP = ("Also run the int8 model on the same clips; if it loses at most 0.5 accuracy "
               "points, store it beside the checkpoint (for best.pt: best.pt.int8.onnx and "
               "best.pt.int8.json) so later runs may use it. Its speed against fp32: medians of 3 "
@@ -54,15 +55,16 @@ _BF16_HELP = ("Also run the bf16 path on the same clips (CPUs with native bf16 o
 def evaluate(
     checkpoint_argument: Path | None = hidden_argument("--checkpoint"),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help=_CHECKPOINT_HELP),
-    root: Path | None = typer.Option(None, "--root", help="Dataset root"),
-    version: str | None = typer.Option(None, "--version", help="Dataset version, e.g. v2"),
+    root: Path | None = typer.Option(None, "--root", help=_ROOT_HELP),
+    version: str | None = typer.Option(None, "--version",
+                                       help="Dataset version, e.g. v2 (required without --clips)"),
     split: str = typer.Option("test", "--split", help="train | val | test"),
     clips: Path | None = typer.Option(None, "--clips", help=_CLIPS_HELP),
     out: Path = typer.Option(..., "--out", help=_OUT_HELP),
     batch_size: int = typer.Option(_BATCH_SIZE, "--batch-size", min=1,
                                    help="Clips per inference call"),
     workers: int = typer.Option(_WORKERS, "--workers", min=0, max=MAX_WORKER_PROCESSES,
-                                 help="Decoding worker processes"),
+                                 help="Processes decoding the clips (0: this one)"),
     bootstrap: int = typer.Option(1000, "--bootstrap", min=1,
                                   help="Bootstrap resamples for the 95% intervals"),
     backend: str = typer.Option(_BACKEND, "--backend", help=_BACKEND_HELP),

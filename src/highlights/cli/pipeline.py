@@ -21,7 +21,8 @@ from highlights.console import plain_console
 app = typer.Typer(no_args_is_help=True)
 console = plain_console()
 
-CONFIG_HELP = "A pipeline config JSON (or any result file with a `config` inside)"
+CONFIG_HELP = ("A pipeline config JSON, or any result file with a `config` inside (default: the "
+               "built-in settings)")
 SET_WORDS = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
              "--set classifier.enabled=false (repeatable; {listed})")
 SET_HELP = SET_WORDS.format(listed="`highlights pipeline config` lists them")
@@ -31,7 +32,11 @@ CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.
 SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
               "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
               "(sets classifier.sport); auto: the sport the game's action windows weigh for most, where one "
-              "holds at least 60% of that weight")
+              "holds at least 60% of that weight; default: any sport's classes, unless --config or "
+              "--set names one")
+ABLATE_CONFIG_HELP = "The baseline: " + CONFIG_HELP[0].lower() + CONFIG_HELP[1:]
+CALIBRATE_TOLERANCE_HELP = ("Key-moment tolerance in s: a highlight whose key moment is this close "
+                            "to an annotated one counts as right")
 # detect's alone: the pipeline commands score one game, never a batch
 BATCH_SPORT_HELP = "; in a batch, a manifest's sport column sets it per game"
 
@@ -130,7 +135,7 @@ def detect(
              "length and sound); default and 0: the source's rate (sets merge.reel_fps)"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Find the highlights of a game: DIR/highlights.json and SoccerNet's results_spotting.json, plus
+    """Find the highlights of a game: OUT/highlights.json and SoccerNet's results_spotting.json, plus
     CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos, a
     folder or a manifest: a batch, one such folder per game plus an index."""
     caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
@@ -374,7 +379,7 @@ def calibrate(
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
-    tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s for 'right'"),
+    tolerance: float = typer.Option(2.0, "--tolerance", help=CALIBRATE_TOLERANCE_HELP),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Fit the highlight score's calibration on one annotated game or several pooled; use it on
@@ -543,7 +548,7 @@ def score(
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Score predictions that already exist against annotations, without running the pipeline:
-    recall, precision and SoccerNet's average-mAP into DIR/pipeline_eval.json and .md."""
+    recall, precision and SoccerNet's average-mAP into OUT/pipeline_eval.json and .md."""
     from highlights.events import load_annotation
     from highlights.pipeline.eval_report import score_file
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
@@ -580,7 +585,7 @@ def ablate(
     out: Path = typer.Option(..., "--out", help="Output folder"),
     change: list[str] = typer.Option(..., "--change", help="A change to test, section.field=value (repeatable)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
-    config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP + ": the baseline"),
+    config: Optional[Path] = typer.Option(None, "--config", help=ABLATE_CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP + "; changes the baseline"),
     tolerance: float = typer.Option(2.0, "--tolerance", help="Key-moment tolerance in s"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),

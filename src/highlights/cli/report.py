@@ -50,7 +50,8 @@ def compare(
 def from_confusion(
     matrix_path: Path = typer.Argument(..., help='JSON {"labels": [...], "matrix": [[...]]}, rows true, '
                                                  'columns predicted'),
-    out: Path | None = typer.Option(None, "--out", help="Also write the report files into this folder"),
+    out: Path | None = typer.Option(None, "--out", help="Also write the report files into this "
+                                                         "folder (without it, only printed)"),
     none_label: str = typer.Option("none", "--none-label", help="The class meaning 'no action'"),
 ) -> None:
     """Build the full report from a published confusion matrix."""

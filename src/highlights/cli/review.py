@@ -197,7 +197,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (anything but loopback "
                              "lets other machines reach the review: they still need the token)"),
     port: int = typer.Option(8765, "--port", min=0, max=65535, help="Port (0 picks a free one)"),
-    reviewer: str = typer.Option("", "--reviewer", help="Reviewer name filled in on the page"),
+    reviewer: str = typer.Option("", "--reviewer", help="Reviewer name filled in on the page "
+                                      "(default: the one this browser gave last, else blank)"),
     classes: Optional[str] = typer.Option(None, "--classes", help="Classes to relabel to, comma-separated "
                                           "(default: the model's classes)"),
     candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows offered per game, most "

@@ -15,9 +15,12 @@ from highlights.errors import EXIT_INTERRUPTED
 
 # The longer options' help, kept out of the command's signature so that it reads as the list of
 # its options.
-_VERSION_HELP = ("Dataset version to train on, e.g. v2 (pose: its train split's poses, added to "
+_VERSION_HELP = ("Dataset version to train on, e.g. v2; required for r2plus1d, unless --resume "
+                 "(pose, optional: its train split's poses, added to "
                  "the synthetic ones; of classes the generator cannot draw, trained on alone, its "
                  "val split validating it and, with none among them, choosing the threshold)")
+_ROOT_HELP = ("Dataset root, the folder holding v1, v2, ... (required with --version; "
+              "`highlights dataset create`'s default is datasets)")
 _MODEL_HELP = ("r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence "
                "classifier, on the synthetic generator's keypoints, needing no dataset; or on your "
                "labelled clips' poses, --clips or --version)")
@@ -28,9 +31,9 @@ _RENDERED_GAMES_HELP = ("Pose: also windows of this many rendered 5-minute synth
                         "game on 2 cores; kept in --render-dir)")
 _RENDER_DIR_HELP = ("Pose: where rendered games and their estimated poses are kept and reused "
                     "(default OUT/rendered_games)")
-_CLIPS_HELP = ("Pose: your labelled clips (a folder per class), their poses added to the synthetic "
-               "ones; of classes the generator cannot draw (volleyball_spike/), the model is of "
-               "their classes, trained on them alone")
+_CLIPS_HELP = ("Pose, optional: your labelled clips (a folder per class), their poses added "
+               "to the synthetic ones; of classes the generator cannot draw (volleyball_spike/), "
+               "the model is of their classes, trained on them alone")
 _POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached (default: "
                     "$HIGHLIGHTS_POSE_CACHE, else poses in $HIGHLIGHTS_CACHE_DIR, "
                     "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
@@ -56,7 +59,7 @@ def register(root: typer.Typer) -> None:
 
 
 def train(
-    root: Path | None = typer.Option(None, "--root", help="Dataset root (holds v1, v2, ...)"),
+    root: Path | None = typer.Option(None, "--root", help=_ROOT_HELP),
     version: str | None = typer.Option(None, "--version", help=_VERSION_HELP),
     out: Path = typer.Option(..., "--out", help="Run folder: checkpoints, history, cache"),
     model: str = typer.Option("r2plus1d", "--model", help=_MODEL_HELP),
@@ -78,9 +81,10 @@ def train(
                                     help="On-the-fly phone augmentation (default on)"),
     patience: int | None = _setting(help="Early-stopping patience in epochs (0 = off; default 5)"),
     seed: int | None = _setting(help=_SEED_HELP),
-    workers: int | None = _setting("--workers", help="DataLoader worker processes (default 2)"),
+    workers: int | None = _setting("--workers", help="Processes decoding the training clips "
+                                                     "(0: this one; default 2)"),
     pretrained: Path | None = _setting(help="Local torchvision-layout R(2+1)D-18 weights to "
-                                            "fine-tune"),
+                                            "fine-tune (default: none, the weights start random)"),
     cache_dir: Path | None = _setting("--cache-dir", help="Decoded-clip cache (default OUT/cache)"),
     precision: str | None = _setting("--precision", help=_PRECISION_HELP),
     resume: bool = typer.Option(False, "--resume", help=_RESUME_HELP),
