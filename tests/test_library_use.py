@@ -40,6 +40,18 @@ def test_what_a_caller_gets_wrong_is_one_exception_class_named_on_the_package(tm
     assert capfd.readouterr() == ("", "")  # the caller decides what its users see
 
 
+def test_a_tolerance_not_above_zero_is_refused_rather_than_scored_as_nothing_found(game):
+    from highlights.pipeline.evaluation import evaluate_highlights
+
+    video, annotation = game
+    result = run_pipeline(video, FAST, annotation=annotation, progress=False)
+    assert evaluate_highlights(result.highlights, annotation, tolerances=[2.0]).at(2.0).recall.hits > 0
+    for tolerance, shown in ((0, "0"), (-1.0, "-1"), (float("nan"), "nan")):
+        with pytest.raises(highlights.HighlightsError) as refused:
+            evaluate_highlights(result.highlights, annotation, tolerances=[2.0, tolerance])
+        assert str(refused.value) == f"tolerances {shown}: a key moment's tolerance must be above 0 s"
+
+
 def test_raising_from_on_video_s_stops_the_run_and_leaves_the_last_run_folder_as_it_was(game, tmp_path, capfd):
     video, annotation = game
     out = tmp_path / "out"

@@ -28,6 +28,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from highlights.errors import ConfigError
 from highlights.events.interval import key_moment
 from highlights.figures_apart import figures_apart
 from highlights.pipeline.event_person import ACTOR_BOX_IOU, BY_ANYONE, BY_BOX, EventPerson
@@ -269,9 +270,14 @@ def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s
 
 def evaluate_highlights(highlights: Sequence[Highlight], annotation, *,
                         tolerances: Iterable[float] = DEFAULT_TOLERANCES) -> Evaluation:
-    """Recall and precision (event and class level, overall, per sport, per class) at each tolerance."""
+    """Recall and precision (event and class level, overall, per sport, per class) at each tolerance.
+    A tolerance not above 0 s (NaN too) raises ConfigError: nothing would match within it, and
+    every score would read 0 as if the run had found nothing."""
+    tolerances = [float(t) for t in tolerances]
+    if refused := [t for t in tolerances if not t > 0]:
+        raise ConfigError(f"tolerances {refused[0]:g}: a key moment's tolerance must be above 0 s")
     events = list(annotation.events)
-    return Evaluation(tuple(score_at(highlights, events, float(t)) for t in tolerances))
+    return Evaluation(tuple(score_at(highlights, events, t) for t in tolerances))
 
 
 # -- shown in the reel ---------------------------------------------------------------------------
