@@ -14,7 +14,9 @@ def register(root: typer.Typer) -> None:
     def demo(
         out: Path = typer.Option(Path("highlights-demo"), "--out", help="Folder for everything the demo writes"),
         size: str = typer.Option("default", "--size",
-                                 help="default (a few minutes on 2 quiet cores, at most 15) | tiny"),
+                                 help="default (a few minutes on 2 quiet cores, at most 15) | tiny "
+                                      "(a minute or two: checks that every step runs; its "
+                                      "classifier is no better than chance)"),
         fresh: bool = typer.Option(False, "--fresh", help="Start over instead of reusing finished steps"),
     ) -> None:
         """The whole system on synthetic footage: datasets v1 -> v2, training, the test report,
