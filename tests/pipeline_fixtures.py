@@ -216,3 +216,32 @@ def late_clock_copy(video: Path, late: Path) -> Path:
     if truth.exists():
         shutil.copy(truth, late.with_suffix(".gt.jsonl"))
     return late
+
+
+def sound_first_copy(video: Path, copy: Path, late_s: float) -> Path:
+    """`video`'s pictures stream-copied into `copy` `late_s` later on its timeline, over a tone
+    from 0 s to their end: the sound starts first, as in a stream-copied trim. Its annotation
+    (times moved by `late_s`) and per-frame truth go beside it, so the gt backends still read it."""
+    import shutil
+
+    import av
+
+    from tests.video_fixtures import mux_tone
+
+    with av.open(str(video)) as src, av.open(str(copy), "w") as out:
+        pictures = src.streams.video[0]
+        stream = out.add_stream_from_template(pictures)
+        sound = out.add_stream("aac", rate=16000, layout="mono")
+        shift = int(late_s / pictures.time_base)
+        for packet in src.demux(pictures):
+            if packet.dts is not None:
+                packet.pts, packet.dts, packet.stream = packet.pts + shift, packet.dts + shift, stream
+                out.mux(packet)
+        mux_tone(out, sound, float(pictures.duration * pictures.time_base) + late_s)
+    shutil.copy(video.with_suffix(".gt.jsonl"), copy.with_suffix(".gt.jsonl"))
+    annotation = json.loads(video.with_suffix(".json").read_text())
+    for event in annotation["events"]:
+        event.update({k: event[k] + late_s for k in ("start_s", "end_s", "key_s")})
+    annotation.update(video=copy.name, duration_s=annotation["duration_s"] + late_s)
+    copy.with_suffix(".json").write_text(json.dumps(annotation, indent=1))
+    return copy

@@ -188,6 +188,11 @@ def test_fit_length_pads_grows_and_trims_around_the_key():
     assert fit_length(0.5, 3.0, 1.0, pad_before=0, pad_after=0, min_len=1, max_len=12, duration=100) == (0.5, 3.0)
     # a video shorter than the segment: it is cut to the whole video, from 0
     assert fit_length(1.5, 4.0, 3.0, pad_before=0, pad_after=1, min_len=3, max_len=12, duration=3.2) == (0.0, 3.2)
+    # pictures that start after the sound: shifted inside from the first picture, not from 0
+    assert fit_length(-0.3, 1.7, 0.7, pad_before=1, pad_after=1.5, min_len=3, max_len=12, duration=100,
+                      first_picture_s=0.5) == (0.5, 5.0)
+    assert fit_length(1.5, 4.0, 3.0, pad_before=0, pad_after=1, min_len=3, max_len=12, duration=3.2,
+                      first_picture_s=0.5) == (0.5, 3.2)
 
 
 def test_temporal_iou_of_touching_or_empty_segments_is_zero():
@@ -275,7 +280,7 @@ def test_the_actions_merge_also_suppresses_where_fitting_moves_highlights_togeth
                                            "merge.min_length_s": 3.0, "merge.max_length_s": 12.0})
 
     def merge(cands, duration_s):
-        context = RunContext(video_path=Path("game.mp4"), info=SimpleNamespace(duration_s=duration_s))
+        context = RunContext(video_path=Path("game.mp4"), info=SimpleNamespace(duration_s=duration_s, start_s=0.0))
         return stage_class("merge", "actions")(cfg, context).merge(cands), context.shared["merge_summary"]
 
     cands = [Candidate(26.8, 28.8, "motion", key_s=27.8, label="basketball_layup", score=0.97),
@@ -311,7 +316,7 @@ def test_the_second_pass_keeps_an_action_whose_moment_the_survivor_does_not_show
     cands = [Candidate(5.3, 7.3, "motion", key_s=6.3, label="basketball_layup", score=0.9),
              Candidate(7.9, 9.9, "motion", key_s=8.9, label="basketball_layup", score=0.8),
              Candidate(9.3, 11.3, "motion", key_s=10.3, label="basketball_layup", score=0.7)]
-    context = RunContext(video_path=Path("drill.mp4"), info=SimpleNamespace(duration_s=10.7))
+    context = RunContext(video_path=Path("drill.mp4"), info=SimpleNamespace(duration_s=10.7, start_s=0.0))
     out = stage_class("merge", "actions")(cfg, context).merge(cands)
     assert [(c.key_s, round(c.start_s, 6), c.end_s) for c in out] == [(6.3, 4.3, 8.8), (8.9, 4.8, 10.7)]
     assert [c.evidence["merge"]["support"] for c in out] == [1, 2]

@@ -42,8 +42,12 @@ def temporal_nms(segments: list[tuple[float, float]], scores: list[float], iou_t
 
 
 def fit_length(start: float, end: float, key: float, *, pad_before: float, pad_after: float,
-               min_len: float, max_len: float, duration: float) -> tuple[float, float]:
-    """Pad a segment, then grow it to `min_len` or cut it to `max_len` around `key`, inside [0, duration]."""
+               min_len: float, max_len: float, duration: float,
+               first_picture_s: float = 0.0) -> tuple[float, float]:
+    """Pad a segment, then grow it to `min_len` or cut it to `max_len` around `key`, inside
+    [first_picture_s, duration]. The video's pictures start at `first_picture_s` (its `start_s`):
+    later than 0 where the sound starts first (a stream-copied trim), and a span reaching before
+    them would be cut with fewer seconds of pictures than it says."""
     start, end = start - pad_before, end + pad_after
     if end - start < min_len:
         grow = min_len - (end - start)
@@ -53,10 +57,11 @@ def fit_length(start: float, end: float, key: float, *, pad_before: float, pad_a
         start = min(max(start, key - max_len / 2), end - max_len)
         end = start + max_len
     # Shift back inside the video rather than shorten, where the video is long enough.
-    if start < 0:
-        end, start = min(duration, end - start), 0.0
+    first_picture_s = max(0.0, first_picture_s)  # a clock read before 0 still plays from 0
+    if start < first_picture_s:
+        end, start = min(duration, end + (first_picture_s - start)), first_picture_s
     if end > duration:
-        start, end = max(0.0, start - (end - duration)), duration
+        start, end = max(first_picture_s, start - (end - duration)), duration
     return start, end
 
 
@@ -85,15 +90,18 @@ def suppress_shown(fitted: list[tuple[float, float]], scores: list[float], keys:
                         may_suppress=lambda k, i: fitted[k][0] <= keys[i] <= fitted[k][1])
 
 
-def merge_candidates(candidates: list[Candidate], config, duration_s: float) -> list[Candidate]:
+def merge_candidates(candidates: list[Candidate], config, duration_s: float,
+                     first_picture_s: float = 0.0) -> list[Candidate]:
     """NMS on the windows, padding and length limits, then NMS again on what the fitted highlights
     show (`shown_core`), so that two highlights a viewer would see as one moment are one; evidence
-    says how many detections each survivor suppressed, in either pass. `config`: the merge section."""
+    says how many detections each survivor suppressed, in either pass. `config`: the merge section;
+    the highlights lie between the video's first picture and its end (`fit_length`)."""
     segments = [(c.start_s, c.end_s) for c in candidates]
     kept, suppressed = temporal_nms(segments, [c.score for c in candidates], config.nms_iou)
     fitted = [fit_length(candidates[i].start_s, candidates[i].end_s, candidates[i].moment_s,
                          pad_before=config.pad_before_s, pad_after=config.pad_after_s,
-                         min_len=config.min_length_s, max_len=config.max_length_s, duration=duration_s)
+                         min_len=config.min_length_s, max_len=config.max_length_s, duration=duration_s,
+                         first_picture_s=first_picture_s)
               for i in kept]
     shown, merged = suppress_shown(fitted, [candidates[i].score for i in kept],
                                    [candidates[i].moment_s for i in kept], config)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -100,6 +101,9 @@ class Game:
     highlights_version: str | None = None
     # How the run fitted its highlights' segments: a missed event marked in it gets one as long.
     highlight_fit: HighlightFit = field(default_factory=HighlightFit)
+    # Where its pictures start on its timeline (highlights.json's `start_s`): after 0 where the
+    # sound starts first; a segment moved or marked near the start is kept from reaching before.
+    first_picture_s: float = 0.0
 
     def __post_init__(self) -> None:
         self.by_id = {i.id: i for i in self.items}
@@ -351,7 +355,17 @@ def load_game(folder: str | Path, *, video: str | Path | None = None, classes: l
         highlights_version=(data.get("highlights_version") if isinstance(data.get("highlights_version"), str)
                             else None),
         highlight_fit=HighlightFit.of_run(data.get("config")),
+        first_picture_s=_first_picture_s(info),
     )
+
+
+def _first_picture_s(info: dict) -> float:
+    """Where a run's video records its pictures start: 0 where it does not say (or not as a
+    time on the video's timeline)."""
+    value = info.get("start_s")
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        return max(0.0, float(value))
+    return 0.0
 
 
 def _read_highlights_json(folder: Path) -> tuple[Path, bytes, dict]:

@@ -41,14 +41,15 @@ class HighlightFit:
                 values[name] = float(value)
         return cls(**values)
 
-    def around(self, at_s: float, duration_s: float) -> tuple[float, float]:
+    def around(self, at_s: float, duration_s: float, first_picture_s: float = 0.0) -> tuple[float, float]:
         """The segment a highlight keyed at `at_s` gets: the classifier window centred on it,
-        padded and fitted to the length limits, inside the video (shorter only where the video
-        is)."""
+        padded and fitted to the length limits, inside the video, from its first picture
+        (`first_picture_s`) to its end (shorter only where the video is)."""
         half = self.window_s / 2
         # Fitting shifts the padded window back inside the video, keeping its length: a marked
         # event near an end of the video gets as long a clip as one in its middle.
         return fit_length(at_s - half, at_s + half, at_s,
                           pad_before=self.pad_before_s, pad_after=self.pad_after_s,
                           min_len=self.min_length_s,
-                          max_len=max(self.min_length_s, self.max_length_s), duration=duration_s)
+                          max_len=max(self.min_length_s, self.max_length_s), duration=duration_s,
+                          first_picture_s=first_picture_s)

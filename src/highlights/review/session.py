@@ -212,9 +212,10 @@ class ReviewSession:
         state = self.one(game_id, item_id)["state"]
         if state["status"] == "gone":
             raise ReviewError(f"no item {item_id!r} in game {game_id!r}")
+        first = min(game.first_picture_s, game.duration_s)
         key = min(max(float(key_s), 0.0), game.duration_s)
-        length = min(float(state["end_s"]) - float(state["start_s"]), game.duration_s)
-        start = min(max(key - length / 2, 0.0), game.duration_s - length)
+        length = min(float(state["end_s"]) - float(state["start_s"]), game.duration_s - first)
+        start = min(max(key - length / 2, first), game.duration_s - length)
         status = "rejected" if state["status"] == "rejected" else "accepted"
         return self.decide(game_id, item_id, status=status, label=state["label"],
                            start_s=round(start, 3), end_s=round(start + length, 3),
@@ -227,7 +228,7 @@ class ReviewSession:
         highlights' clips."""
         game = self.game(game_id)
         at_s = min(max(float(at_s), 0.0), game.duration_s)
-        fitted = game.highlight_fit.around(at_s, game.duration_s)
+        fitted = game.highlight_fit.around(at_s, game.duration_s, game.first_picture_s)
         start = round(fitted[0], 3) if start_s is None else float(start_s)
         end = round(fitted[1], 3) if end_s is None else float(end_s)
         self._check(game, "accepted", label, start, end)

@@ -34,7 +34,8 @@ class ActionMerge(Merger):
         groups = group_actions(candidates, cfg.action_gap_s, cfg.nms_iou)
         actions = [merge_action(best, members) for best, members in groups]
         fitted = [fit_length(a.start_s, a.end_s, a.moment_s, pad_before=cfg.pad_before_s, pad_after=cfg.pad_after_s,
-                             min_len=cfg.min_length_s, max_len=cfg.max_length_s, duration=duration)
+                             min_len=cfg.min_length_s, max_len=cfg.max_length_s, duration=duration,
+                             first_picture_s=float(self.context.info.start_s))
                   for a in actions]
         # Fitting can move two actions onto the same seconds (one shifted back inside the video onto
         # the one before): the better-scored, by the same probability the grouping ranked on, takes
