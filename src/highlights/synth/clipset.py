@@ -11,8 +11,11 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed, wait
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -246,16 +249,18 @@ def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> No
     # A fresh interpreter costs a second or two of imports per worker.
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = [pool.submit(_make, job) for job in jobs]
+        with _ctrl_c_held():
+            # Workers start here, with submits; they inherit Ctrl-C held.
+            futures = [pool.submit(_make, job) for job in jobs]
         counted = set()
         try:
             for future in as_completed(futures):
                 future.result()
                 counted.add(future)
                 one_more()
-        except Exception:
-            # The clips not started are not rendered into a failed run; those being written
-            # finish, whole or not at all.
+        except BaseException:
+            # The clips not started are not rendered into a failed or stopped (Ctrl-C) run;
+            # those being written finish, whole or not at all.
             for future in futures:
                 future.cancel()
             wait(futures)
@@ -263,6 +268,24 @@ def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> No
                 if future not in counted and not future.cancelled() and future.exception() is None:
                     one_more()
             raise
+
+
+@contextmanager
+def _ctrl_c_held() -> Iterator[None]:
+    """SIGINT blocked in this thread for the block, and delivered once it ends. Ctrl-C in a
+    terminal reaches the whole process group: workers that got it printed a KeyboardInterrupt
+    traceback each while they imported (seconds, spawned), and once rendering, the pool handed
+    it back to this process as a clip's result and went on with the next clip. Started with it
+    blocked (a mask, unlike a handler, lives through fork and exec), they never see it; this
+    process stops them, the only one that says a line about it."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
 
 def _kept_after_full_disk(written: int, total: int, out_dir: Path) -> str:
