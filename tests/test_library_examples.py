@@ -6,6 +6,8 @@ fixture generator, and `runs/v1/best.pt`, a tiny model's checkpoint, where the b
 line `print(...)  # prints: TEXT` says what it prints: TEXT must be a line of what the block
 printed. A block the page marks `<!-- needs real footage -->` on the line above it
 is not run (no real footage here). The README's one example: tests/test_readme_library.py.
+The names the page's and the README's examples import are ones the package publishes, so an
+integrator copying one does not come to depend on a module's inner names.
 """
 
 from __future__ import annotations
@@ -41,6 +43,42 @@ BLOCKS = python_blocks(LIBRARY.read_text())
 def test_the_page_shows_examples_and_what_they_print():
     assert len(BLOCKS) >= 2
     assert all(printed_lines_shown(code) for _, code, _ in BLOCKS), "an example that shows nothing it prints"
+
+
+def imported_names(code: str) -> list[tuple[str, str]]:
+    """(module, name) of each `from highlights... import a, b` line of a block."""
+    return [(module, name.strip()) for module, names in
+            re.findall(r"^from (highlights[\w.]*) import ([\w, ]+)$", code, flags=re.M)
+            for name in names.split(",")]
+
+
+def published(module_name: str, name: str) -> bool:
+    """Whether the package publishes `name` of the module: in the module's `__all__`, or, for a
+    package that keeps its `__init__` import-light (highlights.pipeline), named by that
+    package's docstring as an entry point (`highlights.pipeline.run.run_pipeline`, or the
+    module)."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    if hasattr(module, "__all__"):
+        return name in module.__all__
+    package = importlib.import_module(module_name.rpartition(".")[0])
+    listed = re.findall(r"`(highlights[\w.]*)", package.__doc__ or "")
+    return any(entry in listed for entry in (f"{module_name}.{name}", module_name))
+
+
+def test_the_examples_import_only_the_names_the_package_publishes():
+    pages = [LIBRARY, LIBRARY.parents[1] / "README.md"]
+    imports = {pair for page in pages for _, code, _ in python_blocks(page.read_text())
+               for pair in imported_names(code)}
+    assert ("highlights.pipeline.detect", "detect_highlights") in imports and len(imports) >= 12
+    unpublished = sorted(f"from {module} import {name}" for module, name in imports
+                         if not published(module, name))
+    assert not unpublished, unpublished
+    # What each rule leaves out: a name outside a module's `__all__`, a module the docstring does
+    # not name.
+    assert not published("highlights.report", "metrics")
+    assert not published("highlights.pipeline.merge", "merge_candidates")
 
 
 def test_a_block_marked_for_real_footage_is_found_and_marked():
