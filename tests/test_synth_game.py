@@ -161,3 +161,21 @@ def test_a_game_without_bursts_keeps_its_settings_as_before():
 
     with pytest.raises(ConfigError, match="burst_share 1.5"):
         GameConfig(minutes=1.0, burst_share=1.5)
+
+
+@pytest.mark.parametrize("settings, says", [
+    ({"minutes": -1.0}, "minutes -1: must be above 0"),
+    ({"minutes": float("nan")}, "minutes nan: must be above 0"),
+    ({"minutes": 1.0, "fps": 0.0}, "fps 0: must be above 0"),
+    ({"minutes": 1.0, "fps": float("nan")}, "fps nan: must be above 0"),
+    ({"minutes": 1.0, "events_per_minute": -0.5}, "events_per_minute -0.5: must be 0 or more"),
+])
+def test_a_length_or_rate_it_cannot_draw_is_named_with_its_value(settings, says):
+    """From Python no option range refuses it first: NaN passed a `<= 0` check, and planning the
+    game then failed with numpy's "cannot convert float NaN to integer"."""
+    from highlights import HighlightsError
+
+    with pytest.raises(HighlightsError) as refused:
+        GameConfig(**settings)
+    assert str(refused.value) == says
+    assert GameConfig(minutes=0.5, events_per_minute=0.0).events_per_minute == 0.0

@@ -70,8 +70,14 @@ class GameConfig:
         if self.sport not in GAME_SPORTS:
             raise ConfigError(f"--sport {self.sport}: the synthetic generator draws only {', '.join(GAME_SPORTS)} "
                               "games; a game of another sport comes from your own footage")
-        if self.minutes <= 0 or self.fps <= 0 or self.events_per_minute < 0:
-            raise ConfigError("minutes and fps must be positive, events_per_minute not negative")
+        # Which one, and its value: from Python no option range has refused it first. NaN too.
+        for name, value, allowed in (("minutes", self.minutes, self.minutes > 0),
+                                     ("fps", self.fps, self.fps > 0),
+                                     ("events_per_minute", self.events_per_minute,
+                                      self.events_per_minute >= 0)):
+            if not allowed:
+                least = "0 or more" if name == "events_per_minute" else "above 0"
+                raise ConfigError(f"{name} {value:g}: must be {least}")
         if self.fps > MAX_FPS:
             raise ConfigError(f"--fps {self.fps:g}: at most {MAX_FPS:g} (phones film slow motion at up to 960)")
         if not 0.0 <= self.burst_share <= 1.0:
