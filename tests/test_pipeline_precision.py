@@ -14,6 +14,7 @@ from highlights.events import load_annotation
 from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.records import FrameRecord, Person
 from highlights.pipeline.run import run_pipeline
+from tests.picture_checks import check_linked_picture
 from tests.pipeline_fixtures import DEFAULT_EVENTS, make_game
 from tests.wilson_reference import wilson
 
@@ -174,6 +175,8 @@ def test_calibrate_then_evaluate_reports_reliability(game, cli, tmp_path):
     # Every oracle highlight is right, and a calibration fitted on all-right highlights says so.
     assert all(b["correct_rate"] == 1.0 for b in rel["bins"]) and rel["ece"] < 0.05
     assert "Score reliability" in (tmp_path / "eval" / "pipeline_eval.md").read_text()
+    # ... drawn too, beside it and linked from that section
+    check_linked_picture(tmp_path / "eval", "pipeline_eval_reliability.png", "pipeline_eval.md", res.output)
     # each bin's share right with its interval and counts (every one right here: Wilson's of n/n)
     for b in rel["bins"]:
         assert b["right"] == b["n"]

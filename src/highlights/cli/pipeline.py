@@ -402,7 +402,9 @@ def calibrate(
         calibration, info = calibrate_on_games(games, cfg, tolerance_s=tolerance, progress=progress,
                                                say=plain_console(stderr=True).print if progress else None)
     path = atomic_write_json(out, calibration.to_dict(), indent=2)
+    picture = _draw_calibration_fit(info, path, tolerance, len(games))
     _print_calibration_fit(info, calibration, path, tolerance, len(games))
+    console.print(f"  reliability diagram, raw and fitted: {picture}")
     several = len(games) > 1
     from highlights.pipeline.seen_video import seen_video_warnings
 
@@ -411,6 +413,17 @@ def calibrate(
     for game in videos:
         for line in seen_video_warnings(cfg, game, calibrating=True):
             console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
+
+
+def _draw_calibration_fit(info: dict, path: Path, tolerance: float, games: int) -> Path:
+    """The fit's reliability, raw and fitted (in sample), as a picture beside its JSON, from the
+    reliabilities whose expected calibration errors the terminal prints."""
+    from highlights.pipeline.score_reliability_png import calibration_picture, write_score_reliability
+
+    title = (f"Score reliability of the {counted(info['highlights'], 'highlight')} the calibration was fitted on"
+             f"{' (' + counted(games, 'game') + ')' if games > 1 else ''}, tolerance {tolerance:g} s")
+    return write_score_reliability(calibration_picture(path), [
+        ("raw", info["reliability_raw"]), ("fitted (in sample)", info["reliability_fitted_in_sample"])], title=title)
 
 
 def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float,

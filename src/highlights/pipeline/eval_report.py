@@ -19,6 +19,7 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import write_highlights_json
 from highlights.pipeline.output_folder import refuse_a_detect_folder
 from highlights.pipeline.eval_timeline import EVAL_TIMELINE_PNG, write_eval_timeline
+from highlights.pipeline.score_reliability_png import SCORE_RELIABILITY_PNG
 from highlights.pipeline.evaluation import (
     CAUSE_TEXT, DEFAULT_TOLERANCES, PRIMARY_TOLERANCE, Evaluation, Rate, ShownScore, ToleranceScore,
     attribute_misses, evaluate_highlights, shown_definition, shown_in_reel)
@@ -144,8 +145,24 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
                                                    report.primary, misses=report.attribution["misses"],
                                                    duration_s=video.get("duration_s"),
                                                    title=f"Evaluation of {name}")}
+        written.update(_reliability_picture(report.about, out_dir, name))
         written = _scores_last(report, out_dir, written)
     return report, written
+
+
+def _reliability_picture(about: dict[str, Any], out_dir: Path, name: str) -> dict[str, Path]:
+    """The score reliability section's picture, from the reliability its table shows, where there
+    were highlights to bin; else an earlier run's picture in the folder is removed, so none is
+    left beside a report that has no section for it."""
+    from highlights.atomic import remove_file
+    from highlights.pipeline.score_reliability_png import write_score_reliability
+
+    rel = about.get("score_reliability") or {}
+    if not rel.get("n"):
+        remove_file(out_dir / SCORE_RELIABILITY_PNG)
+        return {}
+    title = f"Score reliability of {name} (tolerance {rel['tolerance_s']:g} s, event level)"
+    return {"reliability": write_score_reliability(out_dir / SCORE_RELIABILITY_PNG, [("", rel)], title=title)}
 
 
 def _scores_last(report: PipelineEvaluation, out_dir: Path,
@@ -436,6 +453,7 @@ def _reliability_markdown(about: dict[str, Any]) -> list[str]:
             *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
                f"{counted(rel['n'], 'highlight')}; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
             *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
+            f"![Share of highlights right per score bin, with counts and the diagonal]({SCORE_RELIABILITY_PNG})", "",
             markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
                            ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.3f}",
                              Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]

@@ -15,6 +15,7 @@ from matplotlib.ticker import MaxNLocator
 from highlights.contrast import text_colour_on
 from highlights.counted_noun import counted
 from highlights.figure_png import write_figure_png
+from highlights.reliability_diagram import method_word, reliability_figure as reliabilities_figure
 from highlights.wrapped_label import widest_line_pt, wrap_to_width
 
 TICK_FONT_SIZE = 10
@@ -24,12 +25,6 @@ LINE_PT = 1.2 * TICK_FONT_SIZE  # a class name's line, its spacing included
 SLANT = 35  # degrees the names beneath the matrix are turned where they fit so
 # A cell's side in inches: its largest, its least, and the matrix's side up to which cells shrink.
 MAX_CELL_IN, MIN_CELL_IN, MATRIX_IN = 0.9, 0.5, 7.5
-
-
-def _method_word(method: str) -> str:
-    """The interval's method in a word for a picture's title (the report names it in full)."""
-    method = method.lower()
-    return " Wilson" if "wilson" in method else " bootstrap" if "bootstrap" in method else ""
 
 
 def confusion_title(report: dict) -> str:
@@ -44,7 +39,7 @@ def confusion_title(report: dict) -> str:
         if not interval:
             return f"{report[name]:.3f}"
         return (f"{report[name]:.3f} [{interval[0]:.3f}, {interval[1]:.3f}] "
-                f"(95%{_method_word(str(methods.get(name, '')))})")
+                f"(95%{method_word(str(methods.get(name, '')))})")
 
     # A line each: on fewer, the figures of a two-class matrix run past the picture's right edge.
     title = f"n={counted(report['num_clips'], 'clip')}\naccuracy {figure('accuracy')}\nmacro-F1 {figure('macro_f1')}"
@@ -117,38 +112,11 @@ def plot_confusion(report: dict, path: str | Path) -> Path:
 
 
 def reliability_figure(report: dict):
-    """The reliability diagram of the report's confidence: over each bin that holds clips, a bar as
-    high as the share of them predicted right with their count above it, and the diagonal a
-    calibrated model would follow. A `Figure` pyplot does not hold: nothing to close."""
-    calibration = report["confidence"]["calibration"]
-    fig = Figure(figsize=(7.5, 5.8), layout="constrained")
-    FigureCanvasAgg(fig)  # drawn in memory, whatever backend the caller's pyplot uses
-    ax = fig.subplots()
-    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", label="perfectly calibrated")
-    for row in calibration["bins"]:
-        low, high = row["bin"]
-        ax.bar((low + high) / 2, row["correct_rate"], width=high - low, color="tab:blue", edgecolor="white",
-               alpha=0.8)
-        # The bar's top as a line over the axis too: a bin of clips none of which was right has a bar of
-        # no height, and showed nothing but its count.
-        ax.hlines(row["correct_rate"], low, high, color="tab:blue", linewidth=4, zorder=3, clip_on=False)
-        # On white, above the diagonal: where a bin is about as right as it is sure, the dashed line
-        # ran through its count.
-        ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center", va="bottom", fontsize=8,
-                zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1.1)
-    ax.set_xlabel("probability of the predicted class (bin)")
-    ax.set_ylabel("share of the bin's clips predicted right")
-    ece = calibration["ece"]
-    interval = calibration.get("ece_interval")
-    method = _method_word(str((calibration.get("ece_bootstrap") or {}).get("method", "")))
-    ax.set_title(f"ECE {ece:.3f}" + (f" [{interval[0]:.3f}, {interval[1]:.3f}] (95%{method})" if interval else "")
-                 + f", n={counted(calibration['n'], 'clip')}", fontsize=9)
-    # Beneath the axes: inside them, in any corner, it covers a bin's bar or count (at the upper
-    # left, the bin of 0.1 to 0.2 a model of twelve classes fills).
-    fig.legend(loc="outside lower center", fontsize=8, frameon=False)
-    return fig
+    """The reliability diagram of the report's confidence (`reliability_diagram`), from the bins
+    of its calibration table. A `Figure` pyplot does not hold: nothing to close."""
+    return reliabilities_figure([("", report["confidence"]["calibration"])], item="clip",
+                   xlabel="probability of the predicted class (bin)",
+                   ylabel="share of the bin's clips predicted right")
 
 
 def plot_reliability(report: dict, path: str | Path) -> Path:
