@@ -181,3 +181,22 @@ def test_a_sport_the_generator_cannot_draw_is_one_line_naming_the_option(args, s
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert result.output.startswith(f"error: {says}") and result.output.count("\n") == 1, result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize("settings, says", [
+    ({"seconds": -1.0}, "seconds -1: a clip is at least 0.1 s"),
+    ({"seconds": float("nan")}, "seconds nan: a clip is at least 0.1 s"),
+    ({"difficulty": 1.5}, "difficulty 1.5: from 0 (easy) to 1 (hard)"),
+    ({"workers": 0}, "workers 0: from 1 to 64"),
+    ({"size": "8x300"}, "size 8x300: each side at least 16 pixels"),
+])
+def test_a_clip_set_setting_it_cannot_draw_is_refused_when_the_config_is_made(settings, says, tmp_path):
+    """From Python no option range refuses it first: a negative length failed while the first
+    clip rendered, with a bare ValueError, and a difficulty of 1.5 was planned as if valid."""
+    from highlights import HighlightsError
+
+    with pytest.raises(HighlightsError) as refused:
+        ClipSetConfig(per_class=1, **settings)
+    assert str(refused.value) == says
+    made = ClipSetConfig(per_class=1, seconds=0.1, difficulty=0.0, workers=64, size="16x16")
+    assert (made.seconds, made.difficulty, made.workers) == (0.1, 0.0, 64)

@@ -169,10 +169,14 @@ def test_a_game_without_bursts_keeps_its_settings_as_before():
     ({"minutes": 1.0, "fps": 0.0}, "fps 0: must be above 0"),
     ({"minutes": 1.0, "fps": float("nan")}, "fps nan: must be above 0"),
     ({"minutes": 1.0, "events_per_minute": -0.5}, "events_per_minute -0.5: must be 0 or more"),
+    ({"minutes": 1.0, "difficulty": 1.5}, "difficulty 1.5: from 0 (easy) to 1 (hard)"),
+    ({"minutes": 1.0, "difficulty": float("nan")}, "difficulty nan: from 0 (easy) to 1 (hard)"),
+    ({"minutes": 1.0, "width": 0}, "size 0x720: each side at least 16 pixels"),
 ])
-def test_a_length_or_rate_it_cannot_draw_is_named_with_its_value(settings, says):
+def test_a_setting_it_cannot_draw_is_named_with_its_value(settings, says):
     """From Python no option range refuses it first: NaN passed a `<= 0` check, and planning the
-    game then failed with numpy's "cannot convert float NaN to integer"."""
+    game then failed with numpy's "cannot convert float NaN to integer"; a difficulty of 1.5
+    failed with a ValueError once the first shot was drawn."""
     from highlights import HighlightsError
 
     with pytest.raises(HighlightsError) as refused:

@@ -34,6 +34,10 @@ def provenance_of(seed: int, difficulty: float) -> str:
 # The fastest frame rate the generator draws at: above the fastest phone slow motion (960 fps).
 # Without a bound a typo such as 1e300 renders for ever.
 MAX_FPS = 1000.0
+# The smallest picture side the generator draws: a player in fewer pixels is no action to learn.
+MIN_SIDE_PX = 16
+# The shortest clip `synth clips` draws, in seconds: a few frames at the slowest rates.
+MIN_CLIP_SECONDS = 0.1
 
 # Background play per sport for `none`, and the confusers that resemble each sport's action.
 NONE_MOTIONS: dict[str, tuple[str, ...]] = {

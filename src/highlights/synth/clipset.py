@@ -26,8 +26,10 @@ from highlights.atomic import DiskFullError, atomic_write_text, is_disk_full, re
 from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
 from highlights.errors import ConfigError
-from highlights.synth.clip import (LABELS, LICENCE, MAX_FPS, SPORT_OF_LABEL, SPORTS, ClipRequest,
-                                   provenance_of, write_clip)
+from highlights.synth.clip import (LABELS, LICENCE, MAX_FPS, MIN_CLIP_SECONDS, MIN_SIDE_PX,
+                                   SPORT_OF_LABEL, SPORTS, ClipRequest, provenance_of, write_clip)
+from highlights.synth.difficulty import check_difficulty
+from highlights.worker_processes import MAX_WORKER_PROCESSES
 MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
 # Stored widths are multiples of 128. The rendered frames are always identical for a seed, and
 # in one process so are the encoded bytes; across processes x264 was seen to emit different
@@ -69,6 +71,11 @@ class ClipSetConfig:
                               "from your own footage (a folder per class, for `highlights dataset create`)")
         if self.per_class < 1:
             raise ConfigError("per_class must be at least 1")
+        if not self.seconds >= MIN_CLIP_SECONDS:  # NaN too
+            raise ConfigError(f"seconds {self.seconds:g}: a clip is at least {MIN_CLIP_SECONDS:g} s")
+        check_difficulty(self.difficulty)
+        if not 1 <= self.workers <= MAX_WORKER_PROCESSES:
+            raise ConfigError(f"workers {self.workers}: from 1 to {MAX_WORKER_PROCESSES}")
         if self.size != "mixed":
             parse_size(self.size)
         if self.fps != "mixed":
@@ -97,8 +104,8 @@ def parse_size(size: str) -> tuple[int, int]:
         w, h = (int(v) for v in size.lower().split("x"))
     except ValueError:
         raise ConfigError(f"size must look like 640x360 or be 'mixed', got {size!r}") from None
-    if w < 16 or h < 16:
-        raise ConfigError(f"size {size} is too small")
+    if min(w, h) < MIN_SIDE_PX:
+        raise ConfigError(f"size {size}: each side at least {MIN_SIDE_PX} pixels")
     return w, h
 
 

@@ -22,7 +22,16 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from highlights.errors import ConfigError
+
 DEFAULT_DIFFICULTY = 0.5
+
+
+def check_difficulty(difficulty: float) -> None:
+    """Refuses a difficulty outside [0, 1] (NaN too) in one line: a config is checked when it is
+    made, not when its first clip is drawn."""
+    if not 0.0 <= difficulty <= 1.0:
+        raise ConfigError(f"difficulty {difficulty:g}: from 0 (easy) to 1 (hard)")
 
 
 @dataclass(frozen=True)
@@ -47,8 +56,7 @@ class DifficultyKnobs:
 
 
 def knobs_for(difficulty: float) -> DifficultyKnobs:
-    if not 0.0 <= difficulty <= 1.0:
-        raise ValueError(f"difficulty must be in [0, 1], got {difficulty}")
+    check_difficulty(difficulty)
     d = float(difficulty)
     return DifficultyKnobs(
         difficulty=d,
