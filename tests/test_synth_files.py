@@ -190,7 +190,7 @@ def test_a_sport_the_generator_cannot_draw_is_one_line_naming_the_option(args, s
     ({"workers": 0}, "workers 0: from 1 to 64"),
     ({"size": "8x300"}, "size 8x300: each side at least 16 pixels"),
 ])
-def test_a_clip_set_setting_it_cannot_draw_is_refused_when_the_config_is_made(settings, says, tmp_path):
+def test_a_clip_set_setting_it_cannot_draw_is_refused_when_the_config_is_made(settings, says):
     """From Python no option range refuses it first: a negative length failed while the first
     clip rendered, with a bare ValueError, and a difficulty of 1.5 was planned as if valid."""
     from highlights import HighlightsError

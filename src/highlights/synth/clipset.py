@@ -72,7 +72,8 @@ class ClipSetConfig:
         if self.per_class < 1:
             raise ConfigError("per_class must be at least 1")
         if not self.seconds >= MIN_CLIP_SECONDS:  # NaN too
-            raise ConfigError(f"seconds {self.seconds:g}: a clip is at least {MIN_CLIP_SECONDS:g} s")
+            raise ConfigError(f"seconds {self.seconds:g}: a clip is at least "
+                              f"{MIN_CLIP_SECONDS:g} s")
         check_difficulty(self.difficulty)
         if not 1 <= self.workers <= MAX_WORKER_PROCESSES:
             raise ConfigError(f"workers {self.workers}: from 1 to {MAX_WORKER_PROCESSES}")

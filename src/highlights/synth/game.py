@@ -29,9 +29,9 @@ from highlights.file_set import WRITTEN_WITH, partners_record
 from highlights.synth import actions, background, jump_shots
 from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
-from highlights.synth.clip import (ACTIVE_NONE_MOTIONS, ACTIVE_NONE_SHARE, BASKETBALL_SHOTS, CONFUSERS,
-                                   LABEL_OF_SPORT, MAX_FPS, MIN_SIDE_PX, NONE_MOTIONS, SPORTS, TIMED_NONE_BUILDERS,
-                                   background_motion)
+from highlights.synth.clip import (ACTIVE_NONE_MOTIONS, ACTIVE_NONE_SHARE, BASKETBALL_SHOTS,
+                                   CONFUSERS, LABEL_OF_SPORT, MAX_FPS, MIN_SIDE_PX, NONE_MOTIONS,
+                                   SPORTS, TIMED_NONE_BUILDERS, background_motion)
 from highlights.synth.difficulty import DifficultyKnobs, check_difficulty, knobs_for
 from highlights.synth.motion import KeyedMotion, Segment, Timeline
 from highlights.synth.render import PersonInFrame, draw_scene_people, to_frame
@@ -82,7 +82,8 @@ class GameConfig:
             raise ConfigError(f"--fps {self.fps:g}: at most {MAX_FPS:g} (phones film slow motion at up to 960)")
         check_difficulty(self.difficulty)
         if min(self.width, self.height) < MIN_SIDE_PX:
-            raise ConfigError(f"size {self.width}x{self.height}: each side at least {MIN_SIDE_PX} pixels")
+            raise ConfigError(f"size {self.width}x{self.height}: each side at least "
+                              f"{MIN_SIDE_PX} pixels")
         if not 0.0 <= self.burst_share <= 1.0:
             raise ConfigError(f"burst_share {self.burst_share:g}: a share of the events, from 0 to 1")
         if self.name and (self.name.startswith(".") or "/" in self.name or "\\" in self.name):
