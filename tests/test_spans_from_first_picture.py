@@ -84,3 +84,22 @@ def test_the_reviews_export_cuts_the_highlights_pictures_whole(run, tmp_path):
     session.store.close()
     clips = exported.version.real_clips
     assert [_frames(c.path) for c in clips] == [round(SPAN_S * FPS)] * 2
+
+
+def test_a_missed_event_marked_before_the_first_picture_is_keyed_at_it_and_exports(run, tmp_path):
+    # The page's player starts at 0 s, before the pictures: `m` pressed there marks 0 s. The key
+    # moment is the first picture's, inside the segment, so the reviewed annotation loads.
+    from highlights.events import load_annotation
+    from highlights.review.export import export_review
+
+    _, out, _ = run
+    session = ReviewSession(load_games([out]), DecisionStore(tmp_path / "review.sqlite"))
+    game = session.games[0]
+    marked = session.mark_missed(game.id, at_s=0.0, label="baseball_swing", reviewer="Ada")["state"]
+    assert marked["start_s"] <= marked["key_s"] <= marked["end_s"]
+    assert marked["key_s"] == pytest.approx(LATE_S, abs=1e-3)
+    exported = export_review(session, tmp_path / "datasets", licence="CC0-1.0")
+    session.store.close()
+    [reviewed] = [p for p in exported.annotations[game.id] if p.name == "reviewed.json"]
+    keys = [e.key_s for e in load_annotation(reviewed).events if e.label == "baseball_swing"]
+    assert pytest.approx(LATE_S, abs=1e-3) in keys

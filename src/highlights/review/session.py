@@ -227,7 +227,10 @@ class ReviewSession:
         run gives a highlight keyed there (`HighlightFit.around`), so its clip is as long as the
         highlights' clips."""
         game = self.game(game_id)
-        at_s = min(max(float(at_s), 0.0), game.duration_s)
+        # No picture before the first one: a playhead there (the page's player starts at 0 s) marks
+        # it, so the key moment lies inside the segment fitted from it, as an annotation's must.
+        first = min(game.first_picture_s, game.duration_s)
+        at_s = min(max(float(at_s), first), game.duration_s)
         fitted = game.highlight_fit.around(at_s, game.duration_s, game.first_picture_s)
         start = round(fitted[0], 3) if start_s is None else float(start_s)
         end = round(fitted[1], 3) if end_s is None else float(end_s)
