@@ -260,3 +260,34 @@ def test_an_end_of_file_no_reader_named_is_a_bug_with_its_traceback_not_aborted(
     assert isinstance(result.exception, RuntimeError)
     assert "unexpected end of data" in str(result.exception)
     assert isinstance(result.exception.__cause__, EOFError)
+
+
+HIDDEN_ARGUMENT_COMMANDS = [
+    ["evaluate", "{f}", "--clips", "{d}", "--out", "{d}/e"],
+    ["bench-paths", "{f}"],
+    ["pipeline", "calibrate", "{f}", "--annotations", "{d}", "--out", "{d}/c.json"],
+]
+
+
+@pytest.mark.parametrize("argv", HIDDEN_ARGUMENT_COMMANDS, ids=["evaluate", "bench", "calibrate"])
+def test_an_unreadable_hidden_argument_is_named_by_its_option(tmp_path, monkeypatch, argv):
+    # The checkpoint (or video) given as the argument `--checkpoint` (`--video`) once was: click
+    # names an argument by its metavar, empty for these, and said "Invalid value for ''".
+    unreadable = tmp_path / "best.pt"
+    unreadable.write_bytes(b"mode 000, as a user other than its owner sees it")
+    access = os.access
+
+    def as_another_user(path, mode, *args, **kwargs):
+        if Path(path) == unreadable and mode & os.R_OK:
+            return False
+        return access(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(os, "access", as_another_user)
+    result = CliRunner().invoke(app, [a.format(f=unreadable, d=tmp_path) for a in argv])
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    command, option = (("pipeline calibrate", "--video") if argv[0] == "pipeline"
+                       else (argv[0], "--checkpoint"))
+    assert result.stderr.strip().splitlines() == [
+        f"error: highlights {command}: Invalid value for '{option}': Path '{unreadable}' is not "
+        f"readable. (see highlights {command} --help)"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import click
 import typer
 
 from highlights.errors import ConfigError
@@ -20,6 +21,17 @@ def hidden_argument(shown: str) -> Path | None:
     shown in its usage line (an empty metavar)."""
     return typer.Argument(None, metavar="", hidden=True, show_default=False,
                           help=f"The same as {shown} (an earlier spelling, still accepted)")
+
+
+def name_the_option_of_a_hidden_argument(problem: click.UsageError) -> None:
+    """A refused value of a hidden argument (a checkpoint that cannot be read) is named by the
+    option it stands for: click names an argument by its metavar, which is empty here, and would
+    say "Invalid value for ''"."""
+    param = getattr(problem, "param", None)
+    if (isinstance(problem, click.BadParameter) and problem.param_hint is None
+            and isinstance(param, click.Argument) and param.metavar == ""
+            and (param.name or "").endswith("_argument")):
+        problem.param_hint = "'--" + param.name.removesuffix("_argument").replace("_", "-") + "'"
 
 
 def one_of(shown: str, option: Path | None, argument: Path | None) -> Path | None:

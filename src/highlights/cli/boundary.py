@@ -23,6 +23,7 @@ import click
 import typer
 from typer.core import TyperGroup
 
+from highlights.cli.aliases import name_the_option_of_a_hidden_argument
 from highlights.cli.finite_floats import refuse_non_finite_floats
 from highlights.cli.help_layout import fit_help_to_terminal
 from highlights.cli.required_values import refuse_missing_required
@@ -147,6 +148,7 @@ class ErrorBoundary(TyperGroup):
         except click.UsageError as problem:
             if _debugging():
                 raise
+            name_the_option_of_a_hidden_argument(problem)
             where = problem.ctx.command_path if problem.ctx is not None else ctx.command_path
             _fail(f"{where}: {_one_line(problem.format_message())} (see {where} --help)")
         except HighlightsError as problem:
