@@ -121,6 +121,29 @@ def test_config_loads_from_a_result_file(tmp_path):
         PipelineConfig.load(tmp_path / "missing.json")
 
 
+def test_a_result_holding_no_settings_is_refused_as_such_not_as_an_unknown_setting(tmp_path):
+    """results_spotting.json, `pipeline score`'s pipeline_eval.json or an annotation given as
+    --config: the line says the file holds no settings, rather than "unknown pipeline setting
+    'UrlLocal'"; an empty object is still the defaults, and a file of old flat keys still loads."""
+    spotting = tmp_path / "results_spotting.json"
+    spotting.write_text(json.dumps({"UrlLocal": "game", "predictions": []}))
+    with pytest.raises(ConfigError) as refused:
+        PipelineConfig.load(spotting)
+    assert str(refused.value) == (
+        f"{spotting}: holds no pipeline settings (its keys: UrlLocal, predictions); give a file "
+        "`highlights pipeline config` wrote, or a result with a `config` inside (highlights.json)")
+    empty = tmp_path / "empty.json"
+    empty.write_text("{}")
+    assert PipelineConfig.load(empty) == PipelineConfig()
+    flat = tmp_path / "flat.json"
+    flat.write_text(json.dumps({"merge.nms_iou": 0.3, "gt_seed": 2}))
+    assert PipelineConfig.load(flat).merge.nms_iou == 0.3
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"merge": {"nms_iou": 0.3}, "colour": "red"}))
+    with pytest.raises(ConfigError, match="unknown pipeline setting 'colour'"):
+        PipelineConfig.load(wrong)
+
+
 # -- the stage registry: one interface, swappable backends ----------------------------------
 
 def test_every_stage_has_its_backends_registered():
@@ -803,13 +826,13 @@ def test_a_miss_tells_apart_an_action_score_and_a_class_probability_that_round_a
 
 
 def test_a_config_file_with_a_wrong_setting_is_named_in_the_error(tmp_path):
-    """`--config game.json` given the annotation by mistake: the line names the file, not only
-    the first key it could not place."""
+    """`--config game.json` given the annotation by mistake: the line names the file and says it
+    holds no settings, not only the first key it could not place."""
     wrong = tmp_path / "game.json"
     wrong.write_text(json.dumps({"video": "game.mp4", "fps": 30.0, "events": []}))
     with pytest.raises(ConfigError) as info:
         PipelineConfig.load(wrong)
-    assert str(info.value).startswith(f"{wrong}: unknown pipeline setting 'video'")
+    assert str(info.value).startswith(f"{wrong}: holds no pipeline settings (its keys: video, fps, events)")
     typo = tmp_path / "pipeline.json"
     typo.write_text(json.dumps({"pose": {"video_mode": "perhaps"}}))
     with pytest.raises(ConfigError, match=f"^{typo}: pose.video_mode='perhaps': expected bool"):

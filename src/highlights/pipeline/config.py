@@ -358,6 +358,13 @@ class PipelineConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a JSON object of pipeline settings")
         data = data.get("config", data)  # a result file's embedded config works too
+        if data and not any(_names_a_setting(key) for key in data):
+            # A result holding no run's settings (results_spotting.json, `pipeline score`'s
+            # pipeline_eval.json) or an annotation: said as such, not as its first key being an
+            # unknown setting ("unknown pipeline setting 'UrlLocal'").
+            raise ConfigError(f"{path}: holds no pipeline settings (its keys: "
+                              f"{', '.join(list(data)[:4])}); give a file `highlights pipeline "
+                              "config` wrote, or a result with a `config` inside (highlights.json)")
         return cls.from_dict(data, source=str(path))
 
     def with_overrides(self, overrides: dict[str, Any] | list[str] | None) -> "PipelineConfig":
@@ -391,6 +398,11 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
         key, value = item.split("=", 1)
         out[key.strip()] = value.strip()
     return out
+
+
+def _names_a_setting(key: str) -> bool:
+    """Whether a config file's key is a section, a dotted setting or a flat name of the old files."""
+    return key in SECTIONS or key.partition(".")[0] in SECTIONS or key in LEGACY_KEYS
 
 
 def flatten(data: dict[str, Any], *, source: str = "config") -> dict[str, Any]:
