@@ -832,7 +832,8 @@ def test_a_config_file_with_a_wrong_setting_is_named_in_the_error(tmp_path):
     wrong.write_text(json.dumps({"video": "game.mp4", "fps": 30.0, "events": []}))
     with pytest.raises(ConfigError) as info:
         PipelineConfig.load(wrong)
-    assert str(info.value).startswith(f"{wrong}: holds no pipeline settings (its keys: video, fps, events)")
+    assert str(info.value).startswith(
+        f"{wrong}: holds no pipeline settings (its keys: video, fps, events)")
     typo = tmp_path / "pipeline.json"
     typo.write_text(json.dumps({"pose": {"video_mode": "perhaps"}}))
     with pytest.raises(ConfigError, match=f"^{typo}: pose.video_mode='perhaps': expected bool"):

@@ -401,7 +401,7 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
 
 
 def _names_a_setting(key: str) -> bool:
-    """Whether a config file's key is a section, a dotted setting or a flat name of the old files."""
+    """Whether a config file's key is a section, a dotted setting or an old file's flat name."""
     return key in SECTIONS or key.partition(".")[0] in SECTIONS or key in LEGACY_KEYS
 
 
