@@ -20,7 +20,7 @@ from pathlib import Path
 from highlights.datasets import load_version
 from tests.review_browser import ReviewServer
 from tests.review_fixtures import make_detect_folder
-from tests.test_review_serve_export import Page
+from tests.review_http import Page
 
 root, game_name, cls = Path(sys.argv[1]), "partie_\u00e9t\u00e9", "tir_r\u00e9ussi"
 folder = make_detect_folder(root, game_name)

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from highlights.datasets import load_version
 from tests.review_browser import ReviewServer
+from tests.review_http import Page, with_server_log
 from tests.review_fixtures import make_detect_folder, own_classes_copy
 
 NO_NONE_WARNING = ("the reviewed runs' model has no 'none' class (its classes: volleyball_spike, tennis_serve, "
@@ -35,38 +34,6 @@ def own_classes_folder(made_detect_folder, tmp_path_factory):
     return own_classes_copy(made_detect_folder, tmp_path_factory.mktemp("review-serve-own"))
 
 
-class Page:
-    """The requests the review page makes, with the token it was given in its URL."""
-
-    def __init__(self, url: str) -> None:
-        self.base, self.token = url.split("/?token=")
-
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        headers = {"X-Review-Token": self.token}
-        data = None
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            data = json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, headers=headers, method=method)
-        try:
-            with urllib.request.urlopen(request, timeout=120) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as e:
-            body = e.read()
-            try:
-                return e.code, json.loads(body)
-            except ValueError:  # a handler that raised: Starlette's plain "Internal Server Error"
-                return e.code, {"error": body.decode("utf-8", "replace")}
-
-    def decide(self, game: str, item: dict, status: str) -> None:
-        """As the page's accept and reject keys send them: the item's own label and segment."""
-        state = item["state"]
-        code, answer = self.call("POST", f"/api/games/{game}/items/{item['id']}/decision",
-                                 {"status": status, "label": state["label"], "start_s": state["start_s"],
-                                  "end_s": state["end_s"], "reviewer": "Ada", "client": "test"})
-        assert code == 200, answer
-
-
 def _reject_h0_accept_h1(page: Page) -> tuple[str, dict[str, dict]]:
     code, games = page.call("GET", "/api/games")
     assert code == 200 and games["export"] is True
@@ -76,13 +43,6 @@ def _reject_h0_accept_h1(page: Page) -> tuple[str, dict[str, dict]]:
     page.decide(game, items["h0"], "rejected")
     page.decide(game, items["h1"], "accepted")
     return game, items
-
-
-def _with_server_log(answer: dict, server: ReviewServer) -> str:
-    """A failed call's answer with what the server wrote to stderr (the traceback of a handler
-    that raised), the server stopped first."""
-    server.kill()
-    return f"{answer}\nthe server's stderr:\n{server.stderr}"
 
 
 def _clips(root: Path, version: str) -> dict[str, str]:
@@ -101,13 +61,13 @@ def test_the_export_button_files_rejected_highlights_under_the_class_given_to_th
         page = Page(server.url)
         game, items = _reject_h0_accept_h1(page)
         code, first = page.call("POST", "/api/export")
-        assert code == 200, _with_server_log(first, server)
+        assert code == 200, with_server_log(first, server)
         # Nothing decided since: refused in one line the page shows.
         refused_code, refused = page.call("POST", "/api/export")
         # One more decision: the next click grows the version the first one wrote.
         page.decide(game, items["h2"], "rejected")
         code, second = page.call("POST", "/api/export")
-        assert code == 200, _with_server_log(second, server)
+        assert code == 200, with_server_log(second, server)
     finally:
         server.kill()
     accepted = items["h1"]["state"]["label"]
@@ -137,7 +97,7 @@ def test_without_rejected_as_the_page_is_told_where_rejected_highlights_went(own
         code, exported = page.call("POST", "/api/export")
     finally:
         server.kill()
-    assert code == 200, _with_server_log(exported, server)
+    assert code == 200, with_server_log(exported, server)
     assert _clips(root, exported["version"])["h0"] == "none"
     assert NO_NONE_WARNING in " ".join(exported["message"].split())
 
