@@ -103,6 +103,22 @@ def _guard(app: FastAPI, token: str) -> None:
         # version that is not there): the page shows the one line.
         return JSONResponse({"error": " ".join(str(exc).split())}, status_code=400)
 
+    @app.exception_handler(Exception)
+    async def server_fault(request: Request, exc: Exception):
+        # A fault of the server, not of the reviewer's input: Starlette's own answer is a bare
+        # "Internal Server Error" in plain text, which the page cannot read and shows as
+        # "HTTP 500". The page gets one line naming what failed; the traceback still goes to the
+        # terminal (Starlette raises the error again once this answer is sent, and uvicorn logs it).
+        return JSONResponse({"error": server_fault_line(request, exc)}, status_code=500,
+                            headers={"X-Content-Type-Options": "nosniff"})
+
+
+def server_fault_line(request: Request, exc: Exception) -> str:
+    """The one line the page shows for a request the server failed on."""
+    said = " ".join(str(exc).split()) or "no message"
+    return (f"the review server failed on {request.method} {request.url.path} "
+            f"({type(exc).__name__}: {said}); its terminal shows where")
+
 
 def _add_page(app: FastAPI, html: str) -> None:
     @app.get("/", response_class=HTMLResponse)

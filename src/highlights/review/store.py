@@ -74,18 +74,28 @@ def utc_now() -> str:
 # SQLite's result codes (the low byte of an extended one) that are the disk's or the folder's fault,
 # not the database file's.
 _SQLITE_READONLY, _SQLITE_FULL, _SQLITE_CANTOPEN = 8, 13, 14
+# Another connection holds the write lock (SQLite's "database is locked"): another process writing
+# the same file for longer than the busy timeout.
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+# How long a write waits for another process's write to end before it is refused.
+BUSY_TIMEOUT_MS = 5000
 
 
 def _disk_or_folder_error(path: Path, error: sqlite3.Error) -> Exception | None:
     """The one-line error for a database that cannot be written where it lies (a full disk, a
-    read-only folder), or None where the fault is the file's: SQLite says "database or disk is
-    full" and "unable to open database file", which read as a damaged database."""
+    read-only folder) or not now (another process writing it), or None where the fault is the
+    file's: SQLite says "database or disk is full", "unable to open database file" and "database
+    is locked", which read as a damaged database or a fault of the review."""
     code = getattr(error, "sqlite_errorcode", 0) & 0xFF
     if code == _SQLITE_FULL:
         return DiskFullError(path)
     if code in (_SQLITE_READONLY, _SQLITE_CANTOPEN):
         return ReviewError(f"{path}: the review's decisions cannot be written there ({error}): give --db a "
                            "file in a folder that can be written")
+    if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
+        return ReviewError(f"{path}: another process has held the review's decisions for writing "
+                           f"for over {BUSY_TIMEOUT_MS / 1000:g} s (another `highlights review` or a "
+                           "Label Studio import on the same --db?): nothing was written; try again")
     return None
 
 
@@ -102,7 +112,7 @@ class DecisionStore:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_MS)}")
             self._db.executescript(SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(decisions)")}
             if "video" not in columns:  # a review database made before decisions named their video
