@@ -265,6 +265,30 @@ def test_the_training_defaults_are_the_packaged_models_recipe_and_train_uses_the
                                                                      epochs=7)
 
 
+def test_a_pose_checkpoints_training_settings_load_back_as_the_config_that_trained_it():
+    """meta["train_config"] holds plain JSON values (lists for tuples, dicts for the nested
+    specs); `from_dict` gives back the PoseTrainConfig itself. The packaged model's settings,
+    saved before feature_version was stored, load as version 1, the version it was made on."""
+    from highlights.pose_classifier.game_data import GameWindowSpec
+    from highlights.pose_classifier.train import PoseTrainConfig
+
+    config = PoseTrainConfig(out_dir="run", synth_windows=100, classes=("none", "soccer_shooting"),
+                             game=GameWindowSpec(games=2, difficulty=(0.1, 0.2)))
+    saved = json.loads(json.dumps(config.to_dict()))
+    assert saved["game"]["difficulty"] == [0.1, 0.2]
+    assert PoseTrainConfig.from_dict(saved) == config
+    packaged = torch.load(default_model.DEFAULT_MODEL, weights_only=True)["meta"]["train_config"]
+    loaded = PoseTrainConfig.from_dict(packaged)
+    assert loaded.feature_version == default_model.load_default_pose_model().feature_version == 1
+    assert isinstance(loaded.game, GameWindowSpec) and isinstance(loaded.augment, PoseAugmentConfig)
+    again = loaded.to_dict()
+    assert {name: again[name] for name in packaged if name != "augment"} == {
+        name: value for name, value in packaged.items() if name != "augment"}
+    assert {name: again["augment"][name] for name in packaged["augment"]} == packaged["augment"]
+    with pytest.raises(ConfigError, match="^pose training settings: game: unknown settings speed$"):
+        PoseTrainConfig.from_dict({**saved, "game": {**saved["game"], "speed": 2}})
+
+
 def test_the_packaged_models_script_writes_its_provenance_with_the_package_version(tmp_path,
                                                                                     monkeypatch):
     """`scripts/make_default_pose_model.py` writes the model and its provenance JSON (command,

@@ -37,6 +37,7 @@ from highlights.pose_classifier.skeleton import normalise
 from highlights.pose_classifier.synth_data import SynthWindowSpec
 from highlights.pose_classifier.synth_window_cache import cached_synth_windows
 from highlights.progress import progress_bar
+from highlights.settings_from_dict import settings_from_dict
 from highlights.synth.clip import GENERATOR, LABELS
 
 VAL_GAME_SEED_OFFSET = 50   # validation games: another range of game seeds than the training games'
@@ -134,6 +135,13 @@ class PoseTrainConfig:
         d = asdict(self)
         d["classes"] = list(self.classes)
         return d
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "PoseTrainConfig":
+        """The settings `to_dict()` saved (a checkpoint's `meta["train_config"]`), typed again.
+        One saved before `feature_version` was stored was trained on version 1, as
+        `PoseClassifier` reads such a model. An unknown setting raises ConfigError."""
+        return settings_from_dict(cls, {"feature_version": 1, **data}, "pose training settings")
 
 
 def _normalised(windows: np.ndarray, labels: np.ndarray, rng: np.random.Generator | None,
