@@ -42,6 +42,17 @@ def test_events_lie_inside_the_video_apart_and_inside_their_shot(game):
         assert a.end_s == pytest.approx(b.start_s)
 
 
+def test_annotation_states_licence_provenance_and_the_settings_that_drew_it(game):
+    # A game copied out of its folder keeps where it came from, as a synthetic clip's truth does.
+    cfg, paths, _ = game
+    data = json.loads(paths["annotation"].read_text())
+    assert data["licence"] == "synthetic, CC0"
+    assert data["provenance"].startswith("highlights synth v") and "seed=4" in data["provenance"]
+    assert GameConfig(**data["generator_settings"]) == cfg
+    # The annotation still loads as one (the extra keys are not events).
+    assert load_annotation(paths["annotation"]).video == "g.mp4"
+
+
 def test_truth_has_one_line_per_encoded_frame(game):
     cfg, paths, progress = game
     info = probe(paths["video"])

@@ -375,7 +375,8 @@ def calibrate(
                               "to fit on several games, their highlights pooled  [required]"),
     annotations: list[Path] = typer.Option(..., "--annotations",
                                            help="Its annotation (with several games: the Nth is the Nth --video's)"),
-    out: Path = typer.Option(..., "--out", help="The calibration JSON to write"),
+    out: Path = typer.Option(..., "--out", help="The calibration JSON to write; its reliability diagram "
+                                                "is written beside it (NAME_reliability.png)"),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),

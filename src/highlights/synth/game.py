@@ -2,7 +2,8 @@
 random times, streamed frame by frame into the encoder with per-frame ground truth.
 
 Outputs, for `DIR/NAME`: `NAME.mp4`; `NAME.json` (the event annotation, see
-`highlights.events`); `NAME.gt.jsonl` (one line per encoded frame: `{"frame", "t", "shot",
+`highlights.events`, with the licence, provenance and generator settings); `NAME.gt.jsonl`
+(one line per encoded frame: `{"frame", "t", "shot",
 "persons": [{"id", "actor", "box", "keypoints"}], "props": [...]}`). In a game, `actor` marks the
 player the camera follows in that shot (the one who performs the shot's events); person ids are
 unique across the game (a cut never reuses an id).
@@ -30,8 +31,9 @@ from highlights.synth import actions, background, jump_shots
 from highlights.synth.body import KIT_COLOURS, BodyShape, sample_body
 from highlights.synth.camera import Camera, CameraStyle, frame_corners_in_pano
 from highlights.synth.clip import (ACTIVE_NONE_MOTIONS, ACTIVE_NONE_SHARE, BASKETBALL_SHOTS,
-                                   CONFUSERS, LABEL_OF_SPORT, MAX_FPS, MIN_SIDE_PX, NONE_MOTIONS,
-                                   SPORTS, TIMED_NONE_BUILDERS, background_motion)
+                                   CONFUSERS, GENERATOR, LABEL_OF_SPORT, LICENCE, MAX_FPS,
+                                   MIN_SIDE_PX, NONE_MOTIONS, SPORTS, TIMED_NONE_BUILDERS,
+                                   background_motion)
 from highlights.synth.difficulty import DifficultyKnobs, check_difficulty, knobs_for
 from highlights.synth.motion import KeyedMotion, Segment, Timeline
 from highlights.synth.render import PersonInFrame, draw_scene_people, to_frame
@@ -551,7 +553,10 @@ def generate_game(out_dir: str | Path, cfg: GameConfig,
                              shots=[Shot(round(s.start, 3), round(s.end, 3)) for s in shots])
         # The annotation last, naming the video's and the truth's sha256: a kill between the renames
         # over an earlier game of this name leaves an annotation that says they are not its own.
+        # The licence and the settings that drew it, as a synthetic clip's truth states them: a
+        # game copied out of its folder keeps where it came from.
         annotation = atomic_write_json(out_dir / f"{stem}.json", {
-            **annotation_data(ann, "highlights"), WRITTEN_WITH: partners_record([video, gt])},
-            indent=2)
+            **annotation_data(ann, "highlights"), "licence": LICENCE,
+            "provenance": f"{GENERATOR} game seed={cfg.seed}", "generator_settings": cfg.to_dict(),
+            WRITTEN_WITH: partners_record([video, gt])}, indent=2)
     return {"video": video, "annotation": annotation, "truth": gt}
