@@ -144,7 +144,31 @@ def batches(loader):
         except BaseException:
             del started  # its workers are stopped here, before the handler's exception goes up
             raise
-    return started  # a handler that does not raise (a caller's own, setting a flag) leaves it running
+    # a handler that does not raise (a caller's own, setting a flag) leaves it running
+    return _workers_stopped_whole(started)
+
+
+def _workers_stopped_whole(started):
+    """The batches of ``started``, its workers stopped with Ctrl-C held. A loop left by Ctrl-C
+    (or an error) stops them as it lets the iterator go, joining each: a second, impatient
+    Ctrl-C then landed in torch's `__del__` and printed an "Exception ignored" traceback above
+    the command's one line. That one is dropped, the command
+    already stopping; one during the workers' stop after the last batch is delivered."""
+    finished = False
+    try:
+        yield from started
+        finished = True
+    finally:
+        held: list[int] = []
+        previous = signal.getsignal(signal.SIGINT)
+        if callable(previous):
+            signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+        try:
+            del started  # the last reference: its workers are stopped and joined here
+        finally:
+            signal.signal(signal.SIGINT, previous)
+        if held and finished:
+            previous(held[0], None)
 
 
 def _worker_init(_worker_id: int) -> None:
