@@ -42,9 +42,10 @@ def _shown_params(command: click.Command) -> list[click.Parameter]:
 
 
 def _texts(path: tuple[str, ...], command: click.Command) -> list[tuple[str, str]]:
-    """(where, text) of the command's description and of each parameter `--help` shows."""
+    """(where, text) of the command's description, its closing lines and each parameter's help."""
     where = " ".join(path)
-    texts = [(where, command.help or ""), (where, command.short_help or "")]
+    texts = [(where, command.help or ""), (where, command.short_help or ""),
+             (where, command.epilog or "")]
     for param in _shown_params(command):
         name = param.opts[0] if isinstance(param, click.Option) else param.name.upper()
         texts.append((f"{where} {name}", getattr(param, "help", None) or ""))
