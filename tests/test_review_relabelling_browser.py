@@ -195,3 +195,29 @@ def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
     assert (prov["start_s"] + prov["end_s"]) / 2 == pytest.approx(moved["key_s"], abs=1e-3)
     reviewed = load_annotation(detect_folder / "reviewed" / "reviewed.json")
     assert [e.key_s for e in reviewed.events] == [pytest.approx(moved["key_s"], abs=1e-3)]
+
+
+def test_the_list_counts_a_missed_event_marked_and_taken_back(browser, made_detect_folder, tmp_path):
+    """The pager's "1-N of N" counts the item a missed event adds to the list, and the one its undo
+    removes: it had stayed at the count the page opened with."""
+    detect_folder = copy_detect_folder(made_detect_folder, tmp_path / "game")
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        open_signed_in(page, server.url)
+        shown = page.evaluate("() => S.items.length")
+        assert page.text_content("#pageInfo") == f"1-{shown} of {shown}"
+        _mark_at(page, 0.3)
+        assert page.evaluate("() => S.items.length") == shown + 1
+        assert page.text_content("#pageInfo") == f"1-{shown + 1} of {shown + 1}"
+        page.keyboard.press("u")
+        page.wait_for_function("() => $('status').textContent === 'Undone.'")
+        assert page.evaluate("() => S.items.length") == shown
+        assert page.text_content("#pageInfo") == f"1-{shown} of {shown}"
+        # Opened again, the server's count is the same.
+        open_signed_in(page, server.url)
+        assert page.text_content("#pageInfo") == f"1-{shown} of {shown}"
+    finally:
+        context.close()
+        server.kill()
