@@ -30,8 +30,11 @@ def test_an_empty_split_is_refused_naming_it(version, tmp_path):
     no_test = create_version(write_colour_clips(tmp_path / "src", per_class=2), tmp_path / "data",
                              ratios=(0.5, 0.5, 0.0), seed=0)
     assert no_test.split("test", augmented=False) == []
-    with pytest.raises(DatasetError, match="the test split is empty"):
+    with pytest.raises(DatasetError, match="the test split is empty") as refused:
         load_checked_splits(no_test.root, "v1", ["train", "test"])
+    # ... and says what to do: more source videos, or a folder of clips the model did not train on
+    assert "clips of more source videos" in str(refused.value)
+    assert "highlights evaluate --clips FOLDER" in str(refused.value)
 
 
 def test_one_clip_changed_since_the_version_was_written_is_refused(tmp_path):
