@@ -11,6 +11,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.process_states import children
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,3 +98,36 @@ def test_ctrl_c_while_rendering_renders_no_clip_not_yet_started(tmp_path: Path) 
     assert len(written) < 4 * PER_CLASS
     assert all(p.with_suffix(".json").exists() for p in written)  # each clip whole, with its truth
     assert not (out / "manifest.csv").exists()
+
+
+def _made_slowly(args) -> str:
+    """A clip set's renderer standing in for the real one: a marker file after a fifth of a second."""
+    out_dir, relpath = args[0], args[1]
+    time.sleep(0.2)
+    (Path(out_dir) / relpath).touch()
+    return relpath
+
+
+def test_ctrl_c_while_the_clips_are_handed_to_the_workers_renders_no_more(tmp_path, monkeypatch):
+    # Ctrl-C held while the workers start is delivered as the hand-over ends: it stops the run
+    # there too, rather than the pool first rendering every clip handed over.
+    import threading
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from highlights.synth import clipset
+
+    class CtrlCWhileHandedOver(ProcessPoolExecutor):
+        def submit(self, *args, **kwargs):
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+            return super().submit(*args, **kwargs)
+
+    monkeypatch.setattr(clipset, "_make", _made_slowly)
+    monkeypatch.setattr(clipset, "ProcessPoolExecutor", lambda **kwargs: CtrlCWhileHandedOver(
+        max_workers=WORKERS, mp_context=get_context("fork")))
+    jobs = [(str(tmp_path), f"clip-{i:02d}", None, 23, "") for i in range(20)]
+    counted = []
+    with pytest.raises(KeyboardInterrupt):
+        clipset._render(jobs, WORKERS, lambda: counted.append(1))
+    made = list(tmp_path.iterdir())
+    assert len(made) <= 2 * (WORKERS + 1), len(made)

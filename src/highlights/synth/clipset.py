@@ -257,11 +257,13 @@ def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> No
     # A fresh interpreter costs a second or two of imports per worker.
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        with _ctrl_c_held():
-            # Workers start here, with submits; they inherit Ctrl-C held.
-            futures = [pool.submit(_make, job) for job in jobs]
-        counted = set()
+        futures, counted = [], set()
         try:
+            # Ctrl-C held here is raised as the block ends, inside the `try`: it stops the run
+            # as one while rendering does.
+            with _ctrl_c_held():
+                # Workers start here, with submits; they inherit Ctrl-C held.
+                futures = [pool.submit(_make, job) for job in jobs]
             for future in as_completed(futures):
                 future.result()
                 counted.add(future)
