@@ -19,6 +19,8 @@ REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
 PER_CLASS = 10  # 4 classes: 40 clips
 WAIT_S = 300
+# The workers are found, and seen importing, in /proc (Linux): elsewhere those tests skip.
+NEEDS_PROC = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads process states from /proc")
 
 
 def _started(out: Path, cache: Path) -> subprocess.Popen:
@@ -77,6 +79,8 @@ def _importing(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
+@NEEDS_PROC
 def test_ctrl_c_while_the_workers_import_is_one_line(tmp_path: Path) -> None:
     proc = _started(tmp_path / "clips", tmp_path / "cache")
     _wait_for(proc, lambda: any(_importing(pid) for pid in _workers(proc.pid)))
@@ -84,6 +88,8 @@ def test_ctrl_c_while_the_workers_import_is_one_line(tmp_path: Path) -> None:
     assert not (tmp_path / "clips" / "manifest.csv").exists()
 
 
+@pytest.mark.slow
+@NEEDS_PROC
 def test_ctrl_c_while_rendering_renders_no_clip_not_yet_started(tmp_path: Path) -> None:
     out = tmp_path / "clips"
     proc = _started(out, tmp_path / "cache")
