@@ -676,13 +676,22 @@ def test_two_decided_items_over_one_moment_with_two_labels_are_named_with_what_t
                   cut_from).endswith("labelled 'a' there")
 
 
-def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path):
+def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path, monkeypatch):
     from highlights.cli.app import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
-                              "--db", str(tmp_path / "none.sqlite")])
-    assert res.exit_code == 1 and "no review database" in res.output
+    monkeypatch.chdir(tmp_path)  # where the default review.sqlite is looked for, and is not
+    export = ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds")]
+    res = runner.invoke(app, export)
+    assert res.exit_code == 1
+    assert res.stderr == "error: review.sqlite: no review database here (pass --db)\n"
+    # A --db given is the name mistyped, and a folder is no database: neither says "pass --db".
+    res = runner.invoke(app, [*export, "--db", str(tmp_path / "none.sqlite")])
+    assert res.exit_code == 1 and res.stderr == f"error: {tmp_path / 'none.sqlite'}: no such file\n"
+    res = runner.invoke(app, [*export, "--db", str(tmp_path)])
+    assert res.exit_code == 1
+    assert res.stderr == f"error: {tmp_path}: is a folder, not a review database\n"
+    assert not (tmp_path / "ds").exists()
     DecisionStore(tmp_path / "empty.sqlite").close()
     res = runner.invoke(app, ["review", "export", str(detect_folder), "--to-dataset", str(tmp_path / "ds"),
                               "--db", str(tmp_path / "empty.sqlite")])
