@@ -699,6 +699,21 @@ def test_the_export_command_reports_one_line_errors(detect_folder, tmp_path, mon
     assert "warning" not in res.output  # the model has `none`: rejected items go there
 
 
+def test_annotations_that_cannot_be_written_refuse_the_export_before_a_version_is_made(
+        session, detect_folder, tmp_path):
+    from highlights.atomic import OutputPathError
+
+    _decide_some(session)
+    in_the_way = tmp_path / "annotations.json"  # a file given where their folder is to be
+    in_the_way.write_text("my notes")
+    root = tmp_path / "datasets"
+    # They are written last: refused only then, the version was made and they were not.
+    with pytest.raises(OutputPathError, match=f"{in_the_way}: is a file, but "):
+        export_review(session, root, annotations_dir=in_the_way)
+    assert not root.exists() and in_the_way.read_text() == "my notes"
+    assert not (detect_folder / "reviewed").exists()
+
+
 def _reject_one_accept_one(session):
     gid = session.games[0].id
     items = {s["id"]: s for s in session.states(gid)}

@@ -336,7 +336,8 @@ def export_cmd(
         raise ReviewError(f"{db}: is a folder, not a review database")
     if not db.is_file():
         # "pass --db" only where the default was looked for: a --db given is the one mistyped.
-        raise MissingFileError(db, "no review database here (pass --db)" if db == DEFAULT_DB else "no such file")
+        raise MissingFileError(db, "no review database here (pass --db)" if db == DEFAULT_DB
+                               else "no such file")
     session = _session(dirs, db, video, None, candidates)
     rejected = _rejected_class(session, rejected_as)
     result = export_review(session, to_dataset, parent=parent, licence=licence, note=note,

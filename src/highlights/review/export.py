@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Mapping
 
-from highlights.atomic import json_text
+from highlights.atomic import check_writable, json_text
 from highlights.clips.spec import ClipSpec
 from highlights.csv_cells import csv_row
 from highlights.datasets import (
@@ -357,6 +357,7 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           f"{parent} by every decided item it lacks ({len(fresh)}); export with "
                           f"--parent {twin} to add what is decided since")
     clips_all, clips = clips, fresh
+    _refuse_unwritable_annotations(session, annotated, annotations_dir)
     carried = (_carried_licences(root, parent, clips) if licence is None and parent is not None
                else {})
     version, added_classes, rows = _cut_into_version(session, root, clips, settings,
@@ -523,6 +524,17 @@ def game_splits(session: ReviewSession, version: DatasetVersion) -> dict[str, li
         if found:
             splits[game.id] = sorted(found)
     return splits
+
+
+def _refuse_unwritable_annotations(session: ReviewSession, annotated: list[ReviewedClip],
+                                   out_dir: str | Path | None) -> None:
+    """Before the first clip is cut: the annotations are written last, once the version is made,
+    so one that cannot be written (a file where its folder is to be) would be refused with the
+    version made and the annotations not."""
+    for game in session.games:
+        if any(c.game is game for c in annotated):
+            for name, _ in ANNOTATION_FILES:
+                check_writable(_annotation_folder(game, out_dir) / name)
 
 
 def _annotation_folder(game, out_dir: str | Path | None) -> Path:
