@@ -31,8 +31,9 @@ def interrupted_line(stop: KeyboardInterrupt, out: Path) -> str:
         verb = "is" if not kept_s and kept_clips == 1 else "are"
         # What another run keeps of them: the people under the same frame settings, whatever the
         # others; the clips of the same highlights cut the same way (`KeptClips.plan`).
-        unless = [f"another video, or another {', '.join(FRAME_SECTIONS[:-1])} or {FRAME_SECTIONS[-1]} setting "
-                  "(but those of speed or of whole tracks), finds the people again; "
+        # One clause, no parenthesis inside the one the line already opens (it read as a riddle).
+        unless = [f"another video, or another {', '.join(FRAME_SECTIONS[:-1])} or {FRAME_SECTIONS[-1]} setting, "
+                  "other than one of speed or of whole tracks, finds the people again; "
                   "other settings go on"] if kept_s else []
         unless += ["another video, other highlights or other settings of the clips "
                    "cut the clips again"] if kept_clips else []
