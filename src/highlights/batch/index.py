@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from highlights.atomic import atomic_write_json, atomic_write_text
 from highlights.batch.game_scores import done_scores, pooled_rates, pooled_scores, recall_of, shown_recall_of
+from highlights.batch.video_time import video_time_text
 from highlights.pipeline.evaluation import PRIMARY_TOLERANCE
 from highlights.counted_noun import counted
 from highlights.csv_cells import csv_cell, for_spreadsheets
@@ -204,7 +205,7 @@ def render_html(records: list[dict[str, Any]], summary: dict[str, Any], request:
     if summary.get("not_run"):
         facts.append(f"{summary['not_run']} not run yet")  # a stopped batch: every game is counted somewhere
     facts += [counted(summary['highlights'], 'highlight'),
-              f"{summary['video_hours_total']:.2f} video-hours",
+              video_time_text(summary['video_hours_total'] * 3600),
               f"engine {escape(str(request.get('engine')))}"
               # a Ray batch names no number of workers: the cluster's CPUs decide it
               + (f", {counted(request['workers'], 'worker')}" if request.get("workers") is not None else "")]

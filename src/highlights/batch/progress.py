@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from highlights.batch.game_progress import in_flight
+from highlights.batch.video_time import video_progress_text
 
 # How often the bar adds the running games' progress (their files are written every few seconds).
 TICK_S = 5.0
@@ -50,7 +51,7 @@ class BatchProgress:
 
             self._progress = progress_of(
                 TextColumn("[bold]games {task.fields[games]}"), BarColumn(),
-                TextColumn("{task.fields[hours]} video-hours"), TimeElapsedColumn(),
+                TextColumn("{task.fields[hours]}"), TimeElapsedColumn(),
                 TextColumn("ETA"), time_remaining_column())
             self._progress.__enter__()
             self._task = self._progress.add_task("batch", total=max(self.total_s, 1e-6),
@@ -65,7 +66,7 @@ class BatchProgress:
         return f"{self.done}/{self.games}{failed}"
 
     def _hours(self) -> str:
-        return f"{self._shown_s() / 3600:.2f}/{self.total_s / 3600:.2f}"
+        return video_progress_text(self._shown_s(), self.total_s)
 
     def _shown_s(self) -> float:
         return min(self.video_s + sum(self.running.values()), self.total_s)
