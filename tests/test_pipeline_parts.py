@@ -144,6 +144,17 @@ def test_a_result_holding_no_settings_is_refused_as_such_not_as_an_unknown_setti
         PipelineConfig.load(wrong)
 
 
+def test_a_result_whose_config_is_not_an_object_is_refused_as_such(tmp_path):
+    """A `config` edited by hand into a list or a text: the line says it is no object of settings,
+    rather than a traceback (a list's first item has no name) or a text's letters as its keys."""
+    for config in ([1], "fast", [{"merge": {}}]):
+        edited = tmp_path / "highlights.json"
+        edited.write_text(json.dumps({"config": config}))
+        with pytest.raises(ConfigError) as refused:
+            PipelineConfig.load(edited)
+        assert str(refused.value) == f"{edited}: expected a JSON object of pipeline settings"
+
+
 # -- the stage registry: one interface, swappable backends ----------------------------------
 
 def test_every_stage_has_its_backends_registered():

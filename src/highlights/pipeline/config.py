@@ -358,10 +358,11 @@ class PipelineConfig:
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a JSON object of pipeline settings")
         data = data.get("config", data)  # a result file's embedded config works too
-        if data and not any(_names_a_setting(key) for key in data):
+        if isinstance(data, dict) and data and not any(_names_a_setting(key) for key in data):
             # A result holding no run's settings (results_spotting.json, `pipeline score`'s
             # pipeline_eval.json) or an annotation: said as such, not as its first key being an
-            # unknown setting ("unknown pipeline setting 'UrlLocal'").
+            # unknown setting ("unknown pipeline setting 'UrlLocal'"). A `config` that is no
+            # object (a list, a text) is refused as such by `from_dict`.
             raise ConfigError(f"{path}: holds no pipeline settings (its keys: "
                               f"{', '.join(list(data)[:4])}); give a file `highlights pipeline "
                               "config` wrote, or a result with a `config` inside (highlights.json)")
