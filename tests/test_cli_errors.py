@@ -49,6 +49,8 @@ CASES: list[tuple[str, str, str]] = [
     ("dataset grow {r}/clips --root {r}/datasets --parent v1", CORRUPT, "dataset_meta.json"),
     ("dataset show v7 --root {r}/datasets", MISSING, "v7"),
     ("dataset show v1 --root {r}/datasets", CORRUPT, "dataset_meta.json"),
+    ("dataset show v1 --root {v}", WRONG, "clip.mp4: not a folder (--root is the folder holding"),
+    ("train --root {v} --version v1 --out {r}/run", WRONG, "clip.mp4: not a folder (--root is"),
     ("dataset diff v1 v2 --root {r}/datasets", CORRUPT, "dataset_meta.json"),
     ("dataset list --root {r}/datasets", CORRUPT, "dataset_meta.json"),
     ("augment preview {r}/nope.mp4 --out {r}/p.png", MISSING, "nope.mp4"),

@@ -198,12 +198,11 @@ def show(
 def list_cmd(root: Path = ROOT_OPTION) -> None:
     """List the versions under ROOT."""
     from highlights.datasets import DatasetError, list_versions, load_version
+    from highlights.datasets.store import ROOT_MEANING, refuse_a_file_as_root
 
-    if root.exists() and not root.is_dir():
-        raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, v2, ...)")
+    refuse_a_file_as_root(root)
     if not root.exists():
-        raise DatasetError(f"{root}: no such folder (--root is the folder holding the versions v1, v2, ...; "
-                           "highlights dataset create makes it)")
+        raise DatasetError(f"{root}: no such folder ({ROOT_MEANING}; highlights dataset create makes it)")
     names = list_versions(root)
     if not names:
         console.print(f"no versions under {root} yet: highlights dataset create SRC --root {root} makes v1")

@@ -44,8 +44,8 @@ from highlights.datasets.sources import ClipDefaults, Discovered, SourceClip, fi
 from highlights.datasets.splits import DEFAULT_RATIOS, SplitConfig, assign_splits, group_splits
 from highlights.datasets.lock import root_write_lock
 from highlights.datasets.store import (
-    clip_file_name, list_versions, load_version, next_version_name, remove_stale_temp_dirs,
-    temp_dir_prefix,
+    clip_file_name, list_versions, load_version, next_version_name, refuse_a_file_as_root,
+    remove_stale_temp_dirs, temp_dir_prefix,
 )
 from highlights.datasets.variants import VARIANT_MAX_SHORT_SIDE, make_variants
 from highlights.made_folders import missing_folders, remove_if_still_empty
@@ -154,9 +154,7 @@ def build_version(src: str | Path, root: str | Path, parent: str | int | None,
     """Write the next version of ``root``, grown from ``parent`` (None: its first version), under
     the root's write lock (see ``grow_version``)."""
     root = Path(root)
-    if root.exists() and not root.is_dir():
-        raise DatasetError(f"{root}: not a folder (--root is the folder holding the versions v1, "
-                           "v2, ...)")
+    refuse_a_file_as_root(root)
     made = missing_folders(root)
     try:
         root.mkdir(parents=True, exist_ok=True)

@@ -74,9 +74,20 @@ def remove_stale_temp_dirs(root: Path) -> list[Path]:
     return removed
 
 
+ROOT_MEANING = "--root is the folder holding the versions v1, v2, ..."
+
+
+def refuse_a_file_as_root(root: Path) -> None:
+    """A file given as the dataset root is named as one, not as a root without the version asked
+    for (``ROOT/v1: no such dataset version``)."""
+    if root.exists() and not root.is_dir():
+        raise DatasetError(f"{root}: not a folder ({ROOT_MEANING})")
+
+
 def load_version(root: str | Path, version: str | int) -> DatasetVersion:
     """The version ``ROOT/vN``: its ``dataset_meta.json`` and its clips (absolute paths)."""
     root = Path(root)
+    refuse_a_file_as_root(root)
     name = version_name(version)
     vdir = root / name
     meta_path, manifest_path = vdir / META_NAME, vdir / MANIFEST_NAME
