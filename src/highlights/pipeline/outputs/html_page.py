@@ -360,7 +360,7 @@ def _reel_section(media: ReelResult | None, page_dir: Path) -> list[str]:
 def _cards_section(ordered: Sequence[Highlight], page_dir: Path, clips: Sequence[Path | None],
                    thumbs: Sequence[str | None], sizes: Sequence[str], colours: Mapping[str, str],
                    several: frozenset[str], held: list[bool] | None) -> list[str]:
-    # Numbered in time order; the rank (by calibrated score, what the reel keeps) is said beside it,
+    # Numbered in time order; the rank (by score, what the reel keeps) is said beside it,
     # so that #1 is never read as the best.
     out = ['<section id="highlights"><h2>Highlights, in time order</h2>']
     if not ordered:
