@@ -97,7 +97,7 @@ class DatasetVersion:
     def split(self, name: str, *, augmented: bool = True) -> list[ClipRecord]:
         """The clips of one split; ``augmented=False`` leaves out the materialised variants."""
         if name not in SPLITS:
-            raise DatasetError(f"unknown split {name!r}; expected one of {SPLITS}")
+            raise DatasetError(f"unknown split {name!r}; expected one of {', '.join(SPLITS)}")
         return [c for c in self.clips if c.split == name and (augmented or not c.is_augmented)]
 
     def describe(self, clip_id: str) -> str:

@@ -102,7 +102,8 @@ class PoseTrainConfig:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
-            raise ConfigError(f"unknown pose model family {self.family!r}; expected one of {FAMILIES}")
+            raise ConfigError(f"unknown pose model family {self.family!r}; expected one of "
+                              f"{', '.join(FAMILIES)}")
         if not self.synthetic:
             if not (self.clips_root or self.dataset_version):
                 raise ConfigError("a pose classifier without synthetic windows needs labelled clips (--clips or "
@@ -122,7 +123,8 @@ class PoseTrainConfig:
         if self.rendered_copies < 1:
             raise ConfigError(f"rendered_copies must be >= 1, got {self.rendered_copies}")
         if self.aggregation not in AGGREGATIONS:
-            raise ConfigError(f"unknown window aggregation {self.aggregation!r}; expected one of {AGGREGATIONS}")
+            raise ConfigError(f"unknown window aggregation {self.aggregation!r}; expected one of "
+                              f"{', '.join(AGGREGATIONS)}")
         if self.clips_root and (self.dataset_root or self.dataset_version):
             raise ConfigError("labelled clips come from --clips or from --root/--version, not both")
         if bool(self.dataset_root) != bool(self.dataset_version):

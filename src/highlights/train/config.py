@@ -72,9 +72,11 @@ class TrainConfig:
         if self.classes is not None:
             self.classes = tuple(self.classes)
         if self.precision not in PRECISION_CHOICES:
-            raise ConfigError(f"precision must be one of {PRECISION_CHOICES}, got {self.precision!r}")
+            raise ConfigError(f"precision must be one of {', '.join(PRECISION_CHOICES)}, "
+                              f"got {self.precision!r}")
         if self.balance not in BALANCE_CHOICES:
-            raise ConfigError(f"balance must be one of {BALANCE_CHOICES}, got {self.balance!r}")
+            raise ConfigError(f"balance must be one of {', '.join(BALANCE_CHOICES)}, "
+                              f"got {self.balance!r}")
         for name in ("epochs", "batch_size", "num_frames", "crop_size", "clips_per_video"):
             if int(getattr(self, name)) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
