@@ -12,7 +12,7 @@ import pytest
 
 from highlights.pipeline.ranking import reliability
 from highlights.reliability_diagram import reliability_figure
-from tests.test_calibrate_fit import THREE, THREE_RIGHT
+from tests.calibration_fixtures import THREE, THREE_RIGHT
 
 
 def _scored(n: int, seed: int) -> dict:
