@@ -1,20 +1,27 @@
 """The review server under concurrent use: two tabs saving decisions while the Export button is
-clicked twice at once, a second process holding the decisions database, a fault of the server
-itself, and a double click on the page's Export button. The page's requests go over HTTP to the
-real server (`ReviewServer`), as the page sends them."""
+clicked twice at once, a second process holding the decisions database or writing the dataset
+root, an exported decision undone in another tab, a fault of the server itself, and a double
+click on the page's Export button. The page's requests go over HTTP to the real server
+(`ReviewServer`), as the page sends them."""
 
 from __future__ import annotations
 
 import errno
 import json
+import os
 import sqlite3
 import threading
 import warnings
 
 import pytest
 
+import highlights.review.export as export_module
 import highlights.review.store as store_module
 from highlights.datasets import list_versions, load_version
+from highlights.datasets.lock import root_write_lock
+from highlights.review.errors import ReviewError
+from highlights.review.export import export_review
+from highlights.review.export_staging import STAGING_PREFIX
 from highlights.review.games import load_games
 from highlights.review.server import create_app
 from highlights.review.session import ReviewSession
@@ -162,6 +169,65 @@ def test_a_decision_while_another_process_writes_the_database_is_refused_in_one_
         "(another `highlights review` or a Label Studio import on the same --db?): nothing was "
         "written; try again")
     assert saved.status_code == 200 and saved.json()["state"]["status"] == "rejected"
+
+
+def test_an_export_while_another_process_writes_the_dataset_root_says_to_export_again(
+        detect_folder, tmp_path, monkeypatch):
+    """`review export` in a terminal, a `dataset grow`, or another review's Export writing the same
+    root: said before a clip is cut, or, when that writer starts after the check, when the
+    version is written; in words an export can act on, where the dataset code said to pass
+    --wait, an option no export has."""
+    root = tmp_path / "datasets"
+    root.mkdir()
+    session = ReviewSession(load_games([detect_folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        item = session.states(session.games[0].id)[0]
+        session.decide(session.games[0].id, item["id"], status="accepted", label=item["label"],
+                       start_s=item["start_s"], end_s=item["end_s"], reviewer="Ada")
+        with root_write_lock(root):
+            with pytest.raises(ReviewError) as before_cutting:
+                export_review(session, root)
+            monkeypatch.setattr(export_module, "root_being_written", lambda root: False)
+            with pytest.raises(ReviewError) as at_the_version:
+                export_review(session, root)
+        monkeypatch.undo()
+        made = export_review(session, root).version  # once the other writer has finished
+    finally:
+        session.store.close()
+    said = ("is writing this dataset root; export again once it has finished (every decision is "
+            "kept)")
+    assert str(before_cutting.value) == f"{root}: another process {said}"
+    assert str(at_the_version.value) == f"{root}: another process (pid {os.getpid()}) {said}"
+    assert made.name == "v1" and [c.label for c in made.real_clips] == [item["label"]]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]
+
+
+def test_an_export_after_an_exported_decision_was_undone_says_its_clip_stays(detect_folder,
+                                                                             tmp_path):
+    """Another tab (or this one) undid a decision after its export: the Export button said the
+    version it grows was written again, with the clips of the decisions left, where nothing was
+    written and the version still holds the undone item's clip."""
+    root = tmp_path / "datasets"
+    session = ReviewSession(load_games([detect_folder]), DecisionStore(tmp_path / "review.sqlite"))
+    try:
+        game = session.games[0]
+        made = {}
+        for state in session.states(game.id)[:2]:
+            made[state["id"]] = session.decide(
+                game.id, state["id"], status="accepted", label=state["label"],
+                start_s=state["start_s"], end_s=state["end_s"], reviewer="Ada")["decision_id"]
+        first = export_review(session, root).version
+        undone = sorted(made)[-1]
+        session.undo(made[undone], reviewer="Bea")
+        with pytest.raises(ReviewError) as again:
+            export_review(session, root, parent=first.name)
+    finally:
+        session.store.close()
+    assert str(again.value) == (
+        f"nothing new to export: every decided item is already in {root}/v1, which also holds "
+        f"the clips of 1 item undone since ({game.name}/{undone}): they stay there until those "
+        "items are decided again")
+    assert list_versions(root) == ["v1"]
 
 
 def test_a_fault_of_the_server_reaches_the_page_as_one_line(detect_folder, tmp_path):

@@ -28,6 +28,17 @@ POLL_S = 0.2
 SWEEP_GRACE_S = 1.0
 
 
+class RootBusyError(DatasetError):
+    """Another process holds ``root``'s write lock: ``pid`` names it ("unknown" where the lock
+    file does not say). A command with its own way on (a review export: run it again) says that
+    in place of this message's advice."""
+
+    def __init__(self, root: Path, pid: str) -> None:
+        self.root, self.pid = root, pid
+        super().__init__(f"another write is in progress on {root} (pid {pid}); wait for it to "
+                         "finish, or pass --wait")
+
+
 @contextmanager
 def root_write_lock(root: Path, *, wait: bool = False) -> Iterator[None]:
     """Hold the write lock of ``root`` for the ``with`` block.
@@ -38,8 +49,7 @@ def root_write_lock(root: Path, *, wait: bool = False) -> Iterator[None]:
     """
     with exclusive_lock(
         root / LOCK_NAME, wait=wait, remove=True,
-        busy=lambda pid: DatasetError(f"another write is in progress on {root} (pid {pid}); "
-                                      "wait for it to finish, or pass --wait"),
+        busy=lambda pid: RootBusyError(root, pid),
         failed=lambda cause: DatasetError(f"{root}: cannot take the write lock ({cause})"),
     ):
         yield
@@ -144,6 +154,11 @@ def remove_if_abandoned(path: Path) -> bool:
         return False
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def root_being_written(root: Path) -> bool:
+    """Does another process (or another block of this one) hold ``root``'s write lock now?"""
+    return lock_held(root / LOCK_NAME)
 
 
 def lock_held(path: Path) -> bool:

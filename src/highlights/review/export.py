@@ -28,11 +28,13 @@ from typing import Callable, Mapping
 
 from highlights.atomic import check_writable, json_text
 from highlights.clips.spec import ClipSpec
+from highlights.counted_noun import counted
 from highlights.csv_cells import csv_row
 from highlights.datasets import (
     DatasetError, DatasetVersion, create_version, grow_version, list_versions, load_version,
 )
 from highlights.datasets.cut_spans import cut_span
+from highlights.datasets.lock import RootBusyError, root_being_written
 from highlights.datasets.sources import UNKNOWN_LICENCE
 from highlights.datasets.split_leaks import split_leak_warning
 from highlights.events import Event, GameAnnotation, save_annotation
@@ -341,11 +343,14 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                           "say which version the review grows (--parent vN)")
     fresh, changed, replaces = _not_exported_before(root, parent, clips)
     if not fresh:
-        if _annotations_not_written(session, annotated, annotations_dir):
-            return _stopped_export_finished(session, annotated, load_version(root, parent), clips,
-                                            settings, pending=pending)
-        raise ReviewError("nothing new to export: every decided item is already in "
-                          f"{root}/{parent}")
+        held = load_version(root, parent)
+        undone = _held_but_undecided(session, held, annotated)
+        # Annotations that differ from the decisions because one was undone since the export
+        # are no sign of a stopped export: the version holds the undone item's clip.
+        if not undone and _annotations_not_written(session, annotated, annotations_dir):
+            return _stopped_export_finished(session, annotated, held, clips, settings,
+                                            pending=pending)
+        raise ReviewError(_nothing_new(root, parent, undone))
     twin = _grown_before(root, parent, fresh) if parent is not None else None
     if twin is not None and _annotations_not_written(session, annotated, annotations_dir):
         return _stopped_export_finished(session, annotated, load_version(root, twin), fresh,
@@ -399,16 +404,56 @@ def _cut_into_version(session: ReviewSession, root: Path, clips: list[ReviewedCl
     """Cuts the clips into a staging folder and makes the next version of `root` of them: (the
     version, the classes it adds, the staged manifest's rows)."""
     cut_from: dict[str, str] = {}  # staged clip -> the item and segment it was cut from
+    if root_being_written(root):  # said now, not after every clip is cut
+        raise _root_busy(root)
     with staging_folder(root) as staging:
         rows = _staged_clips(clips, staging, cut_from, settings, carried=carried)
         try:
             version, added_classes = _version_of_staged(session, staging, root, clips, settings,
                                                         replaces=replaces)
+        except RootBusyError as e:
+            raise _root_busy(root, e.pid) from None
         except DatasetError as e:
             # The staged files are gone when the user reads this: name what each was cut from.
             raise DatasetError([_named(problem, cut_from) for problem in e.problems],
                                skippable=e.skippable, headline=e.headline) from None
     return version, added_classes, rows
+
+
+def _held_but_undecided(session: ReviewSession, version: DatasetVersion,
+                        annotated: list[ReviewedClip]) -> list[str]:
+    """The items of this review's detect runs whose clip ``version`` holds and that nobody has
+    decided now (a decision undone after its export, in this tab or another), as "game/item"."""
+    games = {(str(g.video), g.fingerprint[:16]): g for g in session.games}
+    decided = {c.key() for c in annotated}
+    held = []
+    for clip in version.real_clips:
+        prov = _review_provenance(clip)
+        key = _review_key(prov) if prov is not None else None
+        if key is not None and key[:2] in games and key not in decided:
+            held.append(f"{games[key[:2]].name}/{key[2]}")
+    return sorted(held)
+
+
+def _nothing_new(root: Path, parent: str, undone: list[str]) -> str:
+    """Why an export that would add nothing to ``parent`` is refused, with the items it holds
+    that were undone since (`_held_but_undecided`): their clips stay in it."""
+    said = f"nothing new to export: every decided item is already in {root}/{parent}"
+    if not undone:
+        return said
+    more = f" and {len(undone) - 5} more" if len(undone) > 5 else ""
+    return (f"{said}, which also holds the clips of {counted(len(undone), 'item')} undone since "
+            f"({', '.join(undone[:5])}{more}): they stay there until those items are decided "
+            "again")
+
+
+def _root_busy(root: Path, pid: str | None = None) -> ReviewError:
+    """Another process writing the dataset root (an export from another tab's review, `review
+    export`, a `dataset` command): the export is run again once it has finished, as nothing was
+    written (the dataset code's own advice, --wait, is an option no export has)."""
+    who = f" (pid {pid})" if pid else ""
+    return ReviewError(f"{root}: another process{who} is writing this dataset root; export again "
+                       "once it has finished (every decision is kept)")
 
 
 def _decided_clips(session: ReviewSession, rejected_as: str):
