@@ -152,3 +152,16 @@ def test_a_game_id_from_a_long_name_fits_the_names_made_from_it_and_stays_its_ow
     # The longest name a game's id is given: its staging folder's progress file (ID.TOKEN.progress.json).
     assert all(len(f"{gid}.{'0' * 12}{PROGRESS_SUFFIX}") <= 255 for gid in ids)
     assert ids[0].startswith("match_match_") and ids[:2] == [g.game_id for g in collect_games([first, second])]
+
+
+def test_a_video_given_twice_is_one_game_and_said_once(tmp_path):
+    video = _video(tmp_path / "uploads" / "final.mp4")
+    other = _video(tmp_path / "uploads" / "semi.mp4")
+    said = []
+    games = collect_games([video, tmp_path / "uploads", video], warn=said.append)
+    assert sorted(g.video for g in games) == sorted([video, other])
+    assert said == [f"{video}: given more than once (a file, a folder holding it or a manifest row): "
+                    "one game, run once"]
+    said.clear()
+    collect_games([video, other], warn=said.append)
+    assert said == []

@@ -94,15 +94,22 @@ def collect_games(paths: list[Path | str], *, warn: Callable[[str], None] = lamb
             raise BatchError(f"{path}: file not found")
     # A video named twice (a folder and a file inside it) is one game. Where only one of the two
     # came from a manifest row, its settings (game id, sport, annotations) are the ones kept.
+    # Said, once per video: `detect a.mp4 a.mp4` ran one game where two were asked for, silently.
     first: dict[Path, int] = {}
     unique: list[_Found] = []
+    repeated: dict[Path, Path] = {}
     for item in found:
         key = item.video.resolve()
         if key not in first:
             first[key] = len(unique)
             unique.append(item)
-        elif not unique[first[key]].has_row_settings() and item.has_row_settings():
+            continue
+        repeated.setdefault(key, item.video)
+        if not unique[first[key]].has_row_settings() and item.has_row_settings():
             unique[first[key]] = item
+    for video in repeated.values():
+        warn(f"{video}: given more than once (a file, a folder holding it or a manifest row): "
+             "one game, run once")
     ids = _game_ids([(item.video, item.game_id, item.root) for item in unique])
     return [GameInput(game_id=gid, video=item.video, sport=item.sport, annotations=item.annotations,
                       error=item.error, row=item.row) if name_is_utf8(item.video) else _unnameable(gid, item)
