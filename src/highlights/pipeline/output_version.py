@@ -8,7 +8,7 @@ folder only where it was made under this number and this picture reader
 again, as its highlights may not be the ones this version finds.
 """
 
-OUTPUT_VERSION = 5
+OUTPUT_VERSION = 6
 
 # The layout of the highlights.json a run writes (its fields, not its numbers): readers of a
 # detect folder refuse another rather than read it as this one.
