@@ -239,4 +239,7 @@ def test_a_val_split_chooses_the_threshold_from_20_clips_5_none_and_5_actions(mo
     else:
         why = why.format(n=n_none + n_action, none=n_none)
         assert result["threshold"] == clf.action_threshold == 0.5 and result["why"] == why
-        assert said == [f"action threshold 0.5 (not chosen on v1's val clips: {why})"]
+        assert said == [f"action threshold 0.5 (not chosen on v1's val clips: {why})",
+                        "the packaged model's action threshold, chosen on real clips, is 0.05: "
+                        "a window of this model is an action only from 0.5; "
+                        "`detect --set classifier.action_threshold=T` sets another"]

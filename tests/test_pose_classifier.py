@@ -966,6 +966,7 @@ def test_a_val_split_of_a_few_clips_leaves_the_action_threshold_as_configured(tm
     said = " ".join(result.output.split())
     assert f"action threshold 0.5 (not chosen on v1's val clips: {len(val)} val clips" in said
     assert "too few to choose it on (at least 20, 5 `none` and 5 actions)" in said
+    assert "the packaged model's action threshold, chosen on real clips, is 0.05" in said
 
 
 @pytest.mark.parametrize("args, says", [

@@ -336,6 +336,17 @@ def version_val_clips(config: PoseTrainConfig) -> list:
             for r in records if r.label in config.classes]
 
 
+def _packaged_threshold() -> float | None:
+    """The packaged pose model's action threshold; None where its file cannot be read."""
+    from highlights.model.errors import CheckpointError
+    from highlights.pose_classifier.default import load_default_pose_model
+
+    try:
+        return float(load_default_pose_model().action_threshold)
+    except CheckpointError:
+        return None
+
+
 def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
                             log: Callable[[str], None] = lambda m: None, *, cache_dir: str | None = None,
                             min_clips: int = 20, min_per_side: int = 5,
@@ -365,6 +376,13 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
         why = None
     if why is not None:
         log(f"action threshold {clf.action_threshold:g} (not chosen on {version}'s val clips: {why})")
+        packaged = _packaged_threshold()
+        if packaged is not None and packaged != clf.action_threshold:
+            # A coach's loop retrains on a review or two, whose val clips are few: the model then
+            # turned down real actions the packaged model, at its own threshold, had kept.
+            log(f"the packaged model's action threshold, chosen on real clips, is {packaged:g}: "
+                f"a window of this model is an action only from {clf.action_threshold:g}; "
+                "`detect --set classifier.action_threshold=T` sets another")
         return {**kept, "chosen": False, "why": why}
     windows = []
     with progress_bar(enabled=show_progress) as progress:
