@@ -45,11 +45,13 @@ def draw_reliability(ax, reliability: dict[str, Any], *, item: str, name: str = 
                edgecolor="white", alpha=0.8)
         # The bar's top as a line over the axis too: a bin none of whose items was right has a
         # bar of no height, and showed nothing but its count.
-        ax.hlines(row["correct_rate"], low, high, color="tab:blue", linewidth=4, zorder=3, clip_on=False)
+        ax.hlines(row["correct_rate"], low, high, color="tab:blue", linewidth=4, zorder=3,
+                  clip_on=False)
         # On white, above the diagonal: where a bin is about as right as it is sure, the dashed
         # line ran through its count.
-        ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center", va="bottom",
-                fontsize=8, zorder=3, bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+        ax.text((low + high) / 2, row["correct_rate"] + 0.02, f"n={row['n']}", ha="center",
+                va="bottom", fontsize=8, zorder=3,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.1)
     ax.set_title((f"{name}: " if name else "") + reliability_title(reliability, item), fontsize=9)

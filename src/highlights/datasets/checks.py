@@ -396,9 +396,9 @@ def _refuse_contradicted(outcome: CheckOutcome, contradicted: Mapping[str, tuple
 # What to do about an empty test split: a version of a few source videos (a review export of a game
 # or two) often has none, as each video's clips share one split.
 _EMPTY_SPLIT_WAYS = {
-    "test": (": no clip to score a model on; grow the version with clips of more source videos (one "
-             "video's clips share a split), or score the model on a folder of clips it did not "
-             "train on (`highlights evaluate --clips FOLDER`)"),
+    "test": (": no clip to score a model on; grow the version with clips of more source videos "
+             "(one video's clips share a split), or score the model on a folder of clips it did "
+             "not train on (`highlights evaluate --clips FOLDER`)"),
 }
 
 
@@ -421,7 +421,8 @@ def load_checked_splits(root: str | Path | None, version: str | None, splits: Se
     for split in splits:
         records = dataset.split(split, augmented=False)
         if not records:
-            raise DatasetError(f"{dataset.path}: the {split} split is empty{_EMPTY_SPLIT_WAYS.get(split, '')}")
+            raise DatasetError(f"{dataset.path}: the {split} split is empty"
+                               f"{_EMPTY_SPLIT_WAYS.get(split, '')}")
         chosen.append(records)
     check_stored_clips(dataset, [r for records in chosen for r in records], show_progress=show_progress)
     return dataset, chosen

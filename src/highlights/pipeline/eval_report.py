@@ -162,7 +162,8 @@ def _reliability_picture(about: dict[str, Any], out_dir: Path, name: str) -> dic
         remove_file(out_dir / SCORE_RELIABILITY_PNG)
         return {}
     title = f"Score reliability of {name} (tolerance {rel['tolerance_s']:g} s, event level)"
-    return {"reliability": write_score_reliability(out_dir / SCORE_RELIABILITY_PNG, [("", rel)], title=title)}
+    return {"reliability": write_score_reliability(out_dir / SCORE_RELIABILITY_PNG, [("", rel)],
+                                                   title=title)}
 
 
 def _scores_last(report: PipelineEvaluation, out_dir: Path,
@@ -453,7 +454,8 @@ def _reliability_markdown(about: dict[str, Any]) -> list[str]:
             *([f"The interval is a 95% {ECE_METHOD}, {rel['ece_bootstrap']['n_resamples']} resamples of the "
                f"{counted(rel['n'], 'highlight')}; {ECE_BIAS_NOTE}.", ""] if rel.get("ece_interval") else []),
             *([auc_line(rel["auc"]), ""] if rel.get("auc") else []),
-            f"![Share of highlights right per score bin, with counts and the diagonal]({SCORE_RELIABILITY_PNG})", "",
+            "![Share of highlights right per score bin, with counts and the diagonal]"
+            f"({SCORE_RELIABILITY_PNG})", "",
             markdown_table(["score bin", "highlights", "mean score", "share right [95%] (right/highlights)"],
                            ([f"{b['bin'][0]:.1f}-{b['bin'][1]:.1f}", b["n"], f"{b['mean_score']:.3f}",
                              Rate(b["right"], b["n"]).reported(2) if "right" in b else f"{b['correct_rate']:.2f}"]

@@ -270,9 +270,9 @@ def score_at(highlights: Sequence[Highlight], events: Sequence[Any], tolerance_s
 
 def evaluate_highlights(highlights: Sequence[Highlight], annotation, *,
                         tolerances: Iterable[float] = DEFAULT_TOLERANCES) -> Evaluation:
-    """Recall and precision (event and class level, overall, per sport, per class) at each tolerance.
-    A tolerance not above 0 s (NaN too) raises ConfigError: nothing would match within it, and
-    every score would read 0 as if the run had found nothing."""
+    """Recall and precision (event and class level, overall, per sport, per class) at each
+    tolerance. A tolerance not above 0 s (NaN too) raises ConfigError: nothing would match
+    within it, and every score would read 0 as if the run had found nothing."""
     tolerances = [float(t) for t in tolerances]
     if refused := [t for t in tolerances if not t > 0]:
         raise ConfigError(f"tolerances {refused[0]:g}: a key moment's tolerance must be above 0 s")

@@ -100,8 +100,8 @@ def merge_candidates(candidates: list[Candidate], config, duration_s: float,
     kept, suppressed = temporal_nms(segments, [c.score for c in candidates], config.nms_iou)
     fitted = [fit_length(candidates[i].start_s, candidates[i].end_s, candidates[i].moment_s,
                          pad_before=config.pad_before_s, pad_after=config.pad_after_s,
-                         min_len=config.min_length_s, max_len=config.max_length_s, duration=duration_s,
-                         first_picture_s=first_picture_s)
+                         min_len=config.min_length_s, max_len=config.max_length_s,
+                         duration=duration_s, first_picture_s=first_picture_s)
               for i in kept]
     shown, merged = suppress_shown(fitted, [candidates[i].score for i in kept],
                                    [candidates[i].moment_s for i in kept], config)

@@ -31,6 +31,7 @@ def write_score_reliability(out_path: str | Path, panels: Sequence[tuple[str, di
 
 
 def calibration_picture(calibration_json: str | Path) -> Path:
-    """Where `pipeline calibrate` draws the fit's reliability: beside its JSON, `NAME_reliability.png`."""
+    """Where `pipeline calibrate` draws the fit's reliability: beside its JSON,
+    `NAME_reliability.png`."""
     path = Path(calibration_json)
     return path.with_name(f"{path.stem}_reliability.png")

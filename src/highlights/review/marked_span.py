@@ -41,7 +41,8 @@ class HighlightFit:
                 values[name] = float(value)
         return cls(**values)
 
-    def around(self, at_s: float, duration_s: float, first_picture_s: float = 0.0) -> tuple[float, float]:
+    def around(self, at_s: float, duration_s: float,
+               first_picture_s: float = 0.0) -> tuple[float, float]:
         """The segment a highlight keyed at `at_s` gets: the classifier window centred on it,
         padded and fitted to the length limits, inside the video, from its first picture
         (`first_picture_s`) to its end (shorter only where the video is)."""

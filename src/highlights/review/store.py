@@ -94,8 +94,9 @@ def _disk_or_folder_error(path: Path, error: sqlite3.Error) -> Exception | None:
                            "file in a folder that can be written")
     if code in (_SQLITE_BUSY, _SQLITE_LOCKED):
         return ReviewError(f"{path}: another process has held the review's decisions for writing "
-                           f"for over {BUSY_TIMEOUT_MS / 1000:g} s (another `highlights review` or a "
-                           "Label Studio import on the same --db?): nothing was written; try again")
+                           f"for over {BUSY_TIMEOUT_MS / 1000:g} s (another `highlights review` "
+                           "or a Label Studio import on the same --db?): nothing was written; "
+                           "try again")
     return None
 
 

@@ -29,7 +29,8 @@ class TemporalNmsMerge(Merger):
         from highlights.pipeline.ranking import keep_ranked, score_highlights
 
         info = self.context.info
-        merged = merge_candidates(candidates, self.settings, float(info.duration_s), float(info.start_s))
+        merged = merge_candidates(candidates, self.settings, float(info.duration_s),
+                                  float(info.start_s))
         scored = score_highlights(merged, self.calibration, self.context.trace)
         kept, self.context.shared["merge_summary"] = keep_ranked(scored, self.settings, len(candidates))
         return kept
