@@ -200,3 +200,29 @@ def test_detect_with_a_fusion_names_its_weight_where_it_names_the_classifier(gam
     # Any other classifier has no weight to name.
     saved["stages"]["classifier"] = "checkpoint"
     assert classifier_inference_text("channels_last", saved["stages"], saved["config"]) == "channels_last"
+
+
+def test_detect_names_the_pose_model_it_ran_the_packaged_one_or_the_file_given(game, tmp_path):
+    """The packaged model and one trained with `train --model pose` share an inference path's
+    name: the line that names the path names the model too, so two runs can be told apart."""
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+    from highlights.pose_classifier.default import DEFAULT_MODEL
+
+    video, _ = game
+    args = ["detect", str(video), "--no-progress", "--set", "detection.backend=gt", "--set", "pose.backend=gt"]
+    packaged = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "packaged")])
+    assert packaged.exit_code == 0, packaged.output
+    assert "classifier inference: pose-features_linear, the packaged pose model)" in " ".join(
+        packaged.output.split())
+    own = tmp_path / "runs" / "best.pt"
+    own.parent.mkdir()
+    shutil.copyfile(DEFAULT_MODEL, own)  # a pose model file of one's own, as train writes it
+    mine = CliRunner().invoke(app, [*args, "--checkpoint", str(own), "--out", str(tmp_path / "mine")])
+    assert mine.exit_code == 0, mine.output
+    # the terminal may fold the line anywhere in the long path: compared without the whitespace
+    assert "".join(f"classifier inference: pose-features_linear, model {own})".split()) in "".join(
+        mine.output.split())

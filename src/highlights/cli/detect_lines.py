@@ -76,6 +76,19 @@ def say_why_none(result, video: Path, say: Say) -> None:
             f"candidates.motion_cell_threshold={gate.motion_cell_threshold})")
 
 
+def _model_named(result) -> str:
+    """', model FILE' (or ', the packaged pose model') for the classifier stage: the packaged model
+    and one trained with `train --model pose` share an inference path's name, so a coach comparing
+    the two runs could not tell which ran."""
+    given = result.config.to_dict().get("classifier") or {}
+    stage = result.backends.get("classifier")
+    if stage == "pose":
+        return f", model {given['pose_model']}" if given.get("pose_model") else ", the packaged pose model"
+    if stage == "checkpoint" and given.get("checkpoint"):
+        return f", model {given['checkpoint']}"
+    return ""
+
+
 def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
     """The count and speed, then each note that applies: damage, an inference path not kept, the
     reel's length, mixed sports, a model without `none`. `capped`: --max-highlights or
@@ -93,7 +106,7 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
         length_text, seconds_text = f"{length_s:.0f}", f"{seconds:.1f}"
     say(f"{counted(len(result.highlights), 'highlight')} in {length_text} s of video "
         f"(found in {seconds_text} s, {speed}x real time, "
-        f"before the outputs were written; classifier inference: {inference})")
+        f"before the outputs were written; classifier inference: {inference}{_model_named(result)})")
     from highlights.pipeline.classifier_inference import unkept_choice_note
 
     from highlights.pipeline.damage import damage_line
