@@ -3,7 +3,7 @@ commands (outputs written whole or not at all, training going on with `--resume`
 batch going on after a stop), tried at seeded random moments instead of one chosen one.
 
     python bench/crash_points.py [--kills 3] [--seed 0] [--at-renames [--over-older]]
-                                 [--only detect,train-quick] [--workdir DIR]
+                                 [--signal int] [--only detect,train-quick] [--workdir DIR]
 
 Makes (once, reused from --workdir) small inputs with the project's generator (`highlights synth
 clips` and `synth game`), a dataset version, a `--quick` checkpoint, a detect folder with review
@@ -32,6 +32,12 @@ with a cache folder of its own (so no run goes on from another's kept work):
    model), or the file that would name them as one set is not there (`synth clips`' manifest.csv:
    counted as unlisted).
 
+With --signal int, the stop at the random moment is Ctrl-C instead (SIGINT to the process group,
+as a terminal sends it): the command must end within STOP_SECONDS with status 130 (0 where it had
+finished) and, of what it said after the Ctrl-C, one line and no traceback; a command killed by the
+signal itself with nothing said (Python's own ending, after a Ctrl-C it never heard) is counted
+too. What it left is then checked, and it is run again, as after a kill.
+
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
 so), no path is there that the reference lacks (temp files, staging folders, a second version),
@@ -53,6 +59,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,7 +127,9 @@ main()
 def highlights(argv: list[str], cwd: Path, *, kill_at_rename: int | None = None,
                count_renames: Path | None = None, **popen) -> subprocess.Popen:
     path = os.pathsep.join(p for p in (PACKAGE_PARENT, os.environ.get("PYTHONPATH", "")) if p)
-    env = dict(os.environ, PYTHONPATH=path, HIGHLIGHTS_CACHE_DIR=str(cwd / "cache"), COLUMNS="200")
+    # Unbuffered: `--signal int` tells the lines said after the Ctrl-C from those said before it.
+    env = dict(os.environ, PYTHONPATH=path, HIGHLIGHTS_CACHE_DIR=str(cwd / "cache"), COLUMNS="200",
+               PYTHONUNBUFFERED="1")
     start = [sys.executable, "-m", "highlights"]
     if kill_at_rename or count_renames:
         env.update(CRASH_POINTS_KILL_AT_RENAME=str(kill_at_rename or 0),
@@ -235,6 +244,8 @@ def commands(inputs: Path) -> list[Command]:
     # one process: its renames are counted
     synth_clips = ["synth", "clips", "--per-class", "2", "--out", "clips", "--seconds", "1",
                    "--size", "256x144", "--seed", "1", "--workers", "1", *QUIET]
+    annotated = ["--video", game, "--annotations", str(inputs / "game" / "game.json"), *GT,
+                 *QUIET]
     score = ["pipeline", "score", "--predictions", str(inputs / "detected" / "highlights.json"),
              "--annotations", str(inputs / "game" / "game.json"), "--out", "scores"]
     return [
@@ -281,6 +292,13 @@ def commands(inputs: Path) -> list[Command]:
         Command("augment",
                 ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
                  "--out", "preview.png", "--seed", "1"]),
+        Command("synth-game", ["synth", "game", "--minutes", "0.2", "--size", "320x180", "--fps",
+                               "15", "--out", "game", "--name", "game", "--seed", "3"]),
+        Command("pipeline-evaluate", ["pipeline", "evaluate", *annotated, "--out", "evaluation"]),
+        Command("pipeline-ablate", ["pipeline", "ablate", *annotated, "--out", "ablation",
+                                    "--change", "kinematics.smooth_frames=3"]),
+        Command("pipeline-calibrate",
+                ["pipeline", "calibrate", *annotated, "--out", "calibration.json"]),
     ]
 
 
@@ -526,6 +544,7 @@ class Tally:
     left: int = 0
     mixed: int = 0  # `--over-older`: kills that left files of both runs
     unlisted: int = 0  # `--over-older`: mixed, with no record naming the files as one set
+    bad_stops: int = 0  # `--signal int`: Ctrl-Cs not ending in one line and status 130
     told: int = 0  # kills after which a reader said a set is mixed (of those, or of files the
     # comparison cannot place: a file that differs between any two runs, evaluate's Markdown)
     problems: list[str] = field(default_factory=list)
@@ -554,6 +573,54 @@ def kill_at(command: Command, folder: Path, delay: float | None,
     return None
 
 
+def interrupt_at(command: Command, folder: Path, delay: float) -> tuple[int, list[str] | None]:
+    """Start the command and send its process group SIGINT after ``delay`` s, as Ctrl-C in a
+    terminal does; its exit status, and the lines it said after the Ctrl-C (None: it had ended
+    before it)."""
+    # Ctrl-C as a terminal's foreground command hears it: a bench started in the background
+    # (`&` in a shell script) passes SIGINT on ignored, and Python then never raises
+    # KeyboardInterrupt.
+    proc = highlights(command.argv, folder, start_new_session=True,
+                      preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    said: list[tuple[float, str]] = []
+    reader = threading.Thread(target=lambda: said.extend((time.monotonic(), line.rstrip("\n"))
+                                                         for line in proc.stdout), daemon=True)
+    reader.start()
+    try:
+        return proc.wait(timeout=delay), None
+    except subprocess.TimeoutExpired:
+        sent = time.monotonic()
+        os.killpg(proc.pid, signal.SIGINT)
+    try:
+        code = proc.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        code = proc.wait()
+    reader.join()
+    return code, [line for at, line in said if at >= sent and line.strip()]
+
+
+# How long a command may take to stop after Ctrl-C before it counts as not stopping.
+STOP_SECONDS = 120
+
+
+def stop_problems(code: int, said: list[str]) -> list[str]:
+    """What is wrong with how a command stopped on Ctrl-C: not status 130 (0 where it had finished
+    its outputs), a traceback, or other than one line."""
+    problems = []
+    if code == -signal.SIGKILL:
+        problems.append(f"did not stop within {STOP_SECONDS} s of Ctrl-C (killed)")
+    elif code == -signal.SIGINT:
+        problems.append("ended by SIGINT itself, Python's default: no handler heard it")
+    elif code not in (0, 130):
+        problems.append(f"exited {code} after Ctrl-C")
+    if any("Traceback" in line for line in said):
+        problems.append(f"a traceback after Ctrl-C: {said[-1][:160]}")
+    elif code == 130 and len(said) != 1:
+        problems.append(f"{len(said)} lines after Ctrl-C: {' | '.join(said)[:300]}")
+    return problems
+
+
 def startup_seconds(workdir: Path) -> float:
     """How long `highlights --version` takes: the imports every command spends before its work,
     during which a kill finds nothing written."""
@@ -563,8 +630,22 @@ def startup_seconds(workdir: Path) -> float:
     return took
 
 
+def stopped_at(command: Command, folder: Path, delay: float, where: str,
+               tally: Tally) -> int | None:
+    """Ctrl-C after ``delay`` s; the problems with how the command stopped counted in ``tally``.
+    The command's exit status if it had ended before the Ctrl-C, else None."""
+    code, said = interrupt_at(command, folder, delay)
+    if said is None:
+        return code
+    problems = stop_problems(code, said)
+    tally.bad_stops += bool(problems)
+    tally.problems += [f"{where}: {p}" for p in problems]
+    print(f"  {where}: exited {code}, said {said[-1][:150] if said else 'nothing'!r}", flush=True)
+    return None
+
+
 def try_command(command: Command, workdir: Path, kills: int, rng: random.Random, startup: float,
-                at_renames: bool, over_older: bool = False) -> Tally:
+                at_renames: bool, over_older: bool = False, ctrl_c: bool = False) -> Tally:
     reference = make_reference(command, workdir, over_older)
     # The earlier run alone, to tell its files from the later run's (`files_of_each_run`).
     earlier = make_reference(Command(command.name, command.older or [], command.copied),
@@ -583,8 +664,10 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
                      f"{reference.renames}")
         else:
             delay = rng.uniform(min(startup, reference.seconds / 2), reference.seconds)
-            ended = kill_at(command, folder, delay)
-            where = f"{command.name} kill {trial} at {delay:.1f} s of {reference.seconds:.1f}"
+            where = (f"{command.name} {'Ctrl-C' if ctrl_c else 'kill'} {trial} at {delay:.1f} s "
+                     f"of {reference.seconds:.1f}")
+            ended = (stopped_at(command, folder, delay, where, tally) if ctrl_c
+                     else kill_at(command, folder, delay))
         if ended is not None:
             tally.ended_first += 1
             if ended != 0:
@@ -663,6 +746,10 @@ def main() -> int:
                              "earlier run with other settings (the commands that have one), and a "
                              "folder left with files of both runs must be one its readers say is "
                              "mixed")
+    parser.add_argument("--signal", choices=("kill", "int"), default="kill",
+                        help="int: Ctrl-C (SIGINT to the process group) at the random moments "
+                             "instead of SIGKILL; the command must then end in one line and "
+                             "status 130, without a traceback")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill delays")
     parser.add_argument("--only", default="",
                         help="comma-separated command names to try (default: all)")
@@ -672,6 +759,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.kills < 1:
         parser.error(f"--kills {args.kills}: at least 1")
+    if args.signal == "int" and args.at_renames:
+        parser.error("--signal int: not with --at-renames (a process killing itself before a "
+                     "rename is a SIGKILL)")
     if args.over_older and not args.at_renames:
         parser.error("--over-older: with --at-renames (a kill between a set's renames is what it "
                      "tries)")
@@ -695,22 +785,23 @@ def main() -> int:
     for command in chosen:
         started = time.perf_counter()
         tally = try_command(command, workdir / command.name, args.kills, rng, startup,
-                            args.at_renames, args.over_older)
+                            args.at_renames, args.over_older, args.signal == "int")
         rows.append((command.name, tally))
         problems += tally.problems
         mixed = (f", {tally.mixed} mixed ({tally.told} said, {tally.unlisted} unlisted)"
                  if args.over_older else "")
-        print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first), "
+        stops = f", {tally.bad_stops} bad stops" if args.signal == "int" else ""
+        print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first){stops}, "
               f"{tally.clean} clean ({tally.whole_at_kill} whole at the kill), {tally.mismatched} "
               f"mismatched, {tally.left} with leftovers{mixed} "
               f"({time.perf_counter() - started:.0f} s)", flush=True)
     print()
     mixed = f" {'mixed':>5} {'said':>4} {'unlisted':>8}" if args.over_older else ""
-    print(f"{'command':<16} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} "
+    print(f"{'command':<18} {'kills':>5} {'clean re-runs':>13} {'mismatches':>10} "
           f"{'leftovers':>9}{mixed}")
     for name, t in rows:
         mixed = f" {t.mixed:>5} {t.told:>4} {t.unlisted:>8}" if args.over_older else ""
-        print(f"{name:<16} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}{mixed}")
+        print(f"{name:<18} {t.kills:>5} {t.clean:>13} {t.mismatched:>10} {t.left:>9}{mixed}")
     if problems:
         print("\nproblems:")
         for p in problems:

@@ -57,3 +57,18 @@ def test_a_changed_weight_is_a_mismatch_and_a_timing_is_not(tmp_path: Path) -> N
         reference = bench.Reference(folders["reference"], bench.paths_of(folders["reference"]), 3.2, 0, {})
         assert bench.mismatches(folders["again"], reference) == []
         assert bench.mismatches(folders["changed"], reference) == ["run/last.pt differs at .model.w"]
+
+
+def test_a_ctrl_c_is_judged_by_its_status_and_by_what_was_said_after_it() -> None:
+    import signal
+
+    with bench_module("crash_points") as bench:
+        line = "interrupted (Ctrl-C): highlights evaluate stopped before it finished"
+        assert bench.stop_problems(130, [line]) == []
+        assert bench.stop_problems(0, []) == []  # it had finished its outputs
+        traceback = bench.stop_problems(130, ["Traceback (most recent call last):", "  File x", line])
+        assert len(traceback) == 1 and traceback[0].startswith("a traceback after Ctrl-C")
+        assert bench.stop_problems(130, [line, line]) == [f"2 lines after Ctrl-C: {line} | {line}"]
+        assert bench.stop_problems(130, []) == ["0 lines after Ctrl-C: "]
+        assert "Python's default" in bench.stop_problems(-signal.SIGINT, [])[0]
+        assert "did not stop" in bench.stop_problems(-signal.SIGKILL, [])[0]
