@@ -1,6 +1,7 @@
 """Ctrl-C in `synth clips` with worker processes, as a terminal sends it (to the whole process
 group): one line and status 130, with no worker's traceback while the workers import, and the
-clips not yet started are not rendered (the pool went on through every queued clip first)."""
+clips not yet started are not rendered (the pool went on through every queued clip first). The
+workers never hear Ctrl-C, so a second one leaves none of them running."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.process_states import children
+from tests.process_states import alive, children
 
 REPO = Path(__file__).resolve().parents[1]
 WORKERS = 2
@@ -43,8 +44,9 @@ def _wait_for(proc: subprocess.Popen, ready) -> None:
     assert ready(), "never ready"
 
 
-def _stopped(proc: subprocess.Popen) -> str:
-    os.killpg(proc.pid, signal.SIGINT)
+def _stopped(proc: subprocess.Popen, times: int = 1) -> str:
+    for _ in range(times):
+        os.killpg(proc.pid, signal.SIGINT)
     try:
         said, _ = proc.communicate(timeout=WAIT_S)
     finally:
@@ -57,6 +59,14 @@ def _stopped(proc: subprocess.Popen) -> str:
     assert lines == ["interrupted (Ctrl-C): highlights synth clips stopped before it finished; "
                      "nothing half-written was kept"], said
     return said
+
+
+def _rendering(tmp_path: Path) -> tuple[Path, subprocess.Popen]:
+    """The command started into tmp_path/clips, once its first clip is written."""
+    out = tmp_path / "clips"
+    proc = _started(out, tmp_path / "cache")
+    _wait_for(proc, lambda: any(out.glob("*/*.mp4")))
+    return out, proc
 
 
 def _workers(pid: int) -> list[int]:
@@ -91,9 +101,7 @@ def test_ctrl_c_while_the_workers_import_is_one_line(tmp_path: Path) -> None:
 @pytest.mark.slow
 @NEEDS_PROC
 def test_ctrl_c_while_rendering_renders_no_clip_not_yet_started(tmp_path: Path) -> None:
-    out = tmp_path / "clips"
-    proc = _started(out, tmp_path / "cache")
-    _wait_for(proc, lambda: any(out.glob("*/*.mp4")))
+    out, proc = _rendering(tmp_path)
     at_stop = len(list(out.glob("*/*.mp4")))
     _stopped(proc)
     written = list(out.glob("*/*.mp4"))
@@ -137,3 +145,16 @@ def test_ctrl_c_while_the_clips_are_handed_to_the_workers_renders_no_more(tmp_pa
         clipset._render(jobs, WORKERS, lambda: counted.append(1))
     made = list(tmp_path.iterdir())
     assert len(made) <= 2 * (WORKERS + 1), len(made)
+
+
+@pytest.mark.slow
+@NEEDS_PROC
+def test_ctrl_c_twice_leaves_no_worker_running(tmp_path: Path) -> None:
+    _, proc = _rendering(tmp_path)
+    workers = _workers(proc.pid)
+    assert len(workers) == WORKERS
+    _stopped(proc, times=2)
+    deadline = time.monotonic() + WAIT_S
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers)

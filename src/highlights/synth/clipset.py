@@ -256,32 +256,36 @@ def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> No
     # pool inherits that pool's locks without its threads and can hang on its first call.
     # A fresh interpreter costs a second or two of imports per worker.
     ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures, counted = [], set()
-        try:
-            # Ctrl-C held here is raised as the block ends, inside the `try`: it stops the run
-            # as one while rendering does.
-            with _ctrl_c_held():
-                # Workers start here, with submits; they inherit Ctrl-C held.
-                futures = [pool.submit(_make, job) for job in jobs]
-            for future in as_completed(futures):
-                future.result()
-                counted.add(future)
-                one_more()
-        except BaseException:
-            # The clips not started are not rendered into a failed or stopped (Ctrl-C) run;
-            # those being written finish, whole or not at all.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker)
+    futures: list = []
+    counted = set()
+    try:
+        # A Ctrl-C held here is raised as the block ends, inside the `try`: it stops the run as
+        # one while rendering does.
+        with _ctrl_c_blocked():
+            # Workers start here, with submits; they inherit Ctrl-C blocked.
+            futures = [pool.submit(_make, job) for job in jobs]
+        for future in as_completed(futures):
+            future.result()
+            counted.add(future)
+            one_more()
+    except BaseException:
+        # The clips not started are not rendered into a failed or stopped (Ctrl-C) run; those
+        # being written finish, whole or not at all. The workers never hear Ctrl-C: a second
+        # one here would leave them running for good, so it waits until they have stopped.
+        with _ctrl_c_deferred():
             for future in futures:
                 future.cancel()
-            wait(futures)
+            pool.shutdown(wait=True)
             for future in futures:
                 if future not in counted and not future.cancelled() and future.exception() is None:
                     one_more()
-            raise
+        raise
+    pool.shutdown(wait=True)
 
 
 @contextmanager
-def _ctrl_c_held() -> Iterator[None]:
+def _ctrl_c_blocked() -> Iterator[None]:
     """SIGINT blocked in this thread for the block, and delivered once it ends. Ctrl-C in a
     terminal reaches the whole process group: workers that got it printed a KeyboardInterrupt
     traceback each while they imported (seconds, spawned), and once rendering, the pool handed
@@ -296,6 +300,25 @@ def _ctrl_c_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+@contextmanager
+def _ctrl_c_deferred() -> Iterator[None]:
+    """A Ctrl-C during the block raises its KeyboardInterrupt once the block has ended. (A mask
+    would not hold it: the signal may reach another thread, whose handler trips this one.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    heard: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    if callable(previous):
+        signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if heard:
+        previous(heard[0], None)
 
 
 def _kept_after_full_disk(written: int, total: int, out_dir: Path) -> str:
