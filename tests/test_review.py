@@ -324,6 +324,35 @@ def test_decisions_on_another_video_under_the_same_game_id_are_left_out(detect_f
             f"--db)") in said.getvalue()
 
 
+def test_decisions_on_a_video_changed_at_its_path_name_it_once(detect_folder, tmp_path, monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    import highlights.cli.review as cli_review
+
+    db = tmp_path / "review.sqlite"
+    session = ReviewSession(load_games([detect_folder]), DecisionStore(db))
+    gid, video = session.games[0].id, session.games[0].video
+    h0 = session.one(gid, "h0")
+    session.decide(gid, "h0", status="rejected", label=None, start_s=h0["start_s"], end_s=h0["end_s"],
+                   reviewer="Ada")
+    session.store.close()
+    from highlights.video import iter_frames, write_video
+
+    # The same game re-encoded over it (a phone's "save a smaller copy"): another size.
+    again = write_video(tmp_path / "again.mp4", (f.rgb for f in iter_frames(video)), 15.0, crf=35)
+    assert again.stat().st_size != video.stat().st_size
+    again.replace(video)
+    said = io.StringIO()
+    monkeypatch.setattr(cli_review, "err", Console(file=said, width=400))
+    cli_review._session([detect_folder], db, None, None, 30).store.close()
+    # It read "made on another video (X), not X".
+    assert said.getvalue().strip() == (
+        f"warning: 1 decision under game id {gid} in {db} was made on {video} when it was another "
+        "file (of another size; replaced, re-encoded or cut short since): left out of this review")
+
+
 def test_a_review_database_from_before_decisions_named_their_video_still_opens(tmp_path):
     db = tmp_path / "old.sqlite"
     with sqlite3.connect(db) as con:

@@ -48,9 +48,17 @@ def _games_session(games, db: Path):
 
     session = ReviewSession(games, DecisionStore(db))
     for game, (n, video) in session.foreign_decisions().items():
+        now = session.game(game).video
+        if Path(video) == now:
+            # The same path, another size: "another video (X), not X" would name one file twice.
+            err.print(f"warning: {counted(n, 'decision')} under game id {game} in {db} "
+                      f"{'was' if n == 1 else 'were'} made on {video} when it was another file "
+                      "(of another size; replaced, re-encoded or cut short since): left out of this "
+                      "review", style="yellow")
+            continue
         err.print(f"warning: {counted(n, 'decision')} under game id {game} in {db} "
                   f"{'was' if n == 1 else 'were'} made on another video "
-                  f"({video}), not {session.game(game).video}: left out of this review (give each set of "
+                  f"({video}), not {now}: left out of this review (give each set of "
                   "games its own --db)", style="yellow")
     for game, n in session.stale_decisions().items():
         err.print(f"warning: {counted(n, 'decision')} on {session.game(game).name} {'was' if n == 1 else 'were'} "
