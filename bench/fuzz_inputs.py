@@ -1,16 +1,20 @@
 """Mutation fuzzing of video ingestion: does every broken file get one clear line?
 
     python bench/fuzz_inputs.py [--cases 300] [--seed 0] [--timeout 30] [--keep DIR]
+                                [--command dataset-create|detect|augment-preview|review-export]
 
 Renders a few real-looking clips with the synthetic generator (MP4 with the index at the end,
 MP4 with the index at the front, a portrait clip with rotation metadata, MKV), then mutates
 them: random bit flips, truncations at random points, and edits of MP4 boxes (sizes, types,
-timescales, sample counts and durations). Each mutant is ingested by `highlights dataset
-create` in a worker process, and the outcome is sorted:
+timescales, sample counts and durations). Each mutant is given to a command in a worker process
+(--command: `highlights dataset create` over a class folder holding it, by default; `detect` with
+its stages off, `augment preview`, or `review export` of a reviewed game whose video it replaces),
+and the outcome is sorted:
 
 - clear error: exit status 1 and a one-line message naming the file;
 - accepted: exit status 0 (the damage did not matter, or was not noticed);
-- unclear error: refused, but not with exactly one `error:` line naming the file (a bug);
+- unclear error: refused, but not with exactly one `error:` line naming the file, or with a file
+  left in the command's output (a bug: a refused command writes nothing);
 - traceback: an exception escaped (a bug);
 - hang: no answer within --timeout seconds (a bug).
 
@@ -90,9 +94,9 @@ def boxes(data: bytes, start: int = 0, end: int | None = None, depth: int = 0):
         pos += size
 
 
-def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
-    kind = rng.choice(["bitflip", "truncate", "box"] if data[4:8] == b"ftyp"
-                      else ["bitflip", "truncate"])
+def mutate(data: bytes, rng: random.Random, *, truncate: bool = True) -> tuple[str, bytes]:
+    kinds = ["bitflip", "truncate", "box"] if data[4:8] == b"ftyp" else ["bitflip", "truncate"]
+    kind = rng.choice(kinds if truncate else [k for k in kinds if k != "truncate"])
     out = bytearray(data)
     if kind == "bitflip":
         for _ in range(rng.choice([1, 4, 32, 256])):
@@ -120,15 +124,31 @@ def mutate(data: bytes, rng: random.Random) -> tuple[str, bytes]:
     return f"box:{box_type.decode('latin-1')}:{edit}", bytes(out)
 
 
-def run_case(path: str, root: str, conn) -> None:
-    """In a worker: ingest one mutant through the CLI; report (outcome, detail)."""
+STAGES_OFF = ["--set", "detection.enabled=false", "--set", "pose.enabled=false",
+              "--set", "classifier.enabled=false", "--no-progress"]
+
+
+def command_line(command: str, path: str, root: str, reviewed: Path | None) -> list[str]:
+    """The command line giving the mutant at ``path`` to ``command``, its output under ``root``."""
+    if command == "dataset-create":
+        return ["dataset", "create", str(Path(path).parent.parent), "--root", root, "--no-progress"]
+    if command == "detect":
+        return ["detect", path, "--out", root, *STAGES_OFF]
+    if command == "augment-preview":
+        return ["augment", "preview", path, "--out", str(Path(root) / "preview.png")]
+    return ["review", "export", str(reviewed / "game1-highlights"),
+            "--db", str(reviewed / "review.sqlite"), "--to-dataset", root,
+            "--annotations", str(Path(root) / "annotations"), "--no-progress"]
+
+
+def run_case(argv: list[str], path: str, root: str, conn) -> None:
+    """In a worker: give one mutant to the command through the CLI; report (outcome, detail)."""
     from typer.testing import CliRunner
 
     from highlights.cli.app import app
 
     try:
-        result = CliRunner().invoke(app, ["dataset", "create",
-                                          str(Path(path).parent.parent), "--root", root])
+        result = CliRunner().invoke(app, argv)
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             tb = "".join(traceback.format_exception(result.exception))
             conn.send(("traceback", tb))
@@ -136,10 +156,48 @@ def run_case(path: str, root: str, conn) -> None:
             conn.send(("accepted", ""))
         else:
             errors = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
-            clear = result.exit_code == 1 and len(errors) == 1 and path in errors[0]
-            conn.send(("clear error" if clear else "unclear error", result.output.strip()[-600:]))
+            left = sorted(str(p) for p in Path(root).rglob("*") if p.is_file())
+            clear = result.exit_code == 1 and len(errors) == 1 and path in errors[0] and not left
+            detail = result.output.strip()[-600:] + (f"\nleft behind: {left[:3]}" if left else "")
+            conn.send(("clear error" if clear else "unclear error", detail))
     except BaseException:  # noqa: BLE001 - anything escaping is what we count
         conn.send(("traceback", traceback.format_exc()))
+
+
+def make_reviewed_game(folder: Path) -> Path:
+    """A short synthetic game (FOLDER/game1.mp4), its detect folder and a review database with
+    its two highlights accepted: what `review export` cuts its clips from once a mutant has
+    replaced the video."""
+    import json
+
+    from highlights.review.games import load_games
+    from highlights.review.session import ReviewSession
+    from highlights.review.store import DecisionStore
+    from highlights.synth import GameConfig, generate_game
+
+    files = generate_game(folder, GameConfig(minutes=0.1, width=192, height=108, fps=15,
+                                             events_per_minute=20, seed=1, name="game1"))
+    annotation = json.loads(Path(files["annotation"]).read_text(encoding="utf-8"))
+    duration = float(annotation["duration_s"])
+    spans = [(0.0, min(1.6, duration)), (duration / 2 - 0.8, duration / 2 + 0.8)]
+    detect = folder / "game1-highlights"
+    detect.mkdir()
+    probs = {"baseball_swing": 0.7, "none": 0.3}
+    (detect / "highlights.json").write_text(json.dumps({
+        "format": "highlights.pipeline/1",
+        "video": {"path": str(Path(files["video"]).resolve()), "width": 192, "height": 108,
+                  "fps": 15.0, "duration_s": duration, "rotation": 0, "codec": "h264"},
+        "config": {}, "stages": {}, "stats": {}, "candidates": [],
+        "highlights": [{"start_s": a, "end_s": b, "key_s": (a + b) / 2, "label": "baseball_swing",
+                        "sport": "baseball", "score": 0.7,
+                        "evidence": {"classifier": {"probs": probs}}} for a, b in spans]}))
+    session = ReviewSession(load_games([detect]), DecisionStore(folder / "review.sqlite"))
+    game = session.games[0].id
+    for state in session.states(game):
+        session.decide(game, state["id"], status="accepted", label=state["label"],
+                       start_s=state["start_s"], end_s=state["end_s"], reviewer="fuzz")
+    session.store.close()
+    return folder
 
 
 def check_real(folder: Path) -> None:
@@ -171,6 +229,9 @@ def _parse_args() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the mutations")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds a mutant may take before it counts as a hang")
+    parser.add_argument("--command", default="dataset-create",
+                        choices=["dataset-create", "detect", "augment-preview", "review-export"],
+                        help="The command each mutant is given to")
     parser.add_argument("--keep", type=Path, default=None,
                         help="Copy mutants that gave a traceback, a hang or an unclear error here")
     parser.add_argument("--real", type=Path,
@@ -180,10 +241,11 @@ def _parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _ingest_mutant(clip: Path, root: Path, timeout: float, ctx) -> tuple[str, str]:
-    """The outcome of `dataset create` on one mutant, in a worker process, and its detail."""
+def _ingest_mutant(argv: list[str], clip: Path, root: Path, timeout: float,
+                   ctx) -> tuple[str, str]:
+    """The outcome of the command on one mutant, in a worker process, and its detail."""
     receive, send = ctx.Pipe(duplex=False)
-    worker = ctx.Process(target=run_case, args=(str(clip), str(root), send))
+    worker = ctx.Process(target=run_case, args=(argv, str(clip), str(root), send))
     worker.start()
     if receive.poll(timeout):
         outcome, detail = receive.recv()
@@ -218,8 +280,11 @@ def main() -> None:
 
     # Imported once here and inherited by every forked worker (the CLI imports commands lazily).
     import highlights.cli.app  # noqa: F401
+    import highlights.cli.augment  # noqa: F401
     import highlights.cli.dataset  # noqa: F401
+    import highlights.cli.review  # noqa: F401
     import highlights.datasets  # noqa: F401
+    import highlights.pipeline.detect  # noqa: F401
 
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="highlights-fuzz-"))
@@ -229,15 +294,29 @@ def main() -> None:
     started = time.monotonic()
     try:
         sources = make_sources(work / "sources")
-        print(f"sources: {', '.join(p.name for p in sources)}; {args.cases} mutants", flush=True)
+        reviewed = None
+        if args.command == "review-export":
+            # The game's own video is mutated, in place and at its size: decisions stand for the
+            # video they were made on (its name and size), so a shorter one is another video and
+            # the review has nothing decided to export.
+            reviewed = make_reviewed_game(work / "reviewed")
+            sources = [work / "sources" / "game1.mp4"]
+            sources[0].write_bytes((reviewed / "game1.mp4").read_bytes())
+        print(f"sources: {', '.join(p.name for p in sources)}; {args.cases} mutants given to "
+              f"{args.command}", flush=True)
         for case in range(args.cases):
             source = rng.choice(sources)
-            kind, data = mutate(source.read_bytes(), rng)
+            kind, data = mutate(source.read_bytes(), rng, truncate=reviewed is None)
             case_dir = work / f"case{case:04d}"
             clip = case_dir / "src" / "a" / f"m{case:04d}{source.suffix}"
             clip.parent.mkdir(parents=True)
+            if reviewed is not None:
+                # The review's decisions are of its game's video at its path: the mutant goes there.
+                clip = reviewed / "game1.mp4"
             clip.write_bytes(data)
-            outcome, detail = _ingest_mutant(clip, case_dir / "root", args.timeout, ctx)
+            root = case_dir / "root"
+            argv = command_line(args.command, str(clip), str(root), reviewed)
+            outcome, detail = _ingest_mutant(argv, clip, root, args.timeout, ctx)
             tally[kind.split(":")[0]][outcome] += 1
             if outcome in ("traceback", "hang", "unclear error"):
                 bugs.append((clip.name, kind, detail))

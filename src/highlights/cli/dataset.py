@@ -202,7 +202,8 @@ def list_cmd(root: Path = ROOT_OPTION) -> None:
 
     refuse_a_file_as_root(root)
     if not root.exists():
-        raise DatasetError(f"{root}: no such folder ({ROOT_MEANING}; highlights dataset create makes it)")
+        raise DatasetError(f"{root}: no such folder ({ROOT_MEANING}; highlights dataset create "
+                           "makes it)")
     names = list_versions(root)
     if not names:
         console.print(f"no versions under {root} yet: highlights dataset create SRC --root {root} makes v1")
