@@ -160,8 +160,8 @@ def test_a_video_given_twice_is_one_game_and_said_once(tmp_path):
     said = []
     games = collect_games([video, tmp_path / "uploads", video], warn=said.append)
     assert sorted(g.video for g in games) == sorted([video, other])
-    assert said == [f"{video}: given more than once (a file, a folder holding it or a manifest row): "
-                    "one game, run once"]
+    assert said == [f"{video}: given more than once (a file, a folder holding it or a manifest "
+                    "row): one game, run once"]
     said.clear()
     collect_games([video, other], warn=said.append)
     assert said == []

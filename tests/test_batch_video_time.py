@@ -12,7 +12,8 @@ from highlights.batch.video_time import video_progress_text, video_time_text
 
 def test_a_few_clips_read_in_minutes_and_seconds_and_a_season_in_hours():
     assert video_time_text(41.4) == "0:41 of video"
-    assert video_time_text(359.6) == "6:00 of video"  # rounded to the second, still under the switch
+    # rounded to the second, still under the switch
+    assert video_time_text(359.6) == "6:00 of video"
     assert video_time_text(360.0) == "0.10 video-hours"
     assert video_time_text(5508.0) == "1.53 video-hours"
     assert video_progress_text(21.0, 61.0) == "0:21/1:01 of video"

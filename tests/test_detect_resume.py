@@ -324,10 +324,12 @@ def test_the_stopped_runs_line_names_the_settings_that_start_over(video, kept_ro
     stop = KeyboardInterrupt()
     stop.kept_until_s = 6.0
     line = interrupted_line(stop, Path("out"))
-    listed = line.split("(another video, or another ")[1].split(" setting, ")[0]  # "analysis, ... or pose"
+    # "analysis, ... or pose"
+    listed = line.split("(another video, or another ")[1].split(" setting, ")[0]
     named = [name for name in SECTIONS if name in listed.replace(" or ", ", ").split(", ")]
     assert named == ["analysis", "candidates", "detection", "pose"], line
-    assert "setting, other than one of speed or of whole tracks, finds the people again; other settings go on)" in line
+    assert ("setting, other than one of speed or of whole tracks, finds the people again; "
+            "other settings go on)") in line
     base = kept_frames.kept_frames_for(video, CONFIG).folder
     unnamed_ones = (set(kept_frames.EXECUTION_ONLY) | {n for names in TRACK_SETTINGS.values() for n in names})
     tried = {True: 0, False: 0}
@@ -395,7 +397,8 @@ def test_the_command_says_what_was_kept_and_that_it_goes_on(video, kept_root, cl
     assert res.exit_code == 130, res.output
     assert (f"interrupted: nothing was written to {out} (it is replaced whole at the end of a run, or left as it "
             "was); the people found in the first 0:06 of the video are kept: run the same command again to go on "
-            "from there (another video, or another analysis, candidates, detection or pose setting, other than one "
+            "from there (another video, or another analysis, candidates, detection or pose "
+            "setting, other than one "
             "of speed or of whole tracks, finds the people again; other settings go on)") in said
     assert not out.exists()
     res = cli("detect", video, "--out", out, *threads)

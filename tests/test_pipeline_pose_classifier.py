@@ -213,7 +213,8 @@ def test_detect_names_the_pose_model_it_ran_the_packaged_one_or_the_file_given(g
     from highlights.pose_classifier.default import DEFAULT_MODEL
 
     video, _ = game
-    args = ["detect", str(video), "--no-progress", "--set", "detection.backend=gt", "--set", "pose.backend=gt"]
+    args = ["detect", str(video), "--no-progress", "--set", "detection.backend=gt",
+            "--set", "pose.backend=gt"]
     packaged = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "packaged")])
     assert packaged.exit_code == 0, packaged.output
     assert "classifier inference: pose-features_linear, the packaged pose model)" in " ".join(
@@ -221,7 +222,8 @@ def test_detect_names_the_pose_model_it_ran_the_packaged_one_or_the_file_given(g
     own = tmp_path / "runs" / "best.pt"
     own.parent.mkdir()
     shutil.copyfile(DEFAULT_MODEL, own)  # a pose model file of one's own, as train writes it
-    mine = CliRunner().invoke(app, [*args, "--checkpoint", str(own), "--out", str(tmp_path / "mine")])
+    mine = CliRunner().invoke(app, [*args, "--checkpoint", str(own),
+                                    "--out", str(tmp_path / "mine")])
     assert mine.exit_code == 0, mine.output
     # the terminal may fold the line anywhere in the long path: compared without the whitespace
     assert "".join(f"classifier inference: pose-features_linear, model {own})".split()) in "".join(

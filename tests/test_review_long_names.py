@@ -29,5 +29,6 @@ def test_the_game_list_shows_a_long_names_counts_and_keeps_the_whole_name_as_its
     finally:
         server.kill()
     assert title == f"{LONG_NAME}.mp4"
-    assert text.startswith(LONG_NAME[:30] + "…") and "_日本.mp4  (" in text and text.endswith(" windows turned down)")
+    assert text.startswith(LONG_NAME[:30] + "…") and "_日本.mp4  (" in text
+    assert text.endswith(" windows turned down)")
     assert fits  # the counts are in sight, not past the select's edge

@@ -197,7 +197,8 @@ def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
     assert [e.key_s for e in reviewed.events] == [pytest.approx(moved["key_s"], abs=1e-3)]
 
 
-def test_the_list_counts_a_missed_event_marked_and_taken_back(browser, made_detect_folder, tmp_path):
+def test_the_list_counts_a_missed_event_marked_and_taken_back(browser, made_detect_folder,
+                                                              tmp_path):
     """The pager's "1-N of N" counts the item a missed event adds to the list, and the one its undo
     removes: it had stayed at the count the page opened with."""
     detect_folder = copy_detect_folder(made_detect_folder, tmp_path / "game")

@@ -32,7 +32,8 @@ def interrupted_line(stop: KeyboardInterrupt, out: Path) -> str:
         # What another run keeps of them: the people under the same frame settings, whatever the
         # others; the clips of the same highlights cut the same way (`KeptClips.plan`).
         # One clause, no parenthesis inside the one the line already opens (it read as a riddle).
-        unless = [f"another video, or another {', '.join(FRAME_SECTIONS[:-1])} or {FRAME_SECTIONS[-1]} setting, "
+        sections = f"{', '.join(FRAME_SECTIONS[:-1])} or {FRAME_SECTIONS[-1]}"
+        unless = [f"another video, or another {sections} setting, "
                   "other than one of speed or of whole tracks, finds the people again; "
                   "other settings go on"] if kept_s else []
         unless += ["another video, other highlights or other settings of the clips "
@@ -83,7 +84,8 @@ def _model_named(result) -> str:
     given = result.config.to_dict().get("classifier") or {}
     stage = result.backends.get("classifier")
     if stage == "pose":
-        return f", model {given['pose_model']}" if given.get("pose_model") else ", the packaged pose model"
+        own = given.get("pose_model")
+        return f", model {own}" if own else ", the packaged pose model"
     if stage == "checkpoint" and given.get("checkpoint"):
         return f", model {given['checkpoint']}"
     return ""
@@ -106,7 +108,8 @@ def say_run_notes(result, cfg, truth, *, capped: bool, say: Say) -> None:
         length_text, seconds_text = f"{length_s:.0f}", f"{seconds:.1f}"
     say(f"{counted(len(result.highlights), 'highlight')} in {length_text} s of video "
         f"(found in {seconds_text} s, {speed}x real time, "
-        f"before the outputs were written; classifier inference: {inference}{_model_named(result)})")
+        f"before the outputs were written; classifier inference: {inference}"
+        f"{_model_named(result)})")
     from highlights.pipeline.classifier_inference import unkept_choice_note
 
     from highlights.pipeline.damage import damage_line

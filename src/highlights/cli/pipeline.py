@@ -229,7 +229,8 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
     per_hour = s["video_hours_per_hour"]
     console.print(f"{counted(s['games'], 'game')}: {s['done']} done ({s['reused']} from an earlier run), "
                   f"{s['failed']} failed; "
-                  f"{counted(s['highlights'], 'highlight')} in {video_time_text(s['video_hours_total'] * 3600)}"
+                  f"{counted(s['highlights'], 'highlight')} in "
+                  f"{video_time_text(s['video_hours_total'] * 3600)}"
                   + (f"; {per_hour:g} video-hours per hour" if per_hour is not None else ""))
     if s.get("against_annotations"):
         from highlights.batch.game_scores import pooled_line
