@@ -88,6 +88,17 @@ def test_a_sport_the_model_has_no_class_of_names_only_the_sports_its_classes_giv
                                "volleyball_spike) hold no soccer class (its sports: tennis, volleyball)")
 
 
+def test_a_sport_one_slip_from_a_models_sport_is_named_with_it():
+    from highlights.errors import ConfigError
+    from highlights.pipeline.sport_filter import sport_classes
+
+    with pytest.raises(ConfigError) as info:
+        sport_classes(["baseball_swing", "basketball_layup", "soccer_shooting", "none"],
+                      "baskteball")
+    assert str(info.value).endswith("hold no baskteball class (its sports: baseball, basketball, "
+                                    "soccer; did you mean basketball?)")
+
+
 def test_a_sport_given_to_a_model_whose_classes_name_none_says_so_not_its_sports_none():
     # A club's `shot` and `none` give no sport: the line said "(its sports: none)", beside a class
     # called none, as if none were a sport.

@@ -16,6 +16,7 @@ action into `none`.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Sequence
 
 import numpy as np
@@ -46,7 +47,10 @@ def sport_classes(classes: Sequence[str], sport: str) -> tuple[int, ...]:
         # A class whose name gives no sport (a club's `background`) adds none to the list.
         sports = sorted({sport_of(c) for c in classes if c != NONE_LABEL} - {UNKNOWN_SPORT})
         # "its sports: none" beside a class named `none` read as a sport called none
-        which = (f"its sports: {', '.join(sports)}" if sports else
+        # A slip of the keyboard (`--sport baskteball`) is named with the sport it was meant as.
+        meant = difflib.get_close_matches(wanted, sports, n=1, cutoff=0.75)
+        guess = f"; did you mean {meant[0]}?" if meant else ""
+        which = (f"its sports: {', '.join(sports)}{guess}" if sports else
                  "no class of it names a sport, which is a class's name before its first underscore (tennis_serve: "
                  "tennis): run without --sport")
         raise UnknownSportError(f"classifier.sport={sport!r}: the model's classes ({', '.join(classes)}) hold no "
