@@ -171,6 +171,26 @@ def test_a_decision_while_another_process_writes_the_database_is_refused_in_one_
     assert saved.status_code == 200 and saved.json()["state"]["status"] == "rejected"
 
 
+def test_a_review_started_while_another_process_writes_its_database_is_refused_in_one_line(
+        tmp_path, monkeypatch):
+    """`highlights review` started on a --db whose write lock another process holds: its first
+    write, the access token of a new database, is refused as a decision is, in one line."""
+    monkeypatch.setattr(store_module, "BUSY_TIMEOUT_MS", 200)
+    db = tmp_path / "review.sqlite"
+    DecisionStore(db).close()  # a database made, no review served from it yet
+    other = sqlite3.connect(db, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        with DecisionStore(db) as store, pytest.raises(ReviewError) as refused:
+            store.token(lambda: "fresh")
+        other.execute("ROLLBACK")
+        with DecisionStore(db) as store:
+            assert store.token(lambda: "fresh") == "fresh"
+    finally:
+        other.close()
+    assert str(refused.value).startswith(f"{db}: another process has held the review's decisions")
+
+
 def test_an_export_while_another_process_writes_the_dataset_root_says_to_export_again(
         detect_folder, tmp_path, monkeypatch):
     """`review export` in a terminal, a `dataset grow`, or another review's Export writing the same

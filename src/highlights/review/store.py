@@ -148,7 +148,10 @@ class DecisionStore:
         (a bookmark, or a tab left open across the restart, goes on working). Whoever can read the
         database can read it, as they can read every decision in it."""
         with self._lock:
-            self._db.execute("INSERT OR IGNORE INTO review (key, value) VALUES ('token', ?)", (new(),))
+            try:
+                self._db.execute("INSERT OR IGNORE INTO review (key, value) VALUES ('token', ?)", (new(),))
+            except sqlite3.OperationalError as e:  # another process writing: said as a decision's is
+                raise _disk_or_folder_error(self.path, e) or e from None
             return str(self._db.execute("SELECT value FROM review WHERE key = 'token'").fetchone()[0])
 
     # -- writing
