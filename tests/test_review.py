@@ -353,6 +353,25 @@ def test_decisions_on_a_video_changed_at_its_path_name_it_once(detect_folder, tm
         "file (of another size; replaced, re-encoded or cut short since): left out of this review")
 
 
+def test_a_file_given_as_the_export_buttons_dataset_root_is_refused_before_the_page_is_up(
+        detect_folder, tmp_path):
+    import subprocess
+    import sys
+
+    root = tmp_path / "datasets.txt"
+    root.write_text("my notes")
+    # Run apart: served, it would never return (refused only at the first click of Export).
+    serve = ["review", "serve", str(detect_folder), "--to-dataset", str(root), "--port", "0",
+             "--db", str(tmp_path / "r.sqlite")]
+    done = subprocess.run([sys.executable, "-m", "highlights", *serve], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"error: {root}: is a file; --to-dataset names the dataset root, the folder holding the "
+        "versions v1, v2, ...")
+    assert root.read_text() == "my notes"
+
+
 def test_a_review_database_from_before_decisions_named_their_video_still_opens(tmp_path):
     db = tmp_path / "old.sqlite"
     with sqlite3.connect(db) as con:

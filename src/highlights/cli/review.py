@@ -254,8 +254,14 @@ def _export_button(session, to_dataset: Path, *, parent: Optional[str], licence:
                    say_no_none: bool) -> Callable[[], dict]:
     """What the page's Export button runs: the next dataset version from the decisions so far, and
     the line and figures the page shows of it."""
+    from highlights.review.errors import ReviewError
     from highlights.review.export import models_without_none
 
+    if to_dataset.exists() and not to_dataset.is_dir():
+        # Now, not at the first click of Export after the review's work (the dataset code's own
+        # check is not imported here: it pulls in the augmentation stack the server starts without).
+        raise ReviewError(f"{to_dataset}: is a file; --to-dataset names the dataset root, the "
+                          "folder holding the versions v1, v2, ...")
     # Said again with every export: the page's reviewer does not see the terminal's warning.
     no_none = models_without_none(session) if say_no_none else None
     grows = [parent]

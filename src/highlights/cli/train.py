@@ -259,6 +259,11 @@ def _refuse_pose_settings(options: PoseTrainOptions) -> None:
     if options.render_dir is not None and not options.rendered_games:
         raise ConfigError(f"--render-dir {options.render_dir}: keeps the games --rendered-games "
                           "renders, and without it none is rendered")
+    for option, folder in (("--render-dir", options.render_dir),
+                           ("--pose-cache", options.pose_cache)):
+        # Now, not after the synthetic windows are drawn: making it failed with "File exists".
+        if folder is not None:
+            check_writable_folder(folder, out_name=option)
 
 
 def _say_pose_model_and_data(config, options: PoseTrainOptions) -> None:
