@@ -103,3 +103,31 @@ def test_a_video_gone_before_the_comparison_is_left_to_fail_as_its_own_game(tmp_
     games = _uploads(tmp_path, {"alpha": 10, "bravo": 10, "gone": 10})
     (tmp_path / "gone.mp4").unlink()  # deleted between the listing and the batch's start
     assert {gid: g.game_id for gid, g in same_video_as(games).items()} == {"bravo": "alpha"}
+
+
+def test_the_closing_line_promises_no_retry_of_a_copy(season, tmp_path):
+    """A copy fails again on every run: the last line says what it is, not that a second run
+    retries it; beside a game that can run again, only that one is promised a retry."""
+    from typer.testing import CliRunner
+
+    from highlights.cli.app import app
+
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    shutil.copy(season / "week0" / "alpha.mp4", uploads / "alpha.mp4")
+    shutil.copy(season / "week0" / "alpha.mp4", uploads / "resent_alpha.mp4")
+    out = tmp_path / "out"
+    args = ["detect", str(uploads), "--out", str(out), "--set", "detection.backend=gt", "--set", "pose.backend=gt",
+            "--set", "classifier.enabled=false", "--workers", "1", "--no-progress"]
+    # alpha's ground truth is not there yet: it fails too, and can run again once it is
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert res.output.strip().splitlines()[-1] == (
+        f"error: 2 of 2 games failed; {out / 'index.html'} lists why; 1 is a copy of another game's "
+        "video, run once as that game; a second run retries the other 1 and skips the rest")
+    shutil.copy(season / "week0" / "alpha.gt.jsonl", uploads / "alpha.gt.jsonl")
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1, res.output
+    assert res.output.strip().splitlines()[-1] == (
+        f"error: 1 of 2 games failed; {out / 'index.html'} lists why; 1 is a copy of another game's "
+        "video, run once as that game")

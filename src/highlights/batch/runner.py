@@ -44,6 +44,8 @@ class BatchResult:
     records: list[dict[str, Any]]
     summary: dict[str, Any]
     written: dict[str, Path]
+    # The games failed as another game's video byte for byte: a second run fails them again.
+    copies: tuple[str, ...] = ()
 
 
 def _duration(video: Path) -> float | None:
@@ -171,6 +173,7 @@ class _Plan:
     # Complete games of an earlier run that run again, by why: said, where they reran unsaid.
     rerun: dict[str, int] = field(default_factory=lambda: {"upgrade": 0, "model": 0, "other": 0})
     changes: list[dict | None] = field(default_factory=list)  # per game rerun for another config, video or annotations
+    copies: list[str] = field(default_factory=list)  # games failed as an earlier game's video
 
 
 def _game_job(game: GameInput, out_root: Path, config, config_dict: dict[str, Any], model_hash: str) -> GameJob:
@@ -215,6 +218,7 @@ def _plan_games(games: list[GameInput], out_root: Path, config, config_dict: dic
                                                                 f"processed once, as game {original.game_id}"),
                                           "reused": False}
             log(f"{game.game_id}: failed: {plan.records[game.game_id]['error']}")
+            plan.copies.append(game.game_id)
             continue
         earlier = None if fresh else read_complete(out_root, game.game_id)
         if earlier is not None and made_from(earlier, job, job.config, model_hash, game.video, job.annotations):
@@ -351,4 +355,5 @@ def _run_locked(games: list[GameInput], out_root: Path, config, config_dict: dic
             finally:
                 written = index.final()  # an interrupted batch still lists what finished
         _remove_empty_partial_area(out_root)
-        return BatchResult(records=ordered(), summary=latest["summary"], written=written)
+        return BatchResult(records=ordered(), summary=latest["summary"], written=written,
+                           copies=tuple(plan.copies))

@@ -253,7 +253,18 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
         from highlights.batch import BatchError
 
         raise BatchError(f"{s['failed']} of {counted(s['games'], 'game')} failed; {result.written['html']} lists "
-                         "why; a second run retries them and skips the rest")
+                         f"why; {_what_a_second_run_does(s['failed'], len(result.copies))}")
+
+
+def _what_a_second_run_does(failed: int, copies: int) -> str:
+    """A copy of another game's video fails again however often the batch runs: the closing line
+    promises a retry only of the games that can run."""
+    if not copies:
+        return "a second run retries them and skips the rest"
+    copied = f"{counted(copies, 'is a copy', 'are copies')} of another game's video, run once as that game"
+    if copies == failed:
+        return copied
+    return f"{copied}; a second run retries the other {failed - copies} and skips the rest"
 
 
 def register(root: typer.Typer) -> None:
