@@ -150,11 +150,38 @@ def test_ctrl_c_while_the_clips_are_handed_to_the_workers_renders_no_more(tmp_pa
 @pytest.mark.slow
 @NEEDS_PROC
 def test_ctrl_c_twice_leaves_no_worker_running(tmp_path: Path) -> None:
+    proc, workers = _rendering_workers(tmp_path)
+    _stopped(proc, times=2)
+    _all_end(workers)
+
+
+@pytest.mark.slow
+@NEEDS_PROC
+def test_workers_end_with_a_command_killed_alone(tmp_path: Path) -> None:
+    # kill -9 of the command's own process, not its group: its workers, waiting for their next
+    # clip on a pipe they hold both ends of, never heard of it and waited for good.
+    proc, workers = _rendering_workers(tmp_path)
+    proc.kill()
+    proc.wait(timeout=WAIT_S)  # not its output: the workers hold the pipe open while they run
+    proc.stdout.close()
+    _all_end(workers)
+
+
+def _rendering_workers(tmp_path: Path) -> tuple[subprocess.Popen, list[int]]:
     _, proc = _rendering(tmp_path)
     workers = _workers(proc.pid)
     assert len(workers) == WORKERS
-    _stopped(proc, times=2)
-    deadline = time.monotonic() + WAIT_S
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not any(alive(pid) for pid in workers)
+    return proc, workers
+
+
+def _all_end(workers: list[int]) -> None:
+    """Every one of ``workers`` ends (any left running is killed once seen running)."""
+    try:
+        deadline = time.monotonic() + WAIT_S
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(alive(pid) for pid in workers)
+    finally:
+        for pid in workers:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
+import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -185,6 +186,19 @@ def provenance(cfg: ClipSetConfig, seed: int | None = None) -> str:
 def _init_worker() -> None:
     import cv2
     cv2.setNumThreads(1)   # one process per core already
+    threading.Thread(target=_end_with_parent, daemon=True).start()
+
+
+def _end_with_parent() -> None:
+    """End this worker when the process that started it has ended. A worker waits for its next
+    clip on a pipe it holds both ends of, so a parent killed (kill -9) left it waiting for good,
+    and it never hears Ctrl-C. A clip it was writing leaves a temp file, which a later write into
+    its folder removes (`atomic.remove_dead_writers_temps`)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+    parent.join()
+    os._exit(1)
 
 
 def _make(args: tuple[str, str, ClipRequest, int, str]) -> str:
