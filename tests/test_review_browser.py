@@ -386,3 +386,26 @@ def test_a_game_opened_again_goes_on_at_its_first_item_not_decided_on_a_later_pa
     finally:
         context.close()
         server.kill()
+
+
+def test_the_order_chosen_stays_when_the_tab_is_reloaded(browser, detect_folder, tmp_path):
+    """A reviewer working through a game in time order reloads the tab: the list comes back in time
+    order, where it went back to least certain first."""
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        open_signed_in(page, server.url)
+        asked = []
+        page.on("request", lambda r: asked.append(r.url) if "/items" in r.url else None)
+        page.select_option("#order", "time")
+        page.wait_for_function("() => S.items.length > 0")
+        open_signed_in(page, server.url)
+        page.wait_for_function("() => S.items.length > 0")
+        assert page.evaluate("() => document.getElementById('order').value") == "time"
+        assert asked and "order=time" in asked[-1], asked
+        starts = page.evaluate("() => S.items.map(i => i.start_s)")
+        assert starts == sorted(starts)
+    finally:
+        context.close()
+        server.kill()
