@@ -5,7 +5,8 @@
 Writes `src/highlights/pose_classifier/default/pose_default.pt` and `pose_default.json` (the
 command, seeds, generator version, data size, synthetic validation scores, sha256). Its settings
 are `PoseTrainConfig`'s defaults (src/highlights/pose_classifier/train.py), which `highlights train
---model pose` uses too, but for the features' version (1, the packaged model's; new models get 2);
+--model pose` uses too, but for the features' version (1, the packaged model's; new models get 2)
+and the action threshold (0.5 here; scripts/choose_action_threshold.py chooses it on real clips);
 the family was chosen by measurement on real clips (bench/bench_pose_classifier.py --families
 ...); no real clip is used for training. Features are
 clamped to their 1-99% range over the training windows (`feature_range_quantile`): a fixed
@@ -29,6 +30,7 @@ from highlights.atomic import atomic_write_bytes, atomic_write_text  # noqa: E40
 from highlights.pose_classifier.default import DEFAULT_MODEL  # noqa: E402
 from highlights.pose_classifier.model import file_sha256  # noqa: E402
 from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier  # noqa: E402
+from highlights.pose_classifier.unchosen_threshold import DEFAULT_ACTION_THRESHOLD  # noqa: E402
 
 # The packaged model computes its features as version 1 (`features.FEATURE_VERSIONS`), which new
 # models no longer get by default. Remade on version 2 it measured no better on real clips, and
@@ -42,7 +44,10 @@ def main() -> int:
     argparse.ArgumentParser(description=__doc__,
                             formatter_class=argparse.RawDescriptionHelpFormatter).parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        config = PoseTrainConfig(out_dir=tmp, feature_version=PACKAGED_FEATURE_VERSION)
+        # Its threshold is chosen afterwards on real clips (scripts/choose_action_threshold.py):
+        # the model it replaces gives it none.
+        config = PoseTrainConfig(out_dir=tmp, feature_version=PACKAGED_FEATURE_VERSION,
+                                 action_threshold=DEFAULT_ACTION_THRESHOLD)
         _, path = train_pose_classifier(config, show_progress=True, log=print,
                                         command="python scripts/make_default_pose_model.py")
         DEFAULT_MODEL.parent.mkdir(parents=True, exist_ok=True)

@@ -238,6 +238,10 @@ def test_the_training_defaults_are_the_packaged_models_recipe_and_train_uses_the
     stored.pop("out_dir"), defaults.pop("out_dir")
     assert "feature_version" not in stored
     defaults.pop("feature_version")
+    # Nor does it take the threshold of the model it replaces: it sets 0.5, as the packaged model
+    # was trained with, where a new model's None takes a threshold by `unchosen_threshold`'s rule.
+    assert stored.pop("action_threshold") == script.DEFAULT_ACTION_THRESHOLD == 0.5
+    assert defaults.pop("action_threshold") is None
     assert set(stored) <= set(defaults), f"settings the dataclass lost: {set(stored) - set(defaults)}"
     # Augmentation steps added after the model was made are off by default and draw nothing when
     # off, so the defaults still train it again.
@@ -634,6 +638,42 @@ def test_a_model_trained_on_feature_version_1_is_fitted_and_saved_on_those_featu
         PoseTrainConfig(out_dir="-", feature_version=3)
 
 
+def test_a_model_without_val_takes_the_packaged_threshold_only_by_the_packaged_recipe(tmp_path, clip_tree):
+    """No val split to choose its threshold on: a model of the packaged family trained with the
+    synthetic windows (either feature version the recipe was measured on) takes the packaged
+    model's, and says so; a threshold set in the config stays; another family, or a club's own
+    classes (no synthetic window), keeps 0.5. best.json says where each came from."""
+    from highlights.pose_classifier.train import PoseTrainConfig, train_pose_classifier
+
+    packaged = default_model.load_default_pose_model().action_threshold
+    assert packaged != 0.5
+    tiny = {"synth_windows": 100, "val_windows": 40, "epochs": 2}
+    cases = {"recipe": ({}, packaged, "the packaged model's"),
+             "version 1": ({"feature_version": 1}, packaged, "the packaged model's"),
+             "set": ({"action_threshold": 0.5}, 0.5, "configured"),
+             "mlp": ({"family": "features_mlp"}, 0.5, "the default")}
+    for name, (settings, threshold, source) in cases.items():
+        said = []
+        config = PoseTrainConfig(out_dir=str(tmp_path / name), **tiny, **settings)
+        clf, path = train_pose_classifier(config, show_progress=False, log=said.append)
+        summary = json.loads(path.with_suffix(".json").read_text())
+        assert clf.action_threshold == PoseClassifier.load(path).action_threshold == threshold, name
+        assert summary["action_threshold"] == threshold and summary["action_threshold_source"] == source
+        told = [line for line in said if line.startswith("action threshold")]
+        assert told == ([f"action threshold {packaged:g}, the packaged model's (no val split to choose it "
+                         "on: a features_linear model trained on synthetic poses, as the packaged model "
+                         "was, calls too few real actions at 0.5; the packaged model's threshold was "
+                         "chosen on real clips; `detect --set classifier.action_threshold=T` sets "
+                         "another)"] if source == "the packaged model's" else []), name
+    tree = _club_tree(clip_tree, tmp_path / "tree", {"volley_a": "baseball_swing", "none": "none"})
+    result = CliRunner().invoke(app, ["train", "--model", "pose", "--epochs", "2", "--clips", str(tree),
+                                      "--out", str(tmp_path / "club"), "--no-progress"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads((tmp_path / "club" / "best.json").read_text())
+    assert (summary["action_threshold"], summary["action_threshold_source"]) == (0.5, "the default")
+    assert PoseClassifier.load(tmp_path / "club" / "best.pt").action_threshold == 0.5
+
+
 def test_a_pose_model_is_given_the_features_it_was_trained_on(trained, windows, tmp_path):
     """A model records how its features were computed; one written before that was recorded gets
     feature version 1 (an unseen wrist read at the hip centre) and keeps its predictions; a version
@@ -941,10 +981,11 @@ def test_train_pose_on_a_version_chooses_its_action_threshold_on_the_val_clips(t
     assert "\n\n" not in result.output, result.output
 
 
-def test_a_val_split_of_a_few_clips_leaves_the_action_threshold_as_configured(tmp_path, monkeypatch, windows):
+def test_a_val_split_of_a_few_clips_leaves_the_packaged_models_threshold(tmp_path, monkeypatch, windows):
     """On 4 val clips macro-F1 moves between thresholds by a clip: a threshold chosen there is
-    noise (6 real clips chose 0.85 and every test clip became `none`), so the configured one stays
-    and the run says why."""
+    noise (6 real clips chose 0.85 and every test clip became `none`). A model of the packaged
+    recipe trained with the synthetic windows then takes the packaged model's threshold, chosen on
+    real clips, not 0.5 (which on real poses calls too few actions), and the run says why."""
     import highlights.pose_classifier.clips as clips_module
     from highlights.pose_classifier.model import PoseClassifier
     from tests.train_fixtures import make_colour_dataset
@@ -960,13 +1001,19 @@ def test_a_val_split_of_a_few_clips_leaves_the_action_threshold_as_configured(tm
                                       "--synth-windows", "100", "--epochs", "3", "--out", str(out), "--no-progress"])
     assert result.exit_code == 0, result.output
     val = dataset.split("val", augmented=False)
-    kept = json.loads((out / "best.json").read_text())["validation"]["action_threshold"]
-    assert not kept["chosen"] and kept["threshold"] == 0.5 and kept["clips"] == len(val) < 20
-    assert PoseClassifier.load(out / "best.pt").action_threshold == 0.5
+    packaged = default_model.load_default_pose_model().action_threshold
+    summary = json.loads((out / "best.json").read_text())
+    kept = summary["validation"]["action_threshold"]
+    assert not kept["chosen"] and kept["clips"] == len(val) < 20
+    assert kept["threshold"] == summary["action_threshold"] == packaged != 0.5
+    assert summary["action_threshold_source"] == kept["source"] == "the packaged model's"
+    assert PoseClassifier.load(out / "best.pt").action_threshold == packaged
     said = " ".join(result.output.split())
-    assert f"action threshold 0.5 (not chosen on v1's val clips: {len(val)} val clips" in said
+    assert (f"action threshold {packaged:g}, the packaged model's (not chosen on v1's val clips: "
+            f"{len(val)} val clips") in said
     assert "too few to choose it on (at least 20, 5 `none` and 5 actions)" in said
-    assert "the packaged model's action threshold, chosen on real clips, is 0.05" in said
+    assert "calls too few real actions at 0.5" in said
+    assert said.count("action threshold") == 1
 
 
 @pytest.mark.parametrize("args, says", [

@@ -36,6 +36,9 @@ from highlights.pose_classifier.model import (
 from highlights.pose_classifier.skeleton import normalise
 from highlights.pose_classifier.synth_data import SynthWindowSpec
 from highlights.pose_classifier.synth_window_cache import cached_synth_windows
+from highlights.pose_classifier.unchosen_threshold import (
+    CHOSEN_ON_VAL, CONFIGURED, PACKAGED, UnchosenThreshold, said_unchosen, threshold_if_unchosen,
+)
 from highlights.progress import progress_bar
 from highlights.settings_from_dict import settings_from_dict
 from highlights.synth.clip import GENERATOR, LABELS
@@ -64,7 +67,9 @@ class PoseTrainConfig:
     copies: int = 3                 # augmented copies per window (features families)
     hidden: int = 64                # features_mlp
     channels: int = 48              # tcn
-    action_threshold: float = 0.5
+    # None: chosen on the val split where it can be, else `unchosen_threshold`'s rule (the packaged
+    # model's for a model of its recipe, else 0.5). A value set here stays where val cannot choose.
+    action_threshold: float | None = None
     # A version's val split chooses the action threshold only with at least this many clips, and
     # this many `none` and action clips each: on fewer, macro-F1 differs between thresholds by a
     # clip or two, and a threshold chosen on 6 clips (0.85) called every test clip `none`.
@@ -350,14 +355,16 @@ def _packaged_threshold() -> float | None:
 def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
                             log: Callable[[str], None] = lambda m: None, *, cache_dir: str | None = None,
                             min_clips: int = 20, min_per_side: int = 5,
-                            show_progress: bool = False) -> dict:
+                            show_progress: bool = False,
+                            unchosen: UnchosenThreshold | None = None) -> dict:
     """The action-vs-`none` threshold of a model trained on a version, chosen on its val clips by
     the rule that chose the packaged model's (`action_gate.choose_threshold`: decided per clip as
     the pipeline does, one-standard-error rule), and set on `clf`. Left at the configured value,
     with the reason, when the val split cannot choose it. The packaged model's threshold was chosen
     on real clips because a model trained on synthetic motion puts much of a real action's
     probability on `none`; a user's model meets the same footage, so it gets the same treatment
-    rather than a default that on real clips drops most actions."""
+    rather than a default that on real clips drops most actions. `unchosen` is the threshold
+    `clf` holds (where it came from, for the line printed): configured, where not given."""
     from highlights.pose_classifier.action_gate import choose_threshold
     from highlights.pose_classifier.clips import clip_poses
 
@@ -375,15 +382,16 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
     else:
         why = None
     if why is not None:
-        log(f"action threshold {clf.action_threshold:g} (not chosen on {version}'s val clips: {why})")
-        packaged = _packaged_threshold()
+        unchosen = unchosen or UnchosenThreshold(clf.action_threshold, CONFIGURED)
+        log(said_unchosen(unchosen, f"not chosen on {version}'s val clips: {why}"))
+        packaged = _packaged_threshold() if unchosen.source != PACKAGED else None
         if packaged is not None and packaged != clf.action_threshold:
             # A coach's loop retrains on a review or two, whose val clips are few: the model then
             # turned down real actions the packaged model, at its own threshold, had kept.
             log(f"the packaged model's action threshold, chosen on real clips, is {packaged:g}: "
                 f"a window of this model is an action only from {clf.action_threshold:g}; "
                 "`detect --set classifier.action_threshold=T` sets another")
-        return {**kept, "chosen": False, "why": why}
+        return {**kept, "chosen": False, "why": why, "source": unchosen.source}
     windows = []
     with progress_bar(enabled=show_progress) as progress:
         task = progress.add_task(f"poses of {version}'s val clips", total=len(clips))
@@ -400,7 +408,8 @@ def choose_threshold_on_val(clf: PoseClassifier, clips: list, version: str,
         f"standard error {choice.standard_error:.3f}): a figure on the clips it was chosen on, the test "
         "split's report is the one to quote")
     return {"clips": len(clips), "per_class": {c: int((y == i).sum()) for i, c in enumerate(clf.classes)},
-            "chosen": True, "threshold": choice.threshold, "macro_f1": f1, "best": choice.best,
+            "chosen": True, "source": CHOSEN_ON_VAL, "threshold": choice.threshold, "macro_f1": f1,
+            "best": choice.best,
             "standard_error": choice.standard_error, "scores": choice.scores,
             "rule": "pose_classifier.action_gate.choose_threshold (one-standard-error rule)"}
 
@@ -461,9 +470,11 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
         windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
     net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
-    clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, config.action_threshold,
+    unchosen = threshold_if_unchosen(config)
+    clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, unchosen.threshold,
                         config.aggregation, feature_version=config.feature_version)
-    val = _validation(config, clf, vwindows, vlabels, val_clips, log=log, show_progress=show_progress)
+    val = _validation(config, clf, vwindows, vlabels, val_clips, unchosen, log=log,
+                      show_progress=show_progress)
     motions: dict[str, int] = {}
     for n in names:
         motions[n] = motions.get(n, 0) + 1
@@ -479,6 +490,7 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                           "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)},
                           "motions": dict(sorted(motions.items()))},
         "validation": val,
+        "action_threshold_source": _threshold_source(clf, val, unchosen),
         "train_seconds": round(time.time() - started, 1),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
@@ -529,8 +541,17 @@ def _with_rendered_windows(config: PoseTrainConfig, out: Path, windows: np.ndarr
     return windows, labels, names, rendered
 
 
+def _threshold_source(clf: PoseClassifier, val: dict, unchosen: UnchosenThreshold) -> str | None:
+    """Where the model's action threshold came from (`unchosen_threshold`'s names); None for a
+    model without `none`, which has no threshold."""
+    if clf.none_index is None:
+        return None
+    return CHOSEN_ON_VAL if (val.get("action_threshold") or {}).get("chosen") else unchosen.source
+
+
 def _validation(config: PoseTrainConfig, clf: PoseClassifier, vwindows: np.ndarray, vlabels: np.ndarray,
-                val_clips: list, *, log: Callable[[str], None], show_progress: bool) -> dict:
+                val_clips: list, unchosen: UnchosenThreshold, *, log: Callable[[str], None],
+                show_progress: bool) -> dict:
     """The model's scores on the synthetic validation windows (augmented and clean), the action
     threshold chosen on the version's val clips, and the scores on validation games."""
     spec = config.window
@@ -542,11 +563,17 @@ def _validation(config: PoseTrainConfig, clf: PoseClassifier, vwindows: np.ndarr
             val["action_threshold"] = recorded_with_its_clips(
                 choose_threshold_on_val(clf, val_clips, config.dataset_version, log,
                                         cache_dir=config.pose_cache_dir,
-                                        show_progress=show_progress),
+                                        min_clips=config.threshold_min_val_clips,
+                                        min_per_side=config.threshold_min_val_per_side,
+                                        show_progress=show_progress, unchosen=unchosen),
                 val_clips)
         else:
-            log(f"action threshold {clf.action_threshold:g} (not chosen: {config.dataset_version} has no val clip "
-                "of the model's classes)")
+            log(said_unchosen(unchosen, f"not chosen: {config.dataset_version} has no val clip "
+                                        "of the model's classes"))
+    elif unchosen.source == PACKAGED:
+        why = ("not chosen: --clips has no val split" if config.clips_root
+               else "no val split to choose it on")
+        log(said_unchosen(unchosen, why))
     if config.val_games:
         vgame = replace(config.game, games=config.val_games, seed=config.game.seed + VAL_GAME_SEED_OFFSET,
                         fps=spec.fps, window_frames=spec.window_frames)
@@ -601,8 +628,9 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
     many, many_labels = repeated_to_an_epoch(windows, labels)
     repeats = len(many_labels) // len(labels)
     net = fit_network(config, many, many_labels, log=log, show_progress=show_progress)
-    clf = PoseClassifier(net, list(config.classes), config.window, config.family, {}, config.action_threshold,
-                         config.aggregation, feature_version=config.feature_version)
+    unchosen = threshold_if_unchosen(config)
+    clf = PoseClassifier(net, list(config.classes), config.window, config.family, {},
+                         unchosen.threshold, config.aggregation, feature_version=config.feature_version)
     norm, y = _normalised(windows, labels, None, config.augment)
     val: dict = {"in_sample": window_scores(clf, norm, y)}
     in_sample = (f"accuracy {val['in_sample']['accuracy']:.3f} on its {val['in_sample']['windows']} training "
@@ -612,7 +640,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
             choose_threshold_on_val(clf, val_clips, config.dataset_version, log, cache_dir=config.pose_cache_dir,
                                     min_clips=config.threshold_min_val_clips,
                                     min_per_side=config.threshold_min_val_per_side,
-                                    show_progress=show_progress),
+                                    show_progress=show_progress, unchosen=unchosen),
             val_clips)
     elif val_clips:
         val["clips"] = val_clip_scores(clf, val_clips, config.pose_cache_dir)
@@ -631,6 +659,7 @@ def train_on_own_classes(config: PoseTrainConfig, *, show_progress: bool, log: C
                           "labelled_clips": real, "windows": int(len(labels)), "repeats_per_epoch": repeats,
                           "per_class": {c: int((labels == i).sum()) for i, c in enumerate(config.classes)}},
         "validation": val,
+        "action_threshold_source": _threshold_source(clf, val, unchosen),
         "train_seconds": round(time.time() - started, 1),
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
