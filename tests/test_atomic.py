@@ -178,6 +178,33 @@ def test_a_rename_that_fails_at_the_end_of_a_block_leaves_no_temp_file(tmp_path,
     assert sorted(os.listdir(tmp_path)) == ["a.json"]
 
 
+def test_ctrl_c_between_the_renames_of_a_block_acts_once_every_file_is_in_place(tmp_path, monkeypatch):
+    """A Ctrl-C after the first of a report's renames: the set is put in place whole, the
+    previous run's pictures never left beside the new JSON, and then the command stops."""
+    import signal
+
+    from highlights.atomic import written_together
+
+    for name in ("report.json", "report.png"):
+        (tmp_path / name).write_text("previous run")
+    real_replace = os.replace
+
+    def replace(source, target):
+        real_replace(source, target)
+        if os.path.basename(target) == "report.json":
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C, heard between the two renames
+
+    monkeypatch.setattr(os, "replace", replace)
+    before = signal.getsignal(signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        with written_together():
+            atomic_write_text(tmp_path / "report.json", "this run")
+            atomic_write_text(tmp_path / "report.png", "this run")
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == {
+        "report.json": "this run", "report.png": "this run"}
+    assert signal.getsignal(signal.SIGINT) is before  # Ctrl-C is Python's again
+
+
 def test_a_file_removed_in_a_block_goes_as_the_block_s_files_arrive(tmp_path):
     from highlights.atomic import remove_file, written_together
 

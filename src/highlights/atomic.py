@@ -29,6 +29,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
+from highlights.ctrl_c_held import ctrl_c_held
 from highlights.errors import HighlightsError
 from highlights.made_folders import missing_folders, remove_if_still_empty
 from highlights.owner_pid import folders_of_gone_owners, owner_gone
@@ -370,7 +371,8 @@ def written_together() -> Iterator[None]:
     was, never a new JSON beside the previous run's pictures; the renames need no space, so a
     full disk cannot stop them half way. A kill -9 between two renames leaves the files renamed
     before it in place: they are renamed in the order written, so a block writes last the file
-    whose presence says the set is whole (a pose model's best.pt after its best.json). Another
+    whose presence says the set is whole (a pose model's best.pt after its best.json); a Ctrl-C
+    during the renames acts once they are done (`ctrl_c_held`). Another
     process or thread writing the same files at once (two reports into one folder) does its
     renames before or after these, never between them (`folders_locked`): the folder holds one
     writer's files, the last one's. Nested blocks join the outermost one. A writer in this block
@@ -395,7 +397,7 @@ def written_together() -> Iterator[None]:
     finally:
         _written_together.reset(token)
         _made_together.reset(made_token)
-    with folders_locked(path.parent for _, path in pending):
+    with folders_locked(path.parent for _, path in pending), ctrl_c_held():
         for done, (tmp, path) in enumerate(pending):
             try:
                 if tmp is None:
