@@ -372,6 +372,15 @@ def test_a_file_given_as_the_export_buttons_dataset_root_is_refused_before_the_p
     assert root.read_text() == "my notes"
 
 
+def test_a_folder_given_as_the_label_studio_export_is_named_as_one(tmp_path):
+    from highlights.review.labelstudio import read_export
+
+    # It read "not a Label Studio JSON export ([Errno 21] Is a directory: ...)".
+    with pytest.raises(ReviewError) as refused:
+        read_export(tmp_path)
+    assert str(refused.value) == f"{tmp_path}: is a folder, not a Label Studio JSON export"
+
+
 def test_a_review_database_from_before_decisions_named_their_video_still_opens(tmp_path):
     db = tmp_path / "old.sqlite"
     with sqlite3.connect(db) as con:

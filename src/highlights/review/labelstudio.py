@@ -204,6 +204,8 @@ def read_export(path: str | Path) -> list[dict]:
         tasks = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ReviewError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ReviewError(f"{path}: is a folder, not a Label Studio JSON export") from None
     except (OSError, ValueError) as e:
         raise ReviewError(f"{path}: not a Label Studio JSON export ({e})") from None
     if not isinstance(tasks, list):
