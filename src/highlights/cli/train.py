@@ -259,11 +259,16 @@ def _refuse_pose_settings(options: PoseTrainOptions) -> None:
     if options.render_dir is not None and not options.rendered_games:
         raise ConfigError(f"--render-dir {options.render_dir}: keeps the games --rendered-games "
                           "renders, and without it none is rendered")
-    for option, folder in (("--render-dir", options.render_dir),
-                           ("--pose-cache", options.pose_cache)):
-        # Now, not after the synthetic windows are drawn: making it failed with "File exists".
-        if folder is not None:
-            check_writable_folder(folder, out_name=option)
+    # Now, not after the synthetic windows are drawn: making it failed with "File exists".
+    if options.render_dir is not None:
+        check_writable_folder(options.render_dir, out_name="--render-dir")
+    # A pose cache that cannot be written is still read (a team's shared one, a read-only mount);
+    # the poses it lacks are estimated again each run, said once: only a file in its place is
+    # refused.
+    cache = options.pose_cache
+    if cache is not None and cache.exists() and not cache.is_dir():
+        raise ConfigError(f"{cache}: is a file; --pose-cache names the folder the estimated poses "
+                          "are kept in")
 
 
 def _say_pose_model_and_data(config, options: PoseTrainOptions) -> None:
