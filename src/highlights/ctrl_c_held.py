@@ -1,8 +1,10 @@
-"""Ctrl-C held for a moment that must not be cut: the renames that put a set of outputs in place.
+"""Ctrl-C held for a moment that must not be cut, then acted on.
 
 A Ctrl-C between two renames of `atomic.written_together` left the files renamed before it new and
 the others as they were: a report's JSON beside the previous run's pictures. The renames take
-milliseconds, so the Ctrl-C is held until they are done and then acts as it would have.
+milliseconds, so the Ctrl-C is held until they are done. `synth clips` holds a second Ctrl-C the
+same way while its workers, which never hear one, finish the clips in flight and stop. A mask
+would not hold it: the signal may reach another thread, whose handler trips the main one.
 """
 
 from __future__ import annotations

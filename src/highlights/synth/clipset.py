@@ -26,6 +26,7 @@ import numpy as np
 from highlights.atomic import DiskFullError, atomic_write_text, is_disk_full, remove_file
 from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
+from highlights.ctrl_c_held import ctrl_c_held
 from highlights.errors import ConfigError
 from highlights.synth.clip import (LABELS, LICENCE, MAX_FPS, MIN_CLIP_SECONDS, MIN_SIDE_PX,
                                    SPORT_OF_LABEL, SPORTS, ClipRequest, provenance_of, write_clip)
@@ -287,7 +288,7 @@ def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> No
         # The clips not started are not rendered into a failed or stopped (Ctrl-C) run; those
         # being written finish, whole or not at all. The workers never hear Ctrl-C: a second
         # one here would leave them running for good, so it waits until they have stopped.
-        with _ctrl_c_deferred():
+        with ctrl_c_held():
             for future in futures:
                 future.cancel()
             pool.shutdown(wait=True)
@@ -314,25 +315,6 @@ def _ctrl_c_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-
-
-@contextmanager
-def _ctrl_c_deferred() -> Iterator[None]:
-    """A Ctrl-C during the block raises its KeyboardInterrupt once the block has ended. (A mask
-    would not hold it: the signal may reach another thread, whose handler trips this one.)"""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    heard: list[int] = []
-    previous = signal.getsignal(signal.SIGINT)
-    if callable(previous):
-        signal.signal(signal.SIGINT, lambda signum, frame: heard.append(signum))
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    if heard:
-        previous(heard[0], None)
 
 
 def _kept_after_full_disk(written: int, total: int, out_dir: Path) -> str:
