@@ -136,6 +136,24 @@ def copy_detect_folder(folder: Path, root: Path) -> Path:
     return copy
 
 
+def detect_folder_fixtures(prefix: str):
+    """The module-scoped `made_detect_folder` (the game and its detect folder, made once; no test
+    is given it) and the per-test `detect_folder` (a test's own copy: an export writes
+    `reviewed/` into it), for a test module to take as
+    `made_detect_folder, detect_folder = detect_folder_fixtures("NAME")`."""
+    import pytest
+
+    @pytest.fixture(scope="module")
+    def made_detect_folder(tmp_path_factory):
+        return make_detect_folder(tmp_path_factory.mktemp(prefix), "game1")
+
+    @pytest.fixture
+    def detect_folder(made_detect_folder, tmp_path_factory):
+        return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp(f"{prefix}-game"))
+
+    return made_detect_folder, detect_folder
+
+
 def decide_first_three(session) -> str:
     """Accept, reject and accept the first three items of the session's first game as reviewer
     Ada (a `none` item accepted as a baseball swing); returns the game's id."""

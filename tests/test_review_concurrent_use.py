@@ -27,7 +27,7 @@ from highlights.review.server import create_app
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
 from tests.review_browser import ReviewServer, open_page
-from tests.review_fixtures import copy_detect_folder, make_detect_folder
+from tests.review_fixtures import detect_folder_fixtures
 from tests.review_http import Page, with_server_log
 
 with warnings.catch_warnings():
@@ -39,16 +39,7 @@ ALREADY_RUNNING = "an export is already running"
 NOTHING_NEW = "nothing new to export"
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    """The game and its detect folder, made once; no test is given it (see `detect_folder`)."""
-    return make_detect_folder(tmp_path_factory.mktemp("review-concurrent"), "game1")
-
-
-@pytest.fixture
-def detect_folder(made_detect_folder, tmp_path_factory):
-    """A test's own copy: an export writes `reviewed/` into it."""
-    return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp("review-concurrent-game"))
+made_detect_folder, detect_folder = detect_folder_fixtures("review-concurrent")
 
 
 def _items(page: Page) -> tuple[str, list[dict], list[str]]:

@@ -18,19 +18,10 @@ from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
 from tests.dataset_fixtures import make_class_tree, write_clip
-from tests.review_fixtures import copy_detect_folder, decide_first_three, make_detect_folder
+from tests.review_fixtures import decide_first_three, detect_folder_fixtures
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    """The game and its detect folder, made once; no test is given it (see `detect_folder`)."""
-    return make_detect_folder(tmp_path_factory.mktemp("licences"), "game1")
-
-
-@pytest.fixture
-def detect_folder(made_detect_folder, tmp_path_factory):
-    """A test's own copy of the detect folder: an export writes `reviewed/` into it."""
-    return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp("licences-game"))
+made_detect_folder, detect_folder = detect_folder_fixtures("licences")
 
 
 @pytest.fixture
