@@ -8,7 +8,8 @@ set an earlier run wrote leaves the files renamed before the kill beside the ear
 So the set's record (its JSON) is written last and names each partner's sha256 under
 ``written_with``: a partner beside it with other bytes is not the one it was written with (a later
 run's, stopped before its record took its place, or a file changed since). A partner named with
-``null`` was not written with it (an earlier run's picture this run's report has no place for).
+``null`` is one the set has none of: writing the set removed an earlier run's file of that name
+(a picture this run's report has no place for), and one found there later is not the record's.
 A partner that is missing is not a mix: a record copied or moved alone reads as before, and so
 does a record written before the field existed.
 """
@@ -20,7 +21,7 @@ import os
 from collections.abc import Iterable
 from pathlib import Path
 
-from highlights.atomic import written_file
+from highlights.atomic import remove_file, written_file
 from highlights.errors import HighlightsError
 from highlights.file_hash import file_sha256
 
@@ -33,12 +34,20 @@ class MixedSetError(HighlightsError):
 
 
 def partners_record(written: Iterable[str | os.PathLike],
-                    absent: Iterable[str | os.PathLike] = ()) -> dict[str, str | None]:
+                    may_hold: Iterable[str | os.PathLike] = ()) -> dict[str, str | None]:
     """``written_with`` for a record in the folder of ``written``: each file's name and the sha256
-    of what was written for it (in a `written_together` block, its temp file not yet in place),
-    and each of ``absent`` named with None: a file of that name beside the record is not its."""
+    of what was written for it (in a `written_together` block, its temp file not yet in place).
+
+    ``may_hold``: every file a set of this kind may have beside its record (this command's, or
+    another command's writing the same record into the same folder). Those of them this set does
+    not have are removed with its files (`remove_file`: in a `written_together` block, at its end)
+    and named with None: an earlier run's picture is not left beside a record that has no place
+    for it, and one put back later reads as not the record's."""
     record: dict[str, str | None] = {Path(p).name: file_sha256(written_file(p)) for p in written}
-    record.update({Path(p).name: None for p in absent})
+    for path in may_hold:
+        if Path(path).name not in record:
+            remove_file(path)
+            record[Path(path).name] = None
     return record
 
 

@@ -34,6 +34,9 @@ from highlights.pipeline.spotting import (
 
 EVAL_JSON = "pipeline_eval.json"
 EVAL_MD = "pipeline_eval.md"
+# The pictures a report of either command may have beside pipeline_eval.json. Its run's
+# highlights.json is not among them: `pipeline score` may be scoring that very file.
+EVAL_PICTURES = (EVAL_TIMELINE_PNG, SCORE_RELIABILITY_PNG)
 
 
 # The misses tables' column of where each miss went: a stage that lost it, or "shown" for one a
@@ -152,14 +155,11 @@ def evaluate_video(video_path: str | Path, annotation, config: PipelineConfig, o
 
 def _reliability_picture(about: dict[str, Any], out_dir: Path, name: str) -> dict[str, Path]:
     """The score reliability section's picture, from the reliability its table shows, where there
-    were highlights to bin; else an earlier run's picture in the folder is removed, so none is
-    left beside a report that has no section for it."""
-    from highlights.atomic import remove_file
+    were highlights to bin (else none: `_scores_last` removes an earlier run's)."""
     from highlights.pipeline.score_reliability_png import write_score_reliability
 
     rel = about.get("score_reliability") or {}
     if not rel.get("n"):
-        remove_file(out_dir / SCORE_RELIABILITY_PNG)
         return {}
     title = f"Score reliability of {name} (tolerance {rel['tolerance_s']:g} s, event level)"
     return {"reliability": write_score_reliability(out_dir / SCORE_RELIABILITY_PNG, [("", rel)],
@@ -170,9 +170,11 @@ def _scores_last(report: PipelineEvaluation, out_dir: Path,
                  written: dict[str, Path]) -> dict[str, Path]:
     """The Markdown, then pipeline_eval.json naming the contents of every file written with it
     (`highlights.file_set`): a kill between the renames leaves an earlier JSON that says the files
-    beside it are not its own."""
+    beside it are not its own. A picture of `EVAL_PICTURES` this report has none of (`pipeline
+    score`'s, where `pipeline evaluate` wrote before) is removed with the renames."""
     written = {**written, "markdown": atomic_write_text(out_dir / EVAL_MD, render_markdown(report))}
-    record = {**report.to_dict(), WRITTEN_WITH: partners_record(written.values())}
+    record = {**report.to_dict(), WRITTEN_WITH: partners_record(
+        written.values(), may_hold=[out_dir / name for name in EVAL_PICTURES])}
     json_path = atomic_write_json(out_dir / EVAL_JSON, record, indent=2, default=json_default)
     return {**written, "json": json_path}
 

@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from highlights.atomic import atomic_write_json, atomic_write_text, remove_file, written_together
+from highlights.atomic import atomic_write_json, atomic_write_text, written_together
 from highlights.errors import HighlightsError, MissingFileError
 from highlights.file_set import WRITTEN_WITH, mixed_set_line, partners_record
 from highlights.report.shape import check_report_shape
@@ -108,12 +108,10 @@ def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
             "markdown": atomic_write_text(out_dir / f"{stem}.md", render_markdown(report)),
             "confusion_png": plot_confusion(report, out_dir / f"{stem}_confusion.png"),
         }
-        absent = []
         if calibrated:
             paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
-        else:  # an earlier run's diagram would read as this report's
-            remove_file(out_dir / RELIABILITY_PICTURE)
-            absent.append(out_dir / RELIABILITY_PICTURE)
-        recorded = {**report, WRITTEN_WITH: partners_record(paths.values(), absent)}
+        # an earlier run's diagram would read as this report's: removed where this one has none
+        recorded = {**report, WRITTEN_WITH: partners_record(paths.values(),
+                                                            may_hold=[out_dir / RELIABILITY_PICTURE])}
         paths = {"json": write_report_json(recorded, out_dir / REPORT_FILENAME), **paths}
     return paths
