@@ -118,7 +118,8 @@ class Game:
         return {"id": self.id, "video": self.video.name, "folder": self.folder.name,
                 "duration_s": self.duration_s, "fps": self.fps, "classes": self.classes,
                 "model": self.model, "highlights": kinds.count("highlight"),
-                "candidates": kinds.count("candidate"), "sport": self.sport, "sport_class": self.sport_class}
+                "candidates": kinds.count("candidate"), "sport": self.sport,
+                "sport_class": self.sport_class, "first_picture_s": self.first_picture_s}
 
 
 def video_identity(video: Path) -> str:

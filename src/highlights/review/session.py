@@ -167,9 +167,10 @@ class ReviewSession:
     def _check(self, game: Game, status: str, label: str | None, start_s: float, end_s: float) -> None:
         if status == "accepted" and label not in game.classes:
             raise ReviewError(f"unknown class {label!r}; this review's classes are {', '.join(game.classes)}")
-        if not (0.0 <= start_s < end_s <= game.duration_s + STORED_TIME_PRECISION_S + 1e-9):
+        first = min(game.first_picture_s, game.duration_s)
+        if not (first <= start_s < end_s <= game.duration_s + STORED_TIME_PRECISION_S + 1e-9):
             raise ReviewError(f"segment {start_s:.3f}-{end_s:.3f} s is not inside the video "
-                              f"(0-{game.duration_s:.3f} s)")
+                              f"({first:.3f}-{game.duration_s:.3f} s, first picture to end)")
 
     def decide(self, game_id: str, item_id: str, *, status: str, label: str | None, start_s: float,
                end_s: float, reviewer: str, client: str = "", key_s: float | None = None) -> dict[str, Any]:
@@ -187,6 +188,10 @@ class ReviewSession:
                 standing, proposed_key):
             proposed_key = standing.key_s
         label = label if status == "accepted" else (label or (item.label if item else None))
+        # No picture before the first one (later than 0 s where the sound starts first): a start
+        # moved before it (a page's key, a window proposed from 0 s) starts there, as detect's
+        # highlights do.
+        start_s = max(float(start_s), min(game.first_picture_s, game.duration_s))
         self._check(game, status, label, float(start_s), float(end_s))
         end_s = min(float(end_s), game.duration_s)
         key = key_s if key_s is not None else proposed_key
@@ -232,7 +237,7 @@ class ReviewSession:
         first = min(game.first_picture_s, game.duration_s)
         at_s = min(max(float(at_s), first), game.duration_s)
         fitted = game.highlight_fit.around(at_s, game.duration_s, game.first_picture_s)
-        start = round(fitted[0], 3) if start_s is None else float(start_s)
+        start = round(fitted[0], 3) if start_s is None else max(float(start_s), first)
         end = round(fitted[1], 3) if end_s is None else float(end_s)
         self._check(game, "accepted", label, start, end)
         item_id = MISSED_PREFIX + uuid.uuid4().hex[:10]
