@@ -33,10 +33,10 @@ with a cache folder of its own (so no run goes on from another's kept work):
    counted as unlisted).
 
 With --signal int, the stop at the random moment is Ctrl-C instead (SIGINT to the process group,
-as a terminal sends it): the command must end within STOP_SECONDS with status 130 (0 where it had
-finished) and, of what it said after the Ctrl-C, one line and no traceback; a command killed by the
-signal itself (which a shell reads as 130 too) may say nothing: the Ctrl-C came in Python's own
-ending, after the command's work. What it left is then checked, and it is run again, as after a kill.
+as a terminal sends it): the command must end within STOP_SECONDS with status 130 and, of what it
+said after the Ctrl-C, one line and no traceback, or with status 0 where its work was done (a
+Ctrl-C in Python's own ending changes nothing); a process ended by the signal itself is a bad stop.
+What it left is then checked, and it is run again, as after a kill.
 
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
@@ -607,18 +607,18 @@ STOP_SECONDS = 120
 
 def stop_problems(code: int, said: list[str]) -> list[str]:
     """What is wrong with how a command stopped on Ctrl-C: not ended as Ctrl-C ends one (status
-    130, or the signal itself, which a shell reads as 130 too; 0 where it had finished), a
-    traceback, or other than one line said (none where the signal itself ended it: a Ctrl-C in
-    Python's own ending, after the command's work, whose outputs are then checked as after any
-    stop)."""
+    130; 0 where it had finished), a traceback, or other than one line said with 130. A process
+    the signal itself ended (a shell reads 130, with nothing said) had no handling of it there."""
     problems = []
     if code == -signal.SIGKILL:
         problems.append(f"did not stop within {STOP_SECONDS} s of Ctrl-C (killed)")
-    elif code not in (0, 130, -signal.SIGINT):
+    elif code == -signal.SIGINT:
+        problems.append("ended by the signal itself (no line, no status of its own)")
+    elif code not in (0, 130):
         problems.append(f"exited {code} after Ctrl-C")
     if any("Traceback" in line for line in said):
         problems.append(f"a traceback after Ctrl-C: {said[-1][:160]}")
-    elif (code == 130 and len(said) != 1) or (code == -signal.SIGINT and len(said) > 1):
+    elif code == 130 and len(said) != 1:
         problems.append(f"{len(said)} lines after Ctrl-C: {' | '.join(said)[:300]}")
     return problems
 
