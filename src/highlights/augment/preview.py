@@ -87,6 +87,19 @@ def write_preview_grid(
                             metadata={"Description": json.dumps(made_by, sort_keys=True)})
 
 
+def is_preview_png(path: Path) -> bool:
+    """Whether ``path`` is a picture `write_preview_grid` wrote: a PNG whose `Description` says
+    what made it."""
+    from PIL import Image  # matplotlib's dependency
+
+    try:
+        with Image.open(path) as picture:
+            made_by = json.loads(picture.info.get("Description", ""))
+    except (OSError, ValueError):
+        return False
+    return isinstance(made_by, dict) and "clip_sha256" in made_by
+
+
 def preview_figure(
     clip_path: str | Path,
     *,

@@ -12,7 +12,9 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("preview")
 def preview(
     clip: Path = typer.Argument(..., help="A video clip"),
-    out: Path = typer.Option(Path("augment_preview.png"), "--out", help="Where to write the PNG grid"),
+    out: Path = typer.Option(Path("augment_preview.png"), "--out",
+                             help="Where to write the PNG grid; an earlier preview there is "
+                                  "replaced, any other file is refused"),
     variants: int = typer.Option(4, "--variants", min=1, max=16, help="Augmented variants to show (columns)"),
     frames: int = typer.Option(4, "--frames", min=1, max=16, help="Frames of the clip to show (rows)"),
     seed: int = typer.Option(0, "--seed", help="Seed of the sampled parameters"),
@@ -21,8 +23,11 @@ def preview(
 ) -> None:
     """Write a PNG grid of a few frames of CLIP (rows) and its augmented variants (columns)."""
     from highlights.augment import PhoneAugmentConfig
-    from highlights.augment.preview import write_preview_grid  # matplotlib: only when drawing
+    # matplotlib: only when drawing
+    from highlights.augment.preview import is_preview_png, write_preview_grid
+    from highlights.cli.own_output_file import refuse_a_file_not_its_own
 
+    refuse_a_file_not_its_own(out, its_own=is_preview_png, kind="a preview `augment preview` wrote")
     path = write_preview_grid(clip, out, variants=variants, frames=frames, seed=seed,
                               config=PhoneAugmentConfig(shake_jitter_px=shake_jitter_px))
     typer.echo(f"wrote {path}")

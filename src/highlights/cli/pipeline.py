@@ -14,6 +14,7 @@ from rich.text import Text
 from highlights.atomic import check_writable_file, check_writable_folder
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.cli.own_output_file import refuse_a_file_not_its_own
 from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
 from highlights.console import plain_console
@@ -37,6 +38,9 @@ SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are
 ABLATE_CONFIG_HELP = "The baseline: " + CONFIG_HELP[0].lower() + CONFIG_HELP[1:]
 CALIBRATE_TOLERANCE_HELP = ("Key-moment tolerance in s: a highlight whose key moment is this close "
                             "to an annotated one counts as right")
+CALIBRATION_OUT_HELP = ("The calibration JSON to write; its reliability diagram is written beside "
+                        "it (NAME_reliability.png). An earlier calibration there is replaced; any "
+                        "other file is refused")
 # detect's alone: the pipeline commands score one game, never a batch
 BATCH_SPORT_HELP = "; in a batch, a manifest's sport column sets it per game"
 
@@ -388,8 +392,7 @@ def calibrate(
                               "to fit on several games, their highlights pooled  [required]"),
     annotations: list[Path] = typer.Option(..., "--annotations",
                                            help="Its annotation (with several games: the Nth is the Nth --video's)"),
-    out: Path = typer.Option(..., "--out", help="The calibration JSON to write; its reliability diagram "
-                                                "is written beside it (NAME_reliability.png)"),
+    out: Path = typer.Option(..., "--out", help=CALIBRATION_OUT_HELP),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help=CKPT_HELP),
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
     set_: Optional[list[str]] = typer.Option(None, "--set", help=SET_HELP),
@@ -399,12 +402,15 @@ def calibrate(
     """Fit the highlight score's calibration on one annotated game or several pooled; use it on
     other games with --set merge.score_calibration=FILE."""
     from highlights.atomic import atomic_write_json
+    from highlights.pipeline.ranking import Calibration
 
     _refuse_tolerances_not_above_zero(tolerance)
     videos = _calibration_videos(video or [], video_argument, annotations)
     cfg = _config(config, checkpoint, set_)
     games = _calibration_games(videos, annotations)
     check_writable_file(out, out_name="--out")
+    refuse_a_file_not_its_own(out, its_own=Calibration.written_by_highlights,
+                              kind="a score calibration `pipeline calibrate` wrote")
     if len(games) == 1:
         from highlights.pipeline.calibrate import calibrate_on_game
 

@@ -189,6 +189,16 @@ class Calibration:
         return cls(intercept=float(data["intercept"]), coef=coef, features=features,
                    fitted_on=dict(data.get("fitted_on") or {}), name=name)
 
+    @staticmethod
+    def written_by_highlights(path: Path) -> bool:
+        """Whether ``path`` is a calibration file some version of `pipeline calibrate` wrote."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+        family = CALIBRATION_FORMAT.split("/")[0] + "/"
+        return isinstance(data, dict) and str(data.get("format", "")).startswith(family)
+
     @classmethod
     def load(cls, path: str | Path | Traversable, name: str = "fitted") -> "Calibration":
         path = file_or_member(path)
