@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -112,3 +113,19 @@ def open_signed_in(page, url, reviewer="Ada"):
     open_page(page, url)
     page.fill("#reviewer", reviewer)
     page.press("#reviewer", "Enter")
+
+
+@contextmanager
+def signed_in_review(browser, args: list[str]):
+    """`highlights review ARGS...` and a tab on it signed in as Ada, its list drawn: the tab,
+    for the block; the tab and the server closed after it."""
+    server = ReviewServer(args)
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        page = context.new_page()
+        open_signed_in(page, server.url)
+        page.wait_for_function("() => S.items.length > 0")
+        yield page
+    finally:
+        context.close()
+        server.kill()

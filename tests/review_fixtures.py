@@ -154,6 +154,15 @@ def detect_folder_fixtures(prefix: str):
     return made_detect_folder, detect_folder
 
 
+def past_a_page(folder: Path, count: int = 60) -> Path:
+    """`folder`'s highlights.json made to hold its first highlight `count` times: more items than
+    the review page's list shows on a page (50)."""
+    data = json.loads((folder / "highlights.json").read_text(encoding="utf-8"))
+    data["highlights"] = [dict(data["highlights"][0]) for _ in range(count)]
+    (folder / "highlights.json").write_text(json.dumps(data), encoding="utf-8")
+    return folder
+
+
 def decide_first_three(session) -> str:
     """Accept, reject and accept the first three items of the session's first game as reviewer
     Ada (a `none` item accepted as a baseball swing); returns the game's id."""

@@ -26,8 +26,10 @@ from highlights.pipeline.config import PipelineConfig
 from highlights.pipeline.detect import detect_highlights
 from tests.pipeline_fixtures import make_game
 from tests.playback_fixtures import grey_pictures, needs_hevc, phone_source, playback_detect_folder
-from tests.review_browser import ReviewServer, open_page, open_signed_in, shots_folder
-from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder
+from tests.review_browser import (
+    ReviewServer, open_page, open_signed_in, shots_folder, signed_in_review,
+)
+from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder, past_a_page
 
 POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
 XSS_NAME = "<img src=x onerror=alert(1)>"
@@ -365,27 +367,16 @@ def test_a_game_opened_again_goes_on_at_its_first_item_not_decided_on_a_later_pa
     from highlights.review.session import ReviewSession
     from highlights.review.store import DecisionStore
 
-    data = json.loads((detect_folder / "highlights.json").read_text(encoding="utf-8"))
-    data["highlights"] = [dict(data["highlights"][0]) for _ in range(60)]  # more than the page's 50
-    (detect_folder / "highlights.json").write_text(json.dumps(data), encoding="utf-8")
     db = tmp_path / "review.sqlite"
-    session = ReviewSession(load_games([detect_folder]), DecisionStore(db))
+    session = ReviewSession(load_games([past_a_page(detect_folder)]), DecisionStore(db))
     gid = session.games[0].id
     ordered = session.page(gid, limit=500)["items"]
     for state in ordered[:55]:
         session.decide(gid, state["id"], status="rejected", label=state["label"], start_s=state["start_s"],
                        end_s=state["end_s"], reviewer="Ada")
     session.store.close()
-    server = ReviewServer([str(detect_folder), "--db", str(db)])
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    try:
-        page = context.new_page()
-        open_signed_in(page, server.url)
-        page.wait_for_function("() => S.items.length > 0")
+    with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
         assert page.evaluate("() => [S.offset, S.items[S.sel].id]") == [50, ordered[55]["id"]]
-    finally:
-        context.close()
-        server.kill()
 
 
 def test_the_order_chosen_stays_when_the_tab_is_reloaded(browser, detect_folder, tmp_path):

@@ -1,0 +1,38 @@
+"""The review page's counts and its pager's total come from the server's state: a missed event
+removed in another tab while this one shows another page of the list is counted out of both."""
+
+from __future__ import annotations
+
+from highlights.review.games import load_games
+from highlights.review.session import ReviewSession
+from highlights.review.store import DecisionStore
+from tests.review_browser import signed_in_review
+from tests.review_fixtures import detect_folder_fixtures, past_a_page
+
+made_detect_folder, detect_folder = detect_folder_fixtures("pager-counts")
+POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
+
+
+def test_a_removal_in_another_tab_leaves_the_counts_of_a_later_page(browser, detect_folder,
+                                                                    tmp_path):
+    db = tmp_path / "review.sqlite"
+    other_tab = ReviewSession(load_games([past_a_page(detect_folder)]), DecisionStore(db))
+    gid = other_tab.games[0].id
+    marked = other_tab.mark_missed(gid, at_s=2.0, label="soccer_shooting", reviewer="Bo")
+    total = other_tab.counts(gid)["total"]
+    try:
+        with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
+            page.click("#next")
+            page.wait_for_function("() => document.getElementById('pageInfo').textContent"
+                                   ".startsWith('51-')")
+            assert page.inner_text("#pageInfo") == f"51-{total} of {total}"
+            other_tab.undo(marked["decision_id"], reviewer="Bo")  # the marked event is removed
+            page.wait_for_function(f"() => S.total === {total - 1}", timeout=POLL_WAIT_MS)
+            page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
+            assert page.inner_text("#pageInfo") == f"51-{total - 1} of {total - 1}"
+            page.wait_for_function(
+                "() => /0 missed/.test(document.getElementById('status').textContent)")
+        counts = other_tab.counts(gid)
+        assert counts["total"] == total - 1 and counts["missed"] == 0
+    finally:
+        other_tab.store.close()
