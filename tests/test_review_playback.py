@@ -450,3 +450,48 @@ def test_an_av1_video_is_named_av1_not_by_its_decoder_and_plays_as_it_is_in_webm
     assert probe(sources["clip.webm"]).codec == "av1"
     assert unplayable_because(sources["clip.webm"]) is None
     assert unplayable_because(sources["clip.mp4"]) == "AV1 video"
+
+
+def test_two_reviews_of_one_folder_make_its_copy_one_at_a_time(tmp_path):
+    """Two review servers on one detect folder: the second waits while the first makes the copy,
+    where it wrote the same parts and removed their folder under the first, and then plays the
+    copy the first made."""
+    import threading
+
+    source = phone_source(tmp_path / "game.mp4", "libx264", "yuv420p")
+    first_part = tmp_path / "detect" / f".{COPY_NAME}.parts" / "00000.mp4"
+    first_needs, second_needs = (needed_copy(source, tmp_path / "detect", always_copy=True,
+                                             part_s=0.5) for _ in range(2))
+    in_second_part, go_on = threading.Event(), threading.Event()
+
+    def first_progress(done, total):
+        if first_part.is_file() and not in_second_part.is_set():
+            in_second_part.set()  # its first part is whole, its second being written
+            assert go_on.wait(60)
+
+    second_made, second_asked, second = [], [], {}
+
+    def second_pause():
+        second_asked.append(first_part.is_file())
+        return False
+
+    first = threading.Thread(target=lambda: first_needs.make(progress=False,
+                                                             on_progress=first_progress))
+    first.start()
+    try:
+        assert in_second_part.wait(60)
+        other = threading.Thread(target=lambda: second.setdefault("playback", second_needs.make(
+            progress=False, on_progress=lambda done, total: second_made.append(done),
+            pause=second_pause)))
+        other.start()
+        # asked whether to set its copy aside a few times: waiting, or going on with the parts
+        while len(second_asked) < 3 and not second_made and other.is_alive():
+            other.join(0.05)
+        assert second_made == [] and first_part.is_file(), "the second wrote the first's parts"
+    finally:
+        go_on.set()
+        first.join(60)
+    other.join(60)
+    assert second["playback"].state == "copy" and second_needs.fresh()
+    assert second_made == []  # it played the first's copy
+    assert sorted(p.name for p in (tmp_path / "detect").iterdir()) == ["review-video.json", COPY_NAME]

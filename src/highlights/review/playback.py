@@ -24,6 +24,8 @@ import math
 import os
 import shutil
 import threading
+import time
+from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -31,6 +33,8 @@ from pathlib import Path
 import av
 
 from highlights.atomic import atomic_path, temp_file_beside
+from highlights.datasets.lock import exclusive_lock
+from highlights.errors import HighlightsError
 from highlights.file_identity import file_identity
 from highlights.pipeline.outputs.timecode import short_clock
 from highlights.progress import progress_bar
@@ -52,6 +56,9 @@ _COPY_CRF = 23
 # The copy is encoded in parts of this many seconds, so that one cut short goes on from its last
 # whole part (an hour's game loses at most a minute's work).
 PART_S = 60.0
+# How often a review waiting for another review's copy of the same game (`NeededCopy.make`) looks
+# whether that one is done.
+COPY_WAIT_POLL_S = 0.5
 _ISO = {"mov", "mp4"}
 _WEBM = {"webm"}
 _ISO_VIDEO = {"h264"}
@@ -86,6 +93,14 @@ class CopyStopped(Exception):
 class CopyPaused(Exception):
     """A browser copy set aside between two of its parts (another game's copy is wanted first); its
     whole parts are kept, and the next `make` goes on from them."""
+
+
+class _CopyBusy(HighlightsError):
+    """Another review (another process) is making this copy: its parts are its own meanwhile."""
+
+
+class _NoLock(HighlightsError):
+    """The copy's folder offers no lock (some network filesystems): the copy is made unlocked."""
 
 
 # Why a source browsers decode is copied all the same: its times are a camera's clock.
@@ -190,14 +205,43 @@ class NeededCopy:
              label: str = "", pause=None) -> Playback:
         """Makes the copy (raises `CopyStopped` when `stop` is set first: the old record is gone,
         so a copy cut short is never taken for a whole one; the next `make` goes on from its last whole
-        part). `pause`: see `write_browser_copy`."""
-        (self.folder / _COPY_RECORD).unlink(missing_ok=True)
-        wanted = _record(self.source)
-        write_browser_copy(self.source, self.copy, progress=progress, stop=stop, on_progress=on_progress,
-                           label=label, part_s=self.part_s, pause=pause)
-        with atomic_path(self.folder / _COPY_RECORD) as tmp:
-            tmp.write_text(json.dumps(wanted), encoding="utf-8")
+        part). `pause`: see `write_browser_copy`.
+
+        Two reviews of one detect folder (two servers, one --db each) make its copy one at a time:
+        the parts are one folder, which one would delete, or read half written, under the other.
+        The one that comes second waits for the first (stopped or set aside as while making it)
+        and plays the copy that one made."""
+        with ExitStack() as held:
+            self._hold_parts(held, stop, pause)
+            if self.fresh():  # made meanwhile by the other review
+                return self.playback()
+            (self.folder / _COPY_RECORD).unlink(missing_ok=True)
+            wanted = _record(self.source)
+            write_browser_copy(self.source, self.copy, progress=progress, stop=stop,
+                               on_progress=on_progress, label=label, part_s=self.part_s,
+                               pause=pause)
+            with atomic_path(self.folder / _COPY_RECORD) as tmp:
+                tmp.write_text(json.dumps(wanted), encoding="utf-8")
         return self.playback()
+
+    def _hold_parts(self, held: ExitStack, stop: threading.Event | None, pause) -> None:
+        """Takes, into `held`, the lock of the copy's parts (`flock`, which the kernel drops when
+        its holder dies, however it dies), waiting while another process holds it."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = self.folder / f".{COPY_NAME}.parts.lock"
+        while True:
+            try:
+                held.enter_context(exclusive_lock(lock, wait=False, remove=True, busy=_CopyBusy,
+                                                  failed=_NoLock))
+                return
+            except _NoLock:
+                return
+            except _CopyBusy:
+                if stop is not None and stop.is_set():
+                    raise CopyStopped(self.source) from None
+                if pause is not None and pause():
+                    raise CopyPaused(self.source) from None
+                time.sleep(COPY_WAIT_POLL_S)
 
     def playback(self) -> Playback:
         return Playback(self.copy, "video/mp4", f"playing an H.264 copy: {self.because()}", state="copy")
