@@ -401,7 +401,7 @@ def calibrate(
 ) -> None:
     """Fit the highlight score's calibration on one annotated game or several pooled; use it on
     other games with --set merge.score_calibration=FILE."""
-    from highlights.atomic import atomic_write_json
+    from highlights.atomic import atomic_write_json, written_together
     from highlights.pipeline.ranking import Calibration
 
     _refuse_tolerances_not_above_zero(tolerance)
@@ -421,8 +421,11 @@ def calibrate(
         # Which game runs is progress: on stderr with the bars, not among the figures.
         calibration, info = calibrate_on_games(games, cfg, tolerance_s=tolerance, progress=progress,
                                                say=plain_console(stderr=True).print if progress else None)
-    path = atomic_write_json(out, calibration.to_dict(), indent=2)
-    picture = _draw_calibration_fit(info, path, tolerance, len(games))
+    # Both or neither: a Ctrl-C while the picture is drawn left the new fit beside the picture of
+    # an earlier one, after a line saying nothing was kept.
+    with written_together():
+        path = atomic_write_json(out, calibration.to_dict(), indent=2)
+        picture = _draw_calibration_fit(info, path, tolerance, len(games))
     _print_calibration_fit(info, calibration, path, tolerance, len(games))
     console.print(f"  reliability diagram, raw and fitted: {picture}")
     several = len(games) > 1
