@@ -127,6 +127,10 @@ def test_a_class_folder_one_slip_from_a_class_is_not_skipped_unseen(tmp_path):
     (["--clips", "TREE", "--split", "val"], "--split val: --clips scores every clip of the folder"),
     (["--root", "TREE", "--version", "v1", "--pose-model", "TREE/p.pt"],
      "--pose-model is the pose model --fuse-pose fuses with"),
+    (["--root", "TREE", "--version", "v1", "--checkpoint", "TREE/r2.pt", "--fuse-pose", "--int8",
+      "--batch-size", "2"],
+     "--int8 and --batch-size: the R(2+1)D clip classifier's inference settings; --fuse-pose does "
+     "not take them"),
 ])
 def test_evaluate_refuses_an_option_it_would_drop(tmp_path, extra, says):
     extra = [a.replace("TREE", str(tmp_path)) for a in extra]

@@ -46,7 +46,9 @@ _POSE_CACHE_HELP = ("Where estimated poses of real clips are cached (default: "
                     "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
 _FUSE_POSE_HELP = ("With an R(2+1)D checkpoint and a dataset: fuse it with the pose classifier, "
                    "the weight chosen on the val split (0.5 kept with fewer than 30 val clips), "
-                   "and report the fused classifier on --split")
+                   "and report the fused classifier on --split (without the R(2+1)D's "
+                   "inference settings: --batch-size, --workers, --backend, --int8 and --bf16 "
+                   "are refused with it)")
 _BF16_HELP = ("Also run the bf16 path on the same clips (CPUs with native bf16 only); if it loses "
               "at most 0.5 accuracy points, store the verdict beside the checkpoint (for best.pt: "
               "best.pt.bf16.json) so later runs may use it. Its speed is timed as --int8's")
@@ -93,15 +95,16 @@ def evaluate(
     _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips,
                                   pose_model=pose_model, fuse_pose=fuse_pose)
     check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
+    from highlights.train.evaluation_settings import EvaluationSettings
+
+    settings = EvaluationSettings(batch_size=batch_size, num_workers=workers,
+                                  n_bootstrap=bootstrap, backend=backend, int8=int8, bf16=bf16,
+                                  show_progress=progress)
     if fuse_pose:
+        _refuse_inference_settings(settings, "--fuse-pose does not take them")
         report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split,
                                    clips=clips, out=out, pose_cache=pose_cache, bootstrap=bootstrap)
     else:
-        from highlights.train.evaluation_settings import EvaluationSettings
-
-        settings = EvaluationSettings(batch_size=batch_size, num_workers=workers,
-                                      n_bootstrap=bootstrap, backend=backend, int8=int8, bf16=bf16,
-                                      show_progress=progress)
         report, paths = _run(checkpoint, root=root, version=version, split=split, clips=clips,
                              out=out, pose_cache=pose_cache, settings=settings)
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
@@ -173,6 +176,21 @@ def _backend_named(name: str) -> str:
                       f"{FP32} means auto)")
 
 
+def _refuse_inference_settings(settings: EvaluationSettings, why: str) -> None:
+    """The R(2+1)D's inference settings given where nothing would use them (a pose model,
+    --fuse-pose): refused in one line ending in ``why``, not dropped."""
+    from highlights.errors import ConfigError
+
+    unused = [name for name, given in (("--int8", settings.int8), ("--bf16", settings.bf16),
+                                       ("--batch-size", settings.batch_size != _BATCH_SIZE),
+                                       ("--workers", settings.num_workers != _WORKERS),
+                                       ("--backend", settings.backend != _BACKEND))
+              if given]
+    if unused:
+        raise ConfigError(f"{' and '.join(unused)}: the R(2+1)D clip classifier's inference "
+                          f"settings; {why}")
+
+
 def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, split: str,
          clips: Path | None, out: Path, pose_cache: Path | None, settings: EvaluationSettings):
     """Scores the checkpoint (None: the packaged pose model) on the split or the clips tree."""
@@ -186,18 +204,7 @@ def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, spl
         typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained "
                    "on synthetic poses only)")
     if pose or is_pose_checkpoint(checkpoint):
-        # Settings of the R(2+1)D's inference that a pose model has no use for: refused, not
-        # dropped.
-        unused = [name for name, given in (("--int8", settings.int8), ("--bf16", settings.bf16),
-                                           ("--batch-size", settings.batch_size != _BATCH_SIZE),
-                                           ("--workers", settings.num_workers != _WORKERS),
-                                           ("--backend", settings.backend != _BACKEND))
-                  if given]
-        if unused:
-            from highlights.errors import ConfigError
-
-            raise ConfigError(f"{' and '.join(unused)}: the R(2+1)D clip classifier's inference "
-                              f"settings; {checkpoint.name} is a pose model, which has none")
+        _refuse_inference_settings(settings, f"{checkpoint.name} is a pose model, which has none")
         from highlights.pose_classifier.evaluation import evaluate_pose
 
         return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,

@@ -15,12 +15,13 @@ from highlights.errors import EXIT_INTERRUPTED
 
 # The longer options' help, kept out of the command's signature so that it reads as the list of
 # its options.
-_VERSION_HELP = ("Dataset version to train on, e.g. v2; required for r2plus1d, unless --resume "
-                 "(pose, optional: its train split's poses, added to "
+_VERSION_HELP = ("Dataset version to train on, e.g. v2: required for --model r2plus1d, the "
+                 "default, unless --resume (pose, optional: its train split's poses, added to "
                  "the synthetic ones; of classes the generator cannot draw, trained on alone, its "
                  "val split validating it and, with none among them, choosing the threshold)")
-_ROOT_HELP = ("Dataset root, the folder holding v1, v2, ... (required with --version; "
-              "`highlights dataset create`'s default is datasets)")
+_ROOT_HELP = ("Dataset root, the folder holding v1, v2, ... (required with --version, unless "
+              "--resume, which reads it from the run and takes it only where the run's datasets "
+              "have moved; `highlights dataset create`'s default is datasets)")
 _MODEL_HELP = ("r2plus1d (the clip network, on a dataset version) | pose (the pose-sequence "
                "classifier, on the synthetic generator's keypoints, needing no dataset; or on your "
                "labelled clips' poses, --clips or --version)")
