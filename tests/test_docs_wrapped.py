@@ -9,7 +9,8 @@ import pytest
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 WIDTH = 100
-WRAPPED = ("detect.md", "library.md", "platforms.md", "pose-classifier.md", "review.md")
+WRAPPED = ("datasets.md", "detect.md", "library.md", "platforms.md", "pose-classifier.md",
+           "review.md")
 
 
 @pytest.mark.parametrize("page", WRAPPED)
