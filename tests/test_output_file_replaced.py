@@ -5,13 +5,19 @@ naming it, before the run, and left as it was."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from highlights.cli.app import app
 from tests.calibration_fixtures import THREE, THREE_RIGHT
 from tests.dataset_fixtures import write_clip
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _run(*args):
@@ -73,3 +79,30 @@ def test_calibrate_replaces_its_own_calibration_and_refuses_an_annotation_before
     assert annotation.read_bytes() == before
     assert len(runs) == 2  # refused before the run
     assert not (tmp_path / "game" / f"{annotation.stem}_reliability.png").exists()
+
+
+# A process that may map this much memory, asked whether a (sparse) video this large is a
+# calibration: reading it whole, as a JSON file is read, fails there with MemoryError.
+_MAPPABLE, _VIDEO_SIZE = 2 << 30, 8 << 30
+_ASK_IN_A_SMALL_PROCESS = """
+import resource, sys
+from pathlib import Path
+resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+from highlights.pipeline.ranking import Calibration
+print(Calibration.written_by_highlights(Path(sys.argv[1])))
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="RLIMIT_AS bounds a process's memory on Linux")
+def test_a_video_named_as_the_calibration_is_not_read_whole(tmp_path):
+    """`pipeline calibrate --out GAME.mp4` by a slip: the video is told apart from a calibration
+    by its first bytes, not read into memory whole (a long game's gigabytes) to be refused."""
+    video = tmp_path / "game.mp4"
+    with video.open("wb") as file:
+        file.write(b"\x00\x00\x00\x20ftypisom")
+        file.truncate(_VIDEO_SIZE)  # sparse: no disk space taken
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), str(REPO)]),
+               OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    asked = subprocess.run([sys.executable, "-c", _ASK_IN_A_SMALL_PROCESS.format(limit=_MAPPABLE),
+                            str(video)], capture_output=True, text=True, env=env, timeout=120)
+    assert (asked.returncode, asked.stdout.strip()) == (0, "False"), asked.stderr[-2000:]

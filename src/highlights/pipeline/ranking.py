@@ -66,6 +66,9 @@ class OtherFormatVersion(ValueError):
 # as a packaged file, not as a path: imported from a zip, it is a member of it (packaged_file).
 DEFAULT_CALIBRATION = packaged_file("highlights.pipeline", "default", "score_calibration.json")
 _EPS = 1e-4
+# The bytes of a file read to tell a JSON object (a calibration) from anything else by its first
+# character, past any indentation a hand edit left.
+_JSON_START_READ = 4096
 
 
 def _logit(p: float) -> float:
@@ -191,8 +194,13 @@ class Calibration:
 
     @staticmethod
     def written_by_highlights(path: Path) -> bool:
-        """Whether ``path`` is a calibration file some version of `pipeline calibrate` wrote."""
+        """Whether ``path`` is a calibration file some version of `pipeline calibrate` wrote. A
+        file that does not open as a JSON object is not read whole: a game's video named by a slip
+        would be read into memory, gigabytes of it, only to be refused."""
         try:
+            with path.open("rb") as file:
+                if not file.read(_JSON_START_READ).lstrip().startswith(b"{"):
+                    return False
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
