@@ -47,7 +47,8 @@ def prepared():
         atexit.register(ctrl_c)
 ending.prepare_ending = prepared
 if point in ("threads", "twice"):
-    threading.Thread(target=after_the_main_thread, args=(1 + (point == "twice"), point == "twice")).start()
+    threading.Thread(target=after_the_main_thread,
+                     args=(1 + (point == "twice"), point == "twice")).start()
 if point == "teardown":
     sys.modules["highlights"].at_teardown = AtTeardown()
 sys.argv[0] = "highlights"

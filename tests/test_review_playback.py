@@ -494,4 +494,5 @@ def test_two_reviews_of_one_folder_make_its_copy_one_at_a_time(tmp_path):
     other.join(60)
     assert second["playback"].state == "copy" and second_needs.fresh()
     assert second_made == []  # it played the first's copy
-    assert sorted(p.name for p in (tmp_path / "detect").iterdir()) == ["review-video.json", COPY_NAME]
+    assert sorted(p.name for p in (tmp_path / "detect").iterdir()) == [
+        "review-video.json", COPY_NAME]

@@ -111,7 +111,7 @@ def write_report_files(report: dict, out_dir: str | Path) -> dict[str, Path]:
         if calibrated:
             paths["reliability_png"] = plot_reliability(report, out_dir / RELIABILITY_PICTURE)
         # an earlier run's diagram would read as this report's: removed where this one has none
-        recorded = {**report, WRITTEN_WITH: partners_record(paths.values(),
-                                                            may_hold=[out_dir / RELIABILITY_PICTURE])}
+        recorded = {**report, WRITTEN_WITH: partners_record(
+            paths.values(), may_hold=[out_dir / RELIABILITY_PICTURE])}
         paths = {"json": write_report_json(recorded, out_dir / REPORT_FILENAME), **paths}
     return paths
