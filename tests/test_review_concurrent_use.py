@@ -119,7 +119,7 @@ def test_two_tabs_saving_during_double_clicked_exports_lose_no_decision(detect_f
     assert decided and not refused, refused[:3]
     for code, answer in exported:
         said = answer.get("error") or answer.get("detail") or ""
-        assert code == 200 or (code == 409 and said == ALREADY_RUNNING) or (
+        assert code == 200 or (code == 409 and said.startswith(ALREADY_RUNNING)) or (
             code == 400 and said.startswith(NOTHING_NEW)), with_server_log(answer, server)
     assert sum(code == 200 for code, _ in exported) >= 1
     # The latest version holds one clip per decided item, under the class its last decision gave.
@@ -293,4 +293,52 @@ def test_a_double_clicked_export_button_sends_one_export(browser, detect_folder,
         server.kill()
     assert sent == ["POST"], shown
     assert not any("failed" in line for line in shown), shown
+    assert list_versions(root) == ["v1"]
+
+
+def test_an_export_held_by_a_hung_process_is_named_on_the_page_and_taken_over_once_it_is_gone(
+        browser, detect_folder, tmp_path):
+    """Another review server's export on the same dataset root, hung: a click is refused with one
+    line naming that process and how long it has run, where it waited or was refused with no end;
+    once that process is gone (killed), the next click exports."""
+    import signal
+    import subprocess
+    import sys
+
+    root = tmp_path / "datasets"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+         "from highlights.review.export_lock import ExportLock\n"
+         "with ExportLock(Path(sys.argv[1])).held():\n    print('held', flush=True)\n"
+         "    time.sleep(600)\n", str(root)],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite"),
+                           "--to-dataset", str(root)])
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        http = Page(server.url)
+        game, items, _ = _items(http)
+        http.decide(game, items[0], "accepted")
+        page = context.new_page()
+        open_page(page, server.url)
+        page.click("#exportBtn")
+        page.wait_for_function("() => /already running/.test(document.getElementById('status')"
+                               ".textContent)", timeout=60000)
+        said = page.inner_text("#status")
+        assert said.startswith(f"Not exported: {ALREADY_RUNNING} (by process {holder.pid}, for ")
+        assert f"stopping process {holder.pid} ends it" in said and "\n" not in said, said
+        assert list_versions(root) == []
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(10)
+        page.click("#exportBtn")
+        page.wait_for_function(
+            "() => /written/.test(document.getElementById('status').textContent)", timeout=120000)
+    finally:
+        context.close()
+        server.kill()
+        if holder.poll() is None:
+            holder.kill()
+        holder.wait(10)
+        holder.stdout.close()
     assert list_versions(root) == ["v1"]

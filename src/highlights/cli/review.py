@@ -225,6 +225,7 @@ def serve(
 ) -> None:
     """Start the review app over detect output folders and print its URL (it opens nothing);
     `highlights review DIR...` is the same command."""
+    from highlights.review.export_lock import ExportLock
     from highlights.review.server import create_app, new_token
 
     session = _session(dirs, db, video, classes, candidates)
@@ -239,7 +240,8 @@ def serve(
         export = _export_button(session, to_dataset, parent=parent, licence=licence, rejected=rejected,
                                 say_no_none=rejected_as is None)
     token = session.store.token(new_token)
-    app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback)
+    app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback,
+                      export_lock=ExportLock(to_dataset) if to_dataset is not None else None)
     sock = _listening_socket(host, port)
     shown = f"[{host}]" if ":" in host else host
     n_items = sum(len(g.items) for g in session.games)

@@ -12,7 +12,6 @@ folder, resolved and checked against that folder. The page fills every name and 
 from __future__ import annotations
 
 import secrets
-import threading
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -22,6 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from highlights.errors import HighlightsError
 from highlights.review.errors import ReviewError
+from highlights.review.export_lock import ExportLock, ExportRunning
 from highlights.review.playback import BrowserCopies, Playback
 from highlights.review.session import ReviewSession
 from highlights.review.thumbnails import Thumbnails
@@ -39,8 +39,10 @@ def page_html() -> str:
 
 def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
                export: Callable[[], dict[str, Any]] | None = None,
-               playback: Mapping[str, Playback] | BrowserCopies | None = None):
-    """The FastAPI app. `export` (no arguments) runs the configured export for the page's button;
+               playback: Mapping[str, Playback] | BrowserCopies | None = None,
+               export_lock: ExportLock | None = None):
+    """The FastAPI app. `export` (no arguments) runs the configured export for the page's button,
+    one at a time under `export_lock` (default: this server's own, for no dataset root);
     `playback` says, per game id, what its player plays (`review.playback`: fixed `Playback`s, or
     `BrowserCopies`, whose copies become ready while the review runs, the copy of the game whose
     video the page asks for first; default: the source)."""
@@ -52,7 +54,7 @@ def create_app(session: ReviewSession, token: str, *, reviewer: str = "",
     _add_page(app, html)
     _add_reading_api(app, session, reviewer, export, playing)
     _add_decision_api(app, session)
-    _add_export(app, export)
+    _add_export(app, export, export_lock or ExportLock())
     _add_media(app, session, playing, opened, thumbs)
     return app
 
@@ -217,21 +219,21 @@ def _add_decision_api(app: FastAPI, session: ReviewSession) -> None:
         return session.changes(since)
 
 
-def _add_export(app: FastAPI, export: Callable[[], dict[str, Any]] | None) -> None:
-    """The page's export button: one export at a time."""
-    export_lock = threading.Lock()
+def _add_export(app: FastAPI, export: Callable[[], dict[str, Any]] | None,
+                export_lock: ExportLock) -> None:
+    """The page's export button: one export at a time (`ExportLock`), a click meanwhile refused
+    with the one line that says whose export runs, for how long, and how to end a hung one."""
 
     @app.post("/api/export")
     def run_export() -> dict[str, Any]:
         if export is None:
             raise HTTPException(400, "this review was started without --to-dataset; export from the command "
                                      "line with `highlights review export`")
-        if not export_lock.acquire(blocking=False):
-            raise HTTPException(409, "an export is already running")
         try:
-            return export()
-        finally:
-            export_lock.release()
+            with export_lock.held():
+                return export()
+        except ExportRunning as e:
+            raise HTTPException(409, str(e)) from None
 
 
 def _add_media(app: FastAPI, session: ReviewSession, playing: Callable[[str], Playback | None],
