@@ -36,3 +36,29 @@ def test_a_removal_in_another_tab_leaves_the_counts_of_a_later_page(browser, det
         assert counts["total"] == total - 1 and counts["missed"] == 0
     finally:
         other_tab.store.close()
+
+
+def test_a_later_page_reloaded_for_a_removal_elsewhere_keeps_the_item_selected(
+        browser, detect_folder, tmp_path):
+    """The items of a later page move along by one when a missed event before them is removed in
+    another tab: the page reloaded keeps the item the reviewer had selected, where the selection
+    stayed at its place on the list and a key pressed next decided the item after it."""
+    db = tmp_path / "review.sqlite"
+    other_tab = ReviewSession(load_games([past_a_page(detect_folder)]), DecisionStore(db))
+    gid = other_tab.games[0].id
+    marked = other_tab.mark_missed(gid, at_s=2.0, label="soccer_shooting", reviewer="Bo")
+    total = other_tab.counts(gid)["total"]
+    try:
+        with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
+            page.click("#next")
+            page.wait_for_function("() => S.offset === 50 && S.items.length > 3")
+            page.click('#list li[data-index="2"]')
+            page.wait_for_function("() => S.sel === 2")
+            selected = page.evaluate("() => S.items[S.sel].id")
+            other_tab.undo(marked["decision_id"], reviewer="Bo")  # an item before this page goes
+            page.wait_for_function(f"() => S.total === {total - 1}", timeout=POLL_WAIT_MS)
+            page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
+            assert page.evaluate("() => [S.sel, S.items[S.sel].id]") == [1, selected]
+            assert page.get_attribute('#list li[aria-selected="true"]', "data-item") == selected
+    finally:
+        other_tab.store.close()
