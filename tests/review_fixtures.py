@@ -136,16 +136,16 @@ def copy_detect_folder(folder: Path, root: Path) -> Path:
     return copy
 
 
-def detect_folder_fixtures(prefix: str):
-    """The module-scoped `made_detect_folder` (the game and its detect folder, made once; no test
-    is given it) and the per-test `detect_folder` (a test's own copy: an export writes
+def detect_folder_fixtures(prefix: str, game: str = "game1"):
+    """The module-scoped `made_detect_folder` (the game ``game`` and its detect folder, made once;
+    no test is given it) and the per-test `detect_folder` (a test's own copy: an export writes
     `reviewed/` into it), for a test module to take as
     `made_detect_folder, detect_folder = detect_folder_fixtures("NAME")`."""
     import pytest
 
     @pytest.fixture(scope="module")
     def made_detect_folder(tmp_path_factory):
-        return make_detect_folder(tmp_path_factory.mktemp(prefix), "game1")
+        return make_detect_folder(tmp_path_factory.mktemp(prefix), game)
 
     @pytest.fixture
     def detect_folder(made_detect_folder, tmp_path_factory):

@@ -20,19 +20,18 @@ from highlights.contrast import AA_TEXT, contrast_ratio
 from highlights.pipeline.highlight import Highlight
 from highlights.pipeline.outputs import render_html
 from tests.review_browser import ReviewServer
-from tests.review_fixtures import make_detect_folder
+from tests.review_fixtures import detect_folder_fixtures
 
 SHORT_SCREEN = {"width": 800, "height": 400}  # a phone on its side: the header folds into More
 
 
-@pytest.fixture(scope="module")
-def detect_folder(tmp_path_factory):
-    return make_detect_folder(tmp_path_factory.mktemp("accessible-game"), "game1")
+# The review only reads the folder: the one made for the module, not a copy per test.
+made_detect_folder = detect_folder_fixtures("accessible-game")[0]
 
 
 @pytest.fixture
-def review(detect_folder, tmp_path):
-    server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
+def review(made_detect_folder, tmp_path):
+    server = ReviewServer([str(made_detect_folder), "--db", str(tmp_path / "review.sqlite")])
     try:
         yield server
     finally:

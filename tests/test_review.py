@@ -25,7 +25,9 @@ from highlights.review.store import DecisionStore
 from highlights.video import VideoError
 from tests.bad_inputs import truncated_faststart_copy
 from tests.pipeline_fixtures import make_game
-from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder, own_classes_copy
+from tests.review_fixtures import (
+    MODEL, detect_folder_fixtures, make_detect_folder, own_classes_copy,
+)
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -34,17 +36,9 @@ with warnings.catch_warnings():
 TOKEN = "test-token"
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    """The game and its detect folder, made once; no test is given it (see `detect_folder`)."""
-    return make_detect_folder(tmp_path_factory.mktemp("review"), "game1")
-
-
-@pytest.fixture
-def detect_folder(made_detect_folder, tmp_path_factory):
-    """A test's own copy of the detect folder: an export writes `reviewed/` into it and tests write
-    beside it, which the next test must not find."""
-    return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp("review-game"))
+# A test's own copy of the detect folder: an export writes `reviewed/` into it and tests write
+# beside it, which the next test must not find.
+made_detect_folder, detect_folder = detect_folder_fixtures("review")
 
 
 @pytest.fixture

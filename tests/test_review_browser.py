@@ -29,22 +29,13 @@ from tests.playback_fixtures import grey_pictures, needs_hevc, phone_source, pla
 from tests.review_browser import (
     ReviewServer, open_page, open_signed_in, shots_folder, signed_in_review,
 )
-from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder, past_a_page
+from tests.review_fixtures import MODEL, detect_folder_fixtures, past_a_page
 
 POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
 XSS_NAME = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    """The game and its detect folder, made once; no test is given it (see `detect_folder`)."""
-    return make_detect_folder(tmp_path_factory.mktemp("review-game"), XSS_NAME)
-
-
-@pytest.fixture
-def detect_folder(made_detect_folder, tmp_path_factory):
-    """A test's own copy of the detect folder: the Export button writes `reviewed/` into it."""
-    return copy_detect_folder(made_detect_folder, tmp_path_factory.mktemp("review-game-copy"))
+made_detect_folder, detect_folder = detect_folder_fixtures("review-game", XSS_NAME)
 
 
 def _statuses(page) -> dict[str, str]:

@@ -12,7 +12,9 @@ import urllib.request
 import pytest
 
 from tests.review_browser import ReviewServer
-from tests.review_fixtures import MODEL, copy_detect_folder, make_detect_folder
+from tests.review_fixtures import (
+    MODEL, copy_detect_folder, detect_folder_fixtures, make_detect_folder,
+)
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 3}
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
@@ -22,9 +24,7 @@ TABLET = {**PHONE, "viewport": {"width": 820, "height": 1180}, "device_scale_fac
 LONG_NAME = "PXL_20261204_153012345_saturday_under_twelves_home_game_second_half"
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    return make_detect_folder(tmp_path_factory.mktemp("review-touch"), LONG_NAME)
+made_detect_folder = detect_folder_fixtures("review-touch", LONG_NAME)[0]
 
 
 def _review(folder, root):

@@ -15,18 +15,14 @@ from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
 from highlights.video import probe
-from tests.review_fixtures import copy_detect_folder, make_detect_folder
+from tests.review_fixtures import detect_folder_fixtures
 
-
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    return make_detect_folder(tmp_path_factory.mktemp("key-moment"), "game1")
+made_detect_folder, detect_folder = detect_folder_fixtures("key-moment")
 
 
 @pytest.fixture
-def session(made_detect_folder, tmp_path):
-    folder = copy_detect_folder(made_detect_folder, tmp_path / "game")
-    s = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
+def session(detect_folder, tmp_path):
+    s = ReviewSession(load_games([detect_folder]), DecisionStore(tmp_path / "review.sqlite"))
     yield s
     s.store.close()
 

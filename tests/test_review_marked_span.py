@@ -13,21 +13,18 @@ from highlights.pipeline.records import Candidate
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from tests.review_fixtures import copy_detect_folder, make_detect_folder
+from tests.review_fixtures import detect_folder_fixtures
 
-
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    return make_detect_folder(tmp_path_factory.mktemp("marked-span"), "game1")
+made_detect_folder, detect_folder = detect_folder_fixtures("marked-span")
 
 
 def _session(folder, tmp_path, config=None):
-    copy = copy_detect_folder(folder, tmp_path / "game")
+    """A review of ``folder`` (a test's own copy), its run's config made ``config`` if given."""
     if config is not None:
-        data = json.loads((copy / "highlights.json").read_text())
+        data = json.loads((folder / "highlights.json").read_text())
         data["config"] = config
-        (copy / "highlights.json").write_text(json.dumps(data))
-    return ReviewSession(load_games([copy]), DecisionStore(tmp_path / "review.sqlite"))
+        (folder / "highlights.json").write_text(json.dumps(data))
+    return ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
 
 
 def _detected_span(at_s: float, duration_s: float, config: PipelineConfig) -> tuple[float, float]:
@@ -40,8 +37,8 @@ def _detected_span(at_s: float, duration_s: float, config: PipelineConfig) -> tu
 
 
 def test_a_marked_event_spans_what_a_detected_highlight_spans_inside_the_video(
-        made_detect_folder, tmp_path):
-    session = _session(made_detect_folder, tmp_path)
+        detect_folder, tmp_path):
+    session = _session(detect_folder, tmp_path)
     game = session.games[0]
     duration, defaults = game.duration_s, PipelineConfig()
     for at in (duration / 2, 0.3, duration - 0.2):
@@ -60,10 +57,10 @@ def test_a_marked_event_spans_what_a_detected_highlight_spans_inside_the_video(
     session.store.close()
 
 
-def test_a_marked_event_follows_the_settings_the_detect_run_recorded(made_detect_folder, tmp_path):
+def test_a_marked_event_follows_the_settings_the_detect_run_recorded(detect_folder, tmp_path):
     config = {"classifier": {"backend": "checkpoint", "window_s": 3.0},
               "merge": {"pad_before_s": 0.5, "pad_after_s": 2.0}}
-    session = _session(made_detect_folder, tmp_path, config)
+    session = _session(detect_folder, tmp_path, config)
     game = session.games[0]
     at = game.duration_s / 2
     state = session.mark_missed(game.id, at_s=at, label="soccer_shooting", reviewer="Ada")["state"]

@@ -13,13 +13,11 @@ import pytest
 from highlights.datasets import load_version
 from highlights.events import load_annotation
 from tests.review_browser import ReviewServer, open_signed_in, shots_folder
-from tests.review_fixtures import copy_detect_folder, make_detect_folder
+from tests.review_fixtures import detect_folder_fixtures, make_detect_folder
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    """The game and its detect folder, made once; each test reviews a copy of its own."""
-    return make_detect_folder(tmp_path_factory.mktemp("review-relabel"), "game1")
+# Each test reviews a copy of its own (`detect_folder`).
+made_detect_folder, detect_folder = detect_folder_fixtures("review-relabel")
 
 
 def _press(page, key):
@@ -56,12 +54,11 @@ def _mark_at(page, share):
 
 
 def test_a_missed_event_takes_the_class_last_given_on_the_page_else_the_games_sport(
-        browser, made_detect_folder, tmp_path):
+        browser, detect_folder, tmp_path):
     """In a game of several sports, `m` takes the first class until a class is given; then the class
     last given to any item (a highlight relabelled, one accepted) or picked under "Missed event
     class". In a game of one known sport, its class, until a class is given in that game. The status
     line says which and why; the server records the class."""
-    detect_folder = copy_detect_folder(made_detect_folder, tmp_path / "game")
     court = make_detect_folder(tmp_path / "court", "court")
     data = json.loads((court / "highlights.json").read_text())
     data["config"]["classifier"]["sport"] = "basketball"
@@ -134,11 +131,10 @@ def test_a_missed_event_takes_the_class_last_given_on_the_page_else_the_games_sp
 
 
 def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
-        browser, made_detect_folder, tmp_path):
+        browser, detect_folder, tmp_path):
     """`,` and `.` move the selected highlight's key moment 0.2 s, `<` and `>` 1 s, `t` puts it at
     the playhead and its mark on the timeline drags it; the page shows the new time, the segment
     moves centred on it, and the Export button's clip is cut around it."""
-    detect_folder = copy_detect_folder(made_detect_folder, tmp_path / "game")
     root = tmp_path / "datasets"
     server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite"),
                            "--to-dataset", str(root)])
@@ -197,11 +193,9 @@ def test_a_key_moment_moved_by_keys_and_by_its_mark_is_saved_shown_and_exported(
     assert [e.key_s for e in reviewed.events] == [pytest.approx(moved["key_s"], abs=1e-3)]
 
 
-def test_the_list_counts_a_missed_event_marked_and_taken_back(browser, made_detect_folder,
-                                                              tmp_path):
+def test_the_list_counts_a_missed_event_marked_and_taken_back(browser, detect_folder, tmp_path):
     """The pager's "1-N of N" counts the item a missed event adds to the list, and the one its undo
     removes: it had stayed at the count the page opened with."""
-    detect_folder = copy_detect_folder(made_detect_folder, tmp_path / "game")
     server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite")])
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     try:

@@ -14,17 +14,15 @@ import pytest
 from highlights.datasets import load_version
 from tests.review_browser import ReviewServer
 from tests.review_http import Page, with_server_log
-from tests.review_fixtures import make_detect_folder, own_classes_copy
+from tests.review_fixtures import detect_folder_fixtures, own_classes_copy
 
 NO_NONE_WARNING = ("the reviewed runs' model has no 'none' class (its classes: volleyball_spike, tennis_serve, "
                    "volleyball_block, rest): rejected highlights are filed under 'none', a class it never had; "
                    "--rejected-as CLASS files them under one of its own")
 
 
-@pytest.fixture(scope="module")
-def made_detect_folder(tmp_path_factory):
-    """The game and its detect folder, made once; tests only read them."""
-    return make_detect_folder(tmp_path_factory.mktemp("review-serve"), "game1")
+# The game and its detect folder, made once; tests only read them.
+made_detect_folder = detect_folder_fixtures("review-serve")[0]
 
 
 @pytest.fixture
