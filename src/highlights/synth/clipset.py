@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import multiprocessing
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ from highlights.errors import ConfigError
 from highlights.synth.clip import (LABELS, LICENCE, MAX_FPS, MIN_CLIP_SECONDS, MIN_SIDE_PX,
                                    SPORT_OF_LABEL, SPORTS, ClipRequest, provenance_of, write_clip)
 from highlights.synth.difficulty import check_difficulty
-from highlights.worker_processes import MAX_WORKER_PROCESSES
+from highlights.worker_processes import MAX_WORKER_PROCESSES, end_with_the_command
 MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
 # Stored widths are multiples of 128. The rendered frames are always identical for a seed, and
 # in one process so are the encoded bytes; across processes x264 was seen to emit different
@@ -187,19 +186,7 @@ def provenance(cfg: ClipSetConfig, seed: int | None = None) -> str:
 def _init_worker() -> None:
     import cv2
     cv2.setNumThreads(1)   # one process per core already
-    threading.Thread(target=_end_with_parent, daemon=True).start()
-
-
-def _end_with_parent() -> None:
-    """End this worker when the process that started it has ended. A worker waits for its next
-    clip on a pipe it holds both ends of, so a parent killed (kill -9) left it waiting for good,
-    and it never hears Ctrl-C. A clip it was writing leaves a temp file, which a later write into
-    its folder removes (`atomic.remove_dead_writers_temps`)."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-    parent.join()
-    os._exit(1)
+    end_with_the_command()  # a clip it was writing leaves a temp file a later write removes
 
 
 def _make(args: tuple[str, str, ClipRequest, int, str]) -> str:

@@ -23,6 +23,7 @@ from torch.utils.data import DataLoader, Dataset, RandomSampler, SequentialSampl
 from highlights.augment import PhoneAugment, PhoneAugmentConfig
 from highlights.clips.spec import ClipSpec
 from highlights.video import clip_to_tensor
+from highlights.worker_processes import end_with_the_command
 
 
 class CachedClipDataset(Dataset):
@@ -174,6 +175,7 @@ def _workers_stopped_whole(started):
 def _worker_init(_worker_id: int) -> None:
     # The model owns the cores; a worker's OpenCV / albumentations calls stay on one thread.
     cv2.setNumThreads(1)
+    end_with_the_command()
 
 
 def make_train_loader(
