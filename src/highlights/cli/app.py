@@ -13,9 +13,11 @@ app = typer.Typer(
     name="highlights",
     cls=ErrorBoundary,
     help="Decide what is happening in amateur sports video and cut the highlights out of it.",
-    # An installed wheel has no docs: say where the guides are, as the README's links need the source.
-    epilog="highlights COMMAND --help describes each command. The guides are the docs/ folder of the "
-           "source (a checkout, or the source distribution's .tar.gz); an installed wheel does not carry them.",
+    # An installed wheel has no docs: say where the guides are, as the README's links need the
+    # source.
+    epilog="highlights COMMAND --help describes each command. The guides are the docs/ folder of "
+           "the source (a checkout, or the source distribution's .tar.gz); an installed wheel does "
+           "not carry them.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )

@@ -26,8 +26,8 @@ console = plain_console()
 
 ROOT_OPTION = typer.Option(Path("datasets"), "--root", help="Folder holding the versions v1, v2, ...")
 CLASSES_HELP = "Comma-separated class list (default: the labels found)"
-GROW_CLASSES_HELP = ("Comma-separated class list (default: the parent's classes, so a new label is refused; to add "
-                     "a class, list the parent's classes and the new one)")
+GROW_CLASSES_HELP = ("Comma-separated class list (default: the parent's classes, so a new label "
+                     "is refused; to add a class, list the parent's classes and the new one)")
 SKIP_BAD_HELP = ("Leave out unreadable, unknown-label and duplicate clips (listed in dataset_meta.json) "
                  "instead of refusing the whole version")
 SKIP_EXISTING_HELP = "Quietly leave out clips already in the parent (when SRC is a folder that grew)"
@@ -62,7 +62,8 @@ def _skip_hint(*, growing: bool = False) -> Iterator[None]:
         yield
     except HighlightsError as error:
         if getattr(error, "new_labels_only", False):  # each line says how --classes adds its label
-            error.add_note("(or rerun with --skip-bad to leave them out and record them in the meta)")
+            error.add_note("(or rerun with --skip-bad to leave them out and record them in the "
+                           "meta)")
         elif getattr(error, "skippable", False):  # a DatasetError about single clips
             error.add_note("(fix these, or rerun with --skip-bad to leave them out and record them in the meta"
                            + ("; --skip-existing leaves out clips the parent already has)" if growing else ")"))
@@ -88,7 +89,8 @@ def _classes(text: str | None) -> list[str] | None:
 
 @app.command("create")
 def create(
-    src: Path = typer.Argument(..., help="A folder per class (SRC/<label>/*.mp4) or a CSV manifest"),
+    src: Path = typer.Argument(..., help="A folder per class (SRC/<label>/*.mp4) or a CSV "
+                                         "manifest"),
     root: Path = ROOT_OPTION,
     classes: str | None = typer.Option(None, "--classes", help=CLASSES_HELP),
     note: str | None = typer.Option(None, "--note", help="Free-text note kept in dataset_meta.json (default: the "
@@ -177,7 +179,8 @@ def diff(
     console.print(table)
     # The counts can agree where the clips do not (one relabelled, one swapped for another): the
     # content ids say whether the two hold the same clips, labels and splits.
-    same = "the same clips, labels and splits" if a.content_id == b.content_id else "different content"
+    same = ("the same clips, labels and splits" if a.content_id == b.content_id
+            else "different content")
     console.print(f"content id: {a.name} {a.content_id}, {b.name} {b.content_id} ({same})")
 
 
@@ -206,7 +209,8 @@ def list_cmd(root: Path = ROOT_OPTION) -> None:
                            "makes it)")
     names = list_versions(root)
     if not names:
-        console.print(f"no versions under {root} yet: highlights dataset create SRC --root {root} makes v1")
+        console.print(f"no versions under {root} yet: highlights dataset create SRC --root {root} "
+                      "makes v1")
     for name in names:
         v = load_version(root, name)
         console.print(f"{name}  parent={v.parent or '-'}  clips={len(v.real_clips)}"
@@ -234,7 +238,8 @@ def _print_written(v: DatasetVersion) -> None:
         _warn_split_leaks(v)
     already = v.meta["added"].get("already_in_parent")
     if already:
-        console.print(f"{counted(already, 'clip')} of SRC {'was' if already == 1 else 'were'} already in {v.parent}")
+        console.print(f"{counted(already, 'clip')} of SRC {'was' if already == 1 else 'were'} "
+                      f"already in {v.parent}")
     for skipped in v.meta.get("skipped", []):
         _tagged("skipped", "yellow", skipped["reason"])
     for twin in v.meta.get("near_duplicates", []):
@@ -254,16 +259,17 @@ def _print_written(v: DatasetVersion) -> None:
         listed = ", ".join(f"{c['path']} ({c['frames']})" for c in short[:5]) + (", ..." if len(short) > 5 else "")
         has, their = ("has", "its") if len(short) == 1 else ("have", "their")
         _tagged("note", "yellow", f"{counted(len(short), 'clip')} {has} fewer frames than the "
-                           f"{ClipSpec().num_frames} the classifier reads from a clip, so some of {their} frames "
-                           f"are shown twice: {listed}")
+                           f"{ClipSpec().num_frames} the classifier reads from a clip, so some of "
+                           f"{their} frames are shown twice: {listed}")
     for ignored in v.meta.get("ignored", []):
         _tagged("ignored", "dim", ignored["reason"])
     overruled = v.meta.get("sidecar_labels_ignored", [])
     if overruled:  # one line, however many: a folder of moved clips is one mistake, or one fix
         first, has = overruled[0], "has" if len(overruled) == 1 else "have"
-        _tagged("warning", "yellow", f"{counted(len(overruled), 'clip')} {has} a sidecar naming another "
-                f"label than the class folder (first: {first['path']}, sidecar {first['sidecar_label']!r}, "
-                f"folder {first['folder']!r}): the folder is the label; to relabel a clip, move it")
+        _tagged("warning", "yellow", f"{counted(len(overruled), 'clip')} {has} a sidecar naming "
+                f"another label than the class folder (first: {first['path']}, sidecar "
+                f"{first['sidecar_label']!r}, folder {first['folder']!r}): the folder is the "
+                "label; to relabel a clip, move it")
     # A few source videos per class round a 15% share down to none: say so now, not when
     # `highlights train` or `evaluate` finds the split empty.
     per_class = v.meta["counts"]["per_class"]
@@ -295,8 +301,9 @@ def _print_written(v: DatasetVersion) -> None:
         elif not per_split.get(split):
             # Under one source video's worth in every class is the usual cause; otherwise a few
             # sources held most of the clips, and the split kept each whole.
-            few = (f"{ratios[split]:.0%} of each class's source videos ({videos_per_class}) is under one, and "
-                   if all(ratios[split] * n < 1 for n in sources.values()) else "")
+            few = (f"{ratios[split]:.0%} of each class's source videos ({videos_per_class}) is "
+                   "under one, and " if all(ratios[split] * n < 1 for n in sources.values())
+                   else "")
             _tagged("warning", "yellow", f"{v.name}'s {split} split is empty ({needed_by} needs it): {few}"
                                "all clips of one source video share a split, so add clips from more source videos")
 
@@ -306,8 +313,8 @@ def _print_version(v: DatasetVersion) -> None:
 
     meta = v.meta
     ratios = ",".join(str(meta["split"]["ratios"][s]) for s in SPLITS)
-    console.print(Text.assemble((v.name, "bold"), f"  parent: {v.parent or '-'}  created: {meta['created']}  "
-                                f"content id: {v.content_id}"))
+    console.print(Text.assemble((v.name, "bold"), f"  parent: {v.parent or '-'}  created: "
+                                f"{meta['created']}  content id: {v.content_id}"))
     from highlights.datasets import DEFAULT_NOTE
 
     # The default note is shorthand; said once in full where it is shown, kept verbatim in the meta.

@@ -160,9 +160,9 @@ def few_pictures_note(result, cfg) -> str | None:
     if not 0 < fps < cfg.analysis.fps:
         return None
     pictures = f"{fps:g} picture{'' if fps == 1 else 's'}"
-    return (f"note: the video has {pictures} a second, fewer than the {cfg.analysis.fps:g} the analysis looks at,"
-            " so an action quicker than a few of its pictures (a swing, a shot) can fall between "
-            "them and be missed")
+    return (f"note: the video has {pictures} a second, fewer than the {cfg.analysis.fps:g} the "
+            "analysis looks at, so an action quicker than a few of its pictures (a swing, a shot) "
+            "can fall between them and be missed")
 
 
 def no_none_note(result) -> str | None:

@@ -27,14 +27,15 @@ CONFIG_HELP = ("A pipeline config JSON, or any result file with a `config` insid
 SET_WORDS = ("Change one setting, section.field=value, e.g. --set kinematics.smooth_frames=3 or "
              "--set classifier.enabled=false (repeatable; {listed})")
 SET_HELP = SET_WORDS.format(listed="`highlights pipeline config` lists them")
-CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.pt: an R(2+1)D one sets "
-             "classifier.backend=checkpoint, a pose model (train --model pose) classifier.backend=pose "
-             "(default: the packaged pose classifier, unless --config or --set names another)")
-SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that sport's "
-              "classes only, a class's sport being its name before the first underscore (tennis_serve: tennis) "
-              "(sets classifier.sport); auto: the sport the game's action windows weigh for most, where one "
-              "holds at least 60% of that weight; default: any sport's classes, unless --config or "
-              "--set names one")
+CKPT_HELP = ("Trained classifier checkpoint, or the run folder holding its best.pt: an R(2+1)D one "
+             "sets classifier.backend=checkpoint, a pose model (train --model pose) "
+             "classifier.backend=pose (default: the packaged pose classifier, unless --config or "
+             "--set names another)")
+SPORT_HELP = ("The one sport the footage holds (e.g. basketball): highlights are labelled with that "
+              "sport's classes only, a class's sport being its name before the first underscore "
+              "(tennis_serve: tennis) (sets classifier.sport); auto: the sport the game's action "
+              "windows weigh for most, where one holds at least 60% of that weight; default: any "
+              "sport's classes, unless --config or --set names one")
 ABLATE_CONFIG_HELP = "The baseline: " + CONFIG_HELP[0].lower() + CONFIG_HELP[1:]
 CALIBRATE_TOLERANCE_HELP = ("Key-moment tolerance in s: a highlight whose key moment is this close "
                             "to an annotated one counts as right")
@@ -113,12 +114,12 @@ def detect(
                                     "recall, precision and shown recall against it are printed"),
     half: Optional[int] = _half_option(),
     workers: Optional[int] = typer.Option(
-        None, "--workers", help="Batch: games at once (default: half the cores, two threads each); on a Ray "
-                                "cluster (--address) its CPUs decide how many"),
+        None, "--workers", help="Batch: games at once (default: half the cores, two threads "
+                                "each); on a Ray cluster (--address) its CPUs decide how many"),
     threads: Optional[int] = typer.Option(
         None, "--threads-per-worker", min=1,
-        help="Batch: torch/OpenCV threads per game, on Ray the CPUs each game's task asks for (default: "
-             "cores / workers; on Ray without --workers, 2)"),
+        help="Batch: torch/OpenCV threads per game, on Ray the CPUs each game's task asks for "
+             "(default: cores / workers; on Ray without --workers, 2)"),
     engine: str = typer.Option("local", "--engine", help="Batch: local (worker processes) or ray"),
     address: Optional[str] = typer.Option(
         None, "--address", help="Batch on Ray: the cluster to join (e.g. auto); default a local Ray instance"),
@@ -139,9 +140,9 @@ def detect(
              "length and sound); default and 0: the source's rate (sets merge.reel_fps)"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
-    """Find the highlights of a game: OUT/highlights.json and SoccerNet's results_spotting.json, plus
-    CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos, a
-    folder or a manifest: a batch, one such folder per game plus an index."""
+    """Find the highlights of a game: OUT/highlights.json and SoccerNet's results_spotting.json,
+    plus CSV, EDL, OpenTimelineIO/Final Cut Pro timelines, chapters, reel and HTML. Several videos,
+    a folder or a manifest: a batch, one such folder per game plus an index."""
     caps = {f"merge.{k}": v for k, v in (("max_highlights", max_highlights), ("reel_seconds", reel_seconds),
                                          ("reel_height", reel_height), ("reel_fps", reel_fps)) if v is not None}
     _refuse_caps_not_above_zero(max_highlights, reel_seconds)
@@ -154,7 +155,8 @@ def detect(
             raise BatchError("--annotations and --half are for one game; give a batch's annotations in a "
                              "manifest column (the half comes from each video's name)")
         cfg = _config(config, checkpoint, set_, sport).with_overrides(caps)
-        games = collect_games(inputs, warn=lambda line: console.print(f"warning: {line}", style="yellow"))
+        games = collect_games(inputs, warn=lambda line: console.print(f"warning: {line}",
+                                                                      style="yellow"))
         _detect_batch(games, out, cfg, workers=workers, threads=threads, engine=engine,
                       address=address, fresh=fresh, progress=progress)
         return
@@ -163,8 +165,8 @@ def detect(
                 capped=max_highlights is not None or reel_seconds is not None)
 
 
-def _detect_one(video: Path, out: Path, cfg, *, annotations: Optional[Path], half: Optional[int], progress: bool,
-                capped: bool) -> None:
+def _detect_one(video: Path, out: Path, cfg, *, annotations: Optional[Path], half: Optional[int],
+                progress: bool, capped: bool) -> None:
     """One game's detect run into `out`, and what it found said on the console."""
     from highlights.cli.detect_lines import (interrupted_line, say_against_truth, say_run_notes, say_why_none,
                                              say_written)
@@ -244,7 +246,8 @@ def _detect_batch(games, out: Path, cfg, **options) -> None:
 
         # As `detect --annotations` says it of one game: those figures are no test of a model
         # trained on the game. Read from the games' records, as the index shows them, so the two
-        # agree (a game that failed has no figures to qualify); an earlier batch's games are not pooled.
+        # agree (a game that failed has no figures to qualify); an earlier batch's games are not
+        # pooled.
         for record in result.records:
             if not record.get("other_batch"):
                 for line in record.get(SEEN_FOOTAGE) or []:
@@ -265,7 +268,8 @@ def _what_a_second_run_does(failed: int, copies: int) -> str:
     promises a retry only of the games that can run."""
     if not copies:
         return "a second run retries them and skips the rest"
-    copied = f"{counted(copies, 'is a copy', 'are copies')} of another game's video, run once as that game"
+    copied = (f"{counted(copies, 'is a copy', 'are copies')} of another game's video, run once as "
+              "that game")
     if copies == failed:
         return copied
     return f"{copied}; a second run retries the other {failed - copies} and skips the rest"
@@ -343,8 +347,9 @@ def evaluate(
         calibration = report.about.get("score_calibration")
         from highlights.pipeline.eval_report import bins_words
 
-        console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): expected calibration "
-                      f"error {_ece(rel)} over n={counted(rel['n'], 'highlight')}{bins_words(rel, 'and')}"
+        console.print(f"score reliability (tolerance {rel['tolerance_s']:g} s, event level): "
+                      f"expected calibration error {_ece(rel)} over "
+                      f"n={counted(rel['n'], 'highlight')}{bins_words(rel, 'and')}"
                       f"{_ece_interval_note(rel)}; "
                       f"scores are {calibration}")
         if rel.get("auc"):
@@ -441,12 +446,16 @@ def calibrate(
 def _draw_calibration_fit(info: dict, path: Path, tolerance: float, games: int) -> Path:
     """The fit's reliability, raw and fitted (in sample), as a picture beside its JSON, from the
     reliabilities whose expected calibration errors the terminal prints."""
-    from highlights.pipeline.score_reliability_png import calibration_picture, write_score_reliability
+    from highlights.pipeline.score_reliability_png import (
+        calibration_picture, write_score_reliability,
+    )
 
-    title = (f"Score reliability of the {counted(info['highlights'], 'highlight')} the calibration was fitted on"
-             f"{' (' + counted(games, 'game') + ')' if games > 1 else ''}, tolerance {tolerance:g} s")
+    title = (f"Score reliability of the {counted(info['highlights'], 'highlight')} the calibration "
+             f"was fitted on{' (' + counted(games, 'game') + ')' if games > 1 else ''}, tolerance "
+             f"{tolerance:g} s")
     return write_score_reliability(calibration_picture(path), [
-        ("raw", info["reliability_raw"]), ("fitted (in sample)", info["reliability_fitted_in_sample"])], title=title)
+        ("raw", info["reliability_raw"]),
+        ("fitted (in sample)", info["reliability_fitted_in_sample"])], title=title)
 
 
 def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float,
@@ -456,13 +465,15 @@ def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float
     several = games > 1
     raw, fitted = (_ece(info[k]) for k in ("reliability_raw", "reliability_fitted_in_sample"))
     console.print(f"{'pooled over ' + counted(games, 'game') + ': ' if several else ''}"
-                  f"{counted(info['highlights'], 'highlight')}, {info['right']} right (tolerance {tolerance:g} s); "
-                  f"expected calibration error {raw} raw, {fitted} fitted (measured on the "
-                  f"{'games' if several else 'game'} it was fitted on; 95% intervals: bootstrap over highlights)")
+                  f"{counted(info['highlights'], 'highlight')}, {info['right']} right (tolerance "
+                  f"{tolerance:g} s); expected calibration error {raw} raw, {fitted} fitted "
+                  f"(measured on the {'games' if several else 'game'} it was fitted on; 95% "
+                  "intervals: bootstrap over highlights)")
     for game in info["games"] if several else ():
-        console.print(f"  {game['video']}: {counted(game['highlights'], 'highlight')}, {game['right']} right "
-                      f"({counted(game['events'], 'event')}); expected calibration error "
-                      f"{_ece(game['reliability_raw'])} raw, {_ece(game['reliability_fitted_in_sample'])} fitted")
+        console.print(f"  {game['video']}: {counted(game['highlights'], 'highlight')}, "
+                      f"{game['right']} right ({counted(game['events'], 'event')}); expected "
+                      f"calibration error {_ece(game['reliability_raw'])} raw, "
+                      f"{_ece(game['reliability_fitted_in_sample'])} fitted")
     if info.get("fit"):
         console.print(f"  {info['fit']}")
     for key, which in (("reliability_raw", "raw"), ("reliability_fitted_in_sample", "fitted (in sample)")):
@@ -479,9 +490,10 @@ def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float
                       f"{'games' if several else 'a game'} where some highlights are right and some wrong")
     console.print(f"  calibration: {path}  (use: --set merge.score_calibration={path})")
     if info.get("stages_differ"):
-        console.print(f"warning: the games ran different stages ({info['stages_differ']}): the fit pools the scores "
-                      f"of different pipelines, so it is the calibration of none of them alone; each game's stages "
-                      f"are recorded under games in {path}", style="yellow")
+        console.print(f"warning: the games ran different stages ({info['stages_differ']}): the fit "
+                      "pools the scores of different pipelines, so it is the calibration of none of "
+                      f"them alone; each game's stages are recorded under games in {path}",
+                      style="yellow")
 
 
 def _calibration_videos(options: list[Path], argument: Optional[Path], annotations: list[Path]) -> list[Path]:
@@ -656,8 +668,8 @@ def ablate(
 @app.command("config")
 def show_config(
     config: Optional[Path] = typer.Option(None, "--config", help=CONFIG_HELP),
-    set_: Optional[list[str]] = typer.Option(None, "--set",
-                                             help=SET_WORDS.format(listed="the JSON it prints lists them")),
+    set_: Optional[list[str]] = typer.Option(
+        None, "--set", help=SET_WORDS.format(listed="the JSON it prints lists them")),
 ) -> None:
     """Print the pipeline config (defaults, or a file, with --set changes) as JSON, ready to edit."""
     cfg = _config(config, None, set_)

@@ -39,9 +39,9 @@ def compare(
     typer.echo("")
     typer.echo(format_comparison(compare_reports(report_a, report_b)))
     typer.echo("\n" + change_line(macro_f1_change(report_a, report_b)))
-    for note in (made_differently_note(report_a, report_b), mixed_test_sets_note(report_a, report_b),
-                 classes_note(report_a, report_b), unfinished_runs_note(report_a, report_b),
-                 seen_clips_note(report_a, report_b)):
+    for note in (made_differently_note(report_a, report_b),
+                 mixed_test_sets_note(report_a, report_b), classes_note(report_a, report_b),
+                 unfinished_runs_note(report_a, report_b), seen_clips_note(report_a, report_b)):
         if note:
             typer.echo(f"\n{note}")
 

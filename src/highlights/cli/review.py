@@ -27,7 +27,8 @@ REJECTED_AS_HELP = ("The class {what} rejected highlights under (default: none);
                     "classes, its class of background play (e.g. rest)")
 LICENCE_HELP = ("Licence recorded for every exported clip (default: the one licence the parent version "
                 "states for the clips of the same video, where it states one; else unknown)")
-VIDEO_HELP = "Source video of each folder, in order (default: the path recorded in its highlights.json)"
+VIDEO_HELP = ("Source video of each folder, in order (default: the path recorded in its "
+              "highlights.json)")
 DEFAULT_DB = Path("review.sqlite")
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -53,17 +54,18 @@ def _games_session(games, db: Path):
             # The same path, another size: "another video (X), not X" would name one file twice.
             err.print(f"warning: {counted(n, 'decision')} under game id {game} in {db} "
                       f"{'was' if n == 1 else 'were'} made on {video} when it was another file "
-                      "(of another size; replaced, re-encoded or cut short since): left out of this "
-                      "review", style="yellow")
+                      "(of another size; replaced, re-encoded or cut short since): left out of "
+                      "this review", style="yellow")
             continue
         err.print(f"warning: {counted(n, 'decision')} under game id {game} in {db} "
                   f"{'was' if n == 1 else 'were'} made on another video "
                   f"({video}), not {now}: left out of this review (give each set of "
                   "games its own --db)", style="yellow")
     for game, n in session.stale_decisions().items():
-        err.print(f"warning: {counted(n, 'decision')} on {session.game(game).name} {'was' if n == 1 else 'were'} "
-                  "made on an earlier detect run of it "
-                  "(its highlights.json has changed since); check them before exporting", style="yellow")
+        err.print(f"warning: {counted(n, 'decision')} on {session.game(game).name} "
+                  f"{'was' if n == 1 else 'were'} made on an earlier detect run of it (its "
+                  "highlights.json has changed since); check them before exporting",
+                  style="yellow")
     return session
 
 
@@ -128,14 +130,15 @@ def _export_lines(result, width: int | None) -> list[str]:
     # A path or a game's name is never cut: a reader copies it whole.
     wrap = dict(width=max(width, 40), break_long_words=False, break_on_hyphens=False)
     return [*textwrap.wrap(first, subsequent_indent="  ", **wrap),
-            *(line for fact in facts for line in textwrap.wrap(fact, initial_indent="- ", subsequent_indent="  ",
-                                                                **wrap))]
+            *(line for fact in facts
+              for line in textwrap.wrap(fact, initial_indent="- ", subsequent_indent="  ", **wrap))]
 
 
 def _export_facts(result) -> list[str]:
     """What was written and how many clips of each outcome, then each further fact of the export."""
     parts = ", ".join(f"{n} {k}" for k, n in sorted(result.clips.items()))
-    facts = [f"{result.version.path} written: {sum(result.clips.values())} reviewed clips ({parts})"]
+    facts = [f"{result.version.path} written: {sum(result.clips.values())} reviewed clips "
+             f"({parts})"]
     if result.clips.get("rejected"):
         facts.append(f"the rejected ones filed under {result.rejected_as!r}")
     if result.unchanged:
@@ -143,30 +146,33 @@ def _export_facts(result) -> list[str]:
     if result.added_classes:
         facts.append(f"new class(es) added to the parent's: {', '.join(result.added_classes)}")
     if result.pending:
-        facts.append(f"{counted(result.pending, 'item')} not reviewed yet {'was' if result.pending == 1 else 'were'} "
-                     "left out")
+        facts.append(f"{counted(result.pending, 'item')} not reviewed yet "
+                     f"{'was' if result.pending == 1 else 'were'} left out")
     if result.changed:
-        facts.append(f"{counted(len(result.changed), 'item')} {'was' if len(result.changed) == 1 else 'were'} "
-                     "exported before with another decision: the new version "
-                     f"holds the new decision's clip in place of the parent's: {_first_few(result.changed)}")
+        facts.append(f"{counted(len(result.changed), 'item')} "
+                     f"{'was' if len(result.changed) == 1 else 'were'} exported before with another "
+                     "decision: the new version holds the new decision's clip in place of the "
+                     f"parent's: {_first_few(result.changed)}")
     if result.trimmed:
-        facts.append(f"{counted(len(result.trimmed), result.rejected_as + ' clip')} trimmed to leave out an action "
-                     "decided in "
-                     f"the same video: {_first_few(result.trimmed)}")
+        facts.append(f"{counted(len(result.trimmed), result.rejected_as + ' clip')} trimmed to "
+                     "leave out an action decided in the same video: "
+                     f"{_first_few(result.trimmed)}")
     if result.repeated:
-        facts.append(f"{counted(len(result.repeated), 'item')} left out, the same clip as another item's "
-                     "(same video, class "
-                     f"and segment): {_first_few(result.repeated)}")
-    carried = sorted((result.named(game), licence) for game, licence in result.carried_licences.items())
+        facts.append(f"{counted(len(result.repeated), 'item')} left out, the same clip as another "
+                     f"item's (same video, class and segment): {_first_few(result.repeated)}")
+    carried = sorted((result.named(game), licence)
+                     for game, licence in result.carried_licences.items())
     for game, licence in carried:
-        facts.append(f"the clips of {game} carry {licence}, the licence {result.version.parent} states for its video")
+        facts.append(f"the clips of {game} carry {licence}, the licence {result.version.parent} "
+                     "states for its video")
     if result.no_licence:
         total = sum(result.clips.values())
-        facts.append(f"{result.no_licence} of the {total} exported clips state no licence (recorded as unknown): "
-                     "--licence NAME records one")
+        facts.append(f"{result.no_licence} of the {total} exported clips state no licence "
+                     "(recorded as unknown): --licence NAME records one")
     if result.dropped:
-        facts.append(f"{counted(len(result.dropped), result.rejected_as + ' clip')} left out, too short once an "
-                     f"action decided in the same video is left out: {_first_few(result.dropped)}")
+        facts.append(f"{counted(len(result.dropped), result.rejected_as + ' clip')} left out, too "
+                     "short once an action decided in the same video is left out: "
+                     f"{_first_few(result.dropped)}")
     facts += _splits_facts(result)
     if result.split_leaks:
         facts.append(f"warning: {result.split_leaks}")
@@ -187,8 +193,8 @@ def _splits_facts(result) -> list[str]:
     facts = [f"each game's clips are in one split of {name}: {placed}"]
     if seen:
         whose = "that game's" if len(seen) == 1 else "those games'"
-        facts.append(f"a model trained on {name} has seen {', '.join(seen)}: its `pipeline evaluate` against "
-                     f"{whose} reviewed annotations is no test of it")
+        facts.append(f"a model trained on {name} has seen {', '.join(seen)}: its `pipeline "
+                     f"evaluate` against {whose} reviewed annotations is no test of it")
     if chosen:
         whose = "that game's" if len(chosen) == 1 else "those games'"
         facts.append(f"a model trained on {name} has its best epoch (a pose model its action "
@@ -211,12 +217,14 @@ def serve(
                                           "(default: the model's classes)"),
     candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows offered per game, most "
                                    "uncertain first"),
-    to_dataset: Optional[Path] = typer.Option(None, "--to-dataset", help="Dataset root the page's Export "
-                                              "button writes the next version to (without it the page has no "
-                                              "Export button: `highlights review export` exports the decisions)"),
-    parent: Optional[str] = typer.Option(None, "--parent", help="The version the first Export grows (e.g. v2); "
-                                         "each later one grows the version the one before wrote; without it, "
-                                         "the first export is the root's first version"),
+    to_dataset: Optional[Path] = typer.Option(
+        None, "--to-dataset", help="Dataset root the page's Export button writes the next version "
+                                   "to (without it the page has no Export button: `highlights "
+                                   "review export` exports the decisions)"),
+    parent: Optional[str] = typer.Option(
+        None, "--parent", help="The version the first Export grows (e.g. v2); each later one grows "
+                               "the version the one before wrote; without it, the first export is "
+                               "the root's first version"),
     licence: Optional[str] = typer.Option(None, "--licence", help=LICENCE_HELP),
     copy_video: bool = typer.Option(False, "--copy-video", help="Play an H.264 copy of every game (made once, "
                                     "beside its detect output), also where the source looks playable"),
@@ -237,8 +245,8 @@ def serve(
     playback = _playback(session, always_copy=copy_video)
     export = None
     if to_dataset is not None:
-        export = _export_button(session, to_dataset, parent=parent, licence=licence, rejected=rejected,
-                                say_no_none=rejected_as is None)
+        export = _export_button(session, to_dataset, parent=parent, licence=licence,
+                                rejected=rejected, say_no_none=rejected_as is None)
     token = session.store.token(new_token)
     app_ = create_app(session, token, reviewer=reviewer, export=export, playback=playback,
                       export_lock=ExportLock(to_dataset) if to_dataset is not None else None)
@@ -252,8 +260,8 @@ def serve(
     _serve_until_stopped(app_, sock, session, playback, db)
 
 
-def _export_button(session, to_dataset: Path, *, parent: Optional[str], licence: Optional[str], rejected: str,
-                   say_no_none: bool) -> Callable[[], dict]:
+def _export_button(session, to_dataset: Path, *, parent: Optional[str], licence: Optional[str],
+                   rejected: str, say_no_none: bool) -> Callable[[], dict]:
     """What the page's Export button runs: the next dataset version from the decisions so far, and
     the line and figures the page shows of it."""
     from highlights.review.errors import ReviewError
@@ -273,12 +281,13 @@ def _export_button(session, to_dataset: Path, *, parent: Optional[str], licence:
         # review itself never needs, so the server starts quickly.
         from highlights.review.export import export_review
 
-        result = export_review(session, to_dataset, parent=grows[0], licence=licence, rejected_as=rejected)
+        result = export_review(session, to_dataset, parent=grows[0], licence=licence,
+                               rejected_as=rejected)
         # The next click grows this version by what is decided since: from the same parent it
         # would be refused as the same export again, and the page cannot name another.
         grows[0] = result.version.name
-        message = _export_message(result) + (f"; warning: {no_none}" if no_none and result.clips.get("rejected")
-                                             else "")
+        message = _export_message(result) + (f"; warning: {no_none}"
+                                             if no_none and result.clips.get("rejected") else "")
         return {"message": message, "version": result.version.name, "clips": result.clips,
                 "pending": result.pending, "rejected_as": result.rejected_as}
 
@@ -370,10 +379,11 @@ def ls_export(
     out: Path = typer.Option(..., "--out", help="Folder for tasks.json and labelling_config.xml"),
     db: Path = typer.Option(DEFAULT_DB, "--db", help=DB_HELP),
     video: Optional[list[Path]] = typer.Option(None, "--video", help=VIDEO_HELP),
-    video_url_prefix: Optional[str] = typer.Option(None, "--video-url-prefix", help="Prefix for video URLs in "
-                                                   "the tasks, e.g. /data/local-files/?d=videos/ (a browser copy: "
-                                                   "the prefix, its detect folder's name, /review-video.mp4; "
-                                                   "default: each video's path)"),
+    video_url_prefix: Optional[str] = typer.Option(
+        None, "--video-url-prefix", help="Prefix for video URLs in the tasks, e.g. "
+                                         "/data/local-files/?d=videos/ (a browser copy: the prefix, "
+                                         "its detect folder's name, /review-video.mp4; default: "
+                                         "each video's path)"),
     candidates: int = typer.Option(30, "--candidates", min=0, help="Turned-down windows per game to include"),
 ) -> None:
     """Review tasks for Label Studio's video timeline labelling (import tasks.json there)."""
@@ -413,8 +423,8 @@ def ls_import(
         # Named, not only counted: the export was likely made from other folders than those given.
         games = ", ".join(g.id for g in session.games)
         n = counts["tasks_without_game"]
-        line += (f"; {counted(n, 'task')} {'names' if n == 1 else 'name'} no game of this review ({games}), "
-                 "left out: give the detect folders the tasks were made from")
+        line += (f"; {counted(n, 'task')} {'names' if n == 1 else 'name'} no game of this review "
+                 f"({games}), left out: give the detect folders the tasks were made from")
     console.print(line)
 
 

@@ -20,18 +20,23 @@ DIFFICULTY_HELP = ("0 easy .. 1 hard: smaller and farther players, more camera s
 
 @app.command("clips")
 def clips(
-    out: Path = typer.Option(..., "--out", help="Output folder: OUT/<label>/NAME.mp4 + NAME.json, OUT/manifest.csv"),
+    out: Path = typer.Option(..., "--out", help="Output folder: OUT/<label>/NAME.mp4 + NAME.json, "
+                                                "OUT/manifest.csv"),
     per_class: int = typer.Option(..., "--per-class", min=1, help="Clips per class"),
-    classes: list[str] = typer.Option(None, "--classes", help="Classes to make, comma-separated (as dataset create "
-                                                              "takes them) or repeated (default: every class it draws, "
-                                                              f"{', '.join(CLASSES)})"),
+    classes: list[str] = typer.Option(
+        None, "--classes", help="Classes to make, comma-separated (as dataset create takes them) "
+                                "or repeated (default: every class it draws, "
+                                f"{', '.join(CLASSES)})"),
     seconds: float = typer.Option(2.0, "--seconds", min=0.1, help="Clip length in seconds"),
     size: str = typer.Option("640x360", "--size",
-                             help="WxH as displayed (taller than wide = portrait phone clip) or 'mixed'"),
-    fps: str = typer.Option("30", "--fps", help="Frame rate (30, 29.97, 30000/1001), or 'mixed' (24-60)"),
+                             help="WxH as displayed (taller than wide = portrait phone clip) or "
+                                  "'mixed'"),
+    fps: str = typer.Option("30", "--fps",
+                            help="Frame rate (30, 29.97, 30000/1001), or 'mixed' (24-60)"),
     difficulty: float = typer.Option(0.5, "--difficulty", min=0.0, max=1.0, help=DIFFICULTY_HELP),
     seed: int = typer.Option(0, "--seed", help="Seed: the same seed makes the same clips"),
-    workers: int = typer.Option(2, "--workers", min=1, max=MAX_WORKER_PROCESSES, help="Processes rendering clips"),
+    workers: int = typer.Option(2, "--workers", min=1, max=MAX_WORKER_PROCESSES,
+                                help="Processes rendering clips"),
     progress_shown: bool = typer.Option(True, "--progress/--no-progress", help=PROGRESS_HELP),
 ) -> None:
     """Labelled clips with per-frame ground truth, ready for `highlights dataset create`."""
@@ -56,7 +61,8 @@ def clips(
 
 @app.command("game")
 def game(
-    out: Path = typer.Option(..., "--out", help="Output folder for NAME.mp4, NAME.json, NAME.gt.jsonl"),
+    out: Path = typer.Option(..., "--out",
+                             help="Output folder for NAME.mp4, NAME.json, NAME.gt.jsonl"),
     minutes: float = typer.Option(..., "--minutes", min=0.01, help="Length of the game in minutes"),
     sport: str = typer.Option("mixed", "--sport", help="mixed, baseball, basketball or soccer"),
     size: str = typer.Option("1280x720", "--size", help="WxH"),
