@@ -84,34 +84,87 @@ def test_a_first_export_run_again_after_a_stop_writes_its_annotations(tmp_path: 
         session.store.close()
 
 
-def test_an_export_stopped_where_an_earlier_export_wrote_its_annotations_writes_them_when_run_again(
-        tmp_path: Path, monkeypatch) -> None:
-    # Both exports write into the game's own reviewed/ folder: the stopped one leaves the earlier
-    # export's files there, which are not this review's. Taken as written, the run again was
-    # refused as already done, and the annotations stayed without the decision made since.
+@pytest.fixture
+def first_three_in_v1(tmp_path: Path):
+    """A game's detect folder, its review with the first three items decided and exported as v1
+    of the dataset root: (the folder, the review, the game's id, the root)."""
     folder = make_detect_folder(tmp_path / "runs", "game1")
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
         gid = decide_first_three(session)
         root = tmp_path / "datasets"
         export_review(session, root)  # v1
-        before = load_annotation(folder / "reviewed" / "reviewed.json").events
-        decided = session.states(gid)[3]
-        label = decided["label"] if decided["label"] != "none" else "baseball_swing"
-        session.decide(gid, decided["id"], status="accepted", label=label, start_s=decided["start_s"],
-                       end_s=decided["end_s"], reviewer="Ada")
-        with disk_full_at_the_annotations(monkeypatch):
-            with pytest.raises(atomic.DiskFullError):
-                export_review(session, root, parent="v1")
-        assert list_versions(root) == ["v1", "v2"]
-        assert load_annotation(folder / "reviewed" / "reviewed.json").events == before  # the earlier export's
-
-        again = export_review(session, root, parent="v1")
-        assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]
-        events = load_annotation(folder / "reviewed" / "reviewed.json").events
-        assert len(events) == len(before) + 1 and decided["id"] in {e.id for e in events}
-        # Now written: the same export once more is refused as done.
-        with pytest.raises(ReviewError, match="already grows v1"):
-            export_review(session, root, parent="v1")
+        yield folder, session, gid, root
     finally:
         session.store.close()
+
+
+def _decide(session, gid: str, state: dict, status: str) -> int:
+    label = state["label"] if state["label"] != "none" else "baseball_swing"
+    return session.decide(gid, state["id"], status=status, label=label, start_s=state["start_s"],
+                          end_s=state["end_s"], reviewer="Ada")["decision_id"]
+
+
+def test_an_export_stopped_where_an_earlier_export_wrote_its_annotations_writes_them_when_run_again(
+        first_three_in_v1, monkeypatch) -> None:
+    # Both exports write into the game's own reviewed/ folder: the stopped one leaves the earlier
+    # export's files there, which are not this review's. Taken as written, the run again was
+    # refused as already done, and the annotations stayed without the decision made since.
+    folder, session, gid, root = first_three_in_v1
+    before = load_annotation(folder / "reviewed" / "reviewed.json").events
+    decided = session.states(gid)[3]
+    _decide(session, gid, decided, "accepted")
+    with disk_full_at_the_annotations(monkeypatch):
+        with pytest.raises(atomic.DiskFullError):
+            export_review(session, root, parent="v1")
+    assert list_versions(root) == ["v1", "v2"]
+    # the earlier export's
+    assert load_annotation(folder / "reviewed" / "reviewed.json").events == before
+
+    again = export_review(session, root, parent="v1")
+    assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]
+    events = load_annotation(folder / "reviewed" / "reviewed.json").events
+    assert len(events) == len(before) + 1 and decided["id"] in {e.id for e in events}
+    # Now written: the same export once more is refused as done.
+    with pytest.raises(ReviewError, match="already grows v1"):
+        export_review(session, root, parent="v1")
+
+
+def test_an_export_stopped_then_an_item_undone_is_finished_by_the_next_export(
+        first_three_in_v1, monkeypatch) -> None:
+    # The stopped export's one new item undone since: every item still decided was in v1, so the
+    # next export was refused as "nothing new", and v2's annotations were never written. Now the
+    # next export finishes v2 (the annotations as the decisions stand) and grows it by what was
+    # decided since; the undone item's clip stays in v2, as after a whole export.
+    folder, session, gid, root = first_three_in_v1
+    fourth, fifth = session.states(gid)[3:5]
+    undone = _decide(session, gid, fourth, "accepted")
+    with disk_full_at_the_annotations(monkeypatch):
+        with pytest.raises(atomic.DiskFullError):
+            export_review(session, root, parent="v1")
+    assert list_versions(root) == ["v1", "v2"]
+    session.undo(undone, reviewer="Ada")
+
+    finished = export_review(session, root, parent="v1")
+    assert finished.version.name == "v2" and list_versions(root) == ["v1", "v2"]
+    events = {e.id for e in load_annotation(folder / "reviewed" / "reviewed.json").events}
+    assert fourth["id"] not in events
+    # The next export grows v2, which holds the undone item's clip: it says so.
+    name = session.games[0].name
+    with pytest.raises(ReviewError, match=f"already in {root}/v2, which also holds the clips "
+                                          f"of 1 item undone since \\({name}/{fourth['id']}\\)"):
+        export_review(session, root, parent="v2")
+
+    # Stopped again, then an item undone and another decided: nothing of either is lost.
+    _decide(session, gid, fourth, "rejected")
+    with disk_full_at_the_annotations(monkeypatch):
+        with pytest.raises(atomic.DiskFullError):
+            export_review(session, root, parent="v2")
+    assert list_versions(root) == ["v1", "v2", "v3"]
+    session.undo(_decide(session, gid, fourth, "accepted"), reviewer="Ada")  # rejected again
+    _decide(session, gid, fifth, "accepted")
+    grown = export_review(session, root, parent="v2")
+    assert grown.version.name == "v4" and grown.version.parent == "v3"
+    assert sum(grown.clips.values()) == 1 and grown.unchanged == 4
+    ids = {e.id for e in load_annotation(folder / "reviewed" / "reviewed.json").events}
+    assert fourth["id"] not in ids and fifth["id"] in ids

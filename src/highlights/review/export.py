@@ -42,6 +42,7 @@ from highlights.events.formats import annotation_data
 from highlights.file_name_letters import writable_name
 from highlights.progress import track
 from highlights.vocabulary import NONE_LABEL, class_name_error_text, class_name_problem, sport_of
+from highlights.review import export_under_way
 from highlights.review.errors import ReviewError
 from highlights.review.export_settings import ExportSettings
 from highlights.review.export_staging import staging_folder
@@ -334,6 +335,12 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                               show_progress=show_progress)
     root = Path(root)
     annotated, clips, pending, dropped, repeated = _decided_clips(session, rejected_as)
+    noted = export_under_way.stopped(session.store, root)
+    if noted is not None:
+        finished = _finish_stopped(session, root, noted, annotated, clips, settings,
+                                   pending=pending)
+        if finished is not None:
+            return finished
     if parent is None and list_versions(root):
         made = _made_first_by(root, clips)
         if made is not None and _annotations_not_written(session, annotated, annotations_dir):
@@ -365,11 +372,17 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
     _refuse_unwritable_annotations(session, annotated, annotations_dir)
     carried = (_carried_licences(root, parent, clips) if licence is None and parent is not None
                else {})
-    version, added_classes, rows = _cut_into_version(session, root, clips, settings,
-                                                     replaces=replaces, carried=carried)
+    export_under_way.begin(session.store, root, parent)
+    try:
+        version, added_classes, rows = _cut_into_version(session, root, clips, settings,
+                                                         replaces=replaces, carried=carried)
+    except Exception:
+        export_under_way.done(session.store, root)  # refused: nothing was made
+        raise
     # Written once the version is: a refused export changes nothing on disk.
     annotations = write_annotations(session, annotated,
                                     Path(annotations_dir) if annotations_dir else None)
+    export_under_way.done(session.store, root)
     tally = _tally(clips)
     return ExportResult(version=version, clips=tally, annotations=annotations, pending=pending,
                         unchanged=len(clips_all) - len(clips),
@@ -380,6 +393,32 @@ def export_review(session: ReviewSession, root: str | Path, *, parent: str | Non
                         no_licence=sum(1 for r in rows if r["licence"] == UNKNOWN_LICENCE),
                         split_leaks=split_leak_warning(version) if parent is not None else None,
                         game_names=_game_names(session))
+
+
+def _finish_stopped(session: ReviewSession, root: Path, noted: dict,
+                    annotated: list[ReviewedClip], clips: list[ReviewedClip],
+                    settings: ExportSettings, *, pending: int) -> ExportResult | None:
+    """After an export of this review to `root` that stopped part way (`export_under_way`): the
+    version it made, finished (its annotations written, as they stand now), then grown by what
+    is decided since, if anything is; None where it made no version, so this export does its work
+    again from the start. Items undone since stay in its version, as after a whole export."""
+    made = export_under_way.version_it_made(root, noted)
+    if made is None:
+        export_under_way.done(session.store, root)
+        return None
+    held = _exported_before(root, made)
+    in_made = [c for c in clips if _holds(held, c)]
+    added = _not_exported_before(root, noted.get("parent"), in_made)[0]
+    finished = _stopped_export_finished(session, annotated, load_version(root, made), added,
+                                        settings, pending=pending,
+                                        unchanged=len(in_made) - len(added))
+    export_under_way.done(session.store, root)
+    if not _not_exported_before(root, made, clips)[0]:
+        return finished
+    return export_review(session, root, parent=made, licence=settings.licence,
+                         annotations_dir=settings.annotations_dir, note=settings.note,
+                         progress=settings.progress, rejected_as=settings.rejected_as,
+                         show_progress=settings.show_progress)
 
 
 def _not_exported_before(root: Path, parent: str | None, clips: list[ReviewedClip]

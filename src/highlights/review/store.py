@@ -154,6 +154,24 @@ class DecisionStore:
                 raise _disk_or_folder_error(self.path, e) or e from None
             return str(self._db.execute("SELECT value FROM review WHERE key = 'token'").fetchone()[0])
 
+    def set_note(self, key: str, value: str | None) -> None:
+        """Keeps `value` under `key` among the review's own notes (None: removes it): what the
+        review keeps beside its decisions, as the token (`token`), an export under way."""
+        with self._lock:
+            try:
+                if value is None:
+                    self._db.execute("DELETE FROM review WHERE key = ?", (key,))
+                else:
+                    self._db.execute("INSERT OR REPLACE INTO review (key, value) VALUES (?, ?)",
+                                     (key, value))
+            except sqlite3.OperationalError as e:  # said as a decision's is
+                raise _disk_or_folder_error(self.path, e) or e from None
+
+    def note(self, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM review WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
     # -- writing
     def decide(self, game: str, item: str, *, status: str, label: str | None, start_s: float,
                end_s: float, key_s: float | None, reviewer: str, client: str = "", run: str = "",
