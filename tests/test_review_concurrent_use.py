@@ -311,7 +311,8 @@ def test_an_export_held_by_a_hung_process_is_named_on_the_page_and_taken_over_on
          "from highlights.review.export_lock import ExportLock\n"
          "with ExportLock(Path(sys.argv[1])).held():\n    print('held', flush=True)\n"
          "    time.sleep(600)\n", str(root)],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+        stdout=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
     server = ReviewServer([str(detect_folder), "--db", str(tmp_path / "review.sqlite"),
                            "--to-dataset", str(root)])
     context = browser.new_context(viewport={"width": 1400, "height": 900})
