@@ -430,6 +430,11 @@ def test_resume_refuses_other_data_or_settings_rather_than_dropping_them(colour_
                                     "--precision", "auto", "--workers", "0"])
     assert same.exit_code == 0, same.output
     assert "resuming after epoch 1 of 2" in same.output
+    # --quick would make another model than the run's: refused, not dropped
+    quick = CliRunner().invoke(app, [*base, "--quick"])
+    assert quick.exit_code == 1 and "Traceback" not in quick.output
+    assert (f"given otherwise: --quick (the run's model: {config.describe_model()}) (leave them out"
+            in " ".join(quick.output.split()))
     checkpoint = Path(config.out_dir) / "best.pt"
     wrong = CliRunner().invoke(app, ["train", "--out", str(checkpoint), "--resume"])
     assert wrong.exit_code == 1 and f"error: {checkpoint}: a file; --out is the run's folder ({config.out_dir})" \
@@ -1117,3 +1122,17 @@ def test_a_disk_filled_by_the_decoded_clips_says_where_they_go_and_how_to_move_t
                                              "folder on a disk with room (those decoded so far can be removed, "
                                              "or moved there)")
     assert not list((out / "cache").rglob("*.tmp")) and not list((out / "cache").rglob(".*"))
+
+
+def test_resume_takes_quick_again_only_for_a_quick_run():
+    """`run the same command with --resume`: a run started with --quick goes on with it given; a
+    run of another model refuses it, where it was dropped without a word."""
+    from highlights.errors import ConfigError
+
+    quick = TrainConfig.from_options("data", "v1", "run", quick=True, epochs=8)
+    assert quick.resumed_with(quick=True) == quick
+    assert quick.resumed_with(quick=True, num_frames=8) == quick
+    full = TrainConfig.from_options("data", "v1", "run")
+    with pytest.raises(ConfigError, match=r"otherwise: --quick \(the run's model: R\(2\+1\)D-18"):
+        full.resumed_with(quick=True)
+    assert full.resumed_with() == full

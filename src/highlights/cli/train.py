@@ -177,7 +177,8 @@ def _train_r2plus1d(out: Path, root: Path | None, version: str | None, given: di
     if resume:
         # The saved settings win; only how the run executes may change.
         saved = load_saved_config(out, out_name="--out", resume_name="--resume")
-        config = saved.resumed_with(root=str(root) if root else None, version=version, **given)
+        config = saved.resumed_with(root=str(root) if root else None, version=version,
+                                    quick=quick, **given)
         typer.echo(f"resuming the run in {out} with its saved settings")
     else:
         config = TrainConfig.from_options(str(root), version, str(out), quick=quick, **given)

@@ -110,16 +110,23 @@ class TrainConfig:
             given.setdefault("resize_short_side", round(given["crop_size"] * 8 / 7))
         return cls(root=root, version=version, out_dir=out_dir, **given)
 
-    def resumed_with(self, *, root: str | None = None, version: str | None = None, **given: Any) -> "TrainConfig":
+    def resumed_with(self, *, root: str | None = None, version: str | None = None,
+                     quick: bool = False, **given: Any) -> "TrainConfig":
         """This (saved) config, with only the execution settings among `given` changed. A setting
         given (not None) that differs from the saved one is refused (ConfigError), where it was
         dropped without a word: `--resume --epochs 10` or `--version v2` would have gone on with
-        the run's own. `root` is where the run's dataset is now, if it has moved."""
+        the run's own. `root` is where the run's dataset is now, if it has moved. `quick` (the
+        command that started a quick run, given again with --resume) is refused for a run whose
+        model is not the quick preset's, which it would not make."""
         from highlights.datasets.store import version_name
 
         differ = []
         if version is not None and version_name(version) != version_name(self.version):
             differ.append(f"--version {version} (the run's: {self.version})")
+        if quick and self._model_shape() != TrainConfig.quick(
+                self.root, self.version, self.out_dir,
+                **{k: v for k, v in given.items() if v is not None})._model_shape():
+            differ.append(f"--quick (the run's model: {self.describe_model()})")
         saved = self.to_dict()
         for key, value in given.items():
             if value is None or key in self.EXECUTION_ONLY or (key == "precision" and value == "auto"):
@@ -141,6 +148,11 @@ class TrainConfig:
         settings = dict(width=0.25, layers=(1, 1, 1, 1), num_frames=8, crop_size=64, resize_short_side=72, epochs=5)
         settings.update(overrides)
         return cls(root=root, version=version, out_dir=out_dir, **settings)
+
+    def _model_shape(self) -> tuple:
+        """What the quick preset sets of the model and its clips (not its epochs, which a run
+        started with --quick --epochs N sets too)."""
+        return (self.width, self.layers, self.num_frames, self.crop_size, self.resize_short_side)
 
     @property
     def is_full_model(self) -> bool:
