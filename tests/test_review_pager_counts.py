@@ -3,6 +3,8 @@ removed in another tab while this one shows another page of the list is counted 
 
 from __future__ import annotations
 
+import pytest
+
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
@@ -13,52 +15,52 @@ made_detect_folder, detect_folder = detect_folder_fixtures("pager-counts")
 POLL_WAIT_MS = 30000  # for a change another tab made to show through the page's poll
 
 
-def test_a_removal_in_another_tab_leaves_the_counts_of_a_later_page(browser, detect_folder,
-                                                                    tmp_path):
+@pytest.fixture
+def marked_elsewhere(detect_folder, tmp_path):
+    """A game of more items than a page, a missed event marked in it by another tab (a review
+    over the same database): (that tab's review, the database, the marking, the items)."""
     db = tmp_path / "review.sqlite"
     other_tab = ReviewSession(load_games([past_a_page(detect_folder)]), DecisionStore(db))
-    gid = other_tab.games[0].id
-    marked = other_tab.mark_missed(gid, at_s=2.0, label="soccer_shooting", reviewer="Bo")
-    total = other_tab.counts(gid)["total"]
     try:
-        with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
-            page.click("#next")
-            page.wait_for_function("() => document.getElementById('pageInfo').textContent"
-                                   ".startsWith('51-')")
-            assert page.inner_text("#pageInfo") == f"51-{total} of {total}"
-            other_tab.undo(marked["decision_id"], reviewer="Bo")  # the marked event is removed
-            page.wait_for_function(f"() => S.total === {total - 1}", timeout=POLL_WAIT_MS)
-            page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
-            assert page.inner_text("#pageInfo") == f"51-{total - 1} of {total - 1}"
-            page.wait_for_function(
-                "() => /0 missed/.test(document.getElementById('status').textContent)")
-        counts = other_tab.counts(gid)
-        assert counts["total"] == total - 1 and counts["missed"] == 0
+        gid = other_tab.games[0].id
+        marked = other_tab.mark_missed(gid, at_s=2.0, label="soccer_shooting", reviewer="Bo")
+        yield other_tab, db, marked, other_tab.counts(gid)["total"]
     finally:
         other_tab.store.close()
+
+
+def test_a_removal_in_another_tab_leaves_the_counts_of_a_later_page(browser, detect_folder,
+                                                                    marked_elsewhere):
+    other_tab, db, marked, total = marked_elsewhere
+    with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
+        page.click("#next")
+        page.wait_for_function("() => document.getElementById('pageInfo').textContent"
+                               ".startsWith('51-')")
+        assert page.inner_text("#pageInfo") == f"51-{total} of {total}"
+        other_tab.undo(marked["decision_id"], reviewer="Bo")  # the marked event is removed
+        page.wait_for_function(f"() => S.total === {total - 1}", timeout=POLL_WAIT_MS)
+        page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
+        assert page.inner_text("#pageInfo") == f"51-{total - 1} of {total - 1}"
+        page.wait_for_function(
+            "() => /0 missed/.test(document.getElementById('status').textContent)")
+    counts = other_tab.counts(other_tab.games[0].id)
+    assert counts["total"] == total - 1 and counts["missed"] == 0
 
 
 def test_a_later_page_reloaded_for_a_removal_elsewhere_keeps_the_item_selected(
-        browser, detect_folder, tmp_path):
+        browser, detect_folder, marked_elsewhere):
     """The items of a later page move along by one when a missed event before them is removed in
     another tab: the page reloaded keeps the item the reviewer had selected, where the selection
     stayed at its place on the list and a key pressed next decided the item after it."""
-    db = tmp_path / "review.sqlite"
-    other_tab = ReviewSession(load_games([past_a_page(detect_folder)]), DecisionStore(db))
-    gid = other_tab.games[0].id
-    marked = other_tab.mark_missed(gid, at_s=2.0, label="soccer_shooting", reviewer="Bo")
-    total = other_tab.counts(gid)["total"]
-    try:
-        with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
-            page.click("#next")
-            page.wait_for_function("() => S.offset === 50 && S.items.length > 3")
-            page.click('#list li[data-index="2"]')
-            page.wait_for_function("() => S.sel === 2")
-            selected = page.evaluate("() => S.items[S.sel].id")
-            other_tab.undo(marked["decision_id"], reviewer="Bo")  # an item before this page goes
-            page.wait_for_function(f"() => S.total === {total - 1}", timeout=POLL_WAIT_MS)
-            page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
-            assert page.evaluate("() => [S.sel, S.items[S.sel].id]") == [1, selected]
-            assert page.get_attribute('#list li[aria-selected="true"]', "data-item") == selected
-    finally:
-        other_tab.store.close()
+    other_tab, db, marked, total = marked_elsewhere
+    with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
+        page.click("#next")
+        page.wait_for_function("() => S.offset === 50 && S.items.length > 3")
+        page.click('#list li[data-index="2"]')
+        page.wait_for_function("() => S.sel === 2")
+        selected = page.evaluate("() => S.items[S.sel].id")
+        other_tab.undo(marked["decision_id"], reviewer="Bo")  # an item before this page goes
+        page.wait_for_function(f"() => S.total === {total - 1}", timeout=POLL_WAIT_MS)
+        page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
+        assert page.evaluate("() => [S.sel, S.items[S.sel].id]") == [1, selected]
+        assert page.get_attribute('#list li[aria-selected="true"]', "data-item") == selected
