@@ -8,6 +8,11 @@ modules. A Ctrl-C there raised KeyboardInterrupt inside that clean-up (a traceba
 modules, ended the process by the signal itself: status 130 to a shell, with nothing said, after
 a command that had finished.
 
+The status itself could be lost too: a Ctrl-C inside code that a C extension runs as a string
+(Cython's set-up of a module as it is imported: numpy.random, scipy) marks it unhandled in
+CPython, whatever catches it after, and `python -m highlights` then ended by the signal after the
+command's one line (status -2 to the process that started it), not with 130.
+
 So from then on a Ctrl-C changes nothing: the ending goes on and the process exits with the
 command's own status (0 for a command that finished: its outputs are complete, and a script
 reading 130 would take them to be missing). A second Ctrl-C, where the ending waits on something
@@ -57,10 +62,25 @@ def _first_ctrl_c(signum, frame) -> None:
     signal.signal(signal.SIGINT, _end_now)
 
 
+def _forget_a_ctrl_c_in_c_code() -> None:
+    """CPython notes a KeyboardInterrupt that leaves code run by `PyRun_String` (which Cython's
+    modules call as they are imported) as unhandled, and a `python -m` process that ends with it
+    noted kills itself by SIGINT, even though the command caught it and chose its status. Each
+    such run clears the note first: one that raises nothing leaves it clear. Python offers no
+    other way to clear it."""
+    import ctypes
+
+    try:
+        ctypes.pythonapi.PyRun_SimpleStringFlags(b"", None)
+    except AttributeError:  # an interpreter other than CPython: no such note
+        pass
+
+
 def hold_ctrl_c_while_ending(code: object) -> None:
-    """The command's work is over, ending with `SystemExit(code)`: a Ctrl-C from now on leaves
-    that status, and a second one ends the process at once with it."""
+    """The command's work is over, ending with `SystemExit(code)`: the process exits with that
+    status, a Ctrl-C from now on leaves it, and a second one ends the process at once with it."""
     if _ended_with:
         return
     _ended_with.append(_status(code))
     signal.signal(signal.SIGINT, _first_ctrl_c)
+    _forget_a_ctrl_c_in_c_code()
