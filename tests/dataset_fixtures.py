@@ -85,3 +85,12 @@ def as_written_before(version_dir: Path, moved: set[str]) -> str:
         writer.writeheader()
         writer.writerows(rows)
     return now
+
+
+def version_folder_only(root: Path, name: str = "v1") -> Path:
+    """A version folder with an empty dataset_meta.json: enough for the commands' check that a
+    named version is there (said before torch loads), for tests whose command stops before it
+    reads the version's clips."""
+    (root / name).mkdir(parents=True, exist_ok=True)
+    (root / name / "dataset_meta.json").write_text("{}", encoding="utf-8")
+    return root

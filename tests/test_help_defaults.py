@@ -87,7 +87,9 @@ def built_configs(tmp_path_factory):
             raise Kept
         return stand_in
 
-    out = tmp_path_factory.mktemp("train-defaults")
+    from tests.dataset_fixtures import version_folder_only
+
+    out = version_folder_only(tmp_path_factory.mktemp("train-defaults"))
     runner = CliRunner()
     with pytest.MonkeyPatch.context() as patch:
         for name, argv in (("full", []), ("quick", ["--quick"])):

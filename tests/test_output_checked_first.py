@@ -123,7 +123,9 @@ def test_train_refuses_an_unwritable_out_before_it_trains(model, target, tmp_pat
     out = UNWRITABLE / "run"
     args = ["train", "--model", model, "--out", str(out), "--no-progress"]
     if model == "r2plus1d":
-        args += ["--root", str(tmp_path), "--version", "v1"]
+        from tests.dataset_fixtures import version_folder_only
+
+        args += ["--root", str(version_folder_only(tmp_path)), "--version", "v1"]
     res = CliRunner().invoke(app, args)
     assert res.exit_code == 1, res.output
     lines = [line for line in res.output.splitlines() if line.strip()]

@@ -15,6 +15,7 @@ from highlights.datasets.lock import exclusive_lock
 from highlights.train import TrainConfig, fit, load_saved_config
 from highlights.train.errors import RunFolderError
 from highlights.train.loop import RUN_LOCK_NAME
+from tests.dataset_fixtures import version_folder_only
 
 
 def _errors(output: str) -> list[str]:
@@ -68,7 +69,8 @@ def test_a_training_run_folder_is_named_out_dir_from_python_and_out_from_the_com
         fit(_config(a_file), show_progress=False)
     assert str(is_file.value) == (f"{a_file}: is a file, not a folder (out_dir is the folder a run keeps its "
                                   "checkpoints in)")
-    res = CliRunner().invoke(app, ["train", "--root", "no-datasets", "--version", "v1", "--out", str(a_file),
+    root = str(version_folder_only(tmp_path))  # a version is there: what is refused is the --out
+    res = CliRunner().invoke(app, ["train", "--root", root, "--version", "v1", "--out", str(a_file),
                                    "--no-progress"])
     assert res.exit_code == 1
     assert _errors(res.output) == [f"{a_file}: is a file, not a folder (--out is the folder a run keeps its "
@@ -86,7 +88,7 @@ def test_a_training_run_folder_is_named_out_dir_from_python_and_out_from_the_com
             fit(_config(run), show_progress=False)
         assert str(busy.value) == (f"another training is running in {run} (pid {os.getpid()}); wait for it to "
                                    "finish, or pick another out_dir")
-        res = CliRunner().invoke(app, ["train", "--root", "no-datasets", "--version", "v1", "--out", str(run),
+        res = CliRunner().invoke(app, ["train", "--root", root, "--version", "v1", "--out", str(run),
                                        "--no-progress"])
         assert res.exit_code == 1
         assert _errors(res.output) == [f"another training is running in {run} (pid {os.getpid()}); wait for it "

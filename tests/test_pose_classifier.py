@@ -1164,6 +1164,7 @@ def test_train_pose_names_the_labelled_clips_it_found_nobody_in(clip_tree, tmp_p
 def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it_does_not(trained, tmp_path):
     from highlights.cli.pipeline import _config
     from highlights.model import ClipClassifier, CheckpointError, save_checkpoint
+    from tests.dataset_fixtures import version_folder_only
     from tests.model_fixtures import tiny_meta, tiny_model
 
     pose = trained / "best.pt"
@@ -1183,6 +1184,7 @@ def test_a_checkpoint_of_the_other_kind_is_used_where_it_fits_and_named_where_it
         ClipClassifier.from_checkpoint(pose)
     with pytest.raises(CheckpointError, match="an R\\(2\\+1\\)D clip classifier, which goes in as --checkpoint"):
         PoseClassifier.load(r2)
+    version_folder_only(tmp_path)  # a version is there: what is refused is the checkpoint
     fused = CliRunner().invoke(app, ["evaluate", str(pose), "--root", str(tmp_path), "--version", "v1",
                                      "--fuse-pose", "--out", str(tmp_path / "o")])
     assert fused.exit_code == 1
@@ -1244,6 +1246,7 @@ def test_a_pose_model_of_another_format_version_is_refused_in_one_line(tmp_path,
     said = str(refused.value)
     assert "\n" not in said and str(other) in said and f"format version {version}" in said
     assert "another version of highlights" in said and "train the model again" in said
+    (tmp_path / "clips").mkdir()  # a folder is there: what is refused is the checkpoint
     result = CliRunner().invoke(app, ["evaluate", "--checkpoint", str(other), "--clips", str(tmp_path / "clips"),
                                       "--out", str(tmp_path / "report")])
     assert result.exit_code == 1 and "another version of highlights" in result.output

@@ -9,6 +9,7 @@ import typer
 
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.cli.named_inputs import refuse_missing_inputs
 from highlights.worker_processes import MAX_WORKER_PROCESSES
 
 if TYPE_CHECKING:
@@ -82,18 +83,19 @@ def evaluate(
     """Score a checkpoint on a dataset split or a folder-per-class tree and write the test
     report."""
     from highlights.atomic import check_writable_folder
-    from highlights.report import render_markdown
 
     checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
     backend = _backend_named(backend)  # now, not after every clip is read
+    _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips,
+                                  pose_model=pose_model, fuse_pose=fuse_pose)
+    refuse_missing_inputs(files=(checkpoint, pose_model), clip_tree=clips, root=root,
+                          version=version)
     if checkpoint is not None and checkpoint.is_dir():
         # The run folder `highlights train --out` wrote: its best checkpoint is meant.
         from highlights.pose_classifier.default import checkpoint_file
 
         checkpoint = checkpoint_file(checkpoint)
         typer.echo(f"checkpoint: {checkpoint}")
-    _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips,
-                                  pose_model=pose_model, fuse_pose=fuse_pose)
     check_writable_folder(out, out_name="--out")  # now, not after scoring every clip
     from highlights.train.evaluation_settings import EvaluationSettings
 
@@ -107,6 +109,8 @@ def evaluate(
     else:
         report, paths = _run(checkpoint, root=root, version=version, split=split, clips=clips,
                              out=out, pose_cache=pose_cache, settings=settings)
+    from highlights.report import render_markdown
+
     # The terminal gets the scoreboard; the full provenance (every config value) is in the files.
     typer.echo(render_markdown(report, provenance=False).rstrip())
     for path in paths.values():

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.cli.named_inputs import refuse_missing_inputs
 from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
 
@@ -109,6 +110,7 @@ def train(
                  "--render-dir": render_dir, "--pose-cache": pose_cache}
     if model == "pose":
         _refuse_clip_options(clip_only, resume=resume)
+        refuse_missing_inputs(clip_tree=clips, root=root, version=version)  # before torch loads
         from highlights.cli.pose_train_options import PoseTrainOptions
 
         options = PoseTrainOptions(out, family=pose_family, synth_windows=synth_windows,
@@ -118,6 +120,9 @@ def train(
         _train_pose(options, progress=progress)
         return
     _refuse_pose_options(pose_only)
+    # Before torch loads. A resumed run's own data is checked against what is given, when it
+    # differs, by the resume's own line (leave them out).
+    refuse_missing_inputs(files=(pretrained,), root=None if resume else root, version=version)
     given = {
         "epochs": epochs, "batch_size": batch_size, "lr": lr, "width": width, "num_frames": frames,
         "crop_size": crop, "balance": balance, "augment": augment, "patience": patience,

@@ -84,16 +84,24 @@ def refuse_a_file_as_root(root: Path) -> None:
         raise DatasetError(f"{root}: not a folder ({ROOT_MEANING})")
 
 
+def refuse_a_missing_version(root: str | Path, version: str | int) -> Path:
+    """The folder of version ``ROOT/vN``; one line when the root is a file or holds no such
+    version (naming the versions it holds)."""
+    root = Path(root)
+    refuse_a_file_as_root(root)
+    vdir = root / version_name(version)
+    if not (vdir / META_NAME).is_file():
+        have = ", ".join(list_versions(root)) or "none"
+        raise DatasetError(f"{vdir}: no such dataset version (versions in {root}: {have})")
+    return vdir
+
+
 def load_version(root: str | Path, version: str | int) -> DatasetVersion:
     """The version ``ROOT/vN``: its ``dataset_meta.json`` and its clips (absolute paths)."""
     root = Path(root)
-    refuse_a_file_as_root(root)
-    name = version_name(version)
-    vdir = root / name
+    vdir = refuse_a_missing_version(root, version)
+    name = vdir.name
     meta_path, manifest_path = vdir / META_NAME, vdir / MANIFEST_NAME
-    if not meta_path.is_file():
-        have = ", ".join(list_versions(root)) or "none"
-        raise DatasetError(f"{vdir}: no such dataset version (versions in {root}: {have})")
     try:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
