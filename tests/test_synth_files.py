@@ -200,3 +200,29 @@ def test_a_clip_set_setting_it_cannot_draw_is_refused_when_the_config_is_made(se
     assert str(refused.value) == says
     made = ClipSetConfig(per_class=1, seconds=0.1, difficulty=0.0, workers=64, size="16x16")
     assert (made.seconds, made.difficulty, made.workers) == (0.1, 0.0, 64)
+
+
+def test_a_set_over_an_earlier_one_leaves_none_of_its_clips_and_reads_as_a_dataset(tmp_path):
+    """An earlier run's clips that the new set has not (more per class, other classes) go: the
+    new manifest names every clip in the folder, and `dataset create` takes the folder; a clip of
+    one's own there (its truth not the generator's) stays, and is named as before."""
+    out = tmp_path / "clips"
+    small = dict(seconds=0.3, size="64x48", workers=1)
+    generate_clip_set(out, ClipSetConfig(per_class=2, classes=("none", "soccer_shooting"), **small))
+    own = out / "none" / "my clip.mp4"
+    own.write_bytes((out / "none" / "none-s0-0000.mp4").read_bytes())
+    own.with_suffix(".json").write_text('{"label": "none"}', encoding="utf-8")
+
+    manifest = generate_clip_set(out, ClipSetConfig(per_class=1, classes=("none",), **small))
+    with open(manifest, newline="", encoding="utf-8") as fh:
+        named = {row["path"] for row in csv.DictReader(fh)}
+    on_disk = {p.relative_to(out).as_posix() for p in out.rglob("*.mp4")}
+    assert on_disk - named == {"none/my clip.mp4"}
+    assert named <= on_disk and len(named) == 1
+    assert sorted(p.name for p in out.rglob("*.json")) == ["my clip.json", "none-s0-0000.json"]
+
+    own.unlink()
+    own.with_suffix(".json").unlink()
+    created = CliRunner().invoke(app, ["dataset", "create", str(out),
+                                       "--root", str(tmp_path / "ds")])
+    assert created.exit_code == 0, created.output

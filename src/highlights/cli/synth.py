@@ -21,7 +21,8 @@ DIFFICULTY_HELP = ("0 easy .. 1 hard: smaller and farther players, more camera s
 @app.command("clips")
 def clips(
     out: Path = typer.Option(..., "--out", help="Output folder: OUT/<label>/NAME.mp4 + NAME.json, "
-                                                "OUT/manifest.csv"),
+                                                "OUT/manifest.csv (an earlier run's clips this set "
+                                                "has not are removed)"),
     per_class: int = typer.Option(..., "--per-class", min=1, help="Clips per class"),
     classes: list[str] = typer.Option(
         None, "--classes", help="Classes to make, comma-separated (as dataset create takes them) "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import multiprocessing
 import signal
 import threading
@@ -27,11 +28,15 @@ from highlights.class_slips import one_slip_apart
 from highlights.csv_cells import csv_row
 from highlights.ctrl_c_held import ctrl_c_held
 from highlights.errors import ConfigError
-from highlights.synth.clip import (LABELS, LICENCE, MAX_FPS, MIN_CLIP_SECONDS, MIN_SIDE_PX,
-                                   SPORT_OF_LABEL, SPORTS, ClipRequest, provenance_of, write_clip)
+from highlights.synth.clip import (GENERATOR, LABELS, LICENCE, MAX_FPS, MIN_CLIP_SECONDS,
+                                   MIN_SIDE_PX, SPORT_OF_LABEL, SPORTS, ClipRequest, provenance_of,
+                                   write_clip)
 from highlights.synth.difficulty import check_difficulty
 from highlights.worker_processes import MAX_WORKER_PROCESSES, end_with_the_command
 MANIFEST_FIELDS = ("path", "label", "group", "licence", "provenance")
+# The generator's name in a clip's truth, without its version: a clip of an earlier version's run
+# is the generator's too.
+GENERATOR_NAME = GENERATOR.split(" v")[0]
 # Stored widths are multiples of 128. The rendered frames are always identical for a seed, and
 # in one process so are the encoded bytes; across processes x264 was seen to emit different
 # bytes at some small widths (160, 192, 320) and never at these. The cause is below PyAV
@@ -236,6 +241,7 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
         on_progress(0, total)
     try:
         _render(jobs, cfg.workers, one_more)
+        remove_earlier_clips(out_dir, {p.relpath for p in planned})
         rows = [{"path": p.relpath, "label": p.request.label, "group": p.request.group,
                  "licence": LICENCE, "provenance": provenance(cfg)} for p in planned]
         return write_manifest(out_dir, rows)
@@ -244,6 +250,34 @@ def generate_clip_set(out_dir: str | Path, cfg: ClipSetConfig,
             raise
         path = getattr(e, "path", None) or e.filename or out_dir
         raise DiskFullError(path, kept=_kept_after_full_disk(written, total, out_dir)) from e
+
+
+def remove_earlier_clips(out_dir: Path, kept: set[str]) -> list[Path]:
+    """Remove the generated clips (each video and its truth) in ``out_dir``'s class folders that
+    are not among ``kept`` (paths relative to ``out_dir``): an earlier run's with more clips per
+    class, another seed or other classes. Left there, the new manifest would not name them, and
+    `dataset create` refuses a folder holding a clip its manifest does not name. A file whose
+    truth is not the generator's (a clip of one's own) is left alone."""
+    removed = []
+    for truth in sorted(out_dir.glob("*/*.json")):
+        video = truth.with_suffix(".mp4")
+        if video.relative_to(out_dir).as_posix() in kept or not _generated(truth):
+            continue
+        # The video first: a truth left alone is ignored by `dataset create`, a video left
+        # alone would be read as a clip of its own source video.
+        for path in (video, truth):
+            remove_file(path)
+            removed.append(path)
+    return removed
+
+
+def _generated(truth: Path) -> bool:
+    """Whether ``truth`` is a generated clip's truth (`write_clip`'s, of any version)."""
+    try:
+        data = json.loads(truth.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and str(data.get("generator", "")).startswith(GENERATOR_NAME)
 
 
 def _render(jobs: list[tuple], workers: int, one_more: Callable[[], None]) -> None:
