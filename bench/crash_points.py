@@ -3,7 +3,8 @@ commands (outputs written whole or not at all, training going on with `--resume`
 batch going on after a stop), tried at seeded random moments instead of one chosen one.
 
     python bench/crash_points.py [--kills 3] [--seed 0] [--at-renames [--over-older]]
-                                 [--signal int] [--only detect,train-quick] [--workdir DIR]
+                                 [--signal int|kill-main] [--only detect,train-quick]
+                                 [--workdir DIR]
 
 Makes (once, reused from --workdir) small inputs with the project's generator (`highlights synth
 clips` and `synth game`), a dataset version, a `--quick` checkpoint, a detect folder with review
@@ -37,6 +38,11 @@ as a terminal sends it): the command must end within STOP_SECONDS with status 13
 said after the Ctrl-C, one line and no traceback, or with status 0 where its work was done (a
 Ctrl-C in Python's own ending changes nothing); a process ended by the signal itself is a bad stop.
 What it left is then checked, and it is run again, as after a kill.
+
+With --signal kill-main, the kill at the random moment is SIGKILL to the command's own process
+only, as `kill -9 PID` sends it: its worker processes (batch games, synth clips, DataLoader
+workers and their fork server) must end by themselves within ORPHAN_SECONDS; those still running
+then are counted as left running (and killed). It is then run again, as after a kill.
 
 After each run again: its exit status is 0, every JSON file parses, every checkpoint loads, every
 dataset version's `dataset_meta.json` lists exactly the clips its folder holds (and its counts say
@@ -135,8 +141,8 @@ def highlights(argv: list[str], cwd: Path, *, kill_at_rename: int | None = None,
         env.update(CRASH_POINTS_KILL_AT_RENAME=str(kill_at_rename or 0),
                    CRASH_POINTS_RENAME_COUNT=str(count_renames or ""))
         start = [sys.executable, "-c", RENAME_POINTS]
-    return subprocess.Popen([*start, *argv], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)
+    popen = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True, **popen}
+    return subprocess.Popen([*start, *argv], cwd=cwd, env=env, **popen)
 
 
 def run_whole(argv: list[str], cwd: Path, **options) -> tuple[int, str, float]:
@@ -546,6 +552,7 @@ class Tally:
     mixed: int = 0  # `--over-older`: kills that left files of both runs
     unlisted: int = 0  # `--over-older`: mixed, with no record naming the files as one set
     bad_stops: int = 0  # `--signal int`: Ctrl-Cs not ending in one line and status 130
+    orphaned: int = 0  # `--signal kill-main`: kills after which worker processes ran on
     told: int = 0  # kills after which a reader said a set is mixed (of those, or of files the
     # comparison cannot place: a file that differs between any two runs, evaluate's Markdown)
     problems: list[str] = field(default_factory=list)
@@ -603,6 +610,51 @@ def interrupt_at(command: Command, folder: Path, delay: float) -> tuple[int, lis
 
 # How long a command may take to stop after Ctrl-C before it counts as not stopping.
 STOP_SECONDS = 120
+# How long a command's worker processes may run on after its own process was killed alone.
+ORPHAN_SECONDS = 30
+
+
+def group_left(group: int) -> list[str]:
+    """The command lines of the processes of process group ``group`` still running (/proc)."""
+    left = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()  # state, ppid, pgrp, ...
+            if fields[0] != "Z" and int(fields[2]) == group:
+                cmdline = stat.with_name("cmdline").read_bytes()
+                left.append(cmdline.replace(b"\0", b" ").decode(errors="replace").strip()[:120])
+        except (OSError, IndexError, ValueError):  # ended while read
+            continue
+    return left
+
+
+def killed_alone(command: Command, folder: Path, delay: float, where: str,
+                 tally: Tally) -> int | None:
+    """SIGKILL to the command's own process after ``delay`` s, not to its group; the processes of
+    its group still running ORPHAN_SECONDS later counted in ``tally`` (and killed). The command's
+    exit status if it had ended before the kill, else None."""
+    # Its output to no pipe: a worker left running would hold a pipe's end, and one whose pipe
+    # filled would stop there, not for want of a way to end.
+    proc = highlights(command.argv, folder, start_new_session=True, stdout=subprocess.DEVNULL)
+    try:
+        return proc.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + ORPHAN_SECONDS
+    while group_left(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    left = group_left(proc.pid)
+    if left:
+        tally.orphaned += 1
+        tally.problems.append(f"{where}: {len(left)} processes of it still running "
+                              f"{ORPHAN_SECONDS} s later: {' | '.join(left)[:300]}")
+        print(f"  {where}: {len(left)} processes left running", flush=True)
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return None
 
 
 def stop_problems(code: int, said: list[str]) -> list[str]:
@@ -647,7 +699,7 @@ def stopped_at(command: Command, folder: Path, delay: float, where: str,
 
 
 def try_command(command: Command, workdir: Path, kills: int, rng: random.Random, startup: float,
-                at_renames: bool, over_older: bool = False, ctrl_c: bool = False) -> Tally:
+                at_renames: bool, over_older: bool = False, stop: str = "kill") -> Tally:
     reference = make_reference(command, workdir, over_older)
     # The earlier run alone, to tell its files from the later run's (`files_of_each_run`).
     earlier = make_reference(Command(command.name, command.older or [], command.copied),
@@ -666,10 +718,14 @@ def try_command(command: Command, workdir: Path, kills: int, rng: random.Random,
                      f"{reference.renames}")
         else:
             delay = rng.uniform(min(startup, reference.seconds / 2), reference.seconds)
-            where = (f"{command.name} {'Ctrl-C' if ctrl_c else 'kill'} {trial} at {delay:.1f} s "
-                     f"of {reference.seconds:.1f}")
-            ended = (stopped_at(command, folder, delay, where, tally) if ctrl_c
-                     else kill_at(command, folder, delay))
+            said = {"int": "Ctrl-C", "kill": "kill", "kill-main": "kill of its process"}[stop]
+            where = f"{command.name} {said} {trial} at {delay:.1f} s of {reference.seconds:.1f}"
+            if stop == "int":
+                ended = stopped_at(command, folder, delay, where, tally)
+            elif stop == "kill-main":
+                ended = killed_alone(command, folder, delay, where, tally)
+            else:
+                ended = kill_at(command, folder, delay)
         if ended is not None:
             tally.ended_first += 1
             if ended != 0:
@@ -748,10 +804,12 @@ def main() -> int:
                              "earlier run with other settings (the commands that have one), and a "
                              "folder left with files of both runs must be one its readers say is "
                              "mixed")
-    parser.add_argument("--signal", choices=("kill", "int"), default="kill",
+    parser.add_argument("--signal", choices=("kill", "int", "kill-main"), default="kill",
                         help="int: Ctrl-C (SIGINT to the process group) at the random moments "
                              "instead of SIGKILL; the command must then end in one line and "
-                             "status 130, without a traceback")
+                             "status 130, without a traceback. kill-main: SIGKILL to the "
+                             "command's own process only; its workers must then end by "
+                             f"themselves within {ORPHAN_SECONDS} s")
     parser.add_argument("--seed", type=int, default=0, help="seed of the kill delays")
     parser.add_argument("--only", default="",
                         help="comma-separated command names to try (default: all)")
@@ -761,9 +819,11 @@ def main() -> int:
     args = parser.parse_args()
     if args.kills < 1:
         parser.error(f"--kills {args.kills}: at least 1")
-    if args.signal == "int" and args.at_renames:
-        parser.error("--signal int: not with --at-renames (a process killing itself before a "
-                     "rename is a SIGKILL)")
+    if args.signal != "kill" and args.at_renames:
+        parser.error(f"--signal {args.signal}: not with --at-renames (a process killing itself "
+                     "before a rename is a SIGKILL of it)")
+    if args.signal == "kill-main" and not Path("/proc").is_dir():
+        parser.error("--signal kill-main: finds the processes left running in /proc (Linux)")
     if args.over_older and not args.at_renames:
         parser.error("--over-older: with --at-renames (a kill between a set's renames is what it "
                      "tries)")
@@ -787,12 +847,13 @@ def main() -> int:
     for command in chosen:
         started = time.perf_counter()
         tally = try_command(command, workdir / command.name, args.kills, rng, startup,
-                            args.at_renames, args.over_older, args.signal == "int")
+                            args.at_renames, args.over_older, args.signal)
         rows.append((command.name, tally))
         problems += tally.problems
         mixed = (f", {tally.mixed} mixed ({tally.told} said, {tally.unlisted} unlisted)"
                  if args.over_older else "")
-        stops = f", {tally.bad_stops} bad stops" if args.signal == "int" else ""
+        stops = {"int": f", {tally.bad_stops} bad stops",
+                 "kill-main": f", {tally.orphaned} left workers running"}.get(args.signal, "")
         print(f"{command.name}: {tally.kills} kills ({tally.ended_first} ended first){stops}, "
               f"{tally.clean} clean ({tally.whole_at_kill} whole at the kill), {tally.mismatched} "
               f"mismatched, {tally.left} with leftovers{mixed} "

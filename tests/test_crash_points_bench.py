@@ -76,3 +76,35 @@ def test_a_ctrl_c_is_judged_by_its_status_and_by_what_was_said_after_it() -> Non
         assert bench.stop_problems(-signal.SIGINT, [line]) != []
         assert bench.stop_problems(1, [line]) == ["exited 1 after Ctrl-C"]
         assert "did not stop" in bench.stop_problems(-signal.SIGKILL, [])[0]
+
+
+def test_a_worker_left_running_by_a_killed_command_is_found_in_its_group() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import pytest
+
+    if not Path("/proc").is_dir():
+        pytest.skip("reads process groups from /proc")
+    with bench_module("crash_points") as bench:
+        # a command's process starting a worker that never ends by itself, killed alone
+        command = subprocess.Popen(
+            [sys.executable, "-c", "import subprocess, sys, time; subprocess.Popen([sys.executable, "
+             "'-c', 'import time; time.sleep(120)']); time.sleep(120)"], start_new_session=True)
+        try:
+            deadline = time.monotonic() + 60
+            while len(bench.group_left(command.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            command.kill()
+            command.wait()
+            left = bench.group_left(command.pid)
+            assert len(left) == 1 and left[0].endswith("import time; time.sleep(120)")
+        finally:
+            os.killpg(command.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while bench.group_left(command.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert bench.group_left(command.pid) == []
