@@ -1,5 +1,7 @@
 """The review page's counts and its pager's total come from the server's state: a missed event
-removed in another tab while this one shows another page of the list is counted out of both."""
+removed in another tab while this one shows another page of the list is counted out of both. The
+items that move along the list as another tab adds or removes one keep the selection on the item
+the reviewer had selected."""
 
 from __future__ import annotations
 
@@ -64,3 +66,30 @@ def test_a_later_page_reloaded_for_a_removal_elsewhere_keeps_the_item_selected(
         page.wait_for_function(f"() => S.offset + S.items.length === {total - 1}")
         assert page.evaluate("() => [S.sel, S.items[S.sel].id]") == [1, selected]
         assert page.get_attribute('#list li[aria-selected="true"]', "data-item") == selected
+
+
+def test_an_item_marked_then_removed_elsewhere_on_this_page_leaves_the_item_selected(
+        browser, detect_folder, tmp_path):
+    """A missed event marked in another tab heads this tab's first page, and goes from it when
+    taken back: the items after it move along by one, and the one the reviewer had selected stays
+    selected, where the selection kept its place on the list and a key pressed next decided the
+    item before (or after) it."""
+    db = tmp_path / "review.sqlite"
+    other_tab = ReviewSession(load_games([past_a_page(detect_folder)]), DecisionStore(db))
+    try:
+        with signed_in_review(browser, [str(detect_folder), "--db", str(db)]) as page:
+            page.click('#list li[data-index="2"]')
+            page.wait_for_function("() => S.sel === 2")
+            selected = page.evaluate("() => S.items[S.sel].id")
+            marked = other_tab.mark_missed(other_tab.games[0].id, at_s=2.0,
+                                           label="soccer_shooting", reviewer="Bo")
+            page.wait_for_function(f"() => S.items[0].id === {marked['id']!r}",
+                                   timeout=POLL_WAIT_MS)
+            assert page.evaluate("() => [S.sel, S.items[S.sel].id]") == [3, selected]
+            other_tab.undo(marked["decision_id"], reviewer="Bo")
+            page.wait_for_function(f"() => S.items[0].id !== {marked['id']!r}",
+                                   timeout=POLL_WAIT_MS)
+            assert page.evaluate("() => [S.sel, S.items[S.sel].id]") == [2, selected]
+            assert page.get_attribute('#list li[aria-selected="true"]', "data-item") == selected
+    finally:
+        other_tab.store.close()
