@@ -143,3 +143,16 @@ def one_frame_left_faststart(path: Path, seed: int = 0) -> Path:
     mdat, _ = find_box(data, [b"mdat"])
     path.write_bytes(data[: mdat + first])
     return path
+
+
+def one_pixel_mp4(path: Path, frames: int = 6) -> Path:
+    """A video whose pictures are 1x1 pixels (a damaged header's size, an app's placeholder)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("h264", rate=FPS)
+        stream.width, stream.height, stream.pix_fmt = 1, 1, "yuv444p"  # 4:2:0 needs even sides
+        for k in range(frames):
+            picture = np.full((1, 1, 3), 40 * k, np.uint8)
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        out.mux(stream.encode())
+    return path

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.bad_inputs import (
-    half_truncated_faststart, png_named_mp4, truncated_faststart_copy, unknown_codec_mp4, zero_delta_mp4,
+    half_truncated_faststart, one_pixel_mp4, png_named_mp4, truncated_faststart_copy, unknown_codec_mp4, zero_delta_mp4,
     zero_timescale_mp4,
 )
 from tests.dataset_fixtures import layout_of, make_class_tree, write_clip, write_manifest
@@ -87,6 +87,13 @@ def zero_timescale(tmp: Path) -> Case:
 def zero_deltas(tmp: Path) -> Case:
     src, bad = _class_folder_with(tmp, zero_delta_mp4)
     return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "damaged timing")
+
+
+def preview_one_pixel(tmp: Path) -> Case:
+    # Its downscale made a picture of 0 pixels: a traceback from OpenCV.
+    bad = one_pixel_mp4(tmp / "dot.mp4")
+    return Case(["augment", "preview", bad, "--out", tmp / "grid.png"], str(bad), "1x1 pixels: too small",
+                earlier=[tmp / "grid.png"])
 
 
 def unknown_codec(tmp: Path) -> Case:
@@ -354,7 +361,7 @@ def test_bad_pipeline_input_gets_one_clear_line(make_case, tmp_path: Path, game:
 
 CASES = [
     png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas,
-    unknown_codec, symlink_loop, manifest_latin1,
+    unknown_codec, preview_one_pixel, symlink_loop, manifest_latin1,
     manifest_outside, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,

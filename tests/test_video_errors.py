@@ -11,7 +11,7 @@ import pytest
 
 import highlights.video.reader as reader
 from highlights.video import VideoError, iter_frames, probe, read_clip
-from tests.bad_inputs import png_named_mp4
+from tests.bad_inputs import one_pixel_mp4, png_named_mp4
 from tests.video_fixtures import frame_index, indexed_frames, write_indexed
 
 READERS = {
@@ -116,6 +116,11 @@ def make_corrupt_keyframe(tmp: Path) -> Path:
     return path
 
 
+def make_one_pixel(tmp: Path) -> Path:
+    # The phone augmentation's downscale made a 0-pixel picture of it: a traceback in preview.
+    return one_pixel_mp4(tmp / "dot.mp4")
+
+
 BAD_FILES = {
     "missing": (make_missing, "file not found"),
     "directory": (make_directory, "directory"),
@@ -128,6 +133,7 @@ BAD_FILES = {
     "no frames in the video stream": (make_empty_video_stream, "no decodable video frames"),
     "truncated mp4": (make_truncated_mp4, "truncated"),
     "corrupt picture data": (make_corrupt_keyframe, "no decodable video frames"),
+    "1x1 pictures": (make_one_pixel, "its pictures are 1x1 pixels: too small to be footage"),
 }
 
 

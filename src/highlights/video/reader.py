@@ -119,6 +119,7 @@ def _open(path: str | Path, threads: int = 0) -> _Opened:
             raise VideoError(path_str, f"no video stream (streams found: {found or 'none'})")
         if stream.codec_context is None:
             raise VideoError(path_str, f"no decoder for its video codec ({_codec_name(stream)})")
+        _refuse_too_small(path_str, stream)
         if threads > 0:
             stream.codec_context.thread_count = threads
         else:
@@ -180,6 +181,21 @@ def shown_dimensions(width: int, height: int, clockwise: int, pixel_aspect: Frac
     if clockwise in (90, 270):
         return width, max(2, round(height * pixel_aspect))
     return max(2, round(width * pixel_aspect)), height
+
+
+# The fewest pixels a side of a video's picture may have. A picture of a pixel or two is no
+# footage (a damaged header, a placeholder an app wrote) and breaks what resizes it: the phone
+# augmentation's downscale makes a side of 0 pixels of it. The synthetic footage's least side.
+MIN_PICTURE_SIDE_PX = 16
+
+
+def _refuse_too_small(path: str, stream) -> None:
+    """Raise ``VideoError`` for a picture whose stored size has a side under MIN_PICTURE_SIDE_PX
+    (a size the container does not state, 0, is left to decoding)."""
+    width, height = stream.codec_context.width or 0, stream.codec_context.height or 0
+    if width > 0 and height > 0 and min(width, height) < MIN_PICTURE_SIDE_PX:
+        raise VideoError(path, f"its pictures are {width}x{height} pixels: too small to be footage "
+                               f"(each side at least {MIN_PICTURE_SIDE_PX} pixels)")
 
 
 def _picture_area(stream) -> int:
