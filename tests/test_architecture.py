@@ -24,7 +24,7 @@ LAYERS: list[set[str]] = [
      "machine_load", "cache_dir", "home_folder", "rate_interval", "auc_interval",
      "calibration_error", "made_folders", "file_name_letters", "owner_pid", "supported_system",
      "contrast", "figure_png", "reliability_diagram", "wrapped_label", "worker_processes", "class_slips",
-     "settings_from_dict", "ctrl_c_held",
+     "settings_from_dict", "ctrl_c_held", "one_line_name",
      "__init__"},
     {"video", "events"},
     {"augment", "synth", "model", "report", "people"},

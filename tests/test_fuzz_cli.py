@@ -101,6 +101,19 @@ def unknown_codec(tmp: Path) -> Case:
     return Case(["dataset", "create", src, "--root", tmp / "d"], str(bad), "no decoder for its video codec")
 
 
+def newline_in_name(tmp: Path) -> Case:
+    # Named as it was, the one error line broke in two at the name's line break.
+    src, bad = _class_folder_with(tmp, half_truncated_faststart)
+    cut = bad.rename(bad.with_name("cut\noff.mp4"))
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(cut).replace("\n", "\\n"),
+                "truncated or damaged")
+
+
+def detect_missing_newline_name(tmp: Path) -> Case:
+    missing = tmp / "game\n2.mp4"
+    return Case(["detect", missing, "--out", tmp / "out"], str(missing).replace("\n", "\\n"), "not found")
+
+
 def symlink_loop(tmp: Path) -> Case:
     src = make_class_tree(tmp / "src", layout_of({"a": 2, "b": 2}))
     loop = src / "a" / "loop.mp4"
@@ -361,7 +374,8 @@ def test_bad_pipeline_input_gets_one_clear_line(make_case, tmp_path: Path, game:
 
 CASES = [
     png_renamed, truncated_faststart, evaluate_clips_truncated, zero_timescale, zero_deltas,
-    unknown_codec, preview_one_pixel, symlink_loop, manifest_latin1,
+    unknown_codec, preview_one_pixel, newline_in_name, detect_missing_newline_name, symlink_loop,
+    manifest_latin1,
     manifest_outside, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
     confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,

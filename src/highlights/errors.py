@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 
+from highlights.one_line_name import one_line_name
+
 # The exit status of a command Ctrl-C stopped: 128 + SIGINT, what a shell gives a command Ctrl-C
 # ended (SIGTERM, taken as Ctrl-C, exits 128 + SIGTERM: `cli.termination.EXIT_TERMINATED`). Not a
 # failure, so not a `HighlightsError`.
@@ -42,7 +44,7 @@ class MissingFileError(HighlightsError, FileNotFoundError):
     def __init__(self, path: str | os.PathLike, cause: str = "no such file") -> None:
         self.path = str(path)
         self.cause = " ".join(str(cause).split())
-        super().__init__(f"{self.path}: {self.cause}")
+        super().__init__(f"{one_line_name(self.path)}: {self.cause}")
 
     def __str__(self) -> str:  # FileNotFoundError's own __str__ would show an errno tuple
-        return f"{self.path}: {self.cause}"
+        return f"{one_line_name(self.path)}: {self.cause}"

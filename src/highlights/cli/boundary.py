@@ -29,6 +29,7 @@ from highlights.cli.help_layout import fit_help_to_terminal
 from highlights.cli.required_values import refuse_missing_required
 from highlights.cli.termination import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 from highlights.errors import EXIT_INTERRUPTED, HighlightsError, stop_was_said
+from highlights.one_line_name import one_line_name
 
 DEBUG_VARIABLE = "HIGHLIGHTS_DEBUG"
 
@@ -90,7 +91,7 @@ def _stopped_command(stop: BaseException, fallback: str) -> str:
 
 def _os_message(error: OSError) -> str:
     cause = error.strerror or _one_line(str(error)) or type(error).__name__
-    return f"{error.filename}: {cause}" if error.filename else cause
+    return f"{one_line_name(error.filename)}: {cause}" if error.filename else cause
 
 
 def _unwritable_name(error: UnicodeEncodeError) -> str | None:

@@ -17,6 +17,7 @@ from highlights.datasets.same_video import SameVideo, WholeAndCutVideos, file_si
 from highlights.datasets.sources import SourceClip
 from highlights.file_hash import file_sha256
 from highlights.npz_file import DAMAGED_NPZ, write_npz
+from highlights.one_line_name import one_line_name
 from highlights.progress import track
 from highlights.video import PICTURES_VERSION, VideoError
 from highlights.video.errors import missing_file_cause
@@ -256,7 +257,8 @@ class _SourcesCheck:
         try:
             likeness = check_video(clip.path)
         except VideoError as e:
-            self.outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(path) else f"{path}: {e}"))
+            self.outcome.rejected.append(Rejected(path, str(e) if str(e).startswith(one_line_name(path))
+                                                        else f"{path}: {e}"))
             return
         # Two moments of one static wide shot can look as alike as a copy: clips whose provenance
         # says they were cut from the same video at different times are never taken for copies.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from highlights.errors import HighlightsError
+from highlights.one_line_name import one_line_name
 
 
 class DatasetError(HighlightsError):
@@ -17,7 +18,8 @@ class DatasetError(HighlightsError):
 
     def __init__(self, problems: str | list[str], *, skippable: bool = False, headline: str | None = None,
                  new_labels_only: bool = False):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        # A line break in a file's name would make one problem two lines.
+        self.problems = [one_line_name(p) for p in ([problems] if isinstance(problems, str) else problems)]
         self.skippable = skippable
         self.new_labels_only = new_labels_only
         self.headline = headline

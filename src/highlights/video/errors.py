@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 from highlights.errors import HighlightsError
+from highlights.one_line_name import one_line_name
 
 
 class VideoError(HighlightsError):
@@ -19,7 +20,7 @@ class VideoError(HighlightsError):
     def __init__(self, path: str | Path, cause: str):
         self.path = str(path)
         self.cause = " ".join(str(cause).split())  # one line, whatever the decoder said
-        super().__init__(f"{self.path}: {self.cause}")
+        super().__init__(f"{one_line_name(self.path)}: {self.cause}")
 
     def __reduce__(self):
         # Made again from what it was made of where a worker process sends it back (pickle would
