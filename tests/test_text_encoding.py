@@ -145,3 +145,25 @@ def test_a_name_the_file_system_encoding_lacks_is_one_error_line(tmp_path):
         "with UTF-8 mode off, or a locale of another encoding): set PYTHONUTF8=1, or a UTF-8 locale such as "
         "LC_ALL=C.UTF-8"]
     assert not folder.exists()
+
+
+def test_json_a_windows_editor_saved_with_a_byte_order_mark_reads_as_json(tmp_path):
+    # Notepad's "UTF-8 with BOM": a confusion matrix, annotations and a clip's sidecar were refused
+    # as "not valid JSON (Unexpected UTF-8 BOM)" where a pipeline config in it was taken.
+    from highlights.datasets.sources import scan_class_folders
+    from highlights.events.formats import load_annotations
+    from highlights.report.files import load_confusion
+    from tests.dataset_fixtures import write_clip
+
+    def with_bom(path: Path, data: dict) -> Path:
+        path.write_bytes(b"\xef\xbb\xbf" + json.dumps(data).encode("utf-8"))
+        return path
+
+    matrix = with_bom(tmp_path / "cm.json", {"labels": ["a", "b"], "matrix": [[3, 1], [0, 4]]})
+    assert load_confusion(matrix) == (["a", "b"], [[3, 1], [0, 4]])
+    events = with_bom(tmp_path / "game.json", {"video": "game.mp4", "duration_s": 10.0, "events": [
+        {"label": "soccer_shooting", "start_s": 1.0, "end_s": 2.0}]})
+    assert [e.label for e in load_annotations(events)[0].events] == ["soccer_shooting"]
+    clip = write_clip(tmp_path / "clips" / "a" / "x.mp4", 1)
+    with_bom(clip.with_suffix(".json"), {"group": "match-3"})
+    assert [c.group for c in scan_class_folders(tmp_path / "clips").clips] == ["match-3"]

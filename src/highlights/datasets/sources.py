@@ -312,7 +312,7 @@ def _truth_of_another_clip(video: Path) -> str | None:
     if not sidecar.is_file():
         return None
     try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        data = json.loads(sidecar.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError):
         return None
     try:
@@ -336,7 +336,7 @@ def _read_sidecar(video: Path) -> dict:
     if not sidecar.is_file():
         return {}
     try:
-        data = json.loads(sidecar.read_text(encoding="utf-8"))
+        data = json.loads(sidecar.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError
         raise ValueError(f"{sidecar}: unreadable sidecar ({e})") from e
     try:  # a generator's truth names its clip's sha256: not this clip's, its group is another's

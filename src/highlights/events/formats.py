@@ -71,7 +71,7 @@ def detect_format(data: Any) -> str | None:
 
 def read_json(path: Path) -> Any:
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8-sig") as fh:
             return json.load(fh)
     except FileNotFoundError:
         raise AnnotationError(path, "no such file") from None

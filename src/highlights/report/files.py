@@ -82,7 +82,7 @@ def _read_json(path: Path):
     if path.is_dir():
         raise ReportFileError(f"{path}: is a folder, not a JSON file")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise MissingFileError(path) from None
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
