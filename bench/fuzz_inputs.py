@@ -247,13 +247,13 @@ def _ingest_mutant(argv: list[str], clip: Path, root: Path, timeout: float,
     receive, send = ctx.Pipe(duplex=False)
     worker = ctx.Process(target=run_case, args=(argv, str(clip), str(root), send))
     worker.start()
-    if receive.poll(timeout):
-        outcome, detail = receive.recv()
-    else:
-        outcome, detail = "hang", f"no answer in {timeout:.0f} s"
-    worker.kill()
-    worker.join()
-    return outcome, detail
+    try:
+        if receive.poll(timeout):
+            return receive.recv()
+        return "hang", f"no answer in {timeout:.0f} s"
+    finally:  # a Ctrl-C while waiting stops the worker too
+        worker.kill()
+        worker.join()
 
 
 def _print_tally(tally: dict[str, Counter], bugs: list[tuple[str, str, str]]) -> None:
@@ -288,10 +288,8 @@ def main() -> None:
 
     rng = random.Random(args.seed)
     work = Path(tempfile.mkdtemp(prefix="highlights-fuzz-"))
-    ctx = mp.get_context("fork")
     tally: dict[str, Counter] = defaultdict(Counter)
     bugs: list[tuple[str, str, str]] = []
-    started = time.monotonic()
     try:
         sources = make_sources(work / "sources")
         reviewed = None
@@ -304,6 +302,18 @@ def main() -> None:
             sources[0].write_bytes((reviewed / "game1.mp4").read_bytes())
         print(f"sources: {', '.join(p.name for p in sources)}; {args.cases} mutants given to "
               f"{args.command}", flush=True)
+        _run_mutants(args, rng, sources, reviewed, work, tally, bugs)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    _print_tally(tally, bugs)
+
+
+def _run_mutants(args, rng, sources, reviewed, work, tally, bugs) -> None:
+    """Give --cases mutants to the command, counting outcomes into ``tally``; Ctrl-C stops early
+    and keeps the count so far (a full run on a busy machine takes hours)."""
+    ctx = mp.get_context("fork")
+    started = time.monotonic()
+    try:
         for case in range(args.cases):
             source = rng.choice(sources)
             kind, data = mutate(source.read_bytes(), rng, truncate=reviewed is None)
@@ -323,13 +333,14 @@ def main() -> None:
                 if args.keep:
                     args.keep.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(clip,
-                                 args.keep / f"{clip.stem}-{kind.replace(':', '_')}{clip.suffix}")
+                                 args.keep / f"m{case:04d}-{kind.replace(':', '_')}{clip.suffix}")
             shutil.rmtree(case_dir, ignore_errors=True)
             if (case + 1) % 50 == 0:
                 print(f"  {case + 1} mutants, {time.monotonic() - started:.0f} s", flush=True)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    _print_tally(tally, bugs)
+    except KeyboardInterrupt:
+        print(f"\nstopped: {sum(sum(t.values()) for t in tally.values())} of {args.cases} mutants "
+              "counted")
+
 
 if __name__ == "__main__":
     run_script(main)
