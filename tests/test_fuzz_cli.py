@@ -215,6 +215,21 @@ def confusion_null_labels(tmp: Path) -> Case:
     return Case(["report", "from-confusion", path], str(path), "non-empty strings")
 
 
+def confusion_huge_number(tmp: Path) -> Case:
+    # Past Python's 4300 digits, json raised a ValueError of its own: a traceback.
+    path = tmp / "cm.json"
+    path.write_text('{"labels": ["a", "b"], "matrix": [[1' + "0" * 5000 + ', 0], [1, 0]]}')
+    return Case(["report", "from-confusion", path], str(path), "not valid JSON (Exceeds the limit")
+
+
+def sidecar_nested_too_deep(tmp: Path) -> Case:
+    # Nesting past Python's recursion limit raised a RecursionError: a traceback.
+    src = make_class_tree(tmp / "src", layout_of({"a": 2, "b": 2}))
+    sidecar = src / "a" / "a-0.json"
+    sidecar.write_text('{"group": ' + "[" * 100_000 + "]" * 100_000 + "}")
+    return Case(["dataset", "create", src, "--root", tmp / "d"], str(sidecar), "maximum recursion depth")
+
+
 def confusion_directory(tmp: Path) -> Case:
     (tmp / "cm").mkdir()
     return Case(["report", "from-confusion", tmp / "cm"], str(tmp / "cm"), "is a folder")
@@ -284,6 +299,13 @@ def config_is_a_list(tmp: Path, game: Path) -> Case:
                 "expected a JSON object")
 
 
+def config_nested_too_deep(tmp: Path, game: Path) -> Case:
+    config = tmp / "pipeline.json"
+    config.write_text("[" * 100_000 + "]" * 100_000)
+    return Case(["detect", game, "--config", config, "--out", tmp / "out", *NO_MODEL], str(config),
+                "not valid JSON (maximum recursion depth")
+
+
 def config_is_a_folder(tmp: Path, game: Path) -> Case:
     return Case(["detect", game, "--config", tmp, "--out", tmp / "out", *NO_MODEL], str(tmp), "is a folder")
 
@@ -307,6 +329,13 @@ def annotation_infinite_end(tmp: Path, game: Path) -> Case:
     path.write_text(json.dumps(data).replace("Infinity", "1e309"))
     return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
                  "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "end_s must be a finite time")
+
+
+def annotation_huge_number(tmp: Path, game: Path) -> Case:
+    path = tmp / "labels.json"
+    path.write_text('{"events": [], "duration_s": 1' + "0" * 5000 + "}")
+    return Case(["pipeline", "evaluate", "--video", game, "--annotations", path, "--out", tmp / "eval",
+                 "--set", "classifier.enabled=false", *NO_MODEL[:-1]], str(path), "not valid JSON (Exceeds")
 
 
 def annotation_key_outside(tmp: Path, game: Path) -> Case:
@@ -351,7 +380,7 @@ def detect_one_frame_video(tmp: Path, game: Path) -> Case:
 GAME_CASES = [
     detect_truncated_upload, detect_one_frame_video,
     checkpoint_text, checkpoint_pickle, checkpoint_missing_in_evaluate, config_is_a_list,
-    config_is_a_folder,
+    config_nested_too_deep, config_is_a_folder, annotation_huge_number,
     activitynet_list_for_a_dict, annotation_infinite_end, annotation_key_outside, annotation_latin1,
 ]
 
@@ -377,7 +406,8 @@ CASES = [
     unknown_codec, preview_one_pixel, newline_in_name, detect_missing_newline_name, symlink_loop,
     manifest_latin1,
     manifest_outside, manifest_row_twice, root_is_a_file, list_without_manifest, second_writer, disk_full_grow,
-    confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_directory,
+    confusion_duplicate_labels, confusion_string_entries, confusion_null_labels, confusion_huge_number,
+    sidecar_nested_too_deep, confusion_directory,
     confusion_into_earlier_report, out_is_a_file, unreadable_test_clip_with_workers,
 ]
 

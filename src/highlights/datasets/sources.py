@@ -313,7 +313,7 @@ def _truth_of_another_clip(video: Path) -> str | None:
         return None
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return None
     try:
         check_written_with(sidecar, data, again=SYNTH_AGAIN)
@@ -337,7 +337,7 @@ def _read_sidecar(video: Path) -> dict:
         return {}
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as e:  # UnicodeDecodeError is a ValueError
+    except (OSError, ValueError, RecursionError) as e:  # UnicodeDecodeError is a ValueError
         raise ValueError(f"{sidecar}: unreadable sidecar ({e})") from e
     try:  # a generator's truth names its clip's sha256: not this clip's, its group is another's
         check_written_with(sidecar, data, again=SYNTH_AGAIN)

@@ -82,6 +82,8 @@ def read_json(path: Path) -> Any:
     except UnicodeDecodeError as err:
         raise AnnotationError(path, f"not UTF-8 text (byte 0x{err.object[err.start]:02x} "
                                     f"at offset {err.start})") from None
+    except (ValueError, RecursionError) as err:  # a number past Python's digits, nesting too deep
+        raise AnnotationError(path, f"not valid JSON ({' '.join(str(err).split())})") from None
     except OSError as err:
         raise AnnotationError(path, err.strerror or str(err)) from None
 

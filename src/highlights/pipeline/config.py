@@ -351,7 +351,7 @@ class PipelineConfig:
             data = json.loads(path.read_text(encoding="utf-8-sig"))  # a Windows editor's byte-order mark
         except FileNotFoundError:
             raise MissingFileError(path, "config file not found") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        except (ValueError, RecursionError) as e:  # a number past Python's digits, nesting too deep
             raise ConfigError(f"{path}: not valid JSON ({' '.join(str(e).split())})") from None
         except IsADirectoryError:
             raise ConfigError(f"{path}: is a folder, not a config file") from None

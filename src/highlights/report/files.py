@@ -85,9 +85,9 @@ def _read_json(path: Path):
         return json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise MissingFileError(path) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    except (ValueError, RecursionError) as e:  # a number past Python's digits, nesting too deep
         raise ReportFileError(f"{path}: not valid JSON ({e})") from None
-    except (OSError, RecursionError) as e:
+    except OSError as e:
         raise ReportFileError(f"{path}: cannot read ({getattr(e, 'strerror', None) or e})") from None
 
 
