@@ -16,10 +16,12 @@ from highlights.review.export import export_review
 from highlights.review.games import load_games
 from highlights.review.session import ReviewSession
 from highlights.review.store import DecisionStore
-from tests.review_fixtures import decide_first_three, disk_full_at_the_annotations, make_detect_folder
+from tests.review_fixtures import (decide_first_three, disk_full_at_the_annotations,
+                                   make_detect_folder)
 
 
-def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_path: Path, monkeypatch) -> None:
+def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(
+        tmp_path: Path, monkeypatch) -> None:
     folder = make_detect_folder(tmp_path / "runs", "game1")
     session = ReviewSession(load_games([folder]), DecisionStore(tmp_path / "review.sqlite"))
     try:
@@ -27,15 +29,17 @@ def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_
         root, annotations = tmp_path / "datasets", tmp_path / "annotations"
         export_review(session, root)  # v1
         decided = session.states(gid)[3]
-        session.decide(gid, decided["id"], status="rejected", label=None, start_s=decided["start_s"],
-                       end_s=decided["end_s"], reviewer="Ada")
+        session.decide(gid, decided["id"], status="rejected", label=None,
+                       start_s=decided["start_s"], end_s=decided["end_s"], reviewer="Ada")
         with disk_full_at_the_annotations(monkeypatch):
             with pytest.raises(atomic.DiskFullError, match="reviewed.json; nothing earlier"):
                 export_review(session, root, parent="v1", annotations_dir=annotations)
-        assert list_versions(root) == ["v1", "v2"] and not (annotations / gid / "reviewed.json").exists()
+        assert list_versions(root) == ["v1", "v2"]
+        assert not (annotations / gid / "reviewed.json").exists()
 
         again = export_review(session, root, parent="v1", annotations_dir=annotations)
-        assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]  # not a copy as v3
+        # Not a copy as v3.
+        assert again.version.name == "v2" and list_versions(root) == ["v1", "v2"]
         assert again.clips == {"rejected": 1}
         # The stopped run never said what its clips state: the run that finishes it does, as that
         # run would have (no --licence, and the parent states none for this video).
@@ -50,7 +54,8 @@ def test_the_same_export_again_writes_the_annotations_a_stopped_one_did_not(tmp_
         session.store.close()
 
 
-def test_a_first_export_run_again_after_a_stop_writes_its_annotations(tmp_path: Path, monkeypatch) -> None:
+def test_a_first_export_run_again_after_a_stop_writes_its_annotations(
+        tmp_path: Path, monkeypatch) -> None:
     # The first export (no --parent) stopped after it made v1: run again, it asked for --parent v1,
     # and that run wrote the annotations of a v2 it did not make. Now it writes them and reports v1.
     folder = make_detect_folder(tmp_path / "runs", "game1")
@@ -75,8 +80,8 @@ def test_a_first_export_run_again_after_a_stop_writes_its_annotations(tmp_path: 
             export_review(session, root, annotations_dir=annotations)
         # Another decision since: not the same export, so it is not taken for one.
         decided = session.states(gid)[2]
-        session.decide(gid, decided["id"], status="rejected", label=None, start_s=decided["start_s"],
-                       end_s=decided["end_s"], reviewer="Ada")
+        session.decide(gid, decided["id"], status="rejected", label=None,
+                       start_s=decided["start_s"], end_s=decided["end_s"], reviewer="Ada")
         (annotations / gid / "reviewed.json").unlink()
         with pytest.raises(ReviewError, match="--parent vN"):
             export_review(session, root, annotations_dir=annotations)
@@ -105,7 +110,7 @@ def _decide(session, gid: str, state: dict, status: str) -> int:
                           end_s=state["end_s"], reviewer="Ada")["decision_id"]
 
 
-def test_an_export_stopped_where_an_earlier_export_wrote_its_annotations_writes_them_when_run_again(
+def test_a_stop_beside_an_earlier_exports_annotations_writes_them_when_run_again(
         first_three_in_v1, monkeypatch) -> None:
     # Both exports write into the game's own reviewed/ folder: the stopped one leaves the earlier
     # export's files there, which are not this review's. Taken as written, the run again was
