@@ -106,3 +106,17 @@ def test_a_video_named_as_the_calibration_is_not_read_whole(tmp_path):
     asked = subprocess.run([sys.executable, "-c", _ASK_IN_A_SMALL_PROCESS.format(limit=_MAPPABLE),
                             str(video)], capture_output=True, text=True, env=env, timeout=120)
     assert (asked.returncode, asked.stdout.strip()) == (0, "False"), asked.stderr[-2000:]
+
+
+def test_a_calibration_saved_again_by_a_windows_editor_is_read_and_replaced(tmp_path):
+    """A calibration opened in Notepad and saved (a byte-order mark, CRLF line ends) is still a
+    calibration: `merge.score_calibration` reads it, and `pipeline calibrate --out` replaces it
+    rather than refusing it as a file it did not write."""
+    from highlights.pipeline.ranking import DEFAULT_CALIBRATION, Calibration
+
+    text = DEFAULT_CALIBRATION.read_text(encoding="utf-8")
+    edited = tmp_path / "calibration.json"
+    edited.write_bytes(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert Calibration.load(edited) == Calibration.load(DEFAULT_CALIBRATION, name="fitted")
+    assert Calibration.written_by_highlights(edited)
+    assert not Calibration.written_by_highlights(tmp_path / "nothing.json")

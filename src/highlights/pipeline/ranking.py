@@ -25,6 +25,7 @@ Pure functions over `Candidate`s (the merge stage calls them):
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 from copy import deepcopy
@@ -199,10 +200,11 @@ class Calibration:
         would be read into memory, gigabytes of it, only to be refused."""
         try:
             with path.open("rb") as file:
-                if not file.read(_JSON_START_READ).lstrip().startswith(b"{"):
-                    return False
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+                start = file.read(_JSON_START_READ).removeprefix(codecs.BOM_UTF8)
+            if not start.lstrip().startswith(b"{"):
+                return False
+            data = json.loads(path.read_text(encoding="utf-8-sig"))  # as `load` reads it
+        except (OSError, ValueError, RecursionError):
             return False
         family = CALIBRATION_FORMAT.split("/")[0] + "/"
         return isinstance(data, dict) and str(data.get("format", "")).startswith(family)
@@ -211,12 +213,13 @@ class Calibration:
     def load(cls, path: str | Path | Traversable, name: str = "fitted") -> "Calibration":
         path = file_or_member(path)
         try:
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), name=name)
+            # utf-8-sig: a file saved again by a Windows editor starts with a byte-order mark
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8-sig")), name=name)
         except FileNotFoundError:
             raise MissingFileError(path, "score calibration file not found") from None
         except OtherFormatVersion as e:
             raise ConfigError(f"{path}: a score calibration file of {e}") from None
-        except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError, ValueError, IsADirectoryError) as e:
+        except (KeyError, TypeError, ValueError, RecursionError, IsADirectoryError) as e:
             raise ConfigError(f"{path}: not a score calibration file ({e})".splitlines()[0]) from None
 
 
