@@ -50,8 +50,9 @@ def test_augment_preview_replaces_its_own_picture_and_refuses_any_other_file(tmp
         assert other.read_bytes() == data
 
 
-def test_calibrate_replaces_its_own_calibration_and_refuses_an_annotation_before_the_run(
-        tmp_path: Path, monkeypatch) -> None:
+def _a_game_whose_fit_is_counted(tmp_path: Path, monkeypatch):
+    """A synthetic game and its annotation, whose calibration is fitted on fixed scores (the
+    pipeline is not run), each fit counted in the list returned."""
     import highlights.pipeline.calibrate as calibrate
     from highlights.pipeline.calibrate import fit_and_measure
     from tests.pipeline_fixtures import make_game
@@ -61,6 +62,12 @@ def test_calibrate_replaces_its_own_calibration_and_refuses_an_annotation_before
     runs = []
     monkeypatch.setattr(calibrate, "calibrate_on_game", lambda *a, **kw: runs.append(a) or
                         fit_and_measure(THREE, THREE_RIGHT, fitted_on={"video": video.name}))
+    return video, annotation, runs
+
+
+def test_calibrate_replaces_its_own_calibration_and_refuses_an_annotation_before_the_run(
+        tmp_path: Path, monkeypatch) -> None:
+    video, annotation, runs = _a_game_whose_fit_is_counted(tmp_path, monkeypatch)
     out = tmp_path / "cal.json"
     for _ in range(2):
         result = _run("pipeline", "calibrate", "--video", video, "--annotations", annotation,
@@ -79,6 +86,34 @@ def test_calibrate_replaces_its_own_calibration_and_refuses_an_annotation_before
     assert annotation.read_bytes() == before
     assert len(runs) == 2  # refused before the run
     assert not (tmp_path / "game" / f"{annotation.stem}_reliability.png").exists()
+
+
+def test_calibrate_refuses_a_picture_of_ones_own_where_it_would_draw_its_own(
+        tmp_path: Path, monkeypatch) -> None:
+    video, annotation, runs = _a_game_whose_fit_is_counted(tmp_path, monkeypatch)
+    out, picture = tmp_path / "cal.json", tmp_path / "cal_reliability.png"
+    args = ("pipeline", "calibrate", "--video", video, "--annotations", annotation, "--out", out,
+            "--no-progress")
+    assert _run(*args).exit_code == 0
+    drawn = picture.read_bytes()
+    assert _run(*args).exit_code == 0, "its own picture is replaced"
+    assert len(runs) == 2
+
+    # A picture of one's own by that name: refused before the run, the picture and the
+    # calibration beside it left as they were.
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "green").save(picture)
+    own = picture.read_bytes()
+    assert own != drawn
+    calibration = out.read_bytes()
+    refused = _run(*args)
+    assert refused.exit_code == 1
+    assert _last_line(refused) == (f"{picture}: is not a reliability diagram `pipeline calibrate` "
+                                   "drew, the only file --out replaces; give --out a new file, or "
+                                   "remove this one")
+    assert picture.read_bytes() == own and out.read_bytes() == calibration
+    assert len(runs) == 2
 
 
 # A process that may map this much memory, asked whether a (sparse) video this large is a

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+import json
 import logging
 import re
 import sys
@@ -149,3 +150,16 @@ def _charmap(path: str) -> frozenset[int]:
         return frozenset(FT2Font(path).get_charmap())
     except (OSError, RuntimeError, ValueError):  # a font file FreeType cannot read draws nothing
         return frozenset()
+
+
+def png_made_by(path: Path) -> dict | None:
+    """What made the PNG at ``path``, as `write_figure_png` kept it under `Description` (JSON
+    holding a dict); None for a file that is not such a picture (a photo, a clip, text)."""
+    from PIL import Image  # matplotlib's dependency
+
+    try:
+        with Image.open(path) as picture:
+            made_by = json.loads(picture.info.get("Description", ""))
+    except (OSError, ValueError):
+        return None
+    return made_by if isinstance(made_by, dict) else None

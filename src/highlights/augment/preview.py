@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from highlights.augment.config import PhoneAugmentConfig
 from highlights.augment.phone import AugmentResult, PhoneAugment, derive_seed
-from highlights.figure_png import write_figure_png
+from highlights.figure_png import png_made_by, write_figure_png
 from highlights.video import read_clip
 from highlights.wrapped_label import widest_line_pt, wrap_to_width
 
@@ -90,14 +90,8 @@ def write_preview_grid(
 def is_preview_png(path: Path) -> bool:
     """Whether ``path`` is a picture `write_preview_grid` wrote: a PNG whose `Description` says
     what made it."""
-    from PIL import Image  # matplotlib's dependency
-
-    try:
-        with Image.open(path) as picture:
-            made_by = json.loads(picture.info.get("Description", ""))
-    except (OSError, ValueError):
-        return False
-    return isinstance(made_by, dict) and "clip_sha256" in made_by
+    made_by = png_made_by(path)
+    return made_by is not None and "clip_sha256" in made_by
 
 
 def preview_figure(

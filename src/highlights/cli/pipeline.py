@@ -416,6 +416,7 @@ def calibrate(
     check_writable_file(out, out_name="--out")
     refuse_a_file_not_its_own(out, its_own=Calibration.written_by_highlights,
                               kind="a score calibration `pipeline calibrate` wrote")
+    _refuse_a_picture_not_its_own(out)
     if len(games) == 1:
         from highlights.pipeline.calibrate import calibrate_on_game
 
@@ -443,11 +444,22 @@ def calibrate(
             console.print(f"warning: {f'{game}: ' if several else ''}{line}", style="yellow")
 
 
+def _refuse_a_picture_not_its_own(out: Path) -> None:
+    """The picture beside --out is replaced under the same rule as --out: only where this command
+    drew it (a user's own NAME_reliability.png was lost)."""
+    from highlights.pipeline.score_reliability_png import (
+        calibration_picture, is_calibration_picture,
+    )
+
+    refuse_a_file_not_its_own(calibration_picture(out), its_own=is_calibration_picture,
+                              kind="a reliability diagram `pipeline calibrate` drew")
+
+
 def _draw_calibration_fit(info: dict, path: Path, tolerance: float, games: int) -> Path:
     """The fit's reliability, raw and fitted (in sample), as a picture beside its JSON, from the
     reliabilities whose expected calibration errors the terminal prints."""
     from highlights.pipeline.score_reliability_png import (
-        calibration_picture, write_score_reliability,
+        CALIBRATION_PICTURE_MADE_BY, calibration_picture, write_score_reliability,
     )
 
     title = (f"Score reliability of the {counted(info['highlights'], 'highlight')} the calibration "
@@ -455,7 +467,8 @@ def _draw_calibration_fit(info: dict, path: Path, tolerance: float, games: int) 
              f"{tolerance:g} s")
     return write_score_reliability(calibration_picture(path), [
         ("raw", info["reliability_raw"]),
-        ("fitted (in sample)", info["reliability_fitted_in_sample"])], title=title)
+        ("fitted (in sample)", info["reliability_fitted_in_sample"])], title=title,
+        made_by={"made_by": CALIBRATION_PICTURE_MADE_BY, "calibration": path.name})
 
 
 def _print_calibration_fit(info: dict, calibration, path: Path, tolerance: float,
