@@ -88,6 +88,9 @@ def evaluate(
     backend = _backend_named(backend)  # now, not after every clip is read
     _refuse_what_would_be_dropped(root=root, version=version, split=split, clips=clips,
                                   pose_model=pose_model, fuse_pose=fuse_pose)
+    if fuse_pose:  # a command line that contradicts itself, said before any file is looked for
+        _refuse_inference_settings("--fuse-pose does not take them", int8=int8, bf16=bf16,
+                                   batch_size=batch_size, workers=workers, backend=backend)
     refuse_missing_inputs(files=(checkpoint, pose_model), clip_tree=clips, root=root,
                           version=version)
     if checkpoint is not None and checkpoint.is_dir():
@@ -103,7 +106,6 @@ def evaluate(
                                   n_bootstrap=bootstrap, backend=backend, int8=int8, bf16=bf16,
                                   show_progress=progress)
     if fuse_pose:
-        _refuse_inference_settings(settings, "--fuse-pose does not take them")
         report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split,
                                    clips=clips, out=out, pose_cache=pose_cache, bootstrap=bootstrap)
     else:
@@ -180,15 +182,16 @@ def _backend_named(name: str) -> str:
                       f"{FP32} means auto)")
 
 
-def _refuse_inference_settings(settings: EvaluationSettings, why: str) -> None:
+def _refuse_inference_settings(why: str, *, int8: bool, bf16: bool, batch_size: int,
+                               workers: int, backend: str) -> None:
     """The R(2+1)D's inference settings given where nothing would use them (a pose model,
     --fuse-pose): refused in one line ending in ``why``, not dropped."""
     from highlights.errors import ConfigError
 
-    unused = [name for name, given in (("--int8", settings.int8), ("--bf16", settings.bf16),
-                                       ("--batch-size", settings.batch_size != _BATCH_SIZE),
-                                       ("--workers", settings.num_workers != _WORKERS),
-                                       ("--backend", settings.backend != _BACKEND))
+    unused = [name for name, given in (("--int8", int8), ("--bf16", bf16),
+                                       ("--batch-size", batch_size != _BATCH_SIZE),
+                                       ("--workers", workers != _WORKERS),
+                                       ("--backend", backend != _BACKEND))
               if given]
     if unused:
         raise ConfigError(f"{' and '.join(unused)}: the R(2+1)D clip classifier's inference "
@@ -208,7 +211,10 @@ def _run(checkpoint: Path | None, *, root: Path | None, version: str | None, spl
         typer.echo(f"no checkpoint given: the default pose classifier ({checkpoint.name}, trained "
                    "on synthetic poses only)")
     if pose or is_pose_checkpoint(checkpoint):
-        _refuse_inference_settings(settings, f"{checkpoint.name} is a pose model, which has none")
+        _refuse_inference_settings(f"{checkpoint.name} is a pose model, which has none",
+                                   int8=settings.int8, bf16=settings.bf16,
+                                   batch_size=settings.batch_size, workers=settings.num_workers,
+                                   backend=settings.backend)
         from highlights.pose_classifier.evaluation import evaluate_pose
 
         return evaluate_pose(checkpoint, clips_root=clips, root=root, version=version, split=split,
