@@ -86,6 +86,14 @@ class MoveNetPeople:
         ahead = max(0, self.frames_per_worker * len(self.estimator._interpreters) - 1)
         return min(ahead, ZOOM_LAG - 1) if self.zoom > 1 else ahead
 
+    def lookahead_done(self) -> int:
+        """Frames to have started once this one's people are known: one more than `lookahead`.
+        The worker this frame held is free, and the zoom region of the frame `ZOOM_LAG` after it
+        is placed from its people, now known. Started before the runner buffers this frame and
+        runs kinematics and the classifier, it keeps the workers' queues full meanwhile."""
+        ahead = self.lookahead()
+        return ahead + 1 if ahead else 0
+
     def plan(self, index: int, size: tuple[int, int]) -> tuple[tuple[int, int, int, int] | None, bool]:
         """(zoom region or None, whether the whole frame is searched) for frame `index` of `size`
         (width, height), from the people of the last frame measured at least `ZOOM_LAG` before it."""
@@ -262,6 +270,9 @@ class SharedMoveNetHooks:
 
     def lookahead(self) -> int:
         return shared_movenet(self.config, self.context).lookahead()
+
+    def lookahead_done(self) -> int:
+        return shared_movenet(self.config, self.context).lookahead_done()
 
     def prefetch(self, index: int, rgb) -> None:
         shared_movenet(self.config, self.context).prefetch(index, rgb)

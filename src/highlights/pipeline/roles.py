@@ -109,6 +109,11 @@ class FrameStage(Stage):
         """How many decoded frames beyond the current one `prefetch` would like to see (0: none)."""
         return 0
 
+    def lookahead_done(self) -> int:
+        """The same once `on_frame` has finished the current frame, while the runner goes on with
+        that frame's other work: its result may let work on one more frame start."""
+        return self.lookahead()
+
     def prefetch(self, index: int, rgb) -> None:
         """Frame `index` (analysis-frame counter) is coming and will likely be active: start work on
         it in the background. A guess: `on_frame` must give the same result whether or not it was

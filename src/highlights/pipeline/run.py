@@ -323,13 +323,14 @@ class _StreamingRun:
         # while the current one is active (the next ones most likely are too) and start on them
         # (not when a cache already holds this frame's results: the next ones are likely cached too).
         depth = max((stage.lookahead() for stage in self.frame_stages), default=0)
+        depth_done = max((stage.lookahead_done() for stage in self.frame_stages), default=0)
         upcoming: deque = deque()
         while True:
             frame = upcoming.popleft() if upcoming else next(stream, None)
             if frame is None:
                 break
             rec, new = self._candidates(frame)
-            self._frame_stages(rec, stream, upcoming, depth)
+            self._frame_stages(rec, stream, upcoming, (depth, depth_done))
             self._keep_and_buffer(rec, frame)
             self._queue(new)
             self._advance(rec.time_s)
@@ -353,7 +354,11 @@ class _StreamingRun:
             self.last_active_s = rec.time_s
         return rec, new
 
-    def _frame_stages(self, rec: FrameRecord, stream, upcoming: deque, depth: int) -> None:
+    def _frame_stages(self, rec: FrameRecord, stream, upcoming: deque,
+                      depths: tuple[int, int]) -> None:
+        """The frame stages on `rec`; `depths`: the frames they start ahead while it runs
+        (`lookahead`) and once it has run (`lookahead_done`), taken from `stream` into
+        `upcoming`."""
         # Pose also runs for a moment after motion stops: a brief action (a far player's
         # swing is active for a frame or two) needs its follow-through measured for
         # kinematics to see a speed peak.
@@ -361,19 +366,28 @@ class _StreamingRun:
         if not (self.frame_stages and (rec.active or after_motion or not self.config.candidates.active_frames_only)):
             return
         cache = self.context.cache
-        if depth and (cache is None or any(("frame", self.signatures[stage.name], rec.index) not in cache
-                                           for stage in self.frame_stages if stage.frame_fields)):
-            while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
-                upcoming.append(ahead)  # waiting for it counts as decode_wait
-            for k, ahead in enumerate(upcoming):
-                if ahead.rgb is None:
-                    continue  # replayed: its people are read back when it comes
-                for stage in self.frame_stages:
-                    stage.prefetch(rec.index + 1 + k, ahead.rgb)
+        ahead = depths[0] and (cache is None or any(
+            ("frame", self.signatures[stage.name], rec.index) not in cache
+            for stage in self.frame_stages if stage.frame_fields))
+        if ahead:
+            self._prefetch(rec, stream, upcoming, depths[0])
         for stage in self.frame_stages:
             with self.clock.time(stage.name):
                 _run_frame_stage(stage, rec, cache, self.signatures[stage.name])
+        if ahead:
+            self._prefetch(rec, stream, upcoming, depths[1])
         self.counts["frames_through_detection_or_pose"] += 1
+
+    def _prefetch(self, rec: FrameRecord, stream, upcoming: deque, depth: int) -> None:
+        """The next `depth` frames taken from `stream` into `upcoming` and offered to the frame
+        stages' `prefetch` (a stage ignores a frame it has already started)."""
+        while len(upcoming) < depth and (ahead := next(stream, None)) is not None:
+            upcoming.append(ahead)  # waiting for it counts as decode_wait
+        for k, ahead in enumerate(upcoming):
+            if ahead.rgb is None:
+                continue  # replayed: its people are read back when it comes
+            for stage in self.frame_stages:
+                stage.prefetch(rec.index + 1 + k, ahead.rgb)
 
     def _keep_and_buffer(self, rec: FrameRecord, frame) -> None:
         context, kept_frames = self.context, self.context.kept_frames
