@@ -107,7 +107,8 @@ def evaluate(
                                   show_progress=progress)
     if fuse_pose:
         report, paths = _run_fused(checkpoint, pose_model, root=root, version=version, split=split,
-                                   clips=clips, out=out, pose_cache=pose_cache, bootstrap=bootstrap)
+                                   clips=clips, out=out, pose_cache=pose_cache, bootstrap=bootstrap,
+                                   progress=progress)
     else:
         report, paths = _run(checkpoint, root=root, version=version, split=split, clips=clips,
                              out=out, pose_cache=pose_cache, settings=settings)
@@ -140,7 +141,8 @@ def _refuse_what_would_be_dropped(*, root: Path | None, version: str | None, spl
 
 def _run_fused(checkpoint: Path | None, pose_model: Path | None, *, root: Path | None,
                version: str | None,
-               split: str, clips: Path | None, out: Path, pose_cache: Path | None, bootstrap: int):
+               split: str, clips: Path | None, out: Path, pose_cache: Path | None, bootstrap: int,
+               progress: bool):
     """`--fuse-pose`: the R(2+1)D checkpoint fused with the pose model, the weight chosen on val."""
     from highlights.errors import ConfigError
     from highlights.pose_classifier.default import checkpoint_file, holds_pose_model
@@ -156,7 +158,8 @@ def _run_fused(checkpoint: Path | None, pose_model: Path | None, *, root: Path |
     pose_model = checkpoint_file(pose_model) if pose_model is not None else None
     return evaluate_fusion(checkpoint, root=root, version=version, out_dir=out,
                            pose_model=pose_model,
-                           split=split, cache_dir=pose_cache, n_bootstrap=bootstrap, log=typer.echo)
+                           split=split, cache_dir=pose_cache, n_bootstrap=bootstrap,
+                           show_progress=progress, log=typer.echo)
 
 
 # The report names what it scored with "fp32" (beside the int8 and bf16 it can also run): every

@@ -25,19 +25,27 @@ from highlights.packaged_file import shown_name
 from highlights.pose_classifier.model import PoseClassifier, file_sha256
 
 
-def _r2_proba(classifier, records) -> np.ndarray:
+def _r2_proba(classifier, records, *, show_progress: bool = False) -> np.ndarray:
+    from highlights.progress import progress_bar
     from highlights.video import clip_to_tensor, read_clip
 
     out = []
-    for r in records:
-        frames, _ = read_clip(r.path, classifier.spec.num_frames)
-        out.append(classifier.predict_proba(clip_to_tensor(frames, classifier.spec, train=False)[None].numpy())[0])
+    with progress_bar(enabled=show_progress) as progress:
+        task = progress.add_task("R(2+1)D on clips", total=len(records))
+        for r in records:
+            frames, _ = read_clip(r.path, classifier.spec.num_frames)
+            tensor = clip_to_tensor(frames, classifier.spec, train=False)[None].numpy()
+            out.append(classifier.predict_proba(tensor)[0])
+            progress.advance(task)
     return np.asarray(out)
 
 
 def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose_model: str | Path | None = None,
                     split: str = "test", cache_dir=None, n_bootstrap: int = 1000,
+                    show_progress: bool = False,
                     log: Callable[[str], None] = lambda m: None) -> tuple[dict, dict[str, Path]]:
+    """The fused test report (and its files in ``out_dir``); `show_progress`: a bar on stderr for
+    each model over each split's clips."""
     from highlights.datasets.checks import load_checked_splits
     from highlights.model import ClipClassifier
     from highlights.pose_classifier.default import DEFAULT_MODEL
@@ -49,7 +57,8 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
     pose = PoseClassifier.load(pose_path)
     # The version first: a wrong --version, an empty split or a damaged clip is said before the
     # R(2+1)D's inference path is measured.
-    dataset, (val, test) = load_checked_splits(root, version, ["val", split], log=log)
+    dataset, (val, test) = load_checked_splits(root, version, ["val", split],
+                                               show_progress=show_progress, log=log)
     check_checkpoint_classes(checkpoint, pose.classes)
     r2 = ClipClassifier.from_checkpoint(checkpoint)
     # Closed once both splits are scored: its runner's worker threads would otherwise outlive the
@@ -60,8 +69,8 @@ def evaluate_fusion(checkpoint: str | Path, *, root, version: str, out_dir, pose
 
         def both(records):
             pose_p, _ = predict_clips(pose, [LabelledClip(r.path, r.label, r.path.name) for r in records],
-                                      cache_dir=cache_dir)
-            return _r2_proba(r2, records), pose_p[:, order]
+                                      cache_dir=cache_dir, show_progress=show_progress)
+            return _r2_proba(r2, records, show_progress=show_progress), pose_p[:, order]
 
         log(f"fusion: R(2+1)D {checkpoint.name} + pose model {pose_path.name}; choosing the weight on "
             f"{len(val)} validation clips")
