@@ -496,3 +496,35 @@ def test_two_reviews_of_one_folder_make_its_copy_one_at_a_time(tmp_path):
     assert second_made == []  # it played the first's copy
     assert sorted(p.name for p in (tmp_path / "detect").iterdir()) == [
         "review-video.json", COPY_NAME]
+
+
+def test_a_review_waiting_for_anothers_copy_says_another_review_is_making_it(tmp_path):
+    """While another review (here, a lock held on the copy's parts) makes the copy, the page says
+    so, not "0% made" of a copy this review is not making; once it may, it makes the copy."""
+    import fcntl
+    import time
+
+    source = phone_source(tmp_path / "game.mp4", "libx264", "yuv420p")
+    folder = tmp_path / "detect"
+    folder.mkdir()
+    copies = BrowserCopies([("g1", source, folder)], always_copy=True, progress=False)
+    with open(folder / f".{COPY_NAME}.parts.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        copies.start()
+        try:
+            deadline = time.monotonic() + 60
+            while "another review" not in copies.current("g1").note and time.monotonic() < deadline:
+                time.sleep(0.05)
+            now = copies.current("g1")
+            assert now.state == "making" and now.done == 0.0
+            assert now.note.endswith(": another review of this folder is making its H.264 copy; "
+                                     "the player switches to it when it is done. Decisions can "
+                                     "be made meanwhile.")
+            assert "% made" not in now.note
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    try:
+        assert copies.wait(120)
+        assert copies.current("g1").state == "copy"
+    finally:
+        copies.stop()

@@ -77,7 +77,7 @@ class Playback:
 
     `state`: `source` (the source plays as it is), `copy` (its browser copy plays), `waiting` or
     `making` (a copy is needed and not made yet: the source is served meanwhile; `done` is the
-    share of its pictures made), `failed` (no copy could be made: the source is served)."""
+    share of its pictures made, 0 while another review makes it), `failed` (no copy could be made: the source is served)."""
 
     path: Path
     media_type: str | None
@@ -202,7 +202,7 @@ class NeededCopy:
             return False
 
     def make(self, *, progress: bool = True, stop: threading.Event | None = None, on_progress=None,
-             label: str = "", pause=None) -> Playback:
+             label: str = "", pause=None, on_wait=None) -> Playback:
         """Makes the copy (raises `CopyStopped` when `stop` is set first: the old record is gone,
         so a copy cut short is never taken for a whole one; the next `make` goes on from its last whole
         part). `pause`: see `write_browser_copy`.
@@ -210,9 +210,9 @@ class NeededCopy:
         Two reviews of one detect folder (two servers, one --db each) make its copy one at a time:
         the parts are one folder, which one would delete, or read half written, under the other.
         The one that comes second waits for the first (stopped or set aside as while making it)
-        and plays the copy that one made."""
+        and plays the copy that one made; `on_wait()` is called once when it starts to wait."""
         with ExitStack() as held:
-            self._hold_parts(held, stop, pause)
+            self._hold_parts(held, stop, pause, on_wait)
             if self.fresh():  # made meanwhile by the other review
                 return self.playback()
             (self.folder / _COPY_RECORD).unlink(missing_ok=True)
@@ -224,9 +224,10 @@ class NeededCopy:
                 tmp.write_text(json.dumps(wanted), encoding="utf-8")
         return self.playback()
 
-    def _hold_parts(self, held: ExitStack, stop: threading.Event | None, pause) -> None:
+    def _hold_parts(self, held: ExitStack, stop: threading.Event | None, pause, on_wait) -> None:
         """Takes, into `held`, the lock of the copy's parts (`flock`, which the kernel drops when
-        its holder dies, however it dies), waiting while another process holds it."""
+        its holder dies, however it dies), waiting while another process holds it (`on_wait()`
+        called as it starts to)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         lock = self.folder / f".{COPY_NAME}.parts.lock"
         while True:
@@ -237,6 +238,9 @@ class NeededCopy:
             except _NoLock:
                 return
             except _CopyBusy:
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
                 if stop is not None and stop.is_set():
                     raise CopyStopped(self.source) from None
                 if pause is not None and pause():
@@ -245,6 +249,14 @@ class NeededCopy:
 
     def playback(self) -> Playback:
         return Playback(self.copy, "video/mp4", f"playing an H.264 copy: {self.because()}", state="copy")
+
+    def made_by_another_review(self) -> Playback:
+        """The source, served while another review (another process) makes this copy: how far it
+        is, only that one knows."""
+        return Playback(self.source, _media_type(self.source),
+                        f"{self.because()}: another review of this folder is making its H.264 "
+                        "copy; the player switches to it when it is done. Decisions can be made "
+                        "meanwhile.", state="making")
 
     def pending(self, state: str, done: float = 0.0, ahead: int = 0) -> Playback:
         """The source, served while the copy is `waiting` (behind `ahead` other games' copies; `done` of it
@@ -395,10 +407,14 @@ class BrowserCopies:
             def progressed(done_frames: int, total_frames: int, game_id=game_id, need=need) -> None:
                 self._now[game_id] = need.pending("making", min(1.0, done_frames / max(1, total_frames)))
 
+            def waited(game_id=game_id, need=need) -> None:
+                self._now[game_id] = need.made_by_another_review()
+
             try:
                 playback = need.make(progress=self._progress, stop=self._stop, on_progress=progressed,
                                      label=f" ({made + 1} of {total})" if total > 1 else "",
-                                     pause=lambda game_id=game_id: self._set_aside(game_id))
+                                     pause=lambda game_id=game_id: self._set_aside(game_id),
+                                     on_wait=waited)
             except CopyStopped:
                 return
             except CopyPaused:
