@@ -2,7 +2,8 @@
 on real clips from other sources (grouped cross-validation on real-dev).
 
     python bench/bench_own_clips.py [--real-dev ../shared/real-dev] [--folds 5] [--pose-cache DIR]
-                                    [--synth-windows 3000] [--workdir DIR]
+                                    [--synth-windows 3000] [--workdir DIR] [--labelled-share S]
+                                    [--variants NAME ...]
 
 A user who has labelled some clips of their own footage trains with them (`highlights train
 --model pose --clips TREE`: the clips' poses are added to the synthetic windows). This bench
@@ -13,10 +14,12 @@ never on both sides), and each fold is scored by models trained without it:
 1. synthetic only: the packaged model's recipe (`PoseTrainConfig`'s defaults, which
    `scripts/make_default_pose_model.py` trains it with: the `features_linear` family on the same
    synthetic windows), the same for every fold;
-2. synthetic + the other folds' clips, exactly as `train --clips` adds them
-   (`pose_classifier.train.labelled_clip_windows`, given a folder of the training clips);
-3. the other folds' clips alone (no synthetic windows);
-4. the same, each window repeated to 3,000 an epoch (augmented afresh) as `train` does for a
+2. synthetic + the other folds' clips, each window counted once (`--labelled-share 0`);
+3. the same, the clips' windows repeated to `--labelled-share` of the training windows, as
+   `train --clips` adds them (`pose_classifier.train.labelled_clip_windows`, given a folder of the
+   training clips, and `labelled_share.with_labelled_windows`; default PoseTrainConfig's);
+4. the other folds' clips alone (no synthetic windows);
+5. the same, each window repeated to 3,000 an epoch (augmented afresh) as `train` does for a
    club's own classes (`own_classes.repeated_to_an_epoch`), where 3 gives a few optimiser steps.
 
 Each is printed with clip accuracy and macro-F1 with 95% intervals (Wilson's, bootstrap) and n,
@@ -37,6 +40,7 @@ import os
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -69,8 +73,8 @@ def fold_tree(clips, root: Path) -> Path:
     return root
 
 
-VARIANTS = ("synthetic only", "synthetic + your clips", "your clips only",
-            "your clips only, repeated")
+VARIANTS = ("synthetic only", "synthetic + your clips", "synthetic + your clips, share",
+            "your clips only", "your clips only, repeated")
 
 
 def _parse_args() -> argparse.Namespace:
@@ -86,6 +90,12 @@ def _parse_args() -> argparse.Namespace:
                     help="keep the real clips' estimated poses here and reuse them")
     ap.add_argument("--workdir", type=Path, default=None,
                     help="keeps the synthetic windows for the next run")
+    ap.add_argument("--variants", nargs="+", choices=VARIANTS, default=list(VARIANTS),
+                    help="the variants to train and score (default all; each but the first "
+                         "trains a model per fold)")
+    ap.add_argument("--labelled-share", type=float, default=None,
+                    help="share of the training windows the clips' windows are repeated to in "
+                         "the third variant (default: PoseTrainConfig's)")
     return ap.parse_args()
 
 
@@ -107,31 +117,37 @@ def _synthetic_windows(spec, workdir: Path | None) -> tuple[np.ndarray, np.ndarr
 
 
 def _fold_models(config, sw: np.ndarray, sl: np.ndarray, rw: np.ndarray, rl: np.ndarray,
-                 synthetic_model) -> dict:
-    """Each variant's network for one fold (the synthetic-only one is the same for every fold)."""
+                 synthetic_model, variants: list[str]) -> dict:
+    """The network of each of `variants` for one fold (the synthetic-only one is the same for
+    every fold)."""
+    from highlights.pose_classifier.labelled_share import with_labelled_windows
     from highlights.pose_classifier.own_classes import repeated_to_an_epoch
     from highlights.pose_classifier.train import fit_network
 
-    return {"synthetic only": synthetic_model,
-            "synthetic + your clips": fit_network(config, np.concatenate([sw, rw]),
-                                                  np.concatenate([sl, rl])),
-            "your clips only": fit_network(config, rw, rl),
-            "your clips only, repeated": fit_network(config, *repeated_to_an_epoch(rw, rl))}
+    share, once = config.labelled_share, np.concatenate([sl, rl])
+    made = {"synthetic only": lambda: synthetic_model,
+            "synthetic + your clips": lambda: fit_network(
+                config, *with_labelled_windows(sw, sl, rw, rl, 0.0)[:2]),
+            "synthetic + your clips, share": lambda: fit_network(
+                config, *with_labelled_windows(sw, sl, rw, rl, share)[:2],
+                class_weight_labels=once),
+            "your clips only": lambda: fit_network(config, rw, rl),
+            "your clips only, repeated": lambda: fit_network(config,
+                                                             *repeated_to_an_epoch(rw, rl))}
+    return {name: made[name]() for name in variants}
 
 
 def _out_of_fold_proba(args: argparse.Namespace, config, clips, labels: list[str], y: np.ndarray,
                        groups: list[str], sw: np.ndarray, sl: np.ndarray):
     """Every variant's window probabilities of each clip, from the models of the fold that left
     the clip's sources out; and the synthetic-only network."""
-    from dataclasses import replace
-
     from sklearn.model_selection import GroupKFold
 
     from highlights.pose_classifier.clips import clip_poses
     from highlights.pose_classifier.model import PoseClassifier
     from highlights.pose_classifier.train import fit_network, labelled_clip_windows
 
-    window_proba = {v: [None] * len(clips) for v in VARIANTS}
+    window_proba = {v: [None] * len(clips) for v in args.variants}
     synthetic_model = None
     folds = GroupKFold(n_splits=args.folds).split(np.zeros(len(y)), y, groups)
     for k, (train_idx, test_idx) in enumerate(folds, 1):
@@ -141,7 +157,7 @@ def _out_of_fold_proba(args: argparse.Namespace, config, clips, labels: list[str
         started = time.time()
         if synthetic_model is None:
             synthetic_model = fit_network(config, sw, sl)
-        models = _fold_models(config, sw, sl, rw, rl, synthetic_model)
+        models = _fold_models(config, sw, sl, rw, rl, synthetic_model, args.variants)
         print(f"fold {k}: trained on {real['clips']} clips ({real['windows']} windows) of "
               f"{len({groups[i] for i in train_idx})} sources, scored on {len(test_idx)} clips of "
               f"{len({groups[i] for i in test_idx})} others ({time.time() - started:.0f} s)")
@@ -178,20 +194,24 @@ def main() -> int:
           f"{args.folds} folds by source")
 
     config = PoseTrainConfig(out_dir="-")  # the packaged model's recipe
+    if args.labelled_share is not None:
+        config = replace(config, labelled_share=args.labelled_share)
+    print(f"the third variant's clips make up {config.labelled_share:g} of the training windows "
+          "at least")
     sw, sl = _synthetic_windows(SynthWindowSpec(count=args.synth_windows, seed=config.synth_seed),
                                 args.workdir)
     window_proba, synthetic_model = _out_of_fold_proba(args, config, clips, labels, y, groups, sw,
                                                        sl)
 
     print()
-    for name in VARIANTS:
+    for name in args.variants:
         clf = PoseClassifier(synthetic_model, labels, config.window, config.family, {})
         plain = aggregated(clf, window_proba[name], "mean").argmax(axis=1)
         loo, chosen = loo_settings(clf, window_proba[name], y, labels)
         picks = ", ".join(f"{a}/{t:g} x{n}"
                           for (a, t), n in sorted(chosen.items(), key=lambda kv: -kv[1]))
-        print(f"{name:<26} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
-        print(f"{'':<26} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: "
+        print(f"{name:<30} {scores(y, plain, labels)}  (argmax of mean window probabilities)")
+        print(f"{'':<30} {scores(y, loo, labels)}  (aggregation and threshold leave-one-out: "
               f"{picks})")
     return 0
 

@@ -19,10 +19,12 @@ from highlights.cli.app import app
 from highlights.pose_classifier import default as default_model
 from dataclasses import replace
 
+from highlights.counted_noun import counted
 from highlights.errors import ConfigError
 from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.fusion import (
     WEIGHTS, ClassListMismatch, align_classes, choose_weight, fuse, settle_weight, tied_weights, weight_choice_text)
+from highlights.pose_classifier.labelled_share import DEFAULT_LABELLED_SHARE
 from highlights.pose_classifier.model import PoseClassifier
 from highlights.pose_classifier.skeleton import FLIP, mirror, normalise, resample
 from highlights.pose_classifier.synth_data import SynthWindowSpec, synth_windows
@@ -543,8 +545,15 @@ def test_train_adds_the_poses_of_labelled_clips(clip_tree, tmp_path):
     assert f"data: 100 synthetic pose windows and the poses of the clips in {clip_tree}, seed 0" in " ".join(
         result.output.split())
     provenance = json.loads((tmp_path / "run" / "best.json").read_text())
-    assert provenance["training_data"]["labelled_clips"]["clips"] == 4
-    assert provenance["training_data"]["windows"] == 100 + provenance["training_data"]["labelled_clips"]["windows"]
+    used = provenance["training_data"]["labelled_clips"]
+    assert used["clips"] == 4
+    # Their windows are repeated to the default share of the training windows, and it says so.
+    assert provenance["training_data"]["windows"] == 100 + used["repeats"] * used["windows"]
+    assert (used["share_setting"] == provenance["train_config"]["labelled_share"]
+            == DEFAULT_LABELLED_SHARE)
+    assert used["share_of_training_windows"] >= DEFAULT_LABELLED_SHARE
+    assert (f"labelled clips' windows counted {counted(used['repeats'], 'time')}: "
+            f"{used['share_of_training_windows']:.0%} of the training windows") in result.output
     # Scored on a tree holding one of its training clips and a new one, the report says which it has seen.
     import shutil
 
@@ -1032,6 +1041,12 @@ def test_a_val_split_of_a_few_clips_leaves_the_packaged_models_threshold(tmp_pat
      "keeps the estimated poses of labelled clips (--clips, or --root/--version), and without them "
      "no pose is estimated"),
     (["--model", "pose", "--render-dir", "ROOT"], "keeps the games --rendered-games renders, and without it none"),
+    (["--model", "pose", "--labelled-share", "0.5"],
+     "--labelled-share 0.5: weighs labelled clips (--clips, or --root/--version) beside the synthetic windows"),
+    (["--model", "pose", "--clips", "ROOT", "--labelled-share", "1"],
+     "--labelled-share 1.0: a share from 0 up to, not including, 1"),
+    (["--root", "ROOT", "--version", "v1", "--labelled-share", "0.5"],
+     "--labelled-share: a pose classifier setting; add --model pose to train the pose classifier"),
 ])
 def test_train_refuses_the_other_models_options_rather_than_dropping_them(tmp_path, args, says):
     args = [str(tmp_path) if a == "ROOT" else a for a in args]

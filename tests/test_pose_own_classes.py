@@ -140,7 +140,8 @@ def test_a_version_of_own_classes_without_none_is_validated_on_its_val_split(tmp
     assert test["meta"]["action_threshold"] is None   # as best.json: the model decides by its most probable class
 
 
-@pytest.mark.parametrize("case", ["one class", "synthetic windows asked for", "a folder for rendered games"])
+@pytest.mark.parametrize("case", ["one class", "synthetic windows asked for", "a share of them asked for",
+                                  "a folder for rendered games"])
 def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club_run, tmp_path):
     tmp, _, _ = club_run
     tree = tmp_path / "clips"
@@ -153,6 +154,10 @@ def test_what_a_model_of_own_classes_cannot_do_is_refused_in_one_line(case, club
         tree = tmp / "clips"
         extra, named = (["--synth-windows", "100"],
                         "error: --synth-windows: the clips' classes (volley_a, volley_b, none)")
+    elif case == "a share of them asked for":
+        tree = tmp / "clips"
+        extra, named = (["--labelled-share", "0.5"],
+                        "error: --labelled-share: the clips' classes (volley_a, volley_b, none)")
     else:   # it would be left unused, as it is without --rendered-games on the generator's classes too
         tree, render_dir = tmp / "clips", tmp_path / "rendered"
         extra = ["--render-dir", str(render_dir)]

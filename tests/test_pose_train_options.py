@@ -19,7 +19,7 @@ def _every_option_given(tmp_path: Path) -> PoseTrainOptions:
     return PoseTrainOptions(out=tmp_path / "model", family="tcn", synth_windows=700, epochs=3,
                             lr=0.01, seed=4, clips=tmp_path / "clips", games=10, rendered_games=2,
                             render_dir=tmp_path / "rendered", root=tmp_path / "datasets",
-                            version="v2", pose_cache=tmp_path / "poses")
+                            version="v2", pose_cache=tmp_path / "poses", labelled_share=0.4)
 
 
 def test_the_command_passes_every_option_on(tmp_path: Path, monkeypatch) -> None:
@@ -32,6 +32,7 @@ def test_the_command_passes_every_option_on(tmp_path: Path, monkeypatch) -> None
             "--seed", given.seed, "--clips", given.clips, "--synth-games", given.games,
             "--rendered-games", given.rendered_games, "--render-dir", given.render_dir,
             "--root", given.root, "--version", given.version, "--pose-cache", given.pose_cache,
+            "--labelled-share", given.labelled_share,
             "--no-progress"]
     result = CliRunner().invoke(app, [str(arg) for arg in args])
     assert result.exit_code == 0, result.output
@@ -60,6 +61,7 @@ def test_every_option_reaches_the_training_config(tmp_path: Path) -> None:
         "root": of_version.dataset_root == str(given.root),
         "version": of_version.dataset_version == "v2",
         "pose_cache": config.pose_cache_dir == str(given.pose_cache),
+        "labelled_share": of_version.labelled_share == config.labelled_share == 0.4,
     }
     assert set(seen) == {field.name for field in fields(PoseTrainOptions)}  # each field checked
     assert [name for name, ok in seen.items() if not ok] == []

@@ -17,7 +17,8 @@ class PoseTrainOptions:
     """``out`` is the folder the model is written in. None for ``family``, ``synth_windows``,
     ``epochs``, ``lr`` or ``seed`` keeps PoseTrainConfig's default (the packaged model's recipe).
     ``clips`` (a folder per class) or ``root`` and ``version`` (a dataset version's train split)
-    are labelled clips whose estimated poses, cached in ``pose_cache``, are trained on;
+    are labelled clips whose estimated poses, cached in ``pose_cache``, are trained on, repeated
+    to ``labelled_share`` of the training windows (None: PoseTrainConfig's default);
     ``games`` synthetic games and ``rendered_games`` rendered ones (kept in ``render_dir``) add
     windows cut the way the pipeline cuts them."""
 
@@ -34,6 +35,7 @@ class PoseTrainOptions:
     root: Path | None = None
     version: str | None = None
     pose_cache: Path | None = None
+    labelled_share: float | None = None
 
     @property
     def labelled(self) -> bool:
@@ -45,7 +47,8 @@ class PoseTrainOptions:
         from highlights.pose_classifier.game_data import GameWindowSpec
         from highlights.pose_classifier.train import PoseTrainConfig
 
-        overrides = {"family": self.family, "epochs": self.epochs, "lr": self.lr, "seed": self.seed}
+        overrides = {"family": self.family, "epochs": self.epochs, "lr": self.lr, "seed": self.seed,
+                     "labelled_share": self.labelled_share}
         if self.synth_windows is not None:
             # Validation keeps the recipe's share of the training windows (600 of 3000), 100 at
             # least.

@@ -12,6 +12,7 @@ from highlights.cli.help_texts import PROGRESS_HELP
 from highlights.cli.named_inputs import refuse_missing_inputs
 from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
+from highlights.pose_classifier.labelled_share import DEFAULT_LABELLED_SHARE
 
 
 # The longer options' help, kept out of the command's signature so that it reads as the list of
@@ -39,6 +40,10 @@ _CLIPS_HELP = ("Pose, optional: your labelled clips (a folder per class), their 
 _POSE_CACHE_HELP = ("Pose: where the labelled clips' estimated poses are cached (default: "
                     "$HIGHLIGHTS_POSE_CACHE, else poses in $HIGHLIGHTS_CACHE_DIR, "
                     "$XDG_CACHE_HOME/highlights or ~/.cache/highlights)")
+_LABELLED_SHARE_HELP = ("Pose: the share of the training windows your labelled clips' windows "
+                        "make up at least, repeated to reach it, each repeat augmented afresh "
+                        f"(default {DEFAULT_LABELLED_SHARE:g}; 0: added once beside the "
+                        "synthetic ones)")
 _PRECISION_HELP = ("auto (default: bf16 where the CPU has AMX, else fp32) | fp32 | bf16: bf16 "
                    "autocast training, on CPUs with native bf16 (AVX512_BF16, AMX) only")
 _POSE_FAMILY_HELP = "Pose model: features_linear (default) | features_mlp | tcn"
@@ -72,6 +77,7 @@ def train(
     render_dir: Path | None = typer.Option(None, "--render-dir", help=_RENDER_DIR_HELP),
     clips: Path | None = typer.Option(None, "--clips", help=_CLIPS_HELP),
     pose_cache: Path | None = typer.Option(None, "--pose-cache", help=_POSE_CACHE_HELP),
+    labelled_share: float | None = _setting("--labelled-share", help=_LABELLED_SHARE_HELP),
     epochs: int | None = _setting(help="Epochs (default 30; 5 with --quick; 40 with --model pose)"),
     batch_size: int | None = _setting("--batch-size", help="Clips per training step (default 8)"),
     lr: float | None = _setting("--lr", help=_LR_HELP),
@@ -107,7 +113,8 @@ def train(
                  "--precision": precision, "--resume": resume or None, "--quick": quick or None}
     pose_only = {"--pose-family": pose_family, "--synth-windows": synth_windows, "--clips": clips,
                  "--synth-games": synth_games or None, "--rendered-games": rendered_games or None,
-                 "--render-dir": render_dir, "--pose-cache": pose_cache}
+                 "--render-dir": render_dir, "--pose-cache": pose_cache,
+                 "--labelled-share": labelled_share}
     if model == "pose":
         _refuse_clip_options(clip_only, resume=resume)
         refuse_missing_inputs(clip_tree=clips, root=root, version=version)  # before torch loads
@@ -116,7 +123,8 @@ def train(
         options = PoseTrainOptions(out, family=pose_family, synth_windows=synth_windows,
                                    epochs=epochs, lr=lr, seed=seed, clips=clips, games=synth_games,
                                    rendered_games=rendered_games, render_dir=render_dir,
-                                   root=root, version=version, pose_cache=pose_cache)
+                                   root=root, version=version, pose_cache=pose_cache,
+                                   labelled_share=labelled_share)
         _train_pose(options, progress=progress)
         return
     _refuse_pose_options(pose_only)
@@ -216,10 +224,12 @@ def _train_pose(options: PoseTrainOptions, *, progress: bool) -> None:
 
     _refuse_pose_settings(options)
     config = with_the_clips_classes(options.config())
-    if not config.synthetic and options.synth_windows is not None:
-        raise ConfigError(f"--synth-windows: the clips' classes ({', '.join(config.classes)}) are "
-                          "not all the synthetic generator's, so the model trains on the clips "
-                          "alone and draws no synthetic window")
+    for option, value in (("--synth-windows", options.synth_windows),
+                          ("--labelled-share", options.labelled_share)):
+        if not config.synthetic and value is not None:
+            raise ConfigError(f"{option}: the clips' classes ({', '.join(config.classes)}) are "
+                              "not all the synthetic generator's, so the model trains on the "
+                              "clips alone and draws no synthetic window")
     _say_pose_model_and_data(config, options)
     try:
         _, path = train_pose_classifier(config, show_progress=progress, log=typer.echo)
@@ -263,6 +273,12 @@ def _refuse_pose_settings(options: PoseTrainOptions) -> None:
         raise ConfigError(f"--pose-cache {options.pose_cache}: keeps the estimated poses of "
                           "labelled clips (--clips, or --root/--version), and without them no pose "
                           "is estimated")
+    share = options.labelled_share
+    if share is not None and not (math.isfinite(share) and 0 <= share < 1):
+        raise ConfigError(f"--labelled-share {share}: a share from 0 up to, not including, 1")
+    if share is not None and not options.labelled:
+        raise ConfigError(f"--labelled-share {share}: weighs labelled clips (--clips, or "
+                          "--root/--version) beside the synthetic windows, and none is given")
     if options.render_dir is not None and not options.rendered_games:
         raise ConfigError(f"--render-dir {options.render_dir}: keeps the games --rendered-games "
                           "renders, and without it none is rendered")

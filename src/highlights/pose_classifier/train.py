@@ -30,6 +30,7 @@ from highlights.pose_classifier.augment import PoseAugmentConfig, augment_window
 from highlights.pose_classifier.epoch_windows import WINDOWS_PER_EPOCH
 from highlights.pose_classifier.game_data import GameWindowSpec, game_windows
 from highlights.pose_classifier.features import FEATURE_VERSION, FEATURE_VERSIONS
+from highlights.pose_classifier.labelled_share import DEFAULT_LABELLED_SHARE, with_labelled_windows
 from highlights.pose_classifier.model import (
     AGGREGATIONS, FAMILIES, PoseClassifier, PoseWindowSpec, build_network, model_inputs,
 )
@@ -86,6 +87,9 @@ class PoseTrainConfig:
     # Or the train split of a dataset version (`dataset create`), added the same way.
     dataset_root: str | None = None
     dataset_version: str | None = None
+    # The share of the training windows the labelled clips' windows make up at least, repeated to
+    # reach it (each repeat augmented afresh; `labelled_share`); 0: added once, as they are.
+    labelled_share: float = DEFAULT_LABELLED_SHARE
     # Where the labelled clips' estimated poses are cached (None: `real_poses.default_cache_dir`);
     # where they are kept changes no number.
     pose_cache_dir: str | None = None
@@ -125,6 +129,8 @@ class PoseTrainConfig:
                               f"one of {FEATURE_VERSIONS}")
         if not 0.0 <= self.feature_range_quantile < 0.5:
             raise ConfigError(f"feature_range_quantile must be in [0, 0.5), got {self.feature_range_quantile}")
+        if not 0.0 <= self.labelled_share < 1.0:
+            raise ConfigError(f"labelled_share must be in [0, 1), got {self.labelled_share}")
         if self.rendered_copies < 1:
             raise ConfigError(f"rendered_copies must be >= 1, got {self.rendered_copies}")
         if self.aggregation not in AGGREGATIONS:
@@ -147,8 +153,10 @@ class PoseTrainConfig:
     def from_dict(cls, data: dict) -> "PoseTrainConfig":
         """The settings `to_dict()` saved (a checkpoint's `meta["train_config"]`), typed again.
         One saved before `feature_version` was stored was trained on version 1, as
-        `PoseClassifier` reads such a model. An unknown setting raises ConfigError."""
-        return settings_from_dict(cls, {"feature_version": 1, **data}, "pose training settings")
+        `PoseClassifier` reads such a model; one saved before `labelled_share` added its labelled
+        clips once (0). An unknown setting raises ConfigError."""
+        return settings_from_dict(cls, {"feature_version": 1, "labelled_share": 0.0, **data},
+                                  "pose training settings")
 
 
 def _normalised(windows: np.ndarray, labels: np.ndarray, rng: np.random.Generator | None,
@@ -168,21 +176,27 @@ def _class_weights(labels: np.ndarray, n: int) -> torch.Tensor:
 
 
 def fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray,
-                log: Callable[[str], None] = lambda m: None, show_progress: bool = False) -> nn.Module:
+                log: Callable[[str], None] = lambda m: None, show_progress: bool = False,
+                class_weight_labels: np.ndarray | None = None) -> nn.Module:
     """Train `config.family` on pixel-like windows (augmented here). Seeded from `config.seed`
-    on a fork of torch's generator: the caller's own draws go on as if it had not run."""
+    on a fork of torch's generator: the caller's own draws go on as if it had not run. The loss
+    balances the classes by the counts of `class_weight_labels` (default `labels`): with labelled
+    windows repeated (`labelled_share`), each window counted once, so that balancing does not
+    take back from a class the weight its repeats gave it."""
     with torch.random.fork_rng(devices=[]):
-        return _fit_network(config, windows, labels, log, show_progress)
+        return _fit_network(config, windows, labels, log, show_progress,
+                            labels if class_weight_labels is None else class_weight_labels)
 
 
 def _fit_network(config: PoseTrainConfig, windows: np.ndarray, labels: np.ndarray,
-                 log: Callable[[str], None], show_progress: bool) -> nn.Module:
+                 log: Callable[[str], None], show_progress: bool,
+                 class_weight_labels: np.ndarray) -> nn.Module:
     torch.manual_seed(config.seed)
     rng = np.random.default_rng([config.seed, 5])
     C = len(config.classes)
     net = build_network(config.family, C, hidden=config.hidden, channels=config.channels)
     fps = config.window.fps
-    weights = _class_weights(labels, C)
+    weights = _class_weights(class_weight_labels, C)
     opt = torch.optim.AdamW(net.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=config.lr, total_steps=config.epochs)
     loss_fn = nn.CrossEntropyLoss(weight=weights)
@@ -463,13 +477,19 @@ def train_pose_classifier(config: PoseTrainConfig, *, show_progress: bool = True
                                                        show_progress=show_progress)
     windows, labels, names, rendered = _with_rendered_windows(config, out, windows, labels, names, log=log,
                                                               show_progress=show_progress)
-    real = {"clips": 0, "windows": 0}
+    real, once = {"clips": 0, "windows": 0}, labels
     if checked is not None:
         rw, rl, real = labelled_clip_windows(config, log=log, checked=checked,
                                              show_progress=show_progress)
-        windows, labels = np.concatenate([windows, rw]), np.concatenate([labels, rl])
+        once = np.concatenate([labels, rl])
+        windows, labels, weighed = with_labelled_windows(windows, labels, rw, rl,
+                                                         config.labelled_share)
+        real = {**real, **weighed}
+        log(f"labelled clips' windows counted {counted(weighed['repeats'], 'time')}: "
+            f"{weighed['share_of_training_windows']:.0%} of the training windows")
     val_clips = version_val_clips(config) if config.dataset_version else []  # checked before training
-    net = fit_network(config, windows, labels, log=log, show_progress=show_progress)
+    net = fit_network(config, windows, labels, log=log, show_progress=show_progress,
+                      class_weight_labels=once)
     unchosen = threshold_if_unchosen(config)
     clf = PoseClassifier(net, list(config.classes), spec, config.family, {}, unchosen.threshold,
                         config.aggregation, feature_version=config.feature_version)
