@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import highlights.cli.train as train_command
 from highlights.cli.app import app
 from highlights.cli.pose_train_options import PoseTrainOptions
+from highlights.datasets.records import META_NAME
 
 
 def _every_option_given(tmp_path: Path) -> PoseTrainOptions:
@@ -24,6 +25,10 @@ def _every_option_given(tmp_path: Path) -> PoseTrainOptions:
 
 def test_the_command_passes_every_option_on(tmp_path: Path, monkeypatch) -> None:
     given = _every_option_given(tmp_path)
+    # The command looks for the inputs it names before handing them on.
+    given.clips.mkdir()
+    (given.root / given.version).mkdir(parents=True)
+    (given.root / given.version / META_NAME).write_text("{}")
     handed: list[tuple[PoseTrainOptions, bool]] = []
     monkeypatch.setattr(train_command, "_train_pose",
                         lambda options, *, progress: handed.append((options, progress)))
