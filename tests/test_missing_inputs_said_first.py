@@ -71,3 +71,31 @@ def test_a_missing_input_of_train_or_evaluate_is_said_before_torch_loads(tmp_pat
     loaded = run.stdout.strip().splitlines()[-1].removeprefix("LOADED=").split(",")
     assert "torch" not in loaded, loaded
     assert not out.exists()
+
+
+@pytest.mark.parametrize("args, missing, cause", [
+    (["augment", "preview", "{gone}.mp4", "--out", "{tmp}/grid.png"], "{gone}.mp4",
+     "file not found"),
+    (["pipeline", "evaluate", "--video", "{gone}.mp4", "--annotations", "{gone}.json", "--out",
+      "{tmp}/out"], "{gone}.mp4", "file not found"),
+    (["pipeline", "ablate", "--video", "{tmp}", "--annotations", "{gone}.json", "--out",
+      "{tmp}/out", "--change", "kinematics.enabled=false"], "{tmp}",
+     "is a directory, not a video file"),
+    (["pipeline", "calibrate", "--video", "{gone}.mp4", "--annotations", "{gone}.json", "--out",
+      "{tmp}/fit.json"], "{gone}.mp4", "file not found"),
+    (["pipeline", "score", "--predictions", "{gone}.json", "--annotations", "{gone}.json",
+      "--out", "{tmp}/out"], "{gone}.json", "no such file"),
+    (["bench-paths", "--checkpoint", "{gone}.pt"], "{gone}.pt", "no such file"),
+])
+def test_a_missing_input_of_a_pipeline_or_tool_command_is_said_before_torch_loads(
+        tmp_path, args, missing, cause):
+    def named(text: str) -> str:
+        return text.format(gone=tmp_path / "gone", tmp=tmp_path)
+
+    run = _probe(tmp_path, *[named(a) for a in args])
+    assert run.returncode == 1, run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line == f"error: {named(missing)}: {named(cause)}"
+    loaded = run.stdout.strip().splitlines()[-1].removeprefix("LOADED=").split(",")
+    assert "torch" not in loaded and "albumentations" not in loaded, loaded
+    assert not {"out", "grid.png", "fit.json"} & {p.name for p in tmp_path.iterdir()}

@@ -22,6 +22,9 @@ def preview(
                                         help="Per-frame shake, in pixels (0: off)"),
 ) -> None:
     """Write a PNG grid of a few frames of CLIP (rows) and its augmented variants (columns)."""
+    from highlights.cli.named_inputs import refuse_missing_inputs
+
+    refuse_missing_inputs(videos=(clip,))  # before albumentations and torch load
     from highlights.augment import PhoneAugmentConfig
     # matplotlib: only when drawing
     from highlights.augment.preview import is_preview_png, write_preview_grid

@@ -9,6 +9,7 @@ import typer
 from rich.text import Text
 
 from highlights.cli.aliases import hidden_argument, one_of
+from highlights.cli.named_inputs import refuse_missing_inputs
 
 UNWRITABLE = "cannot be written: set HIGHLIGHTS_CACHE_DIR to a writable folder"
 
@@ -42,11 +43,12 @@ def bench_paths(
     """Time every inference path and layout for --checkpoint (and, with --movenet, for the person
     detector and pose model) on this CPU, pick the fastest, and store the choice in the cache
     later runs read (they measure only when it is missing)."""
+    checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
+    refuse_missing_inputs(files=(checkpoint,))  # before torch loads
     from highlights.console import plain_console
     from highlights.errors import ConfigError
     from highlights.model.cpu_features import this_cpu
 
-    checkpoint = one_of("--checkpoint", checkpoint, checkpoint_argument)
     if checkpoint is not None:
         # The run folder `highlights train --out` wrote means its best.pt, as for every other command.
         from highlights.pose_classifier.default import checkpoint_file

@@ -14,6 +14,7 @@ from rich.text import Text
 from highlights.atomic import check_writable_file, check_writable_folder
 from highlights.cli.aliases import hidden_argument, one_of
 from highlights.cli.help_texts import PROGRESS_HELP
+from highlights.cli.named_inputs import refuse_missing_inputs
 from highlights.cli.own_output_file import refuse_a_file_not_its_own
 from highlights.counted_noun import counted
 from highlights.errors import EXIT_INTERRUPTED
@@ -147,7 +148,8 @@ def detect(
                                          ("reel_height", reel_height), ("reel_fps", reel_fps)) if v is not None}
     _refuse_caps_not_above_zero(max_highlights, reel_seconds)
     if len(inputs) == 1 and not inputs[0].is_dir():
-        _refuse_missing_video(inputs[0])
+        # before the batch and pipeline modules load (augmentation, the model, the encoders)
+        refuse_missing_inputs(videos=(inputs[0],))
     from highlights.batch import BatchError, collect_games, is_batch_request
 
     if is_batch_request(inputs) or engine != "local" or workers is not None:
@@ -213,16 +215,6 @@ def _refuse_tolerances_not_above_zero(tolerances) -> None:
             from highlights.errors import ConfigError
 
             raise ConfigError(f"--tolerance {value:g}: a key moment's tolerance must be above 0 s")
-
-
-def _refuse_missing_video(video: Path) -> None:
-    # A missing or unreadable file is said before the batch and pipeline modules load
-    # (augmentation, the model, the output encoders), which takes seconds.
-    from highlights.video.errors import VideoError, missing_file_cause
-
-    cause = missing_file_cause(video)
-    if cause is not None:
-        raise VideoError(video, cause)
 
 
 def _detect_batch(games, out: Path, cfg, **options) -> None:
@@ -318,6 +310,7 @@ def evaluate(
 
     _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
+    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
     cfg = _config(config, checkpoint, set_, sport)
     truth, half = _annotation(annotations, half=half, video=video)
     check_writable_folder(out, out_name="--out")  # now, not after the run
@@ -411,6 +404,8 @@ def calibrate(
 
     _refuse_tolerances_not_above_zero(tolerance)
     videos = _calibration_videos(video or [], video_argument, annotations)
+    # Every game's, before the pipeline loads and before any game runs.
+    refuse_missing_inputs(videos=tuple(videos), files=tuple(annotations))
     cfg = _config(config, checkpoint, set_)
     games = _calibration_games(videos, annotations)
     check_writable_file(out, out_name="--out")
@@ -530,8 +525,6 @@ def _calibration_games(videos: list[Path], annotations: list[Path]) -> list[tupl
     is refused in one line naming it, not after the games before it have run."""
     games = []
     for video, annotation in zip(videos, annotations):
-        if len(videos) > 1:
-            _refuse_missing_video(video)
         games.append((video, _annotation(annotation, video=video)[0], {}))
     if len(videos) > 1:
         from highlights.pipeline.calibrate import refuse_a_game_twice
@@ -615,6 +608,7 @@ def score(
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
 
     _refuse_tolerances_not_above_zero(tolerance)
+    refuse_missing_inputs(files=(predictions, annotations))
     truth = load_annotation(annotations)
     if half is not None:
         truth = truth.of_half(half)
@@ -658,6 +652,7 @@ def ablate(
 
     _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
+    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
     base = _config(config, checkpoint, set_)
     check_writable_folder(out, out_name="--out")
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
