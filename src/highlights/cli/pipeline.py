@@ -52,15 +52,8 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
     from highlights.pipeline.config import PipelineConfig
 
     cfg = PipelineConfig.load(config_path) if config_path else PipelineConfig()
-    from highlights.pose_classifier.default import checkpoint_file, holds_pose_model
-
     if checkpoint is not None:
-        checkpoint = checkpoint_file(checkpoint)  # a `highlights train` run folder: its best checkpoint
-        if holds_pose_model(checkpoint):
-            # `highlights train --model pose` wrote it: the pose backend runs it.
-            cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint), "classifier.backend": "pose"})
-        else:
-            cfg = cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
+        cfg = _with_checkpoint(cfg, checkpoint)
     cfg = cfg.with_overrides(sets or [])
     if checkpoint is not None and cfg.classifier.backend == "fusion" and not cfg.classifier.checkpoint:
         from highlights.errors import ConfigError
@@ -68,9 +61,26 @@ def _config(config_path: Optional[Path], checkpoint: Optional[Path], sets: Optio
         raise ConfigError(f"--checkpoint {checkpoint}: a pose model; classifier.backend=fusion fuses a pose model with "
                           "an R(2+1)D checkpoint: give the R(2+1)D one as --checkpoint and this one as "
                           f"--set classifier.pose_model={checkpoint}")
-    if cfg.classifier.pose_model and checkpoint_file(cfg.classifier.pose_model) != Path(cfg.classifier.pose_model):
-        cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint_file(cfg.classifier.pose_model))})
+    if cfg.classifier.pose_model:
+        # torch loads with this module: only where a model is named, so that without one the
+        # settings are judged, and a missing input said, before it loads
+        from highlights.pose_classifier.default import checkpoint_file
+
+        if checkpoint_file(cfg.classifier.pose_model) != Path(cfg.classifier.pose_model):
+            cfg = cfg.with_overrides({"classifier.pose_model": str(checkpoint_file(cfg.classifier.pose_model))})
     return cfg.with_overrides({"classifier.sport": sport}) if sport else cfg
+
+
+def _with_checkpoint(cfg, checkpoint: Path):
+    """The config running ``checkpoint`` (a `highlights train` run folder: its best checkpoint) on
+    the backend of its kind."""
+    from highlights.pose_classifier.default import checkpoint_file, holds_pose_model
+
+    checkpoint = checkpoint_file(checkpoint)
+    if holds_pose_model(checkpoint):
+        # `highlights train --model pose` wrote it: the pose backend runs it.
+        return cfg.with_overrides({"classifier.pose_model": str(checkpoint), "classifier.backend": "pose"})
+    return cfg.with_overrides({"classifier.checkpoint": str(checkpoint), "classifier.backend": "checkpoint"})
 
 
 def _sport_option(help_text: str = SPORT_HELP):
@@ -310,8 +320,8 @@ def evaluate(
 
     _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
-    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
     cfg = _config(config, checkpoint, set_, sport)
+    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
     truth, half = _annotation(annotations, half=half, video=video)
     check_writable_folder(out, out_name="--out")  # now, not after the run
     refuse_a_detect_folder(out, out_name="--out")
@@ -404,9 +414,9 @@ def calibrate(
 
     _refuse_tolerances_not_above_zero(tolerance)
     videos = _calibration_videos(video or [], video_argument, annotations)
+    cfg = _config(config, checkpoint, set_)
     # Every game's, before the pipeline loads and before any game runs.
     refuse_missing_inputs(videos=tuple(videos), files=tuple(annotations))
-    cfg = _config(config, checkpoint, set_)
     games = _calibration_games(videos, annotations)
     check_writable_file(out, out_name="--out")
     refuse_a_file_not_its_own(out, its_own=Calibration.written_by_highlights,
@@ -604,12 +614,13 @@ def score(
     """Score predictions that already exist against annotations, without running the pipeline:
     recall, precision and SoccerNet's average-mAP into OUT/pipeline_eval.json and .md."""
     from highlights.events import load_annotation
+
+    _refuse_tolerances_not_above_zero(tolerance)
+    truth = load_annotation(annotations)
+    refuse_missing_inputs(files=(predictions,))  # before the report's modules load
     from highlights.pipeline.eval_report import score_file
     from highlights.pipeline.evaluation import DEFAULT_TOLERANCES
 
-    _refuse_tolerances_not_above_zero(tolerance)
-    refuse_missing_inputs(files=(predictions, annotations))
-    truth = load_annotation(annotations)
     if half is not None:
         truth = truth.of_half(half)
     report, written = score_file(predictions, truth, out, tolerances=tolerance or DEFAULT_TOLERANCES,
@@ -652,8 +663,8 @@ def ablate(
 
     _refuse_tolerances_not_above_zero(tolerance)
     video = _game_video(video, video_argument)
-    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
     base = _config(config, checkpoint, set_)
+    refuse_missing_inputs(videos=(video,), files=(annotations,))  # before the pipeline loads
     check_writable_folder(out, out_name="--out")
     result = run_ablation(video, _annotation(annotations, video=video)[0], base, change, tolerance_s=tolerance,
                           progress=progress, log=console.print)
